@@ -1,0 +1,27 @@
+"""Exceptions movierate raises for bad input. Each message says what is wrong and how to fix it."""
+
+from __future__ import annotations
+
+
+class MovierateError(Exception):
+    """Base class: an error whose message is fit to show a user as it is (no stack trace)."""
+
+
+class DataError(MovierateError, ValueError):
+    """Rating data is missing, malformed or inconsistent."""
+
+
+class DownloadError(DataError):
+    """A dataset could not be downloaded (offline, checksum mismatch, server error)."""
+
+
+class SpecError(MovierateError, ValueError):
+    """A model specification has an invalid value."""
+
+
+class StoreError(MovierateError):
+    """A saved model is missing, broken, or a name is invalid or taken."""
+
+
+class TrainingCancelled(MovierateError):
+    """Training was cancelled by the user before it finished."""

@@ -1,0 +1,86 @@
+"""Shared fixtures. MovieLens copies are read from one place: ``MOVIERATE_TEST_DATA``
+(default ``../shared/data/movielens`` beside the checkout)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_TEST_DATA = REPO.parent / "shared" / "data" / "movielens"
+
+
+@pytest.fixture(scope="session")
+def movielens_dir() -> Path:
+    """Folder holding ml-latest-small/, ml-100k/ and ml-1m-sample/ as GroupLens ships them."""
+    path = Path(os.environ.get("MOVIERATE_TEST_DATA", DEFAULT_TEST_DATA))
+    if not (path / "ml-latest-small").is_dir():
+        pytest.skip(f"MovieLens test copies not found at {path}; set MOVIERATE_TEST_DATA")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory, monkeypatch, request) -> Path:
+    """Every test writes under its own MOVIERATE_HOME, never the user's ~/.movierate.
+
+    Datasets are found through MOVIERATE_DATA_DIR pointing at the shared read-only copies.
+    """
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("MOVIERATE_HOME", str(home))
+    monkeypatch.delenv("MOVIERATE_MODELS_DIR", raising=False)
+    test_data = Path(os.environ.get("MOVIERATE_TEST_DATA", DEFAULT_TEST_DATA))
+    if test_data.is_dir():
+        monkeypatch.setenv("MOVIERATE_DATA_DIR", str(test_data))
+    else:
+        monkeypatch.delenv("MOVIERATE_DATA_DIR", raising=False)
+    return home
+
+
+@pytest.fixture(scope="session")
+def session_home(tmp_path_factory) -> Path:
+    """A MOVIERATE_HOME shared by the session-scoped trained models below."""
+    return tmp_path_factory.mktemp("session-home")
+
+
+@pytest.fixture(scope="session")
+def small_model_home(session_home: Path, movielens_dir: Path) -> Path:
+    """A home holding two quick models trained on ml-latest-small (dim 16, a few epochs):
+    ``small-mf`` (mf_bias, L2) and ``small-deep`` (deep). Trained once per test session.
+
+    Tests that use it set MOVIERATE_HOME to the returned folder (see ``trained_home``).
+    """
+    from movierate.pipeline import train_and_save
+    from movierate.spec import ModelSpec
+
+    old = {k: os.environ.get(k) for k in ("MOVIERATE_HOME", "MOVIERATE_DATA_DIR")}
+    os.environ["MOVIERATE_HOME"] = str(session_home)
+    os.environ["MOVIERATE_DATA_DIR"] = str(movielens_dir)
+    try:
+        for name, spec in _small_specs().items():
+            if not (session_home / "models" / name).is_dir():
+                train_and_save("ml-latest-small", spec, name)
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return session_home
+
+
+def _small_specs():
+    from movierate.spec import ModelSpec
+
+    return {
+        "small-mf": ModelSpec(family="mf_bias", dim=16, epochs=8, regularizers={"l2": 1e-4}),
+        "small-deep": ModelSpec(family="deep", dim=16, epochs=4, hidden_units=(32, 8)),
+    }
+
+
+@pytest.fixture
+def trained_home(small_model_home: Path, monkeypatch) -> Path:
+    """Point MOVIERATE_HOME at the session's trained models for one test."""
+    monkeypatch.setenv("MOVIERATE_HOME", str(small_model_home))
+    return small_model_home
