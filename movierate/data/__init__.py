@@ -1,0 +1,34 @@
+"""Rating data: load MovieLens (any official layout) or your own CSV, validate, encode, split.
+
+>>> from movierate.data import load_dataset, make_split
+>>> ds = load_dataset("ml-latest-small")
+>>> split = make_split(ds, method="per_user", valid_fraction=0.1, seed=42)
+
+No TensorFlow here: pandas, numpy and pyarrow only.
+"""
+
+from movierate.data.acquire import download_dataset, import_zip
+from movierate.data.custom import from_csv
+from movierate.data.dataset import RatingScale, RatingsDataset
+from movierate.data.load import DatasetStatus, dataset_status, from_zip_bytes, load_dataset
+from movierate.data.registry import KNOWN_DATASETS
+from movierate.data.splits import SPLIT_METHODS, Split, make_split
+from movierate.data.synthetic import synthetic_dataset, write_movielens_csv
+
+__all__ = [
+    "KNOWN_DATASETS",
+    "SPLIT_METHODS",
+    "DatasetStatus",
+    "RatingScale",
+    "RatingsDataset",
+    "Split",
+    "dataset_status",
+    "download_dataset",
+    "from_csv",
+    "from_zip_bytes",
+    "import_zip",
+    "load_dataset",
+    "make_split",
+    "synthetic_dataset",
+    "write_movielens_csv",
+]

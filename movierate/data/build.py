@@ -1,0 +1,325 @@
+"""Turn raw parsed ratings into a RatingsDataset: validate, de-duplicate, encode ids, fingerprint.
+
+Every format reader produces a :class:`RawData`; :func:`build_dataset` is the one place where
+ratings are checked, so every source gets the same messages and the same policies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from movierate.data.dataset import RatingScale, RatingsDataset
+from movierate.data.movies import movies_table
+from movierate.data.splits import Split
+from movierate.errors import DataError
+
+Duplicates = Literal["keep_latest", "error"]
+SHOW_ROWS = 5
+"""How many offending rows an error message quotes."""
+
+
+@dataclass
+class RawData:
+    """What a reader parsed, before validation.
+
+    ``ratings`` has columns user, movie, rating (float), timestamp (int64); ids are int64 or
+    str. ``first_line`` is the file line of ratings row 0 (for messages). ``official`` maps a
+    split name to its (train, valid) frames of user/movie ids.
+    """
+
+    ratings: pd.DataFrame
+    ratings_file: str
+    first_line: int
+    movies: pd.DataFrame | None = None
+    catalog: dict[str, int | None] = field(default_factory=dict)
+    official: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = field(default_factory=dict)
+    scale: RatingScale | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def line_numbers(positions: np.ndarray, first_line: int) -> str:
+    """``"lines 4, 9, 12 (and 3 more)"`` for row positions of a file whose row 0 is first_line."""
+    shown = ", ".join(str(int(p) + first_line) for p in positions[:SHOW_ROWS])
+    more = f" (and {len(positions) - SHOW_ROWS:,} more)" if len(positions) > SHOW_ROWS else ""
+    return f"line{'s' if len(positions) > 1 else ''} {shown}{more}"
+
+
+def build_dataset(
+    raw: RawData, name: str, duplicates: Duplicates = "keep_latest"
+) -> RatingsDataset:
+    """Validate ``raw`` and encode it. Raises DataError naming the file, lines and the fix."""
+    frame, where = raw.ratings, raw.ratings_file
+    if frame.empty:
+        raise DataError(
+            f"{where} holds no ratings (no data rows). Check that you picked the right file and "
+            "that it has one rating per line."
+        )
+    users = _ids(frame["user"], "user", raw)
+    movies = _ids(frame["movie"], "movie", raw)
+    ratings = _ratings(frame["rating"], raw)
+    scale = raw.scale or infer_scale(ratings)
+    bad = scale.bad_positions(ratings)
+    if len(bad):
+        values = ", ".join(f"{ratings[p]:g}" for p in bad[:SHOW_ROWS])
+        raise DataError(
+            f"{where}: {len(bad):,} rating(s) outside the scale {scale.describe()} "
+            f"(column 'rating', {line_numbers(bad, raw.first_line)}: {values}). Fix those rows, "
+            "or declare the scale your data uses (rating_scale=(min, max, step))."
+        )
+    timestamps = _timestamps(frame, raw)
+    user_idx, user_ids = encode_ids(users)
+    movie_idx, movie_ids = encode_ids(movies)
+    warnings = list(raw.warnings)
+    keep = _deduplicate(user_idx, movie_idx, len(movie_ids), timestamps, raw, duplicates, warnings)
+    if keep is not None:
+        user_idx, movie_idx = user_idx[keep], movie_idx[keep]
+        ratings, timestamps = ratings[keep], timestamps[keep]
+    table = pd.DataFrame(
+        {
+            "user_idx": user_idx,
+            "movie_idx": movie_idx,
+            "rating": ratings.astype(np.float32, copy=False),
+            "timestamp": timestamps,
+        },
+        copy=False,
+    )
+    movies_df, missing = movies_table(movie_ids, movie_idx, ratings, raw.movies)
+    if missing and raw.movies is not None:
+        warnings.append(
+            f"{missing:,} rated movie(s) are not in the movies file; they are titled "
+            "'movie <id>' and have no year or genres."
+        )
+    ds = RatingsDataset(
+        name=name,
+        ratings=table,
+        movies=movies_df,
+        user_ids=user_ids,
+        movie_ids=movie_ids,
+        rating_scale=scale,
+        fingerprint=fingerprint(table, user_ids, movie_ids),
+        catalog=dict(raw.catalog),
+        warnings=warnings,
+    )
+    ds.official_splits = {
+        split_name: _official_split(ds, split_name, train, valid)
+        for split_name, (train, valid) in raw.official.items()
+    }
+    return ds
+
+
+def encode_ids(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Contiguous int32 codes for ``ids`` and the sorted unique ids (code -> original id;
+    int64 for integer ids, object for text ids)."""
+    if ids.dtype.kind in "iu" and len(ids):
+        lo, hi = int(ids.min()), int(ids.max())
+        if lo >= 0 and hi < 4 * len(ids) + 1_000_000:  # dense enough for a lookup table
+            present = np.zeros(hi + 1, dtype=bool)
+            present[ids] = True
+            uniques = np.flatnonzero(present).astype(np.int64)
+            lookup = np.cumsum(present, dtype=np.int32) - 1
+            return lookup[ids], uniques
+        uniques, codes = np.unique(ids, return_inverse=True)
+        return codes.astype(np.int32), uniques.astype(np.int64)
+    codes, uniques = pd.factorize(ids, sort=True)
+    return codes.astype(np.int32), np.asarray(uniques, dtype=object)
+
+
+COMMON_SCALES = (
+    RatingScale(1.0, 5.0, 1.0),
+    RatingScale(0.5, 5.0, 0.5),
+    RatingScale(0.0, 5.0, 0.5),
+    RatingScale(1.0, 10.0, 1.0),
+    RatingScale(0.0, 10.0, 0.5),
+)
+"""Scales tried in order when a file does not declare one (first that fits every rating)."""
+
+
+def infer_scale(ratings: np.ndarray) -> RatingScale:
+    """The first common scale (1-5 stars, 0.5-5 half stars, 1-10, ...) that fits every rating,
+    else min..max with the coarsest step (1, 0.5, 0.1 or none) that fits."""
+    for scale in COMMON_SCALES:
+        if not len(scale.bad_positions(ratings)):
+            return scale
+    lo, hi = float(ratings.min()), float(ratings.max())
+    if lo == hi:
+        return RatingScale(lo, lo + 1.0, 1.0)
+    for step in (1.0, 0.5, 0.1):
+        n = (hi - lo) / step
+        if abs(n - round(n)) < 1e-6:
+            scale = RatingScale(lo, hi, step)
+            if not len(scale.bad_positions(ratings)):
+                return scale
+    return RatingScale(lo, hi, 0.0)
+
+
+def fingerprint(ratings: pd.DataFrame, user_ids: np.ndarray, movie_ids: np.ndarray) -> str:
+    """16 hex chars: hash of every rating (user, movie, rating, timestamp) and both id maps."""
+    h = hashlib.blake2b(digest_size=8)
+    for column, dtype in (
+        ("user_idx", np.int32),
+        ("movie_idx", np.int32),
+        ("rating", np.float32),
+        ("timestamp", np.int64),
+    ):
+        h.update(np.ascontiguousarray(ratings[column].to_numpy(dtype=dtype)).data)
+    for ids in (user_ids, movie_ids):
+        if ids.dtype.kind in "iu":
+            h.update(np.ascontiguousarray(ids.astype(np.int64)).data)
+        else:
+            h.update("\x00".join(map(str, ids)).encode())
+    return h.hexdigest()
+
+
+def _ids(column: pd.Series, what: str, raw: RawData) -> np.ndarray:
+    """Ids as integers when they are whole numbers, else as str; missing ids raise."""
+    values = column.to_numpy()
+    if values.dtype.kind in "iu":
+        return values  # integer columns cannot hold missing values
+    missing = np.flatnonzero(column.isna().to_numpy())
+    if len(missing):
+        raise DataError(
+            f"{raw.ratings_file}: {len(missing):,} row(s) have no {what} id "
+            f"({line_numbers(missing, raw.first_line)}). Every rating needs a {what} id; "
+            "remove or fill those rows."
+        )
+    if values.dtype.kind == "f":
+        whole = np.isfinite(values) & (values == np.round(values))
+        if whole.all():
+            return values.astype(np.int64)
+    text = column.astype(str).str.strip()
+    numeric = pd.to_numeric(text, errors="coerce")
+    if numeric.notna().all() and (numeric == numeric.round()).all():
+        return numeric.to_numpy(dtype=np.int64)
+    return text.to_numpy(dtype=object)
+
+
+def _ratings(column: pd.Series, raw: RawData) -> np.ndarray:
+    values = column.to_numpy()
+    if values.dtype.kind not in "fiu":
+        numeric = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64)
+        bad = np.flatnonzero(np.isnan(numeric) & column.notna().to_numpy())
+        if len(bad):
+            shown = ", ".join(repr(str(column.iloc[p])) for p in bad[:SHOW_ROWS])
+            raise DataError(
+                f"{raw.ratings_file}: column 'rating' has {len(bad):,} non-numeric value(s) "
+                f"({line_numbers(bad, raw.first_line)}: {shown}). Ratings must be numbers such "
+                "as 4 or 3.5; fix those rows or map the right column to 'rating'."
+            )
+        values = numeric
+    values = values.astype(np.float32 if values.dtype == np.float32 else np.float64, copy=False)
+    missing = np.flatnonzero(~np.isfinite(values))
+    if len(missing):
+        raise DataError(
+            f"{raw.ratings_file}: column 'rating' is empty, NaN or infinite in {len(missing):,} "
+            f"row(s) ({line_numbers(missing, raw.first_line)}). Every row needs a numeric rating; "
+            "remove or fill those rows."
+        )
+    return values
+
+
+def _timestamps(frame: pd.DataFrame, raw: RawData) -> np.ndarray:
+    """Seconds since 1970 as int64 (0 everywhere when there is no timestamp column)."""
+    if "timestamp" not in frame:
+        return np.zeros(len(frame), dtype=np.int64)
+    column = frame["timestamp"]
+    values = column.to_numpy()
+    if values.dtype.kind in "iu":
+        return values.astype(np.int64, copy=False)
+    if values.dtype.kind == "M":  # dates the reader already parsed
+        seconds = values.astype("datetime64[s]")
+        _check_timestamps(column, np.isnat(seconds), raw)
+        return seconds.astype(np.int64)
+    numeric = pd.to_numeric(column, errors="coerce")
+    if numeric.isna().any() and values.dtype.kind not in "fiu":
+        parsed = pd.to_datetime(column, errors="coerce", utc=True, format="mixed")
+        if parsed.notna().all():
+            seconds = (parsed - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)
+            return seconds.to_numpy(dtype=np.int64)
+    _check_timestamps(column, numeric.isna().to_numpy(), raw)
+    return numeric.to_numpy(dtype=np.float64).astype(np.int64)
+
+
+def _check_timestamps(column: pd.Series, bad_mask: np.ndarray, raw: RawData) -> None:
+    bad = np.flatnonzero(bad_mask)
+    if len(bad):
+        shown = ", ".join(repr(str(column.iloc[p])) for p in bad[:SHOW_ROWS])
+        raise DataError(
+            f"{raw.ratings_file}: column 'timestamp' has {len(bad):,} missing or unreadable "
+            f"value(s) ({line_numbers(bad, raw.first_line)}: {shown}). Use seconds since 1970 "
+            "or ISO dates (2018-09-24 12:00:00), or leave the timestamp column out."
+        )
+
+
+def _deduplicate(
+    user_idx: np.ndarray,
+    movie_idx: np.ndarray,
+    n_movies: int,
+    timestamps: np.ndarray,
+    raw: RawData,
+    policy: Duplicates,
+    warnings: list[str],
+) -> np.ndarray | None:
+    """Row positions to keep when some (user, movie) pair repeats, else None (keep all)."""
+    key = user_idx.astype(np.int64) * n_movies + movie_idx
+    ordered = np.sort(key)
+    if not (ordered[1:] == ordered[:-1]).any():
+        return None
+    positions = np.arange(len(key))
+    order = np.lexsort((positions, timestamps, key))  # last of each key = latest, then last row
+    sorted_key = key[order]
+    is_last = np.append(sorted_key[1:] != sorted_key[:-1], True)
+    dropped = np.sort(order[~is_last])
+    if policy == "error":
+        raise DataError(
+            f"{raw.ratings_file}: {len(dropped):,} duplicate (user, movie) rating(s) "
+            f"({line_numbers(dropped, raw.first_line)} repeat an earlier pair). Remove them, or "
+            "load with duplicates='keep_latest' to keep each pair's latest rating."
+        )
+    warnings.append(
+        f"{raw.ratings_file}: dropped {len(dropped):,} duplicate (user, movie) rating(s), keeping "
+        f"each pair's latest by timestamp (else the last row); dropped {line_numbers(dropped, raw.first_line)}."
+    )
+    return np.sort(order[is_last])
+
+
+def _official_split(
+    ds: RatingsDataset, name: str, train: pd.DataFrame, valid: pd.DataFrame
+) -> Split:
+    """A Split whose rows point into ``ds.ratings`` at the pairs listed in the split's files."""
+    ratings = ds.ratings
+    key = ratings["user_idx"].to_numpy().astype(np.int64) * ds.n_movies
+    key += ratings["movie_idx"].to_numpy()
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    parts = []
+    for part_name, part in (("train", train), ("valid", valid)):
+        users = np.searchsorted(ds.user_ids, part["user"].to_numpy(dtype=ds.user_ids.dtype))
+        movies = np.searchsorted(ds.movie_ids, part["movie"].to_numpy(dtype=ds.movie_ids.dtype))
+        users = np.minimum(users, ds.n_users - 1)
+        movies = np.minimum(movies, ds.n_movies - 1)
+        wanted = users.astype(np.int64) * ds.n_movies + movies
+        pos = np.minimum(np.searchsorted(sorted_key, wanted), len(sorted_key) - 1)
+        found = (
+            (ds.user_ids[users] == part["user"].to_numpy())
+            & (ds.movie_ids[movies] == part["movie"].to_numpy())
+            & (sorted_key[pos] == wanted)
+        )
+        if not found.all():
+            raise DataError(
+                f"Official split {name!r} ({part_name}) lists {int((~found).sum()):,} rating(s) "
+                f"that are not in {ds.name}'s ratings file; the split files do not belong to "
+                "these ratings. Re-extract the dataset from the official zip."
+            )
+        parts.append(np.sort(order[pos]).astype(np.int64))
+    return Split(
+        method=f"official:{name}",
+        seed=None,
+        valid_fraction=len(parts[1]) / len(ratings),
+        train=parts[0],
+        valid=parts[1],
+    )

@@ -1,0 +1,165 @@
+"""Parquet copies of parsed datasets under ``config.cache_dir()/datasets/<name>/<key>/``.
+
+The key hashes the source folder, each source file's size and mtime and :data:`CACHE_VERSION`,
+so editing or replacing a file (or changing the parser) makes the old copy stale. A copy is
+written to a temporary folder and renamed, so a reader never sees half of one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from movierate import config
+from movierate.data.dataset import RatingScale, RatingsDataset
+from movierate.data.splits import Split
+
+CACHE_VERSION = 1
+"""Bump when parsing or the cached layout changes: every cached copy becomes stale."""
+
+_FILES = ("meta.json", "ratings.parquet", "movies.parquet", "users.parquet", "splits.npz")
+
+
+def cache_key(name: str, folder: Path, files: list[Path]) -> str:
+    """16 hex chars from the dataset name, folder and each file's name, size and mtime."""
+    h = hashlib.blake2b(digest_size=8)
+    h.update(f"v{CACHE_VERSION}\0{name}\0{folder.resolve()}".encode())
+    for path in sorted(files):
+        stat = path.stat()
+        h.update(f"\0{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
+    return h.hexdigest()
+
+
+def cache_folder(name: str, key: str) -> Path:
+    return config.cache_dir() / "datasets" / name / key
+
+
+def is_cached(name: str, key: str) -> bool:
+    folder = cache_folder(name, key)
+    return all((folder / f).is_file() for f in _FILES)
+
+
+def load_cached(name: str, key: str) -> RatingsDataset | None:
+    """The cached dataset, or None if there is no complete, readable copy."""
+    folder = cache_folder(name, key)
+    if not is_cached(name, key):
+        return None
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        ratings = _numeric_frame(pq.read_table(folder / "ratings.parquet"))
+        movies_table = pq.read_table(folder / "movies.parquet")
+        movies = movies_table.drop(["genres"]).to_pandas()
+        movies.insert(4, "genres", [list(g) for g in movies_table.column("genres").to_pylist()])
+        users = pq.read_table(folder / "users.parquet").column("user_id").to_numpy()
+        with np.load(folder / "splits.npz", allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+    except (OSError, ValueError, KeyError, pa.ArrowException):
+        return None  # unreadable copy: parse the source again and overwrite it
+    if movies["movie_id"].dtype.kind not in "iu":
+        movies["movie_id"] = movies["movie_id"].astype(object)
+    movie_ids = movies["movie_id"].to_numpy()
+    users = users if users.dtype.kind in "iu" else users.astype(object)
+    splits = {
+        split_name: Split(
+            method=f"official:{split_name}",
+            seed=None,
+            valid_fraction=len(arrays[f"{split_name}.valid"]) / len(ratings),
+            train=arrays[f"{split_name}.train"],
+            valid=arrays[f"{split_name}.valid"],
+        )
+        for split_name in meta["official_splits"]
+    }
+    return RatingsDataset(
+        name=meta["name"],
+        ratings=ratings,
+        movies=movies,
+        user_ids=users,
+        movie_ids=movie_ids,
+        rating_scale=RatingScale(*meta["rating_scale"]),
+        fingerprint=meta["fingerprint"],
+        catalog=meta["catalog"],
+        official_splits=splits,
+        warnings=meta["warnings"],
+        source=meta["source"],
+    )
+
+
+def _numeric_frame(table: pa.Table) -> pd.DataFrame:
+    """A DataFrame over the table's numeric columns without pandas' block conversion."""
+    columns = {}
+    for name in table.column_names:
+        column = table.column(name)
+        array = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+        columns[name] = array.to_numpy(zero_copy_only=False)
+    return pd.DataFrame(columns, copy=False)
+
+
+def save_cached(ds: RatingsDataset, key: str) -> Path | None:
+    """Write ``ds``'s parquet copy; None (and nothing left behind) if the cache is not writable."""
+    final = cache_folder(ds.name, key)
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        temp = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=final.parent))
+    except OSError:
+        return None
+    try:
+        _write(ds, temp)
+        _remove_stale(final.parent, keep=key, source=ds.source)
+        os.replace(temp, final)
+    except OSError:
+        shutil.rmtree(temp, ignore_errors=True)
+        return final if is_cached(ds.name, key) else None  # another process may have won
+    return final
+
+
+def _write(ds: RatingsDataset, folder: Path) -> None:
+    ratings = pa.Table.from_pandas(ds.ratings, preserve_index=False)
+    # one lz4 row group: read back as one contiguous array per column (measured fastest)
+    pq.write_table(
+        ratings, folder / "ratings.parquet", compression="lz4", row_group_size=max(len(ratings), 1)
+    )
+    movies = ds.movies.copy()
+    if movies["movie_id"].dtype == object:
+        movies["movie_id"] = movies["movie_id"].astype(str)
+    movies_table = pa.Table.from_pandas(movies, preserve_index=False)
+    pq.write_table(movies_table, folder / "movies.parquet")
+    user_ids = ds.user_ids if ds.user_ids.dtype.kind in "iu" else ds.user_ids.astype(str)
+    pq.write_table(pa.table({"user_id": user_ids}), folder / "users.parquet")
+    arrays = {}
+    for name, split in ds.official_splits.items():
+        arrays[f"{name}.train"], arrays[f"{name}.valid"] = split.train, split.valid
+    with (folder / "splits.npz").open("wb") as f:
+        np.savez(f, **arrays)
+    meta = {
+        "name": ds.name,
+        "rating_scale": ds.rating_scale.as_list(),
+        "fingerprint": ds.fingerprint,
+        "catalog": ds.catalog,
+        "warnings": ds.warnings,
+        "source": ds.source,
+        "official_splits": list(ds.official_splits),
+    }
+    (folder / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+
+
+def _remove_stale(parent: Path, keep: str, source: str | None) -> None:
+    """Delete older cached copies of the same source (other keys); other folders that share
+    the dataset name (say a test copy of ml-latest-small) keep theirs."""
+    for old in parent.iterdir():
+        if not old.is_dir() or old.name == keep or old.name.startswith("."):
+            continue
+        try:
+            old_source = json.loads((old / "meta.json").read_text(encoding="utf-8"))["source"]
+        except (OSError, ValueError, KeyError, TypeError):
+            old_source = source  # unreadable: treat as ours and replace it
+        if old_source == source:
+            shutil.rmtree(old, ignore_errors=True)

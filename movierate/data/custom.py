@@ -1,0 +1,352 @@
+"""Your own ratings file: ``from_csv`` reads it (delimiter sniffed, column names mapped),
+validates it like a GroupLens set and can register it under ``data_dir()/custom/<name>/``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from functools import partial
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from movierate import config
+from movierate.data.acquire import CUSTOM_FOLDER, validate_dataset_name
+from movierate.data.build import Duplicates, RawData, build_dataset
+from movierate.data.dataset import RatingScale, RatingsDataset
+from movierate.data.formats import CUSTOM_META
+from movierate.data.movies import movie_metadata, split_genres
+from movierate.data.textio import (
+    Source,
+    check_decodable,
+    check_not_empty,
+    decode,
+    read_head,
+    read_table,
+)
+from movierate.errors import DataError
+
+ROLES = ("user", "item", "rating", "timestamp")
+ALIASES = {
+    "user": {"user", "userid", "uid", "users", "customer", "customerid", "reader", "readerid"},
+    "item": {"item", "itemid", "iid", "movie", "movieid", "mid", "product", "productid", "book"},
+    "rating": {"rating", "ratings", "score", "stars", "rate", "value"},
+    "timestamp": {"timestamp", "time", "ts", "date", "datetime", "unixtime", "ratedat"},
+}
+ITEM_ALIASES = {
+    "item": ALIASES["item"] | {"id"},
+    "title": {"title", "name", "movietitle", "itemtitle"},
+    "genres": {"genres", "genre", "categories", "tags"},
+    "year": {"year", "releaseyear"},
+}
+DELIMITERS = ",\t;|"
+
+PathOrBuffer = str | os.PathLike | bytes | IO[bytes] | IO[str]
+
+
+def from_csv(
+    path_or_buffer: PathOrBuffer,
+    items: PathOrBuffer | None = None,
+    *,
+    columns: Mapping[str, str] | None = None,
+    item_columns: Mapping[str, str] | None = None,
+    delimiter: str | None = None,
+    encoding: str = "utf-8",
+    rating_scale: RatingScale | tuple[float, float, float] | None = None,
+    duplicates: Duplicates = "keep_latest",
+    name: str | None = None,
+    save_as: str | None = None,
+) -> RatingsDataset:
+    """Read your own ratings file: one row per rating with user, item, rating (+ timestamp).
+
+    ``columns`` maps a role (``user``, ``item``, ``rating``, ``timestamp``) to your column name
+    when it is not one of the usual spellings (userId, movie_id, score, ...). A file without a
+    header is read as user, item, rating[, timestamp]. ``items`` is an optional file with item
+    id, title and (``|``-separated) genres. ``rating_scale`` (min, max, step) is checked when
+    given, else inferred. ``save_as`` stores the validated data so ``load_dataset(save_as)``
+    reopens it.
+    """
+    if save_as is not None:
+        validate_dataset_name(save_as)
+    source, label = _as_source(path_or_buffer)
+    scale = RatingScale(*rating_scale) if isinstance(rating_scale, tuple | list) else rating_scale
+    raw = _read_ratings(source, label, columns, delimiter, encoding)
+    raw.scale = scale
+    if items is not None:
+        item_source, item_label = _as_source(items)
+        raw.movies = _read_items(item_source, item_label, item_columns, encoding)
+        raw.catalog = {"movies": len(raw.movies), "users": None}
+    dataset_name = save_as or name or _name_from(label)
+    ds = build_dataset(raw, dataset_name, duplicates=duplicates)
+    ds.source = label
+    if save_as is not None:
+        ds.source = str(_save(ds, raw, label))
+    return ds
+
+
+def _as_source(path_or_buffer: PathOrBuffer) -> tuple[Source, str]:
+    """(Path or bytes, the name messages use)."""
+    if isinstance(path_or_buffer, bytes):
+        return path_or_buffer, "the uploaded file"
+    if isinstance(path_or_buffer, str | os.PathLike):
+        path = Path(path_or_buffer).expanduser()
+        if not path.is_file():
+            raise DataError(f"{path} does not exist or is not a file; check the path.")
+        return path, str(path)
+    if hasattr(path_or_buffer, "read"):
+        label = str(getattr(path_or_buffer, "name", None) or "the uploaded file")
+        getvalue = getattr(
+            path_or_buffer, "getvalue", None
+        )  # whole upload, wherever it was read to
+        data = getvalue() if callable(getvalue) else path_or_buffer.read()
+        return (data.encode("utf-8") if isinstance(data, str) else bytes(data)), label
+    raise DataError(
+        f"Cannot read ratings from a {type(path_or_buffer).__name__}; pass a file path, bytes "
+        "or an open file."
+    )
+
+
+def _read_ratings(
+    source: Source,
+    label: str,
+    columns: Mapping[str, str] | None,
+    delimiter: str | None,
+    encoding: str,
+) -> RawData:
+    check_not_empty(source, label)
+    head = decode(_whole_lines(read_head(source)), label, encoding)
+    delimiter = delimiter or sniff_delimiter(head, label)
+    first = _split_line(head.splitlines()[0], delimiter)
+    chosen = _match_columns(first, columns, ALIASES, label, required=("user", "item", "rating"))
+    if chosen is None:  # no header: positional user, item, rating[, timestamp]
+        if not 3 <= len(first) <= 4:
+            raise DataError(
+                f"{label}: the first line has no header and {len(first)} field(s) "
+                f"({delimiter!r}-separated); without a header the columns must be user, item, "
+                "rating and optionally timestamp. Add a header row naming the columns."
+            )
+        names = [f"c{i}" for i in range(len(first))]
+        chosen = dict(zip(ROLES, names, strict=False))
+        skip, first_line = 0, 1
+    else:
+        names, skip, first_line = first, 1, 2
+    if len(set(names)) != len(names):
+        raise DataError(f"{label}: the header repeats a column name ({', '.join(names)}); rename.")
+    check_decodable(source, label, encoding)
+    read = partial(
+        read_table,
+        source,
+        label,
+        delimiter=_arrow_delimiter(delimiter),
+        column_names=_expand_names(names, delimiter),
+        skip_rows=skip,
+        include=list(chosen.values()),
+        encoding=_arrow_encoding(encoding),
+    )
+    frame = read(types={})
+    fractional_ids = [
+        chosen[role]
+        for role in ("user", "item")
+        if frame[chosen[role]].dtype.kind == "f"
+        and not np.array_equal(frame[chosen[role]], np.round(frame[chosen[role]]))
+    ]
+    if fractional_ids:  # ids such as 1.5 are labels: keep their text exactly
+        frame = read(types=dict.fromkeys(fractional_ids, pa.string()))
+    frame = frame.rename(columns={v: k for k, v in chosen.items()})
+    frame = frame.rename(columns={"item": "movie"})
+    return RawData(ratings=frame, ratings_file=label, first_line=first_line)
+
+
+def sniff_delimiter(text: str, label: str) -> str:
+    """The delimiter of a delimited sample: ``::`` (MovieLens .dat), or one of , tab ; |."""
+    first = text.splitlines()[0] if text else ""
+    if "::" in first:
+        return "::"
+    try:
+        return csv.Sniffer().sniff(text[:32768], delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        counts = {d: first.count(d) for d in DELIMITERS}
+        best = max(counts, key=counts.get)
+        if counts[best]:
+            return best
+    raise DataError(
+        f"{label}: cannot tell how the columns are separated (looked for comma, tab, semicolon, "
+        "'|' and '::'). Pass delimiter=... or save it as a comma-separated file."
+    )
+
+
+def _match_columns(
+    header: list[str],
+    mapping: Mapping[str, str] | None,
+    aliases: Mapping[str, set[str]],
+    label: str,
+    required: tuple[str, ...],
+) -> dict[str, str] | None:
+    """Role -> header name, or None when the line looks like data rather than a header."""
+    wanted = {("item" if k == "movie" else k): v for k, v in (mapping or {}).items()}
+    unknown_roles = sorted(set(wanted) - set(aliases))
+    if unknown_roles:
+        raise DataError(
+            f"Unknown column role(s) {', '.join(unknown_roles)} in the column mapping; use "
+            f"{', '.join(aliases)} (for example columns={{'rating': 'stars'}})."
+        )
+    normalised = {_norm(h): h for h in header}
+    chosen: dict[str, str] = {}
+    for role, options in aliases.items():
+        if role in wanted:
+            if wanted[role] not in header:
+                raise DataError(
+                    f"{label}: no column named {wanted[role]!r} for {role} (found: "
+                    f"{', '.join(header)}). Fix the name in the column mapping."
+                )
+            chosen[role] = wanted[role]
+        else:
+            hit = next((normalised[o] for o in options if o in normalised), None)
+            if hit is not None and hit not in chosen.values():
+                chosen[role] = hit
+    if not chosen and all(_is_number(h) for h in header):
+        return None
+    missing = [r for r in required if r not in chosen]
+    if missing:
+        raise DataError(
+            f"{label}: missing column(s) for {', '.join(missing)} (found: {', '.join(header)}). "
+            "Rename the header, or map your names, e.g. "
+            f"columns={{{', '.join(f'{r!r}: <your column>' for r in missing)}}}."
+        )
+    return chosen
+
+
+def _read_items(
+    source: Source, label: str, mapping: Mapping[str, str] | None, encoding: str
+) -> pd.DataFrame:
+    check_not_empty(source, label)
+    text = decode(source.read_bytes() if isinstance(source, Path) else source, label, encoding)
+    delimiter = sniff_delimiter(text, label)
+    if delimiter == "::":
+        raise DataError(f"{label}: '::'-separated item files are read with load_dataset(folder).")
+    table = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False)
+    chosen = _match_columns(
+        list(table.columns), mapping, ITEM_ALIASES, label, required=("item", "title")
+    )
+    if chosen is None:
+        raise DataError(f"{label}: the items file needs a header row with id and title columns.")
+    ids = table[chosen["item"]].str.strip()
+    genres = [split_genres(g) for g in table[chosen["genres"]]] if "genres" in chosen else None
+    meta = movie_metadata(ids, table[chosen["title"]], genres or [[] for _ in range(len(table))])
+    if "year" in chosen:
+        given = pd.to_numeric(table[chosen["year"]], errors="coerce").astype("Int64")
+        meta["year"] = meta["year"].fillna(given)
+    numeric = pd.to_numeric(ids, errors="coerce")
+    if numeric.notna().all() and (numeric == numeric.round()).all():
+        meta["movie_id"] = numeric.astype(np.int64).to_numpy()
+    else:
+        meta["movie_id"] = ids.to_numpy(dtype=object)
+    return meta
+
+
+def _save(ds: RatingsDataset, raw: RawData, label: str) -> Path:
+    """Write ``ds`` under ``data_dir()/custom/<name>/`` (temp folder + rename)."""
+    parent = config.data_dir() / CUSTOM_FOLDER
+    parent.mkdir(parents=True, exist_ok=True)
+    temp = Path(tempfile.mkdtemp(prefix=f".{ds.name}-", dir=parent))
+    try:
+        r = ds.ratings
+        table = pa.table(
+            {
+                "user": _id_array(ds.user_ids[r["user_idx"].to_numpy()]),
+                "movie": _id_array(ds.movie_ids[r["movie_idx"].to_numpy()]),
+                "rating": r["rating"].to_numpy(),
+                "timestamp": r["timestamp"].to_numpy(),
+            }
+        )
+        pq.write_table(table, temp / "ratings.parquet")
+        if raw.movies is not None:
+            movies = raw.movies.copy()
+            movies["movie_id"] = _id_array(movies["movie_id"].to_numpy())
+            pq.write_table(
+                pa.Table.from_pandas(movies, preserve_index=False), temp / "movies.parquet"
+            )
+        meta: dict[str, Any] = {
+            "name": ds.name,
+            "source": label,
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "rating_scale": ds.rating_scale.as_list(),
+            "catalog": ds.catalog,
+            "warnings": ds.warnings,
+        }
+        (temp / CUSTOM_META).write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        final = parent / ds.name
+        if final.exists():
+            trash = parent / f".{ds.name}.old-{os.getpid()}"
+            os.replace(final, trash)
+            shutil.rmtree(trash, ignore_errors=True)
+        os.replace(temp, final)
+        return final
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+def _id_array(ids: np.ndarray) -> pa.Array:
+    return pa.array(ids.astype(np.int64)) if ids.dtype.kind in "iu" else pa.array(ids.astype(str))
+
+
+def _name_from(label: str) -> str:
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(label).stem).strip("-.")
+    return stem[:64] or "custom"
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _split_line(line: str, delimiter: str) -> list[str]:
+    if delimiter == "::":
+        return [f.strip() for f in line.split("::")]
+    return [f.strip().strip('"') for f in next(csv.reader([line], delimiter=delimiter))]
+
+
+def _whole_lines(head: bytes) -> bytes:
+    """Cut a sample at its last newline so no character or row is split."""
+    cut = head.rfind(b"\n")
+    return head[: cut + 1] if cut > 0 else head
+
+
+def _arrow_delimiter(delimiter: str) -> str:
+    if delimiter == "::":
+        return ":"
+    if len(delimiter) != 1:
+        raise DataError(f"Delimiter {delimiter!r} must be one character (or '::').")
+    return delimiter
+
+
+def _expand_names(names: list[str], delimiter: str) -> list[str]:
+    """For '::' files read on ':' every other field is empty: name them so they are skipped."""
+    if delimiter != "::":
+        return names
+    expanded = []
+    for i, name in enumerate(names):
+        expanded += [name] if i == 0 else [f"_gap{i}", name]
+    return expanded
+
+
+def _arrow_encoding(encoding: str) -> str:
+    return "utf8" if encoding.lower().replace("-", "") in {"utf8", "utf8sig"} else encoding

@@ -1,0 +1,136 @@
+"""The in-memory dataset every other module works on: encoded ratings, movies table, id maps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from movierate.errors import DataError
+
+if TYPE_CHECKING:
+    from movierate.data.splits import Split
+
+
+@dataclass(frozen=True)
+class RatingScale:
+    """The allowed ratings: ``min`` to ``max`` in steps of ``step`` (``step`` 0 = any value)."""
+
+    min: float
+    max: float
+    step: float
+
+    def __post_init__(self) -> None:
+        values = (self.min, self.max, self.step)
+        if not all(np.isfinite(v) for v in values) or self.min >= self.max or self.step < 0:
+            raise DataError(
+                f"Invalid rating scale min={self.min}, max={self.max}, step={self.step}: "
+                "min must be below max and step must be >= 0 (0 means any value in between)."
+            )
+        if self.step and not _is_whole((self.max - self.min) / self.step):
+            raise DataError(
+                f"Invalid rating scale: max - min ({self.max - self.min:g}) is not a whole number "
+                f"of steps of {self.step:g}; pick a step that divides the range."
+            )
+
+    def bad_positions(self, ratings: np.ndarray) -> np.ndarray:
+        """Positions of ``ratings`` outside the scale or off its steps."""
+        values = ratings.astype(np.float64, copy=False)
+        bad = (values < self.min - 1e-6) | (values > self.max + 1e-6)
+        if self.step:
+            steps = (values - self.min) / self.step
+            bad |= np.abs(steps - np.round(steps)) > 1e-4
+        return np.flatnonzero(bad)
+
+    def describe(self) -> str:
+        """Human wording, e.g. ``0.5 to 5 in steps of 0.5``."""
+        text = f"{self.min:g} to {self.max:g}"
+        return text + (f" in steps of {self.step:g}" if self.step else "")
+
+    def as_list(self) -> list[float]:
+        """``[min, max, step]`` as plain floats (JSON-safe)."""
+        return [float(self.min), float(self.max), float(self.step)]
+
+
+def _is_whole(x: float) -> bool:
+    return abs(x - round(x)) < 1e-6
+
+
+@dataclass
+class RatingsDataset:
+    """Ratings with contiguous 0-based ``user_idx`` / ``movie_idx`` and everything to map back.
+
+    ``ratings``: user_idx int32, movie_idx int32, rating float32, timestamp int64 (0 when the
+    source has no timestamps). ``movies``: one row per rated movie, indexed by movie_idx.
+    ``user_ids`` / ``movie_ids`` map an index back to the original id (sorted ascending).
+    """
+
+    name: str
+    ratings: pd.DataFrame
+    movies: pd.DataFrame
+    user_ids: np.ndarray
+    movie_ids: np.ndarray
+    rating_scale: RatingScale
+    fingerprint: str
+    catalog: dict[str, int | None] = field(default_factory=dict)
+    official_splits: dict[str, Split] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    source: str | None = None
+
+    @property
+    def n_users(self) -> int:
+        return len(self.user_ids)
+
+    @property
+    def n_movies(self) -> int:
+        return len(self.movie_ids)
+
+    def __len__(self) -> int:
+        return len(self.ratings)
+
+    def __repr__(self) -> str:
+        return (
+            f"RatingsDataset({self.name!r}: {len(self):,} ratings, {self.n_users:,} users, "
+            f"{self.n_movies:,} movies, scale {self.rating_scale.describe()}, "
+            f"fingerprint {self.fingerprint})"
+        )
+
+    @property
+    def has_timestamps(self) -> bool:
+        """False when the source had no timestamp column (every timestamp is 0)."""
+        ts = self.ratings["timestamp"].to_numpy()
+        return bool(len(ts)) and bool(ts.min() != ts.max() or ts[0] != 0)
+
+    def user_index(self, original_id: Any) -> int:
+        """The ``user_idx`` of an original user id; KeyError if the user has no ratings."""
+        return _lookup(self.user_ids, original_id, "user")
+
+    def movie_index(self, original_id: Any) -> int:
+        """The ``movie_idx`` of an original movie id; KeyError if the movie has no ratings."""
+        return _lookup(self.movie_ids, original_id, "movie")
+
+
+def _lookup(sorted_ids: np.ndarray, original_id: Any, what: str) -> int:
+    key = _as_id(original_id, integer=sorted_ids.dtype.kind in "iu")
+    if key is not None:
+        pos = int(np.searchsorted(sorted_ids, key))
+        if pos < len(sorted_ids) and sorted_ids[pos] == key:
+            return pos
+    raise KeyError(f"{what} id {original_id!r} is not in this dataset")
+
+
+def _as_id(value: Any, *, integer: bool) -> Any:
+    """``value`` as an id of the dataset's kind (int or str), or None if it cannot be one."""
+    if not integer:
+        return str(value)
+    if isinstance(value, bool | np.bool_):
+        return None
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None

@@ -1,0 +1,310 @@
+"""Readers for the official GroupLens layouts, recognised from the files in a folder.
+
+- ``csv``: ``ratings.csv`` + ``movies.csv`` with headers, UTF-8 (ml-latest-small, ml-20m,
+  ml-25m, ml-32m).
+- ``ml-100k``: tab-separated ``u.data``, ``|``-separated Latin-1 ``u.item`` with genre flags
+  named in ``u.genre``, ``u.user``, and the prepared splits ``u1..u5``, ``ua``, ``ub``.
+- ``dat``: ``::``-separated ``ratings.dat`` + ``movies.dat`` (+ ``users.dat``); ml-1m is
+  Latin-1, ml-10m (folder ``ml-10M100K``) UTF-8.
+- ``custom``: a dataset saved by :func:`movierate.data.from_csv` (``dataset.json`` + parquet).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from movierate.data.build import RawData, line_numbers
+from movierate.data.dataset import RatingScale
+from movierate.data.movies import movie_metadata, split_genres
+from movierate.data.textio import check_not_empty, decode, read_table
+from movierate.errors import DataError
+
+LAYOUT_FILES = {
+    "custom": ("dataset.json", "ratings.parquet"),
+    "csv": ("ratings.csv",),
+    "ml-100k": ("u.data",),
+    "dat": ("ratings.dat",),
+}
+"""Layout -> the files that identify it (checked in this order)."""
+
+RATINGS_FILE = {"csv": "ratings.csv", "ml-100k": "u.data", "dat": "ratings.dat"}
+OFFICIAL_SPLITS_100K = ("u1", "u2", "u3", "u4", "u5", "ua", "ub")
+CSV_RATING_COLUMNS = ["userId", "movieId", "rating", "timestamp"]
+CUSTOM_META = "dataset.json"
+
+_RATING_TYPES = {"user": pa.int32(), "movie": pa.int32(), "rating": pa.float32(), "ts": pa.int64()}
+"""GroupLens ids fit int32 (half the memory of int64); a file that overflows is re-read as text."""
+
+
+def detect_layout(folder: Path) -> str | None:
+    """The layout of ``folder`` (see the module docstring), or None if none matches."""
+    for layout, files in LAYOUT_FILES.items():
+        if all((folder / f).is_file() for f in files):
+            return layout
+    return None
+
+
+def source_files(folder: Path, layout: str) -> list[Path]:
+    """The files a dataset in ``layout`` is read from (for cache keys)."""
+    names = {
+        "custom": ["dataset.json", "ratings.parquet", "movies.parquet"],
+        "csv": ["ratings.csv", "movies.csv"],
+        "ml-100k": ["u.data", "u.item", "u.genre", "u.user"]
+        + [f"{s}.{part}" for s in OFFICIAL_SPLITS_100K for part in ("base", "test")],
+        "dat": ["ratings.dat", "movies.dat", "users.dat"],
+    }[layout]
+    return [folder / n for n in names if (folder / n).is_file()]
+
+
+def read_folder(folder: Path, layout: str, scale: RatingScale | None) -> RawData:
+    """Parse the dataset in ``folder``; ``scale`` None means infer it from the ratings."""
+    reader = {"csv": _read_csv, "ml-100k": _read_100k, "dat": _read_dat, "custom": _read_custom}
+    raw = reader[layout](folder)
+    if raw.scale is None:
+        raw.scale = scale
+    return raw
+
+
+# --- csv (ml-latest-small, ml-20m, ml-25m, ml-32m) --------------------------------------------
+
+
+def read_ratings(folder: Path, layout: str) -> pd.DataFrame:
+    """Only the ratings file of an official layout: columns user, movie, rating, timestamp."""
+    reader = {"csv": _csv_ratings, "ml-100k": _tab_ratings, "dat": _dat_ratings}
+    return reader[layout](folder / RATINGS_FILE[layout])
+
+
+def _csv_ratings(path: Path) -> pd.DataFrame:
+    check_not_empty(path, str(path))
+    header = decode(path.open("rb").readline(), str(path)).strip()
+    found = [c.strip().strip('"') for c in header.split(",")]
+    missing = [c for c in CSV_RATING_COLUMNS if c not in found]
+    if missing:
+        raise DataError(
+            f"{path}: missing column(s) {', '.join(missing)} in the header (found: "
+            f"{', '.join(found)}). A GroupLens ratings.csv starts with the line "
+            f"'{','.join(CSV_RATING_COLUMNS)}'; fix the header, or load the file with from_csv() "
+            "and map your column names."
+        )
+    frame = read_table(
+        path,
+        str(path),
+        delimiter=",",
+        column_names=None,
+        include=CSV_RATING_COLUMNS,
+        types=dict(zip(CSV_RATING_COLUMNS, _RATING_TYPES.values(), strict=True)),
+    )
+    frame.columns = ["user", "movie", "rating", "timestamp"]
+    return frame
+
+
+def _read_csv(folder: Path) -> RawData:
+    path = folder / RATINGS_FILE["csv"]
+    frame = _csv_ratings(path)
+    movies, n_movies = _read_movies_csv(folder / "movies.csv")
+    return RawData(
+        ratings=frame,
+        ratings_file=str(path),
+        first_line=2,
+        movies=movies,
+        catalog={"movies": n_movies, "users": None},
+    )
+
+
+def _read_movies_csv(path: Path) -> tuple[pd.DataFrame | None, int | None]:
+    if not path.is_file():
+        return None, None
+    text = decode(path.read_bytes(), str(path))
+    try:
+        table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (ValueError, pd.errors.ParserError) as err:
+        raise DataError(f"{path} could not be parsed as CSV ({err}); re-extract it.") from None
+    missing = [c for c in ("movieId", "title", "genres") if c not in table.columns]
+    if missing:
+        raise DataError(
+            f"{path}: missing column(s) {', '.join(missing)} (found: {', '.join(table.columns)}); "
+            "a GroupLens movies.csv has the header 'movieId,title,genres'."
+        )
+    ids = pd.to_numeric(table["movieId"], errors="coerce")
+    bad = np.flatnonzero(ids.isna().to_numpy() | (ids != ids.round()).to_numpy())
+    if len(bad):
+        raise DataError(
+            f"{path}: column 'movieId' is not a whole number on {line_numbers(bad, 2)} "
+            f"({table['movieId'].iloc[bad[0]]!r}); fix those rows."
+        )
+    table["movieId"] = ids.astype(np.int64)
+    genres = [split_genres(g) for g in table["genres"]]
+    return movie_metadata(table["movieId"], table["title"], genres), len(table)
+
+
+# --- ml-100k ----------------------------------------------------------------------------------
+
+
+def _tab_ratings(path: Path) -> pd.DataFrame:
+    check_not_empty(path, str(path))
+    frame = read_table(
+        path,
+        str(path),
+        delimiter="\t",
+        column_names=list(_RATING_TYPES),
+        include=list(_RATING_TYPES),
+        types=_RATING_TYPES,
+    )
+    frame.columns = ["user", "movie", "rating", "timestamp"]
+    return frame
+
+
+def _read_100k(folder: Path) -> RawData:
+    path = folder / RATINGS_FILE["ml-100k"]
+    frame = _tab_ratings(path)
+    genre_names = _read_100k_genres(folder / "u.genre")
+    movies, n_movies = _read_100k_items(folder / "u.item", genre_names)
+    users = folder / "u.user"
+    n_users = _count_lines(users) if users.is_file() else None
+    official = {}
+    for name in OFFICIAL_SPLITS_100K:
+        base, test = folder / f"{name}.base", folder / f"{name}.test"
+        if base.is_file() and test.is_file():
+            official[name] = (_tab_ratings(base), _tab_ratings(test))
+    return RawData(
+        ratings=frame,
+        ratings_file=str(path),
+        first_line=1,
+        movies=movies,
+        catalog={"movies": n_movies, "users": n_users},
+        official=official,
+    )
+
+
+def _read_100k_genres(path: Path) -> list[str]:
+    if not path.is_file():
+        return []
+    pairs = [
+        line.rsplit("|", 1) for line in decode(path.read_bytes(), str(path), "latin-1").splitlines()
+    ]
+    ordered = sorted((int(i), name) for name, i in (p for p in pairs if len(p) == 2))
+    return [name for _, name in ordered]
+
+
+def _read_100k_items(path: Path, genre_names: list[str]) -> tuple[pd.DataFrame | None, int | None]:
+    """u.item: title, release date (year fallback) and 0/1 genre flags named by u.genre."""
+    if not path.is_file():
+        return None, None
+    ids, titles, released, genres = [], [], [], []
+    for number, line in enumerate(decode(path.read_bytes(), str(path), "latin-1").splitlines(), 1):
+        if not line.strip():
+            continue
+        fields = line.split("|")
+        if len(fields) < 5 or not fields[0].strip().isdigit():
+            raise DataError(
+                f"{path}, line {number}: expected 'movie id|title|release date|...' with "
+                f"{5 + len(genre_names)} '|'-separated fields, got {line[:80]!r}."
+            )
+        ids.append(int(fields[0]))
+        titles.append(fields[1])
+        released.append(fields[2])
+        flags = fields[5:]
+        genres.append([g for g, f in zip(genre_names, flags, strict=False) if f.strip() == "1"])
+    meta = movie_metadata(ids, titles, [split_genres("|".join(g)) for g in genres])
+    release_year = pd.to_datetime(pd.Series(released), format="%d-%b-%Y", errors="coerce").dt.year
+    meta["year"] = meta["year"].fillna(pd.Series(release_year, dtype="Int64"))
+    return meta, len(ids)
+
+
+# --- dat (ml-1m, ml-10m) ----------------------------------------------------------------------
+
+
+def _dat_ratings(path: Path) -> pd.DataFrame:
+    check_not_empty(path, str(path))
+    names = [f"f{i}" for i in range(7)]  # "1::2::5::9" split on ':' -> 7 fields, odd ones empty
+    frame = read_table(
+        path,
+        str(path),
+        delimiter=":",
+        column_names=names,
+        include=["f0", "f2", "f4", "f6"],
+        types=dict(zip(["f0", "f2", "f4", "f6"], _RATING_TYPES.values(), strict=True)),
+    )
+    frame.columns = ["user", "movie", "rating", "timestamp"]
+    return frame
+
+
+def _read_dat(folder: Path) -> RawData:
+    path = folder / RATINGS_FILE["dat"]
+    frame = _dat_ratings(path)
+    movies, n_movies = _read_movies_dat(folder / "movies.dat")
+    users = folder / "users.dat"
+    return RawData(
+        ratings=frame,
+        ratings_file=str(path),
+        first_line=1,
+        movies=movies,
+        catalog={"movies": n_movies, "users": _count_lines(users) if users.is_file() else None},
+    )
+
+
+def _read_movies_dat(path: Path) -> tuple[pd.DataFrame | None, int | None]:
+    if not path.is_file():
+        return None, None
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")  # ml-10m
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")  # ml-1m
+    ids, titles, genres = [], [], []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        head, sep, rest = line.partition("::")
+        title, sep2, genre_text = rest.rpartition("::")
+        if not sep or not sep2 or not head.strip().isdigit():
+            raise DataError(
+                f"{path}, line {number}: expected 'MovieID::Title::Genres', got {line[:80]!r}."
+            )
+        ids.append(int(head))
+        titles.append(title)
+        genres.append(split_genres(genre_text))
+    return movie_metadata(ids, titles, genres), len(ids)
+
+
+# --- custom (saved by from_csv) ---------------------------------------------------------------
+
+
+def _read_custom(folder: Path) -> RawData:
+    meta_path = folder / CUSTOM_META
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        scale = RatingScale(*meta["rating_scale"])
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise DataError(
+            f"{meta_path} is unreadable ({err}); import the ratings file again with from_csv(..., "
+            "save_as=name)."
+        ) from None
+    ratings = pq.read_table(folder / "ratings.parquet").to_pandas()
+    movies = None
+    if (folder / "movies.parquet").is_file():
+        table = pq.read_table(folder / "movies.parquet")
+        movies = table.drop(["genres"]).to_pandas()
+        movies["genres"] = [list(g or []) for g in table.column("genres").to_pylist()]
+        movies["year"] = movies["year"].astype("Int64")
+    return RawData(
+        ratings=ratings,
+        ratings_file=str(meta.get("source") or folder / "ratings.parquet"),
+        first_line=int(meta.get("first_line", 1)),
+        movies=movies,
+        catalog=dict(meta.get("catalog", {})),
+        scale=scale,
+        warnings=list(meta.get("warnings", [])),
+    )
+
+
+def _count_lines(path: Path) -> int:
+    data = path.read_bytes()
+    return sum(1 for line in data.splitlines() if line.strip())

@@ -1,0 +1,106 @@
+"""Open a dataset by name or folder (parquet cache first), and report what is available."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from movierate.data.acquire import (
+    Progress,
+    find_local,
+    find_local_zip,
+    import_zip,
+    local_names,
+    locate,
+)
+from movierate.data.build import build_dataset
+from movierate.data.cache import cache_folder, cache_key, is_cached, load_cached, save_cached
+from movierate.data.dataset import RatingsDataset
+from movierate.data.formats import detect_layout, read_folder, source_files
+from movierate.data.registry import KNOWN_DATASETS
+from movierate.errors import DataError
+
+
+def load_dataset(name: str | os.PathLike, progress: Progress | None = None) -> RatingsDataset:
+    """Open dataset ``name`` (GroupLens name, imported name, or folder / zip path).
+
+    Looks in MOVIERATE_DATA_DIR then ``data_dir()``, downloads a missing GroupLens set (calling
+    ``progress(done_bytes, total_bytes)``), and reuses the parquet cache when the source files
+    are unchanged.
+    """
+    folder, dataset_name = locate(name, progress)
+    return load_folder(folder, dataset_name)
+
+
+def load_folder(folder: Path, name: str) -> RatingsDataset:
+    """Parse (or reopen from cache) the dataset in ``folder`` under the name ``name``."""
+    layout = detect_layout(folder)
+    if layout is None:
+        raise DataError(f"{folder} holds no ratings.csv, u.data or ratings.dat; nothing to load.")
+    key = cache_key(name, folder, source_files(folder, layout))
+    cached = load_cached(name, key)
+    if cached is not None:
+        return cached
+    known = KNOWN_DATASETS.get(name)
+    raw = read_folder(folder, layout, known.scale if known else None)
+    ds = build_dataset(raw, name)
+    ds.source = str(folder)
+    save_cached(ds, key)
+    return ds
+
+
+def from_zip_bytes(zip_bytes: bytes, filename: str) -> RatingsDataset:
+    """Import an uploaded MovieLens zip (see ``import_zip``) and open it."""
+    return load_dataset(import_zip(zip_bytes, filename))
+
+
+@dataclass(frozen=True)
+class DatasetStatus:
+    """One row of the dataset overview: where a dataset is and whether it is ready."""
+
+    name: str
+    available: bool
+    location: str | None
+    url: str | None
+    approx_ratings: int | None
+    cached: bool
+
+
+def dataset_status() -> list[DatasetStatus]:
+    """Every GroupLens dataset, then every other dataset folder found on this machine."""
+    rows = []
+    for name in list(KNOWN_DATASETS) + [n for n in local_names() if n not in KNOWN_DATASETS]:
+        known = KNOWN_DATASETS.get(name)
+        folder = find_local(name)
+        location = folder or find_local_zip(name)
+        key = _key_of(name, folder)
+        rows.append(
+            DatasetStatus(
+                name=name,
+                available=location is not None,
+                location=str(location) if location else None,
+                url=known.url if known else None,
+                approx_ratings=known.approx_ratings if known else _cached_count(name, key),
+                cached=key is not None and is_cached(name, key),
+            )
+        )
+    return rows
+
+
+def _key_of(name: str, folder: Path | None) -> str | None:
+    layout = detect_layout(folder) if folder else None
+    if folder is None or layout is None:
+        return None
+    try:
+        return cache_key(name, folder, source_files(folder, layout))
+    except OSError:
+        return None
+
+
+def _cached_count(name: str, key: str | None) -> int | None:
+    if key is None or not is_cached(name, key):
+        return None
+    return int(pq.read_metadata(cache_folder(name, key) / "ratings.parquet").num_rows)

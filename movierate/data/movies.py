@@ -1,0 +1,99 @@
+"""The movies table: titles without their year, release year, genre lists, rating counts."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+NO_GENRES = frozenset({"(no genres listed)", "unknown", ""})
+"""Genre labels that mean "no genre" (ml-latest's marker and ml-100k's ``unknown`` flag)."""
+
+MOVIE_COLUMNS = ["movie_idx", "movie_id", "title", "year", "genres", "n_ratings", "mean_rating"]
+
+_YEAR = re.compile(
+    r"""^(?P<title>.*?)\s*
+        \(\s*(?P<year>\d{4})\s*(?:[-\u2013]\s*(?:\d{4})?\s*)?\)   # (1999), (1994-1998), (2006– )
+        (?P<note>(?:\s*\([A-Z]{1,3}\))*)\s*$                       # trailing (V) / (TV) notes
+    """,
+    re.VERBOSE,
+)
+
+
+def split_title_year(raw: str) -> tuple[str, int | None]:
+    """``"Matrix, The (1999)"`` -> ``("Matrix, The", 1999)``; no year -> ``(title, None)``.
+
+    Only a trailing ``(YYYY)`` (or a year range such as ``(1994-1998)``) is taken; the rest of
+    the title text is kept as given (article suffixes and alternative titles included).
+    """
+    text = raw.strip()
+    match = _YEAR.match(text)
+    if not match or not match.group("title"):
+        return text, None
+    title = match.group("title") + match.group("note")
+    return title.strip(), int(match.group("year"))
+
+
+def split_genres(raw: str | None, separator: str = "|") -> list[str]:
+    """``"Action|Sci-Fi"`` -> ``["Action", "Sci-Fi"]``; ``"(no genres listed)"`` -> ``[]``."""
+    if raw is None or (isinstance(raw, float) and np.isnan(raw)):
+        return []
+    return [g.strip() for g in str(raw).split(separator) if g.strip() not in NO_GENRES]
+
+
+def movie_metadata(
+    movie_ids: Iterable, titles: Iterable[str], genres: Iterable[list[str]]
+) -> pd.DataFrame:
+    """Metadata frame (movie_id, title, year, genres) from raw titles that may end in a year."""
+    parsed = [split_title_year(str(t)) for t in titles]
+    return pd.DataFrame(
+        {
+            "movie_id": list(movie_ids),
+            "title": [t for t, _ in parsed],
+            "year": pd.array([y for _, y in parsed], dtype="Int64"),
+            "genres": list(genres),
+        }
+    )
+
+
+def movies_table(
+    movie_ids: np.ndarray,
+    movie_idx: np.ndarray,
+    ratings: np.ndarray,
+    metadata: pd.DataFrame | None,
+) -> tuple[pd.DataFrame, int]:
+    """One row per rated movie (index = movie_idx) and how many lacked metadata.
+
+    ``movie_idx``/``ratings`` are the encoded ratings; ``metadata`` has movie_id, title, year,
+    genres (or is None). Movies without metadata get the title ``"movie <id>"``.
+    """
+    n = len(movie_ids)
+    counts = np.bincount(movie_idx, minlength=n)
+    sums = np.bincount(movie_idx, weights=ratings.astype(np.float64), minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = sums / counts
+    table = pd.DataFrame({"movie_idx": np.arange(n, dtype=np.int32), "movie_id": movie_ids})
+    if metadata is None or metadata.empty:
+        found = np.zeros(n, dtype=bool)
+        titles = pd.Series([None] * n, dtype=object)
+        years = pd.array([None] * n, dtype="Int64")
+        genres: list = [[] for _ in range(n)]
+    else:
+        meta = metadata.drop_duplicates("movie_id", keep="first").set_index("movie_id")
+        meta = meta.reindex(pd.Index(movie_ids))
+        found = meta["title"].notna().to_numpy()
+        titles = meta["title"].reset_index(drop=True)
+        years = meta["year"].astype("Int64").array
+        genres = [g if isinstance(g, list) else [] for g in meta["genres"]]
+    missing = int((~found).sum())
+    if missing:
+        titles = titles.astype(object)
+        titles[~found] = [f"movie {movie_ids[i]}" for i in np.flatnonzero(~found)]
+    table["title"] = pd.array(titles.to_numpy(dtype=object), dtype="str")
+    table["year"] = years
+    table["genres"] = pd.Series(genres, dtype=object)
+    table["n_ratings"] = counts.astype(np.int64)
+    table["mean_rating"] = means.astype(np.float64)
+    return table, missing

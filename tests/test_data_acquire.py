@@ -1,0 +1,257 @@
+"""Acquisition: download from a local http.server (md5 checked), offline errors, zips, cache."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import io
+import os
+import shutil
+import socket
+import stat
+import threading
+import zipfile
+from functools import partial
+from pathlib import Path
+
+import pytest
+
+from movierate import config
+from movierate.data import (
+    dataset_status,
+    download_dataset,
+    from_zip_bytes,
+    import_zip,
+    load_dataset,
+)
+from movierate.errors import DataError, DownloadError
+
+SMALL_FILES = ("ratings.csv", "movies.csv", "README.txt")
+
+
+def zip_folder(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def small_zip(movielens_dir) -> bytes:
+    """An official-layout ml-latest-small.zip built from the shared copy (kept in memory)."""
+    src = movielens_dir / "ml-latest-small"
+    return zip_folder({f"ml-latest-small/{n}": (src / n).read_bytes() for n in SMALL_FILES})
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):  # keep test output clean
+        pass
+
+
+@pytest.fixture
+def server(tmp_path, monkeypatch):
+    """Serve tmp_path/www on 127.0.0.1 and point MOVIERATE_DOWNLOAD_URL at it."""
+    root = tmp_path / "www" / "movielens"
+    root.mkdir(parents=True)
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), partial(QuietHandler, directory=str(root))
+    )
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    monkeypatch.setenv("MOVIERATE_DOWNLOAD_URL", f"http://127.0.0.1:{httpd.server_port}/")
+    monkeypatch.delenv("MOVIERATE_DATA_DIR", raising=False)  # nothing local: must download
+    yield root
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def closed_port_url() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/movielens"
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+
+
+def test_download_with_md5_and_progress(server, small_zip):
+    (server / "ml-latest-small.zip").write_bytes(small_zip)
+    md5 = hashlib.md5(small_zip).hexdigest()
+    (server / "ml-latest-small.zip.md5").write_text(f"MD5 (ml-latest-small.zip) = {md5}\n")
+    calls = []
+    ds = load_dataset("ml-latest-small", progress=lambda done, total: calls.append((done, total)))
+    assert (len(ds), ds.n_users, ds.n_movies) == (100_836, 610, 9_724)
+    assert calls[0] == (0, len(small_zip)) and calls[-1] == (len(small_zip), len(small_zip))
+    assert all(a[0] <= b[0] for a, b in zip(calls, calls[1:], strict=False))
+    folder = config.data_dir() / "ml-latest-small"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(SMALL_FILES)
+    assert leftovers(config.data_dir()) == []
+    status = {s.name: s for s in dataset_status()}["ml-latest-small"]
+    assert status.available and status.cached and status.location == str(folder)
+    assert status.url.endswith("/ml-latest-small.zip")
+    # a second call finds it locally: the server can disappear
+    (server / "ml-latest-small.zip").unlink()
+    assert download_dataset("ml-latest-small") == folder
+
+
+def test_wrong_md5_is_refused_and_nothing_is_kept(server, small_zip):
+    (server / "ml-latest-small.zip").write_bytes(small_zip)
+    (server / "ml-latest-small.zip.md5").write_text("MD5 (ml-latest-small.zip) = " + "0" * 32)
+    with pytest.raises(DownloadError) as err:
+        download_dataset("ml-latest-small")
+    message = str(err.value)
+    assert "ml-latest-small.zip" in message and "is corrupt" in message
+    assert hashlib.md5(small_zip).hexdigest() in message and "0" * 32 in message
+    assert not (config.data_dir() / "ml-latest-small").exists()
+    assert leftovers(config.data_dir()) == []
+
+
+def test_without_md5_the_structure_is_checked(server, small_zip):
+    (server / "ml-latest-small.zip").write_bytes(small_zip)
+    assert download_dataset("ml-latest-small").name == "ml-latest-small"
+    (server / "ml-100k.zip").write_bytes(zip_folder({"README": b"not ratings"}))
+    with pytest.raises(DownloadError, match="did not give a usable ml-100k zip.*not a MovieLens"):
+        download_dataset("ml-100k")
+
+
+def test_offline_error_names_the_url_and_both_ways_out(monkeypatch):
+    url = closed_port_url()
+    monkeypatch.setenv("MOVIERATE_DOWNLOAD_URL", url)
+    monkeypatch.delenv("MOVIERATE_DATA_DIR")
+    with pytest.raises(DownloadError) as err:
+        load_dataset("ml-100k")
+    message = str(err.value)
+    assert f"{url}/ml-100k.zip" in message
+    assert "put ml-100k.zip" in message and str(config.data_dir()) in message
+    assert "MOVIERATE_DATA_DIR" in message and "ml-100k/" in message
+
+
+def test_server_error_is_reported(server):
+    with pytest.raises(DownloadError, match=r"ml-1m.zip: the server answered 404"):
+        download_dataset("ml-1m")
+
+
+def test_official_zip_in_the_data_folder_is_used_offline(monkeypatch, small_zip):
+    monkeypatch.setenv("MOVIERATE_DOWNLOAD_URL", closed_port_url())
+    monkeypatch.delenv("MOVIERATE_DATA_DIR")
+    config.data_dir().mkdir(parents=True)
+    (config.data_dir() / "ml-latest-small.zip").write_bytes(small_zip)
+    assert {s.name: s for s in dataset_status()}["ml-latest-small"].available
+    assert len(load_dataset("ml-latest-small")) == 100_836
+
+
+def test_import_zip_stores_and_names_it(monkeypatch, small_zip):
+    monkeypatch.delenv("MOVIERATE_DATA_DIR")
+    assert import_zip(small_zip, "ml-latest-small.zip") == "ml-latest-small"
+    assert (config.data_dir() / "ml-latest-small" / "ratings.csv").is_file()
+    assert len(from_zip_bytes(small_zip, "upload.zip")) == 100_836  # re-import replaces it
+
+
+def test_ml10m_folder_maps_to_its_name(monkeypatch):
+    monkeypatch.delenv("MOVIERATE_DATA_DIR")
+    ratings = "1::10::4.5::838985046\n1::20::5::838983525\n2::10::0.5::838983392\n"
+    movies = "10::Amélie (Fabuleux destin d'Amélie Poulain, Le) (2001)::Comedy|Romance\n20::Heat (1995)::Action\n"
+    data = zip_folder(
+        {"ml-10M100K/ratings.dat": ratings.encode(), "ml-10M100K/movies.dat": movies.encode()}
+    )
+    assert import_zip(data, "ml-10m.zip") == "ml-10m"
+    ds = load_dataset("ml-10m")
+    assert ds.name == "ml-10m" and len(ds) == 3 and ds.rating_scale.step == 0.5
+    movie = ds.movies.set_index("movie_id").loc[10]
+    assert movie["title"] == "Amélie (Fabuleux destin d'Amélie Poulain, Le)"  # UTF-8 kept
+    assert movie["year"] == 2001 and movie["genres"] == ["Comedy", "Romance"]
+    assert ds.catalog == {"movies": 2, "users": None}
+
+
+@pytest.mark.parametrize("evil", ["../evil/ratings.csv", "/tmp/evil/ratings.csv", "a/../../x.csv"])
+def test_zip_slip_is_refused(tmp_path, evil):
+    data = zip_folder({"ok/ratings.csv": b"userId,movieId,rating,timestamp\n", evil: b"x"})
+    with pytest.raises(DataError, match="unsafe path"):
+        import_zip(data, "evil.zip")
+    assert not (tmp_path / "evil").exists() and not Path("/tmp/evil/ratings.csv").exists()
+    assert not config.data_dir().exists() or leftovers(config.data_dir()) == []
+
+
+def test_symlinks_in_a_zip_are_refused():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("set/ratings.csv", b"userId,movieId,rating,timestamp\n1,1,4,1\n")
+        link = zipfile.ZipInfo("set/movies.csv")
+        link.external_attr = (stat.S_IFLNK | 0o777) << 16
+        archive.writestr(link, "/etc/passwd")
+    with pytest.raises(DataError, match="symbolic link"):
+        import_zip(buffer.getvalue(), "links.zip")
+
+
+def test_truncated_foreign_and_damaged_zips(small_zip):
+    with pytest.raises(DataError, match="not a zip archive, or it is truncated"):
+        import_zip(small_zip[: len(small_zip) // 2], "ml-latest-small.zip")
+    with pytest.raises(DataError, match="is empty"):
+        import_zip(b"", "nothing.zip")
+    with pytest.raises(DataError, match=r"not a MovieLens zip.*found: docs/readme.md"):
+        import_zip(zip_folder({"docs/readme.md": b"# hi"}), "other.zip")
+    damaged = bytearray(small_zip)
+    start = small_zip.index(b"ml-latest-small/ratings.csv") + 200  # inside compressed data
+    damaged[start : start + 64] = bytes(64)
+    with pytest.raises(DataError, match="damaged or truncated"):
+        import_zip(bytes(damaged), "ml-latest-small.zip")
+    assert not (config.data_dir() / "ml-latest-small").exists()
+
+
+def test_second_load_comes_from_the_parquet_cache(
+    tmp_path, monkeypatch, movielens_dir, isolated_home
+):
+    folder = tmp_path / "ml-latest-small"
+    shutil.copytree(movielens_dir / "ml-latest-small", folder)
+    for path in folder.iterdir():
+        path.chmod(0o644)
+    first = load_dataset(folder)
+    assert list(config.cache_dir().glob("datasets/ml-latest-small/*/ratings.parquet"))
+
+    def must_not_parse(*args, **kwargs):
+        raise AssertionError("parsed the source although the cache is fresh")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("movierate.data.load.read_folder", must_not_parse)
+        second = load_dataset(folder)
+        assert second.fingerprint == first.fingerprint and len(second) == len(first)
+
+        # editing a source file makes the cache stale: it is parsed again, the old copy replaced
+        ratings = folder / "ratings.csv"
+        ratings.write_bytes(ratings.read_bytes().rstrip(b"\r\n").rsplit(b"\n", 1)[0] + b"\n")
+        os.utime(ratings, ns=(1, 1))
+        with pytest.raises(AssertionError, match="parsed the source"):
+            load_dataset(folder)
+    assert config.cache_dir() == isolated_home / "cache"  # still the test's own home
+    third = load_dataset(folder)
+    assert len(third) == len(first) - 1 and third.fingerprint != first.fingerprint
+    assert len(list(config.cache_dir().glob("datasets/ml-latest-small/*"))) == 1
+
+
+def test_a_nested_dataset_folder_is_found_and_extracted_alone(monkeypatch):
+    monkeypatch.delenv("MOVIERATE_DATA_DIR")
+    data = zip_folder(
+        {
+            "bundle/notes.txt": b"not part of the dataset",
+            "bundle/ml-100k/u.data": b"1\t1\t5\t874965758\n2\t1\t4\t876893171\n",
+            "bundle/ml-100k/u.info": b"2 users\n",
+        }
+    )
+    assert import_zip(data, "bundle.zip") == "ml-100k"
+    folder = config.data_dir() / "ml-100k"
+    assert sorted(p.name for p in folder.iterdir()) == ["u.data", "u.info"]
+    assert not (config.data_dir() / "notes.txt").exists()
+    assert len(load_dataset("ml-100k")) == 2
+
+
+def test_folders_sharing_a_name_keep_their_own_cache(tmp_path):
+    load_dataset("ml-latest-small")  # the shared copy
+    folder = tmp_path / "ml-latest-small"
+    folder.mkdir()
+    (folder / "ratings.csv").write_text("userId,movieId,rating,timestamp\n1,1,4.0,1\n")
+    assert len(load_dataset(folder)) == 1
+    assert len(list(config.cache_dir().glob("datasets/ml-latest-small/*/meta.json"))) == 2
+    assert len(load_dataset("ml-latest-small")) == 100_836

@@ -1,0 +1,131 @@
+"""from_csv: your own ratings file, sniffed and mapped, validated, and registered by name."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+
+from movierate import config
+from movierate.data import dataset_status, from_csv, load_dataset
+from movierate.errors import DataError
+
+BOOKS = (
+    "customer;book;stars;date\n"
+    "ana;b1;4;2020-01-01\n"
+    "bo;b1;5;2020-01-02 10:00:00\n"
+    "ana;b2;3;2020-01-03\n"
+    "cy;b3;1;2020-02-01\n"
+)
+BOOK_ITEMS = (
+    "id,title,genres\n"
+    'b1,"Matrix, The (1999)",Action|Sci-Fi\n'
+    "b2,Untitled,\n"
+    "b9,Never rated (2001),Drama\n"
+)
+
+
+def write(tmp_path, text, name="mine.csv"):
+    path = tmp_path / name
+    path.write_bytes(text.encode() if isinstance(text, str) else text)
+    return path
+
+
+def test_sniffed_delimiter_aliases_string_ids_dates_and_items(tmp_path):
+    ds = from_csv(
+        write(tmp_path, BOOKS),
+        items=write(tmp_path, BOOK_ITEMS, "items.csv"),
+        columns={"user": "customer", "item": "book"},
+    )
+    assert (len(ds), ds.n_users, ds.n_movies) == (4, 3, 3)
+    assert list(ds.user_ids) == ["ana", "bo", "cy"] and ds.user_index("bo") == 1
+    assert ds.movie_index("b3") == 2
+    assert ds.ratings["timestamp"].iloc[1] == 1577959200  # 2020-01-02 10:00:00 UTC
+    movies = ds.movies.set_index("movie_id")
+    assert movies.loc["b1", "title"] == "Matrix, The" and movies.loc["b1", "year"] == 1999
+    assert movies.loc["b1", "genres"] == ["Action", "Sci-Fi"] and movies.loc["b2", "genres"] == []
+    assert movies.loc["b3", "title"] == "movie b3"  # rated but not in the items file
+    assert ds.catalog == {"movies": 3, "users": None}
+    assert any("1 rated movie(s) are not in the movies file" in w for w in ds.warnings)
+    assert ds.rating_scale.as_list() == [1.0, 5.0, 1.0]  # inferred: whole stars
+
+
+def test_save_as_registers_the_dataset_by_name(tmp_path):
+    path = write(tmp_path, BOOKS)
+    ds = from_csv(path, columns={"user": "customer", "item": "book"}, save_as="my-books")
+    folder = config.data_dir() / "custom" / "my-books"
+    assert ds.name == "my-books" and ds.source == str(folder)
+    assert sorted(p.name for p in folder.iterdir()) == ["dataset.json", "ratings.parquet"]
+    path.unlink()  # the registered copy no longer needs the original file
+    again = load_dataset("my-books")
+    assert again.fingerprint == ds.fingerprint and again.rating_scale == ds.rating_scale
+    assert list(again.user_ids) == list(ds.user_ids)
+    status = {s.name: s for s in dataset_status()}["my-books"]
+    assert status.available and status.url is None and status.approx_ratings == 4
+
+
+def test_save_as_keeps_items_and_warnings(tmp_path):
+    rows = "user,item,rating,timestamp\n1,1,4,10\n1,1,5,20\n2,2,3,30\n"
+    items = "movieId,title,genres\n1,Heat (1995),Action|Crime\n2,Up (2009),Animation\n"
+    ds = from_csv(write(tmp_path, rows), items=write(tmp_path, items, "m.csv"), save_as="tiny")
+    again = load_dataset("tiny")
+    assert again.warnings == ds.warnings and len(ds.warnings) == 1
+    assert again.movies.equals(ds.movies) and again.catalog == {"movies": 2, "users": None}
+    assert again.movies["genres"].tolist() == [["Action", "Crime"], ["Animation"]]
+
+
+@pytest.mark.parametrize("name", ["ml-100k", "../escape", "", "a b", "x" * 65])
+def test_save_as_rejects_bad_names(tmp_path, name):
+    with pytest.raises(DataError, match="Invalid dataset name"):
+        from_csv(write(tmp_path, "user,item,rating\n1,1,4\n"), save_as=name)
+
+
+def test_headerless_tab_file_is_user_item_rating_timestamp(tmp_path):
+    ds = from_csv(write(tmp_path, "7\t3\t4.5\t100\n8\t3\t2\t200\n", "plain.tsv"))
+    assert list(ds.user_ids) == [7, 8] and list(ds.movie_ids) == [3]
+    assert ds.ratings["rating"].tolist() == [4.5, 2.0]
+    assert ds.ratings["timestamp"].tolist() == [100, 200]
+    assert ds.rating_scale.as_list() == [0.5, 5.0, 0.5]
+    assert ds.name == "plain"
+
+
+def test_double_colon_and_buffers(tmp_path):
+    text = "1::10::5::978300760\n2::10::3::978302109\n2::20::4::978301968\n"
+    ds = from_csv(io.BytesIO(text.encode()))
+    assert (len(ds), ds.n_users, ds.n_movies) == (3, 2, 2)
+    same = from_csv(text.encode())
+    assert same.fingerprint == ds.fingerprint
+    named = io.StringIO("user,item,rating\n1,1,4\n")
+    named.name = "upload.csv"
+    assert from_csv(named).name == "upload"
+
+
+def test_same_data_same_fingerprint_as_the_grouplens_reader(movielens_dir):
+    folder = movielens_dir / "ml-latest-small"
+    mine = from_csv(folder / "ratings.csv", items=folder / "movies.csv")
+    official = load_dataset("ml-latest-small")
+    assert mine.fingerprint == official.fingerprint
+    assert np.array_equal(mine.movies["title"], official.movies["title"])
+
+
+def test_ids_that_are_not_whole_numbers_stay_text(tmp_path):
+    ds = from_csv(write(tmp_path, "user,item,rating\n1.5,007,4\n2,7,3\n"))
+    assert list(ds.user_ids) == ["1.5", "2"]
+    assert list(ds.movie_ids) == [7]  # "007" and "7" are the same whole number
+
+
+def test_unreadable_separator(tmp_path):
+    with pytest.raises(DataError, match="cannot tell how the columns are separated"):
+        from_csv(write(tmp_path, "just some words\nand more words\n"))
+    with pytest.raises(DataError, match="does not exist"):
+        from_csv(tmp_path / "missing.csv")
+
+
+def test_text_ids_survive_the_parquet_cache(tmp_path):
+    from_csv(write(tmp_path, BOOKS), columns={"user": "customer", "item": "book"}, save_as="bk")
+    first = load_dataset("bk")  # parses the registered copy and writes the cache
+    cached = load_dataset("bk")
+    assert cached.user_ids.dtype == object and list(cached.user_ids) == ["ana", "bo", "cy"]
+    assert cached.movies["movie_id"].tolist() == ["b1", "b2", "b3"]
+    assert cached.movie_index("b2") == 1 and cached.fingerprint == first.fingerprint
