@@ -1,0 +1,225 @@
+"""Keras models of every family (mf, mf_bias, deep) and the export of their arrays to numpy.
+
+All families share one serializable class, :class:`RatingModel`, whose input is an int tensor
+of shape (batch, 2) holding ``[user_idx, movie_idx]``. Predictions follow the "Prediction
+semantics" of docs/architecture.md exactly, so :mod:`movierate.scoring` reproduces them in numpy
+from :func:`export_arrays`.
+
+>>> model = build_model(ModelSpec(dim=8), n_users=10, n_movies=20, global_mean=3.5,
+...                     rating_scale=(0.5, 5.0))  # doctest: +SKIP
+>>> model.predict(np.array([[0, 3], [9, 19]]))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+from movierate.spec import ModelSpec
+
+#: Margin added to both ends of the rating scale by the sigmoid output (fastai's y_range).
+SIGMOID_MARGIN = 0.5
+BATCH_NORM_EPSILON = 1e-3
+
+
+def embedding_initializer(name: str, seed: int) -> keras.initializers.Initializer:
+    """The initializer named by a spec, seeded (embeddings start small: dot products near 0)."""
+    if name == "normal":
+        return keras.initializers.RandomNormal(stddev=0.05, seed=seed)
+    if name == "uniform":
+        return keras.initializers.RandomUniform(-0.05, 0.05, seed=seed)
+    if name == "glorot_uniform":
+        return keras.initializers.GlorotUniform(seed=seed)
+    return keras.initializers.HeNormal(seed=seed)
+
+
+@keras.saving.register_keras_serializable(package="movierate")
+class RatingModel(keras.Model):
+    """User and movie embeddings (+ biases, + an MLP for ``deep``) predicting a rating."""
+
+    def __init__(
+        self,
+        n_users: int,
+        n_movies: int,
+        spec: dict[str, Any],
+        global_mean: float,
+        rating_scale: tuple[float, float],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.n_users, self.n_movies = int(n_users), int(n_movies)
+        self.spec = ModelSpec.from_dict(dict(spec))
+        self.global_mean = float(global_mean)
+        self.rating_scale = (float(rating_scale[0]), float(rating_scale[1]))
+        s, seed = self.spec, self.spec.seed
+        self.user_embedding = layers.Embedding(
+            self.n_users,
+            s.dim,
+            embeddings_initializer=embedding_initializer(s.initializer, seed),
+            name="user_embedding",
+        )
+        self.movie_embedding = layers.Embedding(
+            self.n_movies,
+            s.dim,
+            embeddings_initializer=embedding_initializer(s.initializer, seed + 1),
+            name="movie_embedding",
+        )
+        self.user_bias = (
+            layers.Embedding(self.n_users, 1, embeddings_initializer="zeros", name="user_bias")
+            if s.has_user_bias
+            else None
+        )
+        self.movie_bias = (
+            layers.Embedding(self.n_movies, 1, embeddings_initializer="zeros", name="movie_bias")
+            if s.has_movie_bias
+            else None
+        )
+        self.embedding_dropout = layers.Dropout(s.embedding_dropout, seed=seed + 2)
+        self.hidden: list[tuple[layers.Dense, layers.BatchNormalization | None]] = []
+        self.hidden_dropout = layers.Dropout(s.dropout, seed=seed + 3)
+        if s.family == "deep":
+            reg = keras.regularizers.L2(s.dense_l2) if s.dense_l2 else None
+            for i, units in enumerate(s.hidden_units):
+                dense = layers.Dense(
+                    units,
+                    kernel_regularizer=reg,
+                    name=f"dense_{i}",
+                    kernel_initializer=keras.initializers.HeNormal(seed=seed + 10 + i),
+                )
+                norm = (
+                    layers.BatchNormalization(epsilon=BATCH_NORM_EPSILON, name=f"batch_norm_{i}")
+                    if s.batch_norm
+                    else None
+                )
+                self.hidden.append((dense, norm))
+            self.output_layer = layers.Dense(
+                1,
+                kernel_regularizer=reg,
+                name="output",
+                kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 9),
+            )
+        self.build((None, 2))
+
+    def build(self, input_shape: Any) -> None:
+        for layer in (self.user_embedding, self.movie_embedding, self.user_bias, self.movie_bias):
+            if layer is not None:
+                layer.build((None,))
+        width = 2 * self.spec.dim
+        for dense, norm in self.hidden:
+            dense.build((None, width))
+            width = dense.units
+            if norm is not None:
+                norm.build((None, width))
+        if self.spec.family == "deep":
+            self.output_layer.build((None, width))
+        self.built = True
+
+    def centred_score(
+        self, user_vec: Any, movie_vec: Any, user_bias: Any, movie_bias: Any, training: bool = False
+    ) -> Any:
+        """z of the contract: dot product or MLP, plus the biases (None when the model has none),
+        before the output transform."""
+        user_vec = self.embedding_dropout(user_vec, training=training)
+        movie_vec = self.embedding_dropout(movie_vec, training=training)
+        if self.spec.family == "deep":
+            x = ops.concatenate([user_vec, movie_vec], axis=-1)
+            for dense, norm in self.hidden:
+                x = dense(x)
+                if norm is not None:
+                    x = norm(x, training=training)
+                x = self.hidden_dropout(ops.relu(x), training=training)
+            z = ops.squeeze(self.output_layer(x), axis=-1)
+        else:
+            z = ops.sum(user_vec * movie_vec, axis=-1)
+        for bias in (user_bias, movie_bias):
+            if bias is not None:
+                z = z + ops.squeeze(bias, axis=-1)
+        return z
+
+    def to_rating(self, z: Any, training: bool = False) -> Any:
+        """Apply the output transform around the global mean (clip only outside training)."""
+        low, high = self.rating_scale
+        if self.spec.output == "sigmoid":
+            lo, hi = low - SIGMOID_MARGIN, high + SIGMOID_MARGIN
+            frac = min(max((self.global_mean - lo) / (hi - lo), 1e-6), 1 - 1e-6)
+            return lo + (hi - lo) * ops.sigmoid(z + math.log(frac / (1 - frac)))
+        pred = z + self.global_mean
+        if self.spec.output == "clip" and not training:
+            pred = ops.clip(pred, low, high)
+        return pred
+
+    def call(self, inputs: Any, training: bool = False) -> Any:
+        inputs = ops.cast(inputs, "int32")
+        users, movies = inputs[:, 0], inputs[:, 1]
+        user_bias = self.user_bias(users) if self.user_bias is not None else None
+        movie_bias = self.movie_bias(movies) if self.movie_bias is not None else None
+        z = self.centred_score(
+            self.user_embedding(users),
+            self.movie_embedding(movies),
+            user_bias,
+            movie_bias,
+            training,
+        )
+        return self.to_rating(z, training)
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.update(
+            n_users=self.n_users,
+            n_movies=self.n_movies,
+            spec=self.spec.to_dict(),
+            global_mean=self.global_mean,
+            rating_scale=list(self.rating_scale),
+        )
+        return config
+
+
+def build_model(
+    spec: ModelSpec,
+    n_users: int,
+    n_movies: int,
+    global_mean: float,
+    rating_scale: tuple[float, float],
+) -> RatingModel:
+    """A fresh, built model for a validated spec."""
+    spec.validate()
+    return RatingModel(n_users, n_movies, spec.to_dict(), global_mean, tuple(rating_scale[:2]))
+
+
+def export_arrays(model: RatingModel, spec: ModelSpec | None = None) -> dict[str, np.ndarray]:
+    """Everything a numpy forward pass needs (the embeddings.npz of the store contract).
+
+    Batch normalisation is folded into the dense layer before it, so ``scoring`` needs no
+    separate normalisation step.
+    """
+    spec = spec or model.spec
+    arrays: dict[str, np.ndarray] = {
+        "user_embedding": _numpy(model.user_embedding.embeddings),
+        "movie_embedding": _numpy(model.movie_embedding.embeddings),
+        "global_mean": np.asarray(model.global_mean, dtype=np.float32),
+    }
+    if model.user_bias is not None:
+        arrays["user_bias"] = _numpy(model.user_bias.embeddings)[:, 0]
+    if model.movie_bias is not None:
+        arrays["movie_bias"] = _numpy(model.movie_bias.embeddings)[:, 0]
+    if spec.family == "deep":
+        for i, (dense, norm) in enumerate(model.hidden):
+            kernel, bias = _numpy(dense.kernel), _numpy(dense.bias)
+            if norm is not None:
+                scale = _numpy(norm.gamma) / np.sqrt(_numpy(norm.moving_variance) + norm.epsilon)
+                kernel = kernel * scale
+                bias = (bias - _numpy(norm.moving_mean)) * scale + _numpy(norm.beta)
+            arrays[f"dense_{i}_kernel"] = kernel.astype(np.float32)
+            arrays[f"dense_{i}_bias"] = bias.astype(np.float32)
+        arrays["output_kernel"] = _numpy(model.output_layer.kernel)
+        arrays["output_bias"] = _numpy(model.output_layer.bias)
+        arrays["first_dense_input_norms"] = np.linalg.norm(arrays["dense_0_kernel"], axis=1)
+    return arrays
+
+
+def _numpy(variable: Any) -> np.ndarray:
+    return np.asarray(ops.convert_to_numpy(variable), dtype=np.float32)

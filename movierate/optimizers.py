@@ -1,0 +1,105 @@
+"""Optimizers that keep embedding updates sparse: only the rows a batch touched change.
+
+Keras 3's optimizers update every row of an embedding table at each step (Adam's moments decay
+everywhere), so a step costs O(catalogue). Here a gradient that arrives as ``tf.IndexedSlices``
+has its duplicate rows merged (``tf.unique`` + ``unsorted_segment_sum``) and only those rows of
+the variable and its slots are read and written ("lazy" Adam / RMSprop / Adagrad). Dense
+gradients (the MLP of ``deep``) take the ordinary dense update.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from movierate.errors import SpecError
+
+KINDS = ("adam", "rmsprop", "sgd", "adagrad")
+_SLOTS = {"adam": ("m", "v"), "rmsprop": ("v",), "adagrad": ("acc",), "sgd": ()}
+
+
+class SparseOptimizer:
+    """Adam, RMSprop, Adagrad or SGD over a fixed list of ``tf.Variable``s."""
+
+    def __init__(
+        self,
+        kind: str,
+        learning_rate: float,
+        variables: list[tf.Variable],
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        rho: float = 0.9,
+        epsilon: float = 1e-7,
+    ) -> None:
+        if kind not in _SLOTS:
+            raise SpecError(f"optimizer = {kind!r} is invalid: choose one of {', '.join(KINDS)}.")
+        self.kind, self.learning_rate = kind, float(learning_rate)
+        self.beta_1, self.beta_2, self.rho, self.epsilon = beta_1, beta_2, rho, epsilon
+        self.iterations = tf.Variable(0, dtype=tf.int64, trainable=False)
+        initial = 0.1 if kind == "adagrad" else 0.0
+        self.slots = {
+            id(var): [
+                tf.Variable(tf.fill(tf.shape(var), initial), trainable=False) for _ in _SLOTS[kind]
+            ]
+            for var in variables
+        }
+
+    def next_learning_rate(self) -> tf.Tensor:
+        """Count one step and return its learning rate (Adam's bias correction included)."""
+        self.iterations.assign_add(1)
+        lr = tf.constant(self.learning_rate, tf.float32)
+        if self.kind == "adam":
+            step = tf.cast(self.iterations, tf.float32)
+            lr = lr * tf.sqrt(1.0 - self.beta_2**step) / (1.0 - self.beta_1**step)
+        return lr
+
+    def apply(self, grads_and_vars: list[tuple[tf.Tensor | tf.IndexedSlices, tf.Variable]]) -> None:
+        """One step for every variable whose gradient is not None (call inside tf.function)."""
+        lr = self.next_learning_rate()
+        for grad, var in grads_and_vars:
+            if grad is None:
+                continue
+            if isinstance(grad, tf.IndexedSlices):
+                rows, positions = tf.unique(grad.indices)
+                g = tf.math.unsorted_segment_sum(grad.values, positions, tf.shape(rows)[0])
+                self.apply_rows(var, rows, g, lr)
+            else:
+                self.apply_dense(var, grad, lr)
+
+    def apply_rows(self, var: tf.Variable, rows: tf.Tensor, grad: tf.Tensor, lr: tf.Tensor) -> None:
+        """Update only ``rows`` (unique indices) of ``var`` with their summed gradient ``grad``."""
+        if self.kind == "sgd":
+            var.scatter_sub(tf.IndexedSlices(lr * grad, rows))
+            return
+        delta = self._delta(
+            var,
+            grad,
+            lr,
+            lambda slot: tf.gather(slot, rows),
+            lambda slot, value: slot.scatter_update(tf.IndexedSlices(value, rows)),
+        )
+        var.scatter_sub(tf.IndexedSlices(delta, rows))
+
+    def apply_dense(self, var: tf.Variable, grad: tf.Tensor, lr: tf.Tensor) -> None:
+        """The ordinary update of a whole variable."""
+        if self.kind == "sgd":
+            var.assign_sub(lr * grad)
+            return
+        var.assign_sub(
+            self._delta(var, grad, lr, lambda slot: slot, lambda slot, value: slot.assign(value))
+        )
+
+    def _delta(self, var, g, lr, read, write) -> tf.Tensor:
+        slots = self.slots[id(var)]
+        if self.kind == "adam":
+            m = self.beta_1 * read(slots[0]) + (1.0 - self.beta_1) * g
+            v = self.beta_2 * read(slots[1]) + (1.0 - self.beta_2) * tf.square(g)
+            write(slots[0], m)
+            write(slots[1], v)
+            return lr * m / (tf.sqrt(v) + self.epsilon)
+        if self.kind == "rmsprop":
+            v = self.rho * read(slots[0]) + (1.0 - self.rho) * tf.square(g)
+            write(slots[0], v)
+            return lr * g / (tf.sqrt(v) + self.epsilon)
+        acc = read(slots[0]) + tf.square(g)  # adagrad
+        write(slots[0], acc)
+        return lr * g / (tf.sqrt(acc) + self.epsilon)

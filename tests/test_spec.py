@@ -1,0 +1,39 @@
+import pytest
+
+from movierate.errors import SpecError
+from movierate.spec import ModelSpec
+
+
+def test_round_trip_and_defaults():
+    spec = ModelSpec(family="deep", dim=8, hidden_units=[16, 4], regularizers={"whitening": 1})
+    again = ModelSpec.from_dict(spec.to_dict())
+    assert again == spec and hash(again) == hash(spec)
+    assert again.hidden_units == (16, 4)
+    assert ModelSpec(family="mf").has_user_bias is False
+    assert ModelSpec(family="mf_bias").has_user_bias and ModelSpec(family="mf_bias").has_movie_bias
+    assert ModelSpec(family="deep").has_movie_bias and not ModelSpec(family="deep").has_user_bias
+    assert ModelSpec(family="deep", user_bias=True).has_user_bias
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"dim": 0}, "dim = 0"),
+        ({"family": "svd"}, "family = 'svd'"),
+        ({"regularizers": {"l2": -1}}, "regularizers['l2'] = -1.0"),
+        ({"regularizers": {"l3": 1}}, "Unknown regularizer 'l3'"),
+        ({"dropout": 1.0}, "dropout = 1.0"),
+        ({"learning_rate": 0}, "learning_rate = 0"),
+        ({"family": "deep", "hidden_units": ()}, "hidden_units is empty"),
+        ({"batch_size": 2.5}, "batch_size = 2.5"),
+    ],
+)
+def test_validate_names_the_bad_field(changes, words):
+    with pytest.raises(SpecError) as err:
+        ModelSpec(**changes).validate()
+    assert words in str(err.value)
+
+
+def test_unknown_keys_rejected():
+    with pytest.raises(SpecError, match="Unknown model spec field"):
+        ModelSpec.from_dict({"dims": 3})
