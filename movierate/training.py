@@ -206,8 +206,11 @@ class _TrainingLoop:
             critic = self.adversarial.build_critic(spec.dim)
             self.critic_variables = [v.value for v in critic.trainable_weights]
             self.critic_optimizer = SparseOptimizer("adam", 1e-3, self.critic_variables)
-        self.step = tf.function(self._step, reduce_retracing=True)
-        self._predict = tf.function(self._predict_batch, reduce_retracing=True)
+        index = tf.TensorSpec([None], tf.int32)
+        self.step = tf.function(
+            self._step, input_signature=[index, index, tf.TensorSpec([None], tf.float32)]
+        )
+        self._predict = tf.function(self._predict_batch, input_signature=[index, index])
 
     def _sample_rows(self) -> tf.Tensor:
         if self.sample_size == self.n_movies:

@@ -1,0 +1,222 @@
+"""Numpy forward pass of every model family: predictions without TensorFlow.
+
+Works on the arrays of a saved model's ``embeddings.npz`` (see docs/architecture.md,
+"Prediction semantics"): z = u.m + b_u + b_m for ``mf`` / ``mf_bias``, z = MLP([u, m]) + b_m
+(+ b_u) for ``deep`` (ReLU hidden layers, batch normalisation already folded into the dense
+kernels), then the output transform ``none`` / ``clip`` / ``sigmoid`` around the global mean.
+
+>>> scores = score_all_movies(arrays, spec, user_idx=3, rating_scale=(0.5, 5.0))  # doctest: +SKIP
+>>> top10 = np.argsort(-scores)[:10]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from movierate.errors import DataError, StoreError
+
+#: Rows scored per block (bounds the memory of gathered embeddings and hidden layers).
+BLOCK_ROWS = 32_768
+#: Margin added to both ends of the scale by the sigmoid output (fastai's ``y_range`` margin).
+SIGMOID_MARGIN = 0.5
+FAMILIES = ("mf", "mf_bias", "deep")
+OUTPUTS = ("none", "clip", "sigmoid")
+
+
+def predict(
+    arrays: Mapping[str, np.ndarray],
+    spec: Any,
+    user_idx: Any,
+    movie_idx: Any,
+    rating_scale: Any,
+) -> np.ndarray:
+    """Predicted ratings (float32, original scale) for pairs of user and movie indices.
+
+    ``user_idx`` and ``movie_idx`` broadcast against each other (a scalar user with an array of
+    movies is fine). ``rating_scale`` is a ``RatingScale`` or a ``(min, max[, step])`` sequence.
+    """
+    family, output = _family_and_output(spec)
+    user_emb, movie_emb = arrays["user_embedding"], arrays["movie_embedding"]
+    users, movies = np.broadcast_arrays(
+        _indices(user_idx, len(user_emb), "user_idx"),
+        _indices(movie_idx, len(movie_emb), "movie_idx"),
+    )
+    shape = users.shape
+    users, movies = users.ravel(), movies.ravel()
+    layers = dense_layers(arrays) if family == "deep" else []
+    z = np.empty(len(users), dtype=np.float32)
+    for start in range(0, len(users), BLOCK_ROWS):
+        block = slice(start, start + BLOCK_ROWS)
+        u, m = user_emb[users[block]], movie_emb[movies[block]]
+        if family == "deep":
+            dim = user_emb.shape[1]
+            w0, b0 = layers[0]
+            z[block] = _mlp_from_first(u @ w0[:dim] + m @ w0[dim:] + b0, layers[1:])
+        else:
+            z[block] = np.einsum("ij,ij->i", u, m)
+    z = z + _bias(arrays, "user_bias", users) + _bias(arrays, "movie_bias", movies)
+    return _to_rating(z, arrays, output, rating_scale).reshape(shape)
+
+
+def score_all_movies(
+    arrays: Mapping[str, np.ndarray], spec: Any, user_idx: int, rating_scale: Any
+) -> np.ndarray:
+    """Predicted rating of every movie for one user: float32 array of length ``n_movies``.
+
+    Faster than :func:`predict` on all pairs: the user's share of the first layer (deep) or the
+    dot product (mf) is computed once, then one matrix-vector or matrix-matrix product per block.
+    """
+    family, output = _family_and_output(spec)
+    user_emb, movie_emb = arrays["user_embedding"], arrays["movie_embedding"]
+    if np.ndim(user_idx) != 0:
+        raise DataError(f"score_all_movies takes one user index, got an array {user_idx!r}.")
+    user = int(_indices(user_idx, len(user_emb), "user_idx"))
+    u = user_emb[user]
+    if family == "deep":
+        layers = dense_layers(arrays)
+        dim = user_emb.shape[1]
+        w0, b0 = layers[0]
+        user_part = u @ w0[:dim] + b0
+        z = np.empty(len(movie_emb), dtype=np.float32)
+        for start in range(0, len(movie_emb), BLOCK_ROWS):
+            first = movie_emb[start : start + BLOCK_ROWS] @ w0[dim:] + user_part
+            z[start : start + BLOCK_ROWS] = _mlp_from_first(first, layers[1:])
+    else:
+        z = movie_emb @ u
+    z = z + _bias(arrays, "movie_bias", slice(None))
+    if "user_bias" in arrays:
+        z = z + arrays["user_bias"][user]
+    return _to_rating(z.astype(np.float32, copy=False), arrays, output, rating_scale)
+
+
+def dense_layers(arrays: Mapping[str, np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The deep model's (kernel, bias) pairs in order: ``dense_0`` ... then ``output``."""
+    layers = []
+    i = 0
+    while f"dense_{i}_kernel" in arrays:
+        layers.append((arrays[f"dense_{i}_kernel"], arrays[f"dense_{i}_bias"]))
+        i += 1
+    if "output_kernel" not in arrays or "output_bias" not in arrays:
+        raise StoreError(
+            "The deep model's arrays lack 'output_kernel' / 'output_bias'; the saved model is "
+            "incomplete. Retrain it or delete it."
+        )
+    layers.append((arrays["output_kernel"], arrays["output_bias"]))
+    return layers
+
+
+def shape_problem(shapes: Mapping[str, Sequence[int]], family: str, dim: int) -> str | None:
+    """Why arrays of these ``shapes`` cannot score a ``family`` model of ``dim``; None if fine.
+
+    Checks only what prediction needs (names, ranks and matching sizes), so the store can vet a
+    model folder from the ``.npy`` headers without loading the arrays.
+    """
+    for key in ("user_embedding", "movie_embedding", "global_mean"):
+        if key not in shapes:
+            return f"embeddings.npz has no '{key}' array"
+    for key in ("user_embedding", "movie_embedding"):
+        shape = tuple(shapes[key])
+        if len(shape) != 2 or shape[1] != dim:
+            return f"'{key}' has shape {shape}, expected (rows, {dim}) for dim {dim}"
+    if tuple(shapes["global_mean"]) not in ((), (1,)):
+        return f"'global_mean' has shape {tuple(shapes['global_mean'])}, expected a scalar"
+    for key, table in (("user_bias", "user_embedding"), ("movie_bias", "movie_embedding")):
+        rows = tuple(shapes[table])[0]
+        if key in shapes and tuple(shapes[key]) != (rows,):
+            return f"'{key}' has shape {tuple(shapes[key])}, expected ({rows},)"
+    if family == "mf_bias" and "movie_bias" not in shapes and "user_bias" not in shapes:
+        return "an mf_bias model needs 'user_bias' or 'movie_bias' arrays"
+    if family != "deep":
+        return None
+    return _deep_shape_problem(shapes, dim)
+
+
+def _deep_shape_problem(shapes: Mapping[str, Sequence[int]], dim: int) -> str | None:
+    width = 2 * dim
+    i = 0
+    names = []
+    while f"dense_{i}_kernel" in shapes:
+        names.append(f"dense_{i}")
+        i += 1
+    names.append("output")
+    for name in names:
+        kernel, bias = shapes.get(f"{name}_kernel"), shapes.get(f"{name}_bias")
+        if kernel is None or bias is None:
+            return f"embeddings.npz has no '{name}_kernel' / '{name}_bias' array"
+        kernel, bias = tuple(kernel), tuple(bias)
+        if len(kernel) != 2 or kernel[0] != width or bias != (kernel[1],):
+            return (
+                f"'{name}_kernel' {kernel} / '{name}_bias' {bias} do not fit an input of "
+                f"width {width}"
+            )
+        width = kernel[1]
+    if width != 1:
+        return f"the output layer has {width} units, expected 1"
+    return None
+
+
+def _family_and_output(spec: Any) -> tuple[str, str]:
+    family, output = getattr(spec, "family", None), getattr(spec, "output", None)
+    if family not in FAMILIES:
+        raise DataError(f"Unknown model family {family!r}; expected one of {', '.join(FAMILIES)}.")
+    if output not in OUTPUTS:
+        raise DataError(f"Unknown output {output!r}; expected one of {', '.join(OUTPUTS)}.")
+    return family, output
+
+
+def _indices(values: Any, size: int, what: str) -> np.ndarray:
+    """Validated integer index array (any shape) into a table of ``size`` rows."""
+    array = np.asarray(values)
+    if array.dtype.kind not in "iu":
+        if array.size == 0:
+            return array.astype(np.int64)
+        raise DataError(f"{what} must hold whole numbers (row indices), got dtype {array.dtype}.")
+    if array.size and (array.min() < 0 or array.max() >= size):
+        bad = array[(array < 0) | (array >= size)].reshape(-1)[0]
+        raise DataError(
+            f"{what} {int(bad)} is out of range: this model knows rows 0..{size - 1}. "
+            "Map original ids to indices with the dataset's user_index / movie_index."
+        )
+    return array.astype(np.int64, copy=False)
+
+
+def _bias(arrays: Mapping[str, np.ndarray], key: str, rows: Any) -> np.ndarray | float:
+    return arrays[key][rows] if key in arrays else 0.0
+
+
+def _mlp_from_first(first: np.ndarray, rest: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Finish the MLP given the first dense layer's pre-activation; returns the output column."""
+    if not rest:  # no hidden layer: the first layer was the output layer itself
+        return first[:, 0]
+    hidden = np.maximum(first, 0.0, out=first)
+    for kernel, bias in rest[:-1]:
+        hidden = np.maximum(hidden @ kernel + bias, 0.0)
+    kernel, bias = rest[-1]
+    return (hidden @ kernel + bias)[:, 0]
+
+
+def _scale_bounds(rating_scale: Any) -> tuple[float, float]:
+    if hasattr(rating_scale, "min") and hasattr(rating_scale, "max"):
+        return float(rating_scale.min), float(rating_scale.max)
+    lo, hi = rating_scale[0], rating_scale[1]
+    return float(lo), float(hi)
+
+
+def _to_rating(
+    z: np.ndarray, arrays: Mapping[str, np.ndarray], output: str, rating_scale: Any
+) -> np.ndarray:
+    """Apply the output transform around the global mean (docs/architecture.md)."""
+    g = np.float32(np.asarray(arrays["global_mean"]).reshape(-1)[0])
+    lo, hi = _scale_bounds(rating_scale)
+    if output == "none":
+        return (z + g).astype(np.float32, copy=False)
+    if output == "clip":
+        return np.clip(z + g, lo, hi).astype(np.float32, copy=False)
+    lo, hi = lo - SIGMOID_MARGIN, hi + SIGMOID_MARGIN
+    p = (float(g) - lo) / (hi - lo)
+    offset = np.float32(np.log(p / (1.0 - p)))
+    sig = 0.5 * (1.0 + np.tanh(0.5 * (z + offset)))  # overflow-free logistic
+    return (lo + (hi - lo) * sig).astype(np.float32, copy=False)

@@ -1,0 +1,641 @@
+"""The model store: one folder per trained model under ``config.models_dir()``.
+
+Each model folder holds ``meta.json``, ``embeddings.npz``, ``movies.parquet``, ``model.keras``
+and a ``cache/`` folder for analyses (see docs/architecture.md). A model is written into a hidden
+temporary sibling folder and renamed into place, so a crash or a kill mid-save never leaves half
+a model, and two saves of one name never mix their files. Listing and loading read numpy,
+JSON and parquet only; TensorFlow is imported only by :meth:`TrainedModel.keras_model`.
+
+>>> m = load_model("small-mf")  # doctest: +SKIP
+>>> m.predict(user_idx=[0, 0], movie_idx=[10, 20])  # doctest: +SKIP
+array([3.71, 4.02], dtype=float32)
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import time
+import uuid
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+import movierate
+from movierate import config, scoring
+from movierate.errors import MovierateError, StoreError
+from movierate.spec import ModelSpec
+
+#: Version of the folder layout written here; folders with a larger number need a newer movierate.
+FORMAT_VERSION = 1
+META_FILE = "meta.json"
+EMBEDDINGS_FILE = "embeddings.npz"
+MOVIES_FILE = "movies.parquet"
+KERAS_FILE = "model.keras"
+CACHE_FOLDER = "cache"
+REQUIRED_FILES = (META_FILE, EMBEDDINGS_FILE, MOVIES_FILE, KERAS_FILE)
+META_KEYS = ("name", "created", "spec", "dataset", "split", "metrics", "history")
+
+TEMP_PREFIX = ".tmp-"
+TRASH_PREFIX = ".trash-"
+#: Temporary folders untouched for this long belong to a save that died; they are removed.
+STALE_TEMP_SECONDS = 3600
+
+NAME_MAX_LENGTH = 64
+CACHE_KEY_MAX_LENGTH = 128
+NAME_RULE = (
+    "1 to 64 characters among ASCII letters, digits, '-', '_' and '.', "
+    "not starting with '.' and without '..'"
+)
+_NAME_CHARS = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What the model list shows about one saved model (read from ``meta.json`` only)."""
+
+    name: str
+    path: Path
+    created: str
+    spec: ModelSpec
+    dataset: str
+    metrics: dict[str, Any]
+    train_seconds: float | None
+    format_version: int
+
+    @property
+    def family(self) -> str:
+        return self.spec.family
+
+    @property
+    def dim(self) -> int:
+        return self.spec.dim
+
+    @property
+    def valid_rmse(self) -> float | None:
+        value = self.metrics.get("valid_rmse")
+        return float(value) if value is not None else None
+
+
+@dataclass(frozen=True)
+class BrokenModel:
+    """A model folder that cannot be used, and why."""
+
+    name: str
+    reason: str
+    path: Path | None = None
+
+
+@dataclass(eq=False)
+class TrainedModel:
+    """A saved model loaded as numpy arrays; the Keras model is loaded only on request.
+
+    Arrays are read-only: copy one before changing it.
+    """
+
+    name: str
+    path: Path
+    spec: ModelSpec
+    meta: dict[str, Any]
+    arrays: dict[str, np.ndarray]
+    movies: pd.DataFrame
+    _keras: Any = field(default=None, init=False, repr=False)
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        return self.meta["metrics"]
+
+    @property
+    def history(self) -> dict[str, list[float]]:
+        """Per-epoch lists (``train_rmse``, ``valid_rmse``, ``loss``, ``reg_<kind>`` ...)."""
+        return {
+            k: [math.nan if v is None else float(v) for v in values]
+            for k, values in self.meta["history"].items()
+        }
+
+    @property
+    def created(self) -> str:
+        return self.meta["created"]
+
+    @property
+    def dataset_name(self) -> str:
+        return self.meta["dataset"]["name"]
+
+    @property
+    def rating_scale(self) -> tuple[float, float, float]:
+        """(min, max, step) of the dataset the model was trained on."""
+        lo, hi, step = self.meta["dataset"]["rating_scale"]
+        return float(lo), float(hi), float(step)
+
+    @property
+    def family(self) -> str:
+        return self.spec.family
+
+    @property
+    def dim(self) -> int:
+        return int(self.movie_embedding.shape[1])
+
+    @property
+    def n_users(self) -> int:
+        return int(self.user_embedding.shape[0])
+
+    @property
+    def n_movies(self) -> int:
+        return int(self.movie_embedding.shape[0])
+
+    @property
+    def movie_embedding(self) -> np.ndarray:
+        return self.arrays["movie_embedding"]
+
+    @property
+    def user_embedding(self) -> np.ndarray:
+        return self.arrays["user_embedding"]
+
+    @property
+    def movie_bias(self) -> np.ndarray | None:
+        return self.arrays.get("movie_bias")
+
+    @property
+    def user_bias(self) -> np.ndarray | None:
+        return self.arrays.get("user_bias")
+
+    @property
+    def global_mean(self) -> float:
+        return float(np.asarray(self.arrays["global_mean"]).reshape(-1)[0])
+
+    def predict(self, user_idx: Any, movie_idx: Any) -> np.ndarray:
+        """Predicted ratings on the original scale for (user, movie) index pairs (numpy)."""
+        return scoring.predict(self.arrays, self.spec, user_idx, movie_idx, self.rating_scale)
+
+    def score_all_movies(self, user_idx: int) -> np.ndarray:
+        """Predicted rating of every movie for one user (numpy, fast)."""
+        return scoring.score_all_movies(self.arrays, self.spec, user_idx, self.rating_scale)
+
+    def cache_path(self, key: str) -> Path:
+        """Path for a cached analysis of this model; see :func:`cache_path`."""
+        return cache_path(self.name, key)
+
+    def keras_model(self) -> Any:
+        """The Keras model (imports TensorFlow on first call; loaded with ``safe_mode=True``)."""
+        if self._keras is None:
+            self._keras = _load_keras(self.path / KERAS_FILE)
+        return self._keras
+
+
+def validate_name(name: str) -> str:
+    """Return ``name`` if it is a valid model name, else raise StoreError stating the rule."""
+    if not isinstance(name, str):
+        raise StoreError(f"A model name must be text, got {type(name).__name__}.")
+    problem = _component_problem(name, NAME_MAX_LENGTH)
+    if problem:
+        raise StoreError(f"Invalid model name {name!r}: {problem}. Use {NAME_RULE}.")
+    return name
+
+
+def unique_name(base: str) -> str:
+    """A valid model name like ``base`` that no saved model uses (``base``, ``base-2``, ...)."""
+    clean = re.sub(r"\.{2,}", ".", re.sub(r"[^A-Za-z0-9_.-]+", "-", str(base)))
+    clean = clean.strip("-.")[:NAME_MAX_LENGTH] or "model"
+    root = config.models_dir()
+    candidate, n = clean, 1
+    while (root / candidate).exists():
+        n += 1
+        suffix = f"-{n}"
+        candidate = clean[: NAME_MAX_LENGTH - len(suffix)] + suffix
+    return candidate
+
+
+def model_path(name: str) -> Path:
+    """Folder of the model ``name`` (validated; it may not exist)."""
+    return config.models_dir() / validate_name(name)
+
+
+def model_exists(name: str) -> bool:
+    """True if a folder named ``name`` exists in the store (working or broken)."""
+    return model_path(name).exists()
+
+
+def save_model(
+    name: str, result: Any, ds: Any, split: Any, spec: ModelSpec, *, overwrite: bool = False
+) -> Path:
+    """Save a training result as the model ``name``, atomically; returns its folder.
+
+    ``result`` is a ``movierate.training.TrainResult``. Raises StoreError if the name is invalid
+    or taken (unless ``overwrite``), also when another process saves the same name meanwhile.
+    """
+    validate_name(name)
+    spec.validate()
+    root = config.models_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    final = root / name
+    if final.exists() and not overwrite:
+        raise _name_taken(name)
+    remove_leftovers()
+    arrays = _export_arrays(result, spec, ds)
+    meta = _build_meta(name, result, ds, split, spec)
+    temp = root / f"{TEMP_PREFIX}{name}-{uuid.uuid4().hex[:8]}"
+    temp.mkdir()
+    try:
+        _write_npz(temp / EMBEDDINGS_FILE, arrays)
+        _write_movies(temp / MOVIES_FILE, ds.movies)
+        result.keras_model.save(str(temp / KERAS_FILE))
+        (temp / META_FILE).write_text(json.dumps(meta, indent=2, allow_nan=False) + "\n")
+        (temp / CACHE_FOLDER).mkdir()
+        _fsync_folder(temp)
+        _publish(temp, final, overwrite=overwrite)
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+    return final
+
+
+def list_models() -> tuple[list[ModelInfo], list[BrokenModel]]:
+    """Every saved model (newest first) and every folder that cannot be loaded, with why.
+
+    Hidden folders (temporary saves, deletions in progress) are ignored; one bad folder never
+    stops the listing.
+    """
+    root = config.models_dir()
+    infos: list[ModelInfo] = []
+    broken: list[BrokenModel] = []
+    if not root.is_dir():
+        return infos, broken
+    for path in sorted(root.iterdir()):
+        if path.name.startswith(".") or not path.is_dir():
+            continue
+        try:
+            validate_name(path.name)
+            meta, spec = _inspect(path)
+        except MovierateError as exc:
+            broken.append(BrokenModel(path.name, str(exc), path))
+            continue
+        except Exception as exc:  # a damaged folder must never break the listing
+            broken.append(BrokenModel(path.name, f"{type(exc).__name__}: {exc}", path))
+            continue
+        infos.append(
+            ModelInfo(
+                name=path.name,
+                path=path,
+                created=str(meta["created"]),
+                spec=spec,
+                dataset=str(meta["dataset"].get("name", "?")),
+                metrics=dict(meta["metrics"]),
+                train_seconds=meta.get("timings", {}).get("train_seconds"),
+                format_version=int(meta["format_version"]),
+            )
+        )
+    infos.sort(key=lambda info: (info.created, info.name), reverse=True)
+    return infos, broken
+
+
+def load_model(name: str) -> TrainedModel:
+    """Load a saved model's arrays, metadata and movies table (no TensorFlow)."""
+    path = _existing_model_path(name)
+    try:
+        meta, spec = _inspect(path)
+        with np.load(path / EMBEDDINGS_FILE, allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in npz.files}
+        movies = _read_movies(path / MOVIES_FILE)
+    except StoreError as exc:
+        raise StoreError(f"Model {name!r} cannot be loaded: {exc}") from None
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+        raise StoreError(
+            f"Model {name!r} cannot be loaded: {type(exc).__name__}: {exc}. "
+            "Delete it and train it again."
+        ) from None
+    for array in arrays.values():
+        array.flags.writeable = False
+    return TrainedModel(name=name, path=path, spec=spec, meta=meta, arrays=arrays, movies=movies)
+
+
+def read_meta(name: str) -> dict[str, Any]:
+    """The parsed ``meta.json`` of model ``name`` (validated format version)."""
+    return _read_meta(_existing_model_path(name))
+
+
+def delete_model(name: str) -> None:
+    """Delete the model ``name``: renamed away first (so it vanishes at once), then removed."""
+    path = _existing_model_path(name)
+    trash = path.parent / f"{TRASH_PREFIX}{name}-{uuid.uuid4().hex[:8]}"
+    try:
+        os.rename(path, trash)
+    except FileNotFoundError:
+        raise StoreError(f"Model {name!r} was deleted meanwhile.") from None
+    shutil.rmtree(trash, ignore_errors=True)
+
+
+def cache_path(model_name: str, key: str) -> Path:
+    """Path of a cached analysis ``key`` (a file name) inside the model's ``cache/`` folder.
+
+    Creates ``cache/`` if needed; the file itself is the caller's to write (atomically, via a
+    temporary name and ``os.replace``).
+    """
+    folder = _existing_model_path(model_name) / CACHE_FOLDER
+    problem = _component_problem(key, CACHE_KEY_MAX_LENGTH) if isinstance(key, str) else "not text"
+    if problem:
+        raise StoreError(
+            f"Invalid cache key {key!r}: {problem}. Use 1 to {CACHE_KEY_MAX_LENGTH} characters "
+            "among ASCII letters, digits, '-', '_' and '.', not starting with '.'."
+        )
+    folder.mkdir(exist_ok=True)
+    return folder / key
+
+
+def remove_leftovers(max_age_seconds: float = STALE_TEMP_SECONDS) -> list[str]:
+    """Remove folders left by deletions and by saves that died; returns their names."""
+    root = config.models_dir()
+    if not root.is_dir():
+        return []
+    removed = []
+    now = time.time()
+    for path in root.iterdir():
+        is_trash = path.name.startswith(TRASH_PREFIX)
+        is_stale_temp = path.name.startswith(TEMP_PREFIX) and _age(path, now) > max_age_seconds
+        if is_trash or is_stale_temp:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path.name)
+    return removed
+
+
+def library_versions() -> dict[str, str | None]:
+    """Versions recorded in ``meta.json``, read without importing TensorFlow."""
+    versions: dict[str, str | None] = {"python": platform.python_version()}
+    for package in ("tensorflow", "keras", "numpy"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    versions["movierate"] = movierate.__version__
+    return versions
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def _existing_model_path(name: str) -> Path:
+    path = model_path(name)
+    if not path.is_dir():
+        root = path.parent
+        entries = root.iterdir() if root.is_dir() else ()
+        known = sorted(p.name for p in entries if not p.name.startswith("."))
+        hint = f"saved models: {', '.join(known)}" if known else "no models are saved yet"
+        raise StoreError(f"No model named {name!r} in {root} ({hint}).")
+    return path
+
+
+def _read_meta(path: Path) -> dict[str, Any]:
+    meta_path = path / META_FILE
+    if not meta_path.is_file():
+        raise StoreError(f"{META_FILE} is missing (an incomplete or foreign folder)")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise StoreError(
+            f"{META_FILE} is not valid JSON ({exc.msg} at line {exc.lineno}); the file is damaged"
+        ) from None
+    except UnicodeDecodeError:
+        raise StoreError(f"{META_FILE} is not UTF-8 text; the file is damaged") from None
+    if not isinstance(meta, dict):
+        raise StoreError(f"{META_FILE} holds {type(meta).__name__}, expected a JSON object")
+    version = meta.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise StoreError(f"{META_FILE} has no valid format_version (got {version!r})")
+    if version > FORMAT_VERSION:
+        raise StoreError(
+            f"made by a newer movierate (format_version {version}; this movierate "
+            f"{movierate.__version__} reads up to {FORMAT_VERSION}); upgrade movierate to use it"
+        )
+    missing = [key for key in META_KEYS if key not in meta]
+    if missing:
+        raise StoreError(f"{META_FILE} lacks {', '.join(missing)}")
+    for key in ("dataset", "metrics", "history"):
+        if not isinstance(meta[key], dict):
+            raise StoreError(f"{META_FILE}: '{key}' should be a JSON object")
+    return meta
+
+
+def _inspect(path: Path) -> tuple[dict[str, Any], ModelSpec]:
+    """Validate a model folder cheaply (meta, files, array shapes from headers); raise StoreError."""
+    meta = _read_meta(path)
+    missing = [f for f in REQUIRED_FILES if not (path / f).is_file()]
+    if missing:
+        raise StoreError(f"missing {', '.join(missing)} (an incomplete folder)")
+    try:
+        spec = ModelSpec.from_dict(meta["spec"])
+    except MovierateError as exc:
+        raise StoreError(f"its model spec is not valid here: {exc}") from None
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise StoreError(f"its model spec is not valid here: {type(exc).__name__}: {exc}") from None
+    shapes = _npz_shapes(path / EMBEDDINGS_FILE)
+    problem = scoring.shape_problem(shapes, spec.family, spec.dim)
+    if problem:
+        raise StoreError(f"shape mismatch: {problem}")
+    dataset = meta["dataset"]
+    checks = (
+        ("user_embedding", shapes["user_embedding"][0], dataset.get("n_users")),
+        ("movie_embedding", shapes["movie_embedding"][0], dataset.get("n_movies")),
+        (MOVIES_FILE, _parquet_rows(path / MOVIES_FILE), dataset.get("n_movies")),
+    )
+    for what, rows, expected in checks:
+        if rows != expected:
+            raise StoreError(
+                f"shape mismatch: {what} has {rows} rows but meta.json records {expected}"
+            )
+    return meta, spec
+
+
+def _npz_shapes(path: Path) -> dict[str, tuple[int, ...]]:
+    """Shapes of the arrays in an ``.npz`` read from the ``.npy`` headers (no data loaded)."""
+    shapes = {}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for entry in archive.namelist():
+                if not entry.endswith(".npy"):
+                    continue
+                with archive.open(entry) as f:
+                    major, _ = np.lib.format.read_magic(f)
+                    reader = (
+                        np.lib.format.read_array_header_1_0
+                        if major == 1
+                        else np.lib.format.read_array_header_2_0
+                    )
+                    shape, _, dtype = reader(f)
+                if dtype.hasobject:
+                    raise StoreError(f"{EMBEDDINGS_FILE} holds Python objects; refusing to load")
+                shapes[entry[: -len(".npy")]] = tuple(int(n) for n in shape)
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise StoreError(f"{EMBEDDINGS_FILE} is damaged ({exc})") from None
+    return shapes
+
+
+def _parquet_rows(path: Path) -> int:
+    try:
+        return int(pq.read_metadata(path).num_rows)
+    except (OSError, ValueError) as exc:
+        raise StoreError(f"{MOVIES_FILE} is damaged ({exc})") from None
+
+
+def _read_movies(path: Path) -> pd.DataFrame:
+    movies = pd.read_parquet(path)
+    if "genres" in movies.columns:  # parquet gives numpy arrays back; the contract says lists
+        movies["genres"] = [list(g) if g is not None else [] for g in movies["genres"]]
+    return movies
+
+
+def _load_keras(path: Path) -> Any:
+    import keras
+
+    import movierate.models  # noqa: F401  (registers movierate's custom Keras objects)
+
+    try:
+        return keras.saving.load_model(path, safe_mode=True, compile=False)
+    except Exception as exc:  # Keras raises many types for damaged or foreign files
+        raise StoreError(
+            f"{path} could not be loaded by Keras ({type(exc).__name__}: {exc}). "
+            "Predictions in numpy still work; retrain the model to restore its Keras file."
+        ) from None
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def _export_arrays(result: Any, spec: ModelSpec, ds: Any) -> dict[str, np.ndarray]:
+    """The embeddings.npz arrays of a trained Keras model, checked before anything is written."""
+    from movierate.models import export_arrays
+
+    arrays = {k: np.asarray(v) for k, v in export_arrays(result.keras_model, spec).items()}
+    arrays.setdefault("global_mean", np.asarray(result.global_mean, dtype=np.float32))
+    problem = scoring.shape_problem({k: v.shape for k, v in arrays.items()}, spec.family, spec.dim)
+    if problem is None and arrays["user_embedding"].shape[0] != ds.n_users:
+        problem = f"{arrays['user_embedding'].shape[0]} user rows for {ds.n_users} users"
+    if problem is None and arrays["movie_embedding"].shape[0] != ds.n_movies:
+        problem = f"{arrays['movie_embedding'].shape[0]} movie rows for {ds.n_movies} movies"
+    if problem:
+        raise StoreError(f"The trained model's arrays do not fit the contract: {problem}.")
+    return arrays
+
+
+def _build_meta(name: str, result: Any, ds: Any, split: Any, spec: ModelSpec) -> dict[str, Any]:
+    scale = ds.rating_scale
+    meta = {
+        "format_version": FORMAT_VERSION,
+        "name": name,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "spec": spec.to_dict(),
+        "dataset": {
+            "name": ds.name,
+            "fingerprint": ds.fingerprint,
+            "n_users": int(ds.n_users),
+            "n_movies": int(ds.n_movies),
+            "n_ratings": int(len(ds)),
+            "rating_scale": [float(scale.min), float(scale.max), float(scale.step)],
+        },
+        "split": split.describe(),
+        "metrics": dict(result.metrics),
+        "history": dict(result.history),
+        "timings": {
+            "train_seconds": result.train_seconds,
+            "ratings_per_second": result.ratings_per_second,
+        },
+        "versions": library_versions(),
+    }
+    return _json_safe(meta)
+
+
+def _json_safe(value: Any) -> Any:
+    """Plain JSON types: numpy scalars to Python, tuples to lists, NaN/inf to null."""
+    if isinstance(value, Mapping):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        # float32 values keep their short form (0.9, not 0.8999999761581421)
+        number = float(str(value)) if isinstance(value, np.float32) else float(value)
+        return number if math.isfinite(number) else None
+    return value
+
+
+def _write_npz(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
+    with path.open("wb") as f:
+        np.savez(f, **arrays)
+
+
+def _write_movies(path: Path, movies: pd.DataFrame) -> None:
+    movies.to_parquet(path, index=False)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Flush every file of ``folder`` and the folder itself to disk before it is renamed."""
+    for path in folder.iterdir():
+        if path.is_file():
+            with path.open("rb") as f:
+                os.fsync(f.fileno())
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _publish(temp: Path, final: Path, *, overwrite: bool) -> None:
+    """Rename the finished ``temp`` folder to ``final``; the rename itself guards the race."""
+    trash = None
+    if overwrite and final.exists():
+        trash = final.parent / f"{TRASH_PREFIX}{final.name}-{uuid.uuid4().hex[:8]}"
+        os.rename(final, trash)
+    try:
+        os.rename(temp, final)
+    except OSError as exc:
+        if trash is not None and not final.exists():
+            os.rename(trash, final)
+        if exc.errno in (errno.EEXIST, errno.ENOTEMPTY, errno.EISDIR):
+            raise _name_taken(final.name) from None
+        raise
+    if trash is not None:
+        shutil.rmtree(trash, ignore_errors=True)
+
+
+def _name_taken(name: str) -> StoreError:
+    return StoreError(
+        f"A model named {name!r} already exists; pick another name (for example "
+        f"{unique_name(name)!r}), delete the old model, or allow overwriting."
+    )
+
+
+def _component_problem(value: str, max_length: int) -> str | None:
+    if not value:
+        return "it is empty"
+    if len(value) > max_length:
+        return f"it has {len(value)} characters, more than {max_length}"
+    if not _NAME_CHARS.fullmatch(value):
+        bad = sorted({c for c in value if not _NAME_CHARS.fullmatch(c)})
+        return f"it contains {', '.join(repr(c) for c in bad)}"
+    if value.startswith("."):
+        return "it starts with '.'"
+    if ".." in value:
+        return "it contains '..'"
+    return None
+
+
+def _age(path: Path, now: float) -> float:
+    try:
+        return now - path.stat().st_mtime
+    except OSError:
+        return 0.0

@@ -1,0 +1,265 @@
+"""python -m movierate: every subcommand, clean errors and exit codes, no TensorFlow for --help."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import http.server
+import io
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from movierate import cli, config, store
+from movierate.spec import ModelSpec
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _run(argv: list[str], capsys) -> tuple[int, str, str]:
+    code = cli.main(argv)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_help_lists_every_command(capsys):
+    code, out, _ = _run(["--help"], capsys)
+    assert code == 0
+    for name in ("train", "list", "show", "delete", "evaluate", "datasets", "download"):
+        assert name in out
+
+
+def test_no_command_and_unknown_flags_are_usage_errors(capsys):
+    assert _run([], capsys)[0] == 2
+    code, _, err = _run(["list", "--bogus"], capsys)
+    assert code == 2 and "unrecognized arguments: --bogus" in err
+
+
+def test_every_model_spec_field_has_a_train_flag():
+    assert set(cli.SPEC_FLAGS) == {f.name for f in dataclasses.fields(ModelSpec)}
+
+
+def test_train_flags_build_the_spec():
+    args = cli.build_parser().parse_args(
+        [
+            "train",
+            "ml-100k",
+            "--family",
+            "deep",
+            "--dim",
+            "8",
+            "--hidden-units",
+            "16, 8",
+            "--reg",
+            "l2=1e-4",
+            "--reg",
+            "decorrelation=0.5",
+            "--no-movie-bias",
+            "--batch-norm",
+            "--patience",
+            "3",
+            "--learning-rate",
+            "0.01",
+        ]
+    )
+    spec = cli.spec_from_args(args)
+    expected = ModelSpec(
+        family="deep",
+        dim=8,
+        hidden_units=(16, 8),
+        regularizers={"l2": 1e-4, "decorrelation": 0.5},
+        movie_bias=False,
+        batch_norm=True,
+        early_stopping_patience=3,
+        learning_rate=0.01,
+    )
+    assert spec == expected
+    assert cli.spec_from_args(cli.build_parser().parse_args(["train", "x"])) == ModelSpec()
+    no_reg = cli.build_parser().parse_args(["train", "x", "--reg", "none"])
+    assert cli.spec_from_args(no_reg).regularizers == {}
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--reg", "l2"], "error: --reg takes KIND=STRENGTH"),
+        (["--hidden-units", "64,big"], "error: --hidden-units takes whole numbers"),
+        (["--dim", "0"], "error: "),
+        (["--name", "../x"], "error: Invalid model name '../x'"),
+        (["--split", "alphabetical"], "error: Unknown split method 'alphabetical'"),
+    ],
+)
+def test_bad_train_options_fail_fast_with_one_error_line(flags, message, capsys, monkeypatch):
+    def no_data(*args, **kwargs):
+        raise AssertionError("the dataset must not be loaded for bad options")
+
+    monkeypatch.setattr("movierate.pipeline.load_dataset", no_data)
+    code, _, err = _run(["train", "ml-latest-small", *flags], capsys)
+    assert code == 1
+    assert err.startswith(message) and err.count("\n") == 1
+
+
+def test_train_list_show_evaluate_delete_end_to_end(capsys):
+    code, out, err = _run(
+        [
+            "train",
+            "ml-100k",
+            "--dim",
+            "4",
+            "--epochs",
+            "2",
+            "--batch-size",
+            "4096",
+            "--split",
+            "official:u1",
+            "--name",
+            "cli-tiny",
+            "--reg",
+            "none",
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    assert "saved 'cli-tiny'" in out and "valid RMSE" in out
+    assert "epoch 1/2 done" in err and "epoch 2/2 done" in err and "valid_rmse" in err
+
+    (config.models_dir() / "half-saved").mkdir()
+    code, out, _ = _run(["list"], capsys)
+    assert code == 0
+    header, _rule, row = out.splitlines()[:3]
+    assert header.split()[:5] == ["name", "family", "dim", "regularizers", "dataset"]
+    assert row.split()[:5] == ["cli-tiny", "mf_bias", "4", "-", "ml-100k"]
+    assert "1 broken model folder(s)" in out and "half-saved: meta.json is missing" in out
+
+    code, out, _ = _run(["show", "cli-tiny"], capsys)
+    assert code == 0
+    assert "official" in out and "u1" in out
+    history = out.split("\nhistory\n")[1].splitlines()
+    assert history[0].split()[0] == "epoch" and "valid_rmse" in history[0]
+    assert [line.split()[0] for line in history[2:]] == ["1", "2"]
+
+    code, out, _ = _run(["evaluate", "cli-tiny"], capsys)
+    assert code == 0
+    valid = next(line for line in out.splitlines() if line.startswith("valid"))
+    n, rmse, _mae, recorded_rmse = valid.split()[1:5]
+    assert n == "20000"
+    assert float(rmse) == pytest.approx(float(recorded_rmse), abs=2e-4)
+
+    code, out, _ = _run(["delete", "cli-tiny"], capsys)
+    assert code == 0 and "deleted cli-tiny" in out
+    assert not (config.models_dir() / "cli-tiny").exists()
+    code, _, err = _run(["delete", "cli-tiny"], capsys)
+    assert code == 1 and "No model named 'cli-tiny'" in err
+
+
+def test_list_on_an_empty_store_says_how_to_start(capsys):
+    code, out, _ = _run(["list"], capsys)
+    assert code == 0 and "No models in" in out and "python -m movierate train" in out
+
+
+def test_datasets_shows_the_shared_copies(capsys):
+    code, out, _ = _run(["datasets"], capsys)
+    assert code == 0
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[2:]}
+    assert rows["ml-latest-small"][1] == "yes"
+    assert rows["ml-100k"][1] == "yes"
+
+
+def test_download_fetches_the_zip_with_progress(tmp_path, monkeypatch, capsys):
+    """Download ml-latest-small (a tiny synthetic stand-in) from a local web server."""
+    from movierate.data import load_dataset, synthetic_dataset, write_movielens_csv
+
+    site = tmp_path / "site"
+    write_movielens_csv(synthetic_dataset(500, 20, 30, seed=0), site / "ml-latest-small")
+    shutil.make_archive(str(site / "ml-latest-small"), "zip", site, "ml-latest-small")
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    with http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler) as httpd:
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        monkeypatch.setenv("MOVIERATE_DOWNLOAD_URL", f"http://127.0.0.1:{httpd.server_port}/")
+        monkeypatch.delenv("MOVIERATE_DATA_DIR")
+        code, out, err = _run(["download", "ml-latest-small"], capsys)
+        httpd.shutdown()
+    assert code == 0, err
+    assert out.strip() == f"ml-latest-small is ready: {config.data_dir() / 'ml-latest-small'}"
+    assert err.startswith("downloading ml-latest-small: ") and "(100%)" in err
+    assert len(load_dataset("ml-latest-small")) == 500
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def test_download_of_an_unknown_dataset_is_a_clean_error(capsys):
+    code, _, err = _run(["download", "ml-999"], capsys)
+    assert code == 1 and err.startswith("error: ")
+
+
+def test_progress_bar_writes_one_line_per_epoch_when_not_a_terminal():
+    stream = io.StringIO()
+    bar = cli.ProgressBar(stream)
+    for epoch in (1, 2):
+        for batch in (1, 2, 3):
+            bar(SimpleNamespace(phase="batch", epoch=epoch, epochs=2, batch=batch, batches=3))
+        bar(
+            SimpleNamespace(
+                phase="epoch",
+                epoch=epoch,
+                epochs=2,
+                batch=3,
+                batches=3,
+                metrics={"train_rmse": 0.9, "valid_rmse": 0.95 - epoch / 100},
+            )
+        )
+    bar.close()
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 2
+    assert lines[1].startswith("epoch 2/2 done in") and "valid_rmse 0.9300" in lines[1]
+
+
+def test_progress_bar_draws_batches_on_a_terminal():
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    stream = Terminal()
+    bar = cli.ProgressBar(stream)
+    bar(SimpleNamespace(phase="batch", epoch=1, epochs=3, batch=5, batches=10, metrics={}))
+    bar.close()
+    assert "epoch 1/3 [" + "#" * 12 + "-" * 12 + "] batch 5/10" in stream.getvalue()
+
+
+def _python(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run(
+        [sys.executable, *args], capture_output=True, text=True, env=env, cwd=REPO, timeout=120
+    )
+
+
+def test_user_errors_exit_1_with_one_line_and_no_traceback():
+    proc = _python("-m", "movierate", "show", "no-such-model")
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("error: No model named 'no-such-model'")
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+def test_help_and_list_do_not_import_tensorflow():
+    for command in (["--help"], ["list"], ["train", "--help"]):
+        proc = _python("-X", "importtime", "-m", "movierate", *command)
+        assert proc.returncode == 0, proc.stderr
+        imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines()}
+        assert "tensorflow" not in imported and "keras" not in imported, command
+
+
+def test_store_models_are_listed_by_the_cli(trained_home, capsys):
+    code, out, _ = _run(["list"], capsys)
+    assert code == 0
+    names = [line.split()[0] for line in out.splitlines()[2:] if line.strip()]
+    assert {"small-mf", "small-deep"} <= set(names)
+    assert store.list_models()[1] == []

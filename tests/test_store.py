@@ -1,0 +1,354 @@
+"""movierate.store: atomic saves, exact round trips, names, broken folders, deletion, cache."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from movierate import config, store
+from movierate.errors import StoreError
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    """A real mf_bias model (dim 4, 2 epochs) trained on a small synthetic dataset."""
+    from movierate.data import make_split, synthetic_dataset
+    from movierate.spec import ModelSpec
+    from movierate.training import train
+
+    ds = synthetic_dataset(n_ratings=3000, n_users=60, n_movies=90, seed=0)
+    split = make_split(ds, method="random", valid_fraction=0.1, seed=1)
+    spec = ModelSpec(family="mf_bias", dim=4, epochs=2, batch_size=256, regularizers={"l2": 1e-4})
+    result = train(ds, split, spec)
+    return SimpleNamespace(ds=ds, split=split, spec=spec, result=result)
+
+
+def _save(tiny, name: str, **kwargs) -> Path:
+    return store.save_model(name, tiny.result, tiny.ds, tiny.split, tiny.spec, **kwargs)
+
+
+def _store_entries() -> list[str]:
+    root = config.models_dir()
+    return sorted(p.name for p in root.iterdir()) if root.exists() else []
+
+
+# --- names -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["a", "mf-32_l2.v2", "A" * 64, "x.y", "0"])
+def test_valid_names_are_accepted(name):
+    assert store.validate_name(name) == name
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("", "empty"),
+        ("A" * 65, "65 characters"),
+        ("a/b", "'/'"),
+        ("..", "starts with '.'"),
+        (".hidden", "starts with '.'"),
+        ("a..b", "'..'"),
+        ("with space", "' '"),
+        ("back\\slash", "'\\\\\\\\'"),
+        ("café", "'é'"),
+    ],
+)
+def test_bad_names_are_rejected_with_the_rule(name, problem):
+    with pytest.raises(StoreError, match=problem) as info:
+        store.validate_name(name)
+    assert "letters, digits, '-', '_' and '.'" in str(info.value)
+
+
+def test_unique_name_proposes_a_free_valid_name(tmp_path):
+    (config.models_dir() / "ml-mf-32").mkdir(parents=True)
+    (config.models_dir() / "ml-mf-32-2").mkdir()
+    assert store.unique_name("ml-mf-32") == "ml-mf-32-3"
+    assert store.unique_name("new one") == "new-one"
+    assert store.unique_name("../../etc") == "etc"
+    assert store.validate_name(store.unique_name("x" * 80 + "/")) == "x" * 64
+    assert store.unique_name("") == "model"
+
+
+# --- round trip --------------------------------------------------------------------------------
+
+
+def test_round_trip_gives_identical_arrays_predictions_and_metadata(tiny):
+    from movierate.models import export_arrays
+
+    path = _save(tiny, "tiny")
+    assert path == config.models_dir() / "tiny"
+    assert sorted(p.name for p in path.iterdir()) == sorted([*store.REQUIRED_FILES, "cache"])
+
+    model = store.load_model("tiny")
+    original = export_arrays(tiny.result.keras_model, tiny.spec)
+    assert set(model.arrays) >= set(original)
+    for key, value in original.items():
+        np.testing.assert_array_equal(model.arrays[key], value, err_msg=key)
+    assert model.global_mean == pytest.approx(tiny.result.global_mean, abs=1e-6)
+    assert model.spec == tiny.spec
+    assert model.n_users == tiny.ds.n_users and model.n_movies == tiny.ds.n_movies
+    assert model.movie_bias is not None and not model.movie_embedding.flags.writeable
+
+    meta = model.meta
+    assert meta["format_version"] == store.FORMAT_VERSION
+    assert meta["dataset"]["fingerprint"] == tiny.ds.fingerprint
+    assert meta["split"] == json.loads(json.dumps(tiny.split.describe()))
+    assert meta["metrics"]["valid_rmse"] == pytest.approx(tiny.result.metrics["valid_rmse"])
+    assert len(model.history["valid_rmse"]) == meta["metrics"]["epochs_run"]
+    assert "reg_l2" in model.history
+    assert meta["versions"]["numpy"] == np.__version__
+    assert meta["timings"]["train_seconds"] > 0
+    assert list(model.movies["title"]) == list(tiny.ds.movies["title"])
+    assert isinstance(model.movies["genres"].iloc[0], list)
+
+    ratings = tiny.ds.ratings.iloc[tiny.split.valid]
+    users, movies = ratings["user_idx"].to_numpy(), ratings["movie_idx"].to_numpy()
+    keras_before = _keras_predict(tiny.result.keras_model, users, movies)
+    keras_after = _keras_predict(model.keras_model(), users, movies)
+    np.testing.assert_array_equal(keras_after, keras_before)
+    np.testing.assert_allclose(model.predict(users, movies), keras_before, atol=1e-4)
+
+
+def _keras_predict(keras_model, users, movies) -> np.ndarray:
+    pairs = np.stack([users, movies], axis=1).astype(np.int32)
+    out = keras_model.predict(pairs, verbose=0, batch_size=4096)
+    return np.asarray(out, dtype=np.float32).reshape(-1)
+
+
+def test_listing_shows_saved_models_newest_first(tiny, monkeypatch):
+    _save(tiny, "first")
+    _save(tiny, "second")
+    meta_path = config.models_dir() / "first" / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta["created"] = "1999-01-01T00:00:00+00:00"
+    meta_path.write_text(json.dumps(meta))
+    infos, broken = store.list_models()
+    assert broken == []
+    assert [i.name for i in infos] == ["second", "first"]
+    info = infos[0]
+    assert info.spec == tiny.spec and info.family == "mf_bias" and info.dim == 4
+    assert info.dataset == tiny.ds.name
+    assert info.valid_rmse == pytest.approx(tiny.result.metrics["valid_rmse"])
+    assert info.train_seconds > 0 and info.format_version == 1
+
+
+def test_saving_a_taken_name_fails_unless_overwrite(tiny):
+    _save(tiny, "taken")
+    created = json.loads((config.models_dir() / "taken" / "meta.json").read_text())["created"]
+    with pytest.raises(StoreError, match="'taken' already exists.*'taken-2'"):
+        _save(tiny, "taken")
+    _save(tiny, "taken", overwrite=True)
+    assert store.load_model("taken").created >= created
+    assert _store_entries() == ["taken"]
+
+
+def test_the_rename_guards_a_save_racing_another(tiny, monkeypatch):
+    """Another process publishes the same name after our check: ours fails, theirs survives."""
+    real_fsync = store._fsync_folder
+
+    def rival_wins(folder):
+        real_fsync(folder)
+        rival = config.models_dir() / "race"
+        rival.mkdir()
+        (rival / "meta.json").write_text("{}")
+
+    monkeypatch.setattr(store, "_fsync_folder", rival_wins)
+    with pytest.raises(StoreError, match="'race' already exists"):
+        _save(tiny, "race")
+    assert _store_entries() == ["race"]
+    assert (config.models_dir() / "race" / "meta.json").read_text() == "{}"
+
+
+# --- interrupted saves -------------------------------------------------------------------------
+
+
+def test_a_failure_between_files_leaves_the_store_clean(tiny, monkeypatch):
+    def disk_full(path, movies):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store, "_write_movies", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        _save(tiny, "interrupted")
+    assert _store_entries() == []
+    assert store.list_models() == ([], [])
+
+
+KILLED_SAVE = textwrap.dedent(
+    """
+    import time
+    from types import SimpleNamespace
+    import numpy as np
+    from movierate import store
+    from movierate.data import make_split, synthetic_dataset
+    from movierate.spec import ModelSpec
+
+    ds = synthetic_dataset(n_ratings=500, n_users=20, n_movies=30, seed=0)
+    split = make_split(ds, method="random", valid_fraction=0.1, seed=0)
+    spec = ModelSpec(family="mf", dim=4)
+    arrays = {
+        "user_embedding": np.zeros((ds.n_users, 4), np.float32),
+        "movie_embedding": np.zeros((ds.n_movies, 4), np.float32),
+        "global_mean": np.float32(3.5),
+    }
+
+    class SlowKerasModel:
+        def save(self, path):
+            with open(path, "wb") as f:
+                f.write(b"PK half a file")
+            print("writing", flush=True)
+            time.sleep(120)
+
+    store._export_arrays = lambda result, spec, ds: arrays
+    result = SimpleNamespace(keras_model=SlowKerasModel(), metrics={}, history={},
+                             train_seconds=1.0, ratings_per_second=1.0, global_mean=3.5)
+    store.save_model("victim", result, ds, split, spec)
+    """
+)
+
+
+def test_killing_the_process_mid_save_leaves_no_half_model():
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED_SAVE], stdout=subprocess.PIPE, text=True, env=env, cwd=REPO
+    )
+    try:
+        assert proc.stdout.readline().strip() == "writing"
+        assert any(p.name.startswith(".") for p in config.models_dir().iterdir())
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    assert not (config.models_dir() / "victim").exists()
+    assert store.list_models() == ([], [])
+    assert store.remove_leftovers(max_age_seconds=0)  # the dead save's hidden folder
+    assert _store_entries() == []
+
+
+# --- broken folders ----------------------------------------------------------------------------
+
+
+def _break(name: str, how) -> None:
+    how(config.models_dir() / name)
+
+
+def _garble_meta(path: Path) -> None:
+    (path / "meta.json").write_text('{"format_version": 1, "name": ')
+
+
+def _newer_format(path: Path) -> None:
+    meta = json.loads((path / "meta.json").read_text())
+    meta["format_version"] = 999
+    (path / "meta.json").write_text(json.dumps(meta))
+
+
+def _wrong_dim(path: Path) -> None:
+    with np.load(path / "embeddings.npz") as npz:
+        arrays = dict(npz)
+    arrays["movie_embedding"] = np.zeros((arrays["movie_embedding"].shape[0], 3), np.float32)
+    np.savez(path / "embeddings.npz", **arrays)
+
+
+def _fewer_users(path: Path) -> None:
+    with np.load(path / "embeddings.npz") as npz:
+        arrays = dict(npz)
+    arrays["user_embedding"] = arrays["user_embedding"][:-1]
+    arrays["user_bias"] = arrays["user_bias"][:-1]
+    np.savez(path / "embeddings.npz", **arrays)
+
+
+@pytest.mark.parametrize(
+    ("how", "reason"),
+    [
+        (lambda p: (p / "embeddings.npz").unlink(), "missing embeddings.npz"),
+        (lambda p: (p / "model.keras").unlink(), "missing model.keras"),
+        (lambda p: (p / "meta.json").unlink(), "meta.json is missing"),
+        (_garble_meta, "meta.json is not valid JSON"),
+        (lambda p: (p / "meta.json").write_text("[1, 2]"), "expected a JSON object"),
+        (_newer_format, "made by a newer movierate \\(format_version 999"),
+        (_wrong_dim, "shape mismatch: 'movie_embedding' has shape \\(90, 3\\)"),
+        (_fewer_users, "shape mismatch: user_embedding has 59 rows but meta.json records 60"),
+        (lambda p: (p / "embeddings.npz").write_bytes(b"garbage"), "embeddings.npz is damaged"),
+        (lambda p: (p / "movies.parquet").write_bytes(b"garbage"), "movies.parquet is damaged"),
+    ],
+)
+def test_broken_folders_are_listed_with_their_reason_and_refuse_to_load(tiny, how, reason):
+    good = _save(tiny, "good")
+    shutil.copytree(good, config.models_dir() / "bad")
+    _break("bad", how)
+    infos, broken = store.list_models()
+    assert [i.name for i in infos] == ["good"]
+    assert [b.name for b in broken] == ["bad"]
+    assert broken[0].path == config.models_dir() / "bad"
+    assert re.search(reason, broken[0].reason), broken[0].reason
+    with pytest.raises(StoreError, match=f"Model 'bad' cannot be loaded: .*{reason}"):
+        store.load_model("bad")
+
+
+def test_odd_entries_in_the_store_do_not_break_the_listing(tiny):
+    _save(tiny, "good")
+    root = config.models_dir()
+    (root / "notes.txt").write_text("not a model")
+    (root / ".tmp-half-1234").mkdir()
+    (root / "bad name").mkdir()
+    (root / "empty").mkdir()
+    infos, broken = store.list_models()
+    assert [i.name for i in infos] == ["good"]
+    assert {b.name: b.reason.split(":")[0] for b in broken} == {
+        "bad name": "Invalid model name 'bad name'",
+        "empty": "meta.json is missing (an incomplete or foreign folder)",
+    }
+
+
+def test_a_damaged_keras_file_fails_with_a_store_error_but_numpy_still_works(tiny):
+    _save(tiny, "m")
+    (config.models_dir() / "m" / "model.keras").write_bytes(b"not a zip")
+    model = store.load_model("m")
+    assert model.predict([0], [0]).shape == (1,)
+    with pytest.raises(StoreError, match="could not be loaded by Keras"):
+        model.keras_model()
+
+
+def test_loading_an_unknown_model_names_the_saved_ones(tiny):
+    _save(tiny, "present")
+    with pytest.raises(StoreError, match="No model named 'absent'.*saved models: present"):
+        store.load_model("absent")
+    with pytest.raises(StoreError, match="Invalid model name"):
+        store.load_model("../etc")
+
+
+# --- delete and cache --------------------------------------------------------------------------
+
+
+def test_delete_removes_the_model_and_only_it(tiny):
+    _save(tiny, "keep")
+    _save(tiny, "drop")
+    store.delete_model("drop")
+    assert _store_entries() == ["keep"]
+    with pytest.raises(StoreError, match="No model named 'drop'"):
+        store.delete_model("drop")
+
+
+def test_cache_path_lives_in_the_model_folder(tiny):
+    _save(tiny, "m")
+    path = store.cache_path("m", "tsne-perplexity30-seed0.npz")
+    assert path == config.models_dir() / "m" / "cache" / "tsne-perplexity30-seed0.npz"
+    assert path.parent.is_dir()
+    assert store.load_model("m").cache_path("x.npy") == path.parent / "x.npy"
+    for bad in ("../escape", "", ".hidden", "a/b"):
+        with pytest.raises(StoreError, match="Invalid cache key"):
+            store.cache_path("m", bad)
+    with pytest.raises(StoreError, match="No model named 'nope'"):
+        store.cache_path("nope", "x.npy")
