@@ -109,15 +109,17 @@ def train(
         u_epoch, m_epoch, r_epoch = users[order], movies[order], ratings[order]
         epoch_start = time.perf_counter()
         loss_sum = 0.0
-        for b in range(n_batches):
+        epoch_tensors = loop.epoch_tensors(u_epoch, m_epoch, r_epoch)
+        for first in range(0, n_batches, events_every):
             if cancel is not None and cancel.is_set():
                 raise TrainingCancelled(f"Training cancelled by the user in epoch {epoch}.")
-            s = slice(b * spec.batch_size, (b + 1) * spec.batch_size)
-            loss_sum += float(loop.step(u_epoch[s], m_epoch[s], r_epoch[s]))
-            if progress is not None and (b + 1) % events_every == 0 and b + 1 < n_batches:
+            count = min(events_every, n_batches - first)
+            loss_sum += float(loop.run_batches(*epoch_tensors, first, count, spec.batch_size))
+            done = first + count
+            if progress is not None and done < n_batches:
                 progress(
                     ProgressEvent(
-                        "batch", epoch, spec.epochs, b + 1, n_batches, {"loss": loss_sum / (b + 1)}
+                        "batch", epoch, spec.epochs, done, n_batches, {"loss": loss_sum / done}
                     )
                 )
         step_seconds += time.perf_counter() - epoch_start
@@ -207,8 +209,17 @@ class _TrainingLoop:
             self.critic_variables = [v.value for v in critic.trainable_weights]
             self.critic_optimizer = SparseOptimizer("adam", 1e-3, self.critic_variables)
         index = tf.TensorSpec([None], tf.int32)
-        self.step = tf.function(
-            self._step, input_signature=[index, index, tf.TensorSpec([None], tf.float32)]
+        scalar = tf.TensorSpec([], tf.int32)
+        self.run_batches = tf.function(
+            self._run_batches,
+            input_signature=[
+                index,
+                index,
+                tf.TensorSpec([None], tf.float32),
+                scalar,
+                scalar,
+                scalar,
+            ],
         )
         self._predict = tf.function(self._predict_batch, input_signature=[index, index])
 
@@ -216,6 +227,21 @@ class _TrainingLoop:
         if self.sample_size == self.n_movies:
             return tf.range(self.n_movies)
         return self.random.uniform([self.sample_size], 0, self.n_movies, dtype=tf.int32)
+
+    @staticmethod
+    def epoch_tensors(*arrays: np.ndarray) -> tuple[tf.Tensor, ...]:
+        """One epoch's shuffled users, movies and ratings as tensors (converted once)."""
+        return tuple(tf.constant(a) for a in arrays)
+
+    def _run_batches(self, users, movies, ratings, first, count, batch_size) -> tf.Tensor:
+        """Steps over batches ``first .. first + count - 1`` in one graph call; summed MSE."""
+        total = tf.constant(0.0)
+        n = tf.shape(users)[0]
+        for i in tf.range(count):
+            start = (first + i) * batch_size
+            end = tf.minimum(start + batch_size, n)
+            total += self._step(users[start:end], movies[start:end], ratings[start:end])
+        return total
 
     def _step(self, users: tf.Tensor, movies: tf.Tensor, ratings: tf.Tensor) -> tf.Tensor:
         """One update: each touched row is gathered once, its gradient merged, updated sparsely."""
