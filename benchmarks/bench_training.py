@@ -27,9 +27,13 @@ def surprise_svd(ds, split) -> dict[str, float]:
     from surprise import SVD, Dataset, Reader
 
     r = ds.ratings
-    frame = pd.DataFrame({"u": r["user_idx"].to_numpy()[split.train],
-                          "m": r["movie_idx"].to_numpy()[split.train],
-                          "r": r["rating"].to_numpy()[split.train]})
+    frame = pd.DataFrame(
+        {
+            "u": r["user_idx"].to_numpy()[split.train],
+            "m": r["movie_idx"].to_numpy()[split.train],
+            "r": r["rating"].to_numpy()[split.train],
+        }
+    )
     scale = (float(ds.rating_scale.min), float(ds.rating_scale.max))
     trainset = Dataset.load_from_df(frame, Reader(rating_scale=scale)).build_full_trainset()
     algo = SVD(random_state=0)
@@ -40,8 +44,12 @@ def surprise_svd(ds, split) -> dict[str, float]:
     movies = r["movie_idx"].to_numpy()[split.valid]
     truth = r["rating"].to_numpy()[split.valid]
     pred = np.array([algo.predict(u, m).est for u, m in zip(users, movies, strict=True)])
-    return {"seconds": seconds, "rmse": float(np.sqrt(np.mean((pred - truth) ** 2))),
-            "rps": len(split.train) * algo.n_epochs / seconds, "epochs": algo.n_epochs}
+    return {
+        "seconds": seconds,
+        "rmse": float(np.sqrt(np.mean((pred - truth) ** 2))),
+        "rps": len(split.train) * algo.n_epochs / seconds,
+        "epochs": algo.n_epochs,
+    }
 
 
 def movierate_mf_bias(ds, split, spec: ModelSpec, target_rmse: float) -> dict[str, float]:
@@ -56,9 +64,13 @@ def movierate_mf_bias(ds, split, spec: ModelSpec, target_rmse: float) -> dict[st
             reached.append(time.perf_counter() - start)
 
     result = train(ds, split, spec, progress=watch)
-    return {"seconds": result.train_seconds, "rmse": result.metrics["valid_rmse"],
-            "rps": result.ratings_per_second, "epochs": result.metrics["epochs_run"],
-            "to_target": reached[0] if reached else float("nan")}
+    return {
+        "seconds": result.train_seconds,
+        "rmse": result.metrics["valid_rmse"],
+        "rps": result.ratings_per_second,
+        "epochs": result.metrics["epochs_run"],
+        "to_target": reached[0] if reached else float("nan"),
+    }
 
 
 def main() -> None:
@@ -73,18 +85,29 @@ def main() -> None:
     split = make_split(ds, "random", 0.1, seed=42)
     print(f"synthetic set: {len(ds):,} ratings, {ds.n_users:,} users, {ds.n_movies:,} movies\n")
     svd = surprise_svd(ds, split)
-    spec = ModelSpec(family="mf_bias", dim=32, batch_size=args.batch_size,
-                     learning_rate=args.lr, epochs=args.epochs)
+    spec = ModelSpec(
+        family="mf_bias",
+        dim=32,
+        batch_size=args.batch_size,
+        learning_rate=args.lr,
+        epochs=args.epochs,
+    )
     ours = movierate_mf_bias(ds, split, spec, svd["rmse"])
     print("| contender | ratings/s per epoch | epochs | wall s | valid RMSE | s to SVD's RMSE |")
     print("|---|---:|---:|---:|---:|---:|")
-    print(f"| surprise SVD (100 factors) | {svd['rps']:,.0f} | {svd['epochs']} | "
-          f"{svd['seconds']:.1f} | {svd['rmse']:.4f} | {svd['seconds']:.1f} |")
-    print(f"| movierate mf_bias dim 32, batch {args.batch_size}, lr {args.lr} | "
-          f"{ours['rps']:,.0f} | {ours['epochs']} | {ours['seconds']:.1f} | {ours['rmse']:.4f} | "
-          f"{ours['to_target']:.1f} |")
-    print(f"\nthroughput ratio movierate / surprise: {ours['rps'] / svd['rps']:.2f}x; "
-          f"time-to-SVD-RMSE ratio: {ours['to_target'] / svd['seconds']:.2f}x")
+    print(
+        f"| surprise SVD (100 factors) | {svd['rps']:,.0f} | {svd['epochs']} | "
+        f"{svd['seconds']:.1f} | {svd['rmse']:.4f} | {svd['seconds']:.1f} |"
+    )
+    print(
+        f"| movierate mf_bias dim 32, batch {args.batch_size}, lr {args.lr} | "
+        f"{ours['rps']:,.0f} | {ours['epochs']} | {ours['seconds']:.1f} | {ours['rmse']:.4f} | "
+        f"{ours['to_target']:.1f} |"
+    )
+    print(
+        f"\nthroughput ratio movierate / surprise: {ours['rps'] / svd['rps']:.2f}x; "
+        f"time-to-SVD-RMSE ratio: {ours['to_target'] / svd['seconds']:.2f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -52,7 +52,6 @@ def small_model_home(session_home: Path, movielens_dir: Path) -> Path:
     Tests that use it set MOVIERATE_HOME to the returned folder (see ``trained_home``).
     """
     from movierate.pipeline import train_and_save
-    from movierate.spec import ModelSpec
 
     old = {k: os.environ.get(k) for k in ("MOVIERATE_HOME", "MOVIERATE_DATA_DIR")}
     os.environ["MOVIERATE_HOME"] = str(session_home)

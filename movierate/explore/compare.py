@@ -1,0 +1,318 @@
+"""Compare two models trained on the same dataset.
+
+- :func:`neighbour_overlap`: per movie, Jaccard@k of its nearest-neighbour sets in both spaces.
+- :func:`prediction_agreement`: RMSE / correlation between the two models' predictions on the
+  same (user, movie) pairs.
+- :func:`procrustes_alignment`: the orthogonal rotation (and scale) that lays space B over
+  space A, with its relative residual; :func:`procrustes_overlay` gives a plottable 2-D view.
+
+Movies are aligned by ``movie_id``, so the two movie tables may differ in order or content.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from movierate.errors import DataError
+from movierate.explore.neighbours import NeighbourIndex
+from movierate.explore.pca import fit_pca
+from movierate.explore.validation import (
+    check_choice,
+    check_k,
+    check_matrix,
+    check_min_ratings,
+    check_movies,
+    movie_columns,
+    n_ratings_of,
+)
+
+#: How embeddings of different widths are matched: zero-pad the narrower one, or reduce the
+#: wider one to the narrower one's width by PCA.
+DIM_MATCHING = ("pad", "pca")
+
+
+@dataclass(frozen=True)
+class PredictionAgreement:
+    """How closely two models' predictions agree on the same pairs (and each model's error on
+    the true ratings when given)."""
+
+    n_pairs: int
+    rmse_between: float
+    mae_between: float
+    pearson: float
+    spearman: float
+    rmse_a: float | None = None
+    rmse_b: float | None = None
+
+    def as_frame(self) -> pd.DataFrame:
+        """One-column table of the numbers, for display."""
+        return pd.DataFrame({"value": pd.Series(self.__dict__, dtype=object)})
+
+
+@dataclass(frozen=True)
+class ProcrustesAlignment:
+    """B's movie vectors mapped onto A's: ``aligned_b`` ~ ``target_a`` after centring."""
+
+    rows_a: np.ndarray  # rows of movies_a used, in order
+    rows_b: np.ndarray  # matching rows of movies_b
+    rotation: np.ndarray  # (d, d) orthogonal, applied as (b - mean_b) @ rotation * scale
+    scale: float
+    target_a: np.ndarray  # A's centred (padded or reduced) vectors (n, d)
+    aligned_b: np.ndarray  # B's vectors mapped into A's space (n, d)
+    residual: float  # ||target_a - aligned_b|| / ||target_a|| (0 = same geometry)
+    dim: int
+
+
+@dataclass(frozen=True)
+class ModelComparison:
+    """Everything the Compare page shows for two models."""
+
+    neighbours: pd.DataFrame
+    agreement: PredictionAgreement
+    procrustes: ProcrustesAlignment
+
+    @property
+    def mean_jaccard(self) -> float:
+        return float(self.neighbours["jaccard"].mean())
+
+
+def align_movies(movies_a: pd.DataFrame, movies_b: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Row positions in A and in B of the movies both tables hold (same ``movie_id``), in A's
+    order. Raises DataError when they share no movie."""
+    for name, movies in (("movies_a", movies_a), ("movies_b", movies_b)):
+        check_movies(movies, len(movies), name)
+    ids_b = pd.Series(np.arange(len(movies_b)), index=movies_b["movie_id"].to_numpy())
+    if ids_b.index.has_duplicates:
+        raise DataError("movies_b holds the same movie_id twice; it is not a movies table.")
+    ids_a = movies_a["movie_id"].to_numpy()
+    shared = np.flatnonzero(pd.Index(ids_a).isin(ids_b.index))
+    if len(shared) == 0:
+        raise DataError(
+            "The two models share no movie; compare models trained on the same dataset."
+        )
+    return shared, ids_b.loc[ids_a[shared]].to_numpy(np.int64)
+
+
+def neighbour_overlap(
+    embedding_a: Any,
+    movies_a: pd.DataFrame,
+    embedding_b: Any,
+    movies_b: pd.DataFrame,
+    *,
+    k: int = 10,
+    min_ratings: int = 10,
+    metric: str = "cosine",
+) -> pd.DataFrame:
+    """Per shared movie with at least ``min_ratings`` ratings (in A's table): Jaccard@k of its
+    k nearest neighbours in A and in B (searched among those same movies).
+
+    Columns: the movie columns (from A), ``jaccard`` (0 = no neighbour in common, 1 = same set)
+    and ``n_common``; sorted by movie_idx.
+    """
+    x_a, x_b = check_matrix(embedding_a, "embedding_a"), check_matrix(embedding_b, "embedding_b")
+    check_movies(movies_a, len(x_a), "movies_a")
+    check_movies(movies_b, len(x_b), "movies_b")
+    k = check_k(k)
+    min_ratings = check_min_ratings(min_ratings)
+    rows_a, rows_b = align_movies(movies_a, movies_b)
+    keep = n_ratings_of(movies_a)[rows_a] >= min_ratings
+    rows_a, rows_b = rows_a[keep], rows_b[keep]
+    if len(rows_a) <= k:
+        raise DataError(
+            f"Only {len(rows_a)} shared movies have at least {min_ratings} ratings; "
+            f"Jaccard@{k} needs more than {k}. Lower min_ratings or k."
+        )
+    near_a = NeighbourIndex(x_a, movies_a).neighbour_rows(
+        rows_a, k=k, metric=metric, candidates=rows_a
+    )
+    near_b = NeighbourIndex(x_b, movies_b).neighbour_rows(
+        rows_b, k=k, metric=metric, candidates=rows_b
+    )
+    shared_index = np.full(len(x_a), -1, dtype=np.int64)  # A row -> position among shared
+    shared_index[rows_a] = np.arange(len(rows_a))
+    from_b = np.full(len(x_b), -1, dtype=np.int64)
+    from_b[rows_b] = np.arange(len(rows_b))
+    set_a, set_b = shared_index[near_a], from_b[near_b]  # both as positions among shared
+    common = (set_a[:, :, None] == set_b[:, None, :]).sum(axis=(1, 2))
+    frame = movie_columns(movies_a, rows_a)
+    frame["n_common"] = common
+    frame["jaccard"] = common / (2 * k - common)
+    return frame
+
+
+def prediction_agreement(
+    predictions_a: Any, predictions_b: Any, truth: Any = None
+) -> PredictionAgreement:
+    """Agreement of two prediction arrays for the same pairs; ``truth`` adds each model's RMSE."""
+    a = np.asarray(predictions_a, dtype=np.float64).reshape(-1)
+    b = np.asarray(predictions_b, dtype=np.float64).reshape(-1)
+    if a.shape != b.shape or len(a) < 2:
+        raise DataError(
+            f"Need two prediction arrays of the same length (at least 2), got {a.shape} and "
+            f"{b.shape}."
+        )
+    if not (np.isfinite(a).all() and np.isfinite(b).all()):
+        raise DataError("Predictions hold NaN or infinite values; a model diverged.")
+    diff = a - b
+    rmse_a = rmse_b = None
+    if truth is not None:
+        t = np.asarray(truth, dtype=np.float64).reshape(-1)
+        if t.shape != a.shape:
+            raise DataError(f"truth has {t.shape[0]} values for {len(a)} predictions.")
+        rmse_a, rmse_b = _rmse(a - t), _rmse(b - t)
+    return PredictionAgreement(
+        n_pairs=len(a),
+        rmse_between=_rmse(diff),
+        mae_between=float(np.abs(diff).mean()),
+        pearson=_pearson(a, b),
+        spearman=_pearson(_ranks(a), _ranks(b)),
+        rmse_a=rmse_a,
+        rmse_b=rmse_b,
+    )
+
+
+def procrustes_alignment(
+    embedding_a: Any,
+    movies_a: pd.DataFrame,
+    embedding_b: Any,
+    movies_b: pd.DataFrame,
+    *,
+    min_ratings: int = 10,
+    dims: str = "pad",
+    scale: bool = True,
+) -> ProcrustesAlignment:
+    """Orthogonal Procrustes: the rotation R (and scale s) minimising ||A - s (B - mean) R||
+    over the shared movies with at least ``min_ratings`` ratings (both centred).
+
+    Different widths are matched by zero-padding (``dims="pad"``, exact) or by reducing the
+    wider space to the narrower one's top principal components (``dims="pca"``).
+    """
+    x_a, x_b = check_matrix(embedding_a, "embedding_a"), check_matrix(embedding_b, "embedding_b")
+    check_movies(movies_a, len(x_a), "movies_a")
+    check_movies(movies_b, len(x_b), "movies_b")
+    check_choice(dims, "dims", DIM_MATCHING)
+    min_ratings = check_min_ratings(min_ratings)
+    rows_a, rows_b = align_movies(movies_a, movies_b)
+    keep = n_ratings_of(movies_a)[rows_a] >= min_ratings
+    rows_a, rows_b = rows_a[keep], rows_b[keep]
+    if len(rows_a) < 2:
+        raise DataError(
+            f"Only {len(rows_a)} shared movie(s) have at least {min_ratings} ratings; "
+            "Procrustes needs at least 2. Lower min_ratings."
+        )
+    a = x_a[rows_a].astype(np.float64)
+    b = x_b[rows_b].astype(np.float64)
+    a, b = a - a.mean(axis=0), b - b.mean(axis=0)
+    a, b = _match_widths(a, b, dims)
+    u, sigma, vt = np.linalg.svd(b.T @ a)
+    rotation = u @ vt
+    b_norm = float((b**2).sum())
+    s = float(sigma.sum() / b_norm) if scale and b_norm > 0 else 1.0
+    aligned = s * (b @ rotation)
+    a_norm = float(np.linalg.norm(a))
+    residual = float(np.linalg.norm(a - aligned) / a_norm) if a_norm > 0 else float("nan")
+    return ProcrustesAlignment(rows_a, rows_b, rotation, s, a, aligned, residual, a.shape[1])
+
+
+def procrustes_overlay(alignment: ProcrustesAlignment, movies_a: pd.DataFrame) -> pd.DataFrame:
+    """Both spaces on A's first two principal components after alignment: two rows per movie
+    (``model`` "A" and "B"), columns ``model``, ``x``, ``y``, the movie columns and
+    ``displacement`` (distance between the movie's two aligned vectors, relative to the mean
+    norm in A), for a scatter plot with lines between a movie's two positions."""
+    pca = fit_pca(alignment.target_a, n_components=2)
+    coords_a = pca.transform(alignment.target_a)
+    coords_b = pca.transform(alignment.aligned_b)
+    mean_norm = float(np.linalg.norm(alignment.target_a, axis=1).mean()) or 1.0
+    displacement = np.linalg.norm(alignment.target_a - alignment.aligned_b, axis=1) / mean_norm
+    parts = []
+    for label, coords in (("A", coords_a), ("B", coords_b)):
+        part = movie_columns(movies_a, alignment.rows_a)
+        part.insert(0, "y", coords[:, 1] if coords.shape[1] > 1 else 0.0)
+        part.insert(0, "x", coords[:, 0])
+        part.insert(0, "model", label)
+        part["displacement"] = displacement
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def compare_models(
+    model_a: Any,
+    model_b: Any,
+    *,
+    pairs: pd.DataFrame | None = None,
+    k: int = 10,
+    min_ratings: int = 10,
+    n_pairs: int = 20_000,
+    seed: int = 0,
+    dims: str = "pad",
+) -> ModelComparison:
+    """Neighbour overlap, prediction agreement and Procrustes alignment of two saved models.
+
+    ``pairs`` (columns user_idx, movie_idx, optional rating; e.g. the validation ratings) are
+    the pairs both models predict; without it ``n_pairs`` random pairs (seeded) are used.
+    """
+    fingerprint_a = model_a.meta.get("dataset", {}).get("fingerprint")
+    fingerprint_b = model_b.meta.get("dataset", {}).get("fingerprint")
+    if fingerprint_a != fingerprint_b:
+        raise DataError(
+            f"{model_a.name!r} and {model_b.name!r} were trained on different datasets "
+            f"({model_a.dataset_name}, {model_b.dataset_name}); their users and predictions "
+            "cannot be compared. Pick two models of the same dataset."
+        )
+    users, movies, truth = _pairs(model_a, pairs, n_pairs, seed)
+    agreement = prediction_agreement(
+        model_a.predict(users, movies), model_b.predict(users, movies), truth
+    )
+    args = (model_a.movie_embedding, model_a.movies, model_b.movie_embedding, model_b.movies)
+    return ModelComparison(
+        neighbours=neighbour_overlap(*args, k=k, min_ratings=min_ratings),
+        agreement=agreement,
+        procrustes=procrustes_alignment(*args, min_ratings=min_ratings, dims=dims),
+    )
+
+
+def _pairs(
+    model: Any, pairs: pd.DataFrame | None, n_pairs: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    if pairs is None:
+        n = check_k(n_pairs, "n_pairs")
+        rng = np.random.default_rng(seed)
+        return rng.integers(0, model.n_users, n), rng.integers(0, model.n_movies, n), None
+    missing = [c for c in ("user_idx", "movie_idx") if c not in pairs.columns]
+    if missing:
+        raise DataError(f"pairs lacks the column(s) {', '.join(missing)}; pass a ratings table.")
+    truth = pairs["rating"].to_numpy(np.float64) if "rating" in pairs.columns else None
+    return pairs["user_idx"].to_numpy(np.int64), pairs["movie_idx"].to_numpy(np.int64), truth
+
+
+def _match_widths(a: np.ndarray, b: np.ndarray, dims: str) -> tuple[np.ndarray, np.ndarray]:
+    da, db = a.shape[1], b.shape[1]
+    if da == db:
+        return a, b
+    if dims == "pad":
+        width = max(da, db)
+        return np.pad(a, ((0, 0), (0, width - da))), np.pad(b, ((0, 0), (0, width - db)))
+    width = min(da, db)
+    if da > width:
+        a = fit_pca(a, n_components=width).transform(a)
+    if db > width:
+        b = fit_pca(b, n_components=width).transform(b)
+    return a, b
+
+
+def _rmse(values: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(values**2)))
+
+
+def _pearson(a: np.ndarray, b: np.ndarray) -> float:
+    if a.std() == 0 or b.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(a, b)[0, 1])
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    return pd.Series(values).rank(method="average").to_numpy()

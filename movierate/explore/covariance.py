@@ -1,0 +1,155 @@
+"""Second-order structure of an embedding: covariance, correlation, variance per dimension and
+the eigen-spectrum, optionally weighted by popularity or limited to movies with enough ratings.
+
+Under L2 regularization, movies with few ratings sit near the origin and pull every statistic
+towards zero; :func:`movie_weights` gives them zero (``min_ratings``) or less (``weighting``)
+weight. All functions take the weights array it returns (or None for equal weights).
+
+>>> w = movie_weights(model.movies, min_ratings=10, weighting="log_n_ratings")  # doctest: +SKIP
+>>> correlation_matrix(model.movie_embedding, weights=w)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from movierate.errors import DataError
+from movierate.explore.validation import (
+    check_choice,
+    check_matrix,
+    check_min_ratings,
+    check_movies,
+    n_ratings_of,
+)
+
+#: How rows are weighted: equally, by their rating count, or by log(1 + count).
+WEIGHTINGS = ("uniform", "n_ratings", "log_n_ratings")
+
+
+def count_weights(counts: Any, *, min_count: int = 0, weighting: str = "uniform") -> np.ndarray:
+    """Row weights from per-row rating counts: 0 below ``min_count``, else as ``weighting`` says.
+
+    Works for movies (``n_ratings``) and users (ratings per user) alike.
+    """
+    check_choice(weighting, "weighting", WEIGHTINGS)
+    min_count = check_min_ratings(min_count)
+    counts = np.asarray(counts, dtype=np.float64)
+    if counts.ndim != 1 or (counts < 0).any() or not np.isfinite(counts).all():
+        raise DataError("Rating counts must be a 1-D array of non-negative numbers.")
+    if weighting == "uniform":
+        weights = np.ones_like(counts)
+    elif weighting == "n_ratings":
+        weights = counts.copy()
+    else:
+        weights = np.log1p(counts)
+    weights[counts < min_count] = 0.0
+    return weights
+
+
+def movie_weights(
+    movies: pd.DataFrame, *, min_ratings: int = 0, weighting: str = "uniform"
+) -> np.ndarray:
+    """Weights for the rows of a movie embedding from the movies table's ``n_ratings``."""
+    check_movies(movies, len(movies))
+    return count_weights(n_ratings_of(movies), min_count=min_ratings, weighting=weighting)
+
+
+def user_weights(
+    ratings: pd.DataFrame, n_users: int, *, min_ratings: int = 0, weighting: str = "uniform"
+) -> np.ndarray:
+    """Weights for the rows of a user embedding from how many ratings each user gave."""
+    if "user_idx" not in ratings.columns:
+        raise DataError("The ratings table lacks the column user_idx; pass ds.ratings.")
+    users = ratings["user_idx"].to_numpy(np.int64)
+    if len(users) and (users.min() < 0 or users.max() >= n_users):
+        raise DataError(
+            f"The ratings refer to users outside 0..{n_users - 1}; use the model's dataset."
+        )
+    counts = np.bincount(users, minlength=n_users)
+    return count_weights(counts, min_count=min_ratings, weighting=weighting)
+
+
+def weighted_mean_and_covariance(
+    embedding: Any, weights: Any = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted mean (dim,) and covariance (dim, dim) in float64.
+
+    With equal weights this is ``np.cov`` (n - 1 denominator); otherwise numpy's reliability
+    weights (``aweights``). Rows with weight 0 are left out.
+    """
+    x = check_matrix(embedding).astype(np.float64)
+    if weights is None:
+        w = np.ones(len(x))
+    else:
+        w = np.asarray(weights, dtype=np.float64)
+        if w.shape != (len(x),) or not np.isfinite(w).all() or (w < 0).any():
+            raise DataError(
+                f"weights must be {len(x)} non-negative numbers (one per embedding row), "
+                f"got shape {w.shape}. Build them with explore.movie_weights(movies, ...)."
+            )
+    keep = w > 0
+    if keep.sum() < 2:
+        raise DataError(
+            f"Only {int(keep.sum())} row(s) have a positive weight; a covariance needs at least "
+            "2. Lower the min-ratings filter."
+        )
+    x, w = x[keep], w[keep]
+    mean = np.average(x, axis=0, weights=w)
+    covariance = np.atleast_2d(np.cov(x, rowvar=False, aweights=w))
+    return mean, covariance
+
+
+def covariance_matrix(embedding: Any, *, weights: Any = None) -> pd.DataFrame:
+    """Covariance of the embedding's dimensions: a (dim x dim) DataFrame indexed by dimension."""
+    _, covariance = weighted_mean_and_covariance(embedding, weights)
+    return _labelled(covariance)
+
+
+def correlation_matrix(embedding: Any, *, weights: Any = None) -> pd.DataFrame:
+    """Pearson correlation between dimensions; a dimension with zero variance gets NaN."""
+    _, covariance = weighted_mean_and_covariance(embedding, weights)
+    std = np.sqrt(np.clip(np.diag(covariance), 0.0, None))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        correlation = covariance / np.outer(std, std)
+    correlation[:, std == 0] = np.nan
+    correlation[std == 0, :] = np.nan
+    return _labelled(np.clip(correlation, -1.0, 1.0))
+
+
+def variance_share(embedding: Any, *, weights: Any = None) -> pd.DataFrame:
+    """Per dimension: mean, variance and share of the total variance (index: dimension)."""
+    mean, covariance = weighted_mean_and_covariance(embedding, weights)
+    variance = np.clip(np.diag(covariance), 0.0, None)
+    total = variance.sum()
+    share = variance / total if total > 0 else np.zeros_like(variance)
+    frame = pd.DataFrame({"mean": mean, "variance": variance, "share": share})
+    frame.index.name = "dimension"
+    return frame
+
+
+def eigen_spectrum(embedding: Any, *, weights: Any = None) -> pd.DataFrame:
+    """Eigenvalues of the covariance, largest first, with their share and cumulative share.
+
+    A flat spectrum means the dimensions are used evenly; a steep one that a few directions
+    carry the information (the rest is noise or dead under regularization).
+    """
+    _, covariance = weighted_mean_and_covariance(embedding, weights)
+    eigenvalues = np.clip(np.linalg.eigvalsh(covariance)[::-1], 0.0, None)
+    total = eigenvalues.sum()
+    share = eigenvalues / total if total > 0 else np.zeros_like(eigenvalues)
+    return pd.DataFrame(
+        {
+            "component": np.arange(1, len(eigenvalues) + 1),
+            "eigenvalue": eigenvalues,
+            "share": share,
+            "cumulative_share": np.cumsum(share),
+        }
+    )
+
+
+def _labelled(matrix: np.ndarray) -> pd.DataFrame:
+    dims = pd.RangeIndex(matrix.shape[0], name="dimension")
+    return pd.DataFrame(matrix, index=dims, columns=pd.RangeIndex(matrix.shape[1]))

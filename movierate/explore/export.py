@@ -1,0 +1,185 @@
+"""Export movie embeddings for other tools.
+
+- TensorBoard Embedding Projector (projector.tensorflow.org, "Load"): a vectors TSV (one row
+  of tab-separated numbers per movie, no header) and a metadata TSV with the header
+  ``title, year, genres, n_ratings``. Tabs, newlines and backslashes in text are escaped as
+  ``\\t``, ``\\n``, ``\\r`` and ``\\\\`` because the format has no quoting.
+- word2vec text format, as gensim's ``KeyedVectors.load_word2vec_format(path, binary=False)``
+  reads it: a header line ``"<count> <dim>"``, then ``"<token> <v1> ... <vdim>"`` per movie.
+  Tokens hold no whitespace: the title with whitespace runs turned into ``_``, then
+  ``_<movie_id>`` (unique, and parseable back with :func:`movie_id_from_token`).
+
+The ``*_text`` functions return the file contents (for a download button); the ``write_*``
+functions write files atomically.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import unicodedata
+import uuid
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from movierate.errors import DataError
+from movierate.explore.validation import (
+    check_matrix,
+    check_movies,
+    eligible_rows,
+    genre_lists,
+)
+
+PROJECTOR_METADATA_COLUMNS = ("title", "year", "genres", "n_ratings")
+#: Significant digits written per number (float32 holds about 7).
+FLOAT_FORMAT = "%.7g"
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def projector_text(
+    embedding: Any, movies: pd.DataFrame, *, min_ratings: int = 0
+) -> tuple[str, str]:
+    """The Embedding Projector's (vectors TSV, metadata TSV) for movies with at least
+    ``min_ratings`` ratings, rows in the same order."""
+    x, rows = _selection(embedding, movies, min_ratings)
+    vectors = _format_rows(x[rows], "\t")
+    genres = genre_lists(movies.iloc[rows])
+    years = movies["year"].iloc[rows]
+    lines = ["\t".join(PROJECTOR_METADATA_COLUMNS)]
+    for title, year, genre, count in zip(
+        movies["title"].iloc[rows], years, genres, movies["n_ratings"].iloc[rows], strict=True
+    ):
+        fields = (escape_tsv(str(title)), _year_text(year), escape_tsv("|".join(genre)), count)
+        lines.append("\t".join(str(f) for f in fields))
+    return vectors, "\n".join(lines) + "\n"
+
+
+def write_projector(
+    folder: str | Path,
+    embedding: Any,
+    movies: pd.DataFrame,
+    *,
+    name: str = "movies",
+    min_ratings: int = 0,
+) -> tuple[Path, Path]:
+    """Write ``<name>_vectors.tsv`` and ``<name>_metadata.tsv`` into ``folder``; their paths."""
+    vectors, metadata = projector_text(embedding, movies, min_ratings=min_ratings)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    vectors_path = write_text_atomically(folder / f"{name}_vectors.tsv", vectors)
+    metadata_path = write_text_atomically(folder / f"{name}_metadata.tsv", metadata)
+    return vectors_path, metadata_path
+
+
+def escape_tsv(text: str) -> str:
+    """Text safe for one TSV field: backslash, tab, newline and carriage return escaped."""
+    return text.translate(_ESCAPES)
+
+
+def unescape_tsv(text: str) -> str:
+    """Inverse of :func:`escape_tsv`."""
+    replacements = {"\\\\": "\\", "\\t": "\t", "\\n": "\n", "\\r": "\r"}
+    return re.sub(r"\\[\\tnr]", lambda m: replacements[m.group()], text)
+
+
+def word2vec_token(title: str, movie_id: Any) -> str:
+    """A whitespace-free, unique token for a movie: ``Toy_Story_1`` for "Toy Story", id 1."""
+    words = re.sub(r"\s+", "_", unicodedata.normalize("NFC", str(title)).strip())
+    return f"{words or 'movie'}_{movie_id}"
+
+
+def movie_id_from_token(token: str) -> int:
+    """The movie_id at the end of a :func:`word2vec_token`."""
+    _, _, suffix = token.rpartition("_")
+    if not suffix.lstrip("-").isdigit():
+        raise DataError(f"{token!r} does not end with _<movie_id>; it is not a movierate token.")
+    return int(suffix)
+
+
+def word2vec_text(embedding: Any, movies: pd.DataFrame, *, min_ratings: int = 0) -> str:
+    """The word2vec text format of the movies with at least ``min_ratings`` ratings."""
+    x, rows = _selection(embedding, movies, min_ratings)
+    tokens = [
+        word2vec_token(title, movie_id)
+        for title, movie_id in zip(
+            movies["title"].iloc[rows], movies["movie_id"].iloc[rows], strict=True
+        )
+    ]
+    if len(set(tokens)) != len(tokens):
+        raise DataError("The movies table holds the same movie_id twice; tokens would clash.")
+    body = _format_rows(x[rows], " ").splitlines()
+    lines = [f"{len(rows)} {x.shape[1]}"]
+    lines += [f"{token} {vector}" for token, vector in zip(tokens, body, strict=True)]
+    return "\n".join(lines) + "\n"
+
+
+def write_word2vec(
+    path: str | Path, embedding: Any, movies: pd.DataFrame, *, min_ratings: int = 0
+) -> Path:
+    """Write :func:`word2vec_text` to ``path`` (UTF-8, atomically); returns the path."""
+    return write_text_atomically(
+        Path(path), word2vec_text(embedding, movies, min_ratings=min_ratings)
+    )
+
+
+def read_word2vec(source: str | Path) -> tuple[list[str], np.ndarray]:
+    """Tokens and (count, dim) float32 vectors of a word2vec text file, read by gensim's rules:
+    the header gives count and dim, each line is split on single spaces after stripping
+    trailing whitespace, and must hold a token plus exactly dim numbers. ``source`` is a path
+    or the file's text. Raises DataError on any deviation (and on duplicate tokens)."""
+    text = source if isinstance(source, str) and "\n" in source else Path(source).read_text("utf-8")
+    stream = io.StringIO(text)
+    header = stream.readline().split()
+    if len(header) != 2 or not all(h.isdigit() for h in header):
+        raise DataError("A word2vec text file starts with a line '<count> <dim>'.")
+    count, dim = int(header[0]), int(header[1])
+    tokens: list[str] = []
+    vectors = np.empty((count, dim), dtype=np.float32)
+    for i in range(count):
+        line = stream.readline()
+        if line == "":
+            raise DataError(f"The file ends after {i} vectors but its header announces {count}.")
+        parts = line.rstrip().split(" ")
+        if len(parts) != dim + 1:
+            raise DataError(
+                f"Line {i + 2} has {len(parts) - 1} values after its token, expected {dim}."
+            )
+        try:
+            vectors[i] = [float(v) for v in parts[1:]]
+        except ValueError:
+            raise DataError(f"Line {i + 2} holds a value that is not a number.") from None
+        tokens.append(parts[0])
+    if len(set(tokens)) != len(tokens):
+        raise DataError("The file holds the same token twice.")
+    return tokens, vectors
+
+
+def write_text_atomically(path: Path, text: str) -> Path:
+    """Write UTF-8 ``text`` to a temporary sibling, then rename it to ``path``."""
+    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        temp.write_text(text, encoding="utf-8", newline="\n")
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
+    return path
+
+
+def _selection(embedding: Any, movies: pd.DataFrame, min_ratings: int):
+    x = check_matrix(embedding)
+    check_movies(movies, len(x))
+    return x, eligible_rows(movies, min_ratings)
+
+
+def _format_rows(values: np.ndarray, delimiter: str) -> str:
+    buffer = io.StringIO()
+    np.savetxt(buffer, values, fmt=FLOAT_FORMAT, delimiter=delimiter)
+    return buffer.getvalue()
+
+
+def _year_text(year: Any) -> str:
+    return "" if pd.isna(year) else str(int(year))

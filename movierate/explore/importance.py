@@ -1,0 +1,82 @@
+"""Which embedding dimensions matter: their share of the variance and, for ``deep`` models, how
+strongly the first dense layer reads each input dimension.
+
+A dimension with almost no variance, or one the network barely reads, carries no information;
+regularizers that decorrelate or whiten the space change this picture visibly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from movierate.errors import DataError
+from movierate.explore import covariance
+
+
+def dimension_importance(
+    arrays: Mapping[str, np.ndarray], *, movie_weights: Any = None
+) -> pd.DataFrame:
+    """One row per embedding dimension (index ``dimension``).
+
+    Columns: ``movie_variance``, ``movie_variance_share``, ``user_variance``,
+    ``user_variance_share`` and, for a deep model, ``user_input_norm`` / ``movie_input_norm``
+    (L2 norm of the first dense kernel's row for that input) with their shares.
+    ``movie_weights`` (see :func:`~movierate.explore.covariance.movie_weights`) weights the
+    movie statistics.
+    """
+    for key in ("movie_embedding", "user_embedding"):
+        if key not in arrays:
+            raise DataError(f"The model arrays lack {key!r}; pass model.arrays.")
+    movie = covariance.variance_share(arrays["movie_embedding"], weights=movie_weights)
+    user = covariance.variance_share(arrays["user_embedding"])
+    if len(movie) != len(user):
+        raise DataError(
+            f"Movie and user embeddings have different dims ({len(movie)} and {len(user)})."
+        )
+    frame = pd.DataFrame(
+        {
+            "movie_variance": movie["variance"],
+            "movie_variance_share": movie["share"],
+            "user_variance": user["variance"],
+            "user_variance_share": user["share"],
+        }
+    )
+    norms = first_dense_input_norms(arrays)
+    if norms is not None:
+        dim = len(frame)
+        if norms.shape != (2 * dim,):
+            raise DataError(
+                f"first_dense_input_norms has shape {norms.shape}, expected ({2 * dim},) for "
+                f"dim {dim}; the saved model is inconsistent, retrain it."
+            )
+        user_norms, movie_norms = norms[:dim], norms[dim:]  # the input is concat(user, movie)
+        frame["user_input_norm"] = user_norms
+        frame["user_input_share"] = _share(user_norms)
+        frame["movie_input_norm"] = movie_norms
+        frame["movie_input_share"] = _share(movie_norms)
+    return frame
+
+
+def first_dense_input_norms(arrays: Mapping[str, np.ndarray]) -> np.ndarray | None:
+    """The deep model's per-input norms of the first dense kernel (2 * dim,), or None for
+    dot-product models; computed from ``dense_0_kernel`` when not stored."""
+    if "first_dense_input_norms" in arrays:
+        return np.asarray(arrays["first_dense_input_norms"], dtype=np.float64).reshape(-1)
+    if "dense_0_kernel" in arrays:
+        return np.linalg.norm(np.asarray(arrays["dense_0_kernel"], dtype=np.float64), axis=1)
+    return None
+
+
+def model_dimension_importance(model: Any, *, min_ratings: int = 0) -> pd.DataFrame:
+    """:func:`dimension_importance` of a saved model, movies below ``min_ratings`` left out."""
+    weights = covariance.movie_weights(model.movies, min_ratings=min_ratings)
+    return dimension_importance(model.arrays, movie_weights=weights)
+
+
+def _share(values: np.ndarray) -> np.ndarray:
+    total = values.sum()
+    return values / total if total > 0 else np.zeros_like(values)

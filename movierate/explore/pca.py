@@ -1,0 +1,116 @@
+"""Principal components of a movie embedding and the movies at either end of each component.
+
+Components are fitted on the movies that pass the min-ratings filter (obscure movies sit near
+zero and only add noise) and their signs are fixed deterministically (the loading with the
+largest absolute value is positive), so the same model always shows the same view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from movierate.errors import DataError
+from movierate.explore.covariance import movie_weights, weighted_mean_and_covariance
+from movierate.explore.validation import check_k, check_matrix, check_movies, movie_columns
+
+
+@dataclass(frozen=True)
+class PCAResult:
+    """Principal axes of an embedding, largest variance first."""
+
+    components: np.ndarray  # (n_components, dim), orthonormal rows, sign-fixed
+    explained_variance: np.ndarray  # (n_components,)
+    explained_variance_ratio: np.ndarray  # share of the total variance
+    mean: np.ndarray  # (dim,), subtracted before projecting
+
+    def transform(self, embedding: Any) -> np.ndarray:
+        """Coordinates of ``embedding`` rows on the components: (rows, n_components)."""
+        x = check_matrix(embedding).astype(np.float64)
+        if x.shape[1] != self.mean.shape[0]:
+            raise DataError(
+                f"This PCA was fitted on {self.mean.shape[0]} dimensions; got {x.shape[1]}."
+            )
+        return (x - self.mean) @ self.components.T
+
+
+def fit_pca(embedding: Any, *, n_components: int | None = None, weights: Any = None) -> PCAResult:
+    """Principal components of the (weighted) covariance, with deterministic signs."""
+    mean, covariance = weighted_mean_and_covariance(embedding, weights)
+    dim = covariance.shape[0]
+    n_components = dim if n_components is None else check_k(n_components, "n_components")
+    n_components = min(n_components, dim)
+    eigenvalues, eigenvectors = np.linalg.eigh(covariance)
+    order = np.argsort(eigenvalues)[::-1][:n_components]
+    components = eigenvectors[:, order].T.copy()
+    largest = np.argmax(np.abs(components), axis=1)
+    signs = np.sign(components[np.arange(n_components), largest])
+    components *= np.where(signs == 0, 1.0, signs)[:, None]
+    variance = np.clip(eigenvalues[order], 0.0, None)
+    total = np.clip(eigenvalues, 0.0, None).sum()
+    ratio = variance / total if total > 0 else np.zeros_like(variance)
+    return PCAResult(components, variance, ratio, mean)
+
+
+def pca_extremes(
+    embedding: Any,
+    movies: pd.DataFrame,
+    *,
+    n_components: int = 3,
+    n_movies: int = 10,
+    min_ratings: int = 10,
+    weighting: str = "uniform",
+) -> pd.DataFrame:
+    """For each of the first components, the ``n_movies`` movies at its top and at its bottom.
+
+    One row per (component, end, rank): ``component`` (1-based), ``explained_variance``,
+    ``explained_variance_ratio``, ``end`` ("top" or "bottom"), ``rank`` (1 = most extreme), the
+    movie columns and ``score`` (the movie's coordinate on the component). Only movies with at
+    least ``min_ratings`` ratings are fitted and listed.
+    """
+    x = check_matrix(embedding)
+    check_movies(movies, len(x))
+    check_k(n_movies, "n_movies")
+    weights = movie_weights(movies, min_ratings=min_ratings, weighting=weighting)
+    pca = fit_pca(x, n_components=n_components, weights=weights)
+    rows = np.flatnonzero(weights > 0)
+    scores = pca.transform(x[rows])
+    n = min(n_movies, len(rows))
+    parts = []
+    for c in range(len(pca.components)):
+        order = np.lexsort((rows, -scores[:, c]))  # highest first; ties by movie_idx
+        for end, picked in (("top", order[:n]), ("bottom", order[::-1][:n])):
+            part = movie_columns(movies, rows[picked])
+            part.insert(0, "rank", np.arange(1, n + 1))
+            part.insert(0, "end", end)
+            part.insert(0, "explained_variance_ratio", pca.explained_variance_ratio[c])
+            part.insert(0, "explained_variance", pca.explained_variance[c])
+            part.insert(0, "component", c + 1)
+            part["score"] = scores[picked, c]
+            parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def pca_coordinates(
+    embedding: Any,
+    movies: pd.DataFrame,
+    *,
+    n_components: int = 2,
+    min_ratings: int = 10,
+    weighting: str = "uniform",
+) -> pd.DataFrame:
+    """Movies with at least ``min_ratings`` ratings on the first components (``pc1``, ``pc2``
+    ...) plus the movie columns: a scatter plot's data, a fast alternative to t-SNE."""
+    x = check_matrix(embedding)
+    check_movies(movies, len(x))
+    weights = movie_weights(movies, min_ratings=min_ratings, weighting=weighting)
+    pca = fit_pca(x, n_components=n_components, weights=weights)
+    rows = np.flatnonzero(weights > 0)
+    coordinates = pca.transform(x[rows])
+    frame = movie_columns(movies, rows)
+    for c in range(coordinates.shape[1]):
+        frame[f"pc{c + 1}"] = coordinates[:, c]
+    return frame

@@ -1,0 +1,73 @@
+"""Embedding norm and movie bias against popularity.
+
+Under L2 regularization a movie's vector shrinks unless many ratings pull it out, so norm
+tracks popularity; the bias absorbs how well liked a movie is. This module gives the per-movie
+table for a scatter plot and the correlations in numbers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from movierate.explore.validation import (
+    check_matrix,
+    check_movies,
+    check_vector,
+    eligible_rows,
+    movie_columns,
+)
+
+
+def norms_vs_popularity(
+    embedding: Any, movies: pd.DataFrame, movie_bias: Any = None, *, min_ratings: int = 0
+) -> pd.DataFrame:
+    """Per movie with at least ``min_ratings`` ratings: the movie columns, ``log_n_ratings``
+    (log10 of 1 + n_ratings), ``norm`` and ``bias`` (NaN when the model has no movie bias)."""
+    x = check_matrix(embedding)
+    check_movies(movies, len(x))
+    rows = eligible_rows(movies, min_ratings)
+    frame = movie_columns(movies, rows)
+    frame["log_n_ratings"] = np.log10(1.0 + frame["n_ratings"].to_numpy(np.float64))
+    frame["norm"] = np.linalg.norm(x[rows], axis=1)
+    bias = (
+        np.full(len(x), np.nan) if movie_bias is None else check_vector(movie_bias, len(x), "bias")
+    )
+    frame["bias"] = bias[rows]
+    return frame
+
+
+def popularity_correlations(frame: pd.DataFrame) -> pd.DataFrame:
+    """Correlation of ``norm`` and ``bias`` with popularity in a :func:`norms_vs_popularity`
+    frame: one row per quantity with ``pearson_log_n_ratings``, ``spearman_n_ratings`` and
+    ``n_movies`` (NaN where undefined, e.g. no bias or constant values)."""
+    records = []
+    for quantity in ("norm", "bias"):
+        values = frame[quantity].astype(np.float64)
+        present = values.notna()
+        popularity = frame.loc[present, "n_ratings"].astype(np.float64)
+        values = values[present]
+        records.append(
+            {
+                "quantity": quantity,
+                "pearson_log_n_ratings": _correlation(values, np.log1p(popularity), "pearson"),
+                "spearman_n_ratings": _correlation(values, popularity, "spearman"),
+                "n_movies": int(present.sum()),
+            }
+        )
+    return pd.DataFrame.from_records(records).set_index("quantity")
+
+
+def model_norms_vs_popularity(model: Any, *, min_ratings: int = 0) -> pd.DataFrame:
+    """:func:`norms_vs_popularity` of a saved model."""
+    return norms_vs_popularity(
+        model.movie_embedding, model.movies, model.movie_bias, min_ratings=min_ratings
+    )
+
+
+def _correlation(a: pd.Series, b: pd.Series, method: str) -> float:
+    if len(a) < 3 or a.nunique() < 2 or b.nunique() < 2:
+        return float("nan")
+    return float(a.corr(b, method=method))

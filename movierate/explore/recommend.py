@@ -1,0 +1,167 @@
+"""Recommendations for one user: the best-predicted movies they have not rated yet.
+
+Scores come from :mod:`movierate.scoring` (numpy, every model family, no TensorFlow). A
+min-ratings threshold keeps obscure movies (whose few, enthusiastic ratings inflate their bias)
+out of the list; the user's own top-rated movies and the least-recommended movies come along as
+a sanity check.
+
+>>> recs = recommend_for_user(model, user_idx=0, ratings=ds.ratings, k=10)  # doctest: +SKIP
+>>> recs.recommended[["title", "year", "predicted"]]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from movierate.errors import DataError
+from movierate.explore.neighbours import top_k
+from movierate.explore.validation import (
+    check_k,
+    check_min_ratings,
+    check_movies,
+    check_vector,
+    movie_columns,
+    n_ratings_of,
+)
+
+
+@dataclass(frozen=True)
+class UserRecommendations:
+    """What the Recommend page shows for one user."""
+
+    user_idx: int
+    n_rated: int
+    recommended: pd.DataFrame  # rank, movie columns, predicted (highest first)
+    least_recommended: pd.DataFrame  # rank, movie columns, predicted (lowest first)
+    top_rated: pd.DataFrame  # rank, movie columns, rating, predicted (the user's favourites)
+
+
+def rank_movies(
+    scores: Any,
+    movies: pd.DataFrame,
+    *,
+    exclude: Any = (),
+    k: int = 10,
+    min_ratings: int = 0,
+    lowest: bool = False,
+) -> pd.DataFrame:
+    """The ``k`` movies with the highest (or, with ``lowest``, the lowest) predicted score,
+    leaving out the rows in ``exclude`` and movies with fewer than ``min_ratings`` ratings.
+
+    Columns: ``rank``, the movie columns and ``predicted``.
+    """
+    check_movies(movies, len(movies))
+    scores = check_vector(scores, len(movies), "scores")
+    k = check_k(k)
+    min_ratings = check_min_ratings(min_ratings)
+    allowed = n_ratings_of(movies) >= min_ratings
+    excluded = np.asarray(exclude, dtype=np.int64).reshape(-1)
+    if len(excluded) and (excluded.min() < 0 or excluded.max() >= len(movies)):
+        raise DataError(
+            f"exclude holds movie indices outside 0..{len(movies) - 1}; pass rows of this "
+            "model's movies table (movie_idx), not original movie ids."
+        )
+    allowed[excluded] = False
+    if not allowed.any():
+        raise DataError(
+            f"No unrated movie has at least {min_ratings} ratings; lower the min-ratings filter."
+        )
+    signed = np.where(allowed, -scores if lowest else scores, -np.inf)
+    picked = top_k(signed, min(k, int(allowed.sum())))
+    frame = movie_columns(movies, picked)
+    frame.insert(0, "rank", np.arange(1, len(picked) + 1))
+    frame["predicted"] = scores[picked]
+    return frame
+
+
+def ratings_of_user(ratings: pd.DataFrame, user_idx: int) -> pd.DataFrame:
+    """The user's rows of a ratings table (columns user_idx, movie_idx, rating ...)."""
+    missing = [c for c in ("user_idx", "movie_idx", "rating") if c not in ratings.columns]
+    if missing:
+        raise DataError(
+            f"The ratings table lacks the column(s) {', '.join(missing)}; pass ds.ratings."
+        )
+    return ratings[ratings["user_idx"].to_numpy() == user_idx]
+
+
+def top_rated_by_user(
+    ratings: pd.DataFrame,
+    movies: pd.DataFrame,
+    user_idx: int,
+    *,
+    k: int = 10,
+    predicted: Any = None,
+) -> pd.DataFrame:
+    """The user's ``k`` highest-rated movies (ties: most-rated first), with the model's
+    prediction for each when ``predicted`` (one score per movie) is given.
+
+    Columns: ``rank``, the movie columns, ``rating`` and ``predicted``.
+    """
+    check_movies(movies, len(movies))
+    k = check_k(k)
+    own = ratings_of_user(ratings, user_idx)
+    rows = own["movie_idx"].to_numpy(np.int64)
+    values = own["rating"].to_numpy(np.float64)
+    if len(rows) and (rows.min() < 0 or rows.max() >= len(movies)):
+        raise DataError("The ratings refer to movies this model does not know; use its dataset.")
+    order = np.lexsort((rows, -n_ratings_of(movies)[rows], -values))[:k]
+    frame = movie_columns(movies, rows[order])
+    frame.insert(0, "rank", np.arange(1, len(order) + 1))
+    frame["rating"] = values[order]
+    if predicted is None:
+        frame["predicted"] = np.nan
+    else:
+        frame["predicted"] = check_vector(predicted, len(movies), "predicted")[rows[order]]
+    return frame
+
+
+def recommend_for_user(
+    model: Any,
+    user_idx: int,
+    *,
+    ratings: pd.DataFrame | None = None,
+    rated: Any = None,
+    k: int = 10,
+    min_ratings: int = 10,
+) -> UserRecommendations:
+    """Top-``k`` unrated movies for ``user_idx`` by predicted rating (original scale), the
+    ``k`` least recommended, and the user's own top-rated movies.
+
+    Pass the dataset's ``ratings`` (what the user rated is excluded and their favourites
+    listed) or just the ``rated`` movie indices; ``rated=[]`` excludes nothing on purpose.
+    """
+    if ratings is None and rated is None:
+        raise DataError(
+            "Say what the user already rated: pass ratings=ds.ratings (or rated=[movie_idx ...];"
+            " rated=[] to exclude nothing)."
+        )
+    if isinstance(user_idx, bool) or not isinstance(user_idx, int | np.integer):
+        raise DataError(f"user_idx must be a whole number, got {user_idx!r}.")
+    if not 0 <= user_idx < model.n_users:
+        raise DataError(
+            f"Unknown user: user_idx {user_idx} is outside 0..{model.n_users - 1}. "
+            "Map an original user id with the dataset's user_index()."
+        )
+    scores = model.score_all_movies(int(user_idx))
+    movies = model.movies
+    if ratings is not None:
+        own = ratings_of_user(ratings, user_idx)
+        rated_rows = own["movie_idx"].to_numpy(np.int64)
+        favourites = top_rated_by_user(ratings, movies, user_idx, k=k, predicted=scores)
+    else:
+        rated_rows = np.asarray(rated, dtype=np.int64).reshape(-1)
+        favourites = top_rated_by_user(
+            pd.DataFrame({"user_idx": [], "movie_idx": [], "rating": []}), movies, user_idx, k=k
+        )
+    common = {"exclude": rated_rows, "k": k, "min_ratings": min_ratings}
+    return UserRecommendations(
+        user_idx=int(user_idx),
+        n_rated=int(len(np.unique(rated_rows))),
+        recommended=rank_movies(scores, movies, **common),
+        least_recommended=rank_movies(scores, movies, lowest=True, **common),
+        top_rated=favourites,
+    )

@@ -1,0 +1,264 @@
+"""Find movies by title the way people type them.
+
+Tolerates case, accents ("Amelie" / "Amélie"), articles moved or missing ("The Matrix" /
+"Matrix, The" / "matrix"), alternative titles in parentheses, a year in the query ("toy story
+1995", used as a hint, not a filter) and small typos ("Toy Stroy"). Candidates come from a
+character n-gram TF-IDF index (fast on the whole catalogue) and are re-ranked with difflib; ties
+go to the more-rated movie, so "Hamlet" lists the Hamlet people know first.
+
+>>> index = TitleIndex(model.movies)  # doctest: +SKIP
+>>> index.search("matrix 1999", limit=5)  # doctest: +SKIP
+>>> index.resolve("toy stroy")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+import weakref
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from movierate.errors import DataError
+from movierate.explore.validation import check_k, check_movies, movie_columns, n_ratings_of
+
+#: Articles MovieLens moves to the end of a title ("Matrix, The", "Cité des enfants perdus, La").
+ARTICLES = (
+    *("the", "a", "an", "les", "la", "le", "l'", "il", "el", "lo", "los", "las"),
+    *("das", "der", "die", "den", "det", "une", "un"),
+)
+#: Articles a user may leave out of a query; foreign ones are kept ("Die Hard" is not "Hard").
+DROPPABLE_ARTICLES = ("the", "a", "an")
+#: Candidates re-ranked with difflib after the n-gram pre-selection.
+CANDIDATES = 100
+#: A best match scoring below this is not a match at all.
+MATCH_THRESHOLD = 0.6
+#: Two different movies within this score of each other make a query ambiguous.
+AMBIGUITY_MARGIN = 0.02
+
+_TRAILING_ARTICLE = re.compile(r",\s*(" + "|".join(map(re.escape, ARTICLES)) + r")\s*$", re.I)
+_PARENTHESES = re.compile(r"\(([^()]*)\)")
+#: Sequel numbers written in Roman numerals ("Part II") match Arabic ones ("godfather 2").
+_ROMAN_NUMERALS = {
+    r: str(n) for n, r in enumerate(("ii", "iii", "iv", "v", "vi", "vii", "viii", "ix"), start=2)
+}
+_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
+
+
+def normalise_title(text: str) -> str:
+    """Lower-case ASCII words of a title: accents stripped, "&" as "and", a trailing article
+    moved to the front ("Matrix, The" -> "the matrix"), punctuation removed."""
+    return _article_first(text)
+
+
+def title_keys(title: str) -> list[str]:
+    """Every normalised form a title can be found by: the main title and each alternative title
+    in parentheses, with the article at the front and, for English articles, without it."""
+    parts = [_PARENTHESES.sub(" ", title)] + _PARENTHESES.findall(title)
+    keys: list[str] = []
+    for part in parts:
+        part = re.sub(r"^\s*a\.k\.a\.?\s*", "", part.strip(), flags=re.I)
+        if not part:
+            continue
+        key = _article_first(part)
+        for variant in (key, _without_article(key)):
+            if variant and variant not in keys:
+                keys.append(variant)
+    return keys
+
+
+def split_year(query: str) -> tuple[str, int | None]:
+    """The query without its last year-like number, and that year (None when there is none or
+    when the number is all the query holds, as in "1984")."""
+    matches = [m for m in _YEAR.finditer(query) if int(m.group()) <= date.today().year + 5]
+    if not matches:
+        return query, None
+    last = matches[-1]
+    rest = (query[: last.start()] + " " + query[last.end() :]).strip()
+    if not _plain_words(rest):
+        return query, None
+    return rest, int(last.group())
+
+
+class TitleIndex:
+    """Searchable titles of a movies table; build once per table, then query in milliseconds."""
+
+    def __init__(self, movies: pd.DataFrame) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self.movies = check_movies(movies, len(movies))
+        self.n_ratings = n_ratings_of(movies)
+        self.years = pd.to_numeric(movies["year"], errors="coerce").to_numpy(np.float64)
+        keys, owners = [], []
+        self._keys_of: list[list[str]] = []
+        for row, title in enumerate(movies["title"].astype(str)):
+            own = title_keys(title) or [""]
+            self._keys_of.append(own)
+            keys.extend(own)
+            owners.extend([row] * len(own))
+        self.owners = np.asarray(owners, dtype=np.int64)
+        self._exact: dict[str, list[int]] = {}
+        for key, row in zip(keys, owners, strict=True):
+            self._exact.setdefault(key, []).append(row)
+        self._vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), dtype=np.float32)
+        self._matrix = self._vectorizer.fit_transform(keys)
+
+    def search(self, query: str, *, limit: int = 10) -> pd.DataFrame:
+        """Up to ``limit`` movies ranked by how well their title matches ``query``.
+
+        Columns: ``rank``, the movie columns and ``score`` (1.0 = exact title, year agreeing).
+        Movies scoring below half of the best are left out.
+        """
+        limit = check_k(limit, "limit")
+        scores = self.scores(query)
+        if not scores:
+            return _empty_result(self.movies)
+        rows = np.fromiter(scores, dtype=np.int64)
+        values = np.fromiter(scores.values(), dtype=np.float64)
+        order = np.lexsort((rows, -self.n_ratings[rows], -np.round(values, 6)))
+        order = order[values[order] >= 0.5 * values[order[0]]][:limit]
+        frame = movie_columns(self.movies, rows[order])
+        frame.insert(0, "rank", np.arange(1, len(order) + 1))
+        frame["score"] = values[order]
+        return frame
+
+    def resolve(self, query: str) -> int:
+        """The movie_idx (row) ``query`` clearly names; raises DataError listing the candidates
+        when nothing matches well or several movies match equally well."""
+        found = self.search(query, limit=5)
+        if found.empty or found["score"].iloc[0] < MATCH_THRESHOLD:
+            hint = _describe(found) if not found.empty else "none"
+            raise DataError(
+                f"No movie title matches {query!r}. Closest titles: {hint}. Check the spelling."
+            )
+        best = found["score"].iloc[0]
+        close = found[found["score"] >= best - AMBIGUITY_MARGIN]
+        if len(close) > 1:
+            raise DataError(
+                f"{query!r} matches several movies equally well: {_describe(close)}. Add the "
+                f"year to the query, for example {_example(close.iloc[0])!r}."
+            )
+        return int(found["movie_idx"].iloc[0])
+
+    def scores(self, query: str) -> dict[int, float]:
+        """Match score in [0, 1] of every candidate row for ``query`` (best interpretation of a
+        year-like number: as a year hint or as part of the title)."""
+        if not isinstance(query, str) or not _plain_words(query):
+            raise DataError("Type part of a movie title to search for, for example 'toy story'.")
+        text, year = split_year(query)
+        best = self._text_scores(query)
+        if year is not None:
+            for row, score in self._text_scores(text).items():
+                best[row] = max(best.get(row, 0.0), score * self._year_factor(row, year))
+        return best
+
+    def _text_scores(self, query: str) -> dict[int, float]:
+        wanted = _article_first(query)
+        variants = {wanted, _without_article(wanted)} - {""}
+        candidate_rows = set()
+        for variant in variants:
+            candidate_rows.update(self._exact.get(variant, []))
+        similarity = (self._matrix @ self._vectorizer.transform(sorted(variants)).T).toarray()
+        per_key = similarity.max(axis=1)
+        take = min(CANDIDATES * 3, len(per_key))
+        top_keys = np.argpartition(-per_key, take - 1)[:take]
+        for key_position in top_keys[np.argsort(-per_key[top_keys], kind="stable")]:
+            if len(candidate_rows) >= CANDIDATES:
+                break
+            candidate_rows.add(int(self.owners[key_position]))
+        return {
+            row: max(_key_score(v, key) for v in variants for key in self._keys_of[row])
+            for row in candidate_rows
+        }
+
+    def _year_factor(self, row: int, year: int) -> float:
+        movie_year = self.years[row]
+        if np.isnan(movie_year):
+            return 0.9
+        gap = abs(int(movie_year) - year)
+        return 1.0 if gap == 0 else 0.95 if gap == 1 else 0.85
+
+
+def search_titles(movies: pd.DataFrame, query: str, *, limit: int = 10) -> pd.DataFrame:
+    """One-off :meth:`TitleIndex.search` (build a :class:`TitleIndex` for repeated searches)."""
+    return TitleIndex(movies).search(query, limit=limit)
+
+
+def find_movie(movies: pd.DataFrame, query: str) -> int:
+    """One-off :meth:`TitleIndex.resolve`: the movie_idx a title query clearly names."""
+    return TitleIndex(movies).resolve(query)
+
+
+_INDEXES: weakref.WeakKeyDictionary[Any, TitleIndex] = weakref.WeakKeyDictionary()
+
+
+def title_index(model: Any) -> TitleIndex:
+    """The :class:`TitleIndex` of a loaded model's movies, built once per model."""
+    try:
+        index = _INDEXES.get(model)
+    except TypeError:  # an object that cannot be weakly referenced: no memo
+        return TitleIndex(model.movies)
+    if index is None:
+        index = TitleIndex(model.movies)
+        _INDEXES[model] = index
+    return index
+
+
+def _key_score(query: str, key: str) -> float:
+    """Similarity in [0, 1] of two normalised titles: 1 if equal, else the best of difflib's
+    ratio, a prefix match (typing in progress) and an all-words-present match, lowered when a
+    number of the query is missing from the title."""
+    if query == key:
+        return 1.0
+    score = difflib.SequenceMatcher(None, query, key, autojunk=False).ratio()
+    if len(query) >= 3 and key.startswith(query):
+        score = max(score, 0.8 + 0.15 * len(query) / len(key))
+    words, key_words = set(query.split()), set(key.split())
+    if words <= key_words:
+        score = max(score, 0.7 + 0.25 * len(query) / len(key))
+    if any(w.isdigit() and w not in key_words for w in words):
+        score *= 0.9  # "toy story 3" is not "Toy Story"
+    return min(score, 0.99)
+
+
+def _plain_words(text: str) -> str:
+    text = unicodedata.normalize("NFKD", str(text))
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = text.replace("&", " and ")
+    text = re.sub(r"\b([ldj])['’]", r"\1 ", text)  # French elisions: l'amour -> l amour
+    text = re.sub(r"['’`]", "", text)  # schindler's -> schindlers
+    words = re.sub(r"[^a-z0-9]+", " ", text).split()
+    return " ".join(_ROMAN_NUMERALS.get(w, w) for w in words)
+
+
+def _article_first(text: str) -> str:
+    """Normalised words with a trailing ", The"-style article moved to the front."""
+    match = _TRAILING_ARTICLE.search(text)
+    if match:
+        text = f"{match.group(1)} {text[: match.start()]}"
+    return _plain_words(text)
+
+
+def _without_article(key: str) -> str:
+    first, _, rest = key.partition(" ")
+    return rest if first in DROPPABLE_ARTICLES and rest else key
+
+
+def _describe(found: pd.DataFrame) -> str:
+    return "; ".join(_example(row) for _, row in found.iterrows())
+
+
+def _example(row: pd.Series) -> str:
+    year = row.get("year")
+    return f"{row['title']} {int(year)}" if pd.notna(year) else str(row["title"])
+
+
+def _empty_result(movies: pd.DataFrame) -> pd.DataFrame:
+    frame = movie_columns(movies, [])
+    frame.insert(0, "rank", pd.Series(dtype=np.int64))
+    frame["score"] = pd.Series(dtype=np.float64)
+    return frame

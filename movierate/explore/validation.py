@@ -1,0 +1,165 @@
+"""Input checks shared by the analyses: arrays, the movies table, k, choices, movie filters.
+
+Each check returns the cleaned value or raises :class:`~movierate.errors.DataError` with a
+message that names the bad input and says how to fix it, so the analyses can trust their data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from movierate.errors import DataError
+
+#: Movie columns copied into every per-movie result, in this order (those present).
+MOVIE_COLUMNS = ("movie_idx", "movie_id", "title", "year", "genres", "n_ratings", "mean_rating")
+#: Columns every movies table must have (see docs/architecture.md, ``ds.movies``).
+REQUIRED_MOVIE_COLUMNS = ("movie_id", "title", "year", "genres", "n_ratings")
+#: MovieLens's marker for a movie without genres; treated as no genre at all.
+NO_GENRES = "(no genres listed)"
+
+
+def check_matrix(values: Any, name: str = "embedding", *, min_rows: int = 1) -> np.ndarray:
+    """A 2-D float32 array of finite numbers with at least ``min_rows`` rows and one column."""
+    try:
+        array = np.asarray(values, dtype=np.float32)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"{name} must be a numeric matrix (rows x dims): {exc}.") from None
+    if array.ndim != 2:
+        raise DataError(
+            f"{name} must be a matrix of shape (rows, dims), got {array.ndim} dimension(s) "
+            f"with shape {array.shape}."
+        )
+    if array.shape[0] < min_rows or array.shape[1] < 1:
+        raise DataError(
+            f"{name} has shape {array.shape}; at least {min_rows} row(s) and one column are "
+            "needed. Lower the min-ratings filter or pick a model with more movies."
+        )
+    if not np.isfinite(array).all():
+        bad = int((~np.isfinite(array)).any(axis=1).sum())
+        raise DataError(
+            f"{name} holds NaN or infinite values in {bad} row(s); the model diverged while "
+            "training. Retrain it with a lower learning rate or more regularization."
+        )
+    return np.ascontiguousarray(array)
+
+
+def check_vector(values: Any, length: int, name: str) -> np.ndarray:
+    """A 1-D float array of ``length`` finite numbers."""
+    array = np.asarray(values, dtype=np.float64)
+    if array.shape != (length,):
+        raise DataError(f"{name} must have shape ({length},), got {array.shape}.")
+    if not np.isfinite(array).all():
+        raise DataError(f"{name} holds NaN or infinite values; check where it comes from.")
+    return array
+
+
+def check_movies(movies: Any, n_rows: int, name: str = "movies") -> pd.DataFrame:
+    """The movies table, checked to have the contract's columns and one row per embedding row."""
+    if not isinstance(movies, pd.DataFrame):
+        raise DataError(
+            f"{name} must be the movies DataFrame (ds.movies or model.movies), "
+            f"got {type(movies).__name__}."
+        )
+    missing = [c for c in REQUIRED_MOVIE_COLUMNS if c not in movies.columns]
+    if missing:
+        raise DataError(
+            f"{name} lacks the column(s) {', '.join(missing)}; pass the dataset's movies table "
+            "(ds.movies or model.movies), which has them."
+        )
+    if len(movies) != n_rows:
+        raise DataError(
+            f"{name} has {len(movies)} rows but the embedding has {n_rows}; the table and the "
+            "embedding must come from the same model (use model.movies with model's arrays)."
+        )
+    return movies
+
+
+def check_k(k: Any, name: str = "k", *, maximum: int | None = None) -> int:
+    """A whole number >= 1 (and <= ``maximum`` when given)."""
+    if isinstance(k, bool) or not isinstance(k, int | np.integer):
+        raise DataError(f"{name} must be a whole number >= 1, got {k!r}.")
+    if k < 1:
+        raise DataError(f"{name} must be at least 1, got {k}.")
+    if maximum is not None and k > maximum:
+        raise DataError(f"{name} is {k} but at most {maximum} are available; lower {name}.")
+    return int(k)
+
+
+def check_min_ratings(min_ratings: Any) -> int:
+    """A whole number >= 0."""
+    if isinstance(min_ratings, bool) or not isinstance(min_ratings, int | np.integer):
+        raise DataError(f"min_ratings must be a whole number >= 0, got {min_ratings!r}.")
+    if min_ratings < 0:
+        raise DataError(f"min_ratings must be 0 or more, got {min_ratings}.")
+    return int(min_ratings)
+
+
+def check_choice(value: Any, name: str, allowed: Iterable[str]) -> str:
+    """``value`` if it is one of ``allowed``."""
+    options = tuple(allowed)
+    if value not in options:
+        raise DataError(f"Unknown {name} {value!r}; choose one of {', '.join(options)}.")
+    return str(value)
+
+
+def check_movie_idx(movie_idx: Any, n_movies: int) -> int:
+    """A valid row index of the movies table."""
+    if isinstance(movie_idx, bool) or not isinstance(movie_idx, int | np.integer):
+        raise DataError(
+            f"movie_idx must be a whole number (a row of the movies table), got {movie_idx!r}. "
+            "Find a movie's index with explore.find_movie(movies, 'title')."
+        )
+    if not 0 <= movie_idx < n_movies:
+        raise DataError(
+            f"Unknown movie: movie_idx {movie_idx} is outside 0..{n_movies - 1}. "
+            "Find a movie's index with explore.find_movie(movies, 'title')."
+        )
+    return int(movie_idx)
+
+
+def n_ratings_of(movies: pd.DataFrame) -> np.ndarray:
+    """The ``n_ratings`` column as an int64 array (missing counts read as 0)."""
+    return pd.to_numeric(movies["n_ratings"], errors="coerce").fillna(0).to_numpy(np.int64)
+
+
+def eligible_rows(movies: pd.DataFrame, min_ratings: int, *, at_least: int = 1) -> np.ndarray:
+    """Row positions of movies with at least ``min_ratings`` ratings (sorted).
+
+    Raises DataError when fewer than ``at_least`` movies pass, saying how many would.
+    """
+    min_ratings = check_min_ratings(min_ratings)
+    counts = n_ratings_of(movies)
+    rows = np.flatnonzero(counts >= min_ratings)
+    if len(rows) < at_least:
+        top = int(counts.max()) if len(counts) else 0
+        raise DataError(
+            f"Only {len(rows)} movie(s) have at least {min_ratings} ratings and this analysis "
+            f"needs {at_least}; the most-rated movie has {top}. Lower the min-ratings filter."
+        )
+    return rows
+
+
+def genre_lists(movies: pd.DataFrame) -> list[list[str]]:
+    """Each movie's genres as a list of strings, with MovieLens's "no genres" marker dropped."""
+    result = []
+    for value in movies["genres"]:
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            result.append([])
+        elif isinstance(value, str):
+            result.append([g for g in value.split("|") if g and g != NO_GENRES])
+        else:
+            result.append([str(g) for g in value if g and g != NO_GENRES])
+    return result
+
+
+def movie_columns(movies: pd.DataFrame, rows: Any) -> pd.DataFrame:
+    """The contract's movie columns for ``rows`` (positions), with a fresh 0..n-1 index."""
+    columns = [c for c in MOVIE_COLUMNS if c in movies.columns]
+    frame = movies.iloc[np.asarray(rows, dtype=np.int64)][columns].reset_index(drop=True)
+    if "movie_idx" not in frame.columns:
+        frame.insert(0, "movie_idx", np.asarray(rows, dtype=np.int64))
+    return frame

@@ -1,0 +1,369 @@
+"""Background training jobs the dashboard starts and polls.
+
+A :class:`JobRegistry` runs each training in its own worker thread, so a Streamlit page never
+blocks on ``fit``. The registry lives for the whole server process (the dashboard keeps one in
+``st.cache_resource``), so a page that is left and reopened, or a second browser tab, sees every
+run. A model name is reserved when its job is submitted: two jobs can never write the same name.
+
+At most ``max_workers`` jobs train at once (default 1, or ``MOVIERATE_TRAINING_WORKERS``):
+TensorFlow already uses every core, so a second concurrent run only slows both down; later
+jobs wait in the queue and can be cancelled there.
+
+No Streamlit and no TensorFlow here: the default runner imports ``movierate.pipeline`` (and so
+TensorFlow) inside the worker thread, on first use.
+
+>>> registry = JobRegistry()
+>>> job_id = registry.submit("ml-latest-small", ModelSpec(dim=8, epochs=2), "tiny")  # doctest: +SKIP
+>>> registry.wait(job_id).state  # doctest: +SKIP
+'done'
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from movierate.errors import MovierateError, StoreError, TrainingCancelled
+
+JobState = Literal["queued", "running", "done", "failed", "cancelled"]
+ACTIVE_STATES: frozenset[str] = frozenset({"queued", "running"})
+
+
+class Runner(Protocol):
+    """Signature of :func:`movierate.pipeline.train_and_save`, which jobs run by default."""
+
+    def __call__(
+        self,
+        dataset: str,
+        spec: Any,
+        name: str,
+        split_params: Mapping[str, Any] | None,
+        progress: Callable[[Any], None] | None,
+        cancel: threading.Event | None,
+    ) -> str: ...
+
+
+def _pipeline_runner(dataset, spec, name, split_params, progress, cancel) -> str:
+    """Run ``movierate.pipeline.train_and_save``, importing it (and TensorFlow) only now."""
+    from movierate.pipeline import train_and_save
+
+    return train_and_save(dataset, spec, name, split_params, progress=progress, cancel=cancel)
+
+
+@dataclass(frozen=True)
+class JobSnapshot:
+    """A consistent, read-only view of one job at one moment (what the UI renders)."""
+
+    id: str
+    name: str
+    dataset: str
+    spec: Any
+    split_params: dict[str, Any]
+    state: JobState
+    phase: str
+    epoch: int
+    epochs: int
+    batch: int
+    batches: int
+    history: dict[str, list[float]]
+    latest_metrics: dict[str, float]
+    error: str | None
+    error_details: str | None
+    submitted_at: float
+    started_at: float | None
+    finished_at: float | None
+    model_name: str | None
+
+    @property
+    def active(self) -> bool:
+        """True while the job is queued or running."""
+        return self.state in ACTIVE_STATES
+
+    @property
+    def fraction(self) -> float:
+        """Share of the planned epochs done, 0..1 (1-based ``epoch`` and ``batch`` as in events)."""
+        if self.state == "done":
+            return 1.0
+        if self.epochs <= 0:
+            return 0.0
+        within = self.batch / self.batches if self.batches > 0 else 0.0
+        return float(min(max((self.epoch - 1 + within) / self.epochs, 0.0), 1.0))
+
+    @property
+    def elapsed_seconds(self) -> float:
+        """Seconds spent running so far (0 while queued)."""
+        if self.started_at is None:
+            return 0.0
+        end = self.finished_at if self.finished_at is not None else time.time()
+        return max(end - self.started_at, 0.0)
+
+
+@dataclass
+class _Job:
+    """Mutable job record; only the registry touches it, under ``lock``."""
+
+    id: str
+    name: str
+    dataset: str
+    spec: Any
+    split_params: dict[str, Any]
+    submitted_at: float
+    cancel: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    state: JobState = "queued"
+    phase: str = "waiting for a free worker"
+    epoch: int = 0
+    epochs: int = 0
+    batch: int = 0
+    batches: int = 0
+    history: dict[str, list[float]] = field(default_factory=dict)
+    latest_metrics: dict[str, float] = field(default_factory=dict)
+    error: str | None = None
+    error_details: str | None = None
+    started_at: float | None = None
+    finished_at: float | None = None
+    model_name: str | None = None
+    thread: threading.Thread | None = None
+
+    def snapshot(self) -> JobSnapshot:
+        with self.lock:
+            return JobSnapshot(
+                id=self.id,
+                name=self.name,
+                dataset=self.dataset,
+                spec=self.spec,
+                split_params=dict(self.split_params),
+                state=self.state,
+                phase=self.phase,
+                epoch=self.epoch,
+                epochs=self.epochs,
+                batch=self.batch,
+                batches=self.batches,
+                history={k: list(v) for k, v in self.history.items()},
+                latest_metrics=dict(self.latest_metrics),
+                error=self.error,
+                error_details=self.error_details,
+                submitted_at=self.submitted_at,
+                started_at=self.started_at,
+                finished_at=self.finished_at,
+                model_name=self.model_name,
+            )
+
+    def record(self, event: Any) -> None:
+        """Store one ``training.ProgressEvent``: position, latest metrics, per-epoch history.
+
+        Phases: "batch" (within an epoch), "epoch" (one ended; its metrics join the history)
+        and "done" (training ended with the best epoch's metrics; the model is being saved).
+        """
+        metrics = {
+            str(k): float(v)
+            for k, v in (getattr(event, "metrics", None) or {}).items()
+            if isinstance(v, int | float) and not isinstance(v, bool)
+        }
+        phase = str(getattr(event, "phase", ""))
+        with self.lock:
+            if metrics:
+                self.latest_metrics.update(metrics)
+            if phase == DONE_PHASE:
+                self.phase = "saving the model"
+                self.epoch = self.epochs = int(metrics.get("epochs_run", self.epoch))
+                self.batch = self.batches
+                return
+            self.epoch, self.epochs = int(event.epoch), int(event.epochs)
+            self.batch, self.batches = int(event.batch), int(event.batches)
+            self.phase = "training"
+            if phase == EPOCH_END_PHASE:
+                _append_epoch(self.history, {"epoch": float(self.epoch), **metrics})
+
+
+#: ``training.ProgressEvent.phase`` values with a meaning here.
+EPOCH_END_PHASE = "epoch"
+DONE_PHASE = "done"
+
+
+def _append_epoch(history: dict[str, list[float]], row: Mapping[str, float]) -> None:
+    """Append one epoch's metrics, keeping every column the same length (NaN where missing)."""
+    n_before = len(history.get("epoch", []))
+    for key in row.keys() - history.keys():
+        history[key] = [float("nan")] * n_before
+    for key, column in history.items():
+        column.append(float(row.get(key, float("nan"))))
+
+
+def default_max_workers() -> int:
+    """Concurrent trainings allowed: ``MOVIERATE_TRAINING_WORKERS`` (default 1)."""
+    raw = os.environ.get("MOVIERATE_TRAINING_WORKERS", "1")
+    try:
+        value = int(raw)
+    except ValueError:
+        raise MovierateError(
+            f"MOVIERATE_TRAINING_WORKERS must be a whole number >= 1, got {raw!r}."
+        ) from None
+    if value < 1:
+        raise MovierateError(f"MOVIERATE_TRAINING_WORKERS must be >= 1, got {value}.")
+    return value
+
+
+class JobRegistry:
+    """Process-wide set of training jobs: submit, poll snapshots, cancel, wait."""
+
+    def __init__(self, runner: Runner | None = None, max_workers: int | None = None) -> None:
+        self._runner: Runner = runner or _pipeline_runner
+        self._max_workers = max_workers if max_workers is not None else default_max_workers()
+        if self._max_workers < 1:
+            raise MovierateError(f"max_workers must be >= 1, got {self._max_workers}.")
+        self._slots = threading.Semaphore(self._max_workers)
+        self._lock = threading.Lock()
+        self._jobs: dict[str, _Job] = {}
+
+    @property
+    def max_workers(self) -> int:
+        """How many jobs may train at the same time."""
+        return self._max_workers
+
+    def submit(
+        self,
+        dataset: str,
+        spec: Any,
+        name: str,
+        split_params: Mapping[str, Any] | None = None,
+    ) -> str:
+        """Validate, reserve ``name`` and queue a training job; returns the job id.
+
+        Raises ``SpecError`` for a bad spec and ``StoreError`` for an invalid name or one that
+        a saved model or another queued or running job already uses.
+        """
+        from movierate import store
+
+        if hasattr(spec, "validate"):
+            spec.validate()
+        store.validate_name(name)
+        with self._lock:
+            if name in self._reserved_names_locked():
+                raise StoreError(
+                    f"A training job is already producing a model named {name!r}; "
+                    "pick another name or wait for that job to finish."
+                )
+            if store.model_exists(name):
+                raise StoreError(
+                    f"A model named {name!r} already exists; pick another name "
+                    "or delete that model first."
+                )
+            job = _Job(
+                id=uuid.uuid4().hex[:12],
+                name=name,
+                dataset=dataset,
+                spec=spec,
+                split_params=dict(split_params or {}),
+                submitted_at=time.time(),
+            )
+            self._jobs[job.id] = job
+        job.thread = threading.Thread(
+            target=self._work, args=(job,), name=f"movierate-job-{name}", daemon=True
+        )
+        job.thread.start()
+        return job.id
+
+    def snapshot(self, job_id: str) -> JobSnapshot:
+        """Current state of one job; ``MovierateError`` if the id is unknown."""
+        return self._get(job_id).snapshot()
+
+    def jobs(self) -> list[JobSnapshot]:
+        """Every job this process ran, newest first."""
+        with self._lock:
+            jobs = list(self._jobs.values())
+        return sorted((j.snapshot() for j in jobs), key=lambda s: s.submitted_at, reverse=True)
+
+    def active_jobs(self) -> list[JobSnapshot]:
+        """Queued and running jobs, newest first."""
+        return [j for j in self.jobs() if j.active]
+
+    def reserved_names(self) -> set[str]:
+        """Model names that queued or running jobs will write."""
+        with self._lock:
+            return self._reserved_names_locked()
+
+    def cancel(self, job_id: str) -> None:
+        """Ask a job to stop: a queued job never starts, a running one stops at its next batch."""
+        job = self._get(job_id)
+        job.cancel.set()
+        with job.lock:
+            if job.state in ACTIVE_STATES:
+                job.phase = "cancelling"
+
+    def wait(self, job_id: str, timeout: float | None = None) -> JobSnapshot:
+        """Block until the job finishes (or ``timeout`` seconds pass); returns its snapshot."""
+        job = self._get(job_id)
+        if job.thread is not None:
+            job.thread.join(timeout)
+        return job.snapshot()
+
+    def forget_finished(self) -> None:
+        """Drop finished, failed and cancelled jobs from the list."""
+        with self._lock:
+            self._jobs = {k: j for k, j in self._jobs.items() if j.state in ACTIVE_STATES}
+
+    def _reserved_names_locked(self) -> set[str]:
+        return {j.name for j in self._jobs.values() if j.state in ACTIVE_STATES}
+
+    def _get(self, job_id: str) -> _Job:
+        with self._lock:
+            job = self._jobs.get(job_id)
+        if job is None:
+            raise MovierateError(
+                f"No training job with id {job_id!r} in this server process "
+                "(jobs are forgotten when the server restarts)."
+            )
+        return job
+
+    def _work(self, job: _Job) -> None:
+        with self._slots:
+            if job.cancel.is_set():
+                self._finish(job, "cancelled", phase="cancelled before it started")
+                return
+            with job.lock:
+                job.state = "running"
+                job.phase = "loading the data"
+                job.started_at = time.time()
+            try:
+                model_name = self._runner(
+                    job.dataset, job.spec, job.name, job.split_params, job.record, job.cancel
+                )
+            except TrainingCancelled:
+                self._finish(job, "cancelled", phase="cancelled")
+            except MovierateError as exc:
+                self._finish(job, "failed", phase="failed", error=str(exc))
+            except Exception as exc:  # the worker must report every failure, never die silently
+                self._finish(
+                    job,
+                    "failed",
+                    phase="failed",
+                    error=f"Training failed unexpectedly: {type(exc).__name__}: {exc}",
+                    details=traceback.format_exc(),
+                )
+            else:
+                self._finish(job, "done", phase="done", model_name=model_name or job.name)
+
+    @staticmethod
+    def _finish(
+        job: _Job,
+        state: JobState,
+        *,
+        phase: str,
+        error: str | None = None,
+        details: str | None = None,
+        model_name: str | None = None,
+    ) -> None:
+        with job.lock:
+            job.state = state
+            job.phase = phase
+            job.error = error
+            job.error_details = details
+            job.model_name = model_name
+            job.finished_at = time.time()

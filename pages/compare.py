@@ -1,0 +1,271 @@
+"""Compare: what different regularizers (or sizes, or families) do to accuracy and to the space."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from movierate import explore, ui
+
+
+def render() -> None:
+    """The page body (run inside the error boundary)."""
+    st.title("Compare models")
+    st.caption(
+        "Accuracy, learning curves and the shape of each embedding space, side by side. "
+        "What to look for: whitening flattens the spectrum and turns the covariance into a "
+        "diagonal of equal cells; decorrelation empties the off-diagonal but leaves variances "
+        "free; adversarial pushes the vectors to look like uniform noise in a cube (spread "
+        "evenly over every dimension); stronger L2 shrinks everything, rare movies most."
+    )
+    models = ui.pick_models(
+        multi=True,
+        default_count=3,
+        help="Pick two or more saved models; the choice is kept in the URL.",
+    )
+    if len(models) < 2:
+        st.info("Pick at least two models to compare.", icon=":material/touch_app:")
+        st.stop()
+
+    def accuracy_row(model) -> dict:
+        """Accuracy and cost of one model."""
+        return {
+            "model": model.name,
+            "family": model.spec.family,
+            "dim": model.dim,
+            "regularizers": ui.regularizers_text(model.spec),
+            "valid RMSE": model.metrics.get("valid_rmse"),
+            "valid MAE": model.metrics.get("valid_mae"),
+            "train RMSE": model.metrics.get("train_rmse"),
+            "epochs": model.metrics.get("epochs_run"),
+            "train s": model.meta.get("timings", {}).get("train_seconds"),
+            "parameters": ui.parameter_count(model),
+        }
+
+    def space_row(model, min_ratings: int) -> dict:
+        """What the embedding space looks like: genre coherence, popularity, final reg. losses."""
+        coherence = ui.cached(explore.model_genre_coherence, model, k=10, min_ratings=min_ratings)
+        norms = ui.cached(explore.model_norms_vs_popularity, model, min_ratings=min_ratings)
+        correlations = explore.popularity_correlations(norms)
+        row = {
+            "model": model.name,
+            "genre coherence@10": coherence.coherence,
+            "random baseline": coherence.baseline,
+            "corr(norm, popularity)": correlations.loc["norm", "spearman_n_ratings"],
+        }
+        history = model.history
+        finals = {k: [v for v in history[k] if v == v] for k in ui.regularizer_keys(history)}
+        row["final regularizer losses"] = ", ".join(
+            f"{k.removeprefix('reg_')} {v[-1]:.4g}" for k, v in finals.items() if v
+        )
+        return row
+
+    st.dataframe(
+        pd.DataFrame([accuracy_row(m) for m in models]),
+        hide_index=True,
+        column_config={
+            **ui.MODELS_TABLE_COLUMNS,
+            "train RMSE": st.column_config.NumberColumn(format="%.4f"),
+            "parameters": st.column_config.NumberColumn(format="localized"),
+        },
+    )
+
+    curves_col, regs_col = st.columns(2, gap="large")
+    histories = {m.name: m.history for m in models}
+    curves_col.plotly_chart(
+        ui.curves_figure(
+            histories,
+            ["train_rmse", "valid_rmse"],
+            title="Learning curves (dotted: training, solid: validation)",
+            y_title="RMSE",
+            height=420,
+        ),
+        key="curves",
+    )
+    reg_histories = {n: h for n, h in histories.items() if ui.regularizer_keys(h)}
+    if reg_histories:
+        regs_col.plotly_chart(
+            ui.curves_figure(
+                {
+                    n: {k: h[k] for k in ["epoch", *ui.regularizer_keys(h)] if k in h}
+                    for n, h in reg_histories.items()
+                },
+                sorted({k for h in reg_histories.values() for k in ui.regularizer_keys(h)}),
+                title="Regularizer losses per epoch",
+                y_title="loss",
+                height=420,
+                log_y=True,
+            ),
+            key="reg_curves",
+        )
+    else:
+        regs_col.info("None of these models has a regularizer loss to plot.")
+
+    st.subheader("Embedding spaces")
+    min_ratings = st.slider(
+        "Movies considered in the space statistics: at least this many ratings",
+        0,
+        200,
+        10,
+        key="min_ratings",
+        bind="query-params",
+        help="Rarely rated movies sit near the origin under regularization and blur every statistic.",
+    )
+
+    with st.spinner("Measuring genre coherence and popularity of each space…"):
+        space = pd.DataFrame([space_row(m, min_ratings) for m in models])
+    st.dataframe(
+        space,
+        hide_index=True,
+        column_config={
+            "genre coherence@10": st.column_config.ProgressColumn(
+                min_value=0.0,
+                max_value=1.0,
+                format="%.2f",
+                help="Share of a movie's 10 nearest neighbours sharing a genre with it.",
+            ),
+            "random baseline": st.column_config.NumberColumn(
+                format="%.2f", help="The same share for 10 random movies."
+            ),
+            "corr(norm, popularity)": st.column_config.NumberColumn(
+                format="%.2f", help="Spearman correlation of vector length with number of ratings."
+            ),
+            "final regularizer losses": st.column_config.TextColumn(
+                help="Each regularizer's loss at the last epoch (unweighted penalty)."
+            ),
+        },
+    )
+    kind = st.segmented_control(
+        "Matrix",
+        ["covariance", "correlation"],
+        default="covariance",
+        required=True,
+        key="matrix",
+        bind="query-params",
+    )
+
+    def weighted_matrix(model, *, kind: str, min_ratings: int) -> pd.DataFrame:
+        """Covariance or correlation of the movie vectors with enough ratings."""
+        weights = explore.movie_weights(model.movies, min_ratings=min_ratings)
+        func = explore.covariance_matrix if kind == "covariance" else explore.correlation_matrix
+        return func(model.movie_embedding, weights=weights)
+
+    def spectrum(model, *, min_ratings: int) -> pd.DataFrame:
+        """Eigen-spectrum of the movie vectors with enough ratings."""
+        weights = explore.movie_weights(model.movies, min_ratings=min_ratings)
+        return explore.eigen_spectrum(model.movie_embedding, weights=weights)
+
+    def variance(model, *, min_ratings: int) -> pd.DataFrame:
+        """Variance per embedding dimension of the movie vectors with enough ratings."""
+        weights = explore.movie_weights(model.movies, min_ratings=min_ratings)
+        return explore.variance_share(model.movie_embedding, weights=weights)
+
+    matrices = {
+        m.name: ui.cached(weighted_matrix, m, kind=kind, min_ratings=min_ratings) for m in models
+    }
+    st.plotly_chart(
+        ui.heatmap_figure(
+            matrices,
+            title=f"{kind.title()} matrices on one shared colour scale",
+            fixed_range=1.0 if kind == "correlation" else None,
+            height=420 if len(models) <= 3 else 340,
+        ),
+        key="heatmaps",
+    )
+    st.caption(
+        "Every panel uses the same colour scale, so a paler panel really has smaller "
+        "(co)variances. Dimensions are in the order the model learned them."
+    )
+
+    spectrum_col, variance_col = st.columns(2, gap="large")
+    spectrum_col.plotly_chart(
+        ui.spectrum_figure(
+            {m.name: ui.cached(spectrum, m, min_ratings=min_ratings) for m in models}
+        ),
+        key="spectra",
+    )
+    variances = pd.concat(
+        [
+            ui.cached(variance, m, min_ratings=min_ratings)
+            .reset_index()
+            .sort_values("variance", ascending=False)
+            .assign(model=m.name, order=range(1, m.dim + 1))
+            for m in models
+        ]
+    )
+    fig = px.bar(
+        variances,
+        x="order",
+        y="variance",
+        color="model",
+        barmode="group",
+        hover_data={"dimension": True, "share": ":.1%"},
+        labels={"order": "dimension (sorted by variance)"},
+        color_discrete_sequence=px.colors.qualitative.D3,
+        title="Variance per embedding dimension",
+    )
+    fig.update_layout(
+        height=420,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        legend={"orientation": "h", "y": -0.2},
+    )
+    variance_col.plotly_chart(fig, key="variances")
+
+    st.subheader("Two models, movie by movie")
+    names = [m.name for m in models]
+    by_name = {m.name: m for m in models}
+    pair = st.columns([2, 2, 1], gap="medium")
+    name_a = pair[0].selectbox("Model A", names, index=0, key="pair_a")
+    name_b = pair[1].selectbox("Model B", names, index=1, key="pair_b")
+    k = pair[2].slider("k neighbours", 5, 50, 10, key="pair_k")
+    if name_a == name_b:
+        st.info("Choose two different models.", icon=":material/touch_app:")
+        st.stop()
+    model_a, model_b = by_name[name_a], by_name[name_b]
+    with st.spinner(f"Comparing {name_a} with {name_b}: neighbour sets, predictions, rotation…"):
+        comparison = ui.cached(
+            explore.compare_models, model_a, model_b, k=k, min_ratings=max(min_ratings, 1)
+        )
+    overlap = comparison.neighbours
+    agreement = comparison.agreement
+    metrics = st.columns(4)
+    metrics[0].metric(
+        f"Mean Jaccard@{k}",
+        f"{comparison.mean_jaccard:.3f}",
+        help="Average share of neighbours two models agree on (1 = identical neighbour sets).",
+    )
+    metrics[1].metric(
+        "Procrustes residual",
+        f"{comparison.procrustes.residual:.3f}",
+        help="How far B stays from A after the best rotation and scaling (0 = same geometry).",
+    )
+    metrics[2].metric(
+        "Prediction RMSE between",
+        f"{agreement.rmse_between:.3f}",
+        help=f"On {agreement.n_pairs:,} (user, movie) pairs.",
+    )
+    metrics[3].metric("Prediction correlation", f"{agreement.pearson:.3f}")
+    hist_col, movers_col = st.columns(2, gap="large")
+    shared = overlap["n_common"].value_counts().reindex(range(k + 1), fill_value=0)
+    hist = px.bar(
+        x=shared.index,
+        y=shared.to_numpy(),
+        title=f"How many of its {k} nearest neighbours a movie keeps from A to B",
+        labels={"x": f"neighbours in common (of {k})", "y": "movies"},
+        color_discrete_sequence=px.colors.qualitative.D3,
+    )
+    hist.update_layout(height=360, margin={"l": 10, "r": 10, "t": 40, "b": 10}, bargap=0.1)
+    hist_col.plotly_chart(hist, key="jaccard_hist")
+    with movers_col:
+        st.markdown("**Most rearranged movies** (fewest neighbours in common)")
+        ui.show_movies(
+            overlap.sort_values(["jaccard", "n_ratings"], ascending=[True, False]).head(10)[
+                ["title", "jaccard", "n_ratings", "year"]
+            ],
+            key="movers",
+        )
+
+
+ui.page_setup("Compare", ":material/compare_arrows:")
+ui.run(render)

@@ -1,0 +1,124 @@
+"""Recommend: one user's favourites, then each model's top picks for them, side by side."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from movierate import explore, ui
+
+
+def render() -> None:
+    """The page body (run inside the error boundary)."""
+    st.title("Recommendations")
+    st.caption(
+        "Pick a user: their own favourite movies come first, then what each model predicts they "
+        "would rate highest among the movies they have not rated."
+    )
+    models = ui.pick_models(multi=True, default_count=2)
+    if not models:
+        st.info("Pick at least one model above.", icon=":material/touch_app:")
+        st.stop()
+
+    reference = models[0]
+    ds = ui.dataset_of(reference)
+    usable = [m for m in models if ui.same_data(m, reference)]
+    for other in models:
+        if other not in usable:
+            st.warning(
+                f"{other.name} was trained on {other.dataset_name}, not on the data of "
+                f"{reference.name}; its users are different people, so it is left out here.",
+                icon=":material/info:",
+            )
+
+    user_ids = np.asarray(ds.user_ids)
+    numeric_ids = user_ids.dtype.kind in "iu"
+
+    def sample_user() -> None:
+        """Put a random user with at least 20 ratings into the user box."""
+        counts = np.bincount(ds.ratings["user_idx"].to_numpy(), minlength=len(user_ids))
+        active = np.flatnonzero(counts >= 20)
+        pool = active if len(active) else np.arange(len(user_ids))
+        chosen = user_ids[np.random.default_rng().choice(pool)]
+        st.session_state["user"] = int(chosen) if numeric_ids else str(chosen)
+
+    user_col, sample_col, k_col, min_col = st.columns(
+        [2, 1.3, 2, 2], gap="medium", vertical_alignment="bottom"
+    )
+    with user_col:
+        if numeric_ids:
+            user_id = st.number_input(
+                f"User id ({user_ids.min()}–{user_ids.max()} in {ds.name})",
+                value=int(user_ids[0]),
+                step=1,
+                key="user",
+                bind="query-params",
+            )
+        else:
+            user_id = st.selectbox(
+                f"User id ({len(user_ids):,} users in {ds.name})",
+                [str(u) for u in user_ids],
+                key="user",
+                bind="query-params",
+            )
+    sample_col.button("Sample a user", icon=":material/casino:", on_click=sample_user)
+    k = k_col.slider("Recommendations", 5, 50, 10, key="k", bind="query-params")
+    min_ratings = min_col.slider(
+        "Min. ratings of a recommended movie",
+        0,
+        200,
+        10,
+        key="min_ratings",
+        bind="query-params",
+        help="Obscure movies with a handful of enthusiastic ratings get inflated biases; this "
+        "keeps them out.",
+    )
+
+    user_idx = ui.user_index(ds, user_id)
+    recs = {
+        m.name: explore.recommend_for_user(
+            m, user_idx, ratings=ds.ratings, k=k, min_ratings=min_ratings
+        )
+        for m in usable
+    }
+    first = recs[reference.name]
+    own = ds.ratings[ds.ratings["user_idx"] == user_idx]["rating"]
+    st.markdown(
+        f"### User {user_id}\n{first.n_rated} ratings, mean {own.mean():.2f}; "
+        f"their favourites, with what **{reference.name}** predicts for each:"
+    )
+    ui.show_movies(
+        first.top_rated[
+            ["rank", "title", "rating", "predicted", "year", "n_ratings", "mean_rating", "genres"]
+        ],
+        key="top_rated",
+    )
+
+    st.subheader("Recommended")
+    per_row = 3 if len(usable) > 2 else len(usable)
+    for start in range(0, len(usable), per_row):
+        columns = st.columns(per_row, gap="medium")
+        for col, model in zip(columns, usable[start : start + per_row], strict=False):
+            with col:
+                st.markdown(f"**{model.name}**")
+                st.caption(ui.model_summary(model))
+                ui.show_movies(
+                    recs[model.name].recommended[
+                        ["rank", "title", "predicted", "year", "n_ratings", "genres"]
+                    ],
+                    key=f"recs_{model.name}",
+                )
+                with st.expander("Least recommended"):
+                    ui.show_movies(
+                        recs[model.name].least_recommended[
+                            ["rank", "title", "predicted", "year", "n_ratings"]
+                        ],
+                        key=f"least_{model.name}",
+                    )
+    st.caption(
+        "Predicted ratings are on the dataset's scale. Movies the user already rated are left out."
+    )
+
+
+ui.page_setup("Recommend", ":material/recommend:")
+ui.run(render)

@@ -1,0 +1,242 @@
+"""AppTest of the exploration pages (Compare, Embeddings, Neighbours, Recommend) against the two
+small models of the test session: each runs cleanly, shows its key widgets, reacts to them and
+reads its state from the URL."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def open_page(page: str, **query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.switch_page(page).run()
+    assert_clean(at)
+    return at
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def charts(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def values(data) -> np.ndarray:
+    """A plotly trace array, decoded when plotly stored it as base64 ``bdata``."""
+    if isinstance(data, dict) and "bdata" in data:
+        flat = np.frombuffer(base64.b64decode(data["bdata"]), dtype=data["dtype"])
+        return flat.reshape([int(n) for n in str(data.get("shape", len(flat))).split(",")])
+    return np.asarray(data)
+
+
+def frames(at: AppTest) -> list:
+    return [d.value for d in at.dataframe]
+
+
+def widget(widgets, label: str):
+    return next(w for w in widgets if w.label == label)
+
+
+# --- Compare ---------------------------------------------------------------------------------
+
+
+def test_compare_shows_table_curves_heatmaps_and_pair_metrics(trained_home):
+    at = open_page("pages/compare.py")
+    accuracy, space = frames(at)[:2]
+    assert sorted(accuracy["model"]) == ["small-deep", "small-mf"]
+    assert accuracy["valid RMSE"].between(0.5, 1.5).all()
+    assert (accuracy["parameters"] > 16 * 9000).all()
+    losses = dict(zip(space["model"], space["final regularizer losses"], strict=True))
+    assert losses["small-mf"].startswith("l2 ")
+    assert space["genre coherence@10"].between(0, 1).all()
+    figures = charts(at)
+    heatmap = next(f for f in figures if f["data"][0]["type"] == "heatmap")
+    assert len([t for t in heatmap["data"] if t["type"] == "heatmap"]) == 2
+    assert heatmap["layout"]["coloraxis"]["cmin"] == -heatmap["layout"]["coloraxis"]["cmax"]
+    labels = [m.label for m in at.metric]
+    assert "Mean Jaccard@10" in labels and "Procrustes residual" in labels
+
+    before = heatmap["layout"]["coloraxis"]["cmax"]
+    at.segmented_control(key="matrix").set_value("correlation").run()
+    assert_clean(at)
+    after = next(f for f in charts(at) if f["data"][0]["type"] == "heatmap")
+    assert after["layout"]["coloraxis"]["cmax"] == 1.0 != before
+
+    at.slider(key="min_ratings").set_value(50).run()
+    assert_clean(at)
+    assert not frames(at)[1]["genre coherence@10"].equals(space["genre coherence@10"])
+    jaccard = widget(at.metric, "Mean Jaccard@10").value
+    at.slider(key="pair_k").set_value(25).run()
+    assert_clean(at)
+    assert widget(at.metric, "Mean Jaccard@25").value != jaccard
+
+
+def test_compare_asks_for_two_models(trained_home):
+    at = open_page("pages/compare.py", models="small-mf")
+    assert at.multiselect(key="models").value == ["small-mf"]
+    assert any("at least two" in i.value for i in at.info)
+
+
+# --- Embeddings ------------------------------------------------------------------------------
+
+
+def test_embeddings_covariance_view_reacts_to_weighting(trained_home):
+    at = open_page("pages/embeddings.py", model="small-mf")
+    assert at.selectbox(key="model").value == "small-mf"
+    heatmap = charts(at)[0]
+    assert heatmap["data"][0]["type"] == "heatmap"
+    z = values(heatmap["data"][0]["z"])
+    assert z.shape == (16, 16) and np.allclose(z, z.T)
+    at.selectbox(key="weighting").set_value("n_ratings").run()
+    assert_clean(at)
+    assert not np.allclose(values(charts(at)[0]["data"][0]["z"]), z)
+
+
+def test_embeddings_pca_extremes_follow_the_sliders(trained_home):
+    at = open_page("pages/embeddings.py", model="small-deep", view="Principal components")
+    assert len(frames(at)) == 6  # 3 components x (top, bottom)
+    first = frames(at)[0]
+    assert len(first) == 8 and {"title", "genres", "n_ratings", "score"} <= set(first.columns)
+    at.slider(key="pca_components").set_value(2).run()
+    at.slider(key="pca_min_ratings").set_value(100).run()
+    assert_clean(at)
+    assert len(frames(at)) == 4
+    assert all((f["n_ratings"] >= 100).all() for f in frames(at))
+
+
+def test_embeddings_tsne_map_search_highlights_and_lists_neighbours(trained_home):
+    at = open_page("pages/embeddings.py", model="small-mf", view="t-SNE map", tsne_min="40")
+    assert at.number_input(key="tsne_min").value == 40
+    scatter = charts(at)[0]
+    n_points = sum(len(values(t["x"])) for t in scatter["data"])
+    assert n_points > 300
+    at.text_input(key="q").set_value("toy story 1995").run()
+    assert_clean(at)
+    assert any("Nearest to" in m.value and "Toy Story" in m.value for m in at.markdown)
+    neighbours = frames(at)[0]
+    assert len(neighbours) == 10 and "Toy Story" not in neighbours["title"].tolist()
+    labels = [a["text"] for a in charts(at)[0]["layout"].get("annotations", [])]
+    assert labels == ["<b>Toy Story</b>"]
+    rings = [t for t in charts(at)[0]["data"] if t.get("hoverinfo") == "skip"]
+    assert [len(values(t["x"])) for t in rings] == [10, 1]  # neighbours, then the movie
+    at.selectbox(key="colour").set_value("year").run()
+    assert_clean(at)
+    assert "coloraxis" in charts(at)[0]["layout"]
+
+
+def test_embeddings_other_views_run(trained_home):
+    for view in ("Norms & popularity", "Export"):
+        at = open_page("pages/embeddings.py", model="small-deep", view=view)
+        if view == "Export":
+            assert len(at.get("download_button")) == 3
+        else:
+            assert len(charts(at)) == 2
+
+
+# --- Neighbours ------------------------------------------------------------------------------
+
+
+def test_neighbours_side_by_side_and_reacting_to_k_and_metric(trained_home):
+    at = open_page("pages/neighbours.py", q="matrix 1999")
+    assert any("Matrix" in m.value for m in at.markdown)
+    results = frames(at)
+    assert len(results) == 2 and all(len(r) == 10 for r in results)
+    assert "cosine_similarity" in results[0].columns and "shared" in results[0].columns
+    at.slider(key="k").set_value(5).run()
+    at.segmented_control(key="metric").set_value("euclidean").run()
+    assert_clean(at)
+    results = frames(at)
+    assert all(len(r) == 5 for r in results)
+    assert "euclidean_distance" in results[0].columns
+
+
+def test_neighbours_without_query_offers_examples_and_handles_ambiguity(trained_home):
+    at = open_page("pages/neighbours.py", models="small-mf")
+    assert at.multiselect(key="models").value == ["small-mf"]
+    assert at.get("button_group"), "example titles are missing"
+    at.text_input(key="q").set_value("hamlet").run()
+    assert_clean(at)
+    choice = at.selectbox(key="candidate")
+    assert len(choice.options) >= 2
+    at.text_input(key="q").set_value("qqqzzzxxy").run()
+    assert not at.exception
+    assert any("No movie title matches" in w.value for w in at.warning)
+    assert at.selectbox(key="candidate").value is None and not frames(at)
+
+
+# --- Recommend -------------------------------------------------------------------------------
+
+
+def test_recommend_for_a_user_across_models(trained_home):
+    at = open_page("pages/recommend.py", user="1")
+    assert at.number_input(key="user").value == 1
+    tables = frames(at)
+    favourites, recs = tables[0], tables[1:]
+    assert len(favourites) == 10
+    assert {"rating", "predicted"} <= set(favourites.columns)
+    top = [t for t in recs if "genres" in t.columns]
+    assert len(top) == 2 and all(len(t) == 10 for t in top)
+    assert not set(top[0]["title"]) & set(favourites["title"])
+    at.slider(key="k").set_value(5).run()
+    assert_clean(at)
+    assert all(len(t) == 5 for t in frames(at)[1:] if "genres" in t.columns)
+
+
+def test_recommend_sample_and_unknown_user(trained_home):
+    at = open_page("pages/recommend.py")
+    first = at.number_input(key="user").value
+    for _ in range(3):  # random: at least one of three samples differs from user 1
+        widget(at.button, "Sample a user").click().run()
+        if at.number_input(key="user").value != first:
+            break
+    assert_clean(at)
+    assert at.number_input(key="user").value != first
+    at.number_input(key="user").set_value(999_999).run()
+    assert not at.exception
+    assert any("is not in ml-latest-small" in e.value for e in at.error)
+
+
+@pytest.mark.parametrize("page", ["compare", "embeddings", "neighbours", "recommend"])
+def test_pages_without_models_say_how_to_get_one(page):
+    at = open_page(f"pages/{page}.py")
+    assert any("No trained models yet" in i.value for i in at.info)
+
+
+def test_an_unexpected_failure_shows_a_friendly_error_with_details(trained_home, monkeypatch):
+    from movierate import explore
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(explore, "recommend_for_user", broken)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.query_params["user"] = "1"
+    at.switch_page("pages/recommend.py").run()
+    assert not at.exception
+    assert any("Something went wrong: RuntimeError: disk on fire" in e.value for e in at.error)
+    details = [x for x in at.expander if x.label == "Details"]
+    assert details and "Traceback" in details[0].code[0].value
+
+
+def test_embeddings_map_from_uploaded_coordinates(trained_home):
+    at = open_page("pages/embeddings.py", model="small-mf", view="t-SNE map", tsne_min="40")
+    csv = b"movie_id,x,y\n1,0.0,0.0\n2,1.0,0.5\n3,-1.0,2.0\n999999999,5,5\n"
+    at.file_uploader(key="coords_upload").upload("coords.csv", csv, "text/csv").run()
+    assert_clean(at)
+    scatter = charts(at)[0]
+    assert sum(len(values(t["x"])) for t in scatter["data"]) == 3
+    assert any("1 rows with unknown movie ids dropped" in c.value for c in at.caption)

@@ -1,0 +1,95 @@
+"""AppTest of the Home page: first start without data, models and broken folders, quick start."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from movierate import ui
+from movierate.jobs import JobRegistry
+from movierate.spec import ModelSpec
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def run_home() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += (
+        [i.value for i in at.info] + [w.value for w in at.warning] + [e.value for e in at.error]
+    )
+    return "\n".join(str(p) for p in parts)
+
+
+def test_first_start_without_data_or_models_explains_what_to_do(monkeypatch, tmp_path):
+    monkeypatch.delenv("MOVIERATE_DATA_DIR", raising=False)
+    monkeypatch.setenv("MOVIERATE_DOWNLOAD_URL", "http://127.0.0.1:9/nowhere")
+    at = run_home()
+    assert not at.error
+    assert "No rating data on this machine yet" in texts(at)
+    assert "None yet" in texts(at)
+    labels = [b.label for b in at.button]
+    assert "Download" in labels and "Train a good default model" not in labels
+    assert at.selectbox(key="download_choice").options[0] == "ml-latest-small"
+    assert len(at.file_uploader) == 1
+
+
+def test_home_lists_datasets_models_and_broken_folders(trained_home, tmp_path, monkeypatch):
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "small-mf").symlink_to(trained_home / "models" / "small-mf")
+    future = models / "from-the-future"
+    future.mkdir()
+    (future / "meta.json").write_text(json.dumps({"format_version": 99, "name": "x"}))
+    monkeypatch.setenv("MOVIERATE_MODELS_DIR", str(models))
+    at = run_home()
+    assert not at.error
+    table = at.dataframe[0].value
+    assert table["model"].tolist() == ["small-mf"]
+    assert 0.5 < float(table["valid RMSE"].iloc[0]) < 1.5
+    assert any("from-the-future" in w.value for w in at.warning)
+    datasets = at.dataframe[1].value
+    assert "ml-latest-small" in datasets["dataset"].tolist()
+    here = dict(zip(datasets["dataset"], datasets["here"], strict=True))
+    assert here["ml-latest-small"] and not here["ml-25m"]
+    assert "Train a good default model" in [b.label for b in at.button]
+
+
+def test_quick_start_queues_the_default_model_and_opens_train(monkeypatch):
+    started = []
+
+    def runner(dataset, spec, name, split_params, progress, cancel):
+        started.append((dataset, spec, name))
+        return name
+
+    registry = JobRegistry(runner=runner, max_workers=1)
+    monkeypatch.setattr(ui, "job_registry", lambda: registry)
+    at = run_home()
+    next(b for b in at.button if b.label == "Train a good default model").click().run()
+    assert not at.exception
+    registry.wait(registry.jobs()[0].id, 10)
+    dataset, spec, name = started[0]
+    assert dataset == "ml-latest-small"
+    assert spec == ModelSpec() and spec.family == "mf_bias"
+    assert name.startswith("ml-latest-small-mf_bias-d32")
+    assert "Start training" in [b.label for b in at.button]  # now on the Train page
+
+
+def test_csv_upload_registers_a_dataset(tmp_path):
+    csv = b"user,item,rating\n1,10,4\n1,11,3\n2,10,5\n2,12,2\n3,11,4\n3,12,1\n"
+    at = run_home()
+    at.file_uploader[0].upload("my ratings.csv", csv, "text/csv").run()
+    at.text_input(key="csv_name").set_value("my-ratings").run()
+    next(b for b in at.button if b.label == "Import").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("Imported" in s.value for s in at.success)
+    names = at.dataframe[-1].value["dataset"].tolist()
+    assert "my-ratings" in names

@@ -1,0 +1,213 @@
+"""AppTest of the Train page: the form, inline validation errors, and a run's live progress.
+
+Jobs run a fake runner (no TensorFlow) that emits training-like progress events; the real
+pipeline is exercised by tests/test_jobs.py and tests/test_browser.py.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from movierate import ui
+from movierate.errors import TrainingCancelled
+from movierate.jobs import EPOCH_END_PHASE, JobRegistry
+from movierate.spec import ModelSpec
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+@dataclass
+class Event:
+    epoch: int
+    epochs: int
+    batch: int
+    batches: int
+    phase: str
+    metrics: dict = field(default_factory=dict)
+
+
+@pytest.fixture
+def fake_jobs(monkeypatch):
+    """A job registry whose runs emit one epoch, then wait for ``release`` before finishing."""
+    release = threading.Event()
+    submitted = []
+
+    def runner(dataset, spec, name, split_params, progress, cancel):
+        submitted.append({"dataset": dataset, "spec": spec, "name": name, "split": split_params})
+        progress(Event(1, spec.epochs, 10, 10, "batch", {"loss": 0.9}))
+        progress(
+            Event(
+                1,
+                spec.epochs,
+                10,
+                10,
+                EPOCH_END_PHASE,
+                {"train_rmse": 0.95, "valid_rmse": 0.99, "reg_whitening": 0.2},
+            )
+        )
+        while not release.wait(0.02):
+            if cancel.is_set():
+                raise TrainingCancelled("cancelled by the user")
+        progress(
+            Event(
+                2,
+                spec.epochs,
+                10,
+                10,
+                EPOCH_END_PHASE,
+                {"train_rmse": 0.9, "valid_rmse": 0.97, "reg_whitening": 0.1},
+            )
+        )
+        return name
+
+    registry = JobRegistry(runner=runner, max_workers=1)
+    monkeypatch.setattr(ui, "job_registry", lambda: registry)
+    yield registry, submitted, release
+    release.set()
+
+
+def open_train() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("pages/train.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def submit(at: AppTest, **values) -> AppTest:
+    for label, value in values.items():
+        widget = next(
+            w for w in [*at.number_input, *at.text_input, *at.selectbox] if w.label == label
+        )
+        widget.set_value(value)
+    next(b for b in at.button if b.label == "Start training").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_form_has_every_option(trained_home, fake_jobs):
+    at = open_train()
+    labels = {
+        w.label for w in [*at.number_input, *at.text_input, *at.selectbox, *at.slider, *at.checkbox]
+    }
+    for label in (
+        "Dataset",
+        "Validation split",
+        "Validation share",
+        "Model family",
+        "Embedding dimension",
+        "Biases",
+        "Hidden units (deep only)",
+        "Dropout (deep only)",
+        "Output",
+        "L2 (weight decay on embeddings)",
+        "Whitening (covariance towards identity)",
+        "Decorrelation (off-diagonal covariance towards 0)",
+        "Adversarial (vectors made to look uniform)",
+        "Optimizer",
+        "Learning rate",
+        "Batch size",
+        "Epochs",
+        "Early stopping patience (epochs, 0 = off)",
+        "Model name",
+    ):
+        assert label in labels, label
+    datasets = next(s for s in at.selectbox if s.label == "Dataset")
+    assert datasets.value == "ml-latest-small"
+    assert "ml-100k" in datasets.options
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"Embedding dimension": 0}, "dim"),
+        ({"Whitening (covariance towards identity)": -0.5}, "whitening"),
+        ({"Hidden units (deep only)": "64, lots"}, "Hidden units"),
+        ({"Model name": "small-mf"}, "already exists"),
+        ({"Model name": "no/slashes"}, "Invalid model name"),
+    ],
+)
+def test_bad_input_is_reported_inline_not_as_a_stack_trace(
+    trained_home, fake_jobs, values, message
+):
+    registry, submitted, _ = fake_jobs
+    at = submit(open_train(), **values)
+    errors = [e.value for e in at.error]
+    assert any(message.lower() in e.lower() for e in errors), errors
+    assert all("Something went wrong" not in e for e in errors)
+    assert submitted == [] and registry.jobs() == []
+
+
+def test_a_run_shows_progress_curves_and_survives_leaving_the_page(trained_home, fake_jobs):
+    registry, submitted, release = fake_jobs
+    at = submit(
+        open_train(),
+        **{
+            "Embedding dimension": 8,
+            "Epochs": 2,
+            "Whitening (covariance towards identity)": 0.01,
+            "Model name": "tiny-white",
+        },
+    )
+    assert not at.error, [e.value for e in at.error]
+    job = registry.jobs()[0]
+    assert job.name == "tiny-white"
+    defaults = ModelSpec()
+    assert job.spec == defaults.with_(
+        dim=8, epochs=2, regularizers={**defaults.regularizers, "whitening": 0.01}
+    )
+    _wait(lambda: registry.snapshot(job.id).history.get("epoch") == [1.0])
+
+    # A new session (another tab, or coming back later) sees the same run, still going.
+    other = open_train()
+    progress = [p for p in other.get("progress")]
+    assert progress, "the running job's progress bar is missing"
+    assert any("tiny-white" in str(p.proto.text) for p in progress)
+    assert "Cancel this run" in [b.label for b in other.button]
+    assert len(other.get("plotly_chart")) == 2  # RMSE curves and regularizer losses
+
+    release.set()
+    assert registry.wait(job.id, 10).state == "done"
+    other.run()
+    assert any("Saved as" in s.value and "tiny-white" in s.value for s in other.success)
+
+
+def test_cancel_button_stops_the_run(trained_home, fake_jobs):
+    registry, _, _ = fake_jobs
+    at = submit(open_train(), **{"Model name": "to-cancel", "Epochs": 5})
+    job_id = registry.jobs()[0].id
+    _wait(lambda: registry.snapshot(job_id).state == "running")
+    next(b for b in at.button if b.label == "Cancel this run").click().run()
+    assert registry.wait(job_id, 10).state == "cancelled"
+    at.run()
+    assert any(
+        "to-cancel" in str(p.proto.text) and "cancelled" in str(p.proto.text)
+        for p in at.get("progress")
+    )
+
+
+def _wait(condition, timeout: float = 10.0) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.02)
+
+
+def test_a_second_tab_cannot_take_a_name_a_running_job_reserved(trained_home, fake_jobs):
+    registry, _, release = fake_jobs
+    first = submit(open_train(), **{"Model name": "shared-name"})
+    assert not first.error
+    second = submit(open_train(), **{"Model name": "shared-name"})
+    assert any("already producing" in e.value for e in second.error)
+    third = submit(open_train(), **{"Model name": "other-name"})
+    assert not third.error
+    assert sorted(j.name for j in registry.jobs()) == ["other-name", "shared-name"]
+    release.set()
+    assert all(registry.wait(j.id, 10).state == "done" for j in registry.jobs())

@@ -1,0 +1,222 @@
+"""End to end: `streamlit run app.py` driven by headless Chromium through Playwright.
+
+Trains two tiny models through the Train page (ml-latest-small, dim 8, 2 epochs; the second with
+whitening), then opens Compare, Embeddings (t-SNE), Neighbours and Recommend and checks what
+they show. Prints server start -> rendered home page and page-to-page times, and saves
+full-page screenshots in a folder it prints (``MOVIERATE_SCREENSHOTS`` or a temporary folder).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+STATUS = "[data-testid='stStatusWidget']"
+EXCEPTION = "[data-testid='stException']"
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"
+    ),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"streamlit exited early with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as reply:
+                if reply.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError("streamlit did not become healthy in time")
+
+
+def _settle(page, timeout: float = 60_000) -> None:
+    """Wait until the script run that the last action started has finished."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    with contextlib.suppress(PlaywrightTimeout):  # the run may end before the widget shows
+        page.wait_for_selector(STATUS, state="attached", timeout=700)
+    page.wait_for_selector(STATUS, state="detached", timeout=timeout)
+
+
+def _no_exception(page, where: str) -> None:
+    assert page.locator(EXCEPTION).count() == 0, f"{where} shows a stack trace"
+    assert page.get_by_text("Something went wrong").count() == 0, f"{where} shows a crash"
+
+
+def _screenshot(page, folder: Path, name: str) -> Path:
+    """A full-page screenshot: grow the viewport to the height of the scrolled content."""
+    height = page.evaluate(
+        "() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
+        " return m ? m.scrollHeight : document.body.scrollHeight; }"
+    )
+    page.set_viewport_size({"width": 1440, "height": int(min(max(height, 900), 5000))})
+    page.wait_for_timeout(800)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size({"width": 1440, "height": 900})
+    return path
+
+
+def _open(page, label: str, marker: str, timings: dict[str, float]) -> None:
+    """Click a page in the sidebar navigation and time it until ``marker`` shows."""
+    start = time.perf_counter()
+    page.locator("[data-testid='stSidebar'] a", has_text=label).first.click()
+    page.get_by_text(marker, exact=False).first.wait_for(timeout=60_000)
+    _settle(page)
+    timings[f"open {label}"] = time.perf_counter() - start
+
+
+def _train(page, name: str, whitening: str) -> float:
+    """Fill the Train form for a tiny model and wait until it is saved; returns seconds."""
+    page.get_by_label("Embedding dimension", exact=True).fill("8")
+    page.get_by_label("Epochs", exact=True).fill("2")
+    page.get_by_label("Early stopping patience (epochs, 0 = off)", exact=True).fill("0")
+    page.get_by_label("Whitening (covariance towards identity)", exact=True).fill(whitening)
+    page.get_by_label("Model name", exact=True).fill(name)
+    start = time.perf_counter()
+    page.get_by_role("button", name="Start training").click()
+    saved = page.get_by_text(f"Saved as {name}")
+    saved.or_(page.locator("[data-testid='stAlertContentError']")).first.wait_for(timeout=180_000)
+    assert saved.count() == 1, page.locator("[data-testid='stAlertContentError']").all_inner_texts()
+    return time.perf_counter() - start
+
+
+def test_dashboard_end_to_end(tmp_path, movielens_dir):
+    from playwright.sync_api import sync_playwright
+
+    shots = Path(os.environ.get("MOVIERATE_SCREENSHOTS") or tmp_path / "screenshots")
+    shots.mkdir(parents=True, exist_ok=True)
+    print(f"\nscreenshots: {shots}")
+    env = dict(os.environ, MOVIERATE_HOME=str(tmp_path / "home"))
+    env["MOVIERATE_DATA_DIR"] = str(movielens_dir)
+    env.pop("MOVIERATE_MODELS_DIR", None)
+    port = _free_port()
+    url = f"http://localhost:{port}"
+    log = (tmp_path / "streamlit.log").open("w")
+    timings: dict[str, float] = {}
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        start = time.perf_counter()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            _wait_healthy(url, server)
+            page.goto(url)
+            page.wait_for_selector("[data-testid='stApp']")
+            page.get_by_text("Quick start").first.wait_for(timeout=30_000)
+            _settle(page)
+            timings["server start -> home rendered"] = time.perf_counter() - start
+            _no_exception(page, "Home")
+            assert page.get_by_role("button", name="Train a good default model").is_visible()
+            _screenshot(page, shots, "home-empty")
+
+            _open(page, "Train", "Start training", timings)
+            timings["train e2e-l2 (dim 8, 2 epochs)"] = _train(page, "e2e-l2", "0")
+            _screenshot(page, shots, "train")
+            timings["train e2e-whitening"] = _train(page, "e2e-whitening", "0.01")
+            _no_exception(page, "Train")
+            page.get_by_text("Regularizer losses per epoch").first.wait_for(timeout=30_000)
+            _screenshot(page, shots, "train-whitening")
+
+            _open(page, "Compare", "Mean Jaccard", timings)
+            _no_exception(page, "Compare")
+            assert page.get_by_text("Procrustes residual").is_visible()
+            assert page.locator(".js-plotly-plot").count() >= 5
+            _screenshot(page, shots, "compare")
+
+            _open(page, "Embeddings", "Principal components", timings)
+            _no_exception(page, "Embeddings")
+            start = time.perf_counter()
+            page.get_by_role("tab", name="t-SNE map").click()
+            page.get_by_text("t-SNE places movies").wait_for(timeout=120_000)
+            _settle(page)
+            timings["t-SNE tab (first computation)"] = time.perf_counter() - start
+            page.get_by_label("Find a movie", exact=True).fill("toy story")
+            page.get_by_label("Find a movie", exact=True).press("Enter")
+            page.get_by_text("Nearest to").first.wait_for(timeout=30_000)
+            _settle(page)
+            _no_exception(page, "Embeddings / t-SNE")
+            assert page.locator(".js-plotly-plot").count() >= 1
+            _screenshot(page, shots, "embeddings-tsne")
+            page.get_by_role("tab", name="Principal components").click()
+            page.get_by_text("Component 1").wait_for(timeout=30_000)
+            _settle(page)
+            _screenshot(page, shots, "embeddings-pca")
+
+            _open(page, "Neighbours", "Movie title", timings)
+            start = time.perf_counter()
+            page.get_by_label("Movie title", exact=True).fill("toy story 1995")
+            page.get_by_label("Movie title", exact=True).press("Enter")
+            page.get_by_role("heading", name=re.compile("Toy Story")).wait_for(timeout=30_000)
+            _settle(page)
+            timings["neighbours query"] = time.perf_counter() - start
+            _no_exception(page, "Neighbours")
+            assert page.locator("[data-testid='stDataFrame']").count() >= 2
+            _screenshot(page, shots, "neighbours")
+            assert "q=toy" in page.url, page.url
+            page.goto(page.url)  # a shared link restores the same view
+            page.get_by_role("heading", name=re.compile("Toy Story")).wait_for(timeout=30_000)
+            _settle(page)
+
+            _open(page, "Recommend", "Sample a user", timings)
+            start = time.perf_counter()
+            page.get_by_role("button", name="Sample a user").click()
+            _settle(page)
+            timings["recommend: sample a user"] = time.perf_counter() - start
+            page.get_by_text("Recommended").first.wait_for(timeout=30_000)
+            _no_exception(page, "Recommend")
+            assert page.locator("[data-testid='stDataFrame']").count() >= 3
+            _screenshot(page, shots, "recommend")
+
+            _open(page, "Home", "Trained models", timings)
+            _no_exception(page, "Home")
+            assert page.get_by_text("e2e-whitening").count() >= 1
+            _screenshot(page, shots, "home")
+        except BaseException:
+            print(f"failure screenshot: {_screenshot(page, shots, 'failure')}")
+            raise
+        finally:
+            browser.close()
+            server.terminate()
+            try:
+                server.wait(15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+            log.close()
+
+    print("\n| step | seconds |\n|---|---|")
+    for step, seconds in timings.items():
+        print(f"| {step} | {seconds:.2f} |")
+    assert timings["server start -> home rendered"] < 30

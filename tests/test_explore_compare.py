@@ -1,0 +1,101 @@
+"""movierate.explore.compare: Jaccard@k, prediction agreement and Procrustes on known cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_explore_helpers import movies_table
+
+from movierate.errors import DataError
+from movierate.explore import (
+    align_movies,
+    neighbour_overlap,
+    prediction_agreement,
+    procrustes_alignment,
+    procrustes_overlay,
+)
+
+
+def _space(n=120, dim=6, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, dim)), movies_table(n)
+
+
+def _rotation(dim, seed=1):
+    return np.linalg.qr(np.random.default_rng(seed).normal(size=(dim, dim)))[0]
+
+
+def test_procrustes_recovers_a_known_rotation_scale_and_shift():
+    a, movies = _space()
+    q = _rotation(6)
+    b = 0.5 * a @ q + 3.0  # B is A rotated, shrunk and moved
+    result = procrustes_alignment(a, movies, b, movies, min_ratings=0)
+    assert result.residual < 1e-6
+    assert result.scale == pytest.approx(2.0, rel=1e-6)
+    np.testing.assert_allclose(result.rotation, q.T, atol=1e-6)
+    np.testing.assert_allclose(result.aligned_b, a - a.mean(axis=0), atol=1e-5)
+
+
+def test_procrustes_residual_is_large_for_unrelated_spaces():
+    a, movies = _space(seed=0)
+    b, _ = _space(seed=5)
+    assert procrustes_alignment(a, movies, b, movies, min_ratings=0).residual > 0.7
+
+
+def test_procrustes_across_dimensions_by_padding_and_by_pca():
+    a, movies = _space(dim=4)
+    b = np.hstack([a @ _rotation(4), np.zeros((len(a), 2))]) @ _rotation(6, seed=2)  # dim 6
+    padded = procrustes_alignment(a, movies, b, movies, min_ratings=0, dims="pad")
+    assert padded.dim == 6 and padded.residual < 1e-6
+    reduced = procrustes_alignment(a, movies, b, movies, min_ratings=0, dims="pca")
+    assert reduced.dim == 4 and reduced.residual < 1e-5
+    overlay = procrustes_overlay(padded, movies)
+    assert list(overlay["model"].unique()) == ["A", "B"]
+    assert len(overlay) == 2 * len(movies)
+    assert overlay["displacement"].max() < 1e-5
+
+
+def test_movies_are_aligned_by_movie_id_not_by_row():
+    a, movies = _space()
+    order = np.random.default_rng(3).permutation(len(a))
+    shuffled = movies.iloc[order].reset_index(drop=True)
+    shuffled["movie_idx"] = np.arange(len(a))
+    rows_a, rows_b = align_movies(movies, shuffled)
+    np.testing.assert_array_equal(order[rows_b], rows_a)
+    b = a[order] @ _rotation(6)
+    overlap = neighbour_overlap(a, movies, b, shuffled, k=5, min_ratings=0)
+    assert (overlap["jaccard"] == 1.0).all()  # a rotation keeps every cosine neighbour
+    assert procrustes_alignment(a, movies, b, shuffled, min_ratings=0).residual < 1e-6
+
+
+def test_jaccard_of_unrelated_spaces_is_low_and_exact_per_movie():
+    a, movies = _space(n=300)
+    b, _ = _space(n=300, seed=9)
+    overlap = neighbour_overlap(a, movies, b, movies, k=10, min_ratings=0)
+    assert overlap["jaccard"].mean() < 0.15
+    assert (overlap["jaccard"] == overlap["n_common"] / (20 - overlap["n_common"])).all()
+
+
+def test_prediction_agreement_numbers():
+    a = np.array([3.0, 4.0, 2.5, 5.0])
+    same = prediction_agreement(a, a)
+    assert same.rmse_between == 0 and same.pearson == pytest.approx(1.0)
+    shifted = prediction_agreement(a, a + 0.5, truth=a)
+    assert shifted.rmse_between == pytest.approx(0.5)
+    assert shifted.mae_between == pytest.approx(0.5)
+    assert shifted.pearson == pytest.approx(1.0) and shifted.spearman == pytest.approx(1.0)
+    assert shifted.rmse_a == 0 and shifted.rmse_b == pytest.approx(0.5)
+    reversed_ = prediction_agreement(a, -a)
+    assert reversed_.spearman == pytest.approx(-1.0)
+    assert "rmse_between" in shifted.as_frame().index
+
+
+def test_bad_input():
+    a, movies = _space()
+    other = movies_table(len(a), movie_ids=np.arange(len(a)) + 10_000)
+    with pytest.raises(DataError, match="share no movie"):
+        neighbour_overlap(a, movies, a, other)
+    with pytest.raises(DataError, match="same length"):
+        prediction_agreement([1.0, 2.0], [1.0])
+    with pytest.raises(DataError, match="Unknown dims"):
+        procrustes_alignment(a, movies, a, movies, dims="cut")

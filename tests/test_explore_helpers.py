@@ -1,0 +1,42 @@
+"""Shared builders for the movierate.explore tests (imported by the test_explore_* modules)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+
+def movies_table(
+    n: int,
+    *,
+    titles: Sequence[str] | None = None,
+    years: Sequence[int | None] | None = None,
+    genres: Sequence[list[str]] | None = None,
+    n_ratings: Sequence[int] | None = None,
+    movie_ids: Sequence[int] | None = None,
+) -> pd.DataFrame:
+    """A movies table in the contract's format (docs/architecture.md, ``ds.movies``)."""
+    return pd.DataFrame(
+        {
+            "movie_idx": np.arange(n, dtype=np.int64),
+            "movie_id": np.asarray(movie_ids if movie_ids is not None else np.arange(n) + 100),
+            "title": list(titles) if titles is not None else [f"Movie {i}" for i in range(n)],
+            "year": pd.array(list(years) if years is not None else [2000] * n, dtype="Int64"),
+            "genres": list(genres) if genres is not None else [["Drama"] for _ in range(n)],
+            "n_ratings": np.asarray(n_ratings if n_ratings is not None else [50] * n),
+            "mean_rating": np.full(n, 3.5),
+        }
+    )
+
+
+def planted_clusters(
+    n_per_cluster: int, dim: int, *, n_clusters: int = 3, spread: float = 0.05, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Tight clusters around random orthogonal centres: (embedding, cluster label per row)."""
+    rng = np.random.default_rng(seed)
+    centres = np.linalg.qr(rng.normal(size=(dim, dim)))[0][:n_clusters] * 3.0
+    labels = np.repeat(np.arange(n_clusters), n_per_cluster)
+    points = centres[labels] + rng.normal(scale=spread, size=(len(labels), dim))
+    return points.astype(np.float32), labels

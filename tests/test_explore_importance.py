@@ -1,0 +1,59 @@
+"""movierate.explore.importance and .popularity: per-dimension importance, norms vs popularity."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_explore_helpers import movies_table
+
+from movierate.errors import DataError
+from movierate.explore import dimension_importance, norms_vs_popularity, popularity_correlations
+
+
+def _arrays(seed: int = 0) -> dict:
+    rng = np.random.default_rng(seed)
+    scale = np.array([3.0, 1.0, 0.0])  # dimension 2 is dead
+    return {
+        "movie_embedding": (rng.normal(size=(5000, 3)) * scale).astype(np.float32),
+        "user_embedding": (rng.normal(size=(4000, 3)) * scale[::-1]).astype(np.float32),
+    }
+
+
+def test_variance_shares_of_a_dot_product_model():
+    table = dimension_importance(_arrays())
+    np.testing.assert_allclose(table["movie_variance_share"], [0.9, 0.1, 0.0], atol=0.02)
+    np.testing.assert_allclose(table["user_variance_share"], [0.0, 0.1, 0.9], atol=0.02)
+    assert "movie_input_norm" not in table.columns
+
+
+def test_deep_models_add_the_first_dense_layer_norms():
+    arrays = _arrays()
+    arrays["first_dense_input_norms"] = np.array([1.0, 1.0, 2.0, 3.0, 0.0, 1.0])
+    table = dimension_importance(arrays)
+    assert list(table["user_input_norm"]) == [1.0, 1.0, 2.0]
+    assert list(table["movie_input_norm"]) == [3.0, 0.0, 1.0]
+    np.testing.assert_allclose(table["movie_input_share"], [0.75, 0.0, 0.25])
+    kernel = np.arange(24, dtype=np.float64).reshape(6, 4)  # no stored norms: from the kernel
+    arrays = {**_arrays(), "dense_0_kernel": kernel}
+    np.testing.assert_allclose(
+        dimension_importance(arrays)["user_input_norm"], np.linalg.norm(kernel, axis=1)[:3]
+    )
+    arrays["first_dense_input_norms"] = np.ones(4)
+    with pytest.raises(DataError, match="expected \\(6,\\)"):
+        dimension_importance(arrays)
+
+
+def test_norm_and_bias_follow_popularity():
+    counts = np.array([1, 3, 10, 30, 100, 300, 1000])
+    x = np.outer(np.log1p(counts), [0.6, 0.8])  # norm grows with log popularity
+    bias = -np.arange(7.0)  # bias falls as popularity rises
+    movies = movies_table(7, n_ratings=counts)
+    frame = norms_vs_popularity(x, movies, bias)
+    np.testing.assert_allclose(frame["norm"], np.log1p(counts), rtol=1e-6)
+    corr = popularity_correlations(frame)
+    assert corr.loc["norm", "pearson_log_n_ratings"] == pytest.approx(1.0)
+    assert corr.loc["norm", "spearman_n_ratings"] == pytest.approx(1.0)
+    assert corr.loc["bias", "spearman_n_ratings"] == pytest.approx(-1.0)
+    filtered = norms_vs_popularity(x, movies, None, min_ratings=10)
+    assert len(filtered) == 5 and filtered["bias"].isna().all()
+    assert np.isnan(popularity_correlations(filtered).loc["bias", "pearson_log_n_ratings"])

@@ -1,0 +1,98 @@
+"""movierate.explore.neighbours: known nearest movies under both metrics, filters, batches."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from test_explore_helpers import movies_table
+
+from movierate.errors import DataError
+from movierate.explore import NeighbourIndex, nearest_movies, neighbour_index
+
+# Movie 0 points along x. Movie 1 points the same way but far out (cosine's nearest);
+# movie 2 is close by but at 45 degrees (euclidean's nearest); movie 3 is opposite.
+SPACE = np.array([[1.0, 0.0], [5.0, 0.2], [0.7, 0.7], [-1.0, 0.0], [0.0, 3.0]])
+
+
+def test_cosine_and_euclidean_disagree_as_planted():
+    movies = movies_table(5)
+    by_cosine = nearest_movies(SPACE, movies, 0, k=2, metric="cosine")
+    by_distance = nearest_movies(SPACE, movies, 0, k=2, metric="euclidean")
+    assert list(by_cosine["movie_idx"]) == [1, 2]
+    assert list(by_distance["movie_idx"]) == [2, 3]  # the opposite movie is 2 away, movie 1 is 4
+    first = by_cosine.iloc[0]
+    assert first["cosine_similarity"] == pytest.approx(5 / np.hypot(5, 0.2), abs=1e-6)
+    assert first["euclidean_distance"] == pytest.approx(np.hypot(4, 0.2), abs=1e-5)
+    assert list(by_cosine["rank"]) == [1, 2]
+    assert {"title", "year", "genres", "n_ratings"} <= set(by_cosine.columns)
+
+
+def test_min_ratings_and_self_exclusion():
+    movies = movies_table(5, n_ratings=[50, 3, 50, 50, 50])
+    result = nearest_movies(SPACE, movies, 0, k=10, min_ratings=10)
+    assert 0 not in set(result["movie_idx"]) and 1 not in set(result["movie_idx"])
+    assert len(result) == 3  # only 3 other movies qualify
+    assert list(result["movie_idx"])[-1] == 3  # the opposite movie comes last
+
+
+def test_query_by_vector_for_analogies():
+    index = NeighbourIndex(SPACE, movies_table(5))
+    result = index.nearest_to_vector(SPACE[4] - SPACE[0] + SPACE[0], k=1, exclude=[4])
+    assert result["movie_idx"].iloc[0] == 2
+
+
+def test_batch_neighbours_match_a_brute_force_search():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 8)).astype(np.float32)
+    index = NeighbourIndex(x, movies_table(300))
+    rows = np.arange(0, 300, 7)
+    pool = np.arange(0, 300, 2)
+    for metric in ("cosine", "euclidean"):
+        got = index.neighbour_rows(rows, k=5, metric=metric, candidates=pool)
+        for row, neighbours in zip(rows, got, strict=True):
+            if metric == "cosine":
+                unit = x / np.linalg.norm(x, axis=1, keepdims=True)
+                score = -(unit[pool] @ unit[row])
+            else:
+                score = np.linalg.norm(x[pool] - x[row], axis=1)
+            order = [p for p in pool[np.argsort(score)] if p != row][:5]
+            assert list(neighbours) == order
+
+
+def test_single_queries_agree_with_batch_queries():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(200, 6))
+    index = NeighbourIndex(x, movies_table(200))
+    batch = index.neighbour_rows(np.arange(200), k=4)
+    for row in (0, 57, 199):
+        assert list(index.nearest(row, k=4)["movie_idx"]) == list(batch[row])
+
+
+def test_index_is_built_once_per_model():
+    model = SimpleNamespace(movie_embedding=SPACE, movies=movies_table(5))
+    first = neighbour_index(model)  # SimpleNamespace cannot be weakly referenced: no memo
+    assert isinstance(first, NeighbourIndex)
+
+    class Model:
+        movie_embedding = SPACE
+        movies = movies_table(5)
+
+    model = Model()
+    assert neighbour_index(model) is neighbour_index(model)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"movie_idx": 99}, "Unknown movie"),
+        ({"movie_idx": "Toy Story"}, "whole number"),
+        ({"movie_idx": 0, "k": 0}, "k must be at least 1"),
+        ({"movie_idx": 0, "metric": "manhattan"}, "Unknown metric"),
+        ({"movie_idx": 0, "min_ratings": 1000}, "lower the min-ratings"),
+    ],
+)
+def test_bad_queries(kwargs, message):
+    with pytest.raises(DataError, match=message):
+        nearest_movies(SPACE, movies_table(5), **kwargs)

@@ -1,0 +1,110 @@
+"""movierate.explore.projection: t-SNE keeps planted clusters apart, caching, CSV round trip."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_explore_helpers import movies_table, planted_clusters
+
+from movierate.errors import DataError
+from movierate.explore import coordinates_csv, read_coordinates, tsne_coordinates, tsne_map
+
+
+def _nearest_label_purity(points: np.ndarray, labels: np.ndarray) -> float:
+    distances = np.linalg.norm(points[:, None] - points[None], axis=2)
+    np.fill_diagonal(distances, np.inf)
+    return float((labels[distances.argmin(axis=1)] == labels).mean())
+
+
+def test_tsne_keeps_planted_clusters_apart():
+    x, labels = planted_clusters(30, 10, spread=0.3)
+    coords = tsne_coordinates(x, perplexity=10, max_iter=300, seed=0)
+    assert coords.shape == (90, 2) and coords.dtype == np.float32
+    assert _nearest_label_purity(coords, labels) == 1.0
+    centres = np.array([coords[labels == c].mean(axis=0) for c in range(3)])
+    spread = max(np.linalg.norm(coords[labels == c] - centres[c], axis=1).mean() for c in range(3))
+    gaps = [np.linalg.norm(centres[i] - centres[j]) for i in range(3) for j in range(i + 1, 3)]
+    assert min(gaps) > 2 * spread
+
+
+def _cache_in(folder):
+    def cache(key: str):
+        assert len(key) <= 128 and not key.startswith(".")
+        return folder / key
+
+    return cache
+
+
+def test_map_is_cached_on_disk_and_keyed_by_content(tmp_path):
+    x, labels = planted_clusters(20, 6)
+    movies = movies_table(60, n_ratings=[5] * 10 + [50] * 50)
+    bias = np.linspace(-1, 1, 60)
+    messages = []
+    first = tsne_map(
+        x, movies, movie_bias=bias, perplexity=5, min_ratings=10, max_iter=250,
+        cache=_cache_in(tmp_path), progress=lambda f, m: messages.append((f, m)),
+    )  # fmt: skip
+    assert len(first) == 50 and first["movie_idx"].min() == 10  # obscure movies filtered out
+    assert {"x", "y", "title", "genres", "n_ratings", "norm", "bias"} <= set(first.columns)
+    np.testing.assert_allclose(first["bias"], bias[10:], rtol=1e-6)
+    np.testing.assert_allclose(first["norm"], np.linalg.norm(x[10:], axis=1), rtol=1e-5)
+    assert first.attrs["from_cache"] is False and first.attrs["perplexity"] == 5
+    assert messages[0][0] == 0.0 and messages[-1][0] == 1.0
+    files = list(tmp_path.iterdir())
+    assert len(files) == 1 and files[0].name.startswith("tsne-cosine-p5-m10-i250-s0-")
+
+    again = tsne_map(
+        x, movies, perplexity=5, min_ratings=10, max_iter=250, cache=_cache_in(tmp_path)
+    )
+    assert again.attrs["from_cache"] is True
+    np.testing.assert_array_equal(again[["x", "y"]].to_numpy(), first[["x", "y"]].to_numpy())
+
+    changed = x.copy()
+    changed[15] += 1.0  # a retrained model: the old coordinates must not be served
+    other = tsne_map(
+        changed, movies, perplexity=5, min_ratings=10, max_iter=250, cache=_cache_in(tmp_path)
+    )
+    assert other.attrs["from_cache"] is False and len(list(tmp_path.iterdir())) == 2
+
+
+def test_a_damaged_cache_file_is_recomputed(tmp_path):
+    x, _ = planted_clusters(10, 4)
+    movies = movies_table(30)
+    tsne_map(x, movies, perplexity=5, max_iter=250, cache=_cache_in(tmp_path))
+    (path,) = tmp_path.iterdir()
+    path.write_bytes(b"not an npz file")
+    result = tsne_map(x, movies, perplexity=5, max_iter=250, cache=_cache_in(tmp_path))
+    assert result.attrs["from_cache"] is False
+    assert np.load(path)["coordinates"].shape == (30, 2)
+
+
+def test_coordinates_csv_round_trip():
+    x, _ = planted_clusters(5, 4)
+    movies = movies_table(15)
+    frame = tsne_map(x, movies, perplexity=3, max_iter=250, min_ratings=0)
+    csv = coordinates_csv(frame)
+    assert csv.splitlines()[0] == "movie_id,title,year,x,y"
+    extra = csv + "99999,Unknown movie,2000,1.5,2.5\n"
+    loaded = read_coordinates(extra, x, movies)
+    np.testing.assert_allclose(loaded[["x", "y"]], frame[["x", "y"]], atol=1e-4)
+    assert list(loaded["movie_idx"]) == list(frame["movie_idx"])
+    assert loaded.attrs["unmatched"] == 1
+    with pytest.raises(DataError, match="lacks the column"):
+        read_coordinates("movie_id,x\n100,1\n", x, movies)
+    with pytest.raises(DataError, match="line 2"):
+        read_coordinates(b"movie_id,x,y\n100,abc,1\n", x, movies)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"perplexity": 100}, "below the number of movies"),
+        ({"max_iter": 10}, "at least 250"),
+        ({"metric": "jaccard"}, "Unknown metric"),
+        ({"min_ratings": 10_000}, "Lower the min-ratings"),
+    ],
+)
+def test_bad_parameters(kwargs, message):
+    x, _ = planted_clusters(10, 4)
+    with pytest.raises(DataError, match=message):
+        tsne_map(x, movies_table(30), **{"min_ratings": 0, "perplexity": 5, **kwargs})

@@ -1,0 +1,70 @@
+"""movierate.explore.quality: genre coherence on planted clusters against the exact baseline."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_explore_helpers import movies_table, planted_clusters
+
+from movierate.errors import DataError
+from movierate.explore import coherence_by_genre, genre_coherence
+from movierate.explore.quality import genre_incidence, random_baseline
+
+GENRES = ["Comedy", "Horror", "Western"]
+
+
+def test_clusters_by_genre_are_perfectly_coherent():
+    x, labels = planted_clusters(20, 8)
+    movies = movies_table(60, genres=[[GENRES[c]] for c in labels])
+    result = genre_coherence(x, movies, k=5, min_ratings=0)
+    assert result.coherence == pytest.approx(1.0)
+    assert result.baseline == pytest.approx(19 / 59)  # the 19 others of 59 share the genre
+    assert result.lift == pytest.approx(59 / 19)
+    assert result.n_movies == 60
+    assert len(result.per_movie) == 60
+    assert result.z_score == float("inf")  # every movie beats its baseline, no spread
+
+
+def test_random_space_scores_near_its_baseline():
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 3, 600)
+    movies = movies_table(600, genres=[[GENRES[c]] for c in labels])
+    result = genre_coherence(rng.normal(size=(600, 8)), movies, k=10, min_ratings=0)
+    assert abs(result.coherence - result.baseline) < 0.05
+    assert abs(result.z_score) < 4
+
+
+def test_exact_baseline_matches_a_seeded_permutation_estimate():
+    rng = np.random.default_rng(1)
+    pool = ["Action", "Comedy", "Drama", "Horror", "Romance"]
+    genres = [list(rng.choice(pool, size=rng.integers(1, 3), replace=False)) for _ in range(80)]
+    incidence = genre_incidence(genres)
+    exact = random_baseline(incidence)
+    shares = np.zeros(80)
+    trials = 3000
+    for _ in range(trials):
+        for i in range(80):
+            other = rng.integers(0, 79)
+            other += other >= i  # a random other movie
+            shares[i] += (incidence[i] & incidence[other]).any()
+    np.testing.assert_allclose(shares / trials, exact, atol=0.04)
+
+
+def test_filters_and_genre_breakdown():
+    x, labels = planted_clusters(20, 8)
+    genres = [[GENRES[c]] for c in labels]
+    genres[0] = []  # a movie without genres is left out
+    n_ratings = [50] * 60
+    n_ratings[1] = 2  # an obscure movie is left out
+    movies = movies_table(60, genres=genres, n_ratings=n_ratings)
+    result = genre_coherence(x, movies, k=3, min_ratings=10)
+    assert result.n_movies == 58
+    assert not {0, 1} & set(result.per_movie["movie_idx"])
+    table = coherence_by_genre(result)
+    assert set(table.index) == set(GENRES)
+    assert (table["coherence"] == 1.0).all() and (table["lift"] > 2).all()
+
+
+def test_too_few_movies():
+    with pytest.raises(DataError, match="needs more than 10"):
+        genre_coherence(np.eye(5), movies_table(5), k=10, min_ratings=0)

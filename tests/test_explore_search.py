@@ -1,0 +1,112 @@
+"""movierate.explore.search: titles found the way people type them."""
+
+from __future__ import annotations
+
+import pytest
+from test_explore_helpers import movies_table
+
+from movierate.errors import DataError
+from movierate.explore import TitleIndex, find_movie, search_titles
+from movierate.explore.search import normalise_title, split_year
+
+CATALOGUE = [
+    ("Toy Story", 1995, 215),
+    ("Toy Story 2", 1999, 97),
+    ("Toy Story 3", 2010, 55),
+    ("Tokyo Story (Tôkyô monogatari)", 1953, 7),
+    ("Matrix, The", 1999, 278),
+    ("Matrix Reloaded, The", 2003, 96),
+    ("Amelie (Fabuleux destin d'Amélie Poulain, Le)", 2001, 120),
+    ("City of Lost Children, The (Cité des enfants perdus, La)", 1995, 40),
+    ("Hamlet", 1996, 25),
+    ("Hamlet", 1990, 15),
+    ("Godfather, The", 1972, 192),
+    ("Godfather: Part II, The", 1974, 129),
+    ("Seven (a.k.a. Se7en)", 1995, 203),
+    ("1984 (Nineteen Eighty-Four)", 1984, 10),
+    ("Schindler's List", 1993, 220),
+    ("Die Hard", 1988, 145),
+    ("Hard Target", 1993, 12),
+]
+
+
+@pytest.fixture(scope="module")
+def index() -> TitleIndex:
+    titles, years, counts = zip(*CATALOGUE, strict=True)
+    return TitleIndex(movies_table(len(CATALOGUE), titles=titles, years=years, n_ratings=counts))
+
+
+def _found(index: TitleIndex, query: str) -> tuple[str, int]:
+    row = index.resolve(query)
+    return CATALOGUE[row][0], CATALOGUE[row][1]
+
+
+@pytest.mark.parametrize(
+    ("query", "title", "year"),
+    [
+        ("The Matrix", "Matrix, The", 1999),
+        ("matrix", "Matrix, The", 1999),
+        ("MATRIX, THE", "Matrix, The", 1999),
+        ("amelie", "Amelie (Fabuleux destin d'Amélie Poulain, Le)", 2001),
+        ("Amélie", "Amelie (Fabuleux destin d'Amélie Poulain, Le)", 2001),
+        ("fabuleux destin d amelie poulain", "Amelie (Fabuleux destin d'Amélie Poulain, Le)", 2001),
+        ("toy story 1995", "Toy Story", 1995),
+        ("Toy Story (1999)", "Toy Story 2", 1999),
+        ("Toy Stroy", "Toy Story", 1995),
+        ("toy story 3", "Toy Story 3", 2010),
+        (
+            "la cite des enfants perdus",
+            "City of Lost Children, The (Cité des enfants perdus, La)",
+            1995,
+        ),
+        ("godfather part ii", "Godfather: Part II, The", 1974),
+        ("godfather 2", "Godfather: Part II, The", 1974),
+        ("se7en", "Seven (a.k.a. Se7en)", 1995),
+        ("1984", "1984 (Nineteen Eighty-Four)", 1984),
+        ("schindlers list", "Schindler's List", 1993),
+        ("hamlet 1990", "Hamlet", 1990),
+        ("die hard", "Die Hard", 1988),
+    ],
+)
+def test_queries_people_type(index, query, title, year):
+    assert _found(index, query) == (title, year)
+
+
+def test_ambiguous_query_offers_ranked_candidates(index):
+    result = index.search("hamlet")
+    assert list(result["title"][:2]) == ["Hamlet", "Hamlet"]
+    assert list(result["year"][:2]) == [1996, 1990]  # equal scores: the more rated first
+    with pytest.raises(DataError, match=r"several movies.*Hamlet 1996.*Hamlet 1990"):
+        index.resolve("hamlet")
+
+
+def test_search_ranks_and_scores(index):
+    result = index.search("toy story", limit=3)
+    assert list(result["title"]) == ["Toy Story", "Toy Story 2", "Toy Story 3"]
+    assert list(result["rank"]) == [1, 2, 3]
+    assert result["score"].iloc[0] == 1.0 > result["score"].iloc[1]
+    assert {"movie_idx", "year", "genres", "n_ratings"} <= set(result.columns)
+
+
+def test_foreign_articles_are_not_dropped(index):
+    result = index.search("hard", limit=2)
+    assert list(result["title"]) == ["Hard Target", "Die Hard"]  # a prefix beats a last word
+    assert result["score"].max() < 1.0  # "Die Hard" is not "Hard"
+
+
+def test_no_match_and_empty_query(index):
+    with pytest.raises(DataError, match="No movie title matches"):
+        index.resolve("qwxzv plonk")
+    with pytest.raises(DataError, match="Type part of a movie title"):
+        index.search("  ?! ")
+
+
+def test_helpers():
+    assert normalise_title("Matrix, The") == "the matrix"
+    assert normalise_title("Amélie & Co.") == "amelie and co"
+    assert split_year("toy story 1995") == ("toy story", 1995)
+    assert split_year("1984") == ("1984", None)
+    assert split_year("blade runner 2049") == ("blade runner 2049", None)
+    movies = movies_table(2, titles=["Heat", "Alien"], years=[1995, 1979])
+    assert find_movie(movies, "alien") == 1
+    assert search_titles(movies, "heat")["movie_idx"].iloc[0] == 0
