@@ -107,7 +107,7 @@ def _train(page, name: str, whitening: str) -> float:
 
 
 def test_dashboard_end_to_end(tmp_path, movielens_dir):
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     shots = Path(os.environ.get("MOVIERATE_SCREENSHOTS") or tmp_path / "screenshots")
     shots.mkdir(parents=True, exist_ok=True)
@@ -139,7 +139,7 @@ def test_dashboard_end_to_end(tmp_path, movielens_dir):
             _settle(page)
             timings["server start -> home rendered"] = time.perf_counter() - start
             _no_exception(page, "Home")
-            assert page.get_by_role("button", name="Train a good default model").is_visible()
+            expect(page.get_by_role("button", name="Train a good default model")).to_be_visible()
             _screenshot(page, shots, "home-empty")
 
             _open(page, "Train", "Start training", timings)
@@ -152,7 +152,7 @@ def test_dashboard_end_to_end(tmp_path, movielens_dir):
 
             _open(page, "Compare", "Mean Jaccard", timings)
             _no_exception(page, "Compare")
-            assert page.get_by_text("Procrustes residual").is_visible()
+            expect(page.get_by_text("Procrustes residual").first).to_be_visible()
             assert page.locator(".js-plotly-plot").count() >= 5
             _screenshot(page, shots, "compare")
 

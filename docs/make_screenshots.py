@@ -1,0 +1,109 @@
+"""Regenerate the README screenshots in ``docs/screenshots/`` from a real dashboard session.
+
+Starts ``streamlit run app.py`` with a temporary ``MOVIERATE_HOME``, trains two models through
+the Train page with the product defaults (ml-latest-small; the second adds whitening 0.1), then
+visits every page in headless Chromium and saves a full-page PNG of each. Needs MovieLens
+copies (``MOVIERATE_DATA_DIR``) and Debian's chromium, like ``tests/test_browser.py``:
+
+    MOVIERATE_DATA_DIR=/work/shared/data/movielens python -m docs.make_screenshots
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from tests.test_browser import (
+    CHROMIUM,
+    _free_port,
+    _no_exception,
+    _open,
+    _screenshot,
+    _settle,
+    _wait_healthy,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+OUT = REPO / "docs" / "screenshots"
+
+
+def train(page, name: str, whitening: str) -> None:
+    """Train one model with the form's defaults (plus ``whitening``) and wait until saved."""
+    page.get_by_label("Whitening (covariance towards identity)", exact=True).fill(whitening)
+    page.get_by_label("Model name", exact=True).fill(name)
+    page.get_by_role("button", name="Start training").click()
+    page.get_by_text(f"Saved as {name}").wait_for(timeout=600_000)
+    _settle(page)
+    _no_exception(page, f"Train {name}")
+
+
+def shot(page, name: str) -> None:
+    """Fail on a page that shows an error; otherwise save its full-page screenshot."""
+    _no_exception(page, name)
+    _screenshot(page, OUT, name)
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    home = Path(tempfile.mkdtemp(prefix="movierate-shots-"))
+    env = dict(os.environ, MOVIERATE_HOME=str(home))
+    port = _free_port()
+    url = f"http://localhost:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    timings: dict[str, float] = {}
+    try:
+        _wait_healthy(url, server)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
+            )
+            page = browser.new_page(viewport={"width": 1440, "height": 900})
+            page.goto(url)
+            page.get_by_text("Quick start").first.wait_for(timeout=30_000)
+            _settle(page)
+            _open(page, "Train", "Start training", timings)
+            train(page, "mf-bias-whitening", "0.1")
+            train(page, "mf-bias-l2", "0")
+            shot(page, "train")
+            _open(page, "Compare", "Mean Jaccard", timings)
+            shot(page, "compare")
+            _open(page, "Embeddings", "Principal components", timings)
+            shot(page, "embeddings-pca")
+            page.get_by_role("tab", name="t-SNE map").click()
+            page.get_by_text("t-SNE places movies").wait_for(timeout=300_000)
+            page.get_by_label("Find a movie", exact=True).fill("toy story")
+            page.get_by_label("Find a movie", exact=True).press("Enter")
+            page.get_by_text("Nearest to").first.wait_for(timeout=30_000)
+            _settle(page)
+            shot(page, "embeddings-tsne")
+            _open(page, "Neighbours", "Movie title", timings)
+            page.get_by_label("Movie title", exact=True).fill("matrix 1999")
+            page.get_by_label("Movie title", exact=True).press("Enter")
+            page.get_by_role("heading", name=re.compile("Matrix")).wait_for(timeout=30_000)
+            _settle(page)
+            shot(page, "neighbours")
+            _open(page, "Recommend", "Sample a user", timings)
+            page.get_by_role("button", name="Sample a user").click()
+            _settle(page)
+            shot(page, "recommend")
+            _open(page, "Home", "Trained models", timings)
+            shot(page, "home")
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(15)
+    print(f"screenshots written to {OUT}")
+
+
+if __name__ == "__main__":
+    main()
