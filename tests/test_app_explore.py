@@ -135,6 +135,12 @@ def test_embeddings_tsne_map_search_highlights_and_lists_neighbours(trained_home
     at.selectbox(key="colour").set_value("year").run()
     assert_clean(at)
     assert "coloraxis" in charts(at)[0]["layout"]
+    at.text_input(key="q").set_value("").run()
+    at.selectbox(key="colour").set_value("genre").run()
+    assert_clean(at)
+    # the memoised scatter comes back without the earlier search's rings and label
+    assert not [t for t in charts(at)[0]["data"] if t.get("hoverinfo") == "skip"]
+    assert not charts(at)[0]["layout"].get("annotations")
 
 
 def test_embeddings_other_views_run(trained_home):

@@ -7,7 +7,13 @@ import pytest
 from test_explore_helpers import movies_table, planted_clusters
 
 from movierate.errors import DataError
-from movierate.explore import coordinates_csv, read_coordinates, tsne_coordinates, tsne_map
+from movierate.explore import (
+    coordinates_csv,
+    projection,
+    read_coordinates,
+    tsne_coordinates,
+    tsne_map,
+)
 
 
 def _nearest_label_purity(points: np.ndarray, labels: np.ndarray) -> float:
@@ -65,6 +71,15 @@ def test_map_is_cached_on_disk_and_keyed_by_content(tmp_path):
         changed, movies, perplexity=5, min_ratings=10, max_iter=250, cache=_cache_in(tmp_path)
     )
     assert other.attrs["from_cache"] is False and len(list(tmp_path.iterdir())) == 2
+
+
+def test_cache_key_records_the_barnes_hut_angle(monkeypatch):
+    x, _ = planted_clusters(5, 4)
+    params = {"perplexity": 5.0, "min_ratings": 0, "max_iter": 500, "metric": "cosine", "seed": 0}
+    key = projection.tsne_cache_key(x, np.arange(len(x)), **params)
+    assert f"-a{projection.ANGLE:g}-" in key
+    monkeypatch.setattr(projection, "ANGLE", 0.5)  # maps made with another angle are not reused
+    assert projection.tsne_cache_key(x, np.arange(len(x)), **params) != key
 
 
 def test_a_damaged_cache_file_is_recomputed(tmp_path):
