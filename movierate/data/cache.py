@@ -23,7 +23,7 @@ from movierate import config
 from movierate.data.dataset import RatingScale, RatingsDataset
 from movierate.data.splits import Split
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 """Bump when parsing or the cached layout changes: every cached copy becomes stale."""
 
 _FILES = ("meta.json", "ratings.parquet", "movies.parquet", "users.parquet", "splits.npz")

@@ -1,7 +1,7 @@
 """Readers for the official GroupLens layouts, recognised from the files in a folder.
 
 - ``csv``: ``ratings.csv`` + ``movies.csv`` with headers, UTF-8 (ml-latest-small, ml-20m,
-  ml-25m, ml-32m).
+  ml-25m, ml-32m); ``links.csv`` (movieId,imdbId,tmdbId) when present gives IMDb ids.
 - ``ml-100k``: tab-separated ``u.data``, ``|``-separated Latin-1 ``u.item`` with genre flags
   named in ``u.genre``, ``u.user``, and the prepared splits ``u1..u5``, ``ua``, ``ub``.
 - ``dat``: ``::``-separated ``ratings.dat`` + ``movies.dat`` (+ ``users.dat``); ml-1m is
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +40,9 @@ OFFICIAL_SPLITS_100K = ("u1", "u2", "u3", "u4", "u5", "ua", "ub")
 CSV_RATING_COLUMNS = ["userId", "movieId", "rating", "timestamp"]
 CUSTOM_META = "dataset.json"
 
+_IMDB_TITLE_URL = re.compile(r"imdb-title-(\d+)")
+"""An IMDb title number inside an ml-100k u.item URL (``.../title-exact?imdb-title-118764``)."""
+
 _RATING_TYPES = {"user": pa.int32(), "movie": pa.int32(), "rating": pa.float32(), "ts": pa.int64()}
 """GroupLens ids fit int32 (half the memory of int64); a file that overflows is re-read as text."""
 
@@ -55,7 +59,7 @@ def source_files(folder: Path, layout: str) -> list[Path]:
     """The files a dataset in ``layout`` is read from (for cache keys)."""
     names = {
         "custom": ["dataset.json", "ratings.parquet", "movies.parquet"],
-        "csv": ["ratings.csv", "movies.csv"],
+        "csv": ["ratings.csv", "movies.csv", "links.csv"],
         "ml-100k": ["u.data", "u.item", "u.genre", "u.user"]
         + [f"{s}.{part}" for s in OFFICIAL_SPLITS_100K for part in ("base", "test")],
         "dat": ["ratings.dat", "movies.dat", "users.dat"],
@@ -141,7 +145,30 @@ def _read_movies_csv(path: Path) -> tuple[pd.DataFrame | None, int | None]:
         )
     table["movieId"] = ids.astype(np.int64)
     genres = [split_genres(g) for g in table["genres"]]
-    return movie_metadata(table["movieId"], table["title"], genres), len(table)
+    meta = movie_metadata(table["movieId"], table["title"], genres)
+    links = _read_links_csv(path.with_name("links.csv"))
+    if links is not None:
+        meta["imdb_id"] = meta["movie_id"].map(links).astype(object)
+    return meta, len(table)
+
+
+def _read_links_csv(path: Path) -> pd.Series | None:
+    """movieId -> imdbId text (leading zeros kept) from links.csv; None when absent or
+    unreadable (IMDb ids are optional: movies then get a title identity)."""
+    if not path.is_file():
+        return None
+    try:
+        text = decode(path.read_bytes(), str(path))
+        table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except (DataError, ValueError, pd.errors.ParserError):
+        return None
+    if not {"movieId", "imdbId"} <= set(table.columns):
+        return None
+    ids = pd.to_numeric(table["movieId"], errors="coerce")
+    imdb = table["imdbId"].str.strip()
+    keep = ids.notna().to_numpy() & (imdb != "").to_numpy()
+    series = pd.Series(imdb[keep].to_numpy(), index=ids[keep].astype(np.int64).to_numpy())
+    return series[~series.index.duplicated(keep="first")]
 
 
 # --- ml-100k ----------------------------------------------------------------------------------
@@ -197,7 +224,7 @@ def _read_100k_items(path: Path, genre_names: list[str]) -> tuple[pd.DataFrame |
     """u.item: title, release date (year fallback) and 0/1 genre flags named by u.genre."""
     if not path.is_file():
         return None, None
-    ids, titles, released, genres = [], [], [], []
+    ids, titles, released, genres, imdb = [], [], [], [], []
     for number, line in enumerate(decode(path.read_bytes(), str(path), "latin-1").splitlines(), 1):
         if not line.strip():
             continue
@@ -210,11 +237,14 @@ def _read_100k_items(path: Path, genre_names: list[str]) -> tuple[pd.DataFrame |
         ids.append(int(fields[0]))
         titles.append(fields[1])
         released.append(fields[2])
+        imdb_url = _IMDB_TITLE_URL.search(fields[4])  # 55 URLs name the IMDb title number
+        imdb.append(imdb_url.group(1) if imdb_url else None)
         flags = fields[5:]
         genres.append([g for g, f in zip(genre_names, flags, strict=False) if f.strip() == "1"])
     meta = movie_metadata(ids, titles, [split_genres("|".join(g)) for g in genres])
     release_year = pd.to_datetime(pd.Series(released), format="%d-%b-%Y", errors="coerce").dt.year
     meta["year"] = meta["year"].fillna(pd.Series(release_year, dtype="Int64"))
+    meta["imdb_id"] = pd.Series(imdb, dtype=object)
     return meta, len(ids)
 
 

@@ -1,4 +1,5 @@
-"""The movies table: titles without their year, release year, genre lists, rating counts."""
+"""The movies table: titles without their year, release year, genre lists, rating counts and
+each movie's stable identity (see :mod:`movierate.data.identity`)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,22 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from movierate.data.identity import IDENTITY_COLUMN, movie_identities
+
 NO_GENRES = frozenset({"(no genres listed)", "unknown", ""})
 """Genre labels that mean "no genre" (ml-latest's marker and ml-100k's ``unknown`` flag)."""
 
-MOVIE_COLUMNS = ["movie_idx", "movie_id", "title", "year", "genres", "n_ratings", "mean_rating"]
+
+MOVIE_COLUMNS = [
+    "movie_idx",
+    "movie_id",
+    "title",
+    "year",
+    "genres",
+    "n_ratings",
+    "mean_rating",
+    IDENTITY_COLUMN,
+]
 
 _YEAR = re.compile(
     r"""^(?P<title>.*?)\s*
@@ -67,7 +80,9 @@ def movies_table(
     """One row per rated movie (index = movie_idx) and how many lacked metadata.
 
     ``movie_idx``/``ratings`` are the encoded ratings; ``metadata`` has movie_id, title, year,
-    genres (or is None). Movies without metadata get the title ``"movie <id>"``.
+    genres and optionally imdb_id (or is None). Movies without metadata get the title
+    ``"movie <id>"``. The ``identity`` column is ``imdb:<id>`` where metadata gives an IMDb id,
+    else ``title:<normalised title>|<year>``.
     """
     n = len(movie_ids)
     counts = np.bincount(movie_idx, minlength=n)
@@ -80,6 +95,7 @@ def movies_table(
         titles = pd.Series([None] * n, dtype=object)
         years = pd.array([None] * n, dtype="Int64")
         genres: list = [[] for _ in range(n)]
+        imdb = None
     else:
         meta = metadata.drop_duplicates("movie_id", keep="first").set_index("movie_id")
         meta = meta.reindex(pd.Index(movie_ids))
@@ -87,6 +103,7 @@ def movies_table(
         titles = meta["title"].reset_index(drop=True)
         years = meta["year"].astype("Int64").array
         genres = [g if isinstance(g, list) else [] for g in meta["genres"]]
+        imdb = meta["imdb_id"].tolist() if "imdb_id" in meta.columns else None
     missing = int((~found).sum())
     if missing:
         titles = titles.astype(object)
@@ -96,4 +113,5 @@ def movies_table(
     table["genres"] = pd.Series(genres, dtype=object)
     table["n_ratings"] = counts.astype(np.int64)
     table["mean_rating"] = means.astype(np.float64)
+    table[IDENTITY_COLUMN] = pd.array(movie_identities(table, imdb), dtype="str")
     return table, missing

@@ -1,0 +1,457 @@
+"""Stable movie identities, and matching the same films across two datasets' movies tables.
+
+**Identity.** Each movie gets one text id in the movies table's ``identity`` column:
+
+- ``imdb:0114814`` when the data names the movie's IMDb title (the ``imdbId`` column of
+  ``links.csv`` in ml-latest-small, ml-20m, ml-25m and ml-32m; 7 digits, zero-padded; also the
+  55 ml-100k movies whose ``u.item`` IMDb URL holds a title number, ``imdb-title-118764``);
+- otherwise ``title:usual suspects|1995``: the normalised title (see below) and the year
+  (``title:some film|`` when the year is unknown).
+
+**Normalised title.** Unicode accents removed (NFKD), case folded, ``&`` read as ``and``,
+apostrophes dropped (``l'``/``d'`` elisions split off first), every other run of punctuation and
+space turned into one space, and one article taken off the front or back: ``"Usual Suspects,
+The"``, ``"The Usual Suspects"`` and ``"usual suspects"`` all become ``usual suspects``; foreign
+articles too (``Les``, ``La``, ``Le``, ``L'``, ``Der``, ``Die``, ``Das``, ``Il``, ``El``, ``Los``,
+``Un``, ``Une``, ``Det``, ``Den``, ...).
+
+**Candidate keys.** A raw title such as ``"Léon: The Professional (a.k.a. The Professional)
+(Léon)"`` names several titles: the main title (the text outside parentheses) and each
+parenthesised alternate title (``a.k.a.`` stripped). Each of those names gives its normalised
+full text and, when it has subtitles (``:`` or `` - ``), its first and last parts (``"Star Wars:
+Episode IV - A New Hope"`` -> ``star wars`` and ``a new hope``), and without a possessive
+owner (``"Stephen King's The Langoliers"`` -> ``langoliers``). Each key has a rank: 0 the main
+title in full, 1 an alternate title in full, 2 a part or an owner-less title.
+
+**Matching** (:func:`match_movies`). When both rows have an IMDb id, they match if and only if
+the ids are equal. Every other pair is a candidate when the two rows share a key and their years
+are equal; the candidate's score is the sum of the two keys' ranks (so full title to full title
+comes first). Candidates are taken best first (lowest score, then the pair with the most ratings,
+then row order) and a row already matched is never matched again, so no movie is paired with two
+(a dataset that lists one film twice, as ml-100k does for 18 films, gets only one of its rows
+matched). After every exact-year candidate come those a year apart (``year_tolerance=1``, the
+default; 0 turns it off), and only when both keys lost the same article or none, so "Boys, Les
+(1997)" does not become "Boys, The (1998)". Rows without a year match only on an identical main
+title, with no year on either side; placeholder titles (``movie <id>``) never match.
+
+Measured on the MovieLens copies (tests/test_data_identity.py; counts in docs/architecture.md):
+1,336 of ml-100k's 1,682 movies are found in ml-latest-small (1,301 with exact years only); the
+misses looked at by eye are almost all films ml-latest-small does not hold (or holds unrated).
+
+numpy and pandas only.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+IDENTITY_COLUMN = "identity"
+IMDB_PREFIX = "imdb:"
+TITLE_PREFIX = "title:"
+
+ARTICLES = frozenset(
+    {
+        # English, French, Spanish, Italian, Portuguese, German, Dutch, Scandinavian, Greek
+        "the", "a", "an",
+        "le", "la", "les", "l", "un", "une",
+        "el", "los", "las", "una",
+        "il", "lo", "gli", "i",
+        "o", "os", "as", "um", "uma",
+        "der", "die", "das", "ein", "eine",
+        "de", "het", "een",
+        "det", "den", "en", "et", "ett",
+        "ta", "to", "hoi", "oi",
+    }
+)  # fmt: skip
+"""Words dropped when they open or close (after a comma) a title."""
+
+YEAR_TOLERANCE = 1
+"""Default years apart two rows may be and still match (after every exact-year candidate, and
+only when both keys lost the same article or none): MovieLens years of one film often differ by
+one between releases (festival vs. release year)."""
+
+RANK_MAIN, RANK_ALTERNATE, RANK_PART = 0, 1, 2
+"""Key ranks: the main title in full, an alternate title in full, a part around a subtitle mark."""
+
+_PARENS = re.compile(r"\(([^()]*)\)")
+_AKA = re.compile(r"^\s*(?:a\.?\s?k\.?\s?a\.?|aka|also known as)\s*[:.]?\s+", re.IGNORECASE)
+_TRAILING_ARTICLE = re.compile(r",\s*([^\W\d_]+'?)\s*$")
+_ELISION = re.compile(r"\b([ldjnms]|qu)'(?=\w)")
+_NON_WORD = re.compile(r"[\W_]+")
+_SUBTITLE = re.compile(r"\s*:\s*|\s+[-\u2013\u2014]+\s+")
+_POSSESSIVE = re.compile(r"^(?:[\w.-]+\s+){0,3}[\w.-]+'s\s+(?=\S+\s+\S)")
+_PLACEHOLDER = re.compile(r"^movie \S+$")
+_MIN_PART_CHARS = 4
+"""A part around a subtitle mark shorter than this (after normalising) is not a key."""
+_GENERIC_PARTS = frozenset({"movie", "the movie", "film", "part", "part i", "part ii", "part 2"})
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents (``"Léon"`` -> ``"leon"``)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _front_article(name: str) -> str:
+    """``"Usual Suspects, The"`` -> ``"The Usual Suspects"`` (only for a known article)."""
+    match = _TRAILING_ARTICLE.search(name)
+    if match and _fold(match.group(1)).rstrip("'") in ARTICLES:
+        article = match.group(1)
+        joiner = "" if article.endswith("'") else " "
+        return f"{article}{joiner}{name[: match.start()].strip()}"
+    return name
+
+
+def normalise_title(name: str) -> str:
+    """The comparable form of one title (no year, no parentheses): accents, case, punctuation
+    and one leading or trailing article removed. ``"Usual Suspects, The"`` -> ``"usual
+    suspects"``; ``"Léon"`` -> ``"leon"``; ``"Cité des enfants perdus, La"`` -> ``"cite des
+    enfants perdus"``."""
+    return _normalise(name)[1]
+
+
+def _normalise(name: str) -> tuple[str, str]:
+    """(the article taken off or ``""``, the normalised title)."""
+    text = _fold(_front_article(name.strip()))
+    text = text.replace("&", " and ").replace(" + ", " and ")
+    text = text.replace("\u2019", "'").replace("`", "'")
+    text = _ELISION.sub(r"\1 ", text)  # l'avventura -> l avventura (article split off)
+    text = text.replace("'", "")  # schindler's -> schindlers
+    words = _NON_WORD.sub(" ", text).split()
+    if len(words) > 1 and words[0] in ARTICLES:
+        return words[0], " ".join(words[1:])
+    return "", " ".join(words)
+
+
+def title_names(title: str) -> tuple[str, list[str]]:
+    """The main title (text outside parentheses) and the alternate titles (each parenthesised
+    group, ``a.k.a.`` stripped) of a title without its year."""
+    alternates = []
+    text = title
+    while True:
+        groups = _PARENS.findall(text)
+        if not groups:
+            break
+        alternates.extend(g for g in groups if g.strip())
+        text = _PARENS.sub(" ", text)
+    main = " ".join(text.split())
+    alternates = [_AKA.sub("", a).strip() for a in alternates]
+    if not main and alternates:
+        main, alternates = alternates[0], alternates[1:]
+    return main, [a for a in alternates if a]
+
+
+def title_keys(title: str) -> dict[str, int]:
+    """Every candidate key of one title (without its year) -> its best rank.
+
+    >>> sorted(title_keys("Star Wars: Episode IV - A New Hope").items())
+    [('new hope', 2), ('star wars', 2), ('star wars episode iv a new hope', 0)]
+    """
+    return {key: rank for key, (rank, _) in _title_keys(title).items()}
+
+
+def _title_keys(title: str) -> dict[str, tuple[int, str]]:
+    """key -> (best rank, the article the key was stripped of)."""
+    main, alternates = title_names(title)
+    keys: dict[str, tuple[int, str]] = {}
+
+    def add(name: str, rank: int) -> None:
+        article, key = _normalise(name)
+        if key and rank < keys.get(key, (99, ""))[0]:
+            keys[key] = (rank, article)
+
+    for rank, name in [(RANK_MAIN, main)] + [(RANK_ALTERNATE, a) for a in alternates]:
+        name = _front_article(name)
+        add(name, rank)
+        owner = _POSSESSIVE.match(name)  # "Stephen King's The Langoliers" -> "The Langoliers"
+        if owner:
+            add(name[owner.end() :], RANK_PART)
+        parts = [p for p in _SUBTITLE.split(name) if p.strip()]
+        if len(parts) > 1:
+            for part in (parts[0], parts[-1]):
+                key = normalise_title(part)
+                if len(key) >= _MIN_PART_CHARS and key not in _GENERIC_PARTS:
+                    add(part, RANK_PART)
+    return keys
+
+
+def main_key(title: str) -> str:
+    """The normalised main title (rank 0 key) of a title without its year."""
+    return normalise_title(_front_article(title_names(title)[0]))
+
+
+def imdb_identity(imdb_id: object) -> str | None:
+    """``"0114814"`` / ``114814`` -> ``"imdb:0114814"``; empty or not a number -> None."""
+    if imdb_id is None or imdb_id is pd.NA:
+        return None
+    text = str(imdb_id).strip()
+    if text.lower().startswith("tt"):
+        text = text[2:]
+    if text.endswith(".0"):  # read as a float somewhere
+        text = text[:-2]
+    if not text.isdigit() or int(text) == 0:
+        return None
+    return f"{IMDB_PREFIX}{text.zfill(7)}"
+
+
+def title_identity(title: object, year: object) -> str:
+    """``("Usual Suspects, The", 1995)`` -> ``"title:usual suspects|1995"``."""
+    key = main_key("" if title is None or title is pd.NA else str(title))
+    return f"{TITLE_PREFIX}{key}|{'' if _missing(year) else int(year)}"
+
+
+def movie_identities(movies: pd.DataFrame, imdb_ids: Iterable | None = None) -> np.ndarray:
+    """The identity of every row of a movies table (object array of str): ``imdb:...`` where
+    ``imdb_ids`` (aligned with the rows) gives one, else ``title:<main title>|<year>``."""
+    titles = movies["title"].tolist() if "title" in movies else [""] * len(movies)
+    years = movies["year"].tolist() if "year" in movies else [None] * len(movies)
+    imdb = list(imdb_ids) if imdb_ids is not None else [None] * len(movies)
+    out = np.empty(len(movies), dtype=object)
+    for i, (title, year, ref) in enumerate(zip(titles, years, imdb, strict=True)):
+        out[i] = imdb_identity(ref) or title_identity(title, year)
+    return out
+
+
+def identities_of(movies: pd.DataFrame) -> np.ndarray:
+    """The ``identity`` column, or (tables saved before it existed) computed from title/year."""
+    if IDENTITY_COLUMN in movies.columns:
+        values = movies[IDENTITY_COLUMN].to_numpy(dtype=object)
+        if not any(_missing(v) for v in values):
+            return values
+        computed = movie_identities(movies)
+        return np.where([_missing(v) for v in values], computed, values)
+    return movie_identities(movies)
+
+
+def movie_keys(movies: pd.DataFrame) -> pd.DataFrame:
+    """Every candidate title key of every row: columns ``row`` (position in ``movies``),
+    ``year`` (Int64, missing when unknown), ``key``, ``rank`` (0 main title, 1 alternate
+    title, 2 part around a subtitle mark) and ``article`` (the article the key lost, or ""). Placeholder titles (``movie <id>`` for a movie the
+    source had no metadata for) give no key."""
+    titles = movies["title"].tolist() if "title" in movies else [""] * len(movies)
+    years = movies["year"].tolist() if "year" in movies else [None] * len(movies)
+    rows, out_years, keys, ranks, articles = [], [], [], [], []
+    for row, (title, year) in enumerate(zip(titles, years, strict=True)):
+        if _missing(title) or _PLACEHOLDER.match(str(title)) and _missing(year):
+            continue
+        for key, (rank, article) in _title_keys(str(title)).items():
+            rows.append(row)
+            out_years.append(None if _missing(year) else int(year))
+            keys.append(key)
+            ranks.append(rank)
+            articles.append(article)
+    return pd.DataFrame(
+        {
+            "row": np.asarray(rows, dtype=np.int64),
+            "year": pd.array(out_years, dtype="Int64"),
+            "key": pd.array(keys, dtype=object),
+            "rank": np.asarray(ranks, dtype=np.int64),
+            "article": pd.array(articles, dtype=object),
+        }
+    )
+
+
+@dataclass(frozen=True)
+class MovieMatch:
+    """The same films in two movies tables: ``a_idx[i]`` (row of A) is ``b_idx[i]`` (row of B),
+    matched by ``how[i]`` (``"imdb"`` or ``"title"``). Sorted by ``a_idx``."""
+
+    a_idx: np.ndarray
+    b_idx: np.ndarray
+    how: np.ndarray
+    n_a: int
+    n_b: int
+    name_a: str = "A"
+    name_b: str = "B"
+    year_tolerance: int = 0
+    by_how: dict[str, int] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.a_idx)
+
+    @property
+    def n_matched(self) -> int:
+        return len(self.a_idx)
+
+    @property
+    def n_imdb(self) -> int:
+        return int((self.how == "imdb").sum())
+
+    @property
+    def n_title(self) -> int:
+        return int((self.how == "title").sum())
+
+    def summary(self) -> str:
+        """``"1,5xx of 1,682 ml-100k movies found in ml-latest-small (all by title)."``"""
+        if self.n_matched == 0:
+            detail = "none"
+        elif self.n_imdb and self.n_title:
+            detail = f"{self.n_imdb:,} by IMDb id, {self.n_title:,} by title and year"
+        elif self.n_imdb:
+            detail = "all by IMDb id"
+        else:
+            detail = "all by title and year"
+        return (
+            f"{self.n_matched:,} of {self.n_a:,} {self.name_a} movies found in {self.name_b} "
+            f"({detail})."
+        )
+
+    def a_to_b(self) -> np.ndarray:
+        """For every row of A, its matching row of B, or -1."""
+        lookup = np.full(self.n_a, -1, dtype=np.int64)
+        lookup[self.a_idx] = self.b_idx
+        return lookup
+
+    def b_to_a(self) -> np.ndarray:
+        """For every row of B, its matching row of A, or -1."""
+        lookup = np.full(self.n_b, -1, dtype=np.int64)
+        lookup[self.b_idx] = self.a_idx
+        return lookup
+
+    def as_frame(self) -> pd.DataFrame:
+        """Columns a_idx, b_idx, how."""
+        return pd.DataFrame({"a_idx": self.a_idx, "b_idx": self.b_idx, "how": self.how})
+
+
+def match_movies(
+    movies_a: pd.DataFrame,
+    movies_b: pd.DataFrame,
+    *,
+    name_a: str = "A",
+    name_b: str = "B",
+    year_tolerance: int = YEAR_TOLERANCE,
+) -> MovieMatch:
+    """Pair the rows of two movies tables that are the same film (see the module docstring):
+    equal IMDb ids when both rows have one, else title keys and year; never one row twice."""
+    ident_a, ident_b = identities_of(movies_a), identities_of(movies_b)
+    imdb_a = np.array([str(v).startswith(IMDB_PREFIX) for v in ident_a], dtype=bool)
+    imdb_b = np.array([str(v).startswith(IMDB_PREFIX) for v in ident_b], dtype=bool)
+    used_a = np.zeros(len(movies_a), dtype=bool)
+    used_b = np.zeros(len(movies_b), dtype=bool)
+    pairs_a: list[np.ndarray] = []
+    pairs_b: list[np.ndarray] = []
+    hows: list[np.ndarray] = []
+
+    if imdb_a.any() and imdb_b.any():
+        rows_a, rows_b = _imdb_pairs(ident_a, imdb_a, ident_b, imdb_b)
+        used_a[rows_a] = True
+        used_b[rows_b] = True
+        pairs_a.append(rows_a)
+        pairs_b.append(rows_b)
+        hows.append(np.full(len(rows_a), "imdb", dtype=object))
+
+    counts_a, counts_b = _counts(movies_a), _counts(movies_b)
+    candidates = _title_candidates(movies_a, movies_b, year_tolerance)
+    if len(candidates):
+        ca = candidates["row_a"].to_numpy()
+        cb = candidates["row_b"].to_numpy()
+        # two rows that both have an IMDb id are the same film only when the ids are equal
+        keep = ~(imdb_a[ca] & imdb_b[cb]) & ~used_a[ca] & ~used_b[cb]
+        candidates = candidates[keep]
+        ca, cb = ca[keep], cb[keep]
+        order = np.lexsort((cb, ca, -(counts_a[ca] + counts_b[cb]), candidates["score"].to_numpy()))
+        rows_a, rows_b = _greedy(ca[order], cb[order], used_a, used_b)
+        pairs_a.append(rows_a)
+        pairs_b.append(rows_b)
+        hows.append(np.full(len(rows_a), "title", dtype=object))
+
+    a_idx = np.concatenate(pairs_a) if pairs_a else np.zeros(0, dtype=np.int64)
+    b_idx = np.concatenate(pairs_b) if pairs_b else np.zeros(0, dtype=np.int64)
+    how = np.concatenate(hows) if hows else np.zeros(0, dtype=object)
+    order = np.argsort(a_idx, kind="stable")
+    a_idx, b_idx, how = a_idx[order], b_idx[order], how[order]
+    return MovieMatch(
+        a_idx=a_idx.astype(np.int64),
+        b_idx=b_idx.astype(np.int64),
+        how=how,
+        n_a=len(movies_a),
+        n_b=len(movies_b),
+        name_a=name_a,
+        name_b=name_b,
+        year_tolerance=year_tolerance,
+        by_how={k: int((how == k).sum()) for k in ("imdb", "title")},
+    )
+
+
+def _imdb_pairs(
+    ident_a: np.ndarray, imdb_a: np.ndarray, ident_b: np.ndarray, imdb_b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows with equal IMDb identities (the first row of B for an id B repeats)."""
+    rows_a = np.flatnonzero(imdb_a)
+    rows_b = np.flatnonzero(imdb_b)
+    first_b = pd.Series(rows_b, index=ident_b[rows_b])
+    first_b = first_b[~first_b.index.duplicated(keep="first")]
+    found = pd.Index(first_b.index).get_indexer(ident_a[rows_a])
+    hit = found >= 0
+    rows_a, rows_b = rows_a[hit], first_b.to_numpy()[found[hit]]
+    _, first_a = np.unique(rows_b, return_index=True)  # an id A repeats: its first row only
+    return rows_a[np.sort(first_a)], rows_b[np.sort(first_a)]
+
+
+def _title_candidates(
+    movies_a: pd.DataFrame, movies_b: pd.DataFrame, year_tolerance: int
+) -> pd.DataFrame:
+    """Candidate pairs (row_a, row_b, score) sharing a key and a year (or both yearless on
+    their main title); a pair is listed once with its best score."""
+    keys_a, keys_b = movie_keys(movies_a), movie_keys(movies_b)
+    if keys_a.empty or keys_b.empty:
+        return pd.DataFrame({"row_a": [], "row_b": [], "score": []}, dtype=np.int64)
+    frames = []
+    dated_a = keys_a[keys_a["year"].notna()].astype({"year": np.int64})
+    dated_b = keys_b[keys_b["year"].notna()].astype({"year": np.int64})
+    for offset in range(-year_tolerance, year_tolerance + 1):
+        shifted = dated_b.assign(year=dated_b["year"] + offset)
+        joined = dated_a.merge(shifted, on=["key", "year"], suffixes=("_a", "_b"))
+        if offset:  # a year apart: the articles must agree too ("Les Boys" is not "The Boys")
+            joined = joined[joined["article_a"] == joined["article_b"]]
+        if len(joined):
+            score = joined["rank_a"] + joined["rank_b"] + (100 if offset else 0)
+            frames.append(
+                pd.DataFrame({"row_a": joined["row_a"], "row_b": joined["row_b"], "score": score})
+            )
+    undated_a = keys_a[keys_a["year"].isna() & (keys_a["rank"] == RANK_MAIN)]
+    undated_b = keys_b[keys_b["year"].isna() & (keys_b["rank"] == RANK_MAIN)]
+    joined = undated_a.merge(undated_b, on="key", suffixes=("_a", "_b"))
+    if len(joined):
+        frames.append(
+            pd.DataFrame({"row_a": joined["row_a"], "row_b": joined["row_b"], "score": 0})
+        )
+    if not frames:
+        return pd.DataFrame({"row_a": [], "row_b": [], "score": []}, dtype=np.int64)
+    pairs = pd.concat(frames, ignore_index=True).astype(np.int64)
+    return pairs.sort_values("score", kind="stable").drop_duplicates(["row_a", "row_b"])
+
+
+def _greedy(
+    ca: np.ndarray, cb: np.ndarray, used_a: np.ndarray, used_b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Take candidate pairs in order, skipping any whose row in A or B is already taken."""
+    rows_a, rows_b = [], []
+    for a, b in zip(ca.tolist(), cb.tolist(), strict=True):
+        if used_a[a] or used_b[b]:
+            continue
+        used_a[a] = used_b[b] = True
+        rows_a.append(a)
+        rows_b.append(b)
+    return np.asarray(rows_a, dtype=np.int64), np.asarray(rows_b, dtype=np.int64)
+
+
+def _counts(movies: pd.DataFrame) -> np.ndarray:
+    if "n_ratings" not in movies.columns:
+        return np.zeros(len(movies), dtype=np.int64)
+    return pd.to_numeric(movies["n_ratings"], errors="coerce").fillna(0).to_numpy(np.int64)
+
+
+def _missing(value: object) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
