@@ -8,12 +8,15 @@
 - otherwise ``title:usual suspects|1995``: the normalised title (see below) and the year
   (``title:some film|`` when the year is unknown).
 
-**Normalised title.** Unicode accents removed (NFKD), case folded, ``&`` read as ``and``,
-apostrophes dropped (``l'``/``d'`` elisions split off first), every other run of punctuation and
-space turned into one space, and one article taken off the front or back: ``"Usual Suspects,
-The"``, ``"The Usual Suspects"`` and ``"usual suspects"`` all become ``usual suspects``; foreign
-articles too (``Les``, ``La``, ``Le``, ``L'``, ``Der``, ``Die``, ``Das``, ``Il``, ``El``, ``Los``,
-``Un``, ``Une``, ``Det``, ``Den``, ...).
+**Normalised title.** Unicode accents removed (NFKD), case folded, ``&`` and `` + `` read as
+``and``, apostrophes dropped (``l'``/``d'`` elisions split off first), every other run of
+punctuation and space turned into one space. An article after a final comma moves to the front
+(``"Usual Suspects, The"``, ``"Blechtrommel, Die"``, ``"Avventura, L'"``; English and foreign
+articles: The, A, An, Les, La, Le, L', Der, Die, Das, Il, El, Los, Un, Une, Det, Den, ...), and
+then a leading The/A/An or an unambiguous foreign article (Le, La, Les, L', El, Los, Las, Il,
+Gli, Der, Das, Het, Un, Une, Una) is dropped: ``"Usual Suspects, The"``, ``"The Usual
+Suspects"`` and ``"usual suspects"`` all become ``usual suspects``. Articles that also open
+English titles (Die, To, As, I, O, De, Den, En) stay, so "Die Hard" keeps its "die".
 
 **Candidate keys.** A raw title such as ``"Léon: The Professional (a.k.a. The Professional)
 (Léon)"`` names several titles: the main title (the text outside parentheses) and each
@@ -69,7 +72,17 @@ ARTICLES = frozenset(
         "ta", "to", "hoi", "oi",
     }
 )  # fmt: skip
-"""Words dropped when they open or close (after a comma) a title."""
+"""Words moved from the end of a title to its front (``"Blechtrommel, Die"`` -> ``"Die
+Blechtrommel"``)."""
+
+LEADING_ARTICLES = frozenset(
+    {"the", "a", "an", "le", "la", "les", "l", "el", "los", "las", "il", "gli", "der", "das"}
+    | {"het", "un", "une", "una"}
+)
+"""Articles dropped from the front of a title, so that "The Professional", "Professional, The"
+and "Professional" agree. Words that also open English titles ("Die Hard", "To Kill a
+Mockingbird", "As Good as It Gets", "I Shot Andy Warhol") are not dropped; a title that ends
+in one (", Die") still agrees with the same title starting with it."""
 
 YEAR_TOLERANCE = 1
 """Default years apart two rows may be and still match (after every exact-year candidate, and
@@ -124,7 +137,7 @@ def _normalise(name: str) -> tuple[str, str]:
     text = _ELISION.sub(r"\1 ", text)  # l'avventura -> l avventura (article split off)
     text = text.replace("'", "")  # schindler's -> schindlers
     words = _NON_WORD.sub(" ", text).split()
-    if len(words) > 1 and words[0] in ARTICLES:
+    if len(words) > 1 and words[0] in LEADING_ARTICLES:
         return words[0], " ".join(words[1:])
     return "", " ".join(words)
 

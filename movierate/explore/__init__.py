@@ -14,6 +14,8 @@ wrappers take a loaded :class:`movierate.store.TrainedModel`. Bad input raises
   :func:`coordinates_csv`
 - neighbours: :class:`NeighbourIndex`, :func:`neighbour_index`, :func:`nearest_movies`
 - search: :class:`TitleIndex`, :func:`title_index`, :func:`search_titles`, :func:`find_movie`
+- identity: :func:`matching_row`, :func:`matching_rows`, :func:`movie_match` (the same film in
+  another model's movies table, by IMDb id or title and year; memoised per pair of tables)
 - recommend: :func:`recommend_for_user`, :func:`rank_movies`, :func:`top_rated_by_user`
 - importance: :func:`dimension_importance`, :func:`model_dimension_importance`
 - popularity: :func:`norms_vs_popularity`, :func:`popularity_correlations`
@@ -54,6 +56,7 @@ from movierate.explore.export import (
     write_projector,
     write_word2vec,
 )
+from movierate.explore.identity import matching_row, matching_rows, movie_match
 from movierate.explore.importance import dimension_importance, model_dimension_importance
 from movierate.explore.neighbours import (
     METRICS,
@@ -117,11 +120,14 @@ __all__ = [
     "find_movie",
     "fit_pca",
     "genre_coherence",
+    "matching_row",
+    "matching_rows",
     "model_dimension_importance",
     "model_genre_coherence",
     "model_norms_vs_popularity",
     "model_tsne_map",
     "movie_id_from_token",
+    "movie_match",
     "movie_weights",
     "nearest_movies",
     "neighbour_index",

@@ -1,0 +1,96 @@
+"""Find "the same film" in another model's movies table (by IMDb id or title and year).
+
+Cross-model views (two models side by side, maybe trained on different datasets) must not pair
+movies by raw ``movie_id``: id 50 is Star Wars in ml-100k and The Usual Suspects in
+ml-latest-small. :func:`matching_row` uses :func:`movierate.data.identity.match_movies` (IMDb id
+where both tables have one, else title keys and year) and memoises the match per pair of tables,
+so each further lookup is one array read.
+
+>>> row_b = matching_row(model_a.movies, row_a, model_b.movies)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from movierate.data.identity import MovieMatch, match_movies
+from movierate.errors import DataError
+from movierate.explore.validation import check_movie_idx
+
+MAX_CACHED_PAIRS = 16
+"""Matches kept (least recently used dropped first); one match of two 60k-movie tables is a
+few hundred kB."""
+
+_MATCHES: OrderedDict[tuple[int, int], _Entry] = OrderedDict()
+
+
+class _Entry:
+    """One memoised match: weak references to both tables, their lengths, the match and its
+    A-row -> B-row lookup."""
+
+    def __init__(self, movies_a: pd.DataFrame, movies_b: pd.DataFrame, match: MovieMatch) -> None:
+        self.ref_a, self.ref_b = weakref.ref(movies_a), weakref.ref(movies_b)
+        self.shape = (len(movies_a), len(movies_b))
+        self.match = match
+        self.a_to_b = match.a_to_b()
+
+    def serves(self, movies_a: pd.DataFrame, movies_b: pd.DataFrame) -> bool:
+        return (
+            self.ref_a() is movies_a
+            and self.ref_b() is movies_b
+            and self.shape == (len(movies_a), len(movies_b))
+        )
+
+
+def movie_match(movies_a: pd.DataFrame, movies_b: pd.DataFrame) -> MovieMatch:
+    """:func:`~movierate.data.identity.match_movies` of two movies tables, computed once per
+    pair of table objects (a table that changes length is matched again)."""
+    return _entry(movies_a, movies_b).match
+
+
+def _entry(movies_a: pd.DataFrame, movies_b: pd.DataFrame) -> _Entry:
+    for name, movies in (("movies_a", movies_a), ("movies_b", movies_b)):
+        if not isinstance(movies, pd.DataFrame) or "title" not in movies.columns:
+            raise DataError(
+                f"{name} must be a movies table (model.movies or ds.movies) with a title column, "
+                f"got {type(movies).__name__}."
+            )
+    key = (id(movies_a), id(movies_b))
+    entry = _MATCHES.get(key)
+    if entry is not None and entry.serves(movies_a, movies_b):
+        _MATCHES.move_to_end(key)
+        return entry
+    entry = _Entry(movies_a, movies_b, match_movies(movies_a, movies_b))
+    _MATCHES[key] = entry
+    _MATCHES.move_to_end(key)
+    while len(_MATCHES) > MAX_CACHED_PAIRS:
+        _MATCHES.popitem(last=False)
+    return entry
+
+
+def matching_row(
+    model_movies_a: pd.DataFrame, row_a: Any, model_movies_b: pd.DataFrame
+) -> int | None:
+    """The row of ``model_movies_b`` that is the same film as row ``row_a`` of
+    ``model_movies_a``, or None when B does not hold that film."""
+    row_a = check_movie_idx(row_a, len(model_movies_a))
+    found = int(_entry(model_movies_a, model_movies_b).a_to_b[row_a])
+    return found if found >= 0 else None
+
+
+def matching_rows(
+    model_movies_a: pd.DataFrame, rows_a: Any, model_movies_b: pd.DataFrame
+) -> np.ndarray:
+    """:func:`matching_row` for many rows at once: an int64 array, -1 where B lacks the film."""
+    rows = np.asarray(rows_a, dtype=np.int64).reshape(-1)
+    if len(rows) and (rows.min() < 0 or rows.max() >= len(model_movies_a)):
+        raise DataError(
+            f"rows_a must be rows of movies_a (0..{len(model_movies_a) - 1}); got values from "
+            f"{rows.min()} to {rows.max()}."
+        )
+    return _entry(model_movies_a, model_movies_b).a_to_b[rows]
