@@ -84,7 +84,9 @@ def test_movies_table_follows_the_contract(datasets, name):
         "genres",
         "n_ratings",
         "mean_rating",
+        "identity",
     ]
+    assert m["identity"].str.match(r"^(imdb:\d{7,}|title:.*\|(\d{4})?)$").all()
     assert len(m) == ds.n_movies and np.array_equal(m.index, np.arange(ds.n_movies))
     assert np.array_equal(m["movie_idx"], np.arange(ds.n_movies))
     assert np.array_equal(m["movie_id"], ds.movie_ids)

@@ -314,3 +314,13 @@ def test_matching_row_on_a_model_table_saved_without_identity(ml100k, small) -> 
     assert matching_row(old_a, star_wars, old_b) == _row(
         small, "Star Wars: Episode IV - A New Hope", 1977
     )
+
+
+def test_identity_survives_the_parquet_cache() -> None:
+    from movierate.data import load_dataset
+
+    first = load_dataset("ml-latest-small")  # parsed, then cached
+    again = load_dataset("ml-latest-small")  # from the parquet copy
+    assert again is not first
+    assert again.movies[IDENTITY_COLUMN].tolist() == first.movies[IDENTITY_COLUMN].tolist()
+    assert again.movies[IDENTITY_COLUMN].iloc[0].startswith("imdb:")
