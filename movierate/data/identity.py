@@ -46,6 +46,7 @@ numpy and pandas only.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -107,6 +108,8 @@ _GENERIC_PARTS = frozenset({"movie", "the movie", "film", "part", "part i", "par
 
 def _fold(text: str) -> str:
     """Lower case without accents (``"Léon"`` -> ``"leon"``)."""
+    if text.isascii():
+        return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
@@ -166,11 +169,13 @@ def title_keys(title: str) -> dict[str, int]:
     >>> sorted(title_keys("Star Wars: Episode IV - A New Hope").items())
     [('new hope', 2), ('star wars', 2), ('star wars episode iv a new hope', 0)]
     """
-    return {key: rank for key, (rank, _) in _title_keys(title).items()}
+    return {key: rank for key, rank, _ in _title_keys(title)}
 
 
-def _title_keys(title: str) -> dict[str, tuple[int, str]]:
-    """key -> (best rank, the article the key was stripped of)."""
+@functools.lru_cache(maxsize=1 << 17)
+def _title_keys(title: str) -> tuple[tuple[str, int, str], ...]:
+    """(key, best rank, the article the key was stripped of) of every key of a title (memoised:
+    the same tables are matched against several others)."""
     main, alternates = title_names(title)
     keys: dict[str, tuple[int, str]] = {}
 
@@ -191,12 +196,12 @@ def _title_keys(title: str) -> dict[str, tuple[int, str]]:
                 key = normalise_title(part)
                 if len(key) >= _MIN_PART_CHARS and key not in _GENERIC_PARTS:
                     add(part, RANK_PART)
-    return keys
+    return tuple((key, rank, article) for key, (rank, article) in keys.items())
 
 
 def main_key(title: str) -> str:
     """The normalised main title (rank 0 key) of a title without its year."""
-    return normalise_title(_front_article(title_names(title)[0]))
+    return next((key for key, rank, _ in _title_keys(title) if rank == RANK_MAIN), "")
 
 
 def imdb_identity(imdb_id: object) -> str | None:
@@ -242,26 +247,32 @@ def identities_of(movies: pd.DataFrame) -> np.ndarray:
     return movie_identities(movies)
 
 
-def movie_keys(movies: pd.DataFrame) -> pd.DataFrame:
-    """Every candidate title key of every row: columns ``row`` (position in ``movies``),
-    ``year`` (Int64, missing when unknown), ``key``, ``rank`` (0 main title, 1 alternate
-    title, 2 part around a subtitle mark) and ``article`` (the article the key lost, or ""). Placeholder titles (``movie <id>`` for a movie the
-    source had no metadata for) give no key."""
-    titles = movies["title"].tolist() if "title" in movies else [""] * len(movies)
-    years = movies["year"].tolist() if "year" in movies else [None] * len(movies)
-    rows, out_years, keys, ranks, articles = [], [], [], [], []
-    for row, (title, year) in enumerate(zip(titles, years, strict=True)):
+def movie_keys(movies: pd.DataFrame, rows: np.ndarray | None = None) -> pd.DataFrame:
+    """Every candidate title key of every row (or of ``rows`` only): columns ``row`` (position
+    in ``movies``), ``year`` (Int64, missing when unknown), ``key``, ``rank`` (0 main title, 1
+    alternate title, 2 part around a subtitle mark) and ``article`` (the article the key lost,
+    or ""). Placeholder titles (``movie <id>`` for a movie the source had no metadata for) give
+    no key."""
+    positions = np.arange(len(movies)) if rows is None else np.asarray(rows, dtype=np.int64)
+    titles = movies["title"].to_numpy(dtype=object)[positions] if "title" in movies else None
+    years = movies["year"].to_numpy(dtype=object)[positions] if "year" in movies else None
+    if titles is None:
+        titles = np.full(len(positions), "", dtype=object)
+    if years is None:
+        years = np.full(len(positions), None, dtype=object)
+    rows_out, out_years, keys, ranks, articles = [], [], [], [], []
+    for row, title, year in zip(positions.tolist(), titles, years, strict=True):
         if _missing(title) or _PLACEHOLDER.match(str(title)) and _missing(year):
             continue
-        for key, (rank, article) in _title_keys(str(title)).items():
-            rows.append(row)
+        for key, rank, article in _title_keys(str(title)):
+            rows_out.append(row)
             out_years.append(None if _missing(year) else int(year))
             keys.append(key)
             ranks.append(rank)
             articles.append(article)
     return pd.DataFrame(
         {
-            "row": np.asarray(rows, dtype=np.int64),
+            "row": np.asarray(rows_out, dtype=np.int64),
             "year": pd.array(out_years, dtype="Int64"),
             "key": pd.array(keys, dtype=object),
             "rank": np.asarray(ranks, dtype=np.int64),
@@ -360,7 +371,10 @@ def match_movies(
         hows.append(np.full(len(rows_a), "imdb", dtype=object))
 
     counts_a, counts_b = _counts(movies_a), _counts(movies_b)
-    candidates = _title_candidates(movies_a, movies_b, year_tolerance)
+    # rows left to match by title: an IMDb-identified row can only pair with a row lacking an id
+    need_a = np.flatnonzero(~used_a & (~imdb_a | (~imdb_b).any()))
+    need_b = np.flatnonzero(~used_b & (~imdb_b | (~imdb_a).any()))
+    candidates = _title_candidates(movies_a, need_a, movies_b, need_b, year_tolerance)
     if len(candidates):
         ca = candidates["row_a"].to_numpy()
         cb = candidates["row_b"].to_numpy()
@@ -368,7 +382,8 @@ def match_movies(
         keep = ~(imdb_a[ca] & imdb_b[cb]) & ~used_a[ca] & ~used_b[cb]
         candidates = candidates[keep]
         ca, cb = ca[keep], cb[keep]
-        order = np.lexsort((cb, ca, -(counts_a[ca] + counts_b[cb]), candidates["score"].to_numpy()))
+        most_rated = -(counts_a[ca] + counts_b[cb])
+        order = np.lexsort((cb, ca, most_rated, candidates["score"].to_numpy()))
         rows_a, rows_b = _greedy(ca[order], cb[order], used_a, used_b)
         pairs_a.append(rows_a)
         pairs_b.append(rows_b)
@@ -408,11 +423,15 @@ def _imdb_pairs(
 
 
 def _title_candidates(
-    movies_a: pd.DataFrame, movies_b: pd.DataFrame, year_tolerance: int
+    movies_a: pd.DataFrame,
+    rows_a: np.ndarray,
+    movies_b: pd.DataFrame,
+    rows_b: np.ndarray,
+    year_tolerance: int,
 ) -> pd.DataFrame:
-    """Candidate pairs (row_a, row_b, score) sharing a key and a year (or both yearless on
-    their main title); a pair is listed once with its best score."""
-    keys_a, keys_b = movie_keys(movies_a), movie_keys(movies_b)
+    """Candidate pairs (row_a, row_b, score) among ``rows_a`` x ``rows_b`` sharing a key and a
+    year (or both yearless on their main title); a pair is listed once with its best score."""
+    keys_a, keys_b = movie_keys(movies_a, rows_a), movie_keys(movies_b, rows_b)
     if keys_a.empty or keys_b.empty:
         return pd.DataFrame({"row_a": [], "row_b": [], "score": []}, dtype=np.int64)
     frames = []
