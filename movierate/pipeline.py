@@ -52,7 +52,7 @@ def train_and_save(
     if cancel is not None and cancel.is_set():
         raise TrainingCancelled(f"Training of {name!r} was cancelled before it started.")
 
-    from movierate.training import train  # imports TensorFlow
+    from movierate.nn.training import train  # imports TensorFlow
 
     result = train(ds, split, spec, progress=progress, cancel=cancel)
     store.save_model(name, result, ds, split, spec, overwrite=overwrite)

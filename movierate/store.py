@@ -233,7 +233,7 @@ def save_model(
 ) -> Path:
     """Save a training result as the model ``name``, atomically; returns its folder.
 
-    ``result`` is a ``movierate.training.TrainResult``. Raises StoreError if the name is invalid
+    ``result`` is a ``movierate.nn.training.TrainResult``. Raises StoreError if the name is invalid
     or taken (unless ``overwrite``), also when another process saves the same name meanwhile.
     """
     validate_name(name)
@@ -498,7 +498,7 @@ def _read_movies(path: Path) -> pd.DataFrame:
 def _load_keras(path: Path) -> Any:
     import keras
 
-    import movierate.models  # noqa: F401  (registers movierate's custom Keras objects)
+    import movierate.nn.models  # noqa: F401  (registers movierate's custom Keras objects)
 
     try:
         return keras.saving.load_model(path, safe_mode=True, compile=False)
@@ -514,7 +514,7 @@ def _load_keras(path: Path) -> Any:
 
 def _export_arrays(result: Any, spec: ModelSpec, ds: Any) -> dict[str, np.ndarray]:
     """The embeddings.npz arrays of a trained Keras model, checked before anything is written."""
-    from movierate.models import export_arrays
+    from movierate.nn.models import export_arrays
 
     arrays = {k: np.asarray(v) for k, v in export_arrays(result.keras_model, spec).items()}
     arrays.setdefault("global_mean", np.asarray(result.global_mean, dtype=np.float32))

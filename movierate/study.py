@@ -184,8 +184,8 @@ def fit_in_memory(
     weights, computed in numpy. The model is a numpy :class:`~movierate.store.TrainedModel`
     (predict, explore functions). Imports TensorFlow.
     """
-    from movierate.models import export_arrays
-    from movierate.training import train
+    from movierate.nn.models import export_arrays
+    from movierate.nn.training import train
 
     spec = spec if isinstance(spec, ModelSpec) else ModelSpec(**spec)
     spec = spec.with_(early_stopping_patience=spec.epochs).validate()

@@ -14,7 +14,7 @@ from movierate.jobs import EPOCH_END_PHASE, JobRegistry
 
 @dataclass
 class Event:
-    """Same fields as movierate.training.ProgressEvent (kept TF-free for these unit tests)."""
+    """Same fields as movierate.nn.training.ProgressEvent (kept TF-free for these unit tests)."""
 
     epoch: int
     epochs: int

@@ -27,7 +27,7 @@ def tiny():
     """A real mf_bias model (dim 4, 2 epochs) trained on a small synthetic dataset."""
     from movierate.data import make_split, synthetic_dataset
     from movierate.spec import ModelSpec
-    from movierate.training import train
+    from movierate.nn.training import train
 
     ds = synthetic_dataset(n_ratings=3000, n_users=60, n_movies=90, seed=0)
     split = make_split(ds, method="random", valid_fraction=0.1, seed=1)
@@ -87,7 +87,7 @@ def test_unique_name_proposes_a_free_valid_name(tmp_path):
 
 
 def test_round_trip_gives_identical_arrays_predictions_and_metadata(tiny):
-    from movierate.models import export_arrays
+    from movierate.nn.models import export_arrays
 
     path = _save(tiny, "tiny")
     assert path == config.models_dir() / "tiny"

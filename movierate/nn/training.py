@@ -24,9 +24,9 @@ import tensorflow as tf
 
 from movierate.data import RatingsDataset, Split
 from movierate.errors import DataError, TrainingCancelled
-from movierate.models import RatingModel, build_model
-from movierate.optimizers import SparseOptimizer
-from movierate.regularizers import Adversarial, EmbeddingL2, make_regularizer
+from movierate.nn.models import RatingModel, build_model
+from movierate.nn.optimizers import SparseOptimizer
+from movierate.nn.regularizers import Adversarial, EmbeddingL2, make_regularizer
 from movierate.spec import ModelSpec
 
 #: Movie rows sampled per step for the whitening / decorrelation / adversarial penalties.
