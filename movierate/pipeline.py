@@ -11,7 +11,7 @@ the data and importing TensorFlow. TensorFlow is imported only when training sta
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -19,7 +19,8 @@ import numpy as np
 from movierate import store
 from movierate.data import RatingsDataset, Split, load_dataset, make_split
 from movierate.data.splits import OFFICIAL_PREFIX, SPLIT_METHODS
-from movierate.errors import DataError, SpecError, StoreError, TrainingCancelled
+from movierate.errors import DataError, SpecError, TrainingCancelled
+from movierate.progress import ProgressCallback
 from movierate.spec import ModelSpec
 
 DEFAULT_SPLIT: dict[str, Any] = {"method": "random", "valid_fraction": 0.1, "seed": 42}
@@ -30,7 +31,7 @@ def train_and_save(
     spec: ModelSpec,
     name: str,
     split_params: Mapping[str, Any] | None = None,
-    progress: Callable[[Any], None] | None = None,
+    progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
     overwrite: bool = False,
 ) -> str:
@@ -42,10 +43,7 @@ def train_and_save(
     spec.validate()
     store.validate_name(name)
     if not overwrite and store.model_exists(name):
-        raise StoreError(
-            f"A model named {name!r} already exists; pick another name (for example "
-            f"{store.unique_name(name)!r}) or delete the old model first."
-        )
+        raise store.name_taken(name)
     params = split_settings(split_params)
     ds = load_dataset(dataset) if isinstance(dataset, str) else dataset
     split = split_from_settings(ds, params)

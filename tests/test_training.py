@@ -7,8 +7,8 @@ import pytest
 
 from movierate.data import make_split, synthetic_dataset
 from movierate.errors import TrainingCancelled
-from movierate.spec import ModelSpec
 from movierate.nn.training import train
+from movierate.spec import ModelSpec
 
 
 @pytest.fixture(scope="module")
