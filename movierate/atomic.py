@@ -14,6 +14,7 @@ most a hidden temporary entry, never a half-written target.
 ...     published = publish_folder(staged, folder / "data")
 >>> (published / "x.txt").read_text(), sorted(p.name for p in folder.iterdir())
 ('hello', ['data', 'meta.json'])
+>>> shutil.rmtree(folder)
 """
 
 from __future__ import annotations
