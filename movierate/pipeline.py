@@ -11,7 +11,7 @@ the data and importing TensorFlow. TensorFlow is imported only when training sta
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -115,10 +115,16 @@ def recorded_split(ds: RatingsDataset, described: Mapping[str, Any]) -> Split:
     return split
 
 
-def dataset_of(model: store.TrainedModel) -> RatingsDataset:
-    """Load the dataset ``model`` was trained on and check it is the same data."""
+def dataset_of(
+    model: store.TrainedModel, load: Callable[[str], RatingsDataset] | None = None
+) -> RatingsDataset:
+    """Load the dataset ``model`` was trained on and check it is the same data.
+
+    ``load`` opens a dataset by name (default :func:`movierate.data.load_dataset`); the
+    dashboard passes its cached loader. DataError if the data changed since training.
+    """
     recorded = model.meta["dataset"]
-    ds = load_dataset(recorded["name"])
+    ds = (load or load_dataset)(recorded["name"])
     if recorded.get("fingerprint") and ds.fingerprint != recorded["fingerprint"]:
         raise DataError(
             f"Dataset {ds.name!r} changed since model {model.name!r} was trained (fingerprint "
