@@ -109,7 +109,7 @@ def _movierate_epochs(ds, split, args: argparse.Namespace) -> tuple[list[float],
     size used, and the steady-state ratings/s of the optimizer steps alone: batches between the
     first and the last "batch" event of the last epoch, over the time between them."""
     from movierate.spec import ModelSpec
-    from movierate.training import train
+    from movierate.nn.training import train
 
     fields = {"family": "mf_bias", "dim": args.dim, "epochs": args.epochs}
     fields["early_stopping_patience"] = args.epochs

@@ -59,7 +59,7 @@ def surprise_svd(ds, split) -> dict[str, float]:
 
 def movierate_mf_bias(ds, split, spec: ModelSpec, target_rmse: float) -> dict[str, float]:
     """Train; note when validation RMSE first reaches ``target_rmse``."""
-    from movierate.training import train
+    from movierate.nn.training import train
 
     reached: list[float] = []
     start = time.perf_counter()

@@ -23,5 +23,9 @@ class StoreError(MovierateError):
     """A saved model is missing, broken, or a name is invalid or taken."""
 
 
+class NameTakenError(StoreError):
+    """A model name is already used by a saved model or a queued / running training job."""
+
+
 class TrainingCancelled(MovierateError):
     """Training was cancelled by the user before it finished."""

@@ -25,11 +25,12 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from movierate.errors import MovierateError, StoreError, TrainingCancelled
+from movierate.errors import MovierateError, NameTakenError, TrainingCancelled
+from movierate.progress import Phase, ProgressCallback, ProgressEvent
 
 JobState = Literal["queued", "running", "done", "failed", "cancelled"]
 ACTIVE_STATES: frozenset[str] = frozenset({"queued", "running"})
@@ -44,7 +45,7 @@ class Runner(Protocol):
         spec: Any,
         name: str,
         split_params: Mapping[str, Any] | None,
-        progress: Callable[[Any], None] | None,
+        progress: ProgressCallback | None,
         cancel: threading.Event | None,
     ) -> str: ...
 
@@ -155,11 +156,12 @@ class _Job:
                 model_name=self.model_name,
             )
 
-    def record(self, event: Any) -> None:
-        """Store one ``training.ProgressEvent``: position, latest metrics, per-epoch history.
+    def record(self, event: ProgressEvent) -> None:
+        """Store one :class:`~movierate.progress.ProgressEvent`: position, latest metrics and
+        per-epoch history.
 
-        Phases: "batch" (within an epoch), "epoch" (one ended; its metrics join the history)
-        and "done" (training ended with the best epoch's metrics; the model is being saved).
+        Phases: BATCH (within an epoch), EPOCH (one ended; its metrics join the history) and
+        DONE (training ended with the best epoch's metrics; the model is being saved).
         """
         metrics = {
             str(k): float(v)
@@ -170,7 +172,7 @@ class _Job:
         with self.lock:
             if metrics:
                 self.latest_metrics.update(metrics)
-            if phase == DONE_PHASE:
+            if phase == Phase.DONE:
                 self.phase = "saving the model"
                 self.epoch = self.epochs = int(metrics.get("epochs_run", self.epoch))
                 self.batch = self.batches
@@ -178,13 +180,8 @@ class _Job:
             self.epoch, self.epochs = int(event.epoch), int(event.epochs)
             self.batch, self.batches = int(event.batch), int(event.batches)
             self.phase = "training"
-            if phase == EPOCH_END_PHASE:
+            if phase == Phase.EPOCH:
                 _append_epoch(self.history, {"epoch": float(self.epoch), **metrics})
-
-
-#: ``training.ProgressEvent.phase`` values with a meaning here.
-EPOCH_END_PHASE = "epoch"
-DONE_PHASE = "done"
 
 
 def _append_epoch(history: dict[str, list[float]], row: Mapping[str, float]) -> None:
@@ -246,15 +243,12 @@ class JobRegistry:
         store.validate_name(name)
         with self._lock:
             if name in self._reserved_names_locked():
-                raise StoreError(
+                raise NameTakenError(
                     f"A training job is already producing a model named {name!r}; "
                     "pick another name or wait for that job to finish."
                 )
             if store.model_exists(name):
-                raise StoreError(
-                    f"A model named {name!r} already exists; pick another name "
-                    "or delete that model first."
-                )
+                raise store.name_taken(name)
             job = _Job(
                 id=uuid.uuid4().hex[:12],
                 name=name,

@@ -19,7 +19,8 @@ import numpy as np
 from movierate import store
 from movierate.data import RatingsDataset, Split, load_dataset, make_split
 from movierate.data.splits import OFFICIAL_PREFIX, SPLIT_METHODS
-from movierate.errors import DataError, SpecError, StoreError, TrainingCancelled
+from movierate.errors import DataError, SpecError, TrainingCancelled
+from movierate.progress import ProgressCallback
 from movierate.spec import ModelSpec
 
 DEFAULT_SPLIT: dict[str, Any] = {"method": "random", "valid_fraction": 0.1, "seed": 42}
@@ -30,7 +31,7 @@ def train_and_save(
     spec: ModelSpec,
     name: str,
     split_params: Mapping[str, Any] | None = None,
-    progress: Callable[[Any], None] | None = None,
+    progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
     overwrite: bool = False,
 ) -> str:
@@ -42,17 +43,14 @@ def train_and_save(
     spec.validate()
     store.validate_name(name)
     if not overwrite and store.model_exists(name):
-        raise StoreError(
-            f"A model named {name!r} already exists; pick another name (for example "
-            f"{store.unique_name(name)!r}) or delete the old model first."
-        )
+        raise store.name_taken(name)
     params = split_settings(split_params)
     ds = load_dataset(dataset) if isinstance(dataset, str) else dataset
     split = split_from_settings(ds, params)
     if cancel is not None and cancel.is_set():
         raise TrainingCancelled(f"Training of {name!r} was cancelled before it started.")
 
-    from movierate.training import train  # imports TensorFlow
+    from movierate.nn.training import train  # imports TensorFlow
 
     result = train(ds, split, spec, progress=progress, cancel=cancel)
     store.save_model(name, result, ds, split, spec, overwrite=overwrite)
@@ -117,10 +115,16 @@ def recorded_split(ds: RatingsDataset, described: Mapping[str, Any]) -> Split:
     return split
 
 
-def dataset_of(model: store.TrainedModel) -> RatingsDataset:
-    """Load the dataset ``model`` was trained on and check it is the same data."""
+def dataset_of(
+    model: store.TrainedModel, load: Callable[[str], RatingsDataset] | None = None
+) -> RatingsDataset:
+    """Load the dataset ``model`` was trained on and check it is the same data.
+
+    ``load`` opens a dataset by name (default :func:`movierate.data.load_dataset`); the
+    dashboard passes its cached loader. DataError if the data changed since training.
+    """
     recorded = model.meta["dataset"]
-    ds = load_dataset(recorded["name"])
+    ds = (load or load_dataset)(recorded["name"])
     if recorded.get("fingerprint") and ds.fingerprint != recorded["fingerprint"]:
         raise DataError(
             f"Dataset {ds.name!r} changed since model {model.name!r} was trained (fingerprint "

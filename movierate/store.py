@@ -13,30 +13,27 @@ array([3.71, 4.02], dtype=float32)
 
 from __future__ import annotations
 
-import errno
 import json
 import math
-import os
 import platform
 import re
 import shutil
 import time
-import uuid
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
 import movierate
-from movierate import config, scoring
-from movierate.errors import MovierateError, StoreError
+from movierate import atomic, config, scoring
+from movierate.errors import MovierateError, NameTakenError, StoreError
 from movierate.spec import ModelSpec
 
 #: Version of the folder layout written here; folders with a larger number need a newer movierate.
@@ -61,6 +58,23 @@ NAME_RULE = (
     "not starting with '.' and without '..'"
 )
 _NAME_CHARS = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+class TrainingOutput(Protocol):
+    """What the store needs from a training result (``movierate.nn.training.TrainResult``).
+
+    Plain data only, plus :meth:`save_keras`: the store never calls Keras code itself.
+    """
+
+    arrays: Mapping[str, np.ndarray]  # the embeddings.npz arrays (movierate.nn.export)
+    metrics: dict[str, Any]
+    history: dict[str, list[float]]
+    train_seconds: float
+    ratings_per_second: float
+    global_mean: float
+
+    def save_keras(self, path: Path) -> None:
+        """Write ``model.keras`` at ``path``."""
 
 
 @dataclass(frozen=True)
@@ -194,6 +208,29 @@ class TrainedModel:
             self._keras = _load_keras(self.path / KERAS_FILE)
         return self._keras
 
+    @classmethod
+    def from_training(
+        cls,
+        name: str,
+        result: TrainingOutput,
+        ds: Any,
+        split: Any,
+        spec: ModelSpec,
+        path: Path | None = None,
+    ) -> TrainedModel:
+        """The model a training result makes, before (or without) saving it.
+
+        ``result`` holds plain arrays (see :class:`TrainingOutput`); they are checked against the
+        spec and the dataset (StoreError if they do not fit). ``meta`` is what ``meta.json``
+        records; its ``metrics`` and ``history`` are the result's own dicts (not copies).
+        ``path`` defaults to the store folder of ``name``. Used by :func:`save_model`, the
+        regularizer study (in-memory models) and tests.
+        """
+        arrays = _checked_arrays(result, spec, ds)
+        meta = _build_meta(name, result, ds, split, spec)
+        folder = path if path is not None else config.models_dir() / name
+        return cls(name=name, path=folder, spec=spec, meta=meta, arrays=arrays, movies=ds.movies)
+
 
 def validate_name(name: str) -> str:
     """Return ``name`` if it is a valid model name, else raise StoreError stating the rule."""
@@ -229,12 +266,19 @@ def model_exists(name: str) -> bool:
 
 
 def save_model(
-    name: str, result: Any, ds: Any, split: Any, spec: ModelSpec, *, overwrite: bool = False
+    name: str,
+    result: TrainingOutput,
+    ds: Any,
+    split: Any,
+    spec: ModelSpec,
+    *,
+    overwrite: bool = False,
 ) -> Path:
     """Save a training result as the model ``name``, atomically; returns its folder.
 
-    ``result`` is a ``movierate.training.TrainResult``. Raises StoreError if the name is invalid
-    or taken (unless ``overwrite``), also when another process saves the same name meanwhile.
+    ``result`` is a ``movierate.nn.training.TrainResult`` (see :class:`TrainingOutput`). Raises
+    StoreError if the name is invalid or taken (unless ``overwrite``), also when another process
+    saves the same name meanwhile.
     """
     validate_name(name)
     spec.validate()
@@ -242,23 +286,23 @@ def save_model(
     root.mkdir(parents=True, exist_ok=True)
     final = root / name
     if final.exists() and not overwrite:
-        raise _name_taken(name)
+        raise name_taken(name)
     remove_leftovers()
-    arrays = _export_arrays(result, spec, ds)
-    meta = _build_meta(name, result, ds, split, spec)
-    temp = root / f"{TEMP_PREFIX}{name}-{uuid.uuid4().hex[:8]}"
-    temp.mkdir()
-    try:
-        _write_npz(temp / EMBEDDINGS_FILE, arrays)
-        _write_movies(temp / MOVIES_FILE, ds.movies)
-        result.keras_model.save(str(temp / KERAS_FILE))
-        (temp / META_FILE).write_text(json.dumps(meta, indent=2, allow_nan=False) + "\n")
+    model = TrainedModel.from_training(name, result, ds, split, spec, path=final)
+    with atomic.staging_folder(root, f"{TEMP_PREFIX}{name}-") as temp:
+        _write_npz(temp / EMBEDDINGS_FILE, model.arrays)
+        _write_movies(temp / MOVIES_FILE, model.movies)
+        result.save_keras(temp / KERAS_FILE)
+        (temp / META_FILE).write_text(
+            json.dumps(_json_safe(model.meta), indent=2, allow_nan=False) + "\n"
+        )
         (temp / CACHE_FOLDER).mkdir()
-        _fsync_folder(temp)
-        _publish(temp, final, overwrite=overwrite)
-    except BaseException:
-        shutil.rmtree(temp, ignore_errors=True)
-        raise
+        try:
+            atomic.publish_folder(
+                temp, final, replace=overwrite, fsync=True, trash_prefix=TRASH_PREFIX
+            )
+        except FileExistsError:
+            raise name_taken(name) from None
     return final
 
 
@@ -329,19 +373,17 @@ def read_meta(name: str) -> dict[str, Any]:
 def delete_model(name: str) -> None:
     """Delete the model ``name``: renamed away first (so it vanishes at once), then removed."""
     path = _existing_model_path(name)
-    trash = path.parent / f"{TRASH_PREFIX}{name}-{uuid.uuid4().hex[:8]}"
     try:
-        os.rename(path, trash)
+        atomic.remove_folder_now(path, TRASH_PREFIX)
     except FileNotFoundError:
         raise StoreError(f"Model {name!r} was deleted meanwhile.") from None
-    shutil.rmtree(trash, ignore_errors=True)
 
 
 def cache_path(model_name: str, key: str) -> Path:
     """Path of a cached analysis ``key`` (a file name) inside the model's ``cache/`` folder.
 
-    Creates ``cache/`` if needed; the file itself is the caller's to write (atomically, via a
-    temporary name and ``os.replace``).
+    Creates ``cache/`` if needed; the file itself is the caller's to write atomically
+    (:mod:`movierate.atomic`).
     """
     folder = _existing_model_path(model_name) / CACHE_FOLDER
     problem = _component_problem(key, CACHE_KEY_MAX_LENGTH) if isinstance(key, str) else "not text"
@@ -498,7 +540,7 @@ def _read_movies(path: Path) -> pd.DataFrame:
 def _load_keras(path: Path) -> Any:
     import keras
 
-    import movierate.models  # noqa: F401  (registers movierate's custom Keras objects)
+    import movierate.nn.models  # noqa: F401  (registers movierate's custom Keras objects)
 
     try:
         return keras.saving.load_model(path, safe_mode=True, compile=False)
@@ -512,11 +554,9 @@ def _load_keras(path: Path) -> Any:
 # --- writing -----------------------------------------------------------------------------------
 
 
-def _export_arrays(result: Any, spec: ModelSpec, ds: Any) -> dict[str, np.ndarray]:
-    """The embeddings.npz arrays of a trained Keras model, checked before anything is written."""
-    from movierate.models import export_arrays
-
-    arrays = {k: np.asarray(v) for k, v in export_arrays(result.keras_model, spec).items()}
+def _checked_arrays(result: TrainingOutput, spec: ModelSpec, ds: Any) -> dict[str, np.ndarray]:
+    """The result's embeddings.npz arrays, checked before anything is written."""
+    arrays = {k: np.asarray(v) for k, v in result.arrays.items()}
     arrays.setdefault("global_mean", np.asarray(result.global_mean, dtype=np.float32))
     problem = scoring.shape_problem({k: v.shape for k, v in arrays.items()}, spec.family, spec.dim)
     if problem is None and arrays["user_embedding"].shape[0] != ds.n_users:
@@ -528,9 +568,12 @@ def _export_arrays(result: Any, spec: ModelSpec, ds: Any) -> dict[str, np.ndarra
     return arrays
 
 
-def _build_meta(name: str, result: Any, ds: Any, split: Any, spec: ModelSpec) -> dict[str, Any]:
+def _build_meta(
+    name: str, result: TrainingOutput, ds: Any, split: Any, spec: ModelSpec
+) -> dict[str, Any]:
+    """meta.json's content (made JSON-safe when written); metrics / history are not copied."""
     scale = ds.rating_scale
-    meta = {
+    return {
         "format_version": FORMAT_VERSION,
         "name": name,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -544,15 +587,14 @@ def _build_meta(name: str, result: Any, ds: Any, split: Any, spec: ModelSpec) ->
             "rating_scale": [float(scale.min), float(scale.max), float(scale.step)],
         },
         "split": split.describe(),
-        "metrics": dict(result.metrics),
-        "history": dict(result.history),
+        "metrics": result.metrics,
+        "history": result.history,
         "timings": {
             "train_seconds": result.train_seconds,
             "ratings_per_second": result.ratings_per_second,
         },
         "versions": library_versions(),
     }
-    return _json_safe(meta)
 
 
 def _json_safe(value: Any) -> Any:
@@ -581,41 +623,11 @@ def _write_movies(path: Path, movies: pd.DataFrame) -> None:
     movies.to_parquet(path, index=False)
 
 
-def _fsync_folder(folder: Path) -> None:
-    """Flush every file of ``folder`` and the folder itself to disk before it is renamed."""
-    for path in folder.iterdir():
-        if path.is_file():
-            with path.open("rb") as f:
-                os.fsync(f.fileno())
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _publish(temp: Path, final: Path, *, overwrite: bool) -> None:
-    """Rename the finished ``temp`` folder to ``final``; the rename itself guards the race."""
-    trash = None
-    if overwrite and final.exists():
-        trash = final.parent / f"{TRASH_PREFIX}{final.name}-{uuid.uuid4().hex[:8]}"
-        os.rename(final, trash)
-    try:
-        os.rename(temp, final)
-    except OSError as exc:
-        if trash is not None and not final.exists():
-            os.rename(trash, final)
-        if exc.errno in (errno.EEXIST, errno.ENOTEMPTY, errno.EISDIR):
-            raise _name_taken(final.name) from None
-        raise
-    if trash is not None:
-        shutil.rmtree(trash, ignore_errors=True)
-
-
-def _name_taken(name: str) -> StoreError:
-    return StoreError(
+def name_taken(name: str) -> NameTakenError:
+    """THE error for a model name already in use (store, pipeline and training jobs)."""
+    return NameTakenError(
         f"A model named {name!r} already exists; pick another name (for example "
-        f"{unique_name(name)!r}), delete the old model, or allow overwriting."
+        f"{unique_name(name)!r}) or delete the old model first."
     )
 
 

@@ -184,25 +184,12 @@ def fit_in_memory(
     weights, computed in numpy. The model is a numpy :class:`~movierate.store.TrainedModel`
     (predict, explore functions). Imports TensorFlow.
     """
-    from movierate.models import export_arrays
-    from movierate.training import train
+    from movierate.nn.training import train
 
     spec = spec if isinstance(spec, ModelSpec) else ModelSpec(**spec)
     spec = spec.with_(early_stopping_patience=spec.epochs).validate()
     result = train(ds, replace(split, valid=np.empty(0, dtype=np.int64)), spec)
-    arrays = {k: np.asarray(v) for k, v in export_arrays(result.keras_model, spec).items()}
-    arrays.setdefault("global_mean", np.asarray(result.global_mean, dtype=np.float32))
-    scale = ds.rating_scale
-    meta = {
-        "name": name,
-        "spec": spec.to_dict(),
-        "dataset": {"name": ds.name, "rating_scale": [scale.min, scale.max, scale.step]},
-        "split": split.describe(),
-        "metrics": result.metrics,
-        "history": {k: list(v) for k, v in result.history.items()},
-        "timings": {"train_seconds": float(result.train_seconds)},
-    }
-    model = store.TrainedModel(name, Path(name), spec, meta, arrays, ds.movies)
+    model = store.TrainedModel.from_training(name, result, ds, split, spec, path=Path(name))
     valid = ds.ratings.iloc[split.valid]
     if len(valid):
         users, movies = valid["user_idx"].to_numpy(), valid["movie_idx"].to_numpy()

@@ -15,7 +15,8 @@ from streamlit.testing.v1 import AppTest
 
 from movierate import ui
 from movierate.errors import TrainingCancelled
-from movierate.jobs import EPOCH_END_PHASE, JobRegistry
+from movierate.jobs import JobRegistry
+from movierate.progress import Phase
 from movierate.spec import ModelSpec
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -46,7 +47,7 @@ def fake_jobs(monkeypatch):
                 spec.epochs,
                 10,
                 10,
-                EPOCH_END_PHASE,
+                Phase.EPOCH,
                 {"train_rmse": 0.95, "valid_rmse": 0.99, "reg_whitening": 0.2},
             )
         )
@@ -59,7 +60,7 @@ def fake_jobs(monkeypatch):
                 spec.epochs,
                 10,
                 10,
-                EPOCH_END_PHASE,
+                Phase.EPOCH,
                 {"train_rmse": 0.9, "valid_rmse": 0.97, "reg_whitening": 0.1},
             )
         )

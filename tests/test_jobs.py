@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
 
 import pytest
 
 from movierate import config
 from movierate.errors import DataError, MovierateError, StoreError, TrainingCancelled
-from movierate.jobs import EPOCH_END_PHASE, JobRegistry
-
-
-@dataclass
-class Event:
-    """Same fields as movierate.training.ProgressEvent (kept TF-free for these unit tests)."""
-
-    epoch: int
-    epochs: int
-    batch: int
-    batches: int
-    phase: str
-    metrics: dict = field(default_factory=dict)
+from movierate.jobs import JobRegistry
+from movierate.progress import Phase, ProgressEvent
 
 
 def emit_epochs(progress, epochs: int, batches: int = 3, offset: float = 0.0, cancel=None):
@@ -29,9 +17,11 @@ def emit_epochs(progress, epochs: int, batches: int = 3, offset: float = 0.0, ca
         for batch in range(1, batches + 1):
             if cancel is not None and cancel.is_set():
                 raise TrainingCancelled("cancelled by the user")
-            progress(Event(epoch, epochs, batch, batches, "batch", {"loss": 1.0 / epoch}))
+            progress(
+                ProgressEvent(Phase.BATCH, epoch, epochs, batch, batches, {"loss": 1.0 / epoch})
+            )
         metrics = {"train_rmse": offset + 1.0 / epoch, "valid_rmse": offset + 1.1 / epoch}
-        progress(Event(epoch, epochs, batches, batches, EPOCH_END_PHASE, metrics))
+        progress(ProgressEvent(Phase.EPOCH, epoch, epochs, batches, batches, metrics))
 
 
 class Spec:

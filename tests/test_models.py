@@ -5,7 +5,8 @@ import keras
 import numpy as np
 import pytest
 
-from movierate.models import build_model, export_arrays
+from movierate.nn.export import export_arrays
+from movierate.nn.models import build_model
 from movierate.scoring import predict
 from movierate.spec import ModelSpec
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from movierate.regularizers import (
+from movierate.nn.regularizers import (
     Adversarial,
     Decorrelation,
     EmbeddingL2,

@@ -214,9 +214,9 @@ KERAS_CASES = {
 def keras_models():
     """One small real model per case, trained 2 epochs on a synthetic dataset."""
     from movierate.data import make_split, synthetic_dataset
-    from movierate.models import export_arrays
+    from movierate.nn.export import export_arrays
+    from movierate.nn.training import train
     from movierate.spec import ModelSpec
-    from movierate.training import train
 
     ds = synthetic_dataset(n_ratings=4000, n_users=80, n_movies=120, seed=1)
     split = make_split(ds, method="random", valid_fraction=0.1, seed=2)

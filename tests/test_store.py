@@ -16,7 +16,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from movierate import config, store
+from movierate import atomic, config, store
 from movierate.errors import StoreError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -26,8 +26,8 @@ REPO = Path(__file__).resolve().parents[1]
 def tiny():
     """A real mf_bias model (dim 4, 2 epochs) trained on a small synthetic dataset."""
     from movierate.data import make_split, synthetic_dataset
+    from movierate.nn.training import train
     from movierate.spec import ModelSpec
-    from movierate.training import train
 
     ds = synthetic_dataset(n_ratings=3000, n_users=60, n_movies=90, seed=0)
     split = make_split(ds, method="random", valid_fraction=0.1, seed=1)
@@ -87,7 +87,7 @@ def test_unique_name_proposes_a_free_valid_name(tmp_path):
 
 
 def test_round_trip_gives_identical_arrays_predictions_and_metadata(tiny):
-    from movierate.models import export_arrays
+    from movierate.nn.export import export_arrays
 
     path = _save(tiny, "tiny")
     assert path == config.models_dir() / "tiny"
@@ -158,7 +158,7 @@ def test_saving_a_taken_name_fails_unless_overwrite(tiny):
 
 def test_the_rename_guards_a_save_racing_another(tiny, monkeypatch):
     """Another process publishes the same name after our check: ours fails, theirs survives."""
-    real_fsync = store._fsync_folder
+    real_fsync = atomic.fsync_tree
 
     def rival_wins(folder):
         real_fsync(folder)
@@ -166,7 +166,7 @@ def test_the_rename_guards_a_save_racing_another(tiny, monkeypatch):
         rival.mkdir()
         (rival / "meta.json").write_text("{}")
 
-    monkeypatch.setattr(store, "_fsync_folder", rival_wins)
+    monkeypatch.setattr(atomic, "fsync_tree", rival_wins)
     with pytest.raises(StoreError, match="'race' already exists"):
         _save(tiny, "race")
     assert _store_entries() == ["race"]
@@ -205,15 +205,13 @@ KILLED_SAVE = textwrap.dedent(
         "global_mean": np.float32(3.5),
     }
 
-    class SlowKerasModel:
-        def save(self, path):
-            with open(path, "wb") as f:
-                f.write(b"PK half a file")
-            print("writing", flush=True)
-            time.sleep(120)
+    def slow_save_keras(path):
+        with open(path, "wb") as f:
+            f.write(b"PK half a file")
+        print("writing", flush=True)
+        time.sleep(120)
 
-    store._export_arrays = lambda result, spec, ds: arrays
-    result = SimpleNamespace(keras_model=SlowKerasModel(), metrics={}, history={},
+    result = SimpleNamespace(arrays=arrays, save_keras=slow_save_keras, metrics={}, history={},
                              train_seconds=1.0, ratings_per_second=1.0, global_mean=3.5)
     store.save_model("victim", result, ds, split, spec)
     """

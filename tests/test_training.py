@@ -7,8 +7,8 @@ import pytest
 
 from movierate.data import make_split, synthetic_dataset
 from movierate.errors import TrainingCancelled
+from movierate.nn.training import train
 from movierate.spec import ModelSpec
-from movierate.training import train
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +118,7 @@ def test_optimizers_train_and_update_only_touched_rows(optimizer):
     untouched = sorted(set(range(ds.n_movies)) - trained)
     if untouched:
         fresh = ModelSpec(dim=4, optimizer=optimizer, learning_rate=lr)
-        from movierate.models import build_model
+        from movierate.nn.models import build_model
 
         initial = build_model(fresh, ds.n_users, ds.n_movies, 3.0, (0.5, 5.0))
         before = np.asarray(initial.movie_embedding.embeddings)[untouched]

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from movierate import config
+from movierate import atomic, config
 from movierate.data.formats import LAYOUT_FILES, detect_layout
 from movierate.data.registry import KNOWN_DATASETS, name_for_folder
 from movierate.errors import DataError, DownloadError
@@ -194,28 +194,26 @@ def extract_zip(zip_file: bytes | BinaryIO, filename: str, expected: str | None 
             )
         target = config.data_dir()
         target.mkdir(parents=True, exist_ok=True)
-        temp = Path(tempfile.mkdtemp(prefix=".extract-", dir=target))
-        try:
-            staged = temp / folder_name
-            staged.mkdir()
-            for member in members:
-                path = PurePosixPath(member.filename)
-                if member.is_dir() or not path.is_relative_to(prefix) or path == prefix:
-                    continue  # folders are made as needed; files beside the dataset are skipped
-                relative = path.relative_to(prefix)
-                out = staged.joinpath(*relative.parts)
-                out.parent.mkdir(parents=True, exist_ok=True)
-                with archive.open(member) as src, out.open("wb") as dst:
-                    shutil.copyfileobj(src, dst, CHUNK)
-            if not detect_layout(staged):
-                raise DataError(f"{filename}: the extracted folder has no ratings file.")
-            return _publish(staged, target / folder_name)
-        except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as err:
-            raise DataError(
-                f"{filename} is damaged or truncated ({err}); download or copy it again."
-            ) from None
-        finally:
-            shutil.rmtree(temp, ignore_errors=True)
+        with atomic.staging_folder(target, ".extract-") as temp:
+            try:
+                staged = temp / folder_name
+                staged.mkdir()
+                for member in members:
+                    path = PurePosixPath(member.filename)
+                    if member.is_dir() or not path.is_relative_to(prefix) or path == prefix:
+                        continue  # folders are made as needed; files beside the dataset skipped
+                    relative = path.relative_to(prefix)
+                    out = staged.joinpath(*relative.parts)
+                    out.parent.mkdir(parents=True, exist_ok=True)
+                    with archive.open(member) as src, out.open("wb") as dst:
+                        shutil.copyfileobj(src, dst, CHUNK)
+                if not detect_layout(staged):
+                    raise DataError(f"{filename}: the extracted folder has no ratings file.")
+                return atomic.publish_folder(staged, target / folder_name, replace=True)
+            except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as err:
+                raise DataError(
+                    f"{filename} is damaged or truncated ({err}); download or copy it again."
+                ) from None
 
 
 def _open_zip(zip_file: bytes | BinaryIO, filename: str) -> zipfile.ZipFile:
@@ -290,18 +288,6 @@ def _dataset_folder(path: Path) -> Path:
         f"{path} holds no MovieLens dataset: expected ratings.csv (+ movies.csv), u.data (ml-100k) "
         "or ratings.dat (ml-1m / ml-10m) in it or in one sub-folder."
     )
-
-
-def _publish(staged: Path, final: Path) -> Path:
-    """Rename ``staged`` to ``final``, replacing an older copy only after the new one is whole."""
-    trash = None
-    if final.exists():
-        trash = final.with_name(f".{final.name}.old-{os.getpid()}")
-        os.replace(final, trash)
-    os.replace(staged, final)
-    if trash is not None:
-        shutil.rmtree(trash, ignore_errors=True)
-    return final
 
 
 def _fetch(url: str, sink, progress: Progress | None) -> str:

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from movierate import config
+from movierate import atomic, config
 from movierate.data.dataset import RatingScale, RatingsDataset
 from movierate.data.splits import Split
 
@@ -107,16 +105,11 @@ def save_cached(ds: RatingsDataset, key: str) -> Path | None:
     """Write ``ds``'s parquet copy; None (and nothing left behind) if the cache is not writable."""
     final = cache_folder(ds.name, key)
     try:
-        final.parent.mkdir(parents=True, exist_ok=True)
-        temp = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=final.parent))
+        with atomic.staging_folder(final.parent, f".{key}-") as temp:
+            _write(ds, temp)
+            _remove_stale(final.parent, keep=key, source=ds.source)
+            atomic.publish_folder(temp, final)
     except OSError:
-        return None
-    try:
-        _write(ds, temp)
-        _remove_stale(final.parent, keep=key, source=ds.source)
-        os.replace(temp, final)
-    except OSError:
-        shutil.rmtree(temp, ignore_errors=True)
         return final if is_cached(ds.name, key) else None  # another process may have won
     return final
 

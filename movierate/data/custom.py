@@ -8,8 +8,6 @@ import io
 import json
 import os
 import re
-import shutil
-import tempfile
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from functools import partial
@@ -21,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from movierate import config
+from movierate import atomic, config
 from movierate.data.acquire import CUSTOM_FOLDER, validate_dataset_name
 from movierate.data.build import Duplicates, RawData, build_dataset
 from movierate.data.dataset import RatingScale, RatingsDataset
@@ -258,9 +256,7 @@ def _read_items(
 def _save(ds: RatingsDataset, raw: RawData, label: str) -> Path:
     """Write ``ds`` under ``data_dir()/custom/<name>/`` (temp folder + rename)."""
     parent = config.data_dir() / CUSTOM_FOLDER
-    parent.mkdir(parents=True, exist_ok=True)
-    temp = Path(tempfile.mkdtemp(prefix=f".{ds.name}-", dir=parent))
-    try:
+    with atomic.staging_folder(parent, f".{ds.name}-") as temp:
         r = ds.ratings
         table = pa.table(
             {
@@ -286,15 +282,7 @@ def _save(ds: RatingsDataset, raw: RawData, label: str) -> Path:
             "warnings": ds.warnings,
         }
         (temp / CUSTOM_META).write_text(json.dumps(meta, indent=1), encoding="utf-8")
-        final = parent / ds.name
-        if final.exists():
-            trash = parent / f".{ds.name}.old-{os.getpid()}"
-            os.replace(final, trash)
-            shutil.rmtree(trash, ignore_errors=True)
-        os.replace(temp, final)
-        return final
-    finally:
-        shutil.rmtree(temp, ignore_errors=True)
+        return atomic.publish_folder(temp, parent / ds.name, replace=True)
 
 
 def _id_array(ids: np.ndarray) -> pa.Array:

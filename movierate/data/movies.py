@@ -11,11 +11,14 @@ import pandas as pd
 
 from movierate.data.identity import IDENTITY_COLUMN, movie_identities
 
-NO_GENRES = frozenset({"(no genres listed)", "unknown", ""})
-"""Genre labels that mean "no genre" (ml-latest's marker and ml-100k's ``unknown`` flag)."""
+#: What MovieLens writes for a movie without genres (also written by ``write_movielens_csv``).
+NO_GENRES_MARKER = "(no genres listed)"
+#: Genre labels that mean "no genre" (ml-latest's marker and ml-100k's ``unknown`` flag).
+NO_GENRES = frozenset({NO_GENRES_MARKER, "unknown", ""})
 
-
-MOVIE_COLUMNS = [
+#: The movies table (``ds.movies``, ``movies.parquet``): its columns, in this order. Per-movie
+#: results of the analyses copy those present, in this order.
+MOVIE_COLUMNS = (
     "movie_idx",
     "movie_id",
     "title",
@@ -24,7 +27,9 @@ MOVIE_COLUMNS = [
     "n_ratings",
     "mean_rating",
     IDENTITY_COLUMN,
-]
+)
+#: Columns every movies table handed to the analyses must have.
+REQUIRED_MOVIE_COLUMNS = ("movie_id", "title", "year", "genres", "n_ratings")
 
 _YEAR = re.compile(
     r"""^(?P<title>.*?)\s*

@@ -17,9 +17,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from movierate import atomic
 from movierate.data.build import fingerprint
 from movierate.data.dataset import RatingsDataset
-from movierate.data.movies import movies_table
+from movierate.data.movies import NO_GENRES_MARKER, movies_table
 from movierate.data.registry import HALF_STARS
 from movierate.errors import DataError
 
@@ -239,7 +240,7 @@ def write_movielens_csv(ds: RatingsDataset, folder: str | os.PathLike) -> Path:
         f"{t} ({y})" if y is not pd.NA else t
         for t, y in zip(ds.movies["title"], ds.movies["year"], strict=True)
     ]
-    genres = ["|".join(g) if g else "(no genres listed)" for g in ds.movies["genres"]]
+    genres = ["|".join(g) if g else NO_GENRES_MARKER for g in ds.movies["genres"]]
     movies = pa.table({"movieId": ds.movie_ids, "title": titles, "genres": genres})
     _write_csv(movies, folder / "movies.csv")
     return folder
@@ -247,9 +248,7 @@ def write_movielens_csv(ds: RatingsDataset, folder: str | os.PathLike) -> Path:
 
 def _write_csv(table: pa.Table, path: Path) -> None:
     """Bare header line (as GroupLens writes it), then pyarrow's fast writer for the rows."""
-    temp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     options = pacsv.WriteOptions(include_header=False, batch_size=1 << 16)
-    with temp.open("wb") as f:
+    with atomic.open_atomic(path) as f:
         f.write((",".join(table.column_names) + "\n").encode())
         pacsv.write_csv(table, f, write_options=options)
-    os.replace(temp, path)

@@ -3,7 +3,8 @@
 Every analysis takes plain arrays and the movies table (``model.movies``: movie_idx, movie_id,
 title, year, genres, n_ratings, mean_rating; row i describes embedding row i) and returns a
 DataFrame, arrays or a small dataclass of them that a page can plot directly. ``model_*``
-wrappers take a loaded :class:`movierate.store.TrainedModel`. Bad input raises
+wrappers take an :class:`EmbeddingModel` (model.py; a loaded
+:class:`movierate.store.TrainedModel` is one). Bad input raises
 :class:`movierate.errors.DataError` saying what is wrong and how to fix it.
 
 - covariance: :func:`covariance_matrix`, :func:`correlation_matrix`, :func:`variance_share`,
@@ -58,6 +59,7 @@ from movierate.explore.export import (
 )
 from movierate.explore.identity import matching_row, matching_rows, movie_match
 from movierate.explore.importance import dimension_importance, model_dimension_importance
+from movierate.explore.model import EmbeddingModel
 from movierate.explore.neighbours import (
     METRICS,
     NeighbourIndex,
@@ -100,6 +102,7 @@ __all__ = [
     "DEFAULT_PERPLEXITY",
     "METRICS",
     "WEIGHTINGS",
+    "EmbeddingModel",
     "GenreCoherence",
     "ModelComparison",
     "NeighbourIndex",

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from movierate.errors import DataError
+from movierate.explore.model import EmbeddingModel
 from movierate.explore.neighbours import NeighbourIndex
 from movierate.explore.pca import fit_pca
 from movierate.explore.validation import (
@@ -240,8 +241,8 @@ def procrustes_overlay(alignment: ProcrustesAlignment, movies_a: pd.DataFrame) -
 
 
 def compare_models(
-    model_a: Any,
-    model_b: Any,
+    model_a: EmbeddingModel,
+    model_b: EmbeddingModel,
     *,
     pairs: pd.DataFrame | None = None,
     k: int = 10,
@@ -276,7 +277,7 @@ def compare_models(
 
 
 def _pairs(
-    model: Any, pairs: pd.DataFrame | None, n_pairs: int, seed: int
+    model: EmbeddingModel, pairs: pd.DataFrame | None, n_pairs: int, seed: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     if pairs is None:
         n = check_k(n_pairs, "n_pairs")

@@ -16,16 +16,15 @@ functions write files atomically.
 from __future__ import annotations
 
 import io
-import os
 import re
 import unicodedata
-import uuid
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from movierate import atomic
 from movierate.errors import DataError
 from movierate.explore.validation import (
     check_matrix,
@@ -70,8 +69,8 @@ def write_projector(
     vectors, metadata = projector_text(embedding, movies, min_ratings=min_ratings)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    vectors_path = write_text_atomically(folder / f"{name}_vectors.tsv", vectors)
-    metadata_path = write_text_atomically(folder / f"{name}_metadata.tsv", metadata)
+    vectors_path = atomic.write_text(folder / f"{name}_vectors.tsv", vectors)
+    metadata_path = atomic.write_text(folder / f"{name}_metadata.tsv", metadata)
     return vectors_path, metadata_path
 
 
@@ -121,9 +120,7 @@ def write_word2vec(
     path: str | Path, embedding: Any, movies: pd.DataFrame, *, min_ratings: int = 0
 ) -> Path:
     """Write :func:`word2vec_text` to ``path`` (UTF-8, atomically); returns the path."""
-    return write_text_atomically(
-        Path(path), word2vec_text(embedding, movies, min_ratings=min_ratings)
-    )
+    return atomic.write_text(Path(path), word2vec_text(embedding, movies, min_ratings=min_ratings))
 
 
 def read_word2vec(source: str | Path) -> tuple[list[str], np.ndarray]:
@@ -156,17 +153,6 @@ def read_word2vec(source: str | Path) -> tuple[list[str], np.ndarray]:
     if len(set(tokens)) != len(tokens):
         raise DataError("The file holds the same token twice.")
     return tokens, vectors
-
-
-def write_text_atomically(path: Path, text: str) -> Path:
-    """Write UTF-8 ``text`` to a temporary sibling, then rename it to ``path``."""
-    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        temp.write_text(text, encoding="utf-8", newline="\n")
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
-    return path
 
 
 def _selection(embedding: Any, movies: pd.DataFrame, min_ratings: int):

@@ -15,6 +15,7 @@ import pandas as pd
 
 from movierate.errors import DataError
 from movierate.explore import covariance
+from movierate.explore.model import EmbeddingModel
 
 
 def dimension_importance(
@@ -71,7 +72,7 @@ def first_dense_input_norms(arrays: Mapping[str, np.ndarray]) -> np.ndarray | No
     return None
 
 
-def model_dimension_importance(model: Any, *, min_ratings: int = 0) -> pd.DataFrame:
+def model_dimension_importance(model: EmbeddingModel, *, min_ratings: int = 0) -> pd.DataFrame:
     """:func:`dimension_importance` of a saved model, movies below ``min_ratings`` left out."""
     weights = covariance.movie_weights(model.movies, min_ratings=min_ratings)
     return dimension_importance(model.arrays, movie_weights=weights)

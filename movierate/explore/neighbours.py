@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from movierate.errors import DataError
+from movierate.explore.model import EmbeddingModel
 from movierate.explore.validation import (
     check_choice,
     check_k,
@@ -177,7 +178,7 @@ def top_k_rows(scores: np.ndarray, k: int) -> np.ndarray:
 _INDEXES: weakref.WeakKeyDictionary[Any, NeighbourIndex] = weakref.WeakKeyDictionary()
 
 
-def neighbour_index(model: Any) -> NeighbourIndex:
+def neighbour_index(model: EmbeddingModel) -> NeighbourIndex:
     """The :class:`NeighbourIndex` of a loaded model's movie embedding, built once per model."""
     try:
         index = _INDEXES.get(model)

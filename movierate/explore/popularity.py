@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from movierate.explore.model import EmbeddingModel
 from movierate.explore.validation import (
     check_matrix,
     check_movies,
@@ -60,7 +61,7 @@ def popularity_correlations(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame.from_records(records).set_index("quantity")
 
 
-def model_norms_vs_popularity(model: Any, *, min_ratings: int = 0) -> pd.DataFrame:
+def model_norms_vs_popularity(model: EmbeddingModel, *, min_ratings: int = 0) -> pd.DataFrame:
     """:func:`norms_vs_popularity` of a saved model."""
     return norms_vs_popularity(
         model.movie_embedding, model.movies, model.movie_bias, min_ratings=min_ratings

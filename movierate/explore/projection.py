@@ -21,7 +21,6 @@ import hashlib
 import io
 import os
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from movierate import atomic
 from movierate.errors import DataError
+from movierate.explore.model import EmbeddingModel
 from movierate.explore.validation import (
     check_choice,
     check_matrix,
@@ -146,7 +147,7 @@ def tsne_map(
 
 
 def model_tsne_map(
-    model: Any,
+    model: EmbeddingModel,
     *,
     perplexity: float = DEFAULT_PERPLEXITY,
     min_ratings: int = DEFAULT_MIN_RATINGS,
@@ -301,13 +302,11 @@ def _read_cached(path: Path, rows: np.ndarray) -> np.ndarray | None:
 
 
 def _write_atomically(path: Path, rows: np.ndarray, coordinates: np.ndarray) -> None:
-    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        with temp.open("wb") as f:
+        with atomic.open_atomic(path) as f:
             np.savez(f, rows=rows, coordinates=coordinates)
-        os.replace(temp, path)
     except OSError:
-        temp.unlink(missing_ok=True)  # a read-only store still gets its map, just uncached
+        pass  # a read-only store still gets its map, just uncached
 
 
 def _read_csv(source: Any) -> pd.DataFrame:

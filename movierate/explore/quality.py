@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from movierate.errors import DataError
+from movierate.explore.model import EmbeddingModel
 from movierate.explore.neighbours import NeighbourIndex
 from movierate.explore.validation import (
     check_k,
@@ -140,7 +141,7 @@ def coherence_by_genre(result: GenreCoherence) -> pd.DataFrame:
 
 
 def model_genre_coherence(
-    model: Any, *, k: int = 10, min_ratings: int = 10, metric: str = "cosine"
+    model: EmbeddingModel, *, k: int = 10, min_ratings: int = 10, metric: str = "cosine"
 ) -> GenreCoherence:
     """:func:`genre_coherence` of a saved model's movie embedding."""
     return genre_coherence(

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from movierate.errors import DataError
+from movierate.explore.model import EmbeddingModel
 from movierate.explore.neighbours import top_k
 from movierate.explore.validation import (
     check_k,
@@ -120,7 +121,7 @@ def top_rated_by_user(
 
 
 def recommend_for_user(
-    model: Any,
+    model: EmbeddingModel,
     user_idx: int,
     *,
     ratings: pd.DataFrame | None = None,

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from movierate.errors import DataError
+from movierate.explore.model import EmbeddingModel
 from movierate.explore.validation import check_k, check_movies, movie_columns, n_ratings_of
 
 #: Articles MovieLens moves to the end of a title ("Matrix, The", "Cité des enfants perdus, La").
@@ -196,7 +197,7 @@ def find_movie(movies: pd.DataFrame, query: str) -> int:
 _INDEXES: weakref.WeakKeyDictionary[Any, TitleIndex] = weakref.WeakKeyDictionary()
 
 
-def title_index(model: Any) -> TitleIndex:
+def title_index(model: EmbeddingModel) -> TitleIndex:
     """The :class:`TitleIndex` of a loaded model's movies, built once per model."""
     try:
         index = _INDEXES.get(model)

@@ -12,14 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from movierate.data.movies import MOVIE_COLUMNS, NO_GENRES, REQUIRED_MOVIE_COLUMNS
 from movierate.errors import DataError
-
-#: Movie columns copied into every per-movie result, in this order (those present).
-MOVIE_COLUMNS = ("movie_idx", "movie_id", "title", "year", "genres", "n_ratings", "mean_rating")
-#: Columns every movies table must have (see docs/architecture.md, ``ds.movies``).
-REQUIRED_MOVIE_COLUMNS = ("movie_id", "title", "year", "genres", "n_ratings")
-#: MovieLens's marker for a movie without genres; treated as no genre at all.
-NO_GENRES = "(no genres listed)"
 
 
 def check_matrix(values: Any, name: str = "embedding", *, min_rows: int = 1) -> np.ndarray:
@@ -144,15 +138,16 @@ def eligible_rows(movies: pd.DataFrame, min_ratings: int, *, at_least: int = 1) 
 
 
 def genre_lists(movies: pd.DataFrame) -> list[list[str]]:
-    """Each movie's genres as a list of strings, with MovieLens's "no genres" marker dropped."""
+    """Each movie's genres as a list of strings, without the "no genres" markers
+    (:data:`movierate.data.movies.NO_GENRES`)."""
     result = []
     for value in movies["genres"]:
         if value is None or (isinstance(value, float) and np.isnan(value)):
             result.append([])
         elif isinstance(value, str):
-            result.append([g for g in value.split("|") if g and g != NO_GENRES])
+            result.append([g for g in value.split("|") if g not in NO_GENRES])
         else:
-            result.append([str(g) for g in value if g and g != NO_GENRES])
+            result.append([str(g) for g in value if g and str(g) not in NO_GENRES])
     return result
 
 

@@ -1,9 +1,9 @@
-"""Keras models of every family (mf, mf_bias, deep) and the export of their arrays to numpy.
+"""Keras models of every family (mf, mf_bias, deep).
 
 All families share one serializable class, :class:`RatingModel`, whose input is an int tensor
 of shape (batch, 2) holding ``[user_idx, movie_idx]``. Predictions follow the "Prediction
 semantics" of docs/architecture.md exactly, so :mod:`movierate.scoring` reproduces them in numpy
-from :func:`export_arrays`.
+from :func:`movierate.nn.export.export_arrays`.
 
 >>> model = build_model(ModelSpec(dim=8), n_users=10, n_movies=20, global_mean=3.5,
 ...                     rating_scale=(0.5, 5.0))  # doctest: +SKIP
@@ -16,7 +16,6 @@ import math
 from typing import Any
 
 import keras
-import numpy as np
 from keras import layers, ops
 
 from movierate.spec import ModelSpec
@@ -188,38 +187,3 @@ def build_model(
     """A fresh, built model for a validated spec."""
     spec.validate()
     return RatingModel(n_users, n_movies, spec.to_dict(), global_mean, tuple(rating_scale[:2]))
-
-
-def export_arrays(model: RatingModel, spec: ModelSpec | None = None) -> dict[str, np.ndarray]:
-    """Everything a numpy forward pass needs (the embeddings.npz of the store contract).
-
-    Batch normalisation is folded into the dense layer before it, so ``scoring`` needs no
-    separate normalisation step.
-    """
-    spec = spec or model.spec
-    arrays: dict[str, np.ndarray] = {
-        "user_embedding": _numpy(model.user_embedding.embeddings),
-        "movie_embedding": _numpy(model.movie_embedding.embeddings),
-        "global_mean": np.asarray(model.global_mean, dtype=np.float32),
-    }
-    if model.user_bias is not None:
-        arrays["user_bias"] = _numpy(model.user_bias.embeddings)[:, 0]
-    if model.movie_bias is not None:
-        arrays["movie_bias"] = _numpy(model.movie_bias.embeddings)[:, 0]
-    if spec.family == "deep":
-        for i, (dense, norm) in enumerate(model.hidden):
-            kernel, bias = _numpy(dense.kernel), _numpy(dense.bias)
-            if norm is not None:
-                scale = _numpy(norm.gamma) / np.sqrt(_numpy(norm.moving_variance) + norm.epsilon)
-                kernel = kernel * scale
-                bias = (bias - _numpy(norm.moving_mean)) * scale + _numpy(norm.beta)
-            arrays[f"dense_{i}_kernel"] = kernel.astype(np.float32)
-            arrays[f"dense_{i}_bias"] = bias.astype(np.float32)
-        arrays["output_kernel"] = _numpy(model.output_layer.kernel)
-        arrays["output_bias"] = _numpy(model.output_layer.bias)
-        arrays["first_dense_input_norms"] = np.linalg.norm(arrays["dense_0_kernel"], axis=1)
-    return arrays
-
-
-def _numpy(variable: Any) -> np.ndarray:
-    return np.asarray(ops.convert_to_numpy(variable), dtype=np.float32)

@@ -16,17 +16,19 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
 
 from movierate.data import RatingsDataset, Split
 from movierate.errors import DataError, TrainingCancelled
-from movierate.models import RatingModel, build_model
-from movierate.optimizers import SparseOptimizer
-from movierate.regularizers import Adversarial, EmbeddingL2, make_regularizer
+from movierate.nn.export import export_arrays
+from movierate.nn.models import RatingModel, build_model
+from movierate.nn.optimizers import SparseOptimizer
+from movierate.nn.regularizers import Adversarial, EmbeddingL2, make_regularizer
+from movierate.progress import Phase, ProgressCallback, ProgressEvent
 from movierate.spec import ModelSpec
 
 #: Movie rows sampled per step for the whitening / decorrelation / adversarial penalties.
@@ -41,31 +43,26 @@ BATCH_EVENTS_PER_EPOCH = 20
 
 
 @dataclass
-class ProgressEvent:
-    """Where training is: phase "batch" (during an epoch), "epoch" (one ended) or "done"."""
-
-    phase: str
-    epoch: int
-    epochs: int
-    batch: int
-    batches: int
-    metrics: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass
 class TrainResult:
-    """A trained Keras model with its per-epoch history and final (best-epoch) metrics."""
+    """A trained model: its numpy arrays, per-epoch history and final (best-epoch) metrics.
+
+    Everything but ``keras_model`` is plain data; :meth:`save_keras` writes ``model.keras``, so
+    the store saves a result without touching Keras code itself.
+    """
 
     keras_model: RatingModel
     spec: ModelSpec
+    #: The embeddings.npz arrays of the best epoch's weights (:func:`export_arrays`).
+    arrays: dict[str, np.ndarray]
     history: dict[str, list[float]]
     metrics: dict[str, float]
     train_seconds: float
     ratings_per_second: float
     global_mean: float
 
-
-ProgressCallback = Callable[[ProgressEvent], None]
+    def save_keras(self, path: str | Path) -> None:
+        """Write the Keras model in Keras' native format (``model.keras``)."""
+        self.keras_model.save(str(path))
 
 
 def train(
@@ -119,7 +116,7 @@ def train(
             if progress is not None and done < n_batches:
                 progress(
                     ProgressEvent(
-                        "batch", epoch, spec.epochs, done, n_batches, {"loss": loss_sum / done}
+                        Phase.BATCH, epoch, spec.epochs, done, n_batches, {"loss": loss_sum / done}
                     )
                 )
         step_seconds += time.perf_counter() - epoch_start
@@ -132,7 +129,7 @@ def train(
         for key, value in metrics.items():
             history.setdefault(key, []).append(float(value))
         if progress is not None:
-            progress(ProgressEvent("epoch", epoch, spec.epochs, n_batches, n_batches, metrics))
+            progress(ProgressEvent(Phase.EPOCH, epoch, spec.epochs, n_batches, n_batches, metrics))
         watched = metrics.get("valid_rmse", metrics["train_rmse"])
         if watched < best[0] - 1e-5:
             best, stale = (watched, epoch, [v.numpy() for v in model.weights]), 0
@@ -147,11 +144,12 @@ def train(
     final = {key: values[best_epoch - 1] for key, values in history.items()}
     final.update(best_epoch=best_epoch, epochs_run=len(history["loss"]))
     if progress is not None:
-        progress(ProgressEvent("done", best_epoch, spec.epochs, n_batches, n_batches, final))
+        progress(ProgressEvent(Phase.DONE, best_epoch, spec.epochs, n_batches, n_batches, final))
     epochs_run = len(history["loss"])
     return TrainResult(
         keras_model=model,
         spec=spec,
+        arrays=export_arrays(model, spec),
         history=history,
         metrics=final,
         train_seconds=train_seconds,
