@@ -237,7 +237,6 @@ def save_model(
     or taken (unless ``overwrite``), also when another process saves the same name meanwhile.
     """
     validate_name(name)
-    spec.validate()
     root = config.models_dir()
     root.mkdir(parents=True, exist_ok=True)
     final = root / name
