@@ -20,6 +20,8 @@ wrappers take a loaded :class:`movierate.store.TrainedModel`. Bad input raises
 - quality: :func:`genre_coherence`, :func:`coherence_by_genre`
 - compare: :func:`compare_models`, :func:`neighbour_overlap`, :func:`prediction_agreement`,
   :func:`procrustes_alignment`, :func:`procrustes_overlay`
+- penalties: :func:`l2_penalty`, :func:`whitening_penalty`, :func:`decorrelation_penalty`,
+  :func:`uniform_ks`, :func:`off_diagonal` (the regularizers' penalties, in numpy)
 - export: :func:`projector_text`, :func:`write_projector`, :func:`word2vec_text`,
   :func:`write_word2vec`, :func:`read_word2vec`
 """
@@ -62,6 +64,13 @@ from movierate.explore.neighbours import (
     neighbour_index,
 )
 from movierate.explore.pca import PCAResult, fit_pca, pca_coordinates, pca_extremes
+from movierate.explore.penalties import (
+    decorrelation_penalty,
+    l2_penalty,
+    off_diagonal,
+    uniform_ks,
+    whitening_penalty,
+)
 from movierate.explore.popularity import (
     model_norms_vs_popularity,
     norms_vs_popularity,
@@ -112,11 +121,13 @@ __all__ = [
     "correlation_matrix",
     "count_weights",
     "covariance_matrix",
+    "decorrelation_penalty",
     "dimension_importance",
     "eigen_spectrum",
     "find_movie",
     "fit_pca",
     "genre_coherence",
+    "l2_penalty",
     "model_dimension_importance",
     "model_genre_coherence",
     "model_norms_vs_popularity",
@@ -127,6 +138,7 @@ __all__ = [
     "neighbour_index",
     "neighbour_overlap",
     "norms_vs_popularity",
+    "off_diagonal",
     "pca_coordinates",
     "pca_extremes",
     "popularity_correlations",
@@ -143,8 +155,10 @@ __all__ = [
     "top_rated_by_user",
     "tsne_coordinates",
     "tsne_map",
+    "uniform_ks",
     "user_weights",
     "variance_share",
+    "whitening_penalty",
     "word2vec_text",
     "word2vec_token",
     "write_projector",
