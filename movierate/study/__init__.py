@@ -36,13 +36,6 @@ import pandas as pd
 
 from movierate import store
 from movierate.data import load_dataset, make_split
-from movierate.explore.penalties import (
-    decorrelation_penalty,
-    l2_penalty,
-    off_diagonal,
-    uniform_ks,
-    whitening_penalty,
-)
 from movierate.study.measure import (
     Fitted,
     analyse,
@@ -89,18 +82,13 @@ __all__ = [
     "Variant",
     "analyse",
     "check_plan",
-    "decorrelation_penalty",
     "dimension_ablation",
     "fit_in_memory",
     "fixed_users",
-    "l2_penalty",
     "markdown_report",
-    "off_diagonal",
     "recommendation_obscurity",
     "rmse_mae",
     "run_study",
-    "uniform_ks",
-    "whitening_penalty",
     "write_results",
 ]
 

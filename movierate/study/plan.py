@@ -79,4 +79,5 @@ def check_plan(plan: StudyPlan) -> None:
     if plan.epochs < 1:
         raise SpecError(f"The study's epochs must be at least 1, got {plan.epochs}.")
     for dim in plan.dims:
-        plan.variants[0].spec(plan, dim).validate()
+        for variant in plan.variants:
+            variant.spec(plan, dim).validate()
