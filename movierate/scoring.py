@@ -16,14 +16,15 @@ from typing import Any
 
 import numpy as np
 
+from movierate import schema
 from movierate.errors import DataError, StoreError
 
 #: Rows scored per block (bounds the memory of gathered embeddings and hidden layers).
 BLOCK_ROWS = 32_768
 #: Margin added to both ends of the scale by the sigmoid output (fastai's ``y_range`` margin).
 SIGMOID_MARGIN = 0.5
-FAMILIES = ("mf", "mf_bias", "deep")
-OUTPUTS = ("none", "clip", "sigmoid")
+FAMILIES = schema.names("family")
+OUTPUTS = schema.names("output")
 
 
 def predict(

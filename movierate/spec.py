@@ -7,17 +7,18 @@ True
 
 from __future__ import annotations
 
-import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
+from movierate import schema
 from movierate.errors import SpecError
 
-FAMILIES = ("mf", "mf_bias", "deep")
-OUTPUTS = ("none", "clip", "sigmoid")
-REGULARIZERS = ("l2", "whitening", "decorrelation", "adversarial")
-OPTIMIZERS = ("adam", "rmsprop", "sgd", "adagrad")
-INITIALIZERS = ("normal", "uniform", "glorot_uniform", "he_normal")
+FAMILIES = schema.names("family")
+OUTPUTS = schema.names("output")
+REGULARIZERS = schema.names("regularizers")
+OPTIMIZERS = schema.names("optimizer")
+INITIALIZERS = schema.names("initializer")
 
 
 @dataclass(frozen=True)
@@ -93,53 +94,26 @@ class ModelSpec:
         return cls(**data)
 
     def validate(self) -> ModelSpec:
-        """Raise SpecError naming the first bad field; return self when all is well."""
-        _choice("family", self.family, FAMILIES)
-        _choice("output", self.output, OUTPUTS)
-        _choice("optimizer", self.optimizer, OPTIMIZERS)
-        _choice("initializer", self.initializer, INITIALIZERS)
-        _int_range("dim", self.dim, 1, 1024)
-        _int_range("batch_size", self.batch_size, 1, 1_048_576)
-        _int_range("epochs", self.epochs, 1, 10_000)
-        _int_range("early_stopping_patience", self.early_stopping_patience, 0, 10_000)
-        _int_range("seed", self.seed, 0, 2**31 - 1)
-        if self.family == "deep":
-            if not self.hidden_units:
+        """Raise SpecError naming the first bad field (and echoing its value); else return self.
+
+        The rules are :data:`movierate.schema.SPEC_SCHEMA`'s; hidden units are checked for
+        ``deep`` only, the one family that has hidden layers.
+        """
+        for f in fields(self):
+            if f.name == "hidden_units" and self.family != "deep":
+                continue
+            if f.name == "hidden_units" and not self.hidden_units:
                 raise SpecError("hidden_units is empty: a deep model needs at least one layer.")
-            for units in self.hidden_units:
-                _int_range("hidden_units", units, 1, 4096)
-        for name in ("dropout", "embedding_dropout"):
-            value = getattr(self, name)
-            if not (_is_number(value) and 0.0 <= value < 1.0):
-                raise SpecError(f"{name} = {value!r} is invalid: use a number in [0, 1).")
-        if not (_is_number(self.learning_rate) and 0.0 < self.learning_rate <= 10.0):
-            raise SpecError(
-                f"learning_rate = {self.learning_rate!r} is invalid: use a number in (0, 10]."
-            )
-        _strength("dense_l2", self.dense_l2)
-        for kind, strength in self.regularizers.items():
-            if kind not in REGULARIZERS:
-                raise SpecError(
-                    f"Unknown regularizer {kind!r}: choose from {', '.join(REGULARIZERS)}."
-                )
-            _strength(f"regularizers[{kind!r}]", strength)
+            schema.check(f.name, getattr(self, f.name))
         return self
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+def format_regularizers(regularizers: Mapping[str, float] | None) -> str:
+    """Regularizers for people: ``{"l2": 1e-4, "whitening": 0.1}`` -> ``"l2=0.0001, whitening=0.1"``
+    (``"-"`` when there is none)."""
+    return ", ".join(f"{k}={v:g}" for k, v in (regularizers or {}).items()) or "-"
 
 
-def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise SpecError(f"{name} = {value!r} is invalid: choose one of {', '.join(allowed)}.")
-
-
-def _int_range(name: str, value: Any, low: int, high: int) -> None:
-    if not (isinstance(value, int) and not isinstance(value, bool) and low <= value <= high):
-        raise SpecError(f"{name} = {value!r} is invalid: use a whole number from {low} to {high}.")
-
-
-def _strength(name: str, value: Any) -> None:
-    if not (_is_number(value) and value >= 0):
-        raise SpecError(f"{name} = {value!r} is invalid: a strength is a number >= 0.")
+def describe(spec: ModelSpec) -> str:
+    """A one-line summary for people: ``"mf_bias, dim 32, regularizers l2=0.1"``."""
+    return f"{spec.family}, dim {spec.dim}, regularizers {format_regularizers(spec.regularizers)}"

@@ -281,7 +281,6 @@ def save_model(
     saves the same name meanwhile.
     """
     validate_name(name)
-    spec.validate()
     root = config.models_dir()
     root.mkdir(parents=True, exist_ok=True)
     final = root / name

@@ -2,96 +2,98 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
-from movierate import ui
-from movierate.errors import MovierateError, SpecError
+from movierate import schema, ui
+from movierate.errors import MovierateError
 
-FAMILIES = {
-    "mf_bias": "Matrix factorisation + biases",
-    "mf": "Matrix factorisation (dot product only)",
-    "deep": "Deep (MLP over user and movie embeddings)",
-}
-BIASES = {
-    "default": "Family default",
-    "both": "User and movie",
-    "movie": "Movie only",
-    "user": "User only",
-    "none": "None",
-}
-OUTPUTS = {
-    "sigmoid": "Sigmoid (rating range)",
-    "clip": "Clip to rating range",
-    "none": "Unbounded",
-}
 SPLITS = {
     "random": "Random ratings",
     "per_user": "Per user (each user's share held out)",
     "temporal": "Temporal (latest ratings held out)",
 }
-REGULARIZERS = {
-    "l2": "L2 (weight decay on embeddings)",
-    "whitening": "Whitening (covariance towards identity)",
-    "decorrelation": "Decorrelation (off-diagonal covariance towards 0)",
-    "adversarial": "Adversarial (vectors made to look uniform)",
-}
-#: (step of the input, help text) per regularizer: typical strengths differ by orders of magnitude.
-REGULARIZER_SCALES = {
-    "l2": (0.01, "Mean squared length of the embedding rows. Typical 0.01 to 0.5."),
-    "whitening": (
-        0.01,
-        "Pulls the mean to 0 and the covariance to the identity. Typical 0.01 to 1.",
-    ),
-    "decorrelation": (0.1, "Penalises covariance between dimensions only. Typical 0.1 to 10."),
-    "adversarial": (
-        0.1,
-        "A discriminator tries to tell the vectors from uniform noise; the embedding learns "
-        "to fool it. Typical 0.1 to 10.",
-    ),
-}
+#: How an optional bias (None = the family's default) reads in its selectbox.
+BIAS_CHOICES = {None: "Family default", True: "Yes", False: "No"}
 
 
-def build_spec(
-    *,
-    family: str,
-    biases: str,
-    hidden: str,
-    strengths: dict[str, float],
-    patience: int,
-    **fields,
-):
-    """A validated ModelSpec from the form's values (SpecError names any bad field)."""
+def spec_widget(name: str, default: Any) -> Any:
+    """The form widget of ModelSpec field ``name``, derived from its schema entry."""
+    field = schema.SPEC_SCHEMA[name]
+    rule = field.constraint
+    key = f"spec_{name}"
+    if isinstance(rule, schema.StrOptions):
+        return st.selectbox(
+            field.label,
+            rule.names,
+            index=rule.names.index(default),
+            format_func=rule.options.get,
+            help=field.help,
+            key=key,
+        )
+    if isinstance(rule, schema.Boolean):
+        if rule.optional:
+            choices = list(BIAS_CHOICES)
+            return st.selectbox(
+                field.label,
+                choices,
+                index=choices.index(default),
+                format_func=BIAS_CHOICES.get,
+                help=field.help,
+                key=key,
+            )
+        return st.checkbox(field.label, value=bool(default), help=field.help, key=key)
+    if isinstance(rule, schema.Units):
+        return st.text_input(
+            field.label,
+            value=", ".join(str(u) for u in default),
+            help="Comma-separated sizes of the dense layers, e.g. 64, 32.",
+            key=key,
+        )
+    if isinstance(rule, schema.Strengths):
+        return {
+            kind: st.number_input(
+                label,
+                value=float(default.get(kind, 0.0)),
+                step=step,
+                help=help_text,
+                format="%.6g",
+                key=f"reg_{kind}",
+            )
+            for kind, (label, step, help_text) in rule.kinds.items()
+        }
+    if rule.type is int:
+        return st.number_input(
+            field.label,
+            value=int(default or 0),
+            step=int(field.step or 1),
+            help=field.help,
+            key=key,
+        )
+    return st.number_input(
+        field.label,
+        value=float(default),
+        step=field.step,
+        format="%.6g",
+        help=field.help,
+        key=key,
+    )
+
+
+def build_spec(values: dict[str, Any]) -> Any:
+    """The ModelSpec of the form's values (field -> widget value); SpecError for bad units.
+
+    The spec is validated where it is submitted (``JobRegistry.submit``).
+    """
     from movierate.spec import ModelSpec
 
-    user_bias, movie_bias = {
-        "default": (None, None),
-        "both": (True, True),
-        "movie": (False, True),
-        "user": (True, False),
-        "none": (False, False),
-    }[biases]
-    spec = ModelSpec(
-        family=family,
-        user_bias=user_bias,
-        movie_bias=movie_bias,
-        hidden_units=parse_units(hidden),
-        regularizers={kind: float(v) for kind, v in strengths.items() if v != 0},
-        early_stopping_patience=int(patience),
-        **fields,
+    values = dict(values)
+    values["hidden_units"] = schema.parse_units(
+        values["hidden_units"], schema.SPEC_SCHEMA["hidden_units"].label
     )
-    spec.validate()
-    return spec
-
-
-def parse_units(text: str) -> tuple[int, ...]:
-    """``"64, 32"`` -> ``(64, 32)``; SpecError for anything else."""
-    parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
-    try:
-        return tuple(int(p) for p in parts)
-    except ValueError:
-        raise SpecError(
-            f"Hidden units must be whole numbers separated by commas (e.g. 64, 32), got {text!r}."
-        ) from None
+    values["regularizers"] = {k: float(v) for k, v in values["regularizers"].items() if v != 0}
+    return ModelSpec(**values)
 
 
 def show_monitor() -> None:
@@ -240,89 +242,24 @@ def render() -> None:
                 placeholder="leave empty for an automatic name",
                 help="Letters, digits, '-', '_' and '.'; must not be taken.",
             )
-        with model_col:
-            st.markdown("**Model**")
-            family = st.selectbox(
-                "Model family",
-                list(FAMILIES),
-                index=list(FAMILIES).index(defaults.family),
-                format_func=FAMILIES.get,
-            )
-            dim = st.number_input("Embedding dimension", value=defaults.dim, step=8)
-            biases = st.selectbox("Biases", list(BIASES), format_func=BIASES.get)
-            hidden = st.text_input(
-                "Hidden units (deep only)",
-                value=", ".join(str(u) for u in defaults.hidden_units),
-                help="Comma-separated sizes of the dense layers, e.g. 64, 32.",
-            )
-            dropout = st.number_input("Dropout (deep only)", value=defaults.dropout, step=0.05)
-            batch_norm = st.checkbox("Batch normalisation (deep only)", value=defaults.batch_norm)
-            output = st.selectbox(
-                "Output",
-                list(OUTPUTS),
-                index=list(OUTPUTS).index(defaults.output),
-                format_func=OUTPUTS.get,
-            )
-        with reg_col:
-            st.markdown("**Regularizers** (0 = off; combine freely)")
-            strengths = {
-                kind: st.number_input(
-                    label,
-                    value=float(defaults.regularizers.get(kind, 0.0)),
-                    step=REGULARIZER_SCALES[kind][0],
-                    help=REGULARIZER_SCALES[kind][1],
-                    format="%.6g",
-                    key=f"reg_{kind}",
-                )
-                for kind, label in REGULARIZERS.items()
-            }
-            embedding_dropout = st.number_input(
-                "Embedding dropout", value=defaults.embedding_dropout, step=0.05
-            )
-            dense_l2 = st.number_input(
-                "Dense-layer L2 (deep only)", value=defaults.dense_l2, step=1e-5, format="%.6g"
-            )
-        with fit_col:
-            st.markdown("**Optimisation**")
-            optimizers = ["adam", "rmsprop", "sgd", "adagrad"]
-            optimizer = st.selectbox(
-                "Optimizer", optimizers, index=optimizers.index(defaults.optimizer)
-            )
-            learning_rate = st.number_input(
-                "Learning rate", value=defaults.learning_rate, step=1e-3, format="%.6g"
-            )
-            batch_size = st.number_input("Batch size", value=defaults.batch_size, step=256)
-            epochs = st.number_input("Epochs", value=defaults.epochs, step=1)
-            patience = st.number_input(
-                "Early stopping patience (epochs, 0 = off)",
-                value=defaults.early_stopping_patience or 0,
-                step=1,
-            )
-            seed = st.number_input("Training seed", value=defaults.seed, step=1)
+        groups = {
+            "model": (model_col, "**Model**"),
+            "regularization": (reg_col, "**Regularizers** (0 = off; combine freely)"),
+            "optimisation": (fit_col, "**Optimisation**"),
+        }
+        for column, title in groups.values():
+            column.markdown(title)
+        values = {}
+        for field_name, field in schema.SPEC_SCHEMA.items():
+            with groups[field.group][0]:
+                values[field_name] = spec_widget(field_name, getattr(defaults, field_name))
         submitted = st.form_submit_button(
             "Start training", type="primary", icon=":material/play_arrow:"
         )
 
     if submitted:
         try:
-            spec = build_spec(
-                family=family,
-                dim=dim,
-                biases=biases,
-                hidden=hidden,
-                dropout=dropout,
-                embedding_dropout=embedding_dropout,
-                dense_l2=dense_l2,
-                batch_norm=batch_norm,
-                output=output,
-                strengths=strengths,
-                optimizer=optimizer,
-                learning_rate=learning_rate,
-                batch_size=batch_size,
-                epochs=epochs,
-                patience=patience,
-                seed=seed,
-            )
+            spec = build_spec(values)
             job_id = ui.job_registry().submit(
                 dataset,
                 spec,

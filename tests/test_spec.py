@@ -37,3 +37,37 @@ def test_validate_names_the_bad_field(changes, words):
 def test_unknown_keys_rejected():
     with pytest.raises(SpecError, match="Unknown model spec field"):
         ModelSpec.from_dict({"dims": 3})
+
+
+def test_schema_declares_every_field_once():
+    from dataclasses import fields
+
+    from movierate.schema import SPEC_SCHEMA
+
+    assert list(SPEC_SCHEMA) == [f.name for f in fields(ModelSpec)]
+    assert ModelSpec().validate() == ModelSpec()
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"initializer": "zeros"}, "initializer = 'zeros' is invalid: choose one of"),
+        ({"user_bias": "yes"}, "user_bias = 'yes'"),
+        ({"family": "deep", "hidden_units": (8, 0)}, "hidden_units = (8, 0)"),
+        ({"dense_l2": -0.5}, "dense_l2 = -0.5 is invalid: use a number >= 0"),
+        ({"seed": -1}, "seed = -1 is invalid: use a whole number from 0 to"),
+    ],
+)
+def test_errors_echo_the_received_value(changes, words):
+    with pytest.raises(SpecError) as err:
+        ModelSpec(**changes).validate()
+    assert words in str(err.value)
+
+
+def test_spec_for_people():
+    from movierate.spec import describe, format_regularizers
+
+    assert format_regularizers({"l2": 1e-4, "whitening": 0.5}) == "l2=0.0001, whitening=0.5"
+    assert format_regularizers({}) == "-"
+    spec = ModelSpec(family="mf", dim=8, regularizers={"decorrelation": 2})
+    assert describe(spec) == "mf, dim 8, regularizers decorrelation=2"

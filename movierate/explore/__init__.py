@@ -23,6 +23,8 @@ wrappers take an :class:`EmbeddingModel` (model.py; a loaded
 - quality: :func:`genre_coherence`, :func:`coherence_by_genre`
 - compare: :func:`compare_models`, :func:`neighbour_overlap`, :func:`prediction_agreement`,
   :func:`procrustes_alignment`, :func:`procrustes_overlay`
+- penalties: :func:`l2_penalty`, :func:`whitening_penalty`, :func:`decorrelation_penalty`,
+  :func:`uniform_ks`, :func:`off_diagonal` (the regularizers' penalties, in numpy)
 - export: :func:`projector_text`, :func:`write_projector`, :func:`word2vec_text`,
   :func:`write_word2vec`, :func:`read_word2vec`
 """
@@ -67,6 +69,13 @@ from movierate.explore.neighbours import (
     neighbour_index,
 )
 from movierate.explore.pca import PCAResult, fit_pca, pca_coordinates, pca_extremes
+from movierate.explore.penalties import (
+    decorrelation_penalty,
+    l2_penalty,
+    off_diagonal,
+    uniform_ks,
+    whitening_penalty,
+)
 from movierate.explore.popularity import (
     model_norms_vs_popularity,
     norms_vs_popularity,
@@ -118,11 +127,13 @@ __all__ = [
     "correlation_matrix",
     "count_weights",
     "covariance_matrix",
+    "decorrelation_penalty",
     "dimension_importance",
     "eigen_spectrum",
     "find_movie",
     "fit_pca",
     "genre_coherence",
+    "l2_penalty",
     "matching_row",
     "matching_rows",
     "model_dimension_importance",
@@ -136,6 +147,7 @@ __all__ = [
     "neighbour_index",
     "neighbour_overlap",
     "norms_vs_popularity",
+    "off_diagonal",
     "pca_coordinates",
     "pca_extremes",
     "popularity_correlations",
@@ -152,8 +164,10 @@ __all__ = [
     "top_rated_by_user",
     "tsne_coordinates",
     "tsne_map",
+    "uniform_ks",
     "user_weights",
     "variance_share",
+    "whitening_penalty",
     "word2vec_text",
     "word2vec_token",
     "write_projector",

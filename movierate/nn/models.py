@@ -18,6 +18,7 @@ from typing import Any
 import keras
 from keras import layers, ops
 
+from movierate import schema
 from movierate.spec import ModelSpec
 
 #: Margin added to both ends of the rating scale by the sigmoid output (fastai's y_range).
@@ -25,15 +26,20 @@ SIGMOID_MARGIN = 0.5
 BATCH_NORM_EPSILON = 1e-3
 
 
+#: Embedding initializer per spec name (keys: the schema's initializer names); small scales so
+#: dot products start near 0.
+INITIALIZERS = {
+    "normal": lambda seed: keras.initializers.RandomNormal(stddev=0.05, seed=seed),
+    "uniform": lambda seed: keras.initializers.RandomUniform(-0.05, 0.05, seed=seed),
+    "glorot_uniform": lambda seed: keras.initializers.GlorotUniform(seed=seed),
+    "he_normal": lambda seed: keras.initializers.HeNormal(seed=seed),
+}
+assert tuple(INITIALIZERS) == schema.names("initializer")
+
+
 def embedding_initializer(name: str, seed: int) -> keras.initializers.Initializer:
-    """The initializer named by a spec, seeded (embeddings start small: dot products near 0)."""
-    if name == "normal":
-        return keras.initializers.RandomNormal(stddev=0.05, seed=seed)
-    if name == "uniform":
-        return keras.initializers.RandomUniform(-0.05, 0.05, seed=seed)
-    if name == "glorot_uniform":
-        return keras.initializers.GlorotUniform(seed=seed)
-    return keras.initializers.HeNormal(seed=seed)
+    """The initializer named by a (validated) spec, seeded."""
+    return INITIALIZERS[name](seed)
 
 
 @keras.saving.register_keras_serializable(package="movierate")
@@ -185,5 +191,4 @@ def build_model(
     rating_scale: tuple[float, float],
 ) -> RatingModel:
     """A fresh, built model for a validated spec."""
-    spec.validate()
     return RatingModel(n_users, n_movies, spec.to_dict(), global_mean, tuple(rating_scale[:2]))

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import tensorflow as tf
 
+from movierate import schema
 from movierate.errors import SpecError
 
-KINDS = ("adam", "rmsprop", "sgd", "adagrad")
-_SLOTS = {"adam": ("m", "v"), "rmsprop": ("v",), "adagrad": ("acc",), "sgd": ()}
+KINDS = schema.names("optimizer")
+#: Slot variables per optimizer (keys: the schema's optimizer names).
+_SLOTS = {"adam": ("m", "v"), "rmsprop": ("v",), "sgd": (), "adagrad": ("acc",)}
+assert tuple(_SLOTS) == KINDS
 
 
 class SparseOptimizer:

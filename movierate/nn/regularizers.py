@@ -26,9 +26,10 @@ from typing import Any
 import keras
 from keras import layers, ops
 
+from movierate import schema
 from movierate.errors import SpecError
 
-KINDS = ("l2", "whitening", "decorrelation", "adversarial")
+KINDS = schema.names("regularizers")
 
 
 class _Penalty(keras.regularizers.Regularizer):
@@ -128,14 +129,20 @@ class Adversarial(_Penalty):
         return {"strength": self.strength, "hidden_units": self.hidden_units, "seed": self.seed}
 
 
+#: Regularizer class per spec kind (keys: the schema's regularizer names).
+REGISTRY: dict[str, type[_Penalty]] = {
+    "l2": EmbeddingL2,
+    "whitening": Whitening,
+    "decorrelation": Decorrelation,
+    "adversarial": Adversarial,
+}
+assert tuple(REGISTRY) == KINDS
+
+
 def make_regularizer(kind: str, strength: float, seed: int = 0) -> _Penalty:
     """The regularizer of a spec's ``regularizers`` entry."""
-    if kind == "l2":
-        return EmbeddingL2(strength)
-    if kind == "whitening":
-        return Whitening(strength)
-    if kind == "decorrelation":
-        return Decorrelation(strength)
-    if kind == "adversarial":
+    if kind not in REGISTRY:
+        raise SpecError(f"Unknown regularizer {kind!r}: choose from {', '.join(KINDS)}.")
+    if REGISTRY[kind] is Adversarial:
         return Adversarial(strength, seed=seed)
-    raise SpecError(f"Unknown regularizer {kind!r}: choose from {', '.join(KINDS)}.")
+    return REGISTRY[kind](strength)

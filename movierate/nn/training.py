@@ -72,8 +72,7 @@ def train(
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
 ) -> TrainResult:
-    """Train ``spec`` on ``split.train`` of ``ds``; early-stop on ``split.valid``."""
-    spec.validate()
+    """Train a validated ``spec`` on ``split.train`` of ``ds``; early-stop on ``split.valid``."""
     if len(split.train) == 0:
         raise DataError("The training split is empty: choose a smaller validation fraction.")
     users = ds.ratings["user_idx"].to_numpy(np.int32)

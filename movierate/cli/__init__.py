@@ -1,0 +1,80 @@
+"""Command line interface: ``python -m movierate <command> ...``.
+
+Each subcommand is a :class:`Command` in :data:`COMMANDS` (add one with :func:`register`), one
+module per command group: ``train``, ``models`` (list, show, delete, evaluate), ``data``
+(datasets, download) and ``study``; ``progress`` and ``tables`` hold the terminal output
+helpers. Handlers import what they need when they run, so ``--help`` and the listing commands
+never import TensorFlow. User errors print one ``error: ...`` line on stderr and exit with 1
+(2 for bad usage), never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from movierate.cli import data, models, study, train  # noqa: F401  (register the commands)
+from movierate.cli.command import (
+    COMMANDS,
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    Command,
+    register,
+)
+from movierate.cli.progress import DownloadProgress, ProgressBar
+from movierate.cli.tables import format_table
+from movierate.cli.train import SPEC_FLAGS, spec_from_args
+from movierate.errors import MovierateError
+
+__all__ = [
+    "COMMANDS",
+    "EXIT_ERROR",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "SPEC_FLAGS",
+    "Command",
+    "DownloadProgress",
+    "ProgressBar",
+    "build_parser",
+    "format_table",
+    "main",
+    "register",
+    "spec_from_args",
+]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits on --help (0) and on usage errors (2)
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return COMMANDS[args.command].run(args)
+    except MovierateError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("\nerror: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser with one subparser per registered command."""
+    parser = argparse.ArgumentParser(
+        prog="python -m movierate",
+        description="Train movie-rating models with embeddings and manage the model store.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, command in COMMANDS.items():
+        child = sub.add_parser(name, help=command.help, description=command.help)
+        command.configure(child)
+    return parser

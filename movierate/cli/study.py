@@ -1,0 +1,53 @@
+"""The study command: train and measure the regularizer study."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from movierate.cli.command import EXIT_OK, Command, register
+from movierate.schema import parse_units
+
+
+def _configure_study(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--quick", action="store_true", help="tiny run: ml-100k, dim 8, 2 epochs (about a minute)"
+    )
+    parser.add_argument(
+        "--out", help="folder for results.json/.csv, ablation.csv, study.md [$MOVIERATE_HOME/study]"
+    )
+    parser.add_argument("--datasets", metavar="A,B", help="datasets [ml-100k,ml-latest-small]")
+    parser.add_argument("--dims", metavar="N,N", help="embedding dims [8,32]")
+    parser.add_argument("--epochs", type=int, help="epochs per model [20; --quick: 2]")
+    parser.add_argument(
+        "--no-save", action="store_true", help="do not keep the models in the store"
+    )
+
+
+def _run_study(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+    from pathlib import Path
+
+    from movierate import config, study
+
+    plan = study.QUICK_PLAN if args.quick else study.FULL_PLAN
+    changes: dict[str, Any] = {}
+    if args.datasets:
+        changes["datasets"] = tuple(d.strip() for d in args.datasets.split(",") if d.strip())
+    if args.dims:
+        changes["dims"] = parse_units(args.dims, "--dims")
+    if args.epochs is not None:
+        changes["epochs"] = args.epochs
+    if args.no_save:
+        changes["save_models"] = False
+    out = Path(args.out) if args.out else config.home_dir() / "study"
+    progress = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
+    result = study.run_study(replace(plan, **changes), out, progress=progress)
+    print(f"study done in {result.seconds:.0f} s; results in {out}:")
+    for path in result.files.values():
+        print(f"  {path}")
+    return EXIT_OK
+
+
+register("study", Command("run the regularizer study", _configure_study, _run_study))

@@ -1,0 +1,142 @@
+"""The train command: flags derived from the ModelSpec schema, a progress bar, a summary."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+from movierate import schema
+from movierate import spec as spec_module
+from movierate.cli.command import EXIT_OK, Command, register
+from movierate.cli.progress import ProgressBar
+from movierate.cli.tables import num, short
+from movierate.errors import SpecError
+
+
+def _flag_options(name: str, field: schema.FieldSchema) -> dict[str, Any]:
+    """argparse options of a ModelSpec field, from its constraint."""
+    constraint = field.constraint
+    if isinstance(constraint, schema.StrOptions):
+        return {"choices": constraint.names, "help": field.help}
+    if isinstance(constraint, schema.Boolean):
+        return {"action": argparse.BooleanOptionalAction, "help": field.help}
+    if isinstance(constraint, schema.Units):
+        return {"metavar": "N,N,...", "help": field.help}
+    if isinstance(constraint, schema.Strengths):
+        return {
+            "action": "append",
+            "metavar": "KIND=STRENGTH",
+            "help": f"{field.help}; KIND is one of {', '.join(constraint.names)} (e.g. --reg "
+            "l2=1e-4 --reg decorrelation=0.1; --reg none for no regularizer)",
+        }
+    return {"type": constraint.type, "help": field.help}
+
+
+#: ModelSpec field -> (flag, argparse options), derived from the schema: every field has a flag.
+SPEC_FLAGS: dict[str, tuple[str, dict[str, Any]]] = {
+    name: (field.flag, _flag_options(name, field)) for name, field in schema.SPEC_SCHEMA.items()
+}
+
+
+def _configure_train(parser: argparse.ArgumentParser) -> None:
+    defaults = spec_module.ModelSpec()
+    parser.add_argument("dataset", help="dataset name (see 'datasets') or a folder path")
+    parser.add_argument("--name", help="model name (default: dataset-family-dim, made unique)")
+    parser.add_argument("--overwrite", action="store_true", help="replace a model of that name")
+    model = parser.add_argument_group("model (defaults in brackets)")
+    for field, (flag, options) in SPEC_FLAGS.items():
+        default = getattr(defaults, field)
+        shown = _default_text(default)
+        options = {**options, "help": f"{options['help']} [{shown}]", "dest": f"spec_{field}"}
+        if "type" in options:
+            options.setdefault("metavar", flag.lstrip("-").upper().replace("-", "_"))
+        model.add_argument(flag, default=None, **options)
+    split = parser.add_argument_group("validation split")
+    split.add_argument(
+        "--split",
+        default="random",
+        help="random, per_user, temporal or official:NAME (ml-100k: official:u1 ... ub) [random]",
+    )
+    split.add_argument("--valid-fraction", type=float, default=0.1, help="share held out [0.1]")
+    split.add_argument("--split-seed", type=int, default=42, help="seed of the split [42]")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _run_train(args: argparse.Namespace) -> int:
+    from movierate import store
+    from movierate.pipeline import split_settings, train_and_save
+
+    spec = spec_from_args(args).validate()
+    if args.name:
+        name = store.validate_name(args.name)
+    else:
+        name = store.unique_name(f"{short(args.dataset)}-{spec.family}-{spec.dim}")
+    split = split_settings(
+        {"method": args.split, "valid_fraction": args.valid_fraction, "seed": args.split_seed}
+    )
+    bar = None if args.quiet else ProgressBar(sys.stderr)
+    if bar is not None:
+        print(
+            f"training {name!r} on {args.dataset} ({spec_module.describe(spec)})", file=sys.stderr
+        )
+    started = time.perf_counter()
+    try:
+        saved = train_and_save(
+            args.dataset, spec, name, split, progress=bar, overwrite=args.overwrite
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    metrics = store.read_meta(saved)["metrics"]
+    print(
+        f"saved {saved!r} in {time.perf_counter() - started:.1f} s: "
+        f"valid RMSE {num(metrics.get('valid_rmse'))}, MAE {num(metrics.get('valid_mae'))} "
+        f"(best epoch {metrics.get('best_epoch', '?')} of {metrics.get('epochs_run', '?')})"
+    )
+    print(f"folder: {store.model_path(saved)}")
+    return EXIT_OK
+
+
+def spec_from_args(args: argparse.Namespace) -> spec_module.ModelSpec:
+    """The ModelSpec described by the train flags (unset flags keep ModelSpec's defaults)."""
+    values: dict[str, Any] = {}
+    for field in SPEC_FLAGS:
+        value = getattr(args, f"spec_{field}")
+        if value is None:
+            continue
+        if field == "hidden_units":
+            value = schema.parse_units(value, SPEC_FLAGS[field][0])
+        elif field == "regularizers":
+            value = _parse_regularizers(value)
+        values[field] = value
+    return spec_module.ModelSpec(**values)
+
+
+def _default_text(value: Any) -> str:
+    if isinstance(value, tuple):
+        return ",".join(map(str, value))
+    if isinstance(value, dict):
+        return " ".join(f"{k}={v:g}" for k, v in value.items()) or "none"
+    return "family default" if value is None else str(value)
+
+
+def _parse_regularizers(items: list[str]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for item in items:
+        if item.strip().lower() == "none":
+            continue
+        kind, sep, strength = item.partition("=")
+        try:
+            if not sep or not kind.strip():
+                raise ValueError
+            out[kind.strip()] = float(strength)
+        except ValueError:
+            raise SpecError(
+                f"--reg takes KIND=STRENGTH, e.g. --reg l2=1e-4; got {item!r}."
+            ) from None
+    return out
+
+
+register("train", Command("train a model and save it", _configure_train, _run_train))

@@ -1,0 +1,375 @@
+"""ModelSpec's vocabulary, declared once: each field's type, allowed values, label and help.
+
+:data:`SPEC_SCHEMA` maps every ModelSpec field to a :class:`FieldSchema` (in the spirit of
+scikit-learn's ``_parameter_constraints``). ``ModelSpec.validate()``, the CLI's train flags,
+the Train page's widgets and the regularizer / optimizer / initializer / family registries all
+derive from it, so a new option or choice is added here and nowhere else.
+
+>>> SPEC_SCHEMA["dim"].constraint.describe()
+'use a whole number from 1 to 1024'
+>>> names("optimizer")
+('adam', 'rmsprop', 'sgd', 'adagrad')
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from movierate.errors import SpecError
+
+
+def is_number(value: Any) -> bool:
+    """A finite int or float (bools excluded)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+@dataclass(frozen=True)
+class Interval:
+    """Numbers of ``type`` (int or float) between ``low`` and ``high`` (None: unbounded).
+
+    ``closed`` says which ends belong: "both", "left", "right" or "neither".
+    """
+
+    type: type
+    low: float | None
+    high: float | None
+    closed: str = "both"
+
+    def __contains__(self, value: Any) -> bool:
+        if self.type is int:
+            if not (isinstance(value, int) and not isinstance(value, bool)):
+                return False
+        elif not is_number(value):
+            return False
+        left_ok = self.low is None or (
+            value >= self.low if self.closed in ("both", "left") else value > self.low
+        )
+        right_ok = self.high is None or (
+            value <= self.high if self.closed in ("both", "right") else value < self.high
+        )
+        return left_ok and right_ok
+
+    def describe(self) -> str:
+        """How to fix a value outside the interval, e.g. 'use a number in [0, 1)'."""
+        if self.type is int and self.low is not None and self.high is not None:
+            return f"use a whole number from {self.low} to {self.high}"
+        if self.high is None:
+            sign = ">=" if self.closed in ("both", "left") else ">"
+            return f"use a number {sign} {self.low:g}"
+        left = "[" if self.closed in ("both", "left") else "("
+        right = "]" if self.closed in ("both", "right") else ")"
+        return f"use a number in {left}{self.low:g}, {self.high:g}{right}"
+
+
+@dataclass(frozen=True)
+class StrOptions:
+    """One of a fixed set of names; ``options`` maps each name to its label for people."""
+
+    options: Mapping[str, str]
+
+    def __contains__(self, value: Any) -> bool:
+        return isinstance(value, str) and value in self.options
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The allowed names, in declaration order."""
+        return tuple(self.options)
+
+    def describe(self) -> str:
+        return f"choose one of {', '.join(self.options)}"
+
+
+@dataclass(frozen=True)
+class Boolean:
+    """True or False; with ``optional``, also None (meaning "the family default")."""
+
+    optional: bool = False
+
+    def __contains__(self, value: Any) -> bool:
+        return (value is None and self.optional) or value in (True, False)
+
+    def describe(self) -> str:
+        return "use true or false" + (" (or null for the family default)" if self.optional else "")
+
+
+@dataclass(frozen=True)
+class Units:
+    """A tuple of layer sizes, each in ``each``."""
+
+    each: Interval
+
+    def __contains__(self, value: Any) -> bool:
+        return all(units in self.each for units in value)
+
+    def describe(self) -> str:
+        return self.each.describe() + " for each layer"
+
+
+@dataclass(frozen=True)
+class Strengths:
+    """A mapping kind -> strength: kinds from ``kinds`` (with label, input step and help)."""
+
+    kinds: Mapping[str, tuple[str, float, str]]
+    strength: Interval = Interval(float, 0.0, None, "left")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self.kinds)
+
+    def describe(self) -> str:
+        return f"kinds are {', '.join(self.kinds)}; a strength is a number >= 0"
+
+
+Constraint = Interval | StrOptions | Boolean | Units | Strengths
+
+
+@dataclass(frozen=True)
+class FieldSchema:
+    """One ModelSpec field: its constraint, its label and help for people, its CLI flag.
+
+    ``group`` places the field on the Train page (model, regularization, optimisation);
+    ``step`` is the widget's step for numbers.
+    """
+
+    constraint: Constraint
+    label: str
+    help: str
+    flag: str
+    group: str
+    step: float | None = None
+
+
+_STRENGTH = Interval(float, 0.0, None, "left")
+
+#: Every ModelSpec field, in ModelSpec's order (tests check both lists match).
+SPEC_SCHEMA: dict[str, FieldSchema] = {
+    "family": FieldSchema(
+        StrOptions(
+            {
+                "mf_bias": "Matrix factorisation + biases",
+                "mf": "Matrix factorisation (dot product only)",
+                "deep": "Deep (MLP over user and movie embeddings)",
+            }
+        ),
+        "Model family",
+        "model family",
+        "--family",
+        "model",
+    ),
+    "dim": FieldSchema(
+        Interval(int, 1, 1024), "Embedding dimension", "embedding dimension", "--dim", "model", 8
+    ),
+    "user_bias": FieldSchema(
+        Boolean(optional=True), "User bias", "learn a bias per user", "--user-bias", "model"
+    ),
+    "movie_bias": FieldSchema(
+        Boolean(optional=True), "Movie bias", "learn a bias per movie", "--movie-bias", "model"
+    ),
+    "hidden_units": FieldSchema(
+        Units(Interval(int, 1, 4096)),
+        "Hidden units (deep only)",
+        "deep: hidden layer sizes, e.g. 64,32 ('' for none)",
+        "--hidden-units",
+        "model",
+    ),
+    "batch_norm": FieldSchema(
+        Boolean(),
+        "Batch normalisation (deep only)",
+        "deep: batch norm after dense layers",
+        "--batch-norm",
+        "model",
+    ),
+    "dropout": FieldSchema(
+        Interval(float, 0.0, 1.0, "left"),
+        "Dropout (deep only)",
+        "deep: dropout after dense layers",
+        "--dropout",
+        "model",
+        0.05,
+    ),
+    "embedding_dropout": FieldSchema(
+        Interval(float, 0.0, 1.0, "left"),
+        "Embedding dropout",
+        "dropout on the embeddings",
+        "--embedding-dropout",
+        "regularization",
+        0.05,
+    ),
+    "output": FieldSchema(
+        StrOptions(
+            {
+                "sigmoid": "Sigmoid (rating range)",
+                "clip": "Clip to rating range",
+                "none": "Unbounded",
+            }
+        ),
+        "Output",
+        "output transform",
+        "--output",
+        "model",
+    ),
+    "initializer": FieldSchema(
+        StrOptions(
+            {
+                "normal": "Normal (std 0.05)",
+                "uniform": "Uniform (-0.05, 0.05)",
+                "glorot_uniform": "Glorot uniform",
+                "he_normal": "He normal",
+            }
+        ),
+        "Embedding initializer",
+        "embedding initializer",
+        "--initializer",
+        "model",
+    ),
+    "regularizers": FieldSchema(
+        Strengths(
+            {
+                "l2": (
+                    "L2 (weight decay on embeddings)",
+                    0.01,
+                    "Mean squared length of the embedding rows. Typical 0.01 to 0.5.",
+                ),
+                "whitening": (
+                    "Whitening (covariance towards identity)",
+                    0.01,
+                    "Pulls the mean to 0 and the covariance to the identity. Typical 0.01 to 1.",
+                ),
+                "decorrelation": (
+                    "Decorrelation (off-diagonal covariance towards 0)",
+                    0.1,
+                    "Penalises covariance between dimensions only. Typical 0.1 to 10.",
+                ),
+                "adversarial": (
+                    "Adversarial (vectors made to look uniform)",
+                    0.1,
+                    "A discriminator tries to tell the vectors from uniform noise; the embedding "
+                    "learns to fool it. Typical 0.1 to 10.",
+                ),
+            },
+            _STRENGTH,
+        ),
+        "Regularizers",
+        "embedding regularizer, repeatable",
+        "--reg",
+        "regularization",
+    ),
+    "dense_l2": FieldSchema(
+        _STRENGTH,
+        "Dense-layer L2 (deep only)",
+        "deep: L2 on dense kernels",
+        "--dense-l2",
+        "regularization",
+        1e-5,
+    ),
+    "optimizer": FieldSchema(
+        StrOptions(
+            {
+                "adam": "Adam",
+                "rmsprop": "RMSprop",
+                "sgd": "SGD",
+                "adagrad": "Adagrad",
+            }
+        ),
+        "Optimizer",
+        "optimizer",
+        "--optimizer",
+        "optimisation",
+    ),
+    "learning_rate": FieldSchema(
+        Interval(float, 0.0, 10.0, "right"),
+        "Learning rate",
+        "optimizer learning rate",
+        "--learning-rate",
+        "optimisation",
+        1e-3,
+    ),
+    "batch_size": FieldSchema(
+        Interval(int, 1, 1_048_576),
+        "Batch size",
+        "ratings per batch",
+        "--batch-size",
+        "optimisation",
+        256,
+    ),
+    "epochs": FieldSchema(
+        Interval(int, 1, 10_000),
+        "Epochs",
+        "maximum number of epochs",
+        "--epochs",
+        "optimisation",
+        1,
+    ),
+    "early_stopping_patience": FieldSchema(
+        Interval(int, 0, 10_000),
+        "Early stopping patience (epochs, 0 = off)",
+        "stop after this many epochs without a better valid RMSE",
+        "--patience",
+        "optimisation",
+        1,
+    ),
+    "seed": FieldSchema(
+        Interval(int, 0, 2**31 - 1),
+        "Training seed",
+        "random seed of the model",
+        "--seed",
+        "optimisation",
+        1,
+    ),
+}
+
+
+def names(field_name: str) -> tuple[str, ...]:
+    """The allowed names of a choice field (family, output, initializer, optimizer, regularizers)."""
+    constraint = SPEC_SCHEMA[field_name].constraint
+    if not isinstance(constraint, StrOptions | Strengths):
+        raise KeyError(f"{field_name} is not a choice field")
+    return constraint.names
+
+
+def labels(field_name: str) -> dict[str, str]:
+    """Name -> label for people of a choice field."""
+    constraint = SPEC_SCHEMA[field_name].constraint
+    if isinstance(constraint, Strengths):
+        return {kind: label for kind, (label, _, _) in constraint.kinds.items()}
+    return dict(constraint.options)
+
+
+def check(name: str, value: Any) -> None:
+    """Raise SpecError if ``value`` breaks field ``name``'s constraint (message echoes it)."""
+    constraint = SPEC_SCHEMA[name].constraint
+    if isinstance(constraint, Strengths):
+        for kind, strength in value.items():
+            if kind not in constraint.kinds:
+                raise SpecError(
+                    f"Unknown regularizer {kind!r}: choose from {', '.join(constraint.kinds)}."
+                )
+            if strength not in constraint.strength:
+                raise SpecError(
+                    f"{name}[{kind!r}] = {strength!r} is invalid: a strength is a number >= 0."
+                )
+        return
+    if isinstance(constraint, Units):
+        for units in value:
+            if units not in constraint.each:
+                raise SpecError(
+                    f"{name} = {value!r} is invalid: layer size {units!r}: "
+                    f"{constraint.each.describe()}."
+                )
+        return
+    if value not in constraint:
+        raise SpecError(f"{name} = {value!r} is invalid: {constraint.describe()}.")
+
+
+def parse_units(text: str, what: str = "hidden units") -> tuple[int, ...]:
+    """``"64, 32"`` -> ``(64, 32)`` (commas or semicolons); SpecError naming ``what`` otherwise."""
+    parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
+    try:
+        return tuple(int(p) for p in parts)
+    except ValueError:
+        raise SpecError(
+            f"{what} takes whole numbers separated by commas, e.g. 64,32; got {text!r}."
+        ) from None

@@ -1,0 +1,194 @@
+"""Train one study model in memory and measure what its regularizers did to its embeddings."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from movierate import explore, scoring, store
+from movierate.data import RatingsDataset, Split
+from movierate.explore.penalties import (
+    decorrelation_penalty,
+    l2_penalty,
+    off_diagonal,
+    uniform_ks,
+    whitening_penalty,
+)
+from movierate.spec import ModelSpec
+from movierate.study.plan import ABLATION_TRAIN_ROWS, MIN_RATINGS, RECOMMEND_THRESHOLD
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """A model trained in memory: numpy view (for analyses) and the training result (to save)."""
+
+    model: store.TrainedModel
+    result: Any  # movierate.training.TrainResult
+
+    @property
+    def train_seconds(self) -> float:
+        return float(self.result.train_seconds)
+
+
+def fit_in_memory(
+    ds: RatingsDataset, split: Split, spec: ModelSpec | Mapping[str, Any], name: str = "in-memory"
+) -> Fitted:
+    """Train ``spec`` (a ModelSpec or its fields) on ``split.train`` for exactly ``spec.epochs``
+    epochs, without writing anything.
+
+    The validation rows are withheld from training, so they never steer it (no early stopping,
+    no best-epoch pick); the result's metrics get ``valid_rmse`` / ``valid_mae`` of the final
+    weights, computed in numpy. The model is a numpy :class:`~movierate.store.TrainedModel`
+    (predict, explore functions). Imports TensorFlow.
+    """
+    from movierate.nn.training import train
+
+    spec = spec if isinstance(spec, ModelSpec) else ModelSpec(**spec)
+    spec = spec.with_(early_stopping_patience=spec.epochs).validate()
+    result = train(ds, replace(split, valid=np.empty(0, dtype=np.int64)), spec)
+    model = store.TrainedModel.from_training(name, result, ds, split, spec, path=Path(name))
+    valid = ds.ratings.iloc[split.valid]
+    if len(valid):
+        users, movies = valid["user_idx"].to_numpy(), valid["movie_idx"].to_numpy()
+        truth = valid["rating"].to_numpy(np.float64)
+        result.metrics["valid_rmse"], result.metrics["valid_mae"] = rmse_mae(
+            model, users, movies, truth
+        )
+    return Fitted(model, result)
+
+
+# --- analyses of one trained model ----------------------------------------------------------------
+
+
+def rmse_mae(
+    model: store.TrainedModel,
+    users: np.ndarray,
+    movies: np.ndarray,
+    truth: np.ndarray,
+    arrays: Mapping[str, np.ndarray] | None = None,
+) -> tuple[float, float]:
+    """RMSE and MAE of ``model`` (or of ``arrays`` with its spec) on the given rows."""
+    predicted = scoring.predict(
+        arrays or model.arrays, model.spec, users, movies, model.rating_scale
+    )
+    error = predicted.astype(np.float64) - truth
+    return float(np.sqrt(np.mean(error**2))), float(np.mean(np.abs(error)))
+
+
+def dimension_ablation(model: store.TrainedModel, ds: RatingsDataset, split: Split) -> pd.DataFrame:
+    """Per dimension: movie / user variance and the RMSE increase when that dimension is zeroed
+    in both embeddings, on the validation rows and on a fixed sample of training rows."""
+    rng = np.random.default_rng(0)
+    train = np.sort(rng.choice(split.train, min(ABLATION_TRAIN_ROWS, len(split.train)), False))
+    weights = explore.movie_weights(model.movies, min_ratings=MIN_RATINGS)
+    frame = pd.DataFrame(
+        {
+            "dimension": np.arange(model.dim),
+            "movie_variance": explore.variance_share(model.movie_embedding, weights=weights)[
+                "variance"
+            ].to_numpy(),
+            "user_variance": explore.variance_share(model.user_embedding)["variance"].to_numpy(),
+        }
+    )
+    for part, rows in (("valid", split.valid), ("train", train)):
+        chosen = ds.ratings.iloc[rows]
+        users, movies = chosen["user_idx"].to_numpy(), chosen["movie_idx"].to_numpy()
+        truth = chosen["rating"].to_numpy(np.float64)
+        base, _ = rmse_mae(model, users, movies, truth)
+        increase = np.empty(model.dim)
+        for j in range(model.dim):
+            arrays = dict(model.arrays)
+            for key in ("movie_embedding", "user_embedding"):
+                arrays[key] = np.array(arrays[key], copy=True)
+                arrays[key][:, j] = 0.0
+            increase[j] = rmse_mae(model, users, movies, truth, arrays)[0] - base
+        frame[f"{part}_rmse_increase"] = increase
+    return frame
+
+
+def fixed_users(ds: RatingsDataset, n: int, seed: int = 0) -> np.ndarray:
+    """``n`` users with at least 20 ratings, drawn with a fixed seed (sorted)."""
+    counts = np.bincount(ds.ratings["user_idx"].to_numpy(), minlength=ds.n_users)
+    eligible = np.flatnonzero(counts >= 20)
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(eligible, size=min(n, len(eligible)), replace=False))
+
+
+def recommendation_obscurity(
+    model: store.TrainedModel, ds: RatingsDataset, users: np.ndarray, min_ratings: int
+) -> float:
+    """Median ``n_ratings`` of the pooled top-10 recommendations of ``users``."""
+    counts = [
+        explore.recommend_for_user(model, int(u), ratings=ds.ratings, k=10, min_ratings=min_ratings)
+        .recommended["n_ratings"]
+        .to_numpy()
+        for u in users
+    ]
+    return float(np.median(np.concatenate(counts)))
+
+
+def analyse(
+    model: store.TrainedModel, ds: RatingsDataset, split: Split, users: np.ndarray
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """The study's row for one model and its dimension ablation."""
+    valid_rmse, valid_mae = model.metrics["valid_rmse"], model.metrics["valid_mae"]
+    x = np.asarray(model.movie_embedding, np.float64)  # every row, as the regularizers see them
+    weights = explore.movie_weights(model.movies, min_ratings=MIN_RATINGS)
+    cov = explore.covariance_matrix(x, weights=weights).to_numpy()
+    corr = explore.correlation_matrix(x, weights=weights).to_numpy()
+    variance = np.diag(cov)
+    ks = uniform_ks(x)
+    ablation = dimension_ablation(model, ds, split)
+    history = model.history
+    row: dict[str, Any] = {
+        "valid_rmse": valid_rmse,
+        "valid_mae": valid_mae,
+        "train_rmse": float(model.metrics.get("train_rmse", math.nan)),
+        "epochs_run": len(history.get("loss", [])),
+        "kept_epoch": model.metrics.get("best_epoch"),
+        "train_seconds": float(model.meta["timings"]["train_seconds"]),
+        "penalty_l2": l2_penalty(x),
+        "penalty_whitening": whitening_penalty(x),
+        "penalty_decorrelation": decorrelation_penalty(x),
+        "ks_uniform_mean": float(ks.mean()),
+        "ks_uniform_max": float(ks.max()),
+        "mean_abs_offdiag_cov": float(np.mean(np.abs(off_diagonal(cov)))),
+        "mean_abs_offdiag_corr": float(np.nanmean(np.abs(off_diagonal(corr)))),
+        "variance_cv": float(variance.std() / variance.mean()) if variance.mean() > 0 else math.nan,
+        "variance_max_min_ratio": float(variance.max() / variance.min())
+        if variance.min() > 0
+        else math.inf,
+        "genre_coherence_at_10": explore.model_genre_coherence(
+            model, k=10, min_ratings=MIN_RATINGS
+        ).coherence,
+        "top10_median_n_ratings": recommendation_obscurity(model, ds, users, 0),
+        f"top10_median_n_ratings_min{RECOMMEND_THRESHOLD}": recommendation_obscurity(
+            model, ds, users, RECOMMEND_THRESHOLD
+        ),
+        "spearman_variance_vs_valid_importance": _spearman(
+            ablation["movie_variance"], ablation["valid_rmse_increase"]
+        ),
+        "spearman_variance_vs_train_importance": _spearman(
+            ablation["movie_variance"], ablation["train_rmse_increase"]
+        ),
+        "spearman_variance_product_vs_valid_importance": _spearman(
+            ablation["movie_variance"] * ablation["user_variance"], ablation["valid_rmse_increase"]
+        ),
+    }
+    for key, value in model.metrics.items():
+        if key.startswith("reg_") or key == "disc_loss":
+            row[f"final_{key}"] = float(value)
+    return row, ablation
+
+
+def _spearman(a: Any, b: Any) -> float:
+    if np.ptp(np.asarray(a)) == 0 or np.ptp(np.asarray(b)) == 0:
+        return math.nan
+    return float(stats.spearmanr(a, b).statistic)

@@ -1,0 +1,83 @@
+"""What the regularizer study trains: its variants, plans and the thresholds of its measures."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from movierate.errors import SpecError
+from movierate.spec import ModelSpec
+
+#: Movies with fewer ratings are left out of the embedding statistics.
+MIN_RATINGS = 10
+#: Min-ratings threshold of the "threshold instead of L2" recommendation comparison.
+RECOMMEND_THRESHOLD = 20
+#: Training rows (a fixed random sample) on which the dimension ablation is also measured.
+ABLATION_TRAIN_ROWS = 20_000
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One model configuration of the study (the dim comes from the plan)."""
+
+    name: str
+    family: str = "mf_bias"
+    regularizers: Mapping[str, float] = field(default_factory=dict)
+    dense_l2: float = 0.0
+
+    def spec(self, plan: StudyPlan, dim: int) -> ModelSpec:
+        """The ModelSpec of this variant in ``plan`` (ModelSpec defaults for the rest)."""
+        return ModelSpec(
+            family=self.family,
+            dim=dim,
+            regularizers=dict(self.regularizers),
+            dense_l2=self.dense_l2,
+            epochs=plan.epochs,
+            seed=plan.model_seed,
+        )
+
+
+#: L2 strength of the study (the mf_bias value of benchmarks/bench_accuracy.py).
+L2 = 0.1
+VARIANTS: tuple[Variant, ...] = (
+    Variant("none"),
+    Variant("l2", regularizers={"l2": L2}),
+    Variant("whitening", regularizers={"whitening": 0.1}),
+    Variant("decorrelation", regularizers={"decorrelation": 1.0}),
+    Variant("adversarial", regularizers={"adversarial": 1.0}),
+    Variant("l2+whitening", regularizers={"l2": L2, "whitening": 0.1}),
+    Variant("l2+decorrelation", regularizers={"l2": L2, "decorrelation": 1.0}),
+    Variant("l2+adversarial", regularizers={"l2": L2, "adversarial": 1.0}),
+    Variant("deep", family="deep"),
+    Variant("deep+dense_l2", family="deep", dense_l2=3e-3),
+)
+
+
+@dataclass(frozen=True)
+class StudyPlan:
+    """What the study trains: datasets x dims x variants, one split and seed for all."""
+
+    datasets: tuple[str, ...] = ("ml-100k", "ml-latest-small")
+    dims: tuple[int, ...] = (8, 32)
+    variants: tuple[Variant, ...] = VARIANTS
+    epochs: int = 20
+    split_seed: int = 42
+    model_seed: int = 0
+    n_users: int = 10  # fixed users whose top-10 recommendations are inspected
+    save_models: bool = True
+    model_prefix: str = "study"
+
+
+FULL_PLAN = StudyPlan()
+QUICK_PLAN = StudyPlan(datasets=("ml-100k",), dims=(8,), epochs=2, n_users=5, save_models=False)
+
+
+def check_plan(plan: StudyPlan) -> None:
+    """Raise SpecError for an empty plan or a spec the study could not train."""
+    if not plan.datasets or not plan.dims or not plan.variants:
+        raise SpecError("The study needs at least one dataset, one dim and one variant.")
+    if plan.epochs < 1:
+        raise SpecError(f"The study's epochs must be at least 1, got {plan.epochs}.")
+    for dim in plan.dims:
+        for variant in plan.variants:
+            variant.spec(plan, dim).validate()
