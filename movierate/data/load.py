@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pyarrow.parquet as pq
 
 from movierate.data.acquire import (
     Progress,
+    check_dataset_name,
     find_local,
     find_local_zip,
     import_zip,
@@ -24,19 +26,36 @@ from movierate.data.registry import KNOWN_DATASETS
 from movierate.errors import DataError
 
 
-def load_dataset(name: str | os.PathLike, progress: Progress | None = None) -> RatingsDataset:
+def load_dataset(
+    name: str | os.PathLike,
+    progress: Progress | None = None,
+    *,
+    allow_paths: bool = True,
+) -> RatingsDataset:
     """Open dataset ``name`` (GroupLens name, imported name, or folder / zip path).
 
     Looks in MOVIERATE_DATA_DIR then ``data_dir()``, downloads a missing GroupLens set (calling
     ``progress(done_bytes, total_bytes)``), and reuses the parquet cache when the source files
-    are unchanged.
+    are unchanged. ``allow_paths=False`` accepts only a dataset name, never a path: use it for
+    names read from files (a model's meta.json). Every refusal is a DataError.
     """
-    folder, dataset_name = locate(name, progress)
+    folder, dataset_name = locate(name, progress, allow_paths=allow_paths)
     return load_folder(folder, dataset_name)
 
 
+def load_dataset_by_name(name: str, progress: Progress | None = None) -> RatingsDataset:
+    """``load_dataset(name, allow_paths=False)``: a dataset NAME only (no path, no '..')."""
+    return load_dataset(name, progress, allow_paths=False)
+
+
 def load_folder(folder: Path, name: str) -> RatingsDataset:
-    """Parse (or reopen from cache) the dataset in ``folder`` under the name ``name``."""
+    """Parse (or reopen from cache) the dataset in ``folder`` under the name ``name``.
+
+    A ``name`` that is not a plain dataset name (say a folder called ``my data``) is cleaned
+    for the cache folder, so the cache never writes outside ``cache_dir()/datasets``.
+    """
+    if not _is_plain_name(name):
+        name = _plain_name(name)
     layout = detect_layout(folder)
     if layout is None:
         raise DataError(f"{folder} holds no ratings.csv, u.data or ratings.dat; nothing to load.")
@@ -52,9 +71,22 @@ def load_folder(folder: Path, name: str) -> RatingsDataset:
     return ds
 
 
-def from_zip_bytes(zip_bytes: bytes, filename: str) -> RatingsDataset:
+def _is_plain_name(name: str) -> bool:
+    try:
+        check_dataset_name(name)
+    except DataError:
+        return False
+    return True
+
+
+def _plain_name(name: str) -> str:
+    text = re.sub(r"[^A-Za-z0-9._-]+", "-", str(name)).replace("..", ".").strip("-._")
+    return text[:64].strip("-._") or "dataset"
+
+
+def from_zip_bytes(zip_bytes: bytes, filename: str, *, replace: bool = False) -> RatingsDataset:
     """Import an uploaded MovieLens zip (see ``import_zip``) and open it."""
-    return load_dataset(import_zip(zip_bytes, filename))
+    return load_dataset_by_name(import_zip(zip_bytes, filename, replace=replace))
 
 
 @dataclass(frozen=True)
