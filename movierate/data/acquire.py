@@ -432,8 +432,9 @@ def _import_folder_name(folder_name: str, filename: str, is_official: bool, repl
         return known.folder  # the official data under its own name (same data if it exists)
     if known is not None:  # a GroupLens name on other data: its own name, from the filename
         stem = _folder_from_filename(filename)
-        base = stem if stem != folder_name and stem not in KNOWN_DATASETS else f"{stem}-upload"
-        return base if replace and not _taken_elsewhere(base) else free_dataset_name(base)
+        if replace and stem not in KNOWN_DATASETS and not _taken_elsewhere(stem):
+            return stem
+        return free_dataset_name(stem)
     if not dataset_name_taken(folder_name):
         return folder_name
     if replace:

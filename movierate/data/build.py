@@ -180,7 +180,7 @@ def scale_notices(ratings: np.ndarray, scale: RatingScale, raw: RawData) -> list
         if common == scale:
             break  # the inferred scale is the first common one that fits: nothing fits better
         outside = common.bad_positions(ratings)
-        if 0 < len(outside) < threshold and len(outside) < n / 2:
+        if 0 < len(outside) < threshold and len(outside) <= 0.01 * n:
             if best is None or len(outside) < len(best[1]):
                 best = (common, outside)
     if best is not None:
@@ -232,6 +232,10 @@ def _ids(column: pd.Series, what: str, raw: RawData) -> np.ndarray:
             return values.astype(np.int64)
     text = column.astype(str).str.strip()
     numeric = pd.to_numeric(text, errors="coerce")
+    unreadable = numeric.isna().to_numpy()
+    if unreadable.any() and text[unreadable].str.fullmatch(_NUMBER).all():
+        # numbers pandas cannot hold (a 200,000-digit id): too large, not a label
+        _check_id_range(np.where(unreadable, np.inf, 0.0), column, what, raw)
     if numeric.notna().all():
         if numeric.dtype.kind == "f":
             _check_id_range(numeric.to_numpy(), column, what, raw)
@@ -242,6 +246,7 @@ def _ids(column: pd.Series, what: str, raw: RawData) -> np.ndarray:
     return text.to_numpy(dtype=object)
 
 
+_NUMBER = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
 MAX_NUMERIC_ID = 2**53
 """Numeric ids beyond this (or inf / NaN) are refused: they cannot be stored exactly."""
 
@@ -256,6 +261,21 @@ def _check_id_range(values: np.ndarray, column: pd.Series, what: str, raw: RawDa
             f"or too large for a numeric id (beyond {MAX_NUMERIC_ID:,}) "
             f"({line_numbers(bad, raw.first_line)}: {shown}). Fix those rows; ids that are "
             "labels rather than numbers should contain a letter (e.g. 'u123')."
+        )
+
+
+def check_whole_ids(
+    values: np.ndarray, shown: pd.Series, where: str, what: str, first_line: int
+) -> None:
+    """DataError naming the lines of ids that are infinite, NaN or beyond MAX_NUMERIC_ID (for
+    the movies files, whose ids are converted to int64)."""
+    with np.errstate(invalid="ignore"):
+        bad = np.flatnonzero(~np.isfinite(values) | (np.abs(values) > MAX_NUMERIC_ID))
+    if len(bad):
+        text = ", ".join(_short(shown.iloc[p]) for p in bad[:SHOW_ROWS])
+        raise DataError(
+            f"{where}: {len(bad):,} {what}(s) are infinite or too large for a numeric id (beyond "
+            f"{MAX_NUMERIC_ID:,}) ({line_numbers(bad, first_line)}: {text}); fix those rows."
         )
 
 

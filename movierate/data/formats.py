@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from movierate.data.build import RawData, line_numbers
+from movierate.data.build import MAX_NUMERIC_ID, RawData, check_whole_ids, line_numbers
 from movierate.data.dataset import RatingScale
 from movierate.data.movies import movie_metadata, split_genres
 from movierate.data.textio import check_not_empty, decode, read_table
@@ -139,6 +139,7 @@ def _read_movies_csv(path: Path) -> tuple[pd.DataFrame | None, int | None]:
             f"{path}: column 'movieId' is not a whole number on {line_numbers(bad, 2)} "
             f"({table['movieId'].iloc[bad[0]]!r}); fix those rows."
         )
+    check_whole_ids(ids.to_numpy(dtype=np.float64), table["movieId"], str(path), "movieId", 2)
     table["movieId"] = ids.astype(np.int64)
     genres = [split_genres(g) for g in table["genres"]]
     return movie_metadata(table["movieId"], table["title"], genres), len(table)
@@ -202,7 +203,11 @@ def _read_100k_items(path: Path, genre_names: list[str]) -> tuple[pd.DataFrame |
         if not line.strip():
             continue
         fields = line.split("|")
-        if len(fields) < 5 or not fields[0].strip().isdigit():
+        if (
+            len(fields) < 5
+            or not fields[0].strip().isdigit()
+            or int(fields[0].strip()[:20]) > MAX_NUMERIC_ID
+        ):
             raise DataError(
                 f"{path}, line {number}: expected 'movie id|title|release date|...' with "
                 f"{5 + len(genre_names)} '|'-separated fields, got {line[:80]!r}."
@@ -264,7 +269,12 @@ def _read_movies_dat(path: Path) -> tuple[pd.DataFrame | None, int | None]:
             continue
         head, sep, rest = line.partition("::")
         title, sep2, genre_text = rest.rpartition("::")
-        if not sep or not sep2 or not head.strip().isdigit():
+        if (
+            not sep
+            or not sep2
+            or not head.strip().isdigit()
+            or int(head.strip()[:20]) > MAX_NUMERIC_ID
+        ):
             raise DataError(
                 f"{path}, line {number}: expected 'MovieID::Title::Genres', got {line[:80]!r}."
             )
