@@ -13,13 +13,13 @@ import pytest
 
 from movierate import config
 from movierate.data import (
+    acquire,
     free_dataset_name,
     from_csv,
     import_zip,
     load_dataset,
     load_dataset_by_name,
 )
-from movierate.data import acquire
 from movierate.errors import DataError
 
 HEADER = "userId,movieId,rating,timestamp\n"
@@ -116,8 +116,9 @@ def test_save_as_refuses_a_name_held_by_a_folder_dataset(tmp_path):
     with pytest.raises(DataError, match="already exists"):
         from_csv(csv_file(tmp_path, "user,item,rating\n1,1,4\n"), save_as="ml-1m-sample")
     with pytest.raises(DataError, match="not an imported CSV"):
-        from_csv(csv_file(tmp_path, "user,item,rating\n1,1,4\n"), save_as="ml-1m-sample",
-                 replace=True)
+        from_csv(
+            csv_file(tmp_path, "user,item,rating\n1,1,4\n"), save_as="ml-1m-sample", replace=True
+        )
 
 
 def test_free_dataset_name_cleans_and_skips_grouplens_names():
@@ -182,7 +183,7 @@ def test_csv_uploads_beyond_the_cap_are_refused(monkeypatch, tmp_path):
 
 # --- 5: numeric overflow agrees across readers ----------------------------------------------
 
-HUGE = ["9" * 200_000, "1e20", "-1e20", "inf", "1e300"]
+HUGE = ["9" * 200_000, "1e20", "-1e20", "inf", "1e300", "18446744073709551615"]
 
 
 @pytest.mark.parametrize("value", HUGE + ["100000000000000"])
@@ -349,8 +350,8 @@ def test_dataset_of_finds_the_recorded_source_folder(tmp_path):
 
 
 def test_store_meta_records_the_source():
-    from movierate.store import _build_meta
     from movierate.spec import ModelSpec
+    from movierate.store import _build_meta
 
     class Result:
         metrics: dict = {}
@@ -365,3 +366,13 @@ def test_store_meta_records_the_source():
     ds = from_csv(TINY.encode())
     meta = _build_meta("m", Result(), ds, SplitStub(), ModelSpec())
     assert meta["dataset"]["source"] == ds.source
+
+
+def test_repeated_movie_ids_in_the_movies_file_are_noticed(tmp_path):
+    folder = folder_with(tmp_path, TINY)
+    (folder / "movies.csv").write_text(
+        "movieId,title,genres\n1,A (1999),Drama\n1,B (2000),Drama\n2,C (2001),Comedy\n"
+    )
+    ds = load_dataset(folder)
+    assert any("lists 1 movie id(s) more than once (1)" in n for n in ds.notices())
+    assert ds.movies.set_index("movie_id").loc[1, "title"] == "A"

@@ -91,6 +91,14 @@ def build_dataset(
         },
         copy=False,
     )
+    if raw.movies is not None and len(raw.movies):
+        repeated = raw.movies["movie_id"].duplicated(keep="first").to_numpy()
+        if repeated.any():
+            shown = ", ".join(str(v) for v in raw.movies["movie_id"][repeated].iloc[:SHOW_ROWS])
+            warnings.append(
+                f"The movies file lists {int(repeated.sum()):,} movie id(s) more than once "
+                f"({shown}); the first row of each is used, the others are ignored."
+            )
     movies_df, missing = movies_table(movie_ids, movie_idx, ratings, raw.movies)
     if missing and raw.movies is not None:
         warnings.append(
@@ -180,9 +188,9 @@ def scale_notices(ratings: np.ndarray, scale: RatingScale, raw: RawData) -> list
         if common == scale:
             break  # the inferred scale is the first common one that fits: nothing fits better
         outside = common.bad_positions(ratings)
-        if 0 < len(outside) < threshold and len(outside) <= 0.01 * n:
-            if best is None or len(outside) < len(best[1]):
-                best = (common, outside)
+        few = 0 < len(outside) < threshold and len(outside) <= 0.01 * n
+        if few and (best is None or len(outside) < len(best[1])):
+            best = (common, outside)
     if best is not None:
         bulk, outside = best
         values = ", ".join(f"{ratings[p]:g}" for p in outside[:SHOW_ROWS])
@@ -217,6 +225,8 @@ def fingerprint(ratings: pd.DataFrame, user_ids: np.ndarray, movie_ids: np.ndarr
 def _ids(column: pd.Series, what: str, raw: RawData) -> np.ndarray:
     """Ids as integers when they are whole numbers, else as str; missing ids raise."""
     values = column.to_numpy()
+    if values.dtype.kind == "u" and len(values) and values.max() > np.iinfo(np.int64).max:
+        _check_id_range(values.astype(np.float64), column, what, raw)  # would wrap in int64
     if values.dtype.kind in "iu":
         return values  # integer columns cannot hold missing values
     missing = np.flatnonzero(column.isna().to_numpy())

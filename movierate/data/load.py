@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +10,6 @@ import pyarrow.parquet as pq
 
 from movierate.data.acquire import (
     Progress,
-    check_dataset_name,
     find_local,
     find_local_zip,
     import_zip,
@@ -49,13 +47,7 @@ def load_dataset_by_name(name: str, progress: Progress | None = None) -> Ratings
 
 
 def load_folder(folder: Path, name: str) -> RatingsDataset:
-    """Parse (or reopen from cache) the dataset in ``folder`` under the name ``name``.
-
-    A ``name`` that is not a plain dataset name (say a folder called ``my data``) is cleaned
-    for the cache folder, so the cache never writes outside ``cache_dir()/datasets``.
-    """
-    if not _is_plain_name(name):
-        name = _plain_name(name)
+    """Parse (or reopen from cache) the dataset in ``folder`` under the name ``name``."""
     layout = detect_layout(folder)
     if layout is None:
         raise DataError(f"{folder} holds no ratings.csv, u.data or ratings.dat; nothing to load.")
@@ -69,19 +61,6 @@ def load_folder(folder: Path, name: str) -> RatingsDataset:
     ds.source = str(folder)
     save_cached(ds, key)
     return ds
-
-
-def _is_plain_name(name: str) -> bool:
-    try:
-        check_dataset_name(name)
-    except DataError:
-        return False
-    return True
-
-
-def _plain_name(name: str) -> str:
-    text = re.sub(r"[^A-Za-z0-9._-]+", "-", str(name)).replace("..", ".").strip("-._")
-    return text[:64].strip("-._") or "dataset"
 
 
 def from_zip_bytes(zip_bytes: bytes, filename: str, *, replace: bool = False) -> RatingsDataset:
