@@ -376,3 +376,32 @@ def test_repeated_movie_ids_in_the_movies_file_are_noticed(tmp_path):
     ds = load_dataset(folder)
     assert any("lists 1 movie id(s) more than once (1)" in n for n in ds.notices())
     assert ds.movies.set_index("movie_id").loc[1, "title"] == "A"
+
+
+def test_an_upload_never_replaces_the_folder_of_imported_csvs(monkeypatch, tmp_path):
+    monkeypatch.delenv("MOVIERATE_DATA_DIR")
+    from_csv(csv_file(tmp_path, "user,item,rating\n1,1,4\n"), save_as="kept")
+    upload = zip_of({"custom/ratings.csv": TINY.encode()})
+    assert import_zip(upload, "custom.zip", replace=True) == "custom-upload"
+    assert len(load_dataset("kept")) == 1
+    with pytest.raises(DataError, match="reserved"):
+        from_csv(csv_file(tmp_path, "user,item,rating\n1,1,4\n"), save_as="custom")
+
+
+def test_a_model_trained_from_a_folder_can_be_evaluated_later(tmp_path):
+    """End to end (trains a tiny model): the recorded source folder is found again, a
+    changed or missing one gives a DataError that says what to pass."""
+    from movierate import store
+    from movierate.data import synthetic_dataset, write_movielens_csv
+    from movierate.pipeline import evaluate_model, train_and_save
+    from movierate.spec import ModelSpec
+
+    folder = tmp_path / "duplicates"
+    write_movielens_csv(synthetic_dataset(600, 20, 30, seed=1), folder)
+    train_and_save(str(folder), ModelSpec(family="mf_bias", dim=4, epochs=1), "m")
+    model = store.load_model("m")
+    assert model.meta["dataset"]["source"] == str(folder.resolve())
+    assert evaluate_model(model)["n_train"] + evaluate_model(model)["n_valid"] == 600
+    folder.rename(tmp_path / "moved")
+    with pytest.raises(DataError, match=rf"trained on data from {folder}.*--data"):
+        evaluate_model(store.load_model("m"))

@@ -83,7 +83,7 @@ def check_dataset_name(name: object) -> str:
 def dataset_name_taken(name: str) -> bool:
     """True when ``load_dataset(name)`` would already open something (GroupLens names count
     as taken: they are reserved for the official data)."""
-    if name in KNOWN_DATASETS:
+    if name in KNOWN_DATASETS or name == CUSTOM_FOLDER:
         return True
     if find_local(name) is not None:
         return True
@@ -113,8 +113,13 @@ def search_dirs() -> list[Path]:
 
 def validate_dataset_name(name: str) -> str:
     """``name`` if it is a safe folder name for a dataset, else DataError saying what is allowed."""
-    if not isinstance(name, str) or not _NAME.match(name) or name in KNOWN_DATASETS:
-        taken = " (that is a GroupLens dataset's name)" if name in KNOWN_DATASETS else ""
+    reserved = name in KNOWN_DATASETS or name == CUSTOM_FOLDER
+    if not isinstance(name, str) or not _NAME.match(name) or reserved:
+        taken = ""
+        if name in KNOWN_DATASETS:
+            taken = " (that is a GroupLens dataset's name)"
+        elif name == CUSTOM_FOLDER:
+            taken = " (reserved: the folder of imported CSV datasets)"
         raise DataError(
             f"Invalid dataset name {name!r}{taken}: use 1-64 letters, digits, '.', '_' or '-', "
             "starting with a letter or digit."
@@ -451,7 +456,7 @@ def _import_folder_name(folder_name: str, filename: str, is_official: bool, repl
         return free_dataset_name(stem)
     if not dataset_name_taken(folder_name):
         return folder_name
-    if replace:
+    if replace and folder_name != CUSTOM_FOLDER:
         if _taken_elsewhere(folder_name):
             raise DataError(
                 f"Dataset {folder_name!r} exists outside {config.data_dir()} (in "
