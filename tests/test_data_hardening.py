@@ -388,6 +388,7 @@ def test_an_upload_never_replaces_the_folder_of_imported_csvs(monkeypatch, tmp_p
         from_csv(csv_file(tmp_path, "user,item,rating\n1,1,4\n"), save_as="custom")
 
 
+@pytest.mark.slow
 def test_a_model_trained_from_a_folder_can_be_evaluated_later(tmp_path):
     """End to end (trains a tiny model): the recorded source folder is found again, a
     changed or missing one gives a DataError that says what to pass."""
