@@ -406,3 +406,30 @@ def test_a_model_trained_from_a_folder_can_be_evaluated_later(tmp_path):
     folder.rename(tmp_path / "moved")
     with pytest.raises(DataError, match=rf"trained on data from {folder}.*--data"):
         evaluate_model(store.load_model("m"))
+
+
+def test_other_bad_inputs_are_data_errors(tmp_path):
+    clash = zip_of({"s/ratings.csv": TINY.encode(), "s/m.csv": b"a", "s/m.csv/x": b"b"})
+    with pytest.raises(DataError, match="could not be extracted"):
+        import_zip(clash, "clash.zip")
+    folder = tmp_path / "h"
+    folder.mkdir()
+    (folder / "u.data").write_text("1\t1\t5\t1\n")
+    (folder / "u.genre").write_text("Action|x\n")
+    with pytest.raises(DataError, match="genre name\\|number"):
+        load_dataset(folder)
+    for scale in [("a", 5, 1), (1, 5)]:
+        with pytest.raises(DataError, match="rating_scale="):
+            from_csv(TINY.encode(), rating_scale=scale)
+    with pytest.raises(DataError, match="Unknown encoding 'nope'"):
+        from_csv(TINY.encode(), encoding="nope")
+    with pytest.raises(DataError, match="duplicates='nope'"):
+        from_csv(TINY.encode(), duplicates="nope")
+
+
+def test_a_saved_dataset_does_not_repeat_its_notices(tmp_path):
+    ratings = csv_file(tmp_path, "user,item,rating\n1,1,4\n1,2,3\n")
+    items = csv_file(tmp_path, "id,title\n1,A\n", "items.csv")
+    ds = from_csv(ratings, items=items, save_as="partial")
+    assert sum("not in the movies file" in w for w in ds.warnings) == 1
+    assert load_dataset("partial").warnings == ds.warnings

@@ -371,6 +371,16 @@ def extract_zip(
             raise DataError(
                 f"{filename} is damaged or truncated ({err}); download or copy it again."
             ) from None
+        except RuntimeError as err:  # encrypted members
+            raise DataError(
+                f"{filename} cannot be read ({err}); upload an unencrypted zip."
+            ) from None
+        except OSError as err:  # a file and a folder of the same name, disk full, ...
+            raise DataError(
+                f"{filename} could not be extracted into {target}: "
+                f"{err.strerror or err} ({Path(err.filename or '').name or 'no file'}). "
+                "Check the free disk space, or repack the zip with one entry per file."
+            ) from None
         finally:
             shutil.rmtree(temp, ignore_errors=True)
 

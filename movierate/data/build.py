@@ -114,7 +114,7 @@ def build_dataset(
         rating_scale=scale,
         fingerprint=fingerprint(table, user_ids, movie_ids),
         catalog=dict(raw.catalog),
-        warnings=warnings,
+        warnings=list(dict.fromkeys(warnings)),  # a re-read saved set repeats its own notices
     )
     ds.official_splits = {
         split_name: _official_split(ds, split_name, train, valid)

@@ -3,6 +3,7 @@ validates it like a GroupLens set and can register it under ``data_dir()/custom/
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -91,7 +92,8 @@ def from_csv(
         validate_dataset_name(save_as)
         _check_free(save_as, replace)
     source, label = _as_source(path_or_buffer)
-    scale = RatingScale(*rating_scale) if isinstance(rating_scale, tuple | list) else rating_scale
+    scale = _scale(rating_scale)
+    _check_options(encoding, duplicates)
     raw = _read_ratings(source, label, columns, delimiter, encoding)
     raw.scale = scale
     if items is not None:
@@ -104,6 +106,31 @@ def from_csv(
     if save_as is not None:
         ds.source = str(_save(ds, raw, label))
     return ds
+
+
+def _scale(rating_scale: object) -> RatingScale | None:
+    if rating_scale is None or isinstance(rating_scale, RatingScale):
+        return rating_scale
+    try:
+        return RatingScale(*(float(v) for v in rating_scale))
+    except (TypeError, ValueError) as err:
+        if isinstance(err, DataError):
+            raise
+        raise DataError(
+            f"rating_scale={rating_scale!r} is not (min, max, step) numbers; pass e.g. "
+            "rating_scale=(0.5, 5, 0.5), or leave it out to infer the scale."
+        ) from None
+
+
+def _check_options(encoding: str, duplicates: str) -> None:
+    try:
+        codecs.lookup(encoding)
+    except (LookupError, TypeError):
+        raise DataError(
+            f"Unknown encoding {encoding!r}; use e.g. 'utf-8', 'latin-1' or 'cp1252'."
+        ) from None
+    if duplicates not in ("keep_latest", "error"):
+        raise DataError(f"duplicates={duplicates!r}: use 'keep_latest' or 'error'.")
 
 
 def _check_free(name: str, replace: bool) -> None:

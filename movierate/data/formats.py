@@ -190,7 +190,12 @@ def _read_100k_genres(path: Path) -> list[str]:
     pairs = [
         line.rsplit("|", 1) for line in decode(path.read_bytes(), str(path), "latin-1").splitlines()
     ]
-    ordered = sorted((int(i), name) for name, i in (p for p in pairs if len(p) == 2))
+    pairs = [p for p in pairs if len(p) == 2]
+    if not all(i.strip().isdigit() for _, i in pairs):
+        raise DataError(
+            f"{path}: every line must be 'genre name|number' (e.g. 'Action|1'); re-extract it."
+        )
+    ordered = sorted((int(i), name) for name, i in pairs)
     return [name for _, name in ordered]
 
 
