@@ -13,7 +13,7 @@ of the accuracy targets, so its RMSE is optimistic by the choice of epoch); RMSE
 predictions (``movierate.scoring``), clipped to the rating scale like Surprise's. Fit time is
 the wall time of ``train()`` / ``algo.fit()``; ratings/s = training ratings x epochs / fit time.
 
-    MOVIERATE_DATA_DIR=/work/shared/data/movielens nice -n 5 python -m benchmarks.bench_accuracy \\
+    MOVIERATE_DATA_DIR=../shared/data/movielens nice -n 5 python -m benchmarks.bench_accuracy \\
         [--contenders mf,mf_bias,deep,svd,svdpp] [--datasets ml-100k,ml-latest-small] \\
         [--seeds 42,43,44] [--no-folds] [--results FILE.jsonl [--resume]]
 

@@ -8,7 +8,7 @@ run, is a bare one-line Streamlit script: its start-to-render time is what Strea
 costs. Prints medians (and min-max) over the runs as a markdown table. Uses the helpers of
 ``tests/test_browser.py`` (same markers, same waiting rules).
 
-    MOVIERATE_DATA_DIR=/work/shared/data/movielens nice -n 5 python -m benchmarks.bench_dashboard \\
+    MOVIERATE_DATA_DIR=../shared/data/movielens nice -n 5 python -m benchmarks.bench_dashboard \\
         [--runs 3]
 """
 

@@ -7,7 +7,7 @@ with its default engine reading only the ratings file (``sep="::"`` falls back t
 python engine, which is what a notebook would do). Prints a markdown table of medians.
 Targets: cached ml-latest-small < 0.5 s; 20 M ratings parsed in < 30 s using < 3 GB.
 
-    MOVIERATE_DATA_DIR=/work/shared/data/movielens \\
+    MOVIERATE_DATA_DIR=../shared/data/movielens \\
         python -m benchmarks.bench_data [--synthetic 20000000] [--repeats 3]
 """
 

@@ -5,7 +5,7 @@ the Train page with the product defaults (ml-latest-small; the second adds white
 visits every page in headless Chromium and saves a full-page PNG of each. Needs MovieLens
 copies (``MOVIERATE_DATA_DIR``) and Debian's chromium, like ``tests/test_browser.py``:
 
-    MOVIERATE_DATA_DIR=/work/shared/data/movielens python -m docs.make_screenshots
+    MOVIERATE_DATA_DIR=../shared/data/movielens python -m docs.make_screenshots
 """
 
 from __future__ import annotations

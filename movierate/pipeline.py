@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from movierate import store
-from movierate.data import RatingsDataset, Split, load_dataset, make_split
+from movierate.data import RatingsDataset, Split, load_dataset, load_dataset_by_name, make_split
+from movierate.data.formats import detect_layout
 from movierate.data.splits import OFFICIAL_PREFIX, SPLIT_METHODS
 from movierate.errors import DataError, SpecError, TrainingCancelled
 from movierate.progress import ProgressCallback
@@ -120,17 +121,53 @@ def dataset_of(
 ) -> RatingsDataset:
     """Load the dataset ``model`` was trained on and check it is the same data.
 
-    ``load`` opens a dataset by name (default :func:`movierate.data.load_dataset`); the
-    dashboard passes its cached loader. DataError if the data changed since training.
+    ``load`` opens a dataset by NAME (default :func:`movierate.data.load_dataset_by_name`); the
+    dashboard passes its cached loader, which must refuse paths too.
+
+    The recorded name is only ever a dataset NAME (never a path: meta.json may be crafted).
+    A model trained on a folder also recorded that folder (``source``); it is used only while
+    it still holds data with the recorded fingerprint. Otherwise DataError says what to pass.
     """
     recorded = model.meta["dataset"]
-    ds = (load or load_dataset)(recorded["name"])
-    if recorded.get("fingerprint") and ds.fingerprint != recorded["fingerprint"]:
+    name, fp = recorded.get("name"), recorded.get("fingerprint")
+    source = recorded.get("source")
+    ds = _from_recorded_folder(source, name, fp)
+    if ds is not None:
+        return ds
+    try:
+        ds = (load or load_dataset_by_name)(name)
+    except DataError as err:
+        if isinstance(source, str) and source:
+            raise DataError(
+                f"Model {model.name!r} was trained on data from {source} (dataset {name!r}), "
+                "which is no longer there with the same contents. Pass that data again: "
+                f"load_dataset(<folder>) and evaluate_model(model, ds) (CLI: --data <folder>)."
+            ) from None
+        raise err from None
+    if fp and ds.fingerprint != fp:
         raise DataError(
             f"Dataset {ds.name!r} changed since model {model.name!r} was trained (fingerprint "
-            f"{ds.fingerprint} now, {recorded['fingerprint']} then); retrain the model."
+            f"{ds.fingerprint} now, {fp} then); retrain the model."
         )
     return ds
+
+
+def _from_recorded_folder(source: Any, name: Any, fp: Any) -> RatingsDataset | None:
+    """The dataset in the recorded source folder if it still exists and has fingerprint ``fp``."""
+    from pathlib import Path
+
+    from movierate.data.load import load_folder
+
+    if not isinstance(source, str) or not source or not fp or not isinstance(name, str):
+        return None
+    try:
+        folder = Path(source)
+        if not folder.is_absolute() or not folder.is_dir() or detect_layout(folder) is None:
+            return None
+        ds = load_folder(folder, name)
+    except (OSError, ValueError):  # DataError included: a damaged folder is not ours
+        return None
+    return ds if ds.fingerprint == fp else None
 
 
 def evaluate_model(model: store.TrainedModel, ds: RatingsDataset | None = None) -> dict[str, Any]:

@@ -579,6 +579,7 @@ def _build_meta(
         "spec": spec.to_dict(),
         "dataset": {
             "name": ds.name,
+            "source": getattr(ds, "source", None),
             "fingerprint": ds.fingerprint,
             "n_users": int(ds.n_users),
             "n_movies": int(ds.n_movies),

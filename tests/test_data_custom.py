@@ -70,7 +70,8 @@ def test_save_as_keeps_items_and_warnings(tmp_path):
     items = "movieId,title,genres\n1,Heat (1995),Action|Crime\n2,Up (2009),Animation\n"
     ds = from_csv(write(tmp_path, rows), items=write(tmp_path, items, "m.csv"), save_as="tiny")
     again = load_dataset("tiny")
-    assert again.warnings == ds.warnings and len(ds.warnings) == 1
+    assert again.warnings == ds.warnings and len(ds.warnings) == 2  # scale inferred, duplicate
+    assert ds.warnings[0].startswith("Rating scale inferred as 1-5 (step 1) from the data")
     assert again.movies.equals(ds.movies) and again.catalog == {"movies": 2, "users": None}
     assert again.movies["genres"].tolist() == [["Action", "Crime"], ["Animation"]]
 

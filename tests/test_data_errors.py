@@ -69,7 +69,10 @@ def test_non_numeric_ratings_name_lines_and_values(tmp_path):
 @pytest.mark.parametrize("bad", ["", "NaN", "nan"])
 def test_missing_or_nan_ratings(tmp_path, bad):
     folder = grouplens_folder(tmp_path, HEADER + f"1,1,4.0,10\n1,2,{bad},11\n")
-    with pytest.raises(DataError, match=r"empty, NaN or infinite in 1 row\(s\) \(line 3\)"):
+    with pytest.raises(
+        DataError,
+        match=r"empty, NaN, infinite or absurdly large \(beyond ±1e\+06\) in 1 row\(s\) \(line 3\)",
+    ):
         load_dataset(folder)
 
 

@@ -10,10 +10,22 @@ True
 No TensorFlow here: pandas, numpy and pyarrow only.
 """
 
-from movierate.data.acquire import download_dataset, import_zip
+from movierate.data.acquire import (
+    check_dataset_name,
+    download_dataset,
+    free_dataset_name,
+    import_zip,
+    max_extract_bytes,
+)
 from movierate.data.custom import from_csv
 from movierate.data.dataset import RatingScale, RatingsDataset
-from movierate.data.load import DatasetStatus, dataset_status, from_zip_bytes, load_dataset
+from movierate.data.load import (
+    DatasetStatus,
+    dataset_status,
+    from_zip_bytes,
+    load_dataset,
+    load_dataset_by_name,
+)
 from movierate.data.registry import KNOWN_DATASETS
 from movierate.data.splits import SPLIT_METHODS, Split, make_split
 from movierate.data.synthetic import synthetic_dataset, write_movielens_csv
@@ -25,13 +37,17 @@ __all__ = [
     "RatingScale",
     "RatingsDataset",
     "Split",
+    "check_dataset_name",
     "dataset_status",
     "download_dataset",
     "from_csv",
+    "free_dataset_name",
     "from_zip_bytes",
     "import_zip",
     "load_dataset",
+    "load_dataset_by_name",
     "make_split",
+    "max_extract_bytes",
     "synthetic_dataset",
     "write_movielens_csv",
 ]

@@ -5,6 +5,8 @@ Search order for a dataset name: ``MOVIERATE_DATA_DIR`` (optional, read-only), t
 ``data_dir()``). A known GroupLens name found nowhere is downloaded from
 ``$MOVIERATE_DOWNLOAD_URL/<name>.zip`` (default GroupLens), checked against the ``.md5`` file
 published beside it (or, without one, the zip's structure) and extracted atomically.
+Uploaded zips (``import_zip``) keep a GroupLens name only when they hold that official data
+and never replace another dataset unless asked; every extraction is bounded (zip bombs).
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import hashlib
 import io
 import os
 import re
-import shutil
 import stat
 import tempfile
 import urllib.error
@@ -27,7 +28,7 @@ from typing import BinaryIO
 from movierate import atomic, config
 from movierate.data.formats import LAYOUT_FILES, detect_layout
 from movierate.data.registry import KNOWN_DATASETS, name_for_folder
-from movierate.errors import DataError, DownloadError
+from movierate.errors import DataError, DownloadError, MovierateError
 
 Progress = Callable[[int, int | None], None]
 """``cb(done_bytes, total_bytes | None)``, called as bytes arrive."""
@@ -37,6 +38,70 @@ CHUNK = 1 << 20
 _MD5 = re.compile(r"\b([0-9a-fA-F]{32})\b")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _RATINGS_FILES = {files[-1] for files in LAYOUT_FILES.values()}
+DEFAULT_MAX_EXTRACT_BYTES = 4 << 30
+"""Default cap on what one zip may extract to: 4 GiB (ml-32m, the largest GroupLens set, is
+about 0.9 GiB extracted). Change it with ``MOVIERATE_MAX_EXTRACT_BYTES``."""
+MAX_COMPRESSION_RATIO = 100
+"""A member that inflates more than this (and beyond 1 MiB) is refused: MovieLens CSVs
+compress about 3-5x, zip bombs hundreds to millions of times."""
+MAX_MEMBERS = 10_000
+"""Most entries a dataset zip may list (the official ones have at most 25)."""
+MAX_NAME_LENGTH = 64
+
+
+def max_extract_bytes() -> int:
+    """The extraction / upload size cap in bytes (``MOVIERATE_MAX_EXTRACT_BYTES``, default
+    4 GiB). DataError if the variable is set to something other than a positive whole number."""
+    text = os.environ.get("MOVIERATE_MAX_EXTRACT_BYTES", "").strip()
+    if not text:
+        return DEFAULT_MAX_EXTRACT_BYTES
+    if not text.isdigit() or int(text) <= 0:
+        raise DataError(
+            f"MOVIERATE_MAX_EXTRACT_BYTES={text!r} is not a positive whole number of bytes; "
+            "set it to e.g. 8000000000, or unset it for the default (4 GiB)."
+        )
+    return int(text)
+
+
+def check_dataset_name(name: object) -> str:
+    """``name`` if it is a dataset NAME (never a path): 1-64 letters, digits, '.', '_', '-',
+    starting with a letter or digit, without '..'. DataError otherwise (used for names that
+    come from files such as a model's meta.json)."""
+    if not isinstance(name, str) or not _NAME.match(name) or ".." in name:
+        shown = (
+            repr(name) if not isinstance(name, str) or len(name) <= 80 else repr(name[:80]) + "…"
+        )
+        raise DataError(
+            f"{shown} is not a dataset name: a name is 1-64 letters, digits, '.', '_' or '-' "
+            "(starting with a letter or digit, no '..', no path separators). Pass a folder "
+            "path to load_dataset() instead if you meant one."
+        )
+    return name
+
+
+def dataset_name_taken(name: str) -> bool:
+    """True when ``load_dataset(name)`` would already open something (GroupLens names count
+    as taken: they are reserved for the official data)."""
+    if name in KNOWN_DATASETS or name == CUSTOM_FOLDER:
+        return True
+    if find_local(name) is not None:
+        return True
+    return any(
+        (base / n).exists() for base in search_dirs() for n in (name, f"{CUSTOM_FOLDER}/{name}")
+    )
+
+
+def free_dataset_name(base: str) -> str:
+    """A valid dataset name not in use, derived from ``base``: ``base`` itself when it is free,
+    else ``base-upload``, ``base-upload-2``, ... (``base`` is cleaned to the allowed letters)."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", str(base)).strip("-._").replace("..", ".")
+    stem = stem[:48].strip("-._") or "dataset"
+    candidates = [stem] if stem not in KNOWN_DATASETS else []
+    candidates += [f"{stem}-upload"] + [f"{stem}-upload-{i}" for i in range(2, 10_000)]
+    for candidate in candidates:
+        if not dataset_name_taken(candidate):
+            return candidate
+    raise DataError(f"No free dataset name left for {base!r}; delete some imported datasets.")
 
 
 def search_dirs() -> list[Path]:
@@ -47,8 +112,13 @@ def search_dirs() -> list[Path]:
 
 def validate_dataset_name(name: str) -> str:
     """``name`` if it is a safe folder name for a dataset, else DataError saying what is allowed."""
-    if not isinstance(name, str) or not _NAME.match(name) or name in KNOWN_DATASETS:
-        taken = " (that is a GroupLens dataset's name)" if name in KNOWN_DATASETS else ""
+    reserved = name in KNOWN_DATASETS or name == CUSTOM_FOLDER
+    if not isinstance(name, str) or not _NAME.match(name) or reserved:
+        taken = ""
+        if name in KNOWN_DATASETS:
+            taken = " (that is a GroupLens dataset's name)"
+        elif name == CUSTOM_FOLDER:
+            taken = " (reserved: the folder of imported CSV datasets)"
         raise DataError(
             f"Invalid dataset name {name!r}{taken}: use 1-64 letters, digits, '.', '_' or '-', "
             "starting with a letter or digit."
@@ -81,14 +151,54 @@ def find_local_zip(name: str) -> Path | None:
     return None
 
 
-def locate(name_or_path: str | os.PathLike, progress: Progress | None = None) -> tuple[Path, str]:
+def locate(
+    name_or_path: str | os.PathLike,
+    progress: Progress | None = None,
+    *,
+    allow_paths: bool = True,
+) -> tuple[Path, str]:
     """(extracted folder, dataset name) for a name or a path; downloads a missing known set.
 
     A bare name (no path separator) is a dataset name first; a folder or ``.zip`` path is
-    opened as it is (a zip is extracted into ``data_dir()``).
+    opened as it is (a zip is imported into ``data_dir()`` like an upload). With
+    ``allow_paths=False`` only a dataset name is accepted (see :func:`check_dataset_name`).
+    Names or paths the operating system refuses (too long, NUL bytes) raise DataError.
     """
-    text = str(name_or_path)
-    is_name = isinstance(name_or_path, str) and "/" not in text and os.sep not in text
+    if not isinstance(name_or_path, str | os.PathLike):
+        raise DataError(
+            f"A dataset is given by its name or a folder / .zip path, not a "
+            f"{type(name_or_path).__name__}."
+        )
+    if not allow_paths:
+        check_dataset_name(name_or_path)
+    try:
+        return _locate(name_or_path, progress, allow_paths)
+    except MovierateError:
+        raise
+    except (OSError, ValueError) as err:  # ENAMETOOLONG, embedded NUL, invalid characters
+        text = str(name_or_path)
+        shown = repr(text if len(text) <= 80 else text[:80] + "…")
+        raise DataError(
+            f"Cannot open dataset {shown}: the system refuses that name or path "
+            f"({getattr(err, 'strerror', None) or err}). Pass a dataset name such as "
+            "ml-latest-small or an existing folder / .zip path."
+        ) from None
+
+
+def _locate(
+    name_or_path: str | os.PathLike, progress: Progress | None, allow_paths: bool
+) -> tuple[Path, str]:
+    text = os.fspath(name_or_path)
+    if "\0" in text:
+        raise ValueError("embedded null byte")
+    is_name = (
+        isinstance(name_or_path, str)
+        and "/" not in text
+        and os.sep not in text
+        and text.strip(".") != ""  # "." and ".." are folders, never names
+    )
+    if not allow_paths and not is_name:
+        check_dataset_name(text)
     if is_name:
         folder = find_local(text)
         if folder is not None:
@@ -98,13 +208,23 @@ def locate(name_or_path: str | os.PathLike, progress: Progress | None = None) ->
             return _extract_file(zipped, expected=text), text
         if text in KNOWN_DATASETS:
             return download_dataset(text, progress=progress), text
-    path = Path(name_or_path).expanduser()
+        if not allow_paths:
+            raise DataError(
+                f"Unknown dataset {text!r}. Known GroupLens datasets: "
+                f"{', '.join(KNOWN_DATASETS)}; datasets on this machine: "
+                f"{', '.join(local_names()) or 'none'}."
+            )
+    path = Path(name_or_path).expanduser().resolve()
     if path.is_dir():
         folder = _dataset_folder(path)
         return folder, name_for_folder(folder.name)
     if path.suffix == ".zip" and path.is_file():
-        folder = _extract_file(path)
-        return folder, name_for_folder(folder.name)
+        with path.open("rb") as f:
+            name = import_zip(f, path.name)
+        folder = find_local(name)
+        if folder is None:  # pragma: no cover - import_zip just made it
+            raise DataError(f"{path} was imported as {name!r} but cannot be found again.")
+        return folder, name
     if not is_name:
         raise DataError(f"{text} is not a folder or a .zip file; check the path.")
     raise DataError(
@@ -161,24 +281,42 @@ def download_dataset(name: str, progress: Progress | None = None) -> Path:
             )
         part.seek(0)
         try:
-            return extract_zip(part, known.zip_name, expected=name)
+            # the configured download source is trusted (and MD5-checked when it publishes one)
+            return extract_zip(part, known.zip_name, expected=name, trusted=True)
         except DataError as err:
             raise DownloadError(
                 f"{url} did not give a usable {name} zip: {err} {_sentence(_ways_out(name))}"
             ) from None
 
 
-def import_zip(zip_bytes: bytes, filename: str) -> str:
-    """Store and extract an uploaded MovieLens zip; returns the name to ``load_dataset`` it by."""
-    folder = extract_zip(zip_bytes, filename)
+def import_zip(zip_bytes: bytes | BinaryIO, filename: str, *, replace: bool = False) -> str:
+    """Store and extract an uploaded MovieLens zip; returns the name to ``load_dataset`` it by.
+
+    A zip whose folder has a GroupLens name keeps that name only if it is that official data
+    (same number of ratings as the published set); any other zip is imported under a free name
+    derived from ``filename`` (``my-upload``, ``ml-latest-small-upload-2``, ...). An existing
+    dataset is replaced only with ``replace=True``.
+    """
+    folder = extract_zip(zip_bytes, filename, replace=replace)
     return name_for_folder(folder.name)
 
 
-def extract_zip(zip_file: bytes | BinaryIO, filename: str, expected: str | None = None) -> Path:
+def extract_zip(
+    zip_file: bytes | BinaryIO,
+    filename: str,
+    expected: str | None = None,
+    *,
+    replace: bool = False,
+    trusted: bool = False,
+) -> Path:
     """Extract the dataset folder in a zip into ``data_dir()`` atomically; returns the folder.
 
-    Refuses unsafe member paths (absolute, ``..``, links), zips without a MovieLens layout and
-    (when ``expected`` is a known name) a zip holding a different dataset.
+    Refuses unsafe member paths (absolute, ``..``, links), zip bombs (declared or actual size
+    beyond :func:`max_extract_bytes`, compression ratio beyond MAX_COMPRESSION_RATIO, more
+    than MAX_MEMBERS entries), zips without a MovieLens layout and (when ``expected`` is a
+    known name) a zip that is not that official dataset (its number of ratings; skipped for
+    ``trusted`` downloads from the configured source). Without ``expected`` the folder is
+    named as described in :func:`import_zip`.
     """
     archive = _open_zip(zip_file, filename)
     with archive:
@@ -187,33 +325,159 @@ def extract_zip(zip_file: bytes | BinaryIO, filename: str, expected: str | None 
             _check_member(member, filename)
         prefix = _dataset_prefix(members, filename)
         folder_name = prefix.name if prefix.parts else _folder_from_filename(filename)
+        official = KNOWN_DATASETS.get(expected or name_for_folder(folder_name))
         if expected in KNOWN_DATASETS and folder_name != KNOWN_DATASETS[expected].folder:
             raise DataError(
                 f"{filename} holds {folder_name!r}, not {expected}. Put the official "
                 f"{KNOWN_DATASETS[expected].zip_name} there instead."
             )
+        wanted = [
+            m
+            for m in members
+            if not m.is_dir()
+            and PurePosixPath(m.filename).is_relative_to(prefix)
+            and PurePosixPath(m.filename) != prefix
+        ]
+        limit = _check_sizes(archive, wanted, filename)
         target = config.data_dir()
         target.mkdir(parents=True, exist_ok=True)
         with atomic.staging_folder(target, ".extract-") as temp:
             try:
-                staged = temp / folder_name
+                staged = temp / "dataset"
                 staged.mkdir()
-                for member in members:
-                    path = PurePosixPath(member.filename)
-                    if member.is_dir() or not path.is_relative_to(prefix) or path == prefix:
-                        continue  # folders are made as needed; files beside the dataset skipped
-                    relative = path.relative_to(prefix)
+                written = 0
+                for member in wanted:
+                    relative = PurePosixPath(member.filename).relative_to(prefix)
                     out = staged.joinpath(*relative.parts)
                     out.parent.mkdir(parents=True, exist_ok=True)
                     with archive.open(member) as src, out.open("wb") as dst:
-                        shutil.copyfileobj(src, dst, CHUNK)
-                if not detect_layout(staged):
+                        written = _copy_bounded(src, dst, written, limit, member, filename)
+                layout = detect_layout(staged)
+                if not layout:
                     raise DataError(f"{filename}: the extracted folder has no ratings file.")
-                return atomic.publish_folder(staged, target / folder_name, replace=True)
+                is_official = official is not None and (
+                    (trusted and expected is not None) or _is_official(staged, layout, official)
+                )
+                if expected is not None and official is not None and not is_official:
+                    raise DataError(
+                        f"{filename} has the layout of {official.name} but not its data (the "
+                        f"official set has {official.approx_ratings:,} ratings). Put the official "
+                        f"{official.zip_name} from https://grouplens.org/datasets/movielens/ there."
+                    )
+                final_name = _import_folder_name(folder_name, filename, is_official, replace)
+                return atomic.publish_folder(staged, target / final_name, replace=True)
             except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as err:
                 raise DataError(
                     f"{filename} is damaged or truncated ({err}); download or copy it again."
                 ) from None
+            except RuntimeError as err:  # encrypted members
+                raise DataError(
+                    f"{filename} cannot be read ({err}); upload an unencrypted zip."
+                ) from None
+            except OSError as err:  # a file and a folder of the same name, disk full, ...
+                raise DataError(
+                    f"{filename} could not be extracted into {target}: "
+                    f"{err.strerror or err} ({Path(err.filename or '').name or 'no file'}). "
+                    "Check the free disk space, or repack the zip with one entry per file."
+                ) from None
+
+
+def _check_sizes(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], filename: str) -> int:
+    """Refuse a zip whose headers already declare too much; returns the byte cap."""
+    limit = max_extract_bytes()
+    if len(archive.infolist()) > MAX_MEMBERS:
+        raise DataError(
+            f"{filename} lists {len(archive.infolist()):,} entries (more than {MAX_MEMBERS:,}); "
+            "a MovieLens zip has a handful of files. Refusing to extract it."
+        )
+    declared = sum(m.file_size for m in members)
+    if declared > limit:
+        raise DataError(
+            f"{filename} would extract to {declared:,} bytes, more than the limit of "
+            f"{limit:,} bytes (MOVIERATE_MAX_EXTRACT_BYTES). Refusing to extract it; raise "
+            "MOVIERATE_MAX_EXTRACT_BYTES if this really is a dataset that large."
+        )
+    for m in members:
+        if m.file_size > (1 << 20) and m.file_size > MAX_COMPRESSION_RATIO * max(
+            m.compress_size, 1
+        ):
+            raise DataError(_ratio_message(filename, m.filename, m.file_size, m.compress_size))
+    return limit
+
+
+def _ratio_message(filename: str, member: str, size: int, packed: int) -> str:
+    return (
+        f"{filename}: {member!r} inflates from {packed:,} to {size:,}+ bytes (more than "
+        f"{MAX_COMPRESSION_RATIO}x, which no MovieLens file does): it looks like a zip bomb. "
+        "Refusing to extract it."
+    )
+
+
+def _copy_bounded(
+    src, dst, written: int, limit: int, member: zipfile.ZipInfo, filename: str
+) -> int:
+    """Copy one member counting the bytes (headers can lie); DataError past any bound."""
+    own = 0
+    ratio_cap = max(1 << 20, MAX_COMPRESSION_RATIO * max(member.compress_size, 1))
+    while chunk := src.read(CHUNK):
+        own += len(chunk)
+        written += len(chunk)
+        if written > limit:
+            raise DataError(
+                f"{filename} extracts to more than the limit of {limit:,} bytes "
+                "(MOVIERATE_MAX_EXTRACT_BYTES); refusing it (its headers understate its size). "
+                "Raise MOVIERATE_MAX_EXTRACT_BYTES if this really is a dataset that large."
+            )
+        if own > ratio_cap:
+            raise DataError(_ratio_message(filename, member.filename, own, member.compress_size))
+        dst.write(chunk)
+    return written
+
+
+def _is_official(folder: Path, layout: str, known) -> bool:
+    """True when the extracted ratings file holds exactly the official number of ratings."""
+    from movierate.data.formats import RATINGS_FILE
+
+    if layout not in RATINGS_FILE:
+        return False
+    lines = 0
+    last = b"\n"
+    with (folder / RATINGS_FILE[layout]).open("rb") as f:
+        while chunk := f.read(CHUNK):
+            lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    lines += last != b"\n"  # a last line without a newline
+    header = 1 if layout == "csv" else 0
+    return lines - header == known.approx_ratings
+
+
+def _import_folder_name(folder_name: str, filename: str, is_official: bool, replace: bool) -> str:
+    """The folder an import is published as (never silently over another dataset)."""
+    known = KNOWN_DATASETS.get(name_for_folder(folder_name))
+    if known is not None and is_official:
+        return known.folder  # the official data under its own name (same data if it exists)
+    if known is not None:  # a GroupLens name on other data: its own name, from the filename
+        stem = _folder_from_filename(filename)
+        if replace and stem not in KNOWN_DATASETS and not _taken_elsewhere(stem):
+            return stem
+        return free_dataset_name(stem)
+    if not dataset_name_taken(folder_name):
+        return folder_name
+    if replace and folder_name != CUSTOM_FOLDER:
+        if _taken_elsewhere(folder_name):
+            raise DataError(
+                f"Dataset {folder_name!r} exists outside {config.data_dir()} (in "
+                "MOVIERATE_DATA_DIR) and cannot be replaced from here; import under another "
+                f"name, for example {free_dataset_name(folder_name)!r}."
+            )
+        return folder_name
+    return free_dataset_name(folder_name)
+
+
+def _taken_elsewhere(name: str) -> bool:
+    """True when ``name`` is found somewhere a replace in data_dir() would not reach."""
+    found = find_local(name)
+    return found is not None and found.parent.resolve() != config.data_dir().resolve()
 
 
 def _open_zip(zip_file: bytes | BinaryIO, filename: str) -> zipfile.ZipFile:

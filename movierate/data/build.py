@@ -62,7 +62,11 @@ def build_dataset(
     users = _ids(frame["user"], "user", raw)
     movies = _ids(frame["movie"], "movie", raw)
     ratings = _ratings(frame["rating"], raw)
-    scale = raw.scale or infer_scale(ratings)
+    warnings = list(raw.warnings)
+    scale = raw.scale
+    if scale is None:
+        scale = infer_scale(ratings)
+        warnings += scale_notices(ratings, scale, raw)
     bad = scale.bad_positions(ratings)
     if len(bad):
         values = ", ".join(f"{ratings[p]:g}" for p in bad[:SHOW_ROWS])
@@ -74,7 +78,6 @@ def build_dataset(
     timestamps = _timestamps(frame, raw)
     user_idx, user_ids = encode_ids(users)
     movie_idx, movie_ids = encode_ids(movies)
-    warnings = list(raw.warnings)
     keep = _deduplicate(user_idx, movie_idx, len(movie_ids), timestamps, raw, duplicates, warnings)
     if keep is not None:
         user_idx, movie_idx = user_idx[keep], movie_idx[keep]
@@ -88,6 +91,14 @@ def build_dataset(
         },
         copy=False,
     )
+    if raw.movies is not None and len(raw.movies):
+        repeated = raw.movies["movie_id"].duplicated(keep="first").to_numpy()
+        if repeated.any():
+            shown = ", ".join(str(v) for v in raw.movies["movie_id"][repeated].iloc[:SHOW_ROWS])
+            warnings.append(
+                f"The movies file lists {int(repeated.sum()):,} movie id(s) more than once "
+                f"({shown}); the first row of each is used, the others are ignored."
+            )
     movies_df, missing = movies_table(movie_ids, movie_idx, ratings, raw.movies)
     if missing and raw.movies is not None:
         warnings.append(
@@ -103,7 +114,7 @@ def build_dataset(
         rating_scale=scale,
         fingerprint=fingerprint(table, user_ids, movie_ids),
         catalog=dict(raw.catalog),
-        warnings=warnings,
+        warnings=list(dict.fromkeys(warnings)),  # a re-read saved set repeats its own notices
     )
     ds.official_splits = {
         split_name: _official_split(ds, split_name, train, valid)
@@ -157,6 +168,42 @@ def infer_scale(ratings: np.ndarray) -> RatingScale:
     return RatingScale(lo, hi, 0.0)
 
 
+OUTLIER_SHARE = 0.001
+OUTLIER_ROWS = 5
+"""A scale set by fewer than max(OUTLIER_ROWS, OUTLIER_SHARE * n) ratings is flagged."""
+
+
+def scale_notices(ratings: np.ndarray, scale: RatingScale, raw: RawData) -> list[str]:
+    """What :func:`build_dataset` records about an inferred scale: which scale and how, and
+    a warning when a handful of outlying ratings set it (values, lines, how to declare one)."""
+    notices = [
+        f"Rating scale inferred as {scale.min:g}-{scale.max:g}"
+        + (f" (step {scale.step:g})" if scale.step else " (any value)")
+        + " from the data; pass rating_scale=(min, max, step) to declare it."
+    ]
+    n = len(ratings)
+    threshold = max(OUTLIER_ROWS, OUTLIER_SHARE * n)
+    best: tuple[RatingScale, np.ndarray] | None = None
+    for common in COMMON_SCALES:
+        if common == scale:
+            break  # the inferred scale is the first common one that fits: nothing fits better
+        outside = common.bad_positions(ratings)
+        few = 0 < len(outside) < threshold and len(outside) <= 0.01 * n
+        if few and (best is None or len(outside) < len(best[1])):
+            best = (common, outside)
+    if best is not None:
+        bulk, outside = best
+        values = ", ".join(f"{ratings[p]:g}" for p in outside[:SHOW_ROWS])
+        notices.append(
+            f"{raw.ratings_file}: the scale {scale.describe()} was inferred only because of "
+            f"{len(outside):,} outlying rating(s) ({line_numbers(outside, raw.first_line)}: "
+            f"{values}); all {n - len(outside):,} other ratings fit {bulk.describe()}. If that "
+            f"is your scale, fix those rows or pass rating_scale=({bulk.min:g}, {bulk.max:g}, "
+            f"{bulk.step:g}) so they are reported as errors."
+        )
+    return notices
+
+
 def fingerprint(ratings: pd.DataFrame, user_ids: np.ndarray, movie_ids: np.ndarray) -> str:
     """16 hex chars: hash of every rating (user, movie, rating, timestamp) and both id maps."""
     h = hashlib.blake2b(digest_size=8)
@@ -178,6 +225,8 @@ def fingerprint(ratings: pd.DataFrame, user_ids: np.ndarray, movie_ids: np.ndarr
 def _ids(column: pd.Series, what: str, raw: RawData) -> np.ndarray:
     """Ids as integers when they are whole numbers, else as str; missing ids raise."""
     values = column.to_numpy()
+    if values.dtype.kind == "u" and len(values) and values.max() > np.iinfo(np.int64).max:
+        _check_id_range(values.astype(np.float64), column, what, raw)  # would wrap in int64
     if values.dtype.kind in "iu":
         return values  # integer columns cannot hold missing values
     missing = np.flatnonzero(column.isna().to_numpy())
@@ -188,14 +237,65 @@ def _ids(column: pd.Series, what: str, raw: RawData) -> np.ndarray:
             "remove or fill those rows."
         )
     if values.dtype.kind == "f":
-        whole = np.isfinite(values) & (values == np.round(values))
-        if whole.all():
+        _check_id_range(values, column, what, raw)
+        if (values == np.round(values)).all():
             return values.astype(np.int64)
     text = column.astype(str).str.strip()
     numeric = pd.to_numeric(text, errors="coerce")
-    if numeric.notna().all() and (numeric == numeric.round()).all():
-        return numeric.to_numpy(dtype=np.int64)
+    unreadable = numeric.isna().to_numpy()
+    if unreadable.any() and text[unreadable].str.fullmatch(_NUMBER).all():
+        # numbers pandas cannot hold (a 200,000-digit id): too large, not a label
+        _check_id_range(np.where(unreadable, np.inf, 0.0), column, what, raw)
+    if numeric.notna().all():
+        if numeric.dtype.kind == "f":
+            _check_id_range(numeric.to_numpy(), column, what, raw)
+        elif numeric.dtype.kind == "u":
+            _check_id_range(numeric.to_numpy(dtype=np.float64), column, what, raw)
+        if (numeric == numeric.round()).all():
+            return numeric.to_numpy(dtype=np.int64)
     return text.to_numpy(dtype=object)
+
+
+_NUMBER = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
+MAX_NUMERIC_ID = 2**53
+"""Numeric ids beyond this (or inf / NaN) are refused: they cannot be stored exactly."""
+
+
+def _check_id_range(values: np.ndarray, column: pd.Series, what: str, raw: RawData) -> None:
+    with np.errstate(invalid="ignore"):
+        bad = np.flatnonzero(~np.isfinite(values) | (np.abs(values) > MAX_NUMERIC_ID))
+    if len(bad):
+        shown = ", ".join(_short(column.iloc[p]) for p in bad[:SHOW_ROWS])
+        raise DataError(
+            f"{raw.ratings_file}: column '{what}' has {len(bad):,} id(s) that are infinite, NaN "
+            f"or too large for a numeric id (beyond {MAX_NUMERIC_ID:,}) "
+            f"({line_numbers(bad, raw.first_line)}: {shown}). Fix those rows; ids that are "
+            "labels rather than numbers should contain a letter (e.g. 'u123')."
+        )
+
+
+def check_whole_ids(
+    values: np.ndarray, shown: pd.Series, where: str, what: str, first_line: int
+) -> None:
+    """DataError naming the lines of ids that are infinite, NaN or beyond MAX_NUMERIC_ID (for
+    the movies files, whose ids are converted to int64)."""
+    with np.errstate(invalid="ignore"):
+        bad = np.flatnonzero(~np.isfinite(values) | (np.abs(values) > MAX_NUMERIC_ID))
+    if len(bad):
+        text = ", ".join(_short(shown.iloc[p]) for p in bad[:SHOW_ROWS])
+        raise DataError(
+            f"{where}: {len(bad):,} {what}(s) are infinite or too large for a numeric id (beyond "
+            f"{MAX_NUMERIC_ID:,}) ({line_numbers(bad, first_line)}: {text}); fix those rows."
+        )
+
+
+def _short(value: object) -> str:
+    text = str(value)
+    return repr(text if len(text) <= 30 else text[:24] + f"… ({len(text):,} characters)")
+
+
+MAX_RATING = 1e6
+"""Ratings beyond ±MAX_RATING are refused (they are not ratings, and float32 loses them)."""
 
 
 def _ratings(column: pd.Series, raw: RawData) -> np.ndarray:
@@ -212,11 +312,13 @@ def _ratings(column: pd.Series, raw: RawData) -> np.ndarray:
             )
         values = numeric
     values = values.astype(np.float32 if values.dtype == np.float32 else np.float64, copy=False)
-    missing = np.flatnonzero(~np.isfinite(values))
+    with np.errstate(invalid="ignore"):
+        missing = np.flatnonzero(~np.isfinite(values) | (np.abs(values) > MAX_RATING))
     if len(missing):
         raise DataError(
-            f"{raw.ratings_file}: column 'rating' is empty, NaN or infinite in {len(missing):,} "
-            f"row(s) ({line_numbers(missing, raw.first_line)}). Every row needs a numeric rating; "
+            f"{raw.ratings_file}: column 'rating' is empty, NaN, infinite or absurdly large "
+            f"(beyond ±{MAX_RATING:g}) in {len(missing):,} row(s) "
+            f"({line_numbers(missing, raw.first_line)}). Every row needs a numeric rating; "
             "remove or fill those rows."
         )
     return values
@@ -228,8 +330,11 @@ def _timestamps(frame: pd.DataFrame, raw: RawData) -> np.ndarray:
         return np.zeros(len(frame), dtype=np.int64)
     column = frame["timestamp"]
     values = column.to_numpy()
-    if values.dtype.kind in "iu":
-        return values.astype(np.int64, copy=False)
+    if values.dtype.kind == "i":
+        values = values.astype(np.int64, copy=False)
+        if len(values) and (values.max() > MAX_TIMESTAMP or values.min() < -MAX_TIMESTAMP):
+            _check_timestamps(column, np.abs(values) > MAX_TIMESTAMP, raw)
+        return values
     if values.dtype.kind == "M":  # dates the reader already parsed
         seconds = values.astype("datetime64[s]")
         _check_timestamps(column, np.isnat(seconds), raw)
@@ -240,17 +345,25 @@ def _timestamps(frame: pd.DataFrame, raw: RawData) -> np.ndarray:
         if parsed.notna().all():
             seconds = (parsed - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)
             return seconds.to_numpy(dtype=np.int64)
-    _check_timestamps(column, numeric.isna().to_numpy(), raw)
-    return numeric.to_numpy(dtype=np.float64).astype(np.int64)
+    seconds = numeric.to_numpy(dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        bad = numeric.isna().to_numpy() | ~(np.abs(seconds) <= MAX_TIMESTAMP)
+    _check_timestamps(column, bad, raw)
+    return seconds.astype(np.int64)
+
+
+MAX_TIMESTAMP = 10**12
+"""Seconds since 1970 beyond ±10^12 (year ~33,000) are refused rather than wrapped around."""
 
 
 def _check_timestamps(column: pd.Series, bad_mask: np.ndarray, raw: RawData) -> None:
     bad = np.flatnonzero(bad_mask)
     if len(bad):
-        shown = ", ".join(repr(str(column.iloc[p])) for p in bad[:SHOW_ROWS])
+        shown = ", ".join(_short(column.iloc[p]) for p in bad[:SHOW_ROWS])
         raise DataError(
-            f"{raw.ratings_file}: column 'timestamp' has {len(bad):,} missing or unreadable "
-            f"value(s) ({line_numbers(bad, raw.first_line)}: {shown}). Use seconds since 1970 "
+            f"{raw.ratings_file}: column 'timestamp' has {len(bad):,} missing, unreadable or "
+            f"out-of-range value(s) ({line_numbers(bad, raw.first_line)}: {shown}). Use seconds "
+            "since 1970 (at most 10^12) "
             "or ISO dates (2018-09-24 12:00:00), or leave the timestamp column out."
         )
 

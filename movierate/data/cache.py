@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -38,7 +39,11 @@ def cache_key(name: str, folder: Path, files: list[Path]) -> str:
 
 
 def cache_folder(name: str, key: str) -> Path:
-    return config.cache_dir() / "datasets" / name / key
+    """``cache_dir()/datasets/<name>/<key>``; ``name`` is cleaned to letters, digits, '.', '_'
+    and '-' (no '..'), so a dataset name (which may come from a folder called ``..`` or from a
+    file) never aims the cache, or its clean-up of stale copies, outside that folder."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", str(name)).replace("..", "-").strip("-.")
+    return config.cache_dir() / "datasets" / (safe[:100] or "dataset") / key
 
 
 def is_cached(name: str, key: str) -> bool:

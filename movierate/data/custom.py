@@ -3,6 +3,7 @@ validates it like a GroupLens set and can register it under ``data_dir()/custom/
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -20,8 +21,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from movierate import atomic, config
-from movierate.data.acquire import CUSTOM_FOLDER, validate_dataset_name
-from movierate.data.build import Duplicates, RawData, build_dataset
+from movierate.data.acquire import (
+    CUSTOM_FOLDER,
+    dataset_name_taken,
+    find_local,
+    free_dataset_name,
+    max_extract_bytes,
+    validate_dataset_name,
+)
+from movierate.data.build import Duplicates, RawData, build_dataset, check_whole_ids
 from movierate.data.dataset import RatingScale, RatingsDataset
 from movierate.data.formats import CUSTOM_META
 from movierate.data.movies import movie_metadata, split_genres
@@ -65,6 +73,7 @@ def from_csv(
     duplicates: Duplicates = "keep_latest",
     name: str | None = None,
     save_as: str | None = None,
+    replace: bool = False,
 ) -> RatingsDataset:
     """Read your own ratings file: one row per rating with user, item, rating (+ timestamp).
 
@@ -73,12 +82,16 @@ def from_csv(
     header is read as user, item, rating[, timestamp]. ``items`` is an optional file with item
     id, title and (``|``-separated) genres. ``rating_scale`` (min, max, step) is checked when
     given, else inferred. ``save_as`` stores the validated data so ``load_dataset(save_as)``
-    reopens it.
+    reopens it; a name already in use is refused (the error suggests a free one, see
+    :func:`free_dataset_name`) unless ``replace=True``. Files larger than
+    ``max_extract_bytes()`` (``MOVIERATE_MAX_EXTRACT_BYTES``) are refused.
     """
     if save_as is not None:
         validate_dataset_name(save_as)
+        _check_free(save_as, replace)
     source, label = _as_source(path_or_buffer)
-    scale = RatingScale(*rating_scale) if isinstance(rating_scale, tuple | list) else rating_scale
+    scale = _scale(rating_scale)
+    _check_options(encoding, duplicates)
     raw = _read_ratings(source, label, columns, delimiter, encoding)
     raw.scale = scale
     if items is not None:
@@ -93,13 +106,80 @@ def from_csv(
     return ds
 
 
+def _scale(rating_scale: object) -> RatingScale | None:
+    if rating_scale is None or isinstance(rating_scale, RatingScale):
+        return rating_scale
+    try:
+        return RatingScale(*(float(v) for v in rating_scale))
+    except (TypeError, ValueError) as err:
+        if isinstance(err, DataError):
+            raise
+        raise DataError(
+            f"rating_scale={rating_scale!r} is not (min, max, step) numbers; pass e.g. "
+            "rating_scale=(0.5, 5, 0.5), or leave it out to infer the scale."
+        ) from None
+
+
+def _check_options(encoding: str, duplicates: str) -> None:
+    try:
+        codecs.lookup(encoding)
+    except (LookupError, TypeError):
+        raise DataError(
+            f"Unknown encoding {encoding!r}; use e.g. 'utf-8', 'latin-1' or 'cp1252'."
+        ) from None
+    if duplicates not in ("keep_latest", "error"):
+        raise DataError(f"duplicates={duplicates!r}: use 'keep_latest' or 'error'.")
+
+
+def _check_free(name: str, replace: bool) -> None:
+    """DataError when ``name`` is taken (unless ``replace`` and it is an imported CSV)."""
+    if not dataset_name_taken(name):
+        return
+    found = find_local(name)
+    own = config.data_dir() / CUSTOM_FOLDER / name
+    if replace and (found is None or found.resolve() == own.resolve()):
+        return
+    if replace:
+        raise DataError(
+            f"Dataset {name!r} already exists at {found} and is not an imported CSV, so "
+            f"replace=True cannot replace it; save under another name, for example "
+            f"{free_dataset_name(name)!r}."
+        )
+    raise DataError(
+        f"A dataset named {name!r} already exists; pick another name (for example "
+        f"{free_dataset_name(name)!r}), or pass replace=True to overwrite it."
+    )
+
+
+def _check_size(size: int, label: str) -> None:
+    limit = max_extract_bytes()
+    if size > limit:
+        raise DataError(
+            f"{label} is {size:,} bytes, more than the limit of {limit:,} bytes "
+            "(MOVIERATE_MAX_EXTRACT_BYTES). Raise that limit if the file really is that large."
+        )
+
+
 def _as_source(path_or_buffer: PathOrBuffer) -> tuple[Source, str]:
-    """(Path or bytes, the name messages use)."""
+    """(Path or bytes, the name messages use); DataError beyond the size limit."""
+    source, label = _as_source_unchecked(path_or_buffer)
+    _check_size(source.stat().st_size if isinstance(source, Path) else len(source), label)
+    return source, label
+
+
+def _as_source_unchecked(path_or_buffer: PathOrBuffer) -> tuple[Source, str]:
     if isinstance(path_or_buffer, bytes):
         return path_or_buffer, "the uploaded file"
     if isinstance(path_or_buffer, str | os.PathLike):
         path = Path(path_or_buffer).expanduser()
-        if not path.is_file():
+        try:
+            is_file = path.is_file()
+        except (OSError, ValueError) as err:  # name too long, NUL byte
+            raise DataError(
+                f"Cannot open {str(path)[:80]!r}: the system refuses that path "
+                f"({getattr(err, 'strerror', None) or err}); check the path."
+            ) from None
+        if not is_file:
             raise DataError(f"{path} does not exist or is not a file; check the path.")
         return path, str(path)
     if hasattr(path_or_buffer, "read"):
@@ -246,7 +326,11 @@ def _read_items(
         given = pd.to_numeric(table[chosen["year"]], errors="coerce").astype("Int64")
         meta["year"] = meta["year"].fillna(given)
     numeric = pd.to_numeric(ids, errors="coerce")
+    too_big = numeric.isna().to_numpy() & ids.str.fullmatch(r"[+-]?\d+").to_numpy(dtype=bool)
+    if too_big.any():  # digits pandas cannot hold as a number
+        check_whole_ids(np.where(too_big, np.inf, 0.0), ids, label, "item id", 2)
     if numeric.notna().all() and (numeric == numeric.round()).all():
+        check_whole_ids(numeric.to_numpy(dtype=np.float64), ids, label, "item id", 2)
         meta["movie_id"] = numeric.astype(np.int64).to_numpy()
     else:
         meta["movie_id"] = ids.to_numpy(dtype=object)

@@ -103,6 +103,12 @@ class RatingsDataset:
         ts = self.ratings["timestamp"].to_numpy()
         return bool(len(ts)) and bool(ts.min() != ts.max() or ts[0] != 0)
 
+    def notices(self) -> list[str]:
+        """Everything loading changed or guessed (dropped duplicates with counts, inferred
+        scale, outliers, movies missing from the movies file), one sentence each, for the CLI
+        and dashboard to show. A copy of ``warnings``."""
+        return list(dict.fromkeys(self.warnings))
+
     def user_index(self, original_id: Any) -> int:
         """The ``user_idx`` of an original user id; KeyError if the user has no ratings."""
         return _lookup(self.user_ids, original_id, "user")

@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from movierate.data.build import RawData, line_numbers
+from movierate.data.build import MAX_NUMERIC_ID, RawData, check_whole_ids, line_numbers
 from movierate.data.dataset import RatingScale
 from movierate.data.movies import movie_metadata, split_genres
 from movierate.data.textio import check_not_empty, decode, read_table
@@ -143,6 +143,7 @@ def _read_movies_csv(path: Path) -> tuple[pd.DataFrame | None, int | None]:
             f"{path}: column 'movieId' is not a whole number on {line_numbers(bad, 2)} "
             f"({table['movieId'].iloc[bad[0]]!r}); fix those rows."
         )
+    check_whole_ids(ids.to_numpy(dtype=np.float64), table["movieId"], str(path), "movieId", 2)
     table["movieId"] = ids.astype(np.int64)
     genres = [split_genres(g) for g in table["genres"]]
     meta = movie_metadata(table["movieId"], table["title"], genres)
@@ -216,7 +217,12 @@ def _read_100k_genres(path: Path) -> list[str]:
     pairs = [
         line.rsplit("|", 1) for line in decode(path.read_bytes(), str(path), "latin-1").splitlines()
     ]
-    ordered = sorted((int(i), name) for name, i in (p for p in pairs if len(p) == 2))
+    pairs = [p for p in pairs if len(p) == 2]
+    if not all(i.strip().isdigit() for _, i in pairs):
+        raise DataError(
+            f"{path}: every line must be 'genre name|number' (e.g. 'Action|1'); re-extract it."
+        )
+    ordered = sorted((int(i), name) for name, i in pairs)
     return [name for _, name in ordered]
 
 
@@ -229,7 +235,11 @@ def _read_100k_items(path: Path, genre_names: list[str]) -> tuple[pd.DataFrame |
         if not line.strip():
             continue
         fields = line.split("|")
-        if len(fields) < 5 or not fields[0].strip().isdigit():
+        if (
+            len(fields) < 5
+            or not fields[0].strip().isdigit()
+            or int(fields[0].strip()[:20]) > MAX_NUMERIC_ID
+        ):
             raise DataError(
                 f"{path}, line {number}: expected 'movie id|title|release date|...' with "
                 f"{5 + len(genre_names)} '|'-separated fields, got {line[:80]!r}."
@@ -294,7 +304,12 @@ def _read_movies_dat(path: Path) -> tuple[pd.DataFrame | None, int | None]:
             continue
         head, sep, rest = line.partition("::")
         title, sep2, genre_text = rest.rpartition("::")
-        if not sep or not sep2 or not head.strip().isdigit():
+        if (
+            not sep
+            or not sep2
+            or not head.strip().isdigit()
+            or int(head.strip()[:20]) > MAX_NUMERIC_ID
+        ):
             raise DataError(
                 f"{path}, line {number}: expected 'MovieID::Title::Genres', got {line[:80]!r}."
             )

@@ -24,15 +24,26 @@ from movierate.data.registry import KNOWN_DATASETS
 from movierate.errors import DataError
 
 
-def load_dataset(name: str | os.PathLike, progress: Progress | None = None) -> RatingsDataset:
+def load_dataset(
+    name: str | os.PathLike,
+    progress: Progress | None = None,
+    *,
+    allow_paths: bool = True,
+) -> RatingsDataset:
     """Open dataset ``name`` (GroupLens name, imported name, or folder / zip path).
 
     Looks in MOVIERATE_DATA_DIR then ``data_dir()``, downloads a missing GroupLens set (calling
     ``progress(done_bytes, total_bytes)``), and reuses the parquet cache when the source files
-    are unchanged.
+    are unchanged. ``allow_paths=False`` accepts only a dataset name, never a path: use it for
+    names read from files (a model's meta.json). Every refusal is a DataError.
     """
-    folder, dataset_name = locate(name, progress)
+    folder, dataset_name = locate(name, progress, allow_paths=allow_paths)
     return load_folder(folder, dataset_name)
+
+
+def load_dataset_by_name(name: str, progress: Progress | None = None) -> RatingsDataset:
+    """``load_dataset(name, allow_paths=False)``: a dataset NAME only (no path, no '..')."""
+    return load_dataset(name, progress, allow_paths=False)
 
 
 def load_folder(folder: Path, name: str) -> RatingsDataset:
@@ -52,9 +63,9 @@ def load_folder(folder: Path, name: str) -> RatingsDataset:
     return ds
 
 
-def from_zip_bytes(zip_bytes: bytes, filename: str) -> RatingsDataset:
+def from_zip_bytes(zip_bytes: bytes, filename: str, *, replace: bool = False) -> RatingsDataset:
     """Import an uploaded MovieLens zip (see ``import_zip``) and open it."""
-    return load_dataset(import_zip(zip_bytes, filename))
+    return load_dataset_by_name(import_zip(zip_bytes, filename, replace=replace))
 
 
 @dataclass(frozen=True)

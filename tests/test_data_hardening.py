@@ -1,0 +1,435 @@
+"""Bad-input hardening of the data layer: uploads never replace data, zip bombs, overflowing
+numbers, inferred scales, names that are paths, OS-refused names, where a model's data came from.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from movierate import config
+from movierate.data import (
+    acquire,
+    free_dataset_name,
+    from_csv,
+    import_zip,
+    load_dataset,
+    load_dataset_by_name,
+)
+from movierate.errors import DataError
+
+HEADER = "userId,movieId,rating,timestamp\n"
+TINY = HEADER + "1,1,4.0,10\n1,2,3.5,11\n2,1,5.0,12\n"
+
+
+def zip_of(files: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", method) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def folder_with(tmp_path: Path, ratings: str, name: str = "set") -> Path:
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "ratings.csv").write_text(ratings)
+    return folder
+
+
+def csv_file(tmp_path: Path, text: str, name: str = "r.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+# --- 1: a zip with a GroupLens folder name is that dataset only if it is the official data ---
+
+
+@pytest.mark.parametrize("with_data_dir", [False, True])
+def test_fake_grouplens_zip_never_replaces_the_official_set(monkeypatch, with_data_dir):
+    if not with_data_dir:
+        monkeypatch.delenv("MOVIERATE_DATA_DIR")
+    fake = zip_of({"ml-latest-small/ratings.csv": TINY.encode()})
+    name = import_zip(fake, "ml-latest-small.zip")
+    assert name == "ml-latest-small-upload"
+    assert len(load_dataset(name)) == 3  # the upload's own counts, not the other copy's
+    again = import_zip(fake, "ml-latest-small.zip")
+    assert again == "ml-latest-small-upload-2"  # the first import is not replaced either
+    assert import_zip(fake, "my-upload.zip") == "my-upload"
+    if with_data_dir:
+        assert len(load_dataset("ml-latest-small")) == 100_836
+    else:
+        assert not (config.data_dir() / "ml-latest-small").exists()
+
+
+def test_import_replaces_an_existing_dataset_only_when_asked(monkeypatch):
+    monkeypatch.delenv("MOVIERATE_DATA_DIR")
+    first = zip_of({"mine/ratings.csv": TINY.encode()})
+    second = zip_of({"mine/ratings.csv": (HEADER + "7,7,1.0,1\n").encode()})
+    assert import_zip(first, "mine.zip") == "mine"
+    assert import_zip(second, "mine.zip") == "mine-upload"
+    assert len(load_dataset("mine")) == 3
+    assert import_zip(second, "mine.zip", replace=True) == "mine"
+    assert len(load_dataset("mine")) == 1
+
+
+def test_a_local_zip_under_an_official_name_must_be_official(monkeypatch):
+    monkeypatch.delenv("MOVIERATE_DATA_DIR")
+    config.data_dir().mkdir(parents=True)
+    (config.data_dir() / "ml-100k.zip").write_bytes(
+        zip_of({"ml-100k/u.data": b"1\t1\t5\t874965758\n"})
+    )
+    with pytest.raises(DataError, match="layout of ml-100k but not its data"):
+        load_dataset("ml-100k")
+
+
+def test_loading_a_zip_path_imports_it_under_a_free_name(tmp_path, monkeypatch):
+    monkeypatch.delenv("MOVIERATE_DATA_DIR")
+    path = tmp_path / "ml-100k.zip"
+    path.write_bytes(zip_of({"ml-100k/u.data": b"1\t1\t5\t874965758\n2\t1\t4\t876893171\n"}))
+    ds = load_dataset(path)
+    assert ds.name == "ml-100k-upload" and len(ds) == 2
+
+
+# --- 2: CSV import refuses a taken name -----------------------------------------------------
+
+
+def test_save_as_refuses_a_taken_name_and_suggests_a_free_one(tmp_path):
+    path = csv_file(tmp_path, "user,item,rating\n1,1,4\n2,1,3\n")
+    from_csv(path, save_as="books")
+    other = csv_file(tmp_path, "user,item,rating\n9,9,1\n", "other.csv")
+    with pytest.raises(DataError, match="already exists.*'books-upload'.*replace=True"):
+        from_csv(other, save_as="books")
+    assert len(load_dataset("books")) == 2
+    assert free_dataset_name("books") == "books-upload"
+    from_csv(other, save_as="books", replace=True)
+    assert len(load_dataset("books")) == 1
+
+
+def test_save_as_refuses_a_name_held_by_a_folder_dataset(tmp_path):
+    # ml-1m-sample lives in MOVIERATE_DATA_DIR: a CSV saved under it would never be found
+    with pytest.raises(DataError, match="already exists"):
+        from_csv(csv_file(tmp_path, "user,item,rating\n1,1,4\n"), save_as="ml-1m-sample")
+    with pytest.raises(DataError, match="not an imported CSV"):
+        from_csv(
+            csv_file(tmp_path, "user,item,rating\n1,1,4\n"), save_as="ml-1m-sample", replace=True
+        )
+
+
+def test_free_dataset_name_cleans_and_skips_grouplens_names():
+    assert free_dataset_name("ml-latest-small") == "ml-latest-small-upload"
+    assert free_dataset_name("my data/../x") == "my-data-.-x" or "/" not in free_dataset_name(
+        "my data/../x"
+    )
+    assert ".." not in free_dataset_name("a..b") and free_dataset_name("") == "dataset"
+
+
+# --- 4: zip bombs and oversized uploads -----------------------------------------------------
+
+
+def test_zip_bomb_is_refused_by_its_compression_ratio(monkeypatch):
+    monkeypatch.delenv("MOVIERATE_DATA_DIR")
+    bomb = zip_of({"bomb/ratings.csv": (HEADER.encode() + b"1,1,4,1\n" * 2_000_000)})
+    assert len(bomb) < 200_000
+    with pytest.raises(DataError, match="zip bomb"):
+        import_zip(bomb, "bomb.zip")
+    assert not config.data_dir().exists() or not list(config.data_dir().iterdir())
+
+
+def test_declared_size_beyond_the_cap_is_refused_before_extracting(monkeypatch):
+    monkeypatch.delenv("MOVIERATE_DATA_DIR")
+    monkeypatch.setenv("MOVIERATE_MAX_EXTRACT_BYTES", "50")
+    data = zip_of({"s/ratings.csv": TINY.encode()}, zipfile.ZIP_STORED)
+    with pytest.raises(DataError, match=r"would extract to \d+ bytes.*MOVIERATE_MAX_EXTRACT_BYTES"):
+        import_zip(data, "s.zip")
+
+
+def test_bytes_are_counted_while_extracting(monkeypatch):
+    """Headers can lie: with the header check bypassed the running count still stops it."""
+    monkeypatch.delenv("MOVIERATE_DATA_DIR")
+    monkeypatch.setenv("MOVIERATE_MAX_EXTRACT_BYTES", "50")
+    monkeypatch.setattr(acquire, "_check_sizes", lambda *a: 50)
+    data = zip_of({"s/ratings.csv": TINY.encode()}, zipfile.ZIP_STORED)
+    with pytest.raises(DataError, match="headers understate its size"):
+        import_zip(data, "s.zip")
+    assert not list(config.data_dir().iterdir())
+
+
+def test_too_many_members_are_refused(monkeypatch):
+    monkeypatch.setattr(acquire, "MAX_MEMBERS", 3)
+    files = {f"s/x{i}.txt": b"" for i in range(4)} | {"s/ratings.csv": TINY.encode()}
+    with pytest.raises(DataError, match="lists 5 entries"):
+        import_zip(zip_of(files), "s.zip")
+
+
+def test_a_bad_cap_setting_is_reported(monkeypatch):
+    monkeypatch.setenv("MOVIERATE_MAX_EXTRACT_BYTES", "lots")
+    with pytest.raises(DataError, match="MOVIERATE_MAX_EXTRACT_BYTES='lots'"):
+        import_zip(zip_of({"s/ratings.csv": TINY.encode()}), "s.zip")
+
+
+def test_csv_uploads_beyond_the_cap_are_refused(monkeypatch, tmp_path):
+    monkeypatch.setenv("MOVIERATE_MAX_EXTRACT_BYTES", "20")
+    with pytest.raises(DataError, match="more than the limit of 20 bytes"):
+        from_csv(TINY.encode())
+    with pytest.raises(DataError, match="more than the limit of 20 bytes"):
+        from_csv(csv_file(tmp_path, TINY))
+
+
+# --- 5: numeric overflow agrees across readers ----------------------------------------------
+
+HUGE = ["9" * 200_000, "1e20", "-1e20", "inf", "1e300", "18446744073709551615"]
+
+
+@pytest.mark.parametrize("value", HUGE + ["100000000000000"])
+def test_huge_timestamps_are_a_data_error_naming_the_line(tmp_path, value):
+    text = HEADER + f"1,1,4.0,10\n1,2,3.5,{value}\n"
+    with pytest.raises(DataError, match=r"'timestamp'.*out-of-range.*line 3"):
+        from_csv(text.encode())
+    with pytest.raises(DataError, match=r"'timestamp'.*out-of-range.*line 3"):
+        load_dataset(folder_with(tmp_path, text))
+
+
+@pytest.mark.parametrize("column", ["user", "movie"])
+@pytest.mark.parametrize("value", HUGE)
+def test_huge_ids_are_a_data_error_naming_the_line(tmp_path, column, value):
+    row = f"{value},1,4.0,11" if column == "user" else f"1,{value},4.0,11"
+    text = HEADER + f"1,1,4.0,10\n{row}\n"
+    with pytest.raises(DataError, match=rf"'{column}'.*too large.*line 3"):
+        from_csv(text.encode())
+    with pytest.raises(DataError, match=rf"'{column}'.*too large.*line 3"):
+        load_dataset(folder_with(tmp_path, text))
+
+
+@pytest.mark.parametrize("value", ["1e300", "-1e39", "1e7"])
+def test_absurd_ratings_are_a_data_error(tmp_path, value):
+    text = HEADER + f"1,1,4.0,10\n1,2,{value},11\n"
+    with pytest.raises(DataError, match=r"'rating'.*absurdly large.*line 3"):
+        from_csv(text.encode())
+    with pytest.raises(DataError, match=r"'rating'.*absurdly large.*line 3"):
+        load_dataset(folder_with(tmp_path, text))
+
+
+def test_huge_movie_ids_in_movies_files(tmp_path):
+    folder = folder_with(tmp_path, TINY)
+    (folder / "movies.csv").write_text("movieId,title,genres\n1,A (1999),Drama\n1e20,B,Drama\n")
+    with pytest.raises(DataError, match=r"movieId.*too large.*line 3"):
+        load_dataset(folder)
+    items = csv_file(tmp_path, "id,title\n1,A\n" + "9" * 5000 + ",B\n", "items.csv")
+    with pytest.raises(DataError, match=r"item id.*too large.*line 3"):
+        from_csv(TINY.encode(), items=items)
+    hundred = tmp_path / "h"
+    hundred.mkdir()
+    (hundred / "u.data").write_text("1\t1\t5\t874965758\n")
+    (hundred / "u.item").write_text("1|A|01-Jan-1995||x\n" + "9" * 5000 + "|B|01-Jan-1995||x\n")
+    with pytest.raises(DataError, match="line 2"):
+        load_dataset(hundred)
+
+
+# --- 6: inferred scales are recorded, outliers flagged ---------------------------------------
+
+
+def test_the_inferred_scale_is_recorded():
+    ds = from_csv(TINY.encode())
+    assert ds.warnings == [
+        "Rating scale inferred as 0.5-5 (step 0.5) from the data; pass "
+        "rating_scale=(min, max, step) to declare it."
+    ]
+    assert from_csv(TINY.encode(), rating_scale=(0.5, 5, 0.5)).warnings == []
+
+
+@pytest.mark.parametrize(
+    ("outlier", "inferred", "bulk"),
+    [("7.5", "0-10", "rating_scale=(1, 5, 1)"), ("-1", "-1-5", "rating_scale=(1, 5, 1)")],
+)
+def test_a_scale_set_by_a_few_outliers_is_flagged(outlier, inferred, bulk):
+    rows = "".join(f"{u},{m},{(u + m) % 5 + 1},1\n" for u in range(1, 21) for m in range(1, 11))
+    ds = from_csv((HEADER + rows + f"99,1,{outlier},1\n").encode())
+    assert ds.warnings[0].startswith(f"Rating scale inferred as {inferred}")
+    flagged = ds.warnings[1]
+    assert "1 outlying rating(s) (line 202:" in flagged and outlier in flagged
+    assert "200 other ratings fit 1 to 5 in steps of 1" in flagged and bulk in flagged
+
+
+def test_a_scale_many_ratings_share_is_not_flagged():
+    rows = "".join(f"{u},{m},{(u + m) % 10 + 1},1\n" for u in range(1, 21) for m in range(1, 11))
+    ds = from_csv((HEADER + rows).encode())
+    assert len(ds.warnings) == 1 and ds.warnings[0].startswith("Rating scale inferred as 1-10")
+
+
+# --- 7: every notice (dropped duplicates) is carried with counts -----------------------------
+
+
+def test_dropped_duplicates_are_noticed_with_counts_through_save_and_cache(tmp_path):
+    text = HEADER + "1,1,4,10\n1,1,5,20\n1,1,3,5\n2,1,3,30\n"
+    ds = from_csv(text.encode(), save_as="dups")
+    notices = ds.notices()
+    assert any("dropped 2 duplicate (user, movie) rating(s)" in n for n in notices)
+    assert load_dataset("dups").notices() == notices
+    folder = folder_with(tmp_path, text)
+    first = load_dataset(folder).notices()
+    assert any("dropped 2 duplicate" in n for n in first)
+    assert load_dataset(folder).notices() == first  # from the parquet cache
+
+
+# --- 9, 12: names from files are names; names the OS refuses are DataErrors ------------------
+
+
+@pytest.mark.parametrize(
+    "bad", ["../escape", "/etc", "a/b", "..", "x" * 1000, "a\0b", "", "C:\\x", "a..b"]
+)
+def test_load_by_name_refuses_anything_but_a_name(bad):
+    with pytest.raises(DataError, match="is not a dataset name"):
+        load_dataset_by_name(bad)
+    with pytest.raises(DataError, match="is not a dataset name"):
+        load_dataset(bad, allow_paths=False)
+
+
+def test_load_by_name_never_opens_a_zip_path(tmp_path):
+    path = tmp_path / "evil.zip"
+    path.write_bytes(zip_of({"evil/ratings.csv": TINY.encode()}))
+    with pytest.raises(DataError):
+        load_dataset_by_name(str(path))
+    assert not config.data_dir().exists()
+
+
+@pytest.mark.parametrize("bad", ["x" * 1000, "a\0b", "d/" + "y" * 300 + "/z", "x" * 300])
+def test_names_and_paths_the_system_refuses_are_data_errors(bad):
+    with pytest.raises(DataError):
+        load_dataset(bad)
+    with pytest.raises(DataError):
+        from_csv(bad)
+
+
+def test_a_folder_named_dotdot_cannot_aim_the_cache_elsewhere(tmp_path):
+    folder = folder_with(tmp_path, TINY, "inner")
+    (folder / "sub").mkdir()
+    (config.cache_dir() / "keep").mkdir(parents=True)
+    ds = load_dataset(str(folder / "sub" / ".."))  # the folder "inner", spelled with ".."
+    assert ds.name == "inner" and (config.cache_dir() / "keep").is_dir()
+    assert all(p.parent.name == "datasets" for p in (config.cache_dir() / "datasets").iterdir())
+
+
+# --- 9, 10: a model's dataset, found by name or recorded folder, never by a crafted path -----
+
+
+class FakeModel:
+    def __init__(self, dataset: dict):
+        self.name = "m"
+        self.meta = {"dataset": dataset}
+
+
+def test_dataset_of_refuses_a_path_as_the_recorded_name(tmp_path):
+    from movierate.pipeline import dataset_of
+
+    evil = tmp_path / "outside.zip"
+    evil.write_bytes(zip_of({"outside/ratings.csv": TINY.encode()}))
+    with pytest.raises(DataError, match="is not a dataset name"):
+        dataset_of(FakeModel({"name": str(evil), "fingerprint": "x"}))
+    with pytest.raises(DataError, match="is not a dataset name"):
+        dataset_of(FakeModel({"name": "../../outside", "fingerprint": "x"}))
+    assert not config.data_dir().exists()
+
+
+def test_dataset_of_finds_the_recorded_source_folder(tmp_path):
+    from movierate.pipeline import dataset_of
+
+    folder = folder_with(tmp_path, TINY, "duplicates")
+    ds = load_dataset(folder)
+    meta = {"name": ds.name, "fingerprint": ds.fingerprint, "source": ds.source}
+    assert json.loads(json.dumps(meta)) == meta
+    assert dataset_of(FakeModel(meta)).fingerprint == ds.fingerprint
+    (folder / "ratings.csv").write_text(TINY + "3,3,1.0,13\n")  # changed: not used
+    with pytest.raises(DataError, match=rf"trained on data from {folder}.*--data"):
+        dataset_of(FakeModel(meta))
+
+
+def test_store_meta_records_the_source():
+    from movierate.spec import ModelSpec
+    from movierate.store import _build_meta
+
+    class Result:
+        metrics: dict = {}
+        history: dict = {}
+        train_seconds = 1.0
+        ratings_per_second = 1.0
+
+    class SplitStub:
+        def describe(self):
+            return {"method": "random"}
+
+    ds = from_csv(TINY.encode())
+    meta = _build_meta("m", Result(), ds, SplitStub(), ModelSpec())
+    assert meta["dataset"]["source"] == ds.source
+
+
+def test_repeated_movie_ids_in_the_movies_file_are_noticed(tmp_path):
+    folder = folder_with(tmp_path, TINY)
+    (folder / "movies.csv").write_text(
+        "movieId,title,genres\n1,A (1999),Drama\n1,B (2000),Drama\n2,C (2001),Comedy\n"
+    )
+    ds = load_dataset(folder)
+    assert any("lists 1 movie id(s) more than once (1)" in n for n in ds.notices())
+    assert ds.movies.set_index("movie_id").loc[1, "title"] == "A"
+
+
+def test_an_upload_never_replaces_the_folder_of_imported_csvs(monkeypatch, tmp_path):
+    monkeypatch.delenv("MOVIERATE_DATA_DIR")
+    from_csv(csv_file(tmp_path, "user,item,rating\n1,1,4\n"), save_as="kept")
+    upload = zip_of({"custom/ratings.csv": TINY.encode()})
+    assert import_zip(upload, "custom.zip", replace=True) == "custom-upload"
+    assert len(load_dataset("kept")) == 1
+    with pytest.raises(DataError, match="reserved"):
+        from_csv(csv_file(tmp_path, "user,item,rating\n1,1,4\n"), save_as="custom")
+
+
+@pytest.mark.slow
+def test_a_model_trained_from_a_folder_can_be_evaluated_later(tmp_path):
+    """End to end (trains a tiny model): the recorded source folder is found again, a
+    changed or missing one gives a DataError that says what to pass."""
+    from movierate import store
+    from movierate.data import synthetic_dataset, write_movielens_csv
+    from movierate.pipeline import evaluate_model, train_and_save
+    from movierate.spec import ModelSpec
+
+    folder = tmp_path / "duplicates"
+    write_movielens_csv(synthetic_dataset(600, 20, 30, seed=1), folder)
+    train_and_save(str(folder), ModelSpec(family="mf_bias", dim=4, epochs=1), "m")
+    model = store.load_model("m")
+    assert model.meta["dataset"]["source"] == str(folder.resolve())
+    assert evaluate_model(model)["n_train"] + evaluate_model(model)["n_valid"] == 600
+    folder.rename(tmp_path / "moved")
+    with pytest.raises(DataError, match=rf"trained on data from {folder}.*--data"):
+        evaluate_model(store.load_model("m"))
+
+
+def test_other_bad_inputs_are_data_errors(tmp_path):
+    clash = zip_of({"s/ratings.csv": TINY.encode(), "s/m.csv": b"a", "s/m.csv/x": b"b"})
+    with pytest.raises(DataError, match="could not be extracted"):
+        import_zip(clash, "clash.zip")
+    folder = tmp_path / "h"
+    folder.mkdir()
+    (folder / "u.data").write_text("1\t1\t5\t1\n")
+    (folder / "u.genre").write_text("Action|x\n")
+    with pytest.raises(DataError, match="genre name\\|number"):
+        load_dataset(folder)
+    for scale in [("a", 5, 1), (1, 5)]:
+        with pytest.raises(DataError, match="rating_scale="):
+            from_csv(TINY.encode(), rating_scale=scale)
+    with pytest.raises(DataError, match="Unknown encoding 'nope'"):
+        from_csv(TINY.encode(), encoding="nope")
+    with pytest.raises(DataError, match="duplicates='nope'"):
+        from_csv(TINY.encode(), duplicates="nope")
+
+
+def test_a_saved_dataset_does_not_repeat_its_notices(tmp_path):
+    ratings = csv_file(tmp_path, "user,item,rating\n1,1,4\n1,2,3\n")
+    items = csv_file(tmp_path, "id,title\n1,A\n", "items.csv")
+    ds = from_csv(ratings, items=items, save_as="partial")
+    assert sum("not in the movies file" in w for w in ds.warnings) == 1
+    assert load_dataset("partial").warnings == ds.warnings
