@@ -12,11 +12,11 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
 from movierate import cli, config, store
+from movierate.progress import ProgressEvent
 from movierate.spec import ModelSpec
 
 REPO = Path(__file__).resolve().parents[1]
@@ -206,9 +206,9 @@ def test_progress_bar_writes_one_line_per_epoch_when_not_a_terminal():
     bar = cli.ProgressBar(stream)
     for epoch in (1, 2):
         for batch in (1, 2, 3):
-            bar(SimpleNamespace(phase="batch", epoch=epoch, epochs=2, batch=batch, batches=3))
+            bar(ProgressEvent(phase="batch", epoch=epoch, epochs=2, batch=batch, batches=3))
         bar(
-            SimpleNamespace(
+            ProgressEvent(
                 phase="epoch",
                 epoch=epoch,
                 epochs=2,
@@ -230,7 +230,7 @@ def test_progress_bar_draws_batches_on_a_terminal():
 
     stream = Terminal()
     bar = cli.ProgressBar(stream)
-    bar(SimpleNamespace(phase="batch", epoch=1, epochs=3, batch=5, batches=10, metrics={}))
+    bar(ProgressEvent(phase="batch", epoch=1, epochs=3, batch=5, batches=10, metrics={}))
     bar.close()
     assert "epoch 1/3 [" + "#" * 12 + "-" * 12 + "] batch 5/10" in stream.getvalue()
 
