@@ -1,4 +1,4 @@
-"""movierate dashboard (``streamlit run app.py``), Home page: datasets on this machine (download / upload), saved models, and a one-click quick start."""
+"""Home: datasets on this machine (download / upload), saved models, and a one-click quick start."""
 
 from __future__ import annotations
 
@@ -7,15 +7,17 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from movierate import data, ui
+from movierate import data
+from movierate.ui import shell, state, widgets
+from movierate.ui.text import models_table, regularizers_text
 
 
 def start_quick_start(dataset: str) -> None:
     """Queue the default model on ``dataset`` and open the Train page to watch it."""
-    spec = ui.default_spec()
-    job_id = ui.job_registry().submit(dataset, spec, ui.automatic_name(dataset, spec))
+    spec = state.default_spec()
+    job_id = state.job_registry().submit(dataset, spec, state.automatic_name(dataset, spec))
     st.session_state["watch_job"] = job_id
-    st.switch_page(ui.TRAIN_PAGE)
+    st.switch_page(shell.page("train"))
 
 
 def download(name: str) -> None:
@@ -33,7 +35,7 @@ def download(name: str) -> None:
     data.download_dataset(name, progress=report)
     bar.progress(1.0, text=f"{name} downloaded; reading it once to check it…")
     data.load_dataset(name)
-    ui.refresh_datasets()
+    state.refresh_datasets()
     st.session_state["home_message"] = f"{name} is ready: train a model on it."
     st.rerun()
 
@@ -46,7 +48,7 @@ def import_upload(upload, csv_name: str, items=None) -> None:
             ds = data.load_dataset(name)
         else:
             ds = data.from_csv(upload, items, save_as=csv_name)
-    ui.refresh_datasets()
+    state.refresh_datasets()
     st.session_state["home_message"] = (
         f"Imported **{ds.name}**: {len(ds):,} ratings by {ds.n_users:,} users on "
         f"{ds.n_movies:,} movies. It is now listed below and on the Train page."
@@ -66,19 +68,19 @@ def render() -> None:
     if "home_message" in st.session_state:
         st.success(st.session_state.pop("home_message"), icon=":material/check_circle:")
 
-    statuses = ui.dataset_statuses()
+    statuses = state.dataset_statuses()
     available = [s.name for s in statuses if s.available]
-    infos, broken = ui.list_models()
+    infos, broken = state.list_models()
 
     quick_col, models_col = st.columns([2, 3], gap="large")
     with quick_col:
         st.subheader("Quick start")
         if available:
-            dataset = ui.preferred_dataset(available)
-            spec = ui.default_spec()
+            dataset = state.preferred_dataset(available)
+            spec = state.default_spec()
             st.markdown(
                 f"Train a matrix factorisation with user and movie biases (dim {spec.dim}, "
-                f"{ui.regularizers_text(spec)}, early stopping) on **{dataset}**: a solid "
+                f"{regularizers_text(spec)}, early stopping) on **{dataset}**: a solid "
                 "baseline whose embeddings are worth exploring. About a minute on a laptop; "
                 "you can watch it learn."
             )
@@ -87,7 +89,7 @@ def render() -> None:
             ):
                 start_quick_start(dataset)
             st.page_link(
-                ui.TRAIN_PAGE,
+                shell.page("train"),
                 label="…or choose every option on the Train page",
                 icon=":material/model_training:",
             )
@@ -102,10 +104,10 @@ def render() -> None:
 
     with models_col:
         st.subheader("Trained models")
-        ui.show_broken_models(broken)
+        widgets.show_broken_models(broken)
         if infos:
             st.dataframe(
-                ui.models_table(infos), hide_index=True, column_config=ui.MODELS_TABLE_COLUMNS
+                models_table(infos), hide_index=True, column_config=widgets.MODELS_TABLE_COLUMNS
             )
             st.caption(
                 "Validation RMSE and MAE are measured on each model's held-out ratings (lower is "
@@ -165,11 +167,10 @@ def render() -> None:
                 import_upload(upload, csv_name, items)
 
     st.caption(
-        f"Files live under `{ui.home_folder()}` (set `MOVIERATE_HOME` to move them). "
+        f"Files live under `{state.home_folder()}` (set `MOVIERATE_HOME` to move them). "
         "MovieLens data © GroupLens: F. Maxwell Harper and Joseph A. Konstan, 2015, "
         "The MovieLens Datasets: History and Context, ACM TiiS 5(4)."
     )
 
 
-ui.page_setup("Home", ":material/home:")
-ui.run(render)
+render()

@@ -1,0 +1,18 @@
+"""movierate dashboard (``streamlit run app.py``): the router and the frame around every page.
+
+Routes to the pages in ``pages/`` (registered in :mod:`movierate.ui.shell`), sets the page
+config once, draws the sidebar (page links, running training jobs) and runs the page inside the
+error boundary, so a page never ends in a raw stack trace.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from movierate.ui import shell
+
+page = st.navigation(shell.pages(), position="hidden")
+st.set_page_config(page_title=f"{page.title} · movierate", page_icon=page.icon, layout="wide")
+shell.sidebar()
+with shell.error_boundary():
+    page.run()
