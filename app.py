@@ -14,5 +14,5 @@ from movierate.ui import shell
 page = st.navigation(shell.pages(), position="hidden")
 st.set_page_config(page_title=f"{page.title} · movierate", page_icon=page.icon, layout="wide")
 shell.sidebar()
-with shell.error_boundary():
+with shell.error_boundary(), shell.routed():
     page.run()

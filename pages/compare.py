@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from movierate import explore
-from movierate.ui import figures, state, text, widgets
+from movierate.ui import figures, shell, state, text, widgets
 
 
 def render() -> None:
@@ -227,4 +227,5 @@ def render() -> None:
         )
 
 
+shell.require_router()
 render()

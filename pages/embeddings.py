@@ -381,4 +381,5 @@ def render() -> None:
                 view()
 
 
+shell.require_router()
 render()

@@ -173,4 +173,5 @@ def render() -> None:
     )
 
 
+shell.require_router()
 render()

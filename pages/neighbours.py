@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from movierate import explore
-from movierate.ui import state, text, widgets
+from movierate.ui import shell, state, text, widgets
 
 
 def render() -> None:
@@ -111,4 +111,5 @@ def render() -> None:
         )
 
 
+shell.require_router()
 render()

@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from movierate import explore
-from movierate.ui import state, text, widgets
+from movierate.ui import shell, state, text, widgets
 
 
 def render() -> None:
@@ -121,4 +121,5 @@ def render() -> None:
     )
 
 
+shell.require_router()
 render()

@@ -345,4 +345,5 @@ def render() -> None:
         show_monitor()
 
 
+shell.require_router()
 render()

@@ -8,6 +8,8 @@ path strings.
 
 from __future__ import annotations
 
+import runpy
+import threading
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +17,7 @@ from typing import NamedTuple
 
 import streamlit as st
 from streamlit.navigation.page import StreamlitPage
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from movierate.errors import MovierateError
 from movierate.ui import state
@@ -40,6 +43,8 @@ PAGES: dict[str, PageEntry] = {
 }
 DEFAULT_PAGE = next(iter(PAGES))
 
+_router = threading.local()
+
 
 def page(key: str) -> StreamlitPage:
     """The ``st.Page`` of one dashboard page (a key of :data:`PAGES`), for ``st.navigation``,
@@ -51,6 +56,35 @@ def page(key: str) -> StreamlitPage:
 def pages() -> list[StreamlitPage]:
     """Every dashboard page, in sidebar order (the argument of ``st.navigation``)."""
     return [page(key) for key in PAGES]
+
+
+@contextmanager
+def routed() -> Iterator[None]:
+    """Mark the page run inside as started by the router (``app.py``); see :func:`require_router`."""
+    _router.active = True
+    try:
+        yield
+    finally:
+        _router.active = False
+
+
+def require_router() -> None:
+    """Run ``app.py`` around this page if Streamlit ran the page script directly.
+
+    With a ``pages/`` folder beside the entry point, Streamlit's first run in a process (and
+    every ``AppTest`` run) uses its folder-based multipage mode, which runs the page the URL
+    names without ``app.py``: no page config, sidebar or error boundary. Then this runs
+    ``app.py`` in the same script run (its ``st.navigation`` switches that mode off for later
+    runs and runs this page again, inside the frame) and stops the direct run. Every page
+    calls this before drawing anything.
+    """
+    if getattr(_router, "active", False):
+        return
+    ctx = get_script_run_ctx()
+    if ctx is None:  # imported outside a Streamlit run (e.g. by a test): nothing to route
+        return
+    runpy.run_path(ctx.main_script_path, run_name="__main__")
+    st.stop()
 
 
 def sidebar() -> None:
