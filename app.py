@@ -1,175 +1,18 @@
-"""movierate dashboard (``streamlit run app.py``), Home page: datasets on this machine (download / upload), saved models, and a one-click quick start."""
+"""movierate dashboard (``streamlit run app.py``): the router and the frame around every page.
+
+Routes to the pages in ``pages/`` (registered in :mod:`movierate.ui.shell`), sets the page
+config once, draws the sidebar (page links, running training jobs) and runs the page inside the
+error boundary, so a page never ends in a raw stack trace.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pandas as pd
 import streamlit as st
 
-from movierate import data, ui
+from movierate.ui import shell
 
-
-def start_quick_start(dataset: str) -> None:
-    """Queue the default model on ``dataset`` and open the Train page to watch it."""
-    spec = ui.default_spec()
-    job_id = ui.job_registry().submit(dataset, spec, ui.automatic_name(dataset, spec))
-    st.session_state["watch_job"] = job_id
-    st.switch_page(ui.TRAIN_PAGE)
-
-
-def download(name: str) -> None:
-    """Download a GroupLens dataset with a progress bar, then refresh the dataset list."""
-    bar = st.progress(0.0, text=f"Downloading {name}…")
-
-    def report(done: int, total: int | None) -> None:
-        if total:
-            bar.progress(
-                min(done / total, 1.0), text=f"{name}: {done / 1e6:.1f} of {total / 1e6:.1f} MB"
-            )
-        else:
-            bar.progress(0.0, text=f"{name}: {done / 1e6:.1f} MB")
-
-    data.download_dataset(name, progress=report)
-    bar.progress(1.0, text=f"{name} downloaded; reading it once to check it…")
-    data.load_dataset(name)
-    ui.refresh_datasets()
-    st.session_state["home_message"] = f"{name} is ready: train a model on it."
-    st.rerun()
-
-
-def import_upload(upload, csv_name: str, items=None) -> None:
-    """Store an uploaded GroupLens zip or ratings CSV (+ items file) as a dataset and check it."""
-    with st.spinner(f"Importing {upload.name} ({upload.size / 1e6:.1f} MB)…"):
-        if upload.name.lower().endswith(".zip"):
-            name = data.import_zip(upload.getvalue(), upload.name)
-            ds = data.load_dataset(name)
-        else:
-            ds = data.from_csv(upload, items, save_as=csv_name)
-    ui.refresh_datasets()
-    st.session_state["home_message"] = (
-        f"Imported **{ds.name}**: {len(ds):,} ratings by {ds.n_users:,} users on "
-        f"{ds.n_movies:,} movies. It is now listed below and on the Train page."
-    )
-    st.rerun()
-
-
-def render() -> None:
-    """The page body (run inside the error boundary)."""
-    st.title("movierate")
-    st.caption(
-        "Train movie-rating models with embedding layers, then look inside the embeddings: "
-        "covariance, principal components, t-SNE maps, nearest movies and recommendations, "
-        "for several models side by side."
-    )
-
-    if "home_message" in st.session_state:
-        st.success(st.session_state.pop("home_message"), icon=":material/check_circle:")
-
-    statuses = ui.dataset_statuses()
-    available = [s.name for s in statuses if s.available]
-    infos, broken = ui.list_models()
-
-    quick_col, models_col = st.columns([2, 3], gap="large")
-    with quick_col:
-        st.subheader("Quick start")
-        if available:
-            dataset = ui.preferred_dataset(available)
-            spec = ui.default_spec()
-            st.markdown(
-                f"Train a matrix factorisation with user and movie biases (dim {spec.dim}, "
-                f"{ui.regularizers_text(spec)}, early stopping) on **{dataset}**: a solid "
-                "baseline whose embeddings are worth exploring. About a minute on a laptop; "
-                "you can watch it learn."
-            )
-            if st.button(
-                "Train a good default model", type="primary", icon=":material/rocket_launch:"
-            ):
-                start_quick_start(dataset)
-            st.page_link(
-                ui.TRAIN_PAGE,
-                label="…or choose every option on the Train page",
-                icon=":material/model_training:",
-            )
-        else:
-            st.info(
-                "No rating data on this machine yet. Download **ml-latest-small** below (about "
-                "1 MB, needs internet). Offline: upload a GroupLens zip or your own ratings CSV "
-                "below, or start the dashboard with `MOVIERATE_DATA_DIR` pointing at a folder of "
-                "extracted MovieLens folders.",
-                icon=":material/inventory_2:",
-            )
-
-    with models_col:
-        st.subheader("Trained models")
-        ui.show_broken_models(broken)
-        if infos:
-            st.dataframe(
-                ui.models_table(infos), hide_index=True, column_config=ui.MODELS_TABLE_COLUMNS
-            )
-            st.caption(
-                "Validation RMSE and MAE are measured on each model's held-out ratings (lower is "
-                "better). Compare, Embeddings, Neighbours and Recommend look inside them."
-            )
-        else:
-            st.write("None yet: use the quick start, or the Train page for every option.")
-
-    st.divider()
-    st.subheader("Datasets")
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "dataset": [s.name for s in statuses],
-                "here": [s.available for s in statuses],
-                "ratings (approx.)": [s.approx_ratings for s in statuses],
-                "parsed copy": ["yes" if s.cached else "" for s in statuses],
-                "location": [s.location or "" for s in statuses],
-            }
-        ),
-        hide_index=True,
-        column_config={
-            "here": st.column_config.CheckboxColumn(help="Found on this machine"),
-            "ratings (approx.)": st.column_config.NumberColumn(format="localized"),
-            "location": st.column_config.TextColumn(width="large"),
-        },
-    )
-
-    download_col, upload_col = st.columns(2, gap="large")
-    with download_col:
-        st.markdown("**Download from GroupLens**")
-        missing = [s.name for s in statuses if not s.available]
-        if missing:
-            choice = st.selectbox("Dataset to download", missing, key="download_choice")
-            if st.button("Download", icon=":material/download:"):
-                download(choice)
-        else:
-            st.write("Every GroupLens dataset is already here.")
-    with upload_col:
-        st.markdown("**Upload a file (works offline)**")
-        upload = st.file_uploader(
-            "A GroupLens zip (e.g. ml-100k.zip) or a ratings CSV with columns user, item, "
-            "rating and optionally timestamp",
-            type=["zip", "csv"],
-        )
-        if upload is not None:
-            csv_name, items = Path(upload.name).stem, None
-            if not upload.name.lower().endswith(".zip"):
-                csv_name = st.text_input("Name for this dataset", value=csv_name, key="csv_name")
-                items = st.file_uploader(
-                    "Optional items file: item id, title and |-separated genres (gives titles "
-                    "to the movies)",
-                    type=["csv"],
-                    key="items_upload",
-                )
-            if st.button("Import", icon=":material/upload_file:"):
-                import_upload(upload, csv_name, items)
-
-    st.caption(
-        f"Files live under `{ui.home_folder()}` (set `MOVIERATE_HOME` to move them). "
-        "MovieLens data © GroupLens: F. Maxwell Harper and Joseph A. Konstan, 2015, "
-        "The MovieLens Datasets: History and Context, ACM TiiS 5(4)."
-    )
-
-
-ui.page_setup("Home", ":material/home:")
-ui.run(render)
+page = st.navigation(shell.pages(), position="hidden")
+st.set_page_config(page_title=f"{page.title} · movierate", page_icon=page.icon, layout="wide")
+shell.sidebar()
+with shell.error_boundary(), shell.routed():
+    page.run()

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 
-from movierate import explore, ui
+from movierate import explore
+from movierate.ui import figures, shell, state, text, widgets
 
 
 def render() -> None:
@@ -19,7 +19,7 @@ def render() -> None:
         "free; adversarial pushes the vectors to look like uniform noise in a cube (spread "
         "evenly over every dimension); stronger L2 shrinks everything, rare movies most."
     )
-    models = ui.pick_models(
+    models = widgets.pick_models(
         multi=True,
         default_count=3,
         help="Pick two or more saved models; the choice is kept in the URL.",
@@ -34,19 +34,21 @@ def render() -> None:
             "model": model.name,
             "family": model.spec.family,
             "dim": model.dim,
-            "regularizers": ui.regularizers_text(model.spec),
+            "regularizers": text.regularizers_text(model.spec),
             "valid RMSE": model.metrics.get("valid_rmse"),
             "valid MAE": model.metrics.get("valid_mae"),
             "train RMSE": model.metrics.get("train_rmse"),
             "epochs": model.metrics.get("epochs_run"),
             "train s": model.meta.get("timings", {}).get("train_seconds"),
-            "parameters": ui.parameter_count(model),
+            "parameters": state.parameter_count(model),
         }
 
     def space_row(model, min_ratings: int) -> dict:
         """What the embedding space looks like: genre coherence, popularity, final reg. losses."""
-        coherence = ui.cached(explore.model_genre_coherence, model, k=10, min_ratings=min_ratings)
-        norms = ui.cached(explore.model_norms_vs_popularity, model, min_ratings=min_ratings)
+        coherence = state.cached(
+            explore.model_genre_coherence, model, k=10, min_ratings=min_ratings
+        )
+        norms = state.cached(explore.model_norms_vs_popularity, model, min_ratings=min_ratings)
         correlations = explore.popularity_correlations(norms)
         row = {
             "model": model.name,
@@ -55,7 +57,7 @@ def render() -> None:
             "corr(norm, popularity)": correlations.loc["norm", "spearman_n_ratings"],
         }
         history = model.history
-        finals = {k: [v for v in history[k] if v == v] for k in ui.regularizer_keys(history)}
+        finals = {k: [v for v in history[k] if v == v] for k in text.regularizer_keys(history)}
         row["final regularizer losses"] = ", ".join(
             f"{k.removeprefix('reg_')} {v[-1]:.4g}" for k, v in finals.items() if v
         )
@@ -65,7 +67,7 @@ def render() -> None:
         pd.DataFrame([accuracy_row(m) for m in models]),
         hide_index=True,
         column_config={
-            **ui.MODELS_TABLE_COLUMNS,
+            **widgets.MODELS_TABLE_COLUMNS,
             "train RMSE": st.column_config.NumberColumn(format="%.4f"),
             "parameters": st.column_config.NumberColumn(format="localized"),
         },
@@ -74,7 +76,7 @@ def render() -> None:
     curves_col, regs_col = st.columns(2, gap="large")
     histories = {m.name: m.history for m in models}
     curves_col.plotly_chart(
-        ui.curves_figure(
+        figures.curves_figure(
             histories,
             ["train_rmse", "valid_rmse"],
             title="Learning curves (dotted: training, solid: validation)",
@@ -83,15 +85,15 @@ def render() -> None:
         ),
         key="curves",
     )
-    reg_histories = {n: h for n, h in histories.items() if ui.regularizer_keys(h)}
+    reg_histories = {n: h for n, h in histories.items() if text.regularizer_keys(h)}
     if reg_histories:
         regs_col.plotly_chart(
-            ui.curves_figure(
+            figures.curves_figure(
                 {
-                    n: {k: h[k] for k in ["epoch", *ui.regularizer_keys(h)] if k in h}
+                    n: {k: h[k] for k in ["epoch", *text.regularizer_keys(h)] if k in h}
                     for n, h in reg_histories.items()
                 },
-                sorted({k for h in reg_histories.values() for k in ui.regularizer_keys(h)}),
+                sorted({k for h in reg_histories.values() for k in text.regularizer_keys(h)}),
                 title="Regularizer losses per epoch",
                 y_title="loss",
                 height=420,
@@ -145,27 +147,12 @@ def render() -> None:
         bind="query-params",
     )
 
-    def weighted_matrix(model, *, kind: str, min_ratings: int) -> pd.DataFrame:
-        """Covariance or correlation of the movie vectors with enough ratings."""
-        weights = explore.movie_weights(model.movies, min_ratings=min_ratings)
-        func = explore.covariance_matrix if kind == "covariance" else explore.correlation_matrix
-        return func(model.movie_embedding, weights=weights)
-
-    def spectrum(model, *, min_ratings: int) -> pd.DataFrame:
-        """Eigen-spectrum of the movie vectors with enough ratings."""
-        weights = explore.movie_weights(model.movies, min_ratings=min_ratings)
-        return explore.eigen_spectrum(model.movie_embedding, weights=weights)
-
-    def variance(model, *, min_ratings: int) -> pd.DataFrame:
-        """Variance per embedding dimension of the movie vectors with enough ratings."""
-        weights = explore.movie_weights(model.movies, min_ratings=min_ratings)
-        return explore.variance_share(model.movie_embedding, weights=weights)
-
     matrices = {
-        m.name: ui.cached(weighted_matrix, m, kind=kind, min_ratings=min_ratings) for m in models
+        m.name: state.cached(explore.model_covariance, m, kind=kind, min_ratings=min_ratings)
+        for m in models
     }
     st.plotly_chart(
-        ui.heatmap_figure(
+        figures.heatmap_figure(
             matrices,
             title=f"{kind.title()} matrices on one shared colour scale",
             fixed_range=1.0 if kind == "correlation" else None,
@@ -180,37 +167,19 @@ def render() -> None:
 
     spectrum_col, variance_col = st.columns(2, gap="large")
     spectrum_col.plotly_chart(
-        ui.spectrum_figure(
-            {m.name: ui.cached(spectrum, m, min_ratings=min_ratings) for m in models}
+        figures.spectrum_figure(
+            {
+                m.name: state.cached(explore.model_eigen_spectrum, m, min_ratings=min_ratings)
+                for m in models
+            }
         ),
         key="spectra",
     )
-    variances = pd.concat(
-        [
-            ui.cached(variance, m, min_ratings=min_ratings)
-            .reset_index()
-            .sort_values("variance", ascending=False)
-            .assign(model=m.name, order=range(1, m.dim + 1))
-            for m in models
-        ]
-    )
-    fig = px.bar(
-        variances,
-        x="order",
-        y="variance",
-        color="model",
-        barmode="group",
-        hover_data={"dimension": True, "share": ":.1%"},
-        labels={"order": "dimension (sorted by variance)"},
-        color_discrete_sequence=px.colors.qualitative.D3,
-        title="Variance per embedding dimension",
-    )
-    fig.update_layout(
-        height=420,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        legend={"orientation": "h", "y": -0.2},
-    )
-    variance_col.plotly_chart(fig, key="variances")
+    variances = {
+        m.name: state.cached(explore.model_variance_share, m, min_ratings=min_ratings)
+        for m in models
+    }
+    variance_col.plotly_chart(figures.variance_figure(variances), key="variances")
 
     st.subheader("Two models, movie by movie")
     names = [m.name for m in models]
@@ -224,7 +193,7 @@ def render() -> None:
         st.stop()
     model_a, model_b = by_name[name_a], by_name[name_b]
     with st.spinner(f"Comparing {name_a} with {name_b}: neighbour sets, predictions, rotation…"):
-        comparison = ui.cached(
+        comparison = state.cached(
             explore.compare_models, model_a, model_b, k=k, min_ratings=max(min_ratings, 1)
         )
     overlap = comparison.neighbours
@@ -247,19 +216,10 @@ def render() -> None:
     )
     metrics[3].metric("Prediction correlation", f"{agreement.pearson:.3f}")
     hist_col, movers_col = st.columns(2, gap="large")
-    shared = overlap["n_common"].value_counts().reindex(range(k + 1), fill_value=0)
-    hist = px.bar(
-        x=shared.index,
-        y=shared.to_numpy(),
-        title=f"How many of its {k} nearest neighbours a movie keeps from A to B",
-        labels={"x": f"neighbours in common (of {k})", "y": "movies"},
-        color_discrete_sequence=px.colors.qualitative.D3,
-    )
-    hist.update_layout(height=360, margin={"l": 10, "r": 10, "t": 40, "b": 10}, bargap=0.1)
-    hist_col.plotly_chart(hist, key="jaccard_hist")
+    hist_col.plotly_chart(figures.shared_neighbours_figure(overlap, k), key="jaccard_hist")
     with movers_col:
         st.markdown("**Most rearranged movies** (fewest neighbours in common)")
-        ui.show_movies(
+        widgets.show_movies(
             overlap.sort_values(["jaccard", "n_ratings"], ascending=[True, False]).head(10)[
                 ["title", "jaccard", "n_ratings", "year"]
             ],
@@ -267,5 +227,5 @@ def render() -> None:
         )
 
 
-ui.page_setup("Compare", ":material/compare_arrows:")
-ui.run(render)
+shell.require_router()
+render()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from movierate import explore, ui
+from movierate import explore
+from movierate.ui import figures, shell, state, text, widgets
 
 COLOUR_BY = {
     "genre": "Genre (each movie's rarest)",
@@ -20,9 +21,9 @@ def render() -> None:
     st.title("Embeddings")
     picker, about = st.columns([1, 2], gap="large", vertical_alignment="bottom")
     with picker:
-        model = ui.pick_models(multi=False)[0]
+        model = widgets.pick_models(multi=False)[0]
     about.caption(
-        f"**{model.name}**: {ui.model_summary(model)}. Each movie is a point in a "
+        f"**{model.name}**: {text.model_summary(model)}. Each movie is a point in a "
         f"{model.dim}-dimensional space; these views show how the model uses that space."
     )
 
@@ -52,11 +53,15 @@ def render() -> None:
         )
         left, right = st.columns([3, 2], gap="large")
         with left:
-            matrix = ui.cached(
-                _matrix, model, kind=kind, min_ratings=min_ratings, weighting=weighting
+            matrix = state.cached(
+                explore.model_covariance,
+                model,
+                kind=kind,
+                min_ratings=min_ratings,
+                weighting=weighting,
             )
             st.plotly_chart(
-                ui.heatmap_figure(
+                figures.heatmap_figure(
                     {model.name: matrix},
                     title=f"{kind.title()} of the {model.dim} dimensions",
                     fixed_range=1.0 if kind == "correlation" else None,
@@ -71,30 +76,25 @@ def render() -> None:
                 "dominant, correlated dimensions."
             )
         with right:
-            spectrum = ui.cached(_spectrum, model, min_ratings=min_ratings, weighting=weighting)
-            st.plotly_chart(ui.spectrum_figure({model.name: spectrum}, height=300), key="spectrum")
+            spectrum = state.cached(
+                explore.model_eigen_spectrum, model, min_ratings=min_ratings, weighting=weighting
+            )
+            st.plotly_chart(
+                figures.spectrum_figure({model.name: spectrum}, height=300), key="spectrum"
+            )
             st.caption(
                 "Share of the variance along each principal direction (bars) and cumulative "
                 "(line). A steep drop means a few directions carry the signal."
             )
-            importance = ui.cached(
+            importance = state.cached(
                 explore.model_dimension_importance, model, min_ratings=min_ratings
             )
-            st.plotly_chart(ui.importance_figure(importance, height=300), key="importance")
+            st.plotly_chart(figures.importance_figure(importance, height=300), key="importance")
             st.caption(
                 "How much each embedding dimension is used: its share of the movie and user "
                 "variance and, for deep models, how strongly the first dense layer reads it. "
                 "Near-zero bars are dimensions the model does not use."
             )
-
-    def _matrix(m, *, kind: str, min_ratings: int, weighting: str):
-        weights = explore.movie_weights(m.movies, min_ratings=min_ratings, weighting=weighting)
-        func = explore.covariance_matrix if kind == "covariance" else explore.correlation_matrix
-        return func(m.movie_embedding, weights=weights)
-
-    def _spectrum(m, *, min_ratings: int, weighting: str):
-        weights = explore.movie_weights(m.movies, min_ratings=min_ratings, weighting=weighting)
-        return explore.eigen_spectrum(m.movie_embedding, weights=weights)
 
     def pca_view() -> None:
         """Movies at both ends of each principal component."""
@@ -107,8 +107,8 @@ def render() -> None:
             "Only movies with at least this many ratings", 1, 300, 20, key="pca_min_ratings"
         )
         with st.spinner("Fitting principal components…"):
-            extremes = ui.cached(
-                _extremes,
+            extremes = state.cached(
+                explore.model_pca_extremes,
                 model,
                 n_components=n_components,
                 n_movies=n_movies,
@@ -126,7 +126,7 @@ def render() -> None:
             for col, end, label in ((top, "top", "Top end"), (bottom, "bottom", "Bottom end")):
                 with col:
                     st.caption(label)
-                    ui.show_movies(
+                    widgets.show_movies(
                         rows[rows["end"] == end][
                             ["rank", "title", "score", "n_ratings", "year", "genres"]
                         ],
@@ -235,7 +235,7 @@ def render() -> None:
         map_col, side_col = st.columns([5, 2], gap="medium")
         with map_col:
             st.plotly_chart(
-                ui.tsne_figure(
+                widgets.tsne_figure(
                     frame,
                     colour,
                     focus,
@@ -255,15 +255,15 @@ def render() -> None:
                 title = model.movies.loc[focus, "title"]
                 st.markdown(f"**Nearest to _{title}_** (cosine)")
                 labelled = [
-                    f"{t} ({ui.year_text(y)})"
+                    f"{t} ({text.year_text(y)})"
                     for t, y in zip(neighbours["title"], neighbours["year"], strict=True)
                 ]
-                ui.show_movies(
+                widgets.show_movies(
                     neighbours.assign(title=labelled)[["title", "cosine_similarity"]],
                     key="tsne_nn",
                 )
                 st.page_link(
-                    "pages/neighbours.py",
+                    shell.page("neighbours"),
                     label="More on the Neighbours page",
                     icon=":material/hub:",
                     query_params={"models": model.name, "q": title},
@@ -280,21 +280,20 @@ def render() -> None:
     def map_focus(query: str) -> int | None:
         """The movie the map centres on: the last clicked point or the last searched title,
         whichever the user did most recently."""
-        clicked = ui.selected_movie(st.session_state.get("tsne_chart"))
-        state = st.session_state.setdefault("tsne_focus", {"click": None, "query": "", "by": None})
-        if clicked is not None and clicked != state["click"]:
-            state["by"] = "click"
-        elif query != state["query"]:
-            state["by"] = "query"
-        state["click"], state["query"] = clicked, query
-        if state["by"] == "click" and clicked is not None:
+        clicked = widgets.selected_movie(st.session_state.get("tsne_chart"))
+        focus_state = st.session_state.setdefault(
+            "tsne_focus", {"click": None, "query": "", "by": None}
+        )
+        if clicked is not None and clicked != focus_state["click"]:
+            focus_state["by"] = "click"
+        elif query != focus_state["query"]:
+            focus_state["by"] = "query"
+        focus_state["click"], focus_state["query"] = clicked, query
+        if focus_state["by"] == "click" and clicked is not None:
             return clicked
         if query:
-            return ui.pick_title(explore.title_index(model), query, key="tsne_pick")
+            return widgets.pick_title(explore.title_index(model), query, key="tsne_pick")
         return None
-
-    def _extremes(m, **params):
-        return explore.pca_extremes(m.movie_embedding, m.movies, **params)
 
     def popularity_view() -> None:
         """Embedding norm and movie bias against the number of ratings."""
@@ -302,11 +301,11 @@ def render() -> None:
         min_ratings = slider_col.slider(
             "Only movies with at least this many ratings", 0, 100, 1, key="pop_min_ratings"
         )
-        frame = ui.cached(explore.model_norms_vs_popularity, model, min_ratings=min_ratings)
+        frame = state.cached(explore.model_norms_vs_popularity, model, min_ratings=min_ratings)
         left, right = st.columns(2, gap="large")
-        left.plotly_chart(ui.popularity_figure(frame, "norm"), key="pop_norm")
+        left.plotly_chart(figures.popularity_figure(frame, "norm"), key="pop_norm")
         if frame["bias"].notna().any():
-            right.plotly_chart(ui.popularity_figure(frame, "bias"), key="pop_bias")
+            right.plotly_chart(figures.popularity_figure(frame, "bias"), key="pop_bias")
         else:
             right.info("This model has no movie bias.")
         st.caption(
@@ -382,5 +381,5 @@ def render() -> None:
                 view()
 
 
-ui.page_setup("Embeddings", ":material/scatter_plot:")
-ui.run(render)
+shell.require_router()
+render()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from movierate import explore, ui
+from movierate import explore
+from movierate.ui import shell, state, text, widgets
 
 
 def render() -> None:
@@ -15,7 +16,7 @@ def render() -> None:
         "sequels, same-director films and same-mood films next to each other; compare models to "
         "see which space makes more sense."
     )
-    models = ui.pick_models(multi=True, default_count=2)
+    models = widgets.pick_models(multi=True, default_count=2)
     if not models:
         st.info("Pick at least one model above.", icon=":material/touch_app:")
         st.stop()
@@ -59,19 +60,19 @@ def render() -> None:
             st.rerun()
         st.stop()
 
-    movie_idx = ui.pick_title(explore.title_index(reference), query, key="candidate")
+    movie_idx = widgets.pick_title(explore.title_index(reference), query, key="candidate")
     if movie_idx is None:
         st.stop()
     movie = reference.movies.loc[movie_idx]
     st.markdown(
-        f"### {movie['title']} ({ui.year_text(movie['year'])})\n"
-        f"{ui.genres_text(movie['genres'])} · {int(movie['n_ratings']):,} ratings · "
+        f"### {movie['title']} ({text.year_text(movie['year'])})\n"
+        f"{text.genres_text(movie['genres'])} · {int(movie['n_ratings']):,} ratings · "
         f"mean {float(movie['mean_rating']):.2f}"
     )
 
     results = {}
     for model in models:
-        row = ui.movie_row(model, int(movie["movie_id"]))
+        row = state.movie_row(model, int(movie["movie_id"]))
         if row is None:
             results[model.name] = None
             continue
@@ -87,7 +88,7 @@ def render() -> None:
         for col, model in zip(columns, models[start : start + per_row], strict=False):
             with col:
                 st.markdown(f"**{model.name}**")
-                st.caption(ui.model_summary(model))
+                st.caption(text.model_summary(model))
                 found = results[model.name]
                 if found is None:
                     st.warning(
@@ -99,7 +100,7 @@ def render() -> None:
                     found = found.assign(shared=found["movie_id"].isin(in_all))
                 value = "cosine_similarity" if metric == "cosine" else "euclidean_distance"
                 shown = ["rank", "title", value, "shared", "year", "n_ratings", "genres"]
-                ui.show_movies(
+                widgets.show_movies(
                     found[[c for c in shown if c in found.columns]],
                     key=f"nn_{model.name}",
                 )
@@ -110,5 +111,5 @@ def render() -> None:
         )
 
 
-ui.page_setup("Neighbours", ":material/hub:")
-ui.run(render)
+shell.require_router()
+render()

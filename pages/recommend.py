@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from movierate import explore, ui
+from movierate import explore
+from movierate.ui import shell, state, text, widgets
 
 
 def render() -> None:
@@ -15,14 +16,14 @@ def render() -> None:
         "Pick a user: their own favourite movies come first, then what each model predicts they "
         "would rate highest among the movies they have not rated."
     )
-    models = ui.pick_models(multi=True, default_count=2)
+    models = widgets.pick_models(multi=True, default_count=2)
     if not models:
         st.info("Pick at least one model above.", icon=":material/touch_app:")
         st.stop()
 
     reference = models[0]
-    ds = ui.dataset_of(reference)
-    usable = [m for m in models if ui.same_data(m, reference)]
+    ds = state.dataset_of(reference)
+    usable = [m for m in models if state.same_data(m, reference)]
     for other in models:
         if other not in usable:
             st.warning(
@@ -74,7 +75,7 @@ def render() -> None:
         "keeps them out.",
     )
 
-    user_idx = ui.user_index(ds, user_id)
+    user_idx = state.user_index(ds, user_id)
     recs = {
         m.name: explore.recommend_for_user(
             m, user_idx, ratings=ds.ratings, k=k, min_ratings=min_ratings
@@ -87,7 +88,7 @@ def render() -> None:
         f"### User {user_id}\n{first.n_rated} ratings, mean {own.mean():.2f}; "
         f"their favourites, with what **{reference.name}** predicts for each:"
     )
-    ui.show_movies(
+    widgets.show_movies(
         first.top_rated[
             ["rank", "title", "rating", "predicted", "year", "n_ratings", "mean_rating", "genres"]
         ],
@@ -101,15 +102,15 @@ def render() -> None:
         for col, model in zip(columns, usable[start : start + per_row], strict=False):
             with col:
                 st.markdown(f"**{model.name}**")
-                st.caption(ui.model_summary(model))
-                ui.show_movies(
+                st.caption(text.model_summary(model))
+                widgets.show_movies(
                     recs[model.name].recommended[
                         ["rank", "title", "predicted", "year", "n_ratings", "genres"]
                     ],
                     key=f"recs_{model.name}",
                 )
                 with st.expander("Least recommended"):
-                    ui.show_movies(
+                    widgets.show_movies(
                         recs[model.name].least_recommended[
                             ["rank", "title", "predicted", "year", "n_ratings"]
                         ],
@@ -120,5 +121,5 @@ def render() -> None:
     )
 
 
-ui.page_setup("Recommend", ":material/recommend:")
-ui.run(render)
+shell.require_router()
+render()

@@ -6,8 +6,10 @@ from typing import Any
 
 import streamlit as st
 
-from movierate import schema, ui
+from movierate import schema
 from movierate.errors import MovierateError
+from movierate.ui import figures, shell, state
+from movierate.ui.text import regularizer_keys
 
 SPLITS = {
     "random": "Random ratings",
@@ -98,7 +100,7 @@ def build_spec(values: dict[str, Any]) -> Any:
 
 def show_monitor() -> None:
     """The watched run: progress, live curves, cancel; plus every other run of this server."""
-    registry = ui.job_registry()
+    registry = state.job_registry()
     jobs = registry.jobs()
     ids = [job.id for job in jobs]
     by_id = {job.id: job for job in jobs}
@@ -125,7 +127,7 @@ def show_monitor() -> None:
 @st.fragment(run_every=1.0)
 def live_monitor() -> None:
     """Re-drawn every second while a run is active; a full rerun when all runs have ended."""
-    if not any(job.active for job in ui.job_registry().jobs()):
+    if not any(job.active for job in state.job_registry().jobs()):
         st.rerun(scope="app")
     show_monitor()
 
@@ -159,25 +161,25 @@ def show_job(job) -> None:
         st.success(f"Saved as **{job.model_name}**.", icon=":material/check_circle:")
         links = st.columns(3)
         links[0].page_link(
-            "pages/embeddings.py",
+            shell.page("embeddings"),
             label="Explore its embeddings",
             icon=":material/scatter_plot:",
             query_params={"model": job.model_name},
         )
         links[1].page_link(
-            "pages/neighbours.py",
+            shell.page("neighbours"),
             label="Nearest movies",
             icon=":material/hub:",
             query_params={"models": job.model_name},
         )
         links[2].page_link(
-            "pages/compare.py", label="Compare with others", icon=":material/compare_arrows:"
+            shell.page("compare"), label="Compare with others", icon=":material/compare_arrows:"
         )
     history = job.history
     if history.get("epoch"):
         left, right = st.columns(2)
         left.plotly_chart(
-            ui.curves_figure(
+            figures.curves_figure(
                 {job.name: history},
                 [k for k in ("train_rmse", "valid_rmse") if k in history],
                 title="RMSE per epoch (dotted: training, solid: validation)",
@@ -185,10 +187,10 @@ def show_job(job) -> None:
             ),
             key=f"curves_{job.id}",
         )
-        regs = ui.regularizer_keys(history)
+        regs = regularizer_keys(history)
         if regs:
             right.plotly_chart(
-                ui.curves_figure(
+                figures.curves_figure(
                     {job.name: history},
                     regs,
                     title="Regularizer losses per epoch",
@@ -213,23 +215,23 @@ def render() -> None:
         "the run keeps going. Defaults give a good model on ml-latest-small in about a minute."
     )
 
-    datasets = [s.name for s in ui.dataset_statuses() if s.available]
+    datasets = [s.name for s in state.dataset_statuses() if s.available]
     if not datasets:
         st.info(
             "No rating data on this machine yet: download or upload a dataset on the Home page.",
             icon=":material/inventory_2:",
         )
-        st.page_link(ui.HOME_PAGE, label="Go to Home", icon=":material/home:")
+        st.page_link(shell.page("home"), label="Go to Home", icon=":material/home:")
         st.stop()
 
-    defaults = ui.default_spec()
+    defaults = state.default_spec()
 
     with st.form("train_form", border=True):
         data_col, model_col, reg_col, fit_col = st.columns(4, gap="medium")
         with data_col:
             st.markdown("**Data**")
             dataset = st.selectbox(
-                "Dataset", datasets, index=datasets.index(ui.preferred_dataset(datasets))
+                "Dataset", datasets, index=datasets.index(state.preferred_dataset(datasets))
             )
             split_method = st.selectbox(
                 "Validation split", list(SPLITS), format_func=SPLITS.get, key="split_method"
@@ -260,10 +262,10 @@ def render() -> None:
     if submitted:
         try:
             spec = build_spec(values)
-            job_id = ui.job_registry().submit(
+            job_id = state.job_registry().submit(
                 dataset,
                 spec,
-                name.strip() or ui.automatic_name(dataset, spec),
+                name.strip() or state.automatic_name(dataset, spec),
                 {"method": split_method, "valid_fraction": valid_fraction, "seed": int(split_seed)},
             )
         except MovierateError as exc:
@@ -272,7 +274,7 @@ def render() -> None:
             st.session_state["watch_job"] = job_id
 
     st.subheader("Runs")
-    jobs = ui.job_registry().jobs()
+    jobs = state.job_registry().jobs()
     if not jobs:
         st.caption("No runs in this server session yet. Fill in the form and press Start training.")
     elif any(job.active for job in jobs):
@@ -281,5 +283,5 @@ def render() -> None:
         show_monitor()
 
 
-ui.page_setup("Train", ":material/model_training:")
-ui.run(render)
+shell.require_router()
+render()

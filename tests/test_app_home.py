@@ -7,9 +7,9 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from movierate import ui
 from movierate.jobs import JobRegistry
 from movierate.spec import ModelSpec
+from movierate.ui import state
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -71,7 +71,7 @@ def test_quick_start_queues_the_default_model_and_opens_train(monkeypatch):
         return name
 
     registry = JobRegistry(runner=runner, max_workers=1)
-    monkeypatch.setattr(ui, "job_registry", lambda: registry)
+    monkeypatch.setattr(state, "job_registry", lambda: registry)
     at = run_home()
     next(b for b in at.button if b.label == "Train a good default model").click().run()
     assert not at.exception

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from movierate import ui
 from movierate.errors import TrainingCancelled
 from movierate.jobs import JobRegistry
 from movierate.progress import Phase
 from movierate.spec import REGULARIZERS, ModelSpec
+from movierate.ui import state
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -68,7 +68,7 @@ def fake_jobs(monkeypatch):
         return name
 
     registry = JobRegistry(runner=runner, max_workers=1)
-    monkeypatch.setattr(ui, "job_registry", lambda: registry)
+    monkeypatch.setattr(state, "job_registry", lambda: registry)
     yield registry, submitted, release
     release.set()
 

@@ -9,8 +9,9 @@ wrappers take an :class:`EmbeddingModel` (model.py; a loaded
 
 - covariance: :func:`covariance_matrix`, :func:`correlation_matrix`, :func:`variance_share`,
   :func:`eigen_spectrum`, weighted by :func:`movie_weights` / :func:`user_weights` /
-  :func:`count_weights`
-- pca: :func:`fit_pca`, :func:`pca_extremes`, :func:`pca_coordinates`
+  :func:`count_weights`; :func:`model_covariance`, :func:`model_eigen_spectrum`,
+  :func:`model_variance_share`
+- pca: :func:`fit_pca`, :func:`pca_extremes`, :func:`model_pca_extremes`, :func:`pca_coordinates`
 - projection: :func:`tsne_map`, :func:`model_tsne_map` (cached), :func:`read_coordinates`,
   :func:`coordinates_csv`
 - neighbours: :class:`NeighbourIndex`, :func:`neighbour_index`, :func:`nearest_movies`
@@ -46,6 +47,9 @@ from movierate.explore.covariance import (
     count_weights,
     covariance_matrix,
     eigen_spectrum,
+    model_covariance,
+    model_eigen_spectrum,
+    model_variance_share,
     movie_weights,
     user_weights,
     variance_share,
@@ -68,7 +72,13 @@ from movierate.explore.neighbours import (
     nearest_movies,
     neighbour_index,
 )
-from movierate.explore.pca import PCAResult, fit_pca, pca_coordinates, pca_extremes
+from movierate.explore.pca import (
+    PCAResult,
+    fit_pca,
+    model_pca_extremes,
+    pca_coordinates,
+    pca_extremes,
+)
 from movierate.explore.penalties import (
     decorrelation_penalty,
     l2_penalty,
@@ -172,4 +182,8 @@ __all__ = [
     "word2vec_token",
     "write_projector",
     "write_word2vec",
+    "model_covariance",
+    "model_eigen_spectrum",
+    "model_variance_share",
+    "model_pca_extremes",
 ]

@@ -153,3 +153,31 @@ def eigen_spectrum(embedding: Any, *, weights: Any = None) -> pd.DataFrame:
 def _labelled(matrix: np.ndarray) -> pd.DataFrame:
     dims = pd.RangeIndex(matrix.shape[0], name="dimension")
     return pd.DataFrame(matrix, index=dims, columns=pd.RangeIndex(matrix.shape[1]))
+
+
+def model_covariance(
+    model: Any, *, kind: str = "covariance", min_ratings: int = 0, weighting: str = "uniform"
+) -> pd.DataFrame:
+    """Covariance (or, with ``kind="correlation"``, correlation) of a saved model's movie
+    vectors, weighted by :func:`movie_weights`."""
+    if kind not in ("covariance", "correlation"):
+        raise DataError(f"Unknown matrix kind {kind!r}; use 'covariance' or 'correlation'.")
+    weights = movie_weights(model.movies, min_ratings=min_ratings, weighting=weighting)
+    func = covariance_matrix if kind == "covariance" else correlation_matrix
+    return func(model.movie_embedding, weights=weights)
+
+
+def model_eigen_spectrum(
+    model: Any, *, min_ratings: int = 0, weighting: str = "uniform"
+) -> pd.DataFrame:
+    """:func:`eigen_spectrum` of a saved model's movie vectors, weighted by :func:`movie_weights`."""
+    weights = movie_weights(model.movies, min_ratings=min_ratings, weighting=weighting)
+    return eigen_spectrum(model.movie_embedding, weights=weights)
+
+
+def model_variance_share(
+    model: Any, *, min_ratings: int = 0, weighting: str = "uniform"
+) -> pd.DataFrame:
+    """:func:`variance_share` of a saved model's movie vectors, weighted by :func:`movie_weights`."""
+    weights = movie_weights(model.movies, min_ratings=min_ratings, weighting=weighting)
+    return variance_share(model.movie_embedding, weights=weights)

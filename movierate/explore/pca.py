@@ -114,3 +114,8 @@ def pca_coordinates(
     for c in range(coordinates.shape[1]):
         frame[f"pc{c + 1}"] = coordinates[:, c]
     return frame
+
+
+def model_pca_extremes(model: Any, **params: Any) -> pd.DataFrame:
+    """:func:`pca_extremes` of a saved model's movie vectors (same keyword parameters)."""
+    return pca_extremes(model.movie_embedding, model.movies, **params)

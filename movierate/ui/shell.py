@@ -1,0 +1,127 @@
+"""The dashboard's frame around every page: the page registry, the sidebar with the page links
+and the running-jobs panel, and the error boundary.
+
+``app.py`` routes with ``st.navigation(shell.pages())``; pages link to each other with
+``st.page_link(shell.page("train"))`` / ``st.switch_page(shell.page("train"))``, never with
+path strings.
+"""
+
+from __future__ import annotations
+
+import runpy
+import threading
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import NamedTuple
+
+import streamlit as st
+from streamlit.navigation.page import StreamlitPage
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from movierate.errors import MovierateError
+from movierate.ui import state
+from movierate.ui.text import job_progress_text
+
+
+class PageEntry(NamedTuple):
+    """One page of the dashboard: its script (relative to ``app.py``), title and icon."""
+
+    script: str
+    title: str
+    icon: str
+
+
+#: Every page, in sidebar order; the first is the default (served at ``/``).
+PAGES: dict[str, PageEntry] = {
+    "home": PageEntry("pages/home.py", "Home", ":material/home:"),
+    "train": PageEntry("pages/train.py", "Train", ":material/model_training:"),
+    "compare": PageEntry("pages/compare.py", "Compare", ":material/compare_arrows:"),
+    "embeddings": PageEntry("pages/embeddings.py", "Embeddings", ":material/scatter_plot:"),
+    "neighbours": PageEntry("pages/neighbours.py", "Neighbours", ":material/hub:"),
+    "recommend": PageEntry("pages/recommend.py", "Recommend", ":material/recommend:"),
+}
+DEFAULT_PAGE = next(iter(PAGES))
+
+_router = threading.local()
+
+
+def page(key: str) -> StreamlitPage:
+    """The ``st.Page`` of one dashboard page (a key of :data:`PAGES`), for ``st.navigation``,
+    ``st.page_link`` and ``st.switch_page``. Only callable while the app runs."""
+    entry = PAGES[key]
+    return st.Page(entry.script, title=entry.title, icon=entry.icon, default=key == DEFAULT_PAGE)
+
+
+def pages() -> list[StreamlitPage]:
+    """Every dashboard page, in sidebar order (the argument of ``st.navigation``)."""
+    return [page(key) for key in PAGES]
+
+
+@contextmanager
+def routed() -> Iterator[None]:
+    """Mark the page run inside as started by the router (``app.py``); see :func:`require_router`."""
+    _router.active = True
+    try:
+        yield
+    finally:
+        _router.active = False
+
+
+def require_router() -> None:
+    """Run ``app.py`` around this page if Streamlit ran the page script directly.
+
+    With a ``pages/`` folder beside the entry point, Streamlit's first run in a process (and
+    every ``AppTest`` run) uses its folder-based multipage mode, which runs the page the URL
+    names without ``app.py``: no page config, sidebar or error boundary. Then this runs
+    ``app.py`` in the same script run (its ``st.navigation`` switches that mode off for later
+    runs and runs this page again, inside the frame) and stops the direct run. Every page
+    calls this before drawing anything.
+    """
+    if getattr(_router, "active", False):
+        return
+    ctx = get_script_run_ctx()
+    if ctx is None:  # imported outside a Streamlit run (e.g. by a test): nothing to route
+        return
+    runpy.run_path(ctx.main_script_path, run_name="__main__")
+    st.stop()
+
+
+def sidebar() -> None:
+    """The sidebar: the page links and, while jobs train, their live progress."""
+    with st.sidebar:
+        st.markdown("### movierate")
+        for key in PAGES:
+            st.page_link(page(key))
+        if state.job_registry().active_jobs():
+            st.divider()
+            _sidebar_jobs_live()
+
+
+@st.fragment(run_every=2.0)
+def _sidebar_jobs_live() -> None:
+    active = state.job_registry().active_jobs()
+    if not active:
+        st.rerun(scope="app")
+    st.caption("Training now")
+    for job in active:
+        st.progress(job.fraction, text=job_progress_text(job))
+    st.page_link(page("train"), label="Watch on the Train page", icon=":material/monitoring:")
+
+
+@contextmanager
+def error_boundary() -> Iterator[None]:
+    """Show a MovierateError as ``st.error``; anything else as a friendly error with details."""
+    try:
+        yield
+    except MovierateError as exc:
+        st.error(str(exc), icon=":material/warning:")
+    except Exception as exc:  # a page must never end in a raw stack trace
+        st.error(
+            f"Something went wrong: {type(exc).__name__}: {exc}. "
+            "Try other settings, or reload the page; if it keeps happening, "
+            "please report it with the details below.",
+            icon=":material/error:",
+        )
+        with st.expander("Details"):
+            st.code(traceback.format_exc(), language="text")
