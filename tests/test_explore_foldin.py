@@ -38,8 +38,9 @@ class FakeModel:
 
 
 def true_ratings(model: FakeModel, u: np.ndarray, b: float, rows) -> dict[int, float]:
-    arrays = dict(model.arrays, user_embedding=u[None].astype(np.float32),
-                  user_bias=np.float32([b]))
+    arrays = dict(
+        model.arrays, user_embedding=u[None].astype(np.float32), user_bias=np.float32([b])
+    )
     scores = scoring.score_all_movies(arrays, model.spec, 0, model.rating_scale)
     return {int(r): float(scores[r]) for r in rows}
 

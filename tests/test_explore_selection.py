@@ -65,8 +65,11 @@ def test_year_and_popularity_histograms_and_medians():
 def test_titles_tags_and_boolean_mask():
     movies = table()
     tags = pd.DataFrame(
-        {"movie_idx": [0, 1, 1, 20], "tag": ["gore", "gore", "slasher", "funny"],
-         "count": [2, 1, 5, 9]}
+        {
+            "movie_idx": [0, 1, 1, 20],
+            "tag": ["gore", "gore", "slasher", "funny"],
+            "count": [2, 1, 5, 9],
+        }
     )
     mask = np.zeros(50, dtype=bool)
     mask[[0, 1]] = True
