@@ -95,8 +95,8 @@ def align_models(
     rotation = u @ vt
     aligned = b * scale @ rotation
     residual = float(np.linalg.norm(a - aligned) / norm_a)
-    _, _, basis = np.linalg.svd(a, full_matrices=False)
-    basis = basis[:2]
+    _, vectors = np.linalg.eigh(a.T @ a)  # principal axes of A's common movies
+    basis = vectors[:, ::-1][:, :2].T.copy()
     basis *= np.where(basis[np.arange(len(basis)), np.abs(basis).argmax(axis=1)] < 0, -1, 1)[
         :, None
     ]

@@ -161,8 +161,8 @@ def custom_axes(
     centred = x[rows] - x[rows].mean(axis=0)
     if y_axis is None:
         rest = centred - np.outer(centred @ d_x, d_x)
-        _, _, vt = np.linalg.svd(rest, full_matrices=False)
-        d_y = vt[0]
+        _, vectors = np.linalg.eigh(rest.T @ rest)  # (dim x dim): cheaper than an SVD
+        d_y = vectors[:, -1]
         d_y = d_y * (np.sign(d_y[np.argmax(np.abs(d_y))]) or 1.0)
         y_quality, y_kind = None, "pca"
     frame = movie_columns(movies, rows)

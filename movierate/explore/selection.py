@@ -12,6 +12,7 @@ the mean rating, the most frequent user tags (datasets with tags.csv) and the ti
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,9 @@ from movierate.explore.validation import genre_lists, movie_columns, n_ratings_o
 POPULARITY_EDGES = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 100_000)
 #: Tags listed per selection.
 TOP_TAGS = 15
+#: Movies tables whose genre matrix is kept (oldest dropped first).
+MAX_CACHED_TABLES = 8
+_GENRES: dict[int, tuple[Any, int, list[str], np.ndarray]] = {}
 
 
 @dataclass(frozen=True)
@@ -73,11 +77,10 @@ def describe_selection(
     counts = n_ratings_of(movies).astype(np.float64)
     years = pd.to_numeric(movies["year"], errors="coerce").to_numpy(np.float64)
     order = rows[np.argsort(-counts[rows], kind="stable")]
+    names = movies["title"].astype(str).to_numpy()[order]
     titles = [
-        f"{movies['title'].iloc[r]} ({int(years[r])})"
-        if np.isfinite(years[r])
-        else str(movies["title"].iloc[r])
-        for r in order
+        f"{name} ({int(year)})" if np.isfinite(year) else name
+        for name, year in zip(names, years[order], strict=True)
     ]
     return SelectionSummary(
         n_selected=n_sel,
@@ -101,24 +104,29 @@ def genre_enrichment(movies: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
     of shares and the one-sided hypergeometric p-value in the direction of the difference."""
     from scipy.stats import hypergeom
 
-    lists = genre_lists(movies)
-    names = sorted({g for genres in lists for g in genres})
+    names, has = genre_matrix(movies)
     n_sel, n_rest = int(mask.sum()), int((~mask).sum())
     total = n_sel + n_rest
-    records = []
-    for name in names:
-        has = np.fromiter((name in genres for genres in lists), dtype=bool, count=len(lists))
-        k, r = int((has & mask).sum()), int((has & ~mask).sum())
-        share_sel = k / n_sel if n_sel else np.nan
-        share_rest = r / n_rest if n_rest else np.nan
-        ratio = ((k + 0.5) / (n_sel + 1)) / ((r + 0.5) / (n_rest + 1))
-        over = ratio >= 1
-        p = (
-            hypergeom.sf(k - 1, total, k + r, n_sel)
-            if over
-            else hypergeom.cdf(k, total, k + r, n_sel)
+    k = has[mask].sum(axis=0).astype(np.int64)
+    r = has[~mask].sum(axis=0).astype(np.int64)
+    ratio = ((k + 0.5) / (n_sel + 1)) / ((r + 0.5) / (n_rest + 1))
+    over = ratio >= 1
+    p = np.where(
+        over, hypergeom.sf(k - 1, total, k + r, n_sel), hypergeom.cdf(k, total, k + r, n_sel)
+    )
+    records = list(
+        zip(
+            names,
+            k,
+            r,
+            k / n_sel if n_sel else np.full(len(k), np.nan),
+            r / n_rest if n_rest else np.full(len(r), np.nan),
+            ratio,
+            np.minimum(p, 1.0),
+            over,
+            strict=True,
         )
-        records.append((name, k, r, share_sel, share_rest, ratio, float(min(p, 1.0)), over))
+    )
     frame = pd.DataFrame(
         records,
         columns=[
@@ -136,6 +144,30 @@ def genre_enrichment(movies: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
     frame["log2_ratio"] = np.log2(frame["ratio"])
     frame = frame.sort_values(["p_value", "genre"], key=None).reset_index(drop=True)
     return frame
+
+
+def genre_matrix(movies: pd.DataFrame) -> tuple[list[str], np.ndarray]:
+    """Sorted genre names and a (movies x genres) boolean membership matrix, computed once per
+    movies table (memoised while the table lives and keeps its length)."""
+    key = id(movies)
+    cached = _GENRES.get(key)
+    if cached is not None and cached[0]() is movies and cached[1] == len(movies):
+        return cached[2], cached[3]
+    lists = genre_lists(movies)
+    names = sorted({g for genres in lists for g in genres})
+    column = {name: i for i, name in enumerate(names)}
+    lengths = np.fromiter((len(g) for g in lists), dtype=np.int64, count=len(lists))
+    codes = np.fromiter((column[g] for genres in lists for g in genres), dtype=np.int64)
+    has = np.zeros((len(lists), len(names)), dtype=bool)
+    has[np.repeat(np.arange(len(lists)), lengths), codes] = True
+    try:
+        ref = weakref.ref(movies)
+    except TypeError:
+        return names, has
+    _GENRES[key] = (ref, len(movies), names, has)
+    while len(_GENRES) > MAX_CACHED_TABLES:
+        _GENRES.pop(next(iter(_GENRES)))
+    return names, has
 
 
 def selection_csv(movies: pd.DataFrame, rows: Any, coords: Any = None) -> str:
