@@ -116,3 +116,44 @@ def test_npy_with_labels(tmp_path):
     np.save(tmp_path / "obj.npy", np.array([[1, "a"]], dtype=object), allow_pickle=True)
     with pytest.raises(DataError, match="not a readable|expected numbers"):
         read_npy(tmp_path / "obj.npy")
+
+
+def test_new_explorer_modules_never_import_tensorflow_keras_or_streamlit():
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(
+        """
+        import sys
+        from types import SimpleNamespace
+        import numpy as np
+        import pandas as pd
+        from movierate import explore
+        n = 40
+        movies = pd.DataFrame({
+            "movie_idx": range(n), "movie_id": range(n), "title": [f"M {i}" for i in range(n)],
+            "year": [1990 + i for i in range(n)], "n_ratings": [50] * n,
+            "genres": [["Drama"] if i % 2 else ["Comedy"] for i in range(n)],
+        })
+        x = np.random.default_rng(0).normal(size=(n, 4)).astype(np.float32)
+        explore.describe_selection(movies, [0, 1, 2])
+        explore.custom_axes(x, movies, (explore.set_rows(movies, "Drama"),
+                                        explore.set_rows(movies, "Comedy")))
+        explore.movie_analogy(x, movies, 0, 1, 2)
+        explore.linear_probes(x, movies, min_ratings=0)
+        explore.align_models(x, movies, x[:, ::-1], movies.copy(), min_ratings=0)
+        model = SimpleNamespace(
+            arrays={"movie_embedding": x, "user_embedding": x[:10], "global_mean": 3.0},
+            spec=SimpleNamespace(family="mf", output="clip"), rating_scale=(1, 5, 1),
+            metrics={}, movies=movies, global_mean=3.0)
+        explore.recommend_from_ratings(model, {0: 5.0, 3: 1.0})
+        heavy = sorted(m for m in sys.modules if m.split(".")[0] in
+                       ("tensorflow", "keras", "streamlit"))
+        print(heavy[:5])
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=180, check=True
+    )
+    assert result.stdout.strip() == "[]", result.stdout

@@ -101,3 +101,22 @@ def test_real_ml100k_attributes_are_read(movielens_dir):
     assert {"movie_id", "tag", "count"} <= set(tags.columns) and tags["count"].min() >= 1
     pixar = tags[(tags["movie_id"] == 1) & (tags["tag"] == "pixar")]
     assert pixar["count"].tolist() == [2]
+
+
+def test_tags_map_to_movie_rows_of_the_dataset(tmp_path):
+    from types import SimpleNamespace
+
+    from movierate.data.extras import read_tags
+
+    (tmp_path / "tags.csv").write_text(
+        "userId,movieId,tag,timestamp\n1,10,Pixar,0\n2,10,pixar ,0\n3,30,funny,0\n4,99,gone,0\n"
+    )
+    ds = SimpleNamespace(name="t", source=str(tmp_path), movie_ids=np.array([10, 20, 30]))
+    tags = read_tags(ds)
+    assert tags.to_dict("list") == {
+        "movie_idx": [0, 2],
+        "tag": ["pixar", "funny"],
+        "count": [2, 1],
+    }  # movie 99 is not in the dataset
+    with pytest.raises(DataError, match="not read from a folder"):
+        read_tags(SimpleNamespace(name="t", source=None, movie_ids=np.array([1])))
