@@ -44,6 +44,7 @@ def probe(features: Any, labels: Any, *, folds: int = FOLDS, seed: int = 0) -> d
     from sklearn.metrics import balanced_accuracy_score
     from sklearn.model_selection import StratifiedKFold
     from sklearn.preprocessing import StandardScaler
+    from threadpoolctl import threadpool_limits
 
     x = check_matrix(features, "features")
     y = np.asarray(labels)
@@ -63,9 +64,12 @@ def probe(features: Any, labels: Any, *, folds: int = FOLDS, seed: int = 0) -> d
     x = StandardScaler().fit_transform(x)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     predicted = np.empty_like(y)
-    for train, test in splitter.split(x, y):
-        model = LogisticRegression(max_iter=200, tol=1e-3).fit(x[train], y[train])
-        predicted[test] = model.predict(x[test])
+    # One BLAS thread: these matrices are small, and on a busy machine extra BLAS threads
+    # spin-wait (measured 5-10x slower with two threads on a loaded 2-core box).
+    with threadpool_limits(limits=1, user_api="blas"):
+        for train, test in splitter.split(x, y):
+            model = LogisticRegression(max_iter=200, tol=1e-3).fit(x[train], y[train])
+            predicted[test] = model.predict(x[test])
     accuracy = float((predicted == y).mean())
     baseline = float(counts.max() / counts.sum())
     return {
