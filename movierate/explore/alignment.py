@@ -24,6 +24,7 @@ import pandas as pd
 
 from movierate.errors import DataError
 from movierate.explore.identity import movie_match
+from movierate.explore.threads import single_blas_thread
 from movierate.explore.validation import (
     check_k,
     check_matrix,
@@ -51,6 +52,7 @@ class AlignedLayout:
     moved_most: pd.DataFrame  # the ``top`` rows of coordinates with the largest displacement
 
 
+@single_blas_thread
 def align_models(
     embedding_a: Any,
     movies_a: pd.DataFrame,

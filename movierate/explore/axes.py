@@ -27,6 +27,7 @@ import pandas as pd
 
 from movierate.errors import DataError
 from movierate.explore.search import MATCH_THRESHOLD, TitleIndex
+from movierate.explore.threads import single_blas_thread
 from movierate.explore.validation import (
     check_matrix,
     check_movies,
@@ -81,6 +82,7 @@ def direction(x: Any, rows_a: Any, rows_b: Any) -> np.ndarray:
     return diff / norm
 
 
+@single_blas_thread
 def axis_quality(x: Any, rows_a: Any, rows_b: Any) -> AxisQuality:
     """In-sample and leave-one-out ROC AUC of projecting on :func:`direction` (A vs B).
 
@@ -128,6 +130,7 @@ def axis_quality(x: Any, rows_a: Any, rows_b: Any) -> AxisQuality:
     return AxisQuality(len(a_only), len(b_only), auc, auc_loo, verdict, message)
 
 
+@single_blas_thread
 def custom_axes(
     x: Any,
     movies: pd.DataFrame,

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from movierate.errors import DataError
+from movierate.explore.threads import single_blas_thread
 from movierate.explore.validation import (
     check_matrix,
     check_movies,
@@ -36,6 +37,7 @@ USER_TARGETS = ("age_bucket", "gender", "occupation")
 COLUMNS = ["target", "kind", "n", "n_classes", "accuracy", "baseline", "lift", "balanced_accuracy"]
 
 
+@single_blas_thread
 def probe(features: Any, labels: Any, *, folds: int = FOLDS, seed: int = 0) -> dict[str, float]:
     """Cross-validated accuracy and balanced accuracy of a logistic regression predicting
     ``labels`` from ``features``, with the majority-class baseline. Classes with fewer than
@@ -44,7 +46,6 @@ def probe(features: Any, labels: Any, *, folds: int = FOLDS, seed: int = 0) -> d
     from sklearn.metrics import balanced_accuracy_score
     from sklearn.model_selection import StratifiedKFold
     from sklearn.preprocessing import StandardScaler
-    from threadpoolctl import threadpool_limits
 
     x = check_matrix(features, "features")
     y = np.asarray(labels)
@@ -64,12 +65,9 @@ def probe(features: Any, labels: Any, *, folds: int = FOLDS, seed: int = 0) -> d
     x = StandardScaler().fit_transform(x)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     predicted = np.empty_like(y)
-    # One BLAS thread: these matrices are small, and on a busy machine extra BLAS threads
-    # spin-wait (measured 5-10x slower with two threads on a loaded 2-core box).
-    with threadpool_limits(limits=1, user_api="blas"):
-        for train, test in splitter.split(x, y):
-            model = LogisticRegression(max_iter=200, tol=1e-3).fit(x[train], y[train])
-            predicted[test] = model.predict(x[test])
+    for train, test in splitter.split(x, y):
+        model = LogisticRegression(max_iter=200, tol=1e-3).fit(x[train], y[train])
+        predicted[test] = model.predict(x[test])
     accuracy = float((predicted == y).mean())
     baseline = float(counts.max() / counts.sum())
     return {
@@ -82,6 +80,7 @@ def probe(features: Any, labels: Any, *, folds: int = FOLDS, seed: int = 0) -> d
     }
 
 
+@single_blas_thread
 def linear_probes(
     movie_embedding: Any,
     movies: pd.DataFrame,
