@@ -120,8 +120,9 @@ def test_bad_input_and_deep_models():
         fold_in(model, {N_MOVIES: 4.0})
 
 
-def test_fold_in_beats_movie_means_for_held_out_ml100k_users(movielens_dir):
-    """Train mf_bias on ml-100k without 40 users, fold each in from 10 of their ratings and
+@pytest.mark.parametrize("output", ["clip", "sigmoid"])
+def test_fold_in_beats_movie_means_for_held_out_ml100k_users(movielens_dir, output):
+    """Train mf_bias (clip or sigmoid output) on ml-100k without 40 users, fold each in from 10 of their ratings and
     predict the rest: the RMSE must beat the (shrunk) movie-mean baseline."""
     from movierate import store
     from movierate.data import load_dataset
@@ -139,7 +140,7 @@ def test_fold_in_beats_movie_means_for_held_out_ml100k_users(movielens_dir):
     others = np.flatnonzero(~np.isin(users, held))
     valid = np.sort(rng.choice(others, len(others) // 20, replace=False))
     split = Split("random", 0, 0.05, np.setdiff1d(others, valid), valid)
-    spec = ModelSpec(family="mf_bias", dim=16, epochs=8, regularizers={"l2": 1e-4})
+    spec = ModelSpec(family="mf_bias", dim=16, epochs=8, regularizers={"l2": 1e-4}, output=output)
     store.save_model("foldin", train(ds, split, spec), ds, split, spec)
     model = store.load_model("foldin")
 
@@ -157,5 +158,5 @@ def test_fold_in_beats_movie_means_for_held_out_ml100k_users(movielens_dir):
         err_base.append(movie_mean[movies[rest]] - y[rest])
     rmse_fold = float(np.sqrt(np.mean(np.concatenate(err_fold) ** 2)))
     rmse_base = float(np.sqrt(np.mean(np.concatenate(err_base) ** 2)))
-    print(f"fold-in RMSE {rmse_fold:.4f} vs movie-mean {rmse_base:.4f}")
+    print(f"{output}: fold-in RMSE {rmse_fold:.4f} vs movie-mean {rmse_base:.4f}")
     assert rmse_fold < rmse_base
