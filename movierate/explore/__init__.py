@@ -28,8 +28,32 @@ wrappers take an :class:`EmbeddingModel` (model.py; a loaded
   :func:`uniform_ks`, :func:`off_diagonal` (the regularizers' penalties, in numpy)
 - export: :func:`projector_text`, :func:`write_projector`, :func:`word2vec_text`,
   :func:`write_word2vec`, :func:`read_word2vec`
+- selection: :func:`describe_selection` (genre enrichment, year / popularity histograms, tags,
+  titles of a lasso selection), :func:`selection_csv`
+- axes: :func:`direction`, :func:`custom_axes`, :func:`axis_quality` (in-sample and
+  leave-one-out ROC AUC), :func:`set_rows` (genre, title query or titles to rows)
+- analogy: :func:`movie_analogy`, :func:`model_movie_analogy` (A - B + C with a caveat when the
+  result is mostly A's own neighbours)
+- foldin: :func:`fold_in`, :func:`predict_all`, :func:`recommend_from_ratings` ("your own
+  ratings" without retraining, mf / mf_bias)
+- probes: :func:`linear_probes`, :func:`probe` (cross-validated logistic regression vs the
+  majority baseline: genres, decade, user attributes)
+- alignment: :func:`align_models`, :func:`model_align` (Procrustes over identity-matched movies,
+  one shared 2-D layout, movies that moved most)
+- imported: :func:`read_projector_tsv`, :func:`read_word2vec_file`, :func:`read_npy`,
+  :func:`movies_like` (embeddings made elsewhere)
 """
 
+from movierate.explore.alignment import AlignedLayout, align_models, model_align
+from movierate.explore.analogy import AnalogyResult, model_movie_analogy, movie_analogy
+from movierate.explore.axes import (
+    AxisQuality,
+    CustomAxes,
+    axis_quality,
+    custom_axes,
+    direction,
+    set_rows,
+)
 from movierate.explore.compare import (
     ModelComparison,
     PredictionAgreement,
@@ -63,8 +87,22 @@ from movierate.explore.export import (
     write_projector,
     write_word2vec,
 )
+from movierate.explore.foldin import (
+    FoldIn,
+    FoldInRecommendations,
+    fold_in,
+    predict_all,
+    recommend_from_ratings,
+)
 from movierate.explore.identity import matching_row, matching_rows, movie_match
 from movierate.explore.importance import dimension_importance, model_dimension_importance
+from movierate.explore.imported import (
+    ImportedEmbedding,
+    movies_like,
+    read_npy,
+    read_projector_tsv,
+    read_word2vec_file,
+)
 from movierate.explore.model import EmbeddingModel
 from movierate.explore.neighbours import (
     METRICS,
@@ -91,6 +129,7 @@ from movierate.explore.popularity import (
     norms_vs_popularity,
     popularity_correlations,
 )
+from movierate.explore.probes import linear_probes, probe
 from movierate.explore.projection import (
     DEFAULT_MAX_ITER,
     DEFAULT_MIN_RATINGS,
@@ -114,6 +153,12 @@ from movierate.explore.recommend import (
     top_rated_by_user,
 )
 from movierate.explore.search import TitleIndex, find_movie, search_titles, title_index
+from movierate.explore.selection import (
+    SelectionSummary,
+    describe_selection,
+    genre_enrichment,
+    selection_csv,
+)
 
 __all__ = [
     "DEFAULT_MAX_ITER",
@@ -122,15 +167,25 @@ __all__ = [
     "METRICS",
     "WEIGHTINGS",
     "EmbeddingModel",
+    "AlignedLayout",
+    "AnalogyResult",
+    "AxisQuality",
+    "CustomAxes",
+    "FoldIn",
+    "FoldInRecommendations",
     "GenreCoherence",
+    "ImportedEmbedding",
     "ModelComparison",
     "NeighbourIndex",
     "PCAResult",
     "PredictionAgreement",
     "ProcrustesAlignment",
+    "SelectionSummary",
     "TitleIndex",
     "UserRecommendations",
+    "align_models",
     "align_movies",
+    "axis_quality",
     "coherence_by_genre",
     "compare_models",
     "coordinates_csv",
@@ -138,21 +193,31 @@ __all__ = [
     "count_weights",
     "covariance_matrix",
     "decorrelation_penalty",
+    "custom_axes",
+    "describe_selection",
     "dimension_importance",
+    "direction",
     "eigen_spectrum",
     "find_movie",
     "fit_pca",
+    "fold_in",
     "genre_coherence",
     "l2_penalty",
+    "genre_enrichment",
+    "linear_probes",
     "matching_row",
     "matching_rows",
+    "model_align",
     "model_dimension_importance",
     "model_genre_coherence",
+    "model_movie_analogy",
     "model_norms_vs_popularity",
     "model_tsne_map",
+    "movie_analogy",
     "movie_id_from_token",
     "movie_match",
     "movie_weights",
+    "movies_like",
     "nearest_movies",
     "neighbour_index",
     "neighbour_overlap",
@@ -161,15 +226,23 @@ __all__ = [
     "pca_coordinates",
     "pca_extremes",
     "popularity_correlations",
+    "predict_all",
     "prediction_agreement",
+    "probe",
     "procrustes_alignment",
     "procrustes_overlay",
     "projector_text",
     "rank_movies",
     "read_coordinates",
+    "read_npy",
+    "read_projector_tsv",
     "read_word2vec",
+    "read_word2vec_file",
     "recommend_for_user",
+    "recommend_from_ratings",
     "search_titles",
+    "selection_csv",
+    "set_rows",
     "title_index",
     "top_rated_by_user",
     "tsne_coordinates",

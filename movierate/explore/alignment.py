@@ -1,0 +1,135 @@
+"""Two models in one frame: align B's movie embedding onto A's, then lay both out together.
+
+Movies are paired by identity (:func:`movierate.explore.identity.movie_match`: IMDb id, else
+title and year), so models trained on different datasets line up. Over the common movies with
+at least ``min_ratings`` ratings in both models, B is centred, scaled to A's overall size and
+rotated by orthogonal Procrustes (the rotation minimising ||A - B R||; a model of smaller dim is
+padded with zero columns). Both are then projected on one shared 2-D basis: the first two
+principal components of A's common movies (cheap, deterministic, and distances along it mean
+the same for both models). Displacement is measured in the full space (relative to A's RMS
+vector length) and in the 2-D layout.
+
+>>> layout = align_models(model_a.movie_embedding, model_a.movies,
+...                       model_b.movie_embedding, model_b.movies)  # doctest: +SKIP
+>>> layout.moved_most.head()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from movierate.errors import DataError
+from movierate.explore.identity import movie_match
+from movierate.explore.threads import single_blas_thread
+from movierate.explore.validation import (
+    check_k,
+    check_matrix,
+    check_min_ratings,
+    check_movies,
+    movie_columns,
+    n_ratings_of,
+)
+
+#: Common movies needed for a meaningful alignment.
+MIN_COMMON = 10
+
+
+@dataclass(frozen=True)
+class AlignedLayout:
+    """Common movies of two models in one 2-D frame."""
+
+    rows_a: np.ndarray  # rows of movies_a, in the order of ``coordinates``
+    rows_b: np.ndarray  # matching rows of movies_b
+    rotation: np.ndarray  # (d, d) orthogonal: aligned_b = (b - mean_b) * scale @ rotation
+    scale: float
+    residual: float  # ||A - aligned B|| / ||A|| over the common movies (0 = same geometry)
+    coordinates: pd.DataFrame  # A's movie columns, movie_idx_b, x_a, y_a, x_b, y_b,
+    # displacement (full space, relative to A's RMS length), displacement_2d
+    moved_most: pd.DataFrame  # the ``top`` rows of coordinates with the largest displacement
+
+
+@single_blas_thread
+def align_models(
+    embedding_a: Any,
+    movies_a: pd.DataFrame,
+    embedding_b: Any,
+    movies_b: pd.DataFrame,
+    *,
+    min_ratings: int = 10,
+    top: int = 20,
+) -> AlignedLayout:
+    """Align B onto A over the common movies and lay both out on A's two principal axes."""
+    a_full, b_full = (
+        check_matrix(embedding_a, "embedding_a"),
+        check_matrix(embedding_b, "embedding_b"),
+    )
+    check_movies(movies_a, len(a_full), "movies_a")
+    check_movies(movies_b, len(b_full), "movies_b")
+    min_ratings = check_min_ratings(min_ratings)
+    top = check_k(top, "top")
+    match = movie_match(movies_a, movies_b)
+    rows_a, rows_b = np.asarray(match.a_idx, np.int64), np.asarray(match.b_idx, np.int64)
+    keep = (n_ratings_of(movies_a)[rows_a] >= min_ratings) & (
+        n_ratings_of(movies_b)[rows_b] >= min_ratings
+    )
+    rows_a, rows_b = rows_a[keep], rows_b[keep]
+    if len(rows_a) < MIN_COMMON:
+        raise DataError(
+            f"Only {len(rows_a)} movies are in both models with at least {min_ratings} ratings "
+            f"each; {MIN_COMMON} are needed. Lower the min-ratings filter or pick models trained "
+            "on overlapping catalogues."
+        )
+    a = a_full[rows_a].astype(np.float64)
+    b = b_full[rows_b].astype(np.float64)
+    width = max(a.shape[1], b.shape[1])
+    a, b = _pad(a, width), _pad(b, width)
+    a -= a.mean(axis=0)
+    b -= b.mean(axis=0)
+    norm_a, norm_b = np.linalg.norm(a), np.linalg.norm(b)
+    if norm_a == 0 or norm_b == 0:
+        raise DataError("One model gives every common movie the same vector; nothing to align.")
+    scale = norm_a / norm_b
+    u, _, vt = np.linalg.svd((b * scale).T @ a)
+    rotation = u @ vt
+    aligned = b * scale @ rotation
+    residual = float(np.linalg.norm(a - aligned) / norm_a)
+    _, vectors = np.linalg.eigh(a.T @ a)  # principal axes of A's common movies
+    basis = vectors[:, ::-1][:, :2].T.copy()
+    basis *= np.where(basis[np.arange(len(basis)), np.abs(basis).argmax(axis=1)] < 0, -1, 1)[
+        :, None
+    ]
+    xy_a, xy_b = a @ basis.T, aligned @ basis.T
+    rms = np.sqrt((a**2).sum(axis=1).mean())
+    frame = movie_columns(movies_a, rows_a)
+    frame["movie_idx_b"] = rows_b
+    frame["x_a"], frame["y_a"] = xy_a[:, 0], xy_a[:, 1] if xy_a.shape[1] > 1 else 0.0
+    frame["x_b"], frame["y_b"] = xy_b[:, 0], xy_b[:, 1] if xy_b.shape[1] > 1 else 0.0
+    frame["displacement"] = np.linalg.norm(a - aligned, axis=1) / (rms if rms > 0 else 1.0)
+    frame["displacement_2d"] = np.hypot(frame["x_a"] - frame["x_b"], frame["y_a"] - frame["y_b"])
+    order = np.lexsort((frame["movie_idx"].to_numpy(), -frame["displacement"].to_numpy()))
+    moved = frame.iloc[order[:top]].reset_index(drop=True)
+    return AlignedLayout(rows_a, rows_b, rotation, float(scale), residual, frame, moved)
+
+
+def model_align(
+    model_a: Any, model_b: Any, *, min_ratings: int = 10, top: int = 20
+) -> AlignedLayout:
+    """:func:`align_models` on two loaded models."""
+    return align_models(
+        model_a.movie_embedding,
+        model_a.movies,
+        model_b.movie_embedding,
+        model_b.movies,
+        min_ratings=min_ratings,
+        top=top,
+    )
+
+
+def _pad(x: np.ndarray, width: int) -> np.ndarray:
+    if x.shape[1] == width:
+        return x.copy()
+    return np.hstack([x, np.zeros((len(x), width - x.shape[1]))])

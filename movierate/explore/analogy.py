@@ -1,0 +1,99 @@
+"""Movie arithmetic: the movies nearest to A - B + C, with an honesty check.
+
+Vectors are normalised first (as in word2vec's 3CosAdd), so a movie with a long vector does not
+dominate. Analogies in rating embeddings often just return A's own neighbours (B and C barely
+move the point); when at least half of the top k are among A's k nearest neighbours the result
+carries a caveat saying so.
+
+>>> result = movie_analogy(model.movie_embedding, model.movies, a, b, c)  # doctest: +SKIP
+>>> result.caveat, result.message  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from movierate.errors import DataError
+from movierate.explore.neighbours import NeighbourIndex, neighbour_index
+from movierate.explore.validation import check_k, check_movie_idx
+
+#: Share of the result found among A's own neighbours that triggers the caveat.
+CAVEAT_OVERLAP = 0.5
+
+
+@dataclass(frozen=True)
+class AnalogyResult:
+    """Nearest movies to A - B + C and how much they are simply A's neighbours."""
+
+    a: int
+    b: int
+    c: int
+    results: pd.DataFrame  # rank, movie columns, cosine_similarity, euclidean_distance, near_a
+    overlap_with_a: float  # share of results that are among A's k nearest neighbours
+    caveat: bool
+    message: str
+
+
+def movie_analogy(
+    embedding: Any,
+    movies: pd.DataFrame,
+    a: int,
+    b: int,
+    c: int,
+    *,
+    k: int = 10,
+    min_ratings: int = 0,
+    index: NeighbourIndex | None = None,
+) -> AnalogyResult:
+    """The ``k`` movies nearest (cosine) to unit(A) - unit(B) + unit(C), A, B and C excluded,
+    among movies with at least ``min_ratings`` ratings. Pass a prebuilt ``index`` to reuse it."""
+    index = index if index is not None else NeighbourIndex(embedding, movies)
+    n = len(index)
+    a, b, c = (check_movie_idx(v, n) for v in (a, b, c))
+    if len({a, b, c}) < 3:
+        raise DataError("A, B and C must be three different movies.")
+    k = check_k(k)
+    unit = index.unit
+    if any(index.norms[v] == 0 for v in (a, b, c)):
+        raise DataError("One of the movies has an all-zero vector, so it has no direction.")
+    query = unit[a].astype(np.float64) - unit[b] + unit[c]
+    if np.linalg.norm(query) < 1e-9:
+        raise DataError("A - B + C is the zero vector; pick other movies.")
+    excluded = [a, b, c]
+    results = index.nearest_to_vector(
+        query, k=k, metric="cosine", min_ratings=min_ratings, exclude=excluded
+    )
+    near_a = index.nearest_to_vector(
+        unit[a], k=len(results), metric="cosine", min_ratings=min_ratings, exclude=excluded
+    )
+    neighbours = set(near_a["movie_idx"].tolist())
+    results["near_a"] = results["movie_idx"].isin(neighbours)
+    overlap = float(results["near_a"].mean()) if len(results) else 0.0
+    caveat = overlap >= CAVEAT_OVERLAP
+    title_a = str(index.movies["title"].iloc[a])
+    if caveat:
+        message = (
+            f"{overlap:.0%} of these movies are among {title_a}'s own {len(results)} nearest "
+            "neighbours: the result mostly reflects A, not the B -> C shift. Read it as "
+            "'movies like A', not as an analogy."
+        )
+    else:
+        message = (
+            f"{overlap:.0%} of these movies are among {title_a}'s own nearest neighbours, so "
+            "B and C did move the query."
+        )
+    return AnalogyResult(a, b, c, results, overlap, caveat, message)
+
+
+def model_movie_analogy(
+    model: Any, a: int, b: int, c: int, *, k: int = 10, min_ratings: int = 0
+) -> AnalogyResult:
+    """:func:`movie_analogy` on a loaded model, reusing its memoised neighbour index."""
+    index = neighbour_index(model)
+    return movie_analogy(
+        index.embedding, index.movies, a, b, c, k=k, min_ratings=min_ratings, index=index
+    )

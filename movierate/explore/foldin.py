@@ -1,0 +1,323 @@
+""" "Your own ratings": place a new user in a trained model without retraining (fold-in).
+
+For ``mf`` / ``mf_bias`` models the new user's vector u (and user bias b_u when the model has
+one) is the maximum a posteriori fit to a handful of (movie row, rating) pairs, the movie
+vectors m, movie biases b_m and global mean g staying fixed:
+
+    minimise  sum_i (r_i - f(z_i))^2 + (theta - mu)^T P (theta - mu),  z_i = u.m_i + b_u + b_m_i
+
+where theta = (u, b_u), mu is the mean trained user (vector and bias) and the prior precision is
+P = diag(sigma_noise^2 / sigma_k^2): sigma_k^2 is the variance of the trained users' k-th
+coordinate (of their biases for b_u) and sigma_noise^2 the model's squared validation RMSE
+(1.0 when unknown). That is ridge regression whose lambda per dimension is the
+noise-to-signal ratio, shrinking towards the average user, so one rating gives
+"the average user, nudged" and many ratings let the data speak.
+
+The output transform is the one :mod:`movierate.scoring` applies: for ``none`` and ``clip``
+f(z) = g + z and the fit is exact least squares (clipping only matters when predicting); for
+``sigmoid`` f(z) = lo + (hi - lo) * sigmoid(z + offset) and the fit starts from least squares on
+logit-transformed ratings, then takes Gauss-Newton steps on the rating-scale residuals.
+
+Why a movie is recommended: with A = Phi^T W Phi + P, theta = mu + A^-1 Phi^T W y~, so the user
+part of movie j's score splits exactly into phi_j.mu (the average user) plus, for each rated
+movie i, phi_j^T A^-1 phi_i w_i y~_i (w = 1 and y~ = r - g - b_m - phi.mu for linear outputs; the
+Gauss-Newton weights and working response for sigmoid, in logit units). The rated movies with
+the largest such contributions "drove" the recommendation.
+
+``deep`` models are not supported: their score is not linear in the user vector, and a
+handful of ratings cannot pin down a vector through an MLP reliably; a DataError says so.
+
+>>> result = recommend_from_ratings(model, {12: 5.0, 40: 1.0, 99: 4.5}, k=10)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from movierate import scoring
+from movierate.errors import DataError
+from movierate.explore.recommend import rank_movies
+from movierate.explore.validation import check_k, check_movie_idx
+
+#: Gauss-Newton steps at most (sigmoid output) and the step size that counts as converged.
+MAX_STEPS = 30
+TOLERANCE = 1e-6
+#: Below this many ratings the result leans mostly on the average user (said in the message).
+FEW_RATINGS = 5
+SUPPORTED_FAMILIES = ("mf", "mf_bias")
+
+
+@dataclass(frozen=True)
+class FoldIn:
+    """A new user fitted to a few ratings."""
+
+    vector: np.ndarray  # (dim,) float32 user embedding
+    bias: float  # user bias (0.0 when the model has none)
+    rows: np.ndarray  # rated movie rows
+    ratings: np.ndarray  # their ratings
+    fitted: np.ndarray  # the model's predictions for the rated movies
+    precision: np.ndarray  # prior precision per parameter (lambda per dim; then the bias's)
+    prior_mean: np.ndarray  # mu: the average trained user (vector, then bias)
+    noise_variance: float
+    _solve: np.ndarray  # A^-1 (p, p)
+    _weighted: np.ndarray  # w_i * (y~_i - phi_i.mu), (n_rated,)
+
+    @property
+    def theta(self) -> np.ndarray:
+        return np.r_[self.vector, [self.bias]] if self._has_bias else self.vector.astype(float)
+
+    @property
+    def _has_bias(self) -> bool:
+        return len(self.prior_mean) == len(self.vector) + 1
+
+    def contributions(self, movie_embedding: np.ndarray, rows: Any) -> np.ndarray:
+        """(len(rows), n_rated): how much each rated movie adds to the score (z, before the
+        output transform) of each movie in ``rows``; rows sum to z minus the average user's."""
+        phi = _features(np.asarray(movie_embedding, np.float64)[np.asarray(rows)], self._has_bias)
+        phi_rated = _features(np.asarray(movie_embedding, np.float64)[self.rows], self._has_bias)
+        return (phi @ self._solve @ phi_rated.T) * self._weighted[None, :]
+
+
+@dataclass(frozen=True)
+class FoldInRecommendations:
+    """Recommendations for a folded-in user and what drove them."""
+
+    fold: FoldIn
+    recommended: pd.DataFrame  # rank, movie columns, predicted, because (titles)
+    reasons: pd.DataFrame  # movie_idx, rated_idx, rated_title, rating, contribution
+    coordinates: np.ndarray | None  # (2,) on the users map when a PCA was given
+    message: str
+
+
+def fold_in(
+    model: Any, ratings: Mapping[Any, Any], *, noise_variance: float | None = None
+) -> FoldIn:
+    """Fit a user vector (and bias) to ``ratings`` ({movie row: rating}); see the module doc."""
+    family, output = _check_model(model)
+    arrays = model.arrays
+    movie_emb = np.asarray(arrays["movie_embedding"], dtype=np.float64)
+    rows, values = _check_ratings(ratings, len(movie_emb), model.rating_scale)
+    has_bias = "user_bias" in arrays
+    users = np.asarray(arrays["user_embedding"], dtype=np.float64)
+    mu = users.mean(axis=0)
+    var = np.maximum(users.var(axis=0), 1e-8)
+    if has_bias:
+        user_bias = np.asarray(arrays["user_bias"], dtype=np.float64)
+        mu = np.r_[mu, user_bias.mean()]
+        var = np.r_[var, max(float(user_bias.var()), 1e-8)]
+    noise = _noise_variance(model) if noise_variance is None else float(noise_variance)
+    if not np.isfinite(noise) or noise <= 0:
+        raise DataError(f"noise_variance must be a positive number, got {noise_variance!r}.")
+    precision = noise / var
+    phi = _features(movie_emb[rows], has_bias)
+    offset = _movie_bias(arrays, rows)
+    g = model.global_mean
+    lo, hi = float(model.rating_scale[0]), float(model.rating_scale[1])
+    if output == "sigmoid":
+        theta, weights, working = _fit_sigmoid(phi, offset, values, g, lo, hi, mu, precision)
+    else:
+        working = values - g - offset
+        weights = np.ones(len(values))
+        theta = _ridge(phi, working, weights, mu, precision)
+    a = phi.T @ (phi * weights[:, None]) + np.diag(precision)
+    solve = np.linalg.inv(a)
+    vector = theta[: movie_emb.shape[1]].astype(np.float32)
+    bias = float(theta[-1]) if has_bias else 0.0
+    fold = FoldIn(
+        vector=vector,
+        bias=bias,
+        rows=rows,
+        ratings=values,
+        fitted=np.empty(0),
+        precision=precision,
+        prior_mean=mu,
+        noise_variance=noise,
+        _solve=solve,
+        _weighted=weights * (working - phi @ mu),
+    )
+    fitted = predict_all(model, fold)[rows]
+    object.__setattr__(fold, "fitted", fitted)
+    return fold
+
+
+def predict_all(model: Any, fold: FoldIn) -> np.ndarray:
+    """The folded-in user's predicted rating of every movie, by :mod:`movierate.scoring`."""
+    arrays = dict(model.arrays)
+    arrays["user_embedding"] = fold.vector[None, :].astype(np.float32)
+    if "user_bias" in arrays:
+        arrays["user_bias"] = np.asarray([fold.bias], dtype=np.float32)
+    return scoring.score_all_movies(arrays, model.spec, 0, model.rating_scale)
+
+
+def recommend_from_ratings(
+    model: Any,
+    ratings: Mapping[Any, Any],
+    k: int = 10,
+    min_ratings: int = 0,
+    *,
+    n_reasons: int = 3,
+    pca: Any = None,
+) -> FoldInRecommendations:
+    """The ``k`` unrated movies (with at least ``min_ratings`` ratings in the dataset) the
+    folded-in user would rate highest, each with the ``n_reasons`` rated movies that pushed its
+    score up most; ``pca`` (a :class:`~movierate.explore.pca.PCAResult` fitted on the user
+    embedding) places the user on the users map."""
+    k = check_k(k)
+    n_reasons = check_k(n_reasons, "n_reasons")
+    fold = fold_in(model, ratings)
+    scores = predict_all(model, fold)
+    movies = model.movies
+    recommended = rank_movies(scores, movies, exclude=fold.rows, k=k, min_ratings=min_ratings)
+    rec_rows = recommended["movie_idx"].to_numpy(np.int64)
+    contrib = fold.contributions(model.arrays["movie_embedding"], rec_rows)
+    titles = movies["title"].astype(str).to_numpy()
+    records, because = [], []
+    for j, row in enumerate(rec_rows):
+        order = np.argsort(-contrib[j], kind="stable")
+        because.append(
+            ", ".join(titles[fold.rows[i]] for i in order[:n_reasons] if contrib[j, i] > 0)
+        )
+        for i in order:
+            records.append(
+                (
+                    int(row),
+                    int(fold.rows[i]),
+                    titles[fold.rows[i]],
+                    float(fold.ratings[i]),
+                    float(contrib[j, i]),
+                )
+            )
+    recommended["because"] = because
+    reasons = pd.DataFrame(
+        records, columns=["movie_idx", "rated_idx", "rated_title", "rating", "contribution"]
+    )
+    coordinates = None
+    if pca is not None:
+        coordinates = np.asarray(pca.transform(fold.vector[None, :])[0][:2], dtype=np.float64)
+    n = len(fold.rows)
+    message = f"Fitted to {n} rating(s) without retraining. " + (
+        f"With fewer than {FEW_RATINGS} ratings the result leans mostly on the average "
+        "user; rate a few more movies."
+        if n < FEW_RATINGS
+        else "Each recommendation lists the rated movies that pushed it up most."
+    )
+    return FoldInRecommendations(fold, recommended, reasons, coordinates, message)
+
+
+def _check_model(model: Any) -> tuple[str, str]:
+    spec = getattr(model, "spec", None)
+    family, output = getattr(spec, "family", None), getattr(spec, "output", None)
+    if family == "deep":
+        raise DataError(
+            "Folding in your own ratings works for mf and mf_bias models only: a deep model's "
+            "prediction is not linear in the user vector, so a few ratings cannot place a new "
+            "user reliably. Pick an mf or mf_bias model."
+        )
+    if family not in SUPPORTED_FAMILIES or output not in scoring.OUTPUTS:
+        raise DataError(
+            f"Cannot fold in ratings for a model of family {family!r} with output {output!r}; "
+            "pick an mf or mf_bias model."
+        )
+    return family, output
+
+
+def _check_ratings(
+    ratings: Mapping[Any, Any], n_movies: int, rating_scale: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    if not isinstance(ratings, Mapping) or not ratings:
+        raise DataError("Rate at least one movie: pass {movie row: rating, ...}.")
+    lo, hi = float(rating_scale[0]), float(rating_scale[1])
+    rows, values = [], []
+    for row, value in ratings.items():
+        rows.append(check_movie_idx(row, n_movies))
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise DataError(f"The rating of movie {row} is not a number: {value!r}.") from None
+        if not np.isfinite(number) or not lo - 1e-9 <= number <= hi + 1e-9:
+            raise DataError(
+                f"The rating of movie {row} is {value!r}; ratings must lie in {lo:g}..{hi:g}."
+            )
+        values.append(number)
+    return np.asarray(rows, dtype=np.int64), np.asarray(values, dtype=np.float64)
+
+
+def _noise_variance(model: Any) -> float:
+    metrics = getattr(model, "metrics", None) or {}
+    rmse = metrics.get("valid_rmse") if isinstance(metrics, Mapping) else None
+    try:
+        rmse = float(rmse)
+    except (TypeError, ValueError):
+        return 1.0
+    return rmse * rmse if np.isfinite(rmse) and rmse > 0 else 1.0
+
+
+def _features(movie_vectors: np.ndarray, has_bias: bool) -> np.ndarray:
+    if has_bias:
+        return np.hstack([movie_vectors, np.ones((len(movie_vectors), 1))])
+    return movie_vectors
+
+
+def _movie_bias(arrays: Mapping[str, np.ndarray], rows: np.ndarray) -> np.ndarray:
+    if "movie_bias" in arrays:
+        return np.asarray(arrays["movie_bias"], dtype=np.float64)[rows]
+    return np.zeros(len(rows))
+
+
+def _ridge(
+    phi: np.ndarray, y: np.ndarray, w: np.ndarray, mu: np.ndarray, precision: np.ndarray
+) -> np.ndarray:
+    """argmin sum w_i (y_i - phi_i.theta)^2 + (theta - mu)^T diag(precision) (theta - mu)."""
+    a = phi.T @ (phi * w[:, None]) + np.diag(precision)
+    return np.linalg.solve(a, phi.T @ (w * y) + precision * mu)
+
+
+def _fit_sigmoid(
+    phi: np.ndarray,
+    offset: np.ndarray,
+    r: np.ndarray,
+    g: float,
+    lo: float,
+    hi: float,
+    mu: np.ndarray,
+    precision: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gauss-Newton for r ~ lo' + (hi' - lo') sigmoid(z + c); returns theta, the final weights
+    w_i = f'(z_i)^2 and working response y~_i = z_i - b_m_i + (r_i - f(z_i)) / f'(z_i)."""
+    lo, hi = lo - scoring.SIGMOID_MARGIN, hi + scoring.SIGMOID_MARGIN
+    span = hi - lo
+    p = (g - lo) / span
+    c = float(np.log(p / (1.0 - p)))
+    target = np.clip((r - lo) / span, 1e-4, 1 - 1e-4)
+    theta = _ridge(phi, np.log(target / (1 - target)) - c - offset, np.ones(len(r)), mu, precision)
+
+    def state(theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        z = phi @ theta + offset
+        s = 0.5 * (1.0 + np.tanh(0.5 * (z + c)))
+        f = lo + span * s
+        slope = np.maximum(span * s * (1 - s), 1e-9)
+        d = theta - mu
+        return z, f, slope, float(((r - f) ** 2).sum() + d @ (precision * d))
+
+    z, f, slope, loss = state(theta)
+    for _ in range(MAX_STEPS):
+        working = z - offset + (r - f) / slope
+        proposal = _ridge(phi, working, slope**2, mu, precision)
+        step = proposal - theta
+        for _halving in range(20):
+            candidate = theta + step
+            new = state(candidate)
+            if new[3] <= loss + 1e-12:
+                break
+            step = step / 2
+        else:
+            break
+        theta, (z, f, slope, loss) = candidate, new
+        if float(np.abs(step).max()) < TOLERANCE:
+            break
+    return theta, slope**2, z - offset + (r - f) / slope

@@ -1,0 +1,284 @@
+"""Read embeddings made elsewhere into (vectors, movies-like table) for the explore analyses.
+
+Three formats:
+
+- the Embedding Projector's TSV pair: ``vectors.tsv`` (tab-separated numbers, no header) and
+  ``metadata.tsv`` (a header row naming the columns, then one row per vector; a single-column
+  file may have no header, as the Projector allows). :func:`read_projector_tsv`
+- word2vec text format (``"<count> <dim>"`` header, then ``token v1 ... vdim``), read by
+  :func:`movierate.explore.export.read_word2vec`. :func:`read_word2vec_file`
+- a ``.npy`` matrix plus a CSV of labels (header row, one row per vector). :func:`read_npy`
+
+Memory stays bounded: a file above :data:`MAX_BYTES` is refused before reading, vectors are
+parsed line by line, and ``.npy`` headers are checked (memory-mapped) before the data is read.
+Ragged rows, NaN / inf, wrong dimensions and label count mismatches raise DataError naming the
+line. The returned table has the movies-table columns (movie_idx, movie_id, title, year, genres,
+n_ratings, mean_rating), filled from the labels where present: ``title`` from a title / label /
+name column (else the first column), ``year`` from a year column or a "(1995)" in the title,
+``genres`` from a genres column ("|"- or ","-separated), ``movie_id`` from a movie_id /
+movieId column (else the row number); n_ratings is 0 and mean_rating NaN when unknown.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from movierate.errors import DataError
+from movierate.explore.export import movie_id_from_token, read_word2vec
+
+#: Largest file read (vectors of 60,000 movies x 300 dims in text are ~150 MB).
+MAX_BYTES = 256 * 1024 * 1024
+#: Most vectors and dims accepted.
+MAX_ROWS = 2_000_000
+MAX_DIM = 4096
+_YEAR_IN_TITLE = re.compile(r"\((\d{4})\)\s*$")
+_TITLE_COLUMNS = ("title", "label", "name", "token", "word")
+_ID_COLUMNS = ("movie_id", "movieid", "id")
+
+
+@dataclass(frozen=True)
+class ImportedEmbedding:
+    """Vectors read from files, with a movies-like table (one row per vector)."""
+
+    vectors: np.ndarray  # (n, dim) float32
+    movies: pd.DataFrame
+    source: str  # format: "projector", "word2vec" or "npy"
+
+
+def read_projector_tsv(
+    vectors_path: str | Path, metadata_path: str | Path | None = None, *, max_bytes: int = MAX_BYTES
+) -> ImportedEmbedding:
+    """The Embedding Projector's vectors.tsv (+ metadata.tsv) as an :class:`ImportedEmbedding`."""
+    path = Path(vectors_path)
+    _check_file(path, max_bytes)
+    try:
+        with path.open(encoding="utf-8") as lines:
+            vectors = _read_vector_lines(lines, "\t", path.name)
+    except UnicodeDecodeError:
+        raise DataError(f"{path.name} is not UTF-8 text; save it as UTF-8.") from None
+    if metadata_path is None:
+        labels = pd.DataFrame({"label": [f"item {i}" for i in range(len(vectors))]})
+    else:
+        labels = _read_metadata(_open_text(metadata_path, max_bytes), len(vectors))
+    return ImportedEmbedding(vectors, movies_like(labels), "projector")
+
+
+def read_word2vec_file(path: str | Path, *, max_bytes: int = MAX_BYTES) -> ImportedEmbedding:
+    """A word2vec text file; tokens written by movierate's exporter give back their movie_id."""
+    text = _open_text(path, max_bytes)
+    if "\n" not in text:
+        raise DataError(
+            f"{Path(path).name} holds a single line; a word2vec file has a header "
+            "line and one line per vector."
+        )
+    tokens, vectors = read_word2vec(text)
+    if not np.isfinite(vectors).all():
+        bad = int(np.flatnonzero(~np.isfinite(vectors).all(axis=1))[0])
+        raise DataError(f"Line {bad + 2} of {Path(path).name} holds NaN or infinite values.")
+    ids = [_token_id(t) for t in tokens]
+    labels = pd.DataFrame({"title": [_token_title(t) for t in tokens]})
+    if all(i is not None for i in ids) and len(set(ids)) == len(ids):
+        labels["movie_id"] = ids
+    return ImportedEmbedding(vectors, movies_like(labels), "word2vec")
+
+
+def read_npy(
+    npy_path: str | Path, labels_path: str | Path | None = None, *, max_bytes: int = MAX_BYTES
+) -> ImportedEmbedding:
+    """A ``.npy`` matrix (rows x dims, numeric, no pickles) and an optional CSV of labels."""
+    path = Path(npy_path)
+    _check_file(path, max_bytes)
+    try:
+        mapped = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise DataError(f"{path.name} is not a readable .npy array: {exc}.") from None
+    if mapped.ndim != 2:
+        raise DataError(
+            f"{path.name} holds an array of shape {mapped.shape}; expected (rows, dims)."
+        )
+    if mapped.dtype.kind not in "fiu":
+        raise DataError(f"{path.name} holds {mapped.dtype} values; expected numbers.")
+    _check_shape(*mapped.shape, path.name)
+    vectors = np.asarray(mapped, dtype=np.float32)
+    finite = np.isfinite(vectors).all(axis=1)
+    if not finite.all():
+        raise DataError(
+            f"{path.name} holds NaN or infinite values in {int((~finite).sum())} row(s), first at "
+            f"row {int(np.flatnonzero(~finite)[0])}; clean the array before importing it."
+        )
+    if labels_path is None:
+        labels = pd.DataFrame({"label": [f"item {i}" for i in range(len(vectors))]})
+    else:
+        text = _open_text(labels_path, max_bytes)
+        try:
+            labels = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        except (ValueError, pd.errors.ParserError) as exc:
+            raise DataError(f"{Path(labels_path).name} is not a readable CSV: {exc}.") from None
+        if len(labels) != len(vectors):
+            raise DataError(
+                f"{Path(labels_path).name} has {len(labels)} label rows but {path.name} has "
+                f"{len(vectors)} vectors; give one label row per vector (plus a header row)."
+            )
+    return ImportedEmbedding(np.ascontiguousarray(vectors), movies_like(labels), "npy")
+
+
+def movies_like(labels: pd.DataFrame) -> pd.DataFrame:
+    """A movies table (the explore contract's columns) built from a table of labels."""
+    lower = {str(c).strip().lower(): c for c in labels.columns}
+    n = len(labels)
+    title_col = next((lower[c] for c in _TITLE_COLUMNS if c in lower), labels.columns[0])
+    titles = labels[title_col].astype(str).str.strip()
+    year_col = lower.get("year")
+    if year_col is not None:
+        years = pd.to_numeric(labels[year_col], errors="coerce")
+    else:
+        years = pd.to_numeric(titles.str.extract(_YEAR_IN_TITLE)[0], errors="coerce")
+        titles = titles.str.replace(_YEAR_IN_TITLE, "", regex=True).str.strip()
+    genres_col = lower.get("genres") or lower.get("genre")
+    if genres_col is not None:
+        genres = [
+            [g.strip() for g in re.split(r"[|,]", str(v)) if g.strip()] if pd.notna(v) else []
+            for v in labels[genres_col]
+        ]
+    else:
+        genres = [[] for _ in range(n)]
+    id_col = next((lower[c] for c in _ID_COLUMNS if c in lower), None)
+    ids = pd.to_numeric(labels[id_col], errors="coerce") if id_col is not None else None
+    if ids is None or ids.isna().any() or ids.duplicated().any():
+        ids = pd.Series(np.arange(n))
+    counts = (
+        pd.to_numeric(labels[lower["n_ratings"]], errors="coerce")
+        if "n_ratings" in lower
+        else pd.Series(np.zeros(n))
+    )
+    return pd.DataFrame(
+        {
+            "movie_idx": np.arange(n, dtype=np.int64),
+            "movie_id": ids.to_numpy(np.int64),
+            "title": titles.to_numpy(dtype=object),
+            "year": pd.array(years.round(), dtype="Int64"),
+            "genres": genres,
+            "n_ratings": counts.fillna(0).to_numpy(np.int64),
+            "mean_rating": np.full(n, np.nan),
+        }
+    )
+
+
+def _check_file(path: Path, max_bytes: int) -> None:
+    if not path.is_file():
+        raise DataError(f"{path} is not a file; check the path.")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise DataError(
+            f"{path.name} is {size / 2**20:.0f} MiB, above the {max_bytes / 2**20:.0f} MiB limit "
+            "for imported embeddings; keep fewer vectors (for example movies with enough "
+            "ratings) or fewer dimensions."
+        )
+    if size == 0:
+        raise DataError(f"{path.name} is empty.")
+
+
+def _open_text(source: str | Path, max_bytes: int) -> str:
+    path = Path(source)
+    _check_file(path, max_bytes)
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise DataError(f"{path.name} is not UTF-8 text; save it as UTF-8.") from None
+
+
+def _read_vector_lines(lines: Iterable[str], separator: str, name: str) -> np.ndarray:
+    """Parse vectors line by line (the file is never held as one string)."""
+    rows: list[np.ndarray] = []
+    dim = None
+    for number, line in enumerate(lines, start=1):
+        line = line.rstrip("\r\n")
+        if not line.strip():
+            continue
+        parts = line.strip().split(separator)
+        if dim is None:
+            dim = len(parts)
+            if dim > MAX_DIM:
+                raise DataError(f"{name} has {dim} columns; at most {MAX_DIM} dims are accepted.")
+        elif len(parts) != dim:
+            raise DataError(
+                f"Line {number} of {name} has {len(parts)} values but the first line has {dim}; "
+                "every vector needs the same number of tab-separated values."
+            )
+        try:
+            row = np.asarray(parts, dtype=np.float32)
+        except ValueError:
+            raise DataError(
+                f"Line {number} of {name} holds a value that is not a number (is this the "
+                "metadata file?)."
+            ) from None
+        if not np.isfinite(row).all():
+            raise DataError(f"Line {number} of {name} holds NaN or infinite values.")
+        rows.append(row)
+        if len(rows) > MAX_ROWS:
+            raise DataError(f"{name} has more than {MAX_ROWS:,} vectors; keep fewer.")
+    if not rows:
+        raise DataError(f"{name} holds no vectors.")
+    return np.vstack(rows)
+
+
+def _read_metadata(text: str, n_vectors: int) -> pd.DataFrame:
+    lines = [line.rstrip("\r\n") for line in io.StringIO(text)]
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if not lines:
+        raise DataError("The metadata file is empty.")
+    widths = {len(line.split("\t")) for line in lines}
+    if widths == {1} and len(lines) == n_vectors:
+        return pd.DataFrame({"label": [_unescape(v) for v in lines]})
+    header = lines[0].split("\t")
+    body = lines[1:]
+    if len(body) != n_vectors:
+        raise DataError(
+            f"The metadata file has {len(body)} rows after its header but there are {n_vectors} "
+            "vectors; give one metadata row per vector (the header names the columns)."
+        )
+    values = []
+    for number, line in enumerate(body, start=2):
+        parts = line.split("\t")
+        if len(parts) != len(header):
+            raise DataError(
+                f"Line {number} of the metadata file has {len(parts)} columns but the header has "
+                f"{len(header)}."
+            )
+        values.append([_unescape(p) for p in parts])
+    return pd.DataFrame(values, columns=header)
+
+
+def _unescape(text: str) -> str:
+    """Undo the escapes movierate's Projector export writes (\\t, \\n, \\r, \\\\)."""
+    table = {"t": "\t", "n": "\n", "r": "\r", "\\": "\\"}
+    return re.sub(r"\\([tnr\\])", lambda m: table[m.group(1)], text)
+
+
+def _token_id(token: str) -> int | None:
+    try:
+        return movie_id_from_token(token)
+    except DataError:
+        return None
+
+
+def _token_title(token: str) -> str:
+    title = re.sub(r"_-?\d+$", "", token) if _token_id(token) is not None else token
+    return title.replace("_", " ")
+
+
+def _check_shape(rows: int, dim: int, name: str) -> None:
+    if rows < 1 or dim < 1:
+        raise DataError(f"{name} has shape ({rows}, {dim}); it needs rows and dims.")
+    if rows > MAX_ROWS or dim > MAX_DIM:
+        raise DataError(
+            f"{name} has shape ({rows}, {dim}); at most {MAX_ROWS:,} rows and {MAX_DIM} dims."
+        )

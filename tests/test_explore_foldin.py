@@ -1,0 +1,162 @@
+"""movierate.explore.foldin: fitting a new user to a few ratings without retraining."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from test_explore_helpers import movies_table
+
+from movierate import scoring
+from movierate.errors import DataError
+from movierate.explore import fit_pca, fold_in, predict_all, recommend_from_ratings
+
+DIM, N_MOVIES, N_USERS = 4, 60, 200
+
+
+class FakeModel:
+    """The part of TrainedModel the fold-in uses."""
+
+    def __init__(self, output: str = "none", family: str = "mf_bias", seed: int = 0) -> None:
+        rng = np.random.default_rng(seed)
+        self.arrays = {
+            "movie_embedding": rng.normal(size=(N_MOVIES, DIM)).astype(np.float32),
+            "movie_bias": rng.normal(scale=0.3, size=N_MOVIES).astype(np.float32),
+            "user_embedding": rng.normal(scale=0.5, size=(N_USERS, DIM)).astype(np.float32),
+            "user_bias": rng.normal(scale=0.2, size=N_USERS).astype(np.float32),
+            "global_mean": np.float32(3.0),
+        }
+        self.spec = SimpleNamespace(family=family, output=output)
+        self.rating_scale = (0.5, 5.0, 0.5)
+        self.metrics = {"valid_rmse": 0.01}
+        self.movies = movies_table(N_MOVIES, n_ratings=[50] * N_MOVIES)
+
+    @property
+    def global_mean(self) -> float:
+        return float(self.arrays["global_mean"])
+
+
+def true_ratings(model: FakeModel, u: np.ndarray, b: float, rows) -> dict[int, float]:
+    arrays = dict(
+        model.arrays, user_embedding=u[None].astype(np.float32), user_bias=np.float32([b])
+    )
+    scores = scoring.score_all_movies(arrays, model.spec, 0, model.rating_scale)
+    return {int(r): float(scores[r]) for r in rows}
+
+
+@pytest.mark.parametrize("output", ["none", "clip", "sigmoid"])
+def test_recovers_a_known_user_from_many_ratings(output):
+    model = FakeModel(output)
+    u, b = np.array([0.4, -0.3, 0.2, 0.1]), 0.15
+    ratings = true_ratings(model, u, b, range(40))
+    if output == "clip":
+        ratings = {r: v for r, v in ratings.items() if 0.5 < v < 5.0}
+    fold = fold_in(model, ratings)
+    assert np.allclose(fold.vector, u, atol=0.02)
+    assert fold.bias == pytest.approx(b, abs=0.02)
+    assert np.allclose(fold.fitted, list(ratings.values()), atol=0.02)
+    predicted = predict_all(model, fold)  # the same transform as scoring
+    truth = true_ratings(model, u, b, range(N_MOVIES))
+    assert np.allclose(predicted, list(truth.values()), atol=0.05)
+
+
+def test_prior_shrinks_few_noisy_ratings_to_the_average_user():
+    model = FakeModel()
+    model.metrics = {"valid_rmse": 3.0}
+    fold = fold_in(model, {0: 5.0})
+    mean_user = model.arrays["user_embedding"].mean(axis=0)
+    assert np.linalg.norm(fold.vector - mean_user) < 0.05
+    sharp = fold_in(model, {0: 5.0}, noise_variance=1e-4)
+    assert np.linalg.norm(sharp.vector - mean_user) > 0.2
+    lam = fold.precision
+    assert np.allclose(lam[:DIM], 9.0 / model.arrays["user_embedding"].var(axis=0), rtol=1e-4)
+
+
+@pytest.mark.parametrize("output", ["none", "sigmoid"])
+def test_contributions_add_up_to_the_user_part_of_the_score(output):
+    model = FakeModel(output)
+    ratings = {3: 5.0, 7: 1.0, 11: 4.0, 20: 2.5}
+    fold = fold_in(model, ratings)
+    rows = np.arange(N_MOVIES)
+    contrib = fold.contributions(model.arrays["movie_embedding"], rows)
+    phi = np.hstack([model.arrays["movie_embedding"], np.ones((N_MOVIES, 1))])
+    theta = np.r_[fold.vector, fold.bias]
+    assert contrib.shape == (N_MOVIES, 4)
+    assert np.allclose(contrib.sum(axis=1) + phi @ fold.prior_mean, phi @ theta, atol=1e-3)
+
+
+def test_recommend_from_ratings_excludes_rated_and_names_drivers():
+    model = FakeModel()
+    m = model.arrays["movie_embedding"]
+    liked = int(np.argmax(m[:, 0]))
+    ratings = {liked: 5.0, int(np.argmin(m[:, 0])): 0.5}
+    pca = fit_pca(model.arrays["user_embedding"], n_components=2)
+    result = recommend_from_ratings(model, ratings, k=5, pca=pca)
+    recs = result.recommended
+    assert len(recs) == 5 and not set(recs["movie_idx"]) & set(ratings)
+    assert recs["predicted"].is_monotonic_decreasing
+    assert result.coordinates.shape == (2,)
+    assert np.allclose(result.coordinates, pca.transform(result.fold.vector[None])[0])
+    first = recs["movie_idx"].iloc[0]
+    drivers = result.reasons[result.reasons["movie_idx"] == first]
+    assert len(drivers) == 2
+    top = drivers.sort_values("contribution").iloc[-1]
+    assert top["rated_title"] in recs["because"].iloc[0]
+    assert "leans mostly on the average user" in result.message
+
+
+def test_bad_input_and_deep_models():
+    with pytest.raises(DataError, match="mf and mf_bias"):
+        fold_in(FakeModel(family="deep"), {0: 4.0})
+    model = FakeModel()
+    with pytest.raises(DataError, match="at least one"):
+        fold_in(model, {})
+    with pytest.raises(DataError, match="must lie in"):
+        fold_in(model, {0: 9.0})
+    with pytest.raises(DataError, match="not a number"):
+        fold_in(model, {0: "five"})
+    with pytest.raises(DataError, match="outside"):
+        fold_in(model, {N_MOVIES: 4.0})
+
+
+@pytest.mark.parametrize("output", ["clip", "sigmoid"])
+def test_fold_in_beats_movie_means_for_held_out_ml100k_users(movielens_dir, output):
+    """Train mf_bias (clip or sigmoid output) on ml-100k without 40 users, fold each in from 10 of their ratings and
+    predict the rest: the RMSE must beat the (shrunk) movie-mean baseline."""
+    from movierate import store
+    from movierate.data import load_dataset
+    from movierate.data.splits import Split
+    from movierate.spec import ModelSpec
+    from movierate.training import train
+
+    ds = load_dataset("ml-100k")
+    users = ds.ratings["user_idx"].to_numpy()
+    movies = ds.ratings["movie_idx"].to_numpy()
+    y = ds.ratings["rating"].to_numpy(np.float64)
+    rng = np.random.default_rng(0)
+    counts = np.bincount(users)
+    held = rng.choice(np.flatnonzero(counts >= 40), 40, replace=False)
+    others = np.flatnonzero(~np.isin(users, held))
+    valid = np.sort(rng.choice(others, len(others) // 20, replace=False))
+    split = Split("random", 0, 0.05, np.setdiff1d(others, valid), valid)
+    spec = ModelSpec(family="mf_bias", dim=16, epochs=8, regularizers={"l2": 1e-4}, output=output)
+    store.save_model("foldin", train(ds, split, spec), ds, split, spec)
+    model = store.load_model("foldin")
+
+    seen = split.train
+    sums = np.bincount(movies[seen], weights=y[seen], minlength=ds.n_movies)
+    n = np.bincount(movies[seen], minlength=ds.n_movies)
+    g = y[seen].mean()
+    movie_mean = (sums + 5 * g) / (n + 5)
+    err_fold, err_base = [], []
+    for user in held:
+        rows = rng.permutation(np.flatnonzero(users == user))
+        given, rest = rows[:10], rows[10:]
+        fold = fold_in(model, {int(movies[i]): float(y[i]) for i in given})
+        err_fold.append(predict_all(model, fold)[movies[rest]] - y[rest])
+        err_base.append(movie_mean[movies[rest]] - y[rest])
+    rmse_fold = float(np.sqrt(np.mean(np.concatenate(err_fold) ** 2)))
+    rmse_base = float(np.sqrt(np.mean(np.concatenate(err_base) ** 2)))
+    print(f"{output}: fold-in RMSE {rmse_fold:.4f} vs movie-mean {rmse_base:.4f}")
+    assert rmse_fold < rmse_base

@@ -1,0 +1,159 @@
+"""movierate.explore.imported: Projector TSV, word2vec and .npy + labels readers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from test_explore_helpers import movies_table
+
+from movierate.errors import DataError
+from movierate.explore import (
+    nearest_movies,
+    read_npy,
+    read_projector_tsv,
+    read_word2vec_file,
+    write_projector,
+    write_word2vec,
+)
+
+TITLES = ["Toy Story", "Heat\tand cold", "Casino"]
+
+
+def exported():
+    x = np.arange(12, dtype=np.float32).reshape(3, 4) / 7
+    movies = movies_table(
+        3, titles=TITLES, years=[1995, 1995, None], genres=[["Animation"], ["Crime"], []]
+    )
+    return x, movies
+
+
+def test_projector_round_trip(tmp_path):
+    x, movies = exported()
+    vectors, metadata = write_projector(tmp_path, x, movies)
+    imported = read_projector_tsv(vectors, metadata)
+    assert imported.source == "projector"
+    assert np.allclose(imported.vectors, x, atol=1e-6) and imported.vectors.dtype == np.float32
+    table = imported.movies
+    assert table["title"].tolist() == TITLES  # the tab came back from its escape
+    assert table["year"].tolist()[:2] == [1995, 1995] and table["year"].isna().tolist()[2]
+    assert table["genres"].tolist() == [["Animation"], ["Crime"], []]
+    nearest_movies(imported.vectors, table, 0, k=2)  # fits the explore contract
+
+
+def test_single_column_metadata_without_header_and_no_metadata(tmp_path):
+    (tmp_path / "v.tsv").write_text("1\t2\n3\t4\n")
+    (tmp_path / "m.tsv").write_text("Alien (1979)\nBrazil (1985)\n")
+    imported = read_projector_tsv(tmp_path / "v.tsv", tmp_path / "m.tsv")
+    assert imported.movies["title"].tolist() == ["Alien", "Brazil"]
+    assert imported.movies["year"].tolist() == [1979, 1985]
+    assert read_projector_tsv(tmp_path / "v.tsv").movies["title"].tolist() == ["item 0", "item 1"]
+
+
+@pytest.mark.parametrize(
+    ("vectors", "metadata", "message"),
+    [
+        ("1\t2\n3\n", None, "Line 2 of v.tsv has 1 values"),
+        ("1\t2\n3\tnan\n", None, "NaN or infinite"),
+        ("1\t2\n3\tinf\n", None, "NaN or infinite"),
+        ("1\tx\n", None, "not a number"),
+        ("1\t2\n3\t4\n", "title\tyear\nA\t1\n", "1 rows after its header but there are 2"),
+        ("1\t2\n3\t4\n", "title\tyear\nA\t1\nB\n", "Line 3 of the metadata file has 1 columns"),
+        ("", None, "empty"),
+    ],
+)
+def test_projector_errors(tmp_path, vectors, metadata, message):
+    (tmp_path / "v.tsv").write_text(vectors)
+    meta = None
+    if metadata is not None:
+        meta = tmp_path / "m.tsv"
+        meta.write_text(metadata)
+    with pytest.raises(DataError, match=message):
+        read_projector_tsv(tmp_path / "v.tsv", meta)
+
+
+def test_size_cap(tmp_path):
+    (tmp_path / "v.tsv").write_text("1\t2\n" * 100)
+    with pytest.raises(DataError, match="above the"):
+        read_projector_tsv(tmp_path / "v.tsv", max_bytes=50)
+
+
+def test_word2vec_round_trip_keeps_movie_ids(tmp_path):
+    x, movies = exported()
+    path = write_word2vec(tmp_path / "w.txt", x, movies)
+    imported = read_word2vec_file(path)
+    assert np.allclose(imported.vectors, x, atol=1e-6)
+    assert imported.movies["movie_id"].tolist() == movies["movie_id"].tolist()
+    assert imported.movies["title"].tolist()[0] == "Toy Story"
+    (tmp_path / "bad.txt").write_text("2 3\na 1 2 3\nb 1 2\n")
+    with pytest.raises(DataError, match="Line 3 has 2 values"):
+        read_word2vec_file(tmp_path / "bad.txt")
+    (tmp_path / "nan.txt").write_text("1 2\na nan 2\n")
+    with pytest.raises(DataError, match="NaN"):
+        read_word2vec_file(tmp_path / "nan.txt")
+
+
+def test_npy_with_labels(tmp_path):
+    x = np.random.default_rng(0).normal(size=(3, 5))
+    np.save(tmp_path / "x.npy", x)
+    (tmp_path / "labels.csv").write_text(
+        "movieId,title,genres\n10,A (2001),Drama|War\n20,B (2002),\n30,C,Comedy\n"
+    )
+    imported = read_npy(tmp_path / "x.npy", tmp_path / "labels.csv")
+    assert imported.vectors.shape == (3, 5) and imported.vectors.dtype == np.float32
+    assert imported.movies["movie_id"].tolist() == [10, 20, 30]
+    assert imported.movies["genres"].tolist() == [["Drama", "War"], [], ["Comedy"]]
+    assert imported.movies["year"].tolist()[:2] == [2001, 2002]
+    (tmp_path / "short.csv").write_text("title\nA\nB\n")
+    with pytest.raises(DataError, match="2 label rows but x.npy has 3 vectors"):
+        read_npy(tmp_path / "x.npy", tmp_path / "short.csv")
+    np.save(tmp_path / "cube.npy", np.zeros((2, 2, 2)))
+    with pytest.raises(DataError, match="expected \\(rows, dims\\)"):
+        read_npy(tmp_path / "cube.npy")
+    x[1, 2] = np.nan
+    np.save(tmp_path / "nan.npy", x)
+    with pytest.raises(DataError, match="first at row 1"):
+        read_npy(tmp_path / "nan.npy")
+    np.save(tmp_path / "obj.npy", np.array([[1, "a"]], dtype=object), allow_pickle=True)
+    with pytest.raises(DataError, match="not a readable|expected numbers"):
+        read_npy(tmp_path / "obj.npy")
+
+
+def test_new_explorer_modules_never_import_tensorflow_keras_or_streamlit():
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(
+        """
+        import sys
+        from types import SimpleNamespace
+        import numpy as np
+        import pandas as pd
+        from movierate import explore
+        n = 40
+        movies = pd.DataFrame({
+            "movie_idx": range(n), "movie_id": range(n), "title": [f"M {i}" for i in range(n)],
+            "year": [1990 + i for i in range(n)], "n_ratings": [50] * n,
+            "genres": [["Drama"] if i % 2 else ["Comedy"] for i in range(n)],
+        })
+        x = np.random.default_rng(0).normal(size=(n, 4)).astype(np.float32)
+        explore.describe_selection(movies, [0, 1, 2])
+        explore.custom_axes(x, movies, (explore.set_rows(movies, "Drama"),
+                                        explore.set_rows(movies, "Comedy")))
+        explore.movie_analogy(x, movies, 0, 1, 2)
+        explore.linear_probes(x, movies, min_ratings=0)
+        explore.align_models(x, movies, x[:, ::-1], movies.copy(), min_ratings=0)
+        model = SimpleNamespace(
+            arrays={"movie_embedding": x, "user_embedding": x[:10], "global_mean": 3.0},
+            spec=SimpleNamespace(family="mf", output="clip"), rating_scale=(1, 5, 1),
+            metrics={}, movies=movies, global_mean=3.0)
+        explore.recommend_from_ratings(model, {0: 5.0, 3: 1.0})
+        heavy = sorted(m for m in sys.modules if m.split(".")[0] in
+                       ("tensorflow", "keras", "streamlit"))
+        print(heavy[:5])
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=180, check=True
+    )
+    assert result.stdout.strip() == "[]", result.stdout

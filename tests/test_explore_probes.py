@@ -1,0 +1,122 @@
+"""movierate.explore.probes: cross-validated linear probes against the majority baseline."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_explore_helpers import movies_table
+
+from movierate.errors import DataError
+from movierate.explore import linear_probes, probe
+
+
+def planted(n: int = 300, seed: int = 0):
+    """Genre "Horror" is written in dimension 0, "Comedy" is random; years in dimension 1."""
+    rng = np.random.default_rng(seed)
+    horror = rng.random(n) < 0.3
+    comedy = rng.random(n) < 0.4
+    decade = rng.choice([1970, 1990], n)
+    x = rng.normal(size=(n, 8))
+    x[:, 0] += 3 * horror
+    x[:, 1] += 3 * (decade == 1990)
+    genres = [
+        [g for g, on in (("Horror", h), ("Comedy", c)) if on]
+        for h, c in zip(horror, comedy, strict=True)
+    ]
+    return x.astype(np.float32), movies_table(n, genres=genres, years=list(decade + 5))
+
+
+def test_probe_sees_planted_signal_and_not_noise():
+    x, movies = planted()
+    table = linear_probes(x, movies, min_ratings=0).set_index("target")
+    horror = table.loc["genre: Horror"]
+    assert horror["accuracy"] > 0.9 and horror["lift"] > 0.15
+    assert horror["baseline"] == pytest.approx(max(horror["baseline"], 1 - horror["baseline"]))
+    comedy = table.loc["genre: Comedy"]
+    assert abs(comedy["lift"]) < 0.06 and comedy["balanced_accuracy"] < 0.6
+    decade = table.loc["decade"]
+    assert decade["n_classes"] == 2 and decade["accuracy"] > 0.9
+    assert list(table.columns) == [
+        "kind",
+        "n",
+        "n_classes",
+        "accuracy",
+        "baseline",
+        "lift",
+        "balanced_accuracy",
+    ]
+
+
+def test_user_probes_with_attributes_indexed_by_user_idx():
+    rng = np.random.default_rng(1)
+    n = 200
+    gender = rng.choice(["F", "M"], n)
+    u = rng.normal(size=(n, 6)).astype(np.float32)
+    u[:, 2] += 3 * (gender == "F")
+    attributes = pd.DataFrame(
+        {"gender": gender, "occupation": rng.choice(["a", "b", "c"], n), "age_bucket": [None] * n},
+        index=pd.RangeIndex(n, name="user_idx"),
+    )
+    x, movies = planted()
+    table = linear_probes(x, movies, user_embedding=u, user_attributes=attributes, min_ratings=0)
+    users = table[table["kind"] == "user"].set_index("target")
+    assert set(users.index) == {"user: gender", "user: occupation"}  # no ages given
+    assert users.loc["user: gender", "lift"] > 0.3
+    assert users.loc["user: occupation", "lift"] < 0.1
+    bad = attributes.set_axis(np.arange(n) + 1000)
+    with pytest.raises(DataError, match="indexed by user_idx"):
+        linear_probes(x, movies, user_embedding=u, user_attributes=bad, min_ratings=0)
+
+
+def test_probe_input_checks():
+    with pytest.raises(DataError, match="two classes"):
+        probe(np.zeros((20, 2)), ["a"] * 20)
+    with pytest.raises(DataError, match="one value per row"):
+        probe(np.zeros((20, 2)), ["a"] * 19)
+
+
+def test_real_ml100k_attributes_are_read(movielens_dir):
+    from movierate.data import load_dataset
+    from movierate.data.extras import read_tags, read_user_attributes
+
+    ds = load_dataset("ml-100k")
+    attributes = read_user_attributes(ds)
+    assert len(attributes) == ds.n_users == 943
+    assert attributes.index.name == "user_idx"
+    assert attributes.loc[ds.user_index(1), ["age", "gender", "occupation"]].tolist() == [
+        24,
+        "M",
+        "technician",
+    ]
+    assert attributes.loc[ds.user_index(1), "age_bucket"] == "18-24"
+    assert read_tags(ds) is None
+    ml1m = read_user_attributes(movielens_dir / "ml-1m-sample")
+    assert ml1m.loc[1, ["gender", "age_bucket", "occupation"]].tolist() == [
+        "F",
+        "Under 18",
+        "K-12 student",
+    ]
+    tags = read_tags(movielens_dir / "ml-latest-small")
+    assert {"movie_id", "tag", "count"} <= set(tags.columns) and tags["count"].min() >= 1
+    pixar = tags[(tags["movie_id"] == 1) & (tags["tag"] == "pixar")]
+    assert pixar["count"].tolist() == [2]
+
+
+def test_tags_map_to_movie_rows_of_the_dataset(tmp_path):
+    from types import SimpleNamespace
+
+    from movierate.data.extras import read_tags
+
+    (tmp_path / "tags.csv").write_text(
+        "userId,movieId,tag,timestamp\n1,10,Pixar,0\n2,10,pixar ,0\n3,30,funny,0\n4,99,gone,0\n"
+    )
+    ds = SimpleNamespace(name="t", source=str(tmp_path), movie_ids=np.array([10, 20, 30]))
+    tags = read_tags(ds)
+    assert tags.to_dict("list") == {
+        "movie_idx": [0, 2],
+        "tag": ["pixar", "funny"],
+        "count": [2, 1],
+    }  # movie 99 is not in the dataset
+    with pytest.raises(DataError, match="not read from a folder"):
+        read_tags(SimpleNamespace(name="t", source=None, movie_ids=np.array([1])))
