@@ -2,7 +2,9 @@
 
 Each epoch shuffles the training ratings (seeded), feeds whole batches sliced from arrays into a
 compiled step, and evaluates RMSE / MAE on train and validation. Early stopping watches the
-validation RMSE and restores the best weights. Regularizer losses are logged per epoch on the
+validation RMSE and restores the best weights, but only once every whitening / decorrelation /
+adversarial regularizer has taken hold (:func:`regularizers_settled`): before that no epoch is
+eligible as best and none counts towards the patience. Regularizer losses are logged per epoch on the
 FULL embedding tables (``reg_<kind>``), while training applies L2 per example (batch rows) and
 the other regularizers to a uniform sample of movie rows, so a step's cost does not grow with
 the catalogue. The per-example L2 weighs a row by count**-0.5 (between per-example and uniform
@@ -93,7 +95,15 @@ def train(
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
 ) -> TrainResult:
-    """Train ``spec`` on ``split.train`` of ``ds``; early-stop on ``split.valid``."""
+    """Train ``spec`` on ``split.train`` of ``ds``; early-stop on ``split.valid``.
+
+    Stopping rule: an epoch is eligible as the best epoch (and counts towards
+    ``spec.early_stopping_patience``) only from the epoch where every non-L2 regularizer has
+    taken hold (:func:`regularizers_settled`, recorded as ``metrics["settled_epoch"]``), because
+    the validation RMSE often rises while a regularizer reshapes the embedding and restoring an
+    earlier epoch would undo it. Among eligible epochs the lowest validation RMSE is restored;
+    if the regularizers never take hold, the last epoch is kept.
+    """
     spec.validate()
     if len(split.train) == 0:
         raise DataError("The training split is empty: choose a smaller validation fraction.")
