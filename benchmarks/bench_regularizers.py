@@ -74,10 +74,14 @@ def table(rows: list[dict]) -> str:
     ]
     for r in rows:
         lines.append(
-            f"| {r['dataset']} | {r['kind']} | {r['strength']:g} | {r['stats']} | {r['target']} "
+            f"| {r['dataset']} | {r['kind']} | {r['strength']:g} | {r['stats']} | {_cell(r['target'])} "
             f"| {r['met']} | {r['valid_rmse']:.4f} | {r['epochs']} | {r['seconds']:.1f} |"
         )
     return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
 
 
 def main(argv: list[str] | None = None) -> None:

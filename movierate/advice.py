@@ -17,7 +17,7 @@ from typing import Any
 DEFAULT_STRENGTHS: dict[str, float] = {
     "l2": 0.1,
     "whitening": 0.1,
-    "decorrelation": 100.0,
+    "decorrelation": 10.0,
     "adversarial": 1.0,
 }
 
