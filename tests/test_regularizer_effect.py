@@ -116,7 +116,7 @@ def test_covariance_stats_match_numpy():
 def test_l2_with_whitening_warns():
     assert spec_warnings(ModelSpec(regularizers={"l2": 0.1})) == []
     (warning,) = spec_warnings(ModelSpec(regularizers={"l2": 0.1, "whitening": 0.1}))
-    assert "2.25" in warning and "opposite" in warning
+    assert "0.954" in warning and "opposite" in warning
     assert set(DEFAULT_STRENGTHS) == {"l2", "whitening", "decorrelation", "adversarial"}
 
 
@@ -182,3 +182,19 @@ def test_exact_whitening_of_a_loaded_model(tmp_path):
     np.testing.assert_allclose(white.score_all_movies(3), model.score_all_movies(3), atol=1e-4)
     stats = covariance_stats(white.movie_embedding)
     assert stats["diag_mean"] == pytest.approx(1.0, abs=1e-4)
+
+
+def test_verdicts_of_a_loaded_model_use_its_spec_and_history(tmp_path):
+    import pandas as pd
+
+    from movierate.store import TrainedModel
+
+    arrays = {"movie_embedding": 0.2 * _white(2_000, 4), "user_embedding": _white(50, 4)}
+    spec = ModelSpec(dim=4, regularizers={"l2": 0.1, "whitening": 0.1})
+    meta = {"history": {"reg_whitening": [31.6, None, 17.4], "reg_l2": [0.1, 0.5, 1.6]}}
+    model = TrainedModel("m", tmp_path, spec, meta, arrays, pd.DataFrame())
+    l2, white = sorted(regularizer_verdicts(model), key=lambda v: v.kind)
+    assert l2.achieved and "penalty 1.6 (epoch 1: 0.1)" in l2.sentence
+    assert not white.achieved
+    assert "L2 0.1 pulls the other way, penalty still 17.4 of 31.6" in white.sentence
+    assert white.to_dict()["numbers"]["penalty_final"] == pytest.approx(17.4)
