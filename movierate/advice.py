@@ -28,7 +28,8 @@ L2_WHITENING_WARNING = (
     "all the rarely rated ones), whitening needs unit variance in every dimension. Measured on "
     "ml-latest-small (dim 32): with l2 0.1 + whitening 0.1 whitening wins (covariance diagonal "
     "0.89) but the L2 penalty ends at 29.5 instead of 1.6, the validation RMSE is 0.954 "
-    "instead of 0.844 with L2 alone, and training runs 40 epochs instead of 11. For a whitened "
+    "instead of 0.844 with L2 alone, and training runs 40 epochs instead of 11; on ml-100k the "
+    "diagonal stays at 0.79 (not whitened) and the RMSE is 0.935 instead of 0.892. For a whitened "
     "embedding without losing L2's accuracy, train with L2 only and apply exact whitening."
 )
 
