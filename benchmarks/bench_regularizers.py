@@ -74,7 +74,8 @@ def table(rows: list[dict]) -> str:
     ]
     for r in rows:
         lines.append(
-            f"| {r['dataset']} | {r['kind']} | {r['strength']:g} | {r['stats']} | {_cell(r['target'])} "
+            f"| {r['dataset']} | {r['kind']} | {r['strength']:g} | {r['stats']} "
+            f"| {_cell(r['target'])} "
             f"| {r['met']} | {r['valid_rmse']:.4f} | {r['epochs']} | {r['seconds']:.1f} |"
         )
     return "\n".join(lines)

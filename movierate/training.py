@@ -4,11 +4,13 @@ Each epoch shuffles the training ratings (seeded), feeds whole batches sliced fr
 compiled step, and evaluates RMSE / MAE on train and validation. Early stopping watches the
 validation RMSE and restores the best weights, but only once every whitening / decorrelation /
 adversarial regularizer has taken hold (:func:`regularizers_settled`): before that no epoch is
-eligible as best and none counts towards the patience. Regularizer losses are logged per epoch on the
-FULL embedding tables (``reg_<kind>``), while training applies L2 per example (batch rows) and
-the other regularizers to a uniform sample of movie rows, so a step's cost does not grow with
-the catalogue. The per-example L2 weighs a row by count**-0.5 (between per-example and uniform
-L2; measured best on ml-100k and ml-latest-small). No global state: two trainings may run at once in two threads.
+eligible as best and none counts towards the patience. Regularizer losses are logged per epoch
+on the FULL embedding tables (``reg_<kind>``, plus ``corr_offdiag`` for decorrelation and
+``ks_uniform`` for adversarial), while training applies L2 per example (batch rows) and the
+other regularizers to a uniform sample of movie rows, sized for ~64 visits per movie per epoch
+(:func:`regularizer_sample_size`). The per-example L2 weighs a row by count**-0.5
+(between per-example and uniform L2; measured best on ml-100k and ml-latest-small). No global
+state: two trainings may run at once in two threads.
 
 >>> result = train(load_dataset("ml-100k"), split, ModelSpec())  # doctest: +SKIP
 >>> result.metrics["valid_rmse"]  # doctest: +SKIP
