@@ -75,7 +75,7 @@ def test_whitening_verdicts():
     (scaled,) = regularizer_verdicts({"movie_embedding": 0.2 * _white()}, spec, history)
     assert not scaled.achieved
     assert scaled.sentence.startswith("not whitened: covariance diagonal 0.04")
-    assert "penalty still 17.4 of 31.6" in scaled.sentence
+    assert "penalty still 17.4 (31.6 at epoch 1)" in scaled.sentence
     assert scaled.numbers["diag_mean"] == pytest.approx(0.04, rel=0.05)
     both = ModelSpec(regularizers={"whitening": 0.1, "l2": 0.1})
     verdicts = regularizer_verdicts({"movie_embedding": 0.2 * _white()}, both, history)
@@ -196,5 +196,5 @@ def test_verdicts_of_a_loaded_model_use_its_spec_and_history(tmp_path):
     l2, white = sorted(regularizer_verdicts(model), key=lambda v: v.kind)
     assert l2.achieved and "penalty 1.6 (epoch 1: 0.1)" in l2.sentence
     assert not white.achieved
-    assert "L2 0.1 pulls the other way, penalty still 17.4 of 31.6" in white.sentence
+    assert "L2 0.1 pulls the other way, penalty still 17.4 (31.6 at epoch 1)" in white.sentence
     assert white.to_dict()["numbers"]["penalty_final"] == pytest.approx(17.4)

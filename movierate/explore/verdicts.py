@@ -26,7 +26,8 @@ import numpy as np
 
 from movierate.errors import DataError
 
-#: Whitened: every covariance diagonal entry's mean in this range ...
+#: Whitened: the mean of the covariance diagonal in this range (and every entry within
+#: 0.75 x low .. 1.25 x high, so one dead or exploding dimension fails it) ...
 WHITE_DIAGONAL = (0.8, 1.25)
 #: ... and mean |off-diagonal covariance| at most this share of the mean diagonal.
 WHITE_OFF_DIAGONAL_SHARE = 0.05
@@ -244,7 +245,7 @@ def _why_not(regs: dict[str, float], kind: str, first: float, last: float) -> st
 
 def _trend(first: float, last: float) -> str:
     if _is_number(first) and _is_number(last):
-        return f", penalty still {last:.3g} of {first:.3g} after epoch 1"
+        return f", penalty still {last:.3g} ({first:.3g} at epoch 1)"
     return ""
 
 
