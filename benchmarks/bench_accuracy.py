@@ -118,8 +118,8 @@ def run_movierate(name: str, ds: RatingsDataset, split: Split, seed: int) -> tup
 
 def run_default(name: str, ds: RatingsDataset, split: Split, seed: int) -> tuple[float, ...]:
     """(rmse, mae, fit seconds, epochs run) of ``ModelSpec()``, early-stopped on ``split.valid``."""
-    from movierate.spec import ModelSpec
     from movierate.nn.training import train
+    from movierate.spec import ModelSpec
 
     result = train(ds, split, ModelSpec(seed=seed))
     metrics = result.metrics

@@ -26,6 +26,13 @@ def render() -> None:
         f"**{model.name}**: {text.model_summary(model)}. Each movie is a point in a "
         f"{model.dim}-dimensional space; these views show how the model uses that space."
     )
+    from movierate.explore.verdicts import regularizer_verdicts
+
+    for verdict in regularizer_verdicts(model):  # did each regularizer do what it claims?
+        if verdict.kind != "l2":
+            (st.success if verdict.achieved else st.warning)(
+                verdict.sentence[:1].upper() + verdict.sentence[1:]
+            )
 
     cov_tab, pca_tab, map_tab, pop_tab, export_tab = st.tabs(
         ["Covariance", "Principal components", "t-SNE map", "Norms & popularity", "Export"],

@@ -127,8 +127,8 @@ def test_fold_in_beats_movie_means_for_held_out_ml100k_users(movielens_dir, outp
     from movierate import store
     from movierate.data import load_dataset
     from movierate.data.splits import Split
+    from movierate.nn.training import train
     from movierate.spec import ModelSpec
-    from movierate.training import train
 
     ds = load_dataset("ml-100k")
     users = ds.ratings["user_idx"].to_numpy()

@@ -1,6 +1,6 @@
 """The regularizers' penalties of an embedding matrix, in numpy (unit strength, no TensorFlow).
 
-Each mirrors the ``penalty`` of a :mod:`movierate.regularizers` class, so the study and the
+Each mirrors the ``penalty`` of a :mod:`movierate.nn.regularizers` class, so the study and the
 Compare page can measure a saved model's embedding without Keras.
 
 >>> l2_penalty(np.eye(3))
@@ -13,7 +13,7 @@ import numpy as np
 
 
 def _mean_and_covariance(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Column mean and biased column covariance, as :func:`movierate.regularizers.covariance`."""
+    """Column mean and biased column covariance, as :func:`movierate.nn.regularizers.covariance`."""
     x = np.asarray(x, np.float64)
     mean = x.mean(axis=0)
     centred = x - mean

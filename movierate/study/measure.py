@@ -30,7 +30,7 @@ class Fitted:
     """A model trained in memory: numpy view (for analyses) and the training result (to save)."""
 
     model: store.TrainedModel
-    result: Any  # movierate.training.TrainResult
+    result: Any  # movierate.nn.training.TrainResult
 
     @property
     def train_seconds(self) -> float:

@@ -1,0 +1,43 @@
+"""Advice on regularizer settings: the strength each one starts at, and warnings about a spec.
+
+No TensorFlow here, so the dashboard's Train page can import it. The default strengths are the
+ones ``benchmarks/bench_regularizers.py`` measured to reach each regularizer's effect (see
+``movierate.explore.verdicts.TARGETS``) on ml-latest-small and ml-100k with every other option
+at its ModelSpec default.
+
+>>> spec_warnings(ModelSpec(regularizers={"l2": 0.1, "whitening": 0.1}))  # doctest: +SKIP
+['L2 and whitening pull in opposite directions: ...']
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: Strength a regularizer starts at when switched on (the Train page's value for it).
+DEFAULT_STRENGTHS: dict[str, float] = {
+    "l2": 0.1,
+    "whitening": 0.1,
+    "decorrelation": 10.0,
+    "adversarial": 1.0,
+}
+
+#: Measured with benchmarks/bench_regularizers.py's protocol (mf_bias, dim 32, defaults
+#: otherwise, random 90/10 split of ml-latest-small): see docs/architecture.md, training.
+L2_WHITENING_WARNING = (
+    "L2 and whitening pull in opposite directions: L2 shrinks movie vectors towards 0 (most of "
+    "all the rarely rated ones), whitening needs unit variance in every dimension. Measured on "
+    "ml-latest-small (dim 32): with l2 0.1 + whitening 0.1 whitening wins (covariance diagonal "
+    "0.89) but the L2 penalty ends at 29.5 instead of 1.6, the validation RMSE is 0.954 "
+    "instead of 0.844 with L2 alone, and training runs 40 epochs instead of 11; on ml-100k the "
+    "diagonal stays at 0.79 (not whitened) and the RMSE is 0.935 instead of 0.892. For a whitened "
+    "embedding without losing L2's accuracy, train with L2 only and apply exact whitening."
+)
+
+
+def spec_warnings(spec: Any) -> list[str]:
+    """Warnings about a spec's regularizer combination, each backed by a measurement."""
+    regs = {k: float(v) for k, v in (getattr(spec, "regularizers", None) or {}).items() if v}
+    warnings = []
+    if regs.get("whitening") and regs.get("l2"):
+        warnings.append(L2_WHITENING_WARNING)
+    return warnings

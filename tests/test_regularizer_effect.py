@@ -1,0 +1,200 @@
+"""Regularizers visibly do what they claim: the stopping rule waits for them, verdicts are
+computed from measured numbers, and exact whitening keeps every prediction."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from movierate import scoring
+from movierate.advice import DEFAULT_STRENGTHS, spec_warnings
+from movierate.explore.verdicts import covariance_stats, ks_uniform, regularizer_verdicts
+from movierate.explore.whitening import exact_whitening, whiten_arrays
+from movierate.spec import ModelSpec
+
+# --- the stopping rule ----------------------------------------------------------------------
+
+
+def test_settling_waits_for_a_falling_penalty():
+    from movierate.nn.training import regularizers_settled
+
+    spec = ModelSpec(regularizers={"whitening": 0.1})
+    falling = [31.5, 30.4, 28.1, 24.6, 20.0, 14.8]  # slow start, then faster: not settled
+    for epochs in range(1, len(falling) + 1):
+        assert not regularizers_settled({"reg_whitening": falling[:epochs]}, spec)
+    assert regularizers_settled({"reg_whitening": [*falling, 14.5, 14.4]}, spec)  # flat
+    assert regularizers_settled({"reg_whitening": [*falling, 0.2]}, spec)  # < 1% of epoch 1
+    assert regularizers_settled({}, ModelSpec(regularizers={"l2": 0.1}))  # L2: no waiting
+    adversarial = ModelSpec(regularizers={"adversarial": 1.0})
+    assert not regularizers_settled({"ks_uniform": [0.3, 0.2, 0.15]}, adversarial)
+    assert regularizers_settled({"ks_uniform": [0.3, 0.2, 0.15, 0.149, 0.15]}, adversarial)
+
+
+def test_training_keeps_going_while_the_penalty_falls():
+    from movierate.data import make_split, synthetic_dataset
+    from movierate.nn.training import SETTLE_MEASURES, regularizers_settled, train
+
+    ds = synthetic_dataset(20_000, n_users=300, n_movies=250, seed=4)
+    split = make_split(ds, "random", 0.1, seed=1)
+    spec = ModelSpec(
+        dim=8,
+        batch_size=512,
+        epochs=30,
+        early_stopping_patience=0,
+        regularizers={"whitening": 0.1},
+    )
+    result = train(ds, split, spec)
+    penalties = result.history[SETTLE_MEASURES["whitening"]]
+    settled, best = result.metrics["settled_epoch"], result.metrics["best_epoch"]
+    assert math.isfinite(settled) and best >= settled >= 3
+    # Every epoch before the settled one still had a penalty falling by > 5% (not eligible).
+    for epoch in range(1, int(settled)):
+        prefix = {key: values[:epoch] for key, values in result.history.items()}
+        assert not regularizers_settled(prefix, spec)
+    assert penalties[best - 1] < 0.05 * penalties[0]
+    arrays = {"movie_embedding": result.keras_model.movie_embedding.embeddings.numpy()}
+    (verdict,) = regularizer_verdicts(arrays, spec, result.history)
+    assert verdict.achieved, verdict.sentence
+
+
+# --- verdicts from numbers ------------------------------------------------------------------
+
+
+def _white(n=20_000, dim=8, seed=0):
+    x = np.random.default_rng(seed).standard_normal((n, dim))
+    return x
+
+
+def test_whitening_verdicts():
+    spec = ModelSpec(regularizers={"whitening": 0.1})
+    (white,) = regularizer_verdicts({"movie_embedding": _white()}, spec, {})
+    assert white.achieved and white.sentence.startswith("whitened: covariance diagonal 1")
+    history = {"reg_whitening": [31.6, 25.0, 17.4]}
+    (scaled,) = regularizer_verdicts({"movie_embedding": 0.2 * _white()}, spec, history)
+    assert not scaled.achieved
+    assert scaled.sentence.startswith("not whitened: covariance diagonal 0.04")
+    assert "penalty still 17.4 (31.6 at epoch 1)" in scaled.sentence
+    assert scaled.numbers["diag_mean"] == pytest.approx(0.04, rel=0.05)
+    both = ModelSpec(regularizers={"whitening": 0.1, "l2": 0.1})
+    verdicts = regularizer_verdicts({"movie_embedding": 0.2 * _white()}, both, history)
+    assert "L2 0.1 pulls the other way" in verdicts[0].sentence
+    mixing = np.eye(8) + 0.5 * np.ones((8, 8))  # unit-ish variances, strong covariances
+    (mixed,) = regularizer_verdicts({"movie_embedding": _white() @ mixing}, spec, {})
+    assert not mixed.achieved
+
+
+def test_decorrelation_and_adversarial_verdicts():
+    spec = ModelSpec(regularizers={"decorrelation": 100.0, "adversarial": 1.0})
+    rng = np.random.default_rng(1)
+    scales = np.array([1.0, 5.0, 0.1, 2.0])
+    independent = rng.uniform(-1, 1, (20_000, 4)) * scales
+    decor, adv = regularizer_verdicts({"movie_embedding": independent}, spec, {})
+    assert decor.achieved and decor.sentence.startswith("decorrelated")
+    assert not adv.achieved  # columns scaled away from U(-1, 1)
+    correlated = independent @ (np.eye(4) + 0.5)
+    (decor,) = regularizer_verdicts(
+        {"movie_embedding": correlated}, spec.with_(regularizers={"decorrelation": 1.0}), {}
+    )
+    assert not decor.achieved and "not decorrelated" in decor.sentence
+    uniform = rng.uniform(-1, 1, (20_000, 4))
+    (adv,) = regularizer_verdicts(
+        {"movie_embedding": uniform}, ModelSpec(regularizers={"adversarial": 1.0}), {}
+    )
+    assert adv.achieved and adv.numbers["ks_mean"] < 0.02
+    assert ks_uniform(rng.standard_normal((20_000, 3))).min() > 0.1
+
+
+def test_covariance_stats_match_numpy():
+    x = _white(5_000, 4, seed=3) @ np.diag([1.0, 2.0, 3.0, 4.0])
+    stats = covariance_stats(x)
+    assert stats["diag_mean"] == pytest.approx(np.diag(np.cov(x, rowvar=False)).mean())
+    assert stats["corr_offdiag_mean_abs"] < 0.05
+
+
+def test_l2_with_whitening_warns():
+    assert spec_warnings(ModelSpec(regularizers={"l2": 0.1})) == []
+    (warning,) = spec_warnings(ModelSpec(regularizers={"l2": 0.1, "whitening": 0.1}))
+    assert "0.954" in warning and "opposite" in warning
+    assert set(DEFAULT_STRENGTHS) == {"l2", "whitening", "decorrelation", "adversarial"}
+
+
+# --- exact whitening ------------------------------------------------------------------------
+
+
+def _arrays(family: str, user_bias: bool, seed: int = 0, dim: int = 6) -> dict:
+    rng = np.random.default_rng(seed)
+    n_users, n_movies = 40, 120
+    mix = rng.normal(size=(dim, dim))
+    arrays = {
+        "user_embedding": rng.normal(size=(n_users, dim)).astype(np.float32),
+        "movie_embedding": (rng.normal(size=(n_movies, dim)) @ mix * 0.3 + 0.2).astype(np.float32),
+        "movie_bias": rng.normal(size=n_movies).astype(np.float32) * 0.1,
+        "global_mean": np.asarray(3.5, dtype=np.float32),
+    }
+    if user_bias:
+        arrays["user_bias"] = rng.normal(size=n_users).astype(np.float32) * 0.1
+    if family == "mf" and not user_bias:
+        del arrays["movie_bias"]
+    if family == "deep":
+        arrays["dense_0_kernel"] = rng.normal(size=(2 * dim, 5)).astype(np.float32)
+        arrays["dense_0_bias"] = rng.normal(size=5).astype(np.float32)
+        arrays["output_kernel"] = rng.normal(size=(5, 1)).astype(np.float32)
+        arrays["output_bias"] = np.zeros(1, np.float32)
+    return arrays
+
+
+@pytest.mark.parametrize(
+    ("family", "user_bias"), [("mf", False), ("mf_bias", True), ("deep", False), ("deep", True)]
+)
+def test_exact_whitening_keeps_predictions(family, user_bias):
+    arrays = _arrays(family, user_bias)
+    spec = ModelSpec(family=family, dim=6, output="none", user_bias=user_bias, hidden_units=(5,))
+    white = whiten_arrays(arrays, family)
+    users, movies = np.meshgrid(np.arange(40), np.arange(120), indexing="ij")
+    before = scoring.predict(arrays, spec, users, movies, (0.5, 5.0))
+    after = scoring.predict(white, spec, users, movies, (0.5, 5.0))
+    np.testing.assert_allclose(after, before, atol=2e-4 * np.abs(before).max())
+    cov = np.cov(white["movie_embedding"].astype(np.float64), rowvar=False)
+    np.testing.assert_allclose(cov, np.eye(6), atol=1e-4)
+    if family != "mf":  # the mean moved into a bias (or the first dense layer)
+        np.testing.assert_allclose(white["movie_embedding"].mean(0), 0.0, atol=1e-5)
+    assert not np.allclose(white["movie_embedding"], arrays["movie_embedding"])
+
+
+def test_exact_whitening_of_a_loaded_model(tmp_path):
+    import pandas as pd
+
+    from movierate.store import TrainedModel
+
+    arrays = _arrays("mf_bias", True, seed=2)
+    spec = ModelSpec(family="mf_bias", dim=6, output="clip")
+    meta = {"name": "m", "dataset": {"rating_scale": [0.5, 5.0, 0.5]}, "history": {}, "metrics": {}}
+    model = TrainedModel("m", tmp_path, spec, meta, arrays, pd.DataFrame({"movie_idx": []}))
+    white = exact_whitening(model)
+    assert white.name == "m (exact whitening)" and white.spec == spec
+    users = np.repeat(np.arange(40), 120)
+    movies = np.tile(np.arange(120), 40)
+    np.testing.assert_allclose(
+        white.predict(users, movies), model.predict(users, movies), atol=1e-4
+    )
+    np.testing.assert_allclose(white.score_all_movies(3), model.score_all_movies(3), atol=1e-4)
+    stats = covariance_stats(white.movie_embedding)
+    assert stats["diag_mean"] == pytest.approx(1.0, abs=1e-4)
+
+
+def test_verdicts_of_a_loaded_model_use_its_spec_and_history(tmp_path):
+    import pandas as pd
+
+    from movierate.store import TrainedModel
+
+    arrays = {"movie_embedding": 0.2 * _white(2_000, 4), "user_embedding": _white(50, 4)}
+    spec = ModelSpec(dim=4, regularizers={"l2": 0.1, "whitening": 0.1})
+    meta = {"history": {"reg_whitening": [31.6, None, 17.4], "reg_l2": [0.1, 0.5, 1.6]}}
+    model = TrainedModel("m", tmp_path, spec, meta, arrays, pd.DataFrame())
+    l2, white = sorted(regularizer_verdicts(model), key=lambda v: v.kind)
+    assert l2.achieved and "penalty 1.6 (epoch 1: 0.1)" in l2.sentence
+    assert not white.achieved
+    assert "L2 0.1 pulls the other way, penalty still 17.4 (31.6 at epoch 1)" in white.sentence
+    assert white.to_dict()["numbers"]["penalty_final"] == pytest.approx(17.4)
