@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from movierate import schema
+from movierate import advice, schema
 from movierate.errors import MovierateError
 from movierate.ui import figures, shell, state
 from movierate.ui.text import regularizer_keys
@@ -54,17 +54,7 @@ def spec_widget(name: str, default: Any) -> Any:
             key=key,
         )
     if isinstance(rule, schema.Strengths):
-        return {
-            kind: st.number_input(
-                label,
-                value=float(default.get(kind, 0.0)),
-                step=step,
-                help=help_text,
-                format="%.6g",
-                key=f"reg_{kind}",
-            )
-            for kind, (label, step, help_text) in rule.kinds.items()
-        }
+        return {kind: strength_widget(kind, default) for kind in rule.kinds}
     if rule.type is int:
         return st.number_input(
             field.label,
@@ -80,6 +70,22 @@ def spec_widget(name: str, default: Any) -> Any:
         format="%.6g",
         help=field.help,
         key=key,
+    )
+
+
+def strength_widget(kind: str, active: dict[str, float]) -> float:
+    """A regularizer's strength, 0 = off. One press of + sets the strength measured to reach its
+    effect (``advice.DEFAULT_STRENGTHS``)."""
+    label, _, help_text = schema.SPEC_SCHEMA["regularizers"].constraint.kinds[kind]
+    measured = advice.DEFAULT_STRENGTHS[kind]
+    return st.number_input(
+        label,
+        value=float(active.get(kind, 0.0)),
+        step=measured,
+        help=f"{help_text} 0 = off. Press + once for {measured:g}, the strength measured to "
+        "take hold on ml-latest-small and ml-100k within the default epochs.",
+        format="%.6g",
+        key=f"reg_{kind}",
     )
 
 
@@ -246,7 +252,7 @@ def render() -> None:
             )
         groups = {
             "model": (model_col, "**Model**"),
-            "regularization": (reg_col, "**Regularizers** (0 = off; combine freely)"),
+            "regularization": (reg_col, "**Regularizers** (0 = off; + sets the measured strength)"),
             "optimisation": (fit_col, "**Optimisation**"),
         }
         for column, title in groups.values():
@@ -272,6 +278,8 @@ def render() -> None:
             st.error(f"Not started: {exc}", icon=":material/warning:")
         else:
             st.session_state["watch_job"] = job_id
+            for warning in advice.spec_warnings(spec):
+                st.warning(warning, icon=":material/balance:")
 
     st.subheader("Runs")
     jobs = state.job_registry().jobs()

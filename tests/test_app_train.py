@@ -210,3 +210,23 @@ def test_a_second_tab_cannot_take_a_name_a_running_job_reserved(trained_home, fa
     assert sorted(j.name for j in registry.jobs()) == ["other-name", "shared-name"]
     release.set()
     assert all(registry.wait(j.id, 10).state == "done" for j in registry.jobs())
+
+
+def test_regularizer_steps_are_the_measured_strengths_and_l2_with_whitening_warns(
+    trained_home, fake_jobs
+):
+    from movierate.advice import DEFAULT_STRENGTHS
+
+    at = open_train()
+    steps = {w.key: w.step for w in at.number_input if w.key and w.key.startswith("reg_")}
+    assert steps == {f"reg_{k}": v for k, v in DEFAULT_STRENGTHS.items()}
+    at = submit(
+        at,
+        **{
+            "Epochs": 1,
+            "Whitening (covariance towards identity)": DEFAULT_STRENGTHS["whitening"],
+            "Model name": "l2-and-white",
+        },
+    )
+    warnings = [w.value for w in at.warning]
+    assert any("L2 and whitening pull in opposite directions" in w for w in warnings), warnings
