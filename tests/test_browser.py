@@ -101,7 +101,7 @@ def _train(page, name: str, whitening: str) -> float:
     start = time.perf_counter()
     page.get_by_role("button", name="Start training").click()
     saved = page.get_by_text(f"Saved as {name}")
-    saved.or_(page.locator("[data-testid='stAlertContentError']")).first.wait_for(timeout=180_000)
+    saved.or_(page.locator("[data-testid='stAlertContentError']")).first.wait_for(timeout=300_000)
     assert saved.count() == 1, page.locator("[data-testid='stAlertContentError']").all_inner_texts()
     return time.perf_counter() - start
 
