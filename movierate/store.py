@@ -13,12 +13,11 @@ array([3.71, 4.02], dtype=float32)
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import platform
 import re
-import shutil
-import time
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -48,8 +47,17 @@ META_KEYS = ("name", "created", "spec", "dataset", "split", "metrics", "history"
 
 TEMP_PREFIX = ".tmp-"
 TRASH_PREFIX = ".trash-"
-#: Temporary folders untouched for this long belong to a save that died; they are removed.
-STALE_TEMP_SECONDS = 3600
+#: Folders renamed aside while a model is replaced where the OS cannot swap atomically.
+OLD_PREFIX = atomic.OLD_PREFIX
+#: Hidden folders without a readable writer record are removed once this old (last resort);
+#: those whose writer is known to be dead are removed at once.
+STALE_TEMP_SECONDS = atomic.UNKNOWN_WRITER_MAX_AGE
+#: Hidden folders the store writes: (prefix, what they are).
+STORE_LEFTOVERS = (
+    (TEMP_PREFIX, "model save"),
+    (TRASH_PREFIX, "model deletion"),
+    (OLD_PREFIX, "replaced model"),
+)
 
 NAME_MAX_LENGTH = 64
 CACHE_KEY_MAX_LENGTH = 128
@@ -284,24 +292,30 @@ def save_model(
     root = config.models_dir()
     root.mkdir(parents=True, exist_ok=True)
     final = root / name
+    remove_leftovers()
     if final.exists() and not overwrite:
         raise name_taken(name)
-    remove_leftovers()
     model = TrainedModel.from_training(name, result, ds, split, spec, path=final)
     with atomic.staging_folder(root, f"{TEMP_PREFIX}{name}-") as temp:
+        atomic.checkpoint("save:staged")
         _write_npz(temp / EMBEDDINGS_FILE, model.arrays)
+        atomic.checkpoint("save:embeddings")
         _write_movies(temp / MOVIES_FILE, model.movies)
+        atomic.checkpoint("save:movies")
         result.save_keras(temp / KERAS_FILE)
+        atomic.checkpoint("save:keras")
         (temp / META_FILE).write_text(
             json.dumps(_json_safe(model.meta), indent=2, allow_nan=False) + "\n"
         )
         (temp / CACHE_FOLDER).mkdir()
+        atomic.checkpoint("save:meta")
         try:
             atomic.publish_folder(
-                temp, final, replace=overwrite, fsync=True, trash_prefix=TRASH_PREFIX
+                temp, final, replace=overwrite, fsync=True, trash_prefix=OLD_PREFIX
             )
         except FileExistsError:
             raise name_taken(name) from None
+    atomic.checkpoint("save:done")
     return final
 
 
@@ -316,6 +330,8 @@ def list_models() -> tuple[list[ModelInfo], list[BrokenModel]]:
     broken: list[BrokenModel] = []
     if not root.is_dir():
         return infos, broken
+    recover()
+    remove_leftovers()
     for path in sorted(root.iterdir()):
         if path.name.startswith(".") or not path.is_dir():
             continue
@@ -346,6 +362,7 @@ def list_models() -> tuple[list[ModelInfo], list[BrokenModel]]:
 
 def load_model(name: str) -> TrainedModel:
     """Load a saved model's arrays, metadata and movies table (no TensorFlow)."""
+    recover()
     path = _existing_model_path(name)
     try:
         meta, spec = _inspect(path)
@@ -395,20 +412,55 @@ def cache_path(model_name: str, key: str) -> Path:
     return folder / key
 
 
-def remove_leftovers(max_age_seconds: float = STALE_TEMP_SECONDS) -> list[str]:
-    """Remove folders left by deletions and by saves that died; returns their names."""
+def recover() -> list[str]:
+    """Finish what killed writers left in the store; returns the names of models restored.
+
+    A model renamed aside by a replacement that died before the new copy was in place (only
+    where the OS cannot swap folders atomically) is put back under its name; it is never
+    deleted while it is the last complete copy. Called by :func:`list_models`,
+    :func:`load_model` and :func:`save_model`.
+    """
     root = config.models_dir()
+    try:
+        return atomic.recover_folders(root, OLD_PREFIX)
+    except OSError:  # a read-only or vanished store: nothing to recover here
+        return []
+
+
+def remove_leftovers(max_age_seconds: float = STALE_TEMP_SECONDS) -> list[str]:
+    """Remove the store's leftovers of killed saves and deletions; returns their names.
+
+    A staging folder is removed as soon as its writer (pid and start time in its writer
+    record) is dead; one without a readable record only once older than ``max_age_seconds``.
+    Deletions' trash folders are always removed. Replaced models set aside are restored or
+    removed by :func:`recover` (never the last complete copy).
+    """
+    root = config.models_dir()
+    removed = [p.name for p in _trash_folders(root)]
+    for path in _trash_folders(root):
+        atomic.remove_tree(path)
+    try:
+        swept = atomic.sweep_leftovers(root, STORE_LEFTOVERS, max_age=max_age_seconds)
+    except OSError:
+        swept = []
+    removed += [item.path.name for item in swept]
+    for model in _model_folders(root):
+        cache = model / CACHE_FOLDER
+        swept = atomic.sweep_leftovers(cache, (), max_age=max_age_seconds)
+        removed += [f"{model.name}/{CACHE_FOLDER}/{item.path.name}" for item in swept]
+    return removed
+
+
+def _trash_folders(root: Path) -> list[Path]:
     if not root.is_dir():
         return []
-    removed = []
-    now = time.time()
-    for path in root.iterdir():
-        is_trash = path.name.startswith(TRASH_PREFIX)
-        is_stale_temp = path.name.startswith(TEMP_PREFIX) and _age(path, now) > max_age_seconds
-        if is_trash or is_stale_temp:
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path.name)
-    return removed
+    return [p for p in root.iterdir() if p.name.startswith(TRASH_PREFIX) and p.is_dir()]
+
+
+def _model_folders(root: Path) -> list[Path]:
+    if not root.is_dir():
+        return []
+    return [p for p in root.iterdir() if not p.name.startswith(".") and p.is_dir()]
 
 
 def library_versions() -> dict[str, str | None]:
@@ -646,8 +698,116 @@ def _component_problem(value: str, max_length: int) -> str | None:
     return None
 
 
-def _age(path: Path, now: float) -> float:
-    try:
-        return now - path.stat().st_mtime
-    except OSError:
-        return 0.0
+# --- leftovers of killed writers (models, datasets, caches, temporary files) ---------------------
+
+
+#: Where writers stage folders, and what they are: (folder, [(prefix, kind)]), see leftovers().
+def _leftover_places() -> list[tuple[Path, tuple[tuple[str, str], ...]]]:
+    models = config.models_dir()
+    places = [(models, STORE_LEFTOVERS)]
+    places += [(m / CACHE_FOLDER, ()) for m in _model_folders(models)]
+    data = config.data_dir()
+    places.append((data, ((".extract-", "dataset import"), (OLD_PREFIX, "replaced dataset"))))
+    places.append((data / "custom", ((".", "dataset import"),)))
+    datasets = config.cache_dir() / "datasets"
+    if datasets.is_dir():
+        places += [(d, ((".", "dataset cache"),)) for d in sorted(datasets.iterdir()) if d.is_dir()]
+    places.append((temp_root(), ((atomic.PROCESS_TEMP_PREFIX, "temporary files of a run"),)))
+    return places
+
+
+@dataclass(frozen=True)
+class LeftoverReport:
+    """Hidden folders and files that writers left, for ``list`` and the Home page.
+
+    ``items``: what is still there (writes in progress, or leftovers of unknown writers not
+    yet old enough to remove); ``removed``: what this check removed (writers known dead).
+    """
+
+    items: tuple[atomic.Leftover, ...] = ()
+    removed: tuple[atomic.Leftover, ...] = ()
+
+    @property
+    def count(self) -> int:
+        return len(self.items)
+
+    @property
+    def bytes(self) -> int:
+        return sum(item.bytes for item in self.items)
+
+    @property
+    def in_progress(self) -> tuple[atomic.Leftover, ...]:
+        """Items whose writer is alive (a save, import or training running now)."""
+        return tuple(item for item in self.items if item.state == "alive")
+
+    @property
+    def removed_bytes(self) -> int:
+        return sum(item.bytes for item in self.removed)
+
+    def lines(self) -> list[str]:
+        """Plain sentences for the CLI / Home page (empty when there is nothing to say)."""
+        out = []
+        if self.removed:
+            out.append(
+                f"Removed {len(self.removed)} leftover(s) of killed writes "
+                f"({format_bytes(self.removed_bytes)})."
+            )
+        busy = self.in_progress
+        if busy:
+            out.append(
+                f"{len(busy)} write(s) in progress ({format_bytes(sum(i.bytes for i in busy))})."
+            )
+        stale = [item for item in self.items if item.state != "alive"]
+        if stale:
+            ages = max(item.age_seconds for item in stale)
+            out.append(
+                f"{len(stale)} leftover(s) of unknown writers "
+                f"({format_bytes(sum(i.bytes for i in stale))}, oldest {ages / 60:.0f} min); "
+                f"removed automatically once {STALE_TEMP_SECONDS / 60:.0f} min old: "
+                + ", ".join(str(item.path) for item in stale[:3])
+                + (" ..." if len(stale) > 3 else "")
+            )
+        return out
+
+
+def leftovers(clean: bool = True) -> LeftoverReport:
+    """What killed or running writers left under MOVIERATE_HOME (models, data, caches, temp).
+
+    With ``clean`` (the default) leftovers whose writer is known to be dead are removed first
+    (and listed in ``removed``); folders renamed aside by a dead replacement are restored.
+    """
+    removed: list[atomic.Leftover] = []
+    items: list[atomic.Leftover] = []
+    if clean:
+        recover()
+        for path in _trash_folders(config.models_dir()):
+            removed.append(
+                atomic.Leftover(path, "model deletion", atomic.tree_size(path), "dead", 0)
+            )
+            atomic.remove_tree(path)
+    for folder, prefixes in _leftover_places():
+        if clean:
+            with contextlib.suppress(OSError):
+                removed += atomic.sweep_leftovers(folder, prefixes)
+        items += atomic.find_leftovers(folder, prefixes)
+    return LeftoverReport(tuple(items), tuple(removed))
+
+
+def temp_root() -> Path:
+    """``$MOVIERATE_HOME/tmp``: per-process temporary folders (see use_process_temp_dir)."""
+    return config.home_dir() / "tmp"
+
+
+def use_process_temp_dir() -> Path:
+    """Send this process's temporary files (TensorFlow's autograph files) to its own folder
+    under ``$MOVIERATE_HOME/tmp``, removed at exit or, after a kill, by :func:`leftovers`."""
+    return atomic.use_process_temp_dir(temp_root())
+
+
+def format_bytes(n: float) -> str:
+    """``1536`` -> ``'1.5 KB'``."""
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if abs(n) < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TB"
