@@ -240,13 +240,21 @@ class TrainedModel:
         return cls(name=name, path=folder, spec=spec, meta=meta, arrays=arrays, movies=ds.movies)
 
 
+def shown(value: Any, limit: int = 40) -> str:
+    """``repr(value)`` for a message, clipped when long: ``'aaaa…' (1000 characters)``."""
+    text = str(value)
+    if len(text) <= limit:
+        return repr(value)
+    return f"{text[:limit]!r}… ({len(text):,} characters)"
+
+
 def validate_name(name: str) -> str:
     """Return ``name`` if it is a valid model name, else raise StoreError stating the rule."""
     if not isinstance(name, str):
         raise StoreError(f"A model name must be text, got {type(name).__name__}.")
     problem = _component_problem(name, NAME_MAX_LENGTH)
     if problem:
-        raise StoreError(f"Invalid model name {name!r}: {problem}. Use {NAME_RULE}.")
+        raise StoreError(f"Invalid model name {shown(name)}: {problem}. Use {NAME_RULE}.")
     return name
 
 
@@ -392,7 +400,7 @@ def delete_model(name: str) -> None:
     try:
         atomic.remove_folder_now(path, TRASH_PREFIX)
     except FileNotFoundError:
-        raise StoreError(f"Model {name!r} was deleted meanwhile.") from None
+        raise StoreError(f"Model {shown(name)} was deleted meanwhile.") from None
 
 
 def cache_path(model_name: str, key: str) -> Path:
@@ -405,7 +413,7 @@ def cache_path(model_name: str, key: str) -> Path:
     problem = _component_problem(key, CACHE_KEY_MAX_LENGTH) if isinstance(key, str) else "not text"
     if problem:
         raise StoreError(
-            f"Invalid cache key {key!r}: {problem}. Use 1 to {CACHE_KEY_MAX_LENGTH} characters "
+            f"Invalid cache key {shown(key)}: {problem}. Use 1 to {CACHE_KEY_MAX_LENGTH} characters "
             "among ASCII letters, digits, '-', '_' and '.', not starting with '.'."
         )
     folder.mkdir(exist_ok=True)
@@ -485,7 +493,7 @@ def _existing_model_path(name: str) -> Path:
         entries = root.iterdir() if root.is_dir() else ()
         known = sorted(p.name for p in entries if not p.name.startswith("."))
         hint = f"saved models: {', '.join(known)}" if known else "no models are saved yet"
-        raise StoreError(f"No model named {name!r} in {root} ({hint}).")
+        raise StoreError(f"No model named {shown(name)} in {root} ({hint}).")
     return path
 
 
@@ -533,21 +541,46 @@ def _inspect(path: Path) -> tuple[dict[str, Any], ModelSpec]:
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise StoreError(f"its model spec is not valid here: {type(exc).__name__}: {exc}") from None
     shapes = _npz_shapes(path / EMBEDDINGS_FILE)
-    problem = scoring.shape_problem(shapes, spec.family, spec.dim)
+    dataset = meta["dataset"]
+    rows = {key: shape[0] for key, shape in shapes.items() if key in _ROW_COUNTS and shape}
+    if MOVIES_FILE not in rows:
+        rows[MOVIES_FILE] = _parquet_rows(path / MOVIES_FILE)
+    problem = _row_problem(rows, dataset, "meta.json records")
+    if problem is None:
+        problem = scoring.shape_problem(shapes, spec.family, spec.dim)
     if problem:
         raise StoreError(f"shape mismatch: {problem}")
-    dataset = meta["dataset"]
-    checks = (
-        ("user_embedding", shapes["user_embedding"][0], dataset.get("n_users")),
-        ("movie_embedding", shapes["movie_embedding"][0], dataset.get("n_movies")),
-        (MOVIES_FILE, _parquet_rows(path / MOVIES_FILE), dataset.get("n_movies")),
-    )
-    for what, rows, expected in checks:
-        if rows != expected:
-            raise StoreError(
-                f"shape mismatch: {what} has {rows} rows but meta.json records {expected}"
-            )
     return meta, spec
+
+
+#: Arrays (and the movies table) whose rows are the dataset's users or movies.
+_ROW_COUNTS = {
+    "user_embedding": "n_users",
+    "user_bias": "n_users",
+    "movie_embedding": "n_movies",
+    "movie_bias": "n_movies",
+    MOVIES_FILE: "n_movies",
+}
+
+
+def _row_problem(rows: Mapping[str, int], counts: Mapping[str, Any], source: str) -> str | None:
+    """Which arrays' row counts differ from the dataset's user / movie counts, named each."""
+    problems = []
+    for what in ("n_users", "n_movies"):
+        expected = counts.get(what)
+        wrong = {k: n for k, n in rows.items() if _ROW_COUNTS.get(k) == what and n != expected}
+        if not wrong:
+            continue
+        every = sum(_ROW_COUNTS.get(k) == what for k in rows)
+        if len(wrong) == every > 1 and len(set(wrong.values())) == 1:
+            # all agree with each other: the recorded count is what is off
+            n = next(iter(wrong.values()))
+            problems.append(
+                f"{', '.join(wrong)} all have {n} rows but {source} {what} = {expected}"
+            )
+            continue
+        problems += [f"{k} has {n} rows but {source} {what} = {expected}" for k, n in wrong.items()]
+    return "; ".join(problems) or None
 
 
 def _npz_shapes(path: Path) -> dict[str, tuple[int, ...]]:
@@ -609,11 +642,12 @@ def _checked_arrays(result: TrainingOutput, spec: ModelSpec, ds: Any) -> dict[st
     """The result's embeddings.npz arrays, checked before anything is written."""
     arrays = {k: np.asarray(v) for k, v in result.arrays.items()}
     arrays.setdefault("global_mean", np.asarray(result.global_mean, dtype=np.float32))
-    problem = scoring.shape_problem({k: v.shape for k, v in arrays.items()}, spec.family, spec.dim)
-    if problem is None and arrays["user_embedding"].shape[0] != ds.n_users:
-        problem = f"{arrays['user_embedding'].shape[0]} user rows for {ds.n_users} users"
-    if problem is None and arrays["movie_embedding"].shape[0] != ds.n_movies:
-        problem = f"{arrays['movie_embedding'].shape[0]} movie rows for {ds.n_movies} movies"
+    rows = {k: v.shape[0] for k, v in arrays.items() if k in _ROW_COUNTS and v.ndim}
+    counts = {"n_users": ds.n_users, "n_movies": ds.n_movies}
+    problem = _row_problem(rows, counts, "the dataset has")
+    if problem is None:
+        shapes = {k: v.shape for k, v in arrays.items()}
+        problem = scoring.shape_problem(shapes, spec.family, spec.dim)
     if problem:
         raise StoreError(f"The trained model's arrays do not fit the contract: {problem}.")
     return arrays
@@ -675,12 +709,52 @@ def _write_movies(path: Path, movies: pd.DataFrame) -> None:
     movies.to_parquet(path, index=False)
 
 
-def name_taken(name: str) -> NameTakenError:
-    """THE error for a model name already in use (store, pipeline and training jobs)."""
-    return NameTakenError(
-        f"A model named {name!r} already exists; pick another name (for example "
-        f"{unique_name(name)!r}) or delete the old model first."
+def name_taken(name: str, *, replace_hint: str | None = None) -> NameTakenError:
+    """THE error for a model name already in use (store, pipeline, training jobs, CLI).
+
+    It suggests a free name and says how to free this one (rename or delete the old model on
+    the Home page or with the CLI); ``replace_hint`` adds how to replace it (e.g. the CLI's
+    ``--overwrite``).
+    """
+    message = (
+        f"A model named {shown(name)} already exists; pick another name (for example "
+        f"{unique_name(name)!r}), or rename or delete the old model on the Home page "
+        f"(python -m movierate rename {name} NEW_NAME / python -m movierate delete {name})"
     )
+    if replace_hint:
+        message += f", or {replace_hint}"
+    return NameTakenError(message + ".")
+
+
+def rename_model(old: str, new: str) -> Path:
+    """Rename the model ``old`` to ``new`` atomically (its ``cache/`` moves with it).
+
+    Refuses a taken ``new`` with :func:`name_taken` (also when another process takes it
+    meanwhile: the rename never replaces a folder). ``meta.json`` then records the new name.
+    Loaded :class:`TrainedModel` objects of the old name are stale afterwards (reload them).
+    Returns the new folder.
+    """
+    validate_name(new)
+    source = _existing_model_path(old)
+    target = config.models_dir() / new
+    if old == new:
+        return source
+    if target.exists():
+        raise name_taken(new)
+    try:
+        atomic.rename_folder(source, target)
+    except FileExistsError:
+        raise name_taken(new) from None
+    except FileNotFoundError:
+        raise StoreError(f"Model {shown(old)} was deleted or renamed meanwhile.") from None
+    try:
+        meta = json.loads((target / META_FILE).read_text(encoding="utf-8"))
+        if isinstance(meta, dict):
+            meta["name"] = new
+            atomic.write_json(target / META_FILE, meta)
+    except (OSError, ValueError):
+        pass  # a broken model keeps its broken meta.json; the folder name is what counts
+    return target
 
 
 def _component_problem(value: str, max_length: int) -> str | None:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from movierate.cli import data, models, study, train  # noqa: F401  (register the commands)
 from movierate.cli.command import (
     COMMANDS,
+    EXIT_BROKEN_PIPE,
     EXIT_ERROR,
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -24,6 +25,7 @@ from movierate.cli.command import (
     Command,
     register,
 )
+from movierate.cli.output import detach_stdout, error_line, os_error_text
 from movierate.cli.progress import DownloadProgress, ProgressBar
 from movierate.cli.tables import format_table
 from movierate.cli.train import SPEC_FLAGS, spec_from_args
@@ -31,6 +33,7 @@ from movierate.errors import MovierateError
 
 __all__ = [
     "COMMANDS",
+    "EXIT_BROKEN_PIPE",
     "EXIT_ERROR",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
@@ -48,7 +51,21 @@ __all__ = [
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
+    """Run the command line ``argv`` (default ``sys.argv[1:]``); returns the exit code.
+
+    A closed stdout (``python -m movierate show NAME | head -1``) ends the command quietly
+    with EXIT_BROKEN_PIPE (141, as a shell reports a process ended by SIGPIPE).
+    """
+    try:
+        code = _run(argv)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        detach_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -60,7 +77,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command].run(args)
     except MovierateError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(error_line(str(exc)), file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        raise
+    except OSError as exc:  # the system refused a path (too long, permissions, disk full ...)
+        print(error_line(os_error_text(exc)), file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("\nerror: interrupted", file=sys.stderr)
