@@ -35,6 +35,7 @@ import shutil
 import socket
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -506,7 +507,14 @@ def sweep_leftovers(
 # --- a per-process temporary folder ------------------------------------------------------------
 
 _process_temp: Path | None = None
+_process_temp_pid = 0
+_process_temp_lock = threading.Lock()
 PROCESS_TEMP_PREFIX = ".proc-"
+
+
+def process_temp_dir() -> Path | None:
+    """This process's folder from :func:`use_process_temp_dir`, None if it has none."""
+    return _process_temp if _process_temp_pid == os.getpid() else None
 
 
 def use_process_temp_dir(parent: Path) -> Path:
@@ -515,14 +523,16 @@ def use_process_temp_dir(parent: Path) -> Path:
     The folder ``parent/.proc-<pid>-<random>`` holds a writer record: it is removed at exit,
     and, if the process is killed, by the next :func:`sweep_leftovers` of ``parent``.
     """
-    global _process_temp
-    if _process_temp is not None and _process_temp.is_dir():
-        return _process_temp
-    parent.mkdir(parents=True, exist_ok=True)
-    folder = parent / f"{PROCESS_TEMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    folder.mkdir()
-    _write_writer_record(folder)
-    _process_temp = folder
-    tempfile.tempdir = str(folder)
-    atexit.register(remove_tree, folder)
-    return folder
+    global _process_temp, _process_temp_pid
+    with _process_temp_lock:
+        current = process_temp_dir()
+        if current is not None and current.is_dir() and current.parent == parent:
+            return current
+        parent.mkdir(parents=True, exist_ok=True)
+        folder = parent / f"{PROCESS_TEMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        folder.mkdir()
+        _write_writer_record(folder)
+        _process_temp, _process_temp_pid = folder, os.getpid()
+        tempfile.tempdir = str(folder)
+        atexit.register(remove_tree, folder)
+        return folder

@@ -864,6 +864,8 @@ def leftovers(clean: bool = True) -> LeftoverReport:
             with contextlib.suppress(OSError):
                 removed += atomic.sweep_leftovers(folder, prefixes)
         items += atomic.find_leftovers(folder, prefixes)
+    own = atomic.process_temp_dir()  # this process's own temp folder is no leftover
+    items = [item for item in items if item.path != own]
     return LeftoverReport(tuple(items), tuple(removed))
 
 
