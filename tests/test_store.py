@@ -278,7 +278,11 @@ def _fewer_users(path: Path) -> None:
         (lambda p: (p / "meta.json").write_text("[1, 2]"), "expected a JSON object"),
         (_newer_format, "made by a newer movierate \\(format_version 999"),
         (_wrong_dim, "shape mismatch: 'movie_embedding' has shape \\(90, 3\\)"),
-        (_fewer_users, "shape mismatch: user_embedding has 59 rows but meta.json records 60"),
+        (
+            _fewer_users,
+            "shape mismatch: user_embedding, user_bias all have 59 rows but meta.json records "
+            "n_users = 60",
+        ),
         (lambda p: (p / "embeddings.npz").write_bytes(b"garbage"), "embeddings.npz is damaged"),
         (lambda p: (p / "movies.parquet").write_bytes(b"garbage"), "movies.parquet is damaged"),
     ],
