@@ -108,8 +108,14 @@ class ModelInfo:
 
     @property
     def valid_rmse(self) -> float | None:
-        value = self.metrics.get("valid_rmse")
-        return float(value) if value is not None else None
+        return _float_or_none(self.metrics.get("valid_rmse"))
+
+
+def _float_or_none(value: Any) -> float | None:
+    """A number recorded in meta.json, None when it is missing or not a number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
 
 
 @dataclass(frozen=True)
@@ -346,24 +352,25 @@ def list_models() -> tuple[list[ModelInfo], list[BrokenModel]]:
         try:
             validate_name(path.name)
             meta, spec = _inspect(path)
-        except MovierateError as exc:
-            broken.append(BrokenModel(path.name, str(exc), path))
-            continue
-        except Exception as exc:  # a damaged folder must never break the listing
-            broken.append(BrokenModel(path.name, f"{type(exc).__name__}: {exc}", path))
-            continue
-        infos.append(
-            ModelInfo(
+            timings = meta.get("timings")
+            train_seconds = timings.get("train_seconds") if isinstance(timings, dict) else None
+            info = ModelInfo(
                 name=path.name,
                 path=path,
                 created=str(meta["created"]),
                 spec=spec,
                 dataset=str(meta["dataset"].get("name", "?")),
                 metrics=dict(meta["metrics"]),
-                train_seconds=meta.get("timings", {}).get("train_seconds"),
+                train_seconds=_float_or_none(train_seconds),
                 format_version=int(meta["format_version"]),
             )
-        )
+        except MovierateError as exc:
+            broken.append(BrokenModel(path.name, str(exc), path))
+            continue
+        except Exception as exc:  # a damaged folder must never break the listing
+            broken.append(BrokenModel(path.name, f"{type(exc).__name__}: {exc}", path))
+            continue
+        infos.append(info)
     infos.sort(key=lambda info: (info.created, info.name), reverse=True)
     return infos, broken
 

@@ -275,3 +275,47 @@ def test_rename_command(capsys):
     code, out, _ = _run(["rename", "m", "k"], capsys)
     assert code == 0 and "renamed m to k" in out
     assert store.load_model("k").meta["name"] == "k"
+
+
+# --- the same class: damaged files and unexpected errors never print a traceback ---------------
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        {"split": [1, 2]},
+        {"timings": 5, "versions": None},
+        {"history": {"valid_rmse": "abc", "loss": [None, 1.0], "odd": 3}},
+        {"metrics": {"valid_rmse": "x", "best_epoch": [1]}},
+        {"spec": "not a dict"},
+        {"dataset": {"name": None}},
+    ],
+    ids=["split", "timings", "history", "metrics", "spec", "dataset"],
+)
+def test_show_and_list_survive_a_damaged_meta_json(damage, capsys):
+    path = _save_fake("m")
+    meta = json.loads((path / "meta.json").read_text())
+    meta.update(damage)
+    (path / "meta.json").write_text(json.dumps(meta))
+    code, out, err = _run(["show", "m"], capsys)
+    assert "Traceback" not in err
+    assert code == 0 or (code == 1 and err.startswith("error: "))
+    code, out, err = _run(["list"], capsys)
+    assert code == 0 and "Traceback" not in err
+    code, out, err = _run(["evaluate", "m"], capsys)
+    assert code == 1 and err.startswith("error: ") and err.count("\n") == 1, err
+
+
+def test_an_unexpected_error_is_one_line_with_how_to_see_more(capsys, monkeypatch):
+    def broken(args):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setitem(cli.COMMANDS, "list", cli.Command("list", lambda p: None, broken))
+    monkeypatch.delenv("MOVIERATE_DEBUG", raising=False)
+    code, _, err = _run(["list"], capsys)
+    assert code == 1
+    line = _one_error_line(err)
+    assert "ZeroDivisionError" in line and "MOVIERATE_DEBUG=1" in line
+    monkeypatch.setenv("MOVIERATE_DEBUG", "1")
+    with pytest.raises(ZeroDivisionError):
+        cli.main(["list"])

@@ -11,6 +11,7 @@ never import TensorFlow. User errors print one ``error: ...`` line on stderr and
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -87,6 +88,17 @@ def _run(argv: Sequence[str] | None) -> int:
     except KeyboardInterrupt:
         print("\nerror: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Exception as exc:  # a bug, or a damaged file no check foresaw: still one line
+        if os.environ.get("MOVIERATE_DEBUG"):
+            raise
+        print(
+            error_line(
+                f"unexpected {type(exc).__name__}: {exc}. This is a bug in movierate or a "
+                "damaged file; rerun with MOVIERATE_DEBUG=1 to see the traceback."
+            ),
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from movierate.cli.command import EXIT_OK, Command, register
 from movierate.cli.output import check_path_argument, clip, print_notes
@@ -60,39 +61,56 @@ def _run_show(args: argparse.Namespace) -> int:
     from movierate import store
 
     meta = store.read_meta(args.name)
-    ds = meta["dataset"]
-    print(f"model     {meta['name']}  (created {meta['created']})")
+    ds = _mapping(meta.get("dataset"))
+    print(f"model     {meta.get('name')}  (created {meta.get('created')})")
     print(f"folder    {store.model_path(args.name)}")
     print(
         f"dataset   {ds.get('name')}  ({ds.get('n_ratings')} ratings, {ds.get('n_users')} users, "
         f"{ds.get('n_movies')} movies, fingerprint {ds.get('fingerprint')})"
     )
-    split = meta["split"]
+    split = _mapping(meta.get("split"))
     print("split     " + ", ".join(f"{k} {v}" for k, v in split.items() if k != "digest"))
-    timings = meta.get("timings", {})
+    timings = _mapping(meta.get("timings"))
     print(
-        f"training  {seconds(timings.get('train_seconds'))}, "
-        f"{num(timings.get('ratings_per_second'), '.0f')} ratings/s"
+        f"training  {_seconds(timings.get('train_seconds'))}, "
+        f"{num(_number(timings.get('ratings_per_second')), '.0f')} ratings/s"
     )
-    versions = meta.get("versions", {})
+    versions = _mapping(meta.get("versions"))
     print("versions  " + ", ".join(f"{k} {v}" for k, v in versions.items()))
     print("\nspec")
-    for key, value in meta["spec"].items():
+    for key, value in _mapping(meta.get("spec")).items():
         print(f"  {key:<24} {value}")
     print("\nmetrics")
-    for key, value in meta["metrics"].items():
+    for key, value in _mapping(meta.get("metrics")).items():
         print(f"  {key:<24} {num(value) if isinstance(value, float) else value}")
-    history = meta["history"]
+    history = {k: v for k, v in _mapping(meta.get("history")).items() if isinstance(v, list) and v}
     if history:
         columns = list(history)
         n_epochs = max(len(v) for v in history.values())
         rows = [
-            [str(i + 1)] + [num(history[c][i]) if i < len(history[c]) else "" for c in columns]
+            [str(i + 1)]
+            + [num(_number(history[c][i])) if i < len(history[c]) else "" for c in columns]
             for i in range(n_epochs)
         ]
         print("\nhistory")
         print(format_table(["epoch", *columns], rows))
     return EXIT_OK
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    """A meta.json section as a dict; a damaged (non-object) section shows as empty."""
+    return value if isinstance(value, dict) else {}
+
+
+def _number(value: Any) -> Any:
+    """A number from meta.json, or the value as text when it is not one."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "-" if value is None else str(value)
+    return value
+
+
+def _seconds(value: Any) -> str:
+    return seconds(value) if isinstance(_number(value), int | float) else "-"
 
 
 def _configure_delete(parser: argparse.ArgumentParser) -> None:
