@@ -2,8 +2,14 @@
 
 A reader sees either the old content or the new one, never half a file: a file is written to
 a hidden temporary sibling and renamed with ``os.replace``; a folder is filled under a hidden
-staging name and renamed into place by :func:`publish_folder`. A failure (or a kill) leaves at
-most a hidden temporary entry, never a half-written target.
+staging name and renamed into place by :func:`publish_folder`. Replacing a folder swaps the two
+atomically (Linux ``renameat2(RENAME_EXCHANGE)``), so a complete copy stays under the name at
+every instant; where the OS cannot swap, the old copy is renamed aside first and
+:func:`recover_folders` puts it back if the writer died before the new one was in place.
+
+Every staging folder holds a writer record (:data:`WRITER_FILE`: pid, process start time and
+host), so a leftover of a killed writer is recognised and removed at once
+(:func:`sweep_leftovers`); a leftover without a readable record is removed by age only.
 
 >>> import tempfile
 >>> folder = Path(tempfile.mkdtemp())
@@ -19,20 +25,58 @@ most a hidden temporary entry, never a half-written target.
 
 from __future__ import annotations
 
+import atexit
+import ctypes
+import ctypes.util
 import errno
 import json
 import os
 import shutil
+import socket
+import sys
+import tempfile
+import threading
+import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
+
+#: Hidden file in every staging folder naming the process that writes it.
+WRITER_FILE = ".movierate-writer.json"
+#: Leftovers without a readable writer record are removed once this old (last resort).
+UNKNOWN_WRITER_MAX_AGE = 3600.0
+#: Prefix of folders renamed aside while a folder is replaced without an atomic swap.
+OLD_PREFIX = ".old-"
+
+#: Tests set this to a callable taking a step label (e.g. to ``os._exit`` at step N);
+#: :func:`checkpoint` calls it between the steps of multi-step writes.
+CHECKPOINT_HOOK: Callable[[str], None] | None = None
+#: Whether :func:`publish_folder` may swap folders atomically (tests turn it off to exercise
+#: the rename-aside fallback and its recovery).
+USE_EXCHANGE = True
+
+WriterState = Literal["alive", "dead", "unknown"]
+
+
+def checkpoint(label: str) -> None:
+    """A named point between two steps of a multi-step write (a hook for crash tests)."""
+    if CHECKPOINT_HOOK is not None:
+        CHECKPOINT_HOOK(label)
+
+
+# --- files -------------------------------------------------------------------------------------
 
 
 def temp_sibling(path: Path) -> Path:
-    """A hidden, unique name next to ``path`` for writing it before the rename."""
-    return path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    """A hidden, unique name next to ``path`` for writing it before the rename.
+
+    The name carries the writer's pid (``.<name>.<pid>.<random>.tmp``) so that a leftover of a
+    killed writer can be told from a write in progress.
+    """
+    return path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
 
 
 @contextmanager
@@ -72,21 +116,90 @@ def write_json(path: str | Path, value: Any, *, indent: int = 2, fsync: bool = F
     return write_text(path, text, fsync=fsync)
 
 
+# --- writer records (pid + process start time) ---------------------------------------------------
+
+
+def _start_time(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (Linux), None where unknown."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read().decode("ascii", "replace")
+    except OSError:
+        return None
+    fields = stat[stat.rfind(")") + 2 :].split()
+    return fields[19] if len(fields) > 19 else None
+
+
+def writer_record() -> dict[str, Any]:
+    """This process as a writer: pid, start time (guards against pid reuse) and host."""
+    pid = os.getpid()
+    return {"pid": pid, "start": _start_time(pid), "host": socket.gethostname()}
+
+
+def process_state(pid: int, start: str | None = None) -> WriterState:
+    """Whether process ``pid`` (started at ``start``, as :func:`writer_record` gives) lives."""
+    if pid == os.getpid():
+        return "alive" if start in (None, _start_time(pid)) else "dead"
+    if sys.platform.startswith("linux") and Path("/proc/self/stat").exists():
+        now = _start_time(pid)
+        if now is None:
+            return "dead"
+        return "alive" if start in (None, now) else "dead"
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return "dead"
+    except PermissionError:
+        return "alive"
+    except OSError:
+        return "unknown"
+    return "alive"
+
+
+def writer_state(folder: Path) -> WriterState:
+    """Whether the writer named in ``folder``'s writer record is alive, dead, or unknown."""
+    try:
+        record = json.loads((folder / WRITER_FILE).read_text(encoding="utf-8"))
+        pid, start, host = int(record["pid"]), record.get("start"), record.get("host")
+    except (OSError, ValueError, TypeError, KeyError):
+        return "unknown"
+    if host != socket.gethostname():
+        return "unknown"  # a shared folder written from another machine
+    return process_state(pid, start)
+
+
+def _write_writer_record(folder: Path) -> None:
+    write_json(folder / WRITER_FILE, writer_record())
+
+
+def _temp_file_state(path: Path) -> WriterState:
+    """Liveness of the writer of an :func:`open_atomic` temp file (pid in its name)."""
+    parts = path.name.split(".")
+    if len(parts) >= 4 and parts[-1] == "tmp" and parts[-3].isdigit():
+        return process_state(int(parts[-3]))
+    return "unknown"
+
+
+# --- folders -----------------------------------------------------------------------------------
+
+
 @contextmanager
 def staging_folder(parent: str | Path, prefix: str) -> Iterator[Path]:
     """A new hidden folder ``parent/<prefix><random>`` to fill before :func:`publish_folder`.
 
-    Whatever is still there when the block ends (an error, or nothing published) is removed.
-    ``prefix`` should start with '.', so listings skip the folder while it exists.
+    It holds a writer record (:data:`WRITER_FILE`) from the start. Whatever is still there when
+    the block ends (an error, or nothing published) is removed. ``prefix`` should start with
+    '.', so listings skip the folder while it exists.
     """
     parent = Path(parent)
     parent.mkdir(parents=True, exist_ok=True)
     staged = parent / f"{prefix}{uuid.uuid4().hex[:8]}"
     staged.mkdir()
     try:
+        _write_writer_record(staged)
         yield staged
     finally:
-        shutil.rmtree(staged, ignore_errors=True)
+        remove_tree(staged)
 
 
 def fsync_tree(folder: Path) -> None:
@@ -102,39 +215,143 @@ def fsync_tree(folder: Path) -> None:
         os.close(fd)
 
 
+def remove_tree(path: Path) -> None:
+    """Remove a folder, its writer record last (so a kill midway leaves it recognisable)."""
+    if not path.is_dir() or path.is_symlink():
+        if path.is_symlink() or path.is_file():
+            path.unlink(missing_ok=True)
+        return
+    for entry in path.iterdir():
+        if entry.name == WRITER_FILE:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+    shutil.rmtree(path, ignore_errors=True)
+
+
+_RENAME_NOREPLACE, _RENAME_EXCHANGE = 1, 2
+_AT_FDCWD = -100
+_SYS_RENAMEAT2 = {"x86_64": 316, "aarch64": 276, "riscv64": 276, "ppc64le": 357, "s390x": 347}
+_renameat2: Any = False  # False: not looked up yet; None: not available
+
+
+def _renameat2_function() -> Any:
+    global _renameat2
+    if _renameat2 is False:
+        _renameat2 = None
+        if sys.platform.startswith("linux"):
+            try:
+                libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+            except OSError:
+                libc = None
+            if libc is not None and hasattr(libc, "renameat2"):
+                fn = libc.renameat2
+                fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p]
+                fn.argtypes += [ctypes.c_uint]
+                fn.restype = ctypes.c_int
+                _renameat2 = fn
+            elif libc is not None and os.uname().machine in _SYS_RENAMEAT2:
+                number = _SYS_RENAMEAT2[os.uname().machine]
+                syscall = libc.syscall
+                syscall.restype = ctypes.c_long
+
+                def fn(olddir: int, old: bytes, newdir: int, new: bytes, flags: int) -> int:
+                    return syscall(
+                        ctypes.c_long(number),
+                        ctypes.c_int(olddir),
+                        ctypes.c_char_p(old),
+                        ctypes.c_int(newdir),
+                        ctypes.c_char_p(new),
+                        ctypes.c_uint(flags),
+                    )
+
+                _renameat2 = fn
+    return _renameat2
+
+
+def exchange_folders(a: Path, b: Path) -> bool:
+    """Swap the entries ``a`` and ``b`` atomically; False where the OS or file system cannot."""
+    fn = _renameat2_function() if USE_EXCHANGE else None
+    if fn is None:
+        return False
+    result = fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EPERM):
+        return False  # old kernel or a file system without RENAME_EXCHANGE
+    raise OSError(err, os.strerror(err), str(a), None, str(b))
+
+
 def publish_folder(
     staged: Path,
     final: Path,
     *,
     replace: bool = False,
     fsync: bool = False,
-    trash_prefix: str = ".old-",
+    trash_prefix: str = OLD_PREFIX,
 ) -> Path:
     """Rename the finished folder ``staged`` to ``final``; returns ``final``.
 
-    With ``replace``, an existing ``final`` is first renamed aside (to a hidden
-    ``<trash_prefix><name>-<random>`` sibling, put back if the rename fails) and removed once
-    the new folder is in place. Without it, the rename itself guards the race with another
+    With ``replace``, an existing ``final`` is swapped with ``staged`` atomically (a complete
+    folder is under ``final`` at every instant) and the old one removed. Where the OS cannot
+    swap, the old folder is renamed aside to ``<trash_prefix><name>-<random>`` first (with a
+    writer record, so :func:`recover_folders` restores it if this process dies before the
+    new one is in place). Without ``replace``, the rename itself guards the race with another
     writer: FileExistsError if ``final`` exists (non-empty) by then. ``fsync`` flushes the
-    staged files first.
+    staged files first. The staged folder's writer record is removed once it is published.
     """
     if fsync:
         fsync_tree(staged)
-    trash = None
+    checkpoint("publish:start")
     if replace and final.exists():
-        trash = final.parent / f"{trash_prefix}{final.name}-{uuid.uuid4().hex[:8]}"
-        os.rename(final, trash)
+        _write_writer_record(final)  # so the old copy, once swapped out, names its remover
+        checkpoint("publish:old-marked")
+        if exchange_folders(staged, final):
+            checkpoint("publish:swapped")
+            remove_tree(staged)  # the old copy now
+            checkpoint("publish:old-removed")
+            _drop_writer_record(final)
+            return final
+        return _publish_by_renaming_aside(staged, final, trash_prefix)
     try:
         os.rename(staged, final)
     except OSError as exc:
-        if trash is not None and not final.exists():
+        if exc.errno in (errno.EEXIST, errno.ENOTEMPTY, errno.EISDIR):
+            if replace:  # another writer published meanwhile: replace theirs
+                return publish_folder(staged, final, replace=True, trash_prefix=trash_prefix)
+            raise FileExistsError(exc.errno, f"{final} already exists") from None
+        raise
+    checkpoint("publish:renamed")
+    _drop_writer_record(final)
+    return final
+
+
+def _publish_by_renaming_aside(staged: Path, final: Path, trash_prefix: str) -> Path:
+    trash = final.parent / f"{trash_prefix}{final.name}-{uuid.uuid4().hex[:8]}"
+    os.rename(final, trash)
+    checkpoint("publish:old-aside")
+    try:
+        os.rename(staged, final)
+    except OSError as exc:
+        if not final.exists():
             os.rename(trash, final)
+            _drop_writer_record(final)
         if exc.errno in (errno.EEXIST, errno.ENOTEMPTY, errno.EISDIR):
             raise FileExistsError(exc.errno, f"{final} already exists") from None
         raise
-    if trash is not None:
-        shutil.rmtree(trash, ignore_errors=True)
+    checkpoint("publish:renamed")
+    remove_tree(trash)
+    checkpoint("publish:old-removed")
+    _drop_writer_record(final)
     return final
+
+
+def _drop_writer_record(folder: Path) -> None:
+    with suppress(OSError):
+        (folder / WRITER_FILE).unlink(missing_ok=True)
 
 
 def remove_folder_now(path: Path, trash_prefix: str = ".trash-") -> None:
@@ -144,4 +361,178 @@ def remove_folder_now(path: Path, trash_prefix: str = ".trash-") -> None:
     """
     trash = path.parent / f"{trash_prefix}{path.name}-{uuid.uuid4().hex[:8]}"
     os.rename(path, trash)
+    checkpoint("delete:renamed")
     shutil.rmtree(trash, ignore_errors=True)
+
+
+def rename_folder(old: Path, new: Path) -> Path:
+    """Rename the folder ``old`` to ``new`` atomically, never over an existing ``new``.
+
+    FileExistsError if ``new`` exists (also when another process creates it meanwhile).
+    """
+    fn = _renameat2_function()
+    if fn is not None:
+        result = fn(_AT_FDCWD, os.fsencode(old), _AT_FDCWD, os.fsencode(new), _RENAME_NOREPLACE)
+        if result == 0:
+            return new
+        err = ctypes.get_errno()
+        if err == errno.EEXIST:
+            raise FileExistsError(err, f"{new} already exists")
+        if err not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):
+            raise OSError(err, os.strerror(err), str(old), None, str(new))
+    if new.exists():
+        raise FileExistsError(errno.EEXIST, f"{new} already exists")
+    try:
+        os.rename(old, new)  # replaces only an empty folder made meanwhile
+    except OSError as exc:
+        if exc.errno in (errno.EEXIST, errno.ENOTEMPTY):
+            raise FileExistsError(exc.errno, f"{new} already exists") from None
+        raise
+    return new
+
+
+# --- leftovers ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Leftover:
+    """A hidden entry a writer left (or is still writing): where, how big, whose."""
+
+    path: Path
+    kind: str  # e.g. "model save", "dataset extraction", "temporary file"
+    bytes: int
+    state: WriterState  # "alive": a write in progress; "dead": its writer was killed
+    age_seconds: float
+
+
+def tree_size(path: Path) -> int:
+    """Bytes of the files under ``path`` (0 for what cannot be read)."""
+    try:
+        if path.is_file() or path.is_symlink():
+            return path.lstat().st_size
+        total = 0
+        for root, _dirs, files in os.walk(path):
+            for name in files:
+                with suppress(OSError):
+                    total += os.lstat(os.path.join(root, name)).st_size
+        return total
+    except OSError:
+        return 0
+
+
+def _age(path: Path, now: float) -> float:
+    try:
+        return max(0.0, now - path.lstat().st_mtime)
+    except OSError:
+        return 0.0
+
+
+def find_leftovers(parent: Path, prefixes: Iterable[tuple[str, str]]) -> list[Leftover]:
+    """Hidden entries of ``parent`` starting with one of the ``(prefix, kind)`` pairs, plus
+    :func:`open_atomic` temp files; each with its writer's state."""
+    if not parent.is_dir():
+        return []
+    prefixes = list(prefixes)
+    now = time.time()
+    found = []
+    try:
+        entries = sorted(parent.iterdir())
+    except OSError:
+        return []
+    for path in entries:
+        name = path.name
+        if not name.startswith("."):
+            continue
+        kind = next((k for p, k in prefixes if name.startswith(p)), None)
+        if kind is not None and path.is_dir() and not path.is_symlink():
+            state = writer_state(path)
+        elif name.endswith(".tmp") and (path.is_file() or path.is_symlink()):
+            kind, state = "temporary file", _temp_file_state(path)
+        else:
+            continue
+        found.append(Leftover(path, kind, tree_size(path), state, _age(path, now)))
+    return found
+
+
+def removable(item: Leftover, max_age: float = UNKNOWN_WRITER_MAX_AGE) -> bool:
+    """A leftover whose writer is dead, or (no readable record) one older than ``max_age``."""
+    return item.state == "dead" or (item.state == "unknown" and item.age_seconds > max_age)
+
+
+def recover_folders(parent: Path, trash_prefix: str = OLD_PREFIX) -> list[str]:
+    """Finish replacements whose writer died between the two renames of the fallback swap.
+
+    A ``<trash_prefix><name>-<random>`` folder of a dead writer is the old complete copy: it
+    is put back as ``<name>`` when nothing is there (never deleted while it is the last
+    complete copy), and removed once ``<name>`` exists. Returns the names put back.
+    """
+    restored: list[str] = []
+    if not parent.is_dir():
+        return restored
+    for path in sorted(parent.iterdir()):
+        name = path.name
+        if not name.startswith(trash_prefix) or not path.is_dir() or len(name) < 10:
+            continue
+        target = parent / name[len(trash_prefix) : -9]  # drop "-<8 hex>"
+        if name[-9] != "-" or not target.name or writer_state(path) == "alive":
+            continue
+        if target.exists():
+            remove_tree(path)
+            continue
+        try:
+            rename_folder(path, target)
+        except OSError:
+            continue
+        _drop_writer_record(target)
+        restored.append(target.name)
+    return restored
+
+
+def sweep_leftovers(
+    parent: Path, prefixes: Iterable[tuple[str, str]], max_age: float = UNKNOWN_WRITER_MAX_AGE
+) -> list[Leftover]:
+    """Remove the leftovers in ``parent`` whose writer is dead (or unknown and old); returns
+    what was removed. Folders renamed aside by a dead replacement are restored, not removed."""
+    recover_folders(parent)
+    removed = []
+    for item in find_leftovers(parent, prefixes):
+        if item.path.name.startswith(OLD_PREFIX):
+            continue  # recover_folders decides (the last complete copy is never deleted)
+        if removable(item, max_age):
+            remove_tree(item.path)
+            removed.append(item)
+    return removed
+
+
+# --- a per-process temporary folder ------------------------------------------------------------
+
+_process_temp: Path | None = None
+_process_temp_pid = 0
+_process_temp_lock = threading.Lock()
+PROCESS_TEMP_PREFIX = ".proc-"
+
+
+def process_temp_dir() -> Path | None:
+    """This process's folder from :func:`use_process_temp_dir`, None if it has none."""
+    return _process_temp if _process_temp_pid == os.getpid() else None
+
+
+def use_process_temp_dir(parent: Path) -> Path:
+    """Point :mod:`tempfile` (and so TensorFlow's autograph files) at a folder of this process.
+
+    The folder ``parent/.proc-<pid>-<random>`` holds a writer record: it is removed at exit,
+    and, if the process is killed, by the next :func:`sweep_leftovers` of ``parent``.
+    """
+    global _process_temp, _process_temp_pid
+    with _process_temp_lock:
+        current = process_temp_dir()
+        if current is not None and current.is_dir() and current.parent == parent:
+            return current
+        parent.mkdir(parents=True, exist_ok=True)
+        folder = parent / f"{PROCESS_TEMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        folder.mkdir()
+        _write_writer_record(folder)
+        _process_temp, _process_temp_pid = folder, os.getpid()
+        tempfile.tempdir = str(folder)
+        atexit.register(remove_tree, folder)
+        return folder

@@ -52,8 +52,10 @@ class Runner(Protocol):
 
 def _pipeline_runner(dataset, spec, name, split_params, progress, cancel) -> str:
     """Run ``movierate.pipeline.train_and_save``, importing it (and TensorFlow) only now."""
+    from movierate import store
     from movierate.pipeline import train_and_save
 
+    store.use_process_temp_dir()  # TensorFlow's autograph files: cleaned up even after a kill
     return train_and_save(dataset, spec, name, split_params, progress=progress, cancel=cancel)
 
 

@@ -13,12 +13,11 @@ array([3.71, 4.02], dtype=float32)
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import platform
 import re
-import shutil
-import time
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -48,8 +47,17 @@ META_KEYS = ("name", "created", "spec", "dataset", "split", "metrics", "history"
 
 TEMP_PREFIX = ".tmp-"
 TRASH_PREFIX = ".trash-"
-#: Temporary folders untouched for this long belong to a save that died; they are removed.
-STALE_TEMP_SECONDS = 3600
+#: Folders renamed aside while a model is replaced where the OS cannot swap atomically.
+OLD_PREFIX = atomic.OLD_PREFIX
+#: Hidden folders without a readable writer record are removed once this old (last resort);
+#: those whose writer is known to be dead are removed at once.
+STALE_TEMP_SECONDS = atomic.UNKNOWN_WRITER_MAX_AGE
+#: Hidden folders the store writes: (prefix, what they are).
+STORE_LEFTOVERS = (
+    (TEMP_PREFIX, "model save"),
+    (TRASH_PREFIX, "model deletion"),
+    (OLD_PREFIX, "replaced model"),
+)
 
 NAME_MAX_LENGTH = 64
 CACHE_KEY_MAX_LENGTH = 128
@@ -100,8 +108,14 @@ class ModelInfo:
 
     @property
     def valid_rmse(self) -> float | None:
-        value = self.metrics.get("valid_rmse")
-        return float(value) if value is not None else None
+        return _float_or_none(self.metrics.get("valid_rmse"))
+
+
+def _float_or_none(value: Any) -> float | None:
+    """A number recorded in meta.json, None when it is missing or not a number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
 
 
 @dataclass(frozen=True)
@@ -232,13 +246,21 @@ class TrainedModel:
         return cls(name=name, path=folder, spec=spec, meta=meta, arrays=arrays, movies=ds.movies)
 
 
+def shown(value: Any, limit: int = 40) -> str:
+    """``repr(value)`` for a message, clipped when long: ``'aaaa…' (1000 characters)``."""
+    text = str(value)
+    if len(text) <= limit:
+        return repr(value)
+    return f"{text[:limit]!r}… ({len(text):,} characters)"
+
+
 def validate_name(name: str) -> str:
     """Return ``name`` if it is a valid model name, else raise StoreError stating the rule."""
     if not isinstance(name, str):
         raise StoreError(f"A model name must be text, got {type(name).__name__}.")
     problem = _component_problem(name, NAME_MAX_LENGTH)
     if problem:
-        raise StoreError(f"Invalid model name {name!r}: {problem}. Use {NAME_RULE}.")
+        raise StoreError(f"Invalid model name {shown(name)}: {problem}. Use {NAME_RULE}.")
     return name
 
 
@@ -284,24 +306,30 @@ def save_model(
     root = config.models_dir()
     root.mkdir(parents=True, exist_ok=True)
     final = root / name
+    remove_leftovers()
     if final.exists() and not overwrite:
         raise name_taken(name)
-    remove_leftovers()
     model = TrainedModel.from_training(name, result, ds, split, spec, path=final)
     with atomic.staging_folder(root, f"{TEMP_PREFIX}{name}-") as temp:
+        atomic.checkpoint("save:staged")
         _write_npz(temp / EMBEDDINGS_FILE, model.arrays)
+        atomic.checkpoint("save:embeddings")
         _write_movies(temp / MOVIES_FILE, model.movies)
+        atomic.checkpoint("save:movies")
         result.save_keras(temp / KERAS_FILE)
+        atomic.checkpoint("save:keras")
         (temp / META_FILE).write_text(
             json.dumps(_json_safe(model.meta), indent=2, allow_nan=False) + "\n"
         )
         (temp / CACHE_FOLDER).mkdir()
+        atomic.checkpoint("save:meta")
         try:
             atomic.publish_folder(
-                temp, final, replace=overwrite, fsync=True, trash_prefix=TRASH_PREFIX
+                temp, final, replace=overwrite, fsync=True, trash_prefix=OLD_PREFIX
             )
         except FileExistsError:
             raise name_taken(name) from None
+    atomic.checkpoint("save:done")
     return final
 
 
@@ -316,36 +344,40 @@ def list_models() -> tuple[list[ModelInfo], list[BrokenModel]]:
     broken: list[BrokenModel] = []
     if not root.is_dir():
         return infos, broken
+    recover()
+    remove_leftovers()
     for path in sorted(root.iterdir()):
         if path.name.startswith(".") or not path.is_dir():
             continue
         try:
             validate_name(path.name)
             meta, spec = _inspect(path)
-        except MovierateError as exc:
-            broken.append(BrokenModel(path.name, str(exc), path))
-            continue
-        except Exception as exc:  # a damaged folder must never break the listing
-            broken.append(BrokenModel(path.name, f"{type(exc).__name__}: {exc}", path))
-            continue
-        infos.append(
-            ModelInfo(
+            timings = meta.get("timings")
+            train_seconds = timings.get("train_seconds") if isinstance(timings, dict) else None
+            info = ModelInfo(
                 name=path.name,
                 path=path,
                 created=str(meta["created"]),
                 spec=spec,
                 dataset=str(meta["dataset"].get("name", "?")),
                 metrics=dict(meta["metrics"]),
-                train_seconds=meta.get("timings", {}).get("train_seconds"),
+                train_seconds=_float_or_none(train_seconds),
                 format_version=int(meta["format_version"]),
             )
-        )
+        except MovierateError as exc:
+            broken.append(BrokenModel(path.name, str(exc), path))
+            continue
+        except Exception as exc:  # a damaged folder must never break the listing
+            broken.append(BrokenModel(path.name, f"{type(exc).__name__}: {exc}", path))
+            continue
+        infos.append(info)
     infos.sort(key=lambda info: (info.created, info.name), reverse=True)
     return infos, broken
 
 
 def load_model(name: str) -> TrainedModel:
     """Load a saved model's arrays, metadata and movies table (no TensorFlow)."""
+    recover()
     path = _existing_model_path(name)
     try:
         meta, spec = _inspect(path)
@@ -375,7 +407,7 @@ def delete_model(name: str) -> None:
     try:
         atomic.remove_folder_now(path, TRASH_PREFIX)
     except FileNotFoundError:
-        raise StoreError(f"Model {name!r} was deleted meanwhile.") from None
+        raise StoreError(f"Model {shown(name)} was deleted meanwhile.") from None
 
 
 def cache_path(model_name: str, key: str) -> Path:
@@ -388,27 +420,62 @@ def cache_path(model_name: str, key: str) -> Path:
     problem = _component_problem(key, CACHE_KEY_MAX_LENGTH) if isinstance(key, str) else "not text"
     if problem:
         raise StoreError(
-            f"Invalid cache key {key!r}: {problem}. Use 1 to {CACHE_KEY_MAX_LENGTH} characters "
+            f"Invalid cache key {shown(key)}: {problem}. Use 1 to {CACHE_KEY_MAX_LENGTH} characters "
             "among ASCII letters, digits, '-', '_' and '.', not starting with '.'."
         )
     folder.mkdir(exist_ok=True)
     return folder / key
 
 
-def remove_leftovers(max_age_seconds: float = STALE_TEMP_SECONDS) -> list[str]:
-    """Remove folders left by deletions and by saves that died; returns their names."""
+def recover() -> list[str]:
+    """Finish what killed writers left in the store; returns the names of models restored.
+
+    A model renamed aside by a replacement that died before the new copy was in place (only
+    where the OS cannot swap folders atomically) is put back under its name; it is never
+    deleted while it is the last complete copy. Called by :func:`list_models`,
+    :func:`load_model` and :func:`save_model`.
+    """
     root = config.models_dir()
+    try:
+        return atomic.recover_folders(root, OLD_PREFIX)
+    except OSError:  # a read-only or vanished store: nothing to recover here
+        return []
+
+
+def remove_leftovers(max_age_seconds: float = STALE_TEMP_SECONDS) -> list[str]:
+    """Remove the store's leftovers of killed saves and deletions; returns their names.
+
+    A staging folder is removed as soon as its writer (pid and start time in its writer
+    record) is dead; one without a readable record only once older than ``max_age_seconds``.
+    Deletions' trash folders are always removed. Replaced models set aside are restored or
+    removed by :func:`recover` (never the last complete copy).
+    """
+    root = config.models_dir()
+    removed = [p.name for p in _trash_folders(root)]
+    for path in _trash_folders(root):
+        atomic.remove_tree(path)
+    try:
+        swept = atomic.sweep_leftovers(root, STORE_LEFTOVERS, max_age=max_age_seconds)
+    except OSError:
+        swept = []
+    removed += [item.path.name for item in swept]
+    for model in _model_folders(root):
+        cache = model / CACHE_FOLDER
+        swept = atomic.sweep_leftovers(cache, (), max_age=max_age_seconds)
+        removed += [f"{model.name}/{CACHE_FOLDER}/{item.path.name}" for item in swept]
+    return removed
+
+
+def _trash_folders(root: Path) -> list[Path]:
     if not root.is_dir():
         return []
-    removed = []
-    now = time.time()
-    for path in root.iterdir():
-        is_trash = path.name.startswith(TRASH_PREFIX)
-        is_stale_temp = path.name.startswith(TEMP_PREFIX) and _age(path, now) > max_age_seconds
-        if is_trash or is_stale_temp:
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path.name)
-    return removed
+    return [p for p in root.iterdir() if p.name.startswith(TRASH_PREFIX) and p.is_dir()]
+
+
+def _model_folders(root: Path) -> list[Path]:
+    if not root.is_dir():
+        return []
+    return [p for p in root.iterdir() if not p.name.startswith(".") and p.is_dir()]
 
 
 def library_versions() -> dict[str, str | None]:
@@ -433,7 +500,7 @@ def _existing_model_path(name: str) -> Path:
         entries = root.iterdir() if root.is_dir() else ()
         known = sorted(p.name for p in entries if not p.name.startswith("."))
         hint = f"saved models: {', '.join(known)}" if known else "no models are saved yet"
-        raise StoreError(f"No model named {name!r} in {root} ({hint}).")
+        raise StoreError(f"No model named {shown(name)} in {root} ({hint}).")
     return path
 
 
@@ -481,21 +548,46 @@ def _inspect(path: Path) -> tuple[dict[str, Any], ModelSpec]:
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise StoreError(f"its model spec is not valid here: {type(exc).__name__}: {exc}") from None
     shapes = _npz_shapes(path / EMBEDDINGS_FILE)
-    problem = scoring.shape_problem(shapes, spec.family, spec.dim)
+    dataset = meta["dataset"]
+    rows = {key: shape[0] for key, shape in shapes.items() if key in _ROW_COUNTS and shape}
+    if MOVIES_FILE not in rows:
+        rows[MOVIES_FILE] = _parquet_rows(path / MOVIES_FILE)
+    problem = _row_problem(rows, dataset, "meta.json records")
+    if problem is None:
+        problem = scoring.shape_problem(shapes, spec.family, spec.dim)
     if problem:
         raise StoreError(f"shape mismatch: {problem}")
-    dataset = meta["dataset"]
-    checks = (
-        ("user_embedding", shapes["user_embedding"][0], dataset.get("n_users")),
-        ("movie_embedding", shapes["movie_embedding"][0], dataset.get("n_movies")),
-        (MOVIES_FILE, _parquet_rows(path / MOVIES_FILE), dataset.get("n_movies")),
-    )
-    for what, rows, expected in checks:
-        if rows != expected:
-            raise StoreError(
-                f"shape mismatch: {what} has {rows} rows but meta.json records {expected}"
-            )
     return meta, spec
+
+
+#: Arrays (and the movies table) whose rows are the dataset's users or movies.
+_ROW_COUNTS = {
+    "user_embedding": "n_users",
+    "user_bias": "n_users",
+    "movie_embedding": "n_movies",
+    "movie_bias": "n_movies",
+    MOVIES_FILE: "n_movies",
+}
+
+
+def _row_problem(rows: Mapping[str, int], counts: Mapping[str, Any], source: str) -> str | None:
+    """Which arrays' row counts differ from the dataset's user / movie counts, named each."""
+    problems = []
+    for what in ("n_users", "n_movies"):
+        expected = counts.get(what)
+        wrong = {k: n for k, n in rows.items() if _ROW_COUNTS.get(k) == what and n != expected}
+        if not wrong:
+            continue
+        every = sum(_ROW_COUNTS.get(k) == what for k in rows)
+        if len(wrong) == every > 1 and len(set(wrong.values())) == 1:
+            # all agree with each other: the recorded count is what is off
+            n = next(iter(wrong.values()))
+            problems.append(
+                f"{', '.join(wrong)} all have {n} rows but {source} {what} = {expected}"
+            )
+            continue
+        problems += [f"{k} has {n} rows but {source} {what} = {expected}" for k, n in wrong.items()]
+    return "; ".join(problems) or None
 
 
 def _npz_shapes(path: Path) -> dict[str, tuple[int, ...]]:
@@ -557,11 +649,12 @@ def _checked_arrays(result: TrainingOutput, spec: ModelSpec, ds: Any) -> dict[st
     """The result's embeddings.npz arrays, checked before anything is written."""
     arrays = {k: np.asarray(v) for k, v in result.arrays.items()}
     arrays.setdefault("global_mean", np.asarray(result.global_mean, dtype=np.float32))
-    problem = scoring.shape_problem({k: v.shape for k, v in arrays.items()}, spec.family, spec.dim)
-    if problem is None and arrays["user_embedding"].shape[0] != ds.n_users:
-        problem = f"{arrays['user_embedding'].shape[0]} user rows for {ds.n_users} users"
-    if problem is None and arrays["movie_embedding"].shape[0] != ds.n_movies:
-        problem = f"{arrays['movie_embedding'].shape[0]} movie rows for {ds.n_movies} movies"
+    rows = {k: v.shape[0] for k, v in arrays.items() if k in _ROW_COUNTS and v.ndim}
+    counts = {"n_users": ds.n_users, "n_movies": ds.n_movies}
+    problem = _row_problem(rows, counts, "the dataset has")
+    if problem is None:
+        shapes = {k: v.shape for k, v in arrays.items()}
+        problem = scoring.shape_problem(shapes, spec.family, spec.dim)
     if problem:
         raise StoreError(f"The trained model's arrays do not fit the contract: {problem}.")
     return arrays
@@ -623,12 +716,52 @@ def _write_movies(path: Path, movies: pd.DataFrame) -> None:
     movies.to_parquet(path, index=False)
 
 
-def name_taken(name: str) -> NameTakenError:
-    """THE error for a model name already in use (store, pipeline and training jobs)."""
-    return NameTakenError(
-        f"A model named {name!r} already exists; pick another name (for example "
-        f"{unique_name(name)!r}) or delete the old model first."
+def name_taken(name: str, *, replace_hint: str | None = None) -> NameTakenError:
+    """THE error for a model name already in use (store, pipeline, training jobs, CLI).
+
+    It suggests a free name and says how to free this one (rename or delete the old model on
+    the Home page or with the CLI); ``replace_hint`` adds how to replace it (e.g. the CLI's
+    ``--overwrite``).
+    """
+    message = (
+        f"A model named {shown(name)} already exists; pick another name (for example "
+        f"{unique_name(name)!r}), or rename or delete the old model on the Home page "
+        f"(python -m movierate rename {name} NEW_NAME / python -m movierate delete {name})"
     )
+    if replace_hint:
+        message += f", or {replace_hint}"
+    return NameTakenError(message + ".")
+
+
+def rename_model(old: str, new: str) -> Path:
+    """Rename the model ``old`` to ``new`` atomically (its ``cache/`` moves with it).
+
+    Refuses a taken ``new`` with :func:`name_taken` (also when another process takes it
+    meanwhile: the rename never replaces a folder). ``meta.json`` then records the new name.
+    Loaded :class:`TrainedModel` objects of the old name are stale afterwards (reload them).
+    Returns the new folder.
+    """
+    validate_name(new)
+    source = _existing_model_path(old)
+    target = config.models_dir() / new
+    if old == new:
+        return source
+    if target.exists():
+        raise name_taken(new)
+    try:
+        atomic.rename_folder(source, target)
+    except FileExistsError:
+        raise name_taken(new) from None
+    except FileNotFoundError:
+        raise StoreError(f"Model {shown(old)} was deleted or renamed meanwhile.") from None
+    try:
+        meta = json.loads((target / META_FILE).read_text(encoding="utf-8"))
+        if isinstance(meta, dict):
+            meta["name"] = new
+            atomic.write_json(target / META_FILE, meta)
+    except (OSError, ValueError):
+        pass  # a broken model keeps its broken meta.json; the folder name is what counts
+    return target
 
 
 def _component_problem(value: str, max_length: int) -> str | None:
@@ -646,8 +779,118 @@ def _component_problem(value: str, max_length: int) -> str | None:
     return None
 
 
-def _age(path: Path, now: float) -> float:
-    try:
-        return now - path.stat().st_mtime
-    except OSError:
-        return 0.0
+# --- leftovers of killed writers (models, datasets, caches, temporary files) ---------------------
+
+
+#: Where writers stage folders, and what they are: (folder, [(prefix, kind)]), see leftovers().
+def _leftover_places() -> list[tuple[Path, tuple[tuple[str, str], ...]]]:
+    models = config.models_dir()
+    places = [(models, STORE_LEFTOVERS)]
+    places += [(m / CACHE_FOLDER, ()) for m in _model_folders(models)]
+    data = config.data_dir()
+    places.append((data, ((".extract-", "dataset import"), (OLD_PREFIX, "replaced dataset"))))
+    places.append((data / "custom", ((".", "dataset import"),)))
+    datasets = config.cache_dir() / "datasets"
+    if datasets.is_dir():
+        places += [(d, ((".", "dataset cache"),)) for d in sorted(datasets.iterdir()) if d.is_dir()]
+    places.append((temp_root(), ((atomic.PROCESS_TEMP_PREFIX, "temporary files of a run"),)))
+    return places
+
+
+@dataclass(frozen=True)
+class LeftoverReport:
+    """Hidden folders and files that writers left, for ``list`` and the Home page.
+
+    ``items``: what is still there (writes in progress, or leftovers of unknown writers not
+    yet old enough to remove); ``removed``: what this check removed (writers known dead).
+    """
+
+    items: tuple[atomic.Leftover, ...] = ()
+    removed: tuple[atomic.Leftover, ...] = ()
+
+    @property
+    def count(self) -> int:
+        return len(self.items)
+
+    @property
+    def bytes(self) -> int:
+        return sum(item.bytes for item in self.items)
+
+    @property
+    def in_progress(self) -> tuple[atomic.Leftover, ...]:
+        """Items whose writer is alive (a save, import or training running now)."""
+        return tuple(item for item in self.items if item.state == "alive")
+
+    @property
+    def removed_bytes(self) -> int:
+        return sum(item.bytes for item in self.removed)
+
+    def lines(self) -> list[str]:
+        """Plain sentences for the CLI / Home page (empty when there is nothing to say)."""
+        out = []
+        if self.removed:
+            out.append(
+                f"Removed {len(self.removed)} leftover(s) of killed writes "
+                f"({format_bytes(self.removed_bytes)})."
+            )
+        busy = self.in_progress
+        if busy:
+            out.append(
+                f"{len(busy)} write(s) in progress ({format_bytes(sum(i.bytes for i in busy))})."
+            )
+        stale = [item for item in self.items if item.state != "alive"]
+        if stale:
+            ages = max(item.age_seconds for item in stale)
+            out.append(
+                f"{len(stale)} leftover(s) of unknown writers "
+                f"({format_bytes(sum(i.bytes for i in stale))}, oldest {ages / 60:.0f} min); "
+                f"removed automatically once {STALE_TEMP_SECONDS / 60:.0f} min old: "
+                + ", ".join(str(item.path) for item in stale[:3])
+                + (" ..." if len(stale) > 3 else "")
+            )
+        return out
+
+
+def leftovers(clean: bool = True) -> LeftoverReport:
+    """What killed or running writers left under MOVIERATE_HOME (models, data, caches, temp).
+
+    With ``clean`` (the default) leftovers whose writer is known to be dead are removed first
+    (and listed in ``removed``); folders renamed aside by a dead replacement are restored.
+    """
+    removed: list[atomic.Leftover] = []
+    items: list[atomic.Leftover] = []
+    if clean:
+        recover()
+        for path in _trash_folders(config.models_dir()):
+            removed.append(
+                atomic.Leftover(path, "model deletion", atomic.tree_size(path), "dead", 0)
+            )
+            atomic.remove_tree(path)
+    for folder, prefixes in _leftover_places():
+        if clean:
+            with contextlib.suppress(OSError):
+                removed += atomic.sweep_leftovers(folder, prefixes)
+        items += atomic.find_leftovers(folder, prefixes)
+    own = atomic.process_temp_dir()  # this process's own temp folder is no leftover
+    items = [item for item in items if item.path != own]
+    return LeftoverReport(tuple(items), tuple(removed))
+
+
+def temp_root() -> Path:
+    """``$MOVIERATE_HOME/tmp``: per-process temporary folders (see use_process_temp_dir)."""
+    return config.home_dir() / "tmp"
+
+
+def use_process_temp_dir() -> Path:
+    """Send this process's temporary files (TensorFlow's autograph files) to its own folder
+    under ``$MOVIERATE_HOME/tmp``, removed at exit or, after a kill, by :func:`leftovers`."""
+    return atomic.use_process_temp_dir(temp_root())
+
+
+def format_bytes(n: float) -> str:
+    """``1536`` -> ``'1.5 KB'``."""
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if abs(n) < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TB"

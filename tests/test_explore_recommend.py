@@ -77,3 +77,23 @@ def test_top_rated_ties_go_to_the_more_rated_movie():
 def test_bad_requests(kwargs, message):
     with pytest.raises(DataError, match=message):
         recommend_for_user(FakeModel(), **kwargs)
+
+
+def test_a_user_who_rated_every_eligible_movie_gets_a_clear_flag_not_a_filter_hint():
+    everything = pd.DataFrame(
+        {"user_idx": [0] * 7, "movie_idx": list(range(7)), "rating": [4.0] * 7}
+    )
+    recs = recommend_for_user(FakeModel(), 0, ratings=everything, k=3, min_ratings=0)
+    assert recs.all_rated and recs.recommended.empty and recs.least_recommended.empty
+    assert "rated every eligible movie" in recs.message and "lower" not in recs.message.lower()
+    assert list(recs.recommended.columns)[:2] == ["rank", "movie_idx"]
+    assert len(recs.top_rated) == 3
+    # rated every movie the filter lets through: the message says how to see the others
+    six = everything[everything["movie_idx"] != 6]
+    recs = recommend_for_user(FakeModel(), 0, ratings=six, k=3, min_ratings=10)
+    assert recs.all_rated and "1 unrated other" in recs.message
+    with pytest.raises(DataError, match="already rated") as info:
+        rank_movies(SCORES, FakeModel.movies, exclude=range(7), min_ratings=0)
+    assert "at least 0 ratings; lower" not in str(info.value)
+    normal = recommend_for_user(FakeModel(), 0, ratings=RATINGS, k=2, min_ratings=10)
+    assert not normal.all_rated and normal.message is None and len(normal.recommended) == 2

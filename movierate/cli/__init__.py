@@ -11,12 +11,14 @@ never import TensorFlow. User errors print one ``error: ...`` line on stderr and
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from movierate.cli import data, models, study, train  # noqa: F401  (register the commands)
 from movierate.cli.command import (
     COMMANDS,
+    EXIT_BROKEN_PIPE,
     EXIT_ERROR,
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -24,6 +26,7 @@ from movierate.cli.command import (
     Command,
     register,
 )
+from movierate.cli.output import detach_stdout, error_line, os_error_text
 from movierate.cli.progress import DownloadProgress, ProgressBar
 from movierate.cli.tables import format_table
 from movierate.cli.train import SPEC_FLAGS, spec_from_args
@@ -31,6 +34,7 @@ from movierate.errors import MovierateError
 
 __all__ = [
     "COMMANDS",
+    "EXIT_BROKEN_PIPE",
     "EXIT_ERROR",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
@@ -48,7 +52,21 @@ __all__ = [
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
+    """Run the command line ``argv`` (default ``sys.argv[1:]``); returns the exit code.
+
+    A closed stdout (``python -m movierate show NAME | head -1``) ends the command quietly
+    with EXIT_BROKEN_PIPE (141, as a shell reports a process ended by SIGPIPE).
+    """
+    try:
+        code = _run(argv)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        detach_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -60,11 +78,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command].run(args)
     except MovierateError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(error_line(str(exc)), file=sys.stderr)
+        return EXIT_ERROR
+    except BrokenPipeError:
+        raise
+    except OSError as exc:  # the system refused a path (too long, permissions, disk full ...)
+        print(error_line(os_error_text(exc)), file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("\nerror: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Exception as exc:  # a bug, or a damaged file no check foresaw: still one line
+        if os.environ.get("MOVIERATE_DEBUG"):
+            raise
+        print(
+            error_line(
+                f"unexpected {type(exc).__name__}: {exc}. This is a bug in movierate or a "
+                "damaged file; rerun with MOVIERATE_DEBUG=1 to see the traceback."
+            ),
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+#: Exit code when the reader of stdout went away (128 + SIGPIPE, as a shell reports it).
+EXIT_BROKEN_PIPE = 141
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,12 @@
-"""The model store commands: list, show, delete, evaluate."""
+"""The model store commands: list, show, delete, rename, evaluate."""
 
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from movierate.cli.command import EXIT_OK, Command, register
+from movierate.cli.output import check_path_argument, clip, print_notes
 from movierate.cli.tables import format_table, no_options, num, seconds
 from movierate.spec import format_regularizers
 
@@ -12,12 +14,14 @@ from movierate.spec import format_regularizers
 def _run_list(args: argparse.Namespace) -> int:
     from movierate import config, store
 
+    leftovers = store.leftovers()  # first: removes (and reports) what killed writers left
     infos, broken = store.list_models()
     if not infos and not broken:
         print(
             f"No models in {config.models_dir()}. Train one, e.g.: "
             "python -m movierate train ml-latest-small --name first"
         )
+        _print_leftovers(leftovers)
         return EXIT_OK
     rows = [
         [
@@ -39,7 +43,14 @@ def _run_list(args: argparse.Namespace) -> int:
         print(f"\n{len(broken)} broken model folder(s):")
         for item in broken:
             print(f"  {item.name}: {item.reason}")
+    _print_leftovers(leftovers)
     return EXIT_OK
+
+
+def _print_leftovers(report) -> None:
+    lines = report.lines()
+    if lines:
+        print("\nleftovers: " + "\n           ".join(lines))
 
 
 def _configure_name(parser: argparse.ArgumentParser) -> None:
@@ -50,39 +61,56 @@ def _run_show(args: argparse.Namespace) -> int:
     from movierate import store
 
     meta = store.read_meta(args.name)
-    ds = meta["dataset"]
-    print(f"model     {meta['name']}  (created {meta['created']})")
+    ds = _mapping(meta.get("dataset"))
+    print(f"model     {meta.get('name')}  (created {meta.get('created')})")
     print(f"folder    {store.model_path(args.name)}")
     print(
         f"dataset   {ds.get('name')}  ({ds.get('n_ratings')} ratings, {ds.get('n_users')} users, "
         f"{ds.get('n_movies')} movies, fingerprint {ds.get('fingerprint')})"
     )
-    split = meta["split"]
+    split = _mapping(meta.get("split"))
     print("split     " + ", ".join(f"{k} {v}" for k, v in split.items() if k != "digest"))
-    timings = meta.get("timings", {})
+    timings = _mapping(meta.get("timings"))
     print(
-        f"training  {seconds(timings.get('train_seconds'))}, "
-        f"{num(timings.get('ratings_per_second'), '.0f')} ratings/s"
+        f"training  {_seconds(timings.get('train_seconds'))}, "
+        f"{num(_number(timings.get('ratings_per_second')), '.0f')} ratings/s"
     )
-    versions = meta.get("versions", {})
+    versions = _mapping(meta.get("versions"))
     print("versions  " + ", ".join(f"{k} {v}" for k, v in versions.items()))
     print("\nspec")
-    for key, value in meta["spec"].items():
+    for key, value in _mapping(meta.get("spec")).items():
         print(f"  {key:<24} {value}")
     print("\nmetrics")
-    for key, value in meta["metrics"].items():
+    for key, value in _mapping(meta.get("metrics")).items():
         print(f"  {key:<24} {num(value) if isinstance(value, float) else value}")
-    history = meta["history"]
+    history = {k: v for k, v in _mapping(meta.get("history")).items() if isinstance(v, list) and v}
     if history:
         columns = list(history)
         n_epochs = max(len(v) for v in history.values())
         rows = [
-            [str(i + 1)] + [num(history[c][i]) if i < len(history[c]) else "" for c in columns]
+            [str(i + 1)]
+            + [num(_number(history[c][i])) if i < len(history[c]) else "" for c in columns]
             for i in range(n_epochs)
         ]
         print("\nhistory")
         print(format_table(["epoch", *columns], rows))
     return EXIT_OK
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    """A meta.json section as a dict; a damaged (non-object) section shows as empty."""
+    return value if isinstance(value, dict) else {}
+
+
+def _number(value: Any) -> Any:
+    """A number from meta.json, or the value as text when it is not one."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "-" if value is None else str(value)
+    return value
+
+
+def _seconds(value: Any) -> str:
+    return seconds(value) if isinstance(_number(value), int | float) else "-"
 
 
 def _configure_delete(parser: argparse.ArgumentParser) -> None:
@@ -98,12 +126,36 @@ def _run_delete(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _configure_rename(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("old", metavar="NAME", help="model to rename (see 'list')")
+    parser.add_argument("new", metavar="NEW_NAME", help="its new name (must be free)")
+
+
+def _run_rename(args: argparse.Namespace) -> int:
+    from movierate import store
+
+    store.rename_model(args.old, args.new)
+    print(f"renamed {args.old} to {args.new}")
+    return EXIT_OK
+
+
+def _configure_evaluate(parser: argparse.ArgumentParser) -> None:
+    _configure_name(parser)
+    parser.add_argument(
+        "--data",
+        metavar="FOLDER",
+        help="the dataset the model was trained on, when it is no longer where it was "
+        "(a folder or .zip path, or a dataset name); its fingerprint must match",
+    )
+
+
 def _run_evaluate(args: argparse.Namespace) -> int:
     from movierate import store
     from movierate.pipeline import evaluate_model
 
     model = store.load_model(args.name)
-    result = evaluate_model(model)
+    ds = _data_for(model, args.data) if args.data is not None else None
+    result = evaluate_model(model, ds)
     recorded = model.metrics
     rows = [
         [
@@ -116,15 +168,35 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         ]
         for part in ("train", "valid")
     ]
-    print(f"{model.name}: recomputed in numpy on {model.dataset_name} (recorded at training time)")
+    where = ds.name if ds is not None else model.dataset_name
+    print(f"{model.name}: recomputed in numpy on {where} (recorded at training time)")
     print(format_table(["rows", "n", "RMSE", "MAE", "recorded RMSE", "recorded MAE"], rows))
     return EXIT_OK
+
+
+def _data_for(model, data: str):
+    """The dataset ``--data`` names, checked to be the one ``model`` was trained on."""
+    from movierate.data import load_dataset
+    from movierate.errors import DataError
+
+    check_path_argument(data, "--data")
+    ds = load_dataset(data)
+    recorded = model.meta["dataset"].get("fingerprint")
+    if recorded and ds.fingerprint != recorded:
+        raise DataError(
+            f"{clip(data, 200)} holds other data than model {model.name!r} was trained on "
+            f"(fingerprint {ds.fingerprint}; the model recorded {recorded} for dataset "
+            f"{model.dataset_name!r}). Pass the data the model was trained on."
+        )
+    print_notes(ds)
+    return ds
 
 
 register("list", Command("list saved models (and broken folders)", no_options, _run_list))
 register("show", Command("show a model's spec, metrics and history", _configure_name, _run_show))
 register("delete", Command("delete saved models", _configure_delete, _run_delete))
+register("rename", Command("rename a saved model", _configure_rename, _run_rename))
 register(
     "evaluate",
-    Command("recompute RMSE/MAE on the recorded split", _configure_name, _run_evaluate),
+    Command("recompute RMSE/MAE on the recorded split", _configure_evaluate, _run_evaluate),
 )

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from movierate.cli.command import EXIT_OK, Command, register
+from movierate.cli.output import check_path_argument, writable_folder
 from movierate.schema import parse_units
 
 
@@ -27,21 +28,23 @@ def _configure_study(parser: argparse.ArgumentParser) -> None:
 
 def _run_study(args: argparse.Namespace) -> int:
     from dataclasses import replace
-    from pathlib import Path
 
-    from movierate import config, study
+    from movierate import config, store, study
 
     plan = study.QUICK_PLAN if args.quick else study.FULL_PLAN
     changes: dict[str, Any] = {}
     if args.datasets:
         changes["datasets"] = tuple(d.strip() for d in args.datasets.split(",") if d.strip())
+        for name in changes["datasets"]:
+            check_path_argument(name, "--datasets")
     if args.dims:
         changes["dims"] = parse_units(args.dims, "--dims")
     if args.epochs is not None:
         changes["epochs"] = args.epochs
     if args.no_save:
         changes["save_models"] = False
-    out = Path(args.out) if args.out else config.home_dir() / "study"
+    out = writable_folder(args.out, "--out") if args.out else config.home_dir() / "study"
+    store.use_process_temp_dir()  # TensorFlow's autograph files go where a kill is cleaned up
     progress = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
     result = study.run_study(replace(plan, **changes), out, progress=progress)
     print(f"study done in {result.seconds:.0f} s; results in {out}:")

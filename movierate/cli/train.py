@@ -10,9 +10,10 @@ from typing import Any
 from movierate import schema
 from movierate import spec as spec_module
 from movierate.cli.command import EXIT_OK, Command, register
+from movierate.cli.output import check_path_argument, clip, print_notes
 from movierate.cli.progress import ProgressBar
 from movierate.cli.tables import num, short
-from movierate.errors import SpecError
+from movierate.errors import SpecError, StoreError
 
 
 def _flag_options(name: str, field: schema.FieldSchema) -> dict[str, Any]:
@@ -66,26 +67,37 @@ def _configure_train(parser: argparse.ArgumentParser) -> None:
 
 def _run_train(args: argparse.Namespace) -> int:
     from movierate import store
+    from movierate.data import load_dataset
     from movierate.pipeline import split_settings, train_and_save
 
     spec = spec_from_args(args).validate()
-    if args.name:
+    check_path_argument(args.dataset, "The dataset")
+    if args.name is not None:
+        if not args.name.strip():
+            raise StoreError(
+                "--name is empty; give the model a name (letters, digits, '-', '_', '.') or "
+                "leave --name out for an automatic one (dataset-family-dim)."
+            )
         name = store.validate_name(args.name)
     else:
         name = store.unique_name(f"{short(args.dataset)}-{spec.family}-{spec.dim}")
+    if not args.overwrite and store.model_exists(name):
+        raise store.name_taken(name, replace_hint="pass --overwrite to replace it")
     split = split_settings(
         {"method": args.split, "valid_fraction": args.valid_fraction, "seed": args.split_seed}
     )
+    ds = load_dataset(args.dataset)
+    print_notes(ds)
+    store.use_process_temp_dir()  # TensorFlow's autograph files go where a kill is cleaned up
     bar = None if args.quiet else ProgressBar(sys.stderr)
     if bar is not None:
         print(
-            f"training {name!r} on {args.dataset} ({spec_module.describe(spec)})", file=sys.stderr
+            f"training {name!r} on {clip(args.dataset, 200)} ({spec_module.describe(spec)})",
+            file=sys.stderr,
         )
     started = time.perf_counter()
     try:
-        saved = train_and_save(
-            args.dataset, spec, name, split, progress=bar, overwrite=args.overwrite
-        )
+        saved = train_and_save(ds, spec, name, split, progress=bar, overwrite=args.overwrite)
     finally:
         if bar is not None:
             bar.close()

@@ -39,6 +39,10 @@ class UserRecommendations:
     recommended: pd.DataFrame  # rank, movie columns, predicted (highest first)
     least_recommended: pd.DataFrame  # rank, movie columns, predicted (lowest first)
     top_rated: pd.DataFrame  # rank, movie columns, rating, predicted (the user's favourites)
+    #: True when the user has rated every movie that passes the min-ratings filter: then
+    #: ``recommended`` and ``least_recommended`` are empty and ``message`` says so.
+    all_rated: bool = False
+    message: str | None = None  # a sentence for the page when the lists are empty
 
 
 def rank_movies(
@@ -59,24 +63,43 @@ def rank_movies(
     scores = check_vector(scores, len(movies), "scores")
     k = check_k(k)
     min_ratings = check_min_ratings(min_ratings)
-    allowed = n_ratings_of(movies) >= min_ratings
-    excluded = np.asarray(exclude, dtype=np.int64).reshape(-1)
-    if len(excluded) and (excluded.min() < 0 or excluded.max() >= len(movies)):
-        raise DataError(
-            f"exclude holds movie indices outside 0..{len(movies) - 1}; pass rows of this "
-            "model's movies table (movie_idx), not original movie ids."
-        )
-    allowed[excluded] = False
+    eligible = n_ratings_of(movies) >= min_ratings
+    excluded = _excluded_mask(exclude, len(movies))
+    allowed = eligible & ~excluded
     if not allowed.any():
-        raise DataError(
-            f"No unrated movie has at least {min_ratings} ratings; lower the min-ratings filter."
-        )
+        raise DataError(_nothing_left(eligible, excluded, min_ratings))
     signed = np.where(allowed, -scores if lowest else scores, -np.inf)
     picked = top_k(signed, min(k, int(allowed.sum())))
     frame = movie_columns(movies, picked)
     frame.insert(0, "rank", np.arange(1, len(picked) + 1))
     frame["predicted"] = scores[picked]
     return frame
+
+
+def _excluded_mask(exclude: Any, n_movies: int) -> np.ndarray:
+    excluded = np.asarray(exclude, dtype=np.int64).reshape(-1)
+    if len(excluded) and (excluded.min() < 0 or excluded.max() >= n_movies):
+        raise DataError(
+            f"exclude holds movie indices outside 0..{n_movies - 1}; pass rows of this "
+            "model's movies table (movie_idx), not original movie ids."
+        )
+    mask = np.zeros(n_movies, dtype=bool)
+    mask[excluded] = True
+    return mask
+
+
+def _nothing_left(eligible: np.ndarray, excluded: np.ndarray, min_ratings: int) -> str:
+    """Why no movie is left to rank: the filter, or everything eligible is excluded."""
+    if not eligible.any():
+        return f"No movie has at least {min_ratings} ratings; lower the min-ratings filter."
+    below = int((~excluded & ~eligible).sum())
+    text = (
+        f"Every eligible movie ({int(eligible.sum()):,} with at least {min_ratings} ratings) "
+        "is already rated (excluded); nothing is left to rank."
+    )
+    if below:
+        text += f" Lower the min-ratings filter to rank the {below:,} others with fewer ratings."
+    return text
 
 
 def ratings_of_user(ratings: pd.DataFrame, user_idx: int) -> pd.DataFrame:
@@ -159,6 +182,31 @@ def recommend_for_user(
             pd.DataFrame({"user_idx": [], "movie_idx": [], "rating": []}), movies, user_idx, k=k
         )
     common = {"exclude": rated_rows, "k": k, "min_ratings": min_ratings}
+    excluded = _excluded_mask(rated_rows, len(movies))
+    eligible = n_ratings_of(movies) >= check_min_ratings(min_ratings)
+    if not eligible.any():
+        raise DataError(_nothing_left(eligible, excluded, min_ratings))
+    if not (eligible & ~excluded).any():  # the user rated everything the filter lets through
+        empty = movie_columns(movies, np.zeros(0, dtype=np.int64))
+        empty.insert(0, "rank", np.zeros(0, dtype=np.int64))
+        empty["predicted"] = np.zeros(0, dtype=scores.dtype)
+        message = (
+            f"User {int(user_idx)} has rated every eligible movie "
+            f"({int(eligible.sum()):,} with at least {min_ratings} ratings), so there is "
+            "nothing left to recommend."
+        )
+        below = int((~excluded & ~eligible).sum())
+        if below:
+            message += f" Lower the min-ratings filter to see the {below:,} unrated others."
+        return UserRecommendations(
+            user_idx=int(user_idx),
+            n_rated=int(len(np.unique(rated_rows))),
+            recommended=empty,
+            least_recommended=empty.copy(),
+            top_rated=favourites,
+            all_rated=True,
+            message=message,
+        )
     return UserRecommendations(
         user_idx=int(user_idx),
         n_rated=int(len(np.unique(rated_rows))),

@@ -1,0 +1,109 @@
+"""What every command shares on the terminal: argument checks for paths, one-line errors,
+dataset notices, and a quiet exit when the reader of stdout has gone (``| head``)."""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from movierate.errors import MovierateError
+
+#: Longest file or folder name most file systems take (bytes), and the longest path.
+NAME_MAX, PATH_MAX = 255, 4096
+#: Runs of non-space characters longer than this are clipped in error lines.
+LONG_WORD = 160
+
+
+class ArgumentError(MovierateError, ValueError):
+    """A command-line argument the system cannot use as a name or path."""
+
+
+def check_path_argument(value: str, what: str) -> str:
+    """``value`` if the OS can take it as a name or path, else ArgumentError saying why.
+
+    Catches what the OS refuses before any work starts: a NUL character, a name (one path
+    component) longer than 255 bytes (ENAMETOOLONG), a path longer than 4096 bytes.
+    """
+    if "\x00" in value:
+        raise ArgumentError(f"{what} contains a NUL character; no file name can hold one.")
+    encoded = os.fsencode(value)
+    if len(encoded) > PATH_MAX:
+        raise ArgumentError(
+            f"{what} is too long ({len(encoded):,} bytes; the system takes paths of up to "
+            f"{PATH_MAX:,}): {clip(value)}. Use a shorter name or path."
+        )
+    longest = max(encoded.split(b"/"), key=len, default=b"")
+    if len(longest) > NAME_MAX:
+        raise ArgumentError(
+            f"{what} is too long: one name in it has {len(longest):,} bytes, the system takes "
+            f"up to {NAME_MAX} ({clip(value)}). Use a shorter name or path."
+        )
+    return value
+
+
+def writable_folder(value: str, what: str) -> Path:
+    """The folder ``value`` (created if missing), checked writable now, not after the work."""
+    check_path_argument(value, what)
+    folder = Path(value).expanduser()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".movierate-probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise ArgumentError(f"{what} {clip(value)} cannot be used: {os_error_text(exc)}.") from None
+    return folder
+
+
+def clip(text: Any, keep: int = 60) -> str:
+    """``text`` shortened to ``keep`` characters plus a count when it is longer."""
+    text = str(text)
+    return text if len(text) <= keep else f"{text[:keep]}… ({len(text):,} characters)"
+
+
+def clip_long_words(message: str) -> str:
+    """An error message with very long runs (a 1,000-character name or path) clipped."""
+    return re.sub(rf"\S{{{LONG_WORD},}}", lambda m: clip(m.group()), message)
+
+
+def os_error_text(exc: OSError) -> str:
+    """One line for an OSError: what the system said, about which path, and a hint."""
+    what = exc.strerror or str(exc) or type(exc).__name__
+    where = exc.filename if exc.filename is not None else None
+    text = f"{what}: {clip(os.fsdecode(where))}" if where is not None else what
+    if exc.errno == errno.ENAMETOOLONG:
+        text += " (the system refuses a name or path that long; use a shorter one)"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        text += " (check the folder's permissions, or set MOVIERATE_HOME to a writable folder)"
+    elif exc.errno == errno.ENOSPC:
+        text += " (free some disk space and try again)"
+    return text
+
+
+def error_line(message: str) -> str:
+    """The one ``error: ...`` line printed for a user error."""
+    return "error: " + clip_long_words(" ".join(str(message).split()))
+
+
+def print_notes(ds: Any, stream: Any = None) -> None:
+    """The dataset's notices (dropped duplicates, inferred scale ...) as ``note:`` lines."""
+    notices = ds.notices() if hasattr(ds, "notices") else list(getattr(ds, "warnings", []))
+    for notice in notices:
+        print(f"note: {clip_long_words(notice)}", file=stream or sys.stderr)
+
+
+def detach_stdout() -> None:
+    """After the reader of stdout went away: send what is still buffered to /dev/null, so
+    the interpreter's final flush raises no BrokenPipeError."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+    except Exception:  # e.g. io.UnsupportedOperation from a captured stream
+        pass

@@ -1,0 +1,321 @@
+"""Bad input on the command line: closed pipes, names the OS refuses, empty names, notices,
+evaluate --data, leftovers in ``list``. One clear ``error:`` line and no traceback, always."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from movierate import atomic, cli, config, store
+from movierate.errors import MovierateError
+
+REPO = Path(__file__).resolve().parents[1]
+LONG = "a" * 1000
+
+
+def _run(argv: list[str], capsys) -> tuple[int, str, str]:
+    code = cli.main(argv)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def _python(*args: str, close_stdout: bool = False) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-m", "movierate", *args]
+    if not close_stdout:
+        return subprocess.run(command, capture_output=True, text=True, env=env, cwd=REPO)
+    # like `python -m movierate show NAME | head -0`: the reader is gone before any output
+    proc = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO
+    )
+    proc.stdout.close()
+    err = proc.stderr.read()
+    proc.wait(timeout=120)
+    return subprocess.CompletedProcess(command, proc.returncode, "", err)
+
+
+def _fake_dataset():
+    from movierate.data import make_split, synthetic_dataset
+
+    ds = synthetic_dataset(n_ratings=500, n_users=20, n_movies=30, seed=0)
+    return ds, make_split(ds, method="random", valid_fraction=0.1, seed=0)
+
+
+def _save_fake(name: str, ds=None, split=None) -> Path:
+    from movierate.spec import ModelSpec
+
+    if ds is None:
+        ds, split = _fake_dataset()
+    rng = np.random.default_rng(0)
+    result = SimpleNamespace(
+        arrays={
+            "user_embedding": rng.normal(size=(ds.n_users, 4)).astype(np.float32),
+            "movie_embedding": rng.normal(size=(ds.n_movies, 4)).astype(np.float32),
+        },
+        save_keras=lambda path: Path(path).write_bytes(b"PK"),
+        metrics={"valid_rmse": 1.0},
+        history={"valid_rmse": [float(v) for v in range(1, 60)]},
+        train_seconds=1.0,
+        ratings_per_second=1.0,
+        global_mean=3.5,
+    )
+    return store.save_model(name, result, ds, split, ModelSpec(family="mf", dim=4))
+
+
+def _one_error_line(proc_or_err: str) -> str:
+    assert "Traceback" not in proc_or_err
+    lines = proc_or_err.strip().splitlines()
+    assert len(lines) == 1, proc_or_err
+    assert lines[0].startswith("error: ")
+    assert len(lines[0]) < 400, lines[0]  # a 1,000-character argument is not echoed whole
+    return lines[0]
+
+
+# --- 12: closed pipes ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", [["show", "m"], ["list"], ["datasets"], ["--help"]])
+def test_a_closed_pipe_ends_quietly(command):
+    _save_fake("m")
+    proc = _python(*command, close_stdout=True)
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, proc.stderr
+    assert proc.stderr == ""
+    assert proc.returncode in (0, cli.EXIT_BROKEN_PIPE)
+
+
+# --- 12: arguments that become paths ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["show", LONG],
+        ["delete", LONG],
+        ["evaluate", LONG],
+        ["train", "ml-100k", "--name", LONG],
+        ["train", LONG],
+        ["train", "/tmp/" + LONG],
+        ["train", f"/tmp/{'b' * 200}/{'c' * 200}/{'d' * 200}/" * 3],
+        ["evaluate", "m", "--data", "/tmp/" + LONG],
+        ["study", "--quick", "--out", "/tmp/" + LONG],
+        ["study", "--quick", "--out", "/dev/null/out"],
+        ["study", "--quick", "--datasets", LONG],
+        ["download", LONG],
+        ["datasets", LONG],
+        ["rename", "m", LONG],
+    ],
+    ids=lambda argv: " ".join(a[:12] for a in argv),
+)
+def test_names_the_os_refuses_give_one_error_line(argv, capsys, monkeypatch):
+    _save_fake("m")
+    monkeypatch.setattr(
+        "movierate.study.run_study",
+        lambda *a, **k: (_ for _ in ()).throw(AssertionError("study must not start")),
+    )
+    code, _, err = _run(argv, capsys)
+    assert code == 1
+    _one_error_line(err)
+
+
+def test_a_long_name_in_a_subprocess_has_no_traceback():
+    proc = _python("train", "/tmp/" + LONG, "--epochs", "1")
+    assert proc.returncode == 1
+    _one_error_line(proc.stderr)
+    proc = _python("study", "--quick", "--out", "/tmp/" + LONG)
+    assert proc.returncode == 1
+    line = _one_error_line(proc.stderr)
+    assert "too long" in line.lower()
+
+
+def test_an_os_error_of_any_command_is_one_line(capsys, monkeypatch):
+    def read_only(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(config.models_dir() / "m"))
+
+    _save_fake("m")
+    monkeypatch.setattr(atomic, "remove_folder_now", read_only)
+    code, _, err = _run(["delete", "m"], capsys)
+    assert code == 1
+    line = _one_error_line(err)
+    assert "Permission denied" in line and "models" in line
+
+
+# --- 15: train --name "" -----------------------------------------------------------------------
+
+
+def test_an_empty_model_name_is_refused(capsys, monkeypatch):
+    monkeypatch.setattr(
+        "movierate.data.load_dataset", lambda *a, **k: pytest.fail("must not load data")
+    )
+    code, _, err = _run(["train", "ml-100k", "--name", ""], capsys)
+    assert code == 1
+    line = _one_error_line(err)
+    assert "empty" in line and "--name" in line
+
+
+def test_a_taken_name_is_refused_before_loading_and_says_how_to_free_it(capsys, monkeypatch):
+    _save_fake("m")
+    monkeypatch.setattr(
+        "movierate.data.load_dataset", lambda *a, **k: pytest.fail("must not load data")
+    )
+    code, _, err = _run(["train", "ml-100k", "--name", "m"], capsys)
+    assert code == 1
+    line = _one_error_line(err)
+    assert "python -m movierate delete m" in line and "rename" in line and "--overwrite" in line
+
+
+# --- 7: dataset notices ----------------------------------------------------------------------
+
+
+def _duplicated_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "dup"
+    folder.mkdir()
+    (folder / "ratings.csv").write_text(
+        "userId,movieId,rating,timestamp\n1,1,4.0,10\n1,1,3.0,20\n1,2,5.0,10\n"
+        "2,1,2.0,10\n2,2,1.0,10\n3,2,3.5,5\n"
+    )
+    (folder / "movies.csv").write_text(
+        "movieId,title,genres\n1,Toy Story (1995),Comedy\n2,Heat (1995),Action\n"
+    )
+    return folder
+
+
+def test_train_shows_the_dataset_notices(tmp_path, capsys, monkeypatch):
+    seen = {}
+
+    def fake_train(dataset, spec, name, split, **kwargs):
+        seen["dataset"] = dataset
+        raise MovierateError("stop here")
+
+    monkeypatch.setattr("movierate.pipeline.train_and_save", fake_train)
+    folder = _duplicated_folder(tmp_path)
+    code, _, err = _run(["train", str(folder), "--quiet"], capsys)
+    assert code == 1 and err.strip().endswith("error: stop here")
+    notes = [line for line in err.splitlines() if line.startswith("note: ")]
+    assert any("duplicate" in line for line in notes), err
+    assert any("inferred" in line for line in notes), err
+    assert not isinstance(seen["dataset"], str)  # loaded once, by the CLI, and passed on
+
+
+def test_datasets_with_a_name_loads_it_and_shows_its_notices(tmp_path, capsys):
+    folder = _duplicated_folder(tmp_path)
+    code, out, err = _run(["datasets", str(folder)], capsys)
+    assert code == 0, err
+    assert "5 ratings" in out and "3 users" in out and "2 movies" in out
+    assert "note: " in err and "duplicate" in err
+
+
+# --- evaluate --data -------------------------------------------------------------------------
+
+
+def test_evaluate_data_reopens_a_moved_folder(tmp_path, capsys):
+    from movierate.data import load_dataset, make_split
+    from movierate.data.synthetic import synthetic_dataset, write_movielens_csv
+
+    write_movielens_csv(synthetic_dataset(800, 30, 40, seed=3), tmp_path / "orig")
+    ds = load_dataset(str(tmp_path / "orig"))
+    split = make_split(ds, method="random", valid_fraction=0.2, seed=0)
+    _save_fake("moved", ds, split)
+    (tmp_path / "orig").rename(tmp_path / "elsewhere")
+    code, _, err = _run(["evaluate", "moved"], capsys)
+    assert code == 1 and "--data" in _one_error_line(err)
+    code, out, err = _run(["evaluate", "moved", "--data", str(tmp_path / "elsewhere")], capsys)
+    assert code == 0, err
+    assert "valid" in out and "recorded" in out
+
+
+def test_evaluate_data_refuses_other_data(tmp_path, capsys):
+    from movierate.data.synthetic import synthetic_dataset, write_movielens_csv
+
+    _save_fake("m")
+    write_movielens_csv(synthetic_dataset(800, 30, 40, seed=4), tmp_path / "other")
+    code, _, err = _run(["evaluate", "m", "--data", str(tmp_path / "other")], capsys)
+    assert code == 1
+    assert "fingerprint" in _one_error_line(err)
+
+
+# --- 14: leftovers in list -------------------------------------------------------------------
+
+
+def test_list_reports_and_removes_leftovers_of_dead_writers(capsys):
+    _save_fake("m")
+    root = config.models_dir()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    killed = root / ".tmp-m-deadbeef"
+    killed.mkdir()
+    (killed / "embeddings.npz").write_bytes(b"x" * 5000)
+    record = {**atomic.writer_record(), "pid": int(dead.stdout)}
+    (killed / atomic.WRITER_FILE).write_text(json.dumps(record))
+    with atomic.staging_folder(root, ".tmp-busy-") as busy:
+        (busy / "embeddings.npz").write_bytes(b"y" * 3000)
+        code, out, _ = _run(["list"], capsys)
+        assert code == 0
+        assert not killed.exists() and busy.exists()
+        assert "Removed 1 leftover" in out and "1 write(s) in progress" in out
+    report = store.leftovers()
+    assert report.count == 0 and report.removed == ()
+
+
+# --- rename ----------------------------------------------------------------------------------
+
+
+def test_rename_command(capsys):
+    _save_fake("m")
+    _save_fake("n")
+    code, _, err = _run(["rename", "m", "n"], capsys)
+    assert code == 1 and "already exists" in _one_error_line(err)
+    code, out, _ = _run(["rename", "m", "k"], capsys)
+    assert code == 0 and "renamed m to k" in out
+    assert store.load_model("k").meta["name"] == "k"
+
+
+# --- the same class: damaged files and unexpected errors never print a traceback ---------------
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        {"split": [1, 2]},
+        {"timings": 5, "versions": None},
+        {"history": {"valid_rmse": "abc", "loss": [None, 1.0], "odd": 3}},
+        {"metrics": {"valid_rmse": "x", "best_epoch": [1]}},
+        {"spec": "not a dict"},
+        {"dataset": {"name": None}},
+    ],
+    ids=["split", "timings", "history", "metrics", "spec", "dataset"],
+)
+def test_show_and_list_survive_a_damaged_meta_json(damage, capsys):
+    path = _save_fake("m")
+    meta = json.loads((path / "meta.json").read_text())
+    meta.update(damage)
+    (path / "meta.json").write_text(json.dumps(meta))
+    code, out, err = _run(["show", "m"], capsys)
+    assert "Traceback" not in err
+    assert code == 0 or (code == 1 and err.startswith("error: "))
+    code, out, err = _run(["list"], capsys)
+    assert code == 0 and "Traceback" not in err
+    code, out, err = _run(["evaluate", "m"], capsys)
+    assert code == 1 and err.startswith("error: ") and err.count("\n") == 1, err
+
+
+def test_an_unexpected_error_is_one_line_with_how_to_see_more(capsys, monkeypatch):
+    def broken(args):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setitem(cli.COMMANDS, "list", cli.Command("list", lambda p: None, broken))
+    monkeypatch.delenv("MOVIERATE_DEBUG", raising=False)
+    code, _, err = _run(["list"], capsys)
+    assert code == 1
+    line = _one_error_line(err)
+    assert "ZeroDivisionError" in line and "MOVIERATE_DEBUG=1" in line
+    monkeypatch.setenv("MOVIERATE_DEBUG", "1")
+    with pytest.raises(ZeroDivisionError):
+        cli.main(["list"])

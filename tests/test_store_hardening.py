@@ -1,0 +1,211 @@
+"""Store hardening: inconsistent arrays named, rename, leftovers of killed writers (models,
+data staging folders, dataset caches, per-process temp folders)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from movierate import atomic, config, store
+from movierate.errors import NameTakenError, StoreError
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _fake(name: str, family: str = "mf_bias") -> Path:
+    from movierate.data import make_split, synthetic_dataset
+    from movierate.spec import ModelSpec
+
+    ds = synthetic_dataset(n_ratings=500, n_users=20, n_movies=30, seed=0)
+    split = make_split(ds, method="random", valid_fraction=0.1, seed=0)
+    arrays = {
+        "user_embedding": np.zeros((ds.n_users, 4), np.float32),
+        "movie_embedding": np.zeros((ds.n_movies, 4), np.float32),
+        "user_bias": np.zeros(ds.n_users, np.float32),
+        "movie_bias": np.zeros(ds.n_movies, np.float32),
+    }
+    result = SimpleNamespace(
+        arrays=arrays,
+        save_keras=lambda path: Path(path).write_bytes(b"PK"),
+        metrics={},
+        history={},
+        train_seconds=1.0,
+        ratings_per_second=1.0,
+        global_mean=3.5,
+    )
+    return store.save_model(name, result, ds, split, ModelSpec(family=family, dim=4))
+
+
+def _edit_arrays(path: Path, **changes) -> None:
+    with np.load(path / "embeddings.npz") as npz:
+        arrays = dict(npz)
+    arrays.update(changes)
+    np.savez(path / "embeddings.npz", **arrays)
+
+
+def _dead_pid() -> int:
+    done = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    return int(done.stdout)
+
+
+def _dead_record(folder: Path) -> None:
+    record = {**atomic.writer_record(), "pid": _dead_pid()}
+    (folder / atomic.WRITER_FILE).write_text(json.dumps(record))
+
+
+# --- 15: the inconsistent array is the one named -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("array", "n_rows", "named", "not_named"),
+    [
+        ("movie_embedding", 29, "movie_embedding has 29 rows", "movie_bias"),
+        ("movie_bias", 29, "movie_bias has 29 rows", "movie_embedding"),
+        ("user_embedding", 19, "user_embedding has 19 rows", "user_bias"),
+        ("user_bias", 21, "user_bias has 21 rows", "user_embedding"),
+    ],
+)
+def test_a_damaged_array_is_named_not_its_neighbour(array, n_rows, named, not_named):
+    path = _fake("m")
+    with np.load(path / "embeddings.npz") as npz:
+        old = npz[array]
+    _edit_arrays(path, **{array: old[:n_rows] if n_rows < len(old) else np.resize(old, n_rows)})
+    with pytest.raises(StoreError) as info:
+        store.load_model("m")
+    assert named in str(info.value) and not_named not in str(info.value)
+    assert "meta.json records" in str(info.value)
+
+
+def test_a_wrong_count_in_meta_is_blamed_on_meta():
+    path = _fake("m")
+    meta = json.loads((path / "meta.json").read_text())
+    meta["dataset"]["n_movies"] = 31
+    (path / "meta.json").write_text(json.dumps(meta))
+    _, broken = store.list_models()
+    assert "movie_embedding, movie_bias, movies.parquet all have 30 rows" in broken[0].reason
+    assert "n_movies = 31" in broken[0].reason
+
+
+# --- rename ------------------------------------------------------------------------------------
+
+
+def test_rename_moves_the_model_and_its_cache():
+    path = _fake("a")
+    atomic.write_text(store.cache_path("a", "tsne.csv"), "x,y\n")
+    _fake("b")
+    with pytest.raises(NameTakenError, match="rename or delete") as info:
+        store.rename_model("a", "b")
+    assert "python -m movierate delete b" in str(info.value) and "Home page" in str(info.value)
+    assert store.rename_model("a", "c") == config.models_dir() / "c"
+    assert not path.exists()
+    assert store.load_model("c").meta["name"] == "c"
+    assert store.cache_path("c", "tsne.csv").read_text() == "x,y\n"
+    with pytest.raises(StoreError, match="No model named 'a'"):
+        store.rename_model("a", "d")
+    with pytest.raises(StoreError, match="Invalid model name"):
+        store.rename_model("c", "../escape")
+    assert sorted(p.name for p in config.models_dir().iterdir()) == ["b", "c"]
+
+
+def test_rename_never_replaces_a_folder_made_meanwhile(monkeypatch):
+    _fake("a")
+    real = atomic.rename_folder
+
+    def rival_first(old, new):
+        new.mkdir()
+        (new / "meta.json").write_text("{}")
+        return real(old, new)
+
+    monkeypatch.setattr(atomic, "rename_folder", rival_first)
+    with pytest.raises(NameTakenError):
+        store.rename_model("a", "z")
+    assert (config.models_dir() / "z" / "meta.json").read_text() == "{}"
+    assert store.load_model("a").name == "a"
+
+
+def test_long_names_are_clipped_in_messages():
+    with pytest.raises(StoreError) as info:
+        store.load_model("a" * 1000)
+    assert len(str(info.value)) < 300 and "1,000 characters" in str(info.value)
+
+
+# --- 14: leftovers -----------------------------------------------------------------------------
+
+
+def test_leftovers_of_dead_writers_are_removed_at_once_everywhere():
+    _fake("m")
+    home = config.home_dir()
+    dead = [
+        config.models_dir() / ".tmp-m-0000aaaa",
+        config.data_dir() / ".extract-0000bbbb",
+        config.data_dir() / "custom" / ".mine-0000cccc",
+        config.cache_dir() / "datasets" / "ml-100k" / ".key-0000dddd",
+        store.temp_root() / ".proc-1-0000eeee",
+    ]
+    for folder in dead:
+        folder.mkdir(parents=True)
+        (folder / "payload").write_bytes(b"z" * 1000)
+        _dead_record(folder)
+    temp_file = config.models_dir() / "m" / "cache" / f".tsne.csv.{_dead_pid()}.0000ffff.tmp"
+    temp_file.write_bytes(b"t" * 10)
+    unknown = config.data_dir() / ".extract-0000abab"  # no writer record, young: kept
+    unknown.mkdir()
+    with atomic.staging_folder(config.models_dir(), ".tmp-live-") as live:
+        report = store.leftovers()
+        assert {item.path for item in report.removed} == {*dead, temp_file}
+        assert report.removed_bytes >= 5000
+        assert {item.path for item in report.items} == {live, unknown}
+        assert [item.path for item in report.in_progress] == [live]
+        assert any("Removed 6 leftover" in line for line in report.lines())
+    assert not any(p.exists() for p in dead) and not temp_file.exists()
+    old = time_ago = 2 * store.STALE_TEMP_SECONDS
+    os.utime(unknown, (os.path.getmtime(unknown) - time_ago,) * 2)
+    assert unknown in {item.path for item in store.leftovers().removed}
+    assert store.leftovers() == store.LeftoverReport()
+    assert home.is_dir() and old
+
+
+def test_deletion_trash_is_removed_and_never_restored():
+    path = _fake("m")
+    trash = config.models_dir() / ".trash-m-0000aaaa"
+    os.rename(path, trash)  # a delete killed after its rename
+    store.list_models()
+    assert not trash.exists() and not path.exists()
+
+
+def test_the_process_temp_dir_holds_autograph_files_and_is_cleaned_after_a_kill():
+    code = (
+        "import tempfile, os\n"
+        "from movierate import store\n"
+        "folder = store.use_process_temp_dir()\n"
+        "f = tempfile.NamedTemporaryFile(prefix='__autograph_generated_file', suffix='.py',"
+        " delete=False)\n"
+        "print(folder, f.name, flush=True)\n"
+        "os._exit(9)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    folder, name = done.stdout.split()
+    assert Path(name).parent == Path(folder) and Path(folder).parent == store.temp_root()
+    assert Path(name).exists()  # killed: its atexit clean-up never ran
+    report = store.leftovers()
+    assert Path(folder) in {item.path for item in report.removed}
+    assert not Path(folder).exists()
+
+
+def test_the_process_temp_dir_is_removed_at_a_normal_exit():
+    code = "from movierate import store\nprint(store.use_process_temp_dir())\n"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert not Path(done.stdout.strip()).exists()
+    assert tempfile.gettempdir()  # this process's own temp dir untouched
