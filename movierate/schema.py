@@ -249,6 +249,13 @@ SPEC_SCHEMA: dict[str, FieldSchema] = {
                     "A discriminator tries to tell the vectors from uniform noise; the embedding "
                     "learns to fool it. Typical 0.1 to 10.",
                 ),
+                "ordered": (
+                    "Ordered dimensions (first dimensions matter most)",
+                    0.1,
+                    "Adds the rating loss of truncated embeddings (each example keeps only its "
+                    "first b dimensions, b random), so dimension 1 carries the most, dimension 2 "
+                    "the next ... and the first k dimensions alone predict well. Typical 0.5 to 2.",
+                ),
             },
             _STRENGTH,
         ),

@@ -27,7 +27,7 @@ from movierate.errors import DataError, TrainingCancelled
 from movierate.nn.export import export_arrays
 from movierate.nn.models import RatingModel, build_model
 from movierate.nn.optimizers import SparseOptimizer
-from movierate.nn.regularizers import Adversarial, EmbeddingL2, make_regularizer
+from movierate.nn.regularizers import Adversarial, EmbeddingL2, Ordered, make_regularizer
 from movierate.progress import Phase, ProgressCallback, ProgressEvent
 from movierate.spec import ModelSpec
 
@@ -38,6 +38,8 @@ TRAIN_EVAL_CAP = 200_000
 EVAL_BATCH = 131_072
 #: L2 weight of a row ~ count**-L2_COUNT_EXPONENT: 0 = per example, 1 = uniform over rows.
 L2_COUNT_EXPONENT = 0.5
+#: How the ``ordered`` regularizer truncates (one of ``regularizers.ORDERED_METHODS``).
+ORDERED_METHOD = "nested_dropout"
 #: Progress events per epoch during the batch loop.
 BATCH_EVENTS_PER_EPOCH = 20
 
@@ -183,6 +185,10 @@ class _TrainingLoop:
         self.movie_table = model.movie_embedding.embeddings.value
         strengths = dict(spec.regularizers)
         self.l2 = EmbeddingL2(strengths.pop("l2", 0.0))
+        self.ordered = Ordered(strengths.pop("ordered", 0.0), ORDERED_METHOD)
+        # sums of the unit-strength ordering loss over an epoch's steps (logged as reg_ordered)
+        self.ordered_sum = tf.Variable(0.0, trainable=False)
+        self.ordered_steps = tf.Variable(0.0, trainable=False)
         self.sampled = {
             kind: make_regularizer(kind, strength, seed=spec.seed + 100)
             for kind, strength in strengths.items()
@@ -273,6 +279,19 @@ class _TrainingLoop:
                     tf.reduce_mean(user_w * tf.reduce_sum(u * u, 1))
                     + tf.reduce_mean(movie_w * tf.reduce_sum(m * m, 1))
                 )
+            if self.ordered.strength:
+                ordered = self.ordered.loss(
+                    self.model,
+                    u,
+                    m,
+                    biases.get("user"),
+                    biases.get("movie"),
+                    ratings,
+                    self.random.uniform([batch]),
+                )
+                loss += self.ordered.strength * ordered
+                self.ordered_sum.assign_add(ordered)
+                self.ordered_steps.assign_add(1.0)
             if self.sampled:
                 sample = tf.gather(gathered[1], movie_pos[batch:])
                 for regularizer in self.sampled.values():
@@ -320,6 +339,12 @@ class _TrainingLoop:
             )
         for kind, regularizer in self.sampled.items():
             losses[f"reg_{kind}"] = float(regularizer.penalty(self.movie_table))
+        if "ordered" in self.spec.regularizers:
+            # mean over the epoch's steps (it is a loss of predictions, not of the tables)
+            steps = float(self.ordered_steps.numpy())
+            losses["reg_ordered"] = float(self.ordered_sum.numpy()) / steps if steps else 0.0
+            self.ordered_sum.assign(0.0)
+            self.ordered_steps.assign(0.0)
         if self.adversarial is not None:
             rows = self.movie_table
             uniform = self.random.uniform(tf.shape(rows), -1.0, 1.0)
