@@ -18,7 +18,7 @@ full test RMSE within 1% of L2 alone.
 
     MOVIERATE_DATA_DIR=../shared/data/movielens nice -n 10 python -m benchmarks.bench_ordered \\
         [--datasets ml-100k,ml-latest-small,ml-1m-sample] [--dim 32] [--seed 42] \\
-        [--methods nested_dropout,matryoshka,matryoshka_all] [--strengths 1] [--json FILE]
+        [--methods graded_l2:0.1,nested_dropout:1,matryoshka:1] [--json FILE]
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -51,17 +52,16 @@ def three_way_split(ds: RatingsDataset, seed: int) -> tuple[Split, np.ndarray]:
     return Split("random", seed, n_stop / len(rest), train, stop), test
 
 
-def variants(methods: list[str], strengths: list[float]) -> list[tuple[str, dict, str]]:
-    """(name, regularizers, ordered method) of every model of the benchmark."""
+def variants(methods: list[str]) -> list[tuple[str, dict, str]]:
+    """(name, regularizers, ordered method) of every model; ``methods``: "method:strength"."""
     out = [
         ("l2", {"l2": L2}, ""),
         ("l2+decorrelation", {"l2": L2, "decorrelation": DECORRELATION}, ""),
     ]
-    for method in methods:
-        for strength in strengths:
-            out.append(
-                (f"l2+ordered[{method},{strength:g}]", {"l2": L2, "ordered": strength}, method)
-            )
+    for item in methods:
+        method, strength = item.split(":")
+        regs = {"l2": L2, "ordered": float(strength)}
+        out.append((f"l2+ordered[{method},{float(strength):g}]", regs, method))
     return out
 
 
@@ -83,7 +83,7 @@ def rows_of(ds: RatingsDataset, rows: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def measure_dataset(
-    name: str, dim: int, seed: int, methods: list[str], strengths: list[float], family: str
+    name: str, dim: int, seed: int, methods: list[str], family: str
 ) -> list[dict[str, Any]]:
     ds = load_dataset(name)
     split, test = three_way_split(ds, seed)
@@ -92,7 +92,7 @@ def measure_dataset(
     user_counts = np.bincount(train_r["user_idx"].to_numpy(), minlength=ds.n_users)
     movie_counts = np.bincount(train_r["movie_idx"].to_numpy(), minlength=ds.n_movies)
     out = []
-    for vname, regs, method in variants(methods, strengths):
+    for vname, regs, method in variants(methods):
         spec = ModelSpec(family=family, dim=dim, regularizers=regs, seed=seed).validate()
         started = time.perf_counter()
         model, result = fit(ds, split, spec, method)
@@ -122,6 +122,14 @@ def measure_dataset(
             row["pca_curve_unweighted"] = plain.tolist()
             row["pca_curve_weighted"] = weighted.tolist()
             row["pca_curve"] = np.minimum(plain, weighted).tolist()
+            rotated = SimpleNamespace(
+                arrays=ordering.pca_arrays(model.arrays, spec, user_counts, movie_counts),
+                spec=spec,
+                rating_scale=model.rating_scale,
+            )
+            row["pca_spearman"] = ordering.ordering_spearman(
+                ordering.dimension_ablation(rotated, *stop_rows)
+            )
         out.append(row)
         print(f"  {name} {vname}: spearman {row['spearman']:.3f}, full {row['full']:.4f}, "
               f"{seconds:.0f} s", flush=True)  # fmt: skip
@@ -150,7 +158,8 @@ def markdown(rows: list[dict[str, Any]], dim: int) -> str:
         lines.append("| " + " | ".join(cells) + " |")
         if "pca_curve" in row:
             curve = row["pca_curve"]
-            cells = [row["dataset"], "l2 (pca)", "-", f"{curve[-1]:.4f}", "-"]
+            cells = [row["dataset"], "l2 (pca)", f"{row['pca_spearman']:.3f}", f"{curve[-1]:.4f}"]
+            cells.append("-")
             cells += [f"{curve[k - 1]:.4f}" for k in ks] + ["0", "-"]
             lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -162,16 +171,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--dim", type=int, default=32)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--family", default="mf_bias")
-    parser.add_argument("--methods", default="nested_dropout")
-    parser.add_argument("--strengths", default="1")
+    parser.add_argument("--methods", default="graded_l2:0.1", help="method:strength,...")
     parser.add_argument("--json", default=None, help="write every row (with curves) here")
     args = parser.parse_args(argv)
     methods = [m for m in args.methods.split(",") if m]
-    strengths = [float(s) for s in args.strengths.split(",") if s]
     rows = []
     started = time.perf_counter()
     for name in args.datasets.split(","):
-        rows += measure_dataset(name, args.dim, args.seed, methods, strengths, args.family)
+        rows += measure_dataset(name, args.dim, args.seed, methods, args.family)
     print()
     print(
         f"dim {args.dim}, {args.family}, seed {args.seed}, l2 {L2}; "

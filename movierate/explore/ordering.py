@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from movierate import scoring
+from movierate.basis import principal_rotation
 from movierate.errors import DataError
 
 BASES = ("index", "pca")
@@ -102,7 +103,7 @@ def truncated_arrays(arrays: Mapping[str, np.ndarray], k: int) -> dict[str, np.n
     (biases, dense layers and dims ``< k`` unchanged); ``k >= dim`` returns the arrays as is."""
     out = dict(arrays)
     dim = out["user_embedding"].shape[1]
-    if not 1 <= k:
+    if not k >= 1:
         raise DataError(f"k = {k}: keep at least one dimension (1 .. {dim}).")
     if k >= dim:
         return out
@@ -138,12 +139,9 @@ def pca_arrays(
     wm = _weights(movie_weights, len(movie), "movie_weights")
     dtype = arrays["user_embedding"].dtype
     if _family(spec) != "deep":
-        ra_inv, ra = _factor(user * np.sqrt(wu)[:, None])
-        rb_inv, rb = _factor(movie * np.sqrt(wm)[:, None])
-        p, s, qt = np.linalg.svd(ra @ rb.T)
-        root = np.sqrt(s)
-        out["user_embedding"] = (user @ ra_inv @ p * root).astype(dtype)
-        out["movie_embedding"] = (movie @ rb_inv @ qt.T * root).astype(dtype)
+        a, b = principal_rotation(user, movie, wu, wm)
+        out["user_embedding"] = (user @ a).astype(dtype)
+        out["movie_embedding"] = (movie @ b).astype(dtype)
         return out
     kernel = np.asarray(arrays["dense_0_kernel"], np.float64)
     bias = np.asarray(arrays["dense_0_bias"], np.float64)
@@ -173,14 +171,6 @@ def pca_arrays(
 
 def _family(spec: Any) -> str:
     return spec["family"] if isinstance(spec, Mapping) else spec.family
-
-
-def _factor(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """R (d x d) with x = Q R (Q orthonormal columns) and its (pseudo-)inverse, from the SVD."""
-    _, s, vt = np.linalg.svd(x, full_matrices=False)
-    floor = max(float(s.max()) if len(s) else 0.0, 1e-300) * 1e-10
-    inv_s = np.where(s > floor, 1.0 / np.maximum(s, floor), 0.0)
-    return vt.T * inv_s, s[:, None] * vt
 
 
 def _weights(weights: Any, n: int, what: str) -> np.ndarray:

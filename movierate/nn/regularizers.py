@@ -137,7 +137,16 @@ class Adversarial(_Penalty):
 #: al. 2014), the loss summed over nested prefixes 1, 2, 4, ... < dim (Matryoshka, Kusupati et
 #: al. 2022) or over every prefix 1 .. dim - 1. The first is the one ``ordered`` uses (measured
 #: against the others in docs/regularizer-study.md, section 5).
-ORDERED_METHODS = ("nested_dropout", "matryoshka", "matryoshka_all")
+ORDERED_METHODS = (
+    "nested_dropout",
+    "matryoshka",
+    "matryoshka_all",
+    "graded_l2",
+    "graded_l2+matryoshka",
+    "graded_l2+nested_dropout",
+)
+#: Weight of the graded L2 relative to the prefix loss in the combined methods.
+GRADED_SHARE = 0.3
 
 
 @keras.saving.register_keras_serializable(package="movierate")
@@ -156,6 +165,11 @@ class Ordered(_Penalty):
         if method not in ORDERED_METHODS:
             raise SpecError(f"Ordered method {method!r}: choose from {', '.join(ORDERED_METHODS)}.")
         self.method = method
+
+    @staticmethod
+    def ramp(dim: int) -> Any:
+        """Per-dimension L2 weights of ``graded_l2``: 0 for the first dimension, 1 for the last."""
+        return ops.arange(dim, dtype="float32") / max(dim - 1, 1)
 
     @staticmethod
     def keep_probability(dim: int) -> float:
@@ -185,7 +199,7 @@ class Ordered(_Penalty):
             return ops.convert_to_tensor(0.0)
         training = not model.spec.batch_norm  # prefix passes must not move batch-norm stats
         index = ops.arange(dim, dtype="float32")
-        if self.method == "nested_dropout":
+        if self.method.endswith("nested_dropout"):
             keep = self.keep_probability(dim)
             extra = ops.floor(ops.log(ops.maximum(uniform, 1e-12)) / math.log(keep))
             mask = ops.cast(index[None, :] < 1.0 + extra[:, None], "float32")
@@ -193,7 +207,7 @@ class Ordered(_Penalty):
                 user_vec * mask, movie_vec * mask, user_bias, movie_bias, training=training
             )
             return ops.mean(ops.square(model.to_rating(z, training=True) - ratings))
-        ks = self.prefixes(dim, self.method)
+        ks = self.prefixes(dim, self.method.removeprefix("graded_l2+"))
         if model.spec.family != "deep":
             cumulative = ops.cumsum(user_vec * movie_vec, axis=-1)
             z = ops.take(cumulative, [k - 1 for k in ks], axis=1)

@@ -27,7 +27,13 @@ from movierate.errors import DataError, TrainingCancelled
 from movierate.nn.export import export_arrays
 from movierate.nn.models import RatingModel, build_model
 from movierate.nn.optimizers import SparseOptimizer
-from movierate.nn.regularizers import Adversarial, EmbeddingL2, Ordered, make_regularizer
+from movierate.nn.regularizers import (
+    GRADED_SHARE,
+    Adversarial,
+    EmbeddingL2,
+    Ordered,
+    make_regularizer,
+)
 from movierate.progress import Phase, ProgressCallback, ProgressEvent
 from movierate.spec import ModelSpec
 
@@ -140,6 +146,8 @@ def train(
                 break
     for variable, value in zip(model.weights, best[2], strict=True):
         variable.assign(value)
+    if spec.regularizers.get("ordered"):
+        sort_dimensions(model, spec, users[eval_train], movies[eval_train], ratings[eval_train])
     train_seconds = time.perf_counter() - started
     best_epoch = best[1]
     final = {key: values[best_epoch - 1] for key, values in history.items()}
@@ -157,6 +165,65 @@ def train(
         ratings_per_second=len(train_rows) * epochs_run / max(step_seconds, 1e-9),
         global_mean=global_mean,
     )
+
+
+#: Training rows on which :func:`sort_dimensions` measures each dimension's importance.
+SORT_ROWS = 20_000
+
+
+def sort_dimensions(
+    model: RatingModel, spec: ModelSpec, users: np.ndarray, movies: np.ndarray, ratings: np.ndarray
+) -> np.ndarray:
+    """Re-express the trained model so its dimensions come in order of importance, in place,
+    without changing a prediction (beyond float32 rounding); returns the final permutation.
+
+    ``mf`` / ``mf_bias``: rotate to the principal basis of the score matrix U M^T, users and
+    movies weighted by their training counts (:func:`movierate.basis.principal_rotation`).
+    Every family: then permute the dimensions (and the first dense layer's inputs) so that
+    their importance on training rows decreases with index.
+
+    Importance = RMSE increase when the dimension is zeroed in both embeddings (numpy scoring on
+    up to SORT_ROWS training rows). A permutation changes no prediction; it fixes the order of
+    the ``ordered`` regularizer's leading dimensions, which training leaves where the random
+    initialisation put them.
+    """
+    from movierate import scoring
+    from movierate.basis import principal_rotation
+
+    if spec.family != "deep":  # first rotate to the principal basis of the score matrix
+        user_table, movie_table = model.user_embedding.embeddings, model.movie_embedding.embeddings
+        a, b = principal_rotation(
+            user_table.numpy(),
+            movie_table.numpy(),
+            np.bincount(users, minlength=model.n_users),
+            np.bincount(movies, minlength=model.n_movies),
+        )
+        user_table.assign((user_table.numpy().astype(np.float64) @ a).astype(np.float32))
+        movie_table.assign((movie_table.numpy().astype(np.float64) @ b).astype(np.float32))
+    n = min(SORT_ROWS, len(users))
+    rows = np.random.default_rng(spec.seed).choice(len(users), n, replace=False)
+    u, m, r = users[rows], movies[rows], ratings[rows].astype(np.float64)
+    arrays = export_arrays(model, spec)
+    scale = (model.rating_scale[0], model.rating_scale[1])
+    base = scoring.predict(arrays, spec, u, m, scale)
+    dim = spec.dim
+    increase = np.empty(dim)
+    user_emb, movie_emb = arrays["user_embedding"].copy(), arrays["movie_embedding"].copy()
+    for j in range(dim):
+        ablated = dict(arrays)
+        ablated["user_embedding"], ablated["movie_embedding"] = user_emb.copy(), movie_emb.copy()
+        ablated["user_embedding"][:, j] = 0.0
+        ablated["movie_embedding"][:, j] = 0.0
+        pred = scoring.predict(ablated, spec, u, m, scale)
+        increase[j] = np.sqrt(np.mean((pred - r) ** 2)) - np.sqrt(np.mean((base - r) ** 2))
+    order = np.argsort(-increase, kind="stable")
+    for layer in (model.user_embedding, model.movie_embedding):
+        layer.embeddings.assign(layer.embeddings.numpy()[:, order])
+    if model.hidden:
+        kernel = model.hidden[0][0].kernel
+        k = kernel.numpy()
+        kernel.assign(np.concatenate([k[:dim][order], k[dim:][order]]))
+    return order
 
 
 def _l2_weights(rows: np.ndarray, n_rows: int) -> np.ndarray:
@@ -279,7 +346,20 @@ class _TrainingLoop:
                     tf.reduce_mean(user_w * tf.reduce_sum(u * u, 1))
                     + tf.reduce_mean(movie_w * tf.reduce_sum(m * m, 1))
                 )
-            if self.ordered.strength:
+            if self.ordered.strength and self.ordered.method.startswith("graded_l2"):
+                ramp = self.ordered.ramp(self.model.spec.dim)
+                graded = tf.reduce_mean(
+                    tf.gather(self.user_l2_weight, users) * tf.reduce_sum(u * u * ramp, 1)
+                ) + tf.reduce_mean(
+                    tf.gather(self.movie_l2_weight, movies) * tf.reduce_sum(m * m * ramp, 1)
+                )
+                if self.ordered.method == "graded_l2":
+                    loss += self.ordered.strength * graded
+                    self.ordered_sum.assign_add(graded)
+                    self.ordered_steps.assign_add(1.0)
+                else:
+                    loss += self.ordered.strength * GRADED_SHARE * graded
+            if self.ordered.strength and self.ordered.method != "graded_l2":
                 ordered = self.ordered.loss(
                     self.model,
                     u,

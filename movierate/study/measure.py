@@ -14,6 +14,7 @@ from scipy import stats
 
 from movierate import explore, scoring, store
 from movierate.data import RatingsDataset, Split
+from movierate.explore import ordering
 from movierate.explore.penalties import (
     decorrelation_penalty,
     l2_penalty,
@@ -22,7 +23,6 @@ from movierate.explore.penalties import (
     whitening_penalty,
 )
 from movierate.spec import ModelSpec
-from movierate.explore import ordering
 from movierate.study.plan import ABLATION_TRAIN_ROWS, MIN_RATINGS, PREFIX_KS, RECOMMEND_THRESHOLD
 
 
