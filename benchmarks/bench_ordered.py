@@ -52,12 +52,11 @@ def three_way_split(ds: RatingsDataset, seed: int) -> tuple[Split, np.ndarray]:
     return Split("random", seed, n_stop / len(rest), train, stop), test
 
 
-def variants(methods: list[str]) -> list[tuple[str, dict, str]]:
+def variants(methods: list[str], with_decorrelation: bool = True) -> list[tuple[str, dict, str]]:
     """(name, regularizers, ordered method) of every model; ``methods``: "method:strength"."""
-    out = [
-        ("l2", {"l2": L2}, ""),
-        ("l2+decorrelation", {"l2": L2, "decorrelation": DECORRELATION}, ""),
-    ]
+    out = [("l2", {"l2": L2}, "")]
+    if with_decorrelation:
+        out.append(("l2+decorrelation", {"l2": L2, "decorrelation": DECORRELATION}, ""))
     for item in methods:
         method, strength = item.split(":")
         regs = {"l2": L2, "ordered": float(strength)}
@@ -83,7 +82,7 @@ def rows_of(ds: RatingsDataset, rows: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def measure_dataset(
-    name: str, dim: int, seed: int, methods: list[str], family: str
+    name: str, dim: int, seed: int, methods: list[str], family: str, decorrelation: bool = True
 ) -> list[dict[str, Any]]:
     ds = load_dataset(name)
     split, test = three_way_split(ds, seed)
@@ -92,7 +91,7 @@ def measure_dataset(
     user_counts = np.bincount(train_r["user_idx"].to_numpy(), minlength=ds.n_users)
     movie_counts = np.bincount(train_r["movie_idx"].to_numpy(), minlength=ds.n_movies)
     out = []
-    for vname, regs, method in variants(methods):
+    for vname, regs, method in variants(methods, decorrelation):
         spec = ModelSpec(family=family, dim=dim, regularizers=regs, seed=seed).validate()
         started = time.perf_counter()
         model, result = fit(ds, split, spec, method)
@@ -173,15 +172,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--family", default="mf_bias")
     parser.add_argument("--methods", default="graded_l2:0.1", help="method:strength,...")
     parser.add_argument("--json", default=None, help="write every row (with curves) here")
+    parser.add_argument("--no-decorrelation", action="store_true", help="skip l2+decorrelation")
+    parser.add_argument(
+        "--no-rotation", action="store_true", help="ordered: sort dims only, no principal basis"
+    )
     args = parser.parse_args(argv)
     methods = [m for m in args.methods.split(",") if m]
+    if args.no_rotation:
+        from movierate.nn import training
+
+        training.ORDERED_ROTATION = False
     rows = []
     started = time.perf_counter()
     for name in args.datasets.split(","):
-        rows += measure_dataset(name, args.dim, args.seed, methods, args.family)
+        rows += measure_dataset(
+            name, args.dim, args.seed, methods, args.family, not args.no_decorrelation
+        )
     print()
     print(
-        f"dim {args.dim}, {args.family}, seed {args.seed}, l2 {L2}; "
+        f"dim {args.dim}, {args.family}, seed {args.seed}, l2 {L2}, "
+        f"rotation {'off' if args.no_rotation else 'on'}; "
         f"{time.perf_counter() - started:.0f} s in all"
     )
     print(markdown(rows, args.dim))

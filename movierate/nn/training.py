@@ -167,6 +167,9 @@ def train(
     )
 
 
+#: Whether :func:`sort_dimensions` rotates dot-product models to their principal basis
+#: before sorting (docs/regularizer-study.md, section 5, measures both).
+ORDERED_ROTATION = True
 #: Training rows on which :func:`sort_dimensions` measures each dimension's importance.
 SORT_ROWS = 20_000
 
@@ -190,7 +193,7 @@ def sort_dimensions(
     from movierate import scoring
     from movierate.basis import principal_rotation
 
-    if spec.family != "deep":  # first rotate to the principal basis of the score matrix
+    if spec.family != "deep" and ORDERED_ROTATION:  # first the principal basis of U M^T
         user_table, movie_table = model.user_embedding.embeddings, model.movie_embedding.embeddings
         a, b = principal_rotation(
             user_table.numpy(),
