@@ -251,10 +251,11 @@ SPEC_SCHEMA: dict[str, FieldSchema] = {
                 ),
                 "ordered": (
                     "Ordered dimensions (first dimensions matter most)",
-                    0.1,
-                    "Adds the rating loss of truncated embeddings (each example keeps only its "
-                    "first b dimensions, b random), so dimension 1 carries the most, dimension 2 "
-                    "the next ... and the first k dimensions alone predict well. Typical 0.5 to 2.",
+                    0.05,
+                    "An L2 penalty that grows with the dimension index (0 on the first, this "
+                    "strength on the last), then a final change of basis that changes no "
+                    "prediction, so dimension 1 matters most, then 2 ..., and the first k "
+                    "dimensions alone predict well. Typical 0.05 to 0.3.",
                 ),
             },
             _STRENGTH,

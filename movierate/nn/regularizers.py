@@ -10,9 +10,9 @@ With C the column covariance of ``x`` and mu its column mean:
 - ``decorrelation``: sum of squared off-diagonal entries of C (variances and mean are free).
 - ``adversarial``: a discriminator learns to tell rows of ``x`` from iid U(-1, 1) samples; the
   penalty is its cross-entropy for calling the rows "uniform" (low when it is fooled).
-- ``ordered``: not a penalty of the matrix but of the model: the rating loss of predictions made
-  from truncated embeddings (the first b dimensions of both user and movie vectors, b drawn per
-  example, see :class:`Ordered`), so the dimensions come in order of importance.
+- ``ordered``: an L2 whose weight grows with the dimension index (0 for the first, strength for
+  the last), applied per example like ``l2``, so the dimensions come in order of importance;
+  training then re-expresses the model in its sorted principal basis (see :class:`Ordered`).
 
 Training applies them to the embedding rows of each batch (L2, per example) or to a uniform
 sample of movie rows (the others), so the cost of a step does not grow with the catalogue.
@@ -133,15 +133,17 @@ class Adversarial(_Penalty):
         return {"strength": self.strength, "hidden_units": self.hidden_units, "seed": self.seed}
 
 
-#: How :class:`Ordered` truncates: per example ``b`` ~ geometric (nested dropout, Rippel et
-#: al. 2014), the loss summed over nested prefixes 1, 2, 4, ... < dim (Matryoshka, Kusupati et
-#: al. 2022) or over every prefix 1 .. dim - 1. The first is the one ``ordered`` uses (measured
-#: against the others in docs/regularizer-study.md, section 5).
+#: How :class:`Ordered` orders. ``graded_l2`` (what ``ordered`` uses; chosen by measurement, see
+#: docs/regularizer-study.md section 5): an extra L2 whose weight grows linearly with the
+#: dimension index. The prefix losses, measured against it: the rating loss of the first b
+#: dimensions with b ~ geometric per example (nested dropout, Rippel et al. 2014), averaged
+#: over prefixes 1, 2, 4, ... < dim (Matryoshka, Kusupati et al. 2022) or over every prefix
+#: 1 .. dim - 1; ``graded_l2+...`` adds GRADED_SHARE x the graded L2 to them.
 ORDERED_METHODS = (
+    "graded_l2",
     "nested_dropout",
     "matryoshka",
     "matryoshka_all",
-    "graded_l2",
     "graded_l2+matryoshka",
     "graded_l2+nested_dropout",
 )
@@ -151,16 +153,20 @@ GRADED_SHARE = 0.3
 
 @keras.saving.register_keras_serializable(package="movierate")
 class Ordered(_Penalty):
-    """Puts embedding dimensions in order of importance: ``strength`` x the rating MSE of
-    predictions from the first ``b`` dimensions only (trailing dims zeroed in BOTH the user and
-    the movie vector, before the dot product or the MLP), added to the full-dimension loss.
+    """Puts embedding dimensions in order of importance.
 
-    ``nested_dropout``: ``b`` per example, 1 + geometric(p = min(0.5, 2 / dim)) capped at dim,
-    so dimension j is kept with probability (1 - p)^(j - 1): early dimensions are trained to
-    predict alone, later ones to correct them. At inference every dimension is used.
+    ``graded_l2`` (the default): ``strength`` x sum_j (j / (dim - 1)) x (u_j^2 + m_j^2), per
+    example with the L2 row weights, i.e. dimension j pays an L2 that grows with j, so the
+    strongest factors settle in the cheapest (first) dimensions and weak ones in the last.
+    The prefix methods add ``strength`` x the rating MSE of predictions from the first ``b``
+    dimensions only (trailing dims zeroed in BOTH the user and the movie vector, before the
+    dot product or the MLP); for ``nested_dropout`` b is drawn per example, 1 + geometric(p =
+    min(0.5, 2 / dim)) capped at dim. At the end of training the loop re-expresses the model
+    in an exactly equivalent, sorted basis (``training.sort_dimensions``); at inference every
+    dimension is used.
     """
 
-    def __init__(self, strength: float = 0.0, method: str = "nested_dropout") -> None:
+    def __init__(self, strength: float = 0.0, method: str = "graded_l2") -> None:
         super().__init__(strength)
         if method not in ORDERED_METHODS:
             raise SpecError(f"Ordered method {method!r}: choose from {', '.join(ORDERED_METHODS)}.")
