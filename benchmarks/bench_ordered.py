@@ -172,12 +172,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--family", default="mf_bias")
     parser.add_argument("--methods", default="graded_l2:0.1", help="method:strength,...")
     parser.add_argument("--json", default=None, help="write every row (with curves) here")
+    parser.add_argument(
+        "--graded-share", type=float, default=None, help="graded L2 share in graded_l2+... methods"
+    )
     parser.add_argument("--no-decorrelation", action="store_true", help="skip l2+decorrelation")
     parser.add_argument(
         "--no-rotation", action="store_true", help="ordered: sort dims only, no principal basis"
     )
     args = parser.parse_args(argv)
     methods = [m for m in args.methods.split(",") if m]
+    if args.graded_share is not None:
+        from movierate.nn import training
+
+        training.GRADED_SHARE = args.graded_share
     if args.no_rotation:
         from movierate.nn import training
 
