@@ -249,6 +249,14 @@ SPEC_SCHEMA: dict[str, FieldSchema] = {
                     "A discriminator tries to tell the vectors from uniform noise; the embedding "
                     "learns to fool it. Typical 0.1 to 10.",
                 ),
+                "ordered": (
+                    "Ordered dimensions (first dimensions matter most)",
+                    0.05,
+                    "An L2 penalty that grows with the dimension index (0 on the first, this "
+                    "strength on the last), then a final change of basis that changes no "
+                    "prediction, so dimension 1 matters most, then 2 ..., and the first k "
+                    "dimensions alone predict well. Typical 0.05 to 0.3.",
+                ),
             },
             _STRENGTH,
         ),

@@ -9,8 +9,10 @@ on the FULL embedding tables (``reg_<kind>``, plus ``corr_offdiag`` for decorrel
 ``ks_uniform`` for adversarial), while training applies L2 per example (batch rows) and the
 other regularizers to a uniform sample of movie rows, sized for ~64 visits per movie per epoch
 (:func:`regularizer_sample_size`). The per-example L2 weighs a row by count**-0.5
-(between per-example and uniform L2; measured best on ml-100k and ml-latest-small). No global
-state: two trainings may run at once in two threads.
+(between per-example and uniform L2; measured best on ml-100k and ml-latest-small). With the ``ordered``
+regularizer, the best-epoch weights are finally re-expressed, predictions unchanged, in a basis
+whose dimensions come in order of importance (:func:`sort_dimensions`). No global state: two
+trainings may run at once in two threads.
 
 >>> result = train(load_dataset("ml-100k"), split, ModelSpec())  # doctest: +SKIP
 >>> result.metrics["valid_rmse"]  # doctest: +SKIP
@@ -32,7 +34,13 @@ from movierate.explore.verdicts import covariance_stats, ks_uniform
 from movierate.nn.export import export_arrays
 from movierate.nn.models import RatingModel, build_model
 from movierate.nn.optimizers import SparseOptimizer
-from movierate.nn.regularizers import Adversarial, EmbeddingL2, make_regularizer
+from movierate.nn.regularizers import (
+    GRADED_SHARE,
+    Adversarial,
+    EmbeddingL2,
+    Ordered,
+    make_regularizer,
+)
 from movierate.progress import Phase, ProgressCallback, ProgressEvent
 from movierate.spec import ModelSpec
 
@@ -64,6 +72,8 @@ SETTLE_MEASURES = {
 #: 3e-3 reaches a mean KS of 0.037 / 0.043 (ml-latest-small / ml-100k) against 0.044 / 0.050
 #: with 1e-3, in fewer epochs; 1e-2 gave no lower KS and a worse RMSE on ml-100k.
 CRITIC_LEARNING_RATE = 3e-3
+#: How the ``ordered`` regularizer truncates (one of ``regularizers.ORDERED_METHODS``).
+ORDERED_METHOD = "graded_l2"
 #: Progress events per epoch during the batch loop.
 BATCH_EVENTS_PER_EPOCH = 20
 
@@ -181,6 +191,8 @@ def train(
         best = (np.inf, epochs_run, [v.numpy() for v in model.weights])
     for variable, value in zip(model.weights, best[2], strict=True):
         variable.assign(value)
+    if spec.regularizers.get("ordered"):
+        sort_dimensions(model, spec, users[eval_train], movies[eval_train], ratings[eval_train])
     train_seconds = time.perf_counter() - started
     best_epoch = best[1]
     final = {key: values[best_epoch - 1] for key, values in history.items()}
@@ -235,6 +247,68 @@ def regularizers_settled(history: dict[str, list[float]], spec: ModelSpec) -> bo
     return True
 
 
+#: Whether :func:`sort_dimensions` rotates dot-product models to their principal basis
+#: before sorting (docs/regularizer-study.md, section 5, measures both).
+ORDERED_ROTATION = True
+#: Training rows on which :func:`sort_dimensions` measures each dimension's importance.
+SORT_ROWS = 20_000
+
+
+def sort_dimensions(
+    model: RatingModel, spec: ModelSpec, users: np.ndarray, movies: np.ndarray, ratings: np.ndarray
+) -> np.ndarray:
+    """Re-express the trained model so its dimensions come in order of importance, in place,
+    without changing a prediction (beyond float32 rounding); returns the final permutation.
+
+    ``mf`` / ``mf_bias``: rotate to the principal basis of the score matrix U M^T, users and
+    movies weighted by their training counts (:func:`movierate.basis.principal_rotation`).
+    Every family: then permute the dimensions (and the first dense layer's inputs) so that
+    their importance on training rows decreases with index.
+
+    Importance = RMSE increase when the dimension is zeroed in both embeddings (numpy scoring on
+    up to SORT_ROWS training rows). A permutation changes no prediction; it fixes the order of
+    the ``ordered`` regularizer's leading dimensions, which training leaves where the random
+    initialisation put them.
+    """
+    from movierate import scoring
+    from movierate.basis import principal_rotation
+
+    if spec.family != "deep" and ORDERED_ROTATION:  # first the principal basis of U M^T
+        user_table, movie_table = model.user_embedding.embeddings, model.movie_embedding.embeddings
+        a, b = principal_rotation(
+            user_table.numpy(),
+            movie_table.numpy(),
+            np.bincount(users, minlength=model.n_users),
+            np.bincount(movies, minlength=model.n_movies),
+        )
+        user_table.assign((user_table.numpy().astype(np.float64) @ a).astype(np.float32))
+        movie_table.assign((movie_table.numpy().astype(np.float64) @ b).astype(np.float32))
+    n = min(SORT_ROWS, len(users))
+    rows = np.random.default_rng(spec.seed).choice(len(users), n, replace=False)
+    u, m, r = users[rows], movies[rows], ratings[rows].astype(np.float64)
+    arrays = export_arrays(model, spec)
+    scale = (model.rating_scale[0], model.rating_scale[1])
+    base = scoring.predict(arrays, spec, u, m, scale)
+    dim = spec.dim
+    increase = np.empty(dim)
+    user_emb, movie_emb = arrays["user_embedding"].copy(), arrays["movie_embedding"].copy()
+    for j in range(dim):
+        ablated = dict(arrays)
+        ablated["user_embedding"], ablated["movie_embedding"] = user_emb.copy(), movie_emb.copy()
+        ablated["user_embedding"][:, j] = 0.0
+        ablated["movie_embedding"][:, j] = 0.0
+        pred = scoring.predict(ablated, spec, u, m, scale)
+        increase[j] = np.sqrt(np.mean((pred - r) ** 2)) - np.sqrt(np.mean((base - r) ** 2))
+    order = np.argsort(-increase, kind="stable")
+    for layer in (model.user_embedding, model.movie_embedding):
+        layer.embeddings.assign(layer.embeddings.numpy()[:, order])
+    if model.hidden:
+        kernel = model.hidden[0][0].kernel
+        k = kernel.numpy()
+        kernel.assign(np.concatenate([k[:dim][order], k[dim:][order]]))
+    return order
+
+
 def _l2_weights(rows: np.ndarray, n_rows: int) -> np.ndarray:
     """Per-row L2 weights ~ count**-alpha, scaled so the mean weight over examples is 1."""
     counts = np.bincount(rows, minlength=n_rows).astype(np.float64)
@@ -262,6 +336,10 @@ class _TrainingLoop:
         self.movie_table = model.movie_embedding.embeddings.value
         strengths = dict(spec.regularizers)
         self.l2 = EmbeddingL2(strengths.pop("l2", 0.0))
+        self.ordered = Ordered(strengths.pop("ordered", 0.0), ORDERED_METHOD)
+        # sums of the unit-strength ordering loss over an epoch's steps (logged as reg_ordered)
+        self.ordered_sum = tf.Variable(0.0, trainable=False)
+        self.ordered_steps = tf.Variable(0.0, trainable=False)
         self.sampled = {
             kind: make_regularizer(kind, strength, seed=spec.seed + 100)
             for kind, strength in strengths.items()
@@ -354,6 +432,32 @@ class _TrainingLoop:
                     tf.reduce_mean(user_w * tf.reduce_sum(u * u, 1))
                     + tf.reduce_mean(movie_w * tf.reduce_sum(m * m, 1))
                 )
+            if self.ordered.strength and self.ordered.method.startswith("graded_l2"):
+                ramp = self.ordered.ramp(self.model.spec.dim)
+                graded = tf.reduce_mean(
+                    tf.gather(self.user_l2_weight, users) * tf.reduce_sum(u * u * ramp, 1)
+                ) + tf.reduce_mean(
+                    tf.gather(self.movie_l2_weight, movies) * tf.reduce_sum(m * m * ramp, 1)
+                )
+                if self.ordered.method == "graded_l2":
+                    loss += self.ordered.strength * graded
+                    self.ordered_sum.assign_add(graded)
+                    self.ordered_steps.assign_add(1.0)
+                else:
+                    loss += self.ordered.strength * GRADED_SHARE * graded
+            if self.ordered.strength and self.ordered.method != "graded_l2":
+                ordered = self.ordered.loss(
+                    self.model,
+                    u,
+                    m,
+                    biases.get("user"),
+                    biases.get("movie"),
+                    ratings,
+                    self.random.uniform([batch]),
+                )
+                loss += self.ordered.strength * ordered
+                self.ordered_sum.assign_add(ordered)
+                self.ordered_steps.assign_add(1.0)
             if self.sampled:
                 sample = tf.gather(gathered[1], movie_pos[batch:])
                 for regularizer in self.sampled.values():
@@ -401,6 +505,12 @@ class _TrainingLoop:
             )
         for kind, regularizer in self.sampled.items():
             losses[f"reg_{kind}"] = float(regularizer.penalty(self.movie_table))
+        if "ordered" in self.spec.regularizers:
+            # mean over the epoch's steps (it is a loss of predictions, not of the tables)
+            steps = float(self.ordered_steps.numpy())
+            losses["reg_ordered"] = float(self.ordered_sum.numpy()) / steps if steps else 0.0
+            self.ordered_sum.assign(0.0)
+            self.ordered_steps.assign(0.0)
         if self.adversarial is not None:
             rows = self.movie_table
             uniform = self.random.uniform(tf.shape(rows), -1.0, 1.0)

@@ -2,14 +2,16 @@
 
 For each dataset and embedding dim, on one random 90/10 split and one model seed, for a fixed
 number of epochs (the validation rows never steer training): ``mf_bias`` with no regularizer,
-l2, whitening, decorrelation and adversarial (each alone and each on top of l2), and ``deep``
+l2, whitening, decorrelation and adversarial (each alone and each on top of l2), ordered (on
+top of l2), and ``deep``
 with and without L2 on its dense layers. For every model: validation RMSE and MAE, training
 RMSE, each regularizer's raw penalty on the final movie embedding (and the ``reg_<kind>``
 penalties training logged), the mean absolute off-diagonal covariance and correlation, the
 spread of the per-dimension variance, genre coherence@10, how obscure the top-10
 recommendations of fixed users are (with and without a min-ratings threshold), a dimension
 ablation (Spearman correlation of each dimension's variance with the RMSE increase when it is
-zeroed), the Kolmogorov-Smirnov distance of each dimension from U(-1, 1), and the train time.
+zeroed, and of that increase with reversed dimension index; validation RMSE from the first
+k dimensions only, as trained and in the model's principal basis), the Kolmogorov-Smirnov distance of each dimension from U(-1, 1), and the train time.
 
 Penalties and KS distances use every movie row (the regularizers sample rows uniformly);
 covariance, variance and genre statistics use the movies with at least :data:`MIN_RATINGS`
@@ -42,6 +44,7 @@ from movierate.study.measure import (
     dimension_ablation,
     fit_in_memory,
     fixed_users,
+    prefix_rmse,
     recommendation_obscurity,
     rmse_mae,
 )
@@ -50,6 +53,8 @@ from movierate.study.plan import (
     FULL_PLAN,
     L2,
     MIN_RATINGS,
+    ORDERED,
+    PREFIX_KS,
     QUICK_PLAN,
     RECOMMEND_THRESHOLD,
     VARIANTS,
@@ -70,6 +75,8 @@ __all__ = [
     "FULL_PLAN",
     "L2",
     "MIN_RATINGS",
+    "ORDERED",
+    "PREFIX_KS",
     "QUESTIONS",
     "QUICK_PLAN",
     "RECOMMEND_THRESHOLD",
@@ -86,6 +93,7 @@ __all__ = [
     "fit_in_memory",
     "fixed_users",
     "markdown_report",
+    "prefix_rmse",
     "recommendation_obscurity",
     "rmse_mae",
     "run_study",

@@ -14,6 +14,7 @@ from scipy import stats
 
 from movierate import explore, scoring, store
 from movierate.data import RatingsDataset, Split
+from movierate.explore import ordering
 from movierate.explore.penalties import (
     decorrelation_penalty,
     l2_penalty,
@@ -22,7 +23,7 @@ from movierate.explore.penalties import (
     whitening_penalty,
 )
 from movierate.spec import ModelSpec
-from movierate.study.plan import ABLATION_TRAIN_ROWS, MIN_RATINGS, RECOMMEND_THRESHOLD
+from movierate.study.plan import ABLATION_TRAIN_ROWS, MIN_RATINGS, PREFIX_KS, RECOMMEND_THRESHOLD
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,26 @@ def dimension_ablation(model: store.TrainedModel, ds: RatingsDataset, split: Spl
     return frame
 
 
+def prefix_rmse(model: store.TrainedModel, ds: RatingsDataset, split: Split) -> dict[str, float]:
+    """Validation RMSE from the first k dimensions only (k in PREFIX_KS below dim): as trained
+    (``prefix_rmse_k<k>``) and in the model's own principal basis (``pca_prefix_rmse_k<k>``,
+    :func:`movierate.explore.ordering.pca_arrays`, the best post-hoc ordering)."""
+    valid = ds.ratings.iloc[split.valid]
+    if not len(valid):
+        return {}
+    rows = (
+        valid["user_idx"].to_numpy(),
+        valid["movie_idx"].to_numpy(),
+        valid["rating"].to_numpy(np.float64),
+    )
+    ks = [k for k in PREFIX_KS if k < model.dim]
+    out = {}
+    for basis, prefix in (("index", "prefix_rmse"), ("pca", "pca_prefix_rmse")):
+        curve = ordering.prefix_curve(model, *rows, basis=basis, ks=ks)
+        out |= {f"{prefix}_k{k}": float(r) for k, r in zip(curve["k"], curve["rmse"], strict=True)}
+    return out
+
+
 def fixed_users(ds: RatingsDataset, n: int, seed: int = 0) -> np.ndarray:
     """``n`` users with at least 20 ratings, drawn with a fixed seed (sorted)."""
     counts = np.bincount(ds.ratings["user_idx"].to_numpy(), minlength=ds.n_users)
@@ -182,6 +203,10 @@ def analyse(
             ablation["movie_variance"] * ablation["user_variance"], ablation["valid_rmse_increase"]
         ),
     }
+    row["spearman_index_vs_valid_importance"] = ordering.ordering_spearman(
+        ablation.rename(columns={"valid_rmse_increase": "rmse_increase"})
+    )
+    row.update(prefix_rmse(model, ds, split))
     for key, value in model.metrics.items():
         if key.startswith("reg_") or key == "disc_loss":
             row[f"final_{key}"] = float(value)

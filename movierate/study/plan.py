@@ -39,6 +39,10 @@ class Variant:
 
 #: L2 strength of the study (the mf_bias value of benchmarks/bench_accuracy.py).
 L2 = 0.1
+#: Strength of the ``ordered`` regularizer (docs/regularizer-study.md, section 5).
+ORDERED = 0.1
+#: Prefix lengths k whose validation RMSE (first k dimensions only) the study reports.
+PREFIX_KS = (1, 2, 4)
 VARIANTS: tuple[Variant, ...] = (
     Variant("none"),
     Variant("l2", regularizers={"l2": L2}),
@@ -48,6 +52,7 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("l2+whitening", regularizers={"l2": L2, "whitening": 0.1}),
     Variant("l2+decorrelation", regularizers={"l2": L2, "decorrelation": 1.0}),
     Variant("l2+adversarial", regularizers={"l2": L2, "adversarial": 1.0}),
+    Variant("l2+ordered", regularizers={"l2": L2, "ordered": ORDERED}),
     Variant("deep", family="deep"),
     Variant("deep+dense_l2", family="deep", dense_l2=3e-3),
 )

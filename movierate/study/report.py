@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from movierate import atomic
-from movierate.study.plan import MIN_RATINGS, RECOMMEND_THRESHOLD, StudyPlan
+from movierate.study.plan import MIN_RATINGS, PREFIX_KS, RECOMMEND_THRESHOLD, StudyPlan
 
 RESULT_FILES = ("results.json", "results.csv", "ablation.csv", "study.md")
 
@@ -65,6 +65,9 @@ TABLE_COLUMNS: dict[str, tuple[str, str]] = {
     f"top10_median_n_ratings_min{RECOMMEND_THRESHOLD}": (f"same, min {RECOMMEND_THRESHOLD}", ".0f"),
     "spearman_variance_vs_valid_importance": ("Spearman var/valid importance", ".2f"),
     "spearman_variance_vs_train_importance": ("Spearman var/train importance", ".2f"),
+    "spearman_index_vs_valid_importance": ("Spearman -index/valid importance", ".2f"),
+    **{f"prefix_rmse_k{k}": (f"valid RMSE first {k}", ".4f") for k in PREFIX_KS},
+    **{f"pca_prefix_rmse_k{k}": (f"same, pca basis, first {k}", ".4f") for k in PREFIX_KS},
     "train_seconds": ("train s", ".1f"),
 }
 
@@ -99,6 +102,16 @@ QUESTIONS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
         (
             "top10_median_n_ratings",
             f"top10_median_n_ratings_min{RECOMMEND_THRESHOLD}",
+            "valid_rmse",
+        ),
+    ),
+    (
+        "Q5. Does the ordered regularizer put dimensions in order of importance?",
+        ("l2", "l2+decorrelation", "l2+ordered"),
+        (
+            "spearman_index_vs_valid_importance",
+            *(f"prefix_rmse_k{k}" for k in PREFIX_KS),
+            *(f"pca_prefix_rmse_k{k}" for k in PREFIX_KS),
             "valid_rmse",
         ),
     ),

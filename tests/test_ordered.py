@@ -1,0 +1,219 @@
+"""The ``ordered`` regularizer and movierate.explore.ordering: dimensions in order of importance."""
+
+from __future__ import annotations
+
+import dataclasses
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from movierate import schema, scoring
+from movierate.data import make_split, synthetic_dataset
+from movierate.errors import DataError
+from movierate.explore import ordering
+from movierate.spec import ModelSpec
+
+SCALE = (0.5, 5.0, 0.5)
+#: Planted factor strengths, strictly decreasing: factor j moves ratings by about STRENGTHS[j].
+STRENGTHS = np.array([1.0, 0.8, 0.62, 0.47, 0.35, 0.25])
+
+
+def _fake(arrays: dict, family: str = "mf_bias", output: str = "none") -> SimpleNamespace:
+    return SimpleNamespace(
+        arrays=arrays, spec=SimpleNamespace(family=family, output=output), rating_scale=SCALE
+    )
+
+
+def _dot_arrays(rng, n_users=40, n_movies=30, scales=(2.0, 1.0, 0.5, 0.25)) -> dict:
+    scales = np.asarray(scales, np.float32)
+    return {
+        "user_embedding": (rng.normal(size=(n_users, len(scales))) * scales).astype(np.float32),
+        "movie_embedding": (rng.normal(size=(n_movies, len(scales))) * scales).astype(np.float32),
+        "user_bias": rng.normal(size=n_users).astype(np.float32),
+        "movie_bias": rng.normal(size=n_movies).astype(np.float32),
+        "global_mean": np.float32(3.5),
+    }
+
+
+def _all_pairs(arrays: dict) -> tuple[np.ndarray, np.ndarray]:
+    n_users, n_movies = len(arrays["user_embedding"]), len(arrays["movie_embedding"])
+    users, movies = np.meshgrid(np.arange(n_users), np.arange(n_movies), indexing="ij")
+    return users.ravel(), movies.ravel()
+
+
+# --- explore.ordering on hand-made models ---------------------------------------------------------
+
+
+def test_ablation_measures_each_dimensions_share_on_a_hand_made_model():
+    arrays = _dot_arrays(np.random.default_rng(0))
+    model = _fake(arrays)
+    users, movies = _all_pairs(arrays)
+    truth = scoring.predict(arrays, model.spec, users, movies, SCALE)  # exact: base RMSE 0
+    ablation = ordering.dimension_ablation(model, users, movies, truth)
+    u, m = arrays["user_embedding"][users], arrays["movie_embedding"][movies]
+    expected = np.sqrt(np.mean((u.astype(np.float64) * m) ** 2, axis=0))  # dropping u_j m_j
+    np.testing.assert_allclose(ablation["rmse_increase"], expected, rtol=1e-4)
+    assert ablation.attrs["base_rmse"] == pytest.approx(0.0, abs=1e-5)
+    assert ordering.ordering_spearman(ablation) == pytest.approx(1.0)
+    reversed_model = _fake({**arrays, **{k: arrays[k][:, ::-1] for k in _EMB}})
+    reversed_ablation = ordering.dimension_ablation(reversed_model, users, movies, truth)
+    assert ordering.ordering_spearman(reversed_ablation) == pytest.approx(-1.0)
+
+
+_EMB = ("user_embedding", "movie_embedding")
+
+
+def test_prefix_curve_and_truncation():
+    arrays = _dot_arrays(np.random.default_rng(1))
+    model = _fake(arrays)
+    users, movies = _all_pairs(arrays)
+    truth = scoring.predict(arrays, model.spec, users, movies, SCALE)
+    curve = ordering.prefix_curve(model, users, movies, truth)
+    assert curve["k"].tolist() == [1, 2, 3, 4]
+    assert curve["rmse"].iloc[-1] == pytest.approx(0.0, abs=1e-5)
+    assert np.all(np.diff(curve["rmse"]) < 0)  # dims were planted by decreasing scale
+    two = ordering.truncated_arrays(arrays, 2)
+    assert np.all(two["user_embedding"][:, 2:] == 0) and np.all(two["movie_embedding"][:, 2:] == 0)
+    np.testing.assert_array_equal(two["user_embedding"][:, :2], arrays["user_embedding"][:, :2])
+    assert arrays["user_embedding"][:, 2:].any()  # the input is not modified
+    with pytest.raises(DataError, match="at least one"):
+        ordering.truncated_arrays(arrays, 0)
+    with pytest.raises(DataError, match="basis"):
+        ordering.prefix_curve(model, users, movies, truth, basis="random")
+    with pytest.raises(DataError, match="same non-zero length"):
+        ordering.dimension_ablation(model, users[:3], movies, truth)
+
+
+def test_pca_basis_keeps_predictions_and_finds_a_hidden_low_rank_product():
+    rng = np.random.default_rng(2)
+    n_users, n_movies, dim = 50, 40, 4
+    # a rank-2 score matrix spread over all 4 dims by a random mixing matrix
+    low_u, low_m = rng.normal(size=(n_users, 2)), rng.normal(size=(n_movies, 2))
+    mix = rng.normal(size=(2, dim))
+    arrays = _dot_arrays(rng, n_users, n_movies, scales=(1.0,) * dim)
+    arrays["user_embedding"] = (low_u @ mix).astype(np.float32)
+    arrays["movie_embedding"] = (low_m @ np.linalg.pinv(mix).T).astype(np.float32)
+    arrays["movie_embedding"] += (rng.normal(size=(n_movies, dim)) * 0.01).astype(np.float32)
+    model = _fake(arrays)
+    users, movies = _all_pairs(arrays)
+    truth = scoring.predict(arrays, model.spec, users, movies, SCALE)
+    rotated = ordering.pca_arrays(arrays, model.spec)
+    np.testing.assert_allclose(
+        scoring.predict(rotated, model.spec, users, movies, SCALE), truth, atol=1e-4
+    )
+    pca = ordering.prefix_curve(model, users, movies, truth, basis="pca")["rmse"].to_numpy()
+    index = ordering.prefix_curve(model, users, movies, truth)["rmse"].to_numpy()
+    assert pca[1] < 0.05 and index[1] > 5 * pca[1]  # rank 2 recovered by the first 2 pca dims
+    assert np.all(pca <= index + 1e-6)  # Eckart-Young: never worse than the raw order
+    weighted = ordering.prefix_curve(
+        model, users, movies, truth, "pca", user_weights=np.arange(n_users) + 1.0
+    )
+    assert weighted["rmse"].iloc[-1] == pytest.approx(0.0, abs=1e-4)
+    with pytest.raises(DataError, match="user_weights"):
+        ordering.pca_arrays(arrays, model.spec, user_weights=np.ones(3))
+
+
+def test_pca_basis_of_a_deep_model_keeps_its_predictions():
+    rng = np.random.default_rng(3)
+    dim, n_users, n_movies = 4, 9, 12
+    arrays = _dot_arrays(rng, n_users, n_movies, scales=(1.0, 0.5, 2.0, 0.1))
+    del arrays["user_bias"]
+    width = 2 * dim
+    for i, units in enumerate((6, 3)):
+        arrays[f"dense_{i}_kernel"] = rng.normal(size=(width, units)).astype(np.float32)
+        arrays[f"dense_{i}_bias"] = rng.normal(size=units).astype(np.float32)
+        width = units
+    arrays["output_kernel"] = rng.normal(size=(width, 1)).astype(np.float32)
+    arrays["output_bias"] = rng.normal(size=1).astype(np.float32)
+    spec = SimpleNamespace(family="deep", output="none")
+    users, movies = _all_pairs(arrays)
+    before = scoring.predict(arrays, spec, users, movies, SCALE)
+    rotated = ordering.pca_arrays(arrays, spec)
+    after = scoring.predict(rotated, spec, users, movies, SCALE)
+    np.testing.assert_allclose(after, before, atol=1e-4)
+    variances = rotated["movie_embedding"].var(axis=0)
+    assert np.all(np.diff(variances) <= 1e-6)  # principal axes come first
+
+
+# --- the ordered regularizer in training ----------------------------------------------------------
+
+
+def test_ordered_is_a_schema_regularizer():
+    assert "ordered" in schema.names("regularizers")
+    ModelSpec(regularizers={"l2": 0.1, "ordered": 1.0}).validate()
+
+
+@pytest.fixture(scope="module")
+def planted():
+    """Ratings from a rank-6 model whose factors have strictly decreasing strengths."""
+    base = synthetic_dataset(36_000, n_users=400, n_movies=300, seed=5)
+    rng = np.random.default_rng(5)
+    users = base.ratings["user_idx"].to_numpy()
+    movies = base.ratings["movie_idx"].to_numpy()
+    user_f = rng.normal(size=(base.n_users, len(STRENGTHS))) * np.sqrt(STRENGTHS)
+    movie_f = rng.normal(size=(base.n_movies, len(STRENGTHS))) * np.sqrt(STRENGTHS)
+    score = np.einsum("ij,ij->i", user_f[users], movie_f[movies])
+    score += rng.normal(size=len(users)) * 0.2
+    ratings = base.ratings.assign(rating=np.clip(3.0 + score, 0.5, 5.0).astype(np.float32))
+    ds = dataclasses.replace(base, ratings=ratings)
+    return ds, make_split(ds, "random", 0.15, seed=1)
+
+
+def _train(ds, split, **changes):
+    from movierate.nn.training import train
+
+    spec = ModelSpec(
+        **{
+            "family": "mf_bias",
+            "dim": len(STRENGTHS),
+            "epochs": 25,
+            "batch_size": 512,
+            "regularizers": {"l2": 0.02, "ordered": 0.1},
+            "seed": 3,
+            **changes,
+        }
+    ).validate()
+    return train(ds, split, spec), spec
+
+
+def _model(result, spec, ds):
+    return SimpleNamespace(arrays=result.arrays, spec=spec, rating_scale=ds.rating_scale)
+
+
+def test_ordered_model_ranks_planted_factors_by_strength(planted):
+    ds, split = planted
+    result, spec = _train(ds, split)
+    assert "reg_ordered" in result.history and result.metrics["reg_ordered"] > 0
+    held = ds.ratings.iloc[split.valid]
+    rows = (held["user_idx"].to_numpy(), held["movie_idx"].to_numpy(), held["rating"].to_numpy())
+    model = _model(result, spec, ds)
+    ablation = ordering.dimension_ablation(model, *rows)
+    assert ordering.ordering_spearman(ablation) > 0.8
+    curve = ordering.prefix_curve(model, *rows)["rmse"].to_numpy()
+    assert curve[0] > curve[-1] + 0.1  # one dimension alone is far from the full model
+    assert np.all(np.diff(curve) < 0.005)  # each added dimension helps (or nearly)
+    # and the prefix predictions beat the plain L2 model's, cut at the same k, for small k
+    plain, plain_spec = _train(ds, split, regularizers={"l2": 0.02})
+    plain_curve = ordering.prefix_curve(_model(plain, plain_spec, ds), *rows)["rmse"].to_numpy()
+    assert curve[1] < plain_curve[1]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"family": "mf"},
+        {"family": "mf_bias", "regularizers": {"l2": 0.1, "ordered": 0.1, "decorrelation": 1.0}},
+        {"family": "deep", "batch_norm": True, "dropout": 0.1, "output": "sigmoid"},
+    ],
+    ids=["mf", "mf_bias+decorrelation", "deep"],
+)
+def test_ordered_models_predict_the_same_in_numpy_and_keras(planted, changes):
+    ds, split = planted
+    result, spec = _train(ds, split, epochs=2, **changes)
+    users = np.arange(50) % ds.n_users
+    movies = (np.arange(50) * 7) % ds.n_movies
+    keras_pred = result.keras_model.predict(np.stack([users, movies], 1), verbose=0).ravel()
+    numpy_pred = scoring.predict(result.arrays, spec, users, movies, ds.rating_scale)
+    np.testing.assert_allclose(numpy_pred, keras_pred, atol=1e-4)
+    assert np.isfinite(result.metrics["reg_ordered"])
