@@ -1,15 +1,17 @@
 """Training: a fast custom loop with sparse embedding updates, progress events and cancellation.
 
 Each epoch shuffles the training ratings (seeded), feeds whole batches sliced from arrays into a
-compiled step, and evaluates RMSE / MAE on train and validation. Early stopping watches the
-validation RMSE and restores the best weights. Regularizer losses are logged per epoch on the
+compiled step, and evaluates RMSE / MAE on train and on the split's early-stopping rows
+(``split.stop``). Early stopping watches the early-stopping RMSE (``stop_rmse``) and restores the
+best weights. The test rows (``split.test``) are never read here: the pipeline measures
+``test_rmse`` / ``test_mae`` on them after training, in numpy. Regularizer losses are logged per epoch on the
 FULL embedding tables (``reg_<kind>``), while training applies L2 per example (batch rows) and
 the other regularizers to a uniform sample of movie rows, so a step's cost does not grow with
 the catalogue. The per-example L2 weighs a row by count**-0.5 (between per-example and uniform
 L2; measured best on ml-100k and ml-latest-small). No global state: two trainings may run at once in two threads.
 
 >>> result = train(load_dataset("ml-100k"), split, ModelSpec())  # doctest: +SKIP
->>> result.metrics["valid_rmse"]  # doctest: +SKIP
+>>> result.metrics["stop_rmse"]  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -72,9 +74,15 @@ def train(
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
 ) -> TrainResult:
-    """Train a validated ``spec`` on ``split.train`` of ``ds``; early-stop on ``split.valid``."""
+    """Train a validated ``spec`` on ``split.train`` of ``ds``; early-stop on ``split.stop``.
+
+    ``split.test`` is never read. With no stop rows, the best epoch is the one with the lowest
+    train RMSE (used by the regularizer study, which trains for a fixed number of epochs).
+    """
     if len(split.train) == 0:
-        raise DataError("The training split is empty: choose a smaller validation fraction.")
+        raise DataError(
+            "The training part of the split is empty: choose smaller test / stop fractions."
+        )
     users = ds.ratings["user_idx"].to_numpy(np.int32)
     movies = ds.ratings["movie_idx"].to_numpy(np.int32)
     ratings = ds.ratings["rating"].to_numpy(np.float32)
@@ -93,7 +101,7 @@ def train(
     eval_train = train_rows
     if len(eval_train) > TRAIN_EVAL_CAP:
         eval_train = np.sort(rng.choice(train_rows, TRAIN_EVAL_CAP, replace=False))
-    sets = {"train": eval_train, "valid": np.asarray(split.valid, dtype=np.int64)}
+    sets = {"train": eval_train, "stop": np.asarray(split.stop, dtype=np.int64)}
 
     history: dict[str, list[float]] = {}
     best = (np.inf, 0, [v.numpy() for v in model.weights])
@@ -129,7 +137,7 @@ def train(
             history.setdefault(key, []).append(float(value))
         if progress is not None:
             progress(ProgressEvent(Phase.EPOCH, epoch, spec.epochs, n_batches, n_batches, metrics))
-        watched = metrics.get("valid_rmse", metrics["train_rmse"])
+        watched = metrics.get("stop_rmse", metrics["train_rmse"])
         if watched < best[0] - 1e-5:
             best, stale = (watched, epoch, [v.numpy() for v in model.weights]), 0
         else:
