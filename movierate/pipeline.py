@@ -72,7 +72,7 @@ def train_and_save(
     from movierate.nn.training import train  # imports TensorFlow
 
     result = train(ds, split, spec, progress=progress, cancel=cancel)
-    result.metrics.update(test_metrics(result.arrays, spec, ds, split))
+    result.metrics = {**result.metrics, **test_metrics(result.arrays, spec, ds, split)}
     store.save_model(name, result, ds, split, spec, overwrite=overwrite)
     return name
 

@@ -46,12 +46,8 @@ def test_seeded_runs_repeat_and_threads_do_not_interfere(data):
         t.start()
     for t in threads:
         t.join()
-    assert results["a"].history["stop_rmse"] == pytest.approx(
-        alone.history["stop_rmse"], abs=1e-6
-    )
-    assert results["b"].history["stop_rmse"] != pytest.approx(
-        alone.history["stop_rmse"], abs=1e-6
-    )
+    assert results["a"].history["stop_rmse"] == pytest.approx(alone.history["stop_rmse"], abs=1e-6)
+    assert results["b"].history["stop_rmse"] != pytest.approx(alone.history["stop_rmse"], abs=1e-6)
 
 
 def test_progress_events_and_cancel(data):

@@ -23,7 +23,7 @@ class ProgressBar:
 
     def __call__(self, event: ProgressEvent) -> None:
         phase, epoch, epochs = event.phase, event.epoch, event.epochs
-        metrics = event.metrics or {}
+        metrics = getattr(event, "metrics", None) or {}
         if phase == Phase.EPOCH:
             seconds = time.perf_counter() - self._epoch_started
             self._write(f"epoch {epoch}/{epochs} done in {seconds:.1f} s  {_metric_text(metrics)}")

@@ -151,7 +151,9 @@ def train(
     final = {key: values[best_epoch - 1] for key, values in history.items()}
     final.update(best_epoch=best_epoch, epochs_run=len(history["loss"]))
     if progress is not None:
-        progress(ProgressEvent(Phase.DONE, best_epoch, spec.epochs, n_batches, n_batches, final))
+        progress(
+            ProgressEvent(Phase.DONE, best_epoch, spec.epochs, n_batches, n_batches, dict(final))
+        )
     epochs_run = len(history["loss"])
     return TrainResult(
         keras_model=model,
