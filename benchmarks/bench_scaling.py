@@ -68,7 +68,7 @@ def worker(args: argparse.Namespace) -> dict:
     from movierate.data import make_split, synthetic_dataset
 
     ds = synthetic_dataset(args.size, seed=0)
-    split = make_split(ds, method="random", valid_fraction=0.1, seed=42)
+    split = make_split(ds, method="random", test_fraction=0.1, seed=42)
     n_train = len(split.train)
     rss_data = _current_rss_bytes()
     if args.engine == "svd":
@@ -108,8 +108,8 @@ def _movierate_epochs(ds, split, args: argparse.Namespace) -> tuple[list[float],
     """Wall seconds of each epoch (between "epoch" events, evaluation included), the batch
     size used, and the steady-state ratings/s of the optimizer steps alone: batches between the
     first and the last "batch" event of the last epoch, over the time between them."""
-    from movierate.spec import ModelSpec
     from movierate.nn.training import train
+    from movierate.spec import ModelSpec
 
     fields = {"family": "mf_bias", "dim": args.dim, "epochs": args.epochs}
     fields["early_stopping_patience"] = args.epochs

@@ -75,6 +75,9 @@ def _configure_train(parser: argparse.ArgumentParser) -> None:
         help="share of the remaining training part used as early-stopping rows "
         f"[{DEFAULT_STOP_FRACTION}]",
     )
+    split.add_argument(  # the flag's name before splits had test rows
+        "--valid-fraction", dest="test_fraction", type=float, help=argparse.SUPPRESS
+    )
     split.add_argument("--split-seed", type=int, default=42, help="seed of the split [42]")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
