@@ -126,8 +126,10 @@ def make_split(
 ) -> Split:
     """Split ``ds`` by ``method`` into train / stop / test rows (see the module docstring).
 
-    The same seed gives the same rows. ``valid_fraction`` is the deprecated name of
-    ``test_fraction`` (two-part splits); pass one of them at most.
+    The same seed gives the same rows. For ``official:<name>`` the ``.test`` file decides the
+    test rows (``test_fraction`` is ignored; the split records the file's share).
+    ``valid_fraction`` is the deprecated name of ``test_fraction`` (two-part splits); pass one
+    of them at most.
     """
     if valid_fraction is not None:
         if test_fraction is not None:
