@@ -68,7 +68,7 @@ def worker(args: argparse.Namespace) -> dict:
     from movierate.data import make_split, synthetic_dataset
 
     ds = synthetic_dataset(args.size, seed=0)
-    split = make_split(ds, method="random", valid_fraction=0.1, seed=42)
+    split = make_split(ds, method="random", test_fraction=0.1, seed=42)
     n_train = len(split.train)
     rss_data = _current_rss_bytes()
     if args.engine == "svd":

@@ -235,13 +235,17 @@ class JobRegistry:
     ) -> str:
         """Validate, reserve ``name`` and queue a training job; returns the job id.
 
-        Raises ``SpecError`` for a bad spec and ``StoreError`` for an invalid name or one that
-        a saved model or another queued or running job already uses.
+        Raises ``SpecError`` for a bad spec or bad split options (``method``,
+        ``test_fraction``, ``stop_fraction``, ``seed``: see ``pipeline.split_settings``) and
+        ``StoreError`` for an invalid name or one that a saved model or another queued or
+        running job already uses.
         """
         from movierate import store
+        from movierate.pipeline import split_settings
 
         if hasattr(spec, "validate"):
             spec.validate()
+        split_settings(split_params)  # fail now, not in the worker thread
         store.validate_name(name)
         with self._lock:
             if name in self._reserved_names_locked():

@@ -1,5 +1,9 @@
 """Train a model and save it in one call, and re-evaluate a saved model on its recorded split.
 
+Accuracy is honest: training early-stops on the split's stop rows; after training, the
+pipeline measures ``test_rmse`` / ``test_mae`` in numpy on the test rows (which neither
+training, early stopping nor any choice of settings saw) and records them in ``meta.json``.
+
 Used by the CLI, the dashboard's background jobs and the test fixtures. Everything cheap is
 checked first (spec, name, split options), so a typo fails in milliseconds, not after loading
 the data and importing TensorFlow. TensorFlow is imported only when training starts.
@@ -16,15 +20,29 @@ from typing import Any
 
 import numpy as np
 
-from movierate import store
+from movierate import scoring, store
 from movierate.data import RatingsDataset, Split, load_dataset, load_dataset_by_name, make_split
 from movierate.data.formats import detect_layout
-from movierate.data.splits import OFFICIAL_PREFIX, SPLIT_METHODS
+from movierate.data.splits import (
+    DEFAULT_STOP_FRACTION,
+    DEFAULT_TEST_FRACTION,
+    OFFICIAL_PREFIX,
+    SPLIT_METHODS,
+    is_legacy,
+    legacy_digest,
+)
 from movierate.errors import DataError, SpecError, TrainingCancelled
 from movierate.progress import ProgressCallback
 from movierate.spec import ModelSpec
 
-DEFAULT_SPLIT: dict[str, Any] = {"method": "random", "valid_fraction": 0.1, "seed": 42}
+DEFAULT_SPLIT: dict[str, Any] = {
+    "method": "random",
+    "test_fraction": DEFAULT_TEST_FRACTION,
+    "stop_fraction": DEFAULT_STOP_FRACTION,
+    "seed": 42,
+}
+#: Deprecated split option names and what they mean now.
+SPLIT_ALIASES = {"valid_fraction": "test_fraction"}
 
 
 def train_and_save(
@@ -54,18 +72,27 @@ def train_and_save(
     from movierate.nn.training import train  # imports TensorFlow
 
     result = train(ds, split, spec, progress=progress, cancel=cancel)
+    result.metrics = {**result.metrics, **test_metrics(result.arrays, spec, ds, split)}
     store.save_model(name, result, ds, split, spec, overwrite=overwrite)
     return name
 
 
 def split_settings(split_params: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Complete, checked split options: ``method`` plus ``valid_fraction`` and ``seed``.
+    """Complete, checked split options: ``method``, ``test_fraction``, ``stop_fraction``, ``seed``.
 
     ``method`` is ``random``, ``per_user``, ``temporal`` or ``official:<name>`` (e.g.
-    ``official:u1`` for ml-100k's prepared splits). Missing options take DEFAULT_SPLIT's values.
+    ``official:u1`` for ml-100k's prepared splits, whose test rows are its ``.test`` file).
+    Missing options take DEFAULT_SPLIT's values (10% test, then 10% of the rest as stop rows).
+    ``valid_fraction`` is accepted as the deprecated name of ``test_fraction``.
     """
+    given = dict(split_params or {})
+    for old, new in SPLIT_ALIASES.items():
+        if old in given:
+            if new in given:
+                raise SpecError(f"Pass {new} only ({old} is its deprecated name).")
+            given[new] = given.pop(old)
     params = dict(DEFAULT_SPLIT)
-    params.update(split_params or {})
+    params.update(given)
     unknown = sorted(set(params) - set(DEFAULT_SPLIT))
     if unknown:
         raise SpecError(
@@ -80,35 +107,61 @@ def split_settings(split_params: Mapping[str, Any] | None) -> dict[str, Any]:
             f"Unknown split method {method!r}; use one of {', '.join(SPLIT_METHODS)} "
             f"or '{OFFICIAL_PREFIX}<name>' (e.g. 'official:u1' on ml-100k)."
         )
-    fraction = params["valid_fraction"]
-    if isinstance(fraction, bool) or not isinstance(fraction, int | float) or not 0 < fraction < 1:
-        raise SpecError(f"valid_fraction must be a number between 0 and 1, got {fraction!r}.")
+    for key in ("test_fraction", "stop_fraction"):
+        fraction = params[key]
+        if (
+            isinstance(fraction, bool)
+            or not isinstance(fraction, int | float)
+            or not 0 < fraction < 1
+        ):
+            raise SpecError(f"{key} must be a number between 0 and 1, got {fraction!r}.")
+        params[key] = float(fraction)
     seed = params["seed"]
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
         raise SpecError(f"The split seed must be a whole number >= 0, got {seed!r}.")
-    params["valid_fraction"], params["seed"] = float(fraction), int(seed)
+    params["seed"] = int(seed)
     return params
 
 
 def split_from_settings(ds: RatingsDataset, params: Mapping[str, Any]) -> Split:
     """The Split that checked ``params`` (see :func:`split_settings`) describe on ``ds``."""
     return make_split(
-        ds, method=params["method"], valid_fraction=params["valid_fraction"], seed=params["seed"]
+        ds,
+        method=params["method"],
+        test_fraction=params["test_fraction"],
+        stop_fraction=params["stop_fraction"],
+        seed=params["seed"],
     )
 
 
 def recorded_split(ds: RatingsDataset, described: Mapping[str, Any]) -> Split:
-    """Rebuild the split a model recorded (``Split.describe()``), checking its digest."""
+    """Rebuild the split a model recorded (``Split.describe()``), checking its digest.
+
+    For a model saved before splits had test rows (``valid_fraction``, ``n_valid``), the
+    returned split's ``test`` rows are that model's validation rows (which also steered its
+    early stopping) and ``train`` + ``stop`` its training rows.
+    """
     method = str(described.get("method"))
     seed = described.get("seed")
-    split = make_split(
-        ds,
-        method=method,
-        valid_fraction=described.get("valid_fraction") or DEFAULT_SPLIT["valid_fraction"],
-        seed=DEFAULT_SPLIT["seed"] if seed is None else seed,
-    )
+    seed = DEFAULT_SPLIT["seed"] if seed is None else seed
+    legacy = is_legacy(dict(described))
+    if legacy:
+        split = make_split(
+            ds,
+            method=method,
+            test_fraction=described.get("valid_fraction") or DEFAULT_TEST_FRACTION,
+            seed=seed,
+        )
+    else:
+        split = make_split(
+            ds,
+            method=method,
+            test_fraction=described.get("test_fraction") or DEFAULT_TEST_FRACTION,
+            stop_fraction=described.get("stop_fraction") or DEFAULT_STOP_FRACTION,
+            seed=seed,
+        )
     digest = described.get("digest")
-    if digest and split.digest != digest:
+    if digest and (legacy_digest(split) if legacy else split.digest) != digest:
         raise DataError(
             f"The {method} split of {ds.name!r} no longer matches the one this model recorded "
             "(its digest differs), so its metrics cannot be recomputed on the same rows."
@@ -170,22 +223,58 @@ def _from_recorded_folder(source: Any, name: Any, fp: Any) -> RatingsDataset | N
     return ds if ds.fingerprint == fp else None
 
 
-def evaluate_model(model: store.TrainedModel, ds: RatingsDataset | None = None) -> dict[str, Any]:
-    """RMSE and MAE of ``model`` on its recorded train and validation rows, in numpy.
+def test_metrics(
+    arrays: Mapping[str, np.ndarray], spec: ModelSpec, ds: RatingsDataset, split: Split
+) -> dict[str, float]:
+    """``test_rmse`` and ``test_mae`` of trained ``arrays`` on ``split.test``, in numpy."""
+    return _rmse_mae("test", arrays, spec, ds, split.test)
 
-    Returns ``train_rmse``, ``train_mae``, ``valid_rmse``, ``valid_mae``, ``n_train``,
-    ``n_valid``. No TensorFlow: predictions come from :mod:`movierate.scoring`.
+
+def _rmse_mae(
+    part: str,
+    arrays: Mapping[str, np.ndarray],
+    spec: ModelSpec,
+    ds: RatingsDataset,
+    rows: np.ndarray,
+) -> dict[str, float]:
+    ratings = ds.ratings
+    rows = np.asarray(rows, dtype=np.int64)
+    if not len(rows):
+        return {f"{part}_rmse": float("nan"), f"{part}_mae": float("nan")}
+    users = ratings["user_idx"].to_numpy()[rows]
+    movies = ratings["movie_idx"].to_numpy()[rows]
+    predicted = scoring.predict(arrays, spec, users, movies, ds.rating_scale)
+    errors = predicted.astype(np.float64) - ratings["rating"].to_numpy(dtype=np.float64)[rows]
+    return {
+        f"{part}_rmse": float(np.sqrt(np.mean(errors**2))),
+        f"{part}_mae": float(np.mean(np.abs(errors))),
+    }
+
+
+def split_parts(model: store.TrainedModel | store.ModelInfo) -> tuple[str, ...]:
+    """The parts a model's recorded split has: ``("train", "stop", "test")``, or
+    ``("train", "valid")`` for a model saved before splits had test rows."""
+    return ("train", "stop", "test") if model.has_test_rows else ("train", "valid")
+
+
+def evaluate_model(model: store.TrainedModel, ds: RatingsDataset | None = None) -> dict[str, Any]:
+    """RMSE and MAE of ``model`` on each part of its recorded split, in numpy.
+
+    Returns ``<part>_rmse``, ``<part>_mae`` and ``n_<part>`` for each part of
+    :func:`split_parts`: ``train``, ``stop`` (early-stopping rows) and ``test`` (rows nothing
+    else saw); for a model saved before test rows, ``train`` and ``valid`` (rows that also
+    steered early stopping: label them so, see ``store.metric_label``). No TensorFlow:
+    predictions come from :mod:`movierate.scoring`.
     """
     ds = ds if ds is not None else dataset_of(model)
     split = recorded_split(ds, model.meta["split"])
-    ratings = ds.ratings
-    users = ratings["user_idx"].to_numpy()
-    movies = ratings["movie_idx"].to_numpy()
-    truth = ratings["rating"].to_numpy(dtype=np.float64)
+    if model.has_test_rows:
+        parts = {"train": split.train, "stop": split.stop, "test": split.test}
+    else:
+        train = np.sort(np.concatenate([split.train, split.stop]))
+        parts = {"train": train, "valid": split.test}
     out: dict[str, Any] = {}
-    for part, rows in (("train", split.train), ("valid", split.valid)):
-        errors = model.predict(users[rows], movies[rows]).astype(np.float64) - truth[rows]
-        out[f"{part}_rmse"] = float(np.sqrt(np.mean(errors**2))) if len(rows) else float("nan")
-        out[f"{part}_mae"] = float(np.mean(np.abs(errors))) if len(rows) else float("nan")
+    for part, rows in parts.items():
+        out.update(_rmse_mae(part, model.arrays, model.spec, ds, rows))
         out[f"n_{part}"] = int(len(rows))
     return out

@@ -21,7 +21,7 @@ class Phase(str, Enum):
 
     #: Within an epoch: ``batch`` of ``batches`` done, ``metrics`` holds the running loss.
     BATCH = "batch"
-    #: An epoch ended: ``metrics`` holds its train / valid metrics and regularizer losses.
+    #: An epoch ended: ``metrics`` holds its train / stop (early-stopping) metrics and regularizer losses.
     EPOCH = "epoch"
     #: Training ended: ``epoch`` is the best epoch and ``metrics`` its metrics.
     DONE = "done"

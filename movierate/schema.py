@@ -314,7 +314,7 @@ SPEC_SCHEMA: dict[str, FieldSchema] = {
     "early_stopping_patience": FieldSchema(
         Interval(int, 0, 10_000),
         "Early stopping patience (epochs, 0 = off)",
-        "stop after this many epochs without a better valid RMSE",
+        "stop after this many epochs without a better early-stopping RMSE",
         "--patience",
         "optimisation",
         1,

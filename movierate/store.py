@@ -45,6 +45,71 @@ CACHE_FOLDER = "cache"
 REQUIRED_FILES = (META_FILE, EMBEDDINGS_FILE, MOVIES_FILE, KERAS_FILE)
 META_KEYS = ("name", "created", "spec", "dataset", "split", "metrics", "history")
 
+#: What each recorded metric is, for tables and cards. ``valid_*`` exist only in models saved
+#: before splits had separate test rows: those rows also steered early stopping.
+METRIC_LABELS = {
+    "train_rmse": "train RMSE",
+    "train_mae": "train MAE",
+    "stop_rmse": "early-stopping RMSE",
+    "stop_mae": "early-stopping MAE",
+    "test_rmse": "test RMSE",
+    "test_mae": "test MAE",
+    "valid_rmse": "valid RMSE (steered early stopping)",
+    "valid_mae": "valid MAE (steered early stopping)",
+}
+
+
+def metric_label(key: str) -> str:
+    """The label of a recorded metric (``"test_rmse"`` -> ``"test RMSE"``); unknown keys as is."""
+    return METRIC_LABELS.get(key, key)
+
+
+class _Accuracy:
+    """Which recorded figure is a model's accuracy, for both ModelInfo and TrainedModel.
+
+    Models trained on three-part splits report RMSE / MAE on test rows nothing else saw; older
+    models (``has_test_rows`` False) only have validation rows that also steered early stopping.
+    """
+
+    metrics: dict[str, Any]
+    split_record: dict[str, Any]
+
+    @property
+    def has_test_rows(self) -> bool:
+        """True when the model was trained on a split with separate test rows."""
+        return "n_test" in self.split_record
+
+    @property
+    def test_rmse(self) -> float | None:
+        """RMSE on the test rows; None for models saved before splits had test rows."""
+        return _float_or_none(self.metrics.get("test_rmse")) if self.has_test_rows else None
+
+    @property
+    def test_mae(self) -> float | None:
+        return _float_or_none(self.metrics.get("test_mae")) if self.has_test_rows else None
+
+    @property
+    def metrics_label(self) -> str:
+        """What :attr:`reported_rmse` is: ``"test RMSE"``, or for an old model
+        ``"valid RMSE (steered early stopping)"``."""
+        return metric_label("test_rmse" if self.has_test_rows else "valid_rmse")
+
+    @property
+    def reported_rmse(self) -> float | None:
+        """The model's headline RMSE: test RMSE, or an old model's (steered) valid RMSE."""
+        key = "test_rmse" if self.has_test_rows else "valid_rmse"
+        return _float_or_none(self.metrics.get(key))
+
+    @property
+    def reported_mae(self) -> float | None:
+        key = "test_mae" if self.has_test_rows else "valid_mae"
+        return _float_or_none(self.metrics.get(key))
+
+
+def _float_or_none(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
+
+
 TEMP_PREFIX = ".tmp-"
 TRASH_PREFIX = ".trash-"
 #: Folders renamed aside while a model is replaced where the OS cannot swap atomically.
@@ -86,7 +151,7 @@ class TrainingOutput(Protocol):
 
 
 @dataclass(frozen=True)
-class ModelInfo:
+class ModelInfo(_Accuracy):
     """What the model list shows about one saved model (read from ``meta.json`` only)."""
 
     name: str
@@ -97,6 +162,8 @@ class ModelInfo:
     metrics: dict[str, Any]
     train_seconds: float | None
     format_version: int
+    #: The recorded ``Split.describe()`` (old models: two-part, with ``n_valid``).
+    split_record: dict[str, Any] = field(default_factory=dict)
 
     @property
     def family(self) -> str:
@@ -108,6 +175,7 @@ class ModelInfo:
 
     @property
     def valid_rmse(self) -> float | None:
+        """Deprecated: only models saved before test rows have it (see :attr:`reported_rmse`)."""
         return _float_or_none(self.metrics.get("valid_rmse"))
 
 
@@ -128,7 +196,7 @@ class BrokenModel:
 
 
 @dataclass(eq=False)
-class TrainedModel:
+class TrainedModel(_Accuracy):
     """A saved model loaded as numpy arrays; the Keras model is loaded only on request.
 
     Arrays are read-only: copy one before changing it.
@@ -147,8 +215,14 @@ class TrainedModel:
         return self.meta["metrics"]
 
     @property
+    def split_record(self) -> dict[str, Any]:
+        """The recorded ``Split.describe()`` (old models: two-part, with ``n_valid``)."""
+        return self.meta.get("split") or {}
+
+    @property
     def history(self) -> dict[str, list[float]]:
-        """Per-epoch lists (``train_rmse``, ``valid_rmse``, ``loss``, ``reg_<kind>`` ...)."""
+        """Per-epoch lists (``train_rmse``, ``stop_rmse`` (old models: ``valid_rmse``), ``loss``,
+        ``reg_<kind>`` ...)."""
         return {
             k: [math.nan if v is None else float(v) for v in values]
             for k, values in self.meta["history"].items()
@@ -363,6 +437,7 @@ def list_models() -> tuple[list[ModelInfo], list[BrokenModel]]:
                 metrics=dict(meta["metrics"]),
                 train_seconds=_float_or_none(train_seconds),
                 format_version=int(meta["format_version"]),
+                split_record=dict(meta.get("split") or {}),
             )
         except MovierateError as exc:
             broken.append(BrokenModel(path.name, str(exc), path))

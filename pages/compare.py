@@ -35,8 +35,11 @@ def render() -> None:
             "family": model.spec.family,
             "dim": model.dim,
             "regularizers": text.regularizers_text(model.spec),
-            "valid RMSE": model.metrics.get("valid_rmse"),
-            "valid MAE": model.metrics.get("valid_mae"),
+            "test RMSE": model.test_rmse,
+            "test MAE": model.test_mae,
+            "old valid RMSE (steered early stopping)": None
+            if model.has_test_rows
+            else model.valid_rmse,
             "train RMSE": model.metrics.get("train_rmse"),
             "epochs": model.metrics.get("epochs_run"),
             "train s": model.meta.get("timings", {}).get("train_seconds"),
@@ -64,7 +67,7 @@ def render() -> None:
         return row
 
     st.dataframe(
-        pd.DataFrame([accuracy_row(m) for m in models]),
+        pd.DataFrame([accuracy_row(m) for m in models]).dropna(axis=1, how="all"),
         hide_index=True,
         column_config={
             **widgets.MODELS_TABLE_COLUMNS,
@@ -78,8 +81,8 @@ def render() -> None:
     curves_col.plotly_chart(
         figures.curves_figure(
             histories,
-            ["train_rmse", "valid_rmse"],
-            title="Learning curves (dotted: training, solid: validation)",
+            ["train_rmse", "stop_rmse", "valid_rmse"],
+            title="Learning curves (dotted: training rows, solid: early-stopping rows)",
             y_title="RMSE",
             height=420,
         ),

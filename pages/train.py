@@ -89,6 +89,18 @@ def strength_widget(kind: str, active: dict[str, float]) -> float:
     )
 
 
+def saved_accuracy(name: str) -> str:
+    """The saved model's headline figure: RMSE / MAE on test rows nothing else saw."""
+    try:
+        model = state.load_model(name)
+    except MovierateError:
+        return ""
+    if model.reported_rmse is None:
+        return ""
+    mae = f", MAE {model.reported_mae:.4f}" if model.reported_mae is not None else ""
+    return f"{model.metrics_label.capitalize()} {model.reported_rmse:.4f}{mae}."
+
+
 def build_spec(values: dict[str, Any]) -> Any:
     """The ModelSpec of the form's values (field -> widget value); SpecError for bad units.
 
@@ -155,16 +167,22 @@ def show_job(job) -> None:
     cols = st.columns(4)
     cols[0].metric("elapsed", f"{job.elapsed_seconds:.0f} s")
     cols[1].metric("epochs done", len(job.history.get("epoch", [])))
-    for col, key in ((cols[2], "train_rmse"), (cols[3], "valid_rmse")):
+    for col, key, label in (
+        (cols[2], "train_rmse", "train RMSE"),
+        (cols[3], "stop_rmse", "early-stopping RMSE"),
+    ):
         value = metrics.get(key)
-        col.metric(key.replace("_", " "), f"{value:.4f}" if value is not None else "–")
+        col.metric(label, f"{value:.4f}" if value is not None else "–")
     if job.state == "failed":
         st.error(job.error or "The run failed.", icon=":material/cancel:")
         if job.error_details:
             with st.expander("Details"):
                 st.code(job.error_details, language="text")
     if job.state == "done" and job.model_name:
-        st.success(f"Saved as **{job.model_name}**.", icon=":material/check_circle:")
+        st.success(
+            f"Saved as **{job.model_name}**. {saved_accuracy(job.model_name)}",
+            icon=":material/check_circle:",
+        )
         links = st.columns(3)
         links[0].page_link(
             shell.page("embeddings"),
@@ -187,8 +205,8 @@ def show_job(job) -> None:
         left.plotly_chart(
             figures.curves_figure(
                 {job.name: history},
-                [k for k in ("train_rmse", "valid_rmse") if k in history],
-                title="RMSE per epoch (dotted: training, solid: validation)",
+                [k for k in ("train_rmse", "stop_rmse") if k in history],
+                title="RMSE per epoch (dotted: training rows, solid: early-stopping rows)",
                 y_title="RMSE",
             ),
             key=f"curves_{job.id}",
@@ -240,9 +258,23 @@ def render() -> None:
                 "Dataset", datasets, index=datasets.index(state.preferred_dataset(datasets))
             )
             split_method = st.selectbox(
-                "Validation split", list(SPLITS), format_func=SPLITS.get, key="split_method"
+                "Test split",
+                list(SPLITS),
+                format_func=SPLITS.get,
+                key="split_method",
+                help="How the test rows are chosen. Test rows are never seen by training, "
+                "early stopping or any setting; the early-stopping rows are carved from the rest "
+                "(for a temporal split, each user's latest remaining ratings).",
             )
-            valid_fraction = st.slider("Validation share", 0.05, 0.5, 0.1, 0.05)
+            test_fraction = st.slider("Test share", 0.05, 0.5, 0.1, 0.05)
+            stop_fraction = st.slider(
+                "Early-stopping share (of the rest)",
+                0.05,
+                0.5,
+                0.1,
+                0.05,
+                help="Rows that early stopping watches; they are not trained on.",
+            )
             split_seed = st.number_input("Split seed", value=42, step=1)
             st.markdown("**Name**")
             name = st.text_input(
@@ -272,7 +304,12 @@ def render() -> None:
                 dataset,
                 spec,
                 name.strip() or state.automatic_name(dataset, spec),
-                {"method": split_method, "valid_fraction": valid_fraction, "seed": int(split_seed)},
+                {
+                    "method": split_method,
+                    "test_fraction": test_fraction,
+                    "stop_fraction": stop_fraction,
+                    "seed": int(split_seed),
+                },
             )
         except MovierateError as exc:
             st.error(f"Not started: {exc}", icon=":material/warning:")

@@ -57,7 +57,7 @@ def test_compare_shows_table_curves_heatmaps_and_pair_metrics(trained_home):
     at = open_page("pages/compare.py")
     accuracy, space = frames(at)[:2]
     assert sorted(accuracy["model"]) == ["small-deep", "small-mf"]
-    assert accuracy["valid RMSE"].between(0.5, 1.5).all()
+    assert accuracy["test RMSE"].between(0.5, 1.5).all()
     assert (accuracy["parameters"] > 16 * 9000).all()
     losses = dict(zip(space["model"], space["final regularizer losses"], strict=True))
     assert losses["small-mf"].startswith("l2 ")

@@ -54,7 +54,7 @@ def test_home_lists_datasets_models_and_broken_folders(trained_home, tmp_path, m
     assert not at.error
     table = at.dataframe[0].value
     assert table["model"].tolist() == ["small-mf"]
-    assert 0.5 < float(table["valid RMSE"].iloc[0]) < 1.5
+    assert 0.5 < float(table["test RMSE"].iloc[0]) < 1.5
     assert any("from-the-future" in w.value for w in at.warning)
     datasets = at.dataframe[1].value
     assert "ml-latest-small" in datasets["dataset"].tolist()

@@ -49,7 +49,7 @@ def fake_jobs(monkeypatch):
                 10,
                 10,
                 Phase.EPOCH,
-                {"train_rmse": 0.95, "valid_rmse": 0.99, "reg_whitening": 0.2},
+                {"train_rmse": 0.95, "stop_rmse": 0.99, "reg_whitening": 0.2},
             )
         )
         while not release.wait(0.02):
@@ -62,7 +62,7 @@ def fake_jobs(monkeypatch):
                 10,
                 10,
                 Phase.EPOCH,
-                {"train_rmse": 0.9, "valid_rmse": 0.97, "reg_whitening": 0.1},
+                {"train_rmse": 0.9, "stop_rmse": 0.97, "reg_whitening": 0.1},
             )
         )
         return name
@@ -99,8 +99,8 @@ def test_form_has_every_option(trained_home, fake_jobs):
     }
     for label in (
         "Dataset",
-        "Validation split",
-        "Validation share",
+        "Test split",
+        "Test share",
         "Model name",
     ):
         assert label in labels, label

@@ -126,29 +126,44 @@ def test_train_list_show_evaluate_delete_end_to_end(capsys):
         capsys,
     )
     assert code == 0, err
-    assert "saved 'cli-tiny'" in out and "valid RMSE" in out
-    assert "epoch 1/2 done" in err and "epoch 2/2 done" in err and "valid_rmse" in err
+    assert "saved 'cli-tiny'" in out and "test RMSE" in out and "early-stopping RMSE" in out
+    assert "epoch 1/2 done" in err and "epoch 2/2 done" in err and "stop_rmse" in err
+    assert "test_rmse" not in err  # training never reports test rows
 
     (config.models_dir() / "half-saved").mkdir()
     code, out, _ = _run(["list"], capsys)
     assert code == 0
     header, _rule, row = out.splitlines()[:3]
-    assert header.split()[:5] == ["name", "family", "dim", "regularizers", "dataset"]
+    assert header.split()[:7] == [
+        "name",
+        "family",
+        "dim",
+        "regularizers",
+        "dataset",
+        "test",
+        "RMSE",
+    ]
     assert row.split()[:5] == ["cli-tiny", "mf_bias", "4", "-", "ml-100k"]
+    assert 0.5 < float(row.split()[5]) < 2.0  # the test RMSE
     assert "1 broken model folder(s)" in out and "half-saved: meta.json is missing" in out
 
     code, out, _ = _run(["show", "cli-tiny"], capsys)
     assert code == 0
-    assert "official" in out and "u1" in out
+    assert "official" in out and "u1" in out and "n_test 20000" in out
+    assert "test RMSE" in out and "early-stopping RMSE" in out
     history = out.split("\nhistory\n")[1].splitlines()
-    assert history[0].split()[0] == "epoch" and "valid_rmse" in history[0]
+    assert history[0].split()[0] == "epoch" and "stop_rmse" in history[0]
     assert [line.split()[0] for line in history[2:]] == ["1", "2"]
 
     code, out, _ = _run(["evaluate", "cli-tiny"], capsys)
     assert code == 0
-    valid = next(line for line in out.splitlines() if line.startswith("valid"))
-    n, rmse, _mae, recorded_rmse = valid.split()[1:5]
+    test = next(line for line in out.splitlines() if line.startswith("test "))
+    n, rmse, _mae, recorded_rmse = test.split()[1:5]
     assert n == "20000"
+    assert float(rmse) == pytest.approx(float(recorded_rmse), abs=1e-5)
+    stop = next(line for line in out.splitlines() if line.startswith("early-stopping"))
+    n, rmse, _mae, recorded_rmse = stop.split()[1:5]
+    assert n == "8000"
     assert float(rmse) == pytest.approx(float(recorded_rmse), abs=2e-4)
 
     code, out, _ = _run(["delete", "cli-tiny"], capsys)

@@ -127,22 +127,22 @@ def test_titles_years_and_genres_per_layout(datasets):
 def test_official_100k_splits_point_into_the_ratings(datasets, movielens_dir):
     ds = datasets["ml-100k"]
     assert list(ds.official_splits) == ["u1", "u2", "u3", "u4", "u5", "ua", "ub"]
-    sizes = {k: (len(s.train), len(s.valid)) for k, s in ds.official_splits.items()}
+    sizes = {k: (len(s.train), len(s.test)) for k, s in ds.official_splits.items()}
     assert sizes["u1"] == (80_000, 20_000) and sizes["ua"] == (90_570, 9_430)
     assert sizes["ub"] == (90_570, 9_430)
     u1 = ds.official_splits["u1"]
     assert u1.method == "official:u1" and u1.describe()["method"] == "official:u1"
-    assert not np.intersect1d(u1.train, u1.valid).size
-    # u1.test's first line is "1\t6\t5\t887431973": that row must be in valid
+    assert not np.intersect1d(u1.train, u1.test).size
+    # u1.test's first line is "1\t6\t5\t887431973": that row must be in test
     test_first = pd.read_csv(movielens_dir / "ml-100k" / "u1.test", sep="\t", header=None).iloc[0]
-    r = ds.ratings.iloc[u1.valid]
+    r = ds.ratings.iloc[u1.test]
     hit = r[
         (ds.user_ids[r["user_idx"]] == test_first[0])
         & (ds.movie_ids[r["movie_idx"]] == test_first[1])
     ]
     assert len(hit) == 1 and hit["rating"].iloc[0] == test_first[2]
-    valid_sets = [set(ds.official_splits[f"u{i}"].valid) for i in range(1, 6)]
-    assert set().union(*valid_sets) == set(range(len(ds)))  # 5 disjoint folds cover everything
+    test_sets = [set(ds.official_splits[f"u{i}"].test) for i in range(1, 6)]
+    assert set().union(*test_sets) == set(range(len(ds)))  # 5 disjoint folds cover everything
 
 
 def test_loading_a_folder_path_recognises_its_layout(movielens_dir):

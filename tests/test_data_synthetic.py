@@ -50,7 +50,7 @@ def test_planted_structure_is_learnable(ds):
     """Item means from training rows beat the global mean on held-out rows."""
     split = make_split(ds, seed=0)
     r = ds.ratings
-    train, valid = r.iloc[split.train], r.iloc[split.valid]
+    train, valid = r.iloc[split.train], r.iloc[split.test]
     global_mean = train["rating"].mean()
     means = train.groupby("movie_idx")["rating"].mean()
     counts = train.groupby("movie_idx").size()

@@ -54,6 +54,26 @@ def test_progress_is_recorded_per_epoch_and_job_finishes():
     assert registry.reserved_names() == set()
 
 
+@pytest.mark.parametrize(
+    ("split_params", "message"),
+    [
+        ({"test_fraction": 1.5}, "test_fraction"),
+        ({"stop_fraction": 0}, "stop_fraction"),
+        ({"method": "shuffle"}, "Unknown split method"),
+    ],
+)
+def test_bad_split_options_fail_at_submit(split_params, message):
+    from movierate.errors import SpecError
+
+    def runner(*args):
+        raise AssertionError("a job with bad split options must not start")
+
+    registry = JobRegistry(runner=runner, max_workers=1)
+    with pytest.raises(SpecError, match=message):
+        registry.submit("ml-latest-small", Spec(), "bad-split", split_params)
+    assert registry.reserved_names() == set()
+
+
 def test_two_concurrent_jobs_run_together_and_keep_separate_progress():
     both_running = threading.Barrier(2, timeout=10)
 
@@ -178,9 +198,10 @@ def test_default_runner_trains_and_saves_a_real_model(movielens_dir):
     spec = ModelSpec(family="mf_bias", dim=4, epochs=2)
     snap = registry.wait(registry.submit("ml-latest-small", spec, "real-tiny"), timeout=300)
     assert snap.state == "done", snap.error
-    assert len(snap.history["valid_rmse"]) == 2 and snap.fraction == 1.0
+    assert len(snap.history["stop_rmse"]) == 2 and snap.fraction == 1.0
     infos, broken = store.list_models()
     assert [i.name for i in infos] == ["real-tiny"] and broken == []
+    assert infos[0].has_test_rows and infos[0].test_rmse is not None
 
 
 def _wait_until(condition, timeout: float = 10.0) -> None:

@@ -27,21 +27,90 @@ def test_train_and_save_returns_the_name_and_records_everything(synthetic):
         synthetic,
         TINY,
         "p1",
-        {"method": "random", "valid_fraction": 0.2, "seed": 7},
+        {"method": "random", "test_fraction": 0.2, "stop_fraction": 0.15, "seed": 7},
         progress=events.append,
     )
     assert name == "p1"
     model = store.load_model("p1")
     assert model.spec == TINY
-    assert model.meta["split"]["seed"] == 7 and model.meta["split"]["valid_fraction"] == 0.2
+    recorded = model.meta["split"]
+    assert recorded["seed"] == 7 and recorded["test_fraction"] == 0.2
+    assert recorded["stop_fraction"] == 0.15
     assert model.meta["dataset"]["fingerprint"] == synthetic.fingerprint
     assert [e.epoch for e in events if e.phase == "epoch"] == [1, 2]
+    # training reported train / stop metrics only; test metrics came afterwards, in numpy
+    assert all("test_rmse" not in e.metrics for e in events)
+    assert {"train_rmse", "stop_rmse", "test_rmse", "test_mae"} <= set(model.metrics)
+    assert "stop_rmse" in model.history and "test_rmse" not in model.history
+    assert model.has_test_rows and model.test_rmse == model.metrics["test_rmse"]
+    assert model.metrics_label == "test RMSE" and model.reported_rmse == model.test_rmse
+
+    split = make_split(synthetic, test_fraction=0.2, stop_fraction=0.15, seed=7)
+    rows = synthetic.ratings.iloc[split.test]
+    truth = rows["rating"].to_numpy(np.float64)
+    errors = model.predict(rows["user_idx"], rows["movie_idx"]) - truth
+    assert model.test_rmse == pytest.approx(float(np.sqrt(np.mean(errors**2))), abs=1e-6)
 
     recomputed = pipeline.evaluate_model(model, synthetic)
-    assert recomputed["n_valid"] == model.meta["split"]["n_valid"]
-    assert recomputed["n_train"] + recomputed["n_valid"] == len(synthetic)
-    assert recomputed["valid_rmse"] == pytest.approx(model.metrics["valid_rmse"], abs=2e-4)
-    assert recomputed["valid_mae"] == pytest.approx(model.metrics["valid_mae"], abs=2e-4)
+    for part in ("train", "stop", "test"):
+        assert recomputed[f"n_{part}"] == recorded[f"n_{part}"]
+    assert recomputed["n_train"] + recomputed["n_stop"] + recomputed["n_test"] == len(synthetic)
+    assert recomputed["test_rmse"] == pytest.approx(model.metrics["test_rmse"], abs=1e-6)
+    assert recomputed["stop_rmse"] == pytest.approx(model.metrics["stop_rmse"], abs=2e-4)
+    assert recomputed["stop_mae"] == pytest.approx(model.metrics["stop_mae"], abs=2e-4)
+
+
+def test_old_two_part_models_open_and_are_labelled(synthetic):
+    """A model saved before test rows: no test RMSE, its valid RMSE labelled as steered."""
+    import json
+
+    pipeline.train_and_save(synthetic, TINY, "old", {"test_fraction": 0.2, "seed": 3})
+    path = store.model_path("old") / "meta.json"
+    meta = json.loads(path.read_text())
+    old_split = make_split(synthetic, valid_fraction=0.2, seed=3)
+    from movierate.data.splits import legacy_digest
+
+    meta["split"] = {
+        "method": "random",
+        "seed": 3,
+        "valid_fraction": 0.2,
+        "n_train": len(old_split.train) + len(old_split.stop),
+        "n_valid": len(old_split.test),
+        "digest": legacy_digest(old_split),
+    }
+    m = meta["metrics"]
+    meta["metrics"] = {"train_rmse": m["train_rmse"], "valid_rmse": 0.91, "valid_mae": 0.7}
+    meta["history"] = {"valid_rmse": meta["history"]["stop_rmse"]}
+    path.write_text(json.dumps(meta))
+    model = store.load_model("old")
+    assert not model.has_test_rows and model.test_rmse is None and model.test_mae is None
+    assert model.metrics_label == "valid RMSE (steered early stopping)"
+    assert model.reported_rmse == 0.91
+    (info,) = [i for i in store.list_models()[0] if i.name == "old"]
+    assert not info.has_test_rows and info.test_rmse is None and info.reported_rmse == 0.91
+    assert pipeline.split_parts(model) == ("train", "valid")
+    recomputed = pipeline.evaluate_model(model, synthetic)
+    assert set(recomputed) == {"train_rmse", "train_mae", "valid_rmse", "valid_mae"} | {
+        "n_train",
+        "n_valid",
+    }
+    assert recomputed["n_valid"] == meta["split"]["n_valid"]
+    meta["split"]["digest"] = "0" * 16
+    path.write_text(json.dumps(meta))
+    with pytest.raises(DataError, match="no longer matches"):
+        pipeline.evaluate_model(store.load_model("old"), synthetic)
+
+
+def test_split_settings_defaults_and_deprecated_valid_fraction():
+    assert pipeline.split_settings(None) == {
+        "method": "random",
+        "test_fraction": 0.1,
+        "stop_fraction": 0.1,
+        "seed": 42,
+    }
+    assert pipeline.split_settings({"valid_fraction": 0.3})["test_fraction"] == 0.3
+    with pytest.raises(SpecError, match="deprecated"):
+        pipeline.split_settings({"valid_fraction": 0.3, "test_fraction": 0.2})
 
 
 @pytest.mark.parametrize(
@@ -50,7 +119,8 @@ def test_train_and_save_returns_the_name_and_records_everything(synthetic):
         ({"spec": ModelSpec(dim=0)}, SpecError, "dim"),
         ({"name": "a/b"}, StoreError, "Invalid model name 'a/b'"),
         ({"split_params": {"method": "shuffle"}}, SpecError, "Unknown split method 'shuffle'"),
-        ({"split_params": {"valid_fraction": 1.5}}, SpecError, "valid_fraction"),
+        ({"split_params": {"test_fraction": 1.5}}, SpecError, "test_fraction"),
+        ({"split_params": {"stop_fraction": 0}}, SpecError, "stop_fraction"),
         ({"split_params": {"seed": -1}}, SpecError, "seed"),
         ({"split_params": {"fraction": 0.1}}, SpecError, "Unknown split option.*'fraction'"),
     ],
@@ -83,19 +153,22 @@ def test_a_cancelled_run_saves_nothing(synthetic):
 def test_official_splits_are_used_as_shipped(movielens_dir):
     ds = load_dataset("ml-100k")
     split = pipeline.split_from_settings(ds, pipeline.split_settings({"method": "official:u1"}))
-    assert (len(split.train), len(split.valid)) == (80_000, 20_000)
+    assert (len(split.train), len(split.stop), len(split.test)) == (72_000, 8_000, 20_000)
+    np.testing.assert_array_equal(split.test, ds.official_splits["u1"].test)
     with pytest.raises(DataError, match="no official split 'u9'.*official:u1"):
         pipeline.split_from_settings(ds, pipeline.split_settings({"method": "official:u9"}))
     again = pipeline.recorded_split(ds, split.describe())
-    np.testing.assert_array_equal(again.valid, split.valid)
+    np.testing.assert_array_equal(again.test, split.test)
+    np.testing.assert_array_equal(again.stop, split.stop)
 
 
 def test_recorded_splits_are_rebuilt_exactly_or_refused(synthetic):
-    split = make_split(synthetic, method="per_user", valid_fraction=0.25, seed=5)
+    split = make_split(synthetic, method="per_user", test_fraction=0.25, seed=5)
     described = split.describe()
     again = pipeline.recorded_split(synthetic, described)
     np.testing.assert_array_equal(again.train, split.train)
-    np.testing.assert_array_equal(again.valid, split.valid)
+    np.testing.assert_array_equal(again.stop, split.stop)
+    np.testing.assert_array_equal(again.test, split.test)
     with pytest.raises(DataError, match="no longer matches"):
         pipeline.recorded_split(synthetic, {**described, "digest": "0" * 16})
 
@@ -112,5 +185,6 @@ def test_evaluation_refuses_a_changed_dataset(movielens_dir):
 def test_saved_models_reproduce_their_metrics_in_numpy(trained_home, name):
     model = store.load_model(name)
     recomputed = pipeline.evaluate_model(model)
-    assert recomputed["valid_rmse"] == pytest.approx(model.metrics["valid_rmse"], abs=2e-4)
+    assert recomputed["stop_rmse"] == pytest.approx(model.metrics["stop_rmse"], abs=2e-4)
+    assert recomputed["test_rmse"] == pytest.approx(model.metrics["test_rmse"], abs=1e-6)
     assert recomputed["train_rmse"] == pytest.approx(model.metrics["train_rmse"], abs=2e-3)

@@ -219,7 +219,7 @@ def keras_models():
     from movierate.spec import ModelSpec
 
     ds = synthetic_dataset(n_ratings=4000, n_users=80, n_movies=120, seed=1)
-    split = make_split(ds, method="random", valid_fraction=0.1, seed=2)
+    split = make_split(ds, method="random", test_fraction=0.1, seed=2)
     trained = {}
     for case, fields in KERAS_CASES.items():
         spec = ModelSpec(dim=6, epochs=2, batch_size=256, learning_rate=0.02, **fields)

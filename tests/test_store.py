@@ -30,7 +30,7 @@ def tiny():
     from movierate.spec import ModelSpec
 
     ds = synthetic_dataset(n_ratings=3000, n_users=60, n_movies=90, seed=0)
-    split = make_split(ds, method="random", valid_fraction=0.1, seed=1)
+    split = make_split(ds, method="random", test_fraction=0.1, seed=1)
     spec = ModelSpec(family="mf_bias", dim=4, epochs=2, batch_size=256, regularizers={"l2": 1e-4})
     result = train(ds, split, spec)
     return SimpleNamespace(ds=ds, split=split, spec=spec, result=result)
@@ -107,15 +107,16 @@ def test_round_trip_gives_identical_arrays_predictions_and_metadata(tiny):
     assert meta["format_version"] == store.FORMAT_VERSION
     assert meta["dataset"]["fingerprint"] == tiny.ds.fingerprint
     assert meta["split"] == json.loads(json.dumps(tiny.split.describe()))
-    assert meta["metrics"]["valid_rmse"] == pytest.approx(tiny.result.metrics["valid_rmse"])
-    assert len(model.history["valid_rmse"]) == meta["metrics"]["epochs_run"]
+    assert meta["metrics"]["stop_rmse"] == pytest.approx(tiny.result.metrics["stop_rmse"])
+    assert meta["split"]["n_test"] == len(tiny.split.test)
+    assert len(model.history["stop_rmse"]) == meta["metrics"]["epochs_run"]
     assert "reg_l2" in model.history
     assert meta["versions"]["numpy"] == np.__version__
     assert meta["timings"]["train_seconds"] > 0
     assert list(model.movies["title"]) == list(tiny.ds.movies["title"])
     assert isinstance(model.movies["genres"].iloc[0], list)
 
-    ratings = tiny.ds.ratings.iloc[tiny.split.valid]
+    ratings = tiny.ds.ratings.iloc[tiny.split.test]
     users, movies = ratings["user_idx"].to_numpy(), ratings["movie_idx"].to_numpy()
     keras_before = _keras_predict(tiny.result.keras_model, users, movies)
     keras_after = _keras_predict(model.keras_model(), users, movies)
@@ -142,7 +143,9 @@ def test_listing_shows_saved_models_newest_first(tiny, monkeypatch):
     info = infos[0]
     assert info.spec == tiny.spec and info.family == "mf_bias" and info.dim == 4
     assert info.dataset == tiny.ds.name
-    assert info.valid_rmse == pytest.approx(tiny.result.metrics["valid_rmse"])
+    assert info.has_test_rows and info.valid_rmse is None
+    assert info.metrics_label == "test RMSE"
+    assert info.test_rmse == tiny.result.metrics.get("test_rmse")  # store.save_model: no test
     assert info.train_seconds > 0 and info.format_version == 1
 
 
@@ -197,7 +200,7 @@ KILLED_SAVE = textwrap.dedent(
     from movierate.spec import ModelSpec
 
     ds = synthetic_dataset(n_ratings=500, n_users=20, n_movies=30, seed=0)
-    split = make_split(ds, method="random", valid_fraction=0.1, seed=0)
+    split = make_split(ds, method="random", test_fraction=0.1, seed=0)
     spec = ModelSpec(family="mf", dim=4)
     arrays = {
         "user_embedding": np.zeros((ds.n_users, 4), np.float32),

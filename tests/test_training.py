@@ -1,5 +1,6 @@
 """Training on small synthetic data: it learns, it is repeatable, it reports and it stops."""
 
+import dataclasses
 import threading
 
 import numpy as np
@@ -24,10 +25,10 @@ def _spec(**changes):
 def test_learns_beyond_the_global_mean(data):
     ds, split = data
     result = train(ds, split, _spec(epochs=8))
-    valid = ds.ratings["rating"].to_numpy()[split.valid]
-    baseline = float(np.sqrt(np.mean((valid - result.global_mean) ** 2)))
-    assert result.metrics["valid_rmse"] < 0.9 * baseline
-    assert result.history["valid_rmse"][-1] < result.history["valid_rmse"][0]
+    stop = ds.ratings["rating"].to_numpy()[split.stop]
+    baseline = float(np.sqrt(np.mean((stop - result.global_mean) ** 2)))
+    assert result.metrics["stop_rmse"] < 0.9 * baseline
+    assert result.history["stop_rmse"][-1] < result.history["stop_rmse"][0]
     assert result.ratings_per_second > 0 and result.train_seconds > 0
     assert result.metrics["epochs_run"] == len(result.history["loss"])
 
@@ -45,12 +46,8 @@ def test_seeded_runs_repeat_and_threads_do_not_interfere(data):
         t.start()
     for t in threads:
         t.join()
-    assert results["a"].history["valid_rmse"] == pytest.approx(
-        alone.history["valid_rmse"], abs=1e-6
-    )
-    assert results["b"].history["valid_rmse"] != pytest.approx(
-        alone.history["valid_rmse"], abs=1e-6
-    )
+    assert results["a"].history["stop_rmse"] == pytest.approx(alone.history["stop_rmse"], abs=1e-6)
+    assert results["b"].history["stop_rmse"] != pytest.approx(alone.history["stop_rmse"], abs=1e-6)
 
 
 def test_progress_events_and_cancel(data):
@@ -59,7 +56,7 @@ def test_progress_events_and_cancel(data):
     train(ds, split, _spec(epochs=2), progress=events.append)
     phases = [e.phase for e in events]
     assert phases.count("epoch") == 2 and phases[-1] == "done" and "batch" in phases
-    assert "valid_rmse" in events[-2].metrics
+    assert "stop_rmse" in events[-2].metrics
 
     cancel = threading.Event()
 
@@ -71,6 +68,29 @@ def test_progress_events_and_cancel(data):
         train(ds, split, _spec(epochs=5), progress=stop_after_first_epoch, cancel=cancel)
 
 
+def test_training_never_reads_the_test_rows(data):
+    """Changing every test rating changes nothing: weights, history and metrics are the same."""
+    ds, split = data
+    ratings = ds.ratings.copy()
+    rating = ratings["rating"].to_numpy().copy()
+    rating[split.test] = np.where(rating[split.test] > 3, 1.0, 5.0)
+    ratings["rating"] = rating
+    altered = dataclasses.replace(ds, ratings=ratings)
+    a = train(ds, split, _spec(epochs=3))
+    b = train(altered, split, _spec(epochs=3))
+    assert a.history == b.history and a.metrics == b.metrics
+    assert set(a.history) >= {"train_rmse", "stop_rmse", "loss"}
+    assert not any(key.startswith(("test_", "valid_")) for key in a.history)
+    for key, value in a.arrays.items():
+        np.testing.assert_array_equal(value, b.arrays[key])
+    # the stop rows do steer early stopping: changing them changes what training reports
+    rating = ds.ratings["rating"].to_numpy().copy()
+    rating[split.stop] = np.where(rating[split.stop] > 3, 1.0, 5.0)
+    ratings["rating"] = rating
+    c = train(dataclasses.replace(ds, ratings=ratings), split, _spec(epochs=3))
+    assert c.history["stop_rmse"] != a.history["stop_rmse"]
+
+
 def test_early_stopping_restores_best_epoch(data):
     ds, split = data
     result = train(
@@ -78,8 +98,8 @@ def test_early_stopping_restores_best_epoch(data):
     )
     best = result.metrics["best_epoch"]
     assert result.metrics["epochs_run"] < 30
-    assert result.metrics["valid_rmse"] == pytest.approx(min(result.history["valid_rmse"]))
-    assert result.history["valid_rmse"][best - 1] == result.metrics["valid_rmse"]
+    assert result.metrics["stop_rmse"] == pytest.approx(min(result.history["stop_rmse"]))
+    assert result.history["stop_rmse"][best - 1] == result.metrics["stop_rmse"]
 
 
 @pytest.mark.parametrize("kind", ["l2", "whitening", "decorrelation", "adversarial"])
@@ -102,7 +122,7 @@ def test_whitening_makes_the_movie_covariance_close_to_identity(data):
     assert np.abs(movies.mean(0)).max() < 0.1
     plain = train(ds, split, _spec(epochs=10, learning_rate=0.02))
     assert result.history["reg_whitening"][-1] < 0.01
-    assert result.metrics["valid_rmse"] < plain.metrics["valid_rmse"] + 0.05
+    assert result.metrics["stop_rmse"] < plain.metrics["stop_rmse"] + 0.05
 
 
 @pytest.mark.parametrize("optimizer", ["adam", "rmsprop", "adagrad", "sgd"])
@@ -111,7 +131,7 @@ def test_optimizers_train_and_update_only_touched_rows(optimizer):
     split = make_split(ds, "random", 0.1, seed=0)
     lr = 0.5 if optimizer in ("sgd", "adagrad") else 0.01
     result = train(ds, split, ModelSpec(dim=4, epochs=3, optimizer=optimizer, learning_rate=lr))
-    assert np.isfinite(result.metrics["valid_rmse"])
+    assert np.isfinite(result.metrics["stop_rmse"])
     assert result.history["train_rmse"][-1] < result.history["train_rmse"][0]
     # Movies absent from the training split keep their initial rows exactly (lazy updates).
     trained = set(ds.ratings["movie_idx"].to_numpy()[split.train])

@@ -30,15 +30,33 @@ def _run_list(args: argparse.Namespace) -> int:
             str(info.dim),
             format_regularizers(info.spec.regularizers),
             info.dataset,
-            num(info.valid_rmse),
+            num(info.test_rmse),
+            num(info.test_mae),
+            "" if info.has_test_rows else f"{num(info.reported_rmse)} (steered early stopping)",
             seconds(info.train_seconds),
             info.created[:19].replace("T", " "),
         ]
         for info in infos
     ]
-    header = ["name", "family", "dim", "regularizers", "dataset", "valid RMSE", "train", "created"]
+    header = [
+        "name",
+        "family",
+        "dim",
+        "regularizers",
+        "dataset",
+        "test RMSE",
+        "test MAE",
+        "old valid RMSE",
+        "train",
+        "created",
+    ]
     if rows:
         print(format_table(header, rows))
+        if not all(info.has_test_rows for info in infos):
+            print(
+                "\n'old valid RMSE': models saved before splits had test rows were scored on "
+                "the rows that also chose their best epoch; retrain them for a test RMSE."
+            )
     if broken:
         print(f"\n{len(broken)} broken model folder(s):")
         for item in broken:
@@ -80,9 +98,15 @@ def _run_show(args: argparse.Namespace) -> int:
     print("\nspec")
     for key, value in _mapping(meta.get("spec")).items():
         print(f"  {key:<24} {value}")
+    if "n_test" not in split:
+        print(
+            "          (saved before splits had test rows: its validation rows also steered "
+            "early stopping, so there is no test RMSE)"
+        )
     print("\nmetrics")
     for key, value in _mapping(meta.get("metrics")).items():
-        print(f"  {key:<24} {num(value) if isinstance(value, float) else value}")
+        shown = num(value) if isinstance(value, float) else value
+        print(f"  {store.metric_label(key):<36} {shown}")
     history = {k: v for k, v in _mapping(meta.get("history")).items() if isinstance(v, list) and v}
     if history:
         columns = list(history)
@@ -151,26 +175,39 @@ def _configure_evaluate(parser: argparse.ArgumentParser) -> None:
 
 def _run_evaluate(args: argparse.Namespace) -> int:
     from movierate import store
-    from movierate.pipeline import evaluate_model
+    from movierate.pipeline import evaluate_model, split_parts
 
     model = store.load_model(args.name)
     ds = _data_for(model, args.data) if args.data is not None else None
     result = evaluate_model(model, ds)
     recorded = model.metrics
+    names = {
+        "train": "train",
+        "stop": "early-stopping",
+        "test": "test",
+        "valid": "valid (steered early stopping)",
+    }
     rows = [
         [
-            part,
+            names[part],
             str(result[f"n_{part}"]),
             num(result[f"{part}_rmse"]),
             num(result[f"{part}_mae"]),
             num(recorded.get(f"{part}_rmse")),
             num(recorded.get(f"{part}_mae")),
         ]
-        for part in ("train", "valid")
+        for part in split_parts(model)
     ]
     where = ds.name if ds is not None else model.dataset_name
     print(f"{model.name}: recomputed in numpy on {where} (recorded at training time)")
     print(format_table(["rows", "n", "RMSE", "MAE", "recorded RMSE", "recorded MAE"], rows))
+    if model.has_test_rows:
+        print("test rows: seen by neither training, early stopping nor any choice of settings.")
+    else:
+        print(
+            "This model was saved before splits had test rows: its validation rows also chose "
+            "its best epoch, so their RMSE flatters it. Retrain it for a test RMSE."
+        )
     return EXIT_OK
 
 

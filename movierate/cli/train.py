@@ -13,6 +13,7 @@ from movierate.cli.command import EXIT_OK, Command, register
 from movierate.cli.output import check_path_argument, clip, print_notes
 from movierate.cli.progress import ProgressBar
 from movierate.cli.tables import num, short
+from movierate.data.splits import DEFAULT_STOP_FRACTION, DEFAULT_TEST_FRACTION
 from movierate.errors import SpecError, StoreError
 
 
@@ -54,13 +55,30 @@ def _configure_train(parser: argparse.ArgumentParser) -> None:
         if "type" in options:
             options.setdefault("metavar", flag.lstrip("-").upper().replace("-", "_"))
         model.add_argument(flag, default=None, **options)
-    split = parser.add_argument_group("validation split")
+    split = parser.add_argument_group(
+        "split (train / early-stopping / test rows; test rows are never seen in training)"
+    )
     split.add_argument(
         "--split",
         default="random",
         help="random, per_user, temporal or official:NAME (ml-100k: official:u1 ... ub) [random]",
     )
-    split.add_argument("--valid-fraction", type=float, default=0.1, help="share held out [0.1]")
+    split.add_argument(
+        "--test-fraction",
+        type=float,
+        default=DEFAULT_TEST_FRACTION,
+        help=f"share of all ratings held out as test rows [{DEFAULT_TEST_FRACTION}]",
+    )
+    split.add_argument(
+        "--stop-fraction",
+        type=float,
+        default=DEFAULT_STOP_FRACTION,
+        help="share of the remaining training part used as early-stopping rows "
+        f"[{DEFAULT_STOP_FRACTION}]",
+    )
+    split.add_argument(  # the flag's name before splits had test rows
+        "--valid-fraction", dest="test_fraction", type=float, help=argparse.SUPPRESS
+    )
     split.add_argument("--split-seed", type=int, default=42, help="seed of the split [42]")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -84,7 +102,12 @@ def _run_train(args: argparse.Namespace) -> int:
     if not args.overwrite and store.model_exists(name):
         raise store.name_taken(name, replace_hint="pass --overwrite to replace it")
     split = split_settings(
-        {"method": args.split, "valid_fraction": args.valid_fraction, "seed": args.split_seed}
+        {
+            "method": args.split,
+            "test_fraction": args.test_fraction,
+            "stop_fraction": args.stop_fraction,
+            "seed": args.split_seed,
+        }
     )
     ds = load_dataset(args.dataset)
     print_notes(ds)
@@ -104,8 +127,9 @@ def _run_train(args: argparse.Namespace) -> int:
     metrics = store.read_meta(saved)["metrics"]
     print(
         f"saved {saved!r} in {time.perf_counter() - started:.1f} s: "
-        f"valid RMSE {num(metrics.get('valid_rmse'))}, MAE {num(metrics.get('valid_mae'))} "
-        f"(best epoch {metrics.get('best_epoch', '?')} of {metrics.get('epochs_run', '?')})"
+        f"test RMSE {num(metrics.get('test_rmse'))}, MAE {num(metrics.get('test_mae'))} "
+        f"(early-stopping RMSE {num(metrics.get('stop_rmse'))}, best epoch "
+        f"{metrics.get('best_epoch', '?')} of {metrics.get('epochs_run', '?')})"
     )
     print(f"folder: {store.model_path(saved)}")
     return EXIT_OK

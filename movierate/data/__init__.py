@@ -3,8 +3,8 @@
 >>> from movierate.data import load_dataset, make_split, synthetic_dataset
 >>> ds = load_dataset("ml-latest-small")  # doctest: +SKIP
 >>> ds = synthetic_dataset(n_ratings=2000, n_users=40, n_movies=60, seed=0)  # offline stand-in
->>> split = make_split(ds, method="per_user", valid_fraction=0.1, seed=42)
->>> len(split.train) + len(split.valid) == len(ds)
+>>> split = make_split(ds, method="per_user", test_fraction=0.1, seed=42)
+>>> len(split.train) + len(split.stop) + len(split.test) == len(ds)
 True
 
 No TensorFlow here: pandas, numpy and pyarrow only.

@@ -15,7 +15,7 @@ import pandas as pd
 
 from movierate.data.dataset import RatingScale, RatingsDataset
 from movierate.data.movies import movies_table
-from movierate.data.splits import Split
+from movierate.data.splits import Split, official_split
 from movierate.errors import DataError
 
 Duplicates = Literal["keep_latest", "error"]
@@ -29,7 +29,7 @@ class RawData:
 
     ``ratings`` has columns user, movie, rating (float), timestamp (int64); ids are int64 or
     str. ``first_line`` is the file line of ratings row 0 (for messages). ``official`` maps a
-    split name to its (train, valid) frames of user/movie ids.
+    split name to its (base, test) frames of user/movie ids.
     """
 
     ratings: pd.DataFrame
@@ -403,14 +403,15 @@ def _deduplicate(
 def _official_split(
     ds: RatingsDataset, name: str, train: pd.DataFrame, valid: pd.DataFrame
 ) -> Split:
-    """A Split whose rows point into ``ds.ratings`` at the pairs listed in the split's files."""
+    """The split as shipped: ``train`` rows at the pairs of the ``.base`` file, ``test`` rows at
+    those of the ``.test`` file (no stop rows: :func:`make_split` carves them)."""
     ratings = ds.ratings
     key = ratings["user_idx"].to_numpy().astype(np.int64) * ds.n_movies
     key += ratings["movie_idx"].to_numpy()
     order = np.argsort(key, kind="stable")
     sorted_key = key[order]
     parts = []
-    for part_name, part in (("train", train), ("valid", valid)):
+    for part_name, part in (("base", train), ("test", valid)):
         users = np.searchsorted(ds.user_ids, part["user"].to_numpy(dtype=ds.user_ids.dtype))
         movies = np.searchsorted(ds.movie_ids, part["movie"].to_numpy(dtype=ds.movie_ids.dtype))
         users = np.minimum(users, ds.n_users - 1)
@@ -429,10 +430,4 @@ def _official_split(
                 "these ratings. Re-extract the dataset from the official zip."
             )
         parts.append(np.sort(order[pos]).astype(np.int64))
-    return Split(
-        method=f"official:{name}",
-        seed=None,
-        valid_fraction=len(parts[1]) / len(ratings),
-        train=parts[0],
-        valid=parts[1],
-    )
+    return official_split(name, parts[0], parts[1], len(ratings))

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 
 from movierate import atomic, config
 from movierate.data.dataset import RatingScale, RatingsDataset
-from movierate.data.splits import Split
+from movierate.data.splits import official_split
 
 CACHE_VERSION = 2
 """Bump when parsing or the cached layout changes: every cached copy becomes stale."""
@@ -71,13 +71,12 @@ def load_cached(name: str, key: str) -> RatingsDataset | None:
         movies["movie_id"] = movies["movie_id"].astype(object)
     movie_ids = movies["movie_id"].to_numpy()
     users = users if users.dtype.kind in "iu" else users.astype(object)
+    wanted = [f"{n}.{part}" for n in meta["official_splits"] for part in ("base", "test")]
+    if any(key not in arrays for key in wanted):
+        return None  # a copy made before splits had test parts: parse the source again
     splits = {
-        split_name: Split(
-            method=f"official:{split_name}",
-            seed=None,
-            valid_fraction=len(arrays[f"{split_name}.valid"]) / len(ratings),
-            train=arrays[f"{split_name}.train"],
-            valid=arrays[f"{split_name}.valid"],
+        split_name: official_split(
+            split_name, arrays[f"{split_name}.base"], arrays[f"{split_name}.test"], len(ratings)
         )
         for split_name in meta["official_splits"]
     }
@@ -134,7 +133,7 @@ def _write(ds: RatingsDataset, folder: Path) -> None:
     pq.write_table(pa.table({"user_id": user_ids}), folder / "users.parquet")
     arrays = {}
     for name, split in ds.official_splits.items():
-        arrays[f"{name}.train"], arrays[f"{name}.valid"] = split.train, split.valid
+        arrays[f"{name}.base"], arrays[f"{name}.test"] = split.train, split.test
     with (folder / "splits.npz").open("wb") as f:
         np.savez(f, **arrays)
     meta = {

@@ -1,12 +1,34 @@
-"""Train/validation splits, reproducible from a seed and recorded as plain data.
+"""Three-part splits (train / stop / test), reproducible from a seed and recorded as plain data.
+
+Every split has three disjoint parts that together cover all ratings:
+
+- ``train``: the rows the model learns from;
+- ``stop``: the early-stopping rows, carved from the training part; training watches their
+  RMSE to pick the best epoch (and any settings search may tune on them);
+- ``test``: rows that neither training, early stopping nor any choice of settings sees; the
+  reported accuracy (``test_rmse`` / ``test_mae``) is measured on them only.
+
+The test part is drawn first (``test_fraction`` of the ratings), then the stop part
+(``stop_fraction`` of what remains). Defaults: 10% test, then 10% of the remaining 90% as
+stop rows (9% of all ratings), leaving 81% for training.
 
 Methods:
-- ``random``: a uniformly random ``valid_fraction`` of all ratings.
-- ``per_user``: a random ``valid_fraction`` of each user's ratings (at least one, at most all
-  but one); users with a single rating stay in train.
+- ``random``: a uniformly random ``test_fraction`` of all ratings, then a random
+  ``stop_fraction`` of the rest.
+- ``per_user``: a random ``test_fraction`` of each user's ratings (at least one, at most all
+  but one; users with a single rating stay in train), then the same per user for stop rows.
 - ``temporal``: the same per-user counts, but each user's *latest* ratings (by timestamp, ties
-  by row order) are held out.
-- ``official:<name>``: a split shipped with the dataset (ml-100k's u1..u5, ua, ub).
+  by row order) are the test rows, and the latest of each user's remaining training part are
+  the stop rows.
+- ``official:<name>``: a split shipped with the dataset (ml-100k's u1..u5, ua, ub): the
+  ``.test`` file gives exactly the test rows; stop rows are a random ``stop_fraction`` of the
+  ``.base`` file's rows (seeded), the rest of ``.base`` is train. ``ds.official_splits`` holds
+  the files as shipped (``stop`` empty).
+
+Models saved before splits had three parts recorded a two-part split (``valid_fraction``,
+``n_valid``): their validation rows both steered early stopping and gave the reported RMSE.
+:func:`legacy_digest` identifies such a split; those rows are this module's ``test`` rows for
+the same method, seed and fraction (the test part is drawn exactly as the old validation part).
 """
 
 from __future__ import annotations
@@ -24,48 +46,100 @@ if TYPE_CHECKING:
 
 SPLIT_METHODS = ("random", "per_user", "temporal")
 OFFICIAL_PREFIX = "official:"
+#: Share of all ratings held out as test rows.
+DEFAULT_TEST_FRACTION = 0.1
+#: Share of the remaining (training) part used as early-stopping rows.
+DEFAULT_STOP_FRACTION = 0.1
+_EMPTY = np.empty(0, dtype=np.int64)
 
 
 @dataclass(frozen=True, eq=False)
 class Split:
-    """Row positions (int64, sorted) into ``ds.ratings`` for training and validation."""
+    """Row positions (int64, sorted, disjoint) into ``ds.ratings``: train, stop and test."""
 
     method: str
     seed: int | None
-    valid_fraction: float
+    test_fraction: float
+    stop_fraction: float
     train: np.ndarray
-    valid: np.ndarray
+    stop: np.ndarray
+    test: np.ndarray
+
+    @property
+    def n_rows(self) -> int:
+        return int(len(self.train) + len(self.stop) + len(self.test))
 
     @property
     def digest(self) -> str:
-        """16 hex chars identifying exactly which rows are validation rows."""
-        h = hashlib.blake2b(digest_size=8)
-        h.update(np.int64(len(self.train)).tobytes())
-        h.update(np.ascontiguousarray(np.sort(self.valid), dtype=np.int64).data)
+        """16 hex chars identifying exactly which rows are train, stop and test rows."""
+        h = hashlib.blake2b(digest_size=8, person=b"split3")
+        h.update(np.int64(self.n_rows).tobytes())
+        h.update(np.int64(len(self.stop)).tobytes())
+        h.update(np.ascontiguousarray(np.sort(self.stop), dtype=np.int64).data)
+        h.update(np.ascontiguousarray(np.sort(self.test), dtype=np.int64).data)
         return h.hexdigest()
 
     def describe(self) -> dict[str, Any]:
-        """JSON-safe record: method, seed, valid_fraction, n_train, n_valid, digest."""
+        """JSON-safe record: method, seed, test_fraction, stop_fraction, n_train, n_stop,
+        n_test, digest."""
         return {
             "method": self.method,
             "seed": None if self.seed is None else int(self.seed),
-            "valid_fraction": float(self.valid_fraction),
+            "test_fraction": float(self.test_fraction),
+            "stop_fraction": float(self.stop_fraction),
             "n_train": int(len(self.train)),
-            "n_valid": int(len(self.valid)),
+            "n_stop": int(len(self.stop)),
+            "n_test": int(len(self.test)),
             "digest": self.digest,
         }
 
     def __repr__(self) -> str:
         return (
-            f"Split({self.method}, seed={self.seed}, valid_fraction={self.valid_fraction:g}, "
-            f"{len(self.train):,} train / {len(self.valid):,} valid)"
+            f"Split({self.method}, seed={self.seed}, test_fraction={self.test_fraction:g}, "
+            f"stop_fraction={self.stop_fraction:g}, {len(self.train):,} train / "
+            f"{len(self.stop):,} stop / {len(self.test):,} test)"
         )
 
 
+def legacy_digest(split: Split) -> str:
+    """The digest a model saved before three-part splits recorded for the two-part split
+    (train = this split's train + stop rows, validation = its test rows)."""
+    h = hashlib.blake2b(digest_size=8)
+    h.update(np.int64(len(split.train) + len(split.stop)).tobytes())
+    h.update(np.ascontiguousarray(np.sort(split.test), dtype=np.int64).data)
+    return h.hexdigest()
+
+
+def is_legacy(described: dict[str, Any]) -> bool:
+    """True for a ``split`` record written before splits had separate test rows."""
+    return "n_test" not in described
+
+
 def make_split(
-    ds: RatingsDataset, method: str = "random", valid_fraction: float = 0.1, seed: int = 42
+    ds: RatingsDataset,
+    method: str = "random",
+    test_fraction: float | None = None,
+    stop_fraction: float = DEFAULT_STOP_FRACTION,
+    seed: int = 42,
+    *,
+    valid_fraction: float | None = None,
 ) -> Split:
-    """Split ``ds`` by ``method`` (see the module docstring); the same seed gives the same rows."""
+    """Split ``ds`` by ``method`` into train / stop / test rows (see the module docstring).
+
+    The same seed gives the same rows. For ``official:<name>`` the ``.test`` file decides the
+    test rows (``test_fraction`` is ignored; the split records the file's share).
+    ``valid_fraction`` is the deprecated name of ``test_fraction`` (two-part splits); pass one
+    of them at most.
+    """
+    if valid_fraction is not None:
+        if test_fraction is not None:
+            raise DataError("Pass test_fraction only (valid_fraction is its deprecated name).")
+        test_fraction = valid_fraction
+    if test_fraction is None:
+        test_fraction = DEFAULT_TEST_FRACTION
+    _check_fraction("stop_fraction", stop_fraction)
+    _check_seed(seed)
+    rng = np.random.default_rng(int(seed))
     if method.startswith(OFFICIAL_PREFIX):
         name = method[len(OFFICIAL_PREFIX) :]
         if name not in ds.official_splits:
@@ -74,61 +148,106 @@ def make_split(
                 f"Dataset {ds.name!r} has no official split {name!r} (available: {available}); "
                 f"use one of {', '.join(SPLIT_METHODS)}."
             )
-        return ds.official_splits[name]
+        shipped = ds.official_splits[name]
+        base = np.sort(np.concatenate([shipped.train, shipped.stop])).astype(np.int64)
+        stop_mask = _random_mask(len(base), stop_fraction, rng)
+        return Split(
+            method=method,
+            seed=int(seed),
+            test_fraction=shipped.test_fraction,
+            stop_fraction=float(stop_fraction),
+            train=base[~stop_mask],
+            stop=base[stop_mask],
+            test=np.asarray(shipped.test, dtype=np.int64),
+        )
     if method not in SPLIT_METHODS:
         raise DataError(
             f"Unknown split method {method!r}; use one of {', '.join(SPLIT_METHODS)} or "
             f"'{OFFICIAL_PREFIX}<name>'."
         )
-    fraction_ok = isinstance(valid_fraction, int | float | np.number) and not isinstance(
-        valid_fraction, bool
-    )
-    if not fraction_ok or not 0 < float(valid_fraction) < 1:
+    _check_fraction("test_fraction", test_fraction)
+    if len(ds) < 3:
+        raise DataError(f"Dataset {ds.name!r} has {len(ds)} rating(s); a split needs at least 3.")
+    if method == "temporal" and not ds.has_timestamps:
         raise DataError(
-            f"valid_fraction must be between 0 and 1 (exclusive), got {valid_fraction!r}."
+            f"Dataset {ds.name!r} has no timestamps, so a temporal split is impossible; "
+            "use 'random' or 'per_user', or load the data with its timestamp column."
         )
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise DataError(f"The split seed must be a whole number >= 0, got {seed!r}.")
-    if len(ds) < 2:
-        raise DataError(f"Dataset {ds.name!r} has {len(ds)} rating(s); a split needs at least 2.")
-    rng = np.random.default_rng(int(seed))
-    if method == "random":
-        valid_mask = _random_mask(len(ds), valid_fraction, rng)
-    else:
-        if method == "temporal" and not ds.has_timestamps:
-            raise DataError(
-                f"Dataset {ds.name!r} has no timestamps, so a temporal split is impossible; "
-                "use 'random' or 'per_user', or load the data with its timestamp column."
-            )
-        valid_mask = _per_user_mask(ds, valid_fraction, rng, latest=method == "temporal")
+    all_rows = np.arange(len(ds), dtype=np.int64)
+    # the test part is drawn first, exactly as the old two-part validation part was
+    test_mask = _pick(ds, all_rows, method, test_fraction, rng)
+    rest = all_rows[~test_mask]
+    stop_mask = _pick(ds, rest, method, stop_fraction, rng)
     return Split(
         method=method,
         seed=int(seed),
-        valid_fraction=float(valid_fraction),
-        train=np.flatnonzero(~valid_mask).astype(np.int64),
-        valid=np.flatnonzero(valid_mask).astype(np.int64),
+        test_fraction=float(test_fraction),
+        stop_fraction=float(stop_fraction),
+        train=rest[~stop_mask],
+        stop=rest[stop_mask],
+        test=all_rows[test_mask],
     )
 
 
+def official_split(name: str, base: np.ndarray, test: np.ndarray, n_rows: int) -> Split:
+    """An official split as shipped: ``.base`` rows as train (no stop rows), ``.test`` rows."""
+    return Split(
+        method=f"{OFFICIAL_PREFIX}{name}",
+        seed=None,
+        test_fraction=len(test) / max(n_rows, 1),
+        stop_fraction=0.0,
+        train=np.asarray(base, dtype=np.int64),
+        stop=_EMPTY,
+        test=np.asarray(test, dtype=np.int64),
+    )
+
+
+def _check_fraction(name: str, value: Any) -> None:
+    ok = isinstance(value, int | float | np.number) and not isinstance(value, bool)
+    if not ok or not 0 < float(value) < 1:
+        raise DataError(f"{name} must be between 0 and 1 (exclusive), got {value!r}.")
+
+
+def _check_seed(seed: Any) -> None:
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise DataError(f"The split seed must be a whole number >= 0, got {seed!r}.")
+
+
+def _pick(
+    ds: RatingsDataset, rows: np.ndarray, method: str, fraction: float, rng: np.random.Generator
+) -> np.ndarray:
+    """Boolean mask over ``rows``: the ones ``method`` holds out (``fraction`` of them)."""
+    if method == "random":
+        return _random_mask(len(rows), fraction, rng)
+    users = ds.ratings["user_idx"].to_numpy()[rows]
+    timestamps = ds.ratings["timestamp"].to_numpy()[rows] if method == "temporal" else None
+    return _per_user_mask(users, ds.n_users, fraction, rng, timestamps)
+
+
 def _random_mask(n: int, fraction: float, rng: np.random.Generator) -> np.ndarray:
-    n_valid = min(n - 1, max(1, round(n * fraction)))
     mask = np.zeros(n, dtype=bool)
-    mask[rng.permutation(n)[:n_valid]] = True
+    if n < 2:
+        return mask
+    n_held = min(n - 1, max(1, round(n * fraction)))
+    mask[rng.permutation(n)[:n_held]] = True
     return mask
 
 
 def _per_user_mask(
-    ds: RatingsDataset, fraction: float, rng: np.random.Generator, *, latest: bool
+    users: np.ndarray,
+    n_users: int,
+    fraction: float,
+    rng: np.random.Generator,
+    timestamps: np.ndarray | None,
 ) -> np.ndarray:
-    """Hold out round(fraction * count) of each user's ratings (1..count-1; none if count is 1)."""
-    users = ds.ratings["user_idx"].to_numpy()
+    """Hold out round(fraction * count) of each user's rows (1..count-1; none if count is 1):
+    random ones, or the latest by ``timestamps`` (ties by row order) when given."""
     n = len(users)
-    counts = np.bincount(users, minlength=ds.n_users)
+    counts = np.bincount(users, minlength=n_users)
     k = np.clip(np.round(counts * fraction), 1, np.maximum(counts - 1, 0)).astype(np.int64)
     k[counts < 2] = 0
-    if latest:
-        secondary = ds.ratings["timestamp"].to_numpy()
-        order = np.lexsort((np.arange(n), secondary, users))  # per user, oldest first
+    if timestamps is not None:
+        order = np.lexsort((np.arange(n), timestamps, users))  # per user, oldest first
     else:
         order = np.lexsort((rng.random(n), users))  # per user, random order
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))

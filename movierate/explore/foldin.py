@@ -249,7 +249,9 @@ def _check_ratings(
 
 def _noise_variance(model: Any) -> float:
     metrics = getattr(model, "metrics", None) or {}
-    rmse = metrics.get("valid_rmse") if isinstance(metrics, Mapping) else None
+    rmse = None
+    if isinstance(metrics, Mapping):  # held-out error: early-stopping rows (old models: valid)
+        rmse = metrics.get("stop_rmse", metrics.get("valid_rmse"))
     try:
         rmse = float(rmse)
     except (TypeError, ValueError):

@@ -1,21 +1,23 @@
 """Training: a fast custom loop with sparse embedding updates, progress events and cancellation.
 
 Each epoch shuffles the training ratings (seeded), feeds whole batches sliced from arrays into a
-compiled step, and evaluates RMSE / MAE on train and validation. Early stopping watches the
-validation RMSE and restores the best weights, but only once every whitening / decorrelation /
-adversarial regularizer has taken hold (:func:`regularizers_settled`): before that no epoch is
-eligible as best and none counts towards the patience. Regularizer losses are logged per epoch
-on the FULL embedding tables (``reg_<kind>``, plus ``corr_offdiag`` for decorrelation and
+compiled step, and evaluates RMSE / MAE on train and on the split's early-stopping rows
+(``split.stop``). Early stopping watches the early-stopping RMSE (``stop_rmse``) and restores the
+best weights, but only once every whitening / decorrelation / adversarial regularizer has taken
+hold (:func:`regularizers_settled`): before that no epoch is eligible as best and none counts
+towards the patience. The test rows (``split.test``) are never read here: the pipeline measures
+``test_rmse`` / ``test_mae`` on them after training, in numpy. Regularizer losses are logged per
+epoch on the FULL embedding tables (``reg_<kind>``, plus ``corr_offdiag`` for decorrelation and
 ``ks_uniform`` for adversarial), while training applies L2 per example (batch rows) and the
 other regularizers to a uniform sample of movie rows, sized for ~64 visits per movie per epoch
-(:func:`regularizer_sample_size`). The per-example L2 weighs a row by count**-0.5
-(between per-example and uniform L2; measured best on ml-100k and ml-latest-small). With the ``ordered``
+(:func:`regularizer_sample_size`). The per-example L2 weighs a row by count**-0.5 (between
+per-example and uniform L2; measured best on ml-100k and ml-latest-small). With the ``ordered``
 regularizer, the best-epoch weights are finally re-expressed, predictions unchanged, in a basis
 whose dimensions come in order of importance (:func:`sort_dimensions`). No global state: two
 trainings may run at once in two threads.
 
 >>> result = train(load_dataset("ml-100k"), split, ModelSpec())  # doctest: +SKIP
->>> result.metrics["valid_rmse"]  # doctest: +SKIP
+>>> result.metrics["stop_rmse"]  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -108,17 +110,22 @@ def train(
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
 ) -> TrainResult:
-    """Train a validated ``spec`` on ``split.train`` of ``ds``; early-stop on ``split.valid``.
+    """Train a validated ``spec`` on ``split.train`` of ``ds``; early-stop on ``split.stop``.
+
+    ``split.test`` is never read. With no stop rows, the best epoch is the one with the lowest
+    train RMSE (used by the regularizer study, which trains for a fixed number of epochs).
 
     Stopping rule: an epoch is eligible as the best epoch (and counts towards
     ``spec.early_stopping_patience``) only from the epoch where every non-L2 regularizer has
     taken hold (:func:`regularizers_settled`, recorded as ``metrics["settled_epoch"]``), because
-    the validation RMSE often rises while a regularizer reshapes the embedding and restoring an
-    earlier epoch would undo it. Among eligible epochs the lowest validation RMSE is restored;
-    if the regularizers never take hold, the last epoch is kept.
+    the early-stopping RMSE often rises while a regularizer reshapes the embedding and restoring
+    an earlier epoch would undo it. Among eligible epochs the lowest early-stopping RMSE is
+    restored; if the regularizers never take hold, the last epoch is kept.
     """
     if len(split.train) == 0:
-        raise DataError("The training split is empty: choose a smaller validation fraction.")
+        raise DataError(
+            "The training part of the split is empty: choose smaller test / stop fractions."
+        )
     users = ds.ratings["user_idx"].to_numpy(np.int32)
     movies = ds.ratings["movie_idx"].to_numpy(np.int32)
     ratings = ds.ratings["rating"].to_numpy(np.float32)
@@ -138,7 +145,7 @@ def train(
     eval_train = train_rows
     if len(eval_train) > TRAIN_EVAL_CAP:
         eval_train = np.sort(rng.choice(train_rows, TRAIN_EVAL_CAP, replace=False))
-    sets = {"train": eval_train, "valid": np.asarray(split.valid, dtype=np.int64)}
+    sets = {"train": eval_train, "stop": np.asarray(split.stop, dtype=np.int64)}
 
     history: dict[str, list[float]] = {}
     best: tuple[float, int, list[np.ndarray]] = (np.inf, 0, [])
@@ -179,7 +186,7 @@ def train(
             settled_epoch = epoch
         if settled_epoch is None:
             continue  # the regularizers are still taking hold: neither stop nor pick this epoch
-        watched = metrics.get("valid_rmse", metrics["train_rmse"])
+        watched = metrics.get("stop_rmse", metrics["train_rmse"])
         if watched < best[0] - 1e-5:
             best, stale = (watched, epoch, [v.numpy() for v in model.weights]), 0
         else:
@@ -202,7 +209,9 @@ def train(
         settled_epoch=float("nan") if settled_epoch is None else settled_epoch,
     )
     if progress is not None:
-        progress(ProgressEvent(Phase.DONE, best_epoch, spec.epochs, n_batches, n_batches, final))
+        progress(
+            ProgressEvent(Phase.DONE, best_epoch, spec.epochs, n_batches, n_batches, dict(final))
+        )
     return TrainResult(
         keras_model=model,
         spec=spec,

@@ -124,7 +124,7 @@ def run_study(
     rows, ablations = [], []
     for dataset in plan.datasets:
         ds = load_dataset(dataset)
-        split = make_split(ds, method="random", valid_fraction=0.1, seed=plan.split_seed)
+        split = make_split(ds, method="random", test_fraction=0.1, seed=plan.split_seed)
         users = fixed_users(ds, plan.n_users)
         for dim in plan.dims:
             for variant in plan.variants:

@@ -44,24 +44,23 @@ def fit_in_memory(
     """Train ``spec`` (a ModelSpec or its fields) on ``split.train`` for exactly ``spec.epochs``
     epochs, without writing anything.
 
-    The validation rows are withheld from training, so they never steer it (no early stopping,
-    no best-epoch pick); the result's metrics get ``valid_rmse`` / ``valid_mae`` of the final
-    weights, computed in numpy. The model is a numpy :class:`~movierate.store.TrainedModel`
+    Neither the stop nor the test rows steer it (no early stopping, no best-epoch pick); the
+    result's metrics get ``test_rmse`` / ``test_mae`` of the final weights on ``split.test``,
+    computed in numpy (the study's tables keep calling them ``valid_rmse`` / ``valid_mae``). The model is a numpy :class:`~movierate.store.TrainedModel`
     (predict, explore functions). Imports TensorFlow.
     """
     from movierate.nn.training import train
 
     spec = spec if isinstance(spec, ModelSpec) else ModelSpec(**spec)
     spec = spec.with_(early_stopping_patience=spec.epochs).validate()
-    result = train(ds, replace(split, valid=np.empty(0, dtype=np.int64)), spec)
+    result = train(ds, replace(split, stop=np.empty(0, dtype=np.int64)), spec)
     model = store.TrainedModel.from_training(name, result, ds, split, spec, path=Path(name))
-    valid = ds.ratings.iloc[split.valid]
-    if len(valid):
-        users, movies = valid["user_idx"].to_numpy(), valid["movie_idx"].to_numpy()
-        truth = valid["rating"].to_numpy(np.float64)
-        result.metrics["valid_rmse"], result.metrics["valid_mae"] = rmse_mae(
-            model, users, movies, truth
-        )
+    test = ds.ratings.iloc[split.test]
+    if len(test):
+        users, movies = test["user_idx"].to_numpy(), test["movie_idx"].to_numpy()
+        truth = test["rating"].to_numpy(np.float64)
+        rmse, mae = rmse_mae(model, users, movies, truth)
+        result.metrics.update(test_rmse=rmse, test_mae=mae)
     return Fitted(model, result)
 
 
@@ -85,7 +84,8 @@ def rmse_mae(
 
 def dimension_ablation(model: store.TrainedModel, ds: RatingsDataset, split: Split) -> pd.DataFrame:
     """Per dimension: movie / user variance and the RMSE increase when that dimension is zeroed
-    in both embeddings, on the validation rows and on a fixed sample of training rows."""
+    in both embeddings, on the test rows (``valid_*`` columns) and on a fixed sample of
+    training rows."""
     rng = np.random.default_rng(0)
     train = np.sort(rng.choice(split.train, min(ABLATION_TRAIN_ROWS, len(split.train)), False))
     weights = explore.movie_weights(model.movies, min_ratings=MIN_RATINGS)
@@ -98,7 +98,7 @@ def dimension_ablation(model: store.TrainedModel, ds: RatingsDataset, split: Spl
             "user_variance": explore.variance_share(model.user_embedding)["variance"].to_numpy(),
         }
     )
-    for part, rows in (("valid", split.valid), ("train", train)):
+    for part, rows in (("valid", split.test), ("train", train)):
         chosen = ds.ratings.iloc[rows]
         users, movies = chosen["user_idx"].to_numpy(), chosen["movie_idx"].to_numpy()
         truth = chosen["rating"].to_numpy(np.float64)
@@ -115,10 +115,10 @@ def dimension_ablation(model: store.TrainedModel, ds: RatingsDataset, split: Spl
 
 
 def prefix_rmse(model: store.TrainedModel, ds: RatingsDataset, split: Split) -> dict[str, float]:
-    """Validation RMSE from the first k dimensions only (k in PREFIX_KS below dim): as trained
+    """Test-row RMSE from the first k dimensions only (k in PREFIX_KS below dim): as trained
     (``prefix_rmse_k<k>``) and in the model's own principal basis (``pca_prefix_rmse_k<k>``,
     :func:`movierate.explore.ordering.pca_arrays`, the best post-hoc ordering)."""
-    valid = ds.ratings.iloc[split.valid]
+    valid = ds.ratings.iloc[split.test]
     if not len(valid):
         return {}
     rows = (
@@ -159,7 +159,7 @@ def analyse(
     model: store.TrainedModel, ds: RatingsDataset, split: Split, users: np.ndarray
 ) -> tuple[dict[str, Any], pd.DataFrame]:
     """The study's row for one model and its dimension ablation."""
-    valid_rmse, valid_mae = model.metrics["valid_rmse"], model.metrics["valid_mae"]
+    valid_rmse, valid_mae = model.metrics["test_rmse"], model.metrics["test_mae"]
     x = np.asarray(model.movie_embedding, np.float64)  # every row, as the regularizers see them
     weights = explore.movie_weights(model.movies, min_ratings=MIN_RATINGS)
     cov = explore.covariance_matrix(x, weights=weights).to_numpy()

@@ -52,6 +52,7 @@ def curves_figure(
     palette = colors.qualitative.D3
     dashes = ("solid", "dash", "dashdot", "longdash")
     longest = 0
+    held_out = [m for m in metrics if not m.startswith("train")]
     for i, (run, history) in enumerate(histories.items()):
         for j, metric in enumerate(metrics):
             values = history.get(metric)
@@ -67,7 +68,10 @@ def curves_figure(
                 name=metric if single else f"{run}: {metric}",
                 line={
                     "color": palette[(j if single else i) % len(palette)],
-                    "dash": "dot" if metric.startswith("train") else dashes[j % len(dashes)],
+                    # training dotted; the first other metric solid, further ones dashed
+                    "dash": "dot"
+                    if metric.startswith("train")
+                    else dashes[held_out.index(metric) % len(dashes)],
                 },
             )
     fig.update_layout(
