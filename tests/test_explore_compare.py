@@ -145,7 +145,9 @@ def test_movies_of_two_datasets_are_aligned_by_identity_not_by_id():
     assert len(rows_a) == len(_FILMS)
     # row j of B holds film order[j] of A
     np.testing.assert_array_equal(order[rows_b], rows_a)
-    assert (movies_a["movie_id"].to_numpy()[rows_a] != movies_b["movie_id"].to_numpy()[rows_b]).any()
+    assert (
+        movies_a["movie_id"].to_numpy()[rows_a] != movies_b["movie_id"].to_numpy()[rows_b]
+    ).any()
     titles_b = movies_b["title"].to_numpy()[rows_b]
     assert titles_b[list(rows_a).index(0)] == "The Usual Suspects"
 

@@ -61,9 +61,7 @@ def movie_match(
     match = _entry(movies_a, movies_b).match
     if name_a is None and name_b is None:
         return match
-    return dataclasses.replace(
-        match, name_a=name_a or match.name_a, name_b=name_b or match.name_b
-    )
+    return dataclasses.replace(match, name_a=name_a or match.name_a, name_b=name_b or match.name_b)
 
 
 def _entry(movies_a: pd.DataFrame, movies_b: pd.DataFrame) -> _Entry:
