@@ -90,7 +90,8 @@ def pick_models(
         chosen = st.multiselect(
             label or "Models",
             names,
-            default=names[:default_count],
+            # model picker default: the newest models of the newest model's dataset
+            default=state.default_model_names(infos, default_count),
             key=key or "models",
             bind="query-params",
             persist_state="session",
@@ -156,6 +157,7 @@ def pick_title(index: Any, query: str, *, key: str) -> int | None:
         format_func=labels.get,
         key=key,
         placeholder="pick a title",
+        bind="query-params",  # the user's pick survives a reload
     )
 
 
