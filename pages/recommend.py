@@ -24,6 +24,11 @@ def render() -> None:
     reference = models[0]
     ds = state.dataset_of(reference)
     usable = [m for m in models if state.same_data(m, reference)]
+    st.caption(
+        f"Only models of one dataset are combined here: a user is a person of one dataset, so "
+        f"every model shown was trained on **{reference.dataset_name}** (the dataset of "
+        f"{reference.name}, the first model picked)."
+    )
     for other in models:
         if other not in usable:
             st.warning(
@@ -103,6 +108,15 @@ def render() -> None:
             with col:
                 st.markdown(f"**{model.name}**")
                 st.caption(text.model_summary(model))
+                if recs[model.name].rated_everything:
+                    st.info(
+                        f"User {user_id} has rated every movie with at least {min_ratings} "
+                        f"ratings ({recs[model.name].n_eligible:,} movies), so there is nothing "
+                        "left to recommend. Lower 'Min. ratings of a recommended movie' or "
+                        "pick another user.",
+                        icon=":material/done_all:",
+                    )
+                    continue
                 widgets.show_movies(
                     recs[model.name].recommended[
                         ["rank", "title", "predicted", "year", "n_ratings", "genres"]

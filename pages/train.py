@@ -8,7 +8,7 @@ import streamlit as st
 
 from movierate import schema
 from movierate.errors import MovierateError
-from movierate.ui import figures, shell, state
+from movierate.ui import figures, shell, state, text
 from movierate.ui.text import regularizer_keys
 
 SPLITS = {
@@ -182,7 +182,7 @@ def show_job(job) -> None:
             figures.curves_figure(
                 {job.name: history},
                 [k for k in ("train_rmse", "valid_rmse") if k in history],
-                title="RMSE per epoch (dotted: training, solid: validation)",
+                title="RMSE per epoch (dashed: training, solid: validation)",
                 y_title="RMSE",
             ),
             key=f"curves_{job.id}",
@@ -199,6 +199,9 @@ def show_job(job) -> None:
                 ),
                 key=f"regs_{job.id}",
             )
+            explained = [text.REGULARIZER_LOSS_HELP[k] for k in regs if k in text.REGULARIZER_LOSS_HELP]
+            if explained:
+                right.caption(" ".join(explained))
         else:
             right.caption(
                 "This run has no regularizer, so there are no regularizer losses to plot."

@@ -77,3 +77,21 @@ def test_top_rated_ties_go_to_the_more_rated_movie():
 def test_bad_requests(kwargs, message):
     with pytest.raises(DataError, match=message):
         recommend_for_user(FakeModel(), **kwargs)
+
+
+def test_a_user_who_rated_every_eligible_movie_gets_nothing_and_is_told_so():
+    everything_popular = pd.DataFrame(
+        {"user_idx": [0] * 6, "movie_idx": [0, 1, 2, 3, 4, 5], "rating": [4.0] * 6}
+    )
+    recs = recommend_for_user(FakeModel(), 0, ratings=everything_popular, k=3, min_ratings=10)
+    assert recs.rated_everything and recs.n_eligible == 6 and recs.n_candidates == 0
+    assert recs.recommended.empty and recs.least_recommended.empty
+    assert "predicted" in recs.recommended.columns
+    assert len(recs.top_rated) == 3
+    # without the filter the obscure movie 6 is still there to recommend
+    recs = recommend_for_user(FakeModel(), 0, ratings=everything_popular, k=3, min_ratings=0)
+    assert not recs.rated_everything and list(recs.recommended["movie_idx"]) == [6]
+    with pytest.raises(DataError, match="the user rated them all"):
+        rank_movies(SCORES, FakeModel.movies, exclude=[0, 1, 2, 3, 4, 5], min_ratings=10)
+    with pytest.raises(DataError, match="No movie has at least 500 ratings"):
+        rank_movies(SCORES, FakeModel.movies, min_ratings=500)

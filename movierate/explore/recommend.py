@@ -39,6 +39,14 @@ class UserRecommendations:
     recommended: pd.DataFrame  # rank, movie columns, predicted (highest first)
     least_recommended: pd.DataFrame  # rank, movie columns, predicted (lowest first)
     top_rated: pd.DataFrame  # rank, movie columns, rating, predicted (the user's favourites)
+    n_eligible: int = -1  # movies with at least min_ratings ratings (-1: not counted)
+    n_candidates: int = -1  # of those, the ones the user has not rated
+
+    @property
+    def rated_everything(self) -> bool:
+        """True when the user has rated every movie passing the min-ratings filter, so nothing
+        is left to recommend (``recommended`` and ``least_recommended`` are empty)."""
+        return self.n_candidates == 0
 
 
 def rank_movies(
@@ -66,10 +74,15 @@ def rank_movies(
             f"exclude holds movie indices outside 0..{len(movies) - 1}; pass rows of this "
             "model's movies table (movie_idx), not original movie ids."
         )
+    if not allowed.any():
+        raise DataError(
+            f"No movie has at least {min_ratings} ratings; lower the min-ratings filter."
+        )
     allowed[excluded] = False
     if not allowed.any():
         raise DataError(
-            f"No unrated movie has at least {min_ratings} ratings; lower the min-ratings filter."
+            f"Every movie with at least {min_ratings} ratings is excluded (the user rated them "
+            "all); nothing is left to rank. Lower the min-ratings filter or pick another user."
         )
     signed = np.where(allowed, -scores if lowest else scores, -np.inf)
     picked = top_k(signed, min(k, int(allowed.sum())))
@@ -159,10 +172,22 @@ def recommend_for_user(
             pd.DataFrame({"user_idx": [], "movie_idx": [], "rating": []}), movies, user_idx, k=k
         )
     common = {"exclude": rated_rows, "k": k, "min_ratings": min_ratings}
+    eligible = n_ratings_of(movies) >= check_min_ratings(min_ratings)
+    n_eligible = int(eligible.sum())
+    eligible[rated_rows[(rated_rows >= 0) & (rated_rows < len(movies))]] = False
+    n_candidates = int(eligible.sum())
+    if n_eligible and not n_candidates:  # rated every eligible movie: nothing to recommend
+        nothing = rank_movies(scores, movies, k=1, min_ratings=0).iloc[:0]
+        recommended = least = nothing
+    else:
+        recommended = rank_movies(scores, movies, **common)
+        least = rank_movies(scores, movies, lowest=True, **common)
     return UserRecommendations(
         user_idx=int(user_idx),
         n_rated=int(len(np.unique(rated_rows))),
-        recommended=rank_movies(scores, movies, **common),
-        least_recommended=rank_movies(scores, movies, lowest=True, **common),
+        recommended=recommended,
+        least_recommended=least,
         top_rated=favourites,
+        n_eligible=n_eligible,
+        n_candidates=n_candidates,
     )
