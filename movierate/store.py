@@ -378,6 +378,39 @@ def delete_model(name: str) -> None:
         raise StoreError(f"Model {name!r} was deleted meanwhile.") from None
 
 
+def rename_model(old: str, new: str) -> Path:
+    """Rename the model ``old`` to ``new``; returns its new folder.
+
+    One ``os.rename`` of the folder (atomic: readers see the model under one name or the
+    other), then ``meta.json``'s ``name`` rewritten atomically. StoreError for an invalid or
+    missing ``old``, an invalid ``new``; NameTakenError when ``new`` is taken (also when
+    another process takes it meanwhile).
+    """
+    source = _existing_model_path(old)
+    target = model_path(new)
+    if new == old:
+        return source
+    if target.exists():
+        raise name_taken(new)
+    try:
+        source.rename(target)
+    except FileNotFoundError:
+        raise StoreError(f"Model {old!r} was deleted or renamed meanwhile.") from None
+    except OSError as exc:
+        if target.exists():
+            raise name_taken(new) from None
+        raise StoreError(f"Model {old!r} cannot be renamed to {new!r}: {exc}.") from None
+    meta_path = target / META_FILE
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return target  # a broken model keeps its (broken) meta.json; the folder name is its name
+    if isinstance(meta, dict):
+        meta["name"] = new
+        atomic.write_json(meta_path, _json_safe(meta))
+    return target
+
+
 def cache_path(model_name: str, key: str) -> Path:
     """Path of a cached analysis ``key`` (a file name) inside the model's ``cache/`` folder.
 

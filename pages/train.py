@@ -7,7 +7,7 @@ from typing import Any
 import streamlit as st
 
 from movierate import schema
-from movierate.errors import MovierateError
+from movierate.errors import MovierateError, NameTakenError
 from movierate.ui import figures, shell, state, text
 from movierate.ui.text import regularizer_keys
 
@@ -199,7 +199,9 @@ def show_job(job) -> None:
                 ),
                 key=f"regs_{job.id}",
             )
-            explained = [text.REGULARIZER_LOSS_HELP[k] for k in regs if k in text.REGULARIZER_LOSS_HELP]
+            explained = [
+                text.REGULARIZER_LOSS_HELP[k] for k in regs if k in text.REGULARIZER_LOSS_HELP
+            ]
             if explained:
                 right.caption(" ".join(explained))
         else:
@@ -227,6 +229,20 @@ def render() -> None:
         st.page_link(shell.page("home"), label="Go to Home", icon=":material/home:")
         st.stop()
 
+    jobs = state.job_registry().jobs()
+    if st.session_state.get("watch_first") and st.session_state.get("watch_job") in {
+        job.id for job in jobs
+    }:  # just started from Home's quick start: the live run first, the form folded below
+        show_runs()
+        with st.expander("Train another model", icon=":material/model_training:"):
+            train_form(datasets)
+    else:
+        train_form(datasets)
+        show_runs()
+
+
+def train_form(datasets: list[str]) -> None:
+    """The form with every option; submitting it queues a run."""
     defaults = state.default_spec()
 
     with st.form("train_form", border=True):
@@ -271,11 +287,23 @@ def render() -> None:
                 name.strip() or state.automatic_name(dataset, spec),
                 {"method": split_method, "valid_fraction": valid_fraction, "seed": int(split_seed)},
             )
+        except NameTakenError as exc:
+            st.error(
+                f"Not started: {exc} Rename or delete the old one on the Home page "
+                "(Trained models, 'Rename or delete a model').",
+                icon=":material/warning:",
+            )
+            st.page_link(shell.page("home"), label="Manage models on Home", icon=":material/edit:")
         except MovierateError as exc:
             st.error(f"Not started: {exc}", icon=":material/warning:")
         else:
             st.session_state["watch_job"] = job_id
+            if st.session_state.pop("watch_first", None):
+                st.rerun()  # the runs were drawn above the form: draw them again with this one
 
+
+def show_runs() -> None:
+    """The runs of this server: live while one is active."""
     st.subheader("Runs")
     jobs = state.job_registry().jobs()
     if not jobs:

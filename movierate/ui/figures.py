@@ -88,9 +88,7 @@ def curves_figure(
         legend={"orientation": "h", "y": -0.25},
         showlegend=True,
     )
-    finite = [
-        v for h in histories.values() for m in metrics for v in h.get(m, []) if v == v
-    ]
+    finite = [v for h in histories.values() for m in metrics for v in h.get(m, []) if v == v]
     if log_y and finite and all(v > 0 for v in finite):
         ticks = log_ticks(min(finite), max(finite))
         fig.update_yaxes(
