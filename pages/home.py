@@ -121,7 +121,8 @@ def render() -> None:
     available = [s.name for s in statuses if s.available]
     infos, broken = state.list_models()
 
-    quick_col, models_col = st.columns([2, 3], gap="large")
+    # one full-width section each: the models table needs the width for all its columns
+    quick_col, models_col = st.container(), st.container()
     with quick_col:
         st.subheader("Quick start")
         if available:

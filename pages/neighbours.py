@@ -21,7 +21,7 @@ def render() -> None:
         st.info("Pick at least one model above.", icon=":material/touch_app:")
         st.stop()
 
-    query_col, metric_col, k_col, min_col = st.columns([3, 1, 1, 1], gap="medium")
+    query_col, metric_col, k_col, min_col = st.columns([3, 1.6, 1.2, 1.2], gap="medium")
     with query_col:
         query = st.text_input(
             "Movie title",
@@ -88,7 +88,13 @@ def render() -> None:
     found_lists = [set(r[1]["film"]) - {-1} for r in results.values() if r is not None]
     in_all = set.intersection(*found_lists) if found_lists else set()
 
-    per_row = 3 if len(models) > 2 else len(models)
+    wide = len(models) == 1 or st.toggle(
+        "One model per row, with ratings and genres",
+        key="wide",
+        bind="query-params",
+        help="Side by side, each table shows rank, title, similarity, 'in all' and year.",
+    )
+    per_row = 1 if wide else min(len(models), 3)
     for start in range(0, len(models), per_row):
         columns = st.columns(per_row, gap="medium")
         for col, model in zip(columns, models[start : start + per_row], strict=False):
@@ -118,10 +124,13 @@ def render() -> None:
                     st.caption(f"Here: {here}, {int(own['n_ratings']):,} ratings")
                 if len(models) > 1:
                     found = found.assign(shared=found["film"].isin(in_all))
-                shown = ["rank", "title", value, "shared", "year", "n_ratings", "genres"]
+                shown = ["rank", "title", value, "shared", "year"]
+                if wide:
+                    shown += ["n_ratings", "genres"]
                 widgets.show_movies(
                     found[[c for c in shown if c in found.columns]],
                     key=f"nn_{model.name}",
+                    wide=wide,
                 )
     if len(models) > 1:
         st.caption(

@@ -98,6 +98,7 @@ def render() -> None:
             ["rank", "title", "rating", "predicted", "year", "n_ratings", "mean_rating", "genres"]
         ],
         key="top_rated",
+        wide=True,
     )
 
     st.subheader("Recommended")
@@ -122,6 +123,7 @@ def render() -> None:
                         ["rank", "title", "predicted", "year", "n_ratings", "genres"]
                     ],
                     key=f"recs_{model.name}",
+                    wide=per_row == 1,
                 )
                 with st.expander("Least recommended"):
                     widgets.show_movies(
