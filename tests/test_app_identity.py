@@ -92,9 +92,7 @@ def empire_rank(frame) -> int:
 
 
 def test_star_wars_neighbours_in_two_datasets_are_those_of_star_wars(identity_home):
-    at = open_page(
-        "pages/neighbours.py", models=[MODEL_100K, MODEL_LATEST], q="Star Wars (1977)"
-    )
+    at = open_page("pages/neighbours.py", models=[MODEL_100K, MODEL_LATEST], q="Star Wars (1977)")
     assert at.multiselect(key="models").value == [MODEL_100K, MODEL_LATEST]
     assert any(m.startswith("### Star Wars (1977)") for m in texts(at.markdown))
     tables = [d.value for d in at.dataframe]
@@ -210,3 +208,69 @@ def test_models_can_be_renamed_and_deleted_from_home(two_dataset_home, tmp_path,
     assert_clean(at)
     assert not (home / "models" / "renamed").exists()
     assert any("Deleted **renamed**" in s for s in texts(at.success))
+
+
+# --- Train: the quick-start run on top; figures ----------------------------------------------
+
+
+def test_quick_start_shows_the_live_run_above_the_folded_form(identity_home, monkeypatch):
+    import threading
+
+    from movierate.jobs import JobRegistry
+    from movierate.ui import state
+
+    release = threading.Event()
+
+    def runner(dataset, spec, name, split_params, progress, cancel):
+        release.wait(20)
+        return name
+
+    registry = JobRegistry(runner=runner, max_workers=1)
+    monkeypatch.setattr(state, "job_registry", lambda: registry)
+    try:
+        at = AppTest.from_file(APP, default_timeout=120).run()
+        next(b for b in at.button if b.label == "Train a good default model").click().run()
+        assert not at.exception, [e.message for e in at.exception]
+        assert "Start training" in [b.label for b in at.button]  # now on Train
+        kinds = [(type(n).__name__, getattr(n, "label", None)) for n in walk(at.main)]
+        form_folded = kinds.index(("Expander", "Train another model"))
+        progress = next(i for i, (kind, _) in enumerate(kinds) if kind == "Progress")
+        assert progress < form_folded  # the live run comes first, the form is folded below
+        assert ("Button", "Cancel this run") in kinds[:form_folded]
+    finally:
+        release.set()
+
+
+def walk(node):
+    """Every element below ``node``, in page order."""
+    for child in getattr(node, "children", {}).values():
+        yield child
+        yield from walk(child)
+
+
+def test_curves_legend_and_log_axis_tell_the_truth():
+    from movierate.ui.figures import curves_figure, log_ticks
+
+    history = {"train_rmse": [1.0, 0.9], "valid_rmse": [1.1, 1.0], "epoch": [1, 2]}
+    fig = curves_figure(
+        {"a": history, "b": history}, ["train_rmse", "valid_rmse"], title="t", y_title="RMSE"
+    )
+    dashes = {t.name: t.line.dash for t in fig.data}
+    assert dashes == {
+        "a: train_rmse": "dash",
+        "a: valid_rmse": "solid",
+        "b: train_rmse": "dash",
+        "b: valid_rmse": "solid",
+    }
+    losses = {"reg_l2": [0.0031, 0.0047], "disc_loss": [0.69, 0.6]}
+    fig = curves_figure(
+        {"a": losses}, ["disc_loss", "reg_l2"], title="t", y_title="loss", log_y=True
+    )
+    axis = fig.layout.yaxis
+    assert (
+        axis.type == "log" and len(axis.tickvals) >= 2 and len(axis.ticktext) == len(axis.tickvals)
+    )
+    assert min(axis.tickvals) <= 0.0047 and max(axis.tickvals) >= 0.6
+    assert "adversarial discriminator" in fig.data[0].name
+    assert log_ticks(0.0031, 0.0047) == [0.0031, 0.0047]  # within one decade: still two values
+    assert log_ticks(0.003, 40) == [0.01, 0.1, 1.0, 10.0]

@@ -242,7 +242,7 @@ def shared_neighbours_figure(overlap: pd.DataFrame, k: int, *, height: int = 360
     fig = px.bar(
         x=shared.index,
         y=shared.to_numpy(),
-        title=f"How many of its {k} nearest neighbours a movie keeps from A to B",
+        title=f"Neighbours a movie keeps from A to B (of {k})",
         labels={"x": f"neighbours in common (of {k})", "y": "movies"},
         color_discrete_sequence=px.colors.qualitative.D3,
     )
