@@ -102,7 +102,13 @@ def render() -> None:
     )
 
     st.subheader("Recommended")
-    per_row = 3 if len(usable) > 2 else len(usable)
+    wide = len(usable) == 1 or st.toggle(
+        "One model per row, with ratings and genres",
+        key="wide",
+        bind="query-params",
+        help="Side by side, each table shows rank, title, predicted rating and year.",
+    )
+    per_row = 1 if wide else min(len(usable), 3)
     for start in range(0, len(usable), per_row):
         columns = st.columns(per_row, gap="medium")
         for col, model in zip(columns, usable[start : start + per_row], strict=False):
@@ -118,19 +124,17 @@ def render() -> None:
                         icon=":material/done_all:",
                     )
                     continue
+                shown = ["rank", "title", "predicted", "year"]
+                if wide:
+                    shown += ["n_ratings", "genres"]
                 widgets.show_movies(
-                    recs[model.name].recommended[
-                        ["rank", "title", "predicted", "year", "n_ratings", "genres"]
-                    ],
-                    key=f"recs_{model.name}",
-                    wide=per_row == 1,
+                    recs[model.name].recommended[shown], key=f"recs_{model.name}", wide=wide
                 )
                 with st.expander("Least recommended"):
                     widgets.show_movies(
-                        recs[model.name].least_recommended[
-                            ["rank", "title", "predicted", "year", "n_ratings"]
-                        ],
+                        recs[model.name].least_recommended[shown],
                         key=f"least_{model.name}",
+                        wide=wide,
                     )
     st.caption(
         "Predicted ratings are on the dataset's scale. Movies the user already rated are left out."
