@@ -199,7 +199,10 @@ def user_index(ds: Any, user_id: Any) -> int:
 
 
 def movie_row(model: Any, movie_id: int) -> int | None:
-    """Row (movie_idx) of the movie with original id ``movie_id`` in ``model``, if it has it."""
+    """Row (movie_idx) of the movie with original id ``movie_id`` in ``model``, if it has it.
+
+    Only for an id from ``model``'s own dataset: to find a film in ANOTHER model (maybe another
+    dataset, where the id names another film) use ``explore.matching_row``."""
     rows = np.flatnonzero(model.movies["movie_id"].to_numpy() == movie_id)
     return int(rows[0]) if len(rows) else None
 
