@@ -79,7 +79,7 @@ def render() -> None:
         figures.curves_figure(
             histories,
             ["train_rmse", "valid_rmse"],
-            title="Learning curves (dashed: training, solid: validation)",
+            title="Learning curves<br><sup>dashed: training, solid: validation</sup>",
             y_title="RMSE",
             height=420,
         ),
@@ -243,9 +243,10 @@ def render() -> None:
         st.markdown("**Most rearranged movies** (fewest neighbours in common)")
         widgets.show_movies(
             overlap.sort_values(["jaccard", "n_ratings"], ascending=[True, False]).head(10)[
-                ["title", "jaccard", "n_ratings", "year"]
+                ["jaccard", "n_ratings", "year", "title"]
             ],
             key="movers",
+            wide=True,
         )
 
 

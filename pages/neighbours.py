@@ -92,7 +92,7 @@ def render() -> None:
         "One model per row, with ratings and genres",
         key="wide",
         bind="query-params",
-        help="Side by side, each table shows rank, title, similarity, 'in all' and year.",
+        help="Side by side, each table shows rank, similarity, 'in all', year and title.",
     )
     per_row = 1 if wide else min(len(models), 3)
     for start in range(0, len(models), per_row):
@@ -124,13 +124,15 @@ def render() -> None:
                     st.caption(f"Here: {here}, {int(own['n_ratings']):,} ratings")
                 if len(models) > 1:
                     found = found.assign(shared=found["film"].isin(in_all))
-                shown = ["rank", "title", value, "shared", "year"]
-                if wide:
-                    shown += ["n_ratings", "genres"]
+                # side by side the title comes last: the short columns always show whole and
+                # only a long title is cut at the table's edge
+                shown = ["rank", "title", value, "shared", "year", "n_ratings", "genres"]
+                if not wide:
+                    shown = ["rank", value, "shared", "year", "title"]
                 widgets.show_movies(
                     found[[c for c in shown if c in found.columns]],
                     key=f"nn_{model.name}",
-                    wide=wide,
+                    wide=True,
                 )
     if len(models) > 1:
         st.caption(

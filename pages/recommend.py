@@ -106,7 +106,7 @@ def render() -> None:
         "One model per row, with ratings and genres",
         key="wide",
         bind="query-params",
-        help="Side by side, each table shows rank, title, predicted rating and year.",
+        help="Side by side, each table shows rank, predicted rating, year and title.",
     )
     per_row = 1 if wide else min(len(usable), 3)
     for start in range(0, len(usable), per_row):
@@ -124,17 +124,17 @@ def render() -> None:
                         icon=":material/done_all:",
                     )
                     continue
-                shown = ["rank", "title", "predicted", "year"]
-                if wide:
-                    shown += ["n_ratings", "genres"]
+                shown = ["rank", "title", "predicted", "year", "n_ratings", "genres"]
+                if not wide:  # side by side: the title last, so only a long title is cut
+                    shown = ["rank", "predicted", "year", "title"]
                 widgets.show_movies(
-                    recs[model.name].recommended[shown], key=f"recs_{model.name}", wide=wide
+                    recs[model.name].recommended[shown], key=f"recs_{model.name}", wide=True
                 )
                 with st.expander("Least recommended"):
                     widgets.show_movies(
                         recs[model.name].least_recommended[shown],
                         key=f"least_{model.name}",
-                        wide=wide,
+                        wide=True,
                     )
     st.caption(
         "Predicted ratings are on the dataset's scale. Movies the user already rated are left out."

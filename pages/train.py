@@ -182,7 +182,7 @@ def show_job(job) -> None:
             figures.curves_figure(
                 {job.name: history},
                 [k for k in ("train_rmse", "valid_rmse") if k in history],
-                title="RMSE per epoch (dashed: training, solid: validation)",
+                title="RMSE per epoch<br><sup>dashed: training, solid: validation</sup>",
                 y_title="RMSE",
             ),
             key=f"curves_{job.id}",

@@ -196,7 +196,7 @@ def test_recommend_for_a_user_across_models(trained_home):
     # side by side: recommended then least recommended per model (compact columns)
     top = recs[::2]
     assert len(top) == 2 and all(len(t) == 10 for t in top)
-    assert list(top[0].columns) == ["rank", "title", "predicted", "year"]
+    assert list(top[0].columns) == ["rank", "predicted", "year", "title"]
     assert not set(top[0]["title"]) & set(favourites["title"])
     at.slider(key="k").set_value(5).run()
     assert_clean(at)

@@ -82,7 +82,7 @@ def curves_figure(
     fig.update_layout(
         title=title,
         height=height,
-        margin=_MARGIN,
+        margin={**_MARGIN, "t": 64} if "<br>" in title else _MARGIN,  # room for a second line
         xaxis={"title": "epoch", "tickmode": "linear", "tick0": 1, "dtick": max(1, longest // 10)},
         yaxis_title=y_title,
         legend={"orientation": "h", "y": -0.25},

@@ -125,8 +125,8 @@ def show_movies(
     wide: bool = False,
 ) -> None:
     """A movie result table: readable genres, no internal ids, numbers formatted. ``wide``
-    (a table with the page's full width) gives titles more room; side-by-side tables keep
-    them medium so the short columns after them stay whole."""
+    gives titles a large column: for a table with the page's full width, or one whose title
+    comes last (so only a long title is cut, at the table's edge)."""
     shown = frame.drop(columns=[c for c in HIDDEN_MOVIE_COLUMNS if c in frame.columns])
     if "genres" in shown.columns:
         shown = shown.assign(genres=shown["genres"].map(genres_text))
