@@ -275,3 +275,17 @@ def test_curves_legend_and_log_axis_tell_the_truth():
     assert "adversarial discriminator" in fig.data[0].name
     assert log_ticks(0.0031, 0.0047) == [0.0031, 0.0047]  # within one decade: still two values
     assert log_ticks(0.003, 40) == [0.01, 0.1, 1.0, 10.0]
+
+
+def test_a_user_who_rated_every_eligible_movie_is_told_so(identity_home):
+    from movierate.data import load_dataset
+
+    ds = load_dataset("ml-latest-small")
+    popular = set(ds.movies.loc[ds.movies["n_ratings"] >= 200, "movie_idx"])
+    ratings = ds.ratings[ds.ratings["movie_idx"].isin(popular)]
+    per_user = ratings.groupby("user_idx")["movie_idx"].nunique()
+    user = int(ds.user_ids[int(per_user[per_user == len(popular)].index[0])])
+    at = open_page("pages/recommend.py", models=[MODEL_LATEST], user=str(user), min_ratings="200")
+    notes = [i for i in texts(at.info) if "has rated every movie" in i]
+    assert notes and f"({len(popular)} movies)" in notes[0]
+    assert len(at.dataframe) == 1  # their favourites only: nothing left to recommend
