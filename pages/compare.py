@@ -82,7 +82,8 @@ def render() -> None:
         figures.curves_figure(
             histories,
             ["train_rmse", "stop_rmse", "valid_rmse"],
-            title="Learning curves (dotted: training rows, solid: early-stopping rows)",
+            title="Learning curves<br><sup>dashed: training rows, solid: early-stopping rows "
+            "(models saved before test rows: dash-dot, their validation rows)</sup>",
             y_title="RMSE",
             height=420,
         ),
@@ -104,6 +105,13 @@ def render() -> None:
             ),
             key="reg_curves",
         )
+        explained = [
+            text.REGULARIZER_LOSS_HELP[k]
+            for k in sorted({k for h in reg_histories.values() for k in text.regularizer_keys(h)})
+            if k in text.REGULARIZER_LOSS_HELP
+        ]
+        if explained:
+            regs_col.caption(" ".join(explained))
     else:
         regs_col.info("None of these models has a regularizer loss to plot.")
 
@@ -201,6 +209,14 @@ def render() -> None:
         )
     overlap = comparison.neighbours
     agreement = comparison.agreement
+    if comparison.match is not None:
+        st.info(
+            f"{name_a} and {name_b} were trained on different datasets, so movies are matched "
+            f"by IMDb id or title and year: {comparison.match.summary()} Neighbour overlap and "
+            f"the rotation use the {len(overlap):,} matched movies with at least "
+            f"{max(min_ratings, 1)} ratings.",
+            icon=":material/join_inner:",
+        )
     metrics = st.columns(4)
     metrics[0].metric(
         f"Mean Jaccard@{k}",
@@ -212,21 +228,29 @@ def render() -> None:
         f"{comparison.procrustes.residual:.3f}",
         help="How far B stays from A after the best rotation and scaling (0 = same geometry).",
     )
-    metrics[2].metric(
-        "Prediction RMSE between",
-        f"{agreement.rmse_between:.3f}",
-        help=f"On {agreement.n_pairs:,} (user, movie) pairs.",
-    )
-    metrics[3].metric("Prediction correlation", f"{agreement.pearson:.3f}")
+    if agreement is not None:
+        metrics[2].metric(
+            "Prediction RMSE between",
+            f"{agreement.rmse_between:.3f}",
+            help=f"On {agreement.n_pairs:,} (user, movie) pairs.",
+        )
+        metrics[3].metric("Prediction correlation", f"{agreement.pearson:.3f}")
+    else:
+        metrics[2].caption(
+            "Prediction agreement needs the same users, so it is measured only for two models "
+            f"of the same dataset ({name_a}: {model_a.dataset_name}, {name_b}: "
+            f"{model_b.dataset_name})."
+        )
     hist_col, movers_col = st.columns(2, gap="large")
     hist_col.plotly_chart(figures.shared_neighbours_figure(overlap, k), key="jaccard_hist")
     with movers_col:
         st.markdown("**Most rearranged movies** (fewest neighbours in common)")
         widgets.show_movies(
             overlap.sort_values(["jaccard", "n_ratings"], ascending=[True, False]).head(10)[
-                ["title", "jaccard", "n_ratings", "year"]
+                ["jaccard", "n_ratings", "year", "title"]
             ],
             key="movers",
+            wide=True,
         )
 
 

@@ -7,17 +7,66 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from movierate import data
+from movierate import data, store
+from movierate.errors import StoreError
 from movierate.ui import shell, state, widgets
 from movierate.ui.text import models_table, regularizers_text
 
 
 def start_quick_start(dataset: str) -> None:
-    """Queue the default model on ``dataset`` and open the Train page to watch it."""
+    """Queue the default model on ``dataset`` and open the Train page to watch it (the run on
+    top, the form folded away below it)."""
     spec = state.default_spec()
     job_id = state.job_registry().submit(dataset, spec, state.automatic_name(dataset, spec))
     st.session_state["watch_job"] = job_id
+    st.session_state["watch_first"] = True
     st.switch_page(shell.page("train"))
+
+
+def manage_models(names: list[str]) -> None:
+    """Rename or delete a saved model (deleting asks for a confirmation first)."""
+    with st.expander(
+        "Rename or delete a model",
+        icon=":material/edit:",
+        expanded="confirm_delete" in st.session_state,
+    ):
+        chosen = st.selectbox("Model", names, key="manage_model")
+        new_name = st.text_input(
+            "New name",
+            key="manage_new_name",
+            placeholder=chosen,
+            help="Letters, digits, '-', '_' and '.'; must not be taken.",
+        )
+        rename_col, delete_col = st.columns(2)
+        if rename_col.button("Rename", icon=":material/edit:", disabled=not new_name.strip()):
+            new = new_name.strip()
+            if new in state.job_registry().reserved_names():
+                raise StoreError(
+                    f"A training run is about to save a model named {new!r}; pick another name."
+                )
+            store.rename_model(chosen, new)
+            st.session_state["home_message"] = f"Renamed **{chosen}** to **{new}**."
+            st.session_state.pop("manage_new_name", None)
+            st.rerun()
+        if delete_col.button("Delete…", icon=":material/delete:", key="ask_delete"):
+            st.session_state["confirm_delete"] = chosen
+            st.rerun()
+        doomed = st.session_state.get("confirm_delete")
+        if doomed:
+            st.warning(
+                f"Delete **{doomed}** for good? Its embeddings, Keras model and cached analyses "
+                "are removed; this cannot be undone.",
+                icon=":material/warning:",
+            )
+            yes_col, no_col = st.columns(2)
+            if yes_col.button(f"Yes, delete {doomed}", type="primary", key="confirm_delete_yes"):
+                st.session_state.pop("confirm_delete", None)
+                store.delete_model(doomed)
+                st.session_state["home_message"] = f"Deleted **{doomed}**."
+                st.rerun()
+            if no_col.button("Cancel", key="confirm_delete_no"):
+                st.session_state.pop("confirm_delete", None)
+                st.rerun()
 
 
 def download(name: str) -> None:
@@ -72,7 +121,8 @@ def render() -> None:
     available = [s.name for s in statuses if s.available]
     infos, broken = state.list_models()
 
-    quick_col, models_col = st.columns([2, 3], gap="large")
+    # one full-width section each: the models table needs the width for all its columns
+    quick_col, models_col = st.container(), st.container()
     with quick_col:
         st.subheader("Quick start")
         if available:
@@ -113,6 +163,7 @@ def render() -> None:
                 "Validation RMSE and MAE are measured on each model's held-out ratings (lower is "
                 "better). Compare, Embeddings, Neighbours and Recommend look inside them."
             )
+            manage_models([info.name for info in infos])
         else:
             st.write("None yet: use the quick start, or the Train page for every option.")
 

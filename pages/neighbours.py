@@ -21,7 +21,7 @@ def render() -> None:
         st.info("Pick at least one model above.", icon=":material/touch_app:")
         st.stop()
 
-    query_col, metric_col, k_col, min_col = st.columns([3, 1, 1, 1], gap="medium")
+    query_col, metric_col, k_col, min_col = st.columns([3, 1.6, 1.2, 1.2], gap="medium")
     with query_col:
         query = st.text_input(
             "Movie title",
@@ -70,44 +70,75 @@ def render() -> None:
         f"mean {float(movie['mean_rating']):.2f}"
     )
 
-    results = {}
+    value = "cosine_similarity" if metric == "cosine" else "euclidean_distance"
+    results: dict[str, object] = {}
     for model in models:
-        row = state.movie_row(model, int(movie["movie_id"]))
+        # the same film in this model's own movies table: by identity (IMDb id, else title and
+        # year), never by raw movie_id, which means another film in another dataset
+        row = explore.matching_row(reference.movies, movie_idx, model.movies)
         if row is None:
             results[model.name] = None
             continue
-        results[model.name] = explore.neighbour_index(model).nearest(
+        found = explore.neighbour_index(model).nearest(
             row, k=k, metric=metric, min_ratings=min_ratings
         )
-    found_lists = [set(r["movie_id"]) for r in results.values() if r is not None]
+        # each neighbour as a row of the reference model's table (-1: the reference lacks it)
+        found["film"] = explore.matching_rows(model.movies, found["movie_idx"], reference.movies)
+        results[model.name] = (row, found)
+    found_lists = [set(r[1]["film"]) - {-1} for r in results.values() if r is not None]
     in_all = set.intersection(*found_lists) if found_lists else set()
 
-    per_row = 3 if len(models) > 2 else len(models)
+    wide = len(models) == 1 or st.toggle(
+        "One model per row, with ratings and genres",
+        key="wide",
+        bind="query-params",
+        help="Side by side, each table shows rank, similarity, 'in all', year and title.",
+    )
+    per_row = 1 if wide else min(len(models), 3)
     for start in range(0, len(models), per_row):
         columns = st.columns(per_row, gap="medium")
         for col, model in zip(columns, models[start : start + per_row], strict=False):
             with col:
                 st.markdown(f"**{model.name}**")
                 st.caption(text.model_summary(model))
-                found = results[model.name]
-                if found is None:
+                if not state.same_data(model, reference):
+                    match = explore.movie_match(
+                        reference.movies,
+                        model.movies,
+                        name_a=reference.dataset_name,
+                        name_b=model.dataset_name,
+                    )
+                    st.caption(f"Movies matched by IMDb id or title and year: {match.summary()}")
+                if results[model.name] is None:
                     st.warning(
-                        f"{model.name} does not know this movie (other dataset).",
-                        icon=":material/info:",
+                        f"**Not in this model's data:** {movie['title']} "
+                        f"({text.year_text(movie['year'])}) is not among the movies of "
+                        f"{model.dataset_name}, which {model.name} was trained on.",
+                        icon=":material/block:",
                     )
                     continue
+                row, found = results[model.name]
+                own = model.movies.loc[row]
+                here = f"{own['title']} ({text.year_text(own['year'])})"
+                if here != f"{movie['title']} ({text.year_text(movie['year'])})":
+                    st.caption(f"Here: {here}, {int(own['n_ratings']):,} ratings")
                 if len(models) > 1:
-                    found = found.assign(shared=found["movie_id"].isin(in_all))
-                value = "cosine_similarity" if metric == "cosine" else "euclidean_distance"
+                    found = found.assign(shared=found["film"].isin(in_all))
+                # side by side the title comes last: the short columns always show whole and
+                # only a long title is cut at the table's edge
                 shown = ["rank", "title", value, "shared", "year", "n_ratings", "genres"]
+                if not wide:
+                    shown = ["rank", value, "shared", "year", "title"]
                 widgets.show_movies(
                     found[[c for c in shown if c in found.columns]],
                     key=f"nn_{model.name}",
+                    wide=True,
                 )
     if len(models) > 1:
         st.caption(
-            f"Ticked in 'in all': movies every selected model lists ({len(in_all)} of {k}). "
-            "Many shared neighbours mean the models agree on what is similar."
+            f"Ticked in 'in all': films every selected model lists ({len(in_all)} of {k}), "
+            "matched by identity across datasets. Many shared neighbours mean the models agree "
+            "on what is similar."
         )
 
 

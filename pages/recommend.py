@@ -24,6 +24,11 @@ def render() -> None:
     reference = models[0]
     ds = state.dataset_of(reference)
     usable = [m for m in models if state.same_data(m, reference)]
+    st.caption(
+        f"Only models of one dataset are combined here: a user is a person of one dataset, so "
+        f"every model shown was trained on **{reference.dataset_name}** (the dataset of "
+        f"{reference.name}, the first model picked)."
+    )
     for other in models:
         if other not in usable:
             st.warning(
@@ -93,28 +98,39 @@ def render() -> None:
             ["rank", "title", "rating", "predicted", "year", "n_ratings", "mean_rating", "genres"]
         ],
         key="top_rated",
+        wide=True,
     )
 
     st.subheader("Recommended")
-    per_row = 3 if len(usable) > 2 else len(usable)
+    wide = len(usable) == 1 or st.toggle(
+        "One model per row, with ratings and genres",
+        key="wide",
+        bind="query-params",
+        help="Side by side, each table shows rank, predicted rating, year and title.",
+    )
+    per_row = 1 if wide else min(len(usable), 3)
     for start in range(0, len(usable), per_row):
         columns = st.columns(per_row, gap="medium")
         for col, model in zip(columns, usable[start : start + per_row], strict=False):
             with col:
                 st.markdown(f"**{model.name}**")
                 st.caption(text.model_summary(model))
+                if recs[model.name].all_rated:
+                    st.info(
+                        f"User {user_id}: {recs[model.name].message}", icon=":material/done_all:"
+                    )
+                    continue
+                shown = ["rank", "title", "predicted", "year", "n_ratings", "genres"]
+                if not wide:  # side by side: the title last, so only a long title is cut
+                    shown = ["rank", "predicted", "year", "title"]
                 widgets.show_movies(
-                    recs[model.name].recommended[
-                        ["rank", "title", "predicted", "year", "n_ratings", "genres"]
-                    ],
-                    key=f"recs_{model.name}",
+                    recs[model.name].recommended[shown], key=f"recs_{model.name}", wide=True
                 )
                 with st.expander("Least recommended"):
                     widgets.show_movies(
-                        recs[model.name].least_recommended[
-                            ["rank", "title", "predicted", "year", "n_ratings"]
-                        ],
+                        recs[model.name].least_recommended[shown],
                         key=f"least_{model.name}",
+                        wide=True,
                     )
     st.caption(
         "Predicted ratings are on the dataset's scale. Movies the user already rated are left out."

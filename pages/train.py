@@ -7,8 +7,8 @@ from typing import Any
 import streamlit as st
 
 from movierate import advice, schema
-from movierate.errors import MovierateError
-from movierate.ui import figures, shell, state
+from movierate.errors import MovierateError, NameTakenError
+from movierate.ui import figures, shell, state, text
 from movierate.ui.text import regularizer_keys
 
 SPLITS = {
@@ -206,7 +206,7 @@ def show_job(job) -> None:
             figures.curves_figure(
                 {job.name: history},
                 [k for k in ("train_rmse", "stop_rmse") if k in history],
-                title="RMSE per epoch (dotted: training rows, solid: early-stopping rows)",
+                title="RMSE per epoch<br><sup>dashed: training rows, solid: early-stopping rows</sup>",
                 y_title="RMSE",
             ),
             key=f"curves_{job.id}",
@@ -223,6 +223,11 @@ def show_job(job) -> None:
                 ),
                 key=f"regs_{job.id}",
             )
+            explained = [
+                text.REGULARIZER_LOSS_HELP[k] for k in regs if k in text.REGULARIZER_LOSS_HELP
+            ]
+            if explained:
+                right.caption(" ".join(explained))
         else:
             right.caption(
                 "This run has no regularizer, so there are no regularizer losses to plot."
@@ -248,6 +253,20 @@ def render() -> None:
         st.page_link(shell.page("home"), label="Go to Home", icon=":material/home:")
         st.stop()
 
+    jobs = state.job_registry().jobs()
+    if st.session_state.get("watch_first") and st.session_state.get("watch_job") in {
+        job.id for job in jobs
+    }:  # just started from Home's quick start: the live run first, the form folded below
+        show_runs()
+        with st.expander("Train another model", icon=":material/model_training:"):
+            train_form(datasets)
+    else:
+        train_form(datasets)
+        show_runs()
+
+
+def train_form(datasets: list[str]) -> None:
+    """The form with every option; submitting it queues a run."""
     defaults = state.default_spec()
 
     with st.form("train_form", border=True):
@@ -311,13 +330,26 @@ def render() -> None:
                     "seed": int(split_seed),
                 },
             )
+        except NameTakenError as exc:
+            st.error(
+                f"Not started: {exc} Rename or delete the old one on the Home page "
+                "(Trained models, 'Rename or delete a model').",
+                icon=":material/warning:",
+            )
+            st.page_link(shell.page("home"), label="Manage models on Home", icon=":material/edit:")
         except MovierateError as exc:
             st.error(f"Not started: {exc}", icon=":material/warning:")
         else:
             st.session_state["watch_job"] = job_id
-            for warning in advice.spec_warnings(spec):
+            warnings = advice.spec_warnings(spec)
+            for warning in warnings:
                 st.warning(warning, icon=":material/balance:")
+            if st.session_state.pop("watch_first", None) and not warnings:
+                st.rerun()  # the runs were drawn above the form: draw them again with this one
 
+
+def show_runs() -> None:
+    """The runs of this server: live while one is active."""
     st.subheader("Runs")
     jobs = state.job_registry().jobs()
     if not jobs:

@@ -193,12 +193,17 @@ def test_recommend_for_a_user_across_models(trained_home):
     favourites, recs = tables[0], tables[1:]
     assert len(favourites) == 10
     assert {"rating", "predicted"} <= set(favourites.columns)
-    top = [t for t in recs if "genres" in t.columns]
+    # side by side: recommended then least recommended per model (compact columns)
+    top = recs[::2]
     assert len(top) == 2 and all(len(t) == 10 for t in top)
+    assert list(top[0].columns) == ["rank", "predicted", "year", "title"]
     assert not set(top[0]["title"]) & set(favourites["title"])
     at.slider(key="k").set_value(5).run()
     assert_clean(at)
-    assert all(len(t) == 5 for t in frames(at)[1:] if "genres" in t.columns)
+    assert all(len(t) == 5 for t in frames(at)[1:])
+    at.toggle(key="wide").set_value(True).run()  # one model per row: every column
+    assert_clean(at)
+    assert all("genres" in t.columns for t in frames(at)[1:])
 
 
 def test_recommend_sample_and_unknown_user(trained_home):

@@ -92,10 +92,75 @@ def test_prediction_agreement_numbers():
 
 def test_bad_input():
     a, movies = _space()
-    other = movies_table(len(a), movie_ids=np.arange(len(a)) + 10_000)
+    other = movies_table(  # other ids AND other films: nothing to pair
+        len(a), movie_ids=np.arange(len(a)) + 10_000, titles=[f"Film {i}" for i in range(len(a))]
+    )
     with pytest.raises(DataError, match="share no movie"):
         neighbour_overlap(a, movies, a, other)
     with pytest.raises(DataError, match="same length"):
         prediction_agreement([1.0, 2.0], [1.0])
     with pytest.raises(DataError, match="Unknown dims"):
         procrustes_alignment(a, movies, a, movies, dims="cut")
+
+
+# --- across datasets: movies paired by identity, never by raw movie_id -------------------------
+
+_FILMS = [
+    ("Usual Suspects, The", 1995),
+    ("Star Wars", 1977),
+    ("Fargo", 1996),
+    ("Toy Story", 1995),
+    ("Heat", 1995),
+    ("Casablanca", 1942),
+    ("Vertigo", 1958),
+    ("Alien", 1979),
+    ("Aliens", 1986),
+    ("Brazil", 1985),
+    ("Amadeus", 1984),
+    ("Jaws", 1975),
+]
+
+
+def _two_datasets():
+    """A: 12 films; B: the same films (titles written another way, reordered, other ids that
+    collide with A's ids for other films) plus 3 films A lacks."""
+    n = len(_FILMS)
+    titles_a = [t for t, _ in _FILMS]
+    years_a = [y for _, y in _FILMS]
+    movies_a = movies_table(n, titles=titles_a, years=years_a, movie_ids=np.arange(n) + 1)
+    order = np.random.default_rng(4).permutation(n)
+    extra = [("Blade Runner", 1982), ("Rocky", 1976), ("Psycho", 1960)]
+    titles_b = [
+        "The Usual Suspects" if titles_a[i].endswith(", The") else titles_a[i] for i in order
+    ] + [t for t, _ in extra]
+    years_b = [years_a[i] for i in order] + [y for _, y in extra]
+    # ids 1..15 again: id 1 is another film in B, as id 50 is across MovieLens releases
+    movies_b = movies_table(n + 3, titles=titles_b, years=years_b, movie_ids=np.arange(n + 3) + 1)
+    return movies_a, movies_b, order
+
+
+def test_movies_of_two_datasets_are_aligned_by_identity_not_by_id():
+    movies_a, movies_b, order = _two_datasets()
+    rows_a, rows_b = align_movies(movies_a, movies_b)
+    assert len(rows_a) == len(_FILMS)
+    # row j of B holds film order[j] of A
+    np.testing.assert_array_equal(order[rows_b], rows_a)
+    assert (
+        movies_a["movie_id"].to_numpy()[rows_a] != movies_b["movie_id"].to_numpy()[rows_b]
+    ).any()
+    titles_b = movies_b["title"].to_numpy()[rows_b]
+    assert titles_b[list(rows_a).index(0)] == "The Usual Suspects"
+
+
+def test_neighbours_and_procrustes_across_datasets_use_the_matched_films():
+    movies_a, movies_b, order = _two_datasets()
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(len(movies_a), 4))
+    b = np.vstack([a[order] @ _rotation(4), rng.normal(size=(3, 4))])  # B's extra films: noise
+    overlap = neighbour_overlap(a, movies_a, b, movies_b, k=3, min_ratings=0)
+    assert len(overlap) == len(movies_a)
+    assert (overlap["jaccard"] == 1.0).all()  # same films, rotated: same neighbours
+    assert procrustes_alignment(a, movies_a, b, movies_b, min_ratings=0).residual < 1e-6
+    # pairing by raw movie_id (the old rule) would scramble them
+    by_id = b[: len(movies_a)]
+    assert procrustes_alignment(a, movies_a, by_id, movies_a, min_ratings=0).residual > 0.3

@@ -110,3 +110,29 @@ def test_helpers():
     movies = movies_table(2, titles=["Heat", "Alien"], years=[1995, 1979])
     assert find_movie(movies, "alien") == 1
     assert search_titles(movies, "heat")["movie_idx"].iloc[0] == 0
+
+
+def test_a_series_name_lists_the_best_known_film_first():
+    """ "star wars" names every film of the series equally well (a part of each subtitled
+    title): the most rated comes first, not the shortest title; a year settles it."""
+    titles = [
+        "Star Wars: The Last Jedi",
+        "The Star Wars Holiday Special",
+        "Star Wars: Episode IV - A New Hope",
+        "Star Wars: Episode V - The Empire Strikes Back",
+        "Star Wars: The Clone Wars",
+    ]
+    movies = movies_table(
+        len(titles),
+        titles=titles,
+        years=[2017, 1978, 1977, 1980, 2008],
+        n_ratings=[12, 1, 251, 211, 7],
+    )
+    found = search_titles(movies, "star wars", limit=5)
+    assert list(found["title"][:2]) == [titles[2], titles[3]]
+    assert found["score"].iloc[0] == found["score"].iloc[1]  # equally good: ratings decide
+    assert found["title"].iloc[-1] == "The Star Wars Holiday Special"
+    with pytest.raises(DataError, match="several movies"):
+        find_movie(movies, "star wars")
+    assert find_movie(movies, "star wars 1977") == 2
+    assert find_movie(movies, "the empire strikes back") == 3

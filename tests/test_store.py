@@ -358,3 +358,22 @@ def test_cache_path_lives_in_the_model_folder(tiny):
             store.cache_path("m", bad)
     with pytest.raises(StoreError, match="No model named 'nope'"):
         store.cache_path("nope", "x.npy")
+
+
+def test_rename_model_moves_the_folder_and_its_meta_name(tiny):
+    from movierate.errors import NameTakenError
+
+    _save(tiny, "before")
+    _save(tiny, "other")
+    path = store.rename_model("before", "after")
+    assert path == config.models_dir() / "after"
+    assert _store_entries() == ["after", "other"]
+    assert store.read_meta("after")["name"] == "after"
+    assert store.load_model("after").movie_embedding.shape == (90, 4)
+    with pytest.raises(NameTakenError, match="already exists"):
+        store.rename_model("after", "other")
+    with pytest.raises(StoreError, match="No model named 'before'"):
+        store.rename_model("before", "again")
+    with pytest.raises(StoreError, match="Invalid model name"):
+        store.rename_model("after", "bad/name")
+    assert _store_entries() == ["after", "other"]

@@ -1,12 +1,16 @@
-"""Compare two models trained on the same dataset.
+"""Compare two models, on the same dataset or on two datasets that share films.
 
 - :func:`neighbour_overlap`: per movie, Jaccard@k of its nearest-neighbour sets in both spaces.
 - :func:`prediction_agreement`: RMSE / correlation between the two models' predictions on the
-  same (user, movie) pairs.
+  same (user, movie) pairs; needs the same users, so :func:`compare_models` measures it only for
+  two models of the same dataset.
 - :func:`procrustes_alignment`: the orthogonal rotation (and scale) that lays space B over
   space A, with its relative residual; :func:`procrustes_overlay` gives a plottable 2-D view.
 
-Movies are aligned by ``movie_id``, so the two movie tables may differ in order or content.
+Movies are aligned by :func:`align_movies`: within one dataset's catalogue by ``movie_id``;
+across datasets by movie identity (IMDb id, else title and year; :func:`movierate.explore.
+identity.movie_match`), never by raw id (id 50 is Star Wars in ml-100k and The Usual Suspects
+in ml-latest-small).
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from movierate.data.identity import MovieMatch
 from movierate.errors import DataError
+from movierate.explore.identity import movie_match
 from movierate.explore.model import EmbeddingModel
 from movierate.explore.neighbours import NeighbourIndex
 from movierate.explore.pca import fit_pca
@@ -70,11 +76,22 @@ class ProcrustesAlignment:
 
 @dataclass(frozen=True)
 class ModelComparison:
-    """Everything the Compare page shows for two models."""
+    """Everything the Compare page shows for two models.
+
+    ``agreement`` is None when the models were trained on different datasets (their users are
+    different people); ``match`` is then the movie identity match their movie-wise numbers
+    stand on (``match.summary()``: "1,336 of 1,682 ml-100k movies found in ml-latest-small
+    ...")."""
 
     neighbours: pd.DataFrame
-    agreement: PredictionAgreement
+    agreement: PredictionAgreement | None
     procrustes: ProcrustesAlignment
+    match: MovieMatch | None = None
+
+    @property
+    def same_data(self) -> bool:
+        """True when both models were trained on the same dataset."""
+        return self.match is None
 
     @property
     def mean_jaccard(self) -> float:
@@ -82,20 +99,42 @@ class ModelComparison:
 
 
 def align_movies(movies_a: pd.DataFrame, movies_b: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Row positions in A and in B of the movies both tables hold (same ``movie_id``), in A's
-    order. Raises DataError when they share no movie."""
+    """Row positions in A and in B of the films both tables hold, in A's order.
+
+    Two tables of one catalogue (the same ``movie_id`` s with the same titles, in any order) are
+    paired by ``movie_id``; any other two (different datasets) by movie identity (IMDb id, else
+    title and year: :func:`movierate.explore.identity.movie_match`). Raises DataError when they
+    share no film.
+    """
     for name, movies in (("movies_a", movies_a), ("movies_b", movies_b)):
         check_movies(movies, len(movies), name)
-    ids_b = pd.Series(np.arange(len(movies_b)), index=movies_b["movie_id"].to_numpy())
-    if ids_b.index.has_duplicates:
-        raise DataError("movies_b holds the same movie_id twice; it is not a movies table.")
-    ids_a = movies_a["movie_id"].to_numpy()
-    shared = np.flatnonzero(pd.Index(ids_a).isin(ids_b.index))
-    if len(shared) == 0:
+    if same_catalogue(movies_a, movies_b):
+        ids_b = pd.Series(np.arange(len(movies_b)), index=movies_b["movie_id"].to_numpy())
+        ids_a = movies_a["movie_id"].to_numpy()
+        return np.arange(len(movies_a), dtype=np.int64), ids_b.loc[ids_a].to_numpy(np.int64)
+    match = movie_match(movies_a, movies_b)
+    if match.n_matched == 0:
         raise DataError(
-            "The two models share no movie; compare models trained on the same dataset."
+            "The two models share no movie: no film of one matches a film of the other by IMDb "
+            "id or by title and year. Compare models trained on the same dataset, or on two "
+            "datasets that share films."
         )
-    return shared, ids_b.loc[ids_a[shared]].to_numpy(np.int64)
+    return match.a_idx.copy(), match.b_idx.copy()
+
+
+def same_catalogue(movies_a: pd.DataFrame, movies_b: pd.DataFrame) -> bool:
+    """True when two movies tables list the same films under the same ``movie_id`` s (one
+    dataset's catalogue, maybe in another order): every id once in each, with equal titles."""
+    if len(movies_a) != len(movies_b):
+        return False
+    ids_a, ids_b = movies_a["movie_id"], movies_b["movie_id"]
+    if ids_a.duplicated().any() or ids_b.duplicated().any():
+        return False
+    titles_a = pd.Series(movies_a["title"].astype(str).to_numpy(), index=ids_a.to_numpy())
+    titles_b = pd.Series(movies_b["title"].astype(str).to_numpy(), index=ids_b.to_numpy())
+    if not titles_a.index.isin(titles_b.index).all():
+        return False
+    return bool((titles_a.to_numpy() == titles_b.loc[titles_a.index].to_numpy()).all())
 
 
 def neighbour_overlap(
@@ -255,24 +294,36 @@ def compare_models(
 
     ``pairs`` (columns user_idx, movie_idx, optional rating; e.g. the validation ratings) are
     the pairs both models predict; without it ``n_pairs`` random pairs (seeded) are used.
+    Models of two different datasets are compared on the films both hold (matched by identity,
+    ``result.match``); their predictions are not compared (``result.agreement`` is None), as
+    their users are different people.
     """
-    fingerprint_a = model_a.meta.get("dataset", {}).get("fingerprint")
-    fingerprint_b = model_b.meta.get("dataset", {}).get("fingerprint")
-    if fingerprint_a != fingerprint_b:
-        raise DataError(
-            f"{model_a.name!r} and {model_b.name!r} were trained on different datasets "
-            f"({model_a.dataset_name}, {model_b.dataset_name}); their users and predictions "
-            "cannot be compared. Pick two models of the same dataset."
-        )
-    users, movies, truth = _pairs(model_a, pairs, n_pairs, seed)
-    agreement = prediction_agreement(
-        model_a.predict(users, movies), model_b.predict(users, movies), truth
-    )
     args = (model_a.movie_embedding, model_a.movies, model_b.movie_embedding, model_b.movies)
+    if same_dataset(model_a, model_b):
+        users, movies, truth = _pairs(model_a, pairs, n_pairs, seed)
+        agreement = prediction_agreement(
+            model_a.predict(users, movies), model_b.predict(users, movies), truth
+        )
+        match = None
+    else:
+        agreement = None
+        match = movie_match(
+            model_a.movies, model_b.movies, name_a=model_a.dataset_name, name_b=model_b.dataset_name
+        )
     return ModelComparison(
         neighbours=neighbour_overlap(*args, k=k, min_ratings=min_ratings),
         agreement=agreement,
         procrustes=procrustes_alignment(*args, min_ratings=min_ratings, dims=dims),
+        match=match,
+    )
+
+
+def same_dataset(model_a: EmbeddingModel, model_b: EmbeddingModel) -> bool:
+    """True when both models were trained on the same data (same dataset name and fingerprint),
+    so they share users and movie ids."""
+    data_a, data_b = model_a.meta.get("dataset", {}), model_b.meta.get("dataset", {})
+    return data_a.get("name") == data_b.get("name") and data_a.get("fingerprint") == data_b.get(
+        "fingerprint"
     )
 
 

@@ -11,6 +11,7 @@ so each further lookup is one array read.
 
 from __future__ import annotations
 
+import dataclasses
 import weakref
 from collections import OrderedDict
 from typing import Any
@@ -47,10 +48,20 @@ class _Entry:
         )
 
 
-def movie_match(movies_a: pd.DataFrame, movies_b: pd.DataFrame) -> MovieMatch:
+def movie_match(
+    movies_a: pd.DataFrame,
+    movies_b: pd.DataFrame,
+    *,
+    name_a: str | None = None,
+    name_b: str | None = None,
+) -> MovieMatch:
     """:func:`~movierate.data.identity.match_movies` of two movies tables, computed once per
-    pair of table objects (a table that changes length is matched again)."""
-    return _entry(movies_a, movies_b).match
+    pair of table objects (a table that changes length is matched again). ``name_a`` /
+    ``name_b`` (e.g. the datasets' names) are what ``summary()`` calls the two tables."""
+    match = _entry(movies_a, movies_b).match
+    if name_a is None and name_b is None:
+        return match
+    return dataclasses.replace(match, name_a=name_a or match.name_a, name_b=name_b or match.name_b)
 
 
 def _entry(movies_a: pd.DataFrame, movies_b: pd.DataFrame) -> _Entry:

@@ -191,7 +191,7 @@ def recommend_for_user(
         empty.insert(0, "rank", np.zeros(0, dtype=np.int64))
         empty["predicted"] = np.zeros(0, dtype=scores.dtype)
         message = (
-            f"User {int(user_idx)} has rated every eligible movie "
+            "This user has rated every eligible movie "
             f"({int(eligible.sum()):,} with at least {min_ratings} ratings), so there is "
             "nothing left to recommend."
         )

@@ -40,6 +40,11 @@ CANDIDATES = 100
 MATCH_THRESHOLD = 0.6
 #: Two different movies within this score of each other make a query ambiguous.
 AMBIGUITY_MARGIN = 0.02
+#: Score of a query equal to one part of a subtitled title ("star wars" for "Star Wars: Episode
+#: IV - A New Hope"): every film of a series scores the same, so the most rated comes first.
+PART_WEIGHT = 0.95
+_SUBTITLE = re.compile(r"\s*:\s*|\s+[-\u2013\u2014]+\s+")
+_MIN_PART_CHARS = 4
 
 _TRAILING_ARTICLE = re.compile(r",\s*(" + "|".join(map(re.escape, ARTICLES)) + r")\s*$", re.I)
 _PARENTHESES = re.compile(r"\(([^()]*)\)")
@@ -58,17 +63,34 @@ def normalise_title(text: str) -> str:
 
 def title_keys(title: str) -> list[str]:
     """Every normalised form a title can be found by: the main title and each alternative title
-    in parentheses, with the article at the front and, for English articles, without it."""
-    parts = [_PARENTHESES.sub(" ", title)] + _PARENTHESES.findall(title)
-    keys: list[str] = []
-    for part in parts:
-        part = re.sub(r"^\s*a\.k\.a\.?\s*", "", part.strip(), flags=re.I)
-        if not part:
-            continue
-        key = _article_first(part)
+    in parentheses, with the article at the front and, for English articles, without it; then
+    the first and last parts of a subtitled title ("star wars", "a new hope")."""
+    return list(weighted_title_keys(title))
+
+
+def weighted_title_keys(title: str) -> dict[str, float]:
+    """:func:`title_keys` -> weight: 1.0 for a whole title, :data:`PART_WEIGHT` for a part
+    around a subtitle mark (``:`` or `` - ``), so a query naming a series ("star wars") matches
+    every film of it equally well and the most rated one is listed first."""
+    names = [_PARENTHESES.sub(" ", title)] + _PARENTHESES.findall(title)
+    keys: dict[str, float] = {}
+
+    def add(text: str, weight: float) -> None:
+        key = _article_first(text)
         for variant in (key, _without_article(key)):
-            if variant and variant not in keys:
-                keys.append(variant)
+            if variant and weight > keys.get(variant, 0.0):
+                keys[variant] = weight
+
+    for name in names:
+        name = re.sub(r"^\s*a\.k\.a\.?\s*", "", name.strip(), flags=re.I)
+        if not name:
+            continue
+        add(name, 1.0)
+        parts = [p for p in _SUBTITLE.split(name) if p.strip()]
+        if len(parts) > 1:
+            for part in (parts[0], parts[-1]):
+                if len(_plain_words(part)) >= _MIN_PART_CHARS:
+                    add(part, PART_WEIGHT)
     return keys
 
 
@@ -95,9 +117,9 @@ class TitleIndex:
         self.n_ratings = n_ratings_of(movies)
         self.years = pd.to_numeric(movies["year"], errors="coerce").to_numpy(np.float64)
         keys, owners = [], []
-        self._keys_of: list[list[str]] = []
+        self._keys_of: list[dict[str, float]] = []
         for row, title in enumerate(movies["title"].astype(str)):
-            own = title_keys(title) or [""]
+            own = weighted_title_keys(title) or {"": 1.0}
             self._keys_of.append(own)
             keys.extend(own)
             owners.extend([row] * len(own))
@@ -172,7 +194,11 @@ class TitleIndex:
                 break
             candidate_rows.add(int(self.owners[key_position]))
         return {
-            row: max(_key_score(v, key) for v in variants for key in self._keys_of[row])
+            row: max(
+                _key_score(v, key) * weight
+                for v in variants
+                for key, weight in self._keys_of[row].items()
+            )
             for row in candidate_rows
         }
 

@@ -37,6 +37,12 @@ MAP_COLOURS: dict[str, tuple[str, str]] = {
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 
 
+#: Legend names of history columns that need more than their key.
+METRIC_LABELS = {
+    "disc_loss": "disc_loss (adversarial discriminator)",
+}
+
+
 def curves_figure(
     histories: dict[str, dict[str, list[float]]],
     metrics: list[str],
@@ -47,12 +53,15 @@ def curves_figure(
     log_y: bool = False,
 ) -> go.Figure:
     """Per-epoch curves, one line per (run, metric). With one run each metric has its own
-    colour; with several, each run has a colour and metrics differ by dash (training dotted)."""
+    colour; with several, each run has a colour. Training metrics (``train_*``) are dashed,
+    the first other metric solid (so "dashed: training, solid: validation" holds), further
+    ones dash-dotted and long-dashed. A log y axis gets labelled ticks (1, 2, 5 x 10^k) whatever
+    its range."""
     fig = go.Figure()
     palette = colors.qualitative.D3
-    dashes = ("solid", "dash", "dashdot", "longdash")
+    others = [m for m in metrics if not m.startswith("train")]
+    dashes = ("solid", "dashdot", "longdash", "dot")
     longest = 0
-    held_out = [m for m in metrics if not m.startswith("train")]
     for i, (run, history) in enumerate(histories.items()):
         for j, metric in enumerate(metrics):
             values = history.get(metric)
@@ -61,34 +70,54 @@ def curves_figure(
             epochs = history.get("epoch") or list(range(1, len(values) + 1))
             longest = max(longest, len(values))
             single = len(histories) == 1
+            label = METRIC_LABELS.get(metric, metric)
+            dash = "dash" if metric.startswith("train") else dashes[others.index(metric) % 4]
             fig.add_scatter(
                 x=epochs,
                 y=values,
                 mode="lines+markers",
-                name=metric if single else f"{run}: {metric}",
-                line={
-                    "color": palette[(j if single else i) % len(palette)],
-                    # training dotted; the first other metric solid, further ones dashed
-                    "dash": "dot"
-                    if metric.startswith("train")
-                    else dashes[held_out.index(metric) % len(dashes)],
-                },
+                name=label if single else f"{run}: {label}",
+                line={"color": palette[(j if single else i) % len(palette)], "dash": dash},
             )
     fig.update_layout(
         title=title,
         height=height,
-        margin=_MARGIN,
+        margin={**_MARGIN, "t": 64} if "<br>" in title else _MARGIN,  # room for a second line
         xaxis={"title": "epoch", "tickmode": "linear", "tick0": 1, "dtick": max(1, longest // 10)},
         yaxis_title=y_title,
         legend={"orientation": "h", "y": -0.25},
         showlegend=True,
     )
-    positive = all(
-        v > 0 for h in histories.values() for m in metrics for v in h.get(m, []) if v == v
-    )
-    if log_y and positive:
-        fig.update_yaxes(type="log", dtick=1, tickformat="~g", title=f"{y_title} (log scale)")
+    finite = [v for h in histories.values() for m in metrics for v in h.get(m, []) if v == v]
+    if log_y and finite and all(v > 0 for v in finite):
+        ticks = log_ticks(min(finite), max(finite))
+        fig.update_yaxes(
+            type="log",
+            tickvals=ticks,
+            ticktext=[f"{t:.3g}" for t in ticks],
+            title=f"{y_title} (log scale)",
+        )
     return fig
+
+
+def log_ticks(low: float, high: float, *, most: int = 8) -> list[float]:
+    """Tick values for a log axis from ``low`` to ``high``: 1, 2 and 5 x 10^k (only powers of
+    ten when that gives too many), always at least two, so the axis always shows values."""
+    k_low, k_high = int(np.floor(np.log10(low))), int(np.ceil(np.log10(high)))
+    for steps in ((1, 2, 5), (1,)):
+        ticks = [
+            m * 10.0**k
+            for k in range(k_low, k_high + 1)
+            for m in steps
+            if low / 1.05 <= m * 10.0**k <= high * 1.05
+        ]
+        if len(ticks) <= most:
+            break
+    if len(ticks) < 2:
+        ticks = sorted({float(f"{low:.2g}"), *ticks, float(f"{high:.2g}")})
+    if len(ticks) < 2:  # one value only
+        ticks = [low]
+    return ticks
 
 
 def heatmap_figure(
@@ -213,7 +242,7 @@ def shared_neighbours_figure(overlap: pd.DataFrame, k: int, *, height: int = 360
     fig = px.bar(
         x=shared.index,
         y=shared.to_numpy(),
-        title=f"How many of its {k} nearest neighbours a movie keeps from A to B",
+        title=f"Neighbours a movie keeps from A to B (of {k})",
         labels={"x": f"neighbours in common (of {k})", "y": "movies"},
         color_discrete_sequence=px.colors.qualitative.D3,
     )

@@ -52,6 +52,16 @@ def list_models() -> tuple[list[Any], list[Any]]:
     return _list_models(_models_dir_signature())
 
 
+def default_model_names(infos: list[Any], count: int) -> list[str]:
+    """The models a multi-model picker starts with: the ``count`` newest models of ONE dataset,
+    the newest model's (``infos`` as ``store.list_models`` orders them, newest first), so a
+    first view never puts two datasets side by side unasked."""
+    if not infos:
+        return []
+    dataset = infos[0].dataset
+    return [info.name for info in infos if info.dataset == dataset][:count]
+
+
 def model_key(name: str) -> str:
     """Cache key of a saved model: its folder and the mtime of its ``meta.json``."""
     meta = config.models_dir() / name / "meta.json"
@@ -189,7 +199,10 @@ def user_index(ds: Any, user_id: Any) -> int:
 
 
 def movie_row(model: Any, movie_id: int) -> int | None:
-    """Row (movie_idx) of the movie with original id ``movie_id`` in ``model``, if it has it."""
+    """Row (movie_idx) of the movie with original id ``movie_id`` in ``model``, if it has it.
+
+    Only for an id from ``model``'s own dataset: to find a film in ANOTHER model (maybe another
+    dataset, where the id names another film) use ``explore.matching_row``."""
     rows = np.flatnonzero(model.movies["movie_id"].to_numpy() == movie_id)
     return int(rows[0]) if len(rows) else None
 

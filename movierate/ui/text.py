@@ -22,6 +22,16 @@ def regularizers_text(spec: Any) -> str:
     return format_regularizers(active) if active else "none"
 
 
+#: One sentence per regularizer-loss history column that needs explaining.
+REGULARIZER_LOSS_HELP = {
+    "disc_loss": (
+        "disc_loss is the adversarial regularizer's discriminator loss: how well a small "
+        "network tells the movie vectors from uniform noise in a cube (about 0.69 = it cannot "
+        "tell them apart, the regularizer's aim; near 0 = it easily can)."
+    ),
+}
+
+
 def regularizer_keys(history: dict[str, list[float]]) -> list[str]:
     """History columns holding regularizer losses (``reg_<kind>``, ``disc_loss``)."""
     return [k for k in history if k.startswith(REG_PREFIX) or k == "disc_loss"]

@@ -30,21 +30,28 @@ MODELS_TABLE_COLUMNS: dict[str, Any] = {
     "train s": st.column_config.NumberColumn(format="%.1f", help="Training time in seconds"),
 }
 
-#: Column formats of every movie result table (:func:`show_movies`).
+#: Column formats of every movie result table (:func:`show_movies`). Short columns get fixed
+#: pixel widths wide enough for their header and values (a year never shows as "1…").
 MOVIE_COLUMN_CONFIG: dict[str, Any] = {
-    "rank": st.column_config.NumberColumn("#", width="small"),
+    "rank": st.column_config.NumberColumn("#", width=36),
     "title": st.column_config.TextColumn("title", width="medium"),
-    "year": st.column_config.NumberColumn("year", format="%d", width="small"),
-    "genres": st.column_config.TextColumn("genres", width="medium"),
-    "shared": st.column_config.CheckboxColumn("in all", help="Listed by every selected model"),
-    "jaccard": st.column_config.NumberColumn("Jaccard", format="%.2f"),
-    "n_ratings": st.column_config.NumberColumn("ratings", help="Number of ratings in the dataset"),
-    "mean_rating": st.column_config.NumberColumn("mean", format="%.2f", help="Mean rating"),
-    "predicted": st.column_config.NumberColumn("predicted", format="%.2f"),
-    "rating": st.column_config.NumberColumn("their rating", format="%.1f"),
-    "score": st.column_config.NumberColumn("score", format="%.3f"),
-    "cosine_similarity": st.column_config.NumberColumn("cosine sim.", format="%.3f"),
-    "euclidean_distance": st.column_config.NumberColumn("distance", format="%.3f"),
+    "year": st.column_config.NumberColumn("year", format="%d", width=58),
+    "genres": st.column_config.TextColumn("genres", width="large"),
+    "shared": st.column_config.CheckboxColumn(
+        "in all", help="Listed by every selected model", width=56
+    ),
+    "jaccard": st.column_config.NumberColumn("Jaccard", format="%.2f", width=72),
+    "n_ratings": st.column_config.NumberColumn(
+        "ratings", help="Number of ratings in the dataset", width=72
+    ),
+    "mean_rating": st.column_config.NumberColumn(
+        "mean", format="%.2f", help="Mean rating", width=64
+    ),
+    "predicted": st.column_config.NumberColumn("predicted", format="%.2f", width=84),
+    "rating": st.column_config.NumberColumn("their rating", format="%.1f", width=96),
+    "score": st.column_config.NumberColumn("score", format="%.3f", width=64),
+    "cosine_similarity": st.column_config.NumberColumn("cosine sim.", format="%.3f", width=92),
+    "euclidean_distance": st.column_config.NumberColumn("distance", format="%.3f", width=80),
 }
 
 HIDDEN_MOVIE_COLUMNS = ("movie_idx", "movie_id")
@@ -97,7 +104,8 @@ def pick_models(
         chosen = st.multiselect(
             label or "Models",
             names,
-            default=names[:default_count],
+            # model picker default: the newest models of the newest model's dataset
+            default=state.default_model_names(infos, default_count),
             key=key or "models",
             bind="query-params",
             persist_state="session",
@@ -116,16 +124,27 @@ def pick_models(
     return [state.load_model(name) for name in chosen]
 
 
-def show_movies(frame: pd.DataFrame, *, height: int | str = "auto", key: str | None = None) -> None:
-    """A movie result table: readable genres, no internal ids, numbers formatted."""
+def show_movies(
+    frame: pd.DataFrame,
+    *,
+    height: int | str = "auto",
+    key: str | None = None,
+    wide: bool = False,
+) -> None:
+    """A movie result table: readable genres, no internal ids, numbers formatted. ``wide``
+    gives titles a large column: for a table with the page's full width, or one whose title
+    comes last (so only a long title is cut, at the table's edge)."""
     shown = frame.drop(columns=[c for c in HIDDEN_MOVIE_COLUMNS if c in frame.columns])
     if "genres" in shown.columns:
         shown = shown.assign(genres=shown["genres"].map(genres_text))
+    config = MOVIE_COLUMN_CONFIG
+    if wide:
+        config = {**config, "title": st.column_config.TextColumn("title", width="large")}
     st.dataframe(
         shown,
         hide_index=True,
         height=height,
-        column_config=MOVIE_COLUMN_CONFIG,
+        column_config=config,
         key=key,
     )
 
@@ -147,7 +166,7 @@ def pick_title(index: Any, query: str, *, key: str) -> int | None:
         )
         return None
     labels = {
-        int(row.movie_idx): f"{row.title} ({year_text(row.year)}), {int(row.n_ratings)} ratings"
+        f"{row.title} ({year_text(row.year)}), {int(row.n_ratings)} ratings": int(row.movie_idx)
         for row in candidates.itertuples()
     }
     weak = float(candidates["score"].iloc[0]) < MATCH_THRESHOLD
@@ -156,14 +175,16 @@ def pick_title(index: Any, query: str, *, key: str) -> int | None:
             f"No movie title matches {query!r} well; did you mean one of these?",
             icon=":material/search_off:",
         )
-    return st.selectbox(
+    # several equally good matches: the first (best-known: most ratings) is preselected
+    chosen = st.selectbox(
         "Closest titles" if weak else f"Several movies match {query!r}; pick one",
         list(labels),
         index=None if weak else 0,
-        format_func=labels.get,
         key=key,
         placeholder="pick a title",
+        bind="query-params",  # the user's pick (its label) survives a reload
     )
+    return None if chosen is None else labels[chosen]
 
 
 def tsne_figure(

@@ -1,0 +1,291 @@
+"""AppTest of the views that put models of two datasets together (Neighbours, Compare,
+Recommend, the model pickers) and of the smaller truths of the dashboard (ambiguous titles, model
+rename/delete, the quick-start run on top of Train).
+
+Two quick models are trained once per test session, one on ml-100k and one on ml-latest-small
+(dim 16, a few epochs): in those two datasets movie id 50 is Star Wars and The Usual Suspects,
+so any view pairing movies by raw id shows the wrong film.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+MODEL_100K, MODEL_LATEST = "id-100k", "id-latest"
+
+
+@pytest.fixture(scope="session")
+def two_dataset_home(tmp_path_factory, movielens_dir: Path) -> Path:
+    """A MOVIERATE_HOME with ``id-100k`` (ml-100k) and ``id-latest`` (ml-latest-small), both
+    mf_bias dim 16 with L2, trained once per session; id-latest is the newer."""
+    from movierate.pipeline import train_and_save
+    from movierate.spec import ModelSpec
+
+    home = tmp_path_factory.mktemp("two-dataset-home")
+    old = {k: os.environ.get(k) for k in ("MOVIERATE_HOME", "MOVIERATE_DATA_DIR")}
+    os.environ["MOVIERATE_HOME"] = str(home)
+    os.environ["MOVIERATE_DATA_DIR"] = str(movielens_dir)
+    try:
+        for dataset, name in (("ml-100k", MODEL_100K), ("ml-latest-small", MODEL_LATEST)):
+            spec = ModelSpec(family="mf_bias", dim=16, epochs=8, regularizers={"l2": 1e-4})
+            train_and_save(dataset, spec, name)
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return home
+
+
+@pytest.fixture
+def identity_home(two_dataset_home: Path, monkeypatch) -> Path:
+    monkeypatch.setenv("MOVIERATE_HOME", str(two_dataset_home))
+    return two_dataset_home
+
+
+def open_page(page: str, **query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.switch_page(page).run()
+    assert_clean(at)
+    return at
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def texts(elements) -> list[str]:
+    return [e.value for e in elements]
+
+
+MATCHED = re.compile(r"([\d,]+) of ([\d,]+) ml-100k movies found in ml-latest-small")
+
+
+def matched_count(sentences: list[str]) -> tuple[int, int]:
+    """(found, of) from the first "N of M ml-100k movies found in ml-latest-small" sentence."""
+    for sentence in sentences:
+        found = MATCHED.search(sentence)
+        if found:
+            return int(found.group(1).replace(",", "")), int(found.group(2).replace(",", ""))
+    raise AssertionError(f"no matched-count sentence in {sentences}")
+
+
+def empire_rank(frame) -> int:
+    """1-based rank of The Empire Strikes Back in a neighbour table (0 when absent)."""
+    hits = frame[frame["title"].str.contains("Empire Strikes Back")]
+    return int(hits["rank"].iloc[0]) if len(hits) else 0
+
+
+# --- Neighbours ------------------------------------------------------------------------------
+
+
+def test_star_wars_neighbours_in_two_datasets_are_those_of_star_wars(identity_home):
+    at = open_page("pages/neighbours.py", models=[MODEL_100K, MODEL_LATEST], q="Star Wars (1977)")
+    assert at.multiselect(key="models").value == [MODEL_100K, MODEL_LATEST]
+    assert any(m.startswith("### Star Wars (1977)") for m in texts(at.markdown))
+    tables = [d.value for d in at.dataframe]
+    assert len(tables) == 2 and all(len(t) == 10 for t in tables)
+    ranks = [empire_rank(t) for t in tables]
+    print(f"Empire Strikes Back rank for Star Wars: ml-100k {ranks[0]}, ml-latest-small {ranks[1]}")
+    assert all(1 <= r <= 10 for r in ranks), ranks
+    # the picked film was found in ml-latest-small under its own title, not as movie id 50
+    captions = texts(at.caption)
+    assert any("Here: Star Wars: Episode IV - A New Hope (1977)" in c for c in captions)
+    assert not any("Usual Suspects" in t["title"].iloc[0] for t in tables)
+    found, of = matched_count(captions)
+    print(f"matched: {found} of {of}")
+    assert of == 1682 and 1330 <= found <= of
+    # the films both lists hold are ticked in both, matched by identity (Empire, Jedi, ...)
+    assert tables[0]["shared"].sum() == tables[1]["shared"].sum() >= 2
+
+
+def test_an_ambiguous_title_picks_the_best_known_film_and_the_pick_survives_a_reload(
+    identity_home,
+):
+    at = open_page("pages/neighbours.py", models=[MODEL_LATEST, MODEL_100K], q="star wars")
+    choice = at.selectbox(key="candidate")
+    assert len(choice.options) >= 3
+    assert choice.value is not None and "A New Hope" in choice.value
+    tables = [d.value for d in at.dataframe]
+    assert all(1 <= empire_rank(t) <= 10 for t in tables)
+    # another film of the series, picked: the selectbox is bound to ?candidate= (the browser
+    # writes the pick there; AppTest does not), so a reload with it shows the same pick
+    empire = next(o for o in choice.options if "Empire Strikes Back" in o)
+    choice.set_value(empire).run()
+    assert_clean(at)
+    assert any(m.startswith("### Star Wars: Episode V") for m in texts(at.markdown))
+    reloaded = open_page(
+        "pages/neighbours.py", models=[MODEL_LATEST, MODEL_100K], q="star wars", candidate=empire
+    )
+    assert reloaded.selectbox(key="candidate").value == empire
+    assert any(m.startswith("### Star Wars: Episode V") for m in texts(reloaded.markdown))
+
+
+def test_a_film_the_other_dataset_lacks_is_marked_not_in_its_data(identity_home):
+    from movierate import explore, store
+
+    os.environ["MOVIERATE_HOME"] = str(identity_home)
+    a, b = store.load_model(MODEL_100K), store.load_model(MODEL_LATEST)
+    lookup = explore.movie_match(a.movies, b.movies).a_to_b()
+    once = ~a.movies["title"].duplicated(keep=False)  # not one of ml-100k's doubly listed films
+    missing = a.movies[(lookup < 0) & (a.movies["n_ratings"] >= 50) & once]
+    movie = missing.sort_values("n_ratings", ascending=False).iloc[0]
+    at = open_page(
+        "pages/neighbours.py",
+        models=[MODEL_100K, MODEL_LATEST],
+        q=f"{movie['title']} {int(movie['year'])}",
+    )
+    assert any(m.startswith(f"### {movie['title']}") for m in texts(at.markdown))
+    assert len(at.dataframe) == 1
+    assert any("Not in this model's data" in w for w in texts(at.warning))
+
+
+def test_pickers_start_with_recent_models_of_one_dataset(identity_home):
+    at = open_page("pages/neighbours.py")
+    assert at.multiselect(key="models").value == [MODEL_LATEST]  # the newest model's dataset
+    at = open_page("pages/compare.py")
+    assert at.multiselect(key="models").value == [MODEL_LATEST]
+    assert any("Pick at least two models" in i for i in texts(at.info))
+
+
+# --- Compare and Recommend -------------------------------------------------------------------
+
+
+def test_compare_across_datasets_matches_movies_and_skips_prediction_agreement(identity_home):
+    at = open_page("pages/compare.py", models=[MODEL_100K, MODEL_LATEST])
+    found, of = matched_count(texts(at.info))
+    assert of == 1682 and found >= 1330
+    labels = [m.label for m in at.metric]
+    assert "Mean Jaccard@10" in labels and "Procrustes residual" in labels
+    assert "Prediction RMSE between" not in labels
+    assert any("needs the same users" in c for c in texts(at.caption))
+    jaccard = float(next(m.value for m in at.metric if m.label == "Mean Jaccard@10"))
+    assert 0.0 < jaccard < 1.0
+
+
+def test_recommend_combines_only_models_of_one_dataset_and_says_so(identity_home):
+    at = open_page("pages/recommend.py", models=[MODEL_LATEST, MODEL_100K], user="1")
+    assert any("Only models of one dataset are combined" in c for c in texts(at.caption))
+    assert any(f"{MODEL_100K} was trained on ml-100k" in w for w in texts(at.warning))
+    assert any(d.value is not None and len(d.value) for d in at.dataframe)
+
+
+# --- Home: rename and delete -----------------------------------------------------------------
+
+
+def test_models_can_be_renamed_and_deleted_from_home(two_dataset_home, tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    shutil.copytree(two_dataset_home / "models" / MODEL_100K, home / "models" / "copy")
+    monkeypatch.setenv("MOVIERATE_HOME", str(home))
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert_clean(at)
+    at.selectbox(key="manage_model").set_value("copy")
+    at.text_input(key="manage_new_name").set_value("renamed").run()
+    next(b for b in at.button if b.label == "Rename").click().run()
+    assert_clean(at)
+    assert (home / "models" / "renamed").is_dir() and not (home / "models" / "copy").exists()
+    assert any("Renamed **copy** to **renamed**" in s for s in texts(at.success))
+    assert at.dataframe[0].value["model"].tolist() == ["renamed"]
+
+    at.button(key="ask_delete").click().run()
+    assert any("Delete **renamed** for good?" in w for w in texts(at.warning))
+    at.button(key="confirm_delete_no").click().run()
+    assert (home / "models" / "renamed").is_dir()
+    at.button(key="ask_delete").click().run()
+    at.button(key="confirm_delete_yes").click().run()
+    assert_clean(at)
+    assert not (home / "models" / "renamed").exists()
+    assert any("Deleted **renamed**" in s for s in texts(at.success))
+
+
+# --- Train: the quick-start run on top; figures ----------------------------------------------
+
+
+def test_quick_start_shows_the_live_run_above_the_folded_form(identity_home, monkeypatch):
+    import threading
+
+    from movierate.jobs import JobRegistry
+    from movierate.ui import state
+
+    release = threading.Event()
+
+    def runner(dataset, spec, name, split_params, progress, cancel):
+        release.wait(20)
+        return name
+
+    registry = JobRegistry(runner=runner, max_workers=1)
+    monkeypatch.setattr(state, "job_registry", lambda: registry)
+    try:
+        at = AppTest.from_file(APP, default_timeout=120).run()
+        next(b for b in at.button if b.label == "Train a good default model").click().run()
+        assert not at.exception, [e.message for e in at.exception]
+        assert "Start training" in [b.label for b in at.button]  # now on Train
+        kinds = [(type(n).__name__, getattr(n, "label", None)) for n in walk(at.main)]
+        form_folded = kinds.index(("Expander", "Train another model"))
+        progress = next(i for i, (kind, _) in enumerate(kinds) if kind == "Progress")
+        assert progress < form_folded  # the live run comes first, the form is folded below
+        assert ("Button", "Cancel this run") in kinds[:form_folded]
+    finally:
+        release.set()
+
+
+def walk(node):
+    """Every element below ``node``, in page order."""
+    for child in getattr(node, "children", {}).values():
+        yield child
+        yield from walk(child)
+
+
+def test_curves_legend_and_log_axis_tell_the_truth():
+    from movierate.ui.figures import curves_figure, log_ticks
+
+    history = {"train_rmse": [1.0, 0.9], "valid_rmse": [1.1, 1.0], "epoch": [1, 2]}
+    fig = curves_figure(
+        {"a": history, "b": history}, ["train_rmse", "valid_rmse"], title="t", y_title="RMSE"
+    )
+    dashes = {t.name: t.line.dash for t in fig.data}
+    assert dashes == {
+        "a: train_rmse": "dash",
+        "a: valid_rmse": "solid",
+        "b: train_rmse": "dash",
+        "b: valid_rmse": "solid",
+    }
+    losses = {"reg_l2": [0.0031, 0.0047], "disc_loss": [0.69, 0.6]}
+    fig = curves_figure(
+        {"a": losses}, ["disc_loss", "reg_l2"], title="t", y_title="loss", log_y=True
+    )
+    axis = fig.layout.yaxis
+    assert (
+        axis.type == "log" and len(axis.tickvals) >= 2 and len(axis.ticktext) == len(axis.tickvals)
+    )
+    assert len(axis.tickvals) >= 3  # 0.005 ... 0.5: labelled values across the range
+    assert all(0.0031 / 1.05 <= t <= 0.69 * 1.05 for t in axis.tickvals)
+    assert "adversarial discriminator" in fig.data[0].name
+    assert log_ticks(0.0031, 0.0047) == [0.0031, 0.0047]  # within one decade: still two values
+    assert log_ticks(0.003, 40) == [0.01, 0.1, 1.0, 10.0]
+
+
+def test_a_user_who_rated_every_eligible_movie_is_told_so(identity_home):
+    from movierate.data import load_dataset
+
+    ds = load_dataset("ml-latest-small")
+    popular = set(ds.movies.loc[ds.movies["n_ratings"] >= 200, "movie_idx"])
+    ratings = ds.ratings[ds.ratings["movie_idx"].isin(popular)]
+    per_user = ratings.groupby("user_idx")["movie_idx"].nunique()
+    user = int(ds.user_ids[int(per_user[per_user == len(popular)].index[0])])
+    at = open_page("pages/recommend.py", models=[MODEL_LATEST], user=str(user), min_ratings="200")
+    notes = [i for i in texts(at.info) if "has rated every eligible movie" in i]
+    assert notes and f"({len(popular):,} with at least 200 ratings)" in notes[0]
+    assert len(at.dataframe) == 1  # their favourites only: nothing left to recommend
