@@ -155,10 +155,17 @@ def model_genre_coherence(
 TRUST_K = 10
 #: A genre (tag) labels a region when it is this many times more common there than overall ...
 REGION_MIN_RATIO = 1.5
-#: ... and at least this many of the region's movies have it.
+#: ... and at least this many of the region's movies have it ...
 REGION_MIN_COUNT = 5
-#: A tag labels a region when this many of the region's movies carry it (and the ratio holds).
+#: ... and at least this share of them (a label must describe a good part of the region).
+REGION_MIN_SHARE = 0.15
+#: A tag labels a region when this many (and this share) of its movies carry it and it is
+#: twice as common there as on the whole map (tags are sparse: most movies have none).
 REGION_MIN_TAG_MOVIES = 3
+REGION_MIN_TAG_SHARE = 0.04
+REGION_MIN_TAG_RATIO = 2.0
+#: Not genres: formats and placeholders never label a region.
+NOT_A_GENRE = frozenset({"IMAX", "(no genres listed)", "unknown"})
 
 
 @dataclass(frozen=True)
@@ -274,7 +281,8 @@ def map_regions(
     Per region: ``region``, ``x``, ``y`` (the median point, where its label goes), ``n_movies``,
     ``genres`` (up to ``top`` genres at least :data:`REGION_MIN_RATIO` times more common there
     than in the whole map and held by at least :data:`REGION_MIN_COUNT` of its movies, most
-    over-represented first), ``ratios`` (theirs), ``tags`` (the same for user tags when
+    over-represented first; also at least :data:`REGION_MIN_SHARE` of the region; IMAX and
+    placeholders never count), ``ratios`` (theirs), ``tags`` (the same for user tags when
     ``tags`` = ``read_tags`` output and ``movie_idx`` (each point's movie) are given) and
     ``label`` ("Horror · Thriller", empty when nothing stands out). Also returns ``assignment``
     in ``frame.attrs`` (each point's region).
@@ -286,10 +294,11 @@ def map_regions(
         raise DataError("map_regions needs (n, 2) coordinates and one genre list per point.")
     n = len(xy)
     if n_regions is None:
-        n_regions = int(np.clip(round(n / 150), 3, 14))
+        n_regions = int(np.clip(round(n / 250), 3, 10))
     n_regions = max(1, min(int(n_regions), n))
     labels = KMeans(n_clusters=n_regions, n_init=4, random_state=seed).fit_predict(xy)
-    incidence = genre_incidence([list(g) for g in genres])
+    genres = [[g for g in movie if g not in NOT_A_GENRE] for movie in genres]
+    incidence = genre_incidence(genres)
     names = sorted({g for movie in genres for g in movie})
     overall = incidence.mean(axis=0) if len(names) else np.zeros(0)
     tag_table = _tag_incidence(tags, movie_idx, n) if tags is not None else None
@@ -301,7 +310,13 @@ def map_regions(
             continue
         centre = np.median(xy[members], axis=0)
         found, ratios = _over_represented(
-            incidence[members].sum(axis=0), size, overall, names, REGION_MIN_COUNT, top
+            incidence[members].sum(axis=0),
+            size,
+            overall,
+            names,
+            max(REGION_MIN_COUNT, REGION_MIN_SHARE * size),
+            top,
+            REGION_MIN_RATIO,
         )
         region_tags: list[str] = []
         if tag_table is not None:
@@ -311,8 +326,9 @@ def map_regions(
                 size,
                 tag_has.mean(axis=0),
                 tag_names,
-                REGION_MIN_TAG_MOVIES,
+                max(REGION_MIN_TAG_MOVIES, REGION_MIN_TAG_SHARE * size),
                 top,
+                REGION_MIN_TAG_RATIO,
             )
         records.append(
             {
@@ -339,16 +355,17 @@ def _over_represented(
     size: int,
     overall_share: np.ndarray,
     names: list[str],
-    min_count: int,
+    min_count: float,
     top: int,
+    min_ratio: float,
 ) -> tuple[list[str], list[float]]:
-    """Names whose share among ``size`` members beats their overall share by
-    :data:`REGION_MIN_RATIO` with at least ``min_count`` members, most over-represented first."""
+    """Names whose share among ``size`` members beats their overall share ``min_ratio`` times
+    with at least ``min_count`` members, most over-represented first."""
     if not len(names):
         return [], []
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = (counts / size) / overall_share
-    ok = (counts >= min_count) & (ratio >= REGION_MIN_RATIO) & np.isfinite(ratio)
+    ok = (counts >= min_count) & (ratio >= min_ratio) & np.isfinite(ratio)
     order = [i for i in np.argsort(-np.where(ok, ratio, -np.inf), kind="stable") if ok[i]]
     return [names[i] for i in order[:top]], [float(ratio[i]) for i in order[:top]]
 
