@@ -232,7 +232,9 @@ def render() -> None:
             neighbours = explore.neighbour_index(model).nearest(
                 focus, k=10, metric="cosine", min_ratings=int(params.get("min_ratings", 0))
             )
-        matches = widgets.title_matches(explore.title_index(model), query)
+        matches = widgets.title_matches(
+            explore.title_index(model), query, within=frame["movie_idx"]
+        )
         regions = None
         tags, tags_note = widgets.dataset_tags(model)
         if regions_on:
@@ -291,7 +293,8 @@ def render() -> None:
                 )
             if len(matches) > 1:
                 st.caption(
-                    f"{len(matches)} titles match {query!r}; all are ringed in orange on the map."
+                    f"{len(matches)} titles on the map match {query!r}; all are ringed and "
+                    "labelled in orange."
                 )
         notes = [map_note, "Point size grows with the number of ratings."]
         if regions is not None:
@@ -385,7 +388,7 @@ def render() -> None:
     def map_controls(frame) -> tuple[str, bool, str]:
         """Colour, region labels and search; returns (colour key, labels on, query)."""
         genres = figures.map_genres(frame)
-        controls = st.columns([2, 2, 1, 3], vertical_alignment="bottom")
+        controls = st.columns([2, 2, 1.3, 3], vertical_alignment="bottom")
         mode = controls[0].selectbox(
             "Colour by",
             list(COLOUR_BY),
@@ -409,7 +412,7 @@ def render() -> None:
                 )  # fmt: skip
                 colour = f"{figures.ONE_GENRE}{genre}"
         regions_on = controls[2].toggle(
-            "Label regions",
+            "Regions",
             value=True,
             key="map_regions",
             help="Names each dense region by the genres over-represented in it.",

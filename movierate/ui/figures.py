@@ -58,6 +58,9 @@ OTHER_COLOUR = "#c8c8c8"
 #: Prefix of the one-genre colouring: ``"genre:Horror"`` colours Horror, the rest grey.
 ONE_GENRE = "genre:"
 
+#: Search matches labelled on the map (all are ringed).
+MAX_MATCH_LABELS = 8
+
 #: Colourings of the map: choice -> (column of the map frame, legend label).
 MAP_COLOURS: dict[str, tuple[str, str]] = {
     "genre": ("genre_colour", "genre"),
@@ -353,20 +356,20 @@ def one_genre_scatter(frame: pd.DataFrame, genre: str) -> go.Figure:
             customdata=custom,
             hovertemplate=template,
         )  # fmt: skip
-    if has.sum() >= 5:
-        fig.add_histogram2dcontour(
-            x=frame.loc[has, "x"],
-            y=frame.loc[has, "y"],
-            name=f"where {genre} concentrates",
-            ncontours=6,
-            contours={"coloring": "lines", "showlabels": False},
+    contour = density_contour(frame[["x", "y"]].to_numpy(np.float64), has)
+    if contour is not None:
+        gx, gy, z, level = contour
+        fig.add_contour(
+            x=gx,
+            y=gy,
+            z=z,
+            name=f"where half the {genre} movies are",
+            contours={"start": level, "end": level, "size": 1.0, "coloring": "lines"},
             colorscale=[[0, colour], [1, colour]],
-            line={"width": 1.5},
+            line={"width": 2.5},
             showscale=False,
             hoverinfo="skip",
             showlegend=True,
-            nbinsx=30,
-            nbinsy=30,
         )
     fig.update_layout(
         height=640,
@@ -378,6 +381,37 @@ def one_genre_scatter(frame: pd.DataFrame, genre: str) -> go.Figure:
         dragmode="lasso",
     )  # fmt: skip
     return fig
+
+
+def density_contour(
+    xy: np.ndarray, members: np.ndarray, *, grid: int = 90, share: float = 0.5
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float] | None:
+    """Gaussian kernel density of the ``members`` points over the map's extent, and the level
+    whose contour encloses the densest region holding ``share`` of them: (grid x, grid y,
+    density (y, x), level), or None with fewer than 5 members. The bandwidth is Scott's rule on
+    the members' spread."""
+    points = xy[members]
+    if len(points) < 5:
+        return None
+    lo, hi = xy.min(axis=0), xy.max(axis=0)
+    pad = 0.05 * (hi - lo + 1e-9)
+    gx = np.linspace(lo[0] - pad[0], hi[0] + pad[0], grid)
+    gy = np.linspace(lo[1] - pad[1], hi[1] + pad[1], grid)
+    bandwidth = points.std(axis=0).mean() * len(points) ** (-1 / 6) + 1e-9
+
+    def density(at_x: np.ndarray, at_y: np.ndarray) -> np.ndarray:
+        out = np.zeros(np.broadcast(at_x, at_y).shape)
+        for start in range(0, len(points), 512):
+            chunk = points[start : start + 512]
+            dx = (at_x[..., None] - chunk[:, 0]) / bandwidth
+            dy = (at_y[..., None] - chunk[:, 1]) / bandwidth
+            out += np.exp(-0.5 * (dx * dx + dy * dy)).sum(axis=-1)
+        return out
+
+    z = density(gx[None, :], gy[:, None])
+    at_points = density(points[:, 0], points[:, 1])
+    level = float(np.quantile(at_points, 1.0 - share))
+    return gx, gy, z, level
 
 
 def tsne_scatter(frame: pd.DataFrame, colour: str) -> go.Figure:
@@ -475,7 +509,7 @@ def add_map_rings(
             y=chosen["y"],
             mode="markers",
             name=f"selected ({len(chosen):,})",
-            marker={"size": 9, "color": "rgba(0,0,0,0)", "line": {"color": "#111", "width": 1.5}},
+            marker={"size": 8, "color": "rgba(0,0,0,0)", "line": {"color": "#111", "width": 1}},
             hoverinfo="skip",
         )
     rings = [r for r in (neighbours or []) if r != focus]
@@ -500,7 +534,8 @@ def add_map_rings(
                 hoverinfo="skip",
                 showlegend=False,
             )
-    for rows, colour_, ay in ((found, "#f08c00", 30), (focus_rows, "#d6336c", -40)):
+    labelled = found[:MAX_MATCH_LABELS]  # most rated first: the rest are ringed only
+    for rows, colour_, ay in ((labelled, "#f08c00", 30), (focus_rows, "#d6336c", -40)):
         for row in frame[frame["movie_idx"].isin(rows)].itertuples():
             fig.add_annotation(
                 x=row.x,

@@ -226,17 +226,40 @@ def selected_movies(event: Any) -> list[int] | None:
     return sorted({m for m in (_movie_of(p) for p in points) if m is not None})
 
 
-def title_matches(index: Any, query: str, *, limit: int = 12) -> list[int]:
-    """Every movie whose title matches ``query`` well (e.g. all three Toy Story films)."""
-    from movierate.explore.search import MATCH_THRESHOLD
+def title_matches(index: Any, query: str, *, within: Any = None, limit: int = 40) -> list[int]:
+    """Every movie whose title holds all the words of ``query`` (all three Toy Story films,
+    every Star Wars), else the best fuzzy matches; among ``within`` (movie_idx) when given."""
+    from movierate.explore.search import MATCH_THRESHOLD, normalise_title, split_year
 
     if not query or not query.strip():
         return []
-    try:
-        found = index.search(query, limit=limit)
-    except MovierateError:
-        return []
-    return found.loc[found["score"] >= MATCH_THRESHOLD, "movie_idx"].astype(int).tolist()
+    text, year = split_year(query)
+    words = normalise_title(text).split()
+    movies = index.movies
+    allowed = None if within is None else set(int(m) for m in within)
+    found: list[int] = []
+    if words:
+        titles = movies["title"].astype(str).map(normalise_title)
+        hit = np.ones(len(movies), dtype=bool)
+        for word in words:
+            hit &= titles.str.contains(word, regex=False).to_numpy()
+        if year is not None:
+            years = pd.to_numeric(movies["year"], errors="coerce").to_numpy(np.float64)
+            hit &= years == year
+        found = [int(m) for m in np.flatnonzero(hit)]
+    if not found:
+        try:
+            best = index.search(query, limit=10)
+        except MovierateError:
+            return []
+        if best.empty or float(best["score"].iloc[0]) < MATCH_THRESHOLD:
+            return []
+        strong = best[best["score"] >= 0.9 * float(best["score"].iloc[0])]
+        found = strong["movie_idx"].astype(int).tolist()
+    if allowed is not None:
+        found = [m for m in found if m in allowed]
+    counts = movies["n_ratings"].to_numpy()
+    return sorted(found, key=lambda m: -counts[m])[:limit]
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -338,25 +361,14 @@ def show_selection(
         return
     summary = describe_selection(table, picked, tags=local_tags)
     cols = st.columns(4)
-    cols[0].metric("Movies selected", f"{summary.n_selected:,}", help=f"{summary.n_rest:,} rest")
-    cols[1].metric(
-        "Mean rating",
-        f"{summary.mean_rating:.2f}",
-        f"{summary.mean_rating - summary.mean_rating_rest:+.2f} vs the rest",
-        delta_color="off",
-    )
-    cols[2].metric(
-        "Median year",
-        text_year(summary.median_year_selected),
-        f"rest {text_year(summary.median_year_rest)}",
-        delta_color="off",
-    )
-    cols[3].metric(
-        "Median ratings per movie",
-        f"{summary.median_ratings_selected:,.0f}",
-        f"rest {summary.median_ratings_rest:,.0f}",
-        delta_color="off",
-    )
+    cols[0].metric("Movies selected", f"{summary.n_selected:,}")
+    cols[0].caption(f"of {summary.n_selected + summary.n_rest:,} on the map")
+    cols[1].metric("Mean rating", f"{summary.mean_rating:.2f}")
+    cols[1].caption(f"the rest: {summary.mean_rating_rest:.2f}")
+    cols[2].metric("Median year", text_year(summary.median_year_selected))
+    cols[2].caption(f"the rest: {text_year(summary.median_year_rest)}")
+    cols[3].metric("Median ratings per movie", f"{summary.median_ratings_selected:,.0f}")
+    cols[3].caption(f"the rest: {summary.median_ratings_rest:,.0f}")
     genres = summary.genres
     shown = genres[genres["p_value"] < 0.05]
     shown = shown if not shown.empty else genres.head(5)
