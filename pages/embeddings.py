@@ -364,7 +364,7 @@ def render() -> None:
                         help="How tightly UMAP may pack points together.",
                     )
                 )  # fmt: skip
-            params["metric"] = cols[3].selectbox(
+            params["metric"] = cols[1 if method == "pca" else 3].selectbox(
                 "Metric", explore.METRICS, key="tsne_metric", bind="query-params"
             )
             submitted = cols[4].form_submit_button(

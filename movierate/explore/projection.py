@@ -73,7 +73,7 @@ DEFAULT_MIN_DIST = 0.1
 #: 2-core machine; ~10 s on a free desktop).
 UMAP_JIT_SECONDS = 60.0
 #: Seconds per (movie x iteration) assumed before a run has been timed in this process.
-_RATE: dict[str, float] = {"tsne": 4e-6, "umap": 4e-6}
+_RATE: dict[str, float] = {"tsne": 1e-5, "umap": 1e-5}
 _UMAP_WARM = False
 
 #: progress(fraction done in [0, 1], message)
