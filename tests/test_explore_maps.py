@@ -98,3 +98,34 @@ def test_umap_map_keeps_clusters_and_reports_progress():
     assert seen[0][0] == 0.0 and seen[-1][0] == 1.0
     assert all(a <= b for (a, _), (b, _) in zip(seen, seen[1:], strict=False))
     assert "UMAP" in seen[0][1]
+
+
+def test_a_run_abandoned_by_its_page_still_fills_the_cache(tmp_path):
+    """Streamlit stops a script whose user left by raising inside the progress callback; the
+    worker thread finishes the map and caches it for the next visit."""
+    import threading
+    import time
+
+    x, _, movies = _clustered(30)
+
+    class Stopped(Exception):
+        pass
+
+    def leave(fraction: float, message: str) -> None:
+        if fraction > 0:
+            raise Stopped
+
+    with pytest.raises(Stopped):
+        projection_map(
+            x, movies, method="tsne", min_ratings=1, perplexity=5, max_iter=250,
+            cache=lambda k: tmp_path / k, progress=leave,
+        )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while any(t.name == "movierate-map" for t in threading.enumerate()):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    again = projection_map(
+        x, movies, method="tsne", min_ratings=1, perplexity=5, max_iter=250,
+        cache=lambda k: tmp_path / k,
+    )  # fmt: skip
+    assert again.attrs["from_cache"] is True and "kept" in again.attrs["trust"]

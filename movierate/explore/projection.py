@@ -253,13 +253,19 @@ def projection_map(
     cached = _read_cached(path, rows) if path is not None else None
     from_cache = cached is not None
     if cached is None:
-        coordinates = _compute(x[rows], params, progress)
-        _report(progress, 0.97, f"Measuring how much the map keeps ({len(rows):,} movies)…")
-        trust = map_trust(
-            x[rows], coordinates, genre_lists(movies.iloc[rows]), metric=metric
-        ).as_dict()
-        if path is not None:
-            _write_atomically(path, rows, coordinates, trust)
+        finished: dict[str, Any] = {}
+
+        def keep(coordinates: np.ndarray) -> None:
+            """Trust numbers and the cache file, written by the worker itself: a map whose
+            page was left mid-run is still saved for the next visit."""
+            finished["trust"] = map_trust(
+                x[rows], coordinates, genre_lists(movies.iloc[rows]), metric=metric
+            ).as_dict()
+            if path is not None:
+                _write_atomically(path, rows, coordinates, finished["trust"])
+
+        coordinates = _compute(x[rows], params, progress, keep)
+        trust = finished["trust"]
     else:
         coordinates, trust = cached
         if trust is None:  # cached before trust numbers existed
@@ -358,16 +364,25 @@ def expected_seconds(method: str, n_points: int, params: dict[str, Any]) -> floa
     return max(0.5, work * _RATE[method]) + extra
 
 
-def _compute(vectors: np.ndarray, params: dict[str, Any], progress: Progress | None) -> np.ndarray:
-    """Coordinates of ``vectors`` by ``params['method']``; long runs go to a worker thread while
-    this one reports the estimated progress."""
+def _compute(
+    vectors: np.ndarray,
+    params: dict[str, Any],
+    progress: Progress | None,
+    keep: Callable[[np.ndarray], None],
+) -> np.ndarray:
+    """Coordinates of ``vectors`` by ``params['method']``, passed to ``keep`` as soon as they
+    exist; long runs go to a worker thread (which also calls ``keep``) while this one reports
+    the estimated progress."""
     method = params["method"]
     label = METHOD_LABELS[method]
     if method == "pca":
         _report(progress, 0.0, f"PCA of {len(vectors):,} movies…")
-        return pca_coordinates(vectors, metric=params["metric"])
+        coordinates = pca_coordinates(vectors, metric=params["metric"])
+        _report(progress, 0.5, f"Measuring how much the map keeps ({len(vectors):,} movies)…")
+        keep(coordinates)
+        return coordinates
     if method == "tsne":
-        job: Callable[[], np.ndarray] = lambda: tsne_coordinates(  # noqa: E731
+        run: Callable[[], np.ndarray] = lambda: tsne_coordinates(  # noqa: E731
             vectors,
             perplexity=params["perplexity"],
             max_iter=params["max_iter"],
@@ -376,7 +391,7 @@ def _compute(vectors: np.ndarray, params: dict[str, Any], progress: Progress | N
         )
         detail = f"perplexity {params['perplexity']:g}, {params['max_iter']} iterations"
     else:
-        job = lambda: umap_coordinates(  # noqa: E731
+        run = lambda: umap_coordinates(  # noqa: E731
             vectors,
             n_neighbors=params["n_neighbors"],
             min_dist=params["min_dist"],
@@ -384,6 +399,12 @@ def _compute(vectors: np.ndarray, params: dict[str, Any], progress: Progress | N
             seed=params["seed"],
         )
         detail = f"{params['n_neighbors']} neighbours, min. distance {params['min_dist']:g}"
+
+    def job() -> np.ndarray:
+        coordinates = run()
+        keep(coordinates)
+        return coordinates
+
     jit = method == "umap" and not _UMAP_WARM
     expected = expected_seconds(method, len(vectors), params)
     headline = f"Running {label} on {len(vectors):,} movies ({detail}, {params['metric']})"
