@@ -314,7 +314,10 @@ def render() -> None:
             icon=":material/download:",
         )
         if selected:
-            selection_panel(frame, selected, sel_key, base_key, method, tags, tags_note)
+            selection_panel(
+                frame, selected, sel_key, base_key, method, tags, tags_note,
+                can_isolate=uploaded is None,
+            )  # fmt: skip
 
     def map_parameters(method: str) -> tuple[dict, bool]:
         """The form of the chosen projection's settings; (parameters, pressed now)."""
@@ -422,7 +425,9 @@ def render() -> None:
         )
         return colour, regions_on, query
 
-    def selection_panel(frame, selected, sel_key, base_key, method, tags, tags_note) -> None:
+    def selection_panel(
+        frame, selected, sel_key, base_key, method, tags, tags_note, *, can_isolate: bool
+    ) -> None:
         """What the box / lasso selection holds, with isolate, export and clear."""
         st.subheader(f"Selection: {len(selected):,} movies", anchor=False)
         buttons = st.columns(3)
@@ -430,7 +435,7 @@ def render() -> None:
             "Isolate: re-project only these",
             icon=":material/filter_center_focus:",
             key="map_isolate_btn",
-            disabled=len(selected) < 5,
+            disabled=len(selected) < 5 or not can_isolate,
             help=f"Runs {explore.METHOD_LABELS[method]} on the selection alone, so its inner "
             "structure gets the whole map. 'Back to the full map' returns.",
         ):
