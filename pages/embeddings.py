@@ -1,4 +1,5 @@
-"""Embeddings: covariance, principal components, t-SNE map with search and click-to-neighbours."""
+"""Embeddings: covariance, principal components, the movie map (t-SNE / UMAP / PCA) with
+search, click-to-neighbours and box / lasso selection, norms, export."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ from movierate import explore
 from movierate.ui import figures, shell, state, text, widgets
 
 COLOUR_BY = {
-    "genre": "Genre (each movie's rarest)",
+    "one_genre": "One genre",
+    "genre": "All genres (each movie's rarest)",
     "year": "Release year",
     "popularity": "Popularity (log10 ratings)",
     "norm": "Embedding norm",
     "bias": "Movie bias",
 }
+#: The genre the one-genre colouring starts with (the first the map has): clear clusters.
+DEFAULT_GENRES = ("Horror", "Animation", "Documentary", "Drama")
 
 
 def render() -> None:
@@ -35,7 +39,7 @@ def render() -> None:
             )
 
     cov_tab, pca_tab, map_tab, pop_tab, export_tab = st.tabs(
-        ["Covariance", "Principal components", "t-SNE map", "Norms & popularity", "Export"],
+        ["Covariance", "Principal components", "Map", "Norms & popularity", "Export"],
         key="view",
         on_change="rerun",
         bind="query-params",
@@ -141,47 +145,30 @@ def render() -> None:
                     )
 
     def map_view() -> None:
-        """t-SNE scatter: colour, size, search highlight and click-to-neighbours."""
-        with st.form("tsne_params", border=False):
-            cols = st.columns(5, vertical_alignment="bottom")
-            min_ratings = cols[0].number_input(
-                "Min. ratings",
-                0,
-                100_000,
-                explore.DEFAULT_MIN_RATINGS,
-                key="tsne_min",
-                bind="query-params",
-                help="Movies with fewer ratings are left out (they sit near the origin and add "
-                "noise).",
-            )
-            perplexity = cols[1].number_input(
-                "Perplexity",
-                2.0,
-                200.0,
-                explore.DEFAULT_PERPLEXITY,
-                step=5.0,
-                key="perplexity",
-                bind="query-params",
-                help="Roughly how many neighbours each point cares about.",
-            )
-            max_iter = cols[2].number_input(
-                "Iterations",
-                250,
-                5000,
-                explore.DEFAULT_MAX_ITER,
-                step=250,
-                key="iterations",
-                bind="query-params",
-            )
-            metric = cols[3].selectbox(
-                "Metric", explore.METRICS, key="tsne_metric", bind="query-params"
-            )
-            cols[4].form_submit_button(
-                "Compute map", icon=":material/refresh:", help="The parameters apply when pressed."
-            )
+        """The movie map: projection chosen first, colours, region labels, search highlight,
+        click-to-neighbours, box / lasso selection with its panel, isolate and export."""
+        method = st.segmented_control(
+            "Projection",
+            list(explore.METHODS),
+            default="tsne",
+            format_func=explore.METHOD_LABELS.get,
+            key="map_method",
+            required=True,
+            bind="query-params",
+            help="t-SNE: tight, readable neighbourhoods (distances between clusters mean "
+            "little). UMAP: similar, keeps more of the global layout; its first run in a "
+            "process compiles code (~1 min). PCA: instant and linear, honest distances but "
+            "movies crowd together.",
+        )
+        params, submitted = map_parameters(method)
+        selections = st.session_state.setdefault("map_selection", {})
+        isolated = st.session_state.setdefault("map_isolate", {})
+        base_key = f"{model.name}|{method}"
+        isolate_rows = isolated.get(base_key)
+        sel_key = f"{base_key}|isolated" if isolate_rows else base_key
         with st.expander("Use coordinates computed elsewhere"):
             uploaded = st.file_uploader(
-                "CSV with columns movie_id, x, y (e.g. a UMAP made in a notebook, or a map "
+                "CSV with columns movie_id, x, y (e.g. a map made in a notebook, or one "
                 "downloaded here before)",
                 type=["csv"],
                 key="coords_upload",
@@ -197,48 +184,75 @@ def render() -> None:
                 f"Your coordinates for {len(frame):,} movies "
                 f"({frame.attrs.get('unmatched', 0)} rows with unknown movie ids dropped)."
             )
+            sel_key = f"{model.name}|upload"
         else:
-            n_points = int((model.movies["n_ratings"] >= min_ratings).sum())
-            with st.spinner(
-                f"Running t-SNE on {n_points:,} movies (perplexity {perplexity:g}); a few "
-                "seconds for a thousand movies, up to a minute for ten thousand. Cached "
-                "afterwards."
-            ):
-                frame = explore.model_tsne_map(
-                    model,
-                    perplexity=float(perplexity),
-                    min_ratings=int(min_ratings),
-                    max_iter=int(max_iter),
-                    metric=metric,
+            if isolate_rows:
+                params = {**params, "rows": tuple(isolate_rows)}
+            asked = st.session_state.setdefault("map_asked", set())
+            signature = (model.name, method, repr(sorted(params.items())))
+            if submitted:
+                asked.add(signature)
+            ready = (
+                method == "pca"
+                or bool(isolate_rows)  # asked for by the Isolate button
+                or signature in asked
+                or explore.model_map_cached(model, method=method, **dict(params))
+            )
+            if not ready:
+                label = explore.METHOD_LABELS[method]
+                st.info(
+                    f"Pick the projection and its settings, then press **Compute map**. "
+                    f"{label} of this model has not been computed with these settings yet "
+                    f"({widgets.map_cost_text(model, method, params)}); it is cached afterwards.",
+                    icon=":material/map:",
                 )
+                return
+            frame = compute_map(method, params)
             seconds = frame.attrs.get("seconds", 0.0)
             source = (
                 "loaded from cache"
                 if frame.attrs.get("from_cache")
                 else f"computed in {seconds:.1f} s"
             )
-            map_note = (
-                f"t-SNE places movies with similar embedding vectors close together "
-                f"({len(frame):,} movies, {source}). Distances between far-apart clusters mean "
-                "little in t-SNE; neighbourhoods do."
+            what = {
+                "tsne": "t-SNE places movies with similar embedding vectors close together; "
+                "distances between far-apart clusters mean little, neighbourhoods do",
+                "umap": "UMAP places movies with similar embedding vectors close together and "
+                "keeps more of the global layout than t-SNE",
+                "pca": "PCA shows the two directions along which the movies differ most; "
+                "distances are honest but most movies crowd the centre",
+            }[method]
+            subset = " (only the isolated selection)" if isolate_rows else ""
+            map_note = f"{what} ({len(frame):,} movies{subset}, {source})."
+        if isolate_rows and uploaded is None:
+            st.warning(
+                f"Showing only the {len(isolate_rows):,} isolated movies, re-projected alone.",
+                icon=":material/filter_center_focus:",
             )
-        controls = st.columns([2, 3])
-        colour = controls[0].selectbox(
-            "Colour by",
-            list(COLOUR_BY),
-            format_func=COLOUR_BY.get,
-            key="colour",
-            bind="query-params",
-        )
-        query = controls[1].text_input(
-            "Find a movie", key="q", placeholder="e.g. toy story", bind="query-params"
-        )
+            if st.button("Back to the full map", icon=":material/undo:", key="map_back"):
+                isolated.pop(base_key, None)
+                st.rerun()
+        colour, regions_on, query = map_controls(frame)
         focus = map_focus(query)
         neighbours = None
-        if focus is not None:
+        if focus is not None and focus in set(frame["movie_idx"]):
             neighbours = explore.neighbour_index(model).nearest(
-                focus, k=10, metric="cosine", min_ratings=int(min_ratings)
+                focus, k=10, metric="cosine", min_ratings=int(params.get("min_ratings", 0))
             )
+        matches = widgets.title_matches(
+            explore.title_index(model), query, within=frame["movie_idx"]
+        )
+        regions = None
+        tags, tags_note = widgets.dataset_tags(model)
+        if regions_on:
+            regions = widgets.map_regions(frame, tags, model.meta["dataset"].get("name", ""))
+        event = st.session_state.get("tsne_chart")
+        dragged = widgets.selected_movies(event)
+        last = st.session_state.get("map_last_drag")
+        if dragged is not None and dragged != last:  # a new box / lasso: it becomes the selection
+            selections[sel_key] = dragged
+        st.session_state["map_last_drag"] = dragged
+        selected = [m for m in selections.get(sel_key, []) if m is not None]
         map_col, side_col = st.columns([5, 2], gap="medium")
         with map_col:
             st.plotly_chart(
@@ -247,42 +261,207 @@ def render() -> None:
                     colour,
                     focus,
                     None if neighbours is None else neighbours["movie_idx"].tolist(),
+                    matches=matches,
+                    selected=selected,
+                    regions=regions,
                 ),
                 key="tsne_chart",
                 on_select="rerun",
-                selection_mode="points",
+                selection_mode=("points", "box", "lasso"),
+                config={"displaylogo": False},
             )
         with side_col:
             if focus is None:
                 st.info(
-                    "Click a point (or find a movie) to see its nearest neighbours.",
+                    "Click a point (or find a movie) to see its nearest neighbours. Drag a "
+                    "lasso (or pick the box tool above the map) to select a group of movies "
+                    "and see what they have in common.",
                     icon=":material/ads_click:",
                 )
             else:
                 title = model.movies.loc[focus, "title"]
                 st.markdown(f"**Nearest to _{title}_** (cosine)")
-                labelled = [
-                    f"{t} ({text.year_text(y)})"
-                    for t, y in zip(neighbours["title"], neighbours["year"], strict=True)
-                ]
-                widgets.show_movies(
-                    neighbours.assign(title=labelled)[["title", "cosine_similarity"]],
-                    key="tsne_nn",
-                )
+                if neighbours is not None:
+                    labelled = [
+                        f"{t} ({text.year_text(y)})"
+                        for t, y in zip(neighbours["title"], neighbours["year"], strict=True)
+                    ]
+                    widgets.show_movies(
+                        neighbours.assign(title=labelled)[["title", "cosine_similarity"]],
+                        key="tsne_nn",
+                    )
+                else:
+                    st.caption("This movie is not on the map (too few ratings).")
                 st.page_link(
                     shell.page("neighbours"),
                     label="More on the Neighbours page",
                     icon=":material/hub:",
                     query_params={"models": model.name, "q": title},
                 )
-        st.caption(f"{map_note} Point size grows with the number of ratings.")
+            if len(matches) > 1:
+                st.caption(
+                    f"{len(matches)} titles on the map match {query!r}; all are ringed and "
+                    "labelled in orange."
+                )
+        notes = [map_note, "Point size grows with the number of ratings."]
+        if regions is not None:
+            notes.append(
+                "Labels name the genres (and user tags) at least "
+                f"{explore.quality.REGION_MIN_RATIO:g}x more common in that region than on the "
+                "whole map."
+            )
+        st.caption(" ".join(notes))
+        if "trust" in frame.attrs:
+            st.caption(widgets.trust_text(frame.attrs["trust"]))
         st.download_button(
             "Download coordinates (CSV)",
             data=lambda: explore.coordinates_csv(frame),
-            file_name=f"{model.name}-tsne.csv",
+            file_name=f"{model.name}-{frame.attrs.get('method', 'map')}.csv",
             mime="text/csv",
             icon=":material/download:",
         )
+        if selected:
+            selection_panel(
+                frame, selected, sel_key, base_key, method, tags, tags_note,
+                can_isolate=uploaded is None,
+            )  # fmt: skip
+
+    def map_parameters(method: str) -> tuple[dict, bool]:
+        """The form of the chosen projection's settings; (parameters, pressed now)."""
+        with st.form(f"map_params_{method}", border=False):
+            cols = st.columns(5, vertical_alignment="bottom")
+            params: dict = {
+                "min_ratings": int(
+                    cols[0].number_input(
+                        "Min. ratings",
+                        0,
+                        100_000,
+                        explore.DEFAULT_MIN_RATINGS,
+                        key="tsne_min",
+                        bind="query-params",
+                        help="Movies with fewer ratings are left out (they sit near the "
+                        "origin and add noise).",
+                    )
+                )
+            }
+            if method == "tsne":
+                params["perplexity"] = float(
+                    cols[1].number_input(
+                        "Perplexity", 2.0, 200.0, explore.DEFAULT_PERPLEXITY, step=5.0,
+                        key="perplexity", bind="query-params",
+                        help="Roughly how many neighbours each point cares about.",
+                    )
+                )  # fmt: skip
+                params["max_iter"] = int(
+                    cols[2].number_input(
+                        "Iterations", 250, 5000, explore.DEFAULT_MAX_ITER, step=250,
+                        key="iterations", bind="query-params",
+                    )
+                )  # fmt: skip
+            elif method == "umap":
+                params["n_neighbors"] = int(
+                    cols[1].number_input(
+                        "Neighbours", 2, 200, explore.DEFAULT_N_NEIGHBORS, key="umap_neighbors",
+                        bind="query-params",
+                        help="How many neighbours shape each point's place: small values keep "
+                        "local detail, large ones the overall layout.",
+                    )
+                )  # fmt: skip
+                params["min_dist"] = float(
+                    cols[2].number_input(
+                        "Min. distance", 0.0, 1.0, explore.DEFAULT_MIN_DIST, step=0.05,
+                        key="umap_min_dist", bind="query-params",
+                        help="How tightly UMAP may pack points together.",
+                    )
+                )  # fmt: skip
+            params["metric"] = cols[1 if method == "pca" else 3].selectbox(
+                "Metric", explore.METRICS, key="tsne_metric", bind="query-params"
+            )
+            submitted = cols[4].form_submit_button(
+                "Compute map", icon=":material/refresh:", help="The settings apply when pressed."
+            )
+        return params, submitted
+
+    def compute_map(method: str, params: dict):
+        """The map, with a progress bar while it is computed (estimated for t-SNE and UMAP)."""
+        bar = st.empty()
+
+        def report(fraction: float, message: str) -> None:
+            bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+
+        if method == "umap" and not explore.umap_is_warm():
+            report(0.0, "Loading UMAP (first use in this process)…")
+        frame = explore.model_map(model, method=method, progress=report, **params)
+        bar.empty()
+        return frame
+
+    def map_controls(frame) -> tuple[str, bool, str]:
+        """Colour, region labels and search; returns (colour key, labels on, query)."""
+        genres = figures.map_genres(frame)
+        controls = st.columns([2, 2, 1.3, 3], vertical_alignment="bottom")
+        mode = controls[0].selectbox(
+            "Colour by",
+            list(COLOUR_BY),
+            format_func=COLOUR_BY.get,
+            key="colour",
+            bind="query-params",
+        )
+        colour = mode
+        if mode == "one_genre":
+            if not genres:
+                st.caption("These movies have no genres; colouring by popularity instead.")
+                colour = "popularity"
+            else:
+                default = next((g for g in DEFAULT_GENRES if g in genres), genres[0])
+                if st.session_state.get("map_genre") not in genres:
+                    st.session_state["map_genre"] = default
+                genre = controls[1].selectbox(
+                    "Genre", genres, key="map_genre",
+                    help="Movies of this genre in its colour (the same on every map), the rest "
+                    "grey; lines show where the genre concentrates.",
+                )  # fmt: skip
+                colour = f"{figures.ONE_GENRE}{genre}"
+        regions_on = controls[2].toggle(
+            "Regions",
+            value=True,
+            key="map_regions",
+            help="Names each dense region by the genres over-represented in it.",
+        )
+        query = controls[3].text_input(
+            "Find a movie", key="q", placeholder="e.g. toy story", bind="query-params"
+        )
+        return colour, regions_on, query
+
+    def selection_panel(
+        frame, selected, sel_key, base_key, method, tags, tags_note, *, can_isolate: bool
+    ) -> None:
+        """What the box / lasso selection holds, with isolate, export and clear."""
+        st.subheader(f"Selection: {len(selected):,} movies", anchor=False)
+        buttons = st.columns(3)
+        if buttons[0].button(
+            "Isolate: re-project only these",
+            icon=":material/filter_center_focus:",
+            key="map_isolate_btn",
+            disabled=len(selected) < 5 or not can_isolate,
+            help=f"Runs {explore.METHOD_LABELS[method]} on the selection alone, so its inner "
+            "structure gets the whole map. 'Back to the full map' returns.",
+        ):
+            st.session_state["map_isolate"][base_key] = list(selected)
+            st.rerun()
+        on_map = [m for m in selected if m in set(frame["movie_idx"])]
+        coords = frame.set_index("movie_idx").loc[on_map, ["x", "y"]].to_numpy()
+        buttons[1].download_button(
+            "Download the selection (CSV)",
+            data=lambda: explore.selection_csv(model.movies, on_map, coords),
+            file_name=f"{model.name}-selection.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            key="map_selection_csv",
+        )
+        if buttons[2].button("Clear the selection", icon=":material/close:", key="map_clear"):
+            st.session_state["map_selection"].pop(sel_key, None)
+            st.rerun()
+        widgets.show_selection(model, frame, on_map, key="map_sel", tags=tags, tags_note=tags_note)
 
     def map_focus(query: str) -> int | None:
         """The movie the map centres on: the last clicked point or the last searched title,

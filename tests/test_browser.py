@@ -1,8 +1,8 @@
 """End to end: `streamlit run app.py` driven by headless Chromium through Playwright.
 
 Trains two tiny models through the Train page (ml-latest-small, dim 8, 2 epochs; the second with
-whitening), then opens Compare, Embeddings (t-SNE), Neighbours and Recommend and checks what
-they show. Prints server start -> rendered home page and page-to-page times, and saves
+whitening), then opens Compare, Embeddings (t-SNE map, one genre), Neighbours and Recommend and
+checks what they show. Prints server start -> rendered home page and page-to-page times, and saves
 full-page screenshots in a folder it prints (``MOVIERATE_SCREENSHOTS`` or a temporary folder).
 """
 
@@ -159,10 +159,23 @@ def test_dashboard_end_to_end(tmp_path, movielens_dir):
             _open(page, "Embeddings", "Principal components", timings)
             _no_exception(page, "Embeddings")
             start = time.perf_counter()
-            page.get_by_role("tab", name="t-SNE map").click()
+            page.get_by_role("tab", name="Map").click()
+            page.get_by_role("button", name="Compute map").wait_for(timeout=30_000)
+            _settle(page)
+            page.get_by_role("button", name="Compute map").click()
             page.get_by_text("t-SNE places movies").wait_for(timeout=120_000)
             _settle(page)
             timings["t-SNE tab (first computation)"] = time.perf_counter() - start
+            # one genre in its fixed colour over grey, with its density contour and trust numbers
+            legend = page.locator(".js-plotly-plot .legend")
+            expect(legend.get_by_text(re.compile(r"^other movies"))).to_be_visible()
+            expect(legend.get_by_text("where half the Horror movies are")).to_be_visible()
+            expect(page.get_by_text("How far to trust this map")).to_be_visible()
+            page.get_by_label("Genre", exact=True).click()
+            page.get_by_role("option", name="Comedy", exact=True).click()
+            _settle(page)
+            expect(legend.get_by_text(re.compile(r"^Comedy \("))).to_be_visible()
+            _screenshot(page, shots, "embeddings-one-genre")
             page.get_by_label("Find a movie", exact=True).fill("toy story")
             page.get_by_label("Find a movie", exact=True).press("Enter")
             page.get_by_text("Nearest to").first.wait_for(timeout=30_000)

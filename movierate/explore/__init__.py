@@ -12,7 +12,8 @@ wrappers take an :class:`EmbeddingModel` (model.py; a loaded
   :func:`count_weights`; :func:`model_covariance`, :func:`model_eigen_spectrum`,
   :func:`model_variance_share`
 - pca: :func:`fit_pca`, :func:`pca_extremes`, :func:`model_pca_extremes`, :func:`pca_coordinates`
-- projection: :func:`tsne_map`, :func:`model_tsne_map` (cached), :func:`read_coordinates`,
+- projection: :func:`projection_map` / :func:`model_map` (t-SNE, UMAP or PCA, cached with
+  trust numbers), :func:`tsne_map`, :func:`model_tsne_map`, :func:`read_coordinates`,
   :func:`coordinates_csv`
 - neighbours: :class:`NeighbourIndex`, :func:`neighbour_index`, :func:`nearest_movies`
 - search: :class:`TitleIndex`, :func:`title_index`, :func:`search_titles`, :func:`find_movie`
@@ -21,7 +22,8 @@ wrappers take an :class:`EmbeddingModel` (model.py; a loaded
 - recommend: :func:`recommend_for_user`, :func:`rank_movies`, :func:`top_rated_by_user`
 - importance: :func:`dimension_importance`, :func:`model_dimension_importance`
 - popularity: :func:`norms_vs_popularity`, :func:`popularity_correlations`
-- quality: :func:`genre_coherence`, :func:`coherence_by_genre`
+- quality: :func:`genre_coherence`, :func:`coherence_by_genre`, :func:`map_trust` (what a 2-D
+  map keeps), :func:`map_regions` (labelled k-means regions of a map)
 - compare: :func:`compare_models`, :func:`neighbour_overlap`, :func:`prediction_agreement`,
   :func:`procrustes_alignment`, :func:`procrustes_overlay`
 - penalties: :func:`l2_penalty`, :func:`whitening_penalty`, :func:`decorrelation_penalty`,
@@ -132,18 +134,30 @@ from movierate.explore.popularity import (
 from movierate.explore.probes import linear_probes, probe
 from movierate.explore.projection import (
     DEFAULT_MAX_ITER,
+    DEFAULT_MIN_DIST,
     DEFAULT_MIN_RATINGS,
+    DEFAULT_N_NEIGHBORS,
     DEFAULT_PERPLEXITY,
+    METHOD_LABELS,
+    METHODS,
     coordinates_csv,
+    expected_seconds,
+    model_map,
+    model_map_cached,
     model_tsne_map,
+    projection_map,
     read_coordinates,
     tsne_coordinates,
     tsne_map,
+    umap_is_warm,
 )
 from movierate.explore.quality import (
     GenreCoherence,
+    MapTrust,
     coherence_by_genre,
     genre_coherence,
+    map_regions,
+    map_trust,
     model_genre_coherence,
 )
 from movierate.explore.recommend import (
@@ -163,7 +177,19 @@ from movierate.explore.selection import (
 __all__ = [
     "DEFAULT_MAX_ITER",
     "DEFAULT_MIN_RATINGS",
+    "DEFAULT_MIN_DIST",
+    "DEFAULT_N_NEIGHBORS",
     "DEFAULT_PERPLEXITY",
+    "METHODS",
+    "METHOD_LABELS",
+    "MapTrust",
+    "map_regions",
+    "map_trust",
+    "expected_seconds",
+    "model_map",
+    "model_map_cached",
+    "projection_map",
+    "umap_is_warm",
     "METRICS",
     "WEIGHTINGS",
     "EmbeddingModel",

@@ -1,4 +1,5 @@
-"""2-D maps of the movie embedding: t-SNE (scikit-learn), cached on disk beside the model.
+"""2-D maps of the movie embedding: t-SNE (scikit-learn), UMAP (umap-learn) or PCA, cached on
+disk beside the model with their trust numbers (:func:`movierate.explore.quality.map_trust`).
 
 The default view (movies with at least 10 ratings, cosine metric, perplexity 30, 500
 iterations, PCA initialisation, Barnes-Hut angle 0.8) of an ml-latest-small model is ready in
@@ -11,15 +12,26 @@ angle set the speed: 500 iterations at angle 0.8 take ~2.3x less time than 750 a
 about as many of each movie's 10 nearest neighbours together in the map
 (``benchmarks/bench_explore.py`` measures both).
 
->>> frame = model_tsne_map(model, min_ratings=10)  # doctest: +SKIP
+UMAP (``umap-learn``, imported only when asked for) is an alternative that keeps more of the
+global layout; the first UMAP of a process pays numba's one-off compilation (about a minute on
+a slow machine, see :func:`umap_is_warm`). PCA is instant and keeps distances honest but crowds
+the movies together. Long runs report progress through ``progress(fraction, message)``: t-SNE
+and UMAP have no iteration callback, so they run in a worker thread and the fraction is an
+estimate from the elapsed time and the measured speed of earlier runs (said so in the message).
+
+>>> frame = model_map(model, method="tsne", min_ratings=10)  # doctest: +SKIP
 >>> frame[["x", "y", "title", "norm", "bias"]]  # doctest: +SKIP
+>>> frame.attrs["trust"]  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
+import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -51,6 +63,18 @@ MIN_MAX_ITER = 250
 ANGLE = 0.8
 METRICS = ("cosine", "euclidean")
 CACHE_PREFIX = "tsne-"
+#: Projection methods, in the order the dashboard offers them, and their display names.
+METHODS = ("tsne", "umap", "pca")
+METHOD_LABELS = {"tsne": "t-SNE", "umap": "UMAP", "pca": "PCA"}
+#: UMAP's defaults here: neighbours per point and the minimum distance between points.
+DEFAULT_N_NEIGHBORS = 15
+DEFAULT_MIN_DIST = 0.1
+#: Seconds numba needs to compile UMAP the first time in a process (measured on a loaded
+#: 2-core machine; ~10 s on a free desktop).
+UMAP_JIT_SECONDS = 60.0
+#: Seconds per (movie x iteration) assumed before a run has been timed in this process.
+_RATE: dict[str, float] = {"tsne": 1e-5, "umap": 1e-5}
+_UMAP_WARM = False
 
 #: progress(fraction done in [0, 1], message)
 Progress = Callable[[float, str], None]
@@ -102,73 +126,363 @@ def free_cores() -> int:
     return max(1, min(cores, round(cores - load)))
 
 
-def tsne_map(
+def pca_coordinates(embedding: Any, *, metric: str = "cosine") -> np.ndarray:
+    """The first two principal components of the rows (unit-length rows under ``cosine``):
+    a (rows, 2) float32 array."""
+    x = check_matrix(embedding, min_rows=2).astype(np.float64)
+    check_choice(metric, "metric", METRICS)
+    if metric == "cosine":
+        x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+    x = x - x.mean(axis=0)
+    _, _, vt = np.linalg.svd(x, full_matrices=False)
+    xy = x @ vt[:2].T
+    if xy.shape[1] < 2:
+        xy = np.column_stack([xy, np.zeros(len(xy))])
+    return xy.astype(np.float32)
+
+
+def umap_is_warm() -> bool:
+    """True once this process has run a UMAP (numba's compilation is paid)."""
+    return _UMAP_WARM
+
+
+def umap_coordinates(
+    embedding: Any,
+    *,
+    n_neighbors: int = DEFAULT_N_NEIGHBORS,
+    min_dist: float = DEFAULT_MIN_DIST,
+    metric: str = "cosine",
+    seed: int = 0,
+) -> np.ndarray:
+    """UMAP of the rows of ``embedding``: a (rows, 2) float32 array. umap-learn is imported
+    here, without its TensorFlow-based ParametricUMAP."""
+    global _UMAP_WARM
+    x = check_matrix(embedding, min_rows=4)
+    check_choice(metric, "metric", METRICS)
+    n_neighbors, min_dist = _check_umap_params(n_neighbors, min_dist, len(x))
+    umap = _import_umap()
+    reducer = umap.UMAP(
+        n_components=2,
+        n_neighbors=n_neighbors,
+        min_dist=min_dist,
+        metric=metric,
+        random_state=seed,
+        n_jobs=1,
+        init="spectral" if len(x) > n_neighbors + 2 else "random",
+    )
+    xy = reducer.fit_transform(x.astype(np.float32))
+    _UMAP_WARM = True
+    return np.asarray(xy, dtype=np.float32)
+
+
+def _import_umap() -> Any:
+    """``import umap`` without umap.parametric_umap, which would import TensorFlow."""
+    blocked = "umap.parametric_umap"
+    had = blocked in sys.modules
+    previous = sys.modules.get(blocked)
+    if not had:
+        sys.modules[blocked] = None  # type: ignore[assignment]  # makes its import fail
+    try:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import umap
+    except ImportError as exc:
+        from movierate.errors import MovierateError
+
+        raise MovierateError(
+            f"UMAP needs the umap-learn package ({exc}); install it with "
+            "`pip install umap-learn`, or pick t-SNE or PCA."
+        ) from None
+    finally:
+        if not had:
+            sys.modules.pop(blocked, None)
+        elif previous is not None:
+            sys.modules[blocked] = previous
+    return umap
+
+
+def projection_map(
     embedding: Any,
     movies: pd.DataFrame,
     *,
+    method: str = "tsne",
     movie_bias: Any = None,
     perplexity: float = DEFAULT_PERPLEXITY,
     min_ratings: int = DEFAULT_MIN_RATINGS,
     max_iter: int = DEFAULT_MAX_ITER,
+    n_neighbors: int = DEFAULT_N_NEIGHBORS,
+    min_dist: float = DEFAULT_MIN_DIST,
     metric: str = "cosine",
     seed: int = 0,
+    rows: Any = None,
     cache: Callable[[str], Path] | None = None,
     progress: Progress | None = None,
 ) -> pd.DataFrame:
-    """t-SNE map of the movies with at least ``min_ratings`` ratings, ready to plot.
+    """A 2-D map (``method`` in :data:`METHODS`) of the movies with at least ``min_ratings``
+    ratings, or of exactly the movie rows ``rows`` (e.g. a selection to re-project).
 
-    ``cache`` maps a file name to a path (``model.cache_path``); with it, coordinates are read
-    from / written to disk (atomically). Returns :func:`map_frame`'s columns; ``frame.attrs``
-    records the parameters, ``from_cache`` and ``seconds``.
+    ``cache`` maps a file name to a path (``model.cache_path``); with it, coordinates and trust
+    numbers are read from / written to disk (atomically). Returns :func:`map_frame`'s columns;
+    ``frame.attrs`` records the parameters, ``method``, ``from_cache``, ``seconds`` and
+    ``trust`` (:meth:`MapTrust.as_dict`, see :func:`movierate.explore.quality.map_trust`).
+    Only the parameters of the chosen method count (and key the cache).
     """
+    from movierate.explore.quality import MapTrust, map_trust
+    from movierate.explore.validation import genre_lists
+
     x = check_matrix(embedding)
     check_movies(movies, len(x))
+    check_choice(method, "method", METHODS)
     check_choice(metric, "metric", METRICS)
-    rows = eligible_rows(movies, min_ratings, at_least=2)
-    perplexity, max_iter = _check_tsne_params(perplexity, max_iter, len(rows))
-    params = {"perplexity": perplexity, "min_ratings": min_ratings, "max_iter": max_iter,
-              "metric": metric, "seed": int(seed)}  # fmt: skip
+    if rows is None:
+        rows = eligible_rows(movies, min_ratings, at_least=4 if method == "umap" else 2)
+    else:
+        rows = _check_rows(rows, len(x), 4 if method == "umap" else 3)
+    params: dict[str, Any] = {"method": method, "metric": metric, "seed": int(seed),
+                              "min_ratings": int(min_ratings)}  # fmt: skip
+    if method == "tsne":
+        perplexity, max_iter = _check_tsne_params(perplexity, max_iter, len(rows))
+        params.update(perplexity=perplexity, max_iter=max_iter)
+    elif method == "umap":
+        n_neighbors, min_dist = _check_umap_params(n_neighbors, min_dist, len(rows))
+        params.update(n_neighbors=n_neighbors, min_dist=min_dist)
     start = time.perf_counter()
-    path = cache(tsne_cache_key(x[rows], rows, **params)) if cache is not None else None
-    coordinates = _read_cached(path, rows) if path is not None else None
-    from_cache = coordinates is not None
-    if coordinates is None:
-        _report(progress, 0.0, f"Running t-SNE on {len(rows):,} movies ({_describe(params)})…")
-        coordinates = tsne_coordinates(
-            x[rows], perplexity=perplexity, max_iter=max_iter, metric=metric, seed=seed
-        )
-        if path is not None:
-            _write_atomically(path, rows, coordinates)
+    path = cache(map_cache_key(x[rows], rows, **params)) if cache is not None else None
+    cached = _read_cached(path, rows) if path is not None else None
+    from_cache = cached is not None
+    if cached is None:
+        finished: dict[str, Any] = {}
+
+        def keep(coordinates: np.ndarray) -> None:
+            """Trust numbers and the cache file, written by the worker itself: a map whose
+            page was left mid-run is still saved for the next visit."""
+            finished["trust"] = map_trust(
+                x[rows], coordinates, genre_lists(movies.iloc[rows]), metric=metric
+            ).as_dict()
+            if path is not None:
+                _write_atomically(path, rows, coordinates, finished["trust"])
+
+        coordinates = _compute(x[rows], params, progress, keep)
+        trust = finished["trust"]
+    else:
+        coordinates, trust = cached
+        if trust is None:  # cached before trust numbers existed
+            trust = map_trust(
+                x[rows], coordinates, genre_lists(movies.iloc[rows]), metric=metric
+            ).as_dict()
+            if path is not None:
+                _write_atomically(path, rows, coordinates, trust)
     seconds = time.perf_counter() - start
-    _report(progress, 1.0, f"t-SNE map of {len(rows):,} movies ready in {seconds:.1f} s.")
+    label = METHOD_LABELS[method]
+    _report(progress, 1.0, f"{label} map of {len(rows):,} movies ready in {seconds:.1f} s.")
     frame = map_frame(coordinates, rows, x, movies, movie_bias)
-    frame.attrs.update(params, method="tsne", from_cache=from_cache, seconds=seconds)
+    frame.attrs.update(params, from_cache=from_cache, seconds=seconds, trust=trust)
+    MapTrust.from_dict(trust)  # validates the stored numbers
     return frame
 
 
-def model_tsne_map(
+def model_map(
     model: EmbeddingModel,
     *,
-    perplexity: float = DEFAULT_PERPLEXITY,
-    min_ratings: int = DEFAULT_MIN_RATINGS,
-    max_iter: int = DEFAULT_MAX_ITER,
-    metric: str = "cosine",
-    seed: int = 0,
+    method: str = "tsne",
     use_cache: bool = True,
     progress: Progress | None = None,
+    **params: Any,
 ) -> pd.DataFrame:
-    """:func:`tsne_map` of a saved model, cached in its ``cache/`` folder."""
-    return tsne_map(
+    """:func:`projection_map` of a saved model, cached in its ``cache/`` folder."""
+    return projection_map(
         model.movie_embedding,
         model.movies,
+        method=method,
         movie_bias=model.movie_bias,
-        perplexity=perplexity,
-        min_ratings=min_ratings,
-        max_iter=max_iter,
-        metric=metric,
-        seed=seed,
         cache=model.cache_path if use_cache else None,
         progress=progress,
+        **params,
+    )
+
+
+def model_map_cached(model: EmbeddingModel, *, method: str = "tsne", **params: Any) -> bool:
+    """True when :func:`model_map` with these parameters would only read the disk cache."""
+    x = check_matrix(model.movie_embedding)
+    movies = model.movies
+    rows = params.pop("rows", None)
+    min_ratings = int(params.get("min_ratings", DEFAULT_MIN_RATINGS))
+    try:
+        if rows is None:
+            rows = eligible_rows(movies, min_ratings, at_least=4 if method == "umap" else 2)
+        else:
+            rows = _check_rows(rows, len(x), 4 if method == "umap" else 3)
+        key_params: dict[str, Any] = {"method": method,
+                                      "metric": params.get("metric", "cosine"),
+                                      "seed": int(params.get("seed", 0)),
+                                      "min_ratings": min_ratings}  # fmt: skip
+        if method == "tsne":
+            p, it = _check_tsne_params(
+                params.get("perplexity", DEFAULT_PERPLEXITY),
+                params.get("max_iter", DEFAULT_MAX_ITER),
+                len(rows),
+            )
+            key_params.update(perplexity=p, max_iter=it)
+        elif method == "umap":
+            nn, md = _check_umap_params(
+                params.get("n_neighbors", DEFAULT_N_NEIGHBORS),
+                params.get("min_dist", DEFAULT_MIN_DIST),
+                len(rows),
+            )
+            key_params.update(n_neighbors=nn, min_dist=md)
+    except DataError:
+        return False
+    path = model.cache_path(map_cache_key(x[rows], rows, **key_params))
+    return _read_cached(path, rows) is not None
+
+
+def tsne_map(embedding: Any, movies: pd.DataFrame, **params: Any) -> pd.DataFrame:
+    """:func:`projection_map` with t-SNE (kept for callers of the first API)."""
+    params.pop("method", None)
+    return projection_map(embedding, movies, method="tsne", **params)
+
+
+def model_tsne_map(model: EmbeddingModel, **params: Any) -> pd.DataFrame:
+    """:func:`model_map` with t-SNE, cached in the model's ``cache/`` folder."""
+    params.pop("method", None)
+    return model_map(model, method="tsne", **params)
+
+
+def expected_seconds(method: str, n_points: int, params: dict[str, Any]) -> float:
+    """Seconds a t-SNE / UMAP run of ``n_points`` movies should take here: the work (movies x
+    iterations) times the speed measured on earlier runs of this process (a prior before
+    the first), plus numba's compilation before the first UMAP."""
+    if method == "pca":
+        return 0.1
+    if method == "tsne":
+        work = n_points * params["max_iter"] / max(free_cores(), 1)
+    else:
+        work = n_points * (500 if n_points < 10_000 else 200)
+    extra = 0.0 if method == "tsne" or _UMAP_WARM else UMAP_JIT_SECONDS
+    return max(0.5, work * _RATE[method]) + extra
+
+
+def _compute(
+    vectors: np.ndarray,
+    params: dict[str, Any],
+    progress: Progress | None,
+    keep: Callable[[np.ndarray], None],
+) -> np.ndarray:
+    """Coordinates of ``vectors`` by ``params['method']``, passed to ``keep`` as soon as they
+    exist; long runs go to a worker thread (which also calls ``keep``) while this one reports
+    the estimated progress."""
+    method = params["method"]
+    label = METHOD_LABELS[method]
+    if method == "pca":
+        _report(progress, 0.0, f"PCA of {len(vectors):,} movies…")
+        coordinates = pca_coordinates(vectors, metric=params["metric"])
+        _report(progress, 0.5, f"Measuring how much the map keeps ({len(vectors):,} movies)…")
+        keep(coordinates)
+        return coordinates
+    if method == "tsne":
+        run: Callable[[], np.ndarray] = lambda: tsne_coordinates(  # noqa: E731
+            vectors,
+            perplexity=params["perplexity"],
+            max_iter=params["max_iter"],
+            metric=params["metric"],
+            seed=params["seed"],
+        )
+        detail = f"perplexity {params['perplexity']:g}, {params['max_iter']} iterations"
+    else:
+        run = lambda: umap_coordinates(  # noqa: E731
+            vectors,
+            n_neighbors=params["n_neighbors"],
+            min_dist=params["min_dist"],
+            metric=params["metric"],
+            seed=params["seed"],
+        )
+        detail = f"{params['n_neighbors']} neighbours, min. distance {params['min_dist']:g}"
+
+    def job() -> np.ndarray:
+        coordinates = run()
+        keep(coordinates)
+        return coordinates
+
+    jit = method == "umap" and not _UMAP_WARM
+    expected = expected_seconds(method, len(vectors), params)
+    headline = f"Running {label} on {len(vectors):,} movies ({detail}, {params['metric']})"
+    if jit:
+        headline += (
+            f"; the first UMAP in this process also compiles its code (about "
+            f"{UMAP_JIT_SECONDS:.0f} s, once)"
+        )
+    if progress is None:
+        coordinates, seconds = _timed(job)
+    else:
+        coordinates, seconds = _run_with_estimate(job, expected, headline, progress)
+    work = expected - (UMAP_JIT_SECONDS if jit else 0.0)
+    measured = seconds - (UMAP_JIT_SECONDS if jit else 0.0)
+    if work > 0 and measured > 0:  # learn this machine's speed for the next estimate
+        _RATE[method] = _RATE[method] * max(measured, 0.1) / max(work, 0.5)
+    return coordinates
+
+
+def _timed(job: Callable[[], np.ndarray]) -> tuple[np.ndarray, float]:
+    start = time.perf_counter()
+    out = job()
+    return out, time.perf_counter() - start
+
+
+def _run_with_estimate(
+    job: Callable[[], np.ndarray], expected: float, headline: str, progress: Progress
+) -> tuple[np.ndarray, float]:
+    """Run ``job`` in a worker thread; meanwhile report elapsed / expected time (capped below
+    1) every quarter second. The fraction is an estimate, and the message says so."""
+    result: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            result["value"] = job()
+        except BaseException as exc:  # re-raised in the caller's thread
+            result["error"] = exc
+
+    progress(0.0, f"{headline}…")
+    start = time.perf_counter()
+    worker = threading.Thread(target=work, name="movierate-map", daemon=True)
+    worker.start()
+    while worker.is_alive():
+        elapsed = time.perf_counter() - start
+        if elapsed < expected:
+            note = f"about {expected - elapsed:.0f} s left (estimated from elapsed time)"
+        else:
+            note = f"{elapsed:.0f} s so far, longer than estimated"
+        progress(min(0.95, 0.95 * elapsed / max(expected, 1e-3)), f"{headline}: {note}…")
+        worker.join(0.25)
+    if "error" in result:
+        raise result["error"]
+    return result["value"], time.perf_counter() - start
+
+
+def map_cache_key(vectors: np.ndarray, rows: np.ndarray, **params: Any) -> str:
+    """File name of cached coordinates: the method's parameters plus a hash of the rows and
+    vectors, so a retrained model (or another filter) never reads stale coordinates. t-SNE
+    files keep their first names (:func:`tsne_cache_key`)."""
+    if params.get("method", "tsne") == "tsne":
+        return tsne_cache_key(
+            vectors,
+            rows,
+            perplexity=params["perplexity"],
+            min_ratings=params["min_ratings"],
+            max_iter=params["max_iter"],
+            metric=params["metric"],
+            seed=params["seed"],
+        )
+    digest = hashlib.blake2b(digest_size=8)
+    digest.update(np.ascontiguousarray(vectors, dtype=np.float32).tobytes())
+    digest.update(np.ascontiguousarray(rows, dtype=np.int64).tobytes())
+    digest.update(json.dumps(params, sort_keys=True).encode())
+    method = params["method"]
+    extra = f"-n{params['n_neighbors']}-d{params['min_dist']:g}" if method == "umap" else ""
+    return (
+        f"{method}-{params['metric']}-m{params['min_ratings']}{extra}-s{params['seed']}-"
+        f"{digest.hexdigest()}.npz"
     )
 
 
@@ -287,24 +601,59 @@ def _check_tsne_params(perplexity: Any, max_iter: Any, n_points: int) -> tuple[f
     return perplexity, int(max_iter)
 
 
-def _read_cached(path: Path, rows: np.ndarray) -> np.ndarray | None:
-    """Coordinates from a cache file, or None if it is missing, unreadable or for other rows."""
+def _check_umap_params(n_neighbors: Any, min_dist: Any, n_points: int) -> tuple[int, float]:
+    if isinstance(n_neighbors, bool) or not isinstance(n_neighbors, int | np.integer):
+        raise DataError(f"n_neighbors must be a whole number, got {n_neighbors!r}.")
+    if not 2 <= n_neighbors < n_points:
+        raise DataError(
+            f"n_neighbors must be at least 2 and below the number of movies mapped "
+            f"({n_points}), got {n_neighbors}. Lower it or the min-ratings filter."
+        )
+    try:
+        min_dist = float(min_dist)
+    except (TypeError, ValueError):
+        raise DataError(f"min_dist must be a number, got {min_dist!r}.") from None
+    if not 0.0 <= min_dist <= 1.0:
+        raise DataError(f"min_dist must be between 0 and 1, got {min_dist:g}.")
+    return int(n_neighbors), min_dist
+
+
+def _check_rows(rows: Any, n_movies: int, at_least: int) -> np.ndarray:
+    try:
+        rows = np.unique(np.asarray(rows).reshape(-1).astype(np.int64))
+    except (TypeError, ValueError):
+        raise DataError("rows must be whole numbers (rows of the movies table).") from None
+    if len(rows) and (rows.min() < 0 or rows.max() >= n_movies):
+        raise DataError(f"rows must lie in 0..{n_movies - 1} (rows of the movies table).")
+    if len(rows) < at_least:
+        raise DataError(
+            f"A map needs at least {at_least} movies; {len(rows)} given. Select more movies."
+        )
+    return rows
+
+
+def _read_cached(path: Path, rows: np.ndarray) -> tuple[np.ndarray, dict[str, Any] | None] | None:
+    """(coordinates, trust numbers or None) from a cache file, or None if it is missing,
+    unreadable or for other rows."""
     try:
         with np.load(path) as cached:
             coordinates, cached_rows = cached["coordinates"], cached["rows"]
+            trust = json.loads(str(cached["trust"])) if "trust" in cached.files else None
     except (OSError, KeyError, ValueError, EOFError):
         return None
     if coordinates.shape != (len(rows), 2) or not np.array_equal(cached_rows, rows):
         return None
     if not np.isfinite(coordinates).all():
         return None
-    return coordinates.astype(np.float32, copy=False)
+    return coordinates.astype(np.float32, copy=False), trust
 
 
-def _write_atomically(path: Path, rows: np.ndarray, coordinates: np.ndarray) -> None:
+def _write_atomically(
+    path: Path, rows: np.ndarray, coordinates: np.ndarray, trust: dict[str, Any]
+) -> None:
     try:
         with atomic.open_atomic(path) as f:
-            np.savez(f, rows=rows, coordinates=coordinates)
+            np.savez(f, rows=rows, coordinates=coordinates, trust=np.array(json.dumps(trust)))
     except OSError:
         pass  # a read-only store still gets its map, just uncached
 
@@ -318,13 +667,6 @@ def _read_csv(source: Any) -> pd.DataFrame:
         return pd.read_csv(source)
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         raise DataError(f"The coordinates file could not be read as CSV: {exc}") from None
-
-
-def _describe(params: dict[str, Any]) -> str:
-    return (
-        f"perplexity {params['perplexity']:g}, {params['max_iter']} iterations, "
-        f"{params['metric']} metric"
-    )
 
 
 def _report(progress: Progress | None, fraction: float, message: str) -> None:

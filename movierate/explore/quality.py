@@ -147,3 +147,247 @@ def model_genre_coherence(
     return genre_coherence(
         model.movie_embedding, model.movies, k=k, min_ratings=min_ratings, metric=metric
     )
+
+
+# --- How far to trust a 2-D map, and what its regions hold -----------------------------------
+
+#: Neighbours per movie behind a map's trust numbers.
+TRUST_K = 10
+#: A genre (tag) labels a region when it is this many times more common there than overall ...
+REGION_MIN_RATIO = 1.5
+#: ... and at least this many of the region's movies have it ...
+REGION_MIN_COUNT = 5
+#: ... and at least this share of them (a label must describe a good part of the region).
+REGION_MIN_SHARE = 0.15
+#: A tag labels a region when this many (and this share) of its movies carry it and it is
+#: twice as common there as on the whole map (tags are sparse: most movies have none).
+REGION_MIN_TAG_MOVIES = 3
+REGION_MIN_TAG_SHARE = 0.04
+REGION_MIN_TAG_RATIO = 2.0
+#: Not genres: formats and placeholders never label a region.
+NOT_A_GENRE = frozenset({"IMAX", "(no genres listed)", "unknown"})
+
+
+@dataclass(frozen=True)
+class MapTrust:
+    """How much of the embedding's neighbourhood structure a 2-D map keeps.
+
+    ``kept``: mean share of each movie's k nearest embedding neighbours that are also among its
+    k nearest neighbours in the map. ``genre_embedding`` / ``genre_map``: share of those
+    neighbours (embedding / map) that share a genre with the movie; ``genre_random``: the same
+    for random neighbours (exact expectation). Genre shares average over movies with a genre.
+    """
+
+    k: int
+    n_movies: int
+    kept: float
+    genre_embedding: float
+    genre_map: float
+    genre_random: float
+
+    def as_dict(self) -> dict[str, float]:
+        """The numbers as a plain dict (saved beside cached coordinates)."""
+        return {
+            "k": self.k,
+            "n_movies": self.n_movies,
+            "kept": self.kept,
+            "genre_embedding": self.genre_embedding,
+            "genre_map": self.genre_map,
+            "genre_random": self.genre_random,
+        }
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> MapTrust:
+        """Inverse of :meth:`as_dict`."""
+        return cls(
+            k=int(values["k"]),
+            n_movies=int(values["n_movies"]),
+            kept=float(values["kept"]),
+            genre_embedding=float(values["genre_embedding"]),
+            genre_map=float(values["genre_map"]),
+            genre_random=float(values["genre_random"]),
+        )
+
+
+def nearest_rows(points: np.ndarray, k: int, metric: str = "euclidean") -> np.ndarray:
+    """(n, k) positions of each row's k nearest other rows (itself excluded)."""
+    from sklearn.neighbors import NearestNeighbors
+
+    k = min(k, len(points) - 1)
+    algorithm = "brute" if metric == "cosine" else "auto"
+    index = NearestNeighbors(n_neighbors=k + 1, metric=metric, algorithm=algorithm).fit(points)
+    found = index.kneighbors(points, return_distance=False)
+    own = np.arange(len(points))[:, None]
+    out = np.empty((len(points), k), dtype=np.int64)
+    for i, (row, me) in enumerate(zip(found, own[:, 0], strict=True)):
+        others = row[row != me]
+        out[i] = others[:k]
+    return out
+
+
+def map_trust(
+    vectors: Any,
+    coordinates: Any,
+    genres: list[list[str]],
+    *,
+    k: int = TRUST_K,
+    metric: str = "cosine",
+) -> MapTrust:
+    """Trust numbers of a 2-D map (:class:`MapTrust`) of the rows of ``vectors`` drawn at
+    ``coordinates``; ``genres`` lists each row's genres."""
+    x = check_matrix(vectors, min_rows=3)
+    xy = np.asarray(coordinates, dtype=np.float64)
+    if xy.shape != (len(x), 2) or len(genres) != len(x):
+        raise DataError(
+            f"map_trust needs one (x, y) pair and one genre list per vector; got {len(x)} "
+            f"vectors, coordinates of shape {xy.shape} and {len(genres)} genre lists."
+        )
+    k = min(check_k(k), len(x) - 1)
+    in_space = nearest_rows(x.astype(np.float32), k, metric)
+    in_map = nearest_rows(xy, k, "euclidean")
+    kept = np.mean([len(np.intersect1d(a, b)) / k for a, b in zip(in_space, in_map, strict=True)])
+    incidence = genre_incidence([list(g) for g in genres])
+    has = incidence.any(axis=1)
+    if not has.any():
+        nan = float("nan")
+        return MapTrust(k, len(x), float(kept), nan, nan, nan)
+
+    def agreement(neighbours: np.ndarray) -> float:
+        shared = (incidence[:, None, :] & incidence[neighbours]).any(axis=2).mean(axis=1)
+        return float(shared[has].mean())
+
+    return MapTrust(
+        k=k,
+        n_movies=len(x),
+        kept=float(kept),
+        genre_embedding=agreement(in_space),
+        genre_map=agreement(in_map),
+        genre_random=float(random_baseline(incidence)[has].mean()),
+    )
+
+
+def map_regions(
+    coordinates: Any,
+    genres: list[list[str]],
+    *,
+    movie_idx: Any = None,
+    tags: pd.DataFrame | None = None,
+    n_regions: int | None = None,
+    top: int = 2,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Regions of a 2-D map (k-means on the coordinates) and what sets each apart.
+
+    Per region: ``region``, ``x``, ``y`` (the median point, where its label goes), ``n_movies``,
+    ``genres`` (up to ``top`` genres at least :data:`REGION_MIN_RATIO` times more common there
+    than in the whole map and held by at least :data:`REGION_MIN_COUNT` of its movies, most
+    over-represented first; also at least :data:`REGION_MIN_SHARE` of the region; IMAX and
+    placeholders never count), ``ratios`` (theirs), ``tags`` (the same for user tags when
+    ``tags`` = ``read_tags`` output and ``movie_idx`` (each point's movie) are given) and
+    ``label`` ("Horror · Thriller", empty when nothing stands out). Also returns ``assignment``
+    in ``frame.attrs`` (each point's region).
+    """
+    from sklearn.cluster import KMeans
+
+    xy = np.asarray(coordinates, dtype=np.float64)
+    if xy.ndim != 2 or xy.shape[1] != 2 or len(genres) != len(xy):
+        raise DataError("map_regions needs (n, 2) coordinates and one genre list per point.")
+    n = len(xy)
+    if n_regions is None:
+        n_regions = int(np.clip(round(n / 250), 3, 10))
+    n_regions = max(1, min(int(n_regions), n))
+    labels = KMeans(n_clusters=n_regions, n_init=4, random_state=seed).fit_predict(xy)
+    genres = [[g for g in movie if g not in NOT_A_GENRE] for movie in genres]
+    incidence = genre_incidence(genres)
+    names = sorted({g for movie in genres for g in movie})
+    overall = incidence.mean(axis=0) if len(names) else np.zeros(0)
+    tag_table = _tag_incidence(tags, movie_idx, n) if tags is not None else None
+    records = []
+    for region in range(n_regions):
+        members = labels == region
+        size = int(members.sum())
+        if size == 0:
+            continue
+        centre = np.median(xy[members], axis=0)
+        found, ratios = _over_represented(
+            incidence[members].sum(axis=0),
+            size,
+            overall,
+            names,
+            max(REGION_MIN_COUNT, REGION_MIN_SHARE * size),
+            top,
+            REGION_MIN_RATIO,
+        )
+        region_tags: list[str] = []
+        if tag_table is not None:
+            tag_names, tag_has = tag_table
+            region_tags, _ = _over_represented(
+                tag_has[members].sum(axis=0),
+                size,
+                tag_has.mean(axis=0),
+                tag_names,
+                max(REGION_MIN_TAG_MOVIES, REGION_MIN_TAG_SHARE * size),
+                top,
+                REGION_MIN_TAG_RATIO,
+            )
+        records.append(
+            {
+                "region": region,
+                "x": float(centre[0]),
+                "y": float(centre[1]),
+                "n_movies": size,
+                "genres": found,
+                "ratios": ratios,
+                "tags": region_tags,
+                "label": " · ".join(found),
+            }
+        )
+    frame = pd.DataFrame(
+        records,
+        columns=["region", "x", "y", "n_movies", "genres", "ratios", "tags", "label"],
+    )
+    frame.attrs["assignment"] = labels
+    return frame
+
+
+def _over_represented(
+    counts: np.ndarray,
+    size: int,
+    overall_share: np.ndarray,
+    names: list[str],
+    min_count: float,
+    top: int,
+    min_ratio: float,
+) -> tuple[list[str], list[float]]:
+    """Names whose share among ``size`` members beats their overall share ``min_ratio`` times
+    with at least ``min_count`` members, most over-represented first."""
+    if not len(names):
+        return [], []
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = (counts / size) / overall_share
+    ok = (counts >= min_count) & (ratio >= min_ratio) & np.isfinite(ratio)
+    order = [i for i in np.argsort(-np.where(ok, ratio, -np.inf), kind="stable") if ok[i]]
+    return [names[i] for i in order[:top]], [float(ratio[i]) for i in order[:top]]
+
+
+def _tag_incidence(
+    tags: pd.DataFrame, movie_idx: Any, n_points: int
+) -> tuple[list[str], np.ndarray] | None:
+    """(tag names, points x tags boolean) for the tags of the mapped movies."""
+    if movie_idx is None:
+        raise DataError("map_regions needs movie_idx (each point's movie) to use tags.")
+    idx = np.asarray(movie_idx, dtype=np.int64)
+    if len(idx) != n_points:
+        raise DataError(f"movie_idx has {len(idx)} entries for {n_points} points.")
+    position = pd.Series(np.arange(n_points), index=idx)
+    picked = tags[tags["movie_idx"].isin(idx)]
+    if picked.empty:
+        return None
+    names = sorted(picked["tag"].unique())
+    column = {name: i for i, name in enumerate(names)}
+    has = np.zeros((n_points, len(names)), dtype=bool)
+    has[
+        position.loc[picked["movie_idx"].to_numpy()].to_numpy(),
+        picked["tag"].map(column).to_numpy(),
+    ] = True
+    return names, has

@@ -2,7 +2,8 @@
 
 - :mod:`~movierate.ui.shell`: page registry, sidebar (page links, running jobs), error boundary
 - :mod:`~movierate.ui.state`: caches, model and dataset loading, the job registry
-- :mod:`~movierate.ui.widgets`: model picker, movie tables, title picker, the t-SNE map figure
+- :mod:`~movierate.ui.widgets`: model picker, movie tables, title picker, the movie map figure
+  and its selection panel
 - :mod:`~movierate.ui.figures`: plotly figures as pure functions of data (no Streamlit)
 - :mod:`~movierate.ui.text`: one-line descriptions and display tables (no Streamlit)
 

@@ -1,7 +1,7 @@
 """Plotly figures of the dashboard, as pure functions of data (no Streamlit here).
 
-Learning curves, covariance heatmaps, spectra, dimension use, the t-SNE map and popularity
-scatters. ``plotly.express`` is imported inside the functions that need it: the Home page never
+Learning curves, covariance heatmaps, spectra, dimension use, the movie map (fixed genre
+colours, one-genre density, region labels, selection histograms) and popularity scatters. ``plotly.express`` is imported inside the functions that need it: the Home page never
 does.
 """
 
@@ -25,7 +25,43 @@ IMPORTANCE_SERIES = {
     "user_input_share": "read by dense layer (user)",
 }
 
-#: Colourings of the t-SNE map: choice -> (column of the map frame, legend label).
+#: One fixed colour per MovieLens genre (every release, ml-100k's "Children's" and "unknown"
+#: included), the same in every map, model and page. Related genres get related hues (Horror
+#: and Thriller dark, Children and Animation pink, Comedy and Musical warm).
+GENRE_COLOURS: dict[str, str] = {
+    "Action": "#d62728",
+    "Adventure": "#ff7f0e",
+    "Animation": "#e377c2",
+    "Children": "#f2a7d3",
+    "Children's": "#f2a7d3",
+    "Comedy": "#e6ab02",
+    "Crime": "#8c564b",
+    "Documentary": "#17becf",
+    "Drama": "#1f77b4",
+    "Fantasy": "#9467bd",
+    "Film-Noir": "#252525",
+    "Horror": "#7f0000",
+    "IMAX": "#9ecae1",
+    "Musical": "#f781bf",
+    "Mystery": "#3f3f8f",
+    "Romance": "#ff9896",
+    "Sci-Fi": "#2ca02c",
+    "Thriller": "#4d5a1e",
+    "War": "#a6761d",
+    "Western": "#c49c94",
+    "unknown": "#bdbdbd",
+    "(no genres listed)": "#bdbdbd",
+    "(none)": "#bdbdbd",
+}
+#: Colour of genres outside the table (custom datasets) and of "the other movies".
+OTHER_COLOUR = "#c8c8c8"
+#: Prefix of the one-genre colouring: ``"genre:Horror"`` colours Horror, the rest grey.
+ONE_GENRE = "genre:"
+
+#: Search matches labelled on the map (all are ringed).
+MAX_MATCH_LABELS = 8
+
+#: Colourings of the map: choice -> (column of the map frame, legend label).
 MAP_COLOURS: dict[str, tuple[str, str]] = {
     "genre": ("genre_colour", "genre"),
     "year": ("year", "year"),
@@ -271,6 +307,21 @@ def importance_figure(importance: pd.DataFrame, *, height: int = 320) -> go.Figu
     return fig
 
 
+def genre_colour(genre: str) -> str:
+    """The fixed colour of ``genre`` (:data:`GENRE_COLOURS`); a stable colour for others."""
+    if genre in GENRE_COLOURS:
+        return GENRE_COLOURS[genre]
+    palette = colors.qualitative.Dark24
+    return palette[int(hashlib.blake2b(genre.encode(), digest_size=2).hexdigest(), 16) % 24]
+
+
+def map_genres(frame: pd.DataFrame) -> list[str]:
+    """The genres of a map's movies, most frequent first (IMAX, a format, last)."""
+    counts = pd.Series([g for gs in frame["genres"] if gs is not None for g in gs]).value_counts()
+    names = counts.index.tolist()
+    return [g for g in names if g != "IMAX"] + [g for g in names if g == "IMAX"]
+
+
 def distinctive_genres(genres: pd.Series) -> list[str]:
     """Each movie's rarest genre among these movies (its most telling one), for colouring:
     "Animation" rather than "Adventure" for Toy Story. IMAX is a format, not a genre."""
@@ -288,10 +339,122 @@ def map_digest(frame: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
+def point_sizes(n_ratings: Any) -> np.ndarray:
+    """Marker diameters growing with the square root of the number of ratings (3-14 px)."""
+    root = np.sqrt(np.asarray(n_ratings, dtype=np.float64))
+    top = root.max() if len(root) and root.max() > 0 else 1.0
+    return 3.0 + 11.0 * root / top
+
+
+def one_genre_scatter(frame: pd.DataFrame, genre: str) -> go.Figure:
+    """The map with the movies of ``genre`` in its fixed colour over the others in grey, and
+    the density contour of that genre's movies (where it concentrates)."""
+    has = np.fromiter(
+        (genre in (gs if gs is not None else []) for gs in frame["genres"]),
+        dtype=bool,
+        count=len(frame),
+    )
+    colour = genre_colour(genre)
+    sizes = point_sizes(frame["n_ratings"])
+    genres = frame["genres"].map(genres_text)
+    years = [
+        "?" if pd.isna(y) else str(int(y)) for y in pd.to_numeric(frame["year"], errors="coerce")
+    ]
+    fig = go.Figure()
+    template = (
+        "<b>%{hovertext}</b><br>%{customdata[1]}<br>year %{customdata[2]}, "
+        "%{customdata[3]} ratings<extra></extra>"
+    )
+    for mask, name, marker_colour, opacity in (
+        (~has, "other movies", OTHER_COLOUR, 0.45),
+        (has, genre, colour, 0.85),
+    ):
+        part = frame[mask]
+        custom = np.column_stack(
+            [
+                part["movie_idx"].to_numpy(),
+                genres[mask].to_numpy(),
+                np.asarray(years, dtype=object)[mask],
+                part["n_ratings"].to_numpy(),
+            ]
+        )
+        fig.add_scattergl(
+            x=part["x"],
+            y=part["y"],
+            mode="markers",
+            name=f"{name} ({mask.sum():,})",
+            marker={"color": marker_colour, "size": sizes[mask], "opacity": opacity,
+                    "line": {"width": 0}},
+            hovertext=part["title"],
+            customdata=custom,
+            hovertemplate=template,
+        )  # fmt: skip
+    contour = density_contour(frame[["x", "y"]].to_numpy(np.float64), has)
+    if contour is not None:
+        gx, gy, z, level = contour
+        fig.add_contour(
+            x=gx,
+            y=gy,
+            z=z,
+            name=f"where half the {genre} movies are",
+            contours={"start": level, "end": level, "size": 1.0, "coloring": "lines"},
+            colorscale=[[0, colour], [1, colour]],
+            line={"width": 2.5},
+            showscale=False,
+            hoverinfo="skip",
+            showlegend=True,
+        )
+    fig.update_layout(
+        height=640,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        legend={"title": f"{genre}: {has.mean():.0%} of the map", "itemsizing": "constant",
+                "orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0},
+        dragmode="lasso",
+    )  # fmt: skip
+    return fig
+
+
+def density_contour(
+    xy: np.ndarray, members: np.ndarray, *, grid: int = 90, share: float = 0.5
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float] | None:
+    """Gaussian kernel density of the ``members`` points over the map's extent, and the level
+    whose contour encloses the densest region holding ``share`` of them: (grid x, grid y,
+    density (y, x), level), or None with fewer than 5 members. The bandwidth is Scott's rule on
+    the members' spread."""
+    points = xy[members]
+    if len(points) < 5:
+        return None
+    lo, hi = xy.min(axis=0), xy.max(axis=0)
+    pad = 0.05 * (hi - lo + 1e-9)
+    gx = np.linspace(lo[0] - pad[0], hi[0] + pad[0], grid)
+    gy = np.linspace(lo[1] - pad[1], hi[1] + pad[1], grid)
+    bandwidth = points.std(axis=0).mean() * len(points) ** (-1 / 6) + 1e-9
+
+    def density(at_x: np.ndarray, at_y: np.ndarray) -> np.ndarray:
+        out = np.zeros(np.broadcast(at_x, at_y).shape)
+        for start in range(0, len(points), 512):
+            chunk = points[start : start + 512]
+            dx = (at_x[..., None] - chunk[:, 0]) / bandwidth
+            dy = (at_y[..., None] - chunk[:, 1]) / bandwidth
+            out += np.exp(-0.5 * (dx * dx + dy * dy)).sum(axis=-1)
+        return out
+
+    z = density(gx[None, :], gy[:, None])
+    at_points = density(points[:, 0], points[:, 1])
+    level = float(np.quantile(at_points, 1.0 - share))
+    return gx, gy, z, level
+
+
 def tsne_scatter(frame: pd.DataFrame, colour: str) -> go.Figure:
-    """The t-SNE scatter without rings: coloured by ``colour`` (a key of :data:`MAP_COLOURS`),
-    sized by ratings, titles on hover, the movie_idx of each point as custom data."""
+    """The map scatter without rings: coloured by ``colour`` (a key of :data:`MAP_COLOURS`, or
+    ``"genre:<name>"`` for one genre), sized by ratings, titles on hover, the movie_idx of
+    each point as custom data."""
     import plotly.express as px  # here, not at the top: the Home page never needs it
+
+    if colour.startswith(ONE_GENRE):
+        return one_genre_scatter(frame, colour[len(ONE_GENRE) :])
 
     data = frame.assign(
         genre_colour=distinctive_genres(frame["genres"]),
@@ -307,7 +470,7 @@ def tsne_scatter(frame: pd.DataFrame, colour: str) -> go.Figure:
     if column == "genre_colour":
         order = data["genre_colour"].value_counts().index.tolist()
         scatter_args["category_orders"] = {"genre_colour": order}
-        scatter_args["color_discrete_sequence"] = colors.qualitative.Dark24
+        scatter_args["color_discrete_map"] = {g: genre_colour(g) for g in order}
     else:
         scatter_args["color_continuous_scale"] = "Viridis"
     fig = px.scatter(
@@ -339,19 +502,57 @@ def tsne_scatter(frame: pd.DataFrame, colour: str) -> go.Figure:
         xaxis={"visible": False},
         yaxis={"visible": False},
         legend={"title": label, "itemsizing": "constant"},
-        dragmode="pan",
+        dragmode="lasso",
     )
     return fig
 
 
 def add_map_rings(
-    fig: go.Figure, frame: pd.DataFrame, focus: int | None, neighbours: list[int] | None = None
+    fig: go.Figure,
+    frame: pd.DataFrame,
+    focus: int | None,
+    neighbours: list[int] | None = None,
+    *,
+    matches: list[int] | None = None,
+    selected: list[int] | None = None,
+    regions: pd.DataFrame | None = None,
 ) -> go.Figure:
-    """Ring and label ``focus`` (a movie_idx) on a :func:`tsne_scatter`, ring its
-    ``neighbours``; returns ``fig``, changed in place."""
+    """Draw on a :func:`tsne_scatter`: ``regions`` labels (``explore.map_regions``) at their
+    centres, a dark outline on the ``selected`` movies, an orange ring and a label on every
+    title ``matches`` (a search), a grey ring on ``neighbours`` and the ``focus`` movie ringed
+    and labelled. Returns ``fig``, changed in place."""
+    if regions is not None:
+        for region in regions.itertuples():
+            if not region.label:
+                continue
+            tags = f"<br><i>{', '.join(region.tags)}</i>" if len(region.tags) else ""
+            fig.add_annotation(
+                x=region.x,
+                y=region.y,
+                text=f"<b>{region.label}</b>{tags}",
+                showarrow=False,
+                font={"size": 12, "color": "#222"},
+                bgcolor="rgba(255,255,255,0.7)",
+                borderpad=2,
+            )
+    chosen = frame[frame["movie_idx"].isin(selected or [])]
+    if not chosen.empty:
+        fig.add_scattergl(
+            x=chosen["x"],
+            y=chosen["y"],
+            mode="markers",
+            name=f"selected ({len(chosen):,})",
+            marker={"size": 8, "color": "rgba(0,0,0,0)", "line": {"color": "#111", "width": 1}},
+            hoverinfo="skip",
+        )
     rings = [r for r in (neighbours or []) if r != focus]
     focus_rows = [focus] if focus is not None else []
-    for rows, colour_, width in ((rings, "#444", 1.5), (focus_rows, "#d6336c", 3)):
+    found = [m for m in (matches or []) if m != focus]
+    for rows, colour_, width in (
+        (rings, "#444", 1.5),
+        (found, "#f08c00", 2.5),
+        (focus_rows, "#d6336c", 3),
+    ):
         shown = frame[frame["movie_idx"].isin(rows)]
         if not shown.empty:
             fig.add_scatter(
@@ -366,17 +567,19 @@ def add_map_rings(
                 hoverinfo="skip",
                 showlegend=False,
             )
-    for row in frame[frame["movie_idx"].isin(focus_rows)].itertuples():
-        fig.add_annotation(
-            x=row.x,
-            y=row.y,
-            text=f"<b>{row.title}</b>",
-            bgcolor="rgba(255,255,255,0.85)",
-            bordercolor="#d6336c",
-            arrowcolor="#d6336c",
-            ax=0,
-            ay=-40,
-        )
+    labelled = found[:MAX_MATCH_LABELS]  # most rated first: the rest are ringed only
+    for rows, colour_, ay in ((labelled, "#f08c00", 30), (focus_rows, "#d6336c", -40)):
+        for row in frame[frame["movie_idx"].isin(rows)].itertuples():
+            fig.add_annotation(
+                x=row.x,
+                y=row.y,
+                text=f"<b>{row.title}</b>",
+                bgcolor="rgba(255,255,255,0.85)",
+                bordercolor=colour_,
+                arrowcolor=colour_,
+                ax=0,
+                ay=ay,
+            )
     return fig
 
 
@@ -404,4 +607,35 @@ def popularity_figure(frame: pd.DataFrame, quantity: str, *, height: int = 420) 
     )
     fig.update_traces(marker={"size": 5})
     fig.update_layout(height=height, margin=_MARGIN)
+    return fig
+
+
+def selection_histogram(table: pd.DataFrame, *, title: str, log_x: bool = False) -> go.Figure:
+    """Share of the selected movies and of the rest per bin (``SelectionSummary.years`` or
+    ``.popularity``), as paired bars."""
+    if log_x:
+        labels = [
+            f"{int(a):,}+" if i == len(table) - 1 else f"{int(a):,}-{int(b) - 1:,}"
+            for i, (a, b) in enumerate(zip(table["bin_start"], table["bin_end"], strict=True))
+        ]
+    else:
+        labels = [f"{int(a)}s" for a in table["bin_start"]]
+    keep = (table["n_selected"] + table["n_rest"]).to_numpy() > 0
+    fig = go.Figure()
+    for column, name, colour in (
+        ("share_selected", "selection", "#d6336c"),
+        ("share_rest", "the rest", OTHER_COLOUR),
+    ):
+        fig.add_bar(
+            x=np.asarray(labels)[keep], y=table[column][keep], name=name, marker_color=colour
+        )
+    fig.update_layout(
+        title={"text": title, "font": {"size": 13}},
+        height=230,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        yaxis={"tickformat": ".0%"},
+        legend={"orientation": "h", "y": 1.15, "x": 1, "xanchor": "right"},
+        barmode="group",
+        bargap=0.15,
+    )
     return fig

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -188,21 +189,252 @@ def pick_title(index: Any, query: str, *, key: str) -> int | None:
 
 
 def tsne_figure(
-    frame: pd.DataFrame, colour: str, focus: int | None, neighbours: list[int] | None = None
+    frame: pd.DataFrame,
+    colour: str,
+    focus: int | None,
+    neighbours: list[int] | None = None,
+    **layers: Any,
 ) -> go.Figure:
     """:func:`figures.tsne_figure` on the memoised scatter (:func:`state.tsne_scatter`), so a
-    click or a search only redraws the rings."""
-    return figures.add_map_rings(state.tsne_scatter(frame, colour), frame, focus, neighbours)
+    click or a search only redraws the rings; ``layers`` (matches, selected, regions) go to
+    :func:`figures.add_map_rings`."""
+    return figures.add_map_rings(
+        state.tsne_scatter(frame, colour), frame, focus, neighbours, **layers
+    )
+
+
+def _points(event: Any) -> tuple[list[Any], bool]:
+    """(selected points, made by box or lasso) of a plotly chart event."""
+    try:
+        selection = event.selection
+        points = list(selection.points)
+    except (AttributeError, KeyError, TypeError):
+        return [], False
+    dragged = bool(_get(selection, "box")) or bool(_get(selection, "lasso"))
+    return points, dragged
+
+
+def _get(obj: Any, name: str) -> Any:
+    try:
+        return obj[name]
+    except (KeyError, TypeError, AttributeError):
+        return getattr(obj, name, None)
+
+
+def _movie_of(point: Any) -> int | None:
+    custom = point.get("customdata") if hasattr(point, "get") else None
+    if custom is None:
+        return None
+    try:
+        value = custom[0] if isinstance(custom, list | tuple) else custom
+        return int(value)
+    except (TypeError, ValueError, IndexError):
+        return None
 
 
 def selected_movie(event: Any) -> int | None:
-    """The movie_idx of the point clicked in a chart made by :func:`tsne_figure`, if any."""
-    try:
-        points = event.selection.points
-    except AttributeError:
+    """The movie_idx of the point clicked in a chart made by :func:`tsne_figure`, if any (a box
+    or lasso selection is not a click)."""
+    points, dragged = _points(event)
+    if dragged:
         return None
     for point in points:
-        custom = point.get("customdata")
-        if custom:
-            return int(custom[0])
+        movie = _movie_of(point)
+        if movie is not None:
+            return movie
     return None
+
+
+def selected_movies(event: Any) -> list[int] | None:
+    """The movie_idx of every point inside a box or lasso drawn on the map (sorted, unique),
+    or None when the event is not a box / lasso selection."""
+    points, dragged = _points(event)
+    if not dragged:
+        return None
+    return sorted({m for m in (_movie_of(p) for p in points) if m is not None})
+
+
+def title_matches(index: Any, query: str, *, within: Any = None, limit: int = 40) -> list[int]:
+    """Every movie whose title holds all the words of ``query`` (all three Toy Story films,
+    every Star Wars), else the best fuzzy matches; among ``within`` (movie_idx) when given."""
+    from movierate.explore.search import MATCH_THRESHOLD, normalise_title, split_year
+
+    if not query or not query.strip():
+        return []
+    text, year = split_year(query)
+    words = normalise_title(text).split()
+    movies = index.movies
+    allowed = None if within is None else set(int(m) for m in within)
+    found: list[int] = []
+    if words:
+        titles = movies["title"].astype(str).map(normalise_title)
+        hit = np.ones(len(movies), dtype=bool)
+        for word in words:
+            hit &= titles.str.contains(word, regex=False).to_numpy()
+        if year is not None:
+            years = pd.to_numeric(movies["year"], errors="coerce").to_numpy(np.float64)
+            hit &= years == year
+        found = [int(m) for m in np.flatnonzero(hit)]
+    if not found:
+        try:
+            best = index.search(query, limit=10)
+        except MovierateError:
+            return []
+        if best.empty or float(best["score"].iloc[0]) < MATCH_THRESHOLD:
+            return []
+        strong = best[best["score"] >= 0.9 * float(best["score"].iloc[0])]
+        found = strong["movie_idx"].astype(int).tolist()
+    if allowed is not None:
+        found = [m for m in found if m in allowed]
+    counts = movies["n_ratings"].to_numpy()
+    return sorted(found, key=lambda m: -counts[m])[:limit]
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _regions(digest: str, _frame: pd.DataFrame, tags_key: str, _tags: Any) -> pd.DataFrame:
+    from movierate.explore import map_regions
+
+    return map_regions(
+        _frame[["x", "y"]].to_numpy(),
+        list(_frame["genres"]),
+        movie_idx=_frame["movie_idx"].to_numpy() if _tags is not None else None,
+        tags=_tags,
+    )
+
+
+def map_regions(frame: pd.DataFrame, tags: pd.DataFrame | None, tags_key: str) -> pd.DataFrame:
+    """``explore.map_regions`` of a map, memoised on its content (and the tags' dataset)."""
+    return _regions(figures.map_digest(frame), frame, tags_key if tags is not None else "", tags)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _tags(name: str, fingerprint: str | None, _ds: Any) -> pd.DataFrame | None:
+    from movierate.data.extras import read_tags
+
+    return read_tags(_ds)
+
+
+def dataset_tags(model: Any) -> tuple[pd.DataFrame | None, str]:
+    """(the user tags of the model's dataset or None, why there are none), cached per dataset.
+    Needs the dataset on disk; None (with the reason) when it is missing or has no tags.csv."""
+    meta = model.meta.get("dataset", {})
+    try:
+        ds = state.dataset_of(model)
+        tags = _tags(str(meta.get("name")), meta.get("fingerprint"), ds)
+    except MovierateError as exc:
+        return None, f"tags unavailable: {exc}"
+    if tags is None:
+        return None, f"{meta.get('name')} has no tags.csv"
+    return tags, ""
+
+
+def map_cost_text(model: Any, method: str, params: dict[str, Any]) -> str:
+    """``"2,269 movies, about 9 s"``: what computing a map will cost (an estimate)."""
+    from movierate.explore import expected_seconds
+
+    rows = params.get("rows")
+    if rows is not None:
+        n = len(rows)
+    else:
+        n = int((model.movies["n_ratings"] >= int(params.get("min_ratings", 0))).sum())
+    defaults = {"max_iter": 500}
+    seconds = expected_seconds(method, n, {**defaults, **params})
+    return f"{n:,} movies, about {seconds:.0f} s"
+
+
+def trust_text(trust: dict[str, Any]) -> str:
+    """One sentence of a map's trust numbers (``frame.attrs["trust"]``)."""
+    k = int(trust["k"])
+    text = (
+        f"**How far to trust this map:** it keeps {trust['kept']:.0%} of each movie's {k} "
+        "nearest embedding neighbours among its nearest on the map."
+    )
+    if trust.get("genre_embedding") == trust.get("genre_embedding"):  # not NaN
+        text += (
+            f" Neighbours share a genre {trust['genre_embedding']:.0%} of the time in the "
+            f"embedding, {trust['genre_map']:.0%} on the map, {trust['genre_random']:.0%} for "
+            "random pairs."
+        )
+    return text
+
+
+def show_selection(
+    model: Any,
+    frame: pd.DataFrame,
+    rows: list[int],
+    *,
+    key: str,
+    tags: pd.DataFrame | None = None,
+    tags_note: str = "",
+) -> None:
+    """The selection panel: what the ``rows`` (movie_idx) picked on the map ``frame`` have in
+    common against the rest of the map (explore.describe_selection): size, mean rating, genre
+    enrichment, year and popularity histograms, user tags and the titles."""
+    from movierate.explore import describe_selection
+
+    position = pd.Series(np.arange(len(frame)), index=frame["movie_idx"].to_numpy())
+    picked = position.reindex(rows).dropna().astype(np.int64).to_numpy()
+    if len(picked) == 0:
+        st.info("None of the selected movies is on this map.", icon=":material/info:")
+        return
+    table = model.movies.loc[frame["movie_idx"].to_numpy()].reset_index(drop=True)
+    local_tags = None
+    if tags is not None:
+        local_tags = tags[tags["movie_idx"].isin(position.index)]
+        local_tags = local_tags.assign(
+            movie_idx=position.loc[local_tags["movie_idx"].to_numpy()].to_numpy()
+        )
+    if len(picked) == len(frame):
+        st.info("Every movie of the map is selected; select fewer to compare them with the rest.")
+        return
+    summary = describe_selection(table, picked, tags=local_tags)
+    cols = st.columns(4)
+    cols[0].metric("Movies selected", f"{summary.n_selected:,}")
+    cols[0].caption(f"of {summary.n_selected + summary.n_rest:,} on the map")
+    cols[1].metric("Mean rating", f"{summary.mean_rating:.2f}")
+    cols[1].caption(f"the rest: {summary.mean_rating_rest:.2f}")
+    cols[2].metric("Median year", text_year(summary.median_year_selected))
+    cols[2].caption(f"the rest: {text_year(summary.median_year_rest)}")
+    cols[3].metric("Median ratings per movie", f"{summary.median_ratings_selected:,.0f}")
+    cols[3].caption(f"the rest: {summary.median_ratings_rest:,.0f}")
+    genres = summary.genres
+    shown = genres[genres["p_value"] < 0.05]
+    shown = shown if not shown.empty else genres.head(5)
+    st.markdown("**Genres: more or less common than in the rest of the map** (Fisher's test)")
+    st.dataframe(
+        shown[["genre", "direction", "n_selected", "share_selected", "share_rest", "ratio",
+               "p_value"]],
+        hide_index=True,
+        key=f"{key}_genres",
+        column_config={
+            "direction": st.column_config.TextColumn("", width="small"),
+            "n_selected": st.column_config.NumberColumn("movies"),
+            "share_selected": st.column_config.NumberColumn("in selection", format="percent"),
+            "share_rest": st.column_config.NumberColumn("in the rest", format="percent"),
+            "ratio": st.column_config.NumberColumn("ratio", format="%.2f"),
+            "p_value": st.column_config.NumberColumn("p-value", format="%.1e"),
+        },
+    )  # fmt: skip
+    left, right = st.columns(2)
+    left.plotly_chart(
+        figures.selection_histogram(summary.years, title="Release years"), key=f"{key}_years"
+    )
+    right.plotly_chart(
+        figures.selection_histogram(summary.popularity, title="Ratings per movie", log_x=True),
+        key=f"{key}_popularity",
+    )
+    if summary.tags is not None and not summary.tags.empty:
+        st.markdown(
+            "**Most frequent user tags:** "
+            + ", ".join(f"{t} ({n})" for t, n in zip(summary.tags["tag"],
+                                                       summary.tags["n_movies"], strict=True))
+        )  # fmt: skip
+    elif tags_note:
+        st.caption(f"No user tags: {tags_note}.")
+    with st.expander(f"The {summary.n_selected:,} titles (most rated first)"):
+        st.dataframe(pd.DataFrame({"title": summary.titles}), hide_index=True, key=f"{key}_titles")
+
+
+def text_year(value: float) -> str:
+    """A median year for display ("?" when unknown)."""
+    return year_text(None if value != value else round(value))

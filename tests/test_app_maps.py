@@ -1,0 +1,120 @@
+"""AppTest of the Embeddings map: projection chosen before computing (PCA fast path), one-genre
+colouring in fixed colours, trust numbers in the caption, region labels, every search match
+ringed, and the selection panel (a box / lasso selection injected through session state)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+from test_app_explore import assert_clean, charts, frames, open_page, values
+
+from movierate.ui.figures import GENRE_COLOURS, OTHER_COLOUR
+
+
+def _map(at) -> dict:
+    return charts(at)[0]
+
+
+def _scatter_traces(fig: dict) -> list[dict]:
+    return [t for t in fig["data"] if t["type"] in ("scatter", "scattergl")]
+
+
+def test_pca_map_shows_one_genre_trust_numbers_and_region_labels(trained_home):
+    at = open_page("pages/embeddings.py", model="small-mf", view="Map", map_method="PCA",
+                   tsne_min="40")  # fmt: skip
+    fig = _map(at)
+    traces = {t["name"].split(" (")[0]: t for t in fig["data"] if t.get("name")}
+    genre = at.selectbox(key="map_genre").value
+    assert at.selectbox(key="colour").value == "one_genre" and genre == "Horror"
+    assert traces["other movies"]["marker"]["color"] == OTHER_COLOUR
+    assert traces["Horror"]["marker"]["color"] == GENRE_COLOURS["Horror"]
+    contour = next(t for t in fig["data"] if t["type"] == "contour")
+    assert contour["name"] == "where half the Horror movies are"
+    n_points = sum(len(values(t["x"])) for t in _scatter_traces(fig))
+    trust = next(c.value for c in at.caption if "How far to trust this map" in c.value)
+    numbers = [float(n) for n in re.findall(r"(\d+)%", trust)]
+    assert len(numbers) == 4 and all(0 <= n <= 100 for n in numbers)
+    # neighbours agree on genres more often in the embedding than at random
+    assert numbers[1] > numbers[3]
+    assert any(f"({n_points:,} movies, computed in" in c.value for c in at.caption)
+    labels = [a["text"] for a in fig["layout"].get("annotations", [])]
+    assert all(a.startswith("<b>") for a in labels)  # region labels, if any region stands out
+    assert any("Labels name the genres" in c.value for c in at.caption)
+
+    at.selectbox(key="map_genre").set_value("Comedy").run()
+    assert_clean(at)
+    names = [t.get("name", "") for t in _map(at)["data"]]
+    assert any(n.startswith("Comedy (") for n in names)
+    comedy = next(t for t in _map(at)["data"] if t.get("name", "").startswith("Comedy ("))
+    assert comedy["marker"]["color"] == GENRE_COLOURS["Comedy"]
+    at.toggle(key="map_regions").set_value(False).run()
+    assert not _map(at)["layout"].get("annotations")
+    assert not any("Labels name the genres" in c.value for c in at.caption)
+
+    at.selectbox(key="colour").set_value("genre").run()  # every genre in its fixed colour
+    assert_clean(at)
+    for trace in _map(at)["data"]:
+        if trace.get("name") in GENRE_COLOURS:
+            assert trace["marker"]["color"] == GENRE_COLOURS[trace["name"]]
+
+
+def test_tsne_waits_for_compute_and_search_rings_every_match(trained_home):
+    at = open_page("pages/embeddings.py", model="small-mf", view="Map", map_method="t-SNE",
+                   tsne_min="40", perplexity="25")  # fmt: skip
+    assert not charts(at)
+    assert any("press **Compute map**" in i.value for i in at.info)
+    next(b for b in at.button if b.label == "Compute map").click().run()
+    assert_clean(at)
+    assert charts(at) and any("t-SNE places movies" in c.value for c in at.caption)
+    at.text_input(key="q").set_value("toy story").run()
+    assert_clean(at)
+    fig = _map(at)
+    labels = [a["text"] for a in fig["layout"].get("annotations", []) if "Toy Story" in a["text"]]
+    assert sorted(labels) == ["<b>Toy Story 2</b>", "<b>Toy Story 3</b>", "<b>Toy Story</b>"]
+    orange = [
+        t for t in fig["data"] if t.get("marker", {}).get("line", {}).get("color") == "#f08c00"
+    ]
+    assert len(orange) == 1 and len(values(orange[0]["x"])) == 2  # the focus has its own ring
+    assert any("3 titles on the map match" in c.value for c in at.caption)
+
+
+def test_a_selection_opens_the_panel_survives_colour_changes_and_isolates(trained_home):
+    at = open_page("pages/embeddings.py", model="small-mf", view="Map", map_method="PCA",
+                   tsne_min="40")  # fmt: skip
+    fig = _map(at)
+    xs = np.concatenate([values(t["x"]) for t in _scatter_traces(fig)])
+    ids = np.concatenate([np.asarray([int(c[0]) for c in t["customdata"]])
+                          for t in _scatter_traces(fig)])  # fmt: skip
+    picked = sorted(ids[xs > np.quantile(xs, 0.8)].tolist())  # the right-most fifth of the map
+    at.session_state["map_selection"] = {"small-mf|pca": picked}
+    at.run()
+    assert_clean(at)
+    assert any(f"Selection: {len(picked):,} movies" in s.value for s in at.subheader)
+    enrichment = next(f for f in frames(at) if "ratio" in f.columns)
+    assert {"genre", "direction", "share_selected", "share_rest", "p_value"} <= set(
+        enrichment.columns
+    )
+    assert enrichment["p_value"].is_monotonic_increasing
+    assert set(enrichment["direction"]) <= {"over", "under"}
+    assert [m.label for m in at.metric][:2] == ["Movies selected", "Mean rating"]
+    assert at.metric[0].value == f"{len(picked):,}"
+    outlined = [t for t in _map(at)["data"] if t.get("name", "").startswith("selected (")]
+    assert len(values(outlined[0]["x"])) == len(picked)
+
+    at.selectbox(key="map_genre").set_value("Drama").run()  # a colour change keeps it
+    assert any(f"Selection: {len(picked):,} movies" in s.value for s in at.subheader)
+
+    next(b for b in at.button if b.label.startswith("Isolate")).click().run()
+    assert_clean(at)
+    isolated = _map(at)
+    assert sum(len(values(t["x"])) for t in _scatter_traces(isolated)) == len(picked)
+    assert any("only the isolated selection" in c.value for c in at.caption)
+    next(b for b in at.button if b.label == "Back to the full map").click().run()
+    assert_clean(at)
+    assert sum(len(values(t["x"])) for t in _scatter_traces(_map(at))) > len(picked)
+
+    next(b for b in at.button if b.label == "Clear the selection").click().run()
+    assert not any("Selection:" in s.value for s in at.subheader)
+    json.dumps(at.session_state["map_selection"])  # plain data

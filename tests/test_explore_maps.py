@@ -1,0 +1,131 @@
+"""movierate.explore: PCA / UMAP maps, the trust numbers cached with a map, labelled regions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_explore_helpers import movies_table, planted_clusters
+
+from movierate.errors import DataError
+from movierate.explore import map_regions, map_trust, projection_map
+
+GENRES = (["Horror"], ["Comedy", "Romance"], ["Documentary"])
+
+
+def _clustered(n_per: int = 40, seed: int = 0):
+    x, labels = planted_clusters(n_per, 8, spread=0.3, seed=seed)
+    genres = [list(GENRES[c]) for c in labels]
+    return x, labels, movies_table(len(x), genres=genres, n_ratings=[50] * len(x))
+
+
+def test_trust_numbers_separate_a_faithful_map_from_a_shuffled_one():
+    x, labels, movies = _clustered()
+    genres = movies["genres"].tolist()
+    good = map_trust(x, _pca2(x), genres, metric="euclidean")
+    shuffled = map_trust(
+        x, np.random.default_rng(1).permutation(_pca2(x)), genres, metric="euclidean"
+    )
+    assert good.k == 10 and good.n_movies == len(x)
+    assert good.genre_embedding == pytest.approx(1.0)  # clusters are pure
+    assert good.genre_map > 0.95 and good.kept > 0.1
+    # random neighbours share a genre about a third of the time (3 equal, disjoint clusters)
+    assert good.genre_random == pytest.approx((40 - 1) / (120 - 1), abs=1e-9)
+    assert shuffled.kept < good.kept and shuffled.genre_map < 0.6
+    assert shuffled.genre_random == good.genre_random
+
+
+def _pca2(x: np.ndarray) -> np.ndarray:
+    centred = x - x.mean(axis=0)
+    return centred @ np.linalg.svd(centred, full_matrices=False)[2][:2].T
+
+
+def test_regions_are_labelled_with_their_over_represented_genres_and_tags():
+    x, labels, movies = _clustered()
+    xy = _pca2(x)
+    tags = pd.DataFrame(
+        {"movie_idx": np.flatnonzero(labels == 0)[:6], "tag": "zombies", "count": 2}
+    )
+    regions = map_regions(
+        xy, movies["genres"].tolist(), movie_idx=movies["movie_idx"], tags=tags, n_regions=3
+    )
+    assert len(regions) == 3 and regions["n_movies"].sum() == len(x)
+    assert sorted(regions["label"]) == ["Comedy · Romance", "Documentary", "Horror"]
+    horror = regions[regions["label"] == "Horror"].iloc[0]
+    assert horror["tags"] == ["zombies"] and horror["ratios"][0] == pytest.approx(3.0)
+    members = xy[regions.attrs["assignment"] == horror["region"]]
+    assert np.allclose([horror["x"], horror["y"]], np.median(members, axis=0))
+    # a genre spread evenly everywhere labels nothing
+    flat = map_regions(xy, [["Drama"]] * len(x), n_regions=3)
+    assert (flat["label"] == "").all()
+
+
+def test_pca_map_is_cached_with_its_trust_numbers(tmp_path):
+    x, _, movies = _clustered()
+    first = projection_map(x, movies, method="pca", min_ratings=1, cache=lambda k: tmp_path / k)
+    assert first.attrs["method"] == "pca" and first.attrs["from_cache"] is False
+    trust = first.attrs["trust"]
+    assert trust["genre_map"] > trust["genre_random"] and 0 < trust["kept"] <= 1
+    files = [f.name for f in tmp_path.iterdir()]
+    assert len(files) == 1 and files[0].startswith("pca-cosine-m1-s0-")
+    again = projection_map(x, movies, method="pca", min_ratings=1, cache=lambda k: tmp_path / k)
+    assert again.attrs["from_cache"] is True and again.attrs["trust"] == trust
+    np.testing.assert_array_equal(again[["x", "y"]], first[["x", "y"]])
+
+
+def test_a_selection_is_reprojected_alone():
+    x, _, movies = _clustered()
+    picked = np.arange(10, 50)
+    frame = projection_map(x, movies, method="pca", rows=picked)
+    assert frame["movie_idx"].tolist() == picked.tolist()
+    with pytest.raises(DataError, match="at least 3 movies"):
+        projection_map(x, movies, method="pca", rows=[1, 2])
+
+
+@pytest.mark.slow  # numba compiles UMAP on first use (~1-2 min on a busy machine)
+def test_umap_map_keeps_clusters_and_reports_progress():
+    pytest.importorskip("umap")
+    x, labels, movies = _clustered(25)
+    seen = []
+    frame = projection_map(
+        x, movies, method="umap", min_ratings=1, n_neighbors=10,
+        progress=lambda f, m: seen.append((f, m)),
+    )  # fmt: skip
+    xy = frame[["x", "y"]].to_numpy()
+    d = np.linalg.norm(xy[:, None] - xy[None], axis=2)
+    np.fill_diagonal(d, np.inf)
+    assert (labels[d.argmin(axis=1)] == labels).mean() > 0.95
+    assert seen[0][0] == 0.0 and seen[-1][0] == 1.0
+    assert all(a <= b for (a, _), (b, _) in zip(seen, seen[1:], strict=False))
+    assert "UMAP" in seen[0][1]
+
+
+def test_a_run_abandoned_by_its_page_still_fills_the_cache(tmp_path):
+    """Streamlit stops a script whose user left by raising inside the progress callback; the
+    worker thread finishes the map and caches it for the next visit."""
+    import threading
+    import time
+
+    x, _, movies = _clustered(30)
+
+    class Stopped(Exception):
+        pass
+
+    def leave(fraction: float, message: str) -> None:
+        if fraction > 0:
+            raise Stopped
+
+    with pytest.raises(Stopped):
+        projection_map(
+            x, movies, method="tsne", min_ratings=1, perplexity=5, max_iter=250,
+            cache=lambda k: tmp_path / k, progress=leave,
+        )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while any(t.name == "movierate-map" for t in threading.enumerate()):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    again = projection_map(
+        x, movies, method="tsne", min_ratings=1, perplexity=5, max_iter=250,
+        cache=lambda k: tmp_path / k,
+    )  # fmt: skip
+    assert again.attrs["from_cache"] is True and "kept" in again.attrs["trust"]
