@@ -227,7 +227,7 @@ def test_evaluate_data_reopens_a_moved_folder(tmp_path, capsys):
     assert code == 1 and "--data" in _one_error_line(err)
     code, out, err = _run(["evaluate", "moved", "--data", str(tmp_path / "elsewhere")], capsys)
     assert code == 0, err
-    assert "valid" in out and "recorded" in out
+    assert "test" in out and "recorded" in out
 
 
 def test_evaluate_data_refuses_other_data(tmp_path, capsys):
