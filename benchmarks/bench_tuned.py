@@ -162,7 +162,9 @@ def ours(ds, train, stop, test, families, budget, seed=0) -> list[dict]:
     refit_spec = replace(result.best_spec, epochs=best_epoch, early_stopping_patience=best_epoch)
     everything = np.sort(np.concatenate([train, stop]))
     started = time.perf_counter()
-    refit = train_model(ds, Split("refit", seed, 0.0, everything, np.array([], np.int64)), refit_spec)
+    refit = train_model(
+        ds, Split("refit", seed, 0.0, everything, np.array([], np.int64)), refit_spec
+    )
     rows.append(
         {
             "model": f"tuned {result.best_spec.family} refit on train+stop ({best_epoch} epochs)",

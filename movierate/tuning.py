@@ -81,7 +81,9 @@ class TuneRequest:
         if self.n_trials is not None and not (isinstance(self.n_trials, int) and self.n_trials > 0):
             raise SpecError(f"n_trials must be a whole number >= 1, got {self.n_trials!r}.")
         if not (isinstance(self.max_epochs, int) and 1 <= self.max_epochs <= 10_000):
-            raise SpecError(f"max_epochs must be a whole number from 1 to 10000, got {self.max_epochs!r}.")
+            raise SpecError(
+                f"max_epochs must be a whole number from 1 to 10000, got {self.max_epochs!r}."
+            )
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -144,7 +146,9 @@ def search_space(family: str) -> dict[str, Any]:
     return space
 
 
-def suggest_spec(trial: Any, families: Sequence[str], base: ModelSpec, max_epochs: int) -> ModelSpec:
+def suggest_spec(
+    trial: Any, families: Sequence[str], base: ModelSpec, max_epochs: int
+) -> ModelSpec:
     """The spec an Optuna ``trial`` proposes (family-specific ranges of :func:`search_space`)."""
     family = families[0] if len(families) == 1 else trial.suggest_categorical("family", families)
     space = search_space(family)
@@ -300,9 +304,9 @@ def tune(
             params=dict(trial.params),
             spec=spec.to_dict(),
             best_epoch=int(result.metrics["best_epoch"]) if result is not None else None,
-            epochs_run=int(result.metrics["epochs_run"]) if result is not None else int(
-                last.get("epoch", 0)
-            ),
+            epochs_run=int(result.metrics["epochs_run"])
+            if result is not None
+            else int(last.get("epoch", 0)),
             seconds=time.monotonic() - trial_start,
             error=error,
         )
@@ -346,9 +350,7 @@ def tune(
         raise TrainingCancelled("Tuning cancelled by the user; no model was saved.")
     search_seconds = time.monotonic() - started
     if best["result"] is None:
-        raise TrainingCancelled(
-            "No trial finished within the tuning budget; give it more minutes."
-        )
+        raise TrainingCancelled("No trial finished within the tuning budget; give it more minutes.")
     summary = summarize(records, request, split.describe(), search_seconds, best["trial"])
     if save:
         trials = [asdict(r) for r in records]

@@ -101,7 +101,9 @@ def _run_tune(args: argparse.Namespace) -> int:
 
 
 def _params(params: dict[str, Any]) -> str:
-    return " ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items())
+    return " ".join(
+        f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items()
+    )
 
 
 register("tune", Command("search hyperparameters, save the best model", _configure_tune, _run_tune))

@@ -275,9 +275,7 @@ class _TrainingLoop:
             m = tf.gather(gathered[1], movie_pos[:batch])
             biases = {
                 side: tf.gather(values, user_pos if side == "user" else movie_pos[:batch])
-                for (side, _), values in zip(
-                    self.bias_tables, gathered[2:n_plain], strict=True
-                )
+                for (side, _), values in zip(self.bias_tables, gathered[2:n_plain], strict=True)
             }
             z = self.model.centred_score(
                 u, m, biases.get("user"), biases.get("movie"), training=True
