@@ -16,6 +16,7 @@ import itertools
 import json
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
@@ -203,6 +204,7 @@ def main() -> None:
     parser.add_argument("--budget-factor", type=float, default=3.0)
     parser.add_argument("--max-budget", type=float, default=600.0, help="seconds")
     parser.add_argument("--no-default", action="store_true")
+    parser.add_argument("--svd-cache", help="folder caching each protocol's SVD grid result")
     parser.add_argument("--json", help="append one JSON line per table row to this file")
     args = parser.parse_args()
     table = []
@@ -211,7 +213,14 @@ def main() -> None:
         ds = load_dataset(name)
         train, stop, test = carve(ds, key)
         print(f"{key}: {len(train)} train / {len(stop)} stop / {len(test)} test", flush=True)
-        svd = surprise_grid(ds, train, stop, test)
+        cache = Path(args.svd_cache) / f"svd-{key}.json" if args.svd_cache else None
+        if cache is not None and cache.is_file():
+            svd = json.loads(cache.read_text())  # same rows: carve() is deterministic
+        else:
+            svd = surprise_grid(ds, train, stop, test)
+            if cache is not None:
+                cache.parent.mkdir(parents=True, exist_ok=True)
+                cache.write_text(json.dumps(svd))
         print(f"  SVD grid {svd}", flush=True)
         rows = [svd]
         if not args.no_default:

@@ -176,6 +176,34 @@ def suggest_spec(
     return base.with_(**changes).validate()
 
 
+def default_trial_params(family: str, families: Sequence[str], dataset_name: str | None) -> dict:
+    """Optuna params of ``family``'s tuned default on this dataset (movierate.defaults), so the
+    search starts from it; settings outside the searched ranges are left to the sampler."""
+    from movierate.defaults import default_spec_for
+
+    spec = default_spec_for(dataset_name, family)
+    space = search_space(family)
+    key = f"{family}." if len(families) > 1 else ""
+    params: dict[str, Any] = {"family": family} if len(families) > 1 else {}
+    l2 = spec.regularizers.get("l2")
+    candidates = {
+        "dim": (spec.dim, spec.dim in space["dim"]),
+        "l2": (l2, l2 is not None and 0.01 <= l2 <= 1.0),
+        "learning_rate": (spec.learning_rate, 1e-3 <= spec.learning_rate <= 3e-2),
+        "batch_size": (spec.batch_size, spec.batch_size in space["batch_size"]),
+    }
+    if family == "deep":
+        units = ",".join(map(str, spec.hidden_units))
+        candidates.update(
+            hidden_units=(units, units in space["hidden_units"]),
+            dropout=(spec.dropout, 0.0 <= spec.dropout <= 0.5),
+            dense_l2=(spec.dense_l2, 1e-6 <= spec.dense_l2 <= 1e-2),
+            output=(spec.output, spec.output in space["output"]),
+        )
+    params.update({key + name: value for name, (value, ok) in candidates.items() if ok})
+    return params
+
+
 class _Prune(Exception):
     """Raised from the progress callback to stop a trial Optuna wants pruned."""
 
@@ -242,8 +270,10 @@ def tune(
     study = optuna.create_study(
         direction="minimize",
         sampler=optuna.samplers.TPESampler(seed=seed, n_startup_trials=5),
-        pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=2),
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=5),
     )
+    for family in request.families:  # first trials: the tuned defaults of movierate.defaults
+        study.enqueue_trial(default_trial_params(family, request.families, ds.name))
     started = time.monotonic()
     limit = _TrialCancel(cancel, started + HARD_LIMIT_FACTOR * budget_seconds)
     records: list[TrialRecord] = []
