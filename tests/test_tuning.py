@@ -110,3 +110,20 @@ def test_cli_tune_prints_the_trials_and_saves_the_model(tiny, tmp_path, capsys):
     assert (store.model_path("cli-tuned") / TRIALS_FILE).is_file()
     assert cli.main(["tune", str(folder), "--family", "nope"]) == 2
     assert cli.main(["tune", str(folder), "--budget", "0"]) == 1
+
+
+def test_default_spec_for_known_and_unknown_datasets():
+    from movierate.defaults import DEFAULTS, default_spec_for
+    from movierate.spec import ModelSpec
+
+    assert default_spec_for("unknown-set") == ModelSpec()
+    assert default_spec_for("unknown-set", "deep") == ModelSpec(family="deep")
+    for dataset, families in DEFAULTS.items():
+        for family, changes in families.items():
+            spec = default_spec_for(dataset, family)
+            assert spec.family == family
+            for field, value in changes.items():
+                assert getattr(spec, field) == (tuple(value) if isinstance(value, list) else value)
+    assert default_spec_for("ml-1m") == default_spec_for("ml-1m-sample")
+    with pytest.raises(SpecError, match="family"):
+        default_spec_for("ml-100k", "nope")
