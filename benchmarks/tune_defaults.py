@@ -42,7 +42,9 @@ def main() -> None:
             budget_seconds=args.budget,
             split=split,
             save=False,
-            on_trial=lambda r: print(f"  {name} {r.number} {r.state} {r.value} {r.params}", flush=True),
+            on_trial=lambda r, name=name: print(
+                f"  {name} {r.number} {r.state} {r.value} {r.params}", flush=True
+            ),
         )
         row.update(
             best_rmse=result.best_value,
