@@ -152,6 +152,7 @@ SPEC_SCHEMA: dict[str, FieldSchema] = {
                 "mf_bias": "Matrix factorisation + biases",
                 "mf": "Matrix factorisation (dot product only)",
                 "deep": "Deep (MLP over user and movie embeddings)",
+                "svdpp": "SVD++ (MF + biases + the user's rated movies as implicit feedback)",
             }
         ),
         "Model family",

@@ -1,7 +1,8 @@
 """Numpy forward pass of every model family: predictions without TensorFlow.
 
 Works on the arrays of a saved model's ``embeddings.npz`` (see docs/architecture.md,
-"Prediction semantics"): z = u.m + b_u + b_m for ``mf`` / ``mf_bias``, z = MLP([u, m]) + b_m
+"Prediction semantics"): z = u.m + b_u + b_m for ``mf`` / ``mf_bias`` / ``svdpp`` (whose saved
+``user_embedding`` already holds the effective p_u + |N(u)|^-1/2 sum y_j), z = MLP([u, m]) + b_m
 (+ b_u) for ``deep`` (ReLU hidden layers, batch normalisation already folded into the dense
 kernels), then the output transform ``none`` / ``clip`` / ``sigmoid`` around the global mean.
 
@@ -128,8 +129,8 @@ def shape_problem(shapes: Mapping[str, Sequence[int]], family: str, dim: int) ->
         rows = tuple(shapes[table])[0]
         if key in shapes and tuple(shapes[key]) != (rows,):
             return f"'{key}' has shape {tuple(shapes[key])}, expected ({rows},)"
-    if family == "mf_bias" and "movie_bias" not in shapes and "user_bias" not in shapes:
-        return "an mf_bias model needs 'user_bias' or 'movie_bias' arrays"
+    if family in ("mf_bias", "svdpp") and "movie_bias" not in shapes and "user_bias" not in shapes:
+        return f"an {family} model needs 'user_bias' or 'movie_bias' arrays"
     if family != "deep":
         return None
     return _deep_shape_problem(shapes, dim)

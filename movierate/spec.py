@@ -26,7 +26,7 @@ class ModelSpec:
     """A model family, its shape, its regularizers and its training settings.
 
     ``user_bias`` / ``movie_bias`` left as None take the family's default: both for
-    ``mf_bias``, none for ``mf``, a movie bias only for ``deep``. ``regularizers`` maps a kind
+    ``mf_bias`` and ``svdpp``, none for ``mf``, a movie bias only for ``deep``. ``regularizers`` maps a kind
     (l2, whitening, decorrelation, adversarial) to its strength; several combine.
     """
 
@@ -62,13 +62,15 @@ class ModelSpec:
     @property
     def has_user_bias(self) -> bool:
         """Whether the model has a per-user bias (the family default when unset)."""
-        return self.family == "mf_bias" if self.user_bias is None else bool(self.user_bias)
+        if self.user_bias is None:
+            return self.family in ("mf_bias", "svdpp")
+        return bool(self.user_bias)
 
     @property
     def has_movie_bias(self) -> bool:
         """Whether the model has a per-movie bias (the family default when unset)."""
         if self.movie_bias is None:
-            return self.family in ("mf_bias", "deep")
+            return self.family in ("mf_bias", "deep", "svdpp")
         return bool(self.movie_bias)
 
     def with_(self, **changes: Any) -> ModelSpec:

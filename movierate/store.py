@@ -369,8 +369,13 @@ def save_model(
     spec: ModelSpec,
     *,
     overwrite: bool = False,
+    extra_meta: Mapping[str, Any] | None = None,
+    extra_json: Mapping[str, Any] | None = None,
 ) -> Path:
     """Save a training result as the model ``name``, atomically; returns its folder.
+
+    ``extra_meta`` adds top-level keys to meta.json (e.g. the tuner's ``tuning`` summary);
+    ``extra_json`` maps file names to JSON values written beside it (e.g. ``trials.json``).
 
     ``result`` is a ``movierate.nn.training.TrainResult`` (see :class:`TrainingOutput`). Raises
     StoreError if the name is invalid or taken (unless ``overwrite``), also when another process
@@ -384,6 +389,7 @@ def save_model(
     if final.exists() and not overwrite:
         raise name_taken(name)
     model = TrainedModel.from_training(name, result, ds, split, spec, path=final)
+    model.meta.update(extra_meta or {})
     with atomic.staging_folder(root, f"{TEMP_PREFIX}{name}-") as temp:
         atomic.checkpoint("save:staged")
         _write_npz(temp / EMBEDDINGS_FILE, model.arrays)
@@ -395,6 +401,12 @@ def save_model(
         (temp / META_FILE).write_text(
             json.dumps(_json_safe(model.meta), indent=2, allow_nan=False) + "\n"
         )
+        for file_name, value in (extra_json or {}).items():
+            if Path(file_name).name != file_name or file_name in (META_FILE, EMBEDDINGS_FILE):
+                raise StoreError(f"Cannot write an extra file named {file_name!r}.")
+            (temp / file_name).write_text(
+                json.dumps(_json_safe(value), indent=2, allow_nan=False) + "\n"
+            )
         (temp / CACHE_FOLDER).mkdir()
         atomic.checkpoint("save:meta")
         try:

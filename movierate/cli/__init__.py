@@ -1,7 +1,7 @@
 """Command line interface: ``python -m movierate <command> ...``.
 
 Each subcommand is a :class:`Command` in :data:`COMMANDS` (add one with :func:`register`), one
-module per command group: ``train``, ``models`` (list, show, delete, evaluate), ``data``
+module per command group: ``train``, ``tune``, ``models`` (list, show, delete, evaluate), ``data``
 (datasets, download) and ``study``; ``progress`` and ``tables`` hold the terminal output
 helpers. Handlers import what they need when they run, so ``--help`` and the listing commands
 never import TensorFlow. User errors print one ``error: ...`` line on stderr and exit with 1
@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from movierate.cli import data, models, study, train  # noqa: F401  (register the commands)
+from movierate.cli import data, models, study, train, tune  # noqa: F401  (register the commands)
 from movierate.cli.command import (
     COMMANDS,
     EXIT_BROKEN_PIPE,

@@ -20,14 +20,24 @@ def export_arrays(model: RatingModel, spec: ModelSpec | None = None) -> dict[str
     """Everything a numpy forward pass needs (the embeddings.npz of the store contract).
 
     Batch normalisation is folded into the dense layer before it, so ``scoring`` needs no
-    separate normalisation step.
+    separate normalisation step. For ``svdpp``, ``user_embedding`` holds the effective user
+    vectors (p_u plus the implicit part), ``user_factor`` p_u alone and ``implicit_embedding``
+    the y table (one row per movie); ``movie_embedding`` stays q, "the movie embedding".
     """
     spec = spec or model.spec
+    user_embedding = _numpy(model.user_embedding.embeddings)
     arrays: dict[str, np.ndarray] = {
-        "user_embedding": _numpy(model.user_embedding.embeddings),
+        "user_embedding": user_embedding,
         "movie_embedding": _numpy(model.movie_embedding.embeddings),
         "global_mean": np.asarray(model.global_mean, dtype=np.float32),
     }
+    if model.implicit_embedding is not None:
+        # svdpp: the EFFECTIVE user vectors p_u + |N(u)|^-1/2 sum y_j, so every analysis and
+        # the numpy scorer treat the model as mf_bias; p_u and y kept for exploration.
+        users = np.arange(model.n_users, dtype=np.int32)
+        arrays["user_embedding"] = _numpy(model.effective_user_vectors(users))
+        arrays["user_factor"] = user_embedding
+        arrays["implicit_embedding"] = _numpy(model.implicit_embedding.embeddings)
     if model.user_bias is not None:
         arrays["user_bias"] = _numpy(model.user_bias.embeddings)[:, 0]
     if model.movie_bias is not None:

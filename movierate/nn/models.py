@@ -1,4 +1,9 @@
-"""Keras models of every family (mf, mf_bias, deep).
+"""Keras models of every family (mf, mf_bias, deep, svdpp).
+
+``svdpp`` (Koren's SVD++) is mf_bias whose user vector is p_u + |N(u)|^-1/2 * sum of y_j over
+N(u), the movies the user rated in the TRAINING rows. N(u) is stored in the model as a CSR
+(``implicit_offsets`` (n_users + 1,), ``implicit_items``) of non-trainable int weights, so
+``model.keras`` is self-contained; training fills it with :meth:`RatingModel.set_implicit`.
 
 All families share one serializable class, :class:`RatingModel`, whose input is an int tensor
 of shape (batch, 2) holding ``[user_idx, movie_idx]``. Predictions follow the "Prediction
@@ -16,6 +21,8 @@ import math
 from typing import Any
 
 import keras
+import numpy as np
+import tensorflow as tf
 from keras import layers, ops
 
 from movierate import schema
@@ -53,10 +60,12 @@ class RatingModel(keras.Model):
         spec: dict[str, Any],
         global_mean: float,
         rating_scale: tuple[float, float],
+        n_implicit: int = 0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.n_users, self.n_movies = int(n_users), int(n_movies)
+        self.n_implicit = int(n_implicit)
         self.spec = ModelSpec.from_dict(dict(spec))
         self.global_mean = float(global_mean)
         self.rating_scale = (float(rating_scale[0]), float(rating_scale[1]))
@@ -83,6 +92,28 @@ class RatingModel(keras.Model):
             if s.has_movie_bias
             else None
         )
+        self.implicit_embedding = None
+        if s.family == "svdpp":
+            self.implicit_embedding = layers.Embedding(
+                self.n_movies,
+                s.dim,
+                embeddings_initializer=embedding_initializer(s.initializer, seed + 4),
+                name="implicit_embedding",
+            )
+            self.implicit_offsets = self.add_weight(
+                shape=(self.n_users + 1,),
+                dtype="int32",
+                initializer="zeros",
+                trainable=False,
+                name="implicit_offsets",
+            )
+            self.implicit_items = self.add_weight(
+                shape=(max(self.n_implicit, 1),),
+                dtype="int32",
+                initializer="zeros",
+                trainable=False,
+                name="implicit_items",
+            )
         self.embedding_dropout = layers.Dropout(s.embedding_dropout, seed=seed + 2)
         self.hidden: list[tuple[layers.Dense, layers.BatchNormalization | None]] = []
         self.hidden_dropout = layers.Dropout(s.dropout, seed=seed + 3)
@@ -110,7 +141,13 @@ class RatingModel(keras.Model):
         self.build((None, 2))
 
     def build(self, input_shape: Any) -> None:
-        for layer in (self.user_embedding, self.movie_embedding, self.user_bias, self.movie_bias):
+        for layer in (
+            self.user_embedding,
+            self.movie_embedding,
+            self.user_bias,
+            self.movie_bias,
+            self.implicit_embedding,
+        ):
             if layer is not None:
                 layer.build((None,))
         width = 2 * self.spec.dim
@@ -122,6 +159,46 @@ class RatingModel(keras.Model):
         if self.spec.family == "deep":
             self.output_layer.build((None, width))
         self.built = True
+
+    def set_implicit(self, users: np.ndarray, movies: np.ndarray) -> None:
+        """Store N(u) (svdpp): the movies each user rated in the given (training) rows."""
+        order = np.lexsort((movies, users))
+        counts = np.bincount(users, minlength=self.n_users)
+        offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+        items = np.asarray(movies, dtype=np.int32)[order]
+        if len(items) != self.n_implicit:
+            raise ValueError(f"expected {self.n_implicit} implicit rows, got {len(items)}")
+        self.implicit_offsets.assign(offsets)
+        self.implicit_items.assign(items if len(items) else np.zeros(1, np.int32))
+
+    def implicit_plan(self, users: Any) -> tuple[Any, Any, Any, Any]:
+        """For (unique) ``users``: the unique movies of their N(u), each pair's position in
+        them, each pair's user position, and |N(u)|^-1/2 per user."""
+        offsets = tf.convert_to_tensor(self.implicit_offsets.value)
+        starts, ends = tf.gather(offsets, users), tf.gather(offsets, users + 1)
+        positions = tf.ragged.range(starts, ends)
+        item_ids = tf.gather(tf.convert_to_tensor(self.implicit_items.value), positions.flat_values)
+        rows, item_pos = tf.unique(item_ids)
+        norm = tf.math.rsqrt(tf.maximum(tf.cast(ends - starts, tf.float32), 1.0))
+        return rows, item_pos, positions.value_rowids(), norm
+
+    @staticmethod
+    def implicit_vectors(y_rows: Any, item_pos: Any, pair_user: Any, norm: Any) -> Any:
+        """|N(u)|^-1/2 * sum of y_j per user, from the gathered rows ``y_rows``."""
+        sums = tf.math.unsorted_segment_sum(
+            tf.gather(y_rows, item_pos), pair_user, tf.shape(norm)[0]
+        )
+        return sums * norm[:, None]
+
+    def effective_user_vectors(self, users: Any) -> Any:
+        """p_u (+ the implicit part for svdpp) for a batch of user indices."""
+        p = self.user_embedding(users)
+        if self.implicit_embedding is None:
+            return p
+        unique, where = tf.unique(users)
+        rows, item_pos, pair_user, norm = self.implicit_plan(unique)
+        y_rows = tf.gather(self.implicit_embedding.embeddings, rows)
+        return p + tf.gather(self.implicit_vectors(y_rows, item_pos, pair_user, norm), where)
 
     def centred_score(
         self, user_vec: Any, movie_vec: Any, user_bias: Any, movie_bias: Any, training: bool = False
@@ -163,7 +240,7 @@ class RatingModel(keras.Model):
         user_bias = self.user_bias(users) if self.user_bias is not None else None
         movie_bias = self.movie_bias(movies) if self.movie_bias is not None else None
         z = self.centred_score(
-            self.user_embedding(users),
+            self.effective_user_vectors(users),
             self.movie_embedding(movies),
             user_bias,
             movie_bias,
@@ -179,6 +256,7 @@ class RatingModel(keras.Model):
             spec=self.spec.to_dict(),
             global_mean=self.global_mean,
             rating_scale=list(self.rating_scale),
+            n_implicit=self.n_implicit,
         )
         return config
 
@@ -189,6 +267,9 @@ def build_model(
     n_movies: int,
     global_mean: float,
     rating_scale: tuple[float, float],
+    n_implicit: int = 0,
 ) -> RatingModel:
-    """A fresh, built model for a validated spec."""
-    return RatingModel(n_users, n_movies, spec.to_dict(), global_mean, tuple(rating_scale[:2]))
+    """A fresh, built model for a validated spec (``n_implicit``: svdpp's |training rows|)."""
+    return RatingModel(
+        n_users, n_movies, spec.to_dict(), global_mean, tuple(rating_scale[:2]), n_implicit
+    )

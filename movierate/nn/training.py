@@ -132,7 +132,10 @@ def train(
     train_rows = np.asarray(split.train, dtype=np.int64)
     global_mean = float(ratings[train_rows].mean())
     scale = (float(ds.rating_scale.min), float(ds.rating_scale.max))
-    model = build_model(spec, ds.n_users, ds.n_movies, global_mean, scale)
+    implicit = len(train_rows) if spec.family == "svdpp" else 0
+    model = build_model(spec, ds.n_users, ds.n_movies, global_mean, scale, implicit)
+    if implicit:
+        model.set_implicit(users[train_rows], movies[train_rows])
     loop = _TrainingLoop(
         model,
         spec,
@@ -362,7 +365,12 @@ class _TrainingLoop:
             for side, layer in (("user", model.user_bias), ("movie", model.movie_bias))
             if layer is not None
         ]
-        tables = {id(self.user_table), id(self.movie_table)}
+        self.implicit_table = (
+            model.implicit_embedding.embeddings.value
+            if model.implicit_embedding is not None
+            else None
+        )
+        tables = {id(self.user_table), id(self.movie_table), id(self.implicit_table)}
         tables |= {id(table) for _, table in self.bias_tables}
         variables = [v.value for v in model.trainable_weights]
         self.dense_variables = [v for v in variables if id(v) not in tables]
@@ -420,14 +428,22 @@ class _TrainingLoop:
         tables += [
             (table, user_rows if side == "user" else movie_rows) for side, table in self.bias_tables
         ]
+        n_plain = len(tables)
+        if self.implicit_table is not None:
+            implicit_rows, item_pos, pair_user, norm = self.model.implicit_plan(user_rows)
+            tables.append((self.implicit_table, implicit_rows))
         gathered = [tf.gather(table, rows) for table, rows in tables]
         with tf.GradientTape() as tape:
             tape.watch(gathered)
-            u = tf.gather(gathered[0], user_pos)
+            p = tf.gather(gathered[0], user_pos)
+            u = p
+            if self.implicit_table is not None:
+                implicit = self.model.implicit_vectors(gathered[-1], item_pos, pair_user, norm)
+                u = p + tf.gather(implicit, user_pos)
             m = tf.gather(gathered[1], movie_pos[:batch])
             biases = {
                 side: tf.gather(values, user_pos if side == "user" else movie_pos[:batch])
-                for (side, _), values in zip(self.bias_tables, gathered[2:], strict=True)
+                for (side, _), values in zip(self.bias_tables, gathered[2:n_plain], strict=True)
             }
             z = self.model.centred_score(
                 u, m, biases.get("user"), biases.get("movie"), training=True
@@ -438,9 +454,17 @@ class _TrainingLoop:
                 user_w = tf.gather(self.user_l2_weight, users)
                 movie_w = tf.gather(self.movie_l2_weight, movies)
                 loss += self.l2.strength * (
-                    tf.reduce_mean(user_w * tf.reduce_sum(u * u, 1))
+                    tf.reduce_mean(user_w * tf.reduce_sum(p * p, 1))
                     + tf.reduce_mean(movie_w * tf.reduce_sum(m * m, 1))
                 )
+                if self.implicit_table is not None:
+                    y = gathered[-1]
+                    y_w = tf.gather(self.movie_l2_weight, implicit_rows)
+                    loss += (
+                        self.l2.strength
+                        * tf.reduce_sum(y_w * tf.reduce_sum(y * y, 1))
+                        / tf.cast(batch, tf.float32)
+                    )
             if self.ordered.strength and self.ordered.method.startswith("graded_l2"):
                 ramp = self.ordered.ramp(self.model.spec.dim)
                 graded = tf.reduce_mean(
@@ -512,6 +536,8 @@ class _TrainingLoop:
             losses["reg_l2"] = float(
                 self.l2.penalty(self.user_table) + self.l2.penalty(self.movie_table)
             )
+            if self.implicit_table is not None:
+                losses["reg_l2"] += float(self.l2.penalty(self.implicit_table))
         for kind, regularizer in self.sampled.items():
             losses[f"reg_{kind}"] = float(regularizer.penalty(self.movie_table))
         if "ordered" in self.spec.regularizers:

@@ -1,0 +1,255 @@
+"""The built-in tuner vs a grid-tuned Surprise SVD, on the same rows, protocol by protocol.
+
+Each protocol splits a dataset into train / stop / test rows. Both searches see only train
+rows to fit and stop rows to score; the winner of each is then refit on train + stop (ours with
+the winning trial's best epoch count, Surprise with its winning n_epochs) and scored once on the
+test rows. Our search gets a wall budget of ``--budget-factor`` x the SVD grid's search time
+(capped by ``--max-budget``). Prints a markdown table; ``--json`` appends one line per row.
+
+    nice -n 10 python -m benchmarks.bench_tuned --protocols u1,random-100k --families mf_bias,svdpp
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from movierate import scoring
+from movierate.data import Split, load_dataset, make_split
+from movierate.spec import ModelSpec
+
+#: protocol key -> (label, dataset)
+PROTOCOLS = {
+    "random-100k": ("random 90/10 (seed 0)", "ml-100k"),
+    "u1": ("official u1 (.base = train+stop, .test = test)", "ml-100k"),
+    "random-small": ("random 90/10 (seed 0)", "ml-latest-small"),
+    "temporal-small": ("per-user temporal 20%", "ml-latest-small"),
+}
+#: Surprise SVD grid (16 settings) scored on the stop rows.
+SVD_GRID = {
+    "n_factors": [50, 100],
+    "n_epochs": [20, 40],
+    "lr_all": [0.005, 0.01],
+    "reg_all": [0.05, 0.1],
+}
+STOP_FRACTION = 0.1
+
+
+def carve(ds, key: str, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(train, stop, test) row positions of a protocol; test rows steer nothing."""
+    rng = np.random.default_rng(seed)
+    n = len(ds)
+    if key == "u1":
+        official = ds.official_splits["u1"]
+        rest, test = np.asarray(official.train), np.asarray(official.valid)
+    elif key == "temporal-small":
+        split = make_split(ds, "temporal", 0.2, seed)
+        rest, test = np.asarray(split.train), np.asarray(split.valid)
+        stop = _latest_per_user(ds, rest, STOP_FRACTION / 0.8)
+        return np.setdiff1d(rest, stop), stop, test
+    else:
+        perm = rng.permutation(n)
+        test, rest = np.sort(perm[: n // 10]), np.sort(perm[n // 10 :])
+    stop = np.sort(rng.choice(rest, int(len(rest) * STOP_FRACTION), replace=False))
+    return np.setdiff1d(rest, stop), stop, test
+
+
+def _latest_per_user(ds, rows: np.ndarray, fraction: float) -> np.ndarray:
+    """Each user's latest ``fraction`` of ``rows`` (at least one when a user has 2+)."""
+    frame = ds.ratings.iloc[rows][["user_idx", "timestamp"]].copy()
+    frame["row"] = rows
+    frame = frame.sort_values(["user_idx", "timestamp", "row"])
+    counts = frame.groupby("user_idx")["row"].transform("size").to_numpy()
+    rank_from_end = frame.groupby("user_idx").cumcount(ascending=False).to_numpy()
+    take = np.where(counts >= 2, np.maximum(1, np.round(counts * fraction)), 0)
+    return np.sort(frame["row"].to_numpy()[rank_from_end < take])
+
+
+def rmse(pred: np.ndarray, truth: np.ndarray) -> float:
+    return float(np.sqrt(np.mean((np.asarray(pred, float) - truth) ** 2)))
+
+
+def surprise_grid(ds, train, stop, test) -> dict:
+    """Grid-search SVD on train -> stop, refit the winner on train + stop, score the test."""
+    from surprise import SVD, Dataset, Reader
+
+    frame = ds.ratings
+    scale = (float(ds.rating_scale.min), float(ds.rating_scale.max))
+
+    def trainset(rows):
+        data = Dataset.load_from_df(
+            frame.iloc[rows][["user_idx", "movie_idx", "rating"]], Reader(rating_scale=scale)
+        )
+        return data.build_full_trainset()
+
+    def score(algo, rows):
+        sub = frame.iloc[rows]
+        pred = [
+            algo.predict(u, m).est
+            for u, m in zip(sub["user_idx"].to_numpy(), sub["movie_idx"].to_numpy(), strict=True)
+        ]
+        return rmse(np.array(pred), sub["rating"].to_numpy(float))
+
+    started = time.perf_counter()
+    fit_set = trainset(train)
+    results = []
+    keys = list(SVD_GRID)
+    for values in itertools.product(*SVD_GRID.values()):
+        params = dict(zip(keys, values, strict=True))
+        algo = SVD(random_state=0, **params)
+        algo.fit(fit_set)
+        results.append((score(algo, stop), params))
+    search = time.perf_counter() - started
+    best_stop, best = min(results, key=lambda r: r[0])
+    started = time.perf_counter()
+    algo = SVD(random_state=0, **best).fit(trainset(np.concatenate([train, stop])))
+    refit = time.perf_counter() - started
+    return {
+        "model": f"Surprise SVD grid-tuned {best}",
+        "stop_rmse": best_stop,
+        "test_rmse": score(algo, test),
+        "train_s": refit,
+        "search_s": search,
+    }
+
+
+def ours(ds, train, stop, test, families, budget, seed=0) -> list[dict]:
+    """Tune on train -> stop, then refit the winner on train + stop; score test."""
+    from movierate.nn.training import train as train_model
+    from movierate.tuning import tune
+
+    stop_split = Split("bench", seed, STOP_FRACTION, np.sort(train), np.sort(stop))
+    started = time.perf_counter()
+    result = tune(
+        ds,
+        "bench",
+        families=families,
+        budget_seconds=budget,
+        split=stop_split,
+        save=False,
+        seed=seed,
+        on_trial=lambda r: print(
+            f"  trial {r.number} {r.state} {r.value} {r.seconds:.0f}s {r.params}", flush=True
+        ),
+    )
+    search = time.perf_counter() - started
+    users = ds.ratings["user_idx"].to_numpy()
+    movies = ds.ratings["movie_idx"].to_numpy()
+    truth = ds.ratings["rating"].to_numpy(float)
+
+    def test_rmse(arrays, spec):
+        return rmse(
+            scoring.predict(arrays, spec, users[test], movies[test], ds.rating_scale), truth[test]
+        )
+
+    rows = [
+        {
+            "model": f"tuned {result.best_spec.family} (fit on train, stopped on stop rows)",
+            "stop_rmse": result.best_value,
+            "test_rmse": test_rmse(result.result.arrays, result.best_spec),
+            "train_s": result.result.train_seconds,
+            "search_s": search,
+            "spec": result.best_spec.to_dict(),
+            "trials": len(result.trials),
+        }
+    ]
+    best_epoch = int(result.result.metrics["best_epoch"])
+    refit_spec = replace(result.best_spec, epochs=best_epoch, early_stopping_patience=best_epoch)
+    everything = np.sort(np.concatenate([train, stop]))
+    started = time.perf_counter()
+    refit = train_model(
+        ds, Split("refit", seed, 0.0, everything, np.array([], np.int64)), refit_spec
+    )
+    rows.append(
+        {
+            "model": f"tuned {result.best_spec.family} refit on train+stop ({best_epoch} epochs)",
+            "stop_rmse": None,
+            "test_rmse": test_rmse(refit.arrays, refit_spec),
+            "train_s": time.perf_counter() - started,
+            "search_s": search,
+            "spec": refit_spec.to_dict(),
+        }
+    )
+    return rows
+
+
+def default_model(ds, train, stop, test) -> dict:
+    """The product's default spec, early-stopped on the stop rows."""
+    from movierate.nn.training import train as train_model
+
+    spec = ModelSpec()
+    started = time.perf_counter()
+    result = train_model(ds, Split("bench", 0, STOP_FRACTION, np.sort(train), np.sort(stop)), spec)
+    users, movies = ds.ratings["user_idx"].to_numpy(), ds.ratings["movie_idx"].to_numpy()
+    pred = scoring.predict(result.arrays, spec, users[test], movies[test], ds.rating_scale)
+    return {
+        "model": "default mf_bias (dim 32, L2 0.1)",
+        "stop_rmse": result.metrics["valid_rmse"],
+        "test_rmse": rmse(pred, ds.ratings["rating"].to_numpy(float)[test]),
+        "train_s": time.perf_counter() - started,
+        "search_s": 0.0,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--protocols", default=",".join(PROTOCOLS))
+    parser.add_argument("--families", default="mf_bias,svdpp")
+    parser.add_argument("--budget-factor", type=float, default=3.0)
+    parser.add_argument("--max-budget", type=float, default=600.0, help="seconds")
+    parser.add_argument("--no-default", action="store_true")
+    parser.add_argument("--svd-cache", help="folder caching each protocol's SVD grid result")
+    parser.add_argument("--json", help="append one JSON line per table row to this file")
+    args = parser.parse_args()
+    table = []
+    for key in args.protocols.split(","):
+        label, name = PROTOCOLS[key]
+        ds = load_dataset(name)
+        train, stop, test = carve(ds, key)
+        print(f"{key}: {len(train)} train / {len(stop)} stop / {len(test)} test", flush=True)
+        cache = Path(args.svd_cache) / f"svd-{key}.json" if args.svd_cache else None
+        if cache is not None and cache.is_file():
+            svd = json.loads(cache.read_text())  # same rows: carve() is deterministic
+        else:
+            svd = surprise_grid(ds, train, stop, test)
+            if cache is not None:
+                cache.parent.mkdir(parents=True, exist_ok=True)
+                cache.write_text(json.dumps(svd))
+        print(f"  SVD grid {svd}", flush=True)
+        rows = [svd]
+        if not args.no_default:
+            rows.append(default_model(ds, train, stop, test))
+        budget = min(args.budget_factor * svd["search_s"], args.max_budget)
+        rows += ours(ds, train, stop, test, tuple(args.families.split(",")), budget)
+        for row in rows:
+            row.update(protocol=label, dataset=name, key=key, budget_s=budget)
+            row["vs_svd_pct"] = 100.0 * (row["test_rmse"] / svd["test_rmse"] - 1.0)
+            table.append(row)
+            if args.json:
+                with open(args.json, "a") as f:
+                    f.write(json.dumps(row) + "\n")
+        print(markdown(table), flush=True)
+
+
+def markdown(rows: list[dict]) -> str:
+    """The results as a markdown table."""
+    lines = [
+        "| protocol | dataset | model | test RMSE | vs tuned SVD | train s | search s |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['protocol']} | {r['dataset']} | {r['model']} | {r['test_rmse']:.4f} | "
+            f"{r['vs_svd_pct']:+.2f}% | {r['train_s']:.0f} | {r['search_s']:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

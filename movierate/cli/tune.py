@@ -1,0 +1,109 @@
+"""The tune command: search hyperparameters with Optuna, save the best model and its trials."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from movierate import schema
+from movierate.cli.command import EXIT_OK, Command, register
+from movierate.cli.tables import format_table, num, short
+
+
+def _configure_tune(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("dataset", help="dataset name (see 'datasets') or a folder path")
+    parser.add_argument(
+        "--family",
+        action="append",
+        choices=schema.names("family"),
+        help="family to search, repeatable (several: the family is searched too) [mf_bias]",
+    )
+    parser.add_argument("--budget", type=float, default=5.0, help="wall-clock minutes [5]")
+    parser.add_argument("--trials", type=int, default=None, help="stop after N trials [no cap]")
+    parser.add_argument("--max-epochs", type=int, default=60, help="epoch cap per trial [60]")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the search [0]")
+    parser.add_argument("--name", help="model name (default: dataset-tuned-family, made unique)")
+    parser.add_argument("--overwrite", action="store_true", help="replace a model of that name")
+    split = parser.add_argument_group("split (the tuner scores trials on its valid rows)")
+    split.add_argument(
+        "--split",
+        default="random",
+        help="random, per_user, temporal or official:NAME (ml-100k: official:u1 ... ub) [random]",
+    )
+    split.add_argument("--valid-fraction", type=float, default=0.1, help="share held out [0.1]")
+    split.add_argument("--split-seed", type=int, default=42, help="seed of the split [42]")
+    parser.add_argument("--quiet", action="store_true", help="no per-trial lines")
+
+
+def _run_tune(args: argparse.Namespace) -> int:
+    from movierate import store
+    from movierate.pipeline import split_settings
+    from movierate.tuning import TuneRequest, tune
+
+    families = tuple(dict.fromkeys(args.family or ["mf_bias"]))
+    request = TuneRequest(families, args.budget, args.trials, args.seed, args.max_epochs)
+    request.validate()
+    if args.name:
+        name = store.validate_name(args.name)
+    else:
+        name = store.unique_name(f"{short(args.dataset)}-tuned-{'-'.join(families)}")
+    split = split_settings(
+        {"method": args.split, "valid_fraction": args.valid_fraction, "seed": args.split_seed}
+    )
+
+    def on_trial(record: Any) -> None:
+        if not args.quiet:
+            print(
+                f"trial {record.number:3d} {record.state:9s} rmse {num(record.value)} "
+                f"({record.seconds:.1f} s, {record.epochs_run} epochs) {_params(record.params)}",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    if not args.quiet:
+        print(
+            f"tuning {', '.join(families)} on {args.dataset} for {args.budget:g} min "
+            f"-> model {name!r}",
+            file=sys.stderr,
+        )
+    result = tune(
+        args.dataset,
+        name,
+        families=families,
+        budget_seconds=args.budget * 60.0,
+        n_trials=args.trials,
+        split_params=split,
+        on_trial=on_trial,
+        overwrite=args.overwrite,
+        seed=args.seed,
+        max_epochs=args.max_epochs,
+    )
+    rows = [
+        [
+            str(r.number),
+            r.state,
+            num(r.value),
+            str(r.best_epoch or "-"),
+            f"{r.seconds:.1f}",
+            _params(r.params),
+        ]
+        for r in sorted(result.trials, key=lambda r: (r.value is None, r.value or 0.0))
+    ]
+    print(format_table(["trial", "state", "valid RMSE", "best epoch", "seconds", "params"], rows))
+    print(
+        f"saved {result.name!r}: trial {result.best_trial} won with valid RMSE "
+        f"{result.best_value:.4f} after {len(result.trials)} trials in "
+        f"{result.search_seconds:.0f} s"
+    )
+    print(f"folder: {store.model_path(result.name)} (trials in trials.json)")
+    return EXIT_OK
+
+
+def _params(params: dict[str, Any]) -> str:
+    return " ".join(
+        f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items()
+    )
+
+
+register("tune", Command("search hyperparameters, save the best model", _configure_tune, _run_tune))
