@@ -49,7 +49,7 @@ def three_way_split(ds: RatingsDataset, seed: int) -> tuple[Split, np.ndarray]:
     test, rest = np.sort(rows[:n_test]), rows[n_test:]
     n_stop = len(rest) // 10
     stop, train = np.sort(rest[:n_stop]), np.sort(rest[n_stop:])
-    return Split("random", seed, n_stop / len(rest), train, stop), test
+    return Split("random", seed, 0.1, n_stop / len(rest), train, stop, test), test
 
 
 def variants(methods: list[str], with_decorrelation: bool = True) -> list[tuple[str, dict, str]]:
@@ -86,7 +86,7 @@ def measure_dataset(
 ) -> list[dict[str, Any]]:
     ds = load_dataset(name)
     split, test = three_way_split(ds, seed)
-    stop_rows, test_rows = rows_of(ds, split.valid), rows_of(ds, test)
+    stop_rows, test_rows = rows_of(ds, split.stop), rows_of(ds, test)
     train_r = ds.ratings.iloc[split.train]
     user_counts = np.bincount(train_r["user_idx"].to_numpy(), minlength=ds.n_users)
     movie_counts = np.bincount(train_r["movie_idx"].to_numpy(), minlength=ds.n_movies)

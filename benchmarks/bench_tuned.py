@@ -47,10 +47,10 @@ def carve(ds, key: str, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarr
     n = len(ds)
     if key == "u1":
         official = ds.official_splits["u1"]
-        rest, test = np.asarray(official.train), np.asarray(official.valid)
+        rest, test = np.asarray(official.train), np.asarray(official.test)
     elif key == "temporal-small":
-        split = make_split(ds, "temporal", 0.2, seed)
-        rest, test = np.asarray(split.train), np.asarray(split.valid)
+        split = make_split(ds, "temporal", test_fraction=0.2, stop_fraction=0.0, seed=seed)
+        rest, test = np.asarray(split.train), np.asarray(split.test)
         stop = _latest_per_user(ds, rest, STOP_FRACTION / 0.8)
         return np.setdiff1d(rest, stop), stop, test
     else:
@@ -124,7 +124,9 @@ def ours(ds, train, stop, test, families, budget, seed=0) -> list[dict]:
     from movierate.nn.training import train as train_model
     from movierate.tuning import tune
 
-    stop_split = Split("bench", seed, STOP_FRACTION, np.sort(train), np.sort(stop))
+    stop_split = Split(
+        "bench", seed, 0.1, STOP_FRACTION, np.sort(train), np.sort(stop), np.sort(test)
+    )
     started = time.perf_counter()
     result = tune(
         ds,
@@ -164,7 +166,7 @@ def ours(ds, train, stop, test, families, budget, seed=0) -> list[dict]:
     everything = np.sort(np.concatenate([train, stop]))
     started = time.perf_counter()
     refit = train_model(
-        ds, Split("refit", seed, 0.0, everything, np.array([], np.int64)), refit_spec
+        ds, Split("refit", seed, 0.0, 0.0, everything, *[np.array([], np.int64)] * 2), refit_spec
     )
     rows.append(
         {
@@ -185,12 +187,13 @@ def default_model(ds, train, stop, test) -> dict:
 
     spec = ModelSpec()
     started = time.perf_counter()
-    result = train_model(ds, Split("bench", 0, STOP_FRACTION, np.sort(train), np.sort(stop)), spec)
+    bench = Split("bench", 0, 0.1, STOP_FRACTION, np.sort(train), np.sort(stop), np.sort(test))
+    result = train_model(ds, bench, spec)
     users, movies = ds.ratings["user_idx"].to_numpy(), ds.ratings["movie_idx"].to_numpy()
     pred = scoring.predict(result.arrays, spec, users[test], movies[test], ds.rating_scale)
     return {
         "model": "default mf_bias (dim 32, L2 0.1)",
-        "stop_rmse": result.metrics["valid_rmse"],
+        "stop_rmse": result.metrics["stop_rmse"],
         "test_rmse": rmse(pred, ds.ratings["rating"].to_numpy(float)[test]),
         "train_s": time.perf_counter() - started,
         "search_s": 0.0,

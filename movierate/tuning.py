@@ -1,7 +1,8 @@
 """The built-in tuner: search a model's hyperparameters on the early-stopping rows with Optuna.
 
 Each trial trains one spec on ``split.train`` and is scored by its best early-stopping RMSE on
-``split.valid`` (the "stop" rows); test rows, when a split has them, are never read here. The
+``split.stop``; the test rows are never read by the search. The saved winner's test RMSE / MAE
+are measured afterwards, once, as every saved model's are (``pipeline.test_metrics``). The
 per-epoch early-stopping RMSE is reported to Optuna, whose median pruner stops trials that
 trail the others at the same epoch. The search ends at the time budget (or ``n_trials``); the
 best trial's trained model is saved (it is not retrained: same spec, seed and rows), with
@@ -299,7 +300,7 @@ def tune(
         def report(event: ProgressEvent) -> None:
             if event.phase != Phase.EPOCH:
                 return
-            value = event.metrics.get("valid_rmse", event.metrics.get("train_rmse"))
+            value = event.metrics.get("stop_rmse", event.metrics.get("train_rmse"))
             last["value"], last["epoch"] = float(value), event.epoch
             trial.report(float(value), event.epoch)
             if progress is not None:
@@ -310,7 +311,7 @@ def tune(
                         total,
                         event.epoch,
                         spec.epochs,
-                        {"trial": number, "valid_rmse": float(value)},
+                        {"trial": number, "stop_rmse": float(value)},
                     )
                 )
             if trial.should_prune():
@@ -319,7 +320,7 @@ def tune(
         state, value, error, result = "complete", None, None, None
         try:
             result = train(ds, split, spec, progress=report, cancel=limit)
-            value = float(result.metrics.get("valid_rmse", result.metrics["train_rmse"]))
+            value = float(result.metrics.get("stop_rmse", result.metrics["train_rmse"]))
         except _Prune:
             state, value = "pruned", last.get("value")
         except TrainingCancelled:
@@ -383,6 +384,13 @@ def tune(
         raise TrainingCancelled("No trial finished within the tuning budget; give it more minutes.")
     summary = summarize(records, request, split.describe(), search_seconds, best["trial"])
     if save:
+        from movierate.pipeline import test_metrics
+
+        result = best["result"]
+        result.metrics = {
+            **result.metrics,
+            **test_metrics(result.arrays, best["spec"], ds, split),
+        }
         trials = [asdict(r) for r in records]
         store.save_model(
             name,
@@ -428,7 +436,7 @@ def summarize(
     return _json_safe(
         {
             "request": request.to_dict(),
-            "objective": "best early-stopping RMSE on the split's valid (stop) rows",
+            "objective": "best early-stopping RMSE on the split's stop rows",
             "split": dict(split),
             "sampler": "optuna TPESampler",
             "pruner": "optuna MedianPruner (per-epoch early-stopping RMSE)",

@@ -139,7 +139,7 @@ def test_fold_in_beats_movie_means_for_held_out_ml100k_users(movielens_dir, outp
     held = rng.choice(np.flatnonzero(counts >= 40), 40, replace=False)
     others = np.flatnonzero(~np.isin(users, held))
     valid = np.sort(rng.choice(others, len(others) // 20, replace=False))
-    split = Split("random", 0, 0.05, np.setdiff1d(others, valid), valid)
+    split = Split("random", 0, 0.0, 0.05, np.setdiff1d(others, valid), valid, valid[:0])
     spec = ModelSpec(family="mf_bias", dim=16, epochs=8, regularizers={"l2": 1e-4}, output=output)
     store.save_model("foldin", train(ds, split, spec), ds, split, spec)
     model = store.load_model("foldin")

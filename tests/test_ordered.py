@@ -185,7 +185,7 @@ def test_ordered_model_ranks_planted_factors_by_strength(planted):
     ds, split = planted
     result, spec = _train(ds, split)
     assert "reg_ordered" in result.history and result.metrics["reg_ordered"] > 0
-    held = ds.ratings.iloc[split.valid]
+    held = ds.ratings.iloc[split.test]
     rows = (held["user_idx"].to_numpy(), held["movie_idx"].to_numpy(), held["rating"].to_numpy())
     model = _model(result, spec, ds)
     ablation = ordering.dimension_ablation(model, *rows)

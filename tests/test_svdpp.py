@@ -43,7 +43,7 @@ def test_user_vectors_are_p_plus_the_normalised_sum_over_training_movies_only(tr
             expected[user] += y[rated].sum(0) / np.sqrt(len(rated))
     np.testing.assert_allclose(arrays["user_embedding"], expected, atol=1e-5)
     # the validation rows' movies are not in N(u): adding them would change the vectors
-    valid_users = ds.ratings["user_idx"].to_numpy()[split.valid]
+    valid_users = ds.ratings["user_idx"].to_numpy()[split.test]
     assert len(valid_users) and not np.allclose(arrays["user_embedding"], p, atol=1e-6)
 
 

@@ -37,7 +37,8 @@ def test_tune_records_trials_and_saves_the_best_with_its_trials(tiny):
     assert result.best_spec.epochs == 3 and result.best_spec.family == "mf_bias"
     model = store.load_model("tuned-tiny")
     assert model.spec == result.best_spec
-    assert model.metrics["valid_rmse"] == pytest.approx(result.best_value)
+    assert model.metrics["stop_rmse"] == pytest.approx(result.best_value)
+    assert "test_rmse" in model.metrics  # measured once, after the search
     tuning = model.meta["tuning"]
     assert tuning["n_trials"] == 3 and tuning["best"]["trial"] == result.best_trial
     assert tuning["top_spread"]["min"] == pytest.approx(result.best_value)
@@ -105,7 +106,8 @@ def test_cli_tune_prints_the_trials_and_saves_the_model(tiny, tmp_path, capsys):
     )
     out = capsys.readouterr()
     assert code == 0, out.err
-    assert "valid RMSE" in out.out and "saved 'cli-tuned'" in out.out
+    assert "early-stopping RMSE" in out.out and "saved 'cli-tuned'" in out.out
+    assert "test RMSE" in out.out
     assert "trial   1" in out.err
     assert (store.model_path("cli-tuned") / TRIALS_FILE).is_file()
     assert cli.main(["tune", str(folder), "--family", "nope"]) == 2

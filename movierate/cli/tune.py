@@ -25,13 +25,23 @@ def _configure_tune(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the search [0]")
     parser.add_argument("--name", help="model name (default: dataset-tuned-family, made unique)")
     parser.add_argument("--overwrite", action="store_true", help="replace a model of that name")
-    split = parser.add_argument_group("split (the tuner scores trials on its valid rows)")
+    split = parser.add_argument_group(
+        "split (trials are scored on the early-stopping rows; test rows only rate the winner)"
+    )
     split.add_argument(
         "--split",
         default="random",
         help="random, per_user, temporal or official:NAME (ml-100k: official:u1 ... ub) [random]",
     )
-    split.add_argument("--valid-fraction", type=float, default=0.1, help="share held out [0.1]")
+    split.add_argument(
+        "--test-fraction", type=float, default=0.1, help="share held out as test rows [0.1]"
+    )
+    split.add_argument(
+        "--stop-fraction",
+        type=float,
+        default=0.1,
+        help="share of the rest that scores trials and early stopping [0.1]",
+    )
     split.add_argument("--split-seed", type=int, default=42, help="seed of the split [42]")
     parser.add_argument("--quiet", action="store_true", help="no per-trial lines")
 
@@ -49,7 +59,12 @@ def _run_tune(args: argparse.Namespace) -> int:
     else:
         name = store.unique_name(f"{short(args.dataset)}-tuned-{'-'.join(families)}")
     split = split_settings(
-        {"method": args.split, "valid_fraction": args.valid_fraction, "seed": args.split_seed}
+        {
+            "method": args.split,
+            "test_fraction": args.test_fraction,
+            "stop_fraction": args.stop_fraction,
+            "seed": args.split_seed,
+        }
     )
 
     def on_trial(record: Any) -> None:
@@ -90,11 +105,14 @@ def _run_tune(args: argparse.Namespace) -> int:
         ]
         for r in sorted(result.trials, key=lambda r: (r.value is None, r.value or 0.0))
     ]
-    print(format_table(["trial", "state", "valid RMSE", "best epoch", "seconds", "params"], rows))
+    header = ["trial", "state", "early-stopping RMSE", "best epoch", "seconds", "params"]
+    print(format_table(header, rows))
+    test = result.result.metrics.get("test_rmse")
     print(
-        f"saved {result.name!r}: trial {result.best_trial} won with valid RMSE "
+        f"saved {result.name!r}: trial {result.best_trial} won with early-stopping RMSE "
         f"{result.best_value:.4f} after {len(result.trials)} trials in "
         f"{result.search_seconds:.0f} s"
+        + (f"; its test RMSE (rows the search never saw): {test:.4f}" if test is not None else "")
     )
     print(f"folder: {store.model_path(result.name)} (trials in trials.json)")
     return EXIT_OK
