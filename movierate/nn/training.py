@@ -281,8 +281,10 @@ class _TrainingLoop:
                 loss += tf.add_n(self.model.losses)
         grads = tape.gradient(loss, gathered + self.dense_variables)
         lr = self.optimizer.next_learning_rate()
-        for (table, rows), grad in zip(tables, grads[: len(tables)], strict=True):
-            self.optimizer.apply_rows(table, rows, tf.convert_to_tensor(grad), lr)
+        for (table, rows), grad, current in zip(
+            tables, grads[: len(tables)], gathered, strict=True
+        ):
+            self.optimizer.apply_rows(table, rows, tf.convert_to_tensor(grad), lr, current)
         for var, grad in zip(self.dense_variables, grads[len(tables) :], strict=True):
             if grad is not None:
                 self.optimizer.apply_dense(var, grad, lr)
