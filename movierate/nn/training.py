@@ -71,8 +71,14 @@ def train(
     spec: ModelSpec,
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
+    *,
+    loop_class: type[_TrainingLoop] | None = None,
 ) -> TrainResult:
-    """Train a validated ``spec`` on ``split.train`` of ``ds``; early-stop on ``split.valid``."""
+    """Train a validated ``spec`` on ``split.train`` of ``ds``; early-stop on ``split.valid``.
+
+    ``loop_class`` replaces the compiled loop (``movierate.nn.distributed`` passes one that
+    shares each global batch between workers); the default trains in this process.
+    """
     if len(split.train) == 0:
         raise DataError("The training split is empty: choose a smaller validation fraction.")
     users = ds.ratings["user_idx"].to_numpy(np.int32)
@@ -82,7 +88,7 @@ def train(
     global_mean = float(ratings[train_rows].mean())
     scale = (float(ds.rating_scale.min), float(ds.rating_scale.max))
     model = build_model(spec, ds.n_users, ds.n_movies, global_mean, scale)
-    loop = _TrainingLoop(
+    loop = (loop_class or _TrainingLoop)(
         model,
         spec,
         user_l2_weight=_l2_weights(users[train_rows], ds.n_users),
@@ -240,6 +246,16 @@ class _TrainingLoop:
             total += self._step(users[start:end], movies[start:end], ratings[start:end])
         return total
 
+    def combine(self, tables, gathered, grads, batch):
+        """Row updates ``(table, rows, grad, current)`` and dense gradients to apply: this
+        process's own (``nn.distributed`` sums them over workers)."""
+        n = len(tables)
+        updates = [
+            (table, rows, tf.convert_to_tensor(grad), current)
+            for (table, rows), grad, current in zip(tables, grads[:n], gathered, strict=True)
+        ]
+        return updates, grads[n:]
+
     def _step(self, users: tf.Tensor, movies: tf.Tensor, ratings: tf.Tensor) -> tf.Tensor:
         """One update: each touched row is gathered once, its gradient merged, updated sparsely."""
         if self.adversarial is not None:
@@ -280,12 +296,11 @@ class _TrainingLoop:
             if self.model.losses:
                 loss += tf.add_n(self.model.losses)
         grads = tape.gradient(loss, gathered + self.dense_variables)
+        updates, dense_grads = self.combine(tables, gathered, grads, batch)
         lr = self.optimizer.next_learning_rate()
-        for (table, rows), grad, current in zip(
-            tables, grads[: len(tables)], gathered, strict=True
-        ):
-            self.optimizer.apply_rows(table, rows, tf.convert_to_tensor(grad), lr, current)
-        for var, grad in zip(self.dense_variables, grads[len(tables) :], strict=True):
+        for table, rows, grad, current in updates:
+            self.optimizer.apply_rows(table, rows, grad, lr, current)
+        for var, grad in zip(self.dense_variables, dense_grads, strict=True):
             if grad is not None:
                 self.optimizer.apply_dense(var, grad, lr)
         return mse
