@@ -4,6 +4,7 @@ On a synthetic MovieLens-like set, the default model (mf_bias, dim 32, Adam) at 
 batch size runs one epoch of the real compiled loop (``movierate.nn.training``) per variant:
 
 - ``full``: the real step (Adam);
+- ``full, XLA step``: the same step compiled by XLA (``jit_compile=True``);
 - ``sgd``: the same step with SGD (no slots: what the optimizer's slot traffic costs);
 - ``no apply``: gradients computed, no update written (what the update costs in all);
 - ``unique + gather``: only ``tf.unique`` of the batch ids and the row gathers;
@@ -71,6 +72,7 @@ def _variants(loop, tf):
 
     return {
         "full": epoch_of(loop._step),
+        "full, XLA step": epoch_of(tf.function(loop._step, jit_compile=True)),
         "no apply": epoch_of(no_apply),
         "unique + gather": epoch_of(unique_gather),
         "forward": epoch_of(forward),
