@@ -4,7 +4,8 @@ On a synthetic MovieLens-like set, the default model (mf_bias, dim 32, Adam) at 
 batch size runs one epoch of the real compiled loop (``movierate.nn.training``) per variant:
 
 - ``full``: the real step (Adam);
-- ``full, XLA step``: the same step compiled by XLA (``jit_compile=True``);
+- ``full, XLA step`` (``--xla``): the same step compiled by XLA (``jit_compile=True``; measured
+  15x slower than the plain step here: the unique row counts change every step);
 - ``sgd``: the same step with SGD (no slots: what the optimizer's slot traffic costs);
 - ``no apply``: gradients computed, no update written (what the update costs in all);
 - ``unique + gather``: only ``tf.unique`` of the batch ids and the row gathers;
@@ -13,7 +14,7 @@ batch size runs one epoch of the real compiled loop (``movierate.nn.training``) 
 Each variant runs ``--repeats`` times; the table gives the median seconds per epoch, ratings/s
 and the share of the full step. The machine's load changes numbers; compare rows of one run.
 
-    python -m benchmarks.bench_step [--ratings 2e6] [--batch-size 32768] [--repeats 3]
+    python -m benchmarks.bench_step [--ratings 2e6] [--batch-size 32768] [--repeats 3] [--xla]
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import time
 import numpy as np
 
 
-def _variants(loop, tf):
+def _variants(loop, tf, xla: bool = False):
     """name -> a tf.function(users, movies, ratings, batch_size) running one epoch."""
 
     def epoch_of(step):
@@ -70,13 +71,15 @@ def _variants(loop, tf):
         pred = loop._predict_batch(users, movies)
         return tf.reduce_mean(tf.square(pred - ratings))
 
-    return {
+    variants = {
         "full": epoch_of(loop._step),
-        "full, XLA step": epoch_of(tf.function(loop._step, jit_compile=True)),
         "no apply": epoch_of(no_apply),
         "unique + gather": epoch_of(unique_gather),
         "forward": epoch_of(forward),
     }
+    if xla:
+        variants["full, XLA step"] = epoch_of(tf.function(loop._step, jit_compile=True))
+    return variants
 
 
 def main() -> None:
@@ -85,6 +88,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32768)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--optimizers", default="adam,sgd")
+    parser.add_argument("--xla", action="store_true", help="also the XLA-compiled step (slow)")
     args = parser.parse_args()
 
     import tensorflow as tf
@@ -117,7 +121,7 @@ def main() -> None:
             user_l2_weight=training._l2_weights(users, ds.n_users),
             movie_l2_weight=training._l2_weights(movies, ds.n_movies),
         )
-        variants = _variants(loop, tf)
+        variants = _variants(loop, tf, args.xla)
         if kind != "adam":
             variants = {"full": variants["full"]}
         for name, run in variants.items():
