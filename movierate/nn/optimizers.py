@@ -9,7 +9,7 @@ gradients (the MLP of ``deep``) take the ordinary dense update.
 Rows are written with ``scatter_update`` of ``gathered - delta``, never ``scatter_sub``: on CPU,
 TensorFlow's arithmetic scatter kernels (scatter_sub / scatter_add / scatter_nd_sub, and the fused
 ``ResourceSparseApply*`` kernels) cost about 1-2 us per 32-float row, 7-10x a gather + a
-``scatter_update`` (measured in benchmarks/bench_step.py and docs/performance.md). That is only
+``scatter_update`` (benchmarks/bench_step.py; README, "Training speed"). That is only
 right because the rows are unique, which :meth:`SparseOptimizer.apply_rows` requires.
 """
 
