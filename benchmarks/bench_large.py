@@ -81,10 +81,11 @@ def shape(n_ratings: int) -> tuple[int, int]:
 
 
 def dashboard_pages() -> list[tuple[str, str]]:
-    """(label, url path) of every dashboard page, read from the checkout at run time.
+    """(label, url path) of every page script in the checkout (the fallback page list).
 
     The home page is ``/``; every other page is a script under ``pages/`` (recursively, for a
-    pages package) whose url path Streamlit derives from its file name.
+    pages package) whose url path Streamlit derives from its file name. :func:`open_pages`
+    prefers the links the running app's sidebar shows.
     """
     pages = [("home", "/")]
     for script in sorted((REPO / "pages").rglob("*.py")):
@@ -128,7 +129,17 @@ def open_pages(home: Path, timeout_s: float = 180.0) -> tuple[str, int]:
                     executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
                 )
                 page = browser.new_page()
-                for label, path in dashboard_pages():
+                page.goto(url + "/", timeout=timeout_s * 1000)
+                page.wait_for_selector("[data-testid='stApp']", timeout=timeout_s * 1000)
+                page.wait_for_selector("[data-testid='stSidebar'] a[href]", timeout=60_000)
+                links = page.eval_on_selector_all(
+                    "[data-testid='stSidebar'] a[href]", "els => els.map(e => e.href)"
+                )
+                paths = [link[len(url) :] or "/" for link in links if link.startswith(url)]
+                pages = [("home", "/")] + [(p.strip("/"), p) for p in paths if p.strip("/")]
+                if len(pages) == 1:  # no sidebar links found: the page scripts on disk
+                    pages = dashboard_pages()
+                for label, path in dict.fromkeys(pages):
                     start = time.perf_counter()
                     page.goto(url + path, timeout=timeout_s * 1000)
                     page.wait_for_selector("[data-testid='stApp']", timeout=timeout_s * 1000)
@@ -230,6 +241,8 @@ def main() -> int:
         state.update(result=result, split=split, spec=spec)
         per_epoch = sorted(epochs)[len(epochs) // 2]
         verdict = "within" if result.train_seconds <= TARGET_TRAIN_S else "OVER"
+        if args.epochs is not None:
+            verdict = f"epochs capped by --epochs {args.epochs}: not a test of"
         return (
             f"{result.metrics['epochs_run']} epochs (batch {spec.batch_size}), median "
             f"{per_epoch:.1f} s/epoch (evaluation included), {result.ratings_per_second:,.0f} "
