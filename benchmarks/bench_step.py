@@ -4,6 +4,7 @@ On a synthetic MovieLens-like set, the default model (mf_bias, dim 32, Adam) at 
 batch size runs one epoch of the real compiled loop (``movierate.nn.training``) per variant:
 
 - ``full``: the real step (Adam);
+- ``full, scatter_sub writes (before)``: the step as it was, rows written by ``scatter_sub``;
 - ``full, XLA step`` (``--xla``): the same step compiled by XLA (``jit_compile=True``; measured
   15x slower than the plain step here: the unique row counts change every step);
 - ``sgd``: the same step with SGD (no slots: what the optimizer's slot traffic costs);
@@ -60,6 +61,25 @@ def _variants(loop, tf, xla: bool = False):
             loop.optimizer.apply_rows, loop.optimizer.apply_dense = saved
         return mse + 0.0 * tf.add_n([tf.reduce_sum(g) for g in sink])
 
+    def scatter_sub_writes(users, movies, ratings):
+        # The update as written before: rows changed by scatter_sub(delta) (no gathered rows).
+        opt = loop.optimizer
+
+        def apply_rows(var, rows, grad, lr, current=None):
+            if opt.kind == "sgd":
+                var.scatter_sub(tf.IndexedSlices(lr * grad, rows))
+                return
+            read = lambda slot: tf.gather(slot, rows)  # noqa: E731
+            write = lambda slot, value: slot.scatter_update(tf.IndexedSlices(value, rows))  # noqa: E731
+            var.scatter_sub(tf.IndexedSlices(opt._delta(var, grad, lr, read, write), rows))
+
+        saved = opt.apply_rows
+        opt.apply_rows = apply_rows
+        try:
+            return loop._step(users, movies, ratings)
+        finally:
+            opt.apply_rows = saved
+
     def unique_gather(users, movies, ratings):
         user_rows, _ = tf.unique(users)
         movie_rows, _ = tf.unique(movies)
@@ -73,6 +93,7 @@ def _variants(loop, tf, xla: bool = False):
 
     variants = {
         "full": epoch_of(loop._step),
+        "full, scatter_sub writes (before)": epoch_of(scatter_sub_writes),
         "no apply": epoch_of(no_apply),
         "unique + gather": epoch_of(unique_gather),
         "forward": epoch_of(forward),
