@@ -5,6 +5,12 @@ everywhere), so a step costs O(catalogue). Here a gradient that arrives as ``tf.
 has its duplicate rows merged (``tf.unique`` + ``unsorted_segment_sum``) and only those rows of
 the variable and its slots are read and written ("lazy" Adam / RMSprop / Adagrad). Dense
 gradients (the MLP of ``deep``) take the ordinary dense update.
+
+Rows are written with ``scatter_update`` of ``gathered - delta``, never ``scatter_sub``: on CPU,
+TensorFlow's arithmetic scatter kernels (scatter_sub / scatter_add / scatter_nd_sub, and the fused
+``ResourceSparseApply*`` kernels) cost about 1-2 us per 32-float row, 7-10x a gather + a
+``scatter_update`` (benchmarks/bench_step.py; README, "Training speed"). That is only
+right because the rows are unique, which :meth:`SparseOptimizer.apply_rows` requires.
 """
 
 from __future__ import annotations
@@ -68,10 +74,23 @@ class SparseOptimizer:
             else:
                 self.apply_dense(var, grad, lr)
 
-    def apply_rows(self, var: tf.Variable, rows: tf.Tensor, grad: tf.Tensor, lr: tf.Tensor) -> None:
-        """Update only ``rows`` (unique indices) of ``var`` with their summed gradient ``grad``."""
+    def apply_rows(
+        self,
+        var: tf.Variable,
+        rows: tf.Tensor,
+        grad: tf.Tensor,
+        lr: tf.Tensor,
+        current: tf.Tensor | None = None,
+    ) -> None:
+        """Update only ``rows`` (UNIQUE indices) of ``var`` with their summed gradient ``grad``.
+
+        ``current`` is ``tf.gather(var, rows)`` when the caller already holds it (read before
+        this step's update); it is gathered here otherwise.
+        """
+        if current is None:
+            current = tf.gather(var, rows)
         if self.kind == "sgd":
-            var.scatter_sub(tf.IndexedSlices(lr * grad, rows))
+            var.scatter_update(tf.IndexedSlices(current - lr * grad, rows))
             return
         delta = self._delta(
             var,
@@ -80,7 +99,7 @@ class SparseOptimizer:
             lambda slot: tf.gather(slot, rows),
             lambda slot, value: slot.scatter_update(tf.IndexedSlices(value, rows)),
         )
-        var.scatter_sub(tf.IndexedSlices(delta, rows))
+        var.scatter_update(tf.IndexedSlices(current - delta, rows))
 
     def apply_dense(self, var: tf.Variable, grad: tf.Tensor, lr: tf.Tensor) -> None:
         """The ordinary update of a whole variable."""

@@ -109,6 +109,8 @@ def train(
     spec: ModelSpec,
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
+    *,
+    loop_class: type[_TrainingLoop] | None = None,
 ) -> TrainResult:
     """Train a validated ``spec`` on ``split.train`` of ``ds``; early-stop on ``split.stop``.
 
@@ -121,6 +123,9 @@ def train(
     the early-stopping RMSE often rises while a regularizer reshapes the embedding and restoring
     an earlier epoch would undo it. Among eligible epochs the lowest early-stopping RMSE is
     restored; if the regularizers never take hold, the last epoch is kept.
+
+    ``loop_class`` replaces the compiled loop (``movierate.nn.distributed`` passes one that
+    shares each global batch between workers); the default trains in this process.
     """
     if len(split.train) == 0:
         raise DataError(
@@ -136,7 +141,7 @@ def train(
     model = build_model(spec, ds.n_users, ds.n_movies, global_mean, scale, implicit)
     if implicit:
         model.set_implicit(users[train_rows], movies[train_rows])
-    loop = _TrainingLoop(
+    loop = (loop_class or _TrainingLoop)(
         model,
         spec,
         user_l2_weight=_l2_weights(users[train_rows], ds.n_users),
@@ -416,6 +421,16 @@ class _TrainingLoop:
             total += self._step(users[start:end], movies[start:end], ratings[start:end])
         return total
 
+    def combine(self, tables, gathered, grads, batch):
+        """Row updates ``(table, rows, grad, current)`` and dense gradients to apply: this
+        process's own (``nn.distributed`` sums them over workers)."""
+        n = len(tables)
+        updates = [
+            (table, rows, tf.convert_to_tensor(grad), current)
+            for (table, rows), grad, current in zip(tables, grads[:n], gathered, strict=True)
+        ]
+        return updates, grads[n:]
+
     def _step(self, users: tf.Tensor, movies: tf.Tensor, ratings: tf.Tensor) -> tf.Tensor:
         """One update: each touched row is gathered once, its gradient merged, updated sparsely."""
         if self.adversarial is not None:
@@ -498,10 +513,11 @@ class _TrainingLoop:
             if self.model.losses:
                 loss += tf.add_n(self.model.losses)
         grads = tape.gradient(loss, gathered + self.dense_variables)
+        updates, dense_grads = self.combine(tables, gathered, grads, batch)
         lr = self.optimizer.next_learning_rate()
-        for (table, rows), grad in zip(tables, grads[: len(tables)], strict=True):
-            self.optimizer.apply_rows(table, rows, tf.convert_to_tensor(grad), lr)
-        for var, grad in zip(self.dense_variables, grads[len(tables) :], strict=True):
+        for table, rows, grad, current in updates:
+            self.optimizer.apply_rows(table, rows, grad, lr, current)
+        for var, grad in zip(self.dense_variables, dense_grads, strict=True):
             if grad is not None:
                 self.optimizer.apply_dense(var, grad, lr)
         return mse

@@ -1,0 +1,167 @@
+"""Where one training step's time goes: the compiled step taken apart, sub-step by sub-step.
+
+On a synthetic MovieLens-like set, the default model (mf_bias, dim 32, Adam) at a throughput
+batch size runs one epoch of the real compiled loop (``movierate.nn.training``) per variant:
+
+- ``full``: the real step (Adam);
+- ``full, scatter_sub writes (before)``: the step as it was, rows written by ``scatter_sub``;
+- ``full, XLA step`` (``--xla``): the same step compiled by XLA (``jit_compile=True``; measured
+  15x slower than the plain step here: the unique row counts change every step);
+- ``sgd``: the same step with SGD (no slots: what the optimizer's slot traffic costs);
+- ``no apply``: gradients computed, no update written (what the update costs in all);
+- ``unique + gather``: only ``tf.unique`` of the batch ids and the row gathers;
+- ``forward``: the prediction of the batch rows only (no gradient).
+
+Each variant runs ``--repeats`` times; the table gives the median seconds per epoch, ratings/s
+and the share of the full step. The machine's load changes numbers; compare rows of one run.
+
+    python -m benchmarks.bench_step [--ratings 2e6] [--batch-size 32768] [--repeats 3] [--xla]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+
+def _variants(loop, tf, xla: bool = False):
+    """name -> a tf.function(users, movies, ratings, batch_size) running one epoch."""
+
+    def epoch_of(step):
+        @tf.function(
+            input_signature=[
+                tf.TensorSpec([None], tf.int32),
+                tf.TensorSpec([None], tf.int32),
+                tf.TensorSpec([None], tf.float32),
+                tf.TensorSpec([], tf.int32),
+            ]
+        )
+        def run(users, movies, ratings, batch_size):
+            total = tf.constant(0.0)
+            n = tf.shape(users)[0]
+            for i in tf.range((n + batch_size - 1) // batch_size):
+                start = i * batch_size
+                end = tf.minimum(start + batch_size, n)
+                total += step(users[start:end], movies[start:end], ratings[start:end])
+            return total
+
+        return run
+
+    def no_apply(users, movies, ratings):
+        # The gradients are summed into the result so that the graph keeps computing them.
+        sink: list = []
+        saved = loop.optimizer.apply_rows, loop.optimizer.apply_dense
+        loop.optimizer.apply_rows = lambda var, rows, grad, *rest: sink.append(grad)
+        loop.optimizer.apply_dense = lambda var, grad, *rest: sink.append(grad)
+        try:
+            mse = loop._step(users, movies, ratings)
+        finally:
+            loop.optimizer.apply_rows, loop.optimizer.apply_dense = saved
+        return mse + 0.0 * tf.add_n([tf.reduce_sum(g) for g in sink])
+
+    def scatter_sub_writes(users, movies, ratings):
+        # The update as written before: rows changed by scatter_sub(delta) (no gathered rows).
+        opt = loop.optimizer
+
+        def apply_rows(var, rows, grad, lr, current=None):
+            if opt.kind == "sgd":
+                var.scatter_sub(tf.IndexedSlices(lr * grad, rows))
+                return
+            read = lambda slot: tf.gather(slot, rows)  # noqa: E731
+            write = lambda slot, value: slot.scatter_update(tf.IndexedSlices(value, rows))  # noqa: E731
+            var.scatter_sub(tf.IndexedSlices(opt._delta(var, grad, lr, read, write), rows))
+
+        saved = opt.apply_rows
+        opt.apply_rows = apply_rows
+        try:
+            return loop._step(users, movies, ratings)
+        finally:
+            opt.apply_rows = saved
+
+    def unique_gather(users, movies, ratings):
+        user_rows, _ = tf.unique(users)
+        movie_rows, _ = tf.unique(movies)
+        a = tf.gather(loop.user_table, user_rows)
+        b = tf.gather(loop.movie_table, movie_rows)
+        return tf.reduce_sum(a[:1]) + tf.reduce_sum(b[:1]) + ratings[0]
+
+    def forward(users, movies, ratings):
+        pred = loop._predict_batch(users, movies)
+        return tf.reduce_mean(tf.square(pred - ratings))
+
+    variants = {
+        "full": epoch_of(loop._step),
+        "full, scatter_sub writes (before)": epoch_of(scatter_sub_writes),
+        "no apply": epoch_of(no_apply),
+        "unique + gather": epoch_of(unique_gather),
+        "forward": epoch_of(forward),
+    }
+    if xla:
+        variants["full, XLA step"] = epoch_of(tf.function(loop._step, jit_compile=True))
+    return variants
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ratings", type=float, default=2e6)
+    parser.add_argument("--batch-size", type=int, default=32768)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--optimizers", default="adam,sgd")
+    parser.add_argument("--xla", action="store_true", help="also the XLA-compiled step (slow)")
+    args = parser.parse_args()
+
+    import tensorflow as tf
+
+    from movierate.data import make_split, synthetic_dataset
+    from movierate.nn import training
+    from movierate.nn.models import build_model
+    from movierate.spec import ModelSpec
+
+    ds = synthetic_dataset(int(args.ratings), seed=1)
+    split = make_split(ds, "random", 0.1, seed=42)
+    r = ds.ratings.iloc[split.train]
+    users = r["user_idx"].to_numpy(np.int32)
+    movies = r["movie_idx"].to_numpy(np.int32)
+    ratings = r["rating"].to_numpy(np.float32)
+    order = np.random.default_rng(0).permutation(len(users))
+    tensors = [tf.constant(a[order]) for a in (users, movies, ratings)]
+    batch = tf.constant(args.batch_size)
+    print(f"{len(users):,} training ratings, batch {args.batch_size}\n")
+
+    runs = {}
+    for kind in args.optimizers.split(","):
+        spec = ModelSpec(
+            dim=32, batch_size=args.batch_size, optimizer=kind, regularizers={"l2": 0.02}
+        )
+        model = build_model(spec, ds.n_users, ds.n_movies, float(ratings.mean()), (0.5, 5.0))
+        loop = training._TrainingLoop(
+            model,
+            spec,
+            user_l2_weight=training._l2_weights(users, ds.n_users),
+            movie_l2_weight=training._l2_weights(movies, ds.n_movies),
+        )
+        variants = _variants(loop, tf, args.xla)
+        if kind != "adam":
+            variants = {"full": variants["full"]}
+        for name, run in variants.items():
+            label = f"{name} ({kind})" if name == "full" else name
+            run(*tensors, batch)  # trace + warm
+            runs[label] = run
+    timings: dict[str, list[float]] = {}
+    for _ in range(args.repeats):  # round robin: load drifts hit every variant alike
+        for label, run in runs.items():
+            start = time.perf_counter()
+            float(run(*tensors, batch))
+            timings.setdefault(label, []).append(time.perf_counter() - start)
+    full = float(np.median(timings["full (adam)"]))
+    print("| variant | s per epoch (median) | ratings/s | share of full Adam step |")
+    print("|---|---:|---:|---:|")
+    for label, values in timings.items():
+        seconds = float(np.median(values))
+        print(f"| {label} | {seconds:.2f} | {len(users) / seconds:,.0f} | {seconds / full:.0%} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,177 @@
+"""Training on several machines: data-parallel steps under ``MultiWorkerMirroredStrategy``.
+
+Every worker process holds a full copy of the model and of the training data, shuffles each
+epoch with the same seed, and takes its share of every global batch (``spec.batch_size``
+ratings, split into contiguous, nearly equal shares). A worker's gradients are weighted by its
+share of the batch, then combined across workers inside the compiled step:
+
+- embedding rows (user / movie tables and biases): an all-reduce of ``tf.IndexedSlices``, which
+  TensorFlow's collective implementation carries out as an ALL-GATHER of every worker's
+  (row ids, row gradients) -- the tables themselves never travel. Each worker then merges the
+  duplicate rows (``tf.unique`` + ``unsorted_segment_sum``) of the gathered slices, in the same
+  order everywhere, so every worker applies the same sparse (lazy) optimizer update;
+- dense variables (the MLP of ``deep``): a plain all-reduce (sum).
+
+The result equals single-process training at the same global batch up to float summation order.
+Evaluation, early stopping and progress run on every worker (identical weights give identical
+decisions); worker 0 (the chief) saves the model.
+
+Start one process per machine with the same command and a ``TF_CONFIG`` naming every worker
+(see the README, "Training on several machines")::
+
+    TF_CONFIG='{"cluster": {"worker": ["host1:12345", "host2:12345"]},
+                "task": {"type": "worker", "index": 0}}' \\
+        python -m movierate.nn.distributed --dataset ml-25m --name big --spec spec.json
+
+The strategy must be created before TensorFlow runs anything else in the process
+(:func:`make_strategy` first). Parameter-server training is not supported (Keras 3 does not
+support ``ParameterServerStrategy``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import tensorflow as tf
+
+from movierate.nn.training import TrainResult, _TrainingLoop, train
+from movierate.progress import Phase
+
+_SUM = tf.distribute.ReduceOp.SUM
+
+
+def make_strategy() -> tf.distribute.MultiWorkerMirroredStrategy:
+    """The strategy of this worker, from ``TF_CONFIG`` (call before any other TensorFlow work)."""
+    return tf.distribute.MultiWorkerMirroredStrategy(
+        communication_options=tf.distribute.experimental.CommunicationOptions(
+            implementation=tf.distribute.experimental.CommunicationImplementation.RING
+        )
+    )
+
+
+def worker_info() -> tuple[int, int]:
+    """(this worker's index, number of workers) from ``TF_CONFIG``; (0, 1) without one."""
+    config = json.loads(os.environ.get("TF_CONFIG") or "{}")
+    workers = config.get("cluster", {}).get("worker", [])
+    task = config.get("task", {})
+    return int(task.get("index", 0)), max(1, len(workers))
+
+
+class DistributedLoop(_TrainingLoop):
+    """The compiled loop with each global batch shared between the strategy's workers."""
+
+    strategy: tf.distribute.Strategy
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.worker, self.workers = worker_info()
+        index = tf.TensorSpec([None], tf.int32)
+        scalar = tf.TensorSpec([], tf.int32)
+        signature = [index, index, tf.TensorSpec([None], tf.float32), scalar, scalar, scalar]
+        self.run_batches = tf.function(self._run_shared_batches, input_signature=signature)
+
+    def _run_shared_batches(self, users, movies, ratings, first, count, batch_size) -> tf.Tensor:
+        """Global batches ``first .. first + count - 1``; each worker steps on its share.
+
+        The loop stays outside ``strategy.run`` (a synchronisation point may not sit inside
+        control flow in the replica function), as Keras' ``steps_per_execution`` does.
+        """
+        total = tf.constant(0.0)
+        n = tf.shape(users)[0]
+        for i in tf.range(count):
+            start = (first + i) * batch_size
+            end = tf.minimum(start + batch_size, n)
+            batch = (users[start:end], movies[start:end], ratings[start:end])
+            out = self.strategy.run(self._shared_step, args=batch)
+            total += self.strategy.experimental_local_results(out)[0]
+        return total
+
+    def _shared_step(self, users: tf.Tensor, movies: tf.Tensor, ratings: tf.Tensor) -> tf.Tensor:
+        return self._step(*self.shard(users, movies, ratings))
+
+    def shard(self, *batch: tf.Tensor) -> tuple[tf.Tensor, ...]:
+        n = tf.shape(batch[0])[0]
+        start = n * self.worker // self.workers
+        end = n * (self.worker + 1) // self.workers
+        return tuple(t[start:end] for t in batch)
+
+    def _weight(self, batch: tf.Tensor) -> tf.Tensor:
+        """This worker's share of the global batch (its gradients and loss are scaled by it)."""
+        local = tf.cast(batch, tf.float32)
+        total = tf.distribute.get_replica_context().all_reduce(_SUM, local)
+        return local / tf.maximum(total, 1.0)
+
+    def combine(self, tables, gathered, grads, batch):
+        ctx = tf.distribute.get_replica_context()
+        weight = self._weight(batch)
+        n = len(tables)
+        updates = []
+        for (table, rows), grad in zip(tables, grads[:n], strict=True):
+            local = tf.IndexedSlices(tf.convert_to_tensor(grad) * weight, rows)
+            merged = ctx.all_reduce(_SUM, local)  # an all-gather of (rows, values)
+            if isinstance(merged, tf.IndexedSlices):
+                unique, positions = tf.unique(merged.indices)
+                values = tf.math.unsorted_segment_sum(merged.values, positions, tf.shape(unique)[0])
+                updates.append((table, unique, values, None))
+            else:  # a dense sum of the whole table (not expected from collectives)
+                updates.append((table, tf.range(tf.shape(merged)[0]), merged, None))
+        dense = [None if g is None else ctx.all_reduce(_SUM, g * weight) for g in grads[n:]]
+        return updates, dense
+
+    def _step(self, users: tf.Tensor, movies: tf.Tensor, ratings: tf.Tensor) -> tf.Tensor:
+        batch = tf.shape(movies)[0]
+        mse = super()._step(users, movies, ratings)
+        mse = tf.where(batch > 0, mse, 0.0)  # an empty share (batch < workers) adds nothing
+        return tf.distribute.get_replica_context().all_reduce(_SUM, mse * self._weight(batch))
+
+
+def train_distributed(
+    strategy: tf.distribute.Strategy, ds: Any, split: Any, spec: Any, **kwargs: Any
+) -> TrainResult:
+    """:func:`movierate.nn.training.train` with every global batch shared by the workers."""
+    loop_class = type("BoundDistributedLoop", (DistributedLoop,), {"strategy": strategy})
+    return train(ds, split, spec, loop_class=loop_class, **kwargs)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one worker: train ``--dataset`` with ``--spec``; worker 0 saves it as ``--name``."""
+    parser = argparse.ArgumentParser(description="One worker of a multi-machine training.")
+    parser.add_argument("--dataset", required=True, help="dataset name or folder (same on all)")
+    parser.add_argument("--name", required=True, help="model name (saved by worker 0)")
+    parser.add_argument("--spec", help="ModelSpec JSON file (default: the default spec)")
+    parser.add_argument("--overwrite", action="store_true")
+    args = parser.parse_args(argv)
+    strategy = make_strategy()  # before anything else runs TensorFlow ops
+
+    from movierate import store
+    from movierate.data import load_dataset
+    from movierate.pipeline import DEFAULT_SPLIT, split_from_settings, test_metrics
+    from movierate.spec import ModelSpec
+
+    spec = (
+        ModelSpec.from_dict(json.loads(Path(args.spec).read_text())) if args.spec else ModelSpec()
+    )
+    spec.validate()
+    ds = load_dataset(args.dataset)
+    split = split_from_settings(ds, DEFAULT_SPLIT)
+    worker, workers = worker_info()
+
+    def report(event) -> None:
+        if event.phase == Phase.EPOCH and worker == 0:
+            print(f"epoch {event.epoch}: {event.metrics}", flush=True)
+
+    result = train_distributed(strategy, ds, split, spec, progress=report)
+    if worker == 0:
+        result.metrics = {**result.metrics, **test_metrics(result.arrays, spec, ds, split)}
+        store.save_model(args.name, result, ds, split, spec, overwrite=args.overwrite)
+        print(f"saved {args.name!r} ({workers} workers, {result.metrics})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
