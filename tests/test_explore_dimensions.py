@@ -182,3 +182,16 @@ def test_held_out_rows_are_the_recorded_validation_rows(trained_home):
     report = ordering.model_dimension_report(model, ds)
     assert report.n_rows == len(split.valid)
     assert report.base_rmse == pytest.approx(model.metrics["valid_rmse"], rel=1e-3)
+
+
+def test_dimension_report_says_when_only_the_important_dims_come_first():
+    rng = np.random.default_rng(6)
+    model = _model(rng, scales=(2.0, 1.2, 0.03, 0.06, 0.02, 0.05, 0.01, 0.04))
+    report = ordering.dimension_report(model, *_rows(model, rng, noise=0.3))
+    assert report.spearman < ordering.ORDERED_SPEARMAN  # the noise tail is in no order
+    assert report.k_index == 2 and report.k_pca == 2
+    assert report.ordered
+    assert report.verdict.startswith("The important dimensions come first: the first 2 dims of 8")
+    assert ordering.is_ordered(0.1, 2, 1, 8) == "no"  # the principal basis needs fewer
+    assert ordering.is_ordered(0.1, 6, 6, 8) == "no"  # more than half the dims are needed
+    assert ordering.is_ordered(0.9, 6, 6, 8) == "yes"

@@ -223,7 +223,7 @@ ORDERED_SPEARMAN = 0.7
 GAIN_SHARE = 0.95
 #: At most this many held-out rows are scored (a fixed random sample beyond it).
 MAX_REPORT_ROWS = 50_000
-REPORT_VERSION = 1
+REPORT_VERSION = 2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -350,7 +350,7 @@ def dimension_report(
     base = float(ablation.attrs["base_rmse"])
     k_index = gain_k(prefix["rmse_index"].to_numpy(), GAIN_SHARE)
     k_pca = gain_k(prefix["rmse_pca"].to_numpy(), GAIN_SHARE)
-    ordered = bool(np.isfinite(spearman) and spearman >= ORDERED_SPEARMAN)
+    ordered = is_ordered(spearman, k_index, k_pca, len(frame)) != "no"
     return DimensionReport(
         dimensions=frame,
         prefix=prefix,
@@ -376,6 +376,18 @@ def gain_k(rmse: Sequence[float], share: float = GAIN_SHARE) -> int | None:
     return int(reached[0])
 
 
+def is_ordered(spearman: float, k_index: int | None, k_pca: int | None, dim: int) -> str:
+    """``"yes"``: importance falls with the index (Spearman >= :data:`ORDERED_SPEARMAN`);
+    ``"leading"``: the Spearman is lower, but the first dims as trained reach
+    :data:`GAIN_SHARE` of the gain no later than the principal directions do, with at most half
+    of the dims (the order of the rest, which add little, is noise); else ``"no"``."""
+    if math.isfinite(spearman) and spearman >= ORDERED_SPEARMAN:
+        return "yes"
+    if k_index is not None and k_pca is not None and k_index <= min(k_pca, dim // 2):
+        return "leading"
+    return "no"
+
+
 def ordering_verdict(
     spearman: float, k_index: int | None, k_pca: int | None, dim: int, *, rows: str = "held-out"
 ) -> str:
@@ -384,6 +396,7 @@ def ordering_verdict(
     rho = (
         "undefined (every dimension matters equally)" if math.isnan(spearman) else f"{spearman:.2f}"
     )
+    rank = f"Spearman {rho} between index and {rows}-row importance"
     if k_index is None:
         gain = (
             "the embedding does not lower the RMSE on these rows at all (biases alone do as well)"
@@ -392,9 +405,14 @@ def ordering_verdict(
         gain = f"the first {_dims(k_index)} of {dim} give {share} of the full-model RMSE gain" + (
             f" ({_dims(k_pca, 'principal direction')} do in the PCA basis)" if k_pca else ""
         )
-    ordered = math.isfinite(spearman) and spearman >= ORDERED_SPEARMAN
-    head = "Dimensions are ordered" if ordered else "Dimensions are not ordered"
-    return f"{head}: Spearman {rho} between index and {rows}-row importance; {gain}."
+    kind = is_ordered(spearman, k_index, k_pca, dim)
+    if kind == "leading":
+        return (
+            f"The important dimensions come first: {gain}; the order of the other "
+            f"{dim - k_index} (which add under {1 - GAIN_SHARE:.0%}) is noise ({rank})."
+        )
+    head = "Dimensions are ordered" if kind == "yes" else "Dimensions are not ordered"
+    return f"{head}: {rank}; {gain}."
 
 
 class FirstKView(TrainedModel):

@@ -23,7 +23,7 @@ from movierate.ui import figures, state
 BASIS_LABELS = {
     "auto": "Auto",
     "index": "As trained",
-    "pca": "Principal directions",
+    "pca": "PCA",
 }
 
 #: Column formats of the per-dimension table.
@@ -91,9 +91,9 @@ def first_k_controls(models: Sequence[Any], key: str) -> list[Any]:
             key=basis_key,
             bind="query-params",
             help="As trained: dimensions 1..k of the embedding (meaningful for models trained "
-            "with the 'ordered' regularizer). Principal directions: the model re-expressed in "
+            "with the 'ordered' regularizer). PCA: the model re-expressed in "
             "its principal basis first (same predictions), so the first k directions carry the "
-            "most. Auto: as trained for ordered models, principal directions otherwise.",
+            "most. Auto: as trained for models trained with 'ordered', PCA otherwise.",
         )
     views = [
         ordering.first_k_view(m, min(int(k), int(m.dim)), resolved_basis(m, basis)) for m in models
