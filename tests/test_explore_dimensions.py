@@ -46,7 +46,12 @@ def _model(rng, family="mf_bias", scales=(2.0, 1.0, 0.5, 0.25), n_users=50, n_mo
         }
     )
     spec = ModelSpec(family=family, dim=dim, output="none", hidden_units=(6, 3))
-    meta = {"name": "planted", "dataset": {"name": "x", "rating_scale": SCALE}, "created": "now"}
+    meta = {
+        "name": "planted",
+        "dataset": {"name": "x", "rating_scale": SCALE},
+        "created": "now",
+        "metrics": {"valid_rmse": 0.9},
+    }
     return store.TrainedModel(
         name="planted", path=Path("/nonexistent"), spec=spec, meta=meta, arrays=arrays,
         movies=movies,
@@ -99,6 +104,7 @@ def test_first_k_view_caches_under_the_source_model_and_has_no_keras(tmp_path, m
     assert view.source_name == "planted" and view.meta["first_k"] == {
         "k": 2, "basis": "pca", "dim": 4
     }  # fmt: skip
+    assert view.metrics == {} and "source_metrics" in view.meta  # not the full model's RMSE
     with pytest.raises(StoreError, match="numpy arrays"):
         view.keras_model()
     for bad in (0, -1, 1.5, True):

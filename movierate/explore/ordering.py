@@ -428,6 +428,9 @@ class FirstKView(TrainedModel):
         spec = dataclasses.replace(source.spec, dim=k)
         meta = dict(source.meta, name=source.name + suffix, first_k_of=source.name)
         meta["first_k"] = {"k": int(k), "basis": basis, "dim": int(source.dim)}
+        # the recorded RMSE / MAE are the full model's: keep them aside, not as this view's
+        meta["source_metrics"] = dict(source.meta.get("metrics") or {})
+        meta["metrics"] = {}
         super().__init__(
             name=source.name + suffix,
             path=source.path,
