@@ -67,9 +67,10 @@ def first_k_controls(models: Sequence[Any], key: str) -> list[Any]:
     k_key, basis_key = f"{key}_k", f"{key}_basis"
     if top < 2:
         return models
-    current = st.session_state.get(k_key)
-    if isinstance(current, int) and not 1 <= current <= top:
-        st.session_state[k_key] = top  # a model with fewer dims than the URL asked for
+    current, last_top = st.session_state.get(k_key), st.session_state.get(f"{key}_top")
+    if isinstance(current, int) and (not 1 <= current <= top or current == last_top != top):
+        st.session_state[k_key] = top  # another model: all of its dims unless k was chosen
+    st.session_state[f"{key}_top"] = top
     with st.sidebar:
         st.divider()
         k = st.slider(
