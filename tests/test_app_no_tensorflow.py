@@ -23,6 +23,7 @@ for page, query in [
     ("pages/train.py", {}),
     ("pages/compare.py", {}),
     ("pages/embeddings.py", {"view": "Principal components"}),
+    ("pages/dimensions.py", {"dims_k": "4"}),
     ("pages/neighbours.py", {"q": "toy story"}),
     ("pages/recommend.py", {"user": "1"}),
 ]:

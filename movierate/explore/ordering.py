@@ -20,16 +20,22 @@ Everything works on ``model.arrays`` through :mod:`movierate.scoring`, so it is 
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import hashlib
+import json
 import math
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from movierate import scoring
+from movierate import atomic, scoring
 from movierate.basis import principal_rotation
-from movierate.errors import DataError
+from movierate.errors import DataError, MovierateError, StoreError
+from movierate.store import TrainedModel
 
 BASES = ("index", "pca")
 
@@ -207,3 +213,315 @@ def _ranks(x: np.ndarray) -> np.ndarray:
     _, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
     sums = np.bincount(inverse, weights=ranks)
     return sums[inverse] / counts[inverse]
+
+
+# --- per-model report and first-k views (the dashboard's "Dimensions" view) ----------------------
+
+#: Spearman (index vs held-out importance) from which a model's dimensions count as ordered.
+ORDERED_SPEARMAN = 0.7
+#: Share of the full model's RMSE gain (over no embedding at all) the verdict's k reaches.
+GAIN_SHARE = 0.95
+#: At most this many held-out rows are scored (a fixed random sample beyond it).
+MAX_REPORT_ROWS = 50_000
+REPORT_VERSION = 2
+
+
+@dataclasses.dataclass(frozen=True)
+class DimensionReport:
+    """What :func:`model_dimension_report` measures on a model's held-out rows.
+
+    ``dimensions``: one row per dimension: ``heldout_increase`` (RMSE increase when it is
+    zeroed), ``heldout_share`` (that increase over the sum of the positive ones), the variance
+    shares of :func:`movierate.explore.importance.dimension_importance` and, for ``deep``, the
+    first dense layer's input shares. ``prefix``: ``k`` (0 .. dim; 0 = no embedding at all),
+    ``rmse_index`` (first k dims as trained) and ``rmse_pca`` (first k principal directions).
+    """
+
+    dimensions: pd.DataFrame
+    prefix: pd.DataFrame
+    spearman: float
+    base_rmse: float
+    rows: str
+    n_rows: int
+    k_index: int | None
+    k_pca: int | None
+    ordered: bool
+    verdict: str
+
+
+def held_out_rows(model: Any, ds: Any = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
+    """The rows ``model`` never trained on that steered its training (early stopping):
+    ``(users, movies, ratings, label)``; ``ds`` defaults to the dataset it was trained on.
+
+    Reads the split the model recorded; a three-part split (train / stop / test) gives its
+    ``stop`` rows, the two-part one its ``valid`` rows.
+    """
+    from movierate.pipeline import dataset_of, recorded_split  # no TensorFlow
+
+    ds = ds if ds is not None else dataset_of(model)
+    split = recorded_split(ds, model.meta["split"])
+    rows, label = None, ""
+    for part in ("stop", "valid"):
+        rows = getattr(split, part, None)
+        if rows is not None:
+            label = "early-stopping" if part == "stop" else "validation"
+            break
+    if rows is None or len(rows) == 0:
+        raise DataError(
+            f"Model {model.name!r} recorded no held-out rows (its split has no validation "
+            "rows), so held-out importance cannot be measured; retrain with a validation split."
+        )
+    rows = np.asarray(rows)
+    ratings = ds.ratings
+    return (
+        ratings["user_idx"].to_numpy()[rows],
+        ratings["movie_idx"].to_numpy()[rows],
+        ratings["rating"].to_numpy(np.float64)[rows],
+        label,
+    )
+
+
+def model_dimension_report(
+    model: Any, ds: Any = None, *, max_rows: int = MAX_REPORT_ROWS
+) -> DimensionReport:
+    """Held-out ablation, variance shares, (deep) input shares and prefix curves of ``model``,
+    with a one-line verdict. Cached in the model's cache folder per held-out rows."""
+    users, movies, truth, label = held_out_rows(model, ds)
+    if len(truth) > max_rows:
+        keep = np.sort(np.random.default_rng(0).choice(len(truth), max_rows, replace=False))
+        users, movies, truth = users[keep], movies[keep], truth[keep]
+    digest = _rows_digest(model, users, movies, truth)
+    try:
+        path: Path | None = model.cache_path(f"dimension-report-v{REPORT_VERSION}-{digest}.json")
+    except (OSError, MovierateError):
+        path = None  # a model outside the store: measure without caching
+    if path is not None and path.is_file():
+        try:
+            return _report_from_json(json.loads(path.read_text()))
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # unreadable cache: measure again and overwrite it
+    report = dimension_report(model, users, movies, truth, rows=label)
+    if path is not None:
+        with contextlib.suppress(OSError):  # a read-only store still shows the report
+            atomic.write_json(path, _report_to_json(report))
+    return report
+
+
+def dimension_report(
+    model: Any, users: Any, movies: Any, ratings: Any, *, rows: str = "held-out"
+) -> DimensionReport:
+    """:class:`DimensionReport` of ``model`` on the given rows (no cache; see
+    :func:`model_dimension_report`)."""
+    from movierate.explore.importance import dimension_importance
+
+    users, movies, truth = _rows(users, movies, ratings)
+    ablation = dimension_ablation(model, users, movies, truth)
+    increase = ablation["rmse_increase"].to_numpy(np.float64)
+    positive = np.clip(increase, 0.0, None)
+    frame = pd.DataFrame(
+        {
+            "dimension": ablation["dimension"].to_numpy(),
+            "heldout_increase": increase,
+            "heldout_share": positive / positive.sum() if positive.sum() > 0 else positive,
+        }
+    )
+    weights = _movie_weights(model)
+    shares = dimension_importance(model.arrays, movie_weights=weights).reset_index(drop=True)
+    for column in shares.columns:
+        if column.endswith("_share"):
+            frame[column] = shares[column].to_numpy()
+    arrays = dict(model.arrays)
+    zero = {
+        **arrays,
+        "user_embedding": np.zeros_like(arrays["user_embedding"]),
+        "movie_embedding": np.zeros_like(arrays["movie_embedding"]),
+    }
+    none = _rmse(model, zero, users, movies, truth)
+    index = prefix_curve(model, users, movies, truth, basis="index")
+    pca = prefix_curve(model, users, movies, truth, basis="pca", movie_weights=weights)
+    prefix = pd.DataFrame(
+        {
+            "k": np.concatenate([[0], index["k"].to_numpy()]),
+            "rmse_index": np.concatenate([[none], index["rmse"].to_numpy()]),
+            "rmse_pca": np.concatenate([[none], pca["rmse"].to_numpy()]),
+        }
+    )
+    spearman = ordering_spearman(ablation)
+    base = float(ablation.attrs["base_rmse"])
+    k_index = gain_k(prefix["rmse_index"].to_numpy(), GAIN_SHARE)
+    k_pca = gain_k(prefix["rmse_pca"].to_numpy(), GAIN_SHARE)
+    ordered = is_ordered(spearman, k_index, k_pca, len(frame)) != "no"
+    return DimensionReport(
+        dimensions=frame,
+        prefix=prefix,
+        spearman=spearman,
+        base_rmse=base,
+        rows=rows,
+        n_rows=len(truth),
+        k_index=k_index,
+        k_pca=k_pca,
+        ordered=ordered,
+        verdict=ordering_verdict(spearman, k_index, k_pca, len(frame), rows=rows),
+    )
+
+
+def gain_k(rmse: Sequence[float], share: float = GAIN_SHARE) -> int | None:
+    """Smallest k whose RMSE gain over ``rmse[0]`` (k = 0, no embedding) reaches ``share`` of
+    the full model's (``rmse[-1]``); None when the embedding does not lower the RMSE at all."""
+    rmse = np.asarray(rmse, np.float64)
+    full_gain = rmse[0] - rmse[-1]
+    if not np.isfinite(full_gain) or full_gain <= 0:
+        return None
+    reached = np.flatnonzero(rmse[0] - rmse >= share * full_gain)
+    return int(reached[0])
+
+
+def is_ordered(spearman: float, k_index: int | None, k_pca: int | None, dim: int) -> str:
+    """``"yes"``: importance falls with the index (Spearman >= :data:`ORDERED_SPEARMAN`);
+    ``"leading"``: the Spearman is lower, but the first dims as trained reach
+    :data:`GAIN_SHARE` of the gain no later than the principal directions do, with at most half
+    of the dims (the order of the rest, which add little, is noise); else ``"no"``."""
+    if math.isfinite(spearman) and spearman >= ORDERED_SPEARMAN:
+        return "yes"
+    if k_index is not None and k_pca is not None and k_index <= min(k_pca, dim // 2):
+        return "leading"
+    return "no"
+
+
+def ordering_verdict(
+    spearman: float, k_index: int | None, k_pca: int | None, dim: int, *, rows: str = "held-out"
+) -> str:
+    """One line saying whether the dimensions come in order of importance, from the numbers."""
+    share = f"{GAIN_SHARE:.0%}"
+    rho = (
+        "undefined (every dimension matters equally)" if math.isnan(spearman) else f"{spearman:.2f}"
+    )
+    rank = f"Spearman {rho} between index and {rows}-row importance"
+    if k_index is None:
+        gain = (
+            "the embedding does not lower the RMSE on these rows at all (biases alone do as well)"
+        )
+    else:
+        gain = f"the first {_dims(k_index)} of {dim} give {share} of the full-model RMSE gain" + (
+            f" ({_dims(k_pca, 'principal direction')} do in the PCA basis)" if k_pca else ""
+        )
+    kind = is_ordered(spearman, k_index, k_pca, dim)
+    if kind == "leading":
+        return (
+            f"The important dimensions come first: {gain}; the order of the other "
+            f"{dim - k_index} (which add under {1 - GAIN_SHARE:.0%}) is noise ({rank})."
+        )
+    head = "Dimensions are ordered" if kind == "yes" else "Dimensions are not ordered"
+    return f"{head}: {rank}; {gain}."
+
+
+class FirstKView(TrainedModel):
+    """A model keeping only its first ``k`` dimensions (as trained or principal), numpy only.
+
+    Same interface as the model it comes from (arrays, embeddings, biases, movies, spec with
+    ``dim = k``, predict, ...); cached analyses live beside the source model's, under a key
+    naming k and the basis.
+    """
+
+    def __init__(self, source: Any, k: int, basis: str, arrays: dict[str, np.ndarray]) -> None:
+        suffix = f" (first {_dims(k, 'principal direction' if basis == 'pca' else 'dim')})"
+        spec = dataclasses.replace(source.spec, dim=k)
+        meta = dict(source.meta, name=source.name + suffix, first_k_of=source.name)
+        meta["first_k"] = {"k": int(k), "basis": basis, "dim": int(source.dim)}
+        # the recorded RMSE / MAE are the full model's: keep them aside, not as this view's
+        meta["source_metrics"] = dict(source.meta.get("metrics") or {})
+        meta["metrics"] = {}
+        super().__init__(
+            name=source.name + suffix,
+            path=source.path,
+            spec=spec,
+            meta=meta,
+            arrays=arrays,
+            movies=source.movies,
+        )
+        self.source = source
+        self.source_name = getattr(source, "source_name", "") or source.name
+        self.k = int(k)
+        self.basis = basis
+
+    def cache_path(self, key: str) -> Path:
+        """Cached analyses live beside the source model's, under their own key."""
+        return self.source.cache_path(f"first{self.k}-{self.basis}-{key}")
+
+    def keras_model(self) -> Any:
+        raise StoreError(
+            f"{self.name!r} exists only as numpy arrays (predictions, embeddings); open "
+            f"{self.source.name!r} for its Keras model."
+        )
+
+
+def first_k_view(model: Any, k: int, basis: str = "index") -> Any:
+    """``model`` keeping only its first ``k`` embedding dimensions: as trained
+    (``basis="index"``) or its first k principal directions (``basis="pca"``, see
+    :func:`pca_arrays`; movies weighted by their number of ratings).
+
+    The other dimensions are dropped (``dim == k``; for ``deep`` the first dense layer keeps the
+    matching inputs), so predictions equal those with them zeroed. ``k >= dim`` returns
+    ``model`` itself.
+    """
+    if basis not in BASES:
+        raise DataError(f"basis = {basis!r}: choose one of {', '.join(BASES)}.")
+    dim = int(model.dim)
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
+        raise DataError(f"k = {k!r}: keep at least one dimension (1 .. {dim}).")
+    if k >= dim:
+        return model
+    arrays = dict(model.arrays)
+    if basis == "pca":
+        arrays = pca_arrays(arrays, model.spec, None, _movie_weights(model))
+    out = dict(arrays)
+    for key in ("user_embedding", "movie_embedding"):
+        out[key] = np.ascontiguousarray(arrays[key][:, :k])
+    if "dense_0_kernel" in arrays:
+        kernel = np.asarray(arrays["dense_0_kernel"])
+        out["dense_0_kernel"] = np.concatenate([kernel[:k], kernel[dim : dim + k]])
+        if "first_dense_input_norms" in arrays:
+            out["first_dense_input_norms"] = np.linalg.norm(
+                out["dense_0_kernel"].astype(np.float64), axis=1
+            ).astype(np.float32)
+    for value in out.values():
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)
+    return FirstKView(model, int(k), basis, out)
+
+
+def _dims(k: int | None, noun: str = "dim") -> str:
+    return f"{k} {noun}{'' if k == 1 else 's'}"
+
+
+def _movie_weights(model: Any) -> np.ndarray | None:
+    movies = getattr(model, "movies", None)
+    if movies is None or "n_ratings" not in movies:
+        return None
+    counts = movies["n_ratings"].to_numpy(np.float64)
+    ok = len(counts) == len(model.movie_embedding) and counts.sum() > 0
+    return counts if ok else None
+
+
+def _rows_digest(model: Any, users, movies, truth) -> str:
+    h = hashlib.blake2b(digest_size=8)
+    for part in (users, movies, truth):
+        h.update(np.ascontiguousarray(part).data)
+    h.update(repr((model.name, model.dim, str(model.meta.get("created")))).encode())
+    return h.hexdigest()
+
+
+def _report_to_json(report: DimensionReport) -> dict[str, Any]:
+    out = dataclasses.asdict(report)
+    out["dimensions"] = report.dimensions.to_dict(orient="list")
+    out["prefix"] = report.prefix.to_dict(orient="list")
+    out["spearman"] = None if math.isnan(report.spearman) else report.spearman
+    return out
+
+
+def _report_from_json(data: Mapping[str, Any]) -> DimensionReport:
+    values = dict(data)
+    values["dimensions"] = pd.DataFrame(values["dimensions"])
+    values["prefix"] = pd.DataFrame(values["prefix"])
+    values["spearman"] = math.nan if values["spearman"] is None else float(values["spearman"])
+    return DimensionReport(**values)

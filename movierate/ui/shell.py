@@ -38,6 +38,7 @@ PAGES: dict[str, PageEntry] = {
     "train": PageEntry("pages/train.py", "Train", ":material/model_training:"),
     "compare": PageEntry("pages/compare.py", "Compare", ":material/compare_arrows:"),
     "embeddings": PageEntry("pages/embeddings.py", "Embeddings", ":material/scatter_plot:"),
+    "dimensions": PageEntry("pages/dimensions.py", "Dimensions", ":material/sort:"),
     "neighbours": PageEntry("pages/neighbours.py", "Neighbours", ":material/hub:"),
     "recommend": PageEntry("pages/recommend.py", "Recommend", ":material/recommend:"),
 }

@@ -96,8 +96,15 @@ def cached(func: Callable[..., T], *models: Any, **params: Any) -> T:
     """
     code = getattr(func, "__code__", None)
     func_id = f"{func.__module__}.{func.__qualname__}@{code.co_filename if code else ''}"
-    keys = tuple(model_key(m.name) for m in models)
+    keys = tuple(_cache_key(m) for m in models)
     return _cached_call(func_id, keys, repr(sorted(params.items())), func, models, params)
+
+
+def _cache_key(model: Any) -> str:
+    """:func:`model_key` of a model, or of the saved model a derived one (exact whitening,
+    first k dims) comes from, plus the derived model's own name."""
+    source = getattr(model, "source_name", "")
+    return f"{model_key(source)}|{model.name}" if source else model_key(model.name)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

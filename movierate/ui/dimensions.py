@@ -1,0 +1,173 @@
+"""Dashboard views of embedding dimensions in order of importance: the held-out importance
+report (:func:`render_dimension_importance`) and the "use only the first k dimensions" control
+(:func:`first_k_control`, :func:`first_k_controls`) that other pages put after their model
+picker, so maps and neighbours are recomputed from the first k dimensions.
+
+Numbers come from :mod:`movierate.explore.ordering` (numpy, no TensorFlow); figures from
+:mod:`movierate.ui.figures`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from movierate.errors import DataError
+from movierate.explore import ordering
+from movierate.ui import figures, state
+
+#: Basis choices of the first-k control: URL value -> label.
+BASIS_LABELS = {
+    "auto": "Auto",
+    "index": "As trained",
+    "pca": "PCA",
+}
+
+#: Column formats of the per-dimension table.
+DIMENSION_COLUMNS: dict[str, Any] = {
+    "heldout_increase": st.column_config.NumberColumn("RMSE rise when zeroed", format="%.4f"),
+    **{
+        column: st.column_config.NumberColumn(label, format="percent")
+        for column, label in figures.REPORT_SERIES.items()
+    },
+}
+
+
+def is_ordered(model: Any) -> bool:
+    """True when ``model`` was trained with the ``ordered`` regularizer (dimension 0 first)."""
+    regularizers = getattr(model.spec, "regularizers", None) or {}
+    return bool(regularizers.get("ordered"))
+
+
+def resolved_basis(model: Any, basis: str) -> str:
+    """``"index"`` or ``"pca"``: ``auto`` keeps an ordered model's dimensions as trained and
+    uses the principal directions of any other model."""
+    if basis == "auto":
+        return "index" if is_ordered(model) else "pca"
+    return basis
+
+
+def first_k_control(model: Any, key: str) -> Any:
+    """Sidebar control "use only the first k dimensions" for one model (k and the basis kept
+    in the URL as ``<key>_k`` / ``<key>_basis``); returns ``model`` itself at full dimension,
+    else :func:`movierate.explore.ordering.first_k_view` of it, with a caption where called."""
+    return first_k_controls([model], key)[0]
+
+
+def first_k_controls(models: Sequence[Any], key: str) -> list[Any]:
+    """:func:`first_k_control` for several models at once (one slider up to the largest dim;
+    a model with fewer dimensions keeps all of its own)."""
+    models = list(models)
+    if not models:
+        return models
+    top = max(int(m.dim) for m in models)
+    k_key, basis_key = f"{key}_k", f"{key}_basis"
+    if top < 2:
+        return models
+    current, last_top = st.session_state.get(k_key), st.session_state.get(f"{key}_top")
+    if isinstance(current, int) and (not 1 <= current <= top or current == last_top != top):
+        st.session_state[k_key] = top  # another model: all of its dims unless k was chosen
+    st.session_state[f"{key}_top"] = top
+    with st.sidebar:
+        st.divider()
+        k = st.slider(
+            "Use only the first k dimensions",
+            1,
+            top,
+            top,
+            key=k_key,
+            bind="query-params",
+            help="Recompute maps and neighbours from the first k embedding dimensions only, "
+            "to see what each extra dimension adds. All dimensions: the model as trained.",
+        )
+        basis = st.segmented_control(
+            "Which first dimensions",
+            list(BASIS_LABELS),
+            format_func=BASIS_LABELS.get,
+            default="auto",
+            required=True,
+            key=basis_key,
+            bind="query-params",
+            help="As trained: dimensions 1..k of the embedding (meaningful for models trained "
+            "with the 'ordered' regularizer). PCA: the model re-expressed in "
+            "its principal basis first (same predictions), so the first k directions carry the "
+            "most. Auto: as trained for models trained with 'ordered', PCA otherwise.",
+        )
+    views = [
+        ordering.first_k_view(m, min(int(k), int(m.dim)), resolved_basis(m, basis)) for m in models
+    ]
+    notes = [first_k_caption(m, v) for m, v in zip(models, views, strict=True) if v is not m]
+    if notes:
+        st.caption(":material/filter_list: " + " ".join(notes))
+    return views
+
+
+def first_k_caption(model: Any, view: Any) -> str:
+    """One sentence saying which dimensions ``view`` keeps of ``model`` and why that basis."""
+    info = view.meta.get("first_k", {})
+    k, basis = info.get("k", view.dim), info.get("basis", "index")
+    if basis == "pca":
+        what = f"its first {k} principal directions"
+        why = (
+            "its dimensions are not trained in order of importance"
+            if not is_ordered(model)
+            else "chosen in the sidebar"
+        )
+    else:
+        what = f"its first {k} dimensions as trained"
+        why = (
+            "the 'ordered' regularizer put them in order of importance"
+            if is_ordered(model)
+            else "chosen in the sidebar; this model's dimensions are in no particular order"
+        )
+    return f"**{model.name}** uses only {what} of {model.dim} ({why})."
+
+
+def _report(model: Any) -> ordering.DimensionReport:
+    return ordering.model_dimension_report(model, state.dataset_of(model))
+
+
+def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
+    """Held-out ablation importance beside variance shares (and deep input shares), the prefix
+    curve as trained and in the principal basis, and the verdict line; None (with a warning)
+    when the model's training data is not available to measure on."""
+    try:
+        with st.spinner("Scoring the held-out rows with each dimension zeroed…"):
+            report = state.cached(_report, model)
+    except DataError as exc:
+        st.warning(
+            f"Held-out importance needs the ratings {model.name!r} was trained on: {exc}",
+            icon=":material/dataset:",
+        )
+        return None
+    (st.success if report.ordered else st.info)(report.verdict, icon=":material/sort:")
+    st.plotly_chart(
+        figures.dimension_report_figure(report.dimensions, report.prefix, rows=report.rows),
+        key="dimension_report",
+    )
+    st.caption(
+        f"Left: how much the RMSE on the {report.n_rows:,} {report.rows} rows (never trained "
+        f"on; full model {report.base_rmse:.4f}) rises when one dimension is zeroed in both "
+        "embeddings, as a share of the total, beside each dimension's share of the variance"
+        + (" and how strongly the first dense layer reads it" if model.family == "deep" else "")
+        + ". Right: RMSE using only the first k dimensions, as trained and after re-expressing "
+        "the model in its principal directions (the best post-hoc order; same predictions with "
+        "all of them). An ordered model's solid curve drops steeply first and tracks the dotted "
+        "one."
+    )
+    with st.expander("Numbers per dimension"):
+        table = report.dimensions.set_index("dimension")
+        st.dataframe(table, column_config=DIMENSION_COLUMNS, key="dimension_table")
+        prefix = pd.DataFrame(report.prefix).set_index("k")
+        st.dataframe(
+            prefix,
+            column_config={
+                "rmse_index": st.column_config.NumberColumn("RMSE, first k", format="%.4f"),
+                "rmse_pca": st.column_config.NumberColumn("RMSE, first k principal", format="%.4f"),
+            },
+            key="prefix_table",
+        )
+    return report

@@ -1,0 +1,104 @@
+"""AppTest of the Dimensions page (movierate.ui.dimensions) against the small models of the test
+session: the held-out importance view, the prefix curve, the verdict and the first-k control,
+with its state in the URL."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from movierate import store
+from movierate.explore import ordering
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+PAGE = "pages/dimensions.py"
+
+
+def open_page(**query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.switch_page(PAGE).run()
+    assert_clean(at)
+    return at
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def report_chart(at: AppTest) -> dict:
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert len(charts) == 1
+    return charts[0]
+
+
+def values(data) -> np.ndarray:
+    """A plotly trace array, decoded when plotly stored it as base64 ``bdata``."""
+    if isinstance(data, dict) and "bdata" in data:
+        return np.frombuffer(base64.b64decode(data["bdata"]), dtype=data["dtype"])
+    return np.asarray(data)
+
+
+def verdicts(at: AppTest) -> list[str]:
+    return [
+        e.value
+        for e in [*at.success, *at.info]
+        if e.value.startswith(("Dimensions are", "The important"))
+    ]
+
+
+@pytest.mark.parametrize("name", ["small-mf", "small-deep"])
+def test_dimensions_page_shows_held_out_importance_prefix_curve_and_verdict(trained_home, name):
+    at = open_page(model=name)
+    model = store.load_model(name)
+    expected = ordering.model_dimension_report(model)  # cached on disk by the page's run
+    assert verdicts(at) == [expected.verdict]
+    chart = report_chart(at)
+    names = [trace.get("name") for trace in chart["data"]]
+    assert "held-out importance (RMSE rise when zeroed)" in names
+    assert "first k dims as trained" in names and "first k principal directions" in names
+    assert ("read by dense layer (movie)" in names) == (name == "small-deep")
+    curve = next(t for t in chart["data"] if t["name"] == "first k dims as trained")
+    assert len(values(curve["x"])) == model.dim + 1  # k = 0 .. dim
+    assert f"{expected.n_rows:,} validation rows" in " ".join(c.value for c in at.caption)
+    slider = at.slider(key="dims_k")
+    assert slider.value == model.dim and slider.max == model.dim
+
+
+def test_first_k_control_recomputes_from_k_dims_and_says_which(trained_home):
+    at = open_page(model="small-mf")
+    full_verdict = verdicts(at)[0]
+    at.slider(key="dims_k").set_value(4).run()
+    assert_clean(at)
+    captions = " ".join(c.value for c in at.caption)
+    # small-mf is not trained with 'ordered': auto uses principal directions, and says so
+    assert "uses only its first 4 principal directions of 16" in captions
+    assert "not trained in order of importance" in captions
+    curve = next(t for t in report_chart(at)["data"] if t["name"] == "first k dims as trained")
+    assert len(values(curve["x"])) == 5  # a 4-dim model: k = 0 .. 4
+    assert verdicts(at)[0] != full_verdict
+    at.segmented_control(key="dims_basis").set_value("index").run()
+    assert_clean(at)
+    assert "first 4 dimensions as trained of 16" in " ".join(c.value for c in at.caption)
+    # the view the page measured: the saved model's first 4 dims, its own RMSE
+    model = store.load_model("small-mf")
+    view = ordering.first_k_view(model, 4, "index")
+    report = ordering.model_dimension_report(view)
+    assert verdicts(at) == [report.verdict]
+    assert np.isclose(report.prefix["rmse_index"].iloc[-1],
+                      ordering.model_dimension_report(model).prefix["rmse_index"].iloc[4])  # fmt: skip
+
+
+def test_first_k_is_read_from_the_url(trained_home):
+    at = open_page(model="small-deep", dims_k="2", dims_basis="As trained")  # labels in the URL
+    assert at.slider(key="dims_k").value == 2
+    captions = " ".join(c.value for c in at.caption)
+    assert "first 2 dimensions as trained of 16" in captions, captions[:400]

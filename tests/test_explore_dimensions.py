@@ -1,0 +1,203 @@
+"""explore.ordering's per-model view: first_k_view (a model keeping its first k dimensions) and
+dimension_report / model_dimension_report (held-out importance, prefix curves, verdict)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from movierate import store
+from movierate.errors import DataError, StoreError
+from movierate.explore import ordering
+from movierate.spec import ModelSpec
+
+SCALE = [0.5, 5.0, 0.5]
+
+
+def _model(rng, family="mf_bias", scales=(2.0, 1.0, 0.5, 0.25), n_users=50, n_movies=40):
+    scales = np.asarray(scales, np.float32)
+    dim = len(scales)
+    arrays = {
+        "user_embedding": (rng.normal(size=(n_users, dim)) * scales).astype(np.float32),
+        "movie_embedding": (rng.normal(size=(n_movies, dim)) * scales).astype(np.float32),
+        "movie_bias": rng.normal(size=n_movies).astype(np.float32) * 0.3,
+        "global_mean": np.float32(3.0),
+    }
+    if family == "deep":
+        width = 2 * dim
+        for i, units in enumerate((6, 3)):
+            arrays[f"dense_{i}_kernel"] = rng.normal(size=(width, units)).astype(np.float32)
+            arrays[f"dense_{i}_bias"] = rng.normal(size=units).astype(np.float32)
+            width = units
+        arrays["output_kernel"] = rng.normal(size=(width, 1)).astype(np.float32)
+        arrays["output_bias"] = rng.normal(size=1).astype(np.float32)
+        arrays["first_dense_input_norms"] = np.linalg.norm(arrays["dense_0_kernel"], axis=1)
+    else:
+        arrays["user_bias"] = rng.normal(size=n_users).astype(np.float32) * 0.3
+    movies = pd.DataFrame(
+        {
+            "movie_idx": np.arange(n_movies),
+            "movie_id": np.arange(n_movies) + 1,
+            "title": [f"Movie {i}" for i in range(n_movies)],
+            "n_ratings": rng.integers(1, 100, size=n_movies),
+        }
+    )
+    spec = ModelSpec(family=family, dim=dim, output="none", hidden_units=(6, 3))
+    meta = {
+        "name": "planted",
+        "dataset": {"name": "x", "rating_scale": SCALE},
+        "created": "now",
+        "metrics": {"valid_rmse": 0.9},
+    }
+    return store.TrainedModel(
+        name="planted", path=Path("/nonexistent"), spec=spec, meta=meta, arrays=arrays,
+        movies=movies,
+    )  # fmt: skip
+
+
+def _pairs(model):
+    users, movies = np.meshgrid(np.arange(model.n_users), np.arange(model.n_movies), indexing="ij")
+    return users.ravel(), movies.ravel()
+
+
+@pytest.mark.parametrize("family", ["mf_bias", "deep"])
+@pytest.mark.parametrize("basis", ["index", "pca"])
+def test_first_k_view_at_full_dim_is_the_model_and_below_uses_k_dims(family, basis):
+    model = _model(np.random.default_rng(1), family)
+    users, movies = _pairs(model)
+    assert ordering.first_k_view(model, model.dim, basis) is model
+    assert ordering.first_k_view(model, 99, basis) is model
+    full = model.predict(users, movies)
+    for k in (1, 2, 3):
+        view = ordering.first_k_view(model, k, basis)
+        assert view.dim == k and view.spec.dim == k
+        assert view.movie_embedding.shape == (model.n_movies, k)
+        assert view.user_embedding.shape == (model.n_users, k)
+        assert f"(first {k} " in view.name and view.name.startswith("planted")
+        # dropping the trailing dims predicts exactly as zeroing them in the chosen basis
+        arrays = dict(model.arrays)
+        if basis == "pca":
+            arrays = ordering.pca_arrays(arrays, model.spec, None, model.movies["n_ratings"])
+        zeroed = ordering.truncated_arrays(arrays, k)
+        expected = store.scoring.predict(zeroed, model.spec, users, movies, SCALE)
+        np.testing.assert_allclose(view.predict(users, movies), expected, atol=1e-4)
+        if k < model.dim:
+            assert not np.allclose(view.predict(users, movies), full, atol=1e-3)
+    one = ordering.first_k_view(model, 1, "index")
+    if family != "deep":  # dot product with one dim: u_0 m_0 + biases
+        arrays = model.arrays
+        u0, m0 = arrays["user_embedding"][users, 0], arrays["movie_embedding"][movies, 0]
+        z = u0 * m0 + arrays["user_bias"][users] + arrays["movie_bias"][movies] + 3.0
+        np.testing.assert_allclose(one.predict(users, movies), z, atol=1e-4)
+
+
+def test_first_k_view_caches_under_the_source_model_and_has_no_keras(tmp_path, monkeypatch):
+    model = _model(np.random.default_rng(2))
+    seen = []
+    monkeypatch.setattr(model, "cache_path", lambda key: seen.append(key) or tmp_path / key)
+    view = ordering.first_k_view(model, 2, "pca")
+    assert view.cache_path("tsne.npz") == tmp_path / "first2-pca-tsne.npz"
+    assert ordering.first_k_view(model, 2, "index").cache_path("t") == tmp_path / "first2-index-t"
+    assert view.source_name == "planted" and view.meta["first_k"] == {
+        "k": 2, "basis": "pca", "dim": 4
+    }  # fmt: skip
+    assert view.metrics == {} and "source_metrics" in view.meta  # not the full model's RMSE
+    with pytest.raises(StoreError, match="numpy arrays"):
+        view.keras_model()
+    for bad in (0, -1, 1.5, True):
+        with pytest.raises(DataError, match="at least one dimension"):
+            ordering.first_k_view(model, bad)
+    with pytest.raises(DataError, match="basis"):
+        ordering.first_k_view(model, 2, "svd")
+
+
+def _rows(model, rng, noise=0.05):
+    users, movies = _pairs(model)
+    truth = model.predict(users, movies).astype(np.float64) + rng.normal(size=len(users)) * noise
+    return users, movies, truth
+
+
+def test_dimension_report_finds_a_planted_order_and_says_so():
+    rng = np.random.default_rng(3)
+    model = _model(rng, scales=(2.0, 1.2, 0.6, 0.3, 0.15, 0.05))
+    report = ordering.dimension_report(model, *_rows(model, rng), rows="validation")
+    assert report.spearman == pytest.approx(1.0)
+    assert report.ordered
+    assert report.verdict.startswith("Dimensions are ordered: Spearman 1.00")
+    assert "validation-row importance" in report.verdict
+    increase = report.dimensions["heldout_increase"].to_numpy()
+    assert np.all(np.diff(increase) < 0)
+    assert report.dimensions["heldout_share"].sum() == pytest.approx(1.0)
+    assert {"movie_variance_share", "user_variance_share"} <= set(report.dimensions)
+    prefix = report.prefix
+    assert list(prefix["k"]) == list(range(0, 7))
+    assert prefix["rmse_index"].iloc[-1] == pytest.approx(report.base_rmse)
+    assert prefix["rmse_pca"].iloc[-1] == pytest.approx(report.base_rmse, abs=1e-4)
+    assert np.all(np.diff(prefix["rmse_index"]) < 0)  # each planted dim helps
+    # k: the smallest prefix reaching 95% of the full gain, computed independently
+    gain = prefix["rmse_index"].iloc[0] - prefix["rmse_index"]
+    expected_k = int(np.flatnonzero(gain >= 0.95 * gain.iloc[-1])[0])
+    assert report.k_index == expected_k and 1 <= expected_k < 6
+    assert f"the first {expected_k} dims of 6 give 95%" in report.verdict
+
+
+def test_dimension_report_calls_a_reversed_model_unordered():
+    rng = np.random.default_rng(4)
+    model = _model(rng, scales=(0.05, 0.15, 0.3, 0.6, 1.2, 2.0))
+    report = ordering.dimension_report(model, *_rows(model, rng))
+    assert report.spearman == pytest.approx(-1.0)
+    assert not report.ordered
+    assert report.verdict.startswith("Dimensions are not ordered: Spearman -1.00")
+    # as trained, nearly every dim is needed; the principal basis needs few
+    assert report.k_pca is not None and report.k_pca < report.k_index
+    assert "principal direction" in report.verdict
+
+
+def test_model_dimension_report_uses_held_out_rows_and_caches(tmp_path, monkeypatch):
+    rng = np.random.default_rng(5)
+    model = _model(rng, family="deep")
+    users, movies, truth = _rows(model, rng)
+    monkeypatch.setattr(
+        ordering, "held_out_rows", lambda m, ds=None: (users, movies, truth, "early-stopping")
+    )
+    monkeypatch.setattr(model, "cache_path", lambda key: tmp_path / key)
+    report = ordering.model_dimension_report(model)
+    assert "movie_input_share" in report.dimensions and report.rows == "early-stopping"
+    assert len(list(tmp_path.glob("dimension-report-*.json"))) == 1
+    calls = []
+    monkeypatch.setattr(ordering, "dimension_report", lambda *a, **k: calls.append(1))
+    again = ordering.model_dimension_report(model)  # read back from the cache file
+    assert not calls
+    assert again.verdict == report.verdict and again.spearman == pytest.approx(report.spearman)
+    pd.testing.assert_frame_equal(again.prefix, report.prefix)
+    pd.testing.assert_frame_equal(again.dimensions, report.dimensions, check_dtype=False)
+
+
+def test_held_out_rows_are_the_recorded_validation_rows(trained_home):
+    from movierate.pipeline import dataset_of, recorded_split
+
+    model = store.load_model("small-mf")
+    ds = dataset_of(model)
+    users, movies, truth, label = ordering.held_out_rows(model, ds)
+    split = recorded_split(ds, model.meta["split"])
+    assert label == "validation" and len(truth) == len(split.valid)
+    np.testing.assert_array_equal(users, ds.ratings["user_idx"].to_numpy()[split.valid])
+    report = ordering.model_dimension_report(model, ds)
+    assert report.n_rows == len(split.valid)
+    assert report.base_rmse == pytest.approx(model.metrics["valid_rmse"], rel=1e-3)
+
+
+def test_dimension_report_says_when_only_the_important_dims_come_first():
+    rng = np.random.default_rng(6)
+    model = _model(rng, scales=(2.0, 1.2, 0.03, 0.06, 0.02, 0.05, 0.01, 0.04))
+    report = ordering.dimension_report(model, *_rows(model, rng, noise=0.3))
+    assert report.spearman < ordering.ORDERED_SPEARMAN  # the noise tail is in no order
+    assert report.k_index == 2 and report.k_pca == 2
+    assert report.ordered
+    assert report.verdict.startswith("The important dimensions come first: the first 2 dims of 8")
+    assert ordering.is_ordered(0.1, 2, 1, 8) == "no"  # the principal basis needs fewer
+    assert ordering.is_ordered(0.1, 6, 6, 8) == "no"  # more than half the dims are needed
+    assert ordering.is_ordered(0.9, 6, 6, 8) == "yes"
