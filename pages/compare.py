@@ -2,30 +2,81 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from movierate import explore
+from movierate.errors import MovierateError
+from movierate.explore.whitening import exact_whitening
 from movierate.ui import figures, shell, state, text, widgets
+
+
+def exact_whitenings(models: list) -> list:
+    """The exact whitening of each model that has one (a model whose covariance is singular,
+    or an imported one without users, has none: said in a caption)."""
+    out, skipped = [], []
+    for model in models:
+        try:
+            out.append(exact_whitening(model))
+        except (MovierateError, np.linalg.LinAlgError, KeyError, ValueError):
+            skipped.append(model.name)
+    if skipped:
+        st.caption(
+            f"No exact whitening for {', '.join(skipped)} (singular covariance or no users)."
+        )
+    return out
+
+
+def show_measured_effects(models: list) -> None:
+    """Per model: what its regularizers measurably did; exact whitenings state their covariance."""
+    from movierate.explore.verdicts import covariance_stats
+
+    for model in models:
+        if model.meta.get("exact_whitening_of"):
+            stats = covariance_stats(model.movie_embedding)
+            st.info(
+                f"**{model.name}**: whitened by construction: covariance diagonal "
+                f"{stats['diag_mean']:.3g} ± {stats['diag_std']:.2g}, mean |off-diagonal "
+                f"correlation| {stats['corr_offdiag_mean_abs']:.2g}; predictions identical to "
+                f"{model.meta['exact_whitening_of']}'s.",
+                icon=":material/functions:",
+            )
+        else:
+            widgets.show_verdicts(model, with_name=True)
 
 
 def render() -> None:
     """The page body (run inside the error boundary)."""
     st.title("Compare models")
     st.caption(
-        "Accuracy, learning curves and the shape of each embedding space, side by side. "
-        "What to look for: whitening flattens the spectrum and turns the covariance into a "
-        "diagonal of equal cells; decorrelation empties the off-diagonal but leaves variances "
-        "free; adversarial pushes the vectors to look like uniform noise in a cube (spread "
-        "evenly over every dimension); stronger L2 shrinks everything, rare movies most."
+        "Accuracy on test rows, learning curves and the shape of each embedding space, side by "
+        "side. The boxes under the table say what each model's own numbers show about its "
+        "regularizers; nothing here describes what a method should do in theory."
     )
-    models = widgets.pick_models(
+    trained = widgets.pick_models(
         multi=True,
         default_count=3,
         help="Pick two or more saved models; the choice is kept in the URL.",
     )
+    exact = st.toggle(
+        "Add each model's exact whitening",
+        key="exact",
+        bind="query-params",
+        help="A free linear transform of the trained embedding: movie vectors multiplied by "
+        "the inverse square root of their covariance (mean moved into the biases), user vectors "
+        "(or a deep model's first layer) by the inverse, so every prediction stays the same. "
+        "Set it beside a model trained with the whitening regularizer to see what the penalty "
+        "adds beyond this transform.",
+    )
+    models = list(trained)
+    if exact:
+        models += exact_whitenings(trained)
     if len(models) < 2:
-        st.info("Pick at least two models to compare.", icon=":material/touch_app:")
+        st.info(
+            "Pick at least two models to compare (or one, with its exact whitening).",
+            icon=":material/touch_app:",
+        )
         st.stop()
 
     def accuracy_row(model) -> dict:
@@ -75,15 +126,15 @@ def render() -> None:
             "parameters": st.column_config.NumberColumn(format="localized"),
         },
     )
+    show_measured_effects(models)
 
     curves_col, regs_col = st.columns(2, gap="large")
-    histories = {m.name: m.history for m in models}
+    histories = {m.name: m.history for m in trained}  # an exact whitening has no training
     curves_col.plotly_chart(
         figures.curves_figure(
             histories,
             ["train_rmse", "stop_rmse", "valid_rmse"],
-            title="Learning curves<br><sup>dashed: training rows, solid: early-stopping rows "
-            "(models saved before test rows: dash-dot, their validation rows)</sup>",
+            title="Learning curves<br><sup>dashed: training rows, solid: early-stopping rows</sup>",
             y_title="RMSE",
             height=420,
         ),

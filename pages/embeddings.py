@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from movierate import explore
-from movierate.ui import figures, shell, state, text, widgets
+from movierate.ui import dimensions, figures, shell, state, text, widgets
 
 COLOUR_BY = {
     "one_genre": "One genre",
@@ -26,17 +26,12 @@ def render() -> None:
     picker, about = st.columns([1, 2], gap="large", vertical_alignment="bottom")
     with picker:
         model = widgets.pick_models(multi=False)[0]
+    model = dimensions.first_k_control(model, key="emb")
     about.caption(
         f"**{model.name}**: {text.model_summary(model)}. Each movie is a point in a "
         f"{model.dim}-dimensional space; these views show how the model uses that space."
     )
-    from movierate.explore.verdicts import regularizer_verdicts
-
-    for verdict in regularizer_verdicts(model):  # did each regularizer do what it claims?
-        if verdict.kind != "l2":
-            (st.success if verdict.achieved else st.warning)(
-                verdict.sentence[:1].upper() + verdict.sentence[1:]
-            )
+    widgets.show_verdicts(model)  # did each regularizer do what it claims?
 
     cov_tab, pca_tab, map_tab, pop_tab, export_tab = st.tabs(
         ["Covariance", "Principal components", "Map", "Norms & popularity", "Export"],

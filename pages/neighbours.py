@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from movierate import explore
-from movierate.ui import shell, state, text, widgets
+from movierate.ui import dimensions, shell, state, text, widgets
 
 
 def render() -> None:
@@ -20,6 +20,7 @@ def render() -> None:
     if not models:
         st.info("Pick at least one model above.", icon=":material/touch_app:")
         st.stop()
+    models = dimensions.first_k_controls(models, key="nb")
 
     query_col, metric_col, k_col, min_col = st.columns([3, 1.6, 1.2, 1.2], gap="medium")
     with query_col:

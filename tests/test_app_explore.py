@@ -84,6 +84,19 @@ def test_compare_shows_table_curves_heatmaps_and_pair_metrics(trained_home):
     assert widget(at.metric, "Mean Jaccard@25").value != jaccard
 
 
+def test_compare_sets_a_model_beside_its_exact_whitening_with_measured_statements(trained_home):
+    at = open_page("pages/compare.py", models="small-mf")
+    at.toggle(key="exact").set_value(True).run()
+    assert_clean(at)
+    accuracy = frames(at)[0]
+    assert list(accuracy["model"]) == ["small-mf", "small-mf (exact whitening)"]
+    # a free transform: the same predictions, so the same test RMSE
+    assert accuracy["test RMSE"].iloc[0] == accuracy["test RMSE"].iloc[1]
+    notes = [i.value for i in at.info if "whitened by construction" in i.value]
+    assert notes and "covariance diagonal 1 " in notes[0]
+    assert not any("whitening flattens" in c.value for c in at.caption)  # no theory captions
+
+
 def test_compare_asks_for_two_models(trained_home):
     at = open_page("pages/compare.py", models="small-mf")
     assert at.multiselect(key="models").value == ["small-mf"]

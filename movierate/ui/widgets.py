@@ -438,3 +438,18 @@ def show_selection(
 def text_year(value: float) -> str:
     """A median year for display ("?" when unknown)."""
     return year_text(None if value != value else round(value))
+
+
+def show_verdicts(model: Any, *, with_name: bool = False) -> None:
+    """What each regularizer of ``model`` measurably did (``explore.regularizer_verdicts``), as
+    a green box when its effect is there and an amber one when it is not. L2 has no target of
+    its own and is left out."""
+    from movierate.explore.verdicts import regularizer_verdicts
+
+    for verdict in regularizer_verdicts(model):
+        if verdict.kind == "l2":
+            continue
+        sentence = verdict.sentence[:1].upper() + verdict.sentence[1:]
+        if with_name:
+            sentence = f"**{model.name}**: {sentence}"
+        (st.success if verdict.achieved else st.warning)(sentence)
