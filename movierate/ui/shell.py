@@ -38,8 +38,10 @@ PAGES: dict[str, PageEntry] = {
     "train": PageEntry("pages/train.py", "Train", ":material/model_training:"),
     "compare": PageEntry("pages/compare.py", "Compare", ":material/compare_arrows:"),
     "embeddings": PageEntry("pages/embeddings.py", "Embeddings", ":material/scatter_plot:"),
+    "explore": PageEntry("pages/explore.py", "Explore", ":material/explore:"),
     "neighbours": PageEntry("pages/neighbours.py", "Neighbours", ":material/hub:"),
     "recommend": PageEntry("pages/recommend.py", "Recommend", ":material/recommend:"),
+    "rate": PageEntry("pages/rate.py", "Rate movies", ":material/star:"),
 }
 DEFAULT_PAGE = next(iter(PAGES))
 
