@@ -14,7 +14,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from movierate.cli import data, models, study, train  # noqa: F401  (register the commands)
+from movierate.cli import data, imports, models, study, train  # noqa: F401  (register the commands)
 from movierate.cli.command import (
     COMMANDS,
     EXIT_ERROR,
