@@ -184,3 +184,50 @@ def test_users_map_core():
     assert m.coordinates.loc[0, "mean_rating"] == 3.0 and m.coordinates.loc[1, "n_ratings"] == 1
     assert np.isnan(m.coordinates.loc[2, "mean_rating"])
     assert m.coordinates["x"].var() > m.coordinates["y"].var()
+
+
+NO_TF_SCRIPT = """
+import json, sys
+from streamlit.testing.v1 import AppTest
+report = {}
+for page, query in [
+    ("pages/explore.py", {"view": "axes", "model": "small-mf"}),
+    ("pages/explore.py", {"view": "analogy", "model": "small-mf"}),
+    ("pages/explore.py", {"view": "probes", "models": ["small-mf"]}),
+    ("pages/explore.py", {"view": "users", "model": "small-mf"}),
+    ("pages/explore.py", {"view": "align", "model": "small-mf", "model_b": "small-deep"}),
+    ("pages/rate.py", {"model": "small-mf", "rated": "1:5,260:4"}),
+]:
+    at = AppTest.from_file(sys.argv[1], default_timeout=120)
+    at.run()
+    at.query_params.update(query)
+    at.switch_page(page).run()
+    report[page + " " + query["view" if "view" in query else "model"]] = {
+        "exceptions": [e.message for e in at.exception],
+        "errors": [e.value for e in at.error],
+        "tensorflow": "tensorflow" in sys.modules or "keras" in sys.modules,
+    }
+print(json.dumps(report))
+"""
+
+
+def test_explore_and_rate_never_import_tensorflow(trained_home):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, MOVIERATE_HOME=str(trained_home))
+    done = subprocess.run(
+        [sys.executable, "-c", NO_TF_SCRIPT, APP],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(APP).parent,
+        timeout=400,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert len(report) == 6
+    for page, found in report.items():
+        assert not found["exceptions"] and not found["errors"], (page, found)
+        assert not found["tensorflow"], f"{page} imported TensorFlow"
