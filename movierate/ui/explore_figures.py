@@ -23,6 +23,8 @@ SET_COLOURS = {"A": "#1f77b4", "B": "#d62728", "C": "#2ca02c", "D": "#9467bd"}
 #: Most genres given their own colour on a map; the rest are grey.
 MAX_GENRES = 12
 MODEL_COLOURS = ("#1f77b4", "#ff7f0e")
+#: Sets up to this size are drawn as large diamonds; larger ones as small dots.
+SMALL_SET = 60
 
 
 def _hover(frame: pd.DataFrame) -> list[str]:
@@ -93,17 +95,19 @@ def axes_figure(
         if not mask.any():
             continue
         part = coordinates[mask]
+        big = mask.sum() > SMALL_SET  # a genre: thousands of diamonds would hide the map
         fig.add_trace(
             go.Scattergl(
                 x=part["x"],
                 y=part["y"],
                 mode="markers",
-                name=f"set {group}",
+                name=f"set {group} ({mask.sum()})",
                 marker={
                     "color": colour,
-                    "size": 11,
-                    "symbol": "diamond",
-                    "line": {"color": "white", "width": 1},
+                    "size": 6 if big else 11,
+                    "opacity": 0.55 if big else 1.0,
+                    "symbol": "circle" if big else "diamond",
+                    "line": {"color": "white", "width": 0 if big else 1},
                 },
                 text=hover[mask],
                 hovertemplate=f"set {group}: %{{text}}<extra></extra>",
@@ -154,6 +158,7 @@ def users_figure(
                 y=frame["y"],
                 mode="markers",
                 name="users",
+                showlegend=False,
                 marker={
                     "color": shown,
                     "colorscale": "Viridis",
@@ -200,6 +205,7 @@ def users_figure(
                     "line": {"color": "black", "width": 1},
                 },
                 hovertemplate="you (folded in from your ratings)<extra></extra>",
+                showlegend=False,
             )
         )
     fig.update_layout(
@@ -233,7 +239,7 @@ def aligned_figure(
                 y=coordinates[ys],
                 mode="markers",
                 name=name,
-                marker={"color": colour, "size": _sizes(coordinates, 3, 9), "opacity": 0.45},
+                marker={"color": colour, "size": _sizes(coordinates, 3, 8), "opacity": 0.3},
                 text=hover,
                 hovertemplate=f"{name}: %{{text}}<extra></extra>",
                 customdata=coordinates[["movie_idx"]].to_numpy(),
@@ -251,8 +257,25 @@ def aligned_figure(
                 y=line_y,
                 mode="lines",
                 name="moved most (A → B)",
-                line={"color": "#444", "width": 1.5},
+                line={"color": "#222", "width": 2},
                 hoverinfo="skip",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=moved["x_a"],
+                y=moved["y_a"],
+                mode="markers",
+                name="moved most",
+                marker={
+                    "color": MODEL_COLOURS[0],
+                    "size": 9,
+                    "line": {"color": "#222", "width": 1},
+                },
+                customdata=moved[["movie_idx"]].to_numpy(),
+                text=moved["title"].astype(str),
+                hovertemplate="%{text}<extra>in A</extra>",
+                showlegend=False,
             )
         )
         fig.add_trace(
@@ -264,7 +287,11 @@ def aligned_figure(
                 text=moved["title"].astype(str).str.slice(0, 28),
                 textposition="top center",
                 textfont={"size": 10},
-                marker={"color": MODEL_COLOURS[1], "size": 9, "symbol": "triangle-up"},
+                marker={
+                    "color": MODEL_COLOURS[1],
+                    "size": 9,
+                    "line": {"color": "#222", "width": 1},
+                },
                 customdata=moved[["movie_idx"]].to_numpy(),
                 hovertemplate="%{text}<extra>moved most</extra>",
                 showlegend=False,

@@ -466,7 +466,9 @@ def render_two_models(model_a: Any, model_b: Any) -> None:
     layout = state.cached(_align, model_a, model_b, min_ratings=min_ratings, top=top)
     st.caption(
         f"{len(layout.coordinates):,} common movies; residual after alignment "
-        f"{layout.residual:.2f} (0 = the same geometry, 1 = unrelated)."
+        f"{layout.residual:.2f} (0 = the same geometry, 1 = unrelated). 'Moved most' ranks the "
+        "movies by how far they moved in the full space; a short line only means most of the "
+        "move is off these two axes."
     )
     moved = layout.moved_most
     labels = {
