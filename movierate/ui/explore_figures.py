@@ -189,15 +189,23 @@ def users_figure(
                     customdata=part[["user_idx"]].to_numpy(),
                 )
             )
-    if you is not None:
+    if you is not None:  # WebGL points hide SVG ones: the star is WebGL too, plus a label
+        fig.add_annotation(
+            x=float(you[0]),
+            y=float(you[1]),
+            text="<b>you</b>",
+            showarrow=True,
+            arrowhead=2,
+            ax=30,
+            ay=-30,
+            bgcolor="white",
+        )
         fig.add_trace(
-            go.Scatter(
+            go.Scattergl(
                 x=[float(you[0])],
                 y=[float(you[1])],
-                mode="markers+text",
+                mode="markers",
                 name="you",
-                text=["you"],
-                textposition="top center",
                 marker={
                     "symbol": "star",
                     "size": 20,
