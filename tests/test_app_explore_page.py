@@ -231,3 +231,18 @@ def test_explore_and_rate_never_import_tensorflow(trained_home):
     for page, found in report.items():
         assert not found["exceptions"] and not found["errors"], (page, found)
         assert not found["tensorflow"], f"{page} imported TensorFlow"
+
+
+def test_rate_page_search_and_add_puts_the_rating_in_the_url(trained_home):
+    at = open_page("pages/rate.py", model="small-mf", rated="1:5")
+    at.text_input(key="rate_q").set_value("matrix").run()
+    assert_clean(at)
+    pick = at.selectbox(key="rate_pick")
+    assert "Matrix" in pick.options[0]
+    at.select_slider(key="rate_value").set_value(4.5).run()
+    at.button(key="rate_add").click().run()
+    assert_clean(at)
+    ratings, _ = parse_rated(at.query_params["rated"])
+    assert ratings[1] == 5.0 and 4.5 in ratings.values() and len(ratings) == 2
+    recs = next(d.value for d in at.dataframe if "because" in d.value.columns)
+    assert "Matrix, The" not in set(recs["title"])
