@@ -246,3 +246,25 @@ def test_rate_page_search_and_add_puts_the_rating_in_the_url(trained_home):
     assert ratings[1] == 5.0 and 4.5 in ratings.values() and len(ratings) == 2
     recs = next(d.value for d in at.dataframe if "because" in d.value.columns)
     assert "Matrix, The" not in set(recs["title"])
+
+
+def _recommend_like_page() -> None:
+    """The Recommend page's own k / min_ratings sliders, then the your-ratings panel."""
+    import streamlit as st
+
+    from movierate import store
+    from movierate.ui.your_ratings import render_your_ratings
+
+    k = st.slider("Recommendations", 5, 50, 6, key="k")
+    min_ratings = st.slider("Min. ratings", 0, 200, 10, key="min_ratings")
+    render_your_ratings(store.load_model("small-mf"), k=k, min_ratings=min_ratings)
+
+
+def test_your_ratings_inside_recommend_reuses_its_controls(trained_home):
+    at = AppTest.from_function(_recommend_like_page, default_timeout=120)
+    at.query_params["rated"] = "1:5,2571:4"
+    at.run()
+    assert_clean(at)
+    assert len(at.slider) == 2  # no duplicate k / min_ratings sliders
+    recs = next(d.value for d in at.dataframe if "because" in d.value.columns)
+    assert len(recs) == 6

@@ -17,6 +17,7 @@ import streamlit as st
 from movierate import explore
 from movierate.errors import DataError
 from movierate.explore.users import USER_COLOURS, UsersMap, users_map
+from movierate.imported_models import is_imported
 from movierate.ui import explore_figures, state, text, widgets
 
 #: The sections of the Explore page: URL value -> label.
@@ -56,11 +57,6 @@ def url_choice(
         **kwargs,
     )
     return chosen if chosen in options else current
-
-
-def is_imported(model: Any) -> bool:
-    """True for an embedding imported from elsewhere (movie vectors only, no users)."""
-    return bool(getattr(model, "meta", {}).get("imported"))
 
 
 def require_users(model: Any, what: str) -> None:

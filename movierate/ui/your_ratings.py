@@ -16,6 +16,7 @@ import streamlit as st
 
 from movierate import explore
 from movierate.errors import DataError
+from movierate.imported_models import is_imported
 from movierate.ui import explore_figures, state, text, widgets
 
 #: The URL query parameter holding the ratings.
@@ -79,9 +80,15 @@ def _fit_user_pca(model: Any) -> Any:
     return explore.fit_pca(model.user_embedding, n_components=2)
 
 
-def render_your_ratings(model: Any) -> None:
-    """Search and rate movies, then recommendations for you from ``model`` (no retraining)."""
-    imported = bool(model.meta.get("imported"))
+def render_your_ratings(
+    model: Any, *, k: int | None = None, min_ratings: int | None = None
+) -> None:
+    """Search and rate movies, then recommendations for you from ``model`` (no retraining).
+
+    ``k`` and ``min_ratings`` given (e.g. by the Recommend page, whose own sliders use the
+    URL keys ``k`` and ``min_ratings``) are used as they are; otherwise this draws those two
+    sliders itself."""
+    imported = is_imported(model)
     if imported or model.spec.family == "deep":
         reason = (
             "is an embedding imported from elsewhere (movie vectors only, no users)"
@@ -125,18 +132,19 @@ def render_your_ratings(model: Any) -> None:
         return
     _rated_list(model, ratings, rows)
 
-    k_col, min_col = st.columns(2)
-    k = k_col.slider("Recommendations", 5, 50, 10, key="k", bind="query-params")
-    min_ratings = min_col.slider(
-        "Min. ratings of a recommended movie",
-        0,
-        200,
-        10,
-        key="min_ratings",
-        bind="query-params",
-        help="Obscure movies with a handful of enthusiastic ratings get inflated biases; this "
-        "keeps them out.",
-    )
+    if k is None or min_ratings is None:
+        k_col, min_col = st.columns(2)
+        k = k_col.slider("Recommendations", 5, 50, 10, key="k", bind="query-params")
+        min_ratings = min_col.slider(
+            "Min. ratings of a recommended movie",
+            0,
+            200,
+            10,
+            key="min_ratings",
+            bind="query-params",
+            help="Obscure movies with a handful of enthusiastic ratings get inflated biases; "
+            "this keeps them out.",
+        )
     pca, users = _users_pca(model)
     recs = explore.recommend_from_ratings(model, rows, k=k, min_ratings=min_ratings, pca=pca)
     st.subheader("Recommended for you")
