@@ -181,6 +181,11 @@ def dataset_of(
     A model trained on a folder also recorded that folder (``source``); it is used only while
     it still holds data with the recorded fingerprint. Otherwise DataError says what to pass.
     """
+    if model.meta.get("imported"):  # movierate.imported_models: movie vectors only
+        raise DataError(
+            f"{model.name!r} is an embedding imported from elsewhere: it has movie vectors only, "
+            "no users or ratings, so this view cannot use it. Pick a model trained here."
+        )
     recorded = model.meta["dataset"]
     name, fp = recorded.get("name"), recorded.get("fingerprint")
     source = recorded.get("source")

@@ -625,7 +625,10 @@ def _read_meta(path: Path) -> dict[str, Any]:
 def _inspect(path: Path) -> tuple[dict[str, Any], ModelSpec]:
     """Validate a model folder cheaply (meta, files, array shapes from headers); raise StoreError."""
     meta = _read_meta(path)
-    missing = [f for f in REQUIRED_FILES if not (path / f).is_file()]
+    required = REQUIRED_FILES
+    if meta.get("imported"):  # an embedding made elsewhere (movierate.imported_models): no Keras
+        required = tuple(f for f in REQUIRED_FILES if f != KERAS_FILE)
+    missing = [f for f in required if not (path / f).is_file()]
     if missing:
         raise StoreError(f"missing {', '.join(missing)} (an incomplete folder)")
     try:

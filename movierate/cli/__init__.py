@@ -15,7 +15,14 @@ import os
 import sys
 from collections.abc import Sequence
 
-from movierate.cli import data, models, study, train, tune  # noqa: F401  (register the commands)
+from movierate.cli import (  # noqa: F401  (register the commands)
+    data,
+    imports,
+    models,
+    study,
+    train,
+    tune,
+)
 from movierate.cli.command import (
     COMMANDS,
     EXIT_BROKEN_PIPE,

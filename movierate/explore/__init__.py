@@ -44,6 +44,8 @@ wrappers take an :class:`EmbeddingModel` (model.py; a loaded
   one shared 2-D layout, movies that moved most)
 - imported: :func:`read_projector_tsv`, :func:`read_word2vec_file`, :func:`read_npy`,
   :func:`movies_like` (embeddings made elsewhere)
+- users: :func:`users_map` (PCA of the user embedding with activity, mean rating and user
+  attributes, for the users map)
 """
 
 from movierate.explore.alignment import AlignedLayout, align_models, model_align
@@ -173,6 +175,7 @@ from movierate.explore.selection import (
     genre_enrichment,
     selection_csv,
 )
+from movierate.explore.users import USER_COLOURS, UsersMap, users_map
 
 __all__ = [
     "DEFAULT_MAX_ITER",
@@ -208,7 +211,9 @@ __all__ = [
     "ProcrustesAlignment",
     "SelectionSummary",
     "TitleIndex",
+    "USER_COLOURS",
     "UserRecommendations",
+    "UsersMap",
     "align_models",
     "align_movies",
     "axis_quality",
@@ -275,6 +280,7 @@ __all__ = [
     "tsne_map",
     "uniform_ks",
     "user_weights",
+    "users_map",
     "variance_share",
     "whitening_penalty",
     "word2vec_text",

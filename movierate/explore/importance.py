@@ -33,7 +33,12 @@ def dimension_importance(
         if key not in arrays:
             raise DataError(f"The model arrays lack {key!r}; pass model.arrays.")
     movie = covariance.variance_share(arrays["movie_embedding"], weights=movie_weights)
-    user = covariance.variance_share(arrays["user_embedding"])
+    users = np.asarray(arrays["user_embedding"])
+    if users.ndim == 2 and len(users) == 0:  # an imported embedding: movies only, no users
+        nan = np.full(len(movie), np.nan)
+        user = pd.DataFrame({"variance": nan, "share": nan}, index=movie.index)
+    else:
+        user = covariance.variance_share(users)
     if len(movie) != len(user):
         raise DataError(
             f"Movie and user embeddings have different dims ({len(movie)} and {len(user)})."

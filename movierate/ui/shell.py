@@ -39,8 +39,10 @@ PAGES: dict[str, PageEntry] = {
     "compare": PageEntry("pages/compare.py", "Compare", ":material/compare_arrows:"),
     "embeddings": PageEntry("pages/embeddings.py", "Embeddings", ":material/scatter_plot:"),
     "dimensions": PageEntry("pages/dimensions.py", "Dimensions", ":material/sort:"),
+    "explore": PageEntry("pages/explore.py", "Explore", ":material/explore:"),
     "neighbours": PageEntry("pages/neighbours.py", "Neighbours", ":material/hub:"),
     "recommend": PageEntry("pages/recommend.py", "Recommend", ":material/recommend:"),
+    "rate": PageEntry("pages/rate.py", "Rate movies", ":material/star:"),
 }
 DEFAULT_PAGE = next(iter(PAGES))
 

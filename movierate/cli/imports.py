@@ -1,0 +1,47 @@
+"""The ``import`` command: save an embedding made elsewhere (Embedding Projector TSV, word2vec
+text, ``.npy`` + labels CSV) as a model of family "imported" (:mod:`movierate.imported_models`)."""
+
+from __future__ import annotations
+
+import argparse
+
+from movierate.cli.command import EXIT_OK, Command, register
+
+
+def _configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "file",
+        help="the vectors: a Projector vectors .tsv, a .npy matrix or a word2vec text file "
+        "(.txt / .vec)",
+    )
+    parser.add_argument(
+        "--metadata", help="the Projector metadata .tsv (titles, years, genres) of a .tsv"
+    )
+    parser.add_argument(
+        "--labels", help="a CSV of labels for a .npy (header row, one row per vector)"
+    )
+    parser.add_argument("--name", required=True, help="the name of the new model")
+    parser.add_argument("--overwrite", action="store_true", help="replace a model of the same name")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from movierate.imported_models import read_embedding, save_imported
+
+    embedding = read_embedding(args.file, metadata=args.metadata, labels=args.labels)
+    folder = save_imported(args.name, embedding, Path(args.file).name, overwrite=args.overwrite)
+    n, dim = embedding.vectors.shape
+    print(
+        f"imported {n:,} movie vectors of {dim} dims from {Path(args.file).name} "
+        f"({embedding.source}) as {args.name!r}"
+    )
+    print(f"folder: {folder}")
+    print("open it on the Embeddings, Neighbours, Compare and Explore pages")
+    return EXIT_OK
+
+
+register(
+    "import",
+    Command("save an embedding made elsewhere as a model (movie vectors only)", _configure, _run),
+)

@@ -1,0 +1,361 @@
+"""Plotly figures of the Explore and Rate pages, as pure functions of data (no streamlit):
+custom axes, the users map, two models in one frame, linear probes side by side.
+
+Scatters use ``Scattergl`` traces built directly (plotly express costs ~0.5 s per figure) and
+carry the movie_idx (or user_idx) of each point as custom data, for click selection.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly import colors
+
+from movierate.ui.figures import distinctive_genres
+from movierate.ui.text import genres_text
+
+_MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
+#: Marker colours of the custom-axis sets.
+SET_COLOURS = {"A": "#1f77b4", "B": "#d62728", "C": "#2ca02c", "D": "#9467bd"}
+#: Most genres given their own colour on a map; the rest are grey.
+MAX_GENRES = 12
+MODEL_COLOURS = ("#1f77b4", "#ff7f0e")
+#: Sets up to this size are drawn as large diamonds; larger ones as small dots.
+SMALL_SET = 60
+
+
+def _hover(frame: pd.DataFrame) -> list[str]:
+    years = pd.to_numeric(frame["year"], errors="coerce")
+    return [
+        f"<b>{t}</b> ({'' if pd.isna(y) else int(y)})<br>{genres_text(g)}<br>{int(n)} ratings"
+        for t, y, g, n in zip(
+            frame["title"], years, frame["genres"], frame["n_ratings"], strict=True
+        )
+    ]
+
+
+def _sizes(frame: pd.DataFrame, lo: float = 3.0, hi: float = 12.0) -> np.ndarray:
+    n = np.sqrt(frame["n_ratings"].to_numpy(np.float64))
+    top = n.max() if len(n) and n.max() > 0 else 1.0
+    return lo + (hi - lo) * n / top
+
+
+def genre_traces(
+    frame: pd.DataFrame, x: str = "x", y: str = "y", **marker: Any
+) -> list[go.Scattergl]:
+    """One trace per distinctive genre (:func:`distinctive_genres`), the commonest
+    :data:`MAX_GENRES` coloured, the rest grey; movie_idx as custom data."""
+    if frame.empty:
+        return []
+    label = pd.Series(distinctive_genres(frame["genres"]), index=frame.index)
+    order = label.value_counts().index.tolist()
+    shown = set(order[:MAX_GENRES])
+    label = label.where(label.isin(shown), "other")
+    palette = colors.qualitative.Dark24
+    hover = np.asarray(_hover(frame), dtype=object)
+    sizes = _sizes(frame)
+    traces = []
+    for i, genre in enumerate([g for g in order[:MAX_GENRES]] + ["other"]):
+        mask = (label == genre).to_numpy()
+        if not mask.any():
+            continue
+        part = frame[mask]
+        traces.append(
+            go.Scattergl(
+                x=part[x],
+                y=part[y],
+                mode="markers",
+                name=genre,
+                marker={
+                    "color": "#bbbbbb" if genre == "other" else palette[i % len(palette)],
+                    "size": sizes[mask],
+                    "opacity": 0.55,
+                    **marker,
+                },
+                text=hover[mask],
+                hovertemplate="%{text}<extra></extra>",
+                customdata=part[["movie_idx"]].to_numpy(),
+            )
+        )
+    return traces
+
+
+def axes_figure(
+    coordinates: pd.DataFrame, x_title: str, y_title: str, *, height: int = 620
+) -> go.Figure:
+    """Every placed movie on the custom axes, coloured by genre, the movies of the sets that
+    define the axes drawn on top (A/B/C/D, outlined)."""
+    fig = go.Figure(genre_traces(coordinates))
+    hover = np.asarray(_hover(coordinates), dtype=object)
+    for group, colour in SET_COLOURS.items():
+        mask = (coordinates["group"] == group).to_numpy()
+        if not mask.any():
+            continue
+        part = coordinates[mask]
+        big = mask.sum() > SMALL_SET  # a genre: thousands of diamonds would hide the map
+        fig.add_trace(
+            go.Scattergl(
+                x=part["x"],
+                y=part["y"],
+                mode="markers",
+                name=f"set {group} ({mask.sum()})",
+                marker={
+                    "color": colour,
+                    "size": 6 if big else 11,
+                    "opacity": 0.55 if big else 1.0,
+                    "symbol": "circle" if big else "diamond",
+                    "line": {"color": "white", "width": 0 if big else 1},
+                },
+                text=hover[mask],
+                hovertemplate=f"set {group}: %{{text}}<extra></extra>",
+                customdata=part[["movie_idx"]].to_numpy(),
+            )
+        )
+    fig.update_layout(
+        height=height,
+        margin=_MARGIN,
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+        legend={"itemsizing": "constant"},
+        dragmode="pan",
+    )
+    return fig
+
+
+def users_figure(
+    frame: pd.DataFrame,
+    colour: str,
+    label: str,
+    *,
+    you: Any = None,
+    max_points: int = 20_000,
+    height: int = 560,
+) -> go.Figure:
+    """The users map coloured by ``colour`` (a numeric or a categorical column); ``you`` (x, y)
+    marks a folded-in user with a star. More than ``max_points`` users are subsampled."""
+    if len(frame) > max_points:
+        frame = frame.sample(max_points, random_state=0)
+    hover = [
+        f"user {uid}<br>{int(n)} ratings, mean {m:.2f}"
+        for uid, n, m in zip(
+            frame["user_id"] if "user_id" in frame.columns else frame["user_idx"],
+            frame["n_ratings"],
+            frame["mean_rating"].fillna(0.0),
+            strict=True,
+        )
+    ]
+    hover = np.asarray(hover, dtype=object)
+    fig = go.Figure()
+    values = frame[colour]
+    if pd.api.types.is_numeric_dtype(values):
+        shown = np.log10(1.0 + values) if colour == "n_ratings" else values
+        fig.add_trace(
+            go.Scattergl(
+                x=frame["x"],
+                y=frame["y"],
+                mode="markers",
+                name="users",
+                showlegend=False,
+                marker={
+                    "color": shown,
+                    "colorscale": "Viridis",
+                    "size": 5,
+                    "opacity": 0.7,
+                    "colorbar": {"title": f"log10 {label}" if colour == "n_ratings" else label},
+                },
+                text=hover,
+                hovertemplate="%{text}<extra></extra>",
+                customdata=frame[["user_idx"]].to_numpy(),
+            )
+        )
+    else:
+        categories = values.fillna("unknown").astype(str)
+        palette = colors.qualitative.Dark24
+        for i, name in enumerate(categories.value_counts().index):
+            mask = (categories == name).to_numpy()
+            part = frame[mask]
+            fig.add_trace(
+                go.Scattergl(
+                    x=part["x"],
+                    y=part["y"],
+                    mode="markers",
+                    name=name,
+                    marker={"color": palette[i % len(palette)], "size": 5, "opacity": 0.7},
+                    text=hover[mask],
+                    hovertemplate=f"{name}<br>%{{text}}<extra></extra>",
+                    customdata=part[["user_idx"]].to_numpy(),
+                )
+            )
+    if you is not None:  # WebGL points hide SVG ones: the star is WebGL too, plus a label
+        fig.add_annotation(
+            x=float(you[0]),
+            y=float(you[1]),
+            text="<b>you</b>",
+            showarrow=True,
+            arrowhead=2,
+            ax=30,
+            ay=-30,
+            bgcolor="white",
+        )
+        fig.add_trace(
+            go.Scattergl(
+                x=[float(you[0])],
+                y=[float(you[1])],
+                mode="markers",
+                name="you",
+                marker={
+                    "symbol": "star",
+                    "size": 20,
+                    "color": "#d6336c",
+                    "line": {"color": "black", "width": 1},
+                },
+                hovertemplate="you (folded in from your ratings)<extra></extra>",
+                showlegend=False,
+            )
+        )
+    fig.update_layout(
+        height=height,
+        margin=_MARGIN,
+        xaxis_title="user PC 1",
+        yaxis_title="user PC 2",
+        legend={"itemsizing": "constant"},
+    )
+    return fig
+
+
+def aligned_figure(
+    coordinates: pd.DataFrame,
+    moved: pd.DataFrame,
+    names: tuple[str, str],
+    *,
+    focus: int | None = None,
+    height: int = 620,
+) -> go.Figure:
+    """Two models' common movies in one frame: A's points and B's aligned points, a line from
+    A to B for each movie that moved most, ``focus`` (a movie_idx of A) ringed in both."""
+    fig = go.Figure()
+    hover = np.asarray(_hover(coordinates), dtype=object)
+    for (xs, ys), name, colour in zip(
+        (("x_a", "y_a"), ("x_b", "y_b")), names, MODEL_COLOURS, strict=True
+    ):
+        fig.add_trace(
+            go.Scattergl(
+                x=coordinates[xs],
+                y=coordinates[ys],
+                mode="markers",
+                name=name,
+                marker={"color": colour, "size": _sizes(coordinates, 3, 8), "opacity": 0.3},
+                text=hover,
+                hovertemplate=f"{name}: %{{text}}<extra></extra>",
+                customdata=coordinates[["movie_idx"]].to_numpy(),
+            )
+        )
+    if not moved.empty:
+        line_x: list[float | None] = []
+        line_y: list[float | None] = []
+        for row in moved.itertuples():
+            line_x += [row.x_a, row.x_b, None]
+            line_y += [row.y_a, row.y_b, None]
+        fig.add_trace(
+            go.Scatter(
+                x=line_x,
+                y=line_y,
+                mode="lines",
+                name="moved most (A → B)",
+                line={"color": "#222", "width": 2},
+                hoverinfo="skip",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=moved["x_a"],
+                y=moved["y_a"],
+                mode="markers",
+                name="moved most",
+                marker={
+                    "color": MODEL_COLOURS[0],
+                    "size": 9,
+                    "line": {"color": "#222", "width": 1},
+                },
+                customdata=moved[["movie_idx"]].to_numpy(),
+                text=moved["title"].astype(str),
+                hovertemplate="%{text}<extra>in A</extra>",
+                showlegend=False,
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=moved["x_b"],
+                y=moved["y_b"],
+                mode="markers+text",
+                name="moved most",
+                text=moved["title"].astype(str).str.slice(0, 28),
+                textposition="top center",
+                textfont={"size": 10},
+                marker={
+                    "color": MODEL_COLOURS[1],
+                    "size": 9,
+                    "line": {"color": "#222", "width": 1},
+                },
+                customdata=moved[["movie_idx"]].to_numpy(),
+                hovertemplate="%{text}<extra>moved most</extra>",
+                showlegend=False,
+            )
+        )
+    if focus is not None:
+        part = coordinates[coordinates["movie_idx"] == focus]
+        if not part.empty:
+            row = part.iloc[0]
+            fig.add_trace(
+                go.Scatter(
+                    x=[row["x_a"], row["x_b"]],
+                    y=[row["y_a"], row["y_b"]],
+                    mode="lines+markers",
+                    name=str(row["title"]),
+                    line={"color": "#d6336c", "width": 3},
+                    marker={
+                        "size": 16,
+                        "color": "rgba(0,0,0,0)",
+                        "line": {"color": "#d6336c", "width": 3},
+                    },
+                    hoverinfo="skip",
+                )
+            )
+    fig.update_layout(
+        height=height,
+        margin=_MARGIN,
+        xaxis_title="A's principal axis 1",
+        yaxis_title="A's principal axis 2",
+        legend={"itemsizing": "constant"},
+    )
+    return fig
+
+
+def probes_figure(tables: dict[str, pd.DataFrame], *, height: int = 460) -> go.Figure:
+    """Accuracy above the majority baseline (``lift``) per probe target, one bar colour per
+    model: which model keeps genres (decade, user attributes) linearly readable."""
+    fig = go.Figure()
+    for name, table in tables.items():
+        fig.add_trace(
+            go.Bar(
+                x=table["target"],
+                y=table["lift"],
+                name=name,
+                customdata=table[["accuracy", "baseline"]].to_numpy(),
+                hovertemplate=(
+                    f"{name}<br>%{{x}}: accuracy %{{customdata[0]:.3f}} vs baseline "
+                    "%{customdata[1]:.3f}<extra></extra>"
+                ),
+            )
+        )
+    fig.update_layout(
+        barmode="group",
+        height=height,
+        margin={**_MARGIN, "b": 120},
+        yaxis_title="accuracy − majority baseline",
+        xaxis_tickangle=-45,
+    )
+    return fig

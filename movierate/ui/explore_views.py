@@ -1,0 +1,522 @@
+"""The sections of the Explore page (beyond the Embedding Projector): custom axes, analogies,
+linear probes, the users map and two models in one frame.
+
+Each ``render_*`` function draws one section with its own URL-bound widgets; the analyses come
+from :mod:`movierate.explore` through :func:`movierate.ui.state.cached`, the figures from
+:mod:`movierate.ui.explore_figures`. Nothing here imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from movierate import explore
+from movierate.errors import DataError
+from movierate.explore.users import USER_COLOURS, UsersMap, users_map
+from movierate.imported_models import is_imported
+from movierate.ui import explore_figures, state, text, widgets
+
+#: The sections of the Explore page: URL value -> label.
+SECTIONS: dict[str, str] = {
+    "axes": "Custom axes",
+    "analogy": "Analogies",
+    "probes": "Linear probes",
+    "users": "Users map",
+    "align": "Two models, one frame",
+}
+#: Separator of a typed list of titles in a set box ("Toy Story; Shrek; Up").
+TITLE_SEPARATOR = ";"
+VERDICT_ICONS = {"real": ":material/check_circle:", "weak": ":material/help:"}
+
+
+# --- shared helpers --------------------------------------------------------------------------
+def url_choice(
+    label: str, options: dict[str, str], *, key: str, default: str, **kwargs: Any
+) -> str:
+    """A segmented control over ``options`` (value -> label) kept in the URL as ``?key=value``
+    (the short value; binding the widget itself would put the label in the URL)."""
+    current = st.query_params.get(key, default)
+    if current not in options:
+        current = default
+
+    def remember() -> None:
+        st.query_params[key] = st.session_state[f"{key}_choice"]
+
+    chosen = st.segmented_control(
+        label,
+        list(options),
+        default=current,
+        required=True,
+        format_func=options.get,
+        key=f"{key}_choice",
+        on_change=remember,
+        **kwargs,
+    )
+    return chosen if chosen in options else current
+
+
+def require_users(model: Any, what: str) -> None:
+    """Stop the section with a notice when ``model`` has no users (an imported embedding)."""
+    users = model.arrays.get("user_embedding")
+    if is_imported(model) or users is None or len(users) < 2:
+        st.info(
+            f"{model.name} is an embedding imported from elsewhere: it holds movie vectors only, "
+            f"no users or ratings, so {what} needs a model trained here.",
+            icon=":material/info:",
+        )
+        st.stop()
+
+
+def parse_set(text_value: str) -> Any:
+    """A set box's text as a set spec for :func:`explore.set_rows`: titles separated by ';'
+    become a list of titles; anything else is a genre or a title query."""
+    if TITLE_SEPARATOR in text_value:
+        return [t.strip() for t in text_value.split(TITLE_SEPARATOR) if t.strip()]
+    return text_value.strip()
+
+
+def resolve_set(model: Any, spec: str, min_ratings: int = 0) -> np.ndarray:
+    """Rows of ``model``'s movies named by a set box (a genre, a title query or titles).
+
+    A genre or a title query keeps only its movies with at least ``min_ratings`` ratings
+    (obscure movies' vectors are mostly noise) unless fewer than two would be left; typed
+    titles are always kept."""
+    parsed = parse_set(spec)
+    rows = explore.set_rows(model.movies, parsed, index=explore.title_index(model))
+    if isinstance(parsed, str) and min_ratings > 0:
+        counts = model.movies["n_ratings"].to_numpy()[rows]
+        if (counts >= min_ratings).sum() >= 2:
+            rows = rows[counts >= min_ratings]
+    return rows
+
+
+def _axes(
+    model: Any,
+    *,
+    x_a: str,
+    x_b: str,
+    y_a: str | None,
+    y_b: str | None,
+    min_ratings: int,
+) -> explore.CustomAxes:
+    rows = {key: resolve_set(model, spec, min_ratings) for key, spec in (("a", x_a), ("b", x_b))}
+    y_axis = None
+    if y_a and y_b:
+        y_axis = (resolve_set(model, y_a, min_ratings), resolve_set(model, y_b, min_ratings))
+    return explore.custom_axes(
+        model.movie_embedding, model.movies, (rows["a"], rows["b"]), y_axis, min_ratings=min_ratings
+    )
+
+
+def model_axes(model: Any, **params: Any) -> explore.CustomAxes:
+    """:func:`explore.custom_axes` from the set boxes' texts, cached per model and texts."""
+    return state.cached(_axes, model, **params)
+
+
+def _probes(model: Any, *, min_ratings: int) -> pd.DataFrame:
+    attributes = None
+    users = model.arrays.get("user_embedding")
+    if not is_imported(model) and users is not None and len(users) > 1:
+        try:
+            from movierate.data.extras import read_user_attributes
+
+            attributes = read_user_attributes(state.dataset_of(model))
+        except DataError:
+            attributes = None
+    return explore.linear_probes(
+        model.movie_embedding,
+        model.movies,
+        user_embedding=users if attributes is not None else None,
+        user_attributes=attributes,
+        min_ratings=min_ratings,
+    )
+
+
+def model_probes(model: Any, min_ratings: int = 20) -> pd.DataFrame:
+    """:func:`explore.linear_probes` of a model (user probes where the dataset has users'
+    age, gender, occupation), cached per model."""
+    return state.cached(_probes, model, min_ratings=min_ratings)
+
+
+def _users_map(model: Any) -> UsersMap:
+    from movierate.data.extras import read_user_attributes
+
+    ds = state.dataset_of(model)
+    return users_map(model.user_embedding, ds.ratings, read_user_attributes(ds))
+
+
+def model_users_map(model: Any) -> UsersMap:
+    """:func:`movierate.explore.users.users_map` of a model's users, cached per model."""
+    return state.cached(_users_map, model)
+
+
+def _align(model_a: Any, model_b: Any, *, min_ratings: int, top: int) -> Any:
+    return explore.model_align(model_a, model_b, min_ratings=min_ratings, top=top)
+
+
+def quality_line(name: str, quality: Any) -> None:
+    """An axis's separation quality: in-sample and leave-one-out AUC and the verdict."""
+    icon = VERDICT_ICONS.get(quality.verdict, ":material/warning:")
+    left, mid, right = st.columns([1, 1, 3], vertical_alignment="center")
+    left.metric(f"{name}: AUC in sample", f"{quality.auc:.3f}")
+    mid.metric(f"{name}: AUC leave-one-out", f"{quality.auc_loo:.3f}")
+    body = f"**{name} axis: {quality.verdict}** ({quality.n_a} vs {quality.n_b} movies). " + (
+        quality.message
+    )
+    if quality.verdict == "real":
+        right.success(body, icon=icon)
+    elif quality.verdict == "weak":
+        right.warning(body, icon=icon)
+    else:
+        right.error(body, icon=icon)
+
+
+# --- (a) custom axes -------------------------------------------------------------------------
+
+
+def render_custom_axes(model: Any) -> None:
+    """Custom axes: x from set A to set B, y from set C to set D or the main remaining PC."""
+    st.caption(
+        "Pick two sets of movies: the x axis runs from the mean of set A to the mean of set B, "
+        "and every movie is placed by its projection on it. A set is a genre (Comedy), part of "
+        "a title (star wars: every matching title) or titles separated by ';'. The AUC says how "
+        "well the axis separates the two sets; leave-one-out is the honest figure (with few "
+        "movies in many dimensions, any two sets separate perfectly in sample)."
+    )
+    genres = sorted({g for gs in model.movies["genres"] for g in (gs if gs is not None else [])})
+    a_col, b_col = st.columns(2)
+    x_a = a_col.text_input(
+        "x axis: set A", value="Comedy", key="xa", bind="query-params", help=_set_help(genres)
+    )
+    x_b = b_col.text_input(
+        "x axis: set B", value="Drama", key="xb", bind="query-params", help=_set_help(genres)
+    )
+    y_mode = url_choice(
+        "y axis",
+        {"pca": "main remaining principal component", "custom": "set C → set D"},
+        key="ymode",
+        default="pca",
+    )
+    y_a = y_b = None
+    if y_mode == "custom":
+        c_col, d_col = st.columns(2)
+        y_a = c_col.text_input(
+            "y axis: set C",
+            value="Children",
+            key="ya",
+            bind="query-params",
+            help=_set_help(genres),
+        )
+        y_b = d_col.text_input(
+            "y axis: set D",
+            value="Horror",
+            key="yb",
+            bind="query-params",
+            help=_set_help(genres),
+        )
+    min_ratings = st.slider(
+        "Min. ratings of a placed movie",
+        0,
+        200,
+        10,
+        key="axes_min",
+        bind="query-params",
+        help="Keeps obscure movies off the map and out of genre / search sets (their vectors "
+        "are mostly noise); typed titles are always kept.",
+    )
+    if not x_a or not x_b or (y_mode == "custom" and (not y_a or not y_b)):
+        st.info("Fill in every set box.", icon=":material/edit:")
+        return
+    axes = model_axes(model, x_a=x_a, x_b=x_b, y_a=y_a, y_b=y_b, min_ratings=min_ratings)
+    quality_line("x", axes.x_quality)
+    if axes.y_quality is not None:
+        quality_line("y", axes.y_quality)
+        st.caption(
+            f"Cosine between the two axes: {axes.cosine_between:+.2f} (near 0: independent "
+            "directions; near ±1: the y axis mostly repeats the x axis)."
+        )
+    x_title = f"{_short(x_a)} → {_short(x_b)}"
+    y_title = (
+        f"{_short(y_a)} → {_short(y_b)}"
+        if axes.y_kind == "custom"
+        else ("main principal component of the rest")
+    )
+    st.plotly_chart(
+        explore_figures.axes_figure(axes.coordinates, x_title, y_title),
+        width="stretch",
+        key="axes_chart",
+    )
+    coords = axes.coordinates
+    ends = st.columns(2)
+    for col, title, part in (
+        (ends[0], f"Furthest towards A ({_short(x_a)})", coords.nsmallest(8, "x")),
+        (ends[1], f"Furthest towards B ({_short(x_b)})", coords.nlargest(8, "x")),
+    ):
+        with col:
+            st.markdown(f"**{title}**")
+            widgets.show_movies(part[["title", "year", "n_ratings", "genres", "group"]])
+
+
+def _set_help(genres: list[str]) -> str:
+    return "A genre, part of a title, or titles separated by ';'. Genres here: " + ", ".join(genres)
+
+
+def _short(spec: str | None, limit: int = 28) -> str:
+    value = (spec or "").strip()
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+# --- (b) analogies ---------------------------------------------------------------------------
+
+
+def render_analogies(model: Any) -> None:
+    """A - B + C: the movies nearest to the direction, with the caveat when they are just A's
+    own neighbours."""
+    st.caption(
+        "Analogies: start at movie A, take away what B has and add what C has (cosine, on unit "
+        "vectors). Embeddings of ratings rarely behave like word vectors: when most results are "
+        "A's own neighbours, the 'analogy' only says 'movies like A'."
+    )
+    cols = st.columns(3)
+    defaults = _analogy_defaults(model)
+    queries = [
+        col.text_input(label, value=default, key=key, bind="query-params")
+        for col, label, key, default in zip(
+            cols,
+            ("A (start from)", "B (minus)", "C (plus)"),
+            ("an_a", "an_b", "an_c"),
+            defaults,
+            strict=True,
+        )
+    ]
+    k_col, min_col = st.columns(2)
+    k = k_col.slider("How many", 5, 30, 10, key="an_k", bind="query-params")
+    min_ratings = min_col.slider(
+        "Min. ratings",
+        0,
+        200,
+        10,
+        key="an_min",
+        bind="query-params",
+        help="Leave out obscure movies, whose vectors are mostly noise.",
+    )
+    if not all(queries):
+        st.info("Type three titles.", icon=":material/edit:")
+        return
+    index = explore.title_index(model)
+    rows = []
+    for i, query in enumerate(queries):
+        with cols[i]:
+            row = widgets.pick_title(index, query, key=f"an_pick_{i}")
+        rows.append(row)
+    if any(r is None for r in rows):
+        return
+    a, b, c = rows
+    titles = [str(model.movies["title"].iloc[r]) for r in rows]
+    st.markdown(f"**{titles[0]}** − **{titles[1]}** + **{titles[2]}** ≈")
+    result = state.cached(
+        explore.model_movie_analogy, model, a=a, b=b, c=c, k=k, min_ratings=min_ratings
+    )
+    if result.caveat:
+        st.warning(result.message, icon=":material/warning:")
+    else:
+        st.success(result.message, icon=":material/check_circle:")
+    shown = result.results.rename(columns={"near_a": "shared"})
+    widgets.show_movies(
+        shown[["rank", "title", "cosine_similarity", "shared", "year", "n_ratings", "genres"]],
+        key="analogy_results",
+    )
+    st.caption(f"Ticked: also among {titles[0]}'s own nearest neighbours.")
+
+
+def _analogy_defaults(model: Any) -> tuple[str, str, str]:
+    popular = model.movies.nlargest(3, "n_ratings")["title"].astype(str).tolist()
+    popular += [""] * (3 - len(popular))
+    return popular[0], popular[1], popular[2]
+
+
+# --- (c) linear probes -----------------------------------------------------------------------
+
+
+def render_probes(models: list[Any]) -> None:
+    """Linear probes of several models side by side: which regularizer keeps genre (decade,
+    user attributes) linearly readable?"""
+    st.caption(
+        "A linear probe asks whether a property can be read off the embedding by a straight cut: "
+        "a cross-validated logistic regression per genre (and decade; age, gender and "
+        "occupation of users where the dataset has them), against always guessing the most "
+        "common class. Bars above 0 mean the model keeps that property linearly readable."
+    )
+    tables = {}
+    with st.spinner("Fitting the probes (once per model)…"):
+        for model in models:
+            tables[model.name] = model_probes(model)
+    summary = pd.DataFrame(
+        [
+            {
+                "model": name,
+                "regularizers": text.regularizers_text(model.spec),
+                "dim": model.dim,
+                "mean genre lift": _mean_lift(table, "genre: "),
+                "decade lift": _mean_lift(table, "decade"),
+                "user lift": _mean_lift(table, "user: "),
+            }
+            for (name, table), model in zip(tables.items(), models, strict=True)
+        ]
+    )
+    st.dataframe(
+        summary,
+        hide_index=True,
+        column_config={
+            c: st.column_config.NumberColumn(format="%+.3f")
+            for c in ("mean genre lift", "decade lift", "user lift")
+        },
+        key="probe_summary",
+    )
+    st.plotly_chart(explore_figures.probes_figure(tables), width="stretch", key="probe_chart")
+    wide = pd.concat(
+        {
+            name: table.set_index("target")[["accuracy", "baseline", "lift"]]
+            for name, table in tables.items()
+        },
+        axis=1,
+    )
+    wide.columns = [f"{model} {what}" for model, what in wide.columns]
+    with st.expander("Every probe"):
+        st.dataframe(wide.reset_index(), hide_index=True, key="probe_table")
+
+
+def _mean_lift(table: pd.DataFrame, prefix: str) -> float | None:
+    part = table[table["target"].str.startswith(prefix)]
+    return float(part["lift"].mean()) if len(part) else None
+
+
+# --- (d) users map ---------------------------------------------------------------------------
+
+
+def render_users_map(model: Any) -> None:
+    """PCA of the user embedding coloured by activity, mean rating and (ml-100k / ml-1m) age,
+    gender and occupation."""
+    require_users(model, "the users map")
+    st.caption(
+        "Every user of the training data on the first two principal axes of the user "
+        "embedding. Colour by activity or mean rating to see what the main axes encode; "
+        "ml-100k and ml-1m also know age, gender and occupation."
+    )
+    umap = model_users_map(model)
+    colour = url_choice(
+        "Colour by",
+        {c: USER_COLOURS[c] for c in umap.colours},
+        key="ucolour",
+        default="n_ratings",
+    )
+    if colour not in umap.colours:
+        colour = "n_ratings"
+    ratio = umap.pca.explained_variance_ratio
+    st.plotly_chart(
+        explore_figures.users_figure(umap.coordinates, colour, USER_COLOURS[colour]),
+        width="stretch",
+        key="users_chart",
+    )
+    frame = umap.coordinates
+    corr = {
+        axis: frame[[axis, "n_ratings", "mean_rating"]].corr(method="spearman")[axis]
+        for axis in ("x", "y")
+    }
+    st.caption(
+        f"PC 1 holds {ratio[0]:.0%} of the user variance"
+        + (f", PC 2 {ratio[1]:.0%}" if len(ratio) > 1 else "")
+        + f". Spearman correlation with activity: PC 1 {corr['x']['n_ratings']:+.2f}, PC 2 "
+        f"{corr['y']['n_ratings']:+.2f}; with mean rating: PC 1 {corr['x']['mean_rating']:+.2f}, "
+        f"PC 2 {corr['y']['mean_rating']:+.2f}."
+    )
+
+
+# --- (e) two models, one frame ---------------------------------------------------------------
+
+
+def render_two_models(model_a: Any, model_b: Any) -> None:
+    """Aligned maps of two models, the movies that moved most marked with lines from A to B;
+    a clicked (or picked) movie shows its neighbours in both."""
+    st.caption(
+        f"B ({model_b.name}) is rotated and scaled onto A ({model_a.name}) over the movies both "
+        "know (matched by identity, so models of different datasets work too), then both are "
+        "drawn on A's two main axes. Lines join a movie's place in A to its place in B for the "
+        "movies that moved most. Click a movie (or pick one below) to see its neighbours in both."
+    )
+    min_col, top_col = st.columns(2)
+    min_ratings = min_col.slider(
+        "Min. ratings",
+        0,
+        200,
+        20,
+        key="al_min",
+        bind="query-params",
+        help="Only movies with this many ratings are aligned and drawn.",
+    )
+    top = top_col.slider("Movies that moved most", 5, 50, 15, key="al_top", bind="query-params")
+    layout = state.cached(_align, model_a, model_b, min_ratings=min_ratings, top=top)
+    st.caption(
+        f"{len(layout.coordinates):,} common movies; residual after alignment "
+        f"{layout.residual:.2f} (0 = the same geometry, 1 = unrelated). 'Moved most' ranks the "
+        "movies by how far they moved in the full space; a short line only means most of the "
+        "move is off these two axes."
+    )
+    moved = layout.moved_most
+    labels = {
+        int(r.movie_idx): f"{r.title} ({text.year_text(r.year)}), moved {r.displacement:.2f}"
+        for r in moved.itertuples()
+    }
+    focus_key = f"al_focus:{model_a.name}"
+    focus = st.session_state.get(focus_key)
+
+    def focus_from_chart() -> None:
+        clicked = widgets.selected_movie(st.session_state.get("align_chart"))
+        if clicked is not None:
+            st.session_state[focus_key] = clicked
+
+    def focus_from_pick() -> None:
+        st.session_state[focus_key] = st.session_state.get("al_pick")
+
+    st.plotly_chart(
+        explore_figures.aligned_figure(
+            layout.coordinates, moved, (model_a.name, model_b.name), focus=focus
+        ),
+        width="stretch",
+        key="align_chart",
+        on_select=focus_from_chart,
+        selection_mode="points",
+    )
+    st.selectbox(
+        "Movie",
+        list(labels),
+        index=None,
+        format_func=labels.get,
+        placeholder="click a movie on the map, or pick one of those that moved most",
+        key="al_pick",
+        on_change=focus_from_pick,
+    )
+    if focus is None:
+        widgets.show_movies(
+            moved[["title", "year", "displacement", "n_ratings", "genres"]], key="moved"
+        )
+        return
+    movie = model_a.movies.iloc[focus]
+    st.markdown(f"### {movie['title']} ({text.year_text(movie['year'])})")
+    row_b = explore.matching_row(model_a.movies, focus, model_b.movies)
+    cols = st.columns(2)
+    for col, model, row in ((cols[0], model_a, focus), (cols[1], model_b, row_b)):
+        with col:
+            st.markdown(f"**{model.name}**")
+            if row is None:
+                st.warning(f"{model.name} does not know this movie.", icon=":material/info:")
+                continue
+            near = explore.neighbour_index(model).nearest(row, k=10, min_ratings=min_ratings)
+            widgets.show_movies(
+                near[["rank", "title", "cosine_similarity", "year", "n_ratings"]],
+                key=f"al_nn_{model.name}_{col is cols[1]}",
+            )

@@ -1,0 +1,82 @@
+"""The Home page's "Import an embedding made elsewhere" panel: upload an Embedding Projector
+TSV pair, a word2vec text file or a ``.npy`` with a labels CSV, name it, and save it as a model
+of family "imported" (:mod:`movierate.imported_models`)."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from movierate import store
+from movierate.errors import MovierateError
+from movierate.imported_models import read_embedding, save_imported
+from movierate.ui import shell
+
+_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def suggested_name(filename: str) -> str:
+    """A free model name made from an uploaded file's name (``imported-<stem>``)."""
+    stem = _SAFE.sub("-", Path(filename).stem).strip("-.") or "embedding"
+    stem = re.sub(r"[-_]?vectors$", "", stem) or "embedding"
+    return store.unique_name(f"imported-{stem}"[:60])
+
+
+def import_uploaded(vectors: Any, extra: Any, name: str) -> Path:
+    """Save uploaded files (Streamlit UploadedFile-like: ``.name``, ``.getvalue()``) as the
+    model ``name``; MovierateError with what is wrong otherwise."""
+    with tempfile.TemporaryDirectory(prefix="movierate-import-") as folder:
+        path = Path(folder) / Path(vectors.name).name
+        path.write_bytes(vectors.getvalue())
+        side = None
+        if extra is not None:
+            side = Path(folder) / f"side-{Path(extra.name).name}"
+            side.write_bytes(extra.getvalue())
+        suffix = path.suffix.lower()
+        embedding = read_embedding(
+            path,
+            metadata=side if suffix == ".tsv" else None,
+            labels=side if suffix == ".npy" else None,
+        )
+        return save_imported(name, embedding, Path(vectors.name).name)
+
+
+def render_import_embeddings() -> None:
+    """The upload panel (an expander): files, a name, and an Import button."""
+    with st.expander("Import an embedding made elsewhere", icon=":material/upload_file:"):
+        st.caption(
+            "Bring movie vectors from another tool and explore them here (Embeddings, "
+            "Neighbours, Compare, Explore): an Embedding Projector vectors .tsv with its "
+            "metadata .tsv, a word2vec text file (.txt / .vec), or a .npy matrix with a CSV of "
+            "labels (title, year, genres, movie_id columns are used when present). An imported "
+            "model has movies only, no users: views about users say so."
+        )
+        left, right = st.columns(2)
+        vectors = left.file_uploader(
+            "Vectors", type=["tsv", "txt", "vec", "npy"], key="import_vectors"
+        )
+        extra = right.file_uploader(
+            "Metadata (.tsv) or labels (.csv)",
+            type=["tsv", "csv"],
+            key="import_extra",
+            help="The Projector's metadata.tsv for a vectors .tsv; a labels CSV for a .npy.",
+        )
+        if vectors is None:
+            return
+        name = st.text_input("Model name", value=suggested_name(vectors.name), key="import_name")
+        if not st.button("Import", icon=":material/upload:", type="primary", key="import_go"):
+            return
+        try:
+            with st.spinner("Reading the vectors…"):
+                folder = import_uploaded(vectors, extra, name.strip())
+        except MovierateError as exc:
+            st.error(str(exc), icon=":material/warning:")
+            return
+        st.success(f"Imported as **{folder.name}**.", icon=":material/check_circle:")
+        links = st.columns(2)
+        links[0].page_link(shell.page("embeddings"), label="Open on Embeddings")
+        links[1].page_link(shell.page("explore"), label="Open on Explore")

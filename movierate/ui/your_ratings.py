@@ -1,0 +1,280 @@
+""" "Your own ratings": rate a handful of movies and get recommendations from a trained model
+without retraining (fold-in, :func:`movierate.explore.recommend_from_ratings`), the rated movies
+that drove them, and your place on the users map.
+
+The ratings live only in the URL (``?rated=1:5,260:4.5``: movie id, rating), so a page can be
+shared or bookmarked; nothing is written anywhere unless the user downloads them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from movierate import explore
+from movierate.errors import DataError
+from movierate.imported_models import is_imported
+from movierate.ui import explore_figures, state, text, widgets
+
+#: The URL query parameter holding the ratings.
+RATED_PARAM = "rated"
+#: Columns shown for a recommendation.
+RECOMMENDED_COLUMNS = ["rank", "title", "predicted", "because", "year", "n_ratings", "genres"]
+
+
+def parse_rated(value: str | None) -> tuple[dict[int, float], list[str]]:
+    """``"1:5,260:4.5"`` -> ({1: 5.0, 260: 4.5}, entries that could not be read)."""
+    ratings: dict[int, float] = {}
+    bad: list[str] = []
+    for entry in (value or "").split(","):
+        entry = entry.strip()
+        if not entry:
+            continue
+        movie, sep, rating = entry.partition(":")
+        try:
+            movie_id, number = int(movie), float(rating)
+        except ValueError:
+            bad.append(entry)
+            continue
+        if not sep or not np.isfinite(number):
+            bad.append(entry)
+            continue
+        ratings[movie_id] = number
+    return ratings, bad
+
+
+def format_rated(ratings: dict[int, float]) -> str:
+    """The URL form of ``ratings`` (see :func:`parse_rated`)."""
+    return ",".join(f"{movie_id}:{rating:g}" for movie_id, rating in ratings.items())
+
+
+def rating_steps(model: Any) -> list[float]:
+    """Every rating the model's dataset allows (0.5 … 5 for ml-latest-small, 1 … 5 for ml-100k)."""
+    lo, hi, step = model.rating_scale
+    step = step if step > 0 else 1.0
+    return [float(v) for v in np.round(np.arange(lo, hi + step / 2, step), 4)]
+
+
+def _set_rated(ratings: dict[int, float]) -> None:
+    if ratings:
+        st.query_params[RATED_PARAM] = format_rated(ratings)
+    else:
+        st.query_params.pop(RATED_PARAM, None)
+
+
+def _users_pca(model: Any) -> tuple[Any, pd.DataFrame | None]:
+    """The users map of ``model`` (PCA and, when its dataset is here, the map's frame)."""
+    from movierate.ui.explore_views import model_users_map
+
+    try:
+        umap = model_users_map(model)
+    except DataError:
+        return state.cached(_fit_user_pca, model), None
+    return umap.pca, umap.coordinates
+
+
+def _fit_user_pca(model: Any) -> Any:
+    return explore.fit_pca(model.user_embedding, n_components=2)
+
+
+def render_your_ratings(
+    model: Any, *, k: int | None = None, min_ratings: int | None = None
+) -> None:
+    """Search and rate movies, then recommendations for you from ``model`` (no retraining).
+
+    ``k`` and ``min_ratings`` given (e.g. by the Recommend page, whose own sliders use the
+    URL keys ``k`` and ``min_ratings``) are used as they are; otherwise this draws those two
+    sliders itself."""
+    imported = is_imported(model)
+    if imported or model.spec.family == "deep":
+        reason = (
+            "is an embedding imported from elsewhere (movie vectors only, no users)"
+            if imported
+            else "is a deep model, whose prediction is not linear in the user vector"
+        )
+        st.info(
+            f"{model.name} {reason}, so it cannot place a new user from a few ratings. Pick an "
+            "mf or mf_bias model trained here.",
+            icon=":material/info:",
+        )
+        return
+    ratings, bad = parse_rated(st.query_params.get(RATED_PARAM))
+    if bad:
+        st.warning(
+            f"Left out {len(bad)} unreadable entr{'y' if len(bad) == 1 else 'ies'} of the URL "
+            f"({', '.join(bad[:5])}); the form is ?rated=movie_id:rating,…",
+            icon=":material/link_off:",
+        )
+    rows: dict[int, float] = {}
+    unknown = []
+    lo, hi, _ = model.rating_scale
+    for movie_id, rating in ratings.items():
+        row = state.movie_row(model, movie_id)
+        if row is None:
+            unknown.append(str(movie_id))
+        else:
+            rows[row] = min(max(rating, lo), hi)
+    if unknown:
+        st.warning(
+            f"{model.name} does not know movie id(s) {', '.join(unknown)}; they are left out.",
+            icon=":material/info:",
+        )
+    _rating_form(model, ratings)
+    if not rows:
+        st.info(
+            "Search for a movie above, rate it and add it; a handful of ratings (5 to 10) is "
+            "enough. Your ratings stay in this page's address only: bookmark or share it.",
+            icon=":material/star:",
+        )
+        return
+    _rated_list(model, ratings, rows)
+
+    if k is None or min_ratings is None:
+        k_col, min_col = st.columns(2)
+        k = k_col.slider("Recommendations", 5, 50, 10, key="k", bind="query-params")
+        min_ratings = min_col.slider(
+            "Min. ratings of a recommended movie",
+            0,
+            200,
+            10,
+            key="min_ratings",
+            bind="query-params",
+            help="Obscure movies with a handful of enthusiastic ratings get inflated biases; "
+            "this keeps them out.",
+        )
+    pca, users = _users_pca(model)
+    recs = explore.recommend_from_ratings(model, rows, k=k, min_ratings=min_ratings, pca=pca)
+    st.subheader("Recommended for you")
+    st.caption(recs.message)
+    widgets.show_movies(
+        recs.recommended[[c for c in RECOMMENDED_COLUMNS if c in recs.recommended.columns]],
+        key="your_recs",
+    )
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**What drove them**")
+        drivers = _drivers(recs.reasons)
+        st.dataframe(
+            drivers,
+            hide_index=True,
+            column_config={
+                "your rating": st.column_config.NumberColumn(format="%.1f"),
+                "push": st.column_config.ProgressColumn(
+                    "push on the list",
+                    format="%.2f",
+                    min_value=0.0,
+                    max_value=float(max(drivers["push"].max(), 1e-9)) if len(drivers) else 1.0,
+                    help="Sum over the recommendations of how much this rating raised their "
+                    "score (the fold-in's exact per-rating contributions).",
+                ),
+            },
+            key="your_drivers",
+        )
+    with right:
+        st.markdown("**You among the users**")
+        if users is None or recs.coordinates is None:
+            st.caption("The users map needs the model's dataset, which is not here.")
+        else:
+            st.plotly_chart(
+                explore_figures.users_figure(
+                    users, "n_ratings", "ratings (activity)", you=recs.coordinates, height=420
+                ),
+                width="stretch",
+                key="your_map",
+            )
+
+
+def _rating_form(model: Any, ratings: dict[int, float]) -> None:
+    steps = rating_steps(model)
+    query_col, pick_col, stars_col, add_col = st.columns([2, 3, 2, 1], vertical_alignment="bottom")
+    query = query_col.text_input(
+        "Find a movie to rate", key="rate_q", placeholder="e.g. toy story, matrix, amelie"
+    )
+    if not query:
+        return
+    found = explore.title_index(model).search(query, limit=8)
+    if found.empty:
+        pick_col.warning(f"No title matches {query!r}.", icon=":material/search_off:")
+        return
+    labels = {
+        int(r.movie_idx): f"{r.title} ({text.year_text(r.year)}), {int(r.n_ratings)} ratings"
+        for r in found.itertuples()
+    }
+    row = pick_col.selectbox("Movie", list(labels), format_func=labels.get, key="rate_pick")
+    default = steps[len(steps) * 3 // 4]
+    rating = stars_col.select_slider("Your rating", steps, value=default, key="rate_value")
+    movie_id = int(model.movies["movie_id"].iloc[row])
+
+    def add() -> None:
+        updated = dict(ratings)
+        updated[movie_id] = float(rating)
+        _set_rated(updated)
+        st.session_state["rate_q"] = ""
+
+    add_col.button("Add", icon=":material/add:", on_click=add, key="rate_add", type="primary")
+
+
+def _rated_list(model: Any, ratings: dict[int, float], rows: dict[int, float]) -> None:
+    titles = model.movies["title"].astype(str).to_numpy()
+    ids = model.movies["movie_id"].to_numpy()
+    table = pd.DataFrame(
+        {
+            "movie_id": [int(ids[r]) for r in rows],
+            "title": [titles[r] for r in rows],
+            "your rating": list(rows.values()),
+        }
+    )
+    st.markdown(f"**Your ratings** ({len(rows)})")
+    edited = st.data_editor(
+        table.assign(remove=False),
+        hide_index=True,
+        disabled=["movie_id", "title"],
+        column_config={
+            "movie_id": None,
+            "your rating": st.column_config.NumberColumn(
+                min_value=model.rating_scale[0],
+                max_value=model.rating_scale[1],
+                step=model.rating_scale[2] or 1.0,
+            ),
+            "remove": st.column_config.CheckboxColumn("remove"),
+        },
+        key=f"rated_editor_{format_rated(ratings)}",  # a fresh editor once ratings change
+    )
+    changed = {
+        int(movie_id): float(value)
+        for movie_id, value, remove in zip(
+            edited["movie_id"], edited["your rating"], edited["remove"], strict=True
+        )
+        if not remove and pd.notna(value)
+    }
+    known = set(table["movie_id"])
+    if changed != {m: v for m, v in ratings.items() if m in known}:
+        _set_rated({**{m: v for m, v in ratings.items() if m not in known}, **changed})
+        st.rerun()
+    save_col, clear_col = st.columns(2)
+    save_col.download_button(
+        "Save my ratings (CSV)",
+        table.to_csv(index=False),
+        file_name="my-ratings.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        help="Nothing is stored on the server; this downloads your ratings.",
+    )
+    clear_col.button("Clear all ratings", icon=":material/delete:", on_click=lambda: _set_rated({}))
+
+
+def _drivers(reasons: pd.DataFrame) -> pd.DataFrame:
+    if reasons.empty:
+        return pd.DataFrame(columns=["rated", "your rating", "push"])
+    positive = reasons[reasons["contribution"] > 0]
+    grouped = (
+        positive.groupby(["rated_title", "rating"], as_index=False)["contribution"]
+        .sum()
+        .sort_values("contribution", ascending=False)
+    )
+    return grouped.rename(
+        columns={"rated_title": "rated", "rating": "your rating", "contribution": "push"}
+    ).reset_index(drop=True)

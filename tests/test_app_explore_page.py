@@ -1,0 +1,270 @@
+"""AppTest of the Explore page (custom axes, analogies, linear probes, users map, two models in
+one frame) and the Rate movies page (your ratings in the URL -> recommendations) against the
+small models of the test session."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from movierate.ui.your_ratings import format_rated, parse_rated
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def open_page(page: str, **query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.switch_page(page).run()
+    assert_clean(at)
+    return at
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def charts(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [e.value for kind in ("success", "warning", "info") for e in at.get(kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_custom_axes_show_quality_and_scatter(trained_home):
+    at = open_page("pages/explore.py", model="small-mf", view="axes", xa="Comedy", xb="Drama")
+    metrics = {m.label: float(m.value) for m in at.metric}
+    assert 0.0 <= metrics["x: AUC leave-one-out"] <= 1.0
+    assert 0.0 <= metrics["x: AUC in sample"] <= 1.0
+    assert "x axis:" in texts(at)
+    (spec,) = charts(at)
+    names = [trace.get("name") for trace in spec["data"]]
+    assert any(n.startswith("set A") for n in names) and any(n.startswith("set B") for n in names)
+    assert spec["layout"]["xaxis"]["title"]["text"] == "Comedy → Drama"
+    # a custom y axis from the URL adds its own quality and the cosine between the axes
+    at = open_page(
+        "pages/explore.py",
+        model="small-mf",
+        view="axes",
+        xa="Comedy",
+        xb="Drama",
+        ymode="custom",
+        ya="Children",
+        yb="Horror",
+    )
+    assert "y: AUC leave-one-out" in [m.label for m in at.metric]
+    assert "Cosine between the two axes" in texts(at)
+
+
+def test_custom_axes_bad_set_says_what_is_wrong(trained_home):
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.query_params.update(model="small-mf", view="axes", xa="qxqxqxqxzz", xb="Drama")
+    at.switch_page("pages/explore.py").run()
+    assert not at.exception
+    assert any("neither a genre" in e.value for e in at.error)
+
+
+def test_analogy_shows_results_and_verdict(trained_home):
+    at = open_page(
+        "pages/explore.py",
+        model="small-mf",
+        view="analogy",
+        an_a="Toy Story (1995)",
+        an_b="Jumanji",
+        an_c="Heat",
+    )
+    (table,) = [d.value for d in at.dataframe]
+    assert len(table) == 10 and "shared" in table.columns
+    assert "Toy Story" in texts(at)
+    verdicts = [e.value for e in at.success] + [e.value for e in at.warning]
+    assert any("nearest neighbours" in v for v in verdicts)
+
+
+def test_probes_side_by_side(trained_home):
+    at = open_page("pages/explore.py", models=["small-mf", "small-deep"], view="probes")
+    summary = at.dataframe[0].value
+    assert sorted(summary["model"]) == ["small-deep", "small-mf"]
+    assert summary["mean genre lift"].notna().all()
+    (spec,) = charts(at)
+    assert sorted(t["name"] for t in spec["data"]) == ["small-deep", "small-mf"]
+
+
+def test_users_map_colours(trained_home):
+    at = open_page("pages/explore.py", model="small-mf", view="users")
+    (spec,) = charts(at)
+    assert spec["layout"]["xaxis"]["title"]["text"] == "user PC 1"
+    assert "Spearman correlation with activity" in texts(at)
+    at = open_page("pages/explore.py", model="small-mf", view="users", ucolour="mean_rating")
+    (spec,) = charts(at)
+    assert spec["data"][0]["marker"]["colorbar"]["title"]["text"] == "mean rating"
+
+
+def test_two_models_one_frame_and_neighbours_in_both(trained_home):
+    at = open_page("pages/explore.py", model="small-mf", model_b="small-deep", view="align")
+    (spec,) = charts(at)
+    assert any(t.get("name") == "moved most (A → B)" for t in spec["data"])
+    moved = at.dataframe[0].value
+    assert len(moved) == 15
+    from movierate import explore, store
+
+    layout = explore.model_align(
+        store.load_model("small-mf"), store.load_model("small-deep"), min_ratings=20, top=15
+    )
+    first = int(layout.moved_most["movie_idx"].iloc[0])
+    at.selectbox(key="al_pick").set_value(first).run()
+    assert_clean(at)
+    heads = [d.value for d in at.dataframe]
+    assert len(heads) == 2 and all(len(h) == 10 for h in heads)
+    assert str(layout.moved_most["title"].iloc[0]) in texts(at)
+
+
+def test_rate_page_recommends_from_url_ratings(trained_home):
+    from movierate import store
+
+    model = store.load_model("small-mf")
+    ids = model.movies.nlargest(5, "n_ratings")["movie_id"].astype(int).tolist()
+    rated = format_rated({ids[0]: 5.0, ids[1]: 4.5, ids[2]: 1.0, ids[3]: 4.0})
+    at = open_page("pages/rate.py", model="small-mf", rated=rated, k=7)
+    tables = [d.value for d in at.dataframe]
+    recs = next(t for t in tables if "because" in t.columns)
+    assert len(recs) == 7
+    assert not set(recs["title"]) & set(model.movies.set_index("movie_id").loc[ids[:4], "title"])
+    drivers = next(t for t in tables if "push" in t.columns)
+    assert len(drivers) >= 1 and (drivers["push"] > 0).all()
+    (spec,) = charts(at)
+    assert any(t.get("name") == "you" for t in spec["data"])
+
+
+def test_rate_page_deep_model_says_why(trained_home):
+    at = open_page("pages/rate.py", model="small-deep", rated="1:5")
+    assert any("deep model" in i.value for i in at.info)
+
+
+def test_rate_page_empty_and_bad_url(trained_home):
+    at = open_page("pages/rate.py", model="small-mf", rated="1:5,abc,7:")
+    assert any("unreadable" in w.value for w in at.warning)
+    at = open_page("pages/rate.py", model="small-mf")
+    assert any("Search for a movie" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize(
+    ("text", "ratings", "bad"),
+    [
+        ("1:5,260:4.5", {1: 5.0, 260: 4.5}, []),
+        ("", {}, []),
+        ("1:5,x:3,2:,3:nan", {1: 5.0}, ["x:3", "2:", "3:nan"]),
+    ],
+)
+def test_parse_rated(text, ratings, bad):
+    assert parse_rated(text) == (ratings, bad)
+    assert parse_rated(format_rated(ratings))[0] == ratings
+
+
+def test_users_map_core():
+    import pandas as pd
+
+    from movierate.explore.users import users_map
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(50, 4)) * [3, 2, 1, 0.5]
+    ratings = pd.DataFrame({"user_idx": [0, 0, 1], "rating": [4.0, 2.0, 5.0]})
+    m = users_map(x, ratings)
+    assert m.colours == ["n_ratings", "mean_rating"]
+    assert m.coordinates.loc[0, "mean_rating"] == 3.0 and m.coordinates.loc[1, "n_ratings"] == 1
+    assert np.isnan(m.coordinates.loc[2, "mean_rating"])
+    assert m.coordinates["x"].var() > m.coordinates["y"].var()
+
+
+NO_TF_SCRIPT = """
+import json, sys
+from streamlit.testing.v1 import AppTest
+report = {}
+for page, query in [
+    ("pages/explore.py", {"view": "axes", "model": "small-mf"}),
+    ("pages/explore.py", {"view": "analogy", "model": "small-mf"}),
+    ("pages/explore.py", {"view": "probes", "models": ["small-mf"]}),
+    ("pages/explore.py", {"view": "users", "model": "small-mf"}),
+    ("pages/explore.py", {"view": "align", "model": "small-mf", "model_b": "small-deep"}),
+    ("pages/rate.py", {"model": "small-mf", "rated": "1:5,260:4"}),
+]:
+    at = AppTest.from_file(sys.argv[1], default_timeout=120)
+    at.run()
+    at.query_params.update(query)
+    at.switch_page(page).run()
+    report[page + " " + query["view" if "view" in query else "model"]] = {
+        "exceptions": [e.message for e in at.exception],
+        "errors": [e.value for e in at.error],
+        "tensorflow": "tensorflow" in sys.modules or "keras" in sys.modules,
+    }
+print(json.dumps(report))
+"""
+
+
+def test_explore_and_rate_never_import_tensorflow(trained_home):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, MOVIERATE_HOME=str(trained_home))
+    done = subprocess.run(
+        [sys.executable, "-c", NO_TF_SCRIPT, APP],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(APP).parent,
+        timeout=400,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert len(report) == 6
+    for page, found in report.items():
+        assert not found["exceptions"] and not found["errors"], (page, found)
+        assert not found["tensorflow"], f"{page} imported TensorFlow"
+
+
+def test_rate_page_search_and_add_puts_the_rating_in_the_url(trained_home):
+    at = open_page("pages/rate.py", model="small-mf", rated="1:5")
+    at.text_input(key="rate_q").set_value("matrix").run()
+    assert_clean(at)
+    pick = at.selectbox(key="rate_pick")
+    assert "Matrix" in pick.options[0]
+    at.select_slider(key="rate_value").set_value(4.5).run()
+    at.button(key="rate_add").click().run()
+    assert_clean(at)
+    ratings, _ = parse_rated(at.query_params["rated"])
+    assert ratings[1] == 5.0 and 4.5 in ratings.values() and len(ratings) == 2
+    recs = next(d.value for d in at.dataframe if "because" in d.value.columns)
+    assert "Matrix, The" not in set(recs["title"])
+
+
+def _recommend_like_page() -> None:
+    """The Recommend page's own k / min_ratings sliders, then the your-ratings panel."""
+    import streamlit as st
+
+    from movierate import store
+    from movierate.ui.your_ratings import render_your_ratings
+
+    k = st.slider("Recommendations", 5, 50, 6, key="k")
+    min_ratings = st.slider("Min. ratings", 0, 200, 10, key="min_ratings")
+    render_your_ratings(store.load_model("small-mf"), k=k, min_ratings=min_ratings)
+
+
+def test_your_ratings_inside_recommend_reuses_its_controls(trained_home):
+    at = AppTest.from_function(_recommend_like_page, default_timeout=120)
+    at.query_params["rated"] = "1:5,2571:4"
+    at.run()
+    assert_clean(at)
+    assert len(at.slider) == 2  # no duplicate k / min_ratings sliders
+    recs = next(d.value for d in at.dataframe if "because" in d.value.columns)
+    assert len(recs) == 6

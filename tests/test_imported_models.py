@@ -1,0 +1,158 @@
+"""Embeddings made elsewhere: save_imported, the ``import`` command, loading and listing an
+imported model, the Explore page on it, and one clear error for bad files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from movierate import explore, store
+from movierate.cli import main
+from movierate.errors import DataError, StoreError
+from movierate.imported_models import is_imported, read_embedding, save_imported
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def synthetic(n: int = 240, dim: int = 8, seed: int = 0) -> tuple[np.ndarray, pd.DataFrame]:
+    """Movies whose first dimension separates Comedy from Drama."""
+    rng = np.random.default_rng(seed)
+    comedy = np.arange(n) % 2 == 0
+    x = rng.normal(size=(n, dim)).astype(np.float32)
+    x[:, 0] += np.where(comedy, 2.5, -2.5)
+    movies = pd.DataFrame(
+        {
+            "movie_idx": np.arange(n),
+            "movie_id": np.arange(n) + 1,
+            "title": [f"Film {i}" for i in range(n)],
+            "year": pd.array(1950 + np.arange(n) % 60, dtype="Int64"),
+            "genres": [["Comedy"] if c else ["Drama"] for c in comedy],
+            "n_ratings": 10 + np.arange(n),
+            "mean_rating": np.full(n, 3.5),
+        }
+    )
+    return x, movies
+
+
+def write_projector(folder: Path) -> tuple[Path, Path, np.ndarray]:
+    x, movies = synthetic()
+    vectors, metadata = explore.projector_text(x, movies)
+    (folder / "v.tsv").write_text(vectors)
+    (folder / "m.tsv").write_text(metadata)
+    return folder / "v.tsv", folder / "m.tsv", x
+
+
+def test_save_imported_then_list_and_load(tmp_path):
+    vectors, metadata, x = write_projector(tmp_path)
+    folder = save_imported("ext", read_embedding(vectors, metadata=metadata), "v.tsv")
+    assert not (folder / store.KERAS_FILE).exists()
+    infos, broken = store.list_models()
+    assert [i.name for i in infos] == ["ext"] and not broken
+    model = store.load_model("ext")
+    assert is_imported(model) and model.meta["imported"]["format"] == "projector"
+    np.testing.assert_allclose(model.movie_embedding, x, rtol=1e-6)
+    assert model.user_embedding.shape == (0, 8) and model.n_movies == 240
+    assert model.movies["title"].iloc[3] == "Film 3"
+    assert list(model.movies["genres"].iloc[0]) == ["Comedy"]
+    # the explore analyses work on it
+    near = explore.neighbour_index(model).nearest(0, k=5)
+    assert len(near) == 5
+    assert explore.model_dimension_importance(model)["user_variance"].isna().all()
+    with pytest.raises(StoreError):
+        save_imported("ext", read_embedding(vectors, metadata=metadata), "again")
+
+
+def test_cli_import_npy_and_word2vec(tmp_path, capsys):
+    x, movies = synthetic(60)
+    np.save(tmp_path / "x.npy", x)
+    movies[["movie_id", "title", "year"]].to_csv(tmp_path / "labels.csv", index=False)
+    args = ["import", str(tmp_path / "x.npy"), "--labels", str(tmp_path / "labels.csv")]
+    assert main([*args, "--name", "from-npy"]) == 0
+    assert "imported 60 movie vectors of 8 dims" in capsys.readouterr().out
+    model = store.load_model("from-npy")
+    assert model.movies["movie_id"].tolist() == movies["movie_id"].tolist()
+    (tmp_path / "w.txt").write_text(explore.word2vec_text(x, movies))
+    assert main(["import", str(tmp_path / "w.txt"), "--name", "from-w2v"]) == 0
+    assert store.load_model("from-w2v").n_movies == 60
+    # the name is taken now: one error line, exit 1
+    assert main([*args, "--name", "from-npy"]) == 1
+    assert capsys.readouterr().err.count("error:") == 1
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ({"x.csv": "a,b\n1,2\n"}, "cannot tell the format"),
+        ({"x.tsv": "1\t2\n3\tnot-a-number\n"}, "line 2"),
+        ({"x.tsv": "1\t2\n3\t4\t5\n"}, "line 2"),
+        ({"x.txt": "garbage"}, ""),
+        ({"x.npy": b"not an npy"}, "not a readable .npy"),
+    ],
+)
+def test_bad_files_give_one_clear_error(tmp_path, capsys, files, message):
+    for name, content in files.items():
+        path = tmp_path / name
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    assert main(["import", str(path), "--name", "bad"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and message.lower() in err[0].lower()
+    assert "Traceback" not in err[0]
+    assert not (store.model_path("bad")).exists()
+    with pytest.raises(DataError):
+        read_embedding(path)
+
+
+def test_missing_file_is_one_error(tmp_path, capsys):
+    assert main(["import", str(tmp_path / "nope.tsv"), "--name", "x"]) == 1
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_explore_and_rate_pages_open_an_imported_model(tmp_path):
+    vectors, metadata, _ = write_projector(tmp_path)
+    save_imported("ext", read_embedding(vectors, metadata=metadata), "v.tsv")
+    at = open_page("pages/explore.py", model="ext", view="axes", xa="Comedy", xb="Drama")
+    assert not at.error, [e.value for e in at.error]
+    metrics = {m.label: float(m.value) for m in at.metric}
+    assert metrics["x: AUC leave-one-out"] > 0.9  # the synthetic direction is real
+    at = open_page("pages/explore.py", model="ext", view="users")
+    assert any("movie vectors only" in i.value for i in at.info)
+    at = open_page("pages/rate.py", model="ext", rated="1:5")
+    assert not at.error
+    assert any("imported from elsewhere" in i.value for i in at.info)
+
+
+def open_page(page: str, **query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.query_params.update(query)
+    at.switch_page(page).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+class Uploaded:
+    """A stand-in for Streamlit's UploadedFile."""
+
+    def __init__(self, path: Path, name: str | None = None) -> None:
+        self.name = name or path.name
+        self._data = path.read_bytes()
+
+    def getvalue(self) -> bytes:
+        return self._data
+
+
+def test_home_upload_helper(tmp_path):
+    from movierate.ui.import_embeddings import import_uploaded, suggested_name
+
+    vectors, metadata, x = write_projector(tmp_path)
+    name = suggested_name("movies_vectors.tsv")
+    assert name == "imported-movies"
+    folder = import_uploaded(Uploaded(vectors), Uploaded(metadata), name)
+    assert folder.name == name
+    assert store.load_model(name).movies["title"].iloc[0] == "Film 0"
+    with pytest.raises(DataError, match="cannot tell the format"):
+        import_uploaded(Uploaded(metadata, "m.csv"), None, "other")
