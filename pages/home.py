@@ -10,6 +10,7 @@ import streamlit as st
 from movierate import data, store
 from movierate.errors import StoreError
 from movierate.ui import shell, state, widgets
+from movierate.ui.import_embeddings import render_import_embeddings
 from movierate.ui.text import models_table, regularizers_text
 
 
@@ -160,8 +161,9 @@ def render() -> None:
                 models_table(infos), hide_index=True, column_config=widgets.MODELS_TABLE_COLUMNS
             )
             st.caption(
-                "Validation RMSE and MAE are measured on each model's held-out ratings (lower is "
-                "better). Compare, Embeddings, Neighbours and Recommend look inside them."
+                "Test RMSE and MAE are measured on each model's test ratings, rows that neither "
+                "training, early stopping nor any setting saw (lower is better). Compare, "
+                "Embeddings, Neighbours and Recommend look inside the models."
             )
             manage_models([info.name for info in infos])
         else:
@@ -216,6 +218,8 @@ def render() -> None:
                 )
             if st.button("Import", icon=":material/upload_file:"):
                 import_upload(upload, csv_name, items)
+    with st.expander("Import an embedding made elsewhere", icon=":material/upload:"):
+        render_import_embeddings()
 
     st.caption(
         f"Files live under `{state.home_folder()}` (set `MOVIERATE_HOME` to move them). "

@@ -7,6 +7,7 @@ import streamlit as st
 
 from movierate import explore
 from movierate.ui import shell, state, text, widgets
+from movierate.ui.your_ratings import render_your_ratings
 
 
 def render() -> None:
@@ -135,6 +136,8 @@ def render() -> None:
     st.caption(
         "Predicted ratings are on the dataset's scale. Movies the user already rated are left out."
     )
+    with st.expander("Your own ratings (no retraining)", icon=":material/star:"):
+        render_your_ratings(reference, k=k, min_ratings=min_ratings)
 
 
 shell.require_router()
