@@ -17,7 +17,7 @@ from movierate.ui.text import models_table, regularizers_text
 def start_quick_start(dataset: str) -> None:
     """Queue the default model on ``dataset`` and open the Train page to watch it (the run on
     top, the form folded away below it)."""
-    spec = state.default_spec()
+    spec = state.default_spec(dataset)
     job_id = state.job_registry().submit(dataset, spec, state.automatic_name(dataset, spec))
     st.session_state["watch_job"] = job_id
     st.session_state["watch_first"] = True
@@ -128,7 +128,7 @@ def render() -> None:
         st.subheader("Quick start")
         if available:
             dataset = state.preferred_dataset(available)
-            spec = state.default_spec()
+            spec = state.default_spec(dataset)
             st.markdown(
                 f"Train a matrix factorisation with user and movie biases (dim {spec.dim}, "
                 f"{regularizers_text(spec)}, early stopping) on **{dataset}**: a solid "

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from movierate import advice, schema
 from movierate.errors import MovierateError, NameTakenError
+from movierate.tuning import TuneRequest
 from movierate.ui import figures, shell, state, text
 from movierate.ui.text import regularizer_keys
 
@@ -200,7 +202,9 @@ def show_job(job) -> None:
             shell.page("compare"), label="Compare with others", icon=":material/compare_arrows:"
         )
     history = job.history
-    if history.get("epoch"):
+    if isinstance(job.spec, TuneRequest):
+        show_tuning(job)
+    elif history.get("epoch"):
         left, right = st.columns(2)
         left.plotly_chart(
             figures.curves_figure(
@@ -236,6 +240,79 @@ def show_job(job) -> None:
         st.caption("Curves appear after the first epoch.")
 
 
+def show_tuning(job) -> None:
+    """A tuning run: each trial's early-stopping RMSE and the best so far; when done, the
+    trials table of the saved winner."""
+    from movierate.tuning import read_trials
+
+    if job.history.get("epoch"):
+        st.plotly_chart(
+            figures.curves_figure(
+                {job.name: job.history},
+                ["trial_rmse", "best_rmse"],
+                title="Early-stopping RMSE per trial<br><sup>solid: this trial, dash-dot: best "
+                "so far; test rows are never used by the search</sup>",
+                y_title="RMSE",
+            ),
+            key=f"trials_{job.id}",
+        )
+    if job.state == "done" and job.model_name:
+        trials = read_trials(job.model_name)
+        if trials:
+            st.caption(
+                "What was tried (each trial trained on the training rows, scored on the "
+                "early-stopping rows); the winner was saved."
+            )
+            st.dataframe(pd.json_normalize(trials["trials"]), hide_index=True)
+
+
+def tune_form(datasets: list[str]) -> None:
+    """Queue a search of the settings that matter on the early-stopping rows (Optuna)."""
+    with st.form("tune_form", border=True):
+        data_col, search_col = st.columns(2, gap="medium")
+        dataset = data_col.selectbox(
+            "Dataset",
+            datasets,
+            index=datasets.index(state.preferred_dataset(datasets)),
+            key="tune_dataset",
+        )
+        split_method = data_col.selectbox(
+            "Test split", list(SPLITS), format_func=SPLITS.get, key="tune_split"
+        )
+        name = data_col.text_input(
+            "Model name", placeholder="leave empty for an automatic name", key="tune_name"
+        )
+        families = search_col.multiselect(
+            "Families to search",
+            schema.names("family"),
+            default=["mf_bias"],
+            key="tune_families",
+            help="Several: the family is searched too. dim, L2, learning rate and batch size "
+            "always; hidden units, dropout and dense L2 for deep.",
+        )
+        budget = search_col.number_input(
+            "Budget (minutes)", min_value=0.5, max_value=240.0, value=5.0, step=0.5
+        )
+        trials = search_col.number_input(
+            "Stop after this many trials (0 = no cap)", min_value=0, max_value=1000, value=0
+        )
+        submitted = st.form_submit_button("Start tuning", icon=":material/tune:")
+    if submitted:
+        try:
+            request = TuneRequest(tuple(families), float(budget), int(trials) or None)
+            job_id = state.job_registry().submit(
+                dataset,
+                request,
+                name.strip()
+                or state.automatic_name(dataset, state.default_spec(dataset)) + "-tuned",
+                {"method": split_method},
+            )
+        except MovierateError as exc:
+            st.error(f"Not started: {exc}", icon=":material/warning:")
+        else:
+            st.session_state["watch_job"] = job_id
+
+
 def render() -> None:
     """The page body (run inside the error boundary)."""
     st.title("Train a model")
@@ -262,6 +339,13 @@ def render() -> None:
             train_form(datasets)
     else:
         train_form(datasets)
+        with st.expander("Tune: search the settings for this dataset", icon=":material/tune:"):
+            st.caption(
+                "Tries settings with Optuna (TPE, pruning of trials that trail the others), "
+                "scoring each on the early-stopping rows only; the best trial is saved as a "
+                "model with its trials beside it. Its test RMSE is measured once, afterwards."
+            )
+            tune_form(datasets)
         show_runs()
 
 

@@ -230,3 +230,34 @@ def test_regularizer_steps_are_the_measured_strengths_and_l2_with_whitening_warn
     )
     warnings = [w.value for w in at.warning]
     assert any("L2 and whitening pull in opposite directions" in w for w in warnings), warnings
+
+
+def test_tune_a_tiny_budget_from_the_train_page_saves_the_winner_with_its_trials(monkeypatch):
+    import time
+
+    from movierate import store
+    from movierate.tuning import TuneRequest, job_runner
+
+    registry = JobRegistry(runner=job_runner, max_workers=1)
+    monkeypatch.setattr(state, "job_registry", lambda: registry)
+    at = open_train()
+    at.multiselect(key="tune_families").set_value(["mf_bias"])
+    next(w for w in at.number_input if w.label == "Budget (minutes)").set_value(0.5)
+    next(w for w in at.number_input if w.label.startswith("Stop after")).set_value(1)
+    at.text_input(key="tune_name").set_value("tiny-tune")
+    next(b for b in at.button if b.label == "Start tuning").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    (job,) = registry.jobs()
+    assert isinstance(job.spec, TuneRequest) and job.spec.n_trials == 1
+    deadline = time.monotonic() + 240
+    while registry.jobs()[0].active and time.monotonic() < deadline:
+        time.sleep(0.5)
+    job = registry.jobs()[0]
+    assert job.state == "done", job.error
+    model = store.load_model("tiny-tune")
+    assert model.meta["tuning"]["n_trials"] == 1
+    assert model.test_rmse is not None  # measured once, after the search
+    at.run()
+    assert not at.exception
+    assert any("Saved as **tiny-tune**" in s.value for s in at.success)
+    assert any("What was tried" in c.value for c in at.caption)

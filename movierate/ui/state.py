@@ -30,8 +30,10 @@ PREFERRED_DATASETS = ("ml-latest-small", "ml-100k", "ml-1m")
 
 @st.cache_resource(show_spinner=False)
 def job_registry() -> JobRegistry:
-    """The process-wide training job registry, shared by every session and page."""
-    return JobRegistry()
+    """The process-wide job registry (training and tuning runs), shared by every session."""
+    from movierate.tuning import job_runner  # no TensorFlow or Optuna until a job runs
+
+    return JobRegistry(runner=job_runner)
 
 
 def _models_dir_signature() -> tuple[str, int]:
@@ -145,12 +147,13 @@ def preferred_dataset(available: list[str]) -> str:
     return available[0]
 
 
-def default_spec() -> Any:
-    """The model the quick start trains and the Train form starts from: ModelSpec's defaults
+def default_spec(dataset: str | None = None) -> Any:
+    """The model the quick start trains and the Train form starts from: the tuned defaults of
+    ``dataset`` where the tuner has measured them (``movierate.defaults``), else ModelSpec's
     (biased MF with L2 and early stopping), which train well on MovieLens."""
-    from movierate.spec import ModelSpec
+    from movierate.defaults import default_spec_for
 
-    return ModelSpec()
+    return default_spec_for(dataset or "")
 
 
 def automatic_name(dataset: str, spec: Any) -> str:
