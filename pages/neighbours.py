@@ -72,7 +72,7 @@ def render() -> None:
 
     results = {}
     for model in models:
-        row = state.movie_row(model, int(movie["movie_id"]))
+        row = state.movie_row(model, movie["movie_id"])
         if row is None:
             results[model.name] = None
             continue

@@ -188,10 +188,28 @@ def user_index(ds: Any, user_id: Any) -> int:
         ) from None
 
 
-def movie_row(model: Any, movie_id: int) -> int | None:
-    """Row (movie_idx) of the movie with original id ``movie_id`` in ``model``, if it has it."""
-    rows = np.flatnonzero(model.movies["movie_id"].to_numpy() == movie_id)
+def movie_row(model: Any, movie_id: Any) -> int | None:
+    """Row (movie_idx) of the movie with original id ``movie_id`` in ``model``, if it has it.
+
+    Ids are labels: numbers (MovieLens) or text (a user's CSV); ``5``, ``"5"`` and ``5.0``
+    name the same movie, a text id is compared as text and never converted to a number.
+    """
+    ids = model.movies["movie_id"].to_numpy()
+    rows = (
+        np.flatnonzero(ids == movie_id) if ids.dtype.kind == np.asarray(movie_id).dtype.kind else []
+    )
+    if not len(rows):
+        label = id_label(movie_id)
+        rows = np.flatnonzero(np.array([id_label(i) for i in ids], dtype=object) == label)
     return int(rows[0]) if len(rows) else None
+
+
+def id_label(value: Any) -> str:
+    """An original user or movie id as text: ``5``, ``5.0`` and ``"5"`` give ``"5"``, text ids
+    stay as they are (ids are labels, never converted with ``int()``)."""
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value).strip()
 
 
 def parameter_count(model: Any) -> int:

@@ -1,0 +1,110 @@
+"""AppTest of the dashboard against hostile-but-plausible states: text movie ids, broken model
+folders, a model whose dataset is gone, an empty store, bad links (URL values), errors with
+server details, dataset notices and store leftovers."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from movierate.ui import shell
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+PAGES = list(shell.PAGES)
+
+RATINGS = """user,item,rating,timestamp
+alice,matrix,5,1
+alice,alien,4,2
+alice,heat,2,3
+bob,matrix,4,4
+bob,heat,5,5
+bob,up,3,6
+carol,alien,5,7
+carol,up,4,8
+carol,matrix,4,9
+dave,heat,3,10
+dave,up,5,11
+dave,alien,2,12
+erin,matrix,1,13
+erin,up,2,14
+bob,matrix,3,15
+"""
+ITEMS = """item,title,genres
+matrix,The Matrix (1999),Action|Sci-Fi
+alien,Alien (1979),Horror|Sci-Fi
+heat,Heat (1995),Action|Crime
+up,Up (2009),Animation
+"""
+
+
+@pytest.fixture(scope="module")
+def text_id_home(tmp_path_factory) -> Path:
+    """A home with one tiny model trained on a CSV whose user and movie ids are words."""
+    from movierate.data import from_csv
+    from movierate.pipeline import train_and_save
+    from movierate.spec import ModelSpec
+
+    home = tmp_path_factory.mktemp("text-ids")
+    (home / "ratings.csv").write_text(RATINGS)
+    (home / "items.csv").write_text(ITEMS)
+    old = os.environ.get("MOVIERATE_HOME")
+    os.environ["MOVIERATE_HOME"] = str(home)
+    try:
+        ds = from_csv(home / "ratings.csv", home / "items.csv", save_as="words")
+        train_and_save(ds, ModelSpec(family="mf_bias", dim=4, epochs=1), "words-mf")
+    finally:
+        if old is None:
+            os.environ.pop("MOVIERATE_HOME", None)
+        else:
+            os.environ["MOVIERATE_HOME"] = old
+    return home
+
+
+def open_page(page: str, params: dict[str, str] | None = None, **session) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    for key, value in session.items():
+        at.session_state[key] = value
+    at.switch_page(shell.PAGES[page].script)
+    at.run()
+    return at
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+    for e in at.error:
+        assert "Something went wrong" not in e.value, e.value
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [i.value for i in at.info] + [w.value for w in at.warning]
+    parts += [e.value for e in at.error] + [s.value for s in at.success]
+    return "\n".join(str(p) for p in parts)
+
+
+# ---- 11: text ids on every page ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_text_ids_on_every_page(page, text_id_home, monkeypatch):
+    monkeypatch.setenv("MOVIERATE_HOME", str(text_id_home))
+    params = {"model": "words-mf", "models": "words-mf"}
+    if page in ("neighbours", "embeddings"):
+        params["q"] = "matrix"
+    at = open_page(page, params)
+    no_exception(at)
+
+
+def test_neighbours_of_a_text_id_movie(text_id_home, monkeypatch):
+    monkeypatch.setenv("MOVIERATE_HOME", str(text_id_home))
+    at = open_page("neighbours", {"models": "words-mf", "q": "The Matrix", "min_ratings": "1"})
+    no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+    assert at.dataframe, "no neighbour table"
