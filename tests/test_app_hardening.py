@@ -108,3 +108,38 @@ def test_neighbours_of_a_text_id_movie(text_id_home, monkeypatch):
     no_exception(at)
     assert not at.error, [e.value for e in at.error]
     assert at.dataframe, "no neighbour table"
+
+
+# ---- 13: the error boundary hides server details unless MOVIERATE_DEBUG=1 ---------------
+
+
+def _break_model_listing(monkeypatch) -> None:
+    from movierate.ui import state
+
+    def boom():
+        raise RuntimeError("boom in /srv/secret/place.py")
+
+    monkeypatch.setattr(state, "list_models", boom)
+
+
+def test_unexpected_error_hides_details_and_logs_them(monkeypatch, caplog):
+    monkeypatch.delenv("MOVIERATE_DEBUG", raising=False)
+    _break_model_listing(monkeypatch)
+    with caplog.at_level("ERROR"):
+        at = open_page("neighbours")
+    assert not at.exception
+    message = " ".join(e.value for e in at.error)
+    assert "Something went wrong" in message and "reload" in message.lower()
+    assert "MOVIERATE_DEBUG=1" in message
+    assert "/srv/secret" not in texts(at), "no server paths without MOVIERATE_DEBUG=1"
+    assert not at.expander, "details must not be shown without MOVIERATE_DEBUG=1"
+    assert "Traceback" not in texts(at) and not at.code
+    assert any("boom" in (r.exc_text or "") or r.exc_info for r in caplog.records)
+
+
+def test_unexpected_error_shows_details_in_debug_mode(monkeypatch):
+    monkeypatch.setenv("MOVIERATE_DEBUG", "1")
+    _break_model_listing(monkeypatch)
+    at = open_page("neighbours")
+    assert not at.exception
+    assert at.expander and "Traceback" in at.code[0].value

@@ -8,8 +8,11 @@ path strings.
 
 from __future__ import annotations
 
+import logging
+import os
 import runpy
 import threading
+import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,6 +47,7 @@ PAGES: dict[str, PageEntry] = {
 DEFAULT_PAGE = next(iter(PAGES))
 
 _router = threading.local()
+log = logging.getLogger(__name__)
 
 
 def page(key: str) -> StreamlitPage:
@@ -109,19 +113,37 @@ def _sidebar_jobs_live() -> None:
     st.page_link(page("train"), label="Watch on the Train page", icon=":material/monitoring:")
 
 
+def debug_mode() -> bool:
+    """True when ``MOVIERATE_DEBUG`` is set (to anything but ``0``/empty), as for the CLI:
+    then unexpected errors show their traceback on the page."""
+    return os.environ.get("MOVIERATE_DEBUG", "").strip() not in ("", "0")
+
+
 @contextmanager
 def error_boundary() -> Iterator[None]:
-    """Show a MovierateError as ``st.error``; anything else as a friendly error with details."""
+    """Show a MovierateError as ``st.error``; anything else as a friendly error saying what to
+    do. The traceback always goes to the server log (``logging.exception``); the page shows it
+    only in debug mode (:func:`debug_mode`), since it names server files and paths."""
     try:
         yield
     except MovierateError as exc:
         st.error(str(exc), icon=":material/warning:")
     except Exception as exc:  # a page must never end in a raw stack trace
+        when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+        log.exception("Unexpected error on a dashboard page (%s)", when)
+        if debug_mode():
+            st.error(
+                f"Something went wrong: {type(exc).__name__}: {exc}. The details are below "
+                "and in the server log.",
+                icon=":material/error:",
+            )
+            with st.expander("Details"):
+                st.code(traceback.format_exc(), language="text")
+            return
         st.error(
-            f"Something went wrong: {type(exc).__name__}: {exc}. "
-            "Try other settings, or reload the page; if it keeps happening, "
-            "please report it with the details below.",
+            f"Something went wrong on this page ({type(exc).__name__}, {when}). "
+            "Reload the page or try other settings; if it keeps happening, report it with "
+            "that time: the details are in the server log. To see them here, restart the "
+            "dashboard with MOVIERATE_DEBUG=1.",
             icon=":material/error:",
         )
-        with st.expander("Details"):
-            st.code(traceback.format_exc(), language="text")
