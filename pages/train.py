@@ -160,9 +160,7 @@ def show_job(job) -> None:
         col.metric(key.replace("_", " "), f"{value:.4f}" if value is not None else "–")
     if job.state == "failed":
         st.error(job.error or "The run failed.", icon=":material/cancel:")
-        if job.error_details:
-            with st.expander("Details"):
-                st.code(job.error_details, language="text")
+        shell.show_details(job.error_details)
     if job.state == "done" and job.model_name:
         st.success(f"Saved as **{job.model_name}**.", icon=":material/check_circle:")
         links = st.columns(3)

@@ -4,9 +4,7 @@ server details, dataset notices and store leftovers."""
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest

@@ -119,6 +119,21 @@ def debug_mode() -> bool:
     return os.environ.get("MOVIERATE_DEBUG", "").strip() not in ("", "0")
 
 
+def show_details(details: str | None) -> None:
+    """The traceback of a failure: in a "Details" expander in debug mode (:func:`debug_mode`),
+    else a line saying where it is (it names server files, so it stays off the page)."""
+    if not details:
+        return
+    if debug_mode():
+        with st.expander("Details"):
+            st.code(details, language="text")
+    else:
+        st.caption(
+            "The details are in the server log; restart the dashboard with MOVIERATE_DEBUG=1 "
+            "to see them here."
+        )
+
+
 @contextmanager
 def error_boundary() -> Iterator[None]:
     """Show a MovierateError as ``st.error``; anything else as a friendly error saying what to
@@ -137,8 +152,7 @@ def error_boundary() -> Iterator[None]:
                 "and in the server log.",
                 icon=":material/error:",
             )
-            with st.expander("Details"):
-                st.code(traceback.format_exc(), language="text")
+            show_details(traceback.format_exc())
             return
         st.error(
             f"Something went wrong on this page ({type(exc).__name__}, {when}). "
