@@ -141,3 +141,71 @@ def test_unexpected_error_shows_details_in_debug_mode(monkeypatch):
     at = open_page("neighbours")
     assert not at.exception
     assert at.expander and "Traceback" in at.code[0].value
+
+
+# ---- 8: what a link asks for but the page cannot use is named, not silently dropped -------
+
+
+def notices(at: AppTest) -> str:
+    return "\n".join(w.value for w in at.warning)
+
+
+@pytest.mark.parametrize(
+    ("page", "params", "expected"),
+    [
+        ("neighbours", {"k": "0"}, "Ignored ?k=0 from the link: k must be a number from 5 to 50"),
+        ("neighbours", {"k": "abc"}, "Ignored ?k=abc"),
+        ("neighbours", {"min_ratings": "1000000"}, "Ignored ?min_ratings=1000000"),
+        ("neighbours", {"metric": "manhattan"}, "metric must be one of cosine, euclidean"),
+        ("neighbours", {"models": "../../etc/passwd"}, "Ignored ?models=../../etc/passwd"),
+        ("neighbours", {"models": "no-such-model"}, "no saved model named 'no-such-model'"),
+        ("recommend", {"user": "abc"}, "Ignored ?user=abc"),
+        ("recommend", {"user": "99999999"}, "Ignored ?user=99999999"),
+        ("embeddings", {"model": "../../etc/passwd"}, "Ignored ?model=../../etc/passwd"),
+        ("embeddings", {"perplexity": "1e9"}, "Ignored ?perplexity=1e9"),
+        ("compare", {"matrix": "nope"}, "Ignored ?matrix=nope"),
+        ("home", {"utm_source": "mail"}, "Ignored ?utm_source=mail from the link: this page has"),
+        ("train", {"model": "small-mf"}, "Ignored ?model=small-mf"),
+    ],
+)
+def test_bad_link_values_are_named(page, params, expected, trained_home):
+    at = open_page(page, params)
+    no_exception(at)
+    assert expected in notices(at), notices(at)
+
+
+def test_good_link_values_are_used_without_a_notice(trained_home):
+    at = open_page(
+        "neighbours", {"models": "small-mf", "k": "7", "min_ratings": "20", "q": "toy story"}
+    )
+    no_exception(at)
+    assert "Ignored" not in notices(at)
+    assert at.slider(key="k").value == 7
+
+
+def test_every_bound_widget_is_a_known_url_parameter():
+    """A widget bound to the URL must be listed in state.URL_PARAMS (else links using it
+    would be reported as ignored, and its values never checked)."""
+    import ast
+
+    from movierate.ui import state
+
+    for key, entry in shell.PAGES.items():
+        tree = ast.parse((Path(APP).parent / entry.script).read_text())
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            kw = {k.arg: k.value for k in node.keywords}
+            bind = kw.get("bind")
+            if isinstance(bind, ast.Constant) and bind.value == "query-params":
+                name = kw["key"].value
+                assert name in state.URL_PARAMS[key], f"{entry.script}: ?{name} not in URL_PARAMS"
+                spec = state.URL_PARAMS[key][name]
+                func = getattr(node.func, "attr", "")
+                if func in ("slider", "number_input") and len(node.args) >= 3:
+                    lo, hi = (ast.literal_eval(a) for a in node.args[1:3])
+                    assert (spec.lo, spec.hi) == (lo, hi), f"{entry.script}: ?{name} range"
+    # the model pickers (widgets.pick_models) bind ?model / ?models
+    for key in ("compare", "neighbours", "recommend"):
+        assert state.URL_PARAMS[key]["models"].kind == "models"
+    assert state.URL_PARAMS["embeddings"]["model"].kind == "model"

@@ -113,6 +113,33 @@ def _sidebar_jobs_live() -> None:
     st.page_link(page("train"), label="Watch on the Train page", icon=":material/monitoring:")
 
 
+def page_key(current: StreamlitPage) -> str | None:
+    """The key in :data:`PAGES` of the page ``st.navigation`` chose (None if unknown)."""
+    for key, entry in PAGES.items():
+        if entry.title == current.title:
+            return key
+    return None
+
+
+def top_notices(current: StreamlitPage) -> None:
+    """Check the link's parameters for ``current`` (:func:`state.read_url`) and show, at the
+    top of the page, one line per thing ignored from the link and any other queued notice
+    (:func:`state.add_notice`, e.g. what an import changed in the data)."""
+    try:
+        key = page_key(current)
+        if key is not None:
+            state.read_url(key)
+    except Exception:  # a broken link check must never keep the page from drawing
+        log.exception("Checking the link's parameters failed")
+    show_notices(state.pop_notices())
+
+
+def show_notices(notices: list[str]) -> None:
+    """The queued notices as one warning, one line each (nothing when there are none)."""
+    if notices:
+        st.warning("\n\n".join(notices), icon=":material/link_off:")
+
+
 def debug_mode() -> bool:
     """True when ``MOVIERATE_DEBUG`` is set (to anything but ``0``/empty), as for the CLI:
     then unexpected errors show their traceback on the page."""
