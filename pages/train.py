@@ -8,7 +8,7 @@ import streamlit as st
 
 from movierate import advice, schema
 from movierate.errors import MovierateError
-from movierate.ui import figures, shell, state
+from movierate.ui import figures, shell, state, widgets
 from movierate.ui.text import regularizer_keys
 
 SPLITS = {
@@ -279,6 +279,7 @@ def render() -> None:
             for warning in advice.spec_warnings(spec):
                 st.warning(warning, icon=":material/balance:")
 
+    widgets.show_dataset_notices(dataset)
     st.subheader("Runs")
     jobs = state.job_registry().jobs()
     if not jobs:

@@ -209,3 +209,47 @@ def test_every_bound_widget_is_a_known_url_parameter():
     for key in ("compare", "neighbours", "recommend"):
         assert state.URL_PARAMS[key]["models"].kind == "models"
     assert state.URL_PARAMS["embeddings"]["model"].kind == "model"
+
+
+# ---- 7: what loading changed in the data is shown on import and on the Train page ----------
+
+
+def test_csv_import_on_home_shows_the_dataset_notices(monkeypatch):
+    monkeypatch.delenv("MOVIERATE_DATA_DIR", raising=False)
+    monkeypatch.setenv("MOVIERATE_DOWNLOAD_URL", "http://127.0.0.1:9/nowhere")
+    at = open_page("home")
+    at.file_uploader[0].upload("dupes.csv", RATINGS.encode(), "text/csv").run()
+    no_exception(at)
+    [b for b in at.button if b.label == "Import"][0].click().run()
+    no_exception(at)
+    shown = texts(at)
+    assert "Imported **dupes**" in shown
+    assert "duplicate" in shown.lower(), shown
+
+
+def test_train_page_shows_the_notices_of_the_chosen_dataset(monkeypatch, tmp_path):
+    from movierate.data import from_csv
+
+    monkeypatch.delenv("MOVIERATE_DATA_DIR", raising=False)
+    (tmp_path / "r.csv").write_text(RATINGS)
+    ds = from_csv(tmp_path / "r.csv", save_as="dupes")
+    assert ds.notices()
+    at = open_page("train")
+    no_exception(at)
+    assert ds.notices()[0] in texts(at), texts(at)
+
+
+# ---- 14: Home lists what interrupted writes left behind ---------------------------------
+
+
+def test_home_shows_leftovers(isolated_home):
+    models = isolated_home / "models"
+    leftover = models / ".tmp-something-123"
+    leftover.mkdir(parents=True)
+    (leftover / "embeddings.npz").write_bytes(b"x" * 5000)
+    from movierate import store
+
+    assert store.leftovers(clean=False).count, "store does not see this kind of leftover"
+    at = open_page("home")
+    no_exception(at)
+    assert "leftover" in texts(at).lower(), texts(at)

@@ -137,7 +137,7 @@ def top_notices(current: StreamlitPage) -> None:
 def show_notices(notices: list[str]) -> None:
     """The queued notices as one warning, one line each (nothing when there are none)."""
     if notices:
-        st.warning("\n\n".join(notices), icon=":material/link_off:")
+        st.warning("\n\n".join(notices), icon=":material/info:")
 
 
 def debug_mode() -> bool:

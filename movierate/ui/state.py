@@ -414,3 +414,39 @@ def read_url(page: str) -> dict[str, Any]:
             seen.add(marker)
             add_notice(f"Ignored ?{_shown(key, values)} from the link: {problem}.")
     return accepted
+
+
+#: Datasets with at most this many ratings (approx.) are read just to show their notices.
+NOTICE_READ_LIMIT = 2_000_000
+
+
+def dataset_notices(name: str) -> list[str]:
+    """``ds.notices()`` of the available dataset ``name`` (cached), read only when that is
+    quick (a parsed copy exists, or at most :data:`NOTICE_READ_LIMIT` ratings); ``[]`` when
+    it is not, or cannot be read."""
+    status = next((s for s in dataset_statuses() if s.name == name and s.available), None)
+    if status is None:
+        return []
+    if not status.cached and (status.approx_ratings or 0) > NOTICE_READ_LIMIT:
+        return []
+    return _dataset_notices(name, status.location, status.cached)
+
+
+@st.cache_data(show_spinner="Reading the data…", max_entries=32)
+def _dataset_notices(name: str, location: str | None, parsed: bool) -> list[str]:
+    from movierate.data import load_dataset_by_name
+
+    try:
+        return list(load_dataset_by_name(name).notices())
+    except MovierateError:
+        return []
+
+
+def leftovers() -> Any:
+    """``store.leftovers()`` (cleans what dead writers left), at most every few seconds."""
+    return _leftovers(str(config.home_dir()))
+
+
+@st.cache_data(show_spinner=False, ttl=10)
+def _leftovers(home: str) -> Any:
+    return store.leftovers()
