@@ -4,7 +4,9 @@ server details, dataset notices and store leftovers."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -253,3 +255,73 @@ def test_home_shows_leftovers(isolated_home):
     at = open_page("home")
     no_exception(at)
     assert "leftover" in texts(at).lower(), texts(at)
+
+
+# ---- hostile-but-plausible stores: no page raises, each says what is wrong ---------------
+
+
+def _copy_home(source: Path, target: Path) -> Path:
+    shutil.copytree(source, target, symlinks=True)
+    return target
+
+
+def _damage(home: Path, how: str) -> None:
+    models = home / "models"
+    good = models / "words-mf"
+    if how == "meta":
+        bad = models / "bad-meta"
+        shutil.copytree(good, bad)
+        (bad / "meta.json").write_text("{ not json")
+    elif how == "npz":
+        bad = models / "bad-npz"
+        shutil.copytree(good, bad)
+        (bad / "embeddings.npz").write_bytes(b"PK\x03\x04 truncated")
+    elif how == "no-user-embedding":
+        import numpy as np
+
+        bad = models / "no-users"
+        shutil.copytree(good, bad)
+        meta = json.loads((bad / "meta.json").read_text())
+        meta["name"] = "no-users"
+        (bad / "meta.json").write_text(json.dumps(meta))
+        with np.load(bad / "embeddings.npz") as npz:
+            arrays = {k: npz[k] for k in npz.files if k != "user_embedding"}
+        np.savez(bad / "embeddings.npz", **arrays)
+    elif how == "dataset-gone":
+        from movierate.ui import state
+
+        state._dataset.clear()  # the dashboard keeps datasets it read in memory
+        shutil.rmtree(home / "data" / "custom" / "words")
+        meta_path = models / "words-mf" / "meta.json"
+        meta = json.loads(meta_path.read_text())
+        meta["dataset"].pop("source", None)  # the CSV it was read from is gone too
+        meta_path.write_text(json.dumps(meta))
+        for cache in (home / "cache").glob("**/words*"):
+            shutil.rmtree(cache, ignore_errors=True)
+    elif how == "empty":
+        shutil.rmtree(models)
+        models.mkdir()
+
+
+HOSTILE = ["meta", "npz", "no-user-embedding", "dataset-gone", "empty"]
+
+
+@pytest.mark.parametrize("how", HOSTILE)
+@pytest.mark.parametrize("page", PAGES)
+def test_hostile_store_on_every_page(page, how, text_id_home, tmp_path, monkeypatch):
+    home = _copy_home(text_id_home, tmp_path / "home")
+    _damage(home, how)
+    monkeypatch.setenv("MOVIERATE_HOME", str(home))
+    monkeypatch.delenv("MOVIERATE_DATA_DIR", raising=False)
+    models = {"meta": "bad-meta", "npz": "bad-npz", "no-user-embedding": "no-users"}
+    name = models.get(how, "words-mf")
+    params = {"model": name, "models": name} if page not in ("home", "train") else {}
+    at = open_page(page, params)
+    no_exception(at)
+    shown = texts(at)
+    if how in ("meta", "npz", "no-user-embedding") and page != "train":
+        assert name in shown, f"{page}: the broken model {name} is not named:\n{shown}"
+    if how == "empty" and page not in ("home", "train"):
+        assert "No trained models yet" in shown
+    if how == "dataset-gone" and page == "recommend":
+        assert at.error and "words" in " ".join(e.value for e in at.error)
