@@ -325,3 +325,31 @@ def test_hostile_store_on_every_page(page, how, text_id_home, tmp_path, monkeypa
         assert "No trained models yet" in shown
     if how == "dataset-gone" and page == "recommend":
         assert at.error and "words" in " ".join(e.value for e in at.error)
+
+
+@pytest.mark.parametrize("debug", ["", "1"])
+def test_failed_job_traceback_only_in_debug_mode(debug, monkeypatch, trained_home, caplog):
+    import time
+
+    from movierate.jobs import JobRegistry
+    from movierate.spec import ModelSpec
+    from movierate.ui import state
+
+    def runner(dataset, spec, name, split_params, progress, cancel):
+        raise RuntimeError("crash in /srv/secret/worker.py")
+
+    registry = JobRegistry(runner=runner, max_workers=1)
+    monkeypatch.setattr(state, "job_registry", lambda: registry)
+    monkeypatch.setenv("MOVIERATE_DEBUG", debug)
+    with caplog.at_level("ERROR"):
+        registry.submit("ml-latest-small", ModelSpec(dim=4, epochs=1), "will-fail")
+        for _ in range(200):
+            if not registry.active_jobs():
+                break
+            time.sleep(0.02)
+    assert any(r.exc_info for r in caplog.records), "the worker must log the traceback"
+    at = open_page("train")
+    no_exception(at)
+    assert any("Training failed unexpectedly" in e.value for e in at.error)
+    details = [c.value for c in at.code if "Traceback" in c.value]
+    assert bool(details) == bool(debug)
