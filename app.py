@@ -15,4 +15,5 @@ page = st.navigation(shell.pages(), position="hidden")
 st.set_page_config(page_title=f"{page.title} · movierate", page_icon=page.icon, layout="wide")
 shell.sidebar()
 with shell.error_boundary(), shell.routed():
+    shell.top_notices(page)
     page.run()

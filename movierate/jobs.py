@@ -20,6 +20,7 @@ TensorFlow) inside the worker thread, on first use.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -31,6 +32,8 @@ from typing import Any, Literal, Protocol
 
 from movierate.errors import MovierateError, NameTakenError, TrainingCancelled
 from movierate.progress import Phase, ProgressCallback, ProgressEvent
+
+log = logging.getLogger(__name__)
 
 JobState = Literal["queued", "running", "done", "failed", "cancelled"]
 ACTIVE_STATES: frozenset[str] = frozenset({"queued", "running"})
@@ -340,6 +343,7 @@ class JobRegistry:
             except MovierateError as exc:
                 self._finish(job, "failed", phase="failed", error=str(exc))
             except Exception as exc:  # the worker must report every failure, never die silently
+                log.exception("Training job %s failed unexpectedly", job.name)
                 self._finish(
                     job,
                     "failed",

@@ -99,6 +99,7 @@ def import_upload(upload, csv_name: str, items=None) -> None:
         else:
             ds = data.from_csv(upload, items, save_as=csv_name)
     state.refresh_datasets()
+    widgets.show_notices(ds, after_rerun=True)
     st.session_state["home_message"] = (
         f"Imported **{ds.name}**: {len(ds):,} ratings by {ds.n_users:,} users on "
         f"{ds.n_movies:,} movies. It is now listed below and on the Train page."
@@ -156,6 +157,7 @@ def render() -> None:
     with models_col:
         st.subheader("Trained models")
         widgets.show_broken_models(broken)
+        widgets.show_leftovers()
         if infos:
             st.dataframe(
                 models_table(infos), hide_index=True, column_config=widgets.MODELS_TABLE_COLUMNS

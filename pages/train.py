@@ -10,7 +10,7 @@ import streamlit as st
 from movierate import advice, schema
 from movierate.errors import MovierateError, NameTakenError
 from movierate.tuning import TuneRequest
-from movierate.ui import figures, shell, state, text
+from movierate.ui import figures, shell, state, text, widgets
 from movierate.ui.text import regularizer_keys
 
 SPLITS = {
@@ -177,9 +177,7 @@ def show_job(job) -> None:
         col.metric(label, f"{value:.4f}" if value is not None else "–")
     if job.state == "failed":
         st.error(job.error or "The run failed.", icon=":material/cancel:")
-        if job.error_details:
-            with st.expander("Details"):
-                st.code(job.error_details, language="text")
+        shell.show_details(job.error_details)
     if job.state == "done" and job.model_name:
         st.success(
             f"Saved as **{job.model_name}**. {saved_accuracy(job.model_name)}",
@@ -430,6 +428,7 @@ def train_form(datasets: list[str]) -> None:
                 st.warning(warning, icon=":material/balance:")
             if st.session_state.pop("watch_first", None) and not warnings:
                 st.rerun()  # the runs were drawn above the form: draw them again with this one
+    widgets.show_dataset_notices(dataset)
 
 
 def show_runs() -> None:

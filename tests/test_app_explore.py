@@ -250,6 +250,7 @@ def test_an_unexpected_failure_shows_a_friendly_error_with_details(trained_home,
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(explore, "recommend_for_user", broken)
+    monkeypatch.setenv("MOVIERATE_DEBUG", "1")  # details only in debug mode
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
     at.query_params["user"] = "1"

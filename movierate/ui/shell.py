@@ -8,8 +8,11 @@ path strings.
 
 from __future__ import annotations
 
+import logging
+import os
 import runpy
 import threading
+import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -47,6 +50,7 @@ PAGES: dict[str, PageEntry] = {
 DEFAULT_PAGE = next(iter(PAGES))
 
 _router = threading.local()
+log = logging.getLogger(__name__)
 
 
 def page(key: str) -> StreamlitPage:
@@ -112,19 +116,78 @@ def _sidebar_jobs_live() -> None:
     st.page_link(page("train"), label="Watch on the Train page", icon=":material/monitoring:")
 
 
+def page_key(current: StreamlitPage) -> str | None:
+    """The key in :data:`PAGES` of the page ``st.navigation`` chose (None if unknown)."""
+    for key, entry in PAGES.items():
+        if entry.title == current.title:
+            return key
+    return None
+
+
+def top_notices(current: StreamlitPage) -> None:
+    """Check the link's parameters for ``current`` (:func:`state.read_url`) and show, at the
+    top of the page, one line per thing ignored from the link and any other queued notice
+    (:func:`state.add_notice`, e.g. what an import changed in the data)."""
+    try:
+        key = page_key(current)
+        if key is not None:
+            state.read_url(key)
+    except Exception:  # a broken link check must never keep the page from drawing
+        log.exception("Checking the link's parameters failed")
+    show_notices(state.pop_notices())
+
+
+def show_notices(notices: list[str]) -> None:
+    """The queued notices as one warning, one line each (nothing when there are none)."""
+    if notices:
+        st.warning("\n\n".join(notices), icon=":material/info:")
+
+
+def debug_mode() -> bool:
+    """True when ``MOVIERATE_DEBUG`` is set (to anything but ``0``/empty), as for the CLI:
+    then unexpected errors show their traceback on the page."""
+    return os.environ.get("MOVIERATE_DEBUG", "").strip() not in ("", "0")
+
+
+def show_details(details: str | None) -> None:
+    """The traceback of a failure: in a "Details" expander in debug mode (:func:`debug_mode`),
+    else a line saying where it is (it names server files, so it stays off the page)."""
+    if not details:
+        return
+    if debug_mode():
+        with st.expander("Details"):
+            st.code(details, language="text")
+    else:
+        st.caption(
+            "The details are in the server log; restart the dashboard with MOVIERATE_DEBUG=1 "
+            "to see them here."
+        )
+
+
 @contextmanager
 def error_boundary() -> Iterator[None]:
-    """Show a MovierateError as ``st.error``; anything else as a friendly error with details."""
+    """Show a MovierateError as ``st.error``; anything else as a friendly error saying what to
+    do. The traceback always goes to the server log (``logging.exception``); the page shows it
+    only in debug mode (:func:`debug_mode`), since it names server files and paths."""
     try:
         yield
     except MovierateError as exc:
         st.error(str(exc), icon=":material/warning:")
     except Exception as exc:  # a page must never end in a raw stack trace
+        when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+        log.exception("Unexpected error on a dashboard page (%s)", when)
+        if debug_mode():
+            st.error(
+                f"Something went wrong: {type(exc).__name__}: {exc}. The details are below "
+                "and in the server log.",
+                icon=":material/error:",
+            )
+            show_details(traceback.format_exc())
+            return
         st.error(
-            f"Something went wrong: {type(exc).__name__}: {exc}. "
-            "Try other settings, or reload the page; if it keeps happening, "
-            "please report it with the details below.",
+            f"Something went wrong on this page ({type(exc).__name__}, {when}). "
+            "Reload the page or try other settings; if it keeps happening, report it with "
+            "that time: the details are in the server log. To see them here, restart the "
+            "dashboard with MOVIERATE_DEBUG=1.",
             icon=":material/error:",
         )
-        with st.expander("Details"):
-            st.code(traceback.format_exc(), language="text")

@@ -9,7 +9,9 @@ parameters. Nothing here imports TensorFlow: models are read through ``movierate
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,7 +20,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from movierate import config, store
-from movierate.errors import DataError
+from movierate.errors import DataError, MovierateError
 from movierate.jobs import JobRegistry
 from movierate.ui import figures
 
@@ -208,13 +210,30 @@ def user_index(ds: Any, user_id: Any) -> int:
         ) from None
 
 
-def movie_row(model: Any, movie_id: int) -> int | None:
+def movie_row(model: Any, movie_id: Any) -> int | None:
     """Row (movie_idx) of the movie with original id ``movie_id`` in ``model``, if it has it.
 
+    Ids are labels: numbers (MovieLens) or text (a user's CSV); ``5``, ``"5"`` and ``5.0``
+    name the same movie, a text id is compared as text and never converted to a number.
     Only for an id from ``model``'s own dataset: to find a film in ANOTHER model (maybe another
-    dataset, where the id names another film) use ``explore.matching_row``."""
-    rows = np.flatnonzero(model.movies["movie_id"].to_numpy() == movie_id)
+    dataset, where the id names another film) use ``explore.matching_row``.
+    """
+    ids = model.movies["movie_id"].to_numpy()
+    rows = (
+        np.flatnonzero(ids == movie_id) if ids.dtype.kind == np.asarray(movie_id).dtype.kind else []
+    )
+    if not len(rows):
+        label = id_label(movie_id)
+        rows = np.flatnonzero(np.array([id_label(i) for i in ids], dtype=object) == label)
     return int(rows[0]) if len(rows) else None
+
+
+def id_label(value: Any) -> str:
+    """An original user or movie id as text: ``5``, ``5.0`` and ``"5"`` give ``"5"``, text ids
+    stay as they are (ids are labels, never converted with ``int()``)."""
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value).strip()
 
 
 def parameter_count(model: Any) -> int:
@@ -224,3 +243,232 @@ def parameter_count(model: Any) -> int:
             a.size for k, a in model.arrays.items() if a.ndim > 0 and k != "first_dense_input_norms"
         )
     )
+
+
+# ---- links: typed URL parameters and the notices of what was ignored ----------------------
+
+_NOTICES = "_movierate_notices"
+_SEEN = "_movierate_url_seen"
+
+
+def add_notice(text: str) -> None:
+    """Queue a one-line notice for the top of the page (shown by ``shell.show_notices`` on
+    this run if the page has not started drawing yet, else on the next run, e.g. after
+    ``st.rerun()``)."""
+    pending = st.session_state.setdefault(_NOTICES, [])
+    if text not in pending:
+        pending.append(text)
+
+
+def pop_notices() -> list[str]:
+    """The queued notices, forgotten once returned."""
+    return list(st.session_state.pop(_NOTICES, []) or [])
+
+
+@dataclass(frozen=True)
+class UrlParam:
+    """How one URL parameter of a page is read: its kind and what values it accepts.
+
+    kinds: ``int`` / ``float`` (``lo``..``hi``), ``choice`` (one of ``options``), ``text``
+    (at most ``hi`` characters), ``model`` / ``models`` (saved model names, checked with
+    ``store.validate_name`` and against the store), ``user`` (an id of a user in the dataset
+    of the first model in the link, or of the first saved model).
+    """
+
+    kind: str
+    lo: float | None = None
+    hi: float | None = None
+    options: tuple[str, ...] = ()
+    what: str = ""
+
+    def rule(self, key: str) -> str:
+        """What a valid value is, for the notice: ``k must be 5 to 50``."""
+        if self.kind in ("int", "float"):
+            lo = int(self.lo) if self.kind == "int" else self.lo
+            hi = int(self.hi) if self.kind == "int" else self.hi
+            return f"{key} must be a number from {lo} to {hi}"
+        if self.kind == "choice":
+            return f"{key} must be one of {', '.join(self.options)}"
+        if self.kind == "text":
+            return f"{key} must be at most {int(self.hi or 0)} characters"
+        return f"{key} must name a {self.what or self.kind}"
+
+    def check(self, key: str, values: list[str], context: dict[str, list[str]]) -> str | None:
+        """None if ``values`` (the raw URL values of ``key``) are acceptable, else why not."""
+        if not values:
+            return None
+        if len(values) > 1 and self.kind != "models":
+            return f"{key} may be given once"
+        value = values[0]
+        if self.kind in ("int", "float"):
+            try:
+                number = float(value)
+            except ValueError:
+                return self.rule(key)
+            if (
+                not np.isfinite(number)
+                or (self.kind == "int" and not number.is_integer())
+                or not (self.lo <= number <= self.hi)
+            ):
+                return self.rule(key)
+            return None
+        if self.kind == "choice":
+            return None if value in self.options else self.rule(key)
+        if self.kind == "text":
+            return None if len(value) <= (self.hi or 200) else self.rule(key)
+        if self.kind in ("model", "models"):
+            for name in values:
+                problem = _model_problem(name)
+                if problem:
+                    return problem
+            return None
+        if self.kind == "user":
+            return _user_problem(value, context)
+        return None
+
+
+def _model_problem(name: str) -> str | None:
+    try:
+        store.validate_name(name)
+    except MovierateError as exc:
+        return f"{exc}".rstrip(".")
+    infos, _ = list_models()
+    if name not in {info.name for info in infos}:
+        return f"there is no saved model named {name!r} here"
+    return None
+
+
+def _user_problem(value: str, context: dict[str, list[str]]) -> str | None:
+    if not value.strip() or len(value) > 200:
+        return "user must be a user id"
+    infos, _ = list_models()
+    names = [n for n in context.get("models", []) + context.get("model", []) if n]
+    known = {info.name for info in infos}
+    names = [n for n in names if n in known] or [info.name for info in infos[:1]]
+    if not names:
+        return None  # no model: the page says what to do
+    try:
+        ds = dataset_of(load_model(names[0]))
+    except Exception:  # the page reports a missing or broken dataset itself
+        return None
+    try:
+        user_index(ds, value)
+    except DataError as exc:
+        return str(exc).split(";")[0]
+    return None
+
+
+#: The URL parameters each page reads (its widgets bound with ``bind="query-params"``), by
+#: page key of ``shell.PAGES``. A test checks every bound widget in ``pages/`` is listed.
+URL_PARAMS: dict[str, dict[str, UrlParam]] = {
+    "home": {},
+    "train": {},
+    "compare": {
+        "models": UrlParam("models", what="saved model"),
+        "min_ratings": UrlParam("int", 0, 200),
+        "matrix": UrlParam("choice", options=("covariance", "correlation")),
+    },
+    "embeddings": {
+        "model": UrlParam("model", what="saved model"),
+        "view": UrlParam(
+            "choice",
+            options=(
+                "Covariance",
+                "Principal components",
+                "t-SNE map",
+                "Norms & popularity",
+                "Export",
+            ),
+        ),
+        "tsne_min": UrlParam("int", 0, 100_000),
+        "perplexity": UrlParam("float", 2.0, 200.0),
+        "iterations": UrlParam("int", 250, 5000),
+        "tsne_metric": UrlParam("choice", options=("cosine", "euclidean")),
+        "colour": UrlParam("choice", options=("genre", "year", "popularity", "norm", "bias")),
+        "q": UrlParam("text", hi=200),
+    },
+    "neighbours": {
+        "models": UrlParam("models", what="saved model"),
+        "q": UrlParam("text", hi=200),
+        "metric": UrlParam("choice", options=("cosine", "euclidean")),
+        "k": UrlParam("int", 5, 50),
+        "min_ratings": UrlParam("int", 0, 200),
+    },
+    "recommend": {
+        "models": UrlParam("models", what="saved model"),
+        "user": UrlParam("user", what="user of the model's dataset"),
+        "k": UrlParam("int", 5, 50),
+        "min_ratings": UrlParam("int", 0, 200),
+    },
+}
+
+
+def _shown(key: str, values: list[str]) -> str:
+    text = "&".join(f"{key}={v}" for v in values) if values else key
+    return text if len(text) <= 80 else text[:77] + "…"
+
+
+def read_url(page: str) -> dict[str, Any]:
+    """Check the link's parameters against :data:`URL_PARAMS` of ``page``: return the
+    acceptable raw values by key, drop the rest from the URL and queue one notice for each
+    (``Ignored ?k=0 from the link: k must be a number from 5 to 50.``), once per session and
+    value. The page's widgets (bound to the URL) then start from their safe defaults."""
+    specs = URL_PARAMS.get(page, {})
+    params = st.query_params
+    raw = {key: [str(v) for v in params.get_all(key)] for key in params}
+    seen = st.session_state.setdefault(_SEEN, set())
+    accepted: dict[str, Any] = {}
+    for key, values in raw.items():
+        spec = specs.get(key)
+        if spec is None:
+            problem = "this page has no such setting" + (
+                f" (it reads {', '.join(sorted(specs))})" if specs else ""
+            )
+        else:
+            problem = spec.check(key, values, raw)
+        if problem is None:
+            accepted[key] = values if spec and spec.kind == "models" else values[0]
+            continue
+        with contextlib.suppress(Exception):  # a widget-bound parameter cannot be deleted
+            del params[key]
+        marker = (page, key, tuple(values))
+        if marker not in seen:
+            seen.add(marker)
+            add_notice(f"Ignored ?{_shown(key, values)} from the link: {problem}.")
+    return accepted
+
+
+#: Datasets with at most this many ratings (approx.) are read just to show their notices.
+NOTICE_READ_LIMIT = 2_000_000
+
+
+def dataset_notices(name: str) -> list[str]:
+    """``ds.notices()`` of the available dataset ``name`` (cached), read only when that is
+    quick (a parsed copy exists, or at most :data:`NOTICE_READ_LIMIT` ratings); ``[]`` when
+    it is not, or cannot be read."""
+    status = next((s for s in dataset_statuses() if s.name == name and s.available), None)
+    if status is None:
+        return []
+    if not status.cached and (status.approx_ratings or 0) > NOTICE_READ_LIMIT:
+        return []
+    return _dataset_notices(name, status.location, status.cached)
+
+
+@st.cache_data(show_spinner="Reading the data…", max_entries=32)
+def _dataset_notices(name: str, location: str | None, parsed: bool) -> list[str]:
+    from movierate.data import load_dataset_by_name
+
+    try:
+        return list(load_dataset_by_name(name).notices())
+    except MovierateError:
+        return []
+
+
+def leftovers() -> Any:
+    """``store.leftovers()`` (cleans what dead writers left), at most every few seconds."""
+    return _leftovers(str(config.home_dir()))
+
+
+@st.cache_data(show_spinner=False, ttl=10)
+def _leftovers(home: str) -> Any:
+    return store.leftovers()

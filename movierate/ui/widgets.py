@@ -453,3 +453,48 @@ def show_verdicts(model: Any, *, with_name: bool = False) -> None:
         if with_name:
             sentence = f"**{model.name}**: {sentence}"
         (st.success if verdict.achieved else st.warning)(sentence)
+
+
+def show_notices(ds: Any, *, after_rerun: bool = False) -> None:
+    """What loading ``ds`` (a RatingsDataset) changed or guessed (``ds.notices()``: duplicates
+    dropped, rating scale inferred or set by outliers, repeated movie ids), as one warning.
+
+    With ``after_rerun`` the notices are queued for the top of the next run instead (for a
+    page that calls ``st.rerun()`` right after an import).
+    """
+    lines = list(ds.notices()) if hasattr(ds, "notices") else list(ds or [])
+    if not lines:
+        return
+    text = f"Notes on **{getattr(ds, 'name', 'the data')}**: " + " ".join(lines)
+    if after_rerun:
+        state.add_notice(text)
+    else:
+        st.warning(text, icon=":material/info:")
+
+
+def show_dataset_notices(name: str) -> None:
+    """:func:`show_notices` for the dataset called ``name``, when reading it is quick (a
+    parsed copy exists or it is small); nothing when it cannot be read (the page that uses it
+    says why)."""
+    for line in state.dataset_notices(name):
+        st.warning(f"Notes on **{name}**: {line}", icon=":material/info:")
+
+
+def show_leftovers() -> None:
+    """What killed or running writes left under MOVIERATE_HOME (``store.leftovers()``): one
+    caption with their count and size and the report's lines; nothing when all is clean."""
+    report = state.leftovers()
+    lines = report.lines()
+    if not lines:
+        return
+    from movierate.store import format_bytes
+
+    head = (
+        f"{report.count} leftover(s) of interrupted writes ({format_bytes(report.bytes)})"
+        if report.count
+        else "Cleaned up after interrupted writes"
+    )
+    st.info(
+        head + ":\n\n" + "\n".join(f"- {line}" for line in lines),
+        icon=":material/cleaning_services:",
+    )

@@ -1,0 +1,355 @@
+"""AppTest of the dashboard against hostile-but-plausible states: text movie ids, broken model
+folders, a model whose dataset is gone, an empty store, bad links (URL values), errors with
+server details, dataset notices and store leftovers."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from movierate.ui import shell
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+PAGES = list(shell.PAGES)
+
+RATINGS = """user,item,rating,timestamp
+alice,matrix,5,1
+alice,alien,4,2
+alice,heat,2,3
+bob,matrix,4,4
+bob,heat,5,5
+bob,up,3,6
+carol,alien,5,7
+carol,up,4,8
+carol,matrix,4,9
+dave,heat,3,10
+dave,up,5,11
+dave,alien,2,12
+erin,matrix,1,13
+erin,up,2,14
+bob,matrix,3,15
+"""
+ITEMS = """item,title,genres
+matrix,The Matrix (1999),Action|Sci-Fi
+alien,Alien (1979),Horror|Sci-Fi
+heat,Heat (1995),Action|Crime
+up,Up (2009),Animation
+"""
+
+
+@pytest.fixture(scope="module")
+def text_id_home(tmp_path_factory) -> Path:
+    """A home with one tiny model trained on a CSV whose user and movie ids are words."""
+    from movierate.data import from_csv
+    from movierate.pipeline import train_and_save
+    from movierate.spec import ModelSpec
+
+    home = tmp_path_factory.mktemp("text-ids")
+    (home / "ratings.csv").write_text(RATINGS)
+    (home / "items.csv").write_text(ITEMS)
+    old = os.environ.get("MOVIERATE_HOME")
+    os.environ["MOVIERATE_HOME"] = str(home)
+    try:
+        ds = from_csv(home / "ratings.csv", home / "items.csv", save_as="words")
+        train_and_save(ds, ModelSpec(family="mf_bias", dim=4, epochs=1), "words-mf")
+    finally:
+        if old is None:
+            os.environ.pop("MOVIERATE_HOME", None)
+        else:
+            os.environ["MOVIERATE_HOME"] = old
+    return home
+
+
+def open_page(page: str, params: dict[str, str] | None = None, **session) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    for key, value in session.items():
+        at.session_state[key] = value
+    at.switch_page(shell.PAGES[page].script)
+    at.run()
+    return at
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+    for e in at.error:
+        assert "Something went wrong" not in e.value, e.value
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [i.value for i in at.info] + [w.value for w in at.warning]
+    parts += [e.value for e in at.error] + [s.value for s in at.success]
+    return "\n".join(str(p) for p in parts)
+
+
+# ---- 11: text ids on every page ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_text_ids_on_every_page(page, text_id_home, monkeypatch):
+    monkeypatch.setenv("MOVIERATE_HOME", str(text_id_home))
+    params = {"model": "words-mf", "models": "words-mf"}
+    if page in ("neighbours", "embeddings"):
+        params["q"] = "matrix"
+    at = open_page(page, params)
+    no_exception(at)
+
+
+def test_neighbours_of_a_text_id_movie(text_id_home, monkeypatch):
+    monkeypatch.setenv("MOVIERATE_HOME", str(text_id_home))
+    at = open_page("neighbours", {"models": "words-mf", "q": "The Matrix", "min_ratings": "1"})
+    no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+    assert at.dataframe, "no neighbour table"
+
+
+# ---- 13: the error boundary hides server details unless MOVIERATE_DEBUG=1 ---------------
+
+
+def _break_model_listing(monkeypatch) -> None:
+    from movierate.ui import state
+
+    def boom():
+        raise RuntimeError("boom in /srv/secret/place.py")
+
+    monkeypatch.setattr(state, "list_models", boom)
+
+
+def test_unexpected_error_hides_details_and_logs_them(monkeypatch, caplog):
+    monkeypatch.delenv("MOVIERATE_DEBUG", raising=False)
+    _break_model_listing(monkeypatch)
+    with caplog.at_level("ERROR"):
+        at = open_page("neighbours")
+    assert not at.exception
+    message = " ".join(e.value for e in at.error)
+    assert "Something went wrong" in message and "reload" in message.lower()
+    assert "MOVIERATE_DEBUG=1" in message
+    assert "/srv/secret" not in texts(at), "no server paths without MOVIERATE_DEBUG=1"
+    assert not at.expander, "details must not be shown without MOVIERATE_DEBUG=1"
+    assert "Traceback" not in texts(at) and not at.code
+    assert any("boom" in (r.exc_text or "") or r.exc_info for r in caplog.records)
+
+
+def test_unexpected_error_shows_details_in_debug_mode(monkeypatch):
+    monkeypatch.setenv("MOVIERATE_DEBUG", "1")
+    _break_model_listing(monkeypatch)
+    at = open_page("neighbours")
+    assert not at.exception
+    assert at.expander and "Traceback" in at.code[0].value
+
+
+# ---- 8: what a link asks for but the page cannot use is named, not silently dropped -------
+
+
+def notices(at: AppTest) -> str:
+    return "\n".join(w.value for w in at.warning)
+
+
+@pytest.mark.parametrize(
+    ("page", "params", "expected"),
+    [
+        ("neighbours", {"k": "0"}, "Ignored ?k=0 from the link: k must be a number from 5 to 50"),
+        ("neighbours", {"k": "abc"}, "Ignored ?k=abc"),
+        ("neighbours", {"min_ratings": "1000000"}, "Ignored ?min_ratings=1000000"),
+        ("neighbours", {"metric": "manhattan"}, "metric must be one of cosine, euclidean"),
+        ("neighbours", {"models": "../../etc/passwd"}, "Ignored ?models=../../etc/passwd"),
+        ("neighbours", {"models": "no-such-model"}, "no saved model named 'no-such-model'"),
+        ("recommend", {"user": "abc"}, "Ignored ?user=abc"),
+        ("recommend", {"user": "99999999"}, "Ignored ?user=99999999"),
+        ("embeddings", {"model": "../../etc/passwd"}, "Ignored ?model=../../etc/passwd"),
+        ("embeddings", {"perplexity": "1e9"}, "Ignored ?perplexity=1e9"),
+        ("compare", {"matrix": "nope"}, "Ignored ?matrix=nope"),
+        ("home", {"utm_source": "mail"}, "Ignored ?utm_source=mail from the link: this page has"),
+        ("train", {"model": "small-mf"}, "Ignored ?model=small-mf"),
+    ],
+)
+def test_bad_link_values_are_named(page, params, expected, trained_home):
+    at = open_page(page, params)
+    no_exception(at)
+    assert expected in notices(at), notices(at)
+
+
+def test_good_link_values_are_used_without_a_notice(trained_home):
+    at = open_page(
+        "neighbours", {"models": "small-mf", "k": "7", "min_ratings": "20", "q": "toy story"}
+    )
+    no_exception(at)
+    assert "Ignored" not in notices(at)
+    assert at.slider(key="k").value == 7
+
+
+def test_every_bound_widget_is_a_known_url_parameter():
+    """A widget bound to the URL must be listed in state.URL_PARAMS (else links using it
+    would be reported as ignored, and its values never checked)."""
+    import ast
+
+    from movierate.ui import state
+
+    for key, entry in shell.PAGES.items():
+        tree = ast.parse((Path(APP).parent / entry.script).read_text())
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            kw = {k.arg: k.value for k in node.keywords}
+            bind = kw.get("bind")
+            if isinstance(bind, ast.Constant) and bind.value == "query-params":
+                name = kw["key"].value
+                assert name in state.URL_PARAMS[key], f"{entry.script}: ?{name} not in URL_PARAMS"
+                spec = state.URL_PARAMS[key][name]
+                func = getattr(node.func, "attr", "")
+                if func in ("slider", "number_input") and len(node.args) >= 3:
+                    lo, hi = (ast.literal_eval(a) for a in node.args[1:3])
+                    assert (spec.lo, spec.hi) == (lo, hi), f"{entry.script}: ?{name} range"
+    # the model pickers (widgets.pick_models) bind ?model / ?models
+    for key in ("compare", "neighbours", "recommend"):
+        assert state.URL_PARAMS[key]["models"].kind == "models"
+    assert state.URL_PARAMS["embeddings"]["model"].kind == "model"
+
+
+# ---- 7: what loading changed in the data is shown on import and on the Train page ----------
+
+
+def test_csv_import_on_home_shows_the_dataset_notices(monkeypatch):
+    monkeypatch.delenv("MOVIERATE_DATA_DIR", raising=False)
+    monkeypatch.setenv("MOVIERATE_DOWNLOAD_URL", "http://127.0.0.1:9/nowhere")
+    at = open_page("home")
+    at.file_uploader[0].upload("dupes.csv", RATINGS.encode(), "text/csv").run()
+    no_exception(at)
+    [b for b in at.button if b.label == "Import"][0].click().run()
+    no_exception(at)
+    shown = texts(at)
+    assert "Imported **dupes**" in shown
+    assert "duplicate" in shown.lower(), shown
+
+
+def test_train_page_shows_the_notices_of_the_chosen_dataset(monkeypatch, tmp_path):
+    from movierate.data import from_csv
+
+    monkeypatch.delenv("MOVIERATE_DATA_DIR", raising=False)
+    (tmp_path / "r.csv").write_text(RATINGS)
+    ds = from_csv(tmp_path / "r.csv", save_as="dupes")
+    assert ds.notices()
+    at = open_page("train")
+    no_exception(at)
+    assert ds.notices()[0] in texts(at), texts(at)
+
+
+# ---- 14: Home lists what interrupted writes left behind ---------------------------------
+
+
+def test_home_shows_leftovers(isolated_home):
+    models = isolated_home / "models"
+    leftover = models / ".tmp-something-123"
+    leftover.mkdir(parents=True)
+    (leftover / "embeddings.npz").write_bytes(b"x" * 5000)
+    from movierate import store
+
+    assert store.leftovers(clean=False).count, "store does not see this kind of leftover"
+    at = open_page("home")
+    no_exception(at)
+    assert "leftover" in texts(at).lower(), texts(at)
+
+
+# ---- hostile-but-plausible stores: no page raises, each says what is wrong ---------------
+
+
+def _copy_home(source: Path, target: Path) -> Path:
+    shutil.copytree(source, target, symlinks=True)
+    return target
+
+
+def _damage(home: Path, how: str) -> None:
+    models = home / "models"
+    good = models / "words-mf"
+    if how == "meta":
+        bad = models / "bad-meta"
+        shutil.copytree(good, bad)
+        (bad / "meta.json").write_text("{ not json")
+    elif how == "npz":
+        bad = models / "bad-npz"
+        shutil.copytree(good, bad)
+        (bad / "embeddings.npz").write_bytes(b"PK\x03\x04 truncated")
+    elif how == "no-user-embedding":
+        import numpy as np
+
+        bad = models / "no-users"
+        shutil.copytree(good, bad)
+        meta = json.loads((bad / "meta.json").read_text())
+        meta["name"] = "no-users"
+        (bad / "meta.json").write_text(json.dumps(meta))
+        with np.load(bad / "embeddings.npz") as npz:
+            arrays = {k: npz[k] for k in npz.files if k != "user_embedding"}
+        np.savez(bad / "embeddings.npz", **arrays)
+    elif how == "dataset-gone":
+        from movierate.ui import state
+
+        state._dataset.clear()  # the dashboard keeps datasets it read in memory
+        shutil.rmtree(home / "data" / "custom" / "words")
+        meta_path = models / "words-mf" / "meta.json"
+        meta = json.loads(meta_path.read_text())
+        meta["dataset"].pop("source", None)  # the CSV it was read from is gone too
+        meta_path.write_text(json.dumps(meta))
+        for cache in (home / "cache").glob("**/words*"):
+            shutil.rmtree(cache, ignore_errors=True)
+    elif how == "empty":
+        shutil.rmtree(models)
+        models.mkdir()
+
+
+HOSTILE = ["meta", "npz", "no-user-embedding", "dataset-gone", "empty"]
+
+
+@pytest.mark.parametrize("how", HOSTILE)
+@pytest.mark.parametrize("page", PAGES)
+def test_hostile_store_on_every_page(page, how, text_id_home, tmp_path, monkeypatch):
+    home = _copy_home(text_id_home, tmp_path / "home")
+    _damage(home, how)
+    monkeypatch.setenv("MOVIERATE_HOME", str(home))
+    monkeypatch.delenv("MOVIERATE_DATA_DIR", raising=False)
+    models = {"meta": "bad-meta", "npz": "bad-npz", "no-user-embedding": "no-users"}
+    name = models.get(how, "words-mf")
+    params = {"model": name, "models": name} if page not in ("home", "train") else {}
+    at = open_page(page, params)
+    no_exception(at)
+    shown = texts(at)
+    if how in ("meta", "npz", "no-user-embedding") and page != "train":
+        assert name in shown, f"{page}: the broken model {name} is not named:\n{shown}"
+    if how == "empty" and page not in ("home", "train"):
+        assert "No trained models yet" in shown
+    if how == "dataset-gone" and page == "recommend":
+        assert at.error and "words" in " ".join(e.value for e in at.error)
+
+
+@pytest.mark.parametrize("debug", ["", "1"])
+def test_failed_job_traceback_only_in_debug_mode(debug, monkeypatch, trained_home, caplog):
+    import time
+
+    from movierate.jobs import JobRegistry
+    from movierate.spec import ModelSpec
+    from movierate.ui import state
+
+    def runner(dataset, spec, name, split_params, progress, cancel):
+        raise RuntimeError("crash in /srv/secret/worker.py")
+
+    registry = JobRegistry(runner=runner, max_workers=1)
+    monkeypatch.setattr(state, "job_registry", lambda: registry)
+    monkeypatch.setenv("MOVIERATE_DEBUG", debug)
+    with caplog.at_level("ERROR"):
+        registry.submit("ml-latest-small", ModelSpec(dim=4, epochs=1), "will-fail")
+        for _ in range(200):
+            if not registry.active_jobs():
+                break
+            time.sleep(0.02)
+    assert any(r.exc_info for r in caplog.records), "the worker must log the traceback"
+    at = open_page("train")
+    no_exception(at)
+    assert any("Training failed unexpectedly" in e.value for e in at.error)
+    details = [c.value for c in at.code if "Traceback" in c.value]
+    assert bool(details) == bool(debug)
