@@ -360,45 +360,102 @@ def _user_problem(value: str, context: dict[str, list[str]]) -> str | None:
 
 #: The URL parameters each page reads (its widgets bound with ``bind="query-params"``), by
 #: page key of ``shell.PAGES``. A test checks every bound widget in ``pages/`` is listed.
+_MODEL = UrlParam("model", what="saved model")
+_MODELS = UrlParam("models", what="saved model")
+_TEXT = UrlParam("text", hi=200)
+_MIN_RATINGS = UrlParam("int", 0, 200)
+#: Choice widgets bound with a ``format_func`` may keep either the value or its label.
+_METHODS = ("tsne", "umap", "pca", "t-SNE", "UMAP", "PCA")
+_COLOURS = (
+    "one_genre", "genre", "year", "popularity", "norm", "bias",
+    "One genre", "All genres (each movie's rarest)", "Release year",
+    "Popularity (log10 ratings)", "Embedding norm", "Movie bias",
+)  # fmt: skip
+_BASES = ("auto", "index", "pca", "Auto", "As trained", "PCA")
+
+
+def _first_k(prefix: str) -> dict[str, UrlParam]:
+    """The sidebar "first k dimensions" control of ``movierate.ui.dimensions``."""
+    return {
+        f"{prefix}_k": UrlParam("int", 1, 1024),
+        f"{prefix}_basis": UrlParam("choice", options=_BASES),
+    }
+
+
 URL_PARAMS: dict[str, dict[str, UrlParam]] = {
     "home": {},
     "train": {},
     "compare": {
-        "models": UrlParam("models", what="saved model"),
-        "min_ratings": UrlParam("int", 0, 200),
+        "models": _MODELS,
+        "min_ratings": _MIN_RATINGS,
         "matrix": UrlParam("choice", options=("covariance", "correlation")),
+        "exact": UrlParam("choice", options=("true", "false", "True", "False")),
     },
     "embeddings": {
-        "model": UrlParam("model", what="saved model"),
+        "model": _MODEL,
         "view": UrlParam(
             "choice",
-            options=(
-                "Covariance",
-                "Principal components",
-                "t-SNE map",
-                "Norms & popularity",
-                "Export",
-            ),
+            options=("Covariance", "Principal components", "Map", "Norms & popularity", "Export"),
         ),
+        "map_method": UrlParam("choice", options=_METHODS),
         "tsne_min": UrlParam("int", 0, 100_000),
         "perplexity": UrlParam("float", 2.0, 200.0),
         "iterations": UrlParam("int", 250, 5000),
+        "umap_neighbors": UrlParam("int", 2, 200),
+        "umap_min_dist": UrlParam("float", 0.0, 1.0),
         "tsne_metric": UrlParam("choice", options=("cosine", "euclidean")),
-        "colour": UrlParam("choice", options=("genre", "year", "popularity", "norm", "bias")),
-        "q": UrlParam("text", hi=200),
+        "colour": UrlParam("choice", options=_COLOURS),
+        "q": _TEXT,
+        "tsne_pick": _TEXT,
+        **_first_k("emb"),
+    },
+    "dimensions": {"model": _MODEL, **_first_k("dims")},
+    "explore": {
+        "model": _MODEL,
+        "model_b": _MODEL,
+        "view": UrlParam("choice", options=("axes", "analogy", "probes", "users", "align")),
+        "xa": _TEXT,
+        "xb": _TEXT,
+        "ya": _TEXT,
+        "yb": _TEXT,
+        "ymode": UrlParam("choice", options=("pca", "custom")),
+        "axes_min": _MIN_RATINGS,
+        "an_a": _TEXT,
+        "an_b": _TEXT,
+        "an_c": _TEXT,
+        "an_pick_0": _TEXT,
+        "an_pick_1": _TEXT,
+        "an_pick_2": _TEXT,
+        "an_k": UrlParam("int", 5, 30),
+        "an_min": _MIN_RATINGS,
+        "al_min": _MIN_RATINGS,
+        "al_top": UrlParam("int", 5, 50),
+        "ucolour": UrlParam("text", hi=40),
+        "models": _MODELS,
     },
     "neighbours": {
-        "models": UrlParam("models", what="saved model"),
-        "q": UrlParam("text", hi=200),
+        "models": _MODELS,
+        "q": _TEXT,
+        "candidate": _TEXT,
         "metric": UrlParam("choice", options=("cosine", "euclidean")),
         "k": UrlParam("int", 5, 50),
-        "min_ratings": UrlParam("int", 0, 200),
+        "min_ratings": _MIN_RATINGS,
+        "wide": UrlParam("choice", options=("true", "false", "True", "False")),
+        **_first_k("nb"),
     },
     "recommend": {
-        "models": UrlParam("models", what="saved model"),
+        "models": _MODELS,
         "user": UrlParam("user", what="user of the model's dataset"),
         "k": UrlParam("int", 5, 50),
-        "min_ratings": UrlParam("int", 0, 200),
+        "min_ratings": _MIN_RATINGS,
+        "wide": UrlParam("choice", options=("true", "false", "True", "False")),
+        "rated": UrlParam("text", hi=4000),
+    },
+    "rate": {
+        "model": _MODEL,
+        "rated": UrlParam("text", hi=4000),
+        "k": UrlParam("int", 5, 50),
+        "min_ratings": _MIN_RATINGS,
     },
 }
 
