@@ -68,7 +68,7 @@ def test_dimensions_page_shows_held_out_importance_prefix_curve_and_verdict(trai
     assert ("read by dense layer (movie)" in names) == (name == "small-deep")
     curve = next(t for t in chart["data"] if t["name"] == "first k dims as trained")
     assert len(values(curve["x"])) == model.dim + 1  # k = 0 .. dim
-    assert f"{expected.n_rows:,} validation rows" in " ".join(c.value for c in at.caption)
+    assert f"{expected.n_rows:,} early-stopping rows" in " ".join(c.value for c in at.caption)
     slider = at.slider(key="dims_k")
     assert slider.value == model.dim and slider.max == model.dim
 

@@ -402,7 +402,8 @@ def test_a_model_trained_from_a_folder_can_be_evaluated_later(tmp_path):
     train_and_save(str(folder), ModelSpec(family="mf_bias", dim=4, epochs=1), "m")
     model = store.load_model("m")
     assert model.meta["dataset"]["source"] == str(folder.resolve())
-    assert evaluate_model(model)["n_train"] + evaluate_model(model)["n_valid"] == 600
+    counts = evaluate_model(model)
+    assert counts["n_train"] + counts["n_stop"] + counts["n_test"] == 600
     folder.rename(tmp_path / "moved")
     with pytest.raises(DataError, match=rf"trained on data from {folder}.*--data"):
         evaluate_model(store.load_model("m"))

@@ -176,18 +176,18 @@ def test_model_dimension_report_uses_held_out_rows_and_caches(tmp_path, monkeypa
     pd.testing.assert_frame_equal(again.dimensions, report.dimensions, check_dtype=False)
 
 
-def test_held_out_rows_are_the_recorded_validation_rows(trained_home):
+def test_held_out_rows_are_the_recorded_early_stopping_rows(trained_home):
     from movierate.pipeline import dataset_of, recorded_split
 
     model = store.load_model("small-mf")
     ds = dataset_of(model)
     users, movies, truth, label = ordering.held_out_rows(model, ds)
     split = recorded_split(ds, model.meta["split"])
-    assert label == "validation" and len(truth) == len(split.valid)
-    np.testing.assert_array_equal(users, ds.ratings["user_idx"].to_numpy()[split.valid])
+    assert label == "early-stopping" and len(truth) == len(split.stop)
+    np.testing.assert_array_equal(users, ds.ratings["user_idx"].to_numpy()[split.stop])
     report = ordering.model_dimension_report(model, ds)
-    assert report.n_rows == len(split.valid)
-    assert report.base_rmse == pytest.approx(model.metrics["valid_rmse"], rel=1e-3)
+    assert report.n_rows == len(split.stop)
+    assert report.base_rmse == pytest.approx(model.metrics["stop_rmse"], rel=1e-3)
 
 
 def test_dimension_report_says_when_only_the_important_dims_come_first():

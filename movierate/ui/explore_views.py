@@ -167,12 +167,8 @@ def quality_line(name: str, quality: Any) -> None:
     body = f"**{name} axis: {quality.verdict}** ({quality.n_a} vs {quality.n_b} movies). " + (
         quality.message
     )
-    if quality.verdict == "real":
-        right.success(body, icon=icon)
-    elif quality.verdict == "weak":
-        right.warning(body, icon=icon)
-    else:
-        right.error(body, icon=icon)
+    # a measured "not real" is a finding, not a failure of the page: amber, like "weak"
+    (right.success if quality.verdict == "real" else right.warning)(body, icon=icon)
 
 
 # --- (a) custom axes -------------------------------------------------------------------------
