@@ -9,30 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from apptest_helpers import assert_clean, charts, open_page
 from streamlit.testing.v1 import AppTest
 
 from movierate.ui.your_ratings import format_rated, parse_rated
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
-
-
-def open_page(page: str, **query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.run()
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.switch_page(page).run()
-    assert_clean(at)
-    return at
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
-def charts(at: AppTest) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
 
 
 def texts(at: AppTest) -> str:

@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from apptest_helpers import assert_clean, open_page
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -49,21 +50,6 @@ def two_dataset_home(tmp_path_factory, movielens_dir: Path) -> Path:
 def identity_home(two_dataset_home: Path, monkeypatch) -> Path:
     monkeypatch.setenv("MOVIERATE_HOME", str(two_dataset_home))
     return two_dataset_home
-
-
-def open_page(page: str, **query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.run()
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.switch_page(page).run()
-    assert_clean(at)
-    return at
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
 
 
 def texts(elements) -> list[str]:
