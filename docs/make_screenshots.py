@@ -2,7 +2,8 @@
 
 Starts ``streamlit run app.py`` with a temporary ``MOVIERATE_HOME``, trains two models through
 the Train page with the product defaults (ml-latest-small; the second adds whitening 0.1), then
-visits every page in headless Chromium and saves a full-page PNG of each. Needs MovieLens
+visits every page in headless Chromium and saves a full-page PNG of each (the first screen
+when a full page would pass 1 MB). Needs MovieLens
 copies (``MOVIERATE_DATA_DIR``) and Debian's chromium, like ``tests/test_browser.py``:
 
     MOVIERATE_DATA_DIR=../shared/data/movielens python -m docs.make_screenshots
@@ -41,10 +42,18 @@ def train(page, name: str, whitening: str) -> None:
     _no_exception(page, f"Train {name}")
 
 
+#: Largest PNG kept full-page; a taller page is shot as its first screen instead.
+MAX_BYTES = 1_000_000
+
+
 def shot(page, name: str) -> None:
-    """Fail on a page that shows an error; otherwise save its full-page screenshot."""
+    """Fail on a page that shows an error; otherwise save its full-page screenshot (or, when
+    that is over :data:`MAX_BYTES`, the first screen of it)."""
     _no_exception(page, name)
-    _screenshot(page, OUT, name)
+    path = _screenshot(page, OUT, name)
+    if path.stat().st_size > MAX_BYTES:
+        page.evaluate("() => window.scrollTo(0, 0)")
+        page.screenshot(path=str(path), full_page=False)
 
 
 def main() -> None:
@@ -77,6 +86,10 @@ def main() -> None:
             shot(page, "train")
             _open(page, "Compare", "Mean Jaccard", timings)
             shot(page, "compare")
+            page.get_by_text("Add each model's exact whitening").click()
+            page.get_by_text("whitened by construction").first.wait_for(timeout=300_000)
+            _settle(page, timeout=300_000)
+            shot(page, "compare-exact")
             _open(page, "Embeddings", "Principal components", timings)
             shot(page, "embeddings-pca")
             page.get_by_role("tab", name="Map").click()
@@ -84,11 +97,18 @@ def main() -> None:
             _settle(page)
             page.get_by_role("button", name="Compute map").click()
             page.get_by_text("t-SNE places movies").wait_for(timeout=300_000)
+            _settle(page)
+            page.get_by_text("How far to trust this map").wait_for(timeout=60_000)
+            shot(page, "embeddings-one-genre")
             page.get_by_label("Find a movie", exact=True).fill("toy story")
             page.get_by_label("Find a movie", exact=True).press("Enter")
             page.get_by_text("Nearest to").first.wait_for(timeout=30_000)
             _settle(page)
             shot(page, "embeddings-tsne")
+            _open(page, "Dimensions", "Spearman", timings)
+            shot(page, "dimensions")
+            _open(page, "Explore", "AUC leave-one-out", timings)
+            shot(page, "explore-axes")
             _open(page, "Neighbours", "Movie title", timings)
             page.get_by_label("Movie title", exact=True).fill("matrix 1999")
             page.get_by_label("Movie title", exact=True).press("Enter")
@@ -99,6 +119,11 @@ def main() -> None:
             page.get_by_role("button", name="Sample a user").click()
             _settle(page)
             shot(page, "recommend")
+            # Toy Story, Star Wars, The Matrix, Shawshank, Pulp Fiction: ratings in the URL
+            page.goto(f"{url}/rate?model=mf-bias-l2&rated=1:5,260:4.5,2571:5,318:4,296:2")
+            page.get_by_text("Recommended for you").first.wait_for(timeout=120_000)
+            _settle(page)
+            shot(page, "rate")
             _open(page, "Home", "Trained models", timings)
             shot(page, "home")
             browser.close()
