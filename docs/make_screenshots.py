@@ -25,6 +25,7 @@ from tests.test_browser import (
     _open,
     _screenshot,
     _settle,
+    _train_form,
     _wait_healthy,
 )
 
@@ -34,8 +35,9 @@ OUT = REPO / "docs" / "screenshots"
 
 def train(page, name: str, whitening: str) -> None:
     """Train one model with the form's defaults (plus ``whitening``) and wait until saved."""
-    page.get_by_label("Whitening (covariance towards identity)", exact=True).fill(whitening)
-    page.get_by_label("Model name", exact=True).fill(name)
+    form = _train_form(page)
+    form.get_by_label("Whitening (covariance towards identity)", exact=True).fill(whitening)
+    form.get_by_label("Model name", exact=True).fill(name)
     page.get_by_role("button", name="Start training").click()
     page.get_by_text(f"Saved as {name}").wait_for(timeout=600_000)
     _settle(page)

@@ -92,13 +92,19 @@ def _open(page, label: str, marker: str, timings: dict[str, float]) -> None:
     timings[f"open {label}"] = time.perf_counter() - start
 
 
+def _train_form(page):
+    """The Train form (the Tune form below it has a "Model name" box too)."""
+    return page.locator("[data-testid='stForm']").filter(has_text="Start training")
+
+
 def _train(page, name: str, whitening: str) -> float:
     """Fill the Train form for a tiny model and wait until it is saved; returns seconds."""
-    page.get_by_label("Embedding dimension", exact=True).fill("8")
-    page.get_by_label("Epochs", exact=True).fill("2")
-    page.get_by_label("Early stopping patience (epochs, 0 = off)", exact=True).fill("0")
-    page.get_by_label("Whitening (covariance towards identity)", exact=True).fill(whitening)
-    page.get_by_label("Model name", exact=True).fill(name)
+    form = _train_form(page)
+    form.get_by_label("Embedding dimension", exact=True).fill("8")
+    form.get_by_label("Epochs", exact=True).fill("2")
+    form.get_by_label("Early stopping patience (epochs, 0 = off)", exact=True).fill("0")
+    form.get_by_label("Whitening (covariance towards identity)", exact=True).fill(whitening)
+    form.get_by_label("Model name", exact=True).fill(name)
     start = time.perf_counter()
     page.get_by_role("button", name="Start training").click()
     saved = page.get_by_text(f"Saved as {name}")
