@@ -217,8 +217,8 @@ def test_dashboard_end_to_end(tmp_path, movielens_dir):
             _screenshot(page, shots, "explore-axes")
             start = time.perf_counter()
             page.goto(f"{url}/explore?model=e2e-l2&view=analogy")  # a shared link to the view
-            expect(page.get_by_text("Analogies", exact=True).first).to_be_visible()
             page.get_by_text("Ticked: also among").first.wait_for(timeout=60_000)
+            expect(page.get_by_text("Analogies", exact=True).first).to_be_visible()
             _settle(page)
             timings["explore: analogies"] = time.perf_counter() - start
             _no_exception(page, "Explore / analogies")
