@@ -16,6 +16,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from tests.test_browser import (
@@ -48,9 +49,24 @@ def train(page, name: str, whitening: str) -> None:
 MAX_BYTES = 1_000_000
 
 
+def wait_quiet(page, quiet: float = 2.0, timeout: float = 90.0) -> None:
+    """Wait until the page's DOM has stopped changing for ``quiet`` seconds (charts and tables
+    still drawing after the script run ended), or ``timeout`` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    last, since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        size = page.evaluate("() => document.body.innerHTML.length")
+        if size != last:
+            last, since = size, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return
+        page.wait_for_timeout(250)
+
+
 def shot(page, name: str) -> None:
     """Fail on a page that shows an error; otherwise save its full-page screenshot (or, when
     that is over :data:`MAX_BYTES`, the first screen of it)."""
+    wait_quiet(page)
     _no_exception(page, name)
     path = _screenshot(page, OUT, name)
     if path.stat().st_size > MAX_BYTES:
@@ -91,6 +107,7 @@ def main() -> None:
             page.get_by_text("Add each model's exact whitening").click()
             page.get_by_text("whitened by construction").first.wait_for(timeout=300_000)
             _settle(page, timeout=300_000)
+            page.get_by_text("Variance per embedding dimension").wait_for(timeout=120_000)
             shot(page, "compare-exact")
             _open(page, "Embeddings", "Principal components", timings)
             shot(page, "embeddings-pca")
@@ -108,8 +125,10 @@ def main() -> None:
             _settle(page)
             shot(page, "embeddings-tsne")
             _open(page, "Dimensions", "Spearman", timings)
+            page.get_by_text("Numbers per dimension").wait_for(timeout=300_000)
             shot(page, "dimensions")
             _open(page, "Explore", "AUC leave-one-out", timings)
+            page.get_by_text("Furthest towards B").wait_for(timeout=120_000)
             shot(page, "explore-axes")
             _open(page, "Neighbours", "Movie title", timings)
             page.get_by_label("Movie title", exact=True).fill("matrix 1999")
