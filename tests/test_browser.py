@@ -232,7 +232,9 @@ def test_dashboard_end_to_end(tmp_path, movielens_dir):
             timings["rate movies from the URL"] = time.perf_counter() - start
             _no_exception(page, "Rate movies")
             expect(page.get_by_text("Your ratings (2)")).to_be_visible()
-            page.locator("[data-testid='stDataFrame']").nth(1).wait_for(timeout=30_000)
+            page.locator("[data-testid='stDataFrame']").nth(1).wait_for(
+                state="attached", timeout=30_000
+            )
             assert page.locator("[data-testid='stDataFrame']").count() >= 2
             _screenshot(page, shots, "rate")
 
@@ -244,7 +246,9 @@ def test_dashboard_end_to_end(tmp_path, movielens_dir):
             _settle(page)
             timings["neighbours query"] = time.perf_counter() - start
             _no_exception(page, "Neighbours")
-            page.locator("[data-testid='stDataFrame']").nth(1).wait_for(timeout=30_000)
+            page.locator("[data-testid='stDataFrame']").nth(1).wait_for(
+                state="attached", timeout=30_000
+            )
             assert page.locator("[data-testid='stDataFrame']").count() >= 2
             _screenshot(page, shots, "neighbours")
             assert "q=toy" in page.url, page.url
@@ -259,7 +263,9 @@ def test_dashboard_end_to_end(tmp_path, movielens_dir):
             timings["recommend: sample a user"] = time.perf_counter() - start
             page.get_by_text("Recommended").first.wait_for(timeout=30_000)
             _no_exception(page, "Recommend")
-            page.locator("[data-testid='stDataFrame']").nth(2).wait_for(timeout=30_000)
+            page.locator("[data-testid='stDataFrame']").nth(2).wait_for(
+                state="attached", timeout=30_000
+            )
             assert page.locator("[data-testid='stDataFrame']").count() >= 3
             _screenshot(page, shots, "recommend")
 
