@@ -2,7 +2,8 @@
 
 Starts ``streamlit run app.py`` with a temporary ``MOVIERATE_HOME``, trains two models through
 the Train page with the product defaults (ml-latest-small; the second adds whitening 0.1), then
-visits every page in headless Chromium and saves a full-page PNG of each. Needs MovieLens
+visits every page in headless Chromium and saves a full-page PNG of each (the first screen
+when a full page would pass 1 MB). Needs MovieLens
 copies (``MOVIERATE_DATA_DIR``) and Debian's chromium, like ``tests/test_browser.py``:
 
     MOVIERATE_DATA_DIR=../shared/data/movielens python -m docs.make_screenshots
@@ -15,6 +16,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from tests.test_browser import (
@@ -24,6 +26,7 @@ from tests.test_browser import (
     _open,
     _screenshot,
     _settle,
+    _train_form,
     _wait_healthy,
 )
 
@@ -33,18 +36,42 @@ OUT = REPO / "docs" / "screenshots"
 
 def train(page, name: str, whitening: str) -> None:
     """Train one model with the form's defaults (plus ``whitening``) and wait until saved."""
-    page.get_by_label("Whitening (covariance towards identity)", exact=True).fill(whitening)
-    page.get_by_label("Model name", exact=True).fill(name)
+    form = _train_form(page)
+    form.get_by_label("Whitening (covariance towards identity)", exact=True).fill(whitening)
+    form.get_by_label("Model name", exact=True).fill(name)
     page.get_by_role("button", name="Start training").click()
     page.get_by_text(f"Saved as {name}").wait_for(timeout=600_000)
     _settle(page)
     _no_exception(page, f"Train {name}")
 
 
+#: Largest PNG kept full-page; a taller page is shot as its first screen instead.
+MAX_BYTES = 1_000_000
+
+
+def wait_quiet(page, quiet: float = 2.0, timeout: float = 90.0) -> None:
+    """Wait until the page's DOM has stopped changing for ``quiet`` seconds (charts and tables
+    still drawing after the script run ended), or ``timeout`` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    last, since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        size = page.evaluate("() => document.body.innerHTML.length")
+        if size != last:
+            last, since = size, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return
+        page.wait_for_timeout(250)
+
+
 def shot(page, name: str) -> None:
-    """Fail on a page that shows an error; otherwise save its full-page screenshot."""
+    """Fail on a page that shows an error; otherwise save its full-page screenshot (or, when
+    that is over :data:`MAX_BYTES`, the first screen of it)."""
+    wait_quiet(page)
     _no_exception(page, name)
-    _screenshot(page, OUT, name)
+    path = _screenshot(page, OUT, name)
+    if path.stat().st_size > MAX_BYTES:
+        page.evaluate("() => window.scrollTo(0, 0)")
+        page.screenshot(path=str(path), full_page=False)
 
 
 def main() -> None:
@@ -77,6 +104,11 @@ def main() -> None:
             shot(page, "train")
             _open(page, "Compare", "Mean Jaccard", timings)
             shot(page, "compare")
+            page.get_by_text("Add each model's exact whitening").click()
+            page.get_by_text("whitened by construction").first.wait_for(timeout=300_000)
+            _settle(page, timeout=300_000)
+            page.get_by_text("Variance per embedding dimension").wait_for(timeout=120_000)
+            shot(page, "compare-exact")
             _open(page, "Embeddings", "Principal components", timings)
             shot(page, "embeddings-pca")
             page.get_by_role("tab", name="Map").click()
@@ -84,11 +116,20 @@ def main() -> None:
             _settle(page)
             page.get_by_role("button", name="Compute map").click()
             page.get_by_text("t-SNE places movies").wait_for(timeout=300_000)
+            _settle(page)
+            page.get_by_text("How far to trust this map").wait_for(timeout=60_000)
+            shot(page, "embeddings-one-genre")
             page.get_by_label("Find a movie", exact=True).fill("toy story")
             page.get_by_label("Find a movie", exact=True).press("Enter")
             page.get_by_text("Nearest to").first.wait_for(timeout=30_000)
             _settle(page)
             shot(page, "embeddings-tsne")
+            _open(page, "Dimensions", "Spearman", timings)
+            page.get_by_text("Numbers per dimension").wait_for(timeout=300_000)
+            shot(page, "dimensions")
+            _open(page, "Explore", "AUC leave-one-out", timings)
+            page.get_by_text("Furthest towards B").wait_for(timeout=120_000)
+            shot(page, "explore-axes")
             _open(page, "Neighbours", "Movie title", timings)
             page.get_by_label("Movie title", exact=True).fill("matrix 1999")
             page.get_by_label("Movie title", exact=True).press("Enter")
@@ -99,6 +140,11 @@ def main() -> None:
             page.get_by_role("button", name="Sample a user").click()
             _settle(page)
             shot(page, "recommend")
+            # Toy Story, Star Wars, The Matrix, Shawshank, Pulp Fiction: ratings in the URL
+            page.goto(f"{url}/rate?model=mf-bias-l2&rated=1:5,260:4.5,2571:5,318:4,296:2")
+            page.get_by_text("Recommended for you").first.wait_for(timeout=120_000)
+            _settle(page)
+            shot(page, "rate")
             _open(page, "Home", "Trained models", timings)
             shot(page, "home")
             browser.close()

@@ -1,8 +1,9 @@
 """End to end: `streamlit run app.py` driven by headless Chromium through Playwright.
 
 Trains two tiny models through the Train page (ml-latest-small, dim 8, 2 epochs; the second with
-whitening), then opens Compare, Embeddings (t-SNE map, one genre), Neighbours and Recommend and
-checks what they show. Prints server start -> rendered home page and page-to-page times, and saves
+whitening), then opens Compare (also with each model's exact whitening), Embeddings (t-SNE map,
+one genre), Dimensions, Explore (custom axes, analogies), Rate movies (ratings in the URL),
+Neighbours and Recommend and checks what they show, and ends with a one-trial Tune. Prints server start -> rendered home page and page-to-page times, and saves
 full-page screenshots in a folder it prints (``MOVIERATE_SCREENSHOTS`` or a temporary folder).
 """
 
@@ -91,13 +92,19 @@ def _open(page, label: str, marker: str, timings: dict[str, float]) -> None:
     timings[f"open {label}"] = time.perf_counter() - start
 
 
+def _train_form(page):
+    """The Train form (the Tune form below it has a "Model name" box too)."""
+    return page.locator("[data-testid='stForm']").filter(has_text="Start training")
+
+
 def _train(page, name: str, whitening: str) -> float:
     """Fill the Train form for a tiny model and wait until it is saved; returns seconds."""
-    page.get_by_label("Embedding dimension", exact=True).fill("8")
-    page.get_by_label("Epochs", exact=True).fill("2")
-    page.get_by_label("Early stopping patience (epochs, 0 = off)", exact=True).fill("0")
-    page.get_by_label("Whitening (covariance towards identity)", exact=True).fill(whitening)
-    page.get_by_label("Model name", exact=True).fill(name)
+    form = _train_form(page)
+    form.get_by_label("Embedding dimension", exact=True).fill("8")
+    form.get_by_label("Epochs", exact=True).fill("2")
+    form.get_by_label("Early stopping patience (epochs, 0 = off)", exact=True).fill("0")
+    form.get_by_label("Whitening (covariance towards identity)", exact=True).fill(whitening)
+    form.get_by_label("Model name", exact=True).fill(name)
     start = time.perf_counter()
     page.get_by_role("button", name="Start training").click()
     saved = page.get_by_text(f"Saved as {name}")
@@ -155,6 +162,14 @@ def test_dashboard_end_to_end(tmp_path, movielens_dir):
             expect(page.get_by_text("Procrustes residual").first).to_be_visible()
             assert page.locator(".js-plotly-plot").count() >= 5
             _screenshot(page, shots, "compare")
+            start = time.perf_counter()  # each model beside its exact whitening
+            page.get_by_text("Add each model's exact whitening").click()
+            page.get_by_text("whitened by construction").first.wait_for(timeout=120_000)
+            _settle(page, timeout=120_000)
+            timings["compare: exact whitening on"] = time.perf_counter() - start
+            _no_exception(page, "Compare / exact whitening")
+            assert "exact=true" in page.url, page.url
+            _screenshot(page, shots, "compare-exact")
 
             _open(page, "Embeddings", "Principal components", timings)
             _no_exception(page, "Embeddings")
@@ -188,6 +203,41 @@ def test_dashboard_end_to_end(tmp_path, movielens_dir):
             _settle(page)
             _screenshot(page, shots, "embeddings-pca")
 
+            _open(page, "Dimensions", "Spearman", timings)
+            _no_exception(page, "Dimensions")
+            assert page.locator(".js-plotly-plot").count() >= 1
+            _screenshot(page, shots, "dimensions")
+
+            _open(page, "Explore", "AUC leave-one-out", timings)
+            _no_exception(page, "Explore / custom axes")
+            expect(
+                page.get_by_text(re.compile(r"x axis: (real|weak|not real)")).first
+            ).to_be_visible()
+            assert page.locator(".js-plotly-plot").count() >= 1
+            _screenshot(page, shots, "explore-axes")
+            start = time.perf_counter()
+            page.goto(f"{url}/explore?model=e2e-l2&view=analogy")  # a shared link to the view
+            page.get_by_text("Ticked: also among").first.wait_for(timeout=60_000)
+            expect(page.get_by_text("Analogies", exact=True).first).to_be_visible()
+            _settle(page)
+            timings["explore: analogies"] = time.perf_counter() - start
+            _no_exception(page, "Explore / analogies")
+            assert "view=analogy" in page.url, page.url
+            _screenshot(page, shots, "explore-analogy")
+
+            start = time.perf_counter()  # ratings in the URL: Toy Story 5, Star Wars 4
+            page.goto(f"{url}/rate?model=e2e-l2&rated=1:5,260:4")
+            page.get_by_text("Recommended for you").first.wait_for(timeout=60_000)
+            _settle(page)
+            timings["rate movies from the URL"] = time.perf_counter() - start
+            _no_exception(page, "Rate movies")
+            expect(page.get_by_text("Your ratings (2)")).to_be_visible()
+            page.locator("[data-testid='stDataFrame']").nth(1).wait_for(
+                state="attached", timeout=30_000
+            )
+            assert page.locator("[data-testid='stDataFrame']").count() >= 2
+            _screenshot(page, shots, "rate")
+
             _open(page, "Neighbours", "Movie title", timings)
             start = time.perf_counter()
             page.get_by_label("Movie title", exact=True).fill("toy story 1995")
@@ -196,6 +246,9 @@ def test_dashboard_end_to_end(tmp_path, movielens_dir):
             _settle(page)
             timings["neighbours query"] = time.perf_counter() - start
             _no_exception(page, "Neighbours")
+            page.locator("[data-testid='stDataFrame']").nth(1).wait_for(
+                state="attached", timeout=30_000
+            )
             assert page.locator("[data-testid='stDataFrame']").count() >= 2
             _screenshot(page, shots, "neighbours")
             assert "q=toy" in page.url, page.url
@@ -210,6 +263,9 @@ def test_dashboard_end_to_end(tmp_path, movielens_dir):
             timings["recommend: sample a user"] = time.perf_counter() - start
             page.get_by_text("Recommended").first.wait_for(timeout=30_000)
             _no_exception(page, "Recommend")
+            page.locator("[data-testid='stDataFrame']").nth(2).wait_for(
+                state="attached", timeout=30_000
+            )
             assert page.locator("[data-testid='stDataFrame']").count() >= 3
             _screenshot(page, shots, "recommend")
 
@@ -217,6 +273,24 @@ def test_dashboard_end_to_end(tmp_path, movielens_dir):
             _no_exception(page, "Home")
             assert page.get_by_text("e2e-whitening").count() >= 1
             _screenshot(page, shots, "home")
+
+            _open(page, "Train", "Start training", timings)  # a tiny tune: one trial, 30 s
+            page.get_by_text("Tune: search the settings for this dataset").click()
+            tune = page.locator("[data-testid='stForm']").filter(has_text="Start tuning")
+            tune.get_by_label("Budget (minutes)", exact=True).fill("0.5")
+            tune.get_by_label("Stop after this many trials (0 = no cap)", exact=True).fill("1")
+            tune.get_by_label("Model name", exact=True).fill("e2e-tune")
+            expect(tune.get_by_text("mf_bias").first).to_be_visible()
+            start = time.perf_counter()
+            tune.get_by_role("button", name="Start tuning").click()
+            saved = page.get_by_text("Saved as e2e-tune")
+            failed = page.locator("[data-testid='stAlertContentError']")
+            saved.or_(failed).first.wait_for(timeout=300_000)
+            assert saved.count() == 1, failed.all_inner_texts()
+            _settle(page)
+            timings["tune e2e-tune (1 trial)"] = time.perf_counter() - start
+            _no_exception(page, "Train / tune")
+            _screenshot(page, shots, "train-tune")
         except BaseException:
             print(f"failure screenshot: {_screenshot(page, shots, 'failure')}")
             raise

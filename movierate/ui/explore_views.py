@@ -321,9 +321,12 @@ def render_analogies(model: Any) -> None:
         st.warning(result.message, icon=":material/warning:")
     else:
         st.success(result.message, icon=":material/check_circle:")
-    shown = result.results.rename(columns={"near_a": "shared"})
+    # not "shared": show_movies labels that column "in all" (listed by every model)
+    shown = result.results.rename(columns={"near_a": "A's neighbour"})
     widgets.show_movies(
-        shown[["rank", "title", "cosine_similarity", "shared", "year", "n_ratings", "genres"]],
+        shown[
+            ["rank", "title", "cosine_similarity", "A's neighbour", "year", "n_ratings", "genres"]
+        ],
         key="analogy_results",
     )
     st.caption(f"Ticked: also among {titles[0]}'s own nearest neighbours.")
