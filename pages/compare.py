@@ -36,10 +36,12 @@ def show_measured_effects(models: list) -> None:
         if model.meta.get("exact_whitening_of"):
             stats = covariance_stats(model.movie_embedding)
             st.info(
-                f"**{model.name}**: whitened by construction: covariance diagonal "
+                f"**{model.name}**: whitened by construction over all its "
+                f"{len(model.movie_embedding):,} movies: covariance diagonal "
                 f"{stats['diag_mean']:.3g} ± {stats['diag_std']:.2g}, mean |off-diagonal "
                 f"correlation| {stats['corr_offdiag_mean_abs']:.2g}; predictions identical to "
-                f"{model.meta['exact_whitening_of']}'s.",
+                f"{model.meta['exact_whitening_of']}'s. The space statistics below count only "
+                "movies with enough ratings, whose spread differs from all movies'.",
                 icon=":material/functions:",
             )
         else:

@@ -161,7 +161,8 @@ def show_job(job) -> None:
         "failed": "failed",
         "cancelled": "cancelled",
     }[job.state]
-    position = f"epoch {max(job.epoch, 1)}/{job.epochs}" if job.epochs else ""
+    unit = "trial" if isinstance(job.spec, TuneRequest) else "epoch"
+    position = f"{unit} {max(job.epoch, 1)}/{job.epochs}" if job.epochs else ""
     if job.batches and job.state == "running":
         position += f", batch {job.batch}/{job.batches}"
     st.progress(job.fraction, text=f"**{job.name}** on {job.dataset}: {status}  {position}")
@@ -251,6 +252,7 @@ def show_tuning(job) -> None:
                 title="Early-stopping RMSE per trial<br><sup>solid: this trial, dash-dot: best "
                 "so far; test rows are never used by the search</sup>",
                 y_title="RMSE",
+                x_title="trial",
             ),
             key=f"trials_{job.id}",
         )

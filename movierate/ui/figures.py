@@ -87,6 +87,7 @@ def curves_figure(
     y_title: str,
     height: int = 340,
     log_y: bool = False,
+    x_title: str = "epoch",
 ) -> go.Figure:
     """Per-epoch curves, one line per (run, metric). With one run each metric has its own
     colour; with several, each run has a colour. Training metrics (``train_*``) are dashed,
@@ -119,7 +120,7 @@ def curves_figure(
         title=title,
         height=height,
         margin={**_MARGIN, "t": 64} if "<br>" in title else _MARGIN,  # room for a second line
-        xaxis={"title": "epoch", "tickmode": "linear", "tick0": 1, "dtick": max(1, longest // 10)},
+        xaxis={"title": x_title, "tickmode": "linear", "tick0": 1, "dtick": max(1, longest // 10)},
         yaxis_title=y_title,
         legend={"orientation": "h", "y": -0.25},
         showlegend=True,
