@@ -224,6 +224,19 @@ def test_dashboard_end_to_end(tmp_path, movielens_dir):
             _no_exception(page, "Explore / analogies")
             assert "view=analogy" in page.url, page.url
             _screenshot(page, shots, "explore-analogy")
+            for view, query, marker in (  # the other Explore views, opened from shared links
+                ("probes", "models=e2e-l2&models=e2e-whitening", "A linear probe asks"),
+                ("users", "model=e2e-l2", "Every user of the training data"),
+                ("align", "model=e2e-l2&model_b=e2e-whitening", "common movies; residual"),
+            ):
+                start = time.perf_counter()
+                page.goto(f"{url}/explore?view={view}&{query}")
+                page.get_by_text(marker).first.wait_for(timeout=120_000)
+                _settle(page)
+                timings[f"explore: {view}"] = time.perf_counter() - start
+                page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)  # drawn last
+                _no_exception(page, f"Explore / {view}")
+                _screenshot(page, shots, f"explore-{view}")
 
             start = time.perf_counter()  # ratings in the URL: Toy Story 5, Star Wars 4
             page.goto(f"{url}/rate?model=e2e-l2&rated=1:5,260:4")
