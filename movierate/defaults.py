@@ -22,6 +22,17 @@ from movierate.errors import SpecError
 from movierate.spec import ModelSpec
 
 #: dataset -> family -> ModelSpec field changes (early-stopping epochs are found per run).
+#: The deep winner of the ml-100k search; it also won on ml-latest-small.
+_DEEP_TUNED: dict[str, Any] = {
+    "dim": 48,
+    "regularizers": {"l2": 0.22},
+    "learning_rate": 0.002,
+    "batch_size": 2048,
+    "hidden_units": (64,),
+    "dropout": 0.33,
+    "dense_l2": 1e-5,
+}
+
 #: Valid RMSE on the default split (random 10%, seed 42) in the comments.
 DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
     "ml-100k": {
@@ -29,15 +40,7 @@ DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
         "mf_bias": {},
         # 0.9069 (best of 10 trials in 6 min; 1.7% behind mf_bias: the MLP family's ceiling
         # here). Trial 6 (dim 32, l2 0.41, lr 0.0012, batch 512, dropout 0.1) tied at 0.9069.
-        "deep": {
-            "dim": 48,
-            "regularizers": {"l2": 0.22},
-            "learning_rate": 0.002,
-            "batch_size": 2048,
-            "hidden_units": (64,),
-            "dropout": 0.33,
-            "dense_l2": 1e-5,
-        },
+        "deep": _DEEP_TUNED,
         # 0.9218 on random-100k stop rows, 0.9182 on u1's (best of 7 trials): behind mf_bias
         "svdpp": {
             "regularizers": {"l2": 0.35},
@@ -48,15 +51,7 @@ DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
     "ml-latest-small": {
         "mf_bias": {},  # 0.8442 (seed 42, README's accuracy table); not re-tuned
         # 0.8643 (best of 9 trials in 6 min; the ml-100k deep winner won here too)
-        "deep": {
-            "dim": 48,
-            "regularizers": {"l2": 0.22},
-            "learning_rate": 0.002,
-            "batch_size": 2048,
-            "hidden_units": (64,),
-            "dropout": 0.33,
-            "dense_l2": 1e-5,
-        },
+        "deep": _DEEP_TUNED,
     },
     "ml-1m-sample": {
         # 0.8492 vs 0.8563 for ModelSpec() (-0.8%; best of 4 trials in 6 min, best epoch 7)

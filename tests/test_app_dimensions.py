@@ -5,39 +5,26 @@ with its state in the URL."""
 from __future__ import annotations
 
 import base64
-import json
-from pathlib import Path
 
 import numpy as np
 import pytest
+from apptest_helpers import assert_clean, charts
+from apptest_helpers import open_page as open_any
 from streamlit.testing.v1 import AppTest
 
 from movierate import store
 from movierate.explore import ordering
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "pages/dimensions.py"
 
 
 def open_page(**query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.run()
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.switch_page(PAGE).run()
-    assert_clean(at)
-    return at
-
-
-def assert_clean(at: AppTest) -> None:
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
+    return open_any(PAGE, **query)
 
 
 def report_chart(at: AppTest) -> dict:
-    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    assert len(charts) == 1
-    return charts[0]
+    (chart,) = charts(at)
+    return chart
 
 
 def values(data) -> np.ndarray:
