@@ -104,7 +104,7 @@ def measure_dataset(
             "full": ordering.prefix_curve(model, *test_rows, ks=[dim])["rmse"].iloc[0],
             "index_curve": ordering.prefix_curve(model, *test_rows)["rmse"].tolist(),
             "ablation": ablation["rmse_increase"].tolist(),
-            "stop_rmse": result.metrics["valid_rmse"],
+            "stop_rmse": result.metrics.get("stop_rmse"),
             "best_epoch": result.metrics["best_epoch"],
             "seconds": seconds,
             "ratings_per_second": result.ratings_per_second,
@@ -177,6 +177,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--no-decorrelation", action="store_true", help="skip l2+decorrelation")
     parser.add_argument(
+        "--ramp", default=None, help="graded L2 weights: linear, quadratic or geometric"
+    )
+    parser.add_argument("--ratio", type=float, default=None, help="geometric ramp's ratio")
+    parser.add_argument(
         "--no-rotation", action="store_true", help="ordered: sort dims only, no principal basis"
     )
     args = parser.parse_args(argv)
@@ -185,6 +189,13 @@ def main(argv: list[str] | None = None) -> None:
         from movierate.nn import training
 
         training.GRADED_SHARE = args.graded_share
+    if args.ramp is not None or args.ratio is not None:
+        from movierate.nn import regularizers
+
+        if args.ramp is not None:
+            regularizers.GRADED_RAMP = args.ramp
+        if args.ratio is not None:
+            regularizers.GEOMETRIC_RATIO = args.ratio
     if args.no_rotation:
         from movierate.nn import training
 

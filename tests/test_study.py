@@ -1,4 +1,5 @@
-"""The regularizer study: its measures on known arrays, and ``python -m movierate study --quick``."""
+"""The regularizer study: its measures and summaries on known numbers, and
+``python -m movierate study --quick`` (two seeds, exact whitening, section 5's columns)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 
 from movierate import study
 from movierate.cli import main
+from movierate.errors import SpecError
 
 
 def test_fixed_users_are_reproducible(movielens_dir):
@@ -23,15 +25,64 @@ def test_fixed_users_are_reproducible(movielens_dir):
     assert (counts[users] >= 20).all()
 
 
-def test_markdown_report_has_a_table_per_dataset_and_dim():
-    frame = pd.DataFrame(
-        {"dataset": ["a", "a", "b"], "dim": [8, 8, 8], "variant": ["none", "l2", "none"],
-         "valid_rmse": [0.9, 0.91, math.nan], "final_reg_l2": [math.nan, 0.01, math.nan]}
+def _frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"dataset": ["a"] * 4 + ["b"], "dim": [8] * 5, "seed": [0, 1, 0, 1, 0],
+         "variant": ["none", "none", "l2", "l2", "none"],
+         "test_rmse": [0.9, 0.92, 0.91, 0.91, math.nan],
+         "final_reg_l2": [math.nan, math.nan, 0.01, 0.03, math.nan]}
     )  # fmt: skip
-    text = study.markdown_report(frame, study.QUICK_PLAN, 12.0)
+
+
+def test_summarize_gives_mean_and_spread_over_seeds():
+    summary = study.summarize(_frame()).set_index(["dataset", "variant"])
+    assert summary.loc[("a", "none"), "test_rmse"] == pytest.approx(0.91)
+    assert summary.loc[("a", "none"), "test_rmse_std"] == pytest.approx(0.02 / math.sqrt(2))
+    assert summary.loc[("a", "l2"), "test_rmse_std"] == pytest.approx(0.0, abs=1e-12)
+    assert summary.loc[("a", "l2"), "final_reg_l2"] == pytest.approx(0.02)
+    assert list(summary["n_seeds"]) == [2, 2, 1]
+    assert math.isnan(summary.loc[("b", "none"), "test_rmse_std"])  # one seed: no spread
+
+
+def test_markdown_report_has_a_table_per_dataset_and_dim():
+    text = study.markdown_report(_frame(), study.QUICK_PLAN, 12.0)
     assert "## a, dim 8" in text and "## b, dim 8" in text
-    assert "| l2 | 0.9100 |" in text and "| none | - |" in text
-    assert "reg_l2" in text
+    assert "| none | 0.9100 ± 0.0141 |" in text and "| l2 | 0.9100 ± 0.0000 |" in text
+    assert "| none | - |" in text
+    assert "reg_l2" in text and "0.02 ± 0.01414" in text
+    assert "model seeds 0, 1" in text
+
+
+def test_compare_to_baseline_gives_cost_and_largest_prefix_gap():
+    rows = [{"variant": "l2", "test_rmse": 0.90}, {"variant": "ordered", "test_rmse": 0.909}]
+    curve = [  # (variant, basis, k, rmse)
+        ("l2", "index", 1, 0.95), ("l2", "index", 2, 0.90),
+        ("l2", "pca", 1, 0.93), ("l2", "pca", 2, 0.90),
+        ("l2", "pca_weighted", 1, 0.92), ("l2", "pca_weighted", 2, 0.901),
+        ("ordered", "index", 1, 0.915), ("ordered", "index", 2, 0.909),
+    ]  # fmt: skip
+    curves = pd.DataFrame(curve, columns=["variant", "basis", "k", "rmse"])
+    study.compare_to_baseline(rows, curves)
+    assert rows[0]["full_cost_pct"] == pytest.approx(0.0)
+    assert rows[0]["max_prefix_gap"] == pytest.approx(0.03)  # 0.95 - min(0.93, 0.92)
+    assert rows[1]["full_cost_pct"] == pytest.approx(1.0)
+    assert rows[1]["max_prefix_gap"] == pytest.approx(0.009)  # k = 2: 0.909 - 0.900
+    summary = study.summarize(
+        pd.DataFrame(rows).assign(dataset="a", dim=2, seed=0, spearman_index_vs_test_importance=1)
+    ).set_index("variant")
+    assert summary.loc["l2", "targets_met"] == 0 and summary.loc["ordered", "targets_met"] == 0
+
+
+def test_plan_and_seeds_are_checked(capsys):
+    from dataclasses import replace
+
+    with pytest.raises(SpecError, match="seeds repeat"):
+        study.check_plan(replace(study.QUICK_PLAN, model_seeds=(1, 1)))
+    with pytest.raises(SpecError, match="model seed"):
+        study.check_plan(replace(study.QUICK_PLAN, model_seeds=()))
+    assert main(["study", "--quick", "--seeds", "0,x", "--out", "/tmp/unused-study"]) != 0
+    assert "--seeds" in capsys.readouterr().err
+    assert len(study.FULL_PLAN.model_seeds) >= 3 and len(study.FULL_PLAN.datasets) >= 3
 
 
 @pytest.mark.slow
@@ -42,13 +93,19 @@ def test_quick_study_from_the_command_line(tmp_path, capsys):
     assert {p.name for p in out.iterdir()} >= set(study.RESULT_FILES)
 
     payload = json.loads((out / "results.json").read_text())
-    rows = pd.DataFrame(payload["rows"]).set_index("variant")
-    assert list(rows.index) == [v.name for v in study.VARIANTS]
+    frame = pd.DataFrame(payload["rows"])
+    seeds = study.QUICK_PLAN.model_seeds
+    assert sorted(frame["seed"].unique()) == sorted(seeds)
+    white = [v + study.EXACT_SUFFIX for v in study.EXACT_WHITENED]
+    expected = [v.name for v in study.VARIANTS] + white
+    for seed in seeds:
+        assert sorted(frame[frame["seed"] == seed]["variant"]) == sorted(expected)
+    rows = frame[frame["seed"] == seeds[0]].set_index("variant")
     assert (rows["dataset"] == "ml-100k").all() and (rows["dim"] == 8).all()
     numeric = rows[[c for c in study.TABLE_COLUMNS if c != "variant"]]
     assert np.isfinite(numeric.to_numpy(dtype=float)).all(), numeric
-    assert rows["valid_rmse"].between(0.85, 1.3).all(), rows["valid_rmse"]
-    assert (rows["valid_mae"] < rows["valid_rmse"]).all()
+    assert rows["test_rmse"].between(0.85, 1.3).all(), rows["test_rmse"]
+    assert (rows["test_mae"] < rows["test_rmse"]).all()
     assert (rows["train_seconds"] > 0).all()
     assert rows.loc["whitening", "penalty_whitening"] < rows.loc["none", "penalty_whitening"]
     assert rows.loc["l2", "penalty_l2"] < rows.loc["none", "penalty_l2"]
@@ -57,9 +114,28 @@ def test_quick_study_from_the_command_line(tmp_path, capsys):
     assert rows["genre_coherence_at_10"].between(0, 1).all()
     threshold = f"top10_median_n_ratings_min{study.RECOMMEND_THRESHOLD}"
     assert (rows[threshold] >= study.RECOMMEND_THRESHOLD).all()
+    # exact whitening: white movie embedding, the same predictions (test RMSE) as its source
+    for source in study.EXACT_WHITENED:
+        whitened = rows.loc[source + study.EXACT_SUFFIX]
+        assert whitened["penalty_whitening"] < 1e-3 < rows.loc[source, "penalty_whitening"]
+        assert whitened["test_rmse"] == pytest.approx(rows.loc[source, "test_rmse"], abs=1e-5)
+    # section 5: cost and prefix gap against l2, the ordered model sorted on training rows
+    assert rows.loc["l2", "full_cost_pct"] == pytest.approx(0.0)
+    assert np.isfinite(rows[["max_prefix_gap", "spearman_pca_vs_test_importance"]]).all().all()
+    assert rows.loc["l2+ordered", "spearman_index_vs_train_importance"] >= 0.8
+    prefix = pd.read_csv(out / "prefix.csv")
+    one = prefix[(prefix["seed"] == seeds[0]) & (prefix["variant"] == "l2")]
+    assert sorted(one["basis"].unique()) == ["index", "pca", "pca_weighted"]
+    assert sorted(one[one["basis"] == "index"]["k"]) == list(range(1, 9))
 
+    summary = pd.read_csv(out / "summary.csv").set_index("variant")
+    assert (summary["n_seeds"] == len(seeds)).all()
+    assert summary.loc["l2", "test_rmse"] == pytest.approx(
+        frame[frame["variant"] == "l2"]["test_rmse"].mean()
+    )
     ablation = pd.read_csv(out / "ablation.csv")
-    assert len(ablation) == 8 * len(study.VARIANTS)
-    assert np.isfinite(ablation[["valid_rmse_increase", "train_rmse_increase"]].to_numpy()).all()
+    assert len(ablation) == 8 * len(expected) * len(seeds)
+    assert np.isfinite(ablation[["test_rmse_increase", "train_rmse_increase"]].to_numpy()).all()
     report = (out / "study.md").read_text()
-    assert "## ml-100k, dim 8" in report and "| whitening |" in report
+    assert "## ml-100k, dim 8" in report and "| whitening |" in report and " ± " in report
+    assert "## Q5." in report and "| l2 (pca) |" in report and "(exact whitening) |" in report

@@ -8,18 +8,24 @@ from typing import Any
 
 from movierate.cli.command import EXIT_OK, Command, register
 from movierate.cli.output import check_path_argument, writable_folder
+from movierate.errors import SpecError
 from movierate.schema import parse_units
 
 
 def _configure_study(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--quick", action="store_true", help="tiny run: ml-100k, dim 8, 2 epochs (about a minute)"
+        "--quick",
+        action="store_true",
+        help="tiny run: ml-100k, dim 8, 2 epochs, seeds 0 and 1 (about a minute)",
     )
     parser.add_argument(
         "--out", help="folder for results.json/.csv, ablation.csv, study.md [$MOVIERATE_HOME/study]"
     )
-    parser.add_argument("--datasets", metavar="A,B", help="datasets [ml-100k,ml-latest-small]")
-    parser.add_argument("--dims", metavar="N,N", help="embedding dims [8,32]")
+    parser.add_argument(
+        "--datasets", metavar="A,B", help="datasets [ml-100k,ml-latest-small,ml-1m-sample]"
+    )
+    parser.add_argument("--dims", metavar="N,N", help="embedding dims [32]")
+    parser.add_argument("--seeds", metavar="N,N", help="model seeds [0,1,2; --quick: 0,1]")
     parser.add_argument("--epochs", type=int, help="epochs per model [20; --quick: 2]")
     parser.add_argument(
         "--no-save", action="store_true", help="do not keep the models in the store"
@@ -39,6 +45,8 @@ def _run_study(args: argparse.Namespace) -> int:
             check_path_argument(name, "--datasets")
     if args.dims:
         changes["dims"] = parse_units(args.dims, "--dims")
+    if args.seeds:
+        changes["model_seeds"] = parse_seeds(args.seeds)
     if args.epochs is not None:
         changes["epochs"] = args.epochs
     if args.no_save:
@@ -51,6 +59,17 @@ def _run_study(args: argparse.Namespace) -> int:
     for path in result.files.values():
         print(f"  {path}")
     return EXIT_OK
+
+
+def parse_seeds(text: str) -> tuple[int, ...]:
+    """``--seeds 0,1,2`` as a tuple of distinct integers >= 0 (SpecError otherwise)."""
+    try:
+        seeds = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        seeds = ()
+    if not seeds or min(seeds) < 0 or len(set(seeds)) != len(seeds):
+        raise SpecError(f"--seeds {text!r}: give distinct integers >= 0, e.g. --seeds 0,1,2.")
+    return seeds
 
 
 register("study", Command("run the regularizer study", _configure_study, _run_study))

@@ -149,6 +149,26 @@ ORDERED_METHODS = (
 )
 #: Weight of the graded L2 relative to the prefix loss in the combined methods.
 GRADED_SHARE = 0.3
+#: Shape of the graded L2's per-dimension weights (:func:`ramp_weights`).
+GRADED_RAMP = "linear"
+GRADED_RAMPS = ("linear", "quadratic", "geometric")
+#: Ratio of successive weights of the ``geometric`` ramp.
+GEOMETRIC_RATIO = 1.25
+
+
+def ramp_weights(dim: int, shape: str = "linear") -> list[float]:
+    """Graded L2 weights of dimensions 0 .. dim - 1, from 0 (first) to 1 (last): ``linear``
+    j / (dim - 1), ``quadratic`` (j / (dim - 1))^2, ``geometric`` (r^j - 1) / (r^(dim-1) - 1)
+    with r = GEOMETRIC_RATIO (each step costs r times the one before)."""
+    if shape not in GRADED_RAMPS:
+        raise SpecError(f"Graded ramp {shape!r}: choose from {', '.join(GRADED_RAMPS)}.")
+    last = max(dim - 1, 1)
+    if shape == "linear":
+        return [j / last for j in range(dim)]
+    if shape == "quadratic":
+        return [(j / last) ** 2 for j in range(dim)]
+    r = GEOMETRIC_RATIO
+    return [(r**j - 1.0) / (r**last - 1.0) for j in range(dim)]
 
 
 @keras.saving.register_keras_serializable(package="movierate")
@@ -174,8 +194,9 @@ class Ordered(_Penalty):
 
     @staticmethod
     def ramp(dim: int) -> Any:
-        """Per-dimension L2 weights of ``graded_l2``: 0 for the first dimension, 1 for the last."""
-        return ops.arange(dim, dtype="float32") / max(dim - 1, 1)
+        """Per-dimension L2 weights of ``graded_l2``: 0 for the first dimension, 1 for the last,
+        shaped by :data:`GRADED_RAMP` (see :func:`ramp_weights`)."""
+        return ops.convert_to_tensor(ramp_weights(dim, GRADED_RAMP), dtype="float32")
 
     @staticmethod
     def keep_probability(dim: int) -> float:

@@ -1,24 +1,36 @@
 """The regularizer study: train every regularizer on the same split and measure what it does.
 
-For each dataset and embedding dim, on one random 90/10 split and one model seed, for a fixed
-number of epochs (the validation rows never steer training): ``mf_bias`` with no regularizer,
-l2, whitening, decorrelation and adversarial (each alone and each on top of l2), ordered (on
-top of l2), and ``deep``
-with and without L2 on its dense layers. For every model: validation RMSE and MAE, training
-RMSE, each regularizer's raw penalty on the final movie embedding (and the ``reg_<kind>``
-penalties training logged), the mean absolute off-diagonal covariance and correlation, the
-spread of the per-dimension variance, genre coherence@10, how obscure the top-10
-recommendations of fixed users are (with and without a min-ratings threshold), a dimension
-ablation (Spearman correlation of each dimension's variance with the RMSE increase when it is
-zeroed, and of that increase with reversed dimension index; validation RMSE from the first
-k dimensions only, as trained and in the model's principal basis), the Kolmogorov-Smirnov distance of each dimension from U(-1, 1), and the train time.
+For each dataset and embedding dim, on the three-part split of :func:`movierate.data.make_split`
+(train / stop / test, ``plan.split_seed``) and for every model seed of the plan (default 0, 1,
+2), for a fixed number of epochs on the training rows (neither the stop nor the test rows steer
+training: no early stopping, nothing is chosen from them): ``mf_bias`` with no regularizer, l2,
+whitening, decorrelation and adversarial (each alone and each on top of l2), ordered (on top of
+l2), and ``deep`` with and without L2 on its dense layers; the exact post-hoc whitening of the
+"none" and "l2" models (:mod:`movierate.explore.whitening`: same predictions, white movie
+embedding) is analysed beside them. For every model: test RMSE and MAE, training RMSE, each
+regularizer's raw penalty on the final movie embedding (and the ``reg_<kind>`` penalties
+training logged), the mean absolute off-diagonal covariance and correlation, the spread of the
+per-dimension variance, genre coherence@10, how obscure the top-10 recommendations of fixed
+users are (with and without a min-ratings threshold), a dimension ablation (Spearman
+correlation of each dimension's variance with the RMSE increase when it is zeroed, and of that
+increase with reversed dimension index, on test and training rows), the test-row prefix curve
+(first k dimensions only, k = 1 .. dim, as trained and in the principal basis), its largest gap
+to the L2 model's principal-basis curve and the test RMSE cost against L2 (section 5 of
+docs/regularizer-study.md), the Kolmogorov-Smirnov distance of each dimension from U(-1, 1),
+and the train time. The report gives the mean and standard deviation over the model seeds.
+
+The default plan (``FULL_PLAN``: ml-100k, ml-latest-small, ml-1m-sample; dim 32 only; 20
+epochs; 3 seeds; 99 models) is sized to finish within 30 minutes on a shared 2-core machine;
+earlier versions also ran dim 8 with one seed (``--dims 8,32`` restores it, at twice the time).
 
 Penalties and KS distances use every movie row (the regularizers sample rows uniformly);
 covariance, variance and genre statistics use the movies with at least :data:`MIN_RATINGS`
-ratings (the dashboard's default view). Results go to ``results.json``, ``results.csv``,
-``ablation.csv`` and ``study.md`` in the output folder; with ``save_models`` each model is also
-saved in the store as ``study-<dataset>-d<dim>-<variant>`` (replacing an older one of that
-name) so the dashboard can open it. TensorFlow is imported only when training starts.
+ratings (the dashboard's default view). Results go to ``results.json``, ``results.csv`` (one
+row per model and seed), ``summary.csv`` (mean and std over seeds), ``ablation.csv``,
+``prefix.csv`` and ``study.md`` in the output folder; with ``save_models`` each model of the
+first seed is also saved in the store as ``study-<dataset>-d<dim>-<variant>`` (replacing an
+older one of that name) so the dashboard can open it. TensorFlow is imported only when
+training starts.
 
 Modules: :mod:`~movierate.study.plan` (variants and plans), :mod:`~movierate.study.measure`
 (train in memory, measure), :mod:`~movierate.study.report` (result files); the numpy
@@ -38,18 +50,24 @@ import pandas as pd
 
 from movierate import store
 from movierate.data import load_dataset, make_split
+from movierate.errors import DataError
+from movierate.explore.whitening import exact_whitening
 from movierate.study.measure import (
     Fitted,
     analyse,
+    compare_to_baseline,
     dimension_ablation,
     fit_in_memory,
     fixed_users,
-    prefix_rmse,
+    pca_spearman,
+    prefix_curves,
     recommendation_obscurity,
     rmse_mae,
 )
 from movierate.study.plan import (
     ABLATION_TRAIN_ROWS,
+    EXACT_SUFFIX,
+    EXACT_WHITENED,
     FULL_PLAN,
     L2,
     MIN_RATINGS,
@@ -63,25 +81,35 @@ from movierate.study.plan import (
     check_plan,
 )
 from movierate.study.report import (
+    ORDER_COLUMNS,
     QUESTIONS,
     RESULT_FILES,
     TABLE_COLUMNS,
+    TARGET_COST_PCT,
+    TARGET_SPEARMAN,
     markdown_report,
+    order_table,
+    summarize,
     write_results,
 )
 
 __all__ = [
     "ABLATION_TRAIN_ROWS",
+    "EXACT_SUFFIX",
+    "EXACT_WHITENED",
     "FULL_PLAN",
     "L2",
     "MIN_RATINGS",
     "ORDERED",
+    "ORDER_COLUMNS",
     "PREFIX_KS",
     "QUESTIONS",
     "QUICK_PLAN",
     "RECOMMEND_THRESHOLD",
     "RESULT_FILES",
     "TABLE_COLUMNS",
+    "TARGET_COST_PCT",
+    "TARGET_SPEARMAN",
     "VARIANTS",
     "Fitted",
     "StudyPlan",
@@ -89,24 +117,30 @@ __all__ = [
     "Variant",
     "analyse",
     "check_plan",
+    "compare_to_baseline",
     "dimension_ablation",
     "fit_in_memory",
     "fixed_users",
     "markdown_report",
-    "prefix_rmse",
+    "order_table",
+    "pca_spearman",
+    "prefix_curves",
     "recommendation_obscurity",
     "rmse_mae",
     "run_study",
+    "summarize",
     "write_results",
 ]
 
 
 @dataclass(frozen=True)
 class StudyResult:
-    """One row per trained model, one row per (model, dimension) of the ablation."""
+    """One row per trained model and seed, one row per (model, seed, dimension) of the ablation,
+    one per (model, seed, basis, k) of the prefix curves."""
 
     rows: pd.DataFrame
     ablation: pd.DataFrame
+    prefix: pd.DataFrame
     plan: StudyPlan
     seconds: float
     files: dict[str, Path]
@@ -121,28 +155,47 @@ def run_study(
     out_dir.mkdir(parents=True, exist_ok=True)
     report = progress or (lambda message: None)
     started = time.perf_counter()
-    rows, ablations = [], []
+    rows, ablations, prefixes = [], [], []
     for dataset in plan.datasets:
         ds = load_dataset(dataset)
-        split = make_split(ds, method="random", test_fraction=0.1, seed=plan.split_seed)
+        split = make_split(ds, method="random", seed=plan.split_seed)
         users = fixed_users(ds, plan.n_users)
         for dim in plan.dims:
-            for variant in plan.variants:
-                spec = variant.spec(plan, dim)
-                name = f"{plan.model_prefix}-{ds.name}-d{dim}-{variant.name.replace('+', '-')}"
-                fitted = fit_in_memory(ds, split, spec, name)
-                if plan.save_models:
-                    store.save_model(name, fitted.result, ds, split, spec, overwrite=True)
-                row, ablation = analyse(fitted.model, ds, split, users)
-                key = {"dataset": ds.name, "dim": dim, "variant": variant.name}
-                rows.append({**key, "model": name if plan.save_models else None, **row})
-                ablations.append(ablation.assign(**key))
-                report(
-                    f"{ds.name} d{dim} {variant.name}: valid RMSE {row['valid_rmse']:.4f}, "
-                    f"{row['train_seconds']:.1f} s ({time.perf_counter() - started:.0f} s in all)"
-                )
+            for seed in plan.model_seeds:
+                cell_rows, cell_curves = [], []
+                for variant in plan.variants:
+                    spec = variant.spec(plan, dim, seed)
+                    name = f"{plan.model_prefix}-{ds.name}-d{dim}-{variant.name.replace('+', '-')}"
+                    fitted = fit_in_memory(ds, split, spec, name)
+                    save = plan.save_models and seed == plan.model_seeds[0]
+                    if save:
+                        store.save_model(name, fitted.result, ds, split, spec, overwrite=True)
+                    models = [(variant.name, fitted.model)]
+                    if variant.name in EXACT_WHITENED:
+                        try:
+                            white = exact_whitening(fitted.model)
+                        except DataError as error:  # a singular covariance: say so, go on
+                            report(f"{ds.name} d{dim} seed {seed} {variant.name}: {error}")
+                        else:
+                            models.append((variant.name + EXACT_SUFFIX, white))
+                    for label, model in models:
+                        row, ablation, curves = analyse(model, ds, split, users)
+                        key = {"dataset": ds.name, "dim": dim, "seed": seed, "variant": label}
+                        cell_rows.append({**key, "model": name if save else None, **row})
+                        ablations.append(ablation.assign(**key))
+                        cell_curves.append(curves.assign(**key))
+                    report(
+                        f"{ds.name} d{dim} seed {seed} {variant.name}: test RMSE "
+                        f"{cell_rows[-1]['test_rmse']:.4f}, {fitted.train_seconds:.1f} s "
+                        f"({time.perf_counter() - started:.0f} s in all)"
+                    )
+                curves = pd.concat(cell_curves, ignore_index=True)
+                compare_to_baseline(cell_rows, curves)
+                rows += cell_rows
+                prefixes.append(curves)
     frame = pd.DataFrame(rows)
     ablation = pd.concat(ablations, ignore_index=True)
+    prefix = pd.concat(prefixes, ignore_index=True)
     seconds = time.perf_counter() - started
-    files = write_results(frame, ablation, plan, seconds, out_dir)
-    return StudyResult(frame, ablation, plan, seconds, files)
+    files = write_results(frame, ablation, prefix, plan, seconds, out_dir)
+    return StudyResult(frame, ablation, prefix, plan, seconds, files)

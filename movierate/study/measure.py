@@ -6,6 +6,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -46,8 +47,8 @@ def fit_in_memory(
 
     Neither the stop nor the test rows steer it (no early stopping, no best-epoch pick); the
     result's metrics get ``test_rmse`` / ``test_mae`` of the final weights on ``split.test``,
-    computed in numpy (the study's tables keep calling them ``valid_rmse`` / ``valid_mae``). The model is a numpy :class:`~movierate.store.TrainedModel`
-    (predict, explore functions). Imports TensorFlow.
+    computed in numpy. The model is a numpy :class:`~movierate.store.TrainedModel` (predict,
+    explore functions). Imports TensorFlow.
     """
     from movierate.nn.training import train
 
@@ -82,10 +83,19 @@ def rmse_mae(
     return float(np.sqrt(np.mean(error**2))), float(np.mean(np.abs(error)))
 
 
+def _rows(ds: RatingsDataset, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    chosen = ds.ratings.iloc[rows]
+    return (
+        chosen["user_idx"].to_numpy(),
+        chosen["movie_idx"].to_numpy(),
+        chosen["rating"].to_numpy(np.float64),
+    )
+
+
 def dimension_ablation(model: store.TrainedModel, ds: RatingsDataset, split: Split) -> pd.DataFrame:
     """Per dimension: movie / user variance and the RMSE increase when that dimension is zeroed
-    in both embeddings, on the test rows (``valid_*`` columns) and on a fixed sample of
-    training rows."""
+    in both embeddings, on the test rows (``test_rmse_increase``) and on a fixed sample of
+    training rows (``train_rmse_increase``)."""
     rng = np.random.default_rng(0)
     train = np.sort(rng.choice(split.train, min(ABLATION_TRAIN_ROWS, len(split.train)), False))
     weights = explore.movie_weights(model.movies, min_ratings=MIN_RATINGS)
@@ -98,40 +108,69 @@ def dimension_ablation(model: store.TrainedModel, ds: RatingsDataset, split: Spl
             "user_variance": explore.variance_share(model.user_embedding)["variance"].to_numpy(),
         }
     )
-    for part, rows in (("valid", split.test), ("train", train)):
-        chosen = ds.ratings.iloc[rows]
-        users, movies = chosen["user_idx"].to_numpy(), chosen["movie_idx"].to_numpy()
-        truth = chosen["rating"].to_numpy(np.float64)
-        base, _ = rmse_mae(model, users, movies, truth)
-        increase = np.empty(model.dim)
-        for j in range(model.dim):
-            arrays = dict(model.arrays)
-            for key in ("movie_embedding", "user_embedding"):
-                arrays[key] = np.array(arrays[key], copy=True)
-                arrays[key][:, j] = 0.0
-            increase[j] = rmse_mae(model, users, movies, truth, arrays)[0] - base
-        frame[f"{part}_rmse_increase"] = increase
+    for part, rows in (("test", split.test), ("train", train)):
+        ablation = ordering.dimension_ablation(model, *_rows(ds, rows))
+        frame[f"{part}_rmse_increase"] = ablation["rmse_increase"].to_numpy()
     return frame
 
 
-def prefix_rmse(model: store.TrainedModel, ds: RatingsDataset, split: Split) -> dict[str, float]:
-    """Test-row RMSE from the first k dimensions only (k in PREFIX_KS below dim): as trained
-    (``prefix_rmse_k<k>``) and in the model's own principal basis (``pca_prefix_rmse_k<k>``,
-    :func:`movierate.explore.ordering.pca_arrays`, the best post-hoc ordering)."""
-    valid = ds.ratings.iloc[split.test]
-    if not len(valid):
-        return {}
-    rows = (
-        valid["user_idx"].to_numpy(),
-        valid["movie_idx"].to_numpy(),
-        valid["rating"].to_numpy(np.float64),
+def training_counts(ds: RatingsDataset, split: Split) -> tuple[np.ndarray, np.ndarray]:
+    """Number of training rows of every user and every movie."""
+    users, movies, _ = _rows(ds, split.train)
+    return np.bincount(users, minlength=ds.n_users), np.bincount(movies, minlength=ds.n_movies)
+
+
+def prefix_curves(model: store.TrainedModel, ds: RatingsDataset, split: Split) -> pd.DataFrame:
+    """Test-row RMSE from the first k dimensions only, k = 1 .. dim (columns ``basis``, ``k``,
+    ``rmse``): as trained (``index``) and in the model's principal basis
+    (:func:`movierate.explore.ordering.pca_arrays`, the best post-hoc ordering), unweighted
+    (``pca``) and with users / movies weighted by their training counts (``pca_weighted``)."""
+    rows = _rows(ds, split.test)
+    user_counts, movie_counts = training_counts(ds, split)
+    curves = []
+    for basis, kwargs in (
+        ("index", {"basis": "index"}),
+        ("pca", {"basis": "pca"}),
+        (
+            "pca_weighted",
+            {"basis": "pca", "user_weights": user_counts, "movie_weights": movie_counts},
+        ),
+    ):
+        curves.append(ordering.prefix_curve(model, *rows, **kwargs).assign(basis=basis))
+    return pd.concat(curves, ignore_index=True)[["basis", "k", "rmse"]]
+
+
+def pca_spearman(model: store.TrainedModel, ds: RatingsDataset, split: Split) -> float:
+    """:func:`~movierate.explore.ordering.ordering_spearman` on the test rows of ``model``
+    re-expressed in its principal basis (users and movies weighted by their training counts)."""
+    user_counts, movie_counts = training_counts(ds, split)
+    rotated = SimpleNamespace(
+        arrays=ordering.pca_arrays(model.arrays, model.spec, user_counts, movie_counts),
+        spec=model.spec,
+        rating_scale=model.rating_scale,
     )
-    ks = [k for k in PREFIX_KS if k < model.dim]
-    out = {}
-    for basis, prefix in (("index", "prefix_rmse"), ("pca", "pca_prefix_rmse")):
-        curve = ordering.prefix_curve(model, *rows, basis=basis, ks=ks)
-        out |= {f"{prefix}_k{k}": float(r) for k, r in zip(curve["k"], curve["rmse"], strict=True)}
-    return out
+    return ordering.ordering_spearman(ordering.dimension_ablation(rotated, *_rows(ds, split.test)))
+
+
+def compare_to_baseline(
+    rows: list[dict[str, Any]], curves: pd.DataFrame, baseline: str = "l2"
+) -> None:
+    """Add, in place, each row's ``full_cost_pct`` (test RMSE against ``baseline``'s, in %) and
+    ``max_prefix_gap`` (largest difference over k of its first-k test RMSE as trained minus the
+    baseline's first k principal directions, the better of the two PCA weightings at each k;
+    <= 0: no worse at any k). ``rows`` and ``curves`` (with a ``variant`` column) are of one
+    dataset, dim and seed; without the baseline nothing is added."""
+    base = next((r for r in rows if r["variant"] == baseline), None)
+    if base is None:
+        return
+    mine = curves[curves["variant"] == baseline]
+    pca = mine[mine["basis"].str.startswith("pca")].groupby("k")["rmse"].min()
+    for row in rows:
+        row["full_cost_pct"] = 100.0 * (row["test_rmse"] / base["test_rmse"] - 1.0)
+        index = curves[(curves["variant"] == row["variant"]) & (curves["basis"] == "index")]
+        index = index.set_index("k")["rmse"]
+        if len(index):
+            row["max_prefix_gap"] = float((index - pca.reindex(index.index)).max())
 
 
 def fixed_users(ds: RatingsDataset, n: int, seed: int = 0) -> np.ndarray:
@@ -157,9 +196,10 @@ def recommendation_obscurity(
 
 def analyse(
     model: store.TrainedModel, ds: RatingsDataset, split: Split, users: np.ndarray
-) -> tuple[dict[str, Any], pd.DataFrame]:
-    """The study's row for one model and its dimension ablation."""
-    valid_rmse, valid_mae = model.metrics["test_rmse"], model.metrics["test_mae"]
+) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
+    """The study's row for one model (measures on its test rows, embedding statistics, Q5's
+    prefix RMSE at PREFIX_KS), its dimension ablation and its prefix curves."""
+    test_rmse, test_mae = rmse_mae(model, *_rows(ds, split.test))
     x = np.asarray(model.movie_embedding, np.float64)  # every row, as the regularizers see them
     weights = explore.movie_weights(model.movies, min_ratings=MIN_RATINGS)
     cov = explore.covariance_matrix(x, weights=weights).to_numpy()
@@ -169,8 +209,8 @@ def analyse(
     ablation = dimension_ablation(model, ds, split)
     history = model.history
     row: dict[str, Any] = {
-        "valid_rmse": valid_rmse,
-        "valid_mae": valid_mae,
+        "test_rmse": test_rmse,
+        "test_mae": test_mae,
         "train_rmse": float(model.metrics.get("train_rmse", math.nan)),
         "epochs_run": len(history.get("loss", [])),
         "kept_epoch": model.metrics.get("best_epoch"),
@@ -193,24 +233,34 @@ def analyse(
         f"top10_median_n_ratings_min{RECOMMEND_THRESHOLD}": recommendation_obscurity(
             model, ds, users, RECOMMEND_THRESHOLD
         ),
-        "spearman_variance_vs_valid_importance": _spearman(
-            ablation["movie_variance"], ablation["valid_rmse_increase"]
+        "spearman_variance_vs_test_importance": _spearman(
+            ablation["movie_variance"], ablation["test_rmse_increase"]
         ),
         "spearman_variance_vs_train_importance": _spearman(
             ablation["movie_variance"], ablation["train_rmse_increase"]
         ),
-        "spearman_variance_product_vs_valid_importance": _spearman(
-            ablation["movie_variance"] * ablation["user_variance"], ablation["valid_rmse_increase"]
+        "spearman_variance_product_vs_test_importance": _spearman(
+            ablation["movie_variance"] * ablation["user_variance"], ablation["test_rmse_increase"]
         ),
     }
-    row["spearman_index_vs_valid_importance"] = ordering.ordering_spearman(
-        ablation.rename(columns={"valid_rmse_increase": "rmse_increase"})
+    row["spearman_index_vs_test_importance"] = ordering.ordering_spearman(
+        ablation.rename(columns={"test_rmse_increase": "rmse_increase"})
     )
-    row.update(prefix_rmse(model, ds, split))
+    row["spearman_index_vs_train_importance"] = ordering.ordering_spearman(
+        ablation.rename(columns={"train_rmse_increase": "rmse_increase"})
+    )
+    row["spearman_pca_vs_test_importance"] = pca_spearman(model, ds, split)
+    curves = prefix_curves(model, ds, split)
+    for k in PREFIX_KS:
+        if k < model.dim:
+            index = curves[(curves["basis"] == "index") & (curves["k"] == k)]["rmse"]
+            pca = curves[curves["basis"].str.startswith("pca") & (curves["k"] == k)]["rmse"]
+            row[f"prefix_rmse_k{k}"] = float(index.iloc[0])
+            row[f"pca_prefix_rmse_k{k}"] = float(pca.min())
     for key, value in model.metrics.items():
         if key.startswith("reg_") or key == "disc_loss":
             row[f"final_{key}"] = float(value)
-    return row, ablation
+    return row, ablation, curves
 
 
 def _spearman(a: Any, b: Any) -> float:

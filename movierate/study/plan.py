@@ -25,15 +25,16 @@ class Variant:
     regularizers: Mapping[str, float] = field(default_factory=dict)
     dense_l2: float = 0.0
 
-    def spec(self, plan: StudyPlan, dim: int) -> ModelSpec:
-        """The ModelSpec of this variant in ``plan`` (ModelSpec defaults for the rest)."""
+    def spec(self, plan: StudyPlan, dim: int, seed: int | None = None) -> ModelSpec:
+        """The ModelSpec of this variant in ``plan`` with model ``seed`` (default: the plan's
+        first; ModelSpec defaults for the rest)."""
         return ModelSpec(
             family=self.family,
             dim=dim,
             regularizers=dict(self.regularizers),
             dense_l2=self.dense_l2,
             epochs=plan.epochs,
-            seed=plan.model_seed,
+            seed=plan.model_seeds[0] if seed is None else seed,
         )
 
 
@@ -41,8 +42,14 @@ class Variant:
 L2 = 0.1
 #: Strength of the ``ordered`` regularizer (docs/regularizer-study.md, section 5).
 ORDERED = 0.1
-#: Prefix lengths k whose validation RMSE (first k dimensions only) the study reports.
-PREFIX_KS = (1, 2, 4)
+#: Prefix lengths k whose test RMSE (first k dimensions only) the tables show; the whole curve
+#: k = 1 .. dim goes to prefix.csv.
+PREFIX_KS = (1, 2, 4, 8)
+#: Variants whose exact post-hoc whitening (:mod:`movierate.explore.whitening`: the same
+#: predictions, a white movie embedding) is analysed beside them (answer 1).
+EXACT_WHITENED = ("none", "l2")
+#: Suffix of the variant name of an exactly whitened model.
+EXACT_SUFFIX = " (exact whitening)"
 VARIANTS: tuple[Variant, ...] = (
     Variant("none"),
     Variant("l2", regularizers={"l2": L2}),
@@ -60,29 +67,42 @@ VARIANTS: tuple[Variant, ...] = (
 
 @dataclass(frozen=True)
 class StudyPlan:
-    """What the study trains: datasets x dims x variants, one split and seed for all."""
+    """What the study trains: datasets x dims x variants x model seeds, one split per dataset.
 
-    datasets: tuple[str, ...] = ("ml-100k", "ml-latest-small")
-    dims: tuple[int, ...] = (8, 32)
+    The split (``split_seed``) is the three-part train / stop / test split of
+    :func:`movierate.data.make_split`; models train on the train rows for exactly ``epochs``
+    epochs (the stop rows are not used, the test rows are only measured). Only the first model
+    seed's models are saved in the store.
+    """
+
+    datasets: tuple[str, ...] = ("ml-100k", "ml-latest-small", "ml-1m-sample")
+    dims: tuple[int, ...] = (32,)
     variants: tuple[Variant, ...] = VARIANTS
     epochs: int = 20
     split_seed: int = 42
-    model_seed: int = 0
+    model_seeds: tuple[int, ...] = (0, 1, 2)
     n_users: int = 10  # fixed users whose top-10 recommendations are inspected
     save_models: bool = True
     model_prefix: str = "study"
 
 
 FULL_PLAN = StudyPlan()
-QUICK_PLAN = StudyPlan(datasets=("ml-100k",), dims=(8,), epochs=2, n_users=5, save_models=False)
+QUICK_PLAN = StudyPlan(
+    datasets=("ml-100k",), dims=(8,), epochs=2, model_seeds=(0, 1), n_users=5, save_models=False
+)
 
 
 def check_plan(plan: StudyPlan) -> None:
     """Raise SpecError for an empty plan or a spec the study could not train."""
-    if not plan.datasets or not plan.dims or not plan.variants:
-        raise SpecError("The study needs at least one dataset, one dim and one variant.")
+    if not plan.datasets or not plan.dims or not plan.variants or not plan.model_seeds:
+        raise SpecError(
+            "The study needs at least one dataset, one dim, one variant and one model seed."
+        )
+    if len(set(plan.model_seeds)) != len(plan.model_seeds):
+        raise SpecError(f"The study's model seeds repeat: {plan.model_seeds}; give distinct ones.")
     if plan.epochs < 1:
         raise SpecError(f"The study's epochs must be at least 1, got {plan.epochs}.")
     for dim in plan.dims:
         for variant in plan.variants:
-            variant.spec(plan, dim).validate()
+            for seed in plan.model_seeds:
+                variant.spec(plan, dim, seed).validate()

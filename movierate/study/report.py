@@ -1,4 +1,5 @@
-"""Write the study's results: results.json/.csv, ablation.csv and the study.md tables."""
+"""Write the study's results: results.json/.csv, summary.csv, ablation.csv, prefix.csv and the
+study.md tables (mean +- standard deviation over the model seeds)."""
 
 from __future__ import annotations
 
@@ -9,30 +10,86 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from movierate import atomic
-from movierate.study.plan import MIN_RATINGS, PREFIX_KS, RECOMMEND_THRESHOLD, StudyPlan
+from movierate.study.plan import (
+    EXACT_SUFFIX,
+    MIN_RATINGS,
+    PREFIX_KS,
+    RECOMMEND_THRESHOLD,
+    StudyPlan,
+)
 
-RESULT_FILES = ("results.json", "results.csv", "ablation.csv", "study.md")
+RESULT_FILES = (
+    "results.json",
+    "results.csv",
+    "summary.csv",
+    "ablation.csv",
+    "prefix.csv",
+    "study.md",
+)
+#: Targets of section 5 (ordered dimensions): Spearman of held-out importance with reversed
+#: index at least this, prefix gap to the L2 model's principal basis at most 0, full test RMSE
+#: at most this many percent above L2's.
+TARGET_SPEARMAN = 0.9
+TARGET_COST_PCT = 1.0
+KEYS = ("dataset", "dim", "variant")
+
+
+def summarize(frame: pd.DataFrame) -> pd.DataFrame:
+    """Mean over seeds of every numeric column per (dataset, dim, variant), its sample standard
+    deviation as ``<column>_std`` (NaN with one seed), ``n_seeds`` and, where section 5's
+    columns exist, ``targets_met`` (seeds meeting all three targets)."""
+    frame = frame.copy()
+    if {"max_prefix_gap", "full_cost_pct", "spearman_index_vs_test_importance"} <= set(frame):
+        frame["targets_met"] = (
+            (frame["spearman_index_vs_test_importance"] >= TARGET_SPEARMAN)
+            & (frame["max_prefix_gap"] <= 0)
+            & (frame["full_cost_pct"] <= TARGET_COST_PCT)
+        ).astype(float)
+    keys = list(KEYS)
+    numeric = [
+        c
+        for c in frame.columns
+        if c not in (*keys, "seed", "model") and pd.api.types.is_numeric_dtype(frame[c])
+    ]
+    grouped = frame.groupby(keys, sort=False)[numeric]
+    mean = grouped.mean()
+    std = grouped.std(ddof=1).add_suffix("_std")
+    out = pd.concat([mean, std], axis=1)
+    out["n_seeds"] = frame.groupby(keys, sort=False).size()
+    if "targets_met" in out:
+        out["targets_met"] = frame.groupby(keys, sort=False)["targets_met"].sum()
+    return out.reset_index()
 
 
 def write_results(
-    frame: pd.DataFrame, ablation: pd.DataFrame, plan: StudyPlan, seconds: float, out_dir: Path
+    frame: pd.DataFrame,
+    ablation: pd.DataFrame,
+    prefix: pd.DataFrame,
+    plan: StudyPlan,
+    seconds: float,
+    out_dir: Path,
 ) -> dict[str, Path]:
-    """Write results.json, results.csv, ablation.csv and study.md atomically; their paths."""
+    """Write the RESULT_FILES atomically into ``out_dir``; their paths."""
+    summary = summarize(frame)
     payload = {
         "plan": _plan_dict(plan),
         "seconds": seconds,
         "min_ratings": MIN_RATINGS,
         "recommend_threshold": RECOMMEND_THRESHOLD,
         "rows": json.loads(frame.to_json(orient="records")),
+        "summary": json.loads(summary.to_json(orient="records")),
         "ablation": json.loads(ablation.to_json(orient="records")),
     }
     texts = {
         "results.json": json.dumps(payload, indent=2) + "\n",
         "results.csv": frame.to_csv(index=False),
+        "summary.csv": summary.to_csv(index=False),
         "ablation.csv": ablation.to_csv(index=False),
+        "prefix.csv": prefix.to_csv(index=False),
         "study.md": markdown_report(frame, plan, seconds),
     }
     files = {}
@@ -49,8 +106,8 @@ def _plan_dict(plan: StudyPlan) -> dict[str, Any]:
 
 TABLE_COLUMNS: dict[str, tuple[str, str]] = {
     "variant": ("variant", "s"),
-    "valid_rmse": ("valid RMSE", ".4f"),
-    "valid_mae": ("valid MAE", ".4f"),
+    "test_rmse": ("test RMSE", ".4f"),
+    "test_mae": ("test MAE", ".4f"),
     "train_rmse": ("train RMSE", ".4f"),
     "penalty_l2": ("L2 pen.", ".3g"),
     "penalty_whitening": ("whitening pen.", ".3g"),
@@ -63,21 +120,46 @@ TABLE_COLUMNS: dict[str, tuple[str, str]] = {
     "genre_coherence_at_10": ("genre coh.@10", ".3f"),
     "top10_median_n_ratings": ("top-10 median n_ratings", ".0f"),
     f"top10_median_n_ratings_min{RECOMMEND_THRESHOLD}": (f"same, min {RECOMMEND_THRESHOLD}", ".0f"),
-    "spearman_variance_vs_valid_importance": ("Spearman var/valid importance", ".2f"),
+    "spearman_variance_vs_test_importance": ("Spearman var/test importance", ".2f"),
     "spearman_variance_vs_train_importance": ("Spearman var/train importance", ".2f"),
-    "spearman_index_vs_valid_importance": ("Spearman -index/valid importance", ".2f"),
-    **{f"prefix_rmse_k{k}": (f"valid RMSE first {k}", ".4f") for k in PREFIX_KS},
-    **{f"pca_prefix_rmse_k{k}": (f"same, pca basis, first {k}", ".4f") for k in PREFIX_KS},
+    "spearman_index_vs_test_importance": ("Spearman -index/test importance", ".2f"),
     "train_seconds": ("train s", ".1f"),
 }
-
+#: Section 5's table (ordered dimensions): columns beyond TABLE_COLUMNS.
+ORDER_COLUMNS: dict[str, tuple[str, str]] = {
+    "variant": ("variant", "s"),
+    "spearman_index_vs_test_importance": ("Spearman -index/test importance", ".2f"),
+    "spearman_index_vs_train_importance": ("same, train rows", ".2f"),
+    "test_rmse": ("full test RMSE", ".4f"),
+    "full_cost_pct": ("cost vs l2 %", "+.2f"),
+    **{f"prefix_rmse_k{k}": (f"k={k}", ".4f") for k in PREFIX_KS},
+    "max_prefix_gap": ("max gap vs l2 (pca)", "+.4f"),
+    "targets_met": ("seeds meeting all targets", "d"),
+}
+ORDER_VARIANTS = ("l2", "l2+decorrelation", "l2+ordered")
+PCA_ROW = "l2 (pca)"
 
 #: The study's questions: (title, variants compared, measures shown).
 QUESTIONS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     (
-        "Q1. Does whitening reach a near-zero loss without costing validation RMSE?",
-        ("none", "whitening", "l2", "l2+whitening"),
-        ("penalty_whitening", "train_rmse", "valid_rmse"),
+        "Q1. Does whitening reach a near-zero loss without costing test RMSE? (trained vs "
+        "exact post-hoc whitening)",
+        (
+            "none",
+            "none" + EXACT_SUFFIX,
+            "whitening",
+            "l2",
+            "l2" + EXACT_SUFFIX,
+            "l2+whitening",
+        ),
+        (
+            "penalty_whitening",
+            "penalty_l2",
+            "train_rmse",
+            "test_rmse",
+            "genre_coherence_at_10",
+            "top10_median_n_ratings",
+        ),
     ),
     (
         "Q2. With decorrelation, does per-dimension variance rank dimensions by importance?",
@@ -86,14 +168,14 @@ QUESTIONS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
             "penalty_decorrelation",
             "mean_abs_offdiag_corr",
             "variance_cv",
-            "spearman_variance_vs_valid_importance",
+            "spearman_variance_vs_test_importance",
             "spearman_variance_vs_train_importance",
         ),
-    ),  # fmt: skip
+    ),
     (
         "Q3. Does the adversarial regularizer make rows iid U(-1, 1), and at what cost?",
         ("none", "adversarial", "l2", "l2+adversarial"),
-        ("ks_uniform_mean", "ks_uniform_max", "train_rmse", "valid_rmse"),
+        ("ks_uniform_mean", "ks_uniform_max", "train_rmse", "test_rmse", "train_seconds"),
     ),
     (
         f"Q4. Obscure recommendations: L2 without a threshold vs no L2 with min "
@@ -102,32 +184,31 @@ QUESTIONS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
         (
             "top10_median_n_ratings",
             f"top10_median_n_ratings_min{RECOMMEND_THRESHOLD}",
-            "valid_rmse",
-        ),
-    ),
-    (
-        "Q5. Does the ordered regularizer put dimensions in order of importance?",
-        ("l2", "l2+decorrelation", "l2+ordered"),
-        (
-            "spearman_index_vs_valid_importance",
-            *(f"prefix_rmse_k{k}" for k in PREFIX_KS),
-            *(f"pca_prefix_rmse_k{k}" for k in PREFIX_KS),
-            "valid_rmse",
+            "test_rmse",
         ),
     ),
 )
+Q5_TITLE = "Q5. Does the ordered regularizer put dimensions in order of importance?"
 
 
 def markdown_report(frame: pd.DataFrame, plan: StudyPlan, seconds: float) -> str:
-    """The study's tables in markdown: one per dataset and dim, then the trained losses."""
+    """The study's tables in markdown (mean +- std over seeds): the questions, one table per
+    dataset and dim, then the trained losses."""
+    summary = summarize(frame)
+    seeds = ", ".join(map(str, plan.model_seeds))
     lines = [
         "# Regularizer study: results",
         "",
-        f"Datasets {', '.join(plan.datasets)}; dims {', '.join(map(str, plan.dims))}; random 90/10 "
-        f"split, seed {plan.split_seed}; model seed {plan.model_seed}; {plan.epochs} epochs; the "
-        f"validation rows never steer training (no early stopping). Covariance, variance and genre statistics over movies with >= {MIN_RATINGS} "
-        f"ratings; penalties (unit strength) and KS over every movie row. Top-10 obscurity: median "
-        f"n_ratings of the pooled top-10 of {plan.n_users} fixed users. Whole run: {seconds:.0f} s.",
+        f"Datasets {', '.join(plan.datasets)}; dims {', '.join(map(str, plan.dims))}; random "
+        f"train / stop / test split (make_split, seed {plan.split_seed}); model seeds {seeds} "
+        f"(cells: mean ± standard deviation over them); {plan.epochs} epochs on the training "
+        f"rows, always: neither the stop nor the test rows steer training; every RMSE, "
+        f"ablation and prefix curve below is on the test rows unless it says train. "
+        f"Covariance, variance and genre statistics over movies with >= {MIN_RATINGS} ratings; "
+        f"penalties (unit strength) and KS over every movie row. Top-10 obscurity: median "
+        f"n_ratings of the pooled top-10 of {plan.n_users} fixed users. '{EXACT_SUFFIX.strip()}'"
+        f": the model above it re-expressed with an exactly white movie embedding (same "
+        f"predictions). Whole run: {seconds:.0f} s.",
         "",
         "Strengths: "
         + "; ".join(
@@ -138,25 +219,78 @@ def markdown_report(frame: pd.DataFrame, plan: StudyPlan, seconds: float) -> str
         )
         + ".",
     ]
-    for (dataset, dim), group in frame.groupby(["dataset", "dim"], sort=False):
-        lines += ["", f"## {dataset}, dim {dim}", "", _table(group, TABLE_COLUMNS)]
     keys = {"dataset": ("dataset", "s"), "dim": ("dim", "d"), "variant": ("variant", "s")}
     for title, variants, measures in QUESTIONS:
-        chosen = frame[frame["variant"].isin(variants)]
+        chosen = _ordered(summary, variants)
         if chosen["variant"].nunique() > 1:
             columns = keys | {c: TABLE_COLUMNS[c] for c in measures}
             lines += ["", f"## {title}", "", _table(chosen, columns)]
-    trained = [c for c in frame.columns if c.startswith("final_")]
+    order = order_table(summary)
+    if len(order):
+        lines += [
+            "",
+            f"## {Q5_TITLE}",
+            "",
+            f"Targets: Spearman >= {TARGET_SPEARMAN:g}; prefix test RMSE no worse than '{PCA_ROW}'"
+            f" (the L2 model of the same seed in its principal basis, the better of unweighted "
+            f"and training-count weighted at each k) at every k = 1 .. dim (max gap <= 0); full "
+            f"test RMSE within {TARGET_COST_PCT:g}% of l2.",
+            "",
+            _table(order, keys | ORDER_COLUMNS),
+        ]
+    for (dataset, dim), group in summary.groupby(["dataset", "dim"], sort=False):
+        lines += ["", f"## {dataset}, dim {dim}", "", _table(group, TABLE_COLUMNS)]
+    trained = [c for c in summary.columns if c.startswith("final_") and not c.endswith("_std")]
     if trained:
         lines += [
             "",
-            "## Penalties logged by training at the kept epoch (raw, whole tables; reg_l2 = users + movies)",
+            "## Penalties logged by training at the kept epoch (raw, whole tables; "
+            "reg_l2 = users + movies)",
             "",
         ]
-        columns = {"dataset": ("dataset", "s"), "dim": ("dim", "d"), "variant": ("variant", "s")}
+        columns = dict(keys)
         columns |= {c: (c.removeprefix("final_"), ".4g") for c in trained}
-        lines.append(_table(frame, columns))
+        lines.append(_table(summary, columns))
     return "\n".join(lines) + "\n"
+
+
+def order_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """Section 5's rows: l2, its principal-basis truncation ('l2 (pca)'), l2+decorrelation and
+    l2+ordered per dataset and dim (empty without the columns)."""
+    if "max_prefix_gap" not in summary:
+        return pd.DataFrame()
+    parts = []
+    for _, group in summary.groupby(["dataset", "dim"], sort=False):
+        for variant in ORDER_VARIANTS:
+            row = group[group["variant"] == variant]
+            if not len(row):
+                continue
+            parts.append(row)
+            if variant == "l2":
+                pca = row.copy()
+                pca["variant"] = PCA_ROW
+                for suffix in ("", "_std"):
+                    pca[f"spearman_index_vs_test_importance{suffix}"] = pca[
+                        f"spearman_pca_vs_test_importance{suffix}"
+                    ]
+                    for k in PREFIX_KS:
+                        if f"pca_prefix_rmse_k{k}" in pca:
+                            pca[f"prefix_rmse_k{k}{suffix}"] = pca[f"pca_prefix_rmse_k{k}{suffix}"]
+                for column in ("max_prefix_gap", "full_cost_pct", "targets_met"):
+                    pca[column] = math.nan
+                pca["spearman_index_vs_train_importance"] = math.nan
+                pca["max_prefix_gap"] = 0.0
+                parts.append(pca)
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def _ordered(summary: pd.DataFrame, variants: tuple[str, ...]) -> pd.DataFrame:
+    chosen = summary[summary["variant"].isin(variants)].copy()
+    rank = {v: i for i, v in enumerate(variants)}
+    chosen["_rank"] = chosen["variant"].map(rank)
+    dataset_rank = {d: i for i, d in enumerate(dict.fromkeys(summary["dataset"]))}
+    chosen["_dataset"] = chosen["dataset"].map(dataset_rank)
+    return chosen.sort_values(["_dataset", "dim", "_rank"], kind="stable")
 
 
 def _table(frame: pd.DataFrame, columns: Mapping[str, tuple[str, str]]) -> str:
@@ -166,11 +300,17 @@ def _table(frame: pd.DataFrame, columns: Mapping[str, tuple[str, str]]) -> str:
         "|" + "---|" * len(present),
     ]
     for _, row in frame.iterrows():
-        lines.append("| " + " | ".join(_cell(row[c], columns[c][1]) for c in present) + " |")
+        cells = [_cell(row[c], columns[c][1], row.get(f"{c}_std")) for c in present]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def _cell(value: Any, fmt: str) -> str:
+def _cell(value: Any, fmt: str, spread: Any = None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
-    return format(value, fmt)
+    if fmt == "d":
+        return str(int(value))
+    text = format(value, fmt)
+    if spread is not None and isinstance(spread, float | np.floating) and np.isfinite(spread):
+        text += " ± " + format(spread, fmt.lstrip("+"))
+    return text
