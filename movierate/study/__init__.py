@@ -20,7 +20,7 @@ docs/regularizer-study.md), the Kolmogorov-Smirnov distance of each dimension fr
 and the train time. The report gives the mean and standard deviation over the model seeds.
 
 The default plan (``FULL_PLAN``: ml-100k, ml-latest-small, ml-1m-sample; dim 32 only; 20
-epochs; 3 seeds; 99 models) is sized to finish within 30 minutes on a shared 2-core machine;
+epochs, 5 on ml-1m-sample; 3 seeds; 99 models) is sized to finish within 30 minutes on a shared 2-core machine;
 earlier versions also ran dim 8 with one seed (``--dims 8,32`` restores it, at twice the time).
 
 Penalties and KS distances use every movie row (the regularizers sample rows uniformly);
@@ -164,7 +164,7 @@ def run_study(
             for seed in plan.model_seeds:
                 cell_rows, cell_curves = [], []
                 for variant in plan.variants:
-                    spec = variant.spec(plan, dim, seed)
+                    spec = variant.spec(plan, dim, seed, ds.name)
                     name = f"{plan.model_prefix}-{ds.name}-d{dim}-{variant.name.replace('+', '-')}"
                     fitted = fit_in_memory(ds, split, spec, name)
                     save = plan.save_models and seed == plan.model_seeds[0]

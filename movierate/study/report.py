@@ -100,6 +100,7 @@ def write_results(
 
 def _plan_dict(plan: StudyPlan) -> dict[str, Any]:
     data = asdict(plan)
+    data["dataset_epochs"] = dict(plan.dataset_epochs)
     data["variants"] = [{**asdict(v), "regularizers": dict(v.regularizers)} for v in plan.variants]
     return data
 
@@ -201,7 +202,7 @@ def markdown_report(frame: pd.DataFrame, plan: StudyPlan, seconds: float) -> str
         "",
         f"Datasets {', '.join(plan.datasets)}; dims {', '.join(map(str, plan.dims))}; random "
         f"train / stop / test split (make_split, seed {plan.split_seed}); model seeds {seeds} "
-        f"(cells: mean ± standard deviation over them); {plan.epochs} epochs on the training "
+        f"(cells: mean ± standard deviation over them); {_epochs(plan)} on the training "
         f"rows, always: neither the stop nor the test rows steer training; every RMSE, "
         f"ablation and prefix curve below is on the test rows unless it says train. "
         f"Covariance, variance and genre statistics over movies with >= {MIN_RATINGS} ratings; "
@@ -252,6 +253,14 @@ def markdown_report(frame: pd.DataFrame, plan: StudyPlan, seconds: float) -> str
         columns |= {c: (c.removeprefix("final_"), ".4g") for c in trained}
         lines.append(_table(summary, columns))
     return "\n".join(lines) + "\n"
+
+
+def _epochs(plan: StudyPlan) -> str:
+    special = {d: plan.epochs_on(d) for d in plan.datasets if plan.epochs_on(d) != plan.epochs}
+    text = f"{plan.epochs} epochs"
+    if special:
+        text += " (" + ", ".join(f"{n} on {d}" for d, n in special.items()) + ")"
+    return text
 
 
 def order_table(summary: pd.DataFrame) -> pd.DataFrame:
