@@ -27,7 +27,8 @@ Penalties and KS distances use every movie row (the regularizers sample rows uni
 covariance, variance and genre statistics use the movies with at least :data:`MIN_RATINGS`
 ratings (the dashboard's default view). Results go to ``results.json``, ``results.csv`` (one
 row per model and seed), ``summary.csv`` (mean and std over seeds), ``ablation.csv``,
-``prefix.csv`` and ``study.md`` in the output folder; with ``save_models`` each model of the
+``prefix.csv`` and ``study.md`` in the output folder (rewritten after each dataset, so a
+stopped run keeps what it finished); with ``save_models`` each model of the
 first seed is also saved in the store as ``study-<dataset>-d<dim>-<variant>`` (replacing an
 older one of that name) so the dashboard can open it. TensorFlow is imported only when
 training starts.
@@ -193,9 +194,22 @@ def run_study(
                 compare_to_baseline(cell_rows, curves)
                 rows += cell_rows
                 prefixes.append(curves)
+        if dataset != plan.datasets[-1]:  # a stopped run keeps the datasets it finished
+            _write(rows, ablations, prefixes, plan, time.perf_counter() - started, out_dir)
+    seconds = time.perf_counter() - started
+    return _write(rows, ablations, prefixes, plan, seconds, out_dir)
+
+
+def _write(
+    rows: list[dict],
+    ablations: list[pd.DataFrame],
+    prefixes: list[pd.DataFrame],
+    plan: StudyPlan,
+    seconds: float,
+    out_dir: Path,
+) -> StudyResult:
     frame = pd.DataFrame(rows)
     ablation = pd.concat(ablations, ignore_index=True)
     prefix = pd.concat(prefixes, ignore_index=True)
-    seconds = time.perf_counter() - started
     files = write_results(frame, ablation, prefix, plan, seconds, out_dir)
     return StudyResult(frame, ablation, prefix, plan, seconds, files)
