@@ -139,3 +139,34 @@ def test_quick_study_from_the_command_line(tmp_path, capsys):
     report = (out / "study.md").read_text()
     assert "## ml-100k, dim 8" in report and "| whitening |" in report and " ± " in report
     assert "## Q5." in report and "| l2 (pca) |" in report and "(exact whitening) |" in report
+
+
+def _write_run(folder, dataset: str, plan) -> None:
+    rows = _frame().assign(dataset=dataset)
+    key = {"dataset": dataset, "dim": 8, "seed": 0, "variant": "none"}
+    ablation = pd.DataFrame({"dimension": [0, 1], "test_rmse_increase": [0.1, 0.0]}).assign(**key)
+    prefix = pd.DataFrame({"basis": ["index"], "k": [1], "rmse": [0.95]}).assign(**key)
+    study.write_results(rows, ablation, prefix, plan, 10.0 if dataset == "a" else 30.0, folder)
+
+
+def test_merge_results_of_runs_on_different_datasets(tmp_path, capsys):
+    from dataclasses import replace
+
+    plan = study.QUICK_PLAN
+    _write_run(tmp_path / "a", "a", replace(plan, datasets=("a",)))
+    _write_run(tmp_path / "b", "b", replace(plan, datasets=("b",)))
+    out = tmp_path / "merged"
+    argv = ["study", "--merge", f"{tmp_path / 'a'},{tmp_path / 'b'}", "--out", str(out)]
+    assert main(argv) == 0
+    payload = json.loads((out / "results.json").read_text())
+    assert payload["plan"]["datasets"] == ["a", "b"] and payload["seconds"] == 30.0
+    assert sorted({r["dataset"] for r in payload["rows"]}) == ["a", "b"]
+    assert len(pd.read_csv(out / "prefix.csv")) == 2 and len(pd.read_csv(out / "ablation.csv")) == 4
+    report = (out / "study.md").read_text()
+    assert "Datasets a, b;" in report and "## a, dim 8" in report and "## b, dim 8" in report
+
+    _write_run(tmp_path / "c", "c", replace(plan, datasets=("c",), epochs=3))
+    bad = ["study", "--merge", f"{tmp_path / 'a'},{tmp_path / 'c'}", "--out", str(out)]
+    assert main(bad) != 0 and "differ" in capsys.readouterr().err
+    assert main(["study", "--merge", str(tmp_path / "nothing"), "--out", str(out)]) != 0
+    assert "no complete study results" in capsys.readouterr().err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from movierate.cli.command import EXIT_OK, Command, register
@@ -32,6 +33,11 @@ def _configure_study(parser: argparse.ArgumentParser) -> None:
         help="epochs per model, on every dataset [20, 5 on ml-1m-sample; --quick: 2]",
     )
     parser.add_argument(
+        "--merge",
+        metavar="DIR,DIR",
+        help="train nothing: merge the results of runs on different datasets into --out",
+    )
+    parser.add_argument(
         "--no-save", action="store_true", help="do not keep the models in the store"
     )
 
@@ -41,6 +47,16 @@ def _run_study(args: argparse.Namespace) -> int:
 
     from movierate import config, store, study
 
+    if args.merge:
+        if not args.out:
+            raise SpecError("--merge needs --out, the folder for the merged results.")
+        out = writable_folder(args.out, "--out")
+        folders = [part.strip() for part in args.merge.split(",") if part.strip()]
+        files = study.merge_results([Path(f) for f in folders], out)
+        print(f"merged {len(folders)} study runs into {out}:")
+        for path in files.values():
+            print(f"  {path}")
+        return EXIT_OK
     plan = study.QUICK_PLAN if args.quick else study.FULL_PLAN
     changes: dict[str, Any] = {}
     if args.datasets:

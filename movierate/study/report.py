@@ -20,6 +20,7 @@ from movierate.study.plan import (
     PREFIX_KS,
     RECOMMEND_THRESHOLD,
     StudyPlan,
+    Variant,
 )
 
 RESULT_FILES = (
@@ -73,7 +74,8 @@ def write_results(
     seconds: float,
     out_dir: Path,
 ) -> dict[str, Path]:
-    """Write the RESULT_FILES atomically into ``out_dir``; their paths."""
+    """Write the RESULT_FILES atomically into ``out_dir`` (created if missing); their paths."""
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
     summary = summarize(frame)
     payload = {
         "plan": _plan_dict(plan),
@@ -96,6 +98,59 @@ def write_results(
     for filename, text in texts.items():
         files[filename] = atomic.write_text(out_dir / filename, text)
     return files
+
+
+def merge_results(folders: list[Path], out_dir: Path) -> dict[str, Path]:
+    """Merge the results of several study runs (e.g. one dataset each, run in parallel) into
+    ``out_dir``: their rows, ablations and prefix curves; the plan of the first with the
+    datasets of all (in the order given); seconds = the longest run's. Raises DataError when a
+    folder lacks the result files or the runs disagree on anything but their datasets."""
+    from movierate.errors import DataError
+
+    payloads, ablations, prefixes = [], [], []
+    for folder in folders:
+        folder = Path(folder)
+        try:
+            payloads.append(json.loads((folder / "results.json").read_text()))
+            ablations.append(pd.read_csv(folder / "ablation.csv"))
+            prefixes.append(pd.read_csv(folder / "prefix.csv"))
+        except (OSError, ValueError) as error:
+            raise DataError(
+                f"{folder} holds no complete study results ({error}); give folders that "
+                "`python -m movierate study --out` wrote."
+            ) from None
+    if not payloads:
+        raise DataError("Give at least one study result folder to merge.")
+    plans = [dict(p["plan"]) for p in payloads]
+    datasets = [d for plan in plans for d in plan.pop("datasets")]
+    if any(plan != plans[0] for plan in plans[1:]) or len(set(datasets)) != len(datasets):
+        raise DataError(
+            "These study runs differ in more than their datasets (or repeat a dataset), so "
+            "their tables cannot be merged; merge runs of one plan on different datasets."
+        )
+    first = plans[0]
+    variants = tuple(
+        Variant(**{**v, "regularizers": dict(v["regularizers"])}) for v in first["variants"]
+    )
+    plan = StudyPlan(
+        **{
+            **first,
+            "datasets": tuple(datasets),
+            "dims": tuple(first["dims"]),
+            "model_seeds": tuple(first["model_seeds"]),
+            "variants": variants,
+        }
+    )
+    frame = pd.concat([pd.DataFrame(p["rows"]) for p in payloads], ignore_index=True)
+    seconds = max(float(p["seconds"]) for p in payloads)
+    return write_results(
+        frame,
+        pd.concat(ablations, ignore_index=True),
+        pd.concat(prefixes, ignore_index=True),
+        plan,
+        seconds,
+        Path(out_dir),
+    )
 
 
 def _plan_dict(plan: StudyPlan) -> dict[str, Any]:
