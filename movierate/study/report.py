@@ -341,7 +341,7 @@ def order_table(summary: pd.DataFrame) -> pd.DataFrame:
                         if f"pca_prefix_rmse_k{k}" in pca:
                             pca[f"prefix_rmse_k{k}{suffix}"] = pca[f"pca_prefix_rmse_k{k}{suffix}"]
                 for column in ("max_prefix_gap", "full_cost_pct", "targets_met"):
-                    pca[column] = math.nan
+                    pca[column] = pca[f"{column}_std"] = math.nan
                 pca["spearman_index_vs_train_importance"] = math.nan
                 pca["max_prefix_gap"] = 0.0
                 parts.append(pca)
