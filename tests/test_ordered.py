@@ -217,3 +217,26 @@ def test_ordered_models_predict_the_same_in_numpy_and_keras(planted, changes):
     numpy_pred = scoring.predict(result.arrays, spec, users, movies, ds.rating_scale)
     np.testing.assert_allclose(numpy_pred, keras_pred, atol=1e-4)
     assert np.isfinite(result.metrics["reg_ordered"])
+
+
+@pytest.mark.parametrize("shape", ["linear", "quadratic", "geometric"])
+def test_graded_ramps_rise_from_zero_to_one(shape):
+    from movierate.nn.regularizers import GEOMETRIC_RATIO, ramp_weights
+
+    w = np.asarray(ramp_weights(8, shape))
+    assert w[0] == 0 and w[-1] == pytest.approx(1.0) and np.all(np.diff(w) > 0)
+    steps = np.diff(w)
+    if shape == "linear":
+        assert np.allclose(steps, steps[0])
+    elif shape == "quadratic":
+        assert np.allclose(np.diff(steps), np.diff(steps)[0]) and np.diff(steps)[0] > 0
+    else:  # each step costs GEOMETRIC_RATIO times the one before
+        assert np.allclose(steps[1:] / steps[:-1], GEOMETRIC_RATIO)
+
+
+def test_an_unknown_ramp_is_refused():
+    from movierate.errors import SpecError
+    from movierate.nn.regularizers import ramp_weights
+
+    with pytest.raises(SpecError, match="Graded ramp"):
+        ramp_weights(4, "cubic")

@@ -134,7 +134,7 @@ class Adversarial(_Penalty):
 
 
 #: How :class:`Ordered` orders. ``graded_l2`` (what ``ordered`` uses; chosen by measurement, see
-#: docs/regularizer-study.md section 5): an extra L2 whose weight grows linearly with the
+#: docs/regularizer-study.md section 5): an extra L2 whose weight grows (GRADED_RAMP) with the
 #: dimension index. The prefix losses, measured against it: the rating loss of the first b
 #: dimensions with b ~ geometric per example (nested dropout, Rippel et al. 2014), averaged
 #: over prefixes 1, 2, 4, ... < dim (Matryoshka, Kusupati et al. 2022) or over every prefix
