@@ -254,7 +254,9 @@ def held_out_rows(model: Any, ds: Any = None) -> tuple[np.ndarray, np.ndarray, n
     ``(users, movies, ratings, label)``; ``ds`` defaults to the dataset it was trained on.
 
     Reads the split the model recorded; a three-part split (train / stop / test) gives its
-    ``stop`` rows, the two-part one its ``valid`` rows.
+    ``stop`` rows, the two-part one its ``valid`` rows. A model refit on its stop rows after
+    tuning trained on them: its ``test`` rows are the only ones it never saw (this analysis
+    reports on them and steers nothing).
     """
     from movierate.pipeline import dataset_of, recorded_split  # no TensorFlow
 
@@ -266,6 +268,8 @@ def held_out_rows(model: Any, ds: Any = None) -> tuple[np.ndarray, np.ndarray, n
         if rows is not None:
             label = "early-stopping" if part == "stop" else "validation"
             break
+    if (model.meta.get("split") or {}).get("stop_rows_trained"):
+        rows, label = split.test, "test"
     if rows is None or len(rows) == 0:
         raise DataError(
             f"Model {model.name!r} recorded no held-out rows (its split has no validation "
