@@ -164,27 +164,66 @@ class TuneResult:
     saved_spec: ModelSpec | None = None
 
 
+#: Ranges every family searches. A list is a categorical choice; ("log" | "uniform", low, high)
+#: a float range. Names are ModelSpec fields, or keys of :data:`PARAM_TO_SPEC`.
+COMMON_SPACE: dict[str, Any] = {
+    "dim": [16, 32, 48, 64, 96],
+    "l2": ("log", 0.01, 1.0),
+    "learning_rate": ("log", 1e-3, 3e-2),
+    "batch_size": [256, 512, 1024, 2048, 4096],
+}
+#: Per family: ranges that replace or add to :data:`COMMON_SPACE` (add a family here).
+FAMILY_SPACES: dict[str, dict[str, Any]] = {
+    # Each step sums N(u) of every user in the batch: big batches keep epochs cheap.
+    "svdpp": {"batch_size": [2048, 4096, 8192]},
+    "deep": {
+        "hidden_units": ["16", "64", "32,4", "64,32", "128,64"],
+        "dropout": ("uniform", 0.0, 0.5),
+        "dense_l2": ("log", 1e-6, 1e-1),
+        "output": ["clip", "sigmoid"],
+        "dot_product": [True, False],
+        "user_bias": [True, False],
+    },
+}
+#: Searched names that are not plain ModelSpec fields: value -> spec changes, and back.
+PARAM_TO_SPEC: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "l2": lambda value: {"regularizers": {"l2": value}},
+    "hidden_units": lambda value: {"hidden_units": schema.parse_units(value)},
+}
+SPEC_TO_PARAM: dict[str, Callable[[ModelSpec], Any]] = {
+    "l2": lambda spec: spec.regularizers.get("l2"),
+    "hidden_units": lambda spec: ",".join(map(str, spec.hidden_units)),
+}
+
+
 def search_space(family: str) -> dict[str, Any]:
     """The ranges searched for ``family`` (for people and for the saved summary)."""
-    space: dict[str, Any] = {
-        "dim": [16, 32, 48, 64, 96],
-        "l2": ("log", 0.01, 1.0),
-        "learning_rate": ("log", 1e-3, 3e-2),
-        "batch_size": [256, 512, 1024, 2048, 4096],
-        "epochs": "early stopping on the stop rows (patience "
-        f"{TRIAL_PATIENCE}, cap {DEFAULT_MAX_EPOCHS})",
-    }
-    if family == "svdpp":
-        # Each step sums N(u) of every user in the batch: big batches keep epochs cheap.
-        space["batch_size"] = [2048, 4096, 8192]
-    if family == "deep":
-        space.update(
-            hidden_units=["64", "64,32", "128,64", "32,4"],
-            dropout=("uniform", 0.0, 0.5),
-            dense_l2=("log", 1e-6, 1e-2),
-            output=["clip", "sigmoid"],
-        )
+    space = {**COMMON_SPACE, **FAMILY_SPACES.get(family, {})}
+    space["epochs"] = (
+        f"early stopping on the stop rows (patience {TRIAL_PATIENCE}, cap {DEFAULT_MAX_EPOCHS})"
+    )
     return space
+
+
+def _searched(family: str) -> dict[str, Any]:
+    """:func:`search_space` without its descriptive ``epochs`` entry."""
+    return {k: v for k, v in search_space(family).items() if k != "epochs"}
+
+
+def _suggest(trial: Any, name: str, rule: Any) -> Any:
+    if isinstance(rule, list):
+        return trial.suggest_categorical(name, rule)
+    kind, low, high = rule
+    return trial.suggest_float(name, low, high, log=kind == "log")
+
+
+def _in_range(value: Any, rule: Any) -> bool:
+    if value is None:
+        return False
+    if isinstance(rule, list):
+        return value in rule
+    _kind, low, high = rule
+    return isinstance(value, int | float) and low <= value <= high
 
 
 def suggest_spec(
@@ -192,28 +231,18 @@ def suggest_spec(
 ) -> ModelSpec:
     """The spec an Optuna ``trial`` proposes (family-specific ranges of :func:`search_space`)."""
     family = families[0] if len(families) == 1 else trial.suggest_categorical("family", families)
-    space = search_space(family)
     # Parameter names carry the family so each family's ranges stay separate in one study.
     key = f"{family}." if len(families) > 1 else ""
     changes: dict[str, Any] = {
         "family": family,
-        "dim": trial.suggest_categorical(f"{key}dim", space["dim"]),
-        "regularizers": {"l2": trial.suggest_float(f"{key}l2", 0.01, 1.0, log=True)},
-        "learning_rate": trial.suggest_float(f"{key}learning_rate", 1e-3, 3e-2, log=True),
-        "batch_size": trial.suggest_categorical(f"{key}batch_size", space["batch_size"]),
         "epochs": max_epochs,
         "early_stopping_patience": TRIAL_PATIENCE,
         "user_bias": None,
         "movie_bias": None,
     }
-    if family == "deep":
-        units = trial.suggest_categorical(f"{key}hidden_units", space["hidden_units"])
-        changes.update(
-            hidden_units=schema.parse_units(units),
-            dropout=trial.suggest_float(f"{key}dropout", 0.0, 0.5),
-            dense_l2=trial.suggest_float(f"{key}dense_l2", 1e-6, 1e-2, log=True),
-            output=trial.suggest_categorical(f"{key}output", space["output"]),
-        )
+    for name, rule in _searched(family).items():
+        value = _suggest(trial, key + name, rule)
+        changes.update(PARAM_TO_SPEC.get(name, lambda v, n=name: {n: v})(value))
     return base.with_(**changes).validate()
 
 
@@ -223,25 +252,14 @@ def default_trial_params(family: str, families: Sequence[str], dataset_name: str
     from movierate.defaults import default_spec_for
 
     spec = default_spec_for(dataset_name, family)
-    space = search_space(family)
     key = f"{family}." if len(families) > 1 else ""
     params: dict[str, Any] = {"family": family} if len(families) > 1 else {}
-    l2 = spec.regularizers.get("l2")
-    candidates = {
-        "dim": (spec.dim, spec.dim in space["dim"]),
-        "l2": (l2, l2 is not None and 0.01 <= l2 <= 1.0),
-        "learning_rate": (spec.learning_rate, 1e-3 <= spec.learning_rate <= 3e-2),
-        "batch_size": (spec.batch_size, spec.batch_size in space["batch_size"]),
-    }
-    if family == "deep":
-        units = ",".join(map(str, spec.hidden_units))
-        candidates.update(
-            hidden_units=(units, units in space["hidden_units"]),
-            dropout=(spec.dropout, 0.0 <= spec.dropout <= 0.5),
-            dense_l2=(spec.dense_l2, 1e-6 <= spec.dense_l2 <= 1e-2),
-            output=(spec.output, spec.output in space["output"]),
-        )
-    params.update({key + name: value for name, (value, ok) in candidates.items() if ok})
+    for name, rule in _searched(family).items():
+        value = SPEC_TO_PARAM.get(name, lambda s, n=name: getattr(s, n, None))(spec)
+        if name in ("user_bias", "movie_bias"):
+            value = spec.has_user_bias if name == "user_bias" else spec.has_movie_bias
+        if _in_range(value, rule):
+            params[key + name] = value
     return params
 
 
