@@ -250,3 +250,26 @@ def test_ensemble_requests_are_checked():
         TuneRequest(ensemble=3, refit=False).validate()
     with pytest.raises(SpecError, match="dot-product"):
         TuneRequest(families=("deep",), ensemble=3).validate()
+
+
+def test_deep_searches_the_dot_product_and_starts_from_its_tuned_default(tiny, monkeypatch):
+    from movierate import tuning
+    from movierate.defaults import default_spec_for
+
+    params = tuning.default_trial_params("deep", ("deep",), "ml-100k")
+    spec = default_spec_for("ml-100k", "deep")
+    assert params["dot_product"] is True and params["hidden_units"] == "16"
+    assert params["dim"] == spec.dim and params["l2"] == spec.regularizers["l2"]
+    # a new family's ranges are one mapping entry
+    monkeypatch.setitem(tuning.FAMILY_SPACES, "deep", {"dot_product": [True]})
+    result = tune(
+        tiny, "unsaved", families=("deep",), n_trials=2, max_epochs=2, save=False, refit=False
+    )
+    assert all(t.spec["dot_product"] is True for t in result.trials)
+    assert set(result.trials[-1].params) == {
+        "dim",
+        "l2",
+        "learning_rate",
+        "batch_size",
+        "dot_product",
+    }
