@@ -244,7 +244,24 @@ def main() -> None:
     parser.add_argument("--no-default", action="store_true")
     parser.add_argument("--svd-cache", help="folder caching each protocol's SVD grid result")
     parser.add_argument("--json", help="append one JSON line per table row to this file")
+    parser.add_argument(
+        "--report",
+        nargs="+",
+        metavar="JSONL",
+        help="print the table of rows saved by --json (several files: one table) and exit",
+    )
     args = parser.parse_args()
+    if args.report:
+        lines = [line for f in args.report for line in Path(f).read_text().splitlines()]
+        saved = [json.loads(line) for line in lines if line.strip()]
+        seen, rows = set(), []
+        for row in saved:  # an SVD row repeated by a second run of the same protocol: once
+            key = (row["key"], row["model"])
+            if key not in seen:
+                seen.add(key)
+                rows.append(row)
+        print(markdown(rows))
+        return
     table = []
     import os
 
@@ -288,14 +305,16 @@ def main() -> None:
 def markdown(rows: list[dict]) -> str:
     """The results as a markdown table."""
     lines = [
-        "| protocol | dataset | model | test RMSE | vs tuned SVD | train s | search s | trials |",
-        "|---|---|---|---|---|---|---|---|",
+        "| protocol | dataset | model | test RMSE | vs tuned SVD | train s | search s | trials "
+        "| load |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
+        load = f"{r['load']:.0f}" if isinstance(r.get("load"), int | float) else "-"
         lines.append(
             f"| {r['protocol']} | {r['dataset']} | {r['model']} | {r['test_rmse']:.4f} | "
             f"{r['vs_svd_pct']:+.2f}% | {r['train_s']:.0f} | {r['search_s']:.0f} | "
-            f"{r.get('trials', '-')} |"
+            f"{r.get('trials', '-')} | {load} |"
         )
     return "\n".join(lines)
 
