@@ -114,6 +114,12 @@ def test_cli_tune_prints_the_trials_and_saves_the_model(tiny, tmp_path, capsys):
     assert (store.model_path("cli-tuned") / TRIALS_FILE).is_file()
     assert "refit on train + early-stopping rows" in out.out
     assert store.load_model("cli-tuned").split_record["stop_rows_trained"] is True
+    assert cli.main(["show", "cli-tuned"]) == 0
+    shown = capsys.readouterr().out
+    assert "only the test rows are held out" in shown and "trials in" in shown
+    assert cli.main(["evaluate", "cli-tuned", "--data", str(folder)]) == 0
+    evaluated = capsys.readouterr().out
+    assert "early-stopping" not in evaluated and "test" in evaluated  # no held-out stop rows
     code = cli.main(
         [
             "tune",
