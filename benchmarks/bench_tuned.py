@@ -146,7 +146,7 @@ def surprise_grid(ds, train, stop, test) -> dict:
 def ours(ds, train, stop, test, families, budget, seed=0, ensemble=1) -> list[dict]:
     """Tune on train -> stop; score on test: the winner as trained, refit on train + stop (what
     ``tune`` saves), and refit as a seed ensemble of ``ensemble`` fits."""
-    from movierate.tuning import refit_winner, tune
+    from movierate.tuning import ENSEMBLE_FAMILIES, refit_winner, tune
 
     stop_split = Split(
         "bench", seed, 0.1, STOP_FRACTION, np.sort(train), np.sort(stop), np.sort(test)
@@ -177,7 +177,12 @@ def ours(ds, train, stop, test, families, budget, seed=0, ensemble=1) -> list[di
         )
 
     family = result.best_spec.family
-    common = {"search_s": search, "trials": len(result.trials), "budget_s": budget}
+    common = {
+        "search_s": search,
+        "trials": len(result.trials),
+        "budget_s": budget,
+        "families": "+".join(families),
+    }
     rows = [
         {
             "model": f"tuned {family} (fit on train, stopped on stop rows)",
@@ -197,7 +202,7 @@ def ours(ds, train, stop, test, families, budget, seed=0, ensemble=1) -> list[di
             **common,
         },
     ]
-    if ensemble > 1:
+    if ensemble > 1 and family in ENSEMBLE_FAMILIES:
         best_epoch = int(result.trial_result.metrics["best_epoch"])
         started = time.perf_counter()
         fitted, spec, info = refit_winner(ds, stop_split, result.best_spec, best_epoch, ensemble)
@@ -256,7 +261,7 @@ def main() -> None:
         saved = [json.loads(line) for line in lines if line.strip()]
         seen, rows = set(), []
         for row in saved:  # an SVD row repeated by a second run of the same protocol: once
-            key = (row["key"], row["model"])
+            key = (row["key"], row["model"], row.get("families", "mf_bias"))
             if key not in seen:
                 seen.add(key)
                 rows.append(row)
@@ -311,8 +316,11 @@ def markdown(rows: list[dict]) -> str:
     ]
     for r in rows:
         load = f"{r['load']:.0f}" if isinstance(r.get("load"), int | float) else "-"
+        model = r["model"]
+        if r.get("trials") is not None:  # rows of our search say what it searched
+            model += f" [search: {r.get('families', 'mf_bias')}]"
         lines.append(
-            f"| {r['protocol']} | {r['dataset']} | {r['model']} | {r['test_rmse']:.4f} | "
+            f"| {r['protocol']} | {r['dataset']} | {model} | {r['test_rmse']:.4f} | "
             f"{r['vs_svd_pct']:+.2f}% | {r['train_s']:.0f} | {r['search_s']:.0f} | "
             f"{r.get('trials', '-')} | {load} |"
         )
