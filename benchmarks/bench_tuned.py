@@ -255,6 +255,9 @@ def main() -> None:
         metavar="JSONL",
         help="print the table of rows saved by --json (several files: one table) and exit",
     )
+    parser.add_argument(
+        "--compact", action="store_true", help="with --report: one line per protocol and search"
+    )
     args = parser.parse_args()
     if args.report:
         lines = [line for f in args.report for line in Path(f).read_text().splitlines()]
@@ -265,7 +268,7 @@ def main() -> None:
             if key not in seen:
                 seen.add(key)
                 rows.append(row)
-        print(markdown(rows))
+        print(compact(rows) if args.compact else markdown(rows))
         return
     table = []
     import os
@@ -305,6 +308,49 @@ def main() -> None:
                 with open(args.json, "a") as f:
                     f.write(json.dumps(row) + "\n")
         print(markdown(table), flush=True)
+
+
+def compact(rows: list[dict]) -> str:
+    """One line per (protocol, families searched): test RMSE of each contender, the best of
+    ours against the tuned SVD, the search seconds (ours / SVD's), trials and load."""
+    svd = {r["key"]: r for r in rows if r["model"].startswith("Surprise")}
+    default = {r["key"]: r for r in rows if r["model"].startswith("default")}
+    groups: dict[tuple[str, str], dict[str, dict]] = {}
+    for r in rows:
+        if r.get("trials") is None:
+            continue
+        kind = (
+            "ensemble"
+            if "ensemble" in r["model"]
+            else "refit"
+            if "refit" in r["model"]
+            else "trial"
+        )
+        groups.setdefault((r["key"], r.get("families", "mf_bias")), {})[kind] = r
+    lines = [
+        "| protocol | dataset | search | SVD grid | default mf_bias | tuned, as trained | "
+        "tuned, refit (saved) | refit, 5 seeds | best vs SVD | search s (ours / SVD) | trials "
+        "| load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+
+    def cell(r: dict | None) -> str:
+        return f"{r['test_rmse']:.4f}" if r else "-"
+
+    for (key, families), g in groups.items():
+        s, d = svd[key], default.get(key)
+        ours = [r for r in g.values()]
+        best = min(r["test_rmse"] for r in ours)
+        trial = g.get("trial") or ours[0]
+        winner = trial["model"].split(" ")[1]
+        lines.append(
+            f"| {s['protocol']} | {s['dataset']} | {families} ({winner} won) | {cell(s)} | "
+            f"{cell(d)} | {cell(g.get('trial'))} | {cell(g.get('refit'))} | "
+            f"{cell(g.get('ensemble'))} | {100 * (best / s['test_rmse'] - 1):+.2f}% | "
+            f"{trial['search_s']:.0f} / {s['search_s']:.0f} | {trial['trials']} | "
+            f"{trial.get('load', 0):.0f} |"
+        )
+    return "\n".join(lines)
 
 
 def markdown(rows: list[dict]) -> str:
