@@ -18,6 +18,8 @@ Protocols:
 
 Datasets: ml-100k, ml-latest-small, ml-1m-sample (/work/shared/data/movielens). Contenders:
 - ``movierate``: the product's default ModelSpec, early-stopped on the stop rows;
+  ``movierate-mf_bias`` / ``movierate-deep``: the dataset's tuned defaults of that family
+  (``movierate.defaults``; ModelSpec's for datasets without an entry), early-stopped;
 - ``svd``: Surprise SVD with its defaults; ``svd-tuned``: SVD with the (n_factors, n_epochs,
   lr_all, reg_all) of a grid search that scores each grid point on the stop rows (36 points;
   ``--quick``: 8), its search time reported; ``svdpp``: SVD++ with defaults; ``baseline``:
@@ -168,6 +170,27 @@ def _movierate(ds: RatingsDataset, split: Split, spec_fields: dict[str, Any], se
 def run_movierate_default(ds: RatingsDataset, split: Split, seed: int, quick: bool) -> Fitted:
     """The product's default ModelSpec, early-stopped on the stop rows (best epoch restored)."""
     return _movierate(ds, split, {}, seed)
+
+
+def _tuned_default(ds: RatingsDataset, family: str) -> dict[str, Any]:
+    """The ModelSpec fields of ``movierate.defaults`` for this dataset and family (no seed)."""
+    from movierate.defaults import default_spec_for
+
+    fields = default_spec_for(ds.name, family).to_dict()
+    fields.pop("seed")
+    return fields
+
+
+@contender("movierate-mf_bias")
+def run_movierate_mf_bias(ds: RatingsDataset, split: Split, seed: int, quick: bool) -> Fitted:
+    """mf_bias with the dataset's tuned defaults (``movierate.defaults``), early-stopped."""
+    return _movierate(ds, split, _tuned_default(ds, "mf_bias"), seed)
+
+
+@contender("movierate-deep")
+def run_movierate_deep(ds: RatingsDataset, split: Split, seed: int, quick: bool) -> Fitted:
+    """deep with the dataset's tuned defaults (``movierate.defaults``), early-stopped."""
+    return _movierate(ds, split, _tuned_default(ds, "deep"), seed)
 
 
 # --- Surprise ------------------------------------------------------------------------------------

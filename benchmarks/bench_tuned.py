@@ -2,11 +2,20 @@
 
 Each protocol splits a dataset into train / stop / test rows. Both searches see only train
 rows to fit and stop rows to score; the winner of each is then refit on train + stop (ours with
-the winning trial's best epoch count, Surprise with its winning n_epochs) and scored once on the
-test rows. Our search gets a wall budget of ``--budget-factor`` x the SVD grid's search time
-(capped by ``--max-budget``). Prints a markdown table; ``--json`` appends one line per row.
+the winning trial's best epoch count, as ``tune`` saves it, Surprise with its winning n_epochs)
+and scored once on the test rows. Our search gets a wall budget of ``--budget-factor`` x the SVD
+grid's search time (capped by ``--max-budget``). Rows per protocol: the SVD grid winner, the
+default model (early-stopped, untuned), the tuned winner as trained, refit, and refit as a seed
+ensemble of ``--ensemble`` K (one model of K x dim). Prints a markdown table; ``--json`` appends
+one line per row; ``--svd-cache`` keeps each protocol's SVD result so reruns skip the grid.
 
-    nice -n 10 python -m benchmarks.bench_tuned --protocols u1,random-100k --families mf_bias,svdpp
+Protocol keys: ``random-100k``, ``random-small``, ``random-1m`` (random 90/10, seed 0; append
+``@N`` for seed N, e.g. ``random-100k@1``), ``u1`` ... ``u5`` (ml-100k's official folds),
+``temporal-small``, ``temporal-100k`` (per user, the latest 20% are test rows, the latest 10%
+of the rest stop rows). ``--families`` takes any family names ``tune`` knows.
+
+    nice -n 10 python -m benchmarks.bench_tuned --protocols u1,random-100k --families mf_bias \
+        --ensemble 5 --svd-cache /tmp/svdcache --json results.jsonl
 """
 
 from __future__ import annotations
@@ -15,7 +24,6 @@ import argparse
 import itertools
 import json
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -24,13 +32,28 @@ from movierate import scoring
 from movierate.data import Split, load_dataset, make_split
 from movierate.spec import ModelSpec
 
-#: protocol key -> (label, dataset)
+#: protocol key (without ``@seed``) -> (label, dataset)
 PROTOCOLS = {
-    "random-100k": ("random 90/10 (seed 0)", "ml-100k"),
-    "u1": ("official u1 (.base = train+stop, .test = test)", "ml-100k"),
-    "random-small": ("random 90/10 (seed 0)", "ml-latest-small"),
+    "random-100k": ("random 90/10", "ml-100k"),
+    "random-small": ("random 90/10", "ml-latest-small"),
+    "random-1m": ("random 90/10", "ml-1m-sample"),
+    **{
+        f"u{i}": (f"official u{i} (.base = train+stop, .test = test)", "ml-100k")
+        for i in range(1, 6)
+    },
     "temporal-small": ("per-user temporal 20%", "ml-latest-small"),
+    "temporal-100k": ("per-user temporal 20%", "ml-100k"),
 }
+
+
+def parse_key(key: str) -> tuple[str, int]:
+    """``"random-100k@2"`` -> ("random-100k", 2); no ``@``: seed 0."""
+    base, _, seed = key.partition("@")
+    if base not in PROTOCOLS:
+        raise SystemExit(f"unknown protocol {base!r}; choose from {', '.join(PROTOCOLS)}")
+    return base, int(seed or 0)
+
+
 #: Surprise SVD grid (16 settings) scored on the stop rows.
 SVD_GRID = {
     "n_factors": [50, 100],
@@ -45,14 +68,15 @@ def carve(ds, key: str, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarr
     """(train, stop, test) row positions of a protocol; test rows steer nothing."""
     rng = np.random.default_rng(seed)
     n = len(ds)
-    if key == "u1":
-        official = ds.official_splits["u1"]
+    if key in ds.official_splits:
+        official = ds.official_splits[key]
         rest, test = np.asarray(official.train), np.asarray(official.test)
-    elif key == "temporal-small":
-        split = make_split(ds, "temporal", test_fraction=0.2, stop_fraction=0.0, seed=seed)
-        rest, test = np.asarray(split.train), np.asarray(split.test)
-        stop = _latest_per_user(ds, rest, STOP_FRACTION / 0.8)
-        return np.setdiff1d(rest, stop), stop, test
+    elif key.startswith("temporal-"):
+        # per user: the latest 20% are test rows, the latest 10% of all (12.5% of the rest) stop
+        split = make_split(
+            ds, "temporal", test_fraction=0.2, stop_fraction=STOP_FRACTION / 0.8, seed=seed
+        )
+        return np.asarray(split.train), np.asarray(split.stop), np.asarray(split.test)
     else:
         perm = rng.permutation(n)
         test, rest = np.sort(perm[: n // 10]), np.sort(perm[n // 10 :])
@@ -119,10 +143,10 @@ def surprise_grid(ds, train, stop, test) -> dict:
     }
 
 
-def ours(ds, train, stop, test, families, budget, seed=0) -> list[dict]:
-    """Tune on train -> stop, then refit the winner on train + stop; score test."""
-    from movierate.nn.training import train as train_model
-    from movierate.tuning import tune
+def ours(ds, train, stop, test, families, budget, seed=0, ensemble=1) -> list[dict]:
+    """Tune on train -> stop; score on test: the winner as trained, refit on train + stop (what
+    ``tune`` saves), and refit as a seed ensemble of ``ensemble`` fits."""
+    from movierate.tuning import ENSEMBLE_FAMILIES, refit_winner, tune
 
     stop_split = Split(
         "bench", seed, 0.1, STOP_FRACTION, np.sort(train), np.sort(stop), np.sort(test)
@@ -136,11 +160,13 @@ def ours(ds, train, stop, test, families, budget, seed=0) -> list[dict]:
         split=stop_split,
         save=False,
         seed=seed,
+        refit=True,
         on_trial=lambda r: print(
             f"  trial {r.number} {r.state} {r.value} {r.seconds:.0f}s {r.params}", flush=True
         ),
     )
-    search = time.perf_counter() - started
+    search = result.search_seconds
+    refit_s = result.summary["refit"]["seconds"]
     users = ds.ratings["user_idx"].to_numpy()
     movies = ds.ratings["movie_idx"].to_numpy()
     truth = ds.ratings["rating"].to_numpy(float)
@@ -150,34 +176,47 @@ def ours(ds, train, stop, test, families, budget, seed=0) -> list[dict]:
             scoring.predict(arrays, spec, users[test], movies[test], ds.rating_scale), truth[test]
         )
 
+    family = result.best_spec.family
+    common = {
+        "search_s": search,
+        "trials": len(result.trials),
+        "budget_s": budget,
+        "families": "+".join(families),
+    }
     rows = [
         {
-            "model": f"tuned {result.best_spec.family} (fit on train, stopped on stop rows)",
+            "model": f"tuned {family} (fit on train, stopped on stop rows)",
             "stop_rmse": result.best_value,
-            "test_rmse": test_rmse(result.result.arrays, result.best_spec),
-            "train_s": result.result.train_seconds,
-            "search_s": search,
+            "test_rmse": test_rmse(result.trial_result.arrays, result.best_spec),
+            "train_s": result.trial_result.train_seconds,
             "spec": result.best_spec.to_dict(),
-            "trials": len(result.trials),
-        }
-    ]
-    best_epoch = int(result.result.metrics["best_epoch"])
-    refit_spec = replace(result.best_spec, epochs=best_epoch, early_stopping_patience=best_epoch)
-    everything = np.sort(np.concatenate([train, stop]))
-    started = time.perf_counter()
-    refit = train_model(
-        ds, Split("refit", seed, 0.0, 0.0, everything, *[np.array([], np.int64)] * 2), refit_spec
-    )
-    rows.append(
+            **common,
+        },
         {
-            "model": f"tuned {result.best_spec.family} refit on train+stop ({best_epoch} epochs)",
+            "model": f"tuned {family} refit on train+stop "
+            f"({result.saved_spec.epochs} epochs; what `tune` saves)",
             "stop_rmse": None,
-            "test_rmse": test_rmse(refit.arrays, refit_spec),
-            "train_s": time.perf_counter() - started,
-            "search_s": search,
-            "spec": refit_spec.to_dict(),
-        }
-    )
+            "test_rmse": test_rmse(result.result.arrays, result.saved_spec),
+            "train_s": refit_s,
+            "spec": result.saved_spec.to_dict(),
+            **common,
+        },
+    ]
+    if ensemble > 1 and family in ENSEMBLE_FAMILIES:
+        best_epoch = int(result.trial_result.metrics["best_epoch"])
+        started = time.perf_counter()
+        fitted, spec, info = refit_winner(ds, stop_split, result.best_spec, best_epoch, ensemble)
+        rows.append(
+            {
+                "model": f"tuned {family} refit, {info['ensemble']}-seed ensemble "
+                f"(dim {spec.dim}; `tune --ensemble {ensemble}`)",
+                "stop_rmse": None,
+                "test_rmse": test_rmse(fitted.arrays, spec),
+                "train_s": time.perf_counter() - started,
+                "spec": spec.to_dict(),
+                **common,
+            }
+        )
     return rows
 
 
@@ -202,20 +241,50 @@ def default_model(ds, train, stop, test) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--protocols", default=",".join(PROTOCOLS))
-    parser.add_argument("--families", default="mf_bias,svdpp")
+    parser.add_argument("--protocols", default=",".join(PROTOCOLS), help="keys, comma-separated")
+    parser.add_argument("--families", default="mf_bias", help="any families tune knows")
+    parser.add_argument("--ensemble", type=int, default=5, help="seeds of the ensemble row")
     parser.add_argument("--budget-factor", type=float, default=3.0)
     parser.add_argument("--max-budget", type=float, default=600.0, help="seconds")
     parser.add_argument("--no-default", action="store_true")
     parser.add_argument("--svd-cache", help="folder caching each protocol's SVD grid result")
     parser.add_argument("--json", help="append one JSON line per table row to this file")
+    parser.add_argument(
+        "--report",
+        nargs="+",
+        metavar="JSONL",
+        help="print the table of rows saved by --json (several files: one table) and exit",
+    )
+    parser.add_argument(
+        "--compact", action="store_true", help="with --report: one line per protocol and search"
+    )
     args = parser.parse_args()
+    if args.report:
+        lines = [line for f in args.report for line in Path(f).read_text().splitlines()]
+        saved = [json.loads(line) for line in lines if line.strip()]
+        seen, rows = set(), []
+        for row in saved:  # an SVD row repeated by a second run of the same protocol: once
+            key = (row["key"], row["model"], row.get("families", "mf_bias"))
+            if key not in seen:
+                seen.add(key)
+                rows.append(row)
+        print(compact(rows) if args.compact else markdown(rows))
+        return
     table = []
+    import os
+
     for key in args.protocols.split(","):
-        label, name = PROTOCOLS[key]
+        base, seed = parse_key(key)
+        label, name = PROTOCOLS[base]
+        if base.startswith("random"):
+            label = f"{label} (seed {seed})"
         ds = load_dataset(name)
-        train, stop, test = carve(ds, key)
-        print(f"{key}: {len(train)} train / {len(stop)} stop / {len(test)} test", flush=True)
+        train, stop, test = carve(ds, base, seed)
+        print(
+            f"{key}: {len(train)} train / {len(stop)} stop / {len(test)} test; "
+            f"load {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
         cache = Path(args.svd_cache) / f"svd-{key}.json" if args.svd_cache else None
         if cache is not None and cache.is_file():
             svd = json.loads(cache.read_text())  # same rows: carve() is deterministic
@@ -229,9 +298,10 @@ def main() -> None:
         if not args.no_default:
             rows.append(default_model(ds, train, stop, test))
         budget = min(args.budget_factor * svd["search_s"], args.max_budget)
-        rows += ours(ds, train, stop, test, tuple(args.families.split(",")), budget)
+        families = tuple(f for f in args.families.split(",") if f)
+        rows += ours(ds, train, stop, test, families, budget, ensemble=args.ensemble)
         for row in rows:
-            row.update(protocol=label, dataset=name, key=key, budget_s=budget)
+            row.update(protocol=label, dataset=name, key=key, load=os.getloadavg()[0])
             row["vs_svd_pct"] = 100.0 * (row["test_rmse"] / svd["test_rmse"] - 1.0)
             table.append(row)
             if args.json:
@@ -240,16 +310,65 @@ def main() -> None:
         print(markdown(table), flush=True)
 
 
+def compact(rows: list[dict]) -> str:
+    """One line per (protocol, families searched): test RMSE of each contender, the best of
+    ours against the tuned SVD, the search seconds (ours / SVD's), trials and load."""
+    svd = {r["key"]: r for r in rows if r["model"].startswith("Surprise")}
+    default = {r["key"]: r for r in rows if r["model"].startswith("default")}
+    groups: dict[tuple[str, str], dict[str, dict]] = {}
+    for r in rows:
+        if r.get("trials") is None:
+            continue
+        kind = (
+            "ensemble"
+            if "ensemble" in r["model"]
+            else "refit"
+            if "refit" in r["model"]
+            else "trial"
+        )
+        groups.setdefault((r["key"], r.get("families", "mf_bias")), {})[kind] = r
+    lines = [
+        "| protocol | dataset | search | SVD grid | default mf_bias | tuned, as trained | "
+        "tuned, refit (saved) | refit, 5 seeds | best vs SVD | search s (ours / SVD) | trials "
+        "| load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+
+    def cell(r: dict | None) -> str:
+        return f"{r['test_rmse']:.4f}" if r else "-"
+
+    for (key, families), g in groups.items():
+        s, d = svd[key], default.get(key)
+        ours = [r for r in g.values()]
+        best = min(r["test_rmse"] for r in ours)
+        trial = g.get("trial") or ours[0]
+        winner = trial["model"].split(" ")[1]
+        lines.append(
+            f"| {s['protocol']} | {s['dataset']} | {families} ({winner} won) | {cell(s)} | "
+            f"{cell(d)} | {cell(g.get('trial'))} | {cell(g.get('refit'))} | "
+            f"{cell(g.get('ensemble'))} | {100 * (best / s['test_rmse'] - 1):+.2f}% | "
+            f"{trial['search_s']:.0f} / {s['search_s']:.0f} | {trial['trials']} | "
+            f"{trial.get('load', 0):.0f} |"
+        )
+    return "\n".join(lines)
+
+
 def markdown(rows: list[dict]) -> str:
     """The results as a markdown table."""
     lines = [
-        "| protocol | dataset | model | test RMSE | vs tuned SVD | train s | search s |",
-        "|---|---|---|---|---|---|---|",
+        "| protocol | dataset | model | test RMSE | vs tuned SVD | train s | search s | trials "
+        "| load |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
+        load = f"{r['load']:.0f}" if isinstance(r.get("load"), int | float) else "-"
+        model = r["model"]
+        if r.get("trials") is not None:  # rows of our search say what it searched
+            model += f" [search: {r.get('families', 'mf_bias')}]"
         lines.append(
-            f"| {r['protocol']} | {r['dataset']} | {r['model']} | {r['test_rmse']:.4f} | "
-            f"{r['vs_svd_pct']:+.2f}% | {r['train_s']:.0f} | {r['search_s']:.0f} |"
+            f"| {r['protocol']} | {r['dataset']} | {model} | {r['test_rmse']:.4f} | "
+            f"{r['vs_svd_pct']:+.2f}% | {r['train_s']:.0f} | {r['search_s']:.0f} | "
+            f"{r.get('trials', '-')} | {load} |"
         )
     return "\n".join(lines)
 

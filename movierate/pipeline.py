@@ -139,7 +139,9 @@ def recorded_split(ds: RatingsDataset, described: Mapping[str, Any]) -> Split:
 
     For a model saved before splits had test rows (``valid_fraction``, ``n_valid``), the
     returned split's ``test`` rows are that model's validation rows (which also steered its
-    early stopping) and ``train`` + ``stop`` its training rows.
+    early stopping) and ``train`` + ``stop`` its training rows. For a model refit on train +
+    stop rows after tuning (``stop_rows_trained``), the stop rows are returned in ``train`` and
+    ``stop`` is empty: none of its rows but the test rows are held out.
     """
     method = str(described.get("method"))
     seed = described.get("seed")
@@ -165,6 +167,16 @@ def recorded_split(ds: RatingsDataset, described: Mapping[str, Any]) -> Split:
         raise DataError(
             f"The {method} split of {ds.name!r} no longer matches the one this model recorded "
             "(its digest differs), so its metrics cannot be recomputed on the same rows."
+        )
+    if described.get("stop_rows_trained"):
+        split = Split(
+            split.method,
+            split.seed,
+            split.test_fraction,
+            split.stop_fraction,
+            np.sort(np.concatenate([split.train, split.stop])),
+            np.empty(0, dtype=np.int64),
+            split.test,
         )
     return split
 
@@ -257,9 +269,14 @@ def _rmse_mae(
 
 
 def split_parts(model: store.TrainedModel | store.ModelInfo) -> tuple[str, ...]:
-    """The parts a model's recorded split has: ``("train", "stop", "test")``, or
-    ``("train", "valid")`` for a model saved before splits had test rows."""
-    return ("train", "stop", "test") if model.has_test_rows else ("train", "valid")
+    """The parts a model's recorded split has: ``("train", "stop", "test")``, ``("train",
+    "test")`` for a model refit on its stop rows (tuning), or ``("train", "valid")`` for a model
+    saved before splits had test rows."""
+    if not model.has_test_rows:
+        return ("train", "valid")
+    if model.split_record.get("stop_rows_trained"):
+        return ("train", "test")
+    return ("train", "stop", "test")
 
 
 def evaluate_model(model: store.TrainedModel, ds: RatingsDataset | None = None) -> dict[str, Any]:
@@ -275,6 +292,7 @@ def evaluate_model(model: store.TrainedModel, ds: RatingsDataset | None = None) 
     split = recorded_split(ds, model.meta["split"])
     if model.has_test_rows:
         parts = {"train": split.train, "stop": split.stop, "test": split.test}
+        parts = {part: parts[part] for part in split_parts(model)}
     else:
         train = np.sort(np.concatenate([split.train, split.stop]))
         parts = {"train": train, "valid": split.test}

@@ -176,6 +176,13 @@ SPEC_SCHEMA: dict[str, FieldSchema] = {
         "--hidden-units",
         "model",
     ),
+    "dot_product": FieldSchema(
+        Boolean(),
+        "Add the dot product (deep only)",
+        "deep: add u.m of the embeddings to the MLP's output (NeuMF-style)",
+        "--dot-product",
+        "model",
+    ),
     "batch_norm": FieldSchema(
         Boolean(),
         "Batch normalisation (deep only)",

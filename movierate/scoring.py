@@ -4,7 +4,7 @@ Works on the arrays of a saved model's ``embeddings.npz`` (see docs/architecture
 "Prediction semantics"): z = u.m + b_u + b_m for ``mf`` / ``mf_bias`` / ``svdpp`` (whose saved
 ``user_embedding`` already holds the effective p_u + |N(u)|^-1/2 sum y_j), z = MLP([u, m]) + b_m
 (+ b_u) for ``deep`` (ReLU hidden layers, batch normalisation already folded into the dense
-kernels), then the output transform ``none`` / ``clip`` / ``sigmoid`` around the global mean.
+kernels; + u.m when the spec has ``dot_product``), then the output transform ``none`` / ``clip`` / ``sigmoid`` around the global mean.
 
 >>> scores = score_all_movies(arrays, spec, user_idx=3, rating_scale=(0.5, 5.0))  # doctest: +SKIP
 >>> top10 = np.argsort(-scores)[:10]  # doctest: +SKIP
@@ -49,6 +49,7 @@ def predict(
     shape = users.shape
     users, movies = users.ravel(), movies.ravel()
     layers = dense_layers(arrays) if family == "deep" else []
+    dot = has_dot_product(spec)
     z = np.empty(len(users), dtype=np.float32)
     for start in range(0, len(users), BLOCK_ROWS):
         block = slice(start, start + BLOCK_ROWS)
@@ -57,6 +58,8 @@ def predict(
             dim = user_emb.shape[1]
             w0, b0 = layers[0]
             z[block] = _mlp_from_first(u @ w0[:dim] + m @ w0[dim:] + b0, layers[1:])
+            if dot:
+                z[block] += np.einsum("ij,ij->i", u, m)
         else:
             z[block] = np.einsum("ij,ij->i", u, m)
     z = z + _bias(arrays, "user_bias", users) + _bias(arrays, "movie_bias", movies)
@@ -86,12 +89,19 @@ def score_all_movies(
         for start in range(0, len(movie_emb), BLOCK_ROWS):
             first = movie_emb[start : start + BLOCK_ROWS] @ w0[dim:] + user_part
             z[start : start + BLOCK_ROWS] = _mlp_from_first(first, layers[1:])
+        if has_dot_product(spec):
+            z += movie_emb @ u
     else:
         z = movie_emb @ u
     z = z + _bias(arrays, "movie_bias", slice(None))
     if "user_bias" in arrays:
         z = z + arrays["user_bias"][user]
     return _to_rating(z.astype(np.float32, copy=False), arrays, output, rating_scale)
+
+
+def has_dot_product(spec: Any) -> bool:
+    """Whether a ``deep`` spec adds u.m to its MLP (specs saved before the field: no)."""
+    return getattr(spec, "family", None) == "deep" and bool(getattr(spec, "dot_product", False))
 
 
 def dense_layers(arrays: Mapping[str, np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:

@@ -35,6 +35,7 @@ class ModelSpec:
     user_bias: bool | None = None
     movie_bias: bool | None = None
     hidden_units: tuple[int, ...] = (32, 4)
+    dot_product: bool = False
     batch_norm: bool = False
     dropout: float = 0.0
     embedding_dropout: float = 0.0

@@ -245,10 +245,12 @@ def test_tune_a_tiny_budget_from_the_train_page_saves_the_winner_with_its_trials
     next(w for w in at.number_input if w.label == "Budget (minutes)").set_value(0.5)
     next(w for w in at.number_input if w.label.startswith("Stop after")).set_value(1)
     at.text_input(key="tune_name").set_value("tiny-tune")
+    assert at.checkbox(key="tune_refit").value is True  # refit on train + stop rows by default
+    assert at.number_input(key="tune_ensemble").value == 1
     next(b for b in at.button if b.label == "Start tuning").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     (job,) = registry.jobs()
-    assert isinstance(job.spec, TuneRequest) and job.spec.n_trials == 1
+    assert isinstance(job.spec, TuneRequest) and job.spec.n_trials == 1 and job.spec.refit
     deadline = time.monotonic() + 240
     while registry.jobs()[0].active and time.monotonic() < deadline:
         time.sleep(0.5)
@@ -257,7 +259,13 @@ def test_tune_a_tiny_budget_from_the_train_page_saves_the_winner_with_its_trials
     model = store.load_model("tiny-tune")
     assert model.meta["tuning"]["n_trials"] == 1
     assert model.test_rmse is not None  # measured once, after the search
+    # refit on train + stop rows: those rows are training rows now, never reported as held out
+    assert model.split_record["stop_rows_trained"] is True
+    assert "stop_rmse" not in model.metrics
     at.run()
     assert not at.exception
     assert any("Saved as **tiny-tune**" in s.value for s in at.success)
-    assert any("What was tried" in c.value for c in at.caption)
+    assert any(
+        "What was tried" in c.value and "refit on the training + early-stopping rows" in c.value
+        for c in at.caption
+    )

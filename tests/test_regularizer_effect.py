@@ -148,12 +148,27 @@ def _arrays(family: str, user_bias: bool, seed: int = 0, dim: int = 6) -> dict:
 
 
 @pytest.mark.parametrize(
-    ("family", "user_bias"), [("mf", False), ("mf_bias", True), ("deep", False), ("deep", True)]
+    ("family", "user_bias", "dot"),
+    [
+        ("mf", False, False),
+        ("mf_bias", True, False),
+        ("deep", False, False),
+        ("deep", True, False),
+        ("deep", False, True),
+        ("deep", True, True),
+    ],
 )
-def test_exact_whitening_keeps_predictions(family, user_bias):
+def test_exact_whitening_keeps_predictions(family, user_bias, dot):
     arrays = _arrays(family, user_bias)
-    spec = ModelSpec(family=family, dim=6, output="none", user_bias=user_bias, hidden_units=(5,))
-    white = whiten_arrays(arrays, family)
+    spec = ModelSpec(
+        family=family,
+        dim=6,
+        output="none",
+        user_bias=user_bias,
+        hidden_units=(5,),
+        dot_product=dot,
+    )
+    white = whiten_arrays(arrays, family, dot)
     users, movies = np.meshgrid(np.arange(40), np.arange(120), indexing="ij")
     before = scoring.predict(arrays, spec, users, movies, (0.5, 5.0))
     after = scoring.predict(white, spec, users, movies, (0.5, 5.0))

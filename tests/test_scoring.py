@@ -207,6 +207,13 @@ KERAS_CASES = {
         "user_bias": True,
     },
     "deep-one-layer-none": {"family": "deep", "output": "none", "hidden_units": (6,)},
+    "deep-dot-product-clip": {
+        "family": "deep",
+        "output": "clip",
+        "hidden_units": (5,),
+        "dot_product": True,
+        "user_bias": True,
+    },
 }
 
 

@@ -30,13 +30,15 @@ def test_tune_records_trials_and_saves_the_best_with_its_trials(tiny):
         max_epochs=3,
         progress=events.append,
         on_trial=seen.append,
+        refit=False,
     )
     assert len(result.trials) == len(seen) == 3
     complete = [t for t in result.trials if t.state == "complete"]
     assert complete and result.best_value == min(t.value for t in complete)
     assert result.best_spec.epochs == 3 and result.best_spec.family == "mf_bias"
     model = store.load_model("tuned-tiny")
-    assert model.spec == result.best_spec
+    assert model.spec == result.best_spec == result.saved_spec
+    assert "refit" not in model.meta["tuning"] and "stop_rows_trained" not in model.split_record
     assert model.metrics["stop_rmse"] == pytest.approx(result.best_value)
     assert "test_rmse" in model.metrics  # measured once, after the search
     tuning = model.meta["tuning"]
@@ -110,6 +112,32 @@ def test_cli_tune_prints_the_trials_and_saves_the_model(tiny, tmp_path, capsys):
     assert "test RMSE" in out.out
     assert "trial   1" in out.err
     assert (store.model_path("cli-tuned") / TRIALS_FILE).is_file()
+    assert "refit on train + early-stopping rows" in out.out
+    assert store.load_model("cli-tuned").split_record["stop_rows_trained"] is True
+    assert cli.main(["show", "cli-tuned"]) == 0
+    shown = capsys.readouterr().out
+    assert "only the test rows are held out" in shown and "trials in" in shown
+    assert cli.main(["evaluate", "cli-tuned", "--data", str(folder)]) == 0
+    evaluated = capsys.readouterr().out
+    assert "early-stopping" not in evaluated and "test" in evaluated  # no held-out stop rows
+    code = cli.main(
+        [
+            "tune",
+            str(folder),
+            "--trials",
+            "1",
+            "--max-epochs",
+            "2",
+            "--no-refit",
+            "--name",
+            "cli-kept",
+        ]
+    )
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert "the trial as trained" in out.out
+    assert "stop_rmse" in store.load_model("cli-kept").metrics
+    assert cli.main(["tune", str(folder), "--ensemble", "0"]) == 1
     assert cli.main(["tune", str(folder), "--family", "nope"]) == 2
     assert cli.main(["tune", str(folder), "--budget", "0"]) == 1
 
@@ -129,3 +157,125 @@ def test_default_spec_for_known_and_unknown_datasets():
     assert default_spec_for("ml-1m") == default_spec_for("ml-1m-sample")
     with pytest.raises(SpecError, match="family"):
         default_spec_for("ml-100k", "nope")
+
+
+def test_refit_trains_the_winner_on_train_and_stop_rows_and_never_sees_test_rows(tiny, monkeypatch):
+    import numpy as np
+
+    from movierate.nn import training
+    from movierate.pipeline import evaluate_model, recorded_split, split_parts
+
+    calls = []
+    real_train = training.train
+
+    def spy(ds, split, spec, *args, **kwargs):
+        calls.append((split, spec))
+        return real_train(ds, split, spec, *args, **kwargs)
+
+    monkeypatch.setattr(training, "train", spy)
+    events = []
+    result = tune(
+        tiny, "refit-tiny", budget_seconds=300, n_trials=2, max_epochs=4, progress=events.append
+    )
+    search_split, _ = calls[0]
+    test_rows = set(search_split.test.tolist())
+    for split, _spec in calls:  # no training or early stopping ever read a test row
+        assert not test_rows & set(split.train.tolist()) and not test_rows & set(
+            split.stop.tolist()
+        )
+    (refit_split, refit_spec) = calls[-1]
+    assert len(calls) == 3 and len(refit_split.stop) == 0
+    np.testing.assert_array_equal(
+        refit_split.train, np.sort(np.concatenate([search_split.train, search_split.stop]))
+    )
+    best_epoch = result.trial_result.metrics["best_epoch"]
+    assert refit_spec.epochs == best_epoch == result.saved_spec.epochs
+    assert result.result.metrics["epochs_run"] == best_epoch  # no early stopping in the refit
+    assert any("refit_epoch" in e.metrics for e in events)
+
+    model = store.load_model("refit-tiny")
+    assert model.spec == result.saved_spec and model.metrics["test_rmse"] > 0
+    assert "stop_rmse" not in model.metrics  # its stop rows are training rows now
+    assert model.split_record["stop_rows_trained"] is True
+    assert model.meta["tuning"]["refit"]["epochs"] == best_epoch
+    assert model.meta["tuning"]["best"]["value"] == pytest.approx(result.best_value)
+    assert read_trials("refit-tiny")["summary"]["refit"]["rows"] == "train + stop"
+    # views: the stop rows are reported as training rows, never as held-out rows
+    assert split_parts(model) == ("train", "test")
+    rebuilt = recorded_split(tiny, model.split_record)
+    assert len(rebuilt.stop) == 0
+    np.testing.assert_array_equal(rebuilt.train, refit_split.train)
+    evaluated = evaluate_model(model, tiny)
+    assert "stop_rmse" not in evaluated and evaluated["n_train"] == len(refit_split.train)
+    assert evaluated["test_rmse"] == pytest.approx(model.metrics["test_rmse"], rel=1e-5)
+
+
+def test_an_ensemble_refit_is_one_model_whose_predictions_are_the_seeds_average(tiny):
+    import numpy as np
+
+    from movierate import scoring
+
+    result = tune(tiny, "ens-tiny", budget_seconds=300, n_trials=1, max_epochs=3, ensemble=2)
+    spec = result.best_spec
+    model = store.load_model("ens-tiny")
+    assert model.spec.family == "mf_bias" and model.dim == 2 * spec.dim
+    assert model.meta["tuning"]["refit"]["ensemble"] == 2
+    assert model.meta["tuning"]["refit"]["seeds"] == [spec.seed, spec.seed + 1]
+    # the same two refits, averaged by hand
+    from movierate.pipeline import recorded_split
+    from movierate.tuning import refit_winner
+
+    split = recorded_split(tiny, {**model.split_record, "stop_rows_trained": False})
+    singles = [
+        refit_winner(tiny, split, spec.with_(seed=spec.seed + i), result.saved_spec.epochs)[0]
+        for i in range(2)
+    ]
+    users = tiny.ratings["user_idx"].to_numpy()[:200]
+    movies = tiny.ratings["movie_idx"].to_numpy()[:200]
+    unclipped = spec.with_(output="none")
+    averaged = np.mean(
+        [scoring.predict(r.arrays, unclipped, users, movies, tiny.rating_scale) for r in singles],
+        axis=0,
+    )
+    ours = scoring.predict(
+        model.arrays, model.spec.with_(output="none"), users, movies, tiny.rating_scale
+    )
+    np.testing.assert_allclose(ours, averaged, atol=1e-4)
+    keras_pred = model.keras_model().predict(np.stack([users, movies], 1), verbose=0).ravel()
+    np.testing.assert_allclose(
+        keras_pred,
+        scoring.predict(model.arrays, model.spec, users, movies, tiny.rating_scale),
+        atol=1e-4,
+    )
+
+
+def test_ensemble_requests_are_checked():
+    with pytest.raises(SpecError, match="ensemble"):
+        TuneRequest(ensemble=0).validate()
+    with pytest.raises(SpecError, match="refit"):
+        TuneRequest(ensemble=3, refit=False).validate()
+    with pytest.raises(SpecError, match="dot-product"):
+        TuneRequest(families=("deep",), ensemble=3).validate()
+
+
+def test_deep_searches_the_dot_product_and_starts_from_its_tuned_default(tiny, monkeypatch):
+    from movierate import tuning
+    from movierate.defaults import default_spec_for
+
+    params = tuning.default_trial_params("deep", ("deep",), "ml-100k")
+    spec = default_spec_for("ml-100k", "deep")
+    assert params["dot_product"] is True and params["hidden_units"] == "16"
+    assert params["dim"] == spec.dim and params["l2"] == spec.regularizers["l2"]
+    # a new family's ranges are one mapping entry
+    monkeypatch.setitem(tuning.FAMILY_SPACES, "deep", {"dot_product": [True]})
+    result = tune(
+        tiny, "unsaved", families=("deep",), n_trials=2, max_epochs=2, save=False, refit=False
+    )
+    assert all(t.spec["dot_product"] is True for t in result.trials)
+    assert set(result.trials[-1].params) == {
+        "dim",
+        "l2",
+        "learning_rate",
+        "batch_size",
+        "dot_product",
+    }

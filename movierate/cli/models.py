@@ -88,6 +88,25 @@ def _run_show(args: argparse.Namespace) -> int:
     )
     split = _mapping(meta.get("split"))
     print("split     " + ", ".join(f"{k} {v}" for k, v in split.items() if k != "digest"))
+    if split.get("stop_rows_trained"):
+        print(
+            "          (refit after tuning: its early-stopping rows were training rows, so only "
+            "the test rows are held out)"
+        )
+    tuning = _mapping(meta.get("tuning"))
+    if tuning:
+        best, refit = _mapping(tuning.get("best")), _mapping(tuning.get("refit"))
+        print(
+            f"tuning    {tuning.get('n_trials')} trials in {tuning.get('search_seconds')} s; "
+            f"trial {best.get('trial')} won (early-stopping RMSE {num(_number(best.get('value')))})"
+            + (
+                f"; refit on {refit.get('rows')} rows for {refit.get('epochs')} epochs, "
+                f"{refit.get('ensemble')} seed(s), dim {refit.get('dim')}"
+                if refit
+                else "; saved as trained"
+            )
+            + " (trials.json beside it)"
+        )
     timings = _mapping(meta.get("timings"))
     print(
         f"training  {_seconds(timings.get('train_seconds'))}, "

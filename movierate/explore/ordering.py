@@ -137,6 +137,8 @@ def pca_arrays(
     matrix (Eckart-Young), each side scaled by S^(1/2).
     ``deep``: each side centred and rotated to the eigenbasis of its (weighted) covariance; the
     mean and the rotation are folded into the first dense layer, so truncation keeps the mean.
+    ``deep`` with a dot product: the dot-product families' A, B (which keep u.m), with A^-1 and
+    B^-1 folded into the first dense layer's user and movie rows.
     """
     out = dict(arrays)
     user = np.asarray(arrays["user_embedding"], np.float64)
@@ -144,10 +146,18 @@ def pca_arrays(
     wu = _weights(user_weights, len(user), "user_weights")
     wm = _weights(movie_weights, len(movie), "movie_weights")
     dtype = arrays["user_embedding"].dtype
-    if _family(spec) != "deep":
+    if _family(spec) != "deep" or _dot_product(spec):
         a, b = principal_rotation(user, movie, wu, wm)
         out["user_embedding"] = (user @ a).astype(dtype)
         out["movie_embedding"] = (movie @ b).astype(dtype)
+        if _family(spec) == "deep":  # u' W' = u W with u' = u A: W' = A^-1 W (movies: B)
+            kernel = np.asarray(arrays["dense_0_kernel"], np.float64)
+            dim = user.shape[1]
+            new_kernel = np.concatenate(
+                [np.linalg.solve(a, kernel[:dim]), np.linalg.solve(b, kernel[dim:])]
+            )
+            out["dense_0_kernel"] = new_kernel.astype(arrays["dense_0_kernel"].dtype)
+            out.pop("first_dense_input_norms", None)
         return out
     kernel = np.asarray(arrays["dense_0_kernel"], np.float64)
     bias = np.asarray(arrays["dense_0_bias"], np.float64)
@@ -177,6 +187,14 @@ def pca_arrays(
 
 def _family(spec: Any) -> str:
     return spec["family"] if isinstance(spec, Mapping) else spec.family
+
+
+def _dot_product(spec: Any) -> bool:
+    """A ``deep`` spec that adds u.m to its MLP."""
+    value = (
+        spec.get("dot_product") if isinstance(spec, Mapping) else getattr(spec, "dot_product", 0)
+    )
+    return _family(spec) == "deep" and bool(value)
 
 
 def _weights(weights: Any, n: int, what: str) -> np.ndarray:
@@ -254,7 +272,9 @@ def held_out_rows(model: Any, ds: Any = None) -> tuple[np.ndarray, np.ndarray, n
     ``(users, movies, ratings, label)``; ``ds`` defaults to the dataset it was trained on.
 
     Reads the split the model recorded; a three-part split (train / stop / test) gives its
-    ``stop`` rows, the two-part one its ``valid`` rows.
+    ``stop`` rows, the two-part one its ``valid`` rows. A model refit on its stop rows after
+    tuning trained on them: its ``test`` rows are the only ones it never saw (this analysis
+    reports on them and steers nothing).
     """
     from movierate.pipeline import dataset_of, recorded_split  # no TensorFlow
 
@@ -266,6 +286,8 @@ def held_out_rows(model: Any, ds: Any = None) -> tuple[np.ndarray, np.ndarray, n
         if rows is not None:
             label = "early-stopping" if part == "stop" else "validation"
             break
+    if (model.meta.get("split") or {}).get("stop_rows_trained"):
+        rows, label = split.test, "test"
     if rows is None or len(rows) == 0:
         raise DataError(
             f"Model {model.name!r} recorded no held-out rows (its split has no validation "

@@ -53,8 +53,14 @@ def whitening_maps(embedding: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return mean, (vectors / root) @ vectors.T, (vectors * root) @ vectors.T
 
 
-def whiten_arrays(arrays: Mapping[str, np.ndarray], family: str) -> dict[str, np.ndarray]:
-    """The ``embeddings.npz`` arrays of the exactly whitened model (same predictions)."""
+def whiten_arrays(
+    arrays: Mapping[str, np.ndarray], family: str, dot_product: bool = False
+) -> dict[str, np.ndarray]:
+    """The ``embeddings.npz`` arrays of the exactly whitened model (same predictions).
+
+    ``dot_product``: a ``deep`` model that adds u.m, whose users are mapped as a dot-product
+    model's (u A^-1, u.mean into the user bias) and the inverse folded into the first dense
+    layer's user rows."""
     arrays = {k: np.asarray(v) for k, v in arrays.items()}
     movies = arrays["movie_embedding"].astype(np.float64)
     users = arrays["user_embedding"].astype(np.float64)
@@ -63,9 +69,14 @@ def whiten_arrays(arrays: Mapping[str, np.ndarray], family: str) -> dict[str, np
     if family == "deep":
         dim = movies.shape[1]
         kernel = arrays["dense_0_kernel"].astype(np.float64)
-        movie_rows = kernel[dim:]
+        movie_rows, user_rows = kernel[dim:], kernel[:dim]
         out["dense_0_bias"] = (arrays["dense_0_bias"] + mean @ movie_rows).astype(np.float32)
-        kernel = np.concatenate([kernel[:dim], a_inv @ movie_rows])
+        if dot_product:  # u' = u A^-1 keeps u.(m - mean); u' (A W_u) = u W_u
+            out["user_embedding"] = (users @ a_inv).astype(np.float32)
+            bias = arrays.get("user_bias", np.zeros(len(users), np.float32))
+            out["user_bias"] = (bias + users @ mean).astype(np.float32)
+            user_rows = a @ user_rows
+        kernel = np.concatenate([user_rows, a_inv @ movie_rows])
         out["dense_0_kernel"] = kernel.astype(np.float32)
         if "first_dense_input_norms" in arrays:
             out["first_dense_input_norms"] = np.linalg.norm(kernel, axis=1).astype(np.float32)
@@ -103,7 +114,9 @@ def exact_whitening(model: Any) -> ExactlyWhitened:
     Same interface as the model (arrays, movie_embedding, user_embedding, biases, movies, spec,
     predict, ...), named ``"<name> (exact whitening)"``; predictions are unchanged.
     """
-    arrays = whiten_arrays(model.arrays, model.spec.family)
+    arrays = whiten_arrays(
+        model.arrays, model.spec.family, bool(getattr(model.spec, "dot_product", False))
+    )
     for value in arrays.values():
         value.setflags(write=False)
     meta = dict(model.meta, name=model.name + SUFFIX, exact_whitening_of=model.name)

@@ -1,5 +1,8 @@
 """Keras models of every family (mf, mf_bias, deep, svdpp).
 
+``deep`` is MLP([u, m]) + biases; with ``dot_product`` it adds u.m of the same embeddings
+(NeuMF-style), so the MLP only has to learn what a dot product misses.
+
 ``svdpp`` (Koren's SVD++) is mf_bias whose user vector is p_u + |N(u)|^-1/2 * sum of y_j over
 N(u), the movies the user rated in the TRAINING rows. N(u) is stored in the model as a CSR
 (``implicit_offsets`` (n_users + 1,), ``implicit_items``) of non-trainable int weights, so
@@ -215,6 +218,8 @@ class RatingModel(keras.Model):
                     x = norm(x, training=training)
                 x = self.hidden_dropout(ops.relu(x), training=training)
             z = ops.squeeze(self.output_layer(x), axis=-1)
+            if self.spec.dot_product:  # NeuMF-style: the MLP learns what the dot product misses
+                z = z + ops.sum(user_vec * movie_vec, axis=-1)
         else:
             z = ops.sum(user_vec * movie_vec, axis=-1)
         for bias in (user_bias, movie_bias):

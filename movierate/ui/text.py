@@ -92,3 +92,30 @@ def models_table(infos: list[Any]) -> pd.DataFrame:
     )
     old = "old valid RMSE (steered early stopping)"
     return table.drop(columns=old) if table[old].isna().all() else table
+
+
+def tuning_saved_text(summary: dict[str, Any]) -> str:
+    """What a tuning run saved, from its ``tuning`` summary: the refit (epochs, seeds, rows) or
+    the best trial as trained, and the spread of the top trials."""
+    best = summary.get("best") or {}
+    spread = summary.get("top_spread") or {}
+    refit = summary.get("refit")
+    if refit:
+        seeds = refit.get("ensemble", 1)
+        saved = (
+            f"Saved: trial {best.get('trial')}'s settings refit on the training + early-stopping "
+            f"rows for {refit.get('epochs')} epochs"
+            + (
+                f", {seeds} seeds averaged into one model of dim {refit.get('dim')}"
+                if seeds > 1
+                else ""
+            )
+            + "; the early-stopping rows are training rows of the saved model, so only its "
+            "test RMSE is held out."
+        )
+    else:
+        saved = f"Saved: trial {best.get('trial')} as trained (early-stopped on those rows)."
+    lo, hi = spread.get("min"), spread.get("max")
+    if isinstance(lo, int | float) and isinstance(hi, int | float):
+        saved += f" Top trials' early-stopping RMSE: {lo:.4f} to {hi:.4f}."
+    return saved
