@@ -181,6 +181,7 @@ def render() -> None:
 
     with st.spinner("Measuring genre coherence and popularity of each space…"):
         space = pd.DataFrame([space_row(m, min_ratings) for m in models])
+    st.caption(f"Over the movies with at least {min_ratings} ratings.")
     st.dataframe(
         space,
         hide_index=True,
