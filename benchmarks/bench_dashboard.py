@@ -258,6 +258,5 @@ def main(argv: list[str] | None = None) -> None:
     print(markdown_table(runs))
 
 
-
 if __name__ == "__main__":
     main()

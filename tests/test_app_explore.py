@@ -56,9 +56,15 @@ def test_compare_shows_table_curves_heatmaps_and_pair_metrics(trained_home):
     after = next(f for f in charts(at) if f["data"][0]["type"] == "heatmap")
     assert after["layout"]["coloraxis"]["cmax"] == 1.0 != before
 
+    jaccard = widget(at.metric, "Mean Jaccard@10").value
     at.slider(key="min_ratings").set_value(50).run()
     assert_clean(at)
-    assert not frames(at)[1]["genre coherence@10"].equals(space["genre coherence@10"])
+    # reruns the space statistics and the pair section (both use it), not the accuracy table
+    redrawn = frames(at)
+    assert "test RMSE" not in redrawn[0].columns
+    assert not redrawn[0]["genre coherence@10"].equals(space["genre coherence@10"])
+    assert widget(at.metric, "Mean Jaccard@10").value != jaccard
+    assert any("at least 50 ratings" in c.value for c in at.caption)
     jaccard = widget(at.metric, "Mean Jaccard@10").value
     at.slider(key="pair_k").set_value(25).run()
     assert_clean(at)
