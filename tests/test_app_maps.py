@@ -8,6 +8,7 @@ import json
 import re
 
 import numpy as np
+from apptest_helpers import until_map_ready
 from test_app_explore import assert_clean, charts, frames, open_page, values
 
 from movierate.ui.figures import GENRE_COLOURS, OTHER_COLOUR
@@ -66,7 +67,7 @@ def test_tsne_waits_for_compute_and_search_rings_every_match(trained_home):
     assert not charts(at)
     assert any("press **Compute map**" in i.value for i in at.info)
     next(b for b in at.button if b.label == "Compute map").click().run()
-    assert_clean(at)
+    until_map_ready(at)
     assert charts(at) and any("t-SNE places movies" in c.value for c in at.caption)
     at.text_input(key="q").set_value("toy story").run()
     assert_clean(at)
@@ -107,7 +108,7 @@ def test_a_selection_opens_the_panel_survives_colour_changes_and_isolates(traine
     assert any(f"Selection: {len(picked):,} movies" in s.value for s in at.subheader)
 
     next(b for b in at.button if b.label.startswith("Isolate")).click().run()
-    assert_clean(at)
+    until_map_ready(at)
     isolated = _map(at)
     assert sum(len(values(t["x"])) for t in _scatter_traces(isolated)) == len(picked)
     assert any("only the isolated selection" in c.value for c in at.caption)
