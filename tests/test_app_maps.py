@@ -119,3 +119,33 @@ def test_a_selection_opens_the_panel_survives_colour_changes_and_isolates(traine
     next(b for b in at.button if b.label == "Clear the selection").click().run()
     assert not any("Selection:" in s.value for s in at.subheader)
     json.dumps(at.session_state["map_selection"])  # plain data
+
+
+def test_a_long_map_shows_its_progress_leaves_the_page_free_and_can_be_cancelled(
+    trained_home, monkeypatch
+):
+    import time
+
+    from movierate.ui import maps
+
+    monkeypatch.setattr(maps, "INLINE_WAIT_S", 0.0)  # hand over to the progress fragment at once
+    at = open_page("pages/embeddings.py", model="small-mf", view="Map", map_method="t-SNE",
+                   tsne_min="0", iterations="5000")  # fmt: skip
+    next(b for b in at.button if b.label == "Compute map").click().run()
+    assert_clean(at)  # the run ended while the map computes
+    assert not charts(at) and at.get("progress")
+    (job,) = maps.map_jobs().running()
+    deadline = time.monotonic() + 120
+    while job.fraction < 0.06:  # real progress: the first t-SNE iterations
+        assert job.running and time.monotonic() < deadline
+        time.sleep(0.2)
+    at.run()  # the page is free meanwhile; it shows the job's progress from its iterations
+    bar = at.get("progress")[0]
+    assert 5 <= bar.value < 100 and "iteration" in bar.proto.text
+    next(b for b in at.button if b.label == "Cancel").click().run()
+    assert_clean(at)
+    assert job.wait(60) and job.state == "cancelled"
+    assert not at.get("progress") and not charts(at)
+    assert any("The map was cancelled" in w.value for w in at.warning)
+    assert any("press **Compute map**" in i.value for i in at.info)
+    assert not maps.map_jobs().running()
