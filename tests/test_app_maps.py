@@ -129,6 +129,7 @@ def test_a_long_map_shows_its_progress_leaves_the_page_free_and_can_be_cancelled
     from movierate.ui import maps
 
     monkeypatch.setattr(maps, "INLINE_WAIT_S", 0.0)  # hand over to the progress fragment at once
+    monkeypatch.setattr(maps, "QUIET_WAIT_S", 0.0)
     at = open_page("pages/embeddings.py", model="small-mf", view="Map", map_method="t-SNE",
                    tsne_min="0", iterations="5000")  # fmt: skip
     next(b for b in at.button if b.label == "Compute map").click().run()

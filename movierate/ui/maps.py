@@ -21,6 +21,8 @@ from movierate.ui import state
 
 #: Seconds a script run waits for a map before handing its progress to the polling fragment.
 INLINE_WAIT_S = 2.0
+#: Seconds a script run waits before it draws a progress bar at all.
+QUIET_WAIT_S = 0.3
 #: Seconds between two looks at a running map's progress.
 POLL_S = 0.5
 
@@ -52,6 +54,7 @@ def map_or_progress(
         return explore.model_map(model, method=method, progress=progress, cancel=cancel, **params)
 
     job = map_jobs().start(key, compute)
+    job.wait(QUIET_WAIT_S)  # a cached or PCA map: no progress bar flashing by
     if job.running:
         bar = st.empty()
         deadline = time.monotonic() + INLINE_WAIT_S
