@@ -60,6 +60,7 @@ class MapJob:
         self.message = message
 
     def start(self) -> MapJob:
+        """Start the job's thread; returns the job."""
         self._thread.start()
         return self
 

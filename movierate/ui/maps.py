@@ -36,7 +36,7 @@ def map_jobs() -> MapJobs:
 
 def job_key(model: Any, method: str, params: dict[str, Any]) -> str:
     """The job of one map: the model as saved on disk, the method and its parameters."""
-    return f"{state.model_key(model.name)}|{model.name}|{method}|{sorted(params.items())!r}"
+    return f"{state._cache_key(model)}|{method}|{sorted(params.items())!r}"  # derived models too
 
 
 def map_or_progress(
