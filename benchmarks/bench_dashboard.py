@@ -1,15 +1,24 @@
-"""Dashboard speed in a real browser: server start to first rendered page, and page to page.
+"""Dashboard speed in a real browser: every page's start against a bare Streamlit app's, and
+Compare's first open and widget changes.
 
-Two small models (ml-latest-small, dim 8, 2 epochs) are trained once into a temporary
-MOVIERATE_HOME (not timed). Each run then starts a fresh ``streamlit run app.py``, opens it in
-headless Chromium through Playwright and clicks through the sidebar: Train, Compare,
-Embeddings, Neighbours, Recommend, and Embeddings again (second visit). The peer, in the same
-run, is a bare one-line Streamlit script: its start-to-render time is what Streamlit itself
-costs. Prints medians (and min-max) over the runs as a markdown table. Uses the helpers of
-``tests/test_browser.py`` (same markers, same waiting rules).
+Two models of ml-latest-small are trained once into a temporary MOVIERATE_HOME (not timed;
+``--home DIR`` uses the models already saved in DIR instead: the first two are compared).
+Each run then, in headless Chromium through Playwright:
+
+1. starts a bare one-line Streamlit script and times server start -> rendered (what Streamlit
+   itself costs here);
+2. for every dashboard page, starts a fresh ``streamlit run app.py`` and times server start ->
+   that page rendered and its script run finished (opened by its URL, models in the link);
+3. starts one more server, opens Home, then clicks Compare in the sidebar (first open: the pair
+   analyses run) and changes each of its widgets, timing each until the run it started has
+   finished and what it changes shows.
+
+Prints a markdown table of medians (min-max) over the runs, with each page's ratio to the
+bare app (target <= 1.3x) and the Compare targets (open <= 2 s, every change <= 1 s). Uses
+the helpers of ``tests/test_browser.py``.
 
     MOVIERATE_DATA_DIR=../shared/data/movielens nice -n 5 python -m benchmarks.bench_dashboard \\
-        [--runs 3]
+        [--runs 3] [--home DIR]
 """
 
 from __future__ import annotations
@@ -22,33 +31,51 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
-from tests.test_browser import CHROMIUM, _free_port, _open, _settle, _wait_healthy
+from tests.test_browser import CHROMIUM, _free_port, _wait_healthy
 
 REPO = Path(__file__).resolve().parents[1]
-#: (sidebar label, text that shows once the page rendered), in click order.
-PAGES = (
-    ("Train", "Start training"),
-    ("Compare", "Mean Jaccard"),
-    ("Embeddings", "Principal components"),
-    ("Neighbours", "Movie title"),
-    ("Recommend", "Sample a user"),
-)
 BARE_APP = 'import streamlit as st\n\nst.write("bare streamlit")\n'
+#: page key -> (URL path, text that shows once it rendered, link parameters: "one", "two")
+PAGES: dict[str, tuple[str, str, str]] = {
+    "home": ("", "Quick start", ""),
+    "train": ("train", "Start training", ""),
+    "compare": ("compare", "Most rearranged movies", "two"),
+    "embeddings": ("embeddings", "Near-zero bars", "one"),
+    "dimensions": ("dimensions", "Dimensions", "one"),
+    "explore": ("explore", "Explore the embedding", "one"),
+    "neighbours": ("neighbours", "Movie title", "two"),
+    "recommend": ("recommend", "Sample a user", "two"),
+    "rate": ("rate", "Rate movies", "one"),
+}
+BARE_STEP = "bare Streamlit: server start -> rendered"
+#: JavaScript: record every change of the app's script state (running / notRunning).
+WATCH_RUNS = """() => {
+  window.__runs = [];
+  const app = document.querySelector("[data-testid='stApp']");
+  new MutationObserver(() => window.__runs.push(app.getAttribute('data-test-script-state')))
+    .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+RUN_FINISHED = """(since) => {
+  const runs = window.__runs.slice(since);
+  const started = runs.indexOf('running');
+  const app = document.querySelector("[data-testid='stApp']");
+  return started >= 0 && app.getAttribute('data-test-script-state') === 'notRunning';
+}"""
 
 
-def train_models(home: Path) -> None:
-    """Two small models in ``home`` so that every page has something to show."""
+def train_models(home: Path) -> list[str]:
+    """Two models of ml-latest-small in ``home`` (default spec, and whitening): their names."""
     from movierate.pipeline import train_and_save
     from movierate.spec import ModelSpec
 
     os.environ["MOVIERATE_HOME"] = str(home)
-    for name, regularizers in (
-        ("bench-l2", {"l2": 1e-4}),
-        ("bench-whitening", {"whitening": 1e-2}),
-    ):
-        spec = ModelSpec(dim=8, epochs=2, regularizers=regularizers)
-        train_and_save("ml-latest-small", spec, name)
+    names = []
+    for name, regularizers in (("bench-l2", {"l2": 0.1}), ("bench-whitening", {"whitening": 1e-2})):
+        train_and_save("ml-latest-small", ModelSpec(regularizers=regularizers), name)
+        names.append(name)
+    return names
 
 
 def start_server(script: str, cwd: Path, env: dict[str, str], log) -> tuple[subprocess.Popen, str]:
@@ -62,49 +89,129 @@ def start_server(script: str, cwd: Path, env: dict[str, str], log) -> tuple[subp
     return server, f"http://localhost:{port}"
 
 
-def time_start(browser, script: str, cwd: Path, env: dict[str, str], marker: str, log):
-    """Start a server, open it, wait for ``marker``; (seconds, page, server)."""
+def wait_run(page, since: int, marker: str | None = None, timeout: float = 120_000) -> None:
+    """Wait until a script run started after the ``since``-th state change has finished (and
+    ``marker`` shows, if given)."""
+    if marker:
+        page.get_by_text(marker, exact=False).first.wait_for(timeout=timeout)
+    page.wait_for_function(RUN_FINISHED, arg=since, timeout=timeout, polling=20)
+
+
+def runs_seen(page) -> int:
+    return int(page.evaluate("() => window.__runs.length"))
+
+
+def time_start(browser, script: str, cwd: Path, env: dict, marker: str, path: str, log):
+    """Start a server, open ``path``, wait for ``marker`` and the end of the run;
+    (seconds, page, server)."""
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     start = time.perf_counter()
     server, url = start_server(script, cwd, env, log)
     _wait_healthy(url, server)
-    page.goto(url)
-    page.get_by_text(marker).first.wait_for(timeout=60_000)
-    _settle(page)
+    page.goto(f"{url}/{path}")
+    page.get_by_text(marker, exact=False).first.wait_for(timeout=120_000)
+    page.wait_for_selector(
+        "[data-testid='stApp'][data-test-script-state='notRunning']", timeout=120_000
+    )
     return time.perf_counter() - start, page, server
 
 
-def one_run(browser, env: dict[str, str], bare_dir: Path, log) -> dict[str, float]:
-    """Timings of one fresh dashboard server and of the bare Streamlit peer."""
-    timings: dict[str, float] = {}
-    seconds, page, server = time_start(browser, "bare.py", bare_dir, env, "bare streamlit", log)
-    timings["peer: bare Streamlit, server start -> rendered"] = seconds
+def stop(page, server) -> None:
     page.close()
     server.terminate()
     server.wait(timeout=30)
 
-    seconds, page, server = time_start(browser, "app.py", REPO, env, "Quick start", log)
-    timings["movierate: server start -> home rendered"] = seconds
+
+def page_starts(browser, env, bare_dir: Path, models: list[str], log) -> dict[str, float]:
+    """Server start -> rendered: the bare app, then every page by its URL."""
+    timings: dict[str, float] = {}
+    seconds, page, server = time_start(browser, "bare.py", bare_dir, env, "bare streamlit", "", log)
+    timings[BARE_STEP] = seconds
+    stop(page, server)
+    for key, (path, marker, which) in PAGES.items():
+        query = ""
+        if which == "one":
+            query = "?" + urlencode({"model": models[0]})
+        elif which == "two":
+            query = "?" + urlencode({"models": models[:2]}, doseq=True)
+        seconds, page, server = time_start(browser, "app.py", REPO, env, marker, path + query, log)
+        timings[f"start -> {key}"] = seconds
+        stop(page, server)
+    return timings
+
+
+def act(page, timings: dict[str, float], label: str, action, marker: str | None = None) -> None:
+    """Do ``action`` and time it until its run finished (and ``marker`` shows)."""
+    since = runs_seen(page)
+    start = time.perf_counter()
+    action()
+    wait_run(page, since, marker)
+    timings[label] = time.perf_counter() - start
+
+
+def compare_steps(browser, env, models: list[str], log) -> dict[str, float]:
+    """Compare's first open from Home (cold caches), then one change of each widget."""
+    timings: dict[str, float] = {}
+    query = "?" + urlencode({"models": models[:2]}, doseq=True)
+    _, page, server = time_start(browser, "app.py", REPO, env, "Quick start", query, log)
     try:
-        for label, marker in PAGES:
-            _open(page, label, marker, timings)
-        visits: dict[str, float] = {}
-        _open(page, "Embeddings", "Principal components", visits)
-        timings["open Embeddings (second visit)"] = visits["open Embeddings"]
+        page.evaluate(WATCH_RUNS)
+        sidebar = page.locator("[data-testid='stSidebar'] a", has_text="Compare").first
+        act(page, timings, "Compare: first open (from Home)", sidebar.click, "Mean Jaccard@10")
+        act(
+            page,
+            timings,
+            "Compare: matrix -> correlation",
+            lambda: page.get_by_role("radio", name="correlation", exact=True).click(),
+            "Correlation matrices",
+        )
+
+        def slide(label: str):
+            def press() -> None:
+                page.locator(f"input[type=range][aria-label='{label}']").press("ArrowRight")
+
+            return press
+
+        label = "Movies considered in the space statistics: at least this many ratings"
+        act(
+            page,
+            timings,
+            "Compare: min. ratings 10 -> 11",
+            slide(label),
+            "shared movies with at least 11 ratings",  # the pair section reran too
+        )
+        act(page, timings, "Compare: k neighbours 10 -> 11", slide("k neighbours"),
+            "Mean Jaccard@11")  # fmt: skip
+        act(
+            page,
+            timings,
+            "Compare: add exact whitenings",
+            lambda: page.get_by_role("switch", name="Add each model's exact whitening").click(
+                force=True
+            ),
+            "whitened by construction",
+        )
+        timings["Compare: slowest change"] = max(
+            v for k, v in timings.items() if k.startswith("Compare: ") and "open" not in k
+        )
     finally:
-        page.close()
-        server.terminate()
-        server.wait(timeout=30)
+        stop(page, server)
     return timings
 
 
 def markdown_table(runs: list[dict[str, float]]) -> str:
-    lines = ["| step | median (s) | min-max (s) | runs |", "|---|---|---|---|"]
+    bare = statistics.median(run[BARE_STEP] for run in runs)
+    lines = [
+        "| step | median (s) | min-max (s) | x bare Streamlit | runs |",
+        "|---|---:|---:|---:|---:|",
+    ]
     for step in runs[0]:
         values = [run[step] for run in runs if step in run]
+        median = statistics.median(values)
+        ratio = f"{median / bare:.2f}" if step.startswith(("start", "bare")) else ""
         lines.append(
-            f"| {step} | {statistics.median(values):.2f} "
-            f"| {min(values):.2f}-{max(values):.2f} | {len(values)} |"
+            f"| {step} | {median:.2f} | {min(values):.2f}-{max(values):.2f} | {ratio} "
+            f"| {len(values)} |"
         )
     return "\n".join(lines)
 
@@ -112,16 +219,26 @@ def markdown_table(runs: list[dict[str, float]]) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--home", type=Path, help="use the models saved in this MOVIERATE_HOME")
+    parser.add_argument("--skip-starts", action="store_true", help="only the Compare steps")
     args = parser.parse_args(argv)
     if not CHROMIUM.exists():
         raise SystemExit(f"needs Chromium at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as temp:
-        home, bare_dir = Path(temp) / "home", Path(temp) / "bare"
+        bare_dir = Path(temp) / "bare"
         bare_dir.mkdir()
         (bare_dir / "bare.py").write_text(BARE_APP)
-        train_models(home)
+        if args.home:
+            home = args.home.resolve()
+            os.environ["MOVIERATE_HOME"] = str(home)
+            from movierate import store
+
+            models = [info.name for info in store.list_models()[0]][:2]
+        else:
+            home = Path(temp) / "home"
+            models = train_models(home)
         env = dict(os.environ, MOVIERATE_HOME=str(home))
         env.pop("MOVIERATE_MODELS_DIR", None)
         runs = []
@@ -130,9 +247,20 @@ def main(argv: list[str] | None = None) -> None:
                 executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
             )
             for i in range(args.runs):
-                runs.append(one_run(browser, env, bare_dir, log))
+                timings: dict[str, float] = {}
+                if not args.skip_starts:
+                    timings.update(page_starts(browser, env, bare_dir, models, log))
+                else:
+                    seconds, page, server = time_start(
+                        browser, "bare.py", bare_dir, env, "bare streamlit", "", log
+                    )
+                    timings[BARE_STEP] = seconds
+                    stop(page, server)
+                timings.update(compare_steps(browser, env, models, log))
+                runs.append(timings)
                 print(f"run {i + 1}/{args.runs} done", file=sys.stderr, flush=True)
             browser.close()
+    print(f"models: {', '.join(models[:2])}; load average {os.getloadavg()[0]:.2f}")
     print(markdown_table(runs))
 
 

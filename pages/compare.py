@@ -1,4 +1,10 @@
-"""Compare: what different regularizers (or sizes, or families) do to accuracy and to the space."""
+"""Compare: what different regularizers (or sizes, or families) do to accuracy and to the space.
+
+Speed: every analysis is cached per (models on disk, parameters) (``state.cached``), and the
+two sections with controls are fragments (``st.fragment``), so a control reruns only its own
+section: the matrix kind redraws the heatmaps, the pair controls the pair section, and the
+minimum-ratings slider both statistic sections (keyed fragment reruns).
+"""
 
 from __future__ import annotations
 
@@ -48,77 +54,60 @@ def show_measured_effects(models: list) -> None:
             widgets.show_verdicts(model, with_name=True)
 
 
-def render() -> None:
-    """The page body (run inside the error boundary)."""
-    st.title("Compare models")
-    st.caption(
-        "Accuracy on test rows, learning curves and the shape of each embedding space, side by "
-        "side. The boxes under the table say what each model's own numbers show about its "
-        "regularizers; nothing here describes what a method should do in theory."
-    )
-    trained = widgets.pick_models(
-        multi=True,
-        default_count=3,
-        help="Pick two or more saved models; the choice is kept in the URL.",
-    )
-    exact = st.toggle(
-        "Add each model's exact whitening",
-        key="exact",
-        bind="query-params",
-        help="A free linear transform of the trained embedding: movie vectors multiplied by "
-        "the inverse square root of their covariance (mean moved into the biases), user vectors "
-        "(or a deep model's first layer) by the inverse, so every prediction stays the same. "
-        "Set it beside a model trained with the whitening regularizer to see what the penalty "
-        "adds beyond this transform.",
-    )
-    models = list(trained)
-    if exact:
-        models += exact_whitenings(trained)
-    if len(models) < 2:
-        st.info(
-            "Pick at least two models to compare (or one, with its exact whitening).",
-            icon=":material/touch_app:",
-        )
-        st.stop()
+def accuracy_row(model) -> dict:
+    """Accuracy and cost of one model."""
+    return {
+        "model": model.name,
+        "family": model.spec.family,
+        "dim": model.dim,
+        "regularizers": text.regularizers_text(model.spec),
+        "test RMSE": model.test_rmse,
+        "test MAE": model.test_mae,
+        "old valid RMSE (steered early stopping)": None
+        if model.has_test_rows
+        else model.valid_rmse,
+        "train RMSE": model.metrics.get("train_rmse"),
+        "epochs": model.metrics.get("epochs_run"),
+        "train s": model.meta.get("timings", {}).get("train_seconds"),
+        "parameters": state.parameter_count(model),
+    }
 
-    def accuracy_row(model) -> dict:
-        """Accuracy and cost of one model."""
-        return {
-            "model": model.name,
-            "family": model.spec.family,
-            "dim": model.dim,
-            "regularizers": text.regularizers_text(model.spec),
-            "test RMSE": model.test_rmse,
-            "test MAE": model.test_mae,
-            "old valid RMSE (steered early stopping)": None
-            if model.has_test_rows
-            else model.valid_rmse,
-            "train RMSE": model.metrics.get("train_rmse"),
-            "epochs": model.metrics.get("epochs_run"),
-            "train s": model.meta.get("timings", {}).get("train_seconds"),
-            "parameters": state.parameter_count(model),
-        }
 
-    def space_row(model, min_ratings: int) -> dict:
-        """What the embedding space looks like: genre coherence, popularity, final reg. losses."""
-        coherence = state.cached(
-            explore.model_genre_coherence, model, k=10, min_ratings=min_ratings
-        )
-        norms = state.cached(explore.model_norms_vs_popularity, model, min_ratings=min_ratings)
-        correlations = explore.popularity_correlations(norms)
-        row = {
-            "model": model.name,
-            "genre coherence@10": coherence.coherence,
-            "random baseline": coherence.baseline,
-            "corr(norm, popularity)": correlations.loc["norm", "spearman_n_ratings"],
-        }
-        history = model.history
-        finals = {k: [v for v in history[k] if v == v] for k in text.regularizer_keys(history)}
-        row["final regularizer losses"] = ", ".join(
-            f"{k.removeprefix('reg_')} {v[-1]:.4g}" for k, v in finals.items() if v
-        )
-        return row
+def space_row(model, min_ratings: int) -> dict:
+    """What the embedding space looks like: genre coherence, popularity, final reg. losses."""
+    coherence = state.cached(explore.model_genre_coherence, model, k=10, min_ratings=min_ratings)
+    norms = state.cached(explore.model_norms_vs_popularity, model, min_ratings=min_ratings)
+    correlations = explore.popularity_correlations(norms)
+    row = {
+        "model": model.name,
+        "genre coherence@10": coherence.coherence,
+        "random baseline": coherence.baseline,
+        "corr(norm, popularity)": correlations.loc["norm", "spearman_n_ratings"],
+    }
+    history = model.history
+    finals = {k: [v for v in history[k] if v == v] for k in text.regularizer_keys(history)}
+    row["final regularizer losses"] = ", ".join(
+        f"{k.removeprefix('reg_')} {v[-1]:.4g}" for k, v in finals.items() if v
+    )
+    return row
 
+
+#: Keys of the fragments the minimum-ratings slider reruns (both use its value).
+SPACE_FRAGMENT, PAIR_FRAGMENT = "compare_space", "compare_pair"
+
+
+def rerun_statistics() -> None:
+    """The minimum-ratings slider's callback: rerun only the two sections that use it."""
+    st.rerun(scope=[SPACE_FRAGMENT, PAIR_FRAGMENT])
+
+
+def min_ratings_value() -> int:
+    """The minimum-ratings slider's current value (10 before it has been drawn)."""
+    return int(st.session_state.get("min_ratings", 10))
+
+
+def accuracy_section(models: list, trained: list) -> None:
+    """Accuracy table, what each model's regularizers did, learning and regularizer curves."""
     st.dataframe(
         pd.DataFrame([accuracy_row(m) for m in models]).dropna(axis=1, how="all"),
         hide_index=True,
@@ -168,6 +157,11 @@ def render() -> None:
     else:
         regs_col.info("None of these models has a regularizer loss to plot.")
 
+
+@st.fragment(key=SPACE_FRAGMENT)
+def space_section(models: list) -> None:
+    """Genre coherence, popularity, covariance matrices, spectra and variances over the movies
+    with enough ratings (a fragment: its slider reruns it and the pair section only)."""
     st.subheader("Embedding spaces")
     min_ratings = st.slider(
         "Movies considered in the space statistics: at least this many ratings",
@@ -176,11 +170,13 @@ def render() -> None:
         10,
         key="min_ratings",
         bind="query-params",
-        help="Rarely rated movies sit near the origin under regularization and blur every statistic.",
+        on_change=rerun_statistics,
+        help="Rarely rated movies sit near the origin under regularization and blur every "
+        "statistic. Also sets the movies of the pair comparison below (at least 1 rating).",
     )
-
     with st.spinner("Measuring genre coherence and popularity of each space…"):
         space = pd.DataFrame([space_row(m, min_ratings) for m in models])
+    st.caption(f"Over the movies with at least {min_ratings} ratings.")
     st.dataframe(
         space,
         hide_index=True,
@@ -202,6 +198,28 @@ def render() -> None:
             ),
         },
     )
+    matrix_section(models, min_ratings)
+
+    spectrum_col, variance_col = st.columns(2, gap="large")
+    spectrum_col.plotly_chart(
+        figures.spectrum_figure(
+            {
+                m.name: state.cached(explore.model_eigen_spectrum, m, min_ratings=min_ratings)
+                for m in models
+            }
+        ),
+        key="spectra",
+    )
+    variances = {
+        m.name: state.cached(explore.model_variance_share, m, min_ratings=min_ratings)
+        for m in models
+    }
+    variance_col.plotly_chart(figures.variance_figure(variances), key="variances")
+
+
+@st.fragment
+def matrix_section(models: list, min_ratings: int) -> None:
+    """The covariance or correlation heatmaps (a fragment: the matrix kind redraws only them)."""
     kind = st.segmented_control(
         "Matrix",
         ["covariance", "correlation"],
@@ -210,7 +228,6 @@ def render() -> None:
         key="matrix",
         bind="query-params",
     )
-
     matrices = {
         m.name: state.cached(explore.model_covariance, m, kind=kind, min_ratings=min_ratings)
         for m in models
@@ -229,23 +246,14 @@ def render() -> None:
         "(co)variances. Dimensions are in the order the model learned them."
     )
 
-    spectrum_col, variance_col = st.columns(2, gap="large")
-    spectrum_col.plotly_chart(
-        figures.spectrum_figure(
-            {
-                m.name: state.cached(explore.model_eigen_spectrum, m, min_ratings=min_ratings)
-                for m in models
-            }
-        ),
-        key="spectra",
-    )
-    variances = {
-        m.name: state.cached(explore.model_variance_share, m, min_ratings=min_ratings)
-        for m in models
-    }
-    variance_col.plotly_chart(figures.variance_figure(variances), key="variances")
 
+@st.fragment(key=PAIR_FRAGMENT)
+def pair_section(models: list) -> None:
+    """Two models movie by movie: neighbour overlap, prediction agreement, Procrustes (a
+    fragment: its controls rerun only this section; each part is cached on its own
+    parameters, so a new k recomputes only the neighbour overlap)."""
     st.subheader("Two models, movie by movie")
+    min_ratings = max(min_ratings_value(), 1)
     names = [m.name for m in models]
     by_name = {m.name: m for m in models}
     pair = st.columns([2, 2, 1], gap="medium")
@@ -254,31 +262,34 @@ def render() -> None:
     k = pair[2].slider("k neighbours", 5, 50, 10, key="pair_k")
     if name_a == name_b:
         st.info("Choose two different models.", icon=":material/touch_app:")
-        st.stop()
+        return
     model_a, model_b = by_name[name_a], by_name[name_b]
     with st.spinner(f"Comparing {name_a} with {name_b}: neighbour sets, predictions, rotation…"):
-        comparison = state.cached(
-            explore.compare_models, model_a, model_b, k=k, min_ratings=max(min_ratings, 1)
+        overlap = state.cached(
+            explore.model_neighbour_overlap, model_a, model_b, k=k, min_ratings=min_ratings
         )
-    overlap = comparison.neighbours
-    agreement = comparison.agreement
-    if comparison.match is not None:
+        agreement = state.cached(explore.model_prediction_agreement, model_a, model_b)
+        procrustes = state.cached(
+            explore.model_procrustes, model_a, model_b, min_ratings=min_ratings
+        )
+        match = state.cached(explore.model_movie_match, model_a, model_b)
+    if match is not None:
         st.info(
             f"{name_a} and {name_b} were trained on different datasets, so movies are matched "
-            f"by IMDb id or title and year: {comparison.match.summary()} Neighbour overlap and "
+            f"by IMDb id or title and year: {match.summary()} Neighbour overlap and "
             f"the rotation use the {len(overlap):,} matched movies with at least "
-            f"{max(min_ratings, 1)} ratings.",
+            f"{min_ratings} ratings.",
             icon=":material/join_inner:",
         )
     metrics = st.columns(4)
     metrics[0].metric(
         f"Mean Jaccard@{k}",
-        f"{comparison.mean_jaccard:.3f}",
+        f"{float(overlap['jaccard'].mean()):.3f}",
         help="Average share of neighbours two models agree on (1 = identical neighbour sets).",
     )
     metrics[1].metric(
         "Procrustes residual",
-        f"{comparison.procrustes.residual:.3f}",
+        f"{procrustes.residual:.3f}",
         help="How far B stays from A after the best rotation and scaling (0 = same geometry).",
     )
     if agreement is not None:
@@ -294,6 +305,7 @@ def render() -> None:
             f"of the same dataset ({name_a}: {model_a.dataset_name}, {name_b}: "
             f"{model_b.dataset_name})."
         )
+    st.caption(f"Over the shared movies with at least {min_ratings} ratings.")
     hist_col, movers_col = st.columns(2, gap="large")
     hist_col.plotly_chart(figures.shared_neighbours_figure(overlap, k), key="jaccard_hist")
     with movers_col:
@@ -305,6 +317,43 @@ def render() -> None:
             key="movers",
             wide=True,
         )
+
+
+def render() -> None:
+    """The page body (run inside the error boundary)."""
+    st.title("Compare models")
+    st.caption(
+        "Accuracy on test rows, learning curves and the shape of each embedding space, side by "
+        "side. The boxes under the table say what each model's own numbers show about its "
+        "regularizers; nothing here describes what a method should do in theory."
+    )
+    trained = widgets.pick_models(
+        multi=True,
+        default_count=3,
+        help="Pick two or more saved models; the choice is kept in the URL.",
+    )
+    exact = st.toggle(
+        "Add each model's exact whitening",
+        key="exact",
+        bind="query-params",
+        help="A free linear transform of the trained embedding: movie vectors multiplied by "
+        "the inverse square root of their covariance (mean moved into the biases), user vectors "
+        "(or a deep model's first layer) by the inverse, so every prediction stays the same. "
+        "Set it beside a model trained with the whitening regularizer to see what the penalty "
+        "adds beyond this transform.",
+    )
+    models = list(trained)
+    if exact:
+        models += exact_whitenings(trained)
+    if len(models) < 2:
+        st.info(
+            "Pick at least two models to compare (or one, with its exact whitening).",
+            icon=":material/touch_app:",
+        )
+        st.stop()
+    accuracy_section(models, trained)
+    space_section(models)
+    pair_section(models)
 
 
 shell.require_router()

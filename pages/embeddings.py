@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from movierate import explore
-from movierate.ui import dimensions, figures, shell, state, text, widgets
+from movierate.ui import dimensions, figures, maps, shell, state, text, widgets
 
 COLOUR_BY = {
     "one_genre": "One genre",
@@ -202,7 +202,11 @@ def render() -> None:
                     icon=":material/map:",
                 )
                 return
-            frame = compute_map(method, params)
+            frame = maps.map_or_progress(
+                model, method, params, on_cancel=lambda: asked.discard(signature)
+            )
+            if frame is None:  # still computing: its progress and Cancel are on the page
+                return
             seconds = frame.attrs.get("seconds", 0.0)
             source = (
                 "loaded from cache"
@@ -376,19 +380,6 @@ def render() -> None:
                 "Compute map", icon=":material/refresh:", help="The settings apply when pressed."
             )
         return params, submitted
-
-    def compute_map(method: str, params: dict):
-        """The map, with a progress bar while it is computed (estimated for t-SNE and UMAP)."""
-        bar = st.empty()
-
-        def report(fraction: float, message: str) -> None:
-            bar.progress(min(max(fraction, 0.0), 1.0), text=message)
-
-        if method == "umap" and not explore.umap_is_warm():
-            report(0.0, "Loading UMAP (first use in this process)…")
-        frame = explore.model_map(model, method=method, progress=report, **params)
-        bar.empty()
-        return frame
 
     def map_controls(frame) -> tuple[str, bool, str]:
         """Colour, region labels and search; returns (colour key, labels on, query)."""

@@ -4,6 +4,7 @@ check that it rendered without an exception or an error box."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -31,3 +32,17 @@ def assert_clean(at: AppTest) -> None:
 def charts(at: AppTest) -> list[dict]:
     """The plotly figures on the page, as dicts."""
     return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def until_map_ready(at: AppTest, timeout: float = 300) -> list[float]:
+    """Rerun the page while a map computes in the background (its progress bar shows); the
+    fractions seen, in order. Fails if the map is still running after ``timeout`` seconds."""
+    seen: list[float] = []
+    deadline = time.monotonic() + timeout
+    while bars := at.get("progress"):
+        seen.append(float(bars[0].proto.value) / 100)
+        assert time.monotonic() < deadline, "the map is still computing"
+        time.sleep(0.3)
+        at.run()
+    assert_clean(at)
+    return seen

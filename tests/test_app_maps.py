@@ -8,6 +8,7 @@ import json
 import re
 
 import numpy as np
+from apptest_helpers import until_map_ready
 from test_app_explore import assert_clean, charts, frames, open_page, values
 
 from movierate.ui.figures import GENRE_COLOURS, OTHER_COLOUR
@@ -66,7 +67,7 @@ def test_tsne_waits_for_compute_and_search_rings_every_match(trained_home):
     assert not charts(at)
     assert any("press **Compute map**" in i.value for i in at.info)
     next(b for b in at.button if b.label == "Compute map").click().run()
-    assert_clean(at)
+    until_map_ready(at)
     assert charts(at) and any("t-SNE places movies" in c.value for c in at.caption)
     at.text_input(key="q").set_value("toy story").run()
     assert_clean(at)
@@ -107,7 +108,7 @@ def test_a_selection_opens_the_panel_survives_colour_changes_and_isolates(traine
     assert any(f"Selection: {len(picked):,} movies" in s.value for s in at.subheader)
 
     next(b for b in at.button if b.label.startswith("Isolate")).click().run()
-    assert_clean(at)
+    until_map_ready(at)
     isolated = _map(at)
     assert sum(len(values(t["x"])) for t in _scatter_traces(isolated)) == len(picked)
     assert any("only the isolated selection" in c.value for c in at.caption)
@@ -118,3 +119,34 @@ def test_a_selection_opens_the_panel_survives_colour_changes_and_isolates(traine
     next(b for b in at.button if b.label == "Clear the selection").click().run()
     assert not any("Selection:" in s.value for s in at.subheader)
     json.dumps(at.session_state["map_selection"])  # plain data
+
+
+def test_a_long_map_shows_its_progress_leaves_the_page_free_and_can_be_cancelled(
+    trained_home, monkeypatch
+):
+    import time
+
+    from movierate.ui import maps
+
+    monkeypatch.setattr(maps, "INLINE_WAIT_S", 0.0)  # hand over to the progress fragment at once
+    monkeypatch.setattr(maps, "QUIET_WAIT_S", 0.0)
+    at = open_page("pages/embeddings.py", model="small-mf", view="Map", map_method="t-SNE",
+                   tsne_min="0", iterations="5000")  # fmt: skip
+    next(b for b in at.button if b.label == "Compute map").click().run()
+    assert_clean(at)  # the run ended while the map computes
+    assert not charts(at) and at.get("progress")
+    (job,) = maps.map_jobs().running()
+    deadline = time.monotonic() + 120
+    while job.fraction < 0.06:  # real progress: the first t-SNE iterations
+        assert job.running and time.monotonic() < deadline
+        time.sleep(0.2)
+    at.run()  # the page is free meanwhile; it shows the job's progress from its iterations
+    bar = at.get("progress")[0]
+    assert 5 <= bar.value < 100 and "iteration" in bar.proto.text
+    next(b for b in at.button if b.label == "Cancel").click().run()
+    assert_clean(at)
+    assert job.wait(60) and job.state == "cancelled"
+    assert not at.get("progress") and not charts(at)
+    assert any("The map was cancelled" in w.value for w in at.warning)
+    assert any("press **Compute map**" in i.value for i in at.info)
+    assert not maps.map_jobs().running()

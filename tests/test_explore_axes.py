@@ -76,3 +76,15 @@ def test_set_rows_from_genre_titles_and_rows():
         set_rows(movies, "zzzzqqq")
     with pytest.raises(DataError, match="A set is"):
         set_rows(movies, 3.5)
+
+
+def test_roc_auc_matches_scikit_learn_with_ties():
+    from sklearn.metrics import roc_auc_score
+
+    from movierate.explore.axes import roc_auc
+
+    rng = np.random.default_rng(0)
+    for n in (4, 37, 400):
+        labels = np.r_[0, 1, rng.integers(0, 2, n - 2)]
+        scores = np.round(rng.normal(size=n), 1)  # rounded: many ties
+        assert roc_auc(labels, scores) == pytest.approx(roc_auc_score(labels, scores), abs=1e-12)

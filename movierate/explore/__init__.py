@@ -24,8 +24,9 @@ wrappers take an :class:`EmbeddingModel` (model.py; a loaded
 - popularity: :func:`norms_vs_popularity`, :func:`popularity_correlations`
 - quality: :func:`genre_coherence`, :func:`coherence_by_genre`, :func:`map_trust` (what a 2-D
   map keeps), :func:`map_regions` (labelled k-means regions of a map)
-- compare: :func:`compare_models`, :func:`neighbour_overlap`, :func:`prediction_agreement`,
-  :func:`procrustes_alignment`, :func:`procrustes_overlay`
+- compare: :func:`compare_models` (or its parts: :func:`model_neighbour_overlap`,
+  :func:`model_prediction_agreement`, :func:`model_procrustes`), :func:`neighbour_overlap`,
+  :func:`prediction_agreement`, :func:`procrustes_alignment`, :func:`procrustes_overlay`
 - penalties: :func:`l2_penalty`, :func:`whitening_penalty`, :func:`decorrelation_penalty`,
   :func:`uniform_ks`, :func:`off_diagonal` (the regularizers' penalties, in numpy)
 - export: :func:`projector_text`, :func:`write_projector`, :func:`word2vec_text`,
@@ -64,6 +65,10 @@ from movierate.explore.compare import (
     ProcrustesAlignment,
     align_movies,
     compare_models,
+    model_movie_match,
+    model_neighbour_overlap,
+    model_prediction_agreement,
+    model_procrustes,
     neighbour_overlap,
     prediction_agreement,
     procrustes_alignment,
@@ -142,6 +147,7 @@ from movierate.explore.projection import (
     DEFAULT_PERPLEXITY,
     METHOD_LABELS,
     METHODS,
+    MapCancelled,
     coordinates_csv,
     expected_seconds,
     model_map,
@@ -189,6 +195,7 @@ __all__ = [
     "map_regions",
     "map_trust",
     "expected_seconds",
+    "MapCancelled",
     "model_map",
     "model_map_cached",
     "projection_map",
@@ -219,6 +226,10 @@ __all__ = [
     "axis_quality",
     "coherence_by_genre",
     "compare_models",
+    "model_movie_match",
+    "model_neighbour_overlap",
+    "model_prediction_agreement",
+    "model_procrustes",
     "coordinates_csv",
     "correlation_matrix",
     "count_weights",

@@ -128,6 +128,8 @@ def same_catalogue(movies_a: pd.DataFrame, movies_b: pd.DataFrame) -> bool:
     if len(movies_a) != len(movies_b):
         return False
     ids_a, ids_b = movies_a["movie_id"], movies_b["movie_id"]
+    if _same_in_order(ids_a, ids_b) and _same_in_order(movies_a["title"], movies_b["title"]):
+        return not ids_a.duplicated().any()  # the usual case, without re-indexing by id
     if ids_a.duplicated().any() or ids_b.duplicated().any():
         return False
     titles_a = pd.Series(movies_a["title"].astype(str).to_numpy(), index=ids_a.to_numpy())
@@ -182,6 +184,13 @@ def neighbour_overlap(
     frame["n_common"] = common
     frame["jaccard"] = common / (2 * k - common)
     return frame
+
+
+def _same_in_order(a: pd.Series, b: pd.Series) -> bool:
+    try:
+        return bool(np.array_equal(a.to_numpy(), b.to_numpy()))
+    except (TypeError, ValueError):
+        return False
 
 
 def prediction_agreement(
@@ -296,25 +305,74 @@ def compare_models(
     the pairs both models predict; without it ``n_pairs`` random pairs (seeded) are used.
     Models of two different datasets are compared on the films both hold (matched by identity,
     ``result.match``); their predictions are not compared (``result.agreement`` is None), as
-    their users are different people.
+    their users are different people. The three parts are also available one by one
+    (:func:`model_neighbour_overlap`, :func:`model_prediction_agreement`,
+    :func:`model_procrustes`), so a caller can cache each on its own parameters.
     """
-    args = (model_a.movie_embedding, model_a.movies, model_b.movie_embedding, model_b.movies)
-    if same_dataset(model_a, model_b):
-        users, movies, truth = _pairs(model_a, pairs, n_pairs, seed)
-        agreement = prediction_agreement(
-            model_a.predict(users, movies), model_b.predict(users, movies), truth
-        )
-        match = None
-    else:
-        agreement = None
-        match = movie_match(
-            model_a.movies, model_b.movies, name_a=model_a.dataset_name, name_b=model_b.dataset_name
-        )
     return ModelComparison(
-        neighbours=neighbour_overlap(*args, k=k, min_ratings=min_ratings),
-        agreement=agreement,
-        procrustes=procrustes_alignment(*args, min_ratings=min_ratings, dims=dims),
-        match=match,
+        neighbours=model_neighbour_overlap(model_a, model_b, k=k, min_ratings=min_ratings),
+        agreement=model_prediction_agreement(
+            model_a, model_b, pairs=pairs, n_pairs=n_pairs, seed=seed
+        ),
+        procrustes=model_procrustes(model_a, model_b, min_ratings=min_ratings, dims=dims),
+        match=model_movie_match(model_a, model_b),
+    )
+
+
+def model_neighbour_overlap(
+    model_a: EmbeddingModel, model_b: EmbeddingModel, *, k: int = 10, min_ratings: int = 10
+) -> pd.DataFrame:
+    """:func:`neighbour_overlap` of two saved models' movie embeddings."""
+    return neighbour_overlap(
+        model_a.movie_embedding,
+        model_a.movies,
+        model_b.movie_embedding,
+        model_b.movies,
+        k=k,
+        min_ratings=min_ratings,
+    )
+
+
+def model_prediction_agreement(
+    model_a: EmbeddingModel,
+    model_b: EmbeddingModel,
+    *,
+    pairs: pd.DataFrame | None = None,
+    n_pairs: int = 20_000,
+    seed: int = 0,
+) -> PredictionAgreement | None:
+    """:func:`prediction_agreement` of two models of the same dataset on ``pairs`` (or
+    ``n_pairs`` seeded random pairs); None for models of different datasets (their users are
+    different people)."""
+    if not same_dataset(model_a, model_b):
+        return None
+    users, movies, truth = _pairs(model_a, pairs, n_pairs, seed)
+    return prediction_agreement(
+        model_a.predict(users, movies), model_b.predict(users, movies), truth
+    )
+
+
+def model_procrustes(
+    model_a: EmbeddingModel, model_b: EmbeddingModel, *, min_ratings: int = 10, dims: str = "pad"
+) -> ProcrustesAlignment:
+    """:func:`procrustes_alignment` of two saved models' movie embeddings."""
+    return procrustes_alignment(
+        model_a.movie_embedding,
+        model_a.movies,
+        model_b.movie_embedding,
+        model_b.movies,
+        min_ratings=min_ratings,
+        dims=dims,
+    )
+
+
+def model_movie_match(model_a: EmbeddingModel, model_b: EmbeddingModel) -> MovieMatch | None:
+    """The identity match of two models' films when they come from different datasets (None
+    for one dataset, whose movies are paired by id)."""
+    if same_dataset(model_a, model_b):
+        return None
+    return movie_match(
+        model_a.movies, model_b.movies, name_a=model_a.dataset_name, name_b=model_b.dataset_name
     )
 
 

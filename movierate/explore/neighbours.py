@@ -10,7 +10,10 @@ product and an ``argpartition`` (milliseconds even for 60,000 movies). Build it 
 
 from __future__ import annotations
 
+import hashlib
+import threading
 import weakref
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -32,6 +35,16 @@ from movierate.explore.validation import (
 METRICS = ("cosine", "euclidean")
 #: Query rows per block in batch searches (bounds memory to BLOCK_ROWS x n_movies floats).
 BLOCK_ROWS = 1024
+#: Batch searches keep this many neighbours per row in a small memo (the Compare page's k
+#: slider goes up to 50), so genre coherence and neighbour overlap of one model share one
+#: search and a new k <= 50 needs none.
+MEMO_K = 50
+#: Batch searches remembered (per process), least recently used dropped first; a search
+#: whose result is larger than MEMO_MAX_CELLS row x neighbour cells is not remembered.
+MEMO_ENTRIES = 16
+MEMO_MAX_CELLS = 1_000_000
+_MEMO: OrderedDict[tuple, np.ndarray] = OrderedDict()
+_MEMO_LOCK = threading.Lock()
 
 
 class NeighbourIndex:
@@ -119,6 +132,31 @@ class NeighbourIndex:
         pool = np.arange(len(self)) if candidates is None else np.asarray(candidates, np.int64)
         available = len(pool) - int(np.isin(rows, pool).any())
         k = check_k(k, maximum=max(available, 0))
+        kept = min(max(k, MEMO_K), available)
+        if len(rows) * kept > MEMO_MAX_CELLS:
+            return self._search(rows, pool, k, metric)
+        key = (self.digest, metric, _digest(rows), _digest(pool), kept)
+        with _MEMO_LOCK:
+            found = _MEMO.get(key)
+            if found is not None:
+                _MEMO.move_to_end(key)
+        if found is None:
+            found = self._search(rows, pool, kept, metric)
+            with _MEMO_LOCK:
+                _MEMO[key] = found
+                while len(_MEMO) > MEMO_ENTRIES:
+                    _MEMO.popitem(last=False)
+        return found[:, :k].copy()
+
+    @property
+    def digest(self) -> str:
+        """A hash of the embedding (computed once): the memo's key for this space."""
+        if getattr(self, "_digest", None) is None:
+            self._digest = _digest(self.embedding)
+        return self._digest
+
+    def _search(self, rows: np.ndarray, pool: np.ndarray, k: int, metric: str) -> np.ndarray:
+        """:meth:`neighbour_rows` without the memo."""
         position_in_pool = np.full(len(self), -1, dtype=np.int64)
         position_in_pool[pool] = np.arange(len(pool))
         unit, vectors, squared = self.unit[pool], self.embedding[pool], self.squared_norms[pool]
@@ -145,6 +183,12 @@ class NeighbourIndex:
     def _cosine(self, query: np.ndarray, rows: np.ndarray) -> np.ndarray:
         norm = float(np.linalg.norm(query))
         return self.unit[rows] @ (query / norm) if norm > 0 else np.zeros(len(rows), np.float32)
+
+
+def _digest(array: np.ndarray) -> str:
+    data = np.ascontiguousarray(array)
+    digest = hashlib.blake2b(data.view(np.uint8), digest_size=16).hexdigest()
+    return f"{data.dtype}{data.shape}{digest}"
 
 
 def _minus_squared_distances(

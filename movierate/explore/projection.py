@@ -15,9 +15,13 @@ about as many of each movie's 10 nearest neighbours together in the map
 UMAP (``umap-learn``, imported only when asked for) is an alternative that keeps more of the
 global layout; the first UMAP of a process pays numba's one-off compilation (about a minute on
 a slow machine, see :func:`umap_is_warm`). PCA is instant and keeps distances honest but crowds
-the movies together. Long runs report progress through ``progress(fraction, message)``: t-SNE
-and UMAP have no iteration callback, so they run in a worker thread and the fraction is an
-estimate from the elapsed time and the measured speed of earlier runs (said so in the message).
+the movies together. Long runs report real progress through ``progress(fraction, message)``:
+the fraction counts t-SNE's gradient iterations and UMAP's layout epochs as they happen (hooks
+on scikit-learn's and umap-learn's own loops, :func:`iteration_hook`), and ``cancel`` (a
+``threading.Event``) stops a run at its next iteration with :class:`MapCancelled`. With a
+``progress`` callback the work runs in a worker thread, so a caller that stops listening (a
+Streamlit page left mid-run) leaves it to finish and fill the cache;
+:mod:`movierate.explore.map_jobs` runs maps in the background for the dashboard.
 
 >>> frame = model_map(model, method="tsne", min_ratings=10)  # doctest: +SKIP
 >>> frame[["x", "y", "title", "norm", "bias"]]  # doctest: +SKIP
@@ -41,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from movierate import atomic
-from movierate.errors import DataError
+from movierate.errors import DataError, MovierateError
 from movierate.explore.model import EmbeddingModel
 from movierate.explore.validation import (
     check_choice,
@@ -78,6 +82,85 @@ _UMAP_WARM = False
 
 #: progress(fraction done in [0, 1], message)
 Progress = Callable[[float, str], None]
+#: Share of a t-SNE / UMAP run's progress bar before its first iteration (neighbour search,
+#: affinities, UMAP's compilation) and after its last (the trust numbers).
+SETUP_SHARE, TRUST_SHARE = 0.05, 0.05
+
+
+class MapCancelled(MovierateError):
+    """A map was cancelled before it finished; nothing was cached."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The map was cancelled before it finished; nothing was saved. Press Compute map "
+            "to start it again."
+        )
+
+
+_HOOK = threading.local()
+_HOOK_LOCK = threading.Lock()
+_HOOKED: set[str] = set()
+
+
+def iteration_hook(callback: Callable[[int], None] | None) -> None:
+    """Make this thread's t-SNE / UMAP runs call ``callback(iteration)`` before each gradient
+    iteration (t-SNE, counted over both phases) or layout epoch (UMAP); None removes it. The
+    callback may raise to stop the run (e.g. :class:`MapCancelled`). Runs in other threads
+    are not affected."""
+    _HOOK.callback = callback
+
+
+def _current_hook() -> Callable[[int], None] | None:
+    return getattr(_HOOK, "callback", None)
+
+
+def _hook_tsne() -> None:
+    """Wrap scikit-learn's t-SNE gradient descent once per process, so each iteration calls
+    this thread's :func:`iteration_hook` (a no-op for threads without one)."""
+    from sklearn.manifold import _t_sne
+
+    with _HOOK_LOCK:
+        if "tsne" in _HOOKED:
+            return
+        original = _t_sne._gradient_descent
+
+        def gradient_descent(objective, p0, it, max_iter, *args, **kwargs):
+            callback = _current_hook()
+            if callback is None:
+                return original(objective, p0, it, max_iter, *args, **kwargs)
+            counter = [it]
+
+            def counted(*a, **k):
+                callback(counter[0])
+                counter[0] += 1
+                return objective(*a, **k)
+
+            return original(counted, p0, it, max_iter, *args, **kwargs)
+
+        _t_sne._gradient_descent = gradient_descent
+        _HOOKED.add("tsne")
+
+
+def _hook_umap(umap: Any) -> None:
+    """Wrap the epoch loop of umap-learn's layout (its ``tqdm``) once per process, so each
+    epoch calls this thread's :func:`iteration_hook`."""
+    layouts = umap.layouts
+    with _HOOK_LOCK:
+        if "umap" in _HOOKED:
+            return
+        original = layouts.tqdm
+
+        def epochs(iterable, *args, **kwargs):
+            callback = _current_hook()
+            if callback is None:
+                yield from original(iterable, *args, **kwargs)
+                return
+            for epoch in iterable:
+                callback(epoch)
+                yield epoch
+
+        layouts.tqdm = epochs
+        _HOOKED.add("umap")
 
 
 def tsne_coordinates(
@@ -101,6 +184,7 @@ def tsne_coordinates(
     perplexity, max_iter = _check_tsne_params(perplexity, max_iter, len(x))
     check_choice(metric, "metric", METRICS)
     threads = free_cores()
+    _hook_tsne()
     tsne = TSNE(
         n_components=2,
         perplexity=perplexity,
@@ -161,6 +245,7 @@ def umap_coordinates(
     check_choice(metric, "metric", METRICS)
     n_neighbors, min_dist = _check_umap_params(n_neighbors, min_dist, len(x))
     umap = _import_umap()
+    _hook_umap(umap)
     reducer = umap.UMAP(
         n_components=2,
         n_neighbors=n_neighbors,
@@ -219,6 +304,7 @@ def projection_map(
     rows: Any = None,
     cache: Callable[[str], Path] | None = None,
     progress: Progress | None = None,
+    cancel: threading.Event | None = None,
 ) -> pd.DataFrame:
     """A 2-D map (``method`` in :data:`METHODS`) of the movies with at least ``min_ratings``
     ratings, or of exactly the movie rows ``rows`` (e.g. a selection to re-project).
@@ -227,7 +313,8 @@ def projection_map(
     numbers are read from / written to disk (atomically). Returns :func:`map_frame`'s columns;
     ``frame.attrs`` records the parameters, ``method``, ``from_cache``, ``seconds`` and
     ``trust`` (:meth:`MapTrust.as_dict`, see :func:`movierate.explore.quality.map_trust`).
-    Only the parameters of the chosen method count (and key the cache).
+    Only the parameters of the chosen method count (and key the cache). ``progress`` hears
+    the real fraction done; setting ``cancel`` stops the run with :class:`MapCancelled`.
     """
     from movierate.explore.quality import MapTrust, map_trust
     from movierate.explore.validation import genre_lists
@@ -264,7 +351,7 @@ def projection_map(
             if path is not None:
                 _write_atomically(path, rows, coordinates, finished["trust"])
 
-        coordinates = _compute(x[rows], params, progress, keep)
+        coordinates = _compute(x[rows], params, progress, keep, cancel)
         trust = finished["trust"]
     else:
         coordinates, trust = cached
@@ -289,6 +376,7 @@ def model_map(
     method: str = "tsne",
     use_cache: bool = True,
     progress: Progress | None = None,
+    cancel: threading.Event | None = None,
     **params: Any,
 ) -> pd.DataFrame:
     """:func:`projection_map` of a saved model, cached in its ``cache/`` folder."""
@@ -299,6 +387,7 @@ def model_map(
         movie_bias=model.movie_bias,
         cache=model.cache_path if use_cache else None,
         progress=progress,
+        cancel=cancel,
         **params,
     )
 
@@ -369,19 +458,23 @@ def _compute(
     params: dict[str, Any],
     progress: Progress | None,
     keep: Callable[[np.ndarray], None],
+    cancel: threading.Event | None = None,
 ) -> np.ndarray:
     """Coordinates of ``vectors`` by ``params['method']``, passed to ``keep`` as soon as they
-    exist; long runs go to a worker thread (which also calls ``keep``) while this one reports
-    the estimated progress."""
+    exist. t-SNE and UMAP report each iteration (:func:`iteration_hook`); with ``progress``
+    they run in a worker thread (which also calls ``keep``) while this one relays what it
+    reports, so an exception raised by ``progress`` leaves the worker to finish."""
     method = params["method"]
     label = METHOD_LABELS[method]
     if method == "pca":
         _report(progress, 0.0, f"PCA of {len(vectors):,} movies…")
         coordinates = pca_coordinates(vectors, metric=params["metric"])
         _report(progress, 0.5, f"Measuring how much the map keeps ({len(vectors):,} movies)…")
+        _check_cancel(cancel)
         keep(coordinates)
         return coordinates
     if method == "tsne":
+        total = int(params["max_iter"])
         run: Callable[[], np.ndarray] = lambda: tsne_coordinates(  # noqa: E731
             vectors,
             perplexity=params["perplexity"],
@@ -390,7 +483,10 @@ def _compute(
             seed=params["seed"],
         )
         detail = f"perplexity {params['perplexity']:g}, {params['max_iter']} iterations"
+        step = "iteration"
+        setup = "Finding neighbours and affinities"
     else:
+        total = 500 if len(vectors) <= 10_000 else 200  # umap-learn's own epoch counts
         run = lambda: umap_coordinates(  # noqa: E731
             vectors,
             n_neighbors=params["n_neighbors"],
@@ -399,29 +495,51 @@ def _compute(
             seed=params["seed"],
         )
         detail = f"{params['n_neighbors']} neighbours, min. distance {params['min_dist']:g}"
+        step = "epoch"
+        setup = "Finding neighbours"
+        if not _UMAP_WARM:
+            setup += (
+                " (the first UMAP in this process also compiles its code: about "
+                f"{UMAP_JIT_SECONDS:.0f} s, once)"
+            )
+    headline = f"{label} of {len(vectors):,} movies ({detail}, {params['metric']})"
+    status = {"fraction": 0.0, "message": f"{headline}: {setup}…"}
+
+    def on_iteration(i: int) -> None:
+        _check_cancel(cancel)
+        done = min(max(i, 0), total)
+        status["fraction"] = SETUP_SHARE + (1 - SETUP_SHARE - TRUST_SHARE) * done / total
+        status["message"] = f"{headline}: {step} {done:,} of {total:,}…"
 
     def job() -> np.ndarray:
-        coordinates = run()
+        iteration_hook(on_iteration)
+        try:
+            _check_cancel(cancel)
+            coordinates = run()
+        finally:
+            iteration_hook(None)
+        _check_cancel(cancel)
+        status["fraction"] = 1 - TRUST_SHARE
+        status["message"] = f"{headline}: measuring how much the map keeps…"
         keep(coordinates)
         return coordinates
 
     jit = method == "umap" and not _UMAP_WARM
     expected = expected_seconds(method, len(vectors), params)
-    headline = f"Running {label} on {len(vectors):,} movies ({detail}, {params['metric']})"
-    if jit:
-        headline += (
-            f"; the first UMAP in this process also compiles its code (about "
-            f"{UMAP_JIT_SECONDS:.0f} s, once)"
-        )
     if progress is None:
         coordinates, seconds = _timed(job)
     else:
-        coordinates, seconds = _run_with_estimate(job, expected, headline, progress)
+        coordinates, seconds = _run_reporting(job, status, progress)
     work = expected - (UMAP_JIT_SECONDS if jit else 0.0)
     measured = seconds - (UMAP_JIT_SECONDS if jit else 0.0)
-    if work > 0 and measured > 0:  # learn this machine's speed for the next estimate
+    if work > 0 and measured > 0:  # learn this machine's speed for the cost estimates
         _RATE[method] = _RATE[method] * max(measured, 0.1) / max(work, 0.5)
     return coordinates
+
+
+def _check_cancel(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise MapCancelled()
 
 
 def _timed(job: Callable[[], np.ndarray]) -> tuple[np.ndarray, float]:
@@ -430,11 +548,11 @@ def _timed(job: Callable[[], np.ndarray]) -> tuple[np.ndarray, float]:
     return out, time.perf_counter() - start
 
 
-def _run_with_estimate(
-    job: Callable[[], np.ndarray], expected: float, headline: str, progress: Progress
+def _run_reporting(
+    job: Callable[[], np.ndarray], status: dict[str, Any], progress: Progress
 ) -> tuple[np.ndarray, float]:
-    """Run ``job`` in a worker thread; meanwhile report elapsed / expected time (capped below
-    1) every quarter second. The fraction is an estimate, and the message says so."""
+    """Run ``job`` in a worker thread; meanwhile pass the ``status`` it keeps up to date
+    (fraction from its iterations, message) to ``progress`` every tenth of a second."""
     result: dict[str, Any] = {}
 
     def work() -> None:
@@ -443,18 +561,14 @@ def _run_with_estimate(
         except BaseException as exc:  # re-raised in the caller's thread
             result["error"] = exc
 
-    progress(0.0, f"{headline}…")
+    progress(0.0, status["message"])
     start = time.perf_counter()
     worker = threading.Thread(target=work, name="movierate-map", daemon=True)
     worker.start()
     while worker.is_alive():
-        elapsed = time.perf_counter() - start
-        if elapsed < expected:
-            note = f"about {expected - elapsed:.0f} s left (estimated from elapsed time)"
-        else:
-            note = f"{elapsed:.0f} s so far, longer than estimated"
-        progress(min(0.95, 0.95 * elapsed / max(expected, 1e-3)), f"{headline}: {note}…")
-        worker.join(0.25)
+        worker.join(0.1)
+        if worker.is_alive():
+            progress(min(status["fraction"], 1.0), status["message"])
     if "error" in result:
         raise result["error"]
     return result["value"], time.perf_counter() - start

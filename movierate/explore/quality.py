@@ -74,9 +74,11 @@ def genre_coherence(
     check_movies(movies, len(x))
     k = check_k(k)
     min_ratings = check_min_ratings(min_ratings)
-    genres = genre_lists(movies)
-    has_genre = np.fromiter((bool(g) for g in genres), dtype=bool, count=len(genres))
-    rows = np.flatnonzero((n_ratings_of(movies) >= min_ratings) & has_genre)
+    rated = np.flatnonzero(n_ratings_of(movies) >= min_ratings)
+    rated_genres = genre_lists(movies.iloc[rated])  # only these: parsing all is ~0.1 s
+    has_genre = np.fromiter((bool(g) for g in rated_genres), dtype=bool, count=len(rated))
+    rows = rated[has_genre]
+    genres = {int(r): g for r, g, h in zip(rated, rated_genres, has_genre, strict=True) if h}
     if len(rows) <= k:
         raise DataError(
             f"Only {len(rows)} movies have at least {min_ratings} ratings and a genre; "

@@ -79,6 +79,17 @@ def parse_set(text_value: str) -> Any:
     return text_value.strip()
 
 
+def _genres(model: Any) -> frozenset[str]:
+    from movierate.explore.validation import genre_lists
+
+    return frozenset(g.casefold() for genres in genre_lists(model.movies) for g in genres)
+
+
+def model_genres(model: Any) -> frozenset[str]:
+    """The genres of ``model``'s movies, in lower case (cached per model)."""
+    return state.cached(_genres, model)
+
+
 def resolve_set(model: Any, spec: str, min_ratings: int = 0) -> np.ndarray:
     """Rows of ``model``'s movies named by a set box (a genre, a title query or titles).
 
@@ -86,7 +97,10 @@ def resolve_set(model: Any, spec: str, min_ratings: int = 0) -> np.ndarray:
     (obscure movies' vectors are mostly noise) unless fewer than two would be left; typed
     titles are always kept."""
     parsed = parse_set(spec)
-    rows = explore.set_rows(model.movies, parsed, index=explore.title_index(model))
+    # a genre needs no title index (building one takes seconds on a first visit)
+    is_genre = isinstance(parsed, str) and parsed.strip().casefold() in model_genres(model)
+    index = None if is_genre else explore.title_index(model)
+    rows = explore.set_rows(model.movies, parsed, index=index)
     if isinstance(parsed, str) and min_ratings > 0:
         counts = model.movies["n_ratings"].to_numpy()[rows]
         if (counts >= min_ratings).sum() >= 2:

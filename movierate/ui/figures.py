@@ -245,45 +245,51 @@ def variance_figure(variances: dict[str, pd.DataFrame], *, height: int = 420) ->
     ``variances`` maps a model name to ``explore.variance_share`` output (index ``dimension``,
     columns ``variance`` and ``share``).
     """
-    import plotly.express as px
-
-    frame = pd.concat(
-        [
-            v.reset_index()
-            .sort_values("variance", ascending=False)
-            .assign(model=name, order=range(1, len(v) + 1))
-            for name, v in variances.items()
-        ]
-    )
-    fig = px.bar(
-        frame,
-        x="order",
-        y="variance",
-        color="model",
-        barmode="group",
-        hover_data={"dimension": True, "share": ":.1%"},
-        labels={"order": "dimension (sorted by variance)"},
-        color_discrete_sequence=px.colors.qualitative.D3,
+    fig = go.Figure()
+    palette = colors.qualitative.D3
+    for i, (name, v) in enumerate(variances.items()):
+        ordered = v.reset_index().sort_values("variance", ascending=False)
+        fig.add_trace(
+            go.Bar(
+                x=np.arange(1, len(ordered) + 1),
+                y=ordered["variance"].to_numpy(),
+                name=name,
+                marker_color=palette[i % len(palette)],
+                customdata=np.column_stack(
+                    [ordered["dimension"].astype(str).to_numpy(), ordered["share"].to_numpy()]
+                ),
+                hovertemplate="dimension %{customdata[0]}<br>variance %{y:.4g}<br>"
+                "share %{customdata[1]:.1%}<extra>" + name + "</extra>",
+            )
+        )
+    fig.update_layout(
         title="Variance per embedding dimension",
+        barmode="group",
+        height=height,
+        margin=_MARGIN,
+        legend={"orientation": "h", "y": -0.2, "title": {"text": "model"}},
+        xaxis_title="dimension (sorted by variance)",
+        yaxis_title="variance",
     )
-    fig.update_layout(height=height, margin=_MARGIN, legend={"orientation": "h", "y": -0.2})
     return fig
 
 
 def shared_neighbours_figure(overlap: pd.DataFrame, k: int, *, height: int = 360) -> go.Figure:
     """Histogram of how many of its ``k`` nearest neighbours a movie keeps from model A to B
     (``overlap`` from ``explore.neighbour_overlap``, column ``n_common``)."""
-    import plotly.express as px
-
     shared = overlap["n_common"].value_counts().reindex(range(k + 1), fill_value=0)
-    fig = px.bar(
-        x=shared.index,
-        y=shared.to_numpy(),
+    fig = go.Figure(
+        go.Bar(x=shared.index.to_numpy(), y=shared.to_numpy(),
+               marker_color=colors.qualitative.D3[0])
+    )  # fmt: skip
+    fig.update_layout(
         title=f"Neighbours a movie keeps from A to B (of {k})",
-        labels={"x": f"neighbours in common (of {k})", "y": "movies"},
-        color_discrete_sequence=px.colors.qualitative.D3,
+        height=height,
+        margin=_MARGIN,
+        bargap=0.1,
+        xaxis_title=f"neighbours in common (of {k})",
+        yaxis_title="movies",
     )
-    fig.update_layout(height=height, margin=_MARGIN, bargap=0.1)
     return fig
 
 

@@ -13,7 +13,6 @@ import streamlit as st
 
 from movierate import store
 from movierate.errors import MovierateError
-from movierate.imported_models import read_embedding, save_imported
 from movierate.ui import shell
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -29,6 +28,9 @@ def suggested_name(filename: str) -> str:
 def import_uploaded(vectors: Any, extra: Any, name: str) -> Path:
     """Save uploaded files (Streamlit UploadedFile-like: ``.name``, ``.getvalue()``) as the
     model ``name``; MovierateError with what is wrong otherwise."""
+    # here, not at the top: it imports movierate.explore, which Home never needs to draw
+    from movierate.imported_models import read_embedding, save_imported
+
     with tempfile.TemporaryDirectory(prefix="movierate-import-") as folder:
         path = Path(folder) / Path(vectors.name).name
         path.write_bytes(vectors.getvalue())

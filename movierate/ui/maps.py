@@ -1,0 +1,108 @@
+"""The Embeddings map's computation on the page: a background job with a live progress bar
+and a Cancel button (:mod:`movierate.explore.map_jobs`).
+
+A map that is ready within :data:`INLINE_WAIT_S` (cached, PCA, small) is drawn in the same
+script run; a longer one leaves the run free (the page, its tabs and every other page stay
+usable) and a fragment polls the job every half second, showing its real progress, until it
+finishes and the page is drawn again with the map. Leaving the page does not stop the job:
+the map is cached beside the model for the next visit. Cancel stops it at its next iteration.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from movierate.explore.map_jobs import MapJob, MapJobs
+from movierate.ui import state
+
+#: Seconds a script run waits for a map before handing its progress to the polling fragment.
+INLINE_WAIT_S = 2.0
+#: Seconds a script run waits before it draws a progress bar at all.
+QUIET_WAIT_S = 0.3
+#: Seconds between two looks at a running map's progress.
+POLL_S = 0.5
+
+
+@st.cache_resource(show_spinner=False)
+def map_jobs() -> MapJobs:
+    """The process-wide map jobs, shared by every session (two users asking for the same map
+    share one computation)."""
+    return MapJobs()
+
+
+def job_key(model: Any, method: str, params: dict[str, Any]) -> str:
+    """The job of one map: the model as saved on disk, the method and its parameters."""
+    return f"{state._cache_key(model)}|{method}|{sorted(params.items())!r}"  # derived models too
+
+
+def map_or_progress(
+    model: Any, method: str, params: dict[str, Any], on_cancel: Callable[[], None]
+) -> Any:
+    """The map frame of ``explore.model_map(model, method=method, **params)`` if it is ready
+    within :data:`INLINE_WAIT_S`, else None after drawing its live progress and a Cancel button
+    (``on_cancel`` runs when pressed, e.g. to forget that the map was asked for). Raises the
+    job's error if it failed."""
+    from movierate import explore
+
+    key = job_key(model, method, params)
+
+    def compute(progress, cancel):
+        return explore.model_map(model, method=method, progress=progress, cancel=cancel, **params)
+
+    job = map_jobs().start(key, compute)
+    job.wait(QUIET_WAIT_S)  # a cached or PCA map: no progress bar flashing by
+    if job.running:
+        bar = st.empty()
+        deadline = time.monotonic() + INLINE_WAIT_S
+        while job.running and time.monotonic() < deadline:
+            bar.progress(job.fraction, text=progress_text(job))
+            job.wait(0.1)
+        bar.empty()
+    if job.running:
+        live_progress(job, on_cancel)
+        return None
+    map_jobs().forget(key)  # the map is on disk now: the next request reads it from there
+    if job.error is not None:
+        raise job.error
+    return job.result
+
+
+def progress_text(job: MapJob) -> str:
+    """The job's own message and its running time."""
+    return f"{job.message} ({job.seconds:.0f} s)"
+
+
+@st.fragment(run_every=POLL_S)
+def live_progress(job: MapJob, on_cancel: Callable[[], None]) -> None:
+    """The job's progress bar and Cancel button, redrawn every :data:`POLL_S` seconds; the
+    whole page runs again once the job has finished (to draw the map or say it stopped)."""
+    if not job.running:
+        st.rerun(scope="app")
+    st.progress(job.fraction, text=progress_text(job))
+    cancelling = job.cancel_requested
+    st.button(
+        "Cancelling…" if cancelling else "Cancel",
+        key="map_cancel",
+        icon=":material/cancel:",
+        disabled=cancelling,
+        on_click=cancel_job,
+        args=(job, on_cancel),
+        help="Stops the map at its next iteration; nothing is saved.",
+    )
+    st.caption(
+        "The map computes in the background: the other tabs and pages stay usable, and it "
+        "is saved beside the model even if you leave this page."
+    )
+
+
+def cancel_job(job: MapJob, on_cancel: Callable[[], None]) -> None:
+    """The Cancel button's callback."""
+    job.cancel()
+    on_cancel()
+    state.add_notice(
+        "The map was cancelled; nothing was saved. Press Compute map to start it again."
+    )
