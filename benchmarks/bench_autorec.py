@@ -27,9 +27,9 @@ from movierate.spec import ModelSpec
 #: The autorec settings tried on the stop rows (dim = hidden units; l2 = lambda / 2).
 GRID = {
     "default": [
-        {"dim": 500, "l2": 30.0, "learning_rate": 1e-3},
+        {"dim": 500, "l2": 40.0, "learning_rate": 1e-3},
         {"dim": 500, "l2": 100.0, "learning_rate": 1e-3},
-        {"dim": 500, "l2": 300.0, "learning_rate": 1e-3},
+        {"dim": 500, "l2": 250.0, "learning_rate": 1e-3},
     ],
 }
 BASE = ModelSpec(family="autorec", epochs=300, early_stopping_patience=10, batch_size=2048)
