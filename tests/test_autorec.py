@@ -246,5 +246,35 @@ def test_explore_functions_open_an_autorec_model(ar_home):
 )
 def test_every_page_opens_an_autorec_model(ar_home, page, query):
     at = open_page(f"pages/{page}.py", **query)
+    if page == "compare":  # one model: compare it with its exact whitening
+        at.toggle(key="exact").set_value(True).run()
     assert_clean(at)
     assert at.dataframe or at.get("plotly_chart") or at.metric, f"{page} shows nothing"
+
+
+def test_the_tuner_searches_autorec_in_its_own_ranges():
+    import optuna
+
+    from movierate.defaults import default_spec_for
+    from movierate.tuning import default_trial_params, search_space, suggest_spec
+
+    space = search_space("autorec")
+    assert space["l2"][1] >= 10 and 500 in space["dim"]
+    default = default_spec_for("ml-100k", "autorec")
+    assert default.dim == 500 and default.regularizers["l2"] >= 10
+    params = default_trial_params("autorec", ("autorec",), "ml-100k")
+    assert params["dim"] == 500 and params["l2"] == default.regularizers["l2"]
+    spec = suggest_spec(optuna.trial.FixedTrial(params | {"dropout": 0.1}), ("autorec",), SPEC, 7)
+    assert spec.family == "autorec" and spec.epochs == 7 and spec.dropout == 0.1
+    assert spec.regularizers == {"l2": default.regularizers["l2"]}
+    # two families in one study: autorec's parameters carry its name
+    mixed = default_trial_params("autorec", ("mf_bias", "autorec"), "ml-100k")
+    assert mixed["family"] == "autorec" and "autorec.l2" in mixed
+
+
+def test_cli_flags_left_unset_take_autorec_defaults():
+    from movierate.cli.train import spec_from_args
+
+    args = cli.build_parser().parse_args(["train", "ml-100k", "--family", "autorec", "--dim", "64"])
+    spec = spec_from_args(args)
+    assert spec.dim == 64 and spec.regularizers["l2"] >= 10
