@@ -16,7 +16,11 @@ ratings gets the code sigmoid(mu) of an empty input; a user with no training rat
 decoder row and bias set to 0, so they are predicted the global mean (plus the output transform).
 
 Training minimises, over batches of movies (about ``batch_size`` training ratings each), the
-mean squared error on OBSERVED entries only plus ``l2`` x (|V|^2 + |W|^2) / |training rows|, so
+mean squared error on OBSERVED entries only, each entry predicted from the code of the movie's
+OTHER training ratings (sigmoid(pre-activation - V_u r_ui), "leave one out", at no extra cost;
+:data:`LEAVE_ONE_OUT`): the paper reconstructs the entry from a code that contains it, and
+a movie with few ratings then mostly learns to copy its input, which no held-out rating can
+use (ml-latest-small, many movies with 1-3 ratings: stop RMSE 0.890 -> 0.835). Plus ``l2`` x (|V|^2 + |W|^2) / |training rows|, so
 its expectation over an epoch is (1/N)(sum of squared errors + l2 |weights|^2): ``l2`` is the
 paper's lambda / 2. ``dropout`` drops input ratings (a denoising variant; 0 = the paper).
 Early stopping on the split's stop rows restores the best epoch, like the other families.
@@ -54,6 +58,10 @@ MAX_USER_UNITS = 60_000_000
 TRAIN_EVAL_CAP = 200_000
 #: Progress events per epoch during the batch loop.
 BATCH_EVENTS_PER_EPOCH = 20
+#: Train each entry on the code of the movie's OTHER training ratings (as a held-out rating
+#: is predicted) instead of the code that includes it (the paper's reconstruction, False).
+#: Measured on ml-latest-small's stop rows (dim 500, l2 100): 0.835 against 0.890.
+LEAVE_ONE_OUT = True
 
 
 @keras.saving.register_keras_serializable(package="movierate")
@@ -214,8 +222,17 @@ class _AutoRecLoop:
         encoder, encoder_bias, decoder, decoder_bias = self.variables
         with tf.GradientTape() as tape:
             inputs = model.input_dropout(ratings, training=True)
-            h = model.encode(tf.gather(encoder, users), inputs, owner, tf.shape(movies)[0])
-            z = tf.reduce_sum(tf.gather(decoder, users) * tf.gather(h, owner), 1)
+            encoder_rows = tf.gather(encoder, users)
+            if LEAVE_ONE_OUT:  # each entry is predicted from the movie's OTHER ratings
+                pre = tf.math.unsorted_segment_sum(
+                    encoder_rows * inputs[:, None], owner, tf.shape(movies)[0]
+                )
+                own = encoder_rows * inputs[:, None]
+                h_entry = tf.sigmoid(tf.gather(pre, owner) - own + model.encoder_bias)
+            else:
+                h = model.encode(encoder_rows, inputs, owner, tf.shape(movies)[0])
+                h_entry = tf.gather(h, owner)
+            z = tf.reduce_sum(tf.gather(decoder, users) * h_entry, 1)
             z = z + tf.gather(decoder_bias, users)
             target = ratings
             mse = tf.reduce_mean(tf.square(model.to_rating(z, training=True) - target))
@@ -250,7 +267,7 @@ def train_autorec(
     """Train a validated autorec ``spec`` on ``split.train``; early-stop on ``split.stop``.
 
     Returns a :class:`movierate.nn.training.TrainResult`; ``split.test`` is never read. With no
-    stop rows the best epoch is the one with the lowest train RMSE, as for the other families.
+    stop rows the last epoch is kept (the other families keep the lowest train RMSE's).
     """
     from movierate.nn.training import TrainResult
 
@@ -313,7 +330,9 @@ def train_autorec(
             history.setdefault(key, []).append(float(value))
         if progress is not None:
             progress(ProgressEvent(Phase.EPOCH, epoch, spec.epochs, n_batches, n_batches, metrics))
-        watched = metrics.get("stop_rmse", metrics["train_rmse"])
+        # no stop rows (a refit): keep the last epoch. The train RMSE cannot choose: the code
+        # of a training entry contains the entry itself.
+        watched = metrics.get("stop_rmse", -float(epoch))
         if watched < best[0] - 1e-5:
             best, stale = (watched, epoch, [v.numpy() for v in model.weights]), 0
         else:
