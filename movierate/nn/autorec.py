@@ -20,9 +20,9 @@ mean squared error on OBSERVED entries only, each entry predicted from the code 
 OTHER training ratings (sigmoid(pre-activation - V_u r_ui), "leave one out", at no extra cost;
 :data:`LEAVE_ONE_OUT`): the paper reconstructs the entry from a code that contains it, and
 a movie with few ratings then mostly learns to copy its input, which no held-out rating can
-use (ml-latest-small, many movies with 1-3 ratings: stop RMSE 0.890 -> 0.835). Plus ``l2`` x (|V|^2 + |W|^2) / |training rows|, so
-its expectation over an epoch is (1/N)(sum of squared errors + l2 |weights|^2): ``l2`` is the
-paper's lambda / 2. ``dropout`` drops input ratings (a denoising variant; 0 = the paper).
+use (ml-latest-small, many movies with 1-3 ratings: stop RMSE 0.890 -> 0.835). Plus ``l2`` x
+(|V|^2 + |W|^2) / |training rows|, so its expectation over an epoch is (1/N)(sum of squared
+errors + l2 |weights|^2): ``l2`` is the paper's lambda / 2. ``dropout`` drops input ratings (a denoising variant; 0 = the paper).
 Early stopping on the split's stop rows restores the best epoch, like the other families.
 
 The model stores the training ratings per movie (CSR of non-trainable weights, as ``svdpp``
@@ -314,7 +314,12 @@ def train_autorec(
             if progress is not None and done < n_batches and done % events_every == 0:
                 progress(
                     ProgressEvent(
-                        Phase.BATCH, epoch, spec.epochs, done, n_batches, {"loss": loss_sum / weight}
+                        Phase.BATCH,
+                        epoch,
+                        spec.epochs,
+                        done,
+                        n_batches,
+                        {"loss": loss_sum / weight},
                     )
                 )
         step_seconds += time.perf_counter() - epoch_start
