@@ -22,8 +22,9 @@ OTHER training ratings (sigmoid(pre-activation - V_u r_ui), "leave one out", at 
 a movie with few ratings then mostly learns to copy its input, which no held-out rating can
 use (ml-latest-small, many movies with 1-3 ratings: stop RMSE 0.890 -> 0.835). Plus ``l2`` x
 (|V|^2 + |W|^2) / |training rows|, so its expectation over an epoch is (1/N)(sum of squared
-errors + l2 |weights|^2): ``l2`` is the paper's lambda / 2. ``dropout`` drops input ratings (a denoising variant; 0 = the paper).
-Early stopping on the split's stop rows restores the best epoch, like the other families.
+errors + l2 |weights|^2): ``l2`` is the paper's lambda / 2. ``dropout`` drops input ratings
+(a denoising variant; 0 = the paper). Early stopping on the split's stop rows restores the best
+epoch, like the other families; without stop rows (a refit) the last epoch is kept.
 
 The model stores the training ratings per movie (CSR of non-trainable weights, as ``svdpp``
 stores N(u)), so ``model.keras`` predicts on its own from (user, movie) pairs. Memory grows
