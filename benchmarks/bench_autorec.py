@@ -20,12 +20,15 @@ from dataclasses import replace
 import numpy as np
 
 from benchmarks import bench_tuned
-from benchmarks.bench_tuned import PROTOCOLS, rmse
+from benchmarks.bench_tuned import PROTOCOLS as TUNED_PROTOCOLS
+from benchmarks.bench_tuned import rmse
 from movierate import scoring
 from movierate.data import Split, load_dataset, make_split
 from movierate.errors import DataError
 from movierate.spec import ModelSpec
 
+#: bench_tuned's protocols, plus ml-1m-sample's random 90/10 (carve's random branch).
+PROTOCOLS = {**TUNED_PROTOCOLS, "random-1m": ("random 90/10 (seed 0)", "ml-1m-sample")}
 #: The autorec settings tried on the stop rows (dim = hidden units; l2 = lambda / 2).
 GRID = {
     "default": [
@@ -86,7 +89,7 @@ def refit(ds, spec: ModelSpec, epochs: int, train, stop, test) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--protocols", default=",".join(PROTOCOLS))
+    parser.add_argument("--protocols", default=",".join(TUNED_PROTOCOLS))
     parser.add_argument("--grid", default="default", help="a GRID key, or a JSON list of dicts")
     parser.add_argument("--no-mf", action="store_true", help="skip the mf_bias rows")
     parser.add_argument("--no-refit", action="store_true")
