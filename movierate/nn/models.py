@@ -1,4 +1,5 @@
-"""Keras models of every family (mf, mf_bias, deep, svdpp).
+"""Keras models of every family (mf, mf_bias, deep, svdpp; autorec's, an autoencoder over a
+movie's ratings, is :class:`movierate.nn.autorec.AutoRecModel`).
 
 ``svdpp`` (Koren's SVD++) is mf_bias whose user vector is p_u + |N(u)|^-1/2 * sum of y_j over
 N(u), the movies the user rated in the TRAINING rows. N(u) is stored in the model as a CSR
