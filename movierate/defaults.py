@@ -79,6 +79,18 @@ DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
         },
     },
 }
+#: Family defaults applied before a dataset's entry (ModelSpec()'s values suit the MF families;
+#: autorec wants a wide hidden layer and a strong L2 (README, "AutoRec")).
+FAMILY_DEFAULTS: dict[str, dict[str, Any]] = {
+    "autorec": {
+        "dim": 500,
+        "regularizers": {"l2": 100.0},
+        "learning_rate": 0.001,
+        "batch_size": 2048,
+        "epochs": 300,
+        "early_stopping_patience": 10,
+    },
+}
 #: Names that share another dataset's defaults (the full ml-1m behaves like its sample).
 ALIASES = {"ml-1m": "ml-1m-sample"}
 #: The family "Train a good default model" picks on a known dataset.
@@ -88,7 +100,8 @@ DEFAULT_FAMILY = "mf_bias"
 def default_spec_for(dataset_name: str | None, family: str | None = None) -> ModelSpec:
     """The tuned spec of ``family`` (default: :data:`DEFAULT_FAMILY`) for ``dataset_name``.
 
-    Datasets or families without a tuned entry get ModelSpec's defaults (with ``family`` set).
+    Datasets or families without a tuned entry get ModelSpec's defaults (with ``family`` set),
+    changed by the family's :data:`FAMILY_DEFAULTS` (autorec's).
     """
     family = family or DEFAULT_FAMILY
     if family not in schema.names("family"):
@@ -96,7 +109,7 @@ def default_spec_for(dataset_name: str | None, family: str | None = None) -> Mod
             f"Unknown model family {family!r}; choose one of {', '.join(schema.names('family'))}."
         )
     name = ALIASES.get(dataset_name or "", dataset_name or "")
-    changes = DEFAULTS.get(name, {}).get(family, {})
+    changes = {**FAMILY_DEFAULTS.get(family, {}), **DEFAULTS.get(name, {}).get(family, {})}
     return ModelSpec(family=family).with_(**changes).validate()
 
 

@@ -153,6 +153,7 @@ SPEC_SCHEMA: dict[str, FieldSchema] = {
                 "mf": "Matrix factorisation (dot product only)",
                 "deep": "Deep (MLP over user and movie embeddings)",
                 "svdpp": "SVD++ (MF + biases + the user's rated movies as implicit feedback)",
+                "autorec": "AutoRec (item autoencoder: a movie's ratings -> dim hidden units)",
             }
         ),
         "Model family",
@@ -161,7 +162,12 @@ SPEC_SCHEMA: dict[str, FieldSchema] = {
         "model",
     ),
     "dim": FieldSchema(
-        Interval(int, 1, 1024), "Embedding dimension", "embedding dimension", "--dim", "model", 8
+        Interval(int, 1, 1024),
+        "Embedding dimension",
+        "embedding dimension (autorec: hidden units, e.g. 500)",
+        "--dim",
+        "model",
+        8,
     ),
     "user_bias": FieldSchema(
         Boolean(optional=True), "User bias", "learn a bias per user", "--user-bias", "model"
@@ -192,8 +198,8 @@ SPEC_SCHEMA: dict[str, FieldSchema] = {
     ),
     "dropout": FieldSchema(
         Interval(float, 0.0, 1.0, "left"),
-        "Dropout (deep only)",
-        "deep: dropout after dense layers",
+        "Dropout (deep, autorec)",
+        "deep: dropout after dense layers; autorec: dropout on the input ratings",
         "--dropout",
         "model",
         0.05,

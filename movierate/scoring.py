@@ -2,7 +2,8 @@
 
 Works on the arrays of a saved model's ``embeddings.npz`` (see docs/architecture.md,
 "Prediction semantics"): z = u.m + b_u + b_m for ``mf`` / ``mf_bias`` / ``svdpp`` (whose saved
-``user_embedding`` already holds the effective p_u + |N(u)|^-1/2 sum y_j), z = MLP([u, m]) + b_m
+``user_embedding`` already holds the effective p_u + |N(u)|^-1/2 sum y_j) / ``autorec`` (user
+vector = decoder row, movie vector = the movie's code, no movie bias), z = MLP([u, m]) + b_m
 (+ b_u) for ``deep`` (ReLU hidden layers, batch normalisation already folded into the dense
 kernels; + u.m when the spec has ``dot_product``), then the output transform ``none`` / ``clip`` / ``sigmoid`` around the global mean.
 
@@ -139,6 +140,8 @@ def shape_problem(shapes: Mapping[str, Sequence[int]], family: str, dim: int) ->
         rows = tuple(shapes[table])[0]
         if key in shapes and tuple(shapes[key]) != (rows,):
             return f"'{key}' has shape {tuple(shapes[key])}, expected ({rows},)"
+    if family == "autorec" and "user_bias" not in shapes:
+        return "an autorec model needs a 'user_bias' array (its decoder bias)"
     if family in ("mf_bias", "svdpp") and "movie_bias" not in shapes and "user_bias" not in shapes:
         return f"an {family} model needs 'user_bias' or 'movie_bias' arrays"
     if family != "deep":

@@ -26,7 +26,8 @@ class ModelSpec:
     """A model family, its shape, its regularizers and its training settings.
 
     ``user_bias`` / ``movie_bias`` left as None take the family's default: both for
-    ``mf_bias`` and ``svdpp``, none for ``mf``, a movie bias only for ``deep``. ``regularizers`` maps a kind
+    ``mf_bias`` and ``svdpp``, none for ``mf``, a movie bias only for ``deep``, a user bias
+    only for ``autorec`` (its decoder bias; fixed: the family has no other choice). ``regularizers`` maps a kind
     (l2, whitening, decorrelation, adversarial) to its strength; several combine.
     """
 
@@ -64,7 +65,7 @@ class ModelSpec:
     def has_user_bias(self) -> bool:
         """Whether the model has a per-user bias (the family default when unset)."""
         if self.user_bias is None:
-            return self.family in ("mf_bias", "svdpp")
+            return self.family in ("mf_bias", "svdpp", "autorec")
         return bool(self.user_bias)
 
     @property
@@ -108,7 +109,28 @@ class ModelSpec:
             if f.name == "hidden_units" and not self.hidden_units:
                 raise SpecError("hidden_units is empty: a deep model needs at least one layer.")
             schema.check(f.name, getattr(self, f.name))
+        if self.family == "autorec":
+            self._validate_autorec()
         return self
+
+    def _validate_autorec(self) -> None:
+        """AutoRec's fixed shape: a user (decoder) bias, no movie bias, L2 as its only penalty."""
+        if self.user_bias is False or self.movie_bias:
+            raise SpecError(
+                "autorec always has a user bias (its decoder bias) and no movie bias: leave "
+                "user_bias / movie_bias unset (null)."
+            )
+        others = sorted(k for k, v in self.regularizers.items() if k != "l2" and v)
+        if others:
+            raise SpecError(
+                f"autorec takes the l2 regularizer only (weight decay of its encoder and "
+                f"decoder), not {', '.join(others)}: remove them or pick mf_bias."
+            )
+        if self.embedding_dropout:
+            raise SpecError(
+                "autorec has no embedding dropout: set embedding_dropout to 0 (use dropout for "
+                "autorec's input dropout)."
+            )
 
 
 def format_regularizers(regularizers: Mapping[str, float] | None) -> str:

@@ -721,7 +721,8 @@ def _read_movies(path: Path) -> pd.DataFrame:
 def _load_keras(path: Path) -> Any:
     import keras
 
-    import movierate.nn.models  # noqa: F401  (registers movierate's custom Keras objects)
+    import movierate.nn.autorec  # noqa: F401  (registers movierate's custom Keras objects)
+    import movierate.nn.models  # noqa: F401
 
     try:
         return keras.saving.load_model(path, safe_mode=True, compile=False)

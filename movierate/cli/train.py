@@ -136,8 +136,11 @@ def _run_train(args: argparse.Namespace) -> int:
 
 
 def spec_from_args(args: argparse.Namespace) -> spec_module.ModelSpec:
-    """The ModelSpec described by the train flags (unset flags keep ModelSpec's defaults)."""
-    values: dict[str, Any] = {}
+    """The ModelSpec described by the train flags (unset flags keep ModelSpec's defaults, or
+    the family's own where :data:`movierate.defaults.FAMILY_DEFAULTS` has some: autorec's)."""
+    from movierate.defaults import FAMILY_DEFAULTS
+
+    values: dict[str, Any] = dict(FAMILY_DEFAULTS.get(getattr(args, "spec_family", None), {}))
     for field in SPEC_FLAGS:
         value = getattr(args, f"spec_{field}")
         if value is None:

@@ -1,8 +1,8 @@
 """ "Your own ratings": place a new user in a trained model without retraining (fold-in).
 
-For ``mf`` / ``mf_bias`` models the new user's vector u (and user bias b_u when the model has
-one) is the maximum a posteriori fit to a handful of (movie row, rating) pairs, the movie
-vectors m, movie biases b_m and global mean g staying fixed:
+For ``mf`` / ``mf_bias`` / ``autorec`` models the new user's vector u (and user bias b_u when
+the model has one) is the maximum a posteriori fit to a handful of (movie row, rating) pairs,
+the movie vectors m, movie biases b_m and global mean g staying fixed:
 
     minimise  sum_i (r_i - f(z_i))^2 + (theta - mu)^T P (theta - mu),  z_i = u.m_i + b_u + b_m_i
 
@@ -49,7 +49,9 @@ MAX_STEPS = 30
 TOLERANCE = 1e-6
 #: Below this many ratings the result leans mostly on the average user (said in the message).
 FEW_RATINGS = 5
-SUPPORTED_FAMILIES = ("mf", "mf_bias")
+#: autorec too: its score is a dot product of the user's decoder row and the movie's code (the
+#: codes stay those of the training ratings: the new user's ratings do not re-encode movies).
+SUPPORTED_FAMILIES = ("mf", "mf_bias", "autorec")
 
 
 @dataclass(frozen=True)
@@ -216,12 +218,12 @@ def _check_model(model: Any) -> tuple[str, str]:
         raise DataError(
             "Folding in your own ratings works for mf and mf_bias models only: a deep model's "
             "prediction is not linear in the user vector, so a few ratings cannot place a new "
-            "user reliably. Pick an mf or mf_bias model."
+            "user reliably. Pick an mf, mf_bias or autorec model."
         )
     if family not in SUPPORTED_FAMILIES or output not in scoring.OUTPUTS:
         raise DataError(
             f"Cannot fold in ratings for a model of family {family!r} with output {output!r}; "
-            "pick an mf or mf_bias model."
+            "pick an mf, mf_bias or autorec model."
         )
     return family, output
 

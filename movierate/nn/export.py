@@ -16,15 +16,20 @@ from movierate.nn.models import RatingModel
 from movierate.spec import ModelSpec
 
 
-def export_arrays(model: RatingModel, spec: ModelSpec | None = None) -> dict[str, np.ndarray]:
+def export_arrays(model: RatingModel | Any, spec: ModelSpec | None = None) -> dict[str, np.ndarray]:
     """Everything a numpy forward pass needs (the embeddings.npz of the store contract).
 
     Batch normalisation is folded into the dense layer before it, so ``scoring`` needs no
     separate normalisation step. For ``svdpp``, ``user_embedding`` holds the effective user
     vectors (p_u plus the implicit part), ``user_factor`` p_u alone and ``implicit_embedding``
-    the y table (one row per movie); ``movie_embedding`` stays q, "the movie embedding".
+    the y table (one row per movie); ``movie_embedding`` stays q, "the movie embedding". For
+    ``autorec``, see :func:`movierate.nn.autorec.autorec_arrays` (movie codes, decoder rows).
     """
     spec = spec or model.spec
+    if spec.family == "autorec":  # decoder rows, movie codes, user bias (movierate.nn.autorec)
+        from movierate.nn.autorec import autorec_arrays
+
+        return autorec_arrays(model)
     user_embedding = _numpy(model.user_embedding.embeddings)
     arrays: dict[str, np.ndarray] = {
         "user_embedding": user_embedding,

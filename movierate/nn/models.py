@@ -1,4 +1,5 @@
-"""Keras models of every family (mf, mf_bias, deep, svdpp).
+"""Keras models of every family (mf, mf_bias, deep, svdpp; autorec's, an autoencoder over a
+movie's ratings, is :class:`movierate.nn.autorec.AutoRecModel`).
 
 ``deep`` is MLP([u, m]) + biases; with ``dot_product`` it adds u.m of the same embeddings
 (NeuMF-style), so the MLP only has to learn what a dot product misses.

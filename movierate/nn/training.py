@@ -31,7 +31,7 @@ import numpy as np
 import tensorflow as tf
 
 from movierate.data import RatingsDataset, Split
-from movierate.errors import DataError, TrainingCancelled
+from movierate.errors import DataError, SpecError, TrainingCancelled
 from movierate.explore.verdicts import covariance_stats, ks_uniform
 from movierate.nn.export import export_arrays
 from movierate.nn.models import RatingModel, build_model
@@ -127,6 +127,12 @@ def train(
     ``loop_class`` replaces the compiled loop (``movierate.nn.distributed`` passes one that
     shares each global batch between workers); the default trains in this process.
     """
+    if spec.family == "autorec":  # its own loop over batches of movies (movierate.nn.autorec)
+        from movierate.nn.autorec import train_autorec
+
+        if loop_class is not None:
+            raise SpecError("autorec trains in one process only: pick another family.")
+        return train_autorec(ds, split, spec, progress, cancel)
     if len(split.train) == 0:
         raise DataError(
             "The training part of the split is empty: choose smaller test / stop fractions."
