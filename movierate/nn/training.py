@@ -78,6 +78,11 @@ CRITIC_LEARNING_RATE = 3e-3
 ORDERED_METHOD = "graded_l2"
 #: Progress events per epoch during the batch loop.
 BATCH_EVENTS_PER_EPOCH = 20
+#: Whether a plain step (no svdpp, no sampled / ordered / adversarial penalty, this process's own
+#: gradients) computes its per-example forward, backward and row merge as one XLA cluster
+#: (:meth:`_TrainingLoop._plain_step`): 2-5x faster per step than the op-by-op graph on CPU,
+#: where the elementwise ops of a [batch, dim] gradient and ``unsorted_segment_sum`` dominated.
+XLA_PLAIN_STEP = True
 
 
 @dataclass
@@ -400,6 +405,20 @@ class _TrainingLoop:
             ],
         )
         self._predict = tf.function(self._predict_batch, input_signature=[index, index])
+        self.plain = XLA_PLAIN_STEP and self._is_plain()
+        if self.plain:
+            self._plain_gradients_xla = tf.function(self._plain_gradients, jit_compile=True)
+
+    def _is_plain(self) -> bool:
+        """Whether :meth:`_plain_step` computes exactly what the general :meth:`_step` does."""
+        return (
+            self.implicit_table is None
+            and not self.sampled
+            and not self.ordered.strength
+            and self.adversarial is None
+            and type(self).combine is _TrainingLoop.combine
+            and type(self)._step is _TrainingLoop._step
+        )
 
     def _sample_rows(self) -> tf.Tensor:
         if self.sample_size == self.n_movies:
@@ -431,8 +450,74 @@ class _TrainingLoop:
         ]
         return updates, grads[n:]
 
+    def _plain_step(self, users: tf.Tensor, movies: tf.Tensor, ratings: tf.Tensor) -> tf.Tensor:
+        """:meth:`_step` without the optional terms, the dense part compiled by XLA.
+
+        Each side's tables (embedding, then bias) are gathered once per unique row and
+        concatenated, so one [batch, dim (+1)] tensor per side goes into the XLA cluster, which
+        returns the MSE, the row gradients merged per unique row (padded to the batch size: a
+        static shape, so XLA compiles once per batch size) and the dense gradients.
+        """
+        user_rows, user_pos = tf.unique(users)
+        movie_rows, movie_pos = tf.unique(movies)
+        sides = []
+        for side, rows, pos, table in (
+            ("user", user_rows, user_pos, self.user_table),
+            ("movie", movie_rows, movie_pos, self.movie_table),
+        ):
+            tables = [table] + [t for s, t in self.bias_tables if s == side]
+            current = [tf.gather(t, rows) for t in tables]
+            per_example = tf.gather(tf.concat(current, 1) if len(current) > 1 else current[0], pos)
+            sides.append((tables, rows, pos, current, per_example))
+        (u_tables, _, _, _, xu), (m_tables, _, _, _, xm) = sides
+        mse, grad_u, grad_m, *dense_grads = self._plain_gradients_xla(
+            xu, xm, ratings, users, movies, user_pos, movie_pos
+        )
+        lr = self.optimizer.next_learning_rate()
+        for (tables, rows, _, current, _), grad in zip(sides, (grad_u, grad_m), strict=True):
+            grad = grad[: tf.shape(rows)[0]]
+            widths = [int(c.shape[1]) for c in current]
+            parts = tf.split(grad, widths, axis=1) if len(widths) > 1 else [grad]
+            for table, value, part in zip(tables, current, parts, strict=True):
+                self.optimizer.apply_rows(table, rows, part, lr, value)
+        for var, grad in zip(self.dense_variables, dense_grads, strict=True):
+            if grad is not None:
+                self.optimizer.apply_dense(var, grad, lr)
+        return mse
+
+    def _plain_gradients(self, xu, xm, ratings, users, movies, user_pos, movie_pos):
+        """(MSE, merged user-row gradient, merged movie-row gradient, *dense gradients)."""
+        dim = self.spec.dim
+        with tf.GradientTape() as tape:
+            tape.watch([xu, xm])
+            u, m = xu[:, :dim], xm[:, :dim]
+            user_bias = xu[:, dim:] if xu.shape[1] > dim else None
+            movie_bias = xm[:, dim:] if xm.shape[1] > dim else None
+            z = self.model.centred_score(u, m, user_bias, movie_bias, training=True)
+            mse = tf.reduce_mean(tf.square(self.model.to_rating(z, training=True) - ratings))
+            loss = mse
+            if self.l2.strength:
+                user_w = tf.gather(self.user_l2_weight, users)
+                movie_w = tf.gather(self.movie_l2_weight, movies)
+                loss += self.l2.strength * (
+                    tf.reduce_mean(user_w * tf.reduce_sum(u * u, 1))
+                    + tf.reduce_mean(movie_w * tf.reduce_sum(m * m, 1))
+                )
+            if self.model.losses:
+                loss += tf.add_n(self.model.losses)
+        grads = tape.gradient(loss, [xu, xm] + self.dense_variables)
+        # merged per unique row; at most one row per example, so the batch size bounds the rows
+        size = tf.shape(xu)[0]
+        merged = [
+            tf.math.unsorted_segment_sum(grads[0], user_pos, size),
+            tf.math.unsorted_segment_sum(grads[1], movie_pos, size),
+        ]
+        return [mse, *merged, *grads[2:]]
+
     def _step(self, users: tf.Tensor, movies: tf.Tensor, ratings: tf.Tensor) -> tf.Tensor:
         """One update: each touched row is gathered once, its gradient merged, updated sparsely."""
+        if self.plain:
+            return self._plain_step(users, movies, ratings)
         if self.adversarial is not None:
             self._critic_step()
         batch = tf.shape(movies)[0]
