@@ -331,6 +331,16 @@ def sort_dimensions(
     return order
 
 
+def _bucket(count: tf.Tensor) -> tf.Tensor:
+    """``count`` rounded up to the padded row count of :meth:`_TrainingLoop._plain_step`: a
+    power of two below 4,096 rows (few shapes, so few XLA compilations on small data), else a
+    multiple of a quarter of its power of two (at most 25% padding where the rows cost)."""
+    count = tf.maximum(count, 64)
+    octave = tf.cast(tf.math.ceil(tf.math.log(tf.cast(count, tf.float32)) / np.log(2.0)), tf.int32)
+    step = tf.bitwise.left_shift(1, tf.where(count < 4096, octave, octave - 3))
+    return (count + step - 1) // step * step
+
+
 def _l2_weights(rows: np.ndarray, n_rows: int) -> np.ndarray:
     """Per-row L2 weights ~ count**-alpha, scaled so the mean weight over examples is 1."""
     counts = np.bincount(rows, minlength=n_rows).astype(np.float64)
@@ -407,7 +417,7 @@ class _TrainingLoop:
         self._predict = tf.function(self._predict_batch, input_signature=[index, index])
         self.plain = XLA_PLAIN_STEP and self._is_plain()
         if self.plain:
-            self._plain_gradients_xla = tf.function(self._plain_gradients, jit_compile=True)
+            self._plain_update_xla = tf.function(self._plain_update, jit_compile=True)
 
     def _is_plain(self) -> bool:
         """Whether :meth:`_plain_step` computes exactly what the general :meth:`_step` does."""
@@ -451,49 +461,56 @@ class _TrainingLoop:
         return updates, grads[n:]
 
     def _plain_step(self, users: tf.Tensor, movies: tf.Tensor, ratings: tf.Tensor) -> tf.Tensor:
-        """:meth:`_step` without the optional terms, the dense part compiled by XLA.
+        """:meth:`_step` without the optional terms, its arithmetic compiled by XLA.
 
-        Each side's tables (embedding, then bias) are gathered once per unique row and
-        concatenated, so one [batch, dim (+1)] tensor per side goes into the XLA cluster, which
-        returns the MSE, the row gradients merged per unique row (padded to the batch size: a
-        static shape, so XLA compiles once per batch size) and the dense gradients.
+        Every table's (embedding, bias) and optimizer slot's rows are gathered once per unique
+        row, the unique rows padded to a bucketed count (:func:`_bucket`: a few static shapes,
+        so XLA compiles a few times, not every step). The XLA cluster returns the MSE, the new
+        rows of every table and slot (``SparseOptimizer.delta``) and the dense gradients; only
+        the real rows are written back (``scatter_update``: the rows are unique).
         """
-        user_rows, user_pos = tf.unique(users)
-        movie_rows, movie_pos = tf.unique(movies)
-        sides = []
-        for side, rows, pos, table in (
-            ("user", user_rows, user_pos, self.user_table),
-            ("movie", movie_rows, movie_pos, self.movie_table),
-        ):
-            tables = [table] + [t for s, t in self.bias_tables if s == side]
-            current = [tf.gather(t, rows) for t in tables]
-            per_example = tf.gather(tf.concat(current, 1) if len(current) > 1 else current[0], pos)
-            sides.append((tables, rows, pos, current, per_example))
-        (u_tables, _, _, _, xu), (m_tables, _, _, _, xm) = sides
-        mse, grad_u, grad_m, *dense_grads = self._plain_gradients_xla(
-            xu, xm, ratings, users, movies, user_pos, movie_pos
-        )
         lr = self.optimizer.next_learning_rate()
-        for (tables, rows, _, current, _), grad in zip(sides, (grad_u, grad_m), strict=True):
-            grad = grad[: tf.shape(rows)[0]]
-            widths = [int(c.shape[1]) for c in current]
-            parts = tf.split(grad, widths, axis=1) if len(widths) > 1 else [grad]
-            for table, value, part in zip(tables, current, parts, strict=True):
-                self.optimizer.apply_rows(table, rows, part, lr, value)
+        sides, inputs, positions = [], [], []
+        for side, ids, table in (
+            ("user", users, self.user_table),
+            ("movie", movies, self.movie_table),
+        ):
+            rows, pos = tf.unique(ids)
+            count = tf.shape(rows)[0]
+            padded = tf.pad(rows, [[0, _bucket(count) - count]])
+            tables = [table] + [t for s, t in self.bias_tables if s == side]
+            # per table: the variable, then its slots
+            targets = [[t, *self.optimizer.slot_variables(t)] for t in tables]
+            inputs.append([[tf.gather(v, padded) for v in group] for group in targets])
+            sides.append((rows, count, targets))
+            positions.append(pos)
+        mse, new_user, new_movie, *dense_grads = self._plain_update_xla(
+            inputs[0], inputs[1], positions[0], positions[1], ratings, users, movies, lr
+        )
+        for (rows, count, targets), values in zip(sides, (new_user, new_movie), strict=True):
+            for group, new_values in zip(targets, values, strict=True):
+                for variable, value in zip(group, new_values, strict=True):
+                    variable.scatter_update(tf.IndexedSlices(value[:count], rows))
         for var, grad in zip(self.dense_variables, dense_grads, strict=True):
             if grad is not None:
                 self.optimizer.apply_dense(var, grad, lr)
         return mse
 
-    def _plain_gradients(self, xu, xm, ratings, users, movies, user_pos, movie_pos):
-        """(MSE, merged user-row gradient, merged movie-row gradient, *dense gradients)."""
-        dim = self.spec.dim
+    def _plain_update(
+        self, user_values, movie_values, user_pos, movie_pos, ratings, users, movies, lr
+    ):
+        """(MSE, new rows of each user table + slots, same for movies, *dense gradients)."""
+        per_example = [
+            [tf.gather(group[0], pos) for group in values]
+            for values, pos in ((user_values, user_pos), (movie_values, movie_pos))
+        ]
         with tf.GradientTape() as tape:
-            tape.watch([xu, xm])
-            u, m = xu[:, :dim], xm[:, :dim]
-            user_bias = xu[:, dim:] if xu.shape[1] > dim else None
-            movie_bias = xm[:, dim:] if xm.shape[1] > dim else None
-            z = self.model.centred_score(u, m, user_bias, movie_bias, training=True)
+            tape.watch(per_example)
+            (u, *user_bias), (m, *movie_bias) = per_example
+            z = self.model.centred_score(
+                u, m, user_bias[0] if user_bias else None, movie_bias[0] if movie_bias else None,
+                training=True,
+            )  # fmt: skip
             mse = tf.reduce_mean(tf.square(self.model.to_rating(z, training=True) - ratings))
             loss = mse
             if self.l2.strength:
@@ -505,14 +522,19 @@ class _TrainingLoop:
                 )
             if self.model.losses:
                 loss += tf.add_n(self.model.losses)
-        grads = tape.gradient(loss, [xu, xm] + self.dense_variables)
-        # merged per unique row; at most one row per example, so the batch size bounds the rows
-        size = tf.shape(xu)[0]
-        merged = [
-            tf.math.unsorted_segment_sum(grads[0], user_pos, size),
-            tf.math.unsorted_segment_sum(grads[1], movie_pos, size),
-        ]
-        return [mse, *merged, *grads[2:]]
+        grads = tape.gradient(loss, per_example + [self.dense_variables])
+        new = []
+        for values, side_grads, pos in (
+            (user_values, grads[0], user_pos),
+            (movie_values, grads[1], movie_pos),
+        ):
+            side = []
+            for group, grad in zip(values, side_grads, strict=True):
+                merged = tf.math.unsorted_segment_sum(grad, pos, tf.shape(group[0])[0])
+                step, slots = self.optimizer.delta(merged, lr, group[1:])
+                side.append([group[0] - step, *slots])
+            new.append(side)
+        return [mse, *new, *grads[2]]
 
     def _step(self, users: tf.Tensor, movies: tf.Tensor, ratings: tf.Tensor) -> tf.Tensor:
         """One update: each touched row is gathered once, its gradient merged, updated sparsely."""
