@@ -16,6 +16,7 @@ def data():
 
 def _train(ds, split, spec, plain, monkeypatch):
     monkeypatch.setattr(training, "XLA_PLAIN_STEP", plain)
+    monkeypatch.setattr(training, "XLA_MIN_RATINGS", 0)
     seen = []
     original = training._TrainingLoop.__init__
 
@@ -54,6 +55,21 @@ def test_optional_terms_take_the_general_step(data, monkeypatch):
     spec = ModelSpec(dim=8, epochs=1, batch_size=512, regularizers={"l2": 0.1, "whitening": 0.1})
     result, plain = _train(ds, split, spec.validate(), True, monkeypatch)
     assert not plain and np.isfinite(result.metrics["stop_rmse"])
+
+
+def test_small_sets_take_the_general_step(data, monkeypatch):
+    ds, split = data
+    monkeypatch.setattr(training, "XLA_MIN_RATINGS", len(split.train) + 1)
+    seen = []
+    original = training._TrainingLoop.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        seen.append(self.plain)
+
+    monkeypatch.setattr(training._TrainingLoop, "__init__", init)
+    training.train(ds, split, ModelSpec(dim=8, epochs=1, batch_size=512).validate())
+    assert seen == [False]
 
 
 def test_deep_with_dropout_learns_on_the_plain_step(data, monkeypatch):

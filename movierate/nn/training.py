@@ -83,6 +83,9 @@ BATCH_EVENTS_PER_EPOCH = 20
 #: (:meth:`_TrainingLoop._plain_step`): 2-5x faster per step than the op-by-op graph on CPU,
 #: where the elementwise ops of a [batch, dim] gradient and ``unsorted_segment_sum`` dominated.
 XLA_PLAIN_STEP = True
+#: ... on training sets of at least this many ratings: XLA compiles the step once per padded
+#: shape (seconds each on 2 cores), which smaller sets would not earn back.
+XLA_MIN_RATINGS = 500_000
 
 
 @dataclass
@@ -152,6 +155,7 @@ def train(
         user_l2_weight=_l2_weights(users[train_rows], ds.n_users),
         movie_l2_weight=_l2_weights(movies[train_rows], ds.n_movies),
         sample_size=regularizer_sample_size(ds.n_movies, len(train_rows), spec.batch_size),
+        n_train=len(train_rows),
     )
 
     rng = np.random.default_rng(spec.seed)
@@ -331,16 +335,6 @@ def sort_dimensions(
     return order
 
 
-def _bucket(count: tf.Tensor) -> tf.Tensor:
-    """``count`` rounded up to the padded row count of :meth:`_TrainingLoop._plain_step`: a
-    power of two below 4,096 rows (few shapes, so few XLA compilations on small data), else a
-    multiple of a quarter of its power of two (at most 25% padding where the rows cost)."""
-    count = tf.maximum(count, 64)
-    octave = tf.cast(tf.math.ceil(tf.math.log(tf.cast(count, tf.float32)) / np.log(2.0)), tf.int32)
-    step = tf.bitwise.left_shift(1, tf.where(count < 4096, octave, octave - 3))
-    return (count + step - 1) // step * step
-
-
 def _l2_weights(rows: np.ndarray, n_rows: int) -> np.ndarray:
     """Per-row L2 weights ~ count**-alpha, scaled so the mean weight over examples is 1."""
     counts = np.bincount(rows, minlength=n_rows).astype(np.float64)
@@ -359,6 +353,7 @@ class _TrainingLoop:
         user_l2_weight: np.ndarray,
         movie_l2_weight: np.ndarray,
         sample_size: int = REGULARIZER_SAMPLE,
+        n_train: int | None = None,
     ) -> None:
         self.model, self.spec = model, spec
         self.user_l2_weight = tf.constant(user_l2_weight)
@@ -415,7 +410,8 @@ class _TrainingLoop:
             ],
         )
         self._predict = tf.function(self._predict_batch, input_signature=[index, index])
-        self.plain = XLA_PLAIN_STEP and self._is_plain()
+        large = n_train is None or n_train >= XLA_MIN_RATINGS
+        self.plain = XLA_PLAIN_STEP and large and self._is_plain()
         if self.plain:
             self._plain_update_xla = tf.function(self._plain_update, jit_compile=True)
 
@@ -464,8 +460,8 @@ class _TrainingLoop:
         """:meth:`_step` without the optional terms, its arithmetic compiled by XLA.
 
         Every table's (embedding, bias) and optimizer slot's rows are gathered once per unique
-        row, the unique rows padded to a bucketed count (:func:`_bucket`: a few static shapes,
-        so XLA compiles a few times, not every step). The XLA cluster returns the MSE, the new
+        row, the unique rows padded to min(batch size, table rows): a static shape, so XLA
+        compiles once per batch size, not every step (the unique counts change every step). The XLA cluster returns the MSE, the new
         rows of every table and slot (``SparseOptimizer.delta``) and the dense gradients; only
         the real rows are written back (``scatter_update``: the rows are unique).
         """
@@ -477,7 +473,8 @@ class _TrainingLoop:
         ):
             rows, pos = tf.unique(ids)
             count = tf.shape(rows)[0]
-            padded = tf.pad(rows, [[0, _bucket(count) - count]])
+            size = tf.minimum(tf.shape(ids)[0], tf.shape(table)[0])  # static per batch size
+            padded = tf.pad(rows, [[0, size - count]])
             tables = [table] + [t for s, t in self.bias_tables if s == side]
             # per table: the variable, then its slots
             targets = [[t, *self.optimizer.slot_variables(t)] for t in tables]
