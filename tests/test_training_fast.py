@@ -79,3 +79,36 @@ def test_deep_with_dropout_learns_on_the_plain_step(data, monkeypatch):
     stop = ds.ratings["rating"].to_numpy()[split.stop]
     baseline = float(np.sqrt(np.mean((stop - result.global_mean) ** 2)))
     assert plain and result.metrics["stop_rmse"] < baseline
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_plain_step_writes_only_the_batch_rows(monkeypatch, optimizer):
+    import tensorflow as tf
+
+    from movierate.nn.models import build_model
+
+    monkeypatch.setattr(training, "XLA_PLAIN_STEP", True)
+    spec = ModelSpec(dim=4, optimizer=optimizer, learning_rate=0.1).validate()
+    model = build_model(spec, 20, 12, 3.0, (0.5, 5.0))
+    loop = training._TrainingLoop(model, spec, np.ones(20, np.float32), np.ones(12, np.float32))
+    assert loop.plain
+    users, movies = np.array([5, 6, 7, 5], np.int32), np.array([3, 4, 3, 9], np.int32)
+    ratings = np.array([5.0, 1.0, 4.0, 2.0], np.float32)
+    tables = {
+        "user": [model.user_embedding.embeddings, model.user_bias.embeddings],
+        "movie": [model.movie_embedding.embeddings, model.movie_bias.embeddings],
+    }
+    tracked = {
+        side: [(v, *loop.optimizer.slot_variables(v.value)) for v in group]
+        for side, group in tables.items()
+    }
+    before = {side: [[v.numpy() for v in g] for g in groups] for side, groups in tracked.items()}
+    loop.run_batches(*(tf.constant(a) for a in (users, movies, ratings)), 0, 1, 4)
+    for side, touched in (("user", {5, 6, 7}), ("movie", {3, 4, 9})):
+        for group, old_group in zip(tracked[side], before[side], strict=True):
+            for variable, old in zip(group, old_group, strict=True):
+                new = variable.numpy()
+                others = [i for i in range(len(new)) if i not in touched]
+                np.testing.assert_array_equal(new[others], old[others])
+        changed = tables[side][0].numpy() != before[side][0][0]
+        assert changed[sorted(touched)].any(axis=1).all()
