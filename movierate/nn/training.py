@@ -83,8 +83,8 @@ BATCH_EVENTS_PER_EPOCH = 20
 #: (:meth:`_TrainingLoop._plain_step`): 2-5x faster per step than the op-by-op graph on CPU,
 #: where the elementwise ops of a [batch, dim] gradient and ``unsorted_segment_sum`` dominated.
 XLA_PLAIN_STEP = True
-#: ... on training sets of at least this many ratings: XLA compiles the step once per padded
-#: shape (seconds each on 2 cores), which smaller sets would not earn back.
+#: ... on training sets of at least this many ratings: XLA compiles the step once per training
+#: (seconds on 2 cores), which smaller sets would not earn back.
 XLA_MIN_RATINGS = 500_000
 
 
@@ -443,7 +443,15 @@ class _TrainingLoop:
         for i in tf.range(count):
             start = (first + i) * batch_size
             end = tf.minimum(start + batch_size, n)
-            total += self._step(users[start:end], movies[start:end], ratings[start:end])
+            batch = (users[start:end], movies[start:end], ratings[start:end])
+            if self.plain:  # XLA compiles per shape: a short last batch takes the general step
+                total += tf.cond(
+                    end - start == batch_size,
+                    lambda batch=batch: self._plain_step(*batch),
+                    lambda batch=batch: self._step(*batch),
+                )
+            else:
+                total += self._step(*batch)
         return total
 
     def combine(self, tables, gathered, grads, batch):
@@ -461,9 +469,10 @@ class _TrainingLoop:
 
         Every table's (embedding, bias) and optimizer slot's rows are gathered once per unique
         row, the unique rows padded to min(batch size, table rows): a static shape, so XLA
-        compiles once per batch size, not every step (the unique counts change every step). The XLA cluster returns the MSE, the new
-        rows of every table and slot (``SparseOptimizer.delta``) and the dense gradients; only
-        the real rows are written back (``scatter_update``: the rows are unique).
+        compiles once per training, not every step (the unique counts change every step; a
+        short last batch takes :meth:`_step`). The XLA cluster returns the MSE, the new rows of
+        every table and slot (``SparseOptimizer.delta``) and the dense gradients; only the real
+        rows are written back (``scatter_update``: the rows are unique).
         """
         lr = self.optimizer.next_learning_rate()
         sides, inputs, positions = [], [], []
@@ -535,8 +544,6 @@ class _TrainingLoop:
 
     def _step(self, users: tf.Tensor, movies: tf.Tensor, ratings: tf.Tensor) -> tf.Tensor:
         """One update: each touched row is gathered once, its gradient merged, updated sparsely."""
-        if self.plain:
-            return self._plain_step(users, movies, ratings)
         if self.adversarial is not None:
             self._critic_step()
         batch = tf.shape(movies)[0]
