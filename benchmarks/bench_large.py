@@ -260,6 +260,10 @@ def main() -> int:
                 now = time.perf_counter()
                 epochs.append(now - last[0])
                 last[0] = now
+                rmse = event.metrics.get("stop_rmse", float("nan"))
+                print(
+                    f"  epoch {event.epoch}: {epochs[-1]:.1f} s, stop RMSE {rmse:.4f}", flush=True
+                )
 
         last[0] = time.perf_counter()
         result = train_model(ds, split, spec, progress=watch)
