@@ -6,18 +6,26 @@ users and movies with it) and MovieLens-like skew (:mod:`movierate.data.syntheti
 the ml-32m CSV layout, then:
 
 1. parse + cache (``load_dataset`` of the folder, first time) and the cached reload;
-2. trains the default model (``ModelSpec()``; ``--epochs`` to cap it): per-epoch seconds;
-3. saves it (file sizes);
-4. computes the default map (t-SNE of movies with >= 10 ratings) and a full-catalogue map;
-5. with ``--pages``: opens every dashboard page in headless Chromium (Playwright), failing on a
-   Streamlit exception.
+2. trains the default model of a data set that size (``movierate.defaults.default_spec_for``
+   with the ratings count: large sets get a larger batch, see ``LARGE_DATA``; ``--epochs`` to
+   cap it): per-epoch seconds;
+3. saves it (file sizes), and a second model (another seed, ``--second-epochs``) for Compare;
+4. computes the default map (t-SNE of movies with >= 10 ratings, cached in the model as the
+   dashboard would) and a full-catalogue map, each on at most ``--map-cap`` movies (a random
+   subsample beyond that, said in the table);
+5. compares the two models (``explore.compare_models``, what the Compare page computes);
+6. opens every dashboard page in headless Chromium (Playwright), failing on a Streamlit
+   exception (``--no-pages`` to skip), with the time until each page has rendered.
 
 Peak resident memory (RSS) is sampled every 0.1 s during each step (the browser step reports
 the Streamlit server's). Targets on 2 cores / 24 GiB: peak memory <= 8 GB anywhere, default
-training <= 10 min. Prints a markdown table; exits 1 if a step fails (the table says which).
-Everything is written under a temporary MOVIERATE_HOME (``--keep`` to keep it).
+training <= 10 min, a page's first open <= 5 s (projections excepted: they show progress).
+Prints a markdown table with the load average before and after; exits 1 if a step fails (the
+table says which). Everything is written under a temporary MOVIERATE_HOME (``--keep`` to keep
+it); ``--data-dir`` keeps the generated CSV folder between runs (generated if missing).
 
-    nice -n 5 python -m benchmarks.bench_large [--ratings 32000000] [--epochs N] [--pages]
+    nice -n 10 python -m benchmarks.bench_large [--ratings 32000000] [--epochs N] \
+        [--data-dir DIR] [--map-cap 20000] [--second-epochs 2] [--no-pages]
 """
 
 from __future__ import annotations
@@ -160,13 +168,23 @@ def open_pages(home: Path, timeout_s: float = 180.0) -> tuple[str, int]:
     return ", ".join(times), rss.peak
 
 
+def _load(values: tuple[float, float, float]) -> str:
+    return ", ".join(f"{v:.1f}" for v in values)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ratings", type=float, default=32e6)
     parser.add_argument("--users", type=int, help="default: ml-32m's ratings per user")
     parser.add_argument("--movies", type=int, help="default: ml-32m's ratings per movie")
     parser.add_argument("--epochs", type=int, help="cap on epochs (default: the spec's)")
-    parser.add_argument("--pages", action="store_true", help="also open every dashboard page")
+    parser.add_argument("--pages", action="store_true", help=argparse.SUPPRESS)  # the default
+    parser.add_argument("--no-pages", action="store_true", help="skip the dashboard pages")
+    parser.add_argument("--data-dir", type=Path, help="keep / reuse the generated CSV folder")
+    parser.add_argument("--map-cap", type=int, default=20_000, help="most movies per map")
+    parser.add_argument(
+        "--second-epochs", type=int, default=2, help="epochs of the second model (Compare)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary MOVIERATE_HOME")
     args = parser.parse_args()
 
@@ -177,6 +195,7 @@ def main() -> int:
     os.environ["MOVIERATE_HOME"] = str(home)
     for var in ("MOVIERATE_DATA_DIR", "MOVIERATE_MODELS_DIR"):
         os.environ.pop(var, None)
+    load_before = os.getloadavg()
     rows: list[tuple[str, str, str, str]] = []  # step, seconds, peak RSS, detail
     state: dict[str, Any] = {}
     failed = False
@@ -201,9 +220,13 @@ def main() -> int:
     def generate() -> str:
         from movierate.data.synthetic import synthetic_dataset, write_movielens_csv
 
-        ds = synthetic_dataset(n, n_users=users, n_movies=movies, seed=0)
-        folder = write_movielens_csv(ds, home / "data" / "ml-32m-shape")
+        folder = (args.data_dir or home / "data") / f"ml-32m-shape-{n}-{users}-{movies}"
         state["folder"] = folder
+        if (folder / "ratings.csv").exists() and (folder / "movies.csv").exists():
+            size = sum(f.stat().st_size for f in folder.iterdir())
+            return f"reused {folder} (CSV {size / 1e6:,.0f} MB)"
+        ds = synthetic_dataset(n, n_users=users, n_movies=movies, seed=0)
+        write_movielens_csv(ds, folder)
         size = sum(f.stat().st_size for f in folder.iterdir())
         return f"{len(ds):,} ratings, {ds.n_users:,} users, {ds.n_movies:,} movies; CSV {size / 1e6:,.0f} MB"
 
@@ -220,12 +243,14 @@ def main() -> int:
         return f"{ds.name}: {len(ds):,} ratings from the cache"
 
     def train() -> str:
+        from movierate.defaults import default_spec_for
         from movierate.nn.training import train as train_model
         from movierate.pipeline import DEFAULT_SPLIT, split_from_settings
-        from movierate.spec import ModelSpec
 
-        spec = ModelSpec() if args.epochs is None else ModelSpec(epochs=args.epochs)
         ds = state["ds"]
+        spec = default_spec_for(ds.name, n_ratings=len(ds))
+        if args.epochs is not None:
+            spec = spec.with_(epochs=args.epochs)
         split = split_from_settings(ds, DEFAULT_SPLIT)
         epochs: list[float] = []
         last = [time.perf_counter()]
@@ -235,6 +260,10 @@ def main() -> int:
                 now = time.perf_counter()
                 epochs.append(now - last[0])
                 last[0] = now
+                rmse = event.metrics.get("stop_rmse", float("nan"))
+                print(
+                    f"  epoch {event.epoch}: {epochs[-1]:.1f} s, stop RMSE {rmse:.4f}", flush=True
+                )
 
         last[0] = time.perf_counter()
         result = train_model(ds, split, spec, progress=watch)
@@ -244,7 +273,8 @@ def main() -> int:
         if args.epochs is not None:
             verdict = f"epochs capped by --epochs {args.epochs}: not a test of"
         return (
-            f"{result.metrics['epochs_run']} epochs (batch {spec.batch_size}), median "
+            f"{result.metrics['epochs_run']} epochs (batch {spec.batch_size}, lr "
+            f"{spec.learning_rate}), {result.train_seconds:.0f} s training, median "
             f"{per_epoch:.1f} s/epoch (evaluation included), {result.ratings_per_second:,.0f} "
             f"ratings/s, early-stopping RMSE {result.metrics['stop_rmse']:.4f}; {verdict} the "
             f"{TARGET_TRAIN_S / 60:.0f}-min target"
@@ -260,14 +290,52 @@ def main() -> int:
         state["model"] = store.load_model("large")
         return ", ".join(f"{k} {v / 1e6:.1f} MB" for k, v in sorted(sizes.items()))
 
+    def second() -> str:
+        from movierate import store
+        from movierate.nn.training import train as train_model
+
+        spec = state["spec"].with_(seed=7, epochs=args.second_epochs)
+        result = train_model(state["ds"], state["split"], spec)
+        store.save_model("large-b", result, state["ds"], state["split"], spec)
+        state["model_b"] = store.load_model("large-b")
+        return (
+            f"seed 7, {args.second_epochs} epochs, {result.train_seconds:.0f} s, early-stopping "
+            f"RMSE {result.metrics['stop_rmse']:.4f}"
+        )
+
     def tsne(min_ratings: int) -> Callable[[], str]:
         def run() -> str:
-            from movierate.explore.projection import model_tsne_map
+            import numpy as np
 
-            frame = model_tsne_map(state["model"], min_ratings=min_ratings, use_cache=False)
-            return f"{len(frame):,} movies mapped (min_ratings {min_ratings})"
+            from movierate.explore.projection import eligible_rows, model_tsne_map
+
+            model = state["model"]
+            rows = eligible_rows(model.movies, min_ratings, at_least=2)
+            notice = ""
+            if len(rows) > args.map_cap:
+                pick = np.random.default_rng(0).choice(len(rows), args.map_cap, replace=False)
+                notice = f" (random subsample of {len(rows):,} eligible: --map-cap)"
+                rows = np.sort(rows[pick])
+                frame = model_tsne_map(model, rows=rows, min_ratings=min_ratings)
+            else:
+                frame = model_tsne_map(model, min_ratings=min_ratings)
+            return f"{len(frame):,} movies mapped (min_ratings {min_ratings}){notice}"
 
         return run
+
+    def compare() -> str:
+        from movierate import explore
+
+        start = time.perf_counter()
+        result = explore.compare_models(state["model"], state["model_b"], k=10, min_ratings=10)
+        seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        explore.compare_models(state["model"], state["model_b"], k=20, min_ratings=10)
+        again = time.perf_counter() - start
+        return (
+            f"{len(result.neighbours):,} movies, mean neighbour Jaccard {result.mean_jaccard:.2f}; "
+            f"first {seconds:.1f} s, k changed to 20: {again:.1f} s"
+        )
 
     def pages() -> str:
         summary, peak = open_pages(home)
@@ -279,13 +347,18 @@ def main() -> int:
     step("cached load", cached)
     step("train default model", train)
     step("save", save)
+    step("train a second model (for Compare)", second)
     step("default map (>= 10 ratings)", tsne(10))
     step("full-catalogue map", tsne(1))
-    if args.pages:
+    step("compare the two models (in process)", compare)
+    if not args.no_pages:
         step("open every dashboard page", pages)
+    load_after = os.getloadavg()
 
     print(
-        f"\nbench_large: {n:,} ratings, {users:,} users, {movies:,} movies; {os.cpu_count()} cores\n"
+        f"\nbench_large: {n:,} ratings, {users:,} users, {movies:,} movies; {os.cpu_count()} cores; "
+        f"load average (1, 5, 15 min) {_load(load_before)} at the start, {_load(load_after)} at "
+        "the end\n"
     )
     print("| step | seconds | peak RSS GB | detail |")
     print("|---|---:|---:|---|")

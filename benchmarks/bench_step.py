@@ -15,7 +15,12 @@ batch size runs one epoch of the real compiled loop (``movierate.nn.training``) 
 Each variant runs ``--repeats`` times; the table gives the median seconds per epoch, ratings/s
 and the share of the full step. The machine's load changes numbers; compare rows of one run.
 
+``--ops`` instead profiles the real training loop (``tf.profiler``; the trace's TensorFlow-op
+events summed by op type) with the plain XLA step (``training.XLA_PLAIN_STEP``, the default)
+and with the general op-by-op step (as before it), and prints where a step's time goes.
+
     python -m benchmarks.bench_step [--ratings 2e6] [--batch-size 32768] [--repeats 3] [--xla]
+    python -m benchmarks.bench_step --ops [--batch-size 32768] [--steps 20]
 """
 
 from __future__ import annotations
@@ -103,6 +108,90 @@ def _variants(loop, tf, xla: bool = False):
     return variants
 
 
+def op_table(logdir: str) -> dict[str, float]:
+    """Microseconds per op type in a ``tf.profiler`` trace (ops run by TensorFlow's executor;
+    an XLA cluster counts as its ``_XlaRun``-side events, named by XLA's fusions)."""
+    import collections
+    import glob
+
+    from tensorflow.tsl.profiler.protobuf import xplane_pb2
+
+    path = sorted(glob.glob(f"{logdir}/**/*.xplane.pb", recursive=True))[-1]
+    space = xplane_pb2.XSpace()
+    with open(path, "rb") as f:
+        space.ParseFromString(f.read())
+    totals: collections.Counter[str] = collections.Counter()
+    containers = {"ExecutorState::Process", "ParallelFor", "ExecutorState::ProcessAsync::Start"}
+    for plane in space.planes:
+        for line in plane.lines:
+            if not line.name.startswith("tf_Compute"):
+                continue
+            for event in line.events:
+                name = plane.event_metadata[event.metadata_id].name
+                if name in containers:
+                    continue
+                totals[name.split(":")[-1]] += event.duration_ps / 1e6
+    return dict(totals)
+
+
+def profile_ops(args) -> None:
+    """Per-op-type time of the real loop's steps, plain XLA step against the general step."""
+    import tempfile
+
+    import tensorflow as tf
+
+    from movierate.data import make_split, synthetic_dataset
+    from movierate.nn import training
+    from movierate.nn.models import build_model
+    from movierate.spec import ModelSpec
+
+    ds = synthetic_dataset(int(args.ratings), seed=1)
+    split = make_split(ds, "random", 0.1, seed=42)
+    r = ds.ratings.iloc[split.train]
+    arrays = [r[c].to_numpy(t) for c, t in (("user_idx", np.int32), ("movie_idx", np.int32))]
+    arrays.append(r["rating"].to_numpy(np.float32))
+    order = np.random.default_rng(0).permutation(len(arrays[0]))
+    tensors = [tf.constant(a[order]) for a in arrays]
+    steps, batch = args.steps, args.batch_size
+    tables = {}
+    for label, plain in (("general step (before)", False), ("plain XLA step (now)", True)):
+        training.XLA_PLAIN_STEP = plain
+        spec = ModelSpec(dim=32, batch_size=batch, regularizers={"l2": 0.02})
+        model = build_model(spec, ds.n_users, ds.n_movies, float(arrays[2].mean()), (0.5, 5.0))
+        loop = training._TrainingLoop(
+            model,
+            spec,
+            user_l2_weight=training._l2_weights(arrays[0], ds.n_users),
+            movie_l2_weight=training._l2_weights(arrays[1], ds.n_movies),
+        )
+        loop.run_batches(*tensors, 0, steps, batch)  # trace + compile
+        walls, cpus = [], []
+        for _ in range(args.repeats):
+            start, cpu = time.perf_counter(), time.process_time()
+            float(loop.run_batches(*tensors, 0, steps, batch))
+            walls.append((time.perf_counter() - start) / steps * 1e3)
+            cpus.append((time.process_time() - cpu) / steps * 1e3)
+        with tempfile.TemporaryDirectory() as logdir:
+            tf.profiler.experimental.start(logdir)
+            float(loop.run_batches(*tensors, 0, steps, batch))
+            tf.profiler.experimental.stop()
+            ops = op_table(logdir)
+        ops = {k: v / steps / 1e3 for k, v in ops.items()}
+        tables[label] = (float(np.median(walls)), float(np.median(cpus)), ops)
+    training.XLA_PLAIN_STEP = True
+    print(f"batch {batch}, dim 32, Adam; ms per step (median of {args.repeats} x {steps} steps)")
+    for label, (wall, cpu, ops) in tables.items():
+        total = sum(ops.values())
+        print(
+            f"\n{label}: {wall:.1f} ms per step wall, {batch / wall / 1e3:.2f} M ratings/s; "
+            f"process CPU {cpu:.1f} ms per step; op time summed over threads {total:.1f} ms"
+        )
+        print("| op type | ms per step | share of op time |")
+        print("|---|---:|---:|")
+        for name, ms in sorted(ops.items(), key=lambda kv: -kv[1])[: args.top]:
+            print(f"| {name} | {ms:.2f} | {ms / total:.0%} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ratings", type=float, default=2e6)
@@ -110,7 +199,13 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--optimizers", default="adam,sgd")
     parser.add_argument("--xla", action="store_true", help="also the XLA-compiled step (slow)")
+    parser.add_argument("--ops", action="store_true", help="per-op profile, before and now")
+    parser.add_argument("--steps", type=int, default=20, help="steps per profiled call (--ops)")
+    parser.add_argument("--top", type=int, default=14, help="op types shown (--ops)")
     args = parser.parse_args()
+    if args.ops:
+        profile_ops(args)
+        return
 
     import tensorflow as tf
 

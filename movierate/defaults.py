@@ -4,13 +4,17 @@
 differ from :class:`~movierate.spec.ModelSpec`'s defaults). :func:`default_spec_for` is what
 "Train a good default model" trains when the dataset is known, and the tuner's first trial per
 family (so a search never ends worse than the default on its stop rows). Unknown datasets get
-ModelSpec()'s defaults. How the numbers were found: README, "Tuned defaults"; rerun with
-``python -m benchmarks.tune_defaults``.
+ModelSpec()'s defaults, except that large data sets (:data:`LARGE_DATA`, by their number of
+ratings) get a larger batch: at ModelSpec's batch of 1,024 a step's fixed cost dominates, and
+ml-32m's size would take far more than 10 minutes. How the numbers were found: README, "Tuned
+defaults" and "Large data"; rerun with ``python -m benchmarks.tune_defaults``.
 
 >>> default_spec_for("ml-100k").family
 'mf_bias'
 >>> default_spec_for("my-own-ratings") == ModelSpec()
 True
+>>> default_spec_for("ml-32m").batch_size
+32768
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from movierate import schema
+from movierate.data.registry import KNOWN_DATASETS
 from movierate.errors import SpecError
 from movierate.spec import ModelSpec
 
@@ -93,15 +98,28 @@ FAMILY_DEFAULTS: dict[str, dict[str, Any]] = {
 }
 #: Names that share another dataset's defaults (the full ml-1m behaves like its sample).
 ALIASES = {"ml-1m": "ml-1m-sample"}
+#: (at least this many ratings, changes) for data sets without a tuned entry, largest first;
+#: families :data:`SIZED_FAMILIES` only. Picked on early-stopping rows of a 3.2 M-rating
+#: synthetic set with ml-32m's shape (README, "Large data"): batch 32,768 at lr 0.01 reached
+#: 0.5809 with L2 0.1 (batch 16,384: 0.5858; lr 0.02: 0.5898) and 0.5099 with L2 0.03 (more
+#: ratings per row need less shrinkage).
+LARGE_DATA: tuple[tuple[int, dict[str, Any]], ...] = (
+    (2_000_000, {"batch_size": 32768, "learning_rate": 0.01, "regularizers": {"l2": 0.03}}),
+)
+SIZED_FAMILIES = ("mf", "mf_bias")
 #: The family "Train a good default model" picks on a known dataset.
 DEFAULT_FAMILY = "mf_bias"
 
 
-def default_spec_for(dataset_name: str | None, family: str | None = None) -> ModelSpec:
+def default_spec_for(
+    dataset_name: str | None, family: str | None = None, n_ratings: int | None = None
+) -> ModelSpec:
     """The tuned spec of ``family`` (default: :data:`DEFAULT_FAMILY`) for ``dataset_name``.
 
     Datasets or families without a tuned entry get ModelSpec's defaults (with ``family`` set),
-    changed by the family's :data:`FAMILY_DEFAULTS` (autorec's).
+    changed by the family's :data:`FAMILY_DEFAULTS` (autorec's), and with :data:`LARGE_DATA`'s
+    changes when the set has that many ratings (``n_ratings``; for a GroupLens name, its known
+    size when ``n_ratings`` is not given).
     """
     family = family or DEFAULT_FAMILY
     if family not in schema.names("family"):
@@ -109,7 +127,14 @@ def default_spec_for(dataset_name: str | None, family: str | None = None) -> Mod
             f"Unknown model family {family!r}; choose one of {', '.join(schema.names('family'))}."
         )
     name = ALIASES.get(dataset_name or "", dataset_name or "")
-    changes = {**FAMILY_DEFAULTS.get(family, {}), **DEFAULTS.get(name, {}).get(family, {})}
+    changes = DEFAULTS.get(name, {}).get(family)
+    if changes is None:
+        changes = {}
+        known = KNOWN_DATASETS.get(name)
+        size = n_ratings if n_ratings is not None else known.approx_ratings if known else 0
+        if family in SIZED_FAMILIES:
+            changes = next((c for least, c in LARGE_DATA if size >= least), {})
+    changes = {**FAMILY_DEFAULTS.get(family, {}), **changes}
     return ModelSpec(family=family).with_(**changes).validate()
 
 

@@ -110,18 +110,30 @@ class SparseOptimizer:
             self._delta(var, grad, lr, lambda slot: slot, lambda slot, value: slot.assign(value))
         )
 
+    def slot_variables(self, var: tf.Variable) -> list[tf.Variable]:
+        """The slot variables of ``var`` (Adam: m, v; RMSprop: v; Adagrad: acc; SGD: none)."""
+        return self.slots[id(var)]
+
+    def delta(
+        self, g: tf.Tensor, lr: tf.Tensor, slot_values: list[tf.Tensor]
+    ) -> tuple[tf.Tensor, list[tf.Tensor]]:
+        """(the step to subtract, the new slot values) for gradient ``g``: elementwise, so it
+        works on any rows of a variable, or on rows of several variables side by side."""
+        if self.kind == "sgd":
+            return lr * g, []
+        if self.kind == "adam":
+            m = self.beta_1 * slot_values[0] + (1.0 - self.beta_1) * g
+            v = self.beta_2 * slot_values[1] + (1.0 - self.beta_2) * tf.square(g)
+            return lr * m / (tf.sqrt(v) + self.epsilon), [m, v]
+        if self.kind == "rmsprop":
+            v = self.rho * slot_values[0] + (1.0 - self.rho) * tf.square(g)
+            return lr * g / (tf.sqrt(v) + self.epsilon), [v]
+        acc = slot_values[0] + tf.square(g)  # adagrad
+        return lr * g / (tf.sqrt(acc) + self.epsilon), [acc]
+
     def _delta(self, var, g, lr, read, write) -> tf.Tensor:
         slots = self.slots[id(var)]
-        if self.kind == "adam":
-            m = self.beta_1 * read(slots[0]) + (1.0 - self.beta_1) * g
-            v = self.beta_2 * read(slots[1]) + (1.0 - self.beta_2) * tf.square(g)
-            write(slots[0], m)
-            write(slots[1], v)
-            return lr * m / (tf.sqrt(v) + self.epsilon)
-        if self.kind == "rmsprop":
-            v = self.rho * read(slots[0]) + (1.0 - self.rho) * tf.square(g)
-            write(slots[0], v)
-            return lr * g / (tf.sqrt(v) + self.epsilon)
-        acc = read(slots[0]) + tf.square(g)  # adagrad
-        write(slots[0], acc)
-        return lr * g / (tf.sqrt(acc) + self.epsilon)
+        step, values = self.delta(g, lr, [read(slot) for slot in slots])
+        for slot, value in zip(slots, values, strict=True):
+            write(slot, value)
+        return step

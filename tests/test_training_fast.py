@@ -1,0 +1,114 @@
+"""The XLA plain step computes what the general step does (same data, same init, same updates)."""
+
+import numpy as np
+import pytest
+
+from movierate.data import make_split, synthetic_dataset
+from movierate.nn import training
+from movierate.spec import ModelSpec
+
+
+@pytest.fixture(scope="module")
+def data():
+    ds = synthetic_dataset(20_000, n_users=300, n_movies=200, seed=5)
+    return ds, make_split(ds, "random", 0.1, seed=2)
+
+
+def _train(ds, split, spec, plain, monkeypatch):
+    monkeypatch.setattr(training, "XLA_PLAIN_STEP", plain)
+    monkeypatch.setattr(training, "XLA_MIN_RATINGS", 0)
+    seen = []
+    original = training._TrainingLoop.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        seen.append(self.plain)
+
+    monkeypatch.setattr(training._TrainingLoop, "__init__", init)
+    result = training.train(ds, split, spec)
+    return result, seen[0]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},  # mf_bias, Adam, per-example L2
+        {"family": "mf", "optimizer": "sgd", "learning_rate": 0.05},
+        {"optimizer": "rmsprop", "regularizers": {}},
+        {"optimizer": "adagrad", "batch_size": 300},  # a last batch of another size
+        {"family": "deep", "hidden_units": (16,), "dropout": 0.0, "dense_l2": 1e-4},
+    ],
+)
+def test_plain_step_matches_the_general_step(data, monkeypatch, changes):
+    ds, split = data
+    spec = ModelSpec(**{"dim": 8, "epochs": 3, "batch_size": 512, **changes}).validate()
+    fast, fast_plain = _train(ds, split, spec, True, monkeypatch)
+    slow, slow_plain = _train(ds, split, spec, False, monkeypatch)
+    assert fast_plain and not slow_plain
+    assert fast.history["stop_rmse"] == pytest.approx(slow.history["stop_rmse"], abs=2e-4)
+    for key, value in slow.arrays.items():
+        np.testing.assert_allclose(fast.arrays[key], value, atol=2e-3, err_msg=key)
+
+
+def test_optional_terms_take_the_general_step(data, monkeypatch):
+    ds, split = data
+    spec = ModelSpec(dim=8, epochs=1, batch_size=512, regularizers={"l2": 0.1, "whitening": 0.1})
+    result, plain = _train(ds, split, spec.validate(), True, monkeypatch)
+    assert not plain and np.isfinite(result.metrics["stop_rmse"])
+
+
+def test_small_sets_take_the_general_step(data, monkeypatch):
+    ds, split = data
+    monkeypatch.setattr(training, "XLA_MIN_RATINGS", len(split.train) + 1)
+    seen = []
+    original = training._TrainingLoop.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        seen.append(self.plain)
+
+    monkeypatch.setattr(training._TrainingLoop, "__init__", init)
+    training.train(ds, split, ModelSpec(dim=8, epochs=1, batch_size=512).validate())
+    assert seen == [False]
+
+
+def test_deep_with_dropout_learns_on_the_plain_step(data, monkeypatch):
+    ds, split = data
+    spec = ModelSpec(dim=8, epochs=4, batch_size=512, family="deep", hidden_units=(16,))
+    result, plain = _train(ds, split, spec.with_(dropout=0.3).validate(), True, monkeypatch)
+    stop = ds.ratings["rating"].to_numpy()[split.stop]
+    baseline = float(np.sqrt(np.mean((stop - result.global_mean) ** 2)))
+    assert plain and result.metrics["stop_rmse"] < baseline
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_plain_step_writes_only_the_batch_rows(monkeypatch, optimizer):
+    import tensorflow as tf
+
+    from movierate.nn.models import build_model
+
+    monkeypatch.setattr(training, "XLA_PLAIN_STEP", True)
+    spec = ModelSpec(dim=4, optimizer=optimizer, learning_rate=0.1).validate()
+    model = build_model(spec, 20, 12, 3.0, (0.5, 5.0))
+    loop = training._TrainingLoop(model, spec, np.ones(20, np.float32), np.ones(12, np.float32))
+    assert loop.plain
+    users, movies = np.array([5, 6, 7, 5], np.int32), np.array([3, 4, 3, 9], np.int32)
+    ratings = np.array([5.0, 1.0, 4.0, 2.0], np.float32)
+    tables = {
+        "user": [model.user_embedding.embeddings, model.user_bias.embeddings],
+        "movie": [model.movie_embedding.embeddings, model.movie_bias.embeddings],
+    }
+    tracked = {
+        side: [(v, *loop.optimizer.slot_variables(v.value)) for v in group]
+        for side, group in tables.items()
+    }
+    before = {side: [[v.numpy() for v in g] for g in groups] for side, groups in tracked.items()}
+    loop.run_batches(*(tf.constant(a) for a in (users, movies, ratings)), 0, 1, 4)
+    for side, touched in (("user", {5, 6, 7}), ("movie", {3, 4, 9})):
+        for group, old_group in zip(tracked[side], before[side], strict=True):
+            for variable, old in zip(group, old_group, strict=True):
+                new = variable.numpy()
+                others = [i for i in range(len(new)) if i not in touched]
+                np.testing.assert_array_equal(new[others], old[others])
+        changed = tables[side][0].numpy() != before[side][0][0]
+        assert changed[sorted(touched)].any(axis=1).all()
