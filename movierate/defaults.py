@@ -111,6 +111,23 @@ SIZED_FAMILIES = ("mf", "mf_bias")
 DEFAULT_FAMILY = "mf_bias"
 
 
+def fill_family_defaults(spec: ModelSpec, form_defaults: ModelSpec) -> tuple[ModelSpec, list[str]]:
+    """``spec`` with its family's :data:`FAMILY_DEFAULTS` in the fields a form left at
+    ``form_defaults`` (the values it was pre-filled with), and the names of those fields.
+
+    >>> spec, filled = fill_family_defaults(ModelSpec(family="autorec"), ModelSpec())
+    >>> spec.dim, filled[:2]
+    (500, ['dim', 'regularizers'])
+    """
+    family_values = FAMILY_DEFAULTS.get(spec.family, {})
+    filled = [
+        name
+        for name, value in family_values.items()
+        if getattr(spec, name) == getattr(form_defaults, name) and getattr(spec, name) != value
+    ]
+    return spec.with_(**{name: family_values[name] for name in filled}), filled
+
+
 def default_spec_for(
     dataset_name: str | None, family: str | None = None, n_ratings: int | None = None
 ) -> ModelSpec:

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from movierate import advice, schema
+from movierate.defaults import fill_family_defaults
 from movierate.errors import MovierateError, NameTakenError
 from movierate.tuning import MAX_ENSEMBLE, TuneRequest
 from movierate.ui import figures, shell, state, text, widgets
@@ -428,7 +429,14 @@ def train_form(datasets: list[str]) -> None:
 
     if submitted:
         try:
-            spec = build_spec(values)
+            spec, filled = fill_family_defaults(build_spec(values), defaults)
+            if filled:
+                st.info(
+                    f"{spec.family} uses its own defaults for the settings left unchanged: "
+                    + ", ".join(f"{name} = {getattr(spec, name)}" for name in filled)
+                    + ". Change them in the form to override.",
+                    icon=":material/tune:",
+                )
             job_id = state.job_registry().submit(
                 dataset,
                 spec,

@@ -184,8 +184,22 @@ def test_the_train_page_offers_autorec(trained_home, fake_jobs):  # noqa: F811
     family = at.selectbox(key="spec_family")
     assert "autorec" in family.options or any("AutoRec" in o for o in family.options)
     family.set_value("autorec")
-    submit(at, **{"Model name": "page-autorec"})
-    assert submitted and submitted[-1]["spec"].family == "autorec"
+    at = submit(at, **{"Model name": "page-autorec"})
+    spec = submitted[-1]["spec"]
+    assert spec.family == "autorec"
+    # Fields left at the form's (mf_bias) values take autorec's own defaults, and the page says so.
+    assert spec.dim == 500 and spec.regularizers == {"l2": 100.0}
+    assert any("own defaults" in info.value for info in at.info)
+
+
+def test_the_train_page_keeps_a_changed_autorec_setting(trained_home, fake_jobs):  # noqa: F811
+    _, submitted, _ = fake_jobs
+    at = open_train()
+    at.selectbox(key="spec_family").set_value("autorec")
+    dim = next(w for w in at.number_input if w.key == "spec_dim")
+    dim.set_value(300)
+    submit(at, **{"Model name": "page-autorec-300"})
+    assert submitted[-1]["spec"].dim == 300
 
 
 # --- every page opens an autorec model trained on a real MovieLens set -------------------------
