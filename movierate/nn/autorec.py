@@ -49,14 +49,13 @@ from movierate.data import RatingsDataset, Split
 from movierate.errors import DataError, SpecError, TrainingCancelled
 from movierate.nn.models import RatingModel, embedding_initializer
 from movierate.nn.optimizers import SparseOptimizer
+from movierate.nn.training import evaluation_rows
 from movierate.progress import Phase, ProgressCallback, ProgressEvent
 from movierate.spec import ModelSpec
 
 #: n_users x dim at most: the encoder and decoder (plus their Adam slots) are dense
 #: (n_users, dim) tables updated at every step, about 24 bytes per entry in all.
 MAX_USER_UNITS = 60_000_000
-#: Training ratings evaluated per epoch for the train metrics (a fixed random subset).
-TRAIN_EVAL_CAP = 200_000
 #: Progress events per epoch during the batch loop.
 BATCH_EVENTS_PER_EPOCH = 20
 #: Train each entry on the code of the movie's OTHER training ratings (as a held-out rating
@@ -292,10 +291,7 @@ def train_autorec(
     unseen_users = np.bincount(users[train_rows], minlength=ds.n_users) == 0
 
     rng = np.random.default_rng(spec.seed)
-    eval_train = train_rows
-    if len(eval_train) > TRAIN_EVAL_CAP:
-        eval_train = np.sort(rng.choice(train_rows, TRAIN_EVAL_CAP, replace=False))
-    sets = {"train": eval_train, "stop": np.asarray(split.stop, dtype=np.int64)}
+    sets = evaluation_rows(train_rows, split.stop, rng)
 
     history: dict[str, list[float]] = {}
     best: tuple[float, int, list[np.ndarray]] = (np.inf, 0, [])

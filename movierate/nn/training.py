@@ -111,6 +111,17 @@ class TrainResult:
         self.keras_model.save(str(path))
 
 
+def evaluation_rows(
+    train_rows: np.ndarray, stop_rows: np.ndarray, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    """The rows whose RMSE every epoch logs: ``train`` (at most :data:`TRAIN_EVAL_CAP` training
+    rows, a sample drawn from ``rng``) and ``stop`` (the early-stopping rows)."""
+    sample = train_rows
+    if len(sample) > TRAIN_EVAL_CAP:
+        sample = np.sort(rng.choice(train_rows, TRAIN_EVAL_CAP, replace=False))
+    return {"train": sample, "stop": np.asarray(stop_rows, dtype=np.int64)}
+
+
 def train(
     ds: RatingsDataset,
     split: Split,
@@ -165,10 +176,8 @@ def train(
     )
 
     rng = np.random.default_rng(spec.seed)
-    eval_train = train_rows
-    if len(eval_train) > TRAIN_EVAL_CAP:
-        eval_train = np.sort(rng.choice(train_rows, TRAIN_EVAL_CAP, replace=False))
-    sets = {"train": eval_train, "stop": np.asarray(split.stop, dtype=np.int64)}
+    sets = evaluation_rows(train_rows, split.stop, rng)
+    eval_train = sets["train"]
 
     history: dict[str, list[float]] = {}
     best: tuple[float, int, list[np.ndarray]] = (np.inf, 0, [])
@@ -432,6 +441,17 @@ class _TrainingLoop:
             and type(self)._step is _TrainingLoop._step
         )
 
+    def _l2_loss(
+        self, users: tf.Tensor, movies: tf.Tensor, u: tf.Tensor, m: tf.Tensor
+    ) -> tf.Tensor:
+        """The ``l2`` term: row-weighted squared norms of the batch's user and movie vectors."""
+        user_w = tf.gather(self.user_l2_weight, users)
+        movie_w = tf.gather(self.movie_l2_weight, movies)
+        return self.l2.strength * (
+            tf.reduce_mean(user_w * tf.reduce_sum(u * u, 1))
+            + tf.reduce_mean(movie_w * tf.reduce_sum(m * m, 1))
+        )
+
     def _sample_rows(self) -> tf.Tensor:
         if self.sample_size == self.n_movies:
             return tf.range(self.n_movies)
@@ -526,12 +546,7 @@ class _TrainingLoop:
             mse = tf.reduce_mean(tf.square(self.model.to_rating(z, training=True) - ratings))
             loss = mse
             if self.l2.strength:
-                user_w = tf.gather(self.user_l2_weight, users)
-                movie_w = tf.gather(self.movie_l2_weight, movies)
-                loss += self.l2.strength * (
-                    tf.reduce_mean(user_w * tf.reduce_sum(u * u, 1))
-                    + tf.reduce_mean(movie_w * tf.reduce_sum(m * m, 1))
-                )
+                loss += self._l2_loss(users, movies, u, m)
             if self.model.losses:
                 loss += tf.add_n(self.model.losses)
         grads = tape.gradient(loss, per_example + [self.dense_variables])
@@ -583,12 +598,7 @@ class _TrainingLoop:
             mse = tf.reduce_mean(tf.square(self.model.to_rating(z, training=True) - ratings))
             loss = mse
             if self.l2.strength:
-                user_w = tf.gather(self.user_l2_weight, users)
-                movie_w = tf.gather(self.movie_l2_weight, movies)
-                loss += self.l2.strength * (
-                    tf.reduce_mean(user_w * tf.reduce_sum(p * p, 1))
-                    + tf.reduce_mean(movie_w * tf.reduce_sum(m * m, 1))
-                )
+                loss += self._l2_loss(users, movies, p, m)
                 if self.implicit_table is not None:
                     y = gathered[-1]
                     y_w = tf.gather(self.movie_l2_weight, implicit_rows)
