@@ -107,6 +107,11 @@ def import_upload(upload, csv_name: str, items=None) -> None:
     st.rerun()
 
 
+def _approx_text(n: int | None) -> str:
+    """A dataset's rating count for the table: unknown until a copy has been parsed."""
+    return f"{n:,}" if n else "not counted yet"
+
+
 def render() -> None:
     """The page body (run inside the error boundary)."""
     st.title("movierate")
@@ -178,7 +183,7 @@ def render() -> None:
             {
                 "dataset": [s.name for s in statuses],
                 "here": [s.available for s in statuses],
-                "ratings (approx.)": [s.approx_ratings for s in statuses],
+                "ratings (approx.)": [_approx_text(s.approx_ratings) for s in statuses],
                 "parsed copy": ["yes" if s.cached else "" for s in statuses],
                 "location": [s.location or "" for s in statuses],
             }
@@ -186,7 +191,9 @@ def render() -> None:
         hide_index=True,
         column_config={
             "here": st.column_config.CheckboxColumn(help="Found on this machine"),
-            "ratings (approx.)": st.column_config.NumberColumn(format="localized"),
+            "ratings (approx.)": st.column_config.TextColumn(
+                help="Known size of a GroupLens set; counted once a copy has been parsed"
+            ),
             "location": st.column_config.TextColumn(width="large"),
         },
     )

@@ -78,6 +78,7 @@ def test_probes_side_by_side(trained_home):
     summary = at.dataframe[0].value
     assert sorted(summary["model"]) == ["small-deep", "small-mf"]
     assert summary["mean genre lift"].notna().all()
+    assert "user lift" not in summary.columns  # ml-latest-small has no user attributes
     (spec,) = charts(at)
     assert sorted(t["name"] for t in spec["data"]) == ["small-deep", "small-mf"]
 

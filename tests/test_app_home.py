@@ -60,6 +60,9 @@ def test_home_lists_datasets_models_and_broken_folders(trained_home, tmp_path, m
     assert "ml-latest-small" in datasets["dataset"].tolist()
     here = dict(zip(datasets["dataset"], datasets["here"], strict=True))
     assert here["ml-latest-small"] and not here["ml-25m"]
+    sizes = dict(zip(datasets["dataset"], datasets["ratings (approx.)"], strict=True))
+    assert sizes["ml-latest-small"] == "100,836"
+    assert all(isinstance(v, str) and v for v in sizes.values())  # never a bare "None"
     assert "Train a good default model" in [b.label for b in at.button]
 
 

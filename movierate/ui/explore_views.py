@@ -381,6 +381,7 @@ def render_probes(models: list[Any]) -> None:
             for (name, table), model in zip(tables.items(), models, strict=True)
         ]
     )
+    summary = summary.dropna(axis="columns", how="all")  # e.g. no user attributes in the data
     st.dataframe(
         summary,
         hide_index=True,
