@@ -33,6 +33,11 @@ def _configure_study(parser: argparse.ArgumentParser) -> None:
         help="epochs per model, on every dataset [20, 5 on ml-1m-sample; --quick: 2]",
     )
     parser.add_argument(
+        "--variants",
+        metavar="A,B",
+        help="only these variants, by name (e.g. l2,l2+decorrelation,l2+ordered) [all]",
+    )
+    parser.add_argument(
         "--merge",
         metavar="DIR,DIR",
         help="train nothing: merge the results of runs on different datasets into --out",
@@ -67,6 +72,8 @@ def _run_study(args: argparse.Namespace) -> int:
         changes["dims"] = parse_units(args.dims, "--dims")
     if args.seeds:
         changes["model_seeds"] = parse_seeds(args.seeds)
+    if args.variants:
+        changes["variants"] = pick_variants(args.variants, plan.variants)
     if args.epochs is not None:
         changes["epochs"] = args.epochs
         changes["dataset_epochs"] = {}
@@ -80,6 +87,20 @@ def _run_study(args: argparse.Namespace) -> int:
     for path in result.files.values():
         print(f"  {path}")
     return EXIT_OK
+
+
+def pick_variants(text: str, variants: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``--variants a,b``: those of ``variants`` (in the plan's order; SpecError for a name
+    the study does not have)."""
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    known = [v.name for v in variants]
+    unknown = [n for n in names if n not in known]
+    if not names or unknown:
+        raise SpecError(
+            f"--variants {text!r}: unknown {', '.join(unknown) or '(none given)'}; choose from "
+            f"{', '.join(known)}."
+        )
+    return tuple(v for v in variants if v.name in names)
 
 
 def parse_seeds(text: str) -> tuple[int, ...]:
