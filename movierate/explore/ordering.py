@@ -140,6 +140,31 @@ class RankSelection:
     n_rows: int
 
 
+def kept_dims_note(spec: Any, metrics: Mapping[str, Any] | None) -> str | None:
+    """One sentence on the ``ordered`` option's rank selection for a model with this spec and
+    recorded metrics (``kept_dims``, ``rank_rows``); None for a model trained without it."""
+    regularizers = (
+        spec.get("regularizers")
+        if isinstance(spec, Mapping)
+        else getattr(spec, "regularizers", None)
+    ) or {}
+    if not regularizers.get("ordered"):
+        return None
+    dim = spec.get("dim") if isinstance(spec, Mapping) else getattr(spec, "dim", None)
+    kept = (metrics or {}).get("kept_dims")
+    if kept is None:
+        return (
+            f"All {dim} dimensions kept: no rank selection (trained without early-stopping rows, "
+            "or with it turned off)."
+        )
+    rows = (metrics or {}).get("rank_rows")
+    on = f" ({int(rows):,} rows, one-standard-error rule)" if rows else ""
+    return (
+        f"{int(kept)} of {dim} dimensions carry held-out signal; the rest were set to zero on "
+        f"the early-stopping rows{on}."
+    )
+
+
 def select_rank(model: Any, users: Any, movies: Any, ratings: Any) -> RankSelection:
     """How many leading dimensions carry signal on held-out rows, by the one-standard-error rule.
 
