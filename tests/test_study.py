@@ -205,3 +205,53 @@ def test_merge_results_of_runs_on_different_datasets(tmp_path, capsys):
     assert main(bad) != 0 and "differ" in capsys.readouterr().err
     assert main(["study", "--merge", str(tmp_path / "nothing"), "--out", str(out)]) != 0
     assert "no complete study results" in capsys.readouterr().err
+
+
+def test_rerun_variants_replace_their_rows_in_full_results(tmp_path, capsys):
+    """--merge RUN --into FULL: the run's rows, ablations and curves replace FULL's of the same
+    dataset, seed and variant; the gap of every variant is recomputed against the new l2."""
+    from dataclasses import replace
+
+    plan = replace(study.QUICK_PLAN, datasets=("a",), model_seeds=(0,))
+    l2, none = (study.Variant("l2", regularizers={"l2": 0.1}), study.Variant("none"))
+
+    def run(folder, variants, rmse, pca):
+        rows = pd.DataFrame(
+            {"dataset": "a", "dim": 2, "seed": 0, "variant": [v.name for v in variants],
+             "test_rmse": [rmse[v.name] for v in variants],
+             "spearman_index_vs_test_importance": 0.1, "spearman_pca_vs_test_importance": 0.5}
+        )  # fmt: skip
+        curves = []
+        for v in variants:
+            curves += [("index", k, rmse[v.name] + 0.01 * (2 - k)) for k in (1, 2)]
+            if v.name == "l2":
+                curves += [(b, k, pca[k - 1]) for b in ("pca", "pca_weighted") for k in (1, 2)]
+        prefix = pd.DataFrame(curves, columns=["basis", "k", "rmse"])
+        prefix = prefix.assign(dataset="a", dim=2, seed=0)
+        prefix["variant"] = [n for v in variants for n in [v.name] * (6 if v.name == "l2" else 2)]
+        ablation = pd.DataFrame(
+            {"dimension": 0, "test_rmse_increase": 0.1, "dataset": "a", "dim": 2, "seed": 0,
+             "variant": [v.name for v in variants]}
+        )  # fmt: skip
+        study.write_results(rows, ablation, prefix, replace(plan, variants=tuple(variants)), 5.0,
+                            folder)  # fmt: skip
+
+    run(tmp_path / "full", (none, l2), {"none": 0.95, "l2": 0.90}, (0.93, 0.90))
+    new_l2 = study.Variant("l2", regularizers={"l2": 0.2})
+    run(tmp_path / "rerun", (new_l2,), {"l2": 0.92}, (0.94, 0.91))
+    out = tmp_path / "merged"
+    argv = ["study", "--merge", str(tmp_path / "rerun"), "--into", str(tmp_path / "full")]
+    assert main([*argv, "--out", str(out)]) == 0
+    payload = json.loads((out / "results.json").read_text())
+    rows = pd.DataFrame(payload["rows"]).set_index("variant")
+    assert list(rows.index) == ["none", "l2"] and rows.loc["l2", "test_rmse"] == 0.92
+    # none's gap and cost now against the rerun l2 (k = 2: 0.95 - 0.91; it was 0.95 - 0.90)
+    assert rows.loc["none", "max_prefix_gap"] == pytest.approx(0.04)
+    assert rows.loc["none", "full_cost_pct"] == pytest.approx(100 * (0.95 / 0.92 - 1))
+    assert [v["regularizers"] for v in payload["plan"]["variants"]] == [{}, {"l2": 0.2}]
+    assert len(pd.read_csv(out / "prefix.csv")) == 8 and payload["seconds"] == 5.0
+    other = replace(plan, datasets=("a",), model_seeds=(0,), epochs=9)
+    study.write_results(pd.DataFrame(payload["rows"]), pd.read_csv(out / "ablation.csv"),
+                        pd.read_csv(out / "prefix.csv"), other, 1.0, tmp_path / "bad")  # fmt: skip
+    argv = ["study", "--merge", str(tmp_path / "bad"), "--into", str(tmp_path / "full")]
+    assert main([*argv, "--out", str(out)]) != 0 and "differs" in capsys.readouterr().err

@@ -43,6 +43,12 @@ def _configure_study(parser: argparse.ArgumentParser) -> None:
         help="train nothing: merge the results of runs on different datasets into --out",
     )
     parser.add_argument(
+        "--into",
+        metavar="DIR",
+        help="with --merge: the merged runs' rows replace those of the same dataset, seed and "
+        "variant in the full results in DIR (gaps and costs recomputed); written to --out",
+    )
+    parser.add_argument(
         "--no-save", action="store_true", help="do not keep the models in the store"
     )
 
@@ -57,8 +63,12 @@ def _run_study(args: argparse.Namespace) -> int:
             raise SpecError("--merge needs --out, the folder for the merged results.")
         out = writable_folder(args.out, "--out")
         folders = [part.strip() for part in args.merge.split(",") if part.strip()]
-        files = study.merge_results([Path(f) for f in folders], out)
-        print(f"merged {len(folders)} study runs into {out}:")
+        if args.into:
+            files = study.merge_into(Path(args.into), [Path(f) for f in folders], out)
+            print(f"replaced the rows of {len(folders)} study runs in {args.into} into {out}:")
+        else:
+            files = study.merge_results([Path(f) for f in folders], out)
+            print(f"merged {len(folders)} study runs into {out}:")
         for path in files.values():
             print(f"  {path}")
         return EXIT_OK

@@ -153,6 +153,101 @@ def merge_results(folders: list[Path], out_dir: Path) -> dict[str, Path]:
     )
 
 
+def merge_into(base: Path, folders: list[Path], out_dir: Path) -> dict[str, Path]:
+    """Rerun variants into full results: the rows (and ablations, prefix curves) of the runs in
+    ``folders`` replace those of the same dataset, dim, seed and variant in the results in
+    ``base``; everything else of ``base`` is kept, and every row's cost and prefix gap against
+    L2 are recomputed from the merged curves (so a rerun L2 or comparator reaches every
+    variant). The runs must share ``base``'s plan but for their datasets (a subset of base's)
+    and variants (a rerun variant takes the run's definition). Written into ``out_dir``;
+    ``seconds`` stays ``base``'s. Raises DataError when the plans differ in anything else."""
+    from movierate.errors import DataError
+    from movierate.study.measure import compare_to_baseline
+
+    def load(folder: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+        try:
+            return (
+                json.loads((folder / "results.json").read_text()),
+                pd.read_csv(folder / "ablation.csv"),
+                pd.read_csv(folder / "prefix.csv"),
+            )
+        except (OSError, ValueError) as error:
+            raise DataError(
+                f"{folder} holds no complete study results ({error}); give folders that "
+                "`python -m movierate study --out` wrote."
+            ) from None
+
+    payload, ablation, prefix = load(Path(base))
+    shared = {k: v for k, v in payload["plan"].items() if k not in ("datasets", "variants")}
+    variants = {v["name"]: v for v in payload["plan"]["variants"]}
+    frame = pd.DataFrame(payload["rows"])
+    keys = ["dataset", "dim", "seed", "variant"]
+    for folder in folders:
+        run, run_ablation, run_prefix = load(Path(folder))
+        plan = {k: v for k, v in run["plan"].items() if k not in ("datasets", "variants")}
+        if plan != shared or not set(run["plan"]["datasets"]) <= set(payload["plan"]["datasets"]):
+            raise DataError(
+                f"The study run in {folder} differs from {base} in more than its variants (or "
+                "covers another dataset), so its rows cannot replace those of the full results."
+            )
+        variants.update({v["name"]: v for v in run["plan"]["variants"]})
+        rows = pd.DataFrame(run["rows"])
+        replaced = pd.MultiIndex.from_frame(rows[keys].drop_duplicates())
+        for name, table, new in (
+            ("rows", frame, rows),
+            ("ablation", ablation, run_ablation),
+            ("prefix", prefix, run_prefix),
+        ):
+            kept = table[~pd.MultiIndex.from_frame(table[keys]).isin(replaced)]
+            merged = pd.concat([kept, new], ignore_index=True)
+            if name == "rows":
+                frame = merged
+            elif name == "ablation":
+                ablation = merged
+            else:
+                prefix = merged
+    names = list(variants)
+    datasets = list(payload["plan"]["datasets"])
+
+    def rank(table: pd.DataFrame) -> pd.DataFrame:
+        source = table["variant"].str.removesuffix(EXACT_SUFFIX)
+        order = source.map({n: i for i, n in enumerate(names)}).fillna(len(names)) * 2
+        order += (table["variant"] != source).astype(int)
+        ds_order = table["dataset"].map({d: i for i, d in enumerate(datasets)})
+        table = table.assign(_d=ds_order, _v=order)
+        return table.sort_values(["_d", "dim", "seed", "_v"], kind="stable").drop(
+            columns=["_d", "_v"]
+        )
+
+    frame, ablation, prefix = rank(frame), rank(ablation), rank(prefix)
+    records = []
+    for (dataset, dim, seed), group in frame.groupby(["dataset", "dim", "seed"], sort=False):
+        cell = group.to_dict(orient="records")
+        curves = prefix[
+            (prefix["dataset"] == dataset) & (prefix["dim"] == dim) & (prefix["seed"] == seed)
+        ]
+        compare_to_baseline(cell, curves)
+        records += cell
+    frame = pd.DataFrame(records)
+    plan_data = {**payload["plan"], "variants": list(variants.values())}
+    plan = StudyPlan(
+        **{
+            **plan_data,
+            "datasets": tuple(datasets),
+            "dims": tuple(plan_data["dims"]),
+            "model_seeds": tuple(plan_data["model_seeds"]),
+            "variants": tuple(
+                Variant(**{**v, "regularizers": dict(v["regularizers"])})
+                for v in plan_data["variants"]
+            ),
+        }
+    )
+    return write_results(
+        frame, ablation.reset_index(drop=True), prefix.reset_index(drop=True), plan,
+        float(payload["seconds"]), Path(out_dir),
+    )  # fmt: skip
+
+
 def _plan_dict(plan: StudyPlan) -> dict[str, Any]:
     data = asdict(plan)
     data["dataset_epochs"] = dict(plan.dataset_epochs)
