@@ -279,8 +279,9 @@ def test_ordered_training_zeroes_the_dimensions_without_held_out_signal(planted,
         {"family": "mf"},
         {"family": "mf_bias", "regularizers": {"l2": 0.1, "ordered": 0.1, "decorrelation": 1.0}},
         {"family": "deep", "batch_norm": True, "dropout": 0.1, "output": "sigmoid"},
+        {"family": "svdpp"},
     ],
-    ids=["mf", "mf_bias+decorrelation", "deep"],
+    ids=["mf", "mf_bias+decorrelation", "deep", "svdpp"],
 )
 def test_ordered_models_predict_the_same_in_numpy_and_keras(planted, changes):
     ds, split = planted
@@ -314,3 +315,25 @@ def test_an_unknown_ramp_is_refused():
 
     with pytest.raises(SpecError, match="Graded ramp"):
         ramp_weights(4, "cubic")
+
+
+@pytest.mark.parametrize("family", ["mf_bias", "svdpp", "deep"])
+def test_sorting_the_dimensions_changes_no_prediction(planted, family):
+    """sort_dimensions re-expresses a trained model (SVD++: its implicit table too) without
+    changing what it predicts."""
+    from movierate.nn.training import sort_dimensions
+
+    ds, split = planted
+    result, spec = _train(ds, split, epochs=2, family=family, regularizers={"l2": 0.02})
+    pairs = np.stack([np.arange(80) % ds.n_users, (np.arange(80) * 7) % ds.n_movies], 1)
+    before = result.keras_model.predict(pairs, verbose=0).ravel()
+    train = ds.ratings.iloc[split.train]
+    sort_dimensions(
+        result.keras_model,
+        spec,
+        train["user_idx"].to_numpy(),
+        train["movie_idx"].to_numpy(),
+        train["rating"].to_numpy(),
+    )
+    after = result.keras_model.predict(pairs, verbose=0).ravel()
+    np.testing.assert_allclose(after, before, atol=1e-4)
