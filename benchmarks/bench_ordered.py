@@ -5,6 +5,8 @@ Protocol (per dataset, one seed): the ratings are split at random (``--seed``) i
 training rows, early-stops on the early-stopping rows (best epoch restored) and never sees the
 test rows. Measured in numpy (``movierate.explore.ordering``):
 
+- ``kept``: the dimensions the ``ordered`` option kept (its rank selection on the
+  early-stopping rows, ``training.ORDERED_PRUNE``; ``--no-prune`` keeps every dimension);
 - ``spearman``: Spearman correlation of the RMSE increase when one dimension is zeroed (in both
   embeddings) with reversed dimension index, on the early-stopping rows (1 = perfectly ordered);
 - ``full``: test RMSE with every dimension;
@@ -106,6 +108,7 @@ def measure_dataset(
             "ablation": ablation["rmse_increase"].tolist(),
             "stop_rmse": result.metrics.get("stop_rmse"),
             "best_epoch": result.metrics["best_epoch"],
+            "kept_dims": result.metrics.get("kept_dims", dim),
             "seconds": seconds,
             "ratings_per_second": result.ratings_per_second,
         }
@@ -145,19 +148,21 @@ def measure_dataset(
 
 def markdown(rows: list[dict[str, Any]], dim: int) -> str:
     ks = [k for k in SHOWN_KS if k < dim] + [dim]
-    head = ["dataset", "model", "spearman", "full test RMSE", "cost vs l2"]
+    head = ["dataset", "model", "kept", "spearman", "full test RMSE", "cost vs l2"]
     head += [f"k={k}" for k in ks] + ["max gap vs l2 (pca)", "target met?"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in rows:
         curve = row["index_curve"]
-        cells = [row["dataset"], row["model"], f"{row['spearman']:.3f}", f"{row['full']:.4f}"]
+        cells = [row["dataset"], row["model"], str(row["kept_dims"]), f"{row['spearman']:.3f}"]
+        cells.append(f"{row['full']:.4f}")
         cells.append(f"{row['full_cost_pct']:+.2f}%")
         cells += [f"{curve[k - 1]:.4f}" for k in ks]
         cells += [f"{row['max_prefix_gap']:+.4f}", "yes" if row["target_met"] else "no"]
         lines.append("| " + " | ".join(cells) + " |")
         if "pca_curve" in row:
             curve = row["pca_curve"]
-            cells = [row["dataset"], "l2 (pca)", f"{row['pca_spearman']:.3f}", f"{curve[-1]:.4f}"]
+            cells = [row["dataset"], "l2 (pca)", "-", f"{row['pca_spearman']:.3f}"]
+            cells.append(f"{curve[-1]:.4f}")
             cells.append("-")
             cells += [f"{curve[k - 1]:.4f}" for k in ks] + ["0", "-"]
             lines.append("| " + " | ".join(cells) + " |")
@@ -170,7 +175,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--dim", type=int, default=32)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--family", default="mf_bias")
-    parser.add_argument("--methods", default="graded_l2:0.1", help="method:strength,...")
+    parser.add_argument("--methods", default="graded_l2:0.03", help="method:strength,...")
     parser.add_argument("--json", default=None, help="write every row (with curves) here")
     parser.add_argument(
         "--graded-share", type=float, default=None, help="graded L2 share in graded_l2+... methods"
@@ -183,7 +188,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--no-rotation", action="store_true", help="ordered: sort dims only, no principal basis"
     )
+    parser.add_argument(
+        "--no-prune", action="store_true", help="ordered: keep every dimension (no rank selection)"
+    )
     args = parser.parse_args(argv)
+    if args.no_prune:
+        from movierate.nn import training
+
+        training.ORDERED_PRUNE = False
     methods = [m for m in args.methods.split(",") if m]
     if args.graded_share is not None:
         from movierate.nn import training

@@ -269,7 +269,8 @@ SPEC_SCHEMA: dict[str, FieldSchema] = {
                     "An L2 penalty that grows with the dimension index (0 on the first, this "
                     "strength on the last), then a final change of basis that changes no "
                     "prediction, so dimension 1 matters most, then 2 ..., and the first k "
-                    "dimensions alone predict well. Typical 0.05 to 0.3.",
+                    "dimensions alone predict well; finally the dimensions without signal on "
+                    "the early-stopping rows are set to zero. Typical 0.03 to 0.3.",
                 ),
             },
             _STRENGTH,

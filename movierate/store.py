@@ -56,6 +56,8 @@ METRIC_LABELS = {
     "test_mae": "test MAE",
     "valid_rmse": "valid RMSE (steered early stopping)",
     "valid_mae": "valid MAE (steered early stopping)",
+    "kept_dims": "kept dims (held-out signal; rest zero)",
+    "rank_rows": "rows of the kept-dims selection",
 }
 
 

@@ -89,3 +89,25 @@ def test_first_k_is_read_from_the_url(trained_home):
     assert at.slider(key="dims_k").value == 2
     captions = " ".join(c.value for c in at.caption)
     assert "first 2 dimensions as trained of 16" in captions, captions[:400]
+
+
+def test_an_ordered_model_says_how_many_dimensions_it_kept(movielens_dir, capsys):
+    """The ordered option's rank selection (early-stopping rows) is stated on the page and by
+    `show`: K of dim dimensions carry held-out signal, the rest are zero."""
+    from movierate.cli import main
+    from movierate.pipeline import train_and_save
+    from movierate.spec import ModelSpec
+
+    spec = ModelSpec(dim=8, epochs=3, regularizers={"l2": 0.1, "ordered": 0.1})
+    train_and_save("ml-100k", spec, "small-ordered")
+    model = store.load_model("small-ordered")
+    kept = int(model.metrics["kept_dims"])
+    assert 0 <= kept <= 8 and np.all(model.user_embedding[:, kept:] == 0)
+    line = f"{kept} of 8 dimensions carry held-out signal"
+    at = open_page(model="small-ordered")
+    assert_clean(at)
+    assert line in " ".join(c.value for c in at.caption)
+    assert main(["show", "small-ordered"]) == 0
+    assert line in capsys.readouterr().out
+    # a model trained without 'ordered' shows no such line
+    assert ordering.kept_dims_note(ModelSpec(), {}) is None

@@ -85,6 +85,41 @@ def test_prefix_curve_and_truncation():
         ordering.dimension_ablation(model, users[:3], movies, truth)
 
 
+def test_rank_selection_keeps_the_planted_dimensions_and_drops_pure_noise():
+    """Truth from 4 planted dims of decreasing scale (+ rating noise); the model also has 3
+    trailing dims of pure noise (fitted to nothing): the one-SE rule keeps exactly 4."""
+    rng = np.random.default_rng(3)
+    arrays = _dot_arrays(rng, n_users=120, n_movies=90, scales=(1.0, 0.8, 0.6, 0.45))
+    users, movies = _all_pairs(arrays)
+    model = _fake(arrays, output="none")
+    truth = scoring.predict(arrays, model.spec, users, movies, (-100.0, 100.0))
+    truth = truth + rng.normal(size=len(truth)) * 0.3
+    noise = {
+        key: np.concatenate(
+            [arrays[key], (rng.normal(size=(len(arrays[key]), 3)) * 0.4).astype(np.float32)], 1
+        )
+        for key in _EMB
+    }
+    noisy = SimpleNamespace(
+        arrays={**arrays, **noise}, spec=model.spec, rating_scale=(-100.0, 100.0)
+    )
+    selection = ordering.select_rank(noisy, users, movies, truth)
+    assert selection.kept == 4 and selection.best_k == 4
+    assert selection.mse.shape == (8,) and selection.n_rows == len(truth)
+    assert np.all(np.diff(selection.mse[:5]) < 0) and np.all(np.diff(selection.mse[4:]) > 0)
+    # a true but tiny 4th dim, on few noisy rows: within one standard error, so dropped
+    weak = SimpleNamespace(
+        arrays={**arrays, **{k: (arrays[k] * [1, 1, 1, 0.1]).astype(np.float32) for k in _EMB}},
+        spec=model.spec,
+        rating_scale=(-100.0, 100.0),
+    )
+    few = rng.choice(len(truth), 300, replace=False)
+    exact = scoring.predict(weak.arrays, weak.spec, users[few], movies[few], weak.rating_scale)
+    noisy_truth = exact + rng.normal(size=len(few))
+    chosen = ordering.select_rank(weak, users[few], movies[few], noisy_truth)
+    assert chosen.kept == 3 and chosen.mse[3] - chosen.mse[chosen.best_k] <= chosen.se[3]
+
+
 def test_pca_basis_keeps_predictions_and_finds_a_hidden_low_rank_product():
     rng = np.random.default_rng(2)
     n_users, n_movies, dim = 50, 40, 4
@@ -201,14 +236,52 @@ def test_ordered_model_ranks_planted_factors_by_strength(planted):
     assert curve[1] < plain_curve[1]
 
 
+def test_ordered_training_zeroes_the_dimensions_without_held_out_signal(planted, monkeypatch):
+    """Planted rank 6, dim 10: the 4 extra dims can only fit noise. The ordered option keeps
+    the 6 planted dims (on the early-stopping rows), sets the rest to exactly zero and leaves
+    the predictions of the first 6 as they were."""
+    from movierate.nn import training
+
+    ds, split = planted
+    seen = {}
+    real = ordering.select_rank
+
+    def spy(model, *rows):
+        seen["arrays"] = {k: np.array(v, copy=True) for k, v in model.arrays.items()}
+        return real(model, *rows)
+
+    monkeypatch.setattr(ordering, "select_rank", spy)
+    result, spec = _train(ds, split, dim=10, regularizers={"l2": 0.05, "ordered": 0.1})
+    kept = result.metrics["kept_dims"]
+    assert kept == len(STRENGTHS), result.metrics
+    assert result.metrics["rank_rows"] == len(split.stop)
+    for key in _EMB:
+        assert np.all(result.arrays[key][:, kept:] == 0.0)
+        assert np.abs(result.arrays[key][:, kept - 1]).max() > 0.01
+        np.testing.assert_array_equal(result.arrays[key][:, :kept], seen["arrays"][key][:, :kept])
+    users, movies = np.arange(ds.n_users) % ds.n_users, np.arange(ds.n_users) % ds.n_movies
+    before = scoring.predict(
+        ordering.truncated_arrays(seen["arrays"], kept), spec, users, movies, ds.rating_scale
+    )
+    after = scoring.predict(result.arrays, spec, users, movies, ds.rating_scale)
+    np.testing.assert_allclose(after, before, atol=1e-6)
+    keras_pred = result.keras_model.predict(np.stack([users, movies], 1), verbose=0).ravel()
+    np.testing.assert_allclose(after, keras_pred, atol=1e-4)
+    # turned off, or without early-stopping rows: every dimension kept, nothing recorded
+    monkeypatch.setattr(training, "ORDERED_PRUNE", False)
+    off, _ = _train(ds, split, dim=10, epochs=2)
+    assert "kept_dims" not in off.metrics and np.all(off.arrays["user_embedding"] != 0)
+
+
 @pytest.mark.parametrize(
     "changes",
     [
         {"family": "mf"},
         {"family": "mf_bias", "regularizers": {"l2": 0.1, "ordered": 0.1, "decorrelation": 1.0}},
         {"family": "deep", "batch_norm": True, "dropout": 0.1, "output": "sigmoid"},
+        {"family": "svdpp"},
     ],
-    ids=["mf", "mf_bias+decorrelation", "deep"],
+    ids=["mf", "mf_bias+decorrelation", "deep", "svdpp"],
 )
 def test_ordered_models_predict_the_same_in_numpy_and_keras(planted, changes):
     ds, split = planted
@@ -242,3 +315,25 @@ def test_an_unknown_ramp_is_refused():
 
     with pytest.raises(SpecError, match="Graded ramp"):
         ramp_weights(4, "cubic")
+
+
+@pytest.mark.parametrize("family", ["mf_bias", "svdpp", "deep"])
+def test_sorting_the_dimensions_changes_no_prediction(planted, family):
+    """sort_dimensions re-expresses a trained model (SVD++: its implicit table too) without
+    changing what it predicts."""
+    from movierate.nn.training import sort_dimensions
+
+    ds, split = planted
+    result, spec = _train(ds, split, epochs=2, family=family, regularizers={"l2": 0.02})
+    pairs = np.stack([np.arange(80) % ds.n_users, (np.arange(80) * 7) % ds.n_movies], 1)
+    before = result.keras_model.predict(pairs, verbose=0).ravel()
+    train = ds.ratings.iloc[split.train]
+    sort_dimensions(
+        result.keras_model,
+        spec,
+        train["user_idx"].to_numpy(),
+        train["movie_idx"].to_numpy(),
+        train["rating"].to_numpy(),
+    )
+    after = result.keras_model.predict(pairs, verbose=0).ravel()
+    np.testing.assert_allclose(after, before, atol=1e-4)

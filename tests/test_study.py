@@ -13,6 +13,7 @@ import pytest
 from movierate import study
 from movierate.cli import main
 from movierate.errors import SpecError
+from movierate.study.measure import PCA_CHOSEN
 
 
 def test_fixed_users_are_reproducible(movielens_dir):
@@ -71,6 +72,26 @@ def test_compare_to_baseline_gives_cost_and_largest_prefix_gap():
         pd.DataFrame(rows).assign(dataset="a", dim=2, seed=0, spearman_index_vs_test_importance=1)
     ).set_index("variant")
     assert summary.loc["l2", "targets_met"] == 0 and summary.loc["ordered", "targets_met"] == 0
+    # with the weighting chosen on the stop rows (here: unweighted at k = 1, weighted at k = 2),
+    # the gap is to that curve; the better weighting on the test rows is reported beside it
+    chosen = pd.DataFrame(
+        [("l2", PCA_CHOSEN, 1, 0.93), ("l2", PCA_CHOSEN, 2, 0.901)],
+        columns=["variant", "basis", "k", "rmse"],
+    )
+    rows = [{"variant": "l2", "test_rmse": 0.90}, {"variant": "ordered", "test_rmse": 0.909}]
+    study.compare_to_baseline(rows, pd.concat([curves, chosen], ignore_index=True))
+    assert rows[1]["max_prefix_gap"] == pytest.approx(0.008)  # k = 2: 0.909 - 0.901
+    assert rows[1]["max_prefix_gap_test_chosen"] == pytest.approx(0.009)
+    assert rows[0]["max_prefix_gap"] == pytest.approx(0.02)  # k = 1: 0.95 - 0.93
+
+
+def test_variants_are_picked_by_name():
+    from movierate.cli.study import pick_variants
+
+    picked = pick_variants("l2+ordered, l2", study.VARIANTS)
+    assert [v.name for v in picked] == ["l2", "l2+ordered"]  # the plan's order
+    with pytest.raises(SpecError, match="unknown l3"):
+        pick_variants("l2,l3", study.VARIANTS)
 
 
 def test_plan_and_seeds_are_checked(capsys):
@@ -125,7 +146,16 @@ def test_quick_study_from_the_command_line(tmp_path, capsys):
     assert rows.loc["l2+ordered", "spearman_index_vs_train_importance"] >= 0.8
     prefix = pd.read_csv(out / "prefix.csv")
     one = prefix[(prefix["seed"] == seeds[0]) & (prefix["variant"] == "l2")]
-    assert sorted(one["basis"].unique()) == ["index", "pca", "pca_weighted"]
+    assert sorted(one["basis"].unique()) == sorted(["index", "pca", "pca_weighted", PCA_CHOSEN])
+    # the comparator's weighting was chosen per k on the stop rows: one of the two, never mixed
+    by = one.pivot(index="k", columns="basis", values="rmse")
+    chosen = by[PCA_CHOSEN]
+    assert ((chosen == by["pca"]) | (chosen == by["pca_weighted"])).all()
+    # the ordered option's rank selection on the stop rows: K recorded, dims K.. zero on test
+    ordered = rows.loc["l2+ordered"]
+    assert 0 <= ordered["kept_dims"] <= 8 and np.isnan(rows.loc["l2", "kept_dims"])
+    cut = ablation_of(out, seeds[0], "l2+ordered")
+    assert (cut[cut["dimension"] >= ordered["kept_dims"]]["test_rmse_increase"] == 0).all()
     assert sorted(one[one["basis"] == "index"]["k"]) == list(range(1, 9))
 
     summary = pd.read_csv(out / "summary.csv").set_index("variant")
@@ -139,6 +169,11 @@ def test_quick_study_from_the_command_line(tmp_path, capsys):
     report = (out / "study.md").read_text()
     assert "## ml-100k, dim 8" in report and "| whitening |" in report and " ± " in report
     assert "## Q5." in report and "| l2 (pca) |" in report and "(exact whitening) |" in report
+
+
+def ablation_of(out, seed: int, variant: str) -> pd.DataFrame:
+    ablation = pd.read_csv(out / "ablation.csv")
+    return ablation[(ablation["seed"] == seed) & (ablation["variant"] == variant)]
 
 
 def _write_run(folder, dataset: str, plan) -> None:
@@ -170,3 +205,53 @@ def test_merge_results_of_runs_on_different_datasets(tmp_path, capsys):
     assert main(bad) != 0 and "differ" in capsys.readouterr().err
     assert main(["study", "--merge", str(tmp_path / "nothing"), "--out", str(out)]) != 0
     assert "no complete study results" in capsys.readouterr().err
+
+
+def test_rerun_variants_replace_their_rows_in_full_results(tmp_path, capsys):
+    """--merge RUN --into FULL: the run's rows, ablations and curves replace FULL's of the same
+    dataset, seed and variant; the gap of every variant is recomputed against the new l2."""
+    from dataclasses import replace
+
+    plan = replace(study.QUICK_PLAN, datasets=("a",), model_seeds=(0,))
+    l2, none = (study.Variant("l2", regularizers={"l2": 0.1}), study.Variant("none"))
+
+    def run(folder, variants, rmse, pca):
+        rows = pd.DataFrame(
+            {"dataset": "a", "dim": 2, "seed": 0, "variant": [v.name for v in variants],
+             "test_rmse": [rmse[v.name] for v in variants],
+             "spearman_index_vs_test_importance": 0.1, "spearman_pca_vs_test_importance": 0.5}
+        )  # fmt: skip
+        curves = []
+        for v in variants:
+            curves += [("index", k, rmse[v.name] + 0.01 * (2 - k)) for k in (1, 2)]
+            if v.name == "l2":
+                curves += [(b, k, pca[k - 1]) for b in ("pca", "pca_weighted") for k in (1, 2)]
+        prefix = pd.DataFrame(curves, columns=["basis", "k", "rmse"])
+        prefix = prefix.assign(dataset="a", dim=2, seed=0)
+        prefix["variant"] = [n for v in variants for n in [v.name] * (6 if v.name == "l2" else 2)]
+        ablation = pd.DataFrame(
+            {"dimension": 0, "test_rmse_increase": 0.1, "dataset": "a", "dim": 2, "seed": 0,
+             "variant": [v.name for v in variants]}
+        )  # fmt: skip
+        study.write_results(rows, ablation, prefix, replace(plan, variants=tuple(variants)), 5.0,
+                            folder)  # fmt: skip
+
+    run(tmp_path / "full", (none, l2), {"none": 0.95, "l2": 0.90}, (0.93, 0.90))
+    new_l2 = study.Variant("l2", regularizers={"l2": 0.2})
+    run(tmp_path / "rerun", (new_l2,), {"l2": 0.92}, (0.94, 0.91))
+    out = tmp_path / "merged"
+    argv = ["study", "--merge", str(tmp_path / "rerun"), "--into", str(tmp_path / "full")]
+    assert main([*argv, "--out", str(out)]) == 0
+    payload = json.loads((out / "results.json").read_text())
+    rows = pd.DataFrame(payload["rows"]).set_index("variant")
+    assert list(rows.index) == ["none", "l2"] and rows.loc["l2", "test_rmse"] == 0.92
+    # none's gap and cost now against the rerun l2 (k = 2: 0.95 - 0.91; it was 0.95 - 0.90)
+    assert rows.loc["none", "max_prefix_gap"] == pytest.approx(0.04)
+    assert rows.loc["none", "full_cost_pct"] == pytest.approx(100 * (0.95 / 0.92 - 1))
+    assert [v["regularizers"] for v in payload["plan"]["variants"]] == [{}, {"l2": 0.2}]
+    assert len(pd.read_csv(out / "prefix.csv")) == 8 and payload["seconds"] == 5.0
+    other = replace(plan, datasets=("a",), model_seeds=(0,), epochs=9)
+    study.write_results(pd.DataFrame(payload["rows"]), pd.read_csv(out / "ablation.csv"),
+                        pd.read_csv(out / "prefix.csv"), other, 1.0, tmp_path / "bad")  # fmt: skip
+    argv = ["study", "--merge", str(tmp_path / "bad"), "--into", str(tmp_path / "full")]
+    assert main([*argv, "--out", str(out)]) != 0 and "differs" in capsys.readouterr().err

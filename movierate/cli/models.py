@@ -77,6 +77,7 @@ def _configure_name(parser: argparse.ArgumentParser) -> None:
 
 def _run_show(args: argparse.Namespace) -> int:
     from movierate import store
+    from movierate.explore.ordering import kept_dims_note
 
     meta = store.read_meta(args.name)
     ds = _mapping(meta.get("dataset"))
@@ -122,6 +123,9 @@ def _run_show(args: argparse.Namespace) -> int:
             "          (saved before splits had test rows: its validation rows also steered "
             "early stopping, so there is no test RMSE)"
         )
+    note = kept_dims_note(_mapping(meta.get("spec")), _mapping(meta.get("metrics")))
+    if note:
+        print(f"          ({note})")
     print("\nmetrics")
     for key, value in _mapping(meta.get("metrics")).items():
         shown = num(value) if isinstance(value, float) else value

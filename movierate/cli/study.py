@@ -33,9 +33,20 @@ def _configure_study(parser: argparse.ArgumentParser) -> None:
         help="epochs per model, on every dataset [20, 5 on ml-1m-sample; --quick: 2]",
     )
     parser.add_argument(
+        "--variants",
+        metavar="A,B",
+        help="only these variants, by name (e.g. l2,l2+decorrelation,l2+ordered) [all]",
+    )
+    parser.add_argument(
         "--merge",
         metavar="DIR,DIR",
         help="train nothing: merge the results of runs on different datasets into --out",
+    )
+    parser.add_argument(
+        "--into",
+        metavar="DIR",
+        help="with --merge: the merged runs' rows replace those of the same dataset, seed and "
+        "variant in the full results in DIR (gaps and costs recomputed); written to --out",
     )
     parser.add_argument(
         "--no-save", action="store_true", help="do not keep the models in the store"
@@ -52,8 +63,12 @@ def _run_study(args: argparse.Namespace) -> int:
             raise SpecError("--merge needs --out, the folder for the merged results.")
         out = writable_folder(args.out, "--out")
         folders = [part.strip() for part in args.merge.split(",") if part.strip()]
-        files = study.merge_results([Path(f) for f in folders], out)
-        print(f"merged {len(folders)} study runs into {out}:")
+        if args.into:
+            files = study.merge_into(Path(args.into), [Path(f) for f in folders], out)
+            print(f"replaced the rows of {len(folders)} study runs in {args.into} into {out}:")
+        else:
+            files = study.merge_results([Path(f) for f in folders], out)
+            print(f"merged {len(folders)} study runs into {out}:")
         for path in files.values():
             print(f"  {path}")
         return EXIT_OK
@@ -67,6 +82,8 @@ def _run_study(args: argparse.Namespace) -> int:
         changes["dims"] = parse_units(args.dims, "--dims")
     if args.seeds:
         changes["model_seeds"] = parse_seeds(args.seeds)
+    if args.variants:
+        changes["variants"] = pick_variants(args.variants, plan.variants)
     if args.epochs is not None:
         changes["epochs"] = args.epochs
         changes["dataset_epochs"] = {}
@@ -80,6 +97,20 @@ def _run_study(args: argparse.Namespace) -> int:
     for path in result.files.values():
         print(f"  {path}")
     return EXIT_OK
+
+
+def pick_variants(text: str, variants: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``--variants a,b``: those of ``variants`` (in the plan's order; SpecError for a name
+    the study does not have)."""
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    known = [v.name for v in variants]
+    unknown = [n for n in names if n not in known]
+    if not names or unknown:
+        raise SpecError(
+            f"--variants {text!r}: unknown {', '.join(unknown) or '(none given)'}; choose from "
+            f"{', '.join(known)}."
+        )
+    return tuple(v for v in variants if v.name in names)
 
 
 def parse_seeds(text: str) -> tuple[int, ...]:

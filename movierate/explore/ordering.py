@@ -9,6 +9,8 @@
   (``basis="pca"``, see :func:`pca_arrays`).
 - :func:`truncated_arrays`: a model's arrays keeping only its first k dimensions (what a "use
   the first k dimensions" control shows).
+- :func:`select_rank`: how many leading dimensions carry signal on held-out rows (the
+  one-standard-error rule on the prefix errors; the ``ordered`` option zeroes the rest).
 
 Everything works on ``model.arrays`` through :mod:`movierate.scoring`, so it is pure, cheap
 (dim + 1 numpy forward passes over the rows) and cacheable by (model name, rows, basis).
@@ -118,6 +120,84 @@ def truncated_arrays(arrays: Mapping[str, np.ndarray], k: int) -> dict[str, np.n
         x[:, k:] = 0.0
         out[key] = x
     return out
+
+
+#: At most this many held-out rows are scored by :func:`select_rank`.
+RANK_ROWS = 200_000
+
+
+@dataclasses.dataclass(frozen=True)
+class RankSelection:
+    """What :func:`select_rank` measured: ``kept`` (K, the dimensions kept), ``best_k`` (the
+    k of the lowest mean squared error), ``mse`` and ``se`` (per k = 0 .. dim: the rows' mean
+    squared error with only the first k dimensions, and the standard error of its paired
+    difference to ``best_k``'s), ``n_rows``."""
+
+    kept: int
+    best_k: int
+    mse: np.ndarray
+    se: np.ndarray
+    n_rows: int
+
+
+def kept_dims_note(spec: Any, metrics: Mapping[str, Any] | None) -> str | None:
+    """One sentence on the ``ordered`` option's rank selection for a model with this spec and
+    recorded metrics (``kept_dims``, ``rank_rows``); None for a model trained without it."""
+    regularizers = (
+        spec.get("regularizers")
+        if isinstance(spec, Mapping)
+        else getattr(spec, "regularizers", None)
+    ) or {}
+    if not regularizers.get("ordered"):
+        return None
+    dim = spec.get("dim") if isinstance(spec, Mapping) else getattr(spec, "dim", None)
+    kept = (metrics or {}).get("kept_dims")
+    if kept is None:
+        return (
+            f"All {dim} dimensions kept: no rank selection (trained without early-stopping rows, "
+            "or with it turned off)."
+        )
+    rows = (metrics or {}).get("rank_rows")
+    on = f" ({int(rows):,} rows, one-standard-error rule)" if rows else ""
+    return (
+        f"{int(kept)} of {dim} dimensions carry held-out signal; the rest were set to zero on "
+        f"the early-stopping rows{on}."
+    )
+
+
+def select_rank(model: Any, users: Any, movies: Any, ratings: Any) -> RankSelection:
+    """How many leading dimensions carry signal on held-out rows, by the one-standard-error rule.
+
+    For k = 0 .. dim, the squared error of every row with only the first k dimensions (the
+    others zeroed in both embeddings, biases and dense layers kept; k = 0 is the biases alone).
+    ``best_k`` minimises the mean; K is the smallest k whose mean is within one standard error
+    of ``best_k``'s, the standard error taken over the rows' paired differences
+    (e_k - e_best): std / sqrt(n). ``model`` needs ``arrays``, ``spec`` and ``rating_scale``;
+    the rows should be held out from training (the early-stopping rows). At most
+    :data:`RANK_ROWS` of them are scored (a fixed random sample beyond it).
+    """
+    users, movies, truth = _rows(users, movies, ratings)
+    if len(truth) > RANK_ROWS:
+        keep = np.sort(np.random.default_rng(0).choice(len(truth), RANK_ROWS, replace=False))
+        users, movies, truth = users[keep], movies[keep], truth[keep]
+    arrays = dict(model.arrays)
+    dim = int(np.asarray(arrays["user_embedding"]).shape[1])
+    errors = np.empty((dim + 1, len(truth)))
+    for k in range(dim + 1):
+        kept = dict(arrays)
+        for key in ("user_embedding", "movie_embedding"):
+            x = np.array(arrays[key], copy=True)
+            x[:, k:] = 0.0
+            kept[key] = x
+        predicted = scoring.predict(kept, model.spec, users, movies, model.rating_scale)
+        errors[k] = (predicted.astype(np.float64) - truth) ** 2
+    mse = errors.mean(axis=1)
+    best = int(np.argmin(mse))
+    diff = errors - errors[best]
+    n = len(truth)
+    se = diff.std(axis=1, ddof=1) / np.sqrt(n) if n > 1 else np.zeros(dim + 1)
+    within = np.flatnonzero(mse - mse[best] <= se)
+    return RankSelection(int(within[0]), best, mse, se, n)
 
 
 def pca_arrays(

@@ -13,8 +13,9 @@ other regularizers to a uniform sample of movie rows, sized for ~64 visits per m
 (:func:`regularizer_sample_size`). The per-example L2 weighs a row by count**-0.5 (between
 per-example and uniform L2; measured best on ml-100k and ml-latest-small). With the ``ordered``
 regularizer, the best-epoch weights are finally re-expressed, predictions unchanged, in a basis
-whose dimensions come in order of importance (:func:`sort_dimensions`). No global state: two
-trainings may run at once in two threads.
+whose dimensions come in order of importance (:func:`sort_dimensions`), and the dimensions that
+carry no signal on the early-stopping rows are set to zero (:func:`prune_dimensions`). No
+global state: two trainings may run at once in two threads.
 
 >>> result = train(load_dataset("ml-100k"), split, ModelSpec())  # doctest: +SKIP
 >>> result.metrics["stop_rmse"]  # doctest: +SKIP
@@ -26,6 +27,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import tensorflow as tf
@@ -130,6 +132,7 @@ def train(
     cancel: threading.Event | None = None,
     *,
     loop_class: type[_TrainingLoop] | None = None,
+    rank_rows: np.ndarray | None = None,
 ) -> TrainResult:
     """Train a validated ``spec`` on ``split.train`` of ``ds``; early-stop on ``split.stop``.
 
@@ -142,6 +145,13 @@ def train(
     the early-stopping RMSE often rises while a regularizer reshapes the embedding and restoring
     an earlier epoch would undo it. Among eligible epochs the lowest early-stopping RMSE is
     restored; if the regularizers never take hold, the last epoch is kept.
+
+    With the ``ordered`` regularizer, after :func:`sort_dimensions`, :func:`prune_dimensions`
+    keeps the leading dimensions that carry signal on the early-stopping rows (``rank_rows``
+    instead, when given: the regularizer study passes its stop rows here and none to stop on)
+    and sets the others to zero, recording ``metrics["kept_dims"]`` (K) and
+    ``metrics["rank_rows"]``; with no such rows (or :data:`ORDERED_PRUNE` off) every dimension
+    is kept and neither is recorded.
 
     ``loop_class`` replaces the compiled loop (``movierate.nn.distributed`` passes one that
     shares each global batch between workers); the default trains in this process.
@@ -230,11 +240,17 @@ def train(
         best = (np.inf, epochs_run, [v.numpy() for v in model.weights])
     for variable, value in zip(model.weights, best[2], strict=True):
         variable.assign(value)
+    selection = None
     if spec.regularizers.get("ordered"):
         sort_dimensions(model, spec, users[eval_train], movies[eval_train], ratings[eval_train])
+        held = np.asarray(split.stop if rank_rows is None else rank_rows, dtype=np.int64)
+        if ORDERED_PRUNE and len(held):
+            selection = prune_dimensions(model, spec, users[held], movies[held], ratings[held])
     train_seconds = time.perf_counter() - started
     best_epoch = best[1]
     final = {key: values[best_epoch - 1] for key, values in history.items()}
+    if selection is not None:
+        final.update(kept_dims=selection.kept, rank_rows=selection.n_rows)
     final.update(
         best_epoch=best_epoch,
         epochs_run=epochs_run,
@@ -293,6 +309,9 @@ def regularizers_settled(history: dict[str, list[float]], spec: ModelSpec) -> bo
 ORDERED_ROTATION = True
 #: Training rows on which :func:`sort_dimensions` measures each dimension's importance.
 SORT_ROWS = 20_000
+#: Whether the ``ordered`` option ends with :func:`prune_dimensions` on the early-stopping rows
+#: (docs/regularizer-study.md, section 5): dimensions beyond the held-out rank are set to zero.
+ORDERED_PRUNE = True
 
 
 def sort_dimensions(
@@ -324,6 +343,9 @@ def sort_dimensions(
         )
         user_table.assign((user_table.numpy().astype(np.float64) @ a).astype(np.float32))
         movie_table.assign((movie_table.numpy().astype(np.float64) @ b).astype(np.float32))
+        if model.implicit_embedding is not None:  # SVD++: u = p + implicit part, both by A
+            implicit = model.implicit_embedding.embeddings
+            implicit.assign((implicit.numpy().astype(np.float64) @ a).astype(np.float32))
     n = min(SORT_ROWS, len(users))
     rows = np.random.default_rng(spec.seed).choice(len(users), n, replace=False)
     u, m, r = users[rows], movies[rows], ratings[rows].astype(np.float64)
@@ -341,13 +363,55 @@ def sort_dimensions(
         pred = scoring.predict(ablated, spec, u, m, scale)
         increase[j] = np.sqrt(np.mean((pred - r) ** 2)) - np.sqrt(np.mean((base - r) ** 2))
     order = np.argsort(-increase, kind="stable")
-    for layer in (model.user_embedding, model.movie_embedding):
-        layer.embeddings.assign(layer.embeddings.numpy()[:, order])
+    for layer in (model.user_embedding, model.movie_embedding, model.implicit_embedding):
+        if layer is not None:
+            layer.embeddings.assign(layer.embeddings.numpy()[:, order])
     if model.hidden:
         kernel = model.hidden[0][0].kernel
         k = kernel.numpy()
         kernel.assign(np.concatenate([k[:dim][order], k[dim:][order]]))
     return order
+
+
+def prune_dimensions(
+    model: RatingModel, spec: ModelSpec, users: np.ndarray, movies: np.ndarray, ratings: np.ndarray
+) -> Any:
+    """Set the dimensions that carry no held-out signal to exactly zero, in place; returns the
+    :class:`movierate.explore.ordering.RankSelection` (K = ``.kept``).
+
+    K comes from :func:`movierate.explore.ordering.select_rank` on the given (held-out) rows:
+    the smallest k whose first-k mean squared error is within one standard error (of the
+    paired per-row differences) of the best k's. Dimensions K .. dim - 1 are zeroed in the user
+    and movie embeddings (and in SVD++'s implicit table, so the user vector's are zero too);
+    for ``deep`` also the first dense layer's rows reading them, so their inputs contribute
+    nothing and the input norms show it. Predictions then equal the first-K prefix that
+    :func:`~movierate.explore.ordering.prefix_curve` measures. Call after
+    :func:`sort_dimensions` (the leading dimensions must be the important ones).
+    """
+    from types import SimpleNamespace
+
+    from movierate.explore.ordering import select_rank
+
+    view = SimpleNamespace(
+        arrays=export_arrays(model, spec), spec=spec, rating_scale=model.rating_scale
+    )
+    selection = select_rank(view, users, movies, ratings)
+    kept, dim = selection.kept, spec.dim
+    if kept < dim:
+        layers = [model.user_embedding, model.movie_embedding]
+        if model.implicit_embedding is not None:
+            layers.append(model.implicit_embedding)
+        for layer in layers:
+            table = layer.embeddings.numpy()
+            table[:, kept:] = 0.0
+            layer.embeddings.assign(table)
+        if model.hidden:
+            kernel = model.hidden[0][0].kernel
+            k = kernel.numpy()
+            k[kept:dim] = 0.0
+            k[dim + kept : 2 * dim] = 0.0
+            kernel.assign(k)
+    return selection
 
 
 def _l2_weights(rows: np.ndarray, n_rows: int) -> np.ndarray:

@@ -3,7 +3,8 @@
 For each dataset and embedding dim, on the three-part split of :func:`movierate.data.make_split`
 (train / stop / test, ``plan.split_seed``) and for every model seed of the plan (default 0, 1,
 2), for a fixed number of epochs on the training rows (neither the stop nor the test rows steer
-training: no early stopping, nothing is chosen from them): ``mf_bias`` with no regularizer, l2,
+training: no early stopping; the stop rows serve only the ``ordered`` option's final rank
+selection and the choice of the comparator's PCA weighting, the test rows choose nothing): ``mf_bias`` with no regularizer, l2,
 whitening, decorrelation and adversarial (each alone and each on top of l2), ordered (on top of
 l2), and ``deep`` with and without L2 on its dense layers; the exact post-hoc whitening of the
 "none" and "l2" models (:mod:`movierate.explore.whitening`: same predictions, white movie
@@ -14,8 +15,10 @@ per-dimension variance, genre coherence@10, how obscure the top-10 recommendatio
 users are (with and without a min-ratings threshold), a dimension ablation (Spearman
 correlation of each dimension's variance with the RMSE increase when it is zeroed, and of that
 increase with reversed dimension index, on test and training rows), the test-row prefix curve
-(first k dimensions only, k = 1 .. dim, as trained and in the principal basis), its largest gap
-to the L2 model's principal-basis curve and the test RMSE cost against L2 (section 5 of
+(first k dimensions only, k = 1 .. dim, as trained and in the principal basis), the ordered
+model's kept dimensions and its Spearman correlations over them alone, its largest gap to the
+L2 model's principal-basis curve (weighting chosen per k on the stop rows) and the test RMSE
+cost against L2 (section 5 of
 docs/regularizer-study.md), the Kolmogorov-Smirnov distance of each dimension from U(-1, 1),
 and the train time. The report gives the mean and standard deviation over the model seeds.
 
@@ -89,6 +92,7 @@ from movierate.study.report import (
     TARGET_COST_PCT,
     TARGET_SPEARMAN,
     markdown_report,
+    merge_into,
     merge_results,
     order_table,
     summarize,
@@ -124,6 +128,7 @@ __all__ = [
     "fit_in_memory",
     "fixed_users",
     "markdown_report",
+    "merge_into",
     "merge_results",
     "order_table",
     "pca_spearman",

@@ -45,16 +45,18 @@ def fit_in_memory(
     """Train ``spec`` (a ModelSpec or its fields) on ``split.train`` for exactly ``spec.epochs``
     epochs, without writing anything.
 
-    Neither the stop nor the test rows steer it (no early stopping, no best-epoch pick); the
-    result's metrics get ``test_rmse`` / ``test_mae`` of the final weights on ``split.test``,
-    computed in numpy. The model is a numpy :class:`~movierate.store.TrainedModel` (predict,
+    Neither the stop nor the test rows steer training (no early stopping, no best-epoch pick);
+    the stop rows serve one purpose only: the ``ordered`` option's final rank selection
+    (:func:`movierate.nn.training.prune_dimensions`, ``rank_rows``). The result's metrics get
+    ``test_rmse`` / ``test_mae`` of the final weights on ``split.test``, computed in numpy. The model is a numpy :class:`~movierate.store.TrainedModel` (predict,
     explore functions). Imports TensorFlow.
     """
     from movierate.nn.training import train
 
     spec = spec if isinstance(spec, ModelSpec) else ModelSpec(**spec)
     spec = spec.with_(early_stopping_patience=spec.epochs).validate()
-    result = train(ds, replace(split, stop=np.empty(0, dtype=np.int64)), spec)
+    no_stop = replace(split, stop=np.empty(0, dtype=np.int64))
+    result = train(ds, no_stop, spec, rank_rows=np.asarray(split.stop, dtype=np.int64))
     model = store.TrainedModel.from_training(name, result, ds, split, spec, path=Path(name))
     test = ds.ratings.iloc[split.test]
     if len(test):
@@ -120,14 +122,22 @@ def training_counts(ds: RatingsDataset, split: Split) -> tuple[np.ndarray, np.nd
     return np.bincount(users, minlength=ds.n_users), np.bincount(movies, minlength=ds.n_movies)
 
 
+#: Basis of the comparator curve whose PCA weighting is chosen at each k on the stop rows.
+PCA_CHOSEN = "pca_stop_chosen"
+
+
 def prefix_curves(model: store.TrainedModel, ds: RatingsDataset, split: Split) -> pd.DataFrame:
     """Test-row RMSE from the first k dimensions only, k = 1 .. dim (columns ``basis``, ``k``,
     ``rmse``): as trained (``index``) and in the model's principal basis
     (:func:`movierate.explore.ordering.pca_arrays`, the best post-hoc ordering), unweighted
-    (``pca``) and with users / movies weighted by their training counts (``pca_weighted``)."""
-    rows = _rows(ds, split.test)
+    (``pca``) and with users / movies weighted by their training counts (``pca_weighted``);
+    and :data:`PCA_CHOSEN`: at each k, the test RMSE of whichever of the two weightings has
+    the lower RMSE on the **stop** rows (nothing is chosen on the test rows; without stop rows,
+    on the training rows)."""
+    test = _rows(ds, split.test)
+    chooser = _rows(ds, split.stop if len(split.stop) else split.train)
     user_counts, movie_counts = training_counts(ds, split)
-    curves = []
+    curves, stop_curves = [], {}
     for basis, kwargs in (
         ("index", {"basis": "index"}),
         ("pca", {"basis": "pca"}),
@@ -136,7 +146,13 @@ def prefix_curves(model: store.TrainedModel, ds: RatingsDataset, split: Split) -
             {"basis": "pca", "user_weights": user_counts, "movie_weights": movie_counts},
         ),
     ):
-        curves.append(ordering.prefix_curve(model, *rows, **kwargs).assign(basis=basis))
+        curves.append(ordering.prefix_curve(model, *test, **kwargs).assign(basis=basis))
+        if basis != "index":
+            stop_curves[basis] = ordering.prefix_curve(model, *chooser, **kwargs)["rmse"]
+    pick_weighted = (stop_curves["pca_weighted"] < stop_curves["pca"]).to_numpy()
+    chosen = curves[1].copy()
+    chosen["rmse"] = np.where(pick_weighted, curves[2]["rmse"], curves[1]["rmse"])
+    curves.append(chosen.assign(basis=PCA_CHOSEN))
     return pd.concat(curves, ignore_index=True)[["basis", "k", "rmse"]]
 
 
@@ -155,22 +171,29 @@ def pca_spearman(model: store.TrainedModel, ds: RatingsDataset, split: Split) ->
 def compare_to_baseline(
     rows: list[dict[str, Any]], curves: pd.DataFrame, baseline: str = "l2"
 ) -> None:
-    """Add, in place, each row's ``full_cost_pct`` (test RMSE against ``baseline``'s, in %) and
+    """Add, in place, each row's ``full_cost_pct`` (test RMSE against ``baseline``'s, in %),
     ``max_prefix_gap`` (largest difference over k of its first-k test RMSE as trained minus the
-    baseline's first k principal directions, the better of the two PCA weightings at each k;
-    <= 0: no worse at any k). ``rows`` and ``curves`` (with a ``variant`` column) are of one
+    baseline's first k principal directions, the PCA weighting chosen at each k on the stop
+    rows, basis :data:`PCA_CHOSEN`; <= 0: no worse at any k) and
+    ``max_prefix_gap_test_chosen`` (the same against the better weighting on the test rows
+    themselves: a choice made on test rows, so an optimistic comparator, shown for comparison
+    with earlier runs). ``rows`` and ``curves`` (with a ``variant`` column) are of one
     dataset, dim and seed; without the baseline nothing is added."""
     base = next((r for r in rows if r["variant"] == baseline), None)
     if base is None:
         return
     mine = curves[curves["variant"] == baseline]
-    pca = mine[mine["basis"].str.startswith("pca")].groupby("k")["rmse"].min()
+    both = mine[mine["basis"].isin(["pca", "pca_weighted"])].groupby("k")["rmse"].min()
+    chosen = mine[mine["basis"] == PCA_CHOSEN].set_index("k")["rmse"]
+    if not len(chosen):  # curves of an older run: no stop-row choice recorded
+        chosen = both
     for row in rows:
         row["full_cost_pct"] = 100.0 * (row["test_rmse"] / base["test_rmse"] - 1.0)
         index = curves[(curves["variant"] == row["variant"]) & (curves["basis"] == "index")]
         index = index.set_index("k")["rmse"]
         if len(index):
-            row["max_prefix_gap"] = float((index - pca.reindex(index.index)).max())
+            row["max_prefix_gap"] = float((index - chosen.reindex(index.index)).max())
+            row["max_prefix_gap_test_chosen"] = float((index - both.reindex(index.index)).max())
 
 
 def fixed_users(ds: RatingsDataset, n: int, seed: int = 0) -> np.ndarray:
@@ -250,13 +273,23 @@ def analyse(
         ablation.rename(columns={"train_rmse_increase": "rmse_increase"})
     )
     row["spearman_pca_vs_test_importance"] = pca_spearman(model, ds, split)
+    kept = model.metrics.get("kept_dims")
+    row["kept_dims"] = float(kept) if kept is not None else math.nan
+    if kept is not None:  # the ordered option's rank selection: the kept dims alone
+        first = ablation[ablation["dimension"] < int(kept)]
+        row["spearman_index_vs_test_importance_kept"] = ordering.ordering_spearman(
+            first.rename(columns={"test_rmse_increase": "rmse_increase"})
+        )
+        row["spearman_variance_vs_test_importance_kept"] = _spearman(
+            first["movie_variance"], first["test_rmse_increase"]
+        )
     curves = prefix_curves(model, ds, split)
     for k in PREFIX_KS:
         if k < model.dim:
             index = curves[(curves["basis"] == "index") & (curves["k"] == k)]["rmse"]
-            pca = curves[curves["basis"].str.startswith("pca") & (curves["k"] == k)]["rmse"]
+            pca = curves[(curves["basis"] == PCA_CHOSEN) & (curves["k"] == k)]["rmse"]
             row[f"prefix_rmse_k{k}"] = float(index.iloc[0])
-            row[f"pca_prefix_rmse_k{k}"] = float(pca.min())
+            row[f"pca_prefix_rmse_k{k}"] = float(pca.iloc[0])
     for key, value in model.metrics.items():
         if key.startswith("reg_") or key == "disc_loss":
             row[f"final_{key}"] = float(value)
@@ -264,6 +297,6 @@ def analyse(
 
 
 def _spearman(a: Any, b: Any) -> float:
-    if np.ptp(np.asarray(a)) == 0 or np.ptp(np.asarray(b)) == 0:
+    if len(np.asarray(a)) < 2 or np.ptp(np.asarray(a)) == 0 or np.ptp(np.asarray(b)) == 0:
         return math.nan
     return float(stats.spearmanr(a, b).statistic)

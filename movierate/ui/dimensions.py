@@ -36,6 +36,14 @@ DIMENSION_COLUMNS: dict[str, Any] = {
 }
 
 
+#: What the kept-dims line means (help of its caption).
+KEPT_DIMS_HELP = (
+    "The 'ordered' option ends by scoring the early-stopping rows with only the first k "
+    "dimensions, k = 0 .. dim, and keeps the smallest k within one standard error of the best; "
+    "the other dimensions are set to exactly zero (on held-out rows their importance is noise)."
+)
+
+
 def is_ordered(model: Any) -> bool:
     """True when ``model`` was trained with the ``ordered`` regularizer (dimension 0 first)."""
     regularizers = getattr(model.spec, "regularizers", None) or {}
@@ -144,6 +152,9 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
         )
         return None
     (st.success if report.ordered else st.info)(report.verdict, icon=":material/sort:")
+    note = ordering.kept_dims_note(model.spec, model.metrics)
+    if note:
+        st.caption(":material/content_cut: " + note, help=KEPT_DIMS_HELP)
     st.plotly_chart(
         figures.dimension_report_figure(report.dimensions, report.prefix, rows=report.rows),
         key="dimension_report",
