@@ -144,3 +144,21 @@ def test_optimizers_train_and_update_only_touched_rows(optimizer):
         before = np.asarray(initial.movie_embedding.embeddings)[untouched]
         after = np.asarray(result.keras_model.movie_embedding.embeddings)[untouched]
         np.testing.assert_array_equal(before, after)
+
+
+def test_early_stopping_restores_the_best_epoch_and_counts_patience():
+    import tensorflow as tf
+
+    from movierate.nn.training import EarlyStopping
+
+    weight = tf.Variable([0.0])
+    stopper = EarlyStopping([weight], patience=1)
+    stops = []
+    for epoch, (value, watched) in enumerate([(1.0, 0.9), (2.0, 0.8), (3.0, 0.85), (4.0, 0.81)], 1):
+        weight.assign([value])
+        stops.append(stopper.update(epoch, watched))
+    assert stops == [False, False, False, True]  # two epochs without improvement > patience 1
+    assert stopper.restore(fallback_epoch=4) == 2 and weight.numpy()[0] == 2.0
+    untouched = tf.Variable([5.0])
+    assert EarlyStopping([untouched], patience=1).restore(fallback_epoch=7) == 7
+    assert untouched.numpy()[0] == 5.0

@@ -49,7 +49,7 @@ from movierate.data import RatingsDataset, Split
 from movierate.errors import DataError, SpecError, TrainingCancelled
 from movierate.nn.models import RatingModel, embedding_initializer
 from movierate.nn.optimizers import SparseOptimizer
-from movierate.nn.training import evaluation_rows
+from movierate.nn.training import EarlyStopping, evaluation_rows
 from movierate.progress import Phase, ProgressCallback, ProgressEvent
 from movierate.spec import ModelSpec
 
@@ -294,8 +294,8 @@ def train_autorec(
     sets = evaluation_rows(train_rows, split.stop, rng)
 
     history: dict[str, list[float]] = {}
-    best: tuple[float, int, list[np.ndarray]] = (np.inf, 0, [])
-    stale, step_seconds, started = 0, 0.0, time.perf_counter()
+    stopper = EarlyStopping(model.weights, spec.early_stopping_patience)
+    step_seconds, started = 0.0, time.perf_counter()
     n_batches = 0
     for epoch in range(1, spec.epochs + 1):
         batches = movie_batches(counts, spec.batch_size, rng)
@@ -334,18 +334,11 @@ def train_autorec(
             progress(ProgressEvent(Phase.EPOCH, epoch, spec.epochs, n_batches, n_batches, metrics))
         # no stop rows (a refit): keep the last epoch. The train RMSE cannot choose: the code
         # of a training entry contains the entry itself.
-        watched = metrics.get("stop_rmse", -float(epoch))
-        if watched < best[0] - 1e-5:
-            best, stale = (watched, epoch, [v.numpy() for v in model.weights]), 0
-        else:
-            stale += 1
-            if stale > spec.early_stopping_patience:
-                break
+        if stopper.update(epoch, metrics.get("stop_rmse", -float(epoch))):
+            break
     epochs_run = len(history["loss"])
-    for variable, value in zip(model.weights, best[2], strict=True):
-        variable.assign(value)
+    best_epoch = stopper.restore(fallback_epoch=epochs_run)
     _zero_unseen(model, unseen_users)
-    best_epoch = best[1]
     final: dict[str, float] = {key: values[best_epoch - 1] for key, values in history.items()}
     final.update(best_epoch=best_epoch, epochs_run=epochs_run, settled_epoch=1)
     if progress is not None:

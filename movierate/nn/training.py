@@ -190,11 +190,11 @@ def train(
     eval_train = sets["train"]
 
     history: dict[str, list[float]] = {}
-    best: tuple[float, int, list[np.ndarray]] = (np.inf, 0, [])
+    stopper = EarlyStopping(model.weights, spec.early_stopping_patience)
     settled_epoch: int | None = None
     n_batches = -(-len(train_rows) // spec.batch_size)
     events_every = max(1, n_batches // BATCH_EVENTS_PER_EPOCH)
-    step_seconds, started, stale = 0.0, time.perf_counter(), 0
+    step_seconds, started = 0.0, time.perf_counter()
     for epoch in range(1, spec.epochs + 1):
         order = train_rows[rng.permutation(len(train_rows))]
         u_epoch, m_epoch, r_epoch = users[order], movies[order], ratings[order]
@@ -228,18 +228,11 @@ def train(
             settled_epoch = epoch
         if settled_epoch is None:
             continue  # the regularizers are still taking hold: neither stop nor pick this epoch
-        watched = metrics.get("stop_rmse", metrics["train_rmse"])
-        if watched < best[0] - 1e-5:
-            best, stale = (watched, epoch, [v.numpy() for v in model.weights]), 0
-        else:
-            stale += 1
-            if stale > spec.early_stopping_patience:
-                break
+        if stopper.update(epoch, metrics.get("stop_rmse", metrics["train_rmse"])):
+            break
     epochs_run = len(history["loss"])
-    if best[1] == 0:  # never settled: keep the last epoch, the most regularized one
-        best = (np.inf, epochs_run, [v.numpy() for v in model.weights])
-    for variable, value in zip(model.weights, best[2], strict=True):
-        variable.assign(value)
+    # never settled: keep the last epoch, the most regularized one
+    best_epoch = stopper.restore(fallback_epoch=epochs_run)
     selection = None
     if spec.regularizers.get("ordered"):
         sort_dimensions(model, spec, users[eval_train], movies[eval_train], ratings[eval_train])
@@ -247,7 +240,6 @@ def train(
         if ORDERED_PRUNE and len(held):
             selection = prune_dimensions(model, spec, users[held], movies[held], ratings[held])
     train_seconds = time.perf_counter() - started
-    best_epoch = best[1]
     final = {key: values[best_epoch - 1] for key, values in history.items()}
     if selection is not None:
         final.update(kept_dims=selection.kept, rank_rows=selection.n_rows)
@@ -277,6 +269,34 @@ def regularizer_sample_size(n_movies: int, n_train: int, batch_size: int) -> int
     steps = max(1, -(-n_train // batch_size))
     wanted = -(-n_movies * REGULARIZER_VISITS // steps)
     return int(min(n_movies, max(REGULARIZER_SAMPLE, wanted)))
+
+
+class EarlyStopping:
+    """Best-epoch bookkeeping of a training loop: keeps a copy of ``weights`` at the epoch with
+    the lowest watched value, says when ``patience`` epochs in a row did not improve it, and
+    puts the best copy back (:meth:`restore`)."""
+
+    def __init__(self, weights: list[Any], patience: int, tolerance: float = 1e-5) -> None:
+        self.weights, self.patience, self.tolerance = weights, patience, tolerance
+        self.value, self.epoch, self.saved, self.stale = np.inf, 0, [], 0
+
+    def update(self, epoch: int, watched: float) -> bool:
+        """Record ``epoch``'s watched value; True when training should stop."""
+        if watched < self.value - self.tolerance:
+            self.value, self.epoch, self.stale = watched, epoch, 0
+            self.saved = [v.numpy() for v in self.weights]
+            return False
+        self.stale += 1
+        return self.stale > self.patience
+
+    def restore(self, fallback_epoch: int) -> int:
+        """Put the best epoch's weights back and return that epoch; with no epoch recorded,
+        keep the weights as they are and return ``fallback_epoch``."""
+        if self.epoch == 0:
+            return fallback_epoch
+        for variable, value in zip(self.weights, self.saved, strict=True):
+            variable.assign(value)
+        return self.epoch
 
 
 def regularizers_settled(history: dict[str, list[float]], spec: ModelSpec) -> bool:
