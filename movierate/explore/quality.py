@@ -23,6 +23,7 @@ from movierate.explore.validation import (
     check_min_ratings,
     check_movies,
     genre_lists,
+    most_rated,
     movie_columns,
     n_ratings_of,
 )
@@ -42,6 +43,12 @@ class GenreCoherence:
     coherence: float  # mean share of neighbours sharing a genre
     baseline: float  # its expected value under random neighbours
     per_movie: pd.DataFrame  # movie columns, coherence, baseline
+    n_eligible: int | None = None  # movies that passed the filters before a cap (None: n_movies)
+
+    @property
+    def subsampled(self) -> bool:
+        """True when only the most-rated ``n_movies`` of ``n_eligible`` movies were used."""
+        return self.n_eligible is not None and self.n_eligible > self.n_movies
 
     @property
     def lift(self) -> float:
@@ -67,9 +74,13 @@ def genre_coherence(
     k: int = 10,
     min_ratings: int = 10,
     metric: str = "cosine",
+    max_movies: int | None = None,
 ) -> GenreCoherence:
     """Genre coherence@k over movies with at least ``min_ratings`` ratings and one genre;
-    neighbours are searched among those same movies."""
+    neighbours are searched among those same movies.
+
+    ``max_movies`` bounds the exact all-pairs search: beyond it, only the ``max_movies``
+    most-rated of those movies are used (``result.n_eligible`` says how many passed)."""
     x = check_matrix(embedding)
     check_movies(movies, len(x))
     k = check_k(k)
@@ -78,6 +89,8 @@ def genre_coherence(
     rated_genres = genre_lists(movies.iloc[rated])  # only these: parsing all is ~0.1 s
     has_genre = np.fromiter((bool(g) for g in rated_genres), dtype=bool, count=len(rated))
     rows = rated[has_genre]
+    n_eligible = len(rows)
+    rows = most_rated(rows, n_ratings_of(movies), max_movies)
     genres = {int(r): g for r, g, h in zip(rated, rated_genres, has_genre, strict=True) if h}
     if len(rows) <= k:
         raise DataError(
@@ -100,6 +113,7 @@ def genre_coherence(
         coherence=float(per_movie["coherence"].mean()),
         baseline=float(per_movie["baseline"].mean()),
         per_movie=per_movie,
+        n_eligible=n_eligible,
     )
 
 
@@ -115,16 +129,25 @@ def genre_incidence(genres: list[list[str]]) -> np.ndarray:
 
 def random_baseline(incidence: np.ndarray) -> np.ndarray:
     """Per movie, the exact expected genre coherence of random neighbours: the share of the
-    other movies that share at least one genre with it."""
+    other movies that share at least one genre with it.
+
+    Counted per distinct genre set (movies with the same genres share with the same movies):
+    (sets x sets) instead of (movies x movies), milliseconds for 87,585 movies."""
     n = len(incidence)
     if n < 2:
         raise DataError("A random baseline needs at least 2 movies.")
-    as_float = incidence.astype(np.float32)
-    sharing = np.empty(n, dtype=np.float64)
-    for start in range(0, n, BLOCK_ROWS):
+    incidence = np.asarray(incidence, dtype=bool).reshape(n, -1)
+    if incidence.shape[1] == 0:  # no genre at all: no movie shares one (not even with itself)
+        return np.full(n, -1.0 / (n - 1))
+    patterns, inverse, counts = np.unique(
+        incidence, axis=0, return_inverse=True, return_counts=True
+    )
+    as_float = patterns.astype(np.float32)
+    sharing = np.empty(len(patterns), dtype=np.float64)
+    for start in range(0, len(patterns), BLOCK_ROWS):
         overlap = as_float[start : start + BLOCK_ROWS] @ as_float.T
-        sharing[start : start + BLOCK_ROWS] = (overlap > 0).sum(axis=1) - 1  # minus itself
-    return sharing / (n - 1)
+        sharing[start : start + BLOCK_ROWS] = (overlap > 0) @ counts
+    return (sharing[inverse.reshape(-1)] - 1) / (n - 1)  # minus itself
 
 
 def coherence_by_genre(result: GenreCoherence) -> pd.DataFrame:
@@ -143,11 +166,21 @@ def coherence_by_genre(result: GenreCoherence) -> pd.DataFrame:
 
 
 def model_genre_coherence(
-    model: EmbeddingModel, *, k: int = 10, min_ratings: int = 10, metric: str = "cosine"
+    model: EmbeddingModel,
+    *,
+    k: int = 10,
+    min_ratings: int = 10,
+    metric: str = "cosine",
+    max_movies: int | None = None,
 ) -> GenreCoherence:
     """:func:`genre_coherence` of a saved model's movie embedding."""
     return genre_coherence(
-        model.movie_embedding, model.movies, k=k, min_ratings=min_ratings, metric=metric
+        model.movie_embedding,
+        model.movies,
+        k=k,
+        min_ratings=min_ratings,
+        metric=metric,
+        max_movies=max_movies,
     )
 
 
