@@ -75,12 +75,20 @@ def accuracy_row(model) -> dict:
 
 def space_row(model, min_ratings: int) -> dict:
     """What the embedding space looks like: genre coherence, popularity, final reg. losses."""
-    coherence = state.cached(explore.model_genre_coherence, model, k=10, min_ratings=min_ratings)
+    coherence = state.cached(
+        explore.model_genre_coherence,
+        model,
+        k=10,
+        min_ratings=min_ratings,
+        max_movies=explore.NEIGHBOUR_CAP,
+    )
     norms = state.cached(explore.model_norms_vs_popularity, model, min_ratings=min_ratings)
     correlations = explore.popularity_correlations(norms)
     row = {
         "model": model.name,
         "genre coherence@10": coherence.coherence,
+        "coherence movies": coherence.n_movies,
+        "coherence capped": coherence.subsampled,
         "random baseline": coherence.baseline,
         "corr(norm, popularity)": correlations.loc["norm", "spearman_n_ratings"],
     }
@@ -176,7 +184,16 @@ def space_section(models: list) -> None:
     )
     with st.spinner("Measuring genre coherence and popularity of each space…"):
         space = pd.DataFrame([space_row(m, min_ratings) for m in models])
+    capped = bool(space.pop("coherence capped").any())
     st.caption(f"Over the movies with at least {min_ratings} ratings.")
+    if capped:
+        st.info(
+            f"Genre coherence over each model's {explore.NEIGHBOUR_CAP:,} most-rated movies "
+            f"with at least {min_ratings} ratings and a genre (column 'coherence movies'): its "
+            "exact nearest-neighbour search compares every pair of movies, minutes for a "
+            "catalogue of ml-32m's size. The other statistics use every movie.",
+            icon=":material/filter_alt:",
+        )
     st.dataframe(
         space,
         hide_index=True,
@@ -189,6 +206,11 @@ def space_section(models: list) -> None:
             ),
             "random baseline": st.column_config.NumberColumn(
                 format="%.2f", help="The same share for 10 random movies."
+            ),
+            "coherence movies": st.column_config.NumberColumn(
+                format="localized",
+                help="Movies the genre coherence was measured on (at most the "
+                f"{explore.NEIGHBOUR_CAP:,} most-rated).",
             ),
             "corr(norm, popularity)": st.column_config.NumberColumn(
                 format="%.2f", help="Spearman correlation of vector length with number of ratings."
@@ -251,7 +273,7 @@ def matrix_section(models: list, min_ratings: int) -> None:
 def pair_section(models: list) -> None:
     """Two models movie by movie: neighbour overlap, prediction agreement, Procrustes (a
     fragment: its controls rerun only this section; each part is cached on its own
-    parameters, so a new k recomputes only the neighbour overlap)."""
+    parameters; the neighbour sets are searched once up to k = 50, so a new k is a slice)."""
     st.subheader("Two models, movie by movie")
     min_ratings = max(min_ratings_value(), 1)
     names = [m.name for m in models]
@@ -265,9 +287,14 @@ def pair_section(models: list) -> None:
         return
     model_a, model_b = by_name[name_a], by_name[name_b]
     with st.spinner(f"Comparing {name_a} with {name_b}: neighbour sets, predictions, rotation…"):
-        overlap = state.cached(
-            explore.model_neighbour_overlap, model_a, model_b, k=k, min_ratings=min_ratings
+        sets = state.cached(
+            explore.model_neighbour_sets,
+            model_a,
+            model_b,
+            min_ratings=min_ratings,
+            max_movies=explore.NEIGHBOUR_CAP,
         )
+        overlap = sets.overlap(k)
         agreement = state.cached(explore.model_prediction_agreement, model_a, model_b)
         procrustes = state.cached(
             explore.model_procrustes, model_a, model_b, min_ratings=min_ratings
@@ -277,7 +304,7 @@ def pair_section(models: list) -> None:
         st.info(
             f"{name_a} and {name_b} were trained on different datasets, so movies are matched "
             f"by IMDb id or title and year: {match.summary()} Neighbour overlap and "
-            f"the rotation use the {len(overlap):,} matched movies with at least "
+            f"the rotation use the {sets.n_eligible:,} matched movies with at least "
             f"{min_ratings} ratings.",
             icon=":material/join_inner:",
         )
@@ -306,6 +333,12 @@ def pair_section(models: list) -> None:
             f"{model_b.dataset_name})."
         )
     st.caption(f"Over the shared movies with at least {min_ratings} ratings.")
+    if sets.subsampled:
+        st.info(
+            f"{sets.notice()} The Procrustes residual uses all {sets.n_eligible:,}; "
+            "prediction agreement a fixed seeded sample of (user, movie) pairs.",
+            icon=":material/filter_alt:",
+        )
     hist_col, movers_col = st.columns(2, gap="large")
     hist_col.plotly_chart(figures.shared_neighbours_figure(overlap, k), key="jaccard_hist")
     with movers_col:
