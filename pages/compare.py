@@ -65,7 +65,7 @@ def accuracy_row(model) -> dict:
         "test MAE": model.test_mae,
         "old valid RMSE (steered early stopping)": None
         if model.has_test_rows
-        else model.valid_rmse,
+        else model.reported_rmse,
         "train RMSE": model.metrics.get("train_rmse"),
         "epochs": model.metrics.get("epochs_run"),
         "train s": model.meta.get("timings", {}).get("train_seconds"),

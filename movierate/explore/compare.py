@@ -34,6 +34,7 @@ from movierate.explore.identity import movie_match
 from movierate.explore.model import EmbeddingModel
 from movierate.explore.neighbours import MEMO_K, NeighbourIndex
 from movierate.explore.pca import fit_pca
+from movierate.explore.threads import single_blas_thread
 from movierate.explore.validation import (
     check_choice,
     check_k,
@@ -266,6 +267,7 @@ def neighbour_overlap(
     return sets.overlap(k)
 
 
+@single_blas_thread
 def neighbour_sets(
     embedding_a: Any,
     movies_a: pd.DataFrame,
@@ -362,6 +364,7 @@ def prediction_agreement(
     )
 
 
+@single_blas_thread
 def procrustes_alignment(
     embedding_a: Any,
     movies_a: pd.DataFrame,

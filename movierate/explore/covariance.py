@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from movierate.errors import DataError
+from movierate.explore.threads import single_blas_thread
 from movierate.explore.validation import (
     check_choice,
     check_matrix,
@@ -72,6 +73,7 @@ def user_weights(
     return count_weights(counts, min_count=min_ratings, weighting=weighting)
 
 
+@single_blas_thread
 def weighted_mean_and_covariance(
     embedding: Any, weights: Any = None
 ) -> tuple[np.ndarray, np.ndarray]:
