@@ -88,8 +88,9 @@ def test_a_cap_keeps_the_most_rated_movies_and_counts_the_eligible():
     assert capped.baseline == pytest.approx(alone.baseline)
 
 
-def test_baseline_per_genre_set_equals_the_pairwise_count():
+@pytest.mark.parametrize("n_genres", [6, 30])  # a sum over genre subsets; per genre set
+def test_baseline_without_pairs_equals_the_pairwise_count(n_genres):
     rng = np.random.default_rng(5)
-    incidence = rng.random((500, 6)) < 0.3  # some movies without a genre (-1 / (n - 1), as before)
+    incidence = rng.random((500, n_genres)) < 0.15  # some without a genre: -1 / (n - 1)
     pairwise = ((incidence.astype(int) @ incidence.T.astype(int)) > 0).sum(axis=1) - 1
     np.testing.assert_allclose(random_baseline(incidence), pairwise / 499)

@@ -32,6 +32,8 @@ from movierate.explore.validation import (
 
 #: Query rows per block when counting genre-sharing pairs (bounds memory).
 BLOCK_ROWS = 2048
+#: Up to this many distinct genres, the random baseline sums over genre subsets (2^n cells).
+SUBSET_GENRES = 22
 
 
 @dataclass(frozen=True)
@@ -143,14 +145,23 @@ def random_baseline(incidence: np.ndarray) -> np.ndarray:
     """Per movie, the exact expected genre coherence of random neighbours: the share of the
     other movies that share at least one genre with it.
 
-    Counted per distinct genre set (movies with the same genres share with the same movies):
-    (sets x sets) instead of (movies x movies), milliseconds for 87,585 movies."""
+    Counted without comparing movies pairwise: with up to :data:`SUBSET_GENRES` genres, a
+    movie's genres are a bit mask and the movies sharing none with it are those whose mask lies
+    within its complement (a sum over subsets, 2^genres cells); with more, per distinct genre
+    set. Milliseconds for 87,585 movies either way."""
     n = len(incidence)
     if n < 2:
         raise DataError("A random baseline needs at least 2 movies.")
     incidence = np.asarray(incidence, dtype=bool).reshape(n, -1)
-    if incidence.shape[1] == 0:  # no genre at all: no movie shares one (not even with itself)
-        return np.full(n, -1.0 / (n - 1))
+    n_genres = incidence.shape[1]
+    if n_genres <= SUBSET_GENRES:
+        masks = incidence.astype(np.int64) @ (np.int64(1) << np.arange(n_genres, dtype=np.int64))
+        within = np.bincount(masks, minlength=1 << n_genres).astype(np.int64)
+        for bit in range(n_genres):  # within[m] = movies whose genres are a subset of m
+            view = within.reshape(-1, 2, 1 << bit)
+            view[:, 1, :] += view[:, 0, :]
+        disjoint = within[((1 << n_genres) - 1) ^ masks]  # a genreless movie counts itself
+        return (n - disjoint - 1) / (n - 1)  # minus itself
     patterns, inverse, counts = np.unique(
         incidence, axis=0, return_inverse=True, return_counts=True
     )
