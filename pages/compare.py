@@ -73,25 +73,35 @@ def accuracy_row(model) -> dict:
     }
 
 
-def space_row(model, min_ratings: int) -> dict:
-    """What the embedding space looks like: genre coherence, popularity, final reg. losses."""
-    coherence = state.cached(
-        explore.model_genre_coherence,
-        model,
-        k=10,
-        min_ratings=min_ratings,
-        max_movies=explore.NEIGHBOUR_CAP,
+def space_numbers(model, *, min_ratings: int, max_movies: int | None) -> dict:
+    """Genre coherence (over at most ``max_movies`` movies) and the norm-popularity correlation:
+    a few numbers, so a cached rerun unpickles a small dict, not per-movie tables."""
+    coherence = explore.model_genre_coherence(
+        model, k=10, min_ratings=min_ratings, max_movies=max_movies
     )
-    norms = state.cached(explore.model_norms_vs_popularity, model, min_ratings=min_ratings)
+    norms = explore.model_norms_vs_popularity(model, min_ratings=min_ratings)
     correlations = explore.popularity_correlations(norms)
-    row = {
-        "model": model.name,
+    return {
         "genre coherence@10": coherence.coherence,
         "coherence movies": coherence.n_movies,
         "coherence capped": coherence.subsampled,
         "random baseline": coherence.baseline,
         "corr(norm, popularity)": correlations.loc["norm", "spearman_n_ratings"],
     }
+
+
+def procrustes_residual(model_a, model_b, *, min_ratings: int) -> float:
+    """The Procrustes residual alone (the alignment holds two n x d arrays: not worth caching
+    for the one number the page shows)."""
+    return explore.model_procrustes(model_a, model_b, min_ratings=min_ratings).residual
+
+
+def space_row(model, min_ratings: int) -> dict:
+    """What the embedding space looks like: genre coherence, popularity, final reg. losses."""
+    numbers = state.cached(
+        space_numbers, model, min_ratings=min_ratings, max_movies=explore.NEIGHBOUR_CAP
+    )
+    row = {"model": model.name, **numbers}
     history = model.history
     finals = {k: [v for v in history[k] if v == v] for k in text.regularizer_keys(history)}
     row["final regularizer losses"] = ", ".join(
@@ -296,9 +306,7 @@ def pair_section(models: list) -> None:
         )
         overlap = sets.overlap(k)
         agreement = state.cached(explore.model_prediction_agreement, model_a, model_b)
-        procrustes = state.cached(
-            explore.model_procrustes, model_a, model_b, min_ratings=min_ratings
-        )
+        residual = state.cached(procrustes_residual, model_a, model_b, min_ratings=min_ratings)
         match = state.cached(explore.model_movie_match, model_a, model_b)
     if match is not None:
         st.info(
@@ -316,7 +324,7 @@ def pair_section(models: list) -> None:
     )
     metrics[1].metric(
         "Procrustes residual",
-        f"{procrustes.residual:.3f}",
+        f"{residual:.3f}",
         help="How far B stays from A after the best rotation and scaling (0 = same geometry).",
     )
     if agreement is not None:

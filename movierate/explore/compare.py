@@ -315,8 +315,8 @@ def neighbour_sets(
     return NeighbourSets(
         rows_a=rows_a,
         rows_b=rows_b,
-        near_a=shared_index[near_a],
-        near_b=from_b[near_b],
+        near_a=shared_index[near_a].astype(np.int32),  # half the bytes to cache
+        near_b=from_b[near_b].astype(np.int32),
         columns=movie_columns(movies_a, rows_a),
         k_max=kept,
         min_ratings=min_ratings,
