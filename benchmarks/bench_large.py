@@ -234,7 +234,7 @@ def synthetic_models(
     ds = SyntheticData()
     split = SimpleNamespace(describe=lambda: {"method": "none (synthetic)", "n_test": 0})
     rotation = np.linalg.qr(rng.normal(size=(dim, dim)))[0].astype(np.float32)
-    noise = rng.normal(size=factors.shape).astype(np.float32)
+    noise = rng.normal(0, 0.5, factors.shape).astype(np.float32)
     names = []
     for i, vectors in enumerate((factors, factors @ rotation + noise)):
         result = SimpleNamespace(
