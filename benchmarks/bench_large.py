@@ -259,8 +259,14 @@ def synthetic_models(
 
 def compare_page(names: tuple[str, str], timeout_s: float = 600.0) -> str:
     """Open the Compare page on two saved models in AppTest (the page script run, no
-    browser): seconds for the first open, a k change and a min-ratings change."""
+    browser): seconds for the first open, a k change and a min-ratings change. The process's
+    neighbour memo is emptied first, so the first open searches as a fresh server would."""
     from streamlit.testing.v1 import AppTest
+
+    from movierate.explore import neighbours
+
+    with neighbours._MEMO_LOCK:
+        neighbours._MEMO.clear()
 
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=timeout_s)
     at.run()
