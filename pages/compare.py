@@ -85,6 +85,7 @@ def space_numbers(model, *, min_ratings: int, max_movies: int | None) -> dict:
         "genre coherence@10": coherence.coherence,
         "coherence movies": coherence.n_movies,
         "coherence capped": coherence.subsampled,
+        "coherence eligible": coherence.n_eligible,
         "random baseline": coherence.baseline,
         "corr(norm, popularity)": correlations.loc["norm", "spearman_n_ratings"],
     }
@@ -195,13 +196,14 @@ def space_section(models: list) -> None:
     with st.spinner("Measuring genre coherence and popularity of each space…"):
         space = pd.DataFrame([space_row(m, min_ratings) for m in models])
     capped = bool(space.pop("coherence capped").any())
+    eligible = int(space.pop("coherence eligible").max())
     st.caption(f"Over the movies with at least {min_ratings} ratings.")
     if capped:
         st.info(
-            f"Genre coherence over each model's {explore.NEIGHBOUR_CAP:,} most-rated movies "
-            f"with at least {min_ratings} ratings and a genre (column 'coherence movies'): its "
-            "exact nearest-neighbour search compares every pair of movies, minutes for a "
-            "catalogue of ml-32m's size. The other statistics use every movie.",
+            f"Genre coherence over each model's {explore.NEIGHBOUR_CAP:,} most-rated of the "
+            f"{eligible:,} movies with at least {min_ratings} ratings and a genre (column "
+            "'coherence movies'): its exact nearest-neighbour search compares every pair of "
+            f"movies, minutes for {eligible:,}. The other statistics use every movie.",
             icon=":material/filter_alt:",
         )
     st.dataframe(
