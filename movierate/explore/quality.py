@@ -8,6 +8,7 @@ eligible movies: for movie i, (number of other eligible movies sharing a genre w
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,9 +93,7 @@ def genre_coherence(
     min_ratings = check_min_ratings(min_ratings)
     counts = n_ratings_of(movies)
     rated = np.flatnonzero(counts >= min_ratings)
-    values = movies["genres"].to_numpy()[rated]
-    has_genre = np.fromiter(map(_has_genre, values), dtype=bool, count=len(rated))
-    rows = rated[has_genre]
+    rows = rated[genre_flags(movies)[rated]]
     n_eligible = len(rows)
     rows = most_rated(rows, counts, max_movies)  # lists parsed for these only (~0.1 s / 10k)
     if len(rows) <= k:
@@ -120,6 +119,26 @@ def genre_coherence(
         per_movie=per_movie,
         n_eligible=n_eligible,
     )
+
+
+_FLAGS: dict[int, np.ndarray] = {}
+
+
+def genre_flags(movies: pd.DataFrame) -> np.ndarray:
+    """Per movie, whether it has at least one genre (as :func:`genre_lists` reads them);
+    remembered per movies table object while it lives (a loaded model's table is never
+    changed), so a new min-ratings filter does not re-read 87,585 genre lists."""
+    key = id(movies)
+    flags = _FLAGS.get(key)
+    if flags is None or len(flags) != len(movies):
+        values = movies["genres"].to_numpy()
+        flags = np.fromiter(map(_has_genre, values), dtype=bool, count=len(values))
+        try:
+            weakref.finalize(movies, _FLAGS.pop, key, None)
+        except TypeError:  # cannot be weakly referenced: no memo
+            return flags
+        _FLAGS[key] = flags
+    return flags
 
 
 def _has_genre(value: Any) -> bool:
