@@ -13,9 +13,18 @@ the ml-32m CSV layout, then:
 4. computes the default map (t-SNE of movies with >= 10 ratings, cached in the model as the
    dashboard would) and a full-catalogue map, each on at most ``--map-cap`` movies (a random
    subsample beyond that, said in the table);
-5. compares the two models (``explore.compare_models``, what the Compare page computes);
+5. compares the two models (``explore.compare_models``, what the Compare page computes, plus
+   the page's genre coherence of each model): first call, k changed (10 -> 20), min ratings
+   changed (10 -> 20), and the neighbour cap used (``explore.NEIGHBOUR_CAP`` most-rated
+   movies; ``--compare-uncapped`` also times the exact all-pairs first call, minutes);
 6. opens every dashboard page in headless Chromium (Playwright), failing on a Streamlit
    exception (``--no-pages`` to skip), with the time until each page has rendered.
+
+``--compare-only`` skips the data, the training and the maps: two synthetic mf_bias models of
+ml-32m's shape (87,585 movies x dim 32, 200,948 users, the second a rotated noisy copy of the
+first, MovieLens-like rating-count skew, genres from the vectors) are saved in seconds, then
+step 5 and the Compare page itself (AppTest: first open, k change, min-ratings change; skipped
+by ``--no-pages``) are timed: a rerun of the Compare numbers in a minute or two.
 
 Peak resident memory (RSS) is sampled every 0.1 s during each step (the browser step reports
 the Streamlit server's). Targets on 2 cores / 24 GiB: peak memory <= 8 GB anywhere, default
@@ -26,6 +35,7 @@ it); ``--data-dir`` keeps the generated CSV folder between runs (generated if mi
 
     nice -n 10 python -m benchmarks.bench_large [--ratings 32000000] [--epochs N] \
         [--data-dir DIR] [--map-cap 20000] [--second-epochs 2] [--no-pages]
+    nice -n 10 python -m benchmarks.bench_large --compare-only [--compare-uncapped]
 """
 
 from __future__ import annotations
@@ -168,6 +178,121 @@ def open_pages(home: Path, timeout_s: float = 180.0) -> tuple[str, int]:
     return ", ".join(times), rss.peak
 
 
+def synthetic_models(
+    n_movies: int = ML32M["movies"],
+    n_users: int = ML32M["users"],
+    n_ratings: int = ML32M["ratings"],
+    dim: int = 32,
+    seed: int = 0,
+) -> tuple[str, str]:
+    """Save two synthetic mf_bias models of one synthetic data set in the store (no training,
+    no ratings: seconds); their names. Model B is A rotated plus noise (a neighbour Jaccard
+    near a real second training's); rating counts follow a Zipf-like curve summing to
+    ``n_ratings`` (most-rated movie ~1 %, MovieLens-like; every movie has >= 10, the worst
+    case for the min-ratings filter), genres come from the vectors."""
+    from types import SimpleNamespace
+
+    import numpy as np
+    import pandas as pd
+
+    from movierate import store
+    from movierate.data.synthetic import GENRES
+    from movierate.spec import ModelSpec
+
+    rng = np.random.default_rng(seed)
+    weights = (rng.permutation(n_movies) + 10.0) ** -1.1
+    counts = np.maximum(1, np.round(weights / weights.sum() * n_ratings)).astype(np.int64)
+    factors = rng.normal(size=(n_movies, dim)).astype(np.float32)
+    genre_of_dim = [GENRES[i % len(GENRES)] for i in range(dim)]
+    movies = pd.DataFrame(
+        {
+            "movie_idx": np.arange(n_movies),
+            "movie_id": np.arange(n_movies) + 1,
+            "title": [f"Synthetic movie {i}" for i in range(n_movies)],
+            "year": pd.array(rng.integers(1930, 2019, n_movies), dtype="Int64"),
+            "genres": [  # every film a genre (as nearly all of ml-32m's most-rated have)
+                sorted(
+                    {genre_of_dim[d] for d in np.flatnonzero(r > 1.0)} | {genre_of_dim[r.argmax()]}
+                )
+                for r in factors
+            ],
+            "n_ratings": counts,
+            "mean_rating": np.full(n_movies, 3.5),
+        }
+    )
+
+    class SyntheticData:  # what store.save_model reads from a data set
+        name, source, fingerprint = f"synthetic-{n_ratings}", "bench_large", "synthetic"
+        rating_scale = SimpleNamespace(min=0.5, max=5.0, step=0.5)
+
+        def __init__(self) -> None:
+            self.n_users, self.n_movies, self.movies = n_users, n_movies, movies
+
+        def __len__(self) -> int:
+            return n_ratings
+
+    ds = SyntheticData()
+    split = SimpleNamespace(describe=lambda: {"method": "none (synthetic)", "n_test": 0})
+    rotation = np.linalg.qr(rng.normal(size=(dim, dim)))[0].astype(np.float32)
+    noise = rng.normal(0, 0.5, factors.shape).astype(np.float32)
+    names = []
+    for i, vectors in enumerate((factors, factors @ rotation + noise)):
+        result = SimpleNamespace(
+            arrays={
+                "movie_embedding": 0.3 * vectors,
+                "user_embedding": rng.normal(0, 0.3, (n_users, dim)).astype(np.float32),
+                "movie_bias": rng.normal(0, 0.3, n_movies).astype(np.float32),
+                "user_bias": rng.normal(0, 0.3, n_users).astype(np.float32),
+            },
+            metrics={"stop_rmse": 1.0, "epochs_run": 0},
+            history={"epoch": [], "train_rmse": [], "stop_rmse": []},
+            train_seconds=0.0,
+            ratings_per_second=0.0,
+            global_mean=3.5,
+            save_keras=lambda path: path.write_bytes(b""),  # never loaded by Compare
+        )
+        name = f"synthetic-{'ab'[i]}"
+        store.save_model(name, result, ds, split, ModelSpec(dim=dim, seed=seed + i))
+        names.append(name)
+    return names[0], names[1]
+
+
+def compare_page(names: tuple[str, str], timeout_s: float = 600.0) -> str:
+    """Open the Compare page on two saved models in AppTest (the page script run, no
+    browser): seconds for the first open, a k change and a min-ratings change. The process's
+    neighbour memo is emptied first, so the first open searches as a fresh server would."""
+    from streamlit.testing.v1 import AppTest
+
+    from movierate.explore import neighbours
+
+    with neighbours._MEMO_LOCK:
+        neighbours._MEMO.clear()
+
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=timeout_s)
+    at.run()
+    at.query_params["models"] = list(names)
+    start = time.perf_counter()
+    at.switch_page("pages/compare.py").run()
+    first = time.perf_counter() - start
+    problems = [e.message for e in at.exception] + [e.value for e in at.error]
+    if problems:
+        raise RuntimeError(f"the Compare page failed: {problems}")
+    notices = [i.value for i in at.info if "most-rated" in i.value]
+    start = time.perf_counter()
+    at.slider(key="pair_k").set_value(20).run()
+    k_change = time.perf_counter() - start
+    start = time.perf_counter()
+    at.slider(key="min_ratings").set_value(20).run()
+    min_change = time.perf_counter() - start
+    problems = [e.message for e in at.exception] + [e.value for e in at.error]
+    if problems:
+        raise RuntimeError(f"the Compare page failed after a change: {problems}")
+    return (
+        f"first open {first:.1f} s, k 10 -> 20: {k_change:.2f} s, min ratings 10 -> 20: "
+        f"{min_change:.2f} s; {len(notices)} cap notice(s) shown"
+    )
+
+
 def _load(values: tuple[float, float, float]) -> str:
     return ", ".join(f"{v:.1f}" for v in values)
 
@@ -186,6 +311,16 @@ def main() -> int:
         "--second-epochs", type=int, default=2, help="epochs of the second model (Compare)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary MOVIERATE_HOME")
+    parser.add_argument(
+        "--compare-only",
+        action="store_true",
+        help="two synthetic models of ml-32m's shape (no data, no training): Compare steps only",
+    )
+    parser.add_argument(
+        "--compare-uncapped",
+        action="store_true",
+        help="also time Compare's exact all-pairs neighbour search on every movie (minutes)",
+    )
     args = parser.parse_args()
 
     n = int(args.ratings)
@@ -326,33 +461,83 @@ def main() -> int:
     def compare() -> str:
         from movierate import explore
 
-        start = time.perf_counter()
-        result = explore.compare_models(state["model"], state["model_b"], k=10, min_ratings=10)
-        seconds = time.perf_counter() - start
-        start = time.perf_counter()
-        explore.compare_models(state["model"], state["model_b"], k=20, min_ratings=10)
-        again = time.perf_counter() - start
-        return (
-            f"{len(result.neighbours):,} movies, mean neighbour Jaccard {result.mean_jaccard:.2f}; "
-            f"first {seconds:.1f} s, k changed to 20: {again:.1f} s"
+        a, b = state["model"], state["model_b"]
+
+        def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
+            start = time.perf_counter()
+            out = fn()
+            return out, time.perf_counter() - start
+
+        def coherence(min_ratings: int) -> list[Any]:
+            return [
+                explore.model_genre_coherence(
+                    m, k=10, min_ratings=min_ratings, max_movies=explore.NEIGHBOUR_CAP
+                )
+                for m in (a, b)
+            ]
+
+        result, first = timed(lambda: explore.compare_models(a, b, k=10, min_ratings=10))
+        (genre, _), space = timed(lambda: coherence(10))
+        at_20, k_change = timed(lambda: result.with_k(20))
+        _, min_change = timed(lambda: explore.compare_models(a, b, k=10, min_ratings=20))
+        _, space_change = timed(lambda: coherence(20))
+        sets = result.neighbour_sets
+        cap = (
+            f"cap {explore.NEIGHBOUR_CAP:,}: the {sets.n_movies:,} most-rated of "
+            f"{sets.n_eligible:,} eligible movies searched"
+            if sets.subsampled
+            else f"all {sets.n_movies:,} eligible movies searched (cap {explore.NEIGHBOUR_CAP:,})"
         )
+        detail = (
+            f"{cap}; mean Jaccard@10 {result.mean_jaccard:.2f}, @20 {at_20.mean_jaccard:.2f}; "
+            f"first call {first:.1f} s (+ genre coherence of both {space:.1f} s, "
+            f"{genre.n_movies:,} movies each), k 10 -> 20: {k_change:.3f} s, min ratings "
+            f"10 -> 20: {min_change:.1f} s (+ coherence {space_change:.1f} s)"
+        )
+        if args.compare_uncapped:
+            exact, uncapped = timed(
+                lambda: explore.compare_models(a, b, k=10, min_ratings=10, max_movies=None)
+            )
+            detail += (
+                f"; uncapped (all {exact.neighbour_sets.n_movies:,}): first call {uncapped:.1f} s, "
+                f"mean Jaccard@10 {exact.mean_jaccard:.2f}"
+            )
+        return detail
+
+    def synthetic() -> str:
+        from movierate import store
+
+        names = synthetic_models()
+        state["names"] = names
+        state["model"], state["model_b"] = (store.load_model(n) for n in names)
+        return f"{names[0]}, {names[1]}: {state['model'].n_movies:,} movies x {state['model'].dim}"
+
+    def page() -> str:
+        return compare_page(state["names"])
 
     def pages() -> str:
         summary, peak = open_pages(home)
         state["peak_override"] = peak
         return f"server RSS; {summary}"
 
-    step("generate data (not a target)", generate)
-    step("parse + cache", parse)
-    step("cached load", cached)
-    step("train default model", train)
-    step("save", save)
-    step("train a second model (for Compare)", second)
-    step("default map (>= 10 ratings)", tsne(10))
-    step("full-catalogue map", tsne(1))
-    step("compare the two models (in process)", compare)
-    if not args.no_pages:
-        step("open every dashboard page", pages)
+    if args.compare_only:
+        users, movies = ML32M["users"], ML32M["movies"]
+        step("save two synthetic models (not a target)", synthetic)
+        step("compare the two models (in process)", compare)
+        if not args.no_pages:
+            step("Compare page (AppTest)", page)
+    else:
+        step("generate data (not a target)", generate)
+        step("parse + cache", parse)
+        step("cached load", cached)
+        step("train default model", train)
+        step("save", save)
+        step("train a second model (for Compare)", second)
+        step("default map (>= 10 ratings)", tsne(10))
+        step("full-catalogue map", tsne(1))
+        step("compare the two models (in process)", compare)
+        if not args.no_pages:
+            step("open every dashboard page", pages)
     load_after = os.getloadavg()
 
     print(

@@ -146,13 +146,50 @@ def default_spec_for(
     name = ALIASES.get(dataset_name or "", dataset_name or "")
     changes = DEFAULTS.get(name, {}).get(family)
     if changes is None:
-        changes = {}
-        known = KNOWN_DATASETS.get(name)
-        size = n_ratings if n_ratings is not None else known.approx_ratings if known else 0
-        if family in SIZED_FAMILIES:
-            changes = next((c for least, c in LARGE_DATA if size >= least), {})
+        changes = large_data_changes(name, family, n_ratings)
     changes = {**FAMILY_DEFAULTS.get(family, {}), **changes}
     return ModelSpec(family=family).with_(**changes).validate()
+
+
+def large_data_changes(
+    dataset_name: str | None, family: str, n_ratings: int | None = None
+) -> dict[str, Any]:
+    """:data:`LARGE_DATA`'s changes for a data set of ``n_ratings`` ratings (for a GroupLens
+    name, its known size when not given) and a family of :data:`SIZED_FAMILIES`; {} for a
+    smaller set, another family, or a dataset with a tuned entry.
+
+    >>> large_data_changes("my-upload", "mf_bias", 5_000_000)["batch_size"]
+    32768
+    >>> large_data_changes("my-upload", "mf_bias", 100_000)
+    {}
+    """
+    name = ALIASES.get(dataset_name or "", dataset_name or "")
+    if family not in SIZED_FAMILIES or family in DEFAULTS.get(name, {}):
+        return {}
+    known = KNOWN_DATASETS.get(name)
+    size = n_ratings if n_ratings is not None else known.approx_ratings if known else 0
+    return dict(next((c for least, c in LARGE_DATA if size >= least), {}))
+
+
+def fill_large_data_defaults(
+    spec: ModelSpec, form_defaults: ModelSpec, dataset_name: str | None, n_ratings: int | None
+) -> tuple[ModelSpec, list[str]]:
+    """``spec`` with :func:`large_data_changes` in the fields a form left at
+    ``form_defaults`` (what it was pre-filled with, the same for every dataset), and the names
+    of those fields: the Train form's way to give a large upload the batch it needs without
+    overriding what the user chose.
+
+    >>> spec, filled = fill_large_data_defaults(ModelSpec(), ModelSpec(), "upload", 3_000_000)
+    >>> spec.batch_size, filled
+    (32768, ['batch_size', 'learning_rate', 'regularizers'])
+    """
+    changes = large_data_changes(dataset_name, spec.family, n_ratings)
+    filled = [
+        name
+        for name, value in changes.items()
+        if getattr(spec, name) == getattr(form_defaults, name) and getattr(spec, name) != value
+    ]
+    return spec.with_(**{name: changes[name] for name in filled}), filled
 
 
 def tuned_datasets() -> tuple[str, ...]:

@@ -65,7 +65,7 @@ def accuracy_row(model) -> dict:
         "test MAE": model.test_mae,
         "old valid RMSE (steered early stopping)": None
         if model.has_test_rows
-        else model.valid_rmse,
+        else model.reported_rmse,
         "train RMSE": model.metrics.get("train_rmse"),
         "epochs": model.metrics.get("epochs_run"),
         "train s": model.meta.get("timings", {}).get("train_seconds"),
@@ -73,17 +73,36 @@ def accuracy_row(model) -> dict:
     }
 
 
-def space_row(model, min_ratings: int) -> dict:
-    """What the embedding space looks like: genre coherence, popularity, final reg. losses."""
-    coherence = state.cached(explore.model_genre_coherence, model, k=10, min_ratings=min_ratings)
-    norms = state.cached(explore.model_norms_vs_popularity, model, min_ratings=min_ratings)
+def space_numbers(model, *, min_ratings: int, max_movies: int | None) -> dict:
+    """Genre coherence (over at most ``max_movies`` movies) and the norm-popularity correlation:
+    a few numbers, so a cached rerun unpickles a small dict, not per-movie tables."""
+    coherence = explore.model_genre_coherence(
+        model, k=10, min_ratings=min_ratings, max_movies=max_movies
+    )
+    norms = explore.model_norms_vs_popularity(model, min_ratings=min_ratings)
     correlations = explore.popularity_correlations(norms)
-    row = {
-        "model": model.name,
+    return {
         "genre coherence@10": coherence.coherence,
+        "coherence movies": coherence.n_movies,
+        "coherence capped": coherence.subsampled,
+        "coherence eligible": coherence.n_eligible,
         "random baseline": coherence.baseline,
         "corr(norm, popularity)": correlations.loc["norm", "spearman_n_ratings"],
     }
+
+
+def procrustes_residual(model_a, model_b, *, min_ratings: int) -> float:
+    """The Procrustes residual alone (the alignment holds two n x d arrays: not worth caching
+    for the one number the page shows)."""
+    return explore.model_procrustes(model_a, model_b, min_ratings=min_ratings).residual
+
+
+def space_row(model, min_ratings: int) -> dict:
+    """What the embedding space looks like: genre coherence, popularity, final reg. losses."""
+    numbers = state.cached(
+        space_numbers, model, min_ratings=min_ratings, max_movies=explore.NEIGHBOUR_CAP
+    )
+    row = {"model": model.name, **numbers}
     history = model.history
     finals = {k: [v for v in history[k] if v == v] for k in text.regularizer_keys(history)}
     row["final regularizer losses"] = ", ".join(
@@ -176,7 +195,17 @@ def space_section(models: list) -> None:
     )
     with st.spinner("Measuring genre coherence and popularity of each space…"):
         space = pd.DataFrame([space_row(m, min_ratings) for m in models])
+    capped = bool(space.pop("coherence capped").any())
+    eligible = int(space.pop("coherence eligible").max())
     st.caption(f"Over the movies with at least {min_ratings} ratings.")
+    if capped:
+        st.info(
+            f"Genre coherence over each model's {explore.NEIGHBOUR_CAP:,} most-rated of the "
+            f"{eligible:,} movies with at least {min_ratings} ratings and a genre (column "
+            "'coherence movies'): its exact nearest-neighbour search compares every pair of "
+            f"movies, minutes for {eligible:,}. The other statistics use every movie.",
+            icon=":material/filter_alt:",
+        )
     st.dataframe(
         space,
         hide_index=True,
@@ -189,6 +218,11 @@ def space_section(models: list) -> None:
             ),
             "random baseline": st.column_config.NumberColumn(
                 format="%.2f", help="The same share for 10 random movies."
+            ),
+            "coherence movies": st.column_config.NumberColumn(
+                format="localized",
+                help="Movies the genre coherence was measured on (at most the "
+                f"{explore.NEIGHBOUR_CAP:,} most-rated).",
             ),
             "corr(norm, popularity)": st.column_config.NumberColumn(
                 format="%.2f", help="Spearman correlation of vector length with number of ratings."
@@ -251,7 +285,7 @@ def matrix_section(models: list, min_ratings: int) -> None:
 def pair_section(models: list) -> None:
     """Two models movie by movie: neighbour overlap, prediction agreement, Procrustes (a
     fragment: its controls rerun only this section; each part is cached on its own
-    parameters, so a new k recomputes only the neighbour overlap)."""
+    parameters; the neighbour sets are searched once up to k = 50, so a new k is a slice)."""
     st.subheader("Two models, movie by movie")
     min_ratings = max(min_ratings_value(), 1)
     names = [m.name for m in models]
@@ -265,19 +299,22 @@ def pair_section(models: list) -> None:
         return
     model_a, model_b = by_name[name_a], by_name[name_b]
     with st.spinner(f"Comparing {name_a} with {name_b}: neighbour sets, predictions, rotation…"):
-        overlap = state.cached(
-            explore.model_neighbour_overlap, model_a, model_b, k=k, min_ratings=min_ratings
+        sets = state.cached(
+            explore.model_neighbour_sets,
+            model_a,
+            model_b,
+            min_ratings=min_ratings,
+            max_movies=explore.NEIGHBOUR_CAP,
         )
+        overlap = sets.overlap(k)
         agreement = state.cached(explore.model_prediction_agreement, model_a, model_b)
-        procrustes = state.cached(
-            explore.model_procrustes, model_a, model_b, min_ratings=min_ratings
-        )
+        residual = state.cached(procrustes_residual, model_a, model_b, min_ratings=min_ratings)
         match = state.cached(explore.model_movie_match, model_a, model_b)
     if match is not None:
         st.info(
             f"{name_a} and {name_b} were trained on different datasets, so movies are matched "
             f"by IMDb id or title and year: {match.summary()} Neighbour overlap and "
-            f"the rotation use the {len(overlap):,} matched movies with at least "
+            f"the rotation use the {sets.n_eligible:,} matched movies with at least "
             f"{min_ratings} ratings.",
             icon=":material/join_inner:",
         )
@@ -289,7 +326,7 @@ def pair_section(models: list) -> None:
     )
     metrics[1].metric(
         "Procrustes residual",
-        f"{procrustes.residual:.3f}",
+        f"{residual:.3f}",
         help="How far B stays from A after the best rotation and scaling (0 = same geometry).",
     )
     if agreement is not None:
@@ -306,6 +343,12 @@ def pair_section(models: list) -> None:
             f"{model_b.dataset_name})."
         )
     st.caption(f"Over the shared movies with at least {min_ratings} ratings.")
+    if sets.subsampled:
+        st.info(
+            f"{sets.notice()} The Procrustes residual uses all {sets.n_eligible:,}; "
+            "prediction agreement a fixed seeded sample of (user, movie) pairs.",
+            icon=":material/filter_alt:",
+        )
     hist_col, movers_col = st.columns(2, gap="large")
     hist_col.plotly_chart(figures.shared_neighbours_figure(overlap, k), key="jaccard_hist")
     with movers_col:

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from movierate import advice, schema
-from movierate.defaults import fill_family_defaults
+from movierate.defaults import fill_family_defaults, fill_large_data_defaults
 from movierate.errors import MovierateError, NameTakenError
 from movierate.tuning import MAX_ENSEMBLE, TuneRequest
 from movierate.ui import figures, shell, state, text, widgets
@@ -435,6 +435,21 @@ def train_form(datasets: list[str]) -> None:
                     f"{spec.family} uses its own defaults for the settings left unchanged: "
                     + ", ".join(f"{name} = {getattr(spec, name)}" for name in filled)
                     + ". Change them in the form to override.",
+                    icon=":material/tune:",
+                )
+            n_ratings = state.dataset_ratings(dataset)
+            spec, large = fill_large_data_defaults(spec, defaults, dataset, n_ratings)
+            if large:
+                st.info(
+                    (
+                        f"{dataset} holds {n_ratings:,} ratings"
+                        if n_ratings
+                        else f"{dataset} is large"
+                    )
+                    + ": large-data defaults for the settings left unchanged: "
+                    + ", ".join(f"{name} = {getattr(spec, name)}" for name in large)
+                    + " (at the form's batch a step's fixed cost dominates). Change them in the "
+                    "form to override.",
                     icon=":material/tune:",
                 )
             job_id = state.job_registry().submit(

@@ -71,6 +71,20 @@ def test_compare_shows_table_curves_heatmaps_and_pair_metrics(trained_home):
     assert widget(at.metric, "Mean Jaccard@25").value != jaccard
 
 
+def test_compare_says_when_the_neighbour_analyses_are_capped(trained_home, monkeypatch):
+    from movierate import explore
+
+    at = open_page("pages/compare.py")
+    assert not any("most-rated" in i.value for i in at.info)  # 2,269 movies: under the cap
+    monkeypatch.setattr(explore, "NEIGHBOUR_CAP", 300)
+    at.slider(key="min_ratings").set_value(11).run()
+    assert_clean(at)
+    notices = [i.value for i in at.info if "most-rated" in i.value]
+    assert any("Genre coherence over each model's 300 most-rated" in n for n in notices)
+    assert any("Neighbour overlap over the 300 most-rated of the" in n for n in notices)
+    assert (frames(at)[0]["coherence movies"] == 300).all()
+
+
 def test_compare_sets_a_model_beside_its_exact_whitening_with_measured_statements(trained_home):
     at = open_page("pages/compare.py", models="small-mf")
     at.toggle(key="exact").set_value(True).run()

@@ -18,3 +18,32 @@ def test_tuned_entries_and_other_families_keep_their_settings():
         "ml-100k"
     )
     assert defaults.default_spec_for("ml-32m", "deep") == ModelSpec(family="deep")
+
+
+def test_a_form_left_at_its_values_gets_the_large_data_defaults_and_a_choice_is_kept():
+    least, changes = defaults.LARGE_DATA[-1]
+    form = ModelSpec()
+    spec, filled = defaults.fill_large_data_defaults(form, form, "my-upload", least)
+    assert spec.batch_size == changes["batch_size"] and "batch_size" in filled
+    chosen = form.with_(batch_size=4096)
+    spec, filled = defaults.fill_large_data_defaults(chosen, form, "my-upload", least)
+    assert spec.batch_size == 4096 and "batch_size" not in filled
+    assert spec.learning_rate == changes["learning_rate"]
+    assert defaults.fill_large_data_defaults(form, form, "my-upload", least - 1) == (form, [])
+    deep = ModelSpec(family="deep")
+    assert defaults.fill_large_data_defaults(deep, form, "my-upload", least)[1] == []
+
+
+def test_an_uploaded_csv_reports_its_size_before_it_is_parsed(tmp_path, monkeypatch):
+    from movierate import data
+
+    monkeypatch.setenv("MOVIERATE_HOME", str(tmp_path))
+    csv = tmp_path / "r.csv"
+    csv.write_text("userId,movieId,rating\n1,1,4\n1,2,3\n2,1,5\n2,3,2\n3,2,4\n")
+    data.from_csv(csv, save_as="my-upload")
+    status = next(s for s in data.dataset_status() if s.name == "my-upload")
+    assert status.approx_ratings == 5
+    monkeypatch.setattr(defaults, "LARGE_DATA", ((5, {"batch_size": 32768}),))
+    assert (
+        defaults.default_spec_for("my-upload", n_ratings=status.approx_ratings).batch_size == 32768
+    )

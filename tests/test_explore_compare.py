@@ -8,12 +8,16 @@ from test_explore_helpers import movies_table
 
 from movierate.errors import DataError
 from movierate.explore import (
+    NEIGHBOUR_CAP,
     align_movies,
     neighbour_overlap,
+    neighbour_sets,
     prediction_agreement,
     procrustes_alignment,
     procrustes_overlay,
 )
+from movierate.explore.neighbours import MEMO_K
+from movierate.explore.validation import most_rated
 
 
 def _space(n=120, dim=6, seed=0):
@@ -164,3 +168,84 @@ def test_neighbours_and_procrustes_across_datasets_use_the_matched_films():
     # pairing by raw movie_id (the old rule) would scramble them
     by_id = b[: len(movies_a)]
     assert procrustes_alignment(a, movies_a, by_id, movies_a, min_ratings=0).residual > 0.3
+
+
+# --- size: neighbour sets searched once, capped at the most-rated movies ----------------------
+
+
+def _brute_jaccard(a, b, rows, k):
+    """Jaccard@k by full sorting of cosine similarities among ``rows`` (no shared code)."""
+
+    def near(x):
+        unit = x[rows] / np.linalg.norm(x[rows], axis=1, keepdims=True)
+        sims = unit @ unit.T
+        np.fill_diagonal(sims, -np.inf)
+        return [set(np.argsort(-row, kind="stable")[:k]) for row in sims]
+
+    return np.array([len(p & q) / len(p | q) for p, q in zip(near(a), near(b), strict=True)])
+
+
+def _rated_space(n=400, seed=0):
+    a, _ = _space(n=n, dim=6, seed=seed)
+    b = a @ _rotation(6) + np.random.default_rng(seed + 1).normal(scale=0.6, size=a.shape)
+    counts = np.random.default_rng(seed + 2).permutation(n) + 1  # distinct counts 1..n
+    return a, b, movies_table(n, n_ratings=counts)
+
+
+def test_under_the_cap_the_overlap_is_exact_and_unchanged():
+    a, b, movies = _rated_space()
+    rows = np.flatnonzero(movies["n_ratings"].to_numpy() >= 30)
+    exact = _brute_jaccard(a, b, rows, 10)
+    for cap in (None, NEIGHBOUR_CAP, len(rows)):
+        overlap = neighbour_overlap(a, movies, b, movies, k=10, min_ratings=30, max_movies=cap)
+        np.testing.assert_array_equal(overlap["movie_idx"], rows)
+        np.testing.assert_allclose(overlap["jaccard"], exact)
+    sets = neighbour_sets(a, movies, b, movies, min_ratings=30, max_movies=NEIGHBOUR_CAP)
+    assert not sets.subsampled and sets.notice() is None and sets.n_movies == len(rows)
+
+
+def test_above_the_cap_only_the_most_rated_are_searched_and_a_notice_says_so():
+    a, b, movies = _rated_space()
+    counts = movies["n_ratings"].to_numpy()
+    sets = neighbour_sets(a, movies, b, movies, min_ratings=30, max_movies=100)
+    top = np.sort(np.argsort(-counts)[:100])
+    np.testing.assert_array_equal(sets.rows_a, top)
+    assert sets.subsampled and sets.n_movies == 100 and sets.n_eligible == (counts >= 30).sum()
+    notice = sets.notice()
+    assert f"100 most-rated of the {sets.n_eligible:,} shared movies" in notice
+    assert "at least 30 ratings" in notice
+    np.testing.assert_allclose(sets.overlap(7)["jaccard"], _brute_jaccard(a, b, top, 7))
+    # another min-ratings filter that leaves more than the cap: the same 100 movies
+    other = neighbour_sets(a, movies, b, movies, min_ratings=200, max_movies=100)
+    np.testing.assert_array_equal(other.rows_a, top)
+
+
+def test_a_new_k_slices_the_sets_without_a_new_search(monkeypatch):
+    from movierate.explore import neighbours
+
+    a, b, movies = _rated_space(seed=3)
+    calls = []
+    search = neighbours.NeighbourIndex._search
+
+    def counting(self, *args, **kwargs):
+        calls.append(args[2])  # k searched
+        return search(self, *args, **kwargs)
+
+    monkeypatch.setattr(neighbours.NeighbourIndex, "_search", counting)
+    neighbours._MEMO.clear()
+    sets = neighbour_sets(a, movies, b, movies, min_ratings=1)
+    assert calls == [MEMO_K, MEMO_K]  # one search per space, at the largest k
+    rows = sets.rows_a
+    for k in (5, 20, MEMO_K):
+        np.testing.assert_allclose(sets.overlap(k)["jaccard"], _brute_jaccard(a, b, rows, k))
+    assert len(calls) == 2
+    with pytest.raises(DataError, match="k_max"):
+        sets.overlap(MEMO_K + 1)
+
+
+def test_most_rated_keeps_ties_by_position():
+    counts = np.array([5, 9, 9, 1, 9, 3])
+    np.testing.assert_array_equal(most_rated(np.arange(6), counts, 2), [1, 2])
+    np.testing.assert_array_equal(most_rated([5, 0, 3], counts, None), [0, 3, 5])
+    with pytest.raises(DataError, match="at least 1"):
+        most_rated([0, 1], counts, 0)

@@ -68,3 +68,29 @@ def test_filters_and_genre_breakdown():
 def test_too_few_movies():
     with pytest.raises(DataError, match="needs more than 10"):
         genre_coherence(np.eye(5), movies_table(5), k=10, min_ratings=0)
+
+
+def test_a_cap_keeps_the_most_rated_movies_and_counts_the_eligible():
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(300, 8))
+    counts = rng.permutation(300) + 1
+    movies = movies_table(300, genres=[[GENRES[i % 3]] for i in range(300)], n_ratings=counts)
+    full = genre_coherence(x, movies, k=5, min_ratings=20)
+    assert full.n_eligible == full.n_movies == (counts >= 20).sum() and not full.subsampled
+    same = genre_coherence(x, movies, k=5, min_ratings=20, max_movies=1000)
+    assert same.coherence == full.coherence and same.baseline == full.baseline
+    capped = genre_coherence(x, movies, k=5, min_ratings=20, max_movies=50)
+    assert capped.n_movies == 50 and capped.n_eligible == full.n_movies and capped.subsampled
+    top = np.sort(np.argsort(-counts)[:50])
+    np.testing.assert_array_equal(capped.per_movie["movie_idx"], top)
+    alone = genre_coherence(x[top], movies.iloc[top].reset_index(drop=True), k=5, min_ratings=0)
+    assert capped.coherence == pytest.approx(alone.coherence)
+    assert capped.baseline == pytest.approx(alone.baseline)
+
+
+@pytest.mark.parametrize("n_genres", [6, 30])  # a sum over genre subsets; per genre set
+def test_baseline_without_pairs_equals_the_pairwise_count(n_genres):
+    rng = np.random.default_rng(5)
+    incidence = rng.random((500, n_genres)) < 0.15  # some without a genre: -1 / (n - 1)
+    pairwise = ((incidence.astype(int) @ incidence.T.astype(int)) > 0).sum(axis=1) - 1
+    np.testing.assert_allclose(random_baseline(incidence), pairwise / 499)

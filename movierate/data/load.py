@@ -94,7 +94,7 @@ def dataset_status() -> list[DatasetStatus]:
                 available=location is not None,
                 location=str(location) if location else None,
                 url=known.url if known else None,
-                approx_ratings=known.approx_ratings if known else _cached_count(name, key),
+                approx_ratings=known.approx_ratings if known else _count(name, folder, key),
                 cached=key is not None and is_cached(name, key),
             )
         )
@@ -109,6 +109,19 @@ def _key_of(name: str, folder: Path | None) -> str | None:
         return cache_key(name, folder, source_files(folder, layout))
     except OSError:
         return None
+
+
+def _count(name: str, folder: Path | None, key: str | None) -> int | None:
+    """Ratings in a dataset that is not a GroupLens one: from its parse cache, or for an
+    imported (custom layout) folder from its ratings.parquet's metadata; None when unknown
+    (a CSV folder not parsed yet)."""
+    count = _cached_count(name, key)
+    if count is None and folder is not None and detect_layout(folder) == "custom":
+        try:
+            count = int(pq.read_metadata(folder / "ratings.parquet").num_rows)
+        except (OSError, ValueError):
+            return None
+    return count
 
 
 def _cached_count(name: str, key: str | None) -> int | None:

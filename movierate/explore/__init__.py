@@ -24,8 +24,9 @@ wrappers take an :class:`EmbeddingModel` (model.py; a loaded
 - popularity: :func:`norms_vs_popularity`, :func:`popularity_correlations`
 - quality: :func:`genre_coherence`, :func:`coherence_by_genre`, :func:`map_trust` (what a 2-D
   map keeps), :func:`map_regions` (labelled k-means regions of a map)
-- compare: :func:`compare_models` (or its parts: :func:`model_neighbour_overlap`,
-  :func:`model_prediction_agreement`, :func:`model_procrustes`), :func:`neighbour_overlap`,
+- compare: :func:`compare_models` (or its parts: :func:`model_neighbour_sets` /
+  :func:`model_neighbour_overlap`, :func:`model_prediction_agreement`, :func:`model_procrustes`;
+  neighbour searches capped at ``NEIGHBOUR_CAP`` most-rated movies), :func:`neighbour_overlap`,
   :func:`prediction_agreement`, :func:`procrustes_alignment`, :func:`procrustes_overlay`
 - penalties: :func:`l2_penalty`, :func:`whitening_penalty`, :func:`decorrelation_penalty`,
   :func:`uniform_ks`, :func:`off_diagonal` (the regularizers' penalties, in numpy)
@@ -60,16 +61,20 @@ from movierate.explore.axes import (
     set_rows,
 )
 from movierate.explore.compare import (
+    NEIGHBOUR_CAP,
     ModelComparison,
+    NeighbourSets,
     PredictionAgreement,
     ProcrustesAlignment,
     align_movies,
     compare_models,
     model_movie_match,
     model_neighbour_overlap,
+    model_neighbour_sets,
     model_prediction_agreement,
     model_procrustes,
     neighbour_overlap,
+    neighbour_sets,
     prediction_agreement,
     procrustes_alignment,
     procrustes_overlay,
@@ -212,6 +217,8 @@ __all__ = [
     "GenreCoherence",
     "ImportedEmbedding",
     "ModelComparison",
+    "NEIGHBOUR_CAP",
+    "NeighbourSets",
     "NeighbourIndex",
     "PCAResult",
     "PredictionAgreement",
@@ -228,6 +235,7 @@ __all__ = [
     "compare_models",
     "model_movie_match",
     "model_neighbour_overlap",
+    "model_neighbour_sets",
     "model_prediction_agreement",
     "model_procrustes",
     "coordinates_csv",
@@ -263,6 +271,7 @@ __all__ = [
     "nearest_movies",
     "neighbour_index",
     "neighbour_overlap",
+    "neighbour_sets",
     "norms_vs_popularity",
     "off_diagonal",
     "pca_coordinates",

@@ -1,6 +1,8 @@
 """Compare two models, on the same dataset or on two datasets that share films.
 
-- :func:`neighbour_overlap`: per movie, Jaccard@k of its nearest-neighbour sets in both spaces.
+- :func:`neighbour_overlap`: per movie, Jaccard@k of its nearest-neighbour sets in both spaces
+  (:func:`neighbour_sets` keeps both spaces' neighbours up to ``MEMO_K``, so a new k is a slice,
+  never a new search).
 - :func:`prediction_agreement`: RMSE / correlation between the two models' predictions on the
   same (user, movie) pairs; needs the same users, so :func:`compare_models` measures it only for
   two models of the same dataset.
@@ -11,11 +13,16 @@ Movies are aligned by :func:`align_movies`: within one dataset's catalogue by ``
 across datasets by movie identity (IMDb id, else title and year; :func:`movierate.explore.
 identity.movie_match`), never by raw id (id 50 is Star Wars in ml-100k and The Usual Suspects
 in ml-latest-small).
+
+Size: the neighbour search is exact and all-pairs (n^2 scores), minutes for ml-32m's 87,585
+movies; beyond :data:`NEIGHBOUR_CAP` eligible movies the model-level functions search among the
+``NEIGHBOUR_CAP`` most-rated ones and say so (:attr:`NeighbourSets.notice`). Procrustes
+(n x d^2) always uses every eligible movie; prediction agreement uses ``n_pairs`` seeded pairs.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -25,14 +32,16 @@ from movierate.data.identity import MovieMatch
 from movierate.errors import DataError
 from movierate.explore.identity import movie_match
 from movierate.explore.model import EmbeddingModel
-from movierate.explore.neighbours import NeighbourIndex
+from movierate.explore.neighbours import MEMO_K, NeighbourIndex
 from movierate.explore.pca import fit_pca
+from movierate.explore.threads import single_blas_thread
 from movierate.explore.validation import (
     check_choice,
     check_k,
     check_matrix,
     check_min_ratings,
     check_movies,
+    most_rated,
     movie_columns,
     n_ratings_of,
 )
@@ -40,6 +49,80 @@ from movierate.explore.validation import (
 #: How embeddings of different widths are matched: zero-pad the narrower one, or reduce the
 #: wider one to the narrower one's width by PCA.
 DIM_MATCHING = ("pad", "pca")
+#: Most movies an all-pairs neighbour analysis of the Compare page (overlap, genre coherence)
+#: searches among: beyond it, the NEIGHBOUR_CAP most-rated eligible movies (the same set for
+#: any min-ratings filter that leaves more than it, so the filter's searches are shared). One
+#: exact search among 10,000 movies takes ~1-1.6 s on one core (at 87,585: ~2 minutes); 10,000
+#: keeps every movie of ml-latest-small (9,724), ml-100k and ml-1m, so their results are exact.
+NEIGHBOUR_CAP = 10_000
+
+
+@dataclass(frozen=True)
+class NeighbourSets:
+    """The nearest neighbours of the same movies in space A and in space B, up to ``k_max``.
+
+    ``near_a`` / ``near_b`` hold positions among ``rows_a`` / ``rows_b`` (row i of both is the
+    same film), closest first; :meth:`overlap` slices them for any k <= ``k_max`` without a new
+    search. ``n_eligible`` counts the shared movies that passed the min-ratings filter, of
+    which the ``len(rows_a)`` most-rated were searched (all of them unless ``max_movies``)."""
+
+    rows_a: np.ndarray
+    rows_b: np.ndarray
+    near_a: np.ndarray
+    near_b: np.ndarray
+    columns: pd.DataFrame  # the movie columns of rows_a (from A's table)
+    k_max: int
+    min_ratings: int
+    n_eligible: int
+    max_movies: int | None = None
+    metric: str = "cosine"
+
+    @property
+    def n_movies(self) -> int:
+        """Movies searched (and given a Jaccard)."""
+        return len(self.rows_a)
+
+    @property
+    def subsampled(self) -> bool:
+        """True when the cap left out some eligible movies."""
+        return self.n_eligible > self.n_movies
+
+    def notice(self) -> str | None:
+        """What was left out and why (None when every eligible movie was used)."""
+        if not self.subsampled:
+            return None
+        return (
+            f"Neighbour overlap over the {self.n_movies:,} most-rated of the "
+            f"{self.n_eligible:,} shared movies with at least {self.min_ratings} ratings: an "
+            f"exact nearest-neighbour search compares every pair of movies, minutes for "
+            f"{self.n_eligible:,} (cap: {self.max_movies:,} movies)."
+        )
+
+    def overlap(self, k: int) -> pd.DataFrame:
+        """Per movie: Jaccard@k of its neighbour sets in A and in B (a slice of the sets).
+
+        Columns: the movie columns (from A), ``jaccard`` and ``n_common``; sorted by movie_idx.
+        """
+        k = check_k(k)
+        if k > self.k_max:
+            if self.k_max < self.n_movies - 1:
+                raise DataError(
+                    f"These neighbour sets hold {self.k_max} neighbours per movie; compute them "
+                    f"with k_max >= {k} (explore.neighbour_sets) for Jaccard@{k}."
+                )
+            raise DataError(
+                f"Only {self.n_movies} shared movies have at least {self.min_ratings} ratings; "
+                f"Jaccard@{k} needs more than {k}. Lower min_ratings or k."
+            )
+        set_a, set_b = self.near_a[:, :k], self.near_b[:, :k]
+        common = np.zeros(len(set_a), dtype=np.int64)
+        for start in range(0, len(set_a), 4096):  # bounds the (rows, k, k) comparison
+            block = slice(start, start + 4096)
+            common[block] = (set_a[block, :, None] == set_b[block, None, :]).sum(axis=(1, 2))
+        frame = self.columns.copy()
+        frame["n_common"] = common
+        frame["jaccard"] = common / (2 * k - common)
+        return frame
 
 
 @dataclass(frozen=True)
@@ -87,6 +170,19 @@ class ModelComparison:
     agreement: PredictionAgreement | None
     procrustes: ProcrustesAlignment
     match: MovieMatch | None = None
+    neighbour_sets: NeighbourSets | None = None  # behind ``neighbours``: what was searched
+
+    def with_k(self, k: int) -> ModelComparison:
+        """The same comparison with the neighbour overlap at another k (a slice of
+        ``neighbour_sets``: no new search)."""
+        if self.neighbour_sets is None:
+            raise DataError("This comparison keeps no neighbour sets; call compare_models again.")
+        return replace(self, neighbours=self.neighbour_sets.overlap(k))
+
+    @property
+    def notice(self) -> str | None:
+        """What the neighbour overlap left out and why (None when nothing)."""
+        return self.neighbour_sets.notice() if self.neighbour_sets is not None else None
 
     @property
     def same_data(self) -> bool:
@@ -148,42 +244,86 @@ def neighbour_overlap(
     k: int = 10,
     min_ratings: int = 10,
     metric: str = "cosine",
+    max_movies: int | None = None,
 ) -> pd.DataFrame:
     """Per shared movie with at least ``min_ratings`` ratings (in A's table): Jaccard@k of its
-    k nearest neighbours in A and in B (searched among those same movies).
+    k nearest neighbours in A and in B (searched among those same movies; only the
+    ``max_movies`` most-rated of them when given).
 
     Columns: the movie columns (from A), ``jaccard`` (0 = no neighbour in common, 1 = same set)
     and ``n_common``; sorted by movie_idx.
     """
+    k = check_k(k)
+    sets = neighbour_sets(
+        embedding_a,
+        movies_a,
+        embedding_b,
+        movies_b,
+        min_ratings=min_ratings,
+        metric=metric,
+        max_movies=max_movies,
+        k_max=k,
+    )
+    return sets.overlap(k)
+
+
+@single_blas_thread
+def neighbour_sets(
+    embedding_a: Any,
+    movies_a: pd.DataFrame,
+    embedding_b: Any,
+    movies_b: pd.DataFrame,
+    *,
+    min_ratings: int = 10,
+    metric: str = "cosine",
+    max_movies: int | None = None,
+    k_max: int = MEMO_K,
+) -> NeighbourSets:
+    """The nearest neighbours, up to ``k_max`` (at least ``MEMO_K``, at most what the movies
+    allow), of every shared movie with at least ``min_ratings`` ratings in A and in B, searched
+    among those same movies; only the ``max_movies`` most-rated of them when given. One search
+    per space; :meth:`NeighbourSets.overlap` then answers any k <= ``k_max``."""
     x_a, x_b = check_matrix(embedding_a, "embedding_a"), check_matrix(embedding_b, "embedding_b")
     check_movies(movies_a, len(x_a), "movies_a")
     check_movies(movies_b, len(x_b), "movies_b")
-    k = check_k(k)
+    k_max = check_k(k_max, "k_max")
     min_ratings = check_min_ratings(min_ratings)
     rows_a, rows_b = align_movies(movies_a, movies_b)
     keep = n_ratings_of(movies_a)[rows_a] >= min_ratings
     rows_a, rows_b = rows_a[keep], rows_b[keep]
-    if len(rows_a) <= k:
+    n_eligible = len(rows_a)
+    if n_eligible < 2:
         raise DataError(
-            f"Only {len(rows_a)} shared movies have at least {min_ratings} ratings; "
-            f"Jaccard@{k} needs more than {k}. Lower min_ratings or k."
+            f"Only {n_eligible} shared movie(s) have at least {min_ratings} ratings; "
+            "neighbour overlap needs more. Lower min_ratings."
         )
+    picked = most_rated(np.arange(n_eligible), n_ratings_of(movies_a)[rows_a], max_movies)
+    rows_a, rows_b = rows_a[picked], rows_b[picked]
+    if len(rows_a) < 2:
+        raise DataError(f"max_movies {max_movies} leaves 1 movie; raise it.")
+    kept = min(max(k_max, MEMO_K), len(rows_a) - 1)
     near_a = NeighbourIndex(x_a, movies_a).neighbour_rows(
-        rows_a, k=k, metric=metric, candidates=rows_a
+        rows_a, k=kept, metric=metric, candidates=rows_a
     )
     near_b = NeighbourIndex(x_b, movies_b).neighbour_rows(
-        rows_b, k=k, metric=metric, candidates=rows_b
+        rows_b, k=kept, metric=metric, candidates=rows_b
     )
     shared_index = np.full(len(x_a), -1, dtype=np.int64)  # A row -> position among shared
     shared_index[rows_a] = np.arange(len(rows_a))
     from_b = np.full(len(x_b), -1, dtype=np.int64)
     from_b[rows_b] = np.arange(len(rows_b))
-    set_a, set_b = shared_index[near_a], from_b[near_b]  # both as positions among shared
-    common = (set_a[:, :, None] == set_b[:, None, :]).sum(axis=(1, 2))
-    frame = movie_columns(movies_a, rows_a)
-    frame["n_common"] = common
-    frame["jaccard"] = common / (2 * k - common)
-    return frame
+    return NeighbourSets(
+        rows_a=rows_a,
+        rows_b=rows_b,
+        near_a=shared_index[near_a].astype(np.int32),  # half the bytes to cache
+        near_b=from_b[near_b].astype(np.int32),
+        columns=movie_columns(movies_a, rows_a),
+        k_max=kept,
+        min_ratings=min_ratings,
+        n_eligible=n_eligible,
+        max_movies=max_movies,
+        metric=metric,
+    )
 
 
 def _same_in_order(a: pd.Series, b: pd.Series) -> bool:
@@ -224,6 +364,7 @@ def prediction_agreement(
     )
 
 
+@single_blas_thread
 def procrustes_alignment(
     embedding_a: Any,
     movies_a: pd.DataFrame,
@@ -298,6 +439,7 @@ def compare_models(
     n_pairs: int = 20_000,
     seed: int = 0,
     dims: str = "pad",
+    max_movies: int | None = NEIGHBOUR_CAP,
 ) -> ModelComparison:
     """Neighbour overlap, prediction agreement and Procrustes alignment of two saved models.
 
@@ -308,29 +450,59 @@ def compare_models(
     their users are different people. The three parts are also available one by one
     (:func:`model_neighbour_overlap`, :func:`model_prediction_agreement`,
     :func:`model_procrustes`), so a caller can cache each on its own parameters.
+
+    The neighbour overlap searches among at most ``max_movies`` movies (the most-rated;
+    ``result.notice`` says when some were left out) and keeps ``MEMO_K`` neighbours per movie:
+    ``result.with_k(20)`` is the same comparison at k = 20 without a new search.
     """
+    sets = model_neighbour_sets(
+        model_a, model_b, min_ratings=min_ratings, max_movies=max_movies, k_max=max(k, MEMO_K)
+    )
     return ModelComparison(
-        neighbours=model_neighbour_overlap(model_a, model_b, k=k, min_ratings=min_ratings),
+        neighbours=sets.overlap(k),
         agreement=model_prediction_agreement(
             model_a, model_b, pairs=pairs, n_pairs=n_pairs, seed=seed
         ),
         procrustes=model_procrustes(model_a, model_b, min_ratings=min_ratings, dims=dims),
         match=model_movie_match(model_a, model_b),
+        neighbour_sets=sets,
     )
 
 
-def model_neighbour_overlap(
-    model_a: EmbeddingModel, model_b: EmbeddingModel, *, k: int = 10, min_ratings: int = 10
-) -> pd.DataFrame:
-    """:func:`neighbour_overlap` of two saved models' movie embeddings."""
-    return neighbour_overlap(
+def model_neighbour_sets(
+    model_a: EmbeddingModel,
+    model_b: EmbeddingModel,
+    *,
+    min_ratings: int = 10,
+    max_movies: int | None = NEIGHBOUR_CAP,
+    k_max: int = MEMO_K,
+) -> NeighbourSets:
+    """:func:`neighbour_sets` of two saved models' movie embeddings (at most ``max_movies``
+    movies, the most-rated): cache this once, then :meth:`NeighbourSets.overlap` per k."""
+    return neighbour_sets(
         model_a.movie_embedding,
         model_a.movies,
         model_b.movie_embedding,
         model_b.movies,
-        k=k,
         min_ratings=min_ratings,
+        max_movies=max_movies,
+        k_max=k_max,
     )
+
+
+def model_neighbour_overlap(
+    model_a: EmbeddingModel,
+    model_b: EmbeddingModel,
+    *,
+    k: int = 10,
+    min_ratings: int = 10,
+    max_movies: int | None = NEIGHBOUR_CAP,
+) -> pd.DataFrame:
+    """:func:`neighbour_overlap` of two saved models' movie embeddings (at most
+    ``max_movies`` movies, the most-rated)."""
+    return model_neighbour_sets(
+        model_a, model_b, min_ratings=min_ratings, max_movies=max_movies, k_max=max(k, MEMO_K)
+    ).overlap(k)
 
 
 def model_prediction_agreement(

@@ -137,6 +137,19 @@ def eligible_rows(movies: pd.DataFrame, min_ratings: int, *, at_least: int = 1) 
     return rows
 
 
+def most_rated(rows: Any, counts: Any, cap: int | None) -> np.ndarray:
+    """The ``cap`` rows of ``rows`` with the most ratings (``counts[row]``; ties by row
+    position), in ascending row order; all of ``rows`` (sorted) when ``cap`` is None or not
+    smaller. Bounds an all-pairs analysis (n^2) to a fixed size on large catalogues."""
+    rows = np.asarray(rows, dtype=np.int64)
+    if cap is not None and int(cap) < 1:
+        raise DataError(f"The movie cap must be at least 1 (or None for no cap), got {cap!r}.")
+    if cap is None or len(rows) <= int(cap):
+        return np.sort(rows)
+    order = np.lexsort((rows, -np.asarray(counts, dtype=np.int64)[rows]))
+    return np.sort(rows[order[: int(cap)]])
+
+
 def genre_lists(movies: pd.DataFrame) -> list[list[str]]:
     """Each movie's genres as a list of strings, without the "no genres" markers
     (:data:`movierate.data.movies.NO_GENRES`)."""

@@ -152,10 +152,20 @@ def preferred_dataset(available: list[str]) -> str:
 def default_spec(dataset: str | None = None) -> Any:
     """The model the quick start trains and the Train form starts from: the tuned defaults of
     ``dataset`` where the tuner has measured them (``movierate.defaults``), else ModelSpec's
-    (biased MF with L2 and early stopping), which train well on MovieLens."""
+    (biased MF with L2 and early stopping), which train well on MovieLens; a large dataset
+    (``defaults.LARGE_DATA``, by its :func:`dataset_ratings`) gets the larger batch."""
     from movierate.defaults import default_spec_for
 
-    return default_spec_for(dataset or "")
+    return default_spec_for(dataset or "", n_ratings=dataset_ratings(dataset) if dataset else None)
+
+
+def dataset_ratings(dataset: str) -> int | None:
+    """How many ratings ``dataset`` holds as the dataset overview knows it (a GroupLens set:
+    its official size; an upload: its stored ratings; a parsed folder: its cache), else None."""
+    for status in dataset_statuses():
+        if status.name == dataset:
+            return status.approx_ratings
+    return None
 
 
 def automatic_name(dataset: str, spec: Any) -> str:
