@@ -220,6 +220,127 @@ def ours(ds, train, stop, test, families, budget, seed=0, ensemble=1) -> list[di
     return rows
 
 
+def ours_blend(ds, train, stop, test, families, budget, seed=0, ensemble=1) -> list[dict]:
+    """``tune --blend`` on train -> stop (both families within ``budget``, the weight picked on
+    the stop rows); scored on test: the blend of the two winners as trained, each member refit,
+    the blend refit (what ``tune --blend`` saves), and the same with the dot-product member refit
+    as a seed ensemble of ``ensemble`` (same weight)."""
+    from movierate.tuning import (
+        ENSEMBLE_FAMILIES,
+        blend_spec,
+        combine_dot_products,
+        refit_winner,
+        tune,
+    )
+
+    stop_split = Split(
+        "bench", seed, 0.1, STOP_FRACTION, np.sort(train), np.sort(stop), np.sort(test)
+    )
+    result = tune(
+        ds,
+        "bench",
+        families=families,
+        blend=True,
+        budget_seconds=budget,
+        split=stop_split,
+        save=False,
+        seed=seed,
+        on_trial=lambda r: print(
+            f"  trial {r.number} {r.state} {r.value} {r.seconds:.0f}s {r.params}", flush=True
+        ),
+    )
+    users = ds.ratings["user_idx"].to_numpy()
+    movies = ds.ratings["movie_idx"].to_numpy()
+    truth = ds.ratings["rating"].to_numpy(float)
+
+    def test_rmse(arrays, spec):
+        return rmse(
+            scoring.predict(arrays, spec, users[test], movies[test], ds.rating_scale), truth[test]
+        )
+
+    blend = result.summary["blend"]
+    weights = blend["weights"]
+    label = " + ".join(
+        f"{w:.2f} {m['family']}" for w, m in zip(weights, blend["members"], strict=True)
+    )
+    common = {
+        "search_s": result.search_seconds,
+        "trials": len(result.trials),
+        "budget_s": budget,
+        "families": "+".join(families) + " (blend)",
+        "weights": weights,
+        "member_trials": [m["n_trials"] for m in blend["members"]],
+    }
+    refit_s = sum(m["refit"]["seconds"] for m in blend["members"])
+    rows = [
+        {
+            "model": f"blend {label} of the winners as trained (weight on stop rows)",
+            "kind": "trial",
+            "stop_rmse": result.best_value,
+            "test_rmse": test_rmse(result.trial_result.arrays, result.best_spec),
+            "train_s": sum(m.trial_result.train_seconds for m in result.members),
+            "spec": result.best_spec.to_dict(),
+            **common,
+        }
+    ]
+    for member, info in zip(result.members, blend["members"], strict=True):
+        rows.append(
+            {
+                "model": f"member {info['family']} refit on train+stop "
+                f"({info['refit']['epochs']} epochs; stop RMSE {info['stop_rmse']:.4f})",
+                "kind": f"member-{info['family']}",
+                "stop_rmse": info["stop_rmse"],
+                "test_rmse": test_rmse(member.result.arrays, member.saved_spec),
+                "train_s": info["refit"]["seconds"],
+                "spec": member.saved_spec.to_dict(),
+                **common,
+            }
+        )
+    rows.append(
+        {
+            "model": f"blend {label} refit on train+stop (what `tune --blend` saves)",
+            "kind": "refit",
+            "stop_rmse": None,
+            "test_rmse": test_rmse(result.result.arrays, result.saved_spec),
+            "train_s": refit_s,
+            "spec": result.saved_spec.to_dict(),
+            **common,
+        }
+    )
+    dot = [i for i, m in enumerate(result.members) if m.best_spec.family in ENSEMBLE_FAMILIES]
+    if ensemble > 1 and dot:
+        i = dot[0]
+        member = result.members[i]
+        started = time.perf_counter()
+        fitted, _spec, info = refit_winner(
+            ds,
+            stop_split,
+            member.best_spec,
+            int(member.trial_result.metrics["best_epoch"]),
+            ensemble,
+        )
+        parts = [m.result for m in result.members]
+        parts[i] = fitted
+        specs = [m.saved_spec for m in result.members]
+        specs[i] = _spec
+
+        spec = blend_spec(specs)
+        combined = combine_dot_products(parts, weights, spec, ds, np.concatenate([train, stop]))
+        rows.append(
+            {
+                "model": f"blend refit, {member.best_spec.family} as a {info['ensemble']}-seed "
+                f"ensemble (dim {spec.dim}; `tune --blend --ensemble {ensemble}`)",
+                "kind": "ensemble",
+                "stop_rmse": None,
+                "test_rmse": test_rmse(combined.arrays, spec),
+                "train_s": refit_s + time.perf_counter() - started,
+                "spec": spec.to_dict(),
+                **common,
+            }
+        )
+    return rows
+
+
 def default_model(ds, train, stop, test) -> dict:
     """The product's default spec, early-stopped on the stop rows."""
     from movierate.nn.training import train as train_model
@@ -247,6 +368,11 @@ def main() -> None:
     parser.add_argument("--budget-factor", type=float, default=3.0)
     parser.add_argument("--max-budget", type=float, default=600.0, help="seconds")
     parser.add_argument("--no-default", action="store_true")
+    parser.add_argument(
+        "--blend",
+        action="store_true",
+        help="run `tune --blend` on --families (default autorec,mf_bias) instead of `tune`",
+    )
     parser.add_argument("--svd-cache", help="folder caching each protocol's SVD grid result")
     parser.add_argument("--json", help="append one JSON line per table row to this file")
     parser.add_argument(
@@ -299,7 +425,13 @@ def main() -> None:
             rows.append(default_model(ds, train, stop, test))
         budget = min(args.budget_factor * svd["search_s"], args.max_budget)
         families = tuple(f for f in args.families.split(",") if f)
-        rows += ours(ds, train, stop, test, families, budget, ensemble=args.ensemble)
+        if args.blend:
+            from movierate.tuning import blend_families
+
+            families = blend_families(families)
+            rows += ours_blend(ds, train, stop, test, families, budget, ensemble=args.ensemble)
+        else:
+            rows += ours(ds, train, stop, test, families, budget, ensemble=args.ensemble)
         for row in rows:
             row.update(protocol=label, dataset=name, key=key, load=os.getloadavg()[0])
             row["vs_svd_pct"] = 100.0 * (row["test_rmse"] / svd["test_rmse"] - 1.0)
@@ -319,7 +451,7 @@ def compact(rows: list[dict]) -> str:
     for r in rows:
         if r.get("trials") is None:
             continue
-        kind = (
+        kind = r.get("kind") or (
             "ensemble"
             if "ensemble" in r["model"]
             else "refit"
@@ -339,10 +471,12 @@ def compact(rows: list[dict]) -> str:
 
     for (key, families), g in groups.items():
         s, d = svd[key], default.get(key)
-        ours = [r for r in g.values()]
+        ours = [r for k, r in g.items() if not k.startswith("member-")]  # members: not saved
         best = min(r["test_rmse"] for r in ours)
         trial = g.get("trial") or ours[0]
-        winner = trial["model"].split(" ")[1]
+        winner = "blend" if trial.get("kind") else trial["model"].split(" ")[1]
+        if "weights" in trial:
+            winner += " w " + "/".join(f"{w:.2f}" for w in trial["weights"])
         lines.append(
             f"| {s['protocol']} | {s['dataset']} | {families} ({winner} won) | {cell(s)} | "
             f"{cell(d)} | {cell(g.get('trial'))} | {cell(g.get('refit'))} | "
