@@ -200,3 +200,22 @@ def test_cli_tune_blend(tiny, tmp_path, capsys):
     assert store.load_model("cli-b").meta["tuning"]["request"]["blend"] is True
     assert cli.main(["show", "cli-b"]) == 0
     assert cli.main(["tune", str(folder), "--blend", "--family", "deep"]) == 1
+
+
+def test_the_saved_text_of_a_blend_names_its_weights_and_columns():
+    from movierate.ui.text import tuning_saved_text
+
+    summary = {
+        "blend": {
+            "members": [
+                {"family": "autorec", "weight": 0.6, "best_trial": 1, "stop_rmse": 0.9},
+                {"family": "mf_bias", "weight": 0.4, "best_trial": 3, "stop_rmse": 0.91},
+            ],
+            "stop_rmse": 0.89,
+            "refit": True,
+            "movie_embedding": "columns 0-499 = autorec, 500-531 = mf_bias",
+        }
+    }
+    text = tuning_saved_text(summary)
+    assert "0.60 x autorec" in text and "0.40 x mf_bias" in text and "0.8900" in text
+    assert "0-499 = autorec" in text and "test RMSE is held out" in text
