@@ -394,7 +394,15 @@ def main() -> None:
             if key not in seen:
                 seen.add(key)
                 rows.append(row)
-        print(compact(rows) if args.compact else markdown(rows))
+        if args.compact:
+            plain = [r for r in rows if "weights" not in r]
+            blends = [r for r in rows if "weights" in r or r.get("trials") is None]
+            if any(r.get("trials") is not None for r in plain):
+                print(compact(plain) + "\n")
+            if any("weights" in r for r in rows):
+                print(compact_blend(blends))
+        else:
+            print(markdown(rows))
         return
     table = []
     import os
@@ -483,6 +491,46 @@ def compact(rows: list[dict]) -> str:
             f"{cell(g.get('ensemble'))} | {100 * (best / s['test_rmse'] - 1):+.2f}% | "
             f"{trial['search_s']:.0f} / {s['search_s']:.0f} | {trial['trials']} | "
             f"{trial.get('load', 0):.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def compact_blend(rows: list[dict]) -> str:
+    """One line per protocol of a ``--blend`` run: the SVD, each member refit, the blend as
+    trained / refit (saved) / with the mf_bias member as a seed ensemble, the saved blend
+    against the SVD and against its better member, the weights, seconds and trials."""
+    svd = {r["key"]: r for r in rows if r["model"].startswith("Surprise")}
+    groups: dict[str, dict[str, dict]] = {}
+    for r in rows:
+        if "weights" in r:
+            groups.setdefault(r["key"], {})[r["kind"]] = r
+    lines = [
+        "| protocol | dataset | SVD grid | autorec refit | mf_bias refit | blend as trained | "
+        "blend refit (saved) | blend, mf_bias 5 seeds | saved vs SVD | best vs SVD | saved vs "
+        "better member | w (autorec / mf_bias) | search s (ours / SVD) | trials (autorec + "
+        "mf_bias) | load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+
+    def cell(r: dict | None) -> str:
+        return f"{r['test_rmse']:.4f}" if r else "-"
+
+    for key, g in groups.items():
+        s = svd[key]
+        members = [r for k, r in g.items() if k.startswith("member-")]
+        saved = g["refit"]
+        best = min(r["test_rmse"] for k, r in g.items() if not k.startswith("member-"))
+        better = min(r["test_rmse"] for r in members)
+        lines.append(
+            f"| {s['protocol']} | {s['dataset']} | {cell(s)} | {cell(g.get('member-autorec'))} "
+            f"| {cell(g.get('member-mf_bias'))} | {cell(g.get('trial'))} | {cell(saved)} | "
+            f"{cell(g.get('ensemble'))} | {100 * (saved['test_rmse'] / s['test_rmse'] - 1):+.2f}% "
+            f"| {100 * (best / s['test_rmse'] - 1):+.2f}% | "
+            f"{100 * (saved['test_rmse'] / better - 1):+.2f}% | "
+            + "/".join(f"{w:.2f}" for w in saved["weights"])
+            + f" | {saved['search_s']:.0f} / {s['search_s']:.0f} | "
+            + " + ".join(str(n) for n in saved["member_trials"])
+            + f" | {saved.get('load', 0):.0f} |"
         )
     return "\n".join(lines)
 
