@@ -1,7 +1,7 @@
 """Probe: is a blend of autorec and mf_bias worth it? Their tuned defaults (no search) on one
 bench_tuned protocol: stop-row RMSE of each member and of the blend at the stop-row weight, then
 both refit on train + stop and scored on test (the test-row curve over w is printed as a check of
-the stop-row choice only: nothing is chosen on it). Appends a line to --json.
+the stop-row choice only: nothing is chosen on it). Appends a line to the file named second.
 
     nice -n 19 python -m benchmarks.probe_blend temporal-small /work/home-blend/probe.jsonl
 """
