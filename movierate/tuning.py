@@ -671,8 +671,10 @@ def tune_blend(
     started = time.monotonic()
     members: list[TuneResult] = []
     records: list[TrialRecord] = []
+    offsets: list[int] = []
     for i, family in enumerate(request.families):
         offset = len(records)
+        offsets.append(offset)
         share = budget_seconds / 2 if i == 0 else budget_seconds - (time.monotonic() - started)
 
         def renumber(record: TrialRecord, offset: int = offset, family: str = family) -> None:
@@ -705,10 +707,10 @@ def tune_blend(
     weights = [weight, 1.0 - weight]
     member_info = []
     split_record = split.describe()
-    for member in members:
+    for member, offset in zip(members, offsets, strict=True):
         info: dict[str, Any] = {
             "family": member.best_spec.family,
-            "best_trial": member.best_trial,
+            "best_trial": member.best_trial + offset,  # its number in trials.json
             "stop_rmse": member.best_value,
             "best_epoch": int(member.trial_result.metrics["best_epoch"]),
             "n_trials": len(member.trials),

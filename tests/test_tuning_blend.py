@@ -152,6 +152,7 @@ def test_tune_blend_saves_one_explorable_model_picked_on_stop_rows(tiny, monkeyp
     assert model.split_record["stop_rows_trained"] is True
     assert [t.number for t in result.trials] == [1, 2]
     assert [t.params["family"] for t in result.trials] == ["autorec", "mf_bias"]
+    assert [m["best_trial"] for m in blend["members"]] == [1, 2]  # numbers of trials.json
     assert "test_rmse" in model.metrics
     assert "0-" in blend["movie_embedding"] and "autorec" in blend["movie_embedding"]
     # numpy and Keras agree on the saved model (clipped)
@@ -199,6 +200,8 @@ def test_cli_tune_blend(tiny, tmp_path, capsys):
     assert "movie embedding columns" in out.out
     assert store.load_model("cli-b").meta["tuning"]["request"]["blend"] is True
     assert cli.main(["show", "cli-b"]) == 0
+    shown = capsys.readouterr().out
+    assert "a blend: " in shown and "x autorec (trial 1" in shown and "columns 0-" in shown
     assert cli.main(["tune", str(folder), "--blend", "--family", "deep"]) == 1
 
 
