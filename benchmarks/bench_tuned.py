@@ -8,6 +8,10 @@ grid's search time (capped by ``--max-budget``). Rows per protocol: the SVD grid
 default model (early-stopped, untuned), the tuned winner as trained, refit, and refit as a seed
 ensemble of ``--ensemble`` K (one model of K x dim). Prints a markdown table; ``--json`` appends
 one line per row; ``--svd-cache`` keeps each protocol's SVD result so reruns skip the grid.
+``--blend`` runs ``tune --blend`` instead (autorec + mf_bias within the same budget, the weight
+picked on the stop rows): rows for the blend as trained, each member refit, the blend refit (what
+it saves) and the blend with the mf_bias member as a seed ensemble; ``--report --compact`` then
+prints a blend table too.
 
 Protocol keys: ``random-100k``, ``random-small``, ``random-1m`` (random 90/10, seed 0; append
 ``@N`` for seed N, e.g. ``random-100k@1``), ``u1`` ... ``u5`` (ml-100k's official folds),
