@@ -8,6 +8,10 @@ grid's search time (capped by ``--max-budget``). Rows per protocol: the SVD grid
 default model (early-stopped, untuned), the tuned winner as trained, refit, and refit as a seed
 ensemble of ``--ensemble`` K (one model of K x dim). Prints a markdown table; ``--json`` appends
 one line per row; ``--svd-cache`` keeps each protocol's SVD result so reruns skip the grid.
+``--blend`` runs ``tune --blend`` instead (autorec + mf_bias within the same budget, the weight
+picked on the stop rows): rows for the blend as trained, each member refit, the blend refit (what
+it saves) and the blend with the mf_bias member as a seed ensemble; ``--report --compact`` then
+prints a blend table too.
 
 Protocol keys: ``random-100k``, ``random-small``, ``random-1m`` (random 90/10, seed 0; append
 ``@N`` for seed N, e.g. ``random-100k@1``), ``u1`` ... ``u5`` (ml-100k's official folds),
@@ -220,6 +224,127 @@ def ours(ds, train, stop, test, families, budget, seed=0, ensemble=1) -> list[di
     return rows
 
 
+def ours_blend(ds, train, stop, test, families, budget, seed=0, ensemble=1) -> list[dict]:
+    """``tune --blend`` on train -> stop (both families within ``budget``, the weight picked on
+    the stop rows); scored on test: the blend of the two winners as trained, each member refit,
+    the blend refit (what ``tune --blend`` saves), and the same with the dot-product member refit
+    as a seed ensemble of ``ensemble`` (same weight)."""
+    from movierate.tuning import (
+        ENSEMBLE_FAMILIES,
+        blend_spec,
+        combine_dot_products,
+        refit_winner,
+        tune,
+    )
+
+    stop_split = Split(
+        "bench", seed, 0.1, STOP_FRACTION, np.sort(train), np.sort(stop), np.sort(test)
+    )
+    result = tune(
+        ds,
+        "bench",
+        families=families,
+        blend=True,
+        budget_seconds=budget,
+        split=stop_split,
+        save=False,
+        seed=seed,
+        on_trial=lambda r: print(
+            f"  trial {r.number} {r.state} {r.value} {r.seconds:.0f}s {r.params}", flush=True
+        ),
+    )
+    users = ds.ratings["user_idx"].to_numpy()
+    movies = ds.ratings["movie_idx"].to_numpy()
+    truth = ds.ratings["rating"].to_numpy(float)
+
+    def test_rmse(arrays, spec):
+        return rmse(
+            scoring.predict(arrays, spec, users[test], movies[test], ds.rating_scale), truth[test]
+        )
+
+    blend = result.summary["blend"]
+    weights = blend["weights"]
+    label = " + ".join(
+        f"{w:.2f} {m['family']}" for w, m in zip(weights, blend["members"], strict=True)
+    )
+    common = {
+        "search_s": result.search_seconds,
+        "trials": len(result.trials),
+        "budget_s": budget,
+        "families": "+".join(families) + " (blend)",
+        "weights": weights,
+        "member_trials": [m["n_trials"] for m in blend["members"]],
+    }
+    refit_s = sum(m["refit"]["seconds"] for m in blend["members"])
+    rows = [
+        {
+            "model": f"blend {label} of the winners as trained (weight on stop rows)",
+            "kind": "trial",
+            "stop_rmse": result.best_value,
+            "test_rmse": test_rmse(result.trial_result.arrays, result.best_spec),
+            "train_s": sum(m.trial_result.train_seconds for m in result.members),
+            "spec": result.best_spec.to_dict(),
+            **common,
+        }
+    ]
+    for member, info in zip(result.members, blend["members"], strict=True):
+        rows.append(
+            {
+                "model": f"member {info['family']} refit on train+stop "
+                f"({info['refit']['epochs']} epochs; stop RMSE {info['stop_rmse']:.4f})",
+                "kind": f"member-{info['family']}",
+                "stop_rmse": info["stop_rmse"],
+                "test_rmse": test_rmse(member.result.arrays, member.saved_spec),
+                "train_s": info["refit"]["seconds"],
+                "spec": member.saved_spec.to_dict(),
+                **common,
+            }
+        )
+    rows.append(
+        {
+            "model": f"blend {label} refit on train+stop (what `tune --blend` saves)",
+            "kind": "refit",
+            "stop_rmse": None,
+            "test_rmse": test_rmse(result.result.arrays, result.saved_spec),
+            "train_s": refit_s,
+            "spec": result.saved_spec.to_dict(),
+            **common,
+        }
+    )
+    dot = [i for i, m in enumerate(result.members) if m.best_spec.family in ENSEMBLE_FAMILIES]
+    if ensemble > 1 and dot:
+        i = dot[0]
+        member = result.members[i]
+        started = time.perf_counter()
+        fitted, _spec, info = refit_winner(
+            ds,
+            stop_split,
+            member.best_spec,
+            int(member.trial_result.metrics["best_epoch"]),
+            ensemble,
+        )
+        parts = [m.result for m in result.members]
+        parts[i] = fitted
+        specs = [m.saved_spec for m in result.members]
+        specs[i] = _spec
+
+        spec = blend_spec(specs)
+        combined = combine_dot_products(parts, weights, spec, ds, np.concatenate([train, stop]))
+        rows.append(
+            {
+                "model": f"blend refit, {member.best_spec.family} as a {info['ensemble']}-seed "
+                f"ensemble (dim {spec.dim}; `tune --blend --ensemble {ensemble}`)",
+                "kind": "ensemble",
+                "stop_rmse": None,
+                "test_rmse": test_rmse(combined.arrays, spec),
+                "train_s": refit_s + time.perf_counter() - started,
+                "spec": spec.to_dict(),
+                **common,
+            }
+        )
+    return rows
+
+
 def default_model(ds, train, stop, test) -> dict:
     """The product's default spec, early-stopped on the stop rows."""
     from movierate.nn.training import train as train_model
@@ -247,6 +372,11 @@ def main() -> None:
     parser.add_argument("--budget-factor", type=float, default=3.0)
     parser.add_argument("--max-budget", type=float, default=600.0, help="seconds")
     parser.add_argument("--no-default", action="store_true")
+    parser.add_argument(
+        "--blend",
+        action="store_true",
+        help="run `tune --blend` on --families (default autorec,mf_bias) instead of `tune`",
+    )
     parser.add_argument("--svd-cache", help="folder caching each protocol's SVD grid result")
     parser.add_argument("--json", help="append one JSON line per table row to this file")
     parser.add_argument(
@@ -268,7 +398,15 @@ def main() -> None:
             if key not in seen:
                 seen.add(key)
                 rows.append(row)
-        print(compact(rows) if args.compact else markdown(rows))
+        if args.compact:
+            plain = [r for r in rows if "weights" not in r]
+            blends = [r for r in rows if "weights" in r or r.get("trials") is None]
+            if any(r.get("trials") is not None for r in plain):
+                print(compact(plain) + "\n")
+            if any("weights" in r for r in rows):
+                print(compact_blend(blends))
+        else:
+            print(markdown(rows))
         return
     table = []
     import os
@@ -299,7 +437,13 @@ def main() -> None:
             rows.append(default_model(ds, train, stop, test))
         budget = min(args.budget_factor * svd["search_s"], args.max_budget)
         families = tuple(f for f in args.families.split(",") if f)
-        rows += ours(ds, train, stop, test, families, budget, ensemble=args.ensemble)
+        if args.blend:
+            from movierate.tuning import blend_families
+
+            families = blend_families(families)
+            rows += ours_blend(ds, train, stop, test, families, budget, ensemble=args.ensemble)
+        else:
+            rows += ours(ds, train, stop, test, families, budget, ensemble=args.ensemble)
         for row in rows:
             row.update(protocol=label, dataset=name, key=key, load=os.getloadavg()[0])
             row["vs_svd_pct"] = 100.0 * (row["test_rmse"] / svd["test_rmse"] - 1.0)
@@ -319,7 +463,7 @@ def compact(rows: list[dict]) -> str:
     for r in rows:
         if r.get("trials") is None:
             continue
-        kind = (
+        kind = r.get("kind") or (
             "ensemble"
             if "ensemble" in r["model"]
             else "refit"
@@ -339,16 +483,58 @@ def compact(rows: list[dict]) -> str:
 
     for (key, families), g in groups.items():
         s, d = svd[key], default.get(key)
-        ours = [r for r in g.values()]
+        ours = [r for k, r in g.items() if not k.startswith("member-")]  # members: not saved
         best = min(r["test_rmse"] for r in ours)
         trial = g.get("trial") or ours[0]
-        winner = trial["model"].split(" ")[1]
+        winner = "blend" if trial.get("kind") else trial["model"].split(" ")[1]
+        if "weights" in trial:
+            winner += " w " + "/".join(f"{w:.2f}" for w in trial["weights"])
         lines.append(
             f"| {s['protocol']} | {s['dataset']} | {families} ({winner} won) | {cell(s)} | "
             f"{cell(d)} | {cell(g.get('trial'))} | {cell(g.get('refit'))} | "
             f"{cell(g.get('ensemble'))} | {100 * (best / s['test_rmse'] - 1):+.2f}% | "
             f"{trial['search_s']:.0f} / {s['search_s']:.0f} | {trial['trials']} | "
             f"{trial.get('load', 0):.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def compact_blend(rows: list[dict]) -> str:
+    """One line per protocol of a ``--blend`` run: the SVD, each member refit, the blend as
+    trained / refit (saved) / with the mf_bias member as a seed ensemble, the saved blend
+    against the SVD and against its better member, the weights, seconds and trials."""
+    svd = {r["key"]: r for r in rows if r["model"].startswith("Surprise")}
+    groups: dict[str, dict[str, dict]] = {}
+    for r in rows:
+        if "weights" in r:
+            groups.setdefault(r["key"], {})[r["kind"]] = r
+    lines = [
+        "| protocol | dataset | SVD grid | autorec refit | mf_bias refit | blend as trained | "
+        "blend refit (saved) | blend, mf_bias 5 seeds | saved vs SVD | best vs SVD | saved vs "
+        "better member | w (autorec / mf_bias) | search s (ours / SVD) | trials (autorec + "
+        "mf_bias) | load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+
+    def cell(r: dict | None) -> str:
+        return f"{r['test_rmse']:.4f}" if r else "-"
+
+    for key, g in groups.items():
+        s = svd[key]
+        members = [r for k, r in g.items() if k.startswith("member-")]
+        saved = g["refit"]
+        best = min(r["test_rmse"] for k, r in g.items() if not k.startswith("member-"))
+        better = min(r["test_rmse"] for r in members)
+        lines.append(
+            f"| {s['protocol']} | {s['dataset']} | {cell(s)} | {cell(g.get('member-autorec'))} "
+            f"| {cell(g.get('member-mf_bias'))} | {cell(g.get('trial'))} | {cell(saved)} | "
+            f"{cell(g.get('ensemble'))} | {100 * (saved['test_rmse'] / s['test_rmse'] - 1):+.2f}% "
+            f"| {100 * (best / s['test_rmse'] - 1):+.2f}% | "
+            f"{100 * (saved['test_rmse'] / better - 1):+.2f}% | "
+            + "/".join(f"{w:.2f}" for w in saved["weights"])
+            + f" | {saved['search_s']:.0f} / {s['search_s']:.0f} | "
+            + " + ".join(str(n) for n in saved["member_trials"])
+            + f" | {saved.get('load', 0):.0f} |"
         )
     return "\n".join(lines)
 

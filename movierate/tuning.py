@@ -54,6 +54,12 @@ TOP_TRIALS = 5
 MAX_ENSEMBLE = 8
 #: Families whose models average exactly into one model of the same family (dot product).
 ENSEMBLE_FAMILIES = ("mf_bias", "mf")
+#: Families a blend is made of: dot products plus biases (``autorec`` exports as one).
+BLEND_FAMILIES = ("autorec", "mf_bias", "mf")
+#: The two members a blend searches when none are named.
+DEFAULT_BLEND = ("autorec", "mf_bias")
+#: Blend weights tried on the stop rows (the weight of the first member).
+BLEND_WEIGHTS = tuple(round(i / 20, 2) for i in range(21))
 #: Key of the saved split record saying the stop rows were trained on (a refit).
 STOP_ROWS_TRAINED = "stop_rows_trained"
 
@@ -75,6 +81,7 @@ class TuneRequest:
     max_epochs: int = DEFAULT_MAX_EPOCHS
     refit: bool = True
     ensemble: int = 1
+    blend: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "families", tuple(self.families))
@@ -115,6 +122,13 @@ class TuneRequest:
             raise SpecError(
                 "A seed ensemble is made of refits on train + stop rows: turn refit on, or use "
                 "ensemble 1."
+            )
+        if self.blend and (
+            len(set(self.families)) != 2 or not set(self.families) <= set(BLEND_FAMILIES)
+        ):
+            raise SpecError(
+                f"A blend is made of two different families of {', '.join(BLEND_FAMILIES)} "
+                f"(default {' + '.join(DEFAULT_BLEND)}), got {', '.join(self.families)}."
             )
         if self.ensemble > 1 and not set(self.families) & set(ENSEMBLE_FAMILIES):
             raise SpecError(
@@ -162,6 +176,8 @@ class TuneResult:
     trial_result: Any = None
     #: The spec of :attr:`result` (the refit's epoch count; an ensemble's K x dim).
     saved_spec: ModelSpec | None = None
+    #: A blend's members: one TuneResult per family (its ``result`` = what went into the blend).
+    members: list[Any] = field(default_factory=list)
 
 
 #: Ranges every family searches. A list is a categorical choice; ("log" | "uniform", low, high)
@@ -319,6 +335,7 @@ def tune(
     split: Any = None,
     refit: bool = True,
     ensemble: int = 1,
+    blend: bool = False,
 ) -> TuneResult:
     """Search specs of ``families`` on ``dataset`` for ``budget_seconds``; save the best as
     ``name`` (with ``trials.json``) unless ``save`` is False.
@@ -326,6 +343,10 @@ def tune(
     ``refit`` (default) retrains the winning spec on train + stop rows for its best epoch count
     and saves that (``ensemble`` > 1: that many seeds, saved as one model, when the winner is a
     dot-product family); otherwise the best trial's early-stopped model is saved.
+
+    ``blend`` searches each of the two ``families`` (default :data:`DEFAULT_BLEND` when
+    ``families`` is left at its default) for half the budget, and saves ONE mf_bias model
+    predicting w x the first's + (1 - w) x the second's: see :func:`tune_blend`.
 
     ``progress`` receives ProgressEvents: BATCH events while a trial trains (``epoch`` = trial
     number from 1, ``batch`` / ``batches`` = the trial's epoch / epoch cap), one EPOCH event per
@@ -339,8 +360,10 @@ def tune(
     from movierate.data import load_dataset
     from movierate.pipeline import split_from_settings, split_settings
 
+    if blend:
+        families = blend_families(families)
     request = TuneRequest(
-        tuple(families), budget_seconds / 60.0, n_trials, seed, max_epochs, refit, ensemble
+        tuple(families), budget_seconds / 60.0, n_trials, seed, max_epochs, refit, ensemble, blend
     )
     request.validate()
     if save:
@@ -351,6 +374,20 @@ def tune(
     base = base_spec or ModelSpec()
     ds = load_dataset(dataset) if isinstance(dataset, str) else dataset
     split = split if split is not None else split_from_settings(ds, params)
+    if blend:
+        return tune_blend(
+            ds,
+            name,
+            request,
+            split,
+            budget_seconds,
+            progress=progress,
+            cancel=cancel,
+            on_trial=on_trial,
+            overwrite=overwrite,
+            base_spec=base,
+            save=save,
+        )
 
     import optuna
 
@@ -594,6 +631,269 @@ def refit_winner(
     return result, saved_spec, info
 
 
+def blend_families(families: Sequence[str]) -> tuple[str, ...]:
+    """The members of a blend asked for with ``families``: :data:`DEFAULT_BLEND` when they are
+    none, one or both of its families (the forms' default ``mf_bias`` included), else as given
+    (:meth:`TuneRequest.validate` says what is wrong with them)."""
+    families = tuple(dict.fromkeys(families))
+    return DEFAULT_BLEND if set(families) <= set(DEFAULT_BLEND) else families
+
+
+def tune_blend(
+    ds: Any,
+    name: str,
+    request: TuneRequest,
+    split: Any,
+    budget_seconds: float,
+    progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+    on_trial: Callable[[TrialRecord], None] | None = None,
+    overwrite: bool = False,
+    base_spec: ModelSpec | None = None,
+    save: bool = True,
+) -> TuneResult:
+    """:func:`tune` with ``blend``: search each of ``request.families`` (two dot-product
+    families), pick the blend weight on the stop rows, save ONE mf_bias model.
+
+    The first family is searched for half of ``budget_seconds``, the second for what is left of
+    it (so both together keep the budget, up to the running trial's overrun). The weight w of
+    the first member is the :data:`BLEND_WEIGHTS` value whose blend of the two winners' early-
+    stopped predictions has the lowest RMSE on ``split.stop`` (:func:`choose_blend_weight`);
+    then each winner is refit on train + stop (``request.refit``; the dot-product member as a
+    seed ensemble of ``request.ensemble``) and the two are combined into one model predicting
+    w x first + (1 - w) x second before clipping (:func:`combine_dot_products`). ``split.test``
+    is never read before the saved model's test metrics.
+    """
+    from dataclasses import replace
+
+    if len(split.stop) == 0:
+        raise SpecError("A blend picks its weight on the early-stopping rows: give stop rows.")
+    started = time.monotonic()
+    members: list[TuneResult] = []
+    records: list[TrialRecord] = []
+    offsets: list[int] = []
+    for i, family in enumerate(request.families):
+        offset = len(records)
+        offsets.append(offset)
+        share = budget_seconds / 2 if i == 0 else budget_seconds - (time.monotonic() - started)
+
+        def renumber(record: TrialRecord, offset: int = offset, family: str = family) -> None:
+            record = replace(record, number=record.number + offset)
+            record.params = {"family": family, **record.params}
+            records.append(record)
+            if on_trial is not None:
+                on_trial(record)
+
+        members.append(
+            tune(
+                ds,
+                name,
+                families=(family,),
+                budget_seconds=max(share, 1.0),
+                n_trials=request.n_trials,
+                split=split,
+                progress=_member_progress(progress, offset),
+                cancel=cancel,
+                on_trial=renumber,
+                seed=request.seed,
+                max_epochs=request.max_epochs,
+                base_spec=base_spec,
+                save=False,
+                refit=False,
+            )
+        )
+    search_seconds = time.monotonic() - started
+    weight, curve = choose_blend_weight([m.trial_result for m in members], ds, split.stop)
+    weights = [weight, 1.0 - weight]
+    member_info = []
+    split_record = split.describe()
+    for member, offset in zip(members, offsets, strict=True):
+        info: dict[str, Any] = {
+            "family": member.best_spec.family,
+            "best_trial": member.best_trial + offset,  # its number in trials.json
+            "stop_rmse": member.best_value,
+            "best_epoch": int(member.trial_result.metrics["best_epoch"]),
+            "n_trials": len(member.trials),
+            "search_seconds": round(member.search_seconds, 1),
+            "spec": member.best_spec.to_dict(),
+        }
+        if request.refit:
+            k = request.ensemble if member.best_spec.family in ENSEMBLE_FAMILIES else 1
+            member.result, member.saved_spec, info["refit"] = refit_winner(
+                ds,
+                split,
+                member.best_spec,
+                info["best_epoch"],
+                ensemble=k,
+                progress=_refit_progress(progress, len(records)),
+                cancel=cancel,
+            )
+        info["dim"] = int(member.saved_spec.dim)
+        member_info.append(info)
+    if request.refit:
+        split_record[STOP_ROWS_TRAINED] = True
+    spec = blend_spec([m.saved_spec for m in members])
+    rows = np.sort(np.concatenate([split.train, split.stop] if request.refit else [split.train]))
+    saved = combine_dot_products([m.result for m in members], weights, spec, ds, rows)
+    trial_blend = combine_dot_products(
+        [m.trial_result for m in members],
+        weights,
+        blend_spec([m.best_spec for m in members]),
+        ds,
+        np.asarray(split.train),
+    )
+    start = 0
+    for info, w in zip(member_info, weights, strict=True):
+        info["weight"] = w
+        info["columns"] = [start, start + info["dim"]]
+        start += info["dim"]
+    summary = _json_safe(
+        {
+            "request": request.to_dict(),
+            "objective": "best early-stopping RMSE on the split's stop rows, per family; then "
+            "the blend weight with the lowest stop-row RMSE",
+            "split": split.describe(),
+            "sampler": "optuna TPESampler, one search per family",
+            "search_seconds": round(search_seconds, 1),
+            "n_trials": len(records),
+            "n_complete": sum(r.state == "complete" for r in records),
+            "n_pruned": sum(r.state == "pruned" for r in records),
+            "space": {f: search_space(f) for f in request.families},
+            "blend": {
+                "families": list(request.families),
+                "weights": weights,
+                "stop_rmse": curve[weight],
+                "stop_curve": {f"{w:g}": v for w, v in curve.items()},
+                "members": member_info,
+                "movie_embedding": "columns of each member, scaled by sqrt(its weight): "
+                + ", ".join(
+                    f"{i['columns'][0]}-{i['columns'][1] - 1} = {i['family']}"
+                    + (" (the movie's code h_i)" if i["family"] == "autorec" else "")
+                    for i in member_info
+                ),
+                "refit": bool(request.refit),
+            },
+        }
+    )
+    if save:
+        from movierate.pipeline import test_metrics
+
+        saved.metrics = {**saved.metrics, **test_metrics(saved.arrays, spec, ds, split)}
+        store.save_model(
+            name,
+            saved,
+            ds,
+            split,
+            spec,
+            overwrite=overwrite,
+            extra_meta={"tuning": summary, "split": split_record},
+            extra_json={
+                TRIALS_FILE: {
+                    "trials": _json_safe([asdict(r) for r in records]),
+                    "summary": summary,
+                }
+            },
+        )
+    if progress is not None:
+        final = dict(saved.metrics)
+        final["epochs_run"] = len(records)
+        progress(ProgressEvent(Phase.DONE, len(records), len(records), 0, 0, final))
+    return TuneResult(
+        name=name,
+        best_spec=trial_blend.spec,
+        best_value=float(curve[weight]),
+        best_trial=-1,
+        trials=records,
+        search_seconds=search_seconds,
+        summary=summary,
+        result=saved,
+        trial_result=trial_blend,
+        saved_spec=spec,
+        members=members,
+    )
+
+
+def _member_progress(progress: ProgressCallback | None, offset: int) -> ProgressCallback | None:
+    """A blend member's search events with trial numbers after the previous member's; its DONE
+    is dropped (the blend sends one at the end)."""
+    if progress is None:
+        return None
+
+    def forward(event: ProgressEvent) -> None:
+        if event.phase == Phase.DONE:
+            return
+        progress(
+            ProgressEvent(
+                event.phase,
+                event.epoch + offset,
+                event.epochs + offset,
+                event.batch,
+                event.batches,
+                event.metrics,
+            )
+        )
+
+    return forward
+
+
+def blend_spec(specs: Sequence[ModelSpec]) -> ModelSpec:
+    """The spec of a blend of dot-product ``specs``: an mf_bias model of their dims summed (the
+    settings of the last non-autorec member, else the first), with both biases."""
+    outputs = {s.output for s in specs}
+    if len(outputs) != 1 or not outputs <= {"clip", "none"}:
+        raise SpecError(
+            f"A blend adds its members' scores before one output transform: they must share a "
+            f"'clip' or 'none' output, got {', '.join(sorted(outputs))}."
+        )
+    host = next((s for s in reversed(specs) if s.family != "autorec"), specs[0])
+    return host.with_(
+        family="mf_bias",
+        dim=int(sum(s.dim for s in specs)),
+        user_bias=True,
+        movie_bias=True,
+        dropout=0.0,
+    ).validate()
+
+
+def _centred_scores(arrays: Mapping[str, np.ndarray], users: np.ndarray, movies: np.ndarray):
+    """u . m + biases + global mean of a dot-product model (before its output transform)."""
+    z = np.einsum(
+        "ij,ij->i", arrays["user_embedding"][users], arrays["movie_embedding"][movies]
+    ).astype(np.float64)
+    if "user_bias" in arrays:
+        z += arrays["user_bias"][users]
+    if "movie_bias" in arrays:
+        z += arrays["movie_bias"][movies]
+    return z + float(arrays["global_mean"])
+
+
+def choose_blend_weight(
+    results: Sequence[Any],
+    ds: Any,
+    rows: np.ndarray,
+    weights: Sequence[float] = BLEND_WEIGHTS,
+) -> tuple[float, dict[float, float]]:
+    """The weight w of ``results[0]`` (``results[1]`` gets 1 - w) whose blend, clipped to the
+    rating scale as the combined model clips it, has the lowest RMSE on ``rows`` (the stop rows:
+    never the test rows). Returns (w, {w: RMSE for every weight tried})."""
+    if len(results) != 2:
+        raise SpecError(f"A blend has two members, got {len(results)}.")
+    rows = np.asarray(rows, dtype=np.int64)
+    users = ds.ratings["user_idx"].to_numpy()[rows]
+    movies = ds.ratings["movie_idx"].to_numpy()[rows]
+    truth = ds.ratings["rating"].to_numpy(np.float64)[rows]
+    a, b = (_centred_scores(r.arrays, users, movies) for r in results)
+    clip = results[0].spec.output == "clip"
+    low, high = float(ds.rating_scale.min), float(ds.rating_scale.max)
+    curve: dict[float, float] = {}
+    for w in weights:
+        pred = w * a + (1.0 - w) * b
+        if clip:
+            pred = np.clip(pred, low, high)
+        curve[float(w)] = float(np.sqrt(np.mean((pred - truth) ** 2)))
+    return min(curve, key=lambda w: (curve[w], w)), curve
+
+
 def concat_ensemble(results: Sequence[Any], spec: ModelSpec, ds: Any, rows: np.ndarray) -> Any:
     """K dot-product models as ONE model whose predictions are their average (before clipping).
 
@@ -602,16 +902,44 @@ def concat_ensemble(results: Sequence[Any], spec: ModelSpec, ds: Any, rows: np.n
     ``spec.family`` model of K x ``spec.dim`` dimensions (a TrainResult with its Keras model),
     so every page opens it. Train metrics are the ensemble's, measured in numpy on ``rows``.
     """
+    k = len(results)
+    return combine_dot_products(results, [1.0 / k] * k, spec.with_(dim=spec.dim * k), ds, rows)
+
+
+def combine_dot_products(
+    results: Sequence[Any],
+    weights: Sequence[float],
+    spec: ModelSpec,
+    ds: Any,
+    rows: np.ndarray,
+) -> Any:
+    """Dot-product models (mf / mf_bias / autorec / svdpp arrays) as ONE ``spec`` model whose
+    prediction is the weighted sum of theirs before the output transform.
+
+    sum_k w_k (u_k . m_k + b_u,k + b_m,k + g_k) is one dot product of the tables concatenated
+    (member k's columns scaled by sqrt(w_k)), plus user bias sum_k w_k b_u,k, movie bias
+    sum_k w_k b_m,k (a member without one adds 0) and global mean sum_k w_k g_k. ``spec`` is the
+    combined model's (its dim = the members' dims summed; a ``clip`` or ``none`` output, which
+    every member must share). Returns a TrainResult with its Keras model; train metrics are
+    measured in numpy on ``rows``; history and epochs are the first member's.
+    """
     from movierate import scoring
     from movierate.nn.export import export_arrays
     from movierate.nn.models import build_model
     from movierate.nn.training import TrainResult
 
-    k = len(results)
-    scale = 1.0 / math.sqrt(k)
+    weights = [float(w) for w in weights]
+    if len(weights) != len(results) or min(weights) < 0:
+        raise SpecError("Give one weight >= 0 per combined model.")
+    arrays = [r.arrays for r in results]
+    dims = [a["user_embedding"].shape[1] for a in arrays]
+    if sum(dims) != spec.dim:
+        raise SpecError(f"The combined dim {spec.dim} is not the members' dims {dims} summed.")
     first = results[0]
-    big_spec = spec.with_(dim=spec.dim * k).validate()
-    global_mean = float(np.mean([r.global_mean for r in results]))
+    big_spec = spec.validate()
+    global_mean = float(
+        sum(w * float(a["global_mean"]) for w, a in zip(weights, arrays, strict=True))
+    )
     model = build_model(
         big_spec,
         ds.n_users,
@@ -619,20 +947,36 @@ def concat_ensemble(results: Sequence[Any], spec: ModelSpec, ds: Any, rows: np.n
         global_mean,
         (float(ds.rating_scale.min), float(ds.rating_scale.max)),
     )
-    model.user_embedding.embeddings.assign(
-        np.concatenate([r.arrays["user_embedding"] for r in results], axis=1) * scale
-    )
-    model.movie_embedding.embeddings.assign(
-        np.concatenate([r.arrays["movie_embedding"] for r in results], axis=1) * scale
-    )
-    for layer, key in ((model.user_bias, "user_bias"), (model.movie_bias, "movie_bias")):
+    for layer, key in (
+        (model.user_embedding, "user_embedding"),
+        (model.movie_embedding, "movie_embedding"),
+    ):
+        layer.embeddings.assign(
+            np.concatenate(
+                [a[key] * math.sqrt(w) for w, a in zip(weights, arrays, strict=True)], axis=1
+            )
+        )
+    for layer, key, n in (
+        (model.user_bias, "user_bias", ds.n_users),
+        (model.movie_bias, "movie_bias", ds.n_movies),
+    ):
+        summed = sum(
+            (
+                w * a[key].astype(np.float64)
+                for w, a in zip(weights, arrays, strict=True)
+                if key in a
+            ),
+            np.zeros(n),
+        )
         if layer is not None:
-            layer.embeddings.assign(np.mean([r.arrays[key] for r in results], axis=0)[:, None])
-    arrays = export_arrays(model, big_spec)
+            layer.embeddings.assign(summed.astype(np.float32)[:, None])
+        elif np.any(summed):
+            raise SpecError(f"The combined spec has no {key} to hold the members' {key}.")
+    combined = export_arrays(model, big_spec)
     ratings = ds.ratings
     eval_rows = rows[:: max(1, len(rows) // 200_000)]
     predicted = scoring.predict(
-        arrays,
+        combined,
         big_spec,
         ratings["user_idx"].to_numpy()[eval_rows],
         ratings["movie_idx"].to_numpy()[eval_rows],
@@ -645,17 +989,20 @@ def concat_ensemble(results: Sequence[Any], spec: ModelSpec, ds: Any, rows: np.n
         "train_mae": float(np.mean(np.abs(errors))),
         "best_epoch": first.metrics["best_epoch"],
         "epochs_run": first.metrics["epochs_run"],
-        "ensemble": float(k),
+        "ensemble": float(len(results)),
     }
     history = {f"{key}": list(values) for key, values in first.history.items()}
     return TrainResult(
         keras_model=model,
         spec=big_spec,
-        arrays=arrays,
+        arrays=combined,
         history=history,
         metrics=metrics,
         train_seconds=seconds,
-        ratings_per_second=len(rows) * k * first.metrics["epochs_run"] / max(seconds, 1e-9),
+        ratings_per_second=len(rows)
+        * len(results)
+        * first.metrics["epochs_run"]
+        / max(seconds, 1e-9),
         global_mean=global_mean,
     )
 
@@ -750,6 +1097,7 @@ def job_runner(
             max_epochs=spec.max_epochs,
             refit=spec.refit,
             ensemble=spec.ensemble,
+            blend=spec.blend,
         )
         return result.name
     from movierate.pipeline import train_and_save

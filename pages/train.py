@@ -10,7 +10,7 @@ import streamlit as st
 from movierate import advice, schema
 from movierate.defaults import fill_family_defaults, fill_large_data_defaults
 from movierate.errors import MovierateError, NameTakenError
-from movierate.tuning import MAX_ENSEMBLE, TuneRequest
+from movierate.tuning import MAX_ENSEMBLE, TuneRequest, blend_families
 from movierate.ui import figures, shell, state, text, widgets
 from movierate.ui.text import regularizer_keys
 
@@ -316,15 +316,25 @@ def tune_form(datasets: list[str]) -> None:
             "of K x dim dimensions (mf_bias / mf only): K x the refit time, a little lower "
             "RMSE (about 0.4% with 3-5 seeds on ml-100k).",
         )
+        blend = data_col.checkbox(
+            "Blend autorec + mf_bias into one model",
+            value=False,
+            key="tune_blend",
+            help="Search autorec and mf_bias (or the two dot-product families chosen above) for "
+            "half the budget each, pick the blend weight on the early-stopping rows, refit both "
+            "and save ONE mf_bias model whose movie embedding is both members' vectors side by "
+            "side (README, 'Blend'). Seeds above apply to the mf_bias member.",
+        )
         submitted = st.form_submit_button("Start tuning", icon=":material/tune:")
     if submitted:
         try:
             request = TuneRequest(
-                tuple(families),
+                blend_families(families) if blend else tuple(families),
                 float(budget),
                 int(trials) or None,
                 refit=bool(refit),
                 ensemble=int(ensemble),
+                blend=bool(blend),
             ).validate()
             job_id = state.job_registry().submit(
                 dataset,

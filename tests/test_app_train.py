@@ -269,3 +269,32 @@ def test_tune_a_tiny_budget_from_the_train_page_saves_the_winner_with_its_trials
         "What was tried" in c.value and "refit on the training + early-stopping rows" in c.value
         for c in at.caption
     )
+
+
+def test_the_tune_form_queues_a_blend_of_autorec_and_mf_bias(trained_home, fake_jobs):
+    import time
+
+    from movierate.tuning import DEFAULT_BLEND, TuneRequest
+
+    registry, submitted, release = fake_jobs
+    at = open_train()
+    assert at.checkbox(key="tune_blend").value is False
+    at.checkbox(key="tune_blend").check()
+    next(w for w in at.number_input if w.label == "Budget (minutes)").set_value(0.5)
+    at.text_input(key="tune_name").set_value("tiny-blend")
+    next(b for b in at.button if b.label == "Start tuning").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    deadline = time.monotonic() + 30
+    while not submitted and time.monotonic() < deadline:
+        time.sleep(0.05)
+    release.set()
+    (job,) = submitted
+    request = job["spec"]
+    assert isinstance(request, TuneRequest) and request.blend and request.refit
+    assert request.families == DEFAULT_BLEND  # the form's default mf_bias: autorec + mf_bias
+    assert job["name"] == "tiny-blend" and registry.jobs()
+    # a family that cannot be blended is refused in the form
+    at.multiselect(key="tune_families").set_value(["deep"])
+    at.text_input(key="tune_name").set_value("bad-blend")
+    next(b for b in at.button if b.label == "Start tuning").click().run()
+    assert any("blend" in e.value for e in at.error), [e.value for e in at.error]

@@ -95,7 +95,25 @@ def _run_show(args: argparse.Namespace) -> int:
             "the test rows are held out)"
         )
     tuning = _mapping(meta.get("tuning"))
-    if tuning:
+    blend = _mapping(tuning.get("blend")) if tuning else {}
+    if blend:
+        members = [_mapping(m) for m in blend.get("members") or []]
+        print(
+            f"tuning    {tuning.get('n_trials')} trials in {tuning.get('search_seconds')} s; a "
+            "blend: "
+            + " + ".join(
+                f"{num(_number(m.get('weight')), '.2f')} x {m.get('family')} (trial "
+                f"{m.get('best_trial')}, early-stopping RMSE {num(_number(m.get('stop_rmse')))}, "
+                f"columns {(m.get('columns') or ['?'])[0]}-"
+                f"{((m.get('columns') or [0, 0])[1] or 0) - 1})"
+                for m in members
+            )
+            + f"; weight picked on the early-stopping rows (blend "
+            f"{num(_number(blend.get('stop_rmse')))})"
+            + ("; both refit on train + stop rows" if blend.get("refit") else "; as trained")
+            + " (trials.json beside it)"
+        )
+    elif tuning:
         best, refit = _mapping(tuning.get("best")), _mapping(tuning.get("refit"))
         print(
             f"tuning    {tuning.get('n_trials')} trials in {tuning.get('search_seconds')} s; "

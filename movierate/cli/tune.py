@@ -38,6 +38,14 @@ def _configure_tune(parser: argparse.ArgumentParser) -> None:
         help="refit the winner with K seeds and save their average as one model of K x dim "
         "dimensions (mf_bias / mf; K x the refit time) [1]",
     )
+    parser.add_argument(
+        "--blend",
+        action="store_true",
+        help="search two dot-product families (autorec and mf_bias, or the two --family given) "
+        "for half the budget each, pick the weight w on the early-stopping rows and save ONE "
+        "mf_bias model predicting w x the first + (1 - w) x the second (refit on train + stop "
+        "rows; --ensemble K applies to the mf_bias / mf member)",
+    )
     parser.add_argument("--name", help="model name (default: dataset-tuned-family, made unique)")
     parser.add_argument("--overwrite", action="store_true", help="replace a model of that name")
     split = parser.add_argument_group(
@@ -64,17 +72,27 @@ def _configure_tune(parser: argparse.ArgumentParser) -> None:
 def _run_tune(args: argparse.Namespace) -> int:
     from movierate import store
     from movierate.pipeline import split_settings
-    from movierate.tuning import TuneRequest, tune
+    from movierate.tuning import TuneRequest, blend_families, tune
 
     families = tuple(dict.fromkeys(args.family or ["mf_bias"]))
+    if args.blend:
+        families = blend_families(families)
     request = TuneRequest(
-        families, args.budget, args.trials, args.seed, args.max_epochs, args.refit, args.ensemble
+        families,
+        args.budget,
+        args.trials,
+        args.seed,
+        args.max_epochs,
+        args.refit,
+        args.ensemble,
+        args.blend,
     )
     request.validate()
     if args.name:
         name = store.validate_name(args.name)
     else:
-        name = store.unique_name(f"{short(args.dataset)}-tuned-{'-'.join(families)}")
+        kind = "blend" if args.blend else "tuned"
+        name = store.unique_name(f"{short(args.dataset)}-{kind}-{'-'.join(families)}")
     split = split_settings(
         {
             "method": args.split,
@@ -95,7 +113,8 @@ def _run_tune(args: argparse.Namespace) -> int:
 
     if not args.quiet:
         print(
-            f"tuning {', '.join(families)} on {args.dataset} for {args.budget:g} min "
+            f"tuning {', '.join(families)}{' (blend)' if args.blend else ''} on {args.dataset} "
+            f"for {args.budget:g} min "
             f"-> model {name!r}",
             file=sys.stderr,
         )
@@ -112,6 +131,7 @@ def _run_tune(args: argparse.Namespace) -> int:
         max_epochs=args.max_epochs,
         refit=args.refit,
         ensemble=args.ensemble,
+        blend=args.blend,
     )
     rows = [
         [
@@ -127,6 +147,9 @@ def _run_tune(args: argparse.Namespace) -> int:
     header = ["trial", "state", "early-stopping RMSE", "best epoch", "seconds", "params"]
     print(format_table(header, rows))
     test = result.result.metrics.get("test_rmse")
+    if args.blend:
+        _print_blend(result, test)
+        return EXIT_OK
     refit = result.summary.get("refit")
     how = (
         f"its spec refit on train + early-stopping rows for {refit['epochs']} epochs"
@@ -150,6 +173,38 @@ def _run_tune(args: argparse.Namespace) -> int:
     )
     print(f"folder: {store.model_path(result.name)} (trials in trials.json)")
     return EXIT_OK
+
+
+def _print_blend(result: Any, test: float | None) -> None:
+    from movierate import store
+
+    blend = result.summary["blend"]
+    parts = []
+    for member in blend["members"]:
+        refit = member.get("refit")
+        how = (
+            f"refit {refit['epochs']} epochs"
+            + (f" x {refit['ensemble']} seeds" if refit["ensemble"] > 1 else "")
+            if refit
+            else "as trained"
+        )
+        parts.append(
+            f"{member['weight']:.2f} x {member['family']} (trial {member['best_trial']}, "
+            f"stop RMSE {member['stop_rmse']:.4f}, {how}, dim {member['dim']})"
+        )
+    print(
+        f"saved {result.name!r}: one mf_bias model of dim {result.saved_spec.dim} = "
+        + " + ".join(parts)
+        + f"; the weight was picked on the early-stopping rows (blend {blend['stop_rmse']:.4f}) "
+        f"after {len(result.trials)} trials in {result.search_seconds:.0f} s"
+        + (
+            f"; test RMSE (rows neither the search nor the refit saw): {test:.4f}"
+            if test is not None
+            else ""
+        )
+    )
+    print(f"movie embedding columns: {blend['movie_embedding']}")
+    print(f"folder: {store.model_path(result.name)} (trials in trials.json)")
 
 
 def _params(params: dict[str, Any]) -> str:

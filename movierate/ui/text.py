@@ -97,6 +97,26 @@ def models_table(infos: list[Any]) -> pd.DataFrame:
 def tuning_saved_text(summary: dict[str, Any]) -> str:
     """What a tuning run saved, from its ``tuning`` summary: the refit (epochs, seeds, rows) or
     the best trial as trained, and the spread of the top trials."""
+    blend = summary.get("blend")
+    if blend:
+        parts = [
+            f"{m.get('weight', 0):.2f} x {m.get('family')} (trial {m.get('best_trial')}, "
+            f"early-stopping RMSE {m.get('stop_rmse', float('nan')):.4f})"
+            for m in blend.get("members", [])
+        ]
+        return (
+            "Saved: a blend, one mf_bias model predicting "
+            + " + ".join(parts)
+            + f"; the weight was picked on the early-stopping rows (blend "
+            f"{blend.get('stop_rmse', float('nan')):.4f})"
+            + (
+                ", then both winners were refit on the training + early-stopping rows, so only "
+                "its test RMSE is held out."
+                if blend.get("refit")
+                else "."
+            )
+            + f" Movie embedding columns: {blend.get('movie_embedding')}."
+        )
     best = summary.get("best") or {}
     spread = summary.get("top_spread") or {}
     refit = summary.get("refit")
