@@ -373,6 +373,11 @@ def main() -> None:
     parser.add_argument("--max-budget", type=float, default=600.0, help="seconds")
     parser.add_argument("--no-default", action="store_true")
     parser.add_argument(
+        "--default-only",
+        action="store_true",
+        help="only the SVD grid and the untuned default model (no search)",
+    )
+    parser.add_argument(
         "--blend",
         action="store_true",
         help="run `tune --blend` on --families (default autorec,mf_bias) instead of `tune`",
@@ -437,12 +442,12 @@ def main() -> None:
             rows.append(default_model(ds, train, stop, test))
         budget = min(args.budget_factor * svd["search_s"], args.max_budget)
         families = tuple(f for f in args.families.split(",") if f)
-        if args.blend:
+        if args.blend and not args.default_only:
             from movierate.tuning import blend_families
 
             families = blend_families(families)
             rows += ours_blend(ds, train, stop, test, families, budget, ensemble=args.ensemble)
-        else:
+        elif not args.default_only:
             rows += ours(ds, train, stop, test, families, budget, ensemble=args.ensemble)
         for row in rows:
             row.update(protocol=label, dataset=name, key=key, load=os.getloadavg()[0])
