@@ -46,7 +46,9 @@ TUNABLE_FAMILIES = schema.names("family")
 DEFAULT_MAX_EPOCHS = 60
 #: Patience of every trial's early stopping.
 TRIAL_PATIENCE = 3
-#: A running trial is stopped once the search has run this many times its budget.
+#: A trial still running when the budget is spent ends after its current epoch, with its best
+#: epoch so far; one still running at this many times the budget (an epoch longer than the
+#: rest of the budget) is stopped at once and dropped, once another trial has finished.
 HARD_LIMIT_FACTOR = 1.5
 #: Trials of the summary's "top" list.
 TOP_TRIALS = 5
@@ -156,7 +158,7 @@ class TrialRecord:
     best_epoch: int | None
     epochs_run: int
     seconds: float
-    error: str | None = None
+    error: str | None = None  # why it ended early (the time budget) or what went wrong
 
 
 @dataclass
@@ -402,6 +404,7 @@ def tune(
     for family in request.families:  # first trials: the tuned defaults of movierate.defaults
         study.enqueue_trial(default_trial_params(family, request.families, ds.name))
     started = time.monotonic()
+    deadline = started + budget_seconds
     limit = _TrialCancel(cancel, started + HARD_LIMIT_FACTOR * budget_seconds)
     records: list[TrialRecord] = []
     best: dict[str, Any] = {"value": math.inf, "result": None, "spec": None, "trial": -1}
@@ -444,9 +447,18 @@ def tune(
                 raise _Prune
 
         state, value, error, result = "complete", None, None, None
+        timed_out: list[bool] = []
+
+        def budget_spent() -> bool:  # asked after each epoch: end the trial at the budget
+            if time.monotonic() > deadline:
+                timed_out.append(True)
+            return bool(timed_out)
+
         try:
-            result = train(ds, split, spec, progress=report, cancel=limit)
+            result = train(ds, split, spec, progress=report, cancel=limit, stop_after=budget_spent)
             value = float(result.metrics.get("stop_rmse", result.metrics["train_rmse"]))
+            if timed_out:
+                error = "ended at the budget, best epoch so far kept"
         except _Prune:
             state, value = "pruned", last.get("value")
         except TrainingCancelled:
@@ -656,7 +668,7 @@ def tune_blend(
     families), pick the blend weight on the stop rows, save ONE mf_bias model.
 
     The first family is searched for half of ``budget_seconds``, the second for what is left of
-    it (so both together keep the budget, up to the running trial's overrun). The weight w of
+    it (so both together keep the budget, up to one epoch of the trial running at each deadline). The weight w of
     the first member is the :data:`BLEND_WEIGHTS` value whose blend of the two winners' early-
     stopped predictions has the lowest RMSE on ``split.stop`` (:func:`choose_blend_weight`);
     then each winner is refit on train + stop (``request.refit``; the dot-product member as a

@@ -279,3 +279,29 @@ def test_deep_searches_the_dot_product_and_starts_from_its_tuned_default(tiny, m
         "batch_size",
         "dot_product",
     }
+
+
+def test_a_trial_running_when_the_budget_is_spent_ends_after_its_epoch_with_a_result(tiny):
+    # a budget far below one trial: the first trial (the tuned default) ends after one epoch
+    result = tune(tiny, "tuned-budget", budget_seconds=0.01, max_epochs=40, save=False)
+    (first,) = result.trials
+    assert first.state == "complete" and first.epochs_run == 1 and first.best_epoch == 1
+    assert first.error and "budget" in first.error
+    assert result.best_value == pytest.approx(first.value)
+
+
+def test_train_ends_when_stop_after_says_so_and_keeps_its_best_epoch(tiny):
+    from movierate.data import make_split
+    from movierate.nn.training import train
+    from movierate.spec import ModelSpec
+
+    asked = []
+    split = make_split(tiny, seed=0)
+    result = train(
+        tiny,
+        split,
+        ModelSpec(dim=4, epochs=30),
+        stop_after=lambda: len(asked) > 2 or asked.append(1),
+    )
+    assert result.metrics["epochs_run"] == 4  # asked after epochs 1-3 (False), True after 4
+    assert 1 <= result.metrics["best_epoch"] <= 4

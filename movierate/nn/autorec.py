@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import keras
@@ -263,11 +264,14 @@ def train_autorec(
     spec: ModelSpec,
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
+    *,
+    stop_after: Callable[[], bool] | None = None,
 ) -> Any:
     """Train a validated autorec ``spec`` on ``split.train``; early-stop on ``split.stop``.
 
     Returns a :class:`movierate.nn.training.TrainResult`; ``split.test`` is never read. With no
     stop rows the last epoch is kept (the other families keep the lowest train RMSE's).
+    ``stop_after`` is asked after every epoch; True ends training there (best epoch so far).
     """
     from movierate.nn.training import TrainResult
 
@@ -335,6 +339,8 @@ def train_autorec(
         # no stop rows (a refit): keep the last epoch. The train RMSE cannot choose: the code
         # of a training entry contains the entry itself.
         if stopper.update(epoch, metrics.get("stop_rmse", -float(epoch))):
+            break
+        if stop_after is not None and stop_after():
             break
     epochs_run = len(history["loss"])
     best_epoch = stopper.restore(fallback_epoch=epochs_run)

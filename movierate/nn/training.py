@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -133,6 +134,7 @@ def train(
     *,
     loop_class: type[_TrainingLoop] | None = None,
     rank_rows: np.ndarray | None = None,
+    stop_after: Callable[[], bool] | None = None,
 ) -> TrainResult:
     """Train a validated ``spec`` on ``split.train`` of ``ds``; early-stop on ``split.stop``.
 
@@ -153,6 +155,9 @@ def train(
     ``metrics["rank_rows"]``; with no such rows (or :data:`ORDERED_PRUNE` off) every dimension
     is kept and neither is recorded.
 
+    ``stop_after`` is asked at the end of every epoch; True ends training there as early stopping
+    would (the best epoch so far is restored): the tuner's time budget.
+
     ``loop_class`` replaces the compiled loop (``movierate.nn.distributed`` passes one that
     shares each global batch between workers); the default trains in this process.
     """
@@ -161,7 +166,7 @@ def train(
 
         if loop_class is not None:
             raise SpecError("autorec trains in one process only: pick another family.")
-        return train_autorec(ds, split, spec, progress, cancel)
+        return train_autorec(ds, split, spec, progress, cancel, stop_after=stop_after)
     if len(split.train) == 0:
         raise DataError(
             "The training part of the split is empty: choose smaller test / stop fractions."
@@ -226,9 +231,11 @@ def train(
             progress(ProgressEvent(Phase.EPOCH, epoch, spec.epochs, n_batches, n_batches, metrics))
         if settled_epoch is None and regularizers_settled(history, spec):
             settled_epoch = epoch
-        if settled_epoch is None:
-            continue  # the regularizers are still taking hold: neither stop nor pick this epoch
-        if stopper.update(epoch, metrics.get("stop_rmse", metrics["train_rmse"])):
+        # while the regularizers are still taking hold, an epoch neither stops nor is picked
+        watched = metrics.get("stop_rmse", metrics["train_rmse"])
+        if settled_epoch is not None and stopper.update(epoch, watched):
+            break
+        if stop_after is not None and stop_after():
             break
     epochs_run = len(history["loss"])
     # never settled: keep the last epoch, the most regularized one
