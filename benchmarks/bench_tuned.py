@@ -395,8 +395,12 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.report:
-        lines = [line for f in args.report for line in Path(f).read_text().splitlines()]
-        saved = [json.loads(line) for line in lines if line.strip()]
+        saved = [
+            {**json.loads(line), "_file": i}
+            for i, f in enumerate(args.report)
+            for line in Path(f).read_text().splitlines()
+            if line.strip()
+        ]
         seen, rows = set(), []
         for row in saved:  # an SVD row repeated by a second run of the same protocol: once
             key = (row["key"], row["model"], row.get("families", "mf_bias"))
@@ -405,11 +409,12 @@ def main() -> None:
                 rows.append(row)
         if args.compact:
             plain = [r for r in rows if "weights" not in r]
-            blends = [r for r in rows if "weights" in r or r.get("trials") is None]
             if any(r.get("trials") is not None for r in plain):
                 print(compact(plain) + "\n")
-            if any("weights" in r for r in rows):
-                print(compact_blend(blends))
+            if any("weights" in r for r in saved):  # every row: a later file's run wins
+                print(
+                    compact_blend([r for r in saved if "weights" in r or r.get("trials") is None])
+                )
         else:
             print(markdown(rows))
         return
@@ -505,43 +510,56 @@ def compact(rows: list[dict]) -> str:
 
 
 def compact_blend(rows: list[dict]) -> str:
-    """One line per protocol of a ``--blend`` run: the SVD, each member refit, the blend as
-    trained / refit (saved) / with the mf_bias member as a seed ensemble, the saved blend
-    against the SVD and against its better member, the weights, seconds and trials."""
+    """One line per protocol of ``--blend`` runs (the run in the last file that has the
+    protocol; SVD and default rows from any): the SVD, the untuned default, each member refit,
+    the saved blend and the blend with its mf_bias member as a 5-seed ensemble, both against
+    the SVD, the saved blend against its better member, the weights, the search seconds against
+    the SVD grid's (and their ratio, the budget rule's 3x), trials and load."""
     svd = {r["key"]: r for r in rows if r["model"].startswith("Surprise")}
-    groups: dict[str, dict[str, dict]] = {}
+    default = {r["key"]: r for r in rows if r["model"].startswith("default")}
+    latest: dict[str, int] = {}
     for r in rows:
         if "weights" in r:
+            latest[r["key"]] = max(latest.get(r["key"], -1), r.get("_file", 0))
+    groups: dict[str, dict[str, dict]] = {}
+    for r in rows:
+        if "weights" in r and r.get("_file", 0) == latest[r["key"]]:
             groups.setdefault(r["key"], {})[r["kind"]] = r
     lines = [
-        "| protocol | dataset | SVD grid | autorec refit | mf_bias refit | blend as trained | "
-        "blend refit (saved) | blend, mf_bias 5 seeds | saved vs SVD | best vs SVD | saved vs "
-        "better member | w (autorec / mf_bias) | search s (ours / SVD) | trials (autorec + "
-        "mf_bias) | load |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| protocol | dataset | SVD grid | default mf_bias | autorec refit | mf_bias refit | "
+        "blend (saved by `tune --blend`) | blend, mf_bias 5 seeds (`--ensemble 5`) | saved vs "
+        "SVD | 5 seeds vs SVD | saved vs better member | w (autorec / mf_bias) | search s "
+        "(ours / SVD = ratio) | trials (autorec + mf_bias) | refit s (saved / 5 seeds) | load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
 
     def cell(r: dict | None) -> str:
         return f"{r['test_rmse']:.4f}" if r else "-"
 
+    def versus(r: dict | None, base: dict) -> str:
+        return f"{100 * (r['test_rmse'] / base['test_rmse'] - 1):+.2f}%" if r else "-"
+
     for key, g in groups.items():
-        s = svd[key]
-        members = [r for k, r in g.items() if k.startswith("member-")]
-        saved = g["refit"]
-        best = min(r["test_rmse"] for k, r in g.items() if not k.startswith("member-"))
-        better = min(r["test_rmse"] for r in members)
+        s, saved, ensemble = svd[key], g["refit"], g.get("ensemble")
+        better = min((r for k, r in g.items() if k.startswith("member-")), key=_rmse)
+        ratio = saved["search_s"] / max(s["search_s"], 1e-9)
         lines.append(
-            f"| {s['protocol']} | {s['dataset']} | {cell(s)} | {cell(g.get('member-autorec'))} "
-            f"| {cell(g.get('member-mf_bias'))} | {cell(g.get('trial'))} | {cell(saved)} | "
-            f"{cell(g.get('ensemble'))} | {100 * (saved['test_rmse'] / s['test_rmse'] - 1):+.2f}% "
-            f"| {100 * (best / s['test_rmse'] - 1):+.2f}% | "
-            f"{100 * (saved['test_rmse'] / better - 1):+.2f}% | "
+            f"| {s['protocol']} | {s['dataset']} | {cell(s)} | {cell(default.get(key))} | "
+            f"{cell(g.get('member-autorec'))} | {cell(g.get('member-mf_bias'))} | {cell(saved)} "
+            f"| {cell(ensemble)} | {versus(saved, s)} | {versus(ensemble, s)} | "
+            f"{versus(saved, better)} | "
             + "/".join(f"{w:.2f}" for w in saved["weights"])
-            + f" | {saved['search_s']:.0f} / {s['search_s']:.0f} | "
+            + f" | {saved['search_s']:.0f} / {s['search_s']:.0f} = {ratio:.2f}x | "
             + " + ".join(str(n) for n in saved["member_trials"])
+            + f" | {saved['train_s']:.0f} / "
+            + (f"{ensemble['train_s']:.0f}" if ensemble else "-")
             + f" | {saved.get('load', 0):.0f} |"
         )
     return "\n".join(lines)
+
+
+def _rmse(row: dict) -> float:
+    return row["test_rmse"]
 
 
 def markdown(rows: list[dict]) -> str:
