@@ -4,7 +4,10 @@ check that it rendered without an exception or an error box."""
 from __future__ import annotations
 
 import json
+import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -27,6 +30,49 @@ def assert_clean(at: AppTest) -> None:
     """No exception and no error box on the page."""
     assert not at.exception, [e.message for e in at.exception]
     assert not at.error, [e.value for e in at.error]
+
+
+@contextmanager
+def movierate_env(home: Path, data_dir: Path) -> Iterator[None]:
+    """MOVIERATE_HOME and MOVIERATE_DATA_DIR set for the block, then restored (module- and
+    session-scoped fixtures cannot use monkeypatch)."""
+    old = {k: os.environ.get(k) for k in ("MOVIERATE_HOME", "MOVIERATE_DATA_DIR")}
+    os.environ["MOVIERATE_HOME"], os.environ["MOVIERATE_DATA_DIR"] = str(home), str(data_dir)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def every_page(model: str) -> list[tuple[str, dict[str, str]]]:
+    """(page, link parameters) that open the saved ``model`` on every dashboard page and view;
+    for :func:`assert_page_opens` (Recommend samples user 1 of the model's dataset)."""
+    return [
+        ("embeddings", {"model": model}),
+        ("embeddings", {"model": model, "view": "Principal components"}),
+        ("neighbours", {"models": model, "q": "matrix 1999"}),
+        ("recommend", {"user": "1"}),
+        ("compare", {"models": model}),
+        ("dimensions", {"model": model}),
+        ("explore", {"model": model, "view": "axes", "xa": "Comedy", "xb": "Drama"}),
+        ("explore", {"model": model, "view": "probes"}),
+        ("explore", {"model": model, "view": "users"}),
+        ("rate", {"model": model, "rated": "1:5,50:4,100:1"}),
+    ]
+
+
+def assert_page_opens(page: str, query: dict[str, str]) -> None:
+    """The page opens cleanly with ``query`` and shows a table, a chart or a metric (Compare
+    with one model: against its exact whitening)."""
+    at = open_page(f"pages/{page}.py", **query)
+    if page == "compare":
+        at.toggle(key="exact").set_value(True).run()
+    assert_clean(at)
+    assert at.dataframe or at.get("plotly_chart") or at.metric, f"{page} shows nothing"
 
 
 def charts(at: AppTest) -> list[dict]:

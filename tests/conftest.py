@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from apptest_helpers import movierate_env
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_TEST_DATA = REPO.parent / "shared" / "data" / "movielens"
@@ -53,19 +54,10 @@ def small_model_home(session_home: Path, movielens_dir: Path) -> Path:
     """
     from movierate.pipeline import train_and_save
 
-    old = {k: os.environ.get(k) for k in ("MOVIERATE_HOME", "MOVIERATE_DATA_DIR")}
-    os.environ["MOVIERATE_HOME"] = str(session_home)
-    os.environ["MOVIERATE_DATA_DIR"] = str(movielens_dir)
-    try:
+    with movierate_env(session_home, movielens_dir):
         for name, spec in _small_specs().items():
             if not (session_home / "models" / name).is_dir():
                 train_and_save("ml-latest-small", spec, name)
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     return session_home
 
 

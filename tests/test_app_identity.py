@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from apptest_helpers import assert_clean, open_page
+from apptest_helpers import assert_clean, movierate_env, open_page
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -30,19 +30,10 @@ def two_dataset_home(tmp_path_factory, movielens_dir: Path) -> Path:
     from movierate.spec import ModelSpec
 
     home = tmp_path_factory.mktemp("two-dataset-home")
-    old = {k: os.environ.get(k) for k in ("MOVIERATE_HOME", "MOVIERATE_DATA_DIR")}
-    os.environ["MOVIERATE_HOME"] = str(home)
-    os.environ["MOVIERATE_DATA_DIR"] = str(movielens_dir)
-    try:
+    with movierate_env(home, movielens_dir):
         for dataset, name in (("ml-100k", MODEL_100K), ("ml-latest-small", MODEL_LATEST)):
             spec = ModelSpec(family="mf_bias", dim=16, epochs=8, regularizers={"l2": 1e-4})
             train_and_save(dataset, spec, name)
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     return home
 
 

@@ -4,11 +4,9 @@ dashboard page opens it like an mf_bias model."""
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
-from apptest_helpers import assert_clean, open_page
+from apptest_helpers import assert_page_opens, every_page, movierate_env
 from test_app_train import fake_jobs, open_train, submit  # noqa: F401  (fake_jobs: a fixture)
 
 from movierate import cli, scoring, store
@@ -210,17 +208,9 @@ def autorec_home(tmp_path_factory, movielens_dir):
     from movierate.pipeline import train_and_save
 
     home = tmp_path_factory.mktemp("autorec-home")
-    old = {k: os.environ.get(k) for k in ("MOVIERATE_HOME", "MOVIERATE_DATA_DIR")}
-    os.environ["MOVIERATE_HOME"], os.environ["MOVIERATE_DATA_DIR"] = str(home), str(movielens_dir)
-    try:
+    with movierate_env(home, movielens_dir):
         spec = SPEC.with_(dim=16, epochs=3, batch_size=4096, regularizers={"l2": 50.0})
         train_and_save("ml-latest-small", spec, "small-ar")
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
     return home
 
 
@@ -243,27 +233,9 @@ def test_explore_functions_open_an_autorec_model(ar_home):
     assert len(fold.recommended) == 5
 
 
-@pytest.mark.parametrize(
-    ("page", "query"),
-    [
-        ("embeddings", {"model": "small-ar"}),
-        ("embeddings", {"model": "small-ar", "view": "Principal components"}),
-        ("neighbours", {"models": "small-ar", "q": "matrix 1999"}),
-        ("recommend", {"user": "1"}),
-        ("compare", {"models": "small-ar"}),
-        ("dimensions", {"model": "small-ar"}),
-        ("explore", {"model": "small-ar", "view": "axes", "xa": "Comedy", "xb": "Drama"}),
-        ("explore", {"model": "small-ar", "view": "probes"}),
-        ("explore", {"model": "small-ar", "view": "users"}),
-        ("rate", {"model": "small-ar", "rated": "1:5,50:4,100:1"}),
-    ],
-)
+@pytest.mark.parametrize(("page", "query"), every_page("small-ar"))
 def test_every_page_opens_an_autorec_model(ar_home, page, query):
-    at = open_page(f"pages/{page}.py", **query)
-    if page == "compare":  # one model: compare it with its exact whitening
-        at.toggle(key="exact").set_value(True).run()
-    assert_clean(at)
-    assert at.dataframe or at.get("plotly_chart") or at.metric, f"{page} shows nothing"
+    assert_page_opens(page, query)
 
 
 def test_the_tuner_searches_autorec_in_its_own_ranges():
