@@ -158,7 +158,7 @@ def kept_dims_note(spec: Any, metrics: Mapping[str, Any] | None) -> str | None:
             "or with it turned off)."
         )
     rows = (metrics or {}).get("rank_rows")
-    on = f" ({int(rows):,} rows, one-standard-error rule)" if rows else ""
+    on = f" ({int(rows):,} rows)" if rows else ""
     return (
         f"{int(kept)} of {dim} dimensions carry held-out signal; the rest were set to zero on "
         f"the early-stopping rows{on}."

@@ -347,18 +347,21 @@ SORT_ROWS = 20_000
 #: Whether the ``ordered`` option ends with :func:`prune_dimensions` on the early-stopping rows
 #: (docs/regularizer-study.md, section 5): dimensions beyond the held-out rank are set to zero.
 ORDERED_PRUNE = True
+#: (docs/regularizer-study.md, section 5, "The prefix target": the three below were compared on
+#: a separate split with benchmarks/bench_ordered_posthoc.py; the old behaviour was True /
+#: "count" / "one_se".)
 #: Whether :func:`sort_dimensions` still permutes a rotated (``mf`` / ``mf_bias`` / ``svdpp``)
 #: model by single-dimension ablation after the principal rotation. The principal order is
 #: already the best rank-k order for every k (Eckart-Young); ``deep`` (no rotation) and
 #: ORDERED_ROTATION off always permute.
-ORDERED_PERMUTE_ROTATED = True
+ORDERED_PERMUTE_ROTATED = False
 #: Row weights of the principal rotation: ``"count"`` (users / movies by their training counts),
 #: ``"uniform"``, or ``"stop"``: whichever of the two has the lower first-k squared error on the
 #: held-out (early-stopping) rows, summed over k = 1 .. dim (``"count"`` without such rows).
 ORDERED_WEIGHTING = "count"
 #: The rank selection's rule (:func:`movierate.explore.ordering.select_rank`): ``"one_se"``, the
 #: smallest k within one standard error of the best k, or ``"best"``, the best k itself.
-ORDERED_RANK_RULE = "one_se"
+ORDERED_RANK_RULE = "best"
 
 
 def sort_dimensions(
