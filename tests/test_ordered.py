@@ -251,6 +251,7 @@ def test_ordered_training_zeroes_the_dimensions_without_held_out_signal(planted,
         return real(model, *rows)
 
     monkeypatch.setattr(ordering, "select_rank", spy)
+    monkeypatch.setattr(training, "ORDERED_RANK_RULE", "one_se")  # best-k may keep a noise dim
     result, spec = _train(ds, split, dim=10, regularizers={"l2": 0.05, "ordered": 0.1})
     kept = result.metrics["kept_dims"]
     assert kept == len(STRENGTHS), result.metrics

@@ -375,10 +375,13 @@ def sort_dimensions(
     """Re-express the trained model so its dimensions come in order of importance, in place,
     without changing a prediction (beyond float32 rounding); returns the final permutation.
 
-    ``mf`` / ``mf_bias``: rotate to the principal basis of the score matrix U M^T, users and
-    movies weighted by their training counts (:func:`movierate.basis.principal_rotation`).
-    Every family: then permute the dimensions (and the first dense layer's inputs) so that
-    their importance on training rows decreases with index.
+    ``mf`` / ``mf_bias`` / ``svdpp``: rotate to the principal basis of the score matrix U M^T,
+    users and movies weighted as ORDERED_WEIGHTING says (default: by their training counts;
+    ``"stop"`` chooses on ``held``, the early-stopping rows) with
+    :func:`movierate.basis.principal_rotation`; that order is kept (the first k dimensions are
+    the best rank-k approximation for every k) unless ORDERED_PERMUTE_ROTATED. ``deep`` (and
+    every family with ORDERED_ROTATION off): permute the dimensions (and the first dense
+    layer's inputs) so that their importance on training rows decreases with index.
 
     Importance = RMSE increase when the dimension is zeroed in both embeddings (numpy scoring on
     up to SORT_ROWS training rows). A permutation changes no prediction; it fixes the order of
@@ -472,8 +475,9 @@ def prune_dimensions(
     :class:`movierate.explore.ordering.RankSelection` (K = ``.kept``).
 
     K comes from :func:`movierate.explore.ordering.select_rank` on the given (held-out) rows:
-    the smallest k whose first-k mean squared error is within one standard error (of the
-    paired per-row differences) of the best k's. Dimensions K .. dim - 1 are zeroed in the user
+    with ORDERED_RANK_RULE ``"best"`` (the default) the k of the lowest first-k mean squared
+    error, with ``"one_se"`` the smallest k within one standard error (of the paired per-row
+    differences) of that best k's. Dimensions K .. dim - 1 are zeroed in the user
     and movie embeddings (and in SVD++'s implicit table, so the user vector's are zero too);
     for ``deep`` also the first dense layer's rows reading them, so their inputs contribute
     nothing and the input norms show it. Predictions then equal the first-K prefix that
