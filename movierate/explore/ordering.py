@@ -9,8 +9,9 @@
   (``basis="pca"``, see :func:`pca_arrays`).
 - :func:`truncated_arrays`: a model's arrays keeping only its first k dimensions (what a "use
   the first k dimensions" control shows).
-- :func:`select_rank`: how many leading dimensions carry signal on held-out rows (the
-  one-standard-error rule on the prefix errors; the ``ordered`` option zeroes the rest).
+- :func:`select_rank`: how many leading dimensions carry signal on held-out rows (the best k
+  and the one-standard-error K of the prefix errors; the ``ordered`` option keeps the best k
+  by default, ``training.ORDERED_RANK_RULE``, and zeroes the rest).
 
 Everything works on ``model.arrays`` through :mod:`movierate.scoring`, so it is pure, cheap
 (dim + 1 numpy forward passes over the rows) and cacheable by (model name, rows, basis).
