@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--dim", type=int, default=32)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--family", default="mf_bias")
-    parser.add_argument("--methods", default="graded_l2:0.03", help="method:strength,...")
+    parser.add_argument("--methods", default="graded_l2:0.01", help="method:strength,...")
     parser.add_argument("--json", default=None, help="write every row (with curves) here")
     parser.add_argument(
         "--graded-share", type=float, default=None, help="graded L2 share in graded_l2+... methods"

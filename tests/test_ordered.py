@@ -251,6 +251,7 @@ def test_ordered_training_zeroes_the_dimensions_without_held_out_signal(planted,
         return real(model, *rows)
 
     monkeypatch.setattr(ordering, "select_rank", spy)
+    monkeypatch.setattr(training, "ORDERED_RANK_RULE", "one_se")  # best-k may keep a noise dim
     result, spec = _train(ds, split, dim=10, regularizers={"l2": 0.05, "ordered": 0.1})
     kept = result.metrics["kept_dims"]
     assert kept == len(STRENGTHS), result.metrics
@@ -337,3 +338,107 @@ def test_sorting_the_dimensions_changes_no_prediction(planted, family):
     )
     after = result.keras_model.predict(pairs, verbose=0).ravel()
     np.testing.assert_allclose(after, before, atol=1e-4)
+
+
+def _skewed_rows(ds, split):
+    """Training rows with the first 20 users and movies repeated 30 times: counts far from
+    uniform, so the count-weighted and uniform principal bases differ."""
+    train = ds.ratings.iloc[split.train]
+    u, m, r = (train[c].to_numpy() for c in ("user_idx", "movie_idx", "rating"))
+    heavy = np.flatnonzero((u < 20) | (m < 20))
+    idx = np.concatenate([np.arange(len(u)), np.repeat(heavy, 30)])
+    return u[idx], m[idx], r[idx]
+
+
+def test_principal_order_kept_gives_the_best_rank_k_truncation_at_every_k(planted, monkeypatch):
+    """ORDERED_PERMUTE_ROTATED off: after sort_dimensions the first k dimensions of an mf_bias
+    model are the best rank-k approximation (Eckart-Young) of its count-weighted score matrix,
+    for every k."""
+    from movierate.nn import training
+
+    ds, split = planted
+    result, spec = _train(ds, split, epochs=2, regularizers={"l2": 0.02})
+    model = result.keras_model
+    user = model.user_embedding.embeddings.numpy().astype(np.float64)
+    movie = model.movie_embedding.embeddings.numpy().astype(np.float64)
+    u, m, r = _skewed_rows(ds, split)
+    du = np.sqrt(np.bincount(u, minlength=ds.n_users))[:, None]
+    dm = np.sqrt(np.bincount(m, minlength=ds.n_movies))[None, :]
+    p, s, qt = np.linalg.svd(du * (user @ movie.T) * dm)
+    monkeypatch.setattr(training, "ORDERED_PERMUTE_ROTATED", False)
+    monkeypatch.setattr(training, "ORDERED_WEIGHTING", "count")
+    order = training.sort_dimensions(model, spec, u, m, r)
+    assert order.tolist() == list(range(spec.dim))
+    new_user = model.user_embedding.embeddings.numpy().astype(np.float64)
+    new_movie = model.movie_embedding.embeddings.numpy().astype(np.float64)
+    norm = np.linalg.norm(s)
+    for k in range(1, spec.dim + 1):
+        prefix = du * (new_user[:, :k] @ new_movie[:, :k].T) * dm
+        best = (p[:, :k] * s[:k]) @ qt[:k]
+        assert np.linalg.norm(prefix - best) < 1e-4 * norm, k
+
+
+@pytest.mark.parametrize("planted_weighting", ["count", "uniform"])
+def test_rotation_weighting_chosen_on_held_out_rows_picks_the_planted_one(
+    planted, monkeypatch, planted_weighting
+):
+    """ORDERED_WEIGHTING "stop": held-out ratings planted as the rank-1 truncation of one
+    weighting's principal basis (dim 2, so k = 2 is the same model either way); the rotation
+    picks that weighting, whose first dimension then predicts them exactly."""
+    from movierate.nn import training
+
+    ds, split = planted
+    result, spec = _train(ds, split, epochs=2, dim=2, regularizers={"l2": 0.02})
+    model = result.keras_model
+    u, m, r = _skewed_rows(ds, split)
+    weights = (
+        (np.bincount(u, minlength=ds.n_users), np.bincount(m, minlength=ds.n_movies))
+        if planted_weighting == "count"
+        else (None, None)
+    )
+    arrays = training.export_arrays(model, spec)
+    planted_arrays = ordering.truncated_arrays(ordering.pca_arrays(arrays, spec, *weights), 1)
+    held_u, held_m = np.arange(3000) % ds.n_users, (np.arange(3000) * 7) % ds.n_movies
+    unbounded = (-100.0, 100.0)
+    model.rating_scale = unbounded
+    held_r = scoring.predict(planted_arrays, spec, held_u, held_m, unbounded)
+    other = ordering.truncated_arrays(
+        ordering.pca_arrays(
+            arrays,
+            spec,
+            *(
+                (None, None)
+                if planted_weighting == "count"
+                else (np.bincount(u, minlength=ds.n_users), np.bincount(m, minlength=ds.n_movies))
+            ),
+        ),
+        1,
+    )
+    other_r = scoring.predict(other, spec, held_u, held_m, unbounded)
+    assert np.sqrt(np.mean((other_r - held_r) ** 2)) > 2e-3  # 20x the tolerance below
+    monkeypatch.setattr(training, "ORDERED_PERMUTE_ROTATED", False)
+    monkeypatch.setattr(training, "ORDERED_WEIGHTING", "stop")
+    training.sort_dimensions(model, spec, u, m, r, (held_u, held_m, held_r))
+    first = ordering.truncated_arrays(training.export_arrays(model, spec), 1)
+    got = scoring.predict(first, spec, held_u, held_m, unbounded)
+    np.testing.assert_allclose(got, held_r, atol=1e-4)
+
+
+def test_best_k_rule_keeps_the_lowest_held_out_error_rank(planted, monkeypatch):
+    """ORDERED_RANK_RULE "best": prune_dimensions keeps select_rank's best_k, not the one-SE K."""
+    from movierate.nn import training
+
+    ds, split = planted
+    result, spec = _train(ds, split, epochs=2, dim=10, regularizers={"l2": 0.02})
+    stop = ds.ratings.iloc[split.test]
+    rows = tuple(stop[c].to_numpy() for c in ("user_idx", "movie_idx", "rating"))
+    weights = [w.numpy() for w in result.keras_model.weights]
+    one_se = training.prune_dimensions(result.keras_model, spec, *rows)
+    for variable, value in zip(result.keras_model.weights, weights, strict=True):
+        variable.assign(value)
+    monkeypatch.setattr(training, "ORDERED_RANK_RULE", "best")
+    best = training.prune_dimensions(result.keras_model, spec, *rows)
+    assert best.kept == one_se.best_k and best.kept >= one_se.kept
+    assert np.all(
+        training.export_arrays(result.keras_model, spec)["user_embedding"][:, best.kept :] == 0
+    )

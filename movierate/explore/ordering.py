@@ -9,8 +9,9 @@
   (``basis="pca"``, see :func:`pca_arrays`).
 - :func:`truncated_arrays`: a model's arrays keeping only its first k dimensions (what a "use
   the first k dimensions" control shows).
-- :func:`select_rank`: how many leading dimensions carry signal on held-out rows (the
-  one-standard-error rule on the prefix errors; the ``ordered`` option zeroes the rest).
+- :func:`select_rank`: how many leading dimensions carry signal on held-out rows (the best k
+  and the one-standard-error K of the prefix errors; the ``ordered`` option keeps the best k
+  by default, ``training.ORDERED_RANK_RULE``, and zeroes the rest).
 
 Everything works on ``model.arrays`` through :mod:`movierate.scoring`, so it is pure, cheap
 (dim + 1 numpy forward passes over the rows) and cacheable by (model name, rows, basis).
@@ -158,7 +159,7 @@ def kept_dims_note(spec: Any, metrics: Mapping[str, Any] | None) -> str | None:
             "or with it turned off)."
         )
     rows = (metrics or {}).get("rank_rows")
-    on = f" ({int(rows):,} rows, one-standard-error rule)" if rows else ""
+    on = f" ({int(rows):,} rows)" if rows else ""
     return (
         f"{int(kept)} of {dim} dimensions carry held-out signal; the rest were set to zero on "
         f"the early-stopping rows{on}."
@@ -176,6 +177,25 @@ def select_rank(model: Any, users: Any, movies: Any, ratings: Any) -> RankSelect
     the rows should be held out from training (the early-stopping rows). At most
     :data:`RANK_ROWS` of them are scored (a fixed random sample beyond it).
     """
+    errors = _prefix_errors(model, users, movies, ratings)
+    dim = len(errors) - 1
+    mse = errors.mean(axis=1)
+    best = int(np.argmin(mse))
+    diff = errors - errors[best]
+    n = errors.shape[1]
+    se = diff.std(axis=1, ddof=1) / np.sqrt(n) if n > 1 else np.zeros(dim + 1)
+    within = np.flatnonzero(mse - mse[best] <= se)
+    return RankSelection(int(within[0]), best, mse, se, n)
+
+
+def prefix_errors(model: Any, users: Any, movies: Any, ratings: Any) -> np.ndarray:
+    """Mean squared error on the given rows with only the first k dimensions, k = 0 .. dim (the
+    rows sampled as :func:`select_rank` samples them); ``model`` as there."""
+    return _prefix_errors(model, users, movies, ratings).mean(axis=1)
+
+
+def _prefix_errors(model: Any, users: Any, movies: Any, ratings: Any) -> np.ndarray:
+    """Squared error per (k = 0 .. dim, row), at most RANK_ROWS rows (a fixed random sample)."""
     users, movies, truth = _rows(users, movies, ratings)
     if len(truth) > RANK_ROWS:
         keep = np.sort(np.random.default_rng(0).choice(len(truth), RANK_ROWS, replace=False))
@@ -191,13 +211,7 @@ def select_rank(model: Any, users: Any, movies: Any, ratings: Any) -> RankSelect
             kept[key] = x
         predicted = scoring.predict(kept, model.spec, users, movies, model.rating_scale)
         errors[k] = (predicted.astype(np.float64) - truth) ** 2
-    mse = errors.mean(axis=1)
-    best = int(np.argmin(mse))
-    diff = errors - errors[best]
-    n = len(truth)
-    se = diff.std(axis=1, ddof=1) / np.sqrt(n) if n > 1 else np.zeros(dim + 1)
-    within = np.flatnonzero(mse - mse[best] <= se)
-    return RankSelection(int(within[0]), best, mse, se, n)
+    return errors
 
 
 def pca_arrays(

@@ -23,6 +23,7 @@ global state: two trainings may run at once in two threads.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable
@@ -242,8 +243,15 @@ def train(
     best_epoch = stopper.restore(fallback_epoch=epochs_run)
     selection = None
     if spec.regularizers.get("ordered"):
-        sort_dimensions(model, spec, users[eval_train], movies[eval_train], ratings[eval_train])
         held = np.asarray(split.stop if rank_rows is None else rank_rows, dtype=np.int64)
+        sort_dimensions(
+            model,
+            spec,
+            users[eval_train],
+            movies[eval_train],
+            ratings[eval_train],
+            (users[held], movies[held], ratings[held]) if len(held) else None,
+        )
         if ORDERED_PRUNE and len(held):
             selection = prune_dimensions(model, spec, users[held], movies[held], ratings[held])
     train_seconds = time.perf_counter() - started
@@ -339,18 +347,41 @@ SORT_ROWS = 20_000
 #: Whether the ``ordered`` option ends with :func:`prune_dimensions` on the early-stopping rows
 #: (docs/regularizer-study.md, section 5): dimensions beyond the held-out rank are set to zero.
 ORDERED_PRUNE = True
+#: (docs/regularizer-study.md, section 5, "The prefix target": the three below were compared on
+#: a separate split with benchmarks/bench_ordered_posthoc.py; the old behaviour was True /
+#: "count" / "one_se".)
+#: Whether :func:`sort_dimensions` still permutes a rotated (``mf`` / ``mf_bias`` / ``svdpp``)
+#: model by single-dimension ablation after the principal rotation. The principal order is
+#: already the best rank-k order for every k (Eckart-Young); ``deep`` (no rotation) and
+#: ORDERED_ROTATION off always permute.
+ORDERED_PERMUTE_ROTATED = False
+#: Row weights of the principal rotation: ``"count"`` (users / movies by their training counts),
+#: ``"uniform"``, or ``"stop"``: whichever of the two has the lower first-k squared error on the
+#: held-out (early-stopping) rows, summed over k = 1 .. dim (``"count"`` without such rows).
+ORDERED_WEIGHTING = "count"
+#: The rank selection's rule (:func:`movierate.explore.ordering.select_rank`): ``"one_se"``, the
+#: smallest k within one standard error of the best k, or ``"best"``, the best k itself.
+ORDERED_RANK_RULE = "best"
 
 
 def sort_dimensions(
-    model: RatingModel, spec: ModelSpec, users: np.ndarray, movies: np.ndarray, ratings: np.ndarray
+    model: RatingModel,
+    spec: ModelSpec,
+    users: np.ndarray,
+    movies: np.ndarray,
+    ratings: np.ndarray,
+    held: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """Re-express the trained model so its dimensions come in order of importance, in place,
     without changing a prediction (beyond float32 rounding); returns the final permutation.
 
-    ``mf`` / ``mf_bias``: rotate to the principal basis of the score matrix U M^T, users and
-    movies weighted by their training counts (:func:`movierate.basis.principal_rotation`).
-    Every family: then permute the dimensions (and the first dense layer's inputs) so that
-    their importance on training rows decreases with index.
+    ``mf`` / ``mf_bias`` / ``svdpp``: rotate to the principal basis of the score matrix U M^T,
+    users and movies weighted as ORDERED_WEIGHTING says (default: by their training counts;
+    ``"stop"`` chooses on ``held``, the early-stopping rows) with
+    :func:`movierate.basis.principal_rotation`; that order is kept (the first k dimensions are
+    the best rank-k approximation for every k) unless ORDERED_PERMUTE_ROTATED. ``deep`` (and
+    every family with ORDERED_ROTATION off): permute the dimensions (and the first dense
+    layer's inputs) so that their importance on training rows decreases with index.
 
     Importance = RMSE increase when the dimension is zeroed in both embeddings (numpy scoring on
     up to SORT_ROWS training rows). A permutation changes no prediction; it fixes the order of
@@ -358,21 +389,18 @@ def sort_dimensions(
     initialisation put them.
     """
     from movierate import scoring
-    from movierate.basis import principal_rotation
 
-    if spec.family != "deep" and ORDERED_ROTATION:  # first the principal basis of U M^T
+    rotated = spec.family != "deep" and ORDERED_ROTATION
+    if rotated:  # first the principal basis of U M^T
         user_table, movie_table = model.user_embedding.embeddings, model.movie_embedding.embeddings
-        a, b = principal_rotation(
-            user_table.numpy(),
-            movie_table.numpy(),
-            np.bincount(users, minlength=model.n_users),
-            np.bincount(movies, minlength=model.n_movies),
-        )
+        a, b = _rotation(model, spec, users, movies, held)
         user_table.assign((user_table.numpy().astype(np.float64) @ a).astype(np.float32))
         movie_table.assign((movie_table.numpy().astype(np.float64) @ b).astype(np.float32))
         if model.implicit_embedding is not None:  # SVD++: u = p + implicit part, both by A
             implicit = model.implicit_embedding.embeddings
             implicit.assign((implicit.numpy().astype(np.float64) @ a).astype(np.float32))
+    if rotated and not ORDERED_PERMUTE_ROTATED:  # the principal order is the prefix order
+        return np.arange(spec.dim)
     n = min(SORT_ROWS, len(users))
     rows = np.random.default_rng(spec.seed).choice(len(users), n, replace=False)
     u, m, r = users[rows], movies[rows], ratings[rows].astype(np.float64)
@@ -400,6 +428,46 @@ def sort_dimensions(
     return order
 
 
+def _rotation(
+    model: RatingModel,
+    spec: ModelSpec,
+    users: np.ndarray,
+    movies: np.ndarray,
+    held: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The principal rotation (A, B) of ``model``'s tables with the weighting ORDERED_WEIGHTING
+    asks for (``"stop"``: the lower held-out first-k error summed over k, count vs uniform)."""
+    from types import SimpleNamespace
+
+    from movierate.basis import principal_rotation
+    from movierate.explore.ordering import prefix_errors
+
+    user = model.user_embedding.embeddings.numpy()
+    movie = model.movie_embedding.embeddings.numpy()
+    counts = (
+        np.bincount(users, minlength=model.n_users),
+        np.bincount(movies, minlength=model.n_movies),
+    )
+    if ORDERED_WEIGHTING == "uniform":
+        return principal_rotation(user, movie)
+    if ORDERED_WEIGHTING == "count" or held is None or not len(held[0]):
+        return principal_rotation(user, movie, *counts)
+    if ORDERED_WEIGHTING != "stop":
+        raise SpecError(f"ORDERED_WEIGHTING {ORDERED_WEIGHTING!r}: choose count, uniform or stop.")
+    arrays = export_arrays(model, spec)
+    best, best_error = None, np.inf
+    for weights in (counts, (None, None)):
+        a, b = principal_rotation(user, movie, *weights)
+        view = dict(arrays)  # svdpp: the effective user vectors rotate by A as p and y do
+        for key, rotation in (("user_embedding", a), ("movie_embedding", b)):
+            view[key] = (np.asarray(arrays[key], np.float64) @ rotation).astype(np.float32)
+        ns = SimpleNamespace(arrays=view, spec=spec, rating_scale=model.rating_scale)
+        error = float(prefix_errors(ns, *held)[1:].sum())
+        if error < best_error:
+            best, best_error = (a, b), error
+    return best
+
+
 def prune_dimensions(
     model: RatingModel, spec: ModelSpec, users: np.ndarray, movies: np.ndarray, ratings: np.ndarray
 ) -> Any:
@@ -407,8 +475,9 @@ def prune_dimensions(
     :class:`movierate.explore.ordering.RankSelection` (K = ``.kept``).
 
     K comes from :func:`movierate.explore.ordering.select_rank` on the given (held-out) rows:
-    the smallest k whose first-k mean squared error is within one standard error (of the
-    paired per-row differences) of the best k's. Dimensions K .. dim - 1 are zeroed in the user
+    with ORDERED_RANK_RULE ``"best"`` (the default) the k of the lowest first-k mean squared
+    error, with ``"one_se"`` the smallest k within one standard error (of the paired per-row
+    differences) of that best k's. Dimensions K .. dim - 1 are zeroed in the user
     and movie embeddings (and in SVD++'s implicit table, so the user vector's are zero too);
     for ``deep`` also the first dense layer's rows reading them, so their inputs contribute
     nothing and the input norms show it. Predictions then equal the first-K prefix that
@@ -423,6 +492,8 @@ def prune_dimensions(
         arrays=export_arrays(model, spec), spec=spec, rating_scale=model.rating_scale
     )
     selection = select_rank(view, users, movies, ratings)
+    if ORDERED_RANK_RULE == "best":
+        selection = dataclasses.replace(selection, kept=selection.best_k)
     kept, dim = selection.kept, spec.dim
     if kept < dim:
         layers = [model.user_embedding, model.movie_embedding]

@@ -44,7 +44,7 @@ class Variant:
 L2 = 0.1
 #: Strength of the ``ordered`` regularizer (docs/regularizer-study.md, section 5; the default
 #: of ``movierate.advice.DEFAULT_STRENGTHS``, chosen on a separate split).
-ORDERED = 0.03
+ORDERED = 0.01
 #: Prefix lengths k whose test RMSE (first k dimensions only) the tables show; the whole curve
 #: k = 1 .. dim goes to prefix.csv.
 PREFIX_KS = (1, 2, 4, 8)

@@ -394,7 +394,7 @@ def markdown_report(frame: pd.DataFrame, plan: StudyPlan, seconds: float) -> str
             f"model of the same seed in its principal basis; at each k the weighting, unweighted "
             f"or by training counts, with the lower RMSE on the stop rows) at every k = 1 .. dim "
             f"(max gap <= 0); full test RMSE within {TARGET_COST_PCT:g}% of l2. 'kept dims': the "
-            f"ordered option's rank selection on the stop rows (one-standard-error rule; the "
+            f"ordered option's rank selection on the stop rows (the k of the lowest stop-row error; the "
             f"other dimensions are zero, so their test importance is exactly 0). 'same, "
             f"weighting chosen on test rows': the gap to the better weighting on the test rows "
             f"themselves (an optimistic comparator chosen on test rows, for comparison only).",

@@ -39,7 +39,8 @@ DIMENSION_COLUMNS: dict[str, Any] = {
 #: What the kept-dims line means (help of its caption).
 KEPT_DIMS_HELP = (
     "The 'ordered' option ends by scoring the early-stopping rows with only the first k "
-    "dimensions, k = 0 .. dim, and keeps the smallest k within one standard error of the best; "
+    "dimensions, k = 0 .. dim, and keeps the k with the lowest error (models trained before "
+    "this rule: the smallest k within one standard error of the best); "
     "the other dimensions are set to exactly zero (on held-out rows their importance is noise)."
 )
 
