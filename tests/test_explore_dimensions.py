@@ -201,3 +201,13 @@ def test_dimension_report_says_when_only_the_important_dims_come_first():
     assert ordering.is_ordered(0.1, 2, 1, 8) == "no"  # the principal basis needs fewer
     assert ordering.is_ordered(0.1, 6, 6, 8) == "no"  # more than half the dims are needed
     assert ordering.is_ordered(0.9, 6, 6, 8) == "yes"
+
+
+def test_the_ordering_verdict_reads_as_a_sentence():
+    from movierate.explore.ordering import ordering_verdict
+
+    one = ordering_verdict(-0.1, 7, 1, 8)
+    assert one.startswith("Dimensions are not ordered: Spearman -0.10")
+    assert "(1 principal direction does in the PCA basis)" in one
+    assert "(3 principal directions do in the PCA basis)" in ordering_verdict(-0.1, 7, 3, 8)
+    assert ordering_verdict(0.95, 2, 2, 8).startswith("Dimensions are ordered")

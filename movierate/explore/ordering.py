@@ -519,7 +519,10 @@ def ordering_verdict(
         )
     else:
         gain = f"the first {_dims(k_index)} of {dim} give {share} of the full-model RMSE gain" + (
-            f" ({_dims(k_pca, 'principal direction')} do in the PCA basis)" if k_pca else ""
+            f" ({_dims(k_pca, 'principal direction')} {'does' if k_pca == 1 else 'do'} in the "
+            "PCA basis)"
+            if k_pca
+            else ""
         )
     kind = is_ordered(spearman, k_index, k_pca, dim)
     if kind == "leading":
