@@ -533,25 +533,19 @@ def tune(
             cancel=cancel,
         )
         split_record[STOP_ROWS_TRAINED] = True
-    if save:
-        from movierate.pipeline import test_metrics
-
-        saved.metrics = {**saved.metrics, **test_metrics(saved.arrays, saved_spec, ds, split)}
-        trials = [asdict(r) for r in records]
-        store.save_model(
-            name,
-            saved,
-            ds,
-            split,
-            saved_spec,
-            overwrite=overwrite,
-            extra_meta={"tuning": summary, "split": split_record},
-            extra_json={TRIALS_FILE: {"trials": _json_safe(trials), "summary": summary}},
-        )
-    if progress is not None:
-        final = dict(saved.metrics)
-        final["epochs_run"] = len(records)
-        progress(ProgressEvent(Phase.DONE, len(records), len(records), 0, 0, final))
+    _finish(
+        name,
+        saved,
+        saved_spec,
+        ds,
+        split,
+        summary,
+        split_record,
+        records,
+        save,
+        overwrite,
+        progress,
+    )
     return TuneResult(
         name=name,
         best_spec=best["spec"],
@@ -585,6 +579,46 @@ def _refit_progress(progress: ProgressCallback | None, n_trials: int) -> Progres
             )
 
     return forward
+
+
+def _finish(
+    name: str,
+    saved: Any,
+    spec: ModelSpec,
+    ds: Any,
+    split: Any,
+    summary: dict[str, Any],
+    split_record: dict[str, Any],
+    records: list[TrialRecord],
+    save: bool,
+    overwrite: bool,
+    progress: ProgressCallback | None,
+) -> None:
+    """Measure the saved model on the test rows (only now), save it with its trials and tuning
+    summary (``save``), and send the DONE event."""
+    if save:
+        from movierate.pipeline import test_metrics
+
+        saved.metrics = {**saved.metrics, **test_metrics(saved.arrays, spec, ds, split)}
+        store.save_model(
+            name,
+            saved,
+            ds,
+            split,
+            spec,
+            overwrite=overwrite,
+            extra_meta={"tuning": summary, "split": split_record},
+            extra_json={
+                TRIALS_FILE: {
+                    "trials": _json_safe([asdict(r) for r in records]),
+                    "summary": summary,
+                }
+            },
+        )
+    if progress is not None:
+        final = dict(saved.metrics)
+        final["epochs_run"] = len(records)
+        progress(ProgressEvent(Phase.DONE, len(records), len(records), 0, 0, final))
 
 
 def refit_winner(
@@ -787,29 +821,7 @@ def tune_blend(
             },
         }
     )
-    if save:
-        from movierate.pipeline import test_metrics
-
-        saved.metrics = {**saved.metrics, **test_metrics(saved.arrays, spec, ds, split)}
-        store.save_model(
-            name,
-            saved,
-            ds,
-            split,
-            spec,
-            overwrite=overwrite,
-            extra_meta={"tuning": summary, "split": split_record},
-            extra_json={
-                TRIALS_FILE: {
-                    "trials": _json_safe([asdict(r) for r in records]),
-                    "summary": summary,
-                }
-            },
-        )
-    if progress is not None:
-        final = dict(saved.metrics)
-        final["epochs_run"] = len(records)
-        progress(ProgressEvent(Phase.DONE, len(records), len(records), 0, 0, final))
+    _finish(name, saved, spec, ds, split, summary, split_record, records, save, overwrite, progress)
     return TuneResult(
         name=name,
         best_spec=trial_blend.spec,
