@@ -20,7 +20,7 @@ events summed by op type) with the plain XLA step (``training.XLA_PLAIN_STEP``, 
 and with the general op-by-op step (as before it), and prints where a step's time goes.
 
     python -m benchmarks.bench_step [--ratings 2e6] [--batch-size 32768] [--repeats 3] [--xla]
-    python -m benchmarks.bench_step --ops [--batch-size 32768] [--steps 20]
+    python -m benchmarks.bench_step --ops [--batch-size 32768] [--steps 20] [--users N --movies N]
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ def profile_ops(args) -> None:
     from movierate.nn.models import build_model
     from movierate.spec import ModelSpec
 
-    ds = synthetic_dataset(int(args.ratings), seed=1)
+    ds = synthetic_dataset(int(args.ratings), n_users=args.users, n_movies=args.movies, seed=1)
     split = make_split(ds, "random", 0.1, seed=42)
     r = ds.ratings.iloc[split.train]
     arrays = [r[c].to_numpy(t) for c, t in (("user_idx", np.int32), ("movie_idx", np.int32))]
@@ -195,6 +195,8 @@ def profile_ops(args) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ratings", type=float, default=2e6)
+    parser.add_argument("--users", type=int, help="default: MovieLens-like for --ratings")
+    parser.add_argument("--movies", type=int, help="default: MovieLens-like for --ratings")
     parser.add_argument("--batch-size", type=int, default=32768)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--optimizers", default="adam,sgd")
@@ -214,7 +216,7 @@ def main() -> None:
     from movierate.nn.models import build_model
     from movierate.spec import ModelSpec
 
-    ds = synthetic_dataset(int(args.ratings), seed=1)
+    ds = synthetic_dataset(int(args.ratings), n_users=args.users, n_movies=args.movies, seed=1)
     split = make_split(ds, "random", 0.1, seed=42)
     r = ds.ratings.iloc[split.train]
     users = r["user_idx"].to_numpy(np.int32)

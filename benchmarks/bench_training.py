@@ -3,9 +3,11 @@
 On a synthetic MovieLens-like set (default 2 M ratings), with the same 90/10 split for both:
 - surprise SVD at movierate's number of factors (32) and at its own default (100 factors), 20
   epochs of SGD, one core, Cython: fit time and RMSE;
-- movierate mf_bias, dim 32, default optimizer (Adam) at a throughput batch size: ratings/s per
-  epoch, and the wall time (epoch evaluations included) until its early-stopping RMSE first reaches
-  the 32-factor SVD's.
+- movierate mf_bias, dim 32, default optimizer (Adam) at a throughput batch size: ratings/s over
+  all epochs (the steps' time, the one XLA compilation in epoch 1 included), ratings/s of the
+  median epoch (its wall time from the end of the previous epoch: shuffle, steps and evaluation),
+  and the wall time (epoch evaluations included) until its early-stopping RMSE first reaches the
+  32-factor SVD's.
 
 Every contender runs ``--repeats`` times (default 3) in the same process, interleaved; the table
 gives medians and the ratios against the 32-factor SVD of the same repeat (median of ratios).
@@ -74,16 +76,22 @@ def movierate_mf_bias(ds, split, spec: ModelSpec, target_rmse: float) -> dict[st
     from movierate.nn.training import train
 
     reached: list[float] = []
+    epoch_ends: list[float] = []
     start = time.perf_counter()
 
     def watch(event) -> None:
-        if event.phase == "epoch" and not reached and event.metrics["stop_rmse"] <= target_rmse:
+        if event.phase != "epoch":
+            return
+        epoch_ends.append(time.perf_counter())
+        if not reached and event.metrics["stop_rmse"] <= target_rmse:
             reached.append(time.perf_counter() - start)
 
     cpu = time.process_time()
     result = train(ds, split, spec, progress=watch)
     cpu = time.process_time() - cpu
+    epoch_seconds = np.diff([start, *epoch_ends])
     return {
+        "median_rps": len(split.train) / float(np.median(epoch_seconds)),
         "cpu_rps": len(split.train) * result.metrics["epochs_run"] / cpu,
         "seconds": result.train_seconds,
         "rmse": result.metrics["stop_rmse"],
@@ -137,13 +145,15 @@ def main() -> None:
             ours = movierate_mf_bias(ds, split, spec, svd32["rmse"])
             training.XLA_PLAIN_STEP = True
             ours["rps_ratio"] = ours["rps"] / svd32["rps"]
+            ours["median_ratio"] = ours["median_rps"] / svd32["rps"]
             ours["rps_ratio_100"] = ours["rps"] / svd100["rps"]
             ours["cpu_ratio"] = ours["cpu_rps"] / svd32["cpu_rps"]
             ours["time_ratio"] = ours["to_target"] / svd32["seconds"]
             runs[key].append(ours)
             print(
                 f"repeat {repeat + 1} {key}: svd32 {svd32['rps']:,.0f}/s, ours "
-                f"{ours['rps']:,.0f}/s ({ours['rps_ratio']:.2f}x; per CPU-s "
+                f"{ours['rps']:,.0f}/s ({ours['rps_ratio']:.2f}x; median epoch "
+                f"{ours['median_ratio']:.2f}x; per CPU-s "
                 f"{ours['cpu_ratio']:.2f}x), to SVD32 RMSE {ours['time_ratio']:.2f}x",
                 flush=True,
             )
@@ -158,15 +168,17 @@ def main() -> None:
     }
     print(f"\nmedians of {args.repeats} repeats")
     print(
-        "| contender | ratings/s per epoch | ratings per CPU-s | epochs | wall s | "
-        "early-stopping RMSE | s to SVD-32's RMSE |"
+        "| contender | ratings/s, all epochs | ratings/s, median epoch | ratings per CPU-s | "
+        "epochs | wall s | early-stopping RMSE | s to SVD-32's RMSE |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for key, rows in runs.items():
         ours = key in ("ours", "before")
         to_target = _median(rows, "to_target") if ours else _median(rows, "seconds")
+        median_rps = f"{_median(rows, 'median_rps'):,.0f}" if ours else "(one pass)"
         print(
-            f"| {labels[key]} | {_median(rows, 'rps'):,.0f} | {_median(rows, 'cpu_rps'):,.0f} | "
+            f"| {labels[key]} | {_median(rows, 'rps'):,.0f} | {median_rps} | "
+            f"{_median(rows, 'cpu_rps'):,.0f} | "
             f"{_median(rows, 'epochs'):.0f} | {_median(rows, 'seconds'):.1f} | "
             f"{_median(rows, 'rmse'):.4f} | {to_target:.1f} |"
         )
@@ -174,7 +186,8 @@ def main() -> None:
     for key in [k for k in ("ours", "before") if k in runs]:
         rows = runs[key]
         print(
-            f"{labels[key]}: throughput / SVD-32 {_median(rows, 'rps_ratio'):.2f}x "
+            f"{labels[key]}: throughput / SVD-32 {_median(rows, 'rps_ratio'):.2f}x all epochs, "
+            f"{_median(rows, 'median_ratio'):.2f}x median epoch "
             f"(per CPU-second {_median(rows, 'cpu_ratio'):.2f}x), / SVD-100 "
             f"{_median(rows, 'rps_ratio_100'):.2f}x; time to SVD-32's RMSE / SVD-32's fit "
             f"{_median(rows, 'time_ratio'):.2f}x (medians of per-repeat ratios)"

@@ -50,6 +50,36 @@ def test_plain_step_matches_the_general_step(data, monkeypatch, changes):
         np.testing.assert_allclose(fast.arrays[key], value, atol=2e-3, err_msg=key)
 
 
+@pytest.mark.parametrize(
+    ("factor", "dense", "changes"),
+    [
+        (0.0, {"user": False, "movie": False}, {}),  # unique rows gathered and scattered
+        (0.5, {"user": False, "movie": True}, {}),  # 300 users > 256 >= 200 movies
+        (2.0, {"user": True, "movie": True}, {}),  # whole tables updated inside XLA
+        # deep: the short last batch takes the general step
+        (0.0, {"user": False, "movie": False}, {"family": "deep", "hidden_units": (8,)}),
+    ],
+)
+def test_dense_and_sparse_sides_match_the_general_step(data, monkeypatch, factor, dense, changes):
+    ds, split = data
+    monkeypatch.setattr(training, "DENSE_TABLE_FACTOR", factor)
+    sides = []
+    original = training._TrainingLoop.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        sides.append(dict(self.dense_sides))
+
+    monkeypatch.setattr(training._TrainingLoop, "__init__", init)
+    spec = ModelSpec(dim=8, epochs=3, batch_size=512, dropout=0.0, **changes).validate()
+    fast, _ = _train(ds, split, spec, True, monkeypatch)
+    slow, _ = _train(ds, split, spec, False, monkeypatch)
+    assert sides[0] == dense
+    assert fast.history["stop_rmse"] == pytest.approx(slow.history["stop_rmse"], abs=2e-4)
+    for key, value in slow.arrays.items():
+        np.testing.assert_allclose(fast.arrays[key], value, atol=2e-3, err_msg=key)
+
+
 def test_optional_terms_take_the_general_step(data, monkeypatch):
     ds, split = data
     spec = ModelSpec(dim=8, epochs=1, batch_size=512, regularizers={"l2": 0.1, "whitening": 0.1})
@@ -81,8 +111,9 @@ def test_deep_with_dropout_learns_on_the_plain_step(data, monkeypatch):
     assert plain and result.metrics["stop_rmse"] < baseline
 
 
+@pytest.mark.parametrize("factor", [0.0, 10.0])  # sparse sides, dense sides
 @pytest.mark.parametrize("optimizer", ["adam", "sgd"])
-def test_plain_step_writes_only_the_batch_rows(monkeypatch, optimizer):
+def test_plain_step_writes_only_the_batch_rows(monkeypatch, optimizer, factor):
     import tensorflow as tf
 
     from movierate.nn.models import build_model
@@ -90,8 +121,9 @@ def test_plain_step_writes_only_the_batch_rows(monkeypatch, optimizer):
     monkeypatch.setattr(training, "XLA_PLAIN_STEP", True)
     spec = ModelSpec(dim=4, optimizer=optimizer, learning_rate=0.1).validate()
     model = build_model(spec, 20, 12, 3.0, (0.5, 5.0))
+    monkeypatch.setattr(training, "DENSE_TABLE_FACTOR", factor)
     loop = training._TrainingLoop(model, spec, np.ones(20, np.float32), np.ones(12, np.float32))
-    assert loop.plain
+    assert loop.plain and loop.dense_sides == {"user": factor > 0, "movie": factor > 0}
     users, movies = np.array([5, 6, 7, 5], np.int32), np.array([3, 4, 3, 9], np.int32)
     ratings = np.array([5.0, 1.0, 4.0, 2.0], np.float32)
     tables = {

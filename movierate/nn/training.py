@@ -27,6 +27,7 @@ import dataclasses
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,13 @@ XLA_PLAIN_STEP = True
 #: ... on training sets of at least this many ratings: XLA compiles the step once per training
 #: (seconds on 2 cores), which smaller sets would not earn back.
 XLA_MIN_RATINGS = 500_000
+#: In the plain step, a side (users or movies) whose table has at most this many rows per batch
+#: example is updated whole inside the XLA cluster (its rows gathered per example, gradients
+#: merged into a table-sized array, the touched rows' optimizer update applied under a mask and
+#: assigned): no ``tf.unique``, row gathers or ``scatter_update`` outside XLA, which cost more than
+#: streaming a table of up to about this size (``benchmarks/bench_step.py``). Larger tables take
+#: the sparse path (unique rows gathered, updated, scattered back).
+DENSE_TABLE_FACTOR = 2.0
 
 
 @dataclass
@@ -201,43 +209,62 @@ def train(
     n_batches = -(-len(train_rows) // spec.batch_size)
     events_every = max(1, n_batches // BATCH_EVENTS_PER_EPOCH)
     step_seconds, started = 0.0, time.perf_counter()
-    for epoch in range(1, spec.epochs + 1):
+
+    def shuffled() -> tuple[tf.Tensor, ...]:
         order = train_rows[rng.permutation(len(train_rows))]
-        u_epoch, m_epoch, r_epoch = users[order], movies[order], ratings[order]
-        epoch_start = time.perf_counter()
-        loss_sum = 0.0
-        epoch_tensors = loop.epoch_tensors(u_epoch, m_epoch, r_epoch)
-        for first in range(0, n_batches, events_every):
-            if cancel is not None and cancel.is_set():
-                raise TrainingCancelled(f"Training cancelled by the user in epoch {epoch}.")
-            count = min(events_every, n_batches - first)
-            loss_sum += float(loop.run_batches(*epoch_tensors, first, count, spec.batch_size))
-            done = first + count
-            if progress is not None and done < n_batches:
-                progress(
-                    ProgressEvent(
-                        Phase.BATCH, epoch, spec.epochs, done, n_batches, {"loss": loss_sum / done}
+        return loop.epoch_tensors(users[order], movies[order], ratings[order])
+
+    # The next epoch's shuffle runs on another thread while this epoch's steps run (the steps
+    # release the GIL): epochs draw their orders from ``rng`` one after the other, as before.
+    prefetch = ThreadPoolExecutor(1, thread_name_prefix="movierate-shuffle")
+    upcoming = prefetch.submit(shuffled)
+    try:
+        for epoch in range(1, spec.epochs + 1):
+            epoch_start = time.perf_counter()
+            loss_sum = 0.0
+            epoch_tensors = upcoming.result()
+            if epoch < spec.epochs:
+                upcoming = prefetch.submit(shuffled)
+            for first in range(0, n_batches, events_every):
+                if cancel is not None and cancel.is_set():
+                    raise TrainingCancelled(f"Training cancelled by the user in epoch {epoch}.")
+                count = min(events_every, n_batches - first)
+                loss_sum += float(loop.run_batches(*epoch_tensors, first, count, spec.batch_size))
+                done = first + count
+                if progress is not None and done < n_batches:
+                    progress(
+                        ProgressEvent(
+                            Phase.BATCH,
+                            epoch,
+                            spec.epochs,
+                            done,
+                            n_batches,
+                            {"loss": loss_sum / done},
+                        )
                     )
+            step_seconds += time.perf_counter() - epoch_start
+            metrics = {"loss": loss_sum / n_batches}
+            for name, rows in sets.items():
+                if len(rows):
+                    rmse, mae = loop.evaluate(users[rows], movies[rows], ratings[rows])
+                    metrics[f"{name}_rmse"], metrics[f"{name}_mae"] = rmse, mae
+            metrics.update(loop.regularizer_losses())
+            for key, value in metrics.items():
+                history.setdefault(key, []).append(float(value))
+            if progress is not None:
+                progress(
+                    ProgressEvent(Phase.EPOCH, epoch, spec.epochs, n_batches, n_batches, metrics)
                 )
-        step_seconds += time.perf_counter() - epoch_start
-        metrics = {"loss": loss_sum / n_batches}
-        for name, rows in sets.items():
-            if len(rows):
-                rmse, mae = loop.evaluate(users[rows], movies[rows], ratings[rows])
-                metrics[f"{name}_rmse"], metrics[f"{name}_mae"] = rmse, mae
-        metrics.update(loop.regularizer_losses())
-        for key, value in metrics.items():
-            history.setdefault(key, []).append(float(value))
-        if progress is not None:
-            progress(ProgressEvent(Phase.EPOCH, epoch, spec.epochs, n_batches, n_batches, metrics))
-        if settled_epoch is None and regularizers_settled(history, spec):
-            settled_epoch = epoch
-        # while the regularizers are still taking hold, an epoch neither stops nor is picked
-        watched = metrics.get("stop_rmse", metrics["train_rmse"])
-        if settled_epoch is not None and stopper.update(epoch, watched):
-            break
-        if stop_after is not None and stop_after():
-            break
+            if settled_epoch is None and regularizers_settled(history, spec):
+                settled_epoch = epoch
+            # while the regularizers are still taking hold, an epoch neither stops nor is picked
+            watched = metrics.get("stop_rmse", metrics["train_rmse"])
+            if settled_epoch is not None and stopper.update(epoch, watched):
+                break
+            if stop_after is not None and stop_after():
+                break
+    finally:  # the thread ends once its shuffle (if any) is done
+        prefetch.shutdown(wait=False, cancel_futures=True)
     epochs_run = len(history["loss"])
     # never settled: keep the last epoch, the most regularized one
     best_epoch = stopper.restore(fallback_epoch=epochs_run)
@@ -512,6 +539,13 @@ def prune_dimensions(
     return selection
 
 
+def _mean(values: tf.Tensor, weights: tf.Tensor | None) -> tf.Tensor:
+    """The mean of ``values``, weighted by ``weights`` when given."""
+    if weights is None:
+        return tf.reduce_mean(values)
+    return tf.reduce_sum(values * weights) / tf.reduce_sum(weights)
+
+
 def _l2_weights(rows: np.ndarray, n_rows: int) -> np.ndarray:
     """Per-row L2 weights ~ count**-alpha, scaled so the mean weight over examples is 1."""
     counts = np.bincount(rows, minlength=n_rows).astype(np.float64)
@@ -589,6 +623,14 @@ class _TrainingLoop:
         self._predict = tf.function(self._predict_batch, input_signature=[index, index])
         large = n_train is None or n_train >= XLA_MIN_RATINGS
         self.plain = XLA_PLAIN_STEP and large and self._is_plain()
+        #: per side: whether the plain step updates its whole tables in XLA (see DENSE_TABLE_FACTOR)
+        self.dense_sides = {
+            side: self.plain and int(table.shape[0]) <= DENSE_TABLE_FACTOR * spec.batch_size
+            for side, table in (("user", self.user_table), ("movie", self.movie_table))
+        }
+        #: whether every batch, the short last one padded, takes the plain step (not ``deep``:
+        #: padded rows would enter its batch normalisation)
+        self.padded = self.plain and spec.family != "deep"
         if self.plain:
             self._plain_update_xla = tf.function(self._plain_update, jit_compile=True)
 
@@ -604,14 +646,20 @@ class _TrainingLoop:
         )
 
     def _l2_loss(
-        self, users: tf.Tensor, movies: tf.Tensor, u: tf.Tensor, m: tf.Tensor
+        self,
+        users: tf.Tensor,
+        movies: tf.Tensor,
+        u: tf.Tensor,
+        m: tf.Tensor,
+        weights: tf.Tensor | None = None,
     ) -> tf.Tensor:
-        """The ``l2`` term: row-weighted squared norms of the batch's user and movie vectors."""
+        """The ``l2`` term: row-weighted squared norms of the batch's user and movie vectors
+        (their mean over the examples, weighted by ``weights`` when given)."""
         user_w = tf.gather(self.user_l2_weight, users)
         movie_w = tf.gather(self.movie_l2_weight, movies)
         return self.l2.strength * (
-            tf.reduce_mean(user_w * tf.reduce_sum(u * u, 1))
-            + tf.reduce_mean(movie_w * tf.reduce_sum(m * m, 1))
+            _mean(user_w * tf.reduce_sum(u * u, 1), weights)
+            + _mean(movie_w * tf.reduce_sum(m * m, 1), weights)
         )
 
     def _sample_rows(self) -> tf.Tensor:
@@ -632,7 +680,12 @@ class _TrainingLoop:
             start = (first + i) * batch_size
             end = tf.minimum(start + batch_size, n)
             batch = (users[start:end], movies[start:end], ratings[start:end])
-            if self.plain:  # XLA compiles per shape: a short last batch takes the general step
+            if self.padded:  # one static shape for XLA: a short last batch is padded, weight 0
+                pad = batch_size - (end - start)
+                # the padding repeats the batch's first ids: no row is touched that was not
+                padded = [tf.concat([x, tf.fill([pad], x[0])], 0) for x in batch]
+                total += self._plain_step(*padded, end - start)
+            elif self.plain:  # XLA compiles per shape: a short last batch takes the general step
                 total += tf.cond(
                     end - start == batch_size,
                     lambda batch=batch: self._plain_step(*batch),
@@ -652,36 +705,54 @@ class _TrainingLoop:
         ]
         return updates, grads[n:]
 
-    def _plain_step(self, users: tf.Tensor, movies: tf.Tensor, ratings: tf.Tensor) -> tf.Tensor:
+    def _side_variables(self, side: str) -> list[list[tf.Variable]]:
+        """Per table of ``side`` (embedding, then its bias if any): the variable, then its slots."""
+        table = self.user_table if side == "user" else self.movie_table
+        tables = [table] + [t for s, t in self.bias_tables if s == side]
+        return [[t, *self.optimizer.slot_variables(t)] for t in tables]
+
+    def _plain_step(
+        self,
+        users: tf.Tensor,
+        movies: tf.Tensor,
+        ratings: tf.Tensor,
+        real: tf.Tensor | None = None,
+    ) -> tf.Tensor:
         """:meth:`_step` without the optional terms, its arithmetic compiled by XLA.
 
-        Every table's (embedding, bias) and optimizer slot's rows are gathered once per unique
-        row, the unique rows padded to min(batch size, table rows): a static shape, so XLA
-        compiles once per training, not every step (the unique counts change every step; a
-        short last batch takes :meth:`_step`). The XLA cluster returns the MSE, the new rows of
-        every table and slot (``SparseOptimizer.delta``) and the dense gradients; only the real
-        rows are written back (``scatter_update``: the rows are unique).
+        A side with a small table (:data:`DENSE_TABLE_FACTOR`) is read, updated and written whole
+        inside the XLA cluster. Otherwise every table's (embedding, bias) and optimizer slot's
+        rows are gathered once per unique row, the unique rows padded to min(batch size, table
+        rows): a static shape, so XLA compiles once per training, not every step (the unique
+        counts change every step; a short last batch takes :meth:`_step`). The XLA cluster
+        returns the MSE, the new rows of every such table and slot (``SparseOptimizer.delta``)
+        and the dense gradients; only the real rows are written back (``scatter_update``: the
+        rows are unique). Given ``real``, only the first ``real`` examples count (the rest pad).
         """
         lr = self.optimizer.next_learning_rate()
-        sides, inputs, positions = [], [], []
-        for side, ids, table in (
-            ("user", users, self.user_table),
-            ("movie", movies, self.movie_table),
-        ):
+        sparse, inputs, positions = [], [], []
+        for side, ids in (("user", users), ("movie", movies)):
+            if self.dense_sides[side]:
+                sparse.append(None)
+                inputs.append(None)
+                positions.append(ids)
+                continue
+            table = self.user_table if side == "user" else self.movie_table
             rows, pos = tf.unique(ids)
             count = tf.shape(rows)[0]
             size = tf.minimum(tf.shape(ids)[0], tf.shape(table)[0])  # static per batch size
             padded = tf.pad(rows, [[0, size - count]])
-            tables = [table] + [t for s, t in self.bias_tables if s == side]
-            # per table: the variable, then its slots
-            targets = [[t, *self.optimizer.slot_variables(t)] for t in tables]
+            targets = self._side_variables(side)
             inputs.append([[tf.gather(v, padded) for v in group] for group in targets])
-            sides.append((rows, count, targets))
+            sparse.append((rows, count, targets))
             positions.append(pos)
         mse, new_user, new_movie, *dense_grads = self._plain_update_xla(
-            inputs[0], inputs[1], positions[0], positions[1], ratings, users, movies, lr
+            inputs[0], inputs[1], positions[0], positions[1], ratings, users, movies, lr, real
         )
-        for (rows, count, targets), values in zip(sides, (new_user, new_movie), strict=True):
+        for entry, values in zip(sparse, (new_user, new_movie), strict=True):
+            if entry is None:
+                continue
+            rows, count, targets = entry
             for group, new_values in zip(targets, values, strict=True):
                 for variable, value in zip(group, new_values, strict=True):
                     variable.scatter_update(tf.IndexedSlices(value[:count], rows))
@@ -691,13 +762,23 @@ class _TrainingLoop:
         return mse
 
     def _plain_update(
-        self, user_values, movie_values, user_pos, movie_pos, ratings, users, movies, lr
+        self, user_values, movie_values, user_pos, movie_pos, ratings, users, movies, lr, real
     ):
-        """(MSE, new rows of each user table + slots, same for movies, *dense gradients)."""
-        per_example = [
-            [tf.gather(group[0], pos) for group in values]
-            for values, pos in ((user_values, user_pos), (movie_values, movie_pos))
-        ]
+        """(MSE, new rows of each sparse user table + slots, same for movies, *dense gradients).
+
+        A side given as None is dense: its whole tables are read here and its touched rows'
+        update assigned here (an empty list is returned in its place)."""
+        weights = None if real is None else tf.cast(tf.range(tf.size(ratings)) < real, tf.float32)
+        sides = []
+        for side, values, pos in (
+            ("user", user_values, user_pos),
+            ("movie", movie_values, movie_pos),
+        ):
+            variables = self._side_variables(side) if values is None else None
+            if variables is not None:
+                values = [[tf.convert_to_tensor(v) for v in group] for group in variables]
+            sides.append((values, pos, variables))
+        per_example = [[tf.gather(group[0], pos) for group in values] for values, pos, _ in sides]
         with tf.GradientTape() as tape:
             tape.watch(per_example)
             (u, *user_bias), (m, *movie_bias) = per_example
@@ -705,23 +786,28 @@ class _TrainingLoop:
                 u, m, user_bias[0] if user_bias else None, movie_bias[0] if movie_bias else None,
                 training=True,
             )  # fmt: skip
-            mse = tf.reduce_mean(tf.square(self.model.to_rating(z, training=True) - ratings))
+            mse = _mean(tf.square(self.model.to_rating(z, training=True) - ratings), weights)
             loss = mse
             if self.l2.strength:
-                loss += self._l2_loss(users, movies, u, m)
+                loss += self._l2_loss(users, movies, u, m, weights)
             if self.model.losses:
                 loss += tf.add_n(self.model.losses)
         grads = tape.gradient(loss, per_example + [self.dense_variables])
         new = []
-        for values, side_grads, pos in (
-            (user_values, grads[0], user_pos),
-            (movie_values, grads[1], movie_pos),
-        ):
+        for (values, pos, variables), side_grads in zip(sides, grads[:2], strict=True):
+            n_rows = tf.shape(values[0][0])[0]
+            if variables is not None:  # dense: only the rows this batch touched change
+                touched = tf.math.unsorted_segment_max(tf.ones_like(pos), pos, n_rows) > 0
             side = []
-            for group, grad in zip(values, side_grads, strict=True):
-                merged = tf.math.unsorted_segment_sum(grad, pos, tf.shape(group[0])[0])
+            for i, (group, grad) in enumerate(zip(values, side_grads, strict=True)):
+                merged = tf.math.unsorted_segment_sum(grad, pos, n_rows)
                 step, slots = self.optimizer.delta(merged, lr, group[1:])
-                side.append([group[0] - step, *slots])
+                updated = [group[0] - step, *slots]
+                if variables is None:
+                    side.append(updated)
+                    continue
+                for variable, old, value in zip(variables[i], group, updated, strict=True):
+                    variable.assign(tf.where(touched[:, None], value, old))
             new.append(side)
         return [mse, *new, *grads[2]]
 
