@@ -36,6 +36,7 @@ it); ``--data-dir`` keeps the generated CSV folder between runs (generated if mi
     nice -n 10 python -m benchmarks.bench_large [--ratings 32000000] [--epochs N] \
         [--data-dir DIR] [--map-cap 20000] [--second-epochs 2] [--no-pages]
     nice -n 10 python -m benchmarks.bench_large --compare-only [--compare-uncapped]
+    python -m benchmarks.bench_large --train-only --data-dir DIR   # steps 1-3 (first model only)
 """
 
 from __future__ import annotations
@@ -312,6 +313,11 @@ def main() -> int:
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary MOVIERATE_HOME")
     parser.add_argument(
+        "--train-only",
+        action="store_true",
+        help="stop after the default model is trained and saved (no second model, maps, pages)",
+    )
+    parser.add_argument(
         "--compare-only",
         action="store_true",
         help="two synthetic models of ml-32m's shape (no data, no training): Compare steps only",
@@ -532,6 +538,7 @@ def main() -> int:
         step("cached load", cached)
         step("train default model", train)
         step("save", save)
+    if not args.compare_only and not args.train_only:
         step("train a second model (for Compare)", second)
         step("default map (>= 10 ratings)", tsne(10))
         step("full-catalogue map", tsne(1))

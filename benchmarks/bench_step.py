@@ -16,8 +16,9 @@ Each variant runs ``--repeats`` times; the table gives the median seconds per ep
 and the share of the full step. The machine's load changes numbers; compare rows of one run.
 
 ``--ops`` instead profiles the real training loop (``tf.profiler``; the trace's TensorFlow-op
-events summed by op type) with the plain XLA step (``training.XLA_PLAIN_STEP``, the default)
-and with the general op-by-op step (as before it), and prints where a step's time goes.
+events summed by op type) with the general op-by-op step, the plain XLA step with every side
+sparse (``training.DENSE_TABLE_FACTOR = 0``) and the plain XLA step as it is (small tables
+updated whole inside XLA), and prints where a step's time goes.
 
     python -m benchmarks.bench_step [--ratings 2e6] [--batch-size 32768] [--repeats 3] [--xla]
     python -m benchmarks.bench_step --ops [--batch-size 32768] [--steps 20] [--users N --movies N]
@@ -154,8 +155,14 @@ def profile_ops(args) -> None:
     tensors = [tf.constant(a[order]) for a in arrays]
     steps, batch = args.steps, args.batch_size
     tables = {}
-    for label, plain in (("general step (before)", False), ("plain XLA step (now)", True)):
+    factor = training.DENSE_TABLE_FACTOR
+    for label, plain, dense_factor in (
+        ("general step", False, factor),
+        ("plain XLA step, sparse sides (unique rows gathered and scattered)", True, 0.0),
+        ("plain XLA step (now: small tables updated whole in XLA)", True, factor),
+    ):
         training.XLA_PLAIN_STEP = plain
+        training.DENSE_TABLE_FACTOR = dense_factor
         spec = ModelSpec(dim=32, batch_size=batch, regularizers={"l2": 0.02})
         model = build_model(spec, ds.n_users, ds.n_movies, float(arrays[2].mean()), (0.5, 5.0))
         loop = training._TrainingLoop(
@@ -178,7 +185,7 @@ def profile_ops(args) -> None:
             ops = op_table(logdir)
         ops = {k: v / steps / 1e3 for k, v in ops.items()}
         tables[label] = (float(np.median(walls)), float(np.median(cpus)), ops)
-    training.XLA_PLAIN_STEP = True
+    training.XLA_PLAIN_STEP, training.DENSE_TABLE_FACTOR = True, factor
     print(f"batch {batch}, dim 32, Adam; ms per step (median of {args.repeats} x {steps} steps)")
     for label, (wall, cpu, ops) in tables.items():
         total = sum(ops.values())

@@ -12,7 +12,8 @@ On a synthetic MovieLens-like set (default 2 M ratings), with the same 90/10 spl
 Every contender runs ``--repeats`` times (default 3) in the same process, interleaved; the table
 gives medians and the ratios against the 32-factor SVD of the same repeat (median of ratios).
 ``--before`` adds movierate with the general op-by-op step (``training.XLA_PLAIN_STEP = False``,
-the step before the XLA one) as a fourth contender. Besides wall-clock ratings/s, the table
+the step before the XLA one) and with the plain XLA step with every side sparse
+(``training.DENSE_TABLE_FACTOR = 0``, the step before small tables were updated whole in XLA). Besides wall-clock ratings/s, the table
 gives ratings per CPU-second of the process (``time.process_time``: all threads; for movierate
 the whole ``train`` call, evaluation included): on a shared machine the wall clock measures the
 scheduler's share as much as the code, and a 2-thread TensorFlow gets a larger share than
@@ -131,19 +132,22 @@ def main() -> None:
     )
     runs: dict[str, list[dict[str, float]]] = {"svd32": [], "svd100": [], "ours": []}
     if args.before:
-        runs["before"] = []
-    for key in [k for k in ("ours", "before") if k in runs]:  # warm up: TensorFlow's first run
-        training.XLA_PLAIN_STEP = key == "ours"
+        runs["sparse"], runs["before"] = [], []
+    variants = {"ours": (True, training.DENSE_TABLE_FACTOR), "sparse": (True, 0.0)}
+    variants["before"] = (False, training.DENSE_TABLE_FACTOR)
+    contenders = [k for k in ("ours", "sparse", "before") if k in runs]
+    for key in contenders:  # warm up: TensorFlow's first run
+        training.XLA_PLAIN_STEP, training.DENSE_TABLE_FACTOR = variants[key]
         movierate_mf_bias(ds, split, spec.with_(epochs=1), 0.0)
     for repeat in range(args.repeats):
         svd32 = surprise_svd(ds, split, 32)
         runs["svd32"].append(svd32)
         svd100 = surprise_svd(ds, split, 100)
         runs["svd100"].append(svd100)
-        for key in [k for k in ("ours", "before") if k in runs]:
-            training.XLA_PLAIN_STEP = key == "ours"
+        for key in contenders:
+            training.XLA_PLAIN_STEP, training.DENSE_TABLE_FACTOR = variants[key]
             ours = movierate_mf_bias(ds, split, spec, svd32["rmse"])
-            training.XLA_PLAIN_STEP = True
+            training.XLA_PLAIN_STEP, training.DENSE_TABLE_FACTOR = variants["ours"]
             ours["rps_ratio"] = ours["rps"] / svd32["rps"]
             ours["median_ratio"] = ours["median_rps"] / svd32["rps"]
             ours["rps_ratio_100"] = ours["rps"] / svd100["rps"]
@@ -164,6 +168,7 @@ def main() -> None:
             f"movierate mf_bias dim 32, {spec.optimizer}, batch {args.batch_size}, lr {args.lr}, "
             f"l2 {args.l2}"
         ),
+        "sparse": "the same, plain XLA step with every side sparse (before small tables whole)",
         "before": "the same, general op-by-op step (before the XLA step)",
     }
     print(f"\nmedians of {args.repeats} repeats")
@@ -173,7 +178,7 @@ def main() -> None:
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for key, rows in runs.items():
-        ours = key in ("ours", "before")
+        ours = key in contenders
         to_target = _median(rows, "to_target") if ours else _median(rows, "seconds")
         median_rps = f"{_median(rows, 'median_rps'):,.0f}" if ours else "(one pass)"
         print(
@@ -183,7 +188,7 @@ def main() -> None:
             f"{_median(rows, 'rmse'):.4f} | {to_target:.1f} |"
         )
     print()
-    for key in [k for k in ("ours", "before") if k in runs]:
+    for key in contenders:
         rows = runs[key]
         print(
             f"{labels[key]}: throughput / SVD-32 {_median(rows, 'rps_ratio'):.2f}x all epochs, "
