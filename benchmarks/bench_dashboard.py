@@ -9,16 +9,26 @@ Each run then, in headless Chromium through Playwright:
    itself costs here);
 2. for every dashboard page, starts a fresh ``streamlit run app.py`` and times server start ->
    that page rendered and its script run finished (opened by its URL, models in the link);
-3. starts one more server, opens Home, then clicks Compare in the sidebar (first open: the pair
-   analyses run) and changes each of its widgets, timing each until the run it started has
-   finished and what it changes shows.
+3. starts one more server, opens Home, then clicks Compare in the sidebar (first open: its
+   Accuracy tab; the other tabs run only when opened) and opens each tab and changes each of
+   its widgets, timing each until the run it started has finished and what it changes shows.
 
 Prints a markdown table of medians (min-max) over the runs, with each page's ratio to the
-bare app (target <= 1.3x) and the Compare targets (open <= 2 s, every change <= 1 s). Uses
-the helpers of ``tests/test_browser.py``.
+bare app (target <= 1.3x) and the Compare targets (open <= 2 s, every change <= 1 s), and the
+1-minute load average before and after (2 shared cores: compare ratios, not absolute times).
+Uses the helpers of ``tests/test_browser.py``.
+
+Byte code: the servers keep compiled modules in a byte-code folder of their own
+(``PYTHONPYCACHEPREFIX``, filled before the first timed start), as an installed app does; with
+``PYTHONDONTWRITEBYTECODE`` set (as in this project's shells) every start would otherwise
+recompile the app's ~70 modules (~0.15 s of CPU) that the one-line bare app does not have.
+
+``--server-side`` adds the same Compare steps run without a browser (Streamlit's AppTest, in
+a fresh process, so caches are cold): how much of each step is the server's script run; the
+rest is the browser drawing the page (Plotly charts, data grids).
 
     MOVIERATE_DATA_DIR=../shared/data/movielens nice -n 5 python -m benchmarks.bench_dashboard \\
-        [--runs 3] [--home DIR]
+        [--runs 3] [--home DIR] [--skip-starts] [--server-side]
 """
 
 from __future__ import annotations
@@ -41,7 +51,7 @@ BARE_APP = 'import streamlit as st\n\nst.write("bare streamlit")\n'
 PAGES: dict[str, tuple[str, str, str]] = {
     "home": ("", "Quick start", ""),
     "train": ("train", "Start training", ""),
-    "compare": ("compare", "Most rearranged movies", "two"),
+    "compare": ("compare", "Learning curves", "two"),
     "embeddings": ("embeddings", "Near-zero bars", "one"),
     "dimensions": ("dimensions", "Dimensions", "one"),
     "explore": ("explore", "Explore the embedding", "one"),
@@ -63,6 +73,18 @@ RUN_FINISHED = """(since) => {
   const app = document.querySelector("[data-testid='stApp']");
   return started >= 0 && app.getAttribute('data-test-script-state') === 'notRunning';
 }"""
+
+
+def bytecode_env(env: dict[str, str], folder: Path) -> dict[str, str]:
+    """``env`` with byte code written to (and read from) ``folder``, which is filled now for
+    the app's own code (the installed packages have theirs)."""
+    env = dict(env, PYTHONPYCACHEPREFIX=str(folder))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", "app.py", "pages", "movierate"],
+        cwd=REPO, env=env, check=True,
+    )  # fmt: skip
+    return env
 
 
 def train_models(home: Path) -> list[str]:
@@ -157,14 +179,10 @@ def compare_steps(browser, env, models: list[str], log) -> dict[str, float]:
     try:
         page.evaluate(WATCH_RUNS)
         sidebar = page.locator("[data-testid='stSidebar'] a", has_text="Compare").first
-        act(page, timings, "Compare: first open (from Home)", sidebar.click, "Mean Jaccard@10")
-        act(
-            page,
-            timings,
-            "Compare: matrix -> correlation",
-            lambda: page.get_by_role("radio", name="correlation", exact=True).click(),
-            "Correlation matrices",
-        )
+        act(page, timings, "Compare: first open (from Home)", sidebar.click, "Learning curves")
+
+        def tab(name: str):
+            return lambda: page.get_by_role("tab", name=name).click()
 
         def slide(label: str):
             def press() -> None:
@@ -172,16 +190,24 @@ def compare_steps(browser, env, models: list[str], log) -> dict[str, float]:
 
             return press
 
-        label = "Movies considered in the space statistics: at least this many ratings"
+        act(page, timings, "Compare: tab Embedding spaces", tab("Embedding spaces"),
+            "shared colour scale")  # fmt: skip
         act(
             page,
             timings,
-            "Compare: min. ratings 10 -> 11",
-            slide(label),
-            "shared movies with at least 11 ratings",  # the pair section reran too
+            "Compare: matrix -> correlation",
+            lambda: page.get_by_role("radio", name="correlation", exact=True).click(),
+            "Correlation matrices",
         )
+        label = "Movies considered: at least this many ratings"
+        act(page, timings, "Compare: min. ratings 10 -> 11", slide(label),
+            "movies with at least 11 ratings")  # fmt: skip
+        act(page, timings, "Compare: tab Movie by movie", tab("Movie by movie"),
+            "Mean Jaccard@10")  # fmt: skip
         act(page, timings, "Compare: k neighbours 10 -> 11", slide("k neighbours"),
             "Mean Jaccard@11")  # fmt: skip
+        act(page, timings, "Compare: tab Accuracy (drawn before)", tab("Accuracy"),
+            "Learning curves")  # fmt: skip
         act(
             page,
             timings,
@@ -197,6 +223,48 @@ def compare_steps(browser, env, models: list[str], log) -> dict[str, float]:
     finally:
         stop(page, server)
     return timings
+
+
+#: AppTest (no browser) version of :func:`compare_steps`, run in a fresh process.
+SERVER_SIDE = """
+import json, sys, time
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file(sys.argv[1], default_timeout=300)
+at.run()
+for key, value in json.loads(sys.argv[2]).items():
+    at.query_params[key] = value
+out = {}
+def timed(label, action):
+    start = time.perf_counter()
+    action()
+    assert not at.exception, [e.message for e in at.exception]
+    out[label] = time.perf_counter() - start
+def tab(name):
+    at.query_params["section"] = name
+    at.run()
+timed("first open", lambda: at.switch_page("pages/compare.py").run())
+timed("tab Embedding spaces", lambda: tab("Embedding spaces"))
+timed("matrix -> correlation", lambda: at.segmented_control(key="matrix").set_value("correlation").run())
+timed("min. ratings 10 -> 11", lambda: at.slider(key="min_ratings").set_value(11).run())
+timed("tab Movie by movie", lambda: tab("Movie by movie"))
+timed("k neighbours 10 -> 11", lambda: at.slider(key="pair_k").set_value(11).run())
+timed("tab Accuracy (drawn before)", lambda: tab("Accuracy"))
+timed("add exact whitenings", lambda: at.toggle(key="exact").set_value(True).run())
+print(json.dumps(out))
+"""
+
+
+def server_side_steps(env: dict[str, str], models: list[str]) -> dict[str, float]:
+    """The Compare steps without a browser (AppTest, cold caches): the server's share."""
+    import json
+
+    done = subprocess.run(
+        [sys.executable, "-c", SERVER_SIDE, str(REPO / "app.py"),
+         json.dumps({"models": models[:2]})],
+        cwd=REPO, env=env, check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    steps = json.loads(done.stdout.strip().splitlines()[-1])
+    return {f"Compare, server only (AppTest): {k}": v for k, v in steps.items()}
 
 
 def markdown_table(runs: list[dict[str, float]]) -> str:
@@ -221,6 +289,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--home", type=Path, help="use the models saved in this MOVIERATE_HOME")
     parser.add_argument("--skip-starts", action="store_true", help="only the Compare steps")
+    parser.add_argument(
+        "--server-side", action="store_true", help="also the Compare steps without a browser"
+    )
     args = parser.parse_args(argv)
     if not CHROMIUM.exists():
         raise SystemExit(f"needs Chromium at {CHROMIUM}")
@@ -241,6 +312,8 @@ def main(argv: list[str] | None = None) -> None:
             models = train_models(home)
         env = dict(os.environ, MOVIERATE_HOME=str(home))
         env.pop("MOVIERATE_MODELS_DIR", None)
+        env = bytecode_env(env, Path(temp) / "pycache")
+        load_before = os.getloadavg()[0]
         runs = []
         with (Path(temp) / "streamlit.log").open("w") as log, sync_playwright() as playwright:
             browser = playwright.chromium.launch(
@@ -257,10 +330,15 @@ def main(argv: list[str] | None = None) -> None:
                     timings[BARE_STEP] = seconds
                     stop(page, server)
                 timings.update(compare_steps(browser, env, models, log))
+                if args.server_side:
+                    timings.update(server_side_steps(env, models))
                 runs.append(timings)
                 print(f"run {i + 1}/{args.runs} done", file=sys.stderr, flush=True)
             browser.close()
-    print(f"models: {', '.join(models[:2])}; load average {os.getloadavg()[0]:.2f}")
+    print(
+        f"models: {', '.join(models[:2])}; 1-minute load average {load_before:.2f} before, "
+        f"{os.getloadavg()[0]:.2f} after"
+    )
     print(markdown_table(runs))
 
 

@@ -1,9 +1,11 @@
 """Compare: what different regularizers (or sizes, or families) do to accuracy and to the space.
 
-Speed: every analysis is cached per (models on disk, parameters) (``state.cached``), and the
-two sections with controls are fragments (``st.fragment``), so a control reruns only its own
-section: the matrix kind redraws the heatmaps, the pair controls the pair section, and the
-minimum-ratings slider both statistic sections (keyed fragment reruns).
+Three tabs (accuracy, embedding spaces, movie by movie), run lazily: only the open tab's
+section is computed and drawn (a browser spends 0.3-0.5 s drawing each plotly chart, so the page
+opens on the two charts of the accuracy tab, not all six). The open tab is in the URL. Every
+analysis is cached per (models on disk, parameters) (``state.cached``), and the two sections
+with controls are fragments (``st.fragment``), so a control reruns only its own section: the
+matrix kind redraws the heatmaps, the pair controls and the minimum-ratings slider their section.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ def show_measured_effects(models: list) -> None:
                 f"{len(model.movie_embedding):,} movies: covariance diagonal "
                 f"{stats['diag_mean']:.3g} ± {stats['diag_std']:.2g}, mean |off-diagonal "
                 f"correlation| {stats['corr_offdiag_mean_abs']:.2g}; predictions identical to "
-                f"{model.meta['exact_whitening_of']}'s. The space statistics below count only "
+                f"{model.meta['exact_whitening_of']}'s. The tab 'Embedding spaces' counts only "
                 "movies with enough ratings, whose spread differs from all movies'.",
                 icon=":material/functions:",
             )
@@ -111,18 +113,25 @@ def space_row(model, min_ratings: int) -> dict:
     return row
 
 
-#: Keys of the fragments the minimum-ratings slider reruns (both use its value).
-SPACE_FRAGMENT, PAIR_FRAGMENT = "compare_space", "compare_pair"
+#: The page's tabs, in order (the open one is the ``section`` URL parameter).
+SECTIONS = state.URL_PARAMS["compare"]["section"].options
 
 
-def rerun_statistics() -> None:
-    """The minimum-ratings slider's callback: rerun only the two sections that use it."""
-    st.rerun(scope=[SPACE_FRAGMENT, PAIR_FRAGMENT])
-
-
-def min_ratings_value() -> int:
-    """The minimum-ratings slider's current value (10 before it has been drawn)."""
-    return int(st.session_state.get("min_ratings", 10))
+def min_ratings_slider(floor: int = 0) -> int:
+    """The minimum-ratings slider (one value, kept in the URL, shared by the two tabs that
+    use it; only the open tab draws it)."""
+    value = st.slider(
+        "Movies considered: at least this many ratings",
+        0,
+        200,
+        10,
+        key="min_ratings",
+        bind="query-params",
+        help="Rarely rated movies sit near the origin under regularization and blur every "
+        "statistic. The same value sets the movies of both the space statistics and the "
+        "movie-by-movie comparison (there, at least 1 rating).",
+    )
+    return max(int(value), floor)
 
 
 def accuracy_section(models: list, trained: list) -> None:
@@ -177,22 +186,11 @@ def accuracy_section(models: list, trained: list) -> None:
         regs_col.info("None of these models has a regularizer loss to plot.")
 
 
-@st.fragment(key=SPACE_FRAGMENT)
+@st.fragment
 def space_section(models: list) -> None:
     """Genre coherence, popularity, covariance matrices, spectra and variances over the movies
-    with enough ratings (a fragment: its slider reruns it and the pair section only)."""
-    st.subheader("Embedding spaces")
-    min_ratings = st.slider(
-        "Movies considered in the space statistics: at least this many ratings",
-        0,
-        200,
-        10,
-        key="min_ratings",
-        bind="query-params",
-        on_change=rerun_statistics,
-        help="Rarely rated movies sit near the origin under regularization and blur every "
-        "statistic. Also sets the movies of the pair comparison below (at least 1 rating).",
-    )
+    with enough ratings (a fragment: its slider reruns it only)."""
+    min_ratings = min_ratings_slider()
     with st.spinner("Measuring genre coherence and popularity of each space…"):
         space = pd.DataFrame([space_row(m, min_ratings) for m in models])
     capped = bool(space.pop("coherence capped").any())
@@ -281,19 +279,18 @@ def matrix_section(models: list, min_ratings: int) -> None:
     )
 
 
-@st.fragment(key=PAIR_FRAGMENT)
+@st.fragment
 def pair_section(models: list) -> None:
     """Two models movie by movie: neighbour overlap, prediction agreement, Procrustes (a
     fragment: its controls rerun only this section; each part is cached on its own
     parameters; the neighbour sets are searched once up to k = 50, so a new k is a slice)."""
-    st.subheader("Two models, movie by movie")
-    min_ratings = max(min_ratings_value(), 1)
     names = [m.name for m in models]
     by_name = {m.name: m for m in models}
     pair = st.columns([2, 2, 1], gap="medium")
     name_a = pair[0].selectbox("Model A", names, index=0, key="pair_a")
     name_b = pair[1].selectbox("Model B", names, index=1, key="pair_b")
     k = pair[2].slider("k neighbours", 5, 50, 10, key="pair_k")
+    min_ratings = min_ratings_slider(floor=1)
     if name_a == name_b:
         st.info("Choose two different models.", icon=":material/touch_app:")
         return
@@ -394,9 +391,16 @@ def render() -> None:
             icon=":material/touch_app:",
         )
         st.stop()
-    accuracy_section(models, trained)
-    space_section(models)
-    pair_section(models)
+    tabs = st.tabs(SECTIONS, key="section", bind="query-params", on_change="rerun")
+    sections = (
+        lambda: accuracy_section(models, trained),
+        lambda: space_section(models),
+        lambda: pair_section(models),
+    )
+    for tab, section in zip(tabs, sections, strict=True):
+        if tab.open:  # lazy: only the open tab runs and is sent to the browser
+            with tab:
+                section()
 
 
 shell.require_router()

@@ -34,12 +34,20 @@ def widget(widgets, label: str):
 # --- Compare ---------------------------------------------------------------------------------
 
 
-def test_compare_shows_table_curves_heatmaps_and_pair_metrics(trained_home):
+def test_compare_opens_on_accuracy_and_runs_only_the_open_tab(trained_home):
     at = open_page("pages/compare.py")
-    accuracy, space = frames(at)[:2]
+    (accuracy,) = frames(at)  # the space table is in another tab, not computed
     assert sorted(accuracy["model"]) == ["small-deep", "small-mf"]
     assert accuracy["test RMSE"].between(0.5, 1.5).all()
     assert (accuracy["parameters"] > 16 * 9000).all()
+    kinds = [f["data"][0]["type"] for f in charts(at)]
+    assert kinds and "heatmap" not in kinds  # learning curves only
+    assert not at.metric and not at.get("segmented_control")
+
+
+def test_compare_spaces_tab_heatmaps_and_min_ratings(trained_home):
+    at = open_page("pages/compare.py", section="Embedding spaces")
+    (space,) = frames(at)
     losses = dict(zip(space["model"], space["final regularizer losses"], strict=True))
     assert losses["small-mf"].startswith("l2 ")
     assert space["genre coherence@10"].between(0, 1).all()
@@ -47,8 +55,6 @@ def test_compare_shows_table_curves_heatmaps_and_pair_metrics(trained_home):
     heatmap = next(f for f in figures if f["data"][0]["type"] == "heatmap")
     assert len([t for t in heatmap["data"] if t["type"] == "heatmap"]) == 2
     assert heatmap["layout"]["coloraxis"]["cmin"] == -heatmap["layout"]["coloraxis"]["cmax"]
-    labels = [m.label for m in at.metric]
-    assert "Mean Jaccard@10" in labels and "Procrustes residual" in labels
 
     before = heatmap["layout"]["coloraxis"]["cmax"]
     at.segmented_control(key="matrix").set_value("correlation").run()
@@ -56,13 +62,20 @@ def test_compare_shows_table_curves_heatmaps_and_pair_metrics(trained_home):
     after = next(f for f in charts(at) if f["data"][0]["type"] == "heatmap")
     assert after["layout"]["coloraxis"]["cmax"] == 1.0 != before
 
+    at.slider(key="min_ratings").set_value(50).run()
+    assert_clean(at)
+    (redrawn,) = frames(at)
+    assert not redrawn["genre coherence@10"].equals(space["genre coherence@10"])
+    assert any("at least 50 ratings" in c.value for c in at.caption)
+
+
+def test_compare_movie_by_movie_tab_reacts_to_min_ratings_and_k(trained_home):
+    at = open_page("pages/compare.py", section="Movie by movie")
+    labels = [m.label for m in at.metric]
+    assert "Mean Jaccard@10" in labels and "Procrustes residual" in labels
     jaccard = widget(at.metric, "Mean Jaccard@10").value
     at.slider(key="min_ratings").set_value(50).run()
     assert_clean(at)
-    # reruns the space statistics and the pair section (both use it), not the accuracy table
-    redrawn = frames(at)
-    assert "test RMSE" not in redrawn[0].columns
-    assert not redrawn[0]["genre coherence@10"].equals(space["genre coherence@10"])
     assert widget(at.metric, "Mean Jaccard@10").value != jaccard
     assert any("at least 50 ratings" in c.value for c in at.caption)
     jaccard = widget(at.metric, "Mean Jaccard@10").value
@@ -71,18 +84,28 @@ def test_compare_shows_table_curves_heatmaps_and_pair_metrics(trained_home):
     assert widget(at.metric, "Mean Jaccard@25").value != jaccard
 
 
+def test_compare_keeps_min_ratings_across_tabs(trained_home):
+    at = open_page("pages/compare.py", section="Embedding spaces", min_ratings="40")
+    assert at.slider(key="min_ratings").value == 40
+    at = open_page("pages/compare.py", section="Movie by movie", min_ratings="40")
+    assert at.slider(key="min_ratings").value == 40
+    assert any("at least 40 ratings" in c.value for c in at.caption)
+
+
 def test_compare_says_when_the_neighbour_analyses_are_capped(trained_home, monkeypatch):
     from movierate import explore
 
-    at = open_page("pages/compare.py")
+    at = open_page("pages/compare.py", section="Embedding spaces")
     assert not any("most-rated" in i.value for i in at.info)  # 2,269 movies: under the cap
     monkeypatch.setattr(explore, "NEIGHBOUR_CAP", 300)
     at.slider(key="min_ratings").set_value(11).run()
     assert_clean(at)
     notices = [i.value for i in at.info if "most-rated" in i.value]
     assert any("Genre coherence over each model's 300 most-rated" in n for n in notices)
-    assert any("Neighbour overlap over the 300 most-rated of the" in n for n in notices)
     assert (frames(at)[0]["coherence movies"] == 300).all()
+    at = open_page("pages/compare.py", section="Movie by movie", min_ratings="11")
+    notices = [i.value for i in at.info if "most-rated" in i.value]
+    assert any("Neighbour overlap over the 300 most-rated of the" in n for n in notices)
 
 
 def test_compare_sets_a_model_beside_its_exact_whitening_with_measured_statements(trained_home):

@@ -166,6 +166,7 @@ def notices(at: AppTest) -> str:
         ("embeddings", {"model": "../../etc/passwd"}, "Ignored ?model=../../etc/passwd"),
         ("embeddings", {"perplexity": "1e9"}, "Ignored ?perplexity=1e9"),
         ("compare", {"matrix": "nope"}, "Ignored ?matrix=nope"),
+        ("compare", {"section": "Everything"}, "Ignored ?section=Everything"),
         ("home", {"utm_source": "mail"}, "Ignored ?utm_source=mail from the link: this page has"),
         ("train", {"model": "small-mf"}, "Ignored ?model=small-mf"),
     ],

@@ -141,7 +141,7 @@ def test_pickers_start_with_recent_models_of_one_dataset(identity_home):
 
 
 def test_compare_across_datasets_matches_movies_and_skips_prediction_agreement(identity_home):
-    at = open_page("pages/compare.py", models=[MODEL_100K, MODEL_LATEST])
+    at = open_page("pages/compare.py", models=[MODEL_100K, MODEL_LATEST], section="Movie by movie")
     found, of = matched_count(texts(at.info))
     assert of == 1682 and found >= 1330
     labels = [m.label for m in at.metric]

@@ -44,10 +44,11 @@ def _sizes(frame: pd.DataFrame, lo: float = 3.0, hi: float = 12.0) -> np.ndarray
 
 
 def genre_traces(
-    frame: pd.DataFrame, x: str = "x", y: str = "y", **marker: Any
+    frame: pd.DataFrame, x: str = "x", y: str = "y", *, hover: Any = None, **marker: Any
 ) -> list[go.Scattergl]:
     """One trace per distinctive genre (:func:`distinctive_genres`), the commonest
-    :data:`MAX_GENRES` coloured, the rest grey; movie_idx as custom data."""
+    :data:`MAX_GENRES` coloured, the rest grey; movie_idx as custom data. ``hover``: the
+    frame's hover texts when the caller has them already (one per row)."""
     if frame.empty:
         return []
     label = pd.Series(distinctive_genres(frame["genres"]), index=frame.index)
@@ -55,7 +56,7 @@ def genre_traces(
     shown = set(order[:MAX_GENRES])
     label = label.where(label.isin(shown), "other")
     palette = colors.qualitative.Dark24
-    hover = np.asarray(_hover(frame), dtype=object)
+    hover = np.asarray(_hover(frame) if hover is None else hover, dtype=object)
     sizes = _sizes(frame)
     traces = []
     for i, genre in enumerate([g for g in order[:MAX_GENRES]] + ["other"]):
@@ -88,8 +89,8 @@ def axes_figure(
 ) -> go.Figure:
     """Every placed movie on the custom axes, coloured by genre, the movies of the sets that
     define the axes drawn on top (A/B/C/D, outlined)."""
-    fig = go.Figure(genre_traces(coordinates))
-    hover = np.asarray(_hover(coordinates), dtype=object)
+    hover = np.asarray(_hover(coordinates), dtype=object)  # built once for every trace
+    fig = go.Figure(genre_traces(coordinates, hover=hover))
     for group, colour in SET_COLOURS.items():
         mask = (coordinates["group"] == group).to_numpy()
         if not mask.any():

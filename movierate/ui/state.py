@@ -400,6 +400,7 @@ URL_PARAMS: dict[str, dict[str, UrlParam]] = {
         "min_ratings": _MIN_RATINGS,
         "matrix": UrlParam("choice", options=("covariance", "correlation")),
         "exact": UrlParam("choice", options=("true", "false", "True", "False")),
+        "section": UrlParam("choice", options=("Accuracy", "Embedding spaces", "Movie by movie")),
     },
     "embeddings": {
         "model": _MODEL,

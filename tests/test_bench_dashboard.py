@@ -1,0 +1,34 @@
+"""benchmarks/bench_dashboard.py's helpers: the servers' byte-code folder and the table of
+medians with each page start's ratio to the bare app."""
+
+from __future__ import annotations
+
+import sys
+
+from benchmarks import bench_dashboard as bench
+
+
+def test_bytecode_env_compiles_the_app_into_its_own_folder(tmp_path):
+    env = bench.bytecode_env({"PYTHONDONTWRITEBYTECODE": "1", "KEEP": "x"}, tmp_path / "pyc")
+    assert "PYTHONDONTWRITEBYTECODE" not in env
+    assert env["PYTHONPYCACHEPREFIX"] == str(tmp_path / "pyc")
+    assert env["KEEP"] == "x"
+    tag = sys.implementation.cache_tag
+    ui = tmp_path / "pyc" / bench.REPO.relative_to("/") / "movierate" / "ui"
+    assert (ui / f"shell.{tag}.pyc").is_file()
+    assert list((tmp_path / "pyc" / bench.REPO.relative_to("/") / "pages").rglob("*.pyc"))
+
+
+def test_table_gives_medians_and_ratios_of_starts_only():
+    runs = [
+        {bench.BARE_STEP: 2.0, "start -> home": 3.0, "Compare: first open (from Home)": 4.0},
+        {bench.BARE_STEP: 4.0, "start -> home": 5.0, "Compare: first open (from Home)": 1.0},
+        {bench.BARE_STEP: 3.0, "start -> home": 6.0, "Compare: first open (from Home)": 2.0},
+    ]
+    lines = bench.markdown_table(runs).splitlines()
+    rows = {
+        line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]] for line in lines[2:]
+    }
+    assert rows[bench.BARE_STEP] == ["3.00", "2.00-4.00", "1.00", "3"]
+    assert rows["start -> home"] == ["5.00", "3.00-6.00", "1.67", "3"]
+    assert rows["Compare: first open (from Home)"] == ["2.00", "1.00-4.00", "", "3"]
