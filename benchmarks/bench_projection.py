@@ -10,7 +10,7 @@ embedding (``--model``; without it a rank-32 truncated SVD of the centred rating
 the default view (movies with >= 10 ratings) and the whole catalogue, and synthetic clustered
 Gaussian embeddings of 20,000 and 87,585 (ml-32m's catalogue) movies x 32.
 
-Each run is a fresh child process (so peak RSS is the run's own: ``ru_maxrss``; UMAP's numba
+Each run is a fresh child process (so peak RSS is the run's own: ``VmHWM``; UMAP's numba
 compilation is paid on a tiny warm-up first and not counted), the methods interleaved within
 each repeat; the table gives the median seconds, the peak RSS of the child and the map's
 trust numbers (``explore.map_trust``: share of each movie's 10 nearest embedding neighbours,
@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -54,6 +53,16 @@ def rss_gb() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e9
 
 
+def peak_rss_gb() -> float:
+    """This process's peak resident memory, in GB: ``VmHWM``, which starts afresh at the
+    child's exec (``ru_maxrss`` would carry over the parent's resident memory at fork)."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024 / 1e9
+    return float("nan")
+
+
 def child(method: str, source: str, output: str, threads: int, seed: int) -> None:
     """One timed projection in this (fresh) process; writes coordinates and numbers."""
     from movierate.explore import projection
@@ -73,7 +82,7 @@ def child(method: str, source: str, output: str, threads: int, seed: int) -> Non
             x, seed=seed, gradient=method.split("-")[1], threads=threads
         )
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9
+    peak = peak_rss_gb()
     np.save(output, np.asarray(xy, dtype=np.float32))
     print(json.dumps({"seconds": seconds, "peak_gb": peak, "start_gb": before}))
 
@@ -217,7 +226,7 @@ def main() -> None:
                     f"({trust.genre_space:.2f} / {trust.random:.2f}) "
                     f"| {min(loads):.1f}-{max(loads):.1f} |"
                 )
-            print("\n".join(lines[-len(methods):]), flush=True)
+            print("\n".join(lines[-len(methods) :]), flush=True)
     print(f"\nload average (1 min) at end: {load1():.2f}\n")
     print("\n".join(lines))
 

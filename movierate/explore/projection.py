@@ -229,7 +229,7 @@ def opentsne_coordinates(
     :data:`ANGLE`); 250 early-exaggeration iterations then ``max_iter - 250`` (scikit-learn's
     split of ``max_iter``), PCA init, openTSNE's own learning rate and momentum. Each
     iteration calls this thread's :func:`iteration_hook` (every :data:`HOOK_EVERY`-th, as
-    openTSNE's callbacks allow)."""
+    openTSNE's callbacks allow). The same seed gives the same map on any number of threads."""
     x = check_matrix(embedding, min_rows=2)
     perplexity, max_iter = _check_tsne_params(perplexity, max_iter, len(x))
     check_choice(metric, "metric", METRICS)
@@ -264,8 +264,15 @@ def opentsne_coordinates(
     )
     from threadpoolctl import threadpool_limits
 
+    x64 = x.astype(np.float64)
     with threadpool_limits(limits=threads or free_cores()):
-        return np.asarray(tsne.fit(x.astype(np.float64)), dtype=np.float32)
+        # affinities on one thread: openTSNE's perplexity search differs in the last bits
+        # between thread counts (and the optimisation amplifies that), and the thread count
+        # here follows the machine's load; the iterations are thread-count independent
+        affinities = openTSNE.affinity.MultiscaleMixture(
+            x64, perplexity, metric=metric, n_jobs=1, random_state=seed
+        )
+        return np.asarray(tsne.fit(x64, affinities=affinities), dtype=np.float32)
 
 
 def _import_opentsne() -> Any:
