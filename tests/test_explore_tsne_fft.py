@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from test_explore_helpers import movies_table, planted_clusters
 
-from movierate.errors import MovierateError
 from movierate.explore import MapCancelled, projection, projection_map
 from movierate.explore.map_jobs import CANCELLED, DONE, MapJobs
 
@@ -39,10 +38,12 @@ def test_the_engine_is_picked_by_size_and_falls_back_without_opentsne(monkeypatc
     assert projection.tsne_engine(projection.FFT_FROM - 1) == "bh"
     assert projection.tsne_engine(projection.FFT_FROM) == "fft"
 
-    def missing():
-        raise MovierateError("no openTSNE")
+    import importlib.util
 
-    monkeypatch.setattr(projection, "_import_opentsne", missing)
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "openTSNE" else real(name, *a)
+    )
     assert projection.tsne_engine(10 * projection.FFT_FROM) == "bh"
 
 

@@ -183,11 +183,9 @@ def tsne_engine(n_points: int) -> str:
     (scikit-learn's Barnes-Hut)."""
     if n_points < FFT_FROM:
         return "bh"
-    try:
-        _import_opentsne()
-    except MovierateError:
-        return "bh"
-    return "fft"
+    from importlib.util import find_spec
+
+    return "fft" if find_spec("openTSNE") is not None else "bh"  # without importing it
 
 
 def tsne_coordinates(
@@ -236,6 +234,7 @@ def opentsne_coordinates(
     check_choice(gradient, "gradient", ("fft", "bh"))
     openTSNE = _import_opentsne()
     hook = _current_hook()
+    threads = threads or free_cores()
     early = MIN_MAX_ITER
     seen = {"phase": 0, "last": 0}
 
@@ -256,7 +255,7 @@ def opentsne_coordinates(
         theta=ANGLE,
         initialization="pca",
         negative_gradient_method=gradient,
-        n_jobs=threads or free_cores(),
+        n_jobs=threads,
         random_state=seed,
         callbacks=callback if hook is not None else None,
         callbacks_every_iters=HOOK_EVERY,
@@ -265,7 +264,7 @@ def opentsne_coordinates(
     from threadpoolctl import threadpool_limits
 
     x64 = x.astype(np.float64)
-    with threadpool_limits(limits=threads or free_cores()):
+    with threadpool_limits(limits=threads):
         # affinities on one thread: openTSNE's perplexity search differs in the last bits
         # between thread counts (and the optimisation amplifies that), and the thread count
         # here follows the machine's load; the iterations are thread-count independent
