@@ -8,8 +8,9 @@ Prints two markdown tables. Targets (docs/architecture.md and the explore brief)
 The first table compares t-SNE settings on the default view's movies (>= 10 ratings,
 perplexity 30, cosine): the previous default (750 iterations, Barnes-Hut angle 0.5) against the
 current one, median of 3 runs each, with the share of each movie's 10 nearest neighbours in the
-embedding (cosine) that are also among its 10 nearest in the map. openTSNE is added when it is
-importable (it is not a dependency).
+embedding (cosine) that are also among its 10 nearest in the map. openTSNE's Barnes-Hut is
+added when openTSNE is importable; ``benchmarks/bench_projection.py`` compares the engines
+(openTSNE's FFT included) at catalogue sizes up to ml-32m's.
 
 The ml-latest-small embedding is a rank-32 truncated SVD of the centred rating matrix (close
 in structure to a trained dim-32 model and needing no TensorFlow); pass ``--model NAME`` to use

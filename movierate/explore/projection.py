@@ -1,5 +1,6 @@
-"""2-D maps of the movie embedding: t-SNE (scikit-learn), UMAP (umap-learn) or PCA, cached on
-disk beside the model with their trust numbers (:func:`movierate.explore.quality.map_trust`).
+"""2-D maps of the movie embedding: t-SNE (scikit-learn or openTSNE), UMAP (umap-learn) or
+PCA, cached on disk beside the model with their trust numbers
+(:func:`movierate.explore.quality.map_trust`).
 
 The default view (movies with at least 10 ratings, cosine metric, perplexity 30, 500
 iterations, PCA initialisation, Barnes-Hut angle 0.8) of an ml-latest-small model is ready in
@@ -7,17 +8,22 @@ a few seconds; the coordinates are then saved in the model's ``cache/`` folder u
 of the parameters and a hash of the embedding rows, so the next request (any process) loads them
 in milliseconds. Coordinates computed elsewhere can be exported and loaded back as CSV.
 
-Almost all the time goes into the Barnes-Hut gradient steps, so the iteration count and the
-angle set the speed: 500 iterations at angle 0.8 take ~2.3x less time than 750 at 0.5 and keep
-about as many of each movie's 10 nearest neighbours together in the map
-(``benchmarks/bench_explore.py`` measures both).
+Almost all the time goes into the gradient steps, so the iteration count and the engine set
+the speed. Below :data:`FFT_FROM` movies t-SNE runs scikit-learn's Barnes-Hut (500 iterations
+at angle 0.8 take ~2.3x less time than 750 at 0.5 and keep about as many of each movie's 10
+nearest neighbours together, ``benchmarks/bench_explore.py``); from there openTSNE's
+FFT-interpolated gradient, whose iterations cost O(n) instead of O(n log n): 1.6x faster on the
+whole ml-latest-small catalogue, with a fifth of the memory, and as good a map
+(``benchmarks/bench_projection.py``; :func:`tsne_engine`). Without openTSNE every t-SNE is
+scikit-learn's.
 
 UMAP (``umap-learn``, imported only when asked for) is an alternative that keeps more of the
 global layout; the first UMAP of a process pays numba's one-off compilation (about a minute on
 a slow machine, see :func:`umap_is_warm`). PCA is instant and keeps distances honest but crowds
 the movies together. Long runs report real progress through ``progress(fraction, message)``:
 the fraction counts t-SNE's gradient iterations and UMAP's layout epochs as they happen (hooks
-on scikit-learn's and umap-learn's own loops, :func:`iteration_hook`), and ``cancel`` (a
+on scikit-learn's and umap-learn's own loops and openTSNE's callbacks, every
+:data:`HOOK_EVERY` iterations, :func:`iteration_hook`), and ``cancel`` (a
 ``threading.Event``) stops a run at its next iteration with :class:`MapCancelled`. With a
 ``progress`` callback the work runs in a worker thread, so a caller that stops listening (a
 Streamlit page left mid-run) leaves it to finish and fill the cache;
@@ -77,7 +83,7 @@ DEFAULT_MIN_DIST = 0.1
 #: 2-core machine; ~10 s on a free desktop).
 UMAP_JIT_SECONDS = 60.0
 #: Seconds per (movie x iteration) assumed before a run has been timed in this process.
-_RATE: dict[str, float] = {"tsne": 1e-5, "umap": 1e-5}
+_RATE: dict[str, float] = {"tsne": 1e-5, "tsne-fft": 6.5e-6, "umap": 1e-5}
 _UMAP_WARM = False
 
 #: progress(fraction done in [0, 1], message)
@@ -85,6 +91,14 @@ Progress = Callable[[float, str], None]
 #: Share of a t-SNE / UMAP run's progress bar before its first iteration (neighbour search,
 #: affinities, UMAP's compilation) and after its last (the trust numbers).
 SETUP_SHARE, TRUST_SHARE = 0.05, 0.05
+#: openTSNE reports to :func:`iteration_hook` every this many iterations (its callbacks).
+HOOK_EVERY = 5
+#: t-SNE engines: scikit-learn's Barnes-Hut, openTSNE's FFT interpolation.
+TSNE_ENGINES = ("bh", "fft")
+#: From this many movies t-SNE runs openTSNE's FFT-interpolated gradient, O(n) per iteration
+#: (``benchmarks/bench_projection.py``: faster than Barnes-Hut from the whole ml-latest-small
+#: catalogue up, slower on its 2,269-movie default view).
+FFT_FROM = 5_000
 
 
 class MapCancelled(MovierateError):
@@ -163,6 +177,17 @@ def _hook_umap(umap: Any) -> None:
         _HOOKED.add("umap")
 
 
+def tsne_engine(n_points: int) -> str:
+    """The t-SNE engine for ``n_points`` movies: ``"fft"`` (openTSNE's FFT-interpolated
+    gradient) from :data:`FFT_FROM` movies when openTSNE is installed, else ``"bh"``
+    (scikit-learn's Barnes-Hut)."""
+    if n_points < FFT_FROM:
+        return "bh"
+    from importlib.util import find_spec
+
+    return "fft" if find_spec("openTSNE") is not None else "bh"  # without importing it
+
+
 def tsne_coordinates(
     embedding: Any,
     *,
@@ -170,9 +195,106 @@ def tsne_coordinates(
     max_iter: int = DEFAULT_MAX_ITER,
     metric: str = "cosine",
     seed: int = 0,
+    engine: str | None = None,
 ) -> np.ndarray:
-    """t-SNE of the rows of ``embedding``: a (rows, 2) float32 array (Barnes-Hut with
-    :data:`ANGLE`, PCA init).
+    """t-SNE of the rows of ``embedding``: a (rows, 2) float32 array, by ``engine`` (``"bh"``:
+    :func:`sklearn_tsne_coordinates`, ``"fft"``: :func:`opentsne_coordinates`; None:
+    :func:`tsne_engine` picks by size)."""
+    x = check_matrix(embedding, min_rows=2)
+    engine = tsne_engine(len(x)) if engine is None else engine
+    check_choice(engine, "engine", TSNE_ENGINES)
+    if engine == "fft":
+        return opentsne_coordinates(
+            x, perplexity=perplexity, max_iter=max_iter, metric=metric, seed=seed
+        )
+    return sklearn_tsne_coordinates(
+        x, perplexity=perplexity, max_iter=max_iter, metric=metric, seed=seed
+    )
+
+
+def opentsne_coordinates(
+    embedding: Any,
+    *,
+    perplexity: float = DEFAULT_PERPLEXITY,
+    max_iter: int = DEFAULT_MAX_ITER,
+    metric: str = "cosine",
+    seed: int = 0,
+    gradient: str = "fft",
+    threads: int | None = None,
+) -> np.ndarray:
+    """t-SNE of the rows of ``embedding`` by openTSNE: a (rows, 2) float32 array. ``gradient``
+    is ``"fft"`` (interpolation, O(n) per iteration) or ``"bh"`` (Barnes-Hut with
+    :data:`ANGLE`); 250 early-exaggeration iterations then ``max_iter - 250`` (scikit-learn's
+    split of ``max_iter``), PCA init, openTSNE's own learning rate and momentum. Each
+    iteration calls this thread's :func:`iteration_hook` (every :data:`HOOK_EVERY`-th, as
+    openTSNE's callbacks allow). The same seed gives the same map on any number of threads."""
+    x = check_matrix(embedding, min_rows=2)
+    perplexity, max_iter = _check_tsne_params(perplexity, max_iter, len(x))
+    check_choice(metric, "metric", METRICS)
+    check_choice(gradient, "gradient", ("fft", "bh"))
+    openTSNE = _import_opentsne()
+    hook = _current_hook()
+    threads = threads or free_cores()
+    early = MIN_MAX_ITER
+    seen = {"phase": 0, "last": 0}
+
+    def callback(iteration: int, error: float, embedding: Any) -> bool:
+        if iteration <= seen["last"]:  # the second phase restarts its count
+            seen["phase"] += 1
+        seen["last"] = iteration
+        if hook is not None:
+            hook(iteration + (early if seen["phase"] else 0))
+        return False
+
+    tsne = openTSNE.TSNE(
+        n_components=2,
+        perplexity=perplexity,
+        early_exaggeration_iter=early,
+        n_iter=max_iter - early,
+        metric=metric,
+        theta=ANGLE,
+        initialization="pca",
+        negative_gradient_method=gradient,
+        n_jobs=threads,
+        random_state=seed,
+        callbacks=callback if hook is not None else None,
+        callbacks_every_iters=HOOK_EVERY,
+        verbose=False,
+    )
+    from threadpoolctl import threadpool_limits
+
+    x64 = x.astype(np.float64)
+    with threadpool_limits(limits=threads):
+        # affinities on one thread: openTSNE's perplexity search differs in the last bits
+        # between thread counts (and the optimisation amplifies that), and the thread count
+        # here follows the machine's load; the iterations are thread-count independent
+        affinities = openTSNE.affinity.MultiscaleMixture(
+            x64, perplexity, metric=metric, n_jobs=1, random_state=seed
+        )
+        return np.asarray(tsne.fit(x64, affinities=affinities), dtype=np.float32)
+
+
+def _import_opentsne() -> Any:
+    try:
+        import openTSNE
+    except ImportError as exc:
+        raise MovierateError(
+            f"Large t-SNE maps use the openTSNE package ({exc}); install it with "
+            "`pip install openTSNE`, or pick UMAP or PCA."
+        ) from None
+    return openTSNE
+
+
+def sklearn_tsne_coordinates(
+    embedding: Any,
+    *,
+    perplexity: float = DEFAULT_PERPLEXITY,
+    max_iter: int = DEFAULT_MAX_ITER,
+    metric: str = "cosine",
+    seed: int = 0,
+) -> np.ndarray:
+    """t-SNE of the rows of ``embedding`` by scikit-learn: a (rows, 2) float32 array
+    (Barnes-Hut with :data:`ANGLE`, PCA init).
 
     Runs on the cores that are free (see :func:`free_cores`): OpenMP threads competing for
     busy cores spin and made t-SNE 2-3x slower than one thread on a loaded 2-core machine.
@@ -331,7 +453,7 @@ def projection_map(
                               "min_ratings": int(min_ratings)}  # fmt: skip
     if method == "tsne":
         perplexity, max_iter = _check_tsne_params(perplexity, max_iter, len(rows))
-        params.update(perplexity=perplexity, max_iter=max_iter)
+        params.update(perplexity=perplexity, max_iter=max_iter, engine=tsne_engine(len(rows)))
     elif method == "umap":
         n_neighbors, min_dist = _check_umap_params(n_neighbors, min_dist, len(rows))
         params.update(n_neighbors=n_neighbors, min_dist=min_dist)
@@ -413,7 +535,7 @@ def model_map_cached(model: EmbeddingModel, *, method: str = "tsne", **params: A
                 params.get("max_iter", DEFAULT_MAX_ITER),
                 len(rows),
             )
-            key_params.update(perplexity=p, max_iter=it)
+            key_params.update(perplexity=p, max_iter=it, engine=tsne_engine(len(rows)))
         elif method == "umap":
             nn, md = _check_umap_params(
                 params.get("n_neighbors", DEFAULT_N_NEIGHBORS),
@@ -450,7 +572,14 @@ def expected_seconds(method: str, n_points: int, params: dict[str, Any]) -> floa
     else:
         work = n_points * (500 if n_points < 10_000 else 200)
     extra = 0.0 if method == "tsne" or _UMAP_WARM else UMAP_JIT_SECONDS
-    return max(0.5, work * _RATE[method]) + extra
+    return max(0.5, work * _RATE[_rate_key(method, n_points, params)]) + extra
+
+
+def _rate_key(method: str, n_points: int, params: dict[str, Any]) -> str:
+    if method != "tsne":
+        return method
+    engine = params.get("engine") or tsne_engine(n_points)
+    return "tsne-fft" if engine == "fft" else "tsne"
 
 
 def _compute(
@@ -475,13 +604,17 @@ def _compute(
         return coordinates
     if method == "tsne":
         total = int(params["max_iter"])
+        engine = params.get("engine", "bh")
         run: Callable[[], np.ndarray] = lambda: tsne_coordinates(  # noqa: E731
             vectors,
             perplexity=params["perplexity"],
             max_iter=params["max_iter"],
             metric=params["metric"],
             seed=params["seed"],
+            engine=engine,
         )
+        if engine == "fft":
+            label += " (openTSNE, FFT)"
         detail = f"perplexity {params['perplexity']:g}, {params['max_iter']} iterations"
         step = "iteration"
         setup = "Finding neighbours and affinities"
@@ -533,7 +666,8 @@ def _compute(
     work = expected - (UMAP_JIT_SECONDS if jit else 0.0)
     measured = seconds - (UMAP_JIT_SECONDS if jit else 0.0)
     if work > 0 and measured > 0:  # learn this machine's speed for the cost estimates
-        _RATE[method] = _RATE[method] * max(measured, 0.1) / max(work, 0.5)
+        key = _rate_key(method, len(vectors), params)
+        _RATE[key] = _RATE[key] * max(measured, 0.1) / max(work, 0.5)
     return coordinates
 
 
@@ -587,6 +721,7 @@ def map_cache_key(vectors: np.ndarray, rows: np.ndarray, **params: Any) -> str:
             max_iter=params["max_iter"],
             metric=params["metric"],
             seed=params["seed"],
+            engine=params.get("engine", "bh"),
         )
     digest = hashlib.blake2b(digest_size=8)
     digest.update(np.ascontiguousarray(vectors, dtype=np.float32).tobytes())
@@ -609,15 +744,21 @@ def tsne_cache_key(
     max_iter: int,
     metric: str,
     seed: int,
+    engine: str = "bh",
 ) -> str:
-    """File name of cached coordinates: the parameters (and :data:`ANGLE`) plus a hash of the
-    rows and vectors, so a retrained model (or another filter) never reads stale coordinates."""
+    """File name of cached coordinates: the parameters and the engine (Barnes-Hut: its
+    :data:`ANGLE`; openTSNE's FFT: ``fft``) plus a hash of the rows and vectors, so a retrained
+    model (or another filter) never reads stale coordinates. Barnes-Hut maps keep the names
+    they had before the FFT engine existed."""
+    check_choice(engine, "engine", TSNE_ENGINES)
+    how = f"a{ANGLE:g}" if engine == "bh" else "fft"
     digest = hashlib.blake2b(digest_size=8)
     digest.update(np.ascontiguousarray(vectors, dtype=np.float32).tobytes())
     digest.update(np.ascontiguousarray(rows, dtype=np.int64).tobytes())
-    digest.update(f"{perplexity!r}|{min_ratings}|{max_iter}|{metric}|{seed}|{ANGLE!r}".encode())
+    last = repr(ANGLE) if engine == "bh" else "fft"
+    digest.update(f"{perplexity!r}|{min_ratings}|{max_iter}|{metric}|{seed}|{last}".encode())
     return (
-        f"{CACHE_PREFIX}{metric}-p{perplexity:g}-m{min_ratings}-i{max_iter}-s{seed}-a{ANGLE:g}-"
+        f"{CACHE_PREFIX}{metric}-p{perplexity:g}-m{min_ratings}-i{max_iter}-s{seed}-{how}-"
         f"{digest.hexdigest()}.npz"
     )
 
