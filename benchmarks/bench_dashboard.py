@@ -202,6 +202,8 @@ def compare_steps(browser, env, models: list[str], log) -> dict[str, float]:
         label = "Movies considered: at least this many ratings"
         act(page, timings, "Compare: min. ratings 10 -> 11", slide(label),
             "movies with at least 11 ratings")  # fmt: skip
+        act(page, timings, "Compare: tab Spectra", tab("Spectra"),
+            "Over the movies with at least 11 ratings")  # fmt: skip
         act(page, timings, "Compare: tab Movie by movie", tab("Movie by movie"),
             "Mean Jaccard@10")  # fmt: skip
         act(page, timings, "Compare: k neighbours 10 -> 11", slide("k neighbours"),
@@ -246,6 +248,7 @@ timed("first open", lambda: at.switch_page("pages/compare.py").run())
 timed("tab Embedding spaces", lambda: tab("Embedding spaces"))
 timed("matrix -> correlation", lambda: at.segmented_control(key="matrix").set_value("correlation").run())
 timed("min. ratings 10 -> 11", lambda: at.slider(key="min_ratings").set_value(11).run())
+timed("tab Spectra", lambda: tab("Spectra"))
 timed("tab Movie by movie", lambda: tab("Movie by movie"))
 timed("k neighbours 10 -> 11", lambda: at.slider(key="pair_k").set_value(11).run())
 timed("tab Accuracy (drawn before)", lambda: tab("Accuracy"))

@@ -1,8 +1,8 @@
 """Compare: what different regularizers (or sizes, or families) do to accuracy and to the space.
 
-Three tabs (accuracy, embedding spaces, movie by movie), run lazily: only the open tab's
-section is computed and drawn (a browser spends 0.3-0.5 s drawing each plotly chart, so the page
-opens on the two charts of the accuracy tab, not all six). The open tab is in the URL. Every
+Four tabs (accuracy, embedding spaces, spectra, movie by movie), run lazily: only the open
+tab's section is computed and drawn (a browser spends 0.3-0.5 s drawing each plotly chart, so
+the page opens on the two charts of the accuracy tab, not all six). The open tab is in the URL. Every
 analysis is cached per (models on disk, parameters) (``state.cached``), and the two sections
 with controls are fragments (``st.fragment``), so a control reruns only its own section: the
 matrix kind redraws the heatmaps, the pair controls and the minimum-ratings slider their section.
@@ -118,8 +118,8 @@ SECTIONS = state.URL_PARAMS["compare"]["section"].options
 
 
 def min_ratings_slider(floor: int = 0) -> int:
-    """The minimum-ratings slider (one value, kept in the URL, shared by the two tabs that
-    use it; only the open tab draws it)."""
+    """The minimum-ratings slider (one value, kept in the URL, shared by the tabs that use it;
+    only the open tab draws it)."""
     value = st.slider(
         "Movies considered: at least this many ratings",
         0,
@@ -128,8 +128,8 @@ def min_ratings_slider(floor: int = 0) -> int:
         key="min_ratings",
         bind="query-params",
         help="Rarely rated movies sit near the origin under regularization and blur every "
-        "statistic. The same value sets the movies of both the space statistics and the "
-        "movie-by-movie comparison (there, at least 1 rating).",
+        "statistic. The same value applies on every tab with this slider (the movie-by-movie "
+        "comparison uses at least 1 rating).",
     )
     return max(int(value), floor)
 
@@ -188,8 +188,8 @@ def accuracy_section(models: list, trained: list) -> None:
 
 @st.fragment
 def space_section(models: list) -> None:
-    """Genre coherence, popularity, covariance matrices, spectra and variances over the movies
-    with enough ratings (a fragment: its slider reruns it only)."""
+    """Genre coherence, popularity and covariance matrices over the movies with enough ratings
+    (a fragment: its slider reruns it only)."""
     min_ratings = min_ratings_slider()
     with st.spinner("Measuring genre coherence and popularity of each space…"):
         space = pd.DataFrame([space_row(m, min_ratings) for m in models])
@@ -232,6 +232,13 @@ def space_section(models: list) -> None:
     )
     matrix_section(models, min_ratings)
 
+
+@st.fragment
+def spectra_section(models: list) -> None:
+    """Eigenvalue spectra and per-dimension variances over the movies with enough ratings (a
+    fragment: its slider reruns it only)."""
+    min_ratings = min_ratings_slider()
+    st.caption(f"Over the movies with at least {min_ratings} ratings.")
     spectrum_col, variance_col = st.columns(2, gap="large")
     spectrum_col.plotly_chart(
         figures.spectrum_figure(
@@ -395,6 +402,7 @@ def render() -> None:
     sections = (
         lambda: accuracy_section(models, trained),
         lambda: space_section(models),
+        lambda: spectra_section(models),
         lambda: pair_section(models),
     )
     for tab, section in zip(tabs, sections, strict=True):

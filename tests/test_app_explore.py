@@ -67,6 +67,17 @@ def test_compare_spaces_tab_heatmaps_and_min_ratings(trained_home):
     (redrawn,) = frames(at)
     assert not redrawn["genre coherence@10"].equals(space["genre coherence@10"])
     assert any("at least 50 ratings" in c.value for c in at.caption)
+    assert all(f["data"][0]["type"] == "heatmap" for f in charts(at))  # spectra: own tab
+
+
+def test_compare_spectra_tab(trained_home):
+    at = open_page("pages/compare.py", section="Spectra", min_ratings="20")
+    assert not at.dataframe and not at.metric
+    figures = charts(at)
+    assert len(figures) == 2 and "heatmap" not in [f["data"][0]["type"] for f in figures]
+    names = {t["name"] for f in figures for t in f["data"]}
+    assert {"small-mf", "small-deep"} <= names
+    assert any("at least 20 ratings" in c.value for c in at.caption)
 
 
 def test_compare_movie_by_movie_tab_reacts_to_min_ratings_and_k(trained_home):

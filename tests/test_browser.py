@@ -163,7 +163,8 @@ def test_dashboard_end_to_end(tmp_path, movielens_dir):
             assert page.locator(".js-plotly-plot").count() >= 1  # only the open tab is drawn
             _screenshot(page, shots, "compare")
             for tab, marker, charts in (
-                ("Embedding spaces", "shared colour scale", 3),
+                ("Embedding spaces", "shared colour scale", 1),
+                ("Spectra", "Over the movies with at least", 2),
                 ("Movie by movie", "Procrustes residual", 1),
             ):
                 start = time.perf_counter()

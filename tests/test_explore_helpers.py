@@ -40,3 +40,17 @@ def planted_clusters(
     labels = np.repeat(np.arange(n_clusters), n_per_cluster)
     points = centres[labels] + rng.normal(scale=spread, size=(len(labels), dim))
     return points.astype(np.float32), labels
+
+
+def tsne_job(x: np.ndarray, movies: pd.DataFrame, cache_dir, iterations: int):
+    """A map job (``MapJobs.start``'s compute): t-SNE of ``x`` for ``iterations``, cached in
+    ``cache_dir``."""
+    from movierate.explore import projection_map
+
+    def run(progress, cancel):
+        return projection_map(
+            x, movies, method="tsne", min_ratings=1, perplexity=30, max_iter=iterations,
+            cache=lambda k: cache_dir / k, progress=progress, cancel=cancel,
+        )  # fmt: skip
+
+    return run

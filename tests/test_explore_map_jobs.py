@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 import pytest
-from test_explore_helpers import movies_table, planted_clusters
+from test_explore_helpers import movies_table, planted_clusters, tsne_job
 
 from movierate.explore import MapCancelled, projection_map
 from movierate.explore.map_jobs import CANCELLED, DONE, MapJobs
@@ -102,13 +102,7 @@ def test_a_background_job_reports_progress_and_can_be_cancelled(tmp_path):
     jobs = MapJobs()
 
     def compute(iterations: int):
-        def run(progress, cancel):
-            return projection_map(
-                x, movies, method="tsne", min_ratings=1, perplexity=30, max_iter=iterations,
-                cache=lambda k: tmp_path / k, progress=progress, cancel=cancel,
-            )  # fmt: skip
-
-        return run
+        return tsne_job(x, movies, tmp_path, iterations)
 
     long = jobs.start("long", compute(5000))
     assert long.running  # start() returned at once

@@ -236,15 +236,9 @@ def train(
                 loss_sum += float(loop.run_batches(*epoch_tensors, first, count, spec.batch_size))
                 done = first + count
                 if progress is not None and done < n_batches:
+                    running = {"loss": loss_sum / done}
                     progress(
-                        ProgressEvent(
-                            Phase.BATCH,
-                            epoch,
-                            spec.epochs,
-                            done,
-                            n_batches,
-                            {"loss": loss_sum / done},
-                        )
+                        ProgressEvent(Phase.BATCH, epoch, spec.epochs, done, n_batches, running)
                     )
             step_seconds += time.perf_counter() - epoch_start
             metrics = {"loss": loss_sum / n_batches}

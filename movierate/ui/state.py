@@ -400,7 +400,9 @@ URL_PARAMS: dict[str, dict[str, UrlParam]] = {
         "min_ratings": _MIN_RATINGS,
         "matrix": UrlParam("choice", options=("covariance", "correlation")),
         "exact": UrlParam("choice", options=("true", "false", "True", "False")),
-        "section": UrlParam("choice", options=("Accuracy", "Embedding spaces", "Movie by movie")),
+        "section": UrlParam(
+            "choice", options=("Accuracy", "Embedding spaces", "Spectra", "Movie by movie")
+        ),
     },
     "embeddings": {
         "model": _MODEL,
