@@ -74,6 +74,17 @@ def fit(ds: RatingsDataset, split: Split, spec: ModelSpec, method: str) -> tuple
     return TrainedModel.from_training("bench", result, ds, split, spec, path=None), result
 
 
+def prepared(name: str, seed: int) -> tuple:
+    """(dataset, train / stop Split, stop rows, test rows, per-user and per-movie training
+    counts) of ``name`` under :func:`three_way_split` with ``seed``."""
+    ds = load_dataset(name)
+    split, test = three_way_split(ds, seed)
+    train_r = ds.ratings.iloc[split.train]
+    user_counts = np.bincount(train_r["user_idx"].to_numpy(), minlength=ds.n_users)
+    movie_counts = np.bincount(train_r["movie_idx"].to_numpy(), minlength=ds.n_movies)
+    return ds, split, rows_of(ds, split.stop), rows_of(ds, test), user_counts, movie_counts
+
+
 def rows_of(ds: RatingsDataset, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r = ds.ratings.iloc[rows]
     return (
@@ -86,12 +97,7 @@ def rows_of(ds: RatingsDataset, rows: np.ndarray) -> tuple[np.ndarray, np.ndarra
 def measure_dataset(
     name: str, dim: int, seed: int, methods: list[str], family: str, decorrelation: bool = True
 ) -> list[dict[str, Any]]:
-    ds = load_dataset(name)
-    split, test = three_way_split(ds, seed)
-    stop_rows, test_rows = rows_of(ds, split.stop), rows_of(ds, test)
-    train_r = ds.ratings.iloc[split.train]
-    user_counts = np.bincount(train_r["user_idx"].to_numpy(), minlength=ds.n_users)
-    movie_counts = np.bincount(train_r["movie_idx"].to_numpy(), minlength=ds.n_movies)
+    ds, split, stop_rows, test_rows, user_counts, movie_counts = prepared(name, seed)
     out = []
     for vname, regs, method in variants(methods, decorrelation):
         spec = ModelSpec(family=family, dim=dim, regularizers=regs, seed=seed).validate()

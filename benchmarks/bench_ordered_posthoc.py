@@ -25,8 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.bench_ordered import L2, rows_of, three_way_split
-from movierate.data import load_dataset
+from benchmarks.bench_ordered import L2, prepared
 from movierate.explore import ordering
 from movierate.spec import ModelSpec
 
@@ -43,12 +42,7 @@ SETTINGS = (
 def measure(name: str, dim: int, seed: int, strengths: list[float]) -> list[dict[str, Any]]:
     from movierate.nn import training
 
-    ds = load_dataset(name)
-    split, test = three_way_split(ds, seed)
-    stop_rows, test_rows = rows_of(ds, split.stop), rows_of(ds, test)
-    train_r = ds.ratings.iloc[split.train]
-    user_counts = np.bincount(train_r["user_idx"].to_numpy(), minlength=ds.n_users)
-    movie_counts = np.bincount(train_r["movie_idx"].to_numpy(), minlength=ds.n_movies)
+    ds, split, stop_rows, test_rows, user_counts, movie_counts = prepared(name, seed)
     users = ds.ratings["user_idx"].to_numpy(np.int32)
     movies = ds.ratings["movie_idx"].to_numpy(np.int32)
     ratings = ds.ratings["rating"].to_numpy(np.float32)
