@@ -8,6 +8,14 @@ from movierate.nn import training
 from movierate.spec import ModelSpec
 
 
+@pytest.fixture(autouse=True)
+def no_reused_loops():
+    """These tests watch each loop being built: none may come from the pool of compiled loops."""
+    training.LOOPS.clear()
+    yield
+    training.LOOPS.clear()
+
+
 @pytest.fixture(scope="module")
 def data():
     ds = synthetic_dataset(20_000, n_users=300, n_movies=200, seed=5)

@@ -44,13 +44,22 @@ class SparseOptimizer:
         self.kind, self.learning_rate = kind, float(learning_rate)
         self.beta_1, self.beta_2, self.rho, self.epsilon = beta_1, beta_2, rho, epsilon
         self.iterations = tf.Variable(0, dtype=tf.int64, trainable=False)
-        initial = 0.1 if kind == "adagrad" else 0.0
+        #: Adagrad's accumulators start at 0.1 (Keras' default), every other slot at 0
+        self.initial_slot = 0.1 if kind == "adagrad" else 0.0
         self.slots = {
             id(var): [
-                tf.Variable(tf.fill(tf.shape(var), initial), trainable=False) for _ in _SLOTS[kind]
+                tf.Variable(tf.fill(tf.shape(var), self.initial_slot), trainable=False)
+                for _ in _SLOTS[kind]
             ]
             for var in variables
         }
+
+    def reset(self) -> None:
+        """Back to the state of a new optimizer: no steps taken, slots at their initial value."""
+        self.iterations.assign(0)
+        for slots in self.slots.values():
+            for slot in slots:
+                slot.assign(tf.fill(tf.shape(slot), self.initial_slot))
 
     def next_learning_rate(self) -> tf.Tensor:
         """Count one step and return its learning rate (Adam's bias correction included)."""

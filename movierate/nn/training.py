@@ -24,6 +24,7 @@ global state: two trainings may run at once in two threads.
 from __future__ import annotations
 
 import dataclasses
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -48,6 +49,7 @@ from movierate.nn.regularizers import (
     Ordered,
     make_regularizer,
 )
+from movierate.nn.reuse import LoopPool
 from movierate.progress import Phase, ProgressCallback, ProgressEvent
 from movierate.spec import ModelSpec
 
@@ -102,6 +104,12 @@ XLA_MIN_RATINGS = 500_000
 #: rows, 2.7x the batch) 5.0, both dense (200,948 users, 6.1x) 8.1. Larger tables take the sparse
 #: path (unique rows gathered, updated, scattered back).
 DENSE_TABLE_FACTOR = 2.0
+#: Compiled loops kept after a training for the next one of the same shape and settings (the
+#: seed, epochs and patience may differ) in this process: it then skips tracing and XLA
+#: compilation (1-1.5 s of a first epoch at 2 M ratings). Only loops whose every state
+#: :meth:`_TrainingLoop.reset` restores (see ``reusable``); at most LOOP_POOL_SIZE idle ones.
+LOOP_POOL_SIZE = 2
+LOOPS = LoopPool(LOOP_POOL_SIZE)
 
 
 @dataclass
@@ -191,17 +199,83 @@ def train(
     global_mean = float(ratings[train_rows].mean())
     scale = (float(ds.rating_scale.min), float(ds.rating_scale.max))
     implicit = len(train_rows) if spec.family == "svdpp" else 0
-    model = build_model(spec, ds.n_users, ds.n_movies, global_mean, scale, implicit)
+    fresh = build_model(spec, ds.n_users, ds.n_movies, global_mean, scale, implicit)
     if implicit:
-        model.set_implicit(users[train_rows], movies[train_rows])
-    loop = (loop_class or _TrainingLoop)(
-        model,
-        spec,
-        user_l2_weight=_l2_weights(users[train_rows], ds.n_users),
-        movie_l2_weight=_l2_weights(movies[train_rows], ds.n_movies),
-        sample_size=regularizer_sample_size(ds.n_movies, len(train_rows), spec.batch_size),
-        n_train=len(train_rows),
+        fresh.set_implicit(users[train_rows], movies[train_rows])
+    settings = {
+        "user_l2_weight": _l2_weights(users[train_rows], ds.n_users),
+        "movie_l2_weight": _l2_weights(movies[train_rows], ds.n_movies),
+        "sample_size": regularizer_sample_size(ds.n_movies, len(train_rows), spec.batch_size),
+        "n_train": len(train_rows),
+    }
+    key = None
+    if loop_class is None and not implicit:
+        key = _loop_key(spec, fresh, settings["sample_size"], len(train_rows))
+    loop = LOOPS.take(key) if key is not None else None
+    if loop is None:
+        # a loop that may go to the pool gets a model of its own: ``fresh`` is the result's
+        own = fresh
+        if key is not None:
+            own = build_model(spec, ds.n_users, ds.n_movies, global_mean, scale, implicit)
+            own.set_weights(fresh.get_weights())
+        loop = (loop_class or _TrainingLoop)(own, spec, **settings)
+    else:
+        loop.reset(fresh, spec, settings["user_l2_weight"], settings["movie_l2_weight"])
+    data = _TrainingData(users, movies, ratings, train_rows, global_mean)
+    try:
+        return _fit(data, split, spec, loop, fresh, progress, cancel, rank_rows, stop_after)
+    finally:
+        if key is not None and loop.reusable:
+            LOOPS.give(key, loop)
+
+
+def _loop_key(spec: ModelSpec, model: RatingModel, sample_size: int, n_train: int) -> tuple:
+    """What a compiled loop's graphs depend on: everything but the seed, epochs and patience."""
+    graph = {k: v for k, v in spec.to_dict().items() if k not in _RESET_FIELDS}
+    return (
+        json.dumps(graph, sort_keys=True),
+        model.n_users,
+        model.n_movies,
+        model.global_mean,
+        model.rating_scale,
+        sample_size,
+        n_train >= XLA_MIN_RATINGS,
+        XLA_PLAIN_STEP,
+        DENSE_TABLE_FACTOR,
     )
+
+
+#: Spec fields a reused loop takes from the new spec (:meth:`_TrainingLoop.reset`).
+_RESET_FIELDS = ("seed", "epochs", "early_stopping_patience")
+
+
+@dataclass(frozen=True)
+class _TrainingData:
+    """The rating columns as arrays, the training rows and their mean rating."""
+
+    users: np.ndarray
+    movies: np.ndarray
+    ratings: np.ndarray
+    train_rows: np.ndarray
+    global_mean: float
+
+
+def _fit(
+    data: _TrainingData,
+    split: Split,
+    spec: ModelSpec,
+    loop: _TrainingLoop,
+    fresh: RatingModel,
+    progress: ProgressCallback | None,
+    cancel: threading.Event | None,
+    rank_rows: np.ndarray | None,
+    stop_after: Callable[[], bool] | None,
+) -> TrainResult:
+    """The epochs of :func:`train` on ``loop``; the result's Keras model is ``fresh`` (given the
+    trained weights when ``loop`` is a reused one, whose own model goes back to the pool)."""
+    model = loop.model
+    users, movies, ratings = data.users, data.movies, data.ratings
+    train_rows = data.train_rows
 
     rng = np.random.default_rng(spec.seed)
     sets = evaluation_rows(train_rows, split.stop, rng)
@@ -292,15 +366,17 @@ def train(
         progress(
             ProgressEvent(Phase.DONE, best_epoch, spec.epochs, n_batches, n_batches, dict(final))
         )
+    if model is not fresh:
+        fresh.set_weights(model.get_weights())
     return TrainResult(
-        keras_model=model,
+        keras_model=fresh,
         spec=spec,
         arrays=export_arrays(model, spec),
         history=history,
         metrics=final,
         train_seconds=train_seconds,
         ratings_per_second=len(train_rows) * epochs_run / max(step_seconds, 1e-9),
-        global_mean=global_mean,
+        global_mean=data.global_mean,
     )
 
 
@@ -565,8 +641,8 @@ class _TrainingLoop:
         n_train: int | None = None,
     ) -> None:
         self.model, self.spec = model, spec
-        self.user_l2_weight = tf.constant(user_l2_weight)
-        self.movie_l2_weight = tf.constant(movie_l2_weight)
+        self.user_l2_weight = tf.Variable(user_l2_weight, trainable=False)
+        self.movie_l2_weight = tf.Variable(movie_l2_weight, trainable=False)
         n_movies = len(movie_l2_weight)
         self.user_table = model.user_embedding.embeddings.value
         self.movie_table = model.movie_embedding.embeddings.value
@@ -631,6 +707,37 @@ class _TrainingLoop:
         self.padded = self.plain and spec.family != "deep"
         if self.plain:
             self._plain_update_xla = tf.function(self._plain_update, jit_compile=True)
+
+    @property
+    def reusable(self) -> bool:
+        """Whether :meth:`reset` restores every state this loop's training changes: none of the
+        sampled, ordered or adversarial penalties, svdpp's implicit table or dropout, which
+        keep random or extra state of their own."""
+        return (
+            type(self) is _TrainingLoop
+            and self.implicit_table is None
+            and not self.sampled
+            and not self.ordered.strength
+            and not self.spec.dropout
+            and not self.spec.embedding_dropout
+        )
+
+    def reset(
+        self,
+        initial: RatingModel,
+        spec: ModelSpec,
+        user_l2_weight: np.ndarray,
+        movie_l2_weight: np.ndarray,
+    ) -> None:
+        """Start a new training of a :attr:`reusable` loop: ``initial``'s weights, the new
+        per-row L2 weights, fresh optimizer slots and ``spec`` (which may differ from the
+        loop's own only in :data:`_RESET_FIELDS`)."""
+        self.spec = spec
+        self.model.set_weights(initial.get_weights())
+        self.user_l2_weight.assign(user_l2_weight)
+        self.movie_l2_weight.assign(movie_l2_weight)
+        self.optimizer.reset()
+        self.random.reset_from_seed(spec.seed)
 
     def _is_plain(self) -> bool:
         """Whether :meth:`_plain_step` computes exactly what the general :meth:`_step` does."""
