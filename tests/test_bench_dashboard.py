@@ -32,3 +32,16 @@ def test_table_gives_medians_and_ratios_of_starts_only():
     assert rows[bench.BARE_STEP] == ["3.00", "2.00-4.00", "1.00", "3"]
     assert rows["start -> home"] == ["5.00", "3.00-6.00", "1.67", "3"]
     assert rows["Compare: first open (from Home)"] == ["2.00", "1.00-4.00", "", "3"]
+
+
+def test_drawn_starts_are_compared_with_the_bare_app_drawn():
+    drawn = bench.BARE_STEP + bench.DRAWN
+    runs = [
+        {bench.BARE_STEP: 2.0, drawn: 4.0, "start -> home": 3.0, "start -> home" + bench.DRAWN: 5.0}
+    ]
+    rows = {
+        line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]]
+        for line in bench.markdown_table(runs).splitlines()[2:]
+    }
+    assert rows["start -> home"][2] == "1.50"
+    assert rows["start -> home" + bench.DRAWN][2] == "1.25"

@@ -10,6 +10,7 @@ parameters. Nothing here imports TensorFlow: models are read through ``movierate
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,10 +99,46 @@ def cached(func: Callable[..., T], *models: Any, **params: Any) -> T:
     ``models`` are TrainedModel objects (keyed by :func:`model_key`); ``params`` must have a
     stable ``repr`` (numbers, strings, tuples).
     """
-    code = getattr(func, "__code__", None)
-    func_id = f"{func.__module__}.{func.__qualname__}@{code.co_filename if code else ''}"
     keys = tuple(_cache_key(m) for m in models)
-    return _cached_call(func_id, keys, repr(sorted(params.items())), func, models, params)
+    return _cached_call(_func_id(func), keys, repr(sorted(params.items())), func, models, params)
+
+
+#: (function, cache keys, parameters) of every :func:`prefetch` call started in this process.
+_PREFETCHED: set[tuple[str, tuple[str, ...], str]] = set()
+_PREFETCH_LOCK = threading.Lock()
+
+
+def prefetch(calls: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]]) -> None:
+    """Run :func:`cached` calls ``(func, models, params)`` on a background thread, one after
+    the other, so that a view opened later finds them computed (a view that asks first
+    computes its own: the cache computes one key once). Each call starts once per process;
+    errors are left to the view that shows them."""
+    todo = []
+    with _PREFETCH_LOCK:
+        for func, models, params in calls:
+            key = (
+                _func_id(func),
+                tuple(_cache_key(m) for m in models),
+                repr(sorted(params.items())),
+            )
+            if key not in _PREFETCHED:
+                _PREFETCHED.add(key)
+                todo.append((func, models, params))
+    if not todo:
+        return
+
+    def work() -> None:
+        for func, models, params in todo:
+            with contextlib.suppress(Exception):
+                cached(func, *models, **params)
+
+    # no script-run context: a rerun or stop of the page must not interrupt the computation
+    threading.Thread(target=work, name="movierate-prefetch", daemon=True).start()
+
+
+def _func_id(func: Callable[..., Any]) -> str:
+    code = getattr(func, "__code__", None)
+    return f"{func.__module__}.{func.__qualname__}@{code.co_filename if code else ''}"
 
 
 def _cache_key(model: Any) -> str:
