@@ -66,6 +66,8 @@ class DistributedLoop(_TrainingLoop):
     """The compiled loop with each global batch shared between the strategy's workers."""
 
     strategy: tf.distribute.Strategy
+    #: every worker must run the same steps per call: their collectives pair up step by step
+    timed_calls = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

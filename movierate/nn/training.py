@@ -87,6 +87,10 @@ ORDERED_METHOD = "graded_l2"
 #: (:class:`StepsPerCall`). Calls of a fixed 1/20 epoch cost 9% of a 0.4 s epoch at 2 M ratings
 #: in per-call overhead against one call per epoch.
 EVENT_SECONDS = 0.25
+#: ... except in a loop whose calls must be the same everywhere (``_TrainingLoop.timed_calls``
+#: False: the workers of ``nn.distributed`` pair their collectives step by step): this many
+#: calls per epoch.
+FIXED_CALLS_PER_EPOCH = 20
 #: Whether a plain step (no svdpp, no sampled / ordered / adversarial penalty, this process's own
 #: gradients) computes its per-example forward, backward and row merge as one XLA cluster
 #: (:meth:`_TrainingLoop._plain_step`): 2-5x faster per step than the op-by-op graph on CPU,
@@ -287,7 +291,8 @@ def _fit(
     stopper = EarlyStopping(model.weights, spec.early_stopping_patience)
     settled_epoch: int | None = None
     n_batches = -(-len(train_rows) // spec.batch_size)
-    calls = StepsPerCall(EVENT_SECONDS)
+    fixed = None if loop.timed_calls else max(1, n_batches // FIXED_CALLS_PER_EPOCH)
+    calls = StepsPerCall(EVENT_SECONDS, fixed)
     step_seconds, started = 0.0, time.perf_counter()
 
     def shuffled() -> tuple[tf.Tensor, ...]:
@@ -387,22 +392,27 @@ def _fit(
 
 class StepsPerCall:
     """How many training steps each graph call runs: about ``seconds`` worth, timed on the
-    previous call. The first call (it may trace and compile) runs one step and is not timed.
+    previous call (the first call, which may trace and compile, runs one step and is not
+    timed), or always ``fixed`` when given.
 
     >>> calls = StepsPerCall(0.25)
     >>> calls.next(100), calls.record(1, 2.0), calls.next(100)
     (1, None, 1)
     >>> calls.record(1, 0.01), calls.next(100), calls.next(7)
     (None, 25, 7)
+    >>> StepsPerCall(0.25, fixed=4).next(100)
+    4
     """
 
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
+    def __init__(self, seconds: float, fixed: int | None = None) -> None:
+        self.seconds, self.fixed = seconds, fixed
         self.per_step: float | None = None
         self.timed = False
 
     def next(self, left: int) -> int:
         """Steps for the next call, at most ``left``."""
+        if self.fixed is not None:
+            return min(left, self.fixed)
         if self.per_step is None:
             return 1
         return int(min(left, max(1, self.seconds / self.per_step)))
@@ -664,6 +674,9 @@ def _l2_weights(rows: np.ndarray, n_rows: int) -> np.ndarray:
 
 class _TrainingLoop:
     """The compiled training step, evaluation and regularizer logging of one model."""
+
+    #: Whether the batch loop may size its graph calls by their time (:class:`StepsPerCall`).
+    timed_calls = True
 
     def __init__(
         self,
