@@ -69,8 +69,16 @@ def _no_exception(page, where: str) -> None:
     assert page.get_by_text("Something went wrong").count() == 0, f"{where} shows a crash"
 
 
+#: JavaScript: no element is still a loading placeholder and every Plotly chart has drawn.
+CHARTS_DRAWN = """() => !document.querySelector("[data-testid='stSkeleton']") &&
+  [...document.querySelectorAll("[data-testid='stPlotlyChart']")]
+    .every(chart => chart.querySelector('.main-svg'))"""
+
+
 def _screenshot(page, folder: Path, name: str) -> Path:
-    """A full-page screenshot: grow the viewport to the height of the scrolled content."""
+    """A full-page screenshot once every chart has drawn (a tab's first Plotly chart loads
+    Plotly's JavaScript after the run ends): grow the viewport to the scrolled content."""
+    page.wait_for_function(CHARTS_DRAWN, timeout=30_000, polling=100)
     height = page.evaluate(
         "() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
         " return m ? m.scrollHeight : document.body.scrollHeight; }"
