@@ -113,7 +113,7 @@ DENSE_TABLE_FACTOR = 2.0
 #: Compiled loops kept after a training for the next one of the same shape and settings (the
 #: seed, epochs and patience may differ) in this process: it then skips tracing and XLA
 #: compilation (1-1.5 s of a first epoch at 2 M ratings). Only loops whose every state
-#: :meth:`_TrainingLoop.reset` restores (see ``reusable``); at most LOOP_POOL_SIZE idle ones.
+#: :meth:`_TrainingLoop.reset` restores (:func:`resettable`); at most LOOP_POOL_SIZE idle ones.
 LOOP_POOL_SIZE = 2
 LOOPS = LoopPool(LOOP_POOL_SIZE)
 
@@ -214,12 +214,12 @@ def train(
         "sample_size": regularizer_sample_size(ds.n_movies, len(train_rows), spec.batch_size),
         "n_train": len(train_rows),
     }
-    key = None
-    if loop_class is None and not implicit:
+    key = None  # set for a loop that may come from, and go back to, the pool
+    if loop_class is None and resettable(spec):
         key = _loop_key(spec, fresh, settings["sample_size"], len(train_rows))
     loop = LOOPS.take(key) if key is not None else None
     if loop is None:
-        # a loop that may go to the pool gets a model of its own: ``fresh`` is the result's
+        # a loop that goes to the pool gets a model of its own: ``fresh`` is the result's
         own = fresh
         if key is not None:
             own = build_model(spec, ds.n_users, ds.n_movies, global_mean, scale, implicit)
@@ -231,7 +231,7 @@ def train(
     try:
         return _fit(data, split, spec, loop, fresh, progress, cancel, rank_rows, stop_after)
     finally:
-        if key is not None and loop.reusable:
+        if key is not None:
             LOOPS.give(key, loop)
 
 
@@ -248,6 +248,20 @@ def _loop_key(spec: ModelSpec, model: RatingModel, sample_size: int, n_train: in
         n_train >= XLA_MIN_RATINGS,
         XLA_PLAIN_STEP,
         DENSE_TABLE_FACTOR,
+    )
+
+
+def resettable(spec: ModelSpec) -> bool:
+    """Whether a loop of ``spec`` can be reset for another training: no sampled (whitening,
+    decorrelation, adversarial) or ordered penalty, no svdpp implicit table and no dropout,
+    which keep random or extra state of their own."""
+    sampled = [kind for kind in spec.regularizers if kind not in ("l2", "ordered")]
+    return (
+        spec.family != "svdpp"
+        and not sampled
+        and not spec.regularizers.get("ordered")
+        and not spec.dropout
+        and not spec.embedding_dropout
     )
 
 
@@ -755,20 +769,6 @@ class _TrainingLoop:
         if self.plain:
             self._plain_update_xla = tf.function(self._plain_update, jit_compile=True)
 
-    @property
-    def reusable(self) -> bool:
-        """Whether :meth:`reset` restores every state this loop's training changes: none of the
-        sampled, ordered or adversarial penalties, svdpp's implicit table or dropout, which
-        keep random or extra state of their own."""
-        return (
-            type(self) is _TrainingLoop
-            and self.implicit_table is None
-            and not self.sampled
-            and not self.ordered.strength
-            and not self.spec.dropout
-            and not self.spec.embedding_dropout
-        )
-
     def reset(
         self,
         initial: RatingModel,
@@ -776,7 +776,7 @@ class _TrainingLoop:
         user_l2_weight: np.ndarray,
         movie_l2_weight: np.ndarray,
     ) -> None:
-        """Start a new training of a :attr:`reusable` loop: ``initial``'s weights, the new
+        """Start a new training of a :func:`resettable` loop: ``initial``'s weights, the new
         per-row L2 weights, fresh optimizer slots and ``spec`` (which may differ from the
         loop's own only in :data:`_RESET_FIELDS`)."""
         self.spec = spec
