@@ -39,7 +39,7 @@ from typing import Any
 
 import tensorflow as tf
 
-from movierate.nn.training import TrainResult, _TrainingLoop, train
+from movierate.nn.training import TrainResult, _TrainingLoop, summed_steps, train
 from movierate.progress import Phase
 
 _SUM = tf.distribute.ReduceOp.SUM
@@ -75,7 +75,9 @@ class DistributedLoop(_TrainingLoop):
         index = tf.TensorSpec([None], tf.int32)
         scalar = tf.TensorSpec([], tf.int32)
         signature = [index, index, tf.TensorSpec([None], tf.float32), scalar, scalar, scalar]
-        self.run_batches = tf.function(self._run_shared_batches, input_signature=signature)
+        self.run_batches = tf.function(
+            self._run_shared_batches, input_signature=signature, autograph=False
+        )
 
     def _run_shared_batches(self, users, movies, ratings, first, count, batch_size) -> tf.Tensor:
         """Global batches ``first .. first + count - 1``; each worker steps on its share.
@@ -83,15 +85,16 @@ class DistributedLoop(_TrainingLoop):
         The loop stays outside ``strategy.run`` (a synchronisation point may not sit inside
         control flow in the replica function), as Keras' ``steps_per_execution`` does.
         """
-        total = tf.constant(0.0)
         n = tf.shape(users)[0]
-        for i in tf.range(count):
+
+        def step(i: tf.Tensor) -> tf.Tensor:
             start = (first + i) * batch_size
             end = tf.minimum(start + batch_size, n)
             batch = (users[start:end], movies[start:end], ratings[start:end])
             out = self.strategy.run(self._shared_step, args=batch)
-            total += self.strategy.experimental_local_results(out)[0]
-        return total
+            return self.strategy.experimental_local_results(out)[0]
+
+        return summed_steps(count, step)
 
     def _shared_step(self, users: tf.Tensor, movies: tf.Tensor, ratings: tf.Tensor) -> tf.Tensor:
         return self._step(*self.shard(users, movies, ratings))

@@ -671,6 +671,21 @@ def prune_dimensions(
     return selection
 
 
+def summed_steps(count: tf.Tensor, step: Callable[[tf.Tensor], tf.Tensor]) -> tf.Tensor:
+    """``step(0) + ... + step(count - 1)``, run in order as one ``tf.while_loop``.
+
+    Written out rather than left to AutoGraph: the loops' ``tf.function`` s are traced with
+    ``autograph=False``, since converting the step's Python source (and everything it calls)
+    took about half of a first training's tracing time.
+    """
+    _, total = tf.while_loop(
+        lambda i, _: i < count,
+        lambda i, total: (i + 1, total + step(i)),
+        (tf.constant(0), tf.constant(0.0)),
+    )
+    return total
+
+
 def _mean(values: tf.Tensor, weights: tf.Tensor | None) -> tf.Tensor:
     """The mean of ``values``, weighted by ``weights`` when given."""
     if weights is None:
@@ -754,8 +769,11 @@ class _TrainingLoop:
                 scalar,
                 scalar,
             ],
+            autograph=False,
         )
-        self._predict = tf.function(self._predict_batch, input_signature=[index, index])
+        self._predict = tf.function(
+            self._predict_batch, input_signature=[index, index], autograph=False
+        )
         large = n_train is None or n_train >= XLA_MIN_RATINGS
         self.plain = XLA_PLAIN_STEP and large and self._is_plain()
         #: per side: whether the plain step updates its whole tables in XLA (see DENSE_TABLE_FACTOR)
@@ -767,7 +785,9 @@ class _TrainingLoop:
         #: padded rows would enter its batch normalisation)
         self.padded = self.plain and spec.family != "deep"
         if self.plain:
-            self._plain_update_xla = tf.function(self._plain_update, jit_compile=True)
+            self._plain_update_xla = tf.function(
+                self._plain_update, jit_compile=True, autograph=False
+            )
 
     def reset(
         self,
@@ -826,9 +846,9 @@ class _TrainingLoop:
 
     def _run_batches(self, users, movies, ratings, first, count, batch_size) -> tf.Tensor:
         """Steps over batches ``first .. first + count - 1`` in one graph call; summed MSE."""
-        total = tf.constant(0.0)
         n = tf.shape(users)[0]
-        for i in tf.range(count):
+
+        def step(i: tf.Tensor) -> tf.Tensor:
             start = (first + i) * batch_size
             end = tf.minimum(start + batch_size, n)
             batch = (users[start:end], movies[start:end], ratings[start:end])
@@ -836,16 +856,16 @@ class _TrainingLoop:
                 pad = batch_size - (end - start)
                 # the padding repeats the batch's first ids: no row is touched that was not
                 padded = [tf.concat([x, tf.fill([pad], x[0])], 0) for x in batch]
-                total += self._plain_step(*padded, end - start)
-            elif self.plain:  # XLA compiles per shape: a short last batch takes the general step
-                total += tf.cond(
+                return self._plain_step(*padded, end - start)
+            if self.plain:  # XLA compiles per shape: a short last batch takes the general step
+                return tf.cond(
                     end - start == batch_size,
-                    lambda batch=batch: self._plain_step(*batch),
-                    lambda batch=batch: self._step(*batch),
+                    lambda: self._plain_step(*batch),
+                    lambda: self._step(*batch),
                 )
-            else:
-                total += self._step(*batch)
-        return total
+            return self._step(*batch)
+
+        return summed_steps(count, step)
 
     def combine(self, tables, gathered, grads, batch):
         """Row updates ``(table, rows, grad, current)`` and dense gradients to apply: this
