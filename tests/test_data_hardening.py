@@ -4,8 +4,11 @@ numbers, inferred scales, names that are paths, OS-refused names, where a model'
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import io
 import json
+import lzma
 import zipfile
 from pathlib import Path
 
@@ -434,3 +437,42 @@ def test_a_saved_dataset_does_not_repeat_its_notices(tmp_path):
     ds = from_csv(ratings, items=items, save_as="partial")
     assert sum("not in the movies file" in w for w in ds.warnings) == 1
     assert load_dataset("partial").warnings == ds.warnings
+
+
+GOOD_CSV = "userId,movieId,rating\n" + "".join(
+    f"{u},{m},{u % 5 + 1}\n" for u in range(1, 6) for m in (1, 2)
+)
+
+
+@pytest.mark.parametrize(
+    ("packed", "named"),
+    [
+        (gzip.compress, "gzip-compressed"),
+        (bz2.compress, "bzip2-compressed"),
+        (lzma.compress, "xz-compressed"),
+        (lambda data: _zipped(data), "zip archive"),
+        (lambda data: b"PAR1" + data, "Parquet"),
+        (lambda data: b"%PDF-1.7\n" + data, "PDF"),
+    ],
+)
+def test_a_compressed_or_binary_file_is_named_with_what_to_do(tmp_path, packed, named):
+    """Not a decoding error at some byte: the error says what the file is and how to get text."""
+    path = tmp_path / "ratings.csv"
+    path.write_bytes(packed(GOOD_CSV.encode()))
+    for source in (path.read_bytes(), path):
+        with pytest.raises(DataError, match=named) as err:
+            from_csv(source)
+        assert "then pick that file" in str(err.value)
+
+
+def test_text_that_merely_starts_like_a_signature_is_read():
+    """A header that happens to begin with "BZh" is text, not bzip2."""
+    ds = from_csv(GOOD_CSV.replace("userId", "BZhuser").encode(), columns={"user": "BZhuser"})
+    assert len(ds) == 10
+
+
+def _zipped(data: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("ratings.csv", data)
+    return buffer.getvalue()

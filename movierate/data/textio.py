@@ -60,10 +60,34 @@ def _decode_error(where: str, encoding: str, line: int, byte: int, offset: int) 
     )
 
 
+#: Leading bytes of binary formats people pick by mistake -> (what it is, what to do instead).
+BINARY_SIGNATURES: dict[bytes, tuple[str, str]] = {
+    b"\x1f\x8b": ("a gzip-compressed file", "decompress it first (for example gunzip FILE.gz)"),
+    b"PK\x03\x04": (
+        "a zip archive (or an Excel .xlsx workbook)",
+        "unzip it and pick the text file inside, or save the sheet as CSV",
+    ),
+    b"BZh": ("a bzip2-compressed file", "decompress it first (for example bunzip2 FILE.bz2)"),
+    b"\xfd7zXZ\x00": ("an xz-compressed file", "decompress it first (for example unxz FILE.xz)"),
+    b"7z\xbc\xaf\x27\x1c": ("a 7-Zip archive", "extract it and pick the text file inside"),
+    b"PAR1": ("a Parquet file", "export it as CSV (pandas: pd.read_parquet(f).to_csv(...))"),
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": (
+        "an old Excel (.xls) or other Office file",
+        "save the sheet as CSV",
+    ),
+    b"%PDF-": ("a PDF document", "export the table as CSV"),
+}
+
+
 def check_not_empty(source: Source, where: str) -> None:
+    """DataError when ``source`` is empty, blank or a known binary format (not text)."""
     size = source.stat().st_size if isinstance(source, Path) else len(source)
-    if size == 0 or not read_head(source).strip():
+    head = read_head(source)
+    if size == 0 or not head.strip():
         raise DataError(f"{where} is empty (no text in it). Pick the file that holds the ratings.")
+    for signature, (kind, fix) in BINARY_SIGNATURES.items():
+        if head.startswith(signature) and (signature != b"BZh" or head[4:10] == b"1AY&SY"):
+            raise DataError(f"{where} is {kind}, not delimited text: {fix}, then pick that file.")
 
 
 def read_head(source: Source, n_bytes: int = 65536) -> bytes:
