@@ -124,16 +124,30 @@ def page_key(current: StreamlitPage) -> str | None:
     return None
 
 
+#: Session key: this run reopened the page without the link's ignored values.
+_REOPENED = "_movierate_url_reopened"
+
+
 def top_notices(current: StreamlitPage) -> None:
     """Check the link's parameters for ``current`` (:func:`state.read_url`) and show, at the
     top of the page, one line per thing ignored from the link and any other queued notice
-    (:func:`state.add_notice`, e.g. what an import changed in the data)."""
+    (:func:`state.add_notice`, e.g. what an import changed in the data).
+
+    A link with an ignored value opens the page again with the accepted values only:
+    Streamlit seeds a URL-bound widget from the link the page was opened with, so deleting
+    the value is not enough (``?tsne_min=1e400`` crashed an integer input inside Streamlit).
+    The notices are queued, so they show on the reopened page."""
+    given = set(st.query_params)
     try:
         key = page_key(current)
-        if key is not None:
-            state.read_url(key)
+        accepted = state.read_url(key) if key is not None else None
     except Exception:  # a broken link check must never keep the page from drawing
         log.exception("Checking the link's parameters failed")
+        accepted = None
+    reopened = st.session_state.pop(_REOPENED, False)  # at most once in a row: never a loop
+    if accepted is not None and set(accepted) != given and not reopened:
+        st.session_state[_REOPENED] = True
+        st.switch_page(current, query_params=accepted)
     show_notices(state.pop_notices())
 
 
