@@ -476,3 +476,18 @@ def _zipped(data: bytes) -> bytes:
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("ratings.csv", data)
     return buffer.getvalue()
+
+
+def test_an_items_row_without_an_id_is_dropped_and_the_rest_still_match():
+    """One empty id used to make every id text, so no rated movie found its title."""
+    items = "movieId,title,genres\n,Nothing,Drama\n1,Heat (1995),Action\n2,Up (2009),Animation\n"
+    ds = from_csv(GOOD_CSV.encode(), items.encode())
+    assert sorted(ds.movies["title"]) == ["Heat", "Up"]
+    assert any("1 row(s) without a movie id (line 2); they are ignored" in n for n in ds.notices())
+
+
+def test_an_empty_title_becomes_a_placeholder_with_a_notice():
+    items = "movieId,title,genres\n1,  ,Action\n2,Up (2009),Animation\n"
+    ds = from_csv(GOOD_CSV.encode(), items.encode())
+    assert sorted(ds.movies["title"]) == ["Up", "movie 1"]
+    assert any("an empty title (movie ids 1)" in n for n in ds.notices())

@@ -29,7 +29,13 @@ from movierate.data.acquire import (
     max_extract_bytes,
     validate_dataset_name,
 )
-from movierate.data.build import Duplicates, RawData, build_dataset, check_whole_ids
+from movierate.data.build import (
+    Duplicates,
+    RawData,
+    build_dataset,
+    check_whole_ids,
+    line_numbers,
+)
 from movierate.data.dataset import RatingScale, RatingsDataset
 from movierate.data.formats import CUSTOM_META
 from movierate.data.movies import movie_metadata, split_genres
@@ -96,7 +102,8 @@ def from_csv(
     raw.scale = scale
     if items is not None:
         item_source, item_label = _as_source(items)
-        raw.movies = _read_items(item_source, item_label, item_columns, encoding)
+        raw.movies, item_notices = _read_items(item_source, item_label, item_columns, encoding)
+        raw.warnings += item_notices
         raw.catalog = {"movies": len(raw.movies), "users": None}
     dataset_name = save_as or name or _name_from(label)
     ds = build_dataset(raw, dataset_name, duplicates=duplicates)
@@ -307,7 +314,9 @@ def _match_columns(
 
 def _read_items(
     source: Source, label: str, mapping: Mapping[str, str] | None, encoding: str
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, list[str]]:
+    """The items file as movie metadata, and notices of the rows it could not use as given: a
+    row without an id is dropped, an empty title becomes 'movie <id>'."""
     check_not_empty(source, label)
     text = decode(source.read_bytes() if isinstance(source, Path) else source, label, encoding)
     delimiter = sniff_delimiter(text, label)
@@ -319,9 +328,25 @@ def _read_items(
     )
     if chosen is None:
         raise DataError(f"{label}: the items file needs a header row with id and title columns.")
+    notices = []
+    blank = table[chosen["item"]].str.strip() == ""
+    if blank.any():  # one empty id must not turn every id into text (and match nothing)
+        notices.append(
+            f"The movies file has {int(blank.sum()):,} row(s) without a movie id "
+            f"({line_numbers(np.flatnonzero(blank.to_numpy()), 2)}); they are ignored."
+        )
+        table = table[~blank].reset_index(drop=True)
     ids = table[chosen["item"]].str.strip()
+    titles = table[chosen["title"]]
+    untitled = titles.str.strip() == ""
+    if untitled.any():
+        notices.append(
+            f"The movies file gives {int(untitled.sum()):,} movie(s) an empty title "
+            f"(movie ids {', '.join(ids[untitled].iloc[:5])}); they are titled 'movie <id>'."
+        )
+        titles = titles.where(~untitled, "movie " + ids)
     genres = [split_genres(g) for g in table[chosen["genres"]]] if "genres" in chosen else None
-    meta = movie_metadata(ids, table[chosen["title"]], genres or [[] for _ in range(len(table))])
+    meta = movie_metadata(ids, titles, genres or [[] for _ in range(len(table))])
     if "year" in chosen:
         given = pd.to_numeric(table[chosen["year"]], errors="coerce").astype("Int64")
         meta["year"] = meta["year"].fillna(given)
@@ -334,7 +359,7 @@ def _read_items(
         meta["movie_id"] = numeric.astype(np.int64).to_numpy()
     else:
         meta["movie_id"] = ids.to_numpy(dtype=object)
-    return meta
+    return meta, notices
 
 
 def _save(ds: RatingsDataset, raw: RawData, label: str) -> Path:
