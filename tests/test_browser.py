@@ -75,6 +75,20 @@ CHARTS_DRAWN = """() => !document.querySelector("[data-testid='stSkeleton']") &&
     .every(chart => chart.querySelector('.main-svg'))"""
 
 
+def _expect_charts(page, at_least: int, where: str = "") -> None:
+    """At least ``at_least`` Plotly charts are drawn, waiting for them: a chart draws after the
+    run that sent it has finished (Plotly's JavaScript may still be loading then)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(
+            f"() => document.querySelectorAll('.js-plotly-plot').length >= {at_least}",
+            timeout=30_000,
+            polling=100,
+        )
+    assert page.locator(".js-plotly-plot").count() >= at_least, where
+
+
 def _screenshot(page, folder: Path, name: str) -> Path:
     """A full-page screenshot once every chart has drawn (a tab's first Plotly chart loads
     Plotly's JavaScript after the run ends): grow the viewport to the scrolled content."""
@@ -168,7 +182,7 @@ def test_dashboard_end_to_end(tmp_path, movielens_dir):
 
             _open(page, "Compare", "Learning curves", timings)
             _no_exception(page, "Compare")
-            assert page.locator(".js-plotly-plot").count() >= 1  # only the open tab is drawn
+            _expect_charts(page, 1, "Compare")  # only the open tab is drawn
             _screenshot(page, shots, "compare")
             for tab, marker, charts in (
                 ("Embedding spaces", "shared colour scale", 1),
@@ -181,7 +195,7 @@ def test_dashboard_end_to_end(tmp_path, movielens_dir):
                 _settle(page)
                 timings[f"compare: tab {tab}"] = time.perf_counter() - start
                 _no_exception(page, f"Compare / {tab}")
-                assert page.locator(".js-plotly-plot").count() >= charts, tab
+                _expect_charts(page, charts, tab)
                 assert "section=" in page.url, page.url
                 _screenshot(page, shots, f"compare-{tab.split()[0].lower()}")
             page.get_by_role("tab", name="Accuracy").click()
@@ -224,7 +238,7 @@ def test_dashboard_end_to_end(tmp_path, movielens_dir):
             page.get_by_text("Nearest to").first.wait_for(timeout=30_000)
             _settle(page)
             _no_exception(page, "Embeddings / t-SNE")
-            assert page.locator(".js-plotly-plot").count() >= 1
+            _expect_charts(page, 1)
             _screenshot(page, shots, "embeddings-tsne")
             page.get_by_role("tab", name="Principal components").click()
             page.get_by_text("Component 1").wait_for(timeout=30_000)
@@ -233,7 +247,7 @@ def test_dashboard_end_to_end(tmp_path, movielens_dir):
 
             _open(page, "Dimensions", "Spearman", timings)
             _no_exception(page, "Dimensions")
-            assert page.locator(".js-plotly-plot").count() >= 1
+            _expect_charts(page, 1)
             _screenshot(page, shots, "dimensions")
 
             _open(page, "Explore", "AUC leave-one-out", timings)
@@ -241,7 +255,7 @@ def test_dashboard_end_to_end(tmp_path, movielens_dir):
             expect(
                 page.get_by_text(re.compile(r"x axis: (real|weak|not real)")).first
             ).to_be_visible()
-            assert page.locator(".js-plotly-plot").count() >= 1
+            _expect_charts(page, 1)
             _screenshot(page, shots, "explore-axes")
             start = time.perf_counter()
             page.goto(f"{url}/explore?model=e2e-l2&view=analogy")  # a shared link to the view
