@@ -157,3 +157,19 @@ def test_new_explorer_modules_never_import_tensorflow_keras_or_streamlit():
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=180, check=True
     )
     assert result.stdout.strip() == "[]", result.stdout
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("2 99999999999", "expected 99999999999"),  # allocated 745 GiB (MemoryError) before
+        ("99999999999 2", "ends after 2 vectors"),
+        ("0 2", "both must be >= 1"),
+        ("2 0", "both must be >= 1"),
+    ],
+)
+def test_a_word2vec_header_the_file_cannot_hold_is_refused(tmp_path, header, message):
+    path = tmp_path / "vectors.vec"
+    path.write_text(f"{header}\nmovie_a 0.1 0.2\nmovie_b 0.3 0.4\n")
+    with pytest.raises(DataError, match=message):
+        read_word2vec_file(path)

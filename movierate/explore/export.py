@@ -134,8 +134,14 @@ def read_word2vec(source: str | Path) -> tuple[list[str], np.ndarray]:
     if len(header) != 2 or not all(h.isdigit() for h in header):
         raise DataError("A word2vec text file starts with a line '<count> <dim>'.")
     count, dim = int(header[0]), int(header[1])
+    if count < 1 or dim < 1:
+        raise DataError(
+            f"The header announces {count} vectors of {dim} numbers; both must be >= 1."
+        )
     tokens: list[str] = []
-    vectors = np.empty((count, dim), dtype=np.float32)
+    # a token or number takes at least 2 characters, so the text holds at most this many
+    # vectors: a header announcing more never allocates them (2 x 1e11 was a MemoryError)
+    vectors = np.empty((min(count, len(text) // (2 * (dim + 1))), dim), dtype=np.float32)
     for i in range(count):
         line = stream.readline()
         if line == "":
