@@ -491,3 +491,23 @@ def test_an_empty_title_becomes_a_placeholder_with_a_notice():
     ds = from_csv(GOOD_CSV.encode(), items.encode())
     assert sorted(ds.movies["title"]) == ["Up", "movie 1"]
     assert any("an empty title (movie ids 1)" in n for n in ds.notices())
+
+
+@pytest.mark.parametrize(
+    ("files", "missing"),
+    [
+        ({"mine/ratings.csv": HEADER + "1,1,5,1\n2,1,4,2\n"}, "movies.csv"),
+        ({"mine/u.data": "1\t1\t5\t874965758\n2\t1\t4\t876893171\n"}, "u.item"),
+        ({"mine/ratings.dat": "1::1::5::978300760\n2::1::4::978300761\n"}, "movies.dat"),
+    ],
+)
+def test_a_movielens_zip_without_its_movies_file_says_so(tmp_path, monkeypatch, files, missing):
+    """Every title became 'movie <id>' without a word; the notice survives the parsed cache."""
+    monkeypatch.delenv("MOVIERATE_DATA_DIR")
+    path = tmp_path / "mine.zip"
+    path.write_bytes(zip_of({k: v.encode() for k, v in files.items()}))
+    first = load_dataset(path)
+    assert first.movies["title"].tolist() == ["movie 1"]
+    expected = f"{missing} is missing from mine: every movie is titled 'movie <id>'"
+    assert any(n.startswith(expected) for n in first.notices()), first.notices()
+    assert any(n.startswith(expected) for n in load_dataset(first.name).notices())

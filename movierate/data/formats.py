@@ -119,7 +119,18 @@ def _read_csv(folder: Path) -> RawData:
         first_line=2,
         movies=movies,
         catalog={"movies": n_movies, "users": None},
+        warnings=missing_movies_notice(folder / "movies.csv", movies),
     )
+
+
+def missing_movies_notice(path: Path, movies: pd.DataFrame | None) -> list[str]:
+    """The notice for a MovieLens folder without its movies file (titles fall back to ids)."""
+    if movies is not None:
+        return []
+    return [
+        f"{path.name} is missing from {path.parent.name}: every movie is titled 'movie <id>' "
+        "and has no year or genres. Add that file from the GroupLens zip to see titles."
+    ]
 
 
 def _read_movies_csv(path: Path) -> tuple[pd.DataFrame | None, int | None]:
@@ -208,6 +219,7 @@ def _read_100k(folder: Path) -> RawData:
         movies=movies,
         catalog={"movies": n_movies, "users": n_users},
         official=official,
+        warnings=missing_movies_notice(folder / "u.item", movies),
     )
 
 
@@ -287,6 +299,7 @@ def _read_dat(folder: Path) -> RawData:
         first_line=1,
         movies=movies,
         catalog={"movies": n_movies, "users": _count_lines(users) if users.is_file() else None},
+        warnings=missing_movies_notice(folder / "movies.dat", movies),
     )
 
 
