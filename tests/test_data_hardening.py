@@ -511,3 +511,14 @@ def test_a_movielens_zip_without_its_movies_file_says_so(tmp_path, monkeypatch, 
     expected = f"{missing} is missing from mine: every movie is titled 'movie <id>'"
     assert any(n.startswith(expected) for n in first.notices()), first.notices()
     assert any(n.startswith(expected) for n in load_dataset(first.name).notices())
+
+
+def test_a_zip_with_two_rating_sets_side_by_side_is_refused(tmp_path, monkeypatch):
+    """The first folder was imported silently; which one the user meant is a guess."""
+    monkeypatch.delenv("MOVIERATE_DATA_DIR")
+    rows = HEADER + "1,1,5,1\n2,1,4,2\n"
+    data = zip_of({"a/ratings.csv": rows.encode(), "b/ratings.csv": rows.encode()})
+    with pytest.raises(DataError, match=r"holds 2 rating sets side by side \(a/, b/\)"):
+        import_zip(data, "two.zip")
+    nested = zip_of({"a/ratings.csv": rows.encode(), "a/old/ratings.csv": rows.encode()})
+    assert load_dataset(import_zip(nested, "nested.zip")).name == "a"  # the shallowest wins

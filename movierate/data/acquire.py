@@ -531,6 +531,13 @@ def _dataset_prefix(members: list[zipfile.ZipInfo], filename: str) -> PurePosixP
             "own ratings file."
         )
     prefix = hits[0]
+    level = sorted({str(p) for p in hits if len(p.parts) == len(prefix.parts)})
+    if len(level) > 1:  # which one the user meant is a guess: say so instead of picking one
+        shown = ", ".join(f"{p}/" if p != "." else "(top level)" for p in level[:4])
+        raise DataError(
+            f"{filename} holds {len(level)} rating sets side by side ({shown}); upload a zip "
+            "with one dataset."
+        )
     if prefix.parts and not _NAME.match(prefix.name):
         raise DataError(f"{filename}: folder name {prefix.name!r} is not usable; rename it.")
     return prefix
