@@ -31,7 +31,10 @@ def principal_rotation(
 
 
 def _factor(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(R^-1, R), d x d, with x = Q R (Q orthonormal columns), from the SVD (pseudo-inverse)."""
+    """(R^-1, R), d x d, with x = Q R (Q orthonormal columns), from the SVD (pseudo-inverse).
+    Fewer rows than d (one user, say) are padded with zero rows: R stays d x d, of lower rank."""
+    if len(x) < x.shape[1]:
+        x = np.vstack([x, np.zeros((x.shape[1] - len(x), x.shape[1]))])
     _, s, vt = np.linalg.svd(x, full_matrices=False)
     floor = max(float(s.max()) if len(s) else 0.0, 1e-300) * 1e-10
     inv_s = np.where(s > floor, 1.0 / np.maximum(s, floor), 0.0)

@@ -442,3 +442,26 @@ def test_best_k_rule_keeps_the_lowest_held_out_error_rank(planted, monkeypatch):
     assert np.all(
         training.export_arrays(result.keras_model, spec)["user_embedding"][:, best.kept :] == 0
     )
+
+
+@pytest.mark.parametrize("rows", [(1, 40), (40, 1), (3, 2)])
+def test_principal_rotation_of_fewer_rows_than_dimensions_keeps_predictions(rows):
+    """One user (or movie) gave a d x 1 'rotation' and the ordered training crashed on it."""
+    from movierate.basis import principal_rotation
+
+    rng = np.random.default_rng(0)
+    user, movie = rng.normal(size=(rows[0], 6)), rng.normal(size=(rows[1], 6))
+    a, b = principal_rotation(user, movie)
+    assert a.shape == b.shape == (6, 6)
+    np.testing.assert_allclose((user @ a) @ (movie @ b).T, user @ movie.T, atol=1e-9)
+
+
+def test_ordered_training_on_a_single_user_dataset():
+    from movierate.data import from_csv
+    from movierate.nn.training import train
+
+    rows = "".join(f"1,{m},{m % 5 + 1}\n" for m in range(1, 40))
+    ds = from_csv(("userId,movieId,rating\n" + rows).encode())
+    spec = ModelSpec(dim=4, epochs=2, regularizers={"l2": 0.1, "ordered": 0.01})
+    result = train(ds, make_split(ds, "random", 0.1, seed=0), spec)
+    assert result.arrays["user_embedding"].shape == (1, 4)
