@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from movierate.data import make_split, synthetic_dataset
-from movierate.errors import TrainingCancelled
+from movierate.errors import DataError, TrainingCancelled
 from movierate.nn.training import train
 from movierate.spec import ModelSpec
 
@@ -162,3 +162,15 @@ def test_early_stopping_restores_the_best_epoch_and_counts_patience():
     untouched = tf.Variable([5.0])
     assert EarlyStopping([untouched], patience=1).restore(fallback_epoch=7) == 7
     assert untouched.numpy()[0] == 5.0
+
+
+@pytest.mark.parametrize("kind", ["whitening", "decorrelation", "adversarial"])
+def test_a_penalty_on_the_movie_spread_needs_two_movies(kind):
+    """One movie has no spread to shape: adversarial failed at epoch end on a 1-row matrix."""
+    from movierate.data import from_csv
+
+    rows = "".join(f"{u},1,{u % 5 + 1}\n" for u in range(1, 40))
+    ds = from_csv(("userId,movieId,rating\n" + rows).encode())
+    spec = ModelSpec(dim=4, epochs=1, regularizers={kind: 0.01}).validate()
+    with pytest.raises(DataError, match=f"The {kind} regularizer .* at least 2 movies"):
+        train(ds, make_split(ds, "random", 0.1, seed=0), spec)

@@ -198,6 +198,12 @@ def train(
         raise DataError(
             "The training part of the split is empty: choose smaller test / stop fractions."
         )
+    shaping = sorted(k for k in spec.regularizers if k in SETTLE_MEASURES)
+    if shaping and ds.n_movies < 2:
+        raise DataError(
+            f"The {', '.join(shaping)} regularizer shapes how movie vectors spread, which needs "
+            f"at least 2 movies; {ds.name} has {ds.n_movies}. Train without it."
+        )
     users = ds.ratings["user_idx"].to_numpy(np.int32)
     movies = ds.ratings["movie_idx"].to_numpy(np.int32)
     ratings = ds.ratings["rating"].to_numpy(np.float32)
