@@ -172,5 +172,5 @@ def test_a_penalty_on_the_movie_spread_needs_two_movies(kind):
     rows = "".join(f"{u},1,{u % 5 + 1}\n" for u in range(1, 40))
     ds = from_csv(("userId,movieId,rating\n" + rows).encode())
     spec = ModelSpec(dim=4, epochs=1, regularizers={kind: 0.01}).validate()
-    with pytest.raises(DataError, match=f"The {kind} regularizer .* at least 2 movies"):
+    with pytest.raises(DataError, match=f"The {kind} regularizer shape.* at least 2 movies"):
         train(ds, make_split(ds, "random", 0.1, seed=0), spec)

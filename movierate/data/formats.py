@@ -119,11 +119,11 @@ def _read_csv(folder: Path) -> RawData:
         first_line=2,
         movies=movies,
         catalog={"movies": n_movies, "users": None},
-        warnings=missing_movies_notice(folder / "movies.csv", movies),
+        warnings=_missing_movies_notice(folder / "movies.csv", movies),
     )
 
 
-def missing_movies_notice(path: Path, movies: pd.DataFrame | None) -> list[str]:
+def _missing_movies_notice(path: Path, movies: pd.DataFrame | None) -> list[str]:
     """The notice for a MovieLens folder without its movies file (titles fall back to ids)."""
     if movies is not None:
         return []
@@ -219,7 +219,7 @@ def _read_100k(folder: Path) -> RawData:
         movies=movies,
         catalog={"movies": n_movies, "users": n_users},
         official=official,
-        warnings=missing_movies_notice(folder / "u.item", movies),
+        warnings=_missing_movies_notice(folder / "u.item", movies),
     )
 
 
@@ -299,7 +299,7 @@ def _read_dat(folder: Path) -> RawData:
         first_line=1,
         movies=movies,
         catalog={"movies": n_movies, "users": _count_lines(users) if users.is_file() else None},
-        warnings=missing_movies_notice(folder / "movies.dat", movies),
+        warnings=_missing_movies_notice(folder / "movies.dat", movies),
     )
 
 
