@@ -6,7 +6,8 @@ Two models of ml-latest-small are trained once into a temporary MOVIERATE_HOME (
 Each run then, in headless Chromium through Playwright:
 
 1. starts a bare one-line Streamlit script and times server start -> rendered (what Streamlit
-   itself costs here);
+   itself costs here): once untimed (a browser's first page and a cold disk cache would
+   otherwise be billed to it), then once before each page's start (the medians are its row);
 2. for every dashboard page, starts a fresh ``streamlit run app.py`` and times server start ->
    that page rendered and its script run finished (opened by its URL, models in the link);
 3. starts one more server, opens Home, then clicks Compare in the sidebar (first open: its
@@ -197,9 +198,13 @@ def bare_start(browser, env, bare_dir: Path, log) -> dict[str, float]:
 
 
 def page_starts(browser, env, bare_dir: Path, models: list[str], log) -> dict[str, float]:
-    """Server start -> rendered: the bare app, then every page by its URL."""
-    timings = bare_start(browser, env, bare_dir, log)
+    """Server start -> rendered: every page by its URL, each right after a start of the bare
+    app (whose timings are the medians of those starts: the machine's speed drifts, and the
+    first start of a browser or of a cold disk cache would otherwise be billed to one side)."""
+    bare: list[dict[str, float]] = []
+    timings: dict[str, float] = {}
     for key, (path, marker, which) in PAGES.items():
+        bare.append(bare_start(browser, env, bare_dir, log))
         query = ""
         if which == "one":
             query = "?" + urlencode({"model": models[0]})
@@ -210,7 +215,8 @@ def page_starts(browser, env, bare_dir: Path, models: list[str], log) -> dict[st
         )
         timings[f"start -> {key}"], timings[f"start -> {key}{DRAWN}"] = seconds, drawn
         stop(page, server)
-    return timings
+    medians = {step: statistics.median(b[step] for b in bare) for step in bare[0]}
+    return {**medians, **timings}
 
 
 def act(page, timings: dict[str, float], label: str, action, marker: str | None = None) -> None:
@@ -385,6 +391,7 @@ def main(argv: list[str] | None = None) -> None:
             browser = playwright.chromium.launch(
                 executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
             )
+            bare_start(browser, env, bare_dir, log)  # warm-up: a browser's first page, cold disk
             for i in range(args.runs):
                 timings: dict[str, float] = {}
                 if not args.skip_starts:
