@@ -341,6 +341,9 @@ def test_hostile_store_on_every_page(page, how, text_id_home, tmp_path, monkeypa
     shown = texts(at)
     if how in ("meta", "npz", "no-user-embedding") and page != "train":
         assert name in shown, f"{page}: the broken model {name} is not named:\n{shown}"
+    if how in ("meta", "npz") and page not in ("home", "train"):
+        # the link's model exists but cannot be loaded: said so, not "no such model"
+        assert f"the saved model {name!r} cannot be used (" in notices(at), notices(at)
     if how == "empty" and page not in ("home", "train"):
         assert "No trained models yet" in shown
     if how == "dataset-gone" and page == "recommend":

@@ -379,10 +379,13 @@ def _model_problem(name: str) -> str | None:
         store.validate_name(name)
     except MovierateError as exc:
         return f"{exc}".rstrip(".")
-    infos, _ = list_models()
-    if name not in {info.name for info in infos}:
-        return f"there is no saved model named {name!r} here"
-    return None
+    infos, broken = list_models()
+    if name in {info.name for info in infos}:
+        return None
+    for folder in broken:
+        if folder.name == name:
+            return f"the saved model {name!r} cannot be used ({folder.reason.rstrip('.')})"
+    return f"there is no saved model named {name!r} here"
 
 
 def _user_problem(value: str, context: dict[str, list[str]]) -> str | None:
