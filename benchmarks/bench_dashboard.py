@@ -30,12 +30,16 @@ Byte code: the servers keep compiled modules in a byte-code folder of their own
 ``PYTHONDONTWRITEBYTECODE`` set (as in this project's shells) every start would otherwise
 recompile the app's ~70 modules (~0.15 s of CPU) that the one-line bare app does not have.
 
+``--charts`` adds a bare app with pandas loaded and no chart, one Plotly chart, or the same chart
+in Vega-Lite: what a browser tab's first chart of each library costs (the curves, bars and
+heatmaps are Vega-Lite since it drew ~1 s sooner: ``movierate.ui.charts``).
+
 ``--server-side`` adds the same Compare steps run without a browser (Streamlit's AppTest, in
 a fresh process, so caches are cold): how much of each step is the server's script run; the
 rest is the browser drawing the page (Plotly charts, data grids).
 
     MOVIERATE_DATA_DIR=../shared/data/movielens nice -n 5 python -m benchmarks.bench_dashboard \\
-        [--runs 3] [--home DIR] [--skip-starts] [--server-side]
+        [--runs 3] [--home DIR] [--skip-starts] [--server-side] [--charts]
 """
 
 from __future__ import annotations
@@ -54,6 +58,36 @@ from tests.test_browser import CHROMIUM, _free_port, _wait_healthy
 
 REPO = Path(__file__).resolve().parents[1]
 BARE_APP = 'import streamlit as st\n\nst.write("bare streamlit")\n'
+#: ``--charts``: the bare app with pandas and pyarrow loaded (as the dashboard has them before
+#: its first chart), with no chart, with one Plotly chart, with the same chart in Vega-Lite.
+CHART_DATA = """import pandas as pd
+import pyarrow  # noqa: F401
+import streamlit as st
+
+st.write("bare streamlit")
+FRAME = pd.DataFrame(
+    [{"epoch": i + 1, "y": 1 / (i + k + 1), "run": f"run {k}"} for k in range(4) for i in range(20)]
+)
+"""
+CHART_APPS = {
+    "bare + pandas, no chart": CHART_DATA,
+    "bare + pandas, one Plotly chart": CHART_DATA
+    + """import plotly.graph_objects as go
+
+fig = go.Figure()
+for run, part in FRAME.groupby("run"):
+    fig.add_scatter(x=part["epoch"], y=part["y"], mode="lines+markers", name=run)
+st.plotly_chart(fig)
+""",
+    "bare + pandas, one Vega-Lite chart": CHART_DATA
+    + """st.vega_lite_chart(FRAME, {
+    "mark": {"type": "line", "point": True},
+    "encoding": {"x": {"field": "epoch", "type": "quantitative"},
+                 "y": {"field": "y", "type": "quantitative"},
+                 "color": {"field": "run", "type": "nominal"}},
+})
+""",
+}
 #: page key -> (URL path, text that shows once it rendered, link parameters: "one", "two")
 PAGES: dict[str, tuple[str, str, str]] = {
     "home": ("", "Quick start", ""),
@@ -195,6 +229,20 @@ def bare_start(browser, env, bare_dir: Path, log) -> dict[str, float]:
     )
     stop(page, server)
     return {BARE_STEP: seconds, BARE_STEP + DRAWN: drawn}
+
+
+def chart_starts(browser, env, bare_dir: Path, log) -> dict[str, float]:
+    """Server start -> rendered and -> drawn for each of :data:`CHART_APPS`: what a browser tab's
+    first chart costs with each library."""
+    timings: dict[str, float] = {}
+    for i, (label, script) in enumerate(CHART_APPS.items()):
+        (bare_dir / f"chart{i}.py").write_text(script)
+        seconds, drawn, page, server = time_start(
+            browser, f"chart{i}.py", bare_dir, env, "bare streamlit", "", log
+        )
+        stop(page, server)
+        timings[label], timings[label + DRAWN] = seconds, drawn
+    return timings
 
 
 def page_starts(browser, env, bare_dir: Path, models: list[str], log) -> dict[str, float]:
@@ -364,6 +412,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--server-side", action="store_true", help="also the Compare steps without a browser"
     )
+    parser.add_argument(
+        "--charts", action="store_true", help="also a bare app's first Plotly / Vega-Lite chart"
+    )
     args = parser.parse_args(argv)
     if not CHROMIUM.exists():
         raise SystemExit(f"needs Chromium at {CHROMIUM}")
@@ -398,6 +449,8 @@ def main(argv: list[str] | None = None) -> None:
                     timings.update(page_starts(browser, env, bare_dir, models, log))
                 else:
                     timings.update(bare_start(browser, env, bare_dir, log))
+                if args.charts:
+                    timings.update(chart_starts(browser, env, bare_dir, log))
                 timings.update(compare_steps(browser, env, models, log))
                 if args.server_side:
                     timings.update(server_side_steps(env, models))

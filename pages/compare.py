@@ -17,7 +17,7 @@ import streamlit as st
 from movierate import explore
 from movierate.errors import MovierateError
 from movierate.explore.whitening import exact_whitening
-from movierate.ui import figures, shell, state, text, widgets
+from movierate.ui import charts, shell, state, text, widgets
 
 
 def exact_whitenings(models: list) -> list:
@@ -151,28 +151,30 @@ def accuracy_section(models: list, trained: list) -> None:
 
     curves_col, regs_col = st.columns(2, gap="large")
     histories = {m.name: m.history for m in trained}  # an exact whitening has no training
-    curves_col.plotly_chart(
-        figures.curves_figure(
+    curves_col.vega_lite_chart(
+        charts.curves_chart(
             histories,
             ["train_rmse", "stop_rmse", "valid_rmse"],
-            title="Learning curves<br><sup>dashed: training rows, solid: early-stopping rows</sup>",
+            title="Learning curves",
+            subtitle="dashed: training rows, solid: early-stopping rows",
             y_title="RMSE",
-            height=420,
+            height=400,
         ),
         key="curves",
     )
     reg_histories = {n: h for n, h in histories.items() if text.regularizer_keys(h)}
     if reg_histories:
-        regs_col.plotly_chart(
-            figures.curves_figure(
+        regs_col.vega_lite_chart(
+            charts.curves_chart(
                 {
                     n: {k: h[k] for k in ["epoch", *text.regularizer_keys(h)] if k in h}
                     for n, h in reg_histories.items()
                 },
                 sorted({k for h in reg_histories.values() for k in text.regularizer_keys(h)}),
                 title="Regularizer losses per epoch",
+                subtitle="each regularizer's raw penalty of the whole tables",
                 y_title="loss",
-                height=420,
+                height=400,
                 log_y=True,
             ),
             key="reg_curves",
@@ -243,8 +245,8 @@ def spectra_section(models: list) -> None:
     min_ratings = min_ratings_slider()
     st.caption(f"Over the movies with at least {min_ratings} ratings.")
     spectrum_col, variance_col = st.columns(2, gap="large")
-    spectrum_col.plotly_chart(
-        figures.spectrum_figure(
+    spectrum_col.vega_lite_chart(
+        charts.spectrum_chart(
             {
                 m.name: state.cached(explore.model_eigen_spectrum, m, min_ratings=min_ratings)
                 for m in models
@@ -256,7 +258,7 @@ def spectra_section(models: list) -> None:
         m.name: state.cached(explore.model_variance_share, m, min_ratings=min_ratings)
         for m in models
     }
-    variance_col.plotly_chart(figures.variance_figure(variances), key="variances")
+    variance_col.vega_lite_chart(charts.variance_chart(variances), key="variances")
     prefetch_tabs(models)
 
 
@@ -275,13 +277,14 @@ def matrix_section(models: list, min_ratings: int) -> None:
         m.name: state.cached(explore.model_covariance, m, kind=kind, min_ratings=min_ratings)
         for m in models
     }
-    st.plotly_chart(
-        figures.heatmap_figure(
+    st.vega_lite_chart(
+        charts.heatmap_chart(
             matrices,
             title=f"{kind.title()} matrices on one shared colour scale",
             fixed_range=1.0 if kind == "correlation" else None,
             height=420 if len(models) <= 3 else 340,
         ),
+        width="content",
         key="heatmaps",
     )
     st.caption(
@@ -358,7 +361,7 @@ def pair_section(models: list) -> None:
             icon=":material/filter_alt:",
         )
     hist_col, movers_col = st.columns(2, gap="large")
-    hist_col.plotly_chart(figures.shared_neighbours_figure(overlap, k), key="jaccard_hist")
+    hist_col.vega_lite_chart(charts.shared_neighbours_chart(overlap, k), key="jaccard_hist")
     with movers_col:
         st.markdown("**Most rearranged movies** (fewest neighbours in common)")
         widgets.show_movies(

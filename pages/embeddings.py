@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from movierate import explore
-from movierate.ui import dimensions, figures, maps, shell, state, text, widgets
+from movierate.ui import charts, dimensions, figures, maps, shell, state, text, widgets
 
 COLOUR_BY = {
     "one_genre": "One genre",
@@ -66,13 +66,15 @@ def render() -> None:
                 min_ratings=min_ratings,
                 weighting=weighting,
             )
-            st.plotly_chart(
-                figures.heatmap_figure(
+            st.vega_lite_chart(
+                charts.heatmap_chart(
                     {model.name: matrix},
                     title=f"{kind.title()} of the {model.dim} dimensions",
                     fixed_range=1.0 if kind == "correlation" else None,
-                    height=600,
+                    height=560,
+                    width=640,
                 ),
+                width="content",
                 key="cov_heatmap",
             )
             st.caption(
@@ -85,8 +87,8 @@ def render() -> None:
             spectrum = state.cached(
                 explore.model_eigen_spectrum, model, min_ratings=min_ratings, weighting=weighting
             )
-            st.plotly_chart(
-                figures.spectrum_figure({model.name: spectrum}, height=300), key="spectrum"
+            st.vega_lite_chart(
+                charts.spectrum_chart({model.name: spectrum}, height=280), key="spectrum"
             )
             st.caption(
                 "Share of the variance along each principal direction (bars) and cumulative "
@@ -95,7 +97,7 @@ def render() -> None:
             importance = state.cached(
                 explore.model_dimension_importance, model, min_ratings=min_ratings
             )
-            st.plotly_chart(figures.importance_figure(importance, height=300), key="importance")
+            st.vega_lite_chart(charts.importance_chart(importance, height=320), key="importance")
             st.caption(
                 "How much each embedding dimension is used: its share of the movie and user "
                 "variance and, for deep models, how strongly the first dense layer reads it. "

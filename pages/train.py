@@ -11,7 +11,7 @@ from movierate import advice, schema
 from movierate.defaults import fill_family_defaults, fill_large_data_defaults
 from movierate.errors import MovierateError, NameTakenError
 from movierate.tuning import MAX_ENSEMBLE, TuneRequest, blend_families
-from movierate.ui import figures, shell, state, text, widgets
+from movierate.ui import charts, shell, state, text, widgets
 from movierate.ui.text import regularizer_keys
 
 SPLITS = {
@@ -206,19 +206,20 @@ def show_job(job) -> None:
         show_tuning(job)
     elif history.get("epoch"):
         left, right = st.columns(2)
-        left.plotly_chart(
-            figures.curves_figure(
+        left.vega_lite_chart(
+            charts.curves_chart(
                 {job.name: history},
                 [k for k in ("train_rmse", "stop_rmse") if k in history],
-                title="RMSE per epoch<br><sup>dashed: training rows, solid: early-stopping rows</sup>",
+                title="RMSE per epoch",
+                subtitle="dashed: training rows, solid: early-stopping rows",
                 y_title="RMSE",
             ),
             key=f"curves_{job.id}",
         )
         regs = regularizer_keys(history)
         if regs:
-            right.plotly_chart(
-                figures.curves_figure(
+            right.vega_lite_chart(
+                charts.curves_chart(
                     {job.name: history},
                     regs,
                     title="Regularizer losses per epoch",
@@ -246,12 +247,13 @@ def show_tuning(job) -> None:
     from movierate.tuning import read_trials
 
     if job.history.get("epoch"):
-        st.plotly_chart(
-            figures.curves_figure(
+        st.vega_lite_chart(
+            charts.curves_chart(
                 {job.name: job.history},
                 ["trial_rmse", "best_rmse"],
-                title="Early-stopping RMSE per trial<br><sup>solid: this trial, dash-dot: best "
-                "so far; test rows are never used by the search</sup>",
+                title="Early-stopping RMSE per trial",
+                subtitle="solid: this trial, dash-dot: best so far; test rows are never used by "
+                "the search",
                 y_title="RMSE",
                 x_title="trial",
             ),

@@ -72,12 +72,33 @@ def assert_page_opens(page: str, query: dict[str, str]) -> None:
     if page == "compare":
         at.toggle(key="exact").set_value(True).run()
     assert_clean(at)
-    assert at.dataframe or at.get("plotly_chart") or at.metric, f"{page} shows nothing"
+    shown = at.get("plotly_chart") or at.get("vega_lite_chart")
+    assert at.dataframe or shown or at.metric, f"{page} shows nothing"
 
 
 def charts(at: AppTest) -> list[dict]:
     """The plotly figures on the page, as dicts."""
     return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def vega_specs(at: AppTest) -> list[dict]:
+    """The Vega-Lite charts on the page, as dicts (strict JSON: a NaN would fail here as it
+    fails in the browser), each with its data back under ``data.values`` (Streamlit sends a
+    spec's inline rows as an Arrow table beside it)."""
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    specs = []
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec, parse_constant=_no_constant)
+        if chart.proto.HasField("data"):
+            frame = convert_arrow_bytes_to_pandas_df(chart.proto.data.data)
+            spec["data"] = {"values": frame.to_dict("records")}
+        specs.append(spec)
+    return specs
+
+
+def _no_constant(name: str):
+    raise ValueError(f"a chart spec holds {name}, which is not JSON")
 
 
 def until_map_ready(at: AppTest, timeout: float = 300) -> list[float]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from apptest_helpers import assert_clean, charts, open_page, until_map_ready
+from apptest_helpers import assert_clean, charts, open_page, until_map_ready, vega_specs
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -27,6 +27,34 @@ def frames(at: AppTest) -> list:
     return [d.value for d in at.dataframe]
 
 
+def kind(spec: dict) -> str:
+    """A Vega-Lite chart's mark ("rect" for a heatmap, "line", "bar")."""
+    inner = panels(spec)[0] if "hconcat" in spec or "vconcat" in spec else spec
+    mark = inner.get("mark") or inner["layer"][0]["mark"]
+    return mark if isinstance(mark, str) else mark["type"]
+
+
+def panels(spec: dict) -> list[dict]:
+    """A heatmap's panels, row by row."""
+    rows = spec.get("vconcat", [spec])
+    return [panel for row in rows for panel in row["hconcat"]]
+
+
+def heatmap_domain(spec: dict) -> list[float]:
+    (domain,) = {tuple(p["encoding"]["color"]["scale"]["domain"]) for p in panels(spec)}
+    return list(domain)
+
+
+def heatmap_values(spec: dict, model: str) -> np.ndarray:
+    """One model's panel of a heatmap spec as a matrix."""
+    cells = [v for v in spec["data"]["values"] if v["model"] == model]
+    n = int(round(len(cells) ** 0.5))
+    z = np.full((n, n), np.nan)
+    for cell in cells:
+        z[int(cell["row"]), int(cell["col"])] = cell["v"]
+    return z
+
+
 def widget(widgets, label: str):
     return next(w for w in widgets if w.label == label)
 
@@ -40,8 +68,9 @@ def test_compare_opens_on_accuracy_and_runs_only_the_open_tab(trained_home):
     assert sorted(accuracy["model"]) == ["small-deep", "small-mf"]
     assert accuracy["test RMSE"].between(0.5, 1.5).all()
     assert (accuracy["parameters"] > 16 * 9000).all()
-    kinds = [f["data"][0]["type"] for f in charts(at)]
-    assert kinds and "heatmap" not in kinds  # learning curves only
+    kinds = [kind(spec) for spec in vega_specs(at)]
+    assert kinds == ["line", "line"]  # learning curves and regularizer losses only
+    assert not charts(at)  # no Plotly chart: its JavaScript would load for nothing
     assert not at.metric and not at.get("segmented_control")
 
 
@@ -51,31 +80,31 @@ def test_compare_spaces_tab_heatmaps_and_min_ratings(trained_home):
     losses = dict(zip(space["model"], space["final regularizer losses"], strict=True))
     assert losses["small-mf"].startswith("l2 ")
     assert space["genre coherence@10"].between(0, 1).all()
-    figures = charts(at)
-    heatmap = next(f for f in figures if f["data"][0]["type"] == "heatmap")
-    assert len([t for t in heatmap["data"] if t["type"] == "heatmap"]) == 2
-    assert heatmap["layout"]["coloraxis"]["cmin"] == -heatmap["layout"]["coloraxis"]["cmax"]
+    heatmap = next(spec for spec in vega_specs(at) if kind(spec) == "rect")
+    assert {v["model"] for v in heatmap["data"]["values"]} == {"small-mf", "small-deep"}
+    low, before = heatmap_domain(heatmap)
+    assert low == -before  # one symmetric colour scale
+    assert np.nanmax(np.abs(heatmap_values(heatmap, "small-mf"))) <= before
 
-    before = heatmap["layout"]["coloraxis"]["cmax"]
     at.segmented_control(key="matrix").set_value("correlation").run()
     assert_clean(at)
-    after = next(f for f in charts(at) if f["data"][0]["type"] == "heatmap")
-    assert after["layout"]["coloraxis"]["cmax"] == 1.0 != before
+    after = next(spec for spec in vega_specs(at) if kind(spec) == "rect")
+    assert heatmap_domain(after)[1] == 1.0 != before
 
     at.slider(key="min_ratings").set_value(50).run()
     assert_clean(at)
     (redrawn,) = frames(at)
     assert not redrawn["genre coherence@10"].equals(space["genre coherence@10"])
     assert any("at least 50 ratings" in c.value for c in at.caption)
-    assert all(f["data"][0]["type"] == "heatmap" for f in charts(at))  # spectra: own tab
+    assert [kind(spec) for spec in vega_specs(at)] == ["rect"]  # spectra: own tab
 
 
 def test_compare_spectra_tab(trained_home):
     at = open_page("pages/compare.py", section="Spectra", min_ratings="20")
     assert not at.dataframe and not at.metric
-    figures = charts(at)
-    assert len(figures) == 2 and "heatmap" not in [f["data"][0]["type"] for f in figures]
-    names = {t["name"] for f in figures for t in f["data"]}
+    figures = vega_specs(at)
+    assert len(figures) == 2 and "rect" not in [kind(spec) for spec in figures]
+    names = {v["model"] for f in figures for v in f["data"]["values"]}
     assert {"small-mf", "small-deep"} <= names
     assert any("at least 20 ratings" in c.value for c in at.caption)
 
@@ -144,13 +173,13 @@ def test_compare_asks_for_two_models(trained_home):
 def test_embeddings_covariance_view_reacts_to_weighting(trained_home):
     at = open_page("pages/embeddings.py", model="small-mf")
     assert at.selectbox(key="model").value == "small-mf"
-    heatmap = charts(at)[0]
-    assert heatmap["data"][0]["type"] == "heatmap"
-    z = values(heatmap["data"][0]["z"])
+    heatmap = vega_specs(at)[0]
+    assert kind(heatmap) == "rect"
+    z = heatmap_values(heatmap, "small-mf")
     assert z.shape == (16, 16) and np.allclose(z, z.T)
     at.selectbox(key="weighting").set_value("n_ratings").run()
     assert_clean(at)
-    assert not np.allclose(values(charts(at)[0]["data"][0]["z"]), z)
+    assert not np.allclose(heatmap_values(vega_specs(at)[0], "small-mf"), z)
 
 
 def test_embeddings_pca_extremes_follow_the_sliders(trained_home):

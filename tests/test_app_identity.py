@@ -226,32 +226,65 @@ def walk(node):
 
 
 def test_curves_legend_and_log_axis_tell_the_truth():
-    from movierate.ui.figures import curves_figure, log_ticks
+    import json
 
-    history = {"train_rmse": [1.0, 0.9], "valid_rmse": [1.1, 1.0], "epoch": [1, 2]}
-    fig = curves_figure(
+    from movierate.ui.charts import curves_chart, log_ticks
+
+    history = {"train_rmse": [1.0, 0.9], "valid_rmse": [1.1, float("nan")], "epoch": [1, 2]}
+    spec = curves_chart(
         {"a": history, "b": history}, ["train_rmse", "valid_rmse"], title="t", y_title="RMSE"
     )
-    dashes = {t.name: t.line.dash for t in fig.data}
+    dash = spec["encoding"]["strokeDash"]["scale"]
+    colour = spec["encoding"]["color"]["scale"]
+    dashes = dict(zip(dash["domain"], dash["range"], strict=True))
     assert dashes == {
-        "a: train_rmse": "dash",
-        "a: valid_rmse": "solid",
-        "b: train_rmse": "dash",
-        "b: valid_rmse": "solid",
+        "a: train_rmse": [6, 4],  # dashed: training rows
+        "a: valid_rmse": [1, 0],  # solid
+        "b: train_rmse": [6, 4],
+        "b: valid_rmse": [1, 0],
     }
+    colours = dict(zip(colour["domain"], colour["range"], strict=True))
+    assert colours["a: train_rmse"] == colours["a: valid_rmse"] != colours["b: valid_rmse"]
+    json.dumps(spec, allow_nan=False)  # the NaN epoch is left out, not sent as NaN
+    assert len(spec["data"]["values"]) == 6
     losses = {"reg_l2": [0.0031, 0.0047], "disc_loss": [0.69, 0.6]}
-    fig = curves_figure(
+    spec = curves_chart(
         {"a": losses}, ["disc_loss", "reg_l2"], title="t", y_title="loss", log_y=True
     )
-    axis = fig.layout.yaxis
-    assert (
-        axis.type == "log" and len(axis.tickvals) >= 2 and len(axis.ticktext) == len(axis.tickvals)
-    )
-    assert len(axis.tickvals) >= 3  # 0.005 ... 0.5: labelled values across the range
-    assert all(0.0031 / 1.05 <= t <= 0.69 * 1.05 for t in axis.tickvals)
-    assert "adversarial discriminator" in fig.data[0].name
+    axis, scale = spec["encoding"]["y"]["axis"], spec["encoding"]["y"]["scale"]
+    assert scale["type"] == "log" and "log scale" in axis["title"]
+    assert len(axis["values"]) >= 3  # 0.005 ... 0.5: labelled values across the range
+    assert all(0.0031 / 1.05 <= t <= 0.69 * 1.05 for t in axis["values"])
+    assert "adversarial discriminator" in spec["encoding"]["color"]["scale"]["domain"][0]
+    one = spec["encoding"]["color"]["scale"]["range"]
+    assert one[0] != one[1]  # one run: a colour per metric
     assert log_ticks(0.0031, 0.0047) == [0.0031, 0.0047]  # within one decade: still two values
     assert log_ticks(0.003, 40) == [0.01, 0.1, 1.0, 10.0]
+
+
+def test_heatmaps_share_one_symmetric_colour_scale():
+    import json
+
+    import numpy as np
+    import pandas as pd
+
+    from movierate.ui.charts import heatmap_chart
+
+    small = pd.DataFrame(np.array([[0.5, -0.1], [-0.1, 0.2]]), index=[0, 1], columns=[0, 1])
+    large = pd.DataFrame(np.array([[3.0, np.nan], [np.nan, -2.0]]), index=[0, 1], columns=[0, 1])
+    spec = heatmap_chart({"small": small, "large": large}, title="t")
+    json.dumps(spec, allow_nan=False)
+    panels = spec["hconcat"]
+    assert [p["encoding"]["color"]["scale"]["domain"] for p in panels] == [[-3.0, 3.0]] * 2
+    assert spec["resolve"]["scale"]["color"] == "shared"
+    values = spec["data"]["values"]
+    assert {v["model"] for v in values} == {"small", "large"} and len(values) == 6
+    assert [p["title"] for p in panels] == ["small", "large"]
+    fixed = heatmap_chart({"small": small}, title="t", fixed_range=1.0)
+    assert fixed["hconcat"][0]["encoding"]["color"]["scale"]["domain"] == [-1.0, 1.0]
+    four = heatmap_chart({str(i): small for i in range(4)}, title="t", height=340, width=760)
+    rows = [[p["title"] for p in row["hconcat"]] for row in four["vconcat"]]
+    assert rows == [["0", "1"], ["2", "3"]]  # two per row: each panel stays readable
 
 
 def test_a_user_who_rated_every_eligible_movie_is_told_so(identity_home):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from apptest_helpers import vega_specs
 from streamlit.testing.v1 import AppTest
 
 from movierate.errors import TrainingCancelled
@@ -168,7 +169,7 @@ def test_a_run_shows_progress_curves_and_survives_leaving_the_page(trained_home,
     assert progress, "the running job's progress bar is missing"
     assert any("tiny-white" in str(p.proto.text) for p in progress)
     assert "Cancel this run" in [b.label for b in other.button]
-    assert len(other.get("plotly_chart")) == 2  # RMSE curves and regularizer losses
+    assert len(vega_specs(other)) == 2  # RMSE curves and regularizer losses
 
     release.set()
     assert registry.wait(job.id, 10).state == "done"

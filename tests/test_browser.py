@@ -69,24 +69,28 @@ def _no_exception(page, where: str) -> None:
     assert page.get_by_text("Something went wrong").count() == 0, f"{where} shows a crash"
 
 
-#: JavaScript: no element is still a loading placeholder and every Plotly chart has drawn.
+#: A drawn chart: Plotly's (maps, scatters) or Vega-Lite's (curves, bars, heatmaps).
+DRAWN_CHART = ".js-plotly-plot, [data-testid='stVegaLiteChart'] svg.marks"
+#: JavaScript: no element is still a loading placeholder and every chart has drawn.
 CHARTS_DRAWN = """() => !document.querySelector("[data-testid='stSkeleton']") &&
   [...document.querySelectorAll("[data-testid='stPlotlyChart']")]
-    .every(chart => chart.querySelector('.main-svg'))"""
+    .every(chart => chart.querySelector('.main-svg')) &&
+  [...document.querySelectorAll("[data-testid='stVegaLiteChart']")]
+    .every(chart => chart.querySelector('svg.marks, canvas'))"""
 
 
 def _expect_charts(page, at_least: int, where: str = "") -> None:
-    """At least ``at_least`` Plotly charts are drawn, waiting for them: a chart draws after the
-    run that sent it has finished (Plotly's JavaScript may still be loading then)."""
+    """At least ``at_least`` charts are drawn, waiting for them: a chart draws after the run
+    that sent it has finished (its library's JavaScript may still be loading then)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     with contextlib.suppress(PlaywrightTimeout):
         page.wait_for_function(
-            f"() => document.querySelectorAll('.js-plotly-plot').length >= {at_least}",
+            f"() => document.querySelectorAll({DRAWN_CHART!r}).length >= {at_least}",
             timeout=30_000,
             polling=100,
         )
-    assert page.locator(".js-plotly-plot").count() >= at_least, where
+    assert page.locator(DRAWN_CHART).count() >= at_least, where
 
 
 def _screenshot(page, folder: Path, name: str) -> Path:

@@ -1,0 +1,386 @@
+"""Vega-Lite specs of the dashboard's curves, bars and heatmaps, as pure functions of data.
+
+Drawn with ``st.vega_lite_chart``. A browser tab's first Vega-Lite chart loads its JavaScript in
+~0.4 s here, its first Plotly chart in ~1.5 s (``python -m benchmarks.bench_dashboard
+--charts``), so the views whose charts are all built here (Train, Compare, the first tab of
+Embeddings) draw about a second sooner. The movie maps and scatters with rich hover stay
+Plotly (:mod:`movierate.ui.figures`). Every spec carries its data inline, finite values only
+(JSON has no NaN), and zooms and pans like a Plotly chart.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: Series colours (Plotly's D3 palette, as before).
+PALETTE = [
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+]  # fmt: skip
+#: Dash patterns: a training metric is dashed, the first other one solid, then these.
+TRAIN_DASH = [6, 4]
+OTHER_DASHES = ([1, 0], [8, 3, 2, 3], [12, 4], [2, 3])
+
+#: Legend names of history columns that need more than their key.
+METRIC_LABELS = {
+    "disc_loss": "disc_loss (adversarial discriminator)",
+}
+
+Spec = dict[str, Any]
+#: Drawn as SVG whatever the data size (Streamlit switches large data to a canvas): titles stay
+#: text a browser can find, and a heatmap of 4 x 32 x 32 cells draws fast enough.
+SVG = {"embedOptions": {"renderer": "svg"}}
+_ZOOM = {"name": "zoom", "select": "interval", "bind": "scales"}
+_LEGEND = {"orient": "bottom", "direction": "horizontal", "columns": 3, "labelLimit": 320}
+
+
+def _finite(value: Any) -> float | None:
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _title(title: str, subtitle: str | None) -> dict[str, Any]:
+    return {"text": title, "anchor": "start", **({"subtitle": subtitle} if subtitle else {})}
+
+
+def curves_chart(
+    histories: dict[str, dict[str, list[float]]],
+    metrics: list[str],
+    *,
+    title: str,
+    y_title: str,
+    subtitle: str | None = None,
+    height: int = 360,
+    log_y: bool = False,
+    x_title: str = "epoch",
+) -> Spec:
+    """Per-epoch curves, one line per (run, metric). With one run each metric has its own
+    colour; with several, each run has a colour. Training metrics (``train_*``) are dashed, the
+    first other metric solid (so "dashed: training, solid: validation" holds), further ones
+    dash-dotted and long-dashed. A log y axis gets labelled ticks (1, 2, 5 x 10^k) whatever its
+    range. Non-finite values are left out."""
+    single = len(histories) == 1
+    others = [m for m in metrics if not m.startswith("train")]
+    rows, series, dashes, colours = [], [], [], []
+    for i, (run, history) in enumerate(histories.items()):
+        for metric in metrics:
+            values = history.get(metric)
+            if not values:
+                continue
+            label = METRIC_LABELS.get(metric, metric)
+            name = label if single else f"{run}: {label}"
+            epochs = history.get("epoch") or list(range(1, len(values) + 1))
+            points = [
+                {"series": name, "x": int(x), "y": y}
+                for x, v in zip(epochs, values, strict=False)
+                if (y := _finite(v)) is not None and not (log_y and y <= 0)
+            ]
+            if not points:
+                continue
+            rows += points
+            series.append(name)
+            colours.append(PALETTE[(metrics.index(metric) if single else i) % len(PALETTE)])
+            dashes.append(
+                TRAIN_DASH if metric.startswith("train") else OTHER_DASHES[others.index(metric) % 4]
+            )
+    longest = max((len(h.get(m) or []) for h in histories.values() for m in metrics), default=1)
+    y_axis: dict[str, Any] = {"title": y_title}
+    y_scale: dict[str, Any] = {"zero": False}
+    finite = [row["y"] for row in rows]
+    if log_y and finite:
+        y_scale = {"type": "log"}
+        y_axis = {"title": f"{y_title} (log scale)", "values": log_ticks(min(finite), max(finite))}
+        y_axis["format"] = ".3g"
+    scale = {"domain": series, "range": colours}
+    legend = {**_LEGEND, "columns": 1, "symbolType": "stroke", "symbolStrokeWidth": 2.5}
+    return {
+        "title": _title(title, subtitle),
+        "usermeta": SVG,
+        "height": height,
+        "data": {"values": rows},
+        "mark": {"type": "line", "point": True, "strokeWidth": 2},
+        "params": [_ZOOM],
+        "encoding": {
+            "x": {
+                "field": "x",
+                "type": "quantitative",
+                "title": x_title,
+                "axis": {"format": "d", "tickMinStep": max(1, longest // 10)},
+                "scale": {"zero": False},
+            },
+            "y": {"field": "y", "type": "quantitative", "axis": y_axis, "scale": y_scale},
+            # one legend: each curve's colour and dash
+            "color": {"field": "series", "type": "nominal", "scale": scale, "legend": legend,
+                      "title": None},
+            "strokeDash": {"field": "series", "type": "nominal", "legend": legend, "title": None,
+                           "scale": {"domain": series, "range": dashes}},
+            "tooltip": [
+                {"field": "series", "title": "curve"},
+                {"field": "x", "title": x_title},
+                {"field": "y", "title": y_title, "format": ".4g"},
+            ],
+        },
+    }  # fmt: skip
+
+
+def log_ticks(low: float, high: float, *, most: int = 8) -> list[float]:
+    """Tick values for a log axis from ``low`` to ``high``: 1, 2 and 5 x 10^k (only powers of
+    ten when that gives too many), always at least two, so the axis always shows values."""
+    k_low, k_high = int(np.floor(np.log10(low))), int(np.ceil(np.log10(high)))
+    for steps in ((1, 2, 5), (1,)):
+        ticks = [
+            m * 10.0**k
+            for k in range(k_low, k_high + 1)
+            for m in steps
+            if low / 1.05 <= m * 10.0**k <= high * 1.05
+        ]
+        if len(ticks) <= most:
+            break
+    if len(ticks) < 2:
+        ticks = sorted({float(f"{low:.2g}"), *ticks, float(f"{high:.2g}")})
+    if len(ticks) < 2:  # one value only
+        ticks = [low]
+    return ticks
+
+
+def heatmap_chart(
+    matrices: dict[str, pd.DataFrame],
+    *,
+    title: str,
+    fixed_range: float | None = None,
+    height: int = 420,
+    width: int = 760,
+) -> Spec:
+    """Square heatmaps side by side (two per row from three models on) on ONE symmetric colour
+    scale (red positive, blue negative), so colours compare across models; rows and columns in
+    each matrix's own order. Cells are as large as ``height`` and ``width`` (pixels) allow."""
+    limit = fixed_range or max(
+        (
+            float(np.nanmax(np.abs(m.to_numpy())))
+            for m in matrices.values()
+            if m.size and np.isfinite(m.to_numpy()).any()
+        ),
+        default=0.0,
+    )
+    limit = limit or 1.0
+    rows = [
+        {"model": name, "row": str(r), "col": str(c), "v": v}
+        for name, matrix in matrices.items()
+        for r, line in zip(matrix.index, matrix.to_numpy(), strict=True)
+        for c, value in zip(matrix.columns, line, strict=True)
+        if (v := _finite(value)) is not None
+    ]
+    columns = 1 if len(matrices) == 1 else 2 if len(matrices) > 2 else len(matrices)
+    dims = max((len(m.columns) for m in matrices.values()), default=1)
+    step = max(3, min((height - 90) // dims, (width - 60 - 50 * columns) // (columns * dims)))
+    panels = []
+    for name, matrix in matrices.items():
+        order = [str(c) for c in matrix.columns]  # the dimensions in the model's own order
+        cell = {"type": "ordinal", "sort": order, "title": None,
+                "axis": {"labelAngle": 0, "labelOverlap": True}}  # fmt: skip
+        panels.append(
+            {
+                **({"title": name} if len(matrices) > 1 else {}),
+                "transform": [{"filter": {"field": "model", "equal": name}}],
+                "width": {"step": step},
+                "height": {"step": step},
+                "mark": "rect",
+                "encoding": {
+                    "x": {"field": "col", **cell},
+                    "y": {"field": "row", **cell},
+                    "color": {
+                        "field": "v",
+                        "type": "quantitative",
+                        "title": None,
+                        "scale": {"scheme": "redblue", "reverse": True, "domain": [-limit, limit]},
+                    },
+                    "tooltip": [
+                        {"field": "model"},
+                        {"field": "row", "title": "dim"},
+                        {"field": "col", "title": "× dim"},
+                        {"field": "v", "title": "value", "format": ".4g"},
+                    ],
+                },
+            }
+        )
+    return {
+        "title": _title(title, None),
+        "usermeta": SVG,
+        "data": {"values": rows},
+        # rows of at most two panels (Streamlit does not draw Vega-Lite's wrapped "concat")
+        **(
+            {"hconcat": panels}
+            if columns == len(panels)
+            else {"vconcat": [{"hconcat": panels[i : i + 2]} for i in range(0, len(panels), 2)]}
+        ),
+        "resolve": {"scale": {"color": "shared"}},
+    }
+
+
+def spectrum_chart(spectra: dict[str, pd.DataFrame], *, height: int = 360) -> Spec:
+    """Variance share per principal direction: bars plus a dotted cumulative line for one
+    model, one line per model when comparing (a flat line = an evenly used space)."""
+    x = {"field": "component", "type": "ordinal", "title": "principal direction (largest first)",
+         "axis": {"labelAngle": 0, "labelOverlap": True}}  # fmt: skip
+    y_axis = {"title": "share of variance", "format": ".0%"}
+    base: Spec = {
+        "title": _title("Explained variance per principal direction", None),
+        "usermeta": SVG,
+        "height": height,
+    }
+    if len(spectra) == 1:
+        spectrum = next(iter(spectra.values()))
+        rows = _records(spectrum, ["component", "share", "cumulative_share"])
+        tooltip = [
+            {"field": "component"},
+            {"field": "share", "format": ".1%"},
+            {"field": "cumulative_share", "title": "cumulative", "format": ".1%"},
+        ]
+        return {
+            **base,
+            "data": {"values": rows},
+            "layer": [
+                {"mark": {"type": "bar", "color": PALETTE[0]},
+                 "encoding": {"x": x, "y": {"field": "share", "type": "quantitative",
+                                            "axis": y_axis}, "tooltip": tooltip}},
+                {"mark": {"type": "line", "color": PALETTE[1], "strokeDash": [2, 3]},
+                 "encoding": {"x": x, "y": {"field": "cumulative_share", "type": "quantitative"},
+                              "tooltip": tooltip}},
+            ],
+        }  # fmt: skip
+    rows = [
+        {"model": name, **row}
+        for name, spectrum in spectra.items()
+        for row in _records(spectrum, ["component", "share"])
+    ]
+    return {
+        **base,
+        "data": {"values": rows},
+        "mark": {"type": "line", "point": True},
+        "params": [_ZOOM],
+        "encoding": {
+            "x": {**x, "type": "quantitative", "axis": {"format": "d", "tickMinStep": 1}},
+            "y": {"field": "share", "type": "quantitative", "axis": y_axis},
+            "color": _model_colour(list(spectra)),
+            "tooltip": [{"field": "model"}, {"field": "component"},
+                        {"field": "share", "format": ".1%"}],
+        },
+    }  # fmt: skip
+
+
+def variance_chart(variances: dict[str, pd.DataFrame], *, height: int = 360) -> Spec:
+    """Grouped bars of each model's variance per embedding dimension, largest first.
+
+    ``variances`` maps a model name to ``explore.variance_share`` output (index ``dimension``,
+    columns ``variance`` and ``share``)."""
+    rows = []
+    for name, v in variances.items():
+        ordered = v.reset_index().sort_values("variance", ascending=False)
+        for rank, row in enumerate(_records(ordered, ["dimension", "variance", "share"]), 1):
+            rows.append({"model": name, "rank": rank, **row})
+    return {
+        "title": _title("Variance per embedding dimension", None),
+        "usermeta": SVG,
+        "height": height,
+        "data": {"values": rows},
+        "mark": "bar",
+        "encoding": {
+            "x": {"field": "rank", "type": "ordinal", "title": "dimension (sorted by variance)",
+                  "axis": {"labelAngle": 0, "labelOverlap": True}},
+            "xOffset": {"field": "model", "sort": list(variances)},
+            "y": {"field": "variance", "type": "quantitative", "title": "variance"},
+            "color": _model_colour(list(variances)),
+            "tooltip": [{"field": "model"}, {"field": "dimension"},
+                        {"field": "variance", "format": ".4g"},
+                        {"field": "share", "format": ".1%"}],
+        },
+    }  # fmt: skip
+
+
+def shared_neighbours_chart(overlap: pd.DataFrame, k: int, *, height: int = 300) -> Spec:
+    """Bars of how many of its ``k`` nearest neighbours a movie keeps from model A to B
+    (``overlap`` from ``explore.neighbour_overlap``, column ``n_common``)."""
+    shared = overlap["n_common"].value_counts().reindex(range(k + 1), fill_value=0)
+    rows = [{"common": int(i), "movies": int(n)} for i, n in shared.items()]
+    return {
+        "title": _title(f"Neighbours a movie keeps from A to B (of {k})", None),
+        "usermeta": SVG,
+        "height": height,
+        "data": {"values": rows},
+        "mark": {"type": "bar", "color": PALETTE[0]},
+        "encoding": {
+            "x": {"field": "common", "type": "ordinal", "title": f"neighbours in common (of {k})",
+                  "axis": {"labelAngle": 0}},
+            "y": {"field": "movies", "type": "quantitative", "title": "movies"},
+            "tooltip": [{"field": "common", "title": "in common"}, {"field": "movies"}],
+        },
+    }  # fmt: skip
+
+
+#: Bar series of :func:`importance_chart`: column of ``explore.dimension_importance`` -> label.
+IMPORTANCE_SERIES = {
+    "movie_variance_share": "movie variance",
+    "user_variance_share": "user variance",
+    "movie_input_share": "read by dense layer (movie)",
+    "user_input_share": "read by dense layer (user)",
+}
+
+
+def importance_chart(importance: pd.DataFrame, *, height: int = 260) -> Spec:
+    """Grouped bars per embedding dimension from ``explore.dimension_importance``."""
+    series = {c: label for c, label in IMPORTANCE_SERIES.items() if c in importance.columns}
+    rows = [
+        {"dimension": str(dim), "series": label, "share": share}
+        for column, label in series.items()
+        for dim, value in importance[column].items()
+        if (share := _finite(value)) is not None
+    ]
+    labels = list(series.values())
+    return {
+        "title": _title("Use of each embedding dimension", None),
+        "usermeta": SVG,
+        "height": height,
+        "data": {"values": rows},
+        "mark": "bar",
+        "encoding": {
+            "x": {"field": "dimension", "type": "ordinal", "sort": [str(d) for d in importance.index],
+                  "axis": {"labelAngle": 0, "labelOverlap": True}},
+            "xOffset": {"field": "series", "sort": labels},
+            "y": {"field": "share", "type": "quantitative", "axis": {"format": ".0%"}},
+            "color": {"field": "series", "type": "nominal", "title": None, "legend": _LEGEND,
+                      "scale": {"domain": labels, "range": PALETTE[: len(labels)]}},
+            "tooltip": [{"field": "dimension"}, {"field": "series", "title": "measure"},
+                        {"field": "share", "format": ".1%"}],
+        },
+    }  # fmt: skip
+
+
+def _model_colour(names: list[str]) -> dict[str, Any]:
+    """One colour per model, in the order given (the same as the Plotly charts')."""
+    return {
+        "field": "model",
+        "type": "nominal",
+        "title": "model",
+        "legend": _LEGEND,
+        "scale": {"domain": names, "range": [PALETTE[i % len(PALETTE)] for i in range(len(names))]},
+    }
+
+
+def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
+    """Rows of ``frame``'s ``columns`` as JSON-safe dicts (ints stay ints; NaN -> None)."""
+    out = []
+    for values in zip(*(frame[c].to_numpy() for c in columns), strict=True):
+        row = {}
+        for column, value in zip(columns, values, strict=True):
+            if isinstance(value, np.integer | int) and not isinstance(value, bool):
+                row[column] = int(value)
+            elif isinstance(value, np.floating | float):
+                row[column] = _finite(value)
+            else:
+                row[column] = str(value)
+        out.append(row)
+    return out
