@@ -4,11 +4,9 @@ with its state in the URL."""
 
 from __future__ import annotations
 
-import base64
-
 import numpy as np
 import pytest
-from apptest_helpers import assert_clean, charts
+from apptest_helpers import assert_clean, vega_specs
 from apptest_helpers import open_page as open_any
 from streamlit.testing.v1 import AppTest
 
@@ -22,16 +20,14 @@ def open_page(**query) -> AppTest:
     return open_any(PAGE, **query)
 
 
-def report_chart(at: AppTest) -> dict:
-    (chart,) = charts(at)
-    return chart
+def report_rows(at: AppTest) -> list[dict]:
+    """The rows of the page's one chart, the dimension report (bars, curves, full-model rule)."""
+    (chart,) = vega_specs(at)
+    return chart["data"]["values"]
 
 
-def values(data) -> np.ndarray:
-    """A plotly trace array, decoded when plotly stored it as base64 ``bdata``."""
-    if isinstance(data, dict) and "bdata" in data:
-        return np.frombuffer(base64.b64decode(data["bdata"]), dtype=data["dtype"])
-    return np.asarray(data)
+def curve_ks(at: AppTest, curve: str) -> list[int]:
+    return [int(r["k"]) for r in report_rows(at) if r["part"] == "curves" and r["curve"] == curve]
 
 
 def verdicts(at: AppTest) -> list[str]:
@@ -48,13 +44,15 @@ def test_dimensions_page_shows_held_out_importance_prefix_curve_and_verdict(trai
     model = store.load_model(name)
     expected = ordering.model_dimension_report(model)  # cached on disk by the page's run
     assert verdicts(at) == [expected.verdict]
-    chart = report_chart(at)
-    names = [trace.get("name") for trace in chart["data"]]
-    assert "held-out importance (RMSE rise when zeroed)" in names
-    assert "first k dims as trained" in names and "first k principal directions" in names
-    assert ("read by dense layer (movie)" in names) == (name == "small-deep")
-    curve = next(t for t in chart["data"] if t["name"] == "first k dims as trained")
-    assert len(values(curve["x"])) == model.dim + 1  # k = 0 .. dim
+    rows = report_rows(at)
+    bars = {r["series"] for r in rows if r["part"] == "bars"}
+    curves = {r["curve"] for r in rows if r["part"] == "curves"}
+    assert "held-out importance (RMSE rise when zeroed)" in bars
+    assert curves == {"first k dims as trained", "first k principal directions"}
+    assert ("read by dense layer (movie)" in bars) == (name == "small-deep")
+    assert curve_ks(at, "first k dims as trained") == list(range(model.dim + 1))  # k = 0 .. dim
+    (full,) = [r["rmse"] for r in rows if r["part"] == "full"]
+    assert full == pytest.approx(expected.prefix["rmse_index"].iloc[-1])
     assert f"{expected.n_rows:,} early-stopping rows" in " ".join(c.value for c in at.caption)
     slider = at.slider(key="dims_k")
     assert slider.value == model.dim and slider.max == model.dim
@@ -69,8 +67,7 @@ def test_first_k_control_recomputes_from_k_dims_and_says_which(trained_home):
     # small-mf is not trained with 'ordered': auto uses principal directions, and says so
     assert "uses only its first 4 principal directions of 16" in captions
     assert "not trained in order of importance" in captions
-    curve = next(t for t in report_chart(at)["data"] if t["name"] == "first k dims as trained")
-    assert len(values(curve["x"])) == 5  # a 4-dim model: k = 0 .. 4
+    assert curve_ks(at, "first k dims as trained") == [0, 1, 2, 3, 4]  # a 4-dim model
     assert verdicts(at)[0] != full_verdict
     at.segmented_control(key="dims_basis").set_value("index").run()
     assert_clean(at)

@@ -346,16 +346,116 @@ def importance_chart(importance: pd.DataFrame, *, height: int = 260) -> Spec:
         "height": height,
         "data": {"values": rows},
         "mark": "bar",
+        "encoding": _share_bars([str(d) for d in importance.index], labels, _LEGEND),
+    }
+
+
+def _share_bars(order: list[str], labels: list[str], legend: dict[str, Any]) -> Spec:
+    """Encoding of grouped bars: per dimension (in ``order``), one bar per series (``labels``)
+    of the rows' ``share``."""
+    return {
+        "x": {"field": "dimension", "type": "ordinal", "sort": order, "title": "dimension",
+              "axis": {"labelAngle": 0, "labelOverlap": True}},
+        "xOffset": {"field": "series", "sort": labels},
+        "y": {"field": "share", "type": "quantitative", "title": "share",
+              "axis": {"format": ".0%"}},
+        "color": {"field": "series", "type": "nominal", "title": None, "legend": legend,
+                  "scale": {"domain": labels, "range": PALETTE[: len(labels)]}},
+        "tooltip": [{"field": "dimension"}, {"field": "series", "title": "measure"},
+                    {"field": "share", "format": ".1%"}],
+    }  # fmt: skip
+
+
+#: Bar series of :func:`dimension_report_chart`: column of ``DimensionReport.dimensions``
+#: -> label (the held-out ablation first, then :data:`IMPORTANCE_SERIES`).
+REPORT_SERIES = {
+    "heldout_share": "held-out importance (RMSE rise when zeroed)",
+    **IMPORTANCE_SERIES,
+}
+#: The prefix curves of :func:`dimension_report_chart`: column -> (label, colour, dash).
+PREFIX_CURVES = {
+    "rmse_index": ("first k dims as trained", PALETTE[5], [1, 0]),
+    "rmse_pca": ("first k principal directions", PALETTE[6], [2, 3]),
+}
+
+
+def dimension_report_chart(
+    dimensions: pd.DataFrame, prefix: pd.DataFrame, *, rows: str = "held-out", height: int = 360
+) -> Spec:
+    """Two panels from ``explore.ordering.model_dimension_report``: left, per dimension, its
+    share of the held-out importance beside variance shares (and, for ``deep``, the first dense
+    layer's input shares); right, RMSE using only the first k dimensions as trained and in the
+    principal basis (k = 0: no embedding, biases only), with the full model's RMSE as a rule."""
+    frame = dimensions if "dimension" in dimensions else dimensions.rename_axis("dimension")
+    frame = frame.reset_index() if "dimension" not in frame.columns else frame
+    series = {c: label for c, label in REPORT_SERIES.items() if c in frame.columns}
+    order = [str(d) for d in frame["dimension"]]
+    bars = [
+        {"part": "bars", "dimension": str(d), "series": label, "share": v}
+        for column, label in series.items()
+        for d, value in zip(frame["dimension"], frame[column], strict=True)
+        if (v := _finite(value)) is not None
+    ]
+    curves = [
+        {"part": "curves", "k": int(k), "curve": label, "rmse": v}
+        for column, (label, _, _) in PREFIX_CURVES.items()
+        for k, value in zip(prefix["k"], prefix[column], strict=True)
+        if (v := _finite(value)) is not None
+    ]
+    full = _finite(prefix["rmse_index"].iloc[-1])
+    labels = list(series.values())
+    names = [label for label, _, _ in PREFIX_CURVES.values()]
+    legend = {**_LEGEND, "columns": 1}
+    strokes = {**legend, "symbolType": "stroke", "symbolStrokeWidth": 2.5}
+    left = {
+        "title": "Importance of each dimension",
+        "transform": [{"filter": {"field": "part", "equal": "bars"}}],
+        "width": 420,
+        "height": height,
+        "mark": "bar",
+        "encoding": _share_bars(order, labels, legend),
+    }
+    line = {
+        "transform": [{"filter": {"field": "part", "equal": "curves"}}],
+        "mark": {"type": "line", "point": True},
         "encoding": {
-            "x": {"field": "dimension", "type": "ordinal", "sort": [str(d) for d in importance.index],
-                  "axis": {"labelAngle": 0, "labelOverlap": True}},
-            "xOffset": {"field": "series", "sort": labels},
-            "y": {"field": "share", "type": "quantitative", "axis": {"format": ".0%"}},
-            "color": {"field": "series", "type": "nominal", "title": None, "legend": _LEGEND,
-                      "scale": {"domain": labels, "range": PALETTE[: len(labels)]}},
-            "tooltip": [{"field": "dimension"}, {"field": "series", "title": "measure"},
-                        {"field": "share", "format": ".1%"}],
+            "x": {"field": "k", "type": "quantitative", "title": "k (0 = biases only)",
+                  "axis": {"format": "d", "tickMinStep": 1}, "scale": {"nice": False}},
+            "y": {"field": "rmse", "type": "quantitative", "title": "RMSE",
+                  "scale": {"zero": False}},
+            "strokeDash": {"field": "curve", "type": "nominal", "title": None, "legend": strokes,
+                           "scale": {"domain": names,
+                                     "range": [d for _, _, d in PREFIX_CURVES.values()]}},
+            "color": {"field": "curve", "type": "nominal", "title": None, "legend": strokes,
+                      "scale": {"domain": names,
+                                "range": [c for _, c, _ in PREFIX_CURVES.values()]}},
+            "tooltip": [{"field": "curve"}, {"field": "k"}, {"field": "rmse", "format": ".4f"}],
         },
+    }  # fmt: skip
+    layers: list[Spec] = [line]
+    if full is not None:
+        curves.append({"part": "full", "rmse": full, "label": f"all dims: {full:.4f}"})
+        rule = {"transform": [{"filter": {"field": "part", "equal": "full"}}]}
+        layers += [
+            {**rule, "mark": {"type": "rule", "color": "grey", "strokeDash": [4, 4]},
+             "encoding": {"y": {"field": "rmse", "type": "quantitative"}}},
+            {**rule, "mark": {"type": "text", "align": "right", "dy": -7, "color": "grey",
+                              "x": "width"},
+             "encoding": {"y": {"field": "rmse", "type": "quantitative"},
+                          "text": {"field": "label"}}},
+        ]  # fmt: skip
+    right = {
+        "title": f"RMSE on the {rows} rows, first k dimensions only",
+        "width": 340,
+        "height": height,
+        "layer": layers,
+    }
+    return {
+        "usermeta": SVG,
+        "data": {"values": bars + curves},
+        "hconcat": [left, right],
+        "resolve": {"scale": {"color": "independent", "strokeDash": "independent"},
+                    "legend": {"color": "independent"}},
     }  # fmt: skip
 
 

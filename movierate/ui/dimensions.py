@@ -3,8 +3,8 @@ report (:func:`render_dimension_importance`) and the "use only the first k dimen
 (:func:`first_k_control`, :func:`first_k_controls`) that other pages put after their model
 picker, so maps and neighbours are recomputed from the first k dimensions.
 
-Numbers come from :mod:`movierate.explore.ordering` (numpy, no TensorFlow); figures from
-:mod:`movierate.ui.figures`.
+Numbers come from :mod:`movierate.explore.ordering` (numpy, no TensorFlow); charts from
+:mod:`movierate.ui.charts`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import streamlit as st
 
 from movierate.errors import DataError
 from movierate.explore import ordering
-from movierate.ui import figures, state
+from movierate.ui import charts, state
 
 #: Basis choices of the first-k control: URL value -> label.
 BASIS_LABELS = {
@@ -31,7 +31,7 @@ DIMENSION_COLUMNS: dict[str, Any] = {
     "heldout_increase": st.column_config.NumberColumn("RMSE rise when zeroed", format="%.4f"),
     **{
         column: st.column_config.NumberColumn(label, format="percent")
-        for column, label in figures.REPORT_SERIES.items()
+        for column, label in charts.REPORT_SERIES.items()
     },
 }
 
@@ -156,8 +156,9 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
     note = ordering.kept_dims_note(model.spec, model.metrics)
     if note:
         st.caption(":material/content_cut: " + note, help=KEPT_DIMS_HELP)
-    st.plotly_chart(
-        figures.dimension_report_figure(report.dimensions, report.prefix, rows=report.rows),
+    st.vega_lite_chart(
+        charts.dimension_report_chart(report.dimensions, report.prefix, rows=report.rows),
+        width="content",
         key="dimension_report",
     )
     st.caption(

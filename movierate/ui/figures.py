@@ -1,8 +1,8 @@
 """Plotly figures of the dashboard, as pure functions of data (no Streamlit here).
 
 The movie map (fixed genre colours, one-genre density, region labels, selection histograms),
-popularity scatters and the dimension report: charts whose hover and legends need Plotly. The
-curves, bars and heatmaps are Vega-Lite (:mod:`movierate.ui.charts`), which a browser draws
+popularity scatters: charts whose hover and legends need Plotly. The curves, bars, heatmaps
+and the dimension report are Vega-Lite (:mod:`movierate.ui.charts`), which a browser draws
 about a second sooner. ``plotly.express`` is imported inside the functions that need it.
 """
 
@@ -16,7 +16,6 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly import colors
 
-from movierate.ui.charts import IMPORTANCE_SERIES
 from movierate.ui.text import genres_text
 
 #: One fixed colour per MovieLens genre (every release, ml-100k's "Children's" and "unknown"
@@ -397,85 +396,5 @@ def selection_histogram(table: pd.DataFrame, *, title: str, log_x: bool = False)
         legend={"orientation": "h", "y": 1.15, "x": 1, "xanchor": "right"},
         barmode="group",
         bargap=0.15,
-    )
-    return fig
-
-
-#: Bar series of :func:`dimension_report_figure`: column of ``DimensionReport.dimensions``
-#: -> label (the held-out ablation first, then :data:`IMPORTANCE_SERIES`).
-REPORT_SERIES = {
-    "heldout_share": "held-out importance (RMSE rise when zeroed)",
-    **IMPORTANCE_SERIES,
-}
-
-
-def dimension_report_figure(
-    dimensions: pd.DataFrame,
-    prefix: pd.DataFrame,
-    *,
-    rows: str = "held-out",
-    height: int = 420,
-) -> go.Figure:
-    """Two panels from ``explore.ordering.model_dimension_report``: left, per dimension, its
-    share of the held-out importance beside variance shares (and, for ``deep``, the first
-    dense layer's input shares); right, RMSE using only the first k dimensions as trained and
-    in the principal basis (k = 0: no embedding, biases only), with the full model's RMSE."""
-    from plotly.subplots import make_subplots
-
-    fig = make_subplots(
-        rows=1,
-        cols=2,
-        column_widths=[0.55, 0.45],
-        horizontal_spacing=0.1,
-        subplot_titles=(
-            "Importance of each dimension",
-            f"RMSE on the {rows} rows, first k dimensions only",
-        ),
-    )
-    palette = colors.qualitative.D3
-    x = dimensions["dimension"].to_numpy() if "dimension" in dimensions else dimensions.index
-    for i, (column, label) in enumerate(REPORT_SERIES.items()):
-        if column in dimensions.columns:
-            fig.add_bar(
-                x=x,
-                y=dimensions[column],
-                name=label,
-                marker_color=palette[i],
-                legendgroup="bars",
-                row=1,
-                col=1,
-            )
-    full = float(prefix["rmse_index"].iloc[-1])
-    for column, label, colour, dash in (
-        ("rmse_index", "first k dims as trained", palette[5], "solid"),
-        ("rmse_pca", "first k principal directions", palette[6], "dot"),
-    ):
-        fig.add_scatter(
-            x=prefix["k"],
-            y=prefix[column],
-            name=label,
-            mode="lines+markers",
-            line={"color": colour, "dash": dash},
-            legendgroup="curves",
-            row=1,
-            col=2,
-        )
-    fig.add_hline(
-        y=full,
-        line={"color": "grey", "dash": "dash", "width": 1},
-        annotation_text=f"all dims: {full:.4f}",
-        annotation_position="top right",
-        row=1,
-        col=2,
-    )
-    fig.update_xaxes(title_text="dimension", dtick=1 if len(x) <= 32 else None, row=1, col=1)
-    fig.update_yaxes(title_text="share", tickformat=".0%", row=1, col=1)
-    fig.update_xaxes(title_text="k (0 = biases only)", row=1, col=2)
-    fig.update_yaxes(title_text="RMSE", row=1, col=2)
-    fig.update_layout(
-        height=height,
-        barmode="group",
-        margin={**_MARGIN, "t": 60},
-        legend={"orientation": "h", "y": -0.2},
     )
     return fig
