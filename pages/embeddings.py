@@ -477,9 +477,9 @@ def render() -> None:
         )
         frame = state.cached(explore.model_norms_vs_popularity, model, min_ratings=min_ratings)
         left, right = st.columns(2, gap="large")
-        left.plotly_chart(figures.popularity_figure(frame, "norm"), key="pop_norm")
+        left.vega_lite_chart(charts.popularity_chart(frame, "norm"), key="pop_norm")
         if frame["bias"].notna().any():
-            right.plotly_chart(figures.popularity_figure(frame, "bias"), key="pop_bias")
+            right.vega_lite_chart(charts.popularity_chart(frame, "bias"), key="pop_bias")
         else:
             right.info("This model has no movie bias.")
         st.caption(

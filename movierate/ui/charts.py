@@ -1,11 +1,13 @@
-"""Vega-Lite specs of the dashboard's curves, bars and heatmaps, as pure functions of data.
+"""Vega-Lite specs of the dashboard's curves, bars, heatmaps and popularity scatters, as pure
+functions of data (no Streamlit here).
 
-Drawn with ``st.vega_lite_chart``. A browser tab's first Vega-Lite chart loads its JavaScript in
-~0.4 s here, its first Plotly chart in ~1.5 s (``python -m benchmarks.bench_dashboard
---charts``), so the views whose charts are all built here (Train, Compare, the first tab of
-Embeddings) draw about a second sooner. The movie maps and scatters with rich hover stay
-Plotly (:mod:`movierate.ui.figures`). Every spec carries its data inline, finite values only
-(JSON has no NaN), and zooms and pans like a Plotly chart.
+Drawn with ``st.vega_lite_chart``. A browser tab's first Plotly chart loads Plotly's JavaScript
+after the run has ended; Vega-Lite's loads faster (``python -m benchmarks.bench_dashboard
+--charts``; Compare's first open drew in 1.06 s instead of 2.01 s), so Train, Compare,
+Dimensions and every Embeddings tab but the map draw no Plotly chart. The movie maps, whose
+legends, density contours and box / lasso selections need Plotly, stay in
+:mod:`movierate.ui.figures`. Every spec carries its data inline, finite values only (JSON has
+no NaN); curves and scatters zoom and pan (wheel, drag; double-click resets).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from movierate.ui.text import genres_text
 
 #: Series colours (Plotly's D3 palette, as before).
 PALETTE = [
@@ -456,6 +460,34 @@ def dimension_report_chart(
         "hconcat": [left, right],
         "resolve": {"scale": {"color": "independent", "strokeDash": "independent"},
                     "legend": {"color": "independent"}},
+    }  # fmt: skip
+
+
+def popularity_chart(frame: pd.DataFrame, quantity: str, *, height: int = 420) -> Spec:
+    """Scatter of ``norm`` or ``bias`` against log10(1 + ratings), title, year, ratings and
+    genres on hover (``explore.norms_vs_popularity`` rows; drawn on a canvas: thousands of
+    points)."""
+    columns = ["log_n_ratings", quantity, "title", "year", "n_ratings"]
+    rows = [
+        {**row, "genres": genres_text(genres)}
+        for row, genres in zip(_records(frame, columns), frame["genres"], strict=True)
+        if row["log_n_ratings"] is not None and row[quantity] is not None
+    ]
+    return {
+        "title": _title(f"Movie {quantity} vs. popularity", None),
+        "usermeta": {"embedOptions": {"renderer": "canvas"}},
+        "height": height,
+        "data": {"values": rows},
+        "mark": {"type": "circle", "size": 22, "opacity": 0.5, "color": PALETTE[0]},
+        "params": [_ZOOM],
+        "encoding": {
+            "x": {"field": "log_n_ratings", "type": "quantitative", "title": "log10(1 + ratings)"},
+            "y": {"field": quantity, "type": "quantitative", "title": quantity,
+                  "scale": {"zero": False}},
+            "tooltip": [{"field": "title"}, {"field": "year", "format": "d"},
+                        {"field": "n_ratings", "title": "ratings", "format": ","},
+                        {"field": "genres"}, {"field": quantity, "format": ".3f"}],
+        },
     }  # fmt: skip
 
 

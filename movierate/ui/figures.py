@@ -1,8 +1,8 @@
 """Plotly figures of the dashboard, as pure functions of data (no Streamlit here).
 
-The movie map (fixed genre colours, one-genre density, region labels, selection histograms),
-popularity scatters: charts whose hover and legends need Plotly. The curves, bars, heatmaps
-and the dimension report are Vega-Lite (:mod:`movierate.ui.charts`), which a browser draws
+The movie map (fixed genre colours, one-genre density, region labels, selection histograms):
+charts whose hover, legends and selections need Plotly. The curves, bars, heatmaps, dimension
+report and popularity scatters are Vega-Lite (:mod:`movierate.ui.charts`), which a browser draws
 about a second sooner. ``plotly.express`` is imported inside the functions that need it.
 """
 
@@ -348,25 +348,6 @@ def tsne_figure(
     """The t-SNE scatter with ``focus`` ringed and labelled and its ``neighbours`` ringed
     (uncached; the dashboard memoises the scatter, see ``ui.widgets.tsne_figure``)."""
     return add_map_rings(tsne_scatter(frame, colour), frame, focus, neighbours)
-
-
-def popularity_figure(frame: pd.DataFrame, quantity: str, *, height: int = 420) -> go.Figure:
-    """Scatter of ``norm`` or ``bias`` against log10 number of ratings, titles on hover."""
-    import plotly.express as px
-
-    fig = px.scatter(
-        frame.assign(genres_text=frame["genres"].map(genres_text)),
-        x="log_n_ratings",
-        y=quantity,
-        hover_name="title",
-        hover_data={"year": True, "n_ratings": True, "genres_text": True, "log_n_ratings": False},
-        opacity=0.5,
-        labels={"log_n_ratings": "log10(1 + ratings)", "genres_text": "genres"},
-        title=f"Movie {quantity} vs. popularity",
-    )
-    fig.update_traces(marker={"size": 5})
-    fig.update_layout(height=height, margin=_MARGIN)
-    return fig
 
 
 def selection_histogram(table: pd.DataFrame, *, title: str, log_x: bool = False) -> go.Figure:
