@@ -45,3 +45,17 @@ def test_drawn_starts_are_compared_with_the_bare_app_drawn():
     }
     assert rows["start -> home"][2] == "1.50"
     assert rows["start -> home" + bench.DRAWN][2] == "1.25"
+
+
+def test_a_step_left_out_of_some_runs_keeps_its_row_and_count():
+    step = "Compare: tab Accuracy (drawn before)"
+    runs = [
+        {bench.BARE_STEP: 2.0},
+        {bench.BARE_STEP: 2.0, step: 0.4},
+        {bench.BARE_STEP: 2.0, step: 0.6},
+    ]
+    rows = {
+        line.split("|")[1].strip(): [c.strip() for c in line.split("|")[2:-1]]
+        for line in bench.markdown_table(runs).splitlines()[2:]
+    }
+    assert rows[step] == ["0.50", "0.40-0.60", "", "2"]

@@ -319,9 +319,13 @@ def _fit(
     calls = StepsPerCall(EVENT_SECONDS, fixed)
     step_seconds, started = 0.0, time.perf_counter()
 
+    # the training rows' columns gathered once: a shuffle is then one permutation and one
+    # gather per column (the same orders as gathering through ``train_rows`` every epoch)
+    columns = [users[train_rows], movies[train_rows], ratings[train_rows]]
+
     def shuffled() -> tuple[tf.Tensor, ...]:
-        order = train_rows[rng.permutation(len(train_rows))]
-        return loop.epoch_tensors(users[order], movies[order], ratings[order])
+        order = rng.permutation(len(train_rows))
+        return loop.epoch_tensors(*(np.take(column, order) for column in columns))
 
     # The next epoch's shuffle runs on another thread while this epoch's steps run (the steps
     # release the GIL): epochs draw their orders from ``rng`` one after the other, as before.
