@@ -330,7 +330,8 @@ def test_dashboard_end_to_end(tmp_path, movielens_dir):
 
             _open(page, "Home", "Trained models", timings)
             _no_exception(page, "Home")
-            assert page.get_by_text("e2e-whitening").count() >= 1
+            # the models table is a data grid: its cells reach the DOM a moment after the run
+            page.get_by_text("e2e-whitening").first.wait_for(state="attached", timeout=30_000)
             _screenshot(page, shots, "home")
 
             _open(page, "Train", "Start training", timings)  # a tiny tune: one trial, 30 s

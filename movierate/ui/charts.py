@@ -39,6 +39,8 @@ Spec = dict[str, Any]
 #: text a browser can find, and a heatmap of 4 x 32 x 32 cells draws fast enough.
 SVG = {"embedOptions": {"renderer": "svg"}}
 _ZOOM = {"name": "zoom", "select": "interval", "bind": "scales"}
+#: Pixels kept free at both ends of a curve's x axis, so its end points are drawn whole.
+EDGE_PADDING = 8
 _LEGEND = {"orient": "bottom", "direction": "horizontal", "columns": 3, "labelLimit": 320}
 
 
@@ -114,7 +116,8 @@ def curves_chart(
                 "type": "quantitative",
                 "title": x_title,
                 "axis": {"format": "d", "tickMinStep": max(1, longest // 10)},
-                "scale": {"zero": False},
+                # room for the first and last epochs' points (else cut in half at the edges)
+                "scale": {"zero": False, "padding": EDGE_PADDING},
             },
             "y": {"field": "y", "type": "quantitative", "axis": y_axis, "scale": y_scale},
             # one legend: each curve's colour and dash
@@ -424,7 +427,8 @@ def dimension_report_chart(
         "mark": {"type": "line", "point": True},
         "encoding": {
             "x": {"field": "k", "type": "quantitative", "title": "k (0 = biases only)",
-                  "axis": {"format": "d", "tickMinStep": 1}, "scale": {"nice": False}},
+                  "axis": {"format": "d", "tickMinStep": 1},
+                  "scale": {"nice": False, "padding": EDGE_PADDING}},
             "y": {"field": "rmse", "type": "quantitative", "title": "RMSE",
                   "scale": {"zero": False}},
             "strokeDash": {"field": "curve", "type": "nominal", "title": None, "legend": strokes,
