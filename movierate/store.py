@@ -75,6 +75,41 @@ class _Accuracy:
 
     metrics: dict[str, Any]
     split_record: dict[str, Any]
+    dataset_fingerprint: str
+
+    @property
+    def test_rows(self) -> tuple | None:
+        """Which rows the test metrics come from: the data (its fingerprint) and how its test
+        part was drawn (method, seed, fraction: ``make_split`` draws the test part first, so the
+        stop fraction does not change it). Equal for two models exactly when their test RMSEs
+        are measured on the same ratings; None without test rows."""
+        if not self.has_test_rows:
+            return None
+        split = self.split_record
+        fraction = split.get("test_fraction")
+        return (
+            self.dataset_fingerprint,
+            split.get("method"),
+            split.get("seed"),
+            round(float(fraction), 9) if isinstance(fraction, int | float) else None,
+        )
+
+    @property
+    def test_rows_text(self) -> str:
+        """The test rows in words: ``"random 10%, seed 42"``, ``"official u1"``."""
+        if not self.has_test_rows:
+            return "none (old model)"
+        split = self.split_record
+        method = str(split.get("method"))
+        if method.startswith("official:"):
+            return f"official {method.removeprefix('official:')}"
+        text = method.replace("_", "-")
+        fraction = split.get("test_fraction")
+        if isinstance(fraction, int | float):
+            text += f" {fraction:.0%}" if round(fraction * 100, 6).is_integer() else f" {fraction:.1%}"
+        if split.get("seed") is not None:
+            text += f", seed {split['seed']}"
+        return text
 
     @property
     def has_test_rows(self) -> bool:
@@ -166,6 +201,8 @@ class ModelInfo(_Accuracy):
     format_version: int
     #: The recorded ``Split.describe()`` (old models: two-part, with ``n_valid``).
     split_record: dict[str, Any] = field(default_factory=dict)
+    #: The content fingerprint of the data it was trained on ("" when not recorded).
+    dataset_fingerprint: str = ""
 
     @property
     def family(self) -> str:
@@ -237,6 +274,10 @@ class TrainedModel(_Accuracy):
     @property
     def dataset_name(self) -> str:
         return self.meta["dataset"]["name"]
+
+    @property
+    def dataset_fingerprint(self) -> str:
+        return str(self.meta["dataset"].get("fingerprint") or "")
 
     @property
     def rating_scale(self) -> tuple[float, float, float]:
@@ -452,6 +493,7 @@ def list_models() -> tuple[list[ModelInfo], list[BrokenModel]]:
                 train_seconds=_float_or_none(train_seconds),
                 format_version=int(meta["format_version"]),
                 split_record=dict(meta.get("split") or {}),
+                dataset_fingerprint=str(meta["dataset"].get("fingerprint") or ""),
             )
         except MovierateError as exc:
             broken.append(BrokenModel(path.name, str(exc), path))

@@ -63,6 +63,7 @@ def accuracy_row(model) -> dict:
         "family": model.spec.family,
         "dim": model.dim,
         "regularizers": text.regularizers_text(model.spec),
+        "test rows": f"{model.dataset_name}, {model.test_rows_text}",
         "test RMSE": model.test_rmse,
         "test MAE": model.test_mae,
         "old valid RMSE (steered early stopping)": None
@@ -138,6 +139,9 @@ def min_ratings_slider(floor: int = 0) -> int:
 
 def accuracy_section(models: list, trained: list) -> None:
     """Accuracy table, what each model's regularizers did, learning and regularizer curves."""
+    notice = text.test_rows_notice(models)
+    if notice:
+        st.warning(notice, icon=":material/rule:")
     st.dataframe(
         pd.DataFrame([accuracy_row(m) for m in models]).dropna(axis=1, how="all"),
         hide_index=True,

@@ -152,6 +152,18 @@ def test_compare_across_datasets_matches_movies_and_skips_prediction_agreement(i
     assert 0.0 < jaccard < 1.0
 
 
+def test_compare_warns_that_test_rmses_of_two_datasets_do_not_compare(identity_home):
+    at = open_page("pages/compare.py", models=[MODEL_100K, MODEL_LATEST], section="Accuracy")
+    notice = next(w for w in texts(at.warning) if "tested on different ratings" in w)
+    assert f"{MODEL_100K} (ml-100k, random 10%, seed 42)" in notice
+    assert f"{MODEL_LATEST} (ml-latest-small, random 10%, seed 42)" in notice
+    table = at.dataframe[0].value
+    assert list(table["test rows"]) == [
+        "ml-100k, random 10%, seed 42",
+        "ml-latest-small, random 10%, seed 42",
+    ]
+
+
 def test_recommend_combines_only_models_of_one_dataset_and_says_so(identity_home):
     at = open_page("pages/recommend.py", models=[MODEL_LATEST, MODEL_100K], user="1")
     assert any("Only models of one dataset are combined" in c for c in texts(at.caption))

@@ -18,6 +18,7 @@ import pytest
 
 from movierate import atomic, config, store
 from movierate.errors import StoreError
+from movierate.spec import ModelSpec
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -27,7 +28,6 @@ def tiny():
     """A real mf_bias model (dim 4, 2 epochs) trained on a small synthetic dataset."""
     from movierate.data import make_split, synthetic_dataset
     from movierate.nn.training import train
-    from movierate.spec import ModelSpec
 
     ds = synthetic_dataset(n_ratings=3000, n_users=60, n_movies=90, seed=0)
     split = make_split(ds, method="random", test_fraction=0.1, seed=1)
@@ -377,3 +377,36 @@ def test_rename_model_moves_the_folder_and_its_meta_name(tiny):
     with pytest.raises(StoreError, match="Invalid model name"):
         store.rename_model("after", "bad/name")
     assert _store_entries() == ["after", "other"]
+
+
+def _info(fingerprint: str = "f1", **split) -> store.ModelInfo:
+    record = {"method": "random", "seed": 42, "test_fraction": 0.1, "stop_fraction": 0.1}
+    record.update(split, n_test=10)
+    return store.ModelInfo(
+        name="m", path=Path("m"), created="2026", spec=ModelSpec(), dataset="d", metrics={},
+        train_seconds=None, format_version=1, split_record=record, dataset_fingerprint=fingerprint,
+    )  # fmt: skip
+
+
+def test_test_rows_are_the_same_exactly_when_data_and_test_part_are():
+    base = _info()
+    assert base.test_rows == _info(stop_fraction=0.2).test_rows  # the test part is drawn first
+    for other in (_info("f2"), _info(seed=7), _info(test_fraction=0.2), _info(method="temporal")):
+        assert other.test_rows != base.test_rows
+    assert base.test_rows_text == "random 10%, seed 42"
+    assert _info(method="official:u1", seed=None, test_fraction=0.2).test_rows_text == "official u1"
+    old = store.ModelInfo(
+        name="old", path=Path("o"), created="2025", spec=ModelSpec(), dataset="d", metrics={},
+        train_seconds=None, format_version=1, split_record={"n_valid": 5},
+    )  # fmt: skip
+    assert old.test_rows is None
+
+
+def test_models_table_names_test_rows_only_when_models_differ():
+    from movierate.ui.text import models_table, test_rows_notice
+
+    same = [_info(), _info(stop_fraction=0.2)]
+    assert "test rows" not in models_table(same).columns and test_rows_notice(same) is None
+    mixed = [_info(), _info(seed=7)]
+    assert list(models_table(mixed)["test rows"]) == ["random 10%, seed 42", "random 10%, seed 7"]
+    assert "tested on different ratings" in test_rows_notice(mixed)

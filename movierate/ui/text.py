@@ -70,8 +70,42 @@ def job_progress_text(job: JobSnapshot) -> str:
     return ", ".join(parts)
 
 
+def test_row_groups(models: list[Any]) -> list[list[Any]]:
+    """``models`` with test rows, grouped by the rows their test metrics come from
+    (``test_rows``: same data, same test part), largest group first."""
+    groups: dict[tuple, list[Any]] = {}
+    for model in models:
+        if model.test_rows is not None:
+            groups.setdefault(model.test_rows, []).append(model)
+    return sorted(groups.values(), key=len, reverse=True)
+
+
+def test_rows_notice(models: list[Any]) -> str | None:
+    """A warning when ``models``' test RMSEs come from different test rows (so they do not
+    compare), naming the groups that do; None when they all share one set of test rows."""
+    groups = test_row_groups(models)
+    if len(groups) < 2:
+        return None
+    parts = [
+        f"{', '.join(m.name for m in group)} ({_dataset_of(group[0])}, "
+        f"{group[0].test_rows_text})"
+        for group in groups
+    ]
+    return (
+        "These models were tested on different ratings, so their test RMSEs do not compare "
+        "across groups (a different data set or split changes the number as much as a better "
+        "model does). Same test rows: " + "; ".join(parts) + ". Train on the same data set and "
+        "split (method, test fraction and seed) to compare them."
+    )
+
+
+def _dataset_of(model: Any) -> str:
+    return str(getattr(model, "dataset", None) or model.dataset_name)
+
+
 def models_table(infos: list[Any]) -> pd.DataFrame:
-    """One row per saved model: what it is and how well it does (for st.dataframe)."""
+    """One row per saved model: what it is and how well it does (for st.dataframe). A "test
+    rows" column says which rows each test RMSE comes from when they differ between models."""
     table = pd.DataFrame(
         {
             "model": [i.name for i in infos],
@@ -79,6 +113,7 @@ def models_table(infos: list[Any]) -> pd.DataFrame:
             "family": [i.spec.family for i in infos],
             "dim": [i.spec.dim for i in infos],
             "regularizers": [regularizers_text(i.spec) for i in infos],
+            "test rows": [i.test_rows_text for i in infos],
             "test RMSE": [i.test_rmse for i in infos],
             "test MAE": [i.test_mae for i in infos],
             # models saved before test rows existed: their valid rows also steered training
@@ -91,7 +126,10 @@ def models_table(infos: list[Any]) -> pd.DataFrame:
         }
     )
     old = "old valid RMSE (steered early stopping)"
-    return table.drop(columns=old) if table[old].isna().all() else table
+    unused = [old] if table[old].isna().all() else []
+    if len(test_row_groups(infos)) < 2:
+        unused.append("test rows")
+    return table.drop(columns=unused)
 
 
 def tuning_saved_text(summary: dict[str, Any]) -> str:

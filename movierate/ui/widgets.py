@@ -23,6 +23,10 @@ MODELS_TABLE_COLUMNS: dict[str, Any] = {
         format="%.4f", help="On test rows that neither training, early stopping nor any setting saw"
     ),
     "test MAE": st.column_config.NumberColumn(format="%.4f"),
+    "test rows": st.column_config.TextColumn(
+        help="Which ratings the test RMSE is measured on (shown when the models differ): test "
+        "RMSEs compare only between models of the same data set and test rows"
+    ),
     "old valid RMSE (steered early stopping)": st.column_config.NumberColumn(
         format="%.4f",
         help="Models saved before test rows existed: measured on the rows that also chose the "
