@@ -106,7 +106,9 @@ class _Accuracy:
         text = method.replace("_", "-")
         fraction = split.get("test_fraction")
         if isinstance(fraction, int | float):
-            text += f" {fraction:.0%}" if round(fraction * 100, 6).is_integer() else f" {fraction:.1%}"
+            text += (
+                f" {fraction:.0%}" if round(fraction * 100, 6).is_integer() else f" {fraction:.1%}"
+            )
         if split.get("seed") is not None:
             text += f", seed {split['seed']}"
         return text

@@ -87,8 +87,7 @@ def test_rows_notice(models: list[Any]) -> str | None:
     if len(groups) < 2:
         return None
     parts = [
-        f"{', '.join(m.name for m in group)} ({_dataset_of(group[0])}, "
-        f"{group[0].test_rows_text})"
+        f"{', '.join(m.name for m in group)} ({_dataset_of(group[0])}, {group[0].test_rows_text})"
         for group in groups
     ]
     return (
