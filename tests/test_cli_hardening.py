@@ -319,3 +319,10 @@ def test_an_unexpected_error_is_one_line_with_how_to_see_more(capsys, monkeypatc
     monkeypatch.setenv("MOVIERATE_DEBUG", "1")
     with pytest.raises(ZeroDivisionError):
         cli.main(["list"])
+
+
+@pytest.mark.parametrize("name", ["", " "])
+def test_an_empty_dataset_name_is_refused_not_the_current_folder(name, capsys):
+    code, out, err = _run(["datasets", name], capsys)
+    assert code == 1 and not out
+    assert "is not a dataset name" in _one_error_line(err)

@@ -256,3 +256,37 @@ def test_folders_sharing_a_name_keep_their_own_cache(tmp_path):
     assert len(load_dataset(folder)) == 1
     assert len(list(config.cache_dir().glob("datasets/ml-latest-small/*/meta.json"))) == 2
     assert len(load_dataset("ml-latest-small")) == 100_836
+
+
+@pytest.mark.parametrize(
+    ("member", "data", "match"),
+    [
+        ("movies.csv", b'movieId,title,genres\n10,"oops,Drama\n', r"ds/movies.csv could not be"),
+        ("ratings.csv", b"", r"ds/ratings.csv is empty"),
+        ("ratings.csv", b"userId,movieId,rating,timestamp\n1,10,abc,1\n", r"ds/ratings.csv"),
+    ],
+)
+def test_a_zip_whose_data_cannot_load_publishes_nothing(monkeypatch, member, data, match):
+    monkeypatch.delenv("MOVIERATE_DATA_DIR")
+    files = {"ds/ratings.csv": b"userId,movieId,rating,timestamp\n1,10,4,100\n2,10,5,300\n"}
+    files[f"ds/{member}"] = data
+    for _ in range(2):  # a retry must not leave 'ds-upload' behind either
+        with pytest.raises(DataError, match=rf"bad\.zip was not imported.*bad\.zip: {match}") as e:
+            import_zip(zip_folder(files), "bad.zip")
+        assert str(config.data_dir()) not in str(e.value)  # names the zip, not a server path
+    assert leftovers(config.data_dir()) == []
+    assert [s.name for s in dataset_status() if s.name.startswith("ds")] == []
+
+
+def test_an_imported_zip_is_parsed_once(monkeypatch):
+    monkeypatch.delenv("MOVIERATE_DATA_DIR")
+    data = zip_folder({"mine/ratings.csv": b"userId,movieId,rating,timestamp\n1,10,4,1\n"})
+    assert import_zip(data, "mine.zip") == "mine"
+
+    def must_not_parse(*args, **kwargs):
+        raise AssertionError("parsed the source although the import cached it")
+
+    monkeypatch.setattr("movierate.data.load.read_folder", must_not_parse)
+    ds = load_dataset("mine")
+    assert len(ds) == 1 and ds.source == str(config.data_dir() / "mine")
+    assert "movies.csv is missing from mine" in ds.warnings[0]

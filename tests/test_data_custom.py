@@ -130,3 +130,79 @@ def test_text_ids_survive_the_parquet_cache(tmp_path):
     assert cached.user_ids.dtype == object and list(cached.user_ids) == ["ana", "bo", "cy"]
     assert cached.movies["movie_id"].tolist() == ["b1", "b2", "b3"]
     assert cached.movie_index("b2") == 1 and cached.fingerprint == first.fingerprint
+
+
+TAB = "userId\tmovieId\trating\n1\t10\t4\n1\t20\t3\n2\t10\t5\n"
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be", "utf-32", "utf-32-be"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "latin-1"])
+def test_unicode_text_with_a_byte_order_mark_is_read(tmp_path, codec, encoding):
+    bom = {"utf-16-be": b"\xfe\xff", "utf-32-be": b"\x00\x00\xfe\xff"}.get(codec, b"")
+    ratings = write(tmp_path, bom + TAB.encode(codec), "excel.txt")
+    items = write(tmp_path, bom + "movieId\ttitle\n10\tAmélie\n20\tHeat\n".encode(codec), "i.txt")
+    ds = from_csv(ratings, items, encoding=encoding)
+    assert len(ds) == 3 and ds.n_users == 2 and sorted(ds.movies["title"]) == ["Amélie", "Heat"]
+
+
+def test_utf16_without_a_mark_needs_its_encoding(tmp_path):
+    path = write(tmp_path, TAB.encode("utf-16-le"))
+    with pytest.raises(DataError, match=r"NUL bytes.*encoding='utf-16-le'"):
+        from_csv(path)
+    assert len(from_csv(path, encoding="utf-16-le")) == 3
+
+
+def test_a_utf16_movielens_file_is_named_as_utf16(tmp_path):
+    folder = tmp_path / "set"
+    folder.mkdir()
+    (folder / "ratings.csv").write_bytes(
+        "userId,movieId,rating,timestamp\n1,1,4,1\n".encode("utf-16")
+    )
+    with pytest.raises(DataError, match=r"UTF-16 text.*encoding='utf-16'"):
+        load_dataset(folder)
+
+
+@pytest.mark.parametrize(
+    ("rows", "match"),
+    [
+        ("1,10,true\n2,20,false\n", r"'rating' has 2 non-numeric.*'true', 'false'"),
+        ("1,10,0x4\n2,20,3\n", r"'rating' has 1 non-numeric.*'0x4'"),
+        ("   ,10,4\n2,20,3\n", r"1 row\(s\) have no user id \(line 2\)"),
+        ("1,10,4,-9223372036854775808\n2,20,3,5\n", r"'timestamp'.*'-9223372036854775808'"),
+        ("1,10,4,true\n2,20,3,false\n", r"'timestamp'.*'true', 'false'"),
+        ("9223372036854775807,10,4\n2,20,3\n", r"'user' has 1 id\(s\).*too large"),
+        ("-9007199254740993,10,4\n2,20,3\n", r"'user' has 1 id\(s\).*too large"),
+    ],
+)
+def test_values_are_never_silently_changed(tmp_path, rows, match):
+    header = "user,item,rating,timestamp\n" if rows.count(",") > 4 else "user,item,rating\n"
+    with pytest.raises(DataError, match=match):
+        from_csv(write(tmp_path, header + rows))
+
+
+def test_ids_keep_their_text(tmp_path):
+    rows = "0x1F,2020-01-01,4\n31,10:00,3\ntrue,10,5\n"
+    ds = from_csv(write(tmp_path, "user,item,rating\n" + rows))
+    assert sorted(ds.user_ids) == ["0x1F", "31", "true"]
+    assert sorted(ds.movie_ids) == ["10", "10:00", "2020-01-01"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"delimiter": ",,"}, r"delimiter=',,' cannot separate"),
+        ({"delimiter": "\n"}, r"delimiter='\\n' cannot separate"),
+        ({"delimiter": 3}, r"delimiter=3 cannot separate"),
+        ({"encoding": "rot13"}, r"encoding='rot13' is not a text encoding"),
+        ({"encoding": "hex"}, r"encoding='hex' is not a text encoding"),
+        ({"encoding": None}, r"encoding=None is not a text encoding"),
+        ({"columns": ["user", "item"]}, r"columns=\['user', 'item'\] must map roles"),
+        ({"columns": {"user": 5}}, r"columns=\{'user': 5\} must map roles"),
+        ({"columns": {"user": "a", "item": "a", "rating": "c"}}, r"both 'user' and 'item'"),
+        ({"columns": {"item": "user"}}, r"column 'user' would be both user and item"),
+        ({"item_columns": "title"}, r"item_columns='title' must map roles"),
+    ],
+)
+def test_misused_arguments_are_named(kwargs, match):
+    with pytest.raises(DataError, match=match):
+        from_csv(b"user,x,rating\n1,10,4\n2,20,3\n", **kwargs)

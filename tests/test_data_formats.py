@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from movierate.data import RatingScale, load_dataset
+from movierate.data import RatingScale, from_csv, load_dataset
 from movierate.data.movies import split_genres, split_title_year
 from movierate.data.registry import KNOWN_DATASETS
+from movierate.errors import DataError
 
 EXACT = {
     # name: (ratings, users, rated movies, catalog movies, catalog users, scale)
@@ -213,3 +214,37 @@ def test_importing_the_data_layer_stays_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def _csv_folder(tmp_path, ratings: str, movies: str | None = None):
+    folder = tmp_path / "set"
+    folder.mkdir()
+    (folder / "ratings.csv").write_text(ratings)
+    if movies is not None:
+        (folder / "movies.csv").write_text(movies)
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("rows", "line"), [("1,A,Drama,x\n2,B,Comedy,y\n", 2), ("1,A,Drama\n2,B,Comedy,y\n", 3)]
+)
+def test_a_movies_row_with_an_extra_field_is_named(tmp_path, rows, line):
+    ratings = "userId,movieId,rating,timestamp\n1,1,4,1\n"
+    folder = _csv_folder(tmp_path, ratings, "movieId,title,genres\n" + rows)
+    with pytest.raises(DataError, match=rf"movies.csv.*line {line}( has more fields|, saw 4)"):
+        load_dataset(folder)
+
+
+@pytest.mark.parametrize("newline", ["", "\n", "\r\n\n"])
+def test_a_header_only_file_holds_no_ratings(tmp_path, newline):
+    header = "userId,movieId,rating,timestamp" + newline
+    with pytest.raises(DataError, match="holds no ratings"):
+        load_dataset(_csv_folder(tmp_path, header))
+    with pytest.raises(DataError, match="holds no ratings"):
+        from_csv(header.encode())
+
+
+@pytest.mark.parametrize("name", ["", "  "])
+def test_an_empty_dataset_name_is_refused(name):
+    with pytest.raises(DataError, match="is not a dataset name"):
+        load_dataset(name)

@@ -12,6 +12,8 @@ import lzma
 import zipfile
 from pathlib import Path
 
+import numpy as np
+import pyarrow.parquet as pq
 import pytest
 
 from movierate import config
@@ -425,7 +427,7 @@ def test_other_bad_inputs_are_data_errors(tmp_path):
     for scale in [("a", 5, 1), (1, 5)]:
         with pytest.raises(DataError, match="rating_scale="):
             from_csv(TINY.encode(), rating_scale=scale)
-    with pytest.raises(DataError, match="Unknown encoding 'nope'"):
+    with pytest.raises(DataError, match="encoding='nope' is not a text encoding"):
         from_csv(TINY.encode(), encoding="nope")
     with pytest.raises(DataError, match="duplicates='nope'"):
         from_csv(TINY.encode(), duplicates="nope")
@@ -522,3 +524,98 @@ def test_a_zip_with_two_rating_sets_side_by_side_is_refused(tmp_path, monkeypatc
         import_zip(data, "two.zip")
     nested = zip_of({"a/ratings.csv": rows.encode(), "a/old/ratings.csv": rows.encode()})
     assert load_dataset(import_zip(nested, "nested.zip")).name == "a"  # the shallowest wins
+
+
+def _split_folder(tmp_path: Path, base: list[str], test: list[str]) -> Path:
+    folder = tmp_path / "splitset"
+    folder.mkdir()
+    rows = [f"{u}\t{m}\t{1 + (u + m) % 5}\t{u * 100 + m}" for u in (1, 2, 3) for m in (1, 2, 3)]
+    (folder / "u.data").write_text("\n".join(rows) + "\n")
+    (folder / "u1.base").write_text("\n".join(rows[int(i)] for i in base) + "\n")
+    (folder / "u1.test").write_text("\n".join(rows[int(i)] for i in test) + "\n")
+    return folder
+
+
+def test_official_split_files_that_overlap_are_refused(tmp_path):
+    folder = _split_folder(tmp_path, list("012345"), list("5678"))
+    with pytest.raises(DataError, match=r"u1.base and u1.test share 1 rating"):
+        load_dataset(folder)
+
+
+def test_a_pair_listed_twice_in_a_split_file_is_one_row(tmp_path):
+    ds = load_dataset(_split_folder(tmp_path, list("0123455"), list("678")))
+    split = ds.official_splits["u1"]
+    assert len(split.train) == 6 and len(split.test) == 3
+
+
+def _cache_copy(folder: Path) -> Path:
+    load_dataset(folder)
+    (copy,) = config.cache_dir().glob(f"datasets/{folder.name}/*")
+    return copy
+
+
+def _rewrite_json(path: Path, change) -> None:
+    data = json.loads(path.read_text())
+    change(data)
+    path.write_text(json.dumps(data))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda c: _rewrite_json(c / "meta.json", lambda m: m.pop("official_splits")),
+        lambda c: _rewrite_json(c / "meta.json", lambda m: m.update(rating_scale="1-5")),
+        lambda c: _rewrite_json(c / "meta.json", lambda m: m.update(warnings=3)),
+        lambda c: _rewrite_json(c / "meta.json", lambda m: m.update(catalog=[])),
+        lambda c: (c / "meta.json").write_text("[1, 2]"),
+        lambda c: pq.write_table(
+            pq.read_table(c / "ratings.parquet").drop(["rating"]), c / "ratings.parquet"
+        ),
+        lambda c: pq.write_table(
+            pq.read_table(c / "movies.parquet").drop(["title"]), c / "movies.parquet"
+        ),
+        lambda c: pq.write_table(
+            pq.read_table(c / "users.parquet").slice(0, 1), c / "users.parquet"
+        ),
+        lambda c: (c / "ratings.parquet").write_bytes((c / "ratings.parquet").read_bytes()[:50]),
+    ],
+)
+def test_a_damaged_cache_copy_is_parsed_again(tmp_path, damage):
+    folder = folder_with(tmp_path, TINY)
+    damage(_cache_copy(folder))
+    ds = load_dataset(folder)
+    assert len(ds) == 3 and ds.n_users == 2 and ds.rating_scale.max == 5.0
+
+
+def test_a_cached_overlapping_split_is_not_reused(tmp_path):
+    folder = _split_folder(tmp_path, list("012345"), list("678"))
+    copy = _cache_copy(folder)
+    with np.load(copy / "splits.npz") as npz:
+        arrays = dict(npz)
+    arrays["u1.test"] = np.append(arrays["u1.test"], arrays["u1.base"][0])
+    np.savez(copy / "splits.npz", **arrays)  # as a cache made before overlaps were refused
+    split = load_dataset(folder).official_splits["u1"]
+    assert len(split.test) == 3 and not np.intersect1d(split.train, split.test).size
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda f: (f / "ratings.parquet").write_bytes((f / "ratings.parquet").read_bytes()[:40]),
+        lambda f: _rewrite_json(f / "dataset.json", lambda m: m.update(first_line="x")),
+        lambda f: _rewrite_json(f / "dataset.json", lambda m: m.update(rating_scale=None)),
+        lambda f: (f / "dataset.json").write_text('"just text"'),
+        lambda f: pq.write_table(
+            pq.read_table(f / "ratings.parquet").drop(["user"]), f / "ratings.parquet"
+        ),
+        lambda f: pq.write_table(
+            pq.read_table(f / "movies.parquet").drop(["title"]), f / "movies.parquet"
+        ),
+    ],
+)
+def test_a_damaged_imported_csv_says_to_import_it_again(tmp_path, damage):
+    items = csv_file(tmp_path, "movieId,title\n1,A\n2,B\n", "items.csv")
+    from_csv(csv_file(tmp_path, TINY), items, save_as="mine")
+    damage(config.data_dir() / "custom" / "mine")
+    with pytest.raises(DataError, match=r"imported copy of dataset 'mine'.*is damaged.*again"):
+        load_dataset("mine")

@@ -26,7 +26,8 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from movierate import atomic, config
-from movierate.data.formats import LAYOUT_FILES, detect_layout
+from movierate.data.dataset import RatingsDataset
+from movierate.data.formats import LAYOUT_FILES, detect_layout, source_files
 from movierate.data.registry import KNOWN_DATASETS, name_for_folder
 from movierate.errors import DataError, DownloadError, MovierateError
 
@@ -169,8 +170,8 @@ def locate(
             f"A dataset is given by its name or a folder / .zip path, not a "
             f"{type(name_or_path).__name__}."
         )
-    if not allow_paths:
-        check_dataset_name(name_or_path)
+    if not allow_paths or not os.fspath(name_or_path).strip():
+        check_dataset_name(name_or_path)  # an empty name is never "the current folder"
     try:
         return _locate(name_or_path, progress, allow_paths)
     except MovierateError:
@@ -365,7 +366,11 @@ def extract_zip(
                         f"{official.zip_name} from https://grouplens.org/datasets/movielens/ there."
                     )
                 final_name = _import_folder_name(folder_name, filename, is_official, replace)
-                return atomic.publish_folder(staged, target / final_name, replace=True)
+                staged = staged.rename(temp / final_name)  # notices name the folder
+                ds = _check_loads(staged, layout, final_name, filename, prefix)
+                published = atomic.publish_folder(staged, target / final_name, replace=True)
+                _cache_import(ds, staged, published, layout)
+                return published
             except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as err:
                 raise DataError(
                     f"{filename} is damaged or truncated ({err}); download or copy it again."
@@ -380,6 +385,36 @@ def extract_zip(
                     f"{err.strerror or err} ({Path(err.filename or '').name or 'no file'}). "
                     "Check the free disk space, or repack the zip with one entry per file."
                 ) from None
+
+
+def _check_loads(
+    staged: Path, layout: str, final_name: str, filename: str, prefix: PurePosixPath
+) -> RatingsDataset:
+    """Parse the staged folder as it will be loaded, so a zip whose data cannot be read is
+    refused before anything is published; messages name the member inside ``filename``."""
+    from movierate.data.build import build_dataset
+    from movierate.data.formats import read_folder
+
+    name = name_for_folder(final_name)
+    known = KNOWN_DATASETS.get(name)
+    try:
+        return build_dataset(read_folder(staged, layout, known.scale if known else None), name)
+    except DataError as err:
+        inside = f"{filename}: {prefix}/" if prefix.parts else f"{filename}: "
+        text = str(err).replace(f"{staged}{os.sep}", inside).replace(str(staged), filename)
+        raise DataError(
+            f"{filename} was not imported because its data cannot be loaded. {text} Fix that "
+            "file in the zip and upload it again."
+        ) from None
+
+
+def _cache_import(ds: RatingsDataset, staged: Path, published: Path, layout: str) -> None:
+    """Keep the parse :func:`_check_loads` made as the published folder's parquet cache."""
+    from movierate.data.cache import cache_key, save_cached
+
+    ds.source = str(published)
+    ds.warnings = [w.replace(str(staged), str(published)) for w in ds.warnings]
+    save_cached(ds, cache_key(ds.name, published, source_files(published, layout)))
 
 
 def _check_sizes(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], filename: str) -> int:

@@ -225,11 +225,11 @@ def fingerprint(ratings: pd.DataFrame, user_ids: np.ndarray, movie_ids: np.ndarr
 def _ids(column: pd.Series, what: str, raw: RawData) -> np.ndarray:
     """Ids as integers when they are whole numbers, else as str; missing ids raise."""
     values = column.to_numpy()
-    if values.dtype.kind == "u" and len(values) and values.max() > np.iinfo(np.int64).max:
-        _check_id_range(values.astype(np.float64), column, what, raw)  # would wrap in int64
-    if values.dtype.kind in "iu":
-        return values  # integer columns cannot hold missing values
-    missing = np.flatnonzero(column.isna().to_numpy())
+    if values.dtype.kind in "iu":  # integer columns cannot hold missing values
+        _id_range_error((values > MAX_NUMERIC_ID) | (values < -MAX_NUMERIC_ID), column, what, raw)
+        return values
+    text = column.astype(str).str.strip()
+    missing = np.flatnonzero(column.isna().to_numpy() | (text == "").to_numpy())
     if len(missing):
         raise DataError(
             f"{raw.ratings_file}: {len(missing):,} row(s) have no {what} id "
@@ -240,8 +240,7 @@ def _ids(column: pd.Series, what: str, raw: RawData) -> np.ndarray:
         _check_id_range(values, column, what, raw)
         if (values == np.round(values)).all():
             return values.astype(np.int64)
-    text = column.astype(str).str.strip()
-    numeric = pd.to_numeric(text, errors="coerce")
+    numeric = _decimal(text)
     unreadable = numeric.isna().to_numpy()
     if unreadable.any() and text[unreadable].str.fullmatch(_NUMBER).all():
         # numbers pandas cannot hold (a 200,000-digit id): too large, not a label
@@ -257,13 +256,30 @@ def _ids(column: pd.Series, what: str, raw: RawData) -> np.ndarray:
 
 
 _NUMBER = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
+_NON_FINITE = r"[+-]?(inf|infinity|nan)"
+
+
+def _decimal(text: pd.Series) -> pd.Series:
+    """``text`` as numbers where it is written in decimal (``4``, ``-3.5``, ``1e6``, or
+    ``inf`` / ``nan``, which the range checks refuse), NaN elsewhere: never hex (``0x1F``)
+    or digit separators (``1_000``)."""
+    text = text.astype(str).str.strip()
+    decimal = text.str.fullmatch(_NUMBER) | text.str.fullmatch(_NON_FINITE, case=False)
+    return pd.to_numeric(text.where(decimal), errors="coerce")
+
+
 MAX_NUMERIC_ID = 2**53
 """Numeric ids beyond this (or inf / NaN) are refused: they cannot be stored exactly."""
 
 
 def _check_id_range(values: np.ndarray, column: pd.Series, what: str, raw: RawData) -> None:
     with np.errstate(invalid="ignore"):
-        bad = np.flatnonzero(~np.isfinite(values) | (np.abs(values) > MAX_NUMERIC_ID))
+        _id_range_error(~np.isfinite(values) | (np.abs(values) > MAX_NUMERIC_ID), column, what, raw)
+
+
+def _id_range_error(bad_mask: np.ndarray, column: pd.Series, what: str, raw: RawData) -> None:
+    """DataError naming the rows of ``bad_mask`` (ids no numeric id can be)."""
+    bad = np.flatnonzero(bad_mask)
     if len(bad):
         shown = ", ".join(_short(column.iloc[p]) for p in bad[:SHOW_ROWS])
         raise DataError(
@@ -301,8 +317,9 @@ MAX_RATING = 1e6
 def _ratings(column: pd.Series, raw: RawData) -> np.ndarray:
     values = column.to_numpy()
     if values.dtype.kind not in "fiu":
-        numeric = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64)
-        bad = np.flatnonzero(np.isnan(numeric) & column.notna().to_numpy())
+        blank = column.isna() | (column.astype(str).str.strip() == "")
+        numeric = _decimal(column).to_numpy(dtype=np.float64)
+        bad = np.flatnonzero(np.isnan(numeric) & ~blank.to_numpy())
         if len(bad):
             shown = ", ".join(repr(str(column.iloc[p])) for p in bad[:SHOW_ROWS])
             raise DataError(
@@ -332,14 +349,14 @@ def _timestamps(frame: pd.DataFrame, raw: RawData) -> np.ndarray:
     values = column.to_numpy()
     if values.dtype.kind == "i":
         values = values.astype(np.int64, copy=False)
-        if len(values) and (values.max() > MAX_TIMESTAMP or values.min() < -MAX_TIMESTAMP):
-            _check_timestamps(column, np.abs(values) > MAX_TIMESTAMP, raw)
+        out = (values > MAX_TIMESTAMP) | (values < -MAX_TIMESTAMP)  # np.abs wraps at -2**63
+        _check_timestamps(column, out, raw)
         return values
     if values.dtype.kind == "M":  # dates the reader already parsed
         seconds = values.astype("datetime64[s]")
         _check_timestamps(column, np.isnat(seconds), raw)
         return seconds.astype(np.int64)
-    numeric = pd.to_numeric(column, errors="coerce")
+    numeric = column if values.dtype.kind in "fiu" else _decimal(column)
     if numeric.isna().any() and values.dtype.kind not in "fiu":
         parsed = pd.to_datetime(column, errors="coerce", utc=True, format="mixed")
         if parsed.notna().all():
@@ -429,5 +446,12 @@ def _official_split(
                 f"that are not in {ds.name}'s ratings file; the split files do not belong to "
                 "these ratings. Re-extract the dataset from the official zip."
             )
-        parts.append(np.sort(order[pos]).astype(np.int64))
+        parts.append(np.unique(order[pos]).astype(np.int64))  # a pair listed twice is one row
+    shared = np.intersect1d(parts[0], parts[1], assume_unique=True)
+    if len(shared):
+        raise DataError(
+            f"Official split {name!r}: {name}.base and {name}.test share {len(shared):,} "
+            f"rating(s), so training would see test ratings. Re-extract {name}.base and "
+            f"{name}.test from the official zip, or choose a random split instead."
+        )
     return official_split(name, parts[0], parts[1], len(ratings))

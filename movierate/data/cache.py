@@ -52,34 +52,70 @@ def is_cached(name: str, key: str) -> bool:
 
 
 def load_cached(name: str, key: str) -> RatingsDataset | None:
-    """The cached dataset, or None if there is no complete, readable copy."""
-    folder = cache_folder(name, key)
+    """The cached dataset, or None if there is no complete, readable and consistent copy (a
+    damaged copy is never an error: the source is parsed again and the copy overwritten)."""
     if not is_cached(name, key):
         return None
     try:
-        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-        ratings = _numeric_frame(pq.read_table(folder / "ratings.parquet"))
-        movies_table = pq.read_table(folder / "movies.parquet")
-        movies = movies_table.drop(["genres"]).to_pandas()
-        movies.insert(4, "genres", [list(g) for g in movies_table.column("genres").to_pylist()])
-        users = pq.read_table(folder / "users.parquet").column("user_id").to_numpy()
-        with np.load(folder / "splits.npz", allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
-    except (OSError, ValueError, KeyError, pa.ArrowException):
-        return None  # unreadable copy: parse the source again and overwrite it
+        return _read_copy(cache_folder(name, key), name)
+    except Exception:  # noqa: BLE001 - the cache is disposable: anything wrong means re-parse
+        return None
+
+
+_META_TYPES = {
+    "name": str,
+    "rating_scale": list,
+    "fingerprint": str,
+    "catalog": dict,
+    "warnings": list,
+    "source": (str, type(None)),
+    "official_splits": list,
+}
+_RATING_KINDS = {"user_idx": "iu", "movie_idx": "iu", "rating": "f", "timestamp": "iu"}
+_MOVIE_COLUMNS = ("movie_idx", "movie_id", "title", "year", "genres")
+
+
+class _Damaged(ValueError):
+    """A cached copy that does not hold what :func:`_write` writes."""
+
+
+def _read_copy(folder: Path, name: str) -> RatingsDataset:
+    """The dataset in one cache folder; raises on anything missing, mistyped or inconsistent."""
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    if not isinstance(meta, dict) or meta.get("name") != name:
+        raise _Damaged("meta.json")
+    for field, kind in _META_TYPES.items():
+        if not isinstance(meta.get(field), kind):
+            raise _Damaged(field)
+    if not all(isinstance(w, str) for w in meta["warnings"] + meta["official_splits"]):
+        raise _Damaged("warnings")
+    ratings = _numeric_frame(pq.read_table(folder / "ratings.parquet"))
+    if list(ratings.columns) != list(_RATING_KINDS) or any(
+        ratings[c].dtype.kind not in kinds for c, kinds in _RATING_KINDS.items()
+    ):
+        raise _Damaged("ratings.parquet")
+    movies_table = pq.read_table(folder / "movies.parquet")
+    movies = movies_table.drop(["genres"]).to_pandas()
+    movies.insert(4, "genres", [list(g) for g in movies_table.column("genres").to_pylist()])
+    if list(movies.columns[:5]) != list(_MOVIE_COLUMNS):
+        raise _Damaged("movies.parquet")
+    users = pq.read_table(folder / "users.parquet").column("user_id").to_numpy()
     if movies["movie_id"].dtype.kind not in "iu":
         movies["movie_id"] = movies["movie_id"].astype(object)
     movie_ids = movies["movie_id"].to_numpy()
     users = users if users.dtype.kind in "iu" else users.astype(object)
-    wanted = [f"{n}.{part}" for n in meta["official_splits"] for part in ("base", "test")]
-    if any(key not in arrays for key in wanted):
-        return None  # a copy made before splits had test parts: parse the source again
-    splits = {
-        split_name: official_split(
-            split_name, arrays[f"{split_name}.base"], arrays[f"{split_name}.test"], len(ratings)
-        )
-        for split_name in meta["official_splits"]
-    }
+    _check_codes(ratings["user_idx"].to_numpy(), len(users))
+    _check_codes(ratings["movie_idx"].to_numpy(), len(movie_ids))
+    with np.load(folder / "splits.npz", allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    splits = {}
+    for split_name in meta["official_splits"]:
+        base, test = arrays[f"{split_name}.base"], arrays[f"{split_name}.test"]
+        _check_codes(base, len(ratings))
+        _check_codes(test, len(ratings))
+        if len(np.intersect1d(base, test)):
+            raise _Damaged(split_name)  # made before overlapping split files were refused
+        splits[split_name] = official_split(split_name, base, test, len(ratings))
     return RatingsDataset(
         name=meta["name"],
         ratings=ratings,
@@ -93,6 +129,12 @@ def load_cached(name: str, key: str) -> RatingsDataset | None:
         warnings=meta["warnings"],
         source=meta["source"],
     )
+
+
+def _check_codes(codes: np.ndarray, n: int) -> None:
+    """Raise unless ``codes`` are integers in ``0..n-1``."""
+    if codes.dtype.kind not in "iu" or (len(codes) and (codes.min() < 0 or codes.max() >= n)):
+        raise _Damaged("codes")
 
 
 def _numeric_frame(table: pa.Table) -> pd.DataFrame:

@@ -3,7 +3,6 @@ validates it like a GroupLens set and can register it under ``data_dir()/custom/
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import json
@@ -41,9 +40,11 @@ from movierate.data.formats import CUSTOM_META
 from movierate.data.movies import movie_metadata, split_genres
 from movierate.data.textio import (
     Source,
+    bom_encoding,
     check_decodable,
     check_not_empty,
     decode,
+    decode_head,
     read_head,
     read_table,
 )
@@ -97,12 +98,16 @@ def from_csv(
         _check_free(save_as, replace)
     source, label = _as_source(path_or_buffer)
     scale = _scale(rating_scale)
-    _check_options(encoding, duplicates)
-    raw = _read_ratings(source, label, columns, delimiter, encoding)
+    _check_options(encoding, duplicates, delimiter)
+    _check_mapping(columns, "columns")
+    _check_mapping(item_columns, "item_columns")
+    raw = _read_ratings(source, label, columns, delimiter, _encoding_of(source, encoding))
     raw.scale = scale
     if items is not None:
         item_source, item_label = _as_source(items)
-        raw.movies, item_notices = _read_items(item_source, item_label, item_columns, encoding)
+        raw.movies, item_notices = _read_items(
+            item_source, item_label, item_columns, _encoding_of(item_source, encoding)
+        )
         raw.warnings += item_notices
         raw.catalog = {"movies": len(raw.movies), "users": None}
     dataset_name = save_as or name or _name_from(label)
@@ -127,15 +132,50 @@ def _scale(rating_scale: object) -> RatingScale | None:
         ) from None
 
 
-def _check_options(encoding: str, duplicates: str) -> None:
+def _check_options(encoding: object, duplicates: object, delimiter: object) -> None:
+    """DataError naming the argument when encoding, duplicates or delimiter is unusable."""
     try:
-        codecs.lookup(encoding)
-    except (LookupError, TypeError):
+        "a".encode(encoding)  # LookupError also for codecs that are not text (hex, rot13)
+    except (LookupError, TypeError, ValueError):
         raise DataError(
-            f"Unknown encoding {encoding!r}; use e.g. 'utf-8', 'latin-1' or 'cp1252'."
+            f"encoding={encoding!r} is not a text encoding; use e.g. 'utf-8', 'utf-16', "
+            "'latin-1' or 'cp1252'."
         ) from None
     if duplicates not in ("keep_latest", "error"):
         raise DataError(f"duplicates={duplicates!r}: use 'keep_latest' or 'error'.")
+    usable = isinstance(delimiter, str) and (delimiter == "::" or len(delimiter) == 1)
+    if delimiter is not None and (not usable or delimiter in "\r\n\"'"):
+        raise DataError(
+            f"delimiter={delimiter!r} cannot separate columns: pass one character such as ',', "
+            "'\\t', ';' or '|' (or '::'), or leave it out to detect it."
+        )
+
+
+def _check_mapping(mapping: object, argument: str) -> None:
+    """DataError unless ``mapping`` is None or maps role names to distinct column names."""
+    if mapping is None:
+        return
+    if not isinstance(mapping, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
+    ):
+        raise DataError(
+            f"{argument}={mapping!r} must map roles to your column names, for example "
+            f"{argument}={{'rating': 'stars'}}."
+        )
+    seen: dict[str, str] = {}
+    for role, column in mapping.items():
+        if column in seen:
+            raise DataError(
+                f"{argument} maps both {seen[column]!r} and {role!r} to the column {column!r}; "
+                "each role needs a column of its own."
+            )
+        seen[column] = role
+
+
+def _encoding_of(source: Source, encoding: str) -> str:
+    """``encoding``, unless the file starts with a UTF-16 / UTF-32 byte-order mark (Excel's
+    "Unicode text"): the mark says how it is encoded, whatever was passed."""
+    return bom_encoding(read_head(source, 4)) or encoding
 
 
 def _check_free(name: str, replace: bool) -> None:
@@ -210,7 +250,12 @@ def _read_ratings(
     encoding: str,
 ) -> RawData:
     check_not_empty(source, label)
-    head = decode(_whole_lines(read_head(source)), label, encoding)
+    head = decode_head(read_head(source), label, encoding)
+    if "\x00" in head:
+        raise DataError(
+            f"{label} holds NUL bytes, as UTF-16 text without a byte-order mark does: save it "
+            "as UTF-8, or say which encoding it uses (for example encoding='utf-16-le')."
+        )
     delimiter = delimiter or sniff_delimiter(head, label)
     first = _split_line(head.splitlines()[0], delimiter)
     chosen = _match_columns(first, columns, ALIASES, label, required=("user", "item", "rating"))
@@ -240,17 +285,22 @@ def _read_ratings(
         encoding=_arrow_encoding(encoding),
     )
     frame = read(types={})
-    fractional_ids = [
-        chosen[role]
-        for role in ("user", "item")
-        if frame[chosen[role]].dtype.kind == "f"
-        and not np.array_equal(frame[chosen[role]], np.round(frame[chosen[role]]))
-    ]
-    if fractional_ids:  # ids such as 1.5 are labels: keep their text exactly
-        frame = read(types=dict.fromkeys(fractional_ids, pa.string()))
+    label_ids = [chosen[role] for role in ("user", "item") if _is_label(frame[chosen[role]])]
+    if label_ids:  # ids such as 1.5 or 2020-01-01 are labels: keep their text exactly
+        frame = read(types=dict.fromkeys(label_ids, pa.string()))
     frame = frame.rename(columns={v: k for k, v in chosen.items()})
     frame = frame.rename(columns={"item": "movie"})
     return RawData(ratings=frame, ratings_file=label, first_line=first_line)
+
+
+def _is_label(column: pd.Series) -> bool:
+    """True for an id column pyarrow did not read as whole numbers (dates, times, 1.5)."""
+    values = column.to_numpy()
+    if values.dtype.kind == "f":
+        return not np.array_equal(values, np.round(values))
+    if values.dtype.kind == "O":  # text, or times pyarrow parsed ("10:00" -> 10:00:00)
+        return not isinstance(next((v for v in values if v is not None), ""), str)
+    return values.dtype.kind not in "iu"
 
 
 def sniff_delimiter(text: str, label: str) -> str:
@@ -302,6 +352,13 @@ def _match_columns(
                 chosen[role] = hit
     if not chosen and all(_is_number(h) for h in header):
         return None
+    shared = [c for c in set(chosen.values()) if list(chosen.values()).count(c) > 1]
+    if shared:
+        roles = [r for r, c in chosen.items() if c == shared[0]]
+        raise DataError(
+            f"{label}: the column {shared[0]!r} would be both {' and '.join(roles)}; map each "
+            "role to a column of its own (columns={...})."
+        )
     missing = [r for r in required if r not in chosen]
     if missing:
         raise DataError(
@@ -421,18 +478,9 @@ def _split_line(line: str, delimiter: str) -> list[str]:
     return [f.strip().strip('"') for f in next(csv.reader([line], delimiter=delimiter))]
 
 
-def _whole_lines(head: bytes) -> bytes:
-    """Cut a sample at its last newline so no character or row is split."""
-    cut = head.rfind(b"\n")
-    return head[: cut + 1] if cut > 0 else head
-
-
 def _arrow_delimiter(delimiter: str) -> str:
-    if delimiter == "::":
-        return ":"
-    if len(delimiter) != 1:
-        raise DataError(f"Delimiter {delimiter!r} must be one character (or '::').")
-    return delimiter
+    """pyarrow's delimiter for ``delimiter`` ('::' files are read on ':')."""
+    return ":" if delimiter == "::" else delimiter
 
 
 def _expand_names(names: list[str], delimiter: str) -> list[str]:

@@ -11,9 +11,11 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -138,7 +140,13 @@ def _read_movies_csv(path: Path) -> tuple[pd.DataFrame | None, int | None]:
         return None, None
     text = decode(path.read_bytes(), str(path))
     try:
-        table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        with warnings.catch_warnings():  # more fields than the header: an error, not an index
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            table = pd.read_csv(
+                io.StringIO(text), dtype=str, keep_default_na=False, index_col=False
+            )
+    except pd.errors.ParserWarning:
+        raise DataError(_extra_fields_message(path, text)) from None
     except (ValueError, pd.errors.ParserError) as err:
         raise DataError(f"{path} could not be parsed as CSV ({err}); re-extract it.") from None
     missing = [c for c in ("movieId", "title", "genres") if c not in table.columns]
@@ -162,6 +170,18 @@ def _read_movies_csv(path: Path) -> tuple[pd.DataFrame | None, int | None]:
     if links is not None:
         meta["imdb_id"] = meta["movie_id"].map(links).astype(object)
     return meta, len(table)
+
+
+def _extra_fields_message(path: Path, text: str) -> str:
+    """Which line of a CSV file has more fields than its header."""
+    rows = csv.reader(io.StringIO(text))
+    width = len(next(rows))
+    line = next((n for n, row in enumerate(rows, 2) if len(row) > width), None)
+    where = f"line {line}" if line is not None else "a row"
+    return (
+        f"{path}: {where} has more fields than the header's {width}; a title that contains a "
+        'comma must be in double quotes ("Matrix, The (1999)"). Fix that row.'
+    )
 
 
 def _read_links_csv(path: Path) -> pd.Series | None:
@@ -336,31 +356,62 @@ def _read_movies_dat(path: Path) -> tuple[pd.DataFrame | None, int | None]:
 
 
 def _read_custom(folder: Path) -> RawData:
-    meta_path = folder / CUSTOM_META
+    """The dataset ``from_csv(..., save_as=name)`` stored in ``folder``; DataError when any
+    of its files is unreadable or not what from_csv writes (import the CSV again)."""
     try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        scale = RatingScale(*meta["rating_scale"])
-    except (OSError, ValueError, KeyError, TypeError) as err:
+        return _read_custom_files(folder)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, pa.ArrowException) as err:
+        reason = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
         raise DataError(
-            f"{meta_path} is unreadable ({err}); import the ratings file again with from_csv(..., "
-            "save_as=name)."
+            f"The imported copy of dataset {folder.name!r} in {folder} is damaged ({reason}). "
+            f"Import the ratings file again: from_csv(<file>, save_as={folder.name!r}, "
+            "replace=True), or upload it again on the Home page."
         ) from None
+
+
+def _read_custom_files(folder: Path) -> RawData:
+    meta = json.loads((folder / CUSTOM_META).read_text(encoding="utf-8"))
+    if not isinstance(meta, dict):
+        raise TypeError(f"{CUSTOM_META} is not an object")
+    scale = RatingScale(*(float(v) for v in meta["rating_scale"]))
+    first_line = meta.get("first_line", 1)
+    source = meta.get("source")
+    catalog = meta.get("catalog", {})
+    warnings = meta.get("warnings", [])
+    if (
+        isinstance(first_line, bool)
+        or not isinstance(first_line, int)
+        or first_line < 1
+        or not isinstance(source, str | None)
+        or not isinstance(catalog, dict)
+        or not isinstance(warnings, list)
+        or not all(isinstance(w, str) for w in warnings)
+    ):
+        raise TypeError(f"{CUSTOM_META} has a field of the wrong type")
     ratings = pq.read_table(folder / "ratings.parquet").to_pandas()
+    _require_columns(ratings, ("user", "movie", "rating"), "ratings.parquet")
     movies = None
     if (folder / "movies.parquet").is_file():
         table = pq.read_table(folder / "movies.parquet")
         movies = table.drop(["genres"]).to_pandas()
+        _require_columns(movies, ("movie_id", "title", "year"), "movies.parquet")
         movies["genres"] = [list(g or []) for g in table.column("genres").to_pylist()]
         movies["year"] = movies["year"].astype("Int64")
     return RawData(
         ratings=ratings,
-        ratings_file=str(meta.get("source") or folder / "ratings.parquet"),
-        first_line=int(meta.get("first_line", 1)),
+        ratings_file=source or str(folder / "ratings.parquet"),
+        first_line=first_line,
         movies=movies,
-        catalog=dict(meta.get("catalog", {})),
+        catalog=dict(catalog),
         scale=scale,
-        warnings=list(meta.get("warnings", [])),
+        warnings=list(warnings),
     )
+
+
+def _require_columns(frame: pd.DataFrame, names: tuple[str, ...], file: str) -> None:
+    missing = [n for n in names if n not in frame.columns]
+    if missing:
+        raise KeyError(f"{file} has no column {', '.join(missing)}")
 
 
 def _count_lines(path: Path) -> int:

@@ -20,14 +20,41 @@ def read_bytes(source: Source) -> bytes:
     return source.read_bytes() if isinstance(source, Path) else source
 
 
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE: it starts with the same two bytes
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def bom_encoding(head: bytes) -> str | None:
+    """``"utf-16"`` or ``"utf-32"`` when ``head`` starts with that byte-order mark (Excel's
+    "Unicode text" is UTF-16), else None (UTF-8's own mark is dropped by :func:`decode`)."""
+    return next((name for bom, name in _BOMS if head.startswith(bom)), None)
+
+
 def decode(data: bytes, where: str, encoding: str = "utf-8") -> str:
     """``data`` decoded; DataError naming the line and byte if it is not in ``encoding``."""
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
-        raise _decode_error(where, encoding, line, data[err.start], err.start) from None
+        raise _decode_error(where, encoding, line, data[err.start], err.start, data) from None
     return text[1:] if text.startswith("\ufeff") else text
+
+
+def decode_head(data: bytes, where: str, encoding: str = "utf-8") -> str:
+    """The whole lines of a sample cut from the start of a file: decoded incrementally, so a
+    character split by the cut (UTF-16, UTF-8) is left out instead of being an error."""
+    try:
+        text = codecs.getincrementaldecoder(encoding)().decode(data, final=False)
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise _decode_error(where, encoding, line, data[err.start], err.start, data) from None
+    text = text[1:] if text.startswith("\ufeff") else text
+    cut = text.rfind("\n")
+    return text[: cut + 1] if cut > 0 else text
 
 
 def check_decodable(source: Source, where: str, encoding: str = "utf-8") -> None:
@@ -44,7 +71,7 @@ def check_decodable(source: Source, where: str, encoding: str = "utf-8") -> None
                 at = err.start - (len(err.object) - len(chunk))  # position within this chunk
                 line = lines + chunk.count(b"\n", 0, max(at, 0)) + 1
                 raise _decode_error(
-                    where, encoding, line, err.object[err.start], offset + at
+                    where, encoding, line, err.object[err.start], offset + at, read_head(source)
                 ) from None
             if not chunk:
                 return
@@ -52,11 +79,23 @@ def check_decodable(source: Source, where: str, encoding: str = "utf-8") -> None
             offset += len(chunk)
 
 
-def _decode_error(where: str, encoding: str, line: int, byte: int, offset: int) -> DataError:
+def _decode_error(
+    where: str, encoding: str, line: int, byte: int, offset: int, head: bytes
+) -> DataError:
+    """The error for undecodable text; names UTF-16/32 when the file's first bytes say so."""
+    found = bom_encoding(head)
+    if found is not None and not encoding.lower().replace("-", "").startswith(found[:5]):
+        fix = f"it is {found.upper()} text (it starts with a {found.upper()} byte-order mark)"
+        hint = f"encoding='{found}'"
+    elif b"\x00" in head[:4096] and "16" not in encoding and "32" not in encoding:
+        fix = "it holds NUL bytes, as UTF-16 text without a byte-order mark does"
+        hint = "encoding='utf-16-le'"
+    else:
+        fix, hint = "", "encoding='latin-1'"
     return DataError(
         f"{where}: line {line} cannot be decoded as {encoding} (byte 0x{byte:02x} at offset "
-        f"{offset:,}). Save the file as UTF-8, or say which encoding it uses (for example "
-        "encoding='latin-1')."
+        f"{offset:,}{'; ' + fix if fix else ''}). Save the file as UTF-8, or say which encoding "
+        f"it uses (for example {hint})."
     )
 
 
@@ -121,15 +160,41 @@ def read_table(
         block_size=16 << 20,
     )
     parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False)
+    text_types = {name: pa.string() for name in include}
+    if _has_hex(source):  # pyarrow reads "0x1F" as the integer 31: keep such values as text
+        types = text_types
     try:
         table = _read(source, read, parse, include, types)
     except pa.ArrowInvalid:
         try:
-            text_types = {name: pa.string() for name in include}
             table = _read(source, read, parse, include, text_types)
         except pa.ArrowInvalid as err:
+            if _header_only(source, skip_rows + (column_names is None)):
+                return pd.DataFrame({name: np.array([], dtype=object) for name in include})
             raise _parse_error(source, where, err, delimiter, encoding) from None
     return _to_pandas(table)
+
+
+def _header_only(source: Source, header_lines: int) -> bool:
+    """True when ``source`` holds nothing but its header line(s) (pyarrow cannot skip a header
+    without a newline after it): the caller then reports that it holds no ratings."""
+    head = read_head(source)
+    size = source.stat().st_size if isinstance(source, Path) else len(source)
+    return size == len(head) and len([ln for ln in head.splitlines() if ln.strip()]) <= header_lines
+
+
+def _has_hex(source: Source) -> bool:
+    """True when ``0x`` / ``0X`` occurs anywhere in ``source`` (read in chunks)."""
+    if not isinstance(source, Path):
+        return b"0x" in source or b"0X" in source
+    tail = b""
+    with source.open("rb") as f:
+        while chunk := f.read(16 << 20):
+            block = tail + chunk
+            if b"0x" in block or b"0X" in block:
+                return True
+            tail = chunk[-1:]
+    return False
 
 
 def _read(source, read, parse, include, types) -> pa.Table:
@@ -138,6 +203,8 @@ def _read(source, read, parse, include, types) -> pa.Table:
         column_types=types,
         strings_can_be_null=True,
         quoted_strings_can_be_null=False,
+        true_values=[],  # "true" / "false" are text, never silently 1 / 0
+        false_values=[],
     )
     stream = source if isinstance(source, Path) else io.BytesIO(source)
     return pacsv.read_csv(stream, read_options=read, parse_options=parse, convert_options=convert)
