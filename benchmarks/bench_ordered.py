@@ -95,9 +95,20 @@ def rows_of(ds: RatingsDataset, rows: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def measure_dataset(
-    name: str, dim: int, seed: int, methods: list[str], family: str, decorrelation: bool = True
+    name: str,
+    dim: int,
+    seed: int,
+    methods: list[str],
+    family: str,
+    decorrelation: bool = True,
+    measure_on: str = "test",
 ) -> list[dict[str, Any]]:
+    """Every variant's row; ``measure_on="stop"`` puts the early-stopping rows in place of the
+    test rows (for choosing among methods without looking at test rows: use it with
+    ``--no-prune``, since the rank selection itself looks at the stop rows)."""
     ds, split, stop_rows, test_rows, user_counts, movie_counts = prepared(name, seed)
+    if measure_on == "stop":
+        test_rows = stop_rows
     out = []
     for vname, regs, method in variants(methods, decorrelation):
         spec = ModelSpec(family=family, dim=dim, regularizers=regs, seed=seed).validate()
@@ -152,9 +163,9 @@ def measure_dataset(
     return out
 
 
-def markdown(rows: list[dict[str, Any]], dim: int) -> str:
+def markdown(rows: list[dict[str, Any]], dim: int, measured_on: str = "test") -> str:
     ks = [k for k in SHOWN_KS if k < dim] + [dim]
-    head = ["dataset", "model", "kept", "spearman", "full test RMSE", "cost vs l2"]
+    head = ["dataset", "model", "kept", "spearman", f"full {measured_on} RMSE", "cost vs l2"]
     head += [f"k={k}" for k in ks] + ["max gap vs l2 (pca)", "target met?"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in rows:
@@ -187,6 +198,12 @@ def main(argv: list[str] | None = None) -> None:
         "--graded-share", type=float, default=None, help="graded L2 share in graded_l2+... methods"
     )
     parser.add_argument("--no-decorrelation", action="store_true", help="skip l2+decorrelation")
+    parser.add_argument(
+        "--measure-on",
+        choices=("test", "stop"),
+        default="test",
+        help="rows of the RMSE columns: stop = choose a method without the test rows",
+    )
     parser.add_argument(
         "--ramp", default=None, help="graded L2 weights: linear, quadratic or geometric"
     )
@@ -222,15 +239,22 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     for name in args.datasets.split(","):
         rows += measure_dataset(
-            name, args.dim, args.seed, methods, args.family, not args.no_decorrelation
+            name,
+            args.dim,
+            args.seed,
+            methods,
+            args.family,
+            not args.no_decorrelation,
+            args.measure_on,
         )
     print()
     print(
         f"dim {args.dim}, {args.family}, seed {args.seed}, l2 {L2}, "
-        f"rotation {'off' if args.no_rotation else 'on'}; "
+        f"rotation {'off' if args.no_rotation else 'on'}; RMSE columns on the "
+        f"{args.measure_on} rows; "
         f"{time.perf_counter() - started:.0f} s in all"
     )
-    print(markdown(rows, args.dim))
+    print(markdown(rows, args.dim, args.measure_on))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(rows, f, indent=1)
