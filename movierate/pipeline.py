@@ -21,7 +21,14 @@ from typing import Any
 import numpy as np
 
 from movierate import scoring, store
-from movierate.data import RatingsDataset, Split, load_dataset, load_dataset_by_name, make_split
+from movierate.data import (
+    RatingScale,
+    RatingsDataset,
+    Split,
+    load_dataset,
+    load_dataset_by_name,
+    make_split,
+)
 from movierate.data.formats import detect_layout
 from movierate.data.splits import (
     DEFAULT_STOP_FRACTION,
@@ -72,7 +79,8 @@ def train_and_save(
     from movierate.nn.training import train  # imports TensorFlow
 
     result = train(ds, split, spec, progress=progress, cancel=cancel)
-    result.metrics = {**result.metrics, **test_metrics(result.arrays, spec, ds, split)}
+    scale = result.rating_scale
+    result.metrics = {**result.metrics, **test_metrics(result.arrays, spec, ds, split, scale)}
     store.save_model(name, result, ds, split, spec, overwrite=overwrite)
     return name
 
@@ -241,10 +249,15 @@ def _from_recorded_folder(source: Any, name: Any, fp: Any) -> RatingsDataset | N
 
 
 def test_metrics(
-    arrays: Mapping[str, np.ndarray], spec: ModelSpec, ds: RatingsDataset, split: Split
+    arrays: Mapping[str, np.ndarray],
+    spec: ModelSpec,
+    ds: RatingsDataset,
+    split: Split,
+    scale: RatingScale | None = None,
 ) -> dict[str, float]:
-    """``test_rmse`` and ``test_mae`` of trained ``arrays`` on ``split.test``, in numpy."""
-    return _rmse_mae("test", arrays, spec, ds, split.test)
+    """``test_rmse`` and ``test_mae`` of trained ``arrays`` on ``split.test``, in numpy;
+    predictions clipped to ``scale``, the one training used (default: the dataset's)."""
+    return _rmse_mae("test", arrays, spec, ds, split.test, scale or ds.rating_scale)
 
 
 def _rmse_mae(
@@ -253,6 +266,7 @@ def _rmse_mae(
     spec: ModelSpec,
     ds: RatingsDataset,
     rows: np.ndarray,
+    scale: RatingScale | tuple[float, ...],
 ) -> dict[str, float]:
     ratings = ds.ratings
     rows = np.asarray(rows, dtype=np.int64)
@@ -260,7 +274,7 @@ def _rmse_mae(
         return {f"{part}_rmse": float("nan"), f"{part}_mae": float("nan")}
     users = ratings["user_idx"].to_numpy()[rows]
     movies = ratings["movie_idx"].to_numpy()[rows]
-    predicted = scoring.predict(arrays, spec, users, movies, ds.rating_scale)
+    predicted = scoring.predict(arrays, spec, users, movies, scale)
     errors = predicted.astype(np.float64) - ratings["rating"].to_numpy(dtype=np.float64)[rows]
     return {
         f"{part}_rmse": float(np.sqrt(np.mean(errors**2))),
@@ -298,6 +312,6 @@ def evaluate_model(model: store.TrainedModel, ds: RatingsDataset | None = None) 
         parts = {"train": train, "valid": split.test}
     out: dict[str, Any] = {}
     for part, rows in parts.items():
-        out.update(_rmse_mae(part, model.arrays, model.spec, ds, rows))
+        out.update(_rmse_mae(part, model.arrays, model.spec, ds, rows, model.rating_scale))
         out[f"n_{part}"] = int(len(rows))
     return out

@@ -86,15 +86,25 @@ class ModelSpec:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ModelSpec:
-        """Build from ``to_dict()`` output; unknown keys are an error (likely a typo)."""
+    def from_dict(cls, data: Mapping[str, Any]) -> ModelSpec:
+        """Build from ``to_dict()`` output; unknown keys (likely a typo) and values of the wrong
+        type (``dim: "32"``, ``regularizers: ["l2"]``) are a SpecError. Ranges are
+        :meth:`validate`'s to check."""
+        if not isinstance(data, Mapping):
+            raise SpecError(
+                f"A model spec must map field names to values, got {type(data).__name__}."
+            )
         known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
+        unknown = sorted(map(str, set(data) - known))
         if unknown:
             raise SpecError(
                 f"Unknown model spec field(s): {', '.join(unknown)}. "
                 f"Known fields: {', '.join(sorted(known))}."
             )
+        for name, value in data.items():
+            problem = _type_problem(schema.SPEC_SCHEMA[name].constraint, value)
+            if problem:
+                raise SpecError(f"{name} = {value!r} is invalid: {problem}.")
         return cls(**data)
 
     def validate(self) -> ModelSpec:
@@ -131,6 +141,30 @@ class ModelSpec:
                 "autorec has no embedding dropout: set embedding_dropout to 0 (use dropout for "
                 "autorec's input dropout)."
             )
+
+
+def _type_problem(constraint: schema.Constraint, value: Any) -> str | None:
+    """What is wrong with the TYPE of a spec field's ``value`` (None if fine); choices must
+    also be known names, since nothing else could use them."""
+    if isinstance(constraint, schema.Interval) and constraint.type is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        return None if ok else "expected a whole number"
+    if isinstance(constraint, schema.Interval):
+        return None if schema.is_number(value) else "expected a finite number"
+    if isinstance(constraint, schema.Boolean):
+        ok = isinstance(value, bool) or (value is None and constraint.optional)
+        return None if ok else constraint.describe()
+    if isinstance(constraint, schema.StrOptions):
+        return None if value in constraint else constraint.describe()
+    if isinstance(constraint, schema.Units):
+        ok = isinstance(value, list | tuple) and all(
+            isinstance(u, int) and not isinstance(u, bool) for u in value
+        )
+        return None if ok else "expected a list of whole numbers, e.g. [32, 4]"
+    ok = isinstance(value, Mapping) and all(
+        isinstance(k, str) and schema.is_number(v) for k, v in value.items()
+    )
+    return None if ok else "expected a mapping of regularizer kinds to numbers, e.g. {'l2': 0.1}"
 
 
 def format_regularizers(regularizers: Mapping[str, float] | None) -> str:

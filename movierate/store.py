@@ -28,10 +28,12 @@ from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 import movierate
 from movierate import atomic, config, scoring
+from movierate.data.movies import REQUIRED_MOVIE_COLUMNS
 from movierate.errors import MovierateError, NameTakenError, StoreError
 from movierate.spec import ModelSpec
 
@@ -516,6 +518,9 @@ def load_model(name: str) -> TrainedModel:
         meta, spec = _inspect(path)
         with np.load(path / EMBEDDINGS_FILE, allow_pickle=False) as npz:
             arrays = {key: npz[key] for key in npz.files}
+        problem = _finite_problem(arrays)
+        if problem:
+            raise StoreError(problem)
         movies = _read_movies(path / MOVIES_FILE)
     except StoreError as exc:
         raise StoreError(f"Model {name!r} cannot be loaded: {exc}") from None
@@ -649,6 +654,8 @@ def _read_meta(path: Path) -> dict[str, Any]:
         ) from None
     except UnicodeDecodeError:
         raise StoreError(f"{META_FILE} is not UTF-8 text; the file is damaged") from None
+    except RecursionError:
+        raise StoreError(f"{META_FILE} is nested too deeply to read; the file is damaged") from None
     if not isinstance(meta, dict):
         raise StoreError(f"{META_FILE} holds {type(meta).__name__}, expected a JSON object")
     version = meta.get("format_version")
@@ -662,10 +669,69 @@ def _read_meta(path: Path) -> dict[str, Any]:
     missing = [key for key in META_KEYS if key not in meta]
     if missing:
         raise StoreError(f"{META_FILE} lacks {', '.join(missing)}")
-    for key in ("dataset", "metrics", "history"):
+    for key in ("dataset", "metrics", "history", "split"):
         if not isinstance(meta[key], dict):
             raise StoreError(f"{META_FILE}: '{key}' should be a JSON object")
+    problem = _meta_problem(meta)
+    if problem:
+        raise StoreError(f"{META_FILE}: {problem}; the file is damaged")
     return meta
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _meta_problem(meta: Mapping[str, Any]) -> str | None:
+    """What is wrong with the types of meta.json's fields (None if nothing): every field the
+    store, the pipeline and the pages read is checked, so a damaged file fails here, not there."""
+    if not isinstance(meta["created"], str):
+        return f"'created' should be a date text, got {shown(meta['created'])}"
+    dataset = meta["dataset"]
+    if not isinstance(dataset.get("name"), str):
+        return f"dataset.name should be text, got {shown(dataset.get('name'))}"
+    for key in ("fingerprint", "source"):
+        if dataset.get(key) is not None and not isinstance(dataset[key], str):
+            return f"dataset.{key} should be text or null, got {shown(dataset[key])}"
+    for key in ("n_users", "n_movies", "n_ratings"):
+        if (key in dataset or key != "n_ratings") and not _is_count(dataset.get(key)):
+            return f"dataset.{key} should be a whole number >= 0, got {shown(dataset.get(key))}"
+    scale = dataset.get("rating_scale")
+    if not (
+        isinstance(scale, list)
+        and len(scale) == 3
+        and all(_is_number(x) for x in scale)
+        and scale[0] < scale[1]
+        and scale[2] >= 0
+    ):
+        return (
+            "dataset.rating_scale should be [min, max, step], numbers with min < max and "
+            f"step >= 0, got {shown(scale)}"
+        )
+    split = meta["split"]
+    for key in ("test_fraction", "stop_fraction", "valid_fraction"):
+        if split.get(key) is not None and not (_is_number(split[key]) and 0 < split[key] < 1):
+            return f"split.{key} should be a number between 0 and 1, got {shown(split[key])}"
+    if "method" in split and not isinstance(split["method"], str):
+        return f"split.method should be text, got {shown(split['method'])}"
+    if split.get("seed") is not None and not _is_count(split["seed"]):
+        return f"split.seed should be a whole number >= 0, got {shown(split['seed'])}"
+    for key, value in meta["metrics"].items():
+        if value is not None and not _is_number(value):
+            return f"metrics.{key} should be a number or null, got {shown(value)}"
+    for key, values in meta["history"].items():
+        if not isinstance(values, list) or any(v is not None and not _is_number(v) for v in values):
+            return f"history.{key} should be a list of numbers (or nulls), got {shown(values)}"
+    timings = meta.get("timings")
+    if timings is not None and not (
+        isinstance(timings, dict) and all(v is None or _is_number(v) for v in timings.values())
+    ):
+        return f"'timings' should map names to numbers, got {shown(timings)}"
+    return None
 
 
 def _inspect(path: Path) -> tuple[dict[str, Any], ModelSpec]:
@@ -693,6 +759,7 @@ def _inspect(path: Path) -> tuple[dict[str, Any], ModelSpec]:
         problem = scoring.shape_problem(shapes, spec.family, spec.dim)
     if problem:
         raise StoreError(f"shape mismatch: {problem}")
+    _check_movies_schema(path / MOVIES_FILE)
     return meta, spec
 
 
@@ -744,10 +811,78 @@ def _npz_shapes(path: Path) -> dict[str, tuple[int, ...]]:
                     shape, _, dtype = reader(f)
                 if dtype.hasobject:
                     raise StoreError(f"{EMBEDDINGS_FILE} holds Python objects; refusing to load")
-                shapes[entry[: -len(".npy")]] = tuple(int(n) for n in shape)
+                key = entry[: -len(".npy")]
+                if dtype.kind not in NUMERIC_KINDS:
+                    raise StoreError(
+                        f"{EMBEDDINGS_FILE}: '{key}' holds {dtype} values, not real numbers; "
+                        "the file is damaged"
+                    )
+                shapes[key] = tuple(int(n) for n in shape)
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
         raise StoreError(f"{EMBEDDINGS_FILE} is damaged ({exc})") from None
     return shapes
+
+
+#: numpy dtype kinds an embeddings.npz array may have: float, signed and unsigned integers.
+NUMERIC_KINDS = "fiu"
+
+
+def _finite_problem(arrays: dict[str, np.ndarray]) -> str | None:
+    """Why ``arrays`` cannot be used when one holds NaN or infinite values (a diverged
+    training); checked on load, where the arrays are read anyway (a listing reads headers only)."""
+    for key, values in arrays.items():
+        if values.dtype.kind == "f" and not np.isfinite(values).all():
+            bad = int(values.size - np.isfinite(values).sum())
+            return (
+                f"{EMBEDDINGS_FILE}: '{key}' holds {bad:,} NaN or infinite value(s) of "
+                f"{values.size:,}: the model diverged while training. Delete it and train again "
+                "with a lower learning rate or less regularization"
+            )
+    return None
+
+
+def _is_text(t: pa.DataType) -> bool:
+    return pa.types.is_string(t) or pa.types.is_large_string(t)
+
+
+def _is_numeric(t: pa.DataType) -> bool:
+    return pa.types.is_integer(t) or pa.types.is_floating(t)
+
+
+def _is_text_lists(t: pa.DataType) -> bool:
+    if not (pa.types.is_list(t) or pa.types.is_large_list(t)):
+        return pa.types.is_null(t)
+    return _is_text(t.value_type) or pa.types.is_null(t.value_type)
+
+
+#: The movies table's column types (see the movies contract): what people read, and the test.
+_MOVIE_COLUMN_TYPES = {
+    "movie_id": ("whole numbers or text", lambda t: pa.types.is_integer(t) or _is_text(t)),
+    "title": ("text", _is_text),
+    "year": ("numbers", lambda t: _is_numeric(t) or pa.types.is_null(t)),
+    "genres": ("lists of text", _is_text_lists),
+    "n_ratings": ("numbers", _is_numeric),
+    "mean_rating": ("numbers", lambda t: _is_numeric(t) or pa.types.is_null(t)),
+}
+
+
+def _check_movies_schema(path: Path) -> None:
+    """StoreError if the movies table lacks a required column or one has the wrong type (read
+    from the parquet schema: no rows are loaded)."""
+    try:
+        schema = pq.read_schema(path)
+    except (OSError, ValueError) as exc:
+        raise StoreError(f"{MOVIES_FILE} is damaged ({exc})") from None
+    names = set(schema.names)
+    missing = [c for c in REQUIRED_MOVIE_COLUMNS if c not in names]
+    if missing:
+        raise StoreError(f"{MOVIES_FILE} lacks the column(s) {', '.join(missing)}; it is damaged")
+    for column, (wanted, fits) in _MOVIE_COLUMN_TYPES.items():
+        if column in names and not fits(schema.field(column).type):
+            raise StoreError(
+                f"{MOVIES_FILE}: column '{column}' holds {schema.field(column).type}, expected "
+                f"{wanted}; the file is damaged"
+            )
 
 
 def _parquet_rows(path: Path) -> int:
@@ -794,14 +929,26 @@ def _checked_arrays(result: TrainingOutput, spec: ModelSpec, ds: Any) -> dict[st
         problem = scoring.shape_problem(shapes, spec.family, spec.dim)
     if problem:
         raise StoreError(f"The trained model's arrays do not fit the contract: {problem}.")
+    for key, values in arrays.items():
+        if values.dtype.kind not in NUMERIC_KINDS:
+            raise StoreError(
+                f"The trained model's '{key}' holds {values.dtype} values, not numbers."
+            )
+        if values.dtype.kind == "f" and not np.isfinite(values).all():
+            raise StoreError(
+                f"The trained model's '{key}' holds NaN or infinite values: training diverged, "
+                "so nothing was saved. Lower the learning rate or the regularization strengths "
+                "and train again."
+            )
     return arrays
 
 
 def _build_meta(
     name: str, result: TrainingOutput, ds: Any, split: Any, spec: ModelSpec
 ) -> dict[str, Any]:
-    """meta.json's content (made JSON-safe when written); metrics / history are not copied."""
-    scale = ds.rating_scale
+    """meta.json's content (made JSON-safe when written); metrics / history are not copied.
+    Its rating scale is the one training used (``result.rating_scale``), else the dataset's."""
+    scale = getattr(result, "rating_scale", None) or ds.rating_scale
     return {
         "format_version": FORMAT_VERSION,
         "name": name,

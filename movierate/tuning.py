@@ -393,7 +393,7 @@ def tune(
 
     import optuna
 
-    from movierate.nn.training import train  # imports TensorFlow
+    from movierate.nn.training import TrainingDiverged, train  # imports TensorFlow
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(
@@ -461,6 +461,8 @@ def tune(
                 error = "ended at the budget, best epoch so far kept"
         except _Prune:
             state, value = "pruned", last.get("value")
+        except TrainingDiverged as exc:  # these settings cannot train: the search moves on
+            state, value, error = "pruned", None, str(exc)
         except TrainingCancelled:
             if cancel is not None and cancel.is_set():
                 raise
@@ -599,7 +601,10 @@ def _finish(
     if save:
         from movierate.pipeline import test_metrics
 
-        saved.metrics = {**saved.metrics, **test_metrics(saved.arrays, spec, ds, split)}
+        saved.metrics = {
+            **saved.metrics,
+            **test_metrics(saved.arrays, spec, ds, split, saved.rating_scale),
+        }
         store.save_model(
             name,
             saved,
@@ -908,7 +913,8 @@ def choose_blend_weight(
     truth = ds.ratings["rating"].to_numpy(np.float64)[rows]
     a, b = (_centred_scores(r.arrays, users, movies) for r in results)
     clip = results[0].spec.output == "clip"
-    low, high = float(ds.rating_scale.min), float(ds.rating_scale.max)
+    scale = getattr(results[0], "rating_scale", None) or ds.rating_scale
+    low, high = float(scale.min), float(scale.max)
     curve: dict[float, float] = {}
     for w in weights:
         pred = w * a + (1.0 - w) * b
@@ -960,6 +966,7 @@ def combine_dot_products(
     if sum(dims) != spec.dim:
         raise SpecError(f"The combined dim {spec.dim} is not the members' dims {dims} summed.")
     first = results[0]
+    scale = getattr(first, "rating_scale", None) or ds.rating_scale
     big_spec = spec.validate()
     global_mean = float(
         sum(w * float(a["global_mean"]) for w, a in zip(weights, arrays, strict=True))
@@ -969,7 +976,7 @@ def combine_dot_products(
         ds.n_users,
         ds.n_movies,
         global_mean,
-        (float(ds.rating_scale.min), float(ds.rating_scale.max)),
+        (float(scale.min), float(scale.max)),
     )
     for layer, key in (
         (model.user_embedding, "user_embedding"),
@@ -1004,7 +1011,7 @@ def combine_dot_products(
         big_spec,
         ratings["user_idx"].to_numpy()[eval_rows],
         ratings["movie_idx"].to_numpy()[eval_rows],
-        ds.rating_scale,
+        scale,
     )
     errors = predicted - ratings["rating"].to_numpy(np.float64)[eval_rows]
     seconds = float(sum(r.train_seconds for r in results))
@@ -1028,6 +1035,7 @@ def combine_dot_products(
         * first.metrics["epochs_run"]
         / max(seconds, 1e-9),
         global_mean=global_mean,
+        rating_scale=scale,
     )
 
 

@@ -188,3 +188,14 @@ def test_saved_models_reproduce_their_metrics_in_numpy(trained_home, name):
     assert recomputed["stop_rmse"] == pytest.approx(model.metrics["stop_rmse"], abs=2e-4)
     assert recomputed["test_rmse"] == pytest.approx(model.metrics["test_rmse"], abs=1e-6)
     assert recomputed["train_rmse"] == pytest.approx(model.metrics["train_rmse"], abs=2e-3)
+
+
+def test_a_diverged_training_saves_nothing_and_keeps_the_old_model(synthetic):
+    pipeline.train_and_save(synthetic, TINY, "good")
+    before = {p.name: p.read_bytes() for p in store.model_path("good").iterdir() if p.is_file()}
+    wild = TINY.with_(optimizer="sgd", learning_rate=10.0, regularizers={"l2": 1e30})
+    with pytest.raises(SpecError, match="Training diverged.*nothing was saved"):
+        pipeline.train_and_save(synthetic, wild, "good", overwrite=True)
+    after = {p.name: p.read_bytes() for p in store.model_path("good").iterdir() if p.is_file()}
+    assert after == before
+    assert [m.name for m in store.list_models()[0]] == ["good"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -20,7 +21,7 @@ from movierate.errors import NameTakenError, StoreError
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _fake(name: str, family: str = "mf_bias") -> Path:
+def _fake(name: str, family: str = "mf_bias", **extra: np.ndarray) -> Path:
     from movierate.data import make_split, synthetic_dataset
     from movierate.spec import ModelSpec
 
@@ -31,6 +32,7 @@ def _fake(name: str, family: str = "mf_bias") -> Path:
         "movie_embedding": np.zeros((ds.n_movies, 4), np.float32),
         "user_bias": np.zeros(ds.n_users, np.float32),
         "movie_bias": np.zeros(ds.n_movies, np.float32),
+        **extra,
     }
     result = SimpleNamespace(
         arrays=arrays,
@@ -209,3 +211,117 @@ def test_the_process_temp_dir_is_removed_at_a_normal_exit():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert not Path(done.stdout.strip()).exists()
     assert tempfile.gettempdir()  # this process's own temp dir untouched
+
+
+def _edit_meta(path: Path, edit) -> None:
+    meta = json.loads((path / "meta.json").read_text())
+    edit(meta)
+    (path / "meta.json").write_text(json.dumps(meta))
+
+
+def _rewrite_movies(path: Path, edit) -> None:
+    import pandas as pd
+
+    movies = pd.read_parquet(path / "movies.parquet")
+    edit(movies)
+    movies.to_parquet(path / "movies.parquet")
+
+
+_DAMAGE = {
+    "scale text": (
+        lambda p: _edit_meta(p, lambda m: m["dataset"].update(rating_scale="abc")),
+        "rating_scale should be",
+    ),
+    "scale reversed": (
+        lambda p: _edit_meta(p, lambda m: m["dataset"].update(rating_scale=[5, 1, 0.5])),
+        "rating_scale should be",
+    ),
+    "history text": (
+        lambda p: _edit_meta(p, lambda m: m.update(history={"loss": ["x"]})),
+        "history.loss should be a list of numbers",
+    ),
+    "metric text": (
+        lambda p: _edit_meta(p, lambda m: m["metrics"].update(best_epoch="x")),
+        "metrics.best_epoch should be a number",
+    ),
+    "split list": (lambda p: _edit_meta(p, lambda m: m.update(split=[1])), "'split' should be"),
+    "n_users text": (
+        lambda p: _edit_meta(p, lambda m: m["dataset"].update(n_users="20")),
+        "dataset.n_users should be a whole number",
+    ),
+    "dim text": (
+        lambda p: _edit_meta(p, lambda m: m["spec"].update(dim="4")),
+        "dim = '4' is invalid: expected a whole number",
+    ),
+    "regularizers list": (
+        lambda p: _edit_meta(p, lambda m: m["spec"].update(regularizers=["l2"])),
+        "regularizers = \\['l2'\\] is invalid",
+    ),
+    "spec list": (
+        lambda p: _edit_meta(p, lambda m: m.update(spec=[1, 2])),
+        "must map field names to values",
+    ),
+    "text embedding": (
+        lambda p: _edit_arrays(p, movie_embedding=np.zeros((30, 4)).astype("U8")),
+        "'movie_embedding' holds <U8 values, not real numbers",
+    ),
+    "structured bias": (
+        lambda p: _edit_arrays(p, movie_bias=np.zeros(30, dtype=[("x", "f4")])),
+        "'movie_bias' holds .* not real numbers",
+    ),
+    "text global mean": (
+        lambda p: _edit_arrays(p, global_mean=np.array("x")),
+        "'global_mean' holds <U1 values",
+    ),
+    "no title": (
+        lambda p: _rewrite_movies(p, lambda m: m.pop("title")),
+        "lacks the column\\(s\\) title",
+    ),
+    "text n_ratings": (
+        lambda p: _rewrite_movies(p, lambda m: m.__setitem__("n_ratings", "many")),
+        "column 'n_ratings' holds .*string, expected numbers",
+    ),
+}
+
+
+#: Damage found only when the arrays are read (a listing reads meta.json and array headers).
+_DIVERGED = {
+    "NaN global mean": (
+        lambda p: _edit_arrays(p, global_mean=np.array(np.nan, np.float32)),
+        "'global_mean' holds 1 NaN or infinite value.*diverged",
+    ),
+    "NaN embedding": (
+        lambda p: _edit_arrays(p, movie_embedding=np.full((30, 4), np.nan, np.float32)),
+        "'movie_embedding' holds 120 NaN or infinite value.*diverged",
+    ),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(_DIVERGED))
+def test_a_model_with_nan_arrays_cannot_be_loaded(damage):
+    edit, reason = _DIVERGED[damage]
+    edit(_fake("bad"))
+    with pytest.raises(StoreError, match="'bad' cannot be loaded: .*" + reason):
+        store.load_model("bad")
+
+
+@pytest.mark.parametrize("damage", sorted(_DAMAGE))
+def test_a_damaged_model_is_listed_as_broken_with_its_reason(damage):
+    edit, reason = _DAMAGE[damage]
+    _fake("good")
+    edit(_fake("bad"))
+    infos, broken = store.list_models()
+    assert [i.name for i in infos] == ["good"]
+    assert [b.name for b in broken] == ["bad"]
+    assert re.search(reason, broken[0].reason), broken[0].reason
+    with pytest.raises(StoreError, match="'bad' cannot be loaded: .*" + reason):
+        store.load_model("bad")
+    assert store.load_model("good").predict([0], [0]).shape == (1,)
+
+
+def test_arrays_with_nan_or_text_are_never_saved():
+    with pytest.raises(StoreError, match="NaN or infinite values: training diverged"):
+        _fake("nan", movie_embedding=np.full((30, 4), np.nan, np.float32))
+    with pytest.raises(StoreError, match="'movie_bias' holds <U1 values"):
+        _fake("text", movie_bias=np.full(30, "x"))
+    assert store.list_models() == ([], [])

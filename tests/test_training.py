@@ -174,3 +174,57 @@ def test_a_penalty_on_the_movie_spread_needs_two_movies(kind):
     spec = ModelSpec(dim=4, epochs=1, regularizers={kind: 0.01}).validate()
     with pytest.raises(DataError, match=f"The {kind} regularizer shape.* at least 2 movies"):
         train(ds, make_split(ds, "random", 0.1, seed=0), spec)
+
+
+@pytest.mark.parametrize("family", ["mf_bias", "autorec"])
+def test_a_diverging_training_stops_with_a_clear_error(data, family):
+    from movierate.nn.training import TrainingDiverged
+
+    ds, split = data
+    spec = _spec(
+        family=family, epochs=3, optimizer="sgd", learning_rate=10.0, regularizers={"l2": 1e30}
+    )
+    with pytest.raises(TrainingDiverged, match=r"Training diverged.*epoch 1.*learning rate"):
+        train(ds, split, spec)
+
+
+def test_non_finite_weights_count_as_divergence():
+    from movierate.nn.training import TrainingDiverged, check_diverged
+
+    finite = [np.ones(3, np.float32), np.arange(3)]
+    check_diverged(1, {"loss": 0.5, "train_rmse": 0.7}, finite)
+    with pytest.raises(TrainingDiverged, match="the weights became NaN"):
+        check_diverged(2, {"loss": 0.5}, [np.array([1.0, np.inf], np.float32)])
+
+
+def test_an_inferred_scale_comes_from_the_training_rows_only():
+    import io
+
+    from movierate import pipeline, store
+    from movierate.data import from_csv
+    from movierate.nn.training import training_scale
+
+    base = synthetic_dataset(4000, n_users=80, n_movies=60, seed=2).ratings
+    frame = base.assign(rating=np.clip(np.round(base["rating"]), 1, 5))[
+        ["user_idx", "movie_idx", "rating"]
+    ].rename(columns={"user_idx": "user", "movie_idx": "item"})
+    ds_a = from_csv(io.StringIO(frame.to_csv(index=False)), name="a")
+    split = make_split(ds_a, "random", seed=4)
+    changed = frame.copy()
+    changed.loc[int(split.test[0]), "rating"] = 4.5  # one TEST rating off the whole stars
+    ds_b = from_csv(io.StringIO(changed.to_csv(index=False)), name="b")
+    assert np.array_equal(make_split(ds_b, "random", seed=4).test, split.test)
+    assert ds_a.scale_inferred and ds_b.rating_scale != ds_a.rating_scale
+    assert training_scale(ds_b, split) == training_scale(ds_a, split) == ds_a.rating_scale
+    spec = _spec(epochs=2, output="sigmoid")
+    a, b = train(ds_a, split, spec), train(ds_b, split, spec)
+    assert np.array_equal(a.arrays["movie_embedding"], b.arrays["movie_embedding"])
+    pipeline.train_and_save(ds_b, spec, "b", split_params={"seed": 4})
+    assert store.load_model("b").rating_scale == (1.0, 5.0, 1.0)
+
+
+def test_a_declared_scale_is_kept(data):
+    from movierate.nn.training import training_scale
+
+    ds, split = data
+    assert not ds.scale_inferred and training_scale(ds, split) is ds.rating_scale

@@ -115,6 +115,8 @@ def build_dataset(
         fingerprint=fingerprint(table, user_ids, movie_ids),
         catalog=dict(raw.catalog),
         warnings=list(dict.fromkeys(warnings)),  # a re-read saved set repeats its own notices
+        # a saved upload is re-read with its scale, but keeps the notice that it was inferred
+        scale_inferred=raw.scale is None or any("Rating scale inferred" in w for w in warnings),
     )
     ds.official_splits = {
         split_name: _official_split(ds, split_name, train, valid)

@@ -128,6 +128,9 @@ def _read_copy(folder: Path, name: str) -> RatingsDataset:
         official_splits=splits,
         warnings=meta["warnings"],
         source=meta["source"],
+        scale_inferred=bool(
+            meta.get("scale_inferred", any("Rating scale inferred" in w for w in meta["warnings"]))
+        ),
     )
 
 
@@ -186,6 +189,7 @@ def _write(ds: RatingsDataset, folder: Path) -> None:
         "warnings": ds.warnings,
         "source": ds.source,
         "official_splits": list(ds.official_splits),
+        "scale_inferred": ds.scale_inferred,
     }
     (folder / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
 

@@ -78,6 +78,9 @@ class RatingsDataset:
     official_splits: dict[str, Split] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     source: str | None = None
+    #: True when the source declared no rating scale and ``rating_scale`` was inferred from every
+    #: rating (test rows too): training then infers its own from its rows only.
+    scale_inferred: bool = False
 
     @property
     def n_users(self) -> int:

@@ -50,7 +50,12 @@ from movierate.data import RatingsDataset, Split
 from movierate.errors import DataError, SpecError, TrainingCancelled
 from movierate.nn.models import RatingModel, embedding_initializer
 from movierate.nn.optimizers import SparseOptimizer
-from movierate.nn.training import EarlyStopping, evaluation_rows
+from movierate.nn.training import (
+    EarlyStopping,
+    check_diverged,
+    evaluation_rows,
+    training_scale,
+)
 from movierate.progress import Phase, ProgressCallback, ProgressEvent
 from movierate.spec import ModelSpec
 
@@ -285,7 +290,8 @@ def train_autorec(
     ratings = ds.ratings["rating"].to_numpy(np.float32)
     train_rows = np.asarray(split.train, dtype=np.int64)
     global_mean = float(ratings[train_rows].mean())
-    scale = (float(ds.rating_scale.min), float(ds.rating_scale.max))
+    rating_scale = training_scale(ds, split)
+    scale = (float(rating_scale.min), float(rating_scale.max))
     model = AutoRecModel(
         ds.n_users, ds.n_movies, spec.to_dict(), global_mean, scale, len(train_rows)
     )
@@ -332,6 +338,7 @@ def train_autorec(
                 err = pred.astype(np.float64) - ratings[rows]
                 metrics[f"{name}_rmse"] = float(np.sqrt(np.mean(err * err)))
                 metrics[f"{name}_mae"] = float(np.mean(np.abs(err)))
+        check_diverged(epoch, metrics, model.weights)
         for key, value in metrics.items():
             history.setdefault(key, []).append(float(value))
         if progress is not None:
@@ -360,6 +367,7 @@ def train_autorec(
         train_seconds=time.perf_counter() - started,
         ratings_per_second=len(train_rows) * epochs_run / max(step_seconds, 1e-9),
         global_mean=global_mean,
+        rating_scale=rating_scale,
     )
 
 

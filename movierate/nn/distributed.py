@@ -172,7 +172,10 @@ def main(argv: list[str] | None = None) -> int:
 
     result = train_distributed(strategy, ds, split, spec, progress=report)
     if worker == 0:
-        result.metrics = {**result.metrics, **test_metrics(result.arrays, spec, ds, split)}
+        result.metrics = {
+            **result.metrics,
+            **test_metrics(result.arrays, spec, ds, split, result.rating_scale),
+        }
         store.save_model(args.name, result, ds, split, spec, overwrite=args.overwrite)
         print(f"saved {args.name!r} ({workers} workers, {result.metrics})")
     return 0

@@ -25,9 +25,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +37,8 @@ from typing import Any
 import numpy as np
 import tensorflow as tf
 
-from movierate.data import RatingsDataset, Split
+from movierate.data import RatingScale, RatingsDataset, Split
+from movierate.data.build import infer_scale
 from movierate.errors import DataError, SpecError, TrainingCancelled
 from movierate.explore.verdicts import covariance_stats, ks_uniform
 from movierate.nn.export import export_arrays
@@ -120,6 +122,26 @@ LOOP_POOL_SIZE = 2
 LOOPS = LoopPool(LOOP_POOL_SIZE)
 
 
+class TrainingDiverged(SpecError):
+    """Training produced NaN or infinite values: its settings made it diverge."""
+
+
+def check_diverged(epoch: int, metrics: Mapping[str, float], weights: Iterable[Any]) -> None:
+    """Raise :class:`TrainingDiverged` when an epoch's loss / RMSE or a float weight is NaN or
+    infinite: such a model predicts nothing, and must never be saved."""
+    bad = [k for k in ("loss", "train_rmse", "stop_rmse") if k in metrics]
+    bad = [k for k in bad if not math.isfinite(metrics[k])]
+    if not bad:
+        values = (np.asarray(w.numpy() if hasattr(w, "numpy") else w) for w in weights)
+        if all(v.dtype.kind != "f" or np.isfinite(v).all() for v in values):
+            return
+    what = "the training loss" if "loss" in bad else "the predictions" if bad else "the weights"
+    raise TrainingDiverged(
+        f"Training diverged: {what} became NaN or infinite in epoch {epoch}, so nothing was "
+        "saved. Lower the learning rate or the regularization strengths and train again."
+    )
+
+
 @dataclass
 class TrainResult:
     """A trained model: its numpy arrays, per-epoch history and final (best-epoch) metrics.
@@ -137,10 +159,23 @@ class TrainResult:
     train_seconds: float
     ratings_per_second: float
     global_mean: float
+    #: The rating scale training clipped / squashed to (:func:`training_scale`); None: the
+    #: dataset's.
+    rating_scale: RatingScale | None = None
 
     def save_keras(self, path: str | Path) -> None:
         """Write the Keras model in Keras' native format (``model.keras``)."""
         self.keras_model.save(str(path))
+
+
+def training_scale(ds: RatingsDataset, split: Split) -> RatingScale:
+    """The rating scale a model of ``ds`` trained on ``split`` uses: the dataset's declared
+    scale, or, when the dataset's was inferred from every rating, the scale inferred from the
+    train and stop rows only, so that no test rating changes the model."""
+    rows = np.concatenate([split.train, split.stop]).astype(np.int64)
+    if not ds.scale_inferred or not len(rows):
+        return ds.rating_scale
+    return infer_scale(ds.ratings["rating"].to_numpy()[rows])
 
 
 def evaluation_rows(
@@ -213,7 +248,8 @@ def train(
     ratings = ds.ratings["rating"].to_numpy(np.float32)
     train_rows = np.asarray(split.train, dtype=np.int64)
     global_mean = float(ratings[train_rows].mean())
-    scale = (float(ds.rating_scale.min), float(ds.rating_scale.max))
+    rating_scale = training_scale(ds, split)
+    scale = (float(rating_scale.min), float(rating_scale.max))
     implicit = len(train_rows) if spec.family == "svdpp" else 0
     fresh = build_model(spec, ds.n_users, ds.n_movies, global_mean, scale, implicit)
     if implicit:
@@ -239,7 +275,9 @@ def train(
         loop.reset(fresh, spec, settings["user_l2_weight"], settings["movie_l2_weight"])
     data = _TrainingData(users, movies, ratings, train_rows, global_mean)
     try:
-        return _fit(data, split, spec, loop, fresh, progress, cancel, rank_rows, stop_after)
+        result = _fit(data, split, spec, loop, fresh, progress, cancel, rank_rows, stop_after)
+        result.rating_scale = rating_scale
+        return result
     finally:
         if key is not None:
             LOOPS.give(key, loop)
@@ -359,6 +397,7 @@ def _fit(
                     rmse, mae = loop.evaluate(users[rows], movies[rows], ratings[rows])
                     metrics[f"{name}_rmse"], metrics[f"{name}_mae"] = rmse, mae
             metrics.update(loop.regularizer_losses())
+            check_diverged(epoch, metrics, model.weights)
             for key, value in metrics.items():
                 history.setdefault(key, []).append(float(value))
             if progress is not None:
