@@ -120,10 +120,13 @@ SECTIONS = state.URL_PARAMS["compare"]["section"].options
 MIN_RATINGS = 10
 
 
-def min_ratings_slider(floor: int = 0) -> int:
+def min_ratings_slider(models: list, floor: int = 0) -> int:
     """The minimum-ratings slider (one value, kept in the URL, shared by the tabs that use it;
-    only the open tab draws it)."""
-    value = st.slider(
+    only the open tab draws it; off when no model has rating counts)."""
+    if len(widgets.without_rating_counts(models)) == len(models):
+        floor = 0
+    value = widgets.min_ratings_slider(
+        models,
         "Movies considered: at least this many ratings",
         0,
         200,
@@ -194,11 +197,11 @@ def accuracy_section(models: list, trained: list) -> None:
         regs_col.info("None of these models has a regularizer loss to plot.")
 
 
-@st.fragment
+@shell.fragment
 def space_section(models: list) -> None:
     """Genre coherence, popularity and covariance matrices over the movies with enough ratings
     (a fragment: its slider reruns it only)."""
-    min_ratings = min_ratings_slider()
+    min_ratings = min_ratings_slider(models)
     with st.spinner("Measuring genre coherence and popularity of each space…"):
         space = pd.DataFrame([space_row(m, min_ratings) for m in models])
     capped = bool(space.pop("coherence capped").any())
@@ -242,11 +245,11 @@ def space_section(models: list) -> None:
     prefetch_tabs(models)  # the slider reruns this fragment only: the other tabs' new settings
 
 
-@st.fragment
+@shell.fragment
 def spectra_section(models: list) -> None:
     """Eigenvalue spectra and per-dimension variances over the movies with enough ratings (a
     fragment: its slider reruns it only)."""
-    min_ratings = min_ratings_slider()
+    min_ratings = min_ratings_slider(models)
     st.caption(f"Over the movies with at least {min_ratings} ratings.")
     spectrum_col, variance_col = st.columns(2, gap="large")
     spectrum_col.vega_lite_chart(
@@ -266,7 +269,7 @@ def spectra_section(models: list) -> None:
     prefetch_tabs(models)
 
 
-@st.fragment
+@shell.fragment
 def matrix_section(models: list, min_ratings: int) -> None:
     """The covariance or correlation heatmaps (a fragment: the matrix kind redraws only them)."""
     kind = st.segmented_control(
@@ -297,7 +300,7 @@ def matrix_section(models: list, min_ratings: int) -> None:
     )
 
 
-@st.fragment
+@shell.fragment
 def pair_section(models: list) -> None:
     """Two models movie by movie: neighbour overlap, prediction agreement, Procrustes (a
     fragment: its controls rerun only this section; each part is cached on its own
@@ -308,7 +311,7 @@ def pair_section(models: list) -> None:
     name_a = pair[0].selectbox("Model A", names, index=0, key="pair_a")
     name_b = pair[1].selectbox("Model B", names, index=1, key="pair_b")
     k = pair[2].slider("k neighbours", 5, 50, 10, key="pair_k")
-    min_ratings = min_ratings_slider(floor=1)
+    min_ratings = min_ratings_slider(models, floor=1)
     if name_a == name_b:
         st.info("Choose two different models.", icon=":material/touch_app:")
         return
@@ -322,7 +325,10 @@ def pair_section(models: list) -> None:
             max_movies=explore.NEIGHBOUR_CAP,
         )
         overlap = sets.overlap(k)
-        agreement = state.cached(explore.model_prediction_agreement, model_a, model_b)
+        predicts = bool(model_a.n_users and model_b.n_users)  # imported embeddings: no users
+        agreement = (
+            state.cached(explore.model_prediction_agreement, model_a, model_b) if predicts else None
+        )
         residual = state.cached(procrustes_residual, model_a, model_b, min_ratings=min_ratings)
         match = state.cached(explore.model_movie_match, model_a, model_b)
     if match is not None:
@@ -351,6 +357,11 @@ def pair_section(models: list) -> None:
             help=f"On {agreement.n_pairs:,} (user, movie) pairs.",
         )
         metrics[3].metric("Prediction correlation", f"{agreement.pearson:.3f}")
+    elif not predicts:
+        metrics[2].caption(
+            "Prediction agreement needs two models that predict ratings; "
+            f"{name_a if not model_a.n_users else name_b} has no users (an imported embedding)."
+        )
     else:
         metrics[2].caption(
             "Prediction agreement needs the same users, so it is measured only for two models "
@@ -386,6 +397,8 @@ def prefetch_tabs(models: list) -> None:
         min_ratings = int(st.query_params.get("min_ratings", MIN_RATINGS))
     except ValueError:
         min_ratings = MIN_RATINGS
+    counted = len(widgets.without_rating_counts(models)) < len(models)
+    min_ratings = min_ratings if counted else 0  # as min_ratings_slider: no counts, no filter
     kind = st.query_params.get("matrix", "covariance")
     by_name = {m.name: m for m in models}
     pair = (
@@ -400,7 +413,7 @@ def prefetch_tabs(models: list) -> None:
     for func in (explore.model_eigen_spectrum, explore.model_variance_share):
         calls += [(func, (m,), {"min_ratings": min_ratings}) for m in models]
     if pair[0] is not pair[1]:
-        floor = {"min_ratings": max(min_ratings, 1)}
+        floor = {"min_ratings": max(min_ratings, int(counted))}
         calls += [
             (explore.model_neighbour_sets, pair, {**floor, **cap}),
             (explore.model_prediction_agreement, pair, {}),

@@ -54,9 +54,10 @@ def render() -> None:
             help="Uniform: every movie counts the same. n_ratings / log: popular movies count "
             "more, so rarely rated movies (pulled to the origin by regularization) matter less.",
         )
-        min_ratings = controls[2].slider(
-            "Only movies with at least this many ratings", 0, 200, 10, key="cov_min_ratings"
-        )
+        min_ratings = widgets.min_ratings_slider(
+            [model], "Only movies with at least this many ratings", 0, 200, 10,
+            key="cov_min_ratings", container=controls[2],
+        )  # fmt: skip
         left, right = st.columns([3, 2], gap="large")
         with left:
             matrix = state.cached(
@@ -107,13 +108,14 @@ def render() -> None:
     def pca_view() -> None:
         """Movies at both ends of each principal component."""
         controls = st.columns(3)
-        n_components = controls[0].slider(
-            "Components", 1, min(model.dim, 10), min(3, model.dim), key="pca_components"
+        n_components = widgets.count_slider(
+            "Components", 1, min(model.dim, 10), 3, key="pca_components", container=controls[0]
         )
         n_movies = controls[1].slider("Movies per end", 3, 25, 8, key="pca_movies")
-        min_ratings = controls[2].slider(
-            "Only movies with at least this many ratings", 1, 300, 20, key="pca_min_ratings"
-        )
+        min_ratings = widgets.min_ratings_slider(
+            [model], "Only movies with at least this many ratings", 1, 300, 20,
+            key="pca_min_ratings", container=controls[2],
+        )  # fmt: skip
         with st.spinner("Fitting principal components…"):
             extremes = state.cached(
                 explore.model_pca_extremes,
@@ -331,8 +333,11 @@ def render() -> None:
         """The form of the chosen projection's settings; (parameters, pressed now)."""
         with st.form(f"map_params_{method}", border=False):
             cols = st.columns(5, vertical_alignment="bottom")
-            params: dict = {
-                "min_ratings": int(
+            params: dict = {"min_ratings": 0}
+            if widgets.without_rating_counts([model]):
+                cols[0].caption("Min. ratings: off, every movie is used (no rating counts).")
+            else:
+                params["min_ratings"] = int(
                     cols[0].number_input(
                         "Min. ratings",
                         0,
@@ -344,7 +349,6 @@ def render() -> None:
                         "origin and add noise).",
                     )
                 )
-            }
             if method == "tsne":
                 params["perplexity"] = float(
                     cols[1].number_input(
@@ -472,9 +476,10 @@ def render() -> None:
     def popularity_view() -> None:
         """Embedding norm and movie bias against the number of ratings."""
         slider_col, _ = st.columns([1, 2])
-        min_ratings = slider_col.slider(
-            "Only movies with at least this many ratings", 0, 100, 1, key="pop_min_ratings"
-        )
+        min_ratings = widgets.min_ratings_slider(
+            [model], "Only movies with at least this many ratings", 0, 100, 1,
+            key="pop_min_ratings", container=slider_col,
+        )  # fmt: skip
         frame = state.cached(explore.model_norms_vs_popularity, model, min_ratings=min_ratings)
         left, right = st.columns(2, gap="large")
         left.vega_lite_chart(charts.popularity_chart(frame, "norm"), key="pop_norm")

@@ -41,12 +41,14 @@ def render() -> None:
         help="Cosine compares directions only; euclidean also counts vector length (popularity).",
     )
     k = k_col.slider("How many", 5, 50, 10, key="k", bind="query-params")
-    min_ratings = min_col.slider(
+    min_ratings = widgets.min_ratings_slider(
+        models,
         "Min. ratings",
         0,
         200,
         10,
         key="min_ratings",
+        container=min_col,
         bind="query-params",
         help="Leave out obscure movies, whose vectors are mostly noise.",
     )

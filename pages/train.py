@@ -145,7 +145,7 @@ def show_monitor() -> None:
         st.rerun(scope="fragment")
 
 
-@st.fragment(run_every=1.0)
+@shell.fragment(run_every=1.0)
 def live_monitor() -> None:
     """Re-drawn every second while a run is active; a full rerun when all runs have ended."""
     if not any(job.active for job in state.job_registry().jobs()):

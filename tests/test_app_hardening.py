@@ -382,3 +382,139 @@ def test_failed_job_traceback_only_in_debug_mode(debug, monkeypatch, trained_hom
     assert any("Training failed unexpectedly" in e.value for e in at.error)
     details = [c.value for c in at.code if "Traceback" in c.value]
     assert bool(details) == bool(debug)
+
+
+# ---- fragments: an error inside a fragment is shown there, never as a stack trace ----------
+
+
+def _raise_data_error(*args, **kwargs):
+    from movierate.errors import DataError
+
+    raise DataError("Only 0 row(s) pass this filter. Lower the min-ratings filter.")
+
+
+def _raise_unexpected(*args, **kwargs):
+    raise RuntimeError("a bug deep inside")
+
+
+@pytest.mark.parametrize(
+    ("section", "func"),
+    [
+        ("Embedding spaces", "model_covariance"),  # a fragment inside a fragment
+        ("Spectra", "model_eigen_spectrum"),
+        ("Movie by movie", "model_neighbour_sets"),
+    ],
+)
+def test_compare_fragment_shows_an_expected_error_in_place(
+    section, func, trained_home, monkeypatch
+):
+    """Streamlit catches an exception in a fragment itself and draws its traceback: the
+    sections' expected errors must show as st.error with their own text."""
+    from movierate import explore
+
+    monkeypatch.delenv("MOVIERATE_DEBUG", raising=False)
+    monkeypatch.setattr(explore, func, _raise_data_error)
+    at = open_page("compare", {"models": ["small-mf", "small-deep"], "section": section})
+    assert not at.exception, [e.message for e in at.exception]
+    errors = [e.value for e in at.error]
+    assert any("Lower the min-ratings filter" in e for e in errors), errors
+    assert not any("Something went wrong" in e for e in errors), errors
+    assert not any("Fragment" in e for e in errors), errors
+
+
+def test_compare_fragment_shows_an_unexpected_error_without_a_trace(trained_home, monkeypatch):
+    from movierate import explore
+
+    monkeypatch.delenv("MOVIERATE_DEBUG", raising=False)
+    monkeypatch.setattr(explore, "model_eigen_spectrum", _raise_unexpected)
+    at = open_page("compare", {"models": ["small-mf", "small-deep"], "section": "Spectra"})
+    assert not at.exception, [e.message for e in at.exception]
+    errors = [e.value for e in at.error]
+    assert any("Something went wrong on this page (RuntimeError" in e for e in errors), errors
+    assert not any("Fragment" in e for e in errors), errors
+
+
+def test_every_fragment_has_the_error_boundary():
+    """Every fragment of the dashboard is a shell.fragment (st.fragment inside the boundary)."""
+    root = Path(APP).parent
+    for path in [*root.glob("pages/*.py"), *root.glob("movierate/ui/*.py")]:
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            assert not line.lstrip().startswith("@st.fragment"), (
+                f"{path}:{number}: use shell.fragment"
+            )
+            assert "st.fragment(" not in line or path.name == "shell.py", f"{path}:{number}"
+
+
+# ---- a link's model disappears while its page is open ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("page", "params", "notice"),
+    [
+        ("neighbours", {"models": ["race", "small-mf"], "q": "toy story"}, "?models=race"),
+        ("embeddings", {"model": "race", "view": "Principal components"}, "?model=race"),
+        ("compare", {"models": ["race", "small-mf"], "section": "Spectra"}, "?models=race"),
+    ],
+)
+def test_a_model_deleted_while_its_page_is_open(
+    page, params, notice, trained_home, tmp_path, monkeypatch
+):
+    """Deleted (or renamed) on Home in another tab: the next click reruns the page, whose
+    widgets are bound to the URL by then, so the page cannot be reopened with other values."""
+    home = _copy_home(trained_home, tmp_path / "home")
+    monkeypatch.setenv("MOVIERATE_HOME", str(home))
+    shutil.copytree(home / "models" / "small-mf", home / "models" / "race")
+    at = open_page(page, params)
+    no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+    shutil.rmtree(home / "models" / "race")
+    at.run()
+    no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+    assert f"Ignored {notice}" in notices(at), notices(at)
+    assert "no saved model named 'race'" in notices(at)
+    at.run()  # and the page goes on
+    no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+
+
+# ---- sliders whose bounds depend on the model ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "view", ["Covariance", "Principal components", "Norms & popularity", "Export"]
+)
+def test_embeddings_views_of_a_one_dimensional_model(view, trained_home):
+    """A 1-D view (first k = 1): no slider with equal ends (Streamlit refuses them)."""
+    at = open_page("embeddings", {"model": "small-mf", "view": view, "emb_k": "1"})
+    no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_components_slider_follows_a_smaller_model(trained_home):
+    at = open_page("embeddings", {"model": "small-mf", "view": "Principal components"})
+    no_exception(at)
+    at.slider(key="pca_components").set_value(8).run()
+    at.slider(key="emb_k").set_value(4).run()  # now a 4-dimensional view
+    no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+    assert at.slider(key="pca_components").value == 4
+    assert at.slider(key="pca_components").max == 4
+
+
+def test_count_slider_with_one_choice_is_a_caption():
+    from movierate.ui import widgets
+
+    def page():
+        from movierate.ui import widgets
+
+        st_value = widgets.count_slider("Components", 1, 1, 3, key="c")
+        import streamlit as st
+
+        st.write(f"value={st_value}")
+
+    at = AppTest.from_function(page).run()
+    assert not at.exception
+    assert not at.slider
+    assert "value=1" in texts(at)
+    assert widgets.count_slider.__doc__

@@ -162,8 +162,10 @@ def test_new_explorer_modules_never_import_tensorflow_keras_or_streamlit():
 @pytest.mark.parametrize(
     ("header", "message"),
     [
-        ("2 99999999999", "expected 99999999999"),  # allocated 745 GiB (MemoryError) before
-        ("99999999999 2", "ends after 2 vectors"),
+        ("2 99999999999", "at most 4096 dims"),  # allocated 745 GiB (MemoryError) before
+        ("99999999999 2", "announces 99,999,999,999 vectors; at most 2,000,000"),
+        ("3 2", "ends after 2 vectors"),
+        ("2 4097", "vectors of 4097 numbers; at most 4096 dims"),
         ("0 2", "both must be >= 1"),
         ("2 0", "both must be >= 1"),
     ],
@@ -173,3 +175,93 @@ def test_a_word2vec_header_the_file_cannot_hold_is_refused(tmp_path, header, mes
     path.write_text(f"{header}\nmovie_a 0.1 0.2\nmovie_b 0.3 0.4\n")
     with pytest.raises(DataError, match=message):
         read_word2vec_file(path)
+
+
+# ---- hostile metadata: DataError naming the column, or a safe value --------------------------
+
+
+def _projector(tmp_path, metadata: str):
+    (tmp_path / "v.tsv").write_text("1\t2\n3\t4\n5\t6\n")
+    (tmp_path / "m.tsv").write_text(metadata)
+    return read_projector_tsv(tmp_path / "v.tsv", tmp_path / "m.tsv")
+
+
+@pytest.mark.parametrize(
+    ("metadata", "message"),
+    [
+        ("title\ttitle\na\tb\nc\td\ne\tf\n", "names the column 'title' more than once"),
+        ("title\tgenres\tgenres\na\tx\ty\nc\tx\ty\ne\tx\ty\n", "'genres' more than once"),
+        ("title\tn_ratings\na\t-7\nb\t1\nc\t2\n", "Column 'n_ratings', row 1 .*'-7'"),
+        ("title\tn_ratings\na\t1\nb\tinf\nc\t2\n", "Column 'n_ratings', row 2 .*'inf'"),
+        ("title\tn_ratings\na\t1\nb\t2\nc\t2.5\n", "whole numbers"),
+        ("title\tn_ratings\na\t1\nb\tnan\nc\t2\n", "whole numbers"),
+        ("title\tn_ratings\na\t1\nb\t1e30\nc\t2\n", "whole numbers"),
+        ("title\tn_ratings\na\t1\nb\tmany\nc\t2\n", "whole numbers"),
+    ],
+)
+def test_bad_metadata_is_a_data_error_naming_the_column(tmp_path, metadata, message):
+    with pytest.raises(DataError, match=message):
+        _projector(tmp_path, metadata)
+
+
+@pytest.mark.parametrize("year", ["inf", "-inf", "1e30", "-1e30", "nan", "99999", "12", "x"])
+def test_an_impossible_year_becomes_missing(tmp_path, year):
+    imported = _projector(tmp_path, f"title\tyear\na\t{year}\nb\t1995\nc\t1999.4\n")
+    years = imported.movies["year"]
+    assert years.isna().tolist() == [True, False, False]
+    assert years.tolist()[1:] == [1995, 1999]
+
+
+def test_blank_counts_are_zero_and_whole_counts_kept(tmp_path):
+    imported = _projector(tmp_path, "title\tn_ratings\na\t\nb\t7\nc\t3.0\n")
+    assert imported.movies["n_ratings"].tolist() == [0, 7, 3]
+
+
+@pytest.mark.parametrize(
+    ("ids", "expected"),
+    [
+        (["10", "20", "30"], [10, 20, 30]),
+        (["10.0", "20", "-3"], [10, 20, -3]),
+        (["1.0", "1.4", "2"], [0, 1, 2]),  # not exact integers: the rows are numbered
+        (["1e30", "2", "3"], [0, 1, 2]),  # too large for an id
+        (["99999999999999999999", "2", "3"], [0, 1, 2]),
+        (["7", "7", "8"], [0, 1, 2]),  # duplicates never collapse two movies into one
+        (["a", "b", "c"], [0, 1, 2]),
+    ],
+)
+def test_ids_are_exact_distinct_integers_or_row_numbers(tmp_path, ids, expected):
+    rows = "".join(f"{t}\t{i}\n" for t, i in zip("abc", ids, strict=True))
+    imported = _projector(tmp_path, "title\tmovie_id\n" + rows)
+    assert imported.movies["movie_id"].tolist() == expected
+    assert imported.movies["movie_id"].is_unique
+
+
+def test_npy_labels_with_bad_counts(tmp_path):
+    np.save(tmp_path / "x.npy", np.ones((2, 3), dtype=np.float32))
+    (tmp_path / "l.csv").write_text("title,n_ratings\nA,1\nB,-1\n")
+    with pytest.raises(DataError, match="Column 'n_ratings', row 2"):
+        read_npy(tmp_path / "x.npy", tmp_path / "l.csv")
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        [f" {i}" for i in range(10)],  # empty tokens, one-digit values: shorter than 2 chars/field
+        [f"{i}" for i in range(10)],
+    ],
+)
+def test_word2vec_with_short_lines_is_a_data_error(tmp_path, lines):
+    path = tmp_path / "vectors.txt"
+    path.write_text(f"{len(lines)} 1\n" + "".join(f"{line}\n" for line in lines))
+    with pytest.raises(DataError, match="Line 2 "):
+        read_word2vec_file(path)
+
+
+def test_word2vec_with_one_character_tokens_and_values(tmp_path):
+    """The shortest valid lines ("a 1"): the row buffer grows with what is read."""
+    tokens = [chr(c) for c in range(ord("A"), ord("Z") + 1)] + [chr(c) for c in range(0x100, 0x900)]
+    path = tmp_path / "vectors.txt"
+    path.write_text(f"{len(tokens)} 1\n" + "".join(f"{t} {i % 10}\n" for i, t in enumerate(tokens)))
+    imported = read_word2vec_file(path)
+    assert len(imported.vectors) == len(tokens) > 1024
+    assert imported.vectors[-1, 0] == (len(tokens) - 1) % 10

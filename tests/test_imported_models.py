@@ -156,3 +156,85 @@ def test_home_upload_helper(tmp_path):
     assert store.load_model(name).movies["title"].iloc[0] == "Film 0"
     with pytest.raises(DataError, match="cannot tell the format"):
         import_uploaded(Uploaded(metadata, "m.csv"), None, "other")
+
+
+@pytest.mark.parametrize(
+    ("extra_name", "content", "message"),
+    [
+        ("my labels.csv", "title,n_ratings\nA,1\nB,-1\n", "Column 'n_ratings', row 2"),
+        ("my labels.csv", '"unclosed\n', "my labels.csv"),
+    ],
+)
+def test_upload_errors_name_the_uploaded_file(tmp_path, extra_name, content, message):
+    from movierate.ui.import_embeddings import import_uploaded
+
+    np.save(tmp_path / "x.npy", np.ones((2, 3), dtype=np.float32))
+    (tmp_path / "labels").write_text(content)
+    with pytest.raises(DataError, match=message) as caught:
+        import_uploaded(
+            Uploaded(tmp_path / "x.npy", "emb.npy"), Uploaded(tmp_path / "labels", extra_name), "u"
+        )
+    assert "side-" not in str(caught.value)
+
+
+def test_upload_with_the_same_name_twice_and_odd_names(tmp_path):
+    from movierate.ui.import_embeddings import import_uploaded
+
+    (tmp_path / "v.tsv").write_text("1\t2\n3\t4\n")
+    (tmp_path / "m.tsv").write_text("Alien (1979)\nBrazil (1985)\n")
+    folder = import_uploaded(
+        Uploaded(tmp_path / "v.tsv", "same.tsv"), Uploaded(tmp_path / "m.tsv", "same.tsv"), "s1"
+    )
+    assert store.load_model(folder.name).movies["title"].tolist() == ["Alien", "Brazil"]
+    odd = Uploaded(tmp_path / "m.tsv", "x" * 300 + ".tsv")
+    folder = import_uploaded(Uploaded(tmp_path / "v.tsv", "../../v.tsv"), odd, "s2")
+    assert store.load_model(folder.name).movies["title"].tolist() == ["Alien", "Brazil"]
+
+
+def _no_count_home(home: Path) -> None:
+    labels = explore.movies_like(
+        pd.DataFrame(
+            {
+                "title": [f"Film {i} (1990)" for i in range(40)],
+                "genres": ["Drama" if i % 2 else "Comedy" for i in range(40)],
+            }
+        )
+    )
+    for name, dim in (("emb-a", 4), ("emb-b", 4), ("emb-1d", 1)):
+        vectors = np.random.default_rng(dim + len(name)).normal(size=(40, dim)).astype(np.float32)
+        save_imported(name, explore.ImportedEmbedding(vectors, labels, "npy"), "x.npy")
+
+
+@pytest.mark.parametrize(
+    ("page", "params"),
+    [
+        ("embeddings", {"model": "emb-a"}),
+        ("embeddings", {"model": "emb-a", "view": "Principal components"}),
+        ("embeddings", {"model": "emb-1d", "view": "Principal components"}),
+        ("embeddings", {"model": "emb-a", "view": "Norms & popularity"}),
+        ("compare", {"models": ["emb-a", "emb-b"], "section": "Embedding spaces"}),
+        ("compare", {"models": ["emb-a", "emb-b"], "section": "Spectra"}),
+        ("compare", {"models": ["emb-a", "emb-b"], "section": "Movie by movie"}),
+        ("neighbours", {"models": "emb-a", "q": "film 3"}),
+    ],
+)
+def test_an_embedding_without_rating_counts_opens_without_a_filter(page, params, isolated_home):
+    """Imported counts are 0: a min-ratings filter of 10 left no movie ("Only 0 row(s)…")."""
+    from movierate.ui import shell
+
+    _no_count_home(isolated_home)
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.switch_page(shell.PAGES[page].script).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_two_imported_models_have_no_prediction_agreement(tmp_path):
+    vectors, metadata, _ = write_projector(tmp_path)
+    save_imported("ext-a", read_embedding(vectors, metadata=metadata), "v.tsv")
+    save_imported("ext-b", read_embedding(vectors, metadata=metadata), "v.tsv")
+    a, b = store.load_model("ext-a"), store.load_model("ext-b")
+    assert a.n_users == 0
+    assert explore.model_prediction_agreement(a, b) is None  # no users: nothing to predict

@@ -515,8 +515,8 @@ def model_prediction_agreement(
 ) -> PredictionAgreement | None:
     """:func:`prediction_agreement` of two models of the same dataset on ``pairs`` (or
     ``n_pairs`` seeded random pairs); None for models of different datasets (their users are
-    different people)."""
-    if not same_dataset(model_a, model_b):
+    different people) or without users (embeddings imported from elsewhere)."""
+    if not same_dataset(model_a, model_b) or min(model_a.n_users, model_b.n_users) == 0:
         return None
     users, movies, truth = _pairs(model_a, pairs, n_pairs, seed)
     return prediction_agreement(

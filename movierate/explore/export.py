@@ -123,11 +123,14 @@ def write_word2vec(
     return atomic.write_text(Path(path), word2vec_text(embedding, movies, min_ratings=min_ratings))
 
 
-def read_word2vec(source: str | Path) -> tuple[list[str], np.ndarray]:
+def read_word2vec(
+    source: str | Path, *, max_rows: int | None = None, max_dim: int | None = None
+) -> tuple[list[str], np.ndarray]:
     """Tokens and (count, dim) float32 vectors of a word2vec text file, read by gensim's rules:
     the header gives count and dim, each line is split on single spaces after stripping
     trailing whitespace, and must hold a token plus exactly dim numbers. ``source`` is a path
-    or the file's text. Raises DataError on any deviation (and on duplicate tokens)."""
+    or the file's text. Raises DataError on any deviation (and on duplicate or empty tokens),
+    and on a header announcing more than ``max_rows`` vectors or ``max_dim`` numbers each."""
     text = source if isinstance(source, str) and "\n" in source else Path(source).read_text("utf-8")
     stream = io.StringIO(text)
     header = stream.readline().split()
@@ -138,10 +141,18 @@ def read_word2vec(source: str | Path) -> tuple[list[str], np.ndarray]:
         raise DataError(
             f"The header announces {count} vectors of {dim} numbers; both must be >= 1."
         )
+    if max_dim is not None and dim > max_dim:
+        raise DataError(
+            f"The header announces vectors of {dim} numbers; at most {max_dim} dims are accepted."
+        )
+    if max_rows is not None and count > max_rows:
+        raise DataError(
+            f"The header announces {count:,} vectors; at most {max_rows:,} are accepted."
+        )
     tokens: list[str] = []
-    # a token or number takes at least 2 characters, so the text holds at most this many
-    # vectors: a header announcing more never allocates them (2 x 1e11 was a MemoryError)
-    vectors = np.empty((min(count, len(text) // (2 * (dim + 1))), dim), dtype=np.float32)
+    # the buffer grows with the lines actually read: a header announcing more vectors than the
+    # file holds never allocates them (2 x 1e11 was a MemoryError)
+    vectors = np.empty((min(count, 1024), dim), dtype=np.float32)
     for i in range(count):
         line = stream.readline()
         if line == "":
@@ -151,6 +162,12 @@ def read_word2vec(source: str | Path) -> tuple[list[str], np.ndarray]:
             raise DataError(
                 f"Line {i + 2} has {len(parts) - 1} values after its token, expected {dim}."
             )
+        if not parts[0]:
+            raise DataError(f"Line {i + 2} has no token before its numbers.")
+        if i == len(vectors):
+            grown = np.empty((min(count, 2 * len(vectors)), dim), dtype=np.float32)
+            grown[:i] = vectors
+            vectors = grown
         try:
             vectors[i] = [float(v) for v in parts[1:]]
         except ValueError:

@@ -78,7 +78,7 @@ def read_word2vec_file(path: str | Path, *, max_bytes: int = MAX_BYTES) -> Impor
             f"{Path(path).name} holds a single line; a word2vec file has a header "
             "line and one line per vector."
         )
-    tokens, vectors = read_word2vec(text)
+    tokens, vectors = read_word2vec(text, max_rows=MAX_ROWS, max_dim=MAX_DIM)
     if not np.isfinite(vectors).all():
         bad = int(np.flatnonzero(~np.isfinite(vectors).all(axis=1))[0])
         raise DataError(f"Line {bad + 2} of {Path(path).name} holds NaN or infinite values.")
@@ -130,7 +130,18 @@ def read_npy(
 
 
 def movies_like(labels: pd.DataFrame) -> pd.DataFrame:
-    """A movies table (the explore contract's columns) built from a table of labels."""
+    """A movies table (the explore contract's columns) built from a table of labels.
+
+    Raises DataError naming the column for a header that repeats a column and for rating
+    counts that are not whole numbers of at least 0. A year that is not a number or outside
+    :data:`YEAR_RANGE` becomes missing; ids that are not all distinct exact integers are
+    replaced by the row numbers (never rounded into collisions)."""
+    repeated = sorted({str(c) for c in labels.columns[labels.columns.duplicated()]})
+    if repeated:
+        raise DataError(
+            f"The labels' header names the column {', '.join(repr(c) for c in repeated)} more "
+            "than once; give each column a distinct name."
+        )
     lower = {str(c).strip().lower(): c for c in labels.columns}
     n = len(labels)
     title_col = next((lower[c] for c in _TITLE_COLUMNS if c in lower), labels.columns[0])
@@ -150,25 +161,86 @@ def movies_like(labels: pd.DataFrame) -> pd.DataFrame:
     else:
         genres = [[] for _ in range(n)]
     id_col = next((lower[c] for c in _ID_COLUMNS if c in lower), None)
-    ids = pd.to_numeric(labels[id_col], errors="coerce") if id_col is not None else None
-    if ids is None or ids.isna().any() or ids.duplicated().any():
-        ids = pd.Series(np.arange(n))
+    ids = _exact_ids(labels[id_col]) if id_col is not None else None
     counts = (
-        pd.to_numeric(labels[lower["n_ratings"]], errors="coerce")
+        _counts(labels[lower["n_ratings"]], str(lower["n_ratings"]))
         if "n_ratings" in lower
-        else pd.Series(np.zeros(n))
+        else np.zeros(n, dtype=np.int64)
     )
     return pd.DataFrame(
         {
             "movie_idx": np.arange(n, dtype=np.int64),
-            "movie_id": ids.to_numpy(np.int64),
+            "movie_id": ids if ids is not None else np.arange(n, dtype=np.int64),
             "title": titles.to_numpy(dtype=object),
-            "year": pd.array(years.round(), dtype="Int64"),
+            "year": _years(years),
             "genres": genres,
-            "n_ratings": counts.fillna(0).to_numpy(np.int64),
+            "n_ratings": counts,
             "mean_rating": np.full(n, np.nan),
         }
     )
+
+
+#: Years kept from labels (first and last); others, like 1e30 or inf, become missing.
+YEAR_RANGE = (1800, 2200)
+#: Largest rating count accepted from labels.
+MAX_COUNT = 10**12
+_INTEGER = re.compile(r"^[+-]?\d+(\.0*)?$")
+
+
+def _years(years: pd.Series) -> pd.arrays.IntegerArray:
+    values = years.to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        keep = np.isfinite(values) & (values >= YEAR_RANGE[0]) & (values <= YEAR_RANGE[1])
+    out = np.zeros(len(values), dtype=np.int64)
+    out[keep] = np.round(values[keep]).astype(np.int64)
+    return pd.arrays.IntegerArray(out, ~keep)
+
+
+def _exact_ids(column: pd.Series) -> np.ndarray | None:
+    """The column as int64 ids when every value is an exact integer (``12`` or ``12.0``) in
+    int64 range and no two are equal; else None (the caller numbers the rows)."""
+    ids = []
+    for value in column:
+        text = str(value).strip()
+        if not _INTEGER.match(text):
+            return None
+        number = int(text.split(".")[0])
+        if not -(2**63) <= number < 2**63:
+            return None
+        ids.append(number)
+    if len(set(ids)) != len(ids):
+        return None
+    return np.asarray(ids, dtype=np.int64)
+
+
+def _counts(column: pd.Series, name: str) -> np.ndarray:
+    """Rating counts: whole numbers from 0 to :data:`MAX_COUNT` (a blank cell is 0)."""
+    out = np.zeros(len(column), dtype=np.int64)
+    for row, value in enumerate(column):
+        text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+        text = text.strip()
+        if not text:
+            continue
+        try:
+            number = float(text)
+        except ValueError:
+            number = float("nan")
+        if not (np.isfinite(number) and 0 <= number <= MAX_COUNT and number == int(number)):
+            raise DataError(
+                f"Column {name!r}, row {row + 1} of the labels, holds {text[:40]!r}; rating "
+                f"counts must be whole numbers from 0 to {MAX_COUNT:,} (or blank for 0)."
+            )
+        out[row] = int(number)
+    return out
+
+
+def has_rating_counts(movies: pd.DataFrame) -> bool:
+    """True when a movies table holds rating counts (an embedding imported without them has
+    0 for every movie, so a minimum-ratings filter above 0 would leave no movie)."""
+    counts = movies.get("n_ratings") if hasattr(movies, "get") else None
+    if counts is None:
+        return False
+    return bool((pd.to_numeric(counts, errors="coerce").fillna(0) > 0).any())
 
 
 def _check_file(path: Path, max_bytes: int) -> None:

@@ -228,7 +228,8 @@ def render_custom_axes(model: Any) -> None:
             bind="query-params",
             help=_set_help(genres),
         )
-    min_ratings = st.slider(
+    min_ratings = widgets.min_ratings_slider(
+        [model],
         "Min. ratings of a placed movie",
         0,
         200,
@@ -305,12 +306,14 @@ def render_analogies(model: Any) -> None:
     ]
     k_col, min_col = st.columns(2)
     k = k_col.slider("How many", 5, 30, 10, key="an_k", bind="query-params")
-    min_ratings = min_col.slider(
+    min_ratings = widgets.min_ratings_slider(
+        [model],
         "Min. ratings",
         0,
         200,
         10,
         key="an_min",
+        container=min_col,
         bind="query-params",
         help="Leave out obscure movies, whose vectors are mostly noise.",
     )
@@ -463,12 +466,14 @@ def render_two_models(model_a: Any, model_b: Any) -> None:
         "movies that moved most. Click a movie (or pick one below) to see its neighbours in both."
     )
     min_col, top_col = st.columns(2)
-    min_ratings = min_col.slider(
+    min_ratings = widgets.min_ratings_slider(
+        [model_a, model_b],
         "Min. ratings",
         0,
         200,
         20,
         key="al_min",
+        container=min_col,
         bind="query-params",
         help="Only movies with this many ratings are aligned and drawn.",
     )

@@ -32,11 +32,15 @@ def import_uploaded(vectors: Any, extra: Any, name: str) -> Path:
     from movierate.imported_models import read_embedding, save_imported
 
     with tempfile.TemporaryDirectory(prefix="movierate-import-") as folder:
-        path = Path(folder) / Path(vectors.name).name
+        # each file keeps the name it was uploaded with (in its own folder: the two may share
+        # it), so an error about it names the user's file
+        path = Path(folder, "vectors", _file_name(vectors.name, "vectors"))
+        path.parent.mkdir()
         path.write_bytes(vectors.getvalue())
         side = None
         if extra is not None:
-            side = Path(folder) / f"side-{Path(extra.name).name}"
+            side = Path(folder, "extra", _file_name(extra.name, "labels"))
+            side.parent.mkdir()
             side.write_bytes(extra.getvalue())
         suffix = path.suffix.lower()
         embedding = read_embedding(
@@ -45,6 +49,16 @@ def import_uploaded(vectors: Any, extra: Any, name: str) -> Path:
             labels=side if suffix == ".npy" else None,
         )
         return save_imported(name, embedding, Path(vectors.name).name)
+
+
+def _file_name(uploaded: str, fallback: str) -> str:
+    """The last part of an uploaded file's name, usable as a file name (else ``fallback``)."""
+    name = Path(str(uploaded).replace("\\", "/")).name.strip()
+    if name in ("", ".", "..") or "\x00" in name:
+        return fallback
+    if len(name.encode()) > 200:  # file systems refuse names above 255 bytes
+        return fallback + Path(name).suffix[:16]
+    return name
 
 
 def render_import_embeddings() -> None:

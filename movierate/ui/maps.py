@@ -17,7 +17,7 @@ from typing import Any
 import streamlit as st
 
 from movierate.explore.map_jobs import MapJob, MapJobs
-from movierate.ui import state
+from movierate.ui import shell, state
 
 #: Seconds a script run waits for a map before handing its progress to the polling fragment.
 INLINE_WAIT_S = 2.0
@@ -76,7 +76,7 @@ def progress_text(job: MapJob) -> str:
     return f"{job.message} ({job.seconds:.0f} s)"
 
 
-@st.fragment(run_every=POLL_S)
+@shell.fragment(run_every=POLL_S)
 def live_progress(job: MapJob, on_cancel: Callable[[], None]) -> None:
     """The job's progress bar and Cancel button, redrawn every :data:`POLL_S` seconds; the
     whole page runs again once the job has finished (to draw the map or say it stopped)."""

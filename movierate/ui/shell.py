@@ -8,17 +8,19 @@ path strings.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import runpy
 import threading
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 from streamlit.navigation.page import StreamlitPage
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -48,6 +50,8 @@ PAGES: dict[str, PageEntry] = {
     "rate": PageEntry("pages/rate.py", "Rate movies", ":material/star:"),
 }
 DEFAULT_PAGE = next(iter(PAGES))
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 _router = threading.local()
 log = logging.getLogger(__name__)
@@ -105,7 +109,30 @@ def sidebar() -> None:
             _sidebar_jobs_live()
 
 
-@st.fragment(run_every=2.0)
+def fragment(func: _F | None = None, *, run_every: float | None = None) -> Any:
+    """``st.fragment`` whose body runs inside :func:`error_boundary`: use it for every fragment
+    of the dashboard (``@shell.fragment`` or ``@shell.fragment(run_every=2.0)``).
+
+    Streamlit catches an exception raised in a fragment itself, draws its stack trace
+    (``st.exception``) and re-raises it as ``FragmentHandledException``, so the page's own
+    boundary comes too late: an expected error (a :class:`MovierateError`, e.g. too few movies
+    for the chosen filter) would show as a traceback. Here it shows as ``st.error`` inside the
+    fragment, and the rest of the page draws on. ``st.rerun``/``st.stop`` pass through (they
+    are not exceptions of class ``Exception``)."""
+
+    def decorate(body: _F) -> _F:
+        @functools.wraps(body)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            with error_boundary():
+                return body(*args, **kwargs)
+            return None  # the boundary showed the error
+
+        return st.fragment(guarded, run_every=run_every)  # type: ignore[return-value]
+
+    return decorate if func is None else decorate(func)
+
+
+@fragment(run_every=2.0)
 def _sidebar_jobs_live() -> None:
     active = state.job_registry().active_jobs()
     if not active:
@@ -147,7 +174,16 @@ def top_notices(current: StreamlitPage) -> None:
     reopened = st.session_state.pop(_REOPENED, False)  # at most once in a row: never a loop
     if accepted is not None and set(accepted) != given and not reopened:
         st.session_state[_REOPENED] = True
-        st.switch_page(current, query_params=accepted)
+        try:
+            st.switch_page(current, query_params=accepted)
+        except StreamlitAPIException:
+            # Some parameter is bound to a widget drawn on an earlier run of this page (the
+            # link became invalid while the page was open, e.g. its model was deleted in
+            # another tab): Streamlit refuses to set it. No widget is seeded from the link any
+            # more, so the page goes on, with the ignored widget values reset to their default.
+            st.session_state.pop(_REOPENED, None)
+            for key in given - set(accepted):
+                st.session_state.pop(key, None)
     show_notices(state.pop_notices())
 
 

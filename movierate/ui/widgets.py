@@ -62,6 +62,58 @@ MOVIE_COLUMN_CONFIG: dict[str, Any] = {
 HIDDEN_MOVIE_COLUMNS = ("movie_idx", "movie_id")
 
 
+def count_slider(
+    label: str, lo: int, hi: int, value: int, *, key: str, container: Any = None, **kwargs: Any
+) -> int:
+    """``st.slider`` over whole numbers whose top depends on the data (a model's dimensions,
+    its movies, users or genres): the value is clamped into ``lo..hi``, and when there is a
+    single choice (``hi <= lo``: Streamlit refuses a slider with equal ends) a caption says
+    the value instead of a slider. Use it for every slider with a data-dependent bound."""
+    where = container if container is not None else st
+    lo, hi = int(lo), int(hi)
+    if hi <= lo:
+        where.caption(f"{label}: {lo} (the only choice here)")
+        return lo
+    chosen = st.session_state.get(key)
+    if isinstance(chosen, int | float) and not lo <= chosen <= hi:  # chosen for a larger model
+        st.session_state[key] = min(max(int(chosen), lo), hi)
+    return int(where.slider(label, lo, hi, min(max(int(value), lo), hi), key=key, **kwargs))
+
+
+def without_rating_counts(models: Any) -> list[str]:
+    """Names of the ``models`` whose movies have no rating counts (imported embeddings)."""
+    from movierate.explore.imported import has_rating_counts
+
+    return [m.name for m in models if not has_rating_counts(m.movies)]
+
+
+def min_ratings_slider(
+    models: Any,
+    label: str,
+    lo: int,
+    hi: int,
+    value: int,
+    *,
+    key: str,
+    container: Any = None,
+    **kwargs: Any,
+) -> int:
+    """The "at least this many ratings" slider of the views of ``models``; use it for every
+    minimum-ratings filter. When none of them has rating counts (embeddings imported without
+    them count 0 for every movie, so any filter above 0 leaves no movie), no slider: a caption
+    says the filter is off, and 0 is returned."""
+    where = container if container is not None else st
+    models = list(models)
+    if models and len(without_rating_counts(models)) == len(models):
+        names = ", ".join(m.name for m in models)
+        where.caption(
+            f"{label}: off, every movie is used ({names} "
+            f"{'has' if len(models) == 1 else 'have'} no rating counts: imported without them)."
+        )
+        return 0
+    return int(where.slider(label, lo, hi, value, key=key, **kwargs))
+
+
 def show_broken_models(broken: list[Any]) -> None:
     """One warning listing model folders that cannot be loaded, with the reason for each."""
     if not broken:
