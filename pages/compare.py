@@ -336,19 +336,27 @@ def pair_section(models: list) -> None:
             f"{name_a} and {name_b} were trained on different datasets, so movies are matched "
             f"by IMDb id or title and year: {match.summary()} Neighbour overlap and "
             f"the rotation use the {sets.n_eligible:,} matched movies with at least "
-            f"{min_ratings} ratings.",
+            f"{min_ratings} ratings in {name_a}'s dataset ({model_a.dataset_name}).",
             icon=":material/join_inner:",
         )
     metrics = st.columns(4)
     metrics[0].metric(
         f"Mean Jaccard@{k}",
         f"{float(overlap['jaccard'].mean()):.3f}",
-        help="Average share of neighbours two models agree on (1 = identical neighbour sets).",
+        help=(
+            f"Per movie, the films both models list among its {k} nearest divided by the films "
+            f"either lists (intersection over union), averaged over the movies; 1 = identical "
+            f"sets, 0 = none shared. Mean films shared: {float(overlap['n_common'].mean()):.1f} "
+            f"of {k}."
+        ),
     )
     metrics[1].metric(
         "Procrustes residual",
         f"{residual:.3f}",
-        help="How far B stays from A after the best rotation and scaling (0 = same geometry).",
+        help=(
+            "||A - s B R|| / ||A|| after the best rotation R and scale s: 0 = the same geometry, "
+            "1 = B's best fit explains none of A (unrelated embeddings come close to 1)."
+        ),
     )
     if agreement is not None:
         metrics[2].metric(
@@ -368,7 +376,7 @@ def pair_section(models: list) -> None:
             f"of the same dataset ({name_a}: {model_a.dataset_name}, {name_b}: "
             f"{model_b.dataset_name})."
         )
-    st.caption(f"Over the shared movies with at least {min_ratings} ratings.")
+    st.caption(f"Over the shared movies with at least {min_ratings} ratings in {name_a}'s dataset.")
     if sets.subsampled:
         st.info(
             f"{sets.notice()} The Procrustes residual uses all {sets.n_eligible:,}; "

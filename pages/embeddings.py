@@ -79,10 +79,9 @@ def render() -> None:
                 key="cov_heatmap",
             )
             st.caption(
-                "Cell (i, j) is how dimensions i and j vary together across movies. Whitening "
-                "pushes this towards the identity (equal variance, no correlation); "
-                "decorrelation empties the off-diagonal; plain L2 usually leaves a few "
-                "dominant, correlated dimensions."
+                "Cell (i, j) is how dimensions i and j vary together across the movies with at "
+                f"least {min_ratings} ratings ({weighting} weighting). "
+                + explore.matrix_sentence(matrix, kind)
             )
         with right:
             spectrum = state.cached(
@@ -93,7 +92,7 @@ def render() -> None:
             )
             st.caption(
                 "Share of the variance along each principal direction (bars) and cumulative "
-                "(line). A steep drop means a few directions carry the signal."
+                "(line). " + explore.spectrum_sentence(spectrum)
             )
             importance = state.cached(
                 explore.model_dimension_importance, model, min_ratings=min_ratings
@@ -102,7 +101,7 @@ def render() -> None:
             st.caption(
                 "How much each embedding dimension is used: its share of the movie and user "
                 "variance and, for deep models, how strongly the first dense layer reads it. "
-                "Near-zero bars are dimensions the model does not use."
+                + explore.unused_dims_sentence(importance)
             )
 
     def pca_view() -> None:
@@ -154,10 +153,12 @@ def render() -> None:
             key="map_method",
             required=True,
             bind="query-params",
-            help="t-SNE: tight, readable neighbourhoods (distances between clusters mean "
-            "little). UMAP: similar, keeps more of the global layout; its first run in a "
-            "process compiles code (~1 min). PCA: instant and linear, honest distances but "
-            "movies crowd together.",
+            help="t-SNE: arranges the movies to keep each one's embedding neighbours close "
+            "(distances between clusters are not kept). UMAP: the same aim, with more weight on "
+            "the global layout; its first run in a process compiles code (~1 min). PCA: instant, "
+            "a linear projection onto the two directions of largest variance: spreads along "
+            "them are kept, local neighbourhoods mostly are not. The trust line under each map "
+            "says how many neighbours it kept.",
         )
         params, submitted = map_parameters(method)
         selections = st.session_state.setdefault("map_selection", {})
@@ -217,16 +218,8 @@ def render() -> None:
                 if frame.attrs.get("from_cache")
                 else f"computed in {seconds:.1f} s"
             )
-            what = {
-                "tsne": "t-SNE places movies with similar embedding vectors close together; "
-                "distances between far-apart clusters mean little, neighbourhoods do",
-                "umap": "UMAP places movies with similar embedding vectors close together and "
-                "keeps more of the global layout than t-SNE",
-                "pca": "PCA shows the two directions along which the movies differ most; "
-                "distances are honest but most movies crowd the centre",
-            }[method]
             subset = " (only the isolated selection)" if isolate_rows else ""
-            map_note = f"{what} ({len(frame):,} movies{subset}, {source})."
+            map_note = f"{text.map_method_text(method)} ({len(frame):,} movies{subset}, {source})."
         if isolate_rows and uploaded is None:
             st.warning(
                 f"Showing only the {len(isolate_rows):,} isolated movies, re-projected alone.",
@@ -487,13 +480,10 @@ def render() -> None:
             right.vega_lite_chart(charts.popularity_chart(frame, "bias"), key="pop_bias")
         else:
             right.info("This model has no movie bias.")
-        st.caption(
-            "Under L2, a movie's vector stays short unless many ratings pull it out, so norm grows "
-            "with popularity; the bias absorbs how well liked a movie is. Regularizers that "
-            "reshape the space (whitening, adversarial) weaken the norm-popularity link."
-        )
+        correlations = explore.popularity_correlations(frame)
+        st.caption(explore.popularity_sentence(correlations, model.name, min_ratings))
         st.dataframe(
-            explore.popularity_correlations(frame),
+            correlations,
             key="pop_corr",
             column_config={
                 "pearson_log_n_ratings": st.column_config.NumberColumn(

@@ -88,8 +88,10 @@ def render() -> None:
         # each neighbour as a row of the reference model's table (-1: the reference lacks it)
         found["film"] = explore.matching_rows(model.movies, found["movie_idx"], reference.movies)
         results[model.name] = (row, found)
+    # a model that lacks the movie has no list: nothing is in all of them
+    lacking = [name for name, r in results.items() if r is None]
     found_lists = [set(r[1]["film"]) - {-1} for r in results.values() if r is not None]
-    in_all = set.intersection(*found_lists) if found_lists else set()
+    in_all = set.intersection(*found_lists) if found_lists and not lacking else set()
 
     wide = len(models) == 1 or st.toggle(
         "One model per row, with ratings and genres",
@@ -138,11 +140,7 @@ def render() -> None:
                     wide=True,
                 )
     if len(models) > 1:
-        st.caption(
-            f"Ticked in 'in all': films every selected model lists ({len(in_all)} of {k}), "
-            "matched by identity across datasets. Many shared neighbours mean the models agree "
-            "on what is similar."
-        )
+        st.caption(text.shared_neighbours_text([m.name for m in models], lacking, len(in_all), k))
 
 
 shell.require_router()

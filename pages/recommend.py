@@ -134,7 +134,10 @@ def render() -> None:
                         wide=True,
                     )
     st.caption(
-        "Predicted ratings are on the dataset's scale. Movies the user already rated are left out."
+        " ".join(
+            [text.predictions_scale_text(name, r.shown) for name, r in recs.items()]
+            + ["Movies the user already rated are left out."]
+        )
     )
     with st.expander("Your own ratings (no retraining)", icon=":material/star:"):
         render_your_ratings(reference, k=k, min_ratings=min_ratings)

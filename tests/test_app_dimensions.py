@@ -90,7 +90,7 @@ def test_first_k_is_read_from_the_url(trained_home):
 
 def test_an_ordered_model_says_how_many_dimensions_it_kept(movielens_dir, capsys):
     """The ordered option's rank selection (early-stopping rows) is stated on the page and by
-    `show`: K of dim dimensions carry held-out signal, the rest are zero."""
+    `show`: it kept the K of dim with the lowest early-stopping RMSE, the rest are zero."""
     from movierate.cli import main
     from movierate.pipeline import train_and_save
     from movierate.spec import ModelSpec
@@ -100,10 +100,20 @@ def test_an_ordered_model_says_how_many_dimensions_it_kept(movielens_dir, capsys
     model = store.load_model("small-ordered")
     kept = int(model.metrics["kept_dims"])
     assert 0 <= kept <= 8 and np.all(model.user_embedding[:, kept:] == 0)
-    line = f"{kept} of 8 dimensions carry held-out signal"
+    # what the rule did (the lowest early-stopping RMSE), not a claim that K dims carry signal
+    line = (
+        f"Kept the first {kept} of 8 dimensions: the k with the lowest RMSE on the early-stopping"
+    )
     at = open_page(model="small-ordered")
     assert_clean(at)
-    assert line in " ".join(c.value for c in at.caption)
+    captions = " ".join(c.value for c in at.caption)
+    assert line in captions and "carry held-out signal" not in captions
+    # the rows the importance is measured on chose the zeroed dimensions, and the caption says so
+    assert "never trained on, but they chose" in captions
+    assert "which dimensions were set to zero" in captions
+    assert "An ordered model's solid curve" not in captions
+    report = ordering.model_dimension_report(model)
+    assert f"Here the first {report.k_index} of 8 dimensions as trained" in captions
     assert main(["show", "small-ordered"]) == 0
     assert line in capsys.readouterr().out
     # a model trained without 'ordered' shows no such line

@@ -311,3 +311,27 @@ def test_a_user_who_rated_every_eligible_movie_is_told_so(identity_home):
     notes = [i for i in texts(at.info) if "has rated every eligible movie" in i]
     assert notes and f"({len(popular):,} with at least 200 ratings)" in notes[0]
     assert len(at.dataframe) == 1  # their favourites only: nothing left to recommend
+
+
+def test_a_model_lacking_the_movie_leaves_nothing_in_all(identity_home):
+    """Deadpool (2016) is in ml-latest-small, not in ml-100k: ml-100k's model has no list, so no
+    neighbour is in all lists, and the caption names the models compared."""
+    at = open_page("pages/neighbours.py", models=[MODEL_LATEST, MODEL_100K], q="Deadpool 2016")
+    assert any("Not in this model's data" in w for w in texts(at.warning))
+    tables = [d.value for d in at.dataframe]
+    assert len(tables) == 1 and tables[0]["shared"].sum() == 0
+    caption = next(c for c in texts(at.caption) if c.startswith("Ticked in 'in all'"))
+    assert MODEL_LATEST in caption and MODEL_100K in caption
+    assert "None here" in caption and "agree" not in caption.split("None here")[0]
+
+
+def test_compare_labels_jaccard_and_the_rows_its_ratings_filter_counts(identity_home):
+    at = open_page("pages/compare.py", models=[MODEL_100K, MODEL_LATEST], section="Movie by movie")
+    notice = next(i for i in texts(at.info) if "matched by IMDb id" in i)
+    assert f"ratings in {MODEL_100K}'s dataset (ml-100k)" in notice
+    jaccard = next(m for m in at.metric if m.label == "Mean Jaccard@10")
+    helps = jaccard.proto.help
+    assert "intersection over union" in helps and "agree on" not in helps
+    assert "Mean films shared" in helps
+    residual = next(m for m in at.metric if m.label == "Procrustes residual")
+    assert "1 = B's best fit explains none of A" in residual.proto.help

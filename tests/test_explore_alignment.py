@@ -64,3 +64,18 @@ def test_too_few_common_movies():
     stranger = movies_b.assign(title=[f"Other {i}" for i in range(50)])
     with pytest.raises(DataError, match="Only 0 movies"):
         align_models(a, movies_a, b, stranger, min_ratings=0)
+
+
+def test_residual_of_unrelated_embeddings_stays_at_most_one_and_matches_compare():
+    """The best-fitting scale (not ||A|| / ||B||): unrelated embeddings give a residual near but
+    not above 1, the same as Compare's Procrustes residual over the same movies."""
+    from movierate.explore.compare import procrustes_alignment
+
+    a, movies_a, _, _, _ = pair()
+    rng = np.random.default_rng(7)
+    for b in (rng.normal(size=a.shape), a[rng.permutation(len(a))] * 3.0):
+        layout = align_models(a, movies_a, b, movies_a.copy(), min_ratings=0)
+        compare = procrustes_alignment(a, movies_a, b, movies_a.copy(), min_ratings=0)
+        assert 0.5 < layout.residual <= 1.0
+        assert layout.residual == pytest.approx(compare.residual, rel=1e-6)
+        assert layout.scale == pytest.approx(compare.scale, rel=1e-6)

@@ -97,3 +97,31 @@ def test_a_user_who_rated_every_eligible_movie_gets_a_clear_flag_not_a_filter_hi
     assert "at least 0 ratings; lower" not in str(info.value)
     normal = recommend_for_user(FakeModel(), 0, ratings=RATINGS, k=2, min_ratings=10)
     assert not normal.all_rated and normal.message is None and len(normal.recommended) == 2
+
+
+class UnclippedModel(FakeModel):
+    """A model whose output is not clipped (output "none"): it predicts past the 0.5-5 scale."""
+
+    rating_scale = (0.5, 5.0, 0.5)
+
+    def score_all_movies(self, user_idx: int) -> np.ndarray:
+        return np.array([5.6, 4.5, 0.2, 4.8, 1.0, 3.0, 5.0], dtype=np.float32)
+
+
+def test_shown_predictions_are_clipped_to_the_scale_and_the_caption_says_so():
+    from movierate.ui.text import predictions_scale_text
+
+    recs = recommend_for_user(UnclippedModel(), 0, rated=[], k=3, min_ratings=10)
+    assert list(recs.recommended["movie_idx"]) == [0, 3, 1]  # ranked before the clip
+    assert recs.recommended["predicted"].max() == 5.0
+    assert recs.least_recommended["predicted"].min() == 0.5
+    shown = recs.shown
+    assert (shown.n_shown, shown.n_outside) == (6, 2)
+    assert shown.raw_max == pytest.approx(5.6) and shown.raw_min == pytest.approx(0.2)
+    sentence = predictions_scale_text("s_none", shown)
+    assert "0.20 to 5.60" in sentence and "2 of 6 lie outside the dataset's 0.5–5 scale" in sentence
+    assert "clipped" in sentence
+    inside = recommend_for_user(UnclippedModel(), 0, rated=[0, 2], k=2, min_ratings=10).shown
+    assert inside.n_outside == 0
+    assert "lie within the dataset's 0.5–5 scale" in predictions_scale_text("m", inside)
+    assert recommend_for_user(FakeModel(), 0, rated=[], k=2).shown is None  # no scale: as is

@@ -10,7 +10,8 @@ wrappers take an :class:`EmbeddingModel` (model.py; a loaded
 - covariance: :func:`covariance_matrix`, :func:`correlation_matrix`, :func:`variance_share`,
   :func:`eigen_spectrum`, weighted by :func:`movie_weights` / :func:`user_weights` /
   :func:`count_weights`; :func:`model_covariance`, :func:`model_eigen_spectrum`,
-  :func:`model_variance_share`
+  :func:`model_variance_share`; :func:`matrix_sentence`, :func:`spectrum_sentence` (what a
+  shown matrix or spectrum says, in numbers)
 - pca: :func:`fit_pca`, :func:`pca_extremes`, :func:`model_pca_extremes`, :func:`pca_coordinates`
 - projection: :func:`projection_map` / :func:`model_map` (t-SNE, UMAP or PCA, cached with
   trust numbers), :func:`tsne_map`, :func:`model_tsne_map`, :func:`read_coordinates`,
@@ -21,7 +22,8 @@ wrappers take an :class:`EmbeddingModel` (model.py; a loaded
   another model's movies table, by IMDb id or title and year; memoised per pair of tables)
 - recommend: :func:`recommend_for_user`, :func:`rank_movies`, :func:`top_rated_by_user`
 - importance: :func:`dimension_importance`, :func:`model_dimension_importance`
-- popularity: :func:`norms_vs_popularity`, :func:`popularity_correlations`
+- popularity: :func:`norms_vs_popularity`, :func:`popularity_correlations`,
+  :func:`popularity_sentence`
 - quality: :func:`genre_coherence`, :func:`coherence_by_genre`, :func:`map_trust` (what a 2-D
   map keeps), :func:`map_regions` (labelled k-means regions of a map)
 - compare: :func:`compare_models` (or its parts: :func:`model_neighbour_sets` /
@@ -85,10 +87,12 @@ from movierate.explore.covariance import (
     count_weights,
     covariance_matrix,
     eigen_spectrum,
+    matrix_sentence,
     model_covariance,
     model_eigen_spectrum,
     model_variance_share,
     movie_weights,
+    spectrum_sentence,
     user_weights,
     variance_share,
 )
@@ -109,7 +113,11 @@ from movierate.explore.foldin import (
     recommend_from_ratings,
 )
 from movierate.explore.identity import matching_row, matching_rows, movie_match
-from movierate.explore.importance import dimension_importance, model_dimension_importance
+from movierate.explore.importance import (
+    dimension_importance,
+    model_dimension_importance,
+    unused_dims_sentence,
+)
 from movierate.explore.imported import (
     ImportedEmbedding,
     movies_like,
@@ -142,6 +150,7 @@ from movierate.explore.popularity import (
     model_norms_vs_popularity,
     norms_vs_popularity,
     popularity_correlations,
+    popularity_sentence,
 )
 from movierate.explore.probes import linear_probes, probe
 from movierate.explore.projection import (
@@ -246,6 +255,7 @@ __all__ = [
     "custom_axes",
     "describe_selection",
     "dimension_importance",
+    "unused_dims_sentence",
     "direction",
     "eigen_spectrum",
     "find_movie",
@@ -277,6 +287,7 @@ __all__ = [
     "pca_coordinates",
     "pca_extremes",
     "popularity_correlations",
+    "popularity_sentence",
     "predict_all",
     "prediction_agreement",
     "probe",
@@ -307,8 +318,10 @@ __all__ = [
     "word2vec_token",
     "write_projector",
     "write_word2vec",
+    "matrix_sentence",
     "model_covariance",
     "model_eigen_spectrum",
+    "spectrum_sentence",
     "model_variance_share",
     "model_pca_extremes",
 ]

@@ -2,9 +2,11 @@
 
 Movies are paired by identity (:func:`movierate.explore.identity.movie_match`: IMDb id, else
 title and year), so models trained on different datasets line up. Over the common movies with
-at least ``min_ratings`` ratings in both models, B is centred, scaled to A's overall size and
-rotated by orthogonal Procrustes (the rotation minimising ||A - B R||; a model of smaller dim is
-padded with zero columns). Both are then projected on one shared 2-D basis: the first two
+at least ``min_ratings`` ratings in both models, B is centred, then rotated and scaled by
+orthogonal Procrustes (the rotation R and scale s minimising ||A - s B R||, as
+:func:`movierate.explore.compare.procrustes_alignment`; a model of smaller dim is padded with zero
+columns), so the residual ||A - s B R|| / ||A|| runs from 0 (the same geometry) to 1 (B's best fit
+explains none of A). Both are then projected on one shared 2-D basis: the first two
 principal components of A's common movies (cheap, deterministic, and distances along it mean
 the same for both models). Displacement is measured in the full space (relative to A's RMS
 vector length) and in the 2-D layout.
@@ -46,7 +48,7 @@ class AlignedLayout:
     rows_b: np.ndarray  # matching rows of movies_b
     rotation: np.ndarray  # (d, d) orthogonal: aligned_b = (b - mean_b) * scale @ rotation
     scale: float
-    residual: float  # ||A - aligned B|| / ||A|| over the common movies (0 = same geometry)
+    residual: float  # ||A - aligned B|| / ||A|| over the common movies (0 = same, <= 1)
     coordinates: pd.DataFrame  # A's movie columns, movie_idx_b, x_a, y_a, x_b, y_b,
     # displacement (full space, relative to A's RMS length), displacement_2d
     moved_most: pd.DataFrame  # the ``top`` rows of coordinates with the largest displacement
@@ -92,9 +94,11 @@ def align_models(
     norm_a, norm_b = np.linalg.norm(a), np.linalg.norm(b)
     if norm_a == 0 or norm_b == 0:
         raise DataError("One model gives every common movie the same vector; nothing to align.")
-    scale = norm_a / norm_b
-    u, _, vt = np.linalg.svd((b * scale).T @ a)
+    # the best-fitting scale (as compare.procrustes_alignment), not ||A|| / ||B||: with it the
+    # residual is at most 1 (B's best fit explains none of A), as the caption says
+    u, sigma, vt = np.linalg.svd(b.T @ a)
     rotation = u @ vt
+    scale = float(sigma.sum()) / norm_b**2
     aligned = b * scale @ rotation
     residual = float(np.linalg.norm(a - aligned) / norm_a)
     _, vectors = np.linalg.eigh(a.T @ a)  # principal axes of A's common movies

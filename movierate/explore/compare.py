@@ -280,7 +280,7 @@ def neighbour_sets(
     k_max: int = MEMO_K,
 ) -> NeighbourSets:
     """The nearest neighbours, up to ``k_max`` (at least ``MEMO_K``, at most what the movies
-    allow), of every shared movie with at least ``min_ratings`` ratings in A and in B, searched
+    allow), of every shared movie with at least ``min_ratings`` ratings in A's table, searched
     among those same movies; only the ``max_movies`` most-rated of them when given. One search
     per space; :meth:`NeighbourSets.overlap` then answers any k <= ``k_max``."""
     x_a, x_b = check_matrix(embedding_a, "embedding_a"), check_matrix(embedding_b, "embedding_b")

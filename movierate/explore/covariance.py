@@ -187,3 +187,58 @@ def model_variance_share(
     """:func:`variance_share` of a saved model's movie vectors, weighted by :func:`movie_weights`."""
     weights = movie_weights(model.movies, min_ratings=min_ratings, weighting=weighting)
     return variance_share(model.movie_embedding, weights=weights)
+
+
+def matrix_sentence(matrix: pd.DataFrame, kind: str = "covariance") -> str:
+    """What a shown :func:`covariance_matrix` (or ``kind="correlation"``) says in numbers: the
+    spread of the dimensions' variances (largest / smallest) and how correlated they are
+    (mean and largest |correlation| between two different dimensions)."""
+    values = np.asarray(matrix, dtype=np.float64)
+    dim = len(values)
+    diagonal = np.diag(values)
+    if kind == "covariance":
+        scale = np.sqrt(np.clip(diagonal, 0.0, None))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            correlation = values / np.outer(scale, scale)
+    else:
+        correlation = values
+    parts = []
+    if kind == "covariance":
+        low, high = float(diagonal.min()), float(diagonal.max())
+        ratio = f"{high / low:.1f} times" if low > 0 else "infinitely many times"
+        parts.append(
+            f"the variances of the {dim} dimensions run from {low:.3g} to {high:.3g} (the "
+            f"largest {ratio} the smallest)"
+        )
+    if dim > 1:
+        off = ~np.eye(dim, dtype=bool)
+        magnitudes = np.abs(correlation[off])
+        magnitudes = magnitudes[np.isfinite(magnitudes)]
+        if len(magnitudes):
+            i, j = np.unravel_index(
+                int(np.nanargmax(np.where(off, np.abs(np.nan_to_num(correlation)), -1.0))),
+                correlation.shape,
+            )
+            parts.append(
+                f"the mean |correlation| between two dimensions is {magnitudes.mean():.2f}, "
+                f"the largest {abs(float(correlation[i, j])):.2f} (dimensions {min(i, j)} and "
+                f"{max(i, j)})"
+            )
+    if not parts:
+        return "One dimension: nothing to correlate."
+    text = "; ".join(parts)
+    return "Here " + text + "."
+
+
+def spectrum_sentence(spectrum: pd.DataFrame, share: float = 0.9) -> str:
+    """What a shown :func:`eigen_spectrum` says in numbers: the first direction's share of the
+    variance and how many directions reach ``share`` of it."""
+    shares = spectrum["share"].to_numpy(np.float64)
+    cumulative = spectrum["cumulative_share"].to_numpy(np.float64)
+    if not len(shares) or not np.isfinite(shares).all() or shares.sum() <= 0:
+        return "These movie vectors do not vary: no variance to share out."
+    reach = int(np.flatnonzero(cumulative >= share - 1e-12)[0]) + 1
+    return (
+        f"Here the first direction carries {shares[0]:.0%} of the variance and the first "
+        f"{reach} of {len(shares)} reach {share:.0%}."
+    )

@@ -41,7 +41,7 @@ import pandas as pd
 
 from movierate import scoring
 from movierate.errors import DataError
-from movierate.explore.recommend import rank_movies
+from movierate.explore.recommend import clip_for_display, rank_movies
 from movierate.explore.validation import check_k, check_movie_idx
 
 #: Gauss-Newton steps at most (sigmoid output) and the step size that counts as converged.
@@ -94,6 +94,9 @@ class FoldInRecommendations:
     reasons: pd.DataFrame  # movie_idx, rated_idx, rated_title, rating, contribution
     coordinates: np.ndarray | None  # (2,) on the users map when a PCA was given
     message: str
+    #: The model's own predictions in ``recommended`` against the rating scale (the table shows
+    #: them clipped to it).
+    shown: Any = None
 
 
 def fold_in(
@@ -208,7 +211,8 @@ def recommend_from_ratings(
         if n < FEW_RATINGS
         else "Each recommendation lists the rated movies that pushed it up most."
     )
-    return FoldInRecommendations(fold, recommended, reasons, coordinates, message)
+    (recommended,), shown = clip_for_display([recommended], model.rating_scale)
+    return FoldInRecommendations(fold, recommended, reasons, coordinates, message, shown)
 
 
 def _check_model(model: Any) -> tuple[str, str]:

@@ -86,3 +86,27 @@ def model_dimension_importance(model: EmbeddingModel, *, min_ratings: int = 0) -
 def _share(values: np.ndarray) -> np.ndarray:
     total = values.sum()
     return values / total if total > 0 else np.zeros_like(values)
+
+
+#: A dimension holding less than this share of the movie (and user) variance counts as unused.
+UNUSED_SHARE = 0.01
+
+
+def unused_dims_sentence(importance: pd.DataFrame, share: float = UNUSED_SHARE) -> str:
+    """How many dimensions of a shown :func:`dimension_importance` table hold under ``share``
+    of the movie variance (and of the user variance, when the model has users)."""
+    movie = importance["movie_variance_share"].to_numpy(np.float64)
+    user = importance["user_variance_share"].to_numpy(np.float64)
+    low = movie < share
+    whose = "movie"
+    if np.isfinite(user).all():
+        low &= user < share
+        whose = "movie and of the user"
+    n = int(low.sum())
+    if not n:
+        return f"Here every one of the {len(movie)} dimensions holds at least {share:.0%} of the {whose} variance."
+    which = ", ".join(str(d) for d in np.flatnonzero(low)[:8]) + ("…" if n > 8 else "")
+    return (
+        f"Here {n} of {len(movie)} dimensions ({which}) hold under {share:.0%} of the {whose} "
+        "variance: the model barely uses them."
+    )

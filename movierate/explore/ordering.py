@@ -160,9 +160,19 @@ def kept_dims_note(spec: Any, metrics: Mapping[str, Any] | None) -> str | None:
         )
     rows = (metrics or {}).get("rank_rows")
     on = f" ({int(rows):,} rows)" if rows else ""
+    kept, rest = int(kept), (int(dim) - int(kept) if dim is not None else None)
+    zeroed = (
+        "none was set to zero"
+        if rest == 0
+        else f"the other {rest} {'was' if rest == 1 else 'were'} set to zero"
+        if rest
+        else "the rest were set to zero"
+    )
     return (
-        f"{int(kept)} of {dim} dimensions carry held-out signal; the rest were set to zero on "
-        f"the early-stopping rows{on}."
+        f"Kept the first {kept} of {dim} dimensions: the k with the lowest RMSE on the "
+        f"early-stopping rows{on} using only the first k (models trained before this rule: the "
+        f"smallest k within one standard error of it); {zeroed}. A lowest RMSE, not a count of "
+        "the dimensions that matter."
     )
 
 

@@ -74,3 +74,36 @@ def _correlation(a: pd.Series, b: pd.Series, method: str) -> float:
     if method == "spearman":  # Pearson of the ranks: pandas' own spearman imports scipy (~2 s)
         a, b = a.rank(method="average"), b.rank(method="average")
     return float(a.corr(b, method="pearson"))
+
+
+def popularity_sentence(correlations: pd.DataFrame, name: str, min_ratings: int = 0) -> str:
+    """What a :func:`popularity_correlations` table of one model shows, in words: how strongly
+    and which way its vector norm (and movie bias) follow the number of ratings."""
+    parts = []
+    for quantity, label in (("norm", "vector norm"), ("bias", "movie bias")):
+        if quantity not in correlations.index:
+            continue
+        row = correlations.loc[quantity]
+        r, rho = float(row["pearson_log_n_ratings"]), float(row["spearman_n_ratings"])
+        if not np.isfinite(r):
+            if quantity == "norm":
+                parts.append(f"its {label} has no defined correlation with popularity")
+            continue
+        parts.append(
+            f"its {label} {_link(r)} (Pearson r with log ratings {r:+.2f}, Spearman {rho:+.2f})"
+        )
+    n = int(correlations["n_movies"].max()) if len(correlations) else 0
+    return (
+        f"In {name}, over {n:,} movies with at least {min_ratings} ratings, "
+        + "; ".join(parts)
+        + "."
+    )
+
+
+def _link(r: float) -> str:
+    """``r`` as words: which way the quantity goes with popularity, and how strongly."""
+    strength = "strongly" if abs(r) >= 0.5 else "moderately" if abs(r) >= 0.2 else None
+    if strength is None:
+        return "barely follows popularity"
+    way = "grows" if r > 0 else "shrinks"
+    return f"{strength} {way} with popularity"

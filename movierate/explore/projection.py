@@ -19,8 +19,9 @@ scikit-learn's.
 
 UMAP (``umap-learn``, imported only when asked for) is an alternative that keeps more of the
 global layout; the first UMAP of a process pays numba's one-off compilation (about a minute on
-a slow machine, see :func:`umap_is_warm`). PCA is instant and keeps distances honest but crowds
-the movies together. Long runs report real progress through ``progress(fraction, message)``:
+a slow machine, see :func:`umap_is_warm`). PCA is instant: a linear projection onto the two
+directions of largest variance, which keeps the spread along them but mostly not each movie's
+local neighbours (the map's trust numbers measure how many), and crowds the movies together. Long runs report real progress through ``progress(fraction, message)``:
 the fraction counts t-SNE's gradient iterations and UMAP's layout epochs as they happen (hooks
 on scikit-learn's and umap-learn's own loops and openTSNE's callbacks, every
 :data:`HOOK_EVERY` iterations, :func:`iteration_hook`), and ``cancel`` (a

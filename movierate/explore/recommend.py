@@ -43,6 +43,51 @@ class UserRecommendations:
     #: ``recommended`` and ``least_recommended`` are empty and ``message`` says so.
     all_rated: bool = False
     message: str | None = None  # a sentence for the page when the lists are empty
+    #: The model's own predictions in the three tables against the dataset's rating scale
+    #: (None when the model has no scale); the tables show them clipped to that scale.
+    shown: ShownPredictions | None = None
+
+
+@dataclass(frozen=True)
+class ShownPredictions:
+    """Shown predicted ratings against the dataset's scale: a model whose output is not clipped
+    (output "none", or "sigmoid" with its margin) can predict past either end; the tables show
+    such values clipped to the scale (ranking and RMSE use the model's own numbers)."""
+
+    lo: float  # the dataset's rating scale
+    hi: float
+    raw_min: float  # the model's own predictions over the shown rows
+    raw_max: float
+    n_shown: int
+    n_outside: int  # shown predictions outside lo..hi, clipped for display
+
+
+def clip_for_display(
+    frames: list[pd.DataFrame], rating_scale: Any
+) -> tuple[list[pd.DataFrame], ShownPredictions | None]:
+    """``frames`` with their ``predicted`` column clipped to ``rating_scale`` (lo, hi, ...) and
+    what the model predicted before the clip; (frames unchanged, None) without a scale."""
+    if rating_scale is None:
+        return frames, None
+    lo, hi = float(rating_scale[0]), float(rating_scale[1])
+    raw = np.concatenate(
+        [f["predicted"].to_numpy(np.float64) for f in frames if "predicted" in f.columns]
+        or [np.zeros(0)]
+    )
+    raw = raw[np.isfinite(raw)]
+    shown = ShownPredictions(
+        lo=lo,
+        hi=hi,
+        raw_min=float(raw.min()) if len(raw) else float("nan"),
+        raw_max=float(raw.max()) if len(raw) else float("nan"),
+        n_shown=int(len(raw)),
+        n_outside=int(((raw < lo) | (raw > hi)).sum()),
+    )
+    clipped = [
+        f.assign(predicted=f["predicted"].clip(lo, hi)) if "predicted" in f.columns else f
+        for f in frames
+    ]
+    return clipped, shown
 
 
 def rank_movies(
@@ -153,7 +198,9 @@ def recommend_for_user(
     min_ratings: int = 10,
 ) -> UserRecommendations:
     """Top-``k`` unrated movies for ``user_idx`` by predicted rating (original scale), the
-    ``k`` least recommended, and the user's own top-rated movies.
+    ``k`` least recommended, and the user's own top-rated movies. The tables show the
+    predictions clipped to the model's rating scale (ranked before the clip); ``shown`` says
+    what the model predicted before it.
 
     Pass the dataset's ``ratings`` (what the user rated is excluded and their favourites
     listed) or just the ``rated`` movie indices; ``rated=[]`` excludes nothing on purpose.
@@ -207,10 +254,20 @@ def recommend_for_user(
             all_rated=True,
             message=message,
         )
+    # ranked on the model's own predictions, then clipped to the rating scale for display
+    (recommended, least, favourites), shown = clip_for_display(
+        [
+            rank_movies(scores, movies, **common),
+            rank_movies(scores, movies, lowest=True, **common),
+            favourites,
+        ],
+        getattr(model, "rating_scale", None),
+    )
     return UserRecommendations(
         user_idx=int(user_idx),
         n_rated=int(len(np.unique(rated_rows))),
-        recommended=rank_movies(scores, movies, **common),
-        least_recommended=rank_movies(scores, movies, lowest=True, **common),
+        recommended=recommended,
+        least_recommended=least,
         top_rated=favourites,
+        shown=shown,
     )

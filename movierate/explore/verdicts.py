@@ -8,11 +8,13 @@ value after the first epoch (the training history's ``reg_<kind>``), so it works
 model, including ones saved before verdicts existed.
 
 Statistics are over **every movie row**, as the penalties see them (training samples movie
-rows uniformly, whatever their rating count); the Embeddings page's default view (movies with
->= 10 ratings) can differ, because rarely rated movies are where L2 and whitening disagree most.
+rows uniformly, whatever their rating count), and each sentence says so ("over all N movies"):
+the Embeddings page's default view (movies with >= 10 ratings) can differ, because rarely rated
+movies are where L2 and whitening disagree most.
 
 >>> [v.sentence for v in regularizer_verdicts(model)]  # doctest: +SKIP
-['whitened: covariance diagonal 0.97 ± 0.04, mean |off-diagonal correlation| 0.01']
+['whitened: covariance diagonal 0.97 ± 0.04, mean |off-diagonal correlation| 0.01 over all 9,724
+movies (every row, rated or not)']
 """
 
 from __future__ import annotations
@@ -182,6 +184,7 @@ def _whitening(
     state = (
         f"covariance diagonal {stats['diag_mean']:.3g} ± {stats['diag_std']:.2g}, "
         f"mean |off-diagonal correlation| {stats['corr_offdiag_mean_abs']:.2g}"
+        f"{_over(movies)}"
     )
     if achieved:
         sentence = f"whitened: {state}"
@@ -196,7 +199,7 @@ def _decorrelation(movies: np.ndarray, strength: float, first: float, last: floa
     stats = covariance_stats(movies)
     corr = stats["corr_offdiag_mean_abs"]
     achieved = corr <= DECORRELATED_MAX
-    state = f"mean |off-diagonal correlation| {corr:.3f}"
+    state = f"mean |off-diagonal correlation| {corr:.3f}{_over(movies)}"
     if achieved:
         sentence = f"decorrelated: {state}"
     else:
@@ -209,7 +212,7 @@ def _adversarial(movies: np.ndarray, strength: float, history: Mapping[str, Any]
     ks = ks_uniform(movies)
     mean_ks, max_ks = float(ks.mean()), float(ks.max())
     achieved = mean_ks <= UNIFORM_KS_MAX
-    state = f"mean KS distance to U(-1, 1) {mean_ks:.3f} (max {max_ks:.3f})"
+    state = f"mean KS distance to U(-1, 1) {mean_ks:.3f} (max {max_ks:.3f}){_over(movies)}"
     ks_history = [v for v in history.get("ks_uniform", []) if _is_number(v)]
     first = ks_history[0] if ks_history else math.nan
     if achieved:
@@ -231,6 +234,12 @@ def _l2(strength: float, first: float, last: float) -> Verdict:
     )
     numbers = {"penalty_epoch1": first, "penalty_final": last}
     return Verdict("l2", strength, True, sentence, numbers)
+
+
+def _over(movies: Any) -> str:
+    """Which movies a verdict measured: every row, as the penalty sees them (the Embeddings
+    views default to movies with some ratings, so the numbers there can differ)."""
+    return f" over all {len(movies):,} movies (every row, rated or not)"
 
 
 def _why_not(regs: dict[str, float], kind: str, first: float, last: float) -> str:

@@ -17,7 +17,7 @@ import streamlit as st
 
 from movierate.errors import DataError
 from movierate.explore import ordering
-from movierate.ui import charts, state
+from movierate.ui import charts, state, text
 
 #: Basis choices of the first-k control: URL value -> label.
 BASIS_LABELS = {
@@ -156,20 +156,22 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
     note = ordering.kept_dims_note(model.spec, model.metrics)
     if note:
         st.caption(":material/content_cut: " + note, help=KEPT_DIMS_HELP)
+    # the ordered option's rank selection scored the early-stopping rows: they chose the zeros
+    chose = "kept_dims" in (model.metrics or {}) and report.rows != "test"
     st.vega_lite_chart(
         charts.dimension_report_chart(report.dimensions, report.prefix, rows=report.rows),
         width="content",
         key="dimension_report",
     )
     st.caption(
-        f"Left: how much the RMSE on the {report.n_rows:,} {report.rows} rows (never trained "
-        f"on; full model {report.base_rmse:.4f}) rises when one dimension is zeroed in both "
+        f"Left: how much the RMSE on the {report.n_rows:,} {report.rows} rows "
+        f"({text.held_out_rows_text(report.rows, chose_dims=chose)}; "
+        f"full model {report.base_rmse:.4f}) rises when one dimension is zeroed in both "
         "embeddings, as a share of the total, beside each dimension's share of the variance"
         + (" and how strongly the first dense layer reads it" if model.family == "deep" else "")
         + ". Right: RMSE using only the first k dimensions, as trained and after re-expressing "
-        "the model in its principal directions (the best post-hoc order; same predictions with "
-        "all of them). An ordered model's solid curve drops steeply first and tracks the dotted "
-        "one."
+        "the model in its principal directions (same predictions with all of them). "
+        + text.prefix_curves_text(report.k_index, report.k_pca, len(report.dimensions))
     )
     with st.expander("Numbers per dimension"):
         table = report.dimensions.set_index("dimension")

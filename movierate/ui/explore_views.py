@@ -480,8 +480,8 @@ def render_two_models(model_a: Any, model_b: Any) -> None:
     top = top_col.slider("Movies that moved most", 5, 50, 15, key="al_top", bind="query-params")
     layout = state.cached(_align, model_a, model_b, min_ratings=min_ratings, top=top)
     st.caption(
-        f"{len(layout.coordinates):,} common movies; residual after alignment "
-        f"{layout.residual:.2f} (0 = the same geometry, 1 = unrelated). 'Moved most' ranks the "
+        f"{text.alignment_text(len(layout.coordinates), min_ratings, layout.residual)} "
+        "'Moved most' ranks the "
         "movies by how far they moved in the full space; a short line only means most of the "
         "move is off these two axes."
     )

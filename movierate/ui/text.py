@@ -176,3 +176,101 @@ def tuning_saved_text(summary: dict[str, Any]) -> str:
     if isinstance(lo, int | float) and isinstance(hi, int | float):
         saved += f" Top trials' early-stopping RMSE: {lo:.4f} to {hi:.4f}."
     return saved
+
+
+def shared_neighbours_text(names: list[str], lacking: list[str], n_in_all: int, k: int) -> str:
+    """The caption under the Neighbours tables: which models were compared and how many of the
+    ``k`` neighbours every one of them lists (none when a model lacks the movie: it has no
+    list)."""
+    compared = names_text(names)
+    if lacking:
+        return (
+            f"Ticked in 'in all': films that every one of {compared} lists. None here: "
+            f"{names_text(lacking)} {'lacks' if len(lacking) == 1 else 'lack'} this movie, so "
+            f"{'it has' if len(lacking) == 1 else 'they have'} no list to agree with."
+        )
+    return (
+        f"Ticked in 'in all': films that every one of {compared} lists among its {k} nearest, "
+        f"matched by identity across datasets: {n_in_all} of {k} here."
+    )
+
+
+def names_text(names: list[str]) -> str:
+    """``["a", "b", "c"]`` -> ``"a, b and c"``."""
+    names = [str(n) for n in names]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def alignment_text(n_common: int, min_ratings: int, residual: float) -> str:
+    """What the Two-models alignment measured: over which movies, and the residual with its
+    true scale (best rotation and scale, so 0 = the same geometry, 1 = B fits none of A)."""
+    return (
+        f"{n_common:,} common movies; residual after the best rotation and scaling "
+        f"{residual:.2f} (0 = the same geometry, 1 = B's best fit explains none of A; unrelated "
+        f"embeddings come close to 1), over the movies with at least {min_ratings} ratings in "
+        "both models."
+    )
+
+
+def predictions_scale_text(name: str, shown: Any) -> str:
+    """What a model's shown predicted ratings are against the dataset's scale
+    (:class:`movierate.explore.recommend.ShownPredictions`; None: as the model outputs them)."""
+    if shown is None or not shown.n_shown:
+        return f"{name}: predicted ratings as the model outputs them."
+    scale = f"the dataset's {shown.lo:g}–{shown.hi:g} scale"
+    if not shown.n_outside:
+        return f"{name}: all {shown.n_shown} predicted ratings shown lie within {scale}."
+    return (
+        f"{name} predicts {shown.raw_min:.2f} to {shown.raw_max:.2f} for the movies shown: "
+        f"{shown.n_outside} of {shown.n_shown} lie outside {scale} and are shown clipped to its "
+        "end (the ranking uses the unclipped predictions)."
+    )
+
+
+def held_out_rows_text(label: str, *, chose_dims: bool = False) -> str:
+    """What the rows a dimension report measured on did for the model: never trained on, but
+    early-stopping rows chose the stopping epoch and (``chose_dims``: the ordered option's rank
+    selection) which dimensions were set to zero; test rows steered nothing."""
+    if label == "test":
+        return "never trained on and steering nothing"
+    steered = {
+        "early-stopping": "the epoch training stopped at",
+        "validation": "the stopping epoch",
+    }
+    choices = [steered[label]] if label in steered else []
+    if chose_dims:
+        choices.append("which dimensions were set to zero")
+    if not choices:
+        return "never trained on"
+    return "never trained on, but they chose " + " and ".join(choices)
+
+
+def prefix_curves_text(k_index: int | None, k_pca: int | None, dim: int) -> str:
+    """What the shown prefix curves measure (:class:`movierate.explore.ordering.DimensionReport`
+    ``k_index`` / ``k_pca``: the first k reaching 95% of the full model's gain)."""
+    from movierate.explore.ordering import GAIN_SHARE
+
+    if k_index is None:
+        return "Here the embedding does not lower the RMSE on these rows at all."
+    pca = f", the first {k_pca} principal directions" if k_pca is not None else ""
+    return (
+        f"Here the first {k_index} of {dim} dimensions as trained{pca} give {GAIN_SHARE:.0%} of "
+        "the full model's RMSE gain."
+    )
+
+
+#: What each map projection does (its aim, not how well it did: the map's trust line says that).
+MAP_METHOD_TEXT = {
+    "tsne": "t-SNE places movies so that each one's nearest embedding neighbours stay close; "
+    "distances between far-apart clusters are not kept",
+    "umap": "UMAP places movies so that each one's nearest embedding neighbours stay close, "
+    "with more weight than t-SNE on the global layout",
+    "pca": "PCA is a linear projection onto the two directions along which the movies vary "
+    "most: spreads along those two directions are kept, the other dimensions are flattened, so "
+    "local neighbourhoods mostly are not and most movies crowd the centre",
+}
+
+
+def map_method_text(method: str) -> str:
+    """One clause on what the ``method`` projection does (see :data:`MAP_METHOD_TEXT`)."""
+    return MAP_METHOD_TEXT.get(method, f"{method} projection")

@@ -148,7 +148,7 @@ def render_your_ratings(
     pca, users = _users_pca(model)
     recs = explore.recommend_from_ratings(model, rows, k=k, min_ratings=min_ratings, pca=pca)
     st.subheader("Recommended for you")
-    st.caption(recs.message)
+    st.caption(f"{recs.message} {text.predictions_scale_text(model.name, recs.shown)}")
     widgets.show_movies(
         recs.recommended[[c for c in RECOMMENDED_COLUMNS if c in recs.recommended.columns]],
         key="your_recs",

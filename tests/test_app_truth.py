@@ -1,0 +1,107 @@
+"""AppTest that the dashboard's captions and verdicts state what the shown model's numbers show,
+never what a method should do in theory: Embeddings (covariance, norms & popularity, map,
+verdicts), Recommend and Rate (predicted-rating scale).
+
+The session's ``small-mf`` (mf_bias, L2) and a whitened model trained here on ml-latest-small
+(dim 8, a few epochs) are shown.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from apptest_helpers import movierate_env, open_page
+
+from movierate import explore, store
+
+WHITE = "truth-white"
+
+
+@pytest.fixture(scope="session")
+def truth_home(small_model_home: Path, movielens_dir: Path) -> Path:
+    """The session's home with a whitened model besides small-mf and small-deep."""
+    from movierate.pipeline import train_and_save
+    from movierate.spec import ModelSpec
+
+    with movierate_env(small_model_home, movielens_dir):
+        if not (small_model_home / "models" / WHITE).is_dir():
+            spec = ModelSpec(family="mf_bias", dim=8, epochs=3, regularizers={"whitening": 0.1})
+            train_and_save("ml-latest-small", spec, WHITE)
+    return small_model_home
+
+
+@pytest.fixture
+def home(truth_home: Path, monkeypatch) -> Path:
+    monkeypatch.setenv("MOVIERATE_HOME", str(truth_home))
+    return truth_home
+
+
+def captions(at) -> str:
+    return " ".join(c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("name", ["small-mf", WHITE])
+def test_norms_caption_is_the_shown_models_correlations(home, name):
+    at = open_page("pages/embeddings.py", model=name, view="Norms & popularity")
+    shown = captions(at)
+    assert "weaken the norm-popularity link" not in shown and "Under L2" not in shown
+    model = store.load_model(name)
+    table = explore.popularity_correlations(explore.model_norms_vs_popularity(model, min_ratings=1))
+    r = float(table.loc["norm", "pearson_log_n_ratings"])
+    assert f"In {name}, over {int(table['n_movies'].max()):,} movies" in shown
+    assert "vector norm" in shown and f"Pearson r with log ratings {r:+.2f}" in shown
+    way = "barely follows" if abs(r) < 0.2 else "grows" if r > 0 else "shrinks"
+    assert way in shown
+
+
+def test_covariance_captions_come_from_the_shown_matrix(home):
+    at = open_page("pages/embeddings.py", model="small-mf", view="Covariance")
+    shown = captions(at)
+    assert "plain L2 usually" not in shown and "Whitening pushes" not in shown
+    assert "A steep drop means" not in shown and "Near-zero bars are" not in shown
+    model = store.load_model("small-mf")
+    matrix = explore.model_covariance(model, min_ratings=10)
+    diagonal = matrix.to_numpy().diagonal()
+    assert f"run from {diagonal.min():.3g} to {diagonal.max():.3g}" in shown
+    assert "movies with at least 10 ratings" in shown
+    assert re.search(r"mean \|correlation\| between two dimensions is \d\.\d\d", shown)
+    spectrum = explore.model_eigen_spectrum(model, min_ratings=10)
+    assert f"first direction carries {spectrum['share'].iloc[0]:.0%}" in shown
+
+
+def test_verdict_says_which_movies_it_measured(home):
+    at = open_page("pages/embeddings.py", model=WHITE, view="Covariance")
+    model = store.load_model(WHITE)
+    verdicts = [e.value for e in [*at.success, *at.warning] if "whitened" in e.value]
+    assert verdicts and all(f"over all {len(model.movies):,} movies" in v for v in verdicts)
+
+
+def test_pca_map_is_described_as_a_linear_projection_not_honest_distances(home):
+    at = open_page("pages/embeddings.py", model="small-mf", view="Map", map_method="PCA")
+    shown = captions(at)
+    assert "honest" not in shown
+    assert "linear projection onto the two directions" in shown
+    assert "local neighbourhoods mostly are not" in shown
+    assert "How far to trust this map" in shown
+    helps = " ".join(g.proto.help for g in at.get("button_group"))
+    assert "largest variance" in helps
+    assert "honest" not in helps
+
+
+def test_recommend_says_what_scale_the_shown_predictions_are_on(home):
+    at = open_page("pages/recommend.py", models="small-mf", user="1")
+    shown = captions(at)
+    assert "Predicted ratings are on the dataset's scale." not in shown
+    assert re.search(r"small-mf: all \d+ predicted ratings shown lie within the dataset's "
+                     r"0\.5–5 scale|small-mf predicts .* shown clipped", shown)  # fmt: skip
+    table = at.dataframe[1].value  # the first recommendations table
+    assert table["predicted"].between(0.5, 5.0).all()
+
+
+def test_rate_says_what_scale_the_shown_predictions_are_on(home):
+    at = open_page("pages/rate.py", model="small-mf", rated="1:5,50:4,100:1")
+    shown = captions(at)
+    assert "Fitted to 3 rating(s)" in shown
+    assert re.search(r"all \d+ predicted ratings shown lie within|shown clipped", shown)
