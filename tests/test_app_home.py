@@ -7,6 +7,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from movierate.defaults import default_spec_for
 from movierate.jobs import JobRegistry
 from movierate.spec import ModelSpec
 from movierate.ui import state
@@ -81,8 +82,9 @@ def test_quick_start_queues_the_default_model_and_opens_train(monkeypatch):
     registry.wait(registry.jobs()[0].id, 10)
     dataset, spec, name = started[0]
     assert dataset == "ml-latest-small"
-    assert spec == ModelSpec() and spec.family == "mf_bias"
-    assert name.startswith("ml-latest-small-mf_bias-d32")
+    assert spec == default_spec_for("ml-latest-small") and spec.family == "mf_bias"
+    assert spec != ModelSpec()  # the tuned entry, chosen on the default split's stop rows
+    assert name.startswith(f"ml-latest-small-mf_bias-d{spec.dim}")
     assert "Start training" in [b.label for b in at.button]  # now on the Train page
 
 
