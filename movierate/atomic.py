@@ -221,7 +221,11 @@ def remove_tree(path: Path) -> None:
         if path.is_symlink() or path.is_file():
             path.unlink(missing_ok=True)
         return
-    for entry in path.iterdir():
+    try:
+        entries = list(path.iterdir())
+    except FileNotFoundError:
+        return  # removed (or renamed away) by another process meanwhile: nothing to do
+    for entry in entries:
         if entry.name == WRITER_FILE:
             continue
         if entry.is_dir() and not entry.is_symlink():
@@ -306,32 +310,54 @@ def publish_folder(
     if fsync:
         fsync_tree(staged)
     checkpoint("publish:start")
-    if replace and final.exists():
-        _write_writer_record(final)  # so the old copy, once swapped out, names its remover
-        checkpoint("publish:old-marked")
-        if exchange_folders(staged, final):
-            checkpoint("publish:swapped")
-            remove_tree(staged)  # the old copy now
-            checkpoint("publish:old-removed")
-            _drop_writer_record(final)
-            return final
-        return _publish_by_renaming_aside(staged, final, trash_prefix)
+    for _attempt in range(_PUBLISH_ATTEMPTS):
+        if replace and final.exists():
+            try:
+                return _publish_replacing(staged, final, trash_prefix)
+            except FileNotFoundError:
+                if not staged.is_dir():
+                    raise  # our own staged folder is gone: nothing left to publish
+                continue  # the old folder was deleted or renamed meanwhile: publish into place
+        try:
+            os.rename(staged, final)
+        except OSError as exc:
+            if exc.errno in (errno.EEXIST, errno.ENOTEMPTY, errno.EISDIR):
+                if replace:  # another writer published meanwhile: replace theirs
+                    continue
+                raise FileExistsError(exc.errno, f"{final} already exists") from None
+            raise
+        checkpoint("publish:renamed")
+        _drop_writer_record(final)
+        return final
+    raise FileExistsError(errno.EEXIST, f"{final} kept changing while it was being replaced")
+
+
+#: How often :func:`publish_folder` retries when other processes keep changing ``final``.
+_PUBLISH_ATTEMPTS = 20
+
+
+def _publish_replacing(staged: Path, final: Path, trash_prefix: str) -> Path:
+    """Replace the existing ``final`` by ``staged``; FileNotFoundError if ``final`` vanished."""
+    _write_writer_record(final)  # so the old copy, once swapped out, names its remover
+    checkpoint("publish:old-marked")
     try:
-        os.rename(staged, final)
-    except OSError as exc:
-        if exc.errno in (errno.EEXIST, errno.ENOTEMPTY, errno.EISDIR):
-            if replace:  # another writer published meanwhile: replace theirs
-                return publish_folder(staged, final, replace=True, trash_prefix=trash_prefix)
-            raise FileExistsError(exc.errno, f"{final} already exists") from None
+        swapped = exchange_folders(staged, final)
+    except FileNotFoundError:
+        if final.is_dir():
+            _drop_writer_record(final)  # not ours to mark any more
         raise
-    checkpoint("publish:renamed")
-    _drop_writer_record(final)
-    return final
+    if swapped:
+        checkpoint("publish:swapped")
+        remove_tree(staged)  # the old copy now
+        checkpoint("publish:old-removed")
+        _drop_writer_record(final)
+        return final
+    return _publish_by_renaming_aside(staged, final, trash_prefix)
 
 
 def _publish_by_renaming_aside(staged: Path, final: Path, trash_prefix: str) -> Path:
     trash = final.parent / f"{trash_prefix}{final.name}-{uuid.uuid4().hex[:8]}"
-    os.rename(final, trash)
+    os.rename(final, trash)  # FileNotFoundError if it vanished: the caller publishes anew
     checkpoint("publish:old-aside")
     try:
         os.rename(staged, final)
@@ -467,9 +493,11 @@ def recover_folders(parent: Path, trash_prefix: str = OLD_PREFIX) -> list[str]:
     complete copy), and removed once ``<name>`` exists. Returns the names put back.
     """
     restored: list[str] = []
-    if not parent.is_dir():
+    try:
+        entries = sorted(parent.iterdir())
+    except OSError:  # no such folder (or vanished meanwhile): nothing to recover
         return restored
-    for path in sorted(parent.iterdir()):
+    for path in entries:
         name = path.name
         if not name.startswith(trash_prefix) or not path.is_dir() or len(name) < 10:
             continue
@@ -477,7 +505,8 @@ def recover_folders(parent: Path, trash_prefix: str = OLD_PREFIX) -> list[str]:
         if name[-9] != "-" or not target.name or writer_state(path) == "alive":
             continue
         if target.exists():
-            remove_tree(path)
+            with suppress(OSError):  # another process may be removing it too
+                remove_tree(path)
             continue
         try:
             rename_folder(path, target)
@@ -499,7 +528,10 @@ def sweep_leftovers(
         if item.path.name.startswith(OLD_PREFIX):
             continue  # recover_folders decides (the last complete copy is never deleted)
         if removable(item, max_age):
-            remove_tree(item.path)
+            try:
+                remove_tree(item.path)
+            except FileNotFoundError:
+                continue  # another process removed it first
             removed.append(item)
     return removed
 

@@ -26,9 +26,29 @@ def data_dir() -> Path:
 
 
 def extra_data_dir() -> Path | None:
-    """Optional (possibly read-only) folder searched first for datasets: ``MOVIERATE_DATA_DIR``."""
+    """Optional (possibly read-only) folder searched first for datasets: ``MOVIERATE_DATA_DIR``.
+
+    DataError if it is set to a file or to a folder that does not exist (a typo would
+    otherwise be ignored silently, and the datasets looked for elsewhere).
+    """
     env = os.environ.get("MOVIERATE_DATA_DIR")
-    return Path(env).expanduser() if env else None
+    if not env:
+        return None
+    folder = Path(env).expanduser()
+    try:
+        is_dir = folder.is_dir()
+        exists = is_dir or folder.exists()
+    except (OSError, ValueError):  # a name the system refuses
+        is_dir = exists = False
+    if not is_dir:
+        from movierate.errors import DataError
+
+        what = "is a file, not a folder" if exists else "does not exist"
+        raise DataError(
+            f"MOVIERATE_DATA_DIR={env!r} {what}; point it at a folder holding extracted "
+            "MovieLens folders or their zips, or unset it."
+        )
+    return folder
 
 
 def cache_dir() -> Path:
@@ -40,3 +60,21 @@ def models_dir() -> Path:
     """Folder holding one sub-folder per trained model."""
     env = os.environ.get("MOVIERATE_MODELS_DIR")
     return Path(env).expanduser() if env else home_dir() / "models"
+
+
+def models_dir_setting() -> str:
+    """Which setting decides :func:`models_dir`: the variable to change when it cannot be used."""
+    if os.environ.get("MOVIERATE_MODELS_DIR"):
+        return "MOVIERATE_MODELS_DIR"
+    if os.environ.get("MOVIERATE_HOME"):
+        return "MOVIERATE_HOME (the models go in its models folder)"
+    return "MOVIERATE_HOME (unset: ~/.movierate; the models go in its models folder)"
+
+
+def home_setting() -> str:
+    """How :func:`home_dir` was chosen, for messages: the variable, or its default."""
+    return (
+        "MOVIERATE_HOME"
+        if os.environ.get("MOVIERATE_HOME")
+        else "MOVIERATE_HOME (unset: ~/.movierate)"
+    )

@@ -40,7 +40,11 @@ ACTIVE_STATES: frozenset[str] = frozenset({"queued", "running"})
 
 
 class Runner(Protocol):
-    """Signature of :func:`movierate.pipeline.train_and_save`, which jobs run by default."""
+    """Signature of :func:`movierate.pipeline.train_and_save`, which jobs run by default.
+
+    A job whose name was made by :meth:`JobRegistry.generate_name` also passes the keyword
+    ``name_base`` (the runner then saves under the next free name if that one is taken).
+    """
 
     def __call__(
         self,
@@ -53,13 +57,17 @@ class Runner(Protocol):
     ) -> str: ...
 
 
-def _pipeline_runner(dataset, spec, name, split_params, progress, cancel) -> str:
+def _pipeline_runner(
+    dataset, spec, name, split_params, progress, cancel, name_base: str | None = None
+) -> str:
     """Run ``movierate.pipeline.train_and_save``, importing it (and TensorFlow) only now."""
     from movierate import store
     from movierate.pipeline import train_and_save
 
     store.use_process_temp_dir()  # TensorFlow's autograph files: cleaned up even after a kill
-    return train_and_save(dataset, spec, name, split_params, progress=progress, cancel=cancel)
+    return train_and_save(
+        dataset, spec, name, split_params, progress=progress, cancel=cancel, name_base=name_base
+    )
 
 
 @dataclass(frozen=True)
@@ -120,6 +128,7 @@ class _Job:
     spec: Any
     split_params: dict[str, Any]
     submitted_at: float
+    name_base: str | None = None  # the name was generated from this (store.unique_name)
     cancel: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
     state: JobState = "queued"
@@ -223,6 +232,7 @@ class JobRegistry:
         self._slots = threading.Semaphore(self._max_workers)
         self._lock = threading.Lock()
         self._jobs: dict[str, _Job] = {}
+        self._generated: dict[str, str] = {}  # generated name -> the base it was made from
 
     @property
     def max_workers(self) -> int:
@@ -250,7 +260,11 @@ class JobRegistry:
             spec.validate()
         split_settings(split_params)  # fail now, not in the worker thread
         store.validate_name(name)
+        store.check_writable()  # a store that cannot be written: now, not after the training
         with self._lock:
+            name_base = self._generated.pop(name, None)
+            if name_base is not None:  # generated: taken meanwhile -> the next free name
+                name = self._free_name_locked(name, name_base)
             if name in self._reserved_names_locked():
                 raise NameTakenError(
                     f"A training job is already producing a model named {name!r}; "
@@ -265,6 +279,7 @@ class JobRegistry:
                 spec=spec,
                 split_params=dict(split_params or {}),
                 submitted_at=time.time(),
+                name_base=name_base,
             )
             self._jobs[job.id] = job
         job.thread = threading.Thread(
@@ -286,6 +301,29 @@ class JobRegistry:
     def active_jobs(self) -> list[JobSnapshot]:
         """Queued and running jobs, newest first."""
         return [j for j in self.jobs() if j.active]
+
+    def generate_name(self, base: str) -> str:
+        """A free model name made from ``base`` (``base``, ``base-2``, ...), not used by a saved
+        model or a queued or running job. A job submitted under it is saved under the next
+        free name should another process (a second dashboard, the CLI) take it first."""
+        from movierate import store
+
+        with self._lock:
+            name = self._free_name_locked(store.unique_name(base), base)
+            self._generated[name] = base
+            return name
+
+    def _free_name_locked(self, name: str, base: str) -> str:
+        from movierate import store
+
+        reserved = self._reserved_names_locked()
+        if name not in reserved and not store.model_exists(name):
+            return name
+        name, n = store.unique_name(base), 2
+        while name in reserved:
+            name = store.unique_name(f"{base}-{n}")
+            n += 1
+        return name
 
     def reserved_names(self) -> set[str]:
         """Model names that queued or running jobs will write."""
@@ -335,8 +373,15 @@ class JobRegistry:
                 job.phase = "loading the data"
                 job.started_at = time.time()
             try:
+                extra = {"name_base": job.name_base} if job.name_base is not None else {}
                 model_name = self._runner(
-                    job.dataset, job.spec, job.name, job.split_params, job.record, job.cancel
+                    job.dataset,
+                    job.spec,
+                    job.name,
+                    job.split_params,
+                    job.record,
+                    job.cancel,
+                    **extra,
                 )
             except TrainingCancelled:
                 self._finish(job, "cancelled", phase="cancelled")

@@ -60,16 +60,21 @@ def train_and_save(
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
     overwrite: bool = False,
+    name_base: str | None = None,
 ) -> str:
     """Load ``dataset`` (a name or a RatingsDataset), split, train ``spec``, save as ``name``.
 
-    Returns the saved model's name. Raises SpecError / StoreError before any slow work,
-    DataError for an unknown dataset or split, TrainingCancelled if ``cancel`` is set.
+    Returns the saved model's name. ``name_base``: ``name`` was generated from it
+    (:func:`movierate.store.unique_name`), so when another run takes it first the model is
+    saved under the next free name (the one returned). Raises SpecError / StoreError before
+    any slow work (also when the store cannot be written), DataError for an unknown dataset or
+    split, TrainingCancelled if ``cancel`` is set.
     """
     spec.validate()
     store.validate_name(name)
-    if not overwrite and store.model_exists(name):
+    if not overwrite and name_base is None and store.model_exists(name):
         raise store.name_taken(name)
+    store.check_writable()
     params = split_settings(split_params)
     ds = load_dataset(dataset) if isinstance(dataset, str) else dataset
     split = split_from_settings(ds, params)
@@ -81,8 +86,10 @@ def train_and_save(
     result = train(ds, split, spec, progress=progress, cancel=cancel)
     scale = result.rating_scale
     result.metrics = {**result.metrics, **test_metrics(result.arrays, spec, ds, split, scale)}
-    store.save_model(name, result, ds, split, spec, overwrite=overwrite)
-    return name
+    saved = store.save_model(
+        name, result, ds, split, spec, overwrite=overwrite, name_base=name_base
+    )
+    return saved.name
 
 
 def split_settings(split_params: Mapping[str, Any] | None) -> dict[str, Any]:

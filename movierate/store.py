@@ -14,17 +14,20 @@ array([3.71, 4.02], dtype=float32)
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import math
+import os
 import platform
 import re
+import uuid
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -36,6 +39,8 @@ from movierate import atomic, config, scoring
 from movierate.data.movies import REQUIRED_MOVIE_COLUMNS
 from movierate.errors import MovierateError, NameTakenError, StoreError
 from movierate.spec import ModelSpec
+
+_T = TypeVar("_T")
 
 #: Version of the folder layout written here; folders with a larger number need a newer movierate.
 FORMAT_VERSION = 1
@@ -58,7 +63,7 @@ METRIC_LABELS = {
     "test_mae": "test MAE",
     "valid_rmse": "valid RMSE (steered early stopping)",
     "valid_mae": "valid MAE (steered early stopping)",
-    "kept_dims": "kept dims (held-out signal; rest zero)",
+    "kept_dims": "kept dims (lowest stop RMSE; rest zero)",
     "rank_rows": "rows of the kept-dims selection",
 }
 
@@ -398,6 +403,33 @@ def unique_name(base: str) -> str:
     return candidate
 
 
+def check_writable() -> Path:
+    """The models folder, created if missing and checked writable now (before any training).
+
+    StoreError naming the setting that chose the folder (``MOVIERATE_MODELS_DIR`` or
+    ``MOVIERATE_HOME``) and what is wrong with it.
+    """
+    root = config.models_dir()
+    setting = config.models_dir_setting()
+    if root.exists() and not root.is_dir():
+        raise StoreError(
+            f"The models folder {root} is a file, not a folder; set {setting} to a folder "
+            "(or move the file away)."
+        )
+    probe = root / f".movierate-probe-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        what = exc.strerror or type(exc).__name__
+        raise StoreError(
+            f"Models cannot be saved in {root} ({what}); set {setting} to a writable folder, "
+            "or fix the folder's permissions."
+        ) from None
+    return root
+
+
 def model_path(name: str) -> Path:
     """Folder of the model ``name`` (validated; it may not exist)."""
     return config.models_dir() / validate_name(name)
@@ -418,6 +450,7 @@ def save_model(
     overwrite: bool = False,
     extra_meta: Mapping[str, Any] | None = None,
     extra_json: Mapping[str, Any] | None = None,
+    name_base: str | None = None,
 ) -> Path:
     """Save a training result as the model ``name``, atomically; returns its folder.
 
@@ -426,15 +459,20 @@ def save_model(
 
     ``result`` is a ``movierate.nn.training.TrainResult`` (see :class:`TrainingOutput`). Raises
     StoreError if the name is invalid or taken (unless ``overwrite``), also when another process
-    saves the same name meanwhile.
+    saves the same name meanwhile. ``name_base`` says ``name`` was made by
+    :func:`unique_name` from it (not chosen by the user): a name taken by then (another run
+    saved first) is replaced by the next free one, and the returned folder's name is the one
+    used.
     """
     validate_name(name)
-    root = config.models_dir()
-    root.mkdir(parents=True, exist_ok=True)
+    root = check_writable()
     final = root / name
     remove_leftovers()
     if final.exists() and not overwrite:
-        raise name_taken(name)
+        if name_base is None:
+            raise name_taken(name)
+        name = unique_name(name_base)
+        final = root / name
     model = TrainedModel.from_training(name, result, ds, split, spec, path=final)
     model.meta.update(extra_meta or {})
     with atomic.staging_folder(root, f"{TEMP_PREFIX}{name}-") as temp:
@@ -456,14 +494,30 @@ def save_model(
             )
         (temp / CACHE_FOLDER).mkdir()
         atomic.checkpoint("save:meta")
-        try:
-            atomic.publish_folder(
-                temp, final, replace=overwrite, fsync=True, trash_prefix=OLD_PREFIX
+        for attempt in range(AUTO_NAME_ATTEMPTS):
+            try:
+                atomic.publish_folder(
+                    temp, final, replace=overwrite, fsync=True, trash_prefix=OLD_PREFIX
+                )
+                break
+            except FileExistsError:
+                if name_base is None or attempt + 1 == AUTO_NAME_ATTEMPTS:
+                    raise name_taken(name) from None
+            # another run saved under the generated name first: take the next free one
+            name = unique_name(name_base)
+            final = root / name
+            model.meta["name"] = name
+            atomic.write_text(
+                temp / META_FILE,
+                json.dumps(_json_safe(model.meta), indent=2, allow_nan=False) + "\n",
             )
-        except FileExistsError:
-            raise name_taken(name) from None
+            atomic.checkpoint("save:renamed")
     atomic.checkpoint("save:done")
     return final
+
+
+#: How many generated names a save tries when other runs keep taking them first.
+AUTO_NAME_ATTEMPTS = 20
 
 
 def list_models() -> tuple[list[ModelInfo], list[BrokenModel]]:
@@ -476,6 +530,11 @@ def list_models() -> tuple[list[ModelInfo], list[BrokenModel]]:
     infos: list[ModelInfo] = []
     broken: list[BrokenModel] = []
     if not root.is_dir():
+        if root.exists():  # a file where the store should be: say so, never "no models"
+            raise StoreError(
+                f"The models folder {root} is a file, not a folder; set "
+                f"{config.models_dir_setting()} to a folder (or move the file away)."
+            )
         return infos, broken
     recover()
     remove_leftovers()
@@ -484,7 +543,7 @@ def list_models() -> tuple[list[ModelInfo], list[BrokenModel]]:
             continue
         try:
             validate_name(path.name)
-            meta, spec = _inspect(path)
+            meta, spec = _read_stable(path, _inspect)
             timings = meta.get("timings")
             train_seconds = timings.get("train_seconds") if isinstance(timings, dict) else None
             info = ModelInfo(
@@ -499,11 +558,15 @@ def list_models() -> tuple[list[ModelInfo], list[BrokenModel]]:
                 split_record=dict(meta.get("split") or {}),
                 dataset_fingerprint=str(meta["dataset"].get("fingerprint") or ""),
             )
+        except _FolderGone:
+            continue  # renamed or deleted meanwhile: no longer part of this listing
         except MovierateError as exc:
-            broken.append(BrokenModel(path.name, str(exc), path))
+            if path.is_dir():  # not renamed or deleted meanwhile
+                broken.append(BrokenModel(path.name, str(exc), path))
             continue
         except Exception as exc:  # a damaged folder must never break the listing
-            broken.append(BrokenModel(path.name, f"{type(exc).__name__}: {exc}", path))
+            if path.is_dir():
+                broken.append(BrokenModel(path.name, f"{type(exc).__name__}: {exc}", path))
             continue
         infos.append(info)
     infos.sort(key=lambda info: (info.created, info.name), reverse=True)
@@ -511,17 +574,21 @@ def list_models() -> tuple[list[ModelInfo], list[BrokenModel]]:
 
 
 def load_model(name: str) -> TrainedModel:
-    """Load a saved model's arrays, metadata and movies table (no TensorFlow)."""
+    """Load a saved model's arrays, metadata and movies table (no TensorFlow).
+
+    A model replaced, renamed or deleted by another process while it is read is read again (a
+    load never mixes the files of two versions of a model).
+    """
     recover()
     path = _existing_model_path(name)
     try:
-        meta, spec = _inspect(path)
-        with np.load(path / EMBEDDINGS_FILE, allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in npz.files}
-        problem = _finite_problem(arrays)
-        if problem:
-            raise StoreError(problem)
-        movies = _read_movies(path / MOVIES_FILE)
+        meta, spec, arrays, movies = _read_stable(path, _read_model_files)
+    except FileNotFoundError:
+        if not path.is_dir():
+            raise StoreError(f"Model {shown(name)} was deleted or renamed meanwhile.") from None
+        raise StoreError(
+            f"Model {name!r} cannot be loaded: a file is missing. Delete it and train it again."
+        ) from None
     except StoreError as exc:
         raise StoreError(f"Model {name!r} cannot be loaded: {exc}") from None
     except (OSError, ValueError, zipfile.BadZipFile) as exc:
@@ -532,6 +599,133 @@ def load_model(name: str) -> TrainedModel:
     for array in arrays.values():
         array.flags.writeable = False
     return TrainedModel(name=name, path=path, spec=spec, meta=meta, arrays=arrays, movies=movies)
+
+
+def _read_model_files(
+    path: Any,
+) -> tuple[dict[str, Any], ModelSpec, dict[str, np.ndarray], pd.DataFrame]:
+    meta, spec = _inspect(path)
+    with np.load(path / EMBEDDINGS_FILE, allow_pickle=False) as npz:
+        arrays = {key: npz[key] for key in npz.files}
+    problem = _finite_problem(arrays)
+    if problem:
+        raise StoreError(problem)
+    movies = _read_movies(path / MOVIES_FILE)
+    return meta, spec, arrays, movies
+
+
+#: How often a folder that another process keeps replacing is read again before giving up.
+READ_ATTEMPTS = 10
+#: The files a load reads, opened together at once (see :class:`_PinnedFolder`).
+_PINNED_FILES = (META_FILE, EMBEDDINGS_FILE, MOVIES_FILE)
+_PROC_FD = Path("/proc/self/fd")
+
+
+class _PinnedFolder:
+    """One version of a model folder, held open while it is read.
+
+    Another process may replace (swap), rename or delete the folder under its name meanwhile;
+    reads through ``pinned / FILE`` still see the one folder opened here (Linux: the folder and
+    its files are opened at once and read through ``/proc/self/fd``, so a removal after that
+    changes nothing either). Elsewhere it is the plain path and :func:`_read_stable` compares
+    the folder's identity before and after instead.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.name = path.name
+        self._fds: list[int] = []
+        self._files: dict[str, Path] = {}
+        self._dir: Path | None = None
+        self.identity: tuple[int, int] | None = None
+        if not (hasattr(os, "O_DIRECTORY") and _PROC_FD.is_dir()):
+            return
+        try:
+            dir_fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            return  # the caller's read names the problem
+        self._fds.append(dir_fd)
+        st = os.fstat(dir_fd)
+        self.identity = (st.st_dev, st.st_ino)
+        self._dir = _PROC_FD / str(dir_fd)
+        for name in _PINNED_FILES:
+            try:
+                fd = os.open(name, os.O_RDONLY, dir_fd=dir_fd)
+            except OSError:
+                continue  # missing: the read reports it
+            self._fds.append(fd)
+            self._files[name] = _PROC_FD / str(fd)
+
+    @property
+    def pinned(self) -> bool:
+        return self._dir is not None
+
+    def __truediv__(self, name: str) -> Path:
+        if name in self._files:
+            return self._files[name]
+        return self._dir / name if self._dir is not None else self.path / name
+
+    def still_there(self) -> bool:
+        """Whether the folder opened here is still the one under its name."""
+        try:
+            st = self.path.stat()
+        except OSError:
+            return False
+        return (st.st_dev, st.st_ino) == self.identity
+
+    def close(self) -> None:
+        for fd in self._fds:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self._fds.clear()
+
+
+class _FolderGone(FileNotFoundError):
+    """The folder to read was renamed or deleted (by another process) before it was read."""
+
+
+def _folder_identity(path: Path) -> tuple[int, int, int] | None:
+    """Which folder is under ``path`` now (device, inode, change time); None if none is."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_ctime_ns)
+
+
+def _read_stable(path: Path, read: Callable[[Any], _T]) -> _T:
+    """``read(folder)`` of one version of the folder at ``path``, never a mix of two.
+
+    ``folder / FILE`` is the file to read. A read that fails while the folder is replaced,
+    renamed or deleted by another process is done again (its error describes a folder that
+    is gone, not a damaged model); the error of a read of one unchanged folder is raised.
+    FileNotFoundError if no folder is there any more.
+    """
+    for attempt in range(READ_ATTEMPTS):
+        before = _folder_identity(path)
+        if before is None:
+            raise _FolderGone(errno.ENOENT, "the model folder is gone", str(path))
+        folder = _PinnedFolder(path)
+        try:
+            try:
+                value = read(folder)
+            except Exception:
+                changed = (
+                    not folder.still_there() if folder.pinned else _folder_identity(path) != before
+                )
+                if changed and attempt + 1 < READ_ATTEMPTS:
+                    atomic.checkpoint("read:changed")
+                    continue
+                raise
+            if folder.pinned or _folder_identity(path) == before:
+                return value
+            atomic.checkpoint("read:changed")
+        finally:
+            folder.close()
+    raise StoreError(
+        f"{path.name!r} kept changing while it was read (another process keeps replacing it); "
+        "try again."
+    )
 
 
 def read_meta(name: str) -> dict[str, Any]:
@@ -589,9 +783,11 @@ def remove_leftovers(max_age_seconds: float = STALE_TEMP_SECONDS) -> list[str]:
     removed by :func:`recover` (never the last complete copy).
     """
     root = config.models_dir()
-    removed = [p.name for p in _trash_folders(root)]
+    removed = []
     for path in _trash_folders(root):
-        atomic.remove_tree(path)
+        with contextlib.suppress(OSError):  # another process may be removing it too
+            atomic.remove_tree(path)
+            removed.append(path.name)
     try:
         swept = atomic.sweep_leftovers(root, STORE_LEFTOVERS, max_age=max_age_seconds)
     except OSError:
@@ -599,21 +795,26 @@ def remove_leftovers(max_age_seconds: float = STALE_TEMP_SECONDS) -> list[str]:
     removed += [item.path.name for item in swept]
     for model in _model_folders(root):
         cache = model / CACHE_FOLDER
-        swept = atomic.sweep_leftovers(cache, (), max_age=max_age_seconds)
+        try:
+            swept = atomic.sweep_leftovers(cache, (), max_age=max_age_seconds)
+        except OSError:  # the model was renamed or deleted meanwhile, or is read-only
+            continue
         removed += [f"{model.name}/{CACHE_FOLDER}/{item.path.name}" for item in swept]
     return removed
 
 
 def _trash_folders(root: Path) -> list[Path]:
-    if not root.is_dir():
+    try:
+        return [p for p in root.iterdir() if p.name.startswith(TRASH_PREFIX) and p.is_dir()]
+    except OSError:
         return []
-    return [p for p in root.iterdir() if p.name.startswith(TRASH_PREFIX) and p.is_dir()]
 
 
 def _model_folders(root: Path) -> list[Path]:
-    if not root.is_dir():
+    try:
+        return [p for p in root.iterdir() if not p.name.startswith(".") and p.is_dir()]
+    except OSError:
         return []
-    return [p for p in root.iterdir() if not p.name.startswith(".") and p.is_dir()]
 
 
 def library_versions() -> dict[str, str | None]:
@@ -714,8 +915,8 @@ def _meta_problem(meta: Mapping[str, Any]) -> str | None:
         )
     split = meta["split"]
     for key in ("test_fraction", "stop_fraction", "valid_fraction"):
-        if split.get(key) is not None and not (_is_number(split[key]) and 0 < split[key] < 1):
-            return f"split.{key} should be a number between 0 and 1, got {shown(split[key])}"
+        if split.get(key) is not None and not (_is_number(split[key]) and 0 <= split[key] < 1):
+            return f"split.{key} should be a number from 0 to below 1, got {shown(split[key])}"
     if "method" in split and not isinstance(split["method"], str):
         return f"split.method should be text, got {shown(split['method'])}"
     if split.get("seed") is not None and not _is_count(split["seed"]):
@@ -1038,6 +1239,10 @@ def rename_model(old: str, new: str) -> Path:
         raise name_taken(new) from None
     except FileNotFoundError:
         raise StoreError(f"Model {shown(old)} was deleted or renamed meanwhile.") from None
+    # A save replacing the old name may have marked the folder just before the rename; the
+    # folder is a model under its new name now, no writer's to remove.
+    with contextlib.suppress(OSError):
+        (target / atomic.WRITER_FILE).unlink(missing_ok=True)
     try:
         meta = json.loads((target / META_FILE).read_text(encoding="utf-8"))
         if isinstance(meta, dict):

@@ -338,6 +338,7 @@ def tune(
     refit: bool = True,
     ensemble: int = 1,
     blend: bool = False,
+    name_base: str | None = None,
 ) -> TuneResult:
     """Search specs of ``families`` on ``dataset`` for ``budget_seconds``; save the best as
     ``name`` (with ``trials.json``) unless ``save`` is False.
@@ -360,6 +361,7 @@ def tune(
     train / stop rows that leave their test rows out).
     """
     from movierate.data import load_dataset
+    from movierate.defaults import chosen_without_test_rows
     from movierate.pipeline import split_from_settings, split_settings
 
     if blend:
@@ -370,8 +372,9 @@ def tune(
     request.validate()
     if save:
         store.validate_name(name)
-        if not overwrite and store.model_exists(name):
+        if not overwrite and name_base is None and store.model_exists(name):
             raise store.name_taken(name)
+        store.check_writable()  # now, not after the whole search
     params = split_settings(split_params)
     base = base_spec or ModelSpec()
     ds = load_dataset(dataset) if isinstance(dataset, str) else dataset
@@ -389,20 +392,26 @@ def tune(
             overwrite=overwrite,
             base_spec=base,
             save=save,
+            name_base=name_base,
         )
 
     import optuna
 
     from movierate.nn.training import TrainingDiverged, train  # imports TensorFlow
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    # a trial that fails (Ctrl-C: KeyboardInterrupt) reaches the caller as one clear error;
+    # Optuna must not also log it with its stack at WARNING
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
     study = optuna.create_study(
         direction="minimize",
         sampler=optuna.samplers.TPESampler(seed=seed, n_startup_trials=5),
         pruner=optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=5),
     )
-    for family in request.families:  # first trials: the tuned defaults of movierate.defaults
-        study.enqueue_trial(default_trial_params(family, request.families, ds.name))
+    # first trials: the tuned defaults of movierate.defaults, where they were chosen without
+    # this split's test rows (else the family's untuned defaults)
+    tuned = ds.name if chosen_without_test_rows(ds.name, split) else None
+    for family in request.families:
+        study.enqueue_trial(default_trial_params(family, request.families, tuned))
     started = time.monotonic()
     deadline = started + budget_seconds
     limit = _TrialCancel(cancel, started + HARD_LIMIT_FACTOR * budget_seconds)
@@ -535,7 +544,7 @@ def tune(
             cancel=cancel,
         )
         split_record[STOP_ROWS_TRAINED] = True
-    _finish(
+    name = _finish(
         name,
         saved,
         saved_spec,
@@ -547,6 +556,7 @@ def tune(
         save,
         overwrite,
         progress,
+        name_base,
     )
     return TuneResult(
         name=name,
@@ -595,9 +605,11 @@ def _finish(
     save: bool,
     overwrite: bool,
     progress: ProgressCallback | None,
-) -> None:
+    name_base: str | None = None,
+) -> str:
     """Measure the saved model on the test rows (only now), save it with its trials and tuning
-    summary (``save``), and send the DONE event."""
+    summary (``save``), and send the DONE event. Returns the name saved under (with
+    ``name_base``, a generated name another run took first is replaced by the next free one)."""
     if save:
         from movierate.pipeline import test_metrics
 
@@ -605,13 +617,14 @@ def _finish(
             **saved.metrics,
             **test_metrics(saved.arrays, spec, ds, split, saved.rating_scale),
         }
-        store.save_model(
+        name = store.save_model(
             name,
             saved,
             ds,
             split,
             spec,
             overwrite=overwrite,
+            name_base=name_base,
             extra_meta={"tuning": summary, "split": split_record},
             extra_json={
                 TRIALS_FILE: {
@@ -619,11 +632,12 @@ def _finish(
                     "summary": summary,
                 }
             },
-        )
+        ).name
     if progress is not None:
         final = dict(saved.metrics)
         final["epochs_run"] = len(records)
         progress(ProgressEvent(Phase.DONE, len(records), len(records), 0, 0, final))
+    return name
 
 
 def refit_winner(
@@ -702,6 +716,7 @@ def tune_blend(
     overwrite: bool = False,
     base_spec: ModelSpec | None = None,
     save: bool = True,
+    name_base: str | None = None,
 ) -> TuneResult:
     """:func:`tune` with ``blend``: search each of ``request.families`` (two dot-product
     families), pick the blend weight on the stop rows, save ONE mf_bias model.
@@ -826,7 +841,20 @@ def tune_blend(
             },
         }
     )
-    _finish(name, saved, spec, ds, split, summary, split_record, records, save, overwrite, progress)
+    name = _finish(
+        name,
+        saved,
+        spec,
+        ds,
+        split,
+        summary,
+        split_record,
+        records,
+        save,
+        overwrite,
+        progress,
+        name_base,
+    )
     return TuneResult(
         name=name,
         best_spec=trial_blend.spec,
@@ -1112,9 +1140,11 @@ def job_runner(
     split_params: Mapping[str, Any] | None,
     progress: ProgressCallback | None,
     cancel: threading.Event | None,
+    name_base: str | None = None,
 ) -> str:
     """A :class:`movierate.jobs.Runner` for both kinds of job: a ModelSpec trains one model,
-    a :class:`TuneRequest` runs :func:`tune` (``JobRegistry(runner=tuning.job_runner)``)."""
+    a :class:`TuneRequest` runs :func:`tune` (``JobRegistry(runner=tuning.job_runner)``).
+    ``name_base``: ``name`` was generated from it (see :func:`movierate.store.save_model`)."""
     if isinstance(spec, TuneRequest):
         result = tune(
             dataset,
@@ -1130,8 +1160,11 @@ def job_runner(
             refit=spec.refit,
             ensemble=spec.ensemble,
             blend=spec.blend,
+            name_base=name_base,
         )
         return result.name
     from movierate.pipeline import train_and_save
 
-    return train_and_save(dataset, spec, name, split_params, progress=progress, cancel=cancel)
+    return train_and_save(
+        dataset, spec, name, split_params, progress=progress, cancel=cancel, name_base=name_base
+    )

@@ -518,3 +518,22 @@ def test_count_slider_with_one_choice_is_a_caption():
     assert not at.slider
     assert "value=1" in texts(at)
     assert widgets.count_slider.__doc__
+
+
+# ---- a bad MOVIERATE_TRAINING_WORKERS: named on every page, never Streamlit's own error ---
+
+
+@pytest.mark.parametrize("value", ["abc", "0"])
+@pytest.mark.parametrize("page", ["home", "train"])
+def test_bad_training_workers_setting_is_named(page, value, monkeypatch):
+    from movierate.ui import state
+
+    monkeypatch.setenv("MOVIERATE_TRAINING_WORKERS", value)
+    state.job_registry.clear()  # the dashboard reads the setting when it starts
+    try:
+        at = open_page(page)
+    finally:
+        state.job_registry.clear()
+    no_exception(at)
+    errors = [str(e.value) for e in at.error]
+    assert any("MOVIERATE_TRAINING_WORKERS" in e for e in errors), errors

@@ -70,7 +70,7 @@ def test_home_lists_datasets_models_and_broken_folders(trained_home, tmp_path, m
 def test_quick_start_queues_the_default_model_and_opens_train(monkeypatch):
     started = []
 
-    def runner(dataset, spec, name, split_params, progress, cancel):
+    def runner(dataset, spec, name, split_params, progress, cancel, **_):
         started.append((dataset, spec, name))
         return name
 

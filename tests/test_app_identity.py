@@ -210,7 +210,7 @@ def test_quick_start_shows_the_live_run_above_the_folded_form(identity_home, mon
 
     release = threading.Event()
 
-    def runner(dataset, spec, name, split_params, progress, cancel):
+    def runner(dataset, spec, name, split_params, progress, cancel, **_):
         release.wait(20)
         return name
 

@@ -10,6 +10,7 @@ import shutil
 import socket
 import stat
 import threading
+import time
 import zipfile
 from functools import partial
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 
 from movierate import config
 from movierate.data import (
+    acquire,
     dataset_status,
     download_dataset,
     from_zip_bytes,
@@ -290,3 +292,80 @@ def test_an_imported_zip_is_parsed_once(monkeypatch):
     ds = load_dataset("mine")
     assert len(ds) == 1 and ds.source == str(config.data_dir() / "mine")
     assert "movies.csv is missing from mine" in ds.warnings[0]
+
+
+# ---- configuration errors and a hostile server: named, before or instead of a long wait ----
+
+
+@pytest.mark.parametrize("url", ["garbage", " ", "http://[::1", "http:///nohost", "ftp//x"])
+def test_a_malformed_download_url_is_named(monkeypatch, url):
+    monkeypatch.setenv("MOVIERATE_DOWNLOAD_URL", url)
+    monkeypatch.delenv("MOVIERATE_DATA_DIR", raising=False)
+    with pytest.raises(DataError, match="MOVIERATE_DOWNLOAD_URL") as info:
+        acquire.download_dataset("ml-latest-small")
+    assert "bug" not in str(info.value)
+
+
+@pytest.mark.parametrize("value", ["-1", "abc", "0"])
+def test_a_bad_extract_limit_is_named_before_downloading(server, small_zip, monkeypatch, value):
+    (server / "ml-latest-small.zip").write_bytes(small_zip)
+    monkeypatch.setenv("MOVIERATE_MAX_EXTRACT_BYTES", value)
+    fetched = []
+    monkeypatch.setattr(acquire, "_fetch", lambda *a, **k: fetched.append(a) or "")
+    with pytest.raises(DataError, match="MOVIERATE_MAX_EXTRACT_BYTES") as info:
+        acquire.download_dataset("ml-latest-small")
+    assert fetched == [] and "did not give" not in str(info.value)
+
+
+def test_a_download_larger_than_the_cap_is_stopped(server, small_zip, monkeypatch):
+    (server / "ml-latest-small.zip").write_bytes(small_zip)
+    monkeypatch.setenv("MOVIERATE_MAX_EXTRACT_BYTES", "1000")
+    with pytest.raises(DownloadError, match="larger than 1,000 bytes"):
+        acquire.download_dataset("ml-latest-small")
+
+
+class _Trickle(http.server.BaseHTTPRequestHandler):
+    """Sends 64 KiB in small pieces with pauses and no Content-Length (a slow, endless-ish
+    server)."""
+
+    def do_GET(self):
+        self.send_response(200)
+        self.end_headers()
+        try:
+            for _ in range(64):
+                self.wfile.write(b"x" * 1024)
+                self.wfile.flush()
+                time.sleep(0.02)
+        except OSError:
+            pass
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def trickle():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Trickle)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}/ml-latest-small.zip"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_a_stream_without_length_is_capped_too(trickle):
+    with pytest.raises(DownloadError, match="larger than 5,000 bytes"):
+        acquire._fetch(trickle, io.BytesIO(), None, limit=5000)
+
+
+def test_a_too_slow_download_is_stopped(trickle, monkeypatch):
+    monkeypatch.setattr(acquire, "RATE_WINDOW", 0.1)
+    monkeypatch.setattr(acquire, "MIN_DOWNLOAD_RATE", 10_000_000)
+    with pytest.raises(DownloadError, match="too slow"):
+        acquire._fetch(trickle, io.BytesIO(), None, limit=10**9)
+
+
+def test_a_download_past_its_deadline_is_stopped(trickle, monkeypatch):
+    monkeypatch.setattr(acquire, "DOWNLOAD_DEADLINE", 0.1)
+    with pytest.raises(DownloadError, match="took longer"):
+        acquire._fetch(trickle, io.BytesIO(), None, limit=10**9)

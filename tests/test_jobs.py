@@ -212,3 +212,35 @@ def _wait_until(condition, timeout: float = 10.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
         time.sleep(0.01)
+
+
+def test_a_generated_name_saved_elsewhere_first_moves_to_the_next_free_one(monkeypatch):
+    from movierate import store
+
+    seen = []
+
+    def runner(dataset, spec, name, split_params, progress, cancel, name_base=None):
+        seen.append((name, name_base))
+        return name
+
+    registry = JobRegistry(runner=runner, max_workers=1)
+    name = registry.generate_name("auto-job")
+    assert name == "auto-job"
+    # another process (a second dashboard, the CLI) saves that name before the submit
+    store.model_path(name).mkdir(parents=True)
+    job = registry.submit("ml-100k", None, name)
+    assert registry.wait(job, timeout=10).state == "done"
+    assert seen == [("auto-job-2", "auto-job")]  # the runner may pick another at save time
+    # a name the user typed is never changed
+    with pytest.raises(StoreError, match="already exists"):
+        registry.submit("ml-100k", None, "auto-job")
+
+
+def test_submit_refuses_a_store_that_cannot_be_written(monkeypatch, tmp_path):
+    plain = tmp_path / "plain"
+    plain.write_text("x")
+    monkeypatch.setenv("MOVIERATE_MODELS_DIR", str(plain))
+    registry = JobRegistry(runner=lambda *a, **k: "x", max_workers=1)
+    with pytest.raises(StoreError, match="MOVIERATE_MODELS_DIR"):
+        registry.submit("ml-100k", None, "x")
+    assert registry.jobs() == []

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from movierate import study
+from movierate import config, study
 from movierate.cli import main
 from movierate.errors import SpecError
 from movierate.study.measure import PCA_CHOSEN
@@ -202,8 +202,10 @@ def test_merge_results_of_runs_on_different_datasets(tmp_path, capsys):
 
     _write_run(tmp_path / "c", "c", replace(plan, datasets=("c",), epochs=3))
     bad = ["study", "--merge", f"{tmp_path / 'a'},{tmp_path / 'c'}", "--out", str(out)]
-    assert main(bad) != 0 and "differ" in capsys.readouterr().err
-    assert main(["study", "--merge", str(tmp_path / "nothing"), "--out", str(out)]) != 0
+    assert main(bad) != 0 and "already holds results" in capsys.readouterr().err
+    assert main([*bad, "--overwrite"]) != 0 and "differ" in capsys.readouterr().err
+    nothing = ["study", "--merge", str(tmp_path / "nothing"), "--out", str(out), "--overwrite"]
+    assert main(nothing) != 0
     assert "no complete study results" in capsys.readouterr().err
 
 
@@ -254,4 +256,54 @@ def test_rerun_variants_replace_their_rows_in_full_results(tmp_path, capsys):
     study.write_results(pd.DataFrame(payload["rows"]), pd.read_csv(out / "ablation.csv"),
                         pd.read_csv(out / "prefix.csv"), other, 1.0, tmp_path / "bad")  # fmt: skip
     argv = ["study", "--merge", str(tmp_path / "bad"), "--into", str(tmp_path / "full")]
-    assert main([*argv, "--out", str(out)]) != 0 and "differs" in capsys.readouterr().err
+    assert main([*argv, "--out", str(out), "--overwrite"]) != 0
+    assert "differs" in capsys.readouterr().err
+
+
+def _no_study(monkeypatch):
+    """Replace the study itself (hours of training) by a recorder of where it would write."""
+    from types import SimpleNamespace
+
+    calls = []
+
+    def fake_run_study(plan, out, progress=None):
+        calls.append(out)
+        return SimpleNamespace(files={}, seconds=0.0)
+
+    monkeypatch.setattr(study, "run_study", fake_run_study)
+    return calls
+
+
+def test_study_refuses_an_output_folder_that_holds_results(tmp_path, monkeypatch, capsys):
+    calls = _no_study(monkeypatch)
+    out = tmp_path / "earlier"
+    out.mkdir()
+    (out / "results.json").write_text("{}")
+    assert main(["study", "--quick", "--out", str(out)]) != 0
+    err = capsys.readouterr().err
+    assert str(out) in err and "--overwrite" in err and "--out" in err
+    assert "Traceback" not in err and calls == []
+    assert (out / "results.json").read_text() == "{}"
+    assert main(["study", "--quick", "--out", str(out), "--overwrite"]) == 0
+    assert calls == [out]
+
+
+def test_quick_study_does_not_erase_the_default_folder(monkeypatch, capsys):
+    calls = _no_study(monkeypatch)
+    default = config.home_dir() / "study"
+    default.mkdir(parents=True)
+    (default / "results.csv").write_text("a long study")
+    assert main(["study", "--quick"]) != 0
+    assert str(default) in capsys.readouterr().err and calls == []
+
+
+def test_unwritable_default_study_folder_is_reported_before_the_study(
+    tmp_path, monkeypatch, capsys
+):
+    calls = _no_study(monkeypatch)
+    plain = tmp_path / "home-file"
+    plain.write_text("x")
+    monkeypatch.setenv("MOVIERATE_HOME", str(plain))
+    assert main(["study", "--quick", "--no-save"]) != 0
+    err = capsys.readouterr().err
+    assert "MOVIERATE_HOME" in err and "--out" in err and calls == []

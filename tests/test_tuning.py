@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 
@@ -12,6 +13,7 @@ from movierate.data import synthetic_dataset, write_movielens_csv
 from movierate.errors import SpecError, TrainingCancelled
 from movierate.jobs import JobRegistry
 from movierate.progress import Phase
+from movierate.spec import ModelSpec
 from movierate.tuning import TRIALS_FILE, TuneRequest, job_runner, read_trials, tune
 
 
@@ -154,9 +156,34 @@ def test_default_spec_for_known_and_unknown_datasets():
             assert spec.family == family
             for field, value in changes.items():
                 assert getattr(spec, field) == (tuple(value) if isinstance(value, list) else value)
-    assert default_spec_for("ml-1m") == default_spec_for("ml-1m-sample")
+    # the sample's stop rows that chose its defaults are ml-1m ratings too: ml-1m has none
+    assert default_spec_for("ml-1m") == ModelSpec()
     with pytest.raises(SpecError, match="family"):
         default_spec_for("ml-100k", "nope")
+
+
+def test_the_tuner_starts_from_tuned_defaults_only_on_the_split_that_chose_them(monkeypatch):
+    """Tuned defaults were chosen on the default split's stop rows: on another split some of
+    those rows are test rows, so the search starts from the family's untuned defaults there."""
+    import optuna
+
+    from movierate import tuning
+    from movierate.data import make_split, synthetic_dataset
+    from movierate.defaults import DEFAULTS
+
+    ds = synthetic_dataset(3000, seed=0)
+    ds.name = "ml-100k"
+    enqueued: list[dict] = []
+    monkeypatch.setattr(
+        optuna.study.Study, "enqueue_trial", lambda self, params, **kw: enqueued.append(params)
+    )
+    monkeypatch.setattr(optuna.study.Study, "optimize", lambda self, *a, **kw: None)
+    tuned_l2 = DEFAULTS["ml-100k"]["mf_bias"]["regularizers"]["l2"]
+    for seed, expected in ((42, tuned_l2), (7, ModelSpec().regularizers["l2"])):
+        split = make_split(ds, "random", 0.1, seed=seed)
+        with contextlib.suppress(Exception):  # no trial ran: the search then stops
+            tuning.tune(ds, "t", split=split, save=False, n_trials=1)
+        assert enqueued.pop()["l2"] == expected
 
 
 def test_refit_trains_the_winner_on_train_and_stop_rows_and_never_sees_test_rows(tiny, monkeypatch):
@@ -264,7 +291,7 @@ def test_deep_searches_the_dot_product_and_starts_from_its_tuned_default(tiny, m
 
     params = tuning.default_trial_params("deep", ("deep",), "ml-100k")
     spec = default_spec_for("ml-100k", "deep")
-    assert params["dot_product"] is True and params["hidden_units"] == "16"
+    assert params["dot_product"] is True and params["hidden_units"] == "32,4"
     assert params["dim"] == spec.dim and params["l2"] == spec.regularizers["l2"]
     # a new family's ranges are one mapping entry
     monkeypatch.setitem(tuning.FAMILY_SPACES, "deep", {"dot_product": [True]})
@@ -305,3 +332,31 @@ def test_train_ends_when_stop_after_says_so_and_keeps_its_best_epoch(tiny):
     )
     assert result.metrics["epochs_run"] == 4  # asked after epochs 1-3 (False), True after 4
     assert 1 <= result.metrics["best_epoch"] <= 4
+
+
+def test_ctrl_c_in_a_trial_is_not_logged_by_optuna_with_its_stack(tiny, monkeypatch, capfd):
+    import logging
+
+    import movierate.nn.training as training
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(training, "train", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        tune(tiny, "interrupted", n_trials=3, max_epochs=2, save=False, refit=False)
+    err = capfd.readouterr().err
+    assert "Trial" not in err and "Traceback" not in err
+    assert logging.getLogger("optuna").getEffectiveLevel() > logging.WARNING
+
+
+def test_a_generated_name_taken_meanwhile_saves_under_the_next_free_one(tiny):
+    store.unique_name("gen-tuned")
+    first = tune(tiny, "gen-tuned", n_trials=1, max_epochs=1, refit=False, name_base="gen-tuned")
+    assert first.name == "gen-tuned"
+    # another run generated the same name and saves after this one: its work is kept
+    second = tune(tiny, "gen-tuned", n_trials=1, max_epochs=1, refit=False, name_base="gen-tuned")
+    assert second.name == "gen-tuned-2"
+    assert store.read_meta("gen-tuned-2")["name"] == "gen-tuned-2"
+    with pytest.raises(store.StoreError, match="already exists"):  # a chosen name still refuses
+        tune(tiny, "gen-tuned", n_trials=1, max_epochs=1, refit=False)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from movierate.cli.command import EXIT_OK, Command, register
-from movierate.cli.output import check_path_argument, writable_folder
+from movierate.cli.output import ArgumentError, check_path_argument, writable_folder
 from movierate.errors import SpecError
 from movierate.schema import parse_units
 
@@ -51,6 +51,12 @@ def _configure_study(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-save", action="store_true", help="do not keep the models in the store"
     )
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the results already in the output folder (else a folder holding results "
+        "is refused)",
+    )
 
 
 def _run_study(args: argparse.Namespace) -> int:
@@ -63,6 +69,7 @@ def _run_study(args: argparse.Namespace) -> int:
             raise SpecError("--merge needs --out, the folder for the merged results.")
         out = writable_folder(args.out, "--out")
         folders = [part.strip() for part in args.merge.split(",") if part.strip()]
+        study.check_output_folder(out, args.overwrite)
         if args.into:
             files = study.merge_into(Path(args.into), [Path(f) for f in folders], out)
             print(f"replaced the rows of {len(folders)} study runs in {args.into} into {out}:")
@@ -89,7 +96,8 @@ def _run_study(args: argparse.Namespace) -> int:
         changes["dataset_epochs"] = {}
     if args.no_save:
         changes["save_models"] = False
-    out = writable_folder(args.out, "--out") if args.out else config.home_dir() / "study"
+    out = writable_folder(args.out, "--out") if args.out else _default_out(config)
+    study.check_output_folder(out, args.overwrite)  # before any training
     store.use_process_temp_dir()  # TensorFlow's autograph files go where a kill is cleaned up
     progress = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
     result = study.run_study(replace(plan, **changes), out, progress=progress)
@@ -97,6 +105,17 @@ def _run_study(args: argparse.Namespace) -> int:
     for path in result.files.values():
         print(f"  {path}")
     return EXIT_OK
+
+
+def _default_out(config: Any) -> Path:
+    """``$MOVIERATE_HOME/study``, created and checked writable now (not after the study)."""
+    out = config.home_dir() / "study"
+    try:
+        return writable_folder(str(out), "The default study folder")
+    except ArgumentError as exc:
+        raise ArgumentError(
+            f"{exc} Set {config.home_setting()} to a writable folder, or pass --out DIR."
+        ) from None
 
 
 def pick_variants(text: str, variants: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -97,10 +97,13 @@ def _run_train(args: argparse.Namespace) -> int:
                 "leave --name out for an automatic one (dataset-family-dim)."
             )
         name = store.validate_name(args.name)
-    else:
-        name = store.unique_name(f"{short(args.dataset)}-{spec.family}-{spec.dim}")
-    if not args.overwrite and store.model_exists(name):
+        name_base = None
+    else:  # generated: if another run takes it first, the save takes the next free one
+        name_base = f"{short(args.dataset)}-{spec.family}-{spec.dim}"
+        name = store.unique_name(name_base)
+    if not args.overwrite and name_base is None and store.model_exists(name):
         raise store.name_taken(name, replace_hint="pass --overwrite to replace it")
+    store.check_writable()
     split = split_settings(
         {
             "method": args.split,
@@ -120,7 +123,9 @@ def _run_train(args: argparse.Namespace) -> int:
         )
     started = time.perf_counter()
     try:
-        saved = train_and_save(ds, spec, name, split, progress=bar, overwrite=args.overwrite)
+        saved = train_and_save(
+            ds, spec, name, split, progress=bar, overwrite=args.overwrite, name_base=name_base
+        )
     finally:
         if bar is not None:
             bar.close()

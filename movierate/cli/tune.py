@@ -90,9 +90,12 @@ def _run_tune(args: argparse.Namespace) -> int:
     request.validate()
     if args.name:
         name = store.validate_name(args.name)
-    else:
+        name_base = None
+    else:  # generated: if another run takes it first, the save takes the next free one
         kind = "blend" if args.blend else "tuned"
-        name = store.unique_name(f"{short(args.dataset)}-{kind}-{'-'.join(families)}")
+        name_base = f"{short(args.dataset)}-{kind}-{'-'.join(families)}"
+        name = store.unique_name(name_base)
+    store.check_writable()
     split = split_settings(
         {
             "method": args.split,
@@ -127,6 +130,7 @@ def _run_tune(args: argparse.Namespace) -> int:
         split_params=split,
         on_trial=on_trial,
         overwrite=args.overwrite,
+        name_base=name_base,
         seed=args.seed,
         max_epochs=args.max_epochs,
         refit=args.refit,

@@ -17,7 +17,9 @@ import os
 import re
 import stat
 import tempfile
+import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
 import zlib
@@ -36,6 +38,11 @@ Progress = Callable[[int, int | None], None]
 
 CUSTOM_FOLDER = "custom"
 CHUNK = 1 << 20
+#: A download slower than MIN_DOWNLOAD_RATE bytes/s over any RATE_WINDOW seconds, or taking
+#: longer than DOWNLOAD_DEADLINE seconds in all, is stopped (a stalled or trickling server).
+MIN_DOWNLOAD_RATE = 10_000
+RATE_WINDOW = 60.0
+DOWNLOAD_DEADLINE = 3 * 3600.0
 _MD5 = re.compile(r"\b([0-9a-fA-F]{32})\b")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _RATINGS_FILES = {files[-1] for files in LAYOUT_FILES.values()}
@@ -263,6 +270,7 @@ def download_dataset(name: str, progress: Progress | None = None) -> Path:
         raise DataError(
             f"{name!r} is not a GroupLens dataset; choose one of: {', '.join(KNOWN_DATASETS)}."
         )
+    limit = max_extract_bytes()  # a bad setting: named now, not after the download
     folder = find_local(name)
     if folder is not None:
         return folder
@@ -271,9 +279,9 @@ def download_dataset(name: str, progress: Progress | None = None) -> Path:
         return _extract_file(zipped, expected=name)
     target = config.data_dir()
     target.mkdir(parents=True, exist_ok=True)
-    url = known.url
+    url = check_download_url(known.url)
     with tempfile.TemporaryFile(dir=target) as part:
-        md5 = _fetch(url, part, progress)
+        md5 = _fetch(url, part, progress, limit=limit)
         expected = _published_md5(url + ".md5")
         if expected is not None and expected != md5:
             raise DownloadError(
@@ -319,6 +327,7 @@ def extract_zip(
     ``trusted`` downloads from the configured source). Without ``expected`` the folder is
     named as described in :func:`import_zip`.
     """
+    max_extract_bytes()  # a bad setting is a configuration error, not a fault of the zip
     archive = _open_zip(zip_file, filename)
     with archive:
         members = [m for m in archive.infolist() if not _ignored(m.filename)]
@@ -596,23 +605,80 @@ def _dataset_folder(path: Path) -> Path:
     )
 
 
-def _fetch(url: str, sink, progress: Progress | None) -> str:
-    """Stream ``url`` into ``sink``; returns the MD5 of what arrived. DownloadError on failure."""
+def check_download_url(url: str) -> str:
+    """``url`` if it is a download address urllib can fetch, else DataError naming
+    ``MOVIERATE_DOWNLOAD_URL`` (the only way a download address goes wrong)."""
+    problem = None
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError for a bad port
+    except ValueError as err:
+        problem = str(err)
+    else:
+        if parts.scheme not in ("http", "https", "ftp", "file"):
+            problem = "it does not start with http://, https://, ftp:// or file://"
+        elif parts.scheme != "file" and not parts.hostname:
+            problem = "it names no server"
+        elif any(c.isspace() for c in url):
+            problem = "it contains spaces"
+    if problem:
+        base = os.environ.get("MOVIERATE_DOWNLOAD_URL", "")
+        raise DataError(
+            f"MOVIERATE_DOWNLOAD_URL={base!r} is not a usable URL ({problem}); set it to the "
+            "folder the MovieLens zips are served from, e.g. "
+            "https://files.grouplens.org/datasets/movielens, or unset it for that default."
+        )
+    return url
+
+
+def _fetch(url: str, sink, progress: Progress | None, limit: int | None = None) -> str:
+    """Stream ``url`` into ``sink``; returns the MD5 of what arrived. DownloadError on failure.
+
+    Stops a download larger than ``limit`` bytes (default: :func:`max_extract_bytes`), one
+    slower than :data:`MIN_DOWNLOAD_RATE` over :data:`RATE_WINDOW` seconds, and one taking
+    longer than :data:`DOWNLOAD_DEADLINE` seconds.
+    """
     name = PurePosixPath(url).stem
+    limit = max_extract_bytes() if limit is None else limit
     digest = hashlib.md5(usedforsecurity=False)
+    started = time.monotonic()
+    window_start, window_done = started, 0
     try:
         with urllib.request.urlopen(url, timeout=30) as response:
             length = response.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() else None
+            if total is not None and total > limit:
+                raise DownloadError(_too_big(url, name, total, limit))
             done = 0
             if progress:
                 progress(0, total)
-            while chunk := response.read(CHUNK):
+            read = getattr(response, "read1", response.read)  # what has arrived: no waiting
+            while chunk := read(min(CHUNK, max(1, limit + 1 - done))):
                 sink.write(chunk)
                 digest.update(chunk)
                 done += len(chunk)
+                if done > limit:
+                    raise DownloadError(_too_big(url, name, done, limit))
+                now = time.monotonic()
+                if now - started > DOWNLOAD_DEADLINE:
+                    raise DownloadError(
+                        f"The download of {url} took longer than {DOWNLOAD_DEADLINE / 60:.0f} "
+                        f"minutes ({done:,} bytes so far) and was stopped. Try again later; "
+                        f"{_ways_out(name)}"
+                    )
+                if now - window_start >= RATE_WINDOW:
+                    if done - window_done < MIN_DOWNLOAD_RATE * (now - window_start):
+                        raise DownloadError(
+                            f"The download of {url} is too slow (under "
+                            f"{MIN_DOWNLOAD_RATE / 1000:g} kB/s for {now - window_start:.0f} s; "
+                            f"{done:,} bytes so far) and was stopped. Try again later; "
+                            f"{_ways_out(name)}"
+                        )
+                    window_start, window_done = now, done
                 if progress:
                     progress(done, total)
+    except DownloadError:
+        raise
     except urllib.error.HTTPError as err:
         raise DownloadError(
             f"Could not download {url}: the server answered {err.code} {err.reason}. "
@@ -623,12 +689,26 @@ def _fetch(url: str, sink, progress: Progress | None) -> str:
         raise DownloadError(
             f"Could not download {url} ({reason}); are you offline? {_sentence(_ways_out(name))}"
         ) from None
+    except ValueError as err:  # urllib's "unknown url type" and the like
+        raise DataError(
+            f"Could not download {url}: {err}. Check MOVIERATE_DOWNLOAD_URL (unset it for the "
+            "GroupLens default)."
+        ) from None
     if total is not None and done != total:
         raise DownloadError(
             f"The download of {url} stopped after {done:,} of {total:,} bytes. Try again; if it "
             f"keeps failing, {_ways_out(name)}"
         )
     return digest.hexdigest()
+
+
+def _too_big(url: str, name: str, size: int, limit: int) -> str:
+    return (
+        f"The download of {url} is larger than {limit:,} bytes (MOVIERATE_MAX_EXTRACT_BYTES; "
+        f"{size:,} bytes) and was stopped: no MovieLens zip is that large. Check "
+        f"MOVIERATE_DOWNLOAD_URL, or raise MOVIERATE_MAX_EXTRACT_BYTES if it really is; "
+        f"{_ways_out(name)}"
+    )
 
 
 def _published_md5(url: str) -> str | None:

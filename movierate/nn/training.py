@@ -683,7 +683,7 @@ def _rotation(
 def prune_dimensions(
     model: RatingModel, spec: ModelSpec, users: np.ndarray, movies: np.ndarray, ratings: np.ndarray
 ) -> Any:
-    """Set the dimensions that carry no held-out signal to exactly zero, in place; returns the
+    """Keep the first K dimensions and set the others to exactly zero, in place; returns the
     :class:`movierate.explore.ordering.RankSelection` (K = ``.kept``).
 
     K comes from :func:`movierate.explore.ordering.select_rank` on the given (held-out) rows:

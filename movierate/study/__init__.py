@@ -91,6 +91,8 @@ from movierate.study.report import (
     TABLE_COLUMNS,
     TARGET_COST_PCT,
     TARGET_SPEARMAN,
+    check_output_folder,
+    existing_results,
     markdown_report,
     merge_into,
     merge_results,
@@ -122,9 +124,11 @@ __all__ = [
     "StudyResult",
     "Variant",
     "analyse",
+    "check_output_folder",
     "check_plan",
     "compare_to_baseline",
     "dimension_ablation",
+    "existing_results",
     "fit_in_memory",
     "fixed_users",
     "markdown_report",
@@ -159,6 +163,8 @@ def run_study(
 ) -> StudyResult:
     """Train and analyse every model of ``plan``; write the result files into ``out_dir``."""
     check_plan(plan)
+    if plan.save_models:
+        store.check_writable()  # a store that cannot take the models: now, not hours later
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     report = progress or (lambda message: None)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from movierate import atomic
+from movierate.errors import StoreError
 from movierate.study.plan import (
     EXACT_SUFFIX,
     MIN_RATINGS,
@@ -31,6 +32,28 @@ RESULT_FILES = (
     "prefix.csv",
     "study.md",
 )
+
+
+def existing_results(out_dir: Path) -> list[str]:
+    """The :data:`RESULT_FILES` already in ``out_dir`` (none when it does not exist)."""
+    return [name for name in RESULT_FILES if (Path(out_dir) / name).exists()]
+
+
+def check_output_folder(out_dir: Path, overwrite: bool) -> None:
+    """StoreError if ``out_dir`` already holds study results and ``overwrite`` is False.
+
+    A study rewrites every result file, so earlier results there (another dataset's, a long
+    run's) would be lost; called before any training.
+    """
+    found = existing_results(out_dir)
+    if found and not overwrite:
+        raise StoreError(
+            f"The study folder {out_dir} already holds results ({', '.join(found)}); a new "
+            "study would replace them. Pass --out NEW_FOLDER to keep them, or --overwrite to "
+            "replace them."
+        )
+
+
 #: Targets of section 5 (ordered dimensions): Spearman of held-out importance with reversed
 #: index at least this, prefix gap to the L2 model's principal basis at most 0, full test RMSE
 #: at most this many percent above L2's.

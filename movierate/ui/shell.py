@@ -104,9 +104,12 @@ def sidebar() -> None:
         st.markdown("### movierate")
         for key in PAGES:
             st.page_link(page(key))
-        if state.job_registry().active_jobs():
-            st.divider()
-            _sidebar_jobs_live()
+        # the registry reads its settings (MOVIERATE_TRAINING_WORKERS): a bad one shows as its
+        # own message here, and the page below still draws
+        with error_boundary():
+            if state.job_registry().active_jobs():
+                st.divider()
+                _sidebar_jobs_live()
 
 
 def fragment(func: _F | None = None, *, run_every: float | None = None) -> Any:

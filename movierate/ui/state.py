@@ -209,13 +209,9 @@ def automatic_name(dataset: str, spec: Any) -> str:
     """A free, descriptive model name such as ``ml-latest-small-mf_bias-d32-l2``."""
     regs = "-".join(sorted(k for k, v in (spec.regularizers or {}).items() if v)) or "noreg"
     base = f"{dataset}-{spec.family}-d{spec.dim}-{regs}"
-    reserved = job_registry().reserved_names()
-    name = store.unique_name(base)
-    n = 2
-    while name in reserved:
-        name = store.unique_name(f"{base}-{n}")
-        n += 1
-    return name
+    # the registry remembers the name as generated: a job submitted under it is saved under
+    # the next free name if another process saves this one first
+    return job_registry().generate_name(base)
 
 
 def home_folder() -> Path:

@@ -1,0 +1,40 @@
+"""Settings that point at the wrong kind of thing are reported, never silently ignored."""
+
+from __future__ import annotations
+
+import pytest
+
+from movierate import config, store
+from movierate.errors import DataError, StoreError
+
+
+@pytest.mark.parametrize("kind", ["file", "missing"])
+def test_data_dir_setting_that_is_not_a_folder_is_named(tmp_path, monkeypatch, kind):
+    target = tmp_path / "data"
+    if kind == "file":
+        target.write_text("x")
+    monkeypatch.setenv("MOVIERATE_DATA_DIR", str(target))
+    with pytest.raises(DataError, match="MOVIERATE_DATA_DIR"):
+        config.extra_data_dir()
+
+
+def test_data_dir_unset_or_a_folder_is_fine(tmp_path, monkeypatch):
+    monkeypatch.delenv("MOVIERATE_DATA_DIR", raising=False)
+    assert config.extra_data_dir() is None
+    monkeypatch.setenv("MOVIERATE_DATA_DIR", str(tmp_path))
+    assert config.extra_data_dir() == tmp_path
+
+
+@pytest.mark.parametrize("variable", ["MOVIERATE_MODELS_DIR", "MOVIERATE_HOME"])
+def test_a_store_setting_that_is_a_file_is_named_when_listing(tmp_path, monkeypatch, variable):
+    plain = tmp_path / "plain"
+    plain.write_text("x")
+    monkeypatch.delenv("MOVIERATE_MODELS_DIR", raising=False)
+    if variable == "MOVIERATE_HOME":
+        (tmp_path / "home").mkdir()
+        (tmp_path / "home" / "models").write_text("x")
+        monkeypatch.setenv("MOVIERATE_HOME", str(tmp_path / "home"))
+    else:
+        monkeypatch.setenv(variable, str(plain))
+    with pytest.raises(StoreError, match=variable):
+        store.list_models()
