@@ -238,3 +238,12 @@ def test_two_imported_models_have_no_prediction_agreement(tmp_path):
     a, b = store.load_model("ext-a"), store.load_model("ext-b")
     assert a.n_users == 0
     assert explore.model_prediction_agreement(a, b) is None  # no users: nothing to predict
+
+
+def test_list_and_show_do_not_call_an_imported_model_old(tmp_path, capsys):
+    vectors, metadata, _ = write_projector(tmp_path)
+    save_imported("ext", read_embedding(vectors, metadata=metadata), "v.tsv")
+    assert main(["list"]) == 0 and main(["show", "ext"]) == 0
+    out = capsys.readouterr().out
+    assert "steered early stopping" not in out and "before splits had test rows" not in out
+    assert "imported from elsewhere: no ratings, so no accuracy" in out

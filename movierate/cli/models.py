@@ -32,7 +32,7 @@ def _run_list(args: argparse.Namespace) -> int:
             info.dataset,
             num(info.test_rmse),
             num(info.test_mae),
-            "" if info.has_test_rows else f"{num(info.reported_rmse)} (steered early stopping)",
+            _old_valid(info),
             seconds(info.train_seconds),
             info.created[:19].replace("T", " "),
         ]
@@ -52,7 +52,7 @@ def _run_list(args: argparse.Namespace) -> int:
     ]
     if rows:
         print(format_table(header, rows))
-        if not all(info.has_test_rows for info in infos):
+        if any(_old_valid(info) for info in infos):
             print(
                 "\n'old valid RMSE': models saved before splits had test rows were scored on "
                 "the rows that also chose their best epoch; retrain them for a test RMSE."
@@ -136,7 +136,9 @@ def _run_show(args: argparse.Namespace) -> int:
     print("\nspec")
     for key, value in _mapping(meta.get("spec")).items():
         print(f"  {key:<24} {value}")
-    if "n_test" not in split:
+    if meta.get("imported"):
+        print("          (an embedding imported from elsewhere: no ratings, so no accuracy)")
+    elif "n_test" not in split:
         print(
             "          (saved before splits had test rows: its validation rows also steered "
             "early stopping, so there is no test RMSE)"
@@ -278,3 +280,11 @@ register(
     "evaluate",
     Command("recompute RMSE/MAE on the recorded split", _configure_evaluate, _run_evaluate),
 )
+
+
+def _old_valid(info: Any) -> str:
+    """The list's 'old valid RMSE' cell: only a model saved before splits had test rows has one
+    (an imported embedding has no accuracy at all)."""
+    if info.has_test_rows or info.reported_rmse is None:
+        return ""
+    return f"{num(info.reported_rmse)} (steered early stopping)"
