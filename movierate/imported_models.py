@@ -66,6 +66,16 @@ def read_embedding(
         )
     if not path.is_file():
         raise DataError(f"{path} does not exist or is not a file.")
+    if labels is not None and kind != "npy":
+        raise DataError(
+            f"{path.name}: labels (--labels, a CSV) go with a .npy matrix only; for an Embedding "
+            "Projector .tsv give its metadata TSV (--metadata), a word2vec file names its rows."
+        )
+    if metadata is not None and kind != "projector":
+        raise DataError(
+            f"{path.name}: metadata (--metadata) goes with an Embedding Projector vectors .tsv "
+            "only; for a .npy give a labels CSV (--labels), a word2vec file names its rows."
+        )
     if kind == "projector":
         return read_projector_tsv(path, metadata)
     if kind == "npy":

@@ -107,10 +107,14 @@ class TuneRequest:
                 f"The tuning budget must be a number of minutes > 0, got {self.budget_minutes!r}."
             )
         if self.n_trials is not None and not (isinstance(self.n_trials, int) and self.n_trials > 0):
-            raise SpecError(f"n_trials must be a whole number >= 1, got {self.n_trials!r}.")
+            raise SpecError(
+                f"The number of trials (--trials) must be a whole number >= 1, got "
+                f"{self.n_trials!r}."
+            )
         if not (isinstance(self.max_epochs, int) and 1 <= self.max_epochs <= 10_000):
             raise SpecError(
-                f"max_epochs must be a whole number from 1 to 10000, got {self.max_epochs!r}."
+                "The epoch cap per trial (--max-epochs) must be a whole number from 1 to 10000, "
+                f"got {self.max_epochs!r}."
             )
         if not (
             isinstance(self.ensemble, int)
@@ -118,7 +122,8 @@ class TuneRequest:
             and 1 <= self.ensemble <= MAX_ENSEMBLE
         ):
             raise SpecError(
-                f"ensemble must be a whole number from 1 to {MAX_ENSEMBLE}, got {self.ensemble!r}."
+                f"The seed ensemble (--ensemble) must be a whole number from 1 to {MAX_ENSEMBLE}, "
+                f"got {self.ensemble!r}."
             )
         if self.ensemble > 1 and not self.refit:
             raise SpecError(

@@ -247,3 +247,12 @@ def test_list_and_show_do_not_call_an_imported_model_old(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "steered early stopping" not in out and "before splits had test rows" not in out
     assert "imported from elsewhere: no ratings, so no accuracy" in out
+
+
+def test_import_arguments_that_do_not_fit_the_file_are_named(tmp_path, capsys):
+    vectors, metadata, _ = write_projector(tmp_path)
+    assert main(["import", str(vectors), "--labels", str(metadata), "--name", "x"]) == 1
+    assert "--labels" in capsys.readouterr().err
+    assert main(["import", str(vectors), "--metadata", str(metadata), "--name", "x"]) == 0
+    assert main(["import", str(vectors), "--metadata", str(metadata), "--name", "x"]) == 1
+    assert "pass --overwrite to replace it" in capsys.readouterr().err
