@@ -172,8 +172,10 @@ def training_scale(ds: RatingsDataset, split: Split) -> RatingScale:
     """The rating scale a model of ``ds`` trained on ``split`` uses: the dataset's declared
     scale, or, when the dataset's was inferred from every rating, the scale inferred from the
     train and stop rows only, so that no test rating changes the model."""
+    if not ds.scale_inferred:  # declared: nothing to infer (no copy of the row indices)
+        return ds.rating_scale
     rows = np.concatenate([split.train, split.stop]).astype(np.int64)
-    if not ds.scale_inferred or not len(rows):
+    if not len(rows):
         return ds.rating_scale
     return infer_scale(ds.ratings["rating"].to_numpy()[rows])
 
