@@ -42,11 +42,12 @@ def fake_jobs(monkeypatch):
 
     def runner(dataset, spec, name, split_params, progress, cancel):
         submitted.append({"dataset": dataset, "spec": spec, "name": name, "split": split_params})
-        progress(Event(1, spec.epochs, 10, 10, "batch", {"loss": 0.9}))
+        epochs = getattr(spec, "epochs", None) or spec.max_epochs  # a ModelSpec or a TuneRequest
+        progress(Event(1, epochs, 10, 10, "batch", {"loss": 0.9}))
         progress(
             Event(
                 1,
-                spec.epochs,
+                epochs,
                 10,
                 10,
                 Phase.EPOCH,
@@ -59,7 +60,7 @@ def fake_jobs(monkeypatch):
         progress(
             Event(
                 2,
-                spec.epochs,
+                epochs,
                 10,
                 10,
                 Phase.EPOCH,
@@ -294,6 +295,8 @@ def test_the_tune_form_queues_a_blend_of_autorec_and_mf_bias(trained_home, fake_
     assert isinstance(request, TuneRequest) and request.blend and request.refit
     assert request.families == DEFAULT_BLEND  # the form's default mf_bias: autorec + mf_bias
     assert job["name"] == "tiny-blend" and registry.jobs()
+    (snapshot,) = registry.jobs()
+    assert registry.wait(snapshot.id, timeout=30).state == "done"
     # a family that cannot be blended is refused in the form
     at.multiselect(key="tune_families").set_value(["deep"])
     at.text_input(key="tune_name").set_value("bad-blend")
