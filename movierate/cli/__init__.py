@@ -82,6 +82,12 @@ def _run(argv: Sequence[str] | None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    empty = _empty_option(parser, args)
+    if empty is not None:  # never read as "option left out": --out '' is not the default folder
+        flag, required = empty
+        fix = "give it a value" + ("" if required else f", or leave {flag} out for its default")
+        print(error_line(f"{flag} is empty; {fix}."), file=sys.stderr)
+        return EXIT_ERROR
     try:
         return COMMANDS[args.command].run(args)
     except MovierateError as exc:
@@ -106,6 +112,20 @@ def _run(argv: Sequence[str] | None) -> int:
             file=sys.stderr,
         )
         return EXIT_ERROR
+
+
+def _empty_option(
+    parser: argparse.ArgumentParser, args: argparse.Namespace
+) -> tuple[str, bool] | None:
+    """(flag, required) of the first option of the chosen command given an empty or blank
+    text value, or None."""
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for action in commands.choices[args.command]._actions:
+        values = getattr(args, action.dest, None)
+        values = values if isinstance(values, list) else [values]
+        if action.option_strings and any(isinstance(v, str) and not v.strip() for v in values):
+            return max(action.option_strings, key=len), action.required
+    return None
 
 
 def build_parser() -> argparse.ArgumentParser:

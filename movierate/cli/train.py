@@ -14,7 +14,7 @@ from movierate.cli.output import check_path_argument, clip, print_notes
 from movierate.cli.progress import ProgressBar
 from movierate.cli.tables import num, short
 from movierate.data.splits import DEFAULT_STOP_FRACTION, DEFAULT_TEST_FRACTION
-from movierate.errors import SpecError, StoreError
+from movierate.errors import SpecError
 
 
 def _flag_options(name: str, field: schema.FieldSchema) -> dict[str, Any]:
@@ -90,12 +90,7 @@ def _run_train(args: argparse.Namespace) -> int:
 
     spec = spec_from_args(args).validate()
     check_path_argument(args.dataset, "The dataset")
-    if args.name is not None:
-        if not args.name.strip():
-            raise StoreError(
-                "--name is empty; give the model a name (letters, digits, '-', '_', '.') or "
-                "leave --name out for an automatic one (dataset-family-dim)."
-            )
+    if args.name is not None:  # an empty --name is refused by main()
         name = store.validate_name(args.name)
         name_base = None
     else:  # generated: if another run takes it first, the save takes the next free one

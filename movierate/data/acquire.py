@@ -183,7 +183,7 @@ def locate(
         return _locate(name_or_path, progress, allow_paths)
     except MovierateError:
         raise
-    except (OSError, ValueError) as err:  # ENAMETOOLONG, embedded NUL, invalid characters
+    except (OSError, ValueError, RuntimeError) as err:  # ENAMETOOLONG, NUL, symlink loop
         text = str(name_or_path)
         shown = repr(text if len(text) <= 80 else text[:80] + "…")
         raise DataError(

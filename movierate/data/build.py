@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from typing import Literal
+from warnings import catch_warnings, simplefilter
 
 import numpy as np
 import pandas as pd
@@ -62,7 +63,8 @@ def build_dataset(
     users = _ids(frame["user"], "user", raw)
     movies = _ids(frame["movie"], "movie", raw)
     ratings = _ratings(frame["rating"], raw)
-    warnings = list(raw.warnings)
+    timestamps = _timestamps(frame, raw)
+    warnings = list(raw.warnings)  # after the readers above added their notices
     scale = raw.scale
     if scale is None:
         scale = infer_scale(ratings)
@@ -75,7 +77,6 @@ def build_dataset(
             f"(column 'rating', {line_numbers(bad, raw.first_line)}: {values}). Fix those rows, "
             "or declare the scale your data uses (rating_scale=(min, max, step))."
         )
-    timestamps = _timestamps(frame, raw)
     user_idx, user_ids = encode_ids(users)
     movie_idx, movie_ids = encode_ids(movies)
     keep = _deduplicate(user_idx, movie_idx, len(movie_ids), timestamps, raw, duplicates, warnings)
@@ -320,6 +321,7 @@ def _ratings(column: pd.Series, raw: RawData) -> np.ndarray:
     values = column.to_numpy()
     if values.dtype.kind not in "fiu":
         blank = column.isna() | (column.astype(str).str.strip() == "")
+        column = _decimal_comma(column, raw)
         numeric = _decimal(column).to_numpy(dtype=np.float64)
         bad = np.flatnonzero(np.isnan(numeric) & ~blank.to_numpy())
         if len(bad):
@@ -343,6 +345,27 @@ def _ratings(column: pd.Series, raw: RawData) -> np.ndarray:
     return values
 
 
+_DECIMAL_COMMA = r"[+-]?\d+,\d+"
+
+
+def _decimal_comma(column: pd.Series, raw: RawData) -> pd.Series:
+    """``column`` with decimal commas (``4,5``, as European spreadsheets write ratings) turned
+    into points when every value that is not a plain number is written that way; a notice in
+    ``raw.warnings`` says so. Otherwise ``column`` unchanged (its bad values are then reported)."""
+    text = column.astype(str).str.strip()
+    comma = text.str.fullmatch(_DECIMAL_COMMA).to_numpy(dtype=bool)
+    usable = comma | _decimal(column).notna().to_numpy() | column.isna().to_numpy()
+    if not comma.any() or not (usable | (text == "").to_numpy()).all():
+        return column
+    raw.warnings.append(
+        f"{raw.ratings_file}: {int(comma.sum()):,} rating(s) use a decimal comma "
+        f"({line_numbers(np.flatnonzero(comma), raw.first_line)}: "
+        f"{', '.join(repr(v) for v in text[comma].iloc[:SHOW_ROWS])}); read as decimal numbers "
+        f"({text[comma].iloc[0].replace(',', '.')}, ...)."
+    )
+    return text.where(~comma, text.str.replace(",", ".", regex=False)).where(column.notna())
+
+
 def _timestamps(frame: pd.DataFrame, raw: RawData) -> np.ndarray:
     """Seconds since 1970 as int64 (0 everywhere when there is no timestamp column)."""
     if "timestamp" not in frame:
@@ -351,6 +374,8 @@ def _timestamps(frame: pd.DataFrame, raw: RawData) -> np.ndarray:
     values = column.to_numpy()
     if values.dtype.kind == "i":
         values = values.astype(np.int64, copy=False)
+        factor = _unit(values, raw)
+        values = values // factor if factor > 1 else values
         out = (values > MAX_TIMESTAMP) | (values < -MAX_TIMESTAMP)  # np.abs wraps at -2**63
         _check_timestamps(column, out, raw)
         return values
@@ -360,11 +385,13 @@ def _timestamps(frame: pd.DataFrame, raw: RawData) -> np.ndarray:
         return seconds.astype(np.int64)
     numeric = column if values.dtype.kind in "fiu" else _decimal(column)
     if numeric.isna().any() and values.dtype.kind not in "fiu":
-        parsed = pd.to_datetime(column, errors="coerce", utc=True, format="mixed")
-        if parsed.notna().all():
+        parsed = _dates(column, raw)
+        if parsed is not None:
             seconds = (parsed - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)
             return seconds.to_numpy(dtype=np.int64)
     seconds = numeric.to_numpy(dtype=np.float64)
+    factor = _unit(seconds, raw)
+    seconds = seconds / factor if factor > 1 else seconds
     with np.errstate(invalid="ignore"):
         bad = numeric.isna().to_numpy() | ~(np.abs(seconds) <= MAX_TIMESTAMP)
     _check_timestamps(column, bad, raw)
@@ -373,6 +400,70 @@ def _timestamps(frame: pd.DataFrame, raw: RawData) -> np.ndarray:
 
 MAX_TIMESTAMP = 10**12
 """Seconds since 1970 beyond ±10^12 (year ~33,000) are refused rather than wrapped around."""
+
+MAX_SECONDS_GUESS = 10**11
+"""A timestamp column whose largest value passes 10^11 (year ~5,100 in seconds) is read in
+the unit (ms, µs or ns since 1970) that brings it below, when every value fits that unit."""
+
+_UNITS = ((1000, "milliseconds"), (10**6, "microseconds"), (10**9, "nanoseconds"))
+
+
+def _unit(values: np.ndarray, raw: RawData) -> int:
+    """How many of its units make one second in a numeric timestamp column: 1000 when every
+    value is milliseconds since 1970 after 1973 (JavaScript, Java exports; likewise µs, ns) and
+    the largest are beyond the year 5000 as seconds (a notice says so), else 1."""
+    if values.dtype.kind == "f":
+        values = values[np.isfinite(values)]
+    if not len(values) or values.max() <= MAX_SECONDS_GUESS:
+        return 1
+    lo, hi = float(values.min()), float(values.max())
+    for factor, unit in _UNITS:
+        if hi / factor <= MAX_SECONDS_GUESS and lo >= factor * 10**8:
+            raw.warnings.append(
+                f"{raw.ratings_file}: the timestamps are read as {unit} since 1970 (as seconds "
+                f"values up to {hi:.0f} would lie beyond the year 5000)."
+            )
+            return factor
+    return 1  # mixed or out of range: the range check names the values
+
+
+def _dates(column: pd.Series, raw: RawData) -> pd.Series | None:
+    """Text dates as UTC times, or None when some value is no date. ISO dates first; then one
+    format for the whole column, day-first or month-first; DataError when both readings fit
+    every value yet differ (01/02/2020: 1 February or 2 January?)."""
+    with catch_warnings():  # pandas warns when it falls back to guessing per value
+        simplefilter("ignore")
+        iso = pd.to_datetime(column, errors="coerce", utc=True, format="ISO8601")
+        if iso.notna().all():
+            return iso
+        readings = {
+            dayfirst: pd.to_datetime(column, errors="coerce", utc=True, dayfirst=dayfirst)
+            for dayfirst in (False, True)
+        }
+        readings = {k: v for k, v in readings.items() if v.notna().all()}
+        if not readings:  # no one format: each value on its own, ISO dates as ISO
+            readings = {
+                dayfirst: iso.fillna(
+                    pd.to_datetime(
+                        column, errors="coerce", utc=True, format="mixed", dayfirst=dayfirst
+                    )
+                )
+                for dayfirst in (False, True)
+            }
+            readings = {k: v for k, v in readings.items() if v.notna().all()}
+    if not readings:
+        return None
+    month_first, day_first = readings.get(False), readings.get(True)
+    if month_first is not None and day_first is not None:
+        differ = np.flatnonzero((month_first != day_first).to_numpy())
+        if len(differ):
+            shown = ", ".join(_short(column.iloc[p]) for p in differ[:SHOW_ROWS])
+            raise DataError(
+                f"{raw.ratings_file}: column 'timestamp' has dates that read both day-first and "
+                f"month-first ({line_numbers(differ, raw.first_line)}: {shown}), so their order "
+                "is unknown. Write the dates as ISO (2020-02-01) or as seconds since 1970."
+            )
+    return month_first if month_first is not None else day_first
 
 
 def _check_timestamps(column: pd.Series, bad_mask: np.ndarray, raw: RawData) -> None:

@@ -29,6 +29,7 @@ from movierate.data.acquire import (
     validate_dataset_name,
 )
 from movierate.data.build import (
+    SHOW_ROWS,
     Duplicates,
     RawData,
     build_dataset,
@@ -37,7 +38,7 @@ from movierate.data.build import (
 )
 from movierate.data.dataset import RatingScale, RatingsDataset
 from movierate.data.formats import CUSTOM_META
-from movierate.data.movies import movie_metadata, split_genres
+from movierate.data.movies import MAX_YEAR, MIN_YEAR, movie_metadata, split_genres
 from movierate.data.textio import (
     Source,
     bom_encoding,
@@ -104,7 +105,7 @@ def from_csv(
     raw = _read_ratings(source, label, columns, delimiter, _encoding_of(source, encoding))
     raw.scale = scale
     if items is not None:
-        item_source, item_label = _as_source(items)
+        item_source, item_label = _as_source(items, "the uploaded items file")
         raw.movies, item_notices = _read_items(
             item_source, item_label, item_columns, _encoding_of(item_source, encoding)
         )
@@ -207,16 +208,19 @@ def _check_size(size: int, label: str) -> None:
         )
 
 
-def _as_source(path_or_buffer: PathOrBuffer) -> tuple[Source, str]:
-    """(Path or bytes, the name messages use); DataError beyond the size limit."""
-    source, label = _as_source_unchecked(path_or_buffer)
+def _as_source(
+    path_or_buffer: PathOrBuffer, unnamed: str = "the uploaded file"
+) -> tuple[Source, str]:
+    """(Path or bytes, the name messages use: ``unnamed`` for bytes or a nameless buffer, so
+    the ratings and the items file are told apart); DataError beyond the size limit."""
+    source, label = _as_source_unchecked(path_or_buffer, unnamed)
     _check_size(source.stat().st_size if isinstance(source, Path) else len(source), label)
     return source, label
 
 
-def _as_source_unchecked(path_or_buffer: PathOrBuffer) -> tuple[Source, str]:
+def _as_source_unchecked(path_or_buffer: PathOrBuffer, unnamed: str) -> tuple[Source, str]:
     if isinstance(path_or_buffer, bytes):
-        return path_or_buffer, "the uploaded file"
+        return path_or_buffer, unnamed
     if isinstance(path_or_buffer, str | os.PathLike):
         path = Path(path_or_buffer).expanduser()
         try:
@@ -230,7 +234,7 @@ def _as_source_unchecked(path_or_buffer: PathOrBuffer) -> tuple[Source, str]:
             raise DataError(f"{path} does not exist or is not a file; check the path.")
         return path, str(path)
     if hasattr(path_or_buffer, "read"):
-        label = str(getattr(path_or_buffer, "name", None) or "the uploaded file")
+        label = str(getattr(path_or_buffer, "name", None) or unnamed)
         getvalue = getattr(
             path_or_buffer, "getvalue", None
         )  # whole upload, wherever it was read to
@@ -250,16 +254,24 @@ def _read_ratings(
     encoding: str,
 ) -> RawData:
     check_not_empty(source, label)
-    head = decode_head(read_head(source), label, encoding)
+    head = decode_head(_whole_first_line(source), label, encoding)
     if "\x00" in head:
         raise DataError(
             f"{label} holds NUL bytes, as UTF-16 text without a byte-order mark does: save it "
             "as UTF-8, or say which encoding it uses (for example encoding='utf-16-le')."
         )
-    delimiter = delimiter or sniff_delimiter(head, label)
-    first = _split_line(head.splitlines()[0], delimiter)
+    lines = head.splitlines()
+    preamble, named = _preamble(lines)
+    if preamble == len(lines):
+        raise DataError(
+            f"{label} holds no ratings (no data rows). Check that you picked the right file."
+        )
+    delimiter = delimiter or named or sniff_delimiter("\n".join(lines[preamble:]) + "\n", label)
+    first = _split_line(lines[preamble], delimiter)
     chosen = _match_columns(first, columns, ALIASES, label, required=("user", "item", "rating"))
     if chosen is None:  # no header: positional user, item, rating[, timestamp]
+        while first and not first[-1].strip():  # a trailing delimiter: see below
+            first = first[:-1]
         if not 3 <= len(first) <= 4:
             raise DataError(
                 f"{label}: the first line has no header and {len(first)} field(s) "
@@ -268,11 +280,10 @@ def _read_ratings(
             )
         names = [f"c{i}" for i in range(len(first))]
         chosen = dict(zip(ROLES, names, strict=False))
-        skip, first_line = 0, 1
+        skip, first_line = preamble, preamble + 1
     else:
-        names, skip, first_line = first, 1, 2
-    if len(set(names)) != len(names):
-        raise DataError(f"{label}: the header repeats a column name ({', '.join(names)}); rename.")
+        names, skip, first_line = _unique_names(first, chosen, label), preamble + 1, preamble + 2
+    names += _trailing_empty_fields(lines[skip:], names, delimiter)
     check_decodable(source, label, encoding)
     read = partial(
         read_table,
@@ -293,6 +304,57 @@ def _read_ratings(
     return RawData(ratings=frame, ratings_file=label, first_line=first_line)
 
 
+def _whole_first_line(source: Source) -> bytes:
+    """The file's first 64 KiB, or more when its first line is longer (a wide header)."""
+    size = source.stat().st_size if isinstance(source, Path) else len(source)
+    sample = read_head(source)
+    while not any(end in sample for end in (b"\n", b"\r")) and len(sample) < size:
+        sample = read_head(source, 2 * len(sample))
+    return sample
+
+
+def _preamble(lines: list[str]) -> tuple[int, str | None]:
+    """How many lines come before the header or first rating (blank lines, and the ``sep=;``
+    line Excel writes and reads), and the delimiter such a ``sep=`` line names (else None)."""
+    n = 0
+    while n < len(lines) and not lines[n].strip():
+        n += 1
+    named = re.fullmatch(r" *sep=(.) *", lines[n]) if n < len(lines) else None
+    if named is None:
+        return n, None
+    return n + 1, named.group(1) if named.group(1) in DELIMITERS else None
+
+
+def _trailing_empty_fields(rows: list[str], names: list[str], delimiter: str) -> list[str]:
+    """Names for the empty fields the first data row has beyond ``names`` (a trailing
+    delimiter on every row, as some exports write), so such rows parse; else none."""
+    row = next((r for r in rows if r.strip()), None)
+    if row is None or delimiter == "::":
+        return []
+    extra = _split_line(row, delimiter)[len(names) :]
+    if any(field.strip() for field in extra):
+        return []
+    return [f"_unused{len(names) + i}" for i in range(len(extra))]
+
+
+def _unique_names(header: list[str], chosen: dict[str, str], label: str) -> list[str]:
+    """The header with columns no role uses renamed when blank or repeated (Excel's trailing
+    empty columns); DataError when a used column's name repeats (which one is meant?)."""
+    used = set(chosen.values())
+    repeated = sorted({h for h in used if header.count(h) > 1})
+    if repeated:
+        raise DataError(
+            f"{label}: the header has {header.count(repeated[0])} columns named "
+            f"{repeated[0]!r}; rename all but the one that holds the "
+            f"{next(r for r, c in chosen.items() if c == repeated[0])}."
+        )
+    names, seen = [], set()
+    for i, h in enumerate(header):
+        names.append(h if h in used or (h.strip() and h not in seen) else f"_unused{i}")
+        seen.add(h)
+    return names
+
+
 def _is_label(column: pd.Series) -> bool:
     """True for an id column pyarrow did not read as whole numbers (dates, times, 1.5)."""
     values = column.to_numpy()
@@ -304,17 +366,27 @@ def _is_label(column: pd.Series) -> bool:
 
 
 def sniff_delimiter(text: str, label: str) -> str:
-    """The delimiter of a delimited sample: ``::`` (MovieLens .dat), or one of , tab ; |."""
+    """The delimiter of a delimited sample: ``::`` (MovieLens .dat), else the one of , tab ; |
+    that splits every record of the sample (quotes respected) into the same number of fields,
+    the most fields winning (``1;10;4,5`` is three ;-separated fields, not two ,-separated)."""
     first = text.splitlines()[0] if text else ""
     if "::" in first:
         return "::"
-    try:
-        return csv.Sniffer().sniff(text[:32768], delimiters=DELIMITERS).delimiter
-    except csv.Error:
-        counts = {d: first.count(d) for d in DELIMITERS}
-        best = max(counts, key=counts.get)
-        if counts[best]:
-            return best
+    sample = text[:32768]
+    lines = sample.splitlines()
+    if len(lines) > 1 and not sample.endswith(("\n", "\r")):
+        lines = lines[:-1]  # a record cut by the sample's end
+    best, best_fields = None, 1
+    for delimiter in DELIMITERS:
+        counts = {len(r) for r in csv.reader(lines, delimiter=delimiter) if r}
+        if len(counts) == 1 and (fields := counts.pop()) > best_fields:
+            best, best_fields = delimiter, fields
+    if best is not None:
+        return best
+    counts = {d: first.count(d) for d in DELIMITERS}
+    fallback = max(counts, key=counts.get)
+    if counts[fallback]:
+        return fallback
     raise DataError(
         f"{label}: cannot tell how the columns are separated (looked for comma, tab, semicolon, "
         "'|' and '::'). Pass delimiter=... or save it as a comma-separated file."
@@ -327,8 +399,10 @@ def _match_columns(
     aliases: Mapping[str, set[str]],
     label: str,
     required: tuple[str, ...],
+    argument: str = "columns",
 ) -> dict[str, str] | None:
-    """Role -> header name, or None when the line looks like data rather than a header."""
+    """Role -> header name, or None when the line looks like data rather than a header.
+    DataError when two columns fit one role: ``argument`` (the mapping) must say which."""
     wanted = {("item" if k == "movie" else k): v for k, v in (mapping or {}).items()}
     unknown_roles = sorted(set(wanted) - set(aliases))
     if unknown_roles:
@@ -336,35 +410,50 @@ def _match_columns(
             f"Unknown column role(s) {', '.join(unknown_roles)} in the column mapping; use "
             f"{', '.join(aliases)} (for example columns={{'rating': 'stars'}})."
         )
-    normalised = {_norm(h): h for h in header}
     chosen: dict[str, str] = {}
-    for role, options in aliases.items():
+    for role in aliases:
         if role in wanted:
-            if wanted[role] not in header:
+            column = _find_column(header, wanted[role])
+            if column is None:
                 raise DataError(
                     f"{label}: no column named {wanted[role]!r} for {role} (found: "
-                    f"{', '.join(header)}). Fix the name in the column mapping."
+                    f"{_shown(header)}). Fix the name in the column mapping ({argument}=...)."
                 )
-            chosen[role] = wanted[role]
-        else:
-            hit = next((normalised[o] for o in options if o in normalised), None)
-            if hit is not None and hit not in chosen.values():
-                chosen[role] = hit
-    if not chosen and all(_is_number(h) for h in header):
+            chosen[role] = column
+    for role, options in aliases.items():
+        if role in wanted:
+            continue
+        taken = set(chosen.values())
+        matches = [(i, h) for i, h in enumerate(header) if _norm(h) in options]
+        hits = [(i, h) for i, h in matches if h not in taken] or matches[:1]
+        if len(hits) > 1:  # never pick one by chance: the other may hold titles, not ids
+            shown = ", ".join(f"{h!r} (column {i + 1})" for i, h in hits[:SHOW_ROWS])
+            distinct = len({h for _, h in hits}) == len(hits)
+            fix = (
+                f"say which one with {argument}={{{role!r}: {hits[0][1]!r}}}, or rename the others"
+            )
+            raise DataError(
+                f"{label}: {len(hits)} columns could be the {role} ({shown}); "
+                f"{fix if distinct else 'rename all but one of them'}."
+            )
+        if hits:
+            chosen[role] = hits[0][1]
+    filled = [h for h in header if h.strip()]
+    if not chosen and filled and all(_is_number(h) for h in filled):
         return None
     shared = [c for c in set(chosen.values()) if list(chosen.values()).count(c) > 1]
     if shared:
-        roles = [r for r, c in chosen.items() if c == shared[0]]
+        roles = [r for r in aliases if chosen.get(r) == shared[0]]
         raise DataError(
             f"{label}: the column {shared[0]!r} would be both {' and '.join(roles)}; map each "
-            "role to a column of its own (columns={...})."
+            f"role to a column of its own ({argument}={{...}})."
         )
     missing = [r for r in required if r not in chosen]
     if missing:
         raise DataError(
-            f"{label}: missing column(s) for {', '.join(missing)} (found: {', '.join(header)}). "
+            f"{label}: missing column(s) for {', '.join(missing)} (found: {_shown(header)}). "
             "Rename the header, or map your names, e.g. "
-            f"columns={{{', '.join(f'{r!r}: <your column>' for r in missing)}}}."
+            f"{argument}={{{', '.join(f'{r!r}: <your column>' for r in missing)}}}."
         )
     return chosen
 
@@ -376,12 +465,21 @@ def _read_items(
     row without an id is dropped, an empty title becomes 'movie <id>'."""
     check_not_empty(source, label)
     text = decode(source.read_bytes() if isinstance(source, Path) else source, label, encoding)
-    delimiter = sniff_delimiter(text, label)
+    lines = text[:65536].splitlines()
+    preamble, named = _preamble(lines)
+    delimiter = named or sniff_delimiter("\n".join(lines[preamble:]) + "\n", label)
     if delimiter == "::":
         raise DataError(f"{label}: '::'-separated item files are read with load_dataset(folder).")
-    table = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False)
+    table = pd.read_csv(
+        io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, skiprows=preamble
+    )
     chosen = _match_columns(
-        list(table.columns), mapping, ITEM_ALIASES, label, required=("item", "title")
+        list(table.columns),
+        mapping,
+        ITEM_ALIASES,
+        label,
+        required=("item", "title"),
+        argument="item_columns",
     )
     if chosen is None:
         raise DataError(f"{label}: the items file needs a header row with id and title columns.")
@@ -405,7 +503,14 @@ def _read_items(
     genres = [split_genres(g) for g in table[chosen["genres"]]] if "genres" in chosen else None
     meta = movie_metadata(ids, titles, genres or [[] for _ in range(len(table))])
     if "year" in chosen:
-        given = pd.to_numeric(table[chosen["year"]], errors="coerce").astype("Int64")
+        given, odd = _years(table[chosen["year"]])
+        if len(odd):
+            shown = ", ".join(repr(v) for v in table[chosen["year"]].iloc[odd[:SHOW_ROWS]])
+            notices.append(
+                f"The movies file's year column holds {len(odd):,} value(s) that are not a year "
+                f"from {MIN_YEAR} to {MAX_YEAR} ({line_numbers(odd, 2)}: {shown}); those movies "
+                "get the year of their title, if it ends in one, else none."
+            )
         meta["year"] = meta["year"].fillna(given)
     numeric = pd.to_numeric(ids, errors="coerce")
     too_big = numeric.isna().to_numpy() & ids.str.fullmatch(r"[+-]?\d+").to_numpy(dtype=bool)
@@ -417,6 +522,18 @@ def _read_items(
     else:
         meta["movie_id"] = ids.to_numpy(dtype=object)
     return meta, notices
+
+
+def _years(column: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Whole years within MIN_YEAR..MAX_YEAR (``1999``, ``1999.0``) as Int64, NA elsewhere, and
+    the positions of non-blank values that are no such year (``c. 1999``, ``1995.5``, ``inf``)."""
+    numbers = pd.to_numeric(column.str.strip(), errors="coerce").to_numpy(dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        good = (numbers == np.round(numbers)) & (numbers >= MIN_YEAR) & (numbers <= MAX_YEAR)
+    years = pd.array(np.where(good, numbers, 0).astype(np.int64), dtype="Int64")
+    years[~good] = pd.NA
+    blank = (column.str.strip() == "").to_numpy()
+    return pd.Series(years, index=column.index), np.flatnonzero(~good & ~blank)
 
 
 def _save(ds: RatingsDataset, raw: RawData, label: str) -> Path:
@@ -460,15 +577,35 @@ def _name_from(label: str) -> str:
     return stem[:64] or "custom"
 
 
+def _find_column(header: list[str], name: str) -> str | None:
+    """The header's column ``name``, also when the two differ only in case or surrounding
+    spaces (`` Rating `` for ``rating``) and just one column fits; else None."""
+    if name in header:
+        return name
+    fits = [h for h in header if h.strip().casefold() == name.strip().casefold()]
+    return fits[0] if len(fits) == 1 else None
+
+
+def _shown(header: list[str], most: int = 12) -> str:
+    """The header's names for a message: the first ``most`` (a long header is cut)."""
+    names = ", ".join(repr(h) if not h.strip() else _short_name(h) for h in header[:most])
+    return names + (f" (and {len(header) - most:,} more)" if len(header) > most else "")
+
+
+def _short_name(name: str) -> str:
+    return name if len(name) <= 40 else name[:32] + f"… ({len(name):,} characters)"
+
+
 def _norm(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
 def _is_number(text: str) -> bool:
+    """True for a number, also one written with a decimal comma (``4,5``)."""
     try:
         float(text)
     except ValueError:
-        return False
+        return re.fullmatch(r"[+-]?\d+,\d+", text.strip()) is not None
     return True
 
 

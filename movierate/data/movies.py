@@ -31,9 +31,13 @@ MOVIE_COLUMNS = (
 #: Columns every movies table handed to the analyses must have.
 REQUIRED_MOVIE_COLUMNS = ("movie_id", "title", "year", "genres", "n_ratings")
 
+MIN_YEAR, MAX_YEAR = 1800, 2200
+"""Years outside these (``(0001)``, ``(9999)``) are not taken as a movie's year."""
+
 _YEAR = re.compile(
     r"""^(?P<title>.*?)\s*
-        \(\s*(?P<year>\d{4})\s*(?:[-\u2013]\s*(?:\d{4})?\s*)?\)   # (1999), (1994-1998), (2006– )
+        \(\s*(?P<year>\d{4})(?:/[IVXL]+)?                          # (1999), IMDb's (1999/II)
+        \s*(?:[-\u2013]\s*(?:\d{4})?\s*)?\)                       # (1994-1998), (2006– )
         (?P<note>(?:\s*\([A-Z]{1,3}\))*)\s*$                       # trailing (V) / (TV) notes
     """,
     re.VERBOSE,
@@ -43,12 +47,17 @@ _YEAR = re.compile(
 def split_title_year(raw: str) -> tuple[str, int | None]:
     """``"Matrix, The (1999)"`` -> ``("Matrix, The", 1999)``; no year -> ``(title, None)``.
 
-    Only a trailing ``(YYYY)`` (or a year range such as ``(1994-1998)``) is taken; the rest of
-    the title text is kept as given (article suffixes and alternative titles included).
+    Only a trailing ``(YYYY)`` from MIN_YEAR to MAX_YEAR (or a range such as ``(1994-1998)``,
+    or IMDb's ``(1999/II)``) is taken; the rest of the title text is kept as given (article
+    suffixes and alternative titles included).
     """
     text = raw.strip()
     match = _YEAR.match(text)
-    if not match or not match.group("title"):
+    if (
+        not match
+        or not match.group("title")
+        or not MIN_YEAR <= int(match.group("year")) <= MAX_YEAR
+    ):
         return text, None
     title = match.group("title") + match.group("note")
     return title.strip(), int(match.group("year"))

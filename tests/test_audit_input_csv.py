@@ -1,0 +1,289 @@
+"""Messy ratings / items files read by ``from_csv``: spreadsheet dialects (decimal commas,
+``sep=`` lines, blank or repeated unused header names, wide headers), columns that two names
+could fill, timestamps in finer units and dates whose day/month order is ambiguous, odd years."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from movierate.data import from_csv
+from movierate.errors import DataError
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def ratings_of(ds) -> dict[tuple[object, object], float]:
+    """{(user id, movie id): rating} of a dataset (ids as loaded)."""
+    r = ds.ratings
+    users = ds.user_ids[r["user_idx"].to_numpy()]
+    movies = ds.movie_ids[r["movie_idx"].to_numpy()]
+    return {(u, m): float(x) for u, m, x in zip(users, movies, r["rating"], strict=True)}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "userId;movieId;rating\n1;10;4,5\n2;11;3,0\n3;10;2,5\n",  # European Excel export
+        "\ufeffuserId;movieId;rating\r\n1;10;4,5\r\n2;11;3,0\r\n3;10;2,5\r\n",  # BOM + CRLF
+        'userId,movieId,rating\n1,10,"4,5"\n2,11,"3,0"\n3,10,"2,5"\n',  # quoted in a CSV
+        "userId\tmovieId\trating\n1\t10\t4,5\n2\t11\t3\n3\t10\t2,5\n",  # mixed with plain
+        "1;10;4,5\n2;11;3,0\n3;10;2,5\n",  # no header
+    ],
+)
+def test_decimal_comma_ratings_are_read_as_numbers_with_a_notice(text):
+    ds = from_csv(text.encode("utf-8"))
+    assert ratings_of(ds) == {(1, 10): 4.5, (2, 11): 3.0, (3, 10): 2.5}
+    assert any("decimal comma" in w for w in ds.warnings)
+
+
+@pytest.mark.parametrize("value", ["4,5 stars", "4,5,1", "4.5,1"])
+def test_other_comma_values_stay_errors(value):
+    with pytest.raises(DataError, match="non-numeric"):
+        from_csv(f'userId,movieId,rating\n1,10,"{value}"\n2,11,3\n'.encode())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sep=;\nuserId;movieId;rating\n1;10;4\n2;11;3\n",
+        "sep=|\r\nuserId|movieId|rating\r\n1|10|4\r\n2|11|3\r\n",
+        "\n\nuserId,movieId,rating\n1,10,4\n2,11,3\n",
+        "\n \n1,10,4\n2,11,3\n",
+        "sep=,\n1,10,4\n2,11,3\n",
+    ],
+)
+def test_lines_before_the_header_are_skipped(text):
+    ds = from_csv(text.encode())
+    assert ratings_of(ds) == {(1, 10): 4.0, (2, 11): 3.0}
+
+
+def test_line_numbers_count_the_skipped_lines():
+    with pytest.raises(DataError, match="line 4"):
+        from_csv(b"sep=;\nuserId;movieId;rating\n1;10;4\n2;11;x\n")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "userId,movieId,rating,,\n1,10,4,,\n2,11,3,,\n",  # Excel's trailing empty columns
+        "userId,movieId,rating,note,note\n1,10,4,a,b\n2,11,3,c,d\n",  # repeated unused name
+        ",userId,movieId,rating\n0,1,10,4\n1,2,11,3\n",  # pandas' unnamed index column
+    ],
+)
+def test_blank_or_repeated_unused_columns_do_not_matter(text):
+    assert ratings_of(from_csv(text.encode())) == {(1, 10): 4.0, (2, 11): 3.0}
+
+
+def test_a_header_wider_than_the_sample_is_read_whole():
+    extra = 20_000
+    text = "userId,movieId,rating" + ",extra" * extra + "\n"
+    text += "".join(f"{u},{m},{r}" + ",0" * extra + "\n" for u, m, r in ((1, 10, 4), (2, 11, 3)))
+    assert len(text.splitlines()[0]) > 65536
+    assert ratings_of(from_csv(text.encode())) == {(1, 10): 4.0, (2, 11): 3.0}
+
+
+def test_messages_quote_a_long_header_cut_short():
+    header = ",".join(f"col{i}" for i in range(5000))
+    with pytest.raises(DataError) as err:
+        from_csv(f"{header}\n".encode() + b"1" + b",1" * 4999 + b"\n")
+    assert "missing column(s)" in str(err.value)
+    assert len(str(err.value)) < 1000
+
+
+@pytest.mark.parametrize(
+    ("header", "role"),
+    [
+        ("userId,movieId,movie,rating", "item"),  # 'movie' holds the titles
+        ("userId,user,movieId,rating", "user"),
+        ("userId,movieId,rating,score", "rating"),
+        ("userId,movieId,rating,timestamp,date", "timestamp"),
+    ],
+)
+def test_two_columns_that_fit_one_role_are_refused_in_every_process(tmp_path, header, role):
+    """Which column was taken used to depend on the process' string hashing (a set)."""
+    rows = "".join(
+        f"{u},{m},Film {m},{r}" + ",1" * (header.count(",") - 3) + "\n"
+        for u, m, r in ((1, 10, 4), (2, 11, 3))
+    )
+    path = tmp_path / "r.csv"
+    path.write_text(header + "\n" + rows)
+    script = (
+        "import sys\nfrom movierate.data import from_csv\nfrom movierate.errors import DataError\n"
+        "try:\n    from_csv(sys.argv[1])\nexcept DataError as e:\n    print('ERR', e)\n"
+        "else:\n    print('OK')\n"
+    )
+    outs = set()
+    for seed in ("1", "2", "3", "4"):
+        env = dict(os.environ, PYTHONHASHSEED=seed, PYTHONPATH=str(REPO))
+        proc = subprocess.run(
+            [sys.executable, "-c", script, str(path)], capture_output=True, text=True, env=env
+        )
+        outs.add(proc.stdout.strip())
+    assert len(outs) == 1, outs
+    (out,) = outs
+    assert out.startswith("ERR") and f"could be the {role}" in out and "columns={" in out
+
+
+def test_the_mapping_settles_which_column_is_meant():
+    text = b"userId,movieId,movie,rating\n1,10,Heat,4\n2,11,Up,3\n"
+    ds = from_csv(text, columns={"item": "movieId"})
+    assert ratings_of(ds) == {(1, 10): 4.0, (2, 11): 3.0}
+    items = b"movieId,id,title\n10,5,Heat\n11,6,Up\n"
+    with pytest.raises(DataError, match=r"item_columns=\{'item'"):
+        from_csv(text, items, columns={"item": "movieId"})
+
+
+@pytest.mark.parametrize(
+    ("values", "factor"),
+    [
+        (("1600000000000", "1600000001000"), 1000),  # JavaScript milliseconds
+        (("800000000000", "800000001000"), 1000),  # 1995 in ms (below 10^12)
+        (("1600000000000.0", "1600000001000.5"), 1000),
+        (("1600000000000000", "1600000001000000"), 10**6),
+        (("1600000000000000000", "1600000001000000000"), 10**9),
+    ],
+)
+def test_timestamps_in_finer_units_are_read_as_seconds_with_a_notice(values, factor):
+    rows = "".join(f"{u},{10 + u},4,{v}\n" for u, v in enumerate(values, start=1))
+    ds = from_csv(("userId,movieId,rating,timestamp\n" + rows).encode())
+    expected = sorted(int(float(v)) // factor for v in values)
+    assert sorted(ds.ratings["timestamp"].tolist()) == expected
+    assert any("since 1970" in w and "seconds" in w for w in ds.warnings)
+
+
+@pytest.mark.parametrize(
+    ("values", "bad_line"),
+    [(("1600000000000", "1600000000"), 2), (("5", "1600000000000"), 3)],
+)
+def test_timestamps_mixing_units_are_refused(values, bad_line):
+    rows = "".join(f"{u},{10 + u},4,{v}\n" for u, v in enumerate(values, start=1))
+    with pytest.raises(DataError, match=rf"'timestamp'.*line {bad_line}"):
+        from_csv(("userId,movieId,rating,timestamp\n" + rows).encode())
+
+
+@pytest.mark.parametrize(
+    "values",
+    [("01/02/2020", "03/04/2020"), ("2020-01-02", "05/06/2020"), ("1.2.2020", "3.4.2020")],
+)
+def test_dates_that_read_both_day_and_month_first_are_refused(values):
+    rows = "".join(f"{u},{10 + u},4,{v}\n" for u, v in enumerate(values, start=1))
+    with pytest.raises(DataError, match="day-first and month-first"):
+        from_csv(("userId,movieId,rating,timestamp\n" + rows).encode())
+
+
+@pytest.mark.parametrize(
+    ("values", "days"),
+    [
+        (("01/02/2020", "31/12/2020"), ("2020-02-01", "2020-12-31")),  # day-first, first is <13
+        (("31/12/2020", "01/02/2020"), ("2020-12-31", "2020-02-01")),
+        (("02/01/2020", "12/31/2020"), ("2020-02-01", "2020-12-31")),  # month-first
+        (("13.01.2020", "01.02.2020"), ("2020-01-13", "2020-02-01")),
+        (("2020-01-02", "2020-03-04T10:00:00Z"), ("2020-01-02", "2020-03-04")),
+    ],
+)
+def test_dates_are_read_in_one_order_for_the_whole_column(values, days):
+    rows = "".join(f"{u},{10 + u},4,{v}\n" for u, v in enumerate(values, start=1))
+    ds = from_csv(("userId,movieId,rating,timestamp\n" + rows).encode())
+    by_user = dict(zip(ds.user_ids[ds.ratings["user_idx"]], ds.ratings["timestamp"], strict=True))
+    got = [np.datetime64(int(by_user[u]), "s").astype("datetime64[D]") for u in (1, 2)]
+    assert [str(d) for d in got] == list(days)
+
+
+@pytest.mark.parametrize(
+    "year", ["1995.5", "1e300", "inf", "99999999999999999999", "c. 1999", "-5"]
+)
+def test_items_years_that_are_no_year_are_dropped_with_a_notice(year):
+    ratings = b"userId,movieId,rating\n1,10,4\n2,11,3\n"
+    items = f"movieId,title,year\n10,Heat,{year}\n11,Up,2009\n".encode()
+    ds = from_csv(ratings, items)
+    years = dict(zip(ds.movies["movie_id"], ds.movies["year"], strict=True))
+    assert years[11] == 2009 and pd.isna(years[10])
+    assert any("not a year" in w and repr(year) in w for w in ds.warnings)
+
+
+def test_items_file_with_a_sep_line_and_blank_lines():
+    ratings = b"userId,movieId,rating\n1,10,4\n2,11,3\n"
+    items = b"sep=;\n\nmovieId;title;genres\n10;Heat (1995);Action\n11;Up (2009);Comedy\n"
+    ds = from_csv(ratings, items)
+    assert sorted(ds.movies["title"]) == ["Heat", "Up"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "userId,movieId,rating\n1,10,4,\n2,11,3,\n",  # every row ends with the delimiter
+        "userId;movieId;rating\n1;10;4;;\n2;11;3;;\n",
+        "1,10,4,\n2,11,3,\n",  # no header
+        "1\t10\t4\t\n2\t11\t3\t\n",
+    ],
+)
+def test_a_trailing_delimiter_on_every_row_is_ignored(text):
+    assert ratings_of(from_csv(text.encode())) == {(1, 10): 4.0, (2, 11): 3.0}
+
+
+@pytest.mark.parametrize(
+    ("items", "problem"),
+    [
+        ("movieId,title\n10,Caf\u00e9\n".encode("cp1252"), "cannot be decoded"),
+        (b"movieId,name2\n10,Heat\n", "missing column(s) for title"),
+        (b"", "is empty"),
+    ],
+)
+def test_errors_in_an_uploaded_items_file_name_the_items_file(items, problem):
+    with pytest.raises(DataError) as err:
+        from_csv(b"userId,movieId,rating\n1,10,4\n2,11,3\n", items)
+    assert str(err.value).startswith("the uploaded items file") and problem in str(err.value)
+
+
+SPELLINGS = {
+    "padded": lambda name: f" {name} ",
+    "lower": str.lower,
+    "upper": str.upper,
+    "title": str.title,
+}
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_a_mapped_name_may_differ_from_the_header_in_case_and_spaces(spelling):
+    spell = SPELLINGS[spelling]
+    ds = from_csv(b"uid,mid, Stars \n1,10,4\n2,11,3\n", columns={"rating": spell("stars")})
+    assert ratings_of(ds) == {(1, 10): 4.0, (2, 11): 3.0}
+    items = b" Movie Key ,Name\n10,Heat\n11,Up\n"
+    ds = from_csv(
+        b"userId,movieId,rating\n1,10,4\n2,11,3\n",
+        items,
+        item_columns={"item": spell("movie key"), "title": spell("name")},
+    )
+    assert sorted(ds.movies["title"]) == ["Heat", "Up"]
+
+
+def test_a_mapped_name_fitting_two_columns_is_refused():
+    with pytest.raises(DataError, match="no column named 'stars'"):
+        from_csv(b"uid,mid,Stars,STARS\n1,10,4,5\n2,11,3,5\n", columns={"rating": "stars"})
+
+
+@pytest.mark.parametrize(
+    ("raw", "title", "year"),
+    [
+        ("Heat (0001)", "Heat (0001)", None),  # no year of a movie: kept as title text
+        ("Heat (9999)", "Heat (9999)", None),
+        ("Heat (1799)", "Heat (1799)", None),
+        ("Heat (1995/I)", "Heat", 1995),  # IMDb's disambiguation suffix
+        ("Heat (1995/II) (V)", "Heat (V)", 1995),
+        ("Heat (1995)", "Heat", 1995),
+    ],
+)
+def test_only_a_plausible_year_is_taken_from_a_title(raw, title, year):
+    from movierate.data.movies import split_title_year
+
+    assert split_title_year(raw) == (title, year)
+    ds = from_csv(b"userId,movieId,rating\n1,10,4\n2,11,3\n", f"movieId,title\n10,{raw}\n".encode())
+    row = ds.movies.set_index("movie_id").loc[10]
+    assert row["title"] == title and (pd.isna(row["year"]) if year is None else row["year"] == year)
