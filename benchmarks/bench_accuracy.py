@@ -6,7 +6,9 @@ Every contender sees the same three-part split (``movierate.data.make_split``):
   grid search), never on the test rows;
 - it is SCORED on the test rows, which the contender never receives: the harness hands each
   contender a split whose test part is empty, and computes test RMSE / MAE itself (in numpy,
-  predictions clipped to the rating scale).
+  predictions clipped to the rating scale that training used: on a dataset whose scale was
+  inferred from all its ratings, the one inferred from the train and stop rows only,
+  ``training_scale``, so that no test rating sets it).
 
 Protocols:
 - ``random``: random 90/10 (10% test, then 10% of the rest as stop rows), seeds 42, 43, 44;
@@ -21,7 +23,8 @@ Datasets: ml-100k, ml-latest-small, ml-1m-sample (/work/shared/data/movielens). 
   ``movierate-mf_bias`` / ``movierate-deep``: the dataset's tuned defaults of that family
   (``movierate.defaults``; ModelSpec's for datasets without an entry), early-stopped; run only
   on splits whose test rows did not choose them (``defaults.chosen_without_test_rows``: the
-  random seed-42 split; skipped elsewhere, with a line saying so);
+  random seed-42 split of the very data they were tuned on; skipped elsewhere, with a line
+  saying so);
 - ``svd``: Surprise SVD with its defaults; ``svd-tuned``: SVD with the (n_factors, n_epochs,
   lr_all, reg_all) of a grid search that scores each grid point on the stop rows (36 points;
   ``--quick``: 8), its search time reported; ``svdpp``: SVD++ with defaults; ``baseline``:
@@ -159,7 +162,7 @@ def _movierate(ds: RatingsDataset, split: Split, spec_fields: dict[str, Any], se
 
     spec = ModelSpec(**{**spec_fields, "seed": seed}).validate()
     result = train(ds, split, spec)  # early-stops on split.stop; never sees test rows
-    arrays, scale = result.arrays, ds.rating_scale
+    arrays, scale = result.arrays, result.rating_scale
 
     def predict(users: np.ndarray, movies: np.ndarray) -> np.ndarray:
         return scoring.predict(arrays, spec, users, movies, scale)
@@ -203,16 +206,25 @@ def run_movierate_deep(ds: RatingsDataset, split: Split, seed: int, quick: bool)
 # --- Surprise ------------------------------------------------------------------------------------
 
 
-def _trainset(ds: RatingsDataset, rows: np.ndarray) -> Any:
+def fit_scale(ds: RatingsDataset, split: Split) -> Any:
+    """The rating scale a contender fitted on ``split`` (train and stop rows, no test rows) may
+    know: ``movierate.nn.training.training_scale``, never one inferred from test ratings."""
+    from movierate.nn.training import training_scale
+
+    return training_scale(ds, split)
+
+
+def _trainset(ds: RatingsDataset, rows: np.ndarray, scale: Any) -> Any:
     from surprise import Dataset, Reader
 
     frame = ds.ratings.iloc[rows][["user_idx", "movie_idx", "rating"]]
-    scale = ds.rating_scale
     data = Dataset.load_from_df(frame, Reader(rating_scale=(scale.min, scale.max)))
     return data.build_full_trainset()
 
 
-def _svd_predictor(algo: Any, ds: RatingsDataset) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+def _svd_predictor(
+    algo: Any, ds: RatingsDataset, scale: Any
+) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
     """Vectorised ``SVD.predict`` (biased): mean + b_u + b_i + q_i.p_u, unknown parts dropped,
     clipped to the rating scale as Surprise does."""
     ts = algo.trainset
@@ -222,7 +234,7 @@ def _svd_predictor(algo: Any, ds: RatingsDataset) -> Callable[[np.ndarray, np.nd
         user_inner[int(raw)] = inner
     for raw, inner in ts._raw2inner_id_items.items():
         movie_inner[int(raw)] = inner
-    lo, hi = ds.rating_scale.min, ds.rating_scale.max
+    lo, hi = scale.min, scale.max
 
     def predict(users: np.ndarray, movies: np.ndarray) -> np.ndarray:
         u, i = user_inner[users], movie_inner[movies]
@@ -257,9 +269,10 @@ def run_svd(ds: RatingsDataset, split: Split, seed: int, quick: bool) -> Fitted:
     """Surprise SVD with its defaults (100 factors, 20 epochs, lr 0.005, reg 0.02)."""
     from surprise import SVD
 
+    scale = fit_scale(ds, split)
     algo = SVD(random_state=seed)
-    seconds = _fit(algo, _trainset(ds, split.train))
-    return Fitted(_svd_predictor(algo, ds), seconds, algo.n_epochs)
+    seconds = _fit(algo, _trainset(ds, split.train, scale))
+    return Fitted(_svd_predictor(algo, ds, scale), seconds, algo.n_epochs)
 
 
 @contender("svd-tuned")
@@ -268,7 +281,8 @@ def run_svd_tuned(ds: RatingsDataset, split: Split, seed: int, quick: bool) -> F
     from surprise import SVD
 
     grid = SVD_QUICK_GRID if quick else SVD_GRID
-    trainset = _trainset(ds, split.train)
+    scale = fit_scale(ds, split)
+    trainset = _trainset(ds, split.train, scale)
     users, movies, truth = rows_of(ds, split.stop)
     started = time.perf_counter()
     best: tuple[float, dict[str, Any], Any, float] | None = None
@@ -276,7 +290,7 @@ def run_svd_tuned(ds: RatingsDataset, split: Split, seed: int, quick: bool) -> F
         params = dict(zip(grid, values, strict=True))
         algo = SVD(random_state=seed, **params)
         seconds = _fit(algo, trainset)
-        stop_rmse, _ = rmse_mae(_svd_predictor(algo, ds)(users, movies), truth)
+        stop_rmse, _ = rmse_mae(_svd_predictor(algo, ds, scale)(users, movies), truth)
         if best is None or stop_rmse < best[0]:
             best = (stop_rmse, params, algo, seconds)
     search = time.perf_counter() - started
@@ -285,7 +299,7 @@ def run_svd_tuned(ds: RatingsDataset, split: Split, seed: int, quick: bool) -> F
     n_points = int(np.prod([len(v) for v in grid.values()]))
     shown = ", ".join(f"{k}={v}" for k, v in params.items())
     note = f"{n_points} points; best {shown} (stop RMSE {stop_rmse:.4f})"
-    return Fitted(_svd_predictor(algo, ds), seconds, params["n_epochs"], search, note)
+    return Fitted(_svd_predictor(algo, ds, scale), seconds, params["n_epochs"], search, note)
 
 
 @contender("svdpp")
@@ -294,7 +308,7 @@ def run_svdpp(ds: RatingsDataset, split: Split, seed: int, quick: bool) -> Fitte
     from surprise import SVDpp
 
     algo = SVDpp(random_state=seed, cache_ratings=True)
-    seconds = _fit(algo, _trainset(ds, split.train))
+    seconds = _fit(algo, _trainset(ds, split.train, fit_scale(ds, split)))
     return Fitted(_generic_predictor(algo), seconds, algo.n_epochs)
 
 
@@ -304,7 +318,7 @@ def run_baseline(ds: RatingsDataset, split: Split, seed: int, quick: bool) -> Fi
     from surprise import BaselineOnly
 
     algo = BaselineOnly(verbose=False)
-    seconds = _fit(algo, _trainset(ds, split.train))
+    seconds = _fit(algo, _trainset(ds, split.train, fit_scale(ds, split)))
     return Fitted(_generic_predictor(algo), seconds, 10)
 
 
@@ -354,7 +368,10 @@ def run_all(
         split = make_split(ds, stop_fraction=STOP_FRACTION, **kwargs)
         users, movies, truth = rows_of(ds, split.test)
         for name in todo:
-            if name in TUNED_CONTENDERS and not chosen_without_test_rows(dataset, split):
+            chosen_elsewhere = not chosen_without_test_rows(
+                dataset, split, fingerprint=ds.fingerprint
+            )
+            if name in TUNED_CONTENDERS and chosen_elsewhere:
                 print(f"skipped {name} on {dataset} {protocol} {label}: its settings were "
                       "chosen on rows that are test rows here", flush=True)  # fmt: skip
                 continue

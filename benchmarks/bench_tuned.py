@@ -3,7 +3,9 @@
 Each protocol splits a dataset into train / stop / test rows. Both searches see only train
 rows to fit and stop rows to score; the winner of each is then refit on train + stop (ours with
 the winning trial's best epoch count, as ``tune`` saves it, Surprise with its winning n_epochs)
-and scored once on the test rows. Our search gets a wall budget of ``--budget-factor`` x the SVD
+and scored once on the test rows, predictions clipped to the rating scale training used
+(:func:`fit_scale`: on a dataset whose scale was inferred from all its ratings, the one inferred
+from the train and stop rows, so that no test rating sets it). Our search gets a wall budget of ``--budget-factor`` x the SVD
 grid's search time (capped by ``--max-budget``). Rows per protocol: the SVD grid winner, the
 default model (early-stopped, untuned), the tuned winner as trained, refit, and refit as a seed
 ensemble of ``--ensemble`` K (one model of K x dim). Prints a markdown table; ``--json`` appends
@@ -103,12 +105,22 @@ def rmse(pred: np.ndarray, truth: np.ndarray) -> float:
     return float(np.sqrt(np.mean((np.asarray(pred, float) - truth) ** 2)))
 
 
+def fit_scale(ds, train: np.ndarray, stop: np.ndarray):
+    """The rating scale of a model fitted on ``train`` and early-stopped on ``stop``
+    (``movierate.nn.training.training_scale``): no test rating sets it."""
+    from movierate.nn.training import training_scale
+
+    empty = np.empty(0, dtype=np.int64)
+    return training_scale(ds, Split("bench", 0, 0.1, STOP_FRACTION, train, stop, empty))
+
+
 def surprise_grid(ds, train, stop, test) -> dict:
     """Grid-search SVD on train -> stop, refit the winner on train + stop, score the test."""
     from surprise import SVD, Dataset, Reader
 
     frame = ds.ratings
-    scale = (float(ds.rating_scale.min), float(ds.rating_scale.max))
+    fitted = fit_scale(ds, train, stop)
+    scale = (float(fitted.min), float(fitted.max))
 
     def trainset(rows):
         data = Dataset.load_from_df(
@@ -175,10 +187,10 @@ def ours(ds, train, stop, test, families, budget, seed=0, ensemble=1) -> list[di
     movies = ds.ratings["movie_idx"].to_numpy()
     truth = ds.ratings["rating"].to_numpy(float)
 
+    scale = fit_scale(ds, train, stop)
+
     def test_rmse(arrays, spec):
-        return rmse(
-            scoring.predict(arrays, spec, users[test], movies[test], ds.rating_scale), truth[test]
-        )
+        return rmse(scoring.predict(arrays, spec, users[test], movies[test], scale), truth[test])
 
     family = result.best_spec.family
     common = {
@@ -257,10 +269,10 @@ def ours_blend(ds, train, stop, test, families, budget, seed=0, ensemble=1) -> l
     movies = ds.ratings["movie_idx"].to_numpy()
     truth = ds.ratings["rating"].to_numpy(float)
 
+    scale = fit_scale(ds, train, stop)
+
     def test_rmse(arrays, spec):
-        return rmse(
-            scoring.predict(arrays, spec, users[test], movies[test], ds.rating_scale), truth[test]
-        )
+        return rmse(scoring.predict(arrays, spec, users[test], movies[test], scale), truth[test])
 
     blend = result.summary["blend"]
     weights = blend["weights"]
@@ -354,7 +366,7 @@ def default_model(ds, train, stop, test) -> dict:
     bench = Split("bench", 0, 0.1, STOP_FRACTION, np.sort(train), np.sort(stop), np.sort(test))
     result = train_model(ds, bench, spec)
     users, movies = ds.ratings["user_idx"].to_numpy(), ds.ratings["movie_idx"].to_numpy()
-    pred = scoring.predict(result.arrays, spec, users[test], movies[test], ds.rating_scale)
+    pred = scoring.predict(result.arrays, spec, users[test], movies[test], result.rating_scale)
     return {
         "model": "default mf_bias (dim 32, L2 0.1)",
         "stop_rmse": result.metrics["stop_rmse"],
@@ -464,9 +476,9 @@ def main() -> None:
         print(markdown(table), flush=True)
 
 
-def _versus(r: dict | None, base: dict) -> str:
-    """``r``'s test RMSE against ``base``'s, in percent ("-" without ``r``)."""
-    return f"{100 * (r['test_rmse'] / base['test_rmse'] - 1):+.2f}%" if r else "-"
+def _versus(r: dict | None, base: dict | None) -> str:
+    """``r``'s test RMSE against ``base``'s, in percent ("-" without either)."""
+    return f"{100 * (r['test_rmse'] / base['test_rmse'] - 1):+.2f}%" if r and base else "-"
 
 
 def compact(rows: list[dict]) -> str:
@@ -526,7 +538,8 @@ def compact_blend(rows: list[dict]) -> str:
     replaces an earlier run, which would choose results after seeing them): the SVD (its row
     from the same file when that run re-timed it, else the latest), the untuned default, each
     member refit, the saved blend and the blend with its mf_bias member as a 5-seed ensemble,
-    both against the SVD, the saved blend against its better member, the weights, the search
+    both against the SVD, the saved blend against its better member (the one with the lower
+    stop RMSE: chosen on the stop rows, like everything else), the weights, the search
     seconds against the SVD grid's (and their ratio; over :data:`BUDGET_RATIO` is marked), trials
     and load."""
     svd = {r["key"]: r for r in rows if r["model"].startswith("Surprise")}
@@ -539,7 +552,7 @@ def compact_blend(rows: list[dict]) -> str:
     lines = [
         "| protocol | dataset | SVD grid | default mf_bias | autorec refit | mf_bias refit | "
         "blend (saved by `tune --blend`) | blend, mf_bias 5 seeds (`--ensemble 5`) | saved vs "
-        "SVD | 5 seeds vs SVD | saved vs better member | w (autorec / mf_bias) | search s "
+        "SVD | 5 seeds vs SVD | saved vs member with the better stop RMSE | w (autorec / mf_bias) | search s "
         "(ours / SVD = ratio) | trials (autorec + mf_bias) | refit s (saved / 5 seeds) | load |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
@@ -549,7 +562,7 @@ def compact_blend(rows: list[dict]) -> str:
 
     for (key, file), g in groups.items():
         s, saved, ensemble = svd_in_file.get((key, file), svd[key]), g["refit"], g.get("ensemble")
-        better = min((r for k, r in g.items() if k.startswith("member-")), key=_rmse)
+        better = _better_member(g)
         ratio = saved["search_s"] / max(s["search_s"], 1e-9)
         over = f" (over {BUDGET_RATIO:g}x: not counted)" if ratio > BUDGET_RATIO else ""
         lines.append(
@@ -567,8 +580,16 @@ def compact_blend(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def _rmse(row: dict) -> float:
-    return row["test_rmse"]
+def _better_member(group: dict[str, dict]) -> dict | None:
+    """The blend member with the lower early-stopping RMSE: chosen on the stop rows, never on
+    the test rows (a choice made on test rows would flatter or belittle the blend); None when
+    no member row recorded one."""
+    members = [
+        r
+        for k, r in group.items()
+        if k.startswith("member-") and isinstance(r.get("stop_rmse"), int | float)
+    ]
+    return min(members, key=lambda r: r["stop_rmse"]) if members else None
 
 
 def markdown(rows: list[dict]) -> str:

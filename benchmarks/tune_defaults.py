@@ -4,6 +4,9 @@ next to ModelSpec()'s score. Every choice is made on the early-stopping rows; th
 never trained on, watched or scored here, so a default chosen here leaves the test RMSE of a
 model trained on the default split honest.
 
+Each line records the data's fingerprint: it goes to ``defaults.DEFAULTS_DATA`` beside the
+entry, since other ratings under the same name have other test rows.
+
 The search starts from the family's untuned default (``ModelSpec`` and ``FAMILY_DEFAULTS``): the
 dataset's current entry in ``movierate.defaults`` is hidden during the run, so nothing chosen
 earlier (on other rows) steers it.
@@ -40,6 +43,7 @@ def main() -> None:
         split = split_from_settings(ds, split_settings(None))
         row = {
             "dataset": name,
+            "fingerprint": ds.fingerprint,  # goes to defaults.DEFAULTS_DATA with the entry
             "family": family,
             "budget_s": args.budget,
             "split": split.describe(),

@@ -98,6 +98,14 @@ DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
 }
 #: The split the entries were chosen on (its stop rows; pipeline.DEFAULT_SPLIT's values).
 DEFAULTS_SPLIT: dict[str, Any] = {"method": "random", "test_fraction": 0.1, "seed": 42}
+#: The data each entry was chosen on (``RatingsDataset.fingerprint`` of the shared copies). The
+#: same split of other data under that name (a newer GroupLens release, an edited copy) puts
+#: other ratings in its test part, some of them ratings that chose the entry.
+DEFAULTS_DATA: dict[str, str] = {
+    "ml-100k": "f74050b917c1e480",
+    "ml-latest-small": "c5c0cc427108c142",
+    "ml-1m-sample": "2cb06e531d6fbd5c",
+}
 #: Family defaults applied before a dataset's entry (ModelSpec()'s values suit the MF families;
 #: autorec wants a wide hidden layer and a strong L2 (README, "AutoRec")).
 FAMILY_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -208,24 +216,30 @@ def fill_large_data_defaults(
     return spec.with_(**{name: changes[name] for name in filled}), filled
 
 
-def chosen_without_test_rows(dataset_name: str | None, split: Any) -> bool:
+def chosen_without_test_rows(dataset_name: str | None, split: Any, *, fingerprint: str) -> bool:
     """Whether ``dataset_name``'s defaults were chosen without looking at ``split``'s test rows:
-    always for a dataset without a tuned entry; for one with an entry, only when ``split`` has
+    always for a dataset without a tuned entry; for one with an entry, only when the data is
+    the data the entry was chosen on (``fingerprint``, :data:`DEFAULTS_DATA`) and ``split`` has
     :data:`DEFAULTS_SPLIT`'s test rows (the selection watched the stop rows carved from the
-    rest). On any other split some rows that chose the settings are test rows, so a tuned
-    default there would flatter its test RMSE.
+    rest). On any other split, or other data under that name, some ratings that chose the
+    settings are test rows, so a tuned default there would flatter its test RMSE.
 
     >>> from types import SimpleNamespace as S
-    >>> chosen_without_test_rows("ml-100k", S(method="random", test_fraction=0.1, seed=42))
+    >>> default = S(method="random", test_fraction=0.1, seed=42)
+    >>> chosen_without_test_rows("ml-100k", default, fingerprint=DEFAULTS_DATA["ml-100k"])
     True
-    >>> chosen_without_test_rows("ml-100k", S(method="official:u1", test_fraction=0.2, seed=42))
+    >>> chosen_without_test_rows("ml-100k", default, fingerprint="0123456789abcdef")
+    False
+    >>> u1 = S(method="official:u1", test_fraction=0.2, seed=42)
+    >>> chosen_without_test_rows("ml-100k", u1, fingerprint=DEFAULTS_DATA["ml-100k"])
     False
     """
     name = ALIASES.get(dataset_name or "", dataset_name or "")
     if name not in DEFAULTS:
         return True
     return (
-        split.method == DEFAULTS_SPLIT["method"]
+        fingerprint == DEFAULTS_DATA.get(name)
+        and split.method == DEFAULTS_SPLIT["method"]
         and split.seed == DEFAULTS_SPLIT["seed"]
         and abs(float(split.test_fraction) - DEFAULTS_SPLIT["test_fraction"]) < 1e-9
     )

@@ -3,6 +3,10 @@
 Accuracy is honest: training early-stops on the split's stop rows; after training, the
 pipeline measures ``test_rmse`` / ``test_mae`` in numpy on the test rows (which neither
 training, early stopping nor any choice of settings saw) and records them in ``meta.json``.
+Every test row counts, including those of a user or movie with no rating among the rows the
+model was fit on (cold start): the model predicts them from vectors training never moved (the
+global mean, zero biases, what is left of the initialisation), and ``test_unseen_rows`` records
+how many there are (:func:`unseen_rows`), so a reader knows how much of the test RMSE they are.
 
 Used by the CLI, the dashboard's background jobs and the test fixtures. Everything cheap is
 checked first (spec, name, split options), so a typo fails in milliseconds, not after loading
@@ -184,16 +188,22 @@ def recorded_split(ds: RatingsDataset, described: Mapping[str, Any]) -> Split:
             "(its digest differs), so its metrics cannot be recomputed on the same rows."
         )
     if described.get("stop_rows_trained"):
-        split = Split(
-            split.method,
-            split.seed,
-            split.test_fraction,
-            split.stop_fraction,
-            np.sort(np.concatenate([split.train, split.stop])),
-            np.empty(0, dtype=np.int64),
-            split.test,
-        )
+        split = fold_stop_rows(split)
     return split
+
+
+def fold_stop_rows(split: Split) -> Split:
+    """``split`` with its stop rows moved into ``train`` (no stop rows left): the split of a model
+    refit on train + stop rows after tuning. The test rows are unchanged."""
+    return Split(
+        split.method,
+        split.seed,
+        split.test_fraction,
+        split.stop_fraction,
+        np.sort(np.concatenate([split.train, split.stop])).astype(np.int64),
+        np.empty(0, dtype=np.int64),
+        np.asarray(split.test, dtype=np.int64),
+    )
 
 
 def dataset_of(
@@ -263,8 +273,23 @@ def test_metrics(
     scale: RatingScale | None = None,
 ) -> dict[str, float]:
     """``test_rmse`` and ``test_mae`` of trained ``arrays`` on ``split.test``, in numpy;
-    predictions clipped to ``scale``, the one training used (default: the dataset's)."""
-    return _rmse_mae("test", arrays, spec, ds, split.test, scale or ds.rating_scale)
+    predictions clipped to ``scale``, the one training used (default: the dataset's); and
+    ``test_unseen_rows``, how many of those rows have a user or movie without a rating in
+    ``split.train`` (the rows the model was fit on: pass a refit's folded split)."""
+    metrics = _rmse_mae("test", arrays, spec, ds, split.test, scale or ds.rating_scale)
+    metrics["test_unseen_rows"] = unseen_rows(ds, split.train, split.test)
+    return metrics
+
+
+def unseen_rows(ds: RatingsDataset, fitted: np.ndarray, rows: np.ndarray) -> int:
+    """How many of ``rows`` have a user or a movie with no rating among the ``fitted`` rows:
+    cold-start rows, predicted from vectors training never moved."""
+    users = ds.ratings["user_idx"].to_numpy()
+    movies = ds.ratings["movie_idx"].to_numpy()
+    fitted, rows = np.asarray(fitted, dtype=np.int64), np.asarray(rows, dtype=np.int64)
+    seen_users = np.bincount(users[fitted], minlength=ds.n_users) > 0
+    seen_movies = np.bincount(movies[fitted], minlength=ds.n_movies) > 0
+    return int(np.count_nonzero(~seen_users[users[rows]] | ~seen_movies[movies[rows]]))
 
 
 def _rmse_mae(
@@ -306,8 +331,9 @@ def evaluate_model(model: store.TrainedModel, ds: RatingsDataset | None = None) 
     Returns ``<part>_rmse``, ``<part>_mae`` and ``n_<part>`` for each part of
     :func:`split_parts`: ``train``, ``stop`` (early-stopping rows) and ``test`` (rows nothing
     else saw); for a model saved before test rows, ``train`` and ``valid`` (rows that also
-    steered early stopping: label them so, see ``store.metric_label``). No TensorFlow:
-    predictions come from :mod:`movierate.scoring`.
+    steered early stopping: label them so, see ``store.metric_label``); and
+    (with test rows) ``test_unseen_rows``, the test rows whose user or movie has no training
+    row (:func:`unseen_rows`). No TensorFlow: predictions come from :mod:`movierate.scoring`.
     """
     ds = ds if ds is not None else dataset_of(model)
     split = recorded_split(ds, model.meta["split"])
@@ -321,4 +347,6 @@ def evaluate_model(model: store.TrainedModel, ds: RatingsDataset | None = None) 
     for part, rows in parts.items():
         out.update(_rmse_mae(part, model.arrays, model.spec, ds, rows, model.rating_scale))
         out[f"n_{part}"] = int(len(rows))
+    if "test" in parts:
+        out["test_unseen_rows"] = unseen_rows(ds, parts["train"], parts["test"])
     return out

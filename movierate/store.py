@@ -65,6 +65,7 @@ METRIC_LABELS = {
     "valid_mae": "valid MAE (steered early stopping)",
     "kept_dims": "kept dims (lowest stop RMSE; rest zero)",
     "rank_rows": "rows of the kept-dims selection",
+    "test_unseen_rows": "test rows with a user or movie unseen in training",
 }
 
 
@@ -212,6 +213,9 @@ class ModelInfo(_Accuracy):
     split_record: dict[str, Any] = field(default_factory=dict)
     #: The content fingerprint of the data it was trained on ("" when not recorded).
     dataset_fingerprint: str = ""
+    #: True for an embedding imported from elsewhere (:mod:`movierate.imported_models`): its
+    #: spec is a placeholder, it was never trained.
+    imported: bool = False
 
     @property
     def family(self) -> str:
@@ -557,6 +561,7 @@ def list_models() -> tuple[list[ModelInfo], list[BrokenModel]]:
                 format_version=int(meta["format_version"]),
                 split_record=dict(meta.get("split") or {}),
                 dataset_fingerprint=str(meta["dataset"].get("fingerprint") or ""),
+                imported=bool(meta.get("imported")),
             )
         except _FolderGone:
             continue  # renamed or deleted meanwhile: no longer part of this listing
@@ -731,6 +736,27 @@ def _read_stable(path: Path, read: Callable[[Any], _T]) -> _T:
 def read_meta(name: str) -> dict[str, Any]:
     """The parsed ``meta.json`` of model ``name`` (validated format version)."""
     return _read_meta(_existing_model_path(name))
+
+
+def require_model(name: str) -> Path:
+    """The folder of the saved model ``name`` (working or broken); StoreError naming the
+    saved models when there is none."""
+    return _existing_model_path(name)
+
+
+def model_problem(name: str) -> str | None:
+    """Why the saved model ``name`` cannot be loaded (what :func:`list_models` reports for a
+    broken folder: missing or damaged files, shapes that disagree), or None when it is whole."""
+    path = _existing_model_path(name)
+    try:
+        _read_stable(path, _inspect)
+    except _FolderGone:
+        raise StoreError(f"Model {shown(name)} was deleted or renamed meanwhile.") from None
+    except MovierateError as exc:
+        return str(exc)
+    except Exception as exc:  # a damaged file no check foresaw
+        return f"{type(exc).__name__}: {exc}"
+    return None
 
 
 def delete_model(name: str) -> None:

@@ -413,8 +413,10 @@ def tune(
         pruner=optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=5),
     )
     # first trials: the tuned defaults of movierate.defaults, where they were chosen without
-    # this split's test rows (else the family's untuned defaults)
-    tuned = ds.name if chosen_without_test_rows(ds.name, split) else None
+    # this split's test rows, on this very data (else the family's untuned defaults)
+    tuned = (
+        ds.name if chosen_without_test_rows(ds.name, split, fingerprint=ds.fingerprint) else None
+    )
     for family in request.families:
         study.enqueue_trial(default_trial_params(family, request.families, tuned))
     started = time.monotonic()
@@ -616,11 +618,13 @@ def _finish(
     summary (``save``), and send the DONE event. Returns the name saved under (with
     ``name_base``, a generated name another run took first is replaced by the next free one)."""
     if save:
-        from movierate.pipeline import test_metrics
+        from movierate.pipeline import fold_stop_rows, test_metrics
 
+        # a refit trained on the stop rows too: they count as seen for the unseen-rows count
+        fitted = fold_stop_rows(split) if split_record.get(STOP_ROWS_TRAINED) else split
         saved.metrics = {
             **saved.metrics,
-            **test_metrics(saved.arrays, spec, ds, split, saved.rating_scale),
+            **test_metrics(saved.arrays, spec, ds, fitted, saved.rating_scale),
         }
         name = store.save_model(
             name,
@@ -661,22 +665,14 @@ def refit_winner(
     ``ensemble`` x ``spec.dim`` dimensions (:func:`concat_ensemble`); other families get the
     single refit (the summary says so). ``split.test`` is never read.
     """
-    from movierate.data import Split
     from movierate.nn.training import train  # imports TensorFlow
+    from movierate.pipeline import fold_stop_rows
 
     epochs = max(1, int(best_epoch))
     # no early stopping left: every epoch runs (with no stop rows, train RMSE picks the epoch)
     refit_spec = spec.with_(epochs=epochs, early_stopping_patience=epochs)
-    rows = np.sort(np.concatenate([split.train, split.stop])).astype(np.int64)
-    refit_split = Split(
-        split.method,
-        split.seed,
-        split.test_fraction,
-        split.stop_fraction,
-        rows,
-        np.empty(0, np.int64),
-        np.asarray(split.test, dtype=np.int64),
-    )
+    refit_split = fold_stop_rows(split)
+    rows = refit_split.train
     k = ensemble if spec.family in ENSEMBLE_FAMILIES else 1
     started = time.monotonic()
     results = [

@@ -7,6 +7,7 @@ import functools
 import http.server
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -165,6 +166,9 @@ def test_train_list_show_evaluate_delete_end_to_end(capsys):
     n, rmse, _mae, recorded_rmse = stop.split()[1:5]
     assert n == "8000"
     assert float(rmse) == pytest.approx(float(recorded_rmse), abs=2e-4)
+    # u1.test has movies that no training row rates: their rows are counted and said to be
+    unseen = re.search(r"^([\d,]+) of them have a user or movie with no rating", out, re.M)
+    assert unseen and 0 < int(unseen[1].replace(",", "")) < 20000, out
 
     code, out, _ = _run(["delete", "cli-tiny"], capsys)
     assert code == 0 and "deleted cli-tiny" in out

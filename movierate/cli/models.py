@@ -26,7 +26,7 @@ def _run_list(args: argparse.Namespace) -> int:
     rows = [
         [
             info.name,
-            info.family,
+            "imported" if info.imported else info.family,
             str(info.dim),
             format_regularizers(info.spec.regularizers),
             info.dataset,
@@ -77,6 +77,7 @@ def _configure_name(parser: argparse.ArgumentParser) -> None:
 
 def _run_show(args: argparse.Namespace) -> int:
     from movierate import store
+    from movierate.errors import StoreError
     from movierate.explore.ordering import kept_dims_note
 
     meta = store.read_meta(args.name)
@@ -133,12 +134,18 @@ def _run_show(args: argparse.Namespace) -> int:
     )
     versions = _mapping(meta.get("versions"))
     print("versions  " + ", ".join(f"{k} {v}" for k, v in versions.items()))
-    print("\nspec")
-    for key, value in _mapping(meta.get("spec")).items():
-        print(f"  {key:<24} {value}")
-    if meta.get("imported"):
-        print("          (an embedding imported from elsewhere: no ratings, so no accuracy)")
-    elif "n_test" not in split:
+    imported = _mapping(meta.get("imported"))
+    if imported:  # its spec is a placeholder: it was never trained with those settings
+        print(
+            f"imported  {imported.get('n_movies')} movie vectors of {imported.get('dim')} dims "
+            f"from {imported.get('source')} ({imported.get('format')})\n"
+            "          (an embedding imported from elsewhere: no ratings, so no accuracy)"
+        )
+    else:
+        print("\nspec")
+        for key, value in _mapping(meta.get("spec")).items():
+            print(f"  {key:<24} {value}")
+    if not imported and "n_test" not in split:
         print(
             "          (saved before splits had test rows: its validation rows also steered "
             "early stopping, so there is no test RMSE)"
@@ -161,6 +168,12 @@ def _run_show(args: argparse.Namespace) -> int:
         ]
         print("\nhistory")
         print(format_table(["epoch", *columns], rows))
+    problem = store.model_problem(args.name)
+    if problem:
+        raise StoreError(
+            f"Model {args.name!r} is broken and cannot be loaded: {problem}. Delete it "
+            f"(python -m movierate delete {args.name}) and train or import it again."
+        )
     return EXIT_OK
 
 
@@ -187,7 +200,10 @@ def _configure_delete(parser: argparse.ArgumentParser) -> None:
 def _run_delete(args: argparse.Namespace) -> int:
     from movierate import store
 
-    for name in args.names:
+    names = list(dict.fromkeys(args.names))  # a name given twice is deleted once
+    for name in names:  # every name checked first: a typo in the last deletes nothing
+        store.require_model(name)
+    for name in names:
         store.delete_model(name)
         print(f"deleted {name}")
     return EXIT_OK
@@ -246,6 +262,12 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     print(format_table(["rows", "n", "RMSE", "MAE", "recorded RMSE", "recorded MAE"], rows))
     if model.has_test_rows:
         print("test rows: seen by neither training, early stopping nor any choice of settings.")
+        unseen = result.get("test_unseen_rows", 0)
+        if unseen:
+            print(
+                f"{unseen:,} of them have a user or movie with no rating the model was fit on: "
+                "they are predicted from vectors training never moved, and count in the RMSE."
+            )
     else:
         print(
             "This model was saved before splits had test rows: its validation rows also chose "

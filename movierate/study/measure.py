@@ -48,8 +48,9 @@ def fit_in_memory(
     Neither the stop nor the test rows steer training (no early stopping, no best-epoch pick);
     the stop rows serve one purpose only: the ``ordered`` option's final rank selection
     (:func:`movierate.nn.training.prune_dimensions`, ``rank_rows``). The result's metrics get
-    ``test_rmse`` / ``test_mae`` of the final weights on ``split.test``, computed in numpy. The model is a numpy :class:`~movierate.store.TrainedModel` (predict,
-    explore functions). Imports TensorFlow.
+    :func:`movierate.pipeline.test_metrics` of the final weights on ``split.test`` (numpy).
+    The model is a numpy :class:`~movierate.store.TrainedModel` (predict, explore functions).
+    Imports TensorFlow.
     """
     from movierate.nn.training import train
 
@@ -57,13 +58,11 @@ def fit_in_memory(
     spec = spec.with_(early_stopping_patience=spec.epochs).validate()
     no_stop = replace(split, stop=np.empty(0, dtype=np.int64))
     result = train(ds, no_stop, spec, rank_rows=np.asarray(split.stop, dtype=np.int64))
+    from movierate.pipeline import test_metrics
+
     model = store.TrainedModel.from_training(name, result, ds, split, spec, path=Path(name))
-    test = ds.ratings.iloc[split.test]
-    if len(test):
-        users, movies = test["user_idx"].to_numpy(), test["movie_idx"].to_numpy()
-        truth = test["rating"].to_numpy(np.float64)
-        rmse, mae = rmse_mae(model, users, movies, truth)
-        result.metrics.update(test_rmse=rmse, test_mae=mae)
+    if len(split.test):  # as every saved model's: test RMSE / MAE and the cold-start rows
+        result.metrics.update(test_metrics(result.arrays, spec, ds, split, result.rating_scale))
     return Fitted(model, result)
 
 

@@ -1,0 +1,246 @@
+"""Accuracy protocol audit: test ratings change nothing that training, early stopping or any
+choice of settings makes (weights, global mean, inferred scale, trials, refit, ensemble, blend
+weight); cold-start test rows are counted; benchmarks clip to the scale training used and choose
+their comparators on stop rows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from movierate import store
+from movierate.data import RatingsDataset, Split, make_split, synthetic_dataset
+from movierate.data.build import RawData, build_dataset
+from movierate.spec import ModelSpec
+
+#: Test ratings get values no train or stop rating has (9 stretches the inferred scale to 0-10).
+ODD_RATING = 9.0
+
+
+def _raw_frame(n_ratings: int = 1500, seed: int = 3) -> pd.DataFrame:
+    base = synthetic_dataset(n_ratings=n_ratings, n_users=40, n_movies=70, seed=seed)
+    ratings = base.ratings
+    return pd.DataFrame(
+        {
+            "user": base.user_ids[ratings["user_idx"].to_numpy()],
+            "movie": base.movie_ids[ratings["movie_idx"].to_numpy()],
+            "rating": ratings["rating"].to_numpy(np.float64),
+            "timestamp": ratings["timestamp"].to_numpy(np.int64),
+        }
+    )
+
+
+def _build(frame: pd.DataFrame) -> RatingsDataset:
+    """A dataset built as an upload is (scale inferred from every rating)."""
+    return build_dataset(RawData(frame.copy(), "ratings.csv", 2), "audit")
+
+
+def _changed(frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """``frame`` with the ratings at ``rows`` changed (flipped, three of them off the scale)."""
+    out = frame.copy()
+    old = out.loc[rows, "rating"].to_numpy()
+    out.loc[rows, "rating"] = np.where(old > 3, 0.5, 5.0)
+    out.loc[rows[:3], "rating"] = ODD_RATING
+    return out
+
+
+@pytest.fixture(scope="module")
+def pair() -> tuple[RatingsDataset, RatingsDataset, Split, pd.DataFrame]:
+    """The same data twice, the second with every test rating changed; the split and the raw
+    frame (to change other rows)."""
+    frame = _raw_frame()
+    ds = _build(frame)
+    split = make_split(ds, "random", seed=1)
+    changed = _build(_changed(frame, split.test))
+    assert changed.rating_scale != ds.rating_scale  # inferred from all ratings: test ones too
+    assert make_split(changed, "random", seed=1).digest == split.digest
+    return ds, changed, split, frame
+
+
+def _same_arrays(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+
+
+SPECS = {
+    "mf_bias": ModelSpec(dim=4, epochs=2),
+    "deep": ModelSpec(family="deep", dim=4, epochs=2, hidden_units=(4,), output="sigmoid"),
+    "svdpp": ModelSpec(family="svdpp", dim=4, epochs=2),
+    "autorec": ModelSpec(family="autorec", dim=8, epochs=2, regularizers={"l2": 10.0}),
+    "ordered": ModelSpec(dim=6, epochs=2, regularizers={"l2": 0.1, "ordered": 0.01}),
+}
+
+
+@pytest.mark.parametrize("family", list(SPECS))
+def test_test_ratings_change_no_weight_scale_mean_or_epoch(pair, family):
+    from movierate.nn.training import train
+
+    ds, changed, split, frame = pair
+    spec = SPECS[family]
+    a, b = train(ds, split, spec), train(changed, split, spec)
+    assert _same_arrays(a.arrays, b.arrays)
+    assert a.metrics == b.metrics  # best epoch, stop RMSE, kept dims ...
+    assert a.rating_scale == b.rating_scale and a.global_mean == b.global_mean
+    # the control: a changed TRAINING rating does change the model
+    moved = train(_build(_changed(frame, split.train[:40])), split, spec)
+    assert not _same_arrays(a.arrays, moved.arrays)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"ensemble": 2}, {"blend": True, "families": ("autorec", "mf_bias")}],
+    ids=["refit-ensemble", "blend"],
+)
+def test_the_tuner_chooses_and_saves_the_same_whatever_the_test_ratings(pair, options):
+    from movierate.tuning import tune
+
+    ds, changed, split, _ = pair
+
+    def search(data: RatingsDataset):
+        return tune(data, "t", split=split, save=False, n_trials=2, max_epochs=2, seed=0, **options)
+
+    a, b = search(ds), search(changed)
+    assert [t.value for t in a.trials] == [t.value for t in b.trials]
+    assert [t.params for t in a.trials] == [t.params for t in b.trials]
+    assert a.best_spec == b.best_spec and a.saved_spec == b.saved_spec
+    assert _same_arrays(a.result.arrays, b.result.arrays)
+    assert a.summary.get("blend", {}).get("weights") == b.summary.get("blend", {}).get("weights")
+
+
+def _unseen_by_hand(ds: RatingsDataset, fitted: np.ndarray, rows: np.ndarray) -> int:
+    users, movies = ds.ratings["user_idx"].to_numpy(), ds.ratings["movie_idx"].to_numpy()
+    seen_u, seen_m = set(users[fitted].tolist()), set(movies[fitted].tolist())
+    return sum(users[r] not in seen_u or movies[r] not in seen_m for r in rows)
+
+
+@pytest.fixture(scope="module")
+def cold() -> tuple[RatingsDataset, dict]:
+    """Ratings where some users and movies have a single rating (cold when it is a test row)."""
+    frame = _raw_frame(n_ratings=1200, seed=8)
+    extra = pd.DataFrame(
+        {
+            "user": [9001, 9002, 9003, 1, 2, 3],
+            "movie": [1, 2, 3, 8001, 8002, 8003],
+            "rating": [4.0, 3.0, 2.0, 5.0, 1.0, 3.5],
+            "timestamp": [1] * 6,
+        }
+    )
+    return _build(pd.concat([frame, extra], ignore_index=True)), {"method": "random", "seed": 2}
+
+
+def test_cold_start_test_rows_are_counted_where_the_test_rmse_is_recorded(cold):
+    from movierate.pipeline import (
+        evaluate_model,
+        split_from_settings,
+        split_settings,
+        train_and_save,
+    )
+    from movierate.study import fit_in_memory
+
+    ds, params = cold
+    for seed in (2, 5, 11):
+        params = {**params, "seed": seed, "test_fraction": 0.3}
+        split = split_from_settings(ds, split_settings(params))
+        expected = _unseen_by_hand(ds, split.train, split.test)
+        name = train_and_save(ds, ModelSpec(dim=4, epochs=1), f"cold-{seed}", params)
+        model = store.load_model(name)
+        assert model.metrics["test_unseen_rows"] == expected
+        assert evaluate_model(model, ds)["test_unseen_rows"] == expected
+        studied = fit_in_memory(ds, split, ModelSpec(dim=4, epochs=1)).result.metrics
+        assert studied["test_unseen_rows"] == expected
+        assert studied["test_rmse"] == pytest.approx(model.metrics["test_rmse"])
+    assert expected > 0  # the data has cold rows to count
+
+
+def test_a_refit_counts_its_stop_rows_as_seen(cold):
+    from movierate.pipeline import evaluate_model
+    from movierate.tuning import tune
+
+    ds, _ = cold
+    split = make_split(ds, "random", test_fraction=0.3, stop_fraction=0.4, seed=4)
+    with_stop = _unseen_by_hand(ds, np.concatenate([split.train, split.stop]), split.test)
+    assert _unseen_by_hand(ds, split.train, split.test) > with_stop  # the two counts differ
+    result = tune(ds, "cold-tuned", split=split, n_trials=1, max_epochs=1)
+    model = store.load_model(result.name)
+    assert model.metrics["test_unseen_rows"] == with_stop
+    assert evaluate_model(model, ds)["test_unseen_rows"] == with_stop
+
+
+def test_benchmark_contenders_clip_to_the_scale_training_used(pair, monkeypatch):
+    """A contender never learns the scale from test ratings: movierate's predictions and
+    Surprise's Reader use the scale of the train and stop rows."""
+    import surprise
+
+    from benchmarks import bench_accuracy, bench_tuned
+    from movierate import scoring
+    from movierate.nn.training import training_scale
+
+    _, changed, split, _ = pair
+    fitted = training_scale(changed, split)
+    assert fitted != changed.rating_scale
+    scales: list = []
+    real_predict, real_reader = scoring.predict, surprise.Reader
+
+    def spy_predict(arrays, spec, users, movies, scale):
+        scales.append((float(scale.min), float(scale.max)))
+        return real_predict(arrays, spec, users, movies, scale)
+
+    def spy_reader(*args, rating_scale, **kwargs):
+        scales.append(tuple(float(v) for v in rating_scale))
+        return real_reader(*args, rating_scale=rating_scale, **kwargs)
+
+    monkeypatch.setattr(scoring, "predict", spy_predict)
+    monkeypatch.setattr(surprise, "Reader", spy_reader)
+    users, movies, _ = bench_accuracy.rows_of(changed, split.test)
+    for name in ("movierate", "svd", "baseline"):
+        bench_accuracy.evaluate(name, changed, split, 0, quick=True).predict(users, movies)
+    assert scales and set(scales) == {(fitted.min, fitted.max)}
+    assert bench_tuned.fit_scale(changed, split.train, split.stop) == fitted
+
+
+def test_the_blend_table_compares_with_the_member_chosen_on_stop_rows():
+    from benchmarks import bench_tuned as bench
+
+    common = {"key": "u1", "_file": 0, "weights": [0.5, 0.5], "member_trials": [1, 1]}
+    svd = {"key": "u1", "model": "Surprise SVD grid", "test_rmse": 0.92, "search_s": 100.0}
+    svd.update(protocol="official u1", dataset="ml-100k")
+    rows = [
+        svd,
+        # autorec: better on the stop rows, worse on the test rows
+        {**common, "kind": "member-autorec", "stop_rmse": 0.90, "test_rmse": 0.96},
+        {**common, "kind": "member-mf_bias", "stop_rmse": 0.91, "test_rmse": 0.93},
+        {**common, "kind": "refit", "test_rmse": 0.94, "train_s": 5, "search_s": 10.0},
+    ]
+    for row in rows[1:]:
+        row.setdefault("model", row["kind"])
+        row.setdefault("train_s", 1)
+    line = bench.compact_blend(rows).splitlines()[2]
+    cells = [c.strip() for c in line.strip("|").split("|")]
+    assert cells[10] == f"{100 * (0.94 / 0.96 - 1):+.2f}%"  # against autorec, the stop-row pick
+
+
+def test_tuned_defaults_start_a_search_only_on_the_data_and_split_that_chose_them(monkeypatch):
+    """Other ratings under a tuned dataset's name (a newer release, an edited copy) put other
+    rows in the default split's test part, some of which chose the tuned settings."""
+    import contextlib
+
+    import optuna
+
+    from movierate import defaults, tuning
+
+    enqueued: list[dict] = []
+    monkeypatch.setattr(
+        optuna.study.Study, "enqueue_trial", lambda self, params, **kw: enqueued.append(params)
+    )
+    monkeypatch.setattr(optuna.study.Study, "optimize", lambda self, *a, **kw: None)
+    tuned_l2 = defaults.DEFAULTS["ml-100k"]["mf_bias"]["regularizers"]["l2"]
+    untuned_l2 = ModelSpec().regularizers["l2"]
+    for seed in (0, 1):
+        ds = synthetic_dataset(1500, n_users=40, n_movies=70, seed=seed)
+        ds.name = "ml-100k"
+        split = make_split(ds, "random", 0.1, seed=42)
+        for recorded, expected in ((ds.fingerprint, tuned_l2), ("f" * 16, untuned_l2)):
+            monkeypatch.setitem(defaults.DEFAULTS_DATA, "ml-100k", recorded)
+            with contextlib.suppress(Exception):  # no trial ran: the search then stops
+                tuning.tune(ds, "t", split=split, save=False, n_trials=1)
+            assert enqueued.pop()["l2"] == expected
