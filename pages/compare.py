@@ -203,10 +203,12 @@ def space_section(models: list) -> None:
     (a fragment: its slider reruns it only)."""
     min_ratings = min_ratings_slider(models)
     with st.spinner("Measuring genre coherence and popularity of each space…"):
-        space = pd.DataFrame([space_row(m, min_ratings) for m in models])
+        space = pd.DataFrame(
+            [space_row(m, widgets.own_min_ratings(m, min_ratings)) for m in models]
+        )
     capped = bool(space.pop("coherence capped").any())
     eligible = int(space.pop("coherence eligible").max())
-    st.caption(f"Over the movies with at least {min_ratings} ratings.")
+    st.caption(f"Over {text.movies_counted(min_ratings)}.")
     if capped:
         st.info(
             f"Genre coherence over each model's {explore.NEIGHBOUR_CAP:,} most-rated of the "
@@ -250,19 +252,25 @@ def spectra_section(models: list) -> None:
     """Eigenvalue spectra and per-dimension variances over the movies with enough ratings (a
     fragment: its slider reruns it only)."""
     min_ratings = min_ratings_slider(models)
-    st.caption(f"Over the movies with at least {min_ratings} ratings.")
+    st.caption(f"Over {text.movies_counted(min_ratings)}.")
     spectrum_col, variance_col = st.columns(2, gap="large")
     spectrum_col.vega_lite_chart(
         charts.spectrum_chart(
             {
-                m.name: state.cached(explore.model_eigen_spectrum, m, min_ratings=min_ratings)
+                m.name: state.cached(
+                    explore.model_eigen_spectrum,
+                    m,
+                    min_ratings=widgets.own_min_ratings(m, min_ratings),
+                )
                 for m in models
             }
         ),
         key="spectra",
     )
     variances = {
-        m.name: state.cached(explore.model_variance_share, m, min_ratings=min_ratings)
+        m.name: state.cached(
+            explore.model_variance_share, m, min_ratings=widgets.own_min_ratings(m, min_ratings)
+        )
         for m in models
     }
     variance_col.vega_lite_chart(charts.variance_chart(variances), key="variances")
@@ -281,7 +289,12 @@ def matrix_section(models: list, min_ratings: int) -> None:
         bind="query-params",
     )
     matrices = {
-        m.name: state.cached(explore.model_covariance, m, kind=kind, min_ratings=min_ratings)
+        m.name: state.cached(
+            explore.model_covariance,
+            m,
+            kind=kind,
+            min_ratings=widgets.own_min_ratings(m, min_ratings),
+        )
         for m in models
     }
     st.vega_lite_chart(
@@ -414,12 +427,16 @@ def prefetch_tabs(models: list) -> None:
         by_name.get(st.session_state.get("pair_b"), models[1]),
     )
     cap = {"max_movies": explore.NEIGHBOUR_CAP}
-    calls = [(space_numbers, (m,), {"min_ratings": min_ratings, **cap}) for m in models]
+
+    def own(model) -> int:
+        return widgets.own_min_ratings(model, min_ratings)
+
+    calls = [(space_numbers, (m,), {"min_ratings": own(m), **cap}) for m in models]
     calls += [
-        (explore.model_covariance, (m,), {"kind": kind, "min_ratings": min_ratings}) for m in models
+        (explore.model_covariance, (m,), {"kind": kind, "min_ratings": own(m)}) for m in models
     ]
     for func in (explore.model_eigen_spectrum, explore.model_variance_share):
-        calls += [(func, (m,), {"min_ratings": min_ratings}) for m in models]
+        calls += [(func, (m,), {"min_ratings": own(m)}) for m in models]
     if pair[0] is not pair[1]:
         floor = {"min_ratings": max(min_ratings, int(counted))}
         calls += [

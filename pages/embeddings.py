@@ -79,8 +79,8 @@ def render() -> None:
                 key="cov_heatmap",
             )
             st.caption(
-                "Cell (i, j) is how dimensions i and j vary together across the movies with at "
-                f"least {min_ratings} ratings ({weighting} weighting). "
+                "Cell (i, j) is how dimensions i and j vary together across "
+                f"{text.movies_counted(min_ratings)} ({weighting} weighting). "
                 + explore.matrix_sentence(matrix, kind)
             )
         with right:
@@ -276,7 +276,7 @@ def render() -> None:
                 )
             else:
                 title = model.movies.loc[focus, "title"]
-                st.markdown(f"**Nearest to _{title}_** (cosine)")
+                st.markdown(f"**Nearest to _{text.md(title)}_** (cosine)")
                 if neighbours is not None:
                     labelled = [
                         f"{t} ({text.year_text(y)})"
@@ -296,7 +296,7 @@ def render() -> None:
                 )
             if len(matches) > 1:
                 st.caption(
-                    f"{len(matches)} titles on the map match {query!r}; all are ringed and "
+                    f"{len(matches)} titles on the map match {text.md_quoted(query)}; all are ringed and "
                     "labelled in orange."
                 )
         notes = [map_note, "Point size grows with the number of ratings."]
@@ -335,7 +335,7 @@ def render() -> None:
                         "Min. ratings",
                         0,
                         100_000,
-                        explore.DEFAULT_MIN_RATINGS,
+                        widgets.starting_min_ratings([model], explore.DEFAULT_MIN_RATINGS),
                         key="tsne_min",
                         bind="query-params",
                         help="Movies with fewer ratings are left out (they sit near the "

@@ -57,7 +57,9 @@ def render() -> None:
     if not query:
         st.markdown("**Try one of the most rated movies:**")
         popular = reference.movies.nlargest(8, "n_ratings")["title"].tolist()
-        chosen = st.pills("Examples", popular, key="example", label_visibility="collapsed")
+        chosen = st.pills(
+            "Examples", popular, key="example", label_visibility="collapsed", format_func=text.md
+        )
         if chosen:
             st.session_state["q"] = chosen
             st.rerun()
@@ -67,10 +69,14 @@ def render() -> None:
     if movie_idx is None:
         st.stop()
     movie = reference.movies.loc[movie_idx]
+    counts = (
+        f" · {int(movie['n_ratings']):,} ratings · mean {float(movie['mean_rating']):.2f}"
+        if not widgets.without_rating_counts([reference])  # imported without counts: unknown
+        else ""
+    )
     st.markdown(
-        f"### {movie['title']} ({text.year_text(movie['year'])})\n"
-        f"{text.genres_text(movie['genres'])} · {int(movie['n_ratings']):,} ratings · "
-        f"mean {float(movie['mean_rating']):.2f}"
+        f"### {text.md(movie['title'])} ({text.year_text(movie['year'])})\n"
+        f"{text.md(text.genres_text(movie['genres']))}{counts}"
     )
 
     value = "cosine_similarity" if metric == "cosine" else "euclidean_distance"
@@ -116,7 +122,7 @@ def render() -> None:
                     st.caption(f"Movies matched by IMDb id or title and year: {match.summary()}")
                 if results[model.name] is None:
                     st.warning(
-                        f"**Not in this model's data:** {movie['title']} "
+                        f"**Not in this model's data:** {text.md(movie['title'])} "
                         f"({text.year_text(movie['year'])}) is not among the movies of "
                         f"{model.dataset_name}, which {model.name} was trained on.",
                         icon=":material/block:",
@@ -126,7 +132,7 @@ def render() -> None:
                 own = model.movies.loc[row]
                 here = f"{own['title']} ({text.year_text(own['year'])})"
                 if here != f"{movie['title']} ({text.year_text(movie['year'])})":
-                    st.caption(f"Here: {here}, {int(own['n_ratings']):,} ratings")
+                    st.caption(f"Here: {text.md(here)}, {int(own['n_ratings']):,} ratings")
                 if len(models) > 1:
                     found = found.assign(shared=found["film"].isin(in_all))
                 # side by side the title comes last: the short columns always show whole and

@@ -70,12 +70,14 @@ def render() -> None:
             )
     sample_col.button("Sample a user", icon=":material/casino:", on_click=sample_user)
     k = k_col.slider("Recommendations", 5, 50, 10, key="k", bind="query-params")
-    min_ratings = min_col.slider(
+    min_ratings = widgets.min_ratings_slider(
+        usable,
         "Min. ratings of a recommended movie",
         0,
         200,
         10,
         key="min_ratings",
+        container=min_col,
         bind="query-params",
         help="Obscure movies with a handful of enthusiastic ratings get inflated biases; this "
         "keeps them out.",
@@ -91,7 +93,7 @@ def render() -> None:
     first = recs[reference.name]
     own = ds.ratings[ds.ratings["user_idx"] == user_idx]["rating"]
     st.markdown(
-        f"### User {user_id}\n{first.n_rated} ratings, mean {own.mean():.2f}; "
+        f"### User {text.md(user_id)}\n{first.n_rated} ratings, mean {own.mean():.2f}; "
         f"their favourites, with what **{reference.name}** predicts for each:"
     )
     widgets.show_movies(
@@ -118,7 +120,8 @@ def render() -> None:
                 st.caption(text.model_summary(model))
                 if recs[model.name].all_rated:
                     st.info(
-                        f"User {user_id}: {recs[model.name].message}", icon=":material/done_all:"
+                        f"User {text.md(user_id)}: {text.md(recs[model.name].message)}",
+                        icon=":material/done_all:",
                     )
                     continue
                 shown = ["rank", "title", "predicted", "year", "n_ratings", "genres"]

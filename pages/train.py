@@ -178,7 +178,7 @@ def show_job(job) -> None:
         value = metrics.get(key)
         col.metric(label, f"{value:.4f}" if value is not None else "–")
     if job.state == "failed":
-        st.error(job.error or "The run failed.", icon=":material/cancel:")
+        st.error(text.md(job.error or "The run failed."), icon=":material/cancel:")
         shell.show_details(job.error_details)
     if job.state == "done" and job.model_name:
         st.success(
@@ -346,7 +346,7 @@ def tune_form(datasets: list[str]) -> None:
                 {"method": split_method},
             )
         except MovierateError as exc:
-            st.error(f"Not started: {exc}", icon=":material/warning:")
+            st.error(f"Not started: {text.md(exc)}", icon=":material/warning:")
         else:
             st.session_state["watch_job"] = job_id
 
@@ -477,13 +477,13 @@ def train_form(datasets: list[str]) -> None:
             )
         except NameTakenError as exc:
             st.error(
-                f"Not started: {exc} Rename or delete the old one on the Home page "
+                f"Not started: {text.md(exc)} Rename or delete the old one on the Home page "
                 "(Trained models, 'Rename or delete a model').",
                 icon=":material/warning:",
             )
             st.page_link(shell.page("home"), label="Manage models on Home", icon=":material/edit:")
         except MovierateError as exc:
-            st.error(f"Not started: {exc}", icon=":material/warning:")
+            st.error(f"Not started: {text.md(exc)}", icon=":material/warning:")
         else:
             st.session_state["watch_job"] = job_id
             warnings = advice.spec_warnings(spec)

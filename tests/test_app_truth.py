@@ -9,6 +9,7 @@ The session's ``small-mf`` (mf_bias, L2) and a whitened model trained here on ml
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -20,16 +21,18 @@ WHITE = "truth-white"
 
 
 @pytest.fixture(scope="session")
-def truth_home(small_model_home: Path, movielens_dir: Path) -> Path:
-    """The session's home with a whitened model besides small-mf and small-deep."""
+def truth_home(small_model_home: Path, movielens_dir: Path, tmp_path_factory) -> Path:
+    """A home of its own (other tests count the shared home's models) holding copies of the
+    session's small-mf and small-deep and a whitened model trained here."""
     from movierate.pipeline import train_and_save
     from movierate.spec import ModelSpec
 
-    with movierate_env(small_model_home, movielens_dir):
-        if not (small_model_home / "models" / WHITE).is_dir():
-            spec = ModelSpec(family="mf_bias", dim=8, epochs=3, regularizers={"whitening": 0.1})
-            train_and_save("ml-latest-small", spec, WHITE)
-    return small_model_home
+    home = tmp_path_factory.mktemp("truth-home")
+    shutil.copytree(small_model_home / "models", home / "models")
+    with movierate_env(home, movielens_dir):
+        spec = ModelSpec(family="mf_bias", dim=8, epochs=3, regularizers={"whitening": 0.1})
+        train_and_save("ml-latest-small", spec, WHITE)
+    return home
 
 
 @pytest.fixture

@@ -10,8 +10,22 @@ from benchmarks import bench_tuned as bench
 def _blend_rows(file: int, saved: float, ensemble: float, search: float) -> list[dict]:
     common = {"key": "u1", "_file": file, "weights": [0.6, 0.4], "member_trials": [2, 9]}
     return [
-        {**common, "kind": "member-autorec", "model": "a", "test_rmse": 0.95, "stop_rmse": 0.93, "train_s": 9},
-        {**common, "kind": "member-mf_bias", "model": "m", "test_rmse": 0.94, "stop_rmse": 0.92, "train_s": 3},
+        {
+            **common,
+            "kind": "member-autorec",
+            "model": "a",
+            "test_rmse": 0.95,
+            "stop_rmse": 0.93,
+            "train_s": 9,
+        },
+        {
+            **common,
+            "kind": "member-mf_bias",
+            "model": "m",
+            "test_rmse": 0.94,
+            "stop_rmse": 0.92,
+            "train_s": 3,
+        },
         {
             **common,
             "kind": "refit",

@@ -26,6 +26,7 @@ import pandas as pd
 
 from movierate.errors import DataError
 from movierate.explore.identity import movie_match
+from movierate.explore.neighbours import rating_filter
 from movierate.explore.threads import single_blas_thread
 from movierate.explore.validation import (
     check_k,
@@ -33,7 +34,6 @@ from movierate.explore.validation import (
     check_min_ratings,
     check_movies,
     movie_columns,
-    n_ratings_of,
 )
 
 #: Common movies needed for a meaningful alignment.
@@ -75,8 +75,8 @@ def align_models(
     top = check_k(top, "top")
     match = movie_match(movies_a, movies_b)
     rows_a, rows_b = np.asarray(match.a_idx, np.int64), np.asarray(match.b_idx, np.int64)
-    keep = (n_ratings_of(movies_a)[rows_a] >= min_ratings) & (
-        n_ratings_of(movies_b)[rows_b] >= min_ratings
+    keep = (
+        rating_filter(movies_a, min_ratings)[rows_a] & rating_filter(movies_b, min_ratings)[rows_b]
     )
     rows_a, rows_b = rows_a[keep], rows_b[keep]
     if len(rows_a) < MIN_COMMON:

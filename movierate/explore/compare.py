@@ -32,7 +32,7 @@ from movierate.data.identity import MovieMatch
 from movierate.errors import DataError
 from movierate.explore.identity import movie_match
 from movierate.explore.model import EmbeddingModel
-from movierate.explore.neighbours import MEMO_K, NeighbourIndex
+from movierate.explore.neighbours import MEMO_K, NeighbourIndex, rating_filter
 from movierate.explore.pca import fit_pca
 from movierate.explore.threads import single_blas_thread
 from movierate.explore.validation import (
@@ -289,7 +289,7 @@ def neighbour_sets(
     k_max = check_k(k_max, "k_max")
     min_ratings = check_min_ratings(min_ratings)
     rows_a, rows_b = align_movies(movies_a, movies_b)
-    keep = n_ratings_of(movies_a)[rows_a] >= min_ratings
+    keep = rating_filter(movies_a, min_ratings)[rows_a]
     rows_a, rows_b = rows_a[keep], rows_b[keep]
     n_eligible = len(rows_a)
     if n_eligible < 2:
@@ -387,7 +387,7 @@ def procrustes_alignment(
     check_choice(dims, "dims", DIM_MATCHING)
     min_ratings = check_min_ratings(min_ratings)
     rows_a, rows_b = align_movies(movies_a, movies_b)
-    keep = n_ratings_of(movies_a)[rows_a] >= min_ratings
+    keep = rating_filter(movies_a, min_ratings)[rows_a]
     rows_a, rows_b = rows_a[keep], rows_b[keep]
     if len(rows_a) < 2:
         raise DataError(

@@ -47,6 +47,18 @@ _MEMO: OrderedDict[tuple, np.ndarray] = OrderedDict()
 _MEMO_LOCK = threading.Lock()
 
 
+def rating_filter(movies: pd.DataFrame, min_ratings: int) -> np.ndarray:
+    """Per movie: does it have at least ``min_ratings`` ratings? All True for a table without
+    rating counts (an embedding imported without them counts 0 everywhere, which says nothing),
+    so beside a model with counts the filter applies to that model and this one keeps all."""
+    from movierate.explore.imported import has_rating_counts
+
+    min_ratings = check_min_ratings(min_ratings)
+    if not has_rating_counts(movies):
+        return np.ones(len(movies), dtype=bool)
+    return n_ratings_of(movies) >= min_ratings
+
+
 class NeighbourIndex:
     """Precomputed unit vectors and squared norms of a movie embedding, for fast queries."""
 
@@ -104,7 +116,7 @@ class NeighbourIndex:
                 f"got shape {np.shape(vector)}."
             )
         scores = self._scores(query, metric)
-        allowed = self.n_ratings >= min_ratings
+        allowed = rating_filter(self.movies, min_ratings)
         excluded = np.asarray(exclude, dtype=np.int64).reshape(-1)
         if len(excluded) and (excluded.min() < 0 or excluded.max() >= len(self)):
             raise DataError(f"exclude holds movie indices outside 0..{len(self) - 1}.")

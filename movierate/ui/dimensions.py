@@ -148,7 +148,7 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
             report = state.cached(_report, model)
     except DataError as exc:
         st.warning(
-            f"Held-out importance needs the ratings {model.name!r} was trained on: {exc}",
+            f"Held-out importance needs the ratings {model.name!r} was trained on: {text.md(exc)}",
             icon=":material/dataset:",
         )
         return None

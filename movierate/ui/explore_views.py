@@ -153,7 +153,7 @@ def _probes(model: Any, *, min_ratings: int) -> pd.DataFrame:
 def model_probes(model: Any, min_ratings: int = 20) -> pd.DataFrame:
     """:func:`explore.linear_probes` of a model (user probes where the dataset has users'
     age, gender, occupation), cached per model."""
-    return state.cached(_probes, model, min_ratings=min_ratings)
+    return state.cached(_probes, model, min_ratings=widgets.own_min_ratings(model, min_ratings))
 
 
 def _users_map(model: Any) -> UsersMap:
@@ -179,7 +179,7 @@ def quality_line(name: str, quality: Any) -> None:
     left.metric(f"{name}: AUC in sample", f"{quality.auc:.3f}")
     mid.metric(f"{name}: AUC leave-one-out", f"{quality.auc_loo:.3f}")
     body = f"**{name} axis: {quality.verdict}** ({quality.n_a} vs {quality.n_b} movies). " + (
-        quality.message
+        text.md(quality.message)
     )
     # a measured "not real" is a finding, not a failure of the page: amber, like "weak"
     (right.success if quality.verdict == "real" else right.warning)(body, icon=icon)
@@ -198,12 +198,13 @@ def render_custom_axes(model: Any) -> None:
         "movies in many dimensions, any two sets separate perfectly in sample)."
     )
     genres = sorted({g for gs in model.movies["genres"] for g in (gs if gs is not None else [])})
+    start_a, start_b, start_c, start_d = _starting_sets(model)
     a_col, b_col = st.columns(2)
     x_a = a_col.text_input(
-        "x axis: set A", value="Comedy", key="xa", bind="query-params", help=_set_help(genres)
+        "x axis: set A", value=start_a, key="xa", bind="query-params", help=_set_help(genres)
     )
     x_b = b_col.text_input(
-        "x axis: set B", value="Drama", key="xb", bind="query-params", help=_set_help(genres)
+        "x axis: set B", value=start_b, key="xb", bind="query-params", help=_set_help(genres)
     )
     y_mode = url_choice(
         "y axis",
@@ -216,14 +217,14 @@ def render_custom_axes(model: Any) -> None:
         c_col, d_col = st.columns(2)
         y_a = c_col.text_input(
             "y axis: set C",
-            value="Children",
+            value=start_c,
             key="ya",
             bind="query-params",
             help=_set_help(genres),
         )
         y_b = d_col.text_input(
             "y axis: set D",
-            value="Horror",
+            value=start_d,
             key="yb",
             bind="query-params",
             help=_set_help(genres),
@@ -250,9 +251,9 @@ def render_custom_axes(model: Any) -> None:
             f"Cosine between the two axes: {axes.cosine_between:+.2f} (near 0: independent "
             "directions; near ±1: the y axis mostly repeats the x axis)."
         )
-    x_title = f"{_short(x_a)} → {_short(x_b)}"
+    x_title = text.html_text(f"{_short(x_a)} → {_short(x_b)}")  # Plotly reads <b> and &lt;
     y_title = (
-        f"{_short(y_a)} → {_short(y_b)}"
+        text.html_text(f"{_short(y_a)} → {_short(y_b)}")
         if axes.y_kind == "custom"
         else ("main principal component of the rest")
     )
@@ -268,12 +269,28 @@ def render_custom_axes(model: Any) -> None:
         (ends[1], f"Furthest towards B ({_short(x_b)})", coords.nlargest(8, "x")),
     ):
         with col:
-            st.markdown(f"**{title}**")
+            st.markdown(f"**{text.md(title)}**")
             widgets.show_movies(part[["title", "year", "n_ratings", "genres", "group"]])
 
 
+#: The sets the axes start from (x: A, B; y: C, D) where the model's movies have those genres.
+STARTING_SETS = ("Comedy", "Drama", "Children", "Horror")
+
+
+def _starting_sets(model: Any) -> tuple[str, ...]:
+    """:data:`STARTING_SETS`, each genre the model's movies lack replaced by its most common
+    unused genres (a catalogue without Drama, an imported embedding), so the view opens on an
+    axis; a set stays empty when the movies have too few genres (the view then asks for one)."""
+    counts = pd.Series([g for gs in model.movies["genres"] for g in (gs if gs is not None else [])])
+    common = list(counts.value_counts().index)
+    spare = [g for g in common if g not in STARTING_SETS]
+    return tuple(g if g in common else (spare.pop(0) if spare else "") for g in STARTING_SETS)
+
+
 def _set_help(genres: list[str]) -> str:
-    return "A genre, part of a title, or titles separated by ';'. Genres here: " + ", ".join(genres)
+    return "A genre, part of a title, or titles separated by ';'. Genres here: " + text.md(
+        ", ".join(genres)
+    )
 
 
 def _short(spec: str | None, limit: int = 28) -> str:
@@ -329,15 +346,15 @@ def render_analogies(model: Any) -> None:
     if any(r is None for r in rows):
         return
     a, b, c = rows
-    titles = [str(model.movies["title"].iloc[r]) for r in rows]
+    titles = [text.md(model.movies["title"].iloc[r]) for r in rows]
     st.markdown(f"**{titles[0]}** − **{titles[1]}** + **{titles[2]}** ≈")
     result = state.cached(
         explore.model_movie_analogy, model, a=a, b=b, c=c, k=k, min_ratings=min_ratings
     )
     if result.caveat:
-        st.warning(result.message, icon=":material/warning:")
+        st.warning(text.md(result.message), icon=":material/warning:")
     else:
-        st.success(result.message, icon=":material/check_circle:")
+        st.success(text.md(result.message), icon=":material/check_circle:")
     # not "shared": show_movies labels that column "in all" (listed by every model)
     shown = result.results.rename(columns={"near_a": "A's neighbour"})
     widgets.show_movies(
@@ -370,7 +387,13 @@ def render_probes(models: list[Any]) -> None:
     tables = {}
     with st.spinner("Fitting the probes (once per model)…"):
         for model in models:
-            tables[model.name] = model_probes(model)
+            try:
+                tables[model.name] = model_probes(model)
+            except DataError as exc:  # one model too small for the probes: show the others
+                st.warning(f"**{model.name}** is left out: {text.md(exc)}", icon=":material/info:")
+    models = [m for m in models if m.name in tables]
+    if not models:
+        return
     summary = pd.DataFrame(
         [
             {
@@ -525,7 +548,7 @@ def render_two_models(model_a: Any, model_b: Any) -> None:
         )
         return
     movie = model_a.movies.iloc[focus]
-    st.markdown(f"### {movie['title']} ({text.year_text(movie['year'])})")
+    st.markdown(f"### {text.md(movie['title'])} ({text.year_text(movie['year'])})")
     row_b = explore.matching_row(model_a.movies, focus, model_b.movies)
     cols = st.columns(2)
     for col, model, row in ((cols[0], model_a, focus), (cols[1], model_b, row_b)):

@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly import colors
 
-from movierate.ui.text import genres_text
+from movierate.ui.text import genres_text, html_text
 
 #: One fixed colour per MovieLens genre (every release, ml-100k's "Children's" and "unknown"
 #: included), the same in every map, model and page. Related genres get related hues (Horror
@@ -115,7 +115,7 @@ def one_genre_scatter(frame: pd.DataFrame, genre: str) -> go.Figure:
     )
     colour = genre_colour(genre)
     sizes = point_sizes(frame["n_ratings"])
-    genres = frame["genres"].map(genres_text)
+    genres = frame["genres"].map(genres_text).map(html_text)
     years = [
         "?" if pd.isna(y) else str(int(y)) for y in pd.to_numeric(frame["year"], errors="coerce")
     ]
@@ -144,7 +144,7 @@ def one_genre_scatter(frame: pd.DataFrame, genre: str) -> go.Figure:
             name=f"{name} ({mask.sum():,})",
             marker={"color": marker_colour, "size": sizes[mask], "opacity": opacity,
                     "line": {"width": 0}},
-            hovertext=part["title"],
+            hovertext=part["title"].map(html_text),
             customdata=custom,
             hovertemplate=template,
         )  # fmt: skip
@@ -219,7 +219,8 @@ def tsne_scatter(frame: pd.DataFrame, colour: str) -> go.Figure:
         genre_colour=distinctive_genres(frame["genres"]),
         log_n_ratings=np.log10(1.0 + frame["n_ratings"].to_numpy(np.float64)),
         year=pd.to_numeric(frame["year"], errors="coerce").astype("float64"),
-        genres_text=frame["genres"].map(genres_text),
+        genres_text=frame["genres"].map(genres_text).map(html_text),
+        title=frame["title"].map(html_text),
         size=np.sqrt(frame["n_ratings"].to_numpy(np.float64)),
     )
     column, label = MAP_COLOURS[colour]
@@ -284,11 +285,11 @@ def add_map_rings(
         for region in regions.itertuples():
             if not region.label:
                 continue
-            tags = f"<br><i>{', '.join(region.tags)}</i>" if len(region.tags) else ""
+            tags = f"<br><i>{html_text(', '.join(region.tags))}</i>" if len(region.tags) else ""
             fig.add_annotation(
                 x=region.x,
                 y=region.y,
-                text=f"<b>{region.label}</b>{tags}",
+                text=f"<b>{html_text(region.label)}</b>{tags}",
                 showarrow=False,
                 font={"size": 12, "color": "#222"},
                 bgcolor="rgba(255,255,255,0.7)",
@@ -332,7 +333,7 @@ def add_map_rings(
             fig.add_annotation(
                 x=row.x,
                 y=row.y,
-                text=f"<b>{row.title}</b>",
+                text=f"<b>{html_text(row.title)}</b>",
                 bgcolor="rgba(255,255,255,0.85)",
                 bordercolor=colour_,
                 arrowcolor=colour_,

@@ -14,6 +14,7 @@ import streamlit as st
 from movierate import store
 from movierate.errors import MovierateError
 from movierate.ui import shell
+from movierate.ui.text import md
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -90,7 +91,7 @@ def render_import_embeddings() -> None:
             with st.spinner("Reading the vectors…"):
                 folder = import_uploaded(vectors, extra, name.strip())
         except MovierateError as exc:
-            st.error(str(exc), icon=":material/warning:")
+            st.error(md(str(exc)), icon=":material/warning:")
             return
         st.success(f"Imported as **{folder.name}**.", icon=":material/check_circle:")
         links = st.columns(2)

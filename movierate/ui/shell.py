@@ -26,7 +26,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from movierate.errors import MovierateError
 from movierate.ui import state
-from movierate.ui.text import job_progress_text
+from movierate.ui.text import job_progress_text, md
 
 
 class PageEntry(NamedTuple):
@@ -225,13 +225,13 @@ def error_boundary() -> Iterator[None]:
     try:
         yield
     except MovierateError as exc:
-        st.error(str(exc), icon=":material/warning:")
+        st.error(md(str(exc)), icon=":material/warning:")
     except Exception as exc:  # a page must never end in a raw stack trace
         when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
         log.exception("Unexpected error on a dashboard page (%s)", when)
         if debug_mode():
             st.error(
-                f"Something went wrong: {type(exc).__name__}: {exc}. The details are below "
+                f"Something went wrong: {type(exc).__name__}: {md(str(exc))}. The details are below "
                 "and in the server log.",
                 icon=":material/error:",
             )

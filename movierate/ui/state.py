@@ -24,6 +24,7 @@ from movierate import config, store
 from movierate.errors import DataError, MovierateError
 from movierate.jobs import JobRegistry
 from movierate.ui import figures
+from movierate.ui.text import md
 
 T = TypeVar("T")
 
@@ -540,7 +541,7 @@ def read_url(page: str) -> dict[str, Any]:
         marker = (page, key, tuple(values))
         if marker not in seen:
             seen.add(marker)
-            add_notice(f"Ignored ?{_shown(key, values)} from the link: {problem}.")
+            add_notice(f"Ignored ?{md(_shown(key, values))} from the link: {md(problem)}.")
     return accepted
 
 

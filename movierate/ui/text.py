@@ -5,6 +5,8 @@ No Streamlit here: plain strings and DataFrames that widgets and figures show.
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 import pandas as pd
@@ -14,6 +16,46 @@ from movierate.spec import format_regularizers
 
 #: History columns holding a regularizer's loss start with this (``reg_l2``, ``reg_whitening``).
 REG_PREFIX = "reg_"
+
+
+#: What Streamlit's Markdown reads as markup inside a line: emphasis, code, links, LaTeX
+#: (``$x$``), strikethrough, HTML tags, directives and emoji codes (``:red[x]``, ``:smile:``),
+#: entities (``&amp;``) and ``_`` at a word's edge (inside a word it is plain text).
+_INLINE_MARKUP = re.compile(r"[\\`*\[\]<>$~]|(?<!\w)_|_(?!\w)|:(?=[A-Za-z_/+-])|&(?=#?\w+;)")
+#: What starts a heading, quote, list or rule at the beginning of a line.
+_LINE_START_MARKUP = re.compile(r"^(\s*(?:\d+)?)([#>+=.)-])", flags=re.MULTILINE)
+
+
+def md(value: Any) -> str:
+    """``value`` (a title, genre, tag, user id, typed query or error message) as literal text
+    inside Streamlit Markdown: ``st.markdown``, captions, alerts, widget labels and pill
+    options. Without it ``*bold*`` shows in italics, ``$x$`` as LaTeX and ``<b>`` not at all.
+    Only what would be read as markup is escaped, so plain text stays as it is.
+
+    >>> print(md("$x$ *y* <b> [a](b) min_ratings # 1"))
+    \\$x\\$ \\*y\\* \\<b\\> \\[a\\](b) min_ratings # 1
+    >>> print(md("# Heading"))
+    \\# Heading
+    """
+    escaped = _INLINE_MARKUP.sub(lambda m: "\\" + m.group(0), str(value))
+    return _LINE_START_MARKUP.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
+
+
+def movies_counted(min_ratings: int) -> str:
+    """The movies a minimum-ratings filter keeps, in words: ``"the movies with at least 10
+    ratings"``, or ``"all movies"`` when it is off (0)."""
+    return "all movies" if min_ratings <= 0 else f"the movies with at least {min_ratings} ratings"
+
+
+def md_quoted(value: Any) -> str:
+    """``value`` in single quotes, as literal Markdown text (:func:`md`): a typed query."""
+    return f"'{md(value)}'"
+
+
+def html_text(value: Any) -> str:
+    """``value`` as literal text in a Plotly label or hover (Plotly reads ``<b>``, ``<br>``
+    and entities in them)."""
+    return html.escape(str(value), quote=False)
 
 
 def regularizers_text(spec: Any) -> str:
@@ -51,7 +93,14 @@ def year_text(year: Any) -> str:
 
 def model_summary(model: Any) -> str:
     """``"mf_bias, dim 32, l2=0.1; trained on ml-latest-small; test RMSE 0.8712"`` (an old
-    model's figure is labelled as the valid RMSE that steered its early stopping)."""
+    model's figure is labelled as the valid RMSE that steered its early stopping); for an
+    imported embedding, where it came from."""
+    imported = (getattr(model, "meta", None) or {}).get("imported")
+    if imported:  # its recorded spec ("mf") is a placeholder: it was not trained here
+        return (
+            f"imported embedding ({md(imported.get('source', '?'))}, "
+            f"{md(imported.get('format', '?'))}), dim {model.dim}; no users or ratings"
+        )
     rmse = getattr(model, "reported_rmse", None)
     quality = f"; {model.metrics_label} {rmse:.4f}" if rmse is not None else ""
     return (

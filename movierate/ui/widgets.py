@@ -15,7 +15,7 @@ import streamlit as st
 
 from movierate.errors import MovierateError
 from movierate.ui import figures, shell, state
-from movierate.ui.text import genres_text, year_text
+from movierate.ui.text import genres_text, md, md_quoted, year_text
 
 #: Column formats of the models table (:func:`movierate.ui.text.models_table`).
 MODELS_TABLE_COLUMNS: dict[str, Any] = {
@@ -99,26 +99,60 @@ def min_ratings_slider(
     **kwargs: Any,
 ) -> int:
     """The "at least this many ratings" slider of the views of ``models``; use it for every
-    minimum-ratings filter. When none of them has rating counts (embeddings imported without
-    them count 0 for every movie, so any filter above 0 leaves no movie), no slider: a caption
-    says the filter is off, and 0 is returned."""
+    minimum-ratings filter, and :func:`own_min_ratings` for each model's share of it. When
+    none of them has rating counts (embeddings imported without them count 0 for every movie,
+    so any filter above 0 leaves no movie), no slider: a caption says the filter is off, and 0
+    is returned; when some have none, a caption says the filter skips them. The starting
+    ``value`` is lowered to what keeps :data:`MIN_KEPT` movies (or all, if fewer) in every
+    model, so a small catalogue does not open on an empty view."""
     where = container if container is not None else st
     models = list(models)
-    if models and len(without_rating_counts(models)) == len(models):
+    lacking = without_rating_counts(models)
+    if models and len(lacking) == len(models):
         names = ", ".join(m.name for m in models)
         where.caption(
             f"{label}: off, every movie is used ({names} "
             f"{'has' if len(models) == 1 else 'have'} no rating counts: imported without them)."
         )
         return 0
-    return int(where.slider(label, lo, hi, value, key=key, **kwargs))
+    value = starting_min_ratings(models, value)
+    chosen = int(where.slider(label, lo, hi, max(value, lo), key=key, **kwargs))
+    if lacking:
+        where.caption(
+            f"Not applied to {', '.join(lacking)} (no rating counts: imported without them); "
+            "all of its movies are used."
+        )
+    return chosen
+
+
+#: :func:`min_ratings_slider` starts at a value that keeps at least this many movies.
+MIN_KEPT = 50
+
+
+def starting_min_ratings(models: Any, value: int) -> int:
+    """``value`` lowered to the largest minimum-ratings filter that keeps :data:`MIN_KEPT`
+    movies (or all, if fewer) of every model with rating counts: the start of a filter."""
+    lacking = set(without_rating_counts(models))
+    for model in models:
+        if model.name in lacking:
+            continue
+        counts = pd.to_numeric(model.movies["n_ratings"], errors="coerce").fillna(0).to_numpy()
+        if len(counts):
+            value = min(value, int(np.sort(counts)[-min(MIN_KEPT, len(counts))]))
+    return int(value)
+
+
+def own_min_ratings(model: Any, min_ratings: int) -> int:
+    """The filter of :func:`min_ratings_slider` for one model: 0 (no filter) for a model
+    without rating counts, else ``min_ratings``."""
+    return 0 if without_rating_counts([model]) else int(min_ratings)
 
 
 def show_broken_models(broken: list[Any]) -> None:
     """One warning listing model folders that cannot be loaded, with the reason for each."""
     if not broken:
         return
-    lines = "\n".join(f"- **{b.name}**: {b.reason}" for b in broken)
+    lines = "\n".join(f"- **{md(b.name)}**: {md(b.reason)}" for b in broken)
     st.warning(
         f"{len(broken)} model folder(s) cannot be used:\n\n{lines}", icon=":material/broken_image:"
     )
@@ -219,7 +253,8 @@ def pick_title(index: Any, query: str, *, key: str) -> int | None:
         candidates = index.search(query, limit=8)
     if candidates.empty:
         st.warning(
-            f"No movie title matches {query!r}; check the spelling.", icon=":material/search_off:"
+            f"No movie title matches {md_quoted(query)}; check the spelling.",
+            icon=":material/search_off:",
         )
         return None
     labels = {
@@ -229,12 +264,12 @@ def pick_title(index: Any, query: str, *, key: str) -> int | None:
     weak = float(candidates["score"].iloc[0]) < MATCH_THRESHOLD
     if weak:
         st.warning(
-            f"No movie title matches {query!r} well; did you mean one of these?",
+            f"No movie title matches {md_quoted(query)} well; did you mean one of these?",
             icon=":material/search_off:",
         )
     # several equally good matches: the first (best-known: most ratings) is preselected
     chosen = st.selectbox(
-        "Closest titles" if weak else f"Several movies match {query!r}; pick one",
+        "Closest titles" if weak else f"Several movies match {md_quoted(query)}; pick one",
         list(labels),
         index=None if weak else 0,
         key=key,
@@ -482,11 +517,11 @@ def show_selection(
     if summary.tags is not None and not summary.tags.empty:
         st.markdown(
             "**Most frequent user tags:** "
-            + ", ".join(f"{t} ({n})" for t, n in zip(summary.tags["tag"],
+            + ", ".join(f"{md(t)} ({n})" for t, n in zip(summary.tags["tag"],
                                                        summary.tags["n_movies"], strict=True))
         )  # fmt: skip
     elif tags_note:
-        st.caption(f"No user tags: {tags_note}.")
+        st.caption(f"No user tags: {md(tags_note)}.")
     with st.expander(f"The {summary.n_selected:,} titles (most rated first)"):
         st.dataframe(pd.DataFrame({"title": summary.titles}), hide_index=True, key=f"{key}_titles")
 
@@ -524,7 +559,7 @@ def show_notices(ds: Any, *, after_rerun: bool = False) -> None:
     lines = list(ds.notices()) if hasattr(ds, "notices") else list(ds or [])
     if not lines:
         return
-    text = f"Notes on **{getattr(ds, 'name', 'the data')}**: " + " ".join(lines)
+    text = f"Notes on **{md(getattr(ds, 'name', 'the data'))}**: " + md(" ".join(lines))
     if after_rerun:
         state.add_notice(text)
     else:
@@ -536,7 +571,7 @@ def show_dataset_notices(name: str) -> None:
     parsed copy exists or it is small); nothing when it cannot be read (the page that uses it
     says why)."""
     for line in state.dataset_notices(name):
-        st.warning(f"Notes on **{name}**: {line}", icon=":material/info:")
+        st.warning(f"Notes on **{md(name)}**: {md(line)}", icon=":material/info:")
 
 
 def show_leftovers() -> None:

@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from movierate import explore
-from movierate.errors import DataError
+from movierate.errors import DataError, MovierateError
 from movierate.imported_models import is_imported
 from movierate.ui import explore_figures, state, text, widgets
 
@@ -25,28 +25,48 @@ RATED_PARAM = "rated"
 RECOMMENDED_COLUMNS = ["rank", "title", "predicted", "because", "year", "n_ratings", "genres"]
 
 
-def parse_rated(value: str | None) -> tuple[dict[int, float], list[str]]:
-    """``"1:5,260:4.5"`` -> ({1: 5.0, 260: 4.5}, entries that could not be read)."""
-    ratings: dict[int, float] = {}
+#: An original movie id: a number (MovieLens) or text (a user's CSV).
+MovieId = int | str
+
+
+def parse_rated(
+    value: str | None, *, text_ids: bool = False
+) -> tuple[dict[MovieId, float], list[str]]:
+    """``"1:5,260:4.5"`` -> ({1: 5.0, 260: 4.5}, entries that could not be read). With
+    ``text_ids`` (a dataset whose movie ids are text) ``"matrix:5"`` -> ({"matrix": 5.0}, [])."""
+    ratings: dict[MovieId, float] = {}
     bad: list[str] = []
     for entry in (value or "").split(","):
         entry = entry.strip()
         if not entry:
             continue
-        movie, sep, rating = entry.partition(":")
+        movie, sep, rating = entry.rpartition(":")
+        movie = movie.strip()
         try:
-            movie_id, number = int(movie), float(rating)
+            movie_id: MovieId = movie if text_ids else int(movie)
+            number = float(rating)
         except ValueError:
             bad.append(entry)
             continue
-        if not sep or not np.isfinite(number):
+        if not sep or not movie or not np.isfinite(number):
             bad.append(entry)
             continue
         ratings[movie_id] = number
     return ratings, bad
 
 
-def format_rated(ratings: dict[int, float]) -> str:
+def has_text_ids(model: Any) -> bool:
+    """True when ``model``'s movie ids are text (a user's CSV), not numbers."""
+    return model.movies["movie_id"].dtype.kind not in "iuf"
+
+
+def movie_id_of(model: Any, row: int) -> MovieId:
+    """The original id of the movie in ``row`` of ``model``, as :func:`parse_rated` reads it."""
+    value = model.movies["movie_id"].iloc[row]
+    return str(value) if has_text_ids(model) else int(value)
+
+
+def format_rated(ratings: dict[MovieId, float]) -> str:
     """The URL form of ``ratings`` (see :func:`parse_rated`)."""
     return ",".join(f"{movie_id}:{rating:g}" for movie_id, rating in ratings.items())
 
@@ -58,7 +78,7 @@ def rating_steps(model: Any) -> list[float]:
     return [float(v) for v in np.round(np.arange(lo, hi + step / 2, step), 4)]
 
 
-def _set_rated(ratings: dict[int, float]) -> None:
+def _set_rated(ratings: dict[MovieId, float]) -> None:
     if ratings:
         st.query_params[RATED_PARAM] = format_rated(ratings)
     else:
@@ -101,11 +121,12 @@ def render_your_ratings(
             icon=":material/info:",
         )
         return
-    ratings, bad = parse_rated(st.query_params.get(RATED_PARAM))
+    ratings, bad = parse_rated(st.query_params.get(RATED_PARAM), text_ids=has_text_ids(model))
+    ratings = _carried_over(model, ratings)
     if bad:
         st.warning(
             f"Left out {len(bad)} unreadable entr{'y' if len(bad) == 1 else 'ies'} of the URL "
-            f"({', '.join(bad[:5])}); the form is ?rated=movie_id:rating,…",
+            f"({text.md(', '.join(bad[:5]))}); the form is ?rated=movie_id:rating,…",
             icon=":material/link_off:",
         )
     rows: dict[int, float] = {}
@@ -119,7 +140,8 @@ def render_your_ratings(
             rows[row] = min(max(rating, lo), hi)
     if unknown:
         st.warning(
-            f"{model.name} does not know movie id(s) {', '.join(unknown)}; they are left out.",
+            f"{model.name} does not know movie id(s) {text.md(', '.join(unknown))}; they are "
+            "left out.",
             icon=":material/info:",
         )
     _rating_form(model, ratings)
@@ -135,12 +157,14 @@ def render_your_ratings(
     if k is None or min_ratings is None:
         k_col, min_col = st.columns(2)
         k = k_col.slider("Recommendations", 5, 50, 10, key="k", bind="query-params")
-        min_ratings = min_col.slider(
+        min_ratings = widgets.min_ratings_slider(
+            [model],
             "Min. ratings of a recommended movie",
             0,
             200,
             10,
             key="min_ratings",
+            container=min_col,
             bind="query-params",
             help="Obscure movies with a handful of enthusiastic ratings get inflated biases; "
             "this keeps them out.",
@@ -187,7 +211,43 @@ def render_your_ratings(
             )
 
 
-def _rating_form(model: Any, ratings: dict[int, float]) -> None:
+#: Session key: the model whose dataset the ratings in the URL were last read with.
+_RATED_WITH = "_movierate_rated_with"
+
+
+def _carried_over(model: Any, ratings: dict[MovieId, float]) -> dict[MovieId, float]:
+    """``ratings`` made with another model of another dataset in this session (the picker
+    changed) moved to ``model``'s movie ids by movie identity (IMDb id, else title and year):
+    an id of one dataset names another film, or none, in another. Says how many moved."""
+    before = st.session_state.get(_RATED_WITH)
+    st.session_state[_RATED_WITH] = model.name
+    if not ratings or before in (None, model.name):
+        return ratings
+    try:
+        previous = state.load_model(before)
+    except MovierateError:  # deleted meanwhile: the ids are read as this dataset's
+        return ratings
+    if state.same_data(previous, model):
+        return ratings
+    ratings, _ = parse_rated(st.query_params.get(RATED_PARAM), text_ids=has_text_ids(previous))
+    moved: dict[MovieId, float] = {}
+    for movie_id, rating in ratings.items():
+        row = state.movie_row(previous, movie_id)
+        here = None if row is None else explore.matching_row(previous.movies, row, model.movies)
+        if here is not None:
+            moved[movie_id_of(model, here)] = rating
+    _set_rated(moved)
+    lost = len(ratings) - len(moved)
+    st.info(
+        f"Your {len(ratings)} ratings were made on {previous.dataset_name} ({previous.name}); "
+        f"{len(moved)} of those movies are in {model.dataset_name} (matched by IMDb id or "
+        f"title and year) and were kept" + (f", {lost} left out." if lost else "."),
+        icon=":material/swap_horiz:",
+    )
+    return moved
+
+
+def _rating_form(model: Any, ratings: dict[MovieId, float]) -> None:
     steps = rating_steps(model)
     query_col, pick_col, stars_col, add_col = st.columns([2, 3, 2, 1], vertical_alignment="bottom")
     query = query_col.text_input(
@@ -197,7 +257,7 @@ def _rating_form(model: Any, ratings: dict[int, float]) -> None:
         return
     found = explore.title_index(model).search(query, limit=8)
     if found.empty:
-        pick_col.warning(f"No title matches {query!r}.", icon=":material/search_off:")
+        pick_col.warning(f"No title matches {text.md_quoted(query)}.", icon=":material/search_off:")
         return
     labels = {
         int(r.movie_idx): f"{r.title} ({text.year_text(r.year)}), {int(r.n_ratings)} ratings"
@@ -206,7 +266,7 @@ def _rating_form(model: Any, ratings: dict[int, float]) -> None:
     row = pick_col.selectbox("Movie", list(labels), format_func=labels.get, key="rate_pick")
     default = steps[len(steps) * 3 // 4]
     rating = stars_col.select_slider("Your rating", steps, value=default, key="rate_value")
-    movie_id = int(model.movies["movie_id"].iloc[row])
+    movie_id = movie_id_of(model, row)
 
     def add() -> None:
         updated = dict(ratings)
@@ -217,12 +277,11 @@ def _rating_form(model: Any, ratings: dict[int, float]) -> None:
     add_col.button("Add", icon=":material/add:", on_click=add, key="rate_add", type="primary")
 
 
-def _rated_list(model: Any, ratings: dict[int, float], rows: dict[int, float]) -> None:
+def _rated_list(model: Any, ratings: dict[MovieId, float], rows: dict[int, float]) -> None:
     titles = model.movies["title"].astype(str).to_numpy()
-    ids = model.movies["movie_id"].to_numpy()
     table = pd.DataFrame(
         {
-            "movie_id": [int(ids[r]) for r in rows],
+            "movie_id": [movie_id_of(model, r) for r in rows],
             "title": [titles[r] for r in rows],
             "your rating": list(rows.values()),
         }
@@ -244,7 +303,7 @@ def _rated_list(model: Any, ratings: dict[int, float], rows: dict[int, float]) -
         key=f"rated_editor_{format_rated(ratings)}",  # a fresh editor once ratings change
     )
     changed = {
-        int(movie_id): float(value)
+        (str(movie_id) if has_text_ids(model) else int(movie_id)): float(value)
         for movie_id, value, remove in zip(
             edited["movie_id"], edited["your rating"], edited["remove"], strict=True
         )

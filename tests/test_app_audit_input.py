@@ -1,0 +1,299 @@
+"""AppTest of the dashboard as a new user meets it: titles holding Markdown, LaTeX or HTML are
+shown as written; a dataset whose movie ids are text can be rated; an imported embedding (no
+rating counts) beside a trained model; a catalogue smaller than the filters' defaults.
+
+One module home: ``words`` (a CSV of 6 movies with text ids and hostile titles, model
+``words-mf``), ``ml4`` and ``ml100`` (ml-latest-small and ml-100k, dim 4, 1 epoch) and ``imp``
+(an imported embedding of 60 ml-latest-small films, no rating counts).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from apptest_helpers import assert_clean, movierate_env
+from streamlit.testing.v1 import AppTest
+
+from movierate.ui import text
+from movierate.ui.your_ratings import format_rated, parse_rated
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+#: Titles (without year) that Markdown, LaTeX or HTML would change; each with its movie id.
+HOSTILE = {"m1": "*bold*", "m2": "<b>tag</b>", "m3": "$x$ costs $5", "m4": "[link](x)"}
+TITLES = {**HOSTILE, "m5": "Plain", "m6": "Second plain"}
+
+
+@pytest.fixture(scope="module")
+def audit_home(tmp_path_factory, movielens_dir: Path) -> Path:
+    from movierate.data import from_csv
+    from movierate.explore.imported import ImportedEmbedding, movies_like
+    from movierate.imported_models import save_imported
+    from movierate.pipeline import train_and_save
+    from movierate.spec import ModelSpec
+
+    home = tmp_path_factory.mktemp("audit-input")
+    rng = np.random.default_rng(0)
+    rows = [
+        (f"u{u}", m, int(rng.integers(1, 6)), u * 10 + i)
+        for u in range(10)
+        for i, m in enumerate(TITLES)
+        if (u + i) % 5  # not every user rates every movie
+    ]
+    pd.DataFrame(rows, columns=["user", "item", "rating", "timestamp"]).to_csv(
+        home / "r.csv", index=False
+    )
+    pd.DataFrame(
+        {
+            "item": list(TITLES),
+            "title": [f"{t} ({2000 + i})" for i, t in enumerate(TITLES.values())],
+            "genres": ["Comedy", "Drama", "Comedy|Drama", "Drama", "Comedy", "Drama"],
+        }
+    ).to_csv(home / "i.csv", index=False)
+    ml = movielens_dir / "ml-latest-small"
+    counts = pd.read_csv(ml / "ratings.csv")["movieId"].value_counts()
+    films = pd.read_csv(ml / "movies.csv").set_index("movieId").loc[counts.index[:60]]
+    with movierate_env(home, movielens_dir):
+        ds = from_csv(home / "r.csv", home / "i.csv", save_as="words")
+        train_and_save(ds, ModelSpec(family="mf_bias", dim=4, epochs=1), "words-mf")
+        train_and_save("ml-latest-small", ModelSpec(family="mf_bias", dim=4, epochs=1), "ml4")
+        train_and_save("ml-100k", ModelSpec(family="mf_bias", dim=4, epochs=1), "ml100")
+        labels = pd.DataFrame({"title": films["title"].to_numpy(), "genres": films["genres"]})
+        vectors = rng.normal(size=(len(labels), 5)).astype(np.float32)
+        save_imported("imp", ImportedEmbedding(vectors, movies_like(labels), "projector"), "t")
+    return home
+
+
+@pytest.fixture
+def home(audit_home: Path, monkeypatch) -> Path:
+    monkeypatch.setenv("MOVIERATE_HOME", str(audit_home))
+    return audit_home
+
+
+def open_at(page: str, **query: str | list[str]) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.switch_page(f"pages/{page}.py").run()
+    return at
+
+
+def markdown_texts(at: AppTest) -> list[str]:
+    """Everything Streamlit renders as Markdown: text elements, alerts, pill options and
+    widget labels."""
+    shown = [
+        e.value
+        for kind in ("markdown", "caption", "info", "warning", "error", "success")
+        for e in at.get(kind)
+    ]
+    shown += [o.content for g in at.get("button_group") for o in g.proto.options]
+    shown += [w.label for kind in ("selectbox", "text_input") for w in at.get(kind)]
+    return shown
+
+
+def assert_literal(at: AppTest, raw: str) -> None:
+    """``raw`` appears on the page only Markdown-escaped (and does appear)."""
+    shown = markdown_texts(at)
+    assert not [s for s in shown if raw in s], raw
+    assert any(text.md(raw) in s for s in shown), (raw, shown)
+
+
+@pytest.mark.parametrize("raw", list(HOSTILE.values()))
+def test_a_hostile_title_is_shown_as_written_on_neighbours(home, raw):
+    at = open_at("neighbours", models="words-mf", q=raw)
+    assert_clean(at)
+    assert_literal(at, raw)
+
+
+def test_example_pills_show_titles_as_written(home):
+    at = open_at("neighbours", models="words-mf")
+    assert_clean(at)
+    for raw in HOSTILE.values():
+        assert_literal(at, raw)
+
+
+def test_analogy_line_shows_titles_as_written(home):
+    a, b, c = HOSTILE["m1"], HOSTILE["m3"], HOSTILE["m4"]
+    at = open_at("explore", model="words-mf", view="analogy", an_a=a, an_b=b, an_c=c, an_min="0")
+    for raw in (a, b, c):
+        assert_literal(at, raw)
+
+
+@pytest.mark.parametrize(
+    ("page", "query", "raw"),
+    [
+        ("embeddings", {"model": "$x$"}, "$x$"),  # a link's junk value in the ignored notice
+        ("neighbours", {"models": "ml4", "q": "*zzqqxx*"}, "*zzqqxx*"),  # a typed query
+        ("explore", {"model": "ml4", "view": "axes", "xa": "$y$"}, "$y$"),  # a core error
+    ],
+)
+def test_typed_and_linked_values_are_shown_as_written(home, page, query, raw):
+    at = open_at(page, **query)
+    assert not at.exception
+    assert_literal(at, raw)
+
+
+def test_plotly_hover_escapes_titles():
+    from movierate.ui import explore_figures
+
+    frame = pd.DataFrame(
+        {"title": ["<b>x</b>"], "year": [2000], "genres": [["Drama"]], "n_ratings": [3]}
+    )
+    (hover,) = explore_figures._hover(frame)
+    assert "<b>x</b>" not in hover and "&lt;b&gt;x&lt;/b&gt;" in hover
+
+
+def test_rate_a_movie_of_a_dataset_with_text_ids(home):
+    at = open_at("rate", model="words-mf")
+    at.text_input(key="rate_q").set_value("plain").run()
+    assert_clean(at)
+    at.button(key="rate_add").click().run()
+    assert_clean(at)
+    rated, bad = parse_rated(at.query_params["rated"], text_ids=True)
+    assert not bad and set(rated) <= {"m5", "m6"} and len(rated) == 1
+    assert any("Recommended for you" in s.value for s in at.subheader)
+
+
+def test_rated_link_with_text_ids_is_read(home):
+    at = open_at("rate", model="words-mf", rated="m1:5,m3:2,nope:4")
+    assert_clean(at)
+    warnings = " ".join(w.value for w in at.warning)
+    assert "unreadable" not in warnings and "nope" in warnings  # unknown, not unreadable
+    titles = set(at.dataframe[0].value["title"])
+    assert {f"{HOSTILE['m1']}", f"{HOSTILE['m3']}"} <= titles
+
+
+@pytest.mark.parametrize(
+    ("value", "text_ids", "expected", "bad"),
+    [
+        ("a:5,b c:4", True, {"a": 5.0, "b c": 4.0}, []),
+        ("a:5,b:,:3", True, {"a": 5.0}, ["b:", ":3"]),
+        ("a:5,7:4", False, {7: 4.0}, ["a:5"]),
+    ],
+)
+def test_parse_rated_text_ids(value, text_ids, expected, bad):
+    assert parse_rated(value, text_ids=text_ids) == (expected, bad)
+    assert parse_rated(format_rated(expected), text_ids=text_ids)[0] == expected
+
+
+FILM = "Forrest Gump (1994)"
+
+
+@pytest.mark.parametrize("order", [["ml4", "imp"], ["imp", "ml4"]])
+def test_neighbours_of_a_trained_and_an_imported_model(home, order):
+    at = open_at("neighbours", models=order, q=FILM, wide="true")
+    assert_clean(at)
+    assert len(at.dataframe) == 2
+    assert any("Not applied to imp" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("section", ["Embedding spaces", "Spectra", "Movie by movie"])
+def test_compare_a_trained_and_an_imported_model(home, section):
+    at = open_at("compare", models=["imp", "ml4"], section=section)
+    assert_clean(at)
+
+
+def test_align_an_imported_model_onto_a_trained_one(home):
+    at = open_at("explore", view="align", model="ml4", model_b="imp")
+    assert_clean(at)
+    assert at.get("plotly_chart")
+
+
+@pytest.mark.parametrize(
+    ("page", "query"),
+    [
+        ("embeddings", {"view": "Principal components"}),
+        ("explore", {"view": "analogy"}),
+    ],
+)
+def test_a_catalogue_smaller_than_the_default_filter_opens_on_numbers(home, page, query):
+    at = open_at(page, model="words-mf", **query)
+    assert_clean(at)
+    fewest = int(pd.read_csv(home / "r.csv")["item"].value_counts().min())
+    (slider,) = [s for s in at.slider if "ratings" in s.label]
+    assert slider.value <= fewest  # every movie of the catalogue is kept
+
+
+def test_probes_leave_out_only_the_model_too_small_for_them(home):
+    at = open_at("explore", view="probes", models=["ml4", "words-mf"])
+    assert not at.exception and not at.error
+    assert any("words-mf" in w.value and "left out" in w.value for w in at.warning)
+    assert list(at.dataframe[0].value["model"]) == ["ml4"]
+
+
+def test_the_map_filter_starts_where_it_keeps_the_small_catalogue(home):
+    at = open_at("embeddings", model="words-mf", view="Map", map_method="pca")
+    assert_clean(at)
+    fewest = int(pd.read_csv(home / "r.csv")["item"].value_counts().min())
+    assert at.number_input(key="tsne_min").value <= fewest
+
+
+def test_ratings_follow_the_films_when_the_model_changes_dataset(home):
+    """Ids of one dataset name other films (or none) in another: a switch of model keeps the
+    ratings of the same films, matched by identity, and says so."""
+    from movierate import store
+
+    small, other = store.load_model("ml4"), store.load_model("ml100")
+    films = small.movies.nlargest(3, "n_ratings")
+    at = open_at("rate", model="ml4", rated=format_rated({int(i): 5.0 for i in films["movie_id"]}))
+    assert_clean(at)
+    at.selectbox(key="model").set_value("ml100").run()
+    assert_clean(at)
+    rated, _ = parse_rated(at.query_params["rated"])
+    titles = set(other.movies.set_index("movie_id").loc[list(rated), "title"])
+    assert titles == set(films["title"])  # the same films, under ml-100k's ids
+    assert any("3 of those movies are in ml-100k" in i.value for i in at.info)
+    at.selectbox(key="model").set_value("words-mf").run()
+    assert_clean(at)
+    assert not at.query_params.get("rated")  # none of those films is in words
+
+
+@pytest.mark.parametrize(
+    ("page", "query"),
+    [
+        ("neighbours", {"models": "imp", "q": FILM}),
+        ("embeddings", {"model": "imp"}),
+        ("dimensions", {"model": "imp"}),
+    ],
+)
+def test_an_imported_model_is_described_as_imported(home, page, query):
+    """Its recorded spec ("mf") is a placeholder and it has no rating counts: no view says it
+    was trained, nor that its movies have 0 ratings."""
+    at = open_at(page, **query)
+    assert not at.exception
+    shown = " ".join(markdown_texts(at))
+    assert "imported embedding (t, projector), dim 5" in shown
+    assert "trained on imported" not in shown and "0 ratings" not in shown
+
+
+@pytest.mark.parametrize(
+    ("genres", "expected"),
+    [
+        (
+            [["Comedy"], ["Drama"], ["Children"], ["Horror"]],
+            ("Comedy", "Drama", "Children", "Horror"),
+        ),
+        (
+            [["Action"], ["Action", "Thriller"], ["Action", "Comedy"], ["Thriller"], ["War"]],
+            ("Comedy", "Action", "Thriller", "War"),
+        ),
+        ([["Sci-Fi"], ["Sci-Fi"], None], ("Sci-Fi", "", "", "")),
+    ],
+)
+def test_custom_axes_start_from_genres_the_model_has(genres, expected):
+    from types import SimpleNamespace
+
+    from movierate.ui.explore_views import _starting_sets
+
+    model = SimpleNamespace(movies=pd.DataFrame({"genres": genres}))
+    assert _starting_sets(model) == expected
+
+
+def test_custom_axes_never_open_on_a_genre_the_catalogue_lacks(home):
+    at = open_at("explore", model="words-mf", view="axes", ymode="custom")
+    assert_clean(at)  # words has Comedy and Drama only: no "'Children' is neither a genre"
+    assert at.text_input(key="ya").value == "" and at.text_input(key="xa").value == "Comedy"
