@@ -152,3 +152,20 @@ def test_plain_step_writes_only_the_batch_rows(monkeypatch, optimizer, factor):
                 np.testing.assert_array_equal(new[others], old[others])
         changed = tables[side][0].numpy() != before[side][0][0]
         assert changed[sorted(touched)].any(axis=1).all()
+
+
+@pytest.mark.parametrize("plain", [True, False])
+def test_epoch_evaluation_gives_the_returned_models_rmse_and_mae(data, monkeypatch, plain):
+    """The per-epoch RMSE / MAE (compiled and padded to one shape on the XLA path) are those of
+    the returned model's predictions, here over several evaluation chunks, the last one short."""
+    ds, split = data
+    monkeypatch.setattr(training, "EVAL_BATCH", 700)
+    assert len(split.stop) % 700
+    spec = ModelSpec(dim=8, epochs=2, batch_size=512).validate()
+    result, was_plain = _train(ds, split, spec, plain, monkeypatch)
+    assert was_plain is plain
+    r = ds.ratings.iloc[split.stop]
+    pairs = np.stack([r["user_idx"].to_numpy(), r["movie_idx"].to_numpy()], axis=1)
+    err = np.asarray(result.keras_model(pairs, training=False)).reshape(-1) - r["rating"].to_numpy()
+    assert result.metrics["stop_rmse"] == pytest.approx(np.sqrt(np.mean(err**2)), rel=1e-5)
+    assert result.metrics["stop_mae"] == pytest.approx(np.mean(np.abs(err)), rel=1e-5)

@@ -362,6 +362,9 @@ def _fit(
     # the training rows' columns gathered once: a shuffle is then one permutation and one
     # gather per column (the same orders as gathering through ``train_rows`` every epoch)
     columns = [users[train_rows], movies[train_rows], ratings[train_rows]]
+    evaluated = {
+        name: (users[rows], movies[rows], ratings[rows]) for name, rows in sets.items() if len(rows)
+    }
 
     def shuffled() -> tuple[tf.Tensor, ...]:
         order = rng.permutation(len(train_rows))
@@ -371,6 +374,8 @@ def _fit(
     # release the GIL): epochs draw their orders from ``rng`` one after the other, as before.
     prefetch = ThreadPoolExecutor(1, thread_name_prefix="movierate-shuffle")
     upcoming = prefetch.submit(shuffled)
+    if loop.plain:  # compiled on that thread while the step compiles on this one (a new loop)
+        prefetch.submit(loop.compile_evaluation)
     try:
         for epoch in range(1, spec.epochs + 1):
             epoch_start = time.perf_counter()
@@ -394,10 +399,9 @@ def _fit(
                     )
             step_seconds += time.perf_counter() - epoch_start
             metrics = {"loss": loss_sum / n_batches}
-            for name, rows in sets.items():
-                if len(rows):
-                    rmse, mae = loop.evaluate(users[rows], movies[rows], ratings[rows])
-                    metrics[f"{name}_rmse"], metrics[f"{name}_mae"] = rmse, mae
+            for name, rows_columns in evaluated.items():
+                rmse, mae = loop.evaluate(*rows_columns)
+                metrics[f"{name}_rmse"], metrics[f"{name}_mae"] = rmse, mae
             metrics.update(loop.regularizer_losses())
             check_diverged(epoch, metrics, model.weights)
             for key, value in metrics.items():
@@ -827,11 +831,15 @@ class _TrainingLoop:
             ],
             autograph=False,
         )
-        self._predict = tf.function(
-            self._predict_batch, input_signature=[index, index], autograph=False
-        )
         large = n_train is None or n_train >= XLA_MIN_RATINGS
         self.plain = XLA_PLAIN_STEP and large and self._is_plain()
+        # where the step is compiled, so are the epoch's evaluations (one shape: padded chunks)
+        self._error_sums = tf.function(
+            self._error_sums_batch,
+            input_signature=[index, index, tf.TensorSpec([None], tf.float32), scalar],
+            jit_compile=self.plain,
+            autograph=False,
+        )
         #: per side: whether the plain step updates its whole tables in XLA (see DENSE_TABLE_FACTOR)
         self.dense_sides = {
             side: self.plain and int(table.shape[0]) <= DENSE_TABLE_FACTOR * spec.batch_size
@@ -1133,8 +1141,21 @@ class _TrainingLoop:
         grads = tape.gradient(loss, self.critic_variables)
         self.critic_optimizer.apply(list(zip(grads, self.critic_variables, strict=True)))
 
-    def _predict_batch(self, users: tf.Tensor, movies: tf.Tensor) -> tf.Tensor:
-        return self.model(tf.stack([users, movies], axis=1), training=False)
+    def _error_sums_batch(
+        self, users: tf.Tensor, movies: tf.Tensor, ratings: tf.Tensor, real: tf.Tensor
+    ) -> tuple[tf.Tensor, tf.Tensor]:
+        """Sums of squared and of absolute errors of the final predictions over the first
+        ``real`` examples (the rest pad), accumulated in float64."""
+        predicted = self.model(tf.stack([users, movies], axis=1), training=False)
+        err = tf.cast(tf.reshape(predicted, [-1]) - ratings, tf.float64)
+        err = tf.where(tf.range(tf.size(ratings)) < real, err, tf.zeros_like(err))
+        return tf.reduce_sum(tf.square(err)), tf.reduce_sum(tf.abs(err))
+
+    def compile_evaluation(self) -> None:
+        """Trace and compile :meth:`evaluate`'s graph now: one evaluation of zeros (a loop
+        that has compiled it just runs that, a few ms)."""
+        zeros = np.zeros(EVAL_BATCH, np.int32)
+        self._error_sums(zeros, zeros, zeros.astype(np.float32), 0)
 
     def evaluate(
         self, users: np.ndarray, movies: np.ndarray, ratings: np.ndarray
@@ -1142,10 +1163,13 @@ class _TrainingLoop:
         """RMSE and MAE of the final (clipped / squashed) predictions."""
         sq, ab = 0.0, 0.0
         for start in range(0, len(users), EVAL_BATCH):
-            s = slice(start, start + EVAL_BATCH)
-            err = self._predict(users[s], movies[s]).numpy() - ratings[s]
-            sq += float(np.dot(err, err))
-            ab += float(np.abs(err).sum())
+            chunk = [a[start : start + EVAL_BATCH] for a in (users, movies, ratings)]
+            real = len(chunk[0])
+            if self.plain and real < EVAL_BATCH:  # XLA compiles per shape: pad to one shape
+                chunk = [np.pad(a, (0, EVAL_BATCH - real)) for a in chunk]
+            chunk_sq, chunk_ab = self._error_sums(*chunk, real)
+            sq += float(chunk_sq)
+            ab += float(chunk_ab)
         return float(np.sqrt(sq / len(users))), ab / len(users)
 
     def regularizer_losses(self) -> dict[str, float]:
