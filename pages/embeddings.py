@@ -124,13 +124,16 @@ def render() -> None:
                 min_ratings=min_ratings,
             )
         st.caption(
-            "Principal components are the directions along which movies differ most. The movies "
-            "at the two ends of a component show what it encodes (for example arthouse vs. "
-            "blockbuster, or old vs. recent)."
+            "Principal components are the directions along which this model's movies differ "
+            "most (among those shown by the filter). Under each one: how the movies listed at "
+            "its two ends differ, counted on the lists themselves."
         )
         for component, rows in extremes.groupby("component", sort=True):
             share = float(rows["explained_variance_ratio"].iloc[0])
             st.markdown(f"**Component {component}**: {share:.1%} of the variance")
+            contrast = explore.ends_contrast(rows)
+            if contrast:
+                st.caption(text.md(contrast))
             top, bottom = st.columns(2, gap="large")
             for col, end, label in ((top, "top", "Top end"), (bottom, "bottom", "Bottom end")):
                 with col:

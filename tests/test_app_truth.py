@@ -108,3 +108,22 @@ def test_rate_says_what_scale_the_shown_predictions_are_on(home):
     shown = captions(at)
     assert "Fitted to 3 rating(s)" in shown
     assert re.search(r"all \d+ predicted ratings shown lie within|shown clipped", shown)
+
+
+def test_pca_lines_compare_the_movies_shown_at_each_end(home):
+    """Under each component, the line comparing its two ends counts the listed movies."""
+    at = open_page("pages/embeddings.py", model="small-mf", view="Principal components")
+    shown = captions(at)
+    assert "arthouse" not in shown  # no example of what a component 'should' encode
+    tables = [df.value for df in at.dataframe]
+    top, bottom = tables[0], tables[1]  # component 1: top end, then bottom end
+    years = f"median year {top['year'].median():.0f} vs {bottom['year'].median():.0f}"
+    ratings = f"median ratings {top['n_ratings'].median():,.0f} vs"
+    line = next(c.value for c in at.caption if years in c.value)
+    assert ratings in line
+    genre, top_count, bottom_count = re.match(
+        r"(.+?): (\d+) of \d+ at the top end, (\d+) of \d+ at the bottom end", line
+    ).groups()
+    for table, count in ((top, top_count), (bottom, bottom_count)):
+        listed = sum(genre in str(genres) for genres in table["genres"])
+        assert listed == int(count), (genre, table["genres"].tolist())

@@ -12,7 +12,8 @@ wrappers take an :class:`EmbeddingModel` (model.py; a loaded
   :func:`count_weights`; :func:`model_covariance`, :func:`model_eigen_spectrum`,
   :func:`model_variance_share`; :func:`matrix_sentence`, :func:`spectrum_sentence` (what a
   shown matrix or spectrum says, in numbers)
-- pca: :func:`fit_pca`, :func:`pca_extremes`, :func:`model_pca_extremes`, :func:`pca_coordinates`
+- pca: :func:`fit_pca`, :func:`pca_extremes`, :func:`ends_contrast`, :func:`model_pca_extremes`,
+  :func:`pca_coordinates`
 - projection: :func:`projection_map` / :func:`model_map` (t-SNE, UMAP or PCA, cached with
   trust numbers), :func:`tsne_map`, :func:`model_tsne_map`, :func:`read_coordinates`,
   :func:`coordinates_csv`
@@ -134,6 +135,7 @@ from movierate.explore.neighbours import (
 )
 from movierate.explore.pca import (
     PCAResult,
+    ends_contrast,
     fit_pca,
     model_pca_extremes,
     pca_coordinates,
@@ -259,6 +261,7 @@ __all__ = [
     "direction",
     "eigen_spectrum",
     "find_movie",
+    "ends_contrast",
     "fit_pca",
     "fold_in",
     "genre_coherence",

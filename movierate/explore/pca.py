@@ -15,7 +15,13 @@ import pandas as pd
 
 from movierate.errors import DataError
 from movierate.explore.covariance import movie_weights, weighted_mean_and_covariance
-from movierate.explore.validation import check_k, check_matrix, check_movies, movie_columns
+from movierate.explore.validation import (
+    check_k,
+    check_matrix,
+    check_movies,
+    genre_lists,
+    movie_columns,
+)
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,48 @@ def pca_extremes(
             part["score"] = scores[picked, c]
             parts.append(part)
     return pd.concat(parts, ignore_index=True)
+
+
+def ends_contrast(rows: pd.DataFrame) -> str:
+    """How the movies listed at a component's two ends differ, from their own columns (one
+    component's rows of :func:`pca_extremes`): the genre whose count differs most between the
+    ends, and the median year and rating count of each end. Empty when nothing can be said.
+
+    >>> rows = pd.DataFrame({"end": ["top"] * 2 + ["bottom"] * 2,
+    ...     "genres": ["Drama", "Drama|War", "Action", "Action|Drama"],
+    ...     "year": [1960, 1970, 1999, 2001], "n_ratings": [10, 30, 200, 100]})
+    >>> ends_contrast(rows)
+    'Action: 0 of 2 at the top end, 2 of 2 at the bottom end; median year 1965 vs 2000; median ratings 20 vs 150.'
+    """
+    top, bottom = rows[rows["end"] == "top"], rows[rows["end"] == "bottom"]
+    if top.empty or bottom.empty:
+        return ""
+    parts = []
+    if "genres" in rows:
+        counts = {}
+        for end, frame in (("top", top), ("bottom", bottom)):
+            for genres in genre_lists(frame):
+                for genre in set(genres):
+                    counts.setdefault(genre, {"top": 0, "bottom": 0})[end] += 1
+        if counts:
+            genre, c = max(
+                sorted(counts.items()), key=lambda item: abs(item[1]["top"] - item[1]["bottom"])
+            )
+            if c["top"] != c["bottom"]:
+                parts.append(
+                    f"{genre}: {c['top']} of {len(top)} at the top end, {c['bottom']} of "
+                    f"{len(bottom)} at the bottom end"
+                )
+    for column, label, fmt in (
+        ("year", "median year", "{:.0f}"),
+        ("n_ratings", "median ratings", "{:,.0f}"),
+    ):
+        if column in rows:
+            a = pd.to_numeric(top[column], errors="coerce").median()
+            b = pd.to_numeric(bottom[column], errors="coerce").median()
+            if np.isfinite(a) and np.isfinite(b):
+                parts.append(f"{label} {fmt.format(a)} vs {fmt.format(b)}")
+    return "; ".join(parts) + "." if parts else ""
 
 
 def pca_coordinates(
