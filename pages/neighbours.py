@@ -12,9 +12,8 @@ def render() -> None:
     """The page body (run inside the error boundary)."""
     st.title("Nearest movies")
     st.caption(
-        "Movies whose embedding vectors are closest to the one you pick. Good embeddings put "
-        "sequels, same-director films and same-mood films next to each other; compare models to "
-        "see which space makes more sense."
+        "Movies whose embedding vectors are closest to the one you pick, in each model you "
+        "choose, side by side; 'in all' ticks the films every chosen model lists."
     )
     models = widgets.pick_models(multi=True, default_count=2)
     if not models:
