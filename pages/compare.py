@@ -94,6 +94,17 @@ def space_numbers(model, *, min_ratings: int, max_movies: int | None) -> dict:
     }
 
 
+def counts_caption(sets, name_a: str, name_b: str, model_a, model_b) -> str:
+    """Whose rating counts filtered the shared movies (``sets.counts_from``), in words:
+    " with at least 10 ratings in B's dataset (ml-100k)" (B's when A has no counts)."""
+    if sets.counts_from is None:
+        return " (neither model has rating counts, so no min-ratings filter)"
+    if sets.min_ratings == 0:
+        return ""
+    name, model = (name_a, model_a) if sets.counts_from == "A" else (name_b, model_b)
+    return f" with at least {sets.min_ratings} ratings in {name}'s dataset ({model.dataset_name})"
+
+
 def procrustes_residual(model_a, model_b, *, min_ratings: int) -> float:
     """The Procrustes residual alone (the alignment holds two n x d arrays: not worth caching
     for the one number the page shows)."""
@@ -344,12 +355,12 @@ def pair_section(models: list) -> None:
         )
         residual = state.cached(procrustes_residual, model_a, model_b, min_ratings=min_ratings)
         match = state.cached(explore.model_movie_match, model_a, model_b)
+    counted = counts_caption(sets, name_a, name_b, model_a, model_b)
     if match is not None:
         st.info(
             f"{name_a} and {name_b} were trained on different datasets, so movies are matched "
             f"by IMDb id or title and year: {match.summary()} Neighbour overlap and "
-            f"the rotation use the {sets.n_eligible:,} matched movies with at least "
-            f"{min_ratings} ratings in {name_a}'s dataset ({model_a.dataset_name}).",
+            f"the rotation use the {sets.n_eligible:,} matched movies{counted}.",
             icon=":material/join_inner:",
         )
     metrics = st.columns(4)
@@ -389,7 +400,7 @@ def pair_section(models: list) -> None:
             f"of the same dataset ({name_a}: {model_a.dataset_name}, {name_b}: "
             f"{model_b.dataset_name})."
         )
-    st.caption(f"Over the shared movies with at least {min_ratings} ratings in {name_a}'s dataset.")
+    st.caption(f"Over the {sets.n_eligible:,} shared movies{counted}.")
     if sets.subsampled:
         st.info(
             f"{sets.notice()} The Procrustes residual uses all {sets.n_eligible:,}; "

@@ -222,15 +222,19 @@ def test_blank_counts_are_zero_and_whole_counts_kept(tmp_path):
     [
         (["10", "20", "30"], [10, 20, 30]),
         (["10.0", "20", "-3"], [10, 20, -3]),
-        (["1.0", "1.4", "2"], [0, 1, 2]),  # not exact integers: the rows are numbered
-        (["1e30", "2", "3"], [0, 1, 2]),  # too large for an id
-        (["99999999999999999999", "2", "3"], [0, 1, 2]),
-        (["7", "7", "8"], [0, 1, 2]),  # duplicates never collapse two movies into one
-        (["a", "b", "c"], [0, 1, 2]),
+        (["1.0", "1.4", "2"], None),  # not exact integers: refused, never renumbered
+        (["1e30", "2", "3"], None),  # too large for an id
+        (["99999999999999999999", "2", "3"], None),
+        (["7", "7", "8"], None),  # a repeated id would collapse two movies into one
+        (["a", "b", "c"], None),
     ],
 )
-def test_ids_are_exact_distinct_integers_or_row_numbers(tmp_path, ids, expected):
+def test_ids_are_exact_distinct_integers_or_refused(tmp_path, ids, expected):
     rows = "".join(f"{t}\t{i}\n" for t, i in zip("abc", ids, strict=True))
+    if expected is None:
+        with pytest.raises(DataError, match="Column 'movie_id'"):
+            _projector(tmp_path, "title\tmovie_id\n" + rows)
+        return
     imported = _projector(tmp_path, "title\tmovie_id\n" + rows)
     assert imported.movies["movie_id"].tolist() == expected
     assert imported.movies["movie_id"].is_unique

@@ -94,3 +94,23 @@ def test_baseline_without_pairs_equals_the_pairwise_count(n_genres):
     incidence = rng.random((500, n_genres)) < 0.15  # some without a genre: -1 / (n - 1)
     pairwise = ((incidence.astype(int) @ incidence.T.astype(int)) > 0).sum(axis=1) - 1
     np.testing.assert_allclose(random_baseline(incidence), pairwise / 499)
+
+
+def test_too_few_movies_with_a_genre_says_which_limit_applies():
+    """Lowering the filter cannot help when too few movies have a genre at all."""
+    import pandas as pd
+
+    movies = pd.DataFrame(
+        {
+            "movie_id": range(6),
+            "title": list("abcdef"),
+            "year": [2000] * 6,
+            "genres": ["Drama", "Drama", "Comedy", "(no genres listed)", "", ""],
+            "n_ratings": [50, 50, 1, 1, 1, 1],
+        }
+    )
+    x = np.random.default_rng(0).normal(size=(6, 3))
+    with pytest.raises(DataError, match="Only 3 movies have a genre at all, so lower k below"):
+        genre_coherence(x, movies, k=5, min_ratings=1)
+    with pytest.raises(DataError, match="with no filter, k must stay below 3"):
+        genre_coherence(x, movies, k=2, min_ratings=10)

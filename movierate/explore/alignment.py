@@ -2,7 +2,8 @@
 
 Movies are paired by identity (:func:`movierate.explore.identity.movie_match`: IMDb id, else
 title and year), so models trained on different datasets line up. Over the common movies with
-at least ``min_ratings`` ratings in both models, B is centred, then rotated and scaled by
+at least ``min_ratings`` ratings in both models (in the one with rating counts when the other,
+an imported embedding, has none), B is centred, then rotated and scaled by
 orthogonal Procrustes (the rotation R and scale s minimising ||A - s B R||, as
 :func:`movierate.explore.compare.procrustes_alignment`; a model of smaller dim is padded with zero
 columns), so the residual ||A - s B R|| / ||A|| runs from 0 (the same geometry) to 1 (B's best fit
@@ -25,8 +26,9 @@ import numpy as np
 import pandas as pd
 
 from movierate.errors import DataError
+from movierate.explore.compare import too_few_shared
 from movierate.explore.identity import movie_match
-from movierate.explore.neighbours import rating_filter
+from movierate.explore.imported import has_rating_counts
 from movierate.explore.threads import single_blas_thread
 from movierate.explore.validation import (
     check_k,
@@ -34,6 +36,7 @@ from movierate.explore.validation import (
     check_min_ratings,
     check_movies,
     movie_columns,
+    n_ratings_of,
 )
 
 #: Common movies needed for a meaningful alignment.
@@ -75,16 +78,23 @@ def align_models(
     top = check_k(top, "top")
     match = movie_match(movies_a, movies_b)
     rows_a, rows_b = np.asarray(match.a_idx, np.int64), np.asarray(match.b_idx, np.int64)
-    keep = (
-        rating_filter(movies_a, min_ratings)[rows_a] & rating_filter(movies_b, min_ratings)[rows_b]
-    )
-    rows_a, rows_b = rows_a[keep], rows_b[keep]
-    if len(rows_a) < MIN_COMMON:
-        raise DataError(
-            f"Only {len(rows_a)} movies are in both models with at least {min_ratings} ratings "
-            f"each; {MIN_COMMON} are needed. Lower the min-ratings filter or pick models trained "
-            "on overlapping catalogues."
+    # each shared film's count: the smaller of the two models' (a table without counts, an
+    # imported embedding, sets no limit)
+    counts = np.full(len(rows_a), np.inf)
+    counted = [
+        (name, n_ratings_of(movies)[rows])
+        for name, movies, rows in (("A", movies_a, rows_a), ("B", movies_b, rows_b))
+        if has_rating_counts(movies)
+    ]
+    for _, side_counts in counted:
+        counts = np.minimum(counts, side_counts)
+    keep = counts >= min_ratings
+    if keep.sum() < MIN_COMMON:
+        whose = ["", f"in model {counted[0][0]}" if counted else "", "in both models"]
+        raise too_few_shared(
+            "Aligning two models", MIN_COMMON, counts, min_ratings, whose[len(counted)]
         )
+    rows_a, rows_b = rows_a[keep], rows_b[keep]
     a = a_full[rows_a].astype(np.float64)
     b = b_full[rows_b].astype(np.float64)
     width = max(a.shape[1], b.shape[1])

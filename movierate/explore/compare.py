@@ -31,8 +31,9 @@ import pandas as pd
 from movierate.data.identity import MovieMatch
 from movierate.errors import DataError
 from movierate.explore.identity import movie_match
+from movierate.explore.imported import has_rating_counts
 from movierate.explore.model import EmbeddingModel
-from movierate.explore.neighbours import MEMO_K, NeighbourIndex, rating_filter
+from movierate.explore.neighbours import MEMO_K, NeighbourIndex
 from movierate.explore.pca import fit_pca
 from movierate.explore.threads import single_blas_thread
 from movierate.explore.validation import (
@@ -64,7 +65,9 @@ class NeighbourSets:
     ``near_a`` / ``near_b`` hold positions among ``rows_a`` / ``rows_b`` (row i of both is the
     same film), closest first; :meth:`overlap` slices them for any k <= ``k_max`` without a new
     search. ``n_eligible`` counts the shared movies that passed the min-ratings filter, of
-    which the ``len(rows_a)`` most-rated were searched (all of them unless ``max_movies``)."""
+    which the ``len(rows_a)`` most-rated were searched (all of them unless ``max_movies``).
+    ``counts_from`` says whose rating counts filtered and ranked them ("A", "B", or None when
+    neither table has counts and nothing was filtered); ``columns["n_ratings"]`` holds them."""
 
     rows_a: np.ndarray
     rows_b: np.ndarray
@@ -76,6 +79,7 @@ class NeighbourSets:
     n_eligible: int
     max_movies: int | None = None
     metric: str = "cosine"
+    counts_from: str | None = "A"
 
     @property
     def n_movies(self) -> int:
@@ -93,7 +97,7 @@ class NeighbourSets:
             return None
         return (
             f"Neighbour overlap over the {self.n_movies:,} most-rated of the "
-            f"{self.n_eligible:,} shared movies with at least {self.min_ratings} ratings: an "
+            f"{self.n_eligible:,} shared movies{counted_by(self.counts_from, self.min_ratings)}: an "
             f"exact nearest-neighbour search compares every pair of movies, minutes for "
             f"{self.n_eligible:,} (cap: {self.max_movies:,} movies)."
         )
@@ -111,8 +115,10 @@ class NeighbourSets:
                     f"with k_max >= {k} (explore.neighbour_sets) for Jaccard@{k}."
                 )
             raise DataError(
-                f"Only {self.n_movies} shared movies have at least {self.min_ratings} ratings; "
-                f"Jaccard@{k} needs more than {k}. Lower min_ratings or k."
+                f"Only {self.n_movies} shared movies"
+                f"{counted_by(self.counts_from, self.min_ratings)} were searched; Jaccard@{k} "
+                f"needs more than {k}. Lower k"
+                f"{' or min_ratings' if self.counts_from and self.min_ratings else ''}."
             )
         set_a, set_b = self.near_a[:, :k], self.near_b[:, :k]
         common = np.zeros(len(set_a), dtype=np.int64)
@@ -235,6 +241,70 @@ def same_catalogue(movies_a: pd.DataFrame, movies_b: pd.DataFrame) -> bool:
     return bool((titles_a.to_numpy() == titles_b.loc[titles_a.index].to_numpy()).all())
 
 
+def rating_counts_side(movies_a: pd.DataFrame, movies_b: pd.DataFrame) -> str | None:
+    """Whose rating counts filter the shared movies of two tables: "A" when A's table has
+    counts, else "B" when B's has (A imported without them), else None (no filter)."""
+    if has_rating_counts(movies_a):
+        return "A"
+    return "B" if has_rating_counts(movies_b) else None
+
+
+def counted_by(side: str | None, min_ratings: int) -> str:
+    """Words for the filter :func:`rating_counts_side` chose: " with at least 10 ratings in
+    model B's table", or "" when nothing was filtered."""
+    if side is None or min_ratings == 0:
+        return ""
+    return f" with at least {min_ratings} ratings in model {side}'s table"
+
+
+def too_few_shared(
+    purpose: str, needed: int, counts: np.ndarray, min_ratings: int, whose: str
+) -> DataError:
+    """The error for too few shared movies: how many films the two models share before the
+    min-ratings filter (``counts``: each shared film's count, inf where none applies) and
+    after it, and what would help (another pair of models, or the highest filter that keeps
+    ``needed``)."""
+    counts = np.asarray(counts, dtype=np.float64)
+    n_shared, n_kept = len(counts), int((counts >= min_ratings).sum())
+    if n_shared < needed:
+        return DataError(
+            f"Only {n_shared} movies are in both models (before any min-ratings filter): "
+            f"{purpose.lower()} needs at least {needed}. Pick two models whose catalogues "
+            "overlap more; lowering the min-ratings filter cannot help."
+        )
+    highest = int(np.sort(counts)[-needed])
+    return DataError(
+        f"{purpose} needs at least {needed} shared films: the two models share {n_shared:,}, "
+        f"but only {n_kept} of them have at least {min_ratings} ratings {whose}. Lower the "
+        f"min-ratings filter to {highest} or less."
+    )
+
+
+def _filter_shared(
+    movies_a: pd.DataFrame,
+    movies_b: pd.DataFrame,
+    rows_a: np.ndarray,
+    rows_b: np.ndarray,
+    min_ratings: int,
+    purpose: str,
+    needed: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, str | None]:
+    """The shared rows with at least ``min_ratings`` ratings by :func:`rating_counts_side`'s
+    table, their counts and that side; :func:`too_few_shared` when fewer than ``needed``."""
+    side = rating_counts_side(movies_a, movies_b)
+    if side is None:
+        counts = np.zeros(len(rows_a), dtype=np.int64)
+        keep = np.ones(len(rows_a), dtype=bool)
+    else:
+        counts = n_ratings_of(movies_a)[rows_a] if side == "A" else n_ratings_of(movies_b)[rows_b]
+        keep = counts >= min_ratings
+    if keep.sum() < needed:
+        whose = f"in model {side}'s table" if side else ""
+        shown = counts if side else np.full(len(counts), np.inf)
+        raise too_few_shared(purpose, needed, shown, min_ratings, whose)
+    return rows_a[keep], rows_b[keep], counts[keep], side
+
+
 def neighbour_overlap(
     embedding_a: Any,
     movies_a: pd.DataFrame,
@@ -246,7 +316,8 @@ def neighbour_overlap(
     metric: str = "cosine",
     max_movies: int | None = None,
 ) -> pd.DataFrame:
-    """Per shared movie with at least ``min_ratings`` ratings (in A's table): Jaccard@k of its
+    """Per shared movie with at least ``min_ratings`` ratings (in A's table; in B's when A has
+    no rating counts, :func:`rating_counts_side`): Jaccard@k of its
     k nearest neighbours in A and in B (searched among those same movies; only the
     ``max_movies`` most-rated of them when given).
 
@@ -280,7 +351,8 @@ def neighbour_sets(
     k_max: int = MEMO_K,
 ) -> NeighbourSets:
     """The nearest neighbours, up to ``k_max`` (at least ``MEMO_K``, at most what the movies
-    allow), of every shared movie with at least ``min_ratings`` ratings in A's table, searched
+    allow), of every shared movie with at least ``min_ratings`` ratings in A's table (B's when
+    A has no counts: :func:`rating_counts_side`), searched
     among those same movies; only the ``max_movies`` most-rated of them when given. One search
     per space; :meth:`NeighbourSets.overlap` then answers any k <= ``k_max``."""
     x_a, x_b = check_matrix(embedding_a, "embedding_a"), check_matrix(embedding_b, "embedding_b")
@@ -289,16 +361,12 @@ def neighbour_sets(
     k_max = check_k(k_max, "k_max")
     min_ratings = check_min_ratings(min_ratings)
     rows_a, rows_b = align_movies(movies_a, movies_b)
-    keep = rating_filter(movies_a, min_ratings)[rows_a]
-    rows_a, rows_b = rows_a[keep], rows_b[keep]
+    rows_a, rows_b, counts, side = _filter_shared(
+        movies_a, movies_b, rows_a, rows_b, min_ratings, "Neighbour overlap", 2
+    )
     n_eligible = len(rows_a)
-    if n_eligible < 2:
-        raise DataError(
-            f"Only {n_eligible} shared movie(s) have at least {min_ratings} ratings; "
-            "neighbour overlap needs more. Lower min_ratings."
-        )
-    picked = most_rated(np.arange(n_eligible), n_ratings_of(movies_a)[rows_a], max_movies)
-    rows_a, rows_b = rows_a[picked], rows_b[picked]
+    picked = most_rated(np.arange(n_eligible), counts, max_movies)
+    rows_a, rows_b, counts = rows_a[picked], rows_b[picked], counts[picked]
     if len(rows_a) < 2:
         raise DataError(f"max_movies {max_movies} leaves 1 movie; raise it.")
     kept = min(max(k_max, MEMO_K), len(rows_a) - 1)
@@ -308,6 +376,9 @@ def neighbour_sets(
     near_b = NeighbourIndex(x_b, movies_b).neighbour_rows(
         rows_b, k=kept, metric=metric, candidates=rows_b
     )
+    columns = movie_columns(movies_a, rows_a)
+    if side == "B":  # the counts that filtered and ranked these movies
+        columns["n_ratings"] = counts
     shared_index = np.full(len(x_a), -1, dtype=np.int64)  # A row -> position among shared
     shared_index[rows_a] = np.arange(len(rows_a))
     from_b = np.full(len(x_b), -1, dtype=np.int64)
@@ -317,12 +388,13 @@ def neighbour_sets(
         rows_b=rows_b,
         near_a=shared_index[near_a].astype(np.int32),  # half the bytes to cache
         near_b=from_b[near_b].astype(np.int32),
-        columns=movie_columns(movies_a, rows_a),
+        columns=columns,
         k_max=kept,
         min_ratings=min_ratings,
         n_eligible=n_eligible,
         max_movies=max_movies,
         metric=metric,
+        counts_from=side,
     )
 
 
@@ -376,7 +448,8 @@ def procrustes_alignment(
     scale: bool = True,
 ) -> ProcrustesAlignment:
     """Orthogonal Procrustes: the rotation R (and scale s) minimising ||A - s (B - mean) R||
-    over the shared movies with at least ``min_ratings`` ratings (both centred).
+    over the shared movies with at least ``min_ratings`` ratings (both centred) in A's table,
+    or in B's when A has no counts (:func:`rating_counts_side`).
 
     Different widths are matched by zero-padding (``dims="pad"``, exact) or by reducing the
     wider space to the narrower one's top principal components (``dims="pca"``).
@@ -387,13 +460,9 @@ def procrustes_alignment(
     check_choice(dims, "dims", DIM_MATCHING)
     min_ratings = check_min_ratings(min_ratings)
     rows_a, rows_b = align_movies(movies_a, movies_b)
-    keep = rating_filter(movies_a, min_ratings)[rows_a]
-    rows_a, rows_b = rows_a[keep], rows_b[keep]
-    if len(rows_a) < 2:
-        raise DataError(
-            f"Only {len(rows_a)} shared movie(s) have at least {min_ratings} ratings; "
-            "Procrustes needs at least 2. Lower min_ratings."
-        )
+    rows_a, rows_b, _, _ = _filter_shared(
+        movies_a, movies_b, rows_a, rows_b, min_ratings, "Procrustes alignment", 2
+    )
     a = x_a[rows_a].astype(np.float64)
     b = x_b[rows_b].astype(np.float64)
     a, b = a - a.mean(axis=0), b - b.mean(axis=0)

@@ -124,46 +124,70 @@ def write_word2vec(
 
 
 def read_word2vec(
-    source: str | Path, *, max_rows: int | None = None, max_dim: int | None = None
+    source: str | Path,
+    *,
+    max_rows: int | None = None,
+    max_dim: int | None = None,
+    name: str | None = None,
 ) -> tuple[list[str], np.ndarray]:
     """Tokens and (count, dim) float32 vectors of a word2vec text file, read by gensim's rules:
     the header gives count and dim, each line is split on single spaces after stripping
     trailing whitespace, and must hold a token plus exactly dim numbers. ``source`` is a path
-    or the file's text. Raises DataError on any deviation (and on duplicate or empty tokens),
-    and on a header announcing more than ``max_rows`` vectors or ``max_dim`` numbers each."""
-    text = source if isinstance(source, str) and "\n" in source else Path(source).read_text("utf-8")
+    or the file's text; ``name`` is what errors call the file (default: the path's name).
+    Raises DataError naming the file and line on any deviation (and on duplicate or empty
+    tokens), and on a header announcing more than ``max_rows`` vectors or ``max_dim`` numbers
+    each."""
+    is_text = isinstance(source, str) and "\n" in source
+    if name is None:
+        name = "the word2vec text" if is_text else Path(source).name
+    text = source if is_text else Path(source).read_text("utf-8")
     stream = io.StringIO(text)
     header = stream.readline().split()
     if len(header) != 2 or not all(h.isdigit() for h in header):
-        raise DataError("A word2vec text file starts with a line '<count> <dim>'.")
+        raise DataError(f"{name}: a word2vec text file starts with a line '<count> <dim>'.")
     count, dim = int(header[0]), int(header[1])
     if count < 1 or dim < 1:
         raise DataError(
-            f"The header announces {count} vectors of {dim} numbers; both must be >= 1."
+            f"{name}: the header announces {count} vectors of {dim} numbers; both must be >= 1."
         )
     if max_dim is not None and dim > max_dim:
         raise DataError(
-            f"The header announces vectors of {dim} numbers; at most {max_dim} dims are accepted."
+            f"{name}: the header announces vectors of {dim} numbers; at most {max_dim} dims are "
+            "accepted."
         )
     if max_rows is not None and count > max_rows:
         raise DataError(
-            f"The header announces {count:,} vectors; at most {max_rows:,} are accepted."
+            f"{name}: the header announces {count:,} vectors; at most {max_rows:,} are accepted."
         )
     tokens: list[str] = []
+    first_line: dict[str, int] = {}
     # the buffer grows with the lines actually read: a header announcing more vectors than the
     # file holds never allocates them (2 x 1e11 was a MemoryError)
     vectors = np.empty((min(count, 1024), dim), dtype=np.float32)
     for i in range(count):
         line = stream.readline()
+        number = i + 2
         if line == "":
-            raise DataError(f"The file ends after {i} vectors but its header announces {count}.")
+            raise DataError(
+                f"{name} ends after {i} vectors but its header announces {count}; fix the count "
+                "in the first line or add the missing lines."
+            )
         parts = line.rstrip().split(" ")
         if len(parts) != dim + 1:
             raise DataError(
-                f"Line {i + 2} has {len(parts) - 1} values after its token, expected {dim}."
+                f"Line {number} has {len(parts) - 1} values after its token, expected {dim}, "
+                f"in {name}."
             )
-        if not parts[0]:
-            raise DataError(f"Line {i + 2} has no token before its numbers.")
+        token = parts[0]
+        if not token:
+            raise DataError(f"Line {number} has no token before its numbers, in {name}.")
+        if token in first_line:
+            raise DataError(
+                f"{name} holds the same token twice: {token[:80]!r} on lines "
+                f"{first_line[token]} and {number}; each token names one vector, so rename or "
+                "drop one of them."
+            )
+        first_line[token] = number
         if i == len(vectors):
             grown = np.empty((min(count, 2 * len(vectors)), dim), dtype=np.float32)
             grown[:i] = vectors
@@ -171,10 +195,10 @@ def read_word2vec(
         try:
             vectors[i] = [float(v) for v in parts[1:]]
         except ValueError:
-            raise DataError(f"Line {i + 2} holds a value that is not a number.") from None
-        tokens.append(parts[0])
-    if len(set(tokens)) != len(tokens):
-        raise DataError("The file holds the same token twice.")
+            raise DataError(
+                f"Line {number} holds a value that is not a number, in {name}."
+            ) from None
+        tokens.append(token)
     return tokens, vectors
 
 

@@ -16,7 +16,7 @@ line. The returned table has the movies-table columns (movie_idx, movie_id, titl
 n_ratings, mean_rating), filled from the labels where present: ``title`` from a title / label /
 name column (else the first column), ``year`` from a year column or a "(1995)" in the title,
 ``genres`` from a genres column ("|"- or ","-separated), ``movie_id`` from a movie_id /
-movieId column (else the row number); n_ratings is 0 and mean_rating NaN when unknown.
+movieId / id column (distinct whole numbers, else DataError; without one, the row number); n_ratings is 0 and mean_rating NaN when unknown.
 """
 
 from __future__ import annotations
@@ -78,14 +78,16 @@ def read_word2vec_file(path: str | Path, *, max_bytes: int = MAX_BYTES) -> Impor
             f"{Path(path).name} holds a single line; a word2vec file has a header "
             "line and one line per vector."
         )
-    tokens, vectors = read_word2vec(text, max_rows=MAX_ROWS, max_dim=MAX_DIM)
+    tokens, vectors = read_word2vec(text, max_rows=MAX_ROWS, max_dim=MAX_DIM, name=Path(path).name)
     if not np.isfinite(vectors).all():
         bad = int(np.flatnonzero(~np.isfinite(vectors).all(axis=1))[0])
         raise DataError(f"Line {bad + 2} of {Path(path).name} holds NaN or infinite values.")
     ids = [_token_id(t) for t in tokens]
-    labels = pd.DataFrame({"title": [_token_title(t) for t in tokens]})
     if all(i is not None for i in ids) and len(set(ids)) == len(ids):
-        labels["movie_id"] = ids
+        # movierate's tokens: "<title>_<movie_id>"
+        labels = pd.DataFrame({"title": [_token_title(t) for t in tokens], "movie_id": ids})
+    else:  # other tokens: all of it is the label (a trailing "_2" is not an id), rows numbered
+        labels = pd.DataFrame({"title": [t.replace("_", " ") for t in tokens]})
     return ImportedEmbedding(vectors, movies_like(labels), "word2vec")
 
 
@@ -134,8 +136,9 @@ def movies_like(labels: pd.DataFrame) -> pd.DataFrame:
 
     Raises DataError naming the column for a header that repeats a column and for rating
     counts that are not whole numbers of at least 0. A year that is not a number or outside
-    :data:`YEAR_RANGE` becomes missing; ids that are not all distinct exact integers are
-    replaced by the row numbers (never rounded into collisions)."""
+    :data:`YEAR_RANGE` becomes missing. An id column (movie_id / movieId / id) must hold
+    distinct whole numbers: other values or repeats raise DataError naming the rows (never
+    silently renumbered or rounded into collisions); without one, rows are numbered."""
     repeated = sorted({str(c) for c in labels.columns[labels.columns.duplicated()]})
     if repeated:
         raise DataError(
@@ -161,7 +164,7 @@ def movies_like(labels: pd.DataFrame) -> pd.DataFrame:
     else:
         genres = [[] for _ in range(n)]
     id_col = next((lower[c] for c in _ID_COLUMNS if c in lower), None)
-    ids = _exact_ids(labels[id_col]) if id_col is not None else None
+    ids = _exact_ids(labels[id_col], str(id_col)) if id_col is not None else None
     counts = (
         _counts(labels[lower["n_ratings"]], str(lower["n_ratings"]))
         if "n_ratings" in lower
@@ -185,6 +188,8 @@ YEAR_RANGE = (1800, 2200)
 #: Largest rating count accepted from labels.
 MAX_COUNT = 10**12
 _INTEGER = re.compile(r"^[+-]?\d+(\.0*)?$")
+#: Offending rows or ids named in an error message (the rest are counted).
+_SHOWN = 5
 
 
 def _years(years: pd.Series) -> pd.arrays.IntegerArray:
@@ -196,20 +201,39 @@ def _years(years: pd.Series) -> pd.arrays.IntegerArray:
     return pd.arrays.IntegerArray(out, ~keep)
 
 
-def _exact_ids(column: pd.Series) -> np.ndarray | None:
-    """The column as int64 ids when every value is an exact integer (``12`` or ``12.0``) in
-    int64 range and no two are equal; else None (the caller numbers the rows)."""
+def _exact_ids(column: pd.Series, name: str) -> np.ndarray:
+    """The id column as int64 ids: every value an exact integer (``12`` or ``12.0``) in int64
+    range, no two equal. DataError naming the first offending rows (1-based label rows) and
+    how to fix them otherwise."""
     ids = []
-    for value in column:
+    bad: list[str] = []
+    for row, value in enumerate(column, start=1):
         text = str(value).strip()
-        if not _INTEGER.match(text):
-            return None
-        number = int(text.split(".")[0])
-        if not -(2**63) <= number < 2**63:
-            return None
-        ids.append(number)
-    if len(set(ids)) != len(ids):
-        return None
+        number = int(text.split(".")[0]) if _INTEGER.match(text) else None
+        if number is None or not -(2**63) <= number < 2**63:
+            bad.append(f"row {row}: {text[:40]!r}")
+        else:
+            ids.append(number)
+    if bad:
+        raise DataError(
+            f"Column {name!r} of the labels holds {len(bad)} value(s) that are not whole-number "
+            f"movie ids ({'; '.join(bad[:_SHOWN])}{'; ...' if len(bad) > _SHOWN else ''}); give "
+            f"every row a distinct whole number, or rename or drop the {name!r} column to have "
+            "the rows numbered."
+        )
+    rows_of: dict[int, list[int]] = {}
+    for row, number in enumerate(ids, start=1):
+        rows_of.setdefault(number, []).append(row)
+    repeated = [(k, rows) for k, rows in rows_of.items() if len(rows) > 1]
+    if repeated:
+        shown = "; ".join(
+            f"{k} at rows {', '.join(map(str, rows[:_SHOWN]))}" for k, rows in repeated[:_SHOWN]
+        )
+        raise DataError(
+            f"Column {name!r} of the labels repeats {len(repeated)} movie id(s) ({shown}"
+            f"{'; ...' if len(repeated) > _SHOWN else ''}); each row is one movie, so make the "
+            f"ids unique, or drop the {name!r} column to have the rows numbered."
+        )
     return np.asarray(ids, dtype=np.int64)
 
 
@@ -343,8 +367,7 @@ def _token_id(token: str) -> int | None:
 
 
 def _token_title(token: str) -> str:
-    title = re.sub(r"_-?\d+$", "", token) if _token_id(token) is not None else token
-    return title.replace("_", " ")
+    return re.sub(r"_-?\d+$", "", token).replace("_", " ")
 
 
 def _check_shape(rows: int, dim: int, name: str) -> None:

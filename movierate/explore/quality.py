@@ -97,9 +97,15 @@ def genre_coherence(
     n_eligible = len(rows)
     rows = most_rated(rows, counts, max_movies)  # lists parsed for these only (~0.1 s / 10k)
     if len(rows) <= k:
+        with_genre = int(np.count_nonzero(genre_flags(movies)))
+        fix = (
+            f"Lower min_ratings or k (with no filter, k must stay below {with_genre})."
+            if with_genre > k
+            else f"Only {with_genre} movies have a genre at all, so lower k below that."
+        )
         raise DataError(
             f"Only {len(rows)} movies have at least {min_ratings} ratings and a genre; "
-            f"genre coherence@{k} needs more than {k}. Lower min_ratings or k."
+            f"genre coherence@{k} needs more than {k}. {fix}"
         )
     incidence = genre_incidence(genre_lists(movies.iloc[rows]))
     neighbours = NeighbourIndex(x, movies).neighbour_rows(rows, k=k, metric=metric, candidates=rows)
