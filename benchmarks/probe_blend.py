@@ -15,7 +15,7 @@ import numpy as np
 from benchmarks.bench_tuned import PROTOCOLS, STOP_FRACTION, carve, parse_key, rmse
 from movierate.data import Split, load_dataset
 from movierate.defaults import default_spec_for
-from movierate.nn.training import train
+from movierate.nn.training import train, training_scale
 from movierate.tuning import refit_winner
 
 W = np.round(np.linspace(0, 1, 21), 2)
@@ -41,7 +41,8 @@ split = Split("bench", seed, 0.1, STOP_FRACTION, tr, st, te)
 users = ds.ratings["user_idx"].to_numpy()
 movies = ds.ratings["movie_idx"].to_numpy()
 truth = ds.ratings["rating"].to_numpy(float)
-lo, hi = float(ds.rating_scale.min), float(ds.rating_scale.max)
+scale = training_scale(ds, split)  # the train + stop rows' scale: no test rating sets it
+lo, hi = float(scale.min), float(scale.max)
 out = {"key": key}
 res = {}
 for fam in ("autorec", "mf_bias"):

@@ -131,7 +131,9 @@ def render() -> None:
                 own = model.movies.loc[row]
                 here = f"{own['title']} ({text.year_text(own['year'])})"
                 if here != f"{movie['title']} ({text.year_text(movie['year'])})":
-                    st.caption(f"Here: {text.md(here)}, {int(own['n_ratings']):,} ratings")
+                    counted = not widgets.without_rating_counts([model])
+                    ratings = f", {int(own['n_ratings']):,} ratings" if counted else ""
+                    st.caption(f"Here: {text.md(here)}{ratings}")
                 if len(models) > 1:
                     found = found.assign(shared=found["film"].isin(in_all))
                 # side by side the title comes last: the short columns always show whole and

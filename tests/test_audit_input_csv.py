@@ -98,26 +98,36 @@ def test_messages_quote_a_long_header_cut_short():
 
 
 @pytest.mark.parametrize(
-    ("header", "role"),
+    ("header", "role", "refused"),
     [
-        ("userId,movieId,movie,rating", "item"),  # 'movie' holds the titles
-        ("userId,user,movieId,rating", "user"),
-        ("userId,movieId,rating,score", "rating"),
-        ("userId,movieId,rating,timestamp,date", "timestamp"),
+        ("userId,item,movie,rating", "item", True),  # neither is MovieLens' own name
+        ("uid,user,movieId,rating", "user", True),
+        # a column with MovieLens' own name wins over another that fits, in every process
+        ("userId,movieId,movie,rating", "item", False),  # 'movie' holds the titles
+        ("userId,user,movieId,rating", "user", False),
+        ("userId,movieId,rating,score", "rating", False),
+        ("userId,movieId,rating,timestamp,date", "timestamp", False),
     ],
 )
-def test_two_columns_that_fit_one_role_are_refused_in_every_process(tmp_path, header, role):
+def test_two_columns_that_fit_one_role_are_refused_in_every_process(
+    tmp_path, header, role, refused
+):
     """Which column was taken used to depend on the process' string hashing (a set)."""
     rows = "".join(
         f"{u},{m},Film {m},{r}" + ",1" * (header.count(",") - 3) + "\n"
         for u, m, r in ((1, 10, 4), (2, 11, 3))
     )
+    if not refused:  # the rating's column holds 4 and 3, every other column a number
+        rows = "".join(
+            ",".join(str(r) if n == "rating" else str(u * 10 + m) for n in header.split(",")) + "\n"
+            for u, m, r in ((1, 10, 4), (2, 11, 3))
+        )
     path = tmp_path / "r.csv"
     path.write_text(header + "\n" + rows)
     script = (
         "import sys\nfrom movierate.data import from_csv\nfrom movierate.errors import DataError\n"
-        "try:\n    from_csv(sys.argv[1])\nexcept DataError as e:\n    print('ERR', e)\n"
-        "else:\n    print('OK')\n"
+        "try:\n    ds = from_csv(sys.argv[1])\nexcept DataError as e:\n    print('ERR', e)\n"
+        "else:\n    print('OK', sorted(ds.ratings['rating'].tolist()))\n"
     )
     outs = set()
     for seed in ("1", "2", "3", "4"):
@@ -128,16 +138,19 @@ def test_two_columns_that_fit_one_role_are_refused_in_every_process(tmp_path, he
         outs.add(proc.stdout.strip())
     assert len(outs) == 1, outs
     (out,) = outs
-    assert out.startswith("ERR") and f"could be the {role}" in out and "columns={" in out
+    if refused:
+        assert out.startswith("ERR") and f"could be the {role}" in out and "columns={" in out
+    else:
+        assert out == "OK [3.0, 4.0]", out
 
 
 def test_the_mapping_settles_which_column_is_meant():
-    text = b"userId,movieId,movie,rating\n1,10,Heat,4\n2,11,Up,3\n"
-    ds = from_csv(text, columns={"item": "movieId"})
+    text = b"userId,itemId,movie,rating\n1,10,Heat,4\n2,11,Up,3\n"
+    ds = from_csv(text, columns={"item": "itemId"})
     assert ratings_of(ds) == {(1, 10): 4.0, (2, 11): 3.0}
-    items = b"movieId,id,title\n10,5,Heat\n11,6,Up\n"
+    items = b"itemId,id,title\n10,5,Heat\n11,6,Up\n"
     with pytest.raises(DataError, match=r"item_columns=\{'item'"):
-        from_csv(text, items, columns={"item": "movieId"})
+        from_csv(text, items, columns={"item": "itemId"})
 
 
 @pytest.mark.parametrize(
@@ -287,3 +300,13 @@ def test_only_a_plausible_year_is_taken_from_a_title(raw, title, year):
     ds = from_csv(b"userId,movieId,rating\n1,10,4\n2,11,3\n", f"movieId,title\n10,{raw}\n".encode())
     row = ds.movies.set_index("movie_id").loc[10]
     assert row["title"] == title and (pd.isna(row["year"]) if year is None else row["year"] == year)
+
+
+def test_items_file_notices_count_skipped_lines_and_dropped_rows():
+    """Line numbers in the items file's notices are the file's own lines."""
+    ratings = b"userId,movieId,rating\n1,10,4\n2,11,3\n"
+    items = b"\nsep=,\nmovieId,title,year\n,No id,1999\n10,Heat,1995\n11,Up,99999\n"
+    ds = from_csv(ratings, items)
+    notes = " ".join(ds.warnings)
+    assert "without a movie id (line 4)" in notes, notes
+    assert "(line 6: '99999')" in notes, notes

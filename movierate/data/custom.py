@@ -58,6 +58,13 @@ ALIASES = {
     "rating": {"rating", "ratings", "score", "stars", "rate", "value"},
     "timestamp": {"timestamp", "time", "ts", "date", "datetime", "unixtime", "ratedat"},
 }
+#: The names MovieLens gives the roles: such a column wins over another that fits the role.
+MOVIELENS_NAMES = {
+    "user": "userid",
+    "item": "movieid",
+    "rating": "rating",
+    "timestamp": "timestamp",
+}
 ITEM_ALIASES = {
     "item": ALIASES["item"] | {"id"},
     "title": {"title", "name", "movietitle", "itemtitle"},
@@ -426,6 +433,9 @@ def _match_columns(
         taken = set(chosen.values())
         matches = [(i, h) for i, h in enumerate(header) if _norm(h) in options]
         hits = [(i, h) for i, h in matches if h not in taken] or matches[:1]
+        named = [(i, h) for i, h in hits if _norm(h) == MOVIELENS_NAMES.get(role)]
+        if len(named) == 1:  # 'movieId' beside 'movie', 'timestamp' beside 'date': MovieLens' own
+            hits = named
         if len(hits) > 1:  # never pick one by chance: the other may hold titles, not ids
             shown = ", ".join(f"{h!r} (column {i + 1})" for i, h in hits[:SHOW_ROWS])
             distinct = len({h for _, h in hits}) == len(hits)
@@ -484,12 +494,15 @@ def _read_items(
     if chosen is None:
         raise DataError(f"{label}: the items file needs a header row with id and title columns.")
     notices = []
+    first = preamble + 2  # the line of the first data row (after the skipped lines and header)
+    rows = np.arange(len(table))  # each kept row's position in the file's data rows
     blank = table[chosen["item"]].str.strip() == ""
     if blank.any():  # one empty id must not turn every id into text (and match nothing)
         notices.append(
             f"The movies file has {int(blank.sum()):,} row(s) without a movie id "
-            f"({line_numbers(np.flatnonzero(blank.to_numpy()), 2)}); they are ignored."
+            f"({line_numbers(np.flatnonzero(blank.to_numpy()), first)}); they are ignored."
         )
+        rows = rows[~blank.to_numpy()]
         table = table[~blank].reset_index(drop=True)
     ids = table[chosen["item"]].str.strip()
     titles = table[chosen["title"]]
@@ -508,7 +521,7 @@ def _read_items(
             shown = ", ".join(repr(v) for v in table[chosen["year"]].iloc[odd[:SHOW_ROWS]])
             notices.append(
                 f"The movies file's year column holds {len(odd):,} value(s) that are not a year "
-                f"from {MIN_YEAR} to {MAX_YEAR} ({line_numbers(odd, 2)}: {shown}); those movies "
+                f"from {MIN_YEAR} to {MAX_YEAR} ({line_numbers(rows[odd], first)}: {shown}); those movies "
                 "get the year of their title, if it ends in one, else none."
             )
         meta["year"] = meta["year"].fillna(given)

@@ -120,7 +120,7 @@ def min_ratings_slider(
     if lacking:
         where.caption(
             f"Not applied to {', '.join(lacking)} (no rating counts: imported without them); "
-            "all of its movies are used."
+            f"{'all of its movies are' if len(lacking) == 1 else 'their movies are all'} used."
         )
     return chosen
 
