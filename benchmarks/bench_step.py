@@ -94,7 +94,7 @@ def _variants(loop, tf, xla: bool = False):
         return tf.reduce_sum(a[:1]) + tf.reduce_sum(b[:1]) + ratings[0]
 
     def forward(users, movies, ratings):
-        pred = loop._predict_batch(users, movies)
+        pred = tf.reshape(loop.model(tf.stack([users, movies], 1), training=False), [-1])
         return tf.reduce_mean(tf.square(pred - ratings))
 
     variants = {
@@ -171,16 +171,16 @@ def profile_ops(args) -> None:
             user_l2_weight=training._l2_weights(arrays[0], ds.n_users),
             movie_l2_weight=training._l2_weights(arrays[1], ds.n_movies),
         )
-        loop.run_batches(*tensors, 0, steps, batch)  # trace + compile
+        loop.run_batches(*tensors, len(arrays[0]), 0, steps, batch)  # trace + compile
         walls, cpus = [], []
         for _ in range(args.repeats):
             start, cpu = time.perf_counter(), time.process_time()
-            float(loop.run_batches(*tensors, 0, steps, batch))
+            float(loop.run_batches(*tensors, len(arrays[0]), 0, steps, batch))
             walls.append((time.perf_counter() - start) / steps * 1e3)
             cpus.append((time.process_time() - cpu) / steps * 1e3)
         with tempfile.TemporaryDirectory() as logdir:
             tf.profiler.experimental.start(logdir)
-            float(loop.run_batches(*tensors, 0, steps, batch))
+            float(loop.run_batches(*tensors, len(arrays[0]), 0, steps, batch))
             tf.profiler.experimental.stop()
             ops = op_table(logdir)
         ops = {k: v / steps / 1e3 for k, v in ops.items()}

@@ -22,17 +22,23 @@ def data():
     return ds, make_split(ds, "random", 0.1, seed=2)
 
 
-def _train(ds, split, spec, plain, monkeypatch):
-    monkeypatch.setattr(training, "XLA_PLAIN_STEP", plain)
-    monkeypatch.setattr(training, "XLA_MIN_RATINGS", 0)
+def _recorded(monkeypatch, cls, attribute: str) -> list:
+    """``attribute`` of every ``cls`` built from now on, in order."""
     seen = []
-    original = training._TrainingLoop.__init__
+    original = cls.__init__
 
     def init(self, *args, **kwargs):
         original(self, *args, **kwargs)
-        seen.append(self.plain)
+        seen.append(getattr(self, attribute))
 
-    monkeypatch.setattr(training._TrainingLoop, "__init__", init)
+    monkeypatch.setattr(cls, "__init__", init)
+    return seen
+
+
+def _train(ds, split, spec, plain, monkeypatch):
+    monkeypatch.setattr(training, "XLA_PLAIN_STEP", plain)
+    monkeypatch.setattr(training, "XLA_MIN_RATINGS", 0)
+    seen = _recorded(monkeypatch, training._TrainingLoop, "plain")
     result = training.train(ds, split, spec)
     return result, seen[0]
 
@@ -95,6 +101,15 @@ def test_optional_terms_take_the_general_step(data, monkeypatch):
     assert not plain and np.isfinite(result.metrics["stop_rmse"])
 
 
+@pytest.mark.parametrize("least, block", [(0, training.SHUFFLE_BLOCK), (10**9, 1)])
+def test_large_sets_shuffle_in_blocks_and_small_ones_wholly(data, monkeypatch, least, block):
+    ds, split = data
+    monkeypatch.setattr(training, "XLA_MIN_RATINGS", least)
+    blocks = _recorded(monkeypatch, training.EpochShuffle, "block")
+    training.train(ds, split, ModelSpec(dim=4, epochs=1).validate())
+    assert blocks == [block]
+
+
 def test_small_sets_take_the_general_step(data, monkeypatch):
     ds, split = data
     monkeypatch.setattr(training, "XLA_MIN_RATINGS", len(split.train) + 1)
@@ -143,7 +158,7 @@ def test_plain_step_writes_only_the_batch_rows(monkeypatch, optimizer, factor):
         for side, group in tables.items()
     }
     before = {side: [[v.numpy() for v in g] for g in groups] for side, groups in tracked.items()}
-    loop.run_batches(*(tf.constant(a) for a in (users, movies, ratings)), 0, 1, 4)
+    loop.run_batches(*(tf.constant(a) for a in (users, movies, ratings)), 4, 0, 1, 4)
     for side, touched in (("user", {5, 6, 7}), ("movie", {3, 4, 9})):
         for group, old_group in zip(tracked[side], before[side], strict=True):
             for variable, old in zip(group, old_group, strict=True):

@@ -74,18 +74,18 @@ class DistributedLoop(_TrainingLoop):
         self.worker, self.workers = worker_info()
         index = tf.TensorSpec([None], tf.int32)
         scalar = tf.TensorSpec([], tf.int32)
-        signature = [index, index, tf.TensorSpec([None], tf.float32), scalar, scalar, scalar]
+        signature = [index, index, tf.TensorSpec([None], tf.float32), *[scalar] * 4]
         self.run_batches = tf.function(
             self._run_shared_batches, input_signature=signature, autograph=False
         )
 
-    def _run_shared_batches(self, users, movies, ratings, first, count, batch_size) -> tf.Tensor:
-        """Global batches ``first .. first + count - 1``; each worker steps on its share.
+    def _run_shared_batches(self, users, movies, ratings, n, first, count, batch_size) -> tf.Tensor:
+        """Global batches ``first .. first + count - 1`` of the epoch's ``n`` examples; each
+        worker steps on its share.
 
         The loop stays outside ``strategy.run`` (a synchronisation point may not sit inside
         control flow in the replica function), as Keras' ``steps_per_execution`` does.
         """
-        n = tf.shape(users)[0]
 
         def step(i: tf.Tensor) -> tf.Tensor:
             start = (first + i) * batch_size

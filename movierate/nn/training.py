@@ -52,6 +52,7 @@ from movierate.nn.regularizers import (
     make_regularizer,
 )
 from movierate.nn.reuse import LoopPool
+from movierate.nn.shuffle import EpochShuffle
 from movierate.progress import Phase, ProgressCallback, ProgressEvent
 from movierate.spec import ModelSpec
 
@@ -114,6 +115,11 @@ XLA_MIN_RATINGS = 500_000
 #: rows, 2.7x the batch) 5.0, both dense (200,948 users, 6.1x) 8.1. Larger tables take the sparse
 #: path (unique rows gathered, updated, scattered back).
 DENSE_TABLE_FACTOR = 2.0
+#: On training sets as large (the XLA step's, :data:`XLA_MIN_RATINGS`), each epoch permutes
+#: blocks of this many examples of one random order (:class:`~movierate.nn.shuffle.EpochShuffle`)
+#: instead of all examples: the shuffle runs on a core the step needs, and took 41 ms against 7
+#: ms of a ~150 ms epoch at 1.6 M ratings. Smaller sets keep a full permutation per epoch.
+SHUFFLE_BLOCK = 8
 #: Compiled loops kept after a training for the next one of the same shape and settings (the
 #: seed, epochs and patience may differ) in this process: it then skips tracing and XLA
 #: compilation (1-1.5 s of a first epoch at 2 M ratings). Only loops whose every state
@@ -359,16 +365,20 @@ def _fit(
     calls = StepsPerCall(EVENT_SECONDS, fixed)
     step_seconds, started = 0.0, time.perf_counter()
 
-    # the training rows' columns gathered once: a shuffle is then one permutation and one
-    # gather per column (the same orders as gathering through ``train_rows`` every epoch)
-    columns = [users[train_rows], movies[train_rows], ratings[train_rows]]
     evaluated = {
         name: (users[rows], movies[rows], ratings[rows]) for name, rows in sets.items() if len(rows)
     }
+    # the training rows' columns gathered once: a shuffle then gathers from them (the same
+    # orders as gathering through ``train_rows`` every epoch)
+    shuffle = EpochShuffle(
+        [users[train_rows], movies[train_rows], ratings[train_rows]],
+        rng,
+        block=SHUFFLE_BLOCK if len(train_rows) >= XLA_MIN_RATINGS else 1,
+        pad_to=spec.batch_size if loop.padded else None,
+    )
 
     def shuffled() -> tuple[tf.Tensor, ...]:
-        order = rng.permutation(len(train_rows))
-        return loop.epoch_tensors(*(np.take(column, order) for column in columns))
+        return loop.epoch_tensors(*shuffle.next())
 
     # The next epoch's shuffle runs on another thread while this epoch's steps run (the steps
     # release the GIL): epochs draw their orders from ``rng`` one after the other, as before.
@@ -389,7 +399,10 @@ def _fit(
                     raise TrainingCancelled(f"Training cancelled by the user in epoch {epoch}.")
                 count = calls.next(n_batches - done)
                 call_start = time.perf_counter()
-                loss_sum += float(loop.run_batches(*epoch_tensors, done, count, spec.batch_size))
+                loss = loop.run_batches(
+                    *epoch_tensors, len(train_rows), done, count, spec.batch_size
+                )
+                loss_sum += float(loss)
                 calls.record(count, time.perf_counter() - call_start)
                 done += count
                 if progress is not None and done < n_batches:
@@ -828,6 +841,7 @@ class _TrainingLoop:
                 scalar,
                 scalar,
                 scalar,
+                scalar,
             ],
             autograph=False,
         )
@@ -908,19 +922,19 @@ class _TrainingLoop:
         """One epoch's shuffled users, movies and ratings as tensors (converted once)."""
         return tuple(tf.constant(a) for a in arrays)
 
-    def _run_batches(self, users, movies, ratings, first, count, batch_size) -> tf.Tensor:
-        """Steps over batches ``first .. first + count - 1`` in one graph call; summed MSE."""
-        n = tf.shape(users)[0]
+    def _run_batches(self, users, movies, ratings, n, first, count, batch_size) -> tf.Tensor:
+        """Steps over batches ``first .. first + count - 1`` of the epoch's ``n`` examples in one
+        graph call; summed MSE. With :attr:`padded`, the columns are padded to whole batches
+        (:class:`~movierate.nn.shuffle.EpochShuffle`)."""
 
         def step(i: tf.Tensor) -> tf.Tensor:
             start = (first + i) * batch_size
             end = tf.minimum(start + batch_size, n)
-            batch = (users[start:end], movies[start:end], ratings[start:end])
             if self.padded:  # one static shape for XLA: a short last batch is padded, weight 0
-                pad = batch_size - (end - start)
-                # the padding repeats the batch's first ids: no row is touched that was not
-                padded = [tf.concat([x, tf.fill([pad], x[0])], 0) for x in batch]
+                whole = start + batch_size
+                padded = (users[start:whole], movies[start:whole], ratings[start:whole])
                 return self._plain_step(*padded, end - start)
+            batch = (users[start:end], movies[start:end], ratings[start:end])
             if self.plain:  # XLA compiles per shape: a short last batch takes the general step
                 return tf.cond(
                     end - start == batch_size,
