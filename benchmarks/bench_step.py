@@ -110,8 +110,11 @@ def _variants(loop, tf, xla: bool = False):
 
 
 def op_table(logdir: str) -> dict[str, float]:
-    """Microseconds per op type in a ``tf.profiler`` trace (ops run by TensorFlow's executor;
-    an XLA cluster counts as its ``_XlaRun``-side events, named by XLA's fusions)."""
+    """Microseconds per op type in a ``tf.profiler`` trace: ops run by TensorFlow's executor and
+    the kernels of an XLA cluster (named by XLA's fusions: ``wrapped_scatter`` a gradient
+    merge, ``bitcast_gather_fusion`` a row gather, ``*_select_fusion`` an optimizer update of
+    the touched rows, ``copy`` a table copied before it is updated in place), on whichever
+    thread they ran; the events that only contain others are left out."""
     import collections
     import glob
 
@@ -122,10 +125,18 @@ def op_table(logdir: str) -> dict[str, float]:
     with open(path, "rb") as f:
         space.ParseFromString(f.read())
     totals: collections.Counter[str] = collections.Counter()
-    containers = {"ExecutorState::Process", "ParallelFor", "ExecutorState::ProcessAsync::Start"}
+    containers = {
+        "ExecutorState::Process",
+        "ExecutorState::ProcessAsync::Start",
+        "ExecutorState::ProcessAsync::Done",
+        "ParallelFor",
+        "CpuExecutable::ExecuteAsyncOnStream",
+        "ThunkExecutor::Execute",
+        "BlockUntilReady",
+    }
     for plane in space.planes:
         for line in plane.lines:
-            if not line.name.startswith("tf_Compute"):
+            if not line.name.startswith(("tf_Compute", "tf_numa")):  # the executor's, XLA's
                 continue
             for event in line.events:
                 name = plane.event_metadata[event.metadata_id].name
