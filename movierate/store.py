@@ -38,6 +38,7 @@ import movierate
 from movierate import atomic, config, scoring
 from movierate.data.movies import REQUIRED_MOVIE_COLUMNS
 from movierate.errors import MovierateError, NameTakenError, StoreError
+from movierate.filenames import unportable_reason
 from movierate.spec import ModelSpec
 
 _T = TypeVar("_T")
@@ -175,7 +176,8 @@ NAME_MAX_LENGTH = 64
 CACHE_KEY_MAX_LENGTH = 128
 NAME_RULE = (
     "1 to 64 characters among ASCII letters, digits, '-', '_' and '.', "
-    "not starting with '.' and without '..'"
+    "not starting or ending with '.', without '..', and not a Windows device name "
+    "(CON, PRN, AUX, NUL, COM1-9, LPT1-9)"
 )
 _NAME_CHARS = re.compile(r"[A-Za-z0-9_.-]+")
 
@@ -384,11 +386,17 @@ def shown(value: Any, limit: int = 40) -> str:
     return f"{text[:limit]!r}… ({len(text):,} characters)"
 
 
-def validate_name(name: str) -> str:
-    """Return ``name`` if it is a valid model name, else raise StoreError stating the rule."""
+def validate_name(name: str, *, new: bool = True) -> str:
+    """Return ``name`` if it is a valid model name, else raise StoreError stating the rule.
+
+    A ``new`` name (to save or rename to) must also work as a folder on every OS
+    (:mod:`movierate.filenames`); an existing model's folder name only has to be safe, so a
+    model saved before that rule still opens."""
     if not isinstance(name, str):
         raise StoreError(f"A model name must be text, got {type(name).__name__}.")
     problem = _component_problem(name, NAME_MAX_LENGTH)
+    if problem is None and new:
+        problem = unportable_reason(name)
     if problem:
         raise StoreError(f"Invalid model name {shown(name)}: {problem}. Use {NAME_RULE}.")
     return name
@@ -397,7 +405,9 @@ def validate_name(name: str) -> str:
 def unique_name(base: str) -> str:
     """A valid model name like ``base`` that no saved model uses (``base``, ``base-2``, ...)."""
     clean = re.sub(r"\.{2,}", ".", re.sub(r"[^A-Za-z0-9_.-]+", "-", str(base)))
-    clean = clean.strip("-.")[:NAME_MAX_LENGTH] or "model"
+    clean = clean.strip("-.")[:NAME_MAX_LENGTH].rstrip(".") or "model"
+    if unportable_reason(clean):  # a Windows device name such as 'con' or 'nul.v2'
+        clean = f"model-{clean}"[:NAME_MAX_LENGTH].rstrip(".")
     root = config.models_dir()
     candidate, n = clean, 1
     while (root / candidate).exists():
@@ -436,7 +446,7 @@ def check_writable() -> Path:
 
 def model_path(name: str) -> Path:
     """Folder of the model ``name`` (validated; it may not exist)."""
-    return config.models_dir() / validate_name(name)
+    return config.models_dir() / validate_name(name, new=False)
 
 
 def model_exists(name: str) -> bool:
@@ -546,7 +556,7 @@ def list_models() -> tuple[list[ModelInfo], list[BrokenModel]]:
         if path.name.startswith(".") or not path.is_dir():
             continue
         try:
-            validate_name(path.name)
+            validate_name(path.name, new=False)
             meta, spec = _read_stable(path, _inspect)
             timings = meta.get("timings")
             train_seconds = timings.get("train_seconds") if isinstance(timings, dict) else None

@@ -132,6 +132,15 @@ def test_free_dataset_name_cleans_and_skips_grouplens_names():
         "my data/../x"
     )
     assert ".." not in free_dataset_name("a..b") and free_dataset_name("") == "dataset"
+    assert (
+        free_dataset_name("nul") == "data-nul" and free_dataset_name("COM3.csv") == "data-COM3.csv"
+    )
+
+
+@pytest.mark.parametrize(("name", "reason"), [("con", "device name"), ("Aux.v1", "device name")])
+def test_save_as_refuses_a_windows_device_name(tmp_path, name, reason):
+    with pytest.raises(DataError, match=f"Invalid dataset name '{name}'.*{reason}"):
+        from_csv(csv_file(tmp_path, "user,item,rating\n1,1,4\n"), save_as=name)
 
 
 # --- 4: zip bombs and oversized uploads -----------------------------------------------------

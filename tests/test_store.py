@@ -65,12 +65,35 @@ def test_valid_names_are_accepted(name):
         ("with space", "' '"),
         ("back\\slash", "'\\\\\\\\'"),
         ("café", "'é'"),
+        ("con", "'con' is a device name on Windows"),
+        ("NUL.v2", "'NUL' is a device name on Windows"),
+        ("lpt9", "device name"),
+        ("trailing.", "ends with '.'"),
     ],
 )
 def test_bad_names_are_rejected_with_the_rule(name, problem):
     with pytest.raises(StoreError, match=problem) as info:
         store.validate_name(name)
     assert "letters, digits, '-', '_' and '.'" in str(info.value)
+
+
+def test_a_model_saved_under_a_windows_device_name_still_opens_and_can_be_renamed(tiny):
+    _save(tiny, "ok")
+    store.rename_model("ok", "x")
+    (config.models_dir() / "x").rename(config.models_dir() / "aux")  # saved before the rule
+    assert [info.name for info in store.list_models()[0]] == ["aux"]
+    assert store.load_model("aux").movie_embedding.shape == (90, 4)
+    with pytest.raises(StoreError, match="device name on Windows"):
+        store.rename_model("aux", "prn")
+    store.rename_model("aux", "auxiliary")
+    assert _store_entries() == ["auxiliary"]
+
+
+def test_unique_name_avoids_windows_device_names_and_a_final_dot(tmp_path):
+    assert store.unique_name("con") == "model-con"
+    assert store.unique_name("Nul.v2") == "model-Nul.v2"
+    assert store.unique_name("a.") == "a"
+    assert store.validate_name(store.unique_name("com1" + "." * 70)) == "model-com1"
 
 
 def test_unique_name_proposes_a_free_valid_name(tmp_path):

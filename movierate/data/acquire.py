@@ -32,6 +32,7 @@ from movierate.data.dataset import RatingsDataset
 from movierate.data.formats import LAYOUT_FILES, detect_layout, source_files
 from movierate.data.registry import KNOWN_DATASETS, name_for_folder
 from movierate.errors import DataError, DownloadError, MovierateError
+from movierate.filenames import unportable_reason
 
 Progress = Callable[[int, int | None], None]
 """``cb(done_bytes, total_bytes | None)``, called as bytes arrive."""
@@ -104,6 +105,8 @@ def free_dataset_name(base: str) -> str:
     else ``base-upload``, ``base-upload-2``, ... (``base`` is cleaned to the allowed letters)."""
     stem = re.sub(r"[^A-Za-z0-9._-]+", "-", str(base)).strip("-._").replace("..", ".")
     stem = stem[:48].strip("-._") or "dataset"
+    if unportable_reason(stem):  # a Windows device name such as 'nul'
+        stem = f"data-{stem}"
     candidates = [stem] if stem not in KNOWN_DATASETS else []
     candidates += [f"{stem}-upload"] + [f"{stem}-upload-{i}" for i in range(2, 10_000)]
     for candidate in candidates:
@@ -130,6 +133,12 @@ def validate_dataset_name(name: str) -> str:
         raise DataError(
             f"Invalid dataset name {name!r}{taken}: use 1-64 letters, digits, '.', '_' or '-', "
             "starting with a letter or digit."
+        )
+    reason = unportable_reason(name)
+    if reason is not None:
+        raise DataError(
+            f"Invalid dataset name {name!r}: {reason}, so its folder would not work on every "
+            "system; add a letter (e.g. 'my-con') or drop the final '.'."
         )
     return name
 

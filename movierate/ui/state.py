@@ -373,7 +373,7 @@ class UrlParam:
 
 def _model_problem(name: str) -> str | None:
     try:
-        store.validate_name(name)
+        store.validate_name(name, new=False)
     except MovierateError as exc:
         return f"{exc}".rstrip(".")
     infos, broken = list_models()
