@@ -436,7 +436,8 @@ def main() -> int:
             verdict = f"epochs capped by --epochs {args.epochs}: not a test of"
         return (
             f"{result.metrics['epochs_run']} epochs (batch {spec.batch_size}, lr "
-            f"{spec.learning_rate}), {result.train_seconds:.0f} s training, median "
+            f"{spec.learning_rate} x {spec.learning_rate_decay} per epoch, L2 "
+            f"{spec.regularizers.get('l2', 0)}), {result.train_seconds:.0f} s training, median "
             f"{per_epoch:.1f} s/epoch (evaluation included), {result.ratings_per_second:,.0f} "
             f"ratings/s, early-stopping RMSE {result.metrics['stop_rmse']:.4f}; {verdict} the "
             f"{TARGET_TRAIN_S / 60:.0f}-min target"

@@ -310,6 +310,15 @@ SPEC_SCHEMA: dict[str, FieldSchema] = {
         "optimisation",
         1e-3,
     ),
+    "learning_rate_decay": FieldSchema(
+        Interval(float, 0.0, 1.0, "right"),
+        "Learning-rate decay per epoch",
+        "each epoch's learning rate is the one before times this (1: constant; 0.7 lets a "
+        "higher first rate settle: the large-data default)",
+        "--learning-rate-decay",
+        "optimisation",
+        0.05,
+    ),
     "batch_size": FieldSchema(
         Interval(int, 1, 1_048_576),
         "Batch size",

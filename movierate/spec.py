@@ -46,6 +46,7 @@ class ModelSpec:
     dense_l2: float = 0.0
     optimizer: str = "adam"
     learning_rate: float = 0.005
+    learning_rate_decay: float = 1.0
     batch_size: int = 1024
     epochs: int = 40
     early_stopping_patience: int = 3

@@ -175,9 +175,8 @@ STORE_LEFTOVERS = (
 NAME_MAX_LENGTH = 64
 CACHE_KEY_MAX_LENGTH = 128
 NAME_RULE = (
-    "1 to 64 characters among ASCII letters, digits, '-', '_' and '.', "
-    "not starting or ending with '.', without '..', and not a Windows device name "
-    "(CON, PRN, AUX, NUL, COM1-9, LPT1-9)"
+    "1 to 64 ASCII letters, digits, '-', '_' and '.', not starting or ending with '.', "
+    "without '..', not a Windows device name (CON, NUL, COM1...)"
 )
 _NAME_CHARS = re.compile(r"[A-Za-z0-9_.-]+")
 

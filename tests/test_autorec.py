@@ -167,6 +167,18 @@ def test_progress_and_cancel():
         train(ds, split, SPEC.with_(dim=4), cancel=cancel)
 
 
+def test_learning_rate_decay_sets_each_epochs_rate():
+    from movierate.nn.training import train
+
+    ds = synthetic_dataset(n_ratings=2000, n_users=40, n_movies=60, seed=6)
+    split = make_split(ds, "random", 0.2, seed=0)
+    spec = SPEC.with_(dim=4, epochs=3, batch_size=64)
+    frozen = train(ds, split, spec.with_(learning_rate_decay=1e-9)).history["train_rmse"]
+    steady = train(ds, split, spec).history["train_rmse"]
+    assert frozen[1:] == pytest.approx([frozen[0]] * 2, abs=1e-6)
+    assert frozen[0] == pytest.approx(steady[0]) and steady[2] < steady[0] - 1e-3
+
+
 def test_cli_trains_an_autorec_model(capsys):
     argv = "train ml-100k --family autorec --dim 8 --epochs 2 --batch-size 8192 --name cli-ar"
     code = cli.main(argv.split())

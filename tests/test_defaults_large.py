@@ -9,6 +9,8 @@ def test_large_sets_get_a_larger_batch():
     big = defaults.default_spec_for("my-big-ratings", n_ratings=least)
     assert big.batch_size == changes["batch_size"] > ModelSpec().batch_size
     assert big.learning_rate == changes["learning_rate"]
+    assert big.learning_rate_decay == changes["learning_rate_decay"] < 1.0
+    assert ModelSpec().learning_rate_decay == 1.0  # smaller sets keep a constant rate
     assert defaults.default_spec_for("my-big-ratings", n_ratings=least - 1) == ModelSpec()
     assert defaults.default_spec_for("ml-32m").batch_size == changes["batch_size"]  # known size
 

@@ -51,6 +51,7 @@ def _train(ds, split, spec, plain, monkeypatch):
         {"optimizer": "rmsprop", "regularizers": {}},
         {"optimizer": "adagrad", "batch_size": 300},  # a last batch of another size
         {"family": "deep", "hidden_units": (16,), "dropout": 0.0, "dense_l2": 1e-4},
+        {"learning_rate": 0.02, "learning_rate_decay": 0.5},  # a rate per epoch
     ],
 )
 def test_plain_step_matches_the_general_step(data, monkeypatch, changes):
@@ -184,3 +185,16 @@ def test_epoch_evaluation_gives_the_returned_models_rmse_and_mae(data, monkeypat
     err = np.asarray(result.keras_model(pairs, training=False)).reshape(-1) - r["rating"].to_numpy()
     assert result.metrics["stop_rmse"] == pytest.approx(np.sqrt(np.mean(err**2)), rel=1e-5)
     assert result.metrics["stop_mae"] == pytest.approx(np.mean(np.abs(err)), rel=1e-5)
+
+
+@pytest.mark.parametrize("plain", [True, False])
+def test_learning_rate_decay_sets_each_epochs_rate(data, monkeypatch, plain):
+    """A decay near 0 leaves epochs 2 and 3 at epoch 1's weights; decay 1 keeps learning."""
+    ds, split = data
+    spec = ModelSpec(dim=8, epochs=3, batch_size=512, early_stopping_patience=5).validate()
+    frozen, _ = _train(ds, split, spec.with_(learning_rate_decay=1e-9), plain, monkeypatch)
+    steady, _ = _train(ds, split, spec, plain, monkeypatch)
+    first, *later = frozen.history["train_rmse"]
+    assert later == pytest.approx([first] * 2, abs=1e-6)
+    assert frozen.history["train_rmse"][0] == pytest.approx(steady.history["train_rmse"][0])
+    assert steady.history["train_rmse"][2] < steady.history["train_rmse"][0] - 1e-3

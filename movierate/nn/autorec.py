@@ -308,6 +308,7 @@ def train_autorec(
     step_seconds, started = 0.0, time.perf_counter()
     n_batches = 0
     for epoch in range(1, spec.epochs + 1):
+        loop.optimizer.start_epoch(epoch, spec.learning_rate_decay)
         batches = movie_batches(counts, spec.batch_size, rng)
         n_batches = len(batches)
         events_every = max(1, n_batches // BATCH_EVENTS_PER_EPOCH)

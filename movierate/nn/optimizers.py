@@ -44,6 +44,9 @@ class SparseOptimizer:
         self.kind, self.learning_rate = kind, float(learning_rate)
         self.beta_1, self.beta_2, self.rho, self.epsilon = beta_1, beta_2, rho, epsilon
         self.iterations = tf.Variable(0, dtype=tf.int64, trainable=False)
+        #: this epoch's learning rate (:meth:`start_epoch`): a variable, so a schedule never
+        #: retraces or recompiles a step
+        self.rate = tf.Variable(self.learning_rate, dtype=tf.float32, trainable=False)
         #: Adagrad's accumulators start at 0.1 (Keras' default), every other slot at 0
         self.initial_slot = 0.1 if kind == "adagrad" else 0.0
         self.slots = {
@@ -57,14 +60,20 @@ class SparseOptimizer:
     def reset(self) -> None:
         """Back to the state of a new optimizer: no steps taken, slots at their initial value."""
         self.iterations.assign(0)
+        self.rate.assign(self.learning_rate)
         for slots in self.slots.values():
             for slot in slots:
                 slot.assign(tf.fill(tf.shape(slot), self.initial_slot))
 
+    def start_epoch(self, epoch: int, decay: float) -> None:
+        """Set the learning rate of epoch ``epoch`` (from 1): the initial one times
+        ``decay ** (epoch - 1)`` (call outside tf.function, before the epoch's steps)."""
+        self.rate.assign(self.learning_rate * decay ** (epoch - 1))
+
     def next_learning_rate(self) -> tf.Tensor:
         """Count one step and return its learning rate (Adam's bias correction included)."""
         self.iterations.assign_add(1)
-        lr = tf.constant(self.learning_rate, tf.float32)
+        lr = tf.identity(self.rate)
         if self.kind == "adam":
             step = tf.cast(self.iterations, tf.float32)
             lr = lr * tf.sqrt(1.0 - self.beta_2**step) / (1.0 - self.beta_1**step)

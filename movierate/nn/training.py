@@ -390,6 +390,7 @@ def _fit(
         for epoch in range(1, spec.epochs + 1):
             epoch_start = time.perf_counter()
             loss_sum = 0.0
+            loop.optimizer.start_epoch(epoch, spec.learning_rate_decay)
             epoch_tensors = upcoming.result()
             if epoch < spec.epochs:
                 upcoming = prefetch.submit(shuffled)
