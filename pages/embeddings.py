@@ -134,16 +134,16 @@ def render() -> None:
             contrast = explore.ends_contrast(rows)
             if contrast:
                 st.caption(text.md(contrast))
-            top, bottom = st.columns(2, gap="large")
-            for col, end, label in ((top, "top", "Top end"), (bottom, "bottom", "Bottom end")):
-                with col:
-                    st.caption(label)
-                    widgets.show_movies(
-                        rows[rows["end"] == end][
-                            ["rank", "title", "score", "n_ratings", "year", "genres"]
-                        ],
-                        key=f"pca_{component}_{end}",
-                    )
+            for end, label in (("top", "Top end"), ("bottom", "Bottom end")):
+                # one above the other: side by side, neither table had room for its genres
+                st.caption(label)
+                widgets.show_movies(
+                    rows[rows["end"] == end][
+                        ["rank", "title", "score", "n_ratings", "year", "genres"]
+                    ],
+                    key=f"pca_{component}_{end}",
+                    wide=True,
+                )
 
     def map_view() -> None:
         """The movie map: projection chosen first, colours, region labels, search highlight,
