@@ -118,6 +118,17 @@ FAMILY_DEFAULTS: dict[str, dict[str, Any]] = {
         "early_stopping_patience": 10,
     },
 }
+#: Family defaults chosen on some data's rows: (dataset name, fingerprint) of that data, and the
+#: values the family takes there instead, chosen on other data. autorec's L2 100 was chosen from
+#: 40 / 100 / 250 on ml-100k's stop rows (README, "AutoRec"), rows that are test rows of other
+#: ml-100k splits (16.5% of the default split's); on ml-100k it takes L2 40, chosen the same way
+#: on ml-latest-small, so no ml-100k rating chose it.
+FAMILY_DEFAULTS_CHOSEN_ON: dict[str, tuple[str, str]] = {
+    "autorec": ("ml-100k", "f74050b917c1e480"),
+}
+FAMILY_DEFAULTS_ELSEWHERE: dict[str, dict[str, Any]] = {
+    "autorec": {"regularizers": {"l2": 40.0}},
+}
 #: Names that share another dataset's defaults. Empty: the full ml-1m once shared its sample's,
 #: but the sample's early-stopping rows that chose them are ratings of ml-1m too, some of them
 #: test rows of ml-1m's own default split.
@@ -144,15 +155,39 @@ SIZED_FAMILIES = ("mf", "mf_bias")
 DEFAULT_FAMILY = "mf_bias"
 
 
-def fill_family_defaults(spec: ModelSpec, form_defaults: ModelSpec) -> tuple[ModelSpec, list[str]]:
-    """``spec`` with its family's :data:`FAMILY_DEFAULTS` in the fields a form left at
-    ``form_defaults`` (the values it was pre-filled with), and the names of those fields.
+def family_defaults(
+    family: str, dataset_name: str | None = None, fingerprint: str | None = None
+) -> dict[str, Any]:
+    """``family``'s :data:`FAMILY_DEFAULTS` for training on this data: where they were chosen
+    on its ratings (:data:`FAMILY_DEFAULTS_CHOSEN_ON`, by name or fingerprint), the values
+    chosen on other data instead, so no test row of any split of it chose them.
+
+    >>> family_defaults("autorec", "ml-latest-small")["regularizers"]
+    {'l2': 100.0}
+    >>> family_defaults("autorec", "ml-100k")["regularizers"]
+    {'l2': 40.0}
+    """
+    values = dict(FAMILY_DEFAULTS.get(family, {}))
+    chosen = FAMILY_DEFAULTS_CHOSEN_ON.get(family)
+    if chosen and (
+        ALIASES.get(dataset_name or "", dataset_name) == chosen[0] or fingerprint == chosen[1]
+    ):
+        values.update(FAMILY_DEFAULTS_ELSEWHERE[family])
+    return values
+
+
+def fill_family_defaults(
+    spec: ModelSpec, form_defaults: ModelSpec, dataset_name: str | None = None
+) -> tuple[ModelSpec, list[str]]:
+    """``spec`` with its family's defaults on ``dataset_name`` (:func:`family_defaults`) in the
+    fields a form left at ``form_defaults`` (the values it was pre-filled with), and the names
+    of those fields.
 
     >>> spec, filled = fill_family_defaults(ModelSpec(family="autorec"), ModelSpec())
     >>> spec.dim, filled[:2]
     (500, ['dim', 'regularizers'])
     """
-    family_values = FAMILY_DEFAULTS.get(spec.family, {})
+    family_values = family_defaults(spec.family, dataset_name)
     filled = [
         name
         for name, value in family_values.items()
@@ -162,12 +197,17 @@ def fill_family_defaults(spec: ModelSpec, form_defaults: ModelSpec) -> tuple[Mod
 
 
 def default_spec_for(
-    dataset_name: str | None, family: str | None = None, n_ratings: int | None = None
+    dataset_name: str | None,
+    family: str | None = None,
+    n_ratings: int | None = None,
+    *,
+    fingerprint: str | None = None,
 ) -> ModelSpec:
     """The tuned spec of ``family`` (default: :data:`DEFAULT_FAMILY`) for ``dataset_name``.
 
     Datasets or families without a tuned entry get ModelSpec's defaults (with ``family`` set),
-    changed by the family's :data:`FAMILY_DEFAULTS` (autorec's), and with :data:`LARGE_DATA`'s
+    changed by the family's :func:`family_defaults` (autorec's; ``fingerprint``: of the data
+    it will train on, where its name does not tell), and with :data:`LARGE_DATA`'s
     changes when the set has that many ratings (``n_ratings``; for a GroupLens name, its known
     size when ``n_ratings`` is not given).
     """
@@ -180,7 +220,7 @@ def default_spec_for(
     changes = DEFAULTS.get(name, {}).get(family)
     if changes is None:
         changes = large_data_changes(name, family, n_ratings)
-    changes = {**FAMILY_DEFAULTS.get(family, {}), **changes}
+    changes = {**family_defaults(family, dataset_name, fingerprint), **changes}
     return ModelSpec(family=family).with_(**changes).validate()
 
 
@@ -257,3 +297,39 @@ def chosen_without_test_rows(dataset_name: str | None, split: Any, *, fingerprin
 def tuned_datasets() -> tuple[str, ...]:
     """Dataset names with a tuned entry (aliases included)."""
     return tuple(DEFAULTS) + tuple(ALIASES)
+
+
+def default_spec_for_split(
+    dataset_name: str, split: Any, *, fingerprint: str, n_ratings: int | None = None
+) -> tuple[ModelSpec, str | None]:
+    """The default model to train on ``split`` of this data (``fingerprint``): the tuned entry
+    where :func:`chosen_without_test_rows` holds, else the untuned defaults and a sentence
+    saying why (some of this split's test ratings chose the tuned entry, so its test RMSE would
+    flatter the model).
+
+    >>> from types import SimpleNamespace as S
+    >>> u1 = S(method="official:u1", test_fraction=0.2, seed=42)
+    >>> spec, why = default_spec_for_split("ml-100k", u1, fingerprint=DEFAULTS_DATA["ml-100k"])
+    >>> spec == default_spec_for(None), why.split(";")[0]
+    (True, "ml-100k's tuned settings were chosen on its random 10% split (seed 42)")
+    """
+    tuned = default_spec_for(dataset_name, n_ratings=n_ratings)
+    if chosen_without_test_rows(dataset_name, split, fingerprint=fingerprint):
+        return tuned, None
+    name = ALIASES.get(dataset_name, dataset_name)
+    same = fingerprint == DEFAULTS_DATA.get(name)
+    chosen = (
+        f"{dataset_name}'s tuned settings were chosen on its random "
+        f"{DEFAULTS_SPLIT['test_fraction']:.0%} split (seed {DEFAULTS_SPLIT['seed']})"
+    )
+    where = (
+        "this split's test rows include ratings that chose them"
+        if same
+        else "this copy's ratings differ from the ones they were chosen on, so its test rows "
+        "may include ratings that chose them"
+    )
+    return (
+        default_spec_for(None, n_ratings=n_ratings),
+        f"{chosen}; {where}. It trains with the untuned defaults, so its test RMSE stays a "
+        "measure on unseen ratings (Tune searches settings on this split's own rows).",
+    )

@@ -66,6 +66,10 @@ BLEND_WEIGHTS = tuple(round(i / 20, 2) for i in range(21))
 STOP_ROWS_TRAINED = "stop_rows_trained"
 
 
+#: The longest search a tuning budget may ask for (minutes): a week.
+MAX_BUDGET_MINUTES = 7 * 24 * 60
+
+
 @dataclass(frozen=True)
 class TuneRequest:
     """What a tuning job searches (families, wall budget, trial cap, seed, epoch cap) and what it
@@ -102,9 +106,23 @@ class TuneRequest:
                 raise SpecError(
                     f"Cannot tune family {family!r}: choose from {', '.join(TUNABLE_FAMILIES)}."
                 )
-        if not (isinstance(self.budget_minutes, int | float) and self.budget_minutes > 0):
+        if not (
+            isinstance(self.budget_minutes, int | float)
+            and not isinstance(self.budget_minutes, bool)
+            and 0 < self.budget_minutes <= MAX_BUDGET_MINUTES
+        ):
             raise SpecError(
-                f"The tuning budget must be a number of minutes > 0, got {self.budget_minutes!r}."
+                f"The tuning budget must be a number of minutes from just above 0 to "
+                f"{MAX_BUDGET_MINUTES:,} (a week), got {self.budget_minutes!r}."
+            )
+        if not (
+            isinstance(self.seed, int)
+            and not isinstance(self.seed, bool)
+            and 0 <= self.seed < 2**31
+        ):
+            raise SpecError(
+                f"The search seed (--seed) must be a whole number from 0 to {2**31 - 1}, got "
+                f"{self.seed!r}."
             )
         if self.n_trials is not None and not (isinstance(self.n_trials, int) and self.n_trials > 0):
             raise SpecError(
@@ -291,12 +309,15 @@ def suggest_spec(
     return base.with_(**changes).validate()
 
 
-def default_trial_params(family: str, families: Sequence[str], dataset_name: str | None) -> dict:
-    """Optuna params of ``family``'s tuned default on this dataset (movierate.defaults), so the
-    search starts from it; settings outside the searched ranges are left to the sampler."""
+def default_trial_params(
+    family: str, families: Sequence[str], dataset_name: str | None, fingerprint: str | None = None
+) -> dict:
+    """Optuna params of ``family``'s tuned default on this dataset (movierate.defaults; its
+    family defaults as chosen away from this data, ``fingerprint``), so the search starts from
+    it; settings outside the searched ranges are left to the sampler."""
     from movierate.defaults import default_spec_for
 
-    spec = default_spec_for(dataset_name, family)
+    spec = default_spec_for(dataset_name, family, fingerprint=fingerprint)
     key = f"{family}." if len(families) > 1 else ""
     params: dict[str, Any] = {"family": family} if len(families) > 1 else {}
     for name, rule in _searched(family).items():
@@ -418,7 +439,9 @@ def tune(
         ds.name if chosen_without_test_rows(ds.name, split, fingerprint=ds.fingerprint) else None
     )
     for family in request.families:
-        study.enqueue_trial(default_trial_params(family, request.families, tuned))
+        study.enqueue_trial(
+            default_trial_params(family, request.families, tuned, fingerprint=ds.fingerprint)
+        )
     started = time.monotonic()
     deadline = started + budget_seconds
     limit = _TrialCancel(cancel, started + HARD_LIMIT_FACTOR * budget_seconds)

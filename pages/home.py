@@ -17,9 +17,10 @@ from movierate.ui.text import models_table, regularizers_text
 def start_quick_start(dataset: str) -> None:
     """Queue the default model on ``dataset`` and open the Train page to watch it (the run on
     top, the form folded away below it)."""
-    spec = state.default_spec(dataset)
+    spec, notice = state.quick_start_spec(dataset)
     job_id = state.job_registry().submit(dataset, spec, state.automatic_name(dataset, spec))
     st.session_state["watch_job"] = job_id
+    st.session_state["quick_start_notice"] = notice
     st.session_state["watch_first"] = True
     st.switch_page(shell.page("train"))
 
@@ -172,9 +173,10 @@ def render() -> None:
                 "training, early stopping nor any setting saw (lower is better). Compare, "
                 "Embeddings, Neighbours and Recommend look inside the models."
             )
-            manage_models([info.name for info in infos])
         else:
             st.write("None yet: use the quick start, or the Train page for every option.")
+        if infos or broken:  # a broken folder can be renamed (e.g. to a valid name) or deleted
+            manage_models([info.name for info in infos] + [b.name for b in broken])
 
     st.divider()
     st.subheader("Datasets")

@@ -17,7 +17,7 @@ from movierate.ui.text import regularizer_keys
 SPLITS = {
     "random": "Random ratings",
     "per_user": "Per user (each user's share held out)",
-    "temporal": "Temporal (latest ratings held out)",
+    "temporal": "Per-user temporal (each user's latest ratings held out)",
 }
 #: How an optional bias (None = the family's default) reads in its selectbox.
 BIAS_CHOICES = {None: "Family default", True: "Yes", False: "No"}
@@ -372,6 +372,8 @@ def render() -> None:
     if st.session_state.get("watch_first") and st.session_state.get("watch_job") in {
         job.id for job in jobs
     }:  # just started from Home's quick start: the live run first, the form folded below
+        if st.session_state.get("quick_start_notice"):
+            st.info(st.session_state["quick_start_notice"], icon=":material/tune:")
         show_runs()
         with st.expander("Train another model", icon=":material/model_training:"):
             train_form(datasets)
@@ -441,7 +443,7 @@ def train_form(datasets: list[str]) -> None:
 
     if submitted:
         try:
-            spec, filled = fill_family_defaults(build_spec(values), defaults)
+            spec, filled = fill_family_defaults(build_spec(values), defaults, dataset)
             if filled:
                 st.info(
                     f"{spec.family} uses its own defaults for the settings left unchanged: "

@@ -88,6 +88,28 @@ def test_quick_start_queues_the_default_model_and_opens_train(monkeypatch):
     assert "Start training" in [b.label for b in at.button]  # now on the Train page
 
 
+def test_quick_start_on_edited_data_keeps_tuned_settings_off_its_test_rows(monkeypatch):
+    """A copy whose ratings differ from the ones the tuned entry was chosen on (here: the entry
+    recorded for other data) trains with the untuned defaults, and the Train page says why."""
+    from movierate import defaults
+
+    started = []
+
+    def runner(dataset, spec, name, split_params, progress, cancel, **_):
+        started.append(spec)
+        return name
+
+    registry = JobRegistry(runner=runner, max_workers=1)
+    monkeypatch.setattr(state, "job_registry", lambda: registry)
+    monkeypatch.setitem(defaults.DEFAULTS_DATA, "ml-latest-small", "0123456789abcdef")
+    at = run_home()
+    next(b for b in at.button if b.label == "Train a good default model").click().run()
+    assert not at.exception
+    registry.wait(registry.jobs()[0].id, 10)
+    assert started[0] == default_spec_for(None) != default_spec_for("ml-latest-small")
+    assert any("untuned defaults" in i.value for i in at.info), [i.value for i in at.info]
+
+
 def test_csv_upload_registers_a_dataset(tmp_path):
     csv = b"user,item,rating\n1,10,4\n1,11,3\n2,10,5\n2,12,2\n3,11,4\n3,12,1\n"
     at = run_home()

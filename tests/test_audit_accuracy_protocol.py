@@ -264,3 +264,29 @@ def test_tuned_defaults_start_a_search_only_on_the_data_and_split_that_chose_the
             with contextlib.suppress(Exception):  # no trial ran: the search then stops
                 tuning.tune(ds, "t", split=split, save=False, n_trials=1)
             assert enqueued.pop()["l2"] == expected
+
+
+def test_autorec_defaults_on_the_data_that_chose_them_come_from_other_data():
+    """autorec's L2 100 was chosen on ml-100k's stop rows, some of them test rows of other
+    ml-100k splits: on ml-100k (by name or by its ratings' fingerprint) every path that fills
+    in autorec's defaults takes the L2 chosen on ml-latest-small instead."""
+    import argparse
+
+    from movierate.cli.train import SPEC_FLAGS, spec_from_args
+    from movierate.defaults import DEFAULTS_DATA, default_spec_for, fill_family_defaults
+    from movierate.spec import ModelSpec
+    from movierate.tuning import default_trial_params
+
+    fingerprint = DEFAULTS_DATA["ml-100k"]
+    assert default_spec_for("ml-latest-small", "autorec").regularizers == {"l2": 100.0}
+    assert default_spec_for("ml-100k", "autorec").regularizers == {"l2": 40.0}
+    assert default_spec_for(None, "autorec", fingerprint=fingerprint).regularizers == {"l2": 40.0}
+    form, _ = fill_family_defaults(ModelSpec(family="autorec"), ModelSpec(), "ml-100k")
+    assert form.regularizers == {"l2": 40.0}
+    args = argparse.Namespace(dataset="my-copy", **{f"spec_{f}": None for f in SPEC_FLAGS})
+    args.spec_family = "autorec"
+    assert spec_from_args(args).regularizers == {"l2": 100.0}  # a copy under another name...
+    assert spec_from_args(args, fingerprint).regularizers == {"l2": 40.0}  # ...of ml-100k
+    assert default_trial_params("autorec", ("autorec",), None)["l2"] == 100.0
+    first = default_trial_params("autorec", ("autorec",), None, fingerprint=fingerprint)
+    assert first["l2"] == 40.0

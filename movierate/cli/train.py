@@ -108,6 +108,7 @@ def _run_train(args: argparse.Namespace) -> int:
         }
     )
     ds = load_dataset(args.dataset)
+    spec = spec_from_args(args, ds.fingerprint).validate()  # family defaults chosen elsewhere
     print_notes(ds)
     store.use_process_temp_dir()  # TensorFlow's autograph files go where a kill is cleaned up
     bar = None if args.quiet else ProgressBar(sys.stderr)
@@ -135,12 +136,16 @@ def _run_train(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def spec_from_args(args: argparse.Namespace) -> spec_module.ModelSpec:
+def spec_from_args(
+    args: argparse.Namespace, fingerprint: str | None = None
+) -> spec_module.ModelSpec:
     """The ModelSpec described by the train flags (unset flags keep ModelSpec's defaults, or
-    the family's own where :data:`movierate.defaults.FAMILY_DEFAULTS` has some: autorec's)."""
-    from movierate.defaults import FAMILY_DEFAULTS
+    the family's own on this data where :func:`movierate.defaults.family_defaults` has some:
+    autorec's; ``fingerprint``: of the loaded data)."""
+    from movierate.defaults import family_defaults
 
-    values: dict[str, Any] = dict(FAMILY_DEFAULTS.get(getattr(args, "spec_family", None), {}))
+    family = getattr(args, "spec_family", None)
+    values: dict[str, Any] = family_defaults(family, getattr(args, "dataset", None), fingerprint)
     for field in SPEC_FLAGS:
         value = getattr(args, f"spec_{field}")
         if value is None:

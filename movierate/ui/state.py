@@ -197,6 +197,24 @@ def default_spec(dataset: str | None = None) -> Any:
     return default_spec_for(dataset or "", n_ratings=dataset_ratings(dataset) if dataset else None)
 
 
+def quick_start_spec(dataset: str) -> tuple[Any, str | None]:
+    """The model the quick start trains on ``dataset``'s default split: :func:`default_spec`,
+    unless its tuned entry saw some of that split's test ratings (an edited copy under a
+    GroupLens name: the data is loaded to compare its fingerprint), then the untuned defaults
+    and a sentence why (``defaults.default_spec_for_split``)."""
+    from types import SimpleNamespace
+
+    from movierate.defaults import default_spec_for_split, tuned_datasets
+    from movierate.pipeline import DEFAULT_SPLIT
+
+    if dataset not in tuned_datasets():
+        return default_spec(dataset), None
+    ds = _dataset(dataset, None)
+    return default_spec_for_split(
+        dataset, SimpleNamespace(**DEFAULT_SPLIT), fingerprint=ds.fingerprint, n_ratings=len(ds)
+    )
+
+
 def dataset_ratings(dataset: str) -> int | None:
     """How many ratings ``dataset`` holds as the dataset overview knows it (a GroupLens set:
     its official size; an upload: its stored ratings; a parsed folder: its cache), else None."""
