@@ -20,6 +20,7 @@ import math
 import os
 import platform
 import re
+import shlex
 import uuid
 import zipfile
 from collections.abc import Callable, Mapping
@@ -95,11 +96,14 @@ class _Accuracy:
         if not self.has_test_rows:
             return None
         split = self.split_record
+        method = split.get("method")
+        if str(method).startswith("official:"):  # the shipped .test file: seed and share unused
+            return (self.dataset_fingerprint, method, None, None)
         fraction = split.get("test_fraction")
         return (
             self.dataset_fingerprint,
-            split.get("method"),
-            split.get("seed"),
+            method,
+            None if method == "temporal" else split.get("seed"),  # the latest: no draw
             round(float(fraction), 9) if isinstance(fraction, int | float) else None,
         )
 
@@ -112,13 +116,14 @@ class _Accuracy:
         method = str(split.get("method"))
         if method.startswith("official:"):
             return f"official {method.removeprefix('official:')}"
-        text = method.replace("_", "-")
+        # temporal: each user's latest ratings (other users' later ratings are trained on)
+        text = "per-user temporal" if method == "temporal" else method.replace("_", "-")
         fraction = split.get("test_fraction")
         if isinstance(fraction, int | float):
             text += (
                 f" {fraction:.0%}" if round(fraction * 100, 6).is_integer() else f" {fraction:.1%}"
             )
-        if split.get("seed") is not None:
+        if split.get("seed") is not None and method != "temporal":  # no draw: the seed is unused
             text += f", seed {split['seed']}"
         return text
 
@@ -377,6 +382,36 @@ class TrainedModel(_Accuracy):
         return cls(name=name, path=folder, spec=spec, meta=meta, arrays=arrays, movies=ds.movies)
 
 
+def test_row_groups(models: list[Any]) -> list[list[Any]]:
+    """``models`` with test rows, grouped by the rows their test metrics come from
+    (``test_rows``: same data, same test part), largest group first."""
+    groups: dict[tuple, list[Any]] = {}
+    for model in models:
+        if model.test_rows is not None:
+            groups.setdefault(model.test_rows, []).append(model)
+    return sorted(groups.values(), key=len, reverse=True)
+
+
+def test_rows_notice(models: list[Any]) -> str | None:
+    """A warning when ``models``' test RMSEs come from different test rows (so they do not
+    compare), naming the groups that do; None when they all share one set of test rows."""
+    groups = test_row_groups(models)
+    if len(groups) < 2:
+        return None
+    parts = [
+        f"{', '.join(m.name for m in group)} "
+        f"({getattr(group[0], 'dataset', None) or group[0].dataset_name}, "
+        f"{group[0].test_rows_text})"
+        for group in groups
+    ]
+    return (
+        "These models were tested on different ratings, so their test RMSEs do not compare "
+        "across groups (a different data set or split changes the number as much as a better "
+        "model does). Same test rows: " + "; ".join(parts) + ". Train on the same data set and "
+        "split (method, test fraction and seed) to compare them."
+    )
+
+
 def shown(value: Any, limit: int = 40) -> str:
     """``repr(value)`` for a message, clipped when long: ``'aaaa…' (1000 characters)``."""
     text = str(value)
@@ -555,7 +590,13 @@ def list_models() -> tuple[list[ModelInfo], list[BrokenModel]]:
         if path.name.startswith(".") or not path.is_dir():
             continue
         try:
-            validate_name(path.name, new=False)
+            try:
+                validate_name(path.name, new=False)
+            except StoreError as exc:  # e.g. a file manager's "m copy": say the way out
+                raise StoreError(
+                    f"{exc} Rename the folder to such a name (Home, or `python -m movierate "
+                    f"rename {shlex.quote(path.name)} NEW-NAME`), or delete it."
+                ) from None
             meta, spec = _read_stable(path, _inspect)
             timings = meta.get("timings")
             train_seconds = timings.get("train_seconds") if isinstance(timings, dict) else None
@@ -750,7 +791,7 @@ def read_meta(name: str) -> dict[str, Any]:
 def require_model(name: str) -> Path:
     """The folder of the saved model ``name`` (working or broken); StoreError naming the
     saved models when there is none."""
-    return _existing_model_path(name)
+    return _existing_model_path(name, listed=True)
 
 
 def model_problem(name: str) -> str | None:
@@ -770,7 +811,7 @@ def model_problem(name: str) -> str | None:
 
 def delete_model(name: str) -> None:
     """Delete the model ``name``: renamed away first (so it vanishes at once), then removed."""
-    path = _existing_model_path(name)
+    path = _existing_model_path(name, listed=True)
     try:
         atomic.remove_folder_now(path, TRASH_PREFIX)
     except FileNotFoundError:
@@ -790,6 +831,8 @@ def cache_path(model_name: str, key: str) -> Path:
             f"Invalid cache key {shown(key)}: {problem}. Use 1 to {CACHE_KEY_MAX_LENGTH} characters "
             "among ASCII letters, digits, '-', '_' and '.', not starting with '.'."
         )
+    if (folder.exists() or folder.is_symlink()) and not folder.is_dir():
+        folder.unlink()  # a file (or dangling link) in the cache's place: caches are disposable
     folder.mkdir(exist_ok=True)
     return folder / key
 
@@ -867,8 +910,17 @@ def library_versions() -> dict[str, str | None]:
 # --- reading -----------------------------------------------------------------------------------
 
 
-def _existing_model_path(name: str) -> Path:
-    path = model_path(name)
+def _existing_model_path(name: str, *, listed: bool = False) -> Path:
+    """The folder of the model ``name``; StoreError naming the saved ones when there is none.
+
+    ``listed``: also a folder whose name the store would not give (``tiny4 copy`` made by a
+    file manager, listed as broken by :func:`list_models`), so it can be renamed or deleted."""
+    try:
+        path = model_path(name)
+    except StoreError:
+        path = _listed_folder(name) if listed else None
+        if path is None:
+            raise
     if not path.is_dir():
         root = path.parent
         entries = root.iterdir() if root.is_dir() else ()
@@ -876,6 +928,20 @@ def _existing_model_path(name: str) -> Path:
         hint = f"saved models: {', '.join(known)}" if known else "no models are saved yet"
         raise StoreError(f"No model named {shown(name)} in {root} ({hint}).")
     return path
+
+
+def _listed_folder(name: Any) -> Path | None:
+    """``models_dir() / name`` when ``name`` is exactly one folder entry there (no separator,
+    not hidden, not a link), else None."""
+    if (
+        not isinstance(name, str)
+        or not name
+        or name.startswith(".")
+        or any(c in name for c in "/\\\0")
+    ):
+        return None
+    path = config.models_dir() / name
+    return path if path.is_dir() and not path.is_symlink() else None
 
 
 def _read_meta(path: Path) -> dict[str, Any]:
@@ -1262,7 +1328,7 @@ def rename_model(old: str, new: str) -> Path:
     Returns the new folder.
     """
     validate_name(new)
-    source = _existing_model_path(old)
+    source = _existing_model_path(old, listed=True)
     target = config.models_dir() / new
     if old == new:
         return source

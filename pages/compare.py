@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from movierate import explore
+from movierate import explore, store
 from movierate.errors import MovierateError
 from movierate.explore.whitening import exact_whitening
 from movierate.ui import charts, shell, state, text, widgets
@@ -153,7 +153,7 @@ def min_ratings_slider(models: list, floor: int = 0) -> int:
 
 def accuracy_section(models: list, trained: list) -> None:
     """Accuracy table, what each model's regularizers did, learning and regularizer curves."""
-    notice = text.test_rows_notice(models)
+    notice = store.test_rows_notice(models)
     if notice:
         st.warning(notice, icon=":material/rule:")
     st.dataframe(

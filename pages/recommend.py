@@ -103,6 +103,11 @@ def render() -> None:
         key="top_rated",
         wide=True,
     )
+    st.caption(
+        "Their ratings here are mostly ones the model trained on (the test rows are a small "
+        "share), so 'predicted' beside them shows how well it fits, not its accuracy on unseen "
+        "ratings: that is the test RMSE."
+    )
 
     st.subheader("Recommended")
     wide = len(usable) == 1 or st.toggle(

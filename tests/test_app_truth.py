@@ -127,3 +127,18 @@ def test_pca_lines_compare_the_movies_shown_at_each_end(home):
     for table, count in ((top, top_count), (bottom, bottom_count)):
         listed = sum(genre in str(genres) for genres in table["genres"])
         assert listed == int(count), (genre, table["genres"].tolist())
+
+
+def test_held_out_rows_of_a_tuned_model_kept_as_trained_say_they_chose_its_settings():
+    """A tuned model not refit is measured on the stop rows that picked it out of its trials
+    (and its blend weight): the caption must say so, not only that they chose the epoch."""
+    from movierate.ui.text import held_out_rows_text
+
+    plain = held_out_rows_text("early-stopping")
+    assert plain == "never trained on, but they chose the epoch training stopped at"
+    tuned = held_out_rows_text("early-stopping", tuning={"n_trials": 7})
+    assert "its settings (best of 7 trials)" in tuned and "blend" not in tuned
+    assert "the blend weight" in held_out_rows_text("early-stopping", tuning={"blend": {}})
+    assert held_out_rows_text("test", tuning={"n_trials": 7}) == (
+        "never trained on and steering nothing"
+    )

@@ -282,3 +282,27 @@ def test_store_models_are_listed_by_the_cli(trained_home, capsys):
     names = [line.split()[0] for line in out.splitlines()[2:] if line.strip()]
     assert {"small-mf", "small-deep"} <= set(names)
     assert store.list_models()[1] == []
+
+
+def test_list_says_when_test_rmses_come_from_different_test_rows(capsys, monkeypatch):
+    """Two models tested on different ratings: `list` names each one's test rows and warns
+    that their test RMSEs do not compare (one column of numbers would suggest they do)."""
+
+    def info(name: str, method: str) -> store.ModelInfo:
+        split = {"method": method, "seed": 42, "test_fraction": 0.2, "n_test": 10}
+        return store.ModelInfo(
+            name=name, path=Path(name), created="2026-12-03T10:00:00", spec=ModelSpec(),
+            dataset="ml-latest-small", metrics={"test_rmse": 0.9}, train_seconds=1.0,
+            format_version=1, split_record=split, dataset_fingerprint="f1",
+        )  # fmt: skip
+
+    models = [info("by-time", "temporal"), info("at-random", "random")]
+    monkeypatch.setattr(store, "list_models", lambda: (models, []))
+    code, out, _ = _run(["list"], capsys)
+    assert code == 0
+    assert "test rows" in out.splitlines()[0]
+    assert "per-user temporal 20%" in out and "random 20%, seed 42" in out
+    assert "tested on different ratings" in out
+    monkeypatch.setattr(store, "list_models", lambda: (models[:1], []))
+    code, out, _ = _run(["list"], capsys)
+    assert "test rows" not in out and "tested on different" not in out

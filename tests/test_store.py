@@ -383,6 +383,16 @@ def test_cache_path_lives_in_the_model_folder(tiny):
         store.cache_path("nope", "x.npy")
 
 
+def test_a_file_in_the_cache_folders_place_is_replaced(tiny):
+    """The cache is disposable: a stray file named ``cache`` must not stop every analysis."""
+    _save(tiny, "m")
+    folder = config.models_dir() / "m" / "cache"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.write_text("x")
+    assert store.cache_path("m", "x.npy").parent.is_dir()
+    assert store.load_model("m").spec == tiny.spec
+
+
 def test_rename_model_moves_the_folder_and_its_meta_name(tiny):
     from movierate.errors import NameTakenError
 
@@ -425,11 +435,51 @@ def test_test_rows_are_the_same_exactly_when_data_and_test_part_are():
     assert old.test_rows is None
 
 
+def test_split_seed_groups_test_rows_only_where_it_draws_them():
+    """Temporal test rows are each user's latest and official ones the shipped .test file (the
+    seed moves only official stop rows), so models that differ only in it share test rows."""
+    from movierate.data import load_dataset, make_split
+
+    ds = load_dataset("ml-100k")
+    for method, fraction in (("temporal", 0.2), ("official:u1", 0.2)):
+        a, b = (make_split(ds, method, fraction, seed=seed) for seed in (1, 2))
+        assert np.array_equal(np.sort(a.test), np.sort(b.test))
+        if method.startswith("official"):
+            assert not np.array_equal(np.sort(a.stop), np.sort(b.stop))
+        assert _info(method=method, seed=1).test_rows == _info(method=method, seed=2).test_rows
+    assert _info(method="per_user", seed=1).test_rows != _info(method="per_user", seed=2).test_rows
+    assert (
+        _info(method="temporal").test_rows != _info(method="temporal", test_fraction=0.2).test_rows
+    )
+
+
 def test_models_table_names_test_rows_only_when_models_differ():
-    from movierate.ui.text import models_table, test_rows_notice
+    from movierate.store import test_rows_notice
+    from movierate.ui.text import models_table
 
     same = [_info(), _info(stop_fraction=0.2)]
     assert "test rows" not in models_table(same).columns and test_rows_notice(same) is None
     mixed = [_info(), _info(seed=7)]
     assert list(models_table(mixed)["test rows"]) == ["random 10%, seed 42", "random 10%, seed 7"]
     assert "tested on different ratings" in test_rows_notice(mixed)
+
+
+def test_a_folder_listed_as_broken_for_its_name_can_be_renamed_and_deleted(tiny):
+    """A file manager's copy ("m copy") is listed as broken (its name is not one the store
+    gives); renaming it to a valid name makes it a model again, and deleting it works too.
+    Only exact folder entries qualify: no path tricks."""
+    _save(tiny, "m")
+    root = config.models_dir()
+    shutil.copytree(root / "m", root / "m copy")
+    shutil.copytree(root / "m", root / "m copy 2")
+    infos, broken = store.list_models()
+    assert {b.name for b in broken} == {"m copy", "m copy 2"}
+    assert "rename 'm copy' NEW-NAME" in next(b.reason for b in broken if b.name == "m copy")
+    store.rename_model("m copy", "m-copy")
+    assert store.load_model("m-copy").spec == tiny.spec
+    store.delete_model("m copy 2")
+    assert _store_entries() == ["m", "m-copy"]
+    for trick in ("../m", "m/..", ".", "..", "", "m copy 3"):
+        with pytest.raises(StoreError):
+            store.delete_model(trick)
+    assert _store_entries() == ["m", "m-copy"]

@@ -77,6 +77,12 @@ def test_bad_requests_fail_before_any_work(tiny):
         TuneRequest(("nope",)).validate()
     with pytest.raises(SpecError, match="budget"):
         TuneRequest(budget_minutes=0).validate()
+    for budget in (float("inf"), float("nan"), 10**6):  # a search that would never end
+        with pytest.raises(SpecError, match="budget"):
+            TuneRequest(budget_minutes=budget).validate()
+    for seed in (-1, 2**32, 1.5, True):  # numpy and Optuna seeds are whole, 0 .. 2**32 - 1
+        with pytest.raises(SpecError, match="seed"):
+            TuneRequest(seed=seed).validate()
     with pytest.raises(SpecError, match="family"):
         tune(tiny, "x", families=("bogus",))
 

@@ -50,8 +50,16 @@ def _run_list(args: argparse.Namespace) -> int:
         "train",
         "created",
     ]
+    if len(store.test_row_groups(infos)) > 1:  # test RMSEs from different rows: say which
+        at = header.index("test RMSE")
+        header.insert(at, "test rows")
+        for row, info in zip(rows, infos, strict=True):
+            row.insert(at, info.test_rows_text)
     if rows:
         print(format_table(header, rows))
+        notice = store.test_rows_notice(infos)
+        if notice:
+            print(f"\n{notice}")
         if any(_old_valid(info) for info in infos):
             print(
                 "\n'old valid RMSE': models saved before splits had test rows were scored on "

@@ -13,6 +13,7 @@ import pandas as pd
 
 from movierate.jobs import JobSnapshot
 from movierate.spec import format_regularizers
+from movierate.store import test_row_groups
 
 #: History columns holding a regularizer's loss start with this (``reg_l2``, ``reg_whitening``).
 REG_PREFIX = "reg_"
@@ -117,38 +118,6 @@ def job_progress_text(job: JobSnapshot) -> str:
     if "stop_rmse" in job.latest_metrics:
         parts.append(f"early-stopping RMSE {job.latest_metrics['stop_rmse']:.4f}")
     return ", ".join(parts)
-
-
-def test_row_groups(models: list[Any]) -> list[list[Any]]:
-    """``models`` with test rows, grouped by the rows their test metrics come from
-    (``test_rows``: same data, same test part), largest group first."""
-    groups: dict[tuple, list[Any]] = {}
-    for model in models:
-        if model.test_rows is not None:
-            groups.setdefault(model.test_rows, []).append(model)
-    return sorted(groups.values(), key=len, reverse=True)
-
-
-def test_rows_notice(models: list[Any]) -> str | None:
-    """A warning when ``models``' test RMSEs come from different test rows (so they do not
-    compare), naming the groups that do; None when they all share one set of test rows."""
-    groups = test_row_groups(models)
-    if len(groups) < 2:
-        return None
-    parts = [
-        f"{', '.join(m.name for m in group)} ({_dataset_of(group[0])}, {group[0].test_rows_text})"
-        for group in groups
-    ]
-    return (
-        "These models were tested on different ratings, so their test RMSEs do not compare "
-        "across groups (a different data set or split changes the number as much as a better "
-        "model does). Same test rows: " + "; ".join(parts) + ". Train on the same data set and "
-        "split (method, test fraction and seed) to compare them."
-    )
-
-
-def _dataset_of(model: Any) -> str:
-    return str(getattr(model, "dataset", None) or model.dataset_name)
 
 
 def models_table(infos: list[Any]) -> pd.DataFrame:
@@ -276,10 +245,17 @@ def predictions_scale_text(name: str, shown: Any) -> str:
     )
 
 
-def held_out_rows_text(label: str, *, chose_dims: bool = False) -> str:
+def held_out_rows_text(
+    label: str, *, chose_dims: bool = False, tuning: dict[str, Any] | None = None
+) -> str:
     """What the rows a dimension report measured on did for the model: never trained on, but
-    early-stopping rows chose the stopping epoch and (``chose_dims``: the ordered option's rank
-    selection) which dimensions were set to zero; test rows steered nothing."""
+    early-stopping rows chose the stopping epoch, (``chose_dims``: the ordered option's rank
+    selection) which dimensions were set to zero and, for a tuned model kept as trained
+    (``tuning``: its meta entry), its settings and any blend weight; test rows steered nothing.
+
+    >>> held_out_rows_text("early-stopping", tuning={"n_trials": 12, "blend": {}})
+    'never trained on, but they chose the epoch training stopped at and its settings (best of 12 trials) and the blend weight'
+    """
     if label == "test":
         return "never trained on and steering nothing"
     steered = {
@@ -289,6 +265,10 @@ def held_out_rows_text(label: str, *, chose_dims: bool = False) -> str:
     choices = [steered[label]] if label in steered else []
     if chose_dims:
         choices.append("which dimensions were set to zero")
+    if tuning and label in steered:
+        choices.append(f"its settings (best of {tuning.get('n_trials', 'several')} trials)")
+        if "blend" in tuning:
+            choices.append("the blend weight")
     if not choices:
         return "never trained on"
     return "never trained on, but they chose " + " and ".join(choices)
