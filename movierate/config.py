@@ -16,8 +16,12 @@ from pathlib import Path
 
 
 def home_dir() -> Path:
-    """Root folder of movierate's files (read from the environment on every call)."""
-    return Path(os.environ.get("MOVIERATE_HOME", Path.home() / ".movierate")).expanduser()
+    """Root folder of movierate's files (read from the environment on every call; an empty
+    ``MOVIERATE_HOME`` counts as unset, as for the other settings: it would otherwise put the
+    store in whatever folder the program was started from)."""
+    return Path(
+        os.environ.get("MOVIERATE_HOME", "").strip() or Path.home() / ".movierate"
+    ).expanduser()
 
 
 def data_dir() -> Path:

@@ -310,3 +310,18 @@ def test_items_file_notices_count_skipped_lines_and_dropped_rows():
     notes = " ".join(ds.warnings)
     assert "without a movie id (line 4)" in notes, notes
     assert "(line 6: '99999')" in notes, notes
+
+
+@pytest.mark.parametrize(
+    ("items", "says"),
+    [  # an unquoted comma in the FIRST row used to shift every column: all titles lost
+        (b"movieId,title,genres\n1,Movie, The (1995),Drama\n2,B (1990),Comedy\n", "line 2"),
+        (b"movieId,title,genres\n1,A (1995),Drama\n2,B (1990),Comedy,Extra\n", "line 3"),
+        (b'movieId,title,genres\n1,"A (1995),Drama\n2,B (1990),Comedy\n', "EOF inside string"),
+    ],
+)
+def test_a_ragged_items_file_is_refused_naming_the_line(items, says):
+    ratings = b"userId,movieId,rating\n1,1,4\n1,2,3\n2,1,5\n2,2,2\n"
+    with pytest.raises(DataError, match="items file") as caught:
+        from_csv(ratings, items)
+    assert says in str(caught.value)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from movierate import config, store
@@ -38,3 +40,9 @@ def test_a_store_setting_that_is_a_file_is_named_when_listing(tmp_path, monkeypa
         monkeypatch.setenv(variable, str(plain))
     with pytest.raises(StoreError, match=variable):
         store.list_models()
+
+
+@pytest.mark.parametrize("value", ["", "  "])
+def test_an_empty_home_setting_means_the_default_home_not_the_current_folder(monkeypatch, value):
+    monkeypatch.setenv("MOVIERATE_HOME", value)
+    assert config.home_dir() == Path.home() / ".movierate"

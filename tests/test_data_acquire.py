@@ -369,3 +369,37 @@ def test_a_download_past_its_deadline_is_stopped(trickle, monkeypatch):
     monkeypatch.setattr(acquire, "DOWNLOAD_DEADLINE", 0.1)
     with pytest.raises(DownloadError, match="took longer"):
         acquire._fetch(trickle, io.BytesIO(), None, limit=10**9)
+
+
+def test_an_upload_never_replaces_a_copy_of_a_grouplens_set_already_here(monkeypatch, small_zip):
+    """A zip with the official number of ratings but other ratings (here every one edited)
+    is imported under a name of its own once the set is here: the copy models were trained
+    on keeps its data, so they still evaluate."""
+    monkeypatch.delenv("MOVIERATE_DATA_DIR")
+    assert import_zip(small_zip, "ml-latest-small.zip") == "ml-latest-small"
+    before = load_dataset("ml-latest-small").fingerprint
+    with zipfile.ZipFile(io.BytesIO(small_zip)) as archive:
+        files = {n: archive.read(n) for n in archive.namelist()}
+    name = "ml-latest-small/ratings.csv"
+    header, *rows = files[name].decode().splitlines()
+    files[name] = "\n".join(
+        [header] + [",".join([*r.split(",")[:2], "5.0", r.split(",")[3]]) for r in rows]
+    ).encode()
+    edited = import_zip(zip_folder(files), "my-edit.zip")
+    assert edited != "ml-latest-small"
+    assert load_dataset("ml-latest-small").fingerprint == before
+    assert set(load_dataset(edited).ratings["rating"]) == {5.0}
+
+
+def test_replacing_from_a_zip_never_touches_the_uploaded_csv_folder(monkeypatch, tmp_path):
+    """``replace=True`` with a zip called custom.zip holding an ml-* folder of other data must
+    not publish over ``custom``, the folder every uploaded CSV dataset lives in."""
+    from movierate.data import from_csv
+
+    monkeypatch.delenv("MOVIERATE_DATA_DIR")
+    csv = tmp_path / "a.csv"
+    csv.write_text("user,item,rating\n1,1,4\n2,2,3\n")
+    from_csv(csv, save_as="kept")
+    data = zip_folder({"ml-100k/u.data": b"1\t1\t5\t874965758\n2\t1\t4\t876893171\n"})
+    assert import_zip(data, "custom.zip", replace=True) != "custom"
+    assert len(load_dataset("kept")) == 2

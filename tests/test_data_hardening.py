@@ -628,3 +628,10 @@ def test_a_damaged_imported_csv_says_to_import_it_again(tmp_path, damage):
     damage(config.data_dir() / "custom" / "mine")
     with pytest.raises(DataError, match=r"imported copy of dataset 'mine'.*is damaged.*again"):
         load_dataset("mine")
+
+
+def test_a_ratings_file_given_where_a_dataset_goes_says_how_to_import_it(tmp_path):
+    csv = tmp_path / "my-ratings.csv"
+    csv.write_text("user,item,rating\n1,1,4\n")
+    with pytest.raises(DataError, match=r"is a file.*from_csv\(PATH, save_as=NAME\)"):
+        load_dataset(csv)

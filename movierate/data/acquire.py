@@ -243,6 +243,12 @@ def _locate(
             raise DataError(f"{path} was imported as {name!r} but cannot be found again.")
         return folder, name
     if not is_name:
+        if path.is_file():  # e.g. the user's own ratings.csv: imported once, then used by name
+            raise DataError(
+                f"{text} is a file, not a dataset folder or a MovieLens .zip. Import your own "
+                "ratings file once, under a name: on the dashboard's Home page (upload), or in "
+                "Python with movierate.data.from_csv(PATH, save_as=NAME); then use NAME here."
+            )
         raise DataError(f"{text} is not a folder or a .zip file; check the path.")
     raise DataError(
         f"Unknown dataset {text!r}. Known GroupLens datasets: {', '.join(KNOWN_DATASETS)}; "
@@ -311,9 +317,10 @@ def import_zip(zip_bytes: bytes | BinaryIO, filename: str, *, replace: bool = Fa
     """Store and extract an uploaded MovieLens zip; returns the name to ``load_dataset`` it by.
 
     A zip whose folder has a GroupLens name keeps that name only if it is that official data
-    (same number of ratings as the published set); any other zip is imported under a free name
-    derived from ``filename`` (``my-upload``, ``ml-latest-small-upload-2``, ...). An existing
-    dataset is replaced only with ``replace=True``.
+    (same number of ratings as the published set) and no copy of it is here yet; any other zip
+    is imported under a free name derived from ``filename`` (``my-upload``,
+    ``ml-latest-small-upload-2``, ...). An existing dataset is replaced only with
+    ``replace=True``.
     """
     folder = extract_zip(zip_bytes, filename, replace=replace)
     return name_for_folder(folder.name)
@@ -383,6 +390,10 @@ def extract_zip(
                         f"official set has {official.approx_ratings:,} ratings). Put the official "
                         f"{official.zip_name} from https://grouplens.org/datasets/movielens/ there."
                     )
+                if (
+                    is_official and expected is None and not replace and find_local(official.name)
+                ):  # an upload never replaces a copy the user has (its ratings may differ)
+                    is_official = False
                 final_name = _import_folder_name(folder_name, filename, is_official, replace)
                 staged = staged.rename(temp / final_name)  # notices name the folder
                 ds = _check_loads(staged, layout, final_name, filename, prefix)
@@ -511,7 +522,12 @@ def _import_folder_name(folder_name: str, filename: str, is_official: bool, repl
         return known.folder  # the official data under its own name (same data if it exists)
     if known is not None:  # a GroupLens name on other data: its own name, from the filename
         stem = _folder_from_filename(filename)
-        if replace and stem not in KNOWN_DATASETS and not _taken_elsewhere(stem):
+        if (
+            replace
+            and stem not in KNOWN_DATASETS
+            and stem != CUSTOM_FOLDER  # the uploaded CSVs' folder: never replaced by a zip
+            and not _taken_elsewhere(stem)
+        ):
             return stem
         return free_dataset_name(stem)
     if not dataset_name_taken(folder_name):

@@ -4,7 +4,6 @@ validates it like a GroupLens set and can register it under ``data_dir()/custom/
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import re
@@ -37,7 +36,7 @@ from movierate.data.build import (
     line_numbers,
 )
 from movierate.data.dataset import RatingScale, RatingsDataset
-from movierate.data.formats import CUSTOM_META
+from movierate.data.formats import CUSTOM_META, read_text_table
 from movierate.data.movies import MAX_YEAR, MIN_YEAR, movie_metadata, split_genres
 from movierate.data.textio import (
     Source,
@@ -480,9 +479,7 @@ def _read_items(
     delimiter = named or sniff_delimiter("\n".join(lines[preamble:]) + "\n", label)
     if delimiter == "::":
         raise DataError(f"{label}: '::'-separated item files are read with load_dataset(folder).")
-    table = pd.read_csv(
-        io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, skiprows=preamble
-    )
+    table = read_text_table(text, label, sep=delimiter, skiprows=preamble)
     chosen = _match_columns(
         list(table.columns),
         mapping,

@@ -139,16 +139,7 @@ def _read_movies_csv(path: Path) -> tuple[pd.DataFrame | None, int | None]:
     if not path.is_file():
         return None, None
     text = decode(path.read_bytes(), str(path))
-    try:
-        with warnings.catch_warnings():  # more fields than the header: an error, not an index
-            warnings.simplefilter("error", pd.errors.ParserWarning)
-            table = pd.read_csv(
-                io.StringIO(text), dtype=str, keep_default_na=False, index_col=False
-            )
-    except pd.errors.ParserWarning:
-        raise DataError(_extra_fields_message(path, text)) from None
-    except (ValueError, pd.errors.ParserError) as err:
-        raise DataError(f"{path} could not be parsed as CSV ({err}); re-extract it.") from None
+    table = read_text_table(text, str(path), advice="fix that row, or re-extract the file")
     missing = [c for c in ("movieId", "title", "genres") if c not in table.columns]
     if missing:
         raise DataError(
@@ -172,15 +163,42 @@ def _read_movies_csv(path: Path) -> tuple[pd.DataFrame | None, int | None]:
     return meta, len(table)
 
 
-def _extra_fields_message(path: Path, text: str) -> str:
-    """Which line of a CSV file has more fields than its header."""
-    rows = csv.reader(io.StringIO(text))
-    width = len(next(rows))
-    line = next((n for n, row in enumerate(rows, 2) if len(row) > width), None)
+def read_text_table(
+    text: str, label: str, *, sep: str = ",", skiprows: int = 0, advice: str = "fix that row"
+) -> pd.DataFrame:
+    """``text`` (a header, then rows) as a table of strings. A row with more fields than the
+    header is an error naming its line (pandas would quietly turn a first such row into an
+    index and shift every column), as is text pandas cannot parse (an unclosed quote)."""
+    try:
+        with warnings.catch_warnings():  # more fields than the header: an error, not an index
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return pd.read_csv(
+                io.StringIO(text),
+                sep=sep,
+                dtype=str,
+                keep_default_na=False,
+                index_col=False,
+                skiprows=skiprows,
+            )
+    except pd.errors.ParserWarning:
+        raise DataError(_extra_fields_message(label, text, sep, skiprows)) from None
+    except (ValueError, pd.errors.ParserError) as err:
+        detail = str(err).strip().replace("Error tokenizing data. C error: ", "")
+        raise DataError(f"{label} could not be read as a table ({detail}); {advice}.") from None
+
+
+def _extra_fields_message(label: str, text: str, sep: str = ",", skiprows: int = 0) -> str:
+    """Which line of a delimited file has more fields than its header."""
+    lines = io.StringIO(text)
+    for _ in range(skiprows):
+        lines.readline()
+    rows = csv.reader(lines, delimiter=sep if len(sep) == 1 else ",")
+    width = len(next(rows, []))
+    line = next((n for n, row in enumerate(rows, skiprows + 2) if len(row) > width), None)
     where = f"line {line}" if line is not None else "a row"
     return (
-        f"{path}: {where} has more fields than the header's {width}; a title that contains a "
-        'comma must be in double quotes ("Matrix, The (1999)"). Fix that row.'
+        f"{label}: {where} has more fields than the header's {width}; a title that contains "
+        f'the separator must be in double quotes ("Matrix, The (1999)"). Fix that row.'
     )
 
 
