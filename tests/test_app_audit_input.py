@@ -61,6 +61,9 @@ def audit_home(tmp_path_factory, movielens_dir: Path) -> Path:
         train_and_save(ds, ModelSpec(family="mf_bias", dim=4, epochs=1), "words-mf")
         train_and_save("ml-latest-small", ModelSpec(family="mf_bias", dim=4, epochs=1), "ml4")
         train_and_save("ml-100k", ModelSpec(family="mf_bias", dim=4, epochs=1), "ml100")
+        train_and_save("ml-latest-small", ModelSpec(family="mf_bias", dim=1, epochs=1), "ml1d")
+        bare = from_csv(home / "r.csv", save_as="bare")  # no items file: titles 'movie <id>'
+        train_and_save(bare, ModelSpec(family="mf_bias", dim=4, epochs=1), "bare-mf")
         labels = pd.DataFrame({"title": films["title"].to_numpy(), "genres": films["genres"]})
         vectors = rng.normal(size=(len(labels), 5)).astype(np.float32)
         save_imported("imp", ImportedEmbedding(vectors, movies_like(labels), "projector"), "t")
@@ -297,3 +300,30 @@ def test_custom_axes_never_open_on_a_genre_the_catalogue_lacks(home):
     at = open_at("explore", model="words-mf", view="axes", ymode="custom")
     assert_clean(at)  # words has Comedy and Drama only: no "'Children' is neither a genre"
     assert at.text_input(key="ya").value == "" and at.text_input(key="xa").value == "Comedy"
+
+
+@pytest.mark.parametrize(("page", "picker"), [("rate", "model"), ("recommend", "models")])
+def test_your_ratings_on_a_one_dimensional_model(home, page, picker):
+    """A dim-1 model's users map is a line (y = 0): a folded-in user is marked on it too."""
+    at = open_at(page, **{picker: "ml1d" if page == "rate" else ["ml1d"]}, rated="1:5,50:4")
+    assert_clean(at)
+
+
+def test_neighbours_of_a_model_whose_movies_have_no_titles(home):
+    """Without an items file every title is 'movie <id>', which identifies no film across
+    datasets; within the model's own data the movie is its own row, so neighbours show."""
+    at = open_at("neighbours", models=["bare-mf"], q="movie m1")
+    assert_clean(at)
+    assert not any("Not in this model" in m for m in markdown_texts(at)), markdown_texts(at)
+    assert at.dataframe, "no neighbours table"
+
+
+def test_principal_components_of_a_model_whose_movies_have_no_years(home):
+    at = open_at("embeddings", model="bare-mf", view="Principal components")
+    assert_clean(at)
+
+
+def test_a_rating_outside_the_scale_in_a_link_is_named_not_silently_moved(home):
+    at = open_at("rate", model="ml4", rated="1:99,50:4")
+    assert_clean(at)
+    assert any("1:99 → 5" in w.value for w in at.warning), [w.value for w in at.warning]

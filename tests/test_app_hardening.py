@@ -537,3 +537,17 @@ def test_bad_training_workers_setting_is_named(page, value, monkeypatch):
     no_exception(at)
     errors = [str(e.value) for e in at.error]
     assert any("MOVIERATE_TRAINING_WORKERS" in e for e in errors), errors
+
+
+def test_wide_movie_tables_leave_room_for_genres():
+    """A full-width table with many short columns splits what is left between title and genres
+    (side by side at 1440 px, a 400 px title used to push the genres behind a scroll)."""
+    from movierate.ui.widgets import LARGE_TEXT, MOVIE_COLUMN_CONFIG, TABLE_WIDTH, wide_text_widths
+
+    assert wide_text_widths(["rank", "year", "title"]) == (LARGE_TEXT, None)
+    assert wide_text_widths(["rank", "title", "year", "genres"]) == (LARGE_TEXT, LARGE_TEXT)
+    favourites = ["rank", "title", "rating", "predicted", "year", "n_ratings", "mean_rating"]
+    title, genres = wide_text_widths([*favourites, "genres"])
+    others = sum(MOVIE_COLUMN_CONFIG[c]["width"] for c in favourites if c != "title")
+    assert others + title + genres == TABLE_WIDTH
+    assert title > genres >= 200

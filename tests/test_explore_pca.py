@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from test_explore_helpers import movies_table
 
@@ -72,3 +73,19 @@ def test_bad_input():
         pca_extremes(np.eye(4), movies_table(4), n_movies=0)
     with pytest.raises(DataError, match="Lower the min-ratings"):
         pca_extremes(np.eye(4), movies_table(4, n_ratings=[1] * 4), min_ratings=10)
+
+
+def test_ends_contrast_of_movies_without_years_leaves_the_year_out():
+    """Ratings-only data and imported embeddings have no release years (a nullable column of
+    NA): the contrast says what it can instead of failing on ``pd.NA``."""
+    from movierate.explore.pca import ends_contrast
+
+    rows = pd.DataFrame(
+        {
+            "end": ["top", "top", "bottom", "bottom"],
+            "genres": ["", "", "", ""],
+            "year": pd.array([None, None, None, 1999], dtype="Int64"),
+            "n_ratings": [10, 30, 200, 100],
+        }
+    )
+    assert ends_contrast(rows) == "median ratings 20 vs 150."

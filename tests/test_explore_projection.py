@@ -108,6 +108,19 @@ def test_coordinates_csv_round_trip():
         read_coordinates("movie_id,x\n100,1\n", x, movies)
     with pytest.raises(DataError, match="line 2"):
         read_coordinates(b"movie_id,x,y\n100,abc,1\n", x, movies)
+    with pytest.raises(DataError, match="line 3"):  # finite as float64, infinite as float32
+        read_coordinates("movie_id,x,y\n100,1,1\n101,1e308,1\n", x, movies)
+
+
+def test_a_map_of_text_ids_reads_back():
+    """An upload with text item ids ("film-a0") exports its map with those ids; the export
+    must load again for the same model."""
+    x = np.random.default_rng(0).normal(size=(30, 4)).astype(np.float32)
+    movies = movies_table(30).assign(movie_id=[f"film-a{i}" for i in range(30)])
+    frame = projection.projection_map(x, movies, method="pca", min_ratings=0)
+    loaded = read_coordinates(coordinates_csv(frame), x, movies)
+    np.testing.assert_allclose(loaded[["x", "y"]], frame[["x", "y"]], atol=1e-4)
+    assert list(loaded["movie_idx"]) == list(frame["movie_idx"])
 
 
 @pytest.mark.parametrize(
@@ -123,3 +136,19 @@ def test_bad_parameters(kwargs, message):
     x, _ = planted_clusters(10, 4)
     with pytest.raises(DataError, match=message):
         tsne_map(x, movies_table(30), **{"min_ratings": 0, "perplexity": 5, **kwargs})
+
+
+@pytest.mark.parametrize("backend", ["sklearn", "opentsne"])
+def test_tsne_of_a_one_dimensional_embedding_starts_from_a_random_layout(backend):
+    """A dim-1 model, or any model cut to its first dimension, has no second principal
+    component for t-SNE's usual start: the map still comes out, seeded."""
+    from movierate.explore import projection
+
+    x = np.random.default_rng(0).normal(size=(120, 1)).astype(np.float32)
+    run = {
+        "sklearn": projection.sklearn_tsne_coordinates,
+        "opentsne": projection.opentsne_coordinates,
+    }[backend]
+    first, again = (run(x, perplexity=5, max_iter=250, seed=3) for _ in range(2))
+    assert first.shape == (120, 2) and np.isfinite(first).all()
+    assert np.allclose(first, again)

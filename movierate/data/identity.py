@@ -315,6 +315,8 @@ class MovieMatch:
         """``"1,5xx of 1,682 ml-100k movies found in ml-latest-small (all by title)."``"""
         if self.n_matched == 0:
             detail = "none"
+        elif self.by_how.get("id") == self.n_matched:
+            detail = "the same catalogue, by movie id"
         elif self.n_imdb and self.n_title:
             detail = f"{self.n_imdb:,} by IMDb id, {self.n_title:,} by title and year"
         elif self.n_imdb:
@@ -352,7 +354,22 @@ def match_movies(
     year_tolerance: int = YEAR_TOLERANCE,
 ) -> MovieMatch:
     """Pair the rows of two movies tables that are the same film (see the module docstring):
-    equal IMDb ids when both rows have one, else title keys and year; never one row twice."""
+    equal IMDb ids when both rows have one, else title keys and year; never one row twice.
+    Two copies of one catalogue (models of the same data) pair row for row, by movie id: also
+    the movies a title cannot identify (``movie 12`` of a ratings-only upload)."""
+    if _same_catalogue(movies_a, movies_b):
+        rows = np.arange(len(movies_a), dtype=np.int64)
+        return MovieMatch(
+            a_idx=rows,
+            b_idx=rows.copy(),
+            how=np.full(len(rows), "id", dtype=object),
+            n_a=len(movies_a),
+            n_b=len(movies_b),
+            name_a=name_a,
+            name_b=name_b,
+            year_tolerance=year_tolerance,
+            by_how={"imdb": 0, "title": 0, "id": len(rows)},
+        )
     ident_a, ident_b = identities_of(movies_a), identities_of(movies_b)
     imdb_a = np.array([str(v).startswith(IMDB_PREFIX) for v in ident_a], dtype=bool)
     imdb_b = np.array([str(v).startswith(IMDB_PREFIX) for v in ident_b], dtype=bool)
@@ -404,6 +421,21 @@ def match_movies(
         name_b=name_b,
         year_tolerance=year_tolerance,
         by_how={k: int((how == k).sum()) for k in ("imdb", "title")},
+    )
+
+
+def _same_catalogue(movies_a: pd.DataFrame, movies_b: pd.DataFrame) -> bool:
+    """Whether two movies tables list the same movies in the same rows (equal ids and titles)."""
+    if movies_a is movies_b:
+        return True
+    columns = ("movie_id", "title")
+    return (
+        len(movies_a) == len(movies_b)
+        and all(c in movies_a.columns and c in movies_b.columns for c in columns)
+        and all(
+            movies_a[c].reset_index(drop=True).equals(movies_b[c].reset_index(drop=True))
+            for c in columns
+        )
     )
 
 

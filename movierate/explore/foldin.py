@@ -203,7 +203,8 @@ def recommend_from_ratings(
     )
     coordinates = None
     if pca is not None:
-        coordinates = np.asarray(pca.transform(fold.vector[None, :])[0][:2], dtype=np.float64)
+        xy = np.asarray(pca.transform(fold.vector[None, :])[0][:2], dtype=np.float64)
+        coordinates = np.pad(xy, (0, 2 - len(xy)))  # a 1-D map's users sit at y = 0 too
     n = len(fold.rows)
     message = f"Fitted to {n} rating(s) without retraining. " + (
         f"With fewer than {FEW_RATINGS} ratings the result leans mostly on the average "

@@ -135,8 +135,15 @@ def ends_contrast(rows: pd.DataFrame) -> str:
         ("n_ratings", "median ratings", "{:,.0f}"),
     ):
         if column in rows:
-            a = pd.to_numeric(top[column], errors="coerce").median()
-            b = pd.to_numeric(bottom[column], errors="coerce").median()
+            # as float with NaN: an all-missing nullable column's median would be pd.NA
+            a, b = (
+                np.nanmedian(
+                    pd.to_numeric(end[column], errors="coerce").to_numpy(float, na_value=np.nan)
+                )
+                if end[column].notna().any()
+                else np.nan
+                for end in (top, bottom)
+            )
             if np.isfinite(a) and np.isfinite(b):
                 parts.append(f"{label} {fmt.format(a)} vs {fmt.format(b)}")
     return "; ".join(parts) + "." if parts else ""

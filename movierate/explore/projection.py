@@ -213,6 +213,12 @@ def tsne_coordinates(
     )
 
 
+def _initial(x: np.ndarray) -> str:
+    """t-SNE's starting layout: the first two principal components, or (a one-dimensional
+    embedding, e.g. a model cut to its first dimension) a seeded random one."""
+    return "pca" if x.shape[1] >= 2 else "random"
+
+
 def opentsne_coordinates(
     embedding: Any,
     *,
@@ -254,7 +260,7 @@ def opentsne_coordinates(
         n_iter=max_iter - early,
         metric=metric,
         theta=ANGLE,
-        initialization="pca",
+        initialization=_initial(x),
         negative_gradient_method=gradient,
         n_jobs=threads,
         random_state=seed,
@@ -314,7 +320,7 @@ def sklearn_tsne_coordinates(
         max_iter=max_iter,
         metric=metric,
         angle=ANGLE,
-        init="pca",
+        init=_initial(x),
         learning_rate="auto",
         random_state=seed,
         n_jobs=threads,
@@ -818,23 +824,36 @@ def read_coordinates(
             f"The coordinates file lacks the column(s) {', '.join(missing)}; it needs "
             "movie_id, x and y (the format explore.coordinates_csv writes)."
         )
-    ids = pd.to_numeric(table["movie_id"], errors="coerce")
+    model_ids = movies["movie_id"]
+    numeric = pd.api.types.is_numeric_dtype(model_ids)  # else text ids (an upload's "film-a0")
+    if numeric:
+        ids = pd.to_numeric(table["movie_id"], errors="coerce")
+    else:
+        ids = table["movie_id"].astype(str).str.strip().where(table["movie_id"].notna())
+        model_ids = model_ids.astype(str)
     xy = table[["x", "y"]].apply(pd.to_numeric, errors="coerce")
-    bad = ids.isna() | xy.isna().any(axis=1) | ~np.isfinite(xy.to_numpy(np.float64)).all(axis=1)
+    values = xy.to_numpy(np.float64)
+    with np.errstate(invalid="ignore"):  # within float32, as the map stores them
+        finite = (np.abs(values) <= np.finfo(np.float32).max).all(axis=1)
+    bad = ids.isna() | xy.isna().any(axis=1) | ~finite
     if bad.any():
         line = int(np.flatnonzero(bad.to_numpy())[0]) + 2
-        raise DataError(f"The coordinates file has a non-numeric movie_id, x or y on line {line}.")
+        kind = "a numeric" if numeric else "a"
+        raise DataError(
+            f"The coordinates file needs {kind} movie_id and finite numbers x and y (at most "
+            f"{np.finfo(np.float32).max:.1e} in size) on every line; line {line} has not."
+        )
     if ids.duplicated().any():
-        dup = int(ids[ids.duplicated()].iloc[0])
+        dup = ids[ids.duplicated()].iloc[0]
         raise DataError(f"movie_id {dup} appears more than once in the coordinates file.")
-    row_of = pd.Series(np.arange(len(movies)), index=movies["movie_id"].to_numpy())
+    row_of = pd.Series(np.arange(len(movies)), index=model_ids.to_numpy())
     known = ids.isin(row_of.index).to_numpy()
     if not known.any():
         raise DataError(
             "None of the coordinates' movie_ids belongs to this model's dataset; load the "
             "file exported for a model trained on the same dataset."
         )
-    rows = row_of.loc[ids[known].astype(np.int64)].to_numpy()
+    rows = row_of.loc[ids[known].astype(np.int64) if numeric else ids[known]].to_numpy()
     frame = map_frame(xy.to_numpy(np.float32)[known], rows, x, movies, movie_bias)
     frame.attrs.update(method="precomputed", unmatched=int((~known).sum()), from_cache=False)
     return frame

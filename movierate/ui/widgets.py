@@ -215,6 +215,39 @@ def pick_models(
     return [state.load_model(name) for name in chosen]
 
 
+#: The width a full-width table has at a 1440 px window beside the sidebar (px); a table whose
+#: columns add up to less is stretched to its container's width, each column in proportion.
+TABLE_WIDTH = 980
+#: What a wide table's title and genres columns get when there is room for both whole (px).
+LARGE_TEXT = 400
+
+
+def wide_text_widths(columns: list[str]) -> tuple[int, int | None]:
+    """Widths (px) of a wide table's title and genres (None: no genres column). Both get
+    ``LARGE_TEXT`` where the other columns leave room; else they share what is left, 55:45,
+    so neither a long title nor a long genre list hides the other behind a horizontal scroll.
+
+    >>> wide_text_widths(["rank", "title", "year", "genres"])
+    (400, 400)
+    >>> wide_text_widths(["rank", "title", "rating", "predicted", "year", "n_ratings",
+    ...                   "mean_rating", "genres"])
+    (314, 256)
+    """
+    if "genres" not in columns:
+        return LARGE_TEXT, None
+    widths = [MOVIE_COLUMN_CONFIG.get(c, {}).get("width") for c in columns]
+    others = sum(
+        w if isinstance(w, int) else 80
+        for c, w in zip(columns, widths, strict=True)
+        if c not in ("title", "genres")
+    )
+    room = TABLE_WIDTH - others
+    if room >= 2 * LARGE_TEXT:
+        return LARGE_TEXT, LARGE_TEXT
+    title = max(200, round(room * 0.55))
+    return title, max(160, room - title)
+
+
 def show_movies(
     frame: pd.DataFrame,
     *,
@@ -230,7 +263,10 @@ def show_movies(
         shown = shown.assign(genres=shown["genres"].map(genres_text))
     config = MOVIE_COLUMN_CONFIG
     if wide:
-        config = {**config, "title": st.column_config.TextColumn("title", width="large")}
+        title, genres = wide_text_widths(list(shown.columns))
+        config = {**config, "title": st.column_config.TextColumn("title", width=title)}
+        if genres is not None:
+            config["genres"] = st.column_config.TextColumn("genres", width=genres)
     st.dataframe(
         shown,
         hide_index=True,

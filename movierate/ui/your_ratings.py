@@ -130,7 +130,7 @@ def render_your_ratings(
             icon=":material/link_off:",
         )
     rows: dict[int, float] = {}
-    unknown = []
+    unknown, outside = [], []
     lo, hi, _ = model.rating_scale
     for movie_id, rating in ratings.items():
         row = state.movie_row(model, movie_id)
@@ -138,6 +138,14 @@ def render_your_ratings(
             unknown.append(str(movie_id))
         else:
             rows[row] = min(max(rating, lo), hi)
+            if rows[row] != rating:
+                outside.append(f"{movie_id}:{rating:g} → {rows[row]:g}")
+    if outside:  # said, not done silently: the link asked for a rating the scale lacks
+        st.warning(
+            f"{len(outside)} rating(s) in the link lie outside {model.name}'s {lo:g}-{hi:g} "
+            f"scale and were moved to its nearest end ({text.md(', '.join(outside[:5]))}).",
+            icon=":material/info:",
+        )
     if unknown:
         st.warning(
             f"{model.name} does not know movie id(s) {text.md(', '.join(unknown))}; they are "
@@ -310,7 +318,9 @@ def _rated_list(model: Any, ratings: dict[MovieId, float], rows: dict[int, float
         if not remove and pd.notna(value)
     }
     known = set(table["movie_id"])
-    if changed != {m: v for m, v in ratings.items() if m in known}:
+    # as shown (a link's out-of-scale rating at the scale's end, said above): only an edit
+    # rewrites the link
+    if changed != dict(zip(table["movie_id"], table["your rating"], strict=True)):
         _set_rated({**{m: v for m, v in ratings.items() if m not in known}, **changed})
         st.rerun()
     save_col, clear_col = st.columns(2)
