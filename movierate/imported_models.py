@@ -58,6 +58,11 @@ def read_embedding(
     text (``.txt`` / ``.vec`` / ``.w2v``). DataError for anything else or a bad file."""
     path = Path(path)
     kind = FORMATS.get(path.suffix.lower())
+    if path.is_dir():
+        raise DataError(
+            f"{path} is a folder; give the embedding file itself (a Projector .tsv, a .npy "
+            "matrix or a word2vec .txt / .vec)."
+        )
     if kind is None:
         raise DataError(
             f"{path.name}: cannot tell the format from the ending {path.suffix or '(none)'!r}; "

@@ -403,3 +403,19 @@ def test_replacing_from_a_zip_never_touches_the_uploaded_csv_folder(monkeypatch,
     data = zip_folder({"ml-100k/u.data": b"1\t1\t5\t874965758\n2\t1\t4\t876893171\n"})
     assert import_zip(data, "custom.zip", replace=True) != "custom"
     assert len(load_dataset("kept")) == 2
+
+
+def test_loading_the_same_zip_by_path_twice_reuses_its_copy(monkeypatch, tmp_path):
+    """`datasets mine.zip` (or train / evaluate with it) used to extract another copy every
+    run (mine, mine-upload, mine-upload-2); the same bytes now open the copy they made, and a
+    changed zip still gets a copy of its own."""
+    monkeypatch.delenv("MOVIERATE_DATA_DIR")
+    zipped = tmp_path / "mine.zip"
+    zipped.write_bytes(zip_folder({"mine/u.data": b"1\t1\t5\t874965758\n2\t1\t4\t876893171\n"}))
+    first, again = load_dataset(zipped), load_dataset(zipped)
+    assert first.name == again.name == "mine"
+    assert sorted(p.name for p in config.data_dir().iterdir() if not p.name.startswith(".")) == [
+        "mine"
+    ]
+    zipped.write_bytes(zip_folder({"mine/u.data": b"1\t1\t3\t874965758\n2\t1\t4\t876893171\n"}))
+    assert load_dataset(zipped).name != "mine"

@@ -269,3 +269,15 @@ def test_word2vec_with_one_character_tokens_and_values(tmp_path):
     imported = read_word2vec_file(path)
     assert len(imported.vectors) == len(tokens) > 1024
     assert imported.vectors[-1, 0] == (len(tokens) - 1) % 10
+
+
+@pytest.mark.parametrize("content", ["text", "objects"])
+def test_an_npy_that_is_not_a_numeric_array_never_suggests_unpickling(tmp_path, content):
+    path = tmp_path / "notes.npy"
+    if content == "text":
+        path.write_text("hello, this is text\n")
+    else:
+        np.save(path, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    with pytest.raises(DataError, match="not a numeric array saved with numpy.save") as caught:
+        read_npy(path)
+    assert "allow_pickle" not in str(caught.value)

@@ -256,3 +256,10 @@ def test_import_arguments_that_do_not_fit_the_file_are_named(tmp_path, capsys):
     assert main(["import", str(vectors), "--metadata", str(metadata), "--name", "x"]) == 0
     assert main(["import", str(vectors), "--metadata", str(metadata), "--name", "x"]) == 1
     assert "pass --overwrite to replace it" in capsys.readouterr().err
+
+
+def test_a_folder_given_as_the_embedding_file_is_named_as_a_folder(tmp_path):
+    from movierate.imported_models import read_embedding
+
+    with pytest.raises(DataError, match="is a folder; give the embedding file itself"):
+        read_embedding(tmp_path)

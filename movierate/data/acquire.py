@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import re
 import stat
@@ -38,6 +39,9 @@ Progress = Callable[[int, int | None], None]
 """``cb(done_bytes, total_bytes | None)``, called as bytes arrive."""
 
 CUSTOM_FOLDER = "custom"
+#: In a folder a zip was imported into by path: the zip's name and SHA-256, so loading the same
+#: zip again reuses that folder instead of extracting another copy.
+SOURCE_RECORD = ".movierate-source.json"
 CHUNK = 1 << 20
 #: A download slower than MIN_DOWNLOAD_RATE bytes/s over any RATE_WINDOW seconds, or taking
 #: longer than DOWNLOAD_DEADLINE seconds in all, is stopped (a stalled or trickling server).
@@ -236,11 +240,16 @@ def _locate(
         folder = _dataset_folder(path)
         return folder, name_for_folder(folder.name)
     if path.suffix == ".zip" and path.is_file():
+        digest = _file_digest(path)
+        folder = _imported_before(digest)
+        if folder is not None:  # this very zip: the copy it made, not another one
+            return folder, name_for_folder(folder.name)
         with path.open("rb") as f:
             name = import_zip(f, path.name)
         folder = find_local(name)
         if folder is None:  # pragma: no cover - import_zip just made it
             raise DataError(f"{path} was imported as {name!r} but cannot be found again.")
+        atomic.write_json(folder / SOURCE_RECORD, {"zip": path.name, "sha256": digest})
         return folder, name
     if not is_name:
         if path.is_file():  # e.g. the user's own ratings.csv: imported once, then used by name
@@ -547,6 +556,29 @@ def _taken_elsewhere(name: str) -> bool:
     """True when ``name`` is found somewhere a replace in data_dir() would not reach."""
     found = find_local(name)
     return found is not None and found.parent.resolve() != config.data_dir().resolve()
+
+
+def _file_digest(path: Path) -> str:
+    """SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _imported_before(digest: str) -> Path | None:
+    """The folder in ``data_dir()`` a zip with this SHA-256 was imported into by path (its
+    :data:`SOURCE_RECORD`), if it is still there and whole; else None."""
+    root = config.data_dir()
+    for folder in sorted(root.iterdir()) if root.is_dir() else ():
+        try:
+            record = json.loads((folder / SOURCE_RECORD).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(record, dict) and record.get("sha256") == digest and detect_layout(folder):
+            return folder
+    return None
 
 
 def _open_zip(zip_file: bytes | BinaryIO, filename: str) -> zipfile.ZipFile:

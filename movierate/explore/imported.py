@@ -100,7 +100,13 @@ def read_npy(
     try:
         mapped = np.load(path, mmap_mode="r", allow_pickle=False)
     except (ValueError, OSError) as exc:
-        raise DataError(f"{path.name} is not a readable .npy array: {exc}.") from None
+        why = (  # numpy's own text would suggest unpickling (allow_pickle=True): never safe here
+            "it is not a numeric array saved with numpy.save (it holds Python objects, or is "
+            "not a .npy file at all)"
+            if "pickle" in str(exc) or "Python objects" in str(exc)
+            else str(exc).rstrip(".")
+        )
+        raise DataError(f"{path.name} is not a readable .npy array: {why}.") from None
     if mapped.ndim != 2:
         raise DataError(
             f"{path.name} holds an array of shape {mapped.shape}; expected (rows, dims)."
