@@ -79,18 +79,31 @@ def accuracy_row(model) -> dict:
 def space_numbers(model, *, min_ratings: int, max_movies: int | None) -> dict:
     """Genre coherence (over at most ``max_movies`` movies) and the norm-popularity correlation:
     a few numbers, so a cached rerun unpickles a small dict, not per-movie tables."""
-    coherence = explore.model_genre_coherence(
-        model, k=10, min_ratings=min_ratings, max_movies=max_movies
-    )
     norms = explore.model_norms_vs_popularity(model, min_ratings=min_ratings)
     correlations = explore.popularity_correlations(norms)
+    numbers = {"corr(norm, popularity)": correlations.loc["norm", "spearman_n_ratings"]}
+    try:
+        coherence = explore.model_genre_coherence(
+            model, k=10, min_ratings=min_ratings, max_movies=max_movies
+        )
+    except MovierateError as exc:  # e.g. data without genres: the other numbers still show
+        return {
+            "genre coherence@10": None,
+            "coherence movies": 0,
+            "coherence capped": False,
+            "coherence eligible": 0,
+            "random baseline": None,
+            **numbers,
+            "coherence note": f"{model.name}: no genre coherence ({exc})",
+        }
     return {
         "genre coherence@10": coherence.coherence,
         "coherence movies": coherence.n_movies,
         "coherence capped": coherence.subsampled,
         "coherence eligible": coherence.n_eligible,
         "random baseline": coherence.baseline,
-        "corr(norm, popularity)": correlations.loc["norm", "spearman_n_ratings"],
+        **numbers,
+        "coherence note": None,
     }
 
 
@@ -168,7 +181,8 @@ def accuracy_section(models: list, trained: list) -> None:
     show_measured_effects(models)
 
     curves_col, regs_col = st.columns(2, gap="large")
-    histories = {m.name: m.history for m in trained}  # an exact whitening has no training
+    # an exact whitening has no training
+    histories = {text.curves_label(m.name, m.metrics): m.history for m in trained}
     curves_col.vega_lite_chart(
         charts.curves_chart(
             histories,
@@ -219,7 +233,10 @@ def space_section(models: list) -> None:
         )
     capped = bool(space.pop("coherence capped").any())
     eligible = int(space.pop("coherence eligible").max())
+    notes = [n for n in space.pop("coherence note") if n]
     st.caption(f"Over {text.movies_counted(min_ratings)}.")
+    for note in notes:
+        st.info(text.md(note), icon=":material/category:")
     if capped:
         st.info(
             f"Genre coherence over each model's {explore.NEIGHBOUR_CAP:,} most-rated of the "

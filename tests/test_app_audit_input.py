@@ -327,3 +327,12 @@ def test_a_rating_outside_the_scale_in_a_link_is_named_not_silently_moved(home):
     at = open_at("rate", model="ml4", rated="1:99,50:4")
     assert_clean(at)
     assert any("1:99 → 5" in w.value for w in at.warning), [w.value for w in at.warning]
+
+
+def test_compare_embedding_spaces_of_a_model_without_genres(home):
+    """Genre coherence needs genres; the tab still shows the rest and says why it is missing."""
+    at = open_at("compare", models=["bare-mf", "words-mf"], section="Embedding spaces")
+    assert_clean(at)
+    assert any("bare-mf: no genre coherence" in i.value for i in at.info), [
+        i.value for i in at.info
+    ]

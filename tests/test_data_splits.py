@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from movierate.data import make_split, synthetic_dataset
+from movierate.data import from_csv, make_split, synthetic_dataset
 from movierate.data.dataset import RatingScale, RatingsDataset
 from movierate.data.splits import legacy_digest
 from movierate.errors import DataError
@@ -214,3 +214,21 @@ def test_official_split_test_rows_are_the_test_file(movielens_dir):
 def test_bad_split_arguments(ds, kwargs, message):
     with pytest.raises(DataError, match=message):
         make_split(ds, **kwargs)
+
+
+@pytest.mark.parametrize("method", ["per_user", "temporal"])
+def test_a_per_user_split_that_holds_out_nothing_is_refused(method):
+    """Every user with one rating: a per-user split would save a model with no test rows,
+    whose accuracy nothing measures."""
+    ratings = pd.DataFrame(
+        {
+            "user": [1, 2, 3, 4],
+            "item": [1, 2, 1, 2],
+            "rating": [4, 3, 5, 2],
+            "timestamp": [1, 2, 3, 4],
+        }
+    )
+    ds = from_csv(ratings.to_csv(index=False).encode())
+    with pytest.raises(DataError, match="holds out no rating.*random split"):
+        make_split(ds, method, 0.2)
+    assert len(make_split(ds, "random", 0.25).test) == 1

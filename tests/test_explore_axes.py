@@ -88,3 +88,11 @@ def test_roc_auc_matches_scikit_learn_with_ties():
         labels = np.r_[0, 1, rng.integers(0, 2, n - 2)]
         scores = np.round(rng.normal(size=n), 1)  # rounded: many ties
         assert roc_auc(labels, scores) == pytest.approx(roc_auc_score(labels, scores), abs=1e-12)
+
+
+def test_sets_with_one_mean_say_how_many_movies_they_share():
+    from movierate.explore.axes import direction
+
+    x = np.random.default_rng(0).normal(size=(10, 3))
+    with pytest.raises(DataError, match=r"\(3 and 3 movies, 3 of them in both\)"):
+        direction(x, [1, 2, 3], [3, 2, 1])

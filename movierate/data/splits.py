@@ -176,6 +176,12 @@ def make_split(
     all_rows = np.arange(len(ds), dtype=np.int64)
     # the test part is drawn first, exactly as the old two-part validation part was
     test_mask = _pick(ds, all_rows, method, test_fraction, rng)
+    if not test_mask.any():  # per user: a user's only rating always trains
+        raise DataError(
+            f"The {method} split of {ds.name!r} holds out no rating, so nothing could measure "
+            "the model: it holds out a share of each user's ratings, at most all but one, and "
+            "no user here has two or more. Use the random split."
+        )
     rest = all_rows[~test_mask]
     stop_mask = _pick(ds, rest, method, stop_fraction, rng)
     return Split(

@@ -75,9 +75,11 @@ def direction(x: Any, rows_a: Any, rows_b: Any) -> np.ndarray:
     diff = x[b].astype(np.float64).mean(axis=0) - x[a].astype(np.float64).mean(axis=0)
     norm = float(np.linalg.norm(diff))
     if norm < 1e-12:
+        shared = len(np.intersect1d(a, b))
         raise DataError(
-            "Sets A and B have the same mean vector, so they define no direction; pick two "
-            "different sets of movies."
+            f"Sets A and B ({len(np.unique(a)):,} and {len(np.unique(b)):,} movies, {shared:,} "
+            "of them in both) have the same mean vector, so they define no direction; pick two "
+            "sets with different movies."
         )
     return diff / norm
 
