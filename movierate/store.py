@@ -444,7 +444,7 @@ def unique_name(base: str) -> str:
         clean = f"model-{clean}"[:NAME_MAX_LENGTH].rstrip(".")
     root = config.models_dir()
     candidate, n = clean, 1
-    while (root / candidate).exists():
+    while os.path.lexists(root / candidate):  # a dangling link takes its name too
         n += 1
         suffix = f"-{n}"
         candidate = clean[: NAME_MAX_LENGTH - len(suffix)] + suffix
@@ -1332,7 +1332,7 @@ def rename_model(old: str, new: str) -> Path:
     target = config.models_dir() / new
     if old == new:
         return source
-    if target.exists():
+    if os.path.lexists(target):
         raise name_taken(new)
     try:
         atomic.rename_folder(source, target)

@@ -63,6 +63,8 @@ def audit_home(tmp_path_factory, movielens_dir: Path) -> Path:
         train_and_save("ml-100k", ModelSpec(family="mf_bias", dim=4, epochs=1), "ml100")
         train_and_save("ml-latest-small", ModelSpec(family="mf_bias", dim=1, epochs=1), "ml1d")
         bare = from_csv(home / "r.csv", save_as="bare")  # no items file: titles 'movie <id>'
+        one = from_csv(b"user,item,rating\nu1,m1,4\nu1,m2,2\nu1,m3,5\nu1,m4,1\n", save_as="one")
+        train_and_save(one, ModelSpec(family="mf_bias", dim=2, epochs=1), "one-user")
         train_and_save(bare, ModelSpec(family="mf_bias", dim=4, epochs=1), "bare-mf")
         labels = pd.DataFrame({"title": films["title"].to_numpy(), "genres": films["genres"]})
         vectors = rng.normal(size=(len(labels), 5)).astype(np.float32)
@@ -336,3 +338,10 @@ def test_compare_embedding_spaces_of_a_model_without_genres(home):
     assert any("bare-mf: no genre coherence" in i.value for i in at.info), [
         i.value for i in at.info
     ]
+
+
+def test_your_ratings_on_a_model_with_a_single_user(home):
+    """No users map with one user (a covariance needs two): said, and the rest still drawn."""
+    at = open_at("rate", model="one-user", rated="m1:5")
+    assert_clean(at)
+    assert any("needs two users or more" in c.value for c in at.caption)

@@ -635,3 +635,11 @@ def test_a_ratings_file_given_where_a_dataset_goes_says_how_to_import_it(tmp_pat
     csv.write_text("user,item,rating\n1,1,4\n")
     with pytest.raises(DataError, match=r"is a file.*from_csv\(PATH, save_as=NAME\)"):
         load_dataset(csv)
+
+
+def test_a_zip_member_name_too_long_for_the_file_system_is_named(monkeypatch):
+    monkeypatch.delenv("MOVIERATE_DATA_DIR")
+    long = "x" * 300
+    data = zip_of({f"mine/{long}.txt": b"note", "mine/u.data": b"1\t1\t5\t874965758\n"})
+    with pytest.raises(DataError, match="too long for this file system.*shorter names"):
+        import_zip(data, "mine.zip")

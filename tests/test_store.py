@@ -483,3 +483,13 @@ def test_a_folder_listed_as_broken_for_its_name_can_be_renamed_and_deleted(tiny)
         with pytest.raises(StoreError):
             store.delete_model(trick)
     assert _store_entries() == ["m", "m-copy"]
+
+
+def test_a_dangling_link_in_the_store_takes_its_name(tiny):
+    """Renaming onto a dangling link is refused, and the suggested free name is really free."""
+    _save(tiny, "m")
+    (config.models_dir() / "dangling").symlink_to(config.models_dir() / "nowhere")
+    assert store.unique_name("dangling") == "dangling-2"
+    with pytest.raises(StoreError, match="'dangling-2'"):
+        store.rename_model("m", "dangling")
+    assert store.load_model("m").spec == tiny.spec

@@ -11,6 +11,7 @@ and never replace another dataset unless asked; every extraction is bounded (zip
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import json
@@ -418,6 +419,12 @@ def extract_zip(
                     f"{filename} cannot be read ({err}); upload an unencrypted zip."
                 ) from None
             except OSError as err:  # a file and a folder of the same name, disk full, ...
+                if err.errno == errno.ENAMETOOLONG:
+                    raise DataError(
+                        f"{filename} holds a file name too long for this file system "
+                        f"({len(Path(err.filename or '').name):,} characters); repack the zip "
+                        "with shorter names."
+                    ) from None
                 raise DataError(
                     f"{filename} could not be extracted into {target}: "
                     f"{err.strerror or err} ({Path(err.filename or '').name or 'no file'}). "

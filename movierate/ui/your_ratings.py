@@ -89,6 +89,8 @@ def _users_pca(model: Any) -> tuple[Any, pd.DataFrame | None]:
     """The users map of ``model`` (PCA and, when its dataset is here, the map's frame)."""
     from movierate.ui.explore_views import model_users_map
 
+    if len(model.user_embedding) < 2:  # a map of users needs two of them
+        return None, None
     try:
         umap = model_users_map(model)
     except DataError:
@@ -207,7 +209,9 @@ def render_your_ratings(
         )
     with right:
         st.markdown("**You among the users**")
-        if users is None or recs.coordinates is None:
+        if len(model.user_embedding) < 2:
+            st.caption(f"A users map needs two users or more; {model.name} knows one.")
+        elif users is None or recs.coordinates is None:
             st.caption("The users map needs the model's dataset, which is not here.")
         else:
             st.plotly_chart(
