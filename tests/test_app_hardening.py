@@ -551,3 +551,12 @@ def test_wide_movie_tables_leave_room_for_genres():
     others = sum(MOVIE_COLUMN_CONFIG[c]["width"] for c in favourites if c != "title")
     assert others + title + genres == TABLE_WIDTH
     assert title > genres >= 200
+
+
+def test_a_link_asking_for_more_dimensions_than_the_model_has_says_so(trained_home):
+    at = open_page("embeddings", {"model": "small-mf", "view": "Covariance", "emb_k": "1000"})
+    no_exception(at)
+    dim = int(at.slider(key="emb_k").max)
+    assert at.slider(key="emb_k").value == dim < 1000
+    captions = [c.value for c in at.sidebar.caption]
+    assert any(f"First k = 1000 is outside 1-{dim}" in c for c in captions), captions

@@ -77,11 +77,16 @@ def first_k_controls(models: Sequence[Any], key: str) -> list[Any]:
     if top < 2:
         return models
     current, last_top = st.session_state.get(k_key), st.session_state.get(f"{key}_top")
-    if isinstance(current, int) and (not 1 <= current <= top or current == last_top != top):
+    if current is None and str(st.query_params.get(k_key, "")).isdigit():
+        current = int(st.query_params[k_key])  # a link's k, before its slider exists
+    outside = isinstance(current, int) and not 1 <= current <= top
+    if isinstance(current, int) and (outside or current == last_top != top):
         st.session_state[k_key] = top  # another model: all of its dims unless k was chosen
     st.session_state[f"{key}_top"] = top
     with st.sidebar:
         st.divider()
+        if outside:
+            st.caption(f"First k = {current} is outside 1-{top} here, so all {top} are used.")
         k = st.slider(
             "Use only the first k dimensions",
             1,

@@ -77,6 +77,10 @@ def count_slider(
     chosen = st.session_state.get(key)
     if isinstance(chosen, int | float) and not lo <= chosen <= hi:  # chosen for a larger model
         st.session_state[key] = min(max(int(chosen), lo), hi)
+        where.caption(
+            f"{label}: {chosen:g} is outside this view's {lo}-{hi}, so it is "
+            f"{st.session_state[key]} here."
+        )
     return int(where.slider(label, lo, hi, min(max(int(value), lo), hi), key=key, **kwargs))
 
 
