@@ -124,7 +124,7 @@ FAMILY_DEFAULTS: dict[str, dict[str, Any]] = {
 #: ml-100k splits (16.5% of the default split's); on ml-100k it takes L2 40, chosen the same way
 #: on ml-latest-small, so no ml-100k rating chose it.
 FAMILY_DEFAULTS_CHOSEN_ON: dict[str, tuple[str, str]] = {
-    "autorec": ("ml-100k", "f74050b917c1e480"),
+    "autorec": ("ml-100k", DEFAULTS_DATA["ml-100k"]),
 }
 FAMILY_DEFAULTS_ELSEWHERE: dict[str, dict[str, Any]] = {
     "autorec": {"regularizers": {"l2": 40.0}},
