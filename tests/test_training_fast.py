@@ -198,3 +198,28 @@ def test_learning_rate_decay_sets_each_epochs_rate(data, monkeypatch, plain):
     assert later == pytest.approx([first] * 2, abs=1e-6)
     assert frozen.history["train_rmse"][0] == pytest.approx(steady.history["train_rmse"][0])
     assert steady.history["train_rmse"][2] < steady.history["train_rmse"][0] - 1e-3
+
+
+def test_an_epochs_loss_does_not_depend_on_how_its_steps_are_grouped_into_calls():
+    """The batch loop sizes its graph calls by wall time, so one epoch runs as 1 + 1 + 30
+    steps and the next as 32; the summed loss must be the same either way (float32 sums of
+    different groups differed in the last digits: a reused loop logged another loss)."""
+    import tensorflow as tf
+
+    values = tf.constant(np.random.default_rng(0).uniform(0.9, 1.3, 32).astype(np.float32))
+    first = tf.Variable(0)
+
+    @tf.function(autograph=False)
+    def chunk(count):
+        return training.summed_steps(count, lambda i: tf.gather(values, first + i))
+
+    def total(sizes):
+        out, first_row = 0.0, 0
+        for size in sizes:
+            first.assign(first_row)
+            out += float(chunk(tf.constant(size)))
+            first_row += size
+        return out
+
+    groupings = ([32], [1, 1, 30], [5, 7, 9, 11], [1] * 32)
+    assert len({total(sizes) for sizes in groupings}) == 1

@@ -745,7 +745,10 @@ def prune_dimensions(
 
 
 def summed_steps(count: tf.Tensor, step: Callable[[tf.Tensor], tf.Tensor]) -> tf.Tensor:
-    """``step(0) + ... + step(count - 1)``, run in order as one ``tf.while_loop``.
+    """``step(0) + ... + step(count - 1)``, run in order as one ``tf.while_loop``, summed in
+    float64: exact for the float32 losses of an epoch's steps, so an epoch's logged loss does
+    not depend on how its steps were grouped into calls (:class:`StepsPerCall` sizes them by
+    wall time; in float32 a reused loop logged another last digit than a new one).
 
     Written out rather than left to AutoGraph: the loops are traced with ``autograph=False``,
     since converting the step's Python source (and everything it calls) took ~1.6-2 s of a
@@ -754,8 +757,8 @@ def summed_steps(count: tf.Tensor, step: Callable[[tf.Tensor], tf.Tensor]) -> tf
     """
     _, total = tf.while_loop(
         lambda i, _: i < count,
-        lambda i, total: (i + 1, total + step(i)),
-        (tf.constant(0), tf.constant(0.0)),
+        lambda i, total: (i + 1, total + tf.cast(step(i), tf.float64)),
+        (tf.constant(0), tf.constant(0.0, tf.float64)),
     )
     return total
 
