@@ -169,8 +169,13 @@ def accuracy_section(models: list, trained: list) -> None:
     notice = store.test_rows_notice(models)
     if notice:
         st.warning(notice, icon=":material/rule:")
+    table = pd.DataFrame([accuracy_row(m) for m in models]).dropna(axis=1, how="all")
+    groups = store.test_row_groups(models)
+    shared = len(groups) == 1 and len(groups[0]) == len(models)
+    if shared:  # one set of test rows: said once below, not in every row
+        table = table.drop(columns="test rows")
     st.dataframe(
-        pd.DataFrame([accuracy_row(m) for m in models]).dropna(axis=1, how="all"),
+        table,
         hide_index=True,
         column_config={
             **widgets.MODELS_TABLE_COLUMNS,
@@ -178,6 +183,8 @@ def accuracy_section(models: list, trained: list) -> None:
             "parameters": st.column_config.NumberColumn(format="localized"),
         },
     )
+    if shared:
+        st.caption(text.shared_test_rows_text(models[0]))
     show_measured_effects(models)
 
     curves_col, regs_col = st.columns(2, gap="large")

@@ -150,3 +150,21 @@ def test_an_ensembles_learning_curves_are_labelled_as_its_first_members():
     assert curves_label("blend", {"ensemble": 2.0}) == "blend (its first of 2 members)"
     assert curves_label("plain", {"epochs_run": 5}) == "plain"
     assert curves_label("old", None) == "old"
+
+
+def test_compare_names_shared_test_rows_once_and_labels_its_curves(home):
+    from apptest_helpers import vega_specs
+
+    at = open_page("pages/compare.py", models=["small-mf", WHITE])
+    table = at.dataframe[0].value
+    assert "test rows" not in table.columns  # the same rows for both: said once, in a caption
+    n_test = store.load_model(WHITE).split_record["n_test"]
+    assert f"same {n_test:,} ratings of ml-latest-small (random 10%, seed 42)" in captions(at)
+    legends = {
+        row["series"]
+        for spec in vega_specs(at)
+        if spec.get("title", {}).get("text") == "Learning curves"
+        for row in spec["data"]["values"]
+    }
+    assert f"{WHITE}: early-stopping RMSE" in legends and f"{WHITE}: train RMSE" in legends
+    assert not any("_rmse" in name for name in legends)

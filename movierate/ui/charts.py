@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from movierate.store import metric_label
 from movierate.ui.text import genres_text
 
 #: Series colours (Plotly's D3 palette, as before).
@@ -77,7 +78,7 @@ def curves_chart(
             values = history.get(metric)
             if not values:
                 continue
-            label = METRIC_LABELS.get(metric, metric)
+            label = METRIC_LABELS.get(metric) or metric_label(metric)
             name = label if single else f"{run}: {label}"
             epochs = history.get("epoch") or list(range(1, len(values) + 1))
             points = [

@@ -149,6 +149,17 @@ def models_table(infos: list[Any]) -> pd.DataFrame:
     return table.drop(columns=unused)
 
 
+def shared_test_rows_text(model: Any) -> str:
+    """Which ratings every compared model's test RMSE comes from, when they share them."""
+    n_test = model.split_record.get("n_test")
+    count = f"{n_test:,} " if isinstance(n_test, int) else ""
+    return (
+        f"Every model's test RMSE and MAE come from the same {count}ratings of "
+        f"{model.dataset_name} ({model.test_rows_text}): rows that neither training, early "
+        "stopping nor any setting saw."
+    )
+
+
 def tuning_saved_text(summary: dict[str, Any]) -> str:
     """What a tuning run saved, from its ``tuning`` summary: the refit (epochs, seeds, rows) or
     the best trial as trained, and the spread of the top trials."""
