@@ -250,13 +250,14 @@ def test_curves_legend_and_log_axis_tell_the_truth():
     colour = spec["encoding"]["color"]["scale"]
     dashes = dict(zip(dash["domain"], dash["range"], strict=True))
     assert dashes == {
-        "a: train_rmse": [6, 4],  # dashed: training rows
-        "a: valid_rmse": [1, 0],  # solid
-        "b: train_rmse": [6, 4],
-        "b: valid_rmse": [1, 0],
+        "a: train RMSE": [6, 4],  # dashed: training rows
+        "a: valid RMSE (steered early stopping)": [1, 0],  # solid
+        "b: train RMSE": [6, 4],
+        "b: valid RMSE (steered early stopping)": [1, 0],
     }
     colours = dict(zip(colour["domain"], colour["range"], strict=True))
-    assert colours["a: train_rmse"] == colours["a: valid_rmse"] != colours["b: valid_rmse"]
+    valid_a, valid_b = (f"{r}: valid RMSE (steered early stopping)" for r in "ab")
+    assert colours["a: train RMSE"] == colours[valid_a] != colours[valid_b]
     json.dumps(spec, allow_nan=False)  # the NaN epoch is left out, not sent as NaN
     assert len(spec["data"]["values"]) == 6
     losses = {"reg_l2": [0.0031, 0.0047], "disc_loss": [0.69, 0.6]}
