@@ -120,8 +120,14 @@ def render() -> None:
                     )
                     st.caption(f"Movies matched by IMDb id or title and year: {match.summary()}")
                 if results[model.name] is None:
+                    untitled = explore.untitled(movie["title"], movie["year"])
                     st.warning(
-                        f"**Not in this model's data:** {text.md(movie['title'])} "
+                        f"**Cannot be matched:** {text.md(movie['title'])} has no title in "
+                        f"{reference.dataset_name}, so it cannot be told apart from another "
+                        f"film of the same number in {model.dataset_name}, which {model.name} "
+                        "was trained on."
+                        if untitled
+                        else f"**Not in this model's data:** {text.md(movie['title'])} "
                         f"({text.year_text(movie['year'])}) is not among the movies of "
                         f"{model.dataset_name}, which {model.name} was trained on.",
                         icon=":material/block:",

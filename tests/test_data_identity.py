@@ -324,3 +324,34 @@ def test_identity_survives_the_parquet_cache() -> None:
     assert again is not first
     assert again.movies[IDENTITY_COLUMN].tolist() == first.movies[IDENTITY_COLUMN].tolist()
     assert again.movies[IDENTITY_COLUMN].iloc[0].startswith("imdb:")
+
+
+def _untitled_table(ids: list[int], counts: list[int]) -> pd.DataFrame:
+    """A ratings-only upload's movies table: placeholder titles, no year."""
+    return pd.DataFrame(
+        {
+            "movie_id": ids,
+            "title": [f"movie {i}" for i in ids],
+            "year": pd.array([None] * len(ids), dtype="Int64"),
+            "genres": [[] for _ in ids],
+            "n_ratings": counts,
+            "mean_rating": [3.5] * len(ids),
+        }
+    )
+
+
+def test_untitled_uploads_pair_by_number_only_when_their_ratings_are_the_same() -> None:
+    from movierate.explore.compare import align_movies, same_catalogue
+
+    mine = _untitled_table([1, 2, 3, 4], [10, 20, 30, 40])
+    again = mine.copy()  # the same upload, another model
+    other = _untitled_table([1, 2, 3, 4], [40, 10, 20, 30])  # same numbers, other films
+    assert match_movies(mine, again).by_how["id"] == 4
+    assert same_catalogue(mine, again) and same_catalogue(mine, again.iloc[::-1])
+    assert match_movies(mine, other).n_matched == 0  # a number names no film across uploads
+    assert not same_catalogue(mine, other) and not same_catalogue(mine, other.iloc[::-1])
+    with pytest.raises(DataError, match="movies of model A and model B have no titles"):
+        align_movies(mine, other)
+    titled = mine.assign(title=["Heat", "Fargo", "Babe", "Se7en"])
+    shuffled = titled.assign(n_ratings=[40, 10, 20, 30])  # titles name the films: enough
+    assert same_catalogue(titled, shuffled) and match_movies(titled, shuffled).by_how["id"] == 4

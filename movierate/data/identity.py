@@ -262,7 +262,7 @@ def movie_keys(movies: pd.DataFrame, rows: np.ndarray | None = None) -> pd.DataF
         years = np.full(len(positions), None, dtype=object)
     rows_out, out_years, keys, ranks, articles = [], [], [], [], []
     for row, title, year in zip(positions.tolist(), titles, years, strict=True):
-        if _missing(title) or _PLACEHOLDER.match(str(title)) and _missing(year):
+        if untitled(title, year):
             continue
         for key, rank, article in _title_keys(str(title)):
             rows_out.append(row)
@@ -425,7 +425,8 @@ def match_movies(
 
 
 def _same_catalogue(movies_a: pd.DataFrame, movies_b: pd.DataFrame) -> bool:
-    """Whether two movies tables list the same movies in the same rows (equal ids and titles)."""
+    """Whether two movies tables list the same movies in the same rows (equal ids and titles,
+    and :func:`ids_name_films`)."""
     if movies_a is movies_b:
         return True
     columns = ("movie_id", "title")
@@ -436,6 +437,46 @@ def _same_catalogue(movies_a: pd.DataFrame, movies_b: pd.DataFrame) -> bool:
             movies_a[c].reset_index(drop=True).equals(movies_b[c].reset_index(drop=True))
             for c in columns
         )
+        and ids_name_films(movies_a, movies_b)
+    )
+
+
+def has_real_titles(movies: pd.DataFrame) -> bool:
+    """Whether at least half of a movies table's titles name a film: not missing and not the
+    placeholder ``movie <id>`` (without a year) given to movies a source had no title for."""
+    if "title" not in movies.columns or not len(movies):
+        return False
+    years = movies["year"] if "year" in movies.columns else pd.Series([None] * len(movies))
+    real = sum(
+        not untitled(title, year)
+        for title, year in zip(movies["title"].tolist(), years.tolist(), strict=True)
+    )
+    return 2 * real >= len(movies)
+
+
+def untitled(title: object, year: object = None) -> bool:
+    """Whether a movie's title names no film: missing, or the placeholder ``movie <id>``
+    (without a year) of a source that had no title for it."""
+    return _missing(title) or bool(_PLACEHOLDER.match(str(title))) and _missing(year)
+
+
+def ids_name_films(movies_a: pd.DataFrame, movies_b: pd.DataFrame) -> bool:
+    """For two movies tables with equal ids and titles row for row: whether that makes them one
+    catalogue. It does when the titles name films (:func:`has_real_titles`); placeholder titles
+    only repeat the ids, which two unrelated uploads share, so then the rows' rating counts and
+    mean ratings must be equal too (the same ratings: one dataset)."""
+    if has_real_titles(movies_a):
+        return True
+    columns = ("n_ratings", "mean_rating")
+    if not all(c in movies_a.columns and c in movies_b.columns for c in columns):
+        return False
+    return all(
+        np.array_equal(
+            pd.to_numeric(movies_a[c], errors="coerce").to_numpy(np.float64),
+            pd.to_numeric(movies_b[c], errors="coerce").to_numpy(np.float64),
+            equal_nan=True,
+        )
+        for c in columns
     )
 
 

@@ -20,7 +20,8 @@ wrappers take an :class:`EmbeddingModel` (model.py; a loaded
 - neighbours: :class:`NeighbourIndex`, :func:`neighbour_index`, :func:`nearest_movies`
 - search: :class:`TitleIndex`, :func:`title_index`, :func:`search_titles`, :func:`find_movie`
 - identity: :func:`matching_row`, :func:`matching_rows`, :func:`movie_match` (the same film in
-  another model's movies table, by IMDb id or title and year; memoised per pair of tables)
+  another model's movies table, by IMDb id or title and year; memoised per pair of tables),
+  :func:`untitled` (a title that names no film)
 - recommend: :func:`recommend_for_user`, :func:`rank_movies`, :func:`top_rated_by_user`
 - importance: :func:`dimension_importance`, :func:`model_dimension_importance`
 - popularity: :func:`norms_vs_popularity`, :func:`popularity_correlations`,
@@ -53,6 +54,7 @@ wrappers take an :class:`EmbeddingModel` (model.py; a loaded
   attributes, for the users map)
 """
 
+from movierate.data.identity import untitled
 from movierate.explore.alignment import AlignedLayout, align_models, model_align
 from movierate.explore.analogy import AnalogyResult, model_movie_analogy, movie_analogy
 from movierate.explore.axes import (
@@ -257,6 +259,7 @@ __all__ = [
     "custom_axes",
     "describe_selection",
     "dimension_importance",
+    "untitled",
     "unused_dims_sentence",
     "direction",
     "eigen_spectrum",

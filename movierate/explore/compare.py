@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from movierate.data.identity import MovieMatch
+from movierate.data.identity import MovieMatch, has_real_titles, ids_name_films
 from movierate.errors import DataError
 from movierate.explore.identity import movie_match
 from movierate.explore.imported import has_rating_counts
@@ -216,10 +216,20 @@ def align_movies(movies_a: pd.DataFrame, movies_b: pd.DataFrame) -> tuple[np.nda
         return np.arange(len(movies_a), dtype=np.int64), ids_b.loc[ids_a].to_numpy(np.int64)
     match = movie_match(movies_a, movies_b)
     if match.n_matched == 0:
+        untitled = [
+            name for name, m in (("A", movies_a), ("B", movies_b)) if not has_real_titles(m)
+        ]
+        why = (
+            f" The movies of {' and '.join('model ' + n for n in untitled)} have no titles "
+            "(the data came without a movies file), so a film there cannot be told apart from "
+            "another dataset's film of the same number."
+            if untitled
+            else ""
+        )
         raise DataError(
             "The two models share no movie: no film of one matches a film of the other by IMDb "
-            "id or by title and year. Compare models trained on the same dataset, or on two "
-            "datasets that share films."
+            f"id or by title and year.{why} Compare models trained on the same dataset, or on "
+            "two datasets that share films."
         )
     return match.a_idx.copy(), match.b_idx.copy()
 
@@ -231,14 +241,18 @@ def same_catalogue(movies_a: pd.DataFrame, movies_b: pd.DataFrame) -> bool:
         return False
     ids_a, ids_b = movies_a["movie_id"], movies_b["movie_id"]
     if _same_in_order(ids_a, ids_b) and _same_in_order(movies_a["title"], movies_b["title"]):
-        return not ids_a.duplicated().any()  # the usual case, without re-indexing by id
+        # the usual case, without re-indexing by id
+        return not ids_a.duplicated().any() and ids_name_films(movies_a, movies_b)
     if ids_a.duplicated().any() or ids_b.duplicated().any():
         return False
     titles_a = pd.Series(movies_a["title"].astype(str).to_numpy(), index=ids_a.to_numpy())
     titles_b = pd.Series(movies_b["title"].astype(str).to_numpy(), index=ids_b.to_numpy())
     if not titles_a.index.isin(titles_b.index).all():
         return False
-    return bool((titles_a.to_numpy() == titles_b.loc[titles_a.index].to_numpy()).all())
+    if not (titles_a.to_numpy() == titles_b.loc[titles_a.index].to_numpy()).all():
+        return False
+    rows_b = pd.Series(np.arange(len(movies_b)), index=ids_b.to_numpy()).loc[ids_a.to_numpy()]
+    return ids_name_films(movies_a, movies_b.iloc[rows_b.to_numpy()])
 
 
 def rating_counts_side(movies_a: pd.DataFrame, movies_b: pd.DataFrame) -> str | None:
