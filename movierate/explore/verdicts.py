@@ -152,7 +152,7 @@ def regularizer_verdicts(
         penalties = [v for v in history.get(f"reg_{kind}", []) if _is_number(v)]
         first, last = (penalties[0], penalties[-1]) if penalties else (math.nan, math.nan)
         if kind == "whitening":
-            verdicts.append(_whitening(movies, strength, first, last, regs))
+            verdicts.append(_whitening(movies, strength, first, last))
         elif kind == "decorrelation":
             verdicts.append(_decorrelation(movies, strength, first, last))
         elif kind == "adversarial":
@@ -170,9 +170,7 @@ def verdict_dicts(model: Any) -> list[dict[str, Any]]:
 # --- one verdict per kind ----------------------------------------------------------------------
 
 
-def _whitening(
-    movies: np.ndarray, strength: float, first: float, last: float, regs: dict[str, float]
-) -> Verdict:
+def _whitening(movies: np.ndarray, strength: float, first: float, last: float) -> Verdict:
     stats = covariance_stats(movies)
     lo, hi = WHITE_DIAGONAL
     achieved = (
@@ -189,8 +187,11 @@ def _whitening(
     if achieved:
         sentence = f"whitened: {state}"
     else:
-        why = _why_not(regs, "whitening", first, last)
-        sentence = f"not whitened: {state} (target: diagonal {lo}-{hi}){why}"
+        # the measured penalty only: no cause (e.g. an L2 term) the numbers here cannot show
+        trend = _trend(first, last).lstrip(", ")
+        sentence = f"not whitened: {state} (target: diagonal {lo}-{hi})" + (
+            f": {trend}" if trend else ""
+        )
     numbers = dict(stats, penalty_epoch1=first, penalty_final=last)
     return Verdict("whitening", strength, achieved, sentence, numbers)
 
@@ -240,16 +241,6 @@ def _over(movies: Any) -> str:
     """Which movies a verdict measured: every row, as the penalty sees them (the Embeddings
     views default to movies with some ratings, so the numbers there can differ)."""
     return f" over all {len(movies):,} movies (every row, rated or not)"
-
-
-def _why_not(regs: dict[str, float], kind: str, first: float, last: float) -> str:
-    parts = []
-    if regs.get("l2"):
-        parts.append(f"L2 {regs['l2']:g} pulls the other way")
-    trend = _trend(first, last)
-    if trend:
-        parts.append(trend.lstrip(", "))
-    return ": " + ", ".join(parts) if parts else ""
 
 
 def _trend(first: float, last: float) -> str:
