@@ -382,6 +382,24 @@ class TrainedModel(_Accuracy):
         return cls(name=name, path=folder, spec=spec, meta=meta, arrays=arrays, movies=ds.movies)
 
 
+def first_member_note(metrics: dict[str, Any] | None) -> str:
+    """What a model's per-epoch history is when it is not the model's own: an ensemble or blend
+    has none of its own and saves its first member's (``" (its first of 2 members)"``)."""
+    members = (metrics or {}).get("ensemble", 1)
+    if isinstance(members, bool) or not isinstance(members, int | float) or not members > 1:
+        return ""
+    return f" (its first of {int(members)} members)"
+
+
+def curves_label(name: str, metrics: dict[str, Any] | None) -> str:
+    """A model's name in a learning-curve legend, with :func:`first_member_note`.
+
+    >>> curves_label("blend", {"ensemble": 2.0}), curves_label("plain", {})
+    ('blend (its first of 2 members)', 'plain')
+    """
+    return name + first_member_note(metrics)
+
+
 def test_row_groups(models: list[Any]) -> list[list[Any]]:
     """``models`` with test rows, grouped by the rows their test metrics come from
     (``test_rows``: same data, same test part), largest group first."""

@@ -189,7 +189,7 @@ def accuracy_section(models: list, trained: list) -> None:
 
     curves_col, regs_col = st.columns(2, gap="large")
     # an exact whitening has no training
-    histories = {text.curves_label(m.name, m.metrics): m.history for m in trained}
+    histories = {store.curves_label(m.name, m.metrics): m.history for m in trained}
     curves_col.vega_lite_chart(
         charts.curves_chart(
             histories,

@@ -145,7 +145,7 @@ def test_held_out_rows_of_a_tuned_model_kept_as_trained_say_they_chose_its_setti
 
 
 def test_an_ensembles_learning_curves_are_labelled_as_its_first_members():
-    from movierate.ui.text import curves_label
+    from movierate.store import curves_label
 
     assert curves_label("blend", {"ensemble": 2.0}) == "blend (its first of 2 members)"
     assert curves_label("plain", {"epochs_run": 5}) == "plain"

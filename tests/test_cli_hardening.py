@@ -326,3 +326,16 @@ def test_an_empty_dataset_name_is_refused_not_the_current_folder(name, capsys):
     code, out, err = _run(["datasets", name], capsys)
     assert code == 1 and not out
     assert "is not a dataset name" in _one_error_line(err)
+
+
+def test_show_says_an_ensembles_history_is_its_first_members(capsys):
+    path = _save_fake("m")
+    meta = json.loads((path / "meta.json").read_text())
+    meta["history"] = {"train_rmse": [0.95, 0.9]}
+    (path / "meta.json").write_text(json.dumps(meta))
+    code, out, _ = _run(["show", "m"], capsys)
+    assert code == 0 and "\nhistory\n" in out  # a model's own curves: no note
+    meta["metrics"] = {**meta.get("metrics", {}), "ensemble": 2.0}
+    (path / "meta.json").write_text(json.dumps(meta))
+    code, out, _ = _run(["show", "m"], capsys)
+    assert code == 0 and "\nhistory (its first of 2 members)\n" in out

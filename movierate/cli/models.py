@@ -174,7 +174,7 @@ def _run_show(args: argparse.Namespace) -> int:
             + [num(_number(history[c][i])) if i < len(history[c]) else "" for c in columns]
             for i in range(n_epochs)
         ]
-        print("\nhistory")
+        print("\nhistory" + store.first_member_note(_mapping(meta.get("metrics"))))
         print(format_table(["epoch", *columns], rows))
     problem = store.model_problem(args.name)
     if problem:

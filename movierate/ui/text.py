@@ -256,17 +256,6 @@ def predictions_scale_text(name: str, shown: Any) -> str:
     )
 
 
-def curves_label(name: str, metrics: dict[str, Any] | None) -> str:
-    """A model's name in a learning-curve legend: an ensemble or blend has no per-epoch numbers
-    of its own and saves its first member's, which the label says.
-
-    >>> curves_label("blend", {"ensemble": 2.0}), curves_label("plain", {})
-    ('blend (its first of 2 members)', 'plain')
-    """
-    members = (metrics or {}).get("ensemble", 1)
-    return f"{name} (its first of {int(members)} members)" if members > 1 else name
-
-
 def held_out_rows_text(
     label: str, *, chose_dims: bool = False, tuning: dict[str, Any] | None = None
 ) -> str:
