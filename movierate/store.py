@@ -430,6 +430,28 @@ def test_rows_notice(models: list[Any]) -> str | None:
     )
 
 
+def settings_caveat(models: list[Any]) -> str | None:
+    """A note naming the ``models`` some of whose settings were chosen on ratings that are among
+    their test rows (the ``ordered`` regularizer's, on :data:`advice.ORDERED_CHOSEN_ON`); None
+    when no model's were, so their test rows steered nothing."""
+    from movierate.advice import ORDERED_CHOSEN_ON
+
+    names = [
+        m.name
+        for m in models
+        if (m.spec.regularizers or {}).get("ordered")
+        and (getattr(m, "dataset", None) or m.dataset_name) in ORDERED_CHOSEN_ON
+    ]
+    if not names:
+        return None
+    return (
+        f"Not quite unseen for {', '.join(names)}: the ordered regularizer's settings (its "
+        "strength, rank rule and rotation) were chosen on the test rows of a seed-7 random split "
+        "of the same ratings, which hold about 10% of any test part of them "
+        "(docs/regularizer-study.md, section 5)."
+    )
+
+
 def shown(value: Any, limit: int = 40) -> str:
     """``repr(value)`` for a message, clipped when long: ``'aaaa…' (1000 characters)``."""
     text = str(value)

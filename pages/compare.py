@@ -183,8 +183,10 @@ def accuracy_section(models: list, trained: list) -> None:
             "parameters": st.column_config.NumberColumn(format="localized"),
         },
     )
-    if shared:
-        st.caption(text.shared_test_rows_text(models[0]))
+    notes = [text.shared_test_rows_text(models[0])] if shared else []
+    notes += [caveat] if (caveat := store.settings_caveat(models)) else []
+    if notes:
+        st.caption(" ".join(notes))
     show_measured_effects(models)
 
     curves_col, regs_col = st.columns(2, gap="large")

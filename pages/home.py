@@ -171,7 +171,8 @@ def render() -> None:
             st.caption(
                 "Test RMSE and MAE are measured on each model's test ratings, rows that neither "
                 "training, early stopping nor any setting saw (lower is better). Compare, "
-                "Embeddings, Neighbours and Recommend look inside the models."
+                "Embeddings, Neighbours and Recommend look inside the models. "
+                + (store.settings_caveat(infos) or "")
             )
         else:
             st.write("None yet: use the quick start, or the Train page for every option.")

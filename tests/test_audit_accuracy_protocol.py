@@ -290,3 +290,20 @@ def test_autorec_defaults_on_the_data_that_chose_them_come_from_other_data():
     assert default_trial_params("autorec", ("autorec",), None)["l2"] == 100.0
     first = default_trial_params("autorec", ("autorec",), None, fingerprint=fingerprint)
     assert first["l2"] == 40.0
+
+
+def test_settings_caveat_names_ordered_models_on_the_data_that_chose_ordered():
+    from types import SimpleNamespace
+
+    from movierate.spec import ModelSpec
+    from movierate.store import settings_caveat
+
+    def info(name, dataset, regs):
+        return SimpleNamespace(name=name, dataset=dataset, spec=ModelSpec(regularizers=regs))
+
+    plain = info("plain", "ml-100k", {"l2": 0.1})
+    ordered = info("ord", "ml-100k", {"l2": 0.1, "ordered": 0.01})
+    elsewhere = info("mine", "my-upload", {"ordered": 0.01})
+    assert settings_caveat([plain, elsewhere]) is None
+    caveat = settings_caveat([plain, ordered, elsewhere])
+    assert caveat.startswith("Not quite unseen for ord:") and "about 10%" in caveat

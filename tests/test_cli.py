@@ -169,12 +169,26 @@ def test_train_list_show_evaluate_delete_end_to_end(capsys):
     # u1.test has movies that no training row rates: their rows are counted and said to be
     unseen = re.search(r"^([\d,]+) of them have a user or movie with no rating", out, re.M)
     assert unseen and 0 < int(unseen[1].replace(",", "")) < 20000, out
+    assert "seen by neither training, early stopping nor any choice of settings" in out
 
     code, out, _ = _run(["delete", "cli-tiny"], capsys)
     assert code == 0 and "deleted cli-tiny" in out
     assert not (config.models_dir() / "cli-tiny").exists()
     code, _, err = _run(["delete", "cli-tiny"], capsys)
     assert code == 1 and "No model named 'cli-tiny'" in err
+
+
+def test_evaluate_says_whose_settings_saw_some_of_its_test_rows(capsys):
+    argv = ["train", "ml-100k", "--dim", "4", "--epochs", "1", "--batch-size", "8192"]
+    code, _, err = _run(
+        [*argv, "--name", "ord", "--reg", "l2=0.1", "--reg", "ordered=0.01"], capsys
+    )
+    assert code == 0, err
+    code, out, _ = _run(["evaluate", "ord"], capsys)
+    assert code == 0
+    assert "test rows: seen by neither training nor early stopping." in out
+    assert "Not quite unseen for ord" in out and "seed-7 random split" in out
+    assert "nor any choice of settings" not in out
 
 
 def test_list_on_an_empty_store_says_how_to_start(capsys):

@@ -269,7 +269,11 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     print(f"{model.name}: recomputed in numpy on {where} (recorded at training time)")
     print(format_table(["rows", "n", "RMSE", "MAE", "recorded RMSE", "recorded MAE"], rows))
     if model.has_test_rows:
-        print("test rows: seen by neither training, early stopping nor any choice of settings.")
+        caveat = store.settings_caveat([model])
+        if caveat:
+            print(f"test rows: seen by neither training nor early stopping. {caveat}")
+        else:
+            print("test rows: seen by neither training, early stopping nor any choice of settings.")
         unseen = result.get("test_unseen_rows", 0)
         if unseen:
             print(
