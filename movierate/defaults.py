@@ -96,6 +96,16 @@ DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
         },
     },
 }
+#: How many trials each entry was the best of (README, "Tuned defaults"); None: the better of
+#: two searches (ml-100k's deep, see _DEEP_100K).
+DEFAULTS_TRIALS: dict[tuple[str, str], int | None] = {
+    ("ml-100k", "mf_bias"): 646,
+    ("ml-100k", "deep"): None,
+    ("ml-100k", "svdpp"): 121,
+    ("ml-latest-small", "mf_bias"): 466,
+    ("ml-latest-small", "deep"): 219,
+    ("ml-1m-sample", "mf_bias"): 162,
+}
 #: The split the entries were chosen on (its stop rows; pipeline.DEFAULT_SPLIT's values).
 DEFAULTS_SPLIT: dict[str, Any] = {"method": "random", "test_fraction": 0.1, "seed": 42}
 #: The data each entry was chosen on (``RatingsDataset.fingerprint`` of the shared copies). The
@@ -292,6 +302,35 @@ def chosen_without_test_rows(dataset_name: str | None, split: Any, *, fingerprin
         and split.seed == DEFAULTS_SPLIT["seed"]
         and abs(float(split.test_fraction) - DEFAULTS_SPLIT["test_fraction"]) < 1e-9
     )
+
+
+def settings_chosen_on_stop_rows(
+    dataset_name: str | None, split: Any, spec: ModelSpec, *, fingerprint: str
+) -> str | None:
+    """Whether the early-stopping rows of a model (``spec`` trained on ``split`` of this data)
+    also chose its settings: it holds a tuned entry's every value and was trained on the split
+    whose stop rows chose that entry (the quick start's model). Then what chose them, for a
+    label (``"its settings (ml-100k's tuned defaults, best of 646 trials)"``), else None.
+
+    >>> from types import SimpleNamespace as S
+    >>> split = S(method="random", test_fraction=0.1, seed=42)
+    >>> tuned = default_spec_for("ml-100k")
+    >>> settings_chosen_on_stop_rows("ml-100k", split, tuned, fingerprint=DEFAULTS_DATA["ml-100k"])
+    "its settings (ml-100k's tuned defaults, best of 646 trials)"
+    >>> settings_chosen_on_stop_rows(
+    ...     "ml-100k", split, tuned.with_(learning_rate=0.01), fingerprint=DEFAULTS_DATA["ml-100k"]
+    ... ) is None
+    True
+    """
+    name = ALIASES.get(dataset_name or "", dataset_name or "")
+    entry = DEFAULTS.get(name, {}).get(spec.family)
+    if entry is None or not chosen_without_test_rows(name, split, fingerprint=fingerprint):
+        return None  # chosen_without_test_rows: this data and this split's stop rows chose it
+    if spec.with_(**entry) != spec:
+        return None
+    trials = DEFAULTS_TRIALS.get((name, spec.family))
+    searched = f"best of {trials} trials" if trials else "best of two searches"
+    return f"its settings ({name}'s tuned defaults, {searched})"
 
 
 def tuned_datasets() -> tuple[str, ...]:

@@ -382,6 +382,32 @@ class TrainedModel(_Accuracy):
         return cls(name=name, path=folder, spec=spec, meta=meta, arrays=arrays, movies=ds.movies)
 
 
+def stop_rows_chose_settings(meta: dict[str, Any]) -> str | None:
+    """What a model's early-stopping rows chose of its settings, beyond the stopping epoch, when
+    it holds a tuned default trained on the split whose stop rows chose that default (the quick
+    start's model: :func:`movierate.defaults.settings_chosen_on_stop_rows`), e.g. "its settings
+    (ml-100k's tuned defaults, best of 646 trials)"; else None. From ``meta.json``'s content; a
+    damaged part counts as no such choice."""
+    from types import SimpleNamespace
+
+    from movierate.defaults import settings_chosen_on_stop_rows
+
+    try:
+        data, split = meta["dataset"], meta["split"]
+        if "n_test" not in split or split.get("stop_rows_trained") or meta.get("imported"):
+            return None
+        return settings_chosen_on_stop_rows(
+            data["name"],
+            SimpleNamespace(
+                method=split["method"], seed=split["seed"], test_fraction=split["test_fraction"]
+            ),
+            ModelSpec.from_dict(meta["spec"]),
+            fingerprint=str(data.get("fingerprint") or ""),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError, MovierateError):
+        return None
+
+
 def first_member_note(metrics: dict[str, Any] | None) -> str:
     """What a model's per-epoch history is when it is not the model's own: an ensemble or blend
     has none of its own and saves its first member's (``" (its first of 2 members)"``)."""

@@ -101,7 +101,8 @@ def saved_accuracy(name: str) -> str:
     if model.reported_rmse is None:
         return ""
     mae = f", MAE {model.reported_mae:.4f}" if model.reported_mae is not None else ""
-    return f"{model.metrics_label.capitalize()} {model.reported_rmse:.4f}{mae}."
+    flatters = text.stop_rows_flatter_text(model.meta)
+    return f"{model.metrics_label.capitalize()} {model.reported_rmse:.4f}{mae}.{flatters}"
 
 
 def build_spec(values: dict[str, Any]) -> Any:

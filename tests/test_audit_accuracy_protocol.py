@@ -307,3 +307,36 @@ def test_settings_caveat_names_ordered_models_on_the_data_that_chose_ordered():
     assert settings_caveat([plain, elsewhere]) is None
     caveat = settings_caveat([plain, ordered, elsewhere])
     assert caveat.startswith("Not quite unseen for ord:") and "about 10%" in caveat
+
+
+def test_a_quick_start_model_says_its_stop_rows_also_chose_its_settings(
+    movielens_dir, tmp_path, monkeypatch, capsys
+):
+    """The quick start trains ml-100k's tuned entry on the split whose early-stopping rows chose
+    it (best of 646 trials): those rows' RMSE is the search's best, and every view says so."""
+    from apptest_helpers import movierate_env, open_page
+
+    from movierate import cli
+    from movierate.defaults import default_spec_for
+    from movierate.pipeline import train_and_save
+
+    tuned = default_spec_for("ml-100k").with_(epochs=1)  # the entry's every value, 1 epoch
+    with movierate_env(tmp_path, movielens_dir):
+        train_and_save("ml-100k", tuned, "qs")
+        train_and_save("ml-100k", tuned.with_(learning_rate=0.01), "own")
+        said = "its settings (ml-100k's tuned defaults, best of 646 trials)"
+        assert store.stop_rows_chose_settings(store.load_model("qs").meta) == said
+        assert store.stop_rows_chose_settings(store.load_model("own").meta) is None
+        for command in ("show", "evaluate"):
+            assert cli.main([command, "qs"]) == 0
+            out = capsys.readouterr().out
+            assert f"also chose {said}" in out and "flatters it" in out
+            assert cli.main([command, "own"]) == 0
+            assert "tuned defaults" not in capsys.readouterr().out
+        from movierate.ui.text import stop_rows_flatter_text  # the Train page's "Saved as"
+
+        assert f"also chose {said}" in stop_rows_flatter_text(store.load_model("qs").meta)
+        assert stop_rows_flatter_text(store.load_model("own").meta) == ""
+        at = open_page("pages/dimensions.py", model="qs")
+        caption = " ".join(c.value for c in at.caption)
+        assert f"they chose the epoch training stopped at and {said}" in caption

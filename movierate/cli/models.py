@@ -165,6 +165,9 @@ def _run_show(args: argparse.Namespace) -> int:
     for key, value in _mapping(meta.get("metrics")).items():
         shown = num(value) if isinstance(value, float) else value
         print(f"  {store.metric_label(key):<36} {shown}")
+    chosen = store.stop_rows_chose_settings(meta)
+    if chosen:
+        print(f"  (its early-stopping rows also chose {chosen}: their RMSE flatters it)")
     history = {k: v for k, v in _mapping(meta.get("history")).items() if isinstance(v, list) and v}
     if history:
         columns = list(history)
@@ -269,6 +272,9 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     print(f"{model.name}: recomputed in numpy on {where} (recorded at training time)")
     print(format_table(["rows", "n", "RMSE", "MAE", "recorded RMSE", "recorded MAE"], rows))
     if model.has_test_rows:
+        chosen = store.stop_rows_chose_settings(model.meta)
+        if chosen:
+            print(f"early-stopping rows: they also chose {chosen}, so their RMSE flatters it.")
         caveat = store.settings_caveat([model])
         if caveat:
             print(f"test rows: seen by neither training nor early stopping. {caveat}")

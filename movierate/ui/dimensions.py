@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from movierate import store
 from movierate.errors import DataError
 from movierate.explore import ordering
 from movierate.ui import charts, state, text
@@ -164,6 +165,7 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
     # the ordered option's rank selection scored the early-stopping rows: they chose the zeros
     chose = "kept_dims" in (model.metrics or {}) and report.rows != "test"
     tuning = (model.meta or {}).get("tuning")  # kept as trained: its stop rows chose it
+    settings = store.stop_rows_chose_settings(model.meta or {})  # e.g. the quick start's
     st.vega_lite_chart(
         charts.dimension_report_chart(report.dimensions, report.prefix, rows=report.rows),
         width="content",
@@ -171,7 +173,7 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
     )
     st.caption(
         f"Left: how much the RMSE on the {report.n_rows:,} {report.rows} rows "
-        f"({text.held_out_rows_text(report.rows, chose_dims=chose, tuning=tuning)}; "
+        f"({text.held_out_rows_text(report.rows, chose_dims=chose, tuning=tuning, settings=settings)}; "
         f"full model {report.base_rmse:.4f}) rises when one dimension is zeroed in both "
         "embeddings, as a share of the total, beside each dimension's share of the variance"
         + (" and how strongly the first dense layer reads it" if model.family == "deep" else "")

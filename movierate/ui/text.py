@@ -13,7 +13,7 @@ import pandas as pd
 
 from movierate.jobs import JobSnapshot
 from movierate.spec import format_regularizers
-from movierate.store import test_row_groups
+from movierate.store import stop_rows_chose_settings, test_row_groups
 
 #: History columns holding a regularizer's loss start with this (``reg_l2``, ``reg_whitening``).
 REG_PREFIX = "reg_"
@@ -256,13 +256,31 @@ def predictions_scale_text(name: str, shown: Any) -> str:
     )
 
 
+def stop_rows_flatter_text(meta: dict[str, Any]) -> str:
+    """A sentence saying a model's early-stopping rows also chose its settings, when they chose
+    more than the stopping epoch (``store.stop_rows_chose_settings``: the quick start's model);
+    else ""."""
+    chosen = stop_rows_chose_settings(meta)
+    if not chosen:
+        return ""
+    return (
+        f" Its early-stopping rows also chose {chosen}, so the early-stopping RMSE above "
+        "flatters it; the test rows did not."
+    )
+
+
 def held_out_rows_text(
-    label: str, *, chose_dims: bool = False, tuning: dict[str, Any] | None = None
+    label: str,
+    *,
+    chose_dims: bool = False,
+    tuning: dict[str, Any] | None = None,
+    settings: str | None = None,
 ) -> str:
     """What the rows a dimension report measured on did for the model: never trained on, but
     early-stopping rows chose the stopping epoch, (``chose_dims``: the ordered option's rank
     selection) which dimensions were set to zero and, for a tuned model kept as trained
-    (``tuning``: its meta entry), its settings and any blend weight; test rows steered nothing.
+    (``tuning``: its meta entry), its settings and any blend weight, or the ``settings`` they
+    chose otherwise (``store.stop_rows_chose_settings``); test rows steered nothing.
 
     >>> held_out_rows_text("early-stopping", tuning={"n_trials": 12, "blend": {}})
     'never trained on, but they chose the epoch training stopped at and its settings (best of 12 trials) and the blend weight'
@@ -280,6 +298,8 @@ def held_out_rows_text(
         choices.append(f"its settings (best of {tuning.get('n_trials', 'several')} trials)")
         if "blend" in tuning:
             choices.append("the blend weight")
+    elif settings and label in steered:
+        choices.append(settings)
     if not choices:
         return "never trained on"
     return "never trained on, but they chose " + " and ".join(choices)
