@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from movierate import explore, store
+from movierate import explore, paired, store
 from movierate.errors import MovierateError
 from movierate.explore.whitening import exact_whitening
 from movierate.ui import charts, shell, state, text, widgets
@@ -164,6 +164,35 @@ def min_ratings_slider(models: list, floor: int = 0) -> int:
     return max(int(value), floor)
 
 
+PAIRED_COLUMN = "test RMSE vs lowest (paired)"
+PAIRED_HELP = (
+    "Each model's test RMSE minus the lowest one's, ± the standard error of that difference "
+    "over the same test ratings (errors paired row by row), and how many standard errors it "
+    "is. It covers which ratings were drawn as test rows, not the training's own randomness "
+    "(another seed moves a model too); under 2 standard errors the test rows cannot tell the "
+    "models apart."
+)
+
+
+def paired_differences(models: list) -> dict | None:
+    """The paired test of the models' test RMSEs (one set of test rows), behind a toggle: it
+    loads the ratings. None when off or not possible (the reason shown)."""
+    if len(models) < 2 or not st.toggle(
+        "Paired test of the differences",
+        key="paired",
+        bind="query-params",
+        help="Loads the ratings and scores every model on the shared test rows again, "
+        "pairing their errors row by row. " + PAIRED_HELP,
+    ):
+        return None
+    try:
+        ds = state.dataset_of(models[0])
+        return {d.name: d for d in paired.paired_differences(models, ds)}
+    except MovierateError as exc:
+        st.info(f"No paired test: {text.md(exc)}", icon=":material/info:")
+        return None
+
+
 def accuracy_section(models: list, trained: list) -> None:
     """Accuracy table, what each model's regularizers did, learning and regularizer curves."""
     notice = store.test_rows_notice(models)
@@ -174,6 +203,13 @@ def accuracy_section(models: list, trained: list) -> None:
     shared = len(groups) == 1 and len(groups[0]) == len(models)
     if shared:  # one set of test rows: said once below, not in every row
         table = table.drop(columns="test rows")
+        differences = paired_differences(models)
+        if differences:
+            table.insert(
+                table.columns.get_loc("test MAE") + 1,
+                PAIRED_COLUMN,
+                [differences[m.name].short() for m in models],
+            )
     st.dataframe(
         table,
         hide_index=True,
@@ -181,6 +217,7 @@ def accuracy_section(models: list, trained: list) -> None:
             **widgets.MODELS_TABLE_COLUMNS,
             "train RMSE": st.column_config.NumberColumn(format="%.4f"),
             "parameters": st.column_config.NumberColumn(format="localized"),
+            PAIRED_COLUMN: st.column_config.TextColumn(help=PAIRED_HELP),
         },
     )
     notes = [text.shared_test_rows_text(models[0])] if shared else []

@@ -168,3 +168,16 @@ def test_compare_names_shared_test_rows_once_and_labels_its_curves(home):
     }
     assert f"{WHITE}: early-stopping RMSE" in legends and f"{WHITE}: train RMSE" in legends
     assert not any("_rmse" in name for name in legends)
+
+
+def test_compare_pairs_the_test_errors_on_request(home):
+    at = open_page("pages/compare.py", models=["small-mf", WHITE])
+    assert "test RMSE vs lowest (paired)" not in at.dataframe[0].value.columns  # off: no load
+    at = open_page("pages/compare.py", models=["small-mf", WHITE], paired="true")
+    table = at.dataframe[0].value.set_index("model")
+    cells = table["test RMSE vs lowest (paired)"]
+    lowest = table["test RMSE"].idxmin()
+    assert cells[lowest] == "lowest"
+    other = cells.drop(lowest).iloc[0]  # "+0.0123 ± 0.0020 (6.1 SE)": recomputed, not recorded
+    gap = table["test RMSE"].max() - table["test RMSE"].min()
+    assert other.startswith(f"+{gap:.4f} ±") and other.endswith(" SE)")

@@ -455,6 +455,7 @@ URL_PARAMS: dict[str, dict[str, UrlParam]] = {
         "min_ratings": _MIN_RATINGS,
         "matrix": UrlParam("choice", options=("covariance", "correlation")),
         "exact": UrlParam("choice", options=("true", "false", "True", "False")),
+        "paired": UrlParam("choice", options=("true", "false", "True", "False")),
         "section": UrlParam(
             "choice", options=("Accuracy", "Embedding spaces", "Spectra", "Movie by movie")
         ),

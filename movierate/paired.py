@@ -1,0 +1,123 @@
+"""Is a difference between two models' test RMSEs bigger than chance? A paired comparison.
+
+Models scored on the same test ratings make paired errors. The difference of two RMSEs then has
+a standard error from those pairs (delta method: the mean of the per-row terms
+``e_a^2 / (2 RMSE_a) - e_b^2 / (2 RMSE_b)``). It measures how much the difference depends on
+which ratings happened to be drawn as test rows; it does not cover the training's own
+randomness (another seed moves a model's RMSE too), so "within noise" here is a lower bound on
+the noise, never proof that two models are equally good.
+
+No TensorFlow: predictions come from :mod:`movierate.scoring`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from movierate.errors import DataError
+
+#: How many standard errors a difference must reach to be called bigger than the test rows' draw.
+RESOLVED_AT = 2.0
+
+
+@dataclass(frozen=True)
+class PairedDifference:
+    """One model's test RMSE against a reference model's, over the same test rows."""
+
+    name: str
+    reference: str
+    n_rows: int
+    rmse: float
+    reference_rmse: float
+    se: float
+
+    @property
+    def difference(self) -> float:
+        """This model's RMSE minus the reference's (positive: this model is worse)."""
+        return self.rmse - self.reference_rmse
+
+    @property
+    def in_se(self) -> float:
+        """The difference in standard errors (0 for two models that predict alike)."""
+        if self.se > 0:
+            return self.difference / self.se
+        return 0.0 if self.difference == 0 else math.copysign(math.inf, self.difference)
+
+    @property
+    def resolved(self) -> bool:
+        """Whether the difference is at least :data:`RESOLVED_AT` standard errors."""
+        return abs(self.in_se) >= RESOLVED_AT
+
+    @property
+    def identical(self) -> bool:
+        """Whether the two models made the same error on every test row."""
+        return self.se == 0 and self.difference == 0
+
+    def short(self) -> str:
+        """For a table cell: ``"+0.0096 ± 0.0021 (4.6 SE)"``, ``"lowest"``."""
+        if self.name == self.reference:
+            return "lowest"
+        if self.identical:
+            return "same errors"
+        return f"{self.difference:+.4f} ± {self.se:.4f} ({abs(self.in_se):.1f} SE)"
+
+    def sentence(self) -> str:
+        """The difference in words, as the numbers show it."""
+        if self.name == self.reference:
+            return "lowest test RMSE here (the reference)"
+        if self.identical:
+            return "the same error on every test row as the reference"
+        size = f"{self.difference:+.4f} ± {self.se:.4f}"
+        if not self.resolved:
+            return f"{size}: within the test rows' draw (under {RESOLVED_AT:g} standard errors)"
+        return f"{size}: {abs(self.in_se):.1f} standard errors, more than the test rows' draw"
+
+
+def errors_on_test_rows(model: Any, ds: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``model``'s test rows (positions in ``ds.ratings``) and its errors there (prediction
+    minus rating, clipped to its scale as every recorded RMSE is)."""
+    from movierate import scoring
+    from movierate.pipeline import recorded_split
+
+    if not model.has_test_rows:
+        raise DataError(f"{model.name!r} was saved before splits had test rows; retrain it.")
+    rows = np.asarray(recorded_split(ds, model.meta["split"]).test, dtype=np.int64)
+    ratings = ds.ratings
+    predicted = scoring.predict(
+        model.arrays,
+        model.spec,
+        ratings["user_idx"].to_numpy()[rows],
+        ratings["movie_idx"].to_numpy()[rows],
+        model.rating_scale,
+    )
+    truth = ratings["rating"].to_numpy(dtype=np.float64)[rows]
+    return rows, predicted.astype(np.float64) - truth
+
+
+def paired_differences(models: list[Any], ds: Any) -> list[PairedDifference]:
+    """Every model's test RMSE against the lowest one's, paired over their shared test rows
+    (``ds``: the data all of them were trained on). DataError when their test rows differ: then
+    their RMSEs do not pair (``store.test_rows_notice`` says which do)."""
+    if len(models) < 2:
+        raise DataError("A paired comparison needs two models or more.")
+    scored = [(model, *errors_on_test_rows(model, ds)) for model in models]
+    rows0 = scored[0][1]
+    for model, rows, _ in scored[1:]:
+        if not np.array_equal(rows, rows0):
+            raise DataError(
+                f"{model.name!r} and {scored[0][0].name!r} were tested on different ratings, so "
+                "their errors do not pair; compare models of one data set and split."
+            )
+    rmses = [float(np.sqrt(np.mean(errors**2))) for _, _, errors in scored]
+    best = int(np.argmin(rmses))
+    ref_model, _, ref_errors = scored[best]
+    out = []
+    for (model, rows, errors), rmse in zip(scored, rmses, strict=True):
+        terms = errors**2 / max(2 * rmse, 1e-12) - ref_errors**2 / max(2 * rmses[best], 1e-12)
+        se = float(np.std(terms, ddof=1) / np.sqrt(len(terms))) if len(terms) > 1 else math.nan
+        out.append(PairedDifference(model.name, ref_model.name, len(rows), rmse, rmses[best], se))
+    return out

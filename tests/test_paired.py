@@ -1,0 +1,78 @@
+"""The paired comparison of test RMSEs (movierate.paired): its standard error matches a paired
+bootstrap, the same rows are required, and real models on one split pair up."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from movierate import paired
+from movierate.errors import DataError
+
+
+def _fake(name: str, errors: np.ndarray) -> SimpleNamespace:
+    return SimpleNamespace(name=name, errors=errors)
+
+
+def _differences(monkeypatch, errors: dict[str, np.ndarray], rows=None):
+    rows = rows or {}
+
+    def errors_on_test_rows(model, ds):
+        return rows.get(model.name, np.arange(len(model.errors))), model.errors
+
+    monkeypatch.setattr(paired, "errors_on_test_rows", errors_on_test_rows)
+    return paired.paired_differences([_fake(n, e) for n, e in errors.items()], ds=None)
+
+
+def test_the_standard_error_matches_a_paired_bootstrap(monkeypatch):
+    rng = np.random.default_rng(0)
+    a = rng.normal(0, 0.9, 4000)
+    b = a + rng.normal(0.02, 0.15, 4000)  # correlated, slightly worse
+    ref, other = _differences(monkeypatch, {"a": a, "b": b})
+    assert ref.name == ref.reference == other.reference == "a" and ref.difference == 0
+    picks = rng.integers(0, len(a), (2000, len(a)))
+    boot = np.sqrt((b[picks] ** 2).mean(1)) - np.sqrt((a[picks] ** 2).mean(1))
+    assert other.difference == pytest.approx(np.sqrt(np.mean(b**2)) - np.sqrt(np.mean(a**2)))
+    assert other.se == pytest.approx(boot.std(), rel=0.1)
+
+
+def test_verdicts_follow_the_numbers(monkeypatch):
+    rng = np.random.default_rng(1)
+    a = rng.normal(0, 1, 10_000)
+    close = a.copy()  # another draw of the same error size on 5% of the rows
+    close[rng.choice(len(a), 500, replace=False)] = rng.normal(0, 1, 500)
+    by_name = {
+        d.name: d for d in _differences(monkeypatch, {"a": a, "close": close, "far": 1.1 * a})
+    }
+    ref, far = by_name[by_name["a"].reference], by_name["far"]
+    assert ref.name == ref.reference and ref.sentence().startswith("lowest test RMSE")
+    other = by_name["a" if ref.name == "close" else "close"]
+    assert not other.resolved and "within the test rows' draw" in other.sentence()
+    assert far.resolved and far.in_se > 10 and "more than the test rows' draw" in far.sentence()
+    twin = paired.PairedDifference("t", "r", 10, 0.9, 0.9, 0.0)
+    assert twin.in_se == 0 and not twin.resolved and twin.short() == "same errors"
+    assert ref.short() == "lowest" and far.short().endswith(f"({far.in_se:.1f} SE)")
+
+
+def test_models_tested_on_different_rows_do_not_pair(monkeypatch):
+    errors = {"a": np.zeros(5), "b": np.ones(5)}
+    with pytest.raises(DataError, match="tested on different ratings"):
+        _differences(monkeypatch, errors, rows={"b": np.arange(1, 6)})
+    with pytest.raises(DataError, match="two models or more"):
+        paired.paired_differences([_fake("a", np.zeros(3))], ds=None)
+
+
+def test_real_models_on_one_split_pair_over_their_test_rows(small_model_home, monkeypatch):
+    from movierate import store
+    from movierate.pipeline import dataset_of, evaluate_model
+
+    monkeypatch.setenv("MOVIERATE_HOME", str(small_model_home))
+    mf, deep = store.load_model("small-mf"), store.load_model("small-deep")
+    ds = dataset_of(mf)
+    result = {d.name: d for d in paired.paired_differences([mf, deep], ds)}
+    for model in (mf, deep):  # the recomputed RMSEs are evaluate's
+        assert result[model.name].rmse == pytest.approx(evaluate_model(model, ds)["test_rmse"])
+        assert result[model.name].n_rows == mf.split_record["n_test"]
+    assert 0 < max(d.se for d in result.values()) < 0.05
