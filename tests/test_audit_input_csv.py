@@ -210,6 +210,40 @@ def test_dates_are_read_in_one_order_for_the_whole_column(values, days):
 
 
 @pytest.mark.parametrize(
+    ("values", "bad"),
+    [
+        (("2018-09-24", "1000", "2019-01-01"), "'1000'"),  # not the year 1000 (pandas crashed)
+        (("2018-09-24", "2019", "2019-01-01"), "'2019'"),  # not 1 January 2019
+        (("Sep 24 2018", "12:30", "Jan 1 2019"), "'12:30'"),  # not today at 12:30
+        (("2018-09-24", "10:15:00 pm"), "'10:15:00 pm'"),
+    ],
+)
+def test_dates_mixed_with_values_that_hold_no_date_are_refused(values, bad):
+    rows = "".join(f"{u},{10 + u},4,{v}\n" for u, v in enumerate(values, start=1))
+    with pytest.raises(DataError, match=f"hold no date \\(line 3: {bad}\\)"):
+        from_csv(("userId,movieId,rating,timestamp\n" + rows).encode())
+
+
+def test_dates_outside_pandas_nanosecond_range_are_read_not_crashed():
+    rows = "1,10,4,2018-09-24\n2,11,4,Jan 1 1000\n3,12,4,Jan 1 2300\n"
+    ds = from_csv(("userId,movieId,rating,timestamp\n" + rows).encode())
+    years = sorted(np.datetime64(int(t), "s").astype(object).year for t in ds.ratings["timestamp"])
+    assert years == [1000, 2018, 2300]
+
+
+def test_whole_numbers_written_yyyymmdd_are_read_as_dates_with_a_notice():
+    rows = "1,10,4,20180924\n2,11,4,20190101\n"
+    ds = from_csv(("userId,movieId,rating,timestamp\n" + rows).encode())
+    days = sorted(
+        str(np.datetime64(int(t), "s").astype("datetime64[D]")) for t in ds.ratings["timestamp"]
+    )
+    assert days == ["2018-09-24", "2019-01-01"]
+    assert any("YYYYMMDD" in w and "August 1970" in w for w in ds.warnings)
+    seconds = from_csv(b"userId,movieId,rating,timestamp\n1,10,4,964982703\n2,11,4,20190101\n")
+    assert not any("YYYYMMDD" in w for w in seconds.warnings)  # one is no such date: seconds
+
+
+@pytest.mark.parametrize(
     "year", ["1995.5", "1e300", "inf", "99999999999999999999", "c. 1999", "-5"]
 )
 def test_items_years_that_are_no_year_are_dropped_with_a_notice(year):

@@ -248,3 +248,20 @@ def test_a_header_only_file_holds_no_ratings(tmp_path, newline):
 def test_an_empty_dataset_name_is_refused(name):
     with pytest.raises(DataError, match="is not a dataset name"):
         load_dataset(name)
+
+
+def test_grouplens_headers_with_spaces_after_the_commas_load(movielens_dir, tmp_path):
+    """``userId, movieId, rating, timestamp`` (a spreadsheet's export): the names are read as
+    written, spaces dropped, in ratings.csv, movies.csv and links.csv alike."""
+    source = movielens_dir / "ml-latest-small"
+    folder = tmp_path / "spaced"
+    folder.mkdir()
+    for name, rows in (("ratings.csv", 501), ("movies.csv", None), ("links.csv", None)):
+        lines = (source / name).read_text(encoding="utf-8").splitlines()[:rows]
+        lines[0] = ", ".join(lines[0].split(","))
+        (folder / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ds = load_dataset(folder)
+    assert len(ds) == 500
+    toy = ds.movies.set_index("movie_id").loc[1]
+    assert toy["title"] == "Toy Story" and toy["identity"] == "imdb:0114709"
+    assert "Animation" in toy["genres"]

@@ -374,6 +374,9 @@ def _timestamps(frame: pd.DataFrame, raw: RawData) -> np.ndarray:
     values = column.to_numpy()
     if values.dtype.kind == "i":
         values = values.astype(np.int64, copy=False)
+        dates = _compact_dates(values, raw)
+        if dates is not None:
+            return dates
         factor = _unit(values, raw)
         values = values // factor if factor > 1 else values
         out = (values > MAX_TIMESTAMP) | (values < -MAX_TIMESTAMP)  # np.abs wraps at -2**63
@@ -386,9 +389,11 @@ def _timestamps(frame: pd.DataFrame, raw: RawData) -> np.ndarray:
     numeric = column if values.dtype.kind in "fiu" else _decimal(column)
     if numeric.isna().any() and values.dtype.kind not in "fiu":
         parsed = _dates(column, raw)
-        if parsed is not None:
-            seconds = (parsed - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)
-            return seconds.to_numpy(dtype=np.int64)
+        if parsed is not None:  # via numpy: pandas' nanoseconds end in 1677 and 2262
+            seconds = parsed.dt.tz_convert(None).to_numpy().astype("datetime64[s]")
+            bad = ~(np.abs(seconds.astype(np.int64)) <= MAX_TIMESTAMP)
+            _check_timestamps(column, bad, raw)
+            return seconds.astype(np.int64)
     seconds = numeric.to_numpy(dtype=np.float64)
     factor = _unit(seconds, raw)
     seconds = seconds / factor if factor > 1 else seconds
@@ -427,10 +432,46 @@ def _unit(values: np.ndarray, raw: RawData) -> int:
     return 1  # mixed or out of range: the range check names the values
 
 
+#: A timestamp that holds no date: a bare number (``1000``, ``2019``) or a time of day.
+_NO_DATE = r"[+-]?\d+(?:\.\d*)?|\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[aApP][mM])?"
+#: Whole numbers that read as dates written YYYYMMDD (as seconds they would all fall in 1970).
+_COMPACT_DATES = (19000101, 21001231)
+
+
+def _compact_dates(values: np.ndarray, raw: RawData) -> np.ndarray | None:
+    """Seconds since 1970 when every value of an integer timestamp column is a date written
+    YYYYMMDD (20180924; a notice says so), else None."""
+    lo, hi = _COMPACT_DATES
+    if not len(values) or values.min() < lo or values.max() > hi:
+        return None
+    parsed = pd.to_datetime(pd.Series(values.astype(str)), format="%Y%m%d", errors="coerce")
+    if parsed.isna().any():
+        return None
+    raw.warnings.append(
+        f"{raw.ratings_file}: the timestamps are read as dates written YYYYMMDD "
+        f"({values[0]} is {parsed.iloc[0]:%Y-%m-%d}), not as seconds since 1970 (which would "
+        "put every rating in August 1970)."
+    )
+    return parsed.to_numpy().astype("datetime64[s]").astype(np.int64)
+
+
 def _dates(column: pd.Series, raw: RawData) -> pd.Series | None:
     """Text dates as UTC times, or None when some value is no date. ISO dates first; then one
     format for the whole column, day-first or month-first; DataError when both readings fit
-    every value yet differ (01/02/2020: 1 February or 2 January?)."""
+    every value yet differ (01/02/2020: 1 February or 2 January?), or when some values hold no
+    date at all (a bare number or a time of day, which a parser would complete by guessing)."""
+    text = column.astype(str).str.strip()
+    no_date = np.flatnonzero(text.str.fullmatch(_NO_DATE).to_numpy(dtype=bool))
+    if len(no_date) == len(text):  # no date at all: numbers the caller's range check names
+        return None
+    if len(no_date):
+        shown = ", ".join(_short(column.iloc[p]) for p in no_date[:SHOW_ROWS])
+        raise DataError(
+            f"{raw.ratings_file}: column 'timestamp' mixes dates with values that hold no date "
+            f"({line_numbers(no_date, raw.first_line)}: {shown}): a bare number or a time of "
+            "day, which would be read as a guessed date. Write every timestamp as a date "
+            "(2018-09-24 12:30) or every one as seconds since 1970."
+        )
     with catch_warnings():  # pandas warns when it falls back to guessing per value
         simplefilter("ignore")
         iso = pd.to_datetime(column, errors="coerce", utc=True, format="ISO8601")

@@ -99,11 +99,18 @@ def _csv_ratings(path: Path) -> pd.DataFrame:
             f"'{','.join(CSV_RATING_COLUMNS)}'; fix the header, or load the file with from_csv() "
             "and map your column names."
         )
-    frame = read_table(
+    twice = sorted({c for c in CSV_RATING_COLUMNS if found.count(c) > 1})
+    if twice:
+        raise DataError(
+            f"{path}: the header names column(s) {', '.join(twice)} more than once (found: "
+            f"{', '.join(found)}); keep one of each."
+        )
+    frame = read_table(  # the header's names as found ("userId, movieId": spaces dropped)
         path,
         str(path),
         delimiter=",",
-        column_names=None,
+        column_names=found,
+        skip_rows=1,
         include=CSV_RATING_COLUMNS,
         types=dict(zip(CSV_RATING_COLUMNS, _RATING_TYPES.values(), strict=True)),
     )
@@ -166,25 +173,29 @@ def _read_movies_csv(path: Path) -> tuple[pd.DataFrame | None, int | None]:
 def read_text_table(
     text: str, label: str, *, sep: str = ",", skiprows: int = 0, advice: str = "fix that row"
 ) -> pd.DataFrame:
-    """``text`` (a header, then rows) as a table of strings. A row with more fields than the
-    header is an error naming its line (pandas would quietly turn a first such row into an
-    index and shift every column), as is text pandas cannot parse (an unclosed quote)."""
+    """``text`` (a header, then rows) as a table of strings, spaces after a separator dropped
+    (``movieId, title, genres``). A row with more fields than the header is an error naming its
+    line (pandas would quietly turn a first such row into an index and shift every column), as
+    is text pandas cannot parse (an unclosed quote)."""
     try:
         with warnings.catch_warnings():  # more fields than the header: an error, not an index
             warnings.simplefilter("error", pd.errors.ParserWarning)
-            return pd.read_csv(
+            table = pd.read_csv(
                 io.StringIO(text),
                 sep=sep,
                 dtype=str,
                 keep_default_na=False,
                 index_col=False,
                 skiprows=skiprows,
+                skipinitialspace=True,
             )
     except pd.errors.ParserWarning:
         raise DataError(_extra_fields_message(label, text, sep, skiprows)) from None
     except (ValueError, pd.errors.ParserError) as err:
         detail = str(err).strip().replace("Error tokenizing data. C error: ", "")
         raise DataError(f"{label} could not be read as a table ({detail}); {advice}.") from None
+    table.columns = [str(c).strip() for c in table.columns]
+    return table
 
 
 def _extra_fields_message(label: str, text: str, sep: str = ",", skiprows: int = 0) -> str:
@@ -208,9 +219,8 @@ def _read_links_csv(path: Path) -> pd.Series | None:
     if not path.is_file():
         return None
     try:
-        text = decode(path.read_bytes(), str(path))
-        table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    except (DataError, ValueError, pd.errors.ParserError):
+        table = read_text_table(decode(path.read_bytes(), str(path)), str(path))
+    except DataError:
         return None
     if not {"movieId", "imdbId"} <= set(table.columns):
         return None
