@@ -206,3 +206,18 @@ def test_ids_keep_their_text(tmp_path):
 def test_misused_arguments_are_named(kwargs, match):
     with pytest.raises(DataError, match=match):
         from_csv(b"user,x,rating\n1,10,4\n2,20,3\n", **kwargs)
+
+
+@pytest.mark.parametrize("odd", ["abc", "nan", "10.5", "1 0"])
+def test_one_odd_item_id_does_not_untitle_every_movie(odd):
+    """One id that is no number makes the items' ids text: they still match the ratings'."""
+    ratings = b"user,item,rating\n1,10,4\n1,20,3\n2,10,5\n2,30,2\n"
+    ds = from_csv(ratings, f"id,title\n{odd},Heat\n20,Up\n30,Jaws\n".encode())
+    assert list(ds.movies["title"]) == ["movie 10", "Up", "Jaws"]
+    assert any(w.startswith("1 rated movie(s) are not in the movies file") for w in ds.warnings)
+
+
+def test_one_text_rating_id_still_matches_numeric_item_ids():
+    ds = from_csv(b"user,item,rating\n1,10,4\n1,20,3\n2,x30,5\n", b"id,title\n10,Heat\n20,Up\n")
+    titles = dict(zip(ds.movies["movie_id"], ds.movies["title"], strict=True))
+    assert titles == {"10": "Heat", "20": "Up", "x30": "movie x30"}

@@ -265,3 +265,20 @@ def test_grouplens_headers_with_spaces_after_the_commas_load(movielens_dir, tmp_
     toy = ds.movies.set_index("movie_id").loc[1]
     assert toy["title"] == "Toy Story" and toy["identity"] == "imdb:0114709"
     assert "Animation" in toy["genres"]
+
+
+def test_ml100k_genres_are_never_lost_silently(movielens_dir, tmp_path):
+    import shutil
+
+    folder = tmp_path / "ml-100k"
+    shutil.copytree(movielens_dir / "ml-100k", folder)
+    (folder / "u.genre").write_text("garbage\nAction|1\n", encoding="latin-1")
+    with pytest.raises(DataError, match="u.genre: every line must be 'genre name|number'"):
+        load_dataset(folder)
+    (folder / "u.genre").write_text("unknown|0\nAction|1\n", encoding="latin-1")
+    with pytest.raises(DataError, match="19 genre flags, but u.genre names 2 genres"):
+        load_dataset(folder)
+    (folder / "u.genre").unlink()
+    ds = load_dataset(folder)
+    assert not any(ds.movies["genres"].map(len))
+    assert any(w.startswith("u.genre is missing") for w in ds.warnings)

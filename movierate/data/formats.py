@@ -253,6 +253,14 @@ def _read_100k(folder: Path) -> RawData:
     frame = _tab_ratings(path)
     genre_names = _read_100k_genres(folder / "u.genre")
     movies, n_movies = _read_100k_items(folder / "u.item", genre_names)
+    no_genres = (
+        [
+            f"u.genre is missing from {folder.name}: the movies have no genres. Add that file "
+            "from the GroupLens zip to see them."
+        ]
+        if movies is not None and not genre_names
+        else []
+    )
     users = folder / "u.user"
     n_users = _count_lines(users) if users.is_file() else None
     official = {}
@@ -267,7 +275,7 @@ def _read_100k(folder: Path) -> RawData:
         movies=movies,
         catalog={"movies": n_movies, "users": n_users},
         official=official,
-        warnings=_missing_movies_notice(folder / "u.item", movies),
+        warnings=_missing_movies_notice(folder / "u.item", movies) + no_genres,
     )
 
 
@@ -277,8 +285,9 @@ def _read_100k_genres(path: Path) -> list[str]:
     pairs = [
         line.rsplit("|", 1) for line in decode(path.read_bytes(), str(path), "latin-1").splitlines()
     ]
-    pairs = [p for p in pairs if len(p) == 2]
-    if not all(i.strip().isdigit() for _, i in pairs):
+    lines = [p for p in pairs if "".join(p).strip()]
+    pairs = [p for p in lines if len(p) == 2]
+    if len(pairs) < len(lines) or not all(i.strip().isdigit() for _, i in pairs):
         raise DataError(
             f"{path}: every line must be 'genre name|number' (e.g. 'Action|1'); re-extract it."
         )
@@ -310,6 +319,11 @@ def _read_100k_items(path: Path, genre_names: list[str]) -> tuple[pd.DataFrame |
         imdb_url = _IMDB_TITLE_URL.search(fields[4])  # 55 URLs name the IMDb title number
         imdb.append(imdb_url.group(1) if imdb_url else None)
         flags = fields[5:]
+        if genre_names and len(flags) > len(genre_names):
+            raise DataError(
+                f"{path}, line {number}: {len(flags)} genre flags, but u.genre names "
+                f"{len(genre_names)} genres; re-extract u.item and u.genre from one zip."
+            )
         genres.append([g for g, f in zip(genre_names, flags, strict=False) if f.strip() == "1"])
     meta = movie_metadata(ids, titles, [split_genres("|".join(g)) for g in genres])
     release_year = pd.to_datetime(pd.Series(released), format="%d-%b-%Y", errors="coerce").dt.year

@@ -85,6 +85,24 @@ def movie_metadata(
     )
 
 
+def id_keys(ids: np.ndarray) -> list[str]:
+    """Ids as text that match across types: the whole number 10, 10.0 and the text " 10" all
+    give "10" (a ratings file read as numbers, an items file as text because one of its ids,
+    or the reverse, is not a number); other text as written, stripped."""
+    keys = []
+    for value in ids:
+        if (
+            isinstance(value, int | np.integer)
+            or isinstance(value, float | np.floating)
+            and float(value).is_integer()
+        ):
+            keys.append(str(int(value)))
+        else:
+            text = str(value).strip()
+            keys.append(str(int(text)) if text.isdigit() and text[:1] != "0" else text)
+    return keys
+
+
 def movies_table(
     movie_ids: np.ndarray,
     movie_idx: np.ndarray,
@@ -113,6 +131,10 @@ def movies_table(
     else:
         meta = metadata.drop_duplicates("movie_id", keep="first").set_index("movie_id")
         meta = meta.reindex(pd.Index(movie_ids))
+        if not meta["title"].notna().any() and len(metadata):  # ids of two types: 10 vs "10"
+            keyed = metadata.assign(key=id_keys(metadata["movie_id"].to_numpy(dtype=object)))
+            meta = keyed.drop_duplicates("key", keep="first").set_index("key")
+            meta = meta.reindex(pd.Index(id_keys(np.asarray(movie_ids, dtype=object))))
         found = meta["title"].notna().to_numpy()
         titles = meta["title"].reset_index(drop=True)
         years = meta["year"].astype("Int64").array
