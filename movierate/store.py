@@ -517,6 +517,18 @@ def unique_name(base: str) -> str:
     return candidate
 
 
+def check_readable() -> None:
+    """StoreError when the models folder cannot exist because it, or a folder above it, is a
+    file (``MOVIERATE_HOME`` set to a file): listing it would say "no models" instead."""
+    root = config.models_dir()
+    blocked = next((p for p in (root, *root.parents) if p.exists() or p.is_symlink()), None)
+    if blocked is not None and not blocked.is_dir():
+        raise StoreError(
+            f"{blocked} is a file, not a folder, so the models folder {root} cannot exist; set "
+            f"{config.models_dir_setting()} to a folder (or move the file away)."
+        )
+
+
 def check_writable() -> Path:
     """The models folder, created if missing and checked writable now (before any training).
 

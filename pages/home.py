@@ -230,8 +230,7 @@ def render() -> None:
                 )
             if st.button("Import", icon=":material/upload_file:"):
                 import_upload(upload, csv_name, items)
-    with st.expander("Import an embedding made elsewhere", icon=":material/upload:"):
-        render_import_embeddings()
+    render_import_embeddings()  # its own expander
 
     st.caption(
         f"Files live under `{state.home_folder()}` (set `MOVIERATE_HOME` to move them). "

@@ -41,6 +41,8 @@ def test_first_start_without_data_or_models_explains_what_to_do(monkeypatch, tmp
     assert "Download" in labels and "Train a good default model" not in labels
     assert at.selectbox(key="download_choice").options[0] == "ml-latest-small"
     assert len([u for u in at.file_uploader if "GroupLens zip" in u.label]) == 1
+    panels = [e.label for e in at.expander if "Import an embedding" in e.label]
+    assert panels == ["Import an embedding made elsewhere"]  # one panel, not one in another
 
 
 def test_home_lists_datasets_models_and_broken_folders(trained_home, tmp_path, monkeypatch):

@@ -339,3 +339,13 @@ def test_show_says_an_ensembles_history_is_its_first_members(capsys):
     (path / "meta.json").write_text(json.dumps(meta))
     code, out, _ = _run(["show", "m"], capsys)
     assert code == 0 and "\nhistory (its first of 2 members)\n" in out
+
+
+def test_list_names_a_home_that_is_a_file(tmp_path, monkeypatch, capsys):
+    home = tmp_path / "homefile"
+    home.write_text("not a folder")
+    monkeypatch.setenv("MOVIERATE_HOME", str(home))
+    code, out, err = _run(["list"], capsys)
+    assert code == 1 and not out
+    assert f"{home} is a file, not a folder" in _one_error_line(err)
+    assert "MOVIERATE_HOME" in err

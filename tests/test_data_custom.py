@@ -221,3 +221,13 @@ def test_one_text_rating_id_still_matches_numeric_item_ids():
     ds = from_csv(b"user,item,rating\n1,10,4\n1,20,3\n2,x30,5\n", b"id,title\n10,Heat\n20,Up\n")
     titles = dict(zip(ds.movies["movie_id"], ds.movies["title"], strict=True))
     assert titles == {"10": "Heat", "20": "Up", "x30": "movie x30"}
+
+
+def test_an_items_year_column_wins_over_the_titles_year_with_a_notice():
+    ds = from_csv(
+        b"user,item,rating\n1,10,4\n1,20,3\n1,30,3\n",
+        b"id,title,year\n10,Heat (1995),2001\n20,Up,2009\n30,Jaws (1975),\n",
+    )
+    years = dict(zip(ds.movies["title"], ds.movies["year"], strict=True))
+    assert years == {"Heat": 2001, "Up": 2009, "Jaws": 1975}
+    assert any("line 2: 'Heat (1995)' has year 2001" in w for w in ds.warnings)

@@ -14,6 +14,7 @@ from movierate.spec import format_regularizers
 def _run_list(args: argparse.Namespace) -> int:
     from movierate import config, store
 
+    store.check_readable()
     leftovers = store.leftovers()  # first: removes (and reports) what killed writers left
     infos, broken = store.list_models()
     if not infos and not broken:

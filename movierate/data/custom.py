@@ -521,7 +521,21 @@ def _read_items(
                 f"from {MIN_YEAR} to {MAX_YEAR} ({line_numbers(rows[odd], first)}: {shown}); those movies "
                 "get the year of their title, if it ends in one, else none."
             )
-        meta["year"] = meta["year"].fillna(given)
+        from_title = meta["year"]
+        differ = np.flatnonzero(
+            (given.notna() & from_title.notna() & (given != from_title)).to_numpy(
+                dtype=bool, na_value=False
+            )
+        )
+        if len(differ):
+            example = differ[0]
+            notices.append(
+                f"The movies file's year column differs from the year in the title for "
+                f"{len(differ):,} movie(s) ({line_numbers(rows[differ], first)}: "
+                f"{titles.iloc[example]!r} has year {given.iloc[example]}); the year column is "
+                "used."
+            )
+        meta["year"] = given.fillna(from_title)
     numeric = pd.to_numeric(ids, errors="coerce")
     too_big = numeric.isna().to_numpy() & ids.str.fullmatch(r"[+-]?\d+").to_numpy(dtype=bool)
     if too_big.any():  # digits pandas cannot hold as a number
