@@ -388,6 +388,9 @@ def remove_folder_now(path: Path, trash_prefix: str = ".trash-") -> None:
     trash = path.parent / f"{trash_prefix}{path.name}-{uuid.uuid4().hex[:8]}"
     os.rename(path, trash)
     checkpoint("delete:renamed")
+    if trash.is_symlink():  # a link to a folder elsewhere: the link goes, never its target
+        trash.unlink(missing_ok=True)
+        return
     shutil.rmtree(trash, ignore_errors=True)
 
 

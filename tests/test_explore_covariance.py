@@ -95,7 +95,7 @@ def test_user_weights_count_each_users_ratings():
     ("call", "message"),
     [
         (lambda: covariance_matrix(np.ones(5)), "matrix of shape"),
-        (lambda: covariance_matrix(np.ones((1, 3))), "at least 2"),
+        (lambda: covariance_matrix(np.ones((1, 3))), "fewer than 2 rows, so it has no cov"),
         (lambda: covariance_matrix(np.full((3, 2), np.nan)), "NaN"),
         (lambda: covariance_matrix(CROSS, weights=[1, 1]), "one per embedding row"),
         (lambda: count_weights([1, 2], weighting="square"), "Unknown weighting"),
@@ -106,3 +106,22 @@ def test_user_weights_count_each_users_ratings():
 def test_bad_input_says_what_is_wrong(call, message):
     with pytest.raises(DataError, match=message):
         call()
+
+
+def test_the_filter_is_advised_only_where_lowering_it_helps():
+    from movierate.explore.validation import eligible_rows
+
+    with pytest.raises(DataError, match="Lower the min-ratings filter"):
+        eligible_rows(movies_table(30), 10_000, at_least=20)
+    with pytest.raises(DataError, match="has 3 movie\\(s\\) in all, so it cannot have this"):
+        eligible_rows(movies_table(3), 0, at_least=20)
+    with pytest.raises(DataError, match="has 3 movie\\(s\\) in all"):
+        eligible_rows(movies_table(3), 5, at_least=20)
+
+
+def test_a_set_in_a_dataset_without_genres_says_so():
+    from movierate.explore.axes import set_rows
+
+    movies = movies_table(4).assign(genres=[[] for _ in range(4)])
+    with pytest.raises(DataError, match="nor part of a title; it has no genres\\.$"):
+        set_rows(movies, "Comedy")

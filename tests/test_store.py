@@ -493,3 +493,11 @@ def test_a_dangling_link_in_the_store_takes_its_name(tiny):
     with pytest.raises(StoreError, match="'dangling-2'"):
         store.rename_model("m", "dangling")
     assert store.load_model("m").spec == tiny.spec
+
+
+def test_deleting_a_model_linked_to_another_leaves_no_trash_and_keeps_the_target(tiny):
+    _save(tiny, "base")
+    (config.models_dir() / "alias").symlink_to(config.models_dir() / "base")
+    store.delete_model("alias")
+    assert _store_entries() == ["base"]  # no .trash-alias-* link left behind
+    assert store.load_model("base").name == "base"

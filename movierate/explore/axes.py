@@ -215,9 +215,10 @@ def set_rows(
         found = (index or TitleIndex(movies)).search(text, limit=limit)
         found = found[found["score"] >= MATCH_THRESHOLD]
         if found.empty:
+            genres = sorted({g for gs in lists for g in gs})
+            known = f"genres are {', '.join(genres)}" if genres else "it has no genres"
             raise DataError(
-                f"{text!r} is neither a genre of this dataset nor part of a title; genres are "
-                f"{', '.join(sorted({g for gs in lists for g in gs}))}."
+                f"{text!r} is neither a genre of this dataset nor part of a title; {known}."
             )
         return np.sort(found["movie_idx"].to_numpy(np.int64))
     if isinstance(spec, Sequence | np.ndarray) and len(spec) > 0:

@@ -94,9 +94,14 @@ def weighted_mean_and_covariance(
             )
     keep = w > 0
     if keep.sum() < 2:
+        fix = (
+            "Lower the min-ratings filter."
+            if len(x) >= 2
+            else "This embedding has fewer than 2 rows, so it has no covariance."
+        )
         raise DataError(
             f"Only {int(keep.sum())} row(s) have a positive weight; a covariance needs at least "
-            "2. Lower the min-ratings filter."
+            f"2. {fix}"
         )
     x, w = x[keep], w[keep]
     total = w.sum()

@@ -130,9 +130,14 @@ def eligible_rows(movies: pd.DataFrame, min_ratings: int, *, at_least: int = 1) 
     rows = np.flatnonzero(counts >= min_ratings)
     if len(rows) < at_least:
         top = int(counts.max()) if len(counts) else 0
+        fix = (
+            "Lower the min-ratings filter."
+            if int((counts >= 0).sum()) >= at_least and min_ratings > 0
+            else f"This model has {len(counts):,} movie(s) in all, so it cannot have this view."
+        )
         raise DataError(
             f"Only {len(rows)} movie(s) have at least {min_ratings} ratings and this analysis "
-            f"needs {at_least}; the most-rated movie has {top}. Lower the min-ratings filter."
+            f"needs {at_least}; the most-rated movie has {top}. {fix}"
         )
     return rows
 
