@@ -349,3 +349,15 @@ def test_list_names_a_home_that_is_a_file(tmp_path, monkeypatch, capsys):
     assert code == 1 and not out
     assert f"{home} is a file, not a folder" in _one_error_line(err)
     assert "MOVIERATE_HOME" in err
+
+
+def test_names_with_control_characters_never_reach_the_terminal_raw(tmp_path, capsys):
+    vectors = tmp_path / "\x1b[31mRED\x1b[0m\nline.tsv"
+    vectors.write_text("0.1\t0.2\n0.3\t0.4\n")
+    code, out, err = _run(["import", str(vectors), "--name", "esc"], capsys)
+    assert code == 0, err
+    assert "\x1b" not in out and "'\\x1b[31mRED\\x1b[0m\\nline.tsv'" in out
+    code, out, _ = _run(["show", "esc"], capsys)
+    assert code == 0 and "\x1b" not in out and "\\x1b[31mRED" in out
+    code, _, err = _run(["show", "no\x1bsuch"], capsys)
+    assert code == 1 and "\x1b" not in err

@@ -263,3 +263,22 @@ def test_a_folder_given_as_the_embedding_file_is_named_as_a_folder(tmp_path):
 
     with pytest.raises(DataError, match="is a folder; give the embedding file itself"):
         read_embedding(tmp_path)
+
+
+def test_a_byte_order_mark_is_no_value_and_huge_values_are_named(tmp_path):
+    from movierate.explore.imported import read_npy, read_projector_tsv
+
+    bom = tmp_path / "bom.tsv"
+    bom.write_bytes("\ufeff0.1\t0.2\n0.3\t0.4\n".encode())
+    meta = tmp_path / "meta.tsv"
+    meta.write_bytes("\ufefftitle\nHeat\nUp\n".encode())
+    imported = read_projector_tsv(bom, meta)
+    assert imported.vectors.shape == (2, 2) and list(imported.movies["title"]) == ["Heat", "Up"]
+    big = tmp_path / "big.tsv"
+    big.write_text("1e300\t0\n0\t1\n")
+    with pytest.raises(DataError, match="Line 1 of big.tsv holds values beyond"):
+        read_projector_tsv(big)
+    wide = tmp_path / "wide.npy"
+    np.save(wide, np.array([[1e300, 0.0], [0.0, 1.0]]))
+    with pytest.raises(DataError, match="wide.npy holds values beyond"):
+        read_npy(wide)

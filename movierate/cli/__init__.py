@@ -33,7 +33,7 @@ from movierate.cli.command import (
     Command,
     register,
 )
-from movierate.cli.output import detach_stdout, error_line, os_error_text
+from movierate.cli.output import PrintableStream, detach_stdout, error_line, os_error_text
 from movierate.cli.progress import DownloadProgress, ProgressBar
 from movierate.cli.tables import format_table
 from movierate.cli.train import SPEC_FLAGS, spec_from_args
@@ -64,6 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     A closed stdout (``python -m movierate show NAME | head -1``) ends the command quietly
     with EXIT_BROKEN_PIPE (141, as a shell reports a process ended by SIGPIPE).
     """
+    stdout = sys.stdout
+    sys.stdout = PrintableStream(stdout)  # names from files never reach the terminal raw
     try:
         code = _run(argv)
         sys.stdout.flush()
@@ -71,6 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         detach_stdout()
         return EXIT_BROKEN_PIPE
+    finally:
+        sys.stdout = stdout
 
 
 def _run(argv: Sequence[str] | None) -> int:

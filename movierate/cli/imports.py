@@ -36,7 +36,7 @@ def _run(args: argparse.Namespace) -> int:
     folder = save_imported(args.name, embedding, Path(args.file).name, overwrite=args.overwrite)
     n, dim = embedding.vectors.shape
     print(
-        f"imported {n:,} movie vectors of {dim} dims from {Path(args.file).name} "
+        f"imported {n:,} movie vectors of {dim} dims from {Path(args.file).name!r} "
         f"({embedding.source}) as {args.name!r}"
     )
     print(f"folder: {folder}")

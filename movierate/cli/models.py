@@ -91,14 +91,18 @@ def _run_show(args: argparse.Namespace) -> int:
 
     meta = store.read_meta(args.name)
     ds = _mapping(meta.get("dataset"))
-    print(f"model     {meta.get('name')}  (created {meta.get('created')})")
-    print(f"folder    {store.model_path(args.name)}")
+    imported = _mapping(meta.get("imported"))  # movie vectors only: no split, no training
+    print(f"model     {args.name}  (created {meta.get('created')})")
+    folder = store.model_path(args.name)
+    linked = f" (a link to {folder.resolve()})" if folder.is_symlink() else ""
+    print(f"folder    {folder}{linked}")
     print(
         f"dataset   {ds.get('name')}  ({ds.get('n_ratings')} ratings, {ds.get('n_users')} users, "
         f"{ds.get('n_movies')} movies, fingerprint {ds.get('fingerprint')})"
     )
     split = _mapping(meta.get("split"))
-    print("split     " + ", ".join(f"{k} {v}" for k, v in split.items() if k != "digest"))
+    if not imported:
+        print("split     " + ", ".join(f"{k} {v}" for k, v in split.items() if k != "digest"))
     if split.get("stop_rows_trained"):
         print(
             "          (refit after tuning: its early-stopping rows were training rows, so only "
@@ -137,17 +141,17 @@ def _run_show(args: argparse.Namespace) -> int:
             + " (trials.json beside it)"
         )
     timings = _mapping(meta.get("timings"))
-    print(
-        f"training  {_seconds(timings.get('train_seconds'))}, "
-        f"{num(_number(timings.get('ratings_per_second')), '.0f')} ratings/s"
-    )
+    if not imported:
+        print(
+            f"training  {_seconds(timings.get('train_seconds'))}, "
+            f"{num(_number(timings.get('ratings_per_second')), '.0f')} ratings/s"
+        )
     versions = _mapping(meta.get("versions"))
     print("versions  " + ", ".join(f"{k} {v}" for k, v in versions.items()))
-    imported = _mapping(meta.get("imported"))
     if imported:  # its spec is a placeholder: it was never trained with those settings
         print(
             f"imported  {imported.get('n_movies')} movie vectors of {imported.get('dim')} dims "
-            f"from {imported.get('source')} ({imported.get('format')})\n"
+            f"from {str(imported.get('source'))!r} ({imported.get('format')})\n"
             "          (an embedding imported from elsewhere: no ratings, so no accuracy)"
         )
     else:

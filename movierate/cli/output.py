@@ -84,9 +84,32 @@ def os_error_text(exc: OSError) -> str:
     return text
 
 
+#: Characters that would steer a terminal rather than show (ESC, C1 controls, bidi overrides).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters written as escapes (``\x1b``), line breaks and tabs
+    kept: a file or model name from the data never moves the cursor or colours the terminal."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+class PrintableStream:
+    """A text stream that writes :func:`printable` text to ``stream``."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        return self.stream.write(printable(text))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
 def error_line(message: str) -> str:
     """The one ``error: ...`` line printed for a user error."""
-    return "error: " + clip_long_words(" ".join(str(message).split()))
+    return "error: " + clip_long_words(printable(" ".join(str(message).split())))
 
 
 def print_notes(ds: Any, stream: Any = None) -> None:

@@ -59,7 +59,7 @@ def read_projector_tsv(
     path = Path(vectors_path)
     _check_file(path, max_bytes)
     try:
-        with path.open(encoding="utf-8") as lines:
+        with path.open(encoding="utf-8-sig") as lines:  # a byte-order mark is no value
             vectors = _read_vector_lines(lines, "\t", path.name)
     except UnicodeDecodeError:
         raise DataError(f"{path.name} is not UTF-8 text; save it as UTF-8.") from None
@@ -114,6 +114,9 @@ def read_npy(
     if mapped.dtype.kind not in "fiu":
         raise DataError(f"{path.name} holds {mapped.dtype} values; expected numbers.")
     _check_shape(*mapped.shape, path.name)
+    if mapped.dtype.itemsize > 4 or mapped.dtype.kind != "f":  # float64, integers
+        wide = np.asarray(mapped, dtype=np.float64)
+        _check_float32_range(np.where(np.isfinite(wide), wide, 0.0), path.name)
     vectors = np.asarray(mapped, dtype=np.float32)
     finite = np.isfinite(vectors).all(axis=1)
     if not finite.all():
@@ -287,11 +290,21 @@ def _check_file(path: Path, max_bytes: int) -> None:
         raise DataError(f"{path.name} is empty.")
 
 
+def _check_float32_range(values: np.ndarray, where: str) -> None:
+    """DataError when finite ``values`` lie beyond float32's range (they would become inf)."""
+    limit = float(np.finfo(np.float32).max)
+    if np.abs(values).max(initial=0.0) > limit:
+        raise DataError(
+            f"{where} holds values beyond ±{limit:.3g}, which do not fit the 32-bit floats an "
+            "embedding is stored in; rescale the vectors."
+        )
+
+
 def _open_text(source: str | Path, max_bytes: int) -> str:
     path = Path(source)
     _check_file(path, max_bytes)
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise DataError(f"{path.name} is not UTF-8 text; save it as UTF-8.") from None
 
@@ -315,7 +328,7 @@ def _read_vector_lines(lines: Iterable[str], separator: str, name: str) -> np.nd
                 "every vector needs the same number of tab-separated values."
             )
         try:
-            row = np.asarray(parts, dtype=np.float32)
+            row = np.asarray(parts, dtype=np.float64)
         except ValueError:
             raise DataError(
                 f"Line {number} of {name} holds a value that is not a number (is this the "
@@ -323,7 +336,8 @@ def _read_vector_lines(lines: Iterable[str], separator: str, name: str) -> np.nd
             ) from None
         if not np.isfinite(row).all():
             raise DataError(f"Line {number} of {name} holds NaN or infinite values.")
-        rows.append(row)
+        _check_float32_range(row, f"Line {number} of {name}")
+        rows.append(row.astype(np.float32))
         if len(rows) > MAX_ROWS:
             raise DataError(f"{name} has more than {MAX_ROWS:,} vectors; keep fewer.")
     if not rows:
