@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -620,6 +621,13 @@ def test_a_cached_overlapping_split_is_not_reused(tmp_path):
         lambda f: pq.write_table(
             pq.read_table(f / "movies.parquet").drop(["title"]), f / "movies.parquet"
         ),
+        lambda f: pq.write_table(  # a NaN rating: damage, not "the uploaded file, line 1"
+            pa.Table.from_pandas(
+                pq.read_table(f / "ratings.parquet").to_pandas().assign(rating=np.nan),
+                preserve_index=False,
+            ),
+            f / "ratings.parquet",
+        ),
     ],
 )
 def test_a_damaged_imported_csv_says_to_import_it_again(tmp_path, damage):
@@ -643,3 +651,14 @@ def test_a_zip_member_name_too_long_for_the_file_system_is_named(monkeypatch):
     data = zip_of({f"mine/{long}.txt": b"note", "mine/u.data": b"1\t1\t5\t874965758\n"})
     with pytest.raises(DataError, match="too long for this file system.*shorter names"):
         import_zip(data, "mine.zip")
+
+
+def test_a_movies_dat_saved_as_unicode_text_keeps_its_titles(movielens_dir, tmp_path):
+    import shutil
+
+    folder = tmp_path / "dat16"
+    shutil.copytree(movielens_dir / "ml-1m-sample", folder)
+    text = (folder / "movies.dat").read_bytes().decode("latin-1")
+    (folder / "movies.dat").write_bytes(text.encode("utf-16"))  # with its byte-order mark
+    titles = set(load_dataset(folder).movies["title"])
+    assert "Toy Story" in titles and not any(t.startswith("movie ") for t in titles)

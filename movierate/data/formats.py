@@ -26,7 +26,7 @@ import pyarrow.parquet as pq
 from movierate.data.build import MAX_NUMERIC_ID, RawData, check_whole_ids, line_numbers
 from movierate.data.dataset import RatingScale
 from movierate.data.movies import movie_metadata, split_genres
-from movierate.data.textio import check_not_empty, decode, read_table
+from movierate.data.textio import bom_encoding, check_not_empty, decode, read_table
 from movierate.errors import DataError
 
 LAYOUT_FILES = {
@@ -282,9 +282,7 @@ def _read_100k(folder: Path) -> RawData:
 def _read_100k_genres(path: Path) -> list[str]:
     if not path.is_file():
         return []
-    pairs = [
-        line.rsplit("|", 1) for line in decode(path.read_bytes(), str(path), "latin-1").splitlines()
-    ]
+    pairs = [line.rsplit("|", 1) for line in _legacy_text(path).splitlines()]
     lines = [p for p in pairs if "".join(p).strip()]
     pairs = [p for p in lines if len(p) == 2]
     if len(pairs) < len(lines) or not all(i.strip().isdigit() for _, i in pairs):
@@ -300,7 +298,7 @@ def _read_100k_items(path: Path, genre_names: list[str]) -> tuple[pd.DataFrame |
     if not path.is_file():
         return None, None
     ids, titles, released, genres, imdb = [], [], [], [], []
-    for number, line in enumerate(decode(path.read_bytes(), str(path), "latin-1").splitlines(), 1):
+    for number, line in enumerate(_legacy_text(path).splitlines(), 1):
         if not line.strip():
             continue
         fields = line.split("|")
@@ -365,14 +363,24 @@ def _read_dat(folder: Path) -> RawData:
     )
 
 
+def _legacy_text(path: Path) -> str:
+    """A GroupLens movies file of the older layouts (u.item, u.genre, movies.dat): UTF-8 (ml-10m,
+    or a copy saved again), else Latin-1 (ml-100k, ml-1m), or the encoding its byte-order mark
+    names (a copy saved as "Unicode text")."""
+    data = path.read_bytes()
+    marked = bom_encoding(data[:4])
+    if marked:
+        return decode(data, str(path), marked)
+    try:
+        return decode(data, str(path))
+    except DataError:
+        return data.decode("latin-1")
+
+
 def _read_movies_dat(path: Path) -> tuple[pd.DataFrame | None, int | None]:
     if not path.is_file():
         return None, None
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8")  # ml-10m
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")  # ml-1m
+    text = _legacy_text(path)
     ids, titles, genres = [], [], []
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -432,6 +440,10 @@ def _read_custom_files(folder: Path) -> RawData:
         raise TypeError(f"{CUSTOM_META} has a field of the wrong type")
     ratings = pq.read_table(folder / "ratings.parquet").to_pandas()
     _require_columns(ratings, ("user", "movie", "rating"), "ratings.parquet")
+    rating = pd.to_numeric(ratings["rating"], errors="coerce").to_numpy(dtype=np.float64)
+    if not np.isfinite(rating).all() or ratings[["user", "movie"]].isna().to_numpy().any():
+        # from_csv stored checked values: a gap now is damage, not the source's (re-import)
+        raise ValueError("ratings.parquet holds missing or non-finite values")
     movies = None
     if (folder / "movies.parquet").is_file():
         table = pq.read_table(folder / "movies.parquet")
