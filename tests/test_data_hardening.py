@@ -662,3 +662,27 @@ def test_a_movies_dat_saved_as_unicode_text_keeps_its_titles(movielens_dir, tmp_
     (folder / "movies.dat").write_bytes(text.encode("utf-16"))  # with its byte-order mark
     titles = set(load_dataset(folder).movies["title"])
     assert "Toy Story" in titles and not any(t.startswith("movie ") for t in titles)
+
+
+def test_a_half_copied_grouplens_folder_says_so_and_counts_what_it_holds(
+    movielens_dir, tmp_path, monkeypatch
+):
+    import shutil
+
+    from movierate.data import dataset_status
+
+    data = tmp_path / "data"
+    folder = data / "ml-100k"
+    shutil.copytree(movielens_dir / "ml-100k", folder)
+    lines = (folder / "u.data").read_bytes().splitlines(keepends=True)
+    (folder / "u.data").write_bytes(b"".join(lines[:40_000]))  # a copy cut short
+    for split_file in [*folder.glob("u*.base"), *folder.glob("u*.test")]:
+        split_file.unlink()  # (they would name the missing ratings)
+    monkeypatch.setenv("MOVIERATE_DATA_DIR", str(data))
+    ds = load_dataset("ml-100k")
+    assert len(ds) == 40_000
+    assert any(
+        "holds 40,000 ratings, not the 100,000 of GroupLens' ml-100k" in w for w in ds.warnings
+    )
+    row = next(s for s in dataset_status() if s.name == "ml-100k")
+    assert row.approx_ratings == 40_000

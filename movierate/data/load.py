@@ -57,6 +57,13 @@ def load_folder(folder: Path, name: str) -> RatingsDataset:
         return cached
     known = KNOWN_DATASETS.get(name)
     raw = read_folder(folder, layout, known.scale if known else None)
+    if known is not None and len(raw.ratings) != known.approx_ratings:
+        raw.warnings.append(
+            f"This copy of {name} holds {len(raw.ratings):,} ratings, not the "
+            f"{known.approx_ratings:,} of GroupLens' {name}: it is incomplete or edited, and "
+            f"models trained on it are still recorded as {name}. Re-extract it from the "
+            "official zip for the real set."
+        )
     ds = build_dataset(raw, name)
     ds.source = str(folder)
     save_cached(ds, key)
@@ -94,7 +101,9 @@ def dataset_status() -> list[DatasetStatus]:
                 available=location is not None,
                 location=str(location) if location else None,
                 url=known.url if known else None,
-                approx_ratings=known.approx_ratings if known else _count(name, folder, key),
+                # a parsed copy: its own count (a half-copied GroupLens folder shows as such)
+                approx_ratings=_cached_count(name, key)
+                or (known.approx_ratings if known else _count(name, folder, key)),
                 cached=key is not None and is_cached(name, key),
             )
         )
