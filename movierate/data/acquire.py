@@ -360,7 +360,12 @@ def extract_zip(
         for member in members:
             _check_member(member, filename)
         prefix = _dataset_prefix(members, filename)
-        folder_name = prefix.name if prefix.parts else _folder_from_filename(filename)
+        if not prefix.parts:
+            folder_name = _folder_from_filename(filename)
+        elif _NAME.match(prefix.name) and ".." not in prefix.name:
+            folder_name = prefix.name
+        else:  # a folder name that is no dataset name ("ml small é") gives one ("ml-small")
+            folder_name = _usable_name(prefix.name)
         official = KNOWN_DATASETS.get(expected or name_for_folder(folder_name))
         if expected in KNOWN_DATASETS and folder_name != KNOWN_DATASETS[expected].folder:
             raise DataError(
@@ -588,10 +593,28 @@ def _imported_before(digest: str) -> Path | None:
     return None
 
 
+#: ZIP's flag for names stored as UTF-8 (without it, readers assume the old DOS code page).
+_UTF8_NAMES = 0x800
+
+
+def _utf8_names(archive: zipfile.ZipFile) -> zipfile.ZipFile:
+    """``archive`` with names that are UTF-8 but lack ZIP's UTF-8 flag (Info-ZIP's ``zip`` on
+    Linux, macOS' Archive Utility) read as UTF-8, not as DOS code page 437 ("ml small é", not
+    "ml small ├⌐"); names that are no UTF-8 stay as read."""
+    for member in archive.infolist():
+        if member.flag_bits & _UTF8_NAMES:
+            continue
+        try:
+            member.filename = member.filename.encode("cp437").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+    return archive
+
+
 def _open_zip(zip_file: bytes | BinaryIO, filename: str) -> zipfile.ZipFile:
     stream = io.BytesIO(zip_file) if isinstance(zip_file, bytes | bytearray) else zip_file
     try:
-        return zipfile.ZipFile(stream)
+        return _utf8_names(zipfile.ZipFile(stream))
     except (zipfile.BadZipFile, EOFError, ValueError):
         size = stream.seek(0, io.SEEK_END)
         what = "empty" if not size else "not a zip archive, or it is truncated"
@@ -646,14 +669,17 @@ def _dataset_prefix(members: list[zipfile.ZipInfo], filename: str) -> PurePosixP
             f"{filename} holds {len(level)} rating sets side by side ({shown}); upload a zip "
             "with one dataset."
         )
-    if prefix.parts and not _NAME.match(prefix.name):
-        raise DataError(f"{filename}: folder name {prefix.name!r} is not usable; rename it.")
     return prefix
 
 
 def _folder_from_filename(filename: str) -> str:
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", PurePosixPath(filename).stem).strip("-.")
-    return stem[:64] or "uploaded"
+    return _usable_name(PurePosixPath(filename).stem)
+
+
+def _usable_name(text: str) -> str:
+    """``text`` as a dataset folder name: runs of other characters become "-"."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", text).replace("..", "-").strip("-.")
+    return name[:64] or "uploaded"
 
 
 def _dataset_folder(path: Path) -> Path:
