@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -91,14 +92,19 @@ def download(name: str) -> None:
     st.rerun()
 
 
-def import_upload(upload, csv_name: str, items=None) -> None:
-    """Store an uploaded GroupLens zip or ratings CSV (+ items file) as a dataset and check it."""
+#: Text encodings the CSV upload offers (UTF-8 and files with a byte-order mark need no choice).
+ENCODINGS = ("utf-8", "latin-1", "cp1252", "utf-16-le", "utf-16-be")
+
+
+def import_upload(upload, csv_name: str, items=None, **options: Any) -> None:
+    """Store an uploaded GroupLens zip or ratings CSV (+ items file; ``options``: from_csv's
+    ``encoding`` and ``rating_scale``) as a dataset and check it."""
     with st.spinner(f"Importing {upload.name} ({upload.size / 1e6:.1f} MB)…"):
         if upload.name.lower().endswith(".zip"):
             name = data.import_zip(upload.getvalue(), upload.name)
             ds = data.load_dataset(name)
         else:
-            ds = data.from_csv(upload, items, save_as=csv_name)
+            ds = data.from_csv(upload, items, save_as=csv_name, **options)
     state.refresh_datasets()
     widgets.show_notices(ds, after_rerun=True)
     st.session_state["home_message"] = (
@@ -106,6 +112,43 @@ def import_upload(upload, csv_name: str, items=None) -> None:
         f"{ds.n_movies:,} movies. It is now listed below and on the Train page."
     )
     st.rerun()
+
+
+def csv_options() -> dict[str, Any]:
+    """The CSV upload's options, as the messages name them: text encoding (``encoding=``) and a
+    declared rating scale (``rating_scale=``; off: inferred from the data, with a notice)."""
+    with st.expander("Options: text encoding, rating scale", icon=":material/tune:"):
+        encoding = st.selectbox(
+            "Text encoding (encoding=)",
+            ENCODINGS,
+            key="csv_encoding",
+            help="UTF-8 unless the file says otherwise; files with a byte-order mark (Excel's "
+            "'Unicode text') are read as they are. Latin-1 or cp1252 for older Windows exports.",
+        )
+        declare = st.toggle(
+            "Declare the rating scale (rating_scale=)",
+            key="csv_declare_scale",
+            help="Off: the scale is inferred from the ratings and a notice says which. On: "
+            "ratings outside it are refused, with their lines.",
+        )
+        low, high, step = st.columns(3)
+        scale = (
+            low.number_input(
+                "lowest", value=0.5, step=0.5, key="csv_scale_min", disabled=not declare
+            ),
+            high.number_input(
+                "highest", value=5.0, step=0.5, key="csv_scale_max", disabled=not declare
+            ),
+            step.number_input(
+                "step (0: any value)",
+                value=0.5,
+                min_value=0.0,
+                step=0.5,
+                key="csv_scale_step",
+                disabled=not declare,
+            ),
+        )
+    return {"encoding": encoding, "rating_scale": scale if declare else None}
 
 
 def _approx_text(n: int | None) -> str:
@@ -219,7 +262,7 @@ def render() -> None:
             type=["zip", "csv"],
         )
         if upload is not None:
-            csv_name, items = Path(upload.name).stem, None
+            csv_name, items, options = Path(upload.name).stem, None, {}
             if not upload.name.lower().endswith(".zip"):
                 csv_name = st.text_input("Name for this dataset", value=csv_name, key="csv_name")
                 items = st.file_uploader(
@@ -228,8 +271,9 @@ def render() -> None:
                     type=["csv"],
                     key="items_upload",
                 )
+                options = csv_options()
             if st.button("Import", icon=":material/upload_file:"):
-                import_upload(upload, csv_name, items)
+                import_upload(upload, csv_name, items, **options)
     render_import_embeddings()  # its own expander
 
     st.caption(

@@ -122,3 +122,25 @@ def test_csv_upload_registers_a_dataset(tmp_path):
     assert any("Imported" in s.value for s in at.success)
     names = at.dataframe[-1].value["dataset"].tolist()
     assert "my-ratings" in names
+
+
+def test_csv_upload_offers_the_encoding_and_scale_its_messages_name(tmp_path):
+    """The messages say encoding= and rating_scale=: the upload form has both."""
+    csv = "user,item,rating\n1,Amélie,8\n1,Heat,3\n2,Amélie,9\n2,Up,2\n".encode("latin-1")
+    at = run_home()
+    at.file_uploader[0].upload("scores.csv", csv, "text/csv").run()
+    at.text_input(key="csv_name").set_value("scores").run()
+    next(b for b in at.button if b.label == "Import").click().run()
+    assert any("encoding='latin-1'" in e.value for e in at.error)  # UTF-8 by default
+    at.selectbox(key="csv_encoding").set_value("latin-1").run()
+    at.toggle(key="csv_declare_scale").set_value(True).run()
+    at.number_input(key="csv_scale_min").set_value(1.0).run()
+    at.number_input(key="csv_scale_max").set_value(10.0).run()
+    at.number_input(key="csv_scale_step").set_value(1.0).run()
+    next(b for b in at.button if b.label == "Import").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    from movierate.data import load_dataset
+
+    ds = load_dataset("scores")
+    assert (ds.rating_scale.min, ds.rating_scale.max) == (1.0, 10.0)  # declared, not 2-9
+    assert "Amélie" in set(ds.movie_ids)
