@@ -93,7 +93,7 @@ def test_an_imported_model_is_shown_as_imported_not_with_a_training_spec(tmp_pat
     import_model(tmp_path, "outside", capsys)
     assert main(["show", "outside"]) == 0
     out = capsys.readouterr().out
-    assert "5 movie vectors of 4 dims from v.npy" in out
+    assert "5 movie vectors of 4 dims from 'v.npy'" in out
     for setting in ("learning_rate", "epochs", "hidden_units", "optimizer"):
         assert setting not in out
     assert main(["list"]) == 0
