@@ -153,7 +153,9 @@ def render() -> None:
                     wide=True,
                 )
     if len(models) > 1:
-        st.caption(text.shared_neighbours_text([m.name for m in models], lacking, len(in_all), k))
+        across = any(not state.same_data(m, models[0]) for m in models[1:])
+        names = [m.name for m in models]
+        st.caption(text.shared_neighbours_text(names, lacking, len(in_all), k, across=across))
 
 
 shell.require_router()

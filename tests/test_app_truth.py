@@ -181,3 +181,12 @@ def test_compare_pairs_the_test_errors_on_request(home):
     other = cells.drop(lowest).iloc[0]  # "+0.0123 ± 0.0020 (6.1 SE)": recomputed, not recorded
     gap = table["test RMSE"].max() - table["test RMSE"].min()
     assert other.startswith(f"+{gap:.4f} ±") and other.endswith(" SE)")
+
+
+def test_neighbours_caption_names_identity_matching_only_across_datasets():
+    from movierate.ui.text import shared_neighbours_text
+
+    same = shared_neighbours_text(["a", "b"], [], 8, 10)
+    assert same.endswith("among its 10 nearest: 8 of 10 here.") and "identity" not in same
+    across = shared_neighbours_text(["a", "b"], [], 8, 10, across=True)
+    assert "matched by identity across datasets: 8 of 10 here." in across

@@ -191,6 +191,26 @@ def test_evaluate_says_whose_settings_saw_some_of_its_test_rows(capsys):
     assert "nor any choice of settings" not in out
 
 
+def test_evaluate_against_pairs_the_test_errors(capsys):
+    argv = ["train", "ml-latest-small", "--dim", "4", "--epochs", "1", "--batch-size", "8192"]
+    for name, l2 in (("a", "0.1"), ("b", "1.0")):
+        code, _, err = _run([*argv, "--name", name, "--reg", f"l2={l2}"], capsys)
+        assert code == 0, err
+    code, out, err = _run(["evaluate", "a", "--against", "b"], capsys)
+    assert code == 0, err
+    paired = out.split("paired over the same 10,084 test ratings")[1]
+    table = {line.split()[0]: line.split()[1:] for line in paired.splitlines()[3:] if line}
+    lowest = min(table, key=lambda n: float(table[n][0]))
+    other = next(n for n in table if n != lowest)
+    assert table[lowest][1] == "lowest" and table[other][2] == "±" and table[other][4][0] == "("
+    code, _, err = _run(["train", "ml-100k", "--dim", "4", "--epochs", "1", "--name", "c"], capsys)
+    assert code == 0, err
+    code, _, err = _run(["evaluate", "a", "--against", "c"], capsys)
+    assert code == 1 and "trained on other data than 'a'" in err
+    code, _, err = _run(["evaluate", "a", "--against", "nobody"], capsys)
+    assert code == 1 and "nobody" in err
+
+
 def test_list_on_an_empty_store_says_how_to_start(capsys):
     code, out, _ = _run(["list"], capsys)
     assert code == 0 and "No models in" in out and "python -m movierate train" in out

@@ -246,14 +246,25 @@ def _configure_evaluate(parser: argparse.ArgumentParser) -> None:
         help="the dataset the model was trained on, when it is no longer where it was "
         "(a folder or .zip path, or a dataset name); its fingerprint must match",
     )
+    parser.add_argument(
+        "--against",
+        nargs="+",
+        metavar="MODEL",
+        help="also score these models (same data and split) on the same test ratings and "
+        "print each one's test RMSE against the lowest, ± the standard error of the paired "
+        "difference",
+    )
 
 
 def _run_evaluate(args: argparse.Namespace) -> int:
     from movierate import store
-    from movierate.pipeline import evaluate_model, split_parts
+    from movierate.pipeline import dataset_of, evaluate_model, split_parts
 
     model = store.load_model(args.name)
+    others = [store.load_model(name) for name in args.against or []]  # named before any work
     ds = _data_for(model, args.data) if args.data is not None else None
+    if others and ds is None:
+        ds = dataset_of(model)
     result = evaluate_model(model, ds)
     recorded = model.metrics
     names = {
@@ -296,7 +307,31 @@ def _run_evaluate(args: argparse.Namespace) -> int:
             "This model was saved before splits had test rows: its validation rows also chose "
             "its best epoch, so their RMSE flatters it. Retrain it for a test RMSE."
         )
+    if others:
+        _print_paired([model, *others], ds)
     return EXIT_OK
+
+
+def _print_paired(models: list[Any], ds: Any) -> None:
+    """Each model's test RMSE against the lowest, paired over their shared test rows."""
+    from movierate import paired
+    from movierate.errors import DataError
+
+    first = models[0]
+    for other in models[1:]:
+        if other.dataset_fingerprint != first.dataset_fingerprint:
+            raise DataError(
+                f"{other.name!r} was trained on other data than {first.name!r}, so their test "
+                "ratings differ; --against takes models of the same data and split."
+            )
+    differences = paired.paired_differences(models, ds)
+    print(
+        f"\npaired over the same {differences[0].n_rows:,} test ratings (± the standard error "
+        "of each difference: it covers which ratings are test rows, not training noise such as "
+        "another seed)"
+    )
+    rows = [[d.name, num(d.rmse), d.short()] for d in differences]
+    print(format_table(["model", "test RMSE", "vs lowest"], rows))
 
 
 def _data_for(model, data: str):

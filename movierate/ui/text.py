@@ -207,10 +207,12 @@ def tuning_saved_text(summary: dict[str, Any]) -> str:
     return saved
 
 
-def shared_neighbours_text(names: list[str], lacking: list[str], n_in_all: int, k: int) -> str:
+def shared_neighbours_text(
+    names: list[str], lacking: list[str], n_in_all: int, k: int, *, across: bool = False
+) -> str:
     """The caption under the Neighbours tables: which models were compared and how many of the
     ``k`` neighbours every one of them lists (none when a model lacks the movie: it has no
-    list)."""
+    list); ``across``: the models come from different datasets (films matched by identity)."""
     compared = names_text(names)
     if lacking:
         return (
@@ -219,8 +221,9 @@ def shared_neighbours_text(names: list[str], lacking: list[str], n_in_all: int, 
             f"{'it has' if len(lacking) == 1 else 'they have'} no list to agree with."
         )
     return (
-        f"Ticked in 'in all': films that every one of {compared} lists among its {k} nearest, "
-        f"matched by identity across datasets: {n_in_all} of {k} here."
+        f"Ticked in 'in all': films that every one of {compared} lists among its {k} nearest"
+        + (", matched by identity across datasets" if across else "")
+        + f": {n_in_all} of {k} here."
     )
 
 
