@@ -465,12 +465,13 @@ def _dates(column: pd.Series, raw: RawData) -> pd.Series | None:
     if len(no_date) == len(text):  # no date at all: numbers the caller's range check names
         return None
     if len(no_date):
-        shown = ", ".join(_short(column.iloc[p]) for p in no_date[:SHOW_ROWS])
-        raise DataError(
-            f"{raw.ratings_file}: column 'timestamp' mixes dates with values that hold no date "
-            f"({line_numbers(no_date, raw.first_line)}: {shown}): a bare number or a time of "
-            "day, which would be read as a guessed date. Write every timestamp as a date "
-            "(2018-09-24 12:30) or every one as seconds since 1970."
+        raise _timestamp_error(
+            column,
+            no_date,
+            raw,
+            "mixes dates with values that hold no date",
+            ": a bare number or a time of day, which would be read as a guessed date. Write "
+            "every timestamp as a date (2018-09-24 12:30) or every one as seconds since 1970.",
         )
     with catch_warnings():  # pandas warns when it falls back to guessing per value
         simplefilter("ignore")
@@ -498,11 +499,13 @@ def _dates(column: pd.Series, raw: RawData) -> pd.Series | None:
     if month_first is not None and day_first is not None:
         differ = np.flatnonzero((month_first != day_first).to_numpy())
         if len(differ):
-            shown = ", ".join(_short(column.iloc[p]) for p in differ[:SHOW_ROWS])
-            raise DataError(
-                f"{raw.ratings_file}: column 'timestamp' has dates that read both day-first and "
-                f"month-first ({line_numbers(differ, raw.first_line)}: {shown}), so their order "
-                "is unknown. Write the dates as ISO (2020-02-01) or as seconds since 1970."
+            raise _timestamp_error(
+                column,
+                differ,
+                raw,
+                "has dates that read both day-first and month-first",
+                ", so their order is unknown. Write the dates as ISO (2020-02-01) or as seconds "
+                "since 1970.",
             )
     return month_first if month_first is not None else day_first
 
@@ -510,13 +513,25 @@ def _dates(column: pd.Series, raw: RawData) -> pd.Series | None:
 def _check_timestamps(column: pd.Series, bad_mask: np.ndarray, raw: RawData) -> None:
     bad = np.flatnonzero(bad_mask)
     if len(bad):
-        shown = ", ".join(_short(column.iloc[p]) for p in bad[:SHOW_ROWS])
-        raise DataError(
-            f"{raw.ratings_file}: column 'timestamp' has {len(bad):,} missing, unreadable or "
-            f"out-of-range value(s) ({line_numbers(bad, raw.first_line)}: {shown}). Use seconds "
-            "since 1970 (at most 10^12) "
-            "or ISO dates (2018-09-24 12:00:00), or leave the timestamp column out."
+        raise _timestamp_error(
+            column,
+            bad,
+            raw,
+            f"has {len(bad):,} missing, unreadable or out-of-range value(s)",
+            ". Use seconds since 1970 (at most 10^12) or ISO dates (2018-09-24 12:00:00), or "
+            "leave the timestamp column out.",
         )
+
+
+def _timestamp_error(
+    column: pd.Series, rows: np.ndarray, raw: RawData, problem: str, fix: str
+) -> DataError:
+    """The error naming the timestamp ``problem`` of ``rows``: their lines and first values."""
+    shown = ", ".join(_short(column.iloc[p]) for p in rows[:SHOW_ROWS])
+    return DataError(
+        f"{raw.ratings_file}: column 'timestamp' {problem} "
+        f"({line_numbers(rows, raw.first_line)}: {shown}){fix}"
+    )
 
 
 def _deduplicate(
