@@ -464,13 +464,10 @@ def ids_name_films(movies_a: pd.DataFrame, movies_b: pd.DataFrame) -> bool:
     """For two movies tables with equal ids and titles row for row: whether that makes them one
     catalogue. It does when the titles name films (:func:`has_real_titles`); placeholder titles
     only repeat the ids, which two unrelated uploads share, so then the rows' rating counts and
-    mean ratings must be equal too (the same ratings: one dataset)."""
-    if has_real_titles(movies_a):
-        return True
+    mean ratings must be equal too (the same ratings: one dataset). The counts are compared
+    first: models of one dataset (the usual case) then skip the per-title scan."""
     columns = ("n_ratings", "mean_rating")
-    if not all(c in movies_a.columns and c in movies_b.columns for c in columns):
-        return False
-    return all(
+    same_ratings = all(c in movies_a.columns and c in movies_b.columns for c in columns) and all(
         np.array_equal(
             pd.to_numeric(movies_a[c], errors="coerce").to_numpy(np.float64),
             pd.to_numeric(movies_b[c], errors="coerce").to_numpy(np.float64),
@@ -478,6 +475,7 @@ def ids_name_films(movies_a: pd.DataFrame, movies_b: pd.DataFrame) -> bool:
         )
         for c in columns
     )
+    return same_ratings or has_real_titles(movies_a)
 
 
 def _imdb_pairs(
