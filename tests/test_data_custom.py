@@ -114,6 +114,31 @@ def test_ids_that_are_not_whole_numbers_stay_text(tmp_path):
     ds = from_csv(write(tmp_path, "user,item,rating\n1.5,007,4\n2,7,3\n"))
     assert list(ds.user_ids) == ["1.5", "2"]
     assert list(ds.movie_ids) == [7]  # "007" and "7" are the same whole number
+    assert any("movie ids '007' and '7' are one number written two ways" in w for w in ds.warnings)
+
+
+@pytest.mark.parametrize(
+    ("users", "spelled"),
+    [
+        (["007", "7", "8"], ("007", "7")),
+        (["1e3", "1000", "8"], ("1e3", "1000")),
+        (["1.0", "1", "2"], ("1.0", "1")),
+        (["+5", "5", "6"], ("+5", "5")),
+    ],
+)
+def test_one_number_spelled_two_ways_is_named(tmp_path, users, spelled):
+    rows = "".join(f"{user},{10 + i},4\n" for i, user in enumerate(users))
+    ds = from_csv(write(tmp_path, "user,item,rating\n" + rows))
+    assert len(ds.user_ids) == 2  # merged, as numbers are
+    notices = [w for w in ds.warnings if "written two ways" in w]
+    assert len(notices) == 1 and f"'{spelled[0]}' and '{spelled[1]}'" in notices[0], ds.warnings
+    assert "movie ids" not in notices[0]
+
+
+def test_ids_padded_alike_or_spaced_give_no_notice(tmp_path):
+    ds = from_csv(write(tmp_path, "user,item,rating\n007,010,4\n008, 020,3\n 9,30,5\n"))
+    assert sorted(ds.user_ids) == [7, 8, 9] and sorted(ds.movie_ids) == [10, 20, 30]
+    assert not [w for w in ds.warnings if "written two ways" in w]
 
 
 def test_unreadable_separator(tmp_path):

@@ -254,8 +254,28 @@ def _ids(column: pd.Series, what: str, raw: RawData) -> np.ndarray:
         elif numeric.dtype.kind == "u":
             _check_id_range(numeric.to_numpy(dtype=np.float64), column, what, raw)
         if (numeric == numeric.round()).all():
+            _notice_spellings(text, numeric, what, raw)
             return numeric.to_numpy(dtype=np.int64)
     return text.to_numpy(dtype=object)
+
+
+def _notice_spellings(text: pd.Series, numbers: pd.Series, what: str, raw: RawData) -> None:
+    """A notice when one whole number is written two ways (``007`` and ``7``): the two are
+    read as one id, which the file may not mean."""
+    pairs = pd.DataFrame({"number": numbers.to_numpy(), "text": text.to_numpy()})
+    pairs = pairs.drop_duplicates()
+    twice = pairs[pairs["number"].duplicated(keep=False)]
+    if twice.empty:
+        return
+    count = twice["number"].nunique()
+    first = twice[twice["number"] == twice["number"].iloc[0]]["text"].tolist()
+    raw.warnings.append(
+        f"{raw.ratings_file}: {what} ids {first[0]!r} and {first[1]!r} are one number written "
+        f"two ways, so they count as one {what}"
+        + (f" ({count:,} numbers are written more than one way)" if count > 1 else "")
+        + f". If they are different {what}s, give them ids that are not numbers (a letter "
+        "in front of each id will do)."
+    )
 
 
 _NUMBER = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"

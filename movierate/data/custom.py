@@ -45,6 +45,7 @@ from movierate.data.textio import (
     check_not_empty,
     decode,
     decode_head,
+    irregular_integers,
     read_head,
     read_table,
 )
@@ -291,20 +292,21 @@ def _read_ratings(
         names, skip, first_line = _unique_names(first, chosen, label), preamble + 1, preamble + 2
     names += _trailing_empty_fields(lines[skip:], names, delimiter)
     check_decodable(source, label, encoding)
-    read = partial(
-        read_table,
-        source,
-        label,
-        delimiter=_arrow_delimiter(delimiter),
-        column_names=_expand_names(names, delimiter),
-        skip_rows=skip,
-        include=list(chosen.values()),
-        encoding=_arrow_encoding(encoding),
-    )
+    layout = {
+        "delimiter": _arrow_delimiter(delimiter),
+        "column_names": _expand_names(names, delimiter),
+        "skip_rows": skip,
+        "encoding": _arrow_encoding(encoding),
+    }
+    read = partial(read_table, source, label, include=list(chosen.values()), **layout)
     frame = read(types={})
-    label_ids = [chosen[role] for role in ("user", "item") if _is_label(frame[chosen[role]])]
-    if label_ids:  # ids such as 1.5 or 2020-01-01 are labels: keep their text exactly
-        frame = read(types=dict.fromkeys(label_ids, pa.string()))
+    ids = [chosen[role] for role in ("user", "item")]
+    text_ids = [name for name in ids if _is_label(frame[name])]  # 1.5, 2020-01-01: labels
+    numbers = [name for name in ids if name not in text_ids and frame[name].dtype.kind in "iuf"]
+    if numbers:  # "007" beside "7": read as text so build can tell of the merge
+        text_ids += irregular_integers(source, columns=numbers, **layout)
+    if text_ids:
+        frame = read(types=dict.fromkeys(text_ids, pa.string()))
     frame = frame.rename(columns={v: k for k, v in chosen.items()})
     frame = frame.rename(columns={"item": "movie"})
     return RawData(ratings=frame, ratings_file=label, first_line=first_line)

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from movierate.errors import DataError
@@ -153,13 +154,7 @@ def read_table(
     ``column_names=None`` takes names from the header row. If a value does not convert to its
     type, the columns are re-read as text so the caller's validation can name the bad rows.
     """
-    read = pacsv.ReadOptions(
-        column_names=column_names,
-        skip_rows=skip_rows,
-        encoding=encoding,
-        block_size=16 << 20,
-    )
-    parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False)
+    read, parse = _options(delimiter, column_names, skip_rows, encoding)
     text_types = {name: pa.string() for name in include}
     if _has_hex(source):  # pyarrow reads "0x1F" as the integer 31: keep such values as text
         types = text_types
@@ -173,6 +168,53 @@ def read_table(
                 return pd.DataFrame({name: np.array([], dtype=object) for name in include})
             raise _parse_error(source, where, err, delimiter, encoding) from None
     return _to_pandas(table)
+
+
+def _options(
+    delimiter: str, column_names: list[str] | None, skip_rows: int, encoding: str
+) -> tuple[pacsv.ReadOptions, pacsv.ParseOptions]:
+    read = pacsv.ReadOptions(
+        column_names=column_names,
+        skip_rows=skip_rows,
+        encoding=encoding,
+        block_size=16 << 20,
+    )
+    return read, pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False)
+
+
+_PLAIN_INTEGER = r"^\s*-?(0|[1-9][0-9]*)\s*$"
+
+
+def irregular_integers(
+    source: Source,
+    *,
+    delimiter: str,
+    column_names: list[str] | None,
+    columns: list[str],
+    skip_rows: int = 0,
+    encoding: str = "utf8",
+) -> list[str]:
+    """Those of ``columns`` (read as numbers) where some value is not written as a plain
+    integer (``007``, ``+7``, ``7.0``, ``1e3``): two spellings of one number may hide there.
+    The columns are read as text in blocks, so memory stays bounded."""
+    read, parse = _options(delimiter, column_names, skip_rows, encoding)
+    convert = pacsv.ConvertOptions(
+        include_columns=columns, column_types=dict.fromkeys(columns, pa.string())
+    )
+    stream = source if isinstance(source, Path) else io.BytesIO(source)
+    found: list[str] = []
+    with pacsv.open_csv(
+        stream, read_options=read, parse_options=parse, convert_options=convert
+    ) as blocks:
+        for block in blocks:
+            found += [name for name in columns if name not in found and not _plain(block[name])]
+            if len(found) == len(columns):
+                break
+    return found
+
+
+def _plain(text: pa.Array) -> bool:
+    return pc.all(pc.match_substring_regex(text, _PLAIN_INTEGER)).as_py() is not False
 
 
 def _header_only(source: Source, header_lines: int) -> bool:
