@@ -175,22 +175,32 @@ PAIRED_HELP = (
 
 
 def paired_differences(models: list) -> dict | None:
-    """The paired test of the models' test RMSEs (one set of test rows), behind a toggle: it
-    loads the ratings. None when off or not possible (the reason shown)."""
+    """The paired test of the models' test RMSEs (one set of test rows), behind a toggle that
+    starts on for small data sets (``paired.RUN_UNASKED_UP_TO``). None when off or not possible
+    (the reason shown)."""
+    size = models[0].meta["dataset"].get("n_ratings") if models else None
+    small = isinstance(size, int) and size <= paired.RUN_UNASKED_UP_TO
     if len(models) < 2 or not st.toggle(
         "Paired test of the differences",
+        value=small,
         key="paired",
         bind="query-params",
         help="Loads the ratings and scores every model on the shared test rows again, "
-        "pairing their errors row by row. " + PAIRED_HELP,
+        "pairing their errors row by row. " + PAIRED_HELP + " It starts switched on for data "
+        f"sets of up to {paired.RUN_UNASKED_UP_TO:,} ratings.",
     ):
         return None
     try:
-        ds = state.dataset_of(models[0])
-        return {d.name: d for d in paired.paired_differences(models, ds)}
+        return state.cached(paired_by_name, *models)
     except MovierateError as exc:
         st.info(f"No paired test: {text.md(exc)}", icon=":material/info:")
         return None
+
+
+def paired_by_name(*models) -> dict:
+    """``paired.paired_differences`` on the models' own data, by model name."""
+    ds = state.dataset_of(models[0])
+    return {d.name: d for d in paired.paired_differences(list(models), ds)}
 
 
 def accuracy_section(models: list, trained: list) -> None:

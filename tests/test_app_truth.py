@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from apptest_helpers import movierate_env, open_page
 
-from movierate import explore, store
+from movierate import explore, paired, store
 
 WHITE = "truth-white"
 
@@ -170,10 +170,10 @@ def test_compare_names_shared_test_rows_once_and_labels_its_curves(home):
     assert not any("_rmse" in name for name in legends)
 
 
-def test_compare_pairs_the_test_errors_on_request(home):
-    at = open_page("pages/compare.py", models=["small-mf", WHITE])
+def test_compare_pairs_the_test_errors(home, monkeypatch):
+    at = open_page("pages/compare.py", models=["small-mf", WHITE], paired="false")
     assert "test RMSE vs lowest (paired)" not in at.dataframe[0].value.columns  # off: no load
-    at = open_page("pages/compare.py", models=["small-mf", WHITE], paired="true")
+    at = open_page("pages/compare.py", models=["small-mf", WHITE])  # on for a small data set
     table = at.dataframe[0].value.set_index("model")
     cells = table["test RMSE vs lowest (paired)"]
     lowest = table["test RMSE"].idxmin()
@@ -181,6 +181,9 @@ def test_compare_pairs_the_test_errors_on_request(home):
     other = cells.drop(lowest).iloc[0]  # "+0.0123 ± 0.0020 (6.1 SE)": recomputed, not recorded
     gap = table["test RMSE"].max() - table["test RMSE"].min()
     assert other.startswith(f"+{gap:.4f} ±") and other.endswith(" SE)")
+    monkeypatch.setattr(paired, "RUN_UNASKED_UP_TO", 1000)  # a large data set: off
+    at = open_page("pages/compare.py", models=["small-mf", WHITE])
+    assert "test RMSE vs lowest (paired)" not in at.dataframe[0].value.columns
 
 
 def test_neighbours_caption_names_identity_matching_only_across_datasets():
