@@ -224,7 +224,7 @@ def accuracy_section(models: list, trained: list) -> None:
         table,
         hide_index=True,
         column_config={
-            **widgets.MODELS_TABLE_COLUMNS,
+            **widgets.models_table_columns([m.name for m in models]),
             "train RMSE": st.column_config.NumberColumn(format="%.4f"),
             "parameters": st.column_config.NumberColumn(format="localized"),
             PAIRED_COLUMN: st.column_config.TextColumn(help=PAIRED_HELP),

@@ -208,8 +208,11 @@ def render() -> None:
         widgets.show_broken_models(broken)
         widgets.show_leftovers()
         if infos:
+            table = models_table(infos)
             st.dataframe(
-                models_table(infos), hide_index=True, column_config=widgets.MODELS_TABLE_COLUMNS
+                table,
+                hide_index=True,
+                column_config=widgets.models_table_columns(list(table["model"])),
             )
             st.caption(
                 "Test RMSE and MAE are measured on each model's test ratings, rows that neither "

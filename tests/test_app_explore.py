@@ -5,6 +5,7 @@ reads its state from the URL."""
 from __future__ import annotations
 
 import base64
+import json
 from pathlib import Path
 
 import numpy as np
@@ -154,8 +155,11 @@ def test_compare_sets_a_model_beside_its_exact_whitening_with_measured_statement
     assert_clean(at)
     accuracy = frames(at)[0]
     assert list(accuracy["model"]) == ["small-mf", "small-mf (exact whitening)"]
-    # a free transform: the same predictions, so the same test RMSE
+    # a free transform: the same predictions, so the same test RMSE, and no "N SE" difference
     assert accuracy["test RMSE"].iloc[0] == accuracy["test RMSE"].iloc[1]
+    assert accuracy["test RMSE vs lowest (paired)"].iloc[1].startswith("same errors")
+    name_column = json.loads(at.dataframe[0].proto.columns)["model"]  # not cut to the first rows
+    assert name_column["pinned"] and name_column["width"] >= 7 * len("small-mf (exact whitening)")
     notes = [i.value for i in at.info if "whitened by construction" in i.value]
     assert notes and "covariance diagonal 1 " in notes[0]
     assert not any("whitening flattens" in c.value for c in at.caption)  # no theory captions

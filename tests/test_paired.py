@@ -51,7 +51,7 @@ def test_verdicts_follow_the_numbers(monkeypatch):
     other = by_name["a" if ref.name == "close" else "close"]
     assert not other.resolved and "within the test rows' draw" in other.sentence()
     assert far.resolved and far.in_se > 10 and "more than the test rows' draw" in far.sentence()
-    twin = paired.PairedDifference("t", "r", 10, 0.9, 0.9, 0.0)
+    twin = paired.PairedDifference("t", "r", 10, 0.9, 0.9, 0.0, 0.0)
     assert twin.in_se == 0 and not twin.resolved and twin.short() == "same errors"
     assert ref.short() == "lowest" and far.short().endswith(f"({far.in_se:.1f} SE)")
 
@@ -76,3 +76,18 @@ def test_real_models_on_one_split_pair_over_their_test_rows(small_model_home, mo
         assert result[model.name].rmse == pytest.approx(evaluate_model(model, ds)["test_rmse"])
         assert result[model.name].n_rows == mf.split_record["n_test"]
     assert 0 < max(d.se for d in result.values()) < 0.05
+
+
+def test_predictions_equal_up_to_rounding_are_the_same_errors(monkeypatch):
+    rng = np.random.default_rng(2)
+    a = rng.normal(0, 0.9, 5000)
+    rounded = a + rng.normal(0, 1e-7, 5000)  # an exact whitening: float noise, tiny SE
+    twin = next(
+        d
+        for d in _differences(monkeypatch, {"a": a, "rounded": rounded})
+        if d.in_se == 0 and d.name != d.reference
+    )
+    assert twin.identical and twin.in_se == 0 and not twin.resolved
+    assert twin.short().startswith("same errors (to ") and "SE" not in twin.short()
+    _, far = _differences(monkeypatch, {"a": a, "b": 1.01 * a})
+    assert not far.identical and far.resolved

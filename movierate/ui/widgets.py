@@ -35,6 +35,16 @@ MODELS_TABLE_COLUMNS: dict[str, Any] = {
     "train s": st.column_config.NumberColumn(format="%.1f", help="Training time in seconds"),
 }
 
+
+def models_table_columns(names: list[str]) -> dict[str, Any]:
+    """:data:`MODELS_TABLE_COLUMNS` with a pinned name column as wide as the longest name: the
+    grid keeps a column's first width when rows are added ("(exact whitening)" showed cut)."""
+    longest = max((len(str(name)) for name in names), default=8)
+    width = min(7 * max(longest, 5) + 28, 420)
+    name = st.column_config.TextColumn(width=width, pinned=True)
+    return {"model": name, **MODELS_TABLE_COLUMNS}
+
+
 #: Column formats of every movie result table (:func:`show_movies`). Short columns get fixed
 #: pixel widths wide enough for their header and values (a year never shows as "1…").
 MOVIE_COLUMN_CONFIG: dict[str, Any] = {
