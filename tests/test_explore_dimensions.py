@@ -211,3 +211,16 @@ def test_the_ordering_verdict_reads_as_a_sentence():
     assert "(1 principal direction does in the PCA basis)" in one
     assert "(3 principal directions do in the PCA basis)" in ordering_verdict(-0.1, 7, 3, 8)
     assert ordering_verdict(0.95, 2, 2, 8).startswith("Dimensions are ordered")
+
+
+def test_the_verdict_names_what_its_spearman_ranks():
+    import pandas as pd
+
+    from movierate.explore.ordering import ordering_spearman, ordering_verdict
+
+    falling = pd.DataFrame({"dimension": range(4), "rmse_increase": [0.4, 0.3, 0.2, 0.1]})
+    rho = ordering_spearman(falling)  # importance falls as the index grows: +1, as said
+    assert rho == 1.0
+    assert f"Spearman {rho:.2f} between held-out-row importance and the reversed index" in (
+        ordering_verdict(rho, 1, 1, 4)
+    )

@@ -522,7 +522,10 @@ def ordering_verdict(
     rho = (
         "undefined (every dimension matters equally)" if math.isnan(spearman) else f"{spearman:.2f}"
     )
-    rank = f"Spearman {rho} between index and {rows}-row importance"
+    rank = (  # ordering_spearman ranks the reversed index: +1 when importance falls with it
+        f"Spearman {rho} between {rows}-row importance and the reversed index (+1: each "
+        "dimension matters more than the next)"
+    )
     if k_index is None:
         gain = (
             "the embedding does not lower the RMSE on these rows at all (biases alone do as well)"
