@@ -8,14 +8,6 @@ import streamlit as st
 from movierate import explore
 from movierate.ui import charts, dimensions, figures, maps, shell, state, text, widgets
 
-COLOUR_BY = {
-    "one_genre": "One genre",
-    "genre": "All genres (each movie's rarest)",
-    "year": "Release year",
-    "popularity": "Popularity (log10 ratings)",
-    "norm": "Embedding norm",
-    "bias": "Movie bias",
-}
 #: The genre the one-genre colouring starts with (the first the map has): clear clusters.
 DEFAULT_GENRES = ("Horror", "Animation", "Documentary", "Drama")
 
@@ -389,8 +381,8 @@ def render() -> None:
         controls = st.columns([2, 2, 1.3, 3], vertical_alignment="bottom")
         mode = controls[0].selectbox(
             "Colour by",
-            list(COLOUR_BY),
-            format_func=COLOUR_BY.get,
+            list(state.COLOUR_LABELS),
+            format_func=state.COLOUR_LABELS.get,
             key="colour",
             bind="query-params",
         )

@@ -239,6 +239,43 @@ def test_every_bound_widget_is_a_known_url_parameter():
     assert state.URL_PARAMS["embeddings"]["model"].kind == "model"
 
 
+@pytest.mark.parametrize("given", ["value", "label"])
+def test_a_link_may_name_a_labelled_choice_by_value_or_label(trained_home, given):
+    """The map's projection and the first-k basis keep their label in the URL; a link with the
+    value ("pca", "index") must reach the widget, not be dropped without a notice."""
+    from movierate import explore
+    from movierate.ui import state
+
+    assert state.METHOD_LABELS == explore.METHOD_LABELS
+    pick = (lambda v, labels: v) if given == "value" else (lambda v, labels: labels[v])
+    at = open_page(
+        "embeddings",
+        {
+            "model": "small-mf",
+            "view": "Map",
+            "map_method": pick("pca", state.METHOD_LABELS),
+            "colour": pick("year", state.COLOUR_LABELS),
+        },
+    )
+    no_exception(at)
+    assert "Ignored" not in notices(at)
+    assert [b.value for b in at.get("button_group") if b.key == "map_method"] == ["pca"]
+    at = open_page(
+        "neighbours",
+        {
+            "models": "small-mf",
+            "q": "toy story",
+            "nb_k": "4",
+            "nb_basis": pick("index", state.BASIS_LABELS),
+        },
+    )
+    no_exception(at)
+    assert "Ignored" not in notices(at)
+    assert [b.value for b in at.get("button_group") if b.key == "nb_basis"] == ["index"]
+    at = open_page("neighbours", {"models": "small-mf", "nb_basis": "sideways"})
+    assert "nb_basis must be one of auto, index, pca" in notices(at)
+
+
 # ---- 7: what loading changed in the data is shown on import and on the Train page ----------
 
 

@@ -20,13 +20,6 @@ from movierate.errors import DataError
 from movierate.explore import ordering
 from movierate.ui import charts, state, text
 
-#: Basis choices of the first-k control: URL value -> label.
-BASIS_LABELS = {
-    "auto": "Auto",
-    "index": "As trained",
-    "pca": "PCA",
-}
-
 #: Column formats of the per-dimension table.
 DIMENSION_COLUMNS: dict[str, Any] = {
     "heldout_increase": st.column_config.NumberColumn("RMSE rise when zeroed", format="%.4f"),
@@ -100,8 +93,8 @@ def first_k_controls(models: Sequence[Any], key: str) -> list[Any]:
         )
         basis = st.segmented_control(
             "Which first dimensions",
-            list(BASIS_LABELS),
-            format_func=BASIS_LABELS.get,
+            list(state.BASIS_LABELS),
+            format_func=state.BASIS_LABELS.get,
             default="auto",
             required=True,
             key=basis_key,

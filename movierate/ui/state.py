@@ -342,6 +342,13 @@ class UrlParam:
     hi: float | None = None
     options: tuple[str, ...] = ()
     what: str = ""
+    #: (value, label) of a choice widget bound with a ``format_func``: the URL keeps its label,
+    #: and a link giving the value is read as that label
+    labels: tuple[tuple[str, str], ...] = ()
+
+    def label_of(self, value: str) -> str:
+        """The label the bound widget reads for ``value`` (a value of :attr:`labels`)."""
+        return dict(self.labels).get(value, value)
 
     def rule(self, key: str) -> str:
         """What a valid value is, for the notice: ``k must be 5 to 50``."""
@@ -350,7 +357,7 @@ class UrlParam:
             hi = int(self.hi) if self.kind == "int" else self.hi
             return f"{key} must be a number from {lo} to {hi}"
         if self.kind == "choice":
-            return f"{key} must be one of {', '.join(self.options)}"
+            return f"{key} must be one of {', '.join(dict(self.labels) or self.options)}"
         if self.kind == "text":
             return f"{key} must be at most {int(self.hi or 0)} characters"
         return f"{key} must name a {self.what or self.kind}"
@@ -375,7 +382,7 @@ class UrlParam:
                 return self.rule(key)
             return None
         if self.kind == "choice":
-            return None if value in self.options else self.rule(key)
+            return None if self.label_of(value) in self.options else self.rule(key)
         if self.kind == "text":
             return None if len(value) <= (self.hi or 200) else self.rule(key)
         if self.kind in ("model", "models"):
@@ -429,21 +436,37 @@ _MODEL = UrlParam("model", what="saved model")
 _MODELS = UrlParam("models", what="saved model")
 _TEXT = UrlParam("text", hi=200)
 _MIN_RATINGS = UrlParam("int", 0, 200)
-#: Choice widgets bound with a ``format_func`` may keep either the value or its label.
-_METHODS = ("tsne", "umap", "pca", "t-SNE", "UMAP", "PCA")
-_COLOURS = (
-    "one_genre", "genre", "year", "popularity", "norm", "bias",
-    "One genre", "All genres (each movie's rarest)", "Release year",
-    "Popularity (log10 ratings)", "Embedding norm", "Movie bias",
-)  # fmt: skip
-_BASES = ("auto", "index", "pca", "Auto", "As trained", "PCA")
+
+
+def _labelled(labels: dict[str, str]) -> UrlParam:
+    """A choice widget bound with ``format_func=labels.get``: the URL keeps its label; a link
+    may give the value or the label."""
+    return UrlParam("choice", options=tuple(labels.values()), labels=tuple(labels.items()))
+
+
+#: The labels (URL values) of the pages' choice widgets with a ``format_func``: the map's
+#: projection (``explore.METHOD_LABELS``, which a test checks is the same), its colouring and the
+#: first-k control's basis.
+METHOD_LABELS = {"tsne": "t-SNE", "umap": "UMAP", "pca": "PCA"}
+COLOUR_LABELS = {
+    "one_genre": "One genre",
+    "genre": "All genres (each movie's rarest)",
+    "year": "Release year",
+    "popularity": "Popularity (log10 ratings)",
+    "norm": "Embedding norm",
+    "bias": "Movie bias",
+}
+BASIS_LABELS = {"auto": "Auto", "index": "As trained", "pca": "PCA"}
+_METHODS = _labelled(METHOD_LABELS)
+_COLOURS = _labelled(COLOUR_LABELS)
+_BASES = _labelled(BASIS_LABELS)
 
 
 def _first_k(prefix: str) -> dict[str, UrlParam]:
     """The sidebar "first k dimensions" control of ``movierate.ui.dimensions``."""
     return {
         f"{prefix}_k": UrlParam("int", 1, 1024),
-        f"{prefix}_basis": UrlParam("choice", options=_BASES),
+        f"{prefix}_basis": _BASES,
     }
 
 
@@ -466,14 +489,14 @@ URL_PARAMS: dict[str, dict[str, UrlParam]] = {
             "choice",
             options=("Covariance", "Principal components", "Map", "Norms & popularity", "Export"),
         ),
-        "map_method": UrlParam("choice", options=_METHODS),
+        "map_method": _METHODS,
         "tsne_min": UrlParam("int", 0, 100_000),
         "perplexity": UrlParam("float", 2.0, 200.0),
         "iterations": UrlParam("int", 250, 5000),
         "umap_neighbors": UrlParam("int", 2, 200),
         "umap_min_dist": UrlParam("float", 0.0, 1.0),
         "tsne_metric": UrlParam("choice", options=("cosine", "euclidean")),
-        "colour": UrlParam("choice", options=_COLOURS),
+        "colour": _COLOURS,
         "q": _TEXT,
         "tsne_pick": _TEXT,
         **_first_k("emb"),
@@ -553,7 +576,10 @@ def read_url(page: str) -> dict[str, Any]:
         else:
             problem = spec.check(key, values, raw)
         if problem is None:
-            accepted[key] = values if spec and spec.kind == "models" else values[0]
+            accepted[key] = values if spec.kind == "models" else spec.label_of(values[0])
+            if spec.labels and accepted[key] != values[0]:  # a labelled widget's value: the
+                st.session_state[key] = values[0]  # widget seeds from the URL by label only
+                params[key] = accepted[key]
             continue
         with contextlib.suppress(Exception):  # a widget-bound parameter cannot be deleted
             del params[key]
