@@ -124,17 +124,16 @@ def procrustes_residual(model_a, model_b, *, min_ratings: int) -> float:
     return explore.model_procrustes(model_a, model_b, min_ratings=min_ratings).residual
 
 
+SAVED_LOSSES = "regularizer losses (saved model)"
+
+
 def space_row(model, min_ratings: int) -> dict:
-    """What the embedding space looks like: genre coherence, popularity, final reg. losses."""
+    """What the embedding space looks like: genre coherence, popularity, regularizer losses."""
     numbers = state.cached(
         space_numbers, model, min_ratings=min_ratings, max_movies=explore.NEIGHBOUR_CAP
     )
     row = {"model": model.name, **numbers}
-    history = model.history
-    finals = {k: [v for v in history[k] if v == v] for k in text.regularizer_keys(history)}
-    row["final regularizer losses"] = ", ".join(
-        f"{k.removeprefix('reg_')} {v[-1]:.4g}" for k, v in finals.items() if v
-    )
+    row[SAVED_LOSSES] = text.saved_regularizer_losses(model.metrics, model.history)
     return row
 
 
@@ -322,8 +321,9 @@ def space_section(models: list) -> None:
             "corr(norm, popularity)": st.column_config.NumberColumn(
                 format="%.2f", help="Spearman correlation of vector length with number of ratings."
             ),
-            "final regularizer losses": st.column_config.TextColumn(
-                help="Each regularizer's loss at the last epoch (unweighted penalty)."
+            SAVED_LOSSES: st.column_config.TextColumn(
+                help="Each regularizer's unweighted penalty of the saved model: the epoch "
+                "early stopping kept, which need not be the last one run."
             ),
         },
     )

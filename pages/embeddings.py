@@ -482,7 +482,7 @@ def render() -> None:
             key="pop_corr",
             column_config={
                 "pearson_log_n_ratings": st.column_config.NumberColumn(
-                    "Pearson r with log(ratings)", format="%.3f"
+                    "Pearson r with log(1 + ratings)", format="%.3f"
                 ),
                 "spearman_n_ratings": st.column_config.NumberColumn(
                     "Spearman ρ with ratings", format="%.3f"

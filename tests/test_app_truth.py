@@ -12,6 +12,7 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from apptest_helpers import movierate_env, open_page
 
@@ -54,7 +55,10 @@ def test_norms_caption_is_the_shown_models_correlations(home, name):
     table = explore.popularity_correlations(explore.model_norms_vs_popularity(model, min_ratings=1))
     r = float(table.loc["norm", "pearson_log_n_ratings"])
     assert f"In {name}, over {int(table['n_movies'].max()):,} movies" in shown
-    assert "vector norm" in shown and f"Pearson r with log ratings {r:+.2f}" in shown
+    assert "vector norm" in shown and f"Pearson r with log(1 + ratings) {r:+.2f}" in shown
+    rated = model.movies["n_ratings"].to_numpy() >= 1  # the caption's words, recomputed
+    norms = np.linalg.norm(model.movie_embedding[rated], axis=1)
+    assert r == pytest.approx(np.corrcoef(norms, np.log1p(model.movies["n_ratings"][rated]))[0, 1])
     way = "barely follows" if abs(r) < 0.2 else "grows" if r > 0 else "shrinks"
     assert way in shown
 

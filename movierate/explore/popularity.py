@@ -90,7 +90,7 @@ def popularity_sentence(correlations: pd.DataFrame, name: str, min_ratings: int 
                 parts.append(f"its {label} has no defined correlation with popularity")
             continue
         parts.append(
-            f"its {label} {_link(r)} (Pearson r with log ratings {r:+.2f}, Spearman {rho:+.2f})"
+            f"its {label} {_link(r)} (Pearson r with log(1 + ratings) {r:+.2f}, Spearman {rho:+.2f})"
         )
     n = int(correlations["n_movies"].max()) if len(correlations) else 0
     return (

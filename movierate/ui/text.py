@@ -80,6 +80,26 @@ def regularizer_keys(history: dict[str, list[float]]) -> list[str]:
     return [k for k in history if k.startswith(REG_PREFIX) or k == "disc_loss"]
 
 
+def saved_regularizer_losses(metrics: dict[str, Any], history: dict[str, list[float]]) -> str:
+    """``"l2 1.228, whitening 0.01823"``: each regularizer's loss of the saved model (its
+    metrics; else the history at its best epoch), never the last epoch's when early stopping
+    kept an earlier one.
+
+    >>> saved_regularizer_losses({"best_epoch": 2}, {"reg_l2": [3.0, 2.0, 2.5]})
+    'l2 2'
+    """
+    best = metrics.get("best_epoch")
+    shown = []
+    for key in regularizer_keys(history):
+        value = metrics.get(key)
+        if not isinstance(value, int | float) and isinstance(best, int):
+            column = history[key]
+            value = column[best - 1] if 1 <= best <= len(column) else None
+        if isinstance(value, int | float) and value == value:
+            shown.append(f"{key.removeprefix(REG_PREFIX)} {value:.4g}")
+    return ", ".join(shown)
+
+
 def genres_text(genres: Any) -> str:
     """``["Action", "Comedy"]`` -> ``"Action, Comedy"``."""
     if genres is None or isinstance(genres, float):
