@@ -626,6 +626,12 @@ def _dims(k: int | None, noun: str = "dim") -> str:
     return f"{k} {noun}{'' if k == 1 else 's'}"
 
 
+def weighted_by_ratings(model: Any) -> bool:
+    """Whether ``model``'s principal directions and movie variance shares here weigh each movie
+    by its number of ratings (a trained model's movies have counts; an import may not)."""
+    return _movie_weights(model) is not None
+
+
 def _movie_weights(model: Any) -> np.ndarray | None:
     movies = getattr(model, "movies", None)
     if movies is None or "n_ratings" not in movies:

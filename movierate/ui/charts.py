@@ -379,6 +379,7 @@ def _share_bars(order: list[str], labels: list[str], legend: dict[str, Any]) -> 
 REPORT_SERIES = {
     "heldout_share": "held-out importance (RMSE rise when zeroed)",
     **IMPORTANCE_SERIES,
+    "movie_variance_share": "movie variance (weighted by ratings)",
 }
 #: The prefix curves of :func:`dimension_report_chart`: column -> (label, colour, dash).
 PREFIX_CURVES = {

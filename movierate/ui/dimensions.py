@@ -30,6 +30,9 @@ DIMENSION_COLUMNS: dict[str, Any] = {
 }
 
 
+#: Said wherever principal directions or movie variances weigh movies by their ratings.
+WEIGHTED = " (movies weighted by their number of ratings)"
+
 #: What the kept-dims line means (help of its caption).
 KEPT_DIMS_HELP = (
     "The 'ordered' option ends by scoring the early-stopping rows with only the first k "
@@ -101,7 +104,8 @@ def first_k_controls(models: Sequence[Any], key: str) -> list[Any]:
             bind="query-params",
             help="As trained: dimensions 1..k of the embedding (meaningful for models trained "
             "with the 'ordered' regularizer). PCA: the model re-expressed in "
-            "its principal basis first (same predictions), so the first k directions carry the "
+            "its principal basis first (movies weighted by their number of ratings; same "
+            "predictions), so the first k directions carry the "
             "most. Auto: as trained for models trained with 'ordered', PCA otherwise.",
         )
     views = [
@@ -131,7 +135,10 @@ def first_k_caption(model: Any, view: Any) -> str:
             if is_ordered(model)
             else "chosen in the sidebar; this model's dimensions are in no particular order"
         )
-    return f"**{model.name}** uses only {what} of {model.dim} ({why})."
+    weighted = basis == "pca" and ordering.weighted_by_ratings(model)
+    return f"**{model.name}** uses only {what} of {model.dim} ({why})." + (
+        " Its principal directions weigh each movie by its number of ratings." if weighted else ""
+    )
 
 
 def _report(model: Any) -> ordering.DimensionReport:
@@ -159,6 +166,7 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
     chose = "kept_dims" in (model.metrics or {}) and report.rows != "test"
     tuning = (model.meta or {}).get("tuning")  # kept as trained: its stop rows chose it
     settings = store.stop_rows_chose_settings(model.meta or {})  # e.g. the quick start's
+    weighted = WEIGHTED if ordering.weighted_by_ratings(model) else ""
     st.vega_lite_chart(
         charts.dimension_report_chart(report.dimensions, report.prefix, rows=report.rows),
         width="content",
@@ -169,9 +177,12 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
         f"({text.held_out_rows_text(report.rows, chose_dims=chose, tuning=tuning, settings=settings)}; "
         f"full model {report.base_rmse:.4f}) rises when one dimension is zeroed in both "
         "embeddings, as a share of the total, beside each dimension's share of the variance"
+        + weighted
         + (" and how strongly the first dense layer reads it" if model.family == "deep" else "")
         + ". Right: RMSE using only the first k dimensions, as trained and after re-expressing "
-        "the model in its principal directions (same predictions with all of them). "
+        "the model in its principal directions"
+        + weighted
+        + " (same predictions with all of them). "
         + text.prefix_curves_text(report.k_index, report.k_pca, len(report.dimensions))
     )
     with st.expander("Numbers per dimension"):
