@@ -96,3 +96,15 @@ def test_index_is_built_once_per_model():
 def test_bad_queries(kwargs, message):
     with pytest.raises(DataError, match=message):
         nearest_movies(SPACE, movies_table(5), **kwargs)
+
+
+def test_a_film_listed_under_two_ids_is_not_its_own_neighbour():
+    rng = np.random.default_rng(3)
+    embedding = rng.normal(size=(6, 4)).astype(np.float32)
+    embedding[4] = embedding[1] + 0.01  # row 4: the same film as row 1, under another id
+    movies = movies_table(6, n_ratings=[50] * 6)
+    movies["identity"] = [f"title:film {i}|2000" for i in (0, 1, 2, 3, 1, 5)]
+    near = NeighbourIndex(embedding, movies).nearest(1, k=3)
+    assert 4 not in set(near["movie_idx"]) and len(near) == 3
+    twice = NeighbourIndex(embedding, movies).nearest_to_vector(embedding[1], k=5)
+    assert list(twice["movie_idx"]).count(1) + list(twice["movie_idx"]).count(4) == 1

@@ -125,3 +125,17 @@ def test_shown_predictions_are_clipped_to_the_scale_and_the_caption_says_so():
     assert inside.n_outside == 0
     assert "lie within the dataset's 0.5–5 scale" in predictions_scale_text("m", inside)
     assert recommend_for_user(FakeModel(), 0, rated=[], k=2).shown is None  # no scale: as is
+
+
+def test_a_film_listed_under_two_ids_is_neither_recommended_again_nor_listed_twice():
+    """ml-100k lists 19 films twice (e.g. Chasing Amy as 246 and 268): rated under one id, the
+    film is not recommended under the other, and a ranking shows it once."""
+    movies = movies_table(7, n_ratings=N_RATINGS)
+    movies["identity"] = [f"title:film {i}|1990" for i in range(7)]
+    movies.loc[3, "identity"] = movies.loc[0, "identity"]  # rows 0 and 3: one film
+    top = rank_movies(SCORES, movies, exclude=[0], k=3, min_ratings=10)
+    assert list(top["movie_idx"]) == [1, 5, 2]  # 3 is movie 0's twin: rated
+    both = rank_movies(SCORES, movies, k=3, min_ratings=10)
+    assert list(both["movie_idx"]) == [0, 1, 5]  # 3 (4.8) is film 0 again: shown once
+    untitled = movies.assign(identity="title:|")  # no usable identities: no twins
+    assert list(rank_movies(SCORES, untitled, k=3, min_ratings=10)["movie_idx"]) == [0, 3, 1]

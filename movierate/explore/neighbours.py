@@ -21,6 +21,7 @@ import pandas as pd
 
 from movierate.errors import DataError
 from movierate.explore.model import EmbeddingModel
+from movierate.explore.twins import one_row_per_film, same_film_rows, twin_count
 from movierate.explore.validation import (
     check_choice,
     check_k,
@@ -120,14 +121,15 @@ class NeighbourIndex:
         excluded = np.asarray(exclude, dtype=np.int64).reshape(-1)
         if len(excluded) and (excluded.min() < 0 or excluded.max() >= len(self)):
             raise DataError(f"exclude holds movie indices outside 0..{len(self) - 1}.")
-        allowed[excluded] = False
+        allowed[same_film_rows(self.movies, excluded)] = False  # and their twins
         if not allowed.any():
             raise DataError(
                 f"No movie other than the query has at least {min_ratings} ratings; "
                 "lower the min-ratings filter."
             )
         scores[~allowed] = -np.inf
-        top = top_k(scores, min(k, int(allowed.sum())))
+        top = top_k(scores, min(k + twin_count(self.movies), int(allowed.sum())))
+        top = one_row_per_film(self.movies, top)[:k]  # a film listed under two ids shows once
         frame = movie_columns(self.movies, top)
         frame.insert(0, "rank", np.arange(1, len(top) + 1))
         frame["cosine_similarity"] = self._cosine(query, top)

@@ -20,6 +20,7 @@ import pandas as pd
 from movierate.errors import DataError
 from movierate.explore.model import EmbeddingModel
 from movierate.explore.neighbours import top_k
+from movierate.explore.twins import one_row_per_film, same_film_rows, twin_count
 from movierate.explore.validation import (
     check_k,
     check_min_ratings,
@@ -109,19 +110,22 @@ def rank_movies(
     k = check_k(k)
     min_ratings = check_min_ratings(min_ratings)
     eligible = n_ratings_of(movies) >= min_ratings
-    excluded = _excluded_mask(exclude, len(movies))
+    excluded = _excluded_mask(exclude, movies)
     allowed = eligible & ~excluded
     if not allowed.any():
         raise DataError(_nothing_left(eligible, excluded, min_ratings))
     signed = np.where(allowed, -scores if lowest else scores, -np.inf)
-    picked = top_k(signed, min(k, int(allowed.sum())))
+    picked = top_k(signed, min(k + twin_count(movies), int(allowed.sum())))
+    picked = one_row_per_film(movies, picked)[:k]  # a film listed under two ids shows once
     frame = movie_columns(movies, picked)
     frame.insert(0, "rank", np.arange(1, len(picked) + 1))
     frame["predicted"] = scores[picked]
     return frame
 
 
-def _excluded_mask(exclude: Any, n_movies: int) -> np.ndarray:
+def _excluded_mask(exclude: Any, movies: pd.DataFrame) -> np.ndarray:
+    """The rows ``exclude`` names and their twins (the same film under another id)."""
+    n_movies = len(movies)
     excluded = np.asarray(exclude, dtype=np.int64).reshape(-1)
     if len(excluded) and (excluded.min() < 0 or excluded.max() >= n_movies):
         raise DataError(
@@ -129,7 +133,7 @@ def _excluded_mask(exclude: Any, n_movies: int) -> np.ndarray:
             "model's movies table (movie_idx), not original movie ids."
         )
     mask = np.zeros(n_movies, dtype=bool)
-    mask[excluded] = True
+    mask[same_film_rows(movies, excluded)] = True
     return mask
 
 
@@ -229,7 +233,7 @@ def recommend_for_user(
             pd.DataFrame({"user_idx": [], "movie_idx": [], "rating": []}), movies, user_idx, k=k
         )
     common = {"exclude": rated_rows, "k": k, "min_ratings": min_ratings}
-    excluded = _excluded_mask(rated_rows, len(movies))
+    excluded = _excluded_mask(rated_rows, movies)
     eligible = n_ratings_of(movies) >= check_min_ratings(min_ratings)
     if not eligible.any():
         raise DataError(_nothing_left(eligible, excluded, min_ratings))
