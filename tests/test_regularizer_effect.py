@@ -10,7 +10,12 @@ import pytest
 
 from movierate import scoring
 from movierate.advice import DEFAULT_STRENGTHS, spec_warnings
-from movierate.explore.verdicts import covariance_stats, ks_uniform, regularizer_verdicts
+from movierate.explore.verdicts import (
+    DECORRELATED_MAX,
+    covariance_stats,
+    ks_uniform,
+    regularizer_verdicts,
+)
 from movierate.explore.whitening import exact_whitening, whiten_arrays
 from movierate.spec import ModelSpec
 
@@ -218,3 +223,29 @@ def test_verdicts_of_a_loaded_model_use_its_spec_and_history(tmp_path):
         "(target: diagonal 0.8-1.25): penalty still 17.4 (31.6 at epoch 1)"
     )
     assert white.to_dict()["numbers"]["penalty_final"] == pytest.approx(17.4)
+
+
+def test_a_verdict_over_all_rows_is_checked_on_the_rows_the_views_show(tmp_path):
+    """Two groups with opposite means (the many-rated and the rarely rated movies) can be
+    decorrelated together while each group is correlated: the verdict says so, in amber."""
+    import pandas as pd
+
+    from movierate.store import TrainedModel
+
+    rng = np.random.default_rng(5)
+    shared = 3 * rng.normal(size=(2_000, 1))  # var 9 = the groups' spread: covariance 0
+    group = np.r_[np.ones(1_000), -np.ones(1_000)][:, None]
+    # within each group dims 0 and 1 move together; across groups the means cancel that out
+    movies = np.hstack([shared + 3 * group, shared - 3 * group, rng.normal(size=(2_000, 2))])
+    counts = pd.DataFrame({"n_ratings": np.r_[np.full(1_000, 50), np.full(1_000, 2)]})
+    spec = ModelSpec(dim=4, regularizers={"decorrelation": 0.1})
+    model = TrainedModel("m", tmp_path, spec, {"history": {}}, {"movie_embedding": movies}, counts)
+    (everywhere,) = regularizer_verdicts(model)
+    assert everywhere.achieved  # over all 2,000 rows
+    (shown,) = regularizer_verdicts(model, min_ratings=10)
+    assert not shown.achieved
+    assert shown.sentence.startswith(
+        "decorrelated over all its movies, not over the 1,000 with at least 10 ratings"
+    )
+    group_corr = np.corrcoef(movies[:1_000, :2], rowvar=False)[0, 1]
+    assert shown.numbers["rated_corr_offdiag_mean_abs"] > DECORRELATED_MAX and group_corr > 0.9

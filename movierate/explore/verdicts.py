@@ -20,7 +20,7 @@ movies (every row, rated or not)']
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,17 +122,47 @@ def whitening_penalty(embedding: Any) -> float:
     return float(mean @ mean + np.sum((cov - np.eye(len(cov))) ** 2))
 
 
+@dataclass(frozen=True)
+class RatedRows:
+    """The movies a view shows by default (at least ``min_ratings`` ratings): a verdict over
+    every row can pass while these fail it (two groups whose means and spreads cancel)."""
+
+    embedding: np.ndarray
+    min_ratings: int
+
+    def where(self) -> str:
+        return f"the {len(self.embedding):,} with at least {self.min_ratings} ratings"
+
+
+def rated_rows(model: Any, min_ratings: int) -> RatedRows | None:
+    """:class:`RatedRows` of a loaded model; None when its movies have no rating counts, or
+    fewer than 2 or all of them have ``min_ratings`` (then the verdict over all rows says it)."""
+    movies = getattr(model, "movies", None)
+    if movies is None or "n_ratings" not in movies.columns:
+        return None
+    keep = movies["n_ratings"].to_numpy() >= min_ratings
+    if keep.sum() < 2 or keep.all() or len(keep) != len(model.movie_embedding):
+        return None
+    return RatedRows(np.asarray(model.movie_embedding)[keep], int(min_ratings))
+
+
 def regularizer_verdicts(
     model_or_arrays: Any,
     spec: Any = None,
     history: Mapping[str, Any] | None = None,
+    *,
+    min_ratings: int | None = None,
 ) -> list[Verdict]:
     """One :class:`Verdict` per regularizer of ``spec`` (strength > 0), from the saved arrays.
 
     ``model_or_arrays`` is a loaded model (``TrainedModel``: its ``spec`` and ``history`` are
     used when not given) or the ``embeddings.npz`` arrays (a mapping with ``movie_embedding``).
     ``history`` (per-epoch ``reg_<kind>`` lists) supplies each penalty's epoch-1 reference.
+    With ``min_ratings`` (and a model whose movies have rating counts), whitening and
+    decorrelation are also measured over the movies with that many ratings, and achieved only
+    when they hold there too (:class:`RatedRows`).
     """
+    rated = None
     if isinstance(model_or_arrays, Mapping):
         arrays = model_or_arrays
     else:
@@ -140,6 +170,8 @@ def regularizer_verdicts(
         spec = spec if spec is not None else model_or_arrays.spec
         if history is None:
             history = getattr(model_or_arrays, "history", None)
+        if min_ratings is not None:
+            rated = rated_rows(model_or_arrays, min_ratings)
     if spec is None:
         raise DataError("regularizer_verdicts needs the model's spec (pass spec=model.spec).")
     if "movie_embedding" not in arrays:
@@ -152,9 +184,9 @@ def regularizer_verdicts(
         penalties = [v for v in history.get(f"reg_{kind}", []) if _is_number(v)]
         first, last = (penalties[0], penalties[-1]) if penalties else (math.nan, math.nan)
         if kind == "whitening":
-            verdicts.append(_whitening(movies, strength, first, last))
+            verdicts.append(_whitening(movies, strength, first, last, rated))
         elif kind == "decorrelation":
-            verdicts.append(_decorrelation(movies, strength, first, last))
+            verdicts.append(_decorrelation(movies, strength, first, last, rated))
         elif kind == "adversarial":
             verdicts.append(_adversarial(movies, strength, history))
         elif kind == "l2":
@@ -170,43 +202,95 @@ def verdict_dicts(model: Any) -> list[dict[str, Any]]:
 # --- one verdict per kind ----------------------------------------------------------------------
 
 
-def _whitening(movies: np.ndarray, strength: float, first: float, last: float) -> Verdict:
-    stats = covariance_stats(movies)
+def _is_white(stats: Mapping[str, float]) -> bool:
     lo, hi = WHITE_DIAGONAL
-    achieved = (
+    return (
         lo <= stats["diag_mean"] <= hi
         and stats["diag_min"] >= lo * 0.75
         and stats["diag_max"] <= hi * 1.25
         and stats["offdiag_share"] <= WHITE_OFF_DIAGONAL_SHARE
     )
-    state = (
-        f"covariance diagonal {stats['diag_mean']:.3g} ± {stats['diag_std']:.2g}, "
+
+
+def _white_state(stats: Mapping[str, float]) -> str:
+    mean = stats["diag_mean"]  # 0.799 is not 0.8: three decimals near the target's bounds
+    shown = f"{mean:.3f}" if 0.1 <= mean < 10 else f"{mean:.3g}"
+    return (
+        f"covariance diagonal {shown} ± {stats['diag_std']:.2g}, "
         f"mean |off-diagonal correlation| {stats['corr_offdiag_mean_abs']:.2g}"
-        f"{_over(movies)}"
     )
-    if achieved:
-        sentence = f"whitened: {state}"
-    else:
-        # the measured penalty only: no cause (e.g. an L2 term) the numbers here cannot show
-        trend = _trend(first, last).lstrip(", ")
-        sentence = f"not whitened: {state} (target: diagonal {lo}-{hi})" + (
-            f": {trend}" if trend else ""
-        )
-    numbers = dict(stats, penalty_epoch1=first, penalty_final=last)
-    return Verdict("whitening", strength, achieved, sentence, numbers)
 
 
-def _decorrelation(movies: np.ndarray, strength: float, first: float, last: float) -> Verdict:
+def _whitening(
+    movies: np.ndarray, strength: float, first: float, last: float, rated: RatedRows | None
+) -> Verdict:
+    lo, hi = WHITE_DIAGONAL
+    return _covariance_verdict(
+        "whitening",
+        ("whitened", "not whitened"),
+        movies,
+        strength,
+        (first, last),
+        rated,
+        _is_white,
+        _white_state,
+        f"(target: diagonal {lo}-{hi})",
+    )
+
+
+def _decorrelation(
+    movies: np.ndarray, strength: float, first: float, last: float, rated: RatedRows | None
+) -> Verdict:
+    return _covariance_verdict(
+        "decorrelation",
+        ("decorrelated", "not decorrelated"),
+        movies,
+        strength,
+        (first, last),
+        rated,
+        lambda stats: stats["corr_offdiag_mean_abs"] <= DECORRELATED_MAX,
+        lambda stats: f"mean |off-diagonal correlation| {stats['corr_offdiag_mean_abs']:.3f}",
+        f"(target: <= {DECORRELATED_MAX})",
+    )
+
+
+def _covariance_verdict(
+    kind: str,
+    words: tuple[str, str],
+    movies: np.ndarray,
+    strength: float,
+    penalties: tuple[float, float],
+    rated: RatedRows | None,
+    holds: Callable[[Mapping[str, float]], bool],
+    state: Callable[[Mapping[str, float]], str],
+    target: str,
+) -> Verdict:
+    """A whitening or decorrelation verdict over every row and, given ``rated``, over the
+    movies the views show: achieved only where both hold (each part's numbers are said)."""
+    yes, no = words
     stats = covariance_stats(movies)
-    corr = stats["corr_offdiag_mean_abs"]
-    achieved = corr <= DECORRELATED_MAX
-    state = f"mean |off-diagonal correlation| {corr:.3f}{_over(movies)}"
-    if achieved:
-        sentence = f"decorrelated: {state}"
-    else:
-        sentence = f"not decorrelated: {state} (target <= {DECORRELATED_MAX}){_trend(first, last)}"
-    numbers = dict(stats, penalty_epoch1=first, penalty_final=last)
-    return Verdict("decorrelation", strength, achieved, sentence, numbers)
+    everywhere = holds(stats)
+    numbers = dict(stats, penalty_epoch1=penalties[0], penalty_final=penalties[1])
+    # the measured penalty only: no cause (e.g. an L2 term) the numbers here cannot show
+    trend = "" if everywhere else _trend(*penalties)
+    sentence = f"{yes if everywhere else no}: {state(stats)}{_over(movies)}"
+    sentence += "" if everywhere else f" {target}{trend}"
+    achieved = everywhere
+    if rated is not None:
+        part = covariance_stats(rated.embedding)
+        there = holds(part)
+        achieved = everywhere and there
+        numbers.update({f"rated_{k}": v for k, v in part.items()})
+        if everywhere and not there:
+            sentence = (
+                f"{yes} over all its movies, not over {rated.where()} that the views here "
+                f"start with. All {len(movies):,} (every row, rated or not): {state(stats)}; "
+                f"those {len(rated.embedding):,}: {state(part)} {target}"
+            )
+        else:
+            verb = "also" if there == everywhere else "but"
+            sentence += f"; {verb} {yes if there else no} over {rated.where()}: {state(part)}"
+    return Verdict(kind, strength, achieved, sentence, numbers)
 
 
 def _adversarial(movies: np.ndarray, strength: float, history: Mapping[str, Any]) -> Verdict:
@@ -245,7 +329,7 @@ def _over(movies: Any) -> str:
 
 def _trend(first: float, last: float) -> str:
     if _is_number(first) and _is_number(last):
-        return f", penalty still {last:.3g} ({first:.3g} at epoch 1)"
+        return f": penalty still {last:.3g} ({first:.3g} at epoch 1)"
     return ""
 
 

@@ -585,9 +585,11 @@ def show_verdicts(model: Any, *, with_name: bool = False) -> None:
     """What each regularizer of ``model`` measurably did (``explore.regularizer_verdicts``), as
     a green box when its effect is there and an amber one when it is not. L2 has no target of
     its own and is left out."""
+    from movierate.explore import DEFAULT_MIN_RATINGS
     from movierate.explore.verdicts import regularizer_verdicts
 
-    for verdict in regularizer_verdicts(model):
+    # also over the movies the views start with: all rows can pass while those fail
+    for verdict in regularizer_verdicts(model, min_ratings=DEFAULT_MIN_RATINGS):
         if verdict.kind == "l2":
             continue
         sentence = verdict.sentence[:1].upper() + verdict.sentence[1:]
