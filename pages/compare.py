@@ -70,7 +70,7 @@ def accuracy_row(model) -> dict:
         if model.has_test_rows
         else model.reported_rmse,
         "train RMSE": model.metrics.get("train_rmse"),
-        "epochs": model.metrics.get("epochs_run"),
+        text.EPOCHS_COLUMN: text.epochs_text(model.metrics),
         "train s": model.meta.get("timings", {}).get("train_seconds"),
         "parameters": state.parameter_count(model),
     }

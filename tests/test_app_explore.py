@@ -68,6 +68,10 @@ def widget(widgets, label: str):
 def test_compare_opens_on_accuracy_and_runs_only_the_open_tab(trained_home):
     at = open_page("pages/compare.py")
     (accuracy,) = frames(at)  # the space table is in another tab, not computed
+    for name, epochs in zip(accuracy["model"], accuracy["epochs: kept / run"], strict=True):
+        metrics = store.load_model(name).metrics  # the saved model's epoch, of those run
+        kept, run = metrics["best_epoch"], metrics["epochs_run"]
+        assert epochs == (f"{kept} / {run}" if kept != run else str(run))
     assert sorted(accuracy["model"]) == ["small-deep", "small-mf"]
     assert accuracy["test RMSE"].between(0.5, 1.5).all()
     assert (accuracy["parameters"] > 16 * 9000).all()

@@ -80,6 +80,23 @@ def regularizer_keys(history: dict[str, list[float]]) -> list[str]:
     return [k for k in history if k.startswith(REG_PREFIX) or k == "disc_loss"]
 
 
+#: The models tables' epochs column: the epoch the saved model is from, of those run.
+EPOCHS_COLUMN = "epochs: kept / run"
+
+
+def epochs_text(metrics: dict[str, Any]) -> str:
+    """``"10 / 12"``: the epoch early stopping kept of the epochs run (``"12"`` when the last
+    was kept, ``""`` when neither is recorded).
+
+    >>> epochs_text({"best_epoch": 10, "epochs_run": 12}), epochs_text({"epochs_run": 3})
+    ('10 / 12', '3')
+    """
+    best, run = metrics.get("best_epoch"), metrics.get("epochs_run")
+    if not isinstance(run, int):
+        return ""
+    return f"{best} / {run}" if isinstance(best, int) and best != run else str(run)
+
+
 def saved_regularizer_losses(metrics: dict[str, Any], history: dict[str, list[float]]) -> str:
     """``"l2 1.228, whitening 0.01823"``: each regularizer's loss of the saved model (its
     metrics; else the history at its best epoch), never the last epoch's when early stopping
@@ -157,7 +174,7 @@ def models_table(infos: list[Any]) -> pd.DataFrame:
             "old valid RMSE (steered early stopping)": [
                 None if i.has_test_rows else i.valid_rmse for i in infos
             ],
-            "epochs": [i.metrics.get("epochs_run") for i in infos],
+            EPOCHS_COLUMN: [epochs_text(i.metrics) for i in infos],
             "train s": [i.train_seconds for i in infos],
             "created": [i.created[:16].replace("T", " ") for i in infos],
         }

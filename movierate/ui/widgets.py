@@ -15,7 +15,7 @@ import streamlit as st
 
 from movierate.errors import MovierateError
 from movierate.ui import figures, shell, state
-from movierate.ui.text import genres_text, md, md_quoted, year_text
+from movierate.ui.text import EPOCHS_COLUMN, genres_text, md, md_quoted, year_text
 
 #: Column formats of the models table (:func:`movierate.ui.text.models_table`).
 MODELS_TABLE_COLUMNS: dict[str, Any] = {
@@ -33,6 +33,10 @@ MODELS_TABLE_COLUMNS: dict[str, Any] = {
         "stopping epoch, so slightly optimistic",
     ),
     "train s": st.column_config.NumberColumn(format="%.1f", help="Training time in seconds"),
+    EPOCHS_COLUMN: st.column_config.TextColumn(
+        help="The epoch the saved model is from (early stopping keeps the best one) of the "
+        "epochs training ran"
+    ),
 }
 
 
