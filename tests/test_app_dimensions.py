@@ -129,3 +129,13 @@ def test_an_ordered_model_says_how_many_dimensions_it_kept(movielens_dir, capsys
     assert line in capsys.readouterr().out
     # a model trained without 'ordered' shows no such line
     assert ordering.kept_dims_note(ModelSpec(), {}) is None
+
+
+def test_rows_training_never_watched_did_not_choose_the_epoch():
+    """The regularizer study trains a fixed number of epochs without its stop rows (its
+    history has no RMSE on them): the Dimensions caption must not say they chose the epoch."""
+    from movierate.ui.dimensions import stopped_on_held_out_rows
+
+    assert stopped_on_held_out_rows({"train_rmse": [0.9], "stop_rmse": [0.95]})
+    assert stopped_on_held_out_rows({"train_rmse": [0.9], "valid_rmse": [0.95]})  # older models
+    assert not stopped_on_held_out_rows({"loss": [1.0], "reg_l2": [0.1], "train_rmse": [0.9]})

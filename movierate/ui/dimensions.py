@@ -117,6 +117,12 @@ def first_k_controls(models: Sequence[Any], key: str) -> list[Any]:
     return views
 
 
+def stopped_on_held_out_rows(history: dict[str, Any]) -> bool:
+    """Whether training watched its held-out rows each epoch (the regularizer study trains a
+    fixed number of epochs without them: its history has no RMSE on them)."""
+    return not history or "stop_rmse" in history or "valid_rmse" in history
+
+
 def first_k_caption(model: Any, view: Any) -> str:
     """One sentence saying which dimensions ``view`` keeps of ``model`` and why that basis."""
     info = view.meta.get("first_k", {})
@@ -167,6 +173,13 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
     tuning = (model.meta or {}).get("tuning")  # kept as trained: its stop rows chose it
     settings = store.stop_rows_chose_settings(model.meta or {})  # e.g. the quick start's
     weighted = WEIGHTED if ordering.weighted_by_ratings(model) else ""
+    held_out = text.held_out_rows_text(
+        report.rows,
+        chose_dims=chose,
+        tuning=tuning,
+        settings=settings,
+        stopped_on=stopped_on_held_out_rows(model.history or {}),
+    )
     st.vega_lite_chart(
         charts.dimension_report_chart(report.dimensions, report.prefix, rows=report.rows),
         width="content",
@@ -174,7 +187,7 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
     )
     st.caption(
         f"Left: how much the RMSE on the {report.n_rows:,} {report.rows} rows "
-        f"({text.held_out_rows_text(report.rows, chose_dims=chose, tuning=tuning, settings=settings)}; "
+        f"({held_out}; "
         f"full model {report.base_rmse:.4f}) rises when one dimension is zeroed in both "
         "embeddings, as a share of the total, beside each dimension's share of the variance"
         + weighted

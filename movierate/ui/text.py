@@ -315,13 +315,17 @@ def held_out_rows_text(
     chose_dims: bool = False,
     tuning: dict[str, Any] | None = None,
     settings: str | None = None,
+    stopped_on: bool = True,
 ) -> str:
     """What the rows a dimension report measured on did for the model: never trained on, but
     early-stopping rows chose the stopping epoch, (``chose_dims``: the ordered option's rank
     selection) which dimensions were set to zero and, for a tuned model kept as trained
     (``tuning``: its meta entry), its settings and any blend weight, or the ``settings`` they
-    chose otherwise (``store.stop_rows_chose_settings``); test rows steered nothing.
+    chose otherwise (``store.stop_rows_chose_settings``); test rows steered nothing. With
+    ``stopped_on=False`` (the regularizer study's models) they did not choose the epoch.
 
+    >>> held_out_rows_text("early-stopping", chose_dims=True, stopped_on=False)
+    'never trained on, but they chose which dimensions were set to zero'
     >>> held_out_rows_text("early-stopping", tuning={"n_trials": 12, "blend": {}})
     'never trained on, but they chose the epoch training stopped at and its settings (best of 12 trials) and the blend weight'
     """
@@ -331,7 +335,8 @@ def held_out_rows_text(
         "early-stopping": "the epoch training stopped at",
         "validation": "the stopping epoch",
     }
-    choices = [steered[label]] if label in steered else []
+    # stopped_on=False: trained a fixed number of epochs without them (the study's models)
+    choices = [steered[label]] if label in steered and stopped_on else []
     if chose_dims:
         choices.append("which dimensions were set to zero")
     if tuning and label in steered:
