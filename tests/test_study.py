@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,8 @@ import pytest
 
 from movierate import config, study
 from movierate.cli import main
-from movierate.errors import SpecError
+from movierate.cli.study import pick_variants
+from movierate.errors import SpecError, StoreError
 from movierate.study.measure import PCA_CHOSEN
 
 
@@ -266,7 +268,7 @@ def _no_study(monkeypatch):
 
     calls = []
 
-    def fake_run_study(plan, out, progress=None):
+    def fake_run_study(plan, out, progress=None, overwrite=False):
         calls.append(out)
         return SimpleNamespace(files={}, seconds=0.0)
 
@@ -307,3 +309,22 @@ def test_unwritable_default_study_folder_is_reported_before_the_study(
     assert main(["study", "--quick", "--no-save"]) != 0
     err = capsys.readouterr().err
     assert "MOVIERATE_HOME" in err and "--out" in err and calls == []
+
+
+def test_a_study_never_replaces_saved_models_unasked(capsys):
+    """The study saves its models as study-<dataset>-d<dim>-<variant>: a user's model of such
+    a name (or an earlier study's) is refused before any training, and named."""
+    plan = replace(study.FULL_PLAN, variants=pick_variants("l2", study.VARIANTS), dims=(8,))
+    name = study.model_name(plan, "ml-100k", plan.dims[0], "l2")
+    folder = config.models_dir() / name
+    folder.mkdir(parents=True)
+    (folder / "meta.json").write_text("{}")  # any folder of that name: working or broken
+    with pytest.raises(StoreError, match=f"'{name}' already exists.*--overwrite.*--no-save"):
+        study.run_study(plan, config.home_dir() / "out")
+    assert (folder / "meta.json").read_text() == "{}"
+    assert not (config.home_dir() / "out" / "results.json").exists()
+    cli = ["study", "--datasets", "ml-100k", "--dims", "8", "--variants", "l2", "--epochs", "1"]
+    assert main([*cli, "--out", str(config.home_dir() / "o2")]) != 0
+    assert name in capsys.readouterr().err
+    study.check_saved_models(plan, ["ml-100k"], overwrite=True)  # asked: no error
+    study.check_saved_models(replace(plan, save_models=False), ["ml-100k"], overwrite=False)

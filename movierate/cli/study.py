@@ -54,8 +54,8 @@ def _configure_study(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--overwrite",
         action="store_true",
-        help="replace the results already in the output folder (else a folder holding results "
-        "is refused)",
+        help="replace the results already in the output folder and saved models of the "
+        "study's names (else a folder holding results, or such a model, is refused)",
     )
 
 
@@ -100,7 +100,9 @@ def _run_study(args: argparse.Namespace) -> int:
     study.check_output_folder(out, args.overwrite)  # before any training
     store.use_process_temp_dir()  # TensorFlow's autograph files go where a kill is cleaned up
     progress = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
-    result = study.run_study(replace(plan, **changes), out, progress=progress)
+    result = study.run_study(
+        replace(plan, **changes), out, progress=progress, overwrite=args.overwrite
+    )
     print(f"study done in {result.seconds:.0f} s; results in {out}:")
     for path in result.files.values():
         print(f"  {path}")

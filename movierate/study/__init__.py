@@ -46,7 +46,7 @@ penalties live in :mod:`movierate.explore.penalties`.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,7 +54,7 @@ import pandas as pd
 
 from movierate import store
 from movierate.data import load_dataset, make_split
-from movierate.errors import DataError
+from movierate.errors import DataError, StoreError
 from movierate.explore.whitening import exact_whitening
 from movierate.study.measure import (
     Fitted,
@@ -126,6 +126,7 @@ __all__ = [
     "analyse",
     "check_output_folder",
     "check_plan",
+    "check_saved_models",
     "compare_to_baseline",
     "dimension_ablation",
     "existing_results",
@@ -134,6 +135,7 @@ __all__ = [
     "markdown_report",
     "merge_into",
     "merge_results",
+    "model_name",
     "order_table",
     "pca_spearman",
     "prefix_curves",
@@ -158,13 +160,48 @@ class StudyResult:
     files: dict[str, Path]
 
 
+def model_name(plan: StudyPlan, dataset: str, dim: int, variant: str) -> str:
+    """The store name a study model is saved under (first model seed only)."""
+    return f"{plan.model_prefix}-{dataset}-d{dim}-{variant.replace('+', '-')}"
+
+
+def check_saved_models(plan: StudyPlan, datasets: Sequence[str], overwrite: bool) -> None:
+    """StoreError naming the saved models the study would replace, unless ``overwrite``."""
+    if not plan.save_models or overwrite:
+        return
+    names = [
+        model_name(plan, dataset, dim, variant.name)
+        for dataset in datasets
+        for dim in plan.dims
+        for variant in plan.variants
+    ]
+    taken = [name for name in names if store.model_exists(name)]
+    if taken:
+        shown = ", ".join(repr(n) for n in taken[:5]) + (
+            f" and {len(taken) - 5} more" if len(taken) > 5 else ""
+        )
+        raise StoreError(
+            f"The study saves its models as {plan.model_prefix}-<dataset>-d<dim>-<variant>, and "
+            f"{shown} already exist{'s' if len(taken) == 1 else ''}: a study would replace "
+            f"{'it' if len(taken) == 1 else 'them'}. Rename or delete them, pass --overwrite "
+            "to replace them, or --no-save to keep the study's models out of the store."
+        )
+
+
 def run_study(
-    plan: StudyPlan, out_dir: Path, progress: Callable[[str], None] | None = None
+    plan: StudyPlan,
+    out_dir: Path,
+    progress: Callable[[str], None] | None = None,
+    *,
+    overwrite: bool = False,
 ) -> StudyResult:
-    """Train and analyse every model of ``plan``; write the result files into ``out_dir``."""
+    """Train and analyse every model of ``plan``; write the result files into ``out_dir``.
+    Saved models of the same names are replaced only with ``overwrite``
+    (:func:`check_saved_models`, before any training)."""
     check_plan(plan)
     if plan.save_models:
         store.check_writable()  # a store that cannot take the models: now, not hours later
+        check_saved_models(plan, plan.datasets, overwrite)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     report = progress or (lambda message: None)
@@ -172,6 +209,8 @@ def run_study(
     rows, ablations, prefixes = [], [], []
     for dataset in plan.datasets:
         ds = load_dataset(dataset)
+        if ds.name != dataset:  # loaded under another name: its models' names differ
+            check_saved_models(plan, [ds.name], overwrite)
         split = make_split(ds, method="random", seed=plan.split_seed)
         users = fixed_users(ds, plan.n_users)
         for dim in plan.dims:
@@ -179,7 +218,7 @@ def run_study(
                 cell_rows, cell_curves = [], []
                 for variant in plan.variants:
                     spec = variant.spec(plan, dim, seed, ds.name)
-                    name = f"{plan.model_prefix}-{ds.name}-d{dim}-{variant.name.replace('+', '-')}"
+                    name = model_name(plan, ds.name, dim, variant.name)
                     fitted = fit_in_memory(ds, split, spec, name)
                     save = plan.save_models and seed == plan.model_seeds[0]
                     if save:
