@@ -37,6 +37,7 @@ import pyarrow.parquet as pq
 
 import movierate
 from movierate import atomic, config, scoring
+from movierate.data.build import MAX_RATING
 from movierate.data.movies import REQUIRED_MOVIE_COLUMNS
 from movierate.errors import MovierateError, NameTakenError, StoreError
 from movierate.filenames import unportable_reason
@@ -1085,12 +1086,20 @@ def _meta_problem(meta: Mapping[str, Any]) -> str | None:
         isinstance(scale, list)
         and len(scale) == 3
         and all(_is_number(x) for x in scale)
-        and scale[0] < scale[1]
+        and -MAX_RATING <= scale[0] < scale[1] <= MAX_RATING
         and scale[2] >= 0
     ):
         return (
-            "dataset.rating_scale should be [min, max, step], numbers with min < max and "
-            f"step >= 0, got {shown(scale)}"
+            "dataset.rating_scale should be [min, max, step], numbers with "
+            f"-{MAX_RATING:g} <= min < max <= {MAX_RATING:g} and step >= 0, got {shown(scale)}"
+        )
+    imported = meta.get("imported")
+    if imported not in (None, False) and not (
+        isinstance(imported, dict) and all(isinstance(k, str) for k in imported)
+    ):
+        return (
+            "'imported' should be null or a record of where the embedding came from, got "
+            f"{shown(imported)}"
         )
     split = meta["split"]
     for key in ("test_fraction", "stop_fraction", "valid_fraction"):

@@ -251,3 +251,19 @@ def test_your_ratings_inside_recommend_reuses_its_controls(trained_home):
     assert len(at.slider) == 2  # no duplicate k / min_ratings sliders
     recs = next(d.value for d in at.dataframe if "because" in d.value.columns)
     assert len(recs) == 6
+
+
+def test_rating_sliders_offer_few_values_from_end_to_end():
+    """Round 4 (B3): a scale of any value from -1e6 to 1e6 made a slider of 1,999,999 options,
+    offset from the minimum (0.037, 1.037, ... never the maximum 100)."""
+    from types import SimpleNamespace
+
+    from movierate.ui.your_ratings import MAX_STEPS, rating_steps
+
+    assert rating_steps(SimpleNamespace(rating_scale=(0.5, 5.0, 0.5))) == [
+        0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5.0,
+    ]  # fmt: skip
+    for scale in [(-999_998.963, 999_999.0, 0.0), (0.037, 100.0, 0.0), (0.0, 1e6, 0.5)]:
+        steps = rating_steps(SimpleNamespace(rating_scale=scale))
+        assert len(steps) <= MAX_STEPS and steps[0] == round(scale[0], 4)
+        assert steps[-1] == round(scale[1], 4) and steps == sorted(steps)

@@ -361,3 +361,24 @@ def test_names_with_control_characters_never_reach_the_terminal_raw(tmp_path, ca
     assert code == 0 and "\x1b" not in out and "\\x1b[31mRED" in out
     code, _, err = _run(["show", "no\x1bsuch"], capsys)
     assert code == 1 and "\x1b" not in err
+
+
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        ({"imported": True}, "'imported' should be null or a record"),
+        ({"imported": "yes"}, "'imported' should be null or a record"),
+        ({"dataset": {"rating_scale": [0, 1e308, 0]}}, "dataset.rating_scale should be"),
+    ],
+    ids=["imported-bool", "imported-text", "huge-scale"],
+)
+def test_meta_values_the_pages_cannot_use_make_the_model_broken(damage, reason):
+    """Round 4 (B1, B2): these passed the checks, and Embeddings / Rate then crashed."""
+    path = _save_fake("m")
+    meta = json.loads((path / "meta.json").read_text())
+    for key, value in damage.items():
+        meta[key] = {**meta[key], **value} if isinstance(value, dict) else value
+    (path / "meta.json").write_text(json.dumps(meta))
+    infos, broken = store.list_models()
+    assert not infos and [b.name for b in broken] == ["m"]
+    assert reason in broken[0].reason

@@ -152,3 +152,17 @@ def test_tsne_of_a_one_dimensional_embedding_starts_from_a_random_layout(backend
     first, again = (run(x, perplexity=5, max_iter=250, seed=3) for _ in range(2))
     assert first.shape == (120, 2) and np.isfinite(first).all()
     assert np.allclose(first, again)
+
+
+def test_a_truncated_map_cache_is_recomputed_not_an_error(tmp_path):
+    """Round 4 (B4): a cut-off .npz starts like a zip, so np.load raised BadZipFile."""
+    import numpy as np
+
+    from movierate.explore.projection import _read_cached
+
+    rows = np.arange(5)
+    path = tmp_path / "map.npz"
+    np.savez(path, coordinates=np.zeros((5, 2), np.float32), rows=rows)
+    assert _read_cached(path, rows) is not None
+    path.write_bytes(path.read_bytes()[:60])  # a copy cut short
+    assert _read_cached(path, rows) is None

@@ -44,6 +44,7 @@ import os
 import sys
 import threading
 import time
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -914,7 +915,7 @@ def _read_cached(path: Path, rows: np.ndarray) -> tuple[np.ndarray, dict[str, An
         with np.load(path) as cached:
             coordinates, cached_rows = cached["coordinates"], cached["rows"]
             trust = json.loads(str(cached["trust"])) if "trust" in cached.files else None
-    except (OSError, KeyError, ValueError, EOFError):
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):  # a truncated copy
         return None
     if coordinates.shape != (len(rows), 2) or not np.array_equal(cached_rows, rows):
         return None

@@ -134,7 +134,7 @@ def model_summary(model: Any) -> str:
     model's figure is labelled as the valid RMSE that steered its early stopping); for an
     imported embedding, where it came from."""
     imported = (getattr(model, "meta", None) or {}).get("imported")
-    if imported:  # its recorded spec ("mf") is a placeholder: it was not trained here
+    if isinstance(imported, dict):  # its recorded spec ("mf") is a placeholder: not trained here
         return (
             f"imported embedding ({md(imported.get('source', '?'))}, "
             f"{md(imported.get('format', '?'))}), dim {model.dim}; no users or ratings"

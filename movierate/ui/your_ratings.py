@@ -71,11 +71,20 @@ def format_rated(ratings: dict[MovieId, float]) -> str:
     return ",".join(f"{movie_id}:{rating:g}" for movie_id, rating in ratings.items())
 
 
+#: The most ratings a rating slider offers.
+MAX_STEPS = 101
+
+
 def rating_steps(model: Any) -> list[float]:
-    """Every rating the model's dataset allows (0.5 … 5 for ml-latest-small, 1 … 5 for ml-100k)."""
+    """Every rating the model's dataset allows (0.5 … 5 for ml-latest-small, 1 … 5 for ml-100k);
+    for a scale of any value (step 0) or with more than :data:`MAX_STEPS` steps, that many
+    evenly spaced values from its minimum to its maximum, both included."""
     lo, hi, step = model.rating_scale
-    step = step if step > 0 else 1.0
-    return [float(v) for v in np.round(np.arange(lo, hi + step / 2, step), 4)]
+    if step > 0 and (hi - lo) / step < MAX_STEPS:
+        values = np.arange(lo, hi + step / 2, step)
+    else:
+        values = np.linspace(lo, hi, MAX_STEPS)
+    return [float(v) for v in np.round(values, 4)]
 
 
 def _set_rated(ratings: dict[MovieId, float]) -> None:
