@@ -14,14 +14,29 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from movierate.errors import DataError, StoreError
+
+
+def _setting(variable: str, error: type[Exception] = StoreError) -> Path | None:
+    """The folder an environment variable names, absolute (``~`` expanded; a relative value
+    taken from the current folder once, so messages show where it is); None when unset or
+    blank (a blank value would otherwise put files in whatever folder the program started
+    from). ``error`` when ``~user`` names no user of this system."""
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return None
+    try:
+        return Path(value).expanduser().absolute()
+    except RuntimeError:  # "~nosuchuser/...": no such user's home to expand
+        raise error(
+            f"{variable}={value!r} starts with a user name this system does not have; give an "
+            "absolute path."
+        ) from None
+
 
 def home_dir() -> Path:
-    """Root folder of movierate's files (read from the environment on every call; an empty
-    ``MOVIERATE_HOME`` counts as unset, as for the other settings: it would otherwise put the
-    store in whatever folder the program was started from)."""
-    return Path(
-        os.environ.get("MOVIERATE_HOME", "").strip() or Path.home() / ".movierate"
-    ).expanduser()
+    """Root folder of movierate's files (read from the environment on every call)."""
+    return _setting("MOVIERATE_HOME") or Path.home() / ".movierate"
 
 
 def data_dir() -> Path:
@@ -35,18 +50,16 @@ def extra_data_dir() -> Path | None:
     DataError if it is set to a file or to a folder that does not exist (a typo would
     otherwise be ignored silently, and the datasets looked for elsewhere).
     """
-    env = os.environ.get("MOVIERATE_DATA_DIR")
-    if not env:
+    folder = _setting("MOVIERATE_DATA_DIR", DataError)
+    if folder is None:
         return None
-    folder = Path(env).expanduser()
+    env = os.environ["MOVIERATE_DATA_DIR"]
     try:
         is_dir = folder.is_dir()
         exists = is_dir or folder.exists()
     except (OSError, ValueError):  # a name the system refuses
         is_dir = exists = False
     if not is_dir:
-        from movierate.errors import DataError
-
         what = "is a file, not a folder" if exists else "does not exist"
         raise DataError(
             f"MOVIERATE_DATA_DIR={env!r} {what}; point it at a folder holding extracted "
@@ -62,15 +75,14 @@ def cache_dir() -> Path:
 
 def models_dir() -> Path:
     """Folder holding one sub-folder per trained model."""
-    env = os.environ.get("MOVIERATE_MODELS_DIR")
-    return Path(env).expanduser() if env else home_dir() / "models"
+    return _setting("MOVIERATE_MODELS_DIR") or home_dir() / "models"
 
 
 def models_dir_setting() -> str:
     """Which setting decides :func:`models_dir`: the variable to change when it cannot be used."""
-    if os.environ.get("MOVIERATE_MODELS_DIR"):
+    if os.environ.get("MOVIERATE_MODELS_DIR", "").strip():
         return "MOVIERATE_MODELS_DIR"
-    if os.environ.get("MOVIERATE_HOME"):
+    if os.environ.get("MOVIERATE_HOME", "").strip():
         return "MOVIERATE_HOME (the models go in its models folder)"
     return "MOVIERATE_HOME (unset: ~/.movierate; the models go in its models folder)"
 
@@ -79,6 +91,6 @@ def home_setting() -> str:
     """How :func:`home_dir` was chosen, for messages: the variable, or its default."""
     return (
         "MOVIERATE_HOME"
-        if os.environ.get("MOVIERATE_HOME")
+        if os.environ.get("MOVIERATE_HOME", "").strip()
         else "MOVIERATE_HOME (unset: ~/.movierate)"
     )

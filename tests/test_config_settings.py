@@ -46,3 +46,29 @@ def test_a_store_setting_that_is_a_file_is_named_when_listing(tmp_path, monkeypa
 def test_an_empty_home_setting_means_the_default_home_not_the_current_folder(monkeypatch, value):
     monkeypatch.setenv("MOVIERATE_HOME", value)
     assert config.home_dir() == Path.home() / ".movierate"
+
+
+@pytest.mark.parametrize(
+    ("variable", "read", "error"),
+    [
+        ("MOVIERATE_HOME", config.home_dir, StoreError),
+        ("MOVIERATE_MODELS_DIR", config.models_dir, StoreError),
+        ("MOVIERATE_DATA_DIR", config.extra_data_dir, DataError),
+    ],
+)
+def test_a_home_of_a_user_that_does_not_exist_is_named(monkeypatch, variable, read, error):
+    """Round 4 (C1): '~nosuchuser/x' raised RuntimeError ("unexpected ... bug")."""
+    monkeypatch.setenv(variable, "~nosuchuser-movierate/x")
+    with pytest.raises(error, match=f"{variable}=.*absolute path"):
+        read()
+
+
+def test_a_blank_or_relative_models_dir_is_never_a_folder_called_blank(tmp_path, monkeypatch):
+    """Round 4 (D4): MOVIERATE_MODELS_DIR=' ' saved models into a folder named ' '."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("MOVIERATE_HOME", str(home))
+    monkeypatch.setenv("MOVIERATE_MODELS_DIR", " ")
+    assert config.models_dir() == home / "models"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MOVIERATE_MODELS_DIR", "relative")
+    assert config.models_dir() == tmp_path / "relative"  # absolute, as messages show it
