@@ -181,8 +181,8 @@ STORE_LEFTOVERS = (
 NAME_MAX_LENGTH = 64
 CACHE_KEY_MAX_LENGTH = 128
 NAME_RULE = (
-    "1 to 64 ASCII letters, digits, '-', '_' and '.', not starting or ending with '.', "
-    "without '..', not a Windows device name (CON, NUL, COM1...)"
+    "1 to 64 ASCII letters, digits, '-', '_' and '.', not starting with '-' or '.' nor ending "
+    "with '.', without '..', not a Windows device name (CON, NUL, COM1...)"
 )
 _NAME_CHARS = re.compile(r"[A-Za-z0-9_.-]+")
 
@@ -498,6 +498,8 @@ def validate_name(name: str, *, new: bool = True) -> str:
     problem = _component_problem(name, NAME_MAX_LENGTH)
     if problem is None and new:
         problem = unportable_reason(name)
+    if problem is None and new and name.startswith("-"):  # a command line reads it as an option
+        problem = "it starts with '-'"
     if problem:
         raise StoreError(f"Invalid model name {shown(name)}: {problem}. Use {NAME_RULE}.")
     return name

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from movierate import atomic, cli, config, store
-from movierate.errors import MovierateError
+from movierate.errors import MovierateError, StoreError
 
 REPO = Path(__file__).resolve().parents[1]
 LONG = "a" * 1000
@@ -382,3 +382,13 @@ def test_meta_values_the_pages_cannot_use_make_the_model_broken(damage, reason):
     infos, broken = store.list_models()
     assert not infos and [b.name for b in broken] == ["m"]
     assert reason in broken[0].reason
+
+
+def test_a_new_name_may_not_start_with_a_dash(capsys):
+    """Round 4 (D6): '-x' was saved, then every command read it as an option."""
+    with pytest.raises(StoreError, match="starts with '-'"):
+        store.validate_name("-x")
+    assert store.validate_name("-x", new=False) == "-x"  # one saved before still opens
+    _save_fake("m")
+    code, _, err = _run(["rename", "m", "--", "-x"], capsys)
+    assert code == 1 and "starts with '-'" in err
