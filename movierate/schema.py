@@ -108,19 +108,26 @@ class Units:
         return self.each.describe() + " for each layer"
 
 
+#: A penalty strength: 0 (off) up to a million (every default is 0.001 to 10; past float32's
+#: range a strength overflows the step's arithmetic).
+MAX_STRENGTH = 1e6
+
+
 @dataclass(frozen=True)
 class Strengths:
     """A mapping kind -> strength: kinds from ``kinds`` (with label, input step and help)."""
 
     kinds: Mapping[str, tuple[str, float, str]]
-    strength: Interval = Interval(float, 0.0, None, "left")
+    strength: Interval = Interval(float, 0.0, MAX_STRENGTH)
 
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(self.kinds)
 
     def describe(self) -> str:
-        return f"kinds are {', '.join(self.kinds)}; a strength is a number >= 0"
+        return (
+            f"kinds are {', '.join(self.kinds)}; a strength is a number from 0 to {MAX_STRENGTH:g}"
+        )
 
 
 Constraint = Interval | StrOptions | Boolean | Units | Strengths
@@ -142,7 +149,7 @@ class FieldSchema:
     step: float | None = None
 
 
-_STRENGTH = Interval(float, 0.0, None, "left")
+_STRENGTH = Interval(float, 0.0, MAX_STRENGTH)
 
 #: Every ModelSpec field, in ModelSpec's order (tests check both lists match).
 SPEC_SCHEMA: dict[str, FieldSchema] = {
@@ -381,7 +388,8 @@ def check(name: str, value: Any) -> None:
                 )
             if strength not in constraint.strength:
                 raise SpecError(
-                    f"{name}[{kind!r}] = {strength!r} is invalid: a strength is a number >= 0."
+                    f"{name}[{kind!r}] = {strength!r} is invalid: a strength is a number from 0 "
+                    f"to {MAX_STRENGTH:g}."
                 )
         return
     if isinstance(constraint, Units):

@@ -416,8 +416,8 @@ def _fit(
             for name, rows_columns in evaluated.items():
                 rmse, mae = loop.evaluate(*rows_columns)
                 metrics[f"{name}_rmse"], metrics[f"{name}_mae"] = rmse, mae
+            check_diverged(epoch, metrics, model.weights)  # before the penalties read NaN rows
             metrics.update(loop.regularizer_losses())
-            check_diverged(epoch, metrics, model.weights)
             for key, value in metrics.items():
                 history.setdefault(key, []).append(float(value))
             if progress is not None:
