@@ -18,6 +18,7 @@ the data and importing TensorFlow. TensorFlow is imported only when training sta
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -278,7 +279,18 @@ def test_metrics(
     ``split.train`` (the rows the model was fit on: pass a refit's folded split)."""
     metrics = _rmse_mae("test", arrays, spec, ds, split.test, scale or ds.rating_scale)
     metrics["test_unseen_rows"] = unseen_rows(ds, split.train, split.test)
+    metrics["test_rmse_of_mean"] = rmse_of_mean(ds, split.train, split.test)
     return metrics
+
+
+def rmse_of_mean(ds: RatingsDataset, fitted: np.ndarray, rows: np.ndarray) -> float:
+    """The RMSE on ``rows`` of predicting the ``fitted`` rows' mean rating for every one: the
+    floor any model should beat (a label only: it chooses nothing)."""
+    ratings = ds.ratings["rating"].to_numpy(np.float64)
+    fitted, rows = np.asarray(fitted, dtype=np.int64), np.asarray(rows, dtype=np.int64)
+    if not len(fitted) or not len(rows):
+        return math.nan
+    return float(np.sqrt(np.mean((ratings[rows] - ratings[fitted].mean()) ** 2)))
 
 
 def unseen_rows(ds: RatingsDataset, fitted: np.ndarray, rows: np.ndarray) -> int:

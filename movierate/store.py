@@ -409,6 +409,21 @@ def stop_rows_chose_settings(meta: dict[str, Any]) -> str | None:
         return None
 
 
+def worse_than_mean_note(metrics: dict[str, Any] | None) -> str:
+    """A warning when a model's test RMSE is worse than predicting the training rows' mean
+    rating for every test row (``test_rmse_of_mean``): training went wrong (a run that diverged
+    to finite values), else ""."""
+    metrics = metrics or {}
+    rmse, floor = metrics.get("test_rmse"), metrics.get("test_rmse_of_mean")
+    if not (_is_number(rmse) and _is_number(floor)) or rmse <= floor:
+        return ""
+    return (
+        f"Its test RMSE {rmse:.4f} is worse than {floor:.4f}, what predicting the training "
+        "rows' mean rating for every test row gives: this training did not learn. Lower the "
+        "learning rate and train again."
+    )
+
+
 def first_member_note(metrics: dict[str, Any] | None) -> str:
     """What a model's per-epoch history is when it is not the model's own: an ensemble or blend
     has none of its own and saves its first member's (``" (its first of 2 members)"``)."""

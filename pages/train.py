@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from movierate import advice, schema
+from movierate import advice, schema, store
 from movierate.defaults import fill_family_defaults, fill_large_data_defaults
 from movierate.errors import MovierateError, NameTakenError
 from movierate.tuning import MAX_ENSEMBLE, TuneRequest, blend_families
@@ -186,6 +187,9 @@ def show_job(job) -> None:
             f"Saved as **{job.model_name}**. {saved_accuracy(job.model_name)}",
             icon=":material/check_circle:",
         )
+        with contextlib.suppress(MovierateError):
+            if warning := store.worse_than_mean_note(state.load_model(job.model_name).metrics):
+                st.warning(warning, icon=":material/warning:")
         links = st.columns(3)
         links[0].page_link(
             shell.page("embeddings"),

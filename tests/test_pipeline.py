@@ -38,6 +38,10 @@ def test_train_and_save_returns_the_name_and_records_everything(synthetic):
     assert recorded["stop_fraction"] == 0.15
     assert model.meta["dataset"]["fingerprint"] == synthetic.fingerprint
     assert [e.epoch for e in events if e.phase == "epoch"] == [1, 2]
+    split = pipeline.recorded_split(synthetic, recorded)  # the mean's RMSE, recomputed
+    ratings = synthetic.ratings["rating"].to_numpy(np.float64)
+    floor = np.sqrt(np.mean((ratings[split.test] - ratings[split.train].mean()) ** 2))
+    assert model.metrics["test_rmse_of_mean"] == pytest.approx(floor)
     # training reported train / stop metrics only; test metrics came afterwards, in numpy
     assert all("test_rmse" not in e.metrics for e in events)
     assert {"train_rmse", "stop_rmse", "test_rmse", "test_mae"} <= set(model.metrics)
@@ -199,3 +203,14 @@ def test_a_diverged_training_saves_nothing_and_keeps_the_old_model(synthetic):
     after = {p.name: p.read_bytes() for p in store.model_path("good").iterdir() if p.is_file()}
     assert after == before
     assert [m.name for m in store.list_models()[0]] == ["good"]
+
+
+def test_a_model_worse_than_the_mean_says_so():
+    """Round 4 (D2): a run that diverged to finite values (test RMSE 320 on a 1-5 scale) was
+    saved without a word."""
+    note = store.worse_than_mean_note({"test_rmse": 320.43, "test_rmse_of_mean": 1.13})
+    assert (
+        note.startswith("Its test RMSE 320.4300 is worse than 1.1300") and "learning rate" in note
+    )
+    assert store.worse_than_mean_note({"test_rmse": 0.9, "test_rmse_of_mean": 1.13}) == ""
+    assert store.worse_than_mean_note({"test_rmse": 0.9}) == ""  # saved before the floor

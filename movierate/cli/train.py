@@ -133,6 +133,8 @@ def _run_train(args: argparse.Namespace) -> int:
         f"{metrics.get('best_epoch', '?')} of {metrics.get('epochs_run', '?')})"
     )
     print(f"folder: {store.model_path(saved)}")
+    if warning := store.worse_than_mean_note(metrics):
+        print(f"warning: {warning}", file=sys.stderr)
     return EXIT_OK
 
 
