@@ -426,7 +426,13 @@ def train_form(datasets: list[str]) -> None:
                 0.05,
                 help="Rows that early stopping watches; they are not trained on.",
             )
-            split_seed = st.number_input("Split seed", value=42, step=1)
+            split_seed = st.number_input(
+                "Split seed",
+                value=42,
+                step=1,
+                help="Draws the random rows; a temporal split draws none (it holds out each "
+                "user's latest ratings), so there it changes nothing.",
+            )
             st.markdown("**Name**")
             name = st.text_input(
                 "Model name",

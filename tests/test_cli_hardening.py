@@ -392,3 +392,18 @@ def test_a_new_name_may_not_start_with_a_dash(capsys):
     _save_fake("m")
     code, _, err = _run(["rename", "m", "--", "-x"], capsys)
     assert code == 1 and "starts with '-'" in err
+
+
+@pytest.mark.parametrize(
+    ("command", "flags", "words"),
+    [
+        ("train", ["--split", "official:u1", "--test-fraction", "0.5"], "--test-fraction does not"),
+        ("tune", ["--split", "official:u1", "--test-fraction", "0.5"], "--test-fraction does not"),
+        ("train", ["--split", "temporal", "--split-seed", "3"], "drop --split-seed"),
+    ],
+)
+def test_split_options_a_method_ignores_are_refused(capsys, command, flags, words):
+    """Round 4 (D1): they were accepted and silently ignored (the model recorded seed 7)."""
+    code, _, err = _run([command, "ml-100k", *flags], capsys)
+    assert code != 0 and words in _one_error_line(err)
+    assert not store.list_models()[0]

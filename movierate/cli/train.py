@@ -12,8 +12,8 @@ from movierate import spec as spec_module
 from movierate.cli.command import EXIT_OK, Command, register
 from movierate.cli.output import check_path_argument, clip, print_notes
 from movierate.cli.progress import ProgressBar
+from movierate.cli.split_args import add_split_arguments, split_options
 from movierate.cli.tables import num, short
-from movierate.data.splits import DEFAULT_STOP_FRACTION, DEFAULT_TEST_FRACTION
 from movierate.errors import SpecError
 
 
@@ -55,31 +55,11 @@ def _configure_train(parser: argparse.ArgumentParser) -> None:
         if "type" in options:
             options.setdefault("metavar", flag.lstrip("-").upper().replace("-", "_"))
         model.add_argument(flag, default=None, **options)
-    split = parser.add_argument_group(
-        "split (train / early-stopping / test rows; test rows are never seen in training)"
+    add_split_arguments(
+        parser,
+        "split (train / early-stopping / test rows; test rows are never seen in training)",
+        "share of the remaining training part used as early-stopping rows",
     )
-    split.add_argument(
-        "--split",
-        default="random",
-        help="random, per_user, temporal or official:NAME (ml-100k: official:u1 ... ub) [random]",
-    )
-    split.add_argument(
-        "--test-fraction",
-        type=float,
-        default=DEFAULT_TEST_FRACTION,
-        help=f"share of all ratings held out as test rows [{DEFAULT_TEST_FRACTION}]",
-    )
-    split.add_argument(
-        "--stop-fraction",
-        type=float,
-        default=DEFAULT_STOP_FRACTION,
-        help="share of the remaining training part used as early-stopping rows "
-        f"[{DEFAULT_STOP_FRACTION}]",
-    )
-    split.add_argument(  # the flag's name before splits had test rows
-        "--valid-fraction", dest="test_fraction", type=float, help=argparse.SUPPRESS
-    )
-    split.add_argument("--split-seed", type=int, default=42, help="seed of the split [42]")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -99,14 +79,7 @@ def _run_train(args: argparse.Namespace) -> int:
     if not args.overwrite and name_base is None and store.model_exists(name):
         raise store.name_taken(name, replace_hint="pass --overwrite to replace it")
     store.check_writable()
-    split = split_settings(
-        {
-            "method": args.split,
-            "test_fraction": args.test_fraction,
-            "stop_fraction": args.stop_fraction,
-            "seed": args.split_seed,
-        }
-    )
+    split = split_settings(split_options(args))
     ds = load_dataset(args.dataset)
     spec = spec_from_args(args, ds.fingerprint).validate()  # family defaults chosen elsewhere
     print_notes(ds)

@@ -8,6 +8,7 @@ from typing import Any
 
 from movierate import schema
 from movierate.cli.command import EXIT_OK, Command, register
+from movierate.cli.split_args import add_split_arguments, split_options
 from movierate.cli.tables import format_table, num, short
 
 
@@ -48,24 +49,11 @@ def _configure_tune(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--name", help="model name (default: dataset-tuned-family, made unique)")
     parser.add_argument("--overwrite", action="store_true", help="replace a model of that name")
-    split = parser.add_argument_group(
-        "split (trials are scored on the early-stopping rows; test rows only rate the winner)"
+    add_split_arguments(
+        parser,
+        "split (trials are scored on the early-stopping rows; test rows only rate the winner)",
+        "share of the rest that scores trials and early stopping",
     )
-    split.add_argument(
-        "--split",
-        default="random",
-        help="random, per_user, temporal or official:NAME (ml-100k: official:u1 ... ub) [random]",
-    )
-    split.add_argument(
-        "--test-fraction", type=float, default=0.1, help="share held out as test rows [0.1]"
-    )
-    split.add_argument(
-        "--stop-fraction",
-        type=float,
-        default=0.1,
-        help="share of the rest that scores trials and early stopping [0.1]",
-    )
-    split.add_argument("--split-seed", type=int, default=42, help="seed of the split [42]")
     parser.add_argument("--quiet", action="store_true", help="no per-trial lines")
 
 
@@ -96,14 +84,7 @@ def _run_tune(args: argparse.Namespace) -> int:
         name_base = f"{short(args.dataset)}-{kind}-{'-'.join(families)}"
         name = store.unique_name(name_base)
     store.check_writable()
-    split = split_settings(
-        {
-            "method": args.split,
-            "test_fraction": args.test_fraction,
-            "stop_fraction": args.stop_fraction,
-            "seed": args.split_seed,
-        }
-    )
+    split = split_settings(split_options(args))
 
     def on_trial(record: Any) -> None:
         if not args.quiet:
