@@ -597,3 +597,23 @@ def test_a_link_asking_for_more_dimensions_than_the_model_has_says_so(trained_ho
     assert at.slider(key="emb_k").value == dim < 1000
     captions = [c.value for c in at.sidebar.caption]
     assert any(f"First k = 1000 is outside 1-{dim}" in c for c in captions), captions
+
+
+@pytest.mark.parametrize(("page", "key"), [("compare", "models"), ("embeddings", "model")])
+def test_a_model_renamed_elsewhere_is_named_and_the_rest_kept(
+    page, key, small_model_home, tmp_path, monkeypatch
+):
+    """Round 4 (D5): a single-model page switched models without a word, and Compare dropped
+    its whole pick when one model of it was renamed in another window."""
+    home = tmp_path / "home"
+    shutil.copytree(small_model_home / "models", home / "models")
+    monkeypatch.setenv("MOVIERATE_HOME", str(home))
+    picked = ["small-deep", "small-mf"] if page == "compare" else "small-deep"
+    at = open_page(page, {key: picked})
+    no_exception(at)
+    (home / "models" / "small-deep").rename(home / "models" / "renamed-deep")
+    at.run()
+    no_exception(at)
+    assert "'small-deep' is no longer among the saved models" in notices(at)
+    if page == "compare":
+        assert at.multiselect(key="models").value == ["small-mf"]  # the rest stays picked

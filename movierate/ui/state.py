@@ -552,6 +552,31 @@ URL_PARAMS: dict[str, dict[str, UrlParam]] = {
 }
 
 
+def named_in_a_link_notice(name: str) -> bool:
+    """Whether a notice this session already said the link's ``name`` is not a saved model."""
+    for marker in st.session_state.get(_SEEN, ()):
+        values = marker[2]
+        if name == values or (isinstance(values, tuple) and name in values):
+            return True
+    return False
+
+
+def _keep_saved(params: Any, key: str, values: list[str], seen: set, page: str) -> list[str]:
+    """The names of ``values`` that are saved models, when some are and some are not: the URL
+    keeps those, and each other name gets its own notice (once per session)."""
+    problems = {name: _model_problem(name) for name in values}
+    kept = [name for name in values if problems[name] is None]
+    if not kept or len(kept) == len(values):
+        return values
+    with contextlib.suppress(Exception):  # a widget-bound parameter may refuse the change
+        params[key] = kept
+    for name in values:
+        if problems[name] is not None and (page, key, name) not in seen:
+            seen.add((page, key, name))
+            add_notice(f"Ignored ?{md(_shown(key, [name]))} from the link: {md(problems[name])}.")
+    return kept
+
+
 def _shown(key: str, values: list[str]) -> str:
     text = "&".join(f"{key}={v}" for v in values) if values else key
     return text if len(text) <= 80 else text[:77] + "…"
@@ -569,6 +594,8 @@ def read_url(page: str) -> dict[str, Any]:
     accepted: dict[str, Any] = {}
     for key, values in raw.items():
         spec = specs.get(key)
+        if spec is not None and spec.kind == "models" and len(values) > 1:
+            values = _keep_saved(params, key, values, seen, page)  # one gone: keep the rest
         if spec is None:
             problem = "this page has no such setting" + (
                 f" (it reads {', '.join(sorted(specs))})" if specs else ""

@@ -209,6 +209,7 @@ def pick_models(
         no_models_notice()
         st.stop()
     names = [info.name for info in infos]
+    _forget_missing(key or ("models" if multi else "model"), names)
     if multi:
         chosen = st.multiselect(
             label or "Models",
@@ -231,6 +232,30 @@ def pick_models(
         )
         chosen = [one] if one else []
     return [state.load_model(name) for name in chosen]
+
+
+def _forget_missing(key: str, names: list[str]) -> None:
+    """Say which models this session had picked are no longer saved (renamed or deleted,
+    perhaps in another window), and keep the rest picked: the widget would otherwise switch
+    models, or drop the whole pick, without a word."""
+    previous = st.session_state.get(key)
+    picked = [previous] if isinstance(previous, str) else list(previous or [])
+    gone = [name for name in picked if name not in names]
+    if not gone:
+        return
+    shown = ", ".join(md_quoted(name) for name in gone)
+    if not all(state.named_in_a_link_notice(name) for name in gone):  # else said once already
+        st.warning(
+            f"{shown} {'is' if len(gone) == 1 else 'are'} no longer among the saved models "
+            "(renamed or deleted, perhaps in another window), so "
+            f"{'it is' if len(gone) == 1 else 'they are'} left out here.",
+            icon=":material/info:",
+        )
+    kept = [name for name in picked if name in names]
+    if isinstance(previous, str) or not kept:
+        del st.session_state[key]
+    else:
+        st.session_state[key] = kept
 
 
 #: The width a full-width table has at a 1440 px window beside the sidebar (px); a table whose
