@@ -407,3 +407,29 @@ def test_split_options_a_method_ignores_are_refused(capsys, command, flags, word
     code, _, err = _run([command, "ml-100k", *flags], capsys)
     assert code != 0 and words in _one_error_line(err)
     assert not store.list_models()[0]
+
+
+def test_ctrl_c_that_surfaces_as_another_error_is_still_interrupted(capsys, monkeypatch):
+    """Round 4 (C2): Ctrl-C inside a C extension once ended tune with "unexpected
+    SystemError ... bug" instead of "interrupted"."""
+    import os
+    import signal
+
+    def interrupted_in_c(args):
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+        except KeyboardInterrupt:  # what a C extension may turn it into
+            raise SystemError("bad argument to internal function") from None
+
+    monkeypatch.setitem(cli.COMMANDS, "list", cli.Command("list", lambda p: None, interrupted_in_c))
+    monkeypatch.delenv("MOVIERATE_DEBUG", raising=False)
+    code, _, err = _run(["list"], capsys)
+    assert code == cli.EXIT_INTERRUPTED and err.strip() == "error: interrupted"
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
+    monkeypatch.setitem(cli.COMMANDS, "list", cli.Command("list", lambda p: None, _raise_system))
+    code, _, err = _run(["list"], capsys)
+    assert code == 1 and "unexpected SystemError" in err  # without Ctrl-C: a bug, said so
+
+
+def _raise_system(args):
+    raise SystemError("no interrupt here")

@@ -11,9 +11,13 @@ never import TensorFlow. User errors print one ``error: ...`` line on stderr and
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from movierate.cli import (  # noqa: F401  (register the commands)
     data,
@@ -92,8 +96,10 @@ def _run(argv: Sequence[str] | None) -> int:
         fix = "give it a value" + ("" if required else f", or leave {flag} out for its default")
         print(error_line(f"{flag} is empty; {fix}."), file=sys.stderr)
         return EXIT_ERROR
+    interrupted = threading.Event()
     try:
-        return COMMANDS[args.command].run(args)
+        with _recording_interrupts(interrupted):
+            return COMMANDS[args.command].run(args)
     except MovierateError as exc:
         print(error_line(str(exc)), file=sys.stderr)
         return EXIT_ERROR
@@ -106,6 +112,9 @@ def _run(argv: Sequence[str] | None) -> int:
         print("\nerror: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as exc:  # a bug, or a damaged file no check foresaw: still one line
+        if interrupted.is_set():  # Ctrl-C inside a C extension can surface as another error
+            print("\nerror: interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
         if os.environ.get("MOVIERATE_DEBUG"):
             raise
         print(
@@ -116,6 +125,29 @@ def _run(argv: Sequence[str] | None) -> int:
             file=sys.stderr,
         )
         return EXIT_ERROR
+
+
+@contextlib.contextmanager
+def _recording_interrupts(seen: threading.Event) -> Iterator[None]:
+    """Set ``seen`` when Ctrl-C (SIGINT) arrives, which still raises KeyboardInterrupt as
+    Python's own handler does; left alone where SIGINT is ignored or handled elsewhere (a
+    thread, an embedding program)."""
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield
+        return
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        seen.set()
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _empty_option(
