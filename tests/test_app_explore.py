@@ -68,10 +68,9 @@ def widget(widgets, label: str):
 def test_compare_opens_on_accuracy_and_runs_only_the_open_tab(trained_home):
     at = open_page("pages/compare.py")
     (accuracy,) = frames(at)  # the space table is in another tab, not computed
-    for name, epochs in zip(accuracy["model"], accuracy["epochs: kept / run"], strict=True):
+    for name, epochs in zip(accuracy["model"], accuracy["epoch kept"], strict=True):
         metrics = store.load_model(name).metrics  # the saved model's epoch, of those run
-        kept, run = metrics["best_epoch"], metrics["epochs_run"]
-        assert epochs == (f"{kept} / {run}" if kept != run else str(run))
+        assert epochs == f"{metrics['best_epoch']} of {metrics['epochs_run']}"
     assert sorted(accuracy["model"]) == ["small-deep", "small-mf"]
     assert accuracy["test RMSE"].between(0.5, 1.5).all()
     assert (accuracy["parameters"] > 16 * 9000).all()
@@ -166,7 +165,7 @@ def test_compare_sets_a_model_beside_its_exact_whitening_with_measured_statement
     assert accuracy["test RMSE"].iloc[0] == accuracy["test RMSE"].iloc[1]
     assert accuracy["test RMSE vs lowest (paired)"].iloc[1].startswith("same errors")
     name_column = json.loads(at.dataframe[0].proto.columns)["model"]  # not cut to the first rows
-    assert name_column["pinned"] and name_column["width"] >= 7 * len("small-mf (exact whitening)")
+    assert name_column["width"] >= 6 * len("small-mf (exact whitening)")
     notes = [i.value for i in at.info if "whitened by construction" in i.value]
     assert notes and "covariance diagonal 1 " in notes[0]
     assert not any("whitening flattens" in c.value for c in at.caption)  # no theory captions

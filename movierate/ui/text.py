@@ -81,20 +81,20 @@ def regularizer_keys(history: dict[str, list[float]]) -> list[str]:
 
 
 #: The models tables' epochs column: the epoch the saved model is from, of those run.
-EPOCHS_COLUMN = "epochs: kept / run"
+EPOCHS_COLUMN = "epoch kept"
 
 
 def epochs_text(metrics: dict[str, Any]) -> str:
-    """``"10 / 12"``: the epoch early stopping kept of the epochs run (``"12"`` when the last
-    was kept, ``""`` when neither is recorded).
+    """``"10 of 12"``: the epoch early stopping kept of the epochs run (the last when no best
+    epoch is recorded; ``""`` when neither is).
 
     >>> epochs_text({"best_epoch": 10, "epochs_run": 12}), epochs_text({"epochs_run": 3})
-    ('10 / 12', '3')
+    ('10 of 12', '3 of 3')
     """
     best, run = metrics.get("best_epoch"), metrics.get("epochs_run")
     if not isinstance(run, int):
         return ""
-    return f"{best} / {run}" if isinstance(best, int) and best != run else str(run)
+    return f"{best if isinstance(best, int) else run} of {run}"
 
 
 def saved_regularizer_losses(metrics: dict[str, Any], history: dict[str, list[float]]) -> str:

@@ -41,12 +41,11 @@ MODELS_TABLE_COLUMNS: dict[str, Any] = {
 
 
 def models_table_columns(names: list[str]) -> dict[str, Any]:
-    """:data:`MODELS_TABLE_COLUMNS` with a pinned name column as wide as the longest name: the
-    grid keeps a column's first width when rows are added ("(exact whitening)" showed cut)."""
+    """:data:`MODELS_TABLE_COLUMNS` with a name column as wide as the longest name: the grid
+    keeps a column's first width when rows are added ("(exact whitening)" showed cut)."""
     longest = max((len(str(name)) for name in names), default=8)
-    width = min(7 * max(longest, 5) + 28, 420)
-    name = st.column_config.TextColumn(width=width, pinned=True)
-    return {"model": name, **MODELS_TABLE_COLUMNS}
+    width = min(6 * max(longest, 5) + 24, 360)
+    return {"model": st.column_config.TextColumn(width=width), **MODELS_TABLE_COLUMNS}
 
 
 #: Column formats of every movie result table (:func:`show_movies`). Short columns get fixed
