@@ -69,10 +69,9 @@ def accuracy_row(model) -> dict:
         "old valid RMSE (steered early stopping)": None
         if model.has_test_rows
         else model.reported_rmse,
-        "train RMSE": model.metrics.get("train_rmse"),
         text.EPOCHS_COLUMN: text.epochs_text(model.metrics),
         "train s": model.meta.get("timings", {}).get("train_seconds"),
-        "parameters": state.parameter_count(model),
+        "params": state.parameter_count(model),
     }
 
 
@@ -163,7 +162,7 @@ def min_ratings_slider(models: list, floor: int = 0) -> int:
     return max(int(value), floor)
 
 
-PAIRED_COLUMN = "test RMSE vs lowest (paired)"
+PAIRED_COLUMN = "vs lowest (paired)"
 PAIRED_HELP = (
     "Each model's test RMSE minus the lowest one's, ± the standard error of that difference "
     "over the same test ratings (errors paired row by row), and how many standard errors it "
@@ -224,8 +223,9 @@ def accuracy_section(models: list, trained: list) -> None:
         hide_index=True,
         column_config={
             **widgets.models_table_columns([m.name for m in models]),
-            "train RMSE": st.column_config.NumberColumn(format="%.4f"),
-            "parameters": st.column_config.NumberColumn(format="localized"),
+            "params": st.column_config.NumberColumn(
+                format="localized", help="Trainable parameters (weights) of the model"
+            ),
             PAIRED_COLUMN: st.column_config.TextColumn(help=PAIRED_HELP),
         },
     )

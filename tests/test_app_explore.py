@@ -73,7 +73,7 @@ def test_compare_opens_on_accuracy_and_runs_only_the_open_tab(trained_home):
         assert epochs == f"{metrics['best_epoch']} of {metrics['epochs_run']}"
     assert sorted(accuracy["model"]) == ["small-deep", "small-mf"]
     assert accuracy["test RMSE"].between(0.5, 1.5).all()
-    assert (accuracy["parameters"] > 16 * 9000).all()
+    assert (accuracy["params"] > 16 * 9000).all()
     kinds = [kind(spec) for spec in vega_specs(at)]
     assert kinds == ["line", "line"]  # learning curves and regularizer losses only
     assert not charts(at)  # no Plotly chart: its JavaScript would load for nothing
@@ -163,9 +163,9 @@ def test_compare_sets_a_model_beside_its_exact_whitening_with_measured_statement
     assert list(accuracy["model"]) == ["small-mf", "small-mf (exact whitening)"]
     # a free transform: the same predictions, so the same test RMSE, and no "N SE" difference
     assert accuracy["test RMSE"].iloc[0] == accuracy["test RMSE"].iloc[1]
-    assert accuracy["test RMSE vs lowest (paired)"].iloc[1].startswith("same errors")
+    assert accuracy["vs lowest (paired)"].iloc[1].startswith("same errors")
     name_column = json.loads(at.dataframe[0].proto.columns)["model"]  # not cut to the first rows
-    assert name_column["width"] >= 6 * len("small-mf (exact whitening)")
+    assert name_column["width"] >= 5.5 * len("small-mf (exact whitening)")
     notes = [i.value for i in at.info if "whitened by construction" in i.value]
     assert notes and "covariance diagonal 1 " in notes[0]
     assert not any("whitening flattens" in c.value for c in at.caption)  # no theory captions

@@ -176,10 +176,10 @@ def test_compare_names_shared_test_rows_once_and_labels_its_curves(home):
 
 def test_compare_pairs_the_test_errors(home, monkeypatch):
     at = open_page("pages/compare.py", models=["small-mf", WHITE], paired="false")
-    assert "test RMSE vs lowest (paired)" not in at.dataframe[0].value.columns  # off: no load
+    assert "vs lowest (paired)" not in at.dataframe[0].value.columns  # off: no load
     at = open_page("pages/compare.py", models=["small-mf", WHITE])  # on for a small data set
     table = at.dataframe[0].value.set_index("model")
-    cells = table["test RMSE vs lowest (paired)"]
+    cells = table["vs lowest (paired)"]
     lowest = table["test RMSE"].idxmin()
     assert cells[lowest] == "lowest"
     other = cells.drop(lowest).iloc[0]  # "+0.0123 ± 0.0020 (6.1 SE)": recomputed, not recorded
@@ -187,7 +187,7 @@ def test_compare_pairs_the_test_errors(home, monkeypatch):
     assert other.startswith(f"+{gap:.4f} ±") and other.endswith(" SE)")
     monkeypatch.setattr(paired, "RUN_UNASKED_UP_TO", 1000)  # a large data set: off
     at = open_page("pages/compare.py", models=["small-mf", WHITE])
-    assert "test RMSE vs lowest (paired)" not in at.dataframe[0].value.columns
+    assert "vs lowest (paired)" not in at.dataframe[0].value.columns
 
 
 def test_neighbours_caption_names_identity_matching_only_across_datasets():
