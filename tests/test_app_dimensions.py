@@ -56,7 +56,7 @@ def test_dimensions_page_shows_held_out_importance_prefix_curve_and_verdict(trai
     assert f"{expected.n_rows:,} early-stopping rows" in " ".join(c.value for c in at.caption)
     # the movie shares and principal directions weigh movies by ratings: said, and so computed
     assert "movie variance (weighted by ratings)" in bars
-    assert "principal directions (movies weighted by their number of ratings)" in " ".join(
+    assert "principal directions (movies weighted by their number of ratings;" in " ".join(
         c.value for c in at.caption
     )
     counts = model.movies["n_ratings"].to_numpy(np.float64)

@@ -194,8 +194,8 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
         + (" and how strongly the first dense layer reads it" if model.family == "deep" else "")
         + ". Right: RMSE using only the first k dimensions, as trained and after re-expressing "
         "the model in its principal directions"
-        + weighted
-        + " (same predictions with all of them). "
+        + (" (movies weighted by their number of ratings; " if weighted else " (")
+        + "the same predictions with all of them). "
         + text.prefix_curves_text(report.k_index, report.k_pca, len(report.dimensions))
     )
     with st.expander("Numbers per dimension"):
