@@ -110,6 +110,27 @@ def write_text(path: str | Path, text: str, *, fsync: bool = False) -> Path:
     return write_bytes(path, text.encode("utf-8"), fsync=fsync)
 
 
+def write_texts(folder: str | Path, texts: dict[str, str]) -> dict[str, Path]:
+    """Write a set of UTF-8 files into ``folder`` as one change, as far as files can be: every
+    file is written in full to a temporary sibling first, then all are renamed into place one
+    after another (a crash while writing leaves every old file as it was; only a crash within
+    the renames themselves could mix old and new). Returns each name's path."""
+    folder = Path(folder)
+    staged: dict[str, Path] = {}
+    try:
+        for name, text in texts.items():
+            temp = temp_sibling(folder / name)
+            staged[name] = temp
+            temp.write_bytes(text.encode("utf-8"))
+            checkpoint(f"staged {name}")
+        for name, temp in staged.items():
+            os.replace(temp, folder / name)
+    finally:
+        for temp in staged.values():
+            temp.unlink(missing_ok=True)
+    return {name: folder / name for name in texts}
+
+
 def write_json(path: str | Path, value: Any, *, indent: int = 2, fsync: bool = False) -> Path:
     """Write ``value`` as strict JSON (no NaN) plus a final newline to ``path`` atomically."""
     text = json.dumps(value, indent=indent, allow_nan=False) + "\n"

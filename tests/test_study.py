@@ -328,3 +328,24 @@ def test_a_study_never_replaces_saved_models_unasked(capsys):
     assert name in capsys.readouterr().err
     study.check_saved_models(plan, ["ml-100k"], overwrite=True)  # asked: no error
     study.check_saved_models(replace(plan, save_models=False), ["ml-100k"], overwrite=False)
+
+
+def test_an_interrupted_write_keeps_the_earlier_results_whole(tmp_path, monkeypatch):
+    from movierate import atomic
+
+    plan = replace(study.QUICK_PLAN, datasets=("a",))
+    _write_run(tmp_path, "a", plan)
+    before = {name: (tmp_path / name).read_bytes() for name in study.RESULT_FILES}
+
+    def crash(label: str) -> None:
+        if label == "staged study.md":  # every file but the last staged: then interrupted
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(atomic, "CHECKPOINT_HOOK", crash)
+    with pytest.raises(KeyboardInterrupt):
+        _write_run(tmp_path, "b", replace(plan, datasets=("b",)))
+    assert {name: (tmp_path / name).read_bytes() for name in study.RESULT_FILES} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(study.RESULT_FILES)
+    monkeypatch.setattr(atomic, "CHECKPOINT_HOOK", None)
+    _write_run(tmp_path, "b", replace(plan, datasets=("b",)))
+    assert json.loads((tmp_path / "results.json").read_text())["plan"]["datasets"] == ["b"]

@@ -97,7 +97,9 @@ def write_results(
     seconds: float,
     out_dir: Path,
 ) -> dict[str, Path]:
-    """Write the RESULT_FILES atomically into ``out_dir`` (created if missing); their paths."""
+    """Write the RESULT_FILES into ``out_dir`` (created if missing) as one change
+    (:func:`movierate.atomic.write_texts`: an interrupted write leaves the old set); their
+    paths."""
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     summary = summarize(frame)
     payload = {
@@ -117,10 +119,7 @@ def write_results(
         "prefix.csv": prefix.to_csv(index=False),
         "study.md": markdown_report(frame, plan, seconds),
     }
-    files = {}
-    for filename, text in texts.items():
-        files[filename] = atomic.write_text(out_dir / filename, text)
-    return files
+    return atomic.write_texts(out_dir, texts)
 
 
 def merge_results(folders: list[Path], out_dir: Path) -> dict[str, Path]:
