@@ -14,14 +14,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 
 from movierate.errors import DataError
 
-#: How many standard errors a difference must reach to be called bigger than the test rows' draw.
+#: How many standard errors a difference between two models must reach to be called bigger than
+#: the test rows' draw (more with more models: :func:`resolved_at`).
 RESOLVED_AT = 2.0
+#: Chance, over all pairs of the models compared, of calling any difference bigger than the draw
+#: when the models are in truth equally good (:func:`resolved_at`).
+FAMILY_ALPHA = 0.05
 
 #: Two models whose predictions differ by at most this on every test row make the same errors
 #: (float rounding; the tables show RMSEs to 4 decimals).
@@ -31,6 +36,34 @@ SAME_WITHIN = 1e-4
 #: test on): loading them and scoring two models took 0.1 s at ml-1m-sample's 487,650 ratings
 #: here. Larger sets wait to be asked, so that Compare's first open does not load their ratings.
 RUN_UNASKED_UP_TO = 2_000_000
+
+
+def resolved_at(n_models: int) -> float:
+    """Standard errors a difference must reach among ``n_models`` models to be called bigger
+    than the test rows' draw: two-sided :data:`FAMILY_ALPHA` shared over every pair of them
+    (Bonferroni), never under :data:`RESOLVED_AT`. Every pair counts, not only those with the
+    lowest model: the lowest is picked on the same test rows, so it is the luckiest of them.
+
+    >>> [round(resolved_at(k), 2) for k in (2, 3, 5, 8)]
+    [2.0, 2.39, 2.81, 3.12]
+    """
+    pairs = max(n_models * (n_models - 1) // 2, 1)
+    return max(RESOLVED_AT, NormalDist().inv_cdf(1 - FAMILY_ALPHA / (2 * pairs)))
+
+
+def threshold_text(n_models: int) -> str:
+    """The rule :func:`resolved_at` applies, in words, for a caption under the numbers."""
+    if n_models <= 2:
+        return (
+            f"A difference of at least {RESOLVED_AT:g} standard errors is more than the test "
+            "rows' draw."
+        )
+    pairs = n_models * (n_models - 1) // 2
+    return (
+        f"With {n_models} models a difference must reach {resolved_at(n_models):.2f} standard "
+        f"errors to be more than the test rows' draw: the lowest model is picked on these same "
+        f"rows, so the {FAMILY_ALPHA:.0%} chance of a false call is shared over all {pairs} pairs."
+    )
 
 
 @dataclass(frozen=True)
@@ -45,6 +78,8 @@ class PairedDifference:
     se: float
     #: the largest difference between the two models' predictions on any test row
     largest_gap: float
+    #: standard errors from which the difference is more than the draw (:func:`resolved_at`)
+    threshold: float = RESOLVED_AT
 
     @property
     def difference(self) -> float:
@@ -62,8 +97,8 @@ class PairedDifference:
 
     @property
     def resolved(self) -> bool:
-        """Whether the difference is at least :data:`RESOLVED_AT` standard errors."""
-        return abs(self.in_se) >= RESOLVED_AT
+        """Whether the difference is at least :attr:`threshold` standard errors."""
+        return abs(self.in_se) >= self.threshold
 
     @property
     def identical(self) -> bool:
@@ -91,7 +126,9 @@ class PairedDifference:
             return "the same error on every test row as the reference" + self._within()
         size = f"{self.difference:+.4f} ± {self.se:.4f}"
         if not self.resolved:
-            return f"{size}: within the test rows' draw (under {RESOLVED_AT:g} standard errors)"
+            return (
+                f"{size}: within the test rows' draw (under {self.threshold:.3g} standard errors)"
+            )
         return f"{size}: {abs(self.in_se):.1f} standard errors, more than the test rows' draw"
 
 
@@ -118,8 +155,9 @@ def errors_on_test_rows(model: Any, ds: Any) -> tuple[np.ndarray, np.ndarray]:
 
 def paired_differences(models: list[Any], ds: Any) -> list[PairedDifference]:
     """Every model's test RMSE against the lowest one's, paired over their shared test rows
-    (``ds``: the data all of them were trained on). DataError when their test rows differ: then
-    their RMSEs do not pair (``store.test_rows_notice`` says which do)."""
+    (``ds``: the data all of them were trained on), resolved from :func:`resolved_at` standard
+    errors for this many models. DataError when their test rows differ: then their RMSEs do not
+    pair (``store.test_rows_notice`` says which do)."""
     if len(models) < 2:
         raise DataError("A paired comparison needs two models or more.")
     scored = [(model, *errors_on_test_rows(model, ds)) for model in models]
@@ -132,6 +170,7 @@ def paired_differences(models: list[Any], ds: Any) -> list[PairedDifference]:
             )
     rmses = [float(np.sqrt(np.mean(errors**2))) for _, _, errors in scored]
     best = int(np.argmin(rmses))
+    threshold = resolved_at(len(models))
     ref_model, _, ref_errors = scored[best]
     out = []
     for (model, rows, errors), rmse in zip(scored, rmses, strict=True):
@@ -139,6 +178,8 @@ def paired_differences(models: list[Any], ds: Any) -> list[PairedDifference]:
         se = float(np.std(terms, ddof=1) / np.sqrt(len(terms))) if len(terms) > 1 else math.nan
         gap = float(np.max(np.abs(errors - ref_errors))) if len(errors) else 0.0
         out.append(
-            PairedDifference(model.name, ref_model.name, len(rows), rmse, rmses[best], se, gap)
+            PairedDifference(
+                model.name, ref_model.name, len(rows), rmse, rmses[best], se, gap, threshold
+            )
         )
     return out

@@ -167,8 +167,9 @@ PAIRED_HELP = (
     "Each model's test RMSE minus the lowest one's, ± the standard error of that difference "
     "over the same test ratings (errors paired row by row), and how many standard errors it "
     "is. It covers which ratings were drawn as test rows, not the training's own randomness "
-    "(another seed moves a model too); under 2 standard errors the test rows cannot tell the "
-    "models apart."
+    "(another seed moves a model too). Below the table: how many standard errors a difference "
+    "needs, with this many models, to be more than the test rows' draw (2 for two models, more "
+    "for more: the lowest is picked on the same rows)."
 )
 
 
@@ -230,6 +231,8 @@ def accuracy_section(models: list, trained: list) -> None:
         },
     )
     notes = [text.shared_test_rows_text(models[0])] if shared else []
+    if shared and differences:
+        notes.append(paired.threshold_text(len(models)))
     notes += [caveat] if (caveat := store.settings_caveat(models)) else []
     if notes:
         st.caption(" ".join(notes))

@@ -185,6 +185,7 @@ def test_compare_pairs_the_test_errors(home, monkeypatch):
     other = cells.drop(lowest).iloc[0]  # "+0.0123 ± 0.0020 (6.1 SE)": recomputed, not recorded
     gap = table["test RMSE"].max() - table["test RMSE"].min()
     assert other.startswith(f"+{gap:.4f} ±") and other.endswith(" SE)")
+    assert paired.threshold_text(2) in captions(at)
     monkeypatch.setattr(paired, "RUN_UNASKED_UP_TO", 1000)  # a large data set: off
     at = open_page("pages/compare.py", models=["small-mf", WHITE])
     assert "vs lowest (paired)" not in at.dataframe[0].value.columns

@@ -199,10 +199,13 @@ def test_evaluate_against_pairs_the_test_errors(capsys):
     code, out, err = _run(["evaluate", "a", "--against", "b"], capsys)
     assert code == 0, err
     paired = out.split("paired over the same 10,084 test ratings")[1]
-    table = {line.split()[0]: line.split()[1:] for line in paired.splitlines()[3:] if line}
+    lines = paired.splitlines()
+    table = {line.split()[0]: line.split()[1:] for line in lines[3:5]}
     lowest = min(table, key=lambda n: float(table[n][0]))
     other = next(n for n in table if n != lowest)
-    assert table[lowest][1] == "lowest" and table[other][2] == "±" and table[other][4][0] == "("
+    assert table[lowest][1:] == ["lowest", "reference"] and table[other][2] == "±"
+    assert table[other][4][0] == "(" and " ".join(table[other][6:]).endswith("the draw")
+    assert lines[5].startswith("A difference of at least 2 standard errors")
     code, _, err = _run(["train", "ml-100k", "--dim", "4", "--epochs", "1", "--name", "c"], capsys)
     assert code == 0, err
     code, _, err = _run(["evaluate", "a", "--against", "c"], capsys)

@@ -330,8 +330,18 @@ def _print_paired(models: list[Any], ds: Any) -> None:
         "of each difference: it covers which ratings are test rows, not training noise such as "
         "another seed)"
     )
-    rows = [[d.name, num(d.rmse), d.short()] for d in differences]
-    print(format_table(["model", "test RMSE", "vs lowest"], rows))
+    rows = [[d.name, num(d.rmse), d.short(), _verdict(d)] for d in differences]
+    print(format_table(["model", "test RMSE", "vs lowest", "verdict"], rows))
+    print(paired.threshold_text(len(models)))
+
+
+def _verdict(difference: Any) -> str:
+    """A paired difference's verdict in two or three words."""
+    if difference.name == difference.reference:
+        return "reference"
+    if difference.identical:
+        return "same errors"
+    return "more than the draw" if difference.resolved else "within the draw"
 
 
 def _data_for(model, data: str):
