@@ -174,6 +174,12 @@ def format_regularizers(regularizers: Mapping[str, float] | None) -> str:
     return ", ".join(f"{k}={v:g}" for k, v in (regularizers or {}).items()) or "-"
 
 
+def regularizers_text(spec: ModelSpec) -> str:
+    """The spec's active regularizers as the CLI writes them (``"l2=0.0001"``), or ``"none"``."""
+    active = {k: v for k, v in (spec.regularizers or {}).items() if v}
+    return format_regularizers(active) if active else "none"
+
+
 def describe(spec: ModelSpec) -> str:
     """A one-line summary for people: ``"mf_bias, dim 32, regularizers l2=0.1"``."""
     return f"{spec.family}, dim {spec.dim}, regularizers {format_regularizers(spec.regularizers)}"

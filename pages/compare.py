@@ -60,9 +60,9 @@ def accuracy_row(model) -> dict:
     """Accuracy and cost of one model."""
     return {
         "model": model.name,
-        "family": model.spec.family,
+        "family": store.family_shown(model),
         "dim": model.dim,
-        "regularizers": text.regularizers_text(model.spec),
+        "regularizers": store.regularizers_shown(model),
         "test rows": f"{model.dataset_name}, {model.test_rows_text}",
         "test RMSE": model.test_rmse,
         "test MAE": model.test_mae,

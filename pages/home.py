@@ -10,9 +10,10 @@ import streamlit as st
 
 from movierate import data, store
 from movierate.errors import StoreError
+from movierate.spec import regularizers_text
 from movierate.ui import shell, state, widgets
 from movierate.ui.import_embeddings import render_import_embeddings
-from movierate.ui.text import models_table, regularizers_text
+from movierate.ui.text import models_table
 
 
 def start_quick_start(dataset: str) -> None:

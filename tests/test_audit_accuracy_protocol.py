@@ -298,15 +298,74 @@ def test_settings_caveat_names_ordered_models_on_the_data_that_chose_ordered():
     from movierate.spec import ModelSpec
     from movierate.store import settings_caveat
 
-    def info(name, dataset, regs):
-        return SimpleNamespace(name=name, dataset=dataset, spec=ModelSpec(regularizers=regs))
+    def info(name, dataset, regs, family="mf_bias", **extra):
+        spec = ModelSpec(family=family, regularizers=regs)
+        return SimpleNamespace(name=name, dataset=dataset, spec=spec, has_test_rows=True, **extra)
 
-    plain = info("plain", "ml-100k", {"l2": 0.1})
-    ordered = info("ord", "ml-100k", {"l2": 0.1, "ordered": 0.01})
+    plain = info("plain", "my-upload", {"l2": 0.1})
+    ordered = info("ord", "ml-1m-sample", {"l2": 0.1, "ordered": 0.01})
     elsewhere = info("mine", "my-upload", {"ordered": 0.01})
     assert settings_caveat([plain, elsewhere]) is None
     caveat = settings_caveat([plain, ordered, elsewhere])
     assert caveat.startswith("Not quite unseen for ord:") and "about 10%" in caveat
+    assert "L2 exponent" not in caveat  # ml-1m-sample: not where the first defaults were picked
+
+
+def test_settings_caveat_names_the_defaults_and_autorec_choices_on_the_first_data_sets():
+    """The 2026-12 audit: the per-row L2 exponent (and the first regularizer strengths) were
+    picked on ml-100k / ml-latest-small rows that are now the default split's test rows, and
+    autorec's design on stop rows holding ~9% of them."""
+    from types import SimpleNamespace
+
+    from movierate.spec import ModelSpec
+    from movierate.store import settings_caveat
+
+    def info(name, dataset, family="mf_bias", **extra):
+        fields = {"has_test_rows": True, **extra}
+        return SimpleNamespace(name=name, dataset=dataset, spec=ModelSpec(family=family), **fields)
+
+    mf, auto = info("mf", "ml-100k"), info("auto", "ml-latest-small", "autorec")
+    upload = info("upload", "my-upload")
+    caveat = settings_caveat([mf, auto, upload])
+    assert "Not quite unseen for mf: defaults" in caveat and "exponent would be 0.25" in caveat
+    assert "Not quite unseen for auto: autorec's design" in caveat and "upload" not in caveat
+    assert "every model here: defaults" in settings_caveat([mf, info("mf2", "ml-100k")])
+    blend = info("blend", "ml-100k", blend=(("autorec", 500, {"l2": 40.0}), ("mf_bias", 32, {})))
+    both = settings_caveat([blend, upload])
+    assert "for blend: defaults" in both and "for blend: autorec's design" in both
+    old = info("old", "ml-100k", has_test_rows=False)  # no test rows: nothing to qualify
+    imported = info("imp", "ml-100k", imported=True)
+    assert settings_caveat([old, imported, upload]) is None
+
+
+def test_a_blend_is_listed_with_each_members_settings(tmp_path):
+    from movierate import store
+    from movierate.spec import ModelSpec
+
+    spec = {"family": "mf_bias", "dim": 32, "regularizers": {"l2": 0.1031}}
+    meta = {
+        "tuning": {
+            "blend": {
+                "members": [
+                    {"family": "autorec", "dim": 500, "spec": {"regularizers": {"l2": 40.0}}},
+                    {"family": "mf_bias", "dim": 32, "spec": spec},
+                ]
+            }
+        }
+    }
+    model = SimpleNamespaceModel(spec=ModelSpec(dim=532, regularizers={"l2": 0.1031}), meta=meta)
+    assert store.family_shown(model) == "blend of autorec + mf_bias"
+    assert store.regularizers_shown(model) == "autorec 500: l2=40; mf_bias 32: l2=0.1031"
+    plain = SimpleNamespaceModel(spec=ModelSpec(regularizers={"l2": 0.1}), meta={"tuning": 5})
+    assert store.family_shown(plain) == "mf_bias" and store.regularizers_shown(plain) == "l2=0.1"
+    assert store.read_blend_members({"tuning": {"blend": {"members": [{"family": 3}]}}}) == []
+
+
+class SimpleNamespaceModel:
+    """A loaded model's two attributes that the listing reads."""
+
+    def __init__(self, spec, meta) -> None:
+        self.spec, self.meta = spec, meta
 
 
 def test_a_quick_start_model_says_its_stop_rows_also_chose_its_settings(

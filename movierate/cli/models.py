@@ -27,9 +27,11 @@ def _run_list(args: argparse.Namespace) -> int:
     rows = [
         [
             info.name,
-            "imported" if info.imported else info.family,
+            "imported" if info.imported else store.family_shown(info),
             str(info.dim),
-            format_regularizers(info.spec.regularizers),
+            store.regularizers_shown(info)
+            if info.blend
+            else format_regularizers(info.spec.regularizers),
             info.dataset,
             num(info.test_rmse),
             num(info.test_mae),

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from movierate import explore
+from movierate import explore, store
 from movierate.errors import DataError
 from movierate.explore.users import USER_COLOURS, UsersMap, users_map
 from movierate.imported_models import is_imported
@@ -398,7 +398,7 @@ def render_probes(models: list[Any]) -> None:
         [
             {
                 "model": name,
-                "regularizers": text.regularizers_text(model.spec),
+                "regularizers": store.regularizers_shown(model),
                 "dim": model.dim,
                 "mean genre lift": _mean_lift(table, "genre: "),
                 "decade lift": _mean_lift(table, "decade"),

@@ -12,8 +12,12 @@ from typing import Any
 import pandas as pd
 
 from movierate.jobs import JobSnapshot
-from movierate.spec import format_regularizers
-from movierate.store import stop_rows_chose_settings, test_row_groups
+from movierate.store import (
+    family_shown,
+    regularizers_shown,
+    stop_rows_chose_settings,
+    test_row_groups,
+)
 
 #: History columns holding a regularizer's loss start with this (``reg_l2``, ``reg_whitening``).
 REG_PREFIX = "reg_"
@@ -57,12 +61,6 @@ def html_text(value: Any) -> str:
     """``value`` as literal text in a Plotly label or hover (Plotly reads ``<b>``, ``<br>``
     and entities in them)."""
     return html.escape(str(value), quote=False)
-
-
-def regularizers_text(spec: Any) -> str:
-    """The spec's active regularizers as the CLI writes them (``"l2=0.0001"``), or ``"none"``."""
-    active = {k: v for k, v in (spec.regularizers or {}).items() if v}
-    return format_regularizers(active) if active else "none"
 
 
 #: One sentence per regularizer-loss history column that needs explaining.
@@ -142,7 +140,7 @@ def model_summary(model: Any) -> str:
     rmse = getattr(model, "reported_rmse", None)
     quality = f"; {model.metrics_label} {rmse:.4f}" if rmse is not None else ""
     return (
-        f"{model.spec.family}, dim {model.dim}, {regularizers_text(model.spec)}; "
+        f"{family_shown(model)}, dim {model.dim}, {regularizers_shown(model)}; "
         f"trained on {model.dataset_name}{quality}"
     )
 
@@ -164,9 +162,9 @@ def models_table(infos: list[Any]) -> pd.DataFrame:
         {
             "model": [i.name for i in infos],
             "dataset": [i.dataset for i in infos],
-            "family": [i.spec.family for i in infos],
+            "family": [family_shown(i) for i in infos],
             "dim": [i.spec.dim for i in infos],
-            "regularizers": [regularizers_text(i.spec) for i in infos],
+            "regularizers": [regularizers_shown(i) for i in infos],
             "test rows": [i.test_rows_text for i in infos],
             "test RMSE": [i.test_rmse for i in infos],
             "test MAE": [i.test_mae for i in infos],
