@@ -6,9 +6,11 @@ Every contender sees the same three-part split (``movierate.data.make_split``):
   grid search), never on the test rows;
 - it is SCORED on the test rows, which the contender never receives: the harness hands each
   contender a split whose test part is empty, and computes test RMSE / MAE itself (in numpy,
-  predictions clipped to the rating scale that training used: on a dataset whose scale was
-  inferred from all its ratings, the one inferred from the train and stop rows only,
-  ``training_scale``, so that no test rating sets it).
+  on the rating scale that training used: on a dataset whose scale was inferred from all its
+  ratings, the one inferred from the train and stop rows only, ``training_scale``, so that no
+  test rating sets it). Surprise's predictions are clipped to it, as Surprise does; movierate's
+  go through the model's output transform: clipped for ``clip``, up to 0.5 beyond the scale's
+  ends for ``sigmoid``, which can only add to its error.
 
 Protocols:
 - ``random``: random 90/10 (10% test, then 10% of the rest as stop rows), seeds 42, 43, 44;

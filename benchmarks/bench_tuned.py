@@ -3,7 +3,8 @@
 Each protocol splits a dataset into train / stop / test rows. Both searches see only train
 rows to fit and stop rows to score; the winner of each is then refit on train + stop (ours with
 the winning trial's best epoch count, as ``tune`` saves it, Surprise with its winning n_epochs)
-and scored once on the test rows, predictions clipped to the rating scale training used
+and scored once on the test rows, on the rating scale training used (predictions clipped to
+it, except a ``sigmoid`` output's, which may reach 0.5 beyond its ends)
 (:func:`fit_scale`: on a dataset whose scale was inferred from all its ratings, the one inferred
 from the train and stop rows, so that no test rating sets it). Our search gets a wall budget of ``--budget-factor`` x the SVD
 grid's search time (capped by ``--max-budget``). Rows per protocol: the SVD grid winner, the

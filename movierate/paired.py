@@ -134,7 +134,7 @@ class PairedDifference:
 
 def errors_on_test_rows(model: Any, ds: Any) -> tuple[np.ndarray, np.ndarray]:
     """``model``'s test rows (positions in ``ds.ratings``) and its errors there (prediction
-    minus rating, clipped to its scale as every recorded RMSE is)."""
+    minus rating, bounded by its output transform as every recorded RMSE is)."""
     from movierate import scoring
     from movierate.pipeline import recorded_split
 

@@ -274,7 +274,9 @@ def test_metrics(
     scale: RatingScale | None = None,
 ) -> dict[str, float]:
     """``test_rmse`` and ``test_mae`` of trained ``arrays`` on ``split.test``, in numpy;
-    predictions clipped to ``scale``, the one training used (default: the dataset's); and
+    predictions bounded by the model's output transform on ``scale``, the one training used
+    (default: the dataset's): clipped to it for ``clip`` (the default), up to
+    ``scoring.SIGMOID_MARGIN`` beyond its ends for ``sigmoid``, unbounded for ``none``; and
     ``test_unseen_rows``, how many of those rows have a user or movie without a rating in
     ``split.train`` (the rows the model was fit on: pass a refit's folded split)."""
     metrics = _rmse_mae("test", arrays, spec, ds, split.test, scale or ds.rating_scale)
