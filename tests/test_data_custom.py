@@ -256,3 +256,16 @@ def test_an_items_year_column_wins_over_the_titles_year_with_a_notice():
     years = dict(zip(ds.movies["title"], ds.movies["year"], strict=True))
     assert years == {"Heat": 2001, "Up": 2009, "Jaws": 1975}
     assert any("line 2: 'Heat (1995)' has year 2001" in w for w in ds.warnings)
+
+
+@pytest.mark.parametrize("other", ["x1", "7.5"])
+def test_one_number_spelled_two_ways_among_text_ids_is_named_too(tmp_path, other):
+    """An item column that also holds a label ("x1") or a fraction ("7.5") is read as text,
+    so '7' and '007' stay two movies (2026-12 accuracy audit): the file may not mean that."""
+    ds = from_csv(write(tmp_path, f"user,item,rating\n1,7,4\n2,007,3\n3,7.0,5\n4,{other},2\n"))
+    assert sorted(map(str, ds.movie_ids)) == sorted(["7", "007", "7.0", other])
+    notices = [w for w in ds.warnings if "written two ways" in w]
+    assert len(notices) == 1 and "but they count as two movies" in notices[0], ds.warnings
+    assert "'7' and '007'" in notices[0] and "write its id one way" in notices[0]
+    plain = from_csv(write(tmp_path, "user,item,rating\n1,7,4\n2,x1,3\n3,8,5\n"))
+    assert not [w for w in plain.warnings if "written two ways" in w]

@@ -256,12 +256,17 @@ def _ids(column: pd.Series, what: str, raw: RawData) -> np.ndarray:
         if (numeric == numeric.round()).all():
             _notice_spellings(text, numeric, what, raw)
             return numeric.to_numpy(dtype=np.int64)
+    written = numeric.notna().to_numpy()  # ids read as text, though some are numbers
+    _notice_spellings(text[written], numeric[written], what, raw, merged=False)
     return text.to_numpy(dtype=object)
 
 
-def _notice_spellings(text: pd.Series, numbers: pd.Series, what: str, raw: RawData) -> None:
-    """A notice when one whole number is written two ways (``007`` and ``7``): the two are
-    read as one id, which the file may not mean."""
+def _notice_spellings(
+    text: pd.Series, numbers: pd.Series, what: str, raw: RawData, merged: bool = True
+) -> None:
+    """A notice when one number is written two ways (``007`` and ``7``): read as one id
+    (``merged``), which the file may not mean, or as two, when the column's other ids make
+    every id text (``7`` and ``7.0`` beside ``x1``), which it may not mean either."""
     pairs = pd.DataFrame({"number": numbers.to_numpy(), "text": text.to_numpy()})
     pairs = pairs.drop_duplicates()
     twice = pairs[pairs["number"].duplicated(keep=False)]
@@ -269,12 +274,19 @@ def _notice_spellings(text: pd.Series, numbers: pd.Series, what: str, raw: RawDa
         return
     count = twice["number"].nunique()
     first = twice[twice["number"] == twice["number"].iloc[0]]["text"].tolist()
+    both = f"{what} ids {first[0]!r} and {first[1]!r} are one number written two ways"
+    more = f" ({count:,} numbers are written more than one way)" if count > 1 else ""
+    if merged:
+        raw.warnings.append(
+            f"{raw.ratings_file}: {both}, so they count as one {what}{more}. If they are "
+            f"different {what}s, give them ids that are not numbers (a letter in front of "
+            "each id will do)."
+        )
+        return
     raw.warnings.append(
-        f"{raw.ratings_file}: {what} ids {first[0]!r} and {first[1]!r} are one number written "
-        f"two ways, so they count as one {what}"
-        + (f" ({count:,} numbers are written more than one way)" if count > 1 else "")
-        + f". If they are different {what}s, give them ids that are not numbers (a letter "
-        "in front of each id will do)."
+        f"{raw.ratings_file}: {both}, but they count as two {what}s{more}: this column's ids "
+        f"are read as text (some are not whole numbers). If they are one {what}, write its "
+        "id one way."
     )
 
 
