@@ -166,3 +166,21 @@ def test_a_truncated_map_cache_is_recomputed_not_an_error(tmp_path):
     assert _read_cached(path, rows) is not None
     path.write_bytes(path.read_bytes()[:60])  # a copy cut short
     assert _read_cached(path, rows) is None
+
+
+@pytest.mark.parametrize("kind", ["zero", "constant", "near"])
+def test_rows_that_are_one_point_are_refused_before_tsne(kind):
+    """Bad-input round 5: scikit-learn's t-SNE of identical rows (an imported placeholder)
+    crashed the whole dashboard process with SIGSEGV (its PCA start divides by 0 variance)."""
+    from movierate.explore.projection import check_spread, tsne_coordinates
+
+    x = {
+        "zero": np.zeros((50, 4)),
+        "constant": np.ones((50, 4)),
+        "near": np.ones((50, 4)) + 1e-9 * np.random.default_rng(0).normal(size=(50, 4)),
+    }[kind]
+    for engine in ("bh", "fft"):
+        with pytest.raises(DataError, match="All 50 vectors to map are the same point"):
+            tsne_coordinates(x, perplexity=10, engine=engine)
+    x[0, 0] += 0.5  # one row apart: a map can show that
+    check_spread(x)

@@ -101,6 +101,9 @@ TSNE_ENGINES = ("bh", "fft")
 #: (``benchmarks/bench_projection.py``: faster than Barnes-Hut from the whole ml-latest-small
 #: catalogue up, slower on its 2,269-movie default view).
 FFT_FROM = 5_000
+#: Rows whose spread is at most this share of their largest value count as one point
+#: (float32 keeps about 7 digits): :func:`check_spread`.
+SAME_POINT = 1e-6
 
 
 class MapCancelled(MovierateError):
@@ -214,6 +217,21 @@ def tsne_coordinates(
     )
 
 
+def check_spread(x: np.ndarray) -> None:
+    """DataError when every row is the same point, to float32 precision (an all-zero or
+    constant placeholder, a collapsed embedding): no map can separate them, and scikit-learn's
+    t-SNE crashed the whole process on such rows (its PCA start divides by a zero variance)."""
+    x64 = np.asarray(x, dtype=np.float64)
+    spread = float(np.ptp(x64, axis=0).max()) if x64.size else 0.0
+    if spread <= SAME_POINT * float(np.abs(x64).max(initial=0.0)) or spread == 0.0:
+        apart = f" to float32 precision (they differ by at most {spread:.1g})" if spread else ""
+        raise DataError(
+            f"All {len(x):,} vectors to map are the same point{apart}, so a map cannot "
+            "separate them: the embedding is a placeholder or has collapsed. Train or import "
+            "another."
+        )
+
+
 def _initial(x: np.ndarray) -> str:
     """t-SNE's starting layout: the first two principal components, or (a one-dimensional
     embedding, e.g. a model cut to its first dimension) a seeded random one."""
@@ -237,6 +255,7 @@ def opentsne_coordinates(
     iteration calls this thread's :func:`iteration_hook` (every :data:`HOOK_EVERY`-th, as
     openTSNE's callbacks allow). The same seed gives the same map on any number of threads."""
     x = check_matrix(embedding, min_rows=2)
+    check_spread(x)
     perplexity, max_iter = _check_tsne_params(perplexity, max_iter, len(x))
     check_choice(metric, "metric", METRICS)
     check_choice(gradient, "gradient", ("fft", "bh"))
@@ -311,6 +330,7 @@ def sklearn_tsne_coordinates(
     from threadpoolctl import threadpool_limits
 
     x = check_matrix(embedding, min_rows=2)
+    check_spread(x)
     perplexity, max_iter = _check_tsne_params(perplexity, max_iter, len(x))
     check_choice(metric, "metric", METRICS)
     threads = free_cores()
