@@ -21,6 +21,7 @@ import os
 import platform
 import re
 import shlex
+import stat
 import uuid
 import zipfile
 from collections.abc import Callable, Mapping
@@ -895,6 +896,8 @@ class _PinnedFolder:
         self.name = path.name
         self._fds: list[int] = []
         self._files: dict[str, Path] = {}
+        #: model files that are no regular file (a FIFO, a device): reading one is refused
+        self._special: set[str] = set()
         self._dir: Path | None = None
         self.identity: tuple[int, int] | None = None
         if not (hasattr(os, "O_DIRECTORY") and _PROC_FD.is_dir()):
@@ -908,11 +911,14 @@ class _PinnedFolder:
         self.identity = (st.st_dev, st.st_ino)
         self._dir = _PROC_FD / str(dir_fd)
         for name in _PINNED_FILES:
-            try:
-                fd = os.open(name, os.O_RDONLY, dir_fd=dir_fd)
+            try:  # non-blocking: a FIFO under a file's name must not hang every listing
+                fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK, dir_fd=dir_fd)
             except OSError:
                 continue  # missing: the read reports it
             self._fds.append(fd)
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                self._special.add(name)
+                continue
             self._files[name] = _PROC_FD / str(fd)
 
     @property
@@ -922,6 +928,16 @@ class _PinnedFolder:
     def __truediv__(self, name: str) -> Path:
         if name in self._files:
             return self._files[name]
+        if self._dir is None:  # not pinned: the plain path, checked the same way
+            with contextlib.suppress(OSError):
+                if name in _PINNED_FILES and not stat.S_ISREG(os.stat(self.path / name).st_mode):
+                    self._special.add(name)
+        if name in self._special:
+            raise StoreError(
+                f"{name} in the model folder {shown(self.name)} is not a regular file (a pipe "
+                "or device, perhaps); a model's files are plain files. Move it away, or delete "
+                "the folder."
+            )
         return self._dir / name if self._dir is not None else self.path / name
 
     def still_there(self) -> bool:

@@ -325,3 +325,28 @@ def test_arrays_with_nan_or_text_are_never_saved():
     with pytest.raises(StoreError, match="'movie_bias' holds <U1 values"):
         _fake("text", movie_bias=np.full(30, "x"))
     assert store.list_models() == ([], [])
+
+
+@pytest.mark.parametrize("file", ["meta.json", "embeddings.npz", "movies.parquet"])
+def test_a_pipe_under_a_model_files_name_is_named_and_hangs_nothing(file):
+    """Bad-input round 5: a FIFO named meta.json blocked `list` and every page forever (the
+    listing opened it for reading, which waits for a writer). Run in a child process with a
+    timeout, so that a hang fails this test instead of the whole run."""
+    path = _fake("piped")
+    _fake("fine")
+    (path / file).unlink()
+    os.mkfifo(path / file)
+    code = (
+        "from movierate import store\n"
+        "infos, broken = store.list_models()\n"
+        "print([i.name for i in infos]); print([b.reason for b in broken])\n"
+        "try:\n    store.load_model('piped')\nexcept Exception as exc:\n"
+        "    print(type(exc).__name__, exc)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=os.environ
+    )
+    lines = done.stdout.splitlines()
+    assert done.returncode == 0 and lines[0] == "['fine']", done.stdout + done.stderr
+    assert f"{file} in the model folder 'piped' is not a regular file" in lines[1]
+    assert lines[2].startswith("StoreError") and "not a regular file" in lines[2]
