@@ -433,3 +433,22 @@ def test_ctrl_c_that_surfaces_as_another_error_is_still_interrupted(capsys, monk
 
 def _raise_system(args):
     raise SystemError("no interrupt here")
+
+
+def test_list_keeps_odd_folder_names_on_one_line_and_says_how_to_name_a_dashed_one(capsys):
+    """Bad-input round 5: a folder copied in as 'nl<newline>x' split the listing's line, and a
+    model folder '-dash' was listed but every command read its name as an option."""
+    from movierate import config
+    from movierate.cli import main
+
+    models = config.models_dir()
+    models.mkdir(parents=True)
+    (models / "nl\nx").mkdir()
+    assert main(["train", "ml-100k", "--dim", "2", "--epochs", "1", "--name", "ok"]) == 0
+    (models / "ok").rename(models / "-dash")
+    capsys.readouterr()
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "  nl\\nx: Invalid model name" in out and "\nx:" not in out
+    assert "put -- before it (python -m movierate show -- -dash)" in out
+    assert main(["show", "--", "-dash"]) == 0

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 from typing import Any
 
 from movierate.cli.command import EXIT_OK, Command, register
-from movierate.cli.output import check_path_argument, clip, print_notes
+from movierate.cli.output import check_path_argument, clip, one_line, print_notes
 from movierate.cli.tables import format_table, no_options, num, seconds
 from movierate.spec import format_regularizers
 
@@ -68,10 +69,16 @@ def _run_list(args: argparse.Namespace) -> int:
                 "\n'old valid RMSE': models saved before splits had test rows were scored on "
                 "the rows that also chose their best epoch; retrain them for a test RMSE."
             )
+    dashed = [shlex.quote(info.name) for info in infos if info.name.startswith("-")]
+    if dashed:  # saved (or copied in) before such names were refused
+        print(
+            f"\n{', '.join(dashed)}: a name starting with '-' reads as an option; put -- before "
+            f"it (python -m movierate show -- {dashed[0]}) or rename it."
+        )
     if broken:
         print(f"\n{len(broken)} broken model folder(s):")
         for item in broken:
-            print(f"  {item.name}: {item.reason}")
+            print("  " + one_line(f"{item.name}: {item.reason}"))
     _print_leftovers(leftovers)
     return EXIT_OK
 

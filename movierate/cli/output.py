@@ -94,6 +94,12 @@ def printable(text: str) -> str:
     return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
+def one_line(text: str) -> str:
+    """:func:`printable` with line breaks and tabs escaped too (``\\n``): a listed folder name
+    that holds one stays on its line."""
+    return printable(text).replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+
+
 class PrintableStream:
     """A text stream that writes :func:`printable` text to ``stream``."""
 
