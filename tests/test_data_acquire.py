@@ -419,3 +419,23 @@ def test_loading_the_same_zip_by_path_twice_reuses_its_copy(monkeypatch, tmp_pat
     ]
     zipped.write_bytes(zip_folder({"mine/u.data": b"1\t1\t3\t874965758\n2\t1\t4\t876893171\n"}))
     assert load_dataset(zipped).name != "mine"
+
+
+def test_two_layouts_in_one_folder_are_refused_not_one_dropped(monkeypatch, tmp_path):
+    """Bad-input round 5: a folder (or zip) with u.data beside a 6-line ratings.csv read the 6
+    ratings, dropped the 100,000 and said u.item's titles were missing."""
+    monkeypatch.delenv("MOVIERATE_DATA_DIR")
+    u_data = b"1\t10\t4\t881250949\n2\t20\t3\t881250950\n"
+    ratings = b"userId,movieId,rating,timestamp\n1,1,4,1000\n"
+    data = zip_folder({"mine/u.data": u_data, "mine/ratings.csv": ratings})
+    with pytest.raises(DataError, match=r"2 MovieLens layouts \(ratings.csv, u.data\)"):
+        import_zip(data, "both.zip")
+    assert not any(p.name == "mine" for p in config.data_dir().iterdir())
+    folder = tmp_path / "both"
+    folder.mkdir()
+    (folder / "u.data").write_bytes(u_data)
+    (folder / "ratings.dat").write_bytes(b"1::10::4::838985046\n")
+    with pytest.raises(DataError, match=r"\(u.data, ratings.dat\).*move the other files"):
+        load_dataset(str(folder))
+    (folder / "ratings.dat").unlink()
+    assert len(load_dataset(str(folder))) == 2

@@ -31,7 +31,7 @@ from typing import BinaryIO
 
 from movierate import atomic, config
 from movierate.data.dataset import RatingsDataset
-from movierate.data.formats import LAYOUT_FILES, detect_layout, source_files
+from movierate.data.formats import LAYOUT_FILES, check_one_layout, detect_layout, source_files
 from movierate.data.registry import KNOWN_DATASETS, name_for_folder
 from movierate.errors import DataError, DownloadError, MovierateError
 from movierate.filenames import unportable_reason
@@ -396,6 +396,8 @@ def extract_zip(
                 layout = detect_layout(staged)
                 if not layout:
                     raise DataError(f"{filename}: the extracted folder has no ratings file.")
+                if layout != "custom":
+                    check_one_layout(staged, f"{filename} (folder {str(prefix)!r})")
                 is_official = official is not None and (
                     (trusted and expected is not None) or _is_official(staged, layout, official)
                 )

@@ -57,6 +57,19 @@ def detect_layout(folder: Path) -> str | None:
     return None
 
 
+def check_one_layout(folder: Path, label: str | None = None) -> None:
+    """DataError when ``folder`` (``label`` in the message) holds the ratings files of more
+    than one GroupLens layout (``ratings.csv`` beside ``u.data``): reading the first one found
+    would drop the other set without a word."""
+    found = [name for name in RATINGS_FILE.values() if (folder / name).is_file()]
+    if len(found) > 1:
+        raise DataError(
+            f"{label or folder} holds the ratings files of {len(found)} MovieLens layouts "
+            f"({', '.join(found)}), so which set to read would be a guess. Keep one set per "
+            "folder: move the other files into a folder of their own."
+        )
+
+
 def source_files(folder: Path, layout: str) -> list[Path]:
     """The files a dataset in ``layout`` is read from (for cache keys)."""
     names = {

@@ -19,7 +19,7 @@ from movierate.data.acquire import (
 from movierate.data.build import build_dataset
 from movierate.data.cache import cache_folder, cache_key, is_cached, load_cached, save_cached
 from movierate.data.dataset import RatingsDataset
-from movierate.data.formats import detect_layout, read_folder, source_files
+from movierate.data.formats import check_one_layout, detect_layout, read_folder, source_files
 from movierate.data.registry import KNOWN_DATASETS
 from movierate.errors import DataError
 
@@ -51,6 +51,8 @@ def load_folder(folder: Path, name: str) -> RatingsDataset:
     layout = detect_layout(folder)
     if layout is None:
         raise DataError(f"{folder} holds no ratings.csv, u.data or ratings.dat; nothing to load.")
+    if layout != "custom":
+        check_one_layout(folder)
     key = cache_key(name, folder, source_files(folder, layout))
     cached = load_cached(name, key)
     if cached is not None:
