@@ -9,6 +9,7 @@ import gzip
 import io
 import json
 import lzma
+import os
 import zipfile
 from pathlib import Path
 
@@ -700,3 +701,30 @@ def test_a_zip_with_utf8_names_but_no_utf8_flag_keeps_its_names(movielens_dir, m
     data = stream.getvalue().replace(b"\x00\x08", b"\x00\x00")  # clear the UTF-8 flag bit
     assert "├" in zipfile.ZipFile(io.BytesIO(data)).namelist()[0]  # as zipfile reads it
     assert import_zip(data, "ü.zip") == "ml-small"
+
+
+def test_an_edit_that_keeps_size_and_mtime_and_an_edited_cache_are_both_noticed(tmp_path):
+    """Bad-input round 5: an edit of the same size with the mtime set back (cp -p, rsync -t)
+    kept serving the old ratings, and a cache file rewritten with other valid ratings was
+    trusted (evaluate then gave another test RMSE without a word)."""
+    folder = folder_with(tmp_path, TINY)
+    first = load_dataset(folder)
+    source = next(p for p in folder.iterdir() if p.suffix in (".csv", ".data", ".dat"))
+    before = source.stat()
+    text = source.read_bytes()
+    edited = text.replace(b",5.0,", b",1.0,")
+    assert len(edited) == len(text) and edited != text
+    source.write_bytes(edited)
+    os.utime(source, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (
+        source.stat().st_size == before.st_size and source.stat().st_mtime_ns == before.st_mtime_ns
+    )
+    second = load_dataset(folder)
+    assert second.fingerprint != first.fingerprint
+    copy = _cache_copy(folder)
+    table = pq.read_table(copy / "ratings.parquet")
+    fives = pa.array(np.full(len(table), 5.0, np.float32))
+    pq.write_table(table.set_column(2, "rating", fives), copy / "ratings.parquet")
+    third = load_dataset(folder)  # the source, parsed again: not the edited copy
+    assert third.fingerprint == second.fingerprint
+    assert np.array_equal(third.ratings["rating"], second.ratings["rating"])

@@ -1,7 +1,10 @@
 """Parquet copies of parsed datasets under ``config.cache_dir()/datasets/<name>/<key>/``.
 
-The key hashes the source folder, each source file's size and mtime and :data:`CACHE_VERSION`,
-so editing or replacing a file (or changing the parser) makes the old copy stale. A copy is
+The key hashes the source folder, each source file's size, mtime, inode and status-change time
+(ctime) and :data:`CACHE_VERSION`, so editing or replacing a file (or changing the parser)
+makes the old copy stale, even an edit that keeps the size and sets the mtime back (``cp -p``,
+``rsync -t``: the ctime cannot be set back). A copy records the same of its own files and is
+used only while they match, so an edited cache file is parsed again, never trusted. A copy is
 written to a temporary folder and renamed, so a reader never sees half of one.
 """
 
@@ -25,17 +28,23 @@ from movierate.data.splits import official_split
 CACHE_VERSION = 2
 """Bump when parsing or the cached layout changes: every cached copy becomes stale."""
 
-_FILES = ("meta.json", "ratings.parquet", "movies.parquet", "users.parquet", "splits.npz")
+_DATA_FILES = ("ratings.parquet", "movies.parquet", "users.parquet", "splits.npz")
+_FILES = ("meta.json", *_DATA_FILES)
 
 
 def cache_key(name: str, folder: Path, files: list[Path]) -> str:
-    """16 hex chars from the dataset name, folder and each file's name, size and mtime."""
+    """16 hex chars from the dataset name, folder and each file's name and :func:`_identity`."""
     h = hashlib.blake2b(digest_size=8)
     h.update(f"v{CACHE_VERSION}\0{name}\0{folder.resolve()}".encode())
     for path in sorted(files):
-        stat = path.stat()
-        h.update(f"\0{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
+        h.update(f"\0{path.name}\0{_identity(path)}".encode())
     return h.hexdigest()
+
+
+def _identity(path: Path) -> list[int]:
+    """What changes when a file is edited or replaced: size, mtime, inode and ctime."""
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns]
 
 
 def cache_folder(name: str, key: str) -> Path:
@@ -70,6 +79,7 @@ _META_TYPES = {
     "warnings": list,
     "source": (str, type(None)),
     "official_splits": list,
+    "files": dict,
 }
 _RATING_KINDS = {"user_idx": "iu", "movie_idx": "iu", "rating": "f", "timestamp": "iu"}
 _MOVIE_COLUMNS = ("movie_idx", "movie_id", "title", "year", "genres")
@@ -89,6 +99,9 @@ def _read_copy(folder: Path, name: str) -> RatingsDataset:
             raise _Damaged(field)
     if not all(isinstance(w, str) for w in meta["warnings"] + meta["official_splits"]):
         raise _Damaged("warnings")
+    for file in _DATA_FILES:  # edited since it was written: parse the source again
+        if meta["files"].get(file) != _identity(folder / file):
+            raise _Damaged(file)
     ratings = _numeric_frame(pq.read_table(folder / "ratings.parquet"))
     if list(ratings.columns) != list(_RATING_KINDS) or any(
         ratings[c].dtype.kind not in kinds for c, kinds in _RATING_KINDS.items()
@@ -190,6 +203,7 @@ def _write(ds: RatingsDataset, folder: Path) -> None:
         "source": ds.source,
         "official_splits": list(ds.official_splits),
         "scale_inferred": ds.scale_inferred,
+        "files": {file: _identity(folder / file) for file in _DATA_FILES},
     }
     (folder / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
 
