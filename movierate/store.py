@@ -418,12 +418,21 @@ def worse_than_mean_note(metrics: dict[str, Any] | None) -> str:
     to finite values), else ""."""
     metrics = metrics or {}
     rmse, floor = metrics.get("test_rmse"), metrics.get("test_rmse_of_mean")
-    if not (_is_number(rmse) and _is_number(floor)) or rmse <= floor:
+    # as shown: two numbers that print alike are no "worse than"
+    if not (_is_number(rmse) and _is_number(floor)) or round(rmse, 4) <= round(floor, 4):
         return ""
+    if round(floor, 4) == 0:
+        return (
+            f"Every test rating is the training rows' mean rating, so there is nothing to learn "
+            f"beyond that mean and the model's test RMSE ({rmse:.4f}) can only be worse. Train "
+            "on ratings that vary."
+        )
     return (
         f"Its test RMSE {rmse:.4f} is worse than {floor:.4f}, what predicting the training "
-        "rows' mean rating for every test row gives: this training did not learn. Lower the "
-        "learning rate and train again."
+        "rows' mean rating for every test row gives: it learned nothing the mean does not "
+        "know. Either training went wrong (lower the learning rate and train again), or the "
+        "ratings hold little to learn beyond their mean (one movie or user, ratings that "
+        "barely vary)."
     )
 
 

@@ -214,3 +214,14 @@ def test_a_model_worse_than_the_mean_says_so():
     )
     assert store.worse_than_mean_note({"test_rmse": 0.9, "test_rmse_of_mean": 1.13}) == ""
     assert store.worse_than_mean_note({"test_rmse": 0.9}) == ""  # saved before the floor
+
+
+def test_the_worse_than_the_mean_note_fits_degenerate_data():
+    """Bad-input round 5: every rating 4 gave 'worse than 0.0000 ... lower the learning rate',
+    and a one-movie set printed '1.4773 is worse than 1.4773'."""
+    assert store.worse_than_mean_note({"test_rmse": 1.47731, "test_rmse_of_mean": 1.47728}) == ""
+    constant = store.worse_than_mean_note({"test_rmse": 0.0128, "test_rmse_of_mean": 0.0})
+    assert constant.startswith("Every test rating is the training rows' mean rating")
+    assert "learning rate" not in constant and "ratings that vary" in constant
+    one_movie = store.worse_than_mean_note({"test_rmse": 1.334, "test_rmse_of_mean": 1.3288})
+    assert "1.3340 is worse than 1.3288" in one_movie and "one movie or user" in one_movie
