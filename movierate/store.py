@@ -1710,8 +1710,15 @@ def temp_root() -> Path:
 
 def use_process_temp_dir() -> Path:
     """Send this process's temporary files (TensorFlow's autograph files) to its own folder
-    under ``$MOVIERATE_HOME/tmp``, removed at exit or, after a kill, by :func:`leftovers`."""
-    return atomic.use_process_temp_dir(temp_root())
+    under ``$MOVIERATE_HOME/tmp``, removed at exit or, after a kill, by :func:`leftovers`.
+    StoreError when that path is a file."""
+    root = temp_root()
+    if root.exists() and not root.is_dir():
+        raise StoreError(
+            f"{root} is a file, not a folder: movierate keeps each run's temporary files in a "
+            "folder there. Move the file away (or set MOVIERATE_HOME to another folder)."
+        )
+    return atomic.use_process_temp_dir(root)
 
 
 def format_bytes(n: float) -> str:

@@ -452,3 +452,16 @@ def test_list_keeps_odd_folder_names_on_one_line_and_says_how_to_name_a_dashed_o
     assert "  nl\\nx: Invalid model name" in out and "\nx:" not in out
     assert "put -- before it (python -m movierate show -- -dash)" in out
     assert main(["show", "--", "-dash"]) == 0
+
+
+def test_a_file_where_the_temporary_folder_goes_is_named(capsys):
+    """Bad-input round 5: $MOVIERATE_HOME/tmp as a plain file stopped `train` with a bare
+    'error: File exists: .../tmp'."""
+    from movierate import store
+    from movierate.cli import main
+
+    store.temp_root().parent.mkdir(parents=True, exist_ok=True)
+    store.temp_root().write_text("not a folder")
+    assert main(["train", "ml-100k", "--dim", "2", "--epochs", "1", "--name", "t"]) == 1
+    err = capsys.readouterr().err
+    assert "tmp is a file, not a folder" in err and "Move the file away" in err
