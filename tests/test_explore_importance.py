@@ -57,3 +57,13 @@ def test_norm_and_bias_follow_popularity():
     filtered = norms_vs_popularity(x, movies, None, min_ratings=10)
     assert len(filtered) == 5 and filtered["bias"].isna().all()
     assert np.isnan(popularity_correlations(filtered).loc["bias", "pearson_log_n_ratings"])
+
+
+def test_a_one_user_model_has_movie_importance_and_no_user_share():
+    """Bad-input round 5: a one-user data set's Embeddings page opened on 'This embedding has
+    fewer than 2 rows' (its user embedding), though its 30 movie vectors have a covariance."""
+    rng = np.random.default_rng(0)
+    arrays = {"movie_embedding": rng.normal(size=(30, 3)), "user_embedding": np.ones((1, 3))}
+    table = dimension_importance(arrays)
+    assert np.isfinite(table["movie_variance_share"]).all()
+    assert table["user_variance_share"].isna().all()

@@ -27,14 +27,15 @@ def dimension_importance(
     ``user_variance_share`` and, for a deep model, ``user_input_norm`` / ``movie_input_norm``
     (L2 norm of the first dense kernel's row for that input) with their shares.
     ``movie_weights`` (see :func:`~movierate.explore.covariance.movie_weights`) weights the
-    movie statistics.
+    movie statistics. With fewer than 2 users the user columns are NaN.
     """
     for key in ("movie_embedding", "user_embedding"):
         if key not in arrays:
             raise DataError(f"The model arrays lack {key!r}; pass model.arrays.")
     movie = covariance.variance_share(arrays["movie_embedding"], weights=movie_weights)
     users = np.asarray(arrays["user_embedding"])
-    if users.ndim == 2 and len(users) == 0:  # an imported embedding: movies only, no users
+    # an imported embedding (movies only) or a one-user data set: no user variance to share out
+    if users.ndim == 2 and len(users) < 2:
         nan = np.full(len(movie), np.nan)
         user = pd.DataFrame({"variance": nan, "share": nan}, index=movie.index)
     else:
