@@ -465,3 +465,23 @@ def test_a_file_where_the_temporary_folder_goes_is_named(capsys):
     assert main(["train", "ml-100k", "--dim", "2", "--epochs", "1", "--name", "t"]) == 1
     err = capsys.readouterr().err
     assert "tmp is a file, not a folder" in err and "Move the file away" in err
+
+
+def test_a_name_taken_while_training_says_the_training_was_not_saved(capsys, monkeypatch):
+    """Bad-input round 5: two `train --name same` runs at once; the second trained to the end,
+    then said only "A model named 'same' already exists"."""
+    from movierate import store
+    from movierate.cli import main
+
+    real = store.save_model
+
+    def another_run_saves_first(name, *args, **kwargs):
+        monkeypatch.setattr(store, "save_model", real)
+        assert main(["train", "ml-100k", "--dim", "2", "--epochs", "1", "--name", name]) == 0
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(store, "save_model", another_run_saves_first)
+    assert main(["train", "ml-100k", "--dim", "2", "--epochs", "1", "--name", "same"]) == 1
+    err = capsys.readouterr().err
+    assert "Another run saved a model named 'same' while this one trained" in err
+    assert "this training was not saved" in err and "--overwrite" in err

@@ -439,3 +439,29 @@ def test_two_layouts_in_one_folder_are_refused_not_one_dropped(monkeypatch, tmp_
         load_dataset(str(folder))
     (folder / "ratings.dat").unlink()
     assert len(load_dataset(str(folder))) == 2
+
+
+def test_a_zip_holding_one_file_twice_is_refused(monkeypatch):
+    """Bad-input round 5: a zip member stored twice was imported from its last copy."""
+    monkeypatch.delenv("MOVIERATE_DATA_DIR")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive, pytest.warns(UserWarning, match="Duplicate"):
+        archive.writestr("mine/ratings.csv", b"userId,movieId,rating,timestamp\n1,1,4,1\n")
+        archive.writestr("mine/ratings.csv", b"userId,movieId,rating,timestamp\n2,2,1,1\n")
+    with pytest.raises(DataError, match="holds 'mine/ratings.csv' 2 times"):
+        import_zip(buffer.getvalue(), "dup.zip")
+
+
+def test_an_empty_items_file_and_a_pipe_for_ratings_are_named_as_such(tmp_path):
+    from movierate.data import from_csv
+
+    ratings = tmp_path / "r.csv"
+    ratings.write_text("user,item,rating\n1,1,4\n")
+    (tmp_path / "items.csv").write_text("")
+    with pytest.raises(DataError, match="Pick the file that holds the movies"):
+        from_csv(ratings, items=tmp_path / "items.csv")
+    folder = tmp_path / "piped"
+    folder.mkdir()
+    os.mkfifo(folder / "ratings.csv")
+    with pytest.raises(DataError, match="ratings.csv is not a regular file"):
+        load_dataset(str(folder))

@@ -14,7 +14,7 @@ from movierate.cli.output import check_path_argument, clip, print_notes
 from movierate.cli.progress import ProgressBar
 from movierate.cli.split_args import add_split_arguments, split_options
 from movierate.cli.tables import num, short
-from movierate.errors import SpecError
+from movierate.errors import NameTakenError, SpecError
 
 
 def _flag_options(name: str, field: schema.FieldSchema) -> dict[str, Any]:
@@ -95,6 +95,12 @@ def _run_train(args: argparse.Namespace) -> int:
         saved = train_and_save(
             ds, spec, name, split, progress=bar, overwrite=args.overwrite, name_base=name_base
         )
+    except NameTakenError:  # free when this run started: another run saved it since
+        raise NameTakenError(
+            f"Another run saved a model named {name!r} while this one trained, so this "
+            f"training was not saved. Train again under another name (for example "
+            f"{store.unique_name(name)!r}), or with --overwrite to replace that model."
+        ) from None
     finally:
         if bar is not None:
             bar.close()

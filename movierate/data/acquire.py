@@ -25,6 +25,7 @@ import urllib.parse
 import urllib.request
 import zipfile
 import zlib
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
@@ -379,6 +380,14 @@ def extract_zip(
             and PurePosixPath(m.filename).is_relative_to(prefix)
             and PurePosixPath(m.filename) != prefix
         ]
+        counts = Counter(m.filename for m in wanted)
+        twice = sorted(n for n, count in counts.items() if count > 1)
+        if twice:  # which copy is the data would be a guess (zip tools keep the last)
+            raise DataError(
+                f"{filename} holds {twice[0]!r} {counts[twice[0]]} times"
+                + (f" ({len(twice)} files are stored more than once)" if len(twice) > 1 else "")
+                + ", so which copy is the data would be a guess. Zip the folder again."
+            )
         limit = _check_sizes(archive, wanted, filename)
         target = config.data_dir()
         target.mkdir(parents=True, exist_ok=True)
@@ -691,6 +700,17 @@ def _dataset_folder(path: Path) -> Path:
     inner = [p for p in sorted(path.iterdir()) if p.is_dir() and detect_layout(p)]
     if len(inner) == 1:
         return inner[0]
+    special = [
+        name
+        for files in LAYOUT_FILES.values()
+        for name in files
+        if (path / name).exists() and not (path / name).is_file()
+    ]
+    if special:  # a pipe, device or folder under a ratings file's name
+        raise DataError(
+            f"{path / special[0]} is not a regular file (a folder, pipe or device), so it holds "
+            "no ratings to read. Put the ratings file itself there."
+        )
     raise DataError(
         f"{path} holds no MovieLens dataset: expected ratings.csv (+ movies.csv), u.data (ml-100k) "
         "or ratings.dat (ml-1m / ml-10m) in it or in one sub-folder."

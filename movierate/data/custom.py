@@ -474,7 +474,7 @@ def _read_items(
 ) -> tuple[pd.DataFrame, list[str]]:
     """The items file as movie metadata, and notices of the rows it could not use as given: a
     row without an id is dropped, an empty title becomes 'movie <id>'."""
-    check_not_empty(source, label)
+    check_not_empty(source, label, "the movies (an id and a title column)")
     text = decode(source.read_bytes() if isinstance(source, Path) else source, label, encoding)
     lines = text[:65536].splitlines()
     preamble, named = _preamble(lines)

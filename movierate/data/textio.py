@@ -119,12 +119,13 @@ BINARY_SIGNATURES: dict[bytes, tuple[str, str]] = {
 }
 
 
-def check_not_empty(source: Source, where: str) -> None:
-    """DataError when ``source`` is empty, blank or a known binary format (not text)."""
+def check_not_empty(source: Source, where: str, holds: str = "the ratings") -> None:
+    """DataError when ``source`` is empty, blank or a known binary format (not text); the
+    message asks for the file that ``holds`` what it should."""
     size = source.stat().st_size if isinstance(source, Path) else len(source)
     head = read_head(source)
     if size == 0 or not head.strip():
-        raise DataError(f"{where} is empty (no text in it). Pick the file that holds the ratings.")
+        raise DataError(f"{where} is empty (no text in it). Pick the file that holds {holds}.")
     for signature, (kind, fix) in BINARY_SIGNATURES.items():
         if head.startswith(signature) and (signature != b"BZh" or head[4:10] == b"1AY&SY"):
             raise DataError(f"{where} is {kind}, not delimited text: {fix}, then pick that file.")
