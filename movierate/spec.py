@@ -44,6 +44,7 @@ class ModelSpec:
     initializer: str = "normal"
     regularizers: dict[str, float] = field(default_factory=lambda: {"l2": 0.1})
     dense_l2: float = 0.0
+    penalty_min_ratings: int = 0
     optimizer: str = "adam"
     learning_rate: float = 0.005
     learning_rate_decay: float = 1.0

@@ -247,5 +247,6 @@ def test_a_verdict_over_all_rows_is_checked_on_the_rows_the_views_show(tmp_path)
     assert shown.sentence.startswith(
         "decorrelated over all its movies, not over the 1,000 with at least 10 ratings"
     )
+    assert "spread penalties limited to movies rated often enough" in shown.sentence
     group_corr = np.corrcoef(movies[:1_000, :2], rowvar=False)[0, 1]
     assert shown.numbers["rated_corr_offdiag_mean_abs"] > DECORRELATED_MAX and group_corr > 0.9

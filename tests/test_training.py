@@ -234,3 +234,28 @@ def test_a_declared_scale_is_kept(data):
 
     ds, split = data
     assert not ds.scale_inferred and training_scale(ds, split) is ds.rating_scale
+
+
+def test_spread_penalties_can_shape_only_the_movies_rated_often_enough(data):
+    """penalty_min_ratings: the whitening sample and its logged loss cover only movies with that
+    many training ratings (a uniform sample over all rows is mostly rarely rated movies)."""
+    from movierate.nn.regularizers import make_regularizer
+    from movierate.nn.training import spread_penalty_rows
+
+    ds, split = data
+    trained = ds.ratings["movie_idx"].to_numpy()[split.train]
+    counts = np.bincount(trained, minlength=ds.n_movies)
+    least = int(np.quantile(counts, 0.7))  # about 30% of the movies qualify
+    spec = _spec(regularizers={"l2": 1e-4, "whitening": 1.0}, penalty_min_ratings=least, epochs=2)
+    rows = spread_penalty_rows(spec, trained, ds.n_movies)
+    assert np.array_equal(rows, np.flatnonzero(counts >= least)) and 2 <= len(rows) < ds.n_movies
+    assert spread_penalty_rows(spec.with_(regularizers={"l2": 0.1}), trained, ds.n_movies) is None
+    assert spread_penalty_rows(spec.with_(penalty_min_ratings=0), trained, ds.n_movies) is None
+    result = train(ds, split, spec)
+    movie = result.arrays["movie_embedding"]
+    whitening = make_regularizer("whitening", 1.0, seed=0)
+    logged = result.history["reg_whitening"][result.metrics["best_epoch"] - 1]
+    assert logged == pytest.approx(float(whitening.penalty(movie[rows])), rel=1e-4)
+    assert logged != pytest.approx(float(whitening.penalty(movie)), rel=1e-2)
+    with pytest.raises(DataError, match="Only 0 movie.*--penalty-min-ratings"):
+        train(ds, split, spec.with_(penalty_min_ratings=10**6))

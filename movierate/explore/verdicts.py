@@ -285,7 +285,10 @@ def _covariance_verdict(
             sentence = (
                 f"{yes} over all its movies, not over {rated.where()} that the views here "
                 f"start with. All {len(movies):,} (every row, rated or not): {state(stats)}; "
-                f"those {len(rated.embedding):,}: {state(part)} {target}"
+                f"those {len(rated.embedding):,}: {state(part)} {target}. A penalty over "
+                "every movie is met mostly by the rarely rated ones; to shape these, train "
+                "with the spread penalties limited to movies rated often enough (Train: "
+                "'Spread penalties: movies with at least this many ratings')"
             )
         else:
             verb = "also" if there == everywhere else "but"

@@ -262,11 +262,14 @@ def train(
     fresh = build_model(spec, ds.n_users, ds.n_movies, global_mean, scale, implicit)
     if implicit:
         fresh.set_implicit(users[train_rows], movies[train_rows])
+    penalty_rows = spread_penalty_rows(spec, movies[train_rows], ds.n_movies)
+    n_penalised = ds.n_movies if penalty_rows is None else len(penalty_rows)
     settings = {
         "user_l2_weight": _l2_weights(users[train_rows], ds.n_users),
         "movie_l2_weight": _l2_weights(movies[train_rows], ds.n_movies),
-        "sample_size": regularizer_sample_size(ds.n_movies, len(train_rows), spec.batch_size),
+        "sample_size": regularizer_sample_size(n_penalised, len(train_rows), spec.batch_size),
         "n_train": len(train_rows),
+        "penalty_rows": penalty_rows,
     }
     key = None  # set for a loop that may come from, and go back to, the pool
     if loop_class is None and resettable(spec):
@@ -289,6 +292,24 @@ def train(
     finally:
         if key is not None:
             LOOPS.give(key, loop)
+
+
+def spread_penalty_rows(spec: ModelSpec, movies: np.ndarray, n_movies: int) -> np.ndarray | None:
+    """The movie rows the spread penalties (whitening, decorrelation, adversarial) shape: those
+    with at least ``spec.penalty_min_ratings`` of the training ratings ``movies``; None for
+    every row (the setting at 0, or no such penalty). DataError when fewer than 2 qualify."""
+    least = spec.penalty_min_ratings
+    spread = sorted(k for k in spec.regularizers if k in SPREAD_PENALTIES and spec.regularizers[k])
+    if not least or not spread:
+        return None
+    rows = np.flatnonzero(np.bincount(movies, minlength=n_movies) >= least).astype(np.int32)
+    if len(rows) < 2:
+        raise DataError(
+            f"Only {len(rows)} movie(s) have at least {least} training ratings, and the "
+            f"{' and '.join(spread)} penalty needs 2 or more to shape: lower the spread "
+            "penalties' minimum number of ratings (--penalty-min-ratings)."
+        )
+    return rows
 
 
 def _loop_key(spec: ModelSpec, model: RatingModel, sample_size: int, n_train: int) -> tuple:
@@ -792,8 +813,11 @@ class _TrainingLoop:
         movie_l2_weight: np.ndarray,
         sample_size: int = REGULARIZER_SAMPLE,
         n_train: int | None = None,
+        penalty_rows: np.ndarray | None = None,
     ) -> None:
         self.model, self.spec = model, spec
+        #: the movie rows the spread penalties shape and log (:func:`spread_penalty_rows`)
+        self.penalty_rows = None if penalty_rows is None else tf.constant(penalty_rows, tf.int32)
         self.user_l2_weight = tf.Variable(user_l2_weight, trainable=False)
         self.movie_l2_weight = tf.Variable(movie_l2_weight, trainable=False)
         n_movies = len(movie_l2_weight)
@@ -810,7 +834,8 @@ class _TrainingLoop:
             for kind, strength in strengths.items()
         }
         self.adversarial = self.sampled.get("adversarial")
-        self.sample_size = min(int(sample_size), n_movies)
+        self.n_penalised = n_movies if penalty_rows is None else len(penalty_rows)
+        self.sample_size = min(int(sample_size), self.n_penalised)
         self.n_movies = n_movies
         self.random = tf.random.Generator.from_seed(spec.seed)
         self.bias_tables = [
@@ -917,9 +942,18 @@ class _TrainingLoop:
         )
 
     def _sample_rows(self) -> tf.Tensor:
-        if self.sample_size == self.n_movies:
-            return tf.range(self.n_movies)
-        return self.random.uniform([self.sample_size], 0, self.n_movies, dtype=tf.int32)
+        """A uniform sample of the penalised movie rows (all of them when the sample would be)."""
+        if self.sample_size == self.n_penalised:
+            picks = tf.range(self.n_penalised)
+        else:
+            picks = self.random.uniform([self.sample_size], 0, self.n_penalised, dtype=tf.int32)
+        return picks if self.penalty_rows is None else tf.gather(self.penalty_rows, picks)
+
+    def penalised_movies(self) -> tf.Tensor:
+        """The movie vectors the spread penalties shape (the whole table unless limited)."""
+        if self.penalty_rows is None:
+            return tf.convert_to_tensor(self.movie_table)
+        return tf.gather(self.movie_table, self.penalty_rows)
 
     @staticmethod
     def epoch_tensors(*arrays: np.ndarray) -> tuple[tf.Tensor, ...]:
@@ -1191,7 +1225,8 @@ class _TrainingLoop:
         return float(np.sqrt(sq / len(users))), ab / len(users)
 
     def regularizer_losses(self) -> dict[str, float]:
-        """Raw penalties (strength not applied) of the whole tables, one per regularizer."""
+        """Raw penalties (strength not applied) of the whole tables, one per regularizer (the
+        spread penalties: of the movie rows they shape, :meth:`penalised_movies`)."""
         losses = {}
         if "l2" in self.spec.regularizers:
             losses["reg_l2"] = float(
@@ -1199,8 +1234,9 @@ class _TrainingLoop:
             )
             if self.implicit_table is not None:
                 losses["reg_l2"] += float(self.l2.penalty(self.implicit_table))
+        penalised = self.penalised_movies()  # the rows the penalties shape, as they log
         for kind, regularizer in self.sampled.items():
-            losses[f"reg_{kind}"] = float(regularizer.penalty(self.movie_table))
+            losses[f"reg_{kind}"] = float(regularizer.penalty(penalised))
         if "ordered" in self.spec.regularizers:
             # mean over the epoch's steps (it is a loss of predictions, not of the tables)
             steps = float(self.ordered_steps.numpy())
@@ -1208,11 +1244,10 @@ class _TrainingLoop:
             self.ordered_sum.assign(0.0)
             self.ordered_steps.assign(0.0)
         if self.adversarial is not None:
-            rows = self.movie_table
-            uniform = self.random.uniform(tf.shape(rows), -1.0, 1.0)
-            losses["disc_loss"] = float(self.adversarial.critic_loss(rows, uniform))
-            losses["ks_uniform"] = float(ks_uniform(self.movie_table.numpy()).mean())
+            uniform = self.random.uniform(tf.shape(penalised), -1.0, 1.0)
+            losses["disc_loss"] = float(self.adversarial.critic_loss(penalised, uniform))
+            losses["ks_uniform"] = float(ks_uniform(penalised.numpy()).mean())
         if "decorrelation" in self.sampled:
-            stats = covariance_stats(self.movie_table.numpy())
+            stats = covariance_stats(penalised.numpy())
             losses["corr_offdiag"] = stats["corr_offdiag_mean_abs"]
         return losses
