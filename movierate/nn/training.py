@@ -7,10 +7,11 @@ best weights, but only once every whitening / decorrelation / adversarial regula
 hold (:func:`regularizers_settled`): before that no epoch is eligible as best and none counts
 towards the patience. The test rows (``split.test``) are never read here: the pipeline measures
 ``test_rmse`` / ``test_mae`` on them after training, in numpy. Regularizer losses are logged per
-epoch on the FULL embedding tables (``reg_<kind>``, plus ``corr_offdiag`` for decorrelation and
+epoch on the FULL embedding tables (the spread penalties: on the rows they shape; ``reg_<kind>``, plus ``corr_offdiag`` for decorrelation and
 ``ks_uniform`` for adversarial), while training applies L2 per example (batch rows) and the
 other regularizers to a uniform sample of movie rows, sized for ~64 visits per movie per epoch
-(:func:`regularizer_sample_size`). The per-example L2 weighs a row by count**-0.5 (between
+(:func:`regularizer_sample_size`): of every row, or of the movies with at least
+``spec.penalty_min_ratings`` training ratings (:func:`spread_penalty_rows`). The per-example L2 weighs a row by count**-0.5 (between
 per-example and uniform L2; measured best on ml-100k and ml-latest-small). With the ``ordered``
 regularizer, the best-epoch weights are finally re-expressed, predictions unchanged, in a basis
 whose dimensions come in order of importance (:func:`sort_dimensions`), and the dimensions that
