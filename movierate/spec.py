@@ -176,9 +176,16 @@ def format_regularizers(regularizers: Mapping[str, float] | None) -> str:
 
 
 def regularizers_text(spec: ModelSpec) -> str:
-    """The spec's active regularizers as the CLI writes them (``"l2=0.0001"``), or ``"none"``."""
+    """The spec's active regularizers as the CLI writes them (``"l2=0.0001"``), or ``"none"``;
+    with the movies the spread penalties shape when limited (``"whitening=0.1 (movies with
+    >= 10 ratings)"``)."""
     active = {k: v for k, v in (spec.regularizers or {}).items() if v}
-    return format_regularizers(active) if active else "none"
+    if not active:
+        return "none"
+    text = format_regularizers(active)
+    if spec.penalty_min_ratings and set(active) & {"whitening", "decorrelation", "adversarial"}:
+        text += f" (movies with >= {spec.penalty_min_ratings} ratings)"
+    return text
 
 
 def describe(spec: ModelSpec) -> str:

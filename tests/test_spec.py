@@ -72,3 +72,14 @@ def test_spec_for_people():
     assert format_regularizers({}) == "-"
     spec = ModelSpec(family="mf", dim=8, regularizers={"decorrelation": 2})
     assert describe(spec) == "mf, dim 8, regularizers decorrelation=2"
+
+
+def test_limited_spread_penalties_are_shown_with_the_regularizers():
+    from movierate.spec import regularizers_text
+
+    spec = ModelSpec(regularizers={"l2": 0.1, "whitening": 0.1}, penalty_min_ratings=10)
+    assert regularizers_text(spec) == "l2=0.1, whitening=0.1 (movies with >= 10 ratings)"
+    assert regularizers_text(spec.with_(regularizers={"l2": 0.1})) == "l2=0.1"  # nothing limited
+    assert ModelSpec.from_dict({"dim": 8}).penalty_min_ratings == 0  # saved before the field
+    with pytest.raises(SpecError, match="penalty_min_ratings"):
+        ModelSpec(penalty_min_ratings=-1).validate()

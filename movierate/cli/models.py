@@ -31,7 +31,7 @@ def _run_list(args: argparse.Namespace) -> int:
             "imported" if info.imported else store.family_shown(info),
             str(info.dim),
             store.regularizers_shown(info)
-            if info.blend
+            if info.blend or info.spec.penalty_min_ratings
             else format_regularizers(info.spec.regularizers),
             info.dataset,
             num(info.test_rmse),
