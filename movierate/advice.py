@@ -61,4 +61,10 @@ def spec_warnings(spec: Any) -> list[str]:
     warnings = []
     if regs.get("whitening") and regs.get("l2"):
         warnings.append(L2_WHITENING_WARNING)
+    least = getattr(spec, "penalty_min_ratings", 0)
+    if least and not set(regs) & {"whitening", "decorrelation", "adversarial"}:
+        warnings.append(
+            f"The spread penalties are limited to movies with at least {least} ratings, but "
+            "none is on (whitening, decorrelation or adversarial): the setting does nothing."
+        )
     return warnings

@@ -114,7 +114,8 @@ def write_texts(folder: str | Path, texts: dict[str, str]) -> dict[str, Path]:
     """Write a set of UTF-8 files into ``folder`` as one change, as far as files can be: every
     file is written in full to a temporary sibling first, then all are renamed into place one
     after another (a crash while writing leaves every old file as it was; only a crash within
-    the renames themselves could mix old and new). Returns each name's path."""
+    the renames themselves, or a rename that fails (a folder under a file's name), could mix
+    old and new). Returns each name's path."""
     folder = Path(folder)
     staged: dict[str, Path] = {}
     try:

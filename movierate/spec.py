@@ -143,6 +143,10 @@ class ModelSpec:
                 "autorec has no embedding dropout: set embedding_dropout to 0 (use dropout for "
                 "autorec's input dropout)."
             )
+        if self.penalty_min_ratings:
+            raise SpecError(
+                "autorec has no spread penalties to limit: set penalty_min_ratings to 0."
+            )
 
 
 def _type_problem(constraint: schema.Constraint, value: Any) -> str | None:

@@ -37,7 +37,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import movierate
-from movierate import atomic, config, scoring
+from movierate import atomic, config, schema, scoring
 from movierate.data.build import MAX_RATING
 from movierate.data.movies import REQUIRED_MOVIE_COLUMNS
 from movierate.errors import MovierateError, NameTakenError, StoreError
@@ -604,7 +604,10 @@ def read_blend_members(meta: dict[str, Any]) -> list[tuple[str, int, dict[str, f
                 {
                     k: float(v)
                     for k, v in (regularizers if isinstance(regularizers, dict) else {}).items()
-                    if isinstance(k, str) and isinstance(v, int | float) and not isinstance(v, bool)
+                    if isinstance(k, str)
+                    and isinstance(v, int | float)
+                    and not isinstance(v, bool)
+                    and abs(v) <= schema.MAX_STRENGTH  # a hand-edited 10**400 overflows float
                 },
             )
         )

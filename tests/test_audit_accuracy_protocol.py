@@ -359,6 +359,10 @@ def test_a_blend_is_listed_with_each_members_settings(tmp_path):
     plain = SimpleNamespaceModel(spec=ModelSpec(regularizers={"l2": 0.1}), meta={"tuning": 5})
     assert store.family_shown(plain) == "mf_bias" and store.regularizers_shown(plain) == "l2=0.1"
     assert store.read_blend_members({"tuning": {"blend": {"members": [{"family": 3}]}}}) == []
+    huge = {"family": "mf_bias", "dim": 8, "spec": {"regularizers": {"l2": 10**400, "x": 1}}}
+    assert store.read_blend_members({"tuning": {"blend": {"members": [huge]}}}) == [
+        ("mf_bias", 8, {"x": 1.0})
+    ]  # a hand-edited 10**400 overflowed float() and listed a working model as broken
 
 
 class SimpleNamespaceModel:

@@ -208,6 +208,8 @@ def test_evaluate_against_pairs_the_test_errors(capsys):
     assert table[lowest][1:] == ["lowest", "reference"] and table[other][2] == "±"
     assert table[other][4][0] == "(" and " ".join(table[other][6:]).endswith("the draw")
     assert lines[5].startswith("A difference of at least 2 standard errors")
+    code, again, err = _run(["evaluate", "a", "--against", "b", "b", "a"], capsys)
+    assert code == 0 and again == out, err  # each model once: still a pair
     code, _, err = _run(["train", "ml-100k", "--dim", "4", "--epochs", "1", "--name", "c"], capsys)
     assert code == 0, err
     code, _, err = _run(["evaluate", "a", "--against", "c"], capsys)

@@ -450,6 +450,10 @@ def test_a_zip_holding_one_file_twice_is_refused(monkeypatch):
         archive.writestr("mine/ratings.csv", b"userId,movieId,rating,timestamp\n2,2,1,1\n")
     with pytest.raises(DataError, match="holds 'mine/ratings.csv' 2 times"):
         import_zip(buffer.getvalue(), "dup.zip")
+    spelled = zip_folder({"mine/ratings.csv": b"userId,movieId,rating,timestamp\n1,1,4,1\n",
+                          "mine/./ratings.csv": b"userId,movieId,rating,timestamp\n2,2,1,1\n"})  # fmt: skip
+    with pytest.raises(DataError, match="holds 'mine/ratings.csv' 2 times"):
+        import_zip(spelled, "dup2.zip")
 
 
 def test_an_empty_items_file_and_a_pipe_for_ratings_are_named_as_such(tmp_path):

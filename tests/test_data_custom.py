@@ -269,3 +269,14 @@ def test_one_number_spelled_two_ways_among_text_ids_is_named_too(tmp_path, other
     assert "'7' and '007'" in notices[0] and "write its id one way" in notices[0]
     plain = from_csv(write(tmp_path, "user,item,rating\n1,7,4\n2,x1,3\n3,8,5\n"))
     assert not [w for w in plain.warnings if "written two ways" in w]
+
+
+def test_two_large_text_ids_that_round_alike_are_not_called_one_number(tmp_path):
+    ds = from_csv(
+        write(
+            tmp_path,
+            "user,item,rating\n1,90071992547409930001,4\n2,90071992547409930002,3\n3,x1,5\n",
+        )
+    )
+    assert len(ds.movie_ids) == 3
+    assert not [w for w in ds.warnings if "written two ways" in w]

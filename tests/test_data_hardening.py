@@ -728,3 +728,22 @@ def test_an_edit_that_keeps_size_and_mtime_and_an_edited_cache_are_both_noticed(
     third = load_dataset(folder)  # the source, parsed again: not the edited copy
     assert third.fingerprint == second.fingerprint
     assert np.array_equal(third.ratings["rating"], second.ratings["rating"])
+
+
+def test_a_cache_copy_found_changed_is_rewritten_not_parsed_again_every_time(tmp_path, monkeypatch):
+    """Verification of the round-5 fix: a copy whose files only changed ctime (chmod, a copy of
+    the home) was rejected on every load, since the new copy was never written over it."""
+    from movierate.data import load as load_module
+
+    folder = folder_with(tmp_path, TINY)
+    load_dataset(folder)
+    parses = []
+    real = load_module.read_folder
+    monkeypatch.setattr(
+        load_module, "read_folder", lambda *a, **k: parses.append(1) or real(*a, **k)
+    )
+    ratings = _cache_copy(folder) / "ratings.parquet"
+    ratings.chmod(0o600)  # the same bytes, another ctime
+    load_dataset(folder)
+    load_dataset(folder)
+    assert len(parses) == 1  # parsed once, then the rewritten copy serves

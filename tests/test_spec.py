@@ -83,3 +83,14 @@ def test_limited_spread_penalties_are_shown_with_the_regularizers():
     assert ModelSpec.from_dict({"dim": 8}).penalty_min_ratings == 0  # saved before the field
     with pytest.raises(SpecError, match="penalty_min_ratings"):
         ModelSpec(penalty_min_ratings=-1).validate()
+
+
+def test_a_limit_on_spread_penalties_that_does_nothing_is_said():
+    from movierate.advice import spec_warnings
+
+    idle = ModelSpec(regularizers={"l2": 0.1}, penalty_min_ratings=10)
+    assert any("the setting does nothing" in w for w in spec_warnings(idle))
+    used = ModelSpec(regularizers={"decorrelation": 1.0}, penalty_min_ratings=10)
+    assert not any("does nothing" in w for w in spec_warnings(used))
+    with pytest.raises(SpecError, match="autorec has no spread penalties"):
+        ModelSpec(family="autorec", regularizers={"l2": 40.0}, penalty_min_ratings=5).validate()

@@ -270,7 +270,9 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     from movierate.pipeline import dataset_of, evaluate_model, split_parts
 
     model = store.load_model(args.name)
-    others = [store.load_model(name) for name in args.against or []]  # named before any work
+    # named before any work; each model once (a repeat would count as one more model)
+    against = [n for n in dict.fromkeys(args.against or []) if n != args.name]
+    others = [store.load_model(name) for name in against]
     ds = _data_for(model, args.data) if args.data is not None else None
     if others and ds is None:
         ds = dataset_of(model)

@@ -7,7 +7,7 @@ import sys
 import time
 from typing import Any
 
-from movierate import schema
+from movierate import advice, schema
 from movierate import spec as spec_module
 from movierate.cli.command import EXIT_OK, Command, register
 from movierate.cli.output import check_path_argument, clip, print_notes
@@ -83,6 +83,8 @@ def _run_train(args: argparse.Namespace) -> int:
     ds = load_dataset(args.dataset)
     spec = spec_from_args(args, ds.fingerprint).validate()  # family defaults chosen elsewhere
     print_notes(ds)
+    for warning in advice.spec_warnings(spec):
+        print(f"warning: {warning}", file=sys.stderr)
     store.use_process_temp_dir()  # TensorFlow's autograph files go where a kill is cleaned up
     bar = None if args.quiet else ProgressBar(sys.stderr)
     if bar is not None:

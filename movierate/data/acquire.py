@@ -380,7 +380,7 @@ def extract_zip(
             and PurePosixPath(m.filename).is_relative_to(prefix)
             and PurePosixPath(m.filename) != prefix
         ]
-        counts = Counter(m.filename for m in wanted)
+        counts = Counter(str(PurePosixPath(m.filename)) for m in wanted)  # dd//x = dd/./x = dd/x
         twice = sorted(n for n, count in counts.items() if count > 1)
         if twice:  # which copy is the data would be a guess (zip tools keep the last)
             raise DataError(

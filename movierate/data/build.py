@@ -256,13 +256,22 @@ def _ids(column: pd.Series, what: str, raw: RawData) -> np.ndarray:
         if (numeric == numeric.round()).all():
             _notice_spellings(text, numeric, what, raw)
             return numeric.to_numpy(dtype=np.int64)
-    written = numeric.notna().to_numpy()  # ids read as text, though some are numbers
-    _notice_spellings(text[written], numeric[written], what, raw, merged=False)
+    # ids read as text, though some are numbers (exactly stored ones: 2**53 + 1 is not)
+    exact = (numeric.abs() < MAX_NUMERIC_ID).to_numpy(dtype=bool, na_value=False)
+    if exact.any():
+        other = text[~(exact & (numeric == numeric.round()).to_numpy(dtype=bool, na_value=False))]
+        why = f"{other.iloc[0]!r} is not a whole number" if len(other) else "some are not numbers"
+        _notice_spellings(text[exact], numeric[exact], what, raw, merged=False, why=why)
     return text.to_numpy(dtype=object)
 
 
 def _notice_spellings(
-    text: pd.Series, numbers: pd.Series, what: str, raw: RawData, merged: bool = True
+    text: pd.Series,
+    numbers: pd.Series,
+    what: str,
+    raw: RawData,
+    merged: bool = True,
+    why: str = "",
 ) -> None:
     """A notice when one number is written two ways (``007`` and ``7``): read as one id
     (``merged``), which the file may not mean, or as two, when the column's other ids make
@@ -285,8 +294,7 @@ def _notice_spellings(
         return
     raw.warnings.append(
         f"{raw.ratings_file}: {both}, but they count as two {what}s{more}: this column's ids "
-        f"are read as text (some are not whole numbers). If they are one {what}, write its "
-        "id one way."
+        f"are read as text ({why}). If they are one {what}, write its id one way."
     )
 
 

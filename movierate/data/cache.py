@@ -170,7 +170,7 @@ def save_cached(ds: RatingsDataset, key: str) -> Path | None:
         with atomic.staging_folder(final.parent, f".{key}-") as temp:
             _write(ds, temp)
             _remove_stale(final.parent, keep=key, source=ds.source)
-            atomic.publish_folder(temp, final)
+            atomic.publish_folder(temp, final, replace=True)  # a copy found stale or damaged
     except OSError:
         return final if is_cached(ds.name, key) else None  # another process may have won
     return final

@@ -308,7 +308,8 @@ def spread_penalty_rows(spec: ModelSpec, movies: np.ndarray, n_movies: int) -> n
         raise DataError(
             f"Only {len(rows)} movie(s) have at least {least} training ratings, and the "
             f"{' and '.join(spread)} penalty needs 2 or more to shape: lower the spread "
-            "penalties' minimum number of ratings (--penalty-min-ratings)."
+            "penalties' minimum number of ratings (Train: 'Spread penalties: movies with at "
+            "least this many ratings'; --penalty-min-ratings)."
         )
     return rows
 

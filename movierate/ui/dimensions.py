@@ -197,6 +197,11 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
         + (" (movies weighted by their number of ratings; " if weighted else " (")
         + "the same predictions with all of them). "
         + text.prefix_curves_text(report.k_index, report.k_pca, len(report.dimensions))
+        + (
+            f" {caveat}"
+            if report.rows == "test" and (caveat := store.settings_caveat([model]))
+            else ""
+        )
     )
     with st.expander("Numbers per dimension"):
         table = report.dimensions.set_index("dimension")
