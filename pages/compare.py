@@ -262,7 +262,7 @@ def accuracy_section(models: list, trained: list) -> None:
                 },
                 sorted({k for h in reg_histories.values() for k in text.regularizer_keys(h)}),
                 title="Regularizer losses per epoch",
-                subtitle="each regularizer's raw penalty of the whole tables",
+                subtitle="each regularizer's raw penalty of the tables (or of the movies it shapes)",
                 y_title="loss",
                 height=400,
                 log_y=True,
