@@ -230,10 +230,11 @@ def accuracy_section(models: list, trained: list) -> None:
             PAIRED_COLUMN: st.column_config.TextColumn(help=PAIRED_HELP),
         },
     )
-    notes = [text.shared_test_rows_text(models[0])] if shared else []
+    caveat = store.settings_caveat(models)
+    notes = [text.shared_test_rows_text(models[0], bool(caveat))] if shared else []
     if shared and differences:
         notes.append(paired.threshold_text(len(models)))
-    notes += [caveat] if (caveat := store.settings_caveat(models)) else []
+    notes += [caveat] if caveat else []
     if notes:
         st.caption(" ".join(notes))
     show_measured_effects(models)

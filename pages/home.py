@@ -215,11 +215,16 @@ def render() -> None:
                 hide_index=True,
                 column_config=widgets.models_table_columns(list(table["model"])),
             )
+            caveat = store.settings_caveat(infos)
             st.caption(
                 "Test RMSE and MAE are measured on each model's test ratings, rows that neither "
-                "training, early stopping nor any setting saw (lower is better). Compare, "
-                "Embeddings, Neighbours and Recommend look inside the models. "
-                + (store.settings_caveat(infos) or "")
+                + (
+                    "training nor early stopping"
+                    if caveat
+                    else "training, early stopping nor any setting"
+                )  # fmt: skip
+                + " saw (lower is better). Compare, Embeddings, Neighbours and Recommend look "
+                "inside the models. " + (caveat or "")
             )
         else:
             st.write("None yet: use the quick start, or the Train page for every option.")

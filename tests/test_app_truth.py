@@ -164,6 +164,9 @@ def test_compare_names_shared_test_rows_once_and_labels_its_curves(home):
     assert "test rows" not in table.columns  # the same rows for both: said once, in a caption
     n_test = store.load_model(WHITE).split_record["n_test"]
     assert f"same {n_test:,} ratings of ml-latest-small (random 10%, seed 42)" in captions(at)
+    # ml-latest-small: the first defaults were picked on these rows, so not "nor any setting"
+    assert "rows that neither training nor early stopping saw. " in captions(at)
+    assert "Not quite unseen for every model here: defaults" in captions(at)
     legends = {
         row["series"]
         for spec in vega_specs(at)

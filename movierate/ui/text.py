@@ -184,14 +184,20 @@ def models_table(infos: list[Any]) -> pd.DataFrame:
     return table.drop(columns=unused)
 
 
-def shared_test_rows_text(model: Any) -> str:
-    """Which ratings every compared model's test RMSE comes from, when they share them."""
+def shared_test_rows_text(model: Any, settings_saw: bool = False) -> str:
+    """Which ratings every compared model's test RMSE comes from, when they share them;
+    ``settings_saw``: some settings were chosen on them (``store.settings_caveat`` says which)."""
     n_test = model.split_record.get("n_test")
     count = f"{n_test:,} " if isinstance(n_test, int) else ""
     return (
         f"Every model's test RMSE and MAE come from the same {count}ratings of "
-        f"{model.dataset_name} ({model.test_rows_text}): rows that neither training, early "
-        "stopping nor any setting saw."
+        f"{model.dataset_name} ({model.test_rows_text}): rows that neither "
+        + (
+            "training nor early stopping"
+            if settings_saw
+            else "training, early stopping nor any setting"
+        )
+        + " saw."
     )
 
 
