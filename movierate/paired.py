@@ -52,7 +52,8 @@ def resolved_at(n_models: int) -> float:
 
 
 def threshold_text(n_models: int) -> str:
-    """The rule :func:`resolved_at` applies, in words, for a caption under the numbers."""
+    """The rule :func:`resolved_at` applies, in words, for a caption under the numbers
+    (``n_models``: the models that make different errors, :attr:`PairedDifference.n_models`)."""
     if n_models <= 2:
         return (
             f"A difference of at least {RESOLVED_AT:g} standard errors is more than the test "
@@ -60,7 +61,7 @@ def threshold_text(n_models: int) -> str:
         )
     pairs = n_models * (n_models - 1) // 2
     return (
-        f"With {n_models} models a difference must reach {resolved_at(n_models):.2f} standard "
+        f"With {n_models} models that make different errors, a difference must reach {resolved_at(n_models):.2f} standard "
         f"errors to be more than the test rows' draw: the lowest model is picked on these same "
         f"rows, so the {FAMILY_ALPHA:.0%} chance of a false call is shared over all {pairs} pairs."
     )
@@ -80,6 +81,9 @@ class PairedDifference:
     largest_gap: float
     #: standard errors from which the difference is more than the draw (:func:`resolved_at`)
     threshold: float = RESOLVED_AT
+    #: how many models that threshold counts: those compared, a twin that makes the same
+    #: errors as another (an exact whitening) counted once
+    n_models: int = 2
 
     @property
     def difference(self) -> float:
@@ -170,7 +174,11 @@ def paired_differences(models: list[Any], ds: Any) -> list[PairedDifference]:
             )
     rmses = [float(np.sqrt(np.mean(errors**2))) for _, _, errors in scored]
     best = int(np.argmin(rmses))
-    threshold = resolved_at(len(models))
+    distinct: list[np.ndarray] = []  # an exact whitening predicts as its model: one model
+    for _, _, errors in scored:
+        if not any(np.max(np.abs(errors - d), initial=0.0) <= SAME_WITHIN for d in distinct):
+            distinct.append(errors)
+    threshold = resolved_at(len(distinct))
     ref_model, _, ref_errors = scored[best]
     out = []
     for (model, rows, errors), rmse in zip(scored, rmses, strict=True):
@@ -179,7 +187,15 @@ def paired_differences(models: list[Any], ds: Any) -> list[PairedDifference]:
         gap = float(np.max(np.abs(errors - ref_errors))) if len(errors) else 0.0
         out.append(
             PairedDifference(
-                model.name, ref_model.name, len(rows), rmse, rmses[best], se, gap, threshold
+                model.name,
+                ref_model.name,
+                len(rows),
+                rmse,
+                rmses[best],
+                se,
+                gap,
+                threshold,
+                len(distinct),
             )
         )
     return out

@@ -233,7 +233,7 @@ def accuracy_section(models: list, trained: list) -> None:
     caveat = store.settings_caveat(models)
     notes = [text.shared_test_rows_text(models[0], bool(caveat))] if shared else []
     if shared and differences:
-        notes.append(paired.threshold_text(len(models)))
+        notes.append(paired.threshold_text(next(iter(differences.values())).n_models))
     notes += [caveat] if caveat else []
     if notes:
         st.caption(" ".join(notes))

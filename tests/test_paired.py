@@ -106,3 +106,17 @@ def test_equally_good_models_are_rarely_called_different(monkeypatch):
     assert calls / draws <= paired.FAMILY_ALPHA + 0.04
     assert paired.resolved_at(2) == paired.RESOLVED_AT and paired.resolved_at(5) > 2.8
     assert "10 pairs" in paired.threshold_text(5) and "2.81" in paired.threshold_text(5)
+
+
+def test_a_twin_with_the_same_errors_does_not_raise_the_threshold(monkeypatch):
+    """An exact whitening predicts as its model does: two models and their two twins are two
+    models to tell apart, not four (2.64 SE over 6 pairs would only cost power)."""
+    rng = np.random.default_rng(4)
+    a = rng.normal(0, 0.9, 3000)
+    b = a + rng.normal(0.01, 0.2, 3000)
+    twins = {"a": a, "b": b, "a (exact)": a + 1e-7, "b (exact)": b - 1e-7}
+    differences = _differences(monkeypatch, twins)
+    assert {d.n_models for d in differences} == {2}
+    assert {d.threshold for d in differences} == {paired.RESOLVED_AT}
+    three = _differences(monkeypatch, {**twins, "c": a + rng.normal(0, 0.2, 3000)})
+    assert three[0].n_models == 3 and three[0].threshold == pytest.approx(paired.resolved_at(3))
