@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from movierate.spec import SPREAD_PENALTIES
+
 #: Strength a regularizer starts at when switched on (the Train page's value for it).
 DEFAULT_STRENGTHS: dict[str, float] = {
     "l2": 0.1,
@@ -62,7 +64,7 @@ def spec_warnings(spec: Any) -> list[str]:
     if regs.get("whitening") and regs.get("l2"):
         warnings.append(L2_WHITENING_WARNING)
     least = getattr(spec, "penalty_min_ratings", 0)
-    if least and not set(regs) & {"whitening", "decorrelation", "adversarial"}:
+    if least and not set(regs) & set(SPREAD_PENALTIES):
         warnings.append(
             f"The spread penalties are limited to movies with at least {least} ratings, but "
             "none is on (whitening, decorrelation or adversarial): the setting does nothing."

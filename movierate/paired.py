@@ -61,8 +61,9 @@ def threshold_text(n_models: int) -> str:
         )
     pairs = n_models * (n_models - 1) // 2
     return (
-        f"With {n_models} models that make different errors, a difference must reach {resolved_at(n_models):.2f} standard "
-        f"errors to be more than the test rows' draw: the lowest model is picked on these same "
+        f"With {n_models} models that make different errors, a difference must reach "
+        f"{resolved_at(n_models):.2f} standard errors to be more than the test rows' draw: the "
+        "lowest model is picked on these same "
         f"rows, so the {FAMILY_ALPHA:.0%} chance of a false call is shared over all {pairs} pairs."
     )
 

@@ -17,6 +17,8 @@ from movierate.errors import SpecError
 FAMILIES = schema.names("family")
 OUTPUTS = schema.names("output")
 REGULARIZERS = schema.names("regularizers")
+#: The regularizers that shape how the movie vectors spread (``penalty_min_ratings`` limits them).
+SPREAD_PENALTIES = ("whitening", "decorrelation", "adversarial")
 OPTIMIZERS = schema.names("optimizer")
 INITIALIZERS = schema.names("initializer")
 
@@ -187,7 +189,7 @@ def regularizers_text(spec: ModelSpec) -> str:
     if not active:
         return "none"
     text = format_regularizers(active)
-    if spec.penalty_min_ratings and set(active) & {"whitening", "decorrelation", "adversarial"}:
+    if spec.penalty_min_ratings and set(active) & set(SPREAD_PENALTIES):
         text += f" (movies with >= {spec.penalty_min_ratings} ratings)"
     return text
 

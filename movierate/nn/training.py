@@ -55,7 +55,7 @@ from movierate.nn.regularizers import (
 from movierate.nn.reuse import LoopPool
 from movierate.nn.shuffle import EpochShuffle
 from movierate.progress import Phase, ProgressCallback, ProgressEvent
-from movierate.spec import ModelSpec
+from movierate.spec import SPREAD_PENALTIES, ModelSpec
 
 #: Movie rows sampled per step for the whitening / decorrelation / adversarial penalties: at
 #: least REGULARIZER_SAMPLE, more when needed for every movie row to be in about
@@ -81,8 +81,6 @@ SETTLE_MEASURES = {
     "decorrelation": "corr_offdiag",
     "adversarial": "ks_uniform",
 }
-#: The regularizers that shape how the movie vectors spread (they need at least 2 movies).
-SPREAD_PENALTIES = ("whitening", "decorrelation", "adversarial")
 #: Adam learning rate of the adversarial regularizer's discriminator. Measured, adversarial 1:
 #: 3e-3 reaches a mean KS of 0.037 / 0.043 (ml-latest-small / ml-100k) against 0.044 / 0.050
 #: with 1e-3, in fewer epochs; 1e-2 gave no lower KS and a worse RMSE on ml-100k.
