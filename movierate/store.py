@@ -1283,6 +1283,13 @@ def _inspect(path: Path) -> tuple[dict[str, Any], ModelSpec]:
     if meta.get("imported"):  # an embedding made elsewhere (movierate.imported_models): no Keras
         required = tuple(f for f in REQUIRED_FILES if f != KERAS_FILE)
     missing = [f for f in required if not (path / f).is_file()]
+    special = [f for f in missing if (path / f).exists()]
+    if special:  # a FIFO or device under a model file's name: not "missing"
+        raise StoreError(
+            f"{', '.join(special)} in the model folder {shown(path.name)} is not a regular file "
+            "(a folder, pipe or device); a model's files are plain files. Move it away, or "
+            "delete the folder."
+        )
     if missing:
         raise StoreError(f"missing {', '.join(missing)} (an incomplete folder)")
     try:

@@ -327,7 +327,7 @@ def test_arrays_with_nan_or_text_are_never_saved():
     assert store.list_models() == ([], [])
 
 
-@pytest.mark.parametrize("file", ["meta.json", "embeddings.npz", "movies.parquet"])
+@pytest.mark.parametrize("file", ["meta.json", "embeddings.npz", "movies.parquet", "model.keras"])
 def test_a_pipe_under_a_model_files_name_is_named_and_hangs_nothing(file):
     """Bad-input round 5: a FIFO named meta.json blocked `list` and every page forever (the
     listing opened it for reading, which waits for a writer). Run in a child process with a
