@@ -184,3 +184,16 @@ def test_rows_that_are_one_point_are_refused_before_tsne(kind):
             tsne_coordinates(x, perplexity=10, engine=engine)
     x[0, 0] += 0.5  # one row apart: a map can show that
     check_spread(x)
+
+
+def test_zero_rows_under_cosine_are_named_before_opentsne():
+    """Bad-input round 5 leftover: openTSNE's cosine neighbour search turned all-zero rows into
+    NaN and failed with scikit-learn's "Input X contains NaN"; the euclidean metric maps them."""
+    from movierate.explore.projection import opentsne_coordinates
+
+    x = np.random.default_rng(0).normal(size=(120, 6)).astype(np.float32)
+    x[:3] = 0
+    with pytest.raises(DataError, match="3 of the 120 vectors to map are all zeros"):
+        opentsne_coordinates(x, perplexity=10, max_iter=260)
+    xy = opentsne_coordinates(x, perplexity=10, max_iter=260, metric="euclidean")
+    assert np.isfinite(xy).all()

@@ -232,6 +232,19 @@ def check_spread(x: np.ndarray) -> None:
         )
 
 
+def check_directions(x: np.ndarray) -> None:
+    """DataError when some rows are all zeros: they have no direction, so no cosine distance
+    (openTSNE's neighbour search turned them into NaN and failed with scikit-learn's "Input X
+    contains NaN")."""
+    zero = int(np.count_nonzero(~np.asarray(x).any(axis=1)))
+    if zero:
+        raise DataError(
+            f"{zero:,} of the {len(x):,} vectors to map are all zeros, and a zero vector has no "
+            "direction for the cosine metric to compare. Pick the euclidean metric, or map only "
+            "the movies with more ratings."
+        )
+
+
 def _initial(x: np.ndarray) -> str:
     """t-SNE's starting layout: the first two principal components, or (a one-dimensional
     embedding, e.g. a model cut to its first dimension) a seeded random one."""
@@ -259,6 +272,8 @@ def opentsne_coordinates(
     perplexity, max_iter = _check_tsne_params(perplexity, max_iter, len(x))
     check_choice(metric, "metric", METRICS)
     check_choice(gradient, "gradient", ("fft", "bh"))
+    if metric == "cosine":
+        check_directions(x)
     openTSNE = _import_opentsne()
     hook = _current_hook()
     threads = threads or free_cores()
