@@ -27,6 +27,7 @@ from movierate.explore.imported import (
     read_projector_tsv,
     read_word2vec_file,
 )
+from movierate.explore.projection import check_spread
 from movierate.spec import ModelSpec
 
 #: The family shown for imported models (``meta["imported"]`` is the marker).
@@ -113,6 +114,14 @@ def save_imported(
             f"The embedding has {len(vectors)} vectors but {len(movies)} movie rows; give one "
             "label row per vector."
         )
+    try:
+        check_spread(vectors)
+    except DataError:
+        raise DataError(
+            f"All {len(vectors):,} vectors in {source} are the same point (an all-zero or "
+            "constant placeholder?): neighbours, maps and principal components would all be "
+            "ties. Export the trained vectors and import those."
+        ) from None
     root = config.models_dir()
     root.mkdir(parents=True, exist_ok=True)
     final = root / name

@@ -91,6 +91,8 @@ def test_cli_import_npy_and_word2vec(tmp_path, capsys):
         ({"x.tsv": "1\t2\n3\t4\t5\n"}, "line 2"),
         ({"x.txt": "garbage"}, ""),
         ({"x.npy": b"not an npy"}, "not a readable .npy"),
+        ({"x.tsv": "0\t0\n0\t0\n0\t0\n"}, "All 3 vectors in x.tsv are the same point"),
+        ({"x.tsv": "1\t2\n1\t2\n"}, "All 2 vectors in x.tsv are the same point"),
     ],
 )
 def test_bad_files_give_one_clear_error(tmp_path, capsys, files, message):
@@ -103,7 +105,7 @@ def test_bad_files_give_one_clear_error(tmp_path, capsys, files, message):
     assert "Traceback" not in err[0]
     assert not (store.model_path("bad")).exists()
     with pytest.raises(DataError):
-        read_embedding(path)
+        save_imported("bad", read_embedding(path), path.name)
 
 
 def test_missing_file_is_one_error(tmp_path, capsys):
