@@ -299,8 +299,8 @@ SPEC_SCHEMA: dict[str, FieldSchema] = {
         Interval(int, 0, 1_000_000),
         "Spread penalties: movies with at least this many ratings",
         "whitening, decorrelation and adversarial shape only the vectors of movies with at "
-        "least this many training ratings (0: every movie; then the many rarely rated movies "
-        "fill most of each penalty's sample, and the movies the maps and heatmaps show, those "
+        "least this many training ratings (0 or 1: every movie with a training rating; then the "
+        "many rarely rated movies fill most of each penalty's sample, and the movies the maps and heatmaps show, those "
         "with 10 ratings or more, may stay far from the penalty's aim)",
         "--penalty-min-ratings",
         "regularization",

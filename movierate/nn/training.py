@@ -10,8 +10,8 @@ towards the patience. The test rows (``split.test``) are never read here: the pi
 epoch on the FULL embedding tables (the spread penalties: on the rows they shape; ``reg_<kind>``, plus ``corr_offdiag`` for decorrelation and
 ``ks_uniform`` for adversarial), while training applies L2 per example (batch rows) and the
 other regularizers to a uniform sample of movie rows, sized for ~64 visits per movie per epoch
-(:func:`regularizer_sample_size`): of every row, or of the movies with at least
-``spec.penalty_min_ratings`` training ratings (:func:`spread_penalty_rows`). The per-example L2 weighs a row by count**-0.5 (between
+(:func:`regularizer_sample_size`): of the movies with at least one training rating, or
+``spec.penalty_min_ratings`` (:func:`spread_penalty_rows`). The per-example L2 weighs a row by count**-0.5 (between
 per-example and uniform L2; measured best on ml-100k and ml-latest-small). With the ``ordered``
 regularizer, the best-epoch weights are finally re-expressed, predictions unchanged, in a basis
 whose dimensions come in order of importance (:func:`sort_dimensions`), and the dimensions that
@@ -295,19 +295,28 @@ def train(
 
 def spread_penalty_rows(spec: ModelSpec, movies: np.ndarray, n_movies: int) -> np.ndarray | None:
     """The movie rows the spread penalties (whitening, decorrelation, adversarial) shape: those
-    with at least ``spec.penalty_min_ratings`` of the training ratings ``movies``; None for
-    every row (the setting at 0, or no such penalty). DataError when fewer than 2 qualify."""
-    least = spec.penalty_min_ratings
+    with at least ``spec.penalty_min_ratings`` of the training ratings ``movies``, and at least
+    one: a movie with none is only in stop or test rows, and the penalty would move its vector
+    (away from what training left it, and with it the predictions of those rows) and let rows
+    that exist only for testing steer training. None for every row (all qualify, or no such
+    penalty). DataError when fewer than 2 qualify."""
     spread = sorted(k for k in spec.regularizers if k in SPREAD_PENALTIES and spec.regularizers[k])
-    if not least or not spread:
+    if not spread:
         return None
+    least = max(1, spec.penalty_min_ratings)
     rows = np.flatnonzero(np.bincount(movies, minlength=n_movies) >= least).astype(np.int32)
+    if len(rows) == n_movies:
+        return None
     if len(rows) < 2:
+        lower = (
+            "lower the spread penalties' minimum number of ratings (Train: 'Spread penalties: "
+            "movies with at least this many ratings'; --penalty-min-ratings)"
+            if least > 1
+            else f"train without the {' and '.join(spread)} penalty"
+        )
         raise DataError(
-            f"Only {len(rows)} movie(s) have at least {least} training ratings, and the "
-            f"{' and '.join(spread)} penalty needs 2 or more to shape: lower the spread "
-            "penalties' minimum number of ratings (Train: 'Spread penalties: movies with at "
-            "least this many ratings'; --penalty-min-ratings)."
+            f"Only {len(rows)} movie(s) have at least {least} training rating(s), and the "
+            f"{' and '.join(spread)} penalty needs 2 or more to shape: {lower}."
         )
     return rows
 
