@@ -39,7 +39,7 @@ import pyarrow.parquet as pq
 import movierate
 from movierate import atomic, config, schema, scoring
 from movierate.data.build import MAX_RATING
-from movierate.data.movies import REQUIRED_MOVIE_COLUMNS
+from movierate.data.movies import REQUIRED_MOVIE_COLUMNS, TRAINING_COUNTS
 from movierate.errors import MovierateError, NameTakenError, StoreError
 from movierate.filenames import unportable_reason
 from movierate.spec import ModelSpec, regularizers_text
@@ -383,7 +383,16 @@ class TrainedModel(_Accuracy):
         arrays = _checked_arrays(result, spec, ds)
         meta = _build_meta(name, result, ds, split, spec)
         folder = path if path is not None else config.models_dir() / name
-        return cls(name=name, path=folder, spec=spec, meta=meta, arrays=arrays, movies=ds.movies)
+        movies = with_training_counts(ds, split.train)
+        return cls(name=name, path=folder, spec=spec, meta=meta, arrays=arrays, movies=movies)
+
+
+def with_training_counts(ds: Any, fitted: np.ndarray) -> pd.DataFrame:
+    """``ds.movies`` plus :data:`TRAINING_COUNTS`: each movie's ratings among the ``fitted``
+    rows (the views' ``n_ratings`` counts every row, test rows included)."""
+    movie_rows = ds.ratings["movie_idx"].to_numpy()[np.asarray(fitted, dtype=np.int64)]
+    counts = np.bincount(movie_rows, minlength=ds.n_movies).astype(np.int64)
+    return ds.movies.assign(**{TRAINING_COUNTS: counts})
 
 
 def stop_rows_chose_settings(meta: dict[str, Any]) -> str | None:
@@ -739,6 +748,8 @@ def save_model(
         final = root / name
     model = TrainedModel.from_training(name, result, ds, split, spec, path=final)
     model.meta.update(extra_meta or {})
+    if model.meta["split"].get("stop_rows_trained"):  # a refit: fit on train + stop rows
+        model.movies = with_training_counts(ds, np.concatenate([split.train, split.stop]))
     with atomic.staging_folder(root, f"{TEMP_PREFIX}{name}-") as temp:
         atomic.checkpoint("save:staged")
         _write_npz(temp / EMBEDDINGS_FILE, model.arrays)
@@ -1411,6 +1422,7 @@ _MOVIE_COLUMN_TYPES = {
     "year": ("numbers", lambda t: _is_numeric(t) or pa.types.is_null(t)),
     "genres": ("lists of text", _is_text_lists),
     "n_ratings": ("numbers", _is_numeric),
+    TRAINING_COUNTS: ("numbers", _is_numeric),
     "mean_rating": ("numbers", lambda t: _is_numeric(t) or pa.types.is_null(t)),
 }
 

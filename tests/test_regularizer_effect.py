@@ -245,8 +245,59 @@ def test_a_verdict_over_all_rows_is_checked_on_the_rows_the_views_show(tmp_path)
     (shown,) = regularizer_verdicts(model, min_ratings=10)
     assert not shown.achieved
     assert shown.sentence.startswith(
-        "decorrelated over all its movies, not over the 1,000 with at least 10 ratings"
+        "decorrelated over all 2,000 movies (every row, rated or not), not over the 1,000 "
+        "with at least 10 ratings"
     )
     assert "spread penalties limited to movies rated often enough" in shown.sentence
     group_corr = np.corrcoef(movies[:1_000, :2], rowvar=False)[0, 1]
     assert shown.numbers["rated_corr_offdiag_mean_abs"] > DECORRELATED_MAX and group_corr > 0.9
+
+
+def test_verdicts_measure_the_rows_the_penalty_shaped(tmp_path):
+    """Accuracy round 3: the spread penalties shape only movies with a training rating (or
+    penalty_min_ratings of them); a verdict measures those, named by their training counts,
+    not every row nor the views' counts over all rows (test rows included)."""
+    import pandas as pd
+
+    from movierate.data.movies import TRAINING_COUNTS
+    from movierate.store import TrainedModel
+
+    white = _white(1_500, 4)
+    movies = np.vstack([white, np.zeros((500, 4))])  # 500 movies never trained: left at ~0
+    counts = pd.DataFrame(
+        {
+            "n_ratings": np.r_[np.full(1_500, 20), np.full(500, 3)],
+            TRAINING_COUNTS: np.r_[np.full(1_500, 12), np.zeros(500, dtype=int)],
+        }
+    )
+    spec = ModelSpec(dim=4, regularizers={"whitening": 0.1})
+    arrays, meta = {"movie_embedding": movies}, {"history": {}}
+    (shaped,) = regularizer_verdicts(TrainedModel("m", tmp_path, spec, meta, arrays, counts))
+    assert shaped.achieved
+    assert "over the 1,500 movies with a training rating" in shaped.sentence
+    counts.loc[:99, TRAINING_COUNTS] = 30
+    limited = spec.with_(penalty_min_ratings=15)
+    (few,) = regularizer_verdicts(TrainedModel("m", tmp_path, limited, meta, arrays, counts))
+    assert "over the 100 movies with at least 15 training ratings" in few.sentence
+    older = counts.drop(columns=[TRAINING_COUNTS])  # saved before training counts: every row
+    (everywhere,) = regularizer_verdicts(TrainedModel("m", tmp_path, spec, meta, arrays, older))
+    assert not everywhere.achieved and "over all 2,000 movies" in everywhere.sentence
+
+
+def test_evaluate_says_what_moved_the_vectors_of_unrated_movies():
+    """Accuracy round 3: `evaluate` said unseen rows are "predicted from vectors training never
+    moved", untrue for a spread-penalty model saved before the penalties left them alone."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from movierate.cli.models import _unseen_vectors
+    from movierate.data.movies import TRAINING_COUNTS
+
+    spec = ModelSpec(regularizers={"l2": 0.1, "whitening": 0.1})
+    older = SimpleNamespace(spec=spec, movies=pd.DataFrame({"n_ratings": [1, 2]}))
+    assert "its whitening penalty moved" in _unseen_vectors(older)
+    newer = SimpleNamespace(spec=spec, movies=older.movies.assign(**{TRAINING_COUNTS: [1, 0]}))
+    assert _unseen_vectors(newer) == "training never moved"
+    plain = SimpleNamespace(spec=ModelSpec(), movies=older.movies)
+    assert _unseen_vectors(plain) == "training never moved"

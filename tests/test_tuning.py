@@ -6,10 +6,12 @@ import contextlib
 import json
 import threading
 
+import numpy as np
 import pytest
 
 from movierate import cli, store
 from movierate.data import synthetic_dataset, write_movielens_csv
+from movierate.data.movies import TRAINING_COUNTS
 from movierate.errors import SpecError, TrainingCancelled
 from movierate.jobs import JobRegistry
 from movierate.progress import Phase
@@ -41,6 +43,14 @@ def test_tune_records_trials_and_saves_the_best_with_its_trials(tiny):
     model = store.load_model("tuned-tiny")
     assert model.spec == result.best_spec == result.saved_spec
     assert "refit" not in model.meta["tuning"] and "stop_rows_trained" not in model.split_record
+    from movierate.pipeline import recorded_split
+
+    split = recorded_split(tiny, model.split_record)
+    trained = np.bincount(
+        tiny.ratings["movie_idx"].to_numpy()[split.train], minlength=tiny.n_movies
+    )
+    np.testing.assert_array_equal(model.movies[TRAINING_COUNTS], trained)
+    assert (model.movies[TRAINING_COUNTS] <= model.movies["n_ratings"]).all()
     assert model.metrics["stop_rmse"] == pytest.approx(result.best_value)
     assert "test_rmse" in model.metrics  # measured once, after the search
     tuning = model.meta["tuning"]
@@ -239,6 +249,10 @@ def test_refit_trains_the_winner_on_train_and_stop_rows_and_never_sees_test_rows
     rebuilt = recorded_split(tiny, model.split_record)
     assert len(rebuilt.stop) == 0
     np.testing.assert_array_equal(rebuilt.train, refit_split.train)
+    fitted_movies = tiny.ratings["movie_idx"].to_numpy()[refit_split.train]  # train + stop
+    np.testing.assert_array_equal(
+        model.movies[TRAINING_COUNTS], np.bincount(fitted_movies, minlength=tiny.n_movies)
+    )
     evaluated = evaluate_model(model, tiny)
     assert "stop_rmse" not in evaluated and evaluated["n_train"] == len(refit_split.train)
     assert evaluated["test_rmse"] == pytest.approx(model.metrics["test_rmse"], rel=1e-5)

@@ -311,7 +311,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         if unseen:
             print(
                 f"{unseen:,} of them have a user or movie with no rating the model was fit on: "
-                "they are predicted from vectors training never moved, and count in the RMSE."
+                f"they are predicted from vectors {_unseen_vectors(model)}, and count in the RMSE."
             )
     else:
         print(
@@ -389,3 +389,19 @@ def _old_valid(info: Any) -> str:
     if info.has_test_rows or info.reported_rmse is None:
         return ""
     return f"{num(info.reported_rmse)} (steered early stopping)"
+
+
+def _unseen_vectors(model: Any) -> str:
+    """What moved the vectors of movies without a training rating: nothing, but for a model
+    saved before the spread penalties left them alone (no training counts recorded)."""
+    from movierate.data.movies import TRAINING_COUNTS
+    from movierate.spec import SPREAD_PENALTIES
+
+    spread = [k for k, v in model.spec.regularizers.items() if v and k in SPREAD_PENALTIES]
+    if not spread or TRAINING_COUNTS in model.movies.columns:
+        return "training never moved"
+    return (
+        f"training never moved, but for the movies' that its {' and '.join(spread)} penalty "
+        "moved (it was trained before the spread penalties left movies without a training "
+        "rating alone; retrain it to score those rows fairly)"
+    )

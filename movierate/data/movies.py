@@ -28,6 +28,9 @@ MOVIE_COLUMNS = (
     "mean_rating",
     IDENTITY_COLUMN,
 )
+#: A saved model's column of each movie's ratings among the rows it was fit on (``n_ratings``
+#: counts every row, test rows included); models saved before it lack it.
+TRAINING_COUNTS = "n_train_ratings"
 #: Columns every movies table handed to the analyses must have.
 REQUIRED_MOVIE_COLUMNS = ("movie_id", "title", "year", "genres", "n_ratings")
 

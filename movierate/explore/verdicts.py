@@ -7,10 +7,12 @@ this on the saved arrays (numpy only) and compares each regularizer's final pena
 value after the first epoch (the training history's ``reg_<kind>``), so it works for any saved
 model, including ones saved before verdicts existed.
 
-Statistics are over **every movie row**, as the penalties see them (training samples movie
-rows uniformly, whatever their rating count), and each sentence says so ("over all N movies"):
-the Embeddings page's default view (movies with >= 10 ratings) can differ, because rarely rated
-movies are where L2 and whitening disagree most.
+Statistics are over **the movie rows the penalties shaped** (:func:`shaped_rows`: training
+samples them uniformly, whatever their rating count): the movies with at least one training
+rating, or ``penalty_min_ratings``; every row for a model saved before its training counts were
+recorded (the penalties then sampled every row). Each sentence says which ("over all N movies",
+"over the N movies with a training rating"): the Embeddings page's default view (movies with
+>= 10 ratings) can differ, because rarely rated movies are where L2 and whitening disagree most.
 
 >>> [v.sentence for v in regularizer_verdicts(model)]  # doctest: +SKIP
 ['whitened: covariance diagonal 0.97 ± 0.04, mean |off-diagonal correlation| 0.01 over all 9,724
@@ -26,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from movierate.data.movies import TRAINING_COUNTS
 from movierate.errors import DataError
 
 #: Whitened: the mean of the covariance diagonal in this range (and every entry within
@@ -134,6 +137,56 @@ class RatedRows:
         return f"the {len(self.embedding):,} with at least {self.min_ratings} ratings"
 
 
+@dataclass(frozen=True)
+class ShapedRows:
+    """The movie rows a verdict measures, and how a sentence names them."""
+
+    embedding: np.ndarray
+    where: str  # " over all 9,724 movies (every row, rated or not)"
+    every_row: bool
+
+
+def shaped_rows(model_or_arrays: Any, spec: Any) -> ShapedRows:
+    """The movie rows the spread penalties of ``spec`` shaped in training
+    (``movierate.nn.training.spread_penalty_rows``): those with at least
+    ``max(1, penalty_min_ratings)`` training ratings when the model records its training counts
+    (:data:`TRAINING_COUNTS`). Otherwise every row: the arrays alone, or a model saved before
+    those counts, whose penalties sampled every row (with ``penalty_min_ratings``, its movies
+    with that many ratings, test rows included, as the nearest set its table holds)."""
+    if isinstance(model_or_arrays, Mapping):
+        return _every_row(model_or_arrays["movie_embedding"])
+    embedding = np.asarray(model_or_arrays.arrays["movie_embedding"])
+    movies = getattr(model_or_arrays, "movies", None)
+    least = int(getattr(spec, "penalty_min_ratings", 0) or 0)
+    if movies is None or len(movies) != len(embedding):
+        return _every_row(embedding)
+    if TRAINING_COUNTS in movies.columns:
+        least = max(1, least)
+        keep = movies[TRAINING_COUNTS].to_numpy() >= least
+        counted = "training rating" if least == 1 else f"{least} training ratings"
+    elif least and "n_ratings" in movies.columns:
+        keep = movies["n_ratings"].to_numpy() >= least
+        counted = f"{least} ratings (test rows included)"
+    else:
+        return _every_row(embedding)
+    if keep.all() or keep.sum() < 2:
+        return _every_row(embedding)
+    kept = embedding[keep]
+    what = (
+        "a training rating"
+        if least == 1 and TRAINING_COUNTS in movies.columns
+        else (f"at least {counted}")
+    )
+    return ShapedRows(kept, f" over the {len(kept):,} movies with {what}", False)
+
+
+def _every_row(embedding: Any) -> ShapedRows:
+    embedding = np.asarray(embedding)
+    return ShapedRows(
+        embedding, f" over all {len(embedding):,} movies (every row, rated or not)", True
+    )
+
+
 def rated_rows(model: Any, min_ratings: int) -> RatedRows | None:
     """:class:`RatedRows` of a loaded model; None when its movies have no rating counts, or
     fewer than 2 or all of them have ``min_ratings`` (then the verdict over all rows says it)."""
@@ -176,7 +229,7 @@ def regularizer_verdicts(
         raise DataError("regularizer_verdicts needs the model's spec (pass spec=model.spec).")
     if "movie_embedding" not in arrays:
         raise DataError("The arrays lack movie_embedding; pass a model's embeddings.npz arrays.")
-    movies = arrays["movie_embedding"]
+    shaped = shaped_rows(model_or_arrays, spec)
     history = history or {}
     regs = {k: float(v) for k, v in (spec.regularizers or {}).items() if v}
     verdicts = []
@@ -184,11 +237,11 @@ def regularizer_verdicts(
         penalties = [v for v in history.get(f"reg_{kind}", []) if _is_number(v)]
         first, last = (penalties[0], penalties[-1]) if penalties else (math.nan, math.nan)
         if kind == "whitening":
-            verdicts.append(_whitening(movies, strength, first, last, rated))
+            verdicts.append(_whitening(shaped, strength, first, last, rated))
         elif kind == "decorrelation":
-            verdicts.append(_decorrelation(movies, strength, first, last, rated))
+            verdicts.append(_decorrelation(shaped, strength, first, last, rated))
         elif kind == "adversarial":
-            verdicts.append(_adversarial(movies, strength, history))
+            verdicts.append(_adversarial(shaped, strength, history))
         elif kind == "l2":
             verdicts.append(_l2(strength, first, last))
     return verdicts
@@ -222,7 +275,7 @@ def _white_state(stats: Mapping[str, float]) -> str:
 
 
 def _whitening(
-    movies: np.ndarray, strength: float, first: float, last: float, rated: RatedRows | None
+    movies: ShapedRows, strength: float, first: float, last: float, rated: RatedRows | None
 ) -> Verdict:
     lo, hi = WHITE_DIAGONAL
     return _covariance_verdict(
@@ -239,7 +292,7 @@ def _whitening(
 
 
 def _decorrelation(
-    movies: np.ndarray, strength: float, first: float, last: float, rated: RatedRows | None
+    movies: ShapedRows, strength: float, first: float, last: float, rated: RatedRows | None
 ) -> Verdict:
     return _covariance_verdict(
         "decorrelation",
@@ -257,7 +310,7 @@ def _decorrelation(
 def _covariance_verdict(
     kind: str,
     words: tuple[str, str],
-    movies: np.ndarray,
+    movies: ShapedRows,
     strength: float,
     penalties: tuple[float, float],
     rated: RatedRows | None,
@@ -265,15 +318,16 @@ def _covariance_verdict(
     state: Callable[[Mapping[str, float]], str],
     target: str,
 ) -> Verdict:
-    """A whitening or decorrelation verdict over every row and, given ``rated``, over the
-    movies the views show: achieved only where both hold (each part's numbers are said)."""
+    """A whitening or decorrelation verdict over the rows the penalty shaped and, given
+    ``rated``, over the movies the views show: achieved only where both hold (each part's
+    numbers are said)."""
     yes, no = words
-    stats = covariance_stats(movies)
+    stats = covariance_stats(movies.embedding)
     everywhere = holds(stats)
     numbers = dict(stats, penalty_epoch1=penalties[0], penalty_final=penalties[1])
     # the measured penalty only: no cause (e.g. an L2 term) the numbers here cannot show
     trend = "" if everywhere else _trend(*penalties)
-    sentence = f"{yes if everywhere else no}: {state(stats)}{_over(movies)}"
+    sentence = f"{yes if everywhere else no}: {state(stats)}{movies.where}"
     sentence += "" if everywhere else f" {target}{trend}"
     achieved = everywhere
     if rated is not None:
@@ -283,12 +337,12 @@ def _covariance_verdict(
         numbers.update({f"rated_{k}": v for k, v in part.items()})
         if everywhere and not there:
             sentence = (
-                f"{yes} over all its movies, not over {rated.where()} that the views here "
-                f"start with. All {len(movies):,} (every row, rated or not): {state(stats)}; "
-                f"those {len(rated.embedding):,}: {state(part)} {target}. A penalty over "
-                "every movie is met mostly by the rarely rated ones; to shape these, train "
-                "with the spread penalties limited to movies rated often enough (Train: "
-                "'Spread penalties: movies with at least this many ratings')"
+                f"{yes}{movies.where}, not over {rated.where()} that the views here start "
+                f"with. Those it shaped: {state(stats)}; those {len(rated.embedding):,}: "
+                f"{state(part)} {target}. A penalty over many rarely rated movies is met "
+                "mostly by them; to shape these, train with the spread penalties limited to "
+                "movies rated often enough (Train: 'Spread penalties: movies with at least "
+                "this many ratings')"
             )
         else:
             verb = "also" if there == everywhere else "but"
@@ -296,11 +350,11 @@ def _covariance_verdict(
     return Verdict(kind, strength, achieved, sentence, numbers)
 
 
-def _adversarial(movies: np.ndarray, strength: float, history: Mapping[str, Any]) -> Verdict:
-    ks = ks_uniform(movies)
+def _adversarial(movies: ShapedRows, strength: float, history: Mapping[str, Any]) -> Verdict:
+    ks = ks_uniform(movies.embedding)
     mean_ks, max_ks = float(ks.mean()), float(ks.max())
     achieved = mean_ks <= UNIFORM_KS_MAX
-    state = f"mean KS distance to U(-1, 1) {mean_ks:.3f} (max {max_ks:.3f}){_over(movies)}"
+    state = f"mean KS distance to U(-1, 1) {mean_ks:.3f} (max {max_ks:.3f}){movies.where}"
     ks_history = [v for v in history.get("ks_uniform", []) if _is_number(v)]
     first = ks_history[0] if ks_history else math.nan
     if achieved:
@@ -322,12 +376,6 @@ def _l2(strength: float, first: float, last: float) -> Verdict:
     )
     numbers = {"penalty_epoch1": first, "penalty_final": last}
     return Verdict("l2", strength, True, sentence, numbers)
-
-
-def _over(movies: Any) -> str:
-    """Which movies a verdict measured: every row, as the penalty sees them (the Embeddings
-    views default to movies with some ratings, so the numbers there can differ)."""
-    return f" over all {len(movies):,} movies (every row, rated or not)"
 
 
 def _trend(first: float, last: float) -> str:
