@@ -500,9 +500,13 @@ def settings_caveat(models: list[Any]) -> str | None:
     (:data:`advice.AUTOREC_CHOSEN_ON`); None when no model's were, so their test rows steered
     nothing."""
     from movierate import advice
+    from movierate.defaults import DEFAULTS_DATA
 
-    def dataset(m: Any) -> str:
-        return getattr(m, "dataset", None) or m.dataset_name
+    def on(m: Any, names: tuple[str, ...]) -> bool:
+        """Trained on one of ``names``: by name, or the same ratings under another name."""
+        name = getattr(m, "dataset", None) or m.dataset_name
+        prints = {DEFAULTS_DATA[n] for n in names if n in DEFAULTS_DATA}
+        return name in names or getattr(m, "dataset_fingerprint", "") in prints
 
     def families(m: Any) -> set[str]:
         return {family for family, _, _ in blend_members(m)} or {m.spec.family}
@@ -511,14 +515,10 @@ def settings_caveat(models: list[Any]) -> str | None:
     ordered = [
         m
         for m in trained
-        if (m.spec.regularizers or {}).get("ordered") and dataset(m) in advice.ORDERED_CHOSEN_ON
+        if (m.spec.regularizers or {}).get("ordered") and on(m, advice.ORDERED_CHOSEN_ON)
     ]
-    shared = [
-        m for m in trained if dataset(m) in advice.DEFAULTS_CHOSEN_ON and families(m) - {"autorec"}
-    ]
-    autorec = [
-        m for m in trained if dataset(m) in advice.AUTOREC_CHOSEN_ON and "autorec" in families(m)
-    ]
+    shared = [m for m in trained if on(m, advice.DEFAULTS_CHOSEN_ON) and families(m) - {"autorec"}]
+    autorec = [m for m in trained if on(m, advice.AUTOREC_CHOSEN_ON) and "autorec" in families(m)]
     parts = []
     if ordered:
         parts.append(

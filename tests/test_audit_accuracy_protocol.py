@@ -333,6 +333,11 @@ def test_settings_caveat_names_the_defaults_and_autorec_choices_on_the_first_dat
     blend = info("blend", "ml-100k", blend=(("autorec", 500, {"l2": 40.0}), ("mf_bias", 32, {})))
     both = settings_caveat([blend, upload])
     assert "for blend: defaults" in both and "for blend: autorec's design" in both
+    # accuracy round 3: ml-100k's ratings saved under another name are still those ratings
+    from movierate.defaults import DEFAULTS_DATA
+
+    renamed = info("renamed", "mine100k", dataset_fingerprint=DEFAULTS_DATA["ml-100k"])
+    assert "Not quite unseen for renamed: defaults" in settings_caveat([renamed, upload])
     old = info("old", "ml-100k", has_test_rows=False)  # no test rows: nothing to qualify
     imported = info("imp", "ml-100k", imported=True)
     assert settings_caveat([old, imported, upload]) is None

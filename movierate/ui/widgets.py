@@ -20,7 +20,9 @@ from movierate.ui.text import EPOCHS_COLUMN, genres_text, md, md_quoted, year_te
 #: Column formats of the models table (:func:`movierate.ui.text.models_table`).
 MODELS_TABLE_COLUMNS: dict[str, Any] = {
     "test RMSE": st.column_config.NumberColumn(
-        format="%.4f", help="On test rows that neither training, early stopping nor any setting saw"
+        format="%.4f",
+        help="On test rows that neither training nor early stopping saw (the note under the "
+        "table says whether any choice of settings did)",
     ),
     "test MAE": st.column_config.NumberColumn(format="%.4f"),
     "test rows": st.column_config.TextColumn(
