@@ -4,8 +4,8 @@ For each dataset, trains ``mf_bias`` (every option at its ModelSpec default: dim
 lr 0.005, 40 epochs, early stopping with patience 3 on the stop rows of the product's default
 split: random, 10% test rows, then 10% of the rest to stop on, seed 42) with ONLY
 one regularizer at its default strength (``movierate.advice.DEFAULT_STRENGTHS``), then measures
-the movie embedding the way ``movierate.explore.verdicts`` does (every movie row, the rows the
-penalties sample): whitening's covariance diagonal and off-diagonal share, decorrelation's mean
+the movie embedding the way ``movierate.explore.verdicts`` does (the movie rows the penalties
+shaped: those with a training rating): whitening's covariance diagonal and off-diagonal share, decorrelation's mean
 |off-diagonal correlation|, adversarial's mean per-dimension KS distance to U(-1, 1). L2 is the
 accuracy reference; its test RMSE is on the test rows, which neither training nor early
 stopping saw. Prints a markdown table.
@@ -24,6 +24,7 @@ from movierate.data import load_dataset, make_split
 from movierate.explore.verdicts import TARGETS, regularizer_verdicts
 from movierate.pipeline import test_metrics
 from movierate.spec import ModelSpec
+from movierate.store import TrainedModel
 
 DATASETS = ("ml-latest-small", "ml-100k")
 
@@ -36,7 +37,8 @@ def measure(ds, split, kind: str, strength: float) -> dict:
     started = time.perf_counter()
     result = train(ds, split, spec)
     seconds = time.perf_counter() - started
-    (verdict,) = regularizer_verdicts(result.arrays, spec, result.history)
+    model = TrainedModel.from_training(kind, result, ds, split, spec)  # with training counts
+    (verdict,) = regularizer_verdicts(model)
     n = verdict.numbers
     if kind == "whitening":
         stats = (
