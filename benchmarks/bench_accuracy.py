@@ -4,8 +4,10 @@ Every contender sees the same three-part split (``movierate.data.make_split``):
 - it is TRAINED on the train rows only;
 - it may TUNE settings or EARLY-STOP on the stop rows only (movierate's early stopping; the SVD
   grid search), never on the test rows;
-- it is SCORED on the test rows, which the contender never receives: the harness hands each
-  contender a split whose test part is empty, and computes test RMSE / MAE itself (in numpy,
+- it is SCORED on the test rows, whose ratings the contender never receives: the harness hands
+  each contender a split whose test part is empty (the dataset still lists every user and movie,
+  so a contender sizes its tables from all ids, test-only ones included; movierate's training
+  leaves those rows alone), and computes test RMSE / MAE itself (in numpy,
   on the rating scale that training used: on a dataset whose scale was inferred from all its
   ratings, the one inferred from the train and stop rows only, ``training_scale``, so that no
   test rating sets it). Surprise's predictions are clipped to it, as Surprise does; movierate's
@@ -32,7 +34,7 @@ Datasets: ml-100k, ml-latest-small, ml-1m-sample (/work/shared/data/movielens). 
   ``--quick``: 8), its search time reported; ``svdpp``: SVD++ with defaults; ``baseline``:
   BaselineOnly (ALS user/item biases) with defaults.
 A new contender is one function ``(ds, split_without_test, seed, quick) -> Fitted`` added with
-``@contender("name")``; it returns a numpy predictor, so test rows are never in its reach.
+``@contender("name")``; it returns a numpy predictor, so test ratings are never in its reach.
 
     MOVIERATE_DATA_DIR=../shared/data/movielens nice -n 10 python -m benchmarks.bench_accuracy \\
         --quick                       # one seed, ml-100k, random split, small grid (minutes)
