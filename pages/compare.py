@@ -38,18 +38,18 @@ def exact_whitenings(models: list) -> list:
 
 def show_measured_effects(models: list) -> None:
     """Per model: what its regularizers measurably did; exact whitenings state their covariance."""
-    from movierate.explore.verdicts import covariance_stats
+    from movierate.explore.verdicts import covariance_stats, shaped_rows
 
     for model in models:
         if model.meta.get("exact_whitening_of"):
-            stats = covariance_stats(model.movie_embedding)
+            rows = shaped_rows(model, model.spec)  # the rows the map was fitted on
+            stats = covariance_stats(rows.embedding)
             st.info(
-                f"**{model.name}**: whitened by construction over all its "
-                f"{len(model.movie_embedding):,} movies: covariance diagonal "
+                f"**{model.name}**: whitened by construction{rows.where}: covariance diagonal "
                 f"{stats['diag_mean']:.3g} ± {stats['diag_std']:.2g}, mean |off-diagonal "
                 f"correlation| {stats['corr_offdiag_mean_abs']:.2g}; predictions identical to "
                 f"{model.meta['exact_whitening_of']}'s. The tab 'Embedding spaces' counts only "
-                "movies with enough ratings, whose spread differs from all movies'.",
+                "movies with enough ratings, whose spread differs.",
                 icon=":material/functions:",
             )
         else:

@@ -143,7 +143,8 @@ class ShapedRows:
 
     embedding: np.ndarray
     where: str  # " over all 9,724 movies (every row, rated or not)"
-    every_row: bool
+    #: which rows of the whole embedding these are (a boolean mask), None for every row
+    rows: np.ndarray | None = None
 
 
 def shaped_rows(model_or_arrays: Any, spec: Any) -> ShapedRows:
@@ -163,28 +164,21 @@ def shaped_rows(model_or_arrays: Any, spec: Any) -> ShapedRows:
     if TRAINING_COUNTS in movies.columns:
         least = max(1, least)
         keep = movies[TRAINING_COUNTS].to_numpy() >= least
-        counted = "training rating" if least == 1 else f"{least} training ratings"
+        what = "a training rating" if least == 1 else f"at least {least} training ratings"
     elif least and "n_ratings" in movies.columns:
         keep = movies["n_ratings"].to_numpy() >= least
-        counted = f"{least} ratings (test rows included)"
+        what = f"at least {least} ratings (test rows included)"
     else:
         return _every_row(embedding)
     if keep.all() or keep.sum() < 2:
         return _every_row(embedding)
     kept = embedding[keep]
-    what = (
-        "a training rating"
-        if least == 1 and TRAINING_COUNTS in movies.columns
-        else (f"at least {counted}")
-    )
-    return ShapedRows(kept, f" over the {len(kept):,} movies with {what}", False)
+    return ShapedRows(kept, f" over the {len(kept):,} movies with {what}", keep)
 
 
 def _every_row(embedding: Any) -> ShapedRows:
     embedding = np.asarray(embedding)
-    return ShapedRows(
-        embedding, f" over all {len(embedding):,} movies (every row, rated or not)", True
-    )
+    return ShapedRows(embedding, f" over all {len(embedding):,} movies (every row, rated or not)")
 
 
 def rated_rows(model: Any, min_ratings: int) -> RatedRows | None:

@@ -11,7 +11,8 @@ mean, u.m = u.mu + (u A^-1).(A (m - mu)). So
   W_m' = A^-1 W_m, its bias b' = b + mu W_m; users are untouched.
 
 Every prediction stays the same (to float32 precision), so the exact-whitened model is what a
-whitening regularizer promises at no cost in RMSE. Numpy only.
+whitening regularizer promises at no cost in RMSE. The map may be fitted on some movies only
+(those with a training rating) and applied to all. Numpy only.
 
 >>> white = exact_whitening(model)  # doctest: +SKIP
 >>> np.cov(white.movie_embedding, rowvar=False).round(3)  # the identity  # doctest: +SKIP
@@ -54,17 +55,21 @@ def whitening_maps(embedding: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def whiten_arrays(
-    arrays: Mapping[str, np.ndarray], family: str, dot_product: bool = False
+    arrays: Mapping[str, np.ndarray],
+    family: str,
+    dot_product: bool = False,
+    rows: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """The ``embeddings.npz`` arrays of the exactly whitened model (same predictions).
 
     ``dot_product``: a ``deep`` model that adds u.m, whose users are mapped as a dot-product
     model's (u A^-1, u.mean into the user bias) and the inverse folded into the first dense
-    layer's user rows."""
+    layer's user rows. ``rows`` (a boolean mask) whitens over those movies only: the map is
+    fitted on them and applied to every row."""
     arrays = {k: np.asarray(v) for k, v in arrays.items()}
     movies = arrays["movie_embedding"].astype(np.float64)
     users = arrays["user_embedding"].astype(np.float64)
-    mean, a, a_inv = whitening_maps(movies)
+    mean, a, a_inv = whitening_maps(movies if rows is None else movies[rows])
     out = dict(arrays)
     if family == "deep":
         dim = movies.shape[1]
@@ -112,11 +117,16 @@ def exact_whitening(model: Any) -> ExactlyWhitened:
     """``model`` (a loaded TrainedModel) with its movie embedding exactly whitened.
 
     Same interface as the model (arrays, movie_embedding, user_embedding, biases, movies, spec,
-    predict, ...), named ``"<name> (exact whitening)"``; predictions are unchanged.
+    predict, ...), named ``"<name> (exact whitening)"``; predictions are unchanged. White over
+    the movies its verdicts measure (:func:`movierate.explore.verdicts.shaped_rows`: those with
+    a training rating, for a model that records its training counts), not over vectors no
+    rating moved.
     """
-    arrays = whiten_arrays(
-        model.arrays, model.spec.family, bool(getattr(model.spec, "dot_product", False))
-    )
+    from movierate.explore.verdicts import shaped_rows
+
+    dot_product = bool(getattr(model.spec, "dot_product", False))
+    rows = shaped_rows(model, model.spec).rows
+    arrays = whiten_arrays(model.arrays, model.spec.family, dot_product, rows)
     for value in arrays.values():
         value.setflags(write=False)
     meta = dict(model.meta, name=model.name + SUFFIX, exact_whitening_of=model.name)

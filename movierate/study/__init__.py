@@ -27,7 +27,8 @@ The default plan (``FULL_PLAN``: ml-100k, ml-latest-small, ml-1m-sample; dim 32 
 epochs, 5 on ml-1m-sample; 3 seeds; 99 models) is sized to finish within 30 minutes on a shared 2-core machine;
 earlier versions also ran dim 8 with one seed (``--dims 8,32`` restores it, at twice the time).
 
-Penalties and KS distances use every movie row (the regularizers sample rows uniformly);
+Penalties and KS distances use the movie rows the spread penalties shape (those with a
+training rating, :func:`movierate.explore.verdicts.shaped_rows`);
 covariance, variance and genre statistics use the movies with at least :data:`MIN_RATINGS`
 ratings (the dashboard's default view). Results go to ``results.json``, ``results.csv`` (one
 row per model and seed), ``summary.csv`` (mean and std over seeds), ``ablation.csv``,

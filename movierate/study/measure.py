@@ -23,6 +23,7 @@ from movierate.explore.penalties import (
     uniform_ks,
     whitening_penalty,
 )
+from movierate.explore.verdicts import shaped_rows
 from movierate.spec import ModelSpec
 from movierate.study.plan import ABLATION_TRAIN_ROWS, MIN_RATINGS, PREFIX_KS, RECOMMEND_THRESHOLD
 
@@ -224,12 +225,13 @@ def analyse(
     """The study's row for one model (measures on its test rows, embedding statistics, Q5's
     prefix RMSE at PREFIX_KS), its dimension ablation and its prefix curves."""
     test_rmse, test_mae = rmse_mae(model, *_rows(ds, split.test))
-    x = np.asarray(model.movie_embedding, np.float64)  # every row, as the regularizers see them
+    x = np.asarray(model.movie_embedding, np.float64)
+    shaped = np.asarray(shaped_rows(model, model.spec).embedding, np.float64)  # as penalised
     weights = explore.movie_weights(model.movies, min_ratings=MIN_RATINGS)
     cov = explore.covariance_matrix(x, weights=weights).to_numpy()
     corr = explore.correlation_matrix(x, weights=weights).to_numpy()
     variance = np.diag(cov)
-    ks = uniform_ks(x)
+    ks = uniform_ks(shaped)
     ablation = dimension_ablation(model, ds, split)
     history = model.history
     row: dict[str, Any] = {
@@ -239,9 +241,9 @@ def analyse(
         "epochs_run": len(history.get("loss", [])),
         "kept_epoch": model.metrics.get("best_epoch"),
         "train_seconds": float(model.meta["timings"]["train_seconds"]),
-        "penalty_l2": l2_penalty(x),
-        "penalty_whitening": whitening_penalty(x),
-        "penalty_decorrelation": decorrelation_penalty(x),
+        "penalty_l2": l2_penalty(shaped),
+        "penalty_whitening": whitening_penalty(shaped),
+        "penalty_decorrelation": decorrelation_penalty(shaped),
         "ks_uniform_mean": float(ks.mean()),
         "ks_uniform_max": float(ks.max()),
         "mean_abs_offdiag_cov": float(np.mean(np.abs(off_diagonal(cov)))),

@@ -385,7 +385,8 @@ def markdown_report(frame: pd.DataFrame, plan: StudyPlan, seconds: float) -> str
         f"PCA weighting); every RMSE, "
         f"ablation and prefix curve below is on the test rows unless it says train. "
         f"Covariance, variance and genre statistics over movies with >= {MIN_RATINGS} ratings; "
-        f"penalties (unit strength) and KS over every movie row. Top-10 obscurity: median "
+        f"penalties (unit strength) and KS over the movies with a training rating. Top-10 "
+        f"obscurity: median "
         f"n_ratings of the pooled top-10 of {plan.n_users} fixed users. '{EXACT_SUFFIX.strip()}'"
         f": the model above it re-expressed with an exactly white movie embedding (same "
         f"predictions). Whole run: {seconds:.0f} s.",
