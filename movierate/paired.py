@@ -116,12 +116,14 @@ class PairedDifference:
         return f" (to {self.largest_gap:.0e})" if self.largest_gap else ""
 
     def short(self) -> str:
-        """For a table cell: ``"+0.0096 ± 0.0021 (4.6 SE)"``, ``"lowest"``."""
+        """For a table cell: ``"+0.0096 ± 0.0021 (4.57 SE, beyond draw)"``, ``"lowest"``: two
+        decimals and a word, so that 2.59 SE against a 2.64 threshold reads as within."""
         if self.name == self.reference:
             return "lowest"
         if self.identical:
             return "same errors" + self._within()
-        return f"{self.difference:+.4f} ± {self.se:.4f} ({abs(self.in_se):.1f} SE)"
+        verdict = "beyond" if self.resolved else "within"
+        return f"{self.difference:+.4f} ± {self.se:.4f} ({abs(self.in_se):.2f} SE, {verdict} draw)"
 
     def sentence(self) -> str:
         """The difference in words, as the numbers show it."""

@@ -395,9 +395,14 @@ def matrix_section(models: list, min_ratings: int) -> None:
         width="content",
         key="heatmaps",
     )
+    weaker = (
+        "weaker correlations (a correlation does not depend on a dimension's scale)"
+        if kind == "correlation"
+        else "smaller (co)variances"
+    )
     st.caption(
-        "Every panel uses the same colour scale, so a paler panel really has smaller "
-        "(co)variances. Dimensions are in the order the model learned them."
+        f"Every panel uses the same colour scale, so a paler panel really has {weaker}. "
+        "Dimensions are in the order the model learned them."
     )
 
 

@@ -17,6 +17,7 @@ import pytest
 from apptest_helpers import movierate_env, open_page
 
 from movierate import explore, paired, store
+from movierate.data.movies import TRAINING_COUNTS
 
 WHITE = "truth-white"
 
@@ -82,7 +83,9 @@ def test_verdict_says_which_movies_it_measured(home):
     at = open_page("pages/embeddings.py", model=WHITE, view="Covariance")
     model = store.load_model(WHITE)
     verdicts = [e.value for e in [*at.success, *at.warning] if "whitened" in e.value]
-    assert verdicts and all(f"over all {len(model.movies):,} movies" in v for v in verdicts)
+    trained = int((model.movies[TRAINING_COUNTS] >= 1).sum())  # the rows the penalty shaped
+    assert trained < len(model.movies)
+    assert verdicts and all(f"over the {trained:,} movies with a training" in v for v in verdicts)
 
 
 def test_pca_map_is_described_as_a_linear_projection_not_honest_distances(home):
@@ -185,9 +188,9 @@ def test_compare_pairs_the_test_errors(home, monkeypatch):
     cells = table["vs lowest (paired)"]
     lowest = table["test RMSE"].idxmin()
     assert cells[lowest] == "lowest"
-    other = cells.drop(lowest).iloc[0]  # "+0.0123 ± 0.0020 (6.1 SE)": recomputed, not recorded
+    other = cells.drop(lowest).iloc[0]  # "+0.0123 ± 0.0020 (6.15 SE, beyond draw)": recomputed
     gap = table["test RMSE"].max() - table["test RMSE"].min()
-    assert other.startswith(f"+{gap:.4f} ±") and other.endswith(" SE)")
+    assert other.startswith(f"+{gap:.4f} ±") and other.endswith(" draw)")
     assert paired.threshold_text(2) in captions(at)
     monkeypatch.setattr(paired, "RUN_UNASKED_UP_TO", 1000)  # a large data set: off
     at = open_page("pages/compare.py", models=["small-mf", WHITE])

@@ -50,10 +50,11 @@ def test_verdicts_follow_the_numbers(monkeypatch):
     assert ref.name == ref.reference and ref.sentence().startswith("lowest test RMSE")
     other = by_name["a" if ref.name == "close" else "close"]
     assert not other.resolved and "within the test rows' draw" in other.sentence()
+    assert other.short().endswith(" SE, within draw)")
     assert far.resolved and far.in_se > 10 and "more than the test rows' draw" in far.sentence()
     twin = paired.PairedDifference("t", "r", 10, 0.9, 0.9, 0.0, 0.0)
     assert twin.in_se == 0 and not twin.resolved and twin.short() == "same errors"
-    assert ref.short() == "lowest" and far.short().endswith(f"({far.in_se:.1f} SE)")
+    assert ref.short() == "lowest" and far.short().endswith(f"({far.in_se:.2f} SE, beyond draw)")
 
 
 def test_models_tested_on_different_rows_do_not_pair(monkeypatch):

@@ -86,6 +86,9 @@ def test_whitening_verdicts():
     verdicts = regularizer_verdicts({"movie_embedding": 0.2 * _white()}, both, history)
     assert verdicts[0].sentence == scaled.sentence  # no cause the numbers do not show
     assert "L2" not in verdicts[0].sentence
+    grew = {"reg_whitening": [7.75e-06, 0.002, 0.00706]}  # views review: not "still"
+    (rose,) = regularizer_verdicts({"movie_embedding": 0.2 * _white()}, spec, grew)
+    assert "penalty rose from 7.75e-06 at epoch 1 to 0.00706" in rose.sentence
     mixing = np.eye(8) + 0.5 * np.ones((8, 8))  # unit-ish variances, strong covariances
     (mixed,) = regularizer_verdicts({"movie_embedding": _white() @ mixing}, spec, {})
     assert not mixed.achieved

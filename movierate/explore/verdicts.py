@@ -373,9 +373,11 @@ def _l2(strength: float, first: float, last: float) -> Verdict:
 
 
 def _trend(first: float, last: float) -> str:
-    if _is_number(first) and _is_number(last):
-        return f": penalty still {last:.3g} ({first:.3g} at epoch 1)"
-    return ""
+    if not (_is_number(first) and _is_number(last)):
+        return ""
+    if last > first:  # the penalty grew: the other terms pulled the embedding away
+        return f": penalty rose from {first:.3g} at epoch 1 to {last:.3g}"
+    return f": penalty still {last:.3g} ({first:.3g} at epoch 1)"
 
 
 def _matrix(embedding: Any) -> np.ndarray:
