@@ -224,3 +224,17 @@ def test_the_verdict_names_what_its_spearman_ranks():
     assert f"Spearman {rho:.2f} between held-out-row importance and the reversed index" in (
         ordering_verdict(rho, 1, 1, 4)
     )
+
+
+def test_held_out_shares_are_not_made_from_noise():
+    """Views review: a deep model whose single-dimension ablation mostly LOWERED the RMSE showed
+    one dimension at 90% for a +0.00085 rise; such rises make no shares, and the page says so."""
+    from movierate.explore.ordering import ablation_note, shares_are_noise
+
+    deep = np.r_[0.00085, 0.00009, np.full(30, -0.001)]
+    assert shares_are_noise(deep) and shares_are_noise(np.full(4, -0.01))
+    note = ablation_note(deep, "early-stopping")
+    assert "lowered the RMSE on the early-stopping rows for 30 of 32 dimensions" in note
+    assert "by 0.0300 in all, against 0.0009 of rises" in note
+    mf = np.r_[0.02, 0.01, 0.005, -0.001]  # small falls beside clear rises: shares stand
+    assert not shares_are_noise(mf) and ablation_note(mf, "test") == ""

@@ -345,7 +345,12 @@ ORDERED_SPEARMAN = 0.7
 GAIN_SHARE = 0.95
 #: At most this many held-out rows are scored (a fixed random sample beyond it).
 MAX_REPORT_ROWS = 50_000
-REPORT_VERSION = 2
+REPORT_VERSION = 3
+#: Held-out shares are shown only when the dimensions whose zeroing LOWERS the RMSE lower it by
+#: at most this share of what the others raise it: else most single dimensions are noise on these
+#: rows, and a share of the few small rises would read as importance (a deep model: +0.00085 of
+#: RMSE shown as 90%).
+SHARE_NOISE = 0.5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -353,7 +358,8 @@ class DimensionReport:
     """What :func:`model_dimension_report` measures on a model's held-out rows.
 
     ``dimensions``: one row per dimension: ``heldout_increase`` (RMSE increase when it is
-    zeroed), ``heldout_share`` (that increase over the sum of the positive ones), the variance
+    zeroed), ``heldout_share`` (that increase over the sum of the positive ones; NaN when
+    :func:`shares_are_noise`), the variance
     shares of :func:`movierate.explore.importance.dimension_importance` and, for ``deep``, the
     first dense layer's input shares. ``prefix``: ``k`` (0 .. dim; 0 = no embedding at all),
     ``rmse_index`` (first k dims as trained) and ``rmse_pca`` (first k principal directions).
@@ -444,11 +450,12 @@ def dimension_report(
     ablation = dimension_ablation(model, users, movies, truth)
     increase = ablation["rmse_increase"].to_numpy(np.float64)
     positive = np.clip(increase, 0.0, None)
+    share = np.full(len(increase), np.nan) if shares_are_noise(increase) else positive
     frame = pd.DataFrame(
         {
             "dimension": ablation["dimension"].to_numpy(),
             "heldout_increase": increase,
-            "heldout_share": positive / positive.sum() if positive.sum() > 0 else positive,
+            "heldout_share": share / positive.sum() if positive.sum() > 0 else share,
         }
     )
     weights = _movie_weights(model)
@@ -488,6 +495,28 @@ def dimension_report(
         k_pca=k_pca,
         ordered=ordered,
         verdict=ordering_verdict(spearman, k_index, k_pca, len(frame), rows=rows),
+    )
+
+
+def shares_are_noise(increase: Sequence[float]) -> bool:
+    """Whether the RMSE rises of zeroing one dimension at a time make no shares: none rises,
+    or those that lower the RMSE do so by more than :data:`SHARE_NOISE` of the rises."""
+    increase = np.asarray(increase, np.float64)
+    rises, falls = increase[increase > 0].sum(), -increase[increase < 0].sum()
+    return not rises > 0 or falls > SHARE_NOISE * rises
+
+
+def ablation_note(increase: Sequence[float], rows: str) -> str:
+    """Why no held-out shares are shown, from the numbers ("" when they are)."""
+    increase = np.asarray(increase, np.float64)
+    if not shares_are_noise(increase):
+        return ""
+    lowered = int((increase < 0).sum())
+    return (
+        f"No held-out share is shown: zeroing one dimension lowered the RMSE on the {rows} rows "
+        f"for {lowered} of {len(increase)} dimensions (by {-increase[increase < 0].sum():.4f} in "
+        f"all, against {increase[increase > 0].sum():.4f} of rises), so no single dimension "
+        "carries a share of the accuracy there; 'Numbers per dimension' gives each change."
     )
 
 

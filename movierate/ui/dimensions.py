@@ -185,11 +185,15 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
         width="content",
         key="dimension_report",
     )
+    noise = ordering.ablation_note(report.dimensions["heldout_increase"], report.rows)
+    if noise:
+        st.warning(noise, icon=":material/blur_on:")
     st.caption(
         f"Left: how much the RMSE on the {report.n_rows:,} {report.rows} rows "
         f"({held_out}; "
         f"full model {report.base_rmse:.4f}) rises when one dimension is zeroed in both "
-        "embeddings, as a share of the total, beside each dimension's share of the variance"
+        f"embeddings, as a share of the total{' (none here: see above)' if noise else ''}, "
+        "beside each dimension's share of the variance"
         + weighted
         + (" and how strongly the first dense layer reads it" if model.family == "deep" else "")
         + ". Right: RMSE using only the first k dimensions, as trained and after re-expressing "
