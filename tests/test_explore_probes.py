@@ -45,7 +45,20 @@ def test_probe_sees_planted_signal_and_not_noise():
         "baseline",
         "lift",
         "balanced_accuracy",
+        "auc",
     ]
+    assert horror["auc"] > 0.95 and 0.4 < comedy["auc"] < 0.6 and decade["auc"] > 0.95
+
+
+def test_a_rare_class_readable_off_the_embedding_shows_in_its_auc_not_its_lift():
+    """Views review: a minority genre's accuracy lift sits at 0 (a cut at 0.5 says "no" for
+    nearly all), so the probes chart read "not readable" where the AUC was 0.7-0.8."""
+    rng = np.random.default_rng(3)
+    rare = rng.random(2_000) < 0.06
+    x = rng.normal(size=(2_000, 6))
+    x[:, 0] += 1.0 * rare  # a real but overlapping signal
+    result = probe(x, rare)
+    assert abs(result["lift"]) < 0.01 and result["auc"] > 0.7
 
 
 def test_user_probes_with_attributes_indexed_by_user_idx():

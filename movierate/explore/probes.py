@@ -3,8 +3,11 @@
 Each probe is the stratified k-fold (k=5) cross-validated accuracy of a standardised logistic
 regression predicting one target from the embedding, always next to the majority-class
 baseline (the accuracy of always guessing the most frequent class); ``lift`` is accuracy minus
-baseline. Genres are binary probes (one per genre, also reported as balanced accuracy, whose
-baseline is 0.5); the decade is a multi-class probe on the movie embedding; age bucket, gender
+baseline. For a rare class the lift stays near 0 whatever the embedding holds (a cut at 0.5
+says "no" for nearly every movie), so every probe also reports its cross-validated ROC ``auc``
+(0.5: chance; macro one-vs-rest for several classes): how well the regression's score ranks
+the class above the rest, whatever its size. Genres are binary probes (one per genre, also
+reported as balanced accuracy, whose baseline is 0.5); the decade is a multi-class probe on the movie embedding; age bucket, gender
 and occupation are probes on the user embedding where the dataset has them
 (:func:`movierate.data.extras.read_user_attributes`).
 
@@ -34,16 +37,27 @@ FOLDS = 5
 #: A class (or a genre's yes / no side) needs this many examples to be probed.
 MIN_CLASS = 10
 USER_TARGETS = ("age_bucket", "gender", "occupation")
-COLUMNS = ["target", "kind", "n", "n_classes", "accuracy", "baseline", "lift", "balanced_accuracy"]
+COLUMNS = [
+    "target",
+    "kind",
+    "n",
+    "n_classes",
+    "accuracy",
+    "baseline",
+    "lift",
+    "balanced_accuracy",
+    "auc",
+]
 
 
 @single_blas_thread
 def probe(features: Any, labels: Any, *, folds: int = FOLDS, seed: int = 0) -> dict[str, float]:
-    """Cross-validated accuracy and balanced accuracy of a logistic regression predicting
-    ``labels`` from ``features``, with the majority-class baseline. Classes with fewer than
-    ``folds`` examples are dropped first (stratified folds need one per fold)."""
+    """Cross-validated accuracy, balanced accuracy and ROC AUC (out-of-fold scores) of a
+    logistic regression predicting ``labels`` from ``features``, with the majority-class
+    baseline. Classes with fewer than ``folds`` examples are dropped first (stratified folds
+    need one per fold)."""
     from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import balanced_accuracy_score
+    from sklearn.metrics import balanced_accuracy_score, roc_auc_score
     from sklearn.model_selection import StratifiedKFold
     from sklearn.preprocessing import StandardScaler
 
@@ -65,10 +79,16 @@ def probe(features: Any, labels: Any, *, folds: int = FOLDS, seed: int = 0) -> d
     x = StandardScaler().fit_transform(x)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     predicted = np.empty_like(y)
+    scores = np.empty((len(y), len(classes)))
     for train, test in splitter.split(x, y):
         model = LogisticRegression(max_iter=200, tol=1e-3).fit(x[train], y[train])
         predicted[test] = model.predict(x[test])
+        scores[test] = model.predict_proba(x[test])  # columns: model.classes_ == classes
     accuracy = float((predicted == y).mean())
+    if len(classes) == 2:
+        auc = roc_auc_score(y == classes[1], scores[:, 1])
+    else:
+        auc = roc_auc_score(y, scores, multi_class="ovr", average="macro", labels=classes)
     baseline = float(counts.max() / counts.sum())
     return {
         "n": int(len(y)),
@@ -77,6 +97,7 @@ def probe(features: Any, labels: Any, *, folds: int = FOLDS, seed: int = 0) -> d
         "baseline": baseline,
         "lift": accuracy - baseline,
         "balanced_accuracy": float(balanced_accuracy_score(y, predicted)),
+        "auc": float(auc),
     }
 
 
@@ -92,7 +113,7 @@ def linear_probes(
     seed: int = 0,
 ) -> pd.DataFrame:
     """One row per probe: target ("genre: Comedy", "decade", "user: gender" ...), kind
-    ("movie" / "user"), n, n_classes, accuracy, baseline, lift, balanced_accuracy.
+    ("movie" / "user"), n, n_classes, accuracy, baseline, lift, balanced_accuracy, auc.
 
     Movies with fewer than ``min_ratings`` ratings are left out (their vectors are mostly
     noise); genres with fewer than ``MIN_CLASS`` movies on either side are skipped. User probes

@@ -381,8 +381,11 @@ def render_probes(models: list[Any]) -> None:
     st.caption(
         "A linear probe asks whether a property can be read off the embedding by a straight cut: "
         "a cross-validated logistic regression per genre (and decade; age, gender and "
-        "occupation of users where the dataset has them), against always guessing the most "
-        "common class. Bars above 0 mean the model keeps that property linearly readable."
+        "occupation of users where the dataset has them). Bars: its ROC AUC above chance (0.5), "
+        "how well its score ranks the movies (users) with the property above the others, "
+        "whatever their number; a bar near 0 means a straight cut cannot tell them apart. "
+        "'Every probe' also gives accuracy against always guessing the commonest class: for a "
+        "rare genre that lift stays near 0 even when the AUC is high."
     )
     tables = {}
     with st.spinner("Fitting the probes (once per model)…"):
@@ -400,9 +403,9 @@ def render_probes(models: list[Any]) -> None:
                 "model": name,
                 "regularizers": store.regularizers_shown(model),
                 "dim": model.dim,
-                "mean genre lift": _mean_lift(table, "genre: "),
-                "decade lift": _mean_lift(table, "decade"),
-                "user lift": _mean_lift(table, "user: "),
+                "mean genre AUC": _mean_of(table, "genre: "),
+                "decade AUC": _mean_of(table, "decade"),
+                "mean user AUC": _mean_of(table, "user: "),
             }
             for (name, table), model in zip(tables.items(), models, strict=True)
         ]
@@ -412,15 +415,15 @@ def render_probes(models: list[Any]) -> None:
         summary,
         hide_index=True,
         column_config={
-            c: st.column_config.NumberColumn(format="%+.3f")
-            for c in ("mean genre lift", "decade lift", "user lift")
+            c: st.column_config.NumberColumn(format="%.3f")
+            for c in ("mean genre AUC", "decade AUC", "mean user AUC")
         },
         key="probe_summary",
     )
     st.plotly_chart(explore_figures.probes_figure(tables), width="stretch", key="probe_chart")
     wide = pd.concat(
         {
-            name: table.set_index("target")[["accuracy", "baseline", "lift"]]
+            name: table.set_index("target")[["auc", "accuracy", "baseline", "lift"]]
             for name, table in tables.items()
         },
         axis=1,
@@ -430,9 +433,9 @@ def render_probes(models: list[Any]) -> None:
         st.dataframe(wide.reset_index(), hide_index=True, key="probe_table")
 
 
-def _mean_lift(table: pd.DataFrame, prefix: str) -> float | None:
+def _mean_of(table: pd.DataFrame, prefix: str) -> float | None:
     part = table[table["target"].str.startswith(prefix)]
-    return float(part["lift"].mean()) if len(part) else None
+    return float(part["auc"].mean()) if len(part) else None
 
 
 # --- (d) users map ---------------------------------------------------------------------------
