@@ -83,6 +83,13 @@ def test_probes_side_by_side(trained_home):
     assert sorted(t["name"] for t in spec["data"]) == ["small-deep", "small-mf"]
 
 
+def test_probes_start_from_the_model_a_link_names(trained_home):
+    """Views review: explore?model=X&view=probes opened on the newest three models."""
+    at = open_page("pages/explore.py", model="small-mf", view="probes")
+    assert at.multiselect(key="models").value == ["small-mf"]
+    assert list(at.dataframe[0].value["model"]) == ["small-mf"]
+
+
 def test_users_map_colours(trained_home):
     at = open_page("pages/explore.py", model="small-mf", view="users")
     (spec,) = charts(at)

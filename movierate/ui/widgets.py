@@ -212,11 +212,18 @@ def pick_models(
     names = [info.name for info in infos]
     _forget_missing(key or ("models" if multi else "model"), names)
     if multi:
+        # default: the one model a link or another view named (?model=), else the newest
+        # models of the newest model's dataset
+        named = st.query_params.get("model")
+        default = (
+            [named]
+            if key is None and named in names
+            else state.default_model_names(infos, default_count)
+        )
         chosen = st.multiselect(
             label or "Models",
             names,
-            # model picker default: the newest models of the newest model's dataset
-            default=state.default_model_names(infos, default_count),
+            default=default,
             key=key or "models",
             bind="query-params",
             persist_state="session",
