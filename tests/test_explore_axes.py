@@ -96,3 +96,18 @@ def test_sets_with_one_mean_say_how_many_movies_they_share():
     x = np.random.default_rng(0).normal(size=(10, 3))
     with pytest.raises(DataError, match=r"\(3 and 3 movies, 3 of them in both\)"):
         direction(x, [1, 2, 3], [3, 2, 1])
+
+
+def test_movies_in_both_sets_of_an_axis_are_their_own_group():
+    """Views review: the 224 Comedy+Drama movies were painted as set A (legend 'set A (911)')
+    while the verdict scored 687 vs 739 movies; they are now 'A+B', as the AUC leaves them out."""
+    from movierate.ui.explore_figures import axes_figure
+
+    x, labels, movies = clustered()
+    a, b = np.flatnonzero(labels == 0), np.flatnonzero(labels == 1)
+    a_wide = np.r_[a, b[:10]]  # ten of B's movies are in A too
+    axes = custom_axes(x, movies, x_axis=(a_wide, b))
+    groups = axes.coordinates["group"].value_counts()
+    assert groups["A+B"] == 10 and groups["A"] == len(a) and groups["B"] == len(b) - 10
+    names = [t.name for t in axes_figure(axes.coordinates, "x", "y").data]
+    assert f"set A ({len(a)})" in names and "in both A and B (10; not scored)" in names

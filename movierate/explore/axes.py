@@ -59,7 +59,7 @@ class AxisQuality:
 class CustomAxes:
     """Coordinates of the movies on custom axes and the quality of each axis."""
 
-    coordinates: pd.DataFrame  # movie columns + x, y, group ("A", "B", "C", "D" or "")
+    coordinates: pd.DataFrame  # movie columns + x, y, group ("A", "B", "C", "D", "A+B", "C+D", "")
     x_direction: np.ndarray  # unit vector (dim,)
     y_direction: np.ndarray  # unit vector (dim,): custom axis or first PC of the remainder
     y_kind: str  # "custom" or "pca"
@@ -183,6 +183,9 @@ def custom_axes(
     frame = movie_columns(movies, rows)
     frame["x"], frame["y"] = centred @ d_x, centred @ d_y
     label = np.full(len(x), "", dtype=object)
+    for first, second in (("A", "B"), ("C", "D")):  # in both sets of an axis: scored in neither
+        if first in groups:
+            label[np.intersect1d(groups[first], groups[second])] = first + "+" + second
     for name, members in groups.items():
         fresh = label[members] == ""
         label[members[fresh]] = name

@@ -14,14 +14,13 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly import colors
 
-from movierate.ui.figures import distinctive_genres
 from movierate.ui.text import genres_text, html_text
 
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 #: Marker colours of the custom-axis sets.
 SET_COLOURS = {"A": "#1f77b4", "B": "#d62728", "C": "#2ca02c", "D": "#9467bd"}
-#: Most genres given their own colour on a map; the rest are grey.
-MAX_GENRES = 12
+#: Movies in both sets of an axis (left out of its AUC), and movies in no set.
+BOTH_COLOUR, NO_SET_COLOUR = "#8c564b", "#cfcfcf"
 MODEL_COLOURS = ("#1f77b4", "#ff7f0e")
 #: Sets up to this size are drawn as large diamonds; larger ones as small dots.
 SMALL_SET = 60
@@ -44,66 +43,45 @@ def _sizes(frame: pd.DataFrame, lo: float = 3.0, hi: float = 12.0) -> np.ndarray
     return lo + (hi - lo) * n / top
 
 
-def genre_traces(
-    frame: pd.DataFrame, x: str = "x", y: str = "y", *, hover: Any = None, **marker: Any
-) -> list[go.Scattergl]:
-    """One trace per distinctive genre (:func:`distinctive_genres`), the commonest
-    :data:`MAX_GENRES` coloured, the rest grey; movie_idx as custom data. ``hover``: the
-    frame's hover texts when the caller has them already (one per row)."""
-    if frame.empty:
-        return []
-    label = pd.Series(distinctive_genres(frame["genres"]), index=frame.index)
-    order = label.value_counts().index.tolist()
-    shown = set(order[:MAX_GENRES])
-    label = label.where(label.isin(shown), "other")
-    palette = colors.qualitative.Dark24
-    hover = np.asarray(_hover(frame) if hover is None else hover, dtype=object)
-    sizes = _sizes(frame)
-    traces = []
-    for i, genre in enumerate([g for g in order[:MAX_GENRES]] + ["other"]):
-        mask = (label == genre).to_numpy()
-        if not mask.any():
-            continue
-        part = frame[mask]
-        traces.append(
-            go.Scattergl(
-                x=part[x],
-                y=part[y],
-                mode="markers",
-                name=genre,
-                marker={
-                    "color": "#bbbbbb" if genre == "other" else palette[i % len(palette)],
-                    "size": sizes[mask],
-                    "opacity": 0.55,
-                    **marker,
-                },
-                text=hover[mask],
-                hovertemplate="%{text}<extra></extra>",
-                customdata=part[["movie_idx"]].to_numpy(),
-            )
-        )
-    return traces
-
-
 def axes_figure(
     coordinates: pd.DataFrame, x_title: str, y_title: str, *, height: int = 620
 ) -> go.Figure:
-    """Every placed movie on the custom axes, coloured by genre, the movies of the sets that
-    define the axes drawn on top (A/B/C/D, outlined)."""
+    """Every placed movie on the custom axes in grey (genres in the hover), the movies of the
+    sets that define the axes drawn on top (A/B/C/D, outlined), and those in both sets of an
+    axis apart: its AUC leaves them out, so the legend's counts are the verdict's."""
     hover = np.asarray(_hover(coordinates), dtype=object)  # built once for every trace
-    fig = go.Figure(genre_traces(coordinates, hover=hover))
-    for group, colour in SET_COLOURS.items():
+    fig = go.Figure()
+    rest = (coordinates["group"] == "").to_numpy()
+    fig.add_trace(
+        go.Scattergl(
+            x=coordinates["x"][rest],
+            y=coordinates["y"][rest],
+            mode="markers",
+            name=f"in no set ({rest.sum():,})",
+            marker={"color": NO_SET_COLOUR, "size": _sizes(coordinates)[rest], "opacity": 0.6},
+            text=hover[rest],
+            hovertemplate="%{text}<extra></extra>",
+            customdata=coordinates[["movie_idx"]][rest].to_numpy(),
+        )
+    )
+    colours = {**SET_COLOURS, "A+B": BOTH_COLOUR, "C+D": BOTH_COLOUR}
+    for group, colour in colours.items():
         mask = (coordinates["group"] == group).to_numpy()
         if not mask.any():
             continue
         part = coordinates[mask]
         big = mask.sum() > SMALL_SET  # a genre: thousands of diamonds would hide the map
+        name = (
+            f"in both {group[0]} and {group[2]} ({mask.sum():,}; not scored)"
+            if "+" in group
+            else f"set {group} ({mask.sum():,})"
+        )
         fig.add_trace(
             go.Scattergl(
                 x=part["x"],
                 y=part["y"],
                 mode="markers",
-                name=f"set {group} ({mask.sum()})",
+                name=name,
                 marker={
                     "color": colour,
                     "size": 6 if big else 11,
@@ -112,7 +90,7 @@ def axes_figure(
                     "line": {"color": "white", "width": 0 if big else 1},
                 },
                 text=hover[mask],
-                hovertemplate=f"set {group}: %{{text}}<extra></extra>",
+                hovertemplate=f"{name.split(' (')[0]}: %{{text}}<extra></extra>",
                 customdata=part[["movie_idx"]].to_numpy(),
             )
         )
