@@ -47,8 +47,8 @@ def render() -> None:
             "more, so rarely rated movies (pulled to the origin by regularization) matter less.",
         )
         min_ratings = widgets.min_ratings_slider(
-            [model], "Only movies with at least this many ratings", 0, 200, 10,
-            key="cov_min_ratings", container=controls[2],
+            [model], "Only movies with at least this many ratings", 0, 200,
+            explore.DEFAULT_MIN_RATINGS, key="cov_min_ratings", container=controls[2],
         )  # fmt: skip
         left, right = st.columns([3, 2], gap="large")
         with left:
@@ -104,8 +104,8 @@ def render() -> None:
         )
         n_movies = controls[1].slider("Movies per end", 3, 25, 8, key="pca_movies")
         min_ratings = widgets.min_ratings_slider(
-            [model], "Only movies with at least this many ratings", 1, 300, 20,
-            key="pca_min_ratings", container=controls[2],
+            [model], "Only movies with at least this many ratings", 1, 300,
+            explore.DEFAULT_MIN_RATINGS, key="pca_min_ratings", container=controls[2],
         )  # fmt: skip
         with st.spinner("Fitting principal components…"):
             extremes = state.cached(
@@ -465,8 +465,8 @@ def render() -> None:
         """Embedding norm and movie bias against the number of ratings."""
         slider_col, _ = st.columns([1, 2])
         min_ratings = widgets.min_ratings_slider(
-            [model], "Only movies with at least this many ratings", 0, 100, 1,
-            key="pop_min_ratings", container=slider_col,
+            [model], "Only movies with at least this many ratings", 0, 100,
+            explore.DEFAULT_MIN_RATINGS, key="pop_min_ratings", container=slider_col,
         )  # fmt: skip
         frame = state.cached(explore.model_norms_vs_popularity, model, min_ratings=min_ratings)
         left, right = st.columns(2, gap="large")

@@ -53,11 +53,13 @@ def test_norms_caption_is_the_shown_models_correlations(home, name):
     shown = captions(at)
     assert "weaken the norm-popularity link" not in shown and "Under L2" not in shown
     model = store.load_model(name)
-    table = explore.popularity_correlations(explore.model_norms_vs_popularity(model, min_ratings=1))
+    least = explore.DEFAULT_MIN_RATINGS  # the tab's default, as the other tabs' and Compare's
+    frame = explore.model_norms_vs_popularity(model, min_ratings=least)
+    table = explore.popularity_correlations(frame)
     r = float(table.loc["norm", "pearson_log_n_ratings"])
     assert f"In {name}, over {int(table['n_movies'].max()):,} movies" in shown
     assert "vector norm" in shown and f"Pearson r with log(1 + ratings) {r:+.2f}" in shown
-    rated = model.movies["n_ratings"].to_numpy() >= 1  # the caption's words, recomputed
+    rated = model.movies["n_ratings"].to_numpy() >= least  # the caption's words, recomputed
     norms = np.linalg.norm(model.movie_embedding[rated], axis=1)
     assert r == pytest.approx(np.corrcoef(norms, np.log1p(model.movies["n_ratings"][rated]))[0, 1])
     way = "barely follows" if abs(r) < 0.2 else "grows" if r > 0 else "shrinks"
