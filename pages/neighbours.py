@@ -102,7 +102,8 @@ def render() -> None:
         "One model per row, with ratings and genres",
         key="wide",
         bind="query-params",
-        help="Side by side, each table shows rank, similarity, 'in all', year and title.",
+        help="Side by side, each table shows the title and year, the similarity and 'in all', "
+        "in rank order.",
     )
     per_row = 1 if wide else min(len(models), 3)
     for start in range(0, len(models), per_row):
@@ -142,15 +143,20 @@ def render() -> None:
                     st.caption(f"Here: {text.md(here)}{ratings}")
                 if len(models) > 1:
                     found = found.assign(shared=found["film"].isin(in_all))
-                # side by side the title comes last: the short columns always show whole and
-                # only a long title is cut at the table's edge
                 shown = ["rank", "title", value, "shared", "year", "n_ratings", "genres"]
-                if not wide:
-                    shown = ["rank", value, "shared", "year", "title"]
+                if not wide:  # side by side: the title (with its year) first, in the room
+                    # the rank and year columns took (rows are in rank order)
+                    found = found.assign(
+                        title=[
+                            f"{t} ({text.year_text(y)})"
+                            for t, y in zip(found["title"], found["year"], strict=True)
+                        ]
+                    )
+                    shown = ["title", value, "shared"]
                 widgets.show_movies(
                     found[[c for c in shown if c in found.columns]],
                     key=f"nn_{model.name}",
-                    wide=True,
+                    wide=wide,
                 )
     if len(models) > 1:
         across = any(not state.same_data(m, models[0]) for m in models[1:])

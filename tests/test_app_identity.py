@@ -14,6 +14,7 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from apptest_helpers import assert_clean, movierate_env, open_page
 from streamlit.testing.v1 import AppTest
@@ -60,9 +61,12 @@ def matched_count(sentences: list[str]) -> tuple[int, int]:
 
 
 def empire_rank(frame) -> int:
-    """1-based rank of The Empire Strikes Back in a neighbour table (0 when absent)."""
-    hits = frame[frame["title"].str.contains("Empire Strikes Back")]
-    return int(hits["rank"].iloc[0]) if len(hits) else 0
+    """1-based rank of The Empire Strikes Back in a neighbour table (0 when absent): its rank
+    column, or side by side its row (the tables list the neighbours in rank order)."""
+    hits = np.flatnonzero(frame["title"].str.contains("Empire Strikes Back").to_numpy())
+    if not len(hits):
+        return 0
+    return int(frame["rank"].iloc[hits[0]]) if "rank" in frame.columns else int(hits[0]) + 1
 
 
 # --- Neighbours ------------------------------------------------------------------------------
