@@ -188,8 +188,8 @@ def preferred_dataset(available: list[str]) -> str:
 
 
 def default_spec(dataset: str | None = None) -> Any:
-    """The model the quick start trains and the Train form starts from: the tuned defaults of
-    ``dataset`` where the tuner has measured them (``movierate.defaults``), else ModelSpec's
+    """The model the quick start trains (and, with no ``dataset``, the generic one the Train
+    form starts from): the tuned defaults of ``dataset`` where the tuner has measured them (``movierate.defaults``), else ModelSpec's
     (biased MF with L2 and early stopping), which train well on MovieLens; a large dataset
     (``defaults.LARGE_DATA``, by its :func:`dataset_ratings`) gets the larger batch."""
     from movierate.defaults import default_spec_for
