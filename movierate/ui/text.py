@@ -82,17 +82,23 @@ def regularizer_keys(history: dict[str, list[float]]) -> list[str]:
 EPOCHS_COLUMN = "epoch kept"
 
 
-def epochs_text(metrics: dict[str, Any]) -> str:
+def epochs_text(metrics: dict[str, Any], cap: int | None = None) -> str:
     """``"10 of 12"``: the epoch early stopping kept of the epochs run (the last when no best
-    epoch is recorded; ``""`` when neither is).
+    epoch is recorded; ``""`` when neither is); ``"6 of 6, at the cap"`` when early stopping
+    watched rows, the last epoch was still its best and it was the spec's last (``cap``): the
+    run was cut, not stopped, and more epochs might have helped.
 
     >>> epochs_text({"best_epoch": 10, "epochs_run": 12}), epochs_text({"epochs_run": 3})
     ('10 of 12', '3 of 3')
+    >>> epochs_text({"best_epoch": 6, "epochs_run": 6, "stop_rmse": 0.9}, cap=6)
+    '6 of 6, at the cap'
     """
     best, run = metrics.get("best_epoch"), metrics.get("epochs_run")
     if not isinstance(run, int):
         return ""
-    return f"{best if isinstance(best, int) else run} of {run}"
+    kept = best if isinstance(best, int) else run
+    capped = cap is not None and kept == run == cap and "stop_rmse" in metrics
+    return f"{kept} of {run}" + (", at the cap" if capped else "")
 
 
 def saved_regularizer_losses(metrics: dict[str, Any], history: dict[str, list[float]]) -> str:
@@ -172,7 +178,7 @@ def models_table(infos: list[Any]) -> pd.DataFrame:
             "old valid RMSE (steered early stopping)": [
                 None if i.has_test_rows else i.valid_rmse for i in infos
             ],
-            EPOCHS_COLUMN: [epochs_text(i.metrics) for i in infos],
+            EPOCHS_COLUMN: [epochs_text(i.metrics, i.spec.epochs) for i in infos],
             "train s": [i.train_seconds for i in infos],
             "created": [i.created[:16].replace("T", " ") for i in infos],
         }

@@ -37,7 +37,8 @@ MODELS_TABLE_COLUMNS: dict[str, Any] = {
     "train s": st.column_config.NumberColumn(format="%.1f", help="Training time in seconds"),
     EPOCHS_COLUMN: st.column_config.TextColumn(
         help="The epoch the saved model is from (early stopping keeps the best one) of the "
-        "epochs training ran"
+        "epochs training ran; 'at the cap': its last epoch was still the best and the epoch "
+        "limit ended the run, so more epochs might have helped"
     ),
 }
 
