@@ -340,3 +340,28 @@ def test_compare_labels_jaccard_and_the_rows_its_ratings_filter_counts(identity_
     assert "Mean films shared" in helps
     residual = next(m for m in at.metric if m.label == "Procrustes residual")
     assert "1 = B's best fit explains none of A" in residual.proto.help
+
+
+def test_a_rate_link_made_on_other_data_moves_its_ids_by_film_or_refuses_them(identity_home):
+    """Bad-input round 6: a Rate link's raw ids were read as whatever data the opened model was
+    trained on: ml-100k's 50:5 (Star Wars) became ml-latest-small's The Usual Suspects."""
+    from movierate import store
+    from movierate.ui.your_ratings import data_tag, parse_rated
+
+    small, big = store.load_model(MODEL_LATEST), store.load_model(MODEL_100K)
+    link = {"model": MODEL_LATEST, "rated": "50:5,1:4", "rated_on": data_tag(big)}
+    at = open_page("pages/rate.py", **link)
+    assert any(
+        "made on ml-100k; 2 of those movies are in ml-latest-small" in i.value for i in at.info
+    )
+    moved, _ = parse_rated(at.query_params["rated"])
+    assert moved == {260: 5.0, 1: 4.0}  # Star Wars is 260 there, Toy Story 1 in both
+    assert at.query_params["rated_on"] == data_tag(small)
+    # the same link with no model of its data here: the ids are not read as other films
+    at = open_page("pages/rate.py", **{**link, "rated_on": "ml-100k:0123456789abcdef"})
+    assert any("no saved model here was trained on that data" in w.value for w in at.warning)
+    assert not any("Usual Suspects" in str(f.value.to_dict()) for f in at.dataframe)
+    # an older link without rated_on: read as this model's data, and said so
+    at = open_page("pages/rate.py", model=MODEL_LATEST, rated="260:5")
+    assert any("does not say which data set" in c.value for c in at.caption)
+    assert at.query_params["rated_on"] == data_tag(small)

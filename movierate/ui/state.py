@@ -542,10 +542,12 @@ URL_PARAMS: dict[str, dict[str, UrlParam]] = {
         "min_ratings": _MIN_RATINGS,
         "wide": UrlParam("choice", options=("true", "false", "True", "False")),
         "rated": UrlParam("text", hi=4000),
+        "rated_on": UrlParam("text", hi=300),
     },
     "rate": {
         "model": _MODEL,
         "rated": UrlParam("text", hi=4000),
+        "rated_on": UrlParam("text", hi=300),
         "k": UrlParam("int", 5, 50),
         "min_ratings": _MIN_RATINGS,
     },

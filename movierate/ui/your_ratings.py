@@ -2,8 +2,12 @@
 without retraining (fold-in, :func:`movierate.explore.recommend_from_ratings`), the rated movies
 that drove them, and your place on the users map.
 
-The ratings live only in the URL (``?rated=1:5,260:4.5``: movie id, rating), so a page can be
-shared or bookmarked; nothing is written anywhere unless the user downloads them.
+The ratings live only in the URL (``?rated=1:5,260:4.5``: movie id, rating, and
+``rated_on=ml-100k:f74050b917c1e480``: the data set those ids belong to), so a page can be
+shared or bookmarked; nothing is written anywhere unless the user downloads them. Opened with a
+model of other data, the ids are moved by movie identity when a saved model of the link's data
+is here, and not used (with a warning) otherwise: an id of one data set names another film, or
+none, in another.
 """
 
 from __future__ import annotations
@@ -19,8 +23,8 @@ from movierate.errors import DataError, MovierateError
 from movierate.imported_models import is_imported
 from movierate.ui import explore_figures, state, text, widgets
 
-#: The URL query parameter holding the ratings.
-RATED_PARAM = "rated"
+#: The URL query parameters holding the ratings and the data set their movie ids belong to.
+RATED_PARAM, RATED_ON_PARAM = "rated", "rated_on"
 #: Columns shown for a recommendation.
 RECOMMENDED_COLUMNS = ["rank", "title", "predicted", "because", "year", "n_ratings", "genres"]
 
@@ -87,11 +91,18 @@ def rating_steps(model: Any) -> list[float]:
     return [float(v) for v in np.round(values, 4)]
 
 
-def _set_rated(ratings: dict[MovieId, float]) -> None:
+def data_tag(model: Any) -> str:
+    """``"ml-100k:f74050b917c1e480"``: the data set whose movie ids ``model`` uses."""
+    return f"{model.dataset_name}:{model.dataset_fingerprint}"
+
+
+def _set_rated(ratings: dict[MovieId, float], model: Any) -> None:
     if ratings:
         st.query_params[RATED_PARAM] = format_rated(ratings)
+        st.query_params[RATED_ON_PARAM] = data_tag(model)
     else:
         st.query_params.pop(RATED_PARAM, None)
+        st.query_params.pop(RATED_ON_PARAM, None)
 
 
 def _users_pca(model: Any) -> tuple[Any, pd.DataFrame | None]:
@@ -133,7 +144,7 @@ def render_your_ratings(
         )
         return
     ratings, bad = parse_rated(st.query_params.get(RATED_PARAM), text_ids=has_text_ids(model))
-    ratings = _carried_over(model, ratings)
+    ratings = _on_this_data(model, ratings)
     if bad:
         st.warning(
             f"Left out {len(bad)} unreadable entr{'y' if len(bad) == 1 else 'ies'} of the URL "
@@ -232,40 +243,62 @@ def render_your_ratings(
             )
 
 
-#: Session key: the model whose dataset the ratings in the URL were last read with.
-_RATED_WITH = "_movierate_rated_with"
-
-
-def _carried_over(model: Any, ratings: dict[MovieId, float]) -> dict[MovieId, float]:
-    """``ratings`` made with another model of another dataset in this session (the picker
-    changed) moved to ``model``'s movie ids by movie identity (IMDb id, else title and year):
-    an id of one dataset names another film, or none, in another. Says how many moved."""
-    before = st.session_state.get(_RATED_WITH)
-    st.session_state[_RATED_WITH] = model.name
-    if not ratings or before in (None, model.name):
+def _on_this_data(model: Any, ratings: dict[MovieId, float]) -> dict[MovieId, float]:
+    """``ratings`` as ``model``'s movie ids. Made on other data (the URL's ``rated_on``: a
+    shared link, another model picked, a model retrained under the same name on other data),
+    they are moved by movie identity (IMDb id, else title and year) from a saved model of that
+    data, or left out when there is none; a link without ``rated_on`` is read as this model's
+    data and stamped so. Says which."""
+    tag = st.query_params.get(RATED_ON_PARAM)
+    if not ratings or tag == data_tag(model):
         return ratings
-    try:
-        previous = state.load_model(before)
-    except MovierateError:  # deleted meanwhile: the ids are read as this dataset's
+    if not tag:
+        st.query_params[RATED_ON_PARAM] = data_tag(model)
+        st.caption(
+            f"This link does not say which data set its movie ids come from; they are read as "
+            f"{text.md(model.dataset_name)}'s."
+        )
         return ratings
-    if state.same_data(previous, model):
-        return ratings
-    ratings, _ = parse_rated(st.query_params.get(RATED_PARAM), text_ids=has_text_ids(previous))
+    source = _model_of_data(tag)
+    name = tag.rpartition(":")[0] or tag
+    if source is None:
+        st.warning(
+            f"These {len(ratings)} ratings were made on {text.md(name)} (data "
+            f"{text.md(tag.rpartition(':')[2][:8])}), and no saved model here was trained on "
+            f"that data, so their movie ids cannot be matched to the films of "
+            f"{text.md(model.dataset_name)} (an id there may name another film). They are not "
+            f"used: open a model trained on {text.md(name)}, or rate movies here (which starts "
+            "a new list).",
+            icon=":material/link_off:",
+        )
+        return {}
+    ratings, _ = parse_rated(st.query_params.get(RATED_PARAM), text_ids=has_text_ids(source))
     moved: dict[MovieId, float] = {}
     for movie_id, rating in ratings.items():
-        row = state.movie_row(previous, movie_id)
-        here = None if row is None else explore.matching_row(previous.movies, row, model.movies)
+        row = state.movie_row(source, movie_id)
+        here = None if row is None else explore.matching_row(source.movies, row, model.movies)
         if here is not None:
             moved[movie_id_of(model, here)] = rating
-    _set_rated(moved)
+    _set_rated(moved, model)
     lost = len(ratings) - len(moved)
     st.info(
-        f"Your {len(ratings)} ratings were made on {previous.dataset_name} ({previous.name}); "
-        f"{len(moved)} of those movies are in {model.dataset_name} (matched by IMDb id or "
-        f"title and year) and were kept" + (f", {lost} left out." if lost else "."),
+        f"Your {len(ratings)} ratings were made on {text.md(source.dataset_name)}; "
+        f"{len(moved)} of those movies are in {text.md(model.dataset_name)} (matched by IMDb id "
+        f"or title and year) and were kept" + (f", {lost} left out." if lost else "."),
         icon=":material/swap_horiz:",
     )
     return moved
+
+
+def _model_of_data(tag: str) -> Any | None:
+    """A saved model trained on the data ``tag`` names (:func:`data_tag`), or None."""
+    for info in state.list_models()[0]:
+        if f"{info.dataset}:{info.dataset_fingerprint}" == tag:
+            try:
+                return state.load_model(info.name)
+            except MovierateError:  # broken or deleted meanwhile: try another
+                continue
+    return None
 
 
 def _rating_form(model: Any, ratings: dict[MovieId, float]) -> None:
@@ -292,7 +325,7 @@ def _rating_form(model: Any, ratings: dict[MovieId, float]) -> None:
     def add() -> None:
         updated = dict(ratings)
         updated[movie_id] = float(rating)
-        _set_rated(updated)
+        _set_rated(updated, model)
         st.session_state["rate_q"] = ""
 
     add_col.button("Add", icon=":material/add:", on_click=add, key="rate_add", type="primary")
@@ -334,7 +367,7 @@ def _rated_list(model: Any, ratings: dict[MovieId, float], rows: dict[int, float
     # as shown (a link's out-of-scale rating at the scale's end, said above): only an edit
     # rewrites the link
     if changed != dict(zip(table["movie_id"], table["your rating"], strict=True)):
-        _set_rated({**{m: v for m, v in ratings.items() if m not in known}, **changed})
+        _set_rated({**{m: v for m, v in ratings.items() if m not in known}, **changed}, model)
         st.rerun()
     save_col, clear_col = st.columns(2)
     save_col.download_button(
@@ -345,7 +378,9 @@ def _rated_list(model: Any, ratings: dict[MovieId, float], rows: dict[int, float
         icon=":material/download:",
         help="Nothing is stored on the server; this downloads your ratings.",
     )
-    clear_col.button("Clear all ratings", icon=":material/delete:", on_click=lambda: _set_rated({}))
+    clear_col.button(
+        "Clear all ratings", icon=":material/delete:", on_click=lambda: _set_rated({}, model)
+    )
 
 
 def _drivers(reasons: pd.DataFrame) -> pd.DataFrame:
