@@ -112,6 +112,19 @@ def test_coordinates_csv_round_trip():
         read_coordinates("movie_id,x,y\n100,1,1\n101,1e308,1\n", x, movies)
 
 
+def test_coordinates_made_for_other_films_are_refused():
+    """Bad-input round 6: an ml-latest-small map loaded on an ml-100k model matched 667 ids
+    and drew GoldenEye (id 2 there) where Jumanji (id 2 in the file) was placed."""
+    x, _ = planted_clusters(5, 4)
+    movies = movies_table(15)
+    frame = tsne_map(x, movies, perplexity=3, max_iter=250, min_ratings=0)
+    other = frame.assign(title=[f"Another film {i}" for i in range(len(frame))])
+    with pytest.raises(DataError, match="made for another data set: 15 of the 15 movie ids"):
+        read_coordinates(coordinates_csv(other), x, movies)
+    respelled = frame.assign(title=frame["title"].str.upper())  # same films, other spelling
+    assert len(read_coordinates(coordinates_csv(respelled), x, movies)) == len(frame)
+
+
 def test_a_map_of_text_ids_reads_back():
     """An upload with text item ids ("film-a0") exports its map with those ids; the export
     must load again for the same model."""

@@ -890,9 +890,36 @@ def read_coordinates(
             "file exported for a model trained on the same dataset."
         )
     rows = row_of.loc[ids[known].astype(np.int64) if numeric else ids[known]].to_numpy()
+    if "title" in table.columns:  # the file says which film each id was: check it here
+        _check_titles(table["title"].to_numpy()[known], movies, rows, ids[known].to_numpy())
     frame = map_frame(xy.to_numpy(np.float32)[known], rows, x, movies, movie_bias)
     frame.attrs.update(method="precomputed", unmatched=int((~known).sum()), from_cache=False)
     return frame
+
+
+#: A coordinates file whose titles name other films for more than this share of its matched
+#: ids was made for another data set (ids name different films in different data sets).
+OTHER_FILMS_SHARE = 0.05
+
+
+def _check_titles(titles: np.ndarray, movies: pd.DataFrame, rows: np.ndarray, ids: Any) -> None:
+    """DataError when the file's titles name other films than this data set's for the same
+    ids (beyond :data:`OTHER_FILMS_SHARE`: titles spelled differently elsewhere may differ)."""
+    from movierate.data.identity import normalise_title
+
+    here = movies["title"].astype(str).to_numpy()[rows]
+    given = [normalise_title(str(t)) if isinstance(t, str) else None for t in titles]
+    other = [
+        i for i, (g, h) in enumerate(zip(given, here, strict=True)) if g and g != normalise_title(h)
+    ]
+    if len(other) > OTHER_FILMS_SHARE * len(rows):
+        first = other[0]
+        raise DataError(
+            f"These coordinates were made for another data set: {len(other):,} of the "
+            f"{len(rows):,} movie ids they share with this model name other films here (id "
+            f"{ids[first]} is {str(titles[first])[:80]!r} in the file, {here[first][:80]!r} "
+            "here). Load the file exported for a model trained on this model's data set."
+        )
 
 
 def _check_tsne_params(perplexity: Any, max_iter: Any, n_points: int) -> tuple[float, int]:
