@@ -485,3 +485,16 @@ def test_a_name_taken_while_training_says_the_training_was_not_saved(capsys, mon
     err = capsys.readouterr().err
     assert "Another run saved a model named 'same' while this one trained" in err
     assert "this training was not saved" in err and "--overwrite" in err
+
+
+def test_running_out_of_memory_is_said_as_such_not_as_a_bug():
+    """Bad-input round 6: under `ulimit -v 2G` TensorFlow cannot load ("failed to map segment
+    from shared object"), and `train` blamed a bug in movierate or a damaged file."""
+    from movierate.cli.output import memory_text
+
+    mapped = ImportError("libtensorflow_cc.so.2: failed to map segment from shared object")
+    assert memory_text(mapped).startswith("not enough memory (ImportError: libtensorflow_cc")
+    assert "ulimit -v" in memory_text(MemoryError())
+    assert memory_text(OSError(12, "Cannot allocate memory")) is not None
+    assert memory_text(ImportError("No module named 'x'")) is None
+    assert memory_text(ValueError("bad value")) is None

@@ -37,7 +37,13 @@ from movierate.cli.command import (
     Command,
     register,
 )
-from movierate.cli.output import PrintableStream, detach_stdout, error_line, os_error_text
+from movierate.cli.output import (
+    PrintableStream,
+    detach_stdout,
+    error_line,
+    memory_text,
+    os_error_text,
+)
 from movierate.cli.progress import DownloadProgress, ProgressBar
 from movierate.cli.tables import format_table
 from movierate.cli.train import SPEC_FLAGS, spec_from_args
@@ -106,7 +112,7 @@ def _run(argv: Sequence[str] | None) -> int:
     except BrokenPipeError:
         raise
     except OSError as exc:  # the system refused a path (too long, permissions, disk full ...)
-        print(error_line(os_error_text(exc)), file=sys.stderr)
+        print(error_line(memory_text(exc) or os_error_text(exc)), file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("\nerror: interrupted", file=sys.stderr)
@@ -117,6 +123,9 @@ def _run(argv: Sequence[str] | None) -> int:
             return EXIT_INTERRUPTED
         if os.environ.get("MOVIERATE_DEBUG"):
             raise
+        if memory_text(exc):  # a limit on the process, not a bug
+            print(error_line(memory_text(exc)), file=sys.stderr)
+            return EXIT_ERROR
         print(
             error_line(
                 f"unexpected {type(exc).__name__}: {exc}. This is a bug in movierate or a "

@@ -84,6 +84,24 @@ def os_error_text(exc: OSError) -> str:
     return text
 
 
+#: What a native library says when the process may not have more memory (address space).
+_NO_MEMORY = ("failed to map segment", "cannot allocate memory", "bad_alloc", "out of memory")
+
+
+def memory_text(exc: BaseException) -> str | None:
+    """One line when ``exc`` says the process ran out of memory (a MemoryError, or a library
+    that could not map or allocate: under ``ulimit -v`` TensorFlow cannot even load); None for
+    any other error."""
+    said = str(exc).casefold()
+    if not isinstance(exc, MemoryError) and not any(s in said for s in _NO_MEMORY):
+        return None
+    return (
+        f"not enough memory ({clip(type(exc).__name__ + ': ' + str(exc), 120)}). Free some "
+        "memory, or raise the limit on this process (is `ulimit -v` set? TensorFlow alone "
+        "needs several GB of address space to load), then try again."
+    )
+
+
 #: Characters that would steer a terminal rather than show (ESC, C1 controls, bidi overrides).
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
