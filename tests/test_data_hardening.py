@@ -506,6 +506,25 @@ def test_an_empty_title_becomes_a_placeholder_with_a_notice():
     assert any("an empty title (movie ids 1)" in n for n in ds.notices())
 
 
+@pytest.mark.parametrize("title", ["   ", "\t", "\u200b", "\u200b \ufeff"])
+def test_a_grouplens_folder_gives_blank_titles_a_placeholder_and_a_notice(tmp_path, title):
+    """Bad-input round 6: the GroupLens layouts kept blank and zero-width titles as titles
+    (rows that show nothing, and cannot be searched), where an upload said so and named them."""
+    from movierate.data.load import load_folder
+
+    folder = tmp_path / "blank"
+    folder.mkdir()
+    (folder / "ratings.csv").write_text(HEADER + "1,1,4,0\n1,2,3,0\n2,1,5,0\n2,2,2,0\n")
+    (folder / "movies.csv").write_text(
+        f'movieId,title,genres\n1,"{title}",Drama\n2,Up (2009),Animation\n', encoding="utf-8"
+    )
+    ds = load_folder(folder, "blank")
+    assert sorted(ds.movies["title"]) == ["Up", "movie 1"]
+    assert any(
+        "movies.csv gives 1 movie(s) an empty title (movie ids 1)" in n for n in ds.notices()
+    )
+
+
 @pytest.mark.parametrize(
     ("files", "missing"),
     [

@@ -37,7 +37,7 @@ from movierate.data.build import (
 )
 from movierate.data.dataset import RatingScale, RatingsDataset
 from movierate.data.formats import CUSTOM_META, read_text_table
-from movierate.data.movies import MAX_YEAR, MIN_YEAR, movie_metadata, split_genres
+from movierate.data.movies import MAX_YEAR, MIN_YEAR, movie_metadata, split_genres, untitled_notice
 from movierate.data.textio import (
     Source,
     bom_encoding,
@@ -505,15 +505,9 @@ def _read_items(
         table = table[~blank].reset_index(drop=True)
     ids = table[chosen["item"]].str.strip()
     titles = table[chosen["title"]]
-    untitled = titles.str.strip() == ""
-    if untitled.any():
-        notices.append(
-            f"The movies file gives {int(untitled.sum()):,} movie(s) an empty title "
-            f"(movie ids {', '.join(ids[untitled].iloc[:5])}); they are titled 'movie <id>'."
-        )
-        titles = titles.where(~untitled, "movie " + ids)
     genres = [split_genres(g) for g in table[chosen["genres"]]] if "genres" in chosen else None
     meta = movie_metadata(ids, titles, genres or [[] for _ in range(len(table))])
+    notices.extend(untitled_notice(meta, "The movies file"))
     if "year" in chosen:
         given, odd = _years(table[chosen["year"]])
         if len(odd):

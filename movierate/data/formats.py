@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 
 from movierate.data.build import MAX_NUMERIC_ID, RawData, check_whole_ids, line_numbers
 from movierate.data.dataset import RatingScale
-from movierate.data.movies import movie_metadata, split_genres
+from movierate.data.movies import movie_metadata, split_genres, untitled_notice
 from movierate.data.textio import bom_encoding, check_not_empty, decode, read_table
 from movierate.errors import DataError
 
@@ -146,9 +146,10 @@ def _read_csv(folder: Path) -> RawData:
 
 
 def _missing_movies_notice(path: Path, movies: pd.DataFrame | None) -> list[str]:
-    """The notice for a MovieLens folder without its movies file (titles fall back to ids)."""
+    """The notice for a MovieLens folder without its movies file (titles fall back to ids),
+    or for the movies it gives no title (:func:`untitled_notice`)."""
     if movies is not None:
-        return []
+        return untitled_notice(movies, path.name)
     return [
         f"{path.name} is missing from {path.parent.name}: every movie is titled 'movie <id>' "
         "and has no year or genres. Add that file from the GroupLens zip to see titles."

@@ -73,19 +73,46 @@ def split_genres(raw: str | None, separator: str = "|") -> list[str]:
     return [g.strip() for g in str(raw).split(separator) if g.strip() not in NO_GENRES]
 
 
+#: What a title made only of these shows: nothing (spaces, zero-width and format characters).
+_INVISIBLE = re.compile(r"[\s\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]+")
+
+
 def movie_metadata(
     movie_ids: Iterable, titles: Iterable[str], genres: Iterable[list[str]]
 ) -> pd.DataFrame:
-    """Metadata frame (movie_id, title, year, genres) from raw titles that may end in a year."""
-    parsed = [split_title_year(str(t)) for t in titles]
-    return pd.DataFrame(
+    """Metadata frame (movie_id, title, year, genres) from raw titles that may end in a year.
+    A title that shows nothing (empty, spaces, zero-width characters) becomes ``movie <id>``;
+    those ids are in ``attrs["untitled"]`` (:func:`untitled_notice` says so)."""
+    ids = list(movie_ids)
+    raw = [str(t) for t in titles]
+    untitled = [i for i, t in zip(ids, raw, strict=True) if not _INVISIBLE.sub("", t)]
+    blank = {str(i) for i in untitled}
+    parsed = [
+        (f"movie {i}", None) if str(i) in blank else split_title_year(t)
+        for i, t in zip(ids, raw, strict=True)
+    ]
+    frame = pd.DataFrame(
         {
-            "movie_id": list(movie_ids),
+            "movie_id": ids,
             "title": [t for t, _ in parsed],
             "year": pd.array([y for _, y in parsed], dtype="Int64"),
             "genres": list(genres),
         }
     )
+    frame.attrs["untitled"] = untitled
+    return frame
+
+
+def untitled_notice(meta: pd.DataFrame, file: str) -> list[str]:
+    """The notice for the movies :func:`movie_metadata` titled ``movie <id>``, or none."""
+    untitled = meta.attrs.get("untitled") or []
+    if not untitled:
+        return []
+    shown = ", ".join(str(i) for i in untitled[:5]) + (", ..." if len(untitled) > 5 else "")
+    return [
+        f"{file} gives {len(untitled):,} movie(s) an empty title (movie ids {shown}); they are "
+        "titled 'movie <id>'."
+    ]
 
 
 def id_keys(ids: np.ndarray) -> list[str]:
