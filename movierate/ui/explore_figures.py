@@ -162,10 +162,10 @@ def users_figure(
                     x=part["x"],
                     y=part["y"],
                     mode="markers",
-                    name=name,
+                    name=html_text(name),  # data text: literal in the legend and hover
                     marker={"color": palette[i % len(palette)], "size": 5, "opacity": 0.7},
                     text=hover[mask],
-                    hovertemplate=f"{name}<br>%{{text}}<extra></extra>",
+                    hovertemplate="%{fullData.name}<br>%{text}<extra></extra>",
                     customdata=part[["user_idx"]].to_numpy(),
                 )
             )
@@ -261,7 +261,7 @@ def aligned_figure(
                     "line": {"color": "#222", "width": 1},
                 },
                 customdata=moved[["movie_idx"]].to_numpy(),
-                text=moved["title"].astype(str),
+                text=moved["title"].map(html_text),
                 hovertemplate="%{text}<extra>in A</extra>",
                 showlegend=False,
             )
@@ -272,7 +272,7 @@ def aligned_figure(
                 y=moved["y_b"],
                 mode="markers+text",
                 name="moved most",
-                text=moved["title"].astype(str).str.slice(0, 28),
+                text=moved["title"].astype(str).str.slice(0, 28).map(html_text),
                 textposition="top center",
                 textfont={"size": 10},
                 marker={
@@ -294,7 +294,7 @@ def aligned_figure(
                     x=[row["x_a"], row["x_b"]],
                     y=[row["y_a"], row["y_b"]],
                     mode="lines+markers",
-                    name=str(row["title"]),
+                    name=html_text(row["title"]),
                     line={"color": "#d6336c", "width": 3},
                     marker={
                         "size": 16,

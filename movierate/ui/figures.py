@@ -126,7 +126,7 @@ def one_genre_scatter(frame: pd.DataFrame, genre: str) -> go.Figure:
     )
     for mask, name, marker_colour, opacity in (
         (~has, "other movies", OTHER_COLOUR, 0.45),
-        (has, genre, colour, 0.85),
+        (has, html_text(genre), colour, 0.85),
     ):
         part = frame[mask]
         custom = np.column_stack(
@@ -155,7 +155,7 @@ def one_genre_scatter(frame: pd.DataFrame, genre: str) -> go.Figure:
             x=gx,
             y=gy,
             z=z,
-            name=f"where half the {genre} movies are",
+            name=f"where half the {html_text(genre)} movies are",
             contours={"start": level, "end": level, "size": 1.0, "coloring": "lines"},
             colorscale=[[0, colour], [1, colour]],
             line={"width": 2.5},
@@ -216,7 +216,7 @@ def tsne_scatter(frame: pd.DataFrame, colour: str) -> go.Figure:
         return one_genre_scatter(frame, colour[len(ONE_GENRE) :])
 
     data = frame.assign(
-        genre_colour=distinctive_genres(frame["genres"]),
+        genre_colour=[html_text(g) for g in distinctive_genres(frame["genres"])],  # legend
         log_n_ratings=np.log10(1.0 + frame["n_ratings"].to_numpy(np.float64)),
         year=pd.to_numeric(frame["year"], errors="coerce").astype("float64"),
         genres_text=frame["genres"].map(genres_text).map(html_text),

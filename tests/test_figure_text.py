@@ -1,0 +1,46 @@
+"""Text from the data (titles, genres, user attributes) shows literally in Plotly legends and
+labels: Plotly reads <b>, <i>, <br> and entities in them (bad-input review round 6)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from test_explore_helpers import movies_table
+
+from movierate.explore.projection import map_frame
+
+MARKUP = "<i>G</i>"
+
+
+def _map(n: int = 12) -> pd.DataFrame:
+    movies = movies_table(n, titles=[f"<b>t{i}</b>" for i in range(n)], genres=[[MARKUP]] * n)
+    x = np.random.default_rng(0).normal(size=(n, 3)).astype(np.float32)
+    return map_frame(x[:, :2], np.arange(n), x, movies)
+
+
+def test_genre_legends_show_markup_literally():
+    from movierate.ui.figures import one_genre_scatter, tsne_scatter
+
+    names = [t.name for t in tsne_scatter(_map(), "genre").data]
+    assert names and all("<i>" not in n for n in names) and any("&lt;i&gt;" in n for n in names)
+    names = [t.name for t in one_genre_scatter(_map(), MARKUP).data if t.name]
+    assert all("<i>" not in n for n in names) and any("&lt;i&gt;G" in n for n in names)
+
+
+def test_users_map_categories_are_literal_and_no_template():
+    from movierate.ui.explore_figures import users_figure
+
+    frame = pd.DataFrame(
+        {
+            "x": [0.0, 1.0],
+            "y": [0.0, 1.0],
+            "user_idx": [0, 1],
+            "user_id": [1, 2],
+            "n_ratings": [3, 4],
+            "mean_rating": [3.0, 4.0],
+            "occupation": ["<b>x</b>", "%{y} 100%"],
+        }
+    )
+    fig = users_figure(frame, "occupation", "occupation")
+    assert {t.name for t in fig.data} >= {"&lt;b&gt;x&lt;/b&gt;", "%{y} 100%"}
+    assert all("%{y}" not in (t.hovertemplate or "") for t in fig.data)
