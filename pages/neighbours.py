@@ -74,7 +74,7 @@ def render() -> None:
         else ""
     )
     st.markdown(
-        f"### {text.md(movie['title'])} ({text.year_text(movie['year'])})\n"
+        f"### {text.heading_text(movie['title'])} ({text.year_text(movie['year'])})\n"
         f"{text.md(text.genres_text(movie['genres']))}{counts}"
     )
 

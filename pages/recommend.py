@@ -93,7 +93,7 @@ def render() -> None:
     first = recs[reference.name]
     own = ds.ratings[ds.ratings["user_idx"] == user_idx]["rating"]
     st.markdown(
-        f"### User {text.md(user_id)}\n{first.n_rated} ratings, mean {own.mean():.2f}; "
+        f"### User {text.heading_text(user_id)}\n{first.n_rated} ratings, mean {own.mean():.2f}; "
         f"their favourites, with what **{reference.name}** predicts for each:"
     )
     widgets.show_movies(

@@ -31,6 +31,21 @@ _INLINE_MARKUP = re.compile(r"[\\`*\[\]<>$~]|(?<!\w)_|_(?!\w)|:(?=[A-Za-z_/+-])|
 _LINE_START_MARKUP = re.compile(r"^(\s*(?:\d+)?)([#>+=.)-])", flags=re.MULTILINE)
 
 
+#: The most characters of a title a heading shows (a stray quote in a movies file can make a
+#: "title" of thousands of characters: a heading screens tall).
+HEADING_CHARS = 160
+
+
+def heading_text(value: Any) -> str:
+    """:func:`md` of ``value`` cut to :data:`HEADING_CHARS` characters, with an ellipsis.
+
+    >>> heading_text("x" * 1000)[-4:], len(heading_text("x" * 1000))
+    ('xxx…', 161)
+    """
+    text = str(value)
+    return md(text if len(text) <= HEADING_CHARS else text[:HEADING_CHARS] + "…")
+
+
 def md(value: Any) -> str:
     """``value`` (a title, genre, tag, user id, typed query or error message) as literal text
     inside Streamlit Markdown: ``st.markdown``, captions, alerts, widget labels and pill
