@@ -365,3 +365,18 @@ def test_a_rate_link_made_on_other_data_moves_its_ids_by_film_or_refuses_them(id
     at = open_page("pages/rate.py", model=MODEL_LATEST, rated="260:5")
     assert any("does not say which data set" in c.value for c in at.caption)
     assert at.query_params["rated_on"] == data_tag(small)
+
+
+def test_one_film_rated_under_its_two_ml100k_ids_counts_once(identity_home):
+    """Bad-input round 6: Chasing Amy (ml-100k ids 246 and 268) rated 5 and 1 was fitted as
+    two ratings, both listed."""
+    from movierate.ui.your_ratings import data_tag
+
+    from movierate import store
+
+    big = store.load_model(MODEL_100K)
+    at = open_page(
+        "pages/rate.py", model=MODEL_100K, rated="246:5,268:1,50:5", rated_on=data_tag(big)
+    )
+    assert any("1 film(s) are rated twice" in i.value and "Chasing Amy" in i.value for i in at.info)
+    assert any("Fitted to 2 rating" in c.value for c in at.caption), [c.value for c in at.caption]

@@ -174,6 +174,7 @@ def render_your_ratings(
             "left out.",
             icon=":material/info:",
         )
+    rows = _one_rating_per_film(model, rows)
     _rating_form(model, ratings)
     if not rows:
         st.info(
@@ -288,6 +289,29 @@ def _on_this_data(model: Any, ratings: dict[MovieId, float]) -> dict[MovieId, fl
         icon=":material/swap_horiz:",
     )
     return moved
+
+
+def _one_rating_per_film(model: Any, rows: dict[int, float]) -> dict[int, float]:
+    """``rows`` with one rating per film: a film listed under two ids (ml-100k's twins,
+    :mod:`movierate.explore.twins`) rated under both keeps the later rating, and says so."""
+    from movierate.explore.twins import film_of_row
+
+    film = film_of_row(model.movies)
+    if film is None:
+        return rows
+    kept: dict[int, int] = {}  # film -> the row whose rating counts (the later one)
+    for row in rows:
+        kept[int(film[row])] = row
+    if len(kept) == len(rows):
+        return rows
+    dropped = [row for row in rows if kept[int(film[row])] != row]
+    titles = ", ".join(text.md(model.movies["title"].iloc[r]) for r in dropped[:3])
+    st.info(
+        f"{len(dropped)} film(s) are rated twice under their two ids in "
+        f"{text.md(model.dataset_name)} ({titles}); only the later rating of each counts.",
+        icon=":material/content_copy:",
+    )
+    return {row: rating for row, rating in rows.items() if kept[int(film[row])] == row}
 
 
 def _model_of_data(tag: str) -> Any | None:
