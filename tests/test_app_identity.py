@@ -370,9 +370,8 @@ def test_a_rate_link_made_on_other_data_moves_its_ids_by_film_or_refuses_them(id
 def test_one_film_rated_under_its_two_ml100k_ids_counts_once(identity_home):
     """Bad-input round 6: Chasing Amy (ml-100k ids 246 and 268) rated 5 and 1 was fitted as
     two ratings, both listed."""
-    from movierate.ui.your_ratings import data_tag
-
     from movierate import store
+    from movierate.ui.your_ratings import data_tag
 
     big = store.load_model(MODEL_100K)
     at = open_page(
