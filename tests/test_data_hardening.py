@@ -261,7 +261,7 @@ def test_the_inferred_scale_is_recorded():
 
 @pytest.mark.parametrize(
     ("outlier", "inferred", "bulk"),
-    [("7.5", "0-10", "rating_scale=(1, 5, 1)"), ("-1", "-1-5", "rating_scale=(1, 5, 1)")],
+    [("7.5", "0-10", "rating_scale=(1, 5, 1)"), ("-1", "-1 to 5", "rating_scale=(1, 5, 1)")],
 )
 def test_a_scale_set_by_a_few_outliers_is_flagged(outlier, inferred, bulk):
     rows = "".join(f"{u},{m},{(u + m) % 5 + 1},1\n" for u in range(1, 21) for m in range(1, 11))
@@ -270,6 +270,14 @@ def test_a_scale_set_by_a_few_outliers_is_flagged(outlier, inferred, bulk):
     flagged = ds.warnings[1]
     assert "1 outlying rating(s) (line 202:" in flagged and outlier in flagged
     assert "200 other ratings fit 1 to 5 in steps of 1" in flagged and bulk in flagged
+
+
+def test_likes_and_dislikes_are_a_0_to_1_scale():
+    """Bad-input round 6: ratings of 0 and 1 only were inferred as half stars from 0 to 5."""
+    rows = "".join(f"{u},{m},{(u + m) % 2},1\n" for u in range(1, 21) for m in range(1, 11))
+    ds = from_csv((HEADER + rows).encode())
+    assert (ds.rating_scale.min, ds.rating_scale.max, ds.rating_scale.step) == (0.0, 1.0, 1.0)
+    assert ds.warnings[0].startswith("Rating scale inferred as 0-1 (step 1)")
 
 
 def test_a_scale_many_ratings_share_is_not_flagged():

@@ -155,7 +155,10 @@ COMMON_SCALES = (
 
 def infer_scale(ratings: np.ndarray) -> RatingScale:
     """The first common scale (1-5 stars, 0.5-5 half stars, 1-10, ...) that fits every rating,
-    else min..max with the coarsest step (1, 0.5, 0.1 or none) that fits."""
+    else min..max with the coarsest step (1, 0.5, 0.1 or none) that fits; 0 and 1 only (likes
+    and dislikes) are 0-1, not half stars from 0 to 5."""
+    if np.isin(ratings, (0.0, 1.0)).all() and (ratings == 0).any():
+        return RatingScale(0.0, 1.0, 1.0)
     for scale in COMMON_SCALES:
         if not len(scale.bad_positions(ratings)):
             return scale
@@ -180,7 +183,7 @@ def scale_notices(ratings: np.ndarray, scale: RatingScale, raw: RawData) -> list
     """What :func:`build_dataset` records about an inferred scale: which scale and how, and
     a warning when a handful of outlying ratings set it (values, lines, how to declare one)."""
     notices = [
-        f"Rating scale inferred as {scale.min:g}-{scale.max:g}"
+        f"Rating scale inferred as {scale.min:g}{' to ' if scale.min < 0 else '-'}{scale.max:g}"
         + (f" (step {scale.step:g})" if scale.step else " (any value)")
         + " from the data; pass rating_scale=(min, max, step) to declare it."
     ]
