@@ -108,3 +108,12 @@ def test_a_film_listed_under_two_ids_is_not_its_own_neighbour():
     assert 4 not in set(near["movie_idx"]) and len(near) == 3
     twice = NeighbourIndex(embedding, movies).nearest_to_vector(embedding[1], k=5)
     assert list(twice["movie_idx"]).count(1) + list(twice["movie_idx"]).count(4) == 1
+
+
+def test_no_movie_left_does_not_ask_to_lower_a_filter_that_is_off():
+    """Bad-input round 6: a 3-movie model said 'lower the min-ratings filter' at 1."""
+    index = NeighbourIndex(np.eye(3, dtype=np.float32), movies_table(3))
+    with pytest.raises(DataError, match="no movie here other than the query"):
+        index.nearest_to_vector(np.ones(3), k=2, min_ratings=1, exclude=[0, 1, 2])
+    with pytest.raises(DataError, match="lower the min-ratings filter"):
+        index.nearest_to_vector(np.ones(3), k=2, min_ratings=10**6)

@@ -124,8 +124,10 @@ class NeighbourIndex:
         allowed[same_film_rows(self.movies, excluded)] = False  # and their twins
         if not allowed.any():
             raise DataError(
-                f"No movie other than the query has at least {min_ratings} ratings; "
-                "lower the min-ratings filter."
+                f"No movie other than the query has at least {min_ratings} ratings; lower the "
+                "min-ratings filter."
+                if min_ratings > 1
+                else "There is no movie here other than the query (and what it excludes) to list."
             )
         scores[~allowed] = -np.inf
         top = top_k(scores, min(k + twin_count(self.movies), int(allowed.sum())))

@@ -158,11 +158,13 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
     try:
         with st.spinner("Scoring the held-out rows with each dimension zeroed…"):
             report = state.cached(_report, model)
-    except DataError as exc:
-        st.warning(
-            f"Held-out importance needs the ratings {model.name!r} was trained on: {text.md(exc)}",
-            icon=":material/dataset:",
-        )
+    except DataError as exc:  # no data to score on, or too little to measure
+        try:
+            state.dataset_of(model)
+            cause = f"No held-out importance for {model.name!r}: "
+        except DataError:
+            cause = f"Held-out importance needs the ratings {model.name!r} was trained on: "
+        st.warning(cause + text.md(exc), icon=":material/dataset:")
         return None
     (st.success if report.ordered else st.info)(report.verdict, icon=":material/sort:")
     note = ordering.kept_dims_note(model.spec, model.metrics)
