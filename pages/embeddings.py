@@ -214,7 +214,14 @@ def render() -> None:
                 else f"computed in {seconds:.1f} s"
             )
             subset = " (only the isolated selection)" if isolate_rows else ""
-            map_note = f"{text.map_method_text(method)} ({len(frame):,} movies{subset}, {source})."
+            unit = (
+                "; with the cosine metric, of the vectors scaled to length 1 (directions only)"
+                if method == "pca" and params.get("metric", "cosine") == "cosine"
+                else ""
+            )
+            map_note = (
+                f"{text.map_method_text(method)}{unit} ({len(frame):,} movies{subset}, {source})."
+            )
         if isolate_rows and uploaded is None:
             st.warning(
                 f"Showing only the {len(isolate_rows):,} isolated movies, re-projected alone.",

@@ -96,6 +96,7 @@ def test_pca_map_is_described_as_a_linear_projection_not_honest_distances(home):
     assert "honest" not in shown
     assert "linear projection onto the two directions" in shown
     assert "local neighbourhoods mostly are not" in shown
+    assert "of the vectors scaled to length 1" in shown  # cosine: PCA of directions
     assert "How far to trust this map" in shown
     helps = " ".join(g.proto.help for g in at.get("button_group"))
     assert "largest variance" in helps
