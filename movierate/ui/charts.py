@@ -32,7 +32,14 @@ OTHER_DASHES = ([1, 0], [8, 3, 2, 3], [12, 4], [2, 3])
 
 #: Legend names of history columns that need more than their key.
 METRIC_LABELS = {
-    "disc_loss": "disc_loss (adversarial discriminator)",
+    "disc_loss": "adversarial discriminator loss",
+    "reg_l2": "L2 penalty",
+    "reg_whitening": "whitening penalty",
+    "reg_decorrelation": "decorrelation penalty",
+    "reg_adversarial": "adversarial penalty",
+    "reg_ordered": "ordered penalty",
+    "ks_uniform": "KS distance to U(-1, 1)",
+    "corr_offdiag": "mean |off-diagonal correlation|",
 }
 
 Spec = dict[str, Any]
