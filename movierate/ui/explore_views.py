@@ -497,7 +497,7 @@ def render_two_models(model_a: Any, model_b: Any) -> None:
         "Min. ratings",
         0,
         200,
-        20,
+        explore.DEFAULT_MIN_RATINGS,  # as Compare's movie-by-movie section
         key="al_min",
         container=min_col,
         bind="query-params",

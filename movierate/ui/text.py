@@ -300,7 +300,7 @@ def alignment_text(n_common: int, min_ratings: int, residual: float) -> str:
     true scale (best rotation and scale, so 0 = the same geometry, 1 = B fits none of A)."""
     return (
         f"{n_common:,} common movies; residual after the best rotation and scaling "
-        f"{residual:.2f} (0 = the same geometry, 1 = B's best fit explains none of A; unrelated "
+        f"{residual:.3f} (0 = the same geometry, 1 = B's best fit explains none of A; unrelated "
         f"embeddings come close to 1), over the movies with at least {min_ratings} ratings in "
         "both models."
     )
