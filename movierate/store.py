@@ -383,7 +383,8 @@ class TrainedModel(_Accuracy):
         arrays = _checked_arrays(result, spec, ds)
         meta = _build_meta(name, result, ds, split, spec)
         folder = path if path is not None else config.models_dir() / name
-        movies = with_training_counts(ds, split.train)
+        fitted = getattr(split, "train", None)  # None: a stand-in without rows (benchmarks)
+        movies = ds.movies if fitted is None else with_training_counts(ds, fitted)
         return cls(name=name, path=folder, spec=spec, meta=meta, arrays=arrays, movies=movies)
 
 

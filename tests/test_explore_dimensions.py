@@ -238,3 +238,32 @@ def test_held_out_shares_are_not_made_from_noise():
     assert "by 0.0300 in all, against 0.0009 of rises" in note
     mf = np.r_[0.02, 0.01, 0.005, -0.001]  # small falls beside clear rises: shares stand
     assert not shares_are_noise(mf) and ablation_note(mf, "test") == ""
+
+
+def test_a_report_without_held_out_shares_caches_and_reads_back():
+    """The shares left out as noise are NaN: the cache writes them as null, not refused JSON."""
+    import json
+
+    import pandas as pd
+
+    from movierate.explore import ordering
+
+    report = ordering.DimensionReport(
+        dimensions=pd.DataFrame(
+            {"dimension": [0, 1], "heldout_increase": [-0.01, 0.001], "heldout_share": np.nan}
+        ),
+        prefix=pd.DataFrame({"k": [0, 1, 2], "rmse_index": [1.0, 0.9, 0.91]}),
+        spearman=float("nan"),
+        base_rmse=0.91,
+        rows="test",
+        n_rows=10,
+        k_index=1,
+        k_pca=None,
+        ordered=False,
+        verdict="v",
+    )
+    text = json.dumps(ordering._report_to_json(report), allow_nan=False)
+    back = ordering._report_from_json(json.loads(text))
+    assert back.dimensions["heldout_share"].isna().all()
+    assert back.dimensions["heldout_increase"].tolist() == [-0.01, 0.001]
+    assert back.prefix["rmse_index"].tolist() == [1.0, 0.9, 0.91] and back.k_pca is None

@@ -680,15 +680,17 @@ def _rows_digest(model: Any, users, movies, truth) -> str:
 
 def _report_to_json(report: DimensionReport) -> dict[str, Any]:
     out = dataclasses.asdict(report)
-    out["dimensions"] = report.dimensions.to_dict(orient="list")
-    out["prefix"] = report.prefix.to_dict(orient="list")
+    for name in ("dimensions", "prefix"):  # NaN (e.g. shares from noise) as null in JSON
+        frame = getattr(report, name)
+        out[name] = frame.astype(object).where(frame.notna(), None).to_dict(orient="list")
     out["spearman"] = None if math.isnan(report.spearman) else report.spearman
     return out
 
 
 def _report_from_json(data: Mapping[str, Any]) -> DimensionReport:
     values = dict(data)
-    values["dimensions"] = pd.DataFrame(values["dimensions"])
-    values["prefix"] = pd.DataFrame(values["prefix"])
+    for name in ("dimensions", "prefix"):
+        frame = pd.DataFrame(values[name])
+        values[name] = frame.apply(lambda c: pd.to_numeric(c) if c.dtype == object else c)
     values["spearman"] = math.nan if values["spearman"] is None else float(values["spearman"])
     return DimensionReport(**values)
