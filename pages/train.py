@@ -310,7 +310,7 @@ def tune_form(datasets: list[str]) -> None:
             key="tune_refit",
             help="Retrain the winning settings on the training AND early-stopping rows for the "
             "winning trial's best epoch count, and save that model (in the README's runs: "
-            "0.3-0.8% lower test RMSE on random and official splits, 1.9-2.3% on per-user "
+            "0.3-0.9% lower test RMSE on random and official splits, 1.8-2.3% on per-user "
             "temporal ones). The early-stopping rows then become training rows; test rows stay "
             "unseen. "
             "Off: save the best trial as trained.",

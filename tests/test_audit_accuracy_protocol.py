@@ -327,7 +327,7 @@ def test_settings_caveat_names_the_defaults_and_autorec_choices_on_the_first_dat
     mf, auto = info("mf", "ml-100k"), info("auto", "ml-latest-small", "autorec")
     upload = info("upload", "my-upload")
     caveat = settings_caveat([mf, auto, upload])
-    assert "Not quite unseen for mf: defaults" in caveat and "exponent would be 0.25" in caveat
+    assert "Not quite unseen for mf: defaults" in caveat and "does not flatter" in caveat
     assert "Not quite unseen for auto: autorec's design" in caveat and "upload" not in caveat
     assert "every model here: defaults" in settings_caveat([mf, info("mf2", "ml-100k")])
     blend = info("blend", "ml-100k", blend=(("autorec", 500, {"l2": 40.0}), ("mf_bias", 32, {})))
