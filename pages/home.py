@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from movierate import data, store
-from movierate.errors import StoreError
+from movierate.errors import MovierateError, StoreError
 from movierate.spec import regularizers_text
 from movierate.ui import shell, state, widgets
 from movierate.ui.import_embeddings import render_import_embeddings
@@ -115,10 +115,21 @@ def import_upload(upload, csv_name: str, items=None, **options: Any) -> None:
     st.rerun()
 
 
-def csv_options() -> dict[str, Any]:
-    """The CSV upload's options, as the messages name them: text encoding (``encoding=``) and a
-    declared rating scale (``rating_scale=``; off: inferred from the data, with a notice)."""
-    with st.expander("Options: text encoding, rating scale", icon=":material/tune:"):
+#: The column roles the upload can map, with the header names each takes unmapped.
+COLUMN_ROLES = {
+    "user": "user, userId, customer, ...",
+    "item": "item, movieId, movie, ...",
+    "rating": "rating, score, stars, ...",
+    "timestamp": "timestamp, time, date, ...",
+}
+BY_NAME = "(by its name)"
+
+
+def csv_options(upload) -> dict[str, Any]:
+    """The CSV upload's options, as the messages name them: which column holds each role
+    (``columns=``), text encoding (``encoding=``) and a declared rating scale (``rating_scale=``;
+    off: inferred from the data, with a notice)."""
+    with st.expander("Options: columns, text encoding, rating scale", icon=":material/tune:"):
         encoding = st.selectbox(
             "Text encoding (encoding=)",
             ENCODINGS,
@@ -126,6 +137,7 @@ def csv_options() -> dict[str, Any]:
             help="UTF-8 unless the file says otherwise; files with a byte-order mark (Excel's "
             "'Unicode text') are read as they are. Latin-1 or cp1252 for older Windows exports.",
         )
+        columns = column_mapping(upload, encoding)
         declare = st.toggle(
             "Declare the rating scale (rating_scale=)",
             key="csv_declare_scale",
@@ -149,7 +161,37 @@ def csv_options() -> dict[str, Any]:
                 disabled=not declare,
             ),
         )
-    return {"encoding": encoding, "rating_scale": scale if declare else None}
+    return {
+        "encoding": encoding,
+        "rating_scale": scale if declare else None,
+        **({"columns": columns} if columns else {}),
+    }
+
+
+def column_mapping(upload, encoding: str) -> dict[str, str]:
+    """Which header column holds each role (``columns=``), picked from the file's own header;
+    a role left on :data:`BY_NAME` takes the column its usual names find."""
+    try:
+        header = data.csv_columns(upload, encoding=encoding)
+    except MovierateError:  # the import names what is wrong with the file
+        return {}
+    if not header:
+        st.caption(
+            "Columns (columns=): the file has no header, so they are read in the order "
+            "user, item, rating, timestamp."
+        )
+        return {}
+    cells = [cell for _ in range(2) for cell in st.columns(2)]  # 2 x 2: the column is narrow
+    chosen = {
+        role: cell.selectbox(
+            f"{role} column (columns=)",
+            [BY_NAME, *header],
+            key=f"csv_column_{role}",
+            help=f"Left on '{BY_NAME}': a column named {names} (any case).",
+        )
+        for cell, (role, names) in zip(cells, COLUMN_ROLES.items(), strict=True)
+    }
+    return {role: name for role, name in chosen.items() if name != BY_NAME}
 
 
 def _approx_text(n: int | None) -> str:
@@ -280,7 +322,7 @@ def render() -> None:
                     type=["csv"],
                     key="items_upload",
                 )
-                options = csv_options()
+                options = csv_options(upload)
             if st.button("Import", icon=":material/upload_file:"):
                 import_upload(upload, csv_name, items, **options)
     render_import_embeddings()  # its own expander

@@ -144,3 +144,36 @@ def test_csv_upload_offers_the_encoding_and_scale_its_messages_name(tmp_path):
     ds = load_dataset("scores")
     assert (ds.rating_scale.min, ds.rating_scale.max) == (1.0, 10.0)  # declared, not 2-9
     assert "Amélie" in set(ds.movie_ids)
+
+
+def test_csv_upload_maps_its_own_column_names(tmp_path):
+    """A header the loader does not know (viewer, film_code, when) is mapped on the page, from
+    the file's own header, as the error's columns= says; a column left unmapped is named."""
+    csv = b"viewer,film_code,stars,when\n1,10,4,1000\n1,11,3,1001\n2,10,5,1002\n2,12,2,1003\n"
+    at = run_home()
+    at.file_uploader[0].upload("own.csv", csv, "text/csv").run()
+    at.text_input(key="csv_name").set_value("own").run()
+    assert at.selectbox(key="csv_column_user").options == [
+        "(by its name)",
+        "viewer",
+        "film_code",
+        "stars",
+        "when",
+    ]
+    next(b for b in at.button if b.label == "Import").click().run()
+    assert any("columns=" in e.value and "viewer" in e.value for e in at.error)
+    at.selectbox(key="csv_column_user").set_value("viewer").run()
+    at.selectbox(key="csv_column_item").set_value("film_code").run()
+    next(b for b in at.button if b.label == "Import").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    from movierate.data import load_dataset
+
+    unmapped = load_dataset("own")
+    assert not unmapped.has_timestamps
+    assert any("'when' not used" in w for w in unmapped.warnings)
+    at.text_input(key="csv_name").set_value("own-timed").run()
+    at.selectbox(key="csv_column_timestamp").set_value("when").run()
+    next(b for b in at.button if b.label == "Import").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    timed = load_dataset("own-timed")
+    assert timed.has_timestamps and sorted(timed.ratings["timestamp"]) == [1000, 1001, 1002, 1003]

@@ -17,7 +17,7 @@ from movierate.data.acquire import (
     import_zip,
     max_extract_bytes,
 )
-from movierate.data.custom import from_csv
+from movierate.data.custom import csv_columns, from_csv
 from movierate.data.dataset import RatingScale, RatingsDataset
 from movierate.data.load import (
     DatasetStatus,
@@ -40,6 +40,7 @@ __all__ = [
     "check_dataset_name",
     "dataset_status",
     "download_dataset",
+    "csv_columns",
     "from_csv",
     "free_dataset_name",
     "from_zip_bytes",

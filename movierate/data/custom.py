@@ -260,22 +260,9 @@ def _read_ratings(
     delimiter: str | None,
     encoding: str,
 ) -> RawData:
-    check_not_empty(source, label)
-    head = decode_head(_whole_first_line(source), label, encoding)
-    if "\x00" in head:
-        raise DataError(
-            f"{label} holds NUL bytes, as UTF-16 text without a byte-order mark does: save it "
-            "as UTF-8, or say which encoding it uses (for example encoding='utf-16-le')."
-        )
-    lines = head.splitlines()
-    preamble, named = _preamble(lines)
-    if preamble == len(lines):
-        raise DataError(
-            f"{label} holds no ratings (no data rows). Check that you picked the right file."
-        )
-    delimiter = delimiter or named or sniff_delimiter("\n".join(lines[preamble:]) + "\n", label)
-    first = _split_line(lines[preamble], delimiter)
+    lines, preamble, delimiter, first = _first_row(source, label, delimiter, encoding)
     chosen = _match_columns(first, columns, ALIASES, label, required=("user", "item", "rating"))
+    notices = [] if chosen is None else _unused_columns_notice(first, chosen, label)
     if chosen is None:  # no header: positional user, item, rating[, timestamp]
         while first and not first[-1].strip():  # a trailing delimiter: see below
             first = first[:-1]
@@ -309,7 +296,62 @@ def _read_ratings(
         frame = read(types=dict.fromkeys(text_ids, pa.string()))
     frame = frame.rename(columns={v: k for k, v in chosen.items()})
     frame = frame.rename(columns={"item": "movie"})
-    return RawData(ratings=frame, ratings_file=label, first_line=first_line)
+    return RawData(ratings=frame, ratings_file=label, first_line=first_line, warnings=notices)
+
+
+def csv_columns(
+    path_or_buffer: PathOrBuffer, *, delimiter: str | None = None, encoding: str = "utf-8"
+) -> list[str]:
+    """The header names of a ratings file (what ``from_csv``'s ``columns`` can map), or ``[]``
+    when its first line is a rating rather than a header. DataError for an unreadable file."""
+    source, label = _as_source(path_or_buffer)
+    _check_options(encoding, "keep_latest", delimiter)
+    _, _, delimiter, first = _first_row(source, label, delimiter, _encoding_of(source, encoding))
+    if _match_columns(first, None, {}, label, required=()) is None:
+        return []
+    return [name for name in first if name.strip()]
+
+
+def _first_row(
+    source: Source, label: str, delimiter: str | None, encoding: str
+) -> tuple[list[str], int, str, list[str]]:
+    """(the head's lines, the preamble's length, the delimiter, the first row's fields)."""
+    check_not_empty(source, label)
+    head = decode_head(_whole_first_line(source), label, encoding)
+    if "\x00" in head:
+        raise DataError(
+            f"{label} holds NUL bytes, as UTF-16 text without a byte-order mark does: save it "
+            "as UTF-8, or say which encoding it uses (for example encoding='utf-16-le')."
+        )
+    lines = head.splitlines()
+    preamble, named = _preamble(lines)
+    if preamble == len(lines):
+        raise DataError(
+            f"{label} holds no ratings (no data rows). Check that you picked the right file."
+        )
+    delimiter = delimiter or named or sniff_delimiter("\n".join(lines[preamble:]) + "\n", label)
+    return lines, preamble, delimiter, _split_line(lines[preamble], delimiter)
+
+
+def _unused_columns_notice(header: list[str], chosen: dict[str, str], label: str) -> list[str]:
+    """A notice naming the header's columns no role took (a timestamp under another name is
+    otherwise dropped without a word), with how to use them."""
+    unused = [h for h in header if h.strip() and h not in chosen.values()]
+    if not unused:
+        return []
+    shown = ", ".join(repr(h) for h in unused[:SHOW_ROWS])
+    more = f" and {len(unused) - SHOW_ROWS:,} more" if len(unused) > SHOW_ROWS else ""
+    timestamp = (
+        ""
+        if "timestamp" in chosen
+        else " No column was read as the timestamp, so a temporal split is not possible: if one "
+        f"of these holds when each rating was made, map it (columns={{'timestamp': "
+        f"{unused[0]!r}}}) or name it 'timestamp'."
+    )
+    return [
+        f"{label}: column(s) {shown}{more} not used (movierate reads the user, item, rating and "
+        f"timestamp columns).{timestamp}"
+    ]
 
 
 def _whole_first_line(source: Source) -> bytes:
