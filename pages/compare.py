@@ -234,6 +234,9 @@ def accuracy_section(models: list, trained: list) -> None:
     notes = [text.shared_test_rows_text(models[0], bool(caveat))] if shared else []
     if shared and differences:
         notes.append(paired.threshold_text(next(iter(differences.values())).n_models))
+    twins = paired.seed_twins_text(models)
+    if twins:
+        st.info(text.md(twins), icon=":material/casino:")
     notes += [caveat] if caveat else []
     if notes:
         st.caption(" ".join(notes))
@@ -249,7 +252,7 @@ def accuracy_section(models: list, trained: list) -> None:
             title="Learning curves",
             subtitle="dashed: training rows, solid: early-stopping rows",
             y_title="RMSE",
-            height=400,
+            height=300,
         ),
         key="curves",
     )
@@ -265,7 +268,7 @@ def accuracy_section(models: list, trained: list) -> None:
                 title="Regularizer losses per epoch",
                 subtitle="each regularizer's raw penalty of the tables (or of the movies it shapes)",
                 y_title="loss",
-                height=400,
+                height=300,
                 log_y=True,
             ),
             key="reg_curves",

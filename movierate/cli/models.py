@@ -344,6 +344,9 @@ def _print_paired(models: list[Any], ds: Any) -> None:
     rows = [[d.name, num(d.rmse), d.short(), _verdict(d)] for d in differences]
     print(format_table(["model", "test RMSE", "vs lowest", "verdict"], rows))
     print(paired.threshold_text(differences[0].n_models))
+    twins = paired.seed_twins_text(models)
+    if twins:
+        print(twins)
 
 
 def _verdict(difference: Any) -> str:
@@ -352,6 +355,8 @@ def _verdict(difference: Any) -> str:
         return "reference"
     if difference.identical:
         return "same errors"
+    if difference.seed_only:
+        return "only the seed differs"
     return "more than the draw" if difference.resolved else "within the draw"
 
 
