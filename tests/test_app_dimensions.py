@@ -21,9 +21,11 @@ def open_page(**query) -> AppTest:
 
 
 def report_rows(at: AppTest) -> list[dict]:
-    """The rows of the page's one chart, the dimension report (bars, curves, full-model rule)."""
-    (chart,) = vega_specs(at)
-    return chart["data"]["values"]
+    """The rows of the page's two charts, the dimension report (bars; curves, full-model rule),
+    each a chart of its own so that a narrow screen stacks them."""
+    importance, prefix = vega_specs(at)
+    assert "hconcat" not in importance and "hconcat" not in prefix
+    return importance["data"]["values"] + prefix["data"]["values"]
 
 
 def curve_ks(at: AppTest, curve: str) -> list[int]:
@@ -51,6 +53,10 @@ def test_dimensions_page_shows_held_out_importance_prefix_curve_and_verdict(trai
     assert curves == {"first k dims as trained", "first k principal directions"}
     assert ("read by dense layer (movie)" in bars) == (name == "small-deep")
     assert curve_ks(at, "first k dims as trained") == list(range(model.dim + 1))  # k = 0 .. dim
+    k_title = vega_specs(at)[1]["layer"][0]["encoding"]["x"]["title"]  # a deep net still runs
+    assert k_title == (
+        "k (0 = embeddings zeroed)" if name == "small-deep" else "k (0 = biases only)"
+    )
     (full,) = [r["rmse"] for r in rows if r["part"] == "full"]
     assert full == pytest.approx(expected.prefix["rmse_index"].iloc[-1])
     assert f"{expected.n_rows:,} early-stopping rows" in " ".join(c.value for c in at.caption)

@@ -68,12 +68,13 @@ def curves_chart(
     title: str,
     y_title: str,
     subtitle: str | None = None,
-    height: int = 360,
+    height: int = 280,
     log_y: bool = False,
     x_title: str = "epoch",
 ) -> Spec:
-    """Per-epoch curves, one line per (run, metric). With one run each metric has its own
-    colour; with several, each run has a colour. Training metrics (``train_*``) are dashed, the
+    """Per-epoch curves, one line per (run, metric). ``height`` is the plot's own: the legend
+    below it adds its rows, so many curves never squash the plot. With one run each metric has
+    its own colour; with several, each run has a colour. Training metrics (``train_*``) are dashed, the
     first other metric solid (so "dashed: training, solid: validation" holds), further ones
     dash-dotted and long-dashed. A log y axis gets labelled ticks (1, 2, 5 x 10^k) whatever its
     range. Non-finite values are left out."""
@@ -115,6 +116,7 @@ def curves_chart(
         "title": _title(title, subtitle),
         "usermeta": SVG,
         "height": height,
+        "autosize": {"type": "fit-x", "contains": "padding"},  # the legend adds to the height
         "data": {"values": rows},
         "mark": {"type": "line", "point": True, "strokeWidth": 2},
         "params": [_ZOOM],
@@ -395,13 +397,20 @@ PREFIX_CURVES = {
 }
 
 
-def dimension_report_chart(
-    dimensions: pd.DataFrame, prefix: pd.DataFrame, *, rows: str = "held-out", height: int = 360
-) -> Spec:
-    """Two panels from ``explore.ordering.model_dimension_report``: left, per dimension, its
-    share of the held-out importance beside variance shares (and, for ``deep``, the first dense
-    layer's input shares); right, RMSE using only the first k dimensions as trained and in the
-    principal basis (k = 0: no embedding, biases only), with the full model's RMSE as a rule."""
+def dimension_report_charts(
+    dimensions: pd.DataFrame,
+    prefix: pd.DataFrame,
+    *,
+    rows: str = "held-out",
+    height: int = 360,
+    k0: str = "biases only",
+) -> tuple[Spec, Spec]:
+    """Two charts from ``explore.ordering.model_dimension_report``, each as wide as its column
+    (side by side on a wide screen, one above the other on a phone): per dimension, its share
+    of the held-out importance beside variance shares (and, for ``deep``, the first dense
+    layer's input shares); RMSE using only the first k dimensions as trained and in the
+    principal basis (``k0`` says what k = 0 leaves: no embedding), with the full model's RMSE
+    as a rule."""
     frame = dimensions if "dimension" in dimensions else dimensions.rename_axis("dimension")
     frame = frame.reset_index() if "dimension" not in frame.columns else frame
     series = {c: label for c, label in REPORT_SERIES.items() if c in frame.columns}
@@ -424,10 +433,11 @@ def dimension_report_chart(
     legend = {**_LEGEND, "columns": 1}
     strokes = {**legend, "symbolType": "stroke", "symbolStrokeWidth": 2.5}
     left = {
+        "usermeta": SVG,
+        "data": {"values": bars},
         "title": "Importance of each dimension",
-        "transform": [{"filter": {"field": "part", "equal": "bars"}}],
-        "width": 420,
         "height": height,
+        "autosize": {"type": "fit-x", "contains": "padding"},
         "mark": "bar",
         "encoding": _share_bars(order, labels, legend),
     }
@@ -435,7 +445,7 @@ def dimension_report_chart(
         "transform": [{"filter": {"field": "part", "equal": "curves"}}],
         "mark": {"type": "line", "point": True},
         "encoding": {
-            "x": {"field": "k", "type": "quantitative", "title": "k (0 = biases only)",
+            "x": {"field": "k", "type": "quantitative", "title": f"k (0 = {k0})",
                   "axis": {"format": "d", "tickMinStep": 1},
                   "scale": {"nice": False, "padding": EDGE_PADDING}},
             "y": {"field": "rmse", "type": "quantitative", "title": "RMSE",
@@ -462,18 +472,14 @@ def dimension_report_chart(
                           "text": {"field": "label"}}},
         ]  # fmt: skip
     right = {
+        "usermeta": SVG,
+        "data": {"values": curves},
         "title": f"RMSE on the {rows} rows, first k dimensions only",
-        "width": 340,
         "height": height,
+        "autosize": {"type": "fit-x", "contains": "padding"},
         "layer": layers,
     }
-    return {
-        "usermeta": SVG,
-        "data": {"values": bars + curves},
-        "hconcat": [left, right],
-        "resolve": {"scale": {"color": "independent", "strokeDash": "independent"},
-                    "legend": {"color": "independent"}},
-    }  # fmt: skip
+    return left, right
 
 
 def popularity_chart(frame: pd.DataFrame, quantity: str, *, height: int = 420) -> Spec:

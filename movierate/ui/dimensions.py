@@ -182,23 +182,27 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
         settings=settings,
         stopped_on=stopped_on_held_out_rows(model.history or {}),
     )
-    st.vega_lite_chart(
-        charts.dimension_report_chart(report.dimensions, report.prefix, rows=report.rows),
-        width="content",
-        key="dimension_report",
+    importance, prefix_curves = charts.dimension_report_charts(
+        report.dimensions,
+        report.prefix,
+        rows=report.rows,
+        k0="biases only" if model.family != "deep" else "embeddings zeroed",
     )
+    left, right = st.columns([5, 4], gap="medium")  # one above the other on a narrow screen
+    left.vega_lite_chart(importance, key="dimension_report")
+    right.vega_lite_chart(prefix_curves, key="dimension_prefix")
     noise = ordering.ablation_note(report.dimensions["heldout_increase"], report.rows)
     if noise:
         st.warning(noise, icon=":material/blur_on:")
     st.caption(
-        f"Left: how much the RMSE on the {report.n_rows:,} {report.rows} rows "
+        f"Importance: how much the RMSE on the {report.n_rows:,} {report.rows} rows "
         f"({held_out}; "
         f"full model {report.base_rmse:.4f}) rises when one dimension is zeroed in both "
         f"embeddings, as a share of the total{' (none here: see above)' if noise else ''}, "
         "beside each dimension's share of the variance"
         + weighted
         + (" and how strongly the first dense layer reads it" if model.family == "deep" else "")
-        + ". Right: RMSE using only the first k dimensions, as trained and after re-expressing "
+        + ". First k dimensions: RMSE using only them, as trained and after re-expressing "
         "the model in its principal directions"
         + (" (movies weighted by their number of ratings; " if weighted else " (")
         + "the same predictions with all of them). "

@@ -81,9 +81,9 @@ def html_text(value: Any) -> str:
 #: One sentence per regularizer-loss history column that needs explaining.
 REGULARIZER_LOSS_HELP = {
     "disc_loss": (
-        "disc_loss is the adversarial regularizer's discriminator loss: how well a small "
-        "network tells the movie vectors from uniform noise in a cube (about 0.69 = it cannot "
-        "tell them apart, the regularizer's aim; near 0 = it easily can)."
+        "The adversarial discriminator loss is how well a small network tells the movie "
+        "vectors from uniform noise in a cube (about 0.69 = it cannot tell them apart, the "
+        "adversarial regularizer's aim; near 0 = it easily can)."
     ),
 }
 
