@@ -1057,6 +1057,14 @@ def model_problem(name: str) -> str | None:
 def delete_model(name: str) -> None:
     """Delete the model ``name``: renamed away first (so it vanishes at once), then removed."""
     path = _existing_model_path(name, listed=True)
+    foreign = _foreign_entries(path)
+    if foreign:
+        raise StoreError(
+            f"{shown(name)} is not deleted: it holds {', '.join(map(repr, foreign[:5]))}"
+            f"{' and more' if len(foreign) > 5 else ''}, which no saved model has, so it is no "
+            f"model folder{_store_hint(path)}. Nothing was removed; delete it by hand if you "
+            "mean to."
+        )
     try:
         atomic.remove_folder_now(path, TRASH_PREFIX)
     except FileNotFoundError:
@@ -1189,10 +1197,63 @@ def _listed_folder(name: Any) -> Path | None:
     return path if path.is_dir() and not path.is_symlink() else None
 
 
+#: What a model folder holds (besides hidden temporary files): its files and ``cache/``.
+MODEL_ENTRIES = frozenset(
+    {
+        META_FILE,
+        EMBEDDINGS_FILE,
+        MOVIES_FILE,
+        KERAS_FILE,
+        CACHE_FOLDER,
+        "trials.json",
+    }  # tuning.TRIALS_FILE
+)
+
+
+def _foreign_entries(path: Path) -> list[str]:
+    """The entries of ``path`` that no model folder has: a sign that ``path`` is a store, a
+    home or another folder of the user's, not a model (folders end in ``/``)."""
+    try:
+        entries = sorted(path.iterdir())
+    except OSError:
+        return []
+    return [
+        f"{e.name}/" if e.is_dir() else e.name
+        for e in entries
+        if e.name not in MODEL_ENTRIES and not e.name.startswith(".")
+    ]
+
+
+def _store_hint(path: Path) -> str:
+    """``" (it holds saved models: ...)"`` with what to check, when ``path`` looks like a store
+    or a home (a models folder pointed one level too high), else ``""``."""
+    inner = [
+        e.name
+        for e in _existing_dirs(path)
+        if (e / META_FILE).is_file() or (e.name == "models" and any(_existing_dirs(e)))
+    ]
+    if not inner:
+        return ""
+    return (
+        f" (it holds saved models or a models folder: {', '.join(inner[:5])}; is "
+        "MOVIERATE_MODELS_DIR set to a MOVIERATE_HOME or another folder above the models?)"
+    )
+
+
+def _existing_dirs(path: Path) -> list[Path]:
+    try:
+        return sorted(e for e in path.iterdir() if e.is_dir() and not e.name.startswith("."))
+    except OSError:
+        return []
+
+
 def _read_meta(path: Path) -> dict[str, Any]:
     meta_path = path / META_FILE
     if not meta_path.is_file():
-        raise StoreError(f"{META_FILE} is missing (an incomplete or foreign folder)")
+        raise StoreError(
+            f"{META_FILE} is missing (an incomplete or foreign folder)"
+            + _store_hint(Path(getattr(path, "path", path)))
+        )
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:

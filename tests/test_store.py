@@ -485,6 +485,32 @@ def test_a_folder_listed_as_broken_for_its_name_can_be_renamed_and_deleted(tiny)
     assert _store_entries() == ["m", "m-copy"]
 
 
+def test_delete_refuses_a_folder_that_is_no_model_folder(tiny, tmp_path, monkeypatch):
+    """MOVIERATE_MODELS_DIR set one level too high (at the home) lists the real models folder as
+    one broken model; deleting it would remove every model. A folder holding what no model
+    folder holds (other folders, other files) is refused, names what it holds and removes
+    nothing; an incomplete model folder is still deleted."""
+    _save(tiny, "a")
+    _save(tiny, "b")
+    home = config.models_dir().parent
+    (home / "notes").mkdir()
+    (home / "notes" / "todo.txt").write_text("mine")
+    monkeypatch.setenv("MOVIERATE_MODELS_DIR", str(home))
+    _, broken = store.list_models()
+    reason = next(b.reason for b in broken if b.name == "models")
+    assert "MOVIERATE_MODELS_DIR set to a MOVIERATE_HOME" in reason and "a, b" in reason
+    for name, holds in (("models", "'a/', 'b/'"), ("notes", "'todo.txt'")):
+        with pytest.raises(StoreError, match="is not deleted") as refused:
+            store.delete_model(name)
+        assert holds in str(refused.value) and "Nothing was removed" in str(refused.value)
+    assert (home / "notes" / "todo.txt").read_text() == "mine"
+    monkeypatch.delenv("MOVIERATE_MODELS_DIR")
+    assert _store_entries() == ["a", "b"]
+    (config.models_dir() / "b" / store.KERAS_FILE).unlink()  # an incomplete model: deletable
+    store.delete_model("b")
+    assert _store_entries() == ["a"]
+
+
 def test_a_dangling_link_in_the_store_takes_its_name(tiny):
     """Renaming onto a dangling link is refused, and the suggested free name is really free."""
     _save(tiny, "m")
