@@ -1517,7 +1517,26 @@ def _parquet_rows(path: Path) -> int:
 
 
 def _read_movies(path: Path) -> pd.DataFrame:
+    """The movies table, row i describing embedding row i: a table whose ``movie_idx`` column
+    is a shuffle of 0..n-1 (sorted or filtered and saved back by hand) is put back in order;
+    one whose ``movie_idx`` or ``movie_id`` values are no such shuffle or repeat is refused,
+    since every view would put other titles on the vectors."""
     movies = pd.read_parquet(path)
+    if "movie_idx" in movies.columns:
+        order = pd.to_numeric(movies["movie_idx"], errors="coerce").to_numpy()
+        if not np.array_equal(np.sort(order), np.arange(len(movies))):
+            raise StoreError(
+                f"{MOVIES_FILE}: its movie_idx column is not 0..{len(movies) - 1}, one per row, "
+                "so its rows cannot be matched to the embedding's; the file is damaged"
+            )
+        if not np.array_equal(order, np.arange(len(movies))):
+            movies = movies.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
+    repeated = movies["movie_id"].duplicated() if "movie_id" in movies.columns else None
+    if repeated is not None and repeated.any():
+        raise StoreError(
+            f"{MOVIES_FILE}: movie_id {movies['movie_id'][repeated].iloc[0]} is on more than "
+            "one row, so a movie's vector is ambiguous; the file is damaged"
+        )
     if "genres" in movies.columns:  # parquet gives numpy arrays back; the contract says lists
         movies["genres"] = [list(g) if g is not None else [] for g in movies["genres"]]
     return movies

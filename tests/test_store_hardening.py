@@ -294,7 +294,29 @@ _DIVERGED = {
         lambda p: _edit_arrays(p, movie_embedding=np.full((30, 4), np.nan, np.float32)),
         "'movie_embedding' holds 120 NaN or infinite value.*diverged",
     ),
+    "movie_idx from 1": (
+        lambda p: _rewrite_movies(p, lambda m: m.__setitem__("movie_idx", m["movie_idx"] + 1)),
+        "movie_idx column is not 0..29, one per row",
+    ),
+    "repeated movie_id": (
+        lambda p: _rewrite_movies(p, lambda m: m.__setitem__("movie_id", m["movie_id"].clip(0, 5))),
+        "movie_id 5 is on more than one row",
+    ),
 }
+
+
+def test_a_movies_table_saved_back_in_another_order_is_read_in_embedding_order():
+    """Rows sorted or reversed by hand, each keeping its movie_idx: row i is embedding row i
+    again, so no view puts another title on a vector."""
+    import pandas as pd
+
+    path = _fake("sorted")
+    before = store.load_model("sorted").movies
+    movies = pd.read_parquet(path / "movies.parquet").iloc[::-1]
+    movies.to_parquet(path / "movies.parquet")
+    after = store.load_model("sorted").movies
+    assert after["movie_idx"].tolist() == list(range(30))
+    assert after["title"].tolist() == before["title"].tolist()
 
 
 @pytest.mark.parametrize("damage", sorted(_DIVERGED))
