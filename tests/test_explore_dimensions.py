@@ -3,6 +3,7 @@ dimension_report / model_dimension_report (held-out importance, prefix curves, v
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -176,6 +177,40 @@ def test_model_dimension_report_uses_held_out_rows_and_caches(tmp_path, monkeypa
     pd.testing.assert_frame_equal(again.dimensions, report.dimensions, check_dtype=False)
 
 
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda d: d.update(base_rmse="x"),
+        lambda d: d.update(n_rows=-5),
+        lambda d: d.update(k_index=99),
+        lambda d: d.update(verdict=123),
+        lambda d: d.update(dimensions={}),
+        lambda d: d["prefix"].update(k=["x"] * len(d["prefix"]["k"])),
+        lambda d: d["dimensions"].update(heldout_share=["a"] * len(d["dimensions"]["dimension"])),
+        lambda d: d.pop("prefix"),
+    ],
+)
+def test_a_report_cache_of_another_shape_is_measured_again(tmp_path, monkeypatch, edit):
+    """Bad input round 7: a cache file that parses but holds other types broke the page on
+    every visit (a ValueError in a format string, a KeyError in the chart); it is a miss now,
+    measured again and overwritten."""
+    rng = np.random.default_rng(6)
+    model = _model(rng)
+    users, movies, truth = _rows(model, rng)
+    monkeypatch.setattr(
+        ordering, "held_out_rows", lambda m, ds=None: (users, movies, truth, "early-stopping")
+    )
+    monkeypatch.setattr(model, "cache_path", lambda key: tmp_path / key)
+    report = ordering.model_dimension_report(model)
+    (path,) = tmp_path.glob("dimension-report-*.json")
+    data = json.loads(path.read_text())
+    edit(data)
+    path.write_text(json.dumps(data))
+    again = ordering.model_dimension_report(model)
+    assert again.base_rmse == pytest.approx(report.base_rmse) and again.verdict == report.verdict
+    assert json.loads(path.read_text())["base_rmse"] == pytest.approx(report.base_rmse)
+
+
 def test_held_out_rows_are_the_recorded_early_stopping_rows(trained_home):
     from movierate.pipeline import dataset_of, recorded_split
 
@@ -252,7 +287,9 @@ def test_a_report_without_held_out_shares_caches_and_reads_back():
         dimensions=pd.DataFrame(
             {"dimension": [0, 1], "heldout_increase": [-0.01, 0.001], "heldout_share": np.nan}
         ),
-        prefix=pd.DataFrame({"k": [0, 1, 2], "rmse_index": [1.0, 0.9, 0.91]}),
+        prefix=pd.DataFrame(
+            {"k": [0, 1, 2], "rmse_index": [1.0, 0.9, 0.91], "rmse_pca": [1.0, 0.9, 0.9]}
+        ),
         spearman=float("nan"),
         base_rmse=0.91,
         rows="test",

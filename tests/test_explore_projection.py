@@ -181,6 +181,25 @@ def test_a_truncated_map_cache_is_recomputed_not_an_error(tmp_path):
     assert _read_cached(path, rows) is None
 
 
+@pytest.mark.parametrize("trust", ["[]", "{}", '{"k": "x"}', "NaN-kept"])
+def test_a_map_cache_with_trust_numbers_of_another_kind_is_a_miss(tmp_path, trust):
+    """Bad input round 7: trust numbers that parse but are a list, strings or NaN failed in
+    MapTrust.from_dict after the cache was read, so the map broke on every visit for good."""
+    import json
+
+    from movierate.explore.projection import _read_cached
+
+    good = {"k": 10, "n_movies": 5, "kept": 0.5, "genre_embedding": 0.4, "genre_map": 0.3,
+            "genre_random": 0.2}  # fmt: skip
+    rows, path = np.arange(5), tmp_path / "map.npz"
+    np.savez(path, coordinates=np.zeros((5, 2), np.float32), rows=rows,
+             trust=np.array(json.dumps(good)))  # fmt: skip
+    assert _read_cached(path, rows)[1] == good
+    text = json.dumps({**good, "kept": float("nan")}) if trust == "NaN-kept" else trust
+    np.savez(path, coordinates=np.zeros((5, 2), np.float32), rows=rows, trust=np.array(text))
+    assert _read_cached(path, rows) is None
+
+
 @pytest.mark.parametrize("kind", ["zero", "constant", "near"])
 def test_rows_that_are_one_point_are_refused_before_tsne(kind):
     """Bad-input round 5: scikit-learn's t-SNE of identical rows (an imported placeholder)

@@ -687,10 +687,36 @@ def _report_to_json(report: DimensionReport) -> dict[str, Any]:
     return out
 
 
+#: The columns a cached report's tables must have (more, e.g. a deep model's, may follow).
+_CACHED_COLUMNS = {
+    "dimensions": ("dimension", "heldout_increase", "heldout_share"),
+    "prefix": ("k", "rmse_index", "rmse_pca"),
+}
+
+
 def _report_from_json(data: Mapping[str, Any]) -> DimensionReport:
+    """The report a cache file holds; ValueError (a miss: measured again) for anything but
+    what :func:`_report_to_json` writes: a file edited by hand, damaged or from another
+    version must not break the page on every visit."""
     values = dict(data)
-    for name in ("dimensions", "prefix"):
+    for name, columns in _CACHED_COLUMNS.items():
         frame = pd.DataFrame(values[name])
         values[name] = frame.apply(lambda c: pd.to_numeric(c) if c.dtype == object else c)
+        kinds = {c: values[name][c].dtype.kind for c in values[name].columns}
+        if any(c not in kinds for c in columns) or any(k not in "iuf" for k in kinds.values()):
+            raise ValueError(f"cached {name} table of another shape")
     values["spearman"] = math.nan if values["spearman"] is None else float(values["spearman"])
-    return DimensionReport(**values)
+    report = DimensionReport(**values)
+    dims = len(report.dimensions)
+    whole = (report.n_rows, report.k_index or 0, report.k_pca or 0)
+    if (
+        not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in whole)
+        or not all(isinstance(v, str) for v in (report.rows, report.verdict))
+        or not isinstance(report.ordered, bool)
+        or not isinstance(report.base_rmse, int | float)
+        or not math.isfinite(report.base_rmse)
+        or max(whole[1:]) > dims
+        or report.prefix["k"].tolist() != list(range(len(report.prefix)))
+    ):
+        raise ValueError("cached report with values of another kind")
+    return report

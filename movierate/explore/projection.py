@@ -983,6 +983,13 @@ def _read_cached(path: Path, rows: np.ndarray) -> tuple[np.ndarray, dict[str, An
         return None
     if not np.isfinite(coordinates).all():
         return None
+    from movierate.explore.quality import MapTrust  # lazy, as in projection_map
+
+    try:
+        if trust is not None:
+            MapTrust.from_dict(trust)
+    except (KeyError, ValueError, TypeError):  # edited or from another version: a miss
+        return None
     return coordinates.astype(np.float32, copy=False), trust
 
 

@@ -281,8 +281,9 @@ class MapTrust:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> MapTrust:
-        """Inverse of :meth:`as_dict`."""
-        return cls(
+        """Inverse of :meth:`as_dict`; ValueError, KeyError or TypeError for anything else (a
+        damaged or hand-edited cache: strings, NaN, a list)."""
+        trust = cls(
             k=int(values["k"]),
             n_movies=int(values["n_movies"]),
             kept=float(values["kept"]),
@@ -290,6 +291,9 @@ class MapTrust:
             genre_map=float(values["genre_map"]),
             genre_random=float(values["genre_random"]),
         )
+        if not 0 <= trust.kept <= 1:  # genre shares are NaN for a map without genres
+            raise ValueError("the kept share must be between 0 and 1")
+        return trust
 
 
 def nearest_rows(points: np.ndarray, k: int, metric: str = "euclidean") -> np.ndarray:
