@@ -211,12 +211,44 @@ def test_merge_results_of_runs_on_different_datasets(tmp_path, capsys):
     assert "no complete study results" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        (lambda p: p["rows"][0].update(test_rmse="x"), "row 1's test_rmse is 'x', not a finite"),
+        (lambda p: [r.update(test_rmse=None) for r in p["rows"]], "no row has a test_rmse"),
+        (lambda p: p.update(rows=[]), "holds no row for them"),
+        (lambda p: p["rows"][0].update(variant="l3"), "row 1's variant 'l3' is not one of"),
+        (lambda p: p["rows"][0].update(dataset="../../etc"), "dataset '../../etc' is not one"),
+        (lambda p: p.pop("plan"), "no 'plan' object"),
+        (lambda p: p.update(rows="x"), "'rows' are not a list"),
+    ],
+)
+def test_merging_a_damaged_run_is_refused_by_file_and_field(tmp_path, capsys, edit, said):
+    """Bad input round 7: a test_rmse of "x" merged with rc 0 and dropped the test RMSE column
+    for every dataset; a run without rows was still named as merged; a run without a plan
+    ended in "unexpected KeyError ... a bug"."""
+    from dataclasses import replace
+
+    plan = study.QUICK_PLAN
+    _write_run(tmp_path / "a", "a", replace(plan, datasets=("a",)))
+    _write_run(tmp_path / "b", "b", replace(plan, datasets=("b",)))
+    results = tmp_path / "a" / "results.json"
+    payload = json.loads(results.read_text())
+    edit(payload)
+    results.write_text(json.dumps(payload))
+    out = tmp_path / "merged"
+    assert main(["study", "--merge", f"{tmp_path / 'a'},{tmp_path / 'b'}", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert f"{results} is damaged or edited" in err and said in err and "bug" not in err
+    assert not (out / "results.json").exists()
+
+
 def test_rerun_variants_replace_their_rows_in_full_results(tmp_path, capsys):
     """--merge RUN --into FULL: the run's rows, ablations and curves replace FULL's of the same
     dataset, seed and variant; the gap of every variant is recomputed against the new l2."""
     from dataclasses import replace
 
-    plan = replace(study.QUICK_PLAN, datasets=("a",), model_seeds=(0,))
+    plan = replace(study.QUICK_PLAN, datasets=("a",), dims=(2,), model_seeds=(0,))
     l2, none = (study.Variant("l2", regularizers={"l2": 0.1}), study.Variant("none"))
 
     def run(folder, variants, rmse, pca):

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from movierate import atomic
-from movierate.errors import StoreError
+from movierate.errors import DataError, StoreError
 from movierate.study.plan import (
     EXACT_SUFFIX,
     MIN_RATINGS,
@@ -122,25 +122,86 @@ def write_results(
     return atomic.write_texts(out_dir, texts)
 
 
+#: Text fields of a results row; every other field is a number or empty.
+_TEXT_FIELDS = ("dataset", "variant", "model")
+
+
+def load_run(folder: Path) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
+    """(results.json, ablation.csv, prefix.csv) of one study run, checked: DataError naming the
+    file and field when a file is missing, damaged or edited (a row of another dataset or
+    variant than the plan's, a metric that is no finite number, a dataset without rows), so a
+    merge never writes tables with a column or a dataset silently missing."""
+    try:
+        payload = json.loads((folder / "results.json").read_text())
+        ablation = pd.read_csv(folder / "ablation.csv")
+        prefix = pd.read_csv(folder / "prefix.csv")
+    except (OSError, ValueError) as error:
+        raise DataError(
+            f"{folder} holds no complete study results ({error}); give folders that "
+            "`python -m movierate study --out` wrote."
+        ) from None
+    problem = _results_problem(payload)
+    if problem:
+        raise DataError(
+            f"{folder / 'results.json'} is damaged or edited: {problem}. Run that study again "
+            "(`python -m movierate study --out DIR`) rather than editing its results."
+        )
+    return payload, ablation, prefix
+
+
+def _results_problem(payload: Any) -> str | None:
+    """What is wrong with a results.json payload, or None."""
+    plan = payload.get("plan") if isinstance(payload, dict) else None
+    if not isinstance(plan, dict):
+        return "it holds no study plan (no 'plan' object)"
+    try:
+        datasets = [str(d) for d in plan["datasets"]]
+        names = {str(v["name"]) for v in plan["variants"]}
+        dims, seeds = set(plan["dims"]), set(plan["model_seeds"])
+    except (KeyError, TypeError) as error:
+        return f"its plan is misshapen ({type(error).__name__}: {error})"
+    rows = payload.get("rows")
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        return "its 'rows' are not a list of result rows"
+    if not isinstance(payload.get("seconds"), int | float):
+        return "its 'seconds' is not a number"
+    for i, row in enumerate(rows, start=1):
+        checks = {
+            "dataset": row.get("dataset") in datasets,
+            "variant": str(row.get("variant")).removesuffix(EXACT_SUFFIX) in names,
+            "dim": row.get("dim") in dims,
+            "seed": row.get("seed") in seeds,
+        }
+        wrong = next((key for key, ok in checks.items() if not ok), None)
+        if wrong:
+            return f"row {i}'s {wrong} {row.get(wrong)!r} is not one of the plan's"
+        for key, value in row.items():
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            if (
+                key not in _TEXT_FIELDS
+                and value is not None
+                and not (number and math.isfinite(value))
+            ):
+                return f"row {i}'s {key} is {value!r}, not a finite number"
+    if rows and not any(isinstance(r.get("test_rmse"), int | float) for r in rows):
+        return "no row has a test_rmse"
+    missing = [d for d in datasets if not any(r.get("dataset") == d for r in rows)]
+    if missing:
+        return f"its plan names {', '.join(missing)} but it holds no row for them"
+    return None
+
+
 def merge_results(folders: list[Path], out_dir: Path) -> dict[str, Path]:
     """Merge the results of several study runs (e.g. one dataset each, run in parallel) into
     ``out_dir``: their rows, ablations and prefix curves; the plan of the first with the
     datasets of all (in the order given); seconds = the longest run's. Raises DataError when a
     folder lacks the result files or the runs disagree on anything but their datasets."""
-    from movierate.errors import DataError
-
     payloads, ablations, prefixes = [], [], []
     for folder in folders:
-        folder = Path(folder)
-        try:
-            payloads.append(json.loads((folder / "results.json").read_text()))
-            ablations.append(pd.read_csv(folder / "ablation.csv"))
-            prefixes.append(pd.read_csv(folder / "prefix.csv"))
-        except (OSError, ValueError) as error:
-            raise DataError(
-                f"{folder} holds no complete study results ({error}); give folders that "
-                "`python -m movierate study --out` wrote."
-            ) from None
+        payload, ablation, prefix = load_run(Path(folder))
+        payloads.append(payload)
+        ablations.append(ablation)
+        prefixes.append(prefix)
     if not payloads:
         raise DataError("Give at least one study result folder to merge.")
     plans = [dict(p["plan"]) for p in payloads]
@@ -183,29 +244,15 @@ def merge_into(base: Path, folders: list[Path], out_dir: Path) -> dict[str, Path
     variant). The runs must share ``base``'s plan but for their datasets (a subset of base's)
     and variants (a rerun variant takes the run's definition). Written into ``out_dir``;
     ``seconds`` stays ``base``'s. Raises DataError when the plans differ in anything else."""
-    from movierate.errors import DataError
     from movierate.study.measure import compare_to_baseline
 
-    def load(folder: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
-        try:
-            return (
-                json.loads((folder / "results.json").read_text()),
-                pd.read_csv(folder / "ablation.csv"),
-                pd.read_csv(folder / "prefix.csv"),
-            )
-        except (OSError, ValueError) as error:
-            raise DataError(
-                f"{folder} holds no complete study results ({error}); give folders that "
-                "`python -m movierate study --out` wrote."
-            ) from None
-
-    payload, ablation, prefix = load(Path(base))
+    payload, ablation, prefix = load_run(Path(base))
     shared = {k: v for k, v in payload["plan"].items() if k not in ("datasets", "variants")}
     variants = {v["name"]: v for v in payload["plan"]["variants"]}
     frame = pd.DataFrame(payload["rows"])
     keys = ["dataset", "dim", "seed", "variant"]
     for folder in folders:
-        run, run_ablation, run_prefix = load(Path(folder))
+        run, run_ablation, run_prefix = load_run(Path(folder))
         plan = {k: v for k, v in run["plan"].items() if k not in ("datasets", "variants")}
         if plan != shared or not set(run["plan"]["datasets"]) <= set(payload["plan"]["datasets"]):
             raise DataError(
