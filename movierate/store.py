@@ -659,7 +659,8 @@ def unique_name(base: str) -> str:
         clean = f"model-{clean}"[:NAME_MAX_LENGTH].rstrip(".")
     root = config.models_dir()
     candidate, n = clean, 1
-    while os.path.lexists(root / candidate):  # a dangling link takes its name too
+    # a dangling link takes its name too, and so does a name differing only in case
+    while os.path.lexists(root / candidate) or case_twin(candidate) is not None:
         n += 1
         suffix = f"-{n}"
         candidate = clean[: NAME_MAX_LENGTH - len(suffix)] + suffix
@@ -711,8 +712,21 @@ def model_path(name: str) -> Path:
 
 
 def model_exists(name: str) -> bool:
-    """True if a folder named ``name`` exists in the store (working or broken)."""
-    return model_path(name).exists()
+    """True if a folder named ``name`` exists in the store (working or broken), or one whose
+    name differs from it only in case (:func:`case_twin`)."""
+    return model_path(name).exists() or case_twin(name) is not None
+
+
+def case_twin(name: str, *, besides: str | None = None) -> str | None:
+    """The saved model whose name differs from ``name`` only in case (``A100K`` beside
+    ``a100k``), other than ``besides``: macOS, Windows and exFAT keep both in one folder, so a
+    store copied there would mix two models' files. None when there is none."""
+    try:
+        entries = [e.name for e in config.models_dir().iterdir()]
+    except OSError:
+        return None
+    folded = name.casefold()
+    return next((e for e in entries if e != name and e != besides and e.casefold() == folded), None)
 
 
 def save_model(
@@ -743,7 +757,7 @@ def save_model(
     root = check_writable()
     final = root / name
     remove_leftovers()
-    if final.exists() and not overwrite:
+    if (final.exists() and not overwrite) or case_twin(name) is not None:
         if name_base is None:
             raise name_taken(name)
         name = unique_name(name_base)
@@ -1650,10 +1664,18 @@ def name_taken(name: str, *, replace_hint: str | None = None) -> NameTakenError:
     the Home page or with the CLI); ``replace_hint`` adds how to replace it (e.g. the CLI's
     ``--overwrite``).
     """
+    twin = case_twin(name) if not (config.models_dir() / name).exists() else None
+    taken = (
+        f"A model named {shown(twin)} already exists, and {shown(name)} differs from it only in "
+        "case (one folder on macOS and Windows)"
+        if twin
+        else f"A model named {shown(name)} already exists"
+    )
     message = (
-        f"A model named {shown(name)} already exists; pick another name (for example "
+        f"{taken}; pick another name (for example "
         f"{unique_name(name)!r}), or rename or delete the old model on the Home page "
-        f"(python -m movierate rename {name} NEW_NAME / python -m movierate delete {name})"
+        f"(python -m movierate rename {twin or name} NEW_NAME / python -m movierate delete "
+        f"{twin or name})"
     )
     if replace_hint:
         message += f", or {replace_hint}"
@@ -1673,7 +1695,7 @@ def rename_model(old: str, new: str) -> Path:
     target = config.models_dir() / new
     if old == new:
         return source
-    if os.path.lexists(target):
+    if os.path.lexists(target) or case_twin(new, besides=source.name) is not None:
         raise name_taken(new)
     try:
         atomic.rename_folder(source, target)

@@ -306,7 +306,7 @@ def test_a_malformed_download_url_is_named(monkeypatch, url):
     assert "bug" not in str(info.value)
 
 
-@pytest.mark.parametrize("value", ["-1", "abc", "0"])
+@pytest.mark.parametrize("value", ["-1", "abc", "0", "²", "9" * 5000])
 def test_a_bad_extract_limit_is_named_before_downloading(server, small_zip, monkeypatch, value):
     (server / "ml-latest-small.zip").write_bytes(small_zip)
     monkeypatch.setenv("MOVIERATE_MAX_EXTRACT_BYTES", value)

@@ -65,6 +65,19 @@ def test_save_as_registers_the_dataset_by_name(tmp_path):
     assert status.available and status.url is None and status.approx_ratings == 4
 
 
+def test_save_as_refuses_a_name_differing_from_a_saved_one_only_in_case(tmp_path):
+    """'My-Books' beside 'my-books' is one folder on macOS and Windows (bad input round 7)."""
+    from_csv(
+        write(tmp_path, BOOKS), columns={"user": "customer", "item": "book"}, save_as="my-books"
+    )
+    with pytest.raises(DataError, match="'my-books' already exists, and 'My-Books' differs"):
+        from_csv(
+            write(tmp_path, BOOKS), columns={"user": "customer", "item": "book"}, save_as="My-Books"
+        )
+    with pytest.raises(DataError, match="ML-100K"):
+        from_csv(write(tmp_path, "user,item,rating\n1,1,4\n"), save_as="ML-100K")
+
+
 def test_save_as_keeps_items_and_warnings(tmp_path):
     rows = "user,item,rating,timestamp\n1,1,4,10\n1,1,5,20\n2,2,3,30\n"
     items = "movieId,title,genres\n1,Heat (1995),Action|Crime\n2,Up (2009),Animation\n"

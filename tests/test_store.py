@@ -511,6 +511,22 @@ def test_delete_refuses_a_folder_that_is_no_model_folder(tiny, tmp_path, monkeyp
     assert _store_entries() == ["a"]
 
 
+def test_a_name_differing_from_a_saved_one_only_in_case_is_taken(tiny):
+    """Bad input round 7: 'A100K' beside 'a100k' is one folder on macOS, Windows and exFAT, so
+    a store copied there would mix two models' files. Saving or renaming to such a name is
+    refused, names the saved model, and the suggested free name is really free; a model's own
+    case-only rename still works."""
+    _save(tiny, "a100k")
+    _save(tiny, "other")
+    for attempt in (lambda: _save(tiny, "A100K"), lambda: store.rename_model("other", "A100k")):
+        with pytest.raises(StoreError, match="'a100k' already exists, and 'A100") as taken:
+            attempt()
+        assert "rename a100k NEW_NAME" in str(taken.value)
+    assert store.model_exists("A100K") and store.unique_name("A100K") == "A100K-2"
+    store.rename_model("a100k", "A100K")
+    assert _store_entries() == ["A100K", "other"]
+
+
 def test_a_dangling_link_in_the_store_takes_its_name(tiny):
     """Renaming onto a dangling link is refused, and the suggested free name is really free."""
     _save(tiny, "m")

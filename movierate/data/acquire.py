@@ -70,9 +70,10 @@ def max_extract_bytes() -> int:
     text = os.environ.get("MOVIERATE_MAX_EXTRACT_BYTES", "").strip()
     if not text:
         return DEFAULT_MAX_EXTRACT_BYTES
-    if not text.isdigit() or int(text) <= 0:
+    # ASCII digits only: str.isdigit() is also true for '²', and int() refuses 4,300+ digits
+    if not (text.isascii() and text.isdigit() and len(text) <= 30) or int(text) <= 0:
         raise DataError(
-            f"MOVIERATE_MAX_EXTRACT_BYTES={text!r} is not a positive whole number of bytes; "
+            f"MOVIERATE_MAX_EXTRACT_BYTES={text[:40]!r} is not a positive whole number of bytes; "
             "set it to e.g. 8000000000, or unset it for the default (4 GiB)."
         )
     return int(text)
@@ -97,13 +98,32 @@ def check_dataset_name(name: object) -> str:
 def dataset_name_taken(name: str) -> bool:
     """True when ``load_dataset(name)`` would already open something (GroupLens names count
     as taken: they are reserved for the official data)."""
-    if name in KNOWN_DATASETS or name == CUSTOM_FOLDER:
+    if name in KNOWN_DATASETS or name == CUSTOM_FOLDER or find_local(name) is not None:
         return True
-    if find_local(name) is not None:
-        return True
-    return any(
+    exact = any(
         (base / n).exists() for base in search_dirs() for n in (name, f"{CUSTOM_FOLDER}/{name}")
     )
+    return exact or dataset_case_twin(name) is not None
+
+
+def dataset_case_twin(name: str) -> str | None:
+    """The dataset (or reserved GroupLens name) whose name differs from ``name`` only in case:
+    'ML-100K' beside 'ml-100k' is one folder on macOS and Windows. None when there is none."""
+    folded = name.casefold()
+    names = [*KNOWN_DATASETS, CUSTOM_FOLDER] + [
+        entry.name
+        for base in search_dirs()
+        for folder in (base, base / CUSTOM_FOLDER)
+        for entry in _entries(folder)
+    ]
+    return next((n for n in names if n != name and n.casefold() == folded), None)
+
+
+def _entries(folder: Path) -> list[Path]:
+    try:
+        return list(folder.iterdir())
+    except OSError:
+        return []
 
 
 def free_dataset_name(base: str) -> str:

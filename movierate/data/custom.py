@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 from movierate import atomic, config
 from movierate.data.acquire import (
     CUSTOM_FOLDER,
+    dataset_case_twin,
     dataset_name_taken,
     find_local,
     free_dataset_name,
@@ -190,6 +191,13 @@ def _check_free(name: str, replace: bool) -> None:
     """DataError when ``name`` is taken (unless ``replace`` and it is an imported CSV)."""
     if not dataset_name_taken(name):
         return
+    twin = dataset_case_twin(name)
+    if twin is not None and find_local(name) is None:
+        raise DataError(
+            f"A dataset named {twin!r} already exists, and {name!r} differs from it only in case "
+            f"(one folder on macOS and Windows); pick another name, for example "
+            f"{free_dataset_name(name)!r}."
+        )
     found = find_local(name)
     own = config.data_dir() / CUSTOM_FOLDER / name
     if replace and (found is None or found.resolve() == own.resolve()):
