@@ -55,7 +55,7 @@ wrappers take an :class:`EmbeddingModel` (model.py; a loaded
 """
 
 from movierate.data.identity import untitled
-from movierate.explore.alignment import AlignedLayout, align_models, model_align
+from movierate.explore.alignment import MOVED_AT_LEAST, AlignedLayout, align_models, model_align
 from movierate.explore.analogy import AnalogyResult, model_movie_analogy, movie_analogy
 from movierate.explore.axes import (
     AxisQuality,
@@ -222,6 +222,7 @@ __all__ = [
     "WEIGHTINGS",
     "EmbeddingModel",
     "AlignedLayout",
+    "MOVED_AT_LEAST",
     "AnalogyResult",
     "AxisQuality",
     "CustomAxes",

@@ -54,7 +54,15 @@ class AlignedLayout:
     residual: float  # ||A - aligned B|| / ||A|| over the common movies (0 = same, <= 1)
     coordinates: pd.DataFrame  # A's movie columns, movie_idx_b, x_a, y_a, x_b, y_b,
     # displacement (full space, relative to A's RMS length), displacement_2d
-    moved_most: pd.DataFrame  # the ``top`` rows of coordinates with the largest displacement
+    #: the ``top`` rows of coordinates with the largest displacement, of those that moved at
+    #: all (:data:`MOVED_AT_LEAST`): empty for two spaces that are one up to rotation and scale
+    moved_most: pd.DataFrame
+
+
+#: A movie counts as moved when it lies at least this share of the typical vector length (the
+#: root mean square over the common movies) from its aligned place: less is float rounding
+#: (a model beside its own re-imported vectors moved by 2e-7) and is never ranked as moved.
+MOVED_AT_LEAST = 1e-3
 
 
 @single_blas_thread
@@ -125,7 +133,8 @@ def align_models(
     frame["displacement"] = np.linalg.norm(a - aligned, axis=1) / (rms if rms > 0 else 1.0)
     frame["displacement_2d"] = np.hypot(frame["x_a"] - frame["x_b"], frame["y_a"] - frame["y_b"])
     order = np.lexsort((frame["movie_idx"].to_numpy(), -frame["displacement"].to_numpy()))
-    moved = frame.iloc[order[:top]].reset_index(drop=True)
+    moved = frame.iloc[order[:top]]
+    moved = moved[moved["displacement"] > MOVED_AT_LEAST].reset_index(drop=True)
     return AlignedLayout(rows_a, rows_b, rotation, float(scale), residual, frame, moved)
 
 

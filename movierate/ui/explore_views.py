@@ -512,6 +512,13 @@ def render_two_models(model_a: Any, model_b: Any) -> None:
         "move is off these two axes."
     )
     moved = layout.moved_most
+    if moved.empty:
+        st.info(
+            f"No movie moved by {explore.MOVED_AT_LEAST:.1%} of a typical vector's length or "
+            "more: the two spaces are the same up to rotation and scale, so none is marked as "
+            "moved.",
+            icon=":material/drag_pan:",
+        )
     labels = {
         int(r.movie_idx): f"{r.title} ({text.year_text(r.year)}), moved {r.displacement:.2f}"
         for r in moved.itertuples()
@@ -546,9 +553,10 @@ def render_two_models(model_a: Any, model_b: Any) -> None:
         on_change=focus_from_pick,
     )
     if focus is None:
-        widgets.show_movies(
-            moved[["title", "year", "displacement", "n_ratings", "genres"]], key="moved"
-        )
+        if not moved.empty:
+            widgets.show_movies(
+                moved[["title", "year", "displacement", "n_ratings", "genres"]], key="moved"
+            )
         return
     movie = model_a.movies.iloc[focus]
     st.markdown(f"### {text.heading_text(movie['title'])} ({text.year_text(movie['year'])})")
