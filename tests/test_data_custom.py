@@ -293,3 +293,13 @@ def test_two_large_text_ids_that_round_alike_are_not_called_one_number(tmp_path)
     )
     assert len(ds.movie_ids) == 3
     assert not [w for w in ds.warnings if "written two ways" in w]
+
+
+def test_spreadsheet_day_numbers_are_read_as_dates_with_a_notice(tmp_path):
+    """Bad input round 7: Excel's day numbers (43839.5) were read as seconds, every rating on
+    1 January 1970, without a word."""
+    ds = from_csv(write(tmp_path, "user,item,rating,timestamp\n1,1,4,43839.5\n2,1,3,43840\n"))
+    assert ds.ratings["timestamp"].tolist() == [1578571200, 1578614400]  # 2020-01-09 12:00, 10th
+    assert any("spreadsheet day numbers (43839.5 is 2020-01-09 12:00)" in w for w in ds.warnings)
+    seconds = from_csv(write(tmp_path, "user,item,rating,timestamp\n1,1,4,19000\n2,1,3,43840\n"))
+    assert seconds.ratings["timestamp"].tolist() == [19000, 43840]  # not all day numbers

@@ -418,6 +418,8 @@ def _timestamps(frame: pd.DataFrame, raw: RawData) -> np.ndarray:
     if values.dtype.kind == "i":
         values = values.astype(np.int64, copy=False)
         dates = _compact_dates(values, raw)
+        if dates is None:
+            dates = _excel_days(values.astype(np.float64), raw)
         if dates is not None:
             return dates
         factor = _unit(values, raw)
@@ -438,6 +440,9 @@ def _timestamps(frame: pd.DataFrame, raw: RawData) -> np.ndarray:
             _check_timestamps(column, bad, raw)
             return seconds.astype(np.int64)
     seconds = numeric.to_numpy(dtype=np.float64)
+    days = _excel_days(seconds, raw)
+    if days is not None:
+        return days
     factor = _unit(seconds, raw)
     seconds = seconds / factor if factor > 1 else seconds
     with np.errstate(invalid="ignore"):
@@ -496,6 +501,30 @@ def _compact_dates(values: np.ndarray, raw: RawData) -> np.ndarray | None:
         "put every rating in August 1970)."
     )
     return parsed.to_numpy().astype("datetime64[s]").astype(np.int64)
+
+
+#: Spreadsheet day numbers (days since 1899-12-30, a time as the fraction) from 1954 to 2119:
+#: as seconds since 1970 every one of them would fall on 1 January 1970.
+_EXCEL_DAYS = (20_000, 80_000)
+_EXCEL_EPOCH_DAY = 25_569  # 1970-01-01 as a spreadsheet day number
+
+
+def _excel_days(values: np.ndarray, raw: RawData) -> np.ndarray | None:
+    """Seconds since 1970 when every value of a numeric timestamp column is a spreadsheet day
+    number (43839.5 is 2020-01-09 12:00; a notice says so), else None."""
+    lo, hi = _EXCEL_DAYS
+    if not len(values) or not np.isfinite(values).all():
+        return None
+    if values.min() < lo or values.max() > hi:
+        return None
+    seconds = np.round((values - _EXCEL_EPOCH_DAY) * 86_400).astype(np.int64)
+    first = pd.Timestamp(int(seconds[0]), unit="s")
+    raw.warnings.append(
+        f"{raw.ratings_file}: the timestamps are read as spreadsheet day numbers ({values[0]:g} "
+        f"is {first:%Y-%m-%d %H:%M}), as Excel writes dates, not as seconds since 1970 (which "
+        "would put every rating on 1 January 1970). Export the column as dates to be sure."
+    )
+    return seconds
 
 
 def _dates(column: pd.Series, raw: RawData) -> pd.Series | None:
