@@ -1551,6 +1551,13 @@ def _read_movies(path: Path) -> pd.DataFrame:
             f"{MOVIES_FILE}: movie_id {movies['movie_id'][repeated].iloc[0]} is on more than "
             "one row, so a movie's vector is ambiguous; the file is damaged"
         )
+    for column in ("n_ratings", TRAINING_COUNTS):
+        counts = pd.to_numeric(movies[column], errors="coerce") if column in movies else None
+        if counts is not None and (counts < 0).any():
+            raise StoreError(
+                f"{MOVIES_FILE}: column '{column}' holds negative rating counts "
+                f"({counts[counts < 0].iloc[0]:g}); the file is damaged"
+            )
     if "genres" in movies.columns:  # parquet gives numpy arrays back; the contract says lists
         movies["genres"] = [list(g) if g is not None else [] for g in movies["genres"]]
     return movies

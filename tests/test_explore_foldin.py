@@ -160,3 +160,13 @@ def test_fold_in_beats_movie_means_for_held_out_ml100k_users(movielens_dir, outp
     rmse_base = float(np.sqrt(np.mean(np.concatenate(err_base) ** 2)))
     print(f"{output}: fold-in RMSE {rmse_fold:.4f} vs movie-mean {rmse_base:.4f}")
     assert rmse_fold < rmse_base
+
+
+@pytest.mark.parametrize("output", ["none", "sigmoid"])
+def test_vectors_too_large_for_the_arithmetic_are_named_not_a_linalg_error(output):
+    """Bad input round 7: a hand-edited model with finite vectors at 1e30 (squares overflow)
+    made Rate fail with numpy's LinAlgError; it is a clear error naming the largest value."""
+    model = FakeModel(output)
+    model.arrays["movie_embedding"] = np.full((N_MOVIES, DIM), 1e30, np.float32)
+    with pytest.raises(DataError, match="too large for the arithmetic .* 1e\\+30"):
+        fold_in(model, {0: 4.0, 1: 2.0, 2: 5.0})

@@ -298,6 +298,10 @@ _DIVERGED = {
         lambda p: _rewrite_movies(p, lambda m: m.__setitem__("movie_idx", m["movie_idx"] + 1)),
         "movie_idx column is not 0..29, one per row",
     ),
+    "negative n_ratings": (
+        lambda p: _rewrite_movies(p, lambda m: m.__setitem__("n_ratings", m["n_ratings"] - 10**6)),
+        "column 'n_ratings' holds negative rating counts",
+    ),
     "repeated movie_id": (
         lambda p: _rewrite_movies(p, lambda m: m.__setitem__("movie_id", m["movie_id"].clip(0, 5))),
         "movie_id 5 is on more than one row",

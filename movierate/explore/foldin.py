@@ -123,14 +123,27 @@ def fold_in(
     offset = _movie_bias(arrays, rows)
     g = model.global_mean
     lo, hi = float(model.rating_scale[0]), float(model.rating_scale[1])
-    if output == "sigmoid":
-        theta, weights, working = _fit_sigmoid(phi, offset, values, g, lo, hi, mu, precision)
-    else:
-        working = values - g - offset
-        weights = np.ones(len(values))
-        theta = _ridge(phi, working, weights, mu, precision)
-    a = phi.T @ (phi * weights[:, None]) + np.diag(precision)
-    solve = np.linalg.inv(a)
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            if output == "sigmoid":
+                theta, weights, working = _fit_sigmoid(
+                    phi, offset, values, g, lo, hi, mu, precision
+                )
+            else:
+                working = values - g - offset
+                weights = np.ones(len(values))
+                theta = _ridge(phi, working, weights, mu, precision)
+            a = phi.T @ (phi * weights[:, None]) + np.diag(precision)
+            solve = np.linalg.inv(a)
+        if not (np.isfinite(theta).all() and np.isfinite(solve).all()):
+            raise np.linalg.LinAlgError("not finite")
+    except np.linalg.LinAlgError:
+        largest = float(np.abs(movie_emb).max(initial=0.0))
+        raise DataError(
+            f"Your ratings cannot be fitted to this model: its vectors are too large for the "
+            f"arithmetic (the largest movie vector value is {largest:.3g}; trained models stay "
+            "near 1). The model looks damaged or edited; retrain it."
+        ) from None
     vector = theta[: movie_emb.shape[1]].astype(np.float32)
     bias = float(theta[-1]) if has_bias else 0.0
     fold = FoldIn(
