@@ -47,7 +47,7 @@ def models_table_columns(names: list[str]) -> dict[str, Any]:
     """:data:`MODELS_TABLE_COLUMNS` with a name column as wide as the longest name: the grid
     keeps a column's first width when rows are added ("(exact whitening)" showed cut)."""
     longest = max((len(str(name)) for name in names), default=8)
-    width = min(6 * max(longest, 5) + 16, 360)
+    width = min(8 * max(longest, 5) + 16, 400)  # ~8 px a character in the grid's font
     return {"model": st.column_config.TextColumn(width=width), **MODELS_TABLE_COLUMNS}
 
 
