@@ -1211,16 +1211,12 @@ def _listed_folder(name: Any) -> Path | None:
     return path if path.is_dir() and not path.is_symlink() else None
 
 
-#: What a model folder holds (besides hidden temporary files): its files and ``cache/``.
+#: What a model folder holds (besides hidden files such as temporary ones or macOS'
+#: .DS_Store): its files, ``cache/``, the tuner's ``trials.json`` (``tuning.TRIALS_FILE``) and
+#: what Windows' file manager leaves in a copied folder.
 MODEL_ENTRIES = frozenset(
-    {
-        META_FILE,
-        EMBEDDINGS_FILE,
-        MOVIES_FILE,
-        KERAS_FILE,
-        CACHE_FOLDER,
-        "trials.json",
-    }  # tuning.TRIALS_FILE
+    {META_FILE, EMBEDDINGS_FILE, MOVIES_FILE, KERAS_FILE, CACHE_FOLDER, "trials.json"}
+    | {"Thumbs.db", "desktop.ini"}
 )
 
 

@@ -474,7 +474,7 @@ def dimension_report_charts(
     right = {
         "usermeta": SVG,
         "data": {"values": curves},
-        "title": f"RMSE on the {rows} rows, first k dimensions only",
+        "title": _title("RMSE with only the first k dimensions", f"on the {rows} rows"),
         "height": height,
         "autosize": {"type": "fit-x", "contains": "padding"},
         "layer": layers,
