@@ -125,8 +125,7 @@ def save_imported(
     root = config.models_dir()
     root.mkdir(parents=True, exist_ok=True)
     final = root / name
-    if final.exists() and not overwrite:
-        raise store.name_taken(name)
+    store.check_name_free(name, overwrite=overwrite)
     dim = int(vectors.shape[1])
     arrays = {
         "movie_embedding": vectors,

@@ -77,8 +77,8 @@ def train_and_save(
     """
     spec.validate()
     store.validate_name(name)
-    if not overwrite and name_base is None and store.model_exists(name):
-        raise store.name_taken(name)
+    if name_base is None:
+        store.check_name_free(name, overwrite=overwrite)
     store.check_writable()
     params = split_settings(split_params)
     ds = load_dataset(dataset) if isinstance(dataset, str) else dataset

@@ -1072,7 +1072,10 @@ def delete_model(name: str) -> None:
     """Delete the model ``name``: renamed away first (so it vanishes at once), then removed."""
     path = _existing_model_path(name, listed=True)
     foreign = _foreign_entries(path)
-    if foreign:
+    own = [e for e in (META_FILE, EMBEDDINGS_FILE, MOVIES_FILE, KERAS_FILE) if (path / e).exists()]
+    # a model folder with a stray file of the user's (notes.txt, a backup) is still a model;
+    # other folders inside, or no model file at all, mean a store, a home or the user's folder
+    if any(f.endswith("/") for f in foreign) or (foreign and not own):
         raise StoreError(
             f"{shown(name)} is not deleted: it holds {', '.join(map(repr, foreign[:5]))}"
             f"{' and more' if len(foreign) > 5 else ''}, which no saved model has, so it is no "
@@ -1660,6 +1663,16 @@ def _write_movies(path: Path, movies: pd.DataFrame) -> None:
     movies.to_parquet(path, index=False)
 
 
+def check_name_free(name: str, *, overwrite: bool = False, replace_hint: str | None = None) -> None:
+    """Before any work: :func:`name_taken` when ``name`` is taken (a replace with ``overwrite``
+    is fine) or when a saved model's name differs from it only in case (:func:`case_twin`),
+    which overwriting cannot resolve."""
+    if case_twin(name) is not None and not (config.models_dir() / name).exists():
+        raise name_taken(name)
+    if not overwrite and model_exists(name):
+        raise name_taken(name, replace_hint=replace_hint)
+
+
 def name_taken(name: str, *, replace_hint: str | None = None) -> NameTakenError:
     """THE error for a model name already in use (store, pipeline, training jobs, CLI).
 
@@ -1680,7 +1693,9 @@ def name_taken(name: str, *, replace_hint: str | None = None) -> NameTakenError:
         f"(python -m movierate rename {twin or name} NEW_NAME / python -m movierate delete "
         f"{twin or name})"
     )
-    if replace_hint:
+    if twin:  # replacing would still leave two names for one folder elsewhere
+        message += f", or rename {twin} {name} to give that model this spelling"
+    elif replace_hint:
         message += f", or {replace_hint}"
     return NameTakenError(message + ".")
 

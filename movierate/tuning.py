@@ -398,8 +398,8 @@ def tune(
     request.validate()
     if save:
         store.validate_name(name)
-        if not overwrite and name_base is None and store.model_exists(name):
-            raise store.name_taken(name)
+        if name_base is None:
+            store.check_name_free(name, overwrite=overwrite)
         store.check_writable()  # now, not after the whole search
     params = split_settings(split_params)
     base = base_spec or ModelSpec()

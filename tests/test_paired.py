@@ -160,6 +160,10 @@ def test_two_trainings_that_differ_only_by_seed_are_called_training_noise(monkey
     assert note.startswith("s0 and s1 have the same settings") and "0.0500 apart" in note
     assert "l2" not in note
     assert paired.seed_twins_text(models[::2]) is None
+    # a default spelled out, or a field the family ignores, is the same setting (the recheck)
+    spelled = _trained("s3", a, 3, 0.9, user_bias=True, movie_bias=True, hidden_units=(64,))
+    assert paired.seed_twins(models[0], spelled)
+    assert not paired.seed_twins(models[0], _trained("s4", a, 4, 0.9, user_bias=False))
     other_split = _trained("s2", a, 2, 0.9)
     other_split.meta = {"split": {"method": "random", "seed": 7, "digest": "e"}}
     assert not paired.seed_twins(models[0], other_split)

@@ -509,6 +509,9 @@ def test_delete_refuses_a_folder_that_is_no_model_folder(tiny, tmp_path, monkeyp
     (config.models_dir() / "b" / store.KERAS_FILE).unlink()  # an incomplete model: deletable
     store.delete_model("b")
     assert _store_entries() == ["a"]
+    (config.models_dir() / "a" / "notes.txt").write_text("x")  # a stray file: still a model
+    store.delete_model("a")
+    assert _store_entries() == []
 
 
 def test_a_name_differing_from_a_saved_one_only_in_case_is_taken(tiny):
@@ -523,6 +526,12 @@ def test_a_name_differing_from_a_saved_one_only_in_case_is_taken(tiny):
             attempt()
         assert "rename a100k NEW_NAME" in str(taken.value)
     assert store.model_exists("A100K") and store.unique_name("A100K") == "A100K-2"
+    # checked before any training, and --overwrite cannot help (the recheck: a whole training
+    # was lost with a false "another run saved it" message)
+    with pytest.raises(StoreError, match="rename a100k A100K") as taken:
+        store.check_name_free("A100K", overwrite=True, replace_hint="pass --overwrite")
+    assert "--overwrite" not in str(taken.value)
+    store.check_name_free("a100k", overwrite=True)  # replacing the model itself is fine
     store.rename_model("a100k", "A100K")
     assert _store_entries() == ["A100K", "other"]
 

@@ -216,7 +216,7 @@ def test_merge_results_of_runs_on_different_datasets(tmp_path, capsys):
     [
         (lambda p: p["rows"][0].update(test_rmse="x"), "row 1's test_rmse is 'x', not a finite"),
         (lambda p: [r.update(test_rmse=None) for r in p["rows"]], "no row has a test_rmse"),
-        (lambda p: p.update(rows=[]), "holds no row for them"),
+        (lambda p: p.update(rows=[]), "holds no result rows"),
         (lambda p: p["rows"][0].update(variant="l3"), "row 1's variant 'l3' is not one of"),
         (lambda p: p["rows"][0].update(dataset="../../etc"), "dataset '../../etc' is not one"),
         (lambda p: p.pop("plan"), "no 'plan' object"),
@@ -241,6 +241,19 @@ def test_merging_a_damaged_run_is_refused_by_file_and_field(tmp_path, capsys, ed
     err = capsys.readouterr().err
     assert f"{results} is damaged or edited" in err and said in err and "bug" not in err
     assert not (out / "results.json").exists()
+
+
+def test_a_stopped_run_merges_the_datasets_it_finished(tmp_path):
+    """The recheck: a study stopped after its first dataset writes its results with the whole
+    plan on purpose; merging it was refused as "damaged or edited"."""
+    from dataclasses import replace
+
+    plan = study.QUICK_PLAN
+    _write_run(tmp_path / "a", "a", replace(plan, datasets=("a", "c")))  # stopped before c
+    _write_run(tmp_path / "b", "b", replace(plan, datasets=("b",)))
+    out = tmp_path / "merged"
+    assert main(["study", "--merge", f"{tmp_path / 'a'},{tmp_path / 'b'}", "--out", str(out)]) == 0
+    assert json.loads((out / "results.json").read_text())["plan"]["datasets"] == ["a", "b"]
 
 
 def test_rerun_variants_replace_their_rows_in_full_results(tmp_path, capsys):

@@ -30,8 +30,9 @@ def _run(args: argparse.Namespace) -> int:
     from movierate import store
     from movierate.imported_models import read_embedding, save_imported
 
-    if not args.overwrite and store.model_exists(args.name):
-        raise store.name_taken(args.name, replace_hint="pass --overwrite to replace it")
+    store.check_name_free(
+        args.name, overwrite=args.overwrite, replace_hint="pass --overwrite to replace it"
+    )
     embedding = read_embedding(args.file, metadata=args.metadata, labels=args.labels)
     folder = save_imported(args.name, embedding, Path(args.file).name, overwrite=args.overwrite)
     n, dim = embedding.vectors.shape

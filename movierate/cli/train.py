@@ -76,8 +76,10 @@ def _run_train(args: argparse.Namespace) -> int:
     else:  # generated: if another run takes it first, the save takes the next free one
         name_base = f"{short(args.dataset)}-{spec.family}-{spec.dim}"
         name = store.unique_name(name_base)
-    if not args.overwrite and name_base is None and store.model_exists(name):
-        raise store.name_taken(name, replace_hint="pass --overwrite to replace it")
+    if name_base is None:
+        store.check_name_free(
+            name, overwrite=args.overwrite, replace_hint="pass --overwrite to replace it"
+        )
     store.check_writable()
     split = split_settings(split_options(args))
     ds = load_dataset(args.dataset)

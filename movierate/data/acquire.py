@@ -70,8 +70,13 @@ def max_extract_bytes() -> int:
     text = os.environ.get("MOVIERATE_MAX_EXTRACT_BYTES", "").strip()
     if not text:
         return DEFAULT_MAX_EXTRACT_BYTES
-    # ASCII digits only: str.isdigit() is also true for '²', and int() refuses 4,300+ digits
-    if not (text.isascii() and text.isdigit() and len(text) <= 30) or int(text) <= 0:
+    if text.isascii() and text.isdigit() and len(text) > 30:  # int() refuses 4,300+ digits
+        raise DataError(
+            f"MOVIERATE_MAX_EXTRACT_BYTES={text[:40]}… is too large (at most 30 digits); set it "
+            "to e.g. 8000000000, or unset it for the default (4 GiB)."
+        )
+    # ASCII digits only: str.isdigit() is also true for '²'
+    if not (text.isascii() and text.isdigit()) or int(text) <= 0:
         raise DataError(
             f"MOVIERATE_MAX_EXTRACT_BYTES={text[:40]!r} is not a positive whole number of bytes; "
             "set it to e.g. 8000000000, or unset it for the default (4 GiB)."
@@ -115,6 +120,7 @@ def dataset_case_twin(name: str) -> str | None:
         for base in search_dirs()
         for folder in (base, base / CUSTOM_FOLDER)
         for entry in _entries(folder)
+        if entry.is_dir()  # a dataset is a folder; README.md beside them is none
     ]
     return next((n for n in names if n != name and n.casefold() == folded), None)
 

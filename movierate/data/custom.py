@@ -353,8 +353,8 @@ def _unused_columns_notice(header: list[str], chosen: dict[str, str], label: str
         ""
         if "timestamp" in chosen
         else " No column was read as the timestamp, so a temporal split is not possible: if one "
-        f"of these holds when each rating was made, map it (columns={{'timestamp': "
-        f"{unused[0]!r}}}) or name it 'timestamp'."
+        "of these holds when each rating was made, map it (columns={'timestamp': <its "
+        "name>}, or the timestamp column picker on the Home page) or name it 'timestamp'."
     )
     return [
         f"{label}: column(s) {shown}{more} not used (movierate reads the user, item, rating and "

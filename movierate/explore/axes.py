@@ -18,6 +18,7 @@ list of titles / rows) into rows.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -45,6 +46,9 @@ NOISE_AUC = 0.6
 ALPHA = 0.05
 #: Random relabellings behind that chance (a fixed seed: the same sets give the same verdict).
 PERMUTATIONS = 199
+#: Sets so small that their movies split into fewer ways than this (3 and 3: 10) cannot beat
+#: chance at ALPHA whatever their AUC; the message says so and asks for 4 movies a set.
+TOO_FEW_SPLITS = 25
 #: Titles a title-query set takes at most.
 QUERY_LIMIT = 50
 
@@ -120,6 +124,8 @@ def axis_quality(x: Any, rows_a: Any, rows_b: Any) -> AxisQuality:
     verdict = (
         "not real" if chance or auc_loo < NOISE_AUC else "real" if auc_loo >= REAL_AUC else "weak"
     )
+    # a split and its mirror (A and B swapped, equal sizes) give the same held-out AUC
+    splits = math.comb(len(xa) + len(xb), len(xb)) // (2 if len(xa) == len(xb) else 1)
     as_good = round(p_value * (PERMUTATIONS + 1)) - 1
     odds = f"; {as_good} of {PERMUTATIONS} random relabellings of these movies do as well"
     message = (
@@ -129,7 +135,10 @@ def axis_quality(x: Any, rows_a: Any, rows_b: Any) -> AxisQuality:
             "real": "the direction is real.",
             "weak": "a weak direction; treat positions along it with care.",
             "not real": (
-                "as good as sets that mean nothing, so the axis is not shown to be real; add "
+                f"with only {splits} different ways to split these movies into sets of their "
+                "sizes, no axis can be told from chance; give each set at least 4 movies."
+                if splits < TOO_FEW_SPLITS
+                else "as good as sets that mean nothing, so the axis is not shown to be real; add "
                 "movies to each set."
                 if chance and auc_loo >= NOISE_AUC
                 else "no better than chance, so the axis is not real; pick larger or more "
@@ -143,23 +152,35 @@ def axis_quality(x: Any, rows_a: Any, rows_b: Any) -> AxisQuality:
 def _loo_aucs(x: np.ndarray, is_b: np.ndarray) -> np.ndarray:
     """Leave-one-out ROC AUC of the A -> B axis for each labelling (a row of ``is_b``, (P, n)
     booleans) of the rows of ``x``: each movie projected on the direction computed without it,
-    centred on that direction's midpoint between the two sets' means."""
-    n_b = is_b.sum(axis=1, keepdims=True).astype(np.float64)  # (P, 1)
-    n_a = x.shape[0] - n_b
+    centred on that direction's midpoint between the two sets' means.
+
+    In closed form: without movie i of a set of n_s movies summing to S, the direction is
+    sign * (c + x_i / m) with m = n_s - 1 and c = other_mean - S / m, and the midpoint is
+    q - x_i / (2m) with q = (other_mean + S / m) / 2, so every projection needs only x_i . c,
+    x_i . q and |x_i|^2: one matrix product for all labellings, never an (n, d) array each."""
+    p_count, n = is_b.shape
+    n_b = is_b.sum(axis=1).astype(np.float64)  # (P,)
+    n_a = n - n_b
     sum_b = is_b.astype(np.float64) @ x  # (P, d)
     sum_a = x.sum(axis=0)[None, :] - sum_b
-    own_sum = np.where(is_b[:, :, None], sum_b[:, None, :], sum_a[:, None, :])  # (P, n, d)
-    own_n = np.where(is_b, n_b, n_a)[:, :, None]
-    own_mean = (own_sum - x[None, :, :]) / (own_n - 1)  # the movie's set without it
-    other = np.where(is_b[:, :, None], (sum_a / n_a)[:, None, :], (sum_b / n_b)[:, None, :])
-    sign = np.where(is_b, -1.0, 1.0)[:, :, None]  # the direction always points A -> B
-    axis = sign * (other - own_mean)
-    norms = np.linalg.norm(axis, axis=2)
-    scores = np.einsum("pnd,pnd->pn", x[None, :, :] - (other + own_mean) / 2, axis)
-    scores /= np.where(norms > 0, norms, 1.0)
-    ranks = scores.argsort(axis=1).argsort(axis=1) + 1.0  # continuous scores: no ties
-    n_pos = n_b[:, 0]
-    return ((ranks * is_b).sum(axis=1) - n_pos * (n_pos + 1) / 2) / (n_pos * n_a[:, 0])
+    mean_a, mean_b = sum_a / n_a[:, None], sum_b / n_b[:, None]
+    m_a, m_b = n_a - 1, n_b - 1
+    c_a, c_b = mean_b - sum_a / m_a[:, None], mean_a - sum_b / m_b[:, None]
+    q_a, q_b = (mean_b + sum_a / m_a[:, None]) / 2, (mean_a + sum_b / m_b[:, None]) / 2
+    dots = x @ np.concatenate([c_a, c_b, q_a, q_b]).T  # (n, 4P)
+    xc_a, xc_b, xq_a, xq_b = (dots[:, k * p_count : (k + 1) * p_count].T for k in range(4))
+    xx = np.einsum("ij,ij->i", x, x)[None, :]
+
+    def scores(xc, xq, c, q, m):  # (P, n): every movie as if it were in this set
+        m = m[:, None]
+        num = (1 + 1 / (2 * m)) * (xc + xx / m) - np.einsum("pd,pd->p", q, c)[:, None] - xq / m
+        den = np.sqrt(np.maximum(np.einsum("pd,pd->p", c, c)[:, None] + 2 * xc / m + xx / m**2, 0))
+        return num / np.where(den > 0, den, 1.0)
+
+    score = np.where(is_b, -scores(xc_b, xq_b, c_b, q_b, m_b), scores(xc_a, xq_a, c_a, q_a, m_a))
+    order = score.argsort(axis=1)  # continuous scores: no ties
+    rank_sum = np.take_along_axis(is_b, order, axis=1) @ np.arange(1.0, n + 1)  # B's ranks
+    return (rank_sum - n_b * (n_b + 1) / 2) / (n_b * n_a)
 
 
 def _permutation_p(x: np.ndarray, n_b: int, observed: float) -> float:
@@ -167,7 +188,7 @@ def _permutation_p(x: np.ndarray, n_b: int, observed: float) -> float:
     leave-one-out AUC reaches ``observed``, the observed labelling counted as one of them."""
     rng = np.random.default_rng(0)
     n = len(x)
-    batch = max(1, min(PERMUTATIONS, 2_000_000 // max(n * x.shape[1], 1)))  # ~16 MB at a time
+    batch = max(1, min(PERMUTATIONS, 4_000_000 // max(n, 1)))  # (P, n) arrays of ~32 MB
     reached, done = 0, 0
     while done < PERMUTATIONS:
         size = min(batch, PERMUTATIONS - done)

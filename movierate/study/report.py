@@ -183,12 +183,15 @@ def _results_problem(payload: Any) -> str | None:
                 and not (number and math.isfinite(value))
             ):
                 return f"row {i}'s {key} is {value!r}, not a finite number"
-    if rows and not any(isinstance(r.get("test_rmse"), int | float) for r in rows):
+    if not rows:
+        return "it holds no result rows (a run stopped before its first dataset finished?)"
+    if not any(isinstance(r.get("test_rmse"), int | float) for r in rows):
         return "no row has a test_rmse"
-    missing = [d for d in datasets if not any(r.get("dataset") == d for r in rows)]
-    if missing:
-        return f"its plan names {', '.join(missing)} but it holds no row for them"
-    return None
+    return None  # datasets of the plan without rows: a stopped run, merged as far as it got
+
+
+def _has_rows(payload: dict[str, Any], dataset: str) -> bool:
+    return any(row.get("dataset") == dataset for row in payload["rows"])
 
 
 def merge_results(folders: list[Path], out_dir: Path) -> dict[str, Path]:
@@ -205,6 +208,8 @@ def merge_results(folders: list[Path], out_dir: Path) -> dict[str, Path]:
     if not payloads:
         raise DataError("Give at least one study result folder to merge.")
     plans = [dict(p["plan"]) for p in payloads]
+    for plan, payload in zip(plans, payloads, strict=True):  # a stopped run: its finished ones
+        plan["datasets"] = [d for d in plan["datasets"] if _has_rows(payload, d)]
     datasets = [d for plan in plans for d in plan.pop("datasets")]
     if any(plan != plans[0] for plan in plans[1:]) or len(set(datasets)) != len(datasets):
         raise DataError(

@@ -186,7 +186,13 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
         report.dimensions,
         report.prefix,
         rows=report.rows,
-        k0="biases only" if model.family != "deep" else "embeddings zeroed",
+        k0=(
+            "embeddings zeroed"
+            if model.family == "deep"
+            else "biases only"
+            if model.spec.has_user_bias or model.spec.has_movie_bias
+            else "the mean rating only"
+        ),
     )
     left, right = st.columns([5, 4], gap="medium")  # one above the other on a narrow screen
     left.vega_lite_chart(importance, key="dimension_report")
