@@ -303,3 +303,14 @@ def test_spreadsheet_day_numbers_are_read_as_dates_with_a_notice(tmp_path):
     assert any("spreadsheet day numbers (43839.5 is 2020-01-09 12:00)" in w for w in ds.warnings)
     seconds = from_csv(write(tmp_path, "user,item,rating,timestamp\n1,1,4,19000\n2,1,3,43840\n"))
     assert seconds.ratings["timestamp"].tolist() == [19000, 43840]  # not all day numbers
+
+
+def test_a_header_line_repeated_mid_file_is_named_as_such(tmp_path):
+    """Bad input round 7: two exports pasted together were refused correctly, but the message
+    did not say that line 4 is the header again."""
+    rows = "user,item,rating\n1,1,4\n2,1,3\nuser,item,rating\n3,2,5\n"
+    with pytest.raises(DataError, match="line 4: 'rating'.*header line repeated mid-file"):
+        from_csv(write(tmp_path, rows))
+    with pytest.raises(DataError) as other:
+        from_csv(write(tmp_path, "user,item,rating\n1,1,4\n2,1,good\n3,2,bad\n"))
+    assert "header line" not in str(other.value)  # two different words: no header guess

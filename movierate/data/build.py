@@ -369,10 +369,17 @@ def _ratings(column: pd.Series, raw: RawData) -> np.ndarray:
         bad = np.flatnonzero(np.isnan(numeric) & ~blank.to_numpy())
         if len(bad):
             shown = ", ".join(repr(str(column.iloc[p])) for p in bad[:SHOW_ROWS])
+            words = {str(column.iloc[p]).strip() for p in bad}
+            header = (
+                " A word where a rating belongs on so few lines is most likely a header line "
+                "repeated mid-file (two exports pasted together?): delete those lines."
+                if len(bad) <= SHOW_ROWS and len(words) == 1 and next(iter(words)).isalpha()
+                else ""
+            )
             raise DataError(
                 f"{raw.ratings_file}: column 'rating' has {len(bad):,} non-numeric value(s) "
                 f"({line_numbers(bad, raw.first_line)}: {shown}). Ratings must be numbers such "
-                "as 4 or 3.5; fix those rows or map the right column to 'rating'."
+                f"as 4 or 3.5; fix those rows or map the right column to 'rating'.{header}"
             )
         values = numeric
     values = values.astype(np.float32 if values.dtype == np.float32 else np.float64, copy=False)
