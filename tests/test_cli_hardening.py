@@ -423,6 +423,9 @@ def test_ctrl_c_that_surfaces_as_another_error_is_still_interrupted(capsys, monk
         except KeyboardInterrupt:  # what a C extension may turn it into
             raise SystemError("bad argument to internal function") from None
 
+    # as in a terminal: a process started in the background by a shell without job control
+    # (`cmd &` in a script) ignores SIGINT, and the CLI then rightly leaves it alone
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     monkeypatch.setitem(cli.COMMANDS, "list", cli.Command("list", lambda p: None, interrupted_in_c))
     monkeypatch.delenv("MOVIERATE_DEBUG", raising=False)
     code, _, err = _run(["list"], capsys)
@@ -431,6 +434,7 @@ def test_ctrl_c_that_surfaces_as_another_error_is_still_interrupted(capsys, monk
     monkeypatch.setitem(cli.COMMANDS, "list", cli.Command("list", lambda p: None, _raise_system))
     code, _, err = _run(["list"], capsys)
     assert code == 1 and "unexpected SystemError" in err  # without Ctrl-C: a bug, said so
+    signal.signal(signal.SIGINT, previous)
 
 
 def _raise_system(args):
