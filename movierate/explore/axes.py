@@ -317,8 +317,3 @@ def _set(rows: Any, n: int, name: str) -> np.ndarray:
     if array.min() < 0 or array.max() >= n:
         raise DataError(f"Set {name} holds rows outside 0..{n - 1}.")
     return np.unique(array.astype(np.int64))
-
-
-def _unit(v: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(v, axis=1, keepdims=True)
-    return v / np.where(norms > 0, norms, 1.0)
