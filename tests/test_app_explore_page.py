@@ -81,6 +81,16 @@ def test_probes_side_by_side(trained_home):
     assert "mean user AUC" not in summary.columns  # ml-latest-small has no user attributes
     (spec,) = charts(at)
     assert sorted(t["name"] for t in spec["data"]) == ["small-deep", "small-mf"]
+    # accuracy review round 5: a probe random relabellings reach is drawn pale and counted out
+    for trace in spec["data"]:
+        beyond = [d[4] == "beyond chance" for d in trace["customdata"]]
+        assert [o == 1.0 for o in trace["marker"]["opacity"]] == beyond
+        count = summary.set_index("model").loc[trace["name"], "genres beyond chance"]
+        genres = [x.startswith("genre: ") for x in trace["x"]]
+        assert (
+            count == f"{sum(b and g for b, g in zip(beyond, genres, strict=True))} of {sum(genres)}"
+        )
+    assert "A pale bar is within chance" in texts(at)
 
 
 def test_probes_start_from_the_model_a_link_names(trained_home):

@@ -317,19 +317,38 @@ def aligned_figure(
 def probes_figure(tables: dict[str, pd.DataFrame], *, height: int = 460) -> go.Figure:
     """Cross-validated ROC AUC above chance (``auc - 0.5``) per probe target, one bar colour per
     model: which model keeps genres (decade, user attributes) linearly readable, whatever the
-    class's size (accuracy against the majority baseline in the hover)."""
+    class's size (accuracy against the majority baseline in the hover). A bar that random
+    relabellings of the same movies reach (``p_value`` above ``probes.ALPHA``) is pale."""
+    from movierate.explore.probes import ALPHA, PERMUTATIONS
+
     fig = go.Figure()
     for name, table in tables.items():
+        beyond = (table["p_value"] <= ALPHA).to_numpy()
+        verdict = np.where(
+            beyond,
+            "beyond chance",
+            f"within chance: random labels reach it in more than {ALPHA:.0%} of "
+            f"{PERMUTATIONS} relabellings",
+        )
         fig.add_trace(
             go.Bar(
                 x=table["target"],
                 y=table["auc"] - 0.5,
                 name=name,
-                customdata=table[["auc", "accuracy", "baseline"]].to_numpy(),
+                marker={"opacity": np.where(beyond, 1.0, 0.3).tolist()},
+                customdata=[
+                    [*numbers, said]
+                    for numbers, said in zip(
+                        table[["auc", "chance_auc", "accuracy", "baseline"]].to_numpy().tolist(),
+                        verdict,
+                        strict=True,
+                    )
+                ],
                 hovertemplate=(
-                    f"{name}<br>%{{x}}: AUC %{{customdata[0]:.3f}}; accuracy "
-                    "%{customdata[1]:.3f} vs always the commonest class %{customdata[2]:.3f}"
-                    "<extra></extra>"
+                    f"{name}<br>%{{x}}: AUC %{{customdata[0]:.3f}}, %{{customdata[4]}} "
+                    f"({1 - ALPHA:.0%} of relabellings stay below %{{customdata[1]:.3f}})<br>"
+                    "accuracy %{customdata[2]:.3f} vs always the commonest class "
+                    "%{customdata[3]:.3f}<extra></extra>"
                 ),
             )
         )
