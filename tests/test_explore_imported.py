@@ -240,6 +240,28 @@ def test_ids_are_exact_distinct_integers_or_refused(tmp_path, ids, expected):
     assert imported.movies["movie_id"].is_unique
 
 
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [
+        ("title\nMatrix, The (1999)\nHeat (1995)\nAlien (1979)\n", "line 2 has more fields"),
+        ("title,year\nHeat,1995\nMatrix, The,1999\nAlien,1979\n", "line 3"),
+        ("title;year\nMatrix;1999\nHeat;1995\nAlien;1979\n", "separated by ';' or tabs"),
+    ],
+)
+def test_labels_with_an_unquoted_comma_are_refused_not_shifted(tmp_path, labels, message):
+    """Bad-input round 8: an unquoted comma in the first title made pandas take that row's
+    first field as an index: every title shifted ('The', '', '', ...) and the import passed."""
+    np.save(tmp_path / "x.npy", np.zeros((3, 2)))
+    (tmp_path / "labels.csv").write_text(labels)
+    with pytest.raises(DataError, match=message):
+        read_npy(tmp_path / "x.npy", tmp_path / "labels.csv")
+    quoted = 'title\n"Matrix, The (1999)"\nHeat (1995)\nAlien (1979)\n'
+    (tmp_path / "labels.csv").write_text(quoted)
+    movies = read_npy(tmp_path / "x.npy", tmp_path / "labels.csv").movies
+    assert movies["title"].tolist() == ["Matrix, The", "Heat", "Alien"]
+    assert movies["year"].tolist() == [1999, 1995, 1979]
+
+
 def test_npy_labels_with_bad_counts(tmp_path):
     np.save(tmp_path / "x.npy", np.ones((2, 3), dtype=np.float32))
     (tmp_path / "l.csv").write_text("title,n_ratings\nA,1\nB,-1\n")

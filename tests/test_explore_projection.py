@@ -110,6 +110,12 @@ def test_coordinates_csv_round_trip():
         read_coordinates(b"movie_id,x,y\n100,abc,1\n", x, movies)
     with pytest.raises(DataError, match="line 3"):  # finite as float64, infinite as float32
         read_coordinates("movie_id,x,y\n100,1,1\n101,1e308,1\n", x, movies)
+    # bad-input round 8: a first row with an extra field must not become an index that
+    # shifts movie_id, x and y into each other's places
+    with pytest.raises(DataError, match="line 2 has more fields"):
+        read_coordinates("movie_id,x,y\n100,1,5,2\n101,1,1\n", x, movies)
+    with pytest.raises(DataError, match="line 2"):  # an empty field is missing, not ""
+        read_coordinates("movie_id,x,y\n100,,1\n", x, movies)
 
 
 def test_coordinates_made_for_other_films_are_refused():

@@ -127,11 +127,17 @@ def read_npy(
     if labels_path is None:
         labels = pd.DataFrame({"label": [f"item {i}" for i in range(len(vectors))]})
     else:
+        from movierate.data.formats import read_text_table
+
         text = _open_text(labels_path, max_bytes)
-        try:
-            labels = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-        except (ValueError, pd.errors.ParserError) as exc:
-            raise DataError(f"{Path(labels_path).name} is not a readable CSV: {exc}.") from None
+        labels = read_text_table(text, Path(labels_path).name, advice="fix that row")
+        header = str(labels.columns[0])
+        if len(labels.columns) == 1 and (";" in header or "\t" in header):
+            raise DataError(
+                f"{Path(labels_path).name}'s header {header!r} looks like several columns "
+                "separated by ';' or tabs; the labels must be a comma-separated CSV (save it "
+                "as CSV with commas, titles that contain a comma in double quotes)."
+            )
         if len(labels) != len(vectors):
             raise DataError(
                 f"{Path(labels_path).name} has {len(labels)} label rows but {path.name} has "

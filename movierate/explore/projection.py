@@ -38,7 +38,6 @@ Streamlit page left mid-run) leaves it to finish and fill the cache;
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import sys
@@ -1004,14 +1003,23 @@ def _write_atomically(
 
 
 def _read_csv(source: Any) -> pd.DataFrame:
+    """The coordinates file as a table of strings (:func:`read_text_table`: a row with more
+    fields than the header is an error, never an index that shifts every column)."""
+    from movierate.data.formats import read_text_table
+    from movierate.data.textio import decode
+
     try:
-        if isinstance(source, bytes):
-            return pd.read_csv(io.BytesIO(source))
         if isinstance(source, str) and "\n" in source:
-            return pd.read_csv(io.StringIO(source))
-        return pd.read_csv(source)
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
-        raise DataError(f"The coordinates file could not be read as CSV: {exc}") from None
+            text = source
+        else:
+            data = source.read() if hasattr(source, "read") else source
+            if isinstance(data, str | Path):
+                data = Path(data).read_bytes()
+            text = data if isinstance(data, str) else decode(data, "The coordinates file")
+    except OSError as exc:
+        raise DataError(f"The coordinates file could not be read: {exc}") from None
+    table = read_text_table(text, "The coordinates file", advice="export it again")
+    return table.replace("", np.nan)
 
 
 def _report(progress: Progress | None, fraction: float, message: str) -> None:
