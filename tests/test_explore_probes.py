@@ -192,5 +192,14 @@ def test_tags_map_to_movie_rows_of_the_dataset(tmp_path):
         "tag": ["pixar", "funny"],
         "count": [2, 1],
     }  # movie 99 is not in the dataset
+    # bad-input round 8: an unquoted comma in the first row's tag shifted every column
+    (tmp_path / "tags.csv").write_text(
+        "userId,movieId,tag,timestamp\n1,10,funny, really,0\n2,30,sad,0\n"
+    )
+    assert read_tags(ds).to_dict("list") == {
+        "movie_idx": [0, 2],
+        "tag": ["funny", "sad"],
+        "count": [1, 1],
+    }
     with pytest.raises(DataError, match="not read from a folder"):
         read_tags(SimpleNamespace(name="t", source=None, movie_ids=np.array([1])))

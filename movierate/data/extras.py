@@ -130,7 +130,9 @@ def read_tags(source: Any, movie_ids: Any = None) -> pd.DataFrame | None:
         return None
     _check_size(path)
     try:
-        raw = pd.read_csv(path, usecols=["movieId", "tag"], dtype={"tag": str})
+        # index_col=False: a first row with an unquoted comma in its tag must not become an
+        # index that shifts every column (bad-input round 8); the tag is cut at the comma
+        raw = pd.read_csv(path, usecols=["movieId", "tag"], dtype={"tag": str}, index_col=False)
     except ValueError as exc:
         raise DataError(f"{path} lacks the columns movieId and tag: {exc}.") from None
     raw = raw.dropna(subset=["tag"])
