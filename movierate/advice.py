@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from movierate import schema
 from movierate.spec import SPREAD_PENALTIES
 
 #: Strength a regularizer starts at when switched on (the Train page's value for it).
@@ -68,5 +69,13 @@ def spec_warnings(spec: Any) -> list[str]:
         warnings.append(
             f"The spread penalties are limited to movies with at least {least} ratings, but "
             "none is on (whitening, decorrelation or adversarial): the setting does nothing."
+        )
+    unused = spec.unused_settings() if hasattr(spec, "unused_settings") else []
+    if unused:
+        named = ", ".join(schema.SPEC_SCHEMA[n].label for n in unused)
+        warnings.append(
+            f"{spec.family} does not use {named}: the model is trained without them, though the "
+            "spec records them. Set them back to their defaults, or pick the family that reads "
+            "them."
         )
     return warnings

@@ -173,19 +173,14 @@ def seed_twins(a: Any, b: Any) -> bool:
     return _settings(a.spec) == _settings(b.spec) and a.meta.get("split") == b.meta.get("split")
 
 
-#: Spec fields only the deep family reads (another family's value changes nothing).
-_DEEP_ONLY = ("hidden_units", "dot_product", "batch_norm", "dropout")
-
-
 def _settings(spec: Any) -> dict[str, Any]:
     """What a spec trains, without its seed: biases as the model has them (an unset default and
     the same value spelled out are one setting) and without the fields its family ignores."""
     settings = spec.to_dict()
     settings.pop("seed", None)
     settings["user_bias"], settings["movie_bias"] = spec.has_user_bias, spec.has_movie_bias
-    if spec.family != "deep":
-        for field in _DEEP_ONLY:
-            settings.pop(field, None)
+    for field in spec.ignored_fields():
+        settings.pop(field, None)
     return settings
 
 

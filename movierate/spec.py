@@ -20,6 +20,14 @@ REGULARIZERS = schema.names("regularizers")
 #: The regularizers that shape how the movie vectors spread (``penalty_min_ratings`` limits them).
 SPREAD_PENALTIES = ("whitening", "decorrelation", "adversarial")
 OPTIMIZERS = schema.names("optimizer")
+#: Spec fields only some families read: given to another family, a value changes nothing.
+FAMILY_ONLY: dict[str, tuple[str, ...]] = {
+    "hidden_units": ("deep",),
+    "dot_product": ("deep",),
+    "batch_norm": ("deep",),
+    "dense_l2": ("deep",),
+    "dropout": ("deep", "autorec"),  # autorec's input dropout
+}
 INITIALIZERS = schema.names("initializer")
 
 
@@ -78,6 +86,15 @@ class ModelSpec:
         if self.movie_bias is None:
             return self.family in ("mf_bias", "deep", "svdpp")
         return bool(self.movie_bias)
+
+    def ignored_fields(self) -> list[str]:
+        """The fields this spec's family does not read (:data:`FAMILY_ONLY`)."""
+        return [name for name, families in FAMILY_ONLY.items() if self.family not in families]
+
+    def unused_settings(self) -> list[str]:
+        """The ignored fields set away from their default: settings that change nothing."""
+        default = ModelSpec()
+        return [n for n in self.ignored_fields() if getattr(self, n) != getattr(default, n)]
 
     def with_(self, **changes: Any) -> ModelSpec:
         """A copy with some fields changed."""

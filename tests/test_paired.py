@@ -168,3 +168,21 @@ def test_two_trainings_that_differ_only_by_seed_are_called_training_noise(monkey
     other_split.meta = {"split": {"method": "random", "seed": 7, "digest": "e"}}
     assert not paired.seed_twins(models[0], other_split)
     assert "Training noise is not in it" in paired.threshold_text(2)
+
+
+def test_a_field_the_family_reads_is_never_dropped_from_its_settings():
+    """Bad-input round 8: autorec reads dropout (its input dropout), yet two autorec models
+    with dropout 0.0 and 0.9 were called seed twins and a 9.6-SE gap "training noise"."""
+    a = np.zeros(10)
+    autorec = {"family": "autorec", "regularizers": {"l2": 1.0}}
+    assert not paired.seed_twins(
+        _trained("d0", a, 0, 0.9, **autorec), _trained("d9", a, 1, 0.9, dropout=0.9, **autorec)
+    )
+    deep = {"family": "deep"}
+    for field, value in (("dropout", 0.5), ("batch_norm", True), ("dense_l2", 0.1)):
+        assert not paired.seed_twins(
+            _trained("x", a, 0, 0.9, **deep), _trained("y", a, 1, 0.9, **deep, **{field: value})
+        )
+        assert paired.seed_twins(  # mf_bias reads none of them
+            _trained("x", a, 0, 0.9), _trained("y", a, 1, 0.9, **{field: value})
+        )

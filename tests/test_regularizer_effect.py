@@ -131,6 +131,18 @@ def test_l2_with_whitening_warns():
     assert set(DEFAULT_STRENGTHS) == set(REGULARIZERS)  # a measured strength for every kind
 
 
+def test_settings_the_family_does_not_read_are_named():
+    """Bad-input round 8: mf_bias with hidden units, batch norm and dropout trained without a
+    word and listed them as its settings."""
+    (warning,) = spec_warnings(ModelSpec(hidden_units=(64, 32), batch_norm=True, dropout=0.5))
+    assert warning.startswith("mf_bias does not use Hidden units")
+    assert "Batch normalisation" in warning and "Dropout" in warning
+    assert spec_warnings(ModelSpec(family="deep", dropout=0.5, batch_norm=True)) == []
+    assert spec_warnings(ModelSpec(family="autorec", dropout=0.5)) == []
+    (warning,) = spec_warnings(ModelSpec(family="autorec", hidden_units=(8,)))
+    assert "autorec does not use Hidden units" in warning
+
+
 # --- exact whitening ------------------------------------------------------------------------
 
 

@@ -224,7 +224,9 @@ class Ordered(_Penalty):
         dim = int(user_vec.shape[-1])
         if dim < 2:
             return ops.convert_to_tensor(0.0)
-        training = not model.spec.batch_norm  # prefix passes must not move batch-norm stats
+        # prefix passes must not move batch-norm statistics (deep's only: no other family has
+        # batch norm, and there the setting must change nothing)
+        training = not (model.spec.batch_norm and "batch_norm" not in model.spec.ignored_fields())
         index = ops.arange(dim, dtype="float32")
         if self.method.endswith("nested_dropout"):
             keep = self.keep_probability(dim)
