@@ -178,11 +178,34 @@ def test_rated_link_with_text_ids_is_read(home):
         ("a:5,b c:4", True, {"a": 5.0, "b c": 4.0}, []),
         ("a:5,b:,:3", True, {"a": 5.0}, ["b:", ":3"]),
         ("a:5,7:4", False, {7: 4.0}, ["a:5"]),
+        # bad-input round 8: an id's comma split it in two, and the rating went to "The (1999)"
+        ("Matrix%2C The (1999):5,x:y:2", True, {"Matrix, The (1999)": 5.0, "x:y": 2.0}, []),
+        ("100%25 pure%2c:3", True, {"100% pure,": 3.0}, []),
     ],
 )
 def test_parse_rated_text_ids(value, text_ids, expected, bad):
     assert parse_rated(value, text_ids=text_ids) == (expected, bad)
     assert parse_rated(format_rated(expected), text_ids=text_ids)[0] == expected
+    assert format_rated({"Matrix, The (1999)": 5.0, "50%": 1.0}) == "Matrix%2C The (1999):5,50%25:1"
+
+
+def test_a_rating_the_link_has_no_room_for_is_refused_and_the_list_kept(home):
+    """Bad-input round 8: one rating past the link's 4,000 characters dropped the whole list
+    (684 ratings) on the next run, with a warning shown once."""
+    from movierate.ui import state
+
+    entries = [f"{movie_id}:4" for movie_id in range(100, 1683)]  # Star Wars (50) not among them
+    while len(",".join(entries)) > state.RATED_MAX - 3:
+        entries.pop()
+    full = ",".join(entries)
+    at = open_at("rate", model="ml100", rated=full)
+    at.text_input(key="rate_q").set_value("star wars").run()
+    at.button(key="rate_add").click().run()
+    assert_clean(at)
+    assert at.query_params["rated"] == full  # kept as it was
+    assert any("Not added" in e.value and "kept" in e.value for e in at.error)
+    at.run()
+    assert at.query_params["rated"] == full and not at.error
 
 
 FILM = "Forrest Gump (1994)"

@@ -435,6 +435,9 @@ def _user_problem(value: str, context: dict[str, list[str]]) -> str | None:
 _MODEL = UrlParam("model", what="saved model")
 _MODELS = UrlParam("models", what="saved model")
 _TEXT = UrlParam("text", hi=200)
+#: The longest list of your ratings a link holds (``?rated=``): about 680 MovieLens ids, fewer
+#: long text ids. The Rate form refuses an addition past it (``ui.your_ratings``).
+RATED_MAX = 4000
 _MIN_RATINGS = UrlParam("int", 0, 200)
 
 
@@ -541,12 +544,12 @@ URL_PARAMS: dict[str, dict[str, UrlParam]] = {
         "k": UrlParam("int", 5, 50),
         "min_ratings": _MIN_RATINGS,
         "wide": UrlParam("choice", options=("true", "false", "True", "False")),
-        "rated": UrlParam("text", hi=4000),
+        "rated": UrlParam("text", hi=RATED_MAX),
         "rated_on": UrlParam("text", hi=300),
     },
     "rate": {
         "model": _MODEL,
-        "rated": UrlParam("text", hi=4000),
+        "rated": UrlParam("text", hi=RATED_MAX),
         "rated_on": UrlParam("text", hi=300),
         "k": UrlParam("int", 5, 50),
         "min_ratings": _MIN_RATINGS,

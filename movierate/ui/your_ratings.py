@@ -12,6 +12,7 @@ none, in another.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,8 @@ from movierate.ui import explore_figures, state, text, widgets
 
 #: The URL query parameters holding the ratings and the data set their movie ids belong to.
 RATED_PARAM, RATED_ON_PARAM = "rated", "rated_on"
+#: Session key of the message for a rating the link had no room for.
+_FULL = "rated_full"
 #: Columns shown for a recommendation.
 RECOMMENDED_COLUMNS = ["rank", "title", "predicted", "because", "year", "n_ratings", "genres"]
 
@@ -37,7 +40,8 @@ def parse_rated(
     value: str | None, *, text_ids: bool = False
 ) -> tuple[dict[MovieId, float], list[str]]:
     """``"1:5,260:4.5"`` -> ({1: 5.0, 260: 4.5}, entries that could not be read). With
-    ``text_ids`` (a dataset whose movie ids are text) ``"matrix:5"`` -> ({"matrix": 5.0}, [])."""
+    ``text_ids`` (a dataset whose movie ids are text) ``"matrix:5"`` -> ({"matrix": 5.0}, []);
+    a text id's commas and percent signs come escaped (:func:`format_rated`)."""
     ratings: dict[MovieId, float] = {}
     bad: list[str] = []
     for entry in (value or "").split(","):
@@ -47,7 +51,7 @@ def parse_rated(
         movie, sep, rating = entry.rpartition(":")
         movie = movie.strip()
         try:
-            movie_id: MovieId = movie if text_ids else int(movie)
+            movie_id: MovieId = _unescape(movie) if text_ids else int(movie)
             number = float(rating)
         except ValueError:
             bad.append(entry)
@@ -71,8 +75,18 @@ def movie_id_of(model: Any, row: int) -> MovieId:
 
 
 def format_rated(ratings: dict[MovieId, float]) -> str:
-    """The URL form of ``ratings`` (see :func:`parse_rated`)."""
-    return ",".join(f"{movie_id}:{rating:g}" for movie_id, rating in ratings.items())
+    """The URL form of ``ratings`` (see :func:`parse_rated`): a text id's "%" and "," written
+    as %25 and %2C, so "Matrix, The (1999)" stays one entry (bad-input round 8: it was split
+    in two and its rating stored on the film "The (1999)")."""
+    return ",".join(f"{_escape(movie_id)}:{rating:g}" for movie_id, rating in ratings.items())
+
+
+def _escape(movie_id: MovieId) -> str:
+    return str(movie_id).replace("%", "%25").replace(",", "%2C")
+
+
+def _unescape(movie_id: str) -> str:
+    return re.sub("%(2[cC5])", lambda m: "," if m.group(1) in "2c2C" else "%", movie_id)
 
 
 #: The most ratings a rating slider offers.
@@ -97,8 +111,19 @@ def data_tag(model: Any) -> str:
 
 
 def _set_rated(ratings: dict[MovieId, float], model: Any) -> None:
+    """Write ``ratings`` to the link; one that would not fit (:data:`state.RATED_MAX`) is not
+    written, and the list stays as it was (a link over the cap was dropped whole on the next
+    run: bad-input round 8)."""
+    value = format_rated(ratings)
+    if len(value) > state.RATED_MAX:
+        st.session_state[_FULL] = (
+            f"Not added: the page's address holds your ratings and has room for "
+            f"{state.RATED_MAX:,} characters, which these {len(ratings):,} ratings would pass. Your "
+            "list is kept as it was. Save it (CSV) below, or remove a few ratings first."
+        )
+        return
     if ratings:
-        st.query_params[RATED_PARAM] = format_rated(ratings)
+        st.query_params[RATED_PARAM] = value
         st.query_params[RATED_ON_PARAM] = data_tag(model)
     else:
         st.query_params.pop(RATED_PARAM, None)
@@ -326,6 +351,9 @@ def _model_of_data(tag: str) -> Any | None:
 
 
 def _rating_form(model: Any, ratings: dict[MovieId, float]) -> None:
+    full = st.session_state.pop(_FULL, None)
+    if full:
+        st.error(full, icon=":material/block:")
     steps = rating_steps(model)
     query_col, pick_col, stars_col, add_col = st.columns([2, 3, 2, 1], vertical_alignment="bottom")
     query = query_col.text_input(
