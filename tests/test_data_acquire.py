@@ -428,7 +428,7 @@ def test_two_layouts_in_one_folder_are_refused_not_one_dropped(monkeypatch, tmp_
     u_data = b"1\t10\t4\t881250949\n2\t20\t3\t881250950\n"
     ratings = b"userId,movieId,rating,timestamp\n1,1,4,1000\n"
     data = zip_folder({"mine/u.data": u_data, "mine/ratings.csv": ratings})
-    with pytest.raises(DataError, match=r"2 MovieLens layouts \(ratings.csv, u.data\)"):
+    with pytest.raises(DataError, match=r"2 dataset layouts \(ratings.csv, u.data\)"):
         import_zip(data, "both.zip")
     assert not any(p.name == "mine" for p in config.data_dir().iterdir())
     folder = tmp_path / "both"
@@ -439,6 +439,13 @@ def test_two_layouts_in_one_folder_are_refused_not_one_dropped(monkeypatch, tmp_
         load_dataset(str(folder))
     (folder / "ratings.dat").unlink()
     assert len(load_dataset(str(folder))) == 2
+    # bad-input round 8: an imported copy (dataset.json + ratings.parquet) beside a GroupLens
+    # ratings.csv read the copy's 569 ratings instead of the csv's 20,000, silently
+    (folder / "dataset.json").write_text("{}")  # the files that identify an imported copy
+    (folder / "ratings.parquet").write_bytes(b"")
+    (folder / "ratings.csv").write_bytes(ratings)
+    with pytest.raises(DataError, match=r"3 dataset layouts \(dataset.json \+ ratings.parquet"):
+        load_dataset(str(folder))
 
 
 def test_a_zip_holding_one_file_twice_is_refused(monkeypatch):

@@ -10,6 +10,7 @@ import io
 import json
 import lzma
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -558,10 +559,17 @@ def test_a_zip_with_two_rating_sets_side_by_side_is_refused(tmp_path, monkeypatc
     monkeypatch.delenv("MOVIERATE_DATA_DIR")
     rows = HEADER + "1,1,5,1\n2,1,4,2\n"
     data = zip_of({"a/ratings.csv": rows.encode(), "b/ratings.csv": rows.encode()})
-    with pytest.raises(DataError, match=r"holds 2 rating sets side by side \(a/, b/\)"):
+    with pytest.raises(DataError, match=r"holds 2 rating sets \(a/, b/\)"):
         import_zip(data, "two.zip")
-    nested = zip_of({"a/ratings.csv": rows.encode(), "a/old/ratings.csv": rows.encode()})
-    assert load_dataset(import_zip(nested, "nested.zip")).name == "a"  # the shallowest wins
+    # bad-input round 8: sets at different depths were read from the shallowest, silently
+    for files, shown in (
+        ({"a/ratings.csv": rows, "a/old/ratings.csv": rows}, "a/, a/old/"),
+        ({"ratings.csv": rows, "ml-100k/u.data": "1\t1\t5\t1\n"}, "(top level), ml-100k/"),
+        ({"a/b/ratings.csv": rows, "a/c/d/u.data": "1\t1\t5\t1\n"}, "a/b/, a/c/d/"),
+    ):
+        nested = zip_of({k: v.encode() for k, v in files.items()})
+        with pytest.raises(DataError, match=rf"holds 2 rating sets \({re.escape(shown)}\)"):
+            import_zip(nested, "nested.zip")
 
 
 def _split_folder(tmp_path: Path, base: list[str], test: list[str]) -> Path:

@@ -431,8 +431,7 @@ def extract_zip(
                 layout = detect_layout(staged)
                 if not layout:
                     raise DataError(f"{filename}: the extracted folder has no ratings file.")
-                if layout != "custom":
-                    check_one_layout(staged, f"{filename} (folder {str(prefix)!r})")
+                check_one_layout(staged, f"{filename} (folder {str(prefix)!r})")
                 is_official = official is not None and (
                     (trusted and expected is not None) or _is_official(staged, layout, official)
                 )
@@ -698,15 +697,15 @@ def _dataset_prefix(members: list[zipfile.ZipInfo], filename: str) -> PurePosixP
             f"(found: {shown}). Upload an official GroupLens zip, or use the CSV import for your "
             "own ratings file."
         )
-    prefix = hits[0]
-    level = sorted({str(p) for p in hits if len(p.parts) == len(prefix.parts)})
-    if len(level) > 1:  # which one the user meant is a guess: say so instead of picking one
-        shown = ", ".join(f"{p}/" if p != "." else "(top level)" for p in level[:4])
+    folders = sorted({str(p) for p in hits}, key=lambda p: (p.count("/"), p))
+    if len(folders) > 1:  # which one the user meant is a guess: say so instead of picking one
+        # (side by side, or one inside another: a backup copy, a second set in a sub-folder)
+        shown = ", ".join(f"{p}/" if p != "." else "(top level)" for p in folders[:4])
         raise DataError(
-            f"{filename} holds {len(level)} rating sets side by side ({shown}); upload a zip "
-            "with one dataset."
+            f"{filename} holds {len(folders)} rating sets ({shown}), so which one to read "
+            "would be a guess; upload a zip with one dataset."
         )
-    return prefix
+    return hits[0]
 
 
 def _folder_from_filename(filename: str) -> str:

@@ -59,12 +59,14 @@ def detect_layout(folder: Path) -> str | None:
 
 def check_one_layout(folder: Path, label: str | None = None) -> None:
     """DataError when ``folder`` (``label`` in the message) holds the ratings files of more
-    than one GroupLens layout (``ratings.csv`` beside ``u.data``): reading the first one found
-    would drop the other set without a word."""
+    than one layout (``ratings.csv`` beside ``u.data``, or beside an imported copy's
+    ``dataset.json``): reading the first one found would drop the other set without a word."""
     found = [name for name in RATINGS_FILE.values() if (folder / name).is_file()]
+    if all((folder / f).is_file() for f in LAYOUT_FILES["custom"]):
+        found.insert(0, f"{CUSTOM_META} + ratings.parquet (an imported copy)")
     if len(found) > 1:
         raise DataError(
-            f"{label or folder} holds the ratings files of {len(found)} MovieLens layouts "
+            f"{label or folder} holds the ratings files of {len(found)} dataset layouts "
             f"({', '.join(found)}), so which set to read would be a guess. Keep one set per "
             "folder: move the other files into a folder of their own."
         )

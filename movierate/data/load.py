@@ -51,8 +51,7 @@ def load_folder(folder: Path, name: str) -> RatingsDataset:
     layout = detect_layout(folder)
     if layout is None:
         raise DataError(f"{folder} holds no ratings.csv, u.data or ratings.dat; nothing to load.")
-    if layout != "custom":
-        check_one_layout(folder)
+    check_one_layout(folder)
     key = cache_key(name, folder, source_files(folder, layout))
     cached = load_cached(name, key)
     if cached is not None:
