@@ -115,6 +115,36 @@ def test_decorrelation_and_adversarial_verdicts():
     assert ks_uniform(rng.standard_normal((20_000, 3))).min() > 0.1
 
 
+def test_verdicts_on_independent_dimensions_fire_at_chance_rate_over_few_movies():
+    """Accuracy review round 5: iid vectors of ml-100k's 1,152 rated movies were "not
+    decorrelated" in 50 of 50 draws (dim 32), the 0.02 target lying below chance there. Over
+    100 draws each of independent uniform dimensions, decorrelation, whitening's off-diagonal
+    test and the adversarial KS test fail about 5% of the time, and a target raised by chance
+    says so; real correlation still fails."""
+    rng = np.random.default_rng(7)
+    kinds = {"decorrelation": 1.0, "adversarial": 1.0, "whitening": 1.0}
+    spec = ModelSpec(regularizers=kinds)
+    failed = dict.fromkeys(kinds, 0)
+    for _ in range(100):
+        x = rng.uniform(-1, 1, (1152, 32))
+        white = x / x.std(axis=0)  # unit variance: only the off-diagonal part can fail
+        for verdict in regularizer_verdicts({"movie_embedding": x}, spec, {})[:2]:
+            failed[verdict.kind] += not verdict.achieved
+        (whitening,) = regularizer_verdicts(
+            {"movie_embedding": white}, spec.with_(regularizers={"whitening": 1.0}), {}
+        )
+        failed["whitening"] += not whitening.achieved
+    assert all(count <= 12 for count in failed.values()), failed
+    x = rng.uniform(-1, 1, (300, 8))
+    (decor,) = regularizer_verdicts(
+        {"movie_embedding": x @ (np.eye(8) + 0.3)},
+        spec.with_(regularizers={"decorrelation": 1.0}),
+        {},
+    )
+    assert not decor.achieved
+    assert "independent dimensions give up to that over 300 movies" in decor.sentence
+
+
 def test_covariance_stats_match_numpy():
     x = _white(5_000, 4, seed=3) @ np.diag([1.0, 2.0, 3.0, 4.0])
     stats = covariance_stats(x)

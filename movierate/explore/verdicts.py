@@ -40,6 +40,12 @@ WHITE_OFF_DIAGONAL_SHARE = 0.05
 DECORRELATED_MAX = 0.02
 #: Uniform-looking: mean per-dimension Kolmogorov-Smirnov distance to U(-1, 1) at most this.
 UNIFORM_KS_MAX = 0.05
+#: Over few movies these targets lie below what truly independent (uniform) dimensions give by
+#: chance: iid vectors of ml-100k's 1,152 movies with >= 10 ratings were called "not
+#: decorrelated" in 50 of 50 draws (accuracy review round 5). So each target is at least the
+#: 95th percentile of its statistic for independent dimensions over that many movies
+#: (:func:`chance_level`; within 0.001 of 1,000 simulated draws from 200 movies up).
+CHANCE_QUANTILE_Z = 1.645
 
 #: What each kind is measured by, for the benchmark and the docs.
 TARGETS = {
@@ -49,6 +55,7 @@ TARGETS = {
     ),
     "decorrelation": f"mean |off-diagonal correlation| <= {DECORRELATED_MAX}",
     "adversarial": f"mean KS to U(-1, 1) <= {UNIFORM_KS_MAX}",
+    # each raised to what independent dimensions reach by chance over few movies (chance_level)
     "l2": "none (accuracy reference)",
 }
 
@@ -72,6 +79,35 @@ class Verdict:
             "sentence": self.sentence,
             "numbers": {k: _finite(v) for k, v in self.numbers.items()},
         }
+
+
+def chance_level(statistic: str, n: int, dim: int) -> float:
+    """The 95th percentile of ``statistic`` over ``n`` movies of ``dim`` independent dimensions
+    (normal approximations): ``"corr"`` the mean |off-diagonal correlation| (|r| ~ half-normal
+    with variance 1/n, averaged over the pairs); ``"ks"`` the mean KS distance of uniform
+    samples to their own distribution (Kolmogorov's mean 0.8687 / sqrt(n), sd 0.2603 / sqrt(n))."""
+    n, dim = max(int(n), 2), max(int(dim), 1)
+    if statistic == "corr":
+        pairs = max(dim * (dim - 1) / 2, 1)
+        mean, sd = math.sqrt(2 / (math.pi * n)), math.sqrt((1 - 2 / math.pi) / (n * pairs))
+    else:
+        mean, sd = 0.8687 / math.sqrt(n), 0.2603 / math.sqrt(n * dim)
+    return mean + CHANCE_QUANTILE_Z * sd
+
+
+def _target(fixed: float, statistic: str, embedding: np.ndarray) -> float:
+    """``fixed``, or what independent dimensions reach by chance over these rows if more."""
+    return max(fixed, chance_level(statistic, *np.shape(embedding)))
+
+
+def _target_text(fixed: float, statistic: str, embedding: np.ndarray) -> str:
+    target = _target(fixed, statistic, embedding)
+    if target == fixed:
+        return f"{fixed}"
+    return (
+        f"{target:.3f}: independent dimensions give up to that over {len(embedding):,} "
+        f"movies, more than the {fixed} aimed at"
+    )
 
 
 def covariance_stats(embedding: Any) -> dict[str, float]:
@@ -249,13 +285,13 @@ def verdict_dicts(model: Any) -> list[dict[str, Any]]:
 # --- one verdict per kind ----------------------------------------------------------------------
 
 
-def _is_white(stats: Mapping[str, float]) -> bool:
+def _is_white(stats: Mapping[str, float], embedding: np.ndarray) -> bool:
     lo, hi = WHITE_DIAGONAL
     return (
         lo <= stats["diag_mean"] <= hi
         and stats["diag_min"] >= lo * 0.75
         and stats["diag_max"] <= hi * 1.25
-        and stats["offdiag_share"] <= WHITE_OFF_DIAGONAL_SHARE
+        and stats["offdiag_share"] <= _target(WHITE_OFF_DIAGONAL_SHARE, "corr", embedding)
     )
 
 
@@ -281,7 +317,7 @@ def _whitening(
         rated,
         _is_white,
         _white_state,
-        f"(target: diagonal {lo}-{hi})",
+        lambda x: f"(target: diagonal {lo}-{hi})",
     )
 
 
@@ -295,9 +331,9 @@ def _decorrelation(
         strength,
         (first, last),
         rated,
-        lambda stats: stats["corr_offdiag_mean_abs"] <= DECORRELATED_MAX,
+        lambda stats, x: stats["corr_offdiag_mean_abs"] <= _target(DECORRELATED_MAX, "corr", x),
         lambda stats: f"mean |off-diagonal correlation| {stats['corr_offdiag_mean_abs']:.3f}",
-        f"(target: <= {DECORRELATED_MAX})",
+        lambda x: f"(target: <= {_target_text(DECORRELATED_MAX, 'corr', x)})",
     )
 
 
@@ -308,32 +344,32 @@ def _covariance_verdict(
     strength: float,
     penalties: tuple[float, float],
     rated: RatedRows | None,
-    holds: Callable[[Mapping[str, float]], bool],
+    holds: Callable[[Mapping[str, float], np.ndarray], bool],
     state: Callable[[Mapping[str, float]], str],
-    target: str,
+    target: Callable[[np.ndarray], str],
 ) -> Verdict:
     """A whitening or decorrelation verdict over the rows the penalty shaped and, given
     ``rated``, over the movies the views show: achieved only where both hold (each part's
     numbers are said)."""
     yes, no = words
     stats = covariance_stats(movies.embedding)
-    everywhere = holds(stats)
+    everywhere = holds(stats, movies.embedding)
     numbers = dict(stats, penalty_epoch1=penalties[0], penalty_final=penalties[1])
     # the measured penalty only: no cause (e.g. an L2 term) the numbers here cannot show
     trend = "" if everywhere else _trend(*penalties)
     sentence = f"{yes if everywhere else no}: {state(stats)}{movies.where}"
-    sentence += "" if everywhere else f" {target}{trend}"
+    sentence += "" if everywhere else f" {target(movies.embedding)}{trend}"
     achieved = everywhere
     if rated is not None:
         part = covariance_stats(rated.embedding)
-        there = holds(part)
+        there = holds(part, rated.embedding)
         achieved = everywhere and there
         numbers.update({f"rated_{k}": v for k, v in part.items()})
         if everywhere and not there:
             sentence = (
                 f"{yes}{movies.where}, not over {rated.where()} that the views here start "
                 f"with. Those it shaped: {state(stats)}; those {len(rated.embedding):,}: "
-                f"{state(part)} {target}. A penalty over many rarely rated movies is met "
+                f"{state(part)} {target(rated.embedding)}. A penalty over many rarely rated movies is met "
                 "mostly by them; to shape these, train with the spread penalties limited to "
                 "movies rated often enough (Train: 'Spread penalties: movies with at least "
                 "this many ratings')"
@@ -347,7 +383,7 @@ def _covariance_verdict(
 def _adversarial(movies: ShapedRows, strength: float, history: Mapping[str, Any]) -> Verdict:
     ks = ks_uniform(movies.embedding)
     mean_ks, max_ks = float(ks.mean()), float(ks.max())
-    achieved = mean_ks <= UNIFORM_KS_MAX
+    achieved = mean_ks <= _target(UNIFORM_KS_MAX, "ks", movies.embedding)
     state = f"mean KS distance to U(-1, 1) {mean_ks:.3f} (max {max_ks:.3f}){movies.where}"
     ks_history = [v for v in history.get("ks_uniform", []) if _is_number(v)]
     first = ks_history[0] if ks_history else math.nan
@@ -355,7 +391,8 @@ def _adversarial(movies: ShapedRows, strength: float, history: Mapping[str, Any]
         sentence = f"uniform-looking: {state}"
     else:
         trend = f", {first:.3f} after epoch 1" if _is_number(first) else ""
-        sentence = f"not uniform-looking: {state}{trend} (target <= {UNIFORM_KS_MAX})"
+        target = _target_text(UNIFORM_KS_MAX, "ks", movies.embedding)
+        sentence = f"not uniform-looking: {state}{trend} (target <= {target})"
     numbers = {"ks_mean": mean_ks, "ks_max": max_ks, "ks_epoch1": first}
     return Verdict("adversarial", strength, achieved, sentence, numbers)
 
