@@ -243,7 +243,7 @@ def spectrum_chart(spectra: dict[str, pd.DataFrame], *, height: int = 360) -> Sp
     model, one line per model when comparing (a flat line = an evenly used space)."""
     x = {"field": "component", "type": "ordinal", "title": "principal direction (largest first)",
          "axis": {"labelAngle": 0, "labelOverlap": True}}  # fmt: skip
-    y_axis = {"title": "share of variance", "format": ".0%"}
+    y_axis = {"title": "share of variance", "format": ".1~%"}
     base: Spec = {
         "title": _title("Explained variance per principal direction", None),
         "usermeta": SVG,
@@ -375,7 +375,7 @@ def _share_bars(order: list[str], labels: list[str], legend: dict[str, Any]) -> 
               "axis": {"labelAngle": 0, "labelOverlap": True}},
         "xOffset": {"field": "series", "sort": labels},
         "y": {"field": "share", "type": "quantitative", "title": "share",
-              "axis": {"format": ".0%"}},
+              "axis": {"format": ".1~%"}},
         "color": {"field": "series", "type": "nominal", "title": None, "legend": legend,
                   "scale": {"domain": labels, "range": PALETTE[: len(labels)]}},
         "tooltip": [{"field": "dimension"}, {"field": "series", "title": "measure"},
