@@ -356,7 +356,8 @@ SPEC_SCHEMA: dict[str, FieldSchema] = {
     "early_stopping_patience": FieldSchema(
         Interval(int, 0, 10_000),
         "Early stopping patience (epochs, 0 = off)",
-        "stop after this many epochs without a better early-stopping RMSE",
+        "stop after this many epochs without a better early-stopping RMSE and keep the best "
+        "epoch; 0 = off: run every epoch and keep the last",
         "--patience",
         "optimisation",
         1,

@@ -47,7 +47,7 @@ def test_training_keeps_going_while_the_penalty_falls():
         dim=8,
         batch_size=512,
         epochs=30,
-        early_stopping_patience=0,
+        early_stopping_patience=1,
         regularizers={"whitening": 0.1},
     )
     result = train(ds, split, spec)

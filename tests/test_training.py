@@ -162,6 +162,18 @@ def test_early_stopping_restores_the_best_epoch_and_counts_patience():
     untouched = tf.Variable([5.0])
     assert EarlyStopping([untouched], patience=1).restore(fallback_epoch=7) == 7
     assert untouched.numpy()[0] == 5.0
+    # views review round 3: patience 0 ("0 = off") stopped at the first stale epoch
+    off = EarlyStopping([weight], patience=0)
+    for epoch, (value, watched) in enumerate([(1.0, 0.9), (2.0, 0.95), (3.0, 0.99)], 1):
+        weight.assign([value])
+        assert not off.update(epoch, watched)
+    assert off.restore(fallback_epoch=3) == 3 and weight.numpy()[0] == 3.0  # the last kept
+
+
+def test_early_stopping_off_runs_every_epoch(data):
+    ds, split = data
+    result = train(ds, split, ModelSpec(dim=4, epochs=6, early_stopping_patience=0, seed=1))
+    assert result.metrics["epochs_run"] == 6 and result.metrics["best_epoch"] == 6
 
 
 @pytest.mark.parametrize("kind", ["whitening", "decorrelation", "adversarial"])

@@ -551,7 +551,9 @@ def regularizer_sample_size(n_movies: int, n_train: int, batch_size: int) -> int
 class EarlyStopping:
     """Best-epoch bookkeeping of a training loop: keeps a copy of ``weights`` at the epoch with
     the lowest watched value, says when ``patience`` epochs in a row did not improve it, and
-    puts the best copy back (:meth:`restore`)."""
+    puts the best copy back (:meth:`restore`). Patience 0 is early stopping off: every epoch
+    runs and the last one's weights are kept (it stopped at the first epoch without a better
+    RMSE, though the form says "0 = off": views review round 3)."""
 
     def __init__(self, weights: list[Any], patience: int, tolerance: float = 1e-5) -> None:
         self.weights, self.patience, self.tolerance = weights, patience, tolerance
@@ -559,6 +561,8 @@ class EarlyStopping:
 
     def update(self, epoch: int, watched: float) -> bool:
         """Record ``epoch``'s watched value; True when training should stop."""
+        if not self.patience:
+            return False
         if watched < self.value - self.tolerance:
             self.value, self.epoch, self.stale = watched, epoch, 0
             self.saved = [v.numpy() for v in self.weights]
