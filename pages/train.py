@@ -168,8 +168,12 @@ def show_job(job) -> None:
     position = f"{unit} {max(job.epoch, 1)}/{job.epochs}" if job.epochs else ""
     if job.batches and job.state == "running":
         position += f", batch {job.batch}/{job.batches}"
-    st.progress(job.fraction, text=f"**{job.name}** on {job.dataset}: {status}  {position}")
     metrics = job.latest_metrics
+    kept = metrics.get("best_epoch") if job.state == "done" and unit == "epoch" else None
+    if kept is not None:  # the tiles show the kept epoch's numbers, not the last epoch's
+        position = text.training_ending(job.spec, int(metrics.get("epochs_run", kept)), int(kept))
+    st.progress(job.fraction, text=f"**{job.name}** on {job.dataset}: {status}  {position}")
+    at = f", epoch {int(kept)}" if kept is not None else ""
     cols = st.columns(4)
     cols[0].metric("elapsed", f"{job.elapsed_seconds:.0f} s")
     cols[1].metric("epochs done", len(job.history.get("epoch", [])))
@@ -178,7 +182,12 @@ def show_job(job) -> None:
         (cols[3], "stop_rmse", "early-stopping RMSE"),
     ):
         value = metrics.get(key)
-        col.metric(label, f"{value:.4f}" if value is not None else "–")
+        col.metric(label + at, f"{value:.4f}" if value is not None else "–")
+    if job.state == "cancelled":
+        st.info(
+            "Cancelled: nothing was saved (a run saves its model only when it ends).",
+            icon=":material/info:",
+        )
     if job.state == "failed":
         st.error(text.md(job.error or "The run failed."), icon=":material/cancel:")
         shell.show_details(job.error_details)

@@ -67,6 +67,8 @@ def fake_jobs(monkeypatch):
                 {"train_rmse": 0.9, "stop_rmse": 0.97, "reg_whitening": 0.1},
             )
         )
+        kept = {"train_rmse": 0.95, "stop_rmse": 0.96, "best_epoch": 1, "epochs_run": 2}
+        progress(Event(1, epochs, 10, 10, Phase.DONE, kept))  # epoch 1 kept, as training does
         return name
 
     registry = JobRegistry(runner=runner, max_workers=1)
@@ -176,6 +178,12 @@ def test_a_run_shows_progress_curves_and_survives_leaving_the_page(trained_home,
     assert registry.wait(job.id, 10).state == "done"
     other.run()
     assert any("Saved as" in s.value and "tiny-white" in s.value for s in other.success)
+    # views review round 3: the tiles switched to the kept epoch's numbers without a word
+    (bar,) = other.get("progress")
+    assert "ran all 2 epochs; kept epoch 1, the best" in str(bar.proto.text)
+    tiles = {m.label: m.value for m in other.metric}
+    assert tiles["train RMSE, epoch 1"] == "0.9500"
+    assert tiles["early-stopping RMSE, epoch 1"] == "0.9600"
 
 
 def test_cancel_button_stops_the_run(trained_home, fake_jobs):
@@ -190,6 +198,7 @@ def test_cancel_button_stops_the_run(trained_home, fake_jobs):
         "to-cancel" in str(p.proto.text) and "cancelled" in str(p.proto.text)
         for p in at.get("progress")
     )
+    assert any("nothing was saved" in i.value for i in at.info)
 
 
 def _wait(condition, timeout: float = 10.0) -> None:

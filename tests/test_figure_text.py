@@ -44,3 +44,18 @@ def test_users_map_categories_are_literal_and_no_template():
     fig = users_figure(frame, "occupation", "occupation")
     assert {t.name for t in fig.data} >= {"&lt;b&gt;x&lt;/b&gt;", "%{y} 100%"}
     assert all("%{y}" not in (t.hovertemplate or "") for t in fig.data)
+
+
+def test_a_finished_training_says_how_it_ended_and_which_epoch_it_kept():
+    """Views review round 3: the tiles switched to epoch 5's numbers after 9 of 40 epochs and
+    nothing named epoch 5 or the early stop."""
+    from movierate.spec import ModelSpec
+    from movierate.ui.text import training_ending
+
+    spec = ModelSpec(epochs=40, early_stopping_patience=3)
+    assert training_ending(spec, 9, 5) == (
+        "stopped early at epoch 9 of 40 (3 epochs without a better early-stopping RMSE); "
+        "kept epoch 5, the best"
+    )
+    off = spec.with_(epochs=6, early_stopping_patience=0)
+    assert training_ending(off, 6, 6) == "ran all 6 epochs; kept epoch 6"

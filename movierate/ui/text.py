@@ -404,3 +404,18 @@ MAP_METHOD_TEXT = {
 def map_method_text(method: str) -> str:
     """One clause on what the ``method`` projection does (see :data:`MAP_METHOD_TEXT`)."""
     return MAP_METHOD_TEXT.get(method, f"{method} projection")
+
+
+def training_ending(spec: Any, run: int, kept: int) -> str:
+    """How a finished training ended: ``"stopped early at epoch 9 of 40 (3 epochs without a
+    better early-stopping RMSE); kept epoch 5"``."""
+    planned = getattr(spec, "epochs", run)
+    patience = getattr(spec, "early_stopping_patience", 0)
+    if run < planned:
+        ended = (
+            f"stopped early at epoch {run} of {planned} ({patience} epoch"
+            f"{'s' if patience != 1 else ''} without a better early-stopping RMSE)"
+        )
+    else:
+        ended = f"ran all {planned} epochs"
+    return f"{ended}; kept epoch {kept}" + (", the best" if kept < run else "")
