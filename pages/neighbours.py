@@ -135,6 +135,8 @@ def render() -> None:
                     )
                     continue
                 row, found = results[model.name]
+                if note := explore.few_ratings_note(model.movies, row):
+                    st.warning(note, icon=":material/scatter_plot:")
                 own = model.movies.loc[row]
                 here = f"{own['title']} ({text.year_text(own['year'])})"
                 if here != f"{movie['title']} ({text.year_text(movie['year'])})":

@@ -117,3 +117,20 @@ def test_no_movie_left_does_not_ask_to_lower_a_filter_that_is_off():
         index.nearest_to_vector(np.ones(3), k=2, min_ratings=1, exclude=[0, 1, 2])
     with pytest.raises(DataError, match="lower the min-ratings filter"):
         index.nearest_to_vector(np.ones(3), k=2, min_ratings=10**6)
+
+
+def test_a_movie_trained_on_few_ratings_gets_a_note_on_its_neighbours():
+    """Views review round 3: a movie with 1 training rating got a normal-looking list; the
+    ratings filter applies to the neighbours only."""
+    from movierate.explore import few_ratings_note
+
+    movies = movies_table(3, n_ratings=[1, 4, 5])
+    assert "1 rating:" in few_ratings_note(movies, 0)
+    assert "4 ratings" in few_ratings_note(movies, 1)
+    assert few_ratings_note(movies, 2) is None
+    trained = movies.assign(n_train_ratings=[0, 9, 2])  # training counts win where recorded
+    assert "0 training ratings" in few_ratings_note(trained, 0)
+    assert few_ratings_note(trained, 1) is None
+    assert "2 training ratings" in few_ratings_note(trained, 2)
+    assert few_ratings_note(movies.drop(columns="n_ratings"), 0) is None  # imported: unknown
+    assert few_ratings_note(movies.assign(n_ratings=0), 0) is None  # imported without counts

@@ -17,7 +17,8 @@ wrappers take an :class:`EmbeddingModel` (model.py; a loaded
 - projection: :func:`projection_map` / :func:`model_map` (t-SNE, UMAP or PCA, cached with
   trust numbers), :func:`tsne_map`, :func:`model_tsne_map`, :func:`read_coordinates`,
   :func:`coordinates_csv`
-- neighbours: :class:`NeighbourIndex`, :func:`neighbour_index`, :func:`nearest_movies`
+- neighbours: :class:`NeighbourIndex`, :func:`neighbour_index`, :func:`nearest_movies`,
+  :func:`few_ratings_note`
 - search: :class:`TitleIndex`, :func:`title_index`, :func:`search_titles`, :func:`find_movie`
 - identity: :func:`matching_row`, :func:`matching_rows`, :func:`movie_match` (the same film in
   another model's movies table, by IMDb id or title and year; memoised per pair of tables),
@@ -132,6 +133,7 @@ from movierate.explore.model import EmbeddingModel
 from movierate.explore.neighbours import (
     METRICS,
     NeighbourIndex,
+    few_ratings_note,
     nearest_movies,
     neighbour_index,
 )
@@ -285,6 +287,7 @@ __all__ = [
     "movie_match",
     "movie_weights",
     "movies_like",
+    "few_ratings_note",
     "nearest_movies",
     "neighbour_index",
     "neighbour_overlap",

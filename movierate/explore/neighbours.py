@@ -48,6 +48,33 @@ _MEMO: OrderedDict[tuple, np.ndarray] = OrderedDict()
 _MEMO_LOCK = threading.Lock()
 
 
+#: A movie with fewer training ratings than this has a vector that is mostly its initial
+#: draw and L2's pull towards 0: its neighbours say little (views review round 3: War of the
+#: Worlds (2005)'s duplicate entry, 1 training rating, got a normal-looking list).
+FEW_TRAINING_RATINGS = 5
+
+
+def few_ratings_note(movies: pd.DataFrame, row: int) -> str | None:
+    """A warning when the movie in ``row`` was trained on fewer than
+    :data:`FEW_TRAINING_RATINGS` ratings (its training count where recorded, else all its
+    ratings); None otherwise or when the table has no rating counts."""
+    from movierate.data.movies import TRAINING_COUNTS
+    from movierate.explore.imported import has_rating_counts
+
+    if not has_rating_counts(movies):  # imported without counts: unknown, not 0
+        return None
+    column = TRAINING_COUNTS if TRAINING_COUNTS in movies.columns else "n_ratings"
+    count = pd.to_numeric(movies[column], errors="coerce").iloc[row]
+    if not np.isfinite(count) or count >= FEW_TRAINING_RATINGS:
+        return None
+    which = "training rating" if column == TRAINING_COUNTS else "rating"
+    return (
+        f"This movie has {int(count)} {which}{'' if count == 1 else 's'}: its vector is "
+        "mostly where training started, so its neighbours here are close to chance (the "
+        "ratings filter applies to the neighbours, not to the movie picked)."
+    )
+
+
 def rating_filter(movies: pd.DataFrame, min_ratings: int) -> np.ndarray:
     """Per movie: does it have at least ``min_ratings`` ratings? All True for a table without
     rating counts (an embedding imported without them counts 0 everywhere, which says nothing),
