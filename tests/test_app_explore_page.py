@@ -140,8 +140,10 @@ def test_rate_page_recommends_from_url_ratings(trained_home):
     recs = next(t for t in tables if "because" in t.columns)
     assert len(recs) == 7
     assert not set(recs["title"]) & set(model.movies.set_index("movie_id").loc[ids[:4], "title"])
-    drivers = next(t for t in tables if "push" in t.columns)
-    assert len(drivers) >= 1 and (drivers["push"] > 0).all()
+    drivers = next(t for t in tables if "taste" in t.columns)
+    assert len(drivers) == 4 and drivers["taste"].is_monotonic_decreasing
+    low = drivers.set_index("your rating").loc[1.0]  # a 1-star rating shows, and lowers
+    assert low["level"] < 0 or low["taste"] < 0
     (spec,) = charts(at)
     assert any(t.get("name") == "you" for t in spec["data"])
 

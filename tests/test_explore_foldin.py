@@ -101,13 +101,44 @@ def test_recommend_from_ratings_excludes_rated_and_names_drivers():
     first = recs["movie_idx"].iloc[0]
     drivers = result.reasons[result.reasons["movie_idx"] == first]
     assert len(drivers) == 2
-    top = drivers.sort_values("contribution").iloc[-1]
+    top = drivers.sort_values("taste").iloc[-1]
     assert top["rated_title"] in recs["because"].iloc[0]
     assert "leans mostly on the average user" in result.message
+    np.testing.assert_allclose(drivers["level"] + drivers["taste"], drivers["contribution"])
+
+
+def test_the_level_a_rating_sets_is_not_a_reason_for_any_one_movie():
+    """Views review round 3: with one 5-star rating every recommendation said "because Toy
+    Story": only the user's level, which raises every score alike. The level part of a
+    contribution is the same for every movie, so the ranking comes from the taste part."""
+    model = FakeModel()
+    m = model.arrays["movie_embedding"]
+    rated = int(np.argmax(np.linalg.norm(m, axis=1)))
+    for rating in (5.0, 0.5):
+        result = recommend_from_ratings(model, {rated: rating}, k=8)
+        reasons = result.reasons
+        assert reasons["level"].nunique() == 1  # one rated movie: one level for every row
+        level = reasons["level"].iloc[0]
+        assert (level > 0) == (rating == 5.0)
+        named = result.recommended["because"] != ""
+        assert (
+            named
+            == (
+                reasons.set_index("movie_idx")
+                .loc[result.recommended["movie_idx"], "taste"]
+                .to_numpy()
+                > 0
+            )
+        ).all()
+    assert result.fold.level_contributions(m).shape == (1,)
+    no_bias = FakeModel()
+    del no_bias.arrays["user_bias"]  # mf: no level, every contribution is taste
+    reasons = recommend_from_ratings(no_bias, {rated: 5.0}, k=3).reasons
+    assert not reasons["level"].any() and (reasons["taste"] == reasons["contribution"]).all()
 
 
 def test_bad_input_and_deep_models():
-    with pytest.raises(DataError, match="mf and mf_bias"):
+    with pytest.raises(DataError, match="mf, mf_bias and autorec"):
         fold_in(FakeModel(family="deep"), {0: 4.0})
     model = FakeModel()
     with pytest.raises(DataError, match="at least one"):

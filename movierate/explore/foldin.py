@@ -21,8 +21,12 @@ logit-transformed ratings, then takes Gauss-Newton steps on the rating-scale res
 Why a movie is recommended: with A = Phi^T W Phi + P, theta = mu + A^-1 Phi^T W y~, so the user
 part of movie j's score splits exactly into phi_j.mu (the average user) plus, for each rated
 movie i, phi_j^T A^-1 phi_i w_i y~_i (w = 1 and y~ = r - g - b_m - phi.mu for linear outputs; the
-Gauss-Newton weights and working response for sigmoid, in logit units). The rated movies with
-the largest such contributions "drove" the recommendation.
+Gauss-Newton weights and working response for sigmoid, in logit units). With a user bias, part
+of each rated movie's contribution goes through that bias: its ``level``, the same for every
+movie's score, so it moves every prediction and changes no ranking. The rest, its ``taste``,
+differs from movie to movie; the rated movies with the largest taste contributions "drove" a
+recommendation (with one 5-star rating every row said "because Toy Story", which was only the
+user's level: views review round 3).
 
 ``deep`` models are not supported: their score is not linear in the user vector, and a
 handful of ratings cannot pin down a vector through an MLP reliably; a DataError says so.
@@ -52,6 +56,16 @@ FEW_RATINGS = 5
 #: autorec too: its score is a dot product of the user's decoder row and the movie's code (the
 #: codes stay those of the training ratings: the new user's ratings do not re-encode movies).
 SUPPORTED_FAMILIES = ("mf", "mf_bias", "autorec")
+#: Per (recommended movie, rated movie): its contribution to the score and its two parts.
+REASON_COLUMNS = [
+    "movie_idx",
+    "rated_idx",
+    "rated_title",
+    "rating",
+    "contribution",
+    "level",
+    "taste",
+]
 
 
 @dataclass(frozen=True)
@@ -84,6 +98,14 @@ class FoldIn:
         phi_rated = _features(np.asarray(movie_embedding, np.float64)[self.rows], self._has_bias)
         return (phi @ self._solve @ phi_rated.T) * self._weighted[None, :]
 
+    def level_contributions(self, movie_embedding: np.ndarray) -> np.ndarray:
+        """(n_rated,): the part of each rated movie's contribution that goes through the user
+        bias, the same for every movie's score (zeros for a model without a user bias)."""
+        if not self._has_bias:
+            return np.zeros(len(self.rows))
+        phi_rated = _features(np.asarray(movie_embedding, np.float64)[self.rows], True)
+        return (self._solve @ phi_rated.T)[-1] * self._weighted
+
 
 @dataclass(frozen=True)
 class FoldInRecommendations:
@@ -91,7 +113,7 @@ class FoldInRecommendations:
 
     fold: FoldIn
     recommended: pd.DataFrame  # rank, movie columns, predicted, because (titles)
-    reasons: pd.DataFrame  # movie_idx, rated_idx, rated_title, rating, contribution
+    reasons: pd.DataFrame  # REASON_COLUMNS
     coordinates: np.ndarray | None  # (2,) on the users map when a PCA was given
     message: str
     #: The model's own predictions in ``recommended`` against the rating scale (the table shows
@@ -182,8 +204,8 @@ def recommend_from_ratings(
     pca: Any = None,
 ) -> FoldInRecommendations:
     """The ``k`` unrated movies (with at least ``min_ratings`` ratings in the dataset) the
-    folded-in user would rate highest, each with the ``n_reasons`` rated movies that pushed its
-    score up most; ``pca`` (a :class:`~movierate.explore.pca.PCAResult` fitted on the user
+    folded-in user would rate highest, each with the ``n_reasons`` rated movies whose taste
+    (their contribution beyond the user bias's level) pushed its score up most; ``pca`` (a :class:`~movierate.explore.pca.PCAResult` fitted on the user
     embedding) places the user on the users map."""
     k = check_k(k)
     n_reasons = check_k(n_reasons, "n_reasons")
@@ -193,12 +215,14 @@ def recommend_from_ratings(
     recommended = rank_movies(scores, movies, exclude=fold.rows, k=k, min_ratings=min_ratings)
     rec_rows = recommended["movie_idx"].to_numpy(np.int64)
     contrib = fold.contributions(model.arrays["movie_embedding"], rec_rows)
+    level = fold.level_contributions(model.arrays["movie_embedding"])
+    taste = contrib - level[None, :]
     titles = movies["title"].astype(str).to_numpy()
     records, because = [], []
     for j, row in enumerate(rec_rows):
-        order = np.argsort(-contrib[j], kind="stable")
+        order = np.argsort(-taste[j], kind="stable")
         because.append(
-            ", ".join(titles[fold.rows[i]] for i in order[:n_reasons] if contrib[j, i] > 0)
+            ", ".join(titles[fold.rows[i]] for i in order[:n_reasons] if taste[j, i] > 0)
         )
         for i in order:
             records.append(
@@ -208,12 +232,12 @@ def recommend_from_ratings(
                     titles[fold.rows[i]],
                     float(fold.ratings[i]),
                     float(contrib[j, i]),
+                    float(level[i]),
+                    float(taste[j, i]),
                 )
             )
     recommended["because"] = because
-    reasons = pd.DataFrame(
-        records, columns=["movie_idx", "rated_idx", "rated_title", "rating", "contribution"]
-    )
+    reasons = pd.DataFrame(records, columns=REASON_COLUMNS)
     coordinates = None
     if pca is not None:
         xy = np.asarray(pca.transform(fold.vector[None, :])[0][:2], dtype=np.float64)
@@ -223,7 +247,7 @@ def recommend_from_ratings(
         f"With fewer than {FEW_RATINGS} ratings the result leans mostly on the average "
         "user; rate a few more movies."
         if n < FEW_RATINGS
-        else "Each recommendation lists the rated movies that pushed it up most."
+        else "Each recommendation lists the rated movies whose taste pushed it up most."
     )
     (recommended,), shown = clip_for_display([recommended], model.rating_scale)
     return FoldInRecommendations(fold, recommended, reasons, coordinates, message, shown)
@@ -234,14 +258,19 @@ def _check_model(model: Any) -> tuple[str, str]:
     family, output = getattr(spec, "family", None), getattr(spec, "output", None)
     if family == "deep":
         raise DataError(
-            "Folding in your own ratings works for mf and mf_bias models only: a deep model's "
-            "prediction is not linear in the user vector, so a few ratings cannot place a new "
-            "user reliably. Pick an mf, mf_bias or autorec model."
+            "Folding in your own ratings works for mf, mf_bias and autorec models only: a deep "
+            "model's prediction is not linear in the user vector, so a few ratings cannot place "
+            "a new user reliably. Pick an mf, mf_bias or autorec model."
         )
-    if family not in SUPPORTED_FAMILIES or output not in scoring.OUTPUTS:
+    if family not in SUPPORTED_FAMILIES:
         raise DataError(
-            f"Cannot fold in ratings for a model of family {family!r} with output {output!r}; "
-            "pick an mf, mf_bias or autorec model."
+            f"Folding in your own ratings works for mf, mf_bias and autorec models only, not "
+            f"{family}: pick an mf, mf_bias or autorec model."
+        )
+    if output not in scoring.OUTPUTS:
+        raise DataError(
+            f"The model's output transform {output!r} is not one movierate knows; the model "
+            "looks damaged or edited: retrain it."
         )
     return family, output
 

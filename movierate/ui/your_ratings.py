@@ -155,16 +155,20 @@ def render_your_ratings(
     ``k`` and ``min_ratings`` given (e.g. by the Recommend page, whose own sliders use the
     URL keys ``k`` and ``min_ratings``) are used as they are; otherwise this draws those two
     sliders itself."""
+    from movierate.explore.foldin import SUPPORTED_FAMILIES
+
     imported = is_imported(model)
-    if imported or model.spec.family == "deep":
+    if imported or model.spec.family not in SUPPORTED_FAMILIES:
         reason = (
             "is an embedding imported from elsewhere (movie vectors only, no users)"
             if imported
             else "is a deep model, whose prediction is not linear in the user vector"
+            if model.spec.family == "deep"
+            else f"is a {model.spec.family} model, which a few ratings cannot place a user in here"
         )
         st.info(
             f"{model.name} {reason}, so it cannot place a new user from a few ratings. Pick an "
-            "mf or mf_bias model trained here.",
+            "mf, mf_bias or autorec model trained here.",
             icon=":material/info:",
         )
         return
@@ -242,13 +246,18 @@ def render_your_ratings(
             hide_index=True,
             column_config={
                 "your rating": st.column_config.NumberColumn(format="%.1f"),
-                "push": st.column_config.ProgressColumn(
-                    "push on the list",
-                    format="%.2f",
-                    min_value=0.0,
-                    max_value=float(max(drivers["push"].max(), 1e-9)) if len(drivers) else 1.0,
-                    help="Sum over the recommendations of how much this rating raised their "
-                    "score (the fold-in's exact per-rating contributions).",
+                "level": st.column_config.NumberColumn(
+                    "level",
+                    format="%+.2f",
+                    help="How much this rating moved every prediction, through your user bias: "
+                    "it changes the scores, not which movies are listed.",
+                ),
+                "taste": st.column_config.NumberColumn(
+                    "taste push on the list",
+                    format="%+.2f",
+                    help="Summed over the recommendations: how much this rating raised (+) or "
+                    "lowered (−) their scores beyond the level, through your vector (the "
+                    "fold-in's exact per-rating contributions). This is what picks the list.",
                 ),
             },
             key="your_drivers",
@@ -436,14 +445,17 @@ def _rated_list(model: Any, ratings: dict[MovieId, float], rows: dict[int, float
 
 
 def _drivers(reasons: pd.DataFrame) -> pd.DataFrame:
+    """One row per rated movie: its level (through the user bias) and its taste push summed
+    over the list, signed (a low rating that pulls the list down shows, not only the raises)."""
     if reasons.empty:
-        return pd.DataFrame(columns=["rated", "your rating", "push"])
-    positive = reasons[reasons["contribution"] > 0]
+        return pd.DataFrame(columns=["rated", "your rating", "level", "taste"])
     grouped = (
-        positive.groupby(["rated_title", "rating"], as_index=False)["contribution"]
-        .sum()
-        .sort_values("contribution", ascending=False)
+        reasons.groupby(["rated_idx", "rated_title", "rating"], as_index=False)
+        .agg(level=("level", "first"), taste=("taste", "sum"))
+        .sort_values("taste", ascending=False)
     )
-    return grouped.rename(
-        columns={"rated_title": "rated", "rating": "your rating", "contribution": "push"}
-    ).reset_index(drop=True)
+    return (
+        grouped.drop(columns="rated_idx")
+        .rename(columns={"rated_title": "rated", "rating": "your rating"})
+        .reset_index(drop=True)
+    )
