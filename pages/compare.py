@@ -473,7 +473,20 @@ def pair_section(models: list) -> None:
             f"{agreement.rmse_between:.3f}",
             help=f"On {agreement.n_pairs:,} (user, movie) pairs.",
         )
-        metrics[3].metric("Prediction correlation", f"{agreement.pearson:.3f}")
+        beyond = agreement.pearson_beyond_levels
+        metrics[3].metric(
+            "Prediction correlation",
+            f"{agreement.pearson:.3f}",
+            help=f"Pearson correlation of the two models' predictions on {agreement.n_pairs:,} "
+            "(user, movie) pairs. Two models fitted to the same training rows agree on each "
+            "user's and each movie's level whatever else they learned, so this is high even "
+            "for models that learned nothing; see the number beyond the levels below.",
+        )
+        if beyond is not None and np.isfinite(beyond):
+            metrics[3].caption(
+                f"Beyond each user's and movie's level: **{beyond:.2f}** (do they agree on who "
+                "likes what; near 0 when either learned no taste)."
+            )
     elif not predicts:
         metrics[2].caption(
             "Prediction agreement needs two models that predict ratings; "

@@ -120,6 +120,15 @@ def test_compare_movie_by_movie_tab_reacts_to_min_ratings_and_k(trained_home):
     at = open_page("pages/compare.py", section="Movie by movie")
     labels = [m.label for m in at.metric]
     assert "Mean Jaccard@10" in labels and "Procrustes residual" in labels
+    # accuracy review round 5: raw agreement is high for any two fits of the same rows; the
+    # agreement beyond each user's and movie's level is said beside it, as computed
+    from movierate.explore.compare import model_prediction_agreement
+
+    models = [store.load_model(n) for n in ("small-mf", "small-deep")]
+    beyond = model_prediction_agreement(*models).pearson_beyond_levels
+    assert any(
+        f"Beyond each user's and movie's level: **{beyond:.2f}**" in c.value for c in at.caption
+    )
     jaccard = widget(at.metric, "Mean Jaccard@10").value
     at.slider(key="min_ratings").set_value(50).run()
     assert_clean(at)
