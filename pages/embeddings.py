@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from movierate import explore
+from movierate.explore.validation import eligible_rows
 from movierate.ui import charts, dimensions, figures, maps, shell, state, text, widgets
 
 #: The genre the one-genre colouring starts with (the first the map has): clear clusters.
@@ -118,12 +119,14 @@ def render() -> None:
         st.caption(
             "Principal components are the directions along which this model's movies differ "
             "most (among those shown by the filter). Under each one: how the movies listed at "
-            "its two ends differ, counted on the lists themselves."
+            "its two ends differ, counted on the lists themselves, and whether random lists of "
+            "as many of the same movies differ as much."
         )
+        pool = model.movies.iloc[eligible_rows(model.movies, min_ratings)]
         for component, rows in extremes.groupby("component", sort=True):
             share = float(rows["explained_variance_ratio"].iloc[0])
             st.markdown(f"**Component {component}**: {share:.1%} of the variance")
-            contrast = explore.ends_contrast(rows)
+            contrast = explore.ends_contrast(rows, pool)
             if contrast:
                 st.caption(text.md(contrast))
             for end, label in (("top", "Top end"), ("bottom", "Bottom end")):
