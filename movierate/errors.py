@@ -16,7 +16,12 @@ class DownloadError(DataError):
 
 
 class SpecError(MovierateError, ValueError):
-    """A model specification has an invalid value."""
+    """A model specification has an invalid value; ``field`` names the spec field when one
+    value is to blame (the CLI says its flag, the Train page its label)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class StoreError(MovierateError):

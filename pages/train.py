@@ -59,12 +59,15 @@ def spec_widget(name: str, default: Any) -> Any:
         )
     if isinstance(rule, schema.Strengths):
         return {kind: strength_widget(kind, default) for kind in rule.kinds}
-    if rule.type is int:
+    allowed = f"{field.help}. Allowed: {rule.describe().removeprefix('use ')}."
+    if rule.type is int:  # a whole-number range is enforced as it is typed
         return st.number_input(
             field.label,
             value=int(default or 0),
+            min_value=rule.low,
+            max_value=rule.high,
             step=int(field.step or 1),
-            help=field.help,
+            help=allowed,
             key=key,
         )
     return st.number_input(
@@ -72,7 +75,7 @@ def spec_widget(name: str, default: Any) -> Any:
         value=float(default),
         step=field.step,
         format="%.6g",
-        help=field.help,
+        help=allowed,
         key=key,
     )
 
@@ -362,7 +365,10 @@ def tune_form(datasets: list[str]) -> None:
                 {"method": split_method},
             )
         except MovierateError as exc:
-            st.error(f"Not started: {text.md(exc)}", icon=":material/warning:")
+            st.error(
+                f"Not started: {text.md(schema.spec_error_text(exc, 'label'))}",
+                icon=":material/warning:",
+            )
         else:
             st.session_state["watch_job"] = job_id
 
@@ -418,7 +424,11 @@ def train_form(datasets: list[str]) -> None:
         with data_col:
             st.markdown("**Data**")
             dataset = st.selectbox(
-                "Dataset", datasets, index=datasets.index(state.preferred_dataset(datasets))
+                "Dataset",
+                datasets,
+                index=datasets.index(state.preferred_dataset(datasets)),
+                help="The ratings to train on: MovieLens sets downloaded or uploaded on Home, "
+                "and your own CSV imported there.",
             )
             split_method = st.selectbox(
                 "Test split",
@@ -429,7 +439,14 @@ def train_form(datasets: list[str]) -> None:
                 "early stopping or any setting; the early-stopping rows are carved from the rest "
                 "(for a temporal split, each user's latest remaining ratings).",
             )
-            test_fraction = st.slider("Test share", 0.05, 0.5, 0.1, 0.05)
+            test_fraction = st.slider(
+                "Test share",
+                0.05,
+                0.5,
+                0.1,
+                0.05,
+                help="Share of the ratings held out to measure the saved model's accuracy.",
+            )
             stop_fraction = st.slider(
                 "Early-stopping share (of the rest)",
                 0.05,
@@ -510,7 +527,10 @@ def train_form(datasets: list[str]) -> None:
             )
             st.page_link(shell.page("home"), label="Manage models on Home", icon=":material/edit:")
         except MovierateError as exc:
-            st.error(f"Not started: {text.md(exc)}", icon=":material/warning:")
+            st.error(
+                f"Not started: {text.md(schema.spec_error_text(exc, 'label'))}",
+                icon=":material/warning:",
+            )
         else:
             st.session_state["watch_job"] = job_id
             warnings = advice.spec_warnings(spec)

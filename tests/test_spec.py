@@ -94,3 +94,19 @@ def test_a_limit_on_spread_penalties_that_does_nothing_is_said():
     assert not any("does nothing" in w for w in spec_warnings(used))
     with pytest.raises(SpecError, match="autorec has no spread penalties"):
         ModelSpec(family="autorec", regularizers={"l2": 40.0}, penalty_min_ratings=5).validate()
+
+
+def test_a_bad_value_is_named_by_its_flag_on_the_cli_and_its_label_on_the_page():
+    """Fuzz round 8 / views review round 3: messages named spec fields
+    ("early_stopping_patience = -1") where people set --patience or a labelled box."""
+    from movierate.errors import SpecError
+    from movierate.schema import spec_error_text
+
+    with pytest.raises(SpecError) as caught:
+        ModelSpec(early_stopping_patience=-1).validate()
+    assert spec_error_text(caught.value, "flag").startswith("--patience -1 is invalid")
+    assert spec_error_text(caught.value, "label").startswith(
+        "Early stopping patience (epochs, 0 = off) = -1 is invalid"
+    )
+    other = SpecError("Unknown regularizer 'x'")
+    assert spec_error_text(other, "flag") == "Unknown regularizer 'x'"

@@ -48,6 +48,7 @@ from movierate.cli.progress import DownloadProgress, ProgressBar
 from movierate.cli.tables import format_table
 from movierate.cli.train import SPEC_FLAGS, spec_from_args
 from movierate.errors import MovierateError
+from movierate.schema import spec_error_text
 
 __all__ = [
     "COMMANDS",
@@ -107,7 +108,7 @@ def _run(argv: Sequence[str] | None) -> int:
         with _recording_interrupts(interrupted):
             return COMMANDS[args.command].run(args)
     except MovierateError as exc:
-        print(error_line(str(exc)), file=sys.stderr)
+        print(error_line(spec_error_text(exc, "flag")), file=sys.stderr)
         return EXIT_ERROR
     except BrokenPipeError:
         raise
