@@ -67,7 +67,8 @@ def spec_warnings(spec: Any) -> list[str]:
     least = getattr(spec, "penalty_min_ratings", 0)
     if least and not set(regs) & set(SPREAD_PENALTIES):
         warnings.append(
-            f"The spread penalties are limited to movies with at least {least} ratings, but "
+            f"The spread penalties are limited to movies with at least {least} "
+            f"rating{'' if least == 1 else 's'}, but "
             "none is on (whitening, decorrelation or adversarial): the setting does nothing."
         )
     unused = spec.unused_settings() if hasattr(spec, "unused_settings") else []

@@ -69,7 +69,7 @@ def render() -> None:
         st.stop()
     movie = reference.movies.loc[movie_idx]
     counts = (
-        f" · {int(movie['n_ratings']):,} ratings · mean {float(movie['mean_rating']):.2f}"
+        f" · {text.ratings_text(movie['n_ratings'])} · mean {float(movie['mean_rating']):.2f}"
         if not widgets.without_rating_counts([reference])  # imported without counts: unknown
         else ""
     )
@@ -141,7 +141,7 @@ def render() -> None:
                 here = f"{own['title']} ({text.year_text(own['year'])})"
                 if here != f"{movie['title']} ({text.year_text(movie['year'])})":
                     counted = not widgets.without_rating_counts([model])
-                    ratings = f", {int(own['n_ratings']):,} ratings" if counted else ""
+                    ratings = f", {text.ratings_text(own['n_ratings'])}" if counted else ""
                     st.caption(f"Here: {text.md(here)}{ratings}")
                 if len(models) > 1:
                     found = found.assign(shared=found["film"].isin(in_all))

@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly import colors
 
-from movierate.ui.text import genres_text, html_text
+from movierate.ui.text import genres_text, html_text, ratings_text
 
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 #: Marker colours of the custom-axis sets.
@@ -30,7 +30,7 @@ def _hover(frame: pd.DataFrame) -> list[str]:
     years = pd.to_numeric(frame["year"], errors="coerce")
     return [
         f"<b>{html_text(t)}</b> ({'' if pd.isna(y) else int(y)})<br>"
-        f"{html_text(genres_text(g))}<br>{int(n)} ratings"
+        f"{html_text(genres_text(g))}<br>{ratings_text(n)}"
         for t, y, g, n in zip(
             frame["title"], years, frame["genres"], frame["n_ratings"], strict=True
         )
@@ -119,7 +119,7 @@ def users_figure(
     if len(frame) > max_points:
         frame = frame.sample(max_points, random_state=0)
     hover = [
-        f"user {html_text(uid)}<br>{int(n)} ratings, mean {m:.2f}"
+        f"user {html_text(uid)}<br>{ratings_text(n)}, mean {m:.2f}"
         for uid, n, m in zip(
             frame["user_id"] if "user_id" in frame.columns else frame["user_idx"],
             frame["n_ratings"],

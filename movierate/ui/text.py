@@ -64,7 +64,9 @@ def md(value: Any) -> str:
 def movies_counted(min_ratings: int) -> str:
     """The movies a minimum-ratings filter keeps, in words: ``"the movies with at least 10
     ratings"``, or ``"all movies"`` when it is off (0)."""
-    return "all movies" if min_ratings <= 0 else f"the movies with at least {min_ratings} ratings"
+    if min_ratings <= 0:
+        return "all movies"
+    return f"the movies with at least {ratings_text(min_ratings)}"
 
 
 def md_quoted(value: Any) -> str:
@@ -419,3 +421,9 @@ def training_ending(spec: Any, run: int, kept: int) -> str:
     else:
         ended = f"ran all {planned} epochs"
     return f"{ended}; kept epoch {kept}" + (", the best" if kept < run else "")
+
+
+def ratings_text(n: float) -> str:
+    """``"1 rating"``, ``"1,234 ratings"``: a count of ratings as people write it."""
+    n = int(n)
+    return f"{n:,} rating{'' if n == 1 else 's'}"

@@ -15,7 +15,7 @@ import streamlit as st
 
 from movierate.errors import MovierateError
 from movierate.ui import figures, shell, state
-from movierate.ui.text import EPOCHS_COLUMN, genres_text, md, md_quoted, year_text
+from movierate.ui.text import EPOCHS_COLUMN, genres_text, md, md_quoted, ratings_text, year_text
 
 #: Column formats of the models table (:func:`movierate.ui.text.models_table`).
 MODELS_TABLE_COLUMNS: dict[str, Any] = {
@@ -346,7 +346,7 @@ def pick_title(index: Any, query: str, *, key: str) -> int | None:
         )
         return None
     labels = {
-        f"{row.title} ({year_text(row.year)}), {int(row.n_ratings)} ratings": int(row.movie_idx)
+        f"{row.title} ({year_text(row.year)}), {ratings_text(row.n_ratings)}": int(row.movie_idx)
         for row in candidates.itertuples()
     }
     weak = float(candidates["score"].iloc[0]) < MATCH_THRESHOLD
