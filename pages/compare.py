@@ -278,6 +278,12 @@ def accuracy_section(models: list, trained: list) -> None:
             for k in sorted({k for h in reg_histories.values() for k in text.regularizer_keys(h)})
             if k in text.REGULARIZER_LOSS_HELP
         ]
+        missing = [n for n in histories if n not in reg_histories]
+        if missing:  # say why a model is absent (views review round 3: autorec was, silently)
+            explained.append(
+                f"Not drawn: {', '.join(missing)}, which logged no regularizer penalty per epoch "
+                "(no regularizer, or autorec, whose L2 is weight decay inside its loss)."
+            )
         if explained:
             regs_col.caption(" ".join(explained))
     else:

@@ -323,6 +323,8 @@ def test_store_models_are_listed_by_the_cli(trained_home, capsys):
     names = [line.split()[0] for line in out.splitlines()[2:] if line.strip()]
     assert {"small-mf", "small-deep"} <= set(names)
     assert store.list_models()[1] == []
+    # views review round 3: a column only models saved before test rows fill was always empty
+    assert "old valid RMSE" not in out.splitlines()[0] and "test RMSE" in out.splitlines()[0]
 
 
 def test_list_says_when_test_rmses_come_from_different_test_rows(capsys, monkeypatch):

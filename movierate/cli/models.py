@@ -54,6 +54,11 @@ def _run_list(args: argparse.Namespace) -> int:
         "train",
         "created",
     ]
+    if not any(_old_valid(info) for info in infos):  # only models saved before test rows
+        at = header.index("old valid RMSE")
+        header.pop(at)
+        for row in rows:
+            row.pop(at)
     if len(store.test_row_groups(infos)) > 1:  # test RMSEs from different rows: say which
         at = header.index("test RMSE")
         header.insert(at, "test rows")
