@@ -43,6 +43,15 @@ class RawData:
     warnings: list[str] = field(default_factory=list)
 
 
+#: How a user declares a rating scale, on every surface: the CLI and the Train page read data
+#: sets as they are, so the way is the CSV import (fuzz round 8, views review round 3: the
+#: message said only Python's ``rating_scale=``). ``{}``: the scale, e.g. ``(1, 5, 1)``.
+HOW_TO_DECLARE = (
+    "when importing the ratings as a CSV (Home: 'Options: columns, text encoding, rating "
+    "scale'; Python: from_csv(..., rating_scale={}))"
+)
+
+
 def line_numbers(positions: np.ndarray, first_line: int) -> str:
     """``"lines 4, 9, 12 (and 3 more)"`` for row positions of a file whose row 0 is first_line."""
     shown = ", ".join(str(int(p) + first_line) for p in positions[:SHOW_ROWS])
@@ -75,7 +84,7 @@ def build_dataset(
         raise DataError(
             f"{where}: {len(bad):,} rating(s) outside the scale {scale.describe()} "
             f"(column 'rating', {line_numbers(bad, raw.first_line)}: {values}). Fix those rows, "
-            "or declare the scale your data uses (rating_scale=(min, max, step))."
+            f"or declare the scale your data uses {HOW_TO_DECLARE.format('(min, max, step)')}."
         )
     user_idx, user_ids = encode_ids(users)
     movie_idx, movie_ids = encode_ids(movies)
@@ -185,7 +194,7 @@ def scale_notices(ratings: np.ndarray, scale: RatingScale, raw: RawData) -> list
     notices = [
         f"Rating scale inferred as {scale.min:g}{' to ' if scale.min < 0 else '-'}{scale.max:g}"
         + (f" (step {scale.step:g})" if scale.step else " (any value)")
-        + " from the data; pass rating_scale=(min, max, step) to declare it."
+        + f" from the data; declare another {HOW_TO_DECLARE.format('(min, max, step)')}."
     ]
     n = len(ratings)
     threshold = max(OUTLIER_ROWS, OUTLIER_SHARE * n)
@@ -204,8 +213,9 @@ def scale_notices(ratings: np.ndarray, scale: RatingScale, raw: RawData) -> list
             f"{raw.ratings_file}: the scale {scale.describe()} was inferred only because of "
             f"{len(outside):,} outlying rating(s) ({line_numbers(outside, raw.first_line)}: "
             f"{values}); all {n - len(outside):,} other ratings fit {bulk.describe()}. If that "
-            f"is your scale, fix those rows or pass rating_scale=({bulk.min:g}, {bulk.max:g}, "
-            f"{bulk.step:g}) so they are reported as errors."
+            f"is your scale, fix those rows or declare it "
+            f"{HOW_TO_DECLARE.format(f'({bulk.min:g}, {bulk.max:g}, {bulk.step:g})')} so they "
+            "are reported as errors."
         )
     return notices
 

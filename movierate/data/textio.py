@@ -96,7 +96,8 @@ def _decode_error(
     return DataError(
         f"{where}: line {line} cannot be decoded as {encoding} (byte 0x{byte:02x} at offset "
         f"{offset:,}{'; ' + fix if fix else ''}). Save the file as UTF-8, or say which encoding "
-        f"it uses (for example {hint})."
+        "it uses when importing it as a CSV (Home: 'Options: columns, text encoding, rating "
+        f"scale'; Python: {hint})."
     )
 
 
