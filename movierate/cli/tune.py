@@ -21,7 +21,12 @@ def _configure_tune(parser: argparse.ArgumentParser) -> None:
         help="family to search, repeatable (several: the family is searched too) [mf_bias]",
     )
     parser.add_argument("--budget", type=float, default=5.0, help="wall-clock minutes [5]")
-    parser.add_argument("--trials", type=int, default=None, help="stop after N trials [no cap]")
+    parser.add_argument(
+        "--trials",
+        type=int,
+        default=None,
+        help="stop after N trials (with --blend: N for each of its two families) [no cap]",
+    )
     parser.add_argument("--max-epochs", type=int, default=60, help="epoch cap per trial [60]")
     parser.add_argument("--seed", type=int, default=0, help="seed of the search [0]")
     parser.add_argument(
