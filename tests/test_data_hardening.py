@@ -783,3 +783,12 @@ def test_a_cache_copy_found_changed_is_rewritten_not_parsed_again_every_time(tmp
     load_dataset(folder)
     load_dataset(folder)
     assert len(parses) == 1  # parsed once, then the rewritten copy serves
+
+
+def test_scores_out_of_100_are_a_0_to_100_scale():
+    """Fuzz round 8: ratings of 10, 20, ... 100 were inferred as 10-100 in steps of 1."""
+    rows = "".join(
+        f"{u},{m},{10 * ((u + m) % 10 + 1)},1\n" for u in range(1, 21) for m in range(1, 11)
+    )
+    ds = from_csv((HEADER + rows).encode())
+    assert (ds.rating_scale.min, ds.rating_scale.max, ds.rating_scale.step) == (0.0, 100.0, 1.0)

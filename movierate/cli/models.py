@@ -380,6 +380,8 @@ def _data_for(model, data: str):
             f"{model.dataset_name!r}). Pass the data the model was trained on."
         )
     print_notes(ds)
+    if str(data).lower().endswith(".zip") and ds.source:  # said: a read-only command wrote it
+        print(f"note: the zip was extracted to {ds.source} (kept: later runs reuse it)")
     return ds
 
 

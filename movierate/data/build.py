@@ -158,6 +158,7 @@ COMMON_SCALES = (
     RatingScale(0.0, 5.0, 0.5),
     RatingScale(1.0, 10.0, 1.0),
     RatingScale(0.0, 10.0, 0.5),
+    RatingScale(0.0, 100.0, 1.0),  # percent scores (10, 20, ... 100 read 10-100 before)
 )
 """Scales tried in order when a file does not declare one (first that fits every rating)."""
 
