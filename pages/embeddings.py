@@ -418,7 +418,11 @@ def render() -> None:
             help="Names each dense region by the genres over-represented in it.",
         )
         query = controls[3].text_input(
-            "Find a movie", key="q", placeholder="e.g. toy story", bind="query-params"
+            "Find a movie",
+            key="q",
+            placeholder="e.g. toy story",
+            bind="query-params",
+            max_chars=state.TEXT_MAX,
         )
         return colour, regions_on, query
 

@@ -28,6 +28,7 @@ def render() -> None:
             key="q",
             placeholder="e.g. toy story, matrix 1999, amelie",
             bind="query-params",
+            max_chars=state.TEXT_MAX,
             help="Typos, missing articles and accents are fine; add the year if several match.",
         )
     metric = metric_col.segmented_control(

@@ -202,10 +202,20 @@ def render_custom_axes(model: Any) -> None:
     start_a, start_b, start_c, start_d = _starting_sets(model)
     a_col, b_col = st.columns(2)
     x_a = a_col.text_input(
-        "x axis: set A", value=start_a, key="xa", bind="query-params", help=_set_help(genres)
+        "x axis: set A",
+        value=start_a,
+        key="xa",
+        bind="query-params",
+        help=_set_help(genres),
+        max_chars=state.SET_MAX,
     )
     x_b = b_col.text_input(
-        "x axis: set B", value=start_b, key="xb", bind="query-params", help=_set_help(genres)
+        "x axis: set B",
+        value=start_b,
+        key="xb",
+        bind="query-params",
+        help=_set_help(genres),
+        max_chars=state.SET_MAX,
     )
     y_mode = url_choice(
         "y axis",
@@ -222,6 +232,7 @@ def render_custom_axes(model: Any) -> None:
             key="ya",
             bind="query-params",
             help=_set_help(genres),
+            max_chars=state.SET_MAX,
         )
         y_b = d_col.text_input(
             "y axis: set D",
@@ -229,6 +240,7 @@ def render_custom_axes(model: Any) -> None:
             key="yb",
             bind="query-params",
             help=_set_help(genres),
+            max_chars=state.SET_MAX,
         )
     min_ratings = widgets.min_ratings_slider(
         [model],
@@ -313,7 +325,7 @@ def render_analogies(model: Any) -> None:
     cols = st.columns(3)
     defaults = _analogy_defaults(model)
     queries = [
-        col.text_input(label, value=default, key=key, bind="query-params")
+        col.text_input(label, value=default, key=key, bind="query-params", max_chars=state.TEXT_MAX)
         for col, label, key, default in zip(
             cols,
             ("A (start from)", "B (minus)", "C (plus)"),

@@ -434,7 +434,14 @@ def _user_problem(value: str, context: dict[str, list[str]]) -> str | None:
 #: page key of ``shell.PAGES``. A test checks every bound widget in ``pages/`` is listed.
 _MODEL = UrlParam("model", what="saved model")
 _MODELS = UrlParam("models", what="saved model")
-_TEXT = UrlParam("text", hi=200)
+#: The longest free text (a title query) a link holds; the boxes bound to it take no more.
+TEXT_MAX = 200
+_TEXT = UrlParam("text", hi=TEXT_MAX)
+#: The longest movie-set box (``;``-separated titles) a link holds: the box takes no more
+#: (a 260-character list of 10 titles worked in the page but never reached the link before:
+#: fuzz round 8).
+SET_MAX = 2000
+_SET = UrlParam("text", hi=SET_MAX)
 #: The longest list of your ratings a link holds (``?rated=``): about 680 MovieLens ids, fewer
 #: long text ids. The Rate form refuses an addition past it (``ui.your_ratings``).
 RATED_MAX = 4000
@@ -509,10 +516,10 @@ URL_PARAMS: dict[str, dict[str, UrlParam]] = {
         "model": _MODEL,
         "model_b": _MODEL,
         "view": UrlParam("choice", options=("axes", "analogy", "probes", "users", "align")),
-        "xa": _TEXT,
-        "xb": _TEXT,
-        "ya": _TEXT,
-        "yb": _TEXT,
+        "xa": _SET,
+        "xb": _SET,
+        "ya": _SET,
+        "yb": _SET,
         "ymode": UrlParam("choice", options=("pca", "custom")),
         "axes_min": _MIN_RATINGS,
         "an_a": _TEXT,
