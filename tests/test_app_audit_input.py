@@ -209,9 +209,39 @@ def test_a_rating_the_link_has_no_room_for_is_refused_and_the_list_kept(home):
     at.button(key="rate_add").click().run()
     assert not at.exception, [e.message for e in at.exception]
     assert at.query_params["rated"] == full  # kept as it was
-    assert any("Not added" in e.value and "kept" in e.value for e in at.error)
+    assert any("Not added" in e.value and "keeps its list" in e.value for e in at.error)
     at.run()
     assert at.query_params["rated"] == full and not at.error
+
+
+def test_ratings_moved_to_another_data_set_past_the_link_cap_are_used_and_said(home):
+    """Recheck: a list moved to another data set's longer ids was refused as "Not added"
+    next to "were kept", and the move was redone on every run."""
+    from movierate import explore, store
+    from movierate.ui import state
+    from movierate.ui.your_ratings import data_tag, movie_id_of
+
+    source, target = store.load_model("ml100"), store.load_model("ml4")
+    pairs = []
+    for row in range(len(source.movies)):
+        here = explore.matching_row(source.movies, row, target.movies)
+        if here is not None:
+            pairs.append((movie_id_of(source, row), movie_id_of(target, here)))
+    pairs.sort(key=lambda p: len(str(p[0])) - len(str(p[1])))  # longest growth first
+    src, dst = [], []
+    for a, b in pairs:
+        if len(",".join([*src, f"{a}:3"])) > state.RATED_MAX:
+            break
+        src.append(f"{a}:3")
+        dst.append(f"{b}:3")
+    assert len(",".join(dst)) > state.RATED_MAX  # moved, they would not fit
+    rated = ",".join(src)
+    at = open_at("rate", model="ml4", rated=rated, rated_on=data_tag(source))
+    assert not at.exception and not at.error
+    (moved,) = [i.value for i in at.info if "were made on" in i.value]
+    assert f"{len(src)} of those movies are in" in moved and "do not fit" in moved
+    assert at.query_params["rated"] == rated  # the link keeps its list
+    assert any(f"**Your ratings** ({len(src)})" in m.value for m in at.markdown)
 
 
 FILM = "Forrest Gump (1994)"

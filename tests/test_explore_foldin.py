@@ -102,7 +102,7 @@ def test_recommend_from_ratings_excludes_rated_and_names_drivers():
     drivers = result.reasons[result.reasons["movie_idx"] == first]
     assert len(drivers) == 2
     top = drivers.sort_values("taste").iloc[-1]
-    assert top["rated_title"] in recs["because"].iloc[0]
+    assert f"{top['rated_title']} (rated {top['rating']:g})" in recs["because"].iloc[0]
     assert "leans mostly on the average user" in result.message
     np.testing.assert_allclose(drivers["level"] + drivers["taste"], drivers["contribution"])
 

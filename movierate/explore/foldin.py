@@ -221,8 +221,12 @@ def recommend_from_ratings(
     records, because = [], []
     for j, row in enumerate(rec_rows):
         order = np.argsort(-taste[j], kind="stable")
-        because.append(
-            ", ".join(titles[fold.rows[i]] for i in order[:n_reasons] if taste[j, i] > 0)
+        because.append(  # with the rating: a disliked film's taste can push a movie up
+            ", ".join(
+                f"{titles[fold.rows[i]]} (rated {fold.ratings[i]:g})"
+                for i in order[:n_reasons]
+                if taste[j, i] > 0
+            )
         )
         for i in order:
             records.append(

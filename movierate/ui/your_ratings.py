@@ -26,8 +26,10 @@ from movierate.ui import explore_figures, state, text, widgets
 
 #: The URL query parameters holding the ratings and the data set their movie ids belong to.
 RATED_PARAM, RATED_ON_PARAM = "rated", "rated_on"
-#: Session key of the message for a rating the link had no room for.
+#: Session keys: the message for ratings the link had no room for; how often the ratings
+#: editor was reset after a refused edit.
 _FULL = "rated_full"
+_EDITOR_RESETS = "rated_editor_resets"
 #: Columns shown for a recommendation.
 RECOMMENDED_COLUMNS = ["rank", "title", "predicted", "because", "year", "n_ratings", "genres"]
 
@@ -110,24 +112,26 @@ def data_tag(model: Any) -> str:
     return f"{model.dataset_name}:{model.dataset_fingerprint}"
 
 
-def _set_rated(ratings: dict[MovieId, float], model: Any) -> None:
-    """Write ``ratings`` to the link; one that would not fit (:data:`state.RATED_MAX`) is not
-    written, and the list stays as it was (a link over the cap was dropped whole on the next
-    run: bad-input round 8)."""
+def _set_rated(ratings: dict[MovieId, float], model: Any, refused: str = "Not added") -> bool:
+    """Write ``ratings`` to the link and return True; a list that would not fit
+    (:data:`state.RATED_MAX`) is not written, the link keeps its list, and a message starting
+    with ``refused`` is kept for the next run (a link over the cap was dropped whole on the
+    next run: bad-input round 8)."""
     value = format_rated(ratings)
     if len(value) > state.RATED_MAX:
         st.session_state[_FULL] = (
-            f"Not added: the page's address holds your ratings and has room for "
-            f"{state.RATED_MAX:,} characters, which these {len(ratings):,} ratings would pass. Your "
-            "list is kept as it was. Save it (CSV) below, or remove a few ratings first."
+            f"{refused}: the page's address holds your ratings and has room for "
+            f"{state.RATED_MAX:,} characters, which these {len(ratings):,} ratings would pass. The "
+            "link keeps its list as it was. Save your ratings (CSV) below, or remove a few first."
         )
-        return
+        return False
     if ratings:
         st.query_params[RATED_PARAM] = value
         st.query_params[RATED_ON_PARAM] = data_tag(model)
     else:
         st.query_params.pop(RATED_PARAM, None)
         st.query_params.pop(RATED_ON_PARAM, None)
+    return True
 
 
 def _users_pca(model: Any) -> tuple[Any, pd.DataFrame | None]:
@@ -241,6 +245,8 @@ def render_your_ratings(
     with left:
         st.markdown("**What drove them**")
         drivers = _drivers(recs.reasons)
+        if "user_bias" not in model.arrays:  # no user bias, no level: every push is taste
+            drivers = drivers.drop(columns="level")
         st.dataframe(
             drivers,
             hide_index=True,
@@ -257,7 +263,8 @@ def render_your_ratings(
                     format="%+.2f",
                     help="Summed over the recommendations: how much this rating raised (+) or "
                     "lowered (−) their scores beyond the level, through your vector (the "
-                    "fold-in's exact per-rating contributions). This is what picks the list.",
+                    "fold-in's exact per-rating contributions). This is what picks the list: a "
+                    "film you disliked raises the films unlike it.",
                 ),
             },
             key="your_drivers",
@@ -314,14 +321,26 @@ def _on_this_data(model: Any, ratings: dict[MovieId, float]) -> dict[MovieId, fl
         here = None if row is None else explore.matching_row(source.movies, row, model.movies)
         if here is not None:
             moved[movie_id_of(model, here)] = rating
-    _set_rated(moved, model)
+    pending = st.session_state.get(_FULL)  # an Add refused before this run: still to show
+    written = _set_rated(moved, model, refused="Not moved into the link")
     lost = len(ratings) - len(moved)
     st.info(
         f"Your {len(ratings)} ratings were made on {text.md(source.dataset_name)}; "
         f"{len(moved)} of those movies are in {text.md(model.dataset_name)} (matched by IMDb id "
-        f"or title and year) and were kept" + (f", {lost} left out." if lost else "."),
+        f"or title and year) and are used here"
+        + (f", {lost} left out." if lost else ".")
+        + (
+            ""
+            if written
+            else f" With {text.md(model.dataset_name)}'s movie ids they do not fit in the "
+            "page's address, so it keeps the old ids: remove a few ratings to make room."
+        ),
         icon=":material/swap_horiz:",
     )
+    if not written:  # said above, in the move's own words
+        st.session_state.pop(_FULL, None)
+        if pending:
+            st.session_state[_FULL] = pending
     return moved
 
 
@@ -415,7 +434,8 @@ def _rated_list(model: Any, ratings: dict[MovieId, float], rows: dict[int, float
             ),
             "remove": st.column_config.CheckboxColumn("remove"),
         },
-        key=f"rated_editor_{format_rated(ratings)}",  # a fresh editor once ratings change
+        # a fresh editor once the ratings change, or once an edit was refused
+        key=f"rated_editor_{st.session_state.get(_EDITOR_RESETS, 0)}_{format_rated(ratings)}",
     )
     changed = {
         (str(movie_id) if has_text_ids(model) else int(movie_id)): float(value)
@@ -428,7 +448,11 @@ def _rated_list(model: Any, ratings: dict[MovieId, float], rows: dict[int, float
     # as shown (a link's out-of-scale rating at the scale's end, said above): only an edit
     # rewrites the link
     if changed != dict(zip(table["movie_id"], table["your rating"], strict=True)):
-        _set_rated({**{m: v for m, v in ratings.items() if m not in known}, **changed}, model)
+        updated = {**{m: v for m, v in ratings.items() if m not in known}, **changed}
+        if not _set_rated(updated, model, refused="Not changed"):
+            # a fresh editor showing the kept list: the refused edit must not be read (and
+            # refused) again on every run (recheck: an endless rerun loop)
+            st.session_state[_EDITOR_RESETS] = st.session_state.get(_EDITOR_RESETS, 0) + 1
         st.rerun()
     save_col, clear_col = st.columns(2)
     save_col.download_button(
