@@ -135,6 +135,15 @@ def test_verdicts_on_independent_dimensions_fire_at_chance_rate_over_few_movies(
         )
         failed["whitening"] += not whitening.achieved
     assert all(count <= 12 for count in failed.values()), failed
+    # few pairs or few movies: a mean of few skewed terms (recheck: 9% missed at dim 2)
+    for n, dim in ((1152, 2), (60, 3)):
+        spec2 = spec.with_(regularizers={"decorrelation": 1.0, "adversarial": 1.0})
+        misses = [0, 0]
+        for _ in range(200):
+            x = rng.uniform(-1, 1, (n, dim))
+            for k, verdict in enumerate(regularizer_verdicts({"movie_embedding": x}, spec2, {})):
+                misses[k] += not verdict.achieved
+        assert all(m <= 20 for m in misses), (n, dim, misses)
     x = rng.uniform(-1, 1, (300, 8))
     (decor,) = regularizer_verdicts(
         {"movie_embedding": x @ (np.eye(8) + 0.3)},
