@@ -58,8 +58,9 @@ L2_WHITENING_WARNING = (
 )
 
 
-def spec_warnings(spec: Any) -> list[str]:
-    """Warnings about a spec's regularizer combination, each backed by a measurement."""
+def spec_warnings(spec: Any, names: str = "label") -> list[str]:
+    """Warnings about a spec: its regularizer combination (each backed by a measurement) and
+    settings its family does not read, named by their form ``"label"`` or CLI ``"flag"``."""
     regs = {k: float(v) for k, v in (getattr(spec, "regularizers", None) or {}).items() if v}
     warnings = []
     if regs.get("whitening") and regs.get("l2"):
@@ -73,10 +74,15 @@ def spec_warnings(spec: Any) -> list[str]:
         )
     unused = spec.unused_settings() if hasattr(spec, "unused_settings") else []
     if unused:
-        named = ", ".join(schema.SPEC_SCHEMA[n].label for n in unused)
+        named = ", ".join(
+            schema.SPEC_SCHEMA[n].flag if names == "flag" else schema.SPEC_SCHEMA[n].label
+            for n in unused
+        )
+        one = len(unused) == 1
         warnings.append(
-            f"{spec.family} does not use {named}: the model is trained without them, though the "
-            "spec records them. Set them back to their defaults, or pick the family that reads "
-            "them."
+            f"{spec.family} does not use {named}: the model is trained without "
+            f"{'it' if one else 'them'}, though the spec records {'it' if one else 'them'}. "
+            f"Set {'it' if one else 'them'} back to the default, or pick a family that reads "
+            f"{'it' if one else 'them'}."
         )
     return warnings

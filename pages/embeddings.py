@@ -283,6 +283,8 @@ def render() -> None:
                 title = model.movies.loc[focus, "title"]
                 st.markdown(f"**Nearest to _{text.md(title)}_** (cosine)")
                 if neighbours is not None:
+                    if note := explore.few_ratings_note(model.movies, focus):
+                        st.caption(note)
                     labelled = [
                         f"{t} ({text.year_text(y)})"
                         for t, y in zip(neighbours["title"], neighbours["year"], strict=True)

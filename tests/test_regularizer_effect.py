@@ -180,6 +180,8 @@ def test_settings_the_family_does_not_read_are_named():
     assert spec_warnings(ModelSpec(family="autorec", dropout=0.5)) == []
     (warning,) = spec_warnings(ModelSpec(family="autorec", hidden_units=(8,)))
     assert "autorec does not use Hidden units" in warning
+    (warning,) = spec_warnings(ModelSpec(family="svdpp", dropout=0.5), names="flag")  # the CLI
+    assert warning.startswith("svdpp does not use --dropout: the model is trained without it,")
 
 
 # --- exact whitening ------------------------------------------------------------------------

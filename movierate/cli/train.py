@@ -85,7 +85,7 @@ def _run_train(args: argparse.Namespace) -> int:
     ds = load_dataset(args.dataset)
     spec = spec_from_args(args, ds.fingerprint).validate()  # family defaults chosen elsewhere
     print_notes(ds)
-    for warning in advice.spec_warnings(spec):
+    for warning in advice.spec_warnings(spec, names="flag"):
         print(f"warning: {warning}", file=sys.stderr)
     store.use_process_temp_dir()  # TensorFlow's autograph files go where a kill is cleaned up
     bar = None if args.quiet else ProgressBar(sys.stderr)

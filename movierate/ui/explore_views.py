@@ -593,6 +593,8 @@ def render_two_models(model_a: Any, model_b: Any) -> None:
             if row is None:
                 st.warning(f"{model.name} does not know this movie.", icon=":material/info:")
                 continue
+            if note := explore.few_ratings_note(model.movies, row):
+                st.warning(note, icon=":material/scatter_plot:")
             near = explore.neighbour_index(model).nearest(row, k=10, min_ratings=min_ratings)
             widgets.show_movies(
                 near[["rank", "title", "cosine_similarity", "year", "n_ratings"]],
