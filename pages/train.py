@@ -59,13 +59,13 @@ def spec_widget(name: str, default: Any) -> Any:
         )
     if isinstance(rule, schema.Strengths):
         return {kind: strength_widget(kind, default) for kind in rule.kinds}
+    # the range is said, not enforced by the box: a box over its maximum turned red and Start
+    # training then did nothing visible (recheck); the form's check names the field instead
     allowed = f"{field.help}. Allowed: {rule.describe().removeprefix('use ')}."
-    if rule.type is int:  # a whole-number range is enforced as it is typed
+    if rule.type is int:
         return st.number_input(
             field.label,
             value=int(default or 0),
-            min_value=rule.low,
-            max_value=rule.high,
             step=int(field.step or 1),
             help=allowed,
             key=key,
@@ -174,6 +174,7 @@ def show_job(job) -> None:
     metrics = job.latest_metrics
     kept = metrics.get("best_epoch") if job.state == "done" and unit == "epoch" else None
     if kept is not None:  # the tiles show the kept epoch's numbers, not the last epoch's
+        status += ":"
         position = text.training_ending(job.spec, int(metrics.get("epochs_run", kept)), int(kept))
     st.progress(job.fraction, text=f"**{job.name}** on {job.dataset}: {status}  {position}")
     at = f", epoch {int(kept)}" if kept is not None else ""

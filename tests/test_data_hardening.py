@@ -792,3 +792,7 @@ def test_scores_out_of_100_are_a_0_to_100_scale():
     )
     ds = from_csv((HEADER + rows).encode())
     assert (ds.rating_scale.min, ds.rating_scale.max, ds.rating_scale.step) == (0.0, 100.0, 1.0)
+    # recheck: 20-point grades are no percent scale; they keep their own range
+    rows = "".join(f"{u},{m},{(u + m) % 19 + 2},1\n" for u in range(1, 21) for m in range(1, 11))
+    ds = from_csv((HEADER + rows).encode())
+    assert (ds.rating_scale.min, ds.rating_scale.max, ds.rating_scale.step) == (2.0, 20.0, 1.0)

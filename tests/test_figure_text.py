@@ -53,8 +53,8 @@ def test_a_finished_training_says_how_it_ended_and_which_epoch_it_kept():
     from movierate.ui.text import training_ending
 
     spec = ModelSpec(epochs=40, early_stopping_patience=3)
-    assert training_ending(spec, 9, 5) == (
-        "stopped early at epoch 9 of 40 (3 epochs without a better early-stopping RMSE); "
+    assert training_ending(spec, 9, 5) == (  # stopped after patience + 1 stale epochs
+        "stopped early at epoch 9 of 40 (4 epochs without a better early-stopping RMSE); "
         "kept epoch 5, the best"
     )
     off = spec.with_(epochs=6, early_stopping_patience=0)

@@ -110,3 +110,10 @@ def test_a_bad_value_is_named_by_its_flag_on_the_cli_and_its_label_on_the_page()
     )
     other = SpecError("Unknown regularizer 'x'")
     assert spec_error_text(other, "flag") == "Unknown regularizer 'x'"
+    # the recheck: fields named inside the sentence, and a strength as --reg takes it
+    with pytest.raises(SpecError) as caught:
+        ModelSpec(family="autorec", embedding_dropout=0.5).validate()
+    assert "set --embedding-dropout to 0" in spec_error_text(caught.value, "flag")
+    with pytest.raises(SpecError) as caught:
+        ModelSpec(regularizers={"l2": 1e9}).validate()
+    assert spec_error_text(caught.value, "flag").startswith("--reg l2=1000000000.0 is invalid")

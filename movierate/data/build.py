@@ -158,8 +158,11 @@ COMMON_SCALES = (
     RatingScale(0.0, 5.0, 0.5),
     RatingScale(1.0, 10.0, 1.0),
     RatingScale(0.0, 10.0, 0.5),
-    RatingScale(0.0, 100.0, 1.0),  # percent scores (10, 20, ... 100 read 10-100 before)
 )
+#: Whole numbers above 20 and at most 100 that fit no common scale are scores out of 100
+#: (10, 20, ... 100 read 10-100 before: fuzz round 8); lower ones keep their own range (a
+#: 1-20 grade is no percent: recheck).
+PERCENT = RatingScale(0.0, 100.0, 1.0)
 """Scales tried in order when a file does not declare one (first that fits every rating)."""
 
 
@@ -175,6 +178,8 @@ def infer_scale(ratings: np.ndarray) -> RatingScale:
     lo, hi = float(ratings.min()), float(ratings.max())
     if lo == hi:
         return RatingScale(lo, lo + 1.0, 1.0)
+    if lo >= 0 and 20 < hi <= 100 and not len(PERCENT.bad_positions(ratings)):
+        return PERCENT
     for step in (1.0, 0.5, 0.1):
         n = (hi - lo) / step
         if abs(n - round(n)) < 1e-6:

@@ -409,14 +409,15 @@ def map_method_text(method: str) -> str:
 
 
 def training_ending(spec: Any, run: int, kept: int) -> str:
-    """How a finished training ended: ``"stopped early at epoch 9 of 40 (3 epochs without a
-    better early-stopping RMSE); kept epoch 5"``."""
+    """How a finished training ended: ``"stopped early at epoch 10 of 40 (2 epochs without a
+    better early-stopping RMSE); kept epoch 8, the best"``: the epochs after the kept one, as
+    counted (the stop comes once more than the patience's epochs went without one)."""
     planned = getattr(spec, "epochs", run)
-    patience = getattr(spec, "early_stopping_patience", 0)
     if run < planned:
+        stale = run - kept
         ended = (
-            f"stopped early at epoch {run} of {planned} ({patience} epoch"
-            f"{'s' if patience != 1 else ''} without a better early-stopping RMSE)"
+            f"stopped early at epoch {run} of {planned} ({stale} epoch"
+            f"{'s' if stale != 1 else ''} without a better early-stopping RMSE)"
         )
     else:
         ended = f"ran all {planned} epochs"
