@@ -478,6 +478,8 @@ def _drivers(reasons: pd.DataFrame) -> pd.DataFrame:
         .agg(level=("level", "first"), taste=("taste", "sum"))
         .sort_values("taste", ascending=False)
     )
+    # two decimals as shown, + 0.0 so a tiny negative push does not read "-0.00"
+    grouped[["level", "taste"]] = grouped[["level", "taste"]].round(2) + 0.0
     return (
         grouped.drop(columns="rated_idx")
         .rename(columns={"rated_title": "rated", "rating": "your rating"})
