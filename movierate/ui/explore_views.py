@@ -200,23 +200,19 @@ def render_custom_axes(model: Any) -> None:
     )
     genres = sorted({g for gs in model.movies["genres"] for g in (gs if gs is not None else [])})
     start_a, start_b, start_c, start_d = _starting_sets(model)
+    def set_box(col: Any, which: str, value: str, key: str) -> str:
+        return col.text_input(
+            f"{which[0]} axis: set {which[1]}",
+            value=value,
+            key=key,
+            bind="query-params",
+            help=_set_help(genres),
+            max_chars=state.SET_MAX,
+        )
+
     a_col, b_col = st.columns(2)
-    x_a = a_col.text_input(
-        "x axis: set A",
-        value=start_a,
-        key="xa",
-        bind="query-params",
-        help=_set_help(genres),
-        max_chars=state.SET_MAX,
-    )
-    x_b = b_col.text_input(
-        "x axis: set B",
-        value=start_b,
-        key="xb",
-        bind="query-params",
-        help=_set_help(genres),
-        max_chars=state.SET_MAX,
-    )
+    x_a = set_box(a_col, "xA", start_a, "xa")
+    x_b = set_box(b_col, "xB", start_b, "xb")
     y_mode = url_choice(
         "y axis",
         {"pca": "main remaining principal component", "custom": "set C → set D"},
@@ -226,22 +222,8 @@ def render_custom_axes(model: Any) -> None:
     y_a = y_b = None
     if y_mode == "custom":
         c_col, d_col = st.columns(2)
-        y_a = c_col.text_input(
-            "y axis: set C",
-            value=start_c,
-            key="ya",
-            bind="query-params",
-            help=_set_help(genres),
-            max_chars=state.SET_MAX,
-        )
-        y_b = d_col.text_input(
-            "y axis: set D",
-            value=start_d,
-            key="yb",
-            bind="query-params",
-            help=_set_help(genres),
-            max_chars=state.SET_MAX,
-        )
+        y_a = set_box(c_col, "yC", start_c, "ya")
+        y_b = set_box(d_col, "yD", start_d, "yb")
     min_ratings = widgets.min_ratings_slider(
         [model],
         "Min. ratings of a placed movie",
