@@ -104,3 +104,25 @@ def test_selection_csv_with_coordinates():
     assert "x" not in pd.read_csv(io.StringIO(selection_csv(movies, [1]))).columns
     with pytest.raises(DataError, match="coords has 3 rows"):
         selection_csv(movies, [1, 3], np.zeros((3, 2)))
+
+
+def test_random_selections_rarely_show_a_genre_after_the_adjustment():
+    """Accuracy review round 6: unadjusted one-sided p-values put a genre under 0.05 for 72%
+    of random selections of 200 of ml-100k's movies (18 genres, both directions). Holm's
+    adjustment over the genres keeps that near 5%, and a planted genre is still found."""
+    from movierate.explore.selection import genre_enrichment, holm
+
+    np.testing.assert_allclose(holm(np.array([0.01, 0.04, 0.03, 0.5])), [0.04, 0.09, 0.09, 0.5])
+    rng = np.random.default_rng(4)
+    names = [f"G{i}" for i in range(18)]
+    genres = [[g for g in names if rng.random() < 0.15] for _ in range(1000)]
+    movies = movies_table(1000, genres=genres)
+    hits = 0
+    for _ in range(100):
+        mask = np.zeros(1000, dtype=bool)
+        mask[rng.choice(1000, 200, replace=False)] = True
+        hits += bool((genre_enrichment(movies, mask)["p_adjusted"] < 0.05).any())
+    assert hits <= 12
+    planted = np.array(["G3" in g for g in genres])
+    frame = genre_enrichment(movies, planted).set_index("genre")
+    assert frame.loc["G3", "p_adjusted"] < 1e-6 and frame.loc["G3", "direction"] == "over"

@@ -38,7 +38,8 @@ class SelectionSummary:
     n_selected: int
     n_rest: int
     genres: pd.DataFrame  # genre, n_selected, n_rest, share_selected, share_rest, ratio, p_value,
-    # direction ("over" / "under"); sorted by p_value (most significant first, both directions)
+    # direction ("over" / "under"), log2_ratio, p_adjusted (two-sided, Holm over the genres);
+    # sorted by p_value (most significant first, both directions)
     years: pd.DataFrame  # bin_start, bin_end, n_selected, n_rest, share_selected, share_rest
     popularity: pd.DataFrame  # same columns, bins of n_ratings
     median_year_selected: float
@@ -142,8 +143,21 @@ def genre_enrichment(movies: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
     )
     frame["direction"] = np.where(frame.pop("over"), "over", "under")
     frame["log2_ratio"] = np.log2(frame["ratio"])
+    frame["p_adjusted"] = holm(np.minimum(2 * frame["p_value"].to_numpy(np.float64), 1.0))
     frame = frame.sort_values(["p_value", "genre"], key=None).reset_index(drop=True)
     return frame
+
+
+def holm(p_values: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjustment of ``p_values`` for testing them all at once: a genre
+    table tests ~18 genres in both directions, and unadjusted one-sided p-values put a genre
+    below 0.05 for 72-80% of random selections (accuracy review round 6)."""
+    p = np.asarray(p_values, dtype=np.float64)
+    order = np.argsort(p, kind="stable")
+    scaled = (len(p) - np.arange(len(p))) * p[order]
+    adjusted = np.empty_like(p)
+    adjusted[order] = np.minimum(np.maximum.accumulate(scaled), 1.0)
+    return adjusted
 
 
 def genre_matrix(movies: pd.DataFrame) -> tuple[list[str], np.ndarray]:

@@ -200,6 +200,7 @@ def render_custom_axes(model: Any) -> None:
     )
     genres = sorted({g for gs in model.movies["genres"] for g in (gs if gs is not None else [])})
     start_a, start_b, start_c, start_d = _starting_sets(model)
+
     def set_box(col: Any, which: str, value: str, key: str) -> str:
         return col.text_input(
             f"{which[0]} axis: set {which[1]}",

@@ -577,12 +577,20 @@ def show_selection(
     cols[3].metric("Median ratings per movie", f"{summary.median_ratings_selected:,.0f}")
     cols[3].caption(f"the rest: {summary.median_ratings_rest:,.0f}")
     genres = summary.genres
-    shown = genres[genres["p_value"] < 0.05]
-    shown = shown if not shown.empty else genres.head(5)
+    shown = genres[genres["p_adjusted"] < 0.05]
     st.markdown("**Genres: more or less common than in the rest of the map** (Fisher's test)")
+    tested = f"{len(genres)} genres tested at once: p-values are two-sided and Holm-adjusted"
+    if shown.empty:
+        st.caption(
+            f"No genre is more or less common here than chance allows ({tested}); the five "
+            "closest are listed."
+        )
+        shown = genres.head(5)
+    else:
+        st.caption(f"{tested}, and only those under 0.05 are listed.")
     st.dataframe(
         shown[["genre", "direction", "n_selected", "share_selected", "share_rest", "ratio",
-               "p_value"]],
+               "p_adjusted"]],
         hide_index=True,
         key=f"{key}_genres",
         column_config={
@@ -591,7 +599,7 @@ def show_selection(
             "share_selected": st.column_config.NumberColumn("in selection", format="percent"),
             "share_rest": st.column_config.NumberColumn("in the rest", format="percent"),
             "ratio": st.column_config.NumberColumn("ratio", format="%.2f"),
-            "p_value": st.column_config.NumberColumn("p-value", format="%.1e"),
+            "p_adjusted": st.column_config.NumberColumn("p-value (adjusted)", format="%.1e"),
         },
     )  # fmt: skip
     left, right = st.columns(2)
