@@ -380,10 +380,10 @@ def held_out_rows_text(
 def prefix_curves_text(k_index: int | None, k_pca: int | None, dim: int) -> str:
     """What the shown prefix curves measure (:class:`movierate.explore.ordering.DimensionReport`
     ``k_index`` / ``k_pca``: the first k reaching 95% of the full model's gain)."""
-    from movierate.explore.ordering import GAIN_SHARE
+    from movierate.explore.ordering import GAIN_SHARE, MIN_GAIN
 
     if k_index is None:
-        return "Here the embedding does not lower the RMSE on these rows at all."
+        return f"Here the embedding does not lower the RMSE on these rows by {MIN_GAIN} or more."
     pca = f", the first {k_pca} principal directions" if k_pca is not None else ""
     return (
         f"Here the first {k_index} of {dim} dimensions as trained{pca} give {GAIN_SHARE:.0%} of "
