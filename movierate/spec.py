@@ -20,6 +20,15 @@ REGULARIZERS = schema.names("regularizers")
 #: The regularizers that shape how the movie vectors spread (``penalty_min_ratings`` limits them).
 SPREAD_PENALTIES = ("whitening", "decorrelation", "adversarial")
 OPTIMIZERS = schema.names("optimizer")
+#: Fields every saved model's spec records (they existed from the first format on; later ones,
+#: e.g. ``dot_product`` or ``learning_rate_decay``, take their default in older models). One of
+#: these missing means meta.json was edited: loading it with the default silently changed a
+#: sigmoid model's predictions to clipped ones (bad-input round 9).
+RECORDED_SINCE_FIRST = (
+    "family", "dim", "user_bias", "movie_bias", "hidden_units", "batch_norm", "dropout",
+    "embedding_dropout", "output", "initializer", "regularizers", "dense_l2", "optimizer",
+    "learning_rate", "batch_size", "epochs", "early_stopping_patience", "seed",
+)  # fmt: skip
 #: Spec fields only some families read: given to another family, a value changes nothing.
 FAMILY_ONLY: dict[str, tuple[str, ...]] = {
     "hidden_units": ("deep",),

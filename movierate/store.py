@@ -42,7 +42,7 @@ from movierate.data.build import MAX_RATING
 from movierate.data.movies import REQUIRED_MOVIE_COLUMNS, TRAINING_COUNTS
 from movierate.errors import MovierateError, NameTakenError, StoreError
 from movierate.filenames import unportable_reason
-from movierate.spec import ModelSpec, regularizers_text
+from movierate.spec import RECORDED_SINCE_FIRST, ModelSpec, regularizers_text
 
 _T = TypeVar("_T")
 
@@ -1379,6 +1379,14 @@ def _inspect(path: Path) -> tuple[dict[str, Any], ModelSpec]:
         )
     if missing:
         raise StoreError(f"missing {', '.join(missing)} (an incomplete folder)")
+    recorded = meta["spec"] if isinstance(meta["spec"], dict) else {}
+    lacking = [f for f in RECORDED_SINCE_FIRST if recorded and f not in recorded]
+    if lacking:
+        raise StoreError(
+            f"its model spec lacks {', '.join(lacking)}, which every saved model records "
+            "(meta.json was edited or damaged; loading it with a default would change its "
+            "predictions). Restore meta.json or retrain the model."
+        )
     try:
         spec = ModelSpec.from_dict(meta["spec"])
     except MovierateError as exc:

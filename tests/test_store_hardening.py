@@ -261,6 +261,11 @@ _DAMAGE = {
         lambda p: _edit_meta(p, lambda m: m.update(spec=[1, 2])),
         "must map field names to values",
     ),
+    # bad-input round 9: a sigmoid model without its output field loaded as clip, silently
+    "spec without output": (
+        lambda p: _edit_meta(p, lambda m: m["spec"].pop("output")),
+        "its model spec lacks output, which every saved model records",
+    ),
     "text embedding": (
         lambda p: _edit_arrays(p, movie_embedding=np.zeros((30, 4)).astype("U8")),
         "'movie_embedding' holds <U8 values, not real numbers",
