@@ -71,14 +71,18 @@ def train_and_save(
 
     Returns the saved model's name. ``name_base``: ``name`` was generated from it
     (:func:`movierate.store.unique_name`), so when another run takes it first the model is
-    saved under the next free name (the one returned). Raises SpecError / StoreError before
-    any slow work (also when the store cannot be written), DataError for an unknown dataset or
-    split, TrainingCancelled if ``cancel`` is set.
+    saved under the next free name (the one returned). A name the caller chose is checked free
+    before training; taken while the training ran (another program saved or renamed a model
+    to it), the trained model is saved under the next free name too, not thrown away (bad-input
+    round 9: a CLI rename took a dashboard training's name and 7 epochs were lost). Raises
+    SpecError / StoreError before any slow work (also when the store cannot be written),
+    DataError for an unknown dataset or split, TrainingCancelled if ``cancel`` is set.
     """
     spec.validate()
     store.validate_name(name)
     if name_base is None:
         store.check_name_free(name, overwrite=overwrite)
+        name_base = None if overwrite else name
     store.check_writable()
     params = split_settings(split_params)
     ds = load_dataset(dataset) if isinstance(dataset, str) else dataset

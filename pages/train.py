@@ -200,6 +200,12 @@ def show_job(job) -> None:
             f"Saved as **{job.model_name}**. {saved_accuracy(job.model_name)}",
             icon=":material/check_circle:",
         )
+        if job.model_name != job.name:  # taken meanwhile (bad-input round 9)
+            st.info(
+                f"{text.md(job.name)} was taken by another run or program while this one "
+                f"trained, so it is saved as {text.md(job.model_name)}.",
+                icon=":material/info:",
+            )
         with contextlib.suppress(MovierateError):
             if warning := store.worse_than_mean_note(state.load_model(job.model_name).metrics):
                 st.warning(warning, icon=":material/warning:")

@@ -473,9 +473,10 @@ def test_a_file_where_the_temporary_folder_goes_is_named(capsys):
     assert "tmp is a file, not a folder" in err and "Move the file away" in err
 
 
-def test_a_name_taken_while_training_says_the_training_was_not_saved(capsys, monkeypatch):
+def test_a_name_taken_while_training_keeps_the_training_under_a_free_name(capsys, monkeypatch):
     """Bad-input round 5: two `train --name same` runs at once; the second trained to the end,
-    then said only "A model named 'same' already exists"."""
+    then said only "A model named 'same' already exists". Round 9: it then threw the trained
+    model away; now it is saved under the next free name, and said so."""
     from movierate import store
     from movierate.cli import main
 
@@ -487,10 +488,13 @@ def test_a_name_taken_while_training_says_the_training_was_not_saved(capsys, mon
         return real(name, *args, **kwargs)
 
     monkeypatch.setattr(store, "save_model", another_run_saves_first)
-    assert main(["train", "ml-100k", "--dim", "2", "--epochs", "1", "--name", "same"]) == 1
-    err = capsys.readouterr().err
-    assert "Another run saved a model named 'same' while this one trained" in err
-    assert "this training was not saved" in err and "--overwrite" in err
+    assert main(["train", "ml-100k", "--dim", "2", "--epochs", "1", "--name", "same"]) == 0
+    captured = capsys.readouterr()
+    kept = store.unique_name("same")  # the next free name after the ones saved
+    saved = [n for n in (i.name for i in store.list_models()[0]) if n.startswith("same")]
+    assert sorted(saved) == ["same", "same-2"] and kept == "same-3"
+    assert "a model named 'same' was saved by another run while this one trained" in captured.err
+    assert "so this one is saved as 'same-2'" in captured.err
 
 
 def test_running_out_of_memory_is_said_as_such_not_as_a_bug():

@@ -108,6 +108,12 @@ def _run_train(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
+    if saved != name:
+        print(
+            f"note: a model named {name!r} was saved by another run while this one trained, "
+            f"so this one is saved as {saved!r}",
+            file=sys.stderr,
+        )
     metrics = store.read_meta(saved)["metrics"]
     print(
         f"saved {saved!r} in {time.perf_counter() - started:.1f} s: "
