@@ -88,7 +88,7 @@ def test_analogy_shows_results_and_verdict(trained_home):
     (table,) = [d.value for d in at.dataframe]
     assert len(table) == 10 and "A's neighbour" in table.columns
     assert "Toy Story" in texts(at)
-    verdicts = [e.value for e in at.success] + [e.value for e in at.warning]
+    verdicts = [e.value for e in at.info] + [e.value for e in at.warning]
     assert any("nearest neighbours" in v for v in verdicts)
 
 

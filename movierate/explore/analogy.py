@@ -82,9 +82,11 @@ def movie_analogy(
             "'movies like A', not as an analogy."
         )
     else:
-        message = (
+        message = (  # no verdict beyond that: random B and C pass too (accuracy round 6:
+            # 195 of 200 random triples on random vectors)
             f"{overlap:.0%} of these movies are among {title_a}'s own nearest neighbours, so "
-            "B and C did move the query."
+            "B and C moved the query away from A. That alone does not make it an analogy: "
+            "random B and C move it as far."
         )
     return AnalogyResult(a, b, c, results, overlap, caveat, message)
 

@@ -350,7 +350,7 @@ def render_analogies(model: Any) -> None:
     if result.caveat:
         st.warning(text.md(result.message), icon=":material/warning:")
     else:
-        st.success(text.md(result.message), icon=":material/check_circle:")
+        st.info(text.md(result.message), icon=":material/info:")
     # not "shared": show_movies labels that column "in all" (listed by every model)
     shown = result.results.rename(columns={"near_a": "A's neighbour"})
     widgets.show_movies(
