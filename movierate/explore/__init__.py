@@ -56,7 +56,13 @@ wrappers take an :class:`EmbeddingModel` (model.py; a loaded
 """
 
 from movierate.data.identity import untitled
-from movierate.explore.alignment import MOVED_AT_LEAST, AlignedLayout, align_models, model_align
+from movierate.explore.alignment import (
+    MOVED_AT_LEAST,
+    AlignedLayout,
+    align_models,
+    displacement_note,
+    model_align,
+)
 from movierate.explore.analogy import AnalogyResult, model_movie_analogy, movie_analogy
 from movierate.explore.axes import (
     AxisQuality,
@@ -246,6 +252,7 @@ __all__ = [
     "UsersMap",
     "align_models",
     "align_movies",
+    "displacement_note",
     "axis_quality",
     "coherence_by_genre",
     "compare_models",

@@ -131,6 +131,7 @@ def align_models(
     frame["x_a"], frame["y_a"] = xy_a[:, 0], xy_a[:, 1] if xy_a.shape[1] > 1 else 0.0
     frame["x_b"], frame["y_b"] = xy_b[:, 0], xy_b[:, 1] if xy_b.shape[1] > 1 else 0.0
     frame["displacement"] = np.linalg.norm(a - aligned, axis=1) / (rms if rms > 0 else 1.0)
+    frame["length_a"] = np.linalg.norm(a, axis=1) / (rms if rms > 0 else 1.0)
     frame["displacement_2d"] = np.hypot(frame["x_a"] - frame["x_b"], frame["y_a"] - frame["y_b"])
     order = np.lexsort((frame["movie_idx"].to_numpy(), -frame["displacement"].to_numpy()))
     moved = frame.iloc[order[:top]]
@@ -156,3 +157,21 @@ def _pad(x: np.ndarray, width: int) -> np.ndarray:
     if x.shape[1] == width:
         return x.copy()
     return np.hstack([x, np.zeros((len(x), width - x.shape[1]))])
+
+
+def displacement_note(layout: AlignedLayout) -> str:
+    """What the shown alignment's displacements follow, from its own numbers: the median
+    movie's move and the rank correlation of moves with A's vector lengths. Long vectors head
+    'moved most' whatever changed: +0.68 to +0.76 on ml-100k pairs that differ by a seed or a
+    regularizer, with the same titles on top (accuracy review round 6)."""
+    frame = layout.coordinates
+    if len(frame) < 3:
+        return ""
+    moved = frame["displacement"].rank().corr(frame["length_a"].rank())
+    return (
+        f"Here the median movie moved {frame['displacement'].median():.2f} of a typical "
+        f"vector's length, and how far a movie moved follows its own length (Spearman "
+        f"{moved:+.2f}), so long vectors lead the list whatever differs between the models. "
+        "Two trainings that differ only by their seed move movies too: align two such models "
+        "to see how much of this is seed."
+    )

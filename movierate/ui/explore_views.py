@@ -517,7 +517,7 @@ def render_two_models(model_a: Any, model_b: Any) -> None:
         f"{text.alignment_text(len(layout.coordinates), min_ratings, layout.residual)} "
         "'Moved most' ranks the "
         "movies by how far they moved in the full space; a short line only means most of the "
-        "move is off these two axes."
+        f"move is off these two axes. {explore.displacement_note(layout)}"
     )
     moved = layout.moved_most
     if moved.empty:
