@@ -483,7 +483,9 @@ def render_users_map(model: Any) -> None:
         + (f", PC 2 {ratio[1]:.0%}" if len(ratio) > 1 else "")
         + f". Spearman correlation with activity: PC 1 {corr['x']['n_ratings']:+.2f}, PC 2 "
         f"{corr['y']['n_ratings']:+.2f}; with mean rating: PC 1 {corr['x']['mean_rating']:+.2f}, "
-        f"PC 2 {corr['y']['mean_rating']:+.2f}."
+        f"PC 2 {corr['y']['mean_rating']:+.2f}. Over {len(frame):,} users a |correlation| "
+        f"under {1.96 / max(len(frame) - 1, 1) ** 0.5:.2f} is within what unrelated values "
+        "give, and a component's sign is arbitrary (it can flip between two trainings)."
     )
 
 
