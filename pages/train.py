@@ -106,7 +106,8 @@ def saved_accuracy(name: str) -> str:
         return ""
     mae = f", MAE {model.reported_mae:.4f}" if model.reported_mae is not None else ""
     flatters = text.stop_rows_flatter_text(model.meta)
-    return f"{model.metrics_label.capitalize()} {model.reported_rmse:.4f}{mae}.{flatters}"
+    label = model.metrics_label  # "test RMSE": capitalize() would lower-case "RMSE"
+    return f"{label[:1].upper()}{label[1:]} {model.reported_rmse:.4f}{mae}.{flatters}"
 
 
 def build_spec(values: dict[str, Any]) -> Any:
