@@ -1379,8 +1379,8 @@ def _inspect(path: Path) -> tuple[dict[str, Any], ModelSpec]:
         )
     if missing:
         raise StoreError(f"missing {', '.join(missing)} (an incomplete folder)")
-    recorded = meta["spec"] if isinstance(meta["spec"], dict) else {}
-    lacking = [f for f in RECORDED_SINCE_FIRST if recorded and f not in recorded]
+    recorded = meta["spec"]
+    lacking = [f for f in RECORDED_SINCE_FIRST if isinstance(recorded, dict) and f not in recorded]
     if lacking:
         raise StoreError(
             f"its model spec lacks {', '.join(lacking)}, which every saved model records "

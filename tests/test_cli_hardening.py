@@ -493,7 +493,7 @@ def test_a_name_taken_while_training_keeps_the_training_under_a_free_name(capsys
     kept = store.unique_name("same")  # the next free name after the ones saved
     saved = [n for n in (i.name for i in store.list_models()[0]) if n.startswith("same")]
     assert sorted(saved) == ["same", "same-2"] and kept == "same-3"
-    assert "a model named 'same' was saved by another run while this one trained" in captured.err
+    assert "the name 'same' was taken (another run's save or a rename)" in captured.err
     assert "so this one is saved as 'same-2'" in captured.err
 
 

@@ -130,7 +130,10 @@ def _trained(name: str, errors: np.ndarray, seed: int, rmse: float, **spec) -> S
         name=name,
         errors=errors,
         spec=ModelSpec(seed=seed, **spec),
-        meta={"split": {"method": "random", "seed": 42, "digest": "d"}},
+        meta={
+            "split": {"method": "random", "seed": 42, "digest": "d"},
+            "dataset": {"name": "ml-100k", "fingerprint": "f"},
+        },
         metrics={"test_rmse": rmse},
     )
 
@@ -168,6 +171,16 @@ def test_two_trainings_that_differ_only_by_seed_are_called_training_noise(monkey
     other_split.meta = {"split": {"method": "random", "seed": 7, "digest": "e"}}
     assert not paired.seed_twins(models[0], other_split)
     assert "Training noise is not in it" in paired.threshold_text(2)
+
+
+def test_models_of_other_data_are_never_seed_twins():
+    """Recheck 3: a random split's record names only its row count and seed, so ml-100k and a
+    copy with shuffled ratings were called seed twins and their 0.18 gap training noise."""
+    a = np.zeros(10)
+    real, shuffled = _trained("real", a, 0, 0.9), _trained("shuf", a, 1, 1.1)
+    assert paired.seed_twins(real, _trained("real2", a, 1, 0.9))
+    shuffled.meta = {**shuffled.meta, "dataset": {"name": "ml-100k", "fingerprint": "other"}}
+    assert not paired.seed_twins(real, shuffled)
 
 
 def test_a_field_the_family_reads_is_never_dropped_from_its_settings():

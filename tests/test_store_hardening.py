@@ -262,6 +262,10 @@ _DAMAGE = {
         "must map field names to values",
     ),
     # bad-input round 9: a sigmoid model without its output field loaded as clip, silently
+    "spec empty": (  # recheck 3: {} passed the check and loaded every default
+        lambda p: _edit_meta(p, lambda m: m.update(spec={})),
+        "its model spec lacks family, dim",
+    ),
     "spec without output": (
         lambda p: _edit_meta(p, lambda m: m["spec"].pop("output")),
         "its model spec lacks output, which every saved model records",

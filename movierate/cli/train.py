@@ -110,8 +110,8 @@ def _run_train(args: argparse.Namespace) -> int:
             bar.close()
     if saved != name:
         print(
-            f"note: a model named {name!r} was saved by another run while this one trained, "
-            f"so this one is saved as {saved!r}",
+            f"note: the name {name!r} was taken (another run's save or a rename) while this "
+            f"one trained, so this one is saved as {saved!r}",
             file=sys.stderr,
         )
     metrics = store.read_meta(saved)["metrics"]

@@ -168,10 +168,15 @@ def displacement_note(layout: AlignedLayout) -> str:
     if len(frame) < 3:
         return ""
     moved = frame["displacement"].rank().corr(frame["length_a"].rank())
+    median = f"Here the median movie moved {frame['displacement'].median():.2f} of a typical vector's length"
+    if not np.isfinite(moved) or moved < 0.3:
+        follows = f" (Spearman with its own length {moved:+.2f})." if np.isfinite(moved) else "."
+    else:
+        follows = (
+            f", and how far a movie moved follows its own length (Spearman {moved:+.2f}), so "
+            "long vectors lead the list."
+        )
     return (
-        f"Here the median movie moved {frame['displacement'].median():.2f} of a typical "
-        f"vector's length, and how far a movie moved follows its own length (Spearman "
-        f"{moved:+.2f}), so long vectors lead the list whatever differs between the models. "
-        "Two trainings that differ only by their seed move movies too: align two such models "
-        "to see how much of this is seed."
+        median + follows + " Two trainings that differ only by their seed move movies too: "
+        "align two such models to see how much of this is seed."
     )
