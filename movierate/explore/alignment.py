@@ -168,7 +168,8 @@ def displacement_note(layout: AlignedLayout) -> str:
     if len(frame) < 3:
         return ""
     moved = frame["displacement"].rank().corr(frame["length_a"].rank())
-    median = f"Here the median movie moved {frame['displacement'].median():.2f} of a typical vector's length"
+    typical = frame["displacement"].median()
+    median = f"Here the median movie moved {typical:.2f} of a typical vector's length"
     if not np.isfinite(moved) or moved < 0.3:
         follows = f" (Spearman with its own length {moved:+.2f})." if np.isfinite(moved) else "."
     else:

@@ -88,7 +88,7 @@ def _escape(movie_id: MovieId) -> str:
 
 
 def _unescape(movie_id: str) -> str:
-    return re.sub("%(2[cC5])", lambda m: "," if m.group(1) in "2c2C" else "%", movie_id)
+    return re.sub("%(2[cC5])", lambda m: "%" if m.group(1) == "25" else ",", movie_id)
 
 
 #: The most ratings a rating slider offers.
