@@ -74,7 +74,8 @@ def train_and_save(
     saved under the next free name (the one returned). A name the caller chose is checked free
     before training; taken while the training ran (another program saved or renamed a model
     to it), the trained model is saved under the next free name too, not thrown away (bad-input
-    round 9: a CLI rename took a dashboard training's name and 7 epochs were lost). Raises
+    round 9: a CLI rename took a dashboard training's name and 7 epochs were lost); so is an
+    ``overwrite`` that finds a name differing only in case beside it at save time. Raises
     SpecError / StoreError before any slow work (also when the store cannot be written),
     DataError for an unknown dataset or split, TrainingCancelled if ``cancel`` is set.
     """
@@ -82,7 +83,7 @@ def train_and_save(
     store.validate_name(name)
     if name_base is None:
         store.check_name_free(name, overwrite=overwrite)
-        name_base = None if overwrite else name
+        name_base = name  # taken meanwhile (or a case twin beside an --overwrite): name-2, ...
     store.check_writable()
     params = split_settings(split_params)
     ds = load_dataset(dataset) if isinstance(dataset, str) else dataset

@@ -400,6 +400,8 @@ def tune(
         store.validate_name(name)
         if name_base is None:
             store.check_name_free(name, overwrite=overwrite)
+            # taken while the search ran: saved as name-2, ..., not thrown away
+            name_base = name
         store.check_writable()  # now, not after the whole search
     params = split_settings(split_params)
     base = base_spec or ModelSpec()

@@ -494,7 +494,29 @@ def test_a_name_taken_while_training_keeps_the_training_under_a_free_name(capsys
     saved = [n for n in (i.name for i in store.list_models()[0]) if n.startswith("same")]
     assert sorted(saved) == ["same", "same-2"] and kept == "same-3"
     assert "the name 'same' was taken (another run's save or a rename)" in captured.err
-    assert "so this one is saved as 'same-2'" in captured.err
+    assert "while this training ran, so it is saved as 'same-2'" in captured.err
+
+
+def test_a_name_taken_while_tuning_keeps_the_search_under_a_free_name(capsys, monkeypatch):
+    """Round 9, left alone then: `tune --name X` threw its whole search away when another run
+    saved X while it searched. Now the tuned model is saved as X-2, and the CLI says so."""
+    from movierate import store
+    from movierate.cli import main
+
+    real = store.save_model
+
+    def another_run_saves_first(name, *args, **kwargs):
+        monkeypatch.setattr(store, "save_model", real)
+        assert main(["train", "ml-100k", "--dim", "2", "--epochs", "1", "--name", name]) == 0
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(store, "save_model", another_run_saves_first)
+    argv = ["tune", "ml-100k", "--trials", "1", "--max-epochs", "1", "--no-refit", "--name", "t"]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "the name 't' was taken (another run's save or a rename) while this search ran" in err
+    assert store.read_meta("t-2")["tuning"]["n_trials"] == 1  # the search, kept
+    assert "tuning" not in store.read_meta("t")  # the other run's training, untouched
 
 
 def test_running_out_of_memory_is_said_as_such_not_as_a_bug():

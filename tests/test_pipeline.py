@@ -146,6 +146,22 @@ def test_a_taken_name_fails_before_training(synthetic, monkeypatch):
         pipeline.train_and_save("ml-latest-small", TINY, "taken")
 
 
+def test_an_overwrite_beside_a_new_case_twin_is_saved_under_a_free_name(synthetic, monkeypatch):
+    """Round 9, left alone then: `train --name x --overwrite` was refused at save when a model
+    named 'X' appeared while it trained (replacing 'x' would leave two spellings of one
+    folder elsewhere), and the training was lost. Now it is saved as 'x-2'."""
+    pipeline.train_and_save(synthetic, TINY, "x", {"seed": 0})
+    real = store.save_model
+
+    def twin_appears(name, *args, **kwargs):
+        store.model_path(name.upper()).mkdir()
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(store, "save_model", twin_appears)
+    assert pipeline.train_and_save(synthetic, TINY, "x", {"seed": 0}, overwrite=True) == "x-2"
+    assert store.read_meta("x-2")["name"] == "x-2"
+
+
 def test_a_cancelled_run_saves_nothing(synthetic):
     cancel = threading.Event()
     cancel.set()

@@ -154,3 +154,13 @@ def detach_stdout() -> None:
         pass
     except Exception:  # e.g. io.UnsupportedOperation from a captured stream
         pass
+
+
+def print_taken_note(asked: str, saved: str, what: str = "training") -> None:
+    """Say on stderr that ``asked`` was taken while the run worked, so it saved as ``saved``."""
+    if saved != asked:
+        print(
+            f"note: the name {asked!r} was taken (another run's save or a rename) while this "
+            f"{what} ran, so it is saved as {saved!r}",
+            file=sys.stderr,
+        )

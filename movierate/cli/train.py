@@ -10,11 +10,11 @@ from typing import Any
 from movierate import advice, schema
 from movierate import spec as spec_module
 from movierate.cli.command import EXIT_OK, Command, register
-from movierate.cli.output import check_path_argument, clip, print_notes
+from movierate.cli.output import check_path_argument, clip, print_notes, print_taken_note
 from movierate.cli.progress import ProgressBar
 from movierate.cli.split_args import add_split_arguments, split_options
 from movierate.cli.tables import num, short
-from movierate.errors import NameTakenError, SpecError
+from movierate.errors import SpecError
 
 
 def _flag_options(name: str, field: schema.FieldSchema) -> dict[str, Any]:
@@ -99,21 +99,10 @@ def _run_train(args: argparse.Namespace) -> int:
         saved = train_and_save(
             ds, spec, name, split, progress=bar, overwrite=args.overwrite, name_base=name_base
         )
-    except NameTakenError:  # free when this run started: another run saved it since
-        raise NameTakenError(
-            f"Another run saved a model named {name!r} while this one trained, so this "
-            f"training was not saved. Train again under another name (for example "
-            f"{store.unique_name(name)!r}), or with --overwrite to replace that model."
-        ) from None
     finally:
         if bar is not None:
             bar.close()
-    if saved != name:
-        print(
-            f"note: the name {name!r} was taken (another run's save or a rename) while this "
-            f"one trained, so this one is saved as {saved!r}",
-            file=sys.stderr,
-        )
+    print_taken_note(name, saved)
     metrics = store.read_meta(saved)["metrics"]
     print(
         f"saved {saved!r} in {time.perf_counter() - started:.1f} s: "

@@ -8,6 +8,7 @@ from typing import Any
 
 from movierate import schema
 from movierate.cli.command import EXIT_OK, Command, register
+from movierate.cli.output import print_taken_note
 from movierate.cli.split_args import add_split_arguments, split_options
 from movierate.cli.tables import format_table, num, short
 
@@ -123,6 +124,7 @@ def _run_tune(args: argparse.Namespace) -> int:
         ensemble=args.ensemble,
         blend=args.blend,
     )
+    print_taken_note(name, result.name, "search")
     rows = [
         [
             str(r.number),
