@@ -692,11 +692,9 @@ def check_writable() -> Path:
             f"The models folder {root} is a file, not a folder; set {setting} to a folder "
             "(or move the file away)."
         )
-    probe = root / f".movierate-probe-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     try:
         root.mkdir(parents=True, exist_ok=True)
-        probe.write_bytes(b"")
-        probe.unlink()
+        _probe_write(root)
     except OSError as exc:
         what = exc.strerror or type(exc).__name__
         raise StoreError(
@@ -704,6 +702,14 @@ def check_writable() -> Path:
             "or fix the folder's permissions."
         ) from None
     return root
+
+
+def _probe_write(folder: Path) -> None:
+    """Create and remove an empty file in ``folder``; OSError when the folder takes no changes
+    (permissions, a read-only mount, ``chattr +i``)."""
+    probe = folder / f".movierate-probe-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    probe.write_bytes(b"")
+    probe.unlink()
 
 
 def model_path(name: str) -> Path:
@@ -1674,11 +1680,21 @@ def _write_movies(path: Path, movies: pd.DataFrame) -> None:
 def check_name_free(name: str, *, overwrite: bool = False, replace_hint: str | None = None) -> None:
     """Before any work: :func:`name_taken` when ``name`` is taken (a replace with ``overwrite``
     is fine) or when a saved model's name differs from it only in case (:func:`case_twin`),
-    which overwriting cannot resolve."""
+    which overwriting cannot resolve; StoreError when the model to replace takes no changes."""
     if case_twin(name) is not None and not (config.models_dir() / name).exists():
         raise name_taken(name)
     if not overwrite and model_exists(name):
         raise name_taken(name, replace_hint=replace_hint)
+    if overwrite and model_exists(name):
+        folder = model_path(name)
+        try:  # replacing writes a record into the old folder, then renames it aside
+            _probe_write(folder)
+        except OSError as exc:
+            raise StoreError(
+                f"The model {shown(name)} cannot be replaced: its folder {folder} takes no "
+                f"changes ({exc.strerror or type(exc).__name__}). Make it writable (chmod -R "
+                "u+w, or chattr -i if it was made immutable), or save under another name."
+            ) from None
 
 
 def name_taken(name: str, *, replace_hint: str | None = None) -> NameTakenError:

@@ -162,6 +162,27 @@ def test_an_overwrite_beside_a_new_case_twin_is_saved_under_a_free_name(syntheti
     assert store.read_meta("x-2")["name"] == "x-2"
 
 
+def test_an_overwrite_of_a_folder_that_takes_no_changes_fails_before_training(monkeypatch):
+    """Bad-input round 9: `train --overwrite` into a `chattr +i` model folder trained fully,
+    then failed naming an internal temp file. Now it fails first, naming the model."""
+    import errno
+
+    folder = store.model_path("locked")
+    folder.mkdir(parents=True)
+    (folder / "meta.json").write_text("{}")
+    real = store._probe_write
+
+    def immutable(path):
+        if path == folder:
+            raise PermissionError(errno.EPERM, "Operation not permitted")
+        real(path)
+
+    monkeypatch.setattr(store, "_probe_write", immutable)
+    monkeypatch.setattr(pipeline, "load_dataset", lambda *a, **k: pytest.fail("loaded data"))
+    with pytest.raises(StoreError, match=r"'locked' cannot be replaced.*Operation not permitted"):
+        pipeline.train_and_save("ml-latest-small", TINY, "locked", overwrite=True)
+
+
 def test_a_cancelled_run_saves_nothing(synthetic):
     cancel = threading.Event()
     cancel.set()
