@@ -18,7 +18,7 @@ from apptest_helpers import assert_clean, movierate_env
 from streamlit.testing.v1 import AppTest
 
 from movierate.ui import text
-from movierate.ui.your_ratings import format_rated, parse_rated
+from movierate.ui.your_ratings import format_rated, nearest_allowed, parse_rated, repeated_ids
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -388,6 +388,38 @@ def test_a_rating_outside_the_scale_in_a_link_is_named_not_silently_moved(home):
     at = open_at("rate", model="ml4", rated="1:99,50:4")
     assert_clean(at)
     assert any("1:99 → 5" in w.value for w in at.warning), [w.value for w in at.warning]
+
+
+def test_a_link_rating_between_steps_or_twice_is_named_not_silently_used(home):
+    """Round 9, left alone then: 3.7 on a scale of whole stars was used as 3.7, and an id
+    given twice kept its last rating, both without a word."""
+    at = open_at("rate", model="ml4", rated="1:3.7,50:4,50:2")
+    assert_clean(at)
+    warnings = [w.value for w in at.warning]
+    assert any("not on ml4's scale" in w and "1:3.7 → 3.5" in w for w in warnings), warnings
+    assert any("rates movie id(s) 50 more than once" in w for w in warnings), warnings
+
+
+@pytest.mark.parametrize(
+    ("rating", "scale", "expected"),
+    [
+        (3.7, (1.0, 5.0, 1.0), 4.0),
+        (3.7, (0.5, 5.0, 0.5), 3.5),
+        (3.76, (0.5, 5.0, 0.5), 4.0),
+        (99.0, (0.5, 5.0, 0.5), 5.0),
+        (-1.0, (1.0, 10.0, 1.0), 1.0),
+        (3.7, (0.0, 5.0, 0.0), 3.7),
+        (4.9, (1.0, 5.0, 3.0), 4.0),  # the top step is lo + k * step, never past hi
+    ],
+)
+def test_nearest_allowed(rating, scale, expected):
+    assert nearest_allowed(rating, scale) == expected
+
+
+def test_repeated_ids():
+    assert repeated_ids("1:5,2:3,1:4,2:1,1:2,x") == [1, 2]
+    assert repeated_ids("a%2Cb:5,a%2Cb:3", text_ids=True) == ["a,b"]
+    assert repeated_ids("1:5,2:3") == []
 
 
 def test_compare_embedding_spaces_of_a_model_without_genres(home):

@@ -43,26 +43,57 @@ def parse_rated(
 ) -> tuple[dict[MovieId, float], list[str]]:
     """``"1:5,260:4.5"`` -> ({1: 5.0, 260: 4.5}, entries that could not be read). With
     ``text_ids`` (a dataset whose movie ids are text) ``"matrix:5"`` -> ({"matrix": 5.0}, []);
-    a text id's commas and percent signs come escaped (:func:`format_rated`)."""
+    a text id's commas and percent signs come escaped (:func:`format_rated`). An id given
+    twice keeps its last rating (:func:`repeated_ids` names them)."""
     ratings: dict[MovieId, float] = {}
     bad: list[str] = []
     for entry in (value or "").split(","):
-        entry = entry.strip()
-        if not entry:
-            continue
-        movie, sep, rating = entry.rpartition(":")
-        movie = movie.strip()
-        try:
-            movie_id: MovieId = _unescape(movie) if text_ids else int(movie)
-            number = float(rating)
-        except ValueError:
-            bad.append(entry)
-            continue
-        if not sep or not movie or not np.isfinite(number):
-            bad.append(entry)
-            continue
-        ratings[movie_id] = number
+        read = _read_entry(entry, text_ids)
+        if isinstance(read, str):
+            bad.append(read)
+        elif read is not None:
+            ratings[read[0]] = read[1]
     return ratings, bad
+
+
+def repeated_ids(value: str | None, *, text_ids: bool = False) -> list[MovieId]:
+    """The movie ids that ``value`` (a ``rated`` link) rates more than once, in order."""
+    seen: set[MovieId] = set()
+    repeated: list[MovieId] = []
+    for entry in (value or "").split(","):
+        read = _read_entry(entry, text_ids)
+        if isinstance(read, tuple):
+            if read[0] in seen and read[0] not in repeated:
+                repeated.append(read[0])
+            seen.add(read[0])
+    return repeated
+
+
+def _read_entry(entry: str, text_ids: bool) -> tuple[MovieId, float] | str | None:
+    """One ``id:rating`` entry: (id, rating), the entry itself when unreadable, None if empty."""
+    entry = entry.strip()
+    if not entry:
+        return None
+    movie, sep, rating = entry.rpartition(":")
+    movie = movie.strip()
+    try:
+        movie_id: MovieId = _unescape(movie) if text_ids else int(movie)
+        number = float(rating)
+    except ValueError:
+        return entry
+    if not sep or not movie or not np.isfinite(number):
+        return entry
+    return movie_id, number
+
+
+def nearest_allowed(rating: float, scale: tuple[float, float, float]) -> float:
+    """``rating`` moved onto the scale ``(lo, hi, step)``: into [lo, hi], then to the nearest
+    step (a step of 0 allows any value)."""
+    lo, hi, step = scale
+    value = min(max(rating, lo), hi)
+    if step > 0:
+        value = min(lo + round((value - lo) / step) * step, hi)
+    return float(round(value, 6))
 
 
 def has_text_ids(model: Any) -> bool:
@@ -176,7 +207,8 @@ def render_your_ratings(
             icon=":material/info:",
         )
         return
-    ratings, bad = parse_rated(st.query_params.get(RATED_PARAM), text_ids=has_text_ids(model))
+    link = st.query_params.get(RATED_PARAM)
+    ratings, bad = parse_rated(link, text_ids=has_text_ids(model))
     ratings = _on_this_data(model, ratings)
     if bad:
         st.warning(
@@ -184,21 +216,29 @@ def render_your_ratings(
             f"({text.md(', '.join(bad[:5]))}); the form is ?rated=movie_id:rating,…",
             icon=":material/link_off:",
         )
+    if repeated := repeated_ids(link, text_ids=has_text_ids(model)):
+        st.warning(
+            f"The link rates movie id(s) {text.md(', '.join(map(str, repeated[:5])))} more than "
+            "once; the last rating of each is used.",
+            icon=":material/info:",
+        )
     rows: dict[int, float] = {}
-    unknown, outside = [], []
-    lo, hi, _ = model.rating_scale
+    unknown, moved = [], []
+    lo, hi, step = model.rating_scale
     for movie_id, rating in ratings.items():
         row = state.movie_row(model, movie_id)
         if row is None:
             unknown.append(str(movie_id))
         else:
-            rows[row] = min(max(rating, lo), hi)
+            rows[row] = nearest_allowed(rating, model.rating_scale)
             if rows[row] != rating:
-                outside.append(f"{movie_id}:{rating:g} → {rows[row]:g}")
-    if outside:  # said, not done silently: the link asked for a rating the scale lacks
+                moved.append(f"{movie_id}:{rating:g} → {rows[row]:g}")
+    if moved:  # said, not done silently: the link asked for a rating the scale lacks
+        steps = f" in steps of {step:g}" if step > 0 else ""
         st.warning(
-            f"{len(outside)} rating(s) in the link lie outside {model.name}'s {lo:g}-{hi:g} "
-            f"scale and were moved to its nearest end ({text.md(', '.join(outside[:5]))}).",
+            f"{len(moved)} rating(s) in the link are not on {model.name}'s scale ({lo:g}-{hi:g}"
+            f"{steps}) and were moved to the nearest rating it allows "
+            f"({text.md(', '.join(moved[:5]))}).",
             icon=":material/info:",
         )
     if unknown:
