@@ -240,7 +240,7 @@ def accuracy_section(models: list, trained: list) -> None:
     caveat = store.settings_caveat(models)
     notes = [text.shared_test_rows_text(models[0], bool(caveat))] if shared else []
     if shared and differences:
-        notes.append(paired.threshold_text(next(iter(differences.values())).n_models))
+        notes.append(paired.threshold_text(next(iter(differences.values()))))
     twins = paired.seed_twins_text(models)
     if twins:
         st.info(text.md(twins), icon=":material/casino:")

@@ -194,7 +194,9 @@ def test_compare_pairs_the_test_errors(home, monkeypatch):
     other = cells.drop(lowest).iloc[0]  # "+0.0123 ± 0.0020 (6.15 SE, beyond draw)": recomputed
     gap = table["test RMSE"].max() - table["test RMSE"].min()
     assert other.startswith(f"+{gap:.4f} ±") and other.endswith(" draw)")
-    assert paired.threshold_text(2) in captions(at)
+    assert "A difference of at least 2 standard errors is more than the test rows' draw" in (
+        captions(at)
+    )
     monkeypatch.setattr(paired, "RUN_UNASKED_UP_TO", 1000)  # a large data set: off
     at = open_page("pages/compare.py", models=["small-mf", WHITE])
     assert "vs lowest (paired)" not in at.dataframe[0].value.columns

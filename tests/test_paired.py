@@ -103,10 +103,33 @@ def test_equally_good_models_are_rarely_called_different(monkeypatch):
     for _ in range(draws):
         shared = rng.normal(0, 0.9, 2000)
         errors = {f"m{i}": shared + rng.normal(0, 0.3, 2000) for i in range(5)}
-        calls += any(d.resolved for d in _differences(monkeypatch, errors))
+        differences = _differences(monkeypatch, errors)
+        calls += any(d.resolved for d in differences)
     assert calls / draws <= paired.FAMILY_ALPHA + 0.04
     assert paired.resolved_at(2) == paired.RESOLVED_AT and paired.resolved_at(5) > 2.8
-    assert "10 pairs" in paired.threshold_text(5) and "2.81" in paired.threshold_text(5)
+    caption = paired.threshold_text(differences[0])
+    assert "10 pairs" in caption and "2.81" in caption and "Student" not in caption
+
+
+def test_few_test_rows_are_decided_by_a_sign_flip_test_at_alpha(monkeypatch):
+    """Accuracy round 7: with the standard error's normal cutoff, two equally good models were
+    called different 7-9% of the time on 20-50 test rows (a user's small CSV). Below
+    SMALL_TEST rows a sign-flip test decides, and the caption says so."""
+    rng = np.random.default_rng(7)
+    draws, calls = 1000, 0
+    for _ in range(draws):
+        shared = rng.standard_t(3, 20)  # heavy tails: the worst case measured (9%)
+        errors = {"a": shared + rng.normal(0, 0.3, 20), "b": shared + rng.normal(0, 0.3, 20)}
+        differences = _differences(monkeypatch, errors)
+        calls += any(d.resolved for d in differences)
+    assert calls / draws <= paired.FAMILY_ALPHA + 0.015, calls / draws
+    other = next(d for d in differences if d.name != d.reference)
+    assert other.p_value is not None and f"p {other.p_value:.3f}" in other.short()
+    assert "On 20 test rows" in paired.threshold_text(other)
+    planted = {"a": shared, "b": 1.5 * shared}  # worse on every row: found
+    assert any(d.resolved for d in _differences(monkeypatch, planted))
+    big = {"a": rng.normal(0, 1, 2000), "b": rng.normal(0, 1, 2000)}
+    assert all(d.p_value is None for d in _differences(monkeypatch, big))
 
 
 def test_a_twin_with_the_same_errors_does_not_raise_the_threshold(monkeypatch):
@@ -120,7 +143,9 @@ def test_a_twin_with_the_same_errors_does_not_raise_the_threshold(monkeypatch):
     assert {d.n_models for d in differences} == {2}
     assert {d.threshold for d in differences} == {paired.RESOLVED_AT}
     three = _differences(monkeypatch, {**twins, "c": a + rng.normal(0, 0.2, 3000)})
-    assert three[0].n_models == 3 and three[0].threshold == pytest.approx(paired.resolved_at(3))
+    assert three[0].n_models == 3 and three[0].threshold == pytest.approx(
+        paired.resolved_at(3)
+    )
 
 
 def _trained(name: str, errors: np.ndarray, seed: int, rmse: float, **spec) -> SimpleNamespace:
@@ -170,7 +195,9 @@ def test_two_trainings_that_differ_only_by_seed_are_called_training_noise(monkey
     other_split = _trained("s2", a, 2, 0.9)
     other_split.meta = {"split": {"method": "random", "seed": 7, "digest": "e"}}
     assert not paired.seed_twins(models[0], other_split)
-    assert "Training noise is not in it" in paired.threshold_text(2)
+    assert "Training noise is not in it" in paired.threshold_text(
+        _differences(monkeypatch, {"a": a, "b": a + 0.1})[0]
+    )
 
 
 def test_models_of_other_data_are_never_seed_twins():

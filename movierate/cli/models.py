@@ -348,7 +348,7 @@ def _print_paired(models: list[Any], ds: Any) -> None:
     )
     rows = [[d.name, num(d.rmse), d.short(), _verdict(d)] for d in differences]
     print(format_table(["model", "test RMSE", "vs lowest", "verdict"], rows))
-    print(paired.threshold_text(differences[0].n_models))
+    print(paired.threshold_text(differences[0]))
     twins = paired.seed_twins_text(models)
     if twins:
         print(twins)
