@@ -213,11 +213,13 @@ def default_max_workers() -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise MovierateError(
-            f"MOVIERATE_TRAINING_WORKERS must be a whole number >= 1, got {raw!r}."
-        ) from None
+        value = 0
     if value < 1:
-        raise MovierateError(f"MOVIERATE_TRAINING_WORKERS must be >= 1, got {value}.")
+        raise MovierateError(
+            f"MOVIERATE_TRAINING_WORKERS (how many trainings may run at once) must be a whole "
+            f"number of 1 or more, got {raw!r}: set it to 1 (or 2 on a machine with cores to "
+            "spare), or unset it, and restart the dashboard."
+        )
     return value
 
 

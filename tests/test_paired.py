@@ -143,9 +143,7 @@ def test_a_twin_with_the_same_errors_does_not_raise_the_threshold(monkeypatch):
     assert {d.n_models for d in differences} == {2}
     assert {d.threshold for d in differences} == {paired.RESOLVED_AT}
     three = _differences(monkeypatch, {**twins, "c": a + rng.normal(0, 0.2, 3000)})
-    assert three[0].n_models == 3 and three[0].threshold == pytest.approx(
-        paired.resolved_at(3)
-    )
+    assert three[0].n_models == 3 and three[0].threshold == pytest.approx(paired.resolved_at(3))
 
 
 def _trained(name: str, errors: np.ndarray, seed: int, rmse: float, **spec) -> SimpleNamespace:

@@ -8,6 +8,7 @@ path strings.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
@@ -98,15 +99,16 @@ def require_router() -> None:
     st.stop()
 
 
-def sidebar() -> None:
-    """The sidebar: the page links and, while jobs train, their live progress."""
+def sidebar(current: str = "") -> None:
+    """The sidebar: the page links and, while jobs train, their live progress (``current``:
+    the shown page's URL path)."""
     with st.sidebar:
         st.markdown("### movierate")
         for key in PAGES:
             st.page_link(page(key))
         # the registry reads its settings (MOVIERATE_TRAINING_WORKERS): a bad one shows as its
-        # own message here, and the page below still draws
-        with error_boundary():
+        # own message here, and the page below still draws; not on Train, whose form says it
+        with error_boundary() if current != "train" else contextlib.suppress(MovierateError):
             if state.job_registry().active_jobs():
                 st.divider()
                 _sidebar_jobs_live()
