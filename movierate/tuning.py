@@ -564,6 +564,7 @@ def tune(
     if best["result"] is None:
         raise TrainingCancelled("No trial finished within the tuning budget; give it more minutes.")
     summary = summarize(records, request, split.describe(), search_seconds, best["trial"])
+    summary["stop_rmse_of_mean"] = _stop_rmse_of_mean(ds, split)
     saved, saved_spec, split_record = best["result"], best["spec"], split.describe()
     if refit:
         saved, saved_spec, summary["refit"] = refit_winner(
@@ -865,6 +866,7 @@ def tune_blend(
                 ),
                 "refit": bool(request.refit),
             },
+            "stop_rmse_of_mean": _stop_rmse_of_mean(ds, split),
         }
     )
     name = _finish(
@@ -1090,6 +1092,35 @@ def combine_dot_products(
         / max(seconds, 1e-9),
         global_mean=global_mean,
         rating_scale=scale,
+    )
+
+
+def _stop_rmse_of_mean(ds: Any, split: Any) -> float:
+    """What predicting the training rows' mean rating gives on the early-stopping rows: the
+    reference a trial's score must beat to have learned anything (accuracy round 7b: on
+    shuffled ratings every trial was worse, and the tuner still said one "won")."""
+    from movierate.pipeline import rmse_of_mean
+
+    return round(rmse_of_mean(ds, np.asarray(split.train), np.asarray(split.stop)), 6)
+
+
+def no_better_than_mean_note(summary: Mapping[str, Any]) -> str:
+    """A warning when the search's pick (the best trial, or the blend) scored no better on the
+    early-stopping rows than predicting the mean rating there, else "" (also for summaries
+    saved before the mean was recorded)."""
+    mean = summary.get("stop_rmse_of_mean")
+    blend = summary.get("blend")
+    picked = (blend or {}).get("stop_rmse") if blend else (summary.get("best") or {}).get("value")
+    if not isinstance(mean, int | float) or not isinstance(picked, int | float):
+        return ""
+    if round(picked, 4) < round(mean, 4):
+        return ""
+    what = "The blend" if blend else "The best trial"
+    return (
+        f"{what} scored {picked:.4f} on the early-stopping rows, no better than predicting the "
+        f"training rows' mean rating there ({mean:.4f}): the search found nothing the mean "
+        "does not know. The ratings may hold little beyond their mean, or every trial trained "
+        "too little: give the search more minutes or epochs, or check the data."
     )
 
 

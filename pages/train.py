@@ -11,7 +11,7 @@ import streamlit as st
 from movierate import advice, schema, store
 from movierate.defaults import fill_family_defaults, fill_large_data_defaults
 from movierate.errors import MovierateError, NameTakenError
-from movierate.tuning import MAX_ENSEMBLE, TuneRequest, blend_families
+from movierate.tuning import MAX_ENSEMBLE, TuneRequest, blend_families, no_better_than_mean_note
 from movierate.ui import charts, shell, state, text, widgets
 from movierate.ui.text import regularizer_keys
 
@@ -291,6 +291,8 @@ def show_tuning(job) -> None:
                 "What was tried (each trial trained on the training rows, scored on the "
                 "early-stopping rows). " + text.tuning_saved_text(trials["summary"])
             )
+            if note := no_better_than_mean_note(trials["summary"]):
+                st.warning(note, icon=":material/warning:")
             st.dataframe(pd.json_normalize(trials["trials"]), hide_index=True)
 
 

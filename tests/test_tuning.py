@@ -381,3 +381,37 @@ def test_a_generated_name_taken_meanwhile_saves_under_the_next_free_one(tiny):
     assert store.read_meta("gen-tuned-2")["name"] == "gen-tuned-2"
     with pytest.raises(store.StoreError, match="already exists"):  # a chosen name still refuses
         tune(tiny, "gen-tuned", n_trials=1, max_epochs=1, refit=False)
+
+
+def test_a_search_on_shuffled_ratings_says_it_beat_nothing(tiny, tmp_path, capsys):
+    """Accuracy round 7b: on ratings shuffled across users and movies, `tune` said a trial
+    "won" and saved a model worse than the mean rating, without a word. Now each result names
+    the mean rating's early-stopping RMSE, and a pick no better than it is a warning."""
+    import dataclasses
+
+    rng = np.random.default_rng(0)
+    ratings = tiny.ratings.assign(rating=rng.permutation(tiny.ratings["rating"].to_numpy()))
+    shuffled = dataclasses.replace(tiny, ratings=ratings)
+    folder = write_movielens_csv(shuffled, tmp_path / "shuffled")
+    argv = ["tune", str(folder), "--trials", "2", "--max-epochs", "2", "--name", "shuf"]
+    assert cli.main(argv) == 0
+    out = capsys.readouterr()
+    summary = read_trials("shuf")["summary"]
+    mean = summary["stop_rmse_of_mean"]
+    assert f"(the mean rating there: {mean:.4f})" in out.out
+    best = summary["best"]["value"]  # nothing to learn: at most a lucky draw beats the mean
+    warned = "no better than predicting the training rows' mean rating there" in out.err
+    assert warned == (round(best, 4) >= round(mean, 4)), (best, mean, out.err)
+
+
+def test_no_better_than_mean_note():
+    from movierate.tuning import no_better_than_mean_note
+
+    assert no_better_than_mean_note({"best": {"value": 0.90}, "stop_rmse_of_mean": 1.10}) == ""
+    assert "The best trial scored 1.1140" in no_better_than_mean_note(
+        {"best": {"value": 1.114}, "stop_rmse_of_mean": 1.1133}
+    )
+    assert "The blend scored" in no_better_than_mean_note(
+        {"blend": {"stop_rmse": 1.2}, "stop_rmse_of_mean": 1.1}
+    )
+    assert no_better_than_mean_note({"best": {"value": 1.2}}) == ""  # saved before it was kept

@@ -154,9 +154,9 @@ def _run_tune(args: argparse.Namespace) -> int:
         else "the trial as trained"
     )
     print(
-        f"saved {result.name!r} ({how}): trial {result.best_trial} won with early-stopping RMSE "
-        f"{result.best_value:.4f} after {len(result.trials)} trials in "
-        f"{result.search_seconds:.0f} s"
+        f"saved {result.name!r} ({how}): trial {result.best_trial} had the lowest early-stopping "
+        f"RMSE, {result.best_value:.4f} ({_mean_there(result.summary)}), of {len(result.trials)} "
+        f"trials in {result.search_seconds:.0f} s"
         + (
             f"; test RMSE (rows neither the search nor the refit saw): {test:.4f}"
             if test is not None
@@ -164,7 +164,26 @@ def _run_tune(args: argparse.Namespace) -> int:
         )
     )
     print(f"folder: {store.model_path(result.name)} (trials in trials.json)")
+    _warn_if_no_better_than_mean(result)
     return EXIT_OK
+
+
+def _mean_there(summary: dict[str, Any], lead: str = "") -> str:
+    """``lead`` + "the mean rating there: 1.1133" (the reference on the early-stopping rows)."""
+    mean = summary.get("stop_rmse_of_mean")
+    return f"{lead}the mean rating there: {mean:.4f}" if isinstance(mean, int | float) else ""
+
+
+def _warn_if_no_better_than_mean(result: Any) -> None:
+    from movierate import store
+    from movierate.tuning import no_better_than_mean_note
+
+    for warning in (
+        no_better_than_mean_note(result.summary),
+        store.worse_than_mean_note(result.result.metrics),
+    ):
+        if warning:
+            print(f"warning: {warning}", file=sys.stderr)
 
 
 def _print_blend(result: Any, test: float | None) -> None:
@@ -187,7 +206,8 @@ def _print_blend(result: Any, test: float | None) -> None:
     print(
         f"saved {result.name!r}: one mf_bias model of dim {result.saved_spec.dim} = "
         + " + ".join(parts)
-        + f"; the weight was picked on the early-stopping rows (blend {blend['stop_rmse']:.4f}) "
+        + f"; the weight was picked on the early-stopping rows (blend {blend['stop_rmse']:.4f}"
+        f"{_mean_there(result.summary, '; ')}) "
         f"after {len(result.trials)} trials in {result.search_seconds:.0f} s"
         + (
             f"; test RMSE (rows neither the search nor the refit saw): {test:.4f}"
@@ -197,6 +217,7 @@ def _print_blend(result: Any, test: float | None) -> None:
     )
     print(f"movie embedding columns: {blend['movie_embedding']}")
     print(f"folder: {store.model_path(result.name)} (trials in trials.json)")
+    _warn_if_no_better_than_mean(result)
 
 
 def _params(params: dict[str, Any]) -> str:

@@ -238,7 +238,7 @@ def tuning_saved_text(summary: dict[str, Any]) -> str:
             "Saved: a blend, one mf_bias model predicting "
             + " + ".join(parts)
             + f"; the weight was picked on the early-stopping rows (blend "
-            f"{blend.get('stop_rmse', float('nan')):.4f})"
+            f"{blend.get('stop_rmse', float('nan')):.4f}){_mean_there(summary)}"
             + (
                 ", then both winners were refit on the training + early-stopping rows, so only "
                 "its test RMSE is held out."
@@ -267,8 +267,14 @@ def tuning_saved_text(summary: dict[str, Any]) -> str:
         saved = f"Saved: trial {best.get('trial')} as trained (early-stopped on those rows)."
     lo, hi = spread.get("min"), spread.get("max")
     if isinstance(lo, int | float) and isinstance(hi, int | float):
-        saved += f" Top trials' early-stopping RMSE: {lo:.4f} to {hi:.4f}."
+        saved += f" Top trials' early-stopping RMSE: {lo:.4f} to {hi:.4f}{_mean_there(summary)}."
     return saved
+
+
+def _mean_there(summary: dict[str, Any]) -> str:
+    """ " (the mean rating there: 1.1133)": the early-stopping rows' reference, when recorded."""
+    mean = summary.get("stop_rmse_of_mean")
+    return f" (the mean rating there: {mean:.4f})" if isinstance(mean, int | float) else ""
 
 
 def shared_neighbours_text(
