@@ -331,7 +331,7 @@ def render() -> None:
 
     def map_parameters(method: str) -> tuple[dict, bool]:
         """The form of the chosen projection's settings; (parameters, pressed now)."""
-        with st.form(f"map_params_{method}", border=False):
+        with st.form(f"map_params_{method}", border=False, enter_to_submit=False):
             cols = st.columns(5, vertical_alignment="bottom")
             params: dict = {"min_ratings": 0}
             if widgets.without_rating_counts([model]):

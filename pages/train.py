@@ -298,7 +298,7 @@ def show_tuning(job) -> None:
 
 def tune_form(datasets: list[str]) -> None:
     """Queue a search of the settings that matter on the early-stopping rows (Optuna)."""
-    with st.form("tune_form", border=True):
+    with st.form("tune_form", border=True, enter_to_submit=False):
         data_col, search_col = st.columns(2, gap="medium")
         dataset = data_col.selectbox(
             "Dataset",
@@ -429,7 +429,7 @@ def train_form(datasets: list[str]) -> None:
     """The form with every option; submitting it queues a run."""
     defaults = state.default_spec()
 
-    with st.form("train_form", border=True):
+    with st.form("train_form", border=True, enter_to_submit=False):
         data_col, model_col, reg_col, fit_col = st.columns(4, gap="medium")
         with data_col:
             st.markdown("**Data**")

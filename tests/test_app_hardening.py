@@ -211,6 +211,23 @@ def test_good_link_values_are_used_without_a_notice(trained_home):
     assert at.slider(key="k").value == 7
 
 
+def test_no_form_submits_on_enter():
+    """Views round 4: Enter in a Train-form number box started (and saved) a half-filled
+    training under an automatic name: Streamlit forms submit on Enter unless told not to."""
+    import ast
+
+    scripts = [Path(APP).parent / entry.script for entry in shell.PAGES.values()]
+    forms = 0
+    for script in [*scripts, *Path(APP).parent.glob("movierate/ui/*.py")]:
+        for node in ast.walk(ast.parse(script.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "form":
+                forms += 1
+                kw = {k.arg: k.value for k in node.keywords}
+                assert "enter_to_submit" in kw, f"{script.name}: a form submits on Enter"
+                assert ast.literal_eval(kw["enter_to_submit"]) is False, script.name
+    assert forms >= 3  # the train, tune and map forms
+
+
 def test_every_bound_widget_is_a_known_url_parameter():
     """A widget bound to the URL must be listed in state.URL_PARAMS (else links using it
     would be reported as ignored, and its values never checked)."""
