@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from movierate import advice, schema, store
-from movierate.defaults import fill_family_defaults, fill_large_data_defaults
+from movierate.defaults import fill_data_size_defaults, fill_family_defaults, steps_per_epoch_note
 from movierate.errors import MovierateError, NameTakenError
 from movierate.tuning import MAX_ENSEMBLE, TuneRequest, blend_families, no_better_than_mean_note
 from movierate.ui import charts, shell, state, text, widgets
@@ -208,8 +208,12 @@ def show_job(job) -> None:
                 icon=":material/info:",
             )
         with contextlib.suppress(MovierateError):
-            if warning := store.worse_than_mean_note(state.load_model(job.model_name).metrics):
-                st.warning(warning, icon=":material/warning:")
+            saved = state.load_model(job.model_name)
+            if warning := store.worse_than_mean_note(saved.metrics):
+                steps = steps_per_epoch_note(
+                    saved.split_record.get("n_train"), saved.spec.batch_size
+                )
+                st.warning(f"{warning} {steps}".strip(), icon=":material/warning:")
         links = st.columns(3)
         links[0].page_link(
             shell.page("embeddings"),
@@ -504,18 +508,25 @@ def train_form(datasets: list[str]) -> None:
                     icon=":material/tune:",
                 )
             n_ratings = state.dataset_ratings(dataset)
-            spec, large = fill_large_data_defaults(spec, defaults, dataset, n_ratings)
-            if large:
+            spec, sized = fill_data_size_defaults(spec, defaults, dataset, n_ratings)
+            if sized:
+                small = spec.batch_size < defaults.batch_size
                 st.info(
                     (
                         f"{dataset} holds {n_ratings:,} ratings"
                         if n_ratings
                         else f"{dataset} is large"
                     )
-                    + ": large-data defaults for the settings left unchanged: "
-                    + ", ".join(f"{name} = {getattr(spec, name)}" for name in large)
-                    + " (at the form's batch a step's fixed cost dominates). Change them in the "
-                    "form to override.",
+                    + f": {'small' if small else 'large'}-data defaults for the settings left "
+                    "unchanged: "
+                    + ", ".join(f"{name} = {getattr(spec, name)}" for name in sized)
+                    + (
+                        " (at the form's batch an epoch would make too few optimizer steps to "
+                        "learn before early stopping ends the run)"
+                        if small
+                        else " (at the form's batch a step's fixed cost dominates)"
+                    )
+                    + ". Change them in the form to override.",
                     icon=":material/tune:",
                 )
             job_id = state.job_registry().submit(

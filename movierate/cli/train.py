@@ -14,6 +14,7 @@ from movierate.cli.output import check_path_argument, clip, print_notes, print_t
 from movierate.cli.progress import ProgressBar
 from movierate.cli.split_args import add_split_arguments, split_options
 from movierate.cli.tables import num, short
+from movierate.defaults import data_size_changes, steps_per_epoch_note
 from movierate.errors import SpecError
 
 
@@ -83,8 +84,16 @@ def _run_train(args: argparse.Namespace) -> int:
     store.check_writable()
     split = split_settings(split_options(args))
     ds = load_dataset(args.dataset)
-    spec = spec_from_args(args, ds.fingerprint).validate()  # family defaults chosen elsewhere
+    spec = spec_from_args(args, ds.fingerprint, len(ds)).validate()  # data-dependent defaults
     print_notes(ds)
+    sized = {k: getattr(spec, k) for k in data_size_changes(args.dataset, spec.family, len(ds))}
+    sized = {k: v for k, v in sized.items() if getattr(args, f"spec_{k}") is None}
+    if sized:
+        print(
+            f"note: {len(ds):,} ratings, so the settings left unset take this size's defaults: "
+            + ", ".join(f"{k} = {v}" for k, v in sized.items()),
+            file=sys.stderr,
+        )
     for warning in advice.spec_warnings(spec, names="flag"):
         print(f"warning: {warning}", file=sys.stderr)
     store.use_process_temp_dir()  # TensorFlow's autograph files go where a kill is cleaned up
@@ -112,20 +121,28 @@ def _run_train(args: argparse.Namespace) -> int:
     )
     print(f"folder: {store.model_path(saved)}")
     if warning := store.worse_than_mean_note(metrics):
-        print(f"warning: {warning}", file=sys.stderr)
+        meta = store.read_meta(saved)
+        steps = steps_per_epoch_note(meta["split"].get("n_train"), meta["spec"].get("batch_size"))
+        print(f"warning: {f'{warning} {steps}'.strip()}", file=sys.stderr)
     return EXIT_OK
 
 
 def spec_from_args(
-    args: argparse.Namespace, fingerprint: str | None = None
+    args: argparse.Namespace, fingerprint: str | None = None, n_ratings: int | None = None
 ) -> spec_module.ModelSpec:
     """The ModelSpec described by the train flags (unset flags keep ModelSpec's defaults, or
     the family's own on this data where :func:`movierate.defaults.family_defaults` has some:
-    autorec's; ``fingerprint``: of the loaded data)."""
-    from movierate.defaults import family_defaults
+    autorec's; ``fingerprint``: of the loaded data; ``n_ratings``: its size, for
+    :func:`movierate.defaults.data_size_changes`, the batch a large or small set needs)."""
+    from movierate.defaults import data_size_changes, family_defaults
 
     family = getattr(args, "spec_family", None)
-    values: dict[str, Any] = family_defaults(family, getattr(args, "dataset", None), fingerprint)
+    dataset = getattr(args, "dataset", None)
+    family_name = family or spec_module.ModelSpec().family
+    values: dict[str, Any] = {
+        **(data_size_changes(dataset, family_name, n_ratings) if n_ratings is not None else {}),
+        **family_defaults(family, dataset, fingerprint),
+    }
     for field in SPEC_FLAGS:
         value = getattr(args, f"spec_{field}")
         if value is None:
