@@ -625,6 +625,24 @@ def read_blend_members(meta: dict[str, Any]) -> list[tuple[str, int, dict[str, f
     return out
 
 
+def shell_quoted(name: str) -> str:
+    r"""``name`` quoted for a shell command line that works when pasted: a name holding bytes
+    that are no UTF-8 (read by Python as lone surrogates) as bash's ``$'bad\xffname'``.
+
+    >>> print(shell_quoted("my model"), shell_quoted("bad\udcffname"))
+    'my model' $'bad\xffname'
+    """
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raw = name.encode("utf-8", "surrogateescape")
+        inner = "".join(
+            chr(b) if 32 <= b < 127 and chr(b) not in "'\\" else f"\\x{b:02x}" for b in raw
+        )
+        return f"$'{inner}'"
+    return shlex.quote(name)
+
+
 def shown(value: Any, limit: int = 40) -> str:
     """``repr(value)`` for a message, clipped when long: ``'aaaa…' (1000 characters)``."""
     text = str(value)
@@ -844,7 +862,7 @@ def list_models() -> tuple[list[ModelInfo], list[BrokenModel]]:
             except StoreError as exc:  # e.g. a file manager's "m copy": say the way out
                 raise StoreError(
                     f"{exc} Rename the folder to such a name (Home, or `python -m movierate "
-                    f"rename {shlex.quote(path.name)} NEW-NAME`), or delete it."
+                    f"rename {shell_quoted(path.name)} NEW-NAME`), or delete it."
                 ) from None
             meta, spec = _read_stable(path, _inspect)
             timings = meta.get("timings")

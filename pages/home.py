@@ -11,7 +11,7 @@ import streamlit as st
 from movierate import data, store
 from movierate.errors import MovierateError, StoreError
 from movierate.spec import regularizers_text
-from movierate.ui import shell, state, widgets
+from movierate.ui import shell, state, text, widgets
 from movierate.ui.import_embeddings import render_import_embeddings
 from movierate.ui.text import models_table
 
@@ -34,11 +34,11 @@ def manage_models(names: list[str]) -> None:
         icon=":material/edit:",
         expanded="confirm_delete" in st.session_state,
     ):
-        chosen = st.selectbox("Model", names, key="manage_model")
+        chosen = st.selectbox("Model", names, key="manage_model", format_func=text.displayable)
         new_name = st.text_input(
             "New name",
             key="manage_new_name",
-            placeholder=chosen,
+            placeholder=text.displayable(chosen),
             help="Letters, digits, '-', '_' and '.'; must not be taken.",
         )
         rename_col, delete_col = st.columns(2)
@@ -49,7 +49,9 @@ def manage_models(names: list[str]) -> None:
                     f"A training run is about to save a model named {new!r}; pick another name."
                 )
             store.rename_model(chosen, new)
-            st.session_state["home_message"] = f"Renamed **{chosen}** to **{new}**."
+            st.session_state["home_message"] = (
+                f"Renamed **{text.md(chosen)}** to **{text.md(new)}**."
+            )
             st.session_state.pop("manage_new_name", None)
             st.rerun()
         if delete_col.button("Delete…", icon=":material/delete:", key="ask_delete"):
@@ -58,15 +60,17 @@ def manage_models(names: list[str]) -> None:
         doomed = st.session_state.get("confirm_delete")
         if doomed:
             st.warning(
-                f"Delete **{doomed}** for good? Its embeddings, Keras model and cached analyses "
+                f"Delete **{text.md(doomed)}** for good? Its embeddings, Keras model and cached analyses "
                 "are removed; this cannot be undone.",
                 icon=":material/warning:",
             )
             yes_col, no_col = st.columns(2)
-            if yes_col.button(f"Yes, delete {doomed}", type="primary", key="confirm_delete_yes"):
+            if yes_col.button(
+                f"Yes, delete {text.md(doomed)}", type="primary", key="confirm_delete_yes"
+            ):
                 st.session_state.pop("confirm_delete", None)
                 store.delete_model(doomed)
-                st.session_state["home_message"] = f"Deleted **{doomed}**."
+                st.session_state["home_message"] = f"Deleted **{text.md(doomed)}**."
                 st.rerun()
             if no_col.button("Cancel", key="confirm_delete_no"):
                 st.session_state.pop("confirm_delete", None)

@@ -641,3 +641,31 @@ def test_a_model_renamed_elsewhere_is_named_and_the_rest_kept(
     ), said
     if page == "compare":
         assert at.multiselect(key="models").value == ["small-mf"]  # the rest stays picked
+
+
+# ---- bad-input round 10: names that are no UTF-8, bidirectional controls --------------
+
+
+@pytest.mark.parametrize("page", ["home", "train", "embeddings", "compare"])
+def test_folders_whose_names_are_no_utf8_break_no_page(page, text_id_home, tmp_path, monkeypatch):
+    """A model or dataset folder copied from a Latin-1 system (name bytes b'bad\\xff'): every
+    page but Train was one UnicodeEncodeError box, Home included (which offers the fix)."""
+    home = tmp_path / "home"
+    shutil.copytree(text_id_home, home)
+    models = os.fsencode(home / "models")
+    shutil.copytree(os.path.join(models, b"words-mf"), os.path.join(models, b"bad\xffname"))
+    words = next(p for p in (home / "data").rglob("words") if p.is_dir())
+    shutil.copytree(os.fsencode(words), os.path.join(os.fsencode(words.parent), b"my\xffset"))
+    monkeypatch.setenv("MOVIERATE_HOME", str(home))
+    at = open_page(page, {"model": "words-mf", "models": "words-mf"})
+    no_exception(at)
+    if page == "home":  # named, with a rename command that works when pasted
+        assert "$'bad\\xffname'" in texts(at).replace("\\\\", "\\"), texts(at)
+
+
+def test_a_bidi_override_in_a_link_is_shown_escaped(text_id_home, monkeypatch):
+    monkeypatch.setenv("MOVIERATE_HOME", str(text_id_home))
+    at = open_page("compare", {"models": ["a\u202egnp.exe", "words-mf"]})
+    no_exception(at)
+    shown = texts(at)
+    assert "\u202e" not in shown and "u202e" in shown, shown

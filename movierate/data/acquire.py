@@ -309,7 +309,18 @@ def local_names() -> list[str]:
             for folder in sorted(parent.iterdir()):
                 if folder.is_dir() and not folder.name.startswith(".") and detect_layout(folder):
                     names[name_for_folder(folder.name)] = None
-    return list(names)
+    return [name for name in names if _is_text(name)]
+
+
+def _is_text(name: str) -> bool:
+    """Whether ``name`` is valid text: a folder name holding bytes that are no UTF-8 (from
+    another system) cannot be shown, linked or typed, so it is not offered as a dataset (it
+    made Home and Train fail, bad-input round 10); rename the folder to use it."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def download_dataset(name: str, progress: Progress | None = None) -> Path:

@@ -35,9 +35,10 @@ _FILES = ("meta.json", *_DATA_FILES)
 def cache_key(name: str, folder: Path, files: list[Path]) -> str:
     """16 hex chars from the dataset name, folder and each file's name and :func:`_identity`."""
     h = hashlib.blake2b(digest_size=8)
-    h.update(f"v{CACHE_VERSION}\0{name}\0{folder.resolve()}".encode())
+    # surrogateescape: a folder name that is no UTF-8 (bad-input round 10) hashes as its bytes
+    h.update(f"v{CACHE_VERSION}\0{name}\0{folder.resolve()}".encode("utf-8", "surrogateescape"))
     for path in sorted(files):
-        h.update(f"\0{path.name}\0{_identity(path)}".encode())
+        h.update(f"\0{path.name}\0{_identity(path)}".encode("utf-8", "surrogateescape"))
     return h.hexdigest()
 
 
@@ -171,7 +172,7 @@ def save_cached(ds: RatingsDataset, key: str) -> Path | None:
             _write(ds, temp)
             _remove_stale(final.parent, keep=key, source=ds.source)
             atomic.publish_folder(temp, final, replace=True)  # a copy found stale or damaged
-    except OSError:
+    except (OSError, UnicodeError):  # UnicodeError: pyarrow cannot take a path that is no UTF-8
         return final if is_cached(ds.name, key) else None  # another process may have won
     return final
 

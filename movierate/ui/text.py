@@ -57,8 +57,30 @@ def md(value: Any) -> str:
     >>> print(md("# Heading"))
     \\# Heading
     """
-    escaped = _INLINE_MARKUP.sub(lambda m: "\\" + m.group(0), str(value))
+    escaped = _INLINE_MARKUP.sub(lambda m: "\\" + m.group(0), displayable(value))
     return _LINE_START_MARKUP.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
+
+
+#: Unicode's bidirectional embedding, override and isolate controls: one in a name from a link
+#: (U+202E) turned the rest of a notice backwards (bad-input round 10).
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def displayable(value: Any) -> str:
+    r"""``str(value)`` safe to show: bidirectional controls written as ``\u202e``, and bytes
+    that are no UTF-8 (a folder name from another system, read by Python as lone surrogates,
+    which the browser connection cannot carry: every page failed, bad-input round 10) as
+    ``\xff``.
+
+    >>> print(displayable("a\u202egnp.exe"), displayable("bad\udcff"))
+    a\u202egnp.exe bad\xff
+    """
+    text = _BIDI_CONTROLS.sub(lambda m: f"\\u{ord(m.group(0)):04x}", str(value))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return text
 
 
 def movies_counted(min_ratings: int) -> str:
@@ -77,7 +99,7 @@ def md_quoted(value: Any) -> str:
 def html_text(value: Any) -> str:
     """``value`` as literal text in a Plotly label or hover (Plotly reads ``<b>``, ``<br>``
     and entities in them)."""
-    return html.escape(str(value), quote=False)
+    return html.escape(displayable(value), quote=False)
 
 
 #: One sentence per regularizer-loss history column that needs explaining.
