@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from movierate import data, store
-from movierate.errors import MovierateError, StoreError
+from movierate.errors import DataError, MovierateError, StoreError
 from movierate.spec import regularizers_text
 from movierate.ui import shell, state, text, widgets
 from movierate.ui.import_embeddings import render_import_embeddings
@@ -109,7 +109,15 @@ def import_upload(upload, csv_name: str, items=None, **options: Any) -> None:
             name = data.import_zip(upload.getvalue(), upload.name)
             ds = data.load_dataset(name)
         else:
-            ds = data.from_csv(upload, items, save_as=csv_name, **options)
+            try:
+                ds = data.from_csv(upload, items, save_as=csv_name, **options)
+            except DataError as exc:  # it names from_csv's arguments: say where they are here
+                if "columns=" in str(exc):
+                    raise DataError(
+                        f"{exc} On this page: open 'Options: columns, text encoding, rating "
+                        "scale' above the Import button and pick the columns there."
+                    ) from None
+                raise
     state.refresh_datasets()
     widgets.show_notices(ds, after_rerun=True)
     st.session_state["home_message"] = (
@@ -129,10 +137,19 @@ COLUMN_ROLES = {
 BY_NAME = "(by its name)"
 
 
-def csv_options(upload) -> dict[str, Any]:
+#: The items file's column roles, with the header names each takes unmapped.
+ITEM_COLUMN_ROLES = {
+    "item": "item, movieId, id, ...",
+    "title": "title, name, ...",
+    "genres": "genres, genre, categories, tags",
+    "year": "year, releaseYear",
+}
+
+
+def csv_options(upload, items=None) -> dict[str, Any]:
     """The CSV upload's options, as the messages name them: which column holds each role
-    (``columns=``), text encoding (``encoding=``) and a declared rating scale (``rating_scale=``;
-    off: inferred from the data, with a notice)."""
+    (``columns=``; the items file's: ``item_columns=``), text encoding (``encoding=``) and a
+    declared rating scale (``rating_scale=``; off: inferred from the data, with a notice)."""
     with st.expander("Options: columns, text encoding, rating scale", icon=":material/tune:"):
         encoding = st.selectbox(
             "Text encoding (encoding=)",
@@ -142,6 +159,11 @@ def csv_options(upload) -> dict[str, Any]:
             "'Unicode text') are read as they are. Latin-1 or cp1252 for older Windows exports.",
         )
         columns = column_mapping(upload, encoding)
+        item_columns = (
+            column_mapping(items, encoding, ITEM_COLUMN_ROLES, "item_columns", "items file's ")
+            if items is not None
+            else {}
+        )
         declare = st.toggle(
             "Declare the rating scale (rating_scale=)",
             key="csv_declare_scale",
@@ -169,31 +191,39 @@ def csv_options(upload) -> dict[str, Any]:
         "encoding": encoding,
         "rating_scale": scale if declare else None,
         **({"columns": columns} if columns else {}),
+        **({"item_columns": item_columns} if item_columns else {}),
     }
 
 
-def column_mapping(upload, encoding: str) -> dict[str, str]:
-    """Which header column holds each role (``columns=``), picked from the file's own header;
-    a role left on :data:`BY_NAME` takes the column its usual names find."""
+def column_mapping(
+    upload,
+    encoding: str,
+    roles: dict[str, str] = COLUMN_ROLES,
+    argument: str = "columns",
+    whose: str = "",
+) -> dict[str, str]:
+    """Which header column holds each of ``roles`` (from_csv's ``argument``), picked from the
+    file's own header; a role left on :data:`BY_NAME` takes the column its usual names find."""
     try:
         header = data.csv_columns(upload, encoding=encoding)
     except MovierateError:  # the import names what is wrong with the file
         return {}
     if not header:
-        st.caption(
-            "Columns (columns=): the file has no header, so they are read in the order "
-            "user, item, rating, timestamp."
-        )
+        if argument == "columns":
+            st.caption(
+                "Columns (columns=): the file has no header, so they are read in the order "
+                "user, item, rating, timestamp."
+            )
         return {}
     cells = [cell for _ in range(2) for cell in st.columns(2)]  # 2 x 2: the column is narrow
     chosen = {
         role: cell.selectbox(
-            f"{role} column (columns=)",
+            f"{whose}{role} column ({argument}=)",
             [BY_NAME, *header],
-            key=f"csv_column_{role}",
+            key=f"csv_{'' if argument == 'columns' else 'item_'}column_{role}",
             help=f"Left on '{BY_NAME}': a column named {names} (any case).",
         )
-        for cell, (role, names) in zip(cells, COLUMN_ROLES.items(), strict=True)
+        for cell, (role, names) in zip(cells, roles.items(), strict=True)
     }
     return {role: name for role, name in chosen.items() if name != BY_NAME}
 
@@ -326,7 +356,7 @@ def render() -> None:
                     type=["csv"],
                     key="items_upload",
                 )
-                options = csv_options(upload)
+                options = csv_options(upload, items)
             if st.button("Import", icon=":material/upload_file:"):
                 import_upload(upload, csv_name, items, **options)
     render_import_embeddings()  # its own expander

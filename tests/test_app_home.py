@@ -177,3 +177,35 @@ def test_csv_upload_maps_its_own_column_names(tmp_path):
     assert not at.exception and not at.error, [e.value for e in at.error]
     timed = load_dataset("own-timed")
     assert timed.has_timestamps and sorted(timed.ratings["timestamp"]) == [1000, 1001, 1002, 1003]
+
+
+def test_the_items_file_columns_are_picked_on_the_page_and_an_unused_one_named(tmp_path):
+    """Views round 4: an items file 'restaurant,name,cuisine' could not be mapped on the page
+    (the error named item_columns=, a Python argument), and 'cuisine' was dropped without a
+    word, so every genre view stayed empty. Now the items file has column pickers, the error
+    points at them, and an unused column is named with how to use it as the genres."""
+    ratings = b"reviewer,restaurant,score\nu1,r1,8\nu1,r2,3\nu2,r1,9\nu2,r3,4\nu3,r2,7\n"
+    items = b"restaurant,name,cuisine\nr1,Chez A,French\nr2,Taco B,Mexican\nr3,Pho C,Thai\n"
+    at = run_home()
+    at.file_uploader[0].upload("rest.csv", ratings, "text/csv").run()
+    at.text_input(key="csv_name").set_value("rest").run()
+    at.file_uploader(key="items_upload").upload("names.csv", items, "text/csv").run()
+    at.selectbox(key="csv_column_user").set_value("reviewer").run()
+    at.selectbox(key="csv_column_item").set_value("restaurant").run()
+    next(b for b in at.button if b.label == "Import").click().run()
+    errors = [e.value for e in at.error]
+    assert any("item_columns=" in e and "pick the columns there" in e for e in errors), errors
+    assert at.selectbox(key="csv_item_column_item").options[1:] == ["restaurant", "name", "cuisine"]
+    at.selectbox(key="csv_item_column_item").set_value("restaurant").run()
+    next(b for b in at.button if b.label == "Import").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    from movierate.data import load_dataset
+
+    plain = load_dataset("rest")
+    assert any("'cuisine' not used" in w and "map it as the genres" in w for w in plain.warnings)
+    at.text_input(key="csv_name").set_value("rest-genres").run()
+    at.selectbox(key="csv_item_column_genres").set_value("cuisine").run()
+    next(b for b in at.button if b.label == "Import").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    genres = load_dataset("rest-genres").movies.set_index("movie_id")["genres"]
+    assert list(genres["r1"]) == ["French"] and list(genres["r3"]) == ["Thai"]

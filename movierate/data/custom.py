@@ -362,6 +362,28 @@ def _unused_columns_notice(header: list[str], chosen: dict[str, str], label: str
     ]
 
 
+def _unused_item_columns_notice(header: list[str], chosen: dict[str, str], label: str) -> list[str]:
+    """A notice naming the items file's columns no role took (views round 4: a 'cuisine'
+    column was dropped without a word, and every genre view stayed empty), with how to use one
+    as the items' categories."""
+    unused = [h for h in header if h.strip() and h not in chosen.values()]
+    if not unused:
+        return []
+    shown = ", ".join(repr(h) for h in unused[:SHOW_ROWS])
+    more = f" and {len(unused) - SHOW_ROWS:,} more" if len(unused) > SHOW_ROWS else ""
+    genres = (
+        ""
+        if "genres" in chosen
+        else f" If one holds a category of each item (a genre, cuisine or type), map it as the "
+        f"genres (item_columns={{'genres': {unused[0]!r}}}, or the items file's genres column "
+        "picker on the Home page): the genre views then use it."
+    )
+    return [
+        f"{label}: column(s) {shown}{more} not used (movierate reads the item id, title, genres "
+        f"and year columns).{genres}"
+    ]
+
+
 def _whole_first_line(source: Source) -> bytes:
     """The file's first 64 KiB, or more when its first line is longer (a wide header)."""
     size = source.stat().st_size if isinstance(source, Path) else len(source)
@@ -542,7 +564,7 @@ def _read_items(
     )
     if chosen is None:
         raise DataError(f"{label}: the items file needs a header row with id and title columns.")
-    notices = []
+    notices = _unused_item_columns_notice(list(table.columns), chosen, label)
     first = preamble + 2  # the line of the first data row (after the skipped lines and header)
     rows = np.arange(len(table))  # each kept row's position in the file's data rows
     blank = table[chosen["item"]].str.strip() == ""
