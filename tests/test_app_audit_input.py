@@ -379,6 +379,25 @@ def test_neighbours_of_a_model_whose_movies_have_no_titles(home):
     assert at.dataframe, "no neighbours table"
 
 
+@pytest.mark.parametrize(
+    ("page", "query"),
+    [
+        ("neighbours", {"models": ["bare-mf"], "q": "movie m1"}),
+        ("embeddings", {"model": "bare-mf", "view": "Principal components"}),
+        ("recommend", {"models": ["bare-mf"]}),
+    ],
+)
+def test_movie_tables_leave_out_columns_no_movie_has(home, page, query):
+    """Views round 4: data without years or genres (a user's CSV) showed a 'year' column of
+    None and an empty 'genres' column in every movie table."""
+    at = open_at(page, **query)
+    assert_clean(at)
+    tables = [t.value for t in at.dataframe if "title" in t.value.columns]
+    assert tables, page
+    for table in tables:
+        assert "year" not in table.columns and "genres" not in table.columns, table.columns
+
+
 def test_principal_components_of_a_model_whose_movies_have_no_years(home):
     at = open_at("embeddings", model="bare-mf", view="Principal components")
     assert_clean(at)

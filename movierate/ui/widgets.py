@@ -313,6 +313,7 @@ def show_movies(
     shown = frame.drop(columns=[c for c in HIDDEN_MOVIE_COLUMNS if c in frame.columns])
     if "genres" in shown.columns:
         shown = shown.assign(genres=shown["genres"].map(genres_text))
+    shown = shown.drop(columns=_empty_columns(shown))
     config = MOVIE_COLUMN_CONFIG
     if wide:
         title, genres = wide_text_widths(list(shown.columns))
@@ -326,6 +327,24 @@ def show_movies(
         column_config=config,
         key=key,
     )
+
+
+#: Movie columns a table leaves out when no row has a value: data without years or genres
+#: (a user's CSV) showed a "year" column of None and an empty "genres" (views round 4).
+OPTIONAL_MOVIE_COLUMNS = ("year", "genres")
+
+
+def _empty_columns(frame: pd.DataFrame) -> list[str]:
+    """The :data:`OPTIONAL_MOVIE_COLUMNS` of ``frame`` that are empty in every row."""
+    return [c for c in OPTIONAL_MOVIE_COLUMNS if c in frame.columns and frame[c].map(_blank).all()]
+
+
+def _blank(value: Any) -> bool:
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, list | tuple | np.ndarray):
+        return len(value) == 0
+    return bool(pd.isna(value))
 
 
 def pick_title(index: Any, query: str, *, key: str) -> int | None:
