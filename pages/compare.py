@@ -579,7 +579,7 @@ def prefetch_tabs(models: list) -> None:
 
 def render() -> None:
     """The page body (run inside the error boundary)."""
-    st.title("Compare models")
+    st.title("Compare")
     st.caption(
         "Accuracy on test rows, learning curves and the shape of each embedding space, side by "
         "side. The boxes under the table say what each model's own numbers show about its "

@@ -10,7 +10,7 @@ from movierate.ui import explore_views, shell, state, widgets
 
 def render() -> None:
     """The page body (run inside the error boundary)."""
-    st.title("Explore the embedding")
+    st.title("Explore")
     st.caption(
         "Questions the Embedding Projector cannot answer: is a direction real, do analogies "
         "work, which properties can a straight cut read off the embedding, where do the users "

@@ -10,7 +10,7 @@ from movierate.ui import dimensions, shell, state, text, widgets
 
 def render() -> None:
     """The page body (run inside the error boundary)."""
-    st.title("Nearest movies")
+    st.title("Neighbours")
     st.caption(
         "Movies whose embedding vectors are closest to the one you pick, in each model you "
         "choose, side by side; 'in all' ticks the films every chosen model lists."

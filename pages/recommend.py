@@ -12,7 +12,7 @@ from movierate.ui.your_ratings import render_your_ratings
 
 def render() -> None:
     """The page body (run inside the error boundary)."""
-    st.title("Recommendations")
+    st.title("Recommend")
     st.caption(
         "Pick a user: their own favourite movies come first, then what each model predicts they "
         "would rate highest among the movies they have not rated."

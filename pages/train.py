@@ -389,7 +389,7 @@ def tune_form(datasets: list[str]) -> None:
 
 def render() -> None:
     """The page body (run inside the error boundary)."""
-    st.title("Train a model")
+    st.title("Train")
     st.caption(
         "Training runs in the background: leave this page and come back, or open another tab; "
         "the run keeps going. The form starts from the generic defaults (biased MF, dim 32, L2 "
@@ -542,8 +542,7 @@ def train_form(datasets: list[str]) -> None:
             )
         except NameTakenError as exc:
             st.error(
-                f"Not started: {text.md(exc)} Rename or delete the old one on the Home page "
-                "(Trained models, 'Rename or delete a model').",
+                f"Not started: {text.md(exc)}",
                 icon=":material/warning:",
             )
             st.page_link(shell.page("home"), label="Manage models on Home", icon=":material/edit:")
