@@ -137,6 +137,7 @@ def test_ids_that_are_not_whole_numbers_stay_text(tmp_path):
         (["1e3", "1000", "8"], ("1e3", "1000")),
         (["1.0", "1", "2"], ("1.0", "1")),
         (["+5", "5", "6"], ("+5", "5")),
+        (["-0", "0", "6"], ("-0", "0")),  # round 10: merged without a word
     ],
 )
 def test_one_number_spelled_two_ways_is_named(tmp_path, users, spelled):
@@ -146,6 +147,22 @@ def test_one_number_spelled_two_ways_is_named(tmp_path, users, spelled):
     notices = [w for w in ds.warnings if "written two ways" in w]
     assert len(notices) == 1 and f"'{spelled[0]}' and '{spelled[1]}'" in notices[0], ds.warnings
     assert "movie ids" not in notices[0]
+
+
+@pytest.mark.parametrize("grouped", ['"1,000"', "1_000", '"1 000"'])
+def test_an_id_with_digit_groups_beside_the_plain_number_is_named(tmp_path, grouped):
+    """Bad-input round 10: '1,000' (a spreadsheet's separator on some cells) and 1000 were two
+    movies without a word. They stay two (the column is text), and the notice says so."""
+    ds = from_csv(write(tmp_path, f"user,item,rating\n1,{grouped},4\n2,1000,3\n3,7,5\n"))
+    assert ds.n_movies == 3
+    notices = [w for w in ds.warnings if "written two ways" in w]
+    assert len(notices) == 1 and "'1000'" in notices[0] and "count as two movies" in notices[0]
+
+
+def test_a_fullwidth_digit_id_is_a_label_not_too_large(tmp_path):
+    """Round 10: '７' (U+FF17) was refused as "too large for a numeric id"."""
+    ds = from_csv(write(tmp_path, "user,item,rating\n1,\uff17,4\n2,8,3\n"))
+    assert sorted(map(str, ds.movie_ids)) == ["8", "\uff17"]
 
 
 def test_ids_padded_alike_or_spaced_give_no_notice(tmp_path):

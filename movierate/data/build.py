@@ -279,9 +279,21 @@ def _ids(column: pd.Series, what: str, raw: RawData) -> np.ndarray:
     exact = (numeric.abs() < MAX_NUMERIC_ID).to_numpy(dtype=bool, na_value=False)
     if exact.any():
         other = text[~(exact & (numeric == numeric.round()).to_numpy(dtype=bool, na_value=False))]
-        why = f"{other.iloc[0]!r} is not a whole number" if len(other) else "some are not numbers"
-        _notice_spellings(text[exact], numeric[exact], what, raw, merged=False, why=why)
+        why = (
+            f"{other.iloc[0]!r} is not written as a whole number"
+            if len(other)
+            else "some are not numbers"
+        )
+        # digit groups ('1,000', '1_000') count as that number here: a spreadsheet that shows
+        # separators on some cells made two movies of one without a word (round 10)
+        grouped = _decimal(text.str.replace(_DIGIT_GROUP, "", regex=True))
+        known = (grouped.abs() < MAX_NUMERIC_ID).to_numpy(dtype=bool, na_value=False)
+        _notice_spellings(text[known], grouped[known], what, raw, merged=False, why=why)
     return text.to_numpy(dtype=object)
+
+
+#: A thousands separator between digit groups (``1,000``, ``1_000``, ``1 000``).
+_DIGIT_GROUP = r"(?<=[0-9])[,_ ](?=[0-9]{3}(?:[^0-9]|$))"
 
 
 def _notice_spellings(
@@ -295,7 +307,8 @@ def _notice_spellings(
     """A notice when one number is written two ways (``007`` and ``7``): read as one id
     (``merged``), which the file may not mean, or as two, when the column's other ids make
     every id text (``7`` and ``7.0`` beside ``x1``), which it may not mean either."""
-    pairs = pd.DataFrame({"number": numbers.to_numpy(), "text": text.to_numpy()})
+    # + 0.0: -0 and 0 are one number (round 10: merged without a notice)
+    pairs = pd.DataFrame({"number": numbers.to_numpy() + 0.0, "text": text.to_numpy()})
     pairs = pairs.drop_duplicates()
     twice = pairs[pairs["number"].duplicated(keep=False)]
     if twice.empty:
@@ -317,7 +330,9 @@ def _notice_spellings(
     )
 
 
-_NUMBER = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
+# [0-9], not \d: a fullwidth '７' is a label, not a number pandas cannot read (it was refused
+# as "too large for a numeric id", bad-input round 10)
+_NUMBER = r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?"
 _NON_FINITE = r"[+-]?(inf|infinity|nan)"
 
 

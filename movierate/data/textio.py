@@ -184,7 +184,8 @@ def _options(
     return read, pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False)
 
 
-_PLAIN_INTEGER = r"^\s*-?(0|[1-9][0-9]*)\s*$"
+# "-0" is not plain: it is 0 written another way (bad-input round 10: merged without a notice)
+_PLAIN_INTEGER = r"^\s*(0|-?[1-9][0-9]*)\s*$"
 
 
 def irregular_integers(
