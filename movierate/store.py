@@ -1897,13 +1897,17 @@ def temp_root() -> Path:
 def use_process_temp_dir() -> Path:
     """Send this process's temporary files (TensorFlow's autograph files) to its own folder
     under ``$MOVIERATE_HOME/tmp``, removed at exit or, after a kill, by :func:`leftovers`.
-    StoreError when that path is a file."""
+    StoreError when that path is a file. The temp folders of killed runs are removed first:
+    a user who only trains from scripts never runs ``list`` (bad-input round 10: they piled up)."""
     root = temp_root()
     if root.exists() and not root.is_dir():
         raise StoreError(
             f"{root} is a file, not a folder: movierate keeps each run's temporary files in a "
             "folder there. Move the file away (or set MOVIERATE_HOME to another folder)."
         )
+    if root.is_dir():
+        with contextlib.suppress(OSError):
+            atomic.sweep_leftovers(root, ((atomic.PROCESS_TEMP_PREFIX, "temporary files"),))
     return atomic.use_process_temp_dir(root)
 
 

@@ -177,6 +177,22 @@ def test_leftovers_of_dead_writers_are_removed_at_once_everywhere():
     assert home.is_dir() and old
 
 
+def test_a_run_removes_the_temp_folders_of_killed_runs_when_it_starts(monkeypatch):
+    """Bad-input round 10: train, tune and evaluate killed at random left tmp/.proc-* folders
+    that only `list` or the Home page removed (1 grew to 7 across normal runs)."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", tempfile.tempdir)  # restored after the test
+    monkeypatch.setattr(atomic, "_process_temp", None)
+    dead = store.temp_root() / ".proc-1-0000eeee"
+    dead.mkdir(parents=True)
+    _dead_record(dead)
+    live = store.temp_root() / ".proc-2-0000ffff"  # no record yet, young: kept
+    live.mkdir()
+    own = store.use_process_temp_dir()
+    assert not dead.exists() and live.exists() and own.is_dir()
+
+
 def test_deletion_trash_is_removed_and_never_restored():
     path = _fake("m")
     trash = config.models_dir() / ".trash-m-0000aaaa"

@@ -90,6 +90,7 @@ def _run_tune(args: argparse.Namespace) -> int:
         name_base = f"{short(args.dataset)}-{kind}-{'-'.join(families)}"
         name = store.unique_name(name_base)
     store.check_writable()
+    store.use_process_temp_dir()  # TensorFlow's autograph files go where a kill is cleaned up
     split = split_settings(split_options(args))
 
     def on_trial(record: Any) -> None:
