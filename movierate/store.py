@@ -997,9 +997,9 @@ class _PinnedFolder:
                     self._special.add(name)
         if name in self._special:
             raise StoreError(
-                f"{name} in the model folder {shown(self.name)} is not a regular file (a pipe "
-                "or device, perhaps); a model's files are plain files. Move it away, or delete "
-                "the folder."
+                f"{name} in the model folder {shown(self.name)} is not a regular file (a "
+                "folder, pipe or device); a model's files are plain files. Move it away, or "
+                "delete the folder."
             )
         return self._dir / name if self._dir is not None else self.path / name
 
@@ -1218,10 +1218,20 @@ def _existing_model_path(name: str, *, listed: bool = False) -> Path:
     if not path.is_dir():
         root = path.parent
         entries = root.iterdir() if root.is_dir() else ()
-        known = sorted(p.name for p in entries if not p.name.startswith("."))
+        # folders only, each shown escaped and clipped: a FIFO or file is no saved model
+        known = sorted(
+            shown(p.name) for p in entries if not p.name.startswith(".") and _is_folder(p)
+        )
         hint = f"saved models: {', '.join(known)}" if known else "no models are saved yet"
         raise StoreError(f"No model named {shown(name)} in {root} ({hint}).")
     return path
+
+
+def _is_folder(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
 
 
 def _listed_folder(name: Any) -> Path | None:

@@ -352,7 +352,7 @@ def test_a_damaged_keras_file_fails_with_a_store_error_but_numpy_still_works(tin
 
 def test_loading_an_unknown_model_names_the_saved_ones(tiny):
     _save(tiny, "present")
-    with pytest.raises(StoreError, match="No model named 'absent'.*saved models: present"):
+    with pytest.raises(StoreError, match="No model named 'absent'.*saved models: 'present'"):
         store.load_model("absent")
     with pytest.raises(StoreError, match="Invalid model name"):
         store.load_model("../etc")

@@ -401,3 +401,16 @@ def test_a_pipe_under_a_model_files_name_is_named_and_hangs_nothing(file):
     assert done.returncode == 0 and lines[0] == "['fine']", done.stdout + done.stderr
     assert f"{file} in the model folder 'piped' is not a regular file" in lines[1]
     assert lines[2].startswith("StoreError") and "not a regular file" in lines[2]
+
+
+def test_a_missing_model_lists_only_folders_as_saved_models(capsys):
+    """Bad-input round 10: 'No model named ...' listed a FIFO, a plain file and the like as
+    'saved models', and a clipped long name lost the comma after it."""
+    _fake("m")
+    (config.models_dir() / "plainfile").write_text("x")
+    (config.models_dir() / ("L" * 250)).mkdir()
+    with pytest.raises(store.StoreError) as info:
+        store.load_model("nope")
+    message = str(info.value)
+    assert "plainfile" not in message and "'m'" in message
+    assert "(250 characters), 'm'" in message, message

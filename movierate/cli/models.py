@@ -201,7 +201,7 @@ def _run_show(args: argparse.Namespace) -> int:
     problem = store.model_problem(args.name)
     if problem:
         raise StoreError(
-            f"Model {args.name!r} is broken and cannot be loaded: {problem}. Delete it "
+            f"Model {args.name!r} is broken and cannot be loaded: {problem.rstrip('.')}. Delete it "
             f"(python -m movierate delete {args.name}) and train or import it again."
         )
     return EXIT_OK

@@ -345,7 +345,8 @@ def _on_this_data(model: Any, ratings: dict[MovieId, float]) -> dict[MovieId, fl
     name = tag.rpartition(":")[0] or tag
     if source is None:
         st.warning(
-            f"These {len(ratings)} ratings were made on {text.md(name)} (data "
+            f"{'This rating was' if len(ratings) == 1 else f'These {len(ratings)} ratings were'}"
+            f" made on {text.md(name)} (data "
             f"{text.md(tag.rpartition(':')[2][:8])}), and no saved model here was trained on "
             f"that data, so their movie ids cannot be matched to the films of "
             f"{text.md(model.dataset_name)} (an id there may name another film). They are not "
