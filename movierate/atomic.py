@@ -360,7 +360,8 @@ _PUBLISH_ATTEMPTS = 20
 
 def _publish_replacing(staged: Path, final: Path, trash_prefix: str) -> Path:
     """Replace the existing ``final`` by ``staged``; FileNotFoundError if ``final`` vanished."""
-    _write_writer_record(final)  # so the old copy, once swapped out, names its remover
+    if not final.is_symlink():  # a link is swapped out itself: its target is not ours to mark
+        _write_writer_record(final)  # so the old copy, once swapped out, names its remover
     checkpoint("publish:old-marked")
     try:
         swapped = exchange_folders(staged, final)

@@ -1713,7 +1713,7 @@ def check_name_free(name: str, *, overwrite: bool = False, replace_hint: str | N
         raise name_taken(name)
     if not overwrite and model_exists(name):
         raise name_taken(name, replace_hint=replace_hint)
-    if overwrite and model_exists(name):
+    if overwrite and model_exists(name) and not model_path(name).is_symlink():
         folder = model_path(name)
         try:  # replacing writes a record into the old folder, then renames it aside
             _probe_write(folder)
@@ -1773,6 +1773,8 @@ def rename_model(old: str, new: str) -> Path:
         raise name_taken(new) from None
     except FileNotFoundError:
         raise StoreError(f"Model {shown(old)} was deleted or renamed meanwhile.") from None
+    if target.is_symlink():  # a link to a folder elsewhere: the link moved, the folder is not
+        return target  # ours to edit (bad-input round 10: its meta.json was rewritten)
     # A save replacing the old name may have marked the folder just before the rename; the
     # folder is a model under its new name now, no writer's to remove.
     with contextlib.suppress(OSError):

@@ -546,6 +546,24 @@ def test_a_dangling_link_in_the_store_takes_its_name(tiny):
     assert store.load_model("m").spec == tiny.spec
 
 
+def test_renaming_or_replacing_a_link_leaves_its_target_untouched(tiny, tmp_path):
+    """Bad-input round 10: renaming a model that is a link rewrote its target's meta.json (a
+    model elsewhere got the new name), and an overwrite through a link left a writer record
+    in the target folder."""
+    elsewhere = _save(tiny, "victim")
+    outside = tmp_path / "outside"
+    elsewhere.rename(outside)
+    before = {p.name: p.read_bytes() for p in outside.iterdir() if p.is_file()}
+    (config.models_dir() / "al1").symlink_to(outside)
+    store.rename_model("al1", "renamed")
+    assert (config.models_dir() / "renamed").is_symlink()
+    (config.models_dir() / "al2").symlink_to(outside)
+    _save(tiny, "al2", overwrite=True)
+    assert not (config.models_dir() / "al2").is_symlink()
+    after = {p.name: p.read_bytes() for p in outside.iterdir() if p.is_file()}
+    assert after == before
+
+
 def test_deleting_a_model_linked_to_another_leaves_no_trash_and_keeps_the_target(tiny):
     _save(tiny, "base")
     (config.models_dir() / "alias").symlink_to(config.models_dir() / "base")
