@@ -47,6 +47,7 @@ numpy and pandas only.
 from __future__ import annotations
 
 import functools
+import html
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -134,7 +135,7 @@ def normalise_title(name: str) -> str:
 
 def _normalise(name: str) -> tuple[str, str]:
     """(the article taken off or ``""``, the normalised title)."""
-    text = _fold(_front_article(name.strip()))
+    text = _fold(_front_article(_repaired(html.unescape(name.strip()))))
     text = text.replace("&", " and ").replace(" + ", " and ")
     text = text.replace("\u2019", "'").replace("`", "'")
     text = _ELISION.sub(r"\1 ", text)  # l'avventura -> l avventura (article split off)
@@ -143,6 +144,24 @@ def _normalise(name: str) -> tuple[str, str]:
     if len(words) > 1 and words[0] in LEADING_ARTICLES:
         return words[0], " ".join(words[1:])
     return "", " ".join(words)
+
+
+def _repaired(text: str) -> str:
+    """``text`` with UTF-8 that was decoded as cp1252 or Latin-1 undone ("MisÃ©rables" ->
+    "Misérables"), for matching only: accuracy round 7b found 37 of 290 such titles unmatched
+    (and 90 of 119 with HTML's "&amp;"). Text that is no such mistake comes back as it is.
+
+    >>> _repaired("MisÃ©rables, Les"), _repaired("São Paulo")
+    ('Misérables, Les', 'São Paulo')
+    """
+    if not any(mark in text for mark in ("Ã", "Â", "â€")):
+        return text
+    for codec in ("cp1252", "latin-1"):
+        try:
+            return text.encode(codec).decode("utf-8")
+        except UnicodeError:
+            continue
+    return text
 
 
 def title_names(title: str) -> tuple[str, list[str]]:
