@@ -74,6 +74,15 @@ def sign_flip_p(gaps: np.ndarray, seed: int = 0) -> float:
     return (1 + int(np.sum(reached))) / (FLIPS + 1)
 
 
+def p_text(p: float) -> str:
+    """A p-value to three decimals, "< 0.001" below that (not "0.000").
+
+    >>> p_text(0.0123), p_text(0.00025)
+    ('0.012', '< 0.001')
+    """
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
 def threshold_text(difference: PairedDifference) -> str:
     """The rule that decided ``difference`` (and the rest of its table), in words, for a
     caption under the numbers."""
@@ -85,7 +94,7 @@ def threshold_text(difference: PairedDifference) -> str:
         if n_models > 2
         else ""
     )
-    if difference.p_value is not None:
+    if difference.n_rows < SMALL_TEST:
         return (
             f"On {difference.n_rows:,} test rows, too few for the standard error's normal "
             "cutoff, a difference is more than the test rows' draw when at most "
@@ -187,7 +196,7 @@ class PairedDifference:
         return f"{self.difference:+.4f} ± {self.se:.4f} ({abs(self.in_se):.2f} SE{self._p()}, {verdict})"
 
     def _p(self) -> str:
-        return "" if self.p_value is None else f", p {self.p_value:.3f}"
+        return "" if self.p_value is None else f", p {p_text(self.p_value)}"
 
     def sentence(self) -> str:
         """The difference in words, as the numbers show it."""
@@ -203,7 +212,7 @@ class PairedDifference:
             )
         if self.p_value is not None:
             where = "more than" if self.resolved else "within"
-            return f"{size}: {where} the test rows' draw (sign-flip p {self.p_value:.3f})"
+            return f"{size}: {where} the test rows' draw (sign-flip p {p_text(self.p_value)})"
         if not self.resolved:
             return (
                 f"{size}: within the test rows' draw (under {self.threshold:.3g} standard errors)"

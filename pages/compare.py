@@ -244,6 +244,19 @@ def accuracy_section(models: list, trained: list) -> None:
     twins = paired.seed_twins_text(models)
     if twins:
         st.info(text.md(twins), icon=":material/casino:")
+    no_better = [m for m in models if store.worse_than_mean_note(m.metrics)]
+    if no_better:  # views round 4: only the Train page said so
+        listed = ", ".join(
+            f"{text.md(m.name)} ({m.metrics['test_rmse']:.4f} against "
+            f"{m.metrics['test_rmse_of_mean']:.4f})"
+            for m in no_better
+        )
+        st.warning(
+            f"Test RMSE worse than predicting the training rows' mean rating for every test "
+            f"row: {listed}. {'It' if len(no_better) == 1 else 'They'} learned nothing the "
+            "mean does not know.",
+            icon=":material/warning:",
+        )
     notes += [caveat] if caveat else []
     if notes:
         st.caption(" ".join(notes))

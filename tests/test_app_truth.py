@@ -209,3 +209,21 @@ def test_neighbours_caption_names_identity_matching_only_across_datasets():
     assert same.endswith("among its 10 nearest: 8 of 10 here.") and "identity" not in same
     across = shared_neighbours_text(["a", "b"], [], 8, 10, across=True)
     assert "matched by identity across datasets: 8 of 10 here." in across
+
+
+def test_compare_says_which_models_are_no_better_than_the_mean(home, monkeypatch):
+    """Views round 4: three models of a small CSV were worse than the mean rating, and only
+    the Train page said so; Compare showed them like any other."""
+    from movierate import store
+
+    at = open_page("pages/compare.py", models=["small-mf", WHITE])
+    assert not [w.value for w in at.warning if "mean rating" in w.value]
+    real = store.worse_than_mean_note
+    monkeypatch.setattr(
+        store,
+        "worse_than_mean_note",
+        lambda metrics: "worse" if metrics is not None else real(metrics),
+    )
+    at = open_page("pages/compare.py", models=["small-mf", WHITE])
+    warned = [w.value for w in at.warning if "mean rating" in w.value]
+    assert len(warned) == 1 and "small-mf (" in warned[0] and "They learned nothing" in warned[0]

@@ -124,8 +124,10 @@ def test_few_test_rows_are_decided_by_a_sign_flip_test_at_alpha(monkeypatch):
         calls += any(d.resolved for d in differences)
     assert calls / draws <= paired.FAMILY_ALPHA + 0.015, calls / draws
     other = next(d for d in differences if d.name != d.reference)
-    assert other.p_value is not None and f"p {other.p_value:.3f}" in other.short()
+    assert other.p_value is not None and f"p {paired.p_text(other.p_value)}" in other.short()
     assert "On 20 test rows" in paired.threshold_text(other)
+    lowest = next(d for d in differences if d.name == d.reference)  # the caption's first row
+    assert "On 20 test rows" in paired.threshold_text(lowest)
     planted = {"a": shared, "b": 1.5 * shared}  # worse on every row: found
     assert any(d.resolved for d in _differences(monkeypatch, planted))
     big = {"a": rng.normal(0, 1, 2000), "b": rng.normal(0, 1, 2000)}
