@@ -625,6 +625,21 @@ def read_blend_members(meta: dict[str, Any]) -> list[tuple[str, int, dict[str, f
     return out
 
 
+def unportable_names_notice(names: list[str]) -> str:
+    """A notice naming saved models whose names are no folder name on Windows (``nul.v2``,
+    copied in by hand: new names are refused, bad-input round 10 found such a folder listed
+    and used without a word), with how to rename them; "" when there are none."""
+    found = [(n, why) for n in names if (why := unportable_reason(n))]
+    if not found:
+        return ""
+    listed = "; ".join(f"{shown(n)}: {why}" for n, why in found)
+    return (
+        f"Model name(s) that Windows cannot use as a folder ({listed}), so this store cannot be "
+        f"copied there as it is: rename them (Home, or python -m movierate rename "
+        f"{shell_quoted(found[0][0])} NEW_NAME)."
+    )
+
+
 def shell_quoted(name: str) -> str:
     r"""``name`` quoted for a shell command line that works when pasted: a name holding bytes
     that are no UTF-8 (read by Python as lone surrogates) as bash's ``$'bad\xffname'``.

@@ -284,6 +284,8 @@ def render() -> None:
         st.subheader("Trained models")
         widgets.show_broken_models(broken)
         widgets.show_leftovers()
+        if unportable := store.unportable_names_notice([info.name for info in infos]):
+            st.info(text.md(unportable), icon=":material/info:")
         if infos:
             table = models_table(infos)
             st.dataframe(

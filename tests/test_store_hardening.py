@@ -414,3 +414,17 @@ def test_a_missing_model_lists_only_folders_as_saved_models(capsys):
     message = str(info.value)
     assert "plainfile" not in message and "'m'" in message
     assert "(250 characters), 'm'" in message, message
+
+
+def test_a_model_named_like_a_windows_device_is_named_in_list(capsys):
+    """Bad-input round 10: a hand-copied 'nul.v2' was listed and used as a healthy model
+    (renaming to such a name is refused), with no word about Windows."""
+    from movierate.cli import main
+
+    _fake("m")
+    _fake("nul-copy").rename(config.models_dir() / "nul.v2")  # copied in by hand
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "Windows cannot use as a folder ('nul.v2': 'nul' is a device name" in out
+    assert "rename nul.v2 NEW_NAME" in out
+    assert store.unportable_names_notice(["m"]) == ""
