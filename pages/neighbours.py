@@ -8,6 +8,12 @@ from movierate import explore
 from movierate.ui import dimensions, shell, state, text, widgets
 
 
+def _use_example() -> None:
+    """Put the picked example title into the title box (and so into the link)."""
+    st.session_state["q"] = st.session_state.get("example") or ""
+    st.session_state.pop("example", None)
+
+
 def render() -> None:
     """The page body (run inside the error boundary)."""
     st.title("Neighbours")
@@ -57,12 +63,16 @@ def render() -> None:
     if not query:
         st.markdown("**Try one of the most rated movies:**")
         popular = reference.movies.nlargest(8, "n_ratings")["title"].tolist()
-        chosen = st.pills(
-            "Examples", popular, key="example", label_visibility="collapsed", format_func=text.md
+        st.pills(
+            "Examples",
+            popular,
+            key="example",
+            label_visibility="collapsed",
+            format_func=text.md,
+            # a callback: the title box exists by now, so its value can only be set before the
+            # next run (setting it here raised StreamlitWidgetAlreadyInstantiatedError, views 4b)
+            on_change=_use_example,
         )
-        if chosen:
-            st.session_state["q"] = chosen
-            st.rerun()
         st.stop()
 
     movie_idx = widgets.pick_title(explore.title_index(reference), query, key="candidate")

@@ -275,7 +275,13 @@ def test_neighbours_side_by_side_and_reacting_to_k_and_metric(trained_home):
 def test_neighbours_without_query_offers_examples_and_handles_ambiguity(trained_home):
     at = open_page("pages/neighbours.py", models="small-mf")
     assert at.multiselect(key="models").value == ["small-mf"]
-    assert at.get("button_group"), "example titles are missing"
+    examples = [g for g in at.get("button_group") if g.key == "example"]
+    assert examples, "example titles are missing"
+    model = store.load_model("small-mf")
+    title = model.movies.nlargest(8, "n_ratings")["title"].iloc[0]
+    examples[0].set_value(title).run()
+    assert_clean(at)  # views 4b: StreamlitWidgetAlreadyInstantiatedError on every pill
+    assert at.text_input(key="q").value == title and frames(at)
     at.text_input(key="q").set_value("hamlet").run()
     assert_clean(at)
     choice = at.selectbox(key="candidate")
