@@ -398,7 +398,7 @@ def test_a_search_on_shuffled_ratings_says_it_beat_nothing(tiny, tmp_path, capsy
     out = capsys.readouterr()
     summary = read_trials("shuf")["summary"]
     mean = summary["stop_rmse_of_mean"]
-    assert f"(the mean rating there: {mean:.4f})" in out.out
+    assert f"(predicting the mean rating there: {mean:.4f})" in out.out
     best = summary["best"]["value"]  # nothing to learn: at most a lucky draw beats the mean
     warned = "no better than predicting the training rows' mean rating there" in out.err
     assert warned == (round(best, 4) >= round(mean, 4)), (best, mean, out.err)

@@ -170,9 +170,13 @@ def _run_tune(args: argparse.Namespace) -> int:
 
 
 def _mean_there(summary: dict[str, Any], lead: str = "") -> str:
-    """``lead`` + "the mean rating there: 1.1133" (the reference on the early-stopping rows)."""
+    """``lead`` + "predicting the mean rating there: 1.1133" (an RMSE on the early-stopping rows)."""
     mean = summary.get("stop_rmse_of_mean")
-    return f"{lead}the mean rating there: {mean:.4f}" if isinstance(mean, int | float) else ""
+    return (
+        f"{lead}predicting the mean rating there: {mean:.4f}"
+        if isinstance(mean, int | float)
+        else ""
+    )
 
 
 def _warn_if_no_better_than_mean(result: Any) -> None:

@@ -294,9 +294,11 @@ def tuning_saved_text(summary: dict[str, Any]) -> str:
 
 
 def _mean_there(summary: dict[str, Any]) -> str:
-    """ " (the mean rating there: 1.1133)": the early-stopping rows' reference, when recorded."""
+    """ " (predicting the mean rating there: 1.1133)": the early-stopping rows' RMSE reference."""
     mean = summary.get("stop_rmse_of_mean")
-    return f" (the mean rating there: {mean:.4f})" if isinstance(mean, int | float) else ""
+    return (
+        f" (predicting the mean rating there: {mean:.4f})" if isinstance(mean, int | float) else ""
+    )
 
 
 def shared_neighbours_text(
