@@ -282,6 +282,7 @@ def test_neighbours_without_query_offers_examples_and_handles_ambiguity(trained_
     examples[0].set_value(title).run()
     assert_clean(at)  # views 4b: StreamlitWidgetAlreadyInstantiatedError on every pill
     assert at.text_input(key="q").value == title and frames(at)
+    assert any("For reference, random pairs of these movies" in c.value for c in at.caption)
     at.text_input(key="q").set_value("hamlet").run()
     assert_clean(at)
     choice = at.selectbox(key="candidate")
