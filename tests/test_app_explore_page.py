@@ -100,16 +100,17 @@ def test_probes_side_by_side(trained_home):
     assert "mean user AUC" not in summary.columns  # ml-latest-small has no user attributes
     (spec,) = charts(at)
     assert sorted(t["name"] for t in spec["data"]) == ["small-deep", "small-mf"]
-    # accuracy review round 5: a probe random relabellings reach is drawn pale and counted out
+    # accuracy review round 5: a probe random relabellings reach is drawn hatched (views 4b:
+    # not pale, which read as another model's lighter colour) and counted out
     for trace in spec["data"]:
         beyond = [d[4] == "beyond chance" for d in trace["customdata"]]
-        assert [o == 1.0 for o in trace["marker"]["opacity"]] == beyond
+        assert [shape == "" for shape in trace["marker"]["pattern"]["shape"]] == beyond
         count = summary.set_index("model").loc[trace["name"], "genres beyond chance"]
         genres = [x.startswith("genre: ") for x in trace["x"]]
         assert (
             count == f"{sum(b and g for b, g in zip(beyond, genres, strict=True))} of {sum(genres)}"
         )
-    assert "A pale bar is within chance" in texts(at)
+    assert "A hatched bar is within chance" in texts(at)
 
 
 def test_probes_start_from_the_model_a_link_names(trained_home):

@@ -226,3 +226,15 @@ def test_a_field_the_family_reads_is_never_dropped_from_its_settings():
         assert paired.seed_twins(  # mf_bias reads none of them
             _trained("x", a, 0, 0.9), _trained("y", a, 1, 0.9, **{field: value})
         )
+
+
+def test_many_models_on_few_rows_can_still_be_told_apart(monkeypatch):
+    """Recheck: with 21 models on 300 test rows the pairwise alpha (0.05 / 210) fell below the
+    smallest p 4,000 flips can give, so a model 16.7 standard errors worse was 'within draw'."""
+    rng = np.random.default_rng(9)
+    shared = rng.normal(0, 1.0, 300)
+    errors = {f"m{i}": shared + rng.normal(0, 0.3, 300) for i in range(20)}
+    errors["far"] = 1.8 * shared
+    differences = _differences(monkeypatch, errors)
+    far = next(d for d in differences if d.name == "far")
+    assert far.n_models == 21 and far.resolved and far.p_value <= paired.pair_alpha(21)

@@ -318,7 +318,7 @@ def probes_figure(tables: dict[str, pd.DataFrame], *, height: int = 460) -> go.F
     """Cross-validated ROC AUC above chance (``auc - 0.5``) per probe target, one bar colour per
     model: which model keeps genres (decade, user attributes) linearly readable, whatever the
     class's size (accuracy against the majority baseline in the hover). A bar that random
-    relabellings of the same movies reach (``p_value`` above ``probes.ALPHA``) is pale."""
+    relabellings of the same movies reach (``p_value`` above ``probes.ALPHA``) is hatched."""
     from movierate.explore.probes import ALPHA, PERMUTATIONS
 
     fig = go.Figure()
@@ -335,7 +335,15 @@ def probes_figure(tables: dict[str, pd.DataFrame], *, height: int = 460) -> go.F
                 x=table["target"],
                 y=table["auc"] - 0.5,
                 name=name,
-                marker={"opacity": np.where(beyond, 1.0, 0.3).tolist()},
+                # hatched, not paler: a pale bar of one model read as a solid bar of the next
+                # model's lighter colour (views round 4b)
+                marker={
+                    "pattern": {
+                        "shape": np.where(beyond, "", "/").tolist(),
+                        "fillmode": "replace",
+                        "solidity": 0.45,
+                    }
+                },
                 customdata=[
                     [*numbers, said]
                     for numbers, said in zip(

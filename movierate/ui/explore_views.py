@@ -380,7 +380,7 @@ def render_probes(models: list[Any]) -> None:
         "occupation of users where the dataset has them). Bars: its ROC AUC above chance (0.5), "
         "how well its score ranks the movies (users) with the property above the others, "
         "whatever their number; a bar near 0 means a straight cut cannot tell them apart. "
-        "A pale bar is within chance: random relabellings of the same movies (users) reach its "
+        "A hatched bar is within chance: random relabellings of the same movies (users) reach its "
         f"AUC in more than {ALPHA:.0%} of {PERMUTATIONS} tries. With a few dozen movies of a "
         "genre that takes an AUC of 0.6-0.7, so compare models on the solid bars only. "
         "'Every probe' also gives accuracy against always guessing the commonest class: for a "
