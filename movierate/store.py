@@ -720,6 +720,16 @@ def check_writable() -> Path:
     """
     root = config.models_dir()
     setting = config.models_dir_setting()
+    try:
+        str(root).encode("utf-8")
+    except UnicodeEncodeError:  # the save's parquet writer cannot take it: say so before training
+        shown_root = (
+            str(root).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        )
+        raise StoreError(
+            f"The models folder {shown_root} has a path with bytes that are no UTF-8 text, "
+            f"where models cannot be saved; set {setting} to a folder whose path is plain text."
+        ) from None
     if root.exists() and not root.is_dir():
         raise StoreError(
             f"The models folder {root} is a file, not a folder; set {setting} to a folder "

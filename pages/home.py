@@ -331,6 +331,8 @@ def render() -> None:
         },
     )
 
+    if skipped := data.unusable_folders():
+        st.warning(text.md(data.unusable_folders_text(skipped)), icon=":material/folder_off:")
     download_col, upload_col = st.columns(2, gap="large")
     with download_col:
         st.markdown("**Download from GroupLens**")

@@ -656,11 +656,15 @@ def test_folders_whose_names_are_no_utf8_break_no_page(page, text_id_home, tmp_p
     shutil.copytree(os.path.join(models, b"words-mf"), os.path.join(models, b"bad\xffname"))
     words = next(p for p in (home / "data").rglob("words") if p.is_dir())
     shutil.copytree(os.fsencode(words), os.path.join(os.fsencode(words.parent), b"my\xffset"))
+    shutil.copytree(words, words.parent / "rtl\u202eset")  # the recheck: reversed notices
     monkeypatch.setenv("MOVIERATE_HOME", str(home))
     at = open_page(page, {"model": "words-mf", "models": "words-mf"})
     no_exception(at)
     if page == "home":  # named, with a rename command that works when pasted
         assert "$'bad\\xffname'" in texts(at).replace("\\\\", "\\"), texts(at)
+        shown = texts(at).replace("\\\\", "\\")
+        assert "Left out: dataset folder(s) 'my\\xffset', 'rtl\\u202eset'" in shown, shown
+        assert "\u202e" not in shown
 
 
 def test_a_bidi_override_in_a_link_is_shown_escaped(text_id_home, monkeypatch):

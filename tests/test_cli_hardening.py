@@ -530,3 +530,28 @@ def test_running_out_of_memory_is_said_as_such_not_as_a_bug():
     assert memory_text(OSError(12, "Cannot allocate memory")) is not None
     assert memory_text(ImportError("No module named 'x'")) is None
     assert memory_text(ValueError("bad value")) is None
+
+
+def test_paths_that_are_no_utf8_are_refused_before_any_work(tmp_path, monkeypatch, capsys):
+    """Bad-input round 10 and its recheck: a MOVIERATE_HOME path with bytes that are no UTF-8
+    trained fully, then failed at save with "a bug in movierate"; a dataset path like it gave
+    the same line, and such data folders vanished from `datasets` without a word."""
+    import os
+
+    from movierate.cli import main
+
+    home = os.fsdecode(os.path.join(os.fsencode(tmp_path), b"h\xffome"))
+    monkeypatch.setenv("MOVIERATE_HOME", home)
+    assert main(["train", "ml-100k", "--dim", "2", "--epochs", "1", "--name", "x"]) == 1
+    err = capsys.readouterr().err
+    assert "no UTF-8 text, where models cannot be saved" in err and "bug" not in err
+    monkeypatch.setenv("MOVIERATE_HOME", str(tmp_path / "home"))
+    folder = os.fsdecode(os.path.join(os.fsencode(tmp_path), b"my\xffset"))
+    assert main(["datasets", folder]) == 1
+    err = capsys.readouterr().err
+    assert "no UTF-8 text (" in err and "my\\xffset" in err and "bug" not in err
+    custom = tmp_path / "home" / "data" / "custom"
+    (custom / "rtl\u202eset").mkdir(parents=True)
+    (custom / "rtl\u202eset" / "ratings.csv").write_text("userId,movieId,rating\n1,1,4\n")
+    assert main(["datasets"]) == 0
+    assert "Left out: dataset folder(s) 'rtl\\u202eset'" in capsys.readouterr().out

@@ -49,6 +49,10 @@ def _run_datasets(args: argparse.Namespace) -> int:
         for s in dataset_status()
     ]
     print(format_table(["dataset", "available", "cached", "ratings", "location"], rows))
+    from movierate.data import unusable_folders, unusable_folders_text
+
+    if skipped := unusable_folders():
+        print(f"\n{unusable_folders_text(skipped)}")
     return EXIT_OK
 
 

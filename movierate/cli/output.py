@@ -30,6 +30,15 @@ def check_path_argument(value: str, what: str) -> str:
     """
     if "\x00" in value:
         raise ArgumentError(f"{what} contains a NUL character; no file name can hold one.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # pyarrow cannot open it: said now, not as "a bug" (round 10)
+        raise ArgumentError(
+            f"{what} holds bytes that are no UTF-8 text "
+            f"({value.encode('utf-8', 'surrogateescape').decode('utf-8', 'backslashreplace')}): "
+            "the files cannot "
+            "be read under that name. Rename the folder (or file) to plain text."
+        ) from None
     encoded = os.fsencode(value)
     if len(encoded) > PATH_MAX:
         raise ArgumentError(

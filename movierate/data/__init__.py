@@ -16,6 +16,8 @@ from movierate.data.acquire import (
     free_dataset_name,
     import_zip,
     max_extract_bytes,
+    unusable_folders,
+    unusable_folders_text,
 )
 from movierate.data.custom import csv_columns, from_csv
 from movierate.data.dataset import RatingScale, RatingsDataset
@@ -31,6 +33,8 @@ from movierate.data.splits import SPLIT_METHODS, Split, make_split
 from movierate.data.synthetic import synthetic_dataset, write_movielens_csv
 
 __all__ = [
+    "unusable_folders",
+    "unusable_folders_text",
     "KNOWN_DATASETS",
     "SPLIT_METHODS",
     "DatasetStatus",

@@ -20,6 +20,7 @@ import re
 import stat
 import tempfile
 import time
+import unicodedata
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -300,7 +301,35 @@ def _extract_file(path: Path, expected: str | None = None) -> Path:
 
 
 def local_names() -> list[str]:
-    """Names of every dataset folder found in the searched folders (known or not)."""
+    """Names of every dataset folder found in the searched folders (known or not), except
+    those whose names are no plain text (:func:`unusable_folders` names them)."""
+    return [name for name in _found_names() if _is_text(name)]
+
+
+def unusable_folders() -> list[str]:
+    """Dataset folders left out because their names are no plain text (see :func:`_is_text`)."""
+    return [name for name in _found_names() if not _is_text(name)]
+
+
+def unusable_folders_text(names: list[str]) -> str:
+    """The notice for :func:`unusable_folders` (``names``), each written with escapes."""
+    shown = ", ".join(f"'{_escaped(n)}'" for n in names)
+    return (
+        f"Left out: dataset folder(s) {shown}, whose names hold bytes that are no UTF-8 text "
+        "or invisible control characters; rename the folder to plain text to use it."
+    )
+
+
+def _escaped(name: str) -> str:
+    """``name`` with bytes that are no UTF-8 as ``\\xff`` and control or format characters as
+    ``\\u202e``."""
+    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(
+        f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Cc", "Cf") else c for c in text
+    )
+
+
+def _found_names() -> list[str]:
     names: dict[str, None] = {}
     for base in search_dirs():
         for parent in (base, base / CUSTOM_FOLDER):
@@ -309,18 +338,20 @@ def local_names() -> list[str]:
             for folder in sorted(parent.iterdir()):
                 if folder.is_dir() and not folder.name.startswith(".") and detect_layout(folder):
                     names[name_for_folder(folder.name)] = None
-    return [name for name in names if _is_text(name)]
+    return list(names)
 
 
 def _is_text(name: str) -> bool:
-    """Whether ``name`` is valid text: a folder name holding bytes that are no UTF-8 (from
-    another system) cannot be shown, linked or typed, so it is not offered as a dataset (it
-    made Home and Train fail, bad-input round 10); rename the folder to use it."""
+    """Whether ``name`` is plain text: a folder name holding bytes that are no UTF-8 (from
+    another system) cannot be shown, linked or typed (it made Home and Train fail, bad-input
+    round 10), and one holding control or bidirectional formatting characters reversed the
+    notices that named it (the recheck), so neither is offered as a dataset; rename the folder
+    to use it."""
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
         return False
-    return True
+    return not any(unicodedata.category(c) in ("Cc", "Cf") for c in name)
 
 
 def download_dataset(name: str, progress: Progress | None = None) -> Path:
