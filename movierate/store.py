@@ -22,6 +22,7 @@ import platform
 import re
 import shlex
 import stat
+import unicodedata
 import uuid
 import zipfile
 from collections.abc import Callable, Mapping
@@ -642,20 +643,30 @@ def unportable_names_notice(names: list[str]) -> str:
 
 def shell_quoted(name: str) -> str:
     r"""``name`` quoted for a shell command line that works when pasted: a name holding bytes
-    that are no UTF-8 (read by Python as lone surrogates) as bash's ``$'bad\xffname'``.
+    that are no UTF-8 (read by Python as lone surrogates) or control and bidirectional
+    characters as bash's ``$'bad\xffname'`` / ``$'rtl\u202ename'`` (the recheck: a quoted
+    bidi name was shown escaped inside plain quotes, where bash does not read ``\u``).
 
-    >>> print(shell_quoted("my model"), shell_quoted("bad\udcffname"))
-    'my model' $'bad\xffname'
+    >>> print(shell_quoted("my model"), shell_quoted("bad\udcffname"), shell_quoted("a\u202eb"))
+    'my model' $'bad\xffname' $'a\u202eb'
     """
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        raw = name.encode("utf-8", "surrogateescape")
-        inner = "".join(
-            chr(b) if 32 <= b < 127 and chr(b) not in "'\\" else f"\\x{b:02x}" for b in raw
-        )
-        return f"$'{inner}'"
-    return shlex.quote(name)
+
+    def odd(c: str) -> bool:
+        return 0xDC80 <= ord(c) <= 0xDCFF or unicodedata.category(c) in ("Cc", "Cf")
+
+    if not any(odd(c) for c in name):
+        return shlex.quote(name)
+    parts = []
+    for c in name:
+        if 0xDC80 <= ord(c) <= 0xDCFF:  # a byte that is no UTF-8 (surrogateescape)
+            parts.append(f"\\x{ord(c) - 0xDC00:02x}")
+        elif unicodedata.category(c) in ("Cc", "Cf"):
+            parts.append(f"\\u{ord(c):04x}")
+        elif c in "'\\":
+            parts.append("\\" + c)
+        else:
+            parts.append(c)
+    return "$'" + "".join(parts) + "'"
 
 
 def shown(value: Any, limit: int = 40) -> str:
