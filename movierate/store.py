@@ -1745,8 +1745,16 @@ def check_name_free(name: str, *, overwrite: bool = False, replace_hint: str | N
     """Before any work: :func:`name_taken` when ``name`` is taken (a replace with ``overwrite``
     is fine) or when a saved model's name differs from it only in case (:func:`case_twin`),
     which overwriting cannot resolve; StoreError when the model to replace takes no changes."""
-    if case_twin(name) is not None and not (config.models_dir() / name).exists():
+    twin = case_twin(name)
+    if twin is not None and not (config.models_dir() / name).exists():
         raise name_taken(name)
+    if twin is not None and overwrite:  # the recheck: trained, then saved as name-2
+        raise NameTakenError(
+            f"A model named {shown(twin)} differs from {shown(name)} only in case (one folder on "
+            f"macOS and Windows), so replacing {shown(name)} would keep both spellings; rename "
+            f"or delete {shown(twin)} first (python -m movierate rename {twin} NEW_NAME / "
+            f"python -m movierate delete {twin})."
+        )
     if not overwrite and model_exists(name):
         raise name_taken(name, replace_hint=replace_hint)
     if overwrite and model_exists(name) and not model_path(name).is_symlink():

@@ -183,6 +183,20 @@ def test_an_overwrite_of_a_folder_that_takes_no_changes_fails_before_training(mo
         pipeline.train_and_save("ml-latest-small", TINY, "locked", overwrite=True)
 
 
+def test_an_overwrite_beside_an_existing_case_twin_is_refused_before_training(
+    synthetic, monkeypatch
+):
+    """The recheck: with 'Cw' and a hand-copied 'cw', `train --name Cw --overwrite` trained,
+    then saved 'Cw-2' saying the name was taken meanwhile; the twin was there from the start."""
+    import shutil
+
+    pipeline.train_and_save(synthetic, TINY, "Cw", {"seed": 0})
+    shutil.copytree(store.model_path("Cw"), store.model_path("Cw").parent / "cw")
+    monkeypatch.setattr(pipeline, "load_dataset", lambda *a, **k: pytest.fail("loaded data"))
+    with pytest.raises(StoreError, match="'cw' differs from 'Cw' only in case"):
+        pipeline.train_and_save("ml-latest-small", TINY, "Cw", overwrite=True)
+
+
 def test_a_cancelled_run_saves_nothing(synthetic):
     cancel = threading.Event()
     cancel.set()
