@@ -402,6 +402,11 @@ def test_a_search_on_shuffled_ratings_says_it_beat_nothing(tiny, tmp_path, capsy
     best = summary["best"]["value"]  # nothing to learn: at most a lucky draw beats the mean
     warned = "no better than predicting the training rows' mean rating there" in out.err
     assert warned == (round(best, 4) >= round(mean, 4)), (best, mean, out.err)
+    assert out.err.count("warning:") <= 1  # one cause, one warning (the recheck)
+    assert cli.main(["show", "shuf"]) == 0  # show names the reference too, and no "won"
+    shown = capsys.readouterr().out
+    assert f"lowest early-stopping RMSE, {best:.4f} (predicting the mean rating there" in shown
+    assert " won " not in shown
 
 
 def test_no_better_than_mean_note():

@@ -139,7 +139,13 @@ def _run_show(args: argparse.Namespace) -> int:
                 for m in members
             )
             + f"; weight picked on the early-stopping rows (blend "
-            f"{num(_number(blend.get('stop_rmse')))})"
+            f"{num(_number(blend.get('stop_rmse')))}"
+            + (
+                f"; predicting the mean rating there: {num(tuning['stop_rmse_of_mean'])}"
+                if isinstance(tuning.get("stop_rmse_of_mean"), int | float)
+                else ""
+            )
+            + ")"
             + ("; both refit on train + stop rows" if blend.get("refit") else "; as trained")
             + " (trials.json beside it)"
         )
@@ -147,7 +153,13 @@ def _run_show(args: argparse.Namespace) -> int:
         best, refit = _mapping(tuning.get("best")), _mapping(tuning.get("refit"))
         print(
             f"tuning    {tuning.get('n_trials')} trials in {tuning.get('search_seconds')} s; "
-            f"trial {best.get('trial')} won (early-stopping RMSE {num(_number(best.get('value')))})"
+            f"trial {best.get('trial')} had the lowest early-stopping RMSE, "
+            f"{num(_number(best.get('value')))}"
+            + (
+                f" (predicting the mean rating there: {num(tuning['stop_rmse_of_mean'])})"
+                if isinstance(tuning.get("stop_rmse_of_mean"), int | float)
+                else ""
+            )
             + (
                 f"; refit on {refit.get('rows')} rows for {refit.get('epochs')} epochs, "
                 f"{refit.get('ensemble')} seed(s), dim {refit.get('dim')}"

@@ -183,12 +183,13 @@ def _warn_if_no_better_than_mean(result: Any) -> None:
     from movierate import store
     from movierate.tuning import no_better_than_mean_note
 
-    for warning in (
-        no_better_than_mean_note(result.summary),
-        store.worse_than_mean_note(result.result.metrics),
-    ):
-        if warning:
-            print(f"warning: {warning}", file=sys.stderr)
+    # one warning for one cause: the search's own (its advice fits a search) before the test
+    # rows' (whose "lower the learning rate" does not; the recheck)
+    warning = no_better_than_mean_note(result.summary) or store.worse_than_mean_note(
+        result.result.metrics
+    )
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 def _print_blend(result: Any, test: float | None) -> None:
