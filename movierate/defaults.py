@@ -284,10 +284,10 @@ def small_batch(n_ratings: int, batch_size: int) -> int | None:
     rows = int(n_ratings * DEFAULT_TRAIN_SHARE)
     if rows >= MIN_STEPS_PER_EPOCH * batch_size:
         return None
-    return min(_power_of_two_batch(rows), batch_size)
+    return min(batch_for_rows(rows), batch_size)
 
 
-def _power_of_two_batch(rows: int) -> int:
+def batch_for_rows(rows: int) -> int:
     """The largest power of two that splits ``rows`` into :data:`MIN_STEPS_PER_EPOCH` batches
     or more, never under :data:`SMALL_BATCH_FLOOR`."""
     return max(SMALL_BATCH_FLOOR, 2 ** int(math.log2(max(rows / MIN_STEPS_PER_EPOCH, 1.0))))
@@ -305,7 +305,7 @@ def steps_per_epoch_note(n_train: Any, batch_size: Any) -> str:
         f"Its {n_train:,} training rows make only {steps} optimizer step"
         f"{'' if steps == 1 else 's'} an epoch at batch size {batch_size:,}, so early "
         "stopping may end the run before it learns: train again with a smaller batch size "
-        f"({_power_of_two_batch(n_train):,}) or more patience."
+        f"({batch_for_rows(n_train):,}) or more patience."
     )
 
 

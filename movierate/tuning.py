@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from movierate import schema, store
+from movierate.defaults import SIZED_FAMILIES
 from movierate.errors import SpecError, TrainingCancelled
 from movierate.progress import Phase, ProgressCallback, ProgressEvent
 from movierate.spec import ModelSpec
@@ -252,10 +253,15 @@ SPEC_TO_PARAM: dict[str, Callable[[ModelSpec], Any]] = {
 }
 
 
-def search_space(family: str) -> dict[str, Any]:
-    """The ranges searched for ``family`` (for people and for the saved summary)."""
+def search_space(family: str, n_train: int | None = None) -> dict[str, Any]:
+    """The ranges searched for ``family`` (for people and for the saved summary); with
+    ``n_train`` training rows, batch sizes that make an epoch of enough steps
+    (:func:`_batch_choices`; the recheck: on 4,050 training rows every batch searched made 1-4
+    steps an epoch, which learned nothing on the views round's set)."""
     common = {} if family in OWN_SPACE_FAMILIES else COMMON_SPACE
     space = {**common, **FAMILY_SPACES.get(family, {})}
+    if n_train is not None and family in SIZED_FAMILIES:  # batches of ratings (not autorec's)
+        space["batch_size"] = _batch_choices(space["batch_size"], n_train)
     space["epochs"] = (
         f"early stopping on the stop rows (patience {trial_patience(family)}, "
         f"cap {DEFAULT_MAX_EPOCHS})"
@@ -263,14 +269,26 @@ def search_space(family: str) -> dict[str, Any]:
     return space
 
 
+def _batch_choices(choices: list[int], n_train: int) -> list[int]:
+    """``choices`` as they are while two or more give enough steps an epoch on ``n_train``
+    rows (the search sorts out the rest); else the three powers of two up to the largest batch
+    that does (never under the floor)."""
+    from movierate.defaults import MIN_STEPS_PER_EPOCH, SMALL_BATCH_FLOOR, batch_for_rows
+
+    if sum(n_train >= MIN_STEPS_PER_EPOCH * b for b in choices) >= 2:
+        return choices
+    top = min(batch_for_rows(n_train), max(choices))
+    return sorted({max(SMALL_BATCH_FLOOR, top // 4), max(SMALL_BATCH_FLOOR, top // 2), top})
+
+
 def trial_patience(family: str) -> int:
     """Early-stopping patience of one trial of ``family``."""
     return FAMILY_PATIENCE.get(family, TRIAL_PATIENCE)
 
 
-def _searched(family: str) -> dict[str, Any]:
+def _searched(family: str, n_train: int | None = None) -> dict[str, Any]:
     """:func:`search_space` without its descriptive ``epochs`` entry."""
-    return {k: v for k, v in search_space(family).items() if k != "epochs"}
+    return {k: v for k, v in search_space(family, n_train).items() if k != "epochs"}
 
 
 def _suggest(trial: Any, name: str, rule: Any) -> Any:
@@ -290,9 +308,14 @@ def _in_range(value: Any, rule: Any) -> bool:
 
 
 def suggest_spec(
-    trial: Any, families: Sequence[str], base: ModelSpec, max_epochs: int
+    trial: Any,
+    families: Sequence[str],
+    base: ModelSpec,
+    max_epochs: int,
+    n_train: int | None = None,
 ) -> ModelSpec:
-    """The spec an Optuna ``trial`` proposes (family-specific ranges of :func:`search_space`)."""
+    """The spec an Optuna ``trial`` proposes (family-specific ranges of :func:`search_space`,
+    for ``n_train`` training rows)."""
     family = families[0] if len(families) == 1 else trial.suggest_categorical("family", families)
     # Parameter names carry the family so each family's ranges stay separate in one study.
     key = f"{family}." if len(families) > 1 else ""
@@ -303,14 +326,18 @@ def suggest_spec(
         "user_bias": None,
         "movie_bias": None,
     }
-    for name, rule in _searched(family).items():
+    for name, rule in _searched(family, n_train).items():
         value = _suggest(trial, key + name, rule)
         changes.update(PARAM_TO_SPEC.get(name, lambda v, n=name: {n: v})(value))
     return base.with_(**changes).validate()
 
 
 def default_trial_params(
-    family: str, families: Sequence[str], dataset_name: str | None, fingerprint: str | None = None
+    family: str,
+    families: Sequence[str],
+    dataset_name: str | None,
+    fingerprint: str | None = None,
+    n_train: int | None = None,
 ) -> dict:
     """Optuna params of ``family``'s tuned default on this dataset (movierate.defaults; its
     family defaults as chosen away from this data, ``fingerprint``), so the search starts from
@@ -320,7 +347,7 @@ def default_trial_params(
     spec = default_spec_for(dataset_name, family, fingerprint=fingerprint)
     key = f"{family}." if len(families) > 1 else ""
     params: dict[str, Any] = {"family": family} if len(families) > 1 else {}
-    for name, rule in _searched(family).items():
+    for name, rule in _searched(family, n_train).items():
         value = SPEC_TO_PARAM.get(name, lambda s, n=name: getattr(s, n, None))(spec)
         if name in ("user_bias", "movie_bias"):
             value = spec.has_user_bias if name == "user_bias" else spec.has_movie_bias
@@ -440,9 +467,12 @@ def tune(
     tuned = (
         ds.name if chosen_without_test_rows(ds.name, split, fingerprint=ds.fingerprint) else None
     )
+    n_train = len(split.train)
     for family in request.families:
         study.enqueue_trial(
-            default_trial_params(family, request.families, tuned, fingerprint=ds.fingerprint)
+            default_trial_params(
+                family, request.families, tuned, fingerprint=ds.fingerprint, n_train=n_train
+            )
         )
     started = time.monotonic()
     deadline = started + budget_seconds
@@ -461,7 +491,7 @@ def tune(
         return max(done + 1, int(budget_seconds / max(per_trial, 1e-6)))
 
     def objective(trial: Any) -> float:
-        spec = suggest_spec(trial, request.families, base, max_epochs)
+        spec = suggest_spec(trial, request.families, base, max_epochs, n_train)
         number = trial.number + 1
         total = estimate_trials()
         trial_start = time.monotonic()
@@ -851,7 +881,7 @@ def tune_blend(
             "n_trials": len(records),
             "n_complete": sum(r.state == "complete" for r in records),
             "n_pruned": sum(r.state == "pruned" for r in records),
-            "space": {f: search_space(f) for f in request.families},
+            "space": {f: search_space(f, len(split.train)) for f in request.families},
             "blend": {
                 "families": list(request.families),
                 "weights": weights,
@@ -1150,7 +1180,7 @@ def summarize(
             "n_trials": len(records),
             "n_complete": len(complete),
             "n_pruned": sum(r.state == "pruned" for r in records),
-            "space": {f: search_space(f) for f in request.families},
+            "space": {f: search_space(f, split.get("n_train")) for f in request.families},
             "best": {
                 "trial": winner.number,
                 "value": winner.value,

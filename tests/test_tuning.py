@@ -420,3 +420,22 @@ def test_no_better_than_mean_note():
         {"blend": {"stop_rmse": 1.2}, "stop_rmse_of_mean": 1.1}
     )
     assert no_better_than_mean_note({"best": {"value": 1.2}}) == ""  # saved before it was kept
+
+
+def test_a_small_set_is_searched_at_batches_with_enough_steps_an_epoch(tiny):
+    """The recheck: on 4,050 training rows every batch the tuner tried (256-4,096) made 1-16
+    steps an epoch; on the views round's 4,021-rating set such trials learned nothing."""
+    from movierate.defaults import MIN_STEPS_PER_EPOCH
+    from movierate.tuning import search_space
+
+    assert search_space("mf_bias", 3257)["batch_size"] == [32, 64]
+    assert search_space("mf_bias", 81_000)["batch_size"] == search_space("mf_bias")["batch_size"]
+    assert search_space("autorec", 3257)["batch_size"] == search_space("autorec")["batch_size"]
+    result = tune(tiny, "small-batches", n_trials=2, max_epochs=1, refit=False, save=False)
+    n_train = result.summary["split"]["n_train"]
+    for record in result.trials:
+        assert n_train / record.params["batch_size"] >= MIN_STEPS_PER_EPOCH / 2
+    assert (
+        result.summary["space"]["mf_bias"]["batch_size"]
+        == search_space("mf_bias", n_train)["batch_size"]
+    )
