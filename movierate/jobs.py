@@ -207,18 +207,23 @@ def _append_epoch(history: dict[str, list[float]], row: Mapping[str, float]) -> 
         column.append(float(row.get(key, float("nan"))))
 
 
+#: The most trainings MOVIERATE_TRAINING_WORKERS may allow at once (each takes its cores and
+#: memory; the recheck found 99999999999999999999 accepted).
+MAX_WORKERS = 64
+
+
 def default_max_workers() -> int:
     """Concurrent trainings allowed: ``MOVIERATE_TRAINING_WORKERS`` (default 1)."""
-    raw = os.environ.get("MOVIERATE_TRAINING_WORKERS", "1")
+    raw = os.environ.get("MOVIERATE_TRAINING_WORKERS", "").strip() or "1"  # empty: unset
     try:
         value = int(raw)
     except ValueError:
         value = 0
-    if value < 1:
+    if not 1 <= value <= MAX_WORKERS:
         raise MovierateError(
             f"MOVIERATE_TRAINING_WORKERS (how many trainings may run at once) must be a whole "
-            f"number of 1 or more, got {raw!r}: set it to 1 (or 2 on a machine with cores to "
-            "spare), or unset it, and restart the dashboard."
+            f"number from 1 to {MAX_WORKERS}, got {raw!r}: set it to 1 (or 2 on a machine with "
+            "cores to spare), or unset it, and restart the dashboard."
         )
     return value
 

@@ -429,6 +429,9 @@ def test_a_link_rating_between_steps_or_twice_is_named_not_silently_used(home):
         (-1.0, (1.0, 10.0, 1.0), 1.0),
         (3.7, (0.0, 5.0, 0.0), 3.7),
         (4.9, (1.0, 5.0, 3.0), 4.0),  # the top step is lo + k * step, never past hi
+        (2.5, (1.0, 5.0, 1.0), 3.0),  # halves go up, on every step (the recheck: 2.5 -> 3 but
+        (3.5, (1.0, 5.0, 1.0), 4.0),  # 3.5 -> 3 with Python's round)
+        (3.75, (0.5, 5.0, 0.5), 4.0),
     ],
 )
 def test_nearest_allowed(rating, scale, expected):

@@ -187,6 +187,11 @@ def test_max_workers_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv("MOVIERATE_TRAINING_WORKERS", "zero")
     with pytest.raises(MovierateError, match="MOVIERATE_TRAINING_WORKERS"):
         JobRegistry(runner=lambda *a: "x")
+    monkeypatch.setenv("MOVIERATE_TRAINING_WORKERS", "99999999999999999999")  # the recheck
+    with pytest.raises(MovierateError, match="from 1 to 64"):
+        JobRegistry(runner=lambda *a: "x")
+    monkeypatch.setenv("MOVIERATE_TRAINING_WORKERS", " ")  # set empty: as unset
+    assert JobRegistry(runner=lambda *a: "x").max_workers == 1
 
 
 @pytest.mark.slow

@@ -7,6 +7,7 @@ ratings are checked, so every source gets the same messages and the same policie
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Literal
 from warnings import catch_warnings, simplefilter
@@ -286,14 +287,27 @@ def _ids(column: pd.Series, what: str, raw: RawData) -> np.ndarray:
         )
         # digit groups ('1,000', '1_000') count as that number here: a spreadsheet that shows
         # separators on some cells made two movies of one without a word (round 10)
-        grouped = _decimal(text.str.replace(_DIGIT_GROUP, "", regex=True))
+        grouped = _decimal(_ascii_digits(text).str.replace(_DIGIT_GROUP, "", regex=True))
         known = (grouped.abs() < MAX_NUMERIC_ID).to_numpy(dtype=bool, na_value=False)
         _notice_spellings(text[known], grouped[known], what, raw, merged=False, why=why)
     return text.to_numpy(dtype=object)
 
 
-#: A thousands separator between digit groups (``1,000``, ``1_000``, ``1 000``).
-_DIGIT_GROUP = r"(?<=[0-9])[,_ ](?=[0-9]{3}(?:[^0-9]|$))"
+#: A thousands separator between digit groups (``1,000``, ``1_000``, ``1 000``, and the
+#: no-break spaces a French-locale spreadsheet writes).
+_DIGIT_GROUP = "(?<=[0-9])[,_ \u00a0\u202f](?=[0-9]{3}(?:[^0-9]|$))"
+
+
+def _ascii_digits(text: pd.Series) -> pd.Series:
+    """``text`` with every Unicode decimal digit written as its ASCII digit (fullwidth ``７``,
+    Arabic-Indic ``٧``): for naming one number written two ways, not for reading ids."""
+    return text.map(
+        lambda t: (
+            "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in t)
+            if not t.isascii()
+            else t
+        )
+    )
 
 
 def _notice_spellings(

@@ -12,6 +12,7 @@ none, in another.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -91,8 +92,8 @@ def nearest_allowed(rating: float, scale: tuple[float, float, float]) -> float:
     step (a step of 0 allows any value)."""
     lo, hi, step = scale
     value = min(max(rating, lo), hi)
-    if step > 0:
-        value = min(lo + round((value - lo) / step) * step, hi)
+    if step > 0:  # halves go up (Python's round goes to even: 2.5 -> 2 but 3.5 -> 4)
+        value = min(lo + math.floor((value - lo) / step + 0.5) * step, hi)
     return float(round(value, 6))
 
 
