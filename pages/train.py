@@ -19,6 +19,11 @@ SPLITS = {
     "random": "Random ratings",
     "per_user": "Per user (each user's share held out)",
     "temporal": "Per-user temporal (each user's latest ratings held out)",
+    # ml-100k's own splits, as the CLI's --split official:NAME (views round 4b: CLI only)
+    **{
+        f"official:{name}": f"ml-100k's official {name} (its {name}.test file; test share unused)"
+        for name in ("u1", "u2", "u3", "u4", "u5", "ua", "ub")
+    },
 }
 #: How an optional bias (None = the family's default) reads in its selectbox.
 BIAS_CHOICES = {None: "Family default", True: "Yes", False: "No"}

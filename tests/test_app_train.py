@@ -319,3 +319,16 @@ def test_the_tune_form_queues_a_blend_of_autorec_and_mf_bias(trained_home, fake_
     at.text_input(key="tune_name").set_value("bad-blend")
     next(b for b in at.button if b.label == "Start tuning").click().run()
     assert any("blend" in e.value for e in at.error), [e.value for e in at.error]
+
+
+def test_the_form_offers_ml_100k_s_official_splits(trained_home, fake_jobs):
+    """Views round 4b: the CLI's --split official:u1 had no counterpart on the Train page."""
+    _, submitted, release = fake_jobs
+    at = open_train()
+    split = next(w for w in at.selectbox if w.label == "Test split")
+    assert "official:ub" in split.options or any("official ub" in o for o in split.options)
+    split.set_value("official:u1")
+    submit(at, Dataset="ml-100k", **{"Model name": "official-u1"})
+    release.set()
+    assert submitted[-1]["dataset"] == "ml-100k"
+    assert submitted[-1]["split"]["method"] == "official:u1"
