@@ -255,6 +255,15 @@ def render() -> None:
         st.subheader("Quick start")
         if available:
             dataset = state.preferred_dataset(available)
+            if len(available) > 1:  # views round 4b: the quick start trained one set only
+                dataset = st.selectbox(
+                    "Dataset",
+                    available,
+                    index=available.index(dataset),
+                    key="quick_dataset",
+                    help="Its tuned settings where the tuner measured them (ml-100k, "
+                    "ml-latest-small), else the defaults for its size.",
+                )
             spec = state.default_spec(dataset)
             st.markdown(
                 f"Train a matrix factorisation with user and movie biases (dim {spec.dim}, "

@@ -90,6 +90,25 @@ def test_quick_start_queues_the_default_model_and_opens_train(monkeypatch):
     assert "Start training" in [b.label for b in at.button]  # now on the Train page
 
 
+def test_quick_start_trains_the_dataset_picked(monkeypatch):
+    """Views round 4b: the quick start only ever trained ml-latest-small, so an ml-100k student
+    could not get that set's tuned settings from the dashboard."""
+    started = []
+
+    def runner(dataset, spec, name, split_params, progress, cancel, **_):
+        started.append((dataset, spec))
+        return name
+
+    registry = JobRegistry(runner=runner, max_workers=1)
+    monkeypatch.setattr(state, "job_registry", lambda: registry)
+    at = run_home()
+    at.selectbox(key="quick_dataset").set_value("ml-100k").run()
+    assert "on **ml-100k**" in " ".join(m.value for m in at.markdown)
+    next(b for b in at.button if b.label == "Train a good default model").click().run()
+    registry.wait(registry.jobs()[0].id, 10)
+    assert started[0] == ("ml-100k", default_spec_for("ml-100k"))
+
+
 def test_quick_start_on_edited_data_keeps_tuned_settings_off_its_test_rows(monkeypatch):
     """A copy whose ratings differ from the ones the tuned entry was chosen on (here: the entry
     recorded for other data) trains with the untuned defaults, and the Train page says why."""
