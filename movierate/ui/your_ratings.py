@@ -310,6 +310,12 @@ def render_your_ratings(
             },
             key="your_drivers",
         )
+        # views round 4b: "because Scream (rated 1)" at the top read as a bug
+        st.caption(
+            "'because' names the rated films that raised a pick most. A film you rated low "
+            "raises the films unlike it, so 'because X (rated 1)' reads: unlike X. 'level' "
+            "moves every score alike; the taste push is what picks the list."
+        )
     with right:
         st.markdown("**You among the users**")
         if len(model.user_embedding) < 2:
