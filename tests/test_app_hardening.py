@@ -673,3 +673,14 @@ def test_a_bidi_override_in_a_link_is_shown_escaped(text_id_home, monkeypatch):
     no_exception(at)
     shown = texts(at)
     assert "\u202e" not in shown and "u202e" in shown, shown
+
+
+@pytest.mark.parametrize("page", ["neighbours", "recommend", "compare"])
+def test_a_one_model_link_opens_a_many_model_page_on_that_model(page, text_id_home, monkeypatch):
+    """Views round 4b: carrying ?model=X from Embeddings to Neighbours gave "Ignored ?model=X"
+    although the picker starts from it."""
+    monkeypatch.setenv("MOVIERATE_HOME", str(text_id_home))
+    at = open_page(page, {"model": "words-mf"})
+    no_exception(at)
+    assert "Ignored ?model" not in texts(at)
+    assert at.multiselect(key="models").value == ["words-mf"]

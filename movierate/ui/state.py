@@ -485,6 +485,7 @@ URL_PARAMS: dict[str, dict[str, UrlParam]] = {
     "train": {},
     "compare": {
         "models": _MODELS,
+        "model": _MODEL,  # a link from a one-model page: the picker's first choice
         "min_ratings": _MIN_RATINGS,
         "matrix": UrlParam("choice", options=("covariance", "correlation")),
         "exact": UrlParam("choice", options=("true", "false", "True", "False")),
@@ -537,6 +538,7 @@ URL_PARAMS: dict[str, dict[str, UrlParam]] = {
     },
     "neighbours": {
         "models": _MODELS,
+        "model": _MODEL,  # a link from a one-model page: the picker's first choice
         "q": _TEXT,
         "candidate": _TEXT,
         "metric": UrlParam("choice", options=("cosine", "euclidean")),
@@ -547,6 +549,7 @@ URL_PARAMS: dict[str, dict[str, UrlParam]] = {
     },
     "recommend": {
         "models": _MODELS,
+        "model": _MODEL,  # a link from a one-model page: the picker's first choice
         "user": UrlParam("user", what="user of the model's dataset"),
         "k": UrlParam("int", 5, 50),
         "min_ratings": _MIN_RATINGS,
