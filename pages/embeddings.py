@@ -353,7 +353,7 @@ def render() -> None:
                 params["perplexity"] = float(
                     cols[1].number_input(
                         "Perplexity", 2.0, 200.0, explore.DEFAULT_PERPLEXITY, step=5.0,
-                        key="perplexity", bind="query-params",
+                        key="perplexity", bind="query-params", format="%g",
                         help="Roughly how many neighbours each point cares about.",
                     )
                 )  # fmt: skip

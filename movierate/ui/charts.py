@@ -109,7 +109,7 @@ def curves_chart(
     if log_y and finite:
         y_scale = {"type": "log"}
         y_axis = {"title": f"{y_title} (log scale)", "values": log_ticks(min(finite), max(finite))}
-        y_axis["format"] = ".3g"
+        y_axis["format"] = ".3~g"  # 0.0001, not 0.000100 (views round 4b)
     scale = {"domain": series, "range": colours}
     legend = {**_LEGEND, "columns": 1, "symbolType": "stroke", "symbolStrokeWidth": 2.5}
     return {
@@ -127,7 +127,8 @@ def curves_chart(
                 "title": x_title,
                 "axis": {"format": "d", "tickMinStep": max(1, longest // 10)},
                 # room for the first and last epochs' points (else cut in half at the edges)
-                "scale": {"zero": False, "padding": EDGE_PADDING},
+                # not "nice": 8 epochs drew an axis from 0 to 9 (views round 4b)
+                "scale": {"zero": False, "nice": False, "padding": EDGE_PADDING},
             },
             "y": {"field": "y", "type": "quantitative", "axis": y_axis, "scale": y_scale},
             # one legend: each curve's colour and dash
