@@ -473,10 +473,8 @@ def test_a_file_where_the_temporary_folder_goes_is_named(capsys):
     assert "tmp is a file, not a folder" in err and "Move the file away" in err
 
 
-def test_a_name_taken_while_training_keeps_the_training_under_a_free_name(capsys, monkeypatch):
-    """Bad-input round 5: two `train --name same` runs at once; the second trained to the end,
-    then said only "A model named 'same' already exists". Round 9: it then threw the trained
-    model away; now it is saved under the next free name, and said so."""
+def _another_run_saves_first(monkeypatch) -> None:
+    """The next save finds its name just taken: another `train` saved under it first."""
     from movierate import store
     from movierate.cli import main
 
@@ -488,6 +486,16 @@ def test_a_name_taken_while_training_keeps_the_training_under_a_free_name(capsys
         return real(name, *args, **kwargs)
 
     monkeypatch.setattr(store, "save_model", another_run_saves_first)
+
+
+def test_a_name_taken_while_training_keeps_the_training_under_a_free_name(capsys, monkeypatch):
+    """Bad-input round 5: two `train --name same` runs at once; the second trained to the end,
+    then said only "A model named 'same' already exists". Round 9: it then threw the trained
+    model away; now it is saved under the next free name, and said so."""
+    from movierate import store
+    from movierate.cli import main
+
+    _another_run_saves_first(monkeypatch)
     assert main(["train", "ml-100k", "--dim", "2", "--epochs", "1", "--name", "same"]) == 0
     captured = capsys.readouterr()
     kept = store.unique_name("same")  # the next free name after the ones saved
@@ -503,14 +511,7 @@ def test_a_name_taken_while_tuning_keeps_the_search_under_a_free_name(capsys, mo
     from movierate import store
     from movierate.cli import main
 
-    real = store.save_model
-
-    def another_run_saves_first(name, *args, **kwargs):
-        monkeypatch.setattr(store, "save_model", real)
-        assert main(["train", "ml-100k", "--dim", "2", "--epochs", "1", "--name", name]) == 0
-        return real(name, *args, **kwargs)
-
-    monkeypatch.setattr(store, "save_model", another_run_saves_first)
+    _another_run_saves_first(monkeypatch)
     argv = ["tune", "ml-100k", "--trials", "1", "--max-epochs", "1", "--no-refit", "--name", "t"]
     assert main(argv) == 0
     err = capsys.readouterr().err

@@ -341,14 +341,20 @@ def _first_row(
     return lines, preamble, delimiter, _split_line(lines[preamble], delimiter)
 
 
+def _unused(header: list[str], chosen: dict[str, str]) -> tuple[list[str], str]:
+    """The header's columns no role took, and the first :data:`SHOW_ROWS` of them in words."""
+    unused = [h for h in header if h.strip() and h not in chosen.values()]
+    shown = ", ".join(repr(h) for h in unused[:SHOW_ROWS])
+    more = f" and {len(unused) - SHOW_ROWS:,} more" if len(unused) > SHOW_ROWS else ""
+    return unused, shown + more
+
+
 def _unused_columns_notice(header: list[str], chosen: dict[str, str], label: str) -> list[str]:
     """A notice naming the header's columns no role took (a timestamp under another name is
     otherwise dropped without a word), with how to use them."""
-    unused = [h for h in header if h.strip() and h not in chosen.values()]
+    unused, shown = _unused(header, chosen)
     if not unused:
         return []
-    shown = ", ".join(repr(h) for h in unused[:SHOW_ROWS])
-    more = f" and {len(unused) - SHOW_ROWS:,} more" if len(unused) > SHOW_ROWS else ""
     timestamp = (
         ""
         if "timestamp" in chosen
@@ -357,7 +363,7 @@ def _unused_columns_notice(header: list[str], chosen: dict[str, str], label: str
         "name>}, or the timestamp column picker on the Home page) or name it 'timestamp'."
     )
     return [
-        f"{label}: column(s) {shown}{more} not used (movierate reads the user, item, rating and "
+        f"{label}: column(s) {shown} not used (movierate reads the user, item, rating and "
         f"timestamp columns).{timestamp}"
     ]
 
@@ -366,11 +372,9 @@ def _unused_item_columns_notice(header: list[str], chosen: dict[str, str], label
     """A notice naming the items file's columns no role took (views round 4: a 'cuisine'
     column was dropped without a word, and every genre view stayed empty), with how to use one
     as the items' categories."""
-    unused = [h for h in header if h.strip() and h not in chosen.values()]
+    unused, shown = _unused(header, chosen)
     if not unused:
         return []
-    shown = ", ".join(repr(h) for h in unused[:SHOW_ROWS])
-    more = f" and {len(unused) - SHOW_ROWS:,} more" if len(unused) > SHOW_ROWS else ""
     genres = (
         ""
         if "genres" in chosen
@@ -379,7 +383,7 @@ def _unused_item_columns_notice(header: list[str], chosen: dict[str, str], label
         "picker on the Home page): the genre views then use it."
     )
     return [
-        f"{label}: column(s) {shown}{more} not used (movierate reads the item id, title, genres "
+        f"{label}: column(s) {shown} not used (movierate reads the item id, title, genres "
         f"and year columns).{genres}"
     ]
 
