@@ -1128,9 +1128,28 @@ def model_problem(name: str) -> str | None:
     return None
 
 
-def delete_model(name: str) -> None:
-    """Delete the model ``name``: renamed away first (so it vanishes at once), then removed."""
+def model_identity(name: str) -> str:
+    """Which folder holds the model ``name`` now (its device and inode): a rename keeps it, a
+    replace or another model moved under the name changes it. For a confirmation asked now
+    and acted on later (:func:`delete_model`'s ``expected``)."""
+    info = _existing_model_path(name, listed=True).lstat()
+    return f"{info.st_dev}:{info.st_ino}"
+
+
+def delete_model(name: str, *, expected: str | None = None) -> None:
+    """Delete the model ``name``: renamed away first (so it vanishes at once), then removed.
+
+    ``expected`` (:func:`model_identity` when the user was asked): StoreError, and nothing
+    deleted, when another model holds the name by now (bad-input round 11: a confirmation
+    left open in one tab deleted the model another tab or the CLI had moved under that name).
+    """
     path = _existing_model_path(name, listed=True)
+    if expected is not None and model_identity(name) != expected:
+        raise StoreError(
+            f"{shown(name)} is not the model you were asked about any more: it was renamed, "
+            "replaced or retrained since (in another tab or by the CLI). Nothing was deleted; "
+            "check the list and ask again."
+        )
     foreign = _foreign_entries(path)
     own = [e for e in (META_FILE, EMBEDDINGS_FILE, MOVIES_FILE, KERAS_FILE) if (path / e).exists()]
     # a model folder with a stray file of the user's (notes.txt, a backup) is still a model;

@@ -56,6 +56,7 @@ def manage_models(names: list[str]) -> None:
             st.rerun()
         if delete_col.button("Delete…", icon=":material/delete:", key="ask_delete"):
             st.session_state["confirm_delete"] = chosen
+            st.session_state["confirm_delete_id"] = store.model_identity(chosen)
             st.rerun()
         doomed = st.session_state.get("confirm_delete")
         if doomed:
@@ -69,7 +70,8 @@ def manage_models(names: list[str]) -> None:
                 f"Yes, delete {text.md(doomed)}", type="primary", key="confirm_delete_yes"
             ):
                 st.session_state.pop("confirm_delete", None)
-                store.delete_model(doomed)
+                expected = st.session_state.pop("confirm_delete_id", None)
+                store.delete_model(doomed, expected=expected)
                 st.session_state["home_message"] = f"Deleted **{text.md(doomed)}**."
                 st.rerun()
             if no_col.button("Cancel", key="confirm_delete_no"):

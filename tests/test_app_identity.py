@@ -203,6 +203,26 @@ def test_models_can_be_renamed_and_deleted_from_home(two_dataset_home, tmp_path,
     assert any("Deleted **renamed**" in s for s in texts(at.success))
 
 
+def test_a_delete_confirmed_after_the_name_changed_hands_deletes_nothing(
+    two_dataset_home, tmp_path, monkeypatch
+):
+    """Bad-input round 11: a confirmation left open in one tab deleted whichever model held the
+    name when 'Yes' was clicked (another tab or the CLI had moved a model under it)."""
+    home = tmp_path / "home"
+    for name in ("d1", "a8"):
+        shutil.copytree(two_dataset_home / "models" / MODEL_100K, home / "models" / name)
+    monkeypatch.setenv("MOVIERATE_HOME", str(home))
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.selectbox(key="manage_model").set_value("d1").run()
+    at.button(key="ask_delete").click().run()
+    assert any("Delete **d1** for good?" in w for w in texts(at.warning))
+    (home / "models" / "d1").rename(home / "models" / "d1_kept")  # meanwhile, elsewhere
+    (home / "models" / "a8").rename(home / "models" / "d1")
+    at.button(key="confirm_delete_yes").click().run()
+    assert any("not the model you were asked about any more" in e for e in texts(at.error))
+    assert sorted(p.name for p in (home / "models").iterdir()) == ["d1", "d1_kept"]
+
+
 # --- Train: the quick-start run on top; figures ----------------------------------------------
 
 
