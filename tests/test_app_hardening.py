@@ -684,3 +684,27 @@ def test_a_one_model_link_opens_a_many_model_page_on_that_model(page, text_id_ho
     no_exception(at)
     assert "Ignored ?model" not in texts(at)
     assert at.multiselect(key="models").value == ["words-mf"]
+
+
+def test_two_swapped_models_with_one_meta_time_are_not_mixed_up(
+    text_id_home, tmp_path, monkeypatch
+):
+    """Bad-input round 11: restored with one timestamp (tar, zip, cp -a) and then swapped, two
+    models kept showing each other's numbers: the cache key was the folder and meta's mtime."""
+    from movierate.ui import state
+
+    home = tmp_path / "home"
+    shutil.copytree(text_id_home, home)
+    models = home / "models"
+    shutil.copytree(models / "words-mf", models / "other")
+    meta = json.loads((models / "other" / "meta.json").read_text())
+    meta["note"] = "a longer meta.json than the first model's"
+    (models / "other" / "meta.json").write_text(json.dumps(meta))
+    stamp = (1_700_000_000, 1_700_000_000)
+    for name in ("words-mf", "other"):
+        os.utime(models / name / "meta.json", stamp)
+    monkeypatch.setenv("MOVIERATE_HOME", str(home))
+    before = state.model_key("words-mf")
+    (models / "words-mf").rename(models / "tmp")
+    (models / "other").rename(models / "words-mf")
+    assert state.model_key("words-mf") != before

@@ -69,12 +69,15 @@ def default_model_names(infos: list[Any], count: int) -> list[str]:
 
 
 def model_key(name: str) -> str:
-    """Cache key of a saved model: its folder and the mtime of its ``meta.json``."""
+    """Cache key of a saved model: its folder, and the inode, size and mtime of its
+    ``meta.json`` (the mtime alone let two models restored with one timestamp and then swapped
+    keep showing each other's numbers; bad-input round 11)."""
     meta = config.models_dir() / name / "meta.json"
     try:
-        return f"{meta.parent}@{meta.stat().st_mtime_ns}"
+        info = meta.stat()
     except OSError:
         return f"{meta.parent}@missing"
+    return f"{meta.parent}@{info.st_ino}:{info.st_size}:{info.st_mtime_ns}"
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
