@@ -92,6 +92,16 @@ def test_word2vec_round_trip_keeps_movie_ids(tmp_path):
         read_word2vec_file(tmp_path / "nan.txt")
 
 
+def test_word2vec_tokens_of_one_word_and_a_number_keep_their_number(tmp_path):
+    """Bad-input round 11: gensim's doc2vec tokens doc_0 ... doc_49 were read as movierate's
+    "<title>_<movie_id>": every title became "doc"."""
+    rng = np.random.default_rng(0)
+    lines = [f"doc_{i} " + " ".join(f"{v:.3f}" for v in rng.normal(size=4)) for i in range(50)]
+    (tmp_path / "doc.txt").write_text("50 4\n" + "\n".join(lines) + "\n")
+    titles = read_word2vec_file(tmp_path / "doc.txt").movies["title"]
+    assert titles.nunique() == 50 and titles.iloc[7] == "doc 7"
+
+
 def test_npy_with_labels(tmp_path):
     x = np.random.default_rng(0).normal(size=(3, 5))
     np.save(tmp_path / "x.npy", x)

@@ -70,6 +70,11 @@ def read_projector_tsv(
     return ImportedEmbedding(vectors, movies_like(labels), "projector")
 
 
+#: A word2vec file is read as movierate's export ("<title>_<movie_id>") only when at least
+#: this share of its titles, cut from their ids, differ (MovieLens repeats a few titles).
+DISTINCT_TITLES = 0.9
+
+
 def read_word2vec_file(path: str | Path, *, max_bytes: int = MAX_BYTES) -> ImportedEmbedding:
     """A word2vec text file; tokens written by movierate's exporter give back their movie_id."""
     text = _open_text(path, max_bytes)
@@ -83,9 +88,11 @@ def read_word2vec_file(path: str | Path, *, max_bytes: int = MAX_BYTES) -> Impor
         bad = int(np.flatnonzero(~np.isfinite(vectors).all(axis=1))[0])
         raise DataError(f"Line {bad + 2} of {Path(path).name} holds NaN or infinite values.")
     ids = [_token_id(t) for t in tokens]
-    if all(i is not None for i in ids) and len(set(ids)) == len(ids):
-        # movierate's tokens: "<title>_<movie_id>"
-        labels = pd.DataFrame({"title": [_token_title(t) for t in tokens], "movie_id": ids})
+    titles = [_token_title(t) for t in tokens] if all(i is not None for i in ids) else []
+    # movierate's tokens: "<title>_<movie_id>", the titles nearly all distinct; "doc_0" ...
+    # "doc_49" (gensim's doc2vec) is no such file: cut, every title read "doc" (round 11)
+    if titles and len(set(ids)) == len(ids) and len(set(titles)) >= DISTINCT_TITLES * len(titles):
+        labels = pd.DataFrame({"title": titles, "movie_id": ids})
     else:  # other tokens: all of it is the label (a trailing "_2" is not an id), rows numbered
         labels = pd.DataFrame({"title": [t.replace("_", " ") for t in tokens]})
     return ImportedEmbedding(vectors, movies_like(labels), "word2vec")
