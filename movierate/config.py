@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from movierate.errors import DataError, StoreError
@@ -93,4 +94,24 @@ def home_setting() -> str:
         "MOVIERATE_HOME"
         if os.environ.get("MOVIERATE_HOME", "").strip()
         else "MOVIERATE_HOME (unset: ~/.movierate)"
+    )
+
+
+def locale_problem() -> str | None:
+    """Why movierate's folders cannot be used under this process's locale, or None: with a
+    file-system encoding that is not UTF-8 (a Latin-1 locale such as ``en_US`` without
+    ``.UTF-8``), a folder path that is not ASCII reaches pyarrow as another path, and saves,
+    imports and the data cache fail with "No such file or directory" after the work is done
+    (bad-input round 11)."""
+    if sys.getfilesystemencoding().lower().replace("-", "") == "utf8":
+        return None
+    folders = [home_dir(), models_dir(), extra_data_dir() or home_dir()]
+    odd = next((str(f) for f in folders if not str(f).isascii()), None)
+    if odd is None:
+        return None
+    return (
+        f"This process runs with the {sys.getfilesystemencoding()} file-name encoding (its "
+        f"locale), and the folder {odd} is not plain ASCII, so its files cannot be written "
+        "or read reliably. Run with a UTF-8 locale (e.g. LANG=C.UTF-8) or PYTHONUTF8=1, or "
+        "use folders whose paths are ASCII."
     )

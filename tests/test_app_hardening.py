@@ -708,3 +708,15 @@ def test_two_swapped_models_with_one_meta_time_are_not_mixed_up(
     (models / "words-mf").rename(models / "tmp")
     (models / "other").rename(models / "words-mf")
     assert state.model_key("words-mf") != before
+
+
+def test_a_latin1_locale_with_a_non_ascii_home_is_said_on_every_page(tmp_path, monkeypatch):
+    """Bad-input round 11: Home and Train opened on a FileNotFoundError box."""
+    import sys
+
+    monkeypatch.setattr(sys, "getfilesystemencoding", lambda: "iso8859-1")
+    monkeypatch.setenv("MOVIERATE_HOME", str(tmp_path / "homé"))
+    for page in ("home", "train"):
+        at = open_page(page)
+        assert not at.exception, [e.message for e in at.exception]
+        assert any("file-name encoding" in e.value for e in at.error), [e.value for e in at.error]

@@ -556,3 +556,24 @@ def test_paths_that_are_no_utf8_are_refused_before_any_work(tmp_path, monkeypatc
     (custom / "rtl\u202eset" / "ratings.csv").write_text("userId,movieId,rating\n1,1,4\n")
     assert main(["datasets"]) == 0
     assert "Left out: dataset folder(s) 'rtl\\u202eset'" in capsys.readouterr().out
+
+
+def test_a_latin1_locale_with_a_non_ascii_home_is_refused_before_any_work(
+    tmp_path, monkeypatch, capsys
+):
+    """Bad-input round 11: under a Latin-1 locale a home named 'homé' reached pyarrow as
+    another path: train trained fully, then failed with "No such file or directory", and Home
+    and Train opened on an error box."""
+    import sys
+
+    from movierate import config
+    from movierate.cli import main
+
+    monkeypatch.setattr(sys, "getfilesystemencoding", lambda: "iso8859-1")
+    monkeypatch.setenv("MOVIERATE_HOME", str(tmp_path / "homé"))
+    assert "PYTHONUTF8=1" in config.locale_problem()
+    assert main(["train", "ml-100k", "--dim", "2", "--epochs", "1", "--name", "x"]) == 1
+    assert "file-name encoding" in capsys.readouterr().err
+    assert not (tmp_path / "homé").exists()
+    monkeypatch.setenv("MOVIERATE_HOME", str(tmp_path / "home"))
+    assert config.locale_problem() is None  # ASCII paths are fine under any locale

@@ -19,6 +19,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from movierate import config
 from movierate.cli import (  # noqa: F401  (register the commands)
     data,
     imports,
@@ -47,7 +48,7 @@ from movierate.cli.output import (
 from movierate.cli.progress import DownloadProgress, ProgressBar
 from movierate.cli.tables import format_table
 from movierate.cli.train import SPEC_FLAGS, spec_from_args
-from movierate.errors import MovierateError
+from movierate.errors import MovierateError, StoreError
 from movierate.schema import spec_error_text
 
 __all__ = [
@@ -105,6 +106,8 @@ def _run(argv: Sequence[str] | None) -> int:
         return EXIT_ERROR
     interrupted = threading.Event()
     try:
+        if problem := config.locale_problem():  # before any work (round 11: after a training)
+            raise StoreError(problem)
         with _recording_interrupts(interrupted):
             return COMMANDS[args.command].run(args)
     except MovierateError as exc:

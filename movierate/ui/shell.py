@@ -25,6 +25,7 @@ from streamlit.errors import StreamlitAPIException
 from streamlit.navigation.page import StreamlitPage
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from movierate import config
 from movierate.errors import MovierateError
 from movierate.ui import state
 from movierate.ui.text import job_progress_text, md
@@ -168,7 +169,12 @@ def top_notices(current: StreamlitPage) -> None:
     A link with an ignored value opens the page again with the accepted values only:
     Streamlit seeds a URL-bound widget from the link the page was opened with, so deleting
     the value is not enough (``?tsne_min=1e400`` crashed an integer input inside Streamlit).
-    The notices are queued, so they show on the reopened page."""
+    The notices are queued, so they show on the reopened page. A locale whose file-name
+    encoding cannot carry the folders' paths (:func:`config.locale_problem`) stops the page
+    with that message instead."""
+    if problem := config.locale_problem():  # every page would fail on its folders
+        st.error(md(problem), icon=":material/language:")
+        st.stop()
     given = set(st.query_params)
     try:
         key = page_key(current)
