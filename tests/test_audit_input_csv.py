@@ -171,6 +171,17 @@ def test_timestamps_in_finer_units_are_read_as_seconds_with_a_notice(values, fac
     assert any("since 1970" in w and "seconds" in w for w in ds.warnings)
 
 
+def test_a_few_timestamps_outside_the_unit_of_the_rest_are_named():
+    """Bad-input round 11: 1990s milliseconds with one 0 for 'unknown' were read as seconds
+    (the year 24152), silently."""
+    values = [str(800_000_000_000 + 1000 * i) for i in range(29)] + ["0"]
+    rows = "".join(f"{u},{10 + u},4,{v}\n" for u, v in enumerate(values, start=1))
+    with pytest.raises(
+        DataError, match=r"milliseconds since 1970 except 1 value\(s\) \(line 31: 0\)"
+    ):
+        from_csv(("userId,movieId,rating,timestamp\n" + rows).encode())
+
+
 @pytest.mark.parametrize(
     ("values", "bad_line"),
     [(("1600000000000", "1600000000"), 2), (("5", "1600000000000"), 3)],

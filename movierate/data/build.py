@@ -506,6 +506,9 @@ def _timestamps(frame: pd.DataFrame, raw: RawData) -> np.ndarray:
 MAX_TIMESTAMP = 10**12
 """Seconds since 1970 beyond ±10^12 (year ~33,000) are refused rather than wrapped around."""
 
+#: At most this share of a timestamp column outside the unit the rest is in: those few are
+#: named as errors, not taken to make the whole column seconds.
+FEW_OUTSIDE_UNIT = 0.05
 MAX_SECONDS_GUESS = 10**11
 """A timestamp column whose largest value passes 10^11 (year ~5,100 in seconds) is read in
 the unit (ms, µs or ns since 1970) that brings it below, when every value fits that unit."""
@@ -517,18 +520,33 @@ def _unit(values: np.ndarray, raw: RawData) -> int:
     """How many of its units make one second in a numeric timestamp column: 1000 when every
     value is milliseconds since 1970 after 1973 (JavaScript, Java exports; likewise µs, ns) and
     the largest are beyond the year 5000 as seconds (a notice says so), else 1."""
+    every = values
     if values.dtype.kind == "f":
         values = values[np.isfinite(values)]
     if not len(values) or values.max() <= MAX_SECONDS_GUESS:
         return 1
     lo, hi = float(values.min()), float(values.max())
     for factor, unit in _UNITS:
-        if hi / factor <= MAX_SECONDS_GUESS and lo >= factor * 10**8:
+        if hi / factor > MAX_SECONDS_GUESS:
+            continue
+        if lo >= factor * 10**8:
             raw.warnings.append(
                 f"{raw.ratings_file}: the timestamps are read as {unit} since 1970 (as seconds "
                 f"values up to {hi:.0f} would lie beyond the year 5000)."
             )
             return factor
+        with np.errstate(invalid="ignore"):
+            odd = np.flatnonzero(every < factor * 10**8)
+        if len(odd) <= FEW_OUTSIDE_UNIT * len(every):
+            # nearly all in this unit: name the few that are not (round 11: one 0 for
+            # "unknown" made 1990s milliseconds read as seconds, the year 24152, silently)
+            shown = ", ".join(f"{every[p]:.0f}" for p in odd[:SHOW_ROWS])
+            raise DataError(
+                f"{raw.ratings_file}: column 'timestamp' reads as {unit} since 1970 except "
+                f"{len(odd):,} value(s) ({line_numbers(odd, raw.first_line)}: {shown}), which "
+                f"would be before 1973 in {unit}. Fix or remove those rows (a 0 for 'unknown' "
+                "is no time), or give every timestamp in one unit."
+            )
     return 1  # mixed or out of range: the range check names the values
 
 
