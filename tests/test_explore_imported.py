@@ -102,6 +102,22 @@ def test_word2vec_tokens_of_one_word_and_a_number_keep_their_number(tmp_path):
     assert titles.nunique() == 50 and titles.iloc[7] == "doc 7"
 
 
+def test_a_compressed_or_npy_file_given_as_text_is_named_as_such(tmp_path):
+    """Bad-input round 11: a gzip-compressed .tsv, or a .npy renamed, was "not UTF-8 text;
+    save it as UTF-8", which cannot help."""
+    import gzip
+
+    from movierate.explore.imported import read_projector_tsv
+
+    (tmp_path / "gz.tsv").write_bytes(gzip.compress(b"0.1\t0.2\n0.3\t0.4\n" * 50))
+    with pytest.raises(DataError, match="gzip-compressed file.*gunzip"):
+        read_projector_tsv(tmp_path / "gz.tsv")
+    np.save(tmp_path / "x.npy", np.ones((3, 2)))
+    (tmp_path / "x.npy").rename(tmp_path / "npy.tsv")
+    with pytest.raises(DataError, match="numpy .npy array, not text"):
+        read_projector_tsv(tmp_path / "npy.tsv")
+
+
 def test_npy_with_labels(tmp_path):
     x = np.random.default_rng(0).normal(size=(3, 5))
     np.save(tmp_path / "x.npy", x)

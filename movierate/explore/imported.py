@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from movierate.data.textio import check_not_empty, read_head
 from movierate.errors import DataError
 from movierate.explore.export import movie_id_from_token, read_word2vec
 
@@ -62,7 +63,7 @@ def read_projector_tsv(
         with path.open(encoding="utf-8-sig") as lines:  # a byte-order mark is no value
             vectors = _read_vector_lines(lines, "\t", path.name)
     except UnicodeDecodeError:
-        raise DataError(f"{path.name} is not UTF-8 text; save it as UTF-8.") from None
+        raise _not_text(path) from None
     if metadata_path is None:
         labels = pd.DataFrame({"label": [f"item {i}" for i in range(len(vectors))]})
     else:
@@ -319,7 +320,16 @@ def _open_text(source: str | Path, max_bytes: int) -> str:
     try:
         return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        raise DataError(f"{path.name} is not UTF-8 text; save it as UTF-8.") from None
+        raise _not_text(path) from None
+
+
+def _not_text(path: Path) -> DataError:
+    """Why ``path``, read as text, is not UTF-8: a gzip or a .npy is no text to re-save as
+    UTF-8 (bad-input round 11 got that advice for both), so say what it is."""
+    check_not_empty(path, path.name, "the vectors as text")  # raises for known binaries
+    if read_head(path, 6) == b"\x93NUMPY":
+        return DataError(f"{path.name} is a numpy .npy array, not text: import it as a .npy file.")
+    return DataError(f"{path.name} is not UTF-8 text; save it as UTF-8.")
 
 
 def _read_vector_lines(lines: Iterable[str], separator: str, name: str) -> np.ndarray:
