@@ -273,6 +273,10 @@ def test_held_out_shares_are_not_made_from_noise():
     assert "by 0.0300 in all, against 0.0009 of rises" in note
     mf = np.r_[0.02, 0.01, 0.005, -0.001]  # small falls beside clear rises: shares stand
     assert not shares_are_noise(mf) and ablation_note(mf, "test") == ""
+    assert shares_are_noise(np.zeros(4))  # an all-zero embedding: no "-0.0000" (round 11)
+    assert "changed the RMSE on the test rows by less than 0.0001" in ablation_note(
+        np.zeros(4), "test"
+    )
 
 
 def test_a_report_without_held_out_shares_caches_and_reads_back():

@@ -516,9 +516,15 @@ def ablation_note(increase: Sequence[float], rows: str) -> str:
     if not shares_are_noise(increase):
         return ""
     lowered = int((increase < 0).sum())
+    if not np.any(np.round(increase, 4)):  # an all-zero embedding (bad-input round 11: "-0.0000")
+        return (
+            f"No held-out share is shown: zeroing any one dimension changed the RMSE on the "
+            f"{rows} rows by less than 0.0001, so no single dimension carries a share of the "
+            "accuracy there."
+        )
     return (
         f"No held-out share is shown: zeroing one dimension lowered the RMSE on the {rows} rows "
-        f"for {lowered} of {len(increase)} dimensions (by {-increase[increase < 0].sum():.4f} in "
+        f"for {lowered} of {len(increase)} dimensions (by {abs(increase[increase < 0].sum()):.4f} in "
         f"all, against {increase[increase > 0].sum():.4f} of rises), so no single dimension "
         "carries a share of the accuracy there; 'Numbers per dimension' gives each change."
     )
