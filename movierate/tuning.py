@@ -34,7 +34,6 @@ from typing import Any
 import numpy as np
 
 from movierate import schema, store
-from movierate.defaults import SIZED_FAMILIES
 from movierate.errors import SpecError, TrainingCancelled
 from movierate.progress import Phase, ProgressCallback, ProgressEvent
 from movierate.spec import ModelSpec
@@ -260,7 +259,8 @@ def search_space(family: str, n_train: int | None = None) -> dict[str, Any]:
     steps an epoch, which learned nothing on the views round's set)."""
     common = {} if family in OWN_SPACE_FAMILIES else COMMON_SPACE
     space = {**common, **FAMILY_SPACES.get(family, {})}
-    if n_train is not None and family in SIZED_FAMILIES:  # batches of ratings (not autorec's)
+    if n_train is not None and family not in OWN_SPACE_FAMILIES:  # batches of ratings
+        # (autorec's batches are of movies; the recheck: deep and svdpp were left out too)
         space["batch_size"] = _batch_choices(space["batch_size"], n_train)
     space["epochs"] = (
         f"early stopping on the stop rows (patience {trial_patience(family)}, "
@@ -270,12 +270,13 @@ def search_space(family: str, n_train: int | None = None) -> dict[str, Any]:
 
 
 def _batch_choices(choices: list[int], n_train: int) -> list[int]:
-    """``choices`` as they are while two or more give enough steps an epoch on ``n_train``
-    rows (the search sorts out the rest); else the three powers of two up to the largest batch
-    that does (never under the floor)."""
+    """``choices`` as they are while two or more make a quarter of
+    ``defaults.MIN_STEPS_PER_EPOCH`` steps an epoch on ``n_train`` rows (the search sorts out
+    the rest; svdpp's large batches on ml-100k make 20-40); else the three powers of two up to
+    the largest batch that makes them all (never under the floor)."""
     from movierate.defaults import MIN_STEPS_PER_EPOCH, SMALL_BATCH_FLOOR, batch_for_rows
 
-    if sum(n_train >= MIN_STEPS_PER_EPOCH * b for b in choices) >= 2:
+    if sum(4 * n_train >= MIN_STEPS_PER_EPOCH * b for b in choices) >= 2:
         return choices
     top = min(batch_for_rows(n_train), max(choices))
     return sorted({max(SMALL_BATCH_FLOOR, top // 4), max(SMALL_BATCH_FLOOR, top // 2), top})

@@ -149,3 +149,5 @@ def test_random_pairs_give_the_neighbours_a_reference():
     text = NeighbourIndex(line, movies).random_pair_text()
     assert text.startswith("For reference, random pairs of these movies score")
     assert NeighbourIndex(line, movies).random_pair_text(min_ratings=99) == ""
+    uncounted = movies.assign(n_ratings=0)  # an import without counts keeps every movie
+    assert NeighbourIndex(line, uncounted).random_pair_cosines(min_ratings=10) is not None

@@ -431,6 +431,9 @@ def test_a_small_set_is_searched_at_batches_with_enough_steps_an_epoch(tiny):
     assert search_space("mf_bias", 3257)["batch_size"] == [32, 64]
     assert search_space("mf_bias", 81_000)["batch_size"] == search_space("mf_bias")["batch_size"]
     assert search_space("autorec", 3257)["batch_size"] == search_space("autorec")["batch_size"]
+    for family in ("deep", "svdpp"):  # the recheck: batches of ratings too
+        assert search_space(family, 4050)["batch_size"] == [32, 64]
+    assert search_space("svdpp", 81_000)["batch_size"] == [2048, 4096, 8192]  # 20-40 steps
     result = tune(tiny, "small-batches", n_trials=2, max_epochs=1, refit=False, save=False)
     n_train = result.summary["split"]["n_train"]
     for record in result.trials:

@@ -113,7 +113,9 @@ class NeighbourIndex:
         (with ``min_ratings`` ratings or more): the reference a neighbour's score needs (views
         round 4b read 0.98 as "nearly the same film" in a deep model where 10% of random pairs
         pass 0.83). None with fewer than 3 such movies."""
-        pool = np.flatnonzero((self.n_ratings >= min_ratings) & (self.norms > 0))
+        # the list's own filter: an import without rating counts keeps every movie (the
+        # recheck: beside a trained model its reference vanished at min ratings 10)
+        pool = np.flatnonzero(rating_filter(self.movies, min_ratings) & (self.norms > 0))
         if len(pool) < 3:
             return None
         rng = np.random.default_rng(seed)
