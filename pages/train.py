@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from movierate import advice, schema, store
+from movierate import advice, data, schema, store
 from movierate.defaults import fill_data_size_defaults, fill_family_defaults, steps_per_epoch_note
 from movierate.errors import MovierateError, NameTakenError
 from movierate.tuning import MAX_ENSEMBLE, TuneRequest, blend_families, no_better_than_mean_note
@@ -368,6 +368,7 @@ def tune_form(datasets: list[str]) -> None:
         submitted = st.form_submit_button("Start tuning", icon=":material/tune:")
     if submitted:
         try:
+            check_official_split(dataset, split_method)
             request = TuneRequest(
                 blend_families(families) if blend else tuple(families),
                 float(budget),
@@ -390,6 +391,21 @@ def tune_form(datasets: list[str]) -> None:
             )
         else:
             st.session_state["watch_job"] = job_id
+
+
+def check_official_split(dataset: str, method: str) -> None:
+    """MovierateError, in the form's words, when ``method`` is an official split ``dataset``
+    lacks (recheck 2: the run was queued, then failed naming the CLI's split values)."""
+    if not method.startswith("official:"):
+        return
+    have = data.official_split_names(dataset)
+    if method.split(":", 1)[1] not in have:
+        raise MovierateError(
+            f"{dataset} has no official split {method.split(':', 1)[1]}"
+            + (f" (it has {', '.join(have)})" if have else "")
+            + ": the official splits come with ml-100k. Pick 'Random ratings', 'Per user' or "
+            "'Per-user temporal' as the test split."
+        )
 
 
 def render() -> None:
@@ -504,6 +520,7 @@ def train_form(datasets: list[str]) -> None:
 
     if submitted:
         try:
+            check_official_split(dataset, split_method)
             spec, filled = fill_family_defaults(build_spec(values), defaults, dataset)
             if filled:
                 st.info(

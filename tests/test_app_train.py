@@ -332,3 +332,17 @@ def test_the_form_offers_ml_100k_s_official_splits(trained_home, fake_jobs):
     release.set()
     assert submitted[-1]["dataset"] == "ml-100k"
     assert submitted[-1]["split"]["method"] == "official:u1"
+
+
+def test_an_official_split_on_a_dataset_without_it_is_refused_in_the_form(trained_home, fake_jobs):
+    """Recheck 2: the run was queued on ml-latest-small, then failed naming the CLI's split
+    values (random, per_user, temporal) instead of the form's."""
+    _, submitted, _ = fake_jobs
+    at = open_train()
+    next(w for w in at.selectbox if w.label == "Test split").set_value("official:u1")
+    at = submit(at, Dataset="ml-latest-small", **{"Model name": "no-official"})
+    errors = [e.value for e in at.error]
+    assert any(
+        "ml-latest-small has no official split u1" in e and "'Random ratings'" in e for e in errors
+    ), errors
+    assert not submitted

@@ -556,6 +556,9 @@ def test_paths_that_are_no_utf8_are_refused_before_any_work(tmp_path, monkeypatc
     (custom / "rtl\u202eset" / "ratings.csv").write_text("userId,movieId,rating\n1,1,4\n")
     assert main(["datasets"]) == 0
     assert "Left out: dataset folder(s) 'rtl\\u202eset'" in capsys.readouterr().out
+    # and not trained on by name either (recheck 2: its raw name then reversed page text)
+    assert main(["train", "rtl\u202eset", "--epochs", "1", "--name", "r"]) == 1
+    assert "Left out: dataset folder(s) 'rtl\\u202eset'" in capsys.readouterr().err
 
 
 def test_a_latin1_locale_with_a_non_ascii_home_is_refused_before_any_work(

@@ -16,6 +16,7 @@ from movierate.data.acquire import (
     free_dataset_name,
     import_zip,
     max_extract_bytes,
+    official_split_names,
     unusable_folders,
     unusable_folders_text,
 )
@@ -33,6 +34,7 @@ from movierate.data.splits import SPLIT_METHODS, Split, make_split
 from movierate.data.synthetic import synthetic_dataset, write_movielens_csv
 
 __all__ = [
+    "official_split_names",
     "unusable_folders",
     "unusable_folders_text",
     "KNOWN_DATASETS",

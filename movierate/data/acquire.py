@@ -303,12 +303,27 @@ def _extract_file(path: Path, expected: str | None = None) -> Path:
 def local_names() -> list[str]:
     """Names of every dataset folder found in the searched folders (known or not), except
     those whose names are no plain text (:func:`unusable_folders` names them)."""
-    return [name for name in _found_names() if _is_text(name)]
+    return [name for name in _found_names() if is_plain_text(name)]
+
+
+def official_split_names(name: str) -> list[str]:
+    """The official splits shipped in dataset ``name``'s folder (ml-100k's u1 ... ub), without
+    loading its ratings; [] when it has none or is not here."""
+    from movierate.data.formats import OFFICIAL_SPLITS_100K
+
+    folder = find_local(name)
+    if folder is None:
+        return []
+    return [
+        s
+        for s in OFFICIAL_SPLITS_100K
+        if (folder / f"{s}.base").is_file() and (folder / f"{s}.test").is_file()
+    ]
 
 
 def unusable_folders() -> list[str]:
-    """Dataset folders left out because their names are no plain text (see :func:`_is_text`)."""
-    return [name for name in _found_names() if not _is_text(name)]
+    """Dataset folders left out because their names are no plain text (:func:`is_plain_text`)."""
+    return [name for name in _found_names() if not is_plain_text(name)]
 
 
 def unusable_folders_text(names: list[str]) -> str:
@@ -341,7 +356,7 @@ def _found_names() -> list[str]:
     return list(names)
 
 
-def _is_text(name: str) -> bool:
+def is_plain_text(name: str) -> bool:
     """Whether ``name`` is plain text: a folder name holding bytes that are no UTF-8 (from
     another system) cannot be shown, linked or typed (it made Home and Train fail, bad-input
     round 10), and one holding control or bidirectional formatting characters reversed the

@@ -13,8 +13,10 @@ from movierate.data.acquire import (
     find_local,
     find_local_zip,
     import_zip,
+    is_plain_text,
     local_names,
     locate,
+    unusable_folders_text,
 )
 from movierate.data.build import build_dataset
 from movierate.data.cache import cache_folder, cache_key, is_cached, load_cached, save_cached
@@ -38,6 +40,9 @@ def load_dataset(
     names read from files (a model's meta.json). Every refusal is a DataError.
     """
     folder, dataset_name = locate(name, progress, allow_paths=allow_paths)
+    if not is_plain_text(dataset_name):  # left out of every list: not trained on either (the
+        # recheck: `train NAME` took one, and its raw name reversed text on 5 pages)
+        raise DataError(unusable_folders_text([dataset_name]))
     return load_folder(folder, dataset_name)
 
 
