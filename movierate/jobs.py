@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
 import traceback
@@ -215,10 +216,8 @@ MAX_WORKERS = 64
 def default_max_workers() -> int:
     """Concurrent trainings allowed: ``MOVIERATE_TRAINING_WORKERS`` (default 1)."""
     raw = os.environ.get("MOVIERATE_TRAINING_WORKERS", "").strip() or "1"  # empty: unset
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
+    # ASCII digits only: int() also takes '1_0' (10) and '٣' (3; recheck 2)
+    value = int(raw) if re.fullmatch("[0-9]{1,4}", raw) else 0
     if not 1 <= value <= MAX_WORKERS:
         raise MovierateError(
             f"MOVIERATE_TRAINING_WORKERS (how many trainings may run at once) must be a whole "

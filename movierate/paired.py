@@ -64,6 +64,11 @@ SMALL_TEST = 1000
 FLIPS = 3999
 
 
+def flips_for(alpha: float) -> int:
+    """How many random swaps :func:`sign_flip_p` draws at the pairwise level ``alpha``."""
+    return max(FLIPS, math.ceil(4 / alpha) - 1)
+
+
 def sign_flip_p(gaps: np.ndarray, seed: int = 0, alpha: float = FAMILY_ALPHA) -> float:
     """Two-sided p-value that the mean of ``gaps`` (one model's squared error minus the
     other's, per test row) is this far from 0 when the two models' errors on each row could
@@ -71,7 +76,7 @@ def sign_flip_p(gaps: np.ndarray, seed: int = 0, alpha: float = FAMILY_ALPHA) ->
     :data:`FLIPS` of them, and enough that the smallest p it can return is a quarter of
     ``alpha`` (the recheck: with 21 models the pairwise alpha fell below 1 / 4,000, and no
     difference, even 16.7 standard errors, could be called)."""
-    n_flips = max(FLIPS, math.ceil(4 / alpha) - 1)
+    n_flips = flips_for(alpha)
     rng = np.random.default_rng(seed)
     observed = abs(float(np.mean(gaps))) * (1 - 1e-9)
     reached = 0
@@ -82,12 +87,14 @@ def sign_flip_p(gaps: np.ndarray, seed: int = 0, alpha: float = FAMILY_ALPHA) ->
 
 
 def p_text(p: float) -> str:
-    """A p-value to three decimals, "< 0.001" below that (not "0.000").
+    """A p-value to three decimals, to two significant digits below 0.001 (not "0.000", and
+    not "< 0.001" either: with many models the pairwise level is below that, and one "< 0.001"
+    stood beside both verdicts; recheck 2).
 
     >>> p_text(0.0123), p_text(0.00025)
-    ('0.012', '< 0.001')
+    ('0.012', '0.00025')
     """
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+    return f"{p:.3f}" if p >= 0.001 else f"{p:.2g}"
 
 
 def threshold_text(difference: PairedDifference) -> str:
@@ -105,7 +112,8 @@ def threshold_text(difference: PairedDifference) -> str:
         return (
             f"On {difference.n_rows:,} test rows, too few for the standard error's normal "
             "cutoff, a difference is more than the test rows' draw when at most "
-            f"{pair_alpha(n_models):.2%} of {FLIPS:,} random swaps of the two models' errors, "
+            f"{pair_alpha(n_models):.2%} of {flips_for(pair_alpha(n_models)):,} random swaps of "
+            "the two models' errors, "
             f"row by row, reach it (a sign-flip test: p in the table){shared}. It assumes the "
             "two models' errors spread alike on each row: equally good models whose errors "
             "differ in shape (rare large misses against steady small ones, as two families can "

@@ -649,6 +649,8 @@ def shell_quoted(name: str) -> str:
 
     >>> print(shell_quoted("my model"), shell_quoted("bad\udcffname"), shell_quoted("a\u202eb"))
     'my model' $'bad\xffname' $'a\u202eb'
+    >>> print(shell_quoted("tag\U000e0001x"))
+    $'tag\U000e0001x'
     """
 
     def odd(c: str) -> bool:
@@ -660,8 +662,8 @@ def shell_quoted(name: str) -> str:
     for c in name:
         if 0xDC80 <= ord(c) <= 0xDCFF:  # a byte that is no UTF-8 (surrogateescape)
             parts.append(f"\\x{ord(c) - 0xDC00:02x}")
-        elif unicodedata.category(c) in ("Cc", "Cf"):
-            parts.append(f"\\u{ord(c):04x}")
+        elif unicodedata.category(c) in ("Cc", "Cf"):  # \U beyond U+FFFF (recheck 2)
+            parts.append(f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}")
         elif c in "'\\":
             parts.append("\\" + c)
         else:

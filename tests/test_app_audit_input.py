@@ -432,6 +432,8 @@ def test_a_link_rating_between_steps_or_twice_is_named_not_silently_used(home):
         (2.5, (1.0, 5.0, 1.0), 3.0),  # halves go up, on every step (the recheck: 2.5 -> 3 but
         (3.5, (1.0, 5.0, 1.0), 4.0),  # 3.5 -> 3 with Python's round)
         (3.75, (0.5, 5.0, 0.5), 4.0),
+        (0.15, (0.0, 1.0, 0.1), 0.2),  # recheck 2: floats made 0.15 / 0.1 = 1.4999...
+        (0.95, (0.0, 1.0, 0.1), 1.0),
     ],
 )
 def test_nearest_allowed(rating, scale, expected):

@@ -42,7 +42,10 @@ def test_pca_map_shows_one_genre_trust_numbers_and_region_labels(trained_home):
     assert any(f"({n_points:,} movies, computed in" in c.value for c in at.caption)
     labels = [a["text"] for a in fig["layout"].get("annotations", [])]
     assert all(a.startswith("<b>") for a in labels)  # region labels, if any region stands out
-    assert any("Labels name the genres" in c.value for c in at.caption)
+    assert any(
+        "Labels name the genres" in c.value and "Holm over every region" in c.value
+        for c in at.caption
+    )
 
     at.selectbox(key="map_genre").set_value("Comedy").run()
     assert_clean(at)

@@ -149,7 +149,9 @@ def test_one_number_spelled_two_ways_is_named(tmp_path, users, spelled):
     assert "movie ids" not in notices[0]
 
 
-@pytest.mark.parametrize("grouped", ['"1,000"', "1_000", '"1 000"', "1\u00a0000", "\uff11000"])
+@pytest.mark.parametrize(
+    "grouped", ['"1,000"', "1_000", '"1 000"', "1\u00a0000", "\uff11000", "1\u2009000", "1'000"]
+)
 def test_an_id_with_digit_groups_beside_the_plain_number_is_named(tmp_path, grouped):
     """Bad-input round 10: '1,000' (a spreadsheet's separator on some cells) and 1000 were two
     movies without a word. They stay two (the column is text), and the notice says so."""

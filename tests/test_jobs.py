@@ -190,6 +190,10 @@ def test_max_workers_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv("MOVIERATE_TRAINING_WORKERS", "99999999999999999999")  # the recheck
     with pytest.raises(MovierateError, match="from 1 to 64"):
         JobRegistry(runner=lambda *a: "x")
+    for odd in ("1_0", "\u0663"):  # int() reads these as 10 and 3 (recheck 2)
+        monkeypatch.setenv("MOVIERATE_TRAINING_WORKERS", odd)
+        with pytest.raises(MovierateError, match="from 1 to 64"):
+            JobRegistry(runner=lambda *a: "x")
     monkeypatch.setenv("MOVIERATE_TRAINING_WORKERS", " ")  # set empty: as unset
     assert JobRegistry(runner=lambda *a: "x").max_workers == 1
 

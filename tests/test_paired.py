@@ -238,3 +238,6 @@ def test_many_models_on_few_rows_can_still_be_told_apart(monkeypatch):
     differences = _differences(monkeypatch, errors)
     far = next(d for d in differences if d.name == "far")
     assert far.n_models == 21 and far.resolved and far.p_value <= paired.pair_alpha(21)
+    caption = paired.threshold_text(far)  # the swaps drawn, not FLIPS (recheck 2)
+    assert f"of {paired.flips_for(paired.pair_alpha(21)):,} random swaps" in caption
+    assert "16,799" in caption and "< 0.001" not in far.short()

@@ -340,7 +340,10 @@ def _escaped(name: str) -> str:
     ``\\u202e``."""
     text = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     return "".join(
-        f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Cc", "Cf") else c for c in text
+        (f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}")
+        if unicodedata.category(c) in ("Cc", "Cf")
+        else c
+        for c in text
     )
 
 

@@ -293,9 +293,9 @@ def _ids(column: pd.Series, what: str, raw: RawData) -> np.ndarray:
     return text.to_numpy(dtype=object)
 
 
-#: A thousands separator between digit groups (``1,000``, ``1_000``, ``1 000``, and the
-#: no-break spaces a French-locale spreadsheet writes).
-_DIGIT_GROUP = "(?<=[0-9])[,_ \u00a0\u202f](?=[0-9]{3}(?:[^0-9]|$))"
+#: A thousands separator between digit groups (``1,000``, ``1_000``, ``1 000``, the Swiss
+#: ``1'000``, and the no-break and thin spaces of French-locale and SI writing).
+_DIGIT_GROUP = "(?<=[0-9])[,_ '\u2019\u00a0\u2009\u202f](?=[0-9]{3}(?:[^0-9]|$))"
 
 
 def _ascii_digits(text: pd.Series) -> pd.Series:

@@ -93,7 +93,8 @@ def nearest_allowed(rating: float, scale: tuple[float, float, float]) -> float:
     lo, hi, step = scale
     value = min(max(rating, lo), hi)
     if step > 0:  # halves go up (Python's round goes to even: 2.5 -> 2 but 3.5 -> 4)
-        value = min(lo + math.floor((value - lo) / step + 0.5) * step, hi)
+        # rounded first: (0.15 - 0) / 0.1 is 1.4999999999999998 in floats (recheck 2)
+        value = min(lo + math.floor(round((value - lo) / step, 9) + 0.5) * step, hi)
     return float(round(value, 6))
 
 
