@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import json
 import math
 import os
@@ -1131,11 +1132,24 @@ def model_problem(name: str) -> str | None:
 
 
 def model_identity(name: str) -> str:
-    """Which folder holds the model ``name`` now (its device and inode): a rename keeps it, a
-    replace or another model moved under the name changes it. For a confirmation asked now
-    and acted on later (:func:`delete_model`'s ``expected``)."""
-    info = _existing_model_path(name, listed=True).lstat()
-    return f"{info.st_dev}:{info.st_ino}"
+    """Which model the name ``name`` holds now, for a confirmation asked now and acted on
+    later (:func:`delete_model`'s ``expected``): a hash of its meta.json without the name
+    field, whose save time and numbers differ between any two models, and of its embeddings
+    file's size. A rename keeps it; a replace, or another model saved, copied or moved under
+    the name, changes it. (Recheck 3: the folder's inode alone was recycled by the file
+    system for the next model saved under the name, which the confirmation then deleted.)"""
+    path = _existing_model_path(name, listed=True)
+    digest = hashlib.blake2b(digest_size=12)
+    try:
+        meta = json.loads((path / META_FILE).read_text(encoding="utf-8"))
+        if isinstance(meta, dict):
+            meta.pop("name", None)
+        digest.update(json.dumps(meta, sort_keys=True, default=str).encode())
+    except (OSError, ValueError):
+        digest.update(b"no readable meta.json")
+    with contextlib.suppress(OSError):
+        digest.update(str((path / EMBEDDINGS_FILE).stat().st_size).encode())
+    return digest.hexdigest()
 
 
 def delete_model(name: str, *, expected: str | None = None) -> None:

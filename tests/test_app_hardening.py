@@ -708,6 +708,15 @@ def test_two_swapped_models_with_one_meta_time_are_not_mixed_up(
     (models / "words-mf").rename(models / "tmp")
     (models / "other").rename(models / "words-mf")
     assert state.model_key("words-mf") != before
+    # recheck 3: swapped as copies (cp -a: same times; recycled inodes, equal sizes)
+    meta = json.loads((models / "tmp" / "meta.json").read_text())
+    meta["created"], meta["note"] = "2026-01-01T00:00:00", "x" * len(meta.get("note", ""))
+    (models / "tmp" / "meta.json").write_text(json.dumps(meta))
+    os.utime(models / "tmp" / "meta.json", stamp)
+    again = state.model_key("words-mf")
+    shutil.rmtree(models / "words-mf")
+    shutil.copytree(models / "tmp", models / "words-mf")  # copytree keeps the times
+    assert state.model_key("words-mf") != again
 
 
 def test_a_latin1_locale_with_a_non_ascii_home_is_said_on_every_page(tmp_path, monkeypatch):

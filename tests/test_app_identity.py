@@ -208,9 +208,14 @@ def test_a_delete_confirmed_after_the_name_changed_hands_deletes_nothing(
 ):
     """Bad-input round 11: a confirmation left open in one tab deleted whichever model held the
     name when 'Yes' was clicked (another tab or the CLI had moved a model under it)."""
+    import json
+
     home = tmp_path / "home"
-    for name in ("d1", "a8"):
+    for name in ("d1", "a8", "b4"):
         shutil.copytree(two_dataset_home / "models" / MODEL_100K, home / "models" / name)
+        meta = json.loads((home / "models" / name / "meta.json").read_text())
+        meta["created"] = f"2026-12-0{len(name)}T00:00:0{ord(name[0]) % 10}"  # other models
+        (home / "models" / name / "meta.json").write_text(json.dumps(meta))
     monkeypatch.setenv("MOVIERATE_HOME", str(home))
     at = AppTest.from_file(APP, default_timeout=120).run()
     at.selectbox(key="manage_model").set_value("d1").run()
@@ -220,7 +225,15 @@ def test_a_delete_confirmed_after_the_name_changed_hands_deletes_nothing(
     (home / "models" / "a8").rename(home / "models" / "d1")
     at.button(key="confirm_delete_yes").click().run()
     assert any("not the model you were asked about any more" in e for e in texts(at.error))
-    assert sorted(p.name for p in (home / "models").iterdir()) == ["d1", "d1_kept"]
+    assert sorted(p.name for p in (home / "models").iterdir()) == ["b4", "d1", "d1_kept"]
+    # recheck 3: deleted, then another model saved under the name (a recycled inode)
+    at.selectbox(key="manage_model").set_value("d1").run()
+    at.button(key="ask_delete").click().run()
+    shutil.rmtree(home / "models" / "d1")
+    shutil.copytree(home / "models" / "b4", home / "models" / "d1")
+    at.button(key="confirm_delete_yes").click().run()
+    assert any("not the model you were asked about any more" in e for e in texts(at.error))
+    assert (home / "models" / "d1").is_dir()
 
 
 # --- Train: the quick-start run on top; figures ----------------------------------------------

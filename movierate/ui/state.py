@@ -10,6 +10,7 @@ parameters. Nothing here imports TensorFlow: models are read through ``movierate
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -69,15 +70,18 @@ def default_model_names(infos: list[Any], count: int) -> list[str]:
 
 
 def model_key(name: str) -> str:
-    """Cache key of a saved model: its folder, and the inode, size and mtime of its
-    ``meta.json`` (the mtime alone let two models restored with one timestamp and then swapped
-    keep showing each other's numbers; bad-input round 11)."""
-    meta = config.models_dir() / name / "meta.json"
+    """Cache key of a saved model: its folder, a hash of its ``meta.json`` (whose save time
+    and numbers differ between any two models) and its embeddings file's size and mtime.
+    Stat fields alone collided: two models restored with one timestamp and swapped (bad-input
+    round 11), then swapped as copies whose recycled inodes matched too (recheck 3)."""
+    folder = config.models_dir() / name
     try:
-        info = meta.stat()
+        meta = (folder / "meta.json").read_bytes()
+        npz = (folder / "embeddings.npz").stat()
     except OSError:
-        return f"{meta.parent}@missing"
-    return f"{meta.parent}@{info.st_ino}:{info.st_size}:{info.st_mtime_ns}"
+        return f"{folder}@missing"
+    digest = hashlib.blake2b(meta, digest_size=12).hexdigest()
+    return f"{folder}@{digest}:{npz.st_size}:{npz.st_mtime_ns}"
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
