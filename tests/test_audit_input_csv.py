@@ -180,6 +180,19 @@ def test_a_few_timestamps_outside_the_unit_of_the_rest_are_named():
         DataError, match=r"milliseconds since 1970 except 1 value\(s\) \(line 31: 0\)"
     ):
         from_csv(("userId,movieId,rating,timestamp\n" + rows).encode())
+    # recheck 3: one 0 in 10 rows, or ten in 100 (the message blamed the 90 good values)
+    for good, zeros in ((9, 1), (90, 10)):
+        values = [str(800_000_000_000 + 1000 * i) for i in range(good)] + ["0"] * zeros
+        rows = "".join(f"{u},{10 + u},4,{v}\n" for u, v in enumerate(values, start=1))
+        with pytest.raises(DataError, match=rf"except {zeros} value\(s\)"):
+            from_csv(("userId,movieId,rating,timestamp\n" + rows).encode())
+    # a typo among seconds (fuzz round 11: year ~17,800 accepted silently) is named too
+    values = [str(1_600_000_000 + i) for i in range(29)] + ["500000000000"]
+    rows = "".join(f"{u},{10 + u},4,{v}\n" for u, v in enumerate(values, start=1))
+    with pytest.raises(
+        DataError, match=r"seconds since 1970 except 1 value.*line 31: 500000000000"
+    ):
+        from_csv(("userId,movieId,rating,timestamp\n" + rows).encode())
 
 
 @pytest.mark.parametrize(

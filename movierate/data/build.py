@@ -506,9 +506,6 @@ def _timestamps(frame: pd.DataFrame, raw: RawData) -> np.ndarray:
 MAX_TIMESTAMP = 10**12
 """Seconds since 1970 beyond ±10^12 (year ~33,000) are refused rather than wrapped around."""
 
-#: At most this share of a timestamp column outside the unit the rest is in: those few are
-#: named as errors, not taken to make the whole column seconds.
-FEW_OUTSIDE_UNIT = 0.05
 MAX_SECONDS_GUESS = 10**11
 """A timestamp column whose largest value passes 10^11 (year ~5,100 in seconds) is read in
 the unit (ms, µs or ns since 1970) that brings it below, when every value fits that unit."""
@@ -537,7 +534,8 @@ def _unit(values: np.ndarray, raw: RawData) -> int:
             return factor
         with np.errstate(invalid="ignore"):
             odd = np.flatnonzero(every < factor * 10**8)
-        if len(odd) <= FEW_OUTSIDE_UNIT * len(every):
+        if len(odd) < len(every) / 2:  # most are in this unit (recheck 3: above 5% zeros the
+            # whole column was read as seconds again)
             # nearly all in this unit: name the few that are not (round 11: one 0 for
             # "unknown" made 1990s milliseconds read as seconds, the year 24152, silently)
             shown = ", ".join(f"{every[p]:.0f}" for p in odd[:SHOW_ROWS])
@@ -547,6 +545,15 @@ def _unit(values: np.ndarray, raw: RawData) -> int:
                 f"would be before 1973 in {unit}. Fix or remove those rows (a 0 for 'unknown' "
                 "is no time), or give every timestamp in one unit."
             )
+    with np.errstate(invalid="ignore"):
+        beyond = np.flatnonzero(every > MAX_SECONDS_GUESS)
+    if len(beyond) < len(every) / 2:  # a few typos among seconds: years past 5000 are no dates
+        shown = ", ".join(f"{every[p]:.0f}" for p in beyond[:SHOW_ROWS])
+        raise DataError(
+            f"{raw.ratings_file}: column 'timestamp' reads as seconds since 1970 except "
+            f"{len(beyond):,} value(s) ({line_numbers(beyond, raw.first_line)}: {shown}), which "
+            "would be after the year 5000. Fix or remove those rows."
+        )
     return 1  # mixed or out of range: the range check names the values
 
 
