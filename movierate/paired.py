@@ -91,10 +91,12 @@ def p_text(p: float) -> str:
     not "< 0.001" either: with many models the pairwise level is below that, and one "< 0.001"
     stood beside both verdicts; recheck 2).
 
-    >>> p_text(0.0123), p_text(0.00025)
-    ('0.012', '0.00025')
+    >>> p_text(0.0123), p_text(0.00025), p_text(0.000063)
+    ('0.012', '0.00025', '0.000063')
     """
-    return f"{p:.3f}" if p >= 0.001 else f"{p:.2g}"
+    if p >= 0.001:
+        return f"{p:.3f}"
+    return np.format_float_positional(p, precision=2, fractional=False, trim="-")
 
 
 def threshold_text(difference: PairedDifference) -> str:

@@ -346,3 +346,18 @@ def test_an_official_split_on_a_dataset_without_it_is_refused_in_the_form(traine
         "ml-latest-small has no official split u1" in e and "'Random ratings'" in e for e in errors
     ), errors
     assert not submitted
+
+
+def test_official_splits_are_found_in_a_zip_not_yet_extracted(tmp_path, monkeypatch):
+    """Recheck 3: with ml-100k only as its zip, the form's check found no official split and
+    would refuse 'ml-100k has no official split u1'."""
+    import zipfile
+
+    from movierate.data import official_split_names
+
+    with zipfile.ZipFile(tmp_path / "ml-100k.zip", "w") as archive:
+        for name in ("u.data", "u1.base", "u1.test", "ua.base", "ua.test"):
+            archive.writestr(f"ml-100k/{name}", "1\t1\t5\t881250949\n")
+    monkeypatch.setenv("MOVIERATE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("MOVIERATE_HOME", str(tmp_path / "home"))
+    assert official_split_names("ml-100k") == ["u1", "ua"]

@@ -558,7 +558,7 @@ def test_paths_that_are_no_utf8_are_refused_before_any_work(tmp_path, monkeypatc
     assert "Left out: dataset folder(s) 'rtl\\u202eset'" in capsys.readouterr().out
     # and not trained on by name either (recheck 2: its raw name then reversed page text)
     assert main(["train", "rtl\u202eset", "--epochs", "1", "--name", "r"]) == 1
-    assert "Left out: dataset folder(s) 'rtl\\u202eset'" in capsys.readouterr().err
+    assert "The dataset folder 'rtl\\u202eset' has a name" in capsys.readouterr().err
 
 
 def test_a_latin1_locale_with_a_non_ascii_home_is_refused_before_any_work(
@@ -580,3 +580,16 @@ def test_a_latin1_locale_with_a_non_ascii_home_is_refused_before_any_work(
     assert not (tmp_path / "homé").exists()
     monkeypatch.setenv("MOVIERATE_HOME", str(tmp_path / "home"))
     assert config.locale_problem() is None  # ASCII paths are fine under any locale
+
+
+def test_a_non_ascii_path_under_a_latin1_locale_is_refused_up_front(tmp_path, monkeypatch, capsys):
+    """Recheck 3: `train /path/dé` under a Latin-1 locale failed with "No such file or
+    directory" for a folder that exists (pyarrow opened another path)."""
+    import sys
+
+    from movierate.cli import main
+
+    monkeypatch.setattr(sys, "getfilesystemencoding", lambda: "iso8859-1")
+    (tmp_path / "dé").mkdir()
+    assert main(["train", str(tmp_path / "dé"), "--epochs", "1"]) == 1
+    assert "file-name encoding" in capsys.readouterr().err

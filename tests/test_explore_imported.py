@@ -114,8 +114,11 @@ def test_a_compressed_or_npy_file_given_as_text_is_named_as_such(tmp_path):
         read_projector_tsv(tmp_path / "gz.tsv")
     np.save(tmp_path / "x.npy", np.ones((3, 2)))
     (tmp_path / "x.npy").rename(tmp_path / "npy.tsv")
-    with pytest.raises(DataError, match="numpy .npy array, not text"):
+    with pytest.raises(DataError, match="numpy .npy array, not text: import it as a .npy"):
         read_projector_tsv(tmp_path / "npy.tsv")
+    np.save(tmp_path / "y.npy", np.ones((3, 2)))  # recheck 3: as labels, other advice
+    with pytest.raises(DataError, match="not text: pick the text file that holds the labels"):
+        read_npy(tmp_path / "y.npy", tmp_path / "npy.tsv")
 
 
 def test_npy_with_labels(tmp_path):

@@ -39,6 +39,13 @@ def check_path_argument(value: str, what: str) -> str:
             "the files cannot "
             "be read under that name. Rename the folder (or file) to plain text."
         ) from None
+    if not value.isascii() and sys.getfilesystemencoding().lower().replace("-", "") != "utf8":
+        raise ArgumentError(  # pyarrow would open another path (recheck 3)
+            f"{what} is not plain ASCII ({clip(value)}) and this process runs with the "
+            f"{sys.getfilesystemencoding()} file-name encoding (its locale), so its files cannot "
+            "be read reliably. Run with a UTF-8 locale (e.g. LANG=C.UTF-8) or PYTHONUTF8=1, or "
+            "use an ASCII path."
+        )
     encoded = os.fsencode(value)
     if len(encoded) > PATH_MAX:
         raise ArgumentError(

@@ -312,13 +312,21 @@ def official_split_names(name: str) -> list[str]:
     from movierate.data.formats import OFFICIAL_SPLITS_100K
 
     folder = find_local(name)
-    if folder is None:
+    if folder is not None:
+        return [
+            s
+            for s in OFFICIAL_SPLITS_100K
+            if (folder / f"{s}.base").is_file() and (folder / f"{s}.test").is_file()
+        ]
+    zipped = find_local_zip(name)  # only its zip here (recheck 3: it had "no official split")
+    if zipped is None:
         return []
-    return [
-        s
-        for s in OFFICIAL_SPLITS_100K
-        if (folder / f"{s}.base").is_file() and (folder / f"{s}.test").is_file()
-    ]
+    try:
+        with zipfile.ZipFile(zipped) as archive:
+            files = {Path(n).name for n in archive.namelist()}
+    except (OSError, zipfile.BadZipFile):
+        return []
+    return [s for s in OFFICIAL_SPLITS_100K if {f"{s}.base", f"{s}.test"} <= files]
 
 
 def unusable_folders() -> list[str]:
@@ -328,14 +336,14 @@ def unusable_folders() -> list[str]:
 
 def unusable_folders_text(names: list[str]) -> str:
     """The notice for :func:`unusable_folders` (``names``), each written with escapes."""
-    shown = ", ".join(f"'{_escaped(n)}'" for n in names)
+    shown = ", ".join(f"'{escaped_name(n)}'" for n in names)
     return (
         f"Left out: dataset folder(s) {shown}, whose names hold bytes that are no UTF-8 text "
         "or invisible control characters; rename the folder to plain text to use it."
     )
 
 
-def _escaped(name: str) -> str:
+def escaped_name(name: str) -> str:
     """``name`` with bytes that are no UTF-8 as ``\\xff`` and control or format characters as
     ``\\u202e``."""
     text = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

@@ -10,13 +10,13 @@ import pyarrow.parquet as pq
 
 from movierate.data.acquire import (
     Progress,
+    escaped_name,
     find_local,
     find_local_zip,
     import_zip,
     is_plain_text,
     local_names,
     locate,
-    unusable_folders_text,
 )
 from movierate.data.build import build_dataset
 from movierate.data.cache import cache_folder, cache_key, is_cached, load_cached, save_cached
@@ -42,7 +42,11 @@ def load_dataset(
     folder, dataset_name = locate(name, progress, allow_paths=allow_paths)
     if not is_plain_text(dataset_name):  # left out of every list: not trained on either (the
         # recheck: `train NAME` took one, and its raw name reversed text on 5 pages)
-        raise DataError(unusable_folders_text([dataset_name]))
+        raise DataError(
+            f"The dataset folder '{escaped_name(dataset_name)}' has a name with bytes that are no UTF-8 text or "
+            "invisible control characters, which pages and links cannot show; rename the "
+            "folder to plain text to use it."
+        )
     return load_folder(folder, dataset_name)
 
 

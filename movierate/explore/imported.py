@@ -67,13 +67,15 @@ def read_projector_tsv(
     if metadata_path is None:
         labels = pd.DataFrame({"label": [f"item {i}" for i in range(len(vectors))]})
     else:
-        labels = _read_metadata(_open_text(metadata_path, max_bytes), len(vectors))
+        labels = _read_metadata(_open_text(metadata_path, max_bytes, "the labels"), len(vectors))
     return ImportedEmbedding(vectors, movies_like(labels), "projector")
 
 
 #: A word2vec file is read as movierate's export ("<title>_<movie_id>") only when at least
-#: this share of its titles, cut from their ids, differ (MovieLens repeats a few titles).
-DISTINCT_TITLES = 0.9
+#: this share of its titles, cut from their ids, differ: doc2vec's doc_0 ... doc_49 have one
+#: (bad-input round 11), while an export of a set with many repeated titles kept its ids only
+#: down to 90% (recheck 3).
+DISTINCT_TITLES = 0.5
 
 
 def read_word2vec_file(path: str | Path, *, max_bytes: int = MAX_BYTES) -> ImportedEmbedding:
@@ -137,7 +139,7 @@ def read_npy(
     else:
         from movierate.data.formats import read_text_table
 
-        text = _open_text(labels_path, max_bytes)
+        text = _open_text(labels_path, max_bytes, "the labels")
         labels = read_text_table(text, Path(labels_path).name, advice="fix that row")
         header = str(labels.columns[0])
         if len(labels.columns) == 1 and (";" in header or "\t" in header):
@@ -314,21 +316,26 @@ def _check_float32_range(values: np.ndarray, where: str) -> None:
         )
 
 
-def _open_text(source: str | Path, max_bytes: int) -> str:
+def _open_text(source: str | Path, max_bytes: int, holds: str = "the vectors") -> str:
     path = Path(source)
     _check_file(path, max_bytes)
     try:
         return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
-        raise _not_text(path) from None
+        raise _not_text(path, holds) from None
 
 
-def _not_text(path: Path) -> DataError:
-    """Why ``path``, read as text, is not UTF-8: a gzip or a .npy is no text to re-save as
-    UTF-8 (bad-input round 11 got that advice for both), so say what it is."""
-    check_not_empty(path, path.name, "the vectors as text")  # raises for known binaries
+def _not_text(path: Path, holds: str = "the vectors") -> DataError:
+    """Why ``path`` (which should hold ``holds`` as text) is not UTF-8: a gzip or a .npy is no
+    text to re-save as UTF-8 (bad-input round 11 got that advice for both), so say what it is."""
+    check_not_empty(path, path.name, f"{holds} as text")  # raises for known binaries
     if read_head(path, 6) == b"\x93NUMPY":
-        return DataError(f"{path.name} is a numpy .npy array, not text: import it as a .npy file.")
+        fix = (
+            "import it as a .npy file"
+            if holds == "the vectors"
+            else f"pick the text file that holds {holds}"  # recheck 3: not for labels
+        )
+        return DataError(f"{path.name} is a numpy .npy array, not text: {fix}.")
     return DataError(f"{path.name} is not UTF-8 text; save it as UTF-8.")
 
 
