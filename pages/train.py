@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from movierate import advice, data, schema, store
+from movierate.data.formats import OFFICIAL_SPLITS_100K
 from movierate.defaults import fill_data_size_defaults, fill_family_defaults, steps_per_epoch_note
 from movierate.errors import MovierateError, NameTakenError
 from movierate.tuning import MAX_ENSEMBLE, TuneRequest, blend_families, no_better_than_mean_note
@@ -22,7 +23,7 @@ SPLITS = {
     # ml-100k's own splits, as the CLI's --split official:NAME (views round 4b: CLI only)
     **{
         f"official:{name}": f"ml-100k's official {name} (its {name}.test file; test share unused)"
-        for name in ("u1", "u2", "u3", "u4", "u5", "ua", "ub")
+        for name in OFFICIAL_SPLITS_100K
     },
 }
 #: How an optional bias (None = the family's default) reads in its selectbox.
@@ -398,10 +399,10 @@ def check_official_split(dataset: str, method: str) -> None:
     lacks (recheck 2: the run was queued, then failed naming the CLI's split values)."""
     if not method.startswith("official:"):
         return
-    have = data.official_split_names(dataset)
-    if method.split(":", 1)[1] not in have:
+    have, split = data.official_split_names(dataset), method.split(":", 1)[1]
+    if split not in have:
         raise MovierateError(
-            f"{dataset} has no official split {method.split(':', 1)[1]}"
+            f"{dataset} has no official split {split}"
             + (f" (it has {', '.join(have)})" if have else "")
             + ": the official splits come with ml-100k. Pick 'Random ratings', 'Per user' or "
             "'Per-user temporal' as the test split."
