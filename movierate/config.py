@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from movierate.errors import DataError, StoreError
+from movierate.filenames import bytes_escaped
 
 
 def _setting(variable: str, error: type[Exception] = StoreError) -> Path | None:
@@ -109,7 +110,7 @@ def locale_problem() -> str | None:
     odd = next((str(f) for f in folders if not str(f).isascii()), None)
     if odd is None:
         return None
-    odd = odd.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    odd = bytes_escaped(odd)
     return (
         f"This process runs with the {sys.getfilesystemencoding()} file-name encoding (its "
         f"locale), and the folder {odd} is not plain ASCII, so its files cannot be written "

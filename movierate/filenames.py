@@ -28,3 +28,13 @@ def unportable_reason(name: str) -> str | None:
     if name.endswith("."):
         return "it ends with '.'"
     return None
+
+
+def bytes_escaped(name: str) -> str:
+    r"""``name`` with the bytes that are no UTF-8 (which Python reads from file names as lone
+    surrogates, and which no page, terminal or pyarrow path can carry) written as ``\xff``.
+
+    >>> print(bytes_escaped("my\udcffset"), bytes_escaped("plain"))
+    my\xffset plain
+    """
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

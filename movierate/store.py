@@ -43,7 +43,7 @@ from movierate import atomic, config, schema, scoring
 from movierate.data.build import MAX_RATING
 from movierate.data.movies import REQUIRED_MOVIE_COLUMNS, TRAINING_COUNTS
 from movierate.errors import MovierateError, NameTakenError, StoreError
-from movierate.filenames import unportable_reason
+from movierate.filenames import bytes_escaped, unportable_reason
 from movierate.spec import RECORDED_SINCE_FIRST, ModelSpec, regularizers_text
 
 _T = TypeVar("_T")
@@ -737,9 +737,7 @@ def check_writable() -> Path:
     try:
         str(root).encode("utf-8")
     except UnicodeEncodeError:  # the save's parquet writer cannot take it: say so before training
-        shown_root = (
-            str(root).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-        )
+        shown_root = bytes_escaped(str(root))
         raise StoreError(
             f"The models folder {shown_root} has a path with bytes that are no UTF-8 text, "
             f"where models cannot be saved; set {setting} to a folder whose path is plain text."

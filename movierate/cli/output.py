@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from movierate.errors import MovierateError
+from movierate.filenames import bytes_escaped
 
 #: Longest file or folder name most file systems take (bytes), and the longest path.
 NAME_MAX, PATH_MAX = 255, 4096
@@ -34,10 +35,8 @@ def check_path_argument(value: str, what: str) -> str:
         value.encode("utf-8")
     except UnicodeEncodeError:  # pyarrow cannot open it: said now, not as "a bug" (round 10)
         raise ArgumentError(
-            f"{what} holds bytes that are no UTF-8 text "
-            f"({value.encode('utf-8', 'surrogateescape').decode('utf-8', 'backslashreplace')}): "
-            "the files cannot "
-            "be read under that name. Rename the folder (or file) to plain text."
+            f"{what} holds bytes that are no UTF-8 text ({bytes_escaped(value)}): the files "
+            "cannot be read under that name. Rename the folder (or file) to plain text."
         ) from None
     if not value.isascii() and sys.getfilesystemencoding().lower().replace("-", "") != "utf8":
         raise ArgumentError(  # pyarrow would open another path (recheck 3)

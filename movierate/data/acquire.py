@@ -36,7 +36,7 @@ from movierate.data.dataset import RatingsDataset
 from movierate.data.formats import LAYOUT_FILES, check_one_layout, detect_layout, source_files
 from movierate.data.registry import KNOWN_DATASETS, name_for_folder
 from movierate.errors import DataError, DownloadError, MovierateError
-from movierate.filenames import unportable_reason
+from movierate.filenames import bytes_escaped, unportable_reason
 
 Progress = Callable[[int, int | None], None]
 """``cb(done_bytes, total_bytes | None)``, called as bytes arrive."""
@@ -346,7 +346,7 @@ def unusable_folders_text(names: list[str]) -> str:
 def escaped_name(name: str) -> str:
     """``name`` with bytes that are no UTF-8 as ``\\xff`` and control or format characters as
     ``\\u202e``."""
-    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    text = bytes_escaped(name)
     return "".join(
         (f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\U{ord(c):08x}")
         if unicodedata.category(c) in ("Cc", "Cf")

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from movierate.filenames import bytes_escaped
 from movierate.jobs import JobSnapshot
 from movierate.store import (
     family_shown,
@@ -79,7 +80,7 @@ def displayable(value: Any) -> str:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        text = bytes_escaped(text)
     return text
 
 
