@@ -496,13 +496,17 @@ def test_a_name_taken_while_training_keeps_the_training_under_a_free_name(capsys
     from movierate.cli import main
 
     _another_run_saves_first(monkeypatch)
-    assert main(["train", "ml-100k", "--dim", "2", "--epochs", "1", "--name", "same"]) == 0
+    argv = ["train", "ml-100k", "--dim", "2", "--epochs", "1", "--name", "same"]
+    # CLI review round 1: the name was the user's, so a script learns of the change
+    assert main(argv) == cli.EXIT_SAVED_AS_OTHER_NAME
     captured = capsys.readouterr()
     kept = store.unique_name("same")  # the next free name after the ones saved
     saved = [n for n in (i.name for i in store.list_models()[0]) if n.startswith("same")]
     assert sorted(saved) == ["same", "same-2"] and kept == "same-3"
     assert "the name 'same' was taken (another run's save or a rename)" in captured.err
-    assert "while this training ran, so it is saved as 'same-2'" in captured.err
+    assert "while this training ran, so it is saved as 'same-2' (exit code 3: the model is " in (
+        captured.err
+    )
 
 
 def test_a_name_taken_while_tuning_keeps_the_search_under_a_free_name(capsys, monkeypatch):
@@ -513,7 +517,7 @@ def test_a_name_taken_while_tuning_keeps_the_search_under_a_free_name(capsys, mo
 
     _another_run_saves_first(monkeypatch)
     argv = ["tune", "ml-100k", "--trials", "1", "--max-epochs", "1", "--no-refit", "--name", "t"]
-    assert main(argv) == 0
+    assert main(argv) == cli.EXIT_SAVED_AS_OTHER_NAME
     err = capsys.readouterr().err
     assert "the name 't' was taken (another run's save or a rename) while this search ran" in err
     assert store.read_meta("t-2")["tuning"]["n_trials"] == 1  # the search, kept
@@ -593,3 +597,73 @@ def test_a_non_ascii_path_under_a_latin1_locale_is_refused_up_front(tmp_path, mo
     (tmp_path / "dé").mkdir()
     assert main(["train", str(tmp_path / "dé"), "--epochs", "1"]) == 1
     assert "file-name encoding" in capsys.readouterr().err
+
+
+# --- CLI review round 1: a stream that cannot be written ----------------------------------------
+
+
+class _FailingStream:
+    """A text stream whose every write fails with ``error`` (the reader gone, a full disk)."""
+
+    def __init__(self, error: OSError) -> None:
+        self.error = error
+
+    def write(self, text: str) -> int:
+        raise self.error
+
+    def flush(self) -> None:
+        raise self.error
+
+    def isatty(self) -> bool:
+        return False
+
+
+@pytest.mark.parametrize(
+    "error", [BrokenPipeError(32, "Broken pipe"), OSError(28, "No space left on device")]
+)
+def test_a_failing_progress_stream_never_costs_the_training(error, monkeypatch):
+    """`train ... 2>&1 | head -2` killed the training at its first progress line, after the
+    reader went away, and saved nothing; so did a full or closed stderr. Progress only says how
+    the run goes: the training is saved and the exit code is 0."""
+    monkeypatch.setattr(sys, "stderr", _FailingStream(error))
+    argv = ["train", "ml-100k", "--dim", "2", "--epochs", "2", "--name", "quiet"]
+    assert cli.main(argv) == cli.EXIT_OK
+    assert store.read_meta("quiet")["metrics"]["epochs_run"] == 2
+
+
+def test_output_that_cannot_be_written_says_the_command_ran(monkeypatch, capsys):
+    """`train ... >/dev/full` saved the model, then said only "No space left on device (free
+    some disk space and try again)"; trying again met the taken name. The rename is done and
+    the error says the command ran to its end."""
+    _save_fake("old")
+    monkeypatch.setattr(sys, "stdout", _FailingStream(OSError(28, "No space left on device")))
+    assert cli.main(["rename", "old", "new"]) == cli.EXIT_ERROR
+    err = capsys.readouterr().err
+    assert _one_error_line(err) == (
+        "error: the command ran to its end, but its output could not be written to stdout "
+        "(No space left on device); `list` shows the models now."
+    )
+    assert [m.name for m in store.list_models()[0]] == ["new"]
+
+
+def test_a_closed_stderr_is_no_file_number_for_a_saved_model(tmp_path):
+    """With `2>&-` the first file opened got descriptor 2, so TensorFlow's log lines on stderr
+    went into it, and the "bug" line ended the run. /dev/null now takes the number first."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "MOVIERATE_HOME": str(tmp_path)}
+    argv = ["train", "ml-100k", "--dim", "2", "--epochs", "1", "--name", "closed"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "movierate", *argv],
+        capture_output=False,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=REPO,
+        preexec_fn=lambda: os.close(2),
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout
+    assert proc.stdout.startswith("saved 'closed' in "), proc.stdout
+    folder = tmp_path / "models" / "closed"
+    assert json.loads((folder / "meta.json").read_text())["metrics"]["epochs_run"] == 1
+    with np.load(folder / "embeddings.npz") as arrays:  # a readable archive, no log lines in it
+        assert arrays["movie_embedding"].shape[1] == 2

@@ -34,12 +34,14 @@ from movierate.cli.command import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    EXIT_SAVED_AS_OTHER_NAME,
     EXIT_USAGE,
     Command,
     register,
 )
 from movierate.cli.output import (
-    PrintableStream,
+    DiagnosticStream,
+    ResultStream,
     detach_stdout,
     error_line,
     memory_text,
@@ -57,6 +59,7 @@ __all__ = [
     "EXIT_ERROR",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
+    "EXIT_SAVED_AS_OTHER_NAME",
     "EXIT_USAGE",
     "SPEC_FLAGS",
     "Command",
@@ -76,17 +79,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     A closed stdout (``python -m movierate show NAME | head -1``) ends the command quietly
     with EXIT_BROKEN_PIPE (141, as a shell reports a process ended by SIGPIPE).
     """
-    stdout = sys.stdout
-    sys.stdout = PrintableStream(stdout)  # names from files never reach the terminal raw
+    _fill_closed_descriptors()
+    stdout, stderr = sys.stdout, sys.stderr
+    # names from files never reach the terminal raw; a failing stderr never ends a command
+    sys.stdout, sys.stderr = ResultStream(stdout), DiagnosticStream(stderr)
     try:
         code = _run(argv)
         sys.stdout.flush()
+        if (failure := sys.stdout.failure) is not None:
+            print(
+                error_line(
+                    f"the command ran to its end, but its output could not be written to "
+                    f"stdout ({failure.strerror or failure}); `list` shows the models now."
+                ),
+                file=sys.stderr,
+            )
+            return code if code != EXIT_OK else EXIT_ERROR
         return code
     except BrokenPipeError:
         detach_stdout()
         return EXIT_BROKEN_PIPE
     finally:
-        sys.stdout = stdout
+        sys.stdout, sys.stderr = stdout, stderr
+
+
+def _fill_closed_descriptors() -> None:
+    """Open /dev/null on a closed stdin, stdout or stderr (``2>&-``): otherwise the next file
+    opened (a model being saved) gets that number, and TensorFlow's log lines on stderr would
+    be written into it."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            os.open(os.devnull, os.O_RDWR)  # the lowest free number: this one
 
 
 def _run(argv: Sequence[str] | None) -> int:

@@ -9,6 +9,10 @@ from dataclasses import dataclass
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 #: Exit code when the reader of stdout went away (128 + SIGPIPE, as a shell reports it).
 EXIT_BROKEN_PIPE = 141
+#: Exit code when the model was saved, but under another name than ``--name`` asked for: another
+#: run took that name while this one worked (a script's ``train --name X && show X`` would
+#: otherwise read the other run's model).
+EXIT_SAVED_AS_OTHER_NAME = 3
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from movierate.cli.command import EXIT_OK, EXIT_SAVED_AS_OTHER_NAME
 from movierate.errors import MovierateError
 from movierate.filenames import bytes_escaped
 
@@ -134,16 +135,77 @@ def one_line(text: str) -> str:
 
 
 class PrintableStream:
-    """A text stream that writes :func:`printable` text to ``stream``."""
+    """A text stream that writes :func:`printable` text to ``stream`` (None, as Python gives
+    for a closed descriptor (``>&-``): nothing is written)."""
 
     def __init__(self, stream: Any) -> None:
         self.stream = stream
 
     def write(self, text: str) -> int:
-        return self.stream.write(printable(text))
+        return 0 if self.stream is None else self.stream.write(printable(text))
+
+    def flush(self) -> None:
+        if self.stream is not None:
+            self.stream.flush()
+
+    def isatty(self) -> bool:
+        return self.stream is not None and bool(getattr(self.stream, "isatty", bool)())
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.stream, name)
+
+
+class ResultStream(PrintableStream):
+    """stdout: a reader that went away still raises BrokenPipeError (a listing stops there);
+    any other failed write (a full disk) is kept in :attr:`failure` and the rest of the output
+    dropped, so the command itself still finishes (a training is saved, a rename done)."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self.failure: OSError | None = None
+
+    def write(self, text: str) -> int:
+        return self._guarded(super().write, text)
+
+    def flush(self) -> None:
+        self._guarded(super().flush)
+
+    def _guarded(self, action: Any, *args: Any) -> Any:
+        if self.failure is not None:
+            return 0
+        try:
+            return action(*args)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            self.failure = exc
+            detach_stdout()  # what is still buffered goes nowhere, not to a failing exit flush
+            return 0
+
+
+class DiagnosticStream(PrintableStream):
+    """stderr: progress, notes and warnings only say how a command goes, so a write that fails
+    (the reader of ``2>&1 | head`` gone, a closed or full stderr) never ends the command: the
+    stream goes quiet from then on."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self.quiet = False
+
+    def write(self, text: str) -> int:
+        return self._guarded(super().write, text)
+
+    def flush(self) -> None:
+        self._guarded(super().flush)
+
+    def _guarded(self, action: Any, *args: Any) -> Any:
+        if self.quiet:
+            return 0
+        try:
+            return action(*args)
+        except (OSError, ValueError):  # ValueError: a stream closed under us
+            self.quiet = True
+            return 0
 
 
 def error_line(message: str) -> str:
@@ -171,11 +233,16 @@ def detach_stdout() -> None:
         pass
 
 
-def print_taken_note(asked: str, saved: str, what: str = "training") -> None:
-    """Say on stderr that ``asked`` was taken while the run worked, so it saved as ``saved``."""
-    if saved != asked:
-        print(
-            f"note: the name {asked!r} was taken (another run's save or a rename) while this "
-            f"{what} ran, so it is saved as {saved!r}",
-            file=sys.stderr,
-        )
+def print_taken_note(asked: str, saved: str, what: str = "training", *, chosen: bool) -> int:
+    """Say on stderr that ``asked`` was taken while the run worked, so it saved as ``saved``;
+    returns the exit code: EXIT_SAVED_AS_OTHER_NAME where the user ``chosen`` the name."""
+    if saved == asked:
+        return EXIT_OK
+    code = EXIT_SAVED_AS_OTHER_NAME if chosen else EXIT_OK
+    print(
+        f"note: the name {asked!r} was taken (another run's save or a rename) while this "
+        f"{what} ran, so it is saved as {saved!r}"
+        + (f" (exit code {code}: the model is saved, not under --name)" if chosen else ""),
+        file=sys.stderr,
+    )
+    return code

@@ -9,7 +9,7 @@ from typing import Any
 
 from movierate import advice, schema
 from movierate import spec as spec_module
-from movierate.cli.command import EXIT_OK, Command, register
+from movierate.cli.command import Command, register
 from movierate.cli.output import check_path_argument, clip, print_notes, print_taken_note
 from movierate.cli.progress import ProgressBar
 from movierate.cli.split_args import add_split_arguments, split_options
@@ -111,7 +111,7 @@ def _run_train(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
-    print_taken_note(name, saved)
+    code = print_taken_note(name, saved, chosen=name_base is None)
     metrics = store.read_meta(saved)["metrics"]
     print(
         f"saved {saved!r} in {time.perf_counter() - started:.1f} s: "
@@ -124,7 +124,7 @@ def _run_train(args: argparse.Namespace) -> int:
         meta = store.read_meta(saved)
         steps = steps_per_epoch_note(meta["split"].get("n_train"), meta["spec"].get("batch_size"))
         print(f"warning: {f'{warning} {steps}'.strip()}", file=sys.stderr)
-    return EXIT_OK
+    return code
 
 
 def spec_from_args(

@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from movierate import schema
-from movierate.cli.command import EXIT_OK, Command, register
+from movierate.cli.command import Command, register
 from movierate.cli.output import print_taken_note
 from movierate.cli.split_args import add_split_arguments, split_options
 from movierate.cli.tables import format_table, num, short
@@ -125,7 +125,7 @@ def _run_tune(args: argparse.Namespace) -> int:
         ensemble=args.ensemble,
         blend=args.blend,
     )
-    print_taken_note(name, result.name, "search")
+    code = print_taken_note(name, result.name, "search", chosen=name_base is None)
     rows = [
         [
             str(r.number),
@@ -142,7 +142,7 @@ def _run_tune(args: argparse.Namespace) -> int:
     test = result.result.metrics.get("test_rmse")
     if args.blend:
         _print_blend(result, test)
-        return EXIT_OK
+        return code
     refit = result.summary.get("refit")
     how = (
         f"its spec refit on train + early-stopping rows for {refit['epochs']} epochs"
@@ -166,7 +166,7 @@ def _run_tune(args: argparse.Namespace) -> int:
     )
     print(f"folder: {store.model_path(result.name)} (trials in trials.json)")
     _warn_if_no_better_than_mean(result)
-    return EXIT_OK
+    return code
 
 
 def _mean_there(summary: dict[str, Any], lead: str = "") -> str:
