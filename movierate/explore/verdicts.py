@@ -34,8 +34,11 @@ from movierate.errors import DataError
 #: Whitened: the mean of the covariance diagonal in this range (and every entry within
 #: 0.75 x low .. 1.25 x high, so one dead or exploding dimension fails it) ...
 WHITE_DIAGONAL = (0.8, 1.25)
-#: ... and mean |off-diagonal covariance| at most this share of the mean diagonal.
+#: ... and mean |off-diagonal covariance| at most this share of the mean diagonal ...
 WHITE_OFF_DIAGONAL_SHARE = 0.05
+#: ... and the column means' root mean square at most this (the penalty's ||mean||^2 term; over
+#: few movies at least twice what unit-variance columns of zero mean give, 1 / sqrt(movies)).
+WHITE_MEAN_RMS = 0.1
 #: Decorrelated: mean |off-diagonal correlation| at most this.
 DECORRELATED_MAX = 0.02
 #: Uniform-looking: mean per-dimension Kolmogorov-Smirnov distance to U(-1, 1) at most this.
@@ -52,7 +55,8 @@ CHANCE_QUANTILE_Z = 1.645
 TARGETS = {
     "whitening": (
         f"covariance diagonal in {WHITE_DIAGONAL[0]}-{WHITE_DIAGONAL[1]}, "
-        f"mean |off-diag| <= {WHITE_OFF_DIAGONAL_SHARE:.0%} of mean diagonal"
+        f"mean |off-diag| <= {WHITE_OFF_DIAGONAL_SHARE:.0%} of mean diagonal, "
+        f"column means' RMS <= {WHITE_MEAN_RMS}"
     ),
     "decorrelation": f"mean |off-diagonal correlation| <= {DECORRELATED_MAX}",
     "adversarial": f"mean KS to U(-1, 1) <= {UNIFORM_KS_MAX}",
@@ -250,9 +254,9 @@ def regularizer_verdicts(
     ``model_or_arrays`` is a loaded model (``TrainedModel``: its ``spec`` and ``history`` are
     used when not given) or the ``embeddings.npz`` arrays (a mapping with ``movie_embedding``).
     ``history`` (per-epoch ``reg_<kind>`` lists) supplies each penalty's epoch-1 reference.
-    With ``min_ratings`` (and a model whose movies have rating counts), whitening and
-    decorrelation are also measured over the movies with that many ratings, and achieved only
-    when they hold there too (:class:`RatedRows`).
+    With ``min_ratings`` (and a model whose movies have rating counts), the spread penalties'
+    verdicts (whitening, decorrelation, adversarial) are also measured over the movies with that
+    many ratings, and achieved only when they hold there too (:class:`RatedRows`).
     """
     rated = None
     if isinstance(model_or_arrays, Mapping):
@@ -280,7 +284,7 @@ def regularizer_verdicts(
         elif kind == "decorrelation":
             verdicts.append(_decorrelation(shaped, strength, first, last, rated))
         elif kind == "adversarial":
-            verdicts.append(_adversarial(shaped, strength, history))
+            verdicts.append(_adversarial(shaped, strength, history, rated))
         elif kind == "l2":
             verdicts.append(_l2(strength, first, last))
     return verdicts
@@ -294,6 +298,14 @@ def verdict_dicts(model: Any) -> list[dict[str, Any]]:
 # --- one verdict per kind ----------------------------------------------------------------------
 
 
+def _white_mean_target(embedding: np.ndarray) -> float:
+    return max(WHITE_MEAN_RMS, 2 / math.sqrt(max(len(embedding), 1)))
+
+
+def _mean_rms(stats: Mapping[str, float], embedding: np.ndarray) -> float:
+    return stats["mean_norm"] / math.sqrt(max(np.shape(embedding)[1], 1))
+
+
 def _is_white(stats: Mapping[str, float], embedding: np.ndarray) -> bool:
     lo, hi = WHITE_DIAGONAL
     return (
@@ -301,109 +313,142 @@ def _is_white(stats: Mapping[str, float], embedding: np.ndarray) -> bool:
         and stats["diag_min"] >= lo * 0.75
         and stats["diag_max"] <= hi * 1.25
         and stats["offdiag_share"] <= _target(WHITE_OFF_DIAGONAL_SHARE, "corr", embedding)
+        and _mean_rms(stats, embedding) <= _white_mean_target(embedding)
     )
 
 
-def _white_state(stats: Mapping[str, float]) -> str:
+def _white_state(stats: Mapping[str, float], embedding: np.ndarray) -> str:
     mean = stats["diag_mean"]  # 0.799 is not 0.8: three decimals near the target's bounds
     shown = f"{mean:.3f}" if 0.1 <= mean < 10 else f"{mean:.3g}"
-    return (
-        f"covariance diagonal {shown} ± {stats['diag_std']:.2g}, "
+    text = (
+        f"covariance diagonal {shown} ± {stats['diag_std']:.2g} "
+        f"({stats['diag_min']:.3g} to {stats['diag_max']:.3g}), "
         f"mean |off-diagonal correlation| {stats['corr_offdiag_mean_abs']:.2g}"
+    )
+    rms = _mean_rms(stats, embedding)
+    if rms > _white_mean_target(embedding):  # said only where it decides
+        text += f", column means' RMS {rms:.3g}"
+    return text
+
+
+def _white_target(embedding: np.ndarray) -> str:
+    """Every test :func:`_is_white` makes, so no shown number inside one of them reads as
+    the reason for a "not whitened"."""
+    lo, hi = WHITE_DIAGONAL
+    share = _target(WHITE_OFF_DIAGONAL_SHARE, "corr", embedding)
+    return (
+        f"(target: diagonal mean {lo}-{hi} and every entry {lo * 0.75:g}-{hi * 1.25:g}; mean "
+        f"|off-diagonal covariance| <= {share:.3g} of the mean diagonal; column means' RMS <= "
+        f"{_white_mean_target(embedding):.3g})"
     )
 
 
 def _whitening(
     movies: ShapedRows, strength: float, first: float, last: float, rated: RatedRows | None
 ) -> Verdict:
-    lo, hi = WHITE_DIAGONAL
-    return _covariance_verdict(
+    return _two_set_verdict(
         "whitening",
         ("whitened", "not whitened"),
         movies,
         strength,
-        (first, last),
+        _trend(first, last),
         rated,
+        covariance_stats,
         _is_white,
         _white_state,
-        lambda x: f"(target: diagonal {lo}-{hi})",
+        _white_target,
+        dict(penalty_epoch1=first, penalty_final=last),
     )
 
 
 def _decorrelation(
     movies: ShapedRows, strength: float, first: float, last: float, rated: RatedRows | None
 ) -> Verdict:
-    return _covariance_verdict(
+    return _two_set_verdict(
         "decorrelation",
         ("decorrelated", "not decorrelated"),
         movies,
         strength,
-        (first, last),
+        _trend(first, last),
         rated,
+        covariance_stats,
         lambda stats, x: stats["corr_offdiag_mean_abs"] <= _target(DECORRELATED_MAX, "corr", x),
-        lambda stats: f"mean |off-diagonal correlation| {stats['corr_offdiag_mean_abs']:.3f}",
+        lambda stats, x: f"mean |off-diagonal correlation| {stats['corr_offdiag_mean_abs']:.3f}",
         lambda x: f"(target: <= {_target_text(DECORRELATED_MAX, 'corr', x)})",
+        dict(penalty_epoch1=first, penalty_final=last),
     )
 
 
-def _covariance_verdict(
+def _ks_stats(embedding: np.ndarray) -> dict[str, float]:
+    ks = ks_uniform(embedding)
+    return {"ks_mean": float(ks.mean()), "ks_max": float(ks.max())}
+
+
+def _adversarial(
+    movies: ShapedRows, strength: float, history: Mapping[str, Any], rated: RatedRows | None
+) -> Verdict:
+    ks_history = [v for v in history.get("ks_uniform", []) if _is_number(v)]
+    first = ks_history[0] if ks_history else math.nan
+    return _two_set_verdict(
+        "adversarial",
+        ("uniform-looking", "not uniform-looking"),
+        movies,
+        strength,
+        f", {first:.3f} after epoch 1" if _is_number(first) else "",
+        rated,
+        _ks_stats,
+        lambda stats, x: stats["ks_mean"] <= _target(UNIFORM_KS_MAX, "ks", x),
+        lambda stats, x: (
+            f"mean KS distance to U(-1, 1) {stats['ks_mean']:.3f} (max {stats['ks_max']:.3f})"
+        ),
+        lambda x: f"(target <= {_target_text(UNIFORM_KS_MAX, 'ks', x)})",
+        dict(ks_epoch1=first),
+    )
+
+
+def _two_set_verdict(
     kind: str,
     words: tuple[str, str],
     movies: ShapedRows,
     strength: float,
-    penalties: tuple[float, float],
+    trend: str,
     rated: RatedRows | None,
+    measure: Callable[[np.ndarray], dict[str, float]],
     holds: Callable[[Mapping[str, float], np.ndarray], bool],
-    state: Callable[[Mapping[str, float]], str],
+    state: Callable[[Mapping[str, float], np.ndarray], str],
     target: Callable[[np.ndarray], str],
+    extra: Mapping[str, float],
 ) -> Verdict:
-    """A whitening or decorrelation verdict over the rows the penalty shaped and, given
-    ``rated``, over the movies the views show: achieved only where both hold (each part's
-    numbers are said)."""
+    """A spread penalty's verdict over the rows it shaped and, given ``rated``, over the movies
+    the views show: achieved only where both hold (each part's numbers are said). ``trend``:
+    how the measure moved in training, said after a miss."""
     yes, no = words
-    stats = covariance_stats(movies.embedding)
+    stats = measure(movies.embedding)
     everywhere = holds(stats, movies.embedding)
-    numbers = dict(stats, penalty_epoch1=penalties[0], penalty_final=penalties[1])
+    numbers = dict(stats, **extra)
     # the measured penalty only: no cause (e.g. an L2 term) the numbers here cannot show
-    trend = "" if everywhere else _trend(*penalties)
-    sentence = f"{yes if everywhere else no}: {state(stats)}{movies.where}"
+    sentence = f"{yes if everywhere else no}: {state(stats, movies.embedding)}{movies.where}"
     sentence += "" if everywhere else f" {target(movies.embedding)}{trend}"
     achieved = everywhere
     if rated is not None:
-        part = covariance_stats(rated.embedding)
+        part = measure(rated.embedding)
         there = holds(part, rated.embedding)
         achieved = everywhere and there
         numbers.update({f"rated_{k}": v for k, v in part.items()})
+        shown = state(part, rated.embedding)
         if everywhere and not there:
             sentence = (
                 f"{yes}{movies.where}, not over {rated.where()} that the views here start "
-                f"with. Those it shaped: {state(stats)}; those {len(rated.embedding):,}: "
-                f"{state(part)} {target(rated.embedding)}. A penalty over many rarely rated movies is met "
-                "mostly by them; to shape these, train with the spread penalties limited to "
-                "movies rated often enough (Train: 'Spread penalties: movies with at least "
-                "this many ratings')"
+                f"with. Those it shaped: {state(stats, movies.embedding)}; those "
+                f"{len(rated.embedding):,}: {shown} {target(rated.embedding)}. A penalty over "
+                "many rarely rated movies is met mostly by them; to shape these, train with the "
+                "spread penalties limited to movies rated often enough (Train: 'Spread "
+                "penalties: movies with at least this many ratings')"
             )
         else:
             verb = "also" if there == everywhere else "but"
-            sentence += f"; {verb} {yes if there else no} over {rated.where()}: {state(part)}"
+            sentence += f"; {verb} {yes if there else no} over {rated.where()}: {shown}"
     return Verdict(kind, strength, achieved, sentence, numbers)
-
-
-def _adversarial(movies: ShapedRows, strength: float, history: Mapping[str, Any]) -> Verdict:
-    ks = ks_uniform(movies.embedding)
-    mean_ks, max_ks = float(ks.mean()), float(ks.max())
-    achieved = mean_ks <= _target(UNIFORM_KS_MAX, "ks", movies.embedding)
-    state = f"mean KS distance to U(-1, 1) {mean_ks:.3f} (max {max_ks:.3f}){movies.where}"
-    ks_history = [v for v in history.get("ks_uniform", []) if _is_number(v)]
-    first = ks_history[0] if ks_history else math.nan
-    if achieved:
-        sentence = f"uniform-looking: {state}"
-    else:
-        trend = f", {first:.3f} after epoch 1" if _is_number(first) else ""
-        target = _target_text(UNIFORM_KS_MAX, "ks", movies.embedding)
-        sentence = f"not uniform-looking: {state}{trend} (target <= {target})"
-    numbers = {"ks_mean": mean_ks, "ks_max": max_ks, "ks_epoch1": first}
-    return Verdict("adversarial", strength, achieved, sentence, numbers)
 
 
 def _l2(strength: float, first: float, last: float) -> Verdict:
