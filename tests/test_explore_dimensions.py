@@ -308,3 +308,21 @@ def test_a_report_without_held_out_shares_caches_and_reads_back():
     assert back.dimensions["heldout_share"].isna().all()
     assert back.dimensions["heldout_increase"].tolist() == [-0.01, 0.001]
     assert back.prefix["rmse_index"].tolist() == [1.0, 0.9, 0.91] and back.k_pca is None
+
+
+def test_a_report_is_measured_again_when_the_vectors_change(tmp_path, monkeypatch):
+    """Bad-input round 12: another model's embeddings.npz copied over this one's (meta.json
+    kept) still got the old report from the cache: variance shares of vectors it no longer had."""
+    rng = np.random.default_rng(7)
+    model = _model(rng)
+    users, movies, truth = _rows(model, rng)
+    monkeypatch.setattr(
+        ordering, "held_out_rows", lambda m, ds=None: (users, movies, truth, "early-stopping")
+    )
+    monkeypatch.setattr(model, "cache_path", lambda key: tmp_path / key)
+    before = ordering.model_dimension_report(model)
+    model.arrays["movie_embedding"][:] = model.arrays["movie_embedding"][:, ::-1].copy()
+    after = ordering.model_dimension_report(model)
+    assert len(list(tmp_path.glob("dimension-report-*.json"))) == 2
+    shares = "movie_variance_share"
+    assert after.dimensions[shares].iloc[0] == pytest.approx(before.dimensions[shares].iloc[-1])

@@ -683,9 +683,15 @@ def _movie_weights(model: Any) -> np.ndarray | None:
 
 
 def _rows_digest(model: Any, users, movies, truth) -> str:
+    """The held-out rows and the model's own arrays: a report never outlives the vectors it
+    measured (an ``embeddings.npz`` copied over, meta.json kept: bad-input round 12)."""
     h = hashlib.blake2b(digest_size=8)
     for part in (users, movies, truth):
         h.update(np.ascontiguousarray(part).data)
+    arrays = getattr(model, "arrays", None) or {}
+    for key in sorted(arrays):
+        h.update(key.encode())
+        h.update(np.ascontiguousarray(arrays[key]).data)
     h.update(repr((model.name, model.dim, str(model.meta.get("created")))).encode())
     return h.hexdigest()
 
