@@ -967,7 +967,7 @@ def _read_model_files(
     meta, spec = _inspect(path)
     with np.load(path / EMBEDDINGS_FILE, allow_pickle=False) as npz:
         arrays = {key: npz[key] for key in npz.files}
-    problem = _finite_problem(arrays)
+    problem = _finite_problem(arrays) or _mean_problem(arrays, meta["dataset"]["rating_scale"])
     if problem:
         raise StoreError(problem)
     movies = _read_movies(path / MOVIES_FILE)
@@ -1410,6 +1410,17 @@ def _is_count(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
+#: Metric names (their ends) that are errors of predicted ratings: never below 0, never far
+#: beyond the rating scale's width.
+ERROR_METRICS = ("rmse", "mae")
+
+
+def _most_error(scale: list[float]) -> float:
+    """The largest error a metric may record: 100 x the scale's width, far beyond what any
+    training reaches (clipped outputs stay within one width), short of a damaged file's 1e308."""
+    return 100 * (scale[1] - scale[0])
+
+
 def _meta_problem(meta: Mapping[str, Any]) -> str | None:
     """What is wrong with the types of meta.json's fields (None if nothing): every field the
     store, the pipeline and the pages read is checked, so a damaged file fails here, not there."""
@@ -1455,6 +1466,21 @@ def _meta_problem(meta: Mapping[str, Any]) -> str | None:
     for key, value in meta["metrics"].items():
         if value is not None and not _is_number(value):
             return f"metrics.{key} should be a number or null, got {shown(value)}"
+        if (
+            value is not None
+            and key.endswith(ERROR_METRICS)
+            and not 0 <= value <= _most_error(scale)
+        ):
+            return (
+                f"metrics.{key} should be an error from 0 to {_most_error(scale):g} (ratings run "
+                f"{scale[0]:g}-{scale[1]:g}), got {shown(value)}"
+            )
+    try:
+        datetime.fromisoformat(meta["created"])
+    except ValueError:
+        return (
+            f"'created' should be a date and time as saved (ISO 8601), got {shown(meta['created'])}"
+        )
     for key, values in meta["history"].items():
         if not isinstance(values, list) or any(v is not None and not _is_number(v) for v in values):
             return f"history.{key} should be a list of numbers (or nulls), got {shown(values)}"
@@ -1492,6 +1518,7 @@ def _inspect(path: Path) -> tuple[dict[str, Any], ModelSpec]:
         )
     try:
         spec = ModelSpec.from_dict(meta["spec"])
+        spec.validate()  # the rules `train` keeps: a hand edit cannot add an "l9" regularizer
     except MovierateError as exc:
         raise StoreError(f"its model spec is not valid here: {exc}") from None
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
@@ -1559,6 +1586,12 @@ def _npz_shapes(path: Path) -> dict[str, tuple[int, ...]]:
                 if dtype.hasobject:
                     raise StoreError(f"{EMBEDDINGS_FILE} holds Python objects; refusing to load")
                 key = entry[: -len(".npy")]
+                if key in FLOAT_ARRAYS and dtype.kind != "f":
+                    raise StoreError(
+                        f"{EMBEDDINGS_FILE}: '{key}' holds {dtype} values; movierate saves "
+                        "embeddings and biases as floating point (float32), so the file was "
+                        "converted or made by hand. Save that array as float32 again"
+                    )
                 if dtype.kind not in NUMERIC_KINDS:
                     raise StoreError(
                         f"{EMBEDDINGS_FILE}: '{key}' holds {dtype} values, not real numbers; "
@@ -1572,6 +1605,23 @@ def _npz_shapes(path: Path) -> dict[str, tuple[int, ...]]:
 
 #: numpy dtype kinds an embeddings.npz array may have: float, signed and unsigned integers.
 NUMERIC_KINDS = "fiu"
+#: ... except the weights, which training always writes as floats: an integer table is a
+#: converted file whose predictions no recorded metric describes (bad-input round 12).
+FLOAT_ARRAYS = frozenset(
+    ("user_embedding", "movie_embedding", "user_bias", "movie_bias", "implicit_embedding")
+)
+
+
+def _mean_problem(arrays: dict[str, np.ndarray], scale: list[float]) -> str | None:
+    """Why a ``global_mean`` (the mean training rating) outside the rating scale cannot be
+    used: every prediction starts from it (bad-input round 12: 1e30 loaded)."""
+    mean = arrays.get("global_mean")
+    if mean is None or np.size(mean) != 1 or scale[0] <= float(np.ravel(mean)[0]) <= scale[1]:
+        return None
+    return (
+        f"{EMBEDDINGS_FILE}: global_mean is {float(np.ravel(mean)[0]):.6g}, outside the rating "
+        f"scale {scale[0]:g}-{scale[1]:g} it is the mean of; the file is damaged"
+    )
 
 
 def _finite_problem(arrays: dict[str, np.ndarray]) -> str | None:

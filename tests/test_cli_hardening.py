@@ -369,8 +369,23 @@ def test_names_with_control_characters_never_reach_the_terminal_raw(tmp_path, ca
         ({"imported": True}, "'imported' should be null or a record"),
         ({"imported": "yes"}, "'imported' should be null or a record"),
         ({"dataset": {"rating_scale": [0, 1e308, 0]}}, "dataset.rating_scale should be"),
+        # bad-input round 12: these loaded, and list / Compare showed them as the model's
+        ({"metrics": {"test_rmse": -3.0}}, "metrics.test_rmse should be an error from 0 to"),
+        ({"metrics": {"stop_mae": 1e308}}, "metrics.stop_mae should be an error from 0 to"),
+        ({"created": "yesterday"}, "'created' should be a date and time as saved"),
+        ({"spec": {"regularizers": {"l9": 0.1}}}, "Unknown regularizer 'l9'"),
+        ({"spec": {"dropout": 2.0}}, "dropout"),
     ],
-    ids=["imported-bool", "imported-text", "huge-scale"],
+    ids=[
+        "imported-bool",
+        "imported-text",
+        "huge-scale",
+        "rmse<0",
+        "mae-1e308",
+        "created",
+        "l9",
+        "dropout",
+    ],
 )
 def test_meta_values_the_pages_cannot_use_make_the_model_broken(damage, reason):
     """Round 4 (B1, B2): these passed the checks, and Embeddings / Rate then crashed."""
@@ -667,3 +682,22 @@ def test_a_closed_stderr_is_no_file_number_for_a_saved_model(tmp_path):
     assert json.loads((folder / "meta.json").read_text())["metrics"]["epochs_run"] == 1
     with np.load(folder / "embeddings.npz") as arrays:  # a readable archive, no log lines in it
         assert arrays["movie_embedding"].shape[1] == 2
+
+
+def test_weights_a_training_never_writes_are_refused_at_load():
+    """Bad-input round 12: integer embeddings loaded as "real numbers" (list showed the recorded
+    1.0366, evaluate recomputed 1.8434), and a global mean of 1e30 loaded."""
+    path = _save_fake("m")
+    with np.load(path / "embeddings.npz") as npz:
+        arrays = dict(npz)
+    np.savez(
+        path / "embeddings.npz",
+        **{**arrays, "movie_embedding": (100 * arrays["movie_embedding"]).astype(np.int32)},
+    )
+    infos, broken = store.list_models()
+    assert "'movie_embedding' holds int32 values; movierate saves embeddings" in broken[0].reason
+    np.savez(path / "embeddings.npz", **{**arrays, "global_mean": np.float32(1e30)})
+    with pytest.raises(StoreError, match="global_mean is 1e[+]30, outside the rating scale"):
+        store.load_model("m")
+    np.savez(path / "embeddings.npz", **arrays)
+    assert store.load_model("m").dim == 4
