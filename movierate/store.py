@@ -967,7 +967,9 @@ def _read_model_files(
     meta, spec = _inspect(path)
     with np.load(path / EMBEDDINGS_FILE, allow_pickle=False) as npz:
         arrays = {key: npz[key] for key in npz.files}
-    problem = _finite_problem(arrays) or _mean_problem(arrays, meta["dataset"]["rating_scale"])
+    problem = _finite_problem(arrays)
+    if not meta.get("imported"):  # an import predicts nothing: its global mean is 0
+        problem = problem or _mean_problem(arrays, meta["dataset"]["rating_scale"])
     if problem:
         raise StoreError(problem)
     movies = _read_movies(path / MOVIES_FILE)
