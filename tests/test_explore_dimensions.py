@@ -326,3 +326,17 @@ def test_a_report_is_measured_again_when_the_vectors_change(tmp_path, monkeypatc
     assert len(list(tmp_path.glob("dimension-report-*.json"))) == 2
     shares = "movie_variance_share"
     assert after.dimensions[shares].iloc[0] == pytest.approx(before.dimensions[shares].iloc[-1])
+
+
+def test_an_embedding_that_raises_the_rmse_is_said_to_raise_it():
+    """Views round 5: "biases alone do as well" where the biases alone scored 0.9007 and the
+    whitening model with its embedding 0.9605 on the same rows."""
+    worse = ordering.ordering_verdict(
+        0.15, None, None, 16, rows="early-stopping", rmse=(0.9007, 0.9605)
+    )
+    assert "it raises it, from 0.9007 with the biases alone to 0.9605" in worse
+    assert "as well" not in worse
+    even = ordering.ordering_verdict(
+        0.15, None, None, 16, rows="early-stopping", rmse=(0.9007, 0.9010)
+    )
+    assert "(biases alone 0.9007, the full model 0.9010)" in even
