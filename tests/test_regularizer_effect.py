@@ -172,6 +172,15 @@ def test_l2_with_whitening_warns():
     assert set(DEFAULT_STRENGTHS) == set(REGULARIZERS)  # a measured strength for every kind
 
 
+@pytest.mark.parametrize("kind", ["whitening", "decorrelation", "adversarial"])
+def test_a_spread_penalty_without_l2_warns(kind):
+    """Views round 5: each spread penalty alone left an embedding that predicted worse than the
+    model's biases alone, and the Train form said nothing."""
+    (warning,) = spec_warnings(ModelSpec(regularizers={kind: DEFAULT_STRENGTHS[kind]}))
+    assert warning.startswith("No L2 beside the spread penalties") and "0.909-0.914" in warning
+    assert spec_warnings(ModelSpec(regularizers={"l2": 0.1, "decorrelation": 10.0})) == []
+
+
 def test_settings_the_family_does_not_read_are_named():
     """Bad-input round 8: mf_bias with hidden units, batch norm and dropout trained without a
     word and listed them as its settings."""
