@@ -701,3 +701,21 @@ def test_weights_a_training_never_writes_are_refused_at_load():
         store.load_model("m")
     np.savez(path / "embeddings.npz", **arrays)
     assert store.load_model("m").dim == 4
+
+
+@pytest.mark.parametrize(
+    ("flags", "said"),
+    [
+        (["--dims", "8,8"], "error: --dims names 8 more than once; give each value once"),
+        (["--datasets", "ml-100k, ml-100k"], "error: --datasets names ml-100k more than once"),
+        (["--dims", "0"], "error: --dims: 0 is invalid: use a whole number from 1 to 1024."),
+        (["--seeds", "9" * 20], "error: --seeds: 99999999999999999999 is invalid: use a whole"),
+    ],
+)
+def test_study_lists_are_checked_in_the_study_flags_words(flags, said, capsys, tmp_path):
+    """CLI review round 1: a repeated --dims or --datasets value ran its cells twice and the
+    summary counted the copies as seeds (n_seeds=4 for 2); --dims 0 was blamed on `--dim`."""
+    code = cli.main(["study", "--quick", "--no-save", "--out", str(tmp_path / "o"), *flags])
+    assert code == cli.EXIT_ERROR
+    assert _one_error_line(capsys.readouterr().err).startswith(said)
+    assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())

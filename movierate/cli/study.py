@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from movierate import schema
 from movierate.cli.command import EXIT_OK, Command, register
 from movierate.cli.output import ArgumentError, check_path_argument, writable_folder
 from movierate.errors import SpecError
@@ -82,13 +83,19 @@ def _run_study(args: argparse.Namespace) -> int:
     plan = study.QUICK_PLAN if args.quick else study.FULL_PLAN
     changes: dict[str, Any] = {}
     if args.datasets:
-        changes["datasets"] = tuple(d.strip() for d in args.datasets.split(",") if d.strip())
+        changes["datasets"] = distinct(
+            tuple(d.strip() for d in args.datasets.split(",") if d.strip()), "--datasets"
+        )
         for name in changes["datasets"]:
             check_path_argument(name, "--datasets")
     if args.dims:
-        changes["dims"] = parse_units(args.dims, "--dims")
+        changes["dims"] = distinct(parse_units(args.dims, "--dims"), "--dims")
+        for dim in changes["dims"]:
+            in_range(dim, "dim", "--dims")
     if args.seeds:
         changes["model_seeds"] = parse_seeds(args.seeds)
+        for seed in changes["model_seeds"]:
+            in_range(seed, "seed", "--seeds")
     if args.variants:
         changes["variants"] = pick_variants(args.variants, plan.variants)
     if args.epochs is not None:
@@ -132,6 +139,26 @@ def pick_variants(text: str, variants: tuple[Any, ...]) -> tuple[Any, ...]:
             f"{', '.join(known)}."
         )
     return tuple(v for v in variants if v.name in names)
+
+
+def distinct(values: tuple[Any, ...], flag: str) -> tuple[Any, ...]:
+    """``values`` when none repeats; a repeat would run its cells twice and count the copies
+    as more seeds in the summary's mean and spread (CLI review round 1)."""
+    repeated = sorted({str(v) for v in values if values.count(v) > 1})
+    if repeated:
+        raise SpecError(
+            f"{flag} names {', '.join(repeated)} more than once; give each value once (a "
+            "repeat would run the same models twice and count them as more seeds)."
+        )
+    return values
+
+
+def in_range(value: int, field: str, flag: str) -> None:
+    """SpecError naming the study's ``flag`` (not ``train``'s) when ``value`` breaks the
+    spec field's range."""
+    interval = schema.SPEC_SCHEMA[field].constraint
+    if value not in interval:
+        raise SpecError(f"{flag}: {value} is invalid: {interval.describe()}.")
 
 
 def parse_seeds(text: str) -> tuple[int, ...]:
