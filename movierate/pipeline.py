@@ -139,7 +139,11 @@ def split_settings(split_params: Mapping[str, Any] | None) -> dict[str, Any]:
             or not isinstance(fraction, int | float)
             or not 0 < fraction < 1
         ):
-            raise SpecError(f"{key} must be a number between 0 and 1, got {fraction!r}.")
+            flag = "--" + key.replace("_", "-")
+            raise SpecError(
+                f"{key} ({flag} on the command line) must be above 0 and below 1, got "
+                f"{fraction!r}."
+            )
         params[key] = float(fraction)
     seed = params["seed"]
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:

@@ -26,7 +26,7 @@ import stat
 import unicodedata
 import uuid
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
@@ -827,7 +827,10 @@ def save_model(
     model.meta.update(extra_meta or {})
     if model.meta["split"].get("stop_rows_trained"):  # a refit: fit on train + stop rows
         model.movies = with_training_counts(ds, np.concatenate([split.train, split.stop]))
-    with atomic.staging_folder(root, f"{TEMP_PREFIX}{name}-") as temp:
+    with (
+        _saving(name, overwrite and final.exists()),
+        atomic.staging_folder(root, f"{TEMP_PREFIX}{name}-") as temp,
+    ):
         atomic.checkpoint("save:staged")
         _write_npz(temp / EMBEDDINGS_FILE, model.arrays)
         atomic.checkpoint("save:embeddings")
@@ -866,6 +869,30 @@ def save_model(
             atomic.checkpoint("save:renamed")
     atomic.checkpoint("save:done")
     return final
+
+
+@contextlib.contextmanager
+def _saving(name: str, replacing: bool) -> Iterator[None]:
+    """An OSError while a model's files are written as a StoreError that says what it means:
+    the write went to a temporary folder, so nothing was saved and no model changed (bad-input
+    round 12: under ``ulimit -f`` pyarrow said only "[errno 27] File too large")."""
+    try:
+        yield
+    except OSError as exc:
+        said = exc.strerror or str(exc) or type(exc).__name__
+        code = exc.errno
+        if code is None and (found := re.search(r"\[errno (\d+)\]", str(exc))):
+            code = int(found.group(1))  # pyarrow names it only in its text
+        hint = {
+            errno.EFBIG: " A file reached the size limit set on this process (is `ulimit -f` "
+            "set?): raise it and train again.",
+            errno.ENOSPC: " Free some disk space and train again.",
+            errno.EDQUOT: " The disk quota is used up: free some space and train again.",
+        }.get(code, "")
+        kept = f" The model already named {name!r} is unchanged." if replacing else ""
+        raise StoreError(
+            f"Could not save {name!r}: {said}. Nothing was saved.{kept}{hint}"
+        ) from exc
 
 
 #: How many generated names a save tries when other runs keep taking them first.

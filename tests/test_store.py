@@ -207,10 +207,29 @@ def test_a_failure_between_files_leaves_the_store_clean(tiny, monkeypatch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(store, "_write_movies", disk_full)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(StoreError, match="No space left on device. Nothing was saved. Free"):
         _save(tiny, "interrupted")
     assert _store_entries() == []
     assert store.list_models() == ([], [])
+
+
+def test_a_file_size_limit_at_save_says_what_it_is_and_what_was_kept(tiny, monkeypatch):
+    """Bad-input round 12: under `ulimit -f` a replacing save failed with pyarrow's "Error
+    writing bytes to file. Detail: [errno 27] File too large", naming neither the limit nor
+    that nothing changed."""
+    _save(tiny, "kept")
+
+    def too_large(path, movies):
+        raise OSError("Error writing bytes to file. Detail: [errno 27] File too large")
+
+    monkeypatch.setattr(store, "_write_movies", too_large)
+    with pytest.raises(StoreError) as caught:
+        _save(tiny, "kept", overwrite=True)
+    said = str(caught.value)
+    assert said.startswith("Could not save 'kept': Error writing bytes to file.")
+    assert "Nothing was saved. The model already named 'kept' is unchanged." in said
+    assert "(is `ulimit -f` set?)" in said
+    assert store.load_model("kept").name == "kept"
 
 
 KILLED_SAVE = textwrap.dedent(

@@ -97,6 +97,8 @@ def os_error_text(exc: OSError) -> str:
         text += " (check the folder's permissions, or set MOVIERATE_HOME to a writable folder)"
     elif exc.errno == errno.ENOSPC:
         text += " (free some disk space and try again)"
+    elif exc.errno == errno.EFBIG:
+        text += " (a file reached the size limit set on this process: is `ulimit -f` set?)"
     return text
 
 
