@@ -18,6 +18,7 @@ import pandas as pd
 from movierate.data.dataset import RatingScale, RatingsDataset
 from movierate.data.movies import movies_table
 from movierate.data.splits import Split, official_split
+from movierate.data.twins import twin_notices
 from movierate.errors import DataError
 
 Duplicates = Literal["keep_latest", "error"]
@@ -93,6 +94,7 @@ def build_dataset(
     if keep is not None:
         user_idx, movie_idx = user_idx[keep], movie_idx[keep]
         ratings, timestamps = ratings[keep], timestamps[keep]
+    warnings += twin_notices(user_idx, movie_idx, ratings, user_ids, where)
     table = pd.DataFrame(
         {
             "user_idx": user_idx,
