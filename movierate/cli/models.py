@@ -262,6 +262,9 @@ def _run_rename(args: argparse.Namespace) -> int:
     from movierate import store
 
     store.rename_model(args.old, args.new)
+    if args.old == args.new:  # CLI review round 1: "renamed a1 to a1"
+        print(f"{args.old} already has that name; nothing changed")
+        return EXIT_OK
     print(f"renamed {args.old} to {args.new}")
     return EXIT_OK
 
