@@ -331,7 +331,11 @@ def test_heatmaps_share_one_symmetric_colour_scale():
     assert {v["model"] for v in values} == {"small", "large"} and len(values) == 6
     assert [p["title"] for p in panels] == ["small", "large"]
     fixed = heatmap_chart({"small": small}, title="t", fixed_range=1.0)
-    assert fixed["hconcat"][0]["encoding"]["color"]["scale"]["domain"] == [-1.0, 1.0]
+    colour = fixed["hconcat"][0]["encoding"]["color"]
+    assert colour["scale"]["domain"] == [-1.0, 1.0]
+    # views round 5: the legend at the right ran under the next column at 1280 px, and a
+    # single model's own scale read as "the same colours" for 0.04 and 1.0 variances
+    assert colour["legend"]["orient"] == "bottom" and colour["title"] == "colour scale: -1 to +1"
     four = heatmap_chart({str(i): small for i in range(4)}, title="t", height=340, width=760)
     rows = [[p["title"] for p in row["hconcat"]] for row in four["vconcat"]]
     assert rows == [["0", "1"], ["2", "3"]]  # two per row: each panel stays readable

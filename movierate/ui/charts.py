@@ -213,8 +213,15 @@ def heatmap_chart(
                     "color": {
                         "field": "v",
                         "type": "quantitative",
-                        "title": None,
+                        "title": f"colour scale: -{limit:.3g} to +{limit:.3g}",
                         "scale": {"scheme": "redblue", "reverse": True, "domain": [-limit, limit]},
+                        # below the matrix: on the right it ran under the next column at 1280 px
+                        "legend": {
+                            "orient": "bottom",
+                            "direction": "horizontal",
+                            "gradientLength": 260,
+                            "format": ".3~g",
+                        },
                     },
                     "tooltip": [
                         {"field": "model"},
