@@ -16,6 +16,7 @@ import streamlit as st
 
 from movierate import explore, paired, store
 from movierate.errors import MovierateError
+from movierate.explore import verdicts
 from movierate.explore.whitening import exact_whitening
 from movierate.ui import charts, shell, state, text, widgets
 
@@ -38,16 +39,25 @@ def exact_whitenings(models: list) -> list:
 
 def show_measured_effects(models: list) -> None:
     """Per model: what its regularizers measurably did; exact whitenings state their covariance."""
-    from movierate.explore.verdicts import covariance_stats, shaped_rows
-
     for model in models:
         if model.meta.get("exact_whitening_of"):
-            rows = shaped_rows(model, model.spec)  # the rows the map was fitted on
-            stats = covariance_stats(rows.embedding)
+            rows = verdicts.shaped_rows(model, model.spec)  # the rows the map was fitted on
+            stats = verdicts.covariance_stats(rows.embedding)
+            spread = (
+                abs(stats["diag_mean"] - 1),
+                stats["diag_std"],
+                stats["corr_offdiag_mean_abs"],
+            )
+            exact = max(spread) < 1e-6
+            numbers = (  # views round 5: "1 ± 1.6e-09" read as noise, not as exactly 1
+                "covariance diagonal exactly 1 and off-diagonal correlations 0 (to 6 decimals)"
+                if exact
+                else f"covariance diagonal {stats['diag_mean']:.3g} ± {stats['diag_std']:.2g}, "
+                f"mean |off-diagonal correlation| {stats['corr_offdiag_mean_abs']:.2g}"
+            )
             st.info(
-                f"**{model.name}**: whitened by construction{rows.where}: covariance diagonal "
-                f"{stats['diag_mean']:.3g} ± {stats['diag_std']:.2g}, mean |off-diagonal "
-                f"correlation| {stats['corr_offdiag_mean_abs']:.2g}; predictions identical to "
+                f"**{model.name}**: whitened by construction{rows.where}: {numbers}; "
+                "predictions identical to "
                 f"{model.meta['exact_whitening_of']}'s. The tab 'Embedding spaces' counts only "
                 "movies with enough ratings, whose spread differs.",
                 icon=":material/functions:",
@@ -80,7 +90,10 @@ def space_numbers(model, *, min_ratings: int, max_movies: int | None) -> dict:
     a few numbers, so a cached rerun unpickles a small dict, not per-movie tables."""
     norms = explore.model_norms_vs_popularity(model, min_ratings=min_ratings)
     correlations = explore.popularity_correlations(norms)
-    numbers = {"corr(norm, popularity)": correlations.loc["norm", "spearman_n_ratings"]}
+    numbers = {
+        **verdicts.spread_numbers(model, min_ratings=min_ratings),
+        "corr(norm, popularity)": correlations.loc["norm", "spearman_n_ratings"],
+    }
     try:
         coherence = explore.model_genre_coherence(
             model, k=10, min_ratings=min_ratings, max_movies=max_movies
@@ -124,6 +137,19 @@ def procrustes_residual(model_a, model_b, *, min_ratings: int) -> float:
 
 
 SAVED_LOSSES = "regularizer losses (saved model)"
+
+
+def own_movies_note(models: list) -> str:
+    """Where the models come from different datasets: each row or panel covers its own
+    dataset's movies, not the same films (views review round 5)."""
+    datasets = list(dict.fromkeys(m.dataset_name for m in models))
+    if len(datasets) < 2:
+        return ""
+    return (
+        f" These models come from {len(datasets)} datasets ({', '.join(datasets)}), so each "
+        "row and panel covers its own dataset's movies, not the same films; 'Movie by movie' "
+        "compares two models over the movies they share."
+    )
 
 
 def space_row(model, min_ratings: int) -> dict:
@@ -322,7 +348,7 @@ def space_section(models: list) -> None:
     capped = bool(space.pop("coherence capped").any())
     eligible = int(space.pop("coherence eligible").max())
     notes = [n for n in space.pop("coherence note") if n]
-    st.caption(f"Over {text.movies_counted(min_ratings)}.")
+    st.caption(f"Over {text.movies_counted(min_ratings)}.{own_movies_note(models)}")
     for note in notes:
         st.info(text.md(note), icon=":material/category:")
     if capped:
@@ -354,6 +380,21 @@ def space_section(models: list) -> None:
             "corr(norm, popularity)": st.column_config.NumberColumn(
                 format="%.2f", help="Spearman correlation of vector length with number of ratings."
             ),
+            "variances": st.column_config.TextColumn(
+                help="The movie covariance's diagonal over these movies, mean ± spread "
+                f"(whitening aims at {verdicts.WHITE_DIAGONAL[0]}-{verdicts.WHITE_DIAGONAL[1]})."
+            ),
+            "mean |correlation|": st.column_config.NumberColumn(
+                format="%.3f",
+                help="Mean |correlation| between two different dimensions over these movies "
+                f"(decorrelation aims at <= {verdicts.DECORRELATED_MAX}, or what independent "
+                "dimensions reach by chance over few movies).",
+            ),
+            "mean KS to U(-1, 1)": st.column_config.NumberColumn(
+                format="%.3f",
+                help="Mean Kolmogorov-Smirnov distance of each dimension to uniform(-1, 1) over "
+                f"these movies (adversarial aims at <= {verdicts.UNIFORM_KS_MAX}).",
+            ),
             SAVED_LOSSES: st.column_config.TextColumn(
                 help="Each regularizer's unweighted penalty of the saved model: the epoch "
                 "early stopping kept, which need not be the last one run."
@@ -369,7 +410,7 @@ def spectra_section(models: list) -> None:
     """Eigenvalue spectra and per-dimension variances over the movies with enough ratings (a
     fragment: its slider reruns it only)."""
     min_ratings = min_ratings_slider(models)
-    st.caption(f"Over {text.movies_counted(min_ratings)}.")
+    st.caption(f"Over {text.movies_counted(min_ratings)}.{own_movies_note(models)}")
     spectrum_col, variance_col = st.columns(2, gap="large")
     spectrum_col.vega_lite_chart(
         charts.spectrum_chart(

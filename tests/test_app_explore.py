@@ -176,7 +176,7 @@ def test_compare_sets_a_model_beside_its_exact_whitening_with_measured_statement
     name_column = json.loads(at.dataframe[0].proto.columns)["model"]  # not cut to the first rows
     assert name_column["width"] >= 5.5 * len("small-mf (exact whitening)")
     notes = [i.value for i in at.info if "whitened by construction" in i.value]
-    assert notes and "covariance diagonal 1 " in notes[0]
+    assert notes and "covariance diagonal exactly 1 and off-diagonal correlations 0" in notes[0]
     assert not any("whitening flattens" in c.value for c in at.caption)  # no theory captions
 
 

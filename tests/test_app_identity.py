@@ -156,6 +156,22 @@ def test_compare_across_datasets_matches_movies_and_skips_prediction_agreement(i
     assert 0.0 < jaccard < 1.0
 
 
+@pytest.mark.parametrize("section", ["Embedding spaces", "Spectra"])
+def test_compare_says_two_datasets_panels_cover_their_own_movies(identity_home, section):
+    """Views round 5: these tabs set two datasets' models side by side over each dataset's
+    own movies, and the caption said only "Over the movies with at least 10 ratings"."""
+    at = open_page("pages/compare.py", models=[MODEL_100K, MODEL_LATEST], section=section)
+    assert any(
+        "These models come from 2 datasets (ml-100k, ml-latest-small), so each row and panel "
+        "covers its own dataset's movies, not the same films" in c
+        for c in texts(at.caption)
+    )
+    if section == "Embedding spaces":  # the spread numbers of every model, L2 ones too
+        table = at.dataframe[0].value
+        assert {"variances", "mean |correlation|", "mean KS to U(-1, 1)"} <= set(table.columns)
+        assert table["mean |correlation|"].between(0, 1).all()
+
+
 def test_compare_warns_that_test_rmses_of_two_datasets_do_not_compare(identity_home):
     at = open_page("pages/compare.py", models=[MODEL_100K, MODEL_LATEST], section="Accuracy")
     notice = next(w for w in texts(at.warning) if "tested on different ratings" in w)

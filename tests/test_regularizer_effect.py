@@ -421,3 +421,22 @@ def test_the_adversarial_verdict_is_checked_on_the_rows_the_views_show(tmp_path)
         "with at least 10 ratings"
     )
     assert shown.numbers["rated_ks_mean"] > UNIFORM_KS_MAX
+
+
+def test_spread_numbers_measure_the_movies_the_tab_counts(tmp_path):
+    """Views round 5: the L2 model's covariance appeared only as a range in one caption; the
+    Compare table now gives every model's spread over the tab's movies."""
+    import pandas as pd
+
+    from movierate.explore.verdicts import spread_numbers
+    from movierate.store import TrainedModel
+
+    rng = np.random.default_rng(2)
+    movies = np.vstack([rng.uniform(-1, 1, (3_000, 4)), 0.1 * rng.normal(size=(500, 4))])
+    counts = pd.DataFrame({"n_ratings": np.r_[np.full(3_000, 20), np.full(500, 1)]})
+    spec = ModelSpec(dim=4, regularizers={"l2": 0.1})
+    model = TrainedModel("m", tmp_path, spec, {"history": {}}, {"movie_embedding": movies}, counts)
+    rated = spread_numbers(model, min_ratings=10)
+    assert rated["variances"].startswith("0.33")  # uniform(-1, 1): variance 1/3
+    assert rated["mean KS to U(-1, 1)"] < 0.03 and rated["mean |correlation|"] < 0.05
+    assert spread_numbers(model, min_ratings=0)["mean KS to U(-1, 1)"] > 0.03

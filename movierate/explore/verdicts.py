@@ -486,3 +486,22 @@ def _is_number(value: Any) -> bool:
 
 def _finite(value: float) -> float | None:
     return float(value) if _is_number(value) else None
+
+
+def spread_numbers(model: Any, *, min_ratings: int) -> dict[str, Any]:
+    """What the spread penalties aim at, over a model's movies with at least ``min_ratings``
+    ratings (every movie when it has no counts): the covariance diagonal's mean and spread,
+    the mean |off-diagonal correlation| and the mean KS distance to U(-1, 1); for any model,
+    so an L2 model's numbers stand beside a whitened one's (views review round 5)."""
+    embedding = np.asarray(model.movie_embedding)
+    movies = getattr(model, "movies", None)
+    if movies is not None and "n_ratings" in movies.columns and len(movies) == len(embedding):
+        embedding = embedding[movies["n_ratings"].to_numpy() >= min_ratings]
+    if len(embedding) < 2:
+        return {"variances": None, "mean |correlation|": None, "mean KS to U(-1, 1)": None}
+    stats = covariance_stats(embedding)
+    return {
+        "variances": f"{stats['diag_mean']:.3g} ± {stats['diag_std']:.2g}",
+        "mean |correlation|": stats["corr_offdiag_mean_abs"],
+        "mean KS to U(-1, 1)": float(ks_uniform(embedding).mean()),
+    }
