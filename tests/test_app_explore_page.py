@@ -165,7 +165,7 @@ def test_rate_page_recommends_from_url_ratings(trained_home):
     low = drivers.set_index("your rating").loc[1.0]  # a 1-star rating shows, and lowers
     assert low["level"] < 0 or low["taste"] < 0
     said = " ".join(c.value for c in at.caption)  # views 4b: "because X (rated 1)" explained
-    assert "'because X (rated 1)' reads: unlike X" in said
+    assert "'because X (rated 1: +0.05)' reads: unlike X" in said
     (spec,) = charts(at)
     assert any(t.get("name") == "you" for t in spec["data"])
 

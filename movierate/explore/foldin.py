@@ -185,12 +185,17 @@ def fold_in(
     return fold
 
 
-def predict_all(model: Any, fold: FoldIn) -> np.ndarray:
-    """The folded-in user's predicted rating of every movie, by :mod:`movierate.scoring`."""
+def predict_all(model: Any, fold: FoldIn, *, average: bool = False) -> np.ndarray:
+    """The folded-in user's predicted rating of every movie, by :mod:`movierate.scoring`;
+    ``average``: the prior's instead, the average trained user (no ratings of their own)."""
+    dim = len(fold.vector)
+    vector, bias = (fold.prior_mean[:dim], fold.prior_mean[dim:]) if average else (
+        fold.vector, [fold.bias]
+    )  # fmt: skip
     arrays = dict(model.arrays)
-    arrays["user_embedding"] = fold.vector[None, :].astype(np.float32)
+    arrays["user_embedding"] = np.asarray(vector, np.float32)[None, :]
     if "user_bias" in arrays:
-        arrays["user_bias"] = np.asarray([fold.bias], dtype=np.float32)
+        arrays["user_bias"] = np.asarray(bias[:1] or [0.0], dtype=np.float32)
     return scoring.score_all_movies(arrays, model.spec, 0, model.rating_scale)
 
 
@@ -214,6 +219,12 @@ def recommend_from_ratings(
     movies = model.movies
     recommended = rank_movies(scores, movies, exclude=fold.rows, k=k, min_ratings=min_ratings)
     rec_rows = recommended["movie_idx"].to_numpy(np.int64)
+    # accuracy round 8: most picks were the average user's anyway; say which
+    average = rank_movies(
+        predict_all(model, fold, average=True), movies, exclude=fold.rows, k=k,
+        min_ratings=min_ratings,
+    )  # fmt: skip
+    recommended["also average"] = np.isin(rec_rows, average["movie_idx"].to_numpy(np.int64))
     contrib = fold.contributions(model.arrays["movie_embedding"], rec_rows)
     level = fold.level_contributions(model.arrays["movie_embedding"])
     taste = contrib - level[None, :]
@@ -222,8 +233,8 @@ def recommend_from_ratings(
     for j, row in enumerate(rec_rows):
         order = np.argsort(-taste[j], kind="stable")
         because.append(  # with the rating: a disliked film's taste can push a movie up
-            ", ".join(
-                f"{titles[fold.rows[i]]} (rated {fold.ratings[i]:g})"
+            ", ".join(  # the push: how much it raised this pick's score (accuracy round 8)
+                f"{titles[fold.rows[i]]} (rated {fold.ratings[i]:g}: {taste[j, i]:+.2f})"
                 for i in order[:n_reasons]
                 if taste[j, i] > 0
             )
@@ -247,11 +258,17 @@ def recommend_from_ratings(
         xy = np.asarray(pca.transform(fold.vector[None, :])[0][:2], dtype=np.float64)
         coordinates = np.pad(xy, (0, 2 - len(xy)))  # a 1-D map's users sit at y = 0 too
     n = len(fold.rows)
-    message = f"Fitted to {n} rating(s) without retraining. " + (
+    shared = int(recommended["also average"].sum())
+    message = (
+        f"Fitted to {n} rating(s) without retraining. {shared} of these {len(recommended)} are "
+        f"also the average user's top {len(recommended)} (a user with no ratings, same "
+        f"filters; column 'also average'), so your ratings chose {len(recommended) - shared}. "
+    ) + (
         f"With fewer than {FEW_RATINGS} ratings the result leans mostly on the average "
         "user; rate a few more movies."
         if n < FEW_RATINGS
-        else "Each recommendation lists the rated movies whose taste pushed it up most."
+        else "'because' names the rated movies whose taste pushed each pick up most, with how "
+        "much they raised its score."
     )
     (recommended,), shown = clip_for_display([recommended], model.rating_scale)
     return FoldInRecommendations(fold, recommended, reasons, coordinates, message, shown)

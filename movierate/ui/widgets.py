@@ -62,6 +62,12 @@ MOVIE_COLUMN_CONFIG: dict[str, Any] = {
         "in all", help="Listed by every selected model", width=56
     ),
     "jaccard": st.column_config.NumberColumn("Jaccard", format="%.2f", width=72),
+    "also average": st.column_config.CheckboxColumn(
+        "also average",
+        help="In the average user's list too: the top picks of a user with no ratings, under "
+        "the same filters",
+        width=84,
+    ),
     "n_ratings": st.column_config.NumberColumn(
         "ratings", help="Number of ratings in the dataset", width=72
     ),

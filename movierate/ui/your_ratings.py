@@ -32,7 +32,9 @@ RATED_PARAM, RATED_ON_PARAM = "rated", "rated_on"
 _FULL = "rated_full"
 _EDITOR_RESETS = "rated_editor_resets"
 #: Columns shown for a recommendation.
-RECOMMENDED_COLUMNS = ["rank", "title", "predicted", "because", "year", "n_ratings", "genres"]
+RECOMMENDED_COLUMNS = [
+    "rank", "title", "predicted", "because", "also average", "year", "n_ratings", "genres",
+]  # fmt: skip
 
 
 #: An original movie id: a number (MovieLens) or text (a user's CSV).
@@ -305,17 +307,18 @@ def render_your_ratings(
                     format="%+.2f",
                     help="Summed over the recommendations: how much this rating raised (+) or "
                     "lowered (−) their scores beyond the level, through your vector (the "
-                    "fold-in's exact per-rating contributions). This is what picks the list: a "
-                    "film you disliked raises the films unlike it.",
+                    "fold-in's exact per-rating contributions). This is what moves picks off "
+                    "the average user's list: a film you disliked raises the films unlike it.",
                 ),
             },
             key="your_drivers",
         )
         # views round 4b: "because Scream (rated 1)" at the top read as a bug
         st.caption(
-            "'because' names the rated films that raised a pick most. A film you rated low "
-            "raises the films unlike it, so 'because X (rated 1)' reads: unlike X. 'level' "
-            "moves every score alike; the taste push is what picks the list."
+            "'because' names the rated films that raised a pick most, with how much (on its "
+            "score). A film you rated low raises the films unlike it, so 'because X (rated 1: "
+            "+0.05)' reads: unlike X. 'level' moves every score alike; the taste push is what "
+            "moves a pick above or below the average user's list."
         )
     with right:
         st.markdown("**You among the users**")
