@@ -14,6 +14,12 @@ and on Windows the save fails or writes to the device.
 
 from __future__ import annotations
 
+#: What a model name may be (checked by ``store.validate_name``; said in the CLI's help too).
+NAME_RULE = (
+    "1 to 64 ASCII letters, digits, '-', '_' and '.', not starting with '-' or '.' nor ending "
+    "with '.', without '..', not a Windows device name (CON, NUL, COM1...)"
+)
+
 #: Windows' reserved device names (compared without case, before the first '.').
 WINDOWS_DEVICES = frozenset(
     ["CON", "PRN", "AUX", "NUL"] + [f"{kind}{i}" for kind in ("COM", "LPT") for i in range(1, 10)]

@@ -141,8 +141,7 @@ def split_settings(split_params: Mapping[str, Any] | None) -> dict[str, Any]:
         ):
             flag = "--" + key.replace("_", "-")
             raise SpecError(
-                f"{key} ({flag} on the command line) must be above 0 and below 1, got "
-                f"{fraction!r}."
+                f"{key} ({flag} on the command line) must be above 0 and below 1, got {fraction!r}."
             )
         params[key] = float(fraction)
     seed = params["seed"]

@@ -234,7 +234,7 @@ SPEC_SCHEMA: dict[str, FieldSchema] = {
         ),
         "Output",
         "how a raw score becomes a rating: sigmoid squashes it into the rating range; clip "
-        "trains on the raw score and clips predictions to the range; unbounded leaves it as "
+        "trains on the raw score and clips predictions to the range; unbounded ('none') leaves it as "
         "it is",
         "--output",
         "model",

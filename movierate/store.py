@@ -43,7 +43,7 @@ from movierate import atomic, config, schema, scoring
 from movierate.data.build import MAX_RATING
 from movierate.data.movies import REQUIRED_MOVIE_COLUMNS, TRAINING_COUNTS
 from movierate.errors import MovierateError, NameTakenError, StoreError
-from movierate.filenames import bytes_escaped, unportable_reason
+from movierate.filenames import NAME_RULE, bytes_escaped, unportable_reason
 from movierate.spec import RECORDED_SINCE_FIRST, ModelSpec, regularizers_text
 
 _T = TypeVar("_T")
@@ -183,10 +183,6 @@ STORE_LEFTOVERS = (
 
 NAME_MAX_LENGTH = 64
 CACHE_KEY_MAX_LENGTH = 128
-NAME_RULE = (
-    "1 to 64 ASCII letters, digits, '-', '_' and '.', not starting with '-' or '.' nor ending "
-    "with '.', without '..', not a Windows device name (CON, NUL, COM1...)"
-)
 _NAME_CHARS = re.compile(r"[A-Za-z0-9_.-]+")
 
 

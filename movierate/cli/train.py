@@ -16,6 +16,7 @@ from movierate.cli.split_args import add_split_arguments, split_options
 from movierate.cli.tables import num, short
 from movierate.defaults import data_size_changes, steps_per_epoch_note
 from movierate.errors import SpecError
+from movierate.filenames import NAME_RULE
 
 
 def _flag_options(name: str, field: schema.FieldSchema) -> dict[str, Any]:
@@ -34,6 +35,8 @@ def _flag_options(name: str, field: schema.FieldSchema) -> dict[str, Any]:
             "help": f"{field.help}; KIND is one of {', '.join(constraint.names)} (e.g. --reg "
             "l2=1e-4 --reg decorrelation=0.1; --reg none for no regularizer)",
         }
+    if isinstance(constraint, schema.Interval):  # CLI review round 1: no range was said
+        return {"type": constraint.type, "help": f"{field.help}; {constraint.describe()}"}
     return {"type": constraint.type, "help": field.help}
 
 
@@ -46,9 +49,18 @@ SPEC_FLAGS: dict[str, tuple[str, dict[str, Any]]] = {
 def _configure_train(parser: argparse.ArgumentParser) -> None:
     defaults = spec_module.ModelSpec()
     parser.add_argument("dataset", help="dataset name (see 'datasets') or a folder path")
-    parser.add_argument("--name", help="model name (default: dataset-family-dim, made unique)")
+    parser.add_argument(
+        "--name", help=f"model name: {NAME_RULE} (default: dataset-family-dim, made unique)"
+    )
     parser.add_argument("--overwrite", action="store_true", help="replace a model of that name")
-    model = parser.add_argument_group("model (defaults in brackets)")
+    model = parser.add_argument_group(
+        "model",
+        "ModelSpec's defaults in brackets. A flag left out takes the data's own default where "
+        "one applies, and a note says so: autorec's (dim 500, L2 100 (40 on ml-100k), lr "
+        "0.001, batch 2048, 300 epochs, patience 10), sets of 2 M ratings or more (batch "
+        "32768, lr 0.02 x 0.7 per epoch, L2 0.02), "
+        "sets too small for 40 steps an epoch at batch 1024 (a smaller batch).",
+    )
     for field, (flag, options) in SPEC_FLAGS.items():
         default = getattr(defaults, field)
         shown = _default_text(default)

@@ -11,6 +11,7 @@ from movierate.cli.command import Command, register
 from movierate.cli.output import print_taken_note
 from movierate.cli.split_args import add_split_arguments, split_options
 from movierate.cli.tables import format_table, num, short
+from movierate.filenames import NAME_RULE
 
 
 def _configure_tune(parser: argparse.ArgumentParser) -> None:
@@ -53,7 +54,9 @@ def _configure_tune(parser: argparse.ArgumentParser) -> None:
         "mf_bias model predicting w x the first + (1 - w) x the second (refit on train + stop "
         "rows; --ensemble K applies to the mf_bias / mf member)",
     )
-    parser.add_argument("--name", help="model name (default: dataset-tuned-family, made unique)")
+    parser.add_argument(
+        "--name", help=f"model name: {NAME_RULE} (default: dataset-tuned-family, made unique)"
+    )
     parser.add_argument("--overwrite", action="store_true", help="replace a model of that name")
     add_split_arguments(
         parser,
