@@ -420,6 +420,29 @@ def stop_rows_chose_settings(meta: dict[str, Any]) -> str | None:
         return None
 
 
+def split_note(split: Mapping[str, Any] | None) -> str:
+    """A warning when the split left a model no early-stopping rows, or trained it on under
+    a fifth of the ratings (CLI review round 1: `--test-fraction 0.999` trained on 943 ratings,
+    with no stop rows, and said nothing), else ""."""
+    split = split or {}
+    n_train, n_stop, n_test = (split.get(k) for k in ("n_train", "n_stop", "n_test"))
+    if not all(_is_number(n) for n in (n_train, n_stop, n_test)):
+        return ""
+    total = n_train + n_stop + n_test
+    if n_stop == 0:
+        return (
+            f"The split left no early-stopping rows ({n_train:,} training and {n_test:,} test "
+            "ratings), so no held-out rating chose its epoch and nothing stopped it "
+            "overfitting. Lower the test fraction or raise the early-stopping fraction."
+        )
+    if total and n_train < 0.2 * total:
+        return (
+            f"It trained on {n_train:,} of the {total:,} ratings ({n_train / total:.0%}): the "
+            "test and early-stopping fractions took the rest. Lower them to train on more."
+        )
+    return ""
+
+
 def worse_than_mean_note(metrics: dict[str, Any] | None) -> str:
     """A warning when a model's test RMSE is worse than predicting the training rows' mean
     rating for every test row (``test_rmse_of_mean``): training went wrong (a run that diverged

@@ -719,3 +719,16 @@ def test_study_lists_are_checked_in_the_study_flags_words(flags, said, capsys, t
     assert code == cli.EXIT_ERROR
     assert _one_error_line(capsys.readouterr().err).startswith(said)
     assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
+
+
+def test_a_split_that_leaves_no_early_stopping_rows_is_said(capsys):
+    """CLI review round 1: `--split temporal --test-fraction 0.999` trained on 943 ratings with
+    no early-stopping rows, printed "early-stopping RMSE -" and exited 0 without a word."""
+    argv = ["train", "ml-100k", "--dim", "2", "--epochs", "1", "--quiet", "--name", "edge"]
+    assert cli.main([*argv, "--split", "temporal", "--test-fraction", "0.999"]) == 0
+    err = capsys.readouterr().err
+    assert "warning: The split left no early-stopping rows (943 training and 99,057 test" in err
+    assert store.split_note({"n_train": 100, "n_stop": 20, "n_test": 880}).startswith(
+        "It trained on 100 of the 1,000 ratings (10%)"
+    )
+    assert store.split_note({"n_train": 800, "n_stop": 100, "n_test": 100}) == ""
