@@ -1566,7 +1566,8 @@ def _inspect(path: Path) -> tuple[dict[str, Any], ModelSpec]:
         )
     try:
         spec = ModelSpec.from_dict(meta["spec"])
-        spec.validate()  # the rules `train` keeps: a hand edit cannot add an "l9" regularizer
+        if not meta.get("imported"):  # an import's width is its own (4,096 is fine there)
+            spec.validate()  # the rules `train` keeps: a hand edit cannot add "l9"
     except MovierateError as exc:
         raise StoreError(f"its model spec is not valid here: {exc}") from None
     except (TypeError, ValueError, KeyError, AttributeError) as exc:

@@ -284,3 +284,15 @@ def test_a_byte_order_mark_is_no_value_and_huge_values_are_named(tmp_path):
     np.save(wide, np.array([[1e300, 0.0], [0.0, 1.0]]))
     with pytest.raises(DataError, match="wide.npy holds values beyond"):
         read_npy(wide)
+
+
+def test_an_import_wider_than_a_trainable_model_still_loads(tmp_path):
+    """The recheck of bad-input round 12's load-time spec check: an imported 4,096-wide
+    embedding (beyond train's 1,024) was listed as broken. The check is for trained models."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(30, 1100)).astype(np.float32)
+    (tmp_path / "v.tsv").write_text("\n".join("\t".join(f"{v:.4f}" for v in row) for row in x))
+    save_imported("wide", read_embedding(tmp_path / "v.tsv"), "v.tsv")
+    infos, broken = store.list_models()
+    assert [i.name for i in infos] == ["wide"] and not broken
+    assert store.load_model("wide").dim == 1100
