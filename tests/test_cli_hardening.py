@@ -732,3 +732,22 @@ def test_a_split_that_leaves_no_early_stopping_rows_is_said(capsys):
         "It trained on 100 of the 1,000 ratings (10%)"
     )
     assert store.split_note({"n_train": 800, "n_stop": 100, "n_test": 100}) == ""
+
+
+@pytest.mark.parametrize(
+    ("flags", "said"),
+    [
+        (["--family", "deep", "--family", "mf"], "--family is given 2 times (--family deep, "),
+        (["--dim", "8", "--dim=16"], "--dim is given 2 times (--dim 8, --dim=16)"),
+        (["--user-bias", "--no-user-bias"], "--user-bias is given 2 times"),
+        (["--test-fraction", "0.2", "--valid-fraction", "0.3"], "--test-fraction is given 2"),
+        (["--reg", "l2=0.1", "--reg", "l2=0.5"], "--reg gives l2 twice (l2=0.1 and l2=0.5)"),
+        (["--reg", "none", "--reg", "l2=0.5"], "--reg none means no regularizer, but other"),
+    ],
+)
+def test_an_option_given_twice_is_refused_not_the_last_kept(flags, said, capsys):
+    """CLI review round 1: the last of two values won silently (`--family deep --family mf`
+    trained mf; the hidden --valid-fraction overrode --test-fraction)."""
+    assert cli.main(["train", "ml-100k", "--name", "twice", *flags]) == cli.EXIT_ERROR
+    assert said in _one_error_line(capsys.readouterr().err)
+    assert store.list_models() == ([], [])

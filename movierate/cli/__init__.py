@@ -129,6 +129,10 @@ def _run(argv: Sequence[str] | None) -> int:
         fix = "give it a value" + ("" if required else f", or leave {flag} out for its default")
         print(error_line(f"{flag} is empty; {fix}."), file=sys.stderr)
         return EXIT_ERROR
+    twice = _repeated_option(parser, args, sys.argv[1:] if argv is None else list(argv))
+    if twice is not None:
+        print(error_line(twice), file=sys.stderr)
+        return EXIT_ERROR
     interrupted = threading.Event()
     try:
         if problem := config.locale_problem():  # before any work (round 11: after a training)
@@ -200,6 +204,38 @@ def _empty_option(
         if action.option_strings and any(isinstance(v, str) and not v.strip() for v in values):
             return max(action.option_strings, key=len), action.required
     return None
+
+
+def _repeated_option(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, argv: list[str]
+) -> str | None:
+    """The refusal of an option that takes one value given twice (``--family deep --family
+    mf``, ``--dim 8 --dim 16``, ``--user-bias --no-user-bias``): argparse keeps the last
+    silently, so a copied command line changes meaning (CLI review round 1); None if none."""
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    flags: dict[str, list[str]] = {}  # by destination: a hidden alias counts with its flag
+    takes_value: dict[str, bool] = {}
+    for action in commands.choices[args.command]._actions:
+        if not action.option_strings or isinstance(
+            action, argparse._AppendAction | argparse._HelpAction | argparse._CountAction
+        ):
+            continue
+        flags.setdefault(action.dest, []).extend(action.option_strings)
+        takes_value[action.dest] = action.nargs != 0
+    seen: dict[str, list[str]] = {}
+    for dest, strings in flags.items():
+        used = []
+        for i, arg in enumerate(argv):  # --flag value and --flag=value alike
+            if arg.split("=", 1)[0] not in strings:
+                continue
+            value = takes_value[dest] and "=" not in arg and i + 1 < len(argv)
+            used.append(f"{arg} {argv[i + 1]}" if value else arg)
+        if len(used) > 1 and not (not takes_value[dest] and len(set(used)) == 1):
+            seen[strings[0]] = used  # --quiet --quiet is harmless
+    if not seen:
+        return None
+    flag, used = next(iter(seen.items()))
+    return f"{flag} is given {len(used)} times ({', '.join(used)}); give it once."
 
 
 def build_parser() -> argparse.ArgumentParser:

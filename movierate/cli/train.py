@@ -178,7 +178,15 @@ def _default_text(value: Any) -> str:
 
 
 def _parse_regularizers(items: list[str]) -> dict[str, float]:
+    """``--reg`` values as {kind: strength}; a kind given twice, or ``none`` beside a kind, is
+    refused (the last one won silently: CLI review round 1)."""
     out: dict[str, float] = {}
+    none = [item for item in items if item.strip().lower() == "none"]
+    if none and len(none) < len(items):
+        raise SpecError(
+            "--reg none means no regularizer, but other --reg values are given too: give "
+            "either --reg none or the regularizers you want."
+        )
     for item in items:
         if item.strip().lower() == "none":
             continue
@@ -186,11 +194,17 @@ def _parse_regularizers(items: list[str]) -> dict[str, float]:
         try:
             if not sep or not kind.strip():
                 raise ValueError
-            out[kind.strip()] = float(strength)
+            value = float(strength)
         except ValueError:
             raise SpecError(
                 f"--reg takes KIND=STRENGTH, e.g. --reg l2=1e-4; got {item!r}."
             ) from None
+        if kind.strip() in out:
+            raise SpecError(
+                f"--reg gives {kind.strip()} twice ({kind.strip()}={out[kind.strip()]:g} and "
+                f"{item.strip()}); give each regularizer once."
+            )
+        out[kind.strip()] = value
     return out
 
 
