@@ -751,3 +751,21 @@ def test_an_option_given_twice_is_refused_not_the_last_kept(flags, said, capsys)
     assert cli.main(["train", "ml-100k", "--name", "twice", *flags]) == cli.EXIT_ERROR
     assert said in _one_error_line(capsys.readouterr().err)
     assert store.list_models() == ([], [])
+
+
+def test_list_and_show_print_json_for_scripts(capsys):
+    """CLI review round 1: a script had to scrape `list`, whose columns come and go with the
+    store's contents (test rows, old valid RMSE) and whose cells hold spaces."""
+    _save_fake("good")
+    path = _save_fake("bad")
+    (path / "meta.json").write_text("{")
+    assert cli.main(["list", "--json"]) == cli.EXIT_OK
+    records = json.loads(capsys.readouterr().out)
+    assert [r["name"] for r in records] == ["good", "bad"]
+    assert [list(r) for r in records] == [list(records[0])] * 2  # the same keys, in order
+    good, bad = records
+    assert good["broken"] is False and good["dim"] == 4 and good["family"] == "mf"
+    assert good["split"]["n_test"] > 0 and good["test_rmse"] is None  # the fake has none
+    assert bad["broken"] is True and "meta.json" in bad["reason"] and bad["dim"] is None
+    assert cli.main(["show", "good", "--json"]) == cli.EXIT_OK
+    assert json.loads(capsys.readouterr().out) == store.read_meta("good")

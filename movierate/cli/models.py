@@ -3,13 +3,56 @@
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
+import sys
 from typing import Any
 
 from movierate.cli.command import EXIT_OK, Command, register
 from movierate.cli.output import check_path_argument, clip, one_line, print_notes
-from movierate.cli.tables import format_table, no_options, num, seconds
+from movierate.cli.tables import format_table, num, seconds
 from movierate.spec import format_regularizers
+
+
+def _configure_list(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON array on stdout (a record per model, broken folders with their reason), "
+        "the same keys for every store: for scripts",
+    )
+
+
+def _list_record(info: Any) -> dict[str, Any]:
+    """One model as ``list --json`` prints it: fixed keys, numbers as numbers, null if unknown."""
+    return {
+        "name": info.name,
+        "broken": False,
+        "reason": None,
+        "family": "imported" if info.imported else info.family,
+        "dim": info.dim,
+        "regularizers": dict(info.spec.regularizers),
+        "dataset": info.dataset,
+        "dataset_fingerprint": info.dataset_fingerprint or None,
+        "test_rmse": info.test_rmse,
+        "test_mae": info.test_mae,
+        "stop_rmse": _float(info.metrics.get("stop_rmse")),
+        "train_seconds": info.train_seconds,
+        "created": info.created,
+        "split": dict(info.split_record),
+    }
+
+
+def _broken_record(item: Any) -> dict[str, Any]:
+    return {**dict.fromkeys(_LIST_KEYS), "name": item.name, "broken": True, "reason": item.reason}
+
+
+#: The keys of every ``list --json`` record, in order.
+_LIST_KEYS = (
+    "name", "broken", "reason", "family", "dim", "regularizers", "dataset",
+    "dataset_fingerprint", "test_rmse", "test_mae", "stop_rmse", "train_seconds", "created",
+    "split",
+)  # fmt: skip
 
 
 def _run_list(args: argparse.Namespace) -> int:
@@ -18,6 +61,12 @@ def _run_list(args: argparse.Namespace) -> int:
     store.check_readable()
     leftovers = store.leftovers()  # first: removes (and reports) what killed writers left
     infos, broken = store.list_models()
+    if args.json:  # CLI review round 1: scripts scraped a table whose columns come and go
+        records = [_list_record(i) for i in infos] + [_broken_record(b) for b in broken]
+        print(json.dumps(records, indent=2, allow_nan=False))
+        for line in leftovers.lines():
+            print(f"note: leftovers: {line}", file=sys.stderr)
+        return EXIT_OK
     if not infos and not broken:
         print(
             f"No models in {config.models_dir()}. Train one, e.g.: "
@@ -100,12 +149,22 @@ def _configure_name(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", help="model name (see 'list')")
 
 
+def _configure_show(parser: argparse.ArgumentParser) -> None:
+    _configure_name(parser)
+    parser.add_argument(
+        "--json", action="store_true", help="the model's meta.json on stdout, as saved: for scripts"
+    )
+
+
 def _run_show(args: argparse.Namespace) -> int:
     from movierate import store
     from movierate.errors import StoreError
     from movierate.explore.ordering import kept_dims_note
 
     meta = store.read_meta(args.name)
+    if args.json:
+        print(json.dumps(meta, indent=2, allow_nan=False))
+        return EXIT_OK
     ds = _mapping(meta.get("dataset"))
     imported = _mapping(meta.get("imported"))  # movie vectors only: no split, no training
     print(f"model     {args.name}  (created {meta.get('created')})")
@@ -224,6 +283,11 @@ def _run_show(args: argparse.Namespace) -> int:
 def _mapping(value: Any) -> dict[str, Any]:
     """A meta.json section as a dict; a damaged (non-object) section shows as empty."""
     return value if isinstance(value, dict) else {}
+
+
+def _float(value: Any) -> float | None:
+    """A number from meta.json as a float, None when it is not one."""
+    return None if isinstance(value, bool) or not isinstance(value, int | float) else float(value)
 
 
 def _number(value: Any) -> Any:
@@ -402,8 +466,8 @@ def _data_for(model, data: str):
     return ds
 
 
-register("list", Command("list saved models (and broken folders)", no_options, _run_list))
-register("show", Command("show a model's spec, metrics and history", _configure_name, _run_show))
+register("list", Command("list saved models (and broken folders)", _configure_list, _run_list))
+register("show", Command("show a model's spec, metrics and history", _configure_show, _run_show))
 register("delete", Command("delete saved models", _configure_delete, _run_delete))
 register("rename", Command("rename a saved model", _configure_rename, _run_rename))
 register(
