@@ -769,3 +769,18 @@ def test_list_and_show_print_json_for_scripts(capsys):
     assert bad["broken"] is True and "meta.json" in bad["reason"] and bad["dim"] is None
     assert cli.main(["show", "good", "--json"]) == cli.EXIT_OK
     assert json.loads(capsys.readouterr().out) == store.read_meta("good")
+
+
+def test_evaluate_says_when_the_arrays_are_not_the_ones_training_recorded(capsys):
+    """Bad-input round 12: another training's embeddings.npz copied over a model (meta.json
+    kept) recomputed 0.9861 beside "recorded 1.0366" without a word."""
+    import shutil
+
+    for name, epochs in (("a", "1"), ("b", "5")):
+        argv = ["train", "ml-100k", "--dim", "2", "--epochs", epochs, "--quiet", "--name", name]
+        assert cli.main(argv) == 0
+    assert cli.main(["evaluate", "a"]) == 0
+    assert "warning" not in capsys.readouterr().err
+    shutil.copy(store.model_path("b") / "embeddings.npz", store.model_path("a") / "embeddings.npz")
+    assert cli.main(["evaluate", "a"]) == 0
+    assert "warning: the recomputed test RMSE" in capsys.readouterr().err

@@ -384,6 +384,16 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     where = ds.name if ds is not None else model.dataset_name
     print(f"{model.name}: recomputed in numpy on {where} (recorded at training time)")
     print(format_table(["rows", "n", "RMSE", "MAE", "recorded RMSE", "recorded MAE"], rows))
+    now, then = result.get("test_rmse"), _float(recorded.get("test_rmse"))
+    if _float(now) is not None and then is not None and abs(now - then) > 5e-4:
+        # bad-input round 12: vectors copied over a model read 0.9861 beside "recorded 1.0366"
+        print(
+            f"warning: the recomputed test RMSE {now:.4f} is not the {then:.4f} recorded at "
+            "training time: this folder's arrays are not the ones that training saved (replaced "
+            "or edited). Its recorded numbers, shown in list and on the pages, do not describe "
+            "them; retrain it or restore its files.",
+            file=sys.stderr,
+        )
     if model.has_test_rows:
         chosen = store.stop_rows_chose_settings(model.meta)
         if chosen:
