@@ -472,3 +472,26 @@ def parse_units(text: str, what: str = "hidden units") -> tuple[int, ...]:
         raise SpecError(
             f"{what} takes whole numbers separated by commas, e.g. 64,32; got {text!r}."
         ) from None
+
+
+def settings_text(spec: Any, names: Any, style: str = "label") -> str:
+    """``spec``'s values of the fields ``names`` as people set them: ``"label"`` (the Train
+    page: ``Learning rate = 0.001, L2 ... = 40``) or ``"flag"`` (the CLI: ``--learning-rate
+    0.001, --reg l2=40``), not as field names and a Python dict (views round 5b)."""
+    parts = []
+    for name in names:
+        value, field = getattr(spec, name), SPEC_SCHEMA[name]
+        shown = f"{value:g}" if isinstance(value, float) else str(value)
+        if name == "regularizers":
+            kinds = field.constraint.kinds
+            parts += [
+                f"--reg {kind}={strength:g}"
+                if style == "flag"
+                else f"{kinds[kind][0] if kind in kinds else kind} = {strength:g}"
+                for kind, strength in value.items()
+            ] or ["--reg none" if style == "flag" else "no regularizer"]
+        elif style == "flag":
+            parts.append(f"{field.flag} {shown}")
+        else:
+            parts.append(f"{field.label} = {shown}")
+    return ", ".join(parts)

@@ -528,7 +528,7 @@ def train_form(datasets: list[str]) -> None:
             if filled:
                 st.info(
                     f"{spec.family} uses its own defaults for the settings left unchanged: "
-                    + ", ".join(f"{name} = {getattr(spec, name)}" for name in filled)
+                    + schema.settings_text(spec, filled)
                     + ". Change them in the form to override.",
                     icon=":material/tune:",
                 )
@@ -544,7 +544,7 @@ def train_form(datasets: list[str]) -> None:
                     )
                     + f": {'small' if small else 'large'}-data defaults for the settings left "
                     "unchanged: "
-                    + ", ".join(f"{name} = {getattr(spec, name)}" for name in sized)
+                    + schema.settings_text(spec, sized)
                     + (
                         " (at the form's batch an epoch would make too few optimizer steps to "
                         "learn before early stopping ends the run)"

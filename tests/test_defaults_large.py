@@ -81,7 +81,7 @@ def test_the_cli_gives_a_small_set_its_batch_and_says_so(tmp_path, capsys, monke
     )
     assert cli.main(["train", str(folder), "--epochs", "1", "--dim", "4", "--name", "s"]) == 0
     err = capsys.readouterr().err
-    assert "so the settings left unset take this size's defaults: batch_size = 32" in err
+    assert "so the settings left unset take this size's defaults: --batch-size 32" in err
     assert store.read_meta("s")["spec"]["batch_size"] == 32
     argv = ["train", str(folder), "--epochs", "1", "--dim", "4", "--batch-size", "512"]
     assert cli.main([*argv, "--name", "chosen"]) == 0  # a chosen batch is kept

@@ -117,3 +117,17 @@ def test_a_bad_value_is_named_by_its_flag_on_the_cli_and_its_label_on_the_page()
     with pytest.raises(SpecError) as caught:
         ModelSpec(regularizers={"l2": 1e9}).validate()
     assert spec_error_text(caught.value, "flag").startswith("--reg l2=1000000000.0 is invalid")
+
+
+def test_filled_settings_are_named_as_people_set_them():
+    """Views round 5b: the Train page said "regularizers = {'l2': 40.0}, learning_rate = 0.001"
+    for autorec's defaults: field names and a Python dict."""
+    from movierate import schema
+
+    spec = ModelSpec(family="autorec", regularizers={"l2": 40.0}, learning_rate=0.001)
+    assert schema.settings_text(spec, ["regularizers", "learning_rate"]) == (
+        "L2 (weight decay on embeddings) = 40, Learning rate = 0.001"
+    )
+    assert schema.settings_text(spec, ["regularizers", "learning_rate"], "flag") == (
+        "--reg l2=40, --learning-rate 0.001"
+    )

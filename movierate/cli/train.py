@@ -103,7 +103,7 @@ def _run_train(args: argparse.Namespace) -> int:
     if sized:
         print(
             f"note: {len(ds):,} ratings, so the settings left unset take this size's defaults: "
-            + ", ".join(f"{k} = {v}" for k, v in sized.items()),
+            + schema.settings_text(spec, sized, "flag"),
             file=sys.stderr,
         )
     for warning in advice.spec_warnings(spec, names="flag"):
