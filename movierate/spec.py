@@ -140,17 +140,25 @@ class ModelSpec:
     def validate(self) -> ModelSpec:
         """Raise SpecError naming the first bad field (and echoing its value); else return self.
 
-        The rules are :data:`movierate.schema.SPEC_SCHEMA`'s; hidden units are checked for
-        ``deep`` only, the one family that has hidden layers.
+        The rules are :data:`movierate.schema.SPEC_SCHEMA`'s (:meth:`check_fields`) and the
+        family's combinations (autorec's fixed shape).
         """
+        self.check_fields()
+        if self.family == "autorec":
+            self._validate_autorec()
+        return self
+
+    def check_fields(self) -> ModelSpec:
+        """Each field within its own range (hidden units for ``deep`` only, the one family that
+        has hidden layers), not the combinations: what a saved model must hold to load, since
+        an earlier movierate trained combinations ``train`` refuses now (an autorec with an
+        inert ``penalty_min_ratings``: recheck of bad-input round 12)."""
         for f in fields(self):
             if f.name == "hidden_units" and self.family != "deep":
                 continue
             if f.name == "hidden_units" and not self.hidden_units:
                 raise SpecError("hidden_units is empty: a deep model needs at least one layer.")
             schema.check(f.name, getattr(self, f.name))
-        if self.family == "autorec":
-            self._validate_autorec()
         return self
 
     def _validate_autorec(self) -> None:

@@ -1567,7 +1567,7 @@ def _inspect(path: Path) -> tuple[dict[str, Any], ModelSpec]:
     try:
         spec = ModelSpec.from_dict(meta["spec"])
         if not meta.get("imported"):  # an import's width is its own (4,096 is fine there)
-            spec.validate()  # the rules `train` keeps: a hand edit cannot add "l9"
+            spec.check_fields()  # train's ranges: a hand edit cannot add "l9"
     except MovierateError as exc:
         raise StoreError(f"its model spec is not valid here: {exc}") from None
     except (TypeError, ValueError, KeyError, AttributeError) as exc:

@@ -131,3 +131,17 @@ def test_filled_settings_are_named_as_people_set_them():
     assert schema.settings_text(spec, ["regularizers", "learning_rate"], "flag") == (
         "--reg l2=40, --learning-rate 0.001"
     )
+
+
+def test_a_saved_combination_train_refuses_now_still_loads_its_fields_checked():
+    """Recheck of bad-input round 12: an autorec model an earlier movierate trained with an
+    inert penalty_min_ratings was listed as broken ("Delete it ... and train it again") once
+    loading applied train's combination rules; loading checks each field's range only."""
+    from movierate.errors import SpecError
+
+    spec = ModelSpec(family="autorec", penalty_min_ratings=10)
+    assert spec.check_fields() is spec
+    with pytest.raises(SpecError, match="autorec has no spread penalties to limit"):
+        spec.validate()
+    with pytest.raises(SpecError, match="dropout"):
+        ModelSpec(dropout=2.0).check_fields()
