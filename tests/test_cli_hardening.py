@@ -655,10 +655,15 @@ def test_output_that_cannot_be_written_says_the_command_ran(monkeypatch, capsys)
     assert cli.main(["rename", "old", "new"]) == cli.EXIT_ERROR
     err = capsys.readouterr().err
     assert _one_error_line(err) == (
-        "error: the command ran to its end, but its output could not be written to stdout "
-        "(No space left on device); `list` shows the models now."
+        "error: rename ran to its end, so its change is made, but its output could not be "
+        "written to stdout (No space left on device); check with `list` before running it again."
     )
     assert [m.name for m in store.list_models()[0]] == ["new"]
+    # recheck: a command that changes nothing is not pointed at `list`
+    assert cli.main(["show", "new"]) == cli.EXIT_ERROR
+    assert _one_error_line(capsys.readouterr().err) == (
+        "error: show's output could not be written to stdout (No space left on device)."
+    )
 
 
 def test_a_closed_stderr_is_no_file_number_for_a_saved_model(tmp_path):

@@ -87,13 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code = _run(argv)
         sys.stdout.flush()
         if (failure := sys.stdout.failure) is not None:
-            print(
-                error_line(
-                    f"the command ran to its end, but its output could not be written to "
-                    f"stdout ({failure.strerror or failure}); `list` shows the models now."
-                ),
-                file=sys.stderr,
-            )
+            print(error_line(_unwritten_text(argv, failure)), file=sys.stderr)
             return code if code != EXIT_OK else EXIT_ERROR
         return code
     except BrokenPipeError:
@@ -101,6 +95,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BROKEN_PIPE
     finally:
         sys.stdout, sys.stderr = stdout, stderr
+
+
+#: Commands whose work is a change to the store or the data folder, done once they end.
+CHANGING_COMMANDS = ("train", "tune", "rename", "delete", "import", "study", "download")
+
+
+def _unwritten_text(argv: Sequence[str] | None, failure: OSError) -> str:
+    """What a failed write to stdout means for the command that ran (recheck: a read-only
+    `evaluate` was pointed at `list` as if it had changed something)."""
+    words = sys.argv[1:] if argv is None else list(argv)
+    command = next((w for w in words if not w.startswith("-")), "")
+    why = failure.strerror or str(failure)
+    if command in CHANGING_COMMANDS:
+        return (
+            f"{command} ran to its end, so its change is made, but its output could not be "
+            f"written to stdout ({why}); check with `list` before running it again."
+        )
+    return f"{command or 'the command'}'s output could not be written to stdout ({why})."
 
 
 def _fill_closed_descriptors() -> None:
