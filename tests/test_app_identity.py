@@ -351,7 +351,9 @@ def test_heatmaps_share_one_symmetric_colour_scale():
     assert colour["scale"]["domain"] == [-1.0, 1.0]
     # views round 5: the legend at the right ran under the next column at 1280 px, and a
     # single model's own scale read as "the same colours" for 0.04 and 1.0 variances
-    assert colour["legend"]["orient"] == "bottom" and colour["title"] == "colour scale: -1 to +1"
+    assert (
+        colour["legend"]["orient"] == "bottom" and colour["title"] == "colour scale: \u22121 to +1"
+    )
     four = heatmap_chart({str(i): small for i in range(4)}, title="t", height=340, width=760)
     rows = [[p["title"] for p in row["hconcat"]] for row in four["vconcat"]]
     assert rows == [["0", "1"], ["2", "3"]]  # two per row: each panel stays readable

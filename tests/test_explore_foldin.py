@@ -220,3 +220,22 @@ def test_picks_the_average_user_makes_anyway_are_marked_and_counted():
     shared = int(recs["also average"].sum())
     assert f"{shared} of these 8 are also the average user's top 8" in result.message
     assert f"so your ratings chose {8 - shared}." in result.message
+    # recheck: a pick can be listed though the ratings lowered it; the net change says so
+    net = result.recommended["vs average"].to_numpy()
+    scores = predict_all(model, fold)[recs["movie_idx"].to_numpy()]
+    np.testing.assert_allclose(
+        net, scores - predict_all(model, fold, average=True)[recs["movie_idx"].to_numpy()]
+    )
+    assert "+0.00)" not in " ".join(recs["because"])
+
+
+def test_a_prior_that_outweighs_the_ratings_is_said():
+    """Views round 5b: an autorec's prior weighed 395-2,313 times the ratings per dimension, so
+    Rate gave the average user's list whatever one rated, with specific-looking reasons."""
+    model = FakeModel(seed=3)
+    model.arrays["movie_embedding"] = model.arrays["movie_embedding"] * 1e-3
+    model.arrays.pop("user_bias")  # no level either: nothing the ratings could move
+    ratings = {i: 5.0 if i % 2 else 1.0 for i in range(8)}
+    result = recommend_from_ratings(model, ratings, k=5)
+    assert result.recommended["also average"].all()
+    assert "This is the average user's list: per dimension, the model's prior" in result.message

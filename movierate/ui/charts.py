@@ -213,7 +213,7 @@ def heatmap_chart(
                     "color": {
                         "field": "v",
                         "type": "quantitative",
-                        "title": f"colour scale: -{limit:.3g} to +{limit:.3g}",
+                        "title": f"colour scale: \u2212{limit:.3g} to +{limit:.3g}",
                         "scale": {"scheme": "redblue", "reverse": True, "domain": [-limit, limit]},
                         # below the matrix: on the right it ran under the next column at 1280 px
                         "legend": {
@@ -253,7 +253,7 @@ def spectrum_chart(spectra: dict[str, pd.DataFrame], *, height: int = 360) -> Sp
          "axis": {"labelAngle": 0, "labelOverlap": True}}  # fmt: skip
     y_axis = {"title": "share of variance", "format": ".1~%"}
     base: Spec = {
-        "title": _title("Explained variance per principal direction", None),
+        "title": _title("Variance per principal direction", None),
         "usermeta": SVG,
         "height": height,
     }

@@ -62,6 +62,13 @@ MOVIE_COLUMN_CONFIG: dict[str, Any] = {
         "in all", help="Listed by every selected model", width=56
     ),
     "jaccard": st.column_config.NumberColumn("Jaccard", format="%.2f", width=72),
+    "vs average": st.column_config.NumberColumn(
+        "vs average",
+        format="%+.2f",
+        help="What all your ratings together did to this pick's predicted rating, against the "
+        "average user's (a user with no ratings): a pick can be listed though they lowered it",
+        width=80,
+    ),
     "also average": st.column_config.CheckboxColumn(
         "also average",
         help="In the average user's list too: the top picks of a user with no ratings, under "

@@ -33,7 +33,8 @@ _FULL = "rated_full"
 _EDITOR_RESETS = "rated_editor_resets"
 #: Columns shown for a recommendation.
 RECOMMENDED_COLUMNS = [
-    "rank", "title", "predicted", "because", "also average", "year", "n_ratings", "genres",
+    "rank", "title", "predicted", "also average", "vs average", "because", "year", "n_ratings",
+    "genres",
 ]  # fmt: skip
 
 
@@ -203,11 +204,15 @@ def render_your_ratings(
             if imported
             else "is a deep model, whose prediction is not linear in the user vector"
             if model.spec.family == "deep"
-            else f"is a {model.spec.family} model, which a few ratings cannot place a user in here"
+            else "is an svdpp model, whose user vector also sums a second table over every "
+            "movie the user rated in training: this page's fit of a user vector to a few "
+            "ratings does not model that sum"
+            if model.spec.family == "svdpp"
+            else f"is a model of the family {model.spec.family}, which this page cannot fit"
         )
         st.info(
-            f"{model.name} {reason}, so it cannot place a new user from a few ratings. Pick an "
-            "mf, mf_bias or autorec model trained here.",
+            f"{model.name} {reason}, so this page cannot place a new user in it. Pick an mf, "
+            "mf_bias or autorec model trained here.",
             icon=":material/info:",
         )
         return
@@ -285,7 +290,7 @@ def render_your_ratings(
         recs.recommended[[c for c in RECOMMENDED_COLUMNS if c in recs.recommended.columns]],
         key="your_recs",
     )
-    left, right = st.columns(2)
+    left, right = st.columns([3, 2])  # recheck: at half width the pushes were cut off
     with left:
         st.markdown("**What drove them**")
         drivers = _drivers(recs.reasons)
@@ -303,7 +308,7 @@ def render_your_ratings(
                     "it changes the scores, not which movies are listed.",
                 ),
                 "taste": st.column_config.NumberColumn(
-                    "taste push on the list",
+                    "taste push",
                     format="%+.2f",
                     help="Summed over the recommendations: how much this rating raised (+) or "
                     "lowered (−) their scores beyond the level, through your vector (the "
