@@ -283,7 +283,12 @@ def test_likes_and_dislikes_are_a_0_to_1_scale():
 
 
 def test_a_scale_many_ratings_share_is_not_flagged():
-    rows = "".join(f"{u},{m},{(u + m) % 10 + 1},1\n" for u in range(1, 21) for m in range(1, 11))
+    # users 11-20 step by 2: alike, users 1 and 11 would be named as one person listed twice
+    rows = "".join(
+        f"{u},{m},{(u + m * (1 + u // 11)) % 10 + 1},1\n"
+        for u in range(1, 21)
+        for m in range(1, 11)
+    )
     ds = from_csv((HEADER + rows).encode())
     assert len(ds.warnings) == 1 and ds.warnings[0].startswith("Rating scale inferred as 1-10")
 
