@@ -1463,6 +1463,12 @@ def _is_count(value: Any) -> bool:
 ERROR_METRICS = ("rmse", "mae")
 
 
+def _is_error(key: str) -> bool:
+    """Whether a metric or history name is an error of ratings (``test_rmse``, ``stop_mae``,
+    ``test_rmse_of_mean``), never below 0."""
+    return any(part in ERROR_METRICS for part in key.split("_"))
+
+
 def _most_error(scale: list[float]) -> float:
     """The largest error a metric may record: 100 x the scale's width, far beyond what any
     training reaches (clipped outputs stay within one width), short of a damaged file's 1e308."""
@@ -1514,15 +1520,15 @@ def _meta_problem(meta: Mapping[str, Any]) -> str | None:
     for key, value in meta["metrics"].items():
         if value is not None and not _is_number(value):
             return f"metrics.{key} should be a number or null, got {shown(value)}"
-        if (
-            value is not None
-            and key.endswith(ERROR_METRICS)
-            and not 0 <= value <= _most_error(scale)
-        ):
+        if value is not None and _is_error(key) and not 0 <= value <= _most_error(scale):
             return (
                 f"metrics.{key} should be an error from 0 to {_most_error(scale):g} (ratings run "
                 f"{scale[0]:g}-{scale[1]:g}), got {shown(value)}"
             )
+    for key, mae in meta["metrics"].items():  # |error| averages never exceed root-mean-squares
+        rmse = meta["metrics"].get(key.replace("mae", "rmse"))
+        if key.endswith("_mae") and _is_number(mae) and _is_number(rmse) and mae > rmse + 1e-9:
+            return f"metrics.{key} is {mae:g}, above the RMSE of the same rows ({rmse:g})"
     try:
         datetime.fromisoformat(meta["created"])
     except ValueError:
@@ -1532,6 +1538,8 @@ def _meta_problem(meta: Mapping[str, Any]) -> str | None:
     for key, values in meta["history"].items():
         if not isinstance(values, list) or any(v is not None and not _is_number(v) for v in values):
             return f"history.{key} should be a list of numbers (or nulls), got {shown(values)}"
+        if _is_error(key) and any(v is not None and v < 0 for v in values):
+            return f"history.{key} holds an error below 0: {shown(values)}"
     timings = meta.get("timings")
     if timings is not None and not (
         isinstance(timings, dict) and all(v is None or _is_number(v) for v in timings.values())
