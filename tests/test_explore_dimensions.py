@@ -177,6 +177,18 @@ def test_model_dimension_report_uses_held_out_rows_and_caches(tmp_path, monkeypa
     pd.testing.assert_frame_equal(again.dimensions, report.dimensions, check_dtype=False)
 
 
+def _model_caching_in(tmp_path, monkeypatch, seed: int):
+    """A planted model whose held-out rows are fixed and whose report caches in ``tmp_path``."""
+    rng = np.random.default_rng(seed)
+    model = _model(rng)
+    users, movies, truth = _rows(model, rng)
+    monkeypatch.setattr(
+        ordering, "held_out_rows", lambda m, ds=None: (users, movies, truth, "early-stopping")
+    )
+    monkeypatch.setattr(model, "cache_path", lambda key: tmp_path / key)
+    return model
+
+
 @pytest.mark.parametrize(
     "edit",
     [
@@ -194,13 +206,7 @@ def test_a_report_cache_of_another_shape_is_measured_again(tmp_path, monkeypatch
     """Bad input round 7: a cache file that parses but holds other types broke the page on
     every visit (a ValueError in a format string, a KeyError in the chart); it is a miss now,
     measured again and overwritten."""
-    rng = np.random.default_rng(6)
-    model = _model(rng)
-    users, movies, truth = _rows(model, rng)
-    monkeypatch.setattr(
-        ordering, "held_out_rows", lambda m, ds=None: (users, movies, truth, "early-stopping")
-    )
-    monkeypatch.setattr(model, "cache_path", lambda key: tmp_path / key)
+    model = _model_caching_in(tmp_path, monkeypatch, seed=6)
     report = ordering.model_dimension_report(model)
     (path,) = tmp_path.glob("dimension-report-*.json")
     data = json.loads(path.read_text())
@@ -313,13 +319,7 @@ def test_a_report_without_held_out_shares_caches_and_reads_back():
 def test_a_report_is_measured_again_when_the_vectors_change(tmp_path, monkeypatch):
     """Bad-input round 12: another model's embeddings.npz copied over this one's (meta.json
     kept) still got the old report from the cache: variance shares of vectors it no longer had."""
-    rng = np.random.default_rng(7)
-    model = _model(rng)
-    users, movies, truth = _rows(model, rng)
-    monkeypatch.setattr(
-        ordering, "held_out_rows", lambda m, ds=None: (users, movies, truth, "early-stopping")
-    )
-    monkeypatch.setattr(model, "cache_path", lambda key: tmp_path / key)
+    model = _model_caching_in(tmp_path, monkeypatch, seed=7)
     before = ordering.model_dimension_report(model)
     model.arrays["movie_embedding"][:] = model.arrays["movie_embedding"][:, ::-1].copy()
     after = ordering.model_dimension_report(model)
