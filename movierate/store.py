@@ -1643,16 +1643,16 @@ def _npz_shapes(path: Path) -> dict[str, tuple[int, ...]]:
                 if dtype.hasobject:
                     raise StoreError(f"{EMBEDDINGS_FILE} holds Python objects; refusing to load")
                 key = entry[: -len(".npy")]
+                if dtype.kind not in NUMERIC_KINDS:
+                    raise StoreError(
+                        f"{EMBEDDINGS_FILE}: '{key}' holds {dtype} values, not real numbers; "
+                        "the file is damaged"
+                    )
                 if key in FLOAT_ARRAYS and dtype.kind != "f":
                     raise StoreError(
                         f"{EMBEDDINGS_FILE}: '{key}' holds {dtype} values; movierate saves "
                         "embeddings and biases as floating point (float32), so the file was "
                         "converted or made by hand. Save that array as float32 again"
-                    )
-                if dtype.kind not in NUMERIC_KINDS:
-                    raise StoreError(
-                        f"{EMBEDDINGS_FILE}: '{key}' holds {dtype} values, not real numbers; "
-                        "the file is damaged"
                     )
                 shapes[key] = tuple(int(n) for n in shape)
     except (zipfile.BadZipFile, ValueError, OSError) as exc:

@@ -755,6 +755,9 @@ def test_a_split_that_leaves_no_early_stopping_rows_is_said(capsys):
         (["--test-fraction", "0.2", "--valid-fraction", "0.3"], "--test-fraction is given 2"),
         (["--reg", "l2=0.1", "--reg", "l2=0.5"], "--reg gives l2 twice (l2=0.1 and l2=0.5)"),
         (["--reg", "none", "--reg", "l2=0.5"], "--reg none means no regularizer, but other"),
+        # recheck 2: argparse reads a prefix as the option it starts
+        (["--family", "deep", "--fam", "mf"], "--family is given 2 times (--family deep, --fam"),
+        (["--user-bias", "--no-user-b"], "--user-bias is given 2 times"),
     ],
 )
 def test_an_option_given_twice_is_refused_not_the_last_kept(flags, said, capsys):

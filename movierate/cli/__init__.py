@@ -225,9 +225,11 @@ def _repeated_option(
     mf``, ``--dim 8 --dim 16``, ``--user-bias --no-user-bias``): argparse keeps the last
     silently, so a copied command line changes meaning (CLI review round 1); None if none."""
     commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    actions = commands.choices[args.command]._actions
+    every = [string for action in actions for string in action.option_strings]
     flags: dict[str, list[str]] = {}  # by destination: a hidden alias counts with its flag
     takes_value: dict[str, bool] = {}
-    for action in commands.choices[args.command]._actions:
+    for action in actions:
         if not action.option_strings or isinstance(
             action, argparse._AppendAction | argparse._HelpAction | argparse._CountAction
         ):
@@ -236,18 +238,29 @@ def _repeated_option(
         takes_value[action.dest] = action.nargs != 0
     seen: dict[str, list[str]] = {}
     for dest, strings in flags.items():
-        used = []
-        for i, arg in enumerate(argv):  # --flag value and --flag=value alike
-            if arg.split("=", 1)[0] not in strings:
+        used, resolved = [], set()
+        for i, arg in enumerate(argv):  # --flag value, --flag=value and --fl (argparse's prefix)
+            flag = _resolved_flag(arg.split("=", 1)[0], every)
+            if flag not in strings:
                 continue
             value = takes_value[dest] and "=" not in arg and i + 1 < len(argv)
             used.append(f"{arg} {argv[i + 1]}" if value else arg)
-        if len(used) > 1 and not (not takes_value[dest] and len(set(used)) == 1):
+            resolved.add(flag)
+        if len(used) > 1 and (takes_value[dest] or len(resolved) > 1):
             seen[strings[0]] = used  # --quiet --quiet is harmless
     if not seen:
         return None
     flag, used = next(iter(seen.items()))
     return f"{flag} is given {len(used)} times ({', '.join(used)}); give it once."
+
+
+def _resolved_flag(token: str, flags: list[str]) -> str:
+    """The option ``token`` names as argparse reads it: itself, or the one option it is the
+    start of (``--fam`` for ``--family``: recheck 2); the token when it names none or several."""
+    if not token.startswith("--") or token in flags:
+        return token
+    starting = [flag for flag in flags if flag.startswith(token)]
+    return starting[0] if len(starting) == 1 else token
 
 
 def build_parser() -> argparse.ArgumentParser:
