@@ -233,9 +233,22 @@ def test_a_prior_that_outweighs_the_ratings_is_said():
     """Views round 5b: an autorec's prior weighed 395-2,313 times the ratings per dimension, so
     Rate gave the average user's list whatever one rated, with specific-looking reasons."""
     model = FakeModel(seed=3)
-    model.arrays["movie_embedding"] = model.arrays["movie_embedding"] * 1e-3
+    model.arrays["movie_embedding"] = model.arrays["movie_embedding"] * 1e-4
     model.arrays.pop("user_bias")  # no level either: nothing the ratings could move
     ratings = {i: 5.0 if i % 2 else 1.0 for i in range(8)}
     result = recommend_from_ratings(model, ratings, k=5)
     assert result.recommended["also average"].all()
     assert "This is the average user's list: per dimension, the model's prior" in result.message
+
+
+def test_ratings_that_agree_with_the_average_user_are_not_said_to_be_outweighed():
+    """Recheck 2: ratings equal to the average user's own predictions gave the average user's
+    list, and the page blamed a prior that weighed only 4 times the ratings."""
+    model = FakeModel(seed=2)
+    model.metrics = {"valid_rmse": 1.0}
+    fold = fold_in(model, {0: 3.0})
+    average = predict_all(model, fold, average=True)
+    ratings = {i: float(np.clip(np.round(average[i] * 2) / 2, 0.5, 5)) for i in range(20)}
+    result = recommend_from_ratings(model, ratings, k=5)
+    assert result.recommended["also average"].all()  # the average user's list: they agree
+    assert "This is the average user's list" not in result.message
