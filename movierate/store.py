@@ -858,13 +858,13 @@ def save_model(
         result.save_keras(temp / KERAS_FILE)
         atomic.checkpoint("save:keras")
         (temp / META_FILE).write_text(
-            json.dumps(_json_safe(model.meta), indent=2, allow_nan=False) + "\n"
+            json.dumps(json_safe(model.meta), indent=2, allow_nan=False) + "\n"
         )
         for file_name, value in (extra_json or {}).items():
             if Path(file_name).name != file_name or file_name in (META_FILE, EMBEDDINGS_FILE):
                 raise StoreError(f"Cannot write an extra file named {file_name!r}.")
             (temp / file_name).write_text(
-                json.dumps(_json_safe(value), indent=2, allow_nan=False) + "\n"
+                json.dumps(json_safe(value), indent=2, allow_nan=False) + "\n"
             )
         (temp / CACHE_FOLDER).mkdir()
         atomic.checkpoint("save:meta")
@@ -883,7 +883,7 @@ def save_model(
             model.meta["name"] = name
             atomic.write_text(
                 temp / META_FILE,
-                json.dumps(_json_safe(model.meta), indent=2, allow_nan=False) + "\n",
+                json.dumps(json_safe(model.meta), indent=2, allow_nan=False) + "\n",
             )
             atomic.checkpoint("save:renamed")
     atomic.checkpoint("save:done")
@@ -1855,12 +1855,12 @@ def _build_meta(
     }
 
 
-def _json_safe(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
     """Plain JSON types: numpy scalars to Python, tuples to lists, NaN/inf to null."""
     if isinstance(value, Mapping):
-        return {str(k): _json_safe(v) for k, v in value.items()}
+        return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple | np.ndarray):
-        return [_json_safe(v) for v in value]
+        return [json_safe(v) for v in value]
     if isinstance(value, bool | np.bool_):
         return bool(value)
     if isinstance(value, int | np.integer):

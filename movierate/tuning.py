@@ -694,7 +694,7 @@ def _finish(
             extra_meta={"tuning": summary, "split": split_record},
             extra_json={
                 TRIALS_FILE: {
-                    "trials": _json_safe([asdict(r) for r in records]),
+                    "trials": store.json_safe([asdict(r) for r in records]),
                     "summary": summary,
                 }
             },
@@ -871,7 +871,7 @@ def tune_blend(
         info["weight"] = w
         info["columns"] = [start, start + info["dim"]]
         start += info["dim"]
-    summary = _json_safe(
+    summary = store.json_safe(
         {
             "request": request.to_dict(),
             "objective": "best early-stopping RMSE on the split's stop rows, per family; then "
@@ -1170,7 +1170,7 @@ def summarize(
     top = complete[:TOP_TRIALS]
     values = np.array([r.value for r in top], dtype=float)
     winner = next(r for r in records if r.number == best_trial)
-    return _json_safe(
+    return store.json_safe(
         {
             "request": request.to_dict(),
             "objective": "best early-stopping RMSE on the split's stop rows",
@@ -1196,19 +1196,6 @@ def summarize(
             },
         }
     )
-
-
-def _json_safe(value: Any) -> Any:
-    """Lists / dicts with tuples as lists and NaN / inf as None (strict JSON)."""
-    if isinstance(value, Mapping):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, float | np.floating):
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
 
 
 def read_trials(name: str) -> dict[str, Any] | None:

@@ -662,14 +662,15 @@ def test_output_that_cannot_be_written_says_the_command_ran(monkeypatch, capsys)
     assert cli.main(["rename", "old", "new"]) == cli.EXIT_ERROR
     err = capsys.readouterr().err
     assert _one_error_line(err) == (
-        "error: rename ran to its end, so its change is made, but its output could not be "
-        "written to stdout (No space left on device); check with `list` before running it again."
+        "error: `rename` ran to its end, so whatever it changed is done, but its output could "
+        "not be written to stdout (No space left on device); check with `list` before running "
+        "it again."
     )
     assert [m.name for m in store.list_models()[0]] == ["new"]
     # recheck: a command that changes nothing is not pointed at `list`
     assert cli.main(["show", "new"]) == cli.EXIT_ERROR
     assert _one_error_line(capsys.readouterr().err) == (
-        "error: show's output could not be written to stdout (No space left on device)."
+        "error: the output of `show` could not be written to stdout (No space left on device)."
     )
 
 
@@ -784,6 +785,12 @@ def test_list_and_show_print_json_for_scripts(capsys):
     assert bad["broken"] is True and "meta.json" in bad["reason"] and bad["dim"] is None
     assert cli.main(["show", "good", "--json"]) == cli.EXIT_OK
     assert json.loads(capsys.readouterr().out) == store.read_meta("good")
+    # recheck 2: a NaN in a hand-edited file is null, not "a bug"
+    meta = json.loads((store.model_path("good") / "meta.json").read_text())
+    meta["spec"]["regularizers"] = {"l2": float("nan")}
+    (store.model_path("good") / "meta.json").write_text(json.dumps(meta))
+    assert cli.main(["show", "good", "--json"]) == cli.EXIT_OK
+    assert json.loads(capsys.readouterr().out)["spec"]["regularizers"] == {"l2": None}
 
 
 def test_evaluate_says_when_the_arrays_are_not_the_ones_training_recorded(capsys):

@@ -107,12 +107,13 @@ def _unwritten_text(argv: Sequence[str] | None, failure: OSError) -> str:
     words = sys.argv[1:] if argv is None else list(argv)
     command = next((w for w in words if not w.startswith("-")), "")
     why = failure.strerror or str(failure)
+    check = "datasets" if command == "download" else "list"
     if command in CHANGING_COMMANDS:
         return (
-            f"{command} ran to its end, so its change is made, but its output could not be "
-            f"written to stdout ({why}); check with `list` before running it again."
+            f"`{command}` ran to its end, so whatever it changed is done, but its output could "
+            f"not be written to stdout ({why}); check with `{check}` before running it again."
         )
-    return f"{command or 'the command'}'s output could not be written to stdout ({why})."
+    return f"the output of `{command or 'the command'}` could not be written to stdout ({why})."
 
 
 def _fill_closed_descriptors() -> None:

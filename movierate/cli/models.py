@@ -11,6 +11,7 @@ from typing import Any
 from movierate.cli.command import EXIT_OK, Command, register
 from movierate.cli.output import check_path_argument, clip, one_line, print_notes
 from movierate.cli.tables import format_table, num, seconds
+from movierate.filenames import bytes_escaped
 from movierate.spec import format_regularizers
 
 
@@ -26,7 +27,7 @@ def _configure_list(parser: argparse.ArgumentParser) -> None:
 def _list_record(info: Any) -> dict[str, Any]:
     """One model as ``list --json`` prints it: fixed keys, numbers as numbers, null if unknown."""
     return {
-        "name": info.name,
+        "name": bytes_escaped(info.name),  # bytes no UTF-8 as \xff, as the table shows them
         "broken": False,
         "reason": None,
         "family": "imported" if info.imported else info.family,
@@ -44,7 +45,12 @@ def _list_record(info: Any) -> dict[str, Any]:
 
 
 def _broken_record(item: Any) -> dict[str, Any]:
-    return {**dict.fromkeys(_LIST_KEYS), "name": item.name, "broken": True, "reason": item.reason}
+    return {
+        **dict.fromkeys(_LIST_KEYS),
+        "name": bytes_escaped(item.name),
+        "broken": True,
+        "reason": bytes_escaped(item.reason),
+    }
 
 
 #: The keys of every ``list --json`` record, in order.
@@ -162,8 +168,8 @@ def _run_show(args: argparse.Namespace) -> int:
     from movierate.explore.ordering import kept_dims_note
 
     meta = store.read_meta(args.name)
-    if args.json:
-        print(json.dumps(meta, indent=2, allow_nan=False))
+    if args.json:  # NaN (a hand-edited file) as null: JSON has no NaN (recheck 2)
+        print(json.dumps(store.json_safe(meta), indent=2, allow_nan=False))
         return EXIT_OK
     ds = _mapping(meta.get("dataset"))
     imported = _mapping(meta.get("imported"))  # movie vectors only: no split, no training

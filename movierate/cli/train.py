@@ -55,7 +55,7 @@ def _configure_train(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--overwrite", action="store_true", help="replace a model of that name")
     model = parser.add_argument_group(
         "model",
-        "ModelSpec's defaults in brackets. A flag left out takes the data's own default where "
+        "Defaults in brackets. A flag left out takes the data's own default where "
         "one applies, and a note says so: autorec's (dim 500, L2 100 (40 on ml-100k), lr "
         "0.001, batch 2048, 300 epochs, patience 10), sets of 2 M ratings or more (batch "
         "32768, lr 0.02 x 0.7 per epoch, L2 0.02), "
