@@ -28,7 +28,7 @@ import uuid
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -975,7 +975,12 @@ def list_models() -> tuple[list[ModelInfo], list[BrokenModel]]:
                 broken.append(BrokenModel(path.name, f"{type(exc).__name__}: {exc}", path))
             continue
         infos.append(info)
-    infos.sort(key=lambda info: (info.created, info.name), reverse=True)
+    # a save date over a day ahead is no date (a hand edit, a clock set wrong): listed last, so
+    # "the newest model" that pages start with is never it (recheck: 2099 was picked first)
+    latest = (datetime.now(timezone.utc) + timedelta(days=1)).isoformat(timespec="seconds")
+    infos.sort(
+        key=lambda info: (info.created if info.created <= latest else "", info.name), reverse=True
+    )
     return infos, broken
 
 

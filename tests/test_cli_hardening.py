@@ -806,3 +806,16 @@ def test_evaluate_says_when_the_arrays_are_not_the_ones_training_recorded(capsys
     shutil.copy(store.model_path("b") / "embeddings.npz", store.model_path("a") / "embeddings.npz")
     assert cli.main(["evaluate", "a"]) == 0
     assert "warning: the recomputed test RMSE" in capsys.readouterr().err
+
+
+def test_a_save_date_far_ahead_is_not_the_newest_model():
+    """Recheck 1 and 2: a meta.json dated 2099 sorted first, so every many-model page picked it
+    as "the newest" by default."""
+    for name in ("older", "newer", "future"):
+        _save_fake(name)
+    path = store.model_path("future") / "meta.json"
+    meta = json.loads(path.read_text())
+    meta["created"] = "2099-01-01T00:00:00+00:00"
+    path.write_text(json.dumps(meta))
+    names = [info.name for info in store.list_models()[0]]
+    assert names[-1] == "future" and set(names[:2]) == {"older", "newer"}
