@@ -37,7 +37,7 @@ SHOWN_PAIRS = 3
 
 
 def _mixed(values: np.ndarray) -> np.ndarray:
-    """A 64-bit hash of each value (splitmix64's finaliser), so sums of them identify sets."""
+    """A 64-bit hash of each value (splitmix64's finaliser)."""
     with np.errstate(over="ignore"):
         z = values.astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15)
         z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
@@ -114,8 +114,8 @@ def twin_notices(
     user_ids: Sequence[object],
     where: str,
 ) -> list[str]:
-    """Notices naming user ids that look like one person: the same ratings of the same movies
-    (:func:`twin_users`), or text ids equal up to case."""
+    """Notices naming user ids that look like one person: (nearly) the same ratings of the same
+    movies (:func:`twin_users`), or text ids equal up to case or accent encoding."""
     notices = []
     pairs = twin_users(user_idx, movie_idx, ratings, len(user_ids))
     if pairs:
