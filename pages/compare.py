@@ -196,6 +196,10 @@ SEED_SCALE = (
     "0.09 and 0.55 at dim 8; compare two seeds of one setting to measure it for yours."
 )
 PAIRED_COLUMN = "vs lowest (paired)"
+NO_PAIRED_ACROSS_GROUPS = (
+    "The paired test of the differences needs one set of test rows, so it is not offered "
+    "here: select only the models of one group to see it."
+)
 PAIRED_HELP = (
     "Each model's test RMSE minus the lowest one's, ± the standard error of that difference "
     "over the same test ratings (errors paired row by row), and how many standard errors it "
@@ -238,8 +242,8 @@ def paired_by_name(*models) -> dict:
 def accuracy_section(models: list, trained: list) -> None:
     """Accuracy table, what each model's regularizers did, learning and regularizer curves."""
     notice = store.test_rows_notice(models)
-    if notice:
-        st.warning(notice, icon=":material/rule:")
+    if notice:  # the paired test needs one set of test rows: say why it is not offered
+        st.warning(notice + " " + NO_PAIRED_ACROSS_GROUPS, icon=":material/rule:")
     table = pd.DataFrame([accuracy_row(m) for m in models]).dropna(axis=1, how="all")
     groups = store.test_row_groups(models)
     shared = len(groups) == 1 and len(groups[0]) == len(models)

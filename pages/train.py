@@ -26,6 +26,11 @@ SPLITS = {
         for name in OFFICIAL_SPLITS_100K
     },
 }
+#: How the notes on filled-in defaults end.
+OVERRIDE_HINT = (
+    "Change them in the form to override, or tick 'Use exactly the values above' to keep the "
+    "form's values as shown."
+)
 #: How an optional bias (None = the family's default) reads in its selectbox.
 BIAS_CHOICES = {None: "Family default", True: "Yes", False: "No"}
 
@@ -517,6 +522,13 @@ def train_form(datasets: list[str]) -> None:
         for field_name, field in schema.SPEC_SCHEMA.items():
             with groups[field.group][0]:
                 values[field_name] = spec_widget(field_name, getattr(defaults, field_name))
+        exact = st.checkbox(
+            "Use exactly the values above",
+            help="A setting left at the form's value takes the family's or the data size's own "
+            "default (said after you start). Tick this to train with every value as shown, "
+            "e.g. a value you typed that equals the form's.",
+            key="exact_values",
+        )
         submitted = st.form_submit_button(
             "Start training", type="primary", icon=":material/play_arrow:"
         )
@@ -524,16 +536,20 @@ def train_form(datasets: list[str]) -> None:
     if submitted:
         try:
             check_official_split(dataset, split_method)
-            spec, filled = fill_family_defaults(build_spec(values), defaults, dataset)
+            spec, filled = build_spec(values), []
+            if not exact:
+                spec, filled = fill_family_defaults(spec, defaults, dataset)
             if filled:
                 st.info(
                     f"{spec.family} uses its own defaults for the settings left unchanged: "
                     + schema.settings_text(spec, filled)
-                    + ". Change them in the form to override.",
+                    + f". {OVERRIDE_HINT}",
                     icon=":material/tune:",
                 )
             n_ratings = state.dataset_ratings(dataset)
-            spec, sized = fill_data_size_defaults(spec, defaults, dataset, n_ratings)
+            spec, sized = (
+                (spec, []) if exact else fill_data_size_defaults(spec, defaults, dataset, n_ratings)
+            )
             if sized:
                 small = spec.batch_size < defaults.batch_size
                 st.info(
@@ -551,7 +567,7 @@ def train_form(datasets: list[str]) -> None:
                         if small
                         else " (at the form's batch a step's fixed cost dominates)"
                     )
-                    + ". Change them in the form to override.",
+                    + f". {OVERRIDE_HINT}",
                     icon=":material/tune:",
                 )
             job_id = state.job_registry().submit(

@@ -177,6 +177,9 @@ def test_compare_warns_that_test_rmses_of_two_datasets_do_not_compare(identity_h
     notice = next(w for w in texts(at.warning) if "tested on different ratings" in w)
     assert f"{MODEL_100K} (ml-100k, random 10%, seed 42)" in notice
     assert f"{MODEL_LATEST} (ml-latest-small, random 10%, seed 42)" in notice
+    # the paired test's toggle is gone here: the notice says why (it was gone silently)
+    assert "select only the models of one group to see it" in notice
+    assert not [t for t in at.toggle if t.key == "paired"]
     table = at.dataframe[0].value
     assert list(table["test rows"]) == [
         "ml-100k, random 10%, seed 42",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -361,3 +362,25 @@ def test_official_splits_are_found_in_a_zip_not_yet_extracted(tmp_path, monkeypa
     monkeypatch.setenv("MOVIERATE_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("MOVIERATE_HOME", str(tmp_path / "home"))
     assert official_split_names("ml-100k") == ["u1", "ua"]
+
+
+def _submitted_spec(at: AppTest, submitted: list, n: int) -> ModelSpec:
+    deadline = time.monotonic() + 30
+    while len(submitted) < n and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return submitted[-1]["spec"]
+
+
+def test_use_exactly_keeps_a_value_equal_to_the_form_s(trained_home, fake_jobs):
+    """A value typed equal to the form's (dim 32 for autorec) was taken as left unchanged and
+    replaced by the family's default, with no way to keep it: the form now has a tick for it."""
+    registry, submitted, release = fake_jobs
+    release.set()
+    at = submit(open_train(), **{"Model family": "autorec", "Model name": "auto-filled"})
+    assert any("autorec uses its own defaults" in i.value for i in at.info)
+    assert _submitted_spec(at, submitted, 1).dim == 500
+    at = open_train()
+    next(c for c in at.checkbox if c.label == "Use exactly the values above").check()
+    submit(at, **{"Model family": "autorec", "Model name": "auto-exact"})
+    spec = _submitted_spec(at, submitted, 2)
+    assert submitted[-1]["name"] == "auto-exact" and spec.family == "autorec" and spec.dim == 32

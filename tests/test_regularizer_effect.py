@@ -440,3 +440,14 @@ def test_spread_numbers_measure_the_movies_the_tab_counts(tmp_path):
     assert rated["variances"].startswith("0.33")  # uniform(-1, 1): variance 1/3
     assert rated["mean KS to U(-1, 1)"] < 0.03 and rated["mean |correlation|"] < 0.05
     assert spread_numbers(model, min_ratings=0)["mean KS to U(-1, 1)"] > 0.03
+
+
+def test_mean_and_spread_share_one_precision():
+    """Compare's 'variances' read "0.0754 ± 0.003": the mean at 3 significant digits, the spread
+    at 2, so two numbers of one column had different precisions."""
+    from movierate.explore.verdicts import mean_and_spread
+
+    assert mean_and_spread(0.0754, 0.003) == "0.0754 ± 0.0030"
+    assert mean_and_spread(0.999, 0.22) == "1.00 ± 0.22"
+    assert mean_and_spread(250.0, 37.0) == "250 ± 37"
+    assert mean_and_spread(1.0, 1.6e-9) == "1 (all, to 6 digits)"

@@ -488,6 +488,16 @@ def _finite(value: float) -> float | None:
     return float(value) if _is_number(value) else None
 
 
+def mean_and_spread(mean: float, spread: float) -> str:
+    """``mean ± spread`` at one precision: the spread to 2 significant digits, the mean to the
+    same decimal place ("0.0754 ± 0.0030", not "0.0754 ± 0.003"); a spread below a millionth
+    of the mean (an exact whitening's "1 ± 1.6e-09") reads as all equal to 6 digits."""
+    if not np.isfinite(spread) or spread <= 1e-6 * abs(mean):
+        return f"{mean:.6g} (all, to 6 digits)"
+    decimals = max(0, 1 - int(np.floor(np.log10(spread))))
+    return f"{mean:.{decimals}f} ± {spread:.{decimals}f}"
+
+
 def spread_numbers(model: Any, *, min_ratings: int) -> dict[str, Any]:
     """What the spread penalties aim at, over a model's movies with at least ``min_ratings``
     ratings (every movie when it has no counts): the covariance diagonal's mean and spread,
@@ -501,7 +511,7 @@ def spread_numbers(model: Any, *, min_ratings: int) -> dict[str, Any]:
         return {"variances": None, "mean |correlation|": None, "mean KS to U(-1, 1)": None}
     stats = covariance_stats(embedding)
     return {
-        "variances": f"{stats['diag_mean']:.3g} ± {stats['diag_std']:.2g}",
+        "variances": mean_and_spread(stats["diag_mean"], stats["diag_std"]),
         "mean |correlation|": stats["corr_offdiag_mean_abs"],
         "mean KS to U(-1, 1)": float(ks_uniform(embedding).mean()),
     }

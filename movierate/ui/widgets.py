@@ -82,7 +82,11 @@ MOVIE_COLUMN_CONFIG: dict[str, Any] = {
         "mean", format="%.2f", help="Mean rating", width=64
     ),
     "predicted": st.column_config.NumberColumn("predicted", format="%.2f", width=84),
-    "rating": st.column_config.NumberColumn("their rating", format="%.1f", width=96),
+    "rating": st.column_config.NumberColumn(
+        "their rating",
+        format="plain",
+        width=96,  # "4.5" on a half-star scale, "9" on 1-10
+    ),
     "score": st.column_config.NumberColumn("score", format="%.3f", width=64),
     "cosine_similarity": st.column_config.NumberColumn("cosine sim.", format="%.3f", width=92),
     "euclidean_distance": st.column_config.NumberColumn("distance", format="%.3f", width=80),
