@@ -44,6 +44,9 @@ DEFAULTS_CHOSEN_ON = ("ml-latest-small", "ml-100k")
 #: design (raw inputs, the leave-one-out objective) and the tuner's search ranges for it: they
 #: hold 8.4-8.7% of the default split's test rows (the 2026-12 accuracy audit).
 AUTOREC_CHOSEN_ON = ("ml-latest-small", "ml-100k")
+#: Every data set some of movierate's settings were chosen on (a model's test rows found among
+#: their ratings get the settings caveat: ``data.resemblance``).
+CHOSEN_ON = tuple(dict.fromkeys(ORDERED_CHOSEN_ON + DEFAULTS_CHOSEN_ON + AUTOREC_CHOSEN_ON))
 
 #: Measured with benchmarks/bench_regularizers.py's protocol (mf_bias, dim 32, defaults
 #: otherwise, random 90/10 split of ml-latest-small): see docs/architecture.md, training.

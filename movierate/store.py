@@ -525,10 +525,12 @@ def settings_caveat(models: list[Any]) -> str | None:
     from movierate.defaults import DEFAULTS_DATA
 
     def on(m: Any, names: tuple[str, ...]) -> bool:
-        """Trained on one of ``names``: by name, or the same ratings under another name."""
+        """Trained on one of ``names``: by name, the same ratings under another name, or data
+        whose test rows are ratings of one of them (a near copy, :func:`copied_test_rows`)."""
         name = getattr(m, "dataset", None) or m.dataset_name
         prints = {DEFAULTS_DATA[n] for n in names if n in DEFAULTS_DATA}
-        return name in names or getattr(m, "dataset_fingerprint", "") in prints
+        copied = set(copied_test_rows(m)) & set(names)
+        return name in names or getattr(m, "dataset_fingerprint", "") in prints or bool(copied)
 
     def families(m: Any) -> set[str]:
         return {family for family, _, _ in blend_members(m)} or {m.spec.family}
@@ -567,7 +569,32 @@ def settings_caveat(models: list[Any]) -> str | None:
             "early-stopping rows of ml-100k and ml-latest-small that hold about 9% of any test "
             "part of them."
         )
+    copies = {m.name: m for m in ordered + shared + autorec if copied_test_rows(m)}
+    for m in copies.values():
+        shares = ", ".join(
+            f"{share:.1%} are ratings of {n}" for n, share in copied_test_rows(m).items()
+        )
+        parts.append(
+            f"{m.name} was trained on {getattr(m, 'dataset', None) or m.dataset_name}, whose "
+            f"test rows hold ratings of those sets: {shares} (same user, movie and rating)."
+        )
     return " ".join(parts) or None
+
+
+def copied_test_rows(model: Any) -> dict[str, float]:
+    """Recorded at training: per data set some settings were chosen on, the share of the
+    model's test rows that are its ratings (a copy under another name); {} when none or not
+    recorded (models saved before this was measured)."""
+    meta = getattr(model, "meta", None)
+    data = meta.get("dataset") if isinstance(meta, dict) else None
+    shares = data.get("test_rows_from") if isinstance(data, dict) else None
+    if not isinstance(shares, dict):
+        return {}
+    return {
+        str(n): float(v)
+        for n, v in shares.items()
+        if isinstance(v, int | float) and not isinstance(v, bool) and 0 < v <= 1
+    }
 
 
 def _imported(model: Any) -> bool:
@@ -1848,6 +1875,7 @@ def _build_meta(
             "n_movies": int(ds.n_movies),
             "n_ratings": int(len(ds)),
             "rating_scale": [float(scale.min), float(scale.max), float(scale.step)],
+            "test_rows_from": _test_rows_from(ds, split),
         },
         "split": split.describe(),
         "metrics": result.metrics,
@@ -1858,6 +1886,18 @@ def _build_meta(
         },
         "versions": library_versions(),
     }
+
+
+def _test_rows_from(ds: Any, split: Any) -> dict[str, float]:
+    """The share of the split's test rows that are ratings of each data set some settings were
+    chosen on (``advice.CHOSEN_ON``), where found on this machine and at least 10%."""
+    from movierate import advice
+    from movierate.data.resemblance import shares_from_known
+
+    test = getattr(split, "test", None)
+    if test is None or not hasattr(ds, "user_ids"):  # a stand-in without rows (benchmarks)
+        return {}
+    return shares_from_known(ds, test, advice.CHOSEN_ON)
 
 
 def json_safe(value: Any) -> Any:
