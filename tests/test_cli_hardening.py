@@ -819,3 +819,24 @@ def test_a_save_date_far_ahead_is_not_the_newest_model():
     path.write_text(json.dumps(meta))
     names = [info.name for info in store.list_models()[0]]
     assert names[-1] == "future" and set(names[:2]) == {"older", "newer"}
+
+
+def test_tensorflow_s_native_error_lines_are_quiet_unless_asked_for():
+    """CLI round 1 left this: every training printed TensorFlow's "failed call to cuInit" error
+    line (and its CPU-feature notice) between movierate's lines on a machine without a GPU."""
+    import subprocess
+    import sys
+
+    code = "import movierate, os, tensorflow; print(os.environ['TF_CPP_MIN_LOG_LEVEL'])"
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    quiet = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stdout.strip() in {"2", "3"}
+    assert "cuInit" not in quiet.stderr and "cpu_feature_guard" not in quiet.stderr
+    asked = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**env, "TF_CPP_MIN_LOG_LEVEL": "0"},
+        capture_output=True,
+        text=True,
+    )
+    assert asked.stdout.strip() == "0" and len(asked.stderr) > len(quiet.stderr)
