@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from movierate import config, study
+from movierate import config, store, study
 from movierate.cli import main
 from movierate.cli.study import pick_variants
 from movierate.errors import SpecError, StoreError
@@ -315,7 +315,7 @@ def _no_study(monkeypatch):
 
     def fake_run_study(plan, out, progress=None, overwrite=False):
         calls.append(out)
-        return SimpleNamespace(files={}, seconds=0.0)
+        return SimpleNamespace(files={}, seconds=0.0, out_dir=out, renamed={})
 
     monkeypatch.setattr(study, "run_study", fake_run_study)
     return calls
@@ -394,3 +394,43 @@ def test_an_interrupted_write_keeps_the_earlier_results_whole(tmp_path, monkeypa
     monkeypatch.setattr(atomic, "CHECKPOINT_HOOK", None)
     _write_run(tmp_path, "b", replace(plan, datasets=("b",)))
     assert json.loads((tmp_path / "results.json").read_text())["plan"]["datasets"] == ["b"]
+
+
+@pytest.mark.slow
+def test_a_study_racing_another_run_keeps_both_runs_results(tmp_path, monkeypatch, capsys):
+    """CLI round 2: two studies with one --out both exited 0, and the second silently replaced
+    the first's results and its saved model (names and folder were checked only at the start).
+    Here another run saves the model name and writes results to --out while this one trains."""
+    plan = [
+        "--datasets",
+        "ml-100k",
+        "--dims",
+        "4",
+        "--variants",
+        "l2",
+        "--epochs",
+        "1",
+        "--seeds",
+        "0",
+    ]
+    name = study.model_name(replace(study.FULL_PLAN, dims=(4,)), "ml-100k", 4, "l2")
+    out = tmp_path / "out"
+    fit = study.fit_in_memory
+
+    def other_run_meanwhile(*args, **kwargs):
+        fitted = fit(*args, **kwargs)
+        (config.models_dir() / name).mkdir(parents=True, exist_ok=True)
+        (config.models_dir() / name / "meta.json").write_text("{}")
+        out.mkdir(exist_ok=True)
+        (out / "results.json").write_text("the other run's")
+        return fitted
+
+    monkeypatch.setattr(study, "fit_in_memory", other_run_meanwhile)
+    assert main(["study", *plan, "--out", str(out)]) == 3
+    captured = capsys.readouterr()
+    assert f"saved as '{name}-2'" in captured.err and f"results are in {out}-2" in captured.err
+    assert (out / "results.json").read_text() == "the other run's"
+    assert (config.models_dir() / name / "meta.json").read_text() == "{}"
+    rows = json.loads((tmp_path / "out-2" / "results.json").read_text())["rows"]
+    assert {row["model"] for row in rows} == {f"{name}-2"}  # l2 and its exact whitening
+    assert store.model_exists(f"{name}-2")

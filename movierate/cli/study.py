@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from movierate import schema
-from movierate.cli.command import EXIT_OK, Command, register
+from movierate.cli.command import EXIT_OK, EXIT_SAVED_AS_OTHER_NAME, Command, register
 from movierate.cli.output import ArgumentError, check_path_argument, writable_folder
 from movierate.errors import SpecError
 from movierate.schema import parse_units
@@ -110,10 +110,20 @@ def _run_study(args: argparse.Namespace) -> int:
     result = study.run_study(
         replace(plan, **changes), out, progress=progress, overwrite=args.overwrite
     )
-    print(f"study done in {result.seconds:.0f} s; results in {out}:")
+    code = EXIT_OK
+    if result.out_dir != out:  # another run wrote results to --out while this one trained
+        print(
+            f"note: {out} received another run's study results while this study ran, so its "
+            f"results are in {result.out_dir} (exit code {EXIT_SAVED_AS_OTHER_NAME})",
+            file=sys.stderr,
+        )
+        code = EXIT_SAVED_AS_OTHER_NAME
+    if result.renamed:  # the notes were said as each model was saved
+        code = EXIT_SAVED_AS_OTHER_NAME
+    print(f"study done in {result.seconds:.0f} s; results in {result.out_dir}:")
     for path in result.files.values():
         print(f"  {path}")
-    return EXIT_OK
+    return code
 
 
 def _default_out(config: Any) -> Path:

@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -160,6 +160,10 @@ class StudyResult:
     plan: StudyPlan
     seconds: float
     files: dict[str, Path]
+    #: where the results went: the folder asked for, or the next free one (:class:`Output`)
+    out_dir: Path | None = None
+    #: saved model names taken by another run meanwhile -> the names used instead
+    renamed: dict[str, str] = field(default_factory=dict)
 
 
 def model_name(plan: StudyPlan, dataset: str, dim: int, variant: str) -> str:
@@ -209,6 +213,8 @@ def run_study(
     report = progress or (lambda message: None)
     started = time.perf_counter()
     rows, ablations, prefixes = [], [], []
+    renamed: dict[str, str] = {}
+    target = Output(out_dir, overwrite)
     for dataset in plan.datasets:
         ds = load_dataset(dataset)
         if ds.name != dataset:  # loaded under another name: its models' names differ
@@ -223,8 +229,19 @@ def run_study(
                     name = model_name(plan, ds.name, dim, variant.name)
                     fitted = fit_in_memory(ds, split, spec, name)
                     save = plan.save_models and seed == plan.model_seeds[0]
-                    if save:
-                        store.save_model(name, fitted.result, ds, split, spec, overwrite=True)
+                    if save:  # checked free at the start; taken since: the next free name
+                        folder = store.save_model(
+                            name, fitted.result, ds, split, spec, overwrite=overwrite,
+                            name_base=name,
+                        )  # fmt: skip
+                        if folder.name != name:
+                            renamed[name] = folder.name
+                            report(
+                                f"note: the model name {name!r} was taken (another run's save "
+                                f"or a rename) while this study ran, so it is saved as "
+                                f"{folder.name!r}"
+                            )
+                            name = folder.name
                     models = [(variant.name, fitted.model)]
                     if variant.name in EXACT_WHITENED:
                         try:
@@ -249,9 +266,10 @@ def run_study(
                 rows += cell_rows
                 prefixes.append(curves)
         if dataset != plan.datasets[-1]:  # a stopped run keeps the datasets it finished
-            _write(rows, ablations, prefixes, plan, time.perf_counter() - started, out_dir)
+            _write(rows, ablations, prefixes, plan, time.perf_counter() - started, target)
     seconds = time.perf_counter() - started
-    return _write(rows, ablations, prefixes, plan, seconds, out_dir)
+    result = _write(rows, ablations, prefixes, plan, seconds, target)
+    return replace(result, out_dir=target.folder, renamed=renamed)
 
 
 def _write(
@@ -260,10 +278,31 @@ def _write(
     prefixes: list[pd.DataFrame],
     plan: StudyPlan,
     seconds: float,
-    out_dir: Path,
+    target: Output,
 ) -> StudyResult:
     frame = pd.DataFrame(rows)
     ablation = pd.concat(ablations, ignore_index=True)
     prefix = pd.concat(prefixes, ignore_index=True)
-    files = write_results(frame, ablation, prefix, plan, seconds, out_dir)
-    return StudyResult(frame, ablation, prefix, plan, seconds, files)
+    files = write_results(frame, ablation, prefix, plan, seconds, target.claim())
+    return StudyResult(frame, ablation, prefix, plan, seconds, files, target.folder)
+
+
+class Output:
+    """The folder a study writes its results to: the one asked for, checked free at the start
+    (:func:`check_output_folder`); if another run wrote results there meanwhile (two cron jobs
+    with one ``--out``: the second replaced the first's), the next free ``NAME-2``, ... instead,
+    unless ``overwrite``. Once written, the folder is this run's own."""
+
+    def __init__(self, folder: Path, overwrite: bool) -> None:
+        self.asked = self.folder = Path(folder)
+        self.owned = overwrite
+
+    def claim(self) -> Path:
+        """The folder to write to now."""
+        if not self.owned:
+            n = 2
+            while existing_results(self.folder):
+                self.folder = self.asked.with_name(f"{self.asked.name}-{n}")
+                n += 1
+            self.owned = True
+        return self.folder
