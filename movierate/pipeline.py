@@ -287,8 +287,13 @@ def test_metrics(
     ``scoring.SIGMOID_MARGIN`` beyond its ends for ``sigmoid``, unbounded for ``none``; and
     ``test_unseen_rows``, how many of those rows have a user or movie without a rating in
     ``split.train`` (the rows the model was fit on: pass a refit's folded split)."""
-    metrics = _rmse_mae("test", arrays, spec, ds, split.test, scale or ds.rating_scale)
-    metrics["test_unseen_rows"] = unseen_rows(ds, split.train, split.test)
+    scale = scale or ds.rating_scale
+    metrics = _rmse_mae("test", arrays, spec, ds, split.test, scale)
+    unseen = unseen_mask(ds, split.train, split.test)
+    metrics["test_unseen_rows"] = int(unseen.sum())
+    if 0 < unseen.sum() < len(unseen):  # the RMSE where the model knows both user and movie
+        seen = np.asarray(split.test, dtype=np.int64)[~unseen]
+        metrics["test_rmse_seen"] = _rmse_mae("seen", arrays, spec, ds, seen, scale)["seen_rmse"]
     metrics["test_rmse_of_mean"] = rmse_of_mean(ds, split.train, split.test)
     return metrics
 
@@ -306,12 +311,17 @@ def rmse_of_mean(ds: RatingsDataset, fitted: np.ndarray, rows: np.ndarray) -> fl
 def unseen_rows(ds: RatingsDataset, fitted: np.ndarray, rows: np.ndarray) -> int:
     """How many of ``rows`` have a user or a movie with no rating among the ``fitted`` rows:
     cold-start rows, predicted from vectors training never moved."""
+    return int(np.count_nonzero(unseen_mask(ds, fitted, rows)))
+
+
+def unseen_mask(ds: RatingsDataset, fitted: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Per row of ``rows``: whether its user or movie has no rating among the ``fitted`` rows."""
     users = ds.ratings["user_idx"].to_numpy()
     movies = ds.ratings["movie_idx"].to_numpy()
     fitted, rows = np.asarray(fitted, dtype=np.int64), np.asarray(rows, dtype=np.int64)
     seen_users = np.bincount(users[fitted], minlength=ds.n_users) > 0
     seen_movies = np.bincount(movies[fitted], minlength=ds.n_movies) > 0
-    return int(np.count_nonzero(~seen_users[users[rows]] | ~seen_movies[movies[rows]]))
+    return ~seen_users[users[rows]] | ~seen_movies[movies[rows]]
 
 
 def _rmse_mae(

@@ -269,6 +269,10 @@ def accuracy_section(models: list, trained: list) -> None:
     )
     caveat = store.settings_caveat(models)
     notes = [text.shared_test_rows_text(models[0], bool(caveat))] if shared else []
+    cold = [f"{text.md(m.name)}: {store.unseen_note(m.metrics, m.split_record)}" for m in models]
+    cold = [note for note in cold if not note.endswith(": ")]
+    if cold:  # accuracy round 9: 40% of a small set's test rows, and no word of it here
+        st.info("  \n".join(cold), icon=":material/person_off:")
     if shared and differences:
         notes.append(paired.threshold_text(next(iter(differences.values()))))
     twins = paired.seed_twins_text(models)

@@ -222,6 +222,8 @@ def show_job(job) -> None:
             saved = state.load_model(job.model_name)
             if warning := store.split_note(saved.split_record):
                 st.warning(warning, icon=":material/warning:")
+            if note := store.unseen_note(saved.metrics, saved.split_record):
+                st.info(note, icon=":material/person_off:")
             if warning := store.worse_than_mean_note(saved.metrics):
                 steps = steps_per_epoch_note(
                     saved.split_record.get("n_train"), saved.spec.batch_size

@@ -227,3 +227,28 @@ def test_compare_says_which_models_are_no_better_than_the_mean(home, monkeypatch
     at = open_page("pages/compare.py", models=["small-mf", WHITE])
     warned = [w.value for w in at.warning if "mean rating" in w.value]
     assert len(warned) == 1 and "small-mf (" in warned[0] and "They learned nothing" in warned[0]
+
+
+def test_compare_says_how_many_test_rows_are_cold_start(truth_home, tmp_path, monkeypatch):
+    """Accuracy round 9: on a 3,000-rating set split per user, 40% of the test rows had a movie
+    with no training rating; only `evaluate` said so. Compare now says it beside the table
+    (1% or more), with the RMSE over the other rows."""
+    import json
+
+    home = tmp_path / "home"
+    shutil.copytree(truth_home, home)
+    path = home / "models" / WHITE / "meta.json"
+    meta = json.loads(path.read_text())
+    n_test = meta["split"]["n_test"]
+    meta["metrics"].update(test_unseen_rows=n_test // 4, test_rmse_seen=0.8765)
+    path.write_text(json.dumps(meta))
+    monkeypatch.setenv("MOVIERATE_HOME", str(home))
+    at = open_page("pages/compare.py", models=["small-mf", WHITE], paired="false")
+    (notes,) = [i.value for i in at.info if "no training rating" in i.value]
+    lines = {line.split(":")[0]: line for line in notes.split("  \n")}
+    assert lines[WHITE].startswith(f"{WHITE}: {n_test // 4:,} of its {n_test:,} test rows (25%)")
+    assert lines[WHITE].endswith("it is 0.8765).")
+    # small-mf's own: ml-latest-small's random split leaves 4% of test rows a movie unseen
+    recorded = store.load_model("small-mf").metrics
+    share = recorded["test_unseen_rows"] / n_test
+    assert ("small-mf" in lines) == (share >= store.UNSEEN_NOTE_SHARE)

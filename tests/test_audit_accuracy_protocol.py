@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from movierate import store
+from movierate import scoring, store
 from movierate.data import RatingsDataset, Split, make_split, synthetic_dataset
 from movierate.data.build import RawData, build_dataset
 from movierate.spec import ModelSpec
@@ -149,7 +149,31 @@ def test_cold_start_test_rows_are_counted_where_the_test_rmse_is_recorded(cold):
         studied = fit_in_memory(ds, split, ModelSpec(dim=4, epochs=1)).result.metrics
         assert studied["test_unseen_rows"] == expected
         assert studied["test_rmse"] == pytest.approx(model.metrics["test_rmse"])
+        # accuracy round 9: the RMSE over the rows whose user and movie training saw
+        users, movies = ds.ratings["user_idx"].to_numpy(), ds.ratings["movie_idx"].to_numpy()
+        seen_u, seen_m = set(users[split.train].tolist()), set(movies[split.train].tolist())
+        seen = [r for r in split.test if users[r] in seen_u and movies[r] in seen_m]
+        guess = scoring.predict(
+            model.arrays, model.spec, users[seen], movies[seen], model.rating_scale
+        )
+        truth = ds.ratings["rating"].to_numpy(np.float64)[seen]
+        by_hand = float(np.sqrt(np.mean((guess - truth) ** 2)))
+        assert model.metrics["test_rmse_seen"] == pytest.approx(by_hand, rel=1e-5)
+        note = store.unseen_note(model.metrics, {"n_test": len(split.test)})
+        assert store.unseen_note(model.metrics, model.split_record) == note
+        note = store.unseen_note(model.metrics, {"n_test": expected * 10})  # 10% of them
+        assert f"{expected:,} of its {expected * 10:,} test rows (10%)" in note
+        assert f"it is {by_hand:.4f}" in note
     assert expected > 0  # the data has cold rows to count
+
+
+def test_the_cold_start_note_starts_at_one_percent_of_the_test_rows():
+    metrics = {"test_unseen_rows": 19, "test_rmse_seen": 0.9}
+    assert store.unseen_note(metrics, {"n_test": 10_000}) == ""  # MovieLens: 0.02-0.5%
+    note = store.unseen_note({**metrics, "test_unseen_rows": 119}, {"n_test": 299})
+    assert note.startswith("119 of its 299 test rows (40%) have a user or movie")
+    assert note.endswith("(over the other 180 rows it is 0.9000).")
+    assert store.unseen_note({"test_unseen_rows": "x"}, {"n_test": 299}) == ""
 
 
 def test_a_refit_counts_its_stop_rows_as_seen(cold):

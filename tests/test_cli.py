@@ -6,6 +6,7 @@ import dataclasses
 import functools
 import http.server
 import io
+import json
 import os
 import re
 import shutil
@@ -130,6 +131,10 @@ def test_train_list_show_evaluate_delete_end_to_end(capsys):
     assert "saved 'cli-tiny'" in out and "test RMSE" in out and "early-stopping RMSE" in out
     assert "epoch 1/2 done" in err and "epoch 2/2 done" in err and "stop_rmse" in err
     assert "test_rmse" not in err  # training never reports test rows
+    # cold-start test rows are said from 1% of them on (accuracy round 9)
+    unseen = json.loads((config.models_dir() / "cli-tiny" / "meta.json").read_text())["metrics"]
+    said = "have a user or movie with no training rating" in err
+    assert said == (unseen["test_unseen_rows"] >= 0.01 * 20000)
 
     (config.models_dir() / "half-saved").mkdir()
     code, out, _ = _run(["list"], capsys)
@@ -349,3 +354,12 @@ def test_list_says_when_test_rmses_come_from_different_test_rows(capsys, monkeyp
     monkeypatch.setattr(store, "list_models", lambda: (models[:1], []))
     code, out, _ = _run(["list"], capsys)
     assert "test rows" not in out and "tested on different" not in out
+
+
+def test_tune_names_a_refit_only_where_there_was_one():
+    """Accuracy round 9: `tune --no-refit` printed "rows neither the search nor the refit saw"."""
+    from movierate.cli.tune import _test_text
+
+    assert _test_text(0.9072, refit=False) == "; test RMSE (rows the search never saw): 0.9072"
+    assert _test_text(0.9072, refit=True).startswith("; test RMSE (rows neither the search nor")
+    assert _test_text(None, refit=True) == ""

@@ -134,6 +134,8 @@ def _run_train(args: argparse.Namespace) -> int:
     print(f"folder: {store.model_path(saved)}")
     if warning := store.split_note(store.read_meta(saved)["split"]):
         print(f"warning: {warning}", file=sys.stderr)
+    if note := store.unseen_note(metrics, store.read_meta(saved)["split"]):
+        print(f"note: {note}", file=sys.stderr)
     if warning := store.worse_than_mean_note(metrics):
         meta = store.read_meta(saved)
         steps = steps_per_epoch_note(meta["split"].get("n_train"), meta["spec"].get("batch_size"))

@@ -160,15 +160,10 @@ def _run_tune(args: argparse.Namespace) -> int:
     print(
         f"saved {result.name!r} ({how}): trial {result.best_trial} had the lowest early-stopping "
         f"RMSE, {result.best_value:.4f} ({_mean_there(result.summary)}), of {len(result.trials)} "
-        f"trials in {result.search_seconds:.0f} s"
-        + (
-            f"; test RMSE (rows neither the search nor the refit saw): {test:.4f}"
-            if test is not None
-            else ""
-        )
+        f"trials in {result.search_seconds:.0f} s" + _test_text(test, refit=bool(refit))
     )
     print(f"folder: {store.model_path(result.name)} (trials in trials.json)")
-    _warn_if_no_better_than_mean(result)
+    _warn_about_test_rows(result)
     return code
 
 
@@ -182,7 +177,17 @@ def _mean_there(summary: dict[str, Any], lead: str = "") -> str:
     )
 
 
-def _warn_if_no_better_than_mean(result: Any) -> None:
+def _test_text(test: float | None, *, refit: bool) -> str:
+    """ "; test RMSE (rows neither the search nor the refit saw): 0.9072", without "the refit"
+    where nothing was refit (accuracy round 9: `--no-refit` named a refit)."""
+    if test is None:
+        return ""
+    rows = "rows neither the search nor the refit saw" if refit else "rows the search never saw"
+    return f"; test RMSE ({rows}): {test:.4f}"
+
+
+def _warn_about_test_rows(result: Any) -> None:
+    """A model no better than the mean, and test rows whose user or movie training never saw."""
     from movierate import store
     from movierate.tuning import no_better_than_mean_note
 
@@ -193,6 +198,9 @@ def _warn_if_no_better_than_mean(result: Any) -> None:
     )
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
+    split = store.read_meta(result.name).get("split")
+    if note := store.unseen_note(result.result.metrics, split):
+        print(f"note: {note}", file=sys.stderr)
 
 
 def _print_blend(result: Any, test: float | None) -> None:
@@ -218,15 +226,11 @@ def _print_blend(result: Any, test: float | None) -> None:
         + f"; the weight was picked on the early-stopping rows (blend {blend['stop_rmse']:.4f}"
         f"{_mean_there(result.summary, '; ')}) "
         f"after {len(result.trials)} trials in {result.search_seconds:.0f} s"
-        + (
-            f"; test RMSE (rows neither the search nor the refit saw): {test:.4f}"
-            if test is not None
-            else ""
-        )
+        + _test_text(test, refit=any(m.get("refit") for m in blend["members"]))
     )
     print(f"movie embedding columns: {blend['movie_embedding']}")
     print(f"folder: {store.model_path(result.name)} (trials in trials.json)")
-    _warn_if_no_better_than_mean(result)
+    _warn_about_test_rows(result)
 
 
 def _params(params: dict[str, Any]) -> str:
