@@ -482,13 +482,11 @@ def _age(path: Path, now: float) -> float:
 def find_leftovers(parent: Path, prefixes: Iterable[tuple[str, str]]) -> list[Leftover]:
     """Hidden entries of ``parent`` starting with one of the ``(prefix, kind)`` pairs, plus
     :func:`open_atomic` temp files; each with its writer's state."""
-    if not parent.is_dir():
-        return []
     prefixes = list(prefixes)
     now = time.time()
     found = []
-    try:
-        entries = sorted(parent.iterdir())
+    try:  # a folder we may not read (chmod 000) holds nothing we could clean: skipped
+        entries = sorted(parent.iterdir()) if parent.is_dir() else []
     except OSError:
         return []
     for path in entries:
@@ -496,14 +494,29 @@ def find_leftovers(parent: Path, prefixes: Iterable[tuple[str, str]]) -> list[Le
         if not name.startswith("."):
             continue
         kind = next((k for p, k in prefixes if name.startswith(p)), None)
-        if kind is not None and path.is_dir() and not path.is_symlink():
-            state = writer_state(path)
-        elif name.endswith(".tmp") and (path.is_file() or path.is_symlink()):
-            kind, state = "temporary file", _temp_file_state(path)
-        else:
+        try:
+            if kind is not None and path.is_dir() and not path.is_symlink():
+                state = writer_state(path)
+            elif name.endswith(".tmp") and (path.is_file() or path.is_symlink()):
+                kind, state = "temporary file", _temp_file_state(path)
+            else:
+                continue
+        except OSError:  # unreadable (bad-input round 13: one 000 folder failed every `list`)
             continue
         found.append(Leftover(path, kind, tree_size(path), state, _age(path, now)))
     return found
+
+
+def undeletable(folder: Path) -> Path | None:
+    """The first folder under ``folder`` (itself included) whose entries this process may not
+    remove (no write or search permission), else None: a delete would leave files behind."""
+    if folder.is_symlink() or not folder.is_dir():
+        return None
+    for root, dirs, _files in os.walk(folder, onerror=None):
+        if not os.access(root, os.W_OK | os.X_OK):
+            return Path(root)
+        dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(root, d))]
+    return None
 
 
 def removable(item: Leftover, max_age: float = UNKNOWN_WRITER_MAX_AGE) -> bool:

@@ -1285,6 +1285,13 @@ def delete_model(name: str, *, expected: str | None = None) -> None:
             f"model folder{_store_hint(path)}. Nothing was removed; delete it by hand if you "
             "mean to."
         )
+    locked = atomic.undeletable(path)
+    if locked is not None:  # bad-input round 13: "deleted", and its files stayed behind
+        raise StoreError(
+            f"{shown(name)} is not deleted: movierate may not remove the files in {locked} "
+            f"(its permissions allow no changes). Make it writable (chmod -R u+w '{path}') and "
+            "delete again. Nothing was removed."
+        )
     try:
         atomic.remove_folder_now(path, TRASH_PREFIX)
     except FileNotFoundError:
@@ -2146,10 +2153,10 @@ def leftovers(clean: bool = True) -> LeftoverReport:
     if clean:
         recover()
         for path in _trash_folders(config.models_dir()):
-            removed.append(
-                atomic.Leftover(path, "model deletion", atomic.tree_size(path), "dead", 0)
-            )
-            atomic.remove_tree(path)
+            size = atomic.tree_size(path)
+            with contextlib.suppress(OSError):  # one it may not remove stays listed below
+                atomic.remove_tree(path)
+                removed.append(atomic.Leftover(path, "model deletion", size, "dead", 0))
     for folder, prefixes in _leftover_places():
         if clean:
             with contextlib.suppress(OSError):

@@ -332,3 +332,23 @@ def test_an_npy_that_is_not_a_numeric_array_never_suggests_unpickling(tmp_path, 
     with pytest.raises(DataError, match="not a numeric array saved with numpy.save") as caught:
         read_npy(path)
     assert "allow_pickle" not in str(caught.value)
+
+
+def test_vectors_too_large_or_too_small_for_the_views_arithmetic_are_refused(tmp_path):
+    """Bad-input round 13: vectors times 1e20 (or 1e-22) imported, and every neighbour scored
+    0.00 in file order: their squares overflow (underflow) 32-bit floats. Inside 1e-15..1e15
+    the neighbours are those of the vectors as given."""
+    x = np.random.default_rng(1).normal(size=(40, 6))
+    expected = nearest_movies(x.astype(np.float32), movies_table(40), 0, k=5)["movie_idx"]
+    for scale in (1e-12, 1e12):
+        np.save(tmp_path / "ok.npy", x * scale)
+        imported = read_npy(tmp_path / "ok.npy")
+        got = nearest_movies(imported.vectors, movies_table(40), 0, k=5)["movie_idx"]
+        assert got.tolist() == expected.tolist()
+    for scale, message in ((1e20, "Divide every vector by one number"), (1e-22, "Multiply")):
+        np.save(tmp_path / "far.npy", x * scale)
+        with pytest.raises(DataError, match=message):
+            read_npy(tmp_path / "far.npy")
+    vectors, _ = write_projector(tmp_path, x * 1e30, movies_table(40))
+    with pytest.raises(DataError, match="values up to .*e\\+30"):
+        read_projector_tsv(vectors)

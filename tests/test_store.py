@@ -389,6 +389,43 @@ def test_delete_removes_the_model_and_only_it(tiny):
         store.delete_model("drop")
 
 
+def test_a_model_folder_whose_files_may_not_be_removed_is_not_called_deleted(tiny, monkeypatch):
+    """Bad-input round 13 (as a non-root user): `delete` of a read-only (555) model folder said
+    "deleted", left a hidden .trash copy it could not empty, and every later `list` and Home
+    failed on that copy; a 000 model folder failed every `list` too. Tests run as root, whom
+    permissions do not stop, so the denials are simulated where the code meets them."""
+    _save(tiny, "keep")
+    locked = _save(tiny, "locked")
+    real_access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda p, mode, **kw: Path(p) != locked and real_access(p, mode, **kw)
+    )
+    with pytest.raises(StoreError, match=r"'locked' is not deleted: .*chmod -R u\+w"):
+        store.delete_model("locked")
+    assert store.load_model("locked").name == "locked" and _store_entries() == ["keep", "locked"]
+    monkeypatch.setattr(os, "access", real_access)
+    # a trash folder left by an earlier delete that cannot be emptied, and an unreadable model
+    trash = config.models_dir() / f"{store.TRASH_PREFIX}gone-1234abcd"
+    shutil.copytree(locked, trash)
+    real_is_dir, real_remove = Path.is_dir, atomic.remove_tree
+
+    def is_dir(path):
+        if path == locked / store.CACHE_FOLDER:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_is_dir(path)
+
+    def remove_tree(path):
+        if path == trash:
+            raise PermissionError(13, "Permission denied", str(path / "movies.parquet"))
+        real_remove(path)
+
+    monkeypatch.setattr(Path, "is_dir", is_dir)
+    monkeypatch.setattr(atomic, "remove_tree", remove_tree)
+    report = store.leftovers()
+    assert [item.path for item in report.items] == [trash] and not report.removed
+    assert sorted(m.name for m in store.list_models()[0]) == ["keep", "locked"]
+
+
 def test_cache_path_lives_in_the_model_folder(tiny):
     _save(tiny, "m")
     path = store.cache_path("m", "tsne-perplexity30-seed0.npz")

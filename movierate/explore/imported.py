@@ -52,6 +52,38 @@ class ImportedEmbedding:
     movies: pd.DataFrame
     source: str  # format: "projector", "word2vec" or "npy"
 
+    def __post_init__(self) -> None:
+        check_magnitudes(self.vectors)
+
+
+#: Largest |value| an imported vector may hold, and the smallest largest |value| of a nonzero
+#: one: the views square values in 32-bit floats (norms, distances), which overflow above
+#: about 1.8e19 and underflow below about 1e-19 (bad-input round 13: at 1e20 or 1e-22 every
+#: neighbour scored 0 and lists came out in file order, with no word).
+MAGNITUDE_RANGE = (1e-15, 1e15)
+
+
+def check_magnitudes(vectors: np.ndarray) -> None:
+    """DataError when the vectors' values are too large, or a nonzero vector's too small, for
+    the views' 32-bit arithmetic (:data:`MAGNITUDE_RANGE`); the fix is one rescaling."""
+    low, high = MAGNITUDE_RANGE
+    sizes = np.abs(np.asarray(vectors, dtype=np.float64)).max(axis=1, initial=0.0)
+    largest = float(sizes.max(initial=0.0))
+    if largest > high:
+        raise DataError(
+            f"The vectors hold values up to {largest:.3g} in size: the views square them in "
+            f"32-bit floats, which overflow above about {high:g}. Divide every vector by one "
+            f"number (e.g. {largest:.0e}); directions and neighbours do not change."
+        )
+    tiny = np.flatnonzero((sizes > 0) & (sizes < low))
+    if len(tiny):
+        raise DataError(
+            f"{len(tiny):,} vector(s) (row {int(tiny[0])} first) are not zero, but all their "
+            f"values are below {low:g} in size: the views square them in 32-bit floats, which "
+            "lose them. Multiply every vector by one number (e.g. "
+            f"{1 / float(sizes[sizes > 0].min()):.0e}); directions and neighbours do not change."
+        )
+
 
 def read_projector_tsv(
     vectors_path: str | Path, metadata_path: str | Path | None = None, *, max_bytes: int = MAX_BYTES
