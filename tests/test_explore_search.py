@@ -136,3 +136,21 @@ def test_a_series_name_lists_the_best_known_film_first():
         find_movie(movies, "star wars")
     assert find_movie(movies, "star wars 1977") == 2
     assert find_movie(movies, "the empire strikes back") == 3
+
+
+def test_titles_in_any_script_and_emoji_are_found():
+    """Views round 6: a lecturer's Japanese, Arabic and emoji titles gave "Type part of a movie
+    title" whatever was typed, the pages' own suggestions included (only a-z and 0-9 were
+    kept of a title)."""
+    titles = ["ノルウェイの森", "こころ", "砂の女", "باب الشمس", "الأيام", "Robot ロボット 🤖"]
+    titles += ["🦊 Fox", "Toy Story", "Amélie"]
+    index = TitleIndex(movies_table(len(titles), titles=titles))
+    for query, title in [
+        *((t, t) for t in titles),
+        ("森", "ノルウェイの森"),  # a word of a script written without spaces
+        ("باب", "باب الشمس"),
+        ("🦊", "🦊 Fox"),
+        ("ロボット", "Robot ロボット 🤖"),
+        ("amelie", "Amélie"),
+    ]:
+        assert titles[index.resolve(query)] == title, query

@@ -56,8 +56,9 @@ _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
 
 
 def normalise_title(text: str) -> str:
-    """Lower-case ASCII words of a title: accents stripped, "&" as "and", a trailing article
-    moved to the front ("Matrix, The" -> "the matrix"), punctuation removed."""
+    """Lower-case words of a title (letters and digits of any script, and emoji): accents
+    stripped, "&" as "and", a trailing article moved to the front ("Matrix, The" -> "the
+    matrix"), punctuation removed."""
     return _article_first(text)
 
 
@@ -247,6 +248,8 @@ def _key_score(query: str, key: str) -> float:
     words, key_words = set(query.split()), set(key.split())
     if words <= key_words:
         score = max(score, 0.7 + 0.25 * len(query) / len(key))
+    elif not query.isascii() and query in key:  # scripts written without spaces: "森" in
+        score = max(score, 0.7 + 0.25 * len(query) / len(key))  # "ノルウェイの森"
     if any(w.isdigit() and w not in key_words for w in words):
         score *= 0.9  # "toy story 3" is not "Toy Story"
     return min(score, 0.99)
@@ -258,8 +261,10 @@ def _plain_words(text: str) -> str:
     text = text.replace("&", " and ")
     text = re.sub(r"\b([ldj])['’]", r"\1 ", text)  # French elisions: l'amour -> l amour
     text = re.sub(r"['’`]", "", text)  # schindler's -> schindlers
-    words = re.sub(r"[^a-z0-9]+", " ", text).split()
-    return " ".join(_ROMAN_NUMERALS.get(w, w) for w in words)
+    # letters and digits of any script, and symbols such as emoji (views round 6: Japanese,
+    # Arabic and emoji titles were not searchable at all: only a-z and 0-9 were kept)
+    text = "".join(c if c.isalnum() or unicodedata.category(c) == "So" else " " for c in text)
+    return " ".join(_ROMAN_NUMERALS.get(w, w) for w in text.split())
 
 
 def _article_first(text: str) -> str:
