@@ -65,10 +65,10 @@ def render() -> None:
                     {model.name: matrix},
                     title=f"{kind.title()} of the {model.dim} dimensions",
                     fixed_range=1.0 if kind == "correlation" else None,
-                    height=560,
-                    width=640,
+                    height=480,
+                    width=560,
                 ),
-                width="content",
+                width="stretch",
                 key="cov_heatmap",
             )
             st.caption(

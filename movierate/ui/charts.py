@@ -12,7 +12,9 @@ no NaN); curves and scatters zoom and pan (wheel, drag; double-click resets).
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -21,10 +23,12 @@ import pandas as pd
 from movierate.store import metric_label
 from movierate.ui.text import genres_text
 
-#: Series colours (Plotly's D3 palette, as before).
+#: Series colours: Okabe and Ito's palette for colour-blind eyes (views round 6: the D3 orange
+#: and green that told two models apart looked alike under simulated protanopia), its yellow
+#: left out (too pale on white), then a dark red and a grey.
 PALETTE = [
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7",
+    "#56B4E9", "#000000", "#882255", "#999999", "#117733",
 ]  # fmt: skip
 #: Dash patterns: a training metric is dashed, the first other one solid, then these.
 TRAIN_DASH = [6, 4]
@@ -52,6 +56,30 @@ EDGE_PADDING = 8
 _LEGEND = {"orient": "bottom", "direction": "horizontal", "columns": 3, "labelLimit": 320}
 
 
+#: Chart text as dark and as large as the page's own (views round 6: 12 px #808495 ticks and
+#: legends, 3.7:1 on white, were the first thing lost on a projector): 13 px, #31333F.
+TEXT = "#31333F"
+STYLE: Spec = {
+    "axis": {"labelFontSize": 13, "titleFontSize": 13, "labelColor": TEXT, "titleColor": TEXT},
+    "legend": {"labelFontSize": 13, "titleFontSize": 13, "labelColor": TEXT, "titleColor": TEXT},
+    "header": {"labelFontSize": 13, "titleFontSize": 13, "labelColor": TEXT, "titleColor": TEXT},
+    "title": {"fontSize": 16, "color": TEXT, "subtitleFontSize": 13, "subtitleColor": TEXT},
+}
+
+
+def styled(build: Callable[..., Any]) -> Callable[..., Any]:
+    """A chart builder whose spec (or specs) carry :data:`STYLE` as their config."""
+
+    @functools.wraps(build)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        made = build(*args, **kwargs)
+        for spec in made if isinstance(made, tuple) else (made,):
+            spec["config"] = {**STYLE, **spec.get("config", {})}
+        return made
+
+    return wrapper
+
+
 def _finite(value: Any) -> float | None:
     value = float(value)
     return value if math.isfinite(value) else None
@@ -61,6 +89,7 @@ def _title(title: str, subtitle: str | None) -> dict[str, Any]:
     return {"text": title, "anchor": "start", **({"subtitle": subtitle} if subtitle else {})}
 
 
+@styled
 def curves_chart(
     histories: dict[str, dict[str, list[float]]],
     metrics: list[str],
@@ -165,6 +194,7 @@ def log_ticks(low: float, high: float, *, most: int = 8) -> list[float]:
     return ticks
 
 
+@styled
 def heatmap_chart(
     matrices: dict[str, pd.DataFrame],
     *,
@@ -219,7 +249,7 @@ def heatmap_chart(
                         "legend": {
                             "orient": "bottom",
                             "direction": "horizontal",
-                            "gradientLength": 260,
+                            "gradientLength": 200,
                             "format": ".3~g",
                         },
                     },
@@ -232,6 +262,18 @@ def heatmap_chart(
                 },
             }
         )
+    if len(panels) == 1:  # as wide as its column (views round 6: 490 px of cells ran 184 px
+        # past a 306 px column at 1024 px); as tall as square cells at the asked width
+        single = {k: v for k, v in panels[0].items() if k not in ("transform", "width", "height")}
+        return {
+            "title": _title(title, None),
+            "usermeta": SVG,
+            "data": {"values": rows},
+            "width": "container",
+            "height": step * dims,
+            "autosize": {"type": "fit-x", "contains": "padding"},
+            **single,
+        }
     return {
         "title": _title(title, None),
         "usermeta": SVG,
@@ -246,6 +288,7 @@ def heatmap_chart(
     }
 
 
+@styled
 def spectrum_chart(spectra: dict[str, pd.DataFrame], *, height: int = 360) -> Spec:
     """Variance share per principal direction: bars plus a dotted cumulative line for one
     model, one line per model when comparing (a flat line = an evenly used space)."""
@@ -297,6 +340,7 @@ def spectrum_chart(spectra: dict[str, pd.DataFrame], *, height: int = 360) -> Sp
     }  # fmt: skip
 
 
+@styled
 def variance_chart(variances: dict[str, pd.DataFrame], *, height: int = 360) -> Spec:
     """Grouped bars of each model's variance per embedding dimension, largest first.
 
@@ -326,6 +370,7 @@ def variance_chart(variances: dict[str, pd.DataFrame], *, height: int = 360) -> 
     }  # fmt: skip
 
 
+@styled
 def shared_neighbours_chart(overlap: pd.DataFrame, k: int, *, height: int = 300) -> Spec:
     """Bars of how many of its ``k`` nearest neighbours a movie keeps from model A to B
     (``overlap`` from ``explore.neighbour_overlap``, column ``n_common``)."""
@@ -355,6 +400,7 @@ IMPORTANCE_SERIES = {
 }
 
 
+@styled
 def importance_chart(importance: pd.DataFrame, *, height: int = 260) -> Spec:
     """Grouped bars per embedding dimension from ``explore.dimension_importance``."""
     series = {c: label for c, label in IMPORTANCE_SERIES.items() if c in importance.columns}
@@ -405,6 +451,7 @@ PREFIX_CURVES = {
 }
 
 
+@styled
 def dimension_report_charts(
     dimensions: pd.DataFrame,
     prefix: pd.DataFrame,
@@ -490,6 +537,7 @@ def dimension_report_charts(
     return left, right
 
 
+@styled
 def popularity_chart(frame: pd.DataFrame, quantity: str, *, height: int = 420) -> Spec:
     """Scatter of ``norm`` or ``bias`` against log10(1 + ratings), title, year, ratings and
     genres on hover (``explore.norms_vs_popularity`` rows; drawn on a canvas: thousands of
