@@ -401,6 +401,22 @@ def labels(field_name: str) -> dict[str, str]:
     return dict(constraint.options)
 
 
+#: The widest whole number a browser's number box holds exactly (JavaScript's safe integers).
+WHOLE_LIMIT = 2**53 - 1
+
+
+def whole_number(value: Any, label: str) -> int:
+    """``value`` from a number box as an int; SpecError naming the box when it is no whole
+    number or beyond :data:`WHOLE_LIMIT` (the dashboard's whole-number boxes are float boxes:
+    Streamlit's integer box read "1e4" as 1 and "64.9" as 64 in the browser, bad-input round 13)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer() and abs(value) <= WHOLE_LIMIT:
+        return int(value)
+    shown = f"{value:g}" if isinstance(value, float) else repr(value)
+    raise SpecError(f"{label} = {shown} is not a whole number: type one, such as 64.")
+
+
 def check(name: str, value: Any) -> None:
     """Raise SpecError if ``value`` breaks field ``name``'s constraint (message echoes it)."""
     constraint = SPEC_SCHEMA[name].constraint

@@ -11,6 +11,9 @@ from movierate.ui import charts, dimensions, figures, maps, shell, state, text, 
 
 #: The genre the one-genre colouring starts with (the first the map has): clear clusters.
 DEFAULT_GENRES = ("Horror", "Animation", "Documentary", "Drama")
+#: The map settings typed as whole numbers: parameter -> the box's label.
+WHOLE_MAP_SETTINGS = {"min_ratings": "Min. ratings", "max_iter": "Iterations",
+                      "n_neighbors": "Neighbours"}  # fmt: skip
 
 
 def render() -> None:
@@ -339,17 +342,16 @@ def render() -> None:
             if widgets.without_rating_counts([model]):
                 cols[0].caption("Min. ratings: off, every movie is used (no rating counts).")
             else:
-                params["min_ratings"] = int(
-                    cols[0].number_input(
-                        "Min. ratings",
-                        0,
-                        100_000,
-                        widgets.starting_min_ratings([model], explore.DEFAULT_MIN_RATINGS),
-                        key="tsne_min",
-                        bind="query-params",
-                        help="Movies with fewer ratings are left out (they sit near the "
-                        "origin and add noise).",
-                    )
+                params["min_ratings"] = widgets.whole_number_input(
+                    "Min. ratings",
+                    widgets.starting_min_ratings([model], explore.DEFAULT_MIN_RATINGS),
+                    where=cols[0],
+                    min_value=0,
+                    max_value=100_000,
+                    key="tsne_min",
+                    bind="query-params",
+                    help="Movies with fewer ratings are left out (they sit near the "
+                    "origin and add noise).",
                 )
             if method == "tsne":
                 params["perplexity"] = float(
@@ -359,20 +361,16 @@ def render() -> None:
                         help="Roughly how many neighbours each point cares about.",
                     )
                 )  # fmt: skip
-                params["max_iter"] = int(
-                    cols[2].number_input(
-                        "Iterations", 250, 5000, explore.DEFAULT_MAX_ITER, step=250,
-                        key="iterations", bind="query-params",
-                    )
+                params["max_iter"] = widgets.whole_number_input(
+                    "Iterations", explore.DEFAULT_MAX_ITER, where=cols[2], min_value=250,
+                    max_value=5000, step=250, key="iterations", bind="query-params",
                 )  # fmt: skip
             elif method == "umap":
-                params["n_neighbors"] = int(
-                    cols[1].number_input(
-                        "Neighbours", 2, 200, explore.DEFAULT_N_NEIGHBORS, key="umap_neighbors",
-                        bind="query-params",
-                        help="How many neighbours shape each point's place: small values keep "
-                        "local detail, large ones the overall layout.",
-                    )
+                params["n_neighbors"] = widgets.whole_number_input(
+                    "Neighbours", explore.DEFAULT_N_NEIGHBORS, where=cols[1], min_value=2,
+                    max_value=200, key="umap_neighbors", bind="query-params",
+                    help="How many neighbours shape each point's place: small values keep "
+                    "local detail, large ones the overall layout.",
                 )  # fmt: skip
                 params["min_dist"] = float(
                     cols[2].number_input(
@@ -387,6 +385,11 @@ def render() -> None:
             submitted = cols[4].form_submit_button(
                 "Compute map", icon=":material/refresh:", help="The settings apply when pressed."
             )
+        for key, label in WHOLE_MAP_SETTINGS.items():  # typed in float boxes: whole numbers?
+            if key in params:
+                params[key] = widgets.whole_number_or_error(params[key], label)
+                if params[key] is None:
+                    st.stop()
         return params, submitted
 
     def map_controls(frame) -> tuple[str, bool, str]:
@@ -512,9 +515,16 @@ def render() -> None:
     def export_view() -> None:
         """Download the embedding for the Embedding Projector or word2vec tools."""
         number_col, _ = st.columns([1, 2])
-        min_ratings = number_col.number_input(
-            "Only movies with at least this many ratings", 0, 100_000, 0, key="export_min_ratings"
-        )
+        label = "Only movies with at least this many ratings"
+        min_ratings = widgets.whole_number_or_error(
+            widgets.whole_number_input(
+                label, 0, where=number_col, min_value=0, max_value=100_000,
+                key="export_min_ratings",
+            ),
+            label,
+        )  # fmt: skip
+        if min_ratings is None:
+            return
         st.markdown(
             "Load both TSV files at [projector.tensorflow.org](https://projector.tensorflow.org) "
             "(*Load* → vectors, then metadata); word2vec text opens with gensim's "

@@ -47,20 +47,22 @@ def render() -> None:
         active = np.flatnonzero(counts >= 20)
         pool = active if len(active) else np.arange(len(user_ids))
         chosen = user_ids[np.random.default_rng().choice(pool)]
-        st.session_state["user"] = int(chosen) if numeric_ids else str(chosen)
+        st.session_state["user"] = float(chosen) if numeric_ids else str(chosen)
 
     user_col, sample_col, k_col, min_col = st.columns(
         [2, 1.3, 2, 2], gap="medium", vertical_alignment="bottom"
     )
     with user_col:
-        if numeric_ids:
-            user_id = st.number_input(
-                f"User id ({user_ids.min()}–{user_ids.max()} in {ds.name})",
-                value=int(user_ids[0]),
-                step=1,
-                key="user",
-                bind="query-params",
+        if numeric_ids:  # a float box: an int box read a typed "1e3" as user 1
+            label = f"User id ({user_ids.min()}–{user_ids.max()} in {ds.name})"
+            user_id = widgets.whole_number_or_error(
+                widgets.whole_number_input(
+                    label, int(user_ids[0]), key="user", bind="query-params"
+                ),
+                "User id",
             )
+            if user_id is None:
+                return
         else:
             user_id = st.selectbox(
                 f"User id ({len(user_ids):,} users in {ds.name})",

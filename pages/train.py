@@ -73,13 +73,9 @@ def spec_widget(name: str, default: Any) -> Any:
     # the range is said, not enforced by the box: a box over its maximum turned red and Start
     # training then did nothing visible (recheck); the form's check names the field instead
     allowed = f"{field.help}. Allowed: {rule.describe().removeprefix('use ')}."
-    if rule.type is int:
-        return st.number_input(
-            field.label,
-            value=int(default or 0),
-            step=int(field.step or 1),
-            help=allowed,
-            key=key,
+    if rule.type is int:  # a float box, checked as a whole number on Start (build_spec)
+        return widgets.whole_number_input(
+            field.label, int(default or 0), step=int(field.step or 1), help=allowed, key=key
         )
     return st.number_input(
         field.label,
@@ -129,6 +125,10 @@ def build_spec(values: dict[str, Any]) -> Any:
     from movierate.spec import ModelSpec
 
     values = dict(values)
+    for name, field in schema.SPEC_SCHEMA.items():
+        rule = field.constraint
+        if isinstance(rule, schema.Interval) and rule.type is int and name in values:
+            values[name] = schema.whole_number(values[name], field.label)
     values["hidden_units"] = schema.parse_units(
         values["hidden_units"], schema.SPEC_SCHEMA["hidden_units"].label
     )
@@ -342,9 +342,10 @@ def tune_form(datasets: list[str]) -> None:
         budget = search_col.number_input(
             "Budget (minutes)", min_value=0.5, max_value=240.0, value=5.0, step=0.5
         )
-        trials = search_col.number_input(
-            "Stop after this many trials (0 = no cap)", min_value=0, max_value=1000, value=0
-        )
+        trials = widgets.whole_number_input(
+            "Stop after this many trials (0 = no cap)", 0, where=search_col, min_value=0,
+            max_value=1000,
+        )  # fmt: skip
         refit = data_col.checkbox(
             "Refit the winner on train + early-stopping rows",
             value=True,
@@ -356,15 +357,16 @@ def tune_form(datasets: list[str]) -> None:
             "unseen. "
             "Off: save the best trial as trained.",
         )
-        ensemble = search_col.number_input(
+        ensemble = widgets.whole_number_input(
             "Seeds averaged in the saved model",
+            1,
+            where=search_col,
             min_value=1,
             max_value=MAX_ENSEMBLE,
-            value=1,
             key="tune_ensemble",
             help="K > 1 refits the winner with K seeds and saves their average as ONE model "
             "of K x dim dimensions (mf_bias / mf only): K x the refit time, a little lower "
-            "RMSE (about 0.4% with 3-5 seeds on ml-100k).",
+            "test RMSE (0.26-0.29% with 3 seeds, 0.35% with 5, on ml-100k).",
         )
         blend = data_col.checkbox(
             "Blend autorec + mf_bias into one model",
@@ -382,9 +384,9 @@ def tune_form(datasets: list[str]) -> None:
             request = TuneRequest(
                 blend_families(families) if blend else tuple(families),
                 float(budget),
-                int(trials) or None,
+                schema.whole_number(trials, "Stop after this many trials") or None,
                 refit=bool(refit),
-                ensemble=int(ensemble),
+                ensemble=schema.whole_number(ensemble, "Seeds averaged in the saved model"),
                 blend=bool(blend),
             ).validate()
             job_id = state.job_registry().submit(
@@ -500,10 +502,9 @@ def train_form(datasets: list[str]) -> None:
                 0.05,
                 help="Rows that early stopping watches; they are not trained on.",
             )
-            split_seed = st.number_input(
+            split_seed = widgets.whole_number_input(
                 "Split seed",
-                value=42,
-                step=1,
+                42,
                 help="Draws the random rows; a temporal split draws none (it holds out each "
                 "user's latest ratings), so there it changes nothing.",
             )
@@ -580,7 +581,7 @@ def train_form(datasets: list[str]) -> None:
                     "method": split_method,
                     "test_fraction": test_fraction,
                     "stop_fraction": stop_fraction,
-                    "seed": int(split_seed),
+                    "seed": schema.whole_number(split_seed, "Split seed"),
                 },
             )
         except NameTakenError as exc:

@@ -328,6 +328,12 @@ def test_recommend_sample_and_unknown_user(trained_home):
     at.number_input(key="user").set_value(999_999).run()
     assert not at.exception
     assert any("is not in ml-latest-small" in e.value for e in at.error)
+    # bad-input round 13: an integer box read a typed "1e2" as user 1 (and 1.5 as 1)
+    at.number_input(key="user").set_value(1.5).run()
+    assert any("User id = 1.5 is not a whole number" in e.value for e in at.error)
+    at.number_input(key="user").set_value(1e2).run()
+    assert_clean(at)
+    assert "### User 100" in " ".join(m.value for m in at.markdown)
 
 
 @pytest.mark.parametrize("page", ["compare", "embeddings", "neighbours", "recommend"])

@@ -384,3 +384,21 @@ def test_use_exactly_keeps_a_value_equal_to_the_form_s(trained_home, fake_jobs):
     submit(at, **{"Model family": "autorec", "Model name": "auto-exact"})
     spec = _submitted_spec(at, submitted, 2)
     assert submitted[-1]["name"] == "auto-exact" and spec.family == "autorec" and spec.dim == 32
+
+
+def test_whole_number_boxes_keep_what_was_typed_and_refuse_fractions(trained_home, fake_jobs):
+    """Bad-input round 13: Streamlit's integer boxes read "1e4" as 1 and "64.9" as 64 in the
+    browser (a dimension of 1e30 trained a dim-1 model), and turned red past 2^53 with Start
+    doing nothing. The boxes now hold floats, checked as whole numbers on Start."""
+    registry, submitted, release = fake_jobs
+    release.set()
+    for value, message in [
+        (64.9, "Embedding dimension = 64.9 is not a whole number"),
+        (1e30, "Embedding dimension = 1e+30 is not a whole number"),
+        (5000.0, "Embedding dimension = 5000 is invalid"),
+    ]:
+        at = submit(open_train(), **{"Embedding dimension": value})
+        assert any(message in e.value for e in at.error), [e.value for e in at.error]
+    assert submitted == []
+    submit(open_train(), **{"Batch size": 1e4, "Model name": "batch-1e4"})
+    assert _submitted_spec(None, submitted, 1).batch_size == 10_000

@@ -95,6 +95,33 @@ MOVIE_COLUMN_CONFIG: dict[str, Any] = {
 HIDDEN_MOVIE_COLUMNS = ("movie_idx", "movie_id")
 
 
+def whole_number_input(
+    label: str, value: int, *, where: Any = None, step: int = 1, **kwargs: Any
+) -> float:
+    """A number box for a whole number, returning the float typed: pass it to
+    ``schema.whole_number`` (or :func:`whole_number_or_error`). Streamlit's integer box parses
+    typed text in the browser as far as it is digits ("1e4" -> 1, "64.9" -> 64: a dimension of
+    1e30 trained a dim-1 model, bad-input round 13) and turns red past 2^53; a float box keeps
+    what was typed. ``min_value`` / ``max_value`` in ``kwargs`` are taken as floats."""
+    where = where if where is not None else st
+    for bound in ("min_value", "max_value"):
+        if kwargs.get(bound) is not None:
+            kwargs[bound] = float(kwargs[bound])
+    return where.number_input(label, value=float(value), step=float(step), format="%.15g", **kwargs)
+
+
+def whole_number_or_error(value: float, label: str, *, where: Any = None) -> int | None:
+    """``schema.whole_number`` for a box outside a form: the error under it, and None."""
+    from movierate.errors import SpecError
+    from movierate.schema import whole_number
+
+    try:
+        return whole_number(value, label)
+    except SpecError as exc:
+        (where if where is not None else st).error(str(exc), icon=":material/warning:")
+        return None
+
+
 def count_slider(
     label: str, lo: int, hi: int, value: int, *, key: str, container: Any = None, **kwargs: Any
 ) -> int:
