@@ -202,6 +202,32 @@ def _temp_file_state(path: Path) -> WriterState:
     return "unknown"
 
 
+# --- what a failed write means --------------------------------------------------------------
+
+
+def write_failure(exc: OSError) -> tuple[str, str]:
+    """(what the system said, what to do) for an OSError of a write: a full disk, a used-up
+    quota or a file-size limit (``ulimit -f``) get their fix; pyarrow names the errno only in
+    its text, which is read too."""
+    import re
+
+    said = exc.strerror or str(exc) or type(exc).__name__
+    code = exc.errno
+    if code is None and (found := re.search(r"\[errno (\d+)\]", str(exc))):
+        code = int(found.group(1))
+    hint = {
+        errno.EFBIG: "A file reached the size limit set on this process (is `ulimit -f` set?): "
+        "raise it and try again.",
+        errno.ENOSPC: "Free some disk space and try again.",
+        errno.EDQUOT: "The disk quota is used up: free some space and try again.",
+        errno.EACCES: "Check the folder's permissions (or set MOVIERATE_HOME to a writable "
+        "folder) and try again.",
+        errno.EROFS: "The folder is on a read-only file system: set MOVIERATE_HOME to a "
+        "writable folder and try again.",
+    }.get(code, "")
+    return said, hint
+
+
 # --- folders -----------------------------------------------------------------------------------
 
 

@@ -648,7 +648,10 @@ def regularizers_shown(model: Any) -> str:
 
 def family_shown(model: Any) -> str:
     """The model's family for a table: a blend names its members' (``"blend of autorec +
-    mf_bias"``), since its spec says mf_bias."""
+    mf_bias"``), since its spec says mf_bias; an imported embedding says "imported" (CLI
+    round 2: Home said "mf", `list` "imported")."""
+    if _imported(model):
+        return "imported"
     members = blend_members(model)
     if members:
         return "blend of " + " + ".join(family for family, _, _ in members)
@@ -955,19 +958,10 @@ def _saving(name: str, replacing: bool) -> Iterator[None]:
     try:
         yield
     except OSError as exc:
-        said = exc.strerror or str(exc) or type(exc).__name__
-        code = exc.errno
-        if code is None and (found := re.search(r"\[errno (\d+)\]", str(exc))):
-            code = int(found.group(1))  # pyarrow names it only in its text
-        hint = {
-            errno.EFBIG: " A file reached the size limit set on this process (is `ulimit -f` "
-            "set?): raise it and train again.",
-            errno.ENOSPC: " Free some disk space and train again.",
-            errno.EDQUOT: " The disk quota is used up: free some space and train again.",
-        }.get(code, "")
+        said, hint = atomic.write_failure(exc)
         kept = f" The model already named {name!r} is unchanged." if replacing else ""
         raise StoreError(
-            f"Could not save {name!r}: {said}. Nothing was saved.{kept}{hint}"
+            f"Could not save {name!r}: {said}. Nothing was saved.{kept} {hint}".rstrip()
         ) from exc
 
 
@@ -1029,7 +1023,7 @@ def list_models() -> tuple[list[ModelInfo], list[BrokenModel]]:
             continue
         except Exception as exc:  # a damaged folder must never break the listing
             if path.is_dir():
-                broken.append(BrokenModel(path.name, f"{type(exc).__name__}: {exc}", path))
+                broken.append(BrokenModel(path.name, unexpected_problem(exc), path))
             continue
         infos.append(info)
     # a save date over a day ahead is no date (a hand edit, a clock set wrong): listed last, so
@@ -1235,8 +1229,31 @@ def model_problem(name: str) -> str | None:
     except MovierateError as exc:
         return str(exc)
     except Exception as exc:  # a damaged file no check foresaw
-        return f"{type(exc).__name__}: {exc}"
+        return unexpected_problem(exc)
     return None
+
+
+#: Said of a file this process may not read: its content is unknown, not damaged.
+UNREADABLE = "movierate may not read"
+
+
+def _damaged_text(file_name: str, exc: BaseException) -> str:
+    """Why ``file_name`` of a model cannot be read: damaged, or only not readable by this
+    process (bad-input round 13: a chmod 000 file was "damaged" under a /proc/self/fd path,
+    and `show` advised deleting the model)."""
+    if isinstance(exc, PermissionError):
+        return (
+            f"{UNREADABLE} {file_name} (permission denied); the file itself may be whole: make "
+            "the model's folder readable again (chmod -R u+rwX on it)"
+        )
+    return f"{file_name} is damaged ({exc})"
+
+
+def unexpected_problem(exc: BaseException) -> str:
+    """A broken folder's reason for an error no check foresaw."""
+    if isinstance(exc, PermissionError):
+        return _damaged_text(Path(exc.filename or "a file").name, exc)
+    return f"{type(exc).__name__}: {exc}"
 
 
 def model_identity(name: str) -> str:
@@ -1725,7 +1742,7 @@ def _npz_shapes(path: Path) -> dict[str, tuple[int, ...]]:
                     )
                 shapes[key] = tuple(int(n) for n in shape)
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise StoreError(f"{EMBEDDINGS_FILE} is damaged ({exc})") from None
+        raise StoreError(_damaged_text(EMBEDDINGS_FILE, exc)) from None
     return shapes
 
 
@@ -1796,7 +1813,7 @@ def _check_movies_schema(path: Path) -> None:
     try:
         schema = pq.read_schema(path)
     except (OSError, ValueError) as exc:
-        raise StoreError(f"{MOVIES_FILE} is damaged ({exc})") from None
+        raise StoreError(_damaged_text(MOVIES_FILE, exc)) from None
     names = set(schema.names)
     missing = [c for c in REQUIRED_MOVIE_COLUMNS if c not in names]
     if missing:
@@ -1813,7 +1830,7 @@ def _parquet_rows(path: Path) -> int:
     try:
         return int(pq.read_metadata(path).num_rows)
     except (OSError, ValueError) as exc:
-        raise StoreError(f"{MOVIES_FILE} is damaged ({exc})") from None
+        raise StoreError(_damaged_text(MOVIES_FILE, exc)) from None
 
 
 def _read_movies(path: Path) -> pd.DataFrame:

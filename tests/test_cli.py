@@ -129,6 +129,10 @@ def test_train_list_show_evaluate_delete_end_to_end(capsys):
     )
     assert code == 0, err
     assert "saved 'cli-tiny'" in out and "test RMSE" in out and "early-stopping RMSE" in out
+    # CLI round 2: the wall time read as the training time that `list` and the pages show
+    recorded = json.loads((config.models_dir() / "cli-tiny" / "meta.json").read_text())
+    assert "s of it training:" in out
+    assert f", {recorded['timings']['train_seconds']:.1f} s of it training" in out
     assert "epoch 1/2 done" in err and "epoch 2/2 done" in err and "stop_rmse" in err
     assert "test_rmse" not in err  # training never reports test rows
     # cold-start test rows are said from 1% of them on (accuracy round 9)

@@ -333,3 +333,27 @@ def test_a_header_line_repeated_mid_file_is_named_as_such(tmp_path):
     with pytest.raises(DataError) as other:
         from_csv(write(tmp_path, "user,item,rating\n1,1,4\n2,1,good\n3,2,bad\n"))
     assert "header line" not in str(other.value)  # two different words: no header guess
+
+
+def test_a_full_disk_while_storing_an_upload_is_said_and_keeps_the_old_copy(monkeypatch):
+    """Bad-input round 13: an upload on a full disk showed "Something went wrong (OSError)";
+    the dataset already stored under that name stayed whole, and still must."""
+    import errno
+
+    import pyarrow.parquet as pq
+
+    first = b"user,item,rating\nu1,m1,4\nu1,m2,2\nu2,m1,5\nu2,m3,1\n"
+    from_csv(first, save_as="mine")
+    real = pq.write_table
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pq, "write_table", full)
+    with pytest.raises(DataError) as caught:
+        from_csv(first + b"u3,m2,3\n", save_as="mine", replace=True)
+    said = str(caught.value)
+    assert said.startswith("Could not store 'mine': No space left on device. Nothing was stored.")
+    assert "The dataset already named 'mine' is unchanged. Free some disk space" in said
+    monkeypatch.setattr(pq, "write_table", real)
+    assert len(load_dataset("mine")) == 4

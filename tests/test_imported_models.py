@@ -52,6 +52,10 @@ def test_save_imported_then_list_and_load(tmp_path):
     assert not (folder / store.KERAS_FILE).exists()
     infos, broken = store.list_models()
     assert [i.name for i in infos] == ["ext"] and not broken
+    # CLI round 2: Home's table said "mf" where `list` said "imported"
+    from movierate.ui.text import models_table
+
+    assert models_table(infos)["family"].tolist() == ["imported"]
     model = store.load_model("ext")
     assert is_imported(model) and model.meta["imported"]["format"] == "projector"
     np.testing.assert_allclose(model.movie_embedding, x, rtol=1e-6)

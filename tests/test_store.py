@@ -626,3 +626,27 @@ def test_deleting_a_model_linked_to_another_leaves_no_trash_and_keeps_the_target
     store.delete_model("alias")
     assert _store_entries() == ["base"]  # no .trash-alias-* link left behind
     assert store.load_model("base").name == "base"
+
+
+def test_a_file_movierate_may_not_read_is_not_called_damaged(tiny, monkeypatch, capsys):
+    """Bad-input round 13 (non-root, chmod 000 embeddings.npz): "embeddings.npz is damaged
+    ([Errno 13] Permission denied: '/proc/self/fd/3/embeddings.npz')", and `show` advised
+    deleting a model a chmod would have given back."""
+    import zipfile
+
+    _save(tiny, "locked")
+
+    def denied(path, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", f"/proc/self/fd/3/{Path(path).name}")
+
+    monkeypatch.setattr(zipfile, "ZipFile", denied)
+    problem = store.model_problem("locked")
+    assert problem.startswith("movierate may not read embeddings.npz (permission denied)")
+    assert "damaged" not in problem and "/proc/self/fd" not in problem
+    (broken,) = store.list_models()[1]
+    assert broken.reason == problem
+    from movierate.cli import main
+
+    assert main(["show", "locked"]) == 1
+    err = capsys.readouterr().err
+    assert "may not read embeddings.npz" in err and "Delete it" not in err

@@ -83,7 +83,7 @@ def _run_list(args: argparse.Namespace) -> int:
     rows = [
         [
             info.name,
-            "imported" if info.imported else store.family_shown(info),
+            store.family_shown(info),
             str(info.dim),
             store.regularizers_shown(info)
             if info.blend or info.spec.penalty_min_ratings
@@ -278,6 +278,8 @@ def _run_show(args: argparse.Namespace) -> int:
         print("\nhistory" + store.first_member_note(_mapping(meta.get("metrics"))))
         print(format_table(["epoch", *columns], rows))
     problem = store.model_problem(args.name)
+    if problem and store.UNREADABLE in problem:  # its files may be whole: never "delete it"
+        raise StoreError(f"Model {args.name!r} cannot be loaded: {problem.rstrip('.')}.")
     if problem:
         raise StoreError(
             f"Model {args.name!r} is broken and cannot be loaded: {problem.rstrip('.')}. Delete it "

@@ -534,10 +534,13 @@ def extract_zip(
                         f"({len(Path(err.filename or '').name):,} characters); repack the zip "
                         "with shorter names."
                     ) from None
+                said, hint = atomic.write_failure(err)
+                entry = Path(err.filename or "").name
                 raise DataError(
-                    f"{filename} could not be extracted into {target}: "
-                    f"{err.strerror or err} ({Path(err.filename or '').name or 'no file'}). "
-                    "Check the free disk space, or repack the zip with one entry per file."
+                    f"{filename} could not be extracted into {target}: {said}"
+                    + (f" ({entry})" if entry else "")
+                    + ". "
+                    + (hint or "Repack the zip with one entry per file and each name once.")
                 ) from None
 
 

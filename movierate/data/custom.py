@@ -635,6 +635,22 @@ def _years(column: pd.Series) -> tuple[pd.Series, np.ndarray]:
 def _save(ds: RatingsDataset, raw: RawData, label: str) -> Path:
     """Write ``ds`` under ``data_dir()/custom/<name>/`` (temp folder + rename)."""
     parent = config.data_dir() / CUSTOM_FOLDER
+    try:
+        return _write(ds, raw, label, parent)
+    except OSError as exc:  # bad-input round 13: a full disk showed "Something went wrong"
+        said, hint = atomic.write_failure(exc)
+        kept = (
+            f" The dataset already named {ds.name!r} is unchanged."
+            if (parent / ds.name).exists()
+            else ""
+        )
+        raise DataError(
+            f"Could not store {ds.name!r}: {said}. Nothing was stored.{kept} {hint}".rstrip()
+        ) from exc
+
+
+def _write(ds: RatingsDataset, raw: RawData, label: str, parent: Path) -> Path:
+    """:func:`_save`'s files, staged in a temporary folder, then published."""
     with atomic.staging_folder(parent, f".{ds.name}-") as temp:
         r = ds.ratings
         table = pa.table(

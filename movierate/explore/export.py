@@ -34,8 +34,9 @@ from movierate.explore.validation import (
 )
 
 PROJECTOR_METADATA_COLUMNS = ("title", "year", "genres", "n_ratings")
-#: Significant digits written per number (float32 holds about 7).
-FLOAT_FORMAT = "%.7g"
+#: Significant digits written per number: 9 give every float32 back exactly (CLI round 2: at 7,
+#: 1,664 of 1,682 exported rows came back changed, by up to 5e-8).
+FLOAT_FORMAT = "%.9g"
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -176,7 +177,12 @@ def read_word2vec(
         if len(parts) != dim + 1:
             raise DataError(
                 f"Line {number} has {len(parts) - 1} values after its token, expected {dim}, "
-                f"in {name}."
+                f"in {name}"
+                + (
+                    " (a token holds no spaces: word2vec files write them as '_')."
+                    if len(parts) > dim + 1
+                    else "."
+                )
             )
         token = parts[0]
         if not token:
@@ -199,6 +205,12 @@ def read_word2vec(
                 f"Line {number} holds a value that is not a number, in {name}."
             ) from None
         tokens.append(token)
+    extra = sum(1 for line in stream if line.strip())
+    if extra:  # bad-input round 13: a header of 40 over 50 lines dropped 10 without a word
+        raise DataError(
+            f"{name} holds {count + extra:,} vector lines but its header announces {count:,}; "
+            "fix the count in the first line (the other lines would be dropped)."
+        )
     return tokens, vectors
 
 
