@@ -228,6 +228,12 @@ def render() -> None:
             map_note = (
                 f"{text.map_method_text(method)}{unit} ({len(frame):,} movies{subset}, {source})."
             )
+        if (
+            method == "tsne"
+            and uploaded is None
+            and (crowded := explore.perplexity_note(len(frame), params["perplexity"]))
+        ):
+            st.warning(crowded, icon=":material/blur_circular:")
         if isolate_rows and uploaded is None:
             st.warning(
                 f"Showing only the {len(isolate_rows):,} isolated movies, re-projected alone.",

@@ -29,7 +29,8 @@ def render() -> None:
         explore_views.render_probes(models)
         return
     if section == "align":
-        names = [info.name for info in state.list_models()[0]]
+        infos = state.list_models()[0]
+        names = [info.name for info in infos]
         if len(names) < 2:
             st.info(
                 "Two models, one frame needs two saved models; train another one first.",
@@ -43,7 +44,7 @@ def render() -> None:
         b_name = right.selectbox(
             "Model B",
             names,
-            index=1,
+            index=names.index(widgets.partner_of(model_a, infos)),
             key="model_b",
             bind="query-params",
             persist_state="session",

@@ -85,7 +85,7 @@ def render() -> None:
         else ""
     )
     st.markdown(
-        f"### {text.heading_text(movie['title'])} ({text.year_text(movie['year'])})\n"
+        f"### {text.heading_text(text.with_year(movie['title'], movie['year']))}\n"
         f"{text.md(text.genres_text(movie['genres']))}{counts}"
     )
 
@@ -139,8 +139,9 @@ def render() -> None:
                         f"film of the same number in {model.dataset_name}, which {model.name} "
                         "was trained on."
                         if untitled
-                        else f"**Not in this model's data:** {text.md(movie['title'])} "
-                        f"({text.year_text(movie['year'])}) is not among the movies of "
+                        else "**Not in this model's data:** "
+                        f"{text.md(text.with_year(movie['title'], movie['year']))} is not among "
+                        "the movies of "
                         f"{model.dataset_name}, which {model.name} was trained on.",
                         icon=":material/block:",
                     )
@@ -149,7 +150,7 @@ def render() -> None:
                 if note := explore.few_ratings_note(model.movies, row):
                     st.warning(note, icon=":material/scatter_plot:")
                 own = model.movies.loc[row]
-                here = f"{own['title']} ({text.year_text(own['year'])})"
+                here = text.with_year(own["title"], own["year"])
                 if here != f"{movie['title']} ({text.year_text(movie['year'])})":
                     counted = not widgets.without_rating_counts([model])
                     ratings = f", {text.ratings_text(own['n_ratings'])}" if counted else ""

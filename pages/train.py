@@ -226,7 +226,7 @@ def show_job(job) -> None:
                 st.info(note, icon=":material/person_off:")
             if warning := store.worse_than_mean_note(saved.metrics):
                 steps = steps_per_epoch_note(
-                    saved.split_record.get("n_train"), saved.spec.batch_size
+                    saved.split_record.get("n_train"), saved.spec.batch_size, saved.spec.family
                 )
                 st.warning(f"{warning} {steps}".strip(), icon=":material/warning:")
         links = st.columns(3)

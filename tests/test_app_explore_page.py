@@ -308,3 +308,16 @@ def test_rating_sliders_offer_few_values_from_end_to_end():
         steps = rating_steps(SimpleNamespace(rating_scale=scale))
         assert len(steps) <= MAX_STEPS and steps[0] == round(scale[0], 4)
         assert steps[-1] == round(scale[1], 4) and steps == sorted(steps)
+
+
+def test_model_b_starts_on_another_model_of_model_a_s_data():
+    """Views round 6: "Two models, one frame" opened on another dataset's model (0 movies in
+    common) though a model of model A's data set was saved."""
+    from types import SimpleNamespace as NS
+
+    from movierate.ui.widgets import partner_of
+
+    infos = [NS(name="new-100k", dataset_fingerprint="B"), NS(name="a", dataset_fingerprint="A"),
+             NS(name="old-a", dataset_fingerprint="A")]  # fmt: skip
+    assert partner_of(NS(name="a", meta={"dataset": {"fingerprint": "A"}}), infos) == "old-a"
+    assert partner_of(NS(name="c", meta={"dataset": {"fingerprint": "C"}}), infos) == "new-100k"

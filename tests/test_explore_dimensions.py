@@ -340,3 +340,31 @@ def test_an_embedding_that_raises_the_rmse_is_said_to_raise_it():
         0.15, None, None, 16, rows="early-stopping", rmse=(0.9007, 0.9010)
     )
     assert "(biases alone 0.9007, the full model 0.9010)" in even
+
+
+def test_every_dimension_needed_is_said_as_such():
+    """Views round 6: "the first 4 dims of 4 give 95%" and "the first 8 of 8 reach 90%" read as
+    compression where every dimension was needed."""
+    import pandas as pd
+
+    from movierate.explore.covariance import spectrum_sentence
+    from movierate.ui.text import prefix_curves_text
+
+    even = pd.DataFrame({"share": [0.25] * 4, "cumulative_share": [0.25, 0.5, 0.75, 1.0]})
+    assert spectrum_sentence(even).endswith("and all 4 are needed to reach 90%.")
+    steep = pd.DataFrame({"share": [0.9, 0.1], "cumulative_share": [0.9, 1.0]})
+    assert spectrum_sentence(steep).endswith("and the first 1 of 2 reach 90%.")
+    assert prefix_curves_text(4, 4, 4) == (
+        "Here all 4 dimensions are needed for 95% of the full model's RMSE gain."
+    )
+    assert prefix_curves_text(2, 3, 4).startswith("Here the first 2 of 4 dimensions")
+
+
+def test_no_spearman_is_quoted_over_importances_that_are_noise():
+    """Views round 6: "Dimensions are not ordered: Spearman -0.52 ..." above a box saying that no
+    held-out share exists (zeroing any dimension lowered the RMSE)."""
+    from movierate.explore.ordering import ordering_verdict
+
+    said = ordering_verdict(-0.52, 3, 2, 8, rows="early-stopping", rmse=(1.0, 0.9), no_shares=True)
+    assert "Spearman" not in said and "no importance to rank on the early-stopping rows" in said
+    assert "Spearman -0.52" in ordering_verdict(-0.52, 3, 2, 8, rmse=(1.0, 0.9))

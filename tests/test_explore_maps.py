@@ -153,3 +153,13 @@ def test_a_run_abandoned_by_its_page_still_fills_the_cache(tmp_path):
         cache=lambda k: tmp_path / k,
     )  # fmt: skip
     assert again.attrs["from_cache"] is True and "kept" in again.attrs["trust"]
+
+
+def test_a_perplexity_too_large_for_the_movies_is_said():
+    """Views round 6: 60 books at the default perplexity 30 drew a near-perfect ring, with no
+    word; the page now says so and what to try."""
+    from movierate.explore import perplexity_note
+
+    assert perplexity_note(2_269, 30) == ""
+    note = perplexity_note(60, 30)
+    assert "60 movies" in note and "ring" in note and "Try about 6" in note

@@ -140,7 +140,10 @@ def _run_train(args: argparse.Namespace) -> int:
     if note := store.unseen_note(metrics, meta["split"]):
         print(f"note: {note}", file=sys.stderr)
     if warning := store.worse_than_mean_note(metrics):
-        steps = steps_per_epoch_note(meta["split"].get("n_train"), meta["spec"].get("batch_size"))
+        spec = meta["spec"]
+        steps = steps_per_epoch_note(
+            meta["split"].get("n_train"), spec.get("batch_size"), spec.get("family")
+        )
         print(f"warning: {f'{warning} {steps}'.strip()}", file=sys.stderr)
     return code
 

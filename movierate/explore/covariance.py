@@ -243,7 +243,9 @@ def spectrum_sentence(spectrum: pd.DataFrame, share: float = 0.9) -> str:
     if not len(shares) or not np.isfinite(shares).all() or shares.sum() <= 0:
         return "These movie vectors do not vary: no variance to share out."
     reach = int(np.flatnonzero(cumulative >= share - 1e-12)[0]) + 1
-    return (
-        f"Here the first direction carries {shares[0]:.0%} of the variance and the first "
-        f"{reach} of {len(shares)} reach {share:.0%}."
+    needed = (  # views round 6: "the first 8 of 8 reach 90%" read as compression
+        f"all {len(shares)} are needed to reach {share:.0%}"
+        if reach == len(shares) > 1
+        else f"the first {reach} of {len(shares)} reach {share:.0%}"
     )
+    return f"Here the first direction carries {shares[0]:.0%} of the variance and {needed}."

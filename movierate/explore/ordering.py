@@ -349,7 +349,7 @@ GAIN_SHARE = 0.95
 MIN_GAIN = 1e-3
 #: At most this many held-out rows are scored (a fixed random sample beyond it).
 MAX_REPORT_ROWS = 50_000
-REPORT_VERSION = 4
+REPORT_VERSION = 5  # 5: no Spearman quoted over importances that are noise
 #: Held-out shares are shown only when the dimensions whose zeroing LOWERS the RMSE lower it by
 #: at most this share of what the others raise it: else most single dimensions are noise on these
 #: rows, and a share of the few small rises would read as importance (a deep model: +0.00085 of
@@ -499,8 +499,14 @@ def dimension_report(
         k_pca=k_pca,
         ordered=ordered,
         verdict=ordering_verdict(
-            spearman, k_index, k_pca, len(frame), rows=rows, rmse=(float(none), base)
-        ),
+            spearman,
+            k_index,
+            k_pca,
+            len(frame),
+            rows=rows,
+            rmse=(float(none), base),
+            no_shares=shares_are_noise(increase),
+        ),  # fmt: skip
     )
 
 
@@ -564,9 +570,13 @@ def ordering_verdict(
     *,
     rows: str = "held-out",
     rmse: tuple[float, float] | None = None,
+    no_shares: bool = False,
 ) -> str:
     """One line saying whether the dimensions come in order of importance, from the numbers;
-    ``rmse``: (biases alone, full model) on these rows, said when the embedding gains nothing."""
+    ``rmse``: (biases alone, full model) on these rows, said when the embedding gains nothing;
+    ``no_shares``: zeroing one dimension at a time gives no importances (:func:`shares_are_noise`),
+    so no Spearman of them is quoted (views round 6: "Spearman -0.52" over importances the
+    page itself said it could not show)."""
     share = f"{GAIN_SHARE:.0%}"
     rho = (
         "undefined (every dimension matters equally)" if math.isnan(spearman) else f"{spearman:.2f}"
@@ -575,6 +585,9 @@ def ordering_verdict(
         f"Spearman {rho} between {rows}-row importance and the reversed index (+1: each "
         "dimension matters more than the next)"
     )
+    if no_shares:
+        spearman = math.nan
+        rank = f"zeroing one dimension at a time gives no importance to rank on the {rows} rows"
     if k_index is None:
         gain = f"the embedding does not lower the RMSE on these rows by {MIN_GAIN} or more"
         if rmse is None:
@@ -587,7 +600,12 @@ def ordering_verdict(
         else:
             gain += f" (biases alone {rmse[0]:.4f}, the full model {rmse[1]:.4f})"
     else:
-        gain = f"the first {_dims(k_index)} of {dim} give {share} of the full-model RMSE gain" + (
+        first = (
+            f"all {dim} dimensions are needed for"
+            if k_index == dim > 1
+            else f"the first {_dims(k_index)} of {dim} give"
+        )
+        gain = f"{first} {share} of the full-model RMSE gain" + (
             f" ({_dims(k_pca, 'principal direction')} {'does' if k_pca == 1 else 'do'} in the "
             "PCA basis)"
             if k_pca

@@ -921,6 +921,22 @@ def _check_titles(titles: np.ndarray, movies: pd.DataFrame, rows: np.ndarray, id
         )
 
 
+def perplexity_note(n_points: int, perplexity: float) -> str:
+    """A warning when ``perplexity`` is large for ``n_points`` movies (over a fifth of them):
+    each point then weighs most others as neighbours and t-SNE tends to draw a ring or a
+    ball, not structure (views round 6: 60 books at perplexity 30 made a near-perfect circle);
+    "" otherwise."""
+    if n_points <= 0 or perplexity <= n_points / 5:
+        return ""
+    suggested = max(2, round(n_points / 10))
+    return (
+        f"A perplexity of {perplexity:g} asks each of these {n_points:,} movies to weigh about "
+        f"{min(n_points - 1, round(3 * perplexity)):,} others as its neighbours, so t-SNE tends "
+        f"to draw a ring or a ball rather than groups. Try about {suggested} (a tenth of the "
+        "movies) and press Compute map."
+    )
+
+
 def _check_tsne_params(perplexity: Any, max_iter: Any, n_points: int) -> tuple[float, int]:
     try:
         perplexity = float(perplexity)

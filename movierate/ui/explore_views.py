@@ -530,7 +530,7 @@ def render_two_models(model_a: Any, model_b: Any) -> None:
             icon=":material/drag_pan:",
         )
     labels = {
-        int(r.movie_idx): f"{r.title} ({text.year_text(r.year)}), moved {r.displacement:.2f}"
+        int(r.movie_idx): f"{text.with_year(r.title, r.year)}, moved {r.displacement:.2f}"
         for r in moved.itertuples()
     }
     focus_key = f"al_focus:{model_a.name}"
@@ -569,7 +569,7 @@ def render_two_models(model_a: Any, model_b: Any) -> None:
             )
         return
     movie = model_a.movies.iloc[focus]
-    st.markdown(f"### {text.heading_text(movie['title'])} ({text.year_text(movie['year'])})")
+    st.markdown(f"### {text.heading_text(text.with_year(movie['title'], movie['year']))}")
     row_b = explore.matching_row(model_a.movies, focus, model_b.movies)
     cols = st.columns(2)
     for col, model, row in ((cols[0], model_a, focus), (cols[1], model_b, row_b)):

@@ -173,6 +173,12 @@ def year_text(year: Any) -> str:
     return "?" if year is None or pd.isna(year) else str(int(year))
 
 
+def with_year(title: Any, year: Any) -> str:
+    """``"Toy Story (1995)"``; the title alone when the year is unknown (views round 6:
+    "Tidewater (?)" read as a broken character)."""
+    return f"{title}" if year is None or pd.isna(year) else f"{title} ({int(year)})"
+
+
 def model_summary(model: Any) -> str:
     """``"mf_bias, dim 32, l2=0.1; trained on ml-latest-small; test RMSE 0.8712"`` (an old
     model's figure is labelled as the valid RMSE that steered its early stopping); for an
@@ -416,6 +422,8 @@ def prefix_curves_text(k_index: int | None, k_pca: int | None, dim: int) -> str:
     if k_index is None:
         return f"Here the embedding does not lower the RMSE on these rows by {MIN_GAIN} or more."
     pca = f", the first {k_pca} principal directions" if k_pca is not None else ""
+    if k_index == dim > 1 and k_pca in (None, dim):
+        return f"Here all {dim} dimensions are needed for {GAIN_SHARE:.0%} of the full model's RMSE gain."
     return (
         f"Here the first {k_index} of {dim} dimensions as trained{pca} give {GAIN_SHARE:.0%} of "
         "the full model's RMSE gain."

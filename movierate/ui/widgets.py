@@ -15,7 +15,15 @@ import streamlit as st
 
 from movierate.errors import MovierateError
 from movierate.ui import figures, shell, state
-from movierate.ui.text import EPOCHS_COLUMN, genres_text, md, md_quoted, ratings_text, year_text
+from movierate.ui.text import (
+    EPOCHS_COLUMN,
+    genres_text,
+    md,
+    md_quoted,
+    ratings_text,
+    with_year,
+    year_text,
+)
 
 #: Column formats of the models table (:func:`movierate.ui.text.models_table`).
 MODELS_TABLE_COLUMNS: dict[str, Any] = {
@@ -120,6 +128,16 @@ def whole_number_or_error(value: float, label: str, *, where: Any = None) -> int
     except SpecError as exc:
         (where if where is not None else st).error(str(exc), icon=":material/warning:")
         return None
+
+
+def partner_of(model: Any, infos: list[Any]) -> str:
+    """The model to set beside ``model`` first: the newest other one of its data set (views
+    round 6: "Two models, one frame" opened on another dataset's model, sharing 0 movies),
+    else the newest other one."""
+    others = [i for i in infos if i.name != model.name]
+    fingerprint = model.meta["dataset"].get("fingerprint")
+    same = [i for i in others if fingerprint and i.dataset_fingerprint == fingerprint]
+    return (same or others or [model])[0].name
 
 
 def count_slider(
@@ -409,7 +427,7 @@ def pick_title(index: Any, query: str, *, key: str) -> int | None:
         )
         return None
     labels = {
-        f"{row.title} ({year_text(row.year)}), {ratings_text(row.n_ratings)}": int(row.movie_idx)
+        f"{with_year(row.title, row.year)}, {ratings_text(row.n_ratings)}": int(row.movie_idx)
         for row in candidates.itertuples()
     }
     weak = float(candidates["score"].iloc[0]) < MATCH_THRESHOLD

@@ -451,7 +451,7 @@ def _rating_form(model: Any, ratings: dict[MovieId, float]) -> None:
         pick_col.warning(f"No title matches {text.md_quoted(query)}.", icon=":material/search_off:")
         return
     labels = {
-        int(r.movie_idx): f"{r.title} ({text.year_text(r.year)}), {text.ratings_text(r.n_ratings)}"
+        int(r.movie_idx): f"{text.with_year(r.title, r.year)}, {text.ratings_text(r.n_ratings)}"
         for r in found.itertuples()
     }
     row = pick_col.selectbox("Movie", list(labels), format_func=labels.get, key="rate_pick")
