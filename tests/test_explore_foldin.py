@@ -252,3 +252,20 @@ def test_ratings_that_agree_with_the_average_user_are_not_said_to_be_outweighed(
     result = recommend_from_ratings(model, ratings, k=5)
     assert result.recommended["also average"].all()  # the average user's list: they agree
     assert "This is the average user's list" not in result.message
+
+
+def test_a_refit_tuned_model_s_noise_is_its_search_s_early_stopping_error():
+    """Accuracy round 9: a refit model records no early-stopping RMSE (those rows trained it),
+    so Rate's prior fell back to a noise variance of 1.0 instead of the search's 0.899^2."""
+    from types import SimpleNamespace
+
+    from movierate.explore.foldin import _noise_variance
+
+    refit = SimpleNamespace(metrics={"test_rmse": 0.9}, meta={"tuning": {"best": {"value": 0.899}}})
+    assert _noise_variance(refit) == pytest.approx(0.899**2)
+    blend = {"tuning": {"best": {"value": 0.95}, "blend": {"stop_rmse": 0.88}}}
+    assert _noise_variance(SimpleNamespace(metrics={}, meta=blend)) == pytest.approx(0.88**2)
+    assert _noise_variance(SimpleNamespace(metrics={"stop_rmse": 0.8}, meta={})) == pytest.approx(
+        0.64
+    )
+    assert _noise_variance(SimpleNamespace(metrics={}, meta={})) == 1.0

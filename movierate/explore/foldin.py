@@ -342,10 +342,20 @@ def _check_ratings(
 
 
 def _noise_variance(model: Any) -> float:
+    """The rating noise's variance: the squared held-out RMSE the model recorded, its
+    early-stopping rows' (old models: valid); for a refit tuned model, which trained on those
+    rows, the search's pick on them (accuracy round 9: it fell back to 1.0, not 0.899^2); 1.0
+    when none is recorded."""
     metrics = getattr(model, "metrics", None) or {}
     rmse = None
     if isinstance(metrics, Mapping):  # held-out error: early-stopping rows (old models: valid)
         rmse = metrics.get("stop_rmse", metrics.get("valid_rmse"))
+    meta = getattr(model, "meta", None)
+    tuning = meta.get("tuning") if isinstance(meta, Mapping) else None
+    if rmse is None and isinstance(tuning, Mapping):
+        blend, best = tuning.get("blend"), tuning.get("best")
+        picked = blend if isinstance(blend, Mapping) else best if isinstance(best, Mapping) else {}
+        rmse = picked.get("stop_rmse", picked.get("value"))
     try:
         rmse = float(rmse)
     except (TypeError, ValueError):
