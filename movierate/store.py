@@ -821,6 +821,11 @@ def check_writable() -> Path:
             f"The models folder {shown_root} has a path with bytes that are no UTF-8 text, "
             f"where models cannot be saved; set {setting} to a folder whose path is plain text."
         ) from None
+    if root.is_symlink() and not root.is_dir():
+        raise StoreError(
+            f"The models folder {root} is a link to a folder that does not exist (or a loop of "
+            f"links); mount or create its target, remove the link, or set {setting} to a folder."
+        )
     if root.exists() and not root.is_dir():
         raise StoreError(
             f"The models folder {root} is a file, not a folder; set {setting} to a folder "
@@ -2195,6 +2200,12 @@ def use_process_temp_dir() -> Path:
     StoreError when that path is a file. The temp folders of killed runs are removed first:
     a user who only trains from scripts never runs ``list`` (bad-input round 10: they piled up)."""
     root = temp_root()
+    if root.is_symlink() and not root.is_dir():  # bad-input round 13: the bare "File exists"
+        raise StoreError(
+            f"{root} is a link to a folder that does not exist (or a loop of links): movierate "
+            "keeps each run's temporary files in a folder there. Mount or create its target, "
+            "or remove the link (or set MOVIERATE_HOME to another folder)."
+        )
     if root.exists() and not root.is_dir():
         raise StoreError(
             f"{root} is a file, not a folder: movierate keeps each run's temporary files in a "

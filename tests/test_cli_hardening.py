@@ -493,6 +493,20 @@ def test_a_file_where_the_temporary_folder_goes_is_named(capsys):
     assert main(["train", "ml-100k", "--dim", "2", "--epochs", "1", "--name", "t"]) == 1
     err = capsys.readouterr().err
     assert "tmp is a file, not a folder" in err and "Move the file away" in err
+    # bad-input round 13: a dangling link (an unmounted disk) or a loop of links there, and
+    # at the models folder, brought the bare "File exists" back
+    store.temp_root().unlink()
+    store.temp_root().symlink_to(store.temp_root().parent / "unmounted")
+    assert main(["train", "ml-100k", "--dim", "2", "--epochs", "1", "--name", "t"]) == 1
+    assert "tmp is a link to a folder that does not exist" in capsys.readouterr().err
+    store.temp_root().unlink()
+    models = config.models_dir()
+    if models.is_dir():
+        models.rmdir()  # empty: nothing was saved
+    models.symlink_to(models)  # a loop
+    assert main(["train", "ml-100k", "--dim", "2", "--epochs", "1", "--name", "t"]) == 1
+    err = capsys.readouterr().err
+    assert "is a link to a folder that does not exist (or a loop of links)" in err
 
 
 def _another_run_saves_first(monkeypatch) -> None:

@@ -357,3 +357,10 @@ def test_a_full_disk_while_storing_an_upload_is_said_and_keeps_the_old_copy(monk
     assert "The dataset already named 'mine' is unchanged. Free some disk space" in said
     monkeypatch.setattr(pq, "write_table", real)
     assert len(load_dataset("mine")) == 4
+
+
+def test_a_comment_line_on_top_is_named_as_the_cause():
+    """Bad-input round 13: "# exported by tool" on line 1 gave only "cannot tell how the
+    columns are separated"."""
+    with pytest.raises(DataError, match="its first line is a comment .*delete the comment"):
+        from_csv(b"# exported by tool\nuser,item,rating\nu1,m1,4\nu2,m2,3\n", save_as="cm")

@@ -370,3 +370,16 @@ def test_a_word2vec_header_counting_fewer_vectors_than_the_file_holds_is_refused
     (tmp_path / "w.txt").write_text("40 2\n" + "\n".join(lines) + "\n")
     with pytest.raises(DataError, match="holds 50 vector lines but its header announces 40"):
         read_word2vec_file(tmp_path / "w.txt")
+
+
+def test_a_cut_npy_and_blank_label_lines_are_said_plainly(tmp_path):
+    """Bad-input round 13: "mmap length is greater than file size" for a truncated .npy, and
+    "25 label rows" for a labels file of 50 rows, 25 of them blank."""
+    np.save(tmp_path / "x.npy", np.ones((50, 4)))
+    data = (tmp_path / "x.npy").read_bytes()
+    (tmp_path / "cut.npy").write_bytes(data[: len(data) // 2])
+    with pytest.raises(DataError, match="shorter than its header says: the file was cut off"):
+        read_npy(tmp_path / "cut.npy")
+    (tmp_path / "labels.csv").write_text("title\n" + "".join(f"m{i}\n\n" for i in range(25)))
+    with pytest.raises(DataError, match="blank lines are not label rows"):
+        read_npy(tmp_path / "x.npy", tmp_path / "labels.csv")

@@ -471,9 +471,17 @@ def sniff_delimiter(text: str, label: str) -> str:
     fallback = max(counts, key=counts.get)
     if counts[fallback]:
         return fallback
+    comment = first.lstrip().startswith(("#", "//", "%"))  # bad-input round 13
     raise DataError(
         f"{label}: cannot tell how the columns are separated (looked for comma, tab, semicolon, "
-        "'|' and '::'). Pass delimiter=... or save it as a comma-separated file."
+        "'|' and '::')"
+        + (
+            f", and its first line is a comment ({first.strip()[:60]!r}): delete the comment "
+            "lines at the top"
+            if comment
+            else ""
+        )
+        + ". Pass delimiter=... or save it as a comma-separated file."
     )
 
 

@@ -146,6 +146,8 @@ def read_npy(
             "it is not a numeric array saved with numpy.save (it holds Python objects, or is "
             "not a .npy file at all)"
             if "pickle" in str(exc) or "Python objects" in str(exc)
+            else "it is shorter than its header says: the file was cut off (copy it again)"
+            if "mmap length is greater than file size" in str(exc)
             else str(exc).rstrip(".")
         )
         raise DataError(f"{path.name} is not a readable .npy array: {why}.") from None
@@ -183,7 +185,8 @@ def read_npy(
         if len(labels) != len(vectors):
             raise DataError(
                 f"{Path(labels_path).name} has {len(labels)} label rows but {path.name} has "
-                f"{len(vectors)} vectors; give one label row per vector (plus a header row)."
+                f"{len(vectors)} vectors; give one label row per vector (plus a header row; "
+                "blank lines are not label rows)."
             )
     return ImportedEmbedding(np.ascontiguousarray(vectors), movies_like(labels), "npy")
 
