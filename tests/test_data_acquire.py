@@ -389,6 +389,11 @@ def test_an_upload_never_replaces_a_copy_of_a_grouplens_set_already_here(monkeyp
     assert edited != "ml-latest-small"
     assert load_dataset("ml-latest-small").fingerprint == before
     assert set(load_dataset(edited).ratings["rating"]) == {5.0}
+    # CLI round 2: the official zip again is the copy already here, not a 16 MB duplicate
+    data = config.data_dir()
+    folders = sorted(p.name for p in data.iterdir() if p.is_dir())
+    assert import_zip(small_zip, "elsewhere/ml-latest-small.zip") == "ml-latest-small"
+    assert sorted(p.name for p in data.iterdir() if p.is_dir()) == folders
 
 
 def test_replacing_from_a_zip_never_touches_the_uploaded_csv_folder(monkeypatch, tmp_path):
