@@ -210,6 +210,32 @@ PAIRED_HELP = (
 )
 
 
+def cold_start_notes(models: list, shared: bool) -> list[str]:
+    """The test rows whose user or movie no training row rates, where 1% or more
+    (``store.unseen_note``; accuracy round 9: 40% of a small set's, and no word here): said
+    once for models of one set of test rows, with each one's RMSE over the other rows."""
+    said = {m.name: store.unseen_note(m.metrics, m.split_record) for m in models}
+    if not any(said.values()):
+        return []
+    counts = {m.metrics.get("test_unseen_rows") for m in models}
+    if not (shared and len(counts) == 1):
+        return [f"{text.md(name)}: {note}" for name, note in said.items() if note]
+    first = models[0]
+    unseen, n_test = first.metrics["test_unseen_rows"], first.split_record["n_test"]
+    seen = [
+        f"{text.md(m.name)} {m.metrics['test_rmse_seen']:.4f}"
+        for m in models
+        if isinstance(m.metrics.get("test_rmse_seen"), float)
+    ]
+    return [
+        f"{unseen:,} of these {n_test:,} test rows ({unseen / n_test:.0%}) have a user or movie "
+        "with no training rating, so every model here predicts them without any of that "
+        "user's or movie's own ratings; they count in the test RMSEs"
+        + (f" (over the other {n_test - unseen:,} rows: {', '.join(seen)})" if seen else "")
+        + "."
+    ]
+
+
 def paired_differences(models: list) -> dict | None:
     """The paired test of the models' test RMSEs (one set of test rows), behind a toggle that
     starts on for small data sets (``paired.RUN_UNASKED_UP_TO``). None when off or not possible
@@ -269,10 +295,7 @@ def accuracy_section(models: list, trained: list) -> None:
     )
     caveat = store.settings_caveat(models)
     notes = [text.shared_test_rows_text(models[0], bool(caveat))] if shared else []
-    cold = [f"{text.md(m.name)}: {store.unseen_note(m.metrics, m.split_record)}" for m in models]
-    cold = [note for note in cold if not note.endswith(": ")]
-    if cold:  # accuracy round 9: 40% of a small set's test rows, and no word of it here
-        st.info("  \n".join(cold), icon=":material/person_off:")
+    notes += cold_start_notes(models, shared)
     if shared and differences:
         notes.append(paired.threshold_text(next(iter(differences.values()))))
     twins = paired.seed_twins_text(models)

@@ -292,11 +292,12 @@ def heatmap_chart(
 def spectrum_chart(spectra: dict[str, pd.DataFrame], *, height: int = 360) -> Spec:
     """Variance share per principal direction: bars plus a dotted cumulative line for one
     model, one line per model when comparing (a flat line = an evenly used space)."""
-    x = {"field": "component", "type": "ordinal", "title": "principal direction (largest first)",
+    x = {"field": "component", "type": "ordinal", "title": "direction (largest first)",
          "axis": {"labelAngle": 0, "labelOverlap": True}}  # fmt: skip
     y_axis = {"title": "share of variance", "format": ".1~%"}
     base: Spec = {
-        "title": _title("Variance per principal direction", None),
+        # short enough for a 190 px column (views round 6: cut at 1024 px with the sidebar)
+        "title": _title("Variance by direction", None),
         "usermeta": SVG,
         "height": height,
     }
@@ -412,12 +413,14 @@ def importance_chart(importance: pd.DataFrame, *, height: int = 260) -> Spec:
     ]
     labels = list(series.values())
     return {
-        "title": _title("Use of each embedding dimension", None),
+        "title": _title("Use of each dimension", None),
         "usermeta": SVG,
         "height": height,
         "data": {"values": rows},
         "mark": "bar",
-        "encoding": _share_bars([str(d) for d in importance.index], labels, _LEGEND),
+        "encoding": _share_bars(
+            [str(d) for d in importance.index], labels, {**_LEGEND, "columns": 1}
+        ),
     }
 
 
