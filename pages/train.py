@@ -467,7 +467,10 @@ def train_form(datasets: list[str]) -> None:
     defaults = state.default_spec()
 
     with st.form("train_form", border=True, enter_to_submit=False):
-        data_col, model_col, reg_col, fit_col = st.columns(4, gap="medium")
+        # two rows of two: four columns cut the selects' values at 1024 px ("ml-latest-s",
+        # "Matrix fact": views round 6)
+        data_col, model_col = st.columns(2, gap="large")
+        reg_col, fit_col = st.columns(2, gap="large")
         with data_col:
             st.markdown("**Data**")
             dataset = st.selectbox(
