@@ -538,11 +538,12 @@ def undeletable(folder: Path) -> Path | None:
     remove (no write or search permission), else None: a delete would leave files behind."""
     if folder.is_symlink() or not folder.is_dir():
         return None
-    for root, dirs, _files in os.walk(folder, onerror=None):
-        if not os.access(root, os.W_OK | os.X_OK):
+    unlisted: list[Path] = []  # a subfolder it may not list cannot be emptied either (recheck)
+    for root, dirs, _files in os.walk(folder, onerror=lambda e: unlisted.append(Path(e.filename))):
+        if not os.access(root, os.R_OK | os.W_OK | os.X_OK):
             return Path(root)
         dirs[:] = [d for d in dirs if not os.path.islink(os.path.join(root, d))]
-    return None
+    return unlisted[0] if unlisted else None
 
 
 def removable(item: Leftover, max_age: float = UNKNOWN_WRITER_MAX_AGE) -> bool:

@@ -307,11 +307,16 @@ def steps_per_epoch_note(n_train: Any, batch_size: Any, family: Any = "mf_bias")
     steps = -(-n_train // batch_size)
     if steps >= MIN_STEPS_PER_EPOCH:
         return ""
+    smaller = batch_for_rows(n_train)
+    fix = (  # the recheck: "a smaller batch size (32)" at batch 32
+        f"a smaller batch size ({smaller:,}) or more patience"
+        if smaller < batch_size
+        else "more patience, or on more ratings"
+    )
     return (
         f"Its {n_train:,} training rows make only {steps} optimizer step"
         f"{'' if steps == 1 else 's'} an epoch at batch size {batch_size:,}, so early "
-        "stopping may end the run before it learns: train again with a smaller batch size "
-        f"({batch_for_rows(n_train):,}) or more patience."
+        f"stopping may end the run before it learns: train again with {fix}."
     )
 
 

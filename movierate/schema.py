@@ -405,15 +405,19 @@ def labels(field_name: str) -> dict[str, str]:
 WHOLE_LIMIT = 2**53 - 1
 
 
-def whole_number(value: Any, label: str) -> int:
+def whole_number(value: Any, label: str, allowed: str = "") -> int:
     """``value`` from a number box as an int; SpecError naming the box when it is no whole
-    number or beyond :data:`WHOLE_LIMIT` (the dashboard's whole-number boxes are float boxes:
-    Streamlit's integer box read "1e4" as 1 and "64.9" as 64 in the browser, bad-input round 13)."""
+    number, or one beyond :data:`WHOLE_LIMIT` (with ``allowed``, the box's range, when given;
+    the dashboard's whole-number boxes are float boxes: Streamlit's integer box read "1e4" as
+    1 and "64.9" as 64 in the browser, bad-input round 13)."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if isinstance(value, float) and value.is_integer() and abs(value) <= WHOLE_LIMIT:
         return int(value)
     shown = f"{value:g}" if isinstance(value, float) else repr(value)
+    if isinstance(value, float) and value.is_integer():  # the recheck: 1e30 is whole
+        fix = allowed or f"type a whole number under {WHOLE_LIMIT:,}"
+        raise SpecError(f"{label} = {shown} is too large: {fix}.")
     raise SpecError(f"{label} = {shown} is not a whole number: type one, such as 64.")
 
 

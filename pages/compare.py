@@ -228,7 +228,7 @@ def cold_start_notes(models: list, shared: bool) -> list[str]:
         if isinstance(m.metrics.get("test_rmse_seen"), float)
     ]
     return [
-        f"{unseen:,} of these {n_test:,} test rows ({unseen / n_test:.0%}) have a user or movie "
+        f"{unseen:,} of these {n_test:,} test rows ({store.percent(unseen, n_test)}) have a user or movie "
         "with no training rating, so every model here predicts them without any of that "
         "user's or movie's own ratings; they count in the test RMSEs"
         + (f" (over the other {n_test - unseen:,} rows: {', '.join(seen)})" if seen else "")

@@ -34,7 +34,34 @@ def manage_models(names: list[str]) -> None:
         icon=":material/edit:",
         expanded="confirm_delete" in st.session_state,
     ):
-        chosen = st.selectbox("Model", names, key="manage_model", format_func=text.displayable)
+        # a pick another tab renamed or deleted away is said, and nothing is picked in its place
+        # (bad-input round 13b: the box switched silently, and Rename renamed another model)
+        if "manage_model_next" in st.session_state:  # this tab's own rename or delete
+            picked = st.session_state.pop("manage_model_next")
+            if picked is None:
+                st.session_state.pop("manage_model", None)
+            else:
+                st.session_state["manage_model"] = picked
+        gone = widgets.forget_missing("manage_model", names)
+        chosen = st.selectbox(
+            "Model",
+            names,
+            index=None if gone else 0,
+            key="manage_model",
+            format_func=text.displayable,
+            placeholder="Pick the model to rename or delete",
+        )
+        doomed = st.session_state.get("confirm_delete")
+        if doomed and doomed not in names:
+            st.session_state.pop("confirm_delete", None)
+            st.session_state.pop("confirm_delete_id", None)
+            st.info(
+                f"{text.md_quoted(doomed)} was deleted or renamed meanwhile (in another tab or "
+                "by the command line), so nothing was deleted here.",
+                icon=":material/info:",
+            )
+        if chosen is None:
+            return
         new_name = st.text_input(
             "New name",
             key="manage_new_name",
@@ -49,6 +76,7 @@ def manage_models(names: list[str]) -> None:
                     f"A training run is about to save a model named {new!r}; pick another name."
                 )
             store.rename_model(chosen, new)
+            st.session_state["manage_model_next"] = new
             st.session_state["home_message"] = (
                 f"Renamed **{text.md(chosen)}** to **{text.md(new)}**."
             )
@@ -72,6 +100,7 @@ def manage_models(names: list[str]) -> None:
                 st.session_state.pop("confirm_delete", None)
                 expected = st.session_state.pop("confirm_delete_id", None)
                 store.delete_model(doomed, expected=expected)
+                st.session_state["manage_model_next"] = None
                 st.session_state["home_message"] = f"Deleted **{text.md(doomed)}**."
                 st.rerun()
             if no_col.button("Cancel", key="confirm_delete_no"):

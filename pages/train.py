@@ -128,7 +128,7 @@ def build_spec(values: dict[str, Any]) -> Any:
     for name, field in schema.SPEC_SCHEMA.items():
         rule = field.constraint
         if isinstance(rule, schema.Interval) and rule.type is int and name in values:
-            values[name] = schema.whole_number(values[name], field.label)
+            values[name] = schema.whole_number(values[name], field.label, rule.describe())
     values["hidden_units"] = schema.parse_units(
         values["hidden_units"], schema.SPEC_SCHEMA["hidden_units"].label
     )

@@ -62,3 +62,28 @@ def test_compare_prefetches_the_closed_tabs(trained_home, monkeypatch):
         at.run()
         assert_clean(at)
     assert counted == {"coherence": 2, "spectrum": 2}  # the tabs only drew them
+
+
+def test_an_analysis_is_filed_under_the_files_it_was_computed_on(
+    trained_home, tmp_path, monkeypatch
+):
+    """Bad-input round 13b: a page loaded model 'ma' (dim 8); the name then went to a dim-6
+    model (renamed in another tab); the page's analysis of the object it held was filed under
+    the new 'ma', whose next visit was served an 8 x 8 covariance."""
+    import shutil
+
+    from movierate import store
+    from movierate.pipeline import train_and_save
+    from movierate.spec import ModelSpec
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    home = tmp_path / "home"
+    shutil.copytree(trained_home, home)
+    monkeypatch.setenv("MOVIERATE_HOME", str(home))
+    held = state.load_model("small-mf")  # dim 16, held by a page run
+    store.rename_model("small-mf", "small-mf-old")
+    train_and_save("ml-latest-small", ModelSpec(dim=6, epochs=1), "small-mf")
+    state.cached(explore.model_covariance, held)  # that run's analysis, after the swap
+    now = state.load_model("small-mf")
+    assert now.dim == 6 and state.cached(explore.model_covariance, now).shape == (6, 6)

@@ -255,6 +255,32 @@ def test_a_delete_confirmed_after_the_name_changed_hands_deletes_nothing(
     assert (home / "models" / "d1").is_dir()
 
 
+def test_a_pick_renamed_away_in_another_tab_is_said_and_nothing_takes_its_place(
+    two_dataset_home, tmp_path, monkeypatch
+):
+    """Bad-input round 13b: on Home, a model another tab renamed away silently became another
+    model in the box, and Rename then renamed that one; a confirmation whose model was
+    deleted meanwhile showed "Delete X for good?" beside "No model named X"."""
+    home = tmp_path / "home"
+    for name in ("ma", "mb"):
+        shutil.copytree(two_dataset_home / "models" / MODEL_100K, home / "models" / name)
+    monkeypatch.setenv("MOVIERATE_HOME", str(home))
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.selectbox(key="manage_model").set_value("ma").run()
+    (home / "models" / "ma").rename(home / "models" / "ma-a")  # the other tab
+    at.text_input(key="manage_new_name").set_value("ma-b").run()
+    assert any("'ma' is no longer among the saved models" in w for w in texts(at.warning))
+    assert at.selectbox(key="manage_model").value is None
+    assert not [b for b in at.button if b.label == "Rename"]
+    assert sorted(p.name for p in (home / "models").iterdir()) == ["ma-a", "mb"]
+    at.selectbox(key="manage_model").set_value("mb").run()
+    at.button(key="ask_delete").click().run()
+    shutil.rmtree(home / "models" / "mb")  # deleted by the other tab
+    at.run()
+    assert any("'mb' was deleted or renamed meanwhile" in i for i in texts(at.info))
+    assert not any("for good?" in w for w in texts(at.warning))
+
+
 # --- Train: the quick-start run on top; figures ----------------------------------------------
 
 

@@ -394,7 +394,7 @@ def test_whole_number_boxes_keep_what_was_typed_and_refuse_fractions(trained_hom
     release.set()
     for value, message in [
         (64.9, "Embedding dimension = 64.9 is not a whole number"),
-        (1e30, "Embedding dimension = 1e+30 is not a whole number"),
+        (1e30, "Embedding dimension = 1e+30 is too large: use a whole number from 1 to 1024"),
         (5000.0, "Embedding dimension = 5000 is invalid"),
     ]:
         at = submit(open_train(), **{"Embedding dimension": value})

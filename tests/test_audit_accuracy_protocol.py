@@ -432,3 +432,8 @@ def test_a_quick_start_model_says_its_stop_rows_also_chose_its_settings(
         at = open_page("pages/dimensions.py", model="qs")
         caption = " ".join(c.value for c in at.caption)
         assert f"they chose the epoch training stopped at and {said}" in caption
+
+
+def test_a_share_that_is_not_all_is_never_said_as_100_percent():
+    assert store.percent(998, 1000) == "over 99%" and store.percent(3, 1000) == "under 1%"
+    assert store.percent(1000, 1000) == "100%" and store.percent(119, 299) == "40%"

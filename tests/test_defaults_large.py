@@ -72,6 +72,10 @@ def test_small_sets_get_a_batch_with_enough_steps_an_epoch():
     assert defaults.steps_per_epoch_note(81_000, 1024) == ""
     # views round 6: the advice named a fix measured for mf_bias, not deep (no better there)
     assert defaults.steps_per_epoch_note(3257, 1024, "deep") == ""
+    # the recheck: at the smallest batch already, no "smaller batch size (32)"
+    assert defaults.steps_per_epoch_note(157, 32).endswith(
+        "with more patience, or on more ratings."
+    )
 
 
 def test_the_cli_gives_a_small_set_its_batch_and_says_so(tmp_path, capsys, monkeypatch):

@@ -349,6 +349,16 @@ def test_vectors_too_large_or_too_small_for_the_views_arithmetic_are_refused(tmp
         np.save(tmp_path / "far.npy", x * scale)
         with pytest.raises(DataError, match=message):
             read_npy(tmp_path / "far.npy")
+    # the recheck: one near-zero row among ordinary ones is as good as a zero vector (its
+    # advice to multiply then broke the upper limit); 1e16 vectors work and are kept
+    tiny_row = x.copy()
+    tiny_row[7] = 1e-16
+    np.save(tmp_path / "row.npy", tiny_row)
+    assert read_npy(tmp_path / "row.npy").vectors.shape == (40, 6)
+    np.save(tmp_path / "big.npy", x * 1e16)
+    imported = read_npy(tmp_path / "big.npy")
+    got = nearest_movies(imported.vectors, movies_table(40), 0, k=5)["movie_idx"]
+    assert got.tolist() == expected.tolist()
     vectors, _ = write_projector(tmp_path, x * 1e30, movies_table(40))
     with pytest.raises(DataError, match="values up to .*e\\+30"):
         read_projector_tsv(vectors)
@@ -383,3 +393,15 @@ def test_a_cut_npy_and_blank_label_lines_are_said_plainly(tmp_path):
     (tmp_path / "labels.csv").write_text("title\n" + "".join(f"m{i}\n\n" for i in range(25)))
     with pytest.raises(DataError, match="blank lines are not label rows"):
         read_npy(tmp_path / "x.npy", tmp_path / "labels.csv")
+
+
+def test_a_too_small_import_is_told_so_without_talk_of_ratings():
+    """Bad-input round 13b: a 2-vector import read "Only 2 movie(s) have at least 0 ratings ...
+    the most-rated movie has 0", about ratings it never had."""
+    from movierate.explore.validation import eligible_rows
+
+    with pytest.raises(DataError) as caught:
+        eligible_rows(movies_table(2), 0, at_least=4)
+    assert str(caught.value) == (
+        "This model has 2 movie(s) in all and this analysis needs 4, so it cannot have this view."
+    )

@@ -163,3 +163,4 @@ def test_a_perplexity_too_large_for_the_movies_is_said():
     assert perplexity_note(2_269, 30) == ""
     note = perplexity_note(60, 30)
     assert "60 movies" in note and "ring" in note and "Try about 6" in note
+    assert perplexity_note(8, 2.0) == ""  # the recheck: "Try about 2" at perplexity 2

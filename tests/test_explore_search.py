@@ -154,3 +154,17 @@ def test_titles_in_any_script_and_emoji_are_found():
         ("amelie", "Amélie"),
     ]:
         assert titles[index.resolve(query)] == title, query
+
+
+def test_marks_that_are_part_of_a_letter_are_kept():
+    """The recheck: marks were stripped in every script, so カメラ (camera) resolved to ガメラ
+    (Gamera), an exact ゴジラ was ambiguous with コジラ, and दिल and दाल read alike; Latin
+    accents may still be left out."""
+    titles = ["ガメラ", "ゴジラ", "コジラ", "दिल", "दाल", "Amélie", "Москва́"]
+    index = TitleIndex(movies_table(len(titles), titles=titles))
+    assert titles[index.resolve("ゴジラ")] == "ゴジラ"
+    assert titles[index.resolve("दिल")] == "दिल"
+    assert index.search("カメラ", limit=3)["score"].max() < 1.0  # no exact match: no camera
+    assert titles[index.resolve("amelie")] == "Amélie"
+    assert titles[index.resolve("москва")] == "Москва́"
+    assert normalise_title("हिंदी मीडियम") == "हिंदी मीडियम"

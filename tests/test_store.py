@@ -403,6 +403,14 @@ def test_a_model_folder_whose_files_may_not_be_removed_is_not_called_deleted(tin
     with pytest.raises(StoreError, match=r"'locked' is not deleted: .*chmod -R u\+w"):
         store.delete_model("locked")
     assert store.load_model("locked").name == "locked" and _store_entries() == ["keep", "locked"]
+    # the recheck: only a subfolder it may not list (cache/ at 000) was missed
+    monkeypatch.setattr(
+        os,
+        "access",
+        lambda p, mode, **kw: Path(p) != locked / "cache" and real_access(p, mode, **kw),
+    )
+    with pytest.raises(StoreError, match=r"may not remove the files in .*cache"):
+        store.delete_model("locked")
     monkeypatch.setattr(os, "access", real_access)
     # a trash folder left by an earlier delete that cannot be emptied, and an unreadable model
     trash = config.models_dir() / f"{store.TRASH_PREFIX}gone-1234abcd"
@@ -423,6 +431,7 @@ def test_a_model_folder_whose_files_may_not_be_removed_is_not_called_deleted(tin
     monkeypatch.setattr(atomic, "remove_tree", remove_tree)
     report = store.leftovers()
     assert [item.path for item in report.items] == [trash] and not report.removed
+    assert store.remove_leftovers() == []  # not "removed" while it stays (the recheck)
     assert sorted(m.name for m in store.list_models()[0]) == ["keep", "locked"]
 
 

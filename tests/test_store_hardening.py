@@ -323,6 +323,11 @@ _DIVERGED = {
         lambda p: _rewrite_movies(p, lambda m: m.__setitem__("movie_idx", m["movie_idx"] + 1)),
         "movie_idx column is not 0..29, one per row",
     ),
+    # bad-input round 13b: reversed rows without their movie_idx were accepted as they stood
+    "no movie_idx": (
+        lambda p: _rewrite_movies(p, lambda m: m.pop("movie_idx")),
+        "has no movie_idx column, so its rows cannot be matched",
+    ),
     "negative n_ratings": (
         lambda p: _rewrite_movies(p, lambda m: m.__setitem__("n_ratings", m["n_ratings"] - 10**6)),
         "column 'n_ratings' holds negative rating counts",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from dataclasses import replace
 
 import numpy as np
@@ -434,3 +435,24 @@ def test_a_study_racing_another_run_keeps_both_runs_results(tmp_path, monkeypatc
     rows = json.loads((tmp_path / "out-2" / "results.json").read_text())["rows"]
     assert {row["model"] for row in rows} == {f"{name}-2"}  # l2 and its exact whitening
     assert store.model_exists(f"{name}-2")
+
+
+def test_two_studies_finishing_at_once_claim_two_folders(tmp_path, monkeypatch):
+    """The recheck: `study --out .` failed with "PosixPath('.') has an empty name" once another
+    run had written there, and two runs finishing in the same second both wrote to --out."""
+    from pathlib import Path
+
+    here = tmp_path / "runs"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    with study.Output(Path("."), False) as a, study.Output(Path("."), False) as b:
+        assert a.claim() == here  # neither has written yet: the claim alone decides
+        assert b.claim() == tmp_path / "runs-2"
+        assert (here / study.OWNER_FILE).read_text() == str(os.getpid())
+    assert (
+        not (here / study.OWNER_FILE).exists()
+        and not (tmp_path / "runs-2" / study.OWNER_FILE).exists()
+    )
+    (here / study.OWNER_FILE).write_text("999999999")  # a killed run's claim: taken over
+    with study.Output(Path("."), False) as c:
+        assert c.claim() == here

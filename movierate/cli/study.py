@@ -111,7 +111,7 @@ def _run_study(args: argparse.Namespace) -> int:
         replace(plan, **changes), out, progress=progress, overwrite=args.overwrite
     )
     code = EXIT_OK
-    if result.out_dir != out:  # another run wrote results to --out while this one trained
+    if result.out_dir != Path(out).resolve():  # another run wrote to --out meanwhile
         print(
             f"note: {out} received another run's study results while this study ran, so its "
             f"results are in {result.out_dir} (exit code {EXIT_SAVED_AS_OTHER_NAME})",

@@ -56,32 +56,32 @@ class ImportedEmbedding:
         check_magnitudes(self.vectors)
 
 
-#: Largest |value| an imported vector may hold, and the smallest largest |value| of a nonzero
-#: one: the views square values in 32-bit floats (norms, distances), which overflow above
+#: Largest |value| an imported vector may hold, and the smallest largest |value| of the whole
+#: embedding: the views square values in 32-bit floats (norms, distances), which overflow above
 #: about 1.8e19 and underflow below about 1e-19 (bad-input round 13: at 1e20 or 1e-22 every
-#: neighbour scored 0 and lists came out in file order, with no word).
-MAGNITUDE_RANGE = (1e-15, 1e15)
+#: neighbour scored 0 and lists came out in file order, with no word; at 1e18 they were right).
+#: A single near-zero row among ordinary ones is no such case (the recheck: refusing it left
+#: advice no rescaling could follow): it is as good as a zero vector.
+MAGNITUDE_RANGE = (1e-15, 1e18)
 
 
 def check_magnitudes(vectors: np.ndarray) -> None:
-    """DataError when the vectors' values are too large, or a nonzero vector's too small, for
-    the views' 32-bit arithmetic (:data:`MAGNITUDE_RANGE`); the fix is one rescaling."""
+    """DataError when the vectors' values are too large, or all of them too small, for the
+    views' 32-bit arithmetic (:data:`MAGNITUDE_RANGE`); the fix is one rescaling."""
     low, high = MAGNITUDE_RANGE
-    sizes = np.abs(np.asarray(vectors, dtype=np.float64)).max(axis=1, initial=0.0)
-    largest = float(sizes.max(initial=0.0))
+    largest = float(np.abs(np.asarray(vectors, dtype=np.float64)).max(initial=0.0))
     if largest > high:
         raise DataError(
             f"The vectors hold values up to {largest:.3g} in size: the views square them in "
-            f"32-bit floats, which overflow above about {high:g}. Divide every vector by one "
+            "32-bit floats, which overflow above about 1.8e+19. Divide every vector by one "
             f"number (e.g. {largest:.0e}); directions and neighbours do not change."
         )
-    tiny = np.flatnonzero((sizes > 0) & (sizes < low))
-    if len(tiny):
+    if 0 < largest < low:
         raise DataError(
-            f"{len(tiny):,} vector(s) (row {int(tiny[0])} first) are not zero, but all their "
-            f"values are below {low:g} in size: the views square them in 32-bit floats, which "
-            "lose them. Multiply every vector by one number (e.g. "
-            f"{1 / float(sizes[sizes > 0].min()):.0e}); directions and neighbours do not change."
+            f"Every value of the vectors is below {low:g} in size (the largest is "
+            f"{largest:.3g}): the views square them in 32-bit floats, which lose them. "
+            f"Multiply every vector by one number (e.g. {1 / largest:.0e}); directions and "
+            "neighbours do not change."
         )
 
 

@@ -926,9 +926,9 @@ def perplexity_note(n_points: int, perplexity: float) -> str:
     each point then weighs most others as neighbours and t-SNE tends to draw a ring or a
     ball, not structure (views round 6: 60 books at perplexity 30 made a near-perfect circle);
     "" otherwise."""
-    if n_points <= 0 or perplexity <= n_points / 5:
-        return ""
     suggested = max(2, round(n_points / 10))
+    if n_points <= 0 or perplexity <= n_points / 5 or suggested >= perplexity:
+        return ""  # (the recheck: "Try about 2" at perplexity 2)
     return (
         f"A perplexity of {perplexity:g} asks each of these {n_points:,} movies to weigh about "
         f"{min(n_points - 1, round(3 * perplexity)):,} others as its neighbours, so t-SNE tends "
@@ -945,7 +945,8 @@ def _check_tsne_params(perplexity: Any, max_iter: Any, n_points: int) -> tuple[f
     if not 0 < perplexity < n_points:
         raise DataError(
             f"perplexity must be above 0 and below the number of movies mapped ({n_points}), "
-            f"got {perplexity:g}. Lower the perplexity or the min-ratings filter."
+            f"got {perplexity:g}. Lower the perplexity, or map more movies (a lower "
+            "min-ratings filter, where the movies have rating counts)."
         )
     if isinstance(max_iter, bool) or not isinstance(max_iter, int | np.integer):
         raise DataError(f"max_iter must be a whole number, got {max_iter!r}.")

@@ -256,15 +256,36 @@ def _key_score(query: str, key: str) -> float:
 
 
 def _plain_words(text: str) -> str:
-    text = unicodedata.normalize("NFKD", str(text))
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = _without_accents(unicodedata.normalize("NFKD", str(text))).lower()
     text = text.replace("&", " and ")
     text = re.sub(r"\b([ldj])['’]", r"\1 ", text)  # French elisions: l'amour -> l amour
     text = re.sub(r"['’`]", "", text)  # schindler's -> schindlers
-    # letters and digits of any script, and symbols such as emoji (views round 6: Japanese,
-    # Arabic and emoji titles were not searchable at all: only a-z and 0-9 were kept)
-    text = "".join(c if c.isalnum() or unicodedata.category(c) == "So" else " " for c in text)
+    # letters, marks and digits of any script, and symbols such as emoji (views round 6:
+    # Japanese, Arabic and emoji titles were not searchable at all: only a-z and 0-9 were kept)
+    text = "".join(c if c.isalnum() or unicodedata.category(c)[0] in "MS" else " " for c in text)
+    text = unicodedata.normalize("NFC", text)
     return " ".join(_ROMAN_NUMERALS.get(w, w) for w in text.split())
+
+
+#: Scripts whose accents a query may leave out ("Amelie" for "Amélie"): elsewhere a mark is part
+#: of the letter (the recheck: without its voicing mark カメラ, camera, read as ガメラ, Gamera;
+#: Devanagari words shrank to their consonants).
+_ACCENTED_SCRIPTS = ("LATIN", "GREEK", "CYRILLIC")
+
+
+def _without_accents(decomposed: str) -> str:
+    """``decomposed`` (NFKD) without the combining marks that sit on Latin, Greek or Cyrillic
+    letters; marks on letters of other scripts are kept."""
+    out: list[str] = []
+    base = ""
+    for c in decomposed:
+        if unicodedata.combining(c):
+            if not base.startswith(_ACCENTED_SCRIPTS):
+                out.append(c)
+            continue
+        base = unicodedata.name(c, "")
+        out.append(c)
+    return "".join(out)
 
 
 def _article_first(text: str) -> str:

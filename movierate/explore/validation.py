@@ -130,9 +130,15 @@ def eligible_rows(movies: pd.DataFrame, min_ratings: int, *, at_least: int = 1) 
     rows = np.flatnonzero(counts >= min_ratings)
     if len(rows) < at_least:
         top = int(counts.max()) if len(counts) else 0
+        if min_ratings <= 0:  # no filter to lower, nor ratings to talk of (an imported
+            # embedding; bad-input round 13b: "at least 0 ratings ... the most-rated has 0")
+            raise DataError(
+                f"This model has {len(counts):,} movie(s) in all and this analysis needs "
+                f"{at_least}, so it cannot have this view."
+            )
         fix = (
             "Lower the min-ratings filter."
-            if int((counts >= 0).sum()) >= at_least and min_ratings > 0
+            if int((counts >= 0).sum()) >= at_least
             else f"This model has {len(counts):,} movie(s) in all, so it cannot have this view."
         )
         raise DataError(

@@ -47,6 +47,8 @@ penalties live in :mod:`movierate.explore.penalties`.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -54,7 +56,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from movierate import store
+from movierate import atomic, store
 from movierate.data import load_dataset, make_split
 from movierate.errors import DataError, StoreError
 from movierate.explore.whitening import exact_whitening
@@ -214,62 +216,62 @@ def run_study(
     started = time.perf_counter()
     rows, ablations, prefixes = [], [], []
     renamed: dict[str, str] = {}
-    target = Output(out_dir, overwrite)
-    for dataset in plan.datasets:
-        ds = load_dataset(dataset)
-        if ds.name != dataset:  # loaded under another name: its models' names differ
-            check_saved_models(plan, [ds.name], overwrite)
-        split = make_split(ds, method="random", seed=plan.split_seed)
-        users = fixed_users(ds, plan.n_users)
-        for dim in plan.dims:
-            for seed in plan.model_seeds:
-                cell_rows, cell_curves = [], []
-                for variant in plan.variants:
-                    spec = variant.spec(plan, dim, seed, ds.name)
-                    name = model_name(plan, ds.name, dim, variant.name)
-                    fitted = fit_in_memory(ds, split, spec, name)
-                    save = plan.save_models and seed == plan.model_seeds[0]
-                    if save:  # checked free at the start; taken since: the next free name
-                        folder = store.save_model(
-                            name, fitted.result, ds, split, spec, overwrite=overwrite,
-                            name_base=name,
-                        )  # fmt: skip
-                        if folder.name != name:
-                            renamed[name] = folder.name
-                            report(
-                                f"note: the model name {name!r} was taken (another run's save "
-                                f"or a rename) while this study ran, so it is saved as "
-                                f"{folder.name!r}"
-                            )
-                            name = folder.name
-                    models = [(variant.name, fitted.model)]
-                    if variant.name in EXACT_WHITENED:
-                        try:
-                            white = exact_whitening(fitted.model)
-                        except DataError as error:  # a singular covariance: say so, go on
-                            report(f"{ds.name} d{dim} seed {seed} {variant.name}: {error}")
-                        else:
-                            models.append((variant.name + EXACT_SUFFIX, white))
-                    for label, model in models:
-                        row, ablation, curves = analyse(model, ds, split, users)
-                        key = {"dataset": ds.name, "dim": dim, "seed": seed, "variant": label}
-                        cell_rows.append({**key, "model": name if save else None, **row})
-                        ablations.append(ablation.assign(**key))
-                        cell_curves.append(curves.assign(**key))
-                    report(
-                        f"{ds.name} d{dim} seed {seed} {variant.name}: test RMSE "
-                        f"{cell_rows[-1]['test_rmse']:.4f}, {fitted.train_seconds:.1f} s "
-                        f"({time.perf_counter() - started:.0f} s in all)"
-                    )
-                curves = pd.concat(cell_curves, ignore_index=True)
-                compare_to_baseline(cell_rows, curves)
-                rows += cell_rows
-                prefixes.append(curves)
-        if dataset != plan.datasets[-1]:  # a stopped run keeps the datasets it finished
-            _write(rows, ablations, prefixes, plan, time.perf_counter() - started, target)
-    seconds = time.perf_counter() - started
-    result = _write(rows, ablations, prefixes, plan, seconds, target)
-    return replace(result, out_dir=target.folder, renamed=renamed)
+    with Output(out_dir, overwrite) as target:
+        for dataset in plan.datasets:
+            ds = load_dataset(dataset)
+            if ds.name != dataset:  # loaded under another name: its models' names differ
+                check_saved_models(plan, [ds.name], overwrite)
+            split = make_split(ds, method="random", seed=plan.split_seed)
+            users = fixed_users(ds, plan.n_users)
+            for dim in plan.dims:
+                for seed in plan.model_seeds:
+                    cell_rows, cell_curves = [], []
+                    for variant in plan.variants:
+                        spec = variant.spec(plan, dim, seed, ds.name)
+                        name = model_name(plan, ds.name, dim, variant.name)
+                        fitted = fit_in_memory(ds, split, spec, name)
+                        save = plan.save_models and seed == plan.model_seeds[0]
+                        if save:  # checked free at the start; taken since: the next free name
+                            folder = store.save_model(
+                                name, fitted.result, ds, split, spec, overwrite=overwrite,
+                                name_base=name,
+                            )  # fmt: skip
+                            if folder.name != name:
+                                renamed[name] = folder.name
+                                report(
+                                    f"note: the model name {name!r} was taken (another run's save "
+                                    f"or a rename) while this study ran, so it is saved as "
+                                    f"{folder.name!r}"
+                                )
+                                name = folder.name
+                        models = [(variant.name, fitted.model)]
+                        if variant.name in EXACT_WHITENED:
+                            try:
+                                white = exact_whitening(fitted.model)
+                            except DataError as error:  # a singular covariance: say so, go on
+                                report(f"{ds.name} d{dim} seed {seed} {variant.name}: {error}")
+                            else:
+                                models.append((variant.name + EXACT_SUFFIX, white))
+                        for label, model in models:
+                            row, ablation, curves = analyse(model, ds, split, users)
+                            key = {"dataset": ds.name, "dim": dim, "seed": seed, "variant": label}
+                            cell_rows.append({**key, "model": name if save else None, **row})
+                            ablations.append(ablation.assign(**key))
+                            cell_curves.append(curves.assign(**key))
+                        report(
+                            f"{ds.name} d{dim} seed {seed} {variant.name}: test RMSE "
+                            f"{cell_rows[-1]['test_rmse']:.4f}, {fitted.train_seconds:.1f} s "
+                            f"({time.perf_counter() - started:.0f} s in all)"
+                        )
+                    curves = pd.concat(cell_curves, ignore_index=True)
+                    compare_to_baseline(cell_rows, curves)
+                    rows += cell_rows
+                    prefixes.append(curves)
+            if dataset != plan.datasets[-1]:  # a stopped run keeps the datasets it finished
+                _write(rows, ablations, prefixes, plan, time.perf_counter() - started, target)
+        seconds = time.perf_counter() - started
+        result = _write(rows, ablations, prefixes, plan, seconds, target)
+        return replace(result, out_dir=target.folder, renamed=renamed)
 
 
 def _write(
@@ -291,18 +293,51 @@ class Output:
     """The folder a study writes its results to: the one asked for, checked free at the start
     (:func:`check_output_folder`); if another run wrote results there meanwhile (two cron jobs
     with one ``--out``: the second replaced the first's), the next free ``NAME-2``, ... instead,
-    unless ``overwrite``. Once written, the folder is this run's own."""
+    unless ``overwrite``. A folder is claimed by creating its :data:`OWNER_FILE` exclusively,
+    so two runs finishing at once never both take it (the recheck); once written, it is this
+    run's own, and the claim goes at the end (on leaving its ``with`` block)."""
 
     def __init__(self, folder: Path, overwrite: bool) -> None:
-        self.asked = self.folder = Path(folder)
+        self.asked = self.folder = Path(folder).resolve()  # "." has no name to add "-2" to
         self.owned = overwrite
+        self.claimed: Path | None = None
 
     def claim(self) -> Path:
         """The folder to write to now."""
-        if not self.owned:
-            n = 2
-            while existing_results(self.folder):
-                self.folder = self.asked.with_name(f"{self.asked.name}-{n}")
-                n += 1
-            self.owned = True
+        n = 2
+        while not self.owned:
+            if not existing_results(self.folder) and self._take(self.folder):
+                self.owned = True
+                break
+            self.folder = self.asked.with_name(f"{self.asked.name}-{n}")
+            n += 1
         return self.folder
+
+    def _take(self, folder: Path) -> bool:
+        """Create ``folder``'s owner file exclusively; False when a live run holds it."""
+        folder.mkdir(parents=True, exist_ok=True)
+        owner = folder / OWNER_FILE
+        try:
+            fd = os.open(owner, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            with contextlib.suppress(OSError, ValueError):
+                if atomic.process_state(int(owner.read_text())) == "alive":
+                    return False
+            owner.unlink(missing_ok=True)  # a killed run's: taken over
+            return self._take(folder)
+        with os.fdopen(fd, "w") as f:
+            f.write(str(os.getpid()))
+        self.claimed = owner
+        return True
+
+    def __enter__(self) -> Output:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Remove this run's claim."""
+        if self.claimed is not None:
+            self.claimed.unlink(missing_ok=True)
+
+
+#: A study's claim on its results folder while it runs (its process id).
+OWNER_FILE = ".study-owner"

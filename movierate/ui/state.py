@@ -86,7 +86,9 @@ def model_key(name: str) -> str:
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _load_model(name: str, key: str) -> Any:
-    return store.load_model(name)
+    model = store.load_model(name)
+    model.loaded_key = key  # what its cached analyses are filed under (:func:`_cache_key`)
+    return model
 
 
 def load_model(name: str) -> Any:
@@ -153,7 +155,12 @@ def _cache_key(model: Any) -> str:
     """:func:`model_key` of a model, or of the saved model a derived one (exact whitening,
     first k dims) comes from, plus the derived model's own name."""
     source = getattr(model, "source_name", "")
-    return f"{model_key(source)}|{model.name}" if source else model_key(model.name)
+    if source:
+        return f"{model_key(source)}|{model.name}"
+    # the key of the files the object was loaded from, not of what holds the name now: a
+    # rename or retrain between a page's load and its analyses filed an 8 x 8 covariance under
+    # the dim-6 model that took the name (bad-input round 13b)
+    return getattr(model, "loaded_key", None) or model_key(model.name)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

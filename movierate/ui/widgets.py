@@ -273,7 +273,7 @@ def pick_models(
         no_models_notice()
         st.stop()
     names = [info.name for info in infos]
-    _forget_missing(key or ("models" if multi else "model"), names)
+    forget_missing(key or ("models" if multi else "model"), names)
     if multi:
         # default: the one model a link or another view named (?model=), else the newest
         # models of the newest model's dataset
@@ -305,15 +305,15 @@ def pick_models(
     return [state.load_model(name) for name in chosen]
 
 
-def _forget_missing(key: str, names: list[str]) -> None:
+def forget_missing(key: str, names: list[str]) -> bool:
     """Say which models this session had picked are no longer saved (renamed or deleted,
     perhaps in another window), and keep the rest picked: the widget would otherwise switch
-    models, or drop the whole pick, without a word."""
+    models, or drop the whole pick, without a word. Whether any was gone."""
     previous = st.session_state.get(key)
     picked = [previous] if isinstance(previous, str) else list(previous or [])
     gone = [name for name in picked if name not in names]
     if not gone:
-        return
+        return False
     shown = ", ".join(md_quoted(name) for name in gone)
     if not all(state.named_in_a_link_notice(name) for name in gone):  # else said once already
         st.warning(
@@ -327,6 +327,7 @@ def _forget_missing(key: str, names: list[str]) -> None:
         del st.session_state[key]
     else:
         st.session_state[key] = kept
+    return True
 
 
 #: The width a full-width table has at a 1440 px window beside the sidebar (px); a table whose
