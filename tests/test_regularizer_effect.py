@@ -451,3 +451,5 @@ def test_mean_and_spread_share_one_precision():
     assert mean_and_spread(0.999, 0.22) == "1.00 ± 0.22"
     assert mean_and_spread(250.0, 37.0) == "250 ± 37"
     assert mean_and_spread(1.0, 1.6e-9) == "1 (all, to 6 digits)"
+    assert mean_and_spread(0.799, 0.22, min_decimals=3) == "0.799 ± 0.220"  # the verdicts'
+    assert mean_and_spread(0.729, 0.00068, min_decimals=3) == "0.72900 ± 0.00068"

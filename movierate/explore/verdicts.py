@@ -319,9 +319,9 @@ def _is_white(stats: Mapping[str, float], embedding: np.ndarray) -> bool:
 
 def _white_state(stats: Mapping[str, float], embedding: np.ndarray) -> str:
     mean = stats["diag_mean"]  # 0.799 is not 0.8: three decimals near the target's bounds
-    shown = f"{mean:.3f}" if 0.1 <= mean < 10 else f"{mean:.3g}"
+    shown = mean_and_spread(mean, stats["diag_std"], min_decimals=3 if 0.1 <= mean < 10 else 0)
     text = (
-        f"covariance diagonal {shown} ± {stats['diag_std']:.2g} "
+        f"covariance diagonal {shown} "
         f"({stats['diag_min']:.3g} to {stats['diag_max']:.3g}), "
         f"mean |off-diagonal correlation| {stats['corr_offdiag_mean_abs']:.2g}"
     )
@@ -488,13 +488,14 @@ def _finite(value: float) -> float | None:
     return float(value) if _is_number(value) else None
 
 
-def mean_and_spread(mean: float, spread: float) -> str:
+def mean_and_spread(mean: float, spread: float, *, min_decimals: int = 0) -> str:
     """``mean ± spread`` at one precision: the spread to 2 significant digits, the mean to the
     same decimal place ("0.0754 ± 0.0030", not "0.0754 ± 0.003"); a spread below a millionth
-    of the mean (an exact whitening's "1 ± 1.6e-09") reads as all equal to 6 digits."""
+    of the mean (an exact whitening's "1 ± 1.6e-09") reads as all equal to 6 digits; at least
+    ``min_decimals`` decimals (0.799 is not 0.8 beside a target of 0.8)."""
     if not np.isfinite(spread) or spread <= 1e-6 * abs(mean):
         return f"{mean:.6g} (all, to 6 digits)"
-    decimals = max(0, 1 - int(np.floor(np.log10(spread))))
+    decimals = max(min_decimals, 1 - int(np.floor(np.log10(spread))))
     return f"{mean:.{decimals}f} ± {spread:.{decimals}f}"
 
 
