@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from movierate.data.dataset import RatingsDataset
 from movierate.errors import MovierateError
 
 #: A share below this is not reported: by chance alone 0.2-2.0% of the default split's test rows
@@ -31,7 +32,7 @@ MIN_SHARE = 0.1
 MIN_MATCHED = 50
 
 
-def rating_keys(ds, rows: np.ndarray | None = None) -> np.ndarray:
+def rating_keys(ds: RatingsDataset, rows: np.ndarray | None = None) -> np.ndarray:
     """One 64-bit key per rating of ``ds`` (``rows`` of it, default all): its raw user id and
     movie id as text, and its value to 3 decimals, so a copy re-parsed with other index numbers
     (another set of users) gets the same keys for the same ratings."""
@@ -52,7 +53,9 @@ def _id_hashes(ids: np.ndarray) -> np.ndarray:
     return pd.util.hash_pandas_object(pd.Series(ids).astype(str), index=False).to_numpy()
 
 
-def shares_from_known(ds, test_rows: np.ndarray, names: Iterable[str]) -> dict[str, float]:
+def shares_from_known(
+    ds: RatingsDataset, test_rows: np.ndarray, names: Iterable[str]
+) -> dict[str, float]:
     """Per known set in ``names`` other than ``ds`` itself (by name or fingerprint), found on
     this machine: the share of ``ds``'s ``test_rows`` that are ratings of it, where that share
     is at least :data:`MIN_SHARE` and :data:`MIN_MATCHED` rows or more."""
