@@ -113,7 +113,7 @@ def test_the_filter_is_advised_only_where_lowering_it_helps():
 
     with pytest.raises(DataError, match="Lower the min-ratings filter"):
         eligible_rows(movies_table(30), 10_000, at_least=20)
-    with pytest.raises(DataError, match="has 3 movie\\(s\\) in all, so it cannot have this"):
+    with pytest.raises(DataError, match="has 3 movie\\(s\\) in all and this analysis needs 20"):
         eligible_rows(movies_table(3), 0, at_least=20)
     with pytest.raises(DataError, match="has 3 movie\\(s\\) in all"):
         eligible_rows(movies_table(3), 5, at_least=20)
