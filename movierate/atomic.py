@@ -598,7 +598,8 @@ def sweep_leftovers(
                 remove_tree(item.path)
             except FileNotFoundError:
                 continue  # another process removed it first
-            removed.append(item)
+            if not item.path.exists() and not item.path.is_symlink():  # one it may not empty
+                removed.append(item)  # stays listed, never "removed" (recheck 2)
     return removed
 
 

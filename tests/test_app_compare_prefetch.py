@@ -73,6 +73,7 @@ def test_an_analysis_is_filed_under_the_files_it_was_computed_on(
     import shutil
 
     from movierate import store
+    from movierate.explore.whitening import exact_whitening
     from movierate.pipeline import train_and_save
     from movierate.spec import ModelSpec
 
@@ -87,3 +88,13 @@ def test_an_analysis_is_filed_under_the_files_it_was_computed_on(
     state.cached(explore.model_covariance, held)  # that run's analysis, after the swap
     now = state.load_model("small-mf")
     assert now.dim == 6 and state.cached(explore.model_covariance, now).shape == (6, 6)
+    # recheck 2: a model derived from the held object (Compare's exact whitenings) too
+    store.rename_model("small-mf", "small-mf-6")
+    store.rename_model("small-mf-old", "small-mf")
+    held = state.load_model("small-mf")  # dim 16 again
+    white = exact_whitening(held)
+    store.rename_model("small-mf", "small-mf-16")
+    store.rename_model("small-mf-6", "small-mf")
+    state.cached(explore.model_covariance, white)
+    again = exact_whitening(state.load_model("small-mf"))
+    assert state.cached(explore.model_covariance, again).shape == (6, 6)

@@ -456,3 +456,15 @@ def test_two_studies_finishing_at_once_claim_two_folders(tmp_path, monkeypatch):
     (here / study.OWNER_FILE).write_text("999999999")  # a killed run's claim: taken over
     with study.Output(Path("."), False) as c:
         assert c.claim() == here
+
+
+def test_a_live_study_s_claim_holds_against_overwrite(tmp_path):
+    """Recheck 2: a run with --overwrite ignored a running study's claim and replaced its
+    results; both exited 0."""
+    from pathlib import Path
+
+    out = tmp_path / "O"
+    with study.Output(Path(out), False) as running:
+        assert running.claim() == out
+        with study.Output(Path(out), True) as late:
+            assert late.claim() == tmp_path / "O-2"

@@ -647,6 +647,7 @@ class FirstKView(TrainedModel):
         )
         self.source = source
         self.source_name = getattr(source, "source_name", "") or source.name
+        self.loaded_key = getattr(source, "loaded_key", None)  # as ExactlyWhitened's
         self.k = int(k)
         self.basis = basis
 

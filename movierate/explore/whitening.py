@@ -130,7 +130,7 @@ def exact_whitening(model: Any) -> ExactlyWhitened:
     for value in arrays.values():
         value.setflags(write=False)
     meta = dict(model.meta, name=model.name + SUFFIX, exact_whitening_of=model.name)
-    return ExactlyWhitened(
+    white = ExactlyWhitened(
         name=model.name + SUFFIX,
         path=model.path,
         spec=model.spec,
@@ -139,3 +139,7 @@ def exact_whitening(model: Any) -> ExactlyWhitened:
         movies=model.movies,
         source_name=model.name,
     )
+    # the dashboard's key of the files the source was loaded from: its analyses are filed
+    # under them, not under whatever holds the name later (recheck 2)
+    white.loaded_key = getattr(model, "loaded_key", None)
+    return white

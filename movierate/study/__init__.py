@@ -294,27 +294,28 @@ class Output:
     (:func:`check_output_folder`); if another run wrote results there meanwhile (two cron jobs
     with one ``--out``: the second replaced the first's), the next free ``NAME-2``, ... instead,
     unless ``overwrite``. A folder is claimed by creating its :data:`OWNER_FILE` exclusively,
-    so two runs finishing at once never both take it (the recheck); once written, it is this
-    run's own, and the claim goes at the end (on leaving its ``with`` block)."""
+    so two runs finishing at once never both take it, and a live run's claim holds against
+    ``overwrite`` too (recheck 2: an --overwrite run replaced a running study's results, both
+    exiting 0); the claim goes on leaving the ``with`` block."""
 
     def __init__(self, folder: Path, overwrite: bool) -> None:
         self.asked = self.folder = Path(folder).resolve()  # "." has no name to add "-2" to
-        self.owned = overwrite
+        self.overwrite = overwrite
         self.claimed: Path | None = None
 
     def claim(self) -> Path:
         """The folder to write to now."""
         n = 2
-        while not self.owned:
-            if not existing_results(self.folder) and self._take(self.folder):
-                self.owned = True
+        while self.claimed is None:
+            free = self.overwrite or not existing_results(self.folder)
+            if free and self._take(self.folder):
                 break
             self.folder = self.asked.with_name(f"{self.asked.name}-{n}")
             n += 1
         return self.folder
 
     def _take(self, folder: Path) -> bool:
-        """Create ``folder``'s owner file exclusively; False when a live run holds it."""
+        """Create ``folder``'s owner file exclusively; False when another live run holds it."""
         folder.mkdir(parents=True, exist_ok=True)
         owner = folder / OWNER_FILE
         try:

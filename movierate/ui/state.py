@@ -154,13 +154,15 @@ def _func_id(func: Callable[..., Any]) -> str:
 def _cache_key(model: Any) -> str:
     """:func:`model_key` of a model, or of the saved model a derived one (exact whitening,
     first k dims) comes from, plus the derived model's own name."""
+    # the key of the files the object (or the model it derives from) was loaded from, not of
+    # what holds the name now: a rename or retrain between a page's load and its analyses
+    # filed an 8 x 8 covariance under the dim-6 model that took the name (bad-input round 13b;
+    # a derived model too, recheck 2)
     source = getattr(model, "source_name", "")
+    loaded = getattr(model, "loaded_key", None)
     if source:
-        return f"{model_key(source)}|{model.name}"
-    # the key of the files the object was loaded from, not of what holds the name now: a
-    # rename or retrain between a page's load and its analyses filed an 8 x 8 covariance under
-    # the dim-6 model that took the name (bad-input round 13b)
-    return getattr(model, "loaded_key", None) or model_key(model.name)
+        return f"{loaded or model_key(source)}|{model.name}"
+    return loaded or model_key(model.name)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
