@@ -14,14 +14,15 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly import colors
 
+from movierate.ui.charts import PALETTE
 from movierate.ui.text import genres_text, html_text, ratings_text
 
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 #: Marker colours of the custom-axis sets.
-SET_COLOURS = {"A": "#1f77b4", "B": "#d62728", "C": "#2ca02c", "D": "#9467bd"}
+SET_COLOURS = {"A": PALETTE[0], "B": PALETTE[3], "C": PALETTE[2], "D": PALETTE[4]}
 #: Movies in both sets of an axis (left out of its AUC), and movies in no set.
 BOTH_COLOUR, NO_SET_COLOUR = "#8c564b", "#cfcfcf"
-MODEL_COLOURS = ("#1f77b4", "#ff7f0e")
+MODEL_COLOURS = (PALETTE[0], PALETTE[1])  # the Vega charts' (colour-blind safe) series colours
 #: Sets up to this size are drawn as large diamonds; larger ones as small dots.
 SMALL_SET = 60
 
