@@ -17,8 +17,9 @@ from movierate.spec import ModelSpec
 from movierate.store import copied_test_rows, settings_caveat
 
 
-@pytest.fixture(scope="module")
-def known():
+@pytest.fixture
+def known(movielens_dir):
+    """ml-latest-small (a test's own home: found through MOVIERATE_DATA_DIR, set per test)."""
     return load_dataset_by_name("ml-latest-small")
 
 
