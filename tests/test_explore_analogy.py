@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from test_explore_helpers import movies_table
@@ -44,10 +46,16 @@ def test_caveat_when_result_is_a_own_neighbours():
 
 def test_bad_input():
     x, movies = grid()
+    title = [re.escape(t) for t in movies["title"]]
     with pytest.raises(DataError, match="three different"):
         movie_analogy(x, movies, 0, 0, 1)
+    # the message names which two are the same, and the movie (bad-input left-alone item)
+    with pytest.raises(DataError, match=rf"^B and C are the same movie \({title[3]}\)"):
+        movie_analogy(x, movies, 0, 3, 3)
     with pytest.raises(DataError, match="outside"):
         movie_analogy(x, movies, 0, 1, 99)
     x[5] = 0
-    with pytest.raises(DataError, match="all-zero"):
+    with pytest.raises(DataError, match=rf"^A \({title[5]}\) has an all-zero"):
         movie_analogy(x, movies, 5, 1, 2)
+    with pytest.raises(DataError, match=rf"^C \({title[5]}\) has an all-zero"):
+        movie_analogy(x, movies, 1, 2, 5)

@@ -54,12 +54,22 @@ def movie_analogy(
     index = index if index is not None else NeighbourIndex(embedding, movies)
     n = len(index)
     a, b, c = (check_movie_idx(v, n) for v in (a, b, c))
-    if len({a, b, c}) < 3:
-        raise DataError("A, B and C must be three different movies.")
+    roles = {"A": a, "B": b, "C": c}
+    titles = {role: str(index.movies["title"].iloc[v]) for role, v in roles.items()}
+    same = [(p, q) for p, q in (("A", "B"), ("A", "C"), ("B", "C")) if roles[p] == roles[q]]
+    if same:
+        p, q = same[0]
+        raise DataError(
+            f"{p} and {q} are the same movie ({titles[p]}): pick three different movies."
+        )
     k = check_k(k)
     unit = index.unit
-    if any(index.norms[v] == 0 for v in (a, b, c)):
-        raise DataError("One of the movies has an all-zero vector, so it has no direction.")
+    zero = [role for role, v in roles.items() if index.norms[v] == 0]
+    if zero:
+        raise DataError(
+            f"{zero[0]} ({titles[zero[0]]}) has an all-zero vector, so it has no direction: "
+            "pick another movie."
+        )
     query = unit[a].astype(np.float64) - unit[b] + unit[c]
     if np.linalg.norm(query) < 1e-9:
         raise DataError("A - B + C is the zero vector; pick other movies.")
@@ -74,7 +84,7 @@ def movie_analogy(
     results["near_a"] = results["movie_idx"].isin(neighbours)
     overlap = float(results["near_a"].mean()) if len(results) else 0.0
     caveat = overlap >= CAVEAT_OVERLAP
-    title_a = str(index.movies["title"].iloc[a])
+    title_a = titles["A"]
     if caveat:
         message = (
             f"{overlap:.0%} of these movies are among {title_a}'s own {len(results)} nearest "
