@@ -51,3 +51,29 @@ def test_every_chart_s_text_is_dark_and_13_px_or_more():
         axis = spec["config"]["axis"]
         assert axis["labelFontSize"] >= 13 and axis["labelColor"] == charts.TEXT
         assert spec["config"]["legend"]["labelColor"] == charts.TEXT
+
+
+def test_plotly_figures_name_every_axis_s_font():
+    """Streamlit's Plotly theme drew ticks and axis titles 12-14 px #808495 (views recheck 2)
+    unless each axis names its font; a figure-wide font is not enough (checked in Chromium)."""
+    from movierate.ui import explore_figures, figures
+
+    users = pd.DataFrame(
+        {"x": np.arange(5.0), "y": np.arange(5.0), "user_idx": range(5),
+         "n_ratings": [1, 2, 3, 4, 5], "mean_rating": [3.0] * 5}
+    )  # fmt: skip
+    histogram = pd.DataFrame(
+        {"bin_start": [1990, 2000], "bin_end": [2000, 2010], "n_selected": [1, 1],
+         "n_rest": [1, 4], "share_selected": [0.5, 0.5], "share_rest": [0.2, 0.8]}
+    )  # fmt: skip
+    made = [
+        explore_figures.users_figure(users, "n_ratings", "ratings"),
+        figures.selection_histogram(histogram, title="t"),
+    ]
+    for fig in made:
+        for axis in (fig.layout.xaxis, fig.layout.yaxis):
+            assert axis.tickfont.color == charts.TEXT and axis.tickfont.size >= 13
+            assert axis.title.font.color == charts.TEXT
+        assert fig.layout.legend.font.color == charts.TEXT
+    colour_bar = made[0].data[0].marker.colorbar
+    assert colour_bar.tickfont.color == charts.TEXT and colour_bar.title.font.color == charts.TEXT

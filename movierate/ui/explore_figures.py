@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from plotly import colors
 
 from movierate.ui.charts import PALETTE
+from movierate.ui.figures import text_styled
 from movierate.ui.text import genres_text, html_text, ratings_text
 
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
@@ -44,6 +45,7 @@ def _sizes(frame: pd.DataFrame, lo: float = 3.0, hi: float = 12.0) -> np.ndarray
     return lo + (hi - lo) * n / top
 
 
+@text_styled
 def axes_figure(
     coordinates: pd.DataFrame, x_title: str, y_title: str, *, height: int = 620
 ) -> go.Figure:
@@ -106,6 +108,7 @@ def axes_figure(
     return fig
 
 
+@text_styled
 def users_figure(
     frame: pd.DataFrame,
     colour: str,
@@ -207,6 +210,7 @@ def users_figure(
     return fig
 
 
+@text_styled
 def aligned_figure(
     coordinates: pd.DataFrame,
     moved: pd.DataFrame,
@@ -315,6 +319,7 @@ def aligned_figure(
     return fig
 
 
+@text_styled
 def probes_figure(tables: dict[str, pd.DataFrame], *, height: int = 460) -> go.Figure:
     """Cross-validated ROC AUC above chance (``auc - 0.5``) per probe target, one bar colour per
     model: which model keeps genres (decade, user attributes) linearly readable, whatever the

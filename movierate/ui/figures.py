@@ -8,7 +8,9 @@ about a second sooner. ``plotly.express`` is imported inside the functions that 
 
 from __future__ import annotations
 
+import functools
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -16,7 +18,39 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly import colors
 
+from movierate.ui.charts import TEXT
 from movierate.ui.text import genres_text, html_text
+
+#: Chart text as the Vega charts' (``charts.STYLE``). Streamlit's Plotly theme draws ticks and
+#: axis titles 12-14 px #808495 unless each axis names its font (a figure-wide font is not
+#: enough: measured in Chromium).
+FONT = {"size": 13, "color": TEXT}
+
+
+def text_styled(build: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
+    """A Plotly figure builder whose axis, legend, colour-bar and title text is :data:`FONT`."""
+
+    @functools.wraps(build)
+    def wrapper(*args: Any, **kwargs: Any) -> go.Figure:
+        fig = build(*args, **kwargs)
+        fig.update_layout(
+            font=FONT, legend_font=FONT, legend_title_font=FONT, title_font={"color": TEXT}
+        )
+        fig.update_xaxes(tickfont=FONT, title_font=FONT)
+        fig.update_yaxes(tickfont=FONT, title_font=FONT)
+        fig.update_traces(
+            marker_colorbar={"tickfont": FONT, "title_font": FONT},
+            selector=_has_colour_bar,
+        )
+        return fig
+
+    return wrapper
+
+
+def _has_colour_bar(trace: Any) -> bool:
+    marker = getattr(trace, "marker", None)
+    return marker is not None and bool(marker.showscale or marker.colorbar.to_plotly_json())
+
 
 #: One fixed colour per MovieLens genre (every release, ml-100k's "Children's" and "unknown"
 #: included), the same in every map, model and page. Related genres get related hues (Horror
@@ -114,6 +148,7 @@ def point_sizes(n_ratings: Any) -> np.ndarray:
     return 3.0 + 11.0 * root / top
 
 
+@text_styled
 def one_genre_scatter(frame: pd.DataFrame, genre: str) -> go.Figure:
     """The map with the movies of ``genre`` in its fixed colour over the others in grey, and
     the density contour of that genre's movies (where it concentrates)."""
@@ -215,6 +250,7 @@ def density_contour(
     return gx, gy, z, level
 
 
+@text_styled
 def tsne_scatter(frame: pd.DataFrame, colour: str) -> go.Figure:
     """The map scatter without rings: coloured by ``colour`` (a key of :data:`MAP_COLOURS`, or
     ``"genre:<name>"`` for one genre), sized by ratings, titles on hover, the movie_idx of
@@ -362,6 +398,7 @@ def tsne_figure(
     return add_map_rings(tsne_scatter(frame, colour), frame, focus, neighbours)
 
 
+@text_styled
 def selection_histogram(table: pd.DataFrame, *, title: str, log_x: bool = False) -> go.Figure:
     """Share of the selected movies and of the rest per bin (``SelectionSummary.years`` or
     ``.popularity``), as paired bars."""
