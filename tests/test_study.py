@@ -257,6 +257,28 @@ def test_a_stopped_run_merges_the_datasets_it_finished(tmp_path):
     assert json.loads((out / "results.json").read_text())["plan"]["datasets"] == ["a", "b"]
 
 
+def test_a_running_study_s_folder_is_not_merged(tmp_path, capsys):
+    """Recheck 2 (left alone then): `--merge` read the partial results of a study still
+    running in that folder; a live owner file now refuses it, a killed run's does not."""
+    from dataclasses import replace
+
+    plan = study.QUICK_PLAN
+    _write_run(tmp_path / "a", "a", replace(plan, datasets=("a",)))
+    _write_run(tmp_path / "b", "b", replace(plan, datasets=("b",)))
+    (tmp_path / "b" / study.OWNER_FILE).write_text(str(os.getpid()))  # a live process
+    out = tmp_path / "merged"
+    runs = f"{tmp_path / 'a'},{tmp_path / 'b'}"
+    assert main(["study", "--merge", runs, "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'b'} belongs to a study that is still running (process " in err
+    assert "once that run has finished" in err and not (out / "results.json").exists()
+    into = ["--into", str(tmp_path / "b")]
+    assert main(["study", "--merge", str(tmp_path / "a"), *into, "--out", str(out)]) == 1
+    assert "still running" in capsys.readouterr().err
+    (tmp_path / "b" / study.OWNER_FILE).write_text("999999999")  # a killed run's claim
+    assert main(["study", "--merge", runs, "--out", str(out)]) == 0
+
+
 def test_rerun_variants_replace_their_rows_in_full_results(tmp_path, capsys):
     """--merge RUN --into FULL: the run's rows, ablations and curves replace FULL's of the same
     dataset, seed and variant; the gap of every variant is recomputed against the new l2."""
@@ -355,6 +377,18 @@ def test_unwritable_default_study_folder_is_reported_before_the_study(
     assert main(["study", "--quick", "--no-save"]) != 0
     err = capsys.readouterr().err
     assert "MOVIERATE_HOME" in err and "--out" in err and calls == []
+
+
+def test_an_out_folder_that_is_a_dangling_link_is_named_so(tmp_path, monkeypatch, capsys):
+    """Recheck 2: `--out` at a link to a missing folder (an unmounted disk) said "File
+    exists"; it says what the link is, before any training, and creates nothing."""
+    calls = _no_study(monkeypatch)
+    link = tmp_path / "results"
+    link.symlink_to(tmp_path / "unmounted" / "study")
+    assert main(["study", "--quick", "--no-save", "--out", str(link)]) != 0
+    err = capsys.readouterr().err
+    assert "is a link to a folder that does not exist (or a loop of links)" in err
+    assert "File exists" not in err and calls == [] and not (tmp_path / "unmounted").exists()
 
 
 def test_a_study_never_replaces_saved_models_unasked(capsys):

@@ -65,6 +65,11 @@ def writable_folder(value: str, what: str) -> Path:
     """The folder ``value`` (created if missing), checked writable now, not after the work."""
     check_path_argument(value, what)
     folder = Path(value).expanduser()
+    if folder.is_symlink() and not folder.is_dir():  # mkdir said "File exists" (recheck 2)
+        raise ArgumentError(
+            f"{what} {clip(value)} is a link to a folder that does not exist (or a loop of "
+            "links): create or mount its target, remove the link, or give another folder."
+        )
     try:
         folder.mkdir(parents=True, exist_ok=True)
         probe = folder / f".movierate-probe-{os.getpid()}"

@@ -47,7 +47,6 @@ penalties live in :mod:`movierate.explore.penalties`.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -56,7 +55,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from movierate import atomic, store
+from movierate import store
 from movierate.data import load_dataset, make_split
 from movierate.errors import DataError, StoreError
 from movierate.explore.whitening import exact_whitening
@@ -90,6 +89,7 @@ from movierate.study.plan import (
 )
 from movierate.study.report import (
     ORDER_COLUMNS,
+    OWNER_FILE,
     QUESTIONS,
     RESULT_FILES,
     TABLE_COLUMNS,
@@ -97,6 +97,7 @@ from movierate.study.report import (
     TARGET_SPEARMAN,
     check_output_folder,
     existing_results,
+    live_owner,
     markdown_report,
     merge_into,
     merge_results,
@@ -321,9 +322,8 @@ class Output:
         try:
             fd = os.open(owner, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         except FileExistsError:
-            with contextlib.suppress(OSError, ValueError):
-                if atomic.process_state(int(owner.read_text())) == "alive":
-                    return False
+            if live_owner(folder) is not None:
+                return False
             owner.unlink(missing_ok=True)  # a killed run's: taken over
             return self._take(folder)
         with os.fdopen(fd, "w") as f:
@@ -338,7 +338,3 @@ class Output:
         """Remove this run's claim."""
         if self.claimed is not None:
             self.claimed.unlink(missing_ok=True)
-
-
-#: A study's claim on its results folder while it runs (its process id).
-OWNER_FILE = ".study-owner"

@@ -3,6 +3,7 @@ study.md tables (mean +- standard deviation over the model seeds)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 from collections.abc import Mapping
@@ -126,11 +127,31 @@ def write_results(
 _TEXT_FIELDS = ("dataset", "variant", "model")
 
 
+#: A study's claim on its results folder while it runs (its process id).
+OWNER_FILE = ".study-owner"
+
+
+def live_owner(folder: Path) -> int | None:
+    """The process id of a running study that claims ``folder`` (:data:`OWNER_FILE`), or None."""
+    with contextlib.suppress(OSError, ValueError):
+        pid = int((folder / OWNER_FILE).read_text())
+        if atomic.process_state(pid) == "alive":
+            return pid
+    return None
+
+
 def load_run(folder: Path) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
     """(results.json, ablation.csv, prefix.csv) of one study run, checked: DataError naming the
     file and field when a file is missing, damaged or edited (a row of another dataset or
-    variant than the plan's, a metric that is no finite number, a dataset without rows), so a
-    merge never writes tables with a column or a dataset silently missing."""
+    variant than the plan's, a metric that is no finite number, a dataset without rows), or
+    when a study still running claims the folder (its results so far are partial), so a merge
+    never writes tables with a column or a dataset silently missing."""
+    owner = live_owner(folder)
+    if owner is not None:
+        raise DataError(
+            f"{folder} belongs to a study that is still running (process {owner}): its results "
+            "so far are partial. Merge it once that run has finished."
+        )
     try:
         payload = json.loads((folder / "results.json").read_text())
         ablation = pd.read_csv(folder / "ablation.csv")
