@@ -38,7 +38,7 @@ def render() -> None:
 
     def covariance_view() -> None:
         """Heatmap of the dimension covariance (or correlation), eigen-spectrum, dimension use."""
-        controls = st.columns(3, gap="large")
+        controls = st.columns([1.3, 1, 1], gap="medium")  # the toggle read "corre" at 1024 px
         kind = controls[0].segmented_control(
             "Matrix", ["covariance", "correlation"], default="covariance", key="matrix",
             required=True,

@@ -49,7 +49,7 @@ def test_dimensions_page_shows_held_out_importance_prefix_curve_and_verdict(trai
     rows = report_rows(at)
     bars = {r["series"] for r in rows if r["part"] == "bars"}
     curves = {r["curve"] for r in rows if r["part"] == "curves"}
-    assert "held-out importance (RMSE rise when zeroed)" in bars
+    assert "held-out importance" in bars
     assert curves == {"first k dims as trained", "first k principal directions"}
     assert ("read by dense layer (movie)" in bars) == (name == "small-deep")
     assert curve_ks(at, "first k dims as trained") == list(range(model.dim + 1))  # k = 0 .. dim

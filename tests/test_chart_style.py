@@ -77,3 +77,27 @@ def test_plotly_figures_name_every_axis_s_font():
         assert fig.layout.legend.font.color == charts.TEXT
     colour_bar = made[0].data[0].marker.colorbar
     assert colour_bar.tickfont.color == charts.TEXT and colour_bar.title.font.color == charts.TEXT
+
+
+def test_dimension_report_legend_lists_only_drawn_series_in_fixed_colours():
+    """Views (1024 px): the legend listed "held-out importance (RMSE rise when zeroed)", cut
+    off, while no such bar was drawn (no held-out share when zeroing lowers the RMSE)."""
+    dims = pd.DataFrame(
+        {"heldout_share": [0.6, 0.4], "movie_variance_share": [0.5, 0.5],
+         "user_variance_share": [0.3, 0.7]}
+    )  # fmt: skip
+    prefix = pd.DataFrame({"k": [0, 1, 2], "rmse_index": [1.0, 0.9, 0.8], "rmse_pca": [1.0] * 3})
+
+    def scale(frame):
+        bars, right = charts.dimension_report_charts(frame, prefix)
+        colour = bars["encoding"]["color"]["scale"]
+        text = [layer for layer in right["layer"] if layer["mark"]["type"] == "text"]
+        assert text[0]["mark"]["color"] == charts.TEXT and text[0]["mark"]["fontSize"] >= 13
+        return dict(zip(colour["domain"], colour["range"], strict=True))
+
+    drawn, without = scale(dims), scale(dims.assign(heldout_share=np.nan))
+    assert list(drawn) == [
+        "held-out importance", "movie variance (weighted by ratings)", "user variance"
+    ]  # fmt: skip
+    assert list(without) == list(drawn)[1:]
+    assert all(without[label] == drawn[label] for label in without)

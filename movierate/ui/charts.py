@@ -424,9 +424,14 @@ def importance_chart(importance: pd.DataFrame, *, height: int = 260) -> Spec:
     }
 
 
-def _share_bars(order: list[str], labels: list[str], legend: dict[str, Any]) -> Spec:
-    """Encoding of grouped bars: per dimension (in ``order``), one bar per series (``labels``)
-    of the rows' ``share``."""
+def _share_bars(
+    order: list[str],
+    labels: list[str],
+    legend: dict[str, Any],
+    colours: list[str] | None = None,
+) -> Spec:
+    """Encoding of grouped bars: per dimension (in ``order``), one bar per series (``labels``,
+    drawn in ``colours``, by default the palette's first) of the rows' ``share``."""
     return {
         "x": {"field": "dimension", "type": "ordinal", "sort": order, "title": "dimension",
               "axis": {"labelAngle": 0, "labelOverlap": True}},
@@ -434,7 +439,7 @@ def _share_bars(order: list[str], labels: list[str], legend: dict[str, Any]) -> 
         "y": {"field": "share", "type": "quantitative", "title": "share",
               "axis": {"format": ".1~%"}},
         "color": {"field": "series", "type": "nominal", "title": None, "legend": legend,
-                  "scale": {"domain": labels, "range": PALETTE[: len(labels)]}},
+                  "scale": {"domain": labels, "range": colours or PALETTE[: len(labels)]}},
         "tooltip": [{"field": "dimension"}, {"field": "series", "title": "measure"},
                     {"field": "share", "format": ".1%"}],
     }  # fmt: skip
@@ -443,7 +448,7 @@ def _share_bars(order: list[str], labels: list[str], legend: dict[str, Any]) -> 
 #: Bar series of :func:`dimension_report_chart`: column of ``DimensionReport.dimensions``
 #: -> label (the held-out ablation first, then :data:`IMPORTANCE_SERIES`).
 REPORT_SERIES = {
-    "heldout_share": "held-out importance (RMSE rise when zeroed)",
+    "heldout_share": "held-out importance",  # the page's caption says how it is measured
     **IMPORTANCE_SERIES,
     "movie_variance_share": "movie variance (weighted by ratings)",
 }
@@ -472,6 +477,7 @@ def dimension_report_charts(
     frame = dimensions if "dimension" in dimensions else dimensions.rename_axis("dimension")
     frame = frame.reset_index() if "dimension" not in frame.columns else frame
     series = {c: label for c, label in REPORT_SERIES.items() if c in frame.columns}
+    colours = dict(zip(series.values(), PALETTE, strict=False))  # fixed when a series is absent
     order = [str(d) for d in frame["dimension"]]
     bars = [
         {"part": "bars", "dimension": str(d), "series": label, "share": v}
@@ -486,7 +492,8 @@ def dimension_report_charts(
         if (v := _finite(value)) is not None
     ]
     full = _finite(prefix["rmse_index"].iloc[-1])
-    labels = list(series.values())
+    shown = {row["series"] for row in bars}  # no legend entry for a series without bars
+    labels = [label for label in series.values() if label in shown]
     names = [label for label, _, _ in PREFIX_CURVES.values()]
     legend = {**_LEGEND, "columns": 1}
     strokes = {**legend, "symbolType": "stroke", "symbolStrokeWidth": 2.5}
@@ -497,7 +504,7 @@ def dimension_report_charts(
         "height": height,
         "autosize": {"type": "fit-x", "contains": "padding"},
         "mark": "bar",
-        "encoding": _share_bars(order, labels, legend),
+        "encoding": _share_bars(order, labels, legend, [colours[label] for label in labels]),
     }
     line = {
         "transform": [{"filter": {"field": "part", "equal": "curves"}}],
@@ -524,15 +531,15 @@ def dimension_report_charts(
         layers += [
             {**rule, "mark": {"type": "rule", "color": "grey", "strokeDash": [4, 4]},
              "encoding": {"y": {"field": "rmse", "type": "quantitative"}}},
-            {**rule, "mark": {"type": "text", "align": "right", "dy": -7, "color": "grey",
-                              "x": "width"},
+            {**rule, "mark": {"type": "text", "align": "right", "dy": -8, "color": TEXT,
+                              "fontSize": 13, "x": "width"},
              "encoding": {"y": {"field": "rmse", "type": "quantitative"},
                           "text": {"field": "label"}}},
         ]  # fmt: skip
     right = {
         "usermeta": SVG,
         "data": {"values": curves},
-        "title": _title("RMSE with only the first k dimensions", f"on the {rows} rows"),
+        "title": _title("RMSE, first k dimensions", f"on the {rows} rows"),  # fits 1024 px
         "height": height,
         "autosize": {"type": "fit-x", "contains": "padding"},
         "layer": layers,
