@@ -338,7 +338,7 @@ def _no_study(monkeypatch):
 
     def fake_run_study(plan, out, progress=None, overwrite=False):
         calls.append(out)
-        return SimpleNamespace(files={}, seconds=0.0, out_dir=out, renamed={})
+        return SimpleNamespace(files={}, seconds=0.0, out_dir=out, renamed={}, rescued=None)
 
     monkeypatch.setattr(study, "run_study", fake_run_study)
     return calls
@@ -490,6 +490,50 @@ def test_two_studies_finishing_at_once_claim_two_folders(tmp_path, monkeypatch):
     (here / study.OWNER_FILE).write_text("999999999")  # a killed run's claim: taken over
     with study.Output(Path("."), False) as c:
         assert c.claim() == here
+
+
+def test_results_the_out_folder_cannot_take_go_to_a_folder_of_their_own(
+    tmp_path, monkeypatch, capsys
+):
+    """Recheck 2: a study whose --out was made read-only during the run lost every result (a
+    permission error at the end); they now go to a new folder under MOVIERATE_HOME, said with
+    exit code 3, and later writes of the run follow them there."""
+    from pathlib import Path
+
+    from movierate import atomic
+
+    plan = replace(study.QUICK_PLAN, datasets=("a",))
+    frame = _frame().query("dataset == 'a'")
+    key = {"dataset": "a", "dim": 8, "seed": 0, "variant": "none"}
+    ablation = pd.DataFrame({"dimension": [0], "test_rmse_increase": [0.1]}).assign(**key)
+    prefix = pd.DataFrame({"basis": ["index"], "k": [1], "rmse": [0.95]}).assign(**key)
+    out = tmp_path / "out"
+    write = atomic.write_texts
+
+    def read_only(folder, texts):
+        if Path(folder) == out:
+            raise PermissionError(13, "Permission denied", str(out / "results.json"))
+        return write(folder, texts)
+
+    monkeypatch.setattr(atomic, "write_texts", read_only)
+    with study.Output(out, False) as target:
+        parts = (frame.to_dict("records"), [ablation], [prefix], plan, 1.0, target)
+        result = study._write(*parts)
+        rescued = result.out_dir
+        assert rescued.parent == config.home_dir() and rescued.name.startswith("study-rescued-")
+        assert json.loads((rescued / "results.json").read_text())["rows"]
+        assert target.rescued == f"Permission denied: {out / 'results.json'}"
+        assert study._write(*parts).out_dir == rescued  # the run's next write: the same
+    assert not (rescued / study.OWNER_FILE).exists() and not (out / "results.json").exists()
+
+    def rescued_run(plan, out, progress=None, overwrite=False):
+        return replace(result, rescued=target.rescued)
+
+    monkeypatch.setattr(study, "run_study", rescued_run)
+    assert main(["study", "--quick", "--no-save", "--out", str(out)]) == 3
+    err = capsys.readouterr().err
+    assert f"{out} could not take the results (Permission denied: " in err
+    assert f"so they are in {rescued} (exit code 3)" in err
 
 
 def test_a_live_study_s_claim_holds_against_overwrite(tmp_path):

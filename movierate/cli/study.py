@@ -111,7 +111,15 @@ def _run_study(args: argparse.Namespace) -> int:
         replace(plan, **changes), out, progress=progress, overwrite=args.overwrite
     )
     code = EXIT_OK
-    if result.out_dir != Path(out).resolve():  # another run wrote to --out meanwhile
+    if result.rescued:  # --out could not be written when the results were ready
+        print(
+            f"note: {out} could not take the results ({result.rescued}), so they are in "
+            f"{result.out_dir} (exit code {EXIT_SAVED_AS_OTHER_NAME}); move them where you "
+            "want them.",
+            file=sys.stderr,
+        )
+        code = EXIT_SAVED_AS_OTHER_NAME
+    elif result.out_dir != Path(out).resolve():  # another run wrote to --out meanwhile
         print(
             f"note: {out} received another run's study results while this study ran, so its "
             f"results are in {result.out_dir} (exit code {EXIT_SAVED_AS_OTHER_NAME})",

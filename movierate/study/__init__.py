@@ -47,7 +47,9 @@ penalties live in :mod:`movierate.explore.penalties`.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -55,7 +57,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from movierate import store
+from movierate import config, store
 from movierate.data import load_dataset, make_split
 from movierate.errors import DataError, StoreError
 from movierate.explore.whitening import exact_whitening
@@ -167,6 +169,8 @@ class StudyResult:
     out_dir: Path | None = None
     #: saved model names taken by another run meanwhile -> the names used instead
     renamed: dict[str, str] = field(default_factory=dict)
+    #: why the folder asked for could not take the results (they went to ``out_dir``), or None
+    rescued: str | None = None
 
 
 def model_name(plan: StudyPlan, dataset: str, dim: int, variant: str) -> str:
@@ -272,7 +276,7 @@ def run_study(
                 _write(rows, ablations, prefixes, plan, time.perf_counter() - started, target)
         seconds = time.perf_counter() - started
         result = _write(rows, ablations, prefixes, plan, seconds, target)
-        return replace(result, out_dir=target.folder, renamed=renamed)
+        return replace(result, out_dir=target.folder, renamed=renamed, rescued=target.rescued)
 
 
 def _write(
@@ -286,7 +290,10 @@ def _write(
     frame = pd.DataFrame(rows)
     ablation = pd.concat(ablations, ignore_index=True)
     prefix = pd.concat(prefixes, ignore_index=True)
-    files = write_results(frame, ablation, prefix, plan, seconds, target.claim())
+    try:
+        files = write_results(frame, ablation, prefix, plan, seconds, target.claim())
+    except OSError as error:  # the folder went read-only, full or away during the run
+        files = write_results(frame, ablation, prefix, plan, seconds, target.rescue(error))
     return StudyResult(frame, ablation, prefix, plan, seconds, files, target.folder)
 
 
@@ -303,6 +310,25 @@ class Output:
         self.asked = self.folder = Path(folder).resolve()  # "." has no name to add "-2" to
         self.overwrite = overwrite
         self.claimed: Path | None = None
+        self.rescued: str | None = None
+
+    def rescue(self, error: OSError) -> Path:
+        """A new folder of this run's own, for results the claimed folder cannot take now (made
+        read-only, full or unmounted during the run; recheck 2: hours of results were lost),
+        under ``$MOVIERATE_HOME`` or else the system's temporary folder; the first error is
+        raised when none can be made."""
+        if self.rescued is not None:  # the rescue folder failed too
+            raise error
+        self.__exit__()
+        self.rescued = f"{error.strerror or error}: {error.filename or self.folder}"
+        for root in (config.home_dir(), Path(tempfile.gettempdir())):
+            with contextlib.suppress(OSError):
+                root.mkdir(parents=True, exist_ok=True)
+                self.folder = Path(tempfile.mkdtemp(prefix="study-rescued-", dir=root))
+                self.claimed = None
+                if self._take(self.folder):
+                    return self.folder
+        raise error
 
     def claim(self) -> Path:
         """The folder to write to now."""
@@ -335,6 +361,7 @@ class Output:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        """Remove this run's claim."""
+        """Remove this run's claim (where the folder still lets it)."""
         if self.claimed is not None:
-            self.claimed.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                self.claimed.unlink(missing_ok=True)
