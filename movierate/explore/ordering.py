@@ -323,8 +323,12 @@ def _rows(users: Any, movies: Any, ratings: Any) -> tuple[np.ndarray, np.ndarray
 
 
 def _rmse(model: Any, arrays: Mapping[str, np.ndarray], users, movies, truth) -> float:
+    return float(np.sqrt(np.mean(_squared_errors(model, arrays, users, movies, truth))))
+
+
+def _squared_errors(model: Any, arrays: Mapping[str, np.ndarray], users, movies, truth):
     predicted = scoring.predict(arrays, model.spec, users, movies, model.rating_scale)
-    return float(np.sqrt(np.mean((predicted.astype(np.float64) - truth) ** 2)))
+    return (predicted.astype(np.float64) - truth) ** 2
 
 
 def _ranks(x: np.ndarray) -> np.ndarray:
@@ -349,7 +353,16 @@ GAIN_SHARE = 0.95
 MIN_GAIN = 1e-3
 #: At most this many held-out rows are scored (a fixed random sample beyond it).
 MAX_REPORT_ROWS = 50_000
-REPORT_VERSION = 5  # 5: no Spearman quoted over importances that are noise
+REPORT_VERSION = 6  # 6: the call's share of redraws of the rows (5: no Spearman over noise)
+#: The rows are redrawn (bootstrap) this many times to see whether the verdict's call holds.
+REDRAWS = 200
+#: A call ("no", or "yes" and "leading" together) made by fewer than this share of the redraws is
+#: said to be within the rows' noise
+#: (accuracy round 10: one ordered model's call was "important first" in 50 of 100 redraws,
+#: "not ordered" in 46, and the page stated one of them as fact).
+STABLE_CALL = 0.9
+#: How the verdict names each call of :func:`is_ordered`.
+CALLS = {"yes": "ordered", "leading": "important first", "no": "not ordered"}
 #: Held-out shares are shown only when the dimensions whose zeroing LOWERS the RMSE lower it by
 #: at most this share of what the others raise it: else most single dimensions are noise on these
 #: rows, and a share of the few small rises would read as importance (a deep model: +0.00085 of
@@ -379,6 +392,9 @@ class DimensionReport:
     k_pca: int | None
     ordered: bool
     verdict: str
+    #: share of :data:`REDRAWS` bootstrap redraws of the rows making each call of
+    #: :func:`is_ordered` ("yes", "leading", "no")
+    calls: dict[str, float] = dataclasses.field(default_factory=dict)
 
 
 def held_out_rows(model: Any, ds: Any = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
@@ -451,43 +467,42 @@ def dimension_report(
     from movierate.explore.importance import dimension_importance
 
     users, movies, truth = _rows(users, movies, ratings)
-    ablation = dimension_ablation(model, users, movies, truth)
-    increase = ablation["rmse_increase"].to_numpy(np.float64)
+    weights = _movie_weights(model)
+    errors = _report_errors(model, users, movies, truth, weights)
+    ablated, index, pca = (np.sqrt(e.mean(axis=1)) for e in errors)
+    base, dim = float(index[-1]), len(ablated)
+    increase = ablated - base
     positive = np.clip(increase, 0.0, None)
-    share = np.full(len(increase), np.nan) if shares_are_noise(increase) else positive
+    share = np.full(dim, np.nan) if shares_are_noise(increase) else positive
     frame = pd.DataFrame(
         {
-            "dimension": ablation["dimension"].to_numpy(),
+            "dimension": np.arange(dim),
             "heldout_increase": increase,
             "heldout_share": share / positive.sum() if positive.sum() > 0 else share,
         }
     )
-    weights = _movie_weights(model)
     shares = dimension_importance(model.arrays, movie_weights=weights).reset_index(drop=True)
     for column in shares.columns:
         if column.endswith("_share"):
             frame[column] = shares[column].to_numpy()
-    arrays = dict(model.arrays)
-    zero = {
-        **arrays,
-        "user_embedding": np.zeros_like(arrays["user_embedding"]),
-        "movie_embedding": np.zeros_like(arrays["movie_embedding"]),
-    }
-    none = _rmse(model, zero, users, movies, truth)
-    index = prefix_curve(model, users, movies, truth, basis="index")
-    pca = prefix_curve(model, users, movies, truth, basis="pca", movie_weights=weights)
-    prefix = pd.DataFrame(
-        {
-            "k": np.concatenate([[0], index["k"].to_numpy()]),
-            "rmse_index": np.concatenate([[none], index["rmse"].to_numpy()]),
-            "rmse_pca": np.concatenate([[none], pca["rmse"].to_numpy()]),
-        }
+    prefix = pd.DataFrame({"k": np.arange(dim + 1), "rmse_index": index, "rmse_pca": pca})
+    spearman = ordering_spearman(frame.assign(rmse_increase=increase))
+    k_index, k_pca = gain_k(index, GAIN_SHARE), gain_k(pca, GAIN_SHARE)
+    kind = _call(ablated, index, pca)
+    calls = redrawn_calls(errors)
+    agree = calls["no"] if kind == "no" else calls["yes"] + calls["leading"]  # both "in order"
+    stable = agree >= STABLE_CALL
+    verdict = ordering_verdict(
+        spearman,
+        k_index,
+        k_pca,
+        dim,
+        rows=rows,
+        rmse=(float(index[0]), base),
+        no_shares=shares_are_noise(increase),
     )
-    spearman = ordering_spearman(ablation)
-    base = float(ablation.attrs["base_rmse"])
-    k_index = gain_k(prefix["rmse_index"].to_numpy(), GAIN_SHARE)
-    k_pca = gain_k(prefix["rmse_pca"].to_numpy(), GAIN_SHARE)
-    ordered = is_ordered(spearman, k_index, k_pca, len(frame)) != "no"
+    if not stable:
+        verdict = _unstable_verdict(calls, len(truth), rows, verdict)
     return DimensionReport(
         dimensions=frame,
         prefix=prefix,
@@ -497,16 +512,81 @@ def dimension_report(
         n_rows=len(truth),
         k_index=k_index,
         k_pca=k_pca,
-        ordered=ordered,
-        verdict=ordering_verdict(
-            spearman,
-            k_index,
-            k_pca,
-            len(frame),
-            rows=rows,
-            rmse=(float(none), base),
-            no_shares=shares_are_noise(increase),
-        ),  # fmt: skip
+        ordered=kind != "no" and stable,
+        verdict=verdict,
+        calls=calls,
+    )
+
+
+def _report_errors(
+    model: Any, users: np.ndarray, movies: np.ndarray, truth: np.ndarray, weights: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Squared error per row: with each dimension zeroed (dim rows), with only the first k
+    dimensions as trained and as principal directions (k = 0 .. dim each; k = 0: the
+    embedding zeroed)."""
+    arrays = dict(model.arrays)
+    dim = int(np.asarray(arrays["user_embedding"]).shape[1])
+    user_emb = np.array(arrays["user_embedding"], copy=True)
+    movie_emb = np.array(arrays["movie_embedding"], copy=True)
+    zeroed = {**arrays, "user_embedding": user_emb, "movie_embedding": movie_emb}
+    ablated = np.empty((dim, len(truth)))
+    for j in range(dim):
+        saved_u, saved_m = user_emb[:, j].copy(), movie_emb[:, j].copy()
+        user_emb[:, j], movie_emb[:, j] = 0.0, 0.0
+        ablated[j] = _squared_errors(model, zeroed, users, movies, truth)
+        user_emb[:, j], movie_emb[:, j] = saved_u, saved_m
+    zero = {**arrays, "user_embedding": 0 * user_emb, "movie_embedding": 0 * movie_emb}
+    none = _squared_errors(model, zero, users, movies, truth)  # k = 0 in both bases
+    principal = pca_arrays(arrays, model.spec, None, weights)
+    index, pca = (
+        np.stack(
+            [none]
+            + [
+                _squared_errors(model, truncated_arrays(basis, k), users, movies, truth)
+                for k in range(1, dim + 1)
+            ]
+        )
+        for basis in (arrays, principal)
+    )
+    return ablated, index, pca
+
+
+def _call(ablated: np.ndarray, index: np.ndarray, pca: np.ndarray) -> str:
+    """:func:`is_ordered`'s call from RMSEs with each dimension zeroed and of the first k as
+    trained and principal (k = 0 .. dim), as the verdict makes it (no Spearman over noise)."""
+    increase = ablated - index[-1]
+    spearman = math.nan
+    if not shares_are_noise(increase) and np.ptp(increase) > 0:
+        order = -np.arange(len(increase), dtype=np.float64)
+        spearman = float(np.corrcoef(_ranks(increase), _ranks(order))[0, 1])
+    return is_ordered(spearman, gain_k(index), gain_k(pca), len(increase))
+
+
+def redrawn_calls(
+    errors: tuple[np.ndarray, np.ndarray, np.ndarray], draws: int = REDRAWS, seed: int = 0
+) -> dict[str, float]:
+    """Share of ``draws`` bootstrap redraws of the rows (columns of each squared-error table
+    of :func:`_report_errors`) that make each call."""
+    stacked = np.vstack(errors)
+    n, cuts = stacked.shape[1], np.cumsum([len(e) for e in errors])[:-1]
+    rng = np.random.default_rng(seed)
+    counts = dict.fromkeys(CALLS, 0)
+    for _ in range(draws):
+        weights = np.bincount(rng.integers(0, n, n), minlength=n)
+        rmse = np.sqrt(stacked @ weights / n)
+        counts[_call(*np.split(rmse, cuts))] += 1
+    return {kind: count / draws for kind, count in counts.items()}
+
+
+def _unstable_verdict(calls: Mapping[str, float], n_rows: int, rows: str, measured: str) -> str:
+    """The verdict when the call changes with the draw of the rows: the shares, then what was
+    measured on the rows as drawn."""
+    made = [f"{CALLS[kind]} in {round(share * REDRAWS)}" for kind, share in calls.items() if share]
+    listed = ", ".join(made[:-1]) + f" and {made[-1]}" if len(made) > 1 else made[0]
+    return (
+        f"No clear call: of {REDRAWS} redraws of these {n_rows:,} {rows} rows (bootstrap), the "
+        f"dimensions come out {listed}, so the call is within the rows' noise. On the rows as "
+        f"drawn: {measured[0].lower()}{measured[1:]}"
     )
 
 
@@ -758,6 +838,11 @@ def _report_from_json(data: Mapping[str, Any]) -> DimensionReport:
         if any(c not in kinds for c in columns) or any(k not in "iuf" for k in kinds.values()):
             raise ValueError(f"cached {name} table of another shape")
     values["spearman"] = math.nan if values["spearman"] is None else float(values["spearman"])
+    calls = values.get("calls")
+    if not isinstance(calls, dict) or not set(calls) <= set(CALLS):
+        raise ValueError("cached report without the calls of its redraws")
+    if not all(isinstance(v, int | float) and 0 <= v <= 1 for v in calls.values()):
+        raise ValueError("cached calls of another kind")
     report = DimensionReport(**values)
     dims = len(report.dimensions)
     whole = (report.n_rows, report.k_index or 0, report.k_pca or 0)
