@@ -18,7 +18,6 @@ the data and importing TensorFlow. TensorFlow is imported only when training sta
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -26,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from movierate import scoring, store
+from movierate.baselines import baseline_metrics
 from movierate.data import (
     RatingScale,
     RatingsDataset,
@@ -286,7 +286,8 @@ def test_metrics(
     (default: the dataset's): clipped to it for ``clip`` (the default), up to
     ``scoring.SIGMOID_MARGIN`` beyond its ends for ``sigmoid``, unbounded for ``none``; and
     ``test_unseen_rows``, how many of those rows have a user or movie without a rating in
-    ``split.train`` (the rows the model was fit on: pass a refit's folded split)."""
+    ``split.train`` (the rows the model was fit on: pass a refit's folded split); and the
+    reference predictors' numbers on the same rows (:func:`movierate.baselines.baseline_metrics`)."""
     scale = scale or ds.rating_scale
     metrics = _rmse_mae("test", arrays, spec, ds, split.test, scale)
     unseen = unseen_mask(ds, split.train, split.test)
@@ -294,18 +295,8 @@ def test_metrics(
     if 0 < unseen.sum() < len(unseen):  # the RMSE where the model knows both user and movie
         seen = np.asarray(split.test, dtype=np.int64)[~unseen]
         metrics["test_rmse_seen"] = _rmse_mae("seen", arrays, spec, ds, seen, scale)["seen_rmse"]
-    metrics["test_rmse_of_mean"] = rmse_of_mean(ds, split.train, split.test)
+    metrics.update(baseline_metrics(ds, split.train, split.test))
     return metrics
-
-
-def rmse_of_mean(ds: RatingsDataset, fitted: np.ndarray, rows: np.ndarray) -> float:
-    """The RMSE on ``rows`` of predicting the ``fitted`` rows' mean rating for every one: the
-    floor any model should beat (a label only: it chooses nothing)."""
-    ratings = ds.ratings["rating"].to_numpy(np.float64)
-    fitted, rows = np.asarray(fitted, dtype=np.int64), np.asarray(rows, dtype=np.int64)
-    if not len(fitted) or not len(rows):
-        return math.nan
-    return float(np.sqrt(np.mean((ratings[rows] - ratings[fitted].mean()) ** 2)))
 
 
 def unseen_rows(ds: RatingsDataset, fitted: np.ndarray, rows: np.ndarray) -> int:

@@ -1558,6 +1558,47 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def baselines_text(metrics: dict[str, Any] | None) -> str:
+    """What the reference predictors (:mod:`movierate.baselines`) score on a model's test rows,
+    one sentence; "" for a model saved before they were recorded."""
+    metrics = metrics or {}
+    keys = ("test_rmse_of_mean", "test_mae_of_median", "test_rmse_of_averages",
+            "test_mae_of_averages")  # fmt: skip
+    values = [metrics.get(key) for key in keys]
+    if not all(_is_number(v) for v in values):
+        return ""
+    mean, median, rmse, mae = values
+    return (
+        f"On the same test rows, predicting the training mean for every rating gives RMSE "
+        f"{mean:.4f} (the training median: MAE {median:.4f}); user and movie averages without "
+        f"an embedding give RMSE {rmse:.4f}, MAE {mae:.4f}."
+    )
+
+
+def no_better_than_averages_note(metrics: dict[str, Any] | None) -> str:
+    """A warning when a model's test RMSE is no better than the user and movie averages' or its
+    MAE worse than the training median's (as shown, to 4 decimals), else "" (also when
+    :func:`worse_than_mean_note` already says more)."""
+    metrics = metrics or {}
+    if worse_than_mean_note(metrics):
+        return ""
+    notes = []
+    rmse, averages = metrics.get("test_rmse"), metrics.get("test_rmse_of_averages")
+    if _is_number(rmse) and _is_number(averages) and round(rmse, 4) >= round(averages, 4):
+        notes.append(
+            f"Its test RMSE {rmse:.4f} is no better than {averages:.4f}, what user and movie "
+            "averages alone (no embedding, fit on the same training rows) give on these rows."
+        )
+    mae, median = metrics.get("test_mae"), metrics.get("test_mae_of_median")
+    if _is_number(mae) and _is_number(median) and round(mae, 4) > round(median, 4):
+        notes.append(
+            f"Its test MAE {mae:.4f} is worse than {median:.4f}, what predicting the training "
+            "rows' median rating for every test row gives (ratings gathered on one value make "
+            "a low RMSE easy: read it against these numbers)."
+        )
+    return " ".join(notes)
+
+
 def _is_count(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 

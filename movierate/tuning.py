@@ -1130,7 +1130,7 @@ def _stop_rmse_of_mean(ds: Any, split: Any) -> float:
     """What predicting the training rows' mean rating gives on the early-stopping rows: the
     reference a trial's score must beat to have learned anything (accuracy round 7b: on
     shuffled ratings every trial was worse, and the tuner still said one "won")."""
-    from movierate.pipeline import rmse_of_mean
+    from movierate.baselines import rmse_of_mean
 
     return round(rmse_of_mean(ds, np.asarray(split.train), np.asarray(split.stop)), 6)
 

@@ -66,6 +66,15 @@ def show_measured_effects(models: list) -> None:
             widgets.show_verdicts(model, with_name=True)
 
 
+#: The test RMSE of user and movie averages without an embedding (accuracy round 10: a model on
+#: ratings gathered on one value looked good with nothing to read it against).
+AVERAGES_COLUMN = "averages' test RMSE"
+AVERAGES_HELP = (
+    "Test RMSE of the training mean plus damped user and movie averages, fit on the same "
+    "training rows, no embedding: what the model's embedding has to beat."
+)
+
+
 def accuracy_row(model) -> dict:
     """Accuracy and cost of one model."""
     return {
@@ -76,6 +85,7 @@ def accuracy_row(model) -> dict:
         "test rows": f"{model.dataset_name}, {model.test_rows_text}",
         "test RMSE": model.test_rmse,
         "test MAE": model.test_mae,
+        AVERAGES_COLUMN: (model.metrics or {}).get("test_rmse_of_averages"),
         "old valid RMSE (steered early stopping)": None
         if model.has_test_rows
         else model.reported_rmse,
@@ -291,10 +301,14 @@ def accuracy_section(models: list, trained: list) -> None:
                 format="localized", help="Trainable parameters (weights) of the model"
             ),
             PAIRED_COLUMN: st.column_config.TextColumn(help=PAIRED_HELP),
+            AVERAGES_COLUMN: st.column_config.NumberColumn(format="%.4f", help=AVERAGES_HELP),
         },
     )
     caveat = store.settings_caveat(models)
     notes = [text.shared_test_rows_text(models[0], bool(caveat))] if shared else []
+    baselines = {store.baselines_text(m.metrics) for m in models}
+    if shared and len(baselines) == 1 and "" not in baselines:  # accuracy round 10
+        notes += baselines
     notes += cold_start_notes(models, shared)
     if shared and differences:
         notes.append(paired.threshold_text(next(iter(differences.values()))))

@@ -114,7 +114,10 @@ def saved_accuracy(name: str) -> str:
     mae = f", MAE {model.reported_mae:.4f}" if model.reported_mae is not None else ""
     flatters = text.stop_rows_flatter_text(model.meta)
     label = model.metrics_label  # "test RMSE": capitalize() would lower-case "RMSE"
-    return f"{label[:1].upper()}{label[1:]} {model.reported_rmse:.4f}{mae}.{flatters}"
+    baselines = store.baselines_text(model.metrics) if model.has_test_rows else ""
+    return f"{label[:1].upper()}{label[1:]} {model.reported_rmse:.4f}{mae}.{flatters}" + (
+        f" {baselines}" if baselines else ""
+    )
 
 
 def build_spec(values: dict[str, Any]) -> Any:
@@ -224,6 +227,8 @@ def show_job(job) -> None:
                 st.warning(warning, icon=":material/warning:")
             if note := store.unseen_note(saved.metrics, saved.split_record):
                 st.info(note, icon=":material/person_off:")
+            if warning := store.no_better_than_averages_note(saved.metrics):
+                st.warning(warning, icon=":material/warning:")
             if warning := store.worse_than_mean_note(saved.metrics):
                 steps = steps_per_epoch_note(
                     saved.split_record.get("n_train"), saved.spec.batch_size, saved.spec.family

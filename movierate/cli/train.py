@@ -134,11 +134,15 @@ def _run_train(args: argparse.Namespace) -> int:
         f"(early-stopping RMSE {num(metrics.get('stop_rmse'))}, best epoch "
         f"{metrics.get('best_epoch', '?')} of {metrics.get('epochs_run', '?')})"
     )
+    if baselines := store.baselines_text(metrics):
+        print(baselines)
     print(f"folder: {store.model_path(saved)}")
     if warning := store.split_note(meta["split"]):
         print(f"warning: {warning}", file=sys.stderr)
     if note := store.unseen_note(metrics, meta["split"]):
         print(f"note: {note}", file=sys.stderr)
+    if warning := store.no_better_than_averages_note(metrics):
+        print(f"warning: {warning}", file=sys.stderr)
     if warning := store.worse_than_mean_note(metrics):
         spec = meta["spec"]
         steps = steps_per_epoch_note(
