@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+#: The longest message shown whole: beyond it the rest is cut and counted (bad-input round 14:
+#: a header line holding a whole 25 MB file became a 27 MB message, one warning box 4 million
+#: pixels tall in the browser).
+MAX_MESSAGE = 4_000
+
 
 class MovierateError(Exception):
-    """Base class: an error whose message is fit to show a user as it is (no stack trace)."""
+    """Base class: an error whose message is fit to show a user as it is (no stack trace);
+    a message of more than :data:`MAX_MESSAGE` characters keeps its start and a count."""
+
+    def __init__(self, *args: object) -> None:
+        if len(args) == 1 and isinstance(args[0], str) and len(args[0]) > MAX_MESSAGE:
+            cut = len(args[0]) - MAX_MESSAGE
+            args = (f"{args[0][:MAX_MESSAGE]}... ({cut:,} more characters not shown)",)
+        super().__init__(*args)
 
 
 class DataError(MovierateError, ValueError):

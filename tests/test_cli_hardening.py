@@ -855,3 +855,31 @@ def test_tensorflow_s_native_error_lines_are_quiet_unless_asked_for():
         text=True,
     )
     assert asked.stdout.strip() == "0" and len(asked.stderr) > len(quiet.stderr)
+
+
+def test_a_ratings_csv_without_line_feeds_is_read_by_its_first_line(tmp_path, movielens_dir):
+    """Bad-input round 14: a GroupLens ratings.csv with old Mac CR-only line ends was read whole
+    as its header ("missing column(s) timestamp", then the whole 2.4 MB file in the message); a
+    file with no line break at all (500 MB sparse) took 23 GB before the OOM killer. CR-only
+    files now load, and a file without a line break in its first 64 KB is refused early."""
+    from movierate.data import formats
+    from movierate.data.load import load_folder
+    from movierate.errors import MAX_MESSAGE, DataError
+
+    source = movielens_dir / "ml-latest-small"
+    folder = tmp_path / "cronly"
+    folder.mkdir()
+    (folder / "movies.csv").write_bytes((source / "movies.csv").read_bytes())
+    (folder / "ratings.csv").write_bytes(
+        (source / "ratings.csv").read_bytes().replace(b"\n", b"\r")
+    )
+    assert len(load_folder(folder, "cronly").ratings) == 100_836
+    (folder / "ratings.csv").write_bytes(b"\0" * (formats.HEADER_LIMIT * 4))
+    with pytest.raises(DataError, match="no line break in its first 64 KB"):
+        load_folder(folder, "nul")
+    (folder / "ratings.csv").write_bytes(("x," * 20_000 + "\n1,2,3\n").encode())
+    with pytest.raises(DataError) as raised:
+        load_folder(folder, "wide")
+    message = str(raised.value)
+    assert "missing column(s) userId" in message and len(message) < 1_000
+    assert len(str(DataError("x" * 10 * MAX_MESSAGE))) < MAX_MESSAGE + 100  # any long message

@@ -102,15 +102,35 @@ def read_ratings(folder: Path, layout: str) -> pd.DataFrame:
     return reader[layout](folder / RATINGS_FILE[layout])
 
 
+#: The most bytes read to find a ratings.csv's header line (bad-input round 14: a file with
+#: no line feed, old Mac CR-only line ends or a sparse file, was read whole as its header: 23 GB
+#: for 500 MB, and a 27 MB error message).
+HEADER_LIMIT = 65_536
+
+
+def header_line(path: Path) -> str:
+    """The first line of ``path`` (ended by LF, CR or CRLF), read from at most
+    :data:`HEADER_LIMIT` bytes; DataError when there is no line end in them."""
+    with path.open("rb") as f:
+        head = f.read(HEADER_LIMIT)
+    ends = [i for i in (head.find(b"\n"), head.find(b"\r")) if i >= 0]
+    if not ends and len(head) == HEADER_LIMIT:
+        raise DataError(
+            f"{path}: no line break in its first {HEADER_LIMIT // 1024} KB, so it has no header "
+            "line (one rating per line is expected); is it a text file of ratings?"
+        )
+    return decode(head[: min(ends)] if ends else head, str(path)).strip()
+
+
 def _csv_ratings(path: Path) -> pd.DataFrame:
     check_not_empty(path, str(path))
-    header = decode(path.open("rb").readline(), str(path)).strip()
-    found = [c.strip().strip('"') for c in header.split(",")]
+    found = [c.strip().strip('"') for c in header_line(path).split(",")]
     missing = [c for c in CSV_RATING_COLUMNS if c not in found]
     if missing:
+        shown = ", ".join(name[:40] for name in found[:12]) + (", ..." if len(found) > 12 else "")
         raise DataError(
             f"{path}: missing column(s) {', '.join(missing)} in the header (found: "
-            f"{', '.join(found)}). A GroupLens ratings.csv starts with the line "
+            f"{shown}). A GroupLens ratings.csv starts with the line "
             f"'{','.join(CSV_RATING_COLUMNS)}'; fix the header, or load the file with from_csv() "
             "and map your column names."
         )
