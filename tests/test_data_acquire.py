@@ -481,3 +481,47 @@ def test_an_empty_items_file_and_a_pipe_for_ratings_are_named_as_such(tmp_path):
     os.mkfifo(folder / "ratings.csv")
     with pytest.raises(DataError, match="ratings.csv is not a regular file"):
         load_dataset(str(folder))
+
+
+def test_two_imports_of_one_name_never_replace_each_other(monkeypatch, small_zip):
+    """Bad-input round 14: two imports that both found "mydata" free published one over the
+    other, both saying "saved". The second now takes the next free name; the first is kept."""
+    monkeypatch.delenv("MOVIERATE_DATA_DIR")
+    src = zipfile.ZipFile(io.BytesIO(small_zip))
+    mine = zip_folder({f"mydata/{n}": src.read(f"ml-latest-small/{n}") for n in SMALL_FILES})
+    check = acquire._check_loads
+
+    def another_import_meanwhile(staged, *args):
+        ds = check(staged, *args)
+        if staged.name == "mydata":  # the other import publishes while this one checks
+            other = config.data_dir() / "mydata"
+            other.mkdir()
+            (other / "ratings.csv").write_text("userId,movieId,rating,timestamp\n1,1,4,0\n")
+        return ds
+
+    monkeypatch.setattr(acquire, "_check_loads", another_import_meanwhile)
+    assert import_zip(mine, "mydata.zip") == "mydata-upload"  # as a second upload is named
+    assert (config.data_dir() / "mydata" / "ratings.csv").read_text().count("\n") == 2
+    assert len(load_dataset("mydata-upload")) == 100_836
+
+
+def test_a_download_never_replaces_a_folder_of_the_user_s_files(server, small_zip):
+    """Bad-input round 14: `train ml-latest-small` downloaded the set over data/ml-latest-small/
+    holding the user's edited files (no ratings.csv), deleting them without a word."""
+    (server / "ml-latest-small.zip").write_bytes(small_zip)
+    folder = config.data_dir() / "ml-latest-small"
+    folder.mkdir(parents=True)
+    (folder / "ratings (edited).csv").write_text("mine")
+    (folder / "my-genre-fixes.csv").write_text("mine too")
+    with pytest.raises(DataError) as raised:
+        download_dataset("ml-latest-small")
+    message = str(raised.value)
+    assert f"{folder} holds files (my-genre-fixes.csv, ratings (edited).csv) but no " in message
+    assert "move or rename that folder" in message
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "my-genre-fixes.csv",
+        "ratings (edited).csv",
+    ]
+    (folder / "ratings (edited).csv").unlink()
+    (folder / "my-genre-fixes.csv").unlink()  # an empty folder is no one's work: replaced
+    assert download_dataset("ml-latest-small") == folder and (folder / "ratings.csv").is_file()

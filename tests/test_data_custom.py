@@ -364,3 +364,28 @@ def test_a_comment_line_on_top_is_named_as_the_cause():
     columns are separated"."""
     with pytest.raises(DataError, match="its first line is a comment .*delete the comment"):
         from_csv(b"# exported by tool\nuser,item,rating\nu1,m1,4\nu2,m2,3\n", save_as="cm")
+
+
+def test_two_csv_imports_of_one_name_never_replace_each_other(monkeypatch):
+    """Bad-input round 14: two `from_csv(save_as='shared')` at once both said "saved"; the
+    second published over the first. The later one now stores nothing and says why."""
+    from movierate.data import custom
+
+    build = custom.build_dataset
+    calls = []
+
+    def another_import_meanwhile(raw, name, **kwargs):
+        ds = build(raw, name, **kwargs)
+        if not calls:  # while the first import checks its data, a second one stores "shared"
+            calls.append(name)
+            from_csv(io.StringIO("user,item,rating\n1,1,4\n2,1,5\n"), save_as="shared")
+        return ds
+
+    monkeypatch.setattr(custom, "build_dataset", another_import_meanwhile)
+    ratings = "user,item,rating\n" + "".join(f"{u},{m},3\n" for u in range(5) for m in range(4))
+    with pytest.raises(DataError, match="Another import stored a dataset named 'shared' while"):
+        from_csv(io.StringIO(ratings), save_as="shared")
+    assert len(load_dataset("shared")) == 2  # the other import's, kept
+    with pytest.raises(DataError, match="already exists"):
+        from_csv(io.StringIO(ratings), save_as="shared")  # asked again: refused as before
+    assert len(from_csv(io.StringIO(ratings), save_as="shared", replace=True)) == 20

@@ -518,11 +518,21 @@ def extract_zip(
                         return here
                     is_official = False
                 final_name = _import_folder_name(folder_name, filename, is_official, replace)
-                staged = staged.rename(temp / final_name)  # notices name the folder
-                ds = _check_loads(staged, layout, final_name, filename, prefix)
-                published = atomic.publish_folder(staged, target / final_name, replace=True)
-                _cache_import(ds, staged, published, layout)
-                return published
+                for _attempt in range(_PUBLISH_TRIES):
+                    staged = staged.rename(temp / final_name)  # notices name the folder
+                    ds = _check_loads(staged, layout, final_name, filename, prefix)
+                    if is_official:
+                        _check_replaceable(target / final_name, official.name)
+                    try:  # replaced only when asked, or the official data by itself
+                        published = atomic.publish_folder(
+                            staged, target / final_name, replace=replace or is_official
+                        )
+                    except FileExistsError:  # bad-input round 14: another import took the
+                        final_name = free_dataset_name(final_name)  # name while this checked
+                        continue
+                    _cache_import(ds, staged, published, layout)
+                    return published
+                raise DataError(f"{filename}: other imports kept taking its name; try again.")
             except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as err:
                 raise DataError(
                     f"{filename} is damaged or truncated ({err}); download or copy it again."
@@ -546,6 +556,29 @@ def extract_zip(
                     + ". "
                     + (hint or "Repack the zip with one entry per file and each name once.")
                 ) from None
+
+
+#: How often an import picks the next free name when others keep taking it.
+_PUBLISH_TRIES = 5
+
+
+def _check_replaceable(folder: Path, name: str) -> None:
+    """DataError when ``folder``, where the official ``name`` is to go, holds files but no
+    ratings file: not a copy movierate made, so never replaced (bad-input round 14: a download
+    started by ``train`` deleted a user's folder of edited files)."""
+    try:
+        entries = sorted(p.name for p in folder.iterdir())
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    if entries and not detect_layout(folder):
+        shown = ", ".join(entries[:5]) + (
+            f" and {len(entries) - 5} more" if len(entries) > 5 else ""
+        )
+        raise DataError(
+            f"{folder} holds files ({shown}) but no {name} ratings file, so movierate will "
+            f"not replace it with {name}: move or rename that folder, or put the set's "
+            "ratings file back in it, then try again."
+        )
 
 
 def _same_ratings(staged: Path, layout: str, here: Path, name: str) -> bool:

@@ -123,7 +123,7 @@ def from_csv(
     ds = build_dataset(raw, dataset_name, duplicates=duplicates)
     ds.source = label
     if save_as is not None:
-        ds.source = str(_save(ds, raw, label))
+        ds.source = str(_save(ds, raw, label, replace))
     return ds
 
 
@@ -640,11 +640,19 @@ def _years(column: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return pd.Series(years, index=column.index), np.flatnonzero(~good & ~blank)
 
 
-def _save(ds: RatingsDataset, raw: RawData, label: str) -> Path:
-    """Write ``ds`` under ``data_dir()/custom/<name>/`` (temp folder + rename)."""
+def _save(ds: RatingsDataset, raw: RawData, label: str, replace: bool = False) -> Path:
+    """Write ``ds`` under ``data_dir()/custom/<name>/`` (temp folder + rename); the name was
+    free when the import began (:func:`_check_free`): DataError when another import stored one
+    of that name meanwhile, unless ``replace``."""
     parent = config.data_dir() / CUSTOM_FOLDER
     try:
-        return _write(ds, raw, label, parent)
+        return _write(ds, raw, label, parent, replace)
+    except FileExistsError:  # bad-input round 14: two imports of one name both said "saved"
+        raise DataError(
+            f"Another import stored a dataset named {ds.name!r} while this one was being "
+            f"checked, so this one was not stored (the other is kept). Import it again under "
+            f"another name, for example {free_dataset_name(ds.name)!r}."
+        ) from None
     except OSError as exc:  # bad-input round 13: a full disk showed "Something went wrong"
         said, hint = atomic.write_failure(exc)
         kept = (
@@ -657,8 +665,9 @@ def _save(ds: RatingsDataset, raw: RawData, label: str) -> Path:
         ) from exc
 
 
-def _write(ds: RatingsDataset, raw: RawData, label: str, parent: Path) -> Path:
-    """:func:`_save`'s files, staged in a temporary folder, then published."""
+def _write(ds: RatingsDataset, raw: RawData, label: str, parent: Path, replace: bool) -> Path:
+    """:func:`_save`'s files, staged in a temporary folder, then published (FileExistsError
+    when the name is taken by then, unless ``replace``)."""
     with atomic.staging_folder(parent, f".{ds.name}-") as temp:
         r = ds.ratings
         table = pa.table(
@@ -685,7 +694,7 @@ def _write(ds: RatingsDataset, raw: RawData, label: str, parent: Path) -> Path:
             "warnings": ds.warnings,
         }
         (temp / CUSTOM_META).write_text(json.dumps(meta, indent=1), encoding="utf-8")
-        return atomic.publish_folder(temp, parent / ds.name, replace=True)
+        return atomic.publish_folder(temp, parent / ds.name, replace=replace)
 
 
 def _id_array(ids: np.ndarray) -> pa.Array:
