@@ -190,7 +190,13 @@ def show_job(job) -> None:
     kept = metrics.get("best_epoch") if job.state == "done" and unit == "epoch" else None
     if kept is not None:  # the tiles show the kept epoch's numbers, not the last epoch's
         status += ":"
-        position = text.training_ending(job.spec, int(metrics.get("epochs_run", kept)), int(kept))
+        position = text.training_ending(
+            job.spec,
+            int(metrics.get("epochs_run", kept)),
+            int(kept),
+            metrics.get("settled_epoch"),
+            job.history.get("stop_rmse"),
+        )
     st.progress(job.fraction, text=f"**{job.name}** on {job.dataset}: {status}  {position}")
     at = f", epoch {int(kept)}" if kept is not None else ""
     cols = st.columns(4)

@@ -59,3 +59,27 @@ def test_a_finished_training_says_how_it_ended_and_which_epoch_it_kept():
     )
     off = spec.with_(epochs=6, early_stopping_patience=0)
     assert training_ending(off, 6, 6) == "ran all 6 epochs; kept epoch 6"
+
+
+def test_a_kept_epoch_chosen_after_the_regularizers_settled_says_so():
+    """Views round 7: a whitened model said "kept epoch 6, the best" beside a curve lowest at
+    epoch 3; only epochs from the one where the regularizers settled (6) may be kept."""
+    from movierate.spec import ModelSpec
+    from movierate.ui.text import training_ending
+
+    spec = ModelSpec(epochs=10, early_stopping_patience=3)
+    stop = [0.9529, 0.909, 0.898, 0.9074, 0.9191, 0.9291, 0.9385, 0.9473, 0.9548, 0.9624]
+    assert training_ending(spec, 10, 6, 6, stop) == (
+        "ran all 10 epochs; kept epoch 6, the best from epoch 6 on, once the regularizers had "
+        "settled (epoch 3's early-stopping RMSE, 0.8980, was lower, before they had)"
+    )
+    falling = sorted(stop, reverse=True)
+    assert training_ending(spec, 10, 10, 2, falling) == (
+        "ran all 10 epochs; kept epoch 10, the best from epoch 2 on, once the regularizers had "
+        "settled"
+    )
+    assert training_ending(spec, 10, 10, float("nan"), stop) == (
+        "ran all 10 epochs; kept epoch 10, the last: the regularizers never settled, so no "
+        "earlier epoch counts"
+    )
+    assert training_ending(spec, 10, 3, 1, stop) == "ran all 10 epochs; kept epoch 3, the best"

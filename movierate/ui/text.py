@@ -6,7 +6,9 @@ No Streamlit here: plain strings and DataFrames that widgets and figures show.
 from __future__ import annotations
 
 import html
+import math
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -447,10 +449,19 @@ def map_method_text(method: str) -> str:
     return MAP_METHOD_TEXT.get(method, f"{method} projection")
 
 
-def training_ending(spec: Any, run: int, kept: int) -> str:
+def training_ending(
+    spec: Any,
+    run: int,
+    kept: int,
+    settled: Any = None,
+    stop_rmse: Sequence[float] | None = None,
+) -> str:
     """How a finished training ended: ``"stopped early at epoch 10 of 40 (2 epochs without a
     better early-stopping RMSE); kept epoch 8, the best"``: the epochs after the kept one, as
-    counted (the stop comes once more than the patience's epochs went without one)."""
+    counted (the stop comes once more than the patience's epochs went without one).
+    ``settled``: the epoch from which the regularizers had settled (``metrics["settled_epoch"]``;
+    only epochs from it on may be kept, NaN: never), and ``stop_rmse`` per epoch: views round 7,
+    "kept epoch 6, the best" beside a curve lowest at epoch 3, an epoch not eligible."""
     planned = getattr(spec, "epochs", run)
     if run < planned:
         stale = run - kept
@@ -460,7 +471,22 @@ def training_ending(spec: Any, run: int, kept: int) -> str:
         )
     else:
         ended = f"ran all {planned} epochs"
-    return f"{ended}; kept epoch {kept}" + (", the best" if kept < run else "")
+    head = f"{ended}; kept epoch {kept}"
+    if isinstance(settled, int | float) and not isinstance(settled, bool):
+        if math.isnan(settled):
+            return f"{head}, the last: the regularizers never settled, so no earlier epoch counts"
+        if settled > 1:
+            head += f", the best from epoch {int(settled)} on, once the regularizers had settled"
+            history = [float(v) for v in stop_rmse or []]
+            rmse = history[: int(settled) - 1]
+            if rmse and len(history) >= kept and min(rmse) < history[kept - 1]:
+                lowest = rmse.index(min(rmse)) + 1
+                head += (
+                    f" (epoch {lowest}'s early-stopping RMSE, {min(rmse):.4f}, was lower, "
+                    "before they had)"
+                )
+            return head
+    return head + (", the best" if kept < run else "")
 
 
 def ratings_text(n: float) -> str:
