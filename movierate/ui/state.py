@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -442,6 +443,8 @@ def _user_problem(value: str, context: dict[str, list[str]]) -> str | None:
     try:
         user_index(ds, value)
     except DataError as exc:
+        if re.fullmatch(r"-?\d+\.0*", value.strip()):  # the whole-number box's "155.0"
+            return _user_problem(value.strip().split(".")[0], context)
         return str(exc).split(";")[0]
     return None
 

@@ -6,12 +6,14 @@ Each reads or writes the page (``st.*``); the data behind them comes from
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from movierate.errors import MovierateError
 from movierate.ui import figures, shell, state
@@ -273,7 +275,8 @@ def pick_models(
         no_models_notice()
         st.stop()
     names = [info.name for info in infos]
-    forget_missing(key or ("models" if multi else "model"), names)
+    widget_key = key or ("models" if multi else "model")
+    forget_missing(widget_key, names)
     if multi:
         # default: the one model a link or another view named (?model=), else the newest
         # models of the newest model's dataset
@@ -283,26 +286,45 @@ def pick_models(
             if key is None and named in names
             else state.default_model_names(infos, default_count)
         )
+        _name_in_link(widget_key, default, names)
         chosen = st.multiselect(
             label or "Models",
             names,
-            default=default,
-            key=key or "models",
+            default=None,
+            key=widget_key,
             bind="query-params",
             persist_state="session",
             help=help or "Pick one or more saved models; the choice is kept in the URL.",
         )
     else:
+        _name_in_link(widget_key, names[0], names)
         one = st.selectbox(
             label or "Model",
             names,
-            key=key or "model",
+            index=None,
+            key=widget_key,
             bind="query-params",
             persist_state="session",
             help=help or "The saved model to look at; the choice is kept in the URL.",
         )
-        chosen = [one] if one else []
+        chosen = [one or names[0]]
     return [state.load_model(name) for name in chosen]
+
+
+def _name_in_link(key: str, default: str | list[str], names: list[str]) -> None:
+    """Start an unpicked model picker on ``default`` with the pick in the URL, so a link copied
+    from the first view names its models. The widget's own default is empty: Streamlit leaves
+    a value equal to a widget's default out of the URL, and dropped ``?model=`` from a link that
+    named the newest model (views round 7: such a link later opened whichever model was
+    newest)."""
+    if st.session_state.get(key):
+        return
+    linked = st.query_params.get_all(key)
+    if linked and all(name in names for name in linked):
+        return  # the widget takes the link's pick
+    with contextlib.suppress(StreamlitAPIException):  # bound already: the widget keeps it
+        st.query_params[key] = default
+    st.session_state[key] = default
 
 
 def forget_missing(key: str, names: list[str]) -> bool:

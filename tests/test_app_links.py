@@ -1,0 +1,42 @@
+"""Links that name what they show (views round 7: a workshop link copied from a page showing
+the newest model did not name it, and later opened whichever model was newest; a link naming
+the newest model lost its ``?model=``; a Recommend link with a sampled user was refused)."""
+
+from __future__ import annotations
+
+from apptest_helpers import open_page
+
+from movierate import store
+
+
+def linked(at, key: str) -> list[str]:
+    """The link's values of ``key`` (AppTest keeps one as a text, several as a list)."""
+    value = at.query_params.get(key, [])
+    return [value] if isinstance(value, str) else list(value)
+
+
+def test_a_first_view_names_its_model_in_the_link(trained_home):
+    newest = store.list_models()[0][0].name
+    at = open_page("pages/embeddings.py")
+    assert linked(at, "model") == [newest]
+    assert at.selectbox(key="model").value == newest
+    at = open_page("pages/neighbours.py")
+    assert linked(at, "models") == at.multiselect(key="models").value  # the newest ones
+    assert linked(at, "models")
+
+
+def test_a_link_naming_the_newest_model_keeps_it(trained_home):
+    newest = store.list_models()[0][0].name
+    older = store.list_models()[0][1].name
+    for name in (newest, older):
+        at = open_page("pages/embeddings.py", model=name)
+        assert at.selectbox(key="model").value == name
+        assert linked(at, "model") == [name]
+
+
+def test_a_recommend_link_keeps_its_sampled_user(trained_home):
+    """The user box is a float box (bad-input round 13), so a sampled user is "155.0" in the
+    link; reopening the link refused it as "not in ml-latest-small"."""
+    at = open_page("pages/recommend.py", user="155.0")
+    assert not at.warning or all("Ignored" not in w.value for w in at.warning)
+    assert at.number_input(key="user").value == 155
