@@ -120,9 +120,17 @@ def download(name: str) -> None:
         else:
             bar.progress(0.0, text=f"{name}: {done / 1e6:.1f} MB")
 
-    data.download_dataset(name, progress=report)
-    bar.progress(1.0, text=f"{name} downloaded; reading it once to check it…")
-    data.load_dataset(name)
+    try:
+        data.download_dataset(name, progress=report)
+        bar.progress(1.0, text=f"{name} downloaded; reading it once to check it…")
+        data.load_dataset(name)
+    except DataError as exc:  # shown here: the page (its upload column) draws on below
+        bar.empty()
+        st.error(
+            f"{text.md(exc)} Or upload {name}.zip under 'Upload a file (works offline)'.",
+            icon=":material/cloud_off:",
+        )
+        return
     state.refresh_datasets()
     st.session_state["home_message"] = f"{name} is ready: train a model on it."
     st.rerun()

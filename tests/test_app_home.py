@@ -45,6 +45,21 @@ def test_first_start_without_data_or_models_explains_what_to_do(monkeypatch, tmp
     assert panels == ["Import an embedding made elsewhere"]  # one panel, not one in another
 
 
+def test_a_failed_download_leaves_the_upload_in_place(monkeypatch):
+    """Onboarding review: offline, Download's error replaced the rest of Home, so the upload
+    (the way its own notice offers offline) was gone until a reload."""
+    monkeypatch.delenv("MOVIERATE_DATA_DIR", raising=False)
+    monkeypatch.setenv("MOVIERATE_DOWNLOAD_URL", "http://127.0.0.1:9/nowhere")
+    at = run_home()
+    next(b for b in at.button if b.label == "Download").click().run()
+    assert not at.exception
+    (error,) = at.error
+    assert "Could not download" in error.value
+    assert "Or upload ml-latest-small.zip under 'Upload a file (works offline)'." in error.value
+    assert len([u for u in at.file_uploader if "GroupLens zip" in u.label]) == 1
+    assert [e.label for e in at.expander if "Import an embedding" in e.label]
+
+
 def test_home_lists_datasets_models_and_broken_folders(trained_home, tmp_path, monkeypatch):
     models = tmp_path / "models"
     models.mkdir()
