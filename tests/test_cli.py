@@ -367,3 +367,24 @@ def test_tune_names_a_refit_only_where_there_was_one():
     assert _test_text(0.9072, refit=False) == "; test RMSE (rows the search never saw): 0.9072"
     assert _test_text(0.9072, refit=True).startswith("; test RMSE (rows neither the search nor")
     assert _test_text(None, refit=True) == ""
+
+
+def test_datasets_imports_your_own_ratings_file_by_name(tmp_path, capsys):
+    """Onboarding review: the README's own CSV layout (user, item, rating) could not be loaded
+    from the command line; `datasets FILE --name NAME` imports it, then NAME trains."""
+    path = tmp_path / "my ratings.csv"
+    rows = [f"{u},{m},{1 + (u * m) % 5}" for u in range(30) for m in range(20)]
+    path.write_text("user,item,rating\n" + "\n".join(rows) + "\n")
+    code, out, err = _run(["datasets", str(path), "--name", "mine"], capsys)
+    assert code == 0, err
+    assert out.startswith("mine: 600 ratings, 30 users, 20 movies, ratings 1 to 5 (step 1)")
+    code, out, _ = _run(["datasets", "mine"], capsys)
+    assert code == 0 and out.startswith("mine: 600 ratings")
+    code, _, err = _run(["train", "mine", "--dim", "2", "--epochs", "1", "--quiet"], capsys)
+    assert code == 0, err
+    code, _, err = _run(["datasets", str(path), "--name", "mine"], capsys)  # never replaced
+    assert code == 1 and "'mine' already exists" in err
+    code, _, err = _run(["datasets", str(path)], capsys)
+    assert code == 1 and "python -m movierate datasets FILE --name NAME" in err
+    code, _, err = _run(["datasets", str(tmp_path), "--name", "x"], capsys)
+    assert code == 1 and "is not a file" in err

@@ -4,11 +4,43 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from movierate.cli.command import EXIT_OK, Command, register
-from movierate.cli.output import check_path_argument, print_notes
+from movierate.cli.output import ArgumentError, check_path_argument, print_notes
 from movierate.cli.progress import DownloadProgress
 from movierate.cli.tables import format_table
+
+
+def _describe(ds: Any) -> None:
+    """One line of a loaded dataset's size and scale, then what loading changed or guessed."""
+    scale = ds.rating_scale
+    print(
+        f"{ds.name}: {len(ds):,} ratings, {ds.n_users:,} users, {ds.n_movies:,} movies, "
+        f"ratings {scale.min:g} to {scale.max:g} (step {scale.step:g})"
+        + (f", from {ds.source}" if ds.source else "")
+    )
+    print_notes(ds)
+
+
+def _import_ratings_file(args: argparse.Namespace) -> int:
+    """``datasets FILE --name NAME [--items FILE]``: the file stored as the dataset NAME."""
+    from pathlib import Path
+
+    from movierate.data import from_csv
+
+    if args.name is None or len(args.names) != 1:
+        raise ArgumentError(
+            "Import one ratings file at a time, named: datasets FILE --name NAME [--items FILE]."
+        )
+    paths = [args.names[0]] + ([args.items] if args.items else [])
+    for path in paths:
+        check_path_argument(path, "The file")
+        if not Path(path).expanduser().is_file():
+            raise ArgumentError(f"{path} is not a file; give the path of your ratings file.")
+    items = Path(args.items).expanduser() if args.items else None
+    _describe(from_csv(Path(args.names[0]).expanduser(), items, save_as=args.name))
+    return EXIT_OK
 
 
 def _configure_datasets(parser: argparse.ArgumentParser) -> None:
@@ -19,23 +51,30 @@ def _configure_datasets(parser: argparse.ArgumentParser) -> None:
         help="load these datasets (names or folder / .zip paths) and show their size and what "
         "loading changed or guessed; without any, list the datasets movierate knows",
     )
+    parser.add_argument(
+        "--name",
+        metavar="NAME",
+        help="import DATASET, your own ratings file (CSV or TSV: user, item, rating and "
+        "optionally timestamp columns, found by their names), as the dataset NAME; then use "
+        "NAME with train, tune and the dashboard",
+    )
+    parser.add_argument(
+        "--items",
+        metavar="FILE",
+        help="with --name: an items file (item id, title, |-separated genres) for the titles",
+    )
 
 
 def _run_datasets(args: argparse.Namespace) -> int:
     from movierate.data import dataset_status, load_dataset
 
+    if args.name is not None or args.items is not None:
+        return _import_ratings_file(args)
     if args.names:
         for name in args.names:
             check_path_argument(name, "The dataset")
         for name in args.names:
-            ds = load_dataset(name)
-            lo, hi, step = ds.rating_scale.min, ds.rating_scale.max, ds.rating_scale.step
-            print(
-                f"{ds.name}: {len(ds):,} ratings, {ds.n_users:,} users, {ds.n_movies:,} movies, "
-                f"ratings {lo:g} to {hi:g} (step {step:g})"
-                + (f", from {ds.source}" if ds.source else "")
-            )
-            print_notes(ds)
+            _describe(load_dataset(name))
         return EXIT_OK
 
     rows = [

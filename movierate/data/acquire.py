@@ -284,8 +284,9 @@ def _locate(
         if path.is_file():  # e.g. the user's own ratings.csv: imported once, then used by name
             raise DataError(
                 f"{text} is a file, not a dataset folder or a MovieLens .zip. Import your own "
-                "ratings file once, under a name: on the dashboard's Home page (upload), or in "
-                "Python with movierate.data.from_csv(PATH, save_as=NAME); then use NAME here."
+                "ratings file once, under a name: `python -m movierate datasets FILE --name "
+                "NAME`, the dashboard's Home page (upload), or in Python "
+                "movierate.data.from_csv(PATH, save_as=NAME); then use NAME here."
             )
         raise DataError(f"{text} is not a folder or a .zip file; check the path.")
     raise DataError(
