@@ -525,3 +525,65 @@ def test_a_download_never_replaces_a_folder_of_the_user_s_files(server, small_zi
     (folder / "ratings (edited).csv").unlink()
     (folder / "my-genre-fixes.csv").unlink()  # an empty folder is no one's work: replaced
     assert download_dataset("ml-latest-small") == folder and (folder / "ratings.csv").is_file()
+
+
+def _serve(root: Path, handler_class) -> http.server.ThreadingHTTPServer:
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), partial(handler_class, directory=str(root))
+    )
+    threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
+    return httpd
+
+
+def test_web_pages_are_neither_checksums_nor_zips(tmp_path, monkeypatch, small_zip):
+    """Bad-input round 14: a soft-404 web page served for the .md5 gave a hex word of the page
+    as the checksum ("corrupt, try again" for a good zip); a sign-in page served for the zip
+    was called corrupt."""
+
+    class PagesFor(QuietHandler):
+        extensions_map = {**QuietHandler.extensions_map, ".md5": "text/html", ".zip": "text/html"}
+
+    class Md5Page(QuietHandler):
+        extensions_map = {**QuietHandler.extensions_map, ".md5": "text/html"}
+
+    monkeypatch.delenv("MOVIERATE_DATA_DIR", raising=False)
+    root = tmp_path / "www"
+    root.mkdir()
+    (root / "ml-latest-small.zip").write_bytes(small_zip)
+    (root / "ml-latest-small.zip.md5").write_text(
+        "<html><body>Not found. Ref d41d8cd98f00b204e9800998ecf8427e</body></html>"
+    )
+    portal = _serve(root, PagesFor)
+    monkeypatch.setenv("MOVIERATE_DOWNLOAD_URL", f"http://127.0.0.1:{portal.server_port}/")
+    with pytest.raises(DownloadError, match="the server sent a web page, not a zip"):
+        download_dataset("ml-latest-small")
+    portal.shutdown()
+    soft404 = _serve(root, Md5Page)
+    monkeypatch.setenv("MOVIERATE_DOWNLOAD_URL", f"http://127.0.0.1:{soft404.server_port}/")
+    assert download_dataset("ml-latest-small").name == "ml-latest-small"  # checked by layout
+    soft404.shutdown()
+
+
+def test_a_server_that_does_not_speak_http_is_said_plainly(monkeypatch):
+    """Bad-input round 14: a broken-off chunked download, or a server that is no web server,
+    ended in "unexpected BadStatusLine ... This is a bug in movierate"."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+
+    def answer_like_ssh():
+        for _ in range(2):  # the zip, then perhaps its .md5
+            conn, _address = listener.accept()
+            conn.recv(1024)
+            conn.sendall(b"SSH-2.0-OpenSSH_9.0\r\n")
+            conn.close()
+
+    threading.Thread(target=answer_like_ssh, daemon=True).start()
+    monkeypatch.delenv("MOVIERATE_DATA_DIR", raising=False)
+    monkeypatch.setenv("MOVIERATE_DOWNLOAD_URL", f"http://127.0.0.1:{listener.getsockname()[1]}/")
+    with pytest.raises(DownloadError) as raised:
+        download_dataset("ml-latest-small")
+    message = str(raised.value)
+    assert "the connection broke off or the server did not answer as a web server" in message
+    assert "BadStatusLine" in message and "bug" not in message
+    listener.close()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import http.client
 import io
 import json
 import os
@@ -905,6 +906,12 @@ def _fetch(url: str, sink, progress: Progress | None, limit: int | None = None) 
     window_start, window_done = started, 0
     try:
         with urllib.request.urlopen(url, timeout=30) as response:
+            if response.headers.get_content_type() == "text/html":
+                raise DownloadError(
+                    f"Could not download {url}: the server sent a web page, not a zip (a "
+                    "network's sign-in page, or an error page). Open the address in a browser "
+                    f"to see it; {_ways_out(name)}"
+                )
             length = response.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() else None
             if total is not None and total > limit:
@@ -949,6 +956,12 @@ def _fetch(url: str, sink, progress: Progress | None, limit: int | None = None) 
         raise DownloadError(
             f"Could not download {url} ({reason}); are you offline? {_sentence(_ways_out(name))}"
         ) from None
+    except http.client.HTTPException as err:  # bad-input round 14: "This is a bug" before
+        raise DownloadError(  # a chunked download cut off, a server that is no web server
+            f"Could not download {url}: the connection broke off or the server did not answer "
+            f"as a web server ({type(err).__name__}: {str(err)[:200] or 'no details'}). Try "
+            f"again; {_ways_out(name)}"
+        ) from None
     except ValueError as err:  # urllib's "unknown url type" and the like
         raise DataError(
             f"Could not download {url}: {err}. Check MOVIERATE_DOWNLOAD_URL (unset it for the "
@@ -975,8 +988,10 @@ def _published_md5(url: str) -> str | None:
     """The checksum in GroupLens' ``<zip>.md5`` file, or None if the server has none."""
     try:
         with urllib.request.urlopen(url, timeout=30) as response:
+            if response.headers.get_content_type() == "text/html":
+                return None  # a web page (a soft 404, a login portal) holds no checksum
             text = response.read(4096).decode("ascii", "replace")
-    except (urllib.error.URLError, OSError):
+    except (urllib.error.URLError, OSError, http.client.HTTPException):
         return None
     match = _MD5.search(text)
     return match.group(1).lower() if match else None
