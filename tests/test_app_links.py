@@ -40,3 +40,14 @@ def test_a_recommend_link_keeps_its_sampled_user(trained_home):
     at = open_page("pages/recommend.py", user="155.0")
     assert not at.warning or all("Ignored" not in w.value for w in at.warning)
     assert at.number_input(key="user").value == 155
+
+
+def test_wide_movie_tables_put_the_numbers_before_the_text(trained_home):
+    """Views round 7: at 1024 px a wide table scrolls, and its right-aligned numbers were cut
+    to their first digit (Pulp Fiction's 307 ratings read "3"); the text columns now come last."""
+    at = open_page("pages/embeddings.py", view="Principal components")
+    tables = [t.value for t in at.dataframe if "score" in t.value.columns]
+    assert tables
+    for table in tables:
+        assert list(table.columns[-2:]) == ["title", "genres"]
+        assert {"score", "n_ratings"} <= set(table.columns[:-2])

@@ -393,14 +393,18 @@ def show_movies(
     wide: bool = False,
 ) -> None:
     """A movie result table: readable genres, no internal ids, numbers formatted. ``wide``
-    gives titles a large column: for a table with the page's full width, or one whose title
-    comes last (so only a long title is cut, at the table's edge)."""
+    gives titles a large column, the title and genres last (so a narrow window cuts text at
+    the table's edge, never a number): for a table with the page's full width."""
     shown = frame.drop(columns=[c for c in HIDDEN_MOVIE_COLUMNS if c in frame.columns])
     if "genres" in shown.columns:
         shown = shown.assign(genres=shown["genres"].map(genres_text))
     shown = shown.drop(columns=_empty_columns(shown))
     config = MOVIE_COLUMN_CONFIG
-    if wide:
+    if wide:  # the text last: a window narrower than TABLE_WIDTH scrolls and cuts the right
+        # end, which cut right-aligned numbers to their first digits (views round 7: 307
+        # ratings read "3" at 1024 px)
+        text_columns = [c for c in ("title", "genres") if c in shown.columns]
+        shown = shown[[c for c in shown.columns if c not in text_columns] + text_columns]
         title, genres = wide_text_widths(list(shown.columns))
         config = {**config, "title": st.column_config.TextColumn("title", width=title)}
         if genres is not None:
