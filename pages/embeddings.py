@@ -66,7 +66,7 @@ def render() -> None:
             st.vega_lite_chart(
                 charts.heatmap_chart(
                     {model.name: matrix},
-                    title=f"{kind.title()} of the {model.dim} dimensions",
+                    title=f"{kind.title()} of the {model.dim} dimensions (from 0)",
                     fixed_range=1.0 if kind == "correlation" else None,
                     height=480,
                     width=560,

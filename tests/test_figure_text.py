@@ -83,3 +83,23 @@ def test_a_kept_epoch_chosen_after_the_regularizers_settled_says_so():
         "earlier epoch counts"
     )
     assert training_ending(spec, 10, 3, 1, stop) == "ran all 10 epochs; kept epoch 3, the best"
+
+
+def test_fewer_dimensions_with_a_lower_rmse_are_said():
+    """Views round 7: the principal curve dipped below the full model's line at k = 3 of 8,
+    and the caption said only how many directions give 95% of the gain."""
+    import pandas as pd
+
+    from movierate.ui.text import prefix_below_full_text
+
+    prefix = pd.DataFrame(
+        {"k": range(5), "rmse_index": [1.0, 0.95, 0.9, 0.88, 0.87],
+         "rmse_pca": [1.0, 0.9, 0.86, 0.865, 0.87]}
+    )  # fmt: skip
+    assert prefix_below_full_text(prefix) == (
+        "On these rows the first 2 principal directions (0.8600) give a lower RMSE than all 4 "
+        "(0.8700): there the other dimensions add error."
+    )
+    assert prefix_below_full_text(prefix.assign(rmse_pca=prefix["rmse_index"])) == ""
+    close = prefix.assign(rmse_pca=[1.0, 0.9, 0.8698, 0.87, 0.87])  # under 0.0005: not said
+    assert prefix_below_full_text(close) == ""

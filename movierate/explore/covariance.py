@@ -227,7 +227,7 @@ def matrix_sentence(matrix: pd.DataFrame, kind: str = "covariance") -> str:
             parts.append(
                 f"the mean |correlation| between two dimensions is {magnitudes.mean():.2f}, "
                 f"the largest {abs(float(correlation[i, j])):.2f} (dimensions {min(i, j)} and "
-                f"{max(i, j)})"
+                f"{max(i, j)}, numbered from 0 as in the heatmap)"
             )
     if not parts:
         return "One dimension: nothing to correlate."

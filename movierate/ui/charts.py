@@ -433,7 +433,7 @@ def _share_bars(
     """Encoding of grouped bars: per dimension (in ``order``), one bar per series (``labels``,
     drawn in ``colours``, by default the palette's first) of the rows' ``share``."""
     return {
-        "x": {"field": "dimension", "type": "ordinal", "sort": order, "title": "dimension",
+        "x": {"field": "dimension", "type": "ordinal", "sort": order, "title": "dimension (from 0)",
               "axis": {"labelAngle": 0, "labelOverlap": True}},
         "xOffset": {"field": "series", "sort": labels},
         "y": {"field": "share", "type": "quantitative", "title": "share",

@@ -213,6 +213,7 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
         + (" (movies weighted by their number of ratings; " if weighted else " (")
         + "the same predictions with all of them). "
         + text.prefix_curves_text(report.k_index, report.k_pca, len(report.dimensions))
+        + (f" {below}" if (below := text.prefix_below_full_text(report.prefix)) else "")
         + (
             f" {caveat}"
             if report.rows == "test" and (caveat := store.settings_caveat([model]))

@@ -432,6 +432,27 @@ def prefix_curves_text(k_index: int | None, k_pca: int | None, dim: int) -> str:
     )
 
 
+def prefix_below_full_text(prefix: pd.DataFrame) -> str:
+    """A sentence when fewer dimensions (as trained or principal) give a lower RMSE on the rows
+    than all of them, by 0.0005 or more ("" else; views round 7: the principal curve dipped
+    below the full model's line at k = 3 of 8 and nothing said so)."""
+    full = float(prefix["rmse_index"].iloc[-1])
+    dim = len(prefix) - 1
+    parts = []
+    for column, what in (("rmse_index", "dimensions as trained"),
+                         ("rmse_pca", "principal directions")):  # fmt: skip
+        inner = [float(v) for v in prefix[column].iloc[1:-1]]
+        if inner and min(inner) <= full - 5e-4:
+            k = int(prefix["k"].iloc[1 + inner.index(min(inner))])
+            parts.append(f"the first {k} {what} ({min(inner):.4f})")
+    if not parts:
+        return ""
+    return (
+        f"On these rows {' and '.join(parts)} give a lower RMSE than all {dim} ({full:.4f}): "
+        "there the other dimensions add error."
+    )
+
+
 #: What each map projection does (its aim, not how well it did: the map's trust line says that).
 MAP_METHOD_TEXT = {
     "tsne": "t-SNE places movies so that each one's nearest embedding neighbours stay close; "
