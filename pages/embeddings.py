@@ -41,18 +41,20 @@ def render() -> None:
         controls = st.columns([1.3, 1, 1], gap="medium")  # the toggle read "corre" at 1024 px
         kind = controls[0].segmented_control(
             "Matrix", ["covariance", "correlation"], default="covariance", key="matrix",
-            required=True,
+            required=True, bind="query-params",
         )  # fmt: skip
         weighting = controls[1].selectbox(
             "Movie weighting",
             explore.WEIGHTINGS,
             key="weighting",
+            bind="query-params",
             help="Uniform: every movie counts the same. n_ratings / log: popular movies count "
             "more, so rarely rated movies (pulled to the origin by regularization) matter less.",
         )
         min_ratings = widgets.min_ratings_slider(
             [model], "Only movies with at least this many ratings", 0, 200,
             explore.DEFAULT_MIN_RATINGS, key="cov_min_ratings", container=controls[2],
+            bind="query-params",
         )  # fmt: skip
         left, right = st.columns([3, 2], gap="large")
         with left:
@@ -104,12 +106,21 @@ def render() -> None:
         """Movies at both ends of each principal component."""
         controls = st.columns(3)
         n_components = widgets.count_slider(
-            "Components", 1, min(model.dim, 10), 3, key="pca_components", container=controls[0]
+            "Components",
+            1,
+            min(model.dim, 10),
+            3,
+            key="pca_components",
+            container=controls[0],
+            bind="query-params",
         )
-        n_movies = controls[1].slider("Movies per end", 3, 25, 8, key="pca_movies")
+        n_movies = controls[1].slider(
+            "Movies per end", 3, 25, 8, key="pca_movies", bind="query-params"
+        )
         min_ratings = widgets.min_ratings_slider(
             [model], "Only movies with at least this many ratings", 1, 300,
             explore.DEFAULT_MIN_RATINGS, key="pca_min_ratings", container=controls[2],
+            bind="query-params",
         )  # fmt: skip
         with st.spinner("Fitting principal components…"):
             extremes = state.cached(

@@ -51,3 +51,24 @@ def test_wide_movie_tables_put_the_numbers_before_the_text(trained_home):
     for table in tables:
         assert list(table.columns[-2:]) == ["title", "genres"]
         assert {"score", "n_ratings"} <= set(table.columns[:-2])
+
+
+def test_the_views_settings_are_in_the_link(trained_home):
+    """Views round 7: "Components" 5 went back to 3 on a reload; a worksheet question on the
+    fifth component could not be handed out as a link."""
+    at = open_page(
+        "pages/embeddings.py", model="small-mf", view="Principal components",
+        pca_components="5", pca_movies="4", pca_min_ratings="20",
+    )  # fmt: skip
+    assert at.slider(key="pca_components").value == 5
+    assert at.slider(key="pca_movies").value == 4
+    assert at.slider(key="pca_min_ratings").value == 20
+    headings = [m.value for m in at.markdown if str(m.value).startswith("**Component")]
+    assert len(headings) == 5
+    at = open_page(
+        "pages/embeddings.py", model="small-mf", view="Covariance", matrix="correlation",
+        weighting="log_n_ratings", cov_min_ratings="50",
+    )  # fmt: skip
+    assert at.segmented_control(key="matrix").value == "correlation"
+    assert at.selectbox(key="weighting").value == "log_n_ratings"
+    assert at.slider(key="cov_min_ratings").value == 50

@@ -24,6 +24,7 @@ import streamlit as st
 
 from movierate import config, store
 from movierate.errors import DataError, MovierateError
+from movierate.explore.covariance import WEIGHTINGS
 from movierate.jobs import JobRegistry
 from movierate.ui import figures
 from movierate.ui.text import md
@@ -529,6 +530,12 @@ URL_PARAMS: dict[str, dict[str, UrlParam]] = {
         "colour": _COLOURS,
         "q": _TEXT,
         "tsne_pick": _TEXT,
+        "matrix": UrlParam("choice", options=("covariance", "correlation")),
+        "weighting": UrlParam("choice", options=WEIGHTINGS),
+        "cov_min_ratings": UrlParam("int", 0, 200),
+        "pca_components": UrlParam("int", 1, 10),
+        "pca_movies": UrlParam("int", 3, 25),
+        "pca_min_ratings": UrlParam("int", 1, 300),
         **_first_k("emb"),
     },
     "dimensions": {"model": _MODEL, **_first_k("dims")},
