@@ -72,3 +72,18 @@ def test_the_views_settings_are_in_the_link(trained_home):
     assert at.segmented_control(key="matrix").value == "correlation"
     assert at.selectbox(key="weighting").value == "log_n_ratings"
     assert at.slider(key="cov_min_ratings").value == 50
+
+
+def test_a_pick_follows_the_session_across_pages_and_an_emptied_box_stays_empty(trained_home):
+    """Recheck: a page opened from a link lost its model on the first sidebar move (the next
+    page showed the newest model, its link naming none); emptying a multi-model box refilled it
+    with the newest models."""
+    older = store.list_models()[0][1].name
+    at = open_page("pages/dimensions.py", model=older)
+    at.switch_page("pages/embeddings.py").run()  # a sidebar move: no link parameters
+    assert at.selectbox(key="model").value == older
+    assert linked(at, "model") == [older]
+    at = open_page("pages/compare.py")
+    at.multiselect(key="models").set_value([]).run()
+    assert at.multiselect(key="models").value == []  # (AppTest keeps the URL as opened)
+    assert any("Pick" in i.value for i in at.info)

@@ -6,14 +6,12 @@ Each reads or writes the page (``st.*``); the data behind them comes from
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
-from streamlit.errors import StreamlitAPIException
 
 from movierate.errors import MovierateError
 from movierate.ui import figures, shell, state
@@ -296,6 +294,7 @@ def pick_models(
             persist_state="session",
             help=help or "Pick one or more saved models; the choice is kept in the URL.",
         )
+        _remember(widget_key, list(chosen))
     else:
         _name_in_link(widget_key, names[0], names)
         one = st.selectbox(
@@ -308,23 +307,51 @@ def pick_models(
             help=help or "The saved model to look at; the choice is kept in the URL.",
         )
         chosen = [one or names[0]]
+        _remember(widget_key, chosen[0])
     return [state.load_model(name) for name in chosen]
 
 
 def _name_in_link(key: str, default: str | list[str], names: list[str]) -> None:
-    """Start an unpicked model picker on ``default`` with the pick in the URL, so a link copied
-    from the first view names its models. The widget's own default is empty: Streamlit leaves
-    a value equal to a widget's default out of the URL, and dropped ``?model=`` from a link that
-    named the newest model (views round 7: such a link later opened whichever model was
-    newest)."""
-    if st.session_state.get(key):
-        return
+    """Open a model picker whose link names no (saved) model on this session's last pick of
+    ``key`` (on any page), else on ``default``, with the pick in the URL, so a link copied from
+    any view names its models. The widget's own default is empty: Streamlit leaves a value
+    equal to a widget's default out of the URL, and dropped ``?model=`` from a link that named
+    the newest model (views round 7: such a link later opened whichever model was newest); a
+    sidebar move kept no pick (recheck). An emptied multi-model box stays empty."""
+    memory, tried = _PICKED + key, _SEEDED + key
     linked = st.query_params.get_all(key)
     if linked and all(name in names for name in linked):
+        st.session_state.pop(tried, None)
         return  # the widget takes the link's pick
-    with contextlib.suppress(StreamlitAPIException):  # bound already: the widget keeps it
-        st.query_params[key] = default
-    st.session_state[key] = default
+    here = _page_title()
+    if st.session_state.get(_PICKED_ON + key) == here and st.session_state.get(key) is not None:
+        return  # a rerun of the page that made the pick: its widget holds it ([]: emptied)
+    remembered = st.session_state.get(memory)
+    if isinstance(remembered, list):  # models renamed or deleted since: the rest stays picked
+        kept = [name for name in remembered if name in names]
+        remembered = kept if kept or not remembered else default  # [] : emptied on purpose
+    elif remembered not in names:
+        remembered = default
+    if remembered and not st.session_state.get(tried):  # once: never a loop
+        st.session_state[tried] = True
+        params = {name: st.query_params.get_all(name) for name in st.query_params}
+        shell.reopen_with({**params, key: remembered})
+    st.session_state[key] = remembered  # the page could not be reopened: no link, same pick
+
+
+#: Session-state prefixes: the last pick of each model picker, kept across pages, and the page
+#: it was made on; whether a picker's page was reopened to put its pick in the link.
+_PICKED, _PICKED_ON, _SEEDED = "picked:", "picked-on:", "seeded:"
+
+
+def _remember(key: str, pick: str | list[str]) -> None:
+    st.session_state[_PICKED + key] = pick
+    st.session_state[_PICKED_ON + key] = _page_title()
+
+
+def _page_title() -> str | None:
+    current = st.session_state.get(shell.CURRENT_PAGE)
+    return getattr(current, "title", None)
 
 
 def forget_missing(key: str, names: list[str]) -> bool:
@@ -347,8 +374,9 @@ def forget_missing(key: str, names: list[str]) -> bool:
     kept = [name for name in picked if name in names]
     if isinstance(previous, str) or not kept:
         del st.session_state[key]
+        st.session_state.pop(_PICKED + key, None)
     else:
-        st.session_state[key] = kept
+        st.session_state[key] = st.session_state[_PICKED + key] = kept
     return True
 
 
