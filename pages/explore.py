@@ -41,14 +41,13 @@ def render() -> None:
         left, right = st.columns(2)
         with left:
             (model_a,) = widgets.pick_models(multi=False, label="Model A")
-        b_name = right.selectbox(
-            "Model B",
+        b_name = widgets.pick_one(
             names,
-            index=names.index(widgets.partner_of(model_a, infos)),
             key="model_b",
-            bind="query-params",
-            persist_state="session",
+            label="Model B",
+            first=widgets.partner_of(model_a, infos),
             help="The model rotated onto model A; kept in the URL.",
+            where=right,
         )
         model_b = state.load_model(b_name)
         if model_a.name == model_b.name:

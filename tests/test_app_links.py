@@ -87,3 +87,13 @@ def test_a_pick_follows_the_session_across_pages_and_an_emptied_box_stays_empty(
     at.multiselect(key="models").set_value([]).run()
     assert at.multiselect(key="models").value == []  # (AppTest keeps the URL as opened)
     assert any("Pick" in i.value for i in at.info)
+
+
+def test_explore_s_model_b_is_named_in_the_link(trained_home):
+    """Recheck: "Two models, one frame" left Model B out of the link, so the link later opened
+    another model B."""
+    names = [info.name for info in store.list_models()[0]]
+    at = open_page("pages/explore.py", view="align", model=names[0])
+    partner = at.selectbox(key="model_b").value
+    assert partner in names and partner != names[0]
+    assert linked(at, "model_b") == [partner]

@@ -6,12 +6,14 @@ Each reads or writes the page (``st.*``); the data behind them comes from
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from movierate.errors import MovierateError
 from movierate.ui import figures, shell, state
@@ -274,8 +276,8 @@ def pick_models(
         st.stop()
     names = [info.name for info in infos]
     widget_key = key or ("models" if multi else "model")
-    forget_missing(widget_key, names)
     if multi:
+        forget_missing(widget_key, names)
         # default: the one model a link or another view named (?model=), else the newest
         # models of the newest model's dataset
         named = st.query_params.get("model")
@@ -284,6 +286,8 @@ def pick_models(
             if key is None and named in names
             else state.default_model_names(infos, default_count)
         )
+        if default == [named] and not st.query_params.get_all(widget_key):
+            st.session_state.pop(_PICKED + widget_key, None)  # the link's model over the last
         _name_in_link(widget_key, default, names)
         chosen = st.multiselect(
             label or "Models",
@@ -296,19 +300,37 @@ def pick_models(
         )
         _remember(widget_key, list(chosen))
     else:
-        _name_in_link(widget_key, names[0], names)
-        one = st.selectbox(
-            label or "Model",
-            names,
-            index=None,
-            key=widget_key,
-            bind="query-params",
-            persist_state="session",
-            help=help or "The saved model to look at; the choice is kept in the URL.",
-        )
-        chosen = [one or names[0]]
-        _remember(widget_key, chosen[0])
+        chosen = [
+            pick_one(
+                names,
+                key=widget_key,
+                label=label or "Model",
+                first=names[0],
+                help=help or "The saved model to look at; the choice is kept in the URL.",
+            )
+        ]
     return [state.load_model(name) for name in chosen]
+
+
+def pick_one(
+    names: list[str], *, key: str, label: str, first: str, help: str, where: Any = None
+) -> str:
+    """One saved model's name from a select box bound to the URL (``?<key>=``): the link's, else
+    this session's last pick of ``key``, else ``first`` (always named in the link)."""
+    forget_missing(key, names)
+    _name_in_link(key, first, names)
+    one = (where if where is not None else st).selectbox(
+        label,
+        names,
+        index=None,
+        key=key,
+        bind="query-params",
+        persist_state="session",
+        help=help,
+    )
+    chosen = one or first
+    _remember(key, chosen)
+    return chosen
 
 
 def _name_in_link(key: str, default: str | list[str], names: list[str]) -> None:
@@ -336,7 +358,9 @@ def _name_in_link(key: str, default: str | list[str], names: list[str]) -> None:
         st.session_state[tried] = True
         params = {name: st.query_params.get_all(name) for name in st.query_params}
         shell.reopen_with({**params, key: remembered})
-    st.session_state[key] = remembered  # the page could not be reopened: no link, same pick
+    with contextlib.suppress(StreamlitAPIException):  # not reopened (another widget of this
+        st.query_params[key] = remembered  # run is bound to the link): set it, unless bound
+    st.session_state[key] = remembered
 
 
 #: Session-state prefixes: the last pick of each model picker, kept across pages, and the page
