@@ -1575,6 +1575,21 @@ def baselines_text(metrics: dict[str, Any] | None) -> str:
     )
 
 
+def settled_note(metrics: dict[str, Any] | None) -> str:
+    """ ", counted from epoch N, once the regularizers had settled" when only epochs from N > 1
+    on could be kept (views round 7 and its recheck: "best epoch 6" beside an early-stopping
+    RMSE lowest at epoch 3, an epoch not eligible), ", the last: the regularizers never
+    settled" when none could; else ""."""
+    metrics = metrics or {}
+    settled = metrics.get("settled_epoch")
+    never = isinstance(settled, float) and math.isnan(settled)
+    if never or ("settled_epoch" in metrics and settled is None):  # NaN is null in meta.json
+        return ", the last: the regularizers never settled"
+    if _is_number(settled) and settled > 1:
+        return f", counted from epoch {int(settled)}, once the regularizers had settled"
+    return ""
+
+
 def no_better_than_averages_note(metrics: dict[str, Any] | None) -> str:
     """A warning when a model's test RMSE is no better than the user and movie averages' or its
     MAE worse than the training median's (as shown, to 4 decimals), else "" (also when

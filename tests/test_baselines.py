@@ -104,3 +104,31 @@ def test_the_cli_prints_the_baselines_and_warns(tmp_path, capsys):
     assert store.baselines_text(metrics) in out
     assert metrics["test_mae"] > metrics["test_mae_of_median"]  # the median of 4 is hard to beat
     assert "Its test MAE" in err and "median rating" in err
+
+
+def test_show_and_evaluate_give_the_baselines_and_the_settled_epoch(movielens_dir, capsys):
+    """Recheck: `evaluate` and `show` gave neither the reference numbers nor the warning, and
+    `train` said "best epoch 6 of 10" where only epochs from 6 on could be kept."""
+    from movierate.cli import main
+
+    spec = ModelSpec(
+        family="mf_bias", dim=4, epochs=4, batch_size=4096, early_stopping_patience=0,
+        regularizers={"whitening": 1.0},
+    )  # fmt: skip
+    name = pipeline.train_and_save("ml-100k", spec, "w1")
+    metrics = store.load_model(name).metrics
+    assert main(["evaluate", name]) == 0
+    out = capsys.readouterr().out
+    assert store.baselines_text(metrics) in out
+    assert main(["show", name]) == 0
+    out = capsys.readouterr().out
+    assert f"({store.baselines_text(metrics)})" in out
+    note = store.settled_note(metrics)
+    assert note == "" or f"(best epoch {metrics['best_epoch']}{note})" in out
+    assert store.settled_note({"settled_epoch": 6.0}) == (
+        ", counted from epoch 6, once the regularizers had settled"
+    )
+    assert store.settled_note({"settled_epoch": 1.0}) == "" and store.settled_note({}) == ""
+    assert store.settled_note({"settled_epoch": None}) == (
+        ", the last: the regularizers never settled"
+    )

@@ -266,6 +266,13 @@ def _run_show(args: argparse.Namespace) -> int:
     chosen = store.stop_rows_chose_settings(meta)
     if chosen:
         print(f"  (its early-stopping rows also chose {chosen}: their RMSE flatters it)")
+    metrics = _mapping(meta.get("metrics"))
+    if settled := store.settled_note(metrics):
+        print(f"  (best epoch {metrics.get('best_epoch', '?')}{settled})")
+    if baselines := store.baselines_text(metrics):
+        print(f"  ({baselines})")
+    if warning := store.no_better_than_averages_note(metrics):
+        print(f"warning: {warning}", file=sys.stderr)
     history = {k: v for k, v in _mapping(meta.get("history")).items() if isinstance(v, list) and v}
     if history:
         columns = list(history)
@@ -422,6 +429,10 @@ def _run_evaluate(args: argparse.Namespace) -> int:
             "This model was saved before splits had test rows: its validation rows also chose "
             "its best epoch, so their RMSE flatters it. Retrain it for a test RMSE."
         )
+    if model.has_test_rows and (baselines := store.baselines_text(recorded)):
+        print(baselines)  # fit and scored on the recorded split's rows, as recomputed above
+        if warning := store.no_better_than_averages_note({**recorded, **result}):
+            print(f"warning: {warning}", file=sys.stderr)
     if others:
         _print_paired([model, *others], ds)
     return EXIT_OK

@@ -132,7 +132,8 @@ def _run_train(args: argparse.Namespace) -> int:
         f"saved {saved!r} in {time.perf_counter() - started:.1f} s{of_it}: "
         f"test RMSE {num(metrics.get('test_rmse'))}, MAE {num(metrics.get('test_mae'))} "
         f"(early-stopping RMSE {num(metrics.get('stop_rmse'))}, best epoch "
-        f"{metrics.get('best_epoch', '?')} of {metrics.get('epochs_run', '?')})"
+        f"{metrics.get('best_epoch', '?')} of {metrics.get('epochs_run', '?')}"
+        f"{store.settled_note(metrics)})"
     )
     if baselines := store.baselines_text(metrics):
         print(baselines)
