@@ -260,8 +260,9 @@ def render_your_ratings(
     _rating_form(model, ratings)
     if not rows:
         st.info(
-            "Search for a movie above, rate it and add it; a handful of ratings (5 to 10) is "
-            "enough. Your ratings stay in this page's address only: bookmark or share it.",
+            "Search for a movie above, rate it and add it. The predictions start from the "
+            "average user's and move with each rating you add; with only a few they stay close "
+            "to it. Your ratings stay in this page's address only: bookmark or share it.",
             icon=":material/star:",
         )
         return
