@@ -157,22 +157,9 @@ def page_key(current: StreamlitPage) -> str | None:
     return None
 
 
-#: Session key: the page ``st.navigation`` chose for this run (:func:`reopen_with`).
+#: Session key: the page ``st.navigation`` chose for this run (pickers remember where a pick
+#: was made: ``widgets.pick_models``).
 CURRENT_PAGE = "_movierate_current_page"
-#: Session key: the notices the top of this run's page shows.
-SHOWN_NOTICES = "_movierate_shown_notices"
-
-
-def reopen_with(params: dict[str, Any]) -> None:
-    """Open this run's page again with ``params`` as its link (Streamlit seeds the widgets
-    bound to them, which may not be set any other way); returns when it cannot."""
-    current = st.session_state.get(CURRENT_PAGE)
-    if current is not None:
-        for notice in st.session_state.get(SHOWN_NOTICES, []):  # the reopened page says them
-            state.add_notice(notice)
-        with contextlib.suppress(StreamlitAPIException):
-            st.switch_page(current, query_params=params)
-        state.pop_notices()
 
 
 #: Session key: this run reopened the page without the link's ignored values.
@@ -214,9 +201,7 @@ def top_notices(current: StreamlitPage) -> None:
             st.session_state.pop(_REOPENED, None)
             for key in given - set(accepted):
                 st.session_state.pop(key, None)
-    notices = state.pop_notices()
-    st.session_state[SHOWN_NOTICES] = notices  # queued again if the page is reopened
-    show_notices(notices)
+    show_notices(state.pop_notices())
 
 
 def show_notices(notices: list[str]) -> None:

@@ -318,7 +318,7 @@ def pick_one(
     """One saved model's name from a select box bound to the URL (``?<key>=``): the link's, else
     this session's last pick of ``key``, else ``first`` (always named in the link)."""
     forget_missing(key, names)
-    _name_in_link(key, first, names)
+    target = _name_in_link(key, first, names)
     one = (where if where is not None else st).selectbox(
         label,
         names,
@@ -328,44 +328,44 @@ def pick_one(
         persist_state="session",
         help=help,
     )
-    chosen = one or first
-    _remember(key, chosen)
-    return chosen
+    if one is None:  # the box lost its state (the browser's Back): the link's or last pick
+        return str(target)
+    _remember(key, one)
+    return one
 
 
-def _name_in_link(key: str, default: str | list[str], names: list[str]) -> None:
+def _name_in_link(key: str, default: str | list[str], names: list[str]) -> str | list[str]:
     """Open a model picker whose link names no (saved) model on this session's last pick of
     ``key`` (on any page), else on ``default``, with the pick in the URL, so a link copied from
     any view names its models. The widget's own default is empty: Streamlit leaves a value
     equal to a widget's default out of the URL, and dropped ``?model=`` from a link that named
     the newest model (views round 7: such a link later opened whichever model was newest); a
     sidebar move kept no pick (recheck). An emptied multi-model box stays empty."""
-    memory, tried = _PICKED + key, _SEEDED + key
+    memory = _PICKED + key
     linked = st.query_params.get_all(key)
     if linked and all(name in names for name in linked):
-        st.session_state.pop(tried, None)
-        return  # the widget takes the link's pick
+        pick = linked if isinstance(default, list) else linked[-1]
+        if st.session_state.get(key) is None:  # Back in the browser: the box keeps no state
+            st.session_state[key] = pick
+        return pick  # the widget takes the link's pick
+    remembered = st.session_state.get(memory)
     here = _page_title()
     if st.session_state.get(_PICKED_ON + key) == here and st.session_state.get(key) is not None:
-        return  # a rerun of the page that made the pick: its widget holds it ([]: emptied)
-    remembered = st.session_state.get(memory)
+        return remembered  # a rerun of the page that made the pick: its widget holds it
     if isinstance(remembered, list):  # models renamed or deleted since: the rest stays picked
         kept = [name for name in remembered if name in names]
         remembered = kept if kept or not remembered else default  # [] : emptied on purpose
     elif remembered not in names:
         remembered = default
-    if remembered and not st.session_state.get(tried):  # once: never a loop
-        st.session_state[tried] = True
-        params = {name: st.query_params.get_all(name) for name in st.query_params}
-        shell.reopen_with({**params, key: remembered})
-    with contextlib.suppress(StreamlitAPIException):  # not reopened (another widget of this
-        st.query_params[key] = remembered  # run is bound to the link): set it, unless bound
+    with contextlib.suppress(StreamlitAPIException):  # bound: the widget writes it itself
+        st.query_params[key] = remembered
     st.session_state[key] = remembered
+    return remembered
 
 
 #: Session-state prefixes: the last pick of each model picker, kept across pages, and the page
-#: it was made on; whether a picker's page was reopened to put its pick in the link.
-_PICKED, _PICKED_ON, _SEEDED = "picked:", "picked-on:", "seeded:"
+#: it was made on.
+_PICKED, _PICKED_ON = "picked:", "picked-on:"
 
 
 def _remember(key: str, pick: str | list[str]) -> None:
