@@ -383,7 +383,11 @@ def test_datasets_imports_your_own_ratings_file_by_name(tmp_path, capsys):
     code, _, err = _run(["train", "mine", "--dim", "2", "--epochs", "1", "--quiet"], capsys)
     assert code == 0, err
     code, _, err = _run(["datasets", str(path), "--name", "mine"], capsys)  # never replaced
-    assert code == 1 and "'mine' already exists" in err
+    assert code == 1 and "'mine' already exists" in err and "replace=True" not in err
+    code, out, _ = _run(["datasets"], capsys)
+    assert code == 0 and any(line.split()[:2] == ["mine", "yes"] for line in out.splitlines())
+    code, _, err = _run(["datasets", str(path), "--name", "m2", "--items", "nope.csv"], capsys)
+    assert code == 1 and "nope.csv is not a file; give the path of your items file" in err
     code, _, err = _run(["datasets", str(path)], capsys)
     assert code == 1 and "python -m movierate datasets FILE --name NAME" in err
     code, _, err = _run(["datasets", str(tmp_path), "--name", "x"], capsys)

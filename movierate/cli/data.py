@@ -28,18 +28,25 @@ def _import_ratings_file(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from movierate.data import from_csv
+    from movierate.errors import DataError
 
     if args.name is None or len(args.names) != 1:
         raise ArgumentError(
             "Import one ratings file at a time, named: datasets FILE --name NAME [--items FILE]."
         )
-    paths = [args.names[0]] + ([args.items] if args.items else [])
-    for path in paths:
+    paths = {"your ratings file": args.names[0], "your items file": args.items}
+    for what, path in paths.items():
+        if path is None:
+            continue
         check_path_argument(path, "The file")
         if not Path(path).expanduser().is_file():
-            raise ArgumentError(f"{path} is not a file; give the path of your ratings file.")
+            raise ArgumentError(f"{path} is not a file; give the path of {what}.")
     items = Path(args.items).expanduser() if args.items else None
-    _describe(from_csv(Path(args.names[0]).expanduser(), items, save_as=args.name))
+    try:
+        ds = from_csv(Path(args.names[0]).expanduser(), items, save_as=args.name)
+    except DataError as exc:  # from_csv's own words name its Python argument
+        raise DataError(str(exc).replace(", or pass replace=True to overwrite it", "")) from None
+    _describe(ds)
     return EXIT_OK
 
 
