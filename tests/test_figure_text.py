@@ -97,9 +97,11 @@ def test_fewer_dimensions_with_a_lower_rmse_are_said():
          "rmse_pca": [1.0, 0.9, 0.86, 0.865, 0.87]}
     )  # fmt: skip
     assert prefix_below_full_text(prefix) == (
-        "On these rows the first 2 principal directions (0.8600) give a lower RMSE than all 4 "
-        "(0.8700): there the other dimensions add error."
+        "On these rows a lower RMSE than with all 4 (0.8700) comes from the first 2 principal "
+        "directions (0.8600): there the other dimensions add error."
     )
     assert prefix_below_full_text(prefix.assign(rmse_pca=prefix["rmse_index"])) == ""
+    one = prefix.assign(rmse_pca=[1.0, 0.8, 0.86, 0.865, 0.87])
+    assert "comes from the first principal direction (0.8000):" in prefix_below_full_text(one)
     close = prefix.assign(rmse_pca=[1.0, 0.9, 0.8698, 0.87, 0.87])  # under 0.0005: not said
     assert prefix_below_full_text(close) == ""

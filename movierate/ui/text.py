@@ -439,17 +439,18 @@ def prefix_below_full_text(prefix: pd.DataFrame) -> str:
     full = float(prefix["rmse_index"].iloc[-1])
     dim = len(prefix) - 1
     parts = []
-    for column, what in (("rmse_index", "dimensions as trained"),
-                         ("rmse_pca", "principal directions")):  # fmt: skip
+    for column, one, many in (("rmse_index", "dimension as trained", "dimensions as trained"),
+                              ("rmse_pca", "principal direction", "principal directions")):  # fmt: skip
         inner = [float(v) for v in prefix[column].iloc[1:-1]]
         if inner and min(inner) <= full - 5e-4:
             k = int(prefix["k"].iloc[1 + inner.index(min(inner))])
-            parts.append(f"the first {k} {what} ({min(inner):.4f})")
+            first = f"the first {one}" if k == 1 else f"the first {k} {many}"
+            parts.append(f"{first} ({min(inner):.4f})")
     if not parts:
         return ""
     return (
-        f"On these rows {' and '.join(parts)} give a lower RMSE than all {dim} ({full:.4f}): "
-        "there the other dimensions add error."
+        f"On these rows a lower RMSE than with all {dim} ({full:.4f}) comes from "
+        f"{' and from '.join(parts)}: there the other dimensions add error."
     )
 
 
