@@ -353,6 +353,9 @@ GAIN_SHARE = 0.95
 MIN_GAIN = 1e-3
 #: At most this many held-out rows are scored (a fixed random sample beyond it).
 MAX_REPORT_ROWS = 50_000
+#: At most this many per-row squared errors are kept for the redraws (float32: 100 MB): a model
+#: of more than 160 dimensions is reported on fewer rows (dim 1024: 8,126 of them).
+ERRORS_BUDGET = 25_000_000
 REPORT_VERSION = 6  # 6: the call's share of redraws of the rows (5: no Spearman over noise)
 #: The rows are redrawn (bootstrap) this many times to see whether the verdict's call holds.
 REDRAWS = 200
@@ -439,6 +442,8 @@ def model_dimension_report(
     """Held-out ablation, variance shares, (deep) input shares and prefix curves of ``model``,
     with a one-line verdict. Cached in the model's cache folder per held-out rows."""
     users, movies, truth, label = held_out_rows(model, ds)
+    tables = 3 * int(np.asarray(model.arrays["user_embedding"]).shape[1]) + 2
+    max_rows = min(max_rows, ERRORS_BUDGET // tables)
     if len(truth) > max_rows:
         keep = np.sort(np.random.default_rng(0).choice(len(truth), max_rows, replace=False))
         users, movies, truth = users[keep], movies[keep], truth[keep]
@@ -469,7 +474,7 @@ def dimension_report(
     users, movies, truth = _rows(users, movies, ratings)
     weights = _movie_weights(model)
     errors = _report_errors(model, users, movies, truth, weights)
-    ablated, index, pca = (np.sqrt(e.mean(axis=1)) for e in errors)
+    ablated, index, pca = (np.sqrt(e.mean(axis=1, dtype=np.float64)) for e in errors)
     base, dim = float(index[-1]), len(ablated)
     increase = ablated - base
     positive = np.clip(increase, 0.0, None)
@@ -521,15 +526,15 @@ def dimension_report(
 def _report_errors(
     model: Any, users: np.ndarray, movies: np.ndarray, truth: np.ndarray, weights: Any
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Squared error per row: with each dimension zeroed (dim rows), with only the first k
-    dimensions as trained and as principal directions (k = 0 .. dim each; k = 0: the
+    """Squared error per row (float32): with each dimension zeroed (dim rows), with only the
+    first k dimensions as trained and as principal directions (k = 0 .. dim each; k = 0: the
     embedding zeroed)."""
     arrays = dict(model.arrays)
     dim = int(np.asarray(arrays["user_embedding"]).shape[1])
     user_emb = np.array(arrays["user_embedding"], copy=True)
     movie_emb = np.array(arrays["movie_embedding"], copy=True)
     zeroed = {**arrays, "user_embedding": user_emb, "movie_embedding": movie_emb}
-    ablated = np.empty((dim, len(truth)))
+    ablated = np.empty((dim, len(truth)), np.float32)
     for j in range(dim):
         saved_u, saved_m = user_emb[:, j].copy(), movie_emb[:, j].copy()
         user_emb[:, j], movie_emb[:, j] = 0.0, 0.0
@@ -538,17 +543,14 @@ def _report_errors(
     zero = {**arrays, "user_embedding": 0 * user_emb, "movie_embedding": 0 * movie_emb}
     none = _squared_errors(model, zero, users, movies, truth)  # k = 0 in both bases
     principal = pca_arrays(arrays, model.spec, None, weights)
-    index, pca = (
-        np.stack(
-            [none]
-            + [
-                _squared_errors(model, truncated_arrays(basis, k), users, movies, truth)
-                for k in range(1, dim + 1)
-            ]
-        )
-        for basis in (arrays, principal)
-    )
-    return ablated, index, pca
+    curves = []
+    for basis in (arrays, principal):
+        curve = np.empty((dim + 1, len(truth)), np.float32)
+        curve[0] = none
+        for k in range(1, dim + 1):
+            curve[k] = _squared_errors(model, truncated_arrays(basis, k), users, movies, truth)
+        curves.append(curve)
+    return ablated, curves[0], curves[1]
 
 
 def _call(ablated: np.ndarray, index: np.ndarray, pca: np.ndarray) -> str:
@@ -572,8 +574,8 @@ def redrawn_calls(
     rng = np.random.default_rng(seed)
     counts = dict.fromkeys(CALLS, 0)
     for _ in range(draws):
-        weights = np.bincount(rng.integers(0, n, n), minlength=n)
-        rmse = np.sqrt(stacked @ weights / n)
+        weights = np.bincount(rng.integers(0, n, n), minlength=n).astype(np.float32)
+        rmse = np.sqrt((stacked @ weights).astype(np.float64) / n)
         counts[_call(*np.split(rmse, cuts))] += 1
     return {kind: count / draws for kind, count in counts.items()}
 
