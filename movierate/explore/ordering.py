@@ -71,11 +71,15 @@ def dimension_ablation(model: Any, users: Any, movies: Any, ratings: Any) -> pd.
 def ordering_spearman(ablation: pd.DataFrame) -> float:
     """Spearman correlation of the ablation's RMSE increase with reversed dimension index
     (1.0 = importance strictly decreasing with index; NaN when every increase is equal)."""
-    increase = ablation["rmse_increase"].to_numpy(np.float64)
+    return _reversed_index_spearman(
+        ablation["rmse_increase"].to_numpy(np.float64), ablation["dimension"].to_numpy(np.float64)
+    )
+
+
+def _reversed_index_spearman(increase: np.ndarray, dimension: np.ndarray) -> float:
     if len(increase) < 2 or np.ptp(increase) == 0:
         return math.nan
-    order = -ablation["dimension"].to_numpy(np.float64)
-    return float(np.corrcoef(_ranks(increase), _ranks(order))[0, 1])
+    return float(np.corrcoef(_ranks(increase), _ranks(-dimension))[0, 1])
 
 
 def prefix_curve(
@@ -558,9 +562,8 @@ def _call(ablated: np.ndarray, index: np.ndarray, pca: np.ndarray) -> str:
     trained and principal (k = 0 .. dim), as the verdict makes it (no Spearman over noise)."""
     increase = ablated - index[-1]
     spearman = math.nan
-    if not shares_are_noise(increase) and np.ptp(increase) > 0:
-        order = -np.arange(len(increase), dtype=np.float64)
-        spearman = float(np.corrcoef(_ranks(increase), _ranks(order))[0, 1])
+    if not shares_are_noise(increase):
+        spearman = _reversed_index_spearman(increase, np.arange(len(increase), dtype=np.float64))
     return is_ordered(spearman, gain_k(index), gain_k(pca), len(increase))
 
 
