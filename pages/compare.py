@@ -10,6 +10,8 @@ matrix kind redraws the heatmaps, the pair controls and the minimum-ratings slid
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -521,6 +523,19 @@ def matrix_section(models: list, min_ratings: int) -> None:
     )
 
 
+def pair_pick(names: list[str], key: str, label: str, first: str, where: Any) -> str:
+    """Model A or B of the movie-by-movie section, one of the compared models, in the URL."""
+    return widgets.pick_one(
+        names,
+        key=key,
+        label=label,
+        first=first,
+        help="One of the compared models; kept in the URL.",
+        where=where,
+        all_saved=False,
+    )
+
+
 @shell.fragment
 def pair_section(models: list) -> None:
     """Two models movie by movie: neighbour overlap, prediction agreement, Procrustes (a
@@ -529,9 +544,9 @@ def pair_section(models: list) -> None:
     names = [m.name for m in models]
     by_name = {m.name: m for m in models}
     pair = st.columns([2, 2, 1], gap="medium")
-    name_a = pair[0].selectbox("Model A", names, index=0, key="pair_a")
-    name_b = pair[1].selectbox("Model B", names, index=1, key="pair_b")
-    k = pair[2].slider("k neighbours", 5, 50, 10, key="pair_k")
+    name_a = pair_pick(names, "pair_a", "Model A", names[0], pair[0])
+    name_b = pair_pick(names, "pair_b", "Model B", next(n for n in names if n != name_a), pair[1])
+    k = pair[2].slider("k neighbours", 5, 50, 10, key="pair_k", bind="query-params")
     min_ratings = min_ratings_slider(models, floor=1)
     if name_a == name_b:
         st.info("Choose two different models.", icon=":material/touch_app:")

@@ -140,6 +140,28 @@ def test_compare_movie_by_movie_tab_reacts_to_min_ratings_and_k(trained_home):
     assert widget(at.metric, "Mean Jaccard@25").value != jaccard
 
 
+def test_compare_movie_by_movie_link_names_its_pair_and_k(trained_home):
+    """views round 7: Model A / B and k were not in the link, so a shared link opened another
+    pair."""
+    at = open_page("pages/compare.py", section="Movie by movie")
+    first = (at.selectbox(key="pair_a").value, at.selectbox(key="pair_b").value)
+    assert first[0] != first[1]
+    assert [at.query_params[k] for k in ("pair_a", "pair_b")] == list(first)
+    at = open_page(
+        "pages/compare.py",
+        section="Movie by movie",
+        pair_a=first[1],
+        pair_b=first[0],
+        pair_k="20",
+    )
+    assert (at.selectbox(key="pair_a").value, at.selectbox(key="pair_b").value) == first[::-1]
+    assert at.slider(key="pair_k").value == 20
+    assert "Mean Jaccard@20" in [m.label for m in at.metric]
+    at = open_page("pages/compare.py", section="Movie by movie", pair_k="99")
+    assert at.slider(key="pair_k").value == 10
+    assert any("Ignored ?pair_k=99" in w.value for w in at.warning)
+
+
 def test_compare_keeps_min_ratings_across_tabs(trained_home):
     at = open_page("pages/compare.py", section="Embedding spaces", min_ratings="40")
     assert at.slider(key="min_ratings").value == 40

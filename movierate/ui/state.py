@@ -513,6 +513,9 @@ URL_PARAMS: dict[str, dict[str, UrlParam]] = {
         "section": UrlParam(
             "choice", options=("Accuracy", "Embedding spaces", "Spectra", "Movie by movie")
         ),
+        "pair_a": _MODEL,
+        "pair_b": _MODEL,
+        "pair_k": UrlParam("int", 5, 50),
     },
     "embeddings": {
         "model": _MODEL,

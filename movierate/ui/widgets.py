@@ -313,11 +313,23 @@ def pick_models(
 
 
 def pick_one(
-    names: list[str], *, key: str, label: str, first: str, help: str, where: Any = None
+    names: list[str],
+    *,
+    key: str,
+    label: str,
+    first: str,
+    help: str,
+    where: Any = None,
+    all_saved: bool = True,
 ) -> str:
     """One saved model's name from a select box bound to the URL (``?<key>=``): the link's, else
-    this session's last pick of ``key``, else ``first`` (always named in the link)."""
-    forget_missing(key, names)
+    this session's last pick of ``key``, else ``first`` (always named in the link). With
+    ``all_saved=False`` ``names`` are some of the saved models (those a page compares): a pick
+    outside them falls back without the "no longer saved" notice."""
+    if all_saved:
+        forget_missing(key, names)
+    elif st.session_state.get(key) not in (None, *names):
+        del st.session_state[key]
     target = _name_in_link(key, first, names)
     one = (where if where is not None else st).selectbox(
         label,
