@@ -119,6 +119,25 @@ def test_without_md5_the_structure_is_checked(server, small_zip):
         download_dataset("ml-100k")
 
 
+def test_a_truncated_download_says_download_again_not_upload(server, small_zip):
+    """bad-input round 14: the CLI's download of a cut-off zip said "Upload the complete zip"."""
+    (server / "ml-latest-small.zip").write_bytes(small_zip[: len(small_zip) // 2])
+    with pytest.raises(DownloadError) as err:
+        download_dataset("ml-latest-small")
+    message = str(err.value)
+    assert "truncated" in message and "Try the download again." in message
+    assert "Upload" not in message and "bug" not in message
+
+
+def test_a_file_url_that_fails_does_not_ask_whether_you_are_offline(tmp_path, monkeypatch):
+    (tmp_path / "ml-latest-small.zip").mkdir()  # a folder where the zip should be
+    monkeypatch.setenv("MOVIERATE_DOWNLOAD_URL", tmp_path.as_uri())
+    monkeypatch.delenv("MOVIERATE_DATA_DIR", raising=False)
+    with pytest.raises(DownloadError) as err:
+        download_dataset("ml-latest-small")
+    assert "offline" not in str(err.value) and "ml-latest-small.zip" in str(err.value)
+
+
 def test_offline_error_names_the_url_and_both_ways_out(monkeypatch):
     url = closed_port_url()
     monkeypatch.setenv("MOVIERATE_DOWNLOAD_URL", url)
@@ -297,7 +316,10 @@ def test_an_imported_zip_is_parsed_once(monkeypatch):
 # ---- configuration errors and a hostile server: named, before or instead of a long wait ----
 
 
-@pytest.mark.parametrize("url", ["garbage", " ", "http://[::1", "http:///nohost", "ftp//x"])
+@pytest.mark.parametrize(
+    "url",
+    ["garbage", " ", "http://[::1", "http:///nohost", "ftp//x", "http://h/m?x=1", "http://h/m#top"],
+)
 def test_a_malformed_download_url_is_named(monkeypatch, url):
     monkeypatch.setenv("MOVIERATE_DOWNLOAD_URL", url)
     monkeypatch.delenv("MOVIERATE_DATA_DIR", raising=False)

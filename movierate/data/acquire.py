@@ -451,7 +451,7 @@ def extract_zip(
     named as described in :func:`import_zip`.
     """
     max_extract_bytes()  # a bad setting is a configuration error, not a fault of the zip
-    archive = _open_zip(zip_file, filename)
+    archive = _open_zip(zip_file, filename, downloaded=trusted)
     with archive:
         members = [m for m in archive.infolist() if not _ignored(m.filename)]
         for member in members:
@@ -771,17 +771,22 @@ def _utf8_names(archive: zipfile.ZipFile) -> zipfile.ZipFile:
     return archive
 
 
-def _open_zip(zip_file: bytes | BinaryIO, filename: str) -> zipfile.ZipFile:
+def _open_zip(
+    zip_file: bytes | BinaryIO, filename: str, downloaded: bool = False
+) -> zipfile.ZipFile:
     stream = io.BytesIO(zip_file) if isinstance(zip_file, bytes | bytearray) else zip_file
     try:
         return _utf8_names(zipfile.ZipFile(stream))
     except (zipfile.BadZipFile, EOFError, ValueError):
         size = stream.seek(0, io.SEEK_END)
         what = "empty" if not size else "not a zip archive, or it is truncated"
-        raise DataError(
-            f"{filename} is {what} ({size:,} bytes). Upload the complete zip as "
-            "downloaded from grouplens.org (for example ml-latest-small.zip)."
-        ) from None
+        fix = (  # bad-input round 14: the CLI's download said "Upload", where nothing was
+            "Try the download again."
+            if downloaded
+            else "Upload the complete zip as downloaded from grouplens.org (for example "
+            "ml-latest-small.zip)."
+        )
+        raise DataError(f"{filename} is {what} ({size:,} bytes). {fix}") from None
 
 
 def _ignored(member_name: str) -> bool:
@@ -882,6 +887,8 @@ def check_download_url(url: str) -> str:
             problem = "it names no server"
         elif any(c.isspace() for c in url):
             problem = "it contains spaces"
+        elif parts.query or parts.fragment:  # bad-input round 14: "...?x=1/ml-latest-small.zip"
+            problem = "it has a ?query or #fragment, after which no zip name can follow"
     if problem:
         base = os.environ.get("MOVIERATE_DOWNLOAD_URL", "")
         raise DataError(
@@ -953,8 +960,9 @@ def _fetch(url: str, sink, progress: Progress | None, limit: int | None = None) 
         ) from None
     except (urllib.error.URLError, OSError) as err:
         reason = getattr(err, "reason", err)
+        offline = "" if url.lower().startswith("file:") else " are you offline?"
         raise DownloadError(
-            f"Could not download {url} ({reason}); are you offline? {_sentence(_ways_out(name))}"
+            f"Could not download {url} ({reason});{offline} {_sentence(_ways_out(name))}"
         ) from None
     except http.client.HTTPException as err:  # bad-input round 14: "This is a bug" before
         raise DownloadError(  # a chunked download cut off, a server that is no web server
