@@ -1,15 +1,15 @@
 """Names that become file or folder names (models, datasets): what makes one unusable on an
 operating system our users run, although the characters are allowed.
 
-Windows reserves the device names CON, PRN, AUX, NUL, COM1-COM9 and LPT1-LPT9 in any case and
+Windows reserves the device names CON, PRN, AUX, NUL, COM0-COM9 and LPT0-LPT9 in any case and
 with any extension (``nul.v2`` is the device too), and drops a trailing '.' (``a.`` and ``a``
 are one folder there). A model saved under such a name on Linux cannot be copied to Windows,
 and on Windows the save fails or writes to the device.
 
 >>> unportable_reason("con"), unportable_reason("Lpt1.old"), unportable_reason("a.")
 ("'con' is a device name on Windows", "'Lpt1' is a device name on Windows", "it ends with '.'")
->>> unportable_reason("console"), unportable_reason("com10")
-(None, None)
+>>> unportable_reason("COM0"), unportable_reason("console"), unportable_reason("com10")
+("'COM0' is a device name on Windows", None, None)
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ NAME_RULE = (
 
 #: Windows' reserved device names (compared without case, before the first '.').
 WINDOWS_DEVICES = frozenset(
-    ["CON", "PRN", "AUX", "NUL"] + [f"{kind}{i}" for kind in ("COM", "LPT") for i in range(1, 10)]
+    ["CON", "PRN", "AUX", "NUL"] + [f"{kind}{i}" for kind in ("COM", "LPT") for i in range(10)]
 )
 
 

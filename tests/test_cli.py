@@ -153,6 +153,7 @@ def test_train_list_show_evaluate_delete_end_to_end(capsys):
         "test",
         "RMSE",
     ]
+    assert header.rstrip().endswith("created (UTC)")  # bad-input round 14: no zone was said
     assert row.split()[:5] == ["cli-tiny", "mf_bias", "4", "-", "ml-100k"]
     assert 0.5 < float(row.split()[5]) < 2.0  # the test RMSE
     assert "1 broken model folder(s)" in out and "half-saved: meta.json is missing" in out

@@ -68,6 +68,7 @@ def test_valid_names_are_accepted(name):
         ("con", "'con' is a device name on Windows"),
         ("NUL.v2", "'NUL' is a device name on Windows"),
         ("lpt9", "device name"),
+        ("COM0", "device name"),  # bad-input round 14: accepted before
         ("trailing.", "ends with '.'"),
     ],
 )
@@ -530,6 +531,7 @@ def test_models_table_names_test_rows_only_when_models_differ():
     mixed = [_info(), _info(seed=7)]
     assert list(models_table(mixed)["test rows"]) == ["random 10%, seed 42", "random 10%, seed 7"]
     assert "tested on different ratings" in test_rows_notice(mixed)
+    assert models_table(same).columns[-1] == "created (UTC)"
 
 
 def test_a_folder_listed_as_broken_for_its_name_can_be_renamed_and_deleted(tiny):

@@ -107,7 +107,7 @@ def _run_list(args: argparse.Namespace) -> int:
         "test MAE",
         "old valid RMSE",
         "train",
-        "created",
+        "created (UTC)",
     ]
     if not any(_old_valid(info) for info in infos):  # only models saved before test rows
         at = header.index("old valid RMSE")

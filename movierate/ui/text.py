@@ -228,7 +228,7 @@ def models_table(infos: list[Any]) -> pd.DataFrame:
             ],
             EPOCHS_COLUMN: [epochs_text(i.metrics, i.spec.epochs) for i in infos],
             "train s": [i.train_seconds for i in infos],
-            "created": [i.created[:16].replace("T", " ") for i in infos],
+            "created (UTC)": [i.created[:16].replace("T", " ") for i in infos],
         }
     )
     old = "old valid RMSE (steered early stopping)"
