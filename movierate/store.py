@@ -503,10 +503,33 @@ def worse_than_mean_note(metrics: dict[str, Any] | None) -> str:
     return (
         f"Its test RMSE {rmse:.4f} is worse than {floor:.4f}, what predicting the training "
         "rows' mean rating for every test row gives: it learned nothing the mean does not "
-        "know. Either training went wrong (lower the learning rate and train again), or the "
-        "ratings hold little to learn beyond their mean (one movie or user, ratings that "
-        "barely vary)."
+        f"know. Either training went wrong ({_training_advice(metrics)}), or the ratings hold "
+        "little to learn beyond their mean (one movie or user, ratings that barely vary)."
     )
+
+
+def _training_advice(metrics: dict[str, Any]) -> str:
+    """Which way to change the training of a model worse than the mean, from where its best
+    epoch fell (accuracy round 11: a model trained one epoch at a learning rate of 1e-6 was
+    told to lower the rate)."""
+    best, run = metrics.get("best_epoch"), metrics.get("epochs_run")
+    if _is_number(best) and _is_number(run) and best < run:
+        return f"it got worse after epoch {int(best)}: lower the learning rate and train again"
+    if _is_number(run):
+        return (
+            f"it was still at its best in its last epoch ({int(run)}): it may have trained too "
+            "little, so train longer or with a higher learning rate; or lower the rate if its "
+            "loss rose"
+        )
+    return "too high a learning rate diverges, too low or too few epochs trains too little"
+
+
+def reference_warning(metrics: dict[str, Any] | None) -> str:
+    """The one warning a model's test scores call for against the reference predictors: worse
+    than the training mean (:func:`worse_than_mean_note`), else no better than the user and
+    movie averages or the median (:func:`no_better_than_averages_note`), else "" (accuracy
+    round 11: `show` and `evaluate` printed only the second, so the worst model got neither)."""
+    return worse_than_mean_note(metrics) or no_better_than_averages_note(metrics)
 
 
 def first_member_note(metrics: dict[str, Any] | None) -> str:

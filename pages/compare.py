@@ -330,6 +330,9 @@ def accuracy_section(models: list, trained: list) -> None:
             "mean does not know.",
             icon=":material/warning:",
         )
+    for model in models:  # accuracy round 11: only a model worse than the mean was warned of
+        if weak := store.no_better_than_averages_note(model.metrics):
+            st.warning(f"{text.md(model.name)}: {weak}", icon=":material/warning:")
     notes += [caveat] if caveat else []
     if notes:
         st.caption(" ".join(notes))

@@ -233,9 +233,7 @@ def show_job(job) -> None:
                 st.warning(warning, icon=":material/warning:")
             if note := store.unseen_note(saved.metrics, saved.split_record):
                 st.info(note, icon=":material/person_off:")
-            if warning := store.no_better_than_averages_note(saved.metrics):
-                st.warning(warning, icon=":material/warning:")
-            if warning := store.worse_than_mean_note(saved.metrics):
+            if warning := store.reference_warning(saved.metrics):
                 steps = steps_per_epoch_note(
                     saved.split_record.get("n_train"), saved.spec.batch_size, saved.spec.family
                 )

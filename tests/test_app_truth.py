@@ -231,6 +231,31 @@ def test_compare_says_which_models_are_no_better_than_the_mean(home, monkeypatch
     assert len(warned) == 1 and "small-mf (" in warned[0] and "They learned nothing" in warned[0]
 
 
+def test_compare_warns_of_a_model_no_better_than_the_averages(home, monkeypatch):
+    """Accuracy round 11: Compare warned only of a model worse than the mean; one no better
+    than the user and movie averages had a number in a column and no word."""
+    from movierate import store
+
+    at = open_page("pages/compare.py", models=["small-mf", WHITE])
+    white = store.no_better_than_averages_note(store.load_model(WHITE).metrics)
+    expected = [f"{WHITE}: {white}"] if white else []  # this small whitened model is, here
+    assert [w.value for w in at.warning if "averages" in w.value] == expected
+    real = store.no_better_than_averages_note
+    monkeypatch.setattr(
+        store,
+        "no_better_than_averages_note",
+        lambda metrics: (
+            "Its test RMSE is no better than the averages."
+            if metrics is not None
+            and metrics.get("test_rmse") == store.load_model("small-mf").metrics["test_rmse"]
+            else real(metrics)
+        ),
+    )
+    at = open_page("pages/compare.py", models=["small-mf", WHITE])
+    warned = [w.value for w in at.warning if "averages" in w.value]
+    assert warned == ["small-mf: Its test RMSE is no better than the averages.", *expected]
+
+
 def test_compare_says_how_many_test_rows_are_cold_start(truth_home, tmp_path, monkeypatch):
     """Accuracy round 9: on a 3,000-rating set split per user, 40% of the test rows had a movie
     with no training rating; only `evaluate` said so. Compare now says it beside the table

@@ -132,3 +132,38 @@ def test_show_and_evaluate_give_the_baselines_and_the_settled_epoch(movielens_di
     assert store.settled_note({"settled_epoch": None}) == (
         ", the last: the regularizers never settled"
     )
+
+
+def test_the_worst_model_is_warned_everywhere_and_told_which_way_to_go(movielens_dir, capsys):
+    """Accuracy round 11: `show` and `evaluate` said nothing of a model worse than the mean
+    (only of one no better than the averages), `tune` said neither, and a model trained one
+    epoch at a learning rate of 1e-6 was told to lower the rate."""
+    from movierate.cli import main
+
+    spec = ModelSpec(family="mf_bias", dim=4, epochs=1, batch_size=4096, learning_rate=1e-6)
+    name = pipeline.train_and_save("ml-100k", spec, "lazy")
+    metrics = store.load_model(name).metrics
+    assert metrics["test_rmse"] > metrics["test_rmse_of_averages"]
+    warning = store.reference_warning(metrics)
+    assert warning and warning in (
+        store.worse_than_mean_note(metrics) or store.no_better_than_averages_note(metrics)
+    )
+    for command in (["show", name], ["evaluate", name]):
+        capsys.readouterr()
+        assert main(command) == 0
+        assert f"warning: {warning[:60]}" in capsys.readouterr().err, command
+    worse = {"test_rmse": 1.2, "test_rmse_of_mean": 1.1, "best_epoch": 1, "epochs_run": 1}
+    assert "train longer or with a higher learning rate" in store.reference_warning(worse)
+    diverged = {**worse, "epochs_run": 6}
+    assert "got worse after epoch 1: lower the learning rate" in store.reference_warning(diverged)
+    beaten = {"test_rmse": 0.95, "test_rmse_of_mean": 1.1, "test_rmse_of_averages": 0.94}
+    assert store.reference_warning(beaten).startswith("Its test RMSE 0.9500 is no better")
+    assert store.reference_warning({**beaten, "test_rmse": 0.93}) == ""
+
+
+def test_tune_prints_the_baselines(movielens_dir, capsys):
+    from movierate.cli import main
+
+    argv = ["tune", "ml-100k", "--trials", "1", "--max-epochs", "1", "--no-refit", "--name", "t1"]
+    assert main(argv) == 0
+    assert store.baselines_text(store.load_model("t1").metrics) in capsys.readouterr().out

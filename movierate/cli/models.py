@@ -271,7 +271,7 @@ def _run_show(args: argparse.Namespace) -> int:
         print(f"  (best epoch {metrics.get('best_epoch', '?')}{settled})")
     if baselines := store.baselines_text(metrics):
         print(f"  ({baselines})")
-    if warning := store.no_better_than_averages_note(metrics):
+    if warning := store.reference_warning(metrics):
         print(f"warning: {warning}", file=sys.stderr)
     history = {k: v for k, v in _mapping(meta.get("history")).items() if isinstance(v, list) and v}
     if history:
@@ -431,7 +431,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         )
     if model.has_test_rows and (baselines := store.baselines_text(recorded)):
         print(baselines)  # fit and scored on the recorded split's rows, as recomputed above
-        if warning := store.no_better_than_averages_note({**recorded, **result}):
+        if warning := store.reference_warning({**recorded, **result}):
             print(f"warning: {warning}", file=sys.stderr)
     if others:
         _print_paired([model, *others], ds)

@@ -142,9 +142,7 @@ def _run_train(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     if note := store.unseen_note(metrics, meta["split"]):
         print(f"note: {note}", file=sys.stderr)
-    if warning := store.no_better_than_averages_note(metrics):
-        print(f"warning: {warning}", file=sys.stderr)
-    if warning := store.worse_than_mean_note(metrics):
+    if warning := store.reference_warning(metrics):
         spec = meta["spec"]
         steps = steps_per_epoch_note(
             meta["split"].get("n_train"), spec.get("batch_size"), spec.get("family")

@@ -187,19 +187,21 @@ def _test_text(test: float | None, *, refit: bool) -> str:
 
 
 def _warn_about_test_rows(result: Any) -> None:
-    """A model no better than the mean, and test rows whose user or movie training never saw."""
+    """What the reference predictors score on the test rows, the warning they call for, and
+    test rows whose user or movie training never saw."""
     from movierate import store
     from movierate.tuning import no_better_than_mean_note
 
     # one warning for one cause: the search's own (its advice fits a search) before the test
     # rows' (whose "lower the learning rate" does not; the recheck)
-    warning = no_better_than_mean_note(result.summary) or store.worse_than_mean_note(
-        result.result.metrics
-    )
+    meta = store.read_meta(result.name)
+    metrics = {**result.result.metrics, **(meta.get("metrics") or {})}  # with the baselines
+    if baselines := store.baselines_text(metrics):  # accuracy round 11: tune said neither
+        print(baselines)
+    warning = no_better_than_mean_note(result.summary) or store.reference_warning(metrics)
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
-    split = store.read_meta(result.name).get("split")
-    if note := store.unseen_note(result.result.metrics, split):
+    if note := store.unseen_note(result.result.metrics, meta.get("split")):
         print(f"note: {note}", file=sys.stderr)
 
 
