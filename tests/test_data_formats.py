@@ -40,7 +40,10 @@ def test_exact_counts_catalog_and_scale(datasets, name):
     notes = (
         [] if name in KNOWN_DATASETS else ["Rating scale inferred as 1-5 (step 1) from the data"]
     )
-    assert [w.split(";")[0] for w in ds.warnings] == notes
+    # ml-100k's users 350 and 890 look like one person (accuracy round 11; test_data_twins)
+    twins = [w for w in ds.warnings if "as if one person were listed twice" in w]
+    assert len(twins) == (name == "ml-100k")
+    assert [w.split(";")[0] for w in ds.warnings if w not in twins] == notes
 
 
 @pytest.mark.parametrize("name", list(EXACT))
