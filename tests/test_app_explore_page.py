@@ -99,10 +99,16 @@ def test_probes_side_by_side(trained_home):
     assert summary["mean genre AUC"].between(0.5, 1).all()
     assert "mean user AUC" not in summary.columns  # ml-latest-small has no user attributes
     (spec,) = charts(at)
-    assert sorted(t["name"] for t in spec["data"]) == ["small-deep", "small-mf"]
+    bars = [t for t in spec["data"] if t["type"] == "bar"]
+    assert sorted(t["name"] for t in bars) == ["small-deep", "small-mf"]
+    # accuracy round 11: each model's probes against popularity alone, ticks on its bars
+    ticks = [t for t in spec["data"] if t["type"] == "scatter"]
+    assert [t["offsetgroup"] for t in ticks] == [t["offsetgroup"] for t in bars]
+    assert summary["popularity alone"].between(0.3, 1).all()
+    assert "The black ticks are the same probe on popularity alone" in texts(at)
     # accuracy review round 5: a probe random relabellings reach is drawn hatched (views 4b:
     # not pale, which read as another model's lighter colour) and counted out
-    for trace in spec["data"]:
+    for trace in bars:
         beyond = [d[4] == "beyond chance" for d in trace["customdata"]]
         assert [shape == "" for shape in trace["marker"]["pattern"]["shape"]] == beyond
         count = summary.set_index("model").loc[trace["name"], "genres beyond chance"]

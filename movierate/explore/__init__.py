@@ -208,7 +208,7 @@ from movierate.explore.selection import (
     genre_enrichment,
     selection_csv,
 )
-from movierate.explore.users import USER_COLOURS, UsersMap, users_map
+from movierate.explore.users import USER_COLOURS, UsersMap, user_activity, users_map
 
 __all__ = [
     "DEFAULT_MAX_ITER",
@@ -330,6 +330,7 @@ __all__ = [
     "tsne_map",
     "uniform_ks",
     "user_weights",
+    "user_activity",
     "users_map",
     "variance_share",
     "whitening_penalty",

@@ -32,6 +32,17 @@ class UsersMap:
     colours: list[str]  # the keys of USER_COLOURS this map can be coloured by
 
 
+def user_activity(ratings: pd.DataFrame, n_users: int) -> np.ndarray:
+    """Each user's number of ratings and mean rating (NaN without ratings), rows = user_idx,
+    from ``ratings`` (user_idx, rating)."""
+    idx = ratings["user_idx"].to_numpy(np.int64)
+    values = ratings["rating"].to_numpy(np.float64)
+    counts = np.bincount(idx, minlength=n_users)[:n_users].astype(np.float64)
+    sums = np.bincount(idx, weights=values, minlength=n_users)[:n_users]
+    means = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    return np.column_stack([counts, means])
+
+
 def users_map(
     user_embedding: Any, ratings: pd.DataFrame, attributes: pd.DataFrame | None = None
 ) -> UsersMap:
@@ -48,12 +59,9 @@ def users_map(
     users = np.arange(len(x))
     frame = pd.DataFrame({"user_idx": users, "x": xy[:, 0]})
     frame["y"] = xy[:, 1] if xy.shape[1] > 1 else 0.0
-    idx = ratings["user_idx"].to_numpy(np.int64)
-    values = ratings["rating"].to_numpy(np.float64)
-    counts = np.bincount(idx, minlength=len(x))[: len(x)]
-    sums = np.bincount(idx, weights=values, minlength=len(x))[: len(x)]
-    frame["n_ratings"] = counts
-    frame["mean_rating"] = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+    activity = user_activity(ratings, len(x))
+    frame["n_ratings"] = activity[:, 0].astype(np.int64)
+    frame["mean_rating"] = activity[:, 1]
     colours = ["n_ratings", "mean_rating"]
     if attributes is not None:
         table = attributes.reindex(users)

@@ -341,6 +341,7 @@ def probes_figure(tables: dict[str, pd.DataFrame], *, height: int = 460) -> go.F
                 x=table["target"],
                 y=table["auc"] - 0.5,
                 name=name,
+                offsetgroup=name,
                 # hatched, not paler: a pale bar of one model read as a solid bar of the next
                 # model's lighter colour (views round 4b)
                 marker={
@@ -366,8 +367,29 @@ def probes_figure(tables: dict[str, pd.DataFrame], *, height: int = 460) -> go.F
                 ),
             )
         )
+    for i, (name, table) in enumerate(tables.items()):  # accuracy round 11: the reference
+        if table["popularity_auc"].isna().all():
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=table["target"],
+                y=table["popularity_auc"] - 0.5,
+                mode="markers",
+                name="popularity alone (no embedding)",
+                legendgroup="popularity",
+                showlegend=i == 0,
+                offsetgroup=name,  # on its model's bar
+                marker={"symbol": "line-ew", "size": 14, "line": {"width": 3, "color": "#111"}},
+                hovertemplate=(
+                    f"{name}<br>%{{x}}: popularity alone (a movie's number of training ratings "
+                    "and mean rating) AUC %{customdata:.3f}<extra></extra>"
+                ),
+                customdata=table["popularity_auc"],
+            )
+        )
     fig.update_layout(
         barmode="group",
+        scattermode="group",
         height=height,
         margin={**_MARGIN, "b": 120},
         yaxis_title="ROC AUC − 0.5 (0: chance)",

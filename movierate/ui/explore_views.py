@@ -133,13 +133,15 @@ def model_axes(model: Any, **params: Any) -> explore.CustomAxes:
 
 
 def _probes(model: Any, *, min_ratings: int) -> pd.DataFrame:
-    attributes = None
+    attributes = activity = None
     users = model.arrays.get("user_embedding")
     if not is_imported(model) and users is not None and len(users) > 1:
         try:
             from movierate.data.extras import read_user_attributes
 
-            attributes = read_user_attributes(state.dataset_of(model))
+            ds = state.dataset_of(model)
+            attributes = read_user_attributes(ds)
+            activity = explore.user_activity(ds.ratings, len(users))
         except DataError:
             attributes = None
     return explore.linear_probes(
@@ -147,6 +149,7 @@ def _probes(model: Any, *, min_ratings: int) -> pd.DataFrame:
         model.movies,
         user_embedding=users if attributes is not None else None,
         user_attributes=attributes,
+        user_activity=activity,
         min_ratings=min_ratings,
     )
 
@@ -384,7 +387,10 @@ def render_probes(models: list[Any]) -> None:
         f"AUC in more than {ALPHA:.0%} of {PERMUTATIONS} tries. With a few dozen movies of a "
         "genre that takes an AUC of 0.6-0.7, so compare models on the solid bars only. "
         "'Every probe' also gives accuracy against always guessing the commonest class: for a "
-        "rare genre that lift stays near 0 even when the AUC is high."
+        "rare genre that lift stays near 0 even when the AUC is high. The black ticks are the "
+        "same probe on popularity alone, no embedding (a movie's number of training ratings "
+        "and mean rating; a user's): where a bar does not rise above its tick, what the probe "
+        "reads off the embedding is no more than those two numbers tell."
     )
     tables = {}
     with st.spinner("Fitting the probes (once per model)…"):
@@ -403,7 +409,9 @@ def render_probes(models: list[Any]) -> None:
                 "regularizers": store.regularizers_shown(model),
                 "dim": model.dim,
                 "mean genre AUC": _mean_of(table, "genre: "),
+                "popularity alone": _mean_of(table, "genre: ", "popularity_auc"),
                 "genres beyond chance": _beyond_chance(table, "genre: "),
+                "genres above popularity": _above_popularity(table, "genre: "),
                 "decade AUC": _mean_of(table, "decade"),
                 "mean user AUC": _mean_of(table, "user: "),
             }
@@ -415,8 +423,19 @@ def render_probes(models: list[Any]) -> None:
         summary,
         hide_index=True,
         column_config={
-            c: st.column_config.NumberColumn(format="%.3f")
-            for c in ("mean genre AUC", "decade AUC", "mean user AUC")
+            **{
+                c: st.column_config.NumberColumn(format="%.3f")
+                for c in ("mean genre AUC", "decade AUC", "mean user AUC")
+            },
+            "popularity alone": st.column_config.NumberColumn(
+                format="%.3f",
+                help="Mean genre AUC of the same probes on each movie's number of training "
+                "ratings and mean rating alone, no embedding",
+            ),
+            "genres above popularity": st.column_config.TextColumn(
+                help="Genres whose probe AUC is higher than popularity alone gives (a raw "
+                "comparison of the two cross-validated AUCs, no test)"
+            ),
         },
         key="probe_summary",
     )
@@ -424,7 +443,7 @@ def render_probes(models: list[Any]) -> None:
     wide = pd.concat(
         {
             name: table.set_index("target")[
-                ["auc", "chance_auc", "p_value", "accuracy", "baseline", "lift"]
+                ["auc", "chance_auc", "p_value", "popularity_auc", "accuracy", "baseline", "lift"]
             ]
             for name, table in tables.items()
         },
@@ -441,9 +460,17 @@ def _beyond_chance(table: pd.DataFrame, prefix: str) -> str | None:
     return f"{int((part['p_value'] <= ALPHA).sum())} of {len(part)}" if len(part) else None
 
 
-def _mean_of(table: pd.DataFrame, prefix: str) -> float | None:
+def _above_popularity(table: pd.DataFrame, prefix: str) -> str | None:
+    """``"12 of 18"``: the probes of ``prefix`` whose AUC is above popularity alone's."""
+    part = table[table["target"].str.startswith(prefix) & table["popularity_auc"].notna()]
+    return (
+        f"{int((part['auc'] > part['popularity_auc']).sum())} of {len(part)}" if len(part) else None
+    )
+
+
+def _mean_of(table: pd.DataFrame, prefix: str, column: str = "auc") -> float | None:
     part = table[table["target"].str.startswith(prefix)]
-    return float(part["auc"].mean()) if len(part) else None
+    return float(part[column].mean()) if len(part) and part[column].notna().any() else None
 
 
 # --- (d) users map ---------------------------------------------------------------------------
