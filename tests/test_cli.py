@@ -305,6 +305,28 @@ def test_progress_bar_draws_batches_on_a_terminal():
     assert "epoch 1/3 [" + "#" * 12 + "-" * 12 + "] batch 5/10" in stream.getvalue()
 
 
+def test_progress_redraws_with_real_control_codes_through_the_escaping_stderr():
+    """CLI round 3: once stderr escaped control characters (a name from the data never moves
+    the cursor), the bar's own carriage return and erase-line came out as the text
+    ``\\r\\x1b[K``; a name in the label stays escaped."""
+    from movierate.cli.output import DiagnosticStream
+    from movierate.cli.progress import DownloadProgress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    raw = Terminal()
+    stderr = DiagnosticStream(raw)
+    bar = cli.ProgressBar(stderr)
+    bar(ProgressEvent(phase="batch", epoch=1, epochs=3, batch=5, batches=10, metrics={}))
+    bar.close()
+    DownloadProgress("ml\x1b[31m-100k", stderr)(10**6, 2 * 10**6)
+    written = raw.getvalue()
+    assert written.count("\r\x1b[K") == 2 and "\\r" not in written
+    assert "downloading ml\\x1b[31m-100k: 1.0 MB of 2.0 MB (50%)" in written
+
+
 def _python(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.run(

@@ -151,6 +151,11 @@ class PrintableStream:
     def write(self, text: str) -> int:
         return 0 if self.stream is None else self.stream.write(printable(text))
 
+    def write_control(self, code: str) -> int:
+        """Write a control sequence of movierate's own as is (a progress bar's ``\r\x1b[K``:
+        CLI round 3 saw it printed as text once stderr escaped everything)."""
+        return 0 if self.stream is None else self.stream.write(code)
+
     def flush(self) -> None:
         if self.stream is not None:
             self.stream.flush()
@@ -173,6 +178,9 @@ class ResultStream(PrintableStream):
 
     def write(self, text: str) -> int:
         return self._guarded(super().write, text)
+
+    def write_control(self, code: str) -> int:
+        return self._guarded(super().write_control, code)
 
     def flush(self) -> None:
         self._guarded(super().flush)
@@ -201,6 +209,9 @@ class DiagnosticStream(PrintableStream):
 
     def write(self, text: str) -> int:
         return self._guarded(super().write, text)
+
+    def write_control(self, code: str) -> int:
+        return self._guarded(super().write_control, code)
 
     def flush(self) -> None:
         self._guarded(super().flush)

@@ -55,7 +55,7 @@ class ProgressBar:
 
     def _write(self, text: str) -> None:
         if self.live:
-            self.stream.write("\r\033[K" + text)
+            _redraw(self.stream, text)
             self._line_open = True
         else:
             self.stream.write(text + "\n")
@@ -66,6 +66,13 @@ class ProgressBar:
             self.stream.write("\n")
             self.stream.flush()
         self._line_open = False
+
+
+def _redraw(stream: TextIO, text: str) -> None:
+    """Replace the terminal's current line with ``text``: the carriage return and erase-line
+    codes go out as codes, ``text`` (which may hold names from the data) as printable text."""
+    getattr(stream, "write_control", stream.write)("\r\033[K")
+    stream.write(text)
 
 
 def _metric_text(metrics: dict[str, Any]) -> str:
@@ -92,7 +99,7 @@ class DownloadProgress:
         if total:
             text += f" of {total / 1e6:.1f} MB ({100 * done / total:.0f}%)"
         if self.live:
-            self.stream.write("\r\033[K" + text)
+            _redraw(self.stream, text)
             self._drawn = True
         elif total and done >= total:
             self.stream.write(text + "\n")
