@@ -41,6 +41,7 @@ import pyarrow.parquet as pq
 import movierate
 from movierate import atomic, config, schema, scoring
 from movierate.data.build import MAX_RATING
+from movierate.data.dataset import MOST_ERROR_WIDTHS
 from movierate.data.movies import REQUIRED_MOVIE_COLUMNS, TRAINING_COUNTS
 from movierate.errors import MovierateError, NameTakenError, StoreError
 from movierate.filenames import NAME_RULE, bytes_escaped, unportable_reason
@@ -1652,9 +1653,9 @@ def _is_error(key: str) -> bool:
 
 
 def _most_error(scale: list[float]) -> float:
-    """The largest error a metric may record: 100 x the scale's width, far beyond what any
-    training reaches (clipped outputs stay within one width), short of a damaged file's 1e308."""
-    return 100 * (scale[1] - scale[0])
+    """The largest error a metric may record (:data:`MOST_ERROR_WIDTHS` widths of the scale; a
+    training beyond it is refused as diverged), short of a damaged file's 1e308."""
+    return MOST_ERROR_WIDTHS * (scale[1] - scale[0])
 
 
 def _meta_problem(meta: Mapping[str, Any]) -> str | None:

@@ -210,9 +210,24 @@ def test_non_finite_weights_count_as_divergence():
     from movierate.nn.training import TrainingDiverged, check_diverged
 
     finite = [np.ones(3, np.float32), np.arange(3)]
-    check_diverged(1, {"loss": 0.5, "train_rmse": 0.7}, finite)
+    check_diverged(1, {"loss": 0.5, "train_rmse": 0.7}, finite, 4.0)
     with pytest.raises(TrainingDiverged, match="the weights became NaN"):
-        check_diverged(2, {"loss": 0.5}, [np.array([1.0, np.inf], np.float32)])
+        check_diverged(2, {"loss": 0.5}, [np.array([1.0, np.inf], np.float32)], 4.0)
+    # CLI round 3: RMSE 829 on 1-5 (learning rate 10, raw output) was saved, then refused as a
+    # damaged file, its folder left in the way of a rerun
+    check_diverged(1, {"loss": 1e5, "train_rmse": 399.0}, finite, 4.0)
+    with pytest.raises(TrainingDiverged, match=r"RMSE reached 828.9 in epoch 3, more than 100"):
+        check_diverged(3, {"loss": 1e5, "train_rmse": 828.93}, finite, 4.0)
+
+
+def test_a_diverging_raw_output_is_refused_and_nothing_is_saved(movielens_dir):
+    from movierate import store
+    from movierate.cli import main
+
+    argv = ["train", "ml-100k", "--dim", "8", "--epochs", "2", "--learning-rate", "10"]
+    assert main([*argv, "--output", "none", "--reg", "none", "--name", "dv10"]) == 1
+    assert "dv10" not in [i.name for i in store.list_models()[0]]
+    assert not store.list_models()[1]  # no broken folder either
 
 
 def test_an_inferred_scale_comes_from_the_training_rows_only():

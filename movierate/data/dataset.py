@@ -14,6 +14,13 @@ if TYPE_CHECKING:
     from movierate.data.splits import Split
 
 
+#: The largest error (RMSE, MAE) a model may record, in widths of its rating scale: far beyond
+#: what a training that learns anything reaches (clipped outputs stay within one width); a
+#: larger one has diverged (CLI round 3: learning rate 10 with a raw output reached RMSE 829 on
+#: 1-5 and was saved, then refused as a damaged file).
+MOST_ERROR_WIDTHS = 100
+
+
 @dataclass(frozen=True)
 class RatingScale:
     """The allowed ratings: ``min`` to ``max`` in steps of ``step`` (``step`` 0 = any value)."""

@@ -339,7 +339,7 @@ def train_autorec(
                 err = pred.astype(np.float64) - ratings[rows]
                 metrics[f"{name}_rmse"] = float(np.sqrt(np.mean(err * err)))
                 metrics[f"{name}_mae"] = float(np.mean(np.abs(err)))
-        check_diverged(epoch, metrics, model.weights)
+        check_diverged(epoch, metrics, model.weights, scale[1] - scale[0])
         for key, value in metrics.items():
             history.setdefault(key, []).append(float(value))
         if progress is not None:

@@ -40,6 +40,7 @@ import tensorflow as tf
 
 from movierate.data import RatingScale, RatingsDataset, Split
 from movierate.data.build import infer_scale
+from movierate.data.dataset import MOST_ERROR_WIDTHS
 from movierate.errors import DataError, SpecError, TrainingCancelled
 from movierate.explore.verdicts import covariance_stats, ks_uniform
 from movierate.nn.export import export_arrays
@@ -131,11 +132,23 @@ class TrainingDiverged(SpecError):
     """Training produced NaN or infinite values: its settings made it diverge."""
 
 
-def check_diverged(epoch: int, metrics: Mapping[str, float], weights: Iterable[Any]) -> None:
+def check_diverged(
+    epoch: int, metrics: Mapping[str, float], weights: Iterable[Any], scale_width: float
+) -> None:
     """Raise :class:`TrainingDiverged` when an epoch's loss / RMSE or a float weight is NaN or
-    infinite: such a model predicts nothing, and must never be saved."""
+    infinite, or an RMSE is beyond :data:`MOST_ERROR_WIDTHS` widths of the rating scale: such a
+    model predicts nothing, and must never be saved."""
     bad = [k for k in ("loss", "train_rmse", "stop_rmse") if k in metrics]
     bad = [k for k in bad if not math.isfinite(metrics[k])]
+    most = MOST_ERROR_WIDTHS * scale_width
+    far = [k for k in ("train_rmse", "stop_rmse") if k in metrics and metrics[k] > most]
+    if far:
+        raise TrainingDiverged(
+            f"Training diverged: the RMSE reached {metrics[far[0]]:,.4g} in epoch {epoch}, more "
+            f"than {MOST_ERROR_WIDTHS} times the rating scale's width ({scale_width:g}), so "
+            "nothing was saved. Lower the learning rate or the regularization strengths (or "
+            "use the clip or sigmoid output) and train again."
+        )
     if not bad:
         values = (np.asarray(w.numpy() if hasattr(w, "numpy") else w) for w in weights)
         if all(v.dtype.kind != "f" or np.isfinite(v).all() for v in values):
@@ -283,7 +296,7 @@ def train(
         loop = (loop_class or _TrainingLoop)(own, spec, **settings)
     else:
         loop.reset(fresh, spec, settings["user_l2_weight"], settings["movie_l2_weight"])
-    data = _TrainingData(users, movies, ratings, train_rows, global_mean)
+    data = _TrainingData(users, movies, ratings, train_rows, global_mean, scale[1] - scale[0])
     try:
         result = _fit(data, split, spec, loop, fresh, progress, cancel, rank_rows, stop_after)
         result.rating_scale = rating_scale
@@ -364,6 +377,7 @@ class _TrainingData:
     ratings: np.ndarray
     train_rows: np.ndarray
     global_mean: float
+    scale_width: float
 
 
 def _fit(
@@ -446,7 +460,8 @@ def _fit(
             for name, rows_columns in evaluated.items():
                 rmse, mae = loop.evaluate(*rows_columns)
                 metrics[f"{name}_rmse"], metrics[f"{name}_mae"] = rmse, mae
-            check_diverged(epoch, metrics, model.weights)  # before the penalties read NaN rows
+            # before the penalties read NaN rows
+            check_diverged(epoch, metrics, model.weights, data.scale_width)
             metrics.update(loop.regularizer_losses())
             for key, value in metrics.items():
                 history.setdefault(key, []).append(float(value))
