@@ -410,6 +410,17 @@ def test_a_study_never_replaces_saved_models_unasked(capsys):
     study.check_saved_models(replace(plan, save_models=False), ["ml-100k"], overwrite=False)
 
 
+def test_a_misspelt_dataset_fails_before_any_training(movielens_dir, tmp_path, capsys):
+    """CLI round 3: `study --datasets ml-100k,ml-lastest-small` trained all of ml-100k first;
+    `train` fails on the same typo at once."""
+    cli = ["study", "--datasets", "ml-100k,ml-lastest-small", "--dims", "4", "--epochs", "1"]
+    assert main([*cli, "--variants", "l2", "--out", str(tmp_path / "o")]) == 1
+    captured = capsys.readouterr()
+    assert "Unknown dataset 'ml-lastest-small'" in captured.err
+    assert "test RMSE" not in captured.err + captured.out  # nothing trained
+    assert not store.list_models()[0]
+
+
 def test_an_interrupted_write_keeps_the_earlier_results_whole(tmp_path, monkeypatch):
     from movierate import atomic
 

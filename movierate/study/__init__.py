@@ -59,6 +59,7 @@ import pandas as pd
 
 from movierate import config, store
 from movierate.data import load_dataset, make_split
+from movierate.data.acquire import locate
 from movierate.errors import DataError, StoreError
 from movierate.explore.whitening import exact_whitening
 from movierate.study.measure import (
@@ -215,6 +216,8 @@ def run_study(
     if plan.save_models:
         store.check_writable()  # a store that cannot take the models: now, not hours later
         check_saved_models(plan, plan.datasets, overwrite)
+    for dataset in plan.datasets:  # a misspelt or unreachable set fails now, not after the
+        locate(dataset)  # others' runs (CLI round 3: a typo in the second cost the first's)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     report = progress or (lambda message: None)
