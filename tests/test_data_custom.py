@@ -161,6 +161,47 @@ def test_an_id_with_digit_groups_beside_the_plain_number_is_named(tmp_path, grou
     assert len(notices) == 1 and "'1000'" in notices[0] and "count as two movies" in notices[0]
 
 
+@pytest.mark.parametrize(
+    ("grouped", "delimiter"),
+    [
+        ('"1,234"', ","),
+        ("1.234", ";"),  # German and Dutch spreadsheets
+        ("1'234", ","),  # Swiss
+        ("1\u202f234", ";"),  # French
+        ("1 234", ";"),
+    ],
+)
+def test_ids_a_spreadsheet_wrote_with_digit_groups_are_numbers(tmp_path, grouped, delimiter):
+    """Bad-input round 15: every id above 999 written '1.234' (or '1,234', "1'234") became a
+    text id, so a movies file with plain ids titled none of them, and '3' and '3.000' were
+    said to be one movie written two ways. A column grouped throughout is read as numbers,
+    and said; its movies file's ids too, whichever of the two is grouped."""
+    d = delimiter
+    text = f"user{d}item{d}rating\n1{d}{grouped}{d}4\n2{d}7{d}3\n3{d}{grouped.replace('234', '000')}{d}5\n"
+    items = tmp_path / "movies.csv"
+    items.write_text(
+        "movieId,title,genres\n1234,Big (1988),Comedy\n7,Seven (1995),Crime\n1000,K (2000),Drama\n"
+    )
+    ds = from_csv(write(tmp_path, text), items=str(items))
+    assert sorted(ds.movie_ids) == [7, 1000, 1234]
+    assert sorted(ds.movies["title"]) == ["Big", "K", "Seven"]
+    (notice,) = [w for w in ds.warnings if "between groups of three digits" in w]
+    assert "read as whole numbers (1234)" in notice and "line 2" in notice
+    assert not [w for w in ds.warnings if "written two ways" in w or "not in the movies" in w]
+    plain = tmp_path / "plain.csv"
+    plain.write_text("user,item,rating\n1,1234,4\n2,7,3\n")
+    items.write_text(f"movieId;title\n{grouped.strip(chr(34))};Big (1988)\n7;Seven (1995)\n")
+    ds = from_csv(str(plain), items=str(items))
+    assert sorted(ds.movies["title"]) == ["Big", "Seven"]
+    assert any("movies file's ids are written with" in w for w in ds.warnings)
+
+
+def test_ids_that_are_not_grouped_throughout_stay_text(tmp_path):
+    """A decimal-looking id, or two separators, is no digit grouping: the ids stay labels."""
+    ds = from_csv(write(tmp_path, "user;item;rating\n1;1.5;4\n2;1.234;3\n3;2,345;5\n"))
+    assert sorted(map(str, ds.movie_ids)) == ["1.234", "1.5", "2,345"]
+
+
 def test_a_fullwidth_digit_id_is_a_label_not_too_large(tmp_path):
     """Round 10: '７' (U+FF17) was refused as "too large for a numeric id"."""
     ds = from_csv(write(tmp_path, "user,item,rating\n1,\uff17,4\n2,8,3\n"))

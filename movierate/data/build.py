@@ -7,6 +7,7 @@ ratings are checked, so every source gets the same messages and the same policie
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Literal
@@ -278,6 +279,16 @@ def _ids(column: pd.Series, what: str, raw: RawData) -> np.ndarray:
         if (numeric == numeric.round()).all():
             _notice_spellings(text, numeric, what, raw)
             return numeric.to_numpy(dtype=np.int64)
+    grouped_ids = digit_grouped(text)
+    if grouped_ids is not None:  # bad-input round 15: '1.234' and '1,234' ids became text
+        numbers, separator = grouped_ids
+        example = int(np.flatnonzero(text.str.contains(separator, regex=False).to_numpy())[0])
+        raw.warnings.append(
+            f"{raw.ratings_file}: the {what} ids are written with {separator!r} between groups of "
+            f"three digits (as spreadsheets show numbers; line {raw.first_line + example}: "
+            f"{text.iloc[example]!r}), so they are read as whole numbers ({numbers[example]})."
+        )
+        return numbers
     # ids read as text, though some are numbers (exactly stored ones: 2**53 + 1 is not)
     exact = (numeric.abs() < MAX_NUMERIC_ID).to_numpy(dtype=bool, na_value=False)
     if exact.any():
@@ -294,6 +305,27 @@ def _ids(column: pd.Series, what: str, raw: RawData) -> np.ndarray:
         _notice_spellings(text[known], grouped[known], what, raw, merged=False, why=why)
     return text.to_numpy(dtype=object)
 
+
+def digit_grouped(text: pd.Series) -> tuple[np.ndarray, str] | None:
+    """(the numbers, the separator) when every value of ``text`` is a whole number written
+    with one thousands separator between groups of three digits where it has more than three
+    (``1.234``, ``1,234``, ``1'234``, ``12 345``; ``7`` beside them), and some have one; else
+    None. A column of ids never means the decimal ``1.234``, and a mix (``1234`` beside
+    ``1.234``, two separators) is not read this way."""
+    values = text.to_numpy(dtype=str)
+    for separator in _SEPARATORS:
+        pattern = f"-?[0-9]{{1,3}}(?:{re.escape(separator)}[0-9]{{3}})*"
+        if not text.str.contains(separator, regex=False).any():
+            continue
+        if not text.str.fullmatch(pattern).all():
+            return None
+        numbers = np.char.replace(values, separator, "").astype(np.int64)
+        return (numbers, separator) if (np.abs(numbers) < MAX_NUMERIC_ID).all() else None
+    return None
+
+
+#: The thousands separators spreadsheets write ('.' in German, Dutch, Italian ... locales).
+_SEPARATORS = (",", ".", "'", "\u2019", " ", "\u00a0", "\u2009", "\u202f", "_")
 
 #: A thousands separator between digit groups (``1,000``, ``1_000``, ``1 000``, the Swiss
 #: ``1'000``, and the no-break and thin spaces of French-locale and SI writing).

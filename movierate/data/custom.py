@@ -34,6 +34,7 @@ from movierate.data.build import (
     RawData,
     build_dataset,
     check_whole_ids,
+    digit_grouped,
     line_numbers,
 )
 from movierate.data.dataset import RatingScale, RatingsDataset
@@ -620,9 +621,17 @@ def _read_items(
     too_big = numeric.isna().to_numpy() & ids.str.fullmatch(r"[+-]?\d+").to_numpy(dtype=bool)
     if too_big.any():  # digits pandas cannot hold as a number
         check_whole_ids(np.where(too_big, np.inf, 0.0), ids, label, "item id", 2)
-    if numeric.notna().all() and (numeric == numeric.round()).all():
+    whole = numeric.notna().all() and (numeric == numeric.round()).all()
+    grouped = None if whole else digit_grouped(ids.str.strip())
+    if whole:
         check_whole_ids(numeric.to_numpy(dtype=np.float64), ids, label, "item id", 2)
         meta["movie_id"] = numeric.astype(np.int64).to_numpy()
+    elif grouped is not None:  # bad-input round 15: '1.234' never matched the ratings' 1234
+        meta["movie_id"], separator = grouped
+        notices.append(
+            f"The movies file's ids are written with {separator!r} between groups of three "
+            "digits (as spreadsheets show numbers), so they are read as whole numbers."
+        )
     else:
         meta["movie_id"] = ids.to_numpy(dtype=object)
     return meta, notices
