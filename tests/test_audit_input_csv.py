@@ -234,6 +234,35 @@ def test_dates_are_read_in_one_order_for_the_whole_column(values, days):
 
 
 @pytest.mark.parametrize(
+    ("values", "days", "order"),
+    [  # bad-input round 15: refused as ambiguous, though the second date shows the order
+        (("4/10/2001 08:39 PM", "7/30/2000 06:45 PM"), ("2001-04-10", "2000-07-30"), "month"),
+        (("10.04.01", "30.07.00"), ("2001-04-10", "2000-07-30"), "day"),
+        (("10.04.01 20:39", "30.07.00 18:45"), ("2001-04-10", "2000-07-30"), "day"),
+    ],
+)
+def test_twelve_hour_and_two_digit_year_dates_take_the_order_their_dates_show(values, days, order):
+    rows = "".join(f"{u},{10 + u},4,{v}\n" for u, v in enumerate(values, start=1))
+    ds = from_csv(("userId,movieId,rating,timestamp\n" + rows).encode())
+    by_user = dict(zip(ds.user_ids[ds.ratings["user_idx"]], ds.ratings["timestamp"], strict=True))
+    got = [np.datetime64(int(by_user[u]), "s").astype("datetime64[D]") for u in (1, 2)]
+    assert [str(d) for d in got] == list(days)
+    (notice,) = [w for w in ds.warnings if "'timestamp' holds dates read" in w]
+    assert f"read {order}-first, the order its dates show (line 3: {values[1]!r}" in notice
+
+
+def test_a_guessed_date_order_is_said_and_two_orders_are_refused():
+    rows = "1,10,4,31/12/2020\n2,11,4,01/02/2020\n"
+    ds = from_csv(("userId,movieId,rating,timestamp\n" + rows).encode())
+    assert any(
+        "read day-first, the order its dates show (line 2: '31/12/2020'" in w for w in ds.warnings
+    )
+    rows = "1,10,4,4/10/2001 08:39 PM\n2,11,4,7/30/2000 06:45 PM\n3,12,4,30/7/2000 06:45 PM\n"
+    with pytest.raises(DataError, match="day-first and month-first"):
+        from_csv(("userId,movieId,rating,timestamp\n" + rows).encode())
+
+
+@pytest.mark.parametrize(
     ("values", "bad"),
     [
         (("2018-09-24", "1000", "2019-01-01"), "'1000'"),  # not the year 1000 (pandas crashed)

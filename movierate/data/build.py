@@ -679,9 +679,11 @@ def _dates(column: pd.Series, raw: RawData) -> pd.Series | None:
     if not readings:
         return None
     month_first, day_first = readings.get(False), readings.get(True)
+    order = _order_shown(text)
     if month_first is not None and day_first is not None:
         differ = np.flatnonzero((month_first != day_first).to_numpy())
-        if len(differ):
+        chosen = month_first if not len(differ) else None if order is None else readings[order]
+        if chosen is None or (len(differ) and not _fields_agree(text, chosen, order)):
             raise _timestamp_error(
                 column,
                 differ,
@@ -690,7 +692,51 @@ def _dates(column: pd.Series, raw: RawData) -> pd.Series | None:
                 ", so their order is unknown. Write the dates as ISO (2020-02-01) or as seconds "
                 "since 1970.",
             )
-    return month_first if month_first is not None else day_first
+    else:
+        chosen = month_first if month_first is not None else day_first
+    if order is not None:  # a guess, said (bad-input round 15: day-first dates were not)
+        shown = np.flatnonzero(_shows_order(text, order).to_numpy())[0]
+        raw.warnings.append(
+            f"{raw.ratings_file}: column 'timestamp' holds dates read "
+            f"{'day' if order else 'month'}-first, the order its dates show (line "
+            f"{raw.first_line + shown}: {text.iloc[shown]!r} is "
+            f"{chosen.iloc[shown]:%Y-%m-%d %H:%M} UTC)."
+        )
+    return chosen
+
+
+#: A date that starts with its day and month in some order: ``30.07.00``, ``7/30/2000 6:45 PM``.
+_DAY_MONTH = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-]\d{2,4}(?:[ T]|$)")
+#: A time zone after a date (it may move the day in UTC): ``+02:00``, ``Z``, ``UTC``.
+_ZONE = re.compile(r"(?:[+-]\d{2}:?\d{2}|Z|UTC|GMT)\s*$")
+
+
+def _order_shown(text: pd.Series) -> bool | None:
+    """True (day-first) or False (month-first) when dates whose first number is above 12 (or
+    whose second is) show one order and none shows the other; None when the column does not
+    start every date with a day and a month, shows both orders, or neither (bad-input round 15:
+    ``7/30/2000 06:45 PM`` beside ``4/10/2001 08:39 PM`` was refused as ambiguous)."""
+    if not text.str.match(_DAY_MONTH.pattern).all() or text.str.contains(_ZONE.pattern).any():
+        return None
+    day_first, month_first = _shows_order(text, True).any(), _shows_order(text, False).any()
+    return None if day_first == month_first else bool(day_first)
+
+
+def _shows_order(text: pd.Series, dayfirst: bool) -> pd.Series:
+    """Which dates can only be read ``dayfirst`` (their day, above 12, where a month would be)."""
+    fields = text.str.extract(_DAY_MONTH.pattern).astype(int)
+    day, month = (fields[0], fields[1]) if dayfirst else (fields[1], fields[0])
+    return (day > 12) & (month <= 12)
+
+
+def _fields_agree(text: pd.Series, reading: pd.Series, dayfirst: bool) -> bool:
+    """Whether ``reading`` put every date's written day and month where ``dayfirst`` says."""
+    fields = text.str.extract(_DAY_MONTH.pattern).astype(int)
+    day, month = (fields[0], fields[1]) if dayfirst else (fields[1], fields[0])
+    return bool(
+        (reading.dt.day.to_numpy() == day.to_numpy()).all()
+        and (reading.dt.month.to_numpy() == month.to_numpy()).all()
+    )
 
 
 def _check_timestamps(column: pd.Series, bad_mask: np.ndarray, raw: RawData) -> None:
