@@ -556,6 +556,20 @@ def test_components_slider_follows_a_smaller_model(trained_home):
     assert at.slider(key="pca_components").max == 4
 
 
+def test_a_linked_count_above_the_model_s_range_is_said_and_clamped(trained_home):
+    """Bad-input round 15: ?pca_components=10 on a 4-dimensional view fell back to 3 without a
+    word (the slider dropped the link's value)."""
+    at = open_page(
+        "embeddings",
+        {"model": "small-mf", "view": "Principal components", "emb_k": "4", "pca_components": "9"},
+    )
+    no_exception(at)
+    assert at.slider(key="pca_components").value == 4
+    assert any(
+        "Components: 9 is outside this view's 1-4, so it is 4 here." in c.value for c in at.caption
+    ), [c.value for c in at.caption]
+
+
 def test_count_slider_with_one_choice_is_a_caption():
     from movierate.ui import widgets
 

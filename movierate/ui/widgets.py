@@ -155,6 +155,9 @@ def count_slider(
         where.caption(f"{label}: {lo} (the only choice here)")
         return lo
     chosen = st.session_state.get(key)
+    if chosen is None and kwargs.get("bind") == "query-params":  # a link's value, which the
+        with contextlib.suppress(TypeError, ValueError):  # slider would drop unsaid (bad-input
+            chosen = int(st.query_params.get(key))  # round 15: 10 components of a dim-4 model)
     if isinstance(chosen, int | float) and not lo <= chosen <= hi:  # chosen for a larger model
         st.session_state[key] = min(max(int(chosen), lo), hi)
         where.caption(
