@@ -1028,6 +1028,9 @@ def list_models() -> tuple[list[ModelInfo], list[BrokenModel]]:
     recover()
     remove_leftovers()
     for path in sorted(root.iterdir()):
+        if not path.name.startswith(".") and _dead_link(path):
+            broken.append(BrokenModel(path.name, DEAD_LINK, path))  # bad-input round 15: unlisted,
+            continue  # yet its name was "taken" and delete found "no model"
         if path.name.startswith(".") or not path.is_dir():
             continue
         try:
@@ -1324,6 +1327,11 @@ def delete_model(name: str, *, expected: str | None = None) -> None:
     deleted, when another model holds the name by now (bad-input round 11: a confirmation
     left open in one tab deleted the model another tab or the CLI had moved under that name).
     """
+    with contextlib.suppress(StoreError):
+        link = model_path(name)
+        if _dead_link(link):  # listed as broken (DEAD_LINK): only the link goes
+            link.unlink(missing_ok=True)
+            return
     path = _existing_model_path(name, listed=True)
     if expected is not None and model_identity(name) != expected:
         raise StoreError(
@@ -1446,6 +1454,21 @@ def library_versions() -> dict[str, str | None]:
 
 
 # --- reading -----------------------------------------------------------------------------------
+
+
+#: Why a link in the models folder that leads nowhere is listed as broken.
+DEAD_LINK = (
+    "a link that leads to no folder (its target is missing, or it points back at itself); "
+    "delete it, which removes only the link"
+)
+
+
+def _dead_link(path: Path) -> bool:
+    """Whether ``path`` is a symbolic link whose target is missing or a loop."""
+    try:
+        return path.is_symlink() and not path.exists()
+    except OSError:  # a loop on some systems
+        return True
 
 
 def _existing_model_path(name: str, *, listed: bool = False) -> Path:

@@ -664,3 +664,23 @@ def test_a_file_movierate_may_not_read_is_not_called_damaged(tiny, monkeypatch, 
     assert main(["show", "locked"]) == 1
     err = capsys.readouterr().err
     assert "may not read embeddings.npz" in err and "Delete it" not in err
+
+
+def test_links_to_nowhere_in_the_store_are_listed_and_deletable(tiny):
+    """Bad-input round 15: a link loop or a dangling link in models/ was not listed, rename
+    onto its name said it existed and advised delete, and delete said there was no model."""
+    _save(tiny, "kept")
+    root = config.models_dir()
+    (root / "loop").symlink_to("loop")
+    (root / "gone").symlink_to(root / "no-such-folder")
+    infos, broken = store.list_models()
+    assert [i.name for i in infos] == ["kept"]
+    assert {(b.name, b.reason) for b in broken} == {
+        ("gone", store.DEAD_LINK),
+        ("loop", store.DEAD_LINK),
+    }
+    store.delete_model("loop")
+    store.delete_model("gone")
+    assert _store_entries() == ["kept"]
+    store.rename_model("kept", "loop")
+    assert [i.name for i in store.list_models()[0]] == ["loop"]
