@@ -421,6 +421,30 @@ def test_a_misspelt_dataset_fails_before_any_training(movielens_dir, tmp_path, c
     assert not store.list_models()[0]
 
 
+def test_a_ctrl_c_names_the_models_saved_without_results(movielens_dir, tmp_path, monkeypatch):
+    """Bad-input round 15: Ctrl-C in a study kept the dataset's saved models, wrote none of
+    its results, said only "interrupted", and the same command was then refused."""
+    real, calls = study.analyse, []
+
+    def analyse(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:  # after the first model's save
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(study, "analyse", analyse)
+    plan = replace(
+        study.QUICK_PLAN, dims=(4,), epochs=1, model_seeds=(0,),
+        variants=pick_variants("l2,l2+decorrelation", study.VARIANTS),
+    )  # fmt: skip
+    said = []
+    with pytest.raises(KeyboardInterrupt):
+        study.run_study(plan, tmp_path / "out", progress=said.append)
+    first = study.model_name(plan, "ml-100k", 4, "l2")
+    assert said[-1].startswith(f"interrupted: {first} is saved, but no results of ml-100k were")
+    assert "--overwrite" in said[-1] and store.model_exists(first)
+
+
 def test_an_interrupted_write_keeps_the_earlier_results_whole(tmp_path, monkeypatch):
     from movierate import atomic
 

@@ -225,58 +225,76 @@ def run_study(
     rows, ablations, prefixes = [], [], []
     renamed: dict[str, str] = {}
     with Output(out_dir, overwrite) as target:
-        for dataset in plan.datasets:
-            ds = load_dataset(dataset)
-            if ds.name != dataset:  # loaded under another name: its models' names differ
-                check_saved_models(plan, [ds.name], overwrite)
-            split = make_split(ds, method="random", seed=plan.split_seed)
-            users = fixed_users(ds, plan.n_users)
-            for dim in plan.dims:
-                for seed in plan.model_seeds:
-                    cell_rows, cell_curves = [], []
-                    for variant in plan.variants:
-                        spec = variant.spec(plan, dim, seed, ds.name)
-                        name = model_name(plan, ds.name, dim, variant.name)
-                        fitted = fit_in_memory(ds, split, spec, name)
-                        save = plan.save_models and seed == plan.model_seeds[0]
-                        if save:  # checked free at the start; taken since: the next free name
-                            folder = store.save_model(
-                                name, fitted.result, ds, split, spec, overwrite=overwrite,
-                                name_base=name,
-                            )  # fmt: skip
-                            if folder.name != name:
-                                renamed[name] = folder.name
-                                report(
-                                    f"note: the model name {name!r} was taken (another run's save "
-                                    f"or a rename) while this study ran, so it is saved as "
-                                    f"{folder.name!r}"
-                                )
-                                name = folder.name
-                        models = [(variant.name, fitted.model)]
-                        if variant.name in EXACT_WHITENED:
-                            try:
-                                white = exact_whitening(fitted.model)
-                            except DataError as error:  # a singular covariance: say so, go on
-                                report(f"{ds.name} d{dim} seed {seed} {variant.name}: {error}")
-                            else:
-                                models.append((variant.name + EXACT_SUFFIX, white))
-                        for label, model in models:
-                            row, ablation, curves = analyse(model, ds, split, users)
-                            key = {"dataset": ds.name, "dim": dim, "seed": seed, "variant": label}
-                            cell_rows.append({**key, "model": name if save else None, **row})
-                            ablations.append(ablation.assign(**key))
-                            cell_curves.append(curves.assign(**key))
-                        report(
-                            f"{ds.name} d{dim} seed {seed} {variant.name}: test RMSE "
-                            f"{cell_rows[-1]['test_rmse']:.4f}, {fitted.train_seconds:.1f} s "
-                            f"({time.perf_counter() - started:.0f} s in all)"
-                        )
-                    curves = pd.concat(cell_curves, ignore_index=True)
-                    compare_to_baseline(cell_rows, curves)
-                    rows += cell_rows
-                    prefixes.append(curves)
-            if dataset != plan.datasets[-1]:  # a stopped run keeps the datasets it finished
-                _write(rows, ablations, prefixes, plan, time.perf_counter() - started, target)
+        unwritten: list[str] = []  # models saved whose dataset's results are not written yet
+        try:
+            for dataset in plan.datasets:
+                ds = load_dataset(dataset)
+                if ds.name != dataset:  # loaded under another name: its models' names differ
+                    check_saved_models(plan, [ds.name], overwrite)
+                split = make_split(ds, method="random", seed=plan.split_seed)
+                users = fixed_users(ds, plan.n_users)
+                for dim in plan.dims:
+                    for seed in plan.model_seeds:
+                        cell_rows, cell_curves = [], []
+                        for variant in plan.variants:
+                            spec = variant.spec(plan, dim, seed, ds.name)
+                            name = model_name(plan, ds.name, dim, variant.name)
+                            fitted = fit_in_memory(ds, split, spec, name)
+                            save = plan.save_models and seed == plan.model_seeds[0]
+                            if save:  # checked free at the start; taken since: the next free name
+                                folder = store.save_model(
+                                    name, fitted.result, ds, split, spec, overwrite=overwrite,
+                                    name_base=name,
+                                )  # fmt: skip
+                                if folder.name != name:
+                                    renamed[name] = folder.name
+                                    report(
+                                        f"note: the model name {name!r} was taken (another run's save "
+                                        f"or a rename) while this study ran, so it is saved as "
+                                        f"{folder.name!r}"
+                                    )
+                                    name = folder.name
+                            unwritten.append(name)
+                            models = [(variant.name, fitted.model)]
+                            if variant.name in EXACT_WHITENED:
+                                try:
+                                    white = exact_whitening(fitted.model)
+                                except DataError as error:  # a singular covariance: say so, go on
+                                    report(f"{ds.name} d{dim} seed {seed} {variant.name}: {error}")
+                                else:
+                                    models.append((variant.name + EXACT_SUFFIX, white))
+                            for label, model in models:
+                                row, ablation, curves = analyse(model, ds, split, users)
+                                key = {
+                                    "dataset": ds.name,
+                                    "dim": dim,
+                                    "seed": seed,
+                                    "variant": label,
+                                }
+                                cell_rows.append({**key, "model": name if save else None, **row})
+                                ablations.append(ablation.assign(**key))
+                                cell_curves.append(curves.assign(**key))
+                            report(
+                                f"{ds.name} d{dim} seed {seed} {variant.name}: test RMSE "
+                                f"{cell_rows[-1]['test_rmse']:.4f}, {fitted.train_seconds:.1f} s "
+                                f"({time.perf_counter() - started:.0f} s in all)"
+                            )
+                        curves = pd.concat(cell_curves, ignore_index=True)
+                        compare_to_baseline(cell_rows, curves)
+                        rows += cell_rows
+                        prefixes.append(curves)
+                if dataset != plan.datasets[-1]:  # a stopped run keeps the datasets it finished
+                    _write(rows, ablations, prefixes, plan, time.perf_counter() - started, target)
+                unwritten.clear()
+        except KeyboardInterrupt:  # bad-input round 15: a Ctrl-C said nothing of these
+            if unwritten:
+                report(
+                    f"interrupted: {', '.join(unwritten)} {'is' if len(unwritten) == 1 else 'are'} "
+                    f"saved, but no results of {dataset} were written (a study writes them per "
+                    "dataset); the same command refuses to replace them: rerun it with "
+                    "--overwrite, or delete them first."
+                )
+            raise
         seconds = time.perf_counter() - started
         result = _write(rows, ablations, prefixes, plan, seconds, target)
         return replace(result, out_dir=target.folder, renamed=renamed, rescued=target.rescued)
