@@ -434,7 +434,7 @@ def test_a_ctrl_c_names_the_models_saved_without_results(movielens_dir, tmp_path
 
     monkeypatch.setattr(study, "analyse", analyse)
     plan = replace(
-        study.QUICK_PLAN, dims=(4,), epochs=1, model_seeds=(0,),
+        study.QUICK_PLAN, dims=(4,), epochs=1, model_seeds=(0,), save_models=True,
         variants=pick_variants("l2,l2+decorrelation", study.VARIANTS),
     )  # fmt: skip
     said = []

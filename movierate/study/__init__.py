@@ -254,7 +254,7 @@ def run_study(
                                         f"{folder.name!r}"
                                     )
                                     name = folder.name
-                            unwritten.append(name)
+                                unwritten.append(name)
                             models = [(variant.name, fitted.model)]
                             if variant.name in EXACT_WHITENED:
                                 try:
