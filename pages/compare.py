@@ -346,7 +346,9 @@ def accuracy_section(models: list, trained: list) -> None:
             histories,
             ["train_rmse", "stop_rmse", "valid_rmse"],
             title="Learning curves",
-            subtitle="dashed: training rows, solid: early-stopping rows",
+            subtitle="dashed: training rows, solid: early-stopping rows"
+            if any("stop_rmse" in h or "valid_rmse" in h for h in histories.values())
+            else "training rows (these models kept no early-stopping RMSE per epoch)",
             y_title="RMSE",
             height=300,
         ),
@@ -356,9 +358,10 @@ def accuracy_section(models: list, trained: list) -> None:
     if reg_histories:
         regs_col.vega_lite_chart(
             charts.curves_chart(
-                {
+                {  # every model, those without a penalty drawing nothing: each keeps the colour
+                    # it has in the learning curves beside (views round 8: the palette restarted)
                     n: {k: h[k] for k in ["epoch", *text.regularizer_keys(h)] if k in h}
-                    for n, h in reg_histories.items()
+                    for n, h in histories.items()
                 },
                 sorted({k for h in reg_histories.values() for k in text.regularizer_keys(h)}),
                 title="Regularizer losses per epoch",

@@ -80,6 +80,42 @@ def test_compare_opens_on_accuracy_and_runs_only_the_open_tab(trained_home):
     assert not at.metric and not at.get("segmented_control")
 
 
+def test_compare_keeps_each_model_s_colour_in_both_curve_charts(trained_home, monkeypatch):
+    """Views round 8: a model without a penalty was left out of the regularizer chart and the
+    palette restarted there, so every model had another colour in the chart beside."""
+
+    def colours(spec: dict) -> dict[str, str]:
+        scale = spec["encoding"]["color"]["scale"]
+        return {s.split(": ")[0]: c for s, c in zip(scale["domain"], scale["range"], strict=True)}
+
+    from movierate.ui import text
+
+    deep, real = store.load_model("small-deep").history, text.regularizer_keys
+    monkeypatch.setattr(  # as a model trained without a regularizer logs none
+        text, "regularizer_keys", lambda history: [] if history == deep else real(history)
+    )
+    at = open_page("pages/compare.py", models=["small-deep", "small-mf"])
+    curves, penalties = vega_specs(at)
+    assert set(colours(penalties)) == {"small-mf"}  # the deep model logs no penalty
+    assert colours(penalties)["small-mf"] == colours(curves)["small-mf"]
+
+
+def test_charts_follow_a_dark_theme(trained_home):
+    """Views round 8: on Streamlit's dark theme every chart's text was #31333F (1.44:1)."""
+    from streamlit import config as st_config
+
+    from movierate.ui.charts import DARK_TEXT, TEXT
+
+    st_config.set_option("theme.base", "dark")
+    try:
+        dark = vega_specs(open_page("pages/compare.py"))
+    finally:
+        st_config.set_option("theme.base", "light")
+    light = vega_specs(open_page("pages/compare.py"))
+    assert {s["config"]["title"]["color"] for s in dark} == {DARK_TEXT}
+    assert {s["config"]["axis"]["labelColor"] for s in light} == {TEXT}
+
+
 def test_compare_spaces_tab_heatmaps_and_min_ratings(trained_home):
     at = open_page("pages/compare.py", section="Embedding spaces")
     (space,) = frames(at)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -56,25 +57,43 @@ EDGE_PADDING = 8
 _LEGEND = {"orient": "bottom", "direction": "horizontal", "columns": 3, "labelLimit": 320}
 
 
+def legend_for(labels: list[str]) -> dict[str, Any]:
+    """:data:`_LEGEND` in as many columns (3, 2 or 1) as its longest label leaves room for in a
+    half-width chart (views round 8: the study's model names, three to a row, cut the third
+    column at 1920 px, so whitening and l2-ordered read alike)."""
+    longest = max((len(label) for label in labels), default=0)
+    return {**_LEGEND, "columns": 3 if longest <= 16 else 2 if longest <= 26 else 1}
+
+
 #: Chart text as dark and as large as the page's own (views round 6: 12 px #808495 ticks and
-#: legends, 3.7:1 on white, were the first thing lost on a projector): 13 px, #31333F.
-TEXT = "#31333F"
-STYLE: Spec = {
-    "axis": {"labelFontSize": 13, "titleFontSize": 13, "labelColor": TEXT, "titleColor": TEXT},
-    "legend": {"labelFontSize": 13, "titleFontSize": 13, "labelColor": TEXT, "titleColor": TEXT},
-    "header": {"labelFontSize": 13, "titleFontSize": 13, "labelColor": TEXT, "titleColor": TEXT},
-    "title": {"fontSize": 16, "color": TEXT, "subtitleFontSize": 13, "subtitleColor": TEXT},
-}
+#: legends, 3.7:1 on white, were the first thing lost on a projector): 13 px, #31333F; on
+#: Streamlit's dark theme its text colour (views round 8: #31333F on the dark page was 1.44:1).
+TEXT, DARK_TEXT = "#31333F", "#FAFAFA"
+#: The chart text colour of the page being drawn: set each run by ``shell.follow_theme`` (a
+#: context variable: each session's script runs in its own thread).
+TEXT_COLOUR: ContextVar[str] = ContextVar("chart_text_colour", default=TEXT)
+
+
+def style() -> Spec:
+    """The charts' text config in :data:`TEXT_COLOUR`."""
+    colour = TEXT_COLOUR.get()
+    text = {"labelFontSize": 13, "titleFontSize": 13, "labelColor": colour, "titleColor": colour}
+    return {
+        "axis": text,
+        "legend": text,
+        "header": text,
+        "title": {"fontSize": 16, "color": colour, "subtitleFontSize": 13, "subtitleColor": colour},
+    }
 
 
 def styled(build: Callable[..., Any]) -> Callable[..., Any]:
-    """A chart builder whose spec (or specs) carry :data:`STYLE` as their config."""
+    """A chart builder whose spec (or specs) carry :func:`style` as their config."""
 
     @functools.wraps(build)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         made = build(*args, **kwargs)
         for spec in made if isinstance(made, tuple) else (made,):
-            spec["config"] = {**STYLE, **spec.get("config", {})}
+            spec["config"] = {**style(), **spec.get("config", {})}
         return made
 
     return wrapper
@@ -140,7 +159,8 @@ def curves_chart(
         y_axis = {"title": f"{y_title} (log scale)", "values": log_ticks(min(finite), max(finite))}
         y_axis["format"] = ".3~g"  # 0.0001, not 0.000100 (views round 4b)
     scale = {"domain": series, "range": colours}
-    legend = {**_LEGEND, "columns": 1, "symbolType": "stroke", "symbolStrokeWidth": 2.5}
+    legend = {**_LEGEND, "columns": 1, "labelLimit": 640, "symbolType": "stroke",
+              "symbolStrokeWidth": 2.5}  # fmt: skip
     return {
         "title": _title(title, subtitle),
         "usermeta": SVG,
@@ -531,7 +551,7 @@ def dimension_report_charts(
         layers += [
             {**rule, "mark": {"type": "rule", "color": "grey", "strokeDash": [4, 4]},
              "encoding": {"y": {"field": "rmse", "type": "quantitative"}}},
-            {**rule, "mark": {"type": "text", "align": "right", "dy": -8, "color": TEXT,
+            {**rule, "mark": {"type": "text", "align": "right", "dy": -8, "color": TEXT_COLOUR.get(),
                               "fontSize": 13, "x": "width"},
              "encoding": {"y": {"field": "rmse", "type": "quantitative"},
                           "text": {"field": "label"}}},
@@ -582,7 +602,7 @@ def _model_colour(names: list[str]) -> dict[str, Any]:
         "field": "model",
         "type": "nominal",
         "title": "model",
-        "legend": _LEGEND,
+        "legend": legend_for(names),
         "scale": {"domain": names, "range": [PALETTE[i % len(PALETTE)] for i in range(len(names))]},
     }
 

@@ -18,28 +18,32 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly import colors
 
-from movierate.ui.charts import TEXT
+from movierate.ui.charts import TEXT_COLOUR
 from movierate.ui.text import genres_text, html_text
 
-#: Chart text as the Vega charts' (``charts.STYLE``). Streamlit's Plotly theme draws ticks and
-#: axis titles 12-14 px #808495 unless each axis names its font (a figure-wide font is not
-#: enough: measured in Chromium).
-FONT = {"size": 13, "color": TEXT}
+
+def font() -> dict[str, Any]:
+    """13 px text in the page theme's chart colour (:data:`charts.TEXT_COLOUR`), as the Vega
+    charts' (:func:`charts.style`). Streamlit's Plotly theme draws ticks and axis titles 12-14
+    px #808495 unless each axis names its font (a figure-wide font is not enough: measured in
+    Chromium)."""
+    return {"size": 13, "color": TEXT_COLOUR.get()}
 
 
 def text_styled(build: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
-    """A Plotly figure builder whose axis, legend, colour-bar and title text is :data:`FONT`."""
+    """A Plotly figure builder whose axis, legend, colour-bar and title text is :func:`font`."""
 
     @functools.wraps(build)
     def wrapper(*args: Any, **kwargs: Any) -> go.Figure:
         fig = build(*args, **kwargs)
+        text = font()
         fig.update_layout(
-            font=FONT, legend_font=FONT, legend_title_font=FONT, title_font={"color": TEXT}
+            font=text, legend_font=text, legend_title_font=text, title_font={"color": text["color"]}
         )
-        fig.update_xaxes(tickfont=FONT, title_font=FONT)
-        fig.update_yaxes(tickfont=FONT, title_font=FONT)
+        fig.update_xaxes(tickfont=text, title_font=text)
+        fig.update_yaxes(tickfont=text, title_font=text)
         fig.update_traces(
-            marker_colorbar={"tickfont": FONT, "title_font": FONT},
+            marker_colorbar={"tickfont": text, "title_font": text},
             selector=_has_colour_bar,
         )
         return fig

@@ -27,7 +27,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from movierate import config
 from movierate.errors import MovierateError
-from movierate.ui import state
+from movierate.ui import charts, state
 from movierate.ui.text import job_progress_text, md
 
 
@@ -98,6 +98,16 @@ def require_router() -> None:
         return
     runpy.run_path(ctx.main_script_path, run_name="__main__")
     st.stop()
+
+
+def follow_theme() -> None:
+    """Draw this run's charts with text in the page theme's colour (views round 8: dark text on
+    Streamlit's dark theme): the configured base theme (``--theme.base dark``; the settings
+    menu that switches it is hidden), else the one the browser reports (which said "light"
+    under a dark base here, Streamlit 1.67)."""
+    base = st.get_option("theme.base")
+    kind = base if base in ("light", "dark") else st.context.theme.type
+    charts.TEXT_COLOUR.set(charts.DARK_TEXT if kind == "dark" else charts.TEXT)
 
 
 def sidebar(current: str = "") -> None:
