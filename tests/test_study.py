@@ -130,6 +130,19 @@ def test_quick_study_from_the_command_line(tmp_path, capsys):
     assert np.isfinite(numeric.to_numpy(dtype=float)).all(), numeric
     assert rows["test_rmse"].between(0.85, 1.3).all(), rows["test_rmse"]
     assert (rows["test_mae"] < rows["test_rmse"]).all()
+    # views round 8: what no embedding gives on the same test rows, in the tables' files
+    from movierate import baselines
+    from movierate.data import load_dataset, make_split
+
+    ds = load_dataset("ml-100k")
+    split = make_split(ds, method="random", seed=study.QUICK_PLAN.split_seed)
+    refs = baselines.baseline_metrics(ds, split.train, split.test)
+    assert rows["test_rmse_of_averages"].to_numpy() == pytest.approx(refs["test_rmse_of_averages"])
+    said = (out / "study.md").read_text()
+    assert (
+        f"user and movie averages (the damped baseline of `movierate.baselines`) give RMSE "
+        f"{refs['test_rmse_of_averages']:.4f}" in said
+    )
     assert (rows["train_seconds"] > 0).all()
     assert rows.loc["whitening", "penalty_whitening"] < rows.loc["none", "penalty_whitening"]
     assert rows.loc["l2", "penalty_l2"] < rows.loc["none", "penalty_l2"]

@@ -58,6 +58,7 @@ from pathlib import Path
 import pandas as pd
 
 from movierate import config, store
+from movierate.baselines import baseline_metrics
 from movierate.data import load_dataset, make_split
 from movierate.data.acquire import locate
 from movierate.errors import DataError, StoreError
@@ -233,6 +234,8 @@ def run_study(
                     check_saved_models(plan, [ds.name], overwrite)
                 split = make_split(ds, method="random", seed=plan.split_seed)
                 users = fixed_users(ds, plan.n_users)
+                scored = baseline_metrics(ds, split.train, split.test)  # without an embedding
+                references = {k: scored[k] for k in ("test_rmse_of_mean", "test_rmse_of_averages")}
                 for dim in plan.dims:
                     for seed in plan.model_seeds:
                         cell_rows, cell_curves = [], []
@@ -271,7 +274,9 @@ def run_study(
                                     "seed": seed,
                                     "variant": label,
                                 }
-                                cell_rows.append({**key, "model": name if save else None, **row})
+                                cell_rows.append(
+                                    {**key, "model": name if save else None, **row, **references}
+                                )
                                 ablations.append(ablation.assign(**key))
                                 cell_curves.append(curves.assign(**key))
                             report(

@@ -499,6 +499,7 @@ def markdown_report(frame: pd.DataFrame, plan: StudyPlan, seconds: float) -> str
         ]
     for (dataset, dim), group in summary.groupby(["dataset", "dim"], sort=False):
         lines += ["", f"## {dataset}, dim {dim}", "", _table(group, TABLE_COLUMNS)]
+        lines += _references(group)
     trained = [c for c in summary.columns if c.startswith("final_") and not c.endswith("_std")]
     if trained:
         lines += [
@@ -511,6 +512,28 @@ def markdown_report(frame: pd.DataFrame, plan: StudyPlan, seconds: float) -> str
         columns |= {c: (c.removeprefix("final_"), ".4g") for c in trained}
         lines.append(_table(summary, columns))
     return "\n".join(lines) + "\n"
+
+
+def _references(group: pd.DataFrame) -> list[str]:
+    """What predictors without an embedding score on the same test rows, and which variants'
+    mean test RMSE is no better (views round 8: the study's files had no reference, and its
+    whitening and adversarial rows were worse than user and movie averages alone)."""
+    if "test_rmse_of_averages" not in group or group["test_rmse_of_averages"].isna().all():
+        return []  # a run saved before they were recorded
+    averages = float(group["test_rmse_of_averages"].iloc[0])
+    mean = float(group["test_rmse_of_mean"].iloc[0])
+    worse = group.loc[group["test_rmse"] >= averages, "variant"].tolist()
+    said = (
+        f" Variants whose mean test RMSE is no better than that: {', '.join(worse)}."
+        if worse
+        else " Every variant's mean test RMSE is below it."
+    )
+    return [
+        "",
+        f"On the same test rows, without an embedding (fit on the training rows): the training "
+        f"mean for every rating gives RMSE {mean:.4f}; user and movie averages (the damped "
+        f"baseline of `movierate.baselines`) give RMSE {averages:.4f}.{said}",
+    ]
 
 
 def _epochs(plan: StudyPlan) -> str:
