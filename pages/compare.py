@@ -402,6 +402,14 @@ def space_section(models: list) -> None:
     eligible = int(space.pop("coherence eligible").max())
     notes = [n for n in space.pop("coherence note") if n]
     st.caption(f"Over {text.movies_counted(min_ratings)}.{own_movies_note(models)}")
+    for model in models:  # views round 8: "exactly whitened" panels far from white, unsaid
+        if model.meta.get("exact_whitening_of"):
+            fitted = verdicts.shaped_rows(model, model.spec).where
+            st.caption(
+                f"{text.md(model.name)} is exactly white{fitted}, where its map was fitted; "
+                f"over the movies counted here its (co)variances are what the table and "
+                "panels show (the slider at 0 counts every movie)."
+            )
     for note in notes:
         st.info(text.md(note), icon=":material/category:")
     if capped:
@@ -715,7 +723,8 @@ def render() -> None:
         key="exact",
         bind="query-params",
         help="A free linear transform of the trained embedding: movie vectors multiplied by "
-        "the inverse square root of their covariance (mean moved into the biases), user vectors "
+        "the inverse square root of their covariance over the movies with a training rating "
+        "(mean moved into the biases), so they are exactly white there, user vectors "
         "(or a deep model's first layer) by the inverse, so every prediction stays the same. "
         "Set it beside a model trained with the whitening regularizer to see what the penalty "
         "adds beyond this transform.",

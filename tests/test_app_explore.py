@@ -236,6 +236,10 @@ def test_compare_sets_a_model_beside_its_exact_whitening_with_measured_statement
     notes = [i.value for i in at.info if "whitened by construction" in i.value]
     assert notes and "covariance diagonal exactly 1 and off-diagonal correlations 0" in notes[0]
     assert not any("whitening flattens" in c.value for c in at.caption)  # no theory captions
+    # views round 8: its panels on Embedding spaces are not white over the movies counted there
+    at = open_page("pages/compare.py", models="small-mf", exact="true", section="Embedding spaces")
+    said = [c.value for c in at.caption if "is exactly white over the" in c.value]
+    assert said and "where its map was fitted" in said[0], [c.value for c in at.caption]
 
 
 def test_compare_asks_for_two_models(trained_home):
