@@ -72,6 +72,11 @@ def test_dimensions_page_shows_held_out_importance_prefix_curve_and_verdict(trai
     assert shares == pytest.approx(variances / variances.sum(), rel=1e-4)
     slider = at.slider(key="dims_k")
     assert slider.value == model.dim and slider.max == model.dim
+    # views round 8: its CSV download said heldout_share where the screen said its label
+    table, prefix = (frame.value for frame in at.dataframe)
+    assert table.index.name == "dimension (from 0)"
+    assert {"RMSE rise when zeroed", "held-out importance (share)"} <= set(table.columns)
+    assert list(prefix.columns)[:1] == ["RMSE, first k"]
 
 
 def test_first_k_control_recomputes_from_k_dims_and_says_which(trained_home):

@@ -20,13 +20,18 @@ from movierate.errors import DataError
 from movierate.explore import ordering
 from movierate.ui import charts, state, text
 
-#: Column formats of the per-dimension table.
+#: The per-dimension table's columns under the names it shows, which its CSV download keeps
+#: too (views round 8: the download said heldout_share where the screen said held-out
+#: importance), and their formats (shares as percentages on screen, fractions in the CSV).
+DIMENSION_NAMES: dict[str, str] = {
+    "heldout_increase": "RMSE rise when zeroed",
+    **{column: f"{label} (share)" for column, label in charts.REPORT_SERIES.items()},
+}
 DIMENSION_COLUMNS: dict[str, Any] = {
-    "heldout_increase": st.column_config.NumberColumn("RMSE rise when zeroed", format="%.4f"),
-    **{
-        column: st.column_config.NumberColumn(label, format="percent")
-        for column, label in charts.REPORT_SERIES.items()
-    },
+    name: st.column_config.NumberColumn(
+        format="%.4f" if column == "heldout_increase" else "percent"
+    )
+    for column, name in DIMENSION_NAMES.items()
 }
 
 
@@ -221,15 +226,14 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
         )
     )
     with st.expander("Numbers per dimension"):
-        table = report.dimensions.set_index("dimension")
+        table = report.dimensions.set_index("dimension").rename(columns=DIMENSION_NAMES)
+        table.index.name = "dimension (from 0)"
         st.dataframe(table, column_config=DIMENSION_COLUMNS, key="dimension_table")
-        prefix = pd.DataFrame(report.prefix).set_index("k")
+        names = {"rmse_index": "RMSE, first k", "rmse_pca": "RMSE, first k principal"}
+        prefix = pd.DataFrame(report.prefix).set_index("k").rename(columns=names)
         st.dataframe(
             prefix,
-            column_config={
-                "rmse_index": st.column_config.NumberColumn("RMSE, first k", format="%.4f"),
-                "rmse_pca": st.column_config.NumberColumn("RMSE, first k principal", format="%.4f"),
-            },
+            column_config={n: st.column_config.NumberColumn(format="%.4f") for n in names.values()},
             key="prefix_table",
         )
     return report
