@@ -415,3 +415,35 @@ def test_datasets_imports_your_own_ratings_file_by_name(tmp_path, capsys):
     assert code == 1 and "python -m movierate datasets FILE --name NAME" in err
     code, _, err = _run(["datasets", str(tmp_path), "--name", "x"], capsys)
     assert code == 1 and "is not a file" in err
+
+
+def test_the_cli_import_takes_the_options_its_messages_name(tmp_path, capsys):
+    """Bad-input round 15: the CLI import's messages said "Python: encoding='latin-1'" (and
+    rating_scale=, columns=), which `datasets FILE --name` had no way to give."""
+    path = tmp_path / "books.csv"
+    rows = [f"{u};{m};{1 + (u * m) % 10};Caf\u00e9" for u in range(20) for m in range(15)]
+    path.write_bytes(("reader;book;stars;note\n" + "\n".join(rows) + "\n").encode("cp1252"))
+    code, _, err = _run(["datasets", str(path), "--name", "books"], capsys)
+    assert code == 1 and "CLI: datasets FILE --name NAME --encoding latin-1" in err, err
+    argv = ["datasets", str(path), "--name", "books", "--encoding", "cp1252"]
+    code, _, err = _run([*argv, "--columns", "user=reader,item=book,rating=stars"], capsys)
+    assert code == 0, err
+    code, out, err = _run(
+        [
+            *argv[:2],
+            "--name",
+            "b2",
+            "--encoding",
+            "cp1252",
+            "--columns",
+            "user=reader,item=book,rating=stars",
+            "--rating-scale",
+            "0,10,1",
+        ],
+        capsys,
+    )
+    assert code == 0 and "ratings 0 to 10 (step 1)" in out, (out, err)
+    code, _, err = _run(["datasets", str(path), "--name", "b3", "--rating-scale", "1,5"], capsys)
+    assert code == 1 and "give three numbers MIN,MAX,STEP" in err
+    code, _, err = _run(["datasets", str(path), "--name", "b3", "--columns", "rating"], capsys)
+    assert code == 1 and "ROLE=COLUMN pairs" in err

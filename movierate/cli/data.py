@@ -43,11 +43,45 @@ def _import_ratings_file(args: argparse.Namespace) -> int:
             raise ArgumentError(f"{path} is not a file; give the path of {what}.")
     items = Path(args.items).expanduser() if args.items else None
     try:
-        ds = from_csv(Path(args.names[0]).expanduser(), items, save_as=args.name)
+        ds = from_csv(
+            Path(args.names[0]).expanduser(),
+            items,
+            save_as=args.name,
+            encoding=args.encoding,
+            rating_scale=_rating_scale(args.rating_scale),
+            columns=_columns(args.columns),
+        )
     except DataError as exc:  # from_csv's own words name its Python argument
         raise DataError(str(exc).replace(", or pass replace=True to overwrite it", "")) from None
     _describe(ds)
     return EXIT_OK
+
+
+def _rating_scale(text: str | None) -> tuple[float, float, float] | None:
+    """``--rating-scale 1,5,0.5`` as (min, max, step)."""
+    if text is None:
+        return None
+    parts = [part.strip() for part in text.split(",")]
+    try:
+        low, high, step = (float(part) for part in parts)
+    except ValueError:
+        raise ArgumentError(
+            f"--rating-scale {text!r}: give three numbers MIN,MAX,STEP, e.g. 1,5,0.5."
+        ) from None
+    return low, high, step
+
+
+def _columns(text: str | None) -> dict[str, str] | None:
+    """``--columns rating=stars,item=book`` as {role: column}."""
+    if text is None:
+        return None
+    pairs = [part.split("=", 1) for part in text.split(",") if part.strip()]
+    if not pairs or any(len(pair) != 2 or not all(p.strip() for p in pair) for pair in pairs):
+        raise ArgumentError(
+            f"--columns {text!r}: give ROLE=COLUMN pairs separated by commas, e.g. "
+            "rating=stars,item=book (roles: user, item, rating, timestamp)."
+        )
+    return {role.strip(): column.strip() for role, column in pairs}
 
 
 def _configure_datasets(parser: argparse.ArgumentParser) -> None:
@@ -70,6 +104,22 @@ def _configure_datasets(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="with --name: an items file (item id, title, |-separated genres) for the titles",
     )
+    parser.add_argument(
+        "--encoding",
+        default="utf-8",
+        help="with --name: the files' text encoding, e.g. latin-1, cp1252, utf-16 [utf-8]",
+    )
+    parser.add_argument(
+        "--rating-scale",
+        metavar="MIN,MAX,STEP",
+        help="with --name: the ratings' scale, e.g. 1,10,1 [inferred from the data]",
+    )
+    parser.add_argument(
+        "--columns",
+        metavar="ROLE=COLUMN,...",
+        help="with --name: which column holds each of user, item, rating, timestamp, e.g. "
+        "rating=stars,item=book [found by their names]",
+    )
 
 
 def _run_datasets(args: argparse.Namespace) -> int:
@@ -77,6 +127,8 @@ def _run_datasets(args: argparse.Namespace) -> int:
 
     if args.name is not None or args.items is not None:
         return _import_ratings_file(args)
+    if args.rating_scale is not None or args.columns is not None or args.encoding != "utf-8":
+        raise ArgumentError("--encoding, --rating-scale and --columns go with --name FILE.")
     if args.names:
         for name in args.names:
             check_path_argument(name, "The dataset")

@@ -51,7 +51,8 @@ class RawData:
 #: message said only Python's ``rating_scale=``). ``{}``: the scale, e.g. ``(1, 5, 1)``.
 HOW_TO_DECLARE = (
     "when importing the ratings as a CSV (Home: 'Options: columns, text encoding, rating "
-    "scale'; Python: from_csv(..., rating_scale={}))"
+    "scale'; CLI: datasets FILE --name NAME --rating-scale MIN,MAX,STEP; Python: "
+    "from_csv(..., rating_scale={}))"
 )
 
 

@@ -361,7 +361,8 @@ def _unused_columns_notice(header: list[str], chosen: dict[str, str], label: str
         if "timestamp" in chosen
         else " No column was read as the timestamp, so a temporal split is not possible: if one "
         "of these holds when each rating was made, map it (columns={'timestamp': <its "
-        "name>}, or the timestamp column picker on the Home page) or name it 'timestamp'."
+        "name>}; CLI: --columns timestamp=<its name>; or the timestamp column picker on the "
+        "Home page) or name it 'timestamp'."
     )
     return [
         f"{label}: column(s) {shown} not used (movierate reads the user, item, rating and "
@@ -501,7 +502,8 @@ def _match_columns(
     if unknown_roles:
         raise DataError(
             f"Unknown column role(s) {', '.join(unknown_roles)} in the column mapping; use "
-            f"{', '.join(aliases)} (for example columns={{'rating': 'stars'}})."
+            f"{', '.join(aliases)} (for example columns={{'rating': 'stars'}}; CLI: --columns "
+            "rating=stars)."
         )
     chosen: dict[str, str] = {}
     for role in aliases:
@@ -525,8 +527,10 @@ def _match_columns(
         if len(hits) > 1:  # never pick one by chance: the other may hold titles, not ids
             shown = ", ".join(f"{h!r} (column {i + 1})" for i, h in hits[:SHOW_ROWS])
             distinct = len({h for _, h in hits}) == len(hits)
+            cli = f" (CLI: --columns {role}={hits[0][1]})" if argument == "columns" else ""
             fix = (
-                f"say which one with {argument}={{{role!r}: {hits[0][1]!r}}}, or rename the others"
+                f"say which one with {argument}={{{role!r}: {hits[0][1]!r}}}{cli}, or rename the "
+                "others"
             )
             raise DataError(
                 f"{label}: {len(hits)} columns could be the {role} ({shown}); "
@@ -549,7 +553,13 @@ def _match_columns(
         raise DataError(
             f"{label}: missing column(s) for {', '.join(missing)} (found: {_shown(header)}). "
             "Rename the header, or map your names, e.g. "
-            f"{argument}={{{', '.join(f'{r!r}: <your column>' for r in missing)}}}."
+            f"{argument}={{{', '.join(f'{r!r}: <your column>' for r in missing)}}}"
+            + (
+                f" (CLI: --columns {','.join(f'{r}=<your column>' for r in missing)})"
+                if argument == "columns"
+                else ""
+            )
+            + "."
         )
     return chosen
 

@@ -97,7 +97,8 @@ def _decode_error(
         f"{where}: line {line} cannot be decoded as {encoding} (byte 0x{byte:02x} at offset "
         f"{offset:,}{'; ' + fix if fix else ''}). Save the file as UTF-8, or say which encoding "
         "it uses when importing it as a CSV (Home: 'Options: columns, text encoding, rating "
-        f"scale'; Python: {hint})."
+        f"scale'; CLI: datasets FILE --name NAME --encoding {hint.split(chr(39))[1]}; Python: "
+        f"{hint})."
     )
 
 
