@@ -241,11 +241,19 @@ def dataset_of(
     try:
         ds = (load or load_dataset_by_name)(name)
     except DataError as err:
+        if isinstance(source, str) and source and _imported_here(source):
+            raise DataError(  # bad-input round 15: told to pass a folder, for a deleted import
+                f"Model {model.name!r} was trained on the imported dataset {name!r}, which is "
+                "no longer here (deleted, or the data folder moved). Import the same ratings "
+                f"file again under that name (Home: upload it and name it {name!r}; CLI: python "
+                f"-m movierate datasets FILE --name {name}); other data will not match the model."
+            ) from None
         if isinstance(source, str) and source:
             raise DataError(
                 f"Model {model.name!r} was trained on data from {source} (dataset {name!r}), "
-                "which is no longer there with the same contents. Pass that data again: "
-                f"load_dataset(<folder>) and evaluate_model(model, ds) (CLI: --data <folder>)."
+                "which is no longer there with the same contents. Put that data back in that "
+                "folder (CLI: evaluate --data <folder>; Python: load_dataset(<folder>) and "
+                "evaluate_model(model, ds))."
             ) from None
         raise err from None
     if fp and ds.fingerprint != fp:
@@ -254,6 +262,16 @@ def dataset_of(
             f"{ds.fingerprint} now, {fp} then); retrain the model."
         )
     return ds
+
+
+def _imported_here(source: str) -> bool:
+    """Whether ``source`` is a folder the CSV import stored (``data_dir()/custom/<name>``)."""
+    from pathlib import Path
+
+    from movierate import config
+    from movierate.data.acquire import CUSTOM_FOLDER
+
+    return Path(source).parent == config.data_dir() / CUSTOM_FOLDER
 
 
 def _from_recorded_folder(source: Any, name: Any, fp: Any) -> RatingsDataset | None:

@@ -380,6 +380,25 @@ def test_dataset_of_finds_the_recorded_source_folder(tmp_path):
         dataset_of(FakeModel(meta))
 
 
+def test_a_deleted_import_says_to_import_the_file_again(tmp_path):
+    """Bad-input round 15: a model of a CSV import whose dataset was deleted told the browser
+    user to pass load_dataset(<folder>) to evaluate_model."""
+    import shutil
+
+    from movierate.data import from_csv
+    from movierate.pipeline import dataset_of
+
+    path = tmp_path / "mine.csv"
+    path.write_text(TINY)
+    ds = from_csv(path, save_as="t2")
+    meta = {"name": "t2", "fingerprint": ds.fingerprint, "source": ds.source}
+    assert dataset_of(FakeModel(meta)).fingerprint == ds.fingerprint
+    shutil.rmtree(ds.source)
+    with pytest.raises(DataError, match="imported dataset 't2', which is no longer here") as info:
+        dataset_of(FakeModel(meta))
+    assert "datasets FILE --name t2" in str(info.value) and "load_dataset" not in str(info.value)
+
+
 def test_store_meta_records_the_source():
     from movierate.spec import ModelSpec
     from movierate.store import _build_meta
