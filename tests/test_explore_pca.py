@@ -71,8 +71,10 @@ def test_bad_input():
         pca_extremes(np.ones((5, 2)), movies_table(4))
     with pytest.raises(DataError, match="n_movies must be at least 1"):
         pca_extremes(np.eye(4), movies_table(4), n_movies=0)
-    with pytest.raises(DataError, match="Lower the min-ratings"):
+    with pytest.raises(DataError, match="the most-rated movie has 1. Lower the min-ratings"):
         pca_extremes(np.eye(4), movies_table(4, n_ratings=[1] * 4), min_ratings=10)
+    with pytest.raises(DataError, match="Only 0 movie"):  # bad-input round 15, weighted too
+        pca_extremes(np.eye(4), movies_table(4), min_ratings=300, weighting="log_n_ratings")
 
 
 def test_ends_contrast_of_movies_without_years_leaves_the_year_out():

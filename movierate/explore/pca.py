@@ -19,6 +19,7 @@ from movierate.explore.validation import (
     check_k,
     check_matrix,
     check_movies,
+    eligible_rows,
     genre_lists,
     movie_columns,
 )
@@ -80,6 +81,9 @@ def pca_extremes(
     x = check_matrix(embedding)
     check_movies(movies, len(x))
     check_k(n_movies, "n_movies")
+    # a filter no two movies pass: said as such (bad-input round 15: "only 0 row(s) have a
+    # positive weight"), as the map says it
+    eligible_rows(movies, min_ratings, at_least=2)
     weights = movie_weights(movies, min_ratings=min_ratings, weighting=weighting)
     pca = fit_pca(x, n_components=n_components, weights=weights)
     rows = np.flatnonzero(weights > 0)
