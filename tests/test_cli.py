@@ -271,6 +271,18 @@ def test_download_of_an_unknown_dataset_is_a_clean_error(capsys):
     assert code == 1 and err.startswith("error: ")
 
 
+def test_train_json_gives_the_saved_name_and_numbers_on_stdout(movielens_dir, capsys):
+    """CLI round 3: after exit code 3 (saved under another name) a script could learn the name
+    only from prose."""
+    argv = ["train", "ml-100k", "--dim", "2", "--epochs", "1", "--quiet", "--name", "j"]
+    assert cli.main([*argv, "--json"]) == 0
+    out, err = capsys.readouterr()
+    record = json.loads(out)
+    assert record["name"] == "j" and record["exit_code"] == 0 and record["dataset"] == "ml-100k"
+    assert record["metrics"]["test_rmse"] == store.read_meta("j")["metrics"]["test_rmse"]
+    assert "saved 'j'" in err and "folder:" in err
+
+
 def test_progress_bar_writes_one_line_per_epoch_when_not_a_terminal():
     stream = io.StringIO()
     bar = cli.ProgressBar(stream)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from typing import Any
@@ -74,6 +75,12 @@ def _configure_train(parser: argparse.ArgumentParser) -> None:
         "share of the remaining training part used as early-stopping rows",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="the result as one JSON object on stdout (name, folder, exit_code, dataset, "
+        "metrics), the prose on stderr: for scripts (exit code 3 saves under another name)",
+    )
 
 
 def _run_train(args: argparse.Namespace) -> int:
@@ -128,16 +135,27 @@ def _run_train(args: argparse.Namespace) -> int:
     metrics = meta["metrics"]
     trained = (meta.get("timings") or {}).get("train_seconds")
     of_it = f", {trained:.1f} s of it training" if isinstance(trained, int | float) else ""
+    prose = sys.stderr if args.json else sys.stdout
     print(  # CLI round 2: "in 9.2 s" read as the 0.6 s `list` and the dashboard show
         f"saved {saved!r} in {time.perf_counter() - started:.1f} s{of_it}: "
         f"test RMSE {num(metrics.get('test_rmse'))}, MAE {num(metrics.get('test_mae'))} "
         f"(early-stopping RMSE {num(metrics.get('stop_rmse'))}, best epoch "
         f"{metrics.get('best_epoch', '?')} of {metrics.get('epochs_run', '?')}"
-        f"{store.settled_note(metrics)})"
+        f"{store.settled_note(metrics)})",
+        file=prose,
     )
     if baselines := store.baselines_text(metrics):
-        print(baselines)
-    print(f"folder: {store.model_path(saved)}")
+        print(baselines, file=prose)
+    print(f"folder: {store.model_path(saved)}", file=prose)
+    if args.json:  # CLI round 3: after exit code 3 a script had to read the name from prose
+        record = {
+            "name": saved,
+            "folder": str(store.model_path(saved)),
+            "exit_code": code,
+            "dataset": meta["dataset"].get("name"),
+            "metrics": metrics,
+        }
+        print(json.dumps(record))
     if warning := store.split_note(meta["split"]):
         print(f"warning: {warning}", file=sys.stderr)
     if note := store.unseen_note(metrics, meta["split"]):
