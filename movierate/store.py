@@ -271,6 +271,8 @@ class TrainedModel(_Accuracy):
     arrays: dict[str, np.ndarray]
     movies: pd.DataFrame
     _keras: Any = field(default=None, init=False, repr=False)
+    #: (inode, modification time) of the meta.json it was loaded from (:func:`load_model`)
+    _stamp: tuple[int, int] | None = field(default=None, init=False, repr=False)
 
     @property
     def metrics(self) -> dict[str, Any]:
@@ -357,10 +359,31 @@ class TrainedModel(_Accuracy):
         return cache_path(self.name, key)
 
     def keras_model(self) -> Any:
-        """The Keras model (imports TensorFlow on first call; loaded with ``safe_mode=True``)."""
+        """The Keras model (imports TensorFlow on first call; loaded with ``safe_mode=True``).
+        StoreError when the folder holds another model by then (CLI round 3: a model retrained
+        under the name between :func:`load_model` and this call paired this object's arrays
+        with the new model's weights)."""
         if self._keras is None:
-            self._keras = _load_keras(self.path / KERAS_FILE)
+            keras = _load_keras(self.path / KERAS_FILE)
+            if not self._still_saved():
+                raise StoreError(
+                    f"Model {self.name!r} was replaced, renamed or deleted since it was loaded, "
+                    "so its Keras file is another model's; load it again."
+                )
+            self._keras = keras
         return self._keras
+
+    def _still_saved(self) -> bool:
+        """Whether the folder's meta.json is still the one this object was loaded from (a save
+        writes a new folder: a new file)."""
+        try:
+            if self._stamp is not None:
+                return _file_stamp(self.path / META_FILE) == self._stamp
+            now = json.loads((self.path / META_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        fields = ("created", "metrics")
+        return isinstance(now, dict) and all(now.get(f) == self.meta.get(f) for f in fields)
 
     @classmethod
     def from_training(
@@ -1103,7 +1126,15 @@ def load_model(name: str) -> TrainedModel:
         ) from None
     for array in arrays.values():
         array.flags.writeable = False
-    return TrainedModel(name=name, path=path, spec=spec, meta=meta, arrays=arrays, movies=movies)
+    model = TrainedModel(name=name, path=path, spec=spec, meta=meta, arrays=arrays, movies=movies)
+    with contextlib.suppress(OSError):  # gone meanwhile: keras_model() compares the contents
+        model._stamp = _file_stamp(path / META_FILE)
+    return model
+
+
+def _file_stamp(path: Path) -> tuple[int, int]:
+    status = path.stat()
+    return status.st_ino, status.st_mtime_ns
 
 
 def _read_model_files(

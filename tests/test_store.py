@@ -370,6 +370,17 @@ def test_a_damaged_keras_file_fails_with_a_store_error_but_numpy_still_works(tin
         model.keras_model()
 
 
+def test_keras_model_refuses_another_model_saved_under_the_name_since(tiny):
+    """CLI round 3: keras_model() read whatever folder held the name at call time, pairing the
+    loaded arrays with a replacement's weights."""
+    _save(tiny, "m")
+    model = store.load_model("m")
+    _save(tiny, "m", overwrite=True)  # retrained under the name (a new save time)
+    with pytest.raises(StoreError, match="replaced, renamed or deleted since it was loaded"):
+        model.keras_model()
+    assert store.load_model("m").keras_model() is not None
+
+
 def test_loading_an_unknown_model_names_the_saved_ones(tiny):
     _save(tiny, "present")
     with pytest.raises(StoreError, match="No model named 'absent'.*saved models: 'present'"):
