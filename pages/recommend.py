@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import streamlit as st
 
-from movierate import explore
+from movierate import explore, pipeline
+from movierate.errors import MovierateError
 from movierate.ui import shell, state, text, widgets
 from movierate.ui.your_ratings import render_your_ratings
 
@@ -137,6 +140,11 @@ def render() -> None:
                 widgets.show_movies(
                     recs[model.name].recommended[shown], key=f"recs_{model.name}", wide=True
                 )
+                with contextlib.suppress(MovierateError):  # accuracy round 11: top picks vs truth
+                    if said := text.top_calibration_text(
+                        state.cached(pipeline.top_calibration, model)
+                    ):
+                        st.caption(said)
                 with st.expander("Least recommended"):
                     widgets.show_movies(
                         recs[model.name].least_recommended[shown],

@@ -370,6 +370,13 @@ def test_recommend_for_a_user_across_models(trained_home):
     assert len(top) == 2 and all(len(t) == 10 for t in top)
     assert list(top[0].columns) == ["rank", "predicted", "year", "title"]
     assert not set(top[0]["title"]) & set(favourites["title"])
+    # accuracy round 11: each model's top predictions on its test rows against those ratings
+    from movierate import pipeline
+    from movierate.ui import text as ui_text
+
+    for name in ("small-mf", "small-deep"):
+        said = ui_text.top_calibration_text(pipeline.top_calibration(store.load_model(name)))
+        assert said and said in [c.value for c in at.caption]
     at.slider(key="k").set_value(5).run()
     assert_clean(at)
     assert all(len(t) == 5 for t in frames(at)[1:])

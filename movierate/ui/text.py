@@ -515,3 +515,24 @@ def ratings_text(n: float) -> str:
     """``"1 rating"``, ``"1,234 ratings"``: a count of ratings as people write it."""
     n = int(n)
     return f"{n:,} rating{'' if n == 1 else 's'}"
+
+
+def top_calibration_text(calibration: Any) -> str:
+    """What a model's highest test-row predictions came to (:func:`pipeline.top_calibration`),
+    one sentence for beside its recommendations; "" without it."""
+    if calibration is None:
+        return ""
+    gap, ci = calibration.gap, calibration.gap_ci
+    reading = (
+        "so its high predictions ran that much above what users gave"
+        if gap - ci > 0
+        else "so its high predictions ran that much below what users gave"
+        if gap + ci < 0
+        else "within noise"
+    )
+    return (
+        f"On its test rows, its highest {calibration.share:.0%} of predictions "
+        f"({calibration.n_rows:,} rows, {calibration.threshold:.2f} and up) averaged "
+        f"{calibration.mean_predicted:.2f} and those ratings {calibration.mean_rating:.2f}: "
+        f"{gap:+.2f} ± {ci:.2f} (95%), {reading}."
+    )
