@@ -74,6 +74,20 @@ def test_home_lists_datasets_models_and_broken_folders(trained_home, tmp_path, m
     assert table["model"].tolist() == ["small-mf"]
     assert 0.5 < float(table["test RMSE"].iloc[0]) < 1.5
     assert any("from-the-future" in w.value for w in at.warning)
+    # bad-input round 15: many broken folders, one long reason: one line, reasons below
+    for i in range(7):
+        (models / f"broken-{i}").mkdir()
+        (models / f"broken-{i}" / "meta.json").write_text(json.dumps({"dim": "9" * 400}))
+    at = run_home()
+    (line,) = [w.value for w in at.warning if "model folder(s) cannot be used" in w.value]
+    assert (
+        line.startswith("8 model folder(s) cannot be used: **broken-0**") and "and 3 more" in line
+    )
+    (why,) = [e for e in at.expander if e.label == "Why each cannot be used"]
+    assert why.markdown[0].value.count("\n- ") == 7  # each folder's reason, below
+    from movierate.ui.widgets import _clipped
+
+    assert _clipped("9" * 400, 300) == "9" * 300 + "… (100 more characters)"
     datasets = at.dataframe[1].value
     assert "ml-latest-small" in datasets["dataset"].tolist()
     here = dict(zip(datasets["dataset"], datasets["here"], strict=True))

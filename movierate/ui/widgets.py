@@ -235,14 +235,36 @@ def own_min_ratings(model: Any, min_ratings: int) -> int:
     return 0 if without_rating_counts([model]) else int(min_ratings)
 
 
+#: Broken folders named in the warning line itself; the rest are counted.
+BROKEN_NAMED = 5
+#: The longest reason shown for one broken folder (a 400-digit ``dim`` ran 20 lines).
+BROKEN_REASON_CHARS = 300
+
+
+def _clipped(text: str, most: int) -> str:
+    """``text`` cut to ``most`` characters, saying how many more there were."""
+    return text if len(text) <= most else f"{text[:most]}… ({len(text) - most:,} more characters)"
+
+
 def show_broken_models(broken: list[Any]) -> None:
-    """One warning listing model folders that cannot be loaded, with the reason for each."""
+    """One warning line naming the model folders that cannot be loaded, and their reasons in
+    an expander below it (bad-input round 15: 18 damaged folders filled the first screen of
+    every page)."""
     if not broken:
         return
-    lines = "\n".join(f"- **{md(b.name)}**: {md(b.reason)}" for b in broken)
+    named = ", ".join(f"**{md(b.name)}**" for b in broken[:BROKEN_NAMED])
+    more = f" and {len(broken) - BROKEN_NAMED} more" if len(broken) > BROKEN_NAMED else ""
     st.warning(
-        f"{len(broken)} model folder(s) cannot be used:\n\n{lines}", icon=":material/broken_image:"
+        f"{len(broken)} model folder(s) cannot be used: {named}{more}. Home lists them; "
+        "rename or delete them there or with the CLI.",
+        icon=":material/broken_image:",
     )
+    with st.expander(f"Why {'it' if len(broken) == 1 else 'each'} cannot be used"):
+        st.markdown(
+            "\n".join(
+                f"- **{md(b.name)}**: {md(_clipped(b.reason, BROKEN_REASON_CHARS))}" for b in broken
+            )
+        )
 
 
 def no_models_notice() -> None:
