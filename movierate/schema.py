@@ -479,7 +479,8 @@ def spec_error_text(error: Exception, style: str) -> str:
     for name, named in SPEC_SCHEMA.items():  # fields named inside the sentence
         if "_" in name:  # a code name no sentence uses as a word
             shown = named.flag if style == "flag" else f"'{named.label}'"
-            text = re.sub(rf"\b{name}\b", shown, text)
+            # not inside a variant's name (CLI round 3: "deep+dense_l2" read "deep+--dense-l2")
+            text = re.sub(rf"(?<![\w+]){name}(?![\w+])", shown, text)
     return text
 
 

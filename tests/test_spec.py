@@ -110,6 +110,10 @@ def test_a_bad_value_is_named_by_its_flag_on_the_cli_and_its_label_on_the_page()
     )
     other = SpecError("Unknown regularizer 'x'")
     assert spec_error_text(other, "flag") == "Unknown regularizer 'x'"
+    variant = SpecError("choose from deep, deep+dense_l2; set dense_l2 lower")  # CLI round 3
+    assert (
+        spec_error_text(variant, "flag") == "choose from deep, deep+dense_l2; set --dense-l2 lower"
+    )
     # the recheck: fields named inside the sentence, and a strength as --reg takes it
     with pytest.raises(SpecError) as caught:
         ModelSpec(family="autorec", embedding_dropout=0.5).validate()
