@@ -75,8 +75,20 @@ def shot(page, name: str) -> None:
 
 
 def main() -> None:
+    import argparse
+
     from playwright.sync_api import sync_playwright
 
+    argparse.ArgumentParser(
+        prog="python -m docs.make_screenshots",
+        description=__doc__.split("\n\n")[0],
+        epilog="Needs MOVIERATE_DATA_DIR (MovieLens copies) and Debian's chromium.",
+    ).parse_args()  # --help, and nothing else (onboarding review: --help started a run)
+    if not os.environ.get("MOVIERATE_DATA_DIR"):
+        sys.exit(
+            "error: set MOVIERATE_DATA_DIR to a folder of MovieLens copies (e.g. "
+            "../shared/data/movielens): the screenshots train on ml-latest-small."
+        )
     OUT.mkdir(parents=True, exist_ok=True)
     home = Path(tempfile.mkdtemp(prefix="movierate-shots-"))
     env = dict(os.environ, MOVIERATE_HOME=str(home))
