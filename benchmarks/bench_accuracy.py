@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib.util
 import itertools
 import json
 import statistics
@@ -465,6 +466,12 @@ def main(argv: list[str] | None = None) -> None:
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     if args.quick:
         protocols, datasets, seeds = ["random"], ["ml-100k"], [42]
+    peers = [c for c in contenders if not c.startswith("movierate")]
+    if peers and importlib.util.find_spec("surprise") is None:  # before any training
+        parser.error(  # onboarding review: it trained, then failed with a traceback
+            f"{', '.join(peers)} need scikit-surprise: pip install -r benchmarks/requirements.txt"
+            " (or pass --contenders with movierate ones only)"
+        )
 
     runs: list[Run] = []
     if args.resume and args.results and args.results.exists():
