@@ -283,6 +283,13 @@ def test_train_json_gives_the_saved_name_and_numbers_on_stdout(movielens_dir, ca
     assert "saved 'j'" in err and "folder:" in err
 
 
+def test_a_mistyped_flag_gets_its_command_s_usage_and_the_nearest_flag(capsys):
+    """Onboarding review: `train ml-100k --dims 8` printed the top-level usage."""
+    code, _, err = _run(["train", "ml-100k", "--dims", "8"], capsys)
+    assert code == 2 and "usage: python -m movierate train" in err
+    assert "unrecognized arguments: --dims 8; --dims: did you mean --dim?" in err
+
+
 def test_progress_bar_writes_one_line_per_epoch_when_not_a_terminal():
     stream = io.StringIO()
     bar = cli.ProgressBar(stream)

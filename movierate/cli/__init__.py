@@ -130,7 +130,9 @@ def _fill_closed_descriptors() -> None:
 def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # the command's own usage and the nearest flag, not the top-level usage
+            _unknown_arguments(parser, args, extra)  # (onboarding review: `train --dims 8`)
     except SystemExit as exc:  # argparse exits on --help (0) and on usage errors (2)
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     if args.command is None:
@@ -262,6 +264,26 @@ def _resolved_flag(token: str, flags: list[str]) -> str:
         return token
     starting = [flag for flag in flags if flag.startswith(token)]
     return starting[0] if len(starting) == 1 else token
+
+
+def _unknown_arguments(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[str]
+) -> None:
+    """Exit with the usage error of the command ``args`` are for (the top-level one without a
+    command), naming the closest flag of that command to each unknown one."""
+    import difflib
+
+    command = getattr(args, "command", None)
+    actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    child = actions[0].choices.get(command) if actions and command else None
+    target = child or parser
+    flags = [flag for action in target._actions for flag in action.option_strings]
+    hints = []
+    for word in extra:
+        close = difflib.get_close_matches(word.split("=")[0], flags, n=1, cutoff=0.6)
+        if word.startswith("-") and close:
+            hints.append(f"{word}: did you mean {close[0]}?")
+    target.error(f"unrecognized arguments: {' '.join(extra)}" + "".join(f"; {h}" for h in hints))
 
 
 def build_parser() -> argparse.ArgumentParser:
