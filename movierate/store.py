@@ -116,6 +116,8 @@ class _Accuracy:
     @property
     def test_rows_text(self) -> str:
         """The test rows in words: ``"random 10%, seed 42"``, ``"official u1"``."""
+        if _imported(self):  # onboarding review: an imported embedding was an "old model"
+            return "none (imported)"
         if not self.has_test_rows:
             return "none (old model)"
         split = self.split_record

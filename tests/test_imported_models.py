@@ -56,6 +56,7 @@ def test_save_imported_then_list_and_load(tmp_path):
     from movierate.ui.text import models_table
 
     assert models_table(infos)["family"].tolist() == ["imported"]
+    assert infos[0].test_rows_text == "none (imported)"  # onboarding review: "old model"
     model = store.load_model("ext")
     assert is_imported(model) and model.meta["imported"]["format"] == "projector"
     np.testing.assert_allclose(model.movie_embedding, x, rtol=1e-6)
