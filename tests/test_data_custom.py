@@ -196,6 +196,17 @@ def test_ids_a_spreadsheet_wrote_with_digit_groups_are_numbers(tmp_path, grouped
     assert any("movies file's ids are written with" in w for w in ds.warnings)
 
 
+def test_ids_grouped_only_at_multiples_of_a_thousand_are_numbers_too(tmp_path):
+    """Recheck: '1.000' beside '1' was read as the decimal 1, merging users 1 and 1000; a
+    column of only 'N.000' (three decimals) stays the decimal reading."""
+    ds = from_csv(write(tmp_path, "user;item;rating\n1;1;4\n1.000;2.000;3\n7;5.000;5\n"))
+    assert sorted(ds.user_ids) == [1, 7, 1000] and sorted(ds.movie_ids) == [1, 2000, 5000]
+    ds = from_csv(write(tmp_path, "user;item;rating\n1;7.000;4\n2;8.000;3\n"))
+    assert sorted(ds.movie_ids) == [7, 8]
+    ds = from_csv(write(tmp_path, "user;item;rating\n1;0.125;4\n2;1.500;3\n"))
+    assert sorted(map(str, ds.movie_ids)) == ["0.125", "1.500"]  # no thousands grouping
+
+
 def test_ids_that_are_not_grouped_throughout_stay_text(tmp_path):
     """A decimal-looking id, or two separators, is no digit grouping: the ids stay labels."""
     ds = from_csv(write(tmp_path, "user;item;rating\n1;1.5;4\n2;1.234;3\n3;2,345;5\n"))

@@ -267,6 +267,16 @@ def _ids(column: pd.Series, what: str, raw: RawData) -> np.ndarray:
         _check_id_range(values, column, what, raw)
         if (values == np.round(values)).all():
             return values.astype(np.int64)
+    grouped_ids = digit_grouped(text)
+    if grouped_ids is not None:  # bad-input round 15: '1.234' and '1,234' ids became text
+        numbers, separator = grouped_ids
+        example = int(np.flatnonzero(text.str.contains(separator, regex=False).to_numpy())[0])
+        raw.warnings.append(
+            f"{raw.ratings_file}: the {what} ids are written with {separator!r} between groups of "
+            f"three digits (as spreadsheets show numbers; line {raw.first_line + example}: "
+            f"{text.iloc[example]!r}), so they are read as whole numbers ({numbers[example]})."
+        )
+        return numbers
     numeric = _decimal(text)
     unreadable = numeric.isna().to_numpy()
     if unreadable.any() and text[unreadable].str.fullmatch(_NUMBER).all():
@@ -280,16 +290,6 @@ def _ids(column: pd.Series, what: str, raw: RawData) -> np.ndarray:
         if (numeric == numeric.round()).all():
             _notice_spellings(text, numeric, what, raw)
             return numeric.to_numpy(dtype=np.int64)
-    grouped_ids = digit_grouped(text)
-    if grouped_ids is not None:  # bad-input round 15: '1.234' and '1,234' ids became text
-        numbers, separator = grouped_ids
-        example = int(np.flatnonzero(text.str.contains(separator, regex=False).to_numpy())[0])
-        raw.warnings.append(
-            f"{raw.ratings_file}: the {what} ids are written with {separator!r} between groups of "
-            f"three digits (as spreadsheets show numbers; line {raw.first_line + example}: "
-            f"{text.iloc[example]!r}), so they are read as whole numbers ({numbers[example]})."
-        )
-        return numbers
     # ids read as text, though some are numbers (exactly stored ones: 2**53 + 1 is not)
     exact = (numeric.abs() < MAX_NUMERIC_ID).to_numpy(dtype=bool, na_value=False)
     if exact.any():
@@ -311,14 +311,20 @@ def digit_grouped(text: pd.Series) -> tuple[np.ndarray, str] | None:
     """(the numbers, the separator) when every value of ``text`` is a whole number written
     with one thousands separator between groups of three digits where it has more than three
     (``1.234``, ``1,234``, ``1'234``, ``12 345``; ``7`` beside them), and some have one; else
-    None. A column of ids never means the decimal ``1.234``, and a mix (``1234`` beside
-    ``1.234``, two separators) is not read this way."""
+    None. A column of ids never means the decimal ``1.234``. Not read this way: a mix
+    (``1234`` beside ``1.234``, two separators), a first group with a leading zero (``0.125``,
+    ``01.234``), and a column whose every value ends in ``.000`` (``7.000``: ids written with
+    three decimals), which the decimal reading takes; ``1.000`` beside ``7`` is 1000 (recheck:
+    only multiples of 1,000 were read as decimals, merging users 1 and 1000)."""
     values = text.to_numpy(dtype=str)
     for separator in _SEPARATORS:
-        pattern = f"-?[0-9]{{1,3}}(?:{re.escape(separator)}[0-9]{{3}})*"
-        if not text.str.contains(separator, regex=False).any():
+        grouped = text.str.contains(separator, regex=False)
+        if not grouped.any():
             continue
+        pattern = f"-?(?:0|[1-9][0-9]{{0,2}}(?:{re.escape(separator)}[0-9]{{3}})*)"
         if not text.str.fullmatch(pattern).all():
+            return None
+        if separator == "." and grouped.all() and text.str.endswith(".000").all():
             return None
         numbers = np.char.replace(values, separator, "").astype(np.int64)
         return (numbers, separator) if (np.abs(numbers) < MAX_NUMERIC_ID).all() else None

@@ -631,8 +631,8 @@ def _read_items(
     too_big = numeric.isna().to_numpy() & ids.str.fullmatch(r"[+-]?\d+").to_numpy(dtype=bool)
     if too_big.any():  # digits pandas cannot hold as a number
         check_whole_ids(np.where(too_big, np.inf, 0.0), ids, label, "item id", 2)
-    whole = numeric.notna().all() and (numeric == numeric.round()).all()
-    grouped = None if whole else digit_grouped(ids.str.strip())
+    grouped = digit_grouped(ids.str.strip())  # before the decimal reading: '1.000' beside '7'
+    whole = grouped is None and numeric.notna().all() and (numeric == numeric.round()).all()
     if whole:
         check_whole_ids(numeric.to_numpy(dtype=np.float64), ids, label, "item id", 2)
         meta["movie_id"] = numeric.astype(np.int64).to_numpy()
