@@ -251,6 +251,16 @@ def test_twelve_hour_and_two_digit_year_dates_take_the_order_their_dates_show(va
     assert f"read {order}-first, the order its dates show (line 3: {values[1]!r}" in notice
 
 
+@pytest.mark.parametrize(
+    "dates", [("24.10.73 03:32", "25.10.73 04:00"), ("10/24/73 03:32 AM", "3/24/70 01:51 PM")]
+)
+def test_two_digit_years_read_into_the_future_are_refused(dates):
+    """Recheck: '24.10.73 03:32' was read as 2073-10-24 (a two-digit year's pivot), silently."""
+    rows = "".join(f"{u},{10 + u},4,{v}\n" for u, v in enumerate(dates, start=1))
+    with pytest.raises(DataError, match=r"dates in the future once read .*write years with four"):
+        from_csv(("userId,movieId,rating,timestamp\n" + rows).encode())
+
+
 def test_a_guessed_date_order_is_said_and_two_orders_are_refused():
     rows = "1,10,4,31/12/2020\n2,11,4,01/02/2020\n"
     ds = from_csv(("userId,movieId,rating,timestamp\n" + rows).encode())

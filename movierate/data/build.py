@@ -701,6 +701,19 @@ def _dates(column: pd.Series, raw: RawData) -> pd.Series | None:
             )
     else:
         chosen = month_first if month_first is not None else day_first
+    future = chosen > pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)
+    if future.any():  # recheck: '24.10.73' was read as 2073 (a two-digit year's pivot)
+        rows = np.flatnonzero(future.to_numpy())
+        raise _timestamp_error(
+            column,
+            rows,
+            raw,
+            f"has dates in the future once read ({text.iloc[rows[0]]!r} as "
+            f"{chosen.iloc[rows[0]]:%Y-%m-%d})",
+            ": no rating is made later than today. A two-digit year is read within 50 years of "
+            "today, so write years with four digits (1973, not 73), or the dates as ISO "
+            "(1973-10-24) or seconds since 1970.",
+        )
     if order is not None:  # a guess, said (bad-input round 15: day-first dates were not)
         shown = np.flatnonzero(_shows_order(text, order).to_numpy())[0]
         raw.warnings.append(
