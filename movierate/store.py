@@ -1055,7 +1055,8 @@ def list_models() -> tuple[list[ModelInfo], list[BrokenModel]]:
     for path in sorted(root.iterdir()):
         if not path.name.startswith(".") and _dead_link(path):
             broken.append(BrokenModel(path.name, DEAD_LINK, path))  # bad-input round 15: unlisted,
-            continue  # yet its name was "taken" and delete found "no model"
+            continue  # yet its name was "taken" and delete found "no model" (a file stays
+        # unlisted, a note of the user's: its name is said as held when asked for, below)
         if path.name.startswith(".") or not path.is_dir():
             continue
         try:
@@ -1496,12 +1497,31 @@ DEAD_LINK = (
 )
 
 
+#: What a file (or a link to one) in the models folder is, where its name is asked for.
+FILE_IN_STORE = (
+    "a file, not a model folder; move it out of the models folder (movierate deletes only "
+    "model folders)"
+)
+
+
 def _dead_link(path: Path) -> bool:
     """Whether ``path`` is a symbolic link whose target is missing or a loop."""
     try:
         return path.is_symlink() and not path.exists()
     except OSError:  # a loop on some systems
         return True
+
+
+def _not_a_folder(path: Path) -> str | None:
+    """:data:`DEAD_LINK` or :data:`FILE_IN_STORE` for an entry of the models folder that holds
+    a model's name but no folder (recheck: a file's name was "taken" by a model that delete
+    said did not exist), else None."""
+    if _dead_link(path):
+        return DEAD_LINK
+    try:
+        return FILE_IN_STORE if path.exists() and not path.is_dir() else None
+    except OSError:
+        return None
 
 
 def _existing_model_path(name: str, *, listed: bool = False) -> Path:
@@ -1515,6 +1535,11 @@ def _existing_model_path(name: str, *, listed: bool = False) -> Path:
         path = _listed_folder(name) if listed else None
         if path is None:
             raise
+    problem = _not_a_folder(path)
+    if problem == DEAD_LINK and listed:  # delete removes the link (recheck: `delete` refused)
+        return path
+    if problem is not None:
+        raise StoreError(f"{shown(name)} in {path.parent} is {problem}.")
     if not path.is_dir():
         root = path.parent
         entries = root.iterdir() if root.is_dir() else ()
@@ -2151,6 +2176,11 @@ def check_name_free(name: str, *, overwrite: bool = False, replace_hint: str | N
             f"macOS and Windows), so replacing {shown(name)} would keep both spellings; rename "
             f"or delete {shown(twin)} first (python -m movierate rename {twin} NEW_NAME / "
             f"python -m movierate delete {twin})."
+        )
+    if problem := _not_a_folder(model_path(name)):  # recheck: trained, then "Not a directory"
+        raise NameTakenError(
+            f"The name {shown(name)} is held by {problem.split(';')[0]} in "
+            f"{config.models_dir()}; {problem.split('; ', 1)[1]}, or pick another name."
         )
     if not overwrite and model_exists(name):
         raise name_taken(name, replace_hint=replace_hint)

@@ -690,8 +690,18 @@ def test_links_to_nowhere_in_the_store_are_listed_and_deletable(tiny):
         ("gone", store.DEAD_LINK),
         ("loop", store.DEAD_LINK),
     }
-    store.delete_model("loop")
-    store.delete_model("gone")
+    with pytest.raises(store.NameTakenError, match="held by a link that leads to no folder"):
+        store.check_name_free("gone")  # recheck: trained, then "Not a directory"
+    from movierate.cli import main
+
+    assert main(["delete", "loop", "gone"]) == 0  # recheck: the CLI refused what list named
     assert _store_entries() == ["kept"]
     store.rename_model("kept", "loop")
     assert [i.name for i in store.list_models()[0]] == ["loop"]
+    (root / "notes").write_text("mine")  # a file: said as such, never deleted, its name held
+    assert not store.list_models()[1]
+    with pytest.raises(StoreError, match="'notes' in .* is a file, not a model folder"):
+        store.delete_model("notes")
+    with pytest.raises(store.NameTakenError, match="held by a file, not a model folder"):
+        store.check_name_free("notes", overwrite=True)
+    assert (root / "notes").read_text() == "mine"
