@@ -271,6 +271,26 @@ def test_download_of_an_unknown_dataset_is_a_clean_error(capsys):
     assert code == 1 and err.startswith("error: ")
 
 
+def test_each_file_of_an_import_has_its_own_encoding_and_a_garbling_one_is_said(tmp_path, capsys):
+    """Recheck: --encoding applied to both files, so the ratings file's advice garbled the
+    items file's UTF-8 titles unsaid; utf-16 on a file without a byte-order mark was "a bug"."""
+    ratings = tmp_path / "r.csv"
+    ratings.write_bytes("user,movie,rating\nJos\u00e9,10,4\nRen,11,5\n".encode("latin-1"))
+    items = tmp_path / "i.csv"
+    items.write_text("movieId,title\n10,Am\u00e9lie (2001)\n11,Z (1969)\n", encoding="utf-8")
+    argv = ["datasets", str(ratings), "--items", str(items), "--encoding", "latin-1"]
+    code, _, err = _run([*argv, "--name", "a"], capsys)
+    assert code == 0 and "reads as UTF-8 text, but was read as latin-1" in err, err
+    assert "'Am\u00e9lie' as 'Am\u00c3\u00a9lie'" in err or "AmÃ©lie" in err
+    code, _, err = _run([*argv, "--items-encoding", "utf-8", "--name", "b"], capsys)
+    assert code == 0 and "garbled" not in err
+    from movierate.data.load import load_dataset_by_name
+
+    assert list(load_dataset_by_name("b").movies["title"]) == ["Am\u00e9lie", "Z"]
+    code, _, err = _run(["datasets", str(items), "--name", "c", "--encoding", "utf-16"], capsys)
+    assert code == 1 and "say utf-16-le or utf-16-be" in err and "bug" not in err
+
+
 def test_train_json_gives_the_saved_name_and_numbers_on_stdout(movielens_dir, capsys):
     """CLI round 3: after exit code 3 (saved under another name) a script could learn the name
     only from prose."""

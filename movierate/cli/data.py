@@ -48,6 +48,7 @@ def _import_ratings_file(args: argparse.Namespace) -> int:
             items,
             save_as=args.name,
             encoding=args.encoding,
+            items_encoding=args.items_encoding,
             rating_scale=_rating_scale(args.rating_scale),
             columns=_columns(args.columns),
         )
@@ -110,6 +111,10 @@ def _configure_datasets(parser: argparse.ArgumentParser) -> None:
         help="with --name: the files' text encoding, e.g. latin-1, cp1252, utf-16 [utf-8]",
     )
     parser.add_argument(
+        "--items-encoding",
+        help="with --items: the items file's text encoding when it differs [--encoding's]",
+    )
+    parser.add_argument(
         "--rating-scale",
         metavar="MIN,MAX,STEP",
         help="with --name: the ratings' scale, e.g. 1,10,1 [inferred from the data]",
@@ -127,8 +132,11 @@ def _run_datasets(args: argparse.Namespace) -> int:
 
     if args.name is not None or args.items is not None:
         return _import_ratings_file(args)
-    if args.rating_scale is not None or args.columns is not None or args.encoding != "utf-8":
-        raise ArgumentError("--encoding, --rating-scale and --columns go with --name FILE.")
+    given = (args.rating_scale, args.columns, args.items_encoding)
+    if any(v is not None for v in given) or args.encoding != "utf-8":
+        raise ArgumentError(
+            "--encoding, --items-encoding, --rating-scale and --columns go with --name FILE."
+        )
     if args.names:
         for name in args.names:
             check_path_argument(name, "The dataset")

@@ -48,6 +48,7 @@ from movierate.data.textio import (
     decode,
     decode_head,
     irregular_integers,
+    misread_utf8_note,
     read_head,
     read_table,
 )
@@ -86,6 +87,7 @@ def from_csv(
     item_columns: Mapping[str, str] | None = None,
     delimiter: str | None = None,
     encoding: str = "utf-8",
+    items_encoding: str | None = None,
     rating_scale: RatingScale | tuple[float, float, float] | None = None,
     duplicates: Duplicates = "keep_latest",
     name: str | None = None,
@@ -97,7 +99,8 @@ def from_csv(
     ``columns`` maps a role (``user``, ``item``, ``rating``, ``timestamp``) to your column name
     when it is not one of the usual spellings (userId, movie_id, score, ...). A file without a
     header is read as user, item, rating[, timestamp]. ``items`` is an optional file with item
-    id, title and (``|``-separated) genres. ``rating_scale`` (min, max, step) is checked when
+    id, title and (``|``-separated) genres, read as ``items_encoding`` (default: ``encoding``).
+    ``rating_scale`` (min, max, step) is checked when
     given, else inferred. ``save_as`` stores the validated data so ``load_dataset(save_as)``
     reopens it; a name already in use is refused (the error suggests a free one, see
     :func:`free_dataset_name`) unless ``replace=True``. Files larger than
@@ -111,14 +114,19 @@ def from_csv(
     _check_options(encoding, duplicates, delimiter)
     _check_mapping(columns, "columns")
     _check_mapping(item_columns, "item_columns")
+    items_encoding = encoding if items_encoding is None else items_encoding
+    _check_options(items_encoding, duplicates, delimiter)
     raw = _read_ratings(source, label, columns, delimiter, _encoding_of(source, encoding))
     raw.scale = scale
+    if note := misread_utf8_note(read_head(source), label, _encoding_of(source, encoding)):
+        raw.warnings.append(note)
     if items is not None:
         item_source, item_label = _as_source(items, "the uploaded items file")
-        raw.movies, item_notices = _read_items(
-            item_source, item_label, item_columns, _encoding_of(item_source, encoding)
-        )
+        chosen = _encoding_of(item_source, items_encoding)
+        raw.movies, item_notices = _read_items(item_source, item_label, item_columns, chosen)
         raw.warnings += item_notices
+        if note := misread_utf8_note(read_head(item_source), item_label, chosen):
+            raw.warnings.append(note)
         raw.catalog = {"movies": len(raw.movies), "users": None}
     dataset_name = save_as or name or _name_from(label)
     ds = build_dataset(raw, dataset_name, duplicates=duplicates)

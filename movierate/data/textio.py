@@ -42,6 +42,8 @@ def decode(data: bytes, where: str, encoding: str = "utf-8") -> str:
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
         raise _decode_error(where, encoding, line, data[err.start], err.start, data) from None
+    except UnicodeError as err:
+        raise _codec_error(where, encoding, err) from None
     return text[1:] if text.startswith("\ufeff") else text
 
 
@@ -53,6 +55,8 @@ def decode_head(data: bytes, where: str, encoding: str = "utf-8") -> str:
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
         raise _decode_error(where, encoding, line, data[err.start], err.start, data) from None
+    except UnicodeError as err:
+        raise _codec_error(where, encoding, err) from None
     text = text[1:] if text.startswith("\ufeff") else text
     cut = text.rfind("\n")
     return text[: cut + 1] if cut > 0 else text
@@ -74,10 +78,46 @@ def check_decodable(source: Source, where: str, encoding: str = "utf-8") -> None
                 raise _decode_error(
                     where, encoding, line, err.object[err.start], offset + at, read_head(source)
                 ) from None
+            except UnicodeError as err:
+                raise _codec_error(where, encoding, err) from None
             if not chunk:
                 return
             lines += chunk.count(b"\n")
             offset += len(chunk)
+
+
+def _codec_error(where: str, encoding: str, err: UnicodeError) -> DataError:
+    """A codec's refusal that names no byte (recheck: ``--encoding utf-16`` on a file without
+    a byte-order mark said "This is a bug in movierate")."""
+    return DataError(
+        f"{where} cannot be read as {encoding} ({err}). If it is UTF-16 without a byte-order "
+        "mark, say utf-16-le or utf-16-be; else give the encoding it is saved in (UTF-8 is "
+        "the default)."
+    )
+
+
+def misread_utf8_note(head: bytes, where: str, encoding: str) -> str | None:
+    """A notice when a file read as a one-byte encoding (latin-1, cp1252) is valid UTF-8 with
+    accented letters, which that reading garbles ('Amélie' as 'AmÃ©lie'; recheck: following the
+    ratings file's --encoding advice garbled the items file's titles), else None."""
+    if encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig"):
+        return None
+    if head.isascii() or codecs.lookup(encoding).name.startswith("utf"):
+        return None
+    try:
+        text = codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return None
+    word = next((w for w in text.split() if not w.isascii()), None)
+    if word is None:
+        return None
+    shown = word.encode("utf-8").decode(encoding, errors="replace")
+    return (
+        f"{where} reads as UTF-8 text, but was read as {encoding}: its accented letters come "
+        f"out garbled ({word!r} as {shown!r}). If it is UTF-8, import it again with that "
+        "file read as UTF-8 (each file can have its own: CLI --encoding and --items-encoding; "
+        "Python encoding= and items_encoding=)."
+    )
 
 
 def _decode_error(
