@@ -146,6 +146,11 @@ class ModelSpec:
         self.check_fields()
         if self.family == "autorec":
             self._validate_autorec()
+        if self.family in ("mf_bias", "svdpp") and not (self.has_user_bias or self.has_movie_bias):
+            raise SpecError(  # recheck: trained in full, then refused at save
+                f"{self.family} with user_bias and movie_bias both off has no bias to learn: "
+                "keep one of them, or pick the family mf (no biases)."
+            )
         return self
 
     def check_fields(self) -> ModelSpec:

@@ -149,3 +149,15 @@ def test_a_saved_combination_train_refuses_now_still_loads_its_fields_checked():
         spec.validate()
     with pytest.raises(SpecError, match="dropout"):
         ModelSpec(dropout=2.0).check_fields()
+
+
+def test_a_biased_family_without_either_bias_is_refused_before_training():
+    """Recheck: `train --family mf_bias --no-user-bias --no-movie-bias` trained in full, then
+    the save refused the arrays."""
+    from movierate.errors import SpecError
+    from movierate.schema import spec_error_text
+
+    with pytest.raises(SpecError) as caught:
+        ModelSpec(family="mf_bias", user_bias=False, movie_bias=False).validate()
+    assert "keep one of them, or pick the family mf" in spec_error_text(caught.value, "flag")
+    ModelSpec(family="mf_bias", user_bias=False).validate()  # one bias is fine
