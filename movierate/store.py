@@ -366,14 +366,19 @@ class TrainedModel(_Accuracy):
         under the name between :func:`load_model` and this call paired this object's arrays
         with the new model's weights)."""
         if self._keras is None:
+            self._check_still_saved()  # recheck: renamed away, it was called damaged
             keras = _load_keras(self.path / KERAS_FILE)
-            if not self._still_saved():
-                raise StoreError(
-                    f"Model {self.name!r} was replaced, renamed or deleted since it was loaded, "
-                    "so its Keras file is another model's; load it again."
-                )
+            self._check_still_saved()
             self._keras = keras
         return self._keras
+
+    def _check_still_saved(self) -> None:
+        if not self._still_saved():
+            raise StoreError(
+                f"The folder of model {self.name!r} no longer holds the model loaded here (it "
+                "was renamed, replaced or deleted since, perhaps in another window); load the "
+                "model again by its current name."
+            )
 
     def _still_saved(self) -> bool:
         """Whether the folder's meta.json is still the one this object was loaded from (a save

@@ -376,9 +376,14 @@ def test_keras_model_refuses_another_model_saved_under_the_name_since(tiny):
     _save(tiny, "m")
     model = store.load_model("m")
     _save(tiny, "m", overwrite=True)  # retrained under the name (a new save time)
-    with pytest.raises(StoreError, match="replaced, renamed or deleted since it was loaded"):
+    with pytest.raises(StoreError, match="no longer holds the model loaded here"):
         model.keras_model()
-    assert store.load_model("m").keras_model() is not None
+    again = store.load_model("m")
+    assert again.keras_model() is not None
+    renamed = store.load_model("m")
+    store.rename_model("m", "m2")  # renamed away: not "damaged, retrain it" (recheck)
+    with pytest.raises(StoreError, match="renamed, replaced or deleted since"):
+        renamed.keras_model()
 
 
 def test_loading_an_unknown_model_names_the_saved_ones(tiny):
