@@ -49,12 +49,20 @@ def test_summarize_gives_mean_and_spread_over_seeds():
 
 
 def test_markdown_report_has_a_table_per_dataset_and_dim():
-    text = study.markdown_report(_frame(), study.QUICK_PLAN, 12.0)
+    text = study.markdown_report(_frame(), replace(study.QUICK_PLAN, datasets=("a", "b")), 12.0)
     assert "## a, dim 8" in text and "## b, dim 8" in text
     assert "| none | 0.9100 ± 0.0141 |" in text and "| l2 | 0.9100 ± 0.0000 |" in text
     assert "| none | - |" in text
     assert "reg_l2" in text and "0.02 ± 0.01414" in text
     assert "model seeds 0, 1" in text
+    assert "No results for" not in text
+
+
+def test_a_stopped_run_s_report_says_which_datasets_have_no_results():
+    """Recheck: after a Ctrl-C the partial study.md read as a finished run."""
+    plan = replace(study.QUICK_PLAN, datasets=("a", "b", "c"))
+    text = study.markdown_report(_frame(), plan, 12.0)
+    assert "**No results for c**: this run stopped before finishing it" in text
 
 
 def test_compare_to_baseline_gives_cost_and_largest_prefix_gap():
@@ -455,7 +463,7 @@ def test_a_ctrl_c_names_the_models_saved_without_results(movielens_dir, tmp_path
         study.run_study(plan, tmp_path / "out", progress=said.append)
     first = study.model_name(plan, "ml-100k", 4, "l2")
     assert said[-1].startswith(f"interrupted: {first} is saved, but no results of ml-100k were")
-    assert "--overwrite" in said[-1] and store.model_exists(first)
+    assert "--merge" in said[-1] and store.model_exists(first)
 
 
 def test_an_interrupted_write_keeps_the_earlier_results_whole(tmp_path, monkeypatch):

@@ -296,8 +296,9 @@ def run_study(
                 report(
                     f"interrupted: {', '.join(unwritten)} {'is' if len(unwritten) == 1 else 'are'} "
                     f"saved, but no results of {dataset} were written (a study writes them per "
-                    "dataset); the same command refuses to replace them: rerun it with "
-                    "--overwrite, or delete them first."
+                    "dataset). Run that dataset again with --datasets and another --out (its "
+                    "models then need --overwrite, or delete them first), and merge the two "
+                    "folders with --merge."
                 )
             raise
         seconds = time.perf_counter() - started

@@ -473,6 +473,14 @@ def markdown_report(frame: pd.DataFrame, plan: StudyPlan, seconds: float) -> str
         )
         + ".",
     ]
+    missing = [d for d in plan.datasets if d not in set(frame["dataset"])]
+    if missing:  # recheck: a study stopped by Ctrl-C left a study.md that read as finished
+        lines += [
+            "",
+            f"**No results for {', '.join(missing)}**: this run stopped before finishing "
+            f"{'it' if len(missing) == 1 else 'them'} (the tables below are the datasets it "
+            "finished; a study writes its results after each dataset).",
+        ]
     keys = {"dataset": ("dataset", "s"), "dim": ("dim", "d"), "variant": ("variant", "s")}
     for title, variants, measures in QUESTIONS:
         chosen = _ordered(summary, variants)
