@@ -28,8 +28,10 @@ TWIN_SHARE = 0.8
 #: MinHash bands of two hashes each: a pair whose overlap over their union is J becomes a
 #: candidate with probability 1 - (1 - J^2)^16: 0.99999 for a copy (J 0.8), 0.99 for an
 #: account holding half the other's ratings (J 0.5), 0.94 for ml-100k's users 350 and 890 (J
-#: 0.40), 0.78 for one holding 30%. 12 bands missed that pair. 32 M ratings take 9 s (5.8 s
-#: with 4 bands; 2 cores, busy).
+#: 0.40), 0.78 for one holding 30%, 0.47 for 20% and 0.15 for 10%: a second account much
+#: smaller than the first is often missed (recheck: 15-200 of a heavy rater's 1,000-2,700
+#: ratings all were). 12 bands missed ml-100k's pair. 32 M ratings take 9 s (5.8 s with 4
+#: bands; 2 cores, busy).
 MINHASH_BANDS = 16
 #: At most this many candidate pairs are counted exactly (data of many alike users).
 MAX_CANDIDATES = 20_000
@@ -141,8 +143,8 @@ def twin_notices(
         )
         more = f" (at least {len(pairs):,} pairs)" if len(pairs) > SHOWN_PAIRS else ""
         notices.append(
-            f"{where}: some user ids rated (nearly) the same movies with the same ratings, as "
-            f"if one person were listed twice: {named}{more}. The share is of the (movie, "
+            f"{where}: some user ids have (nearly) all their ratings among another id's (the "
+            f"same movies, the same ratings), as if one person were listed twice: {named}{more}. The share is of the (movie, "
             "rating) pairs of the one with fewer ratings that the other has too (100%: all of "
             f"them); pairs are named from {TWIN_SHARE:.0%}, far above what two users here "
             "share by chance. A split "
