@@ -960,9 +960,9 @@ def _fetch(url: str, sink, progress: Progress | None, limit: int | None = None) 
         ) from None
     except (urllib.error.URLError, OSError) as err:
         reason = getattr(err, "reason", err)
-        offline = "" if url.lower().startswith("file:") else " are you offline?"
+        offline = "." if url.lower().startswith("file:") else "; are you offline?"
         raise DownloadError(
-            f"Could not download {url} ({reason});{offline} {_sentence(_ways_out(name))}"
+            f"Could not download {url} ({reason}){offline} {_sentence(_ways_out(name))}"
         ) from None
     except http.client.HTTPException as err:  # bad-input round 14: "This is a bug" before
         raise DownloadError(  # a chunked download cut off, a server that is no web server
