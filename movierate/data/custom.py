@@ -184,8 +184,9 @@ def _check_mapping(mapping: object, argument: str) -> None:
     for role, column in mapping.items():
         if column in seen:
             raise DataError(
-                f"{argument} maps both {seen[column]!r} and {role!r} to the column {column!r}; "
-                "each role needs a column of its own."
+                f"{argument} maps both {seen[column]!r} and {role!r} to the column {column!r}"
+                f"{' (CLI: --columns)' if argument == 'columns' else ''}; each role needs a "
+                "column of its own."
             )
         seen[column] = role
 
@@ -520,7 +521,8 @@ def _match_columns(
             if column is None:
                 raise DataError(
                     f"{label}: no column named {wanted[role]!r} for {role} (found: "
-                    f"{_shown(header)}). Fix the name in the column mapping ({argument}=...)."
+                    f"{_shown(header)}). Fix the name in the column mapping ({argument}=..."
+                    f"{'; CLI: --columns' if argument == 'columns' else ''})."
                 )
             chosen[role] = column
     for role, options in aliases.items():
