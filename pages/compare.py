@@ -538,8 +538,10 @@ def matrix_section(models: list, min_ratings: int) -> None:
 
 
 def pair_pick(names: list[str], key: str, label: str, first: str, where: Any) -> str:
-    """Model A or B of the movie-by-movie section, one of the compared models, in the URL."""
-    return widgets.pick_one(
+    """Model A or B of the movie-by-movie section, one of the compared models, in the URL; a
+    link's model that is not among them is said to be replaced (recheck: dropped unsaid)."""
+    linked = st.query_params.get(key)
+    chosen = widgets.pick_one(
         names,
         key=key,
         label=label,
@@ -548,6 +550,12 @@ def pair_pick(names: list[str], key: str, label: str, first: str, where: Any) ->
         where=where,
         all_saved=False,
     )
+    if linked and linked not in names:
+        where.caption(
+            f"{text.md(linked)} from the link is not among the compared models, so {label} is "
+            f"{text.md(chosen)}."
+        )
+    return chosen
 
 
 @shell.fragment
@@ -558,7 +566,8 @@ def pair_section(models: list) -> None:
     names = [m.name for m in models]
     by_name = {m.name: m for m in models}
     pair = st.columns([2, 2, 1], gap="medium")
-    name_a = pair_pick(names, "pair_a", "Model A", names[0], pair[0])
+    linked_b = st.query_params.get("pair_b")  # A's fallback avoids B's model (recheck)
+    name_a = pair_pick(names, "pair_a", "Model A", next(n for n in names if n != linked_b), pair[0])
     name_b = pair_pick(names, "pair_b", "Model B", next(n for n in names if n != name_a), pair[1])
     k = pair[2].slider("k neighbours", 5, 50, 10, key="pair_k", bind="query-params")
     min_ratings = min_ratings_slider(models, floor=1)

@@ -109,6 +109,9 @@ def test_charts_follow_a_dark_theme(trained_home):
     st_config.set_option("theme.base", "dark")
     try:
         dark = vega_specs(open_page("pages/compare.py"))
+        at = open_page("pages/compare.py", section="Embedding spaces")
+        at.slider(key="min_ratings").set_value(30).run()  # a fragment's own rerun (recheck)
+        dark += vega_specs(at)
     finally:
         st_config.set_option("theme.base", "light")
     light = vega_specs(open_page("pages/compare.py"))
@@ -193,6 +196,9 @@ def test_compare_movie_by_movie_link_names_its_pair_and_k(trained_home):
     assert (at.selectbox(key="pair_a").value, at.selectbox(key="pair_b").value) == first[::-1]
     assert at.slider(key="pair_k").value == 20
     assert "Mean Jaccard@20" in [m.label for m in at.metric]
+    # recheck: a link naming only B took B's model for A too ("Choose two different models")
+    at = open_page("pages/compare.py", section="Movie by movie", pair_b=first[0])
+    assert at.selectbox(key="pair_a").value == first[1]
     at = open_page("pages/compare.py", section="Movie by movie", pair_k="99")
     assert at.slider(key="pair_k").value == 10
     assert any("Ignored ?pair_k=99" in w.value for w in at.warning)

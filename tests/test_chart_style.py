@@ -101,3 +101,33 @@ def test_dimension_report_legend_lists_only_drawn_series_in_fixed_colours():
     ]  # fmt: skip
     assert list(without) == list(drawn)[1:]
     assert all(without[label] == drawn[label] for label in without)
+
+
+def test_long_model_names_share_their_prefix_once_and_the_plot_keeps_its_height():
+    """Recheck: 57-character names all read "regularizer-comparison-ml10" at 1024 px, and six
+    one-column legend rows took the Spectra charts' whole 360 px (no plot left)."""
+    names = [f"regularizer-comparison-ml100k-u1-dim4-{v}-seed0" for v in ("none", "l2", "white")]
+    frame = pd.DataFrame({"component": [1, 2], "share": [0.6, 0.4]})
+    spec = charts.spectrum_chart({n: frame for n in names})
+    legend = spec["encoding"]["color"]["legend"]
+    assert legend["title"] == "regularizer-comparison-ml100k-u1-dim4-…"
+    assert (
+        legend["labelExpr"] == "replace(datum.label, 'regularizer-comparison-ml100k-u1-dim4-', '…')"
+    )
+    assert spec["autosize"]["type"] == "fit-x"  # the legend adds to the plot's height
+    variance = pd.DataFrame({"variance": [1.0, 0.5], "share": [0.67, 0.33]}).rename_axis(
+        "dimension"
+    )
+    assert charts.variance_chart({n: variance for n in names})["autosize"]["type"] == "fit-x"
+    assert charts.shared_prefix(["ls-l2", "ls-white"]) == ""  # short: nothing to write once
+
+
+def test_the_palette_s_black_is_the_page_s_text_colour_on_a_dark_page():
+    """Recheck: the seventh model's curves were black on the dark theme."""
+    black = charts.PALETTE.index("#000000")
+    assert charts.colour(black) == charts.TEXT
+    token = charts.TEXT_COLOUR.set(charts.DARK_TEXT)
+    try:
+        assert charts.colour(black) == charts.DARK_TEXT and charts.colour(0) == charts.PALETTE[0]
+    finally:
+        charts.TEXT_COLOUR.reset(token)

@@ -279,7 +279,10 @@ def _movie_activity(movies: pd.DataFrame) -> np.ndarray | None:
     count = next((c for c in ("n_train_ratings", "n_ratings") if c in movies.columns), None)
     if count is None or "mean_rating" not in movies.columns:
         return None
-    return movies[[count, "mean_rating"]].to_numpy(np.float64)
+    activity = movies[[count, "mean_rating"]].to_numpy(np.float64)
+    if not (activity[:, 0] > 0).any() or np.isnan(activity[:, 1]).all():
+        return None  # an imported embedding: counts of 0, no means (recheck: scored as 0.5)
+    return activity
 
 
 def _reference(

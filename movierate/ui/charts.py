@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
@@ -60,9 +61,38 @@ _LEGEND = {"orient": "bottom", "direction": "horizontal", "columns": 3, "labelLi
 def legend_for(labels: list[str]) -> dict[str, Any]:
     """:data:`_LEGEND` in as many columns (3, 2 or 1) as its longest label leaves room for in a
     half-width chart (views round 8: the study's model names, three to a row, cut the third
-    column at 1920 px, so whitening and l2-ordered read alike)."""
-    longest = max((len(label) for label in labels), default=0)
-    return {**_LEGEND, "columns": 3 if longest <= 16 else 2 if longest <= 26 else 1}
+    column at 1920 px, so whitening and l2-ordered read alike); a long prefix every label
+    shares is written once, in the legend's title, and each label shows what follows it
+    (recheck: 57-character names all read "regularizer-comparison-ml10" at 1024 px)."""
+    prefix = shared_prefix(labels)
+    shown = [label[len(prefix) :] for label in labels]
+    longest = max((len(label) for label in shown), default=0)
+    legend = {**_LEGEND, "columns": 3 if longest <= 16 else 2 if longest <= 26 else 1}
+    if prefix:
+        legend |= {
+            "title": f"{prefix}…",
+            "labelExpr": f"replace(datum.label, '{prefix}', '…')",
+            "labelLimit": 640,
+        }
+    return legend
+
+
+#: A prefix all of a legend's labels share is written once when it is at least this long.
+SHARED_PREFIX = 12
+
+
+def shared_prefix(labels: list[str]) -> str:
+    """The longest start every label shares, cut after its last '-', '_', '.' or ' ' (so a word
+    stays whole), when at least :data:`SHARED_PREFIX` characters long and no label is all of
+    it; else ""."""
+    if len(labels) < 2:
+        return ""
+    start = os.path.commonprefix(labels)
+    cut = max(start.rfind(c) for c in "-_. ") + 1
+    start = start[:cut]
+    if len(start) < SHARED_PREFIX or any(len(label) <= len(start) for label in labels):
+        return ""
+    return start if "'" not in start and "\\" not in start else ""
 
 
 #: Chart text as dark and as large as the page's own (views round 6: 12 px #808495 ticks and
@@ -72,6 +102,13 @@ TEXT, DARK_TEXT = "#31333F", "#FAFAFA"
 #: The chart text colour of the page being drawn: set each run by ``shell.follow_theme`` (a
 #: context variable: each session's script runs in its own thread).
 TEXT_COLOUR: ContextVar[str] = ContextVar("chart_text_colour", default=TEXT)
+
+
+def colour(i: int) -> str:
+    """Series colour ``i`` of :data:`PALETTE`, its black in the page's text colour (recheck:
+    black curves on the dark theme)."""
+    chosen = PALETTE[i % len(PALETTE)]
+    return TEXT_COLOUR.get() if chosen == "#000000" else chosen
 
 
 def style() -> Spec:
@@ -146,7 +183,7 @@ def curves_chart(
                 continue
             rows += points
             series.append(name)
-            colours.append(PALETTE[(metrics.index(metric) if single else i) % len(PALETTE)])
+            colours.append(colour(metrics.index(metric) if single else i))
             dashes.append(
                 TRAIN_DASH if metric.startswith("train") else OTHER_DASHES[others.index(metric) % 4]
             )
@@ -159,8 +196,9 @@ def curves_chart(
         y_axis = {"title": f"{y_title} (log scale)", "values": log_ticks(min(finite), max(finite))}
         y_axis["format"] = ".3~g"  # 0.0001, not 0.000100 (views round 4b)
     scale = {"domain": series, "range": colours}
-    legend = {**_LEGEND, "columns": 1, "labelLimit": 640, "symbolType": "stroke",
+    legend = {**legend_for(series), "columns": 1, "symbolType": "stroke",
               "symbolStrokeWidth": 2.5}  # fmt: skip
+    legend["labelLimit"] = 640
     return {
         "title": _title(title, subtitle),
         "usermeta": SVG,
@@ -320,6 +358,9 @@ def spectrum_chart(spectra: dict[str, pd.DataFrame], *, height: int = 360) -> Sp
         "title": _title("Variance by direction", None),
         "usermeta": SVG,
         "height": height,
+        # the plot keeps its height and the legend adds to it (recheck: six one-column legend
+        # rows took all 360 px, and the plot was empty)
+        "autosize": {"type": "fit-x", "contains": "padding"},
     }
     if len(spectra) == 1:
         spectrum = next(iter(spectra.values()))
@@ -376,6 +417,7 @@ def variance_chart(variances: dict[str, pd.DataFrame], *, height: int = 360) -> 
         "title": _title("Variance per embedding dimension", None),
         "usermeta": SVG,
         "height": height,
+        "autosize": {"type": "fit-x", "contains": "padding"},
         "data": {"values": rows},
         "mark": "bar",
         "encoding": {
@@ -603,7 +645,7 @@ def _model_colour(names: list[str]) -> dict[str, Any]:
         "type": "nominal",
         "title": "model",
         "legend": legend_for(names),
-        "scale": {"domain": names, "range": [PALETTE[i % len(PALETTE)] for i in range(len(names))]},
+        "scale": {"domain": names, "range": [colour(i) for i in range(len(names))]},
     }
 
 

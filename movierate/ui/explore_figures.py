@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly import colors
 
-from movierate.ui.charts import PALETTE
+from movierate.ui.charts import PALETTE, TEXT_COLOUR
 from movierate.ui.figures import text_styled
 from movierate.ui.text import genres_text, html_text, ratings_text
 
@@ -379,9 +379,13 @@ def probes_figure(tables: dict[str, pd.DataFrame], *, height: int = 460) -> go.F
                 legendgroup="popularity",
                 showlegend=i == 0,
                 offsetgroup=name,  # on its model's bar
-                marker={"symbol": "line-ew", "size": 14, "line": {"width": 3, "color": "#111"}},
+                marker={  # the page's text colour: seen on the dark theme too (recheck)
+                    "symbol": "line-ew",
+                    "size": 14,
+                    "line": {"width": 3, "color": TEXT_COLOUR.get()},
+                },
                 hovertemplate=(
-                    f"{name}<br>%{{x}}: popularity alone (a movie's number of training ratings "
+                    f"{name}<br>%{{x}}: popularity alone (each one's number of training ratings "
                     "and mean rating) AUC %{customdata:.3f}<extra></extra>"
                 ),
                 customdata=table["popularity_auc"],

@@ -139,6 +139,7 @@ def fragment(func: _F | None = None, *, run_every: float | None = None) -> Any:
     def decorate(body: _F) -> _F:
         @functools.wraps(body)
         def guarded(*args: Any, **kwargs: Any) -> Any:
+            follow_theme()  # a fragment's own rerun runs no app.py (recheck: dark text again)
             with error_boundary():
                 return body(*args, **kwargs)
             return None  # the boundary showed the error
