@@ -105,7 +105,7 @@ def test_probes_side_by_side(trained_home):
     ticks = [t for t in spec["data"] if t["type"] == "scatter"]
     assert [t["offsetgroup"] for t in ticks] == [t["offsetgroup"] for t in bars]
     assert summary["popularity alone"].between(0.3, 1).all()
-    assert "The black ticks are the same probe on popularity alone" in texts(at)
+    assert "The ticks across the bars are the same probe on popularity alone" in texts(at)
     # accuracy review round 5: a probe random relabellings reach is drawn hatched (views 4b:
     # not pale, which read as another model's lighter colour) and counted out
     for trace in bars:

@@ -387,7 +387,7 @@ def render_probes(models: list[Any]) -> None:
         f"AUC in more than {ALPHA:.0%} of {PERMUTATIONS} tries. With a few dozen movies of a "
         "genre that takes an AUC of 0.6-0.7, so compare models on the solid bars only. "
         "'Every probe' also gives accuracy against always guessing the commonest class: for a "
-        "rare genre that lift stays near 0 even when the AUC is high. The black ticks are the "
+        "rare genre that lift stays near 0 even when the AUC is high. The ticks across the bars are the "
         "same probe on popularity alone, no embedding (a movie's number of training ratings "
         "and mean rating; a user's): where a bar does not rise above its tick, what the probe "
         "reads off the embedding is no more than those two numbers tell."
