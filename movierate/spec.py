@@ -149,7 +149,8 @@ class ModelSpec:
         if self.family in ("mf_bias", "svdpp") and not (self.has_user_bias or self.has_movie_bias):
             raise SpecError(  # recheck: trained in full, then refused at save
                 f"{self.family} with user_bias and movie_bias both off has no bias to learn: "
-                "keep one of them, or pick the family mf (no biases)."
+                "keep one of them"
+                + (", or pick the family mf (no biases)." if self.family == "mf_bias" else ".")
             )
         return self
 

@@ -2182,11 +2182,8 @@ def check_name_free(name: str, *, overwrite: bool = False, replace_hint: str | N
             f"or delete {shown(twin)} first (python -m movierate rename {twin} NEW_NAME / "
             f"python -m movierate delete {twin})."
         )
-    if problem := _not_a_folder(model_path(name)):  # recheck: trained, then "Not a directory"
-        raise NameTakenError(
-            f"The name {shown(name)} is held by {problem.split(';')[0]} in "
-            f"{config.models_dir()}; {problem.split('; ', 1)[1]}, or pick another name."
-        )
+    if held := _held_by_no_folder(name):  # recheck: trained, then "Not a directory"
+        raise held
     if not overwrite and model_exists(name):
         raise name_taken(name, replace_hint=replace_hint)
     if overwrite and model_exists(name) and not model_path(name).is_symlink():
@@ -2199,6 +2196,18 @@ def check_name_free(name: str, *, overwrite: bool = False, replace_hint: str | N
                 f"changes ({exc.strerror or type(exc).__name__}). Make it writable (chmod -R "
                 "u+w, or chattr -i if it was made immutable), or save under another name."
             ) from None
+
+
+def _held_by_no_folder(name: str) -> NameTakenError | None:
+    """The error for a name the models folder holds with a dead link or a file (not a model),
+    else None."""
+    problem = _not_a_folder(model_path(name))
+    if problem is None:
+        return None
+    return NameTakenError(
+        f"The name {shown(name)} is held by {problem.split(';')[0]} in "
+        f"{config.models_dir()}; {problem.split('; ', 1)[1]}, or pick another name."
+    )
 
 
 def name_taken(name: str, *, replace_hint: str | None = None) -> NameTakenError:
@@ -2241,6 +2250,8 @@ def rename_model(old: str, new: str) -> Path:
     target = config.models_dir() / new
     if old == new:
         return source
+    if held := _held_by_no_folder(new):  # recheck C: "a model already exists ... delete it"
+        raise held
     if os.path.lexists(target) or case_twin(new, besides=source.name) is not None:
         raise name_taken(new)
     try:

@@ -252,7 +252,12 @@ def test_twelve_hour_and_two_digit_year_dates_take_the_order_their_dates_show(va
 
 
 @pytest.mark.parametrize(
-    "dates", [("24.10.73 03:32", "25.10.73 04:00"), ("10/24/73 03:32 AM", "3/24/70 01:51 PM")]
+    "dates",
+    [
+        ("24.10.73 03:32", "25.10.73 04:00"),
+        ("10/24/73 03:32 AM", "3/24/70 01:51 PM"),
+        ("24-Oct-73", "03-Feb-74"),  # recheck C: month names too (ml-100k's own form)
+    ],
 )
 def test_two_digit_years_read_into_the_future_are_refused(dates):
     """Recheck: '24.10.73 03:32' was read as 2073-10-24 (a two-digit year's pivot), silently."""

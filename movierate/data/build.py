@@ -701,7 +701,7 @@ def _dates(column: pd.Series, raw: RawData) -> pd.Series | None:
             )
     else:
         chosen = month_first if month_first is not None else day_first
-    short_year = text.str.match(r"^\d{1,2}[./-]\d{1,2}[./-]\d{2}(?:\D|$)").to_numpy(dtype=bool)
+    short_year = ~text.str.contains(r"\d{4}").to_numpy(dtype=bool)  # no four-digit year
     future = short_year & (chosen > pd.Timestamp.now(tz="UTC") + pd.Timedelta(days=1)).to_numpy()
     if future.any():  # recheck: '24.10.73' was read as 2073 (a two-digit year's pivot)
         rows = np.flatnonzero(future)

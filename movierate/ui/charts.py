@@ -59,7 +59,7 @@ _LEGEND = {"orient": "bottom", "direction": "horizontal", "columns": 3, "labelLi
 
 
 def legend_for(labels: list[str]) -> dict[str, Any]:
-    """:data:`_LEGEND` in as many columns (3, 2 or 1) as its longest label leaves room for in a
+    """:data:`_LEGEND` in as many columns (2 or 1) as its longest label leaves room for in a
     half-width chart (views round 8: the study's model names, three to a row, cut the third
     column at 1920 px, so whitening and l2-ordered read alike); a long prefix every label
     shares is written once, in the legend's title, and each label shows what follows it
@@ -67,7 +67,8 @@ def legend_for(labels: list[str]) -> dict[str, Any]:
     prefix = shared_prefix(labels)
     shown = [label[len(prefix) :] for label in labels]
     longest = max((len(label) for label in shown), default=0)
-    legend = {**_LEGEND, "columns": 3 if longest <= 16 else 2 if longest <= 26 else 1}
+    # two columns at most: a third was cut at 1024 px (recheck C)
+    legend = {**_LEGEND, "columns": 2 if longest <= 26 else 1}
     if prefix:
         legend |= {
             "title": f"{prefix}…",
