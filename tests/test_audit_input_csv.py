@@ -261,9 +261,8 @@ def test_twelve_hour_and_two_digit_year_dates_take_the_order_their_dates_show(va
 )
 def test_two_digit_years_read_into_the_future_are_refused(dates):
     """Recheck: '24.10.73 03:32' was read as 2073-10-24 (a two-digit year's pivot), silently."""
-    rows = "".join(f"{u},{10 + u},4,{v}\n" for u, v in enumerate(dates, start=1))
     with pytest.raises(DataError, match=r"dates in the future once read .*write years with four"):
-        from_csv(("userId,movieId,rating,timestamp\n" + rows).encode())
+        _with_timestamps(dates)
 
 
 def test_a_guessed_date_order_is_said_and_two_orders_are_refused():
@@ -287,9 +286,14 @@ def test_a_guessed_date_order_is_said_and_two_orders_are_refused():
     ],
 )
 def test_dates_mixed_with_values_that_hold_no_date_are_refused(values, bad):
-    rows = "".join(f"{u},{10 + u},4,{v}\n" for u, v in enumerate(values, start=1))
     with pytest.raises(DataError, match=f"hold no date \\(line 3: {bad}\\)"):
-        from_csv(("userId,movieId,rating,timestamp\n" + rows).encode())
+        _with_timestamps(values)
+
+
+def _with_timestamps(values):
+    """A ratings CSV of one rating per user, each with one of ``values`` as its timestamp."""
+    rows = "".join(f"{u},{10 + u},4,{v}\n" for u, v in enumerate(values, start=1))
+    return from_csv(("userId,movieId,rating,timestamp\n" + rows).encode())
 
 
 def test_dates_outside_pandas_nanosecond_range_are_read_not_crashed():
