@@ -87,7 +87,7 @@ def test_home_lists_datasets_models_and_broken_folders(trained_home, tmp_path, m
     assert why.markdown[0].value.count("\n- ") == 7  # each folder's reason, below
     from movierate.ui.widgets import _clipped
 
-    assert _clipped("9" * 400, 300) == "9" * 300 + "… (100 more characters)"
+    assert _clipped("9" * 700, 600) == "9" * 600 + "… (100 more characters)"
     datasets = at.dataframe[1].value
     assert "ml-latest-small" in datasets["dataset"].tolist()
     here = dict(zip(datasets["dataset"], datasets["here"], strict=True))

@@ -237,8 +237,9 @@ def own_min_ratings(model: Any, min_ratings: int) -> int:
 
 #: Broken folders named in the warning line itself; the rest are counted.
 BROKEN_NAMED = 5
-#: The longest reason shown for one broken folder (a 400-digit ``dim`` ran 20 lines).
-BROKEN_REASON_CHARS = 300
+#: The longest reason shown for one broken folder (a 400-digit ``dim`` ran 20 lines; the
+#: rename command a reason gives for an odd folder name stays whole).
+BROKEN_REASON_CHARS = 600
 
 
 def _clipped(text: str, most: int) -> str:
