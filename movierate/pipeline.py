@@ -372,13 +372,11 @@ def top_calibration(
     n = int(round(share * len(rows)))
     if n < TOP_MIN_ROWS:
         return None
-    ratings = ds.ratings
-    users, movies = ratings["user_idx"].to_numpy()[rows], ratings["movie_idx"].to_numpy()[rows]
     low, high = model.rating_scale[0], model.rating_scale[1]
     predicted = np.clip(
-        scoring.predict(model.arrays, model.spec, users, movies, model.rating_scale), low, high
-    ).astype(np.float64)
-    actual = ratings["rating"].to_numpy(dtype=np.float64)[rows]
+        _predicted(model.arrays, model.spec, ds, rows, model.rating_scale), low, high
+    )
+    actual = ds.ratings["rating"].to_numpy(dtype=np.float64)[rows]
     top = np.argsort(-predicted, kind="stable")[:n]
     gaps = predicted[top] - actual[top]
     return TopCalibration(
@@ -391,6 +389,19 @@ def top_calibration(
     )
 
 
+def _predicted(
+    arrays: Mapping[str, np.ndarray],
+    spec: ModelSpec,
+    ds: RatingsDataset,
+    rows: np.ndarray,
+    scale: RatingScale | tuple[float, ...],
+) -> np.ndarray:
+    """The model's predictions (float64) for ``rows`` of ``ds.ratings``."""
+    users = ds.ratings["user_idx"].to_numpy()[rows]
+    movies = ds.ratings["movie_idx"].to_numpy()[rows]
+    return scoring.predict(arrays, spec, users, movies, scale).astype(np.float64)
+
+
 def _rmse_mae(
     part: str,
     arrays: Mapping[str, np.ndarray],
@@ -399,14 +410,11 @@ def _rmse_mae(
     rows: np.ndarray,
     scale: RatingScale | tuple[float, ...],
 ) -> dict[str, float]:
-    ratings = ds.ratings
     rows = np.asarray(rows, dtype=np.int64)
     if not len(rows):
         return {f"{part}_rmse": float("nan"), f"{part}_mae": float("nan")}
-    users = ratings["user_idx"].to_numpy()[rows]
-    movies = ratings["movie_idx"].to_numpy()[rows]
-    predicted = scoring.predict(arrays, spec, users, movies, scale)
-    errors = predicted.astype(np.float64) - ratings["rating"].to_numpy(dtype=np.float64)[rows]
+    predicted = _predicted(arrays, spec, ds, rows, scale)
+    errors = predicted - ds.ratings["rating"].to_numpy(dtype=np.float64)[rows]
     return {
         f"{part}_rmse": float(np.sqrt(np.mean(errors**2))),
         f"{part}_mae": float(np.mean(np.abs(errors))),

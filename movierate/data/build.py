@@ -335,8 +335,9 @@ def digit_grouped(text: pd.Series) -> tuple[np.ndarray, str] | None:
 _SEPARATORS = (",", ".", "'", "\u2019", " ", "\u00a0", "\u2009", "\u202f", "_")
 
 #: A thousands separator between digit groups (``1,000``, ``1_000``, ``1 000``, the Swiss
-#: ``1'000``, and the no-break and thin spaces of French-locale and SI writing).
-_DIGIT_GROUP = "(?<=[0-9])[,_ '\u2019\u00a0\u2009\u202f](?=[0-9]{3}(?:[^0-9]|$))"
+#: ``1'000``, and the no-break and thin spaces of French-locale and SI writing): the
+#: separators above but '.', for naming one number written two ways.
+_DIGIT_GROUP = f"(?<=[0-9])[{''.join(re.escape(c) for c in _SEPARATORS if c != '.')}](?=[0-9]{{3}}(?:[^0-9]|$))"
 
 
 def _ascii_digits(text: pd.Series) -> pd.Series:
