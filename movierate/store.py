@@ -842,12 +842,19 @@ def validate_name(name: str, *, new: bool = True) -> str:
     return name
 
 
-def unique_name(base: str) -> str:
-    """A valid model name like ``base`` that no saved model uses (``base``, ``base-2``, ...)."""
-    clean = re.sub(r"\.{2,}", ".", re.sub(r"[^A-Za-z0-9_.-]+", "-", str(base)))
+def name_like(text: str) -> str:
+    """A valid model name made from ``text``: other characters become ``-`` (``./my data``
+    gives ``my-data``)."""
+    clean = re.sub(r"\.{2,}", ".", re.sub(r"[^A-Za-z0-9_.-]+", "-", str(text)))
     clean = clean.strip("-.")[:NAME_MAX_LENGTH].rstrip(".") or "model"
     if unportable_reason(clean):  # a Windows device name such as 'con' or 'nul.v2'
         clean = f"model-{clean}"[:NAME_MAX_LENGTH].rstrip(".")
+    return clean
+
+
+def unique_name(base: str) -> str:
+    """A valid model name like ``base`` that no saved model uses (``base``, ``base-2``, ...)."""
+    clean = name_like(base)
     root = config.models_dir()
     candidate, n = clean, 1
     # a dangling link takes its name too, and so does a name differing only in case

@@ -303,6 +303,20 @@ def test_train_json_gives_the_saved_name_and_numbers_on_stdout(movielens_dir, ca
     assert "saved 'j'" in err and "folder:" in err
 
 
+def test_a_failed_json_command_gives_its_error_as_json_on_stdout(movielens_dir, capsys):
+    """Recheck A (s25): a failed `train --json` left stdout empty, so a script's JSON parser
+    failed on it instead of reading why."""
+    argv = ["train", "no-such-set", "--epochs", "1", "--quiet", "--json"]
+    code, out, err = _run(argv, capsys)
+    record = json.loads(out)
+    assert code == 1 and record["exit_code"] == 1 and "no-such-set" in record["error"]
+    assert err.startswith("error: ")
+    code, out, _ = _run(["show", "nobody", "--json"], capsys)
+    assert code == 1 and "nobody" in json.loads(out)["error"]
+    code, out, _ = _run(["show", "nobody"], capsys)  # without --json: stdout stays empty
+    assert code == 1 and out == ""
+
+
 def test_a_mistyped_flag_gets_its_command_s_usage_and_the_nearest_flag(capsys):
     """Onboarding review: `train ml-100k --dims 8` printed the top-level usage."""
     code, _, err = _run(["train", "ml-100k", "--dims", "8"], capsys)

@@ -431,6 +431,18 @@ def test_a_study_never_replaces_saved_models_unasked(capsys):
     study.check_saved_models(replace(plan, save_models=False), ["ml-100k"], overwrite=False)
 
 
+def test_a_dataset_given_as_a_path_names_its_models_by_its_last_part():
+    """Recheck A (s25): `study --datasets ml-100k,./folder` was refused as "Invalid model name
+    'study-./folder-d2-l2'", a name the user never gave."""
+    plan = replace(study.FULL_PLAN, variants=pick_variants("l2", study.VARIANTS), dims=(8,))
+    assert study.model_name(plan, "./my data/", 8, "l2") == "study-my-data-d8-l2"
+    assert study.model_name(plan, "C:\\sets\\mine", 8, "l2") == "study-mine-d8-l2"
+    folder = config.models_dir() / "study-my-data-d8-l2"
+    folder.mkdir(parents=True)
+    with pytest.raises(StoreError, match="'study-my-data-d8-l2' already exists"):
+        study.check_saved_models(plan, ["ml-100k", "./my data"], overwrite=False)
+
+
 def test_a_misspelt_dataset_fails_before_any_training(movielens_dir, tmp_path, capsys):
     """CLI round 3: `study --datasets ml-100k,ml-lastest-small` trained all of ml-100k first;
     `train` fails on the same typo at once."""

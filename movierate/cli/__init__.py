@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import signal
 import sys
@@ -142,12 +143,10 @@ def _run(argv: Sequence[str] | None) -> int:
     if empty is not None:  # never read as "option left out": --out '' is not the default folder
         flag, required = empty
         fix = "give it a value" + ("" if required else f", or leave {flag} out for its default")
-        print(error_line(f"{flag} is empty; {fix}."), file=sys.stderr)
-        return EXIT_ERROR
+        return _failed(args, f"{flag} is empty; {fix}.")
     twice = _repeated_option(parser, args, sys.argv[1:] if argv is None else list(argv))
     if twice is not None:
-        print(error_line(twice), file=sys.stderr)
-        return EXIT_ERROR
+        return _failed(args, twice)
     interrupted = threading.Event()
     try:
         if problem := config.locale_problem():  # before any work (round 11: after a training)
@@ -155,33 +154,36 @@ def _run(argv: Sequence[str] | None) -> int:
         with _recording_interrupts(interrupted):
             return COMMANDS[args.command].run(args)
     except MovierateError as exc:
-        print(error_line(spec_error_text(exc, "flag")), file=sys.stderr)
-        return EXIT_ERROR
+        return _failed(args, spec_error_text(exc, "flag"))
     except BrokenPipeError:
         raise
     except OSError as exc:  # the system refused a path (too long, permissions, disk full ...)
-        print(error_line(memory_text(exc) or os_error_text(exc)), file=sys.stderr)
-        return EXIT_ERROR
+        return _failed(args, memory_text(exc) or os_error_text(exc))
     except KeyboardInterrupt:
-        print("\nerror: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return _failed(args, "interrupted", EXIT_INTERRUPTED)
     except Exception as exc:  # a bug, or a damaged file no check foresaw: still one line
         if interrupted.is_set():  # Ctrl-C inside a C extension can surface as another error
-            print("\nerror: interrupted", file=sys.stderr)
-            return EXIT_INTERRUPTED
+            return _failed(args, "interrupted", EXIT_INTERRUPTED)
         if os.environ.get("MOVIERATE_DEBUG"):
             raise
         if memory_text(exc):  # a limit on the process, not a bug
-            print(error_line(memory_text(exc)), file=sys.stderr)
-            return EXIT_ERROR
-        print(
-            error_line(
-                f"unexpected {type(exc).__name__}: {exc}. This is a bug in movierate or a "
-                "damaged file; rerun with MOVIERATE_DEBUG=1 to see the traceback."
-            ),
-            file=sys.stderr,
+            return _failed(args, memory_text(exc))
+        return _failed(
+            args,
+            f"unexpected {type(exc).__name__}: {exc}. This is a bug in movierate or a "
+            "damaged file; rerun with MOVIERATE_DEBUG=1 to see the traceback.",
         )
-        return EXIT_ERROR
+
+
+def _failed(args: argparse.Namespace, text: str, code: int = EXIT_ERROR) -> int:
+    """Print a failed command's ``error:`` line on stderr; under ``--json`` also an
+    ``{"error": ..., "exit_code": ...}`` object on a still empty stdout (recheck A, s25: a
+    failed ``train --json`` left a script's JSON parser an empty stdout). Returns ``code``."""
+    start = "\n" if code == EXIT_INTERRUPTED else ""  # after a progress bar's line
+    print(start + error_line(text), file=sys.stderr)
+    if getattr(args, "json", False) and not getattr(sys.stdout, "written", True):
+        print(json.dumps({"error": " ".join(text.split()), "exit_code": code}))
+    return code
 
 
 @contextlib.contextmanager

@@ -175,8 +175,12 @@ class ResultStream(PrintableStream):
     def __init__(self, stream: Any) -> None:
         super().__init__(stream)
         self.failure: OSError | None = None
+        #: Whether anything was written: a ``--json`` command's error record goes only to an
+        #: empty stdout, so a script never reads two JSON documents.
+        self.written = False
 
     def write(self, text: str) -> int:
+        self.written = self.written or bool(text)
         return self._guarded(super().write, text)
 
     def write_control(self, code: str) -> int:

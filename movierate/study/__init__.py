@@ -176,8 +176,10 @@ class StudyResult:
 
 
 def model_name(plan: StudyPlan, dataset: str, dim: int, variant: str) -> str:
-    """The store name a study model is saved under (first model seed only)."""
-    return f"{plan.model_prefix}-{dataset}-d{dim}-{variant.replace('+', '-')}"
+    """The store name a study model is saved under (first model seed only); a dataset given as
+    a path names it by its last part (recheck A, s25: ``./folder`` made a name with ``/``)."""
+    part = dataset.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    return store.name_like(f"{plan.model_prefix}-{part}-d{dim}-{variant.replace('+', '-')}")
 
 
 def check_saved_models(plan: StudyPlan, datasets: Sequence[str], overwrite: bool) -> None:
