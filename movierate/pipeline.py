@@ -334,6 +334,19 @@ def unseen_mask(ds: RatingsDataset, fitted: np.ndarray, rows: np.ndarray) -> np.
     return ~seen_users[users[rows]] | ~seen_movies[movies[rows]]
 
 
+def user_test_movies(
+    model: store.TrainedModel, user: int, ds: RatingsDataset | None = None
+) -> np.ndarray:
+    """The movies (indices) of ``user``'s test rows in the model's recorded split: ratings it
+    never trained on. Empty for a model without test rows."""
+    if not model.has_test_rows:
+        return np.zeros(0, dtype=np.int64)
+    ds = ds if ds is not None else dataset_of(model)
+    rows = np.asarray(recorded_split(ds, model.meta["split"]).test, dtype=np.int64)
+    rows = rows[ds.ratings["user_idx"].to_numpy()[rows] == user]
+    return np.sort(ds.ratings["movie_idx"].to_numpy(np.int64)[rows])
+
+
 @dataclass(frozen=True)
 class TopCalibration:
     """A model's highest predictions on its test rows against those ratings (the share of the

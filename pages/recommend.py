@@ -7,7 +7,7 @@ import contextlib
 import numpy as np
 import streamlit as st
 
-from movierate import explore, pipeline
+from movierate import explore, pipeline, ranking
 from movierate.errors import MovierateError
 from movierate.ui import shell, state, text, widgets
 from movierate.ui.your_ratings import render_your_ratings
@@ -101,18 +101,15 @@ def render() -> None:
         f"### User {text.heading_text(user_id)}\n{first.n_rated} ratings, mean {own.mean():.2f}; "
         f"their favourites, with what **{reference.name}** predicts for each:"
     )
-    widgets.show_movies(
-        first.top_rated[
-            ["rank", "title", "rating", "predicted", "year", "n_ratings", "mean_rating", "genres"]
-        ],
-        key="top_rated",
-        wide=True,
-    )
-    st.caption(
-        "Their ratings here are mostly ones the model trained on (the test rows are a small "
-        "share), so 'predicted' beside them shows how well it fits, not its accuracy on unseen "
-        "ratings: that is the test RMSE."
-    )
+    favourites = first.top_rated[
+        ["rank", "title", "rating", "predicted", "year", "n_ratings", "mean_rating", "genres"]
+    ]
+    held_out = state.cached(pipeline.user_test_movies, reference, user=int(user_idx))
+    is_test = np.isin(first.top_rated["movie_idx"].to_numpy(), held_out)
+    if is_test.any():  # accuracy round 12: 3 of user 1's 10 were test rows (ml-100k, u1)
+        favourites = favourites.assign(**{"test row": np.where(is_test, "test", "")})
+    widgets.show_movies(favourites, key="top_rated", wide=True)
+    st.caption(text.favourites_text(int(is_test.sum()), len(favourites), reference.has_test_rows))
 
     st.subheader("Recommended")
     wide = len(usable) == 1 or st.toggle(
@@ -144,6 +141,12 @@ def render() -> None:
                     if said := text.top_calibration_text(
                         state.cached(pipeline.top_calibration, model)
                     ):
+                        st.caption(said)
+                with contextlib.suppress(MovierateError):  # accuracy round 12: lists vs truth
+                    check = state.cached(
+                        ranking.held_out_ranking, model, k=k, min_ratings=min_ratings
+                    )
+                    if said := ranking.ranking_text(check):
                         st.caption(said)
                 with st.expander("Least recommended"):
                     widgets.show_movies(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -377,12 +378,19 @@ def test_recommend_for_a_user_across_models(trained_home):
     assert list(top[0].columns) == ["rank", "predicted", "year", "title"]
     assert not set(top[0]["title"]) & set(favourites["title"])
     # accuracy round 11: each model's top predictions on its test rows against those ratings
-    from movierate import pipeline
+    from movierate import pipeline, ranking
     from movierate.ui import text as ui_text
 
     for name in ("small-mf", "small-deep"):
         said = ui_text.top_calibration_text(pipeline.top_calibration(store.load_model(name)))
         assert said and said in [c.value for c in at.caption]
+        # accuracy round 12: each model's top-10 lists on its liked test movies
+        check = ranking.held_out_ranking(store.load_model(name), k=10, min_ratings=10)
+        said = ranking.ranking_text(check)
+        assert said and said in [c.value for c in at.caption]
+    # the favourites' caption counts the shown user's test rows (a fixed sentence before)
+    captions = [c.value for c in at.caption]
+    assert any(re.match(r"(None|\d+) of these 10 are test rows", c) for c in captions)
     at.slider(key="k").set_value(5).run()
     assert_clean(at)
     assert all(len(t) == 5 for t in frames(at)[1:])

@@ -367,7 +367,7 @@ def _configure_evaluate(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_evaluate(args: argparse.Namespace) -> int:
-    from movierate import store
+    from movierate import ranking, store
     from movierate.pipeline import dataset_of, evaluate_model, split_parts
 
     model = store.load_model(args.name)
@@ -433,6 +433,8 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         print(baselines)  # fit and scored on the recorded split's rows, as recomputed above
         if warning := store.reference_warning({**recorded, **result}):
             print(f"warning: {warning}", file=sys.stderr)
+    if said := ranking.ranking_text(ranking.held_out_ranking(model, ds)):
+        print(said)  # accuracy round 12: RMSE did not tell which model's top-10 was better
     if others:
         _print_paired([model, *others], ds)
     return EXIT_OK

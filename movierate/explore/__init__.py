@@ -208,7 +208,13 @@ from movierate.explore.selection import (
     genre_enrichment,
     selection_csv,
 )
-from movierate.explore.users import USER_COLOURS, UsersMap, user_activity, users_map
+from movierate.explore.users import (
+    USER_COLOURS,
+    UsersMap,
+    rating_activity,
+    user_activity,
+    users_map,
+)
 
 __all__ = [
     "DEFAULT_MAX_ITER",
@@ -330,6 +336,7 @@ __all__ = [
     "tsne_map",
     "uniform_ks",
     "user_weights",
+    "rating_activity",
     "user_activity",
     "users_map",
     "variance_share",

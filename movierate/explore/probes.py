@@ -218,6 +218,7 @@ def linear_probes(
     user_embedding: Any = None,
     user_attributes: pd.DataFrame | None = None,
     user_activity: np.ndarray | None = None,
+    movie_activity: np.ndarray | None = None,
     min_ratings: int = 20,
     folds: int = FOLDS,
     seed: int = 0,
@@ -225,8 +226,9 @@ def linear_probes(
     """One row per probe: target ("genre: Comedy", "decade", "user: gender" ...), kind
     ("movie" / "user"), n, n_classes, accuracy, baseline, lift, balanced_accuracy, auc,
     chance_auc, p_value and popularity_auc (:func:`popularity_auc`: from each movie's number of
-    training ratings and mean rating, or each user's from ``user_activity``, rows = user_idx;
-    NaN where they are not known).
+    ratings and mean rating, given as ``movie_activity`` (rows = movie_idx; pages give the
+    model's training rows'), else read from ``movies``; each user's from ``user_activity``,
+    rows = user_idx; NaN where they are not known).
 
     Movies with fewer than ``min_ratings`` ratings are left out (their vectors are mostly
     noise); genres with fewer than ``MIN_CLASS`` movies on either side are skipped. User probes
@@ -235,7 +237,7 @@ def linear_probes(
     x = check_matrix(movie_embedding)
     check_movies(movies, len(x))
     rows = eligible_rows(movies, min_ratings, at_least=2 * MIN_CLASS)
-    activity = _movie_activity(movies)
+    activity = _movie_activity(movies) if movie_activity is None else movie_activity
     records = []
     lists = genre_lists(movies)
     names = sorted({g for r in rows for g in lists[r]})
@@ -275,7 +277,8 @@ def linear_probes(
 
 def _movie_activity(movies: pd.DataFrame) -> np.ndarray | None:
     """Each movie's number of training ratings (all its ratings for a model saved before they
-    were counted) and mean rating; None where the table has neither (an imported embedding)."""
+    were counted) and mean rating (over all its ratings: the table has no other); None where
+    the table has neither (an imported embedding)."""
     count = next((c for c in ("n_train_ratings", "n_ratings") if c in movies.columns), None)
     if count is None or "mean_rating" not in movies.columns:
         return None

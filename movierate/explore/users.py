@@ -35,10 +35,16 @@ class UsersMap:
 def user_activity(ratings: pd.DataFrame, n_users: int) -> np.ndarray:
     """Each user's number of ratings and mean rating (NaN without ratings), rows = user_idx,
     from ``ratings`` (user_idx, rating)."""
-    idx = ratings["user_idx"].to_numpy(np.int64)
+    return rating_activity(ratings, "user_idx", n_users)
+
+
+def rating_activity(ratings: pd.DataFrame, column: str, n: int) -> np.ndarray:
+    """For each index 0..n-1 of ``column`` (``user_idx`` or ``movie_idx``), its number of rows
+    in ``ratings`` and their mean rating (NaN without rows): an (n, 2) array."""
+    idx = ratings[column].to_numpy(np.int64)
     values = ratings["rating"].to_numpy(np.float64)
-    counts = np.bincount(idx, minlength=n_users)[:n_users].astype(np.float64)
-    sums = np.bincount(idx, weights=values, minlength=n_users)[:n_users]
+    counts = np.bincount(idx, minlength=n)[:n].astype(np.float64)
+    sums = np.bincount(idx, weights=values, minlength=n)[:n]
     means = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
     return np.column_stack([counts, means])
 

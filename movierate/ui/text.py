@@ -536,3 +536,24 @@ def top_calibration_text(calibration: Any) -> str:
         f"{calibration.mean_predicted:.2f} and those ratings {calibration.mean_rating:.2f}: "
         f"{gap:+.2f} ± {ci:.2f} (95%), {reading}."
     )
+
+
+def favourites_text(n_test: int, n_shown: int, has_test_rows: bool) -> str:
+    """What 'predicted' beside a user's favourites shows: fit on the ratings the model trained
+    on, held-out accuracy on the ``n_test`` of ``n_shown`` that are its test rows."""
+    if not has_test_rows:
+        return (
+            "'predicted' beside their ratings shows how well the model fits them (this model's "
+            "split records no test rows), not its accuracy on unseen ratings."
+        )
+    if n_test == 0:
+        return (
+            f"None of these {n_shown} are test rows, so 'predicted' beside them shows how well "
+            "the model fits ratings it trained on, not its accuracy on unseen ratings: that is "
+            "the test RMSE."
+        )
+    return (
+        f"{n_test} of these {n_shown} are test rows (marked), ratings the model never saw: "
+        "'predicted' beside those is held-out accuracy; beside the others it shows how well "
+        "the model fits ratings it trained on."
+    )

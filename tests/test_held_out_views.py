@@ -1,0 +1,154 @@
+"""Numbers read on the rows a model never saw (accuracy review round 12): its top-k lists
+against its liked test movies, the favourites table's test rows, and the probes' popularity
+reference fit on the model's training rows only."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from apptest_helpers import movierate_env
+
+from movierate import explore, pipeline, ranking, scoring, store
+from movierate.spec import ModelSpec
+from movierate.ui import text
+
+
+@pytest.fixture(scope="module")
+def model(movielens_dir, tmp_path_factory):
+    """One small ml-100k model, in a home of its own (module fixtures run before the per-test
+    home is set)."""
+    with movierate_env(tmp_path_factory.mktemp("rank-home"), movielens_dir):
+        spec = ModelSpec(family="mf_bias", dim=4, epochs=3, batch_size=4096)
+        name = pipeline.train_and_save("ml-100k", spec, "rank")
+        loaded = store.load_model(name)
+        return loaded, pipeline.dataset_of(loaded)
+
+
+def _brute_force(loaded, ds, k, min_ratings):
+    """Hit rate and NDCG@k of the model and of a most-rated list, user by user, in plain
+    Python sets (a second reading of ranking.held_out_ranking's protocol)."""
+    split = pipeline.recorded_split(ds, loaded.meta["split"])
+    r = ds.ratings
+    seen = np.concatenate([split.train, split.stop])
+    counts = np.bincount(r["movie_idx"].to_numpy()[seen], minlength=ds.n_movies)
+    seen_by = {}
+    for u, m in zip(r["user_idx"].to_numpy()[seen], r["movie_idx"].to_numpy()[seen], strict=True):
+        seen_by.setdefault(int(u), set()).add(int(m))
+    liked_by = {}
+    for row in split.test:
+        u, m, rating = (
+            int(r["user_idx"].iat[row]),
+            int(r["movie_idx"].iat[row]),
+            r["rating"].iat[row],
+        )
+        if rating >= 4 and counts[m] >= min_ratings:
+            liked_by.setdefault(u, set()).add(m)
+    results = {"model": [], "popular": []}
+    for u, liked in sorted(liked_by.items()):
+        allowed = [
+            m
+            for m in range(ds.n_movies)
+            if counts[m] >= min_ratings and m not in seen_by.get(u, set())
+        ]
+        scores = scoring.score_all_movies(loaded.arrays, loaded.spec, u, loaded.rating_scale)
+        lists = {
+            "model": sorted(allowed, key=lambda m: -scores[m])[:k],
+            "popular": sorted(allowed, key=lambda m: (-counts[m], m))[:k],
+        }
+        ideal = sum(1 / np.log2(i + 2) for i in range(min(len(liked), k)))
+        for key, listed in lists.items():
+            gain = sum(1 / np.log2(i + 2) for i, m in enumerate(listed) if m in liked)
+            results[key].append((gain / ideal, any(m in liked for m in listed)))
+    return {
+        key: np.array(values, dtype=float).mean(axis=0) for key, values in results.items()
+    }, len(liked_by)
+
+
+def test_top_k_lists_are_scored_on_liked_test_movies_beside_a_most_rated_list(model):
+    loaded, ds = model
+    check = ranking.held_out_ranking(loaded, ds, k=10, min_ratings=10)
+    expected, n_users = _brute_force(loaded, ds, 10, 10)
+    assert check.n_users == check.n_users_all == n_users and not check.sampled
+    assert check.liked_from == 4.0
+    assert check.ndcg == pytest.approx(expected["model"][0], abs=1e-9)
+    assert check.hit_rate == pytest.approx(expected["model"][1], abs=1e-9)
+    assert check.popular_ndcg == pytest.approx(expected["popular"][0], abs=1e-9)
+    assert check.popular_hit_rate == pytest.approx(expected["popular"][1], abs=1e-9)
+    said = ranking.ranking_text(check)
+    assert said.startswith(f"Its top-10 lists on its test rows: for {n_users:,} users with a test")
+    assert f"held one for {check.hit_rate:.0%} of them" in said
+
+
+def test_the_verdict_follows_the_difference_and_its_interval(model):
+    loaded, ds = model
+    split = pipeline.recorded_split(ds, loaded.meta["split"])
+    seen = np.concatenate([split.train, split.stop])
+    counts = np.bincount(ds.ratings["movie_idx"].to_numpy()[seen], minlength=ds.n_movies)
+    place = np.empty(ds.n_movies)
+    place[np.argsort(-counts, kind="stable")] = np.arange(ds.n_movies)
+    # a "model" whose scores follow the most-rated order (within the clip): the same lists
+    popular = dataclasses.replace(
+        loaded,
+        arrays={
+            **loaded.arrays,
+            "user_embedding": np.zeros_like(loaded.arrays["user_embedding"]),
+            "user_bias": np.zeros_like(loaded.arrays["user_bias"]),
+            "movie_bias": (1 - place / ds.n_movies).astype(np.float32),
+        },
+    )
+    check = ranking.held_out_ranking(popular, ds)
+    assert check.popular_ndcg > 0.1  # most-rated lists do find liked movies here
+    assert check.ndcg == check.popular_ndcg and check.hit_rate == check.popular_hit_rate
+    assert ranking.ranking_text(check).endswith(
+        "NDCG +0.000 ± 0.000 (95%), within noise of popularity alone."
+    )
+    # the least popular first: far worse than the most-rated list
+    unpopular = dataclasses.replace(
+        popular, arrays={**popular.arrays, "movie_bias": -popular.arrays["movie_bias"]}
+    )
+    assert ranking.ranking_text(ranking.held_out_ranking(unpopular, ds)).endswith(
+        "its lists found them worse than popularity alone."
+    )
+    assert ranking.ranking_text(None) == ""
+
+
+def test_liked_is_the_top_quarter_of_the_scale_on_its_steps():
+    assert ranking.liked_threshold((1.0, 5.0, 1.0)) == 4.0
+    assert ranking.liked_threshold((0.5, 5.0, 0.5)) == 4.0
+    assert ranking.liked_threshold((1.0, 10.0, 1.0)) == 8.0
+    assert ranking.liked_threshold((0.0, 1.0, 1.0)) == 1.0
+    assert ranking.liked_threshold((0.0, 100.0, 0.0)) == 75.0
+
+
+def test_the_favourites_caption_counts_the_shown_user_s_test_rows(model):
+    loaded, ds = model
+    split = pipeline.recorded_split(ds, loaded.meta["split"])
+    user = int(ds.ratings["user_idx"].iat[int(split.test[0])])
+    held_out = pipeline.user_test_movies(loaded, user, ds)
+    r = ds.ratings
+    rows = split.test[r["user_idx"].to_numpy()[split.test] == user]
+    assert sorted(held_out) == sorted(r["movie_idx"].to_numpy()[rows])
+    assert text.favourites_text(3, 10, True).startswith("3 of these 10 are test rows (marked)")
+    assert text.favourites_text(0, 10, True).startswith("None of these 10 are test rows")
+    assert "no test rows" in text.favourites_text(0, 10, False)
+
+
+def test_the_probes_popularity_reference_reads_the_training_rows_only(model):
+    """The movies table's mean rating takes in test rows; the pages' reference must not."""
+    from movierate.ui import explore_views
+
+    loaded, ds = model
+    got = explore_views._probes(loaded, min_ratings=20)
+    fitted = ds.ratings.iloc[pipeline.recorded_split(ds, loaded.meta["split"]).train]
+    activity = explore.rating_activity(fitted, "movie_idx", ds.n_movies)
+    expected = explore.linear_probes(
+        loaded.movie_embedding, loaded.movies, movie_activity=activity, min_ratings=20
+    )
+    movie_rows = got["kind"] == "movie"
+    np.testing.assert_allclose(
+        got.loc[movie_rows, "popularity_auc"].to_numpy(), expected["popularity_auc"].to_numpy()
+    )
+    from_table = explore.linear_probes(loaded.movie_embedding, loaded.movies, min_ratings=20)
+    assert not np.allclose(from_table["popularity_auc"], expected["popularity_auc"])
