@@ -77,13 +77,16 @@ def shot(page, name: str) -> None:
 def main() -> None:
     import argparse
 
-    from playwright.sync_api import sync_playwright
-
     argparse.ArgumentParser(
         prog="python -m docs.make_screenshots",
         description=__doc__.split("\n\n")[0],
-        epilog="Needs MOVIERATE_DATA_DIR (MovieLens copies) and Debian's chromium.",
+        epilog="Needs MOVIERATE_DATA_DIR (MovieLens copies), Debian's chromium and Playwright "
+        "(pip install -r requirements-test.txt).",
     ).parse_args()  # --help, and nothing else (onboarding review: --help started a run)
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # README review (s26): a traceback after the dashboard's install
+        sys.exit("error: needs Playwright: pip install -r requirements-test.txt")
     if not os.environ.get("MOVIERATE_DATA_DIR"):
         sys.exit(
             "error: set MOVIERATE_DATA_DIR to a folder of MovieLens copies (e.g. "

@@ -654,7 +654,7 @@ def settings_caveat(models: list[Any]) -> str | None:
             "movierate's first versions on the test rows of ml-100k's and ml-latest-small's "
             "default split (random 10%, seed 42): all of a model's test rows on that split, "
             "about 10% of them on another. Checked again over 20 seeds on ml-100k, the exponent "
-            "does not flatter these numbers (README, Models, 'Tuned defaults'); the starting strengths "
+            "does not flatter these numbers (README, Command line, 'Tuned defaults'); the starting strengths "
             "were not checked again."
         )
     if autorec:

@@ -395,8 +395,8 @@ def render() -> None:
         st.markdown("**Upload a file (works offline)**")
         upload = st.file_uploader(
             "A GroupLens zip (e.g. ml-100k.zip) or a ratings CSV with columns user, item, "
-            "rating and optionally timestamp",
-            type=["zip", "csv"],
+            "rating and optionally timestamp (also .tsv or .txt: Excel's \"Unicode text\")",
+            type=["zip", "csv", "tsv", "txt"],  # README review (s26): .txt was refused
         )
         if upload is not None:
             csv_name, items, options = Path(upload.name).stem, None, {}
@@ -405,7 +405,7 @@ def render() -> None:
                 items = st.file_uploader(
                     "Optional items file: item id, title and |-separated genres (gives titles "
                     "to the movies)",
-                    type=["csv"],
+                    type=["csv", "tsv", "txt"],
                     key="items_upload",
                 )
                 options = csv_options(upload, items)

@@ -172,6 +172,22 @@ def test_csv_upload_registers_a_dataset(tmp_path):
     assert "my-ratings" in names
 
 
+def test_excel_unicode_text_uploads_as_a_txt_file(tmp_path):
+    """README review (s26): the README says Excel's "Unicode text" (UTF-16, tabs, .txt) is read,
+    and Home's uploader refused .txt files."""
+    text = "user\titem\trating\r\n1\t10\t4\r\n1\t11\t3\r\n2\t10\t5\r\n2\t12\t2\r\n"
+    at = run_home()
+    uploader = at.file_uploader[0]
+    assert {".txt", ".tsv", ".csv", ".zip"} <= set(uploader.proto.type)
+    uploader.upload("excel.txt", text.encode("utf-16"), "text/plain").run()
+    at.text_input(key="csv_name").set_value("excel").run()
+    next(b for b in at.button if b.label == "Import").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    from movierate.data import load_dataset
+
+    assert len(load_dataset("excel")) == 4
+
+
 def test_csv_upload_offers_the_encoding_and_scale_its_messages_name(tmp_path):
     """The messages say encoding= and rating_scale=: the upload form has both."""
     csv = "user,item,rating\n1,Amélie,8\n1,Heat,3\n2,Amélie,9\n2,Up,2\n".encode("latin-1")

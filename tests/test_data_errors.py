@@ -37,6 +37,9 @@ def test_misnamed_column_in_grouplens_file(tmp_path):
     message = str(err.value)
     assert "ratings.csv" in message and "missing column(s) rating" in message
     assert "found: userId, movieId, score, timestamp" in message and "from_csv" in message
+    # README review (s26): the CLI's import and Home's upload are named too, not only Python's
+    assert "`python -m movierate datasets FILE --name NAME [--columns ...]`" in message
+    assert "Home's upload" in message
 
 
 def test_missing_columns_in_own_file_suggest_a_mapping(tmp_path):

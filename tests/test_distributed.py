@@ -90,3 +90,19 @@ def test_two_workers_match_one_process(tmp_path):
         np.testing.assert_allclose(workers[0][key], value, atol=2e-4, rtol=1e-3, err_msg=key)
     # The test can fail: training moved the weights away from their initial values.
     assert alone.history["loss"][1] < alone.history["loss"][0]
+
+
+def test_a_worker_without_a_spec_trains_what_train_gives_a_set_this_size(tmp_path):
+    """README review (s26): without --spec a worker trained a 2 M-rating set at batch 1,024, lr
+    0.005, L2 0.1, where `train` gives it batch 32,768, lr 0.02 x 0.7, L2 0.02, and said nothing."""
+    from movierate.defaults import LARGE_DATA
+    from movierate.nn.distributed import worker_spec
+    from movierate.spec import ModelSpec
+
+    spec, note = worker_spec(None, "my-set", 2_000_000)
+    large = LARGE_DATA[-1][1]
+    assert spec.batch_size == large["batch_size"] and spec.learning_rate == large["learning_rate"]
+    assert note.startswith("2,000,000 ratings and no --spec") and "--batch-size 32768" in note
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(ModelSpec(dim=8).to_dict()))
+    assert worker_spec(str(path), "my-set", 2_000_000) == (ModelSpec(dim=8), None)

@@ -18,10 +18,13 @@ def _configure_study(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="tiny run: ml-100k, dim 8, 2 epochs, seeds 0 and 1 (about a minute)",
+        help="tiny run: ml-100k, dim 8, 2 epochs, seeds 0 and 1 (about a minute); it keeps no "
+        "models in the store (a full study keeps each seed-0 model unless --no-save)",
     )
     parser.add_argument(
-        "--out", help="folder for results.json/.csv, ablation.csv, study.md [$MOVIERATE_HOME/study]"
+        "--out",
+        help="folder for results.json/.csv, summary.csv, ablation.csv, prefix.csv, study.md "
+        "[$MOVIERATE_HOME/study]",
     )
     parser.add_argument(
         "--datasets", metavar="A,B", help="datasets [ml-100k,ml-latest-small,ml-1m-sample]"

@@ -34,7 +34,13 @@ from typing import BinaryIO
 
 from movierate import atomic, config
 from movierate.data.dataset import RatingsDataset
-from movierate.data.formats import LAYOUT_FILES, check_one_layout, detect_layout, source_files
+from movierate.data.formats import (
+    IMPORT_WAYS,
+    LAYOUT_FILES,
+    check_one_layout,
+    detect_layout,
+    source_files,
+)
 from movierate.data.registry import KNOWN_DATASETS, name_for_folder
 from movierate.errors import DataError, DownloadError, MovierateError
 from movierate.filenames import bytes_escaped, unportable_reason
@@ -293,7 +299,7 @@ def _locate(
     raise DataError(
         f"Unknown dataset {text!r}. Known GroupLens datasets: {', '.join(KNOWN_DATASETS)}; "
         f"datasets on this machine: {', '.join(local_names()) or 'none'}. Pass a folder path to "
-        "load any folder in a MovieLens layout, or import your own file with from_csv()."
+        f"load any folder in a MovieLens layout, or import your own file ({IMPORT_WAYS})."
     )
 
 

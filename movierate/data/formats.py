@@ -41,6 +41,12 @@ RATINGS_FILE = {"csv": "ratings.csv", "ml-100k": "u.data", "dat": "ratings.dat"}
 OFFICIAL_SPLITS_100K = ("u1", "u2", "u3", "u4", "u5", "ua", "ub")
 CSV_RATING_COLUMNS = ["userId", "movieId", "rating", "timestamp"]
 CUSTOM_META = "dataset.json"
+#: Where a user's own ratings file is imported, for messages about files in another layout
+#: (README review, s26: they named only Python's from_csv()).
+IMPORT_WAYS = (
+    "Home's upload, `python -m movierate datasets FILE --name NAME [--columns ...]`, or "
+    "movierate.data.from_csv() in Python"
+)
 
 _IMDB_TITLE_URL = re.compile(r"imdb-title-(\d+)")
 """An IMDb title number inside an ml-100k u.item URL (``.../title-exact?imdb-title-118764``)."""
@@ -131,8 +137,8 @@ def _csv_ratings(path: Path) -> pd.DataFrame:
         raise DataError(
             f"{path}: missing column(s) {', '.join(missing)} in the header (found: "
             f"{shown}). A GroupLens ratings.csv starts with the line "
-            f"'{','.join(CSV_RATING_COLUMNS)}'; fix the header, or load the file with from_csv() "
-            "and map your column names."
+            f"'{','.join(CSV_RATING_COLUMNS)}'; fix the header, or import the file as your own "
+            f"ratings, which reads other column names ({IMPORT_WAYS})."
         )
     twice = sorted({c for c in CSV_RATING_COLUMNS if found.count(c) > 1})
     if twice:
