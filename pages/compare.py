@@ -10,13 +10,14 @@ matrix kind redraws the heatmaps, the pair controls and the minimum-ratings slid
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from movierate import explore, paired, store
+from movierate import explore, paired, ranking, store
 from movierate.errors import MovierateError
 from movierate.explore import verdicts
 from movierate.explore.whitening import exact_whitening
@@ -277,6 +278,61 @@ def paired_by_name(*models) -> dict:
     return {d.name: d for d in paired.paired_differences(list(models), ds)}
 
 
+def ranking_row(model) -> dict | None:
+    """A model's top-10 lists on its liked test movies (:mod:`movierate.ranking`), or None."""
+    check = state.cached(ranking.held_out_ranking, model, k=10, min_ratings=10)
+    if check is None:
+        return None
+    return {
+        "model": model.name,
+        "users": check.n_users,
+        "hit rate@10": check.hit_rate,
+        "NDCG@10": check.ndcg,
+        "most-rated list: hit rate": check.popular_hit_rate,
+        "most-rated list: NDCG": check.popular_ndcg,
+        "NDCG vs most-rated (95%)": f"{check.ndcg_gap:+.3f} ± {check.ndcg_gap_ci:.3f}",
+    }
+
+
+def ranking_table(models: list) -> None:
+    """On request, each model's top-10 lists scored on its test rows beside a most-rated-first
+    list's (accuracy round 12: the model with the lower test RMSE had the worse lists)."""
+    if not st.toggle(
+        "Score their top-10 lists on the test rows",
+        key="ranking",
+        help="For each user with a test movie rated in the top quarter of the scale: does the "
+        "model's top 10 (movies with 10+ ratings it saw, leaving out what it saw them rate) "
+        "hold one? A most-rated-first list on the same movies is the reference. A second or "
+        "so per model.",
+    ):
+        return
+    with contextlib.suppress(MovierateError):
+        rows = [row for m in models if (row := ranking_row(m)) is not None]
+        if not rows:
+            st.info("None of these models has enough test rows for this check.")
+            return
+        st.dataframe(
+            pd.DataFrame(rows),
+            hide_index=True,
+            column_config={
+                name: st.column_config.NumberColumn(format="%.3f")
+                for name in ("NDCG@10", "most-rated list: NDCG")
+            }
+            | {
+                name: st.column_config.NumberColumn(format="percent")
+                for name in ("hit rate@10", "most-rated list: hit rate")
+            },
+        )
+        best_rmse = min(models, key=lambda m: m.test_rmse if m.test_rmse is not None else 9e9)
+        by_name = {row["model"]: row for row in rows}
+        best_lists = max(rows, key=lambda row: row["NDCG@10"])["model"]
+        if len(rows) > 1 and best_rmse.name in by_name and best_lists != best_rmse.name:
+            st.caption(
+                f"Here the lowest test RMSE ({text.md(best_rmse.name)}) and the best top-10 lists "
+                f"by NDCG ({text.md(best_lists)}) are different models."
+            )
+
+
 def accuracy_section(models: list, trained: list) -> None:
     """Accuracy table, what each model's regularizers did, learning and regularizer curves."""
     notice = store.test_rows_notice(models)
@@ -336,6 +392,7 @@ def accuracy_section(models: list, trained: list) -> None:
     notes += [caveat] if caveat else []
     if notes:
         st.caption(" ".join(notes))
+    ranking_table(models)
     show_measured_effects(models)
 
     curves_col, regs_col = st.columns(2, gap="large")

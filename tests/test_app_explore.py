@@ -81,6 +81,23 @@ def test_compare_opens_on_accuracy_and_runs_only_the_open_tab(trained_home):
     assert not at.metric and not at.get("segmented_control")
 
 
+def test_compare_scores_the_models_top_10_lists_on_request(trained_home):
+    """Accuracy round 12: test RMSE did not tell which model's top-10 lists were better; the
+    check costs a second or so per model, so it runs when asked."""
+    from movierate import ranking
+
+    at = open_page("pages/compare.py")
+    assert len(frames(at)) == 1  # not computed unasked
+    at.toggle(key="ranking").set_value(True).run()
+    assert_clean(at)
+    table = frames(at)[1]
+    for row in table.to_dict("records"):
+        check = ranking.held_out_ranking(store.load_model(row["model"]), k=10, min_ratings=10)
+        assert (row["users"], row["NDCG@10"]) == (check.n_users, pytest.approx(check.ndcg))
+        assert row["most-rated list: hit rate"] == pytest.approx(check.popular_hit_rate)
+        assert row["NDCG vs most-rated (95%)"] == f"{check.ndcg_gap:+.3f} ± {check.ndcg_gap_ci:.3f}"
+
+
 def test_compare_keeps_each_model_s_colour_in_both_curve_charts(trained_home, monkeypatch):
     """Views round 8: a model without a penalty was left out of the regularizer chart and the
     palette restarted there, so every model had another colour in the chart beside."""
