@@ -308,7 +308,7 @@ def test_metrics(
     ``split.train`` (the rows the model was fit on: pass a refit's folded split); and the
     reference predictors' numbers on the same rows (:func:`movierate.baselines.baseline_metrics`)."""
     scale = scale or ds.rating_scale
-    metrics = _rmse_mae("test", arrays, spec, ds, split.test, scale)
+    metrics = _rmse_mae("test", arrays, spec, ds, split.test, scale, interval=True)
     unseen = unseen_mask(ds, split.train, split.test)
     metrics["test_unseen_rows"] = int(unseen.sum())
     if 0 < unseen.sum() < len(unseen):  # the RMSE where the model knows both user and movie
@@ -422,16 +422,22 @@ def _rmse_mae(
     ds: RatingsDataset,
     rows: np.ndarray,
     scale: RatingScale | tuple[float, ...],
+    interval: bool = False,
 ) -> dict[str, float]:
+    """``<part>_rmse`` and ``<part>_mae`` on ``rows``; with ``interval``, ``<part>_rmse_ci95``,
+    the half-width of the RMSE's 95% interval over which ratings are these rows (delta method:
+    the standard error of the mean squared error over 2 x RMSE)."""
     rows = np.asarray(rows, dtype=np.int64)
     if not len(rows):
         return {f"{part}_rmse": float("nan"), f"{part}_mae": float("nan")}
     predicted = _predicted(arrays, spec, ds, rows, scale)
     errors = predicted - ds.ratings["rating"].to_numpy(dtype=np.float64)[rows]
-    return {
-        f"{part}_rmse": float(np.sqrt(np.mean(errors**2))),
-        f"{part}_mae": float(np.mean(np.abs(errors))),
-    }
+    rmse = float(np.sqrt(np.mean(errors**2)))
+    out = {f"{part}_rmse": rmse, f"{part}_mae": float(np.mean(np.abs(errors)))}
+    if interval and len(rows) > 1 and rmse > 0:
+        squared_se = float(np.std(errors**2, ddof=1) / np.sqrt(len(rows)))
+        out[f"{part}_rmse_ci95"] = 1.96 * squared_se / (2 * rmse)
+    return out
 
 
 def split_parts(model: store.TrainedModel | store.ModelInfo) -> tuple[str, ...]:
@@ -449,7 +455,7 @@ def evaluate_model(model: store.TrainedModel, ds: RatingsDataset | None = None) 
     """RMSE and MAE of ``model`` on each part of its recorded split, in numpy.
 
     Returns ``<part>_rmse``, ``<part>_mae`` and ``n_<part>`` for each part of
-    :func:`split_parts`: ``train``, ``stop`` (early-stopping rows) and ``test`` (rows nothing
+    :func:`split_parts` (and ``test_rmse_ci95``, see :func:`_rmse_mae`): ``train``, ``stop`` (early-stopping rows) and ``test`` (rows nothing
     else saw); for a model saved before test rows, ``train`` and ``valid`` (rows that also
     steered early stopping: label them so, see ``store.metric_label``); and
     (with test rows) ``test_unseen_rows``, the test rows whose user or movie has no training
@@ -465,7 +471,9 @@ def evaluate_model(model: store.TrainedModel, ds: RatingsDataset | None = None) 
         parts = {"train": train, "valid": split.test}
     out: dict[str, Any] = {}
     for part, rows in parts.items():
-        out.update(_rmse_mae(part, model.arrays, model.spec, ds, rows, model.rating_scale))
+        out.update(
+            _rmse_mae(part, model.arrays, model.spec, ds, rows, model.rating_scale, part == "test")
+        )
         out[f"n_{part}"] = int(len(rows))
     if "test" in parts:
         out["test_unseen_rows"] = unseen_rows(ds, parts["train"], parts["test"])

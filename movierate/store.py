@@ -74,6 +74,7 @@ METRIC_LABELS = {
     "rank_rows": "rows of the kept-dims selection",
     "test_unseen_rows": "test rows with a user or movie unseen in training",
     "test_rmse_seen": "test RMSE over the other test rows",
+    "test_rmse_ci95": "test RMSE ± (95%, which ratings are test rows)",
 }
 
 
@@ -1689,6 +1690,16 @@ def baselines_text(metrics: dict[str, Any] | None) -> str:
         f"{mean:.4f} (the training median: MAE {median:.4f}); user and movie averages without "
         f"an embedding give RMSE {rmse:.4f}, MAE {mae:.4f}."
     )
+
+
+def rmse_interval_text(metrics: dict[str, Any] | None) -> str:
+    """ " ± 0.0141 (95%: which ratings are test rows; another seed moves it too)" after a test
+    RMSE, from its recorded half-width (accuracy round 12: 4 decimals and no interval); "" for
+    a model saved without one."""
+    half = (metrics or {}).get("test_rmse_ci95")
+    if not _is_number(half) or not math.isfinite(half):
+        return ""
+    return f" ± {half:.4f} (95%: which ratings are test rows; another seed moves it too)"
 
 
 def settled_note(metrics: dict[str, Any] | None) -> str:

@@ -395,7 +395,7 @@ def render() -> None:
         st.markdown("**Upload a file (works offline)**")
         upload = st.file_uploader(
             "A GroupLens zip (e.g. ml-100k.zip) or a ratings CSV with columns user, item, "
-            "rating and optionally timestamp (also .tsv or .txt: Excel's \"Unicode text\")",
+            'rating and optionally timestamp (also .tsv or .txt: Excel\'s "Unicode text")',
             type=["zip", "csv", "tsv", "txt"],  # README review (s26): .txt was refused
         )
         if upload is not None:

@@ -115,9 +115,10 @@ def saved_accuracy(name: str) -> str:
     flatters = text.stop_rows_flatter_text(model.meta)
     label = model.metrics_label  # "test RMSE": capitalize() would lower-case "RMSE"
     baselines = store.baselines_text(model.metrics) if model.has_test_rows else ""
-    return f"{label[:1].upper()}{label[1:]} {model.reported_rmse:.4f}{mae}.{flatters}" + (
-        f" {baselines}" if baselines else ""
-    )
+    interval = store.rmse_interval_text(model.metrics) if model.has_test_rows else ""
+    return (
+        f"{label[:1].upper()}{label[1:]} {model.reported_rmse:.4f}{interval}{mae}.{flatters}"
+    ) + (f" {baselines}" if baselines else "")
 
 
 def build_spec(values: dict[str, Any]) -> Any:

@@ -152,3 +152,30 @@ def test_the_probes_popularity_reference_reads_the_training_rows_only(model):
     )
     from_table = explore.linear_probes(loaded.movie_embedding, loaded.movies, min_ratings=20)
     assert not np.allclose(from_table["popularity_auc"], expected["popularity_auc"])
+
+
+def test_the_test_rmse_carries_its_interval_over_which_ratings_are_test_rows(model):
+    """Accuracy round 12: a single test RMSE was printed to 4 decimals with no interval."""
+    loaded, ds = model
+    half = loaded.metrics["test_rmse_ci95"]
+    rows = pipeline.recorded_split(ds, loaded.meta["split"]).test
+    r = ds.ratings
+    predicted = np.clip(
+        scoring.predict(
+            loaded.arrays,
+            loaded.spec,
+            r["user_idx"].to_numpy()[rows],
+            r["movie_idx"].to_numpy()[rows],
+            loaded.rating_scale,
+        ),
+        1,
+        5,
+    ).astype(np.float64)
+    squared = (predicted - r["rating"].to_numpy()[rows]) ** 2
+    draws = np.random.default_rng(0).integers(0, len(rows), size=(400, len(rows)))
+    boot = np.sqrt(squared[draws].mean(axis=1))
+    assert half == pytest.approx(1.96 * boot.std(), rel=0.15)  # the bootstrap agrees
+    said = store.rmse_interval_text(loaded.metrics)
+    assert said == f" ± {half:.4f} (95%: which ratings are test rows; another seed moves it too)"
+    assert pipeline.evaluate_model(loaded, ds)["test_rmse_ci95"] == pytest.approx(half)
+    assert store.rmse_interval_text({"test_rmse": 0.9}) == ""  # saved before it was recorded

@@ -399,6 +399,8 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     where = ds.name if ds is not None else model.dataset_name
     print(f"{model.name}: recomputed in numpy on {where} (recorded at training time)")
     print(format_table(["rows", "n", "RMSE", "MAE", "recorded RMSE", "recorded MAE"], rows))
+    if interval := store.rmse_interval_text(result):
+        print(f"test RMSE {result['test_rmse']:.4f}{interval}")
     now, then = result.get("test_rmse"), _float(recorded.get("test_rmse"))
     if _float(now) is not None and then is not None and abs(now - then) > 5e-4:
         # bad-input round 12: vectors copied over a model read 0.9861 beside "recorded 1.0366"
