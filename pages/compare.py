@@ -642,8 +642,15 @@ def pair_section(models: list) -> None:
         )
         overlap = sets.overlap(k)
         predicts = bool(model_a.n_users and model_b.n_users)  # imported embeddings: no users
-        agreement = (
-            state.cached(explore.model_prediction_agreement, model_a, model_b) if predicts else None
+        agreement = (  # over the movies the caption names (views round 9: over all movies)
+            state.cached(
+                explore.model_prediction_agreement,
+                model_a,
+                model_b,
+                movies=tuple(int(r) for r in sets.rows_a),
+            )
+            if predicts and len(sets.rows_a)
+            else None
         )
         residual = state.cached(procrustes_residual, model_a, model_b, min_ratings=min_ratings)
         match = state.cached(explore.model_movie_match, model_a, model_b)
@@ -685,14 +692,14 @@ def pair_section(models: list) -> None:
         metrics[2].metric(
             "Prediction RMSE between",
             f"{agreement.rmse_between:.3f}",
-            help=f"On {agreement.n_pairs:,} (user, movie) pairs.",
+            help=f"On {agreement.n_pairs:,} random (user, movie) pairs of the movies above.",
         )
         beyond = agreement.pearson_beyond_levels
         metrics[3].metric(
             "Prediction correlation",
             f"{agreement.pearson:.3f}",
             help=f"Pearson correlation of the two models' predictions on {agreement.n_pairs:,} "
-            "(user, movie) pairs. Two models fitted to the same training rows agree on each "
+            "random (user, movie) pairs of the movies above. Two models fitted to the same training rows agree on each "
             "user's and each movie's level whatever else they learned, so this is high even "
             "for models that learned nothing; see the number beyond the levels below.",
         )
@@ -764,7 +771,6 @@ def prefetch_tabs(models: list) -> None:
         floor = {"min_ratings": max(min_ratings, int(counted))}
         calls += [
             (explore.model_neighbour_sets, pair, {**floor, **cap}),
-            (explore.model_prediction_agreement, pair, {}),
             (procrustes_residual, pair, floor),
             (explore.model_movie_match, pair, {}),
         ]

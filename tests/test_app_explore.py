@@ -179,17 +179,29 @@ def test_compare_movie_by_movie_tab_reacts_to_min_ratings_and_k(trained_home):
     assert "Mean Jaccard@10" in labels and "Procrustes residual" in labels
     # accuracy review round 5: raw agreement is high for any two fits of the same rows; the
     # agreement beyond each user's and movie's level is said beside it, as computed
+    from movierate import explore
     from movierate.explore.compare import model_prediction_agreement
 
     models = [store.load_model(n) for n in ("small-mf", "small-deep")]
-    beyond = model_prediction_agreement(*models).pearson_beyond_levels
+
+    def expected(min_ratings):  # over the shared movies the caption names (views round 9)
+        sets = explore.model_neighbour_sets(
+            *models, min_ratings=min_ratings, max_movies=explore.NEIGHBOUR_CAP
+        )
+        return model_prediction_agreement(*models, movies=sets.rows_a)
+
+    agreement = expected(at.slider(key="min_ratings").value)
+    beyond = agreement.pearson_beyond_levels
     assert any(
         f"Beyond each user's and movie's level: **{beyond:.2f}**" in c.value for c in at.caption
     )
+    assert widget(at.metric, "Prediction correlation").value == f"{agreement.pearson:.3f}"
     jaccard = widget(at.metric, "Mean Jaccard@10").value
     at.slider(key="min_ratings").set_value(50).run()
     assert_clean(at)
     assert widget(at.metric, "Mean Jaccard@10").value != jaccard
+    assert widget(at.metric, "Prediction correlation").value == f"{expected(50).pearson:.3f}"
+    assert expected(50).pearson != agreement.pearson  # the slider moves them too
     assert any("at least 50 ratings" in c.value for c in at.caption)
     jaccard = widget(at.metric, "Mean Jaccard@10").value
     at.slider(key="pair_k").set_value(25).run()

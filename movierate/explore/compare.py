@@ -22,6 +22,7 @@ movies; beyond :data:`NEIGHBOUR_CAP` eligible movies the model-level functions s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -598,17 +599,21 @@ def model_prediction_agreement(
     pairs: pd.DataFrame | None = None,
     n_pairs: int = 20_000,
     seed: int = 0,
+    movies: Sequence[int] | None = None,
 ) -> PredictionAgreement | None:
     """:func:`prediction_agreement` of two models of the same dataset on ``pairs`` (or
-    ``n_pairs`` seeded random pairs); None for models of different datasets (their users are
-    different people) or without users (embeddings imported from elsewhere)."""
+    ``n_pairs`` seeded random pairs, of the ``movies`` given (indices; default all): views
+    round 9 found Compare's numbers over every movie under a caption naming the shared movies
+    with enough ratings); None for models of different datasets (their users are different
+    people) or without users (embeddings imported from elsewhere)."""
     if not same_dataset(model_a, model_b) or min(model_a.n_users, model_b.n_users) == 0:
         return None
-    users, movies, truth = _pairs(model_a, pairs, n_pairs, seed)
+    pool = None if movies is None else np.asarray(movies, dtype=np.int64)
+    users, movie_rows, truth = _pairs(model_a, pairs, n_pairs, seed, pool)
     agreement = prediction_agreement(
-        model_a.predict(users, movies), model_b.predict(users, movies), truth
+        model_a.predict(users, movie_rows), model_b.predict(users, movie_rows), truth
     )
-    beyond = beyond_levels_correlation(model_a, model_b, seed=seed)
+    beyond = beyond_levels_correlation(model_a, model_b, seed=seed, movies=pool)
     return replace(agreement, pearson_beyond_levels=beyond)
 
 
@@ -617,7 +622,12 @@ LEVELS_GRID = 300
 
 
 def beyond_levels_correlation(
-    model_a: EmbeddingModel, model_b: EmbeddingModel, *, grid: int = LEVELS_GRID, seed: int = 0
+    model_a: EmbeddingModel,
+    model_b: EmbeddingModel,
+    *,
+    grid: int = LEVELS_GRID,
+    seed: int = 0,
+    movies: np.ndarray | None = None,
 ) -> float:
     """Pearson correlation of two models' predictions once each user's and each movie's level
     is taken out: both predict every pair of a seeded grid of up to ``grid`` users x ``grid``
@@ -625,10 +635,11 @@ def beyond_levels_correlation(
     grid). Two models fitted to the same training rows agree on those levels whatever else
     they learned: two trained on shuffled ratings, both worse than the mean rating, correlated
     0.86 on raw predictions (accuracy review round 5); what is left says whether they agree on
-    who likes what."""
+    who likes what. ``movies``: the grid's movies are drawn from these (default all)."""
     rng = np.random.default_rng(seed)
     users = np.sort(rng.choice(model_a.n_users, min(grid, model_a.n_users), replace=False))
-    movies = np.sort(rng.choice(model_a.n_movies, min(grid, model_a.n_movies), replace=False))
+    pool = np.arange(model_a.n_movies) if movies is None else np.asarray(movies, np.int64)
+    movies = np.sort(rng.choice(pool, min(grid, len(pool)), replace=False))
     pair_users, pair_movies = np.repeat(users, len(movies)), np.tile(movies, len(users))
     residuals = []
     for model in (model_a, model_b):
@@ -674,12 +685,21 @@ def same_dataset(model_a: EmbeddingModel, model_b: EmbeddingModel) -> bool:
 
 
 def _pairs(
-    model: EmbeddingModel, pairs: pd.DataFrame | None, n_pairs: int, seed: int
+    model: EmbeddingModel,
+    pairs: pd.DataFrame | None,
+    n_pairs: int,
+    seed: int,
+    pool: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     if pairs is None:
         n = check_k(n_pairs, "n_pairs")
         rng = np.random.default_rng(seed)
-        return rng.integers(0, model.n_users, n), rng.integers(0, model.n_movies, n), None
+        users = rng.integers(0, model.n_users, n)
+        if pool is None:
+            return users, rng.integers(0, model.n_movies, n), None
+        if not len(pool):
+            raise DataError("No movies to draw pairs from; lower the minimum ratings.")
+        return users, pool[rng.integers(0, len(pool), n)], None
     missing = [c for c in ("user_idx", "movie_idx") if c not in pairs.columns]
     if missing:
         raise DataError(f"pairs lacks the column(s) {', '.join(missing)}; pass a ratings table.")
