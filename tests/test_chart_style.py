@@ -7,6 +7,7 @@ import itertools
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 
 from movierate.ui import charts
 
@@ -131,3 +132,31 @@ def test_the_palette_s_black_is_the_page_s_text_colour_on_a_dark_page():
         assert charts.colour(black) == charts.DARK_TEXT and charts.colour(0) == charts.PALETTE[0]
     finally:
         charts.TEXT_COLOUR.reset(token)
+
+
+def test_labels_on_white_boxes_keep_dark_text_on_a_dark_page():
+    """Views round 9: the map's focus label and Rate's "you" were white text on white boxes in
+    the dark theme."""
+    from movierate.ui import explore_figures, figures
+
+    users = pd.DataFrame(
+        {"x": np.arange(5.0), "y": np.arange(5.0), "user_idx": range(5),
+         "n_ratings": [1, 2, 3, 4, 5], "mean_rating": [3.0] * 5}
+    )  # fmt: skip
+    movies = pd.DataFrame(
+        {"x": np.arange(3.0), "y": np.arange(3.0), "movie_idx": range(3),
+         "title": ["A", "B", "C"], "genres": ["Drama"] * 3, "n_ratings": [5, 6, 7]}
+    )  # fmt: skip
+    token = charts.TEXT_COLOUR.set(charts.DARK_TEXT)
+    try:
+        made = [
+            explore_figures.users_figure(users, "n_ratings", "ratings", you=(1.0, 1.0)),
+            figures.add_map_rings(go.Figure(), movies, focus=1, neighbours=[0, 2], matches=[2]),
+        ]
+    finally:
+        charts.TEXT_COLOUR.reset(token)
+    boxed = [a for fig in made for a in fig.layout.annotations if a.bgcolor]
+    assert len(boxed) == 3  # you; the focus and the search match
+    assert all(a.font.color == "#222" for a in boxed)
+    rings = [t.marker.line.color for t in made[1].data]
+    assert charts.DARK_TEXT in rings  # the neighbours' rings take the page's text colour

@@ -182,6 +182,7 @@ def users_figure(
             arrowhead=2,
             ax=30,
             ay=-30,
+            font={"color": "#222"},  # on its white box in either theme (views round 9)
             bgcolor="white",
         )
         fig.add_trace(

@@ -360,7 +360,7 @@ def add_map_rings(
     focus_rows = [focus] if focus is not None else []
     found = [m for m in (matches or []) if m != focus]
     for rows, colour_, width in (
-        (rings, "#444", 1.5),
+        (rings, TEXT_COLOUR.get(), 1.5),  # #444 was lost on the dark page
         (found, "#f08c00", 2.5),
         (focus_rows, "#d6336c", 3),
     ):
@@ -385,6 +385,7 @@ def add_map_rings(
                 x=row.x,
                 y=row.y,
                 text=f"<b>{html_text(row.title)}</b>",
+                font={"color": "#222"},  # on its white box in either theme (views round 9)
                 bgcolor="rgba(255,255,255,0.85)",
                 bordercolor=colour_,
                 arrowcolor=colour_,
