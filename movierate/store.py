@@ -168,6 +168,23 @@ class _Accuracy:
         return _float_or_none(self.metrics.get(key))
 
 
+def _scale_of(meta: dict[str, Any]) -> tuple[float, float] | None:
+    """(min, max) of a meta.json's rating scale, None when it records none readable."""
+    scale = meta["dataset"].get("rating_scale")
+    if not isinstance(scale, list | tuple) or len(scale) < 2:
+        return None
+    lo, hi = _float_or_none(scale[0]), _float_or_none(scale[1])
+    return None if lo is None or hi is None else (lo, hi)
+
+
+def scale_text(scale: tuple[float, float] | None) -> str:
+    """``"1-5"``, ``"0.5-5"``, ``"-10 to 10"``; "?" for none."""
+    if scale is None:
+        return "?"
+    lo, hi = scale
+    return f"{lo:g} to {hi:g}" if lo < 0 else f"{lo:g}-{hi:g}"
+
+
 def _float_or_none(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
 
@@ -229,6 +246,8 @@ class ModelInfo(_Accuracy):
     imported: bool = False
     #: A blend's members as (family, dim, regularizers) (:func:`blend_members`); empty otherwise.
     blend: tuple[tuple[str, int, dict[str, float]], ...] = ()
+    #: (min, max) of the rating scale it was trained on: its RMSE is in those rating points.
+    scale: tuple[float, float] | None = None
 
     @property
     def family(self) -> str:
@@ -1096,6 +1115,7 @@ def list_models() -> tuple[list[ModelInfo], list[BrokenModel]]:
                 dataset_fingerprint=str(meta["dataset"].get("fingerprint") or ""),
                 imported=bool(meta.get("imported")),
                 blend=tuple(read_blend_members(meta)),
+                scale=_scale_of(meta),
             )
         except _FolderGone:
             continue  # renamed or deleted meanwhile: no longer part of this listing

@@ -350,7 +350,7 @@ def render() -> None:
                     else "training, early stopping nor any setting"
                 )  # fmt: skip
                 + " saw (lower is better). Compare, Embeddings, Neighbours and Recommend look "
-                "inside the models. " + (caveat or "")
+                "inside the models. " + " ".join(filter(None, [text.scales_note(infos), caveat]))
             )
         else:
             st.write("None yet: use the quick start, or the Train page for every option.")

@@ -712,3 +712,25 @@ def test_links_to_nowhere_in_the_store_are_listed_and_deletable(tiny):
     with pytest.raises(store.NameTakenError, match="held by a file, not a model folder"):
         store.rename_model("loop", "notes")  # recheck C: "a model ... already exists"
     assert (root / "notes").read_text() == "mine"
+
+
+def test_models_table_gives_the_rating_scale_when_models_differ_in_it(tiny):
+    """Views round 9: Home set a 1-10 model's RMSE 1.81 beside 1-5 models' 0.9s under "lower is
+    better", with no scale anywhere."""
+    from dataclasses import replace
+
+    from movierate.ui.text import models_table, scales_note
+
+    five, ten = replace(_info(), scale=(1.0, 5.0)), replace(_info("f2"), scale=(1.0, 10.0))
+    assert "rating scale" not in models_table([five, five]).columns
+    assert scales_note([five, five]) == ""
+    table = models_table([five, ten])
+    assert list(table["rating scale"]) == ["1-5", "1-10"]
+    assert list(table.columns).index("rating scale") == list(table.columns).index("test RMSE") - 1
+    assert scales_note([five, ten]).startswith(
+        "These models were trained on different rating scales (1-10, 1-5)"
+    )
+    _save(tiny, "scaled")  # the listing reads it from meta.json
+    (info,), _ = store.list_models()
+    lo, hi = store.read_meta("scaled")["dataset"]["rating_scale"][:2]
+    assert info.scale == (lo, hi)
