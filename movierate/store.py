@@ -994,6 +994,8 @@ def save_model(
     root = check_writable()
     final = root / name
     remove_leftovers()
+    if overwrite and (refused := _unreplaceable(name)):  # checked again: training took a while
+        raise refused
     if (final.exists() and not overwrite) or case_twin(name) is not None:
         if name_base is None:
             raise name_taken(name)
@@ -1406,17 +1408,8 @@ def delete_model(name: str, *, expected: str | None = None) -> None:
             "replaced or retrained since (in another tab or by the CLI). Nothing was deleted; "
             "check the list and ask again."
         )
-    foreign = _foreign_entries(path)
-    own = [e for e in (META_FILE, EMBEDDINGS_FILE, MOVIES_FILE, KERAS_FILE) if (path / e).exists()]
-    # a model folder with a stray file of the user's (notes.txt, a backup) is still a model;
-    # other folders inside, or no model file at all, mean a store, a home or the user's folder
-    if any(f.endswith("/") for f in foreign) or (foreign and not own):
-        raise StoreError(
-            f"{shown(name)} is not deleted: it holds {', '.join(map(repr, foreign[:5]))}"
-            f"{' and more' if len(foreign) > 5 else ''}, which no saved model has, so it is no "
-            f"model folder{_store_hint(path)}. Nothing was removed; delete it by hand if you "
-            "mean to."
-        )
+    if refused := not_a_model_folder(path, name, "deleted"):
+        raise refused
     locked = atomic.undeletable(path)
     if locked is not None:  # bad-input round 13: "deleted", and its files stayed behind
         raise StoreError(
@@ -1613,6 +1606,28 @@ MODEL_ENTRIES = frozenset(
     {META_FILE, EMBEDDINGS_FILE, MOVIES_FILE, KERAS_FILE, CACHE_FOLDER, "trials.json"}
     | {"Thumbs.db", "desktop.ini"}
 )
+
+
+def not_a_model_folder(path: Path, name: str, done: str = "deleted") -> StoreError | None:
+    """The StoreError for a folder under a model's name that is no model folder (a store, a
+    home, a dataset or another folder of the user's), which nothing may delete or replace
+    (``done``: "deleted" or "replaced"); None for a model folder, even with a stray file of the
+    user's in it (notes.txt, a backup)."""
+    foreign = _foreign_entries(path)
+    own = [e for e in (META_FILE, EMBEDDINGS_FILE, MOVIES_FILE, KERAS_FILE) if (path / e).exists()]
+    # other folders inside, or no model file at all, mean a store, a home or the user's folder
+    if not (any(f.endswith("/") for f in foreign) or (foreign and not own)):
+        return None
+    fix = (
+        "Nothing was removed; delete it by hand if you mean to."
+        if done == "deleted"
+        else "Nothing was replaced; move it away by hand if you mean to, or pick another name."
+    )
+    return StoreError(
+        f"{shown(name)} is not {done}: it holds {', '.join(map(repr, foreign[:5]))}"
+        f"{' and more' if len(foreign) > 5 else ''}, which no saved model has, so it is no "
+        f"model folder{_store_hint(path)}. {fix}"
+    )
 
 
 def _foreign_entries(path: Path) -> list[str]:
@@ -2224,6 +2239,8 @@ def check_name_free(name: str, *, overwrite: bool = False, replace_hint: str | N
         raise held
     if not overwrite and model_exists(name):
         raise name_taken(name, replace_hint=replace_hint)
+    if overwrite and (refused := _unreplaceable(name)):  # bad-input round 16: a whole store
+        raise refused
     if overwrite and model_exists(name) and not model_path(name).is_symlink():
         folder = model_path(name)
         try:  # replacing writes a record into the old folder, then renames it aside
@@ -2234,6 +2251,12 @@ def check_name_free(name: str, *, overwrite: bool = False, replace_hint: str | N
                 f"changes ({exc.strerror or type(exc).__name__}). Make it writable (chmod -R "
                 "u+w, or chattr -i if it was made immutable), or save under another name."
             ) from None
+
+
+def _unreplaceable(name: str) -> StoreError | None:
+    """:func:`not_a_model_folder` for the folder an overwrite of ``name`` would replace."""
+    folder = config.models_dir() / name
+    return not_a_model_folder(folder, name, "replaced") if folder.is_dir() else None
 
 
 def _held_by_no_folder(name: str) -> NameTakenError | None:

@@ -600,6 +600,29 @@ def test_delete_refuses_a_folder_that_is_no_model_folder(tiny, tmp_path, monkeyp
     assert _store_entries() == []
 
 
+def test_an_overwrite_never_replaces_a_folder_delete_would_refuse(tiny, monkeypatch):
+    """Bad-input round 16: `train --overwrite` replaced a folder holding two saved models, and
+    the whole store with MOVIERATE_MODELS_DIR set to the home, where `delete` refused both."""
+    _save(tiny, "a")
+    backup = config.models_dir() / "backup"
+    (backup / "m1").mkdir(parents=True)
+    (backup / "m1" / store.META_FILE).write_text("{}")
+    with pytest.raises(StoreError, match="'backup' is not replaced: it holds 'm1/'") as refused:
+        store.check_name_free("backup", overwrite=True)
+    assert "Nothing was replaced; move it away by hand" in str(refused.value)
+    with pytest.raises(StoreError, match="is not replaced"):  # checked again when saving
+        _save(tiny, "backup", overwrite=True)
+    assert (backup / "m1" / store.META_FILE).read_text() == "{}"
+    monkeypatch.setenv("MOVIERATE_MODELS_DIR", str(config.models_dir().parent))
+    with pytest.raises(StoreError, match="'models' is not replaced: it holds 'a/', 'backup/'"):
+        _save(tiny, "models", overwrite=True)
+    monkeypatch.delenv("MOVIERATE_MODELS_DIR")
+    assert _store_entries() == ["a", "backup"]
+    _save(tiny, "a", overwrite=True)  # a model folder is still replaced
+    (config.models_dir() / "a" / "notes.txt").write_text("x")  # with a stray file: still one
+    _save(tiny, "a", overwrite=True)
+
+
 def test_a_name_differing_from_a_saved_one_only_in_case_is_taken(tiny):
     """Bad input round 7: 'A100K' beside 'a100k' is one folder on macOS, Windows and exFAT, so
     a store copied there would mix two models' files. Saving or renaming to such a name is
