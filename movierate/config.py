@@ -64,9 +64,17 @@ def extra_data_dir() -> Path | None:
     if not is_dir:
         what = "is a file, not a folder" if exists else "does not exist"
         raise DataError(
-            f"MOVIERATE_DATA_DIR={env!r} {what}; point it at a folder holding extracted "
-            "MovieLens folders or their zips, or unset it."
+            f"MOVIERATE_DATA_DIR={bytes_escaped(env)!r} {what}; point it at a folder holding "
+            "extracted MovieLens folders or their zips, or unset it."
         )
+    try:
+        str(folder).encode("utf-8")
+    except UnicodeEncodeError:  # pyarrow cannot open its files (bad-input round 16: "a bug")
+        raise DataError(
+            f"MOVIERATE_DATA_DIR='{bytes_escaped(env)}' has bytes that are no UTF-8 text in its "
+            "path, so its files cannot be read; rename the folder (or one above it) to plain "
+            "text, or point MOVIERATE_DATA_DIR at another folder."
+        ) from None
     return folder
 
 

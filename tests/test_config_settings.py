@@ -72,3 +72,23 @@ def test_a_blank_or_relative_models_dir_is_never_a_folder_called_blank(tmp_path,
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MOVIERATE_MODELS_DIR", "relative")
     assert config.models_dir() == tmp_path / "relative"  # absolute, as messages show it
+
+
+def test_a_data_folder_whose_path_is_no_utf8_is_named_on_the_cli_and_home(tmp_path, monkeypatch):
+    """Bad-input round 16: a MOVIERATE_DATA_DIR path with bytes that are no UTF-8 text ended
+    `train` and `datasets` in "This is a bug", and Home and Train showed only an error box."""
+    import os
+
+    from streamlit.testing.v1 import AppTest
+
+    from movierate import cli
+
+    folder = os.fsdecode(os.fsencode(str(tmp_path)) + b"/data\xff\xfe")
+    os.mkdir(folder)
+    monkeypatch.setenv("MOVIERATE_DATA_DIR", folder)
+    with pytest.raises(DataError, match=r"has bytes that are no UTF-8 text .*rename the folder"):
+        config.extra_data_dir()
+    assert cli.main(["datasets", "ml-100k"]) == cli.EXIT_ERROR
+    at = AppTest.from_file(str(Path(__file__).parents[1] / "app.py"), default_timeout=60).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("no UTF-8 text" in e.value for e in at.error), [e.value for e in at.error]
