@@ -460,6 +460,16 @@ def test_datasets_imports_your_own_ratings_file_by_name(tmp_path, capsys):
     assert code == 0, err
     code, _, err = _run(["datasets", str(path), "--name", "mine"], capsys)  # never replaced
     assert code == 1 and "'mine' already exists" in err and "replace=True" not in err
+    assert "or pass --overwrite" in err
+    # bad-input round 16: a damaged copy could be imported again only from Python or Home
+    from movierate import config
+
+    (config.data_dir() / "custom" / "mine" / "ratings.parquet").write_bytes(b"torn")
+    code, _, err = _run(["datasets", "mine"], capsys)
+    assert code == 1 and "damaged" in err
+    assert "`python -m movierate datasets FILE --name mine --overwrite`" in err
+    code, out, err = _run(["datasets", str(path), "--name", "mine", "--overwrite"], capsys)
+    assert code == 0 and out.startswith("mine: 600 ratings"), err
     code, out, _ = _run(["datasets"], capsys)
     assert code == 0 and any(line.split()[:2] == ["mine", "yes"] for line in out.splitlines())
     code, _, err = _run(["datasets", str(path), "--name", "m2", "--items", "nope.csv"], capsys)

@@ -51,9 +51,12 @@ def _import_ratings_file(args: argparse.Namespace) -> int:
             items_encoding=args.items_encoding,
             rating_scale=_rating_scale(args.rating_scale),
             columns=_columns(args.columns),
+            replace=args.overwrite,
         )
     except DataError as exc:  # from_csv's own words name its Python argument
-        raise DataError(str(exc).replace(", or pass replace=True to overwrite it", "")) from None
+        raise DataError(
+            str(exc).replace(", or pass replace=True to overwrite it", ", or pass --overwrite")
+        ) from None
     _describe(ds)
     return EXIT_OK
 
@@ -124,6 +127,12 @@ def _configure_datasets(parser: argparse.ArgumentParser) -> None:
         metavar="ROLE=COLUMN,...",
         help="with --name: which column holds each of user, item, rating, timestamp, e.g. "
         "rating=stars,item=book [found by their names]",
+    )
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="with --name: replace an imported dataset of that name (a damaged copy, or a new "
+        "version of the file); models trained on the old one then say their data changed",
     )
 
 

@@ -456,8 +456,9 @@ def _read_custom(folder: Path) -> RawData:
         reason = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
         raise DataError(
             f"The imported copy of dataset {folder.name!r} in {folder} is damaged ({reason}). "
-            f"Import the ratings file again: from_csv(<file>, save_as={folder.name!r}, "
-            "replace=True), or upload it again on the Home page."
+            f"Import the ratings file again: `python -m movierate datasets FILE --name "
+            f"{folder.name} --overwrite`, from_csv(<file>, save_as={folder.name!r}, "
+            "replace=True) in Python, or upload it again on the Home page."
         ) from None
 
 
