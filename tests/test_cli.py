@@ -510,3 +510,14 @@ def test_the_cli_import_takes_the_options_its_messages_name(tmp_path, capsys):
     assert code == 1 and "give three numbers MIN,MAX,STEP" in err
     code, _, err = _run(["datasets", str(path), "--name", "b3", "--columns", "rating"], capsys)
     assert code == 1 and "ROLE=COLUMN pairs" in err
+
+
+def test_a_bare_file_name_is_told_how_to_import_it(tmp_path, capsys, monkeypatch):
+    """Bad-input round 16: `datasets mine.csv` (a file in the current folder) got "Unknown
+    dataset", while `datasets ./mine.csv` got the import command."""
+    (tmp_path / "mine.csv").write_text("user,item,rating\n1,1,4\n")
+    monkeypatch.chdir(tmp_path)
+    for spelling in ("mine.csv", "./mine.csv"):
+        code, _, err = _run(["datasets", spelling], capsys)
+        assert code == 1 and f"{spelling} is a file, not a dataset folder" in err
+        assert "datasets FILE --name NAME" in err

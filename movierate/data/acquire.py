@@ -287,7 +287,7 @@ def _locate(
             raise DataError(f"{path} was imported as {name!r} but cannot be found again.")
         atomic.write_json(folder / SOURCE_RECORD, {"zip": path.name, "sha256": digest})
         return folder, name
-    if not is_name:
+    if not is_name or path.is_file():  # bad-input round 16: a bare `mine.csv` got "Unknown"
         if path.is_file():  # e.g. the user's own ratings.csv: imported once, then used by name
             raise DataError(
                 f"{text} is a file, not a dataset folder or a MovieLens .zip. Import your own "
