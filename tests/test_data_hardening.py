@@ -500,6 +500,11 @@ GOOD_CSV = "userId,movieId,rating\n" + "".join(
         (lambda data: _zipped(data), "zip archive"),
         (lambda data: b"PAR1" + data, "Parquet"),
         (lambda data: b"%PDF-1.7\n" + data, "PDF"),
+        # bad-input round 16: told to rename the header, pass delimiter=, or that it was UTF-16
+        (lambda data: b"PK\x05\x06" + bytes(18), "an empty zip archive"),
+        (lambda data: b'[{"user":1,"item":4,"rating":3.5}]', "is JSON"),
+        (lambda data: b'{"user":1,"item":4,"rating":3.5}\n{"user":2}', "JSON Lines"),
+        (lambda data: b"\n<!DOCTYPE html><html><body>x</body></html>", "web page"),
     ],
 )
 def test_a_compressed_or_binary_file_is_named_with_what_to_do(tmp_path, packed, named):

@@ -149,6 +149,7 @@ BINARY_SIGNATURES: dict[bytes, tuple[str, str]] = {
         "a zip archive (or an Excel .xlsx workbook)",
         "unzip it and pick the text file inside, or save the sheet as CSV",
     ),
+    b"PK\x05\x06": ("an empty zip archive", "pick the ratings file itself"),
     b"BZh": ("a bzip2-compressed file", "decompress it first (for example bunzip2 FILE.bz2)"),
     b"\xfd7zXZ\x00": ("an xz-compressed file", "decompress it first (for example unxz FILE.xz)"),
     b"7z\xbc\xaf\x27\x1c": ("a 7-Zip archive", "extract it and pick the text file inside"),
@@ -171,6 +172,22 @@ def check_not_empty(source: Source, where: str, holds: str = "the ratings") -> N
     for signature, (kind, fix) in BINARY_SIGNATURES.items():
         if head.startswith(signature) and (signature != b"BZh" or head[4:10] == b"1AY&SY"):
             raise DataError(f"{where} is {kind}, not delimited text: {fix}, then pick that file.")
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:200].lower()
+    for starts, (kind, fix) in TEXT_SIGNATURES.items():  # bad-input round 16: "rename the
+        if text.startswith(starts):  # header" for JSON, "pass delimiter=" for a web page
+            raise DataError(f"{where} is {kind}, not delimited text: {fix}, then pick that file.")
+
+
+#: How text formats other than delimited tables start (lower case) -> (what, what to do).
+TEXT_SIGNATURES: dict[bytes, tuple[str, str]] = {
+    b"<!doctype html": ("a web page (HTML)", "download the data file itself, not the page"),
+    b"<html": ("a web page (HTML)", "download the data file itself, not the page"),
+    b"[{": ("JSON", "export it as CSV (pandas: pd.read_json(f).to_csv(...))"),
+    b'{"': (
+        "JSON (or JSON Lines)",
+        "export it as CSV (pandas: pd.read_json(f, lines=True).to_csv(...))",
+    ),
+}
 
 
 def read_head(source: Source, n_bytes: int = 65536) -> bytes:
