@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -23,10 +24,18 @@ def _setting(variable: str, error: type[Exception] = StoreError) -> Path | None:
     """The folder an environment variable names, absolute (``~`` expanded; a relative value
     taken from the current folder once, so messages show where it is); None when unset or
     blank (a blank value would otherwise put files in whatever folder the program started
-    from). ``error`` when ``~user`` names no user of this system."""
+    from). ``error`` when ``~user`` names no user of this system, or when the value holds a
+    ``$VAR`` that nothing expanded."""
     value = os.environ.get(variable, "").strip()
     if not value:
         return None
+    if unexpanded := re.search(r"\$(\w+|\{[^}]*\})", value):  # bad-input round 16: a folder
+        raise error(  # literally named "$HOME" was made in the current folder
+            f"{variable}={bytes_escaped(value)!r} holds {unexpanded.group()}, which nothing "
+            "expanded (a .env file, a service's Environment= line or Docker's --env-file pass it "
+            "as written); give the path itself, e.g. "
+            f"{bytes_escaped(os.path.expandvars(value))!r}."
+        )
     try:
         return Path(value).expanduser().absolute()
     except RuntimeError:  # "~nosuchuser/...": no such user's home to expand

@@ -25,7 +25,7 @@ def pytest_collection_modifyitems(config, items) -> None:
     if (path / SAMPLE).is_dir() or not (path / "ml-latest-small").is_dir():
         return
     skip = pytest.mark.skip(
-        reason=f"{SAMPLE} is not in {path}; the README's \"Tests\" says how to make it from ml-1m"
+        reason=f'{SAMPLE} is not in {path}; the README\'s "Tests" says how to make it from ml-1m'
     )
     for item in items:
         functions = [getattr(item, "function", None)] + [

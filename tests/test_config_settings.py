@@ -92,3 +92,23 @@ def test_a_data_folder_whose_path_is_no_utf8_is_named_on_the_cli_and_home(tmp_pa
     at = AppTest.from_file(str(Path(__file__).parents[1] / "app.py"), default_timeout=60).run()
     assert not at.exception, [e.message for e in at.exception]
     assert any("no UTF-8 text" in e.value for e in at.error), [e.value for e in at.error]
+
+
+@pytest.mark.parametrize(
+    ("variable", "read", "error"),
+    [
+        ("MOVIERATE_HOME", config.home_dir, StoreError),
+        ("MOVIERATE_MODELS_DIR", config.models_dir, StoreError),
+        ("MOVIERATE_DATA_DIR", config.extra_data_dir, DataError),
+    ],
+)
+def test_a_setting_with_an_unexpanded_variable_is_refused(monkeypatch, variable, read, error):
+    """Bad-input round 16: MOVIERATE_HOME='$HOME/mr' (from a .env file) made a folder named
+    "$HOME" in the current folder."""
+    monkeypatch.setenv("HOME", "/home/someone")
+    for value in ("$HOME/mr", "${HOME}/mr"):
+        monkeypatch.setenv(variable, value)
+        with pytest.raises(
+            error, match=r"holds \$\{?HOME\}?, which nothing expanded.*'/home/someone/mr'"
+        ):
+            read()
