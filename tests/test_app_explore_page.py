@@ -131,6 +131,16 @@ def test_users_map_colours(trained_home):
     (spec,) = charts(at)
     assert spec["layout"]["xaxis"]["title"]["text"] == "user PC 1"
     assert "Spearman correlation with activity" in texts(at)
+    # views round 9: which correlations pass the noise level is said, not left to rounding
+    from movierate import store
+    from movierate.ui import explore_views
+
+    frame = explore_views.model_users_map(store.load_model("small-mf")).coordinates
+    noise = 1.96 / (len(frame) - 1) ** 0.5
+    rho = frame[["y", "mean_rating"]].corr(method="spearman")["y"]["mean_rating"]
+    said = "PC 2 with mean rating" in texts(at).split("so beyond it:")[-1]
+    assert f"under {noise:.3f} is within what unrelated values give" in texts(at)
+    assert said == (abs(rho) >= noise) and f"PC 2 {rho:+.3f}." in texts(at)
     at = open_page("pages/explore.py", model="small-mf", view="users", ucolour="mean_rating")
     (spec,) = charts(at)
     assert spec["data"][0]["marker"]["colorbar"]["title"]["text"] == "mean rating"
