@@ -150,3 +150,18 @@ def test_rows_training_never_watched_did_not_choose_the_epoch():
     assert stopped_on_held_out_rows({"train_rmse": [0.9], "stop_rmse": [0.95]})
     assert stopped_on_held_out_rows({"train_rmse": [0.9], "valid_rmse": [0.95]})  # older models
     assert not stopped_on_held_out_rows({"loss": [1.0], "reg_l2": [0.1], "train_rmse": [0.9]})
+
+
+def test_a_dimension_whose_zeroing_helps_is_said_not_drawn_as_unimportant():
+    """Views round 9: zeroing a dimension lowered the held-out RMSE; the chart drew it at 0%
+    ("does not matter") and the caption called the shares "of the total"."""
+    import pandas as pd
+
+    from movierate.ui.dimensions import _lowered_text
+
+    frame = pd.DataFrame({"dimension": [0, 1, 2], "heldout_increase": [0.01, -0.00056, 0.002]})
+    assert _lowered_text(frame) == (
+        " (zeroing dimension 1 (by 0.0006) lowered it instead: it is drawn at 0% and left out "
+        "of that total)"
+    )
+    assert _lowered_text(frame.assign(heldout_increase=[0.01, 0.0, 0.002])) == ""

@@ -209,7 +209,8 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
         f"Importance: how much the RMSE on the {report.n_rows:,} {report.rows} rows "
         f"({held_out}; "
         f"full model {report.base_rmse:.4f}) rises when one dimension is zeroed in both "
-        f"embeddings, as a share of the total{' (none here: see above)' if noise else ''}, "
+        f"embeddings, as a share of the rises' total{' (none here: see above)' if noise else ''}"
+        f"{_lowered_text(report.dimensions) if not noise else ''}, "
         "beside each dimension's share of the variance"
         + weighted
         + (" and how strongly the first dense layer reads it" if model.family == "deep" else "")
@@ -237,3 +238,20 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
             key="prefix_table",
         )
     return report
+
+
+def _lowered_text(dimensions: Any) -> str:
+    """The dimensions whose zeroing lowered the held-out RMSE (drawn at 0% and left out of the
+    shares: views round 9 read them as "does not matter"), or ""."""
+    lowered = dimensions[dimensions["heldout_increase"] < 0]
+    if lowered.empty:
+        return ""
+    listed = ", ".join(
+        f"{int(d)} (by {-float(v):.4f})"
+        for d, v in zip(lowered["dimension"], lowered["heldout_increase"], strict=True)
+    )
+    one = len(lowered) == 1
+    return (
+        f" (zeroing dimension{'' if one else 's'} {listed} lowered it instead: "
+        f"{'it is' if one else 'they are'} drawn at 0% and left out of that total)"
+    )
