@@ -79,14 +79,15 @@ def render() -> None:
     if movie_idx is None:
         st.stop()
     movie = reference.movies.loc[movie_idx]
-    counts = (
-        f" · {text.ratings_text(movie['n_ratings'])} · mean {float(movie['mean_rating']):.2f}"
-        if not widgets.without_rating_counts([reference])  # imported without counts: unknown
-        else ""
-    )
-    st.markdown(
+    facts = [text.md(text.genres_text(movie["genres"]))]
+    if not widgets.without_rating_counts([reference]):  # imported without counts: unknown
+        facts += [
+            text.ratings_text(movie["n_ratings"]),
+            f"mean {float(movie['mean_rating']):.2f}",
+        ]
+    st.markdown(  # no leading "·" for a dataset without genres (views round 9)
         f"### {text.heading_text(text.with_year(movie['title'], movie['year']))}\n"
-        f"{text.md(text.genres_text(movie['genres']))}{counts}"
+        + " · ".join(fact for fact in facts if fact)
     )
 
     value = "cosine_similarity" if metric == "cosine" else "euclidean_distance"
