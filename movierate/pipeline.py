@@ -88,6 +88,7 @@ def train_and_save(
     store.check_writable()
     params = split_settings(split_params)
     ds = load_dataset(dataset) if isinstance(dataset, str) else dataset
+    store.check_room(store.saved_size_estimate(ds.n_users, ds.n_movies, spec.dim))
     split = split_from_settings(ds, params)
     if cancel is not None and cancel.is_set():
         raise TrainingCancelled(f"Training of {name!r} was cancelled before it started.")

@@ -22,6 +22,7 @@ import os
 import platform
 import re
 import shlex
+import shutil
 import stat
 import unicodedata
 import uuid
@@ -933,6 +934,31 @@ def check_writable() -> Path:
             "or fix the folder's permissions."
         ) from None
     return root
+
+
+def saved_size_estimate(n_users: int, n_movies: int, dim: int) -> int:
+    """Bytes a saved model of this shape takes, roughly and on the high side: its tables in
+    embeddings.npz and again in model.keras with two optimizer slots each (4 copies of
+    float32 rows), the movie table, and 1 MB for the rest."""
+    rows = max(int(n_users), 0) + max(int(n_movies), 0)
+    return 4 * rows * (max(int(dim), 1) + 1) * 4 + 200 * max(int(n_movies), 0) + 2**20
+
+
+def check_room(needed: int) -> None:
+    """StoreError, before any training, when the models folder's disk has less free space than
+    ``needed`` bytes (:func:`saved_size_estimate`): bad-input round 16 saw a training run to its
+    end and then fail to save on a full disk, its whole run lost."""
+    root = check_writable()
+    try:
+        free = shutil.disk_usage(root).free
+    except OSError:  # a file system that does not say: the save itself will tell
+        return
+    if free < needed:
+        raise StoreError(
+            f"Saving this model needs about {needed / 2**20:,.0f} MB in {root}, and only "
+            f"{free / 2**20:,.0f} MB are free there; free some space, or set "
+            f"{config.models_dir_setting()} to a folder on another disk. Nothing was trained."
+        )
 
 
 def _probe_write(folder: Path) -> None:

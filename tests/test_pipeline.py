@@ -162,6 +162,28 @@ def test_an_overwrite_beside_a_new_case_twin_is_saved_under_a_free_name(syntheti
     assert store.read_meta("x-2")["name"] == "x-2"
 
 
+def test_a_disk_too_full_for_the_model_is_said_before_training(synthetic, monkeypatch):
+    """Bad-input round 16: on a full disk a training ran to its end and then failed to save."""
+    import collections
+    import shutil
+
+    from movierate.nn import training
+
+    usage = collections.namedtuple("usage", "total used free")
+    real_train = training.train
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**9, 10**9 - 1000, 1000))
+    monkeypatch.setattr(training, "train", lambda *a, **k: pytest.fail("trained"))
+    with pytest.raises(StoreError, match=r"needs about [\d,]+ MB in .* only 0 MB are free"):
+        pipeline.train_and_save(synthetic, TINY, "full")
+    assert not store.model_exists("full")
+    needed = store.saved_size_estimate(synthetic.n_users, synthetic.n_movies, TINY.dim)
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**9, 0, needed))
+    monkeypatch.setattr(training, "train", real_train)  # enough room: it trains
+    pipeline.train_and_save(synthetic, TINY, "full")
+    size = sum(f.stat().st_size for f in store.model_path("full").rglob("*") if f.is_file())
+    assert size < needed  # the estimate is on the high side
+
+
 def test_an_overwrite_of_a_folder_that_takes_no_changes_fails_before_training(monkeypatch):
     """Bad-input round 9: `train --overwrite` into a `chattr +i` model folder trained fully,
     then failed naming an internal temp file. Now it fails first, naming the model."""
