@@ -470,6 +470,14 @@ def test_datasets_imports_your_own_ratings_file_by_name(tmp_path, capsys):
     assert "`python -m movierate datasets FILE --name mine --overwrite`" in err
     code, out, err = _run(["datasets", str(path), "--name", "mine", "--overwrite"], capsys)
     assert code == 0 and out.startswith("mine: 600 ratings"), err
+    code, _, err = _run(["datasets", "mine", "--overwrite"], capsys)  # not silently ignored
+    assert code != 0 and "--overwrite go with --name FILE" in err
+    any_value = tmp_path / "decimals.csv"
+    any_value.write_text(
+        "user,item,rating\n" + "".join(f"{u},{u % 7},{1 + u / 997:.6f}\n" for u in range(50))
+    )
+    code, out, _ = _run(["datasets", str(any_value), "--name", "dec"], capsys)
+    assert code == 0 and "(any value)" in out and "step 0" not in out  # bad-input round 16
     code, out, _ = _run(["datasets"], capsys)
     assert code == 0 and any(line.split()[:2] == ["mine", "yes"] for line in out.splitlines())
     code, _, err = _run(["datasets", str(path), "--name", "m2", "--items", "nope.csv"], capsys)

@@ -17,7 +17,8 @@ def _describe(ds: Any) -> None:
     scale = ds.rating_scale
     print(
         f"{ds.name}: {len(ds):,} ratings, {ds.n_users:,} users, {ds.n_movies:,} movies, "
-        f"ratings {scale.min:g} to {scale.max:g} (step {scale.step:g})"
+        f"ratings {scale.min:g} to {scale.max:g} "
+        + (f"(step {scale.step:g})" if scale.step else "(any value)")  # not "step 0" (round 16)
         + (f", from {ds.source}" if ds.source else "")
     )
     print_notes(ds)
@@ -142,9 +143,10 @@ def _run_datasets(args: argparse.Namespace) -> int:
     if args.name is not None or args.items is not None:
         return _import_ratings_file(args)
     given = (args.rating_scale, args.columns, args.items_encoding)
-    if any(v is not None for v in given) or args.encoding != "utf-8":
+    if any(v is not None for v in given) or args.encoding != "utf-8" or args.overwrite:
         raise ArgumentError(
-            "--encoding, --items-encoding, --rating-scale and --columns go with --name FILE."
+            "--encoding, --items-encoding, --rating-scale, --columns and --overwrite go with "
+            "--name FILE."
         )
     if args.names:
         for name in args.names:
