@@ -1437,6 +1437,11 @@ def delete_model(name: str, *, expected: str | None = None) -> None:
     if refused := not_a_model_folder(path, name, "deleted"):
         raise refused
     locked = atomic.undeletable(path)
+    if locked is not None and _read_only_mount(locked):  # round 16: chmod cannot help there
+        raise StoreError(
+            f"{shown(name)} is not deleted: {locked} is on a read-only file system. Mount it "
+            "read-write, then delete again. Nothing was removed."
+        )
     if locked is not None:  # bad-input round 13: "deleted", and its files stayed behind
         raise StoreError(
             f"{shown(name)} is not deleted: movierate may not remove the files in {locked} "
@@ -1654,6 +1659,14 @@ def not_a_model_folder(path: Path, name: str, done: str = "deleted") -> StoreErr
         f"{' and more' if len(foreign) > 5 else ''}, which no saved model has, so it is no "
         f"model folder{_store_hint(path)}. {fix}"
     )
+
+
+def _read_only_mount(path: Path) -> bool:
+    """Whether ``path`` is on a file system mounted read-only (False where it cannot tell)."""
+    try:
+        return bool(os.statvfs(path).f_flag & getattr(os, "ST_RDONLY", 0))
+    except (OSError, AttributeError):
+        return False
 
 
 def _foreign_entries(path: Path) -> list[str]:

@@ -420,6 +420,12 @@ def test_a_model_folder_whose_files_may_not_be_removed_is_not_called_deleted(tin
     with pytest.raises(StoreError, match=r"'locked' is not deleted: .*chmod -R u\+w"):
         store.delete_model("locked")
     assert store.load_model("locked").name == "locked" and _store_entries() == ["keep", "locked"]
+    # bad-input round 16: on a read-only mount chmod cannot help; the message says what can
+    read_only, real_statvfs = type("statvfs", (), {"f_flag": os.ST_RDONLY})(), os.statvfs
+    monkeypatch.setattr(os, "statvfs", lambda path: read_only)
+    with pytest.raises(StoreError, match=r"is on a read-only file system. Mount it read-write"):
+        store.delete_model("locked")
+    monkeypatch.setattr(os, "statvfs", real_statvfs)
     # the recheck: only a subfolder it may not list (cache/ at 000) was missed
     monkeypatch.setattr(
         os,
