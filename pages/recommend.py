@@ -57,7 +57,10 @@ def render() -> None:
     )
     with user_col:
         if numeric_ids:  # a float box: an int box read a typed "1e3" as user 1
-            label = f"User id ({user_ids.min()}–{user_ids.max()} in {ds.name})"
+            label = (  # views round 9: "1–943 in ten" read as a count of 943 users
+                f"User id ({len(user_ids):,} users in {ds.name}, ids "
+                f"{user_ids.min()}–{user_ids.max()})"
+            )
             user_id = widgets.whole_number_or_error(
                 widgets.whole_number_input(
                     label, int(user_ids[0]), key="user", bind="query-params"

@@ -397,6 +397,7 @@ def test_neighbours_without_query_offers_examples_and_handles_ambiguity(trained_
 def test_recommend_for_a_user_across_models(trained_home):
     at = open_page("pages/recommend.py", user="1")
     assert at.number_input(key="user").value == 1
+    assert at.number_input(key="user").label == "User id (610 users in ml-latest-small, ids 1–610)"
     tables = frames(at)
     favourites, recs = tables[0], tables[1:]
     assert len(favourites) == 10
