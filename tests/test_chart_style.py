@@ -160,3 +160,13 @@ def test_labels_on_white_boxes_keep_dark_text_on_a_dark_page():
     assert all(a.font.color == "#222" for a in boxed)
     rings = [t.marker.line.color for t in made[1].data]
     assert charts.DARK_TEXT in rings  # the neighbours' rings take the page's text colour
+
+
+def test_ratings_show_the_decimals_their_scale_has():
+    """Views round 9: a 1-10 whole-number rating read 10 in one table and 10.0 in the next."""
+    from movierate.ui.your_ratings import _rating_format
+
+    assert _rating_format((1.0, 10.0, 1.0)) == "%d"
+    assert _rating_format((0.5, 5.0, 0.5)) == "%.1f"
+    assert _rating_format((0.0, 1.0, 0.25)) == "%.2f"
+    assert _rating_format((1.0, 5.0, 0.0)) == "%.2f"

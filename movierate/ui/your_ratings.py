@@ -301,7 +301,9 @@ def render_your_ratings(
             drivers,
             hide_index=True,
             column_config={
-                "your rating": st.column_config.NumberColumn(format="%.1f"),
+                "your rating": st.column_config.NumberColumn(  # as in "Your ratings" (views
+                    format=_rating_format(model.rating_scale)  # round 9: 10 there, 10.0 here)
+                ),
                 "level": st.column_config.NumberColumn(
                     "level",
                     format="%+.2f",
@@ -543,3 +545,12 @@ def _drivers(reasons: pd.DataFrame) -> pd.DataFrame:
         .rename(columns={"rated_title": "rated", "rating": "your rating"})
         .reset_index(drop=True)
     )
+
+
+def _rating_format(scale: Any) -> str:
+    """A rating's display format on ``scale`` (min, max, step): whole numbers without a
+    decimal, halves and finer steps with the decimals they need."""
+    step = float(scale[2]) if len(scale) > 2 and scale[2] else 0.0
+    if step and float(step).is_integer() and float(scale[0]).is_integer():
+        return "%d"
+    return "%.1f" if step and round(step * 10, 9).is_integer() else "%.2f"
