@@ -170,3 +170,14 @@ def test_ratings_show_the_decimals_their_scale_has():
     assert _rating_format((0.5, 5.0, 0.5)) == "%.1f"
     assert _rating_format((0.0, 1.0, 0.25)) == "%.2f"
     assert _rating_format((1.0, 5.0, 0.0)) == "%.2f"
+
+
+def test_the_popularity_scatter_starts_its_x_axis_at_the_data():
+    """Views round 9: with movies of 10+ ratings only, the axis began at 0 and the left ~60% of
+    the plot was empty."""
+    frame = pd.DataFrame(
+        {"log_n_ratings": [1.04, 2.5], "norm": [1.0, 2.0], "title": ["A", "B"],
+         "year": [1999, 2001], "n_ratings": [10, 315], "genres": ["Drama", "Comedy"]}
+    )  # fmt: skip
+    spec = charts.popularity_chart(frame, "norm")
+    assert spec["encoding"]["x"]["scale"] == {"zero": False}

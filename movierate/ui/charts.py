@@ -629,7 +629,8 @@ def popularity_chart(frame: pd.DataFrame, quantity: str, *, height: int = 420) -
         "mark": {"type": "circle", "size": 22, "opacity": 0.5, "color": PALETTE[0]},
         "params": [_ZOOM],
         "encoding": {
-            "x": {"field": "log_n_ratings", "type": "quantitative", "title": "log10(1 + ratings)"},
+            "x": {"field": "log_n_ratings", "type": "quantitative", "title": "log10(1 + ratings)",
+                  "scale": {"zero": False}},  # views round 9: a filter at 10+ left 0-1 empty
             "y": {"field": quantity, "type": "quantitative", "title": quantity,
                   "scale": {"zero": False}},
             "tooltip": [{"field": "title"}, {"field": "year", "format": "d"},
