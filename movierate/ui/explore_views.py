@@ -488,8 +488,9 @@ def render_users_map(model: Any) -> None:
     gender and occupation."""
     require_users(model, "the users map")
     st.caption(
-        "Every user of the training data on the first two principal axes of the user "
-        "embedding. Colour by activity or mean rating to see what the main axes encode; "
+        "Every user of the model's dataset on the first two principal axes of the user "
+        "embedding. Colour by activity or mean rating (over all of a user's ratings, test "
+        "rows included) to see what the main axes encode; "
         "ml-100k and ml-1m also know age, gender and occupation."
     )
     umap = model_users_map(model)
