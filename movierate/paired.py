@@ -38,6 +38,14 @@ SAME_WITHIN = 1e-4
 RUN_UNASKED_UP_TO = 2_000_000
 
 
+def reading(value: float, half_width: float, above: str, below: str, within: str) -> str:
+    """``above`` when ``value`` is above zero beyond its interval's ``half_width``, ``below``
+    when below it beyond, else ``within``: one rule for every "± ... (95%)" verdict."""
+    if value - half_width > 0:
+        return above
+    return below if value + half_width < 0 else within
+
+
 def resolved_at(n_models: int) -> float:
     """Standard errors a difference must reach among ``n_models`` models to be called bigger
     than the test rows' draw: two-sided :data:`FAMILY_ALPHA` shared over every pair of them

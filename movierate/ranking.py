@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from movierate import pipeline, scoring, store
+from movierate import paired, pipeline, scoring, store
 from movierate.data import RatingsDataset
 
 #: At most this many users are scored (a fixed random sample beyond it): a list per user ranks
@@ -143,12 +143,12 @@ def ranking_text(check: RankingCheck | None) -> str:
     if check is None:
         return ""
     gap, ci = check.ndcg_gap, check.ndcg_gap_ci
-    reading = (
-        "its lists found them better than popularity alone"
-        if gap - ci > 0
-        else "its lists found them worse than popularity alone"
-        if gap + ci < 0
-        else "within noise of popularity alone"
+    said = paired.reading(
+        gap,
+        ci,
+        "its lists found them better than popularity alone",
+        "its lists found them worse than popularity alone",
+        "within noise of popularity alone",
     )
     users = f"{check.n_users:,} users" + (
         f" (a sample of {check.n_users_all:,})" if check.sampled else ""
@@ -159,7 +159,7 @@ def ranking_text(check: RankingCheck | None) -> str:
         f"leaving out what it saw them rate), the list held one for {check.hit_rate:.0%} of "
         f"them (NDCG@{check.k} {check.ndcg:.3f}); a most-rated-first list held one for "
         f"{check.popular_hit_rate:.0%} ({check.popular_ndcg:.3f}): NDCG {gap:+.3f} ± {ci:.3f} "
-        f"(95%), {reading}."
+        f"(95%), {said}."
     )
 
 

@@ -169,12 +169,13 @@ def check_not_empty(source: Source, where: str, holds: str = "the ratings") -> N
     head = read_head(source)
     if size == 0 or not head.strip():
         raise DataError(f"{where} is empty (no text in it). Pick the file that holds {holds}.")
-    for signature, (kind, fix) in BINARY_SIGNATURES.items():
-        if head.startswith(signature) and (signature != b"BZh" or head[4:10] == b"1AY&SY"):
-            raise DataError(f"{where} is {kind}, not delimited text: {fix}, then pick that file.")
+    # text formats by their start in lower case, after a BOM and blank lines (bad-input round
+    # 16: JSON was told to rename its header, a web page to pass delimiter=)
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:200].lower()
-    for starts, (kind, fix) in TEXT_SIGNATURES.items():  # bad-input round 16: "rename the
-        if text.startswith(starts):  # header" for JSON, "pass delimiter=" for a web page
+    starts = [(head, s, named) for s, named in BINARY_SIGNATURES.items()]
+    starts += [(text, s, named) for s, named in TEXT_SIGNATURES.items()]
+    for start, signature, (kind, fix) in starts:
+        if start.startswith(signature) and (signature != b"BZh" or head[4:10] == b"1AY&SY"):
             raise DataError(f"{where} is {kind}, not delimited text: {fix}, then pick that file.")
 
 

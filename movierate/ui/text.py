@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from movierate import paired
 from movierate.filenames import bytes_escaped
 from movierate.jobs import JobSnapshot
 from movierate.store import (
@@ -542,12 +543,12 @@ def top_calibration_text(calibration: Any) -> str:
     if calibration is None:
         return ""
     gap, ci = calibration.gap, calibration.gap_ci
-    reading = (
-        "so its high predictions ran that much above what users gave"
-        if gap - ci > 0
-        else "so its high predictions ran that much below what users gave"
-        if gap + ci < 0
-        else "within noise"
+    reading = paired.reading(
+        gap,
+        ci,
+        "so its high predictions ran that much above what users gave",
+        "so its high predictions ran that much below what users gave",
+        "within noise",
     )
     return (
         f"On its test rows, its highest {calibration.share:.0%} of predictions "
