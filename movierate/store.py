@@ -170,7 +170,10 @@ class _Accuracy:
 
 
 def _scale_of(meta: dict[str, Any]) -> tuple[float, float] | None:
-    """(min, max) of a meta.json's rating scale, None when it records none readable."""
+    """(min, max) of a meta.json's rating scale, None when it records none readable or has no
+    ratings (an imported embedding's recorded scale is a placeholder: recheck C, s26)."""
+    if meta.get("imported"):
+        return None
     scale = meta["dataset"].get("rating_scale")
     if not isinstance(scale, list | tuple) or len(scale) < 2:
         return None

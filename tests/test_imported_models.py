@@ -57,6 +57,7 @@ def test_save_imported_then_list_and_load(tmp_path):
 
     assert models_table(infos)["family"].tolist() == ["imported"]
     assert infos[0].test_rows_text == "none (imported)"  # onboarding review: "old model"
+    assert infos[0].scale is None  # recheck C (s26): its placeholder scale made "0.5-5, 1-5"
     model = store.load_model("ext")
     assert is_imported(model) and model.meta["imported"]["format"] == "projector"
     np.testing.assert_allclose(model.movie_embedding, x, rtol=1e-6)

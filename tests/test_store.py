@@ -756,9 +756,13 @@ def test_models_table_gives_the_rating_scale_when_models_differ_in_it(tiny):
     table = models_table([five, ten])
     assert list(table["rating scale"]) == ["1-5", "1-10"]
     assert list(table.columns).index("rating scale") == list(table.columns).index("test RMSE") - 1
-    assert scales_note([five, ten]).startswith(
-        "These models were trained on different rating scales (1-10, 1-5)"
+    half = replace(_info("f3"), scale=(0.5, 5.0))
+    assert scales_note([five, ten, half]).startswith(
+        "These models were trained on different rating scales (0.5-5, 1-5, 1-10)"
     )
+    imported = replace(_info("f4"), scale=None, imported=True)  # recheck C: no scale at all
+    assert scales_note([five, imported]) == ""
+    assert "rating scale" not in models_table([five, imported]).columns
     _save(tiny, "scaled")  # the listing reads it from meta.json
     (info,), _ = store.list_models()
     lo, hi = store.read_meta("scaled")["dataset"]["rating_scale"][:2]

@@ -237,7 +237,7 @@ def models_table(infos: list[Any]) -> pd.DataFrame:
     unused = [old] if table[old].isna().all() else []
     if len(test_row_groups(infos)) < 2:
         unused.append("test rows")
-    if len({i.scale for i in infos}) > 1:  # views round 9: 1.81 on 1-10 beside 0.9s
+    if len({i.scale for i in infos} - {None}) > 1:  # views round 9: 1.81 on 1-10 beside 0.9s
         table.insert(table.columns.get_loc("test RMSE"), "rating scale", [
             scale_text(i.scale) for i in infos
         ])  # fmt: skip
@@ -247,12 +247,12 @@ def models_table(infos: list[Any]) -> pd.DataFrame:
 def scales_note(infos: list[Any]) -> str:
     """A sentence when the models' rating scales differ (their RMSEs are in other units);
     "" when they share one."""
-    scales = {i.scale for i in infos}
+    scales = {i.scale for i in infos} - {None}  # an imported embedding has none
     if len(scales) < 2:
         return ""
     return (
         "These models were trained on different rating scales ("
-        + ", ".join(sorted(scale_text(s) for s in scales))
+        + ", ".join(scale_text(s) for s in sorted(scales))
         + "), and an RMSE is in rating points of its own scale: compare RMSEs only between "
         "models of one scale."
     )
