@@ -40,23 +40,31 @@ def baseline_metrics(ds: RatingsDataset, fitted: np.ndarray, rows: np.ndarray) -
     if not len(fitted) or not len(rows):
         return {}
     ratings = ds.ratings["rating"].to_numpy(np.float64)
-    users = ds.ratings["user_idx"].to_numpy()
-    movies = ds.ratings["movie_idx"].to_numpy()
     truth, train = ratings[rows], ratings[fitted]
     mean = train.mean()
-    movie_bias = _damped(movies[fitted], train - mean, ds.n_movies, MOVIE_DAMPING)
-    residual = train - mean - movie_bias[movies[fitted]]
-    user_bias = _damped(users[fitted], residual, ds.n_users, USER_DAMPING)
-    scale = ds.rating_scale
-    averages = np.clip(
-        mean + movie_bias[movies[rows]] + user_bias[users[rows]], scale.min, scale.max
-    )
+    averages = averages_predictions(ds, fitted, rows)
     return {
         "test_rmse_of_mean": float(np.sqrt(np.mean((truth - mean) ** 2))),
         "test_mae_of_median": float(np.mean(np.abs(truth - np.median(train)))),
         "test_rmse_of_averages": float(np.sqrt(np.mean((truth - averages) ** 2))),
         "test_mae_of_averages": float(np.mean(np.abs(truth - averages))),
     }
+
+
+def averages_predictions(ds: RatingsDataset, fitted: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The averages reference's prediction for each of ``rows``: the ``fitted`` rows' mean plus
+    a damped movie average and a damped user average, clipped to the dataset's scale."""
+    fitted, rows = np.asarray(fitted, dtype=np.int64), np.asarray(rows, dtype=np.int64)
+    ratings = ds.ratings["rating"].to_numpy(np.float64)
+    users = ds.ratings["user_idx"].to_numpy()
+    movies = ds.ratings["movie_idx"].to_numpy()
+    train = ratings[fitted]
+    mean = train.mean()
+    movie_bias = _damped(movies[fitted], train - mean, ds.n_movies, MOVIE_DAMPING)
+    residual = train - mean - movie_bias[movies[fitted]]
+    user_bias = _damped(users[fitted], residual, ds.n_users, USER_DAMPING)
+    scale = ds.rating_scale
+    return np.clip(mean + movie_bias[movies[rows]] + user_bias[users[rows]], scale.min, scale.max)
 
 
 def _damped(ids: np.ndarray, values: np.ndarray, n: int, damping: float) -> np.ndarray:

@@ -40,7 +40,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import movierate
-from movierate import atomic, config, schema, scoring
+from movierate import atomic, config, paired, schema, scoring
 from movierate.data.build import MAX_RATING
 from movierate.data.dataset import MOST_ERROR_WIDTHS
 from movierate.data.movies import REQUIRED_MOVIE_COLUMNS, TRAINING_COUNTS
@@ -75,7 +75,9 @@ METRIC_LABELS = {
     "rank_rows": "rows of the kept-dims selection",
     "test_unseen_rows": "test rows with a user or movie unseen in training",
     "test_rmse_seen": "test RMSE over the other test rows",
-    "test_rmse_ci95": "test RMSE ± (95%, which ratings are test rows)",
+    "test_rmse_ci95": "test RMSE ± (95%, the test rows' draw, by user)",
+    "test_rmse_minus_averages": "test RMSE minus the averages' (same rows)",
+    "test_rmse_minus_averages_ci95": "that difference ± (95%, paired, by user)",
 }
 
 
@@ -1762,21 +1764,38 @@ def baselines_text(metrics: dict[str, Any] | None) -> str:
     if not all(_is_number(v) for v in values):
         return ""
     mean, median, rmse, mae = values
-    return (
+    said = (
         f"On the same test rows, predicting the training mean for every rating gives RMSE "
         f"{mean:.4f} (the training median: MAE {median:.4f}); user and movie averages without "
         f"an embedding give RMSE {rmse:.4f}, MAE {mae:.4f}."
     )
+    gap, half = (
+        metrics.get("test_rmse_minus_averages"),
+        metrics.get("test_rmse_minus_averages_ci95"),
+    )
+    if _is_number(gap) and _is_number(half) and math.isfinite(half):
+        # the model's own interval does not decide this; the paired one does (recheck C, s26)
+        side = paired.reading(
+            gap, half, "higher beyond the draw", "lower beyond the draw", "within the draw"
+        )
+        said += (
+            f" The model's test RMSE minus the averages': {gap:+.4f} ± {half:.4f} (95%, paired "
+            f"over those rows): {side}."
+        )
+    return said
 
 
 def rmse_interval_text(metrics: dict[str, Any] | None) -> str:
-    """ " ± 0.0141 (95%: which ratings are test rows; another seed moves it too)" after a test
-    RMSE, from its recorded half-width (accuracy round 12: 4 decimals and no interval); "" for
+    """ " ± 0.0141 (95% over the draw of test rows, each user's together; another seed moves it
+    too)" after a test RMSE, from its recorded half-width (accuracy round 12: 4 decimals and no interval); "" for
     a model saved without one."""
     half = (metrics or {}).get("test_rmse_ci95")
     if not _is_number(half) or not math.isfinite(half):
         return ""
-    return f" ± {half:.4f} (95%: which ratings are test rows; another seed moves it too)"
+    return (
+        f" ± {half:.4f} (95% over the draw of test rows, each user's together; another seed "
+        "moves it too)"
+    )
 
 
 def settled_note(metrics: dict[str, Any] | None) -> str:
@@ -1829,8 +1848,9 @@ ERROR_METRICS = ("rmse", "mae")
 
 def _is_error(key: str) -> bool:
     """Whether a metric or history name is an error of ratings (``test_rmse``, ``stop_mae``,
-    ``test_rmse_of_mean``), never below 0."""
-    return any(part in ERROR_METRICS for part in key.split("_"))
+    ``test_rmse_of_mean``), never below 0; a difference of two (``..._minus_...``) is not."""
+    parts = key.split("_")
+    return "minus" not in parts and any(part in ERROR_METRICS for part in parts)
 
 
 def _most_error(scale: list[float]) -> float:
