@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -29,13 +30,8 @@ def _setting(variable: str, error: type[Exception] = StoreError) -> Path | None:
     value = os.environ.get(variable, "").strip()
     if not value:
         return None
-    if unexpanded := re.search(r"\$(\w+|\{[^}]*\})", value):  # bad-input round 16: a folder
-        raise error(  # literally named "$HOME" was made in the current folder
-            f"{variable}={bytes_escaped(value)!r} holds {unexpanded.group()}, which nothing "
-            "expanded (a .env file, a service's Environment= line or Docker's --env-file pass it "
-            "as written); give the path itself, e.g. "
-            f"{bytes_escaped(os.path.expandvars(value))!r}."
-        )
+    if problem := _written_as_code(variable, value):
+        raise error(problem)
     try:
         return Path(value).expanduser().absolute()
     except RuntimeError:  # "~nosuchuser/...": no such user's home to expand
@@ -43,6 +39,32 @@ def _setting(variable: str, error: type[Exception] = StoreError) -> Path | None:
             f"{variable}={value!r} starts with a user name this system does not have; give an "
             "absolute path."
         ) from None
+
+
+def _written_as_code(variable: str, value: str) -> str | None:
+    """Why ``value`` looks like shell text nothing interpreted, when no folder has it as its
+    name: a ``$VAR`` that is set (bad-input round 16: a folder literally named "$HOME" was
+    made; a .env file, a service's Environment= line or Docker's --env-file pass values as
+    written), or quotes around the whole value; else None (a real folder named ``price$5`` is
+    used as it is: recheck B, s26)."""
+    with contextlib.suppress(OSError, ValueError, RuntimeError):  # RuntimeError: ~nosuchuser
+        if Path(value).expanduser().exists():
+            return None
+    shown = bytes_escaped(value)
+    expanded = os.path.expandvars(value)
+    if expanded != value:
+        found = re.search(r"\$(\w+|\{[^}]*\})", value)
+        return (
+            f"{variable}={shown!r} holds {found.group() if found else '$'}, which nothing "
+            "expanded (a .env file, a service's Environment= line or Docker's --env-file pass "
+            f"it as written); give the path itself, e.g. {bytes_escaped(expanded)!r}."
+        )
+    if len(value) > 1 and value[0] == value[-1] and value[0] in "'\"":
+        return (
+            f"{variable}={shown} is wrapped in quotes, which nothing removed (a .env file or a "
+            f"service's Environment= line keeps them); give it without them: {shown[1:-1]!r}."
+        )
+    return None
 
 
 def home_dir() -> Path:

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from movierate import scoring, store
+from movierate import config, scoring, store
 from movierate.baselines import averages_predictions, baseline_metrics
 from movierate.data import (
     RatingScale,
@@ -87,6 +87,9 @@ def train_and_save(
         store.check_name_free(name, overwrite=overwrite)
         name_base = name  # taken meanwhile (or a case twin beside an --overwrite): name-2, ...
     store.check_writable()
+    # the save searches the data folders (test rows' twins in known copies): a bad setting
+    # failed it after the whole training (recheck B, s26), so it is read now
+    config.extra_data_dir()
     params = split_settings(split_params)
     ds = load_dataset(dataset) if isinstance(dataset, str) else dataset
     store.check_room(store.saved_size_estimate(ds.n_users, ds.n_movies, spec.dim))

@@ -1025,8 +1025,6 @@ def save_model(
     root = check_writable()
     final = root / name
     remove_leftovers()
-    if overwrite and (refused := _unreplaceable(name)):  # checked again: training took a while
-        raise refused
     if (final.exists() and not overwrite) or case_twin(name) is not None:
         if name_base is None:
             raise name_taken(name)
@@ -1059,6 +1057,10 @@ def save_model(
         (temp / CACHE_FOLDER).mkdir()
         atomic.checkpoint("save:meta")
         for attempt in range(AUTO_NAME_ATTEMPTS):
+            # checked again right before the swap: training and staging took a while, and a
+            # folder moved in meanwhile would go with the old model (recheck B, s26: 2 s)
+            if overwrite and (refused := _unreplaceable(final.name)):
+                raise refused
             try:
                 atomic.publish_folder(
                     temp, final, replace=overwrite, fsync=True, trash_prefix=OLD_PREFIX
@@ -1650,7 +1652,9 @@ def not_a_model_folder(path: Path, name: str, done: str = "deleted") -> StoreErr
     (``done``: "deleted" or "replaced"); None for a model folder, even with a stray file of the
     user's in it (notes.txt, a backup)."""
     foreign = _foreign_entries(path)
-    own = [e for e in (META_FILE, EMBEDDINGS_FILE, MOVIES_FILE, KERAS_FILE) if (path / e).exists()]
+    # movies.parquet alone is no sign of a model: an imported dataset with titles holds one
+    # beside dataset.json and ratings.parquet (recheck B, s26: deleted and replaced as a model)
+    own = [e for e in (META_FILE, EMBEDDINGS_FILE, KERAS_FILE) if (path / e).exists()]
     # other folders inside, or no model file at all, mean a store, a home or the user's folder
     if not (any(f.endswith("/") for f in foreign) or (foreign and not own)):
         return None
@@ -1676,7 +1680,8 @@ def _read_only_mount(path: Path) -> bool:
 
 def _foreign_entries(path: Path) -> list[str]:
     """The entries of ``path`` that no model folder has: a sign that ``path`` is a store, a
-    home or another folder of the user's, not a model (folders end in ``/``)."""
+    home or another folder of the user's, not a model (folders end in ``/``). Hidden files are
+    not counted (a desktop's .DS_Store), hidden folders are (a .git/: recheck B, s26)."""
     try:
         entries = sorted(path.iterdir())
     except OSError:
@@ -1684,7 +1689,7 @@ def _foreign_entries(path: Path) -> list[str]:
     return [
         f"{e.name}/" if e.is_dir() else e.name
         for e in entries
-        if e.name not in MODEL_ENTRIES and not e.name.startswith(".")
+        if e.name not in MODEL_ENTRIES and not (e.name.startswith(".") and not e.is_dir())
     ]
 
 

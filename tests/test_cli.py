@@ -315,6 +315,12 @@ def test_a_failed_json_command_gives_its_error_as_json_on_stdout(movielens_dir, 
     assert code == 1 and "nobody" in json.loads(out)["error"]
     code, out, _ = _run(["show", "nobody"], capsys)  # without --json: stdout stays empty
     assert code == 1 and out == ""
+    code, out, err = _run(["show", "--json"], capsys)  # a usage error (recheck B, s26)
+    assert code == 2 and json.loads(out) == {
+        "error": "bad arguments: the usage is on stderr",
+        "exit_code": 2,
+    }
+    assert "usage:" in err
 
 
 def test_a_mistyped_flag_gets_its_command_s_usage_and_the_nearest_flag(capsys):
@@ -470,6 +476,13 @@ def test_datasets_imports_your_own_ratings_file_by_name(tmp_path, capsys):
     assert "`python -m movierate datasets FILE --name mine --overwrite`" in err
     code, out, err = _run(["datasets", str(path), "--name", "mine", "--overwrite"], capsys)
     assert code == 0 and out.startswith("mine: 600 ratings"), err
+    # recheck B (s26): --overwrite replaced any folder under data/custom (saved models, a
+    # GroupLens copy, notes); an imported copy's folder with a user's subfolder is refused too
+    (config.data_dir() / "custom" / "mine" / "sub").mkdir()
+    (config.data_dir() / "custom" / "mine" / "sub" / "a.txt").write_text("mine")
+    code, _, err = _run(["datasets", str(path), "--name", "mine", "--overwrite"], capsys)
+    assert code == 1 and "is not replaced" in err and "'sub/'" in err
+    assert (config.data_dir() / "custom" / "mine" / "sub" / "a.txt").read_text() == "mine"
     code, _, err = _run(["datasets", "mine", "--overwrite"], capsys)  # not silently ignored
     assert code != 0 and "--overwrite go with --name FILE" in err
     any_value = tmp_path / "decimals.csv"

@@ -112,3 +112,33 @@ def test_a_setting_with_an_unexpanded_variable_is_refused(monkeypatch, variable,
             error, match=r"holds \$\{?HOME\}?, which nothing expanded.*'/home/someone/mr'"
         ):
             read()
+
+
+def test_a_real_folder_with_a_dollar_or_an_unset_variable_is_taken_as_written(
+    tmp_path, monkeypatch
+):
+    """Recheck B (s26): the $VAR check refused real folders named "$work" or "price$5", and
+    for an unset variable it offered the refused value as the fix."""
+    for name in ("$work", "price$5"):
+        (tmp_path / name).mkdir()
+        monkeypatch.setenv("MOVIERATE_HOME", str(tmp_path / name))
+        assert config.home_dir() == tmp_path / name
+    monkeypatch.delenv("NO_SUCH_VARIABLE", raising=False)
+    monkeypatch.setenv("MOVIERATE_HOME", str(tmp_path / "$NO_SUCH_VARIABLE"))
+    assert config.home_dir() == tmp_path / "$NO_SUCH_VARIABLE"  # nothing to expand it to
+    monkeypatch.setenv("MOVIERATE_HOME", f'"{tmp_path}/mr"')  # quotes a .env file kept
+    with pytest.raises(StoreError, match=r"is wrapped in quotes.*give it without them"):
+        config.home_dir()
+
+
+def test_a_bad_data_folder_setting_stops_a_training_before_it_starts(monkeypatch, tmp_path):
+    """Recheck B (s26): `train <folder path>` with a missing MOVIERATE_DATA_DIR trained to the
+    end, then failed to save (the save searches the data folders)."""
+    from movierate import pipeline
+    from movierate.nn import training
+    from movierate.spec import ModelSpec
+
+    monkeypatch.setenv("MOVIERATE_DATA_DIR", str(tmp_path / "nowhere"))
+    monkeypatch.setattr(training, "train", lambda *a, **k: pytest.fail("trained"))
+    with pytest.raises(DataError, match="MOVIERATE_DATA_DIR=.* does not exist"):
+        pipeline.train_and_save(str(tmp_path), ModelSpec(dim=2, epochs=1), "x")

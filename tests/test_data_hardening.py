@@ -505,6 +505,8 @@ GOOD_CSV = "userId,movieId,rating\n" + "".join(
         (lambda data: b'[{"user":1,"item":4,"rating":3.5}]', "is JSON"),
         (lambda data: b'{"user":1,"item":4,"rating":3.5}\n{"user":2}', "JSON Lines"),
         (lambda data: b"\n<!DOCTYPE html><html><body>x</body></html>", "web page"),
+        (lambda data: b"<!-- saved -->\n<html><body>x</body></html>", "web page"),  # recheck B
+        (lambda data: b'[\n  {\n    "user": 1,\n    "item": 4\n  }\n]', "is JSON"),
     ],
 )
 def test_a_compressed_or_binary_file_is_named_with_what_to_do(tmp_path, packed, named):

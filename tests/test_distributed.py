@@ -102,7 +102,8 @@ def test_a_worker_without_a_spec_trains_what_train_gives_a_set_this_size(tmp_pat
     spec, note = worker_spec(None, "my-set", 2_000_000)
     large = LARGE_DATA[-1][1]
     assert spec.batch_size == large["batch_size"] and spec.learning_rate == large["learning_rate"]
-    assert note.startswith("2,000,000 ratings and no --spec") and "--batch-size 32768" in note
+    assert note.startswith("2,000,000 ratings and no --spec") and "Batch size = 32768" in note
+    assert "--batch-size" not in note  # a worker has no such flag (recheck B, s26)
     path = tmp_path / "spec.json"
     path.write_text(json.dumps(ModelSpec(dim=8).to_dict()))
     assert worker_spec(str(path), "my-set", 2_000_000) == (ModelSpec(dim=8), None)

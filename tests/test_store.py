@@ -627,6 +627,45 @@ def test_an_overwrite_never_replaces_a_folder_delete_would_refuse(tiny, monkeypa
     _save(tiny, "a", overwrite=True)  # a model folder is still replaced
     (config.models_dir() / "a" / "notes.txt").write_text("x")  # with a stray file: still one
     _save(tiny, "a", overwrite=True)
+    # recheck B (s26): an imported dataset with titles (its movies.parquet), a folder whose
+    # only entry is hidden (.git/), a user's folder with a movies.parquet in it
+    for name, entries in (
+        ("titled", ["dataset.json", "ratings.parquet", "movies.parquet"]),
+        ("hidden", [".git/"]),
+        ("thesis", ["movies.parquet", "report.pdf"]),
+    ):
+        folder = config.models_dir() / name
+        for entry in entries:
+            target = folder / entry.rstrip("/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.mkdir() if entry.endswith("/") else target.write_text("mine")
+        for attempt in (
+            lambda n=name: store.delete_model(n),
+            lambda n=name: _save(tiny, n, overwrite=True),
+        ):
+            with pytest.raises(StoreError, match="is not (deleted|replaced)"):
+                attempt()
+        assert sorted(p.name for p in folder.iterdir()) == sorted(e.rstrip("/") for e in entries)
+
+
+def test_a_folder_moved_in_while_the_new_model_is_staged_is_not_replaced(tiny, monkeypatch):
+    """Recheck B (s26): the overwrite's second check ran ~2 s before the swap; a backup moved
+    into the model's folder in between went with the old model."""
+    from movierate import atomic
+
+    _save(tiny, "m1")
+    backup = config.models_dir() / "m1" / "backup" / "old1"
+
+    def move_in(label: str) -> None:
+        if label == "save:staged":
+            backup.mkdir(parents=True)
+            (backup / store.META_FILE).write_text("{}")
+
+    monkeypatch.setattr(atomic, "CHECKPOINT_HOOK", move_in)
+    with pytest.raises(StoreError, match="'m1' is not replaced: it holds 'backup/'"):
+        _save(tiny, "m1", overwrite=True)
+    assert (backup / store.META_FILE).read_text() == "{}"
+    assert store.load_model("m1").name == "m1"
 
 
 def test_a_name_differing_from_a_saved_one_only_in_case_is_taken(tiny):

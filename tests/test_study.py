@@ -443,6 +443,15 @@ def test_a_dataset_given_as_a_path_names_its_models_by_its_last_part():
         study.check_saved_models(plan, ["ml-100k", "./my data"], overwrite=False)
 
 
+def test_two_datasets_that_would_name_their_models_alike_are_refused_first(tmp_path):
+    """Recheck B (s26): `--datasets ml-100k,/x/ml-100k` trained the first, then failed on the
+    second's model names (or, with --overwrite, replaced one model and mixed their rows)."""
+    plan = replace(study.FULL_PLAN, datasets=("ml-100k", str(tmp_path / "ml-100k")), dims=(8,))
+    with pytest.raises(StoreError, match=r"would name their models alike \(study-ml-100k-d<dim>"):
+        study.run_study(plan, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_misspelt_dataset_fails_before_any_training(movielens_dir, tmp_path, capsys):
     """CLI round 3: `study --datasets ml-100k,ml-lastest-small` trained all of ml-100k first;
     `train` fails on the same typo at once."""

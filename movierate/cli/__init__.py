@@ -135,7 +135,12 @@ def _run(argv: Sequence[str] | None) -> int:
         if extra:  # the command's own usage and the nearest flag, not the top-level usage
             _unknown_arguments(parser, args, extra)  # (onboarding review: `train --dims 8`)
     except SystemExit as exc:  # argparse exits on --help (0) and on usage errors (2)
-        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+        code = exc.code if isinstance(exc.code, int) else EXIT_USAGE
+        words = sys.argv[1:] if argv is None else list(argv)
+        if code != EXIT_OK and "--json" in words and not getattr(sys.stdout, "written", True):
+            # recheck B (s26): a usage error under --json left a script an empty stdout
+            print(json.dumps({"error": "bad arguments: the usage is on stderr", "exit_code": code}))
+        return code
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE

@@ -211,6 +211,14 @@ def _check_free(name: str, replace: bool) -> None:
     found = find_local(name)
     own = config.data_dir() / CUSTOM_FOLDER / name
     if replace and (found is None or found.resolve() == own.resolve()):
+        if own.is_dir() and (foreign := _not_an_imported_copy(own)):
+            raise DataError(  # recheck B (s26): --overwrite replaced a folder of saved models
+                f"Dataset {name!r} is not replaced: its folder {own} holds "
+                f"{', '.join(map(repr, foreign[:5]))}{' and more' if len(foreign) > 5 else ''}, "
+                "which no imported copy has. Nothing was replaced; move that folder away by "
+                f"hand if you mean to, or import under another name, for example "
+                f"{free_dataset_name(name)!r}."
+            )
         return
     if replace:
         raise DataError(
@@ -222,6 +230,24 @@ def _check_free(name: str, replace: bool) -> None:
         f"A dataset named {name!r} already exists; pick another name (for example "
         f"{free_dataset_name(name)!r}), or pass replace=True to overwrite it."
     )
+
+
+#: What an imported copy's folder holds (:func:`_write`), besides hidden files.
+IMPORTED_FILES = frozenset({CUSTOM_META, "ratings.parquet", "movies.parquet"})
+
+
+def _not_an_imported_copy(folder: Path) -> list[str]:
+    """The entries of ``folder`` that no imported copy has (folders end in ``/``; hidden files
+    are not counted, hidden folders are); empty for an imported copy, even a damaged one."""
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return []
+    return [
+        f"{e.name}/" if e.is_dir() else e.name
+        for e in entries
+        if e.name not in IMPORTED_FILES and not (e.name.startswith(".") and not e.is_dir())
+    ]
 
 
 def _check_size(size: int, label: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import re
 from pathlib import Path
 
 import numpy as np
@@ -171,20 +172,30 @@ def check_not_empty(source: Source, where: str, holds: str = "the ratings") -> N
         raise DataError(f"{where} is empty (no text in it). Pick the file that holds {holds}.")
     # text formats by their start in lower case, after a BOM and blank lines (bad-input round
     # 16: JSON was told to rename its header, a web page to pass delimiter=)
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:200].lower()
-    starts = [(head, s, named) for s, named in BINARY_SIGNATURES.items()]
-    starts += [(text, s, named) for s, named in TEXT_SIGNATURES.items()]
-    for start, signature, (kind, fix) in starts:
-        if start.startswith(signature) and (signature != b"BZh" or head[4:10] == b"1AY&SY"):
-            raise DataError(f"{where} is {kind}, not delimited text: {fix}, then pick that file.")
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1000].lower()
+    named = [
+        named
+        for signature, named in BINARY_SIGNATURES.items()
+        if head.startswith(signature) and (signature != b"BZh" or head[4:10] == b"1AY&SY")
+    ]
+    named += [
+        named for pattern, named in TEXT_SIGNATURES.items() if re.match(pattern, text, re.DOTALL)
+    ]
+    if named:
+        kind, fix = named[0]
+        raise DataError(f"{where} is {kind}, not delimited text: {fix}, then pick that file.")
 
 
-#: How text formats other than delimited tables start (lower case) -> (what, what to do).
+#: How text formats other than delimited tables start (a pattern of the lower-cased start,
+#: after a BOM and blank lines) -> (what, what to do). Pretty-printed JSON and a page opening
+#: with a comment too (recheck B, s26).
 TEXT_SIGNATURES: dict[bytes, tuple[str, str]] = {
-    b"<!doctype html": ("a web page (HTML)", "download the data file itself, not the page"),
-    b"<html": ("a web page (HTML)", "download the data file itself, not the page"),
-    b"[{": ("JSON", "export it as CSV (pandas: pd.read_json(f).to_csv(...))"),
-    b'{"': (
+    rb"(<!--.*?-->\s*)*<(!doctype html|html)": (
+        "a web page (HTML)",
+        "download the data file itself, not the page",
+    ),
+    rb"\[\s*\{": ("JSON", "export it as CSV (pandas: pd.read_json(f).to_csv(...))"),
+    rb'\{\s*"': (
         "JSON (or JSON Lines)",
         "export it as CSV (pandas: pd.read_json(f, lines=True).to_csv(...))",
     ),

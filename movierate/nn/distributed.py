@@ -160,7 +160,7 @@ def worker_spec(path: str | None, dataset: str, n_ratings: int) -> tuple[Any, st
         return spec, None
     return spec, (
         f"{n_ratings:,} ratings and no --spec, so this size's defaults: "
-        + schema.settings_text(spec, sized, "flag")
+        + schema.settings_text(spec, sized, "label")  # a worker has no such flags (recheck B)
     )
 
 

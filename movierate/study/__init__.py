@@ -135,6 +135,7 @@ __all__ = [
     "analyse",
     "check_output_folder",
     "check_plan",
+    "check_distinct_datasets",
     "check_saved_models",
     "compare_to_baseline",
     "dimension_ablation",
@@ -182,6 +183,23 @@ def model_name(plan: StudyPlan, dataset: str, dim: int, variant: str) -> str:
     return store.name_like(f"{plan.model_prefix}-{part}-d{dim}-{variant.replace('+', '-')}")
 
 
+def check_distinct_datasets(plan: StudyPlan) -> None:
+    """StoreError, before any training, when two of the plan's datasets would take the same
+    model names (``ml-100k`` and ``/x/ml-100k``): the second's models replaced the first's, or
+    the study failed after training the first (recheck B, s26)."""
+    seen: dict[str, str] = {}
+    for dataset in plan.datasets:
+        part = model_name(plan, dataset, 0, "v")
+        if part in seen:
+            raise StoreError(
+                f"The study's datasets {seen[part]!r} and {dataset!r} would name their models "
+                f"alike ({part.rsplit('-d0-', 1)[0]}-d<dim>-<variant>): "
+                "give one of them a folder of another name, or study them in two runs with "
+                "their own --out."
+            )
+        seen[part] = dataset
+
+
 def check_saved_models(plan: StudyPlan, datasets: Sequence[str], overwrite: bool) -> None:
     """StoreError naming the saved models the study would replace, unless ``overwrite``."""
     if not plan.save_models or overwrite:
@@ -216,6 +234,7 @@ def run_study(
     Saved models of the same names are replaced only with ``overwrite``
     (:func:`check_saved_models`, before any training)."""
     check_plan(plan)
+    check_distinct_datasets(plan)
     if plan.save_models:
         store.check_writable()  # a store that cannot take the models: now, not hours later
         check_saved_models(plan, plan.datasets, overwrite)
