@@ -340,17 +340,24 @@ def unseen_mask(ds: RatingsDataset, fitted: np.ndarray, rows: np.ndarray) -> np.
     return ~seen_users[users[rows]] | ~seen_movies[movies[rows]]
 
 
-def user_test_movies(
+def user_held_out_movies(
     model: store.TrainedModel, user: int, ds: RatingsDataset | None = None
-) -> np.ndarray:
-    """The movies (indices) of ``user``'s test rows in the model's recorded split: ratings it
-    never trained on. Empty for a model without test rows."""
+) -> dict[str, np.ndarray]:
+    """The movies (indices) of ``user``'s rows the model never trained on, by part of its
+    recorded split: ``{"test": ..., "early-stopping": ...}`` (the second empty for a model
+    refit on its stop rows; both for a model without test rows)."""
+    empty = np.zeros(0, dtype=np.int64)
     if not model.has_test_rows:
-        return np.zeros(0, dtype=np.int64)
+        return {"test": empty, "early-stopping": empty}
     ds = ds if ds is not None else dataset_of(model)
-    rows = np.asarray(recorded_split(ds, model.meta["split"]).test, dtype=np.int64)
-    rows = rows[ds.ratings["user_idx"].to_numpy()[rows] == user]
-    return np.sort(ds.ratings["movie_idx"].to_numpy(np.int64)[rows])
+    split = recorded_split(ds, model.meta["split"])
+    users = ds.ratings["user_idx"].to_numpy()
+    movies = ds.ratings["movie_idx"].to_numpy(np.int64)
+    out = {}
+    for part, rows in (("test", split.test), ("early-stopping", split.stop)):
+        rows = np.asarray(rows, dtype=np.int64)
+        out[part] = np.sort(movies[rows[users[rows] == user]])
+    return out
 
 
 @dataclass(frozen=True)

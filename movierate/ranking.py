@@ -14,7 +14,7 @@ list's gets a 95% interval by resampling users.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -46,6 +46,9 @@ class RankingCheck:
     popular_hit_rate: float
     popular_ndcg: float
     ndcg_gap_ci: float  # 95% half-width of (ndcg - popular_ndcg) over resampled users
+    #: the evaluated users (user_idx) and each one's NDCG@k, for pairing two models
+    users: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), compare=False)
+    gains: np.ndarray = field(default_factory=lambda: np.zeros(0), compare=False)
 
     @property
     def ndcg_gap(self) -> float:
@@ -134,7 +137,21 @@ def held_out_ranking(
         popular_hit_rate=float(popular_hits.mean()),
         popular_ndcg=float(popular_gains.mean()),
         ndcg_gap_ci=float((high - low) / 2),
+        users=evaluated,
+        gains=model_gains,
     )
+
+
+def paired_ndcg_gap(a: RankingCheck, b: RankingCheck) -> tuple[float, float] | None:
+    """``b``'s NDCG@k minus ``a``'s over the users both evaluated, and the 95% half-width of
+    that mean difference; None with fewer than :data:`MIN_USERS` shared users or other k."""
+    if a.k != b.k:
+        return None
+    shared, in_a, in_b = np.intersect1d(a.users, b.users, return_indices=True)
+    if len(shared) < MIN_USERS:
+        return None
+    gaps = b.gains[in_b] - a.gains[in_a]
+    return float(gaps.mean()), float(1.96 * gaps.std(ddof=1) / np.sqrt(len(gaps)))
 
 
 def ranking_text(check: RankingCheck | None) -> str:
@@ -160,6 +177,28 @@ def ranking_text(check: RankingCheck | None) -> str:
         f"them (NDCG@{check.k} {check.ndcg:.3f}); a most-rated-first list held one for "
         f"{check.popular_hit_rate:.0%} ({check.popular_ndcg:.3f}): NDCG {gap:+.3f} ± {ci:.3f} "
         f"(95%), {said}."
+    )
+
+
+def lists_disagree_text(lowest: str, checks: dict[str, RankingCheck | None]) -> str:
+    """A sentence when models' top-k lists (``checks``, by model name; all on one set of test
+    rows) found liked test movies better than those of ``lowest``, the model of the lowest test
+    RMSE, beyond noise (:func:`paired_ndcg_gap`), else "" (recheck A and C, s26: Compare said
+    so of identical lists and of gaps within noise)."""
+    base = checks.get(lowest)
+    if base is None:
+        return ""
+    better = []
+    for name, check in checks.items():
+        gap = paired_ndcg_gap(base, check) if check is not None and name != lowest else None
+        if gap is not None and gap[0] - gap[1] > 0:
+            better.append(f"{name} ({gap[0]:+.3f} ± {gap[1]:.3f})")
+    if not better:
+        return ""
+    return (
+        f"The lowest test RMSE is {lowest}'s, yet these models' top-{base.k} lists found liked "
+        f"test movies better, beyond noise (NDCG@{base.k} minus its, paired over the same users, "
+        f"95%): {', '.join(better)}."
     )
 
 

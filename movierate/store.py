@@ -75,7 +75,7 @@ METRIC_LABELS = {
     "rank_rows": "rows of the kept-dims selection",
     "test_unseen_rows": "test rows with a user or movie unseen in training",
     "test_rmse_seen": "test RMSE over the other test rows",
-    "test_rmse_ci95": "test RMSE ± (95%, the test rows' draw, by user)",
+    "test_rmse_ci95": "test RMSE ± (95%, another sample of users)",
     "test_rmse_minus_averages": "test RMSE minus the averages' (same rows)",
     "test_rmse_minus_averages_ci95": "that difference ± (95%, paired, by user)",
 }
@@ -1791,15 +1791,17 @@ def baselines_text(metrics: dict[str, Any] | None) -> str:
 
 
 def rmse_interval_text(metrics: dict[str, Any] | None) -> str:
-    """ " ± 0.0141 (95% over the draw of test rows, each user's together; another seed moves it
-    too)" after a test RMSE, from its recorded half-width (accuracy round 12: 4 decimals and no interval); "" for
-    a model saved without one."""
+    """ " ± 0.0141 (95%: how far another sample of users' test ratings could move it; another
+    seed moves it too)" after a test RMSE (each user's test ratings counted together: on a
+    temporal or an official split the rows are fixed, and what it tells is how far the figure
+    carries to other users; recheck A, s26), from its recorded half-width (accuracy round 12:
+    4 decimals and no interval); "" for a model saved without one."""
     half = (metrics or {}).get("test_rmse_ci95")
     if not _is_number(half) or not math.isfinite(half):
         return ""
     return (
-        f" ± {half:.4f} (95% over the draw of test rows, each user's together; another seed "
-        "moves it too)"
+        f" ± {half:.4f} (95%: how far another sample of users' test ratings could move it; "
+        "another seed moves it too)"
     )
 
 

@@ -285,13 +285,28 @@ def ranking_row(model) -> dict | None:
         return None
     return {
         "model": model.name,
-        "users": check.n_users,
-        "hit rate@10": check.hit_rate,
+        "users": f"{check.n_users:,}"  # recheck A (s26): a sample showed as if all users
+        + (f" of {check.n_users_all:,}" if check.sampled else ""),
+        "hit rate@10": 100 * check.hit_rate,
         "NDCG@10": check.ndcg,
-        "most-rated list: hit rate": check.popular_hit_rate,
+        "most-rated list: hit rate": 100 * check.popular_hit_rate,
         "most-rated list: NDCG": check.popular_ndcg,
         "NDCG vs most-rated (95%)": f"{check.ndcg_gap:+.3f} ± {check.ndcg_gap_ci:.3f}",
     }
+
+
+def lists_disagree_text(models: list) -> str:
+    """:func:`ranking.lists_disagree_text` for models of one set of test rows, else "" (recheck
+    C, s26: it compared models across datasets and scales)."""
+    groups = store.test_row_groups(models)
+    rated = [m for m in models if m.test_rmse is not None]
+    if len(groups) != 1 or len(groups[0]) != len(models) or len(rated) < 2:
+        return ""
+    lowest = min(rated, key=lambda m: m.test_rmse)
+    checks = {
+        m.name: state.cached(ranking.held_out_ranking, m, k=10, min_ratings=10) for m in rated
+    }
+    return text.md(ranking.lists_disagree_text(lowest.name, checks))
 
 
 def ranking_table(models: list) -> None:
@@ -318,19 +333,19 @@ def ranking_table(models: list) -> None:
                 name: st.column_config.NumberColumn(format="%.3f")
                 for name in ("NDCG@10", "most-rated list: NDCG")
             }
-            | {
-                name: st.column_config.NumberColumn(format="percent")
+            | {  # one decimal in every row (recheck C, s26: "37.5%" over "36.32%")
+                name: st.column_config.NumberColumn(format="%.1f%%")
                 for name in ("hit rate@10", "most-rated list: hit rate")
             },
         )
-        best_rmse = min(models, key=lambda m: m.test_rmse if m.test_rmse is not None else 9e9)
-        by_name = {row["model"]: row for row in rows}
-        best_lists = max(rows, key=lambda row: row["NDCG@10"])["model"]
-        if len(rows) > 1 and best_rmse.name in by_name and best_lists != best_rmse.name:
-            st.caption(
-                f"Here the lowest test RMSE ({text.md(best_rmse.name)}) and the best top-10 lists "
-                f"by NDCG ({text.md(best_lists)}) are different models."
+        scored = {row["model"] for row in rows}
+        if missing := [m.name for m in models if m.name not in scored]:
+            st.caption(  # recheck C: an imported model was left out without a word
+                f"Not scored: {', '.join(text.md(n) for n in missing)} (no test rows, or fewer "
+                f"than {ranking.MIN_USERS} users with a liked test movie)."
             )
+        if said := lists_disagree_text(models):
+            st.caption(said)
 
 
 def accuracy_section(models: list, trained: list) -> None:

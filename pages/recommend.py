@@ -107,12 +107,22 @@ def render() -> None:
     favourites = first.top_rated[
         ["rank", "title", "rating", "predicted", "year", "n_ratings", "mean_rating", "genres"]
     ]
-    held_out = state.cached(pipeline.user_test_movies, reference, user=int(user_idx))
-    is_test = np.isin(first.top_rated["movie_idx"].to_numpy(), held_out)
-    if is_test.any():  # accuracy round 12: 3 of user 1's 10 were test rows (ml-100k, u1)
-        favourites = favourites.assign(**{"test row": np.where(is_test, "test", "")})
+    held_out = state.cached(pipeline.user_held_out_movies, reference, user=int(user_idx))
+    shown_movies = first.top_rated["movie_idx"].to_numpy()
+    marks = np.full(len(shown_movies), "", dtype=object)
+    for part, movies in held_out.items():  # accuracy round 12 and its recheck: 3 of user 1's
+        marks[np.isin(shown_movies, movies)] = part  # 10 on ml-100k's u1 were test rows
+    if (marks != "").any():
+        favourites = favourites.assign(**{"held out": marks})
     widgets.show_movies(favourites, key="top_rated", wide=True)
-    st.caption(text.favourites_text(int(is_test.sum()), len(favourites), reference.has_test_rows))
+    st.caption(
+        text.favourites_text(
+            int((marks == "test").sum()),
+            int((marks == "early-stopping").sum()),
+            len(favourites),
+            reference.has_test_rows,
+        )
+    )
 
     st.subheader("Recommended")
     wide = len(usable) == 1 or st.toggle(

@@ -93,8 +93,8 @@ def test_compare_scores_the_models_top_10_lists_on_request(trained_home):
     table = frames(at)[1]
     for row in table.to_dict("records"):
         check = ranking.held_out_ranking(store.load_model(row["model"]), k=10, min_ratings=10)
-        assert (row["users"], row["NDCG@10"]) == (check.n_users, pytest.approx(check.ndcg))
-        assert row["most-rated list: hit rate"] == pytest.approx(check.popular_hit_rate)
+        assert (row["users"], row["NDCG@10"]) == (f"{check.n_users:,}", pytest.approx(check.ndcg))
+        assert row["most-rated list: hit rate"] == pytest.approx(100 * check.popular_hit_rate)
         assert row["NDCG vs most-rated (95%)"] == f"{check.ndcg_gap:+.3f} ± {check.ndcg_gap_ci:.3f}"
 
 
@@ -420,7 +420,7 @@ def test_recommend_for_a_user_across_models(trained_home):
         assert said and said in [c.value for c in at.caption]
     # the favourites' caption counts the shown user's test rows (a fixed sentence before)
     captions = [c.value for c in at.caption]
-    assert any(re.match(r"(None|\d+) of these 10 are test rows", c) for c in captions)
+    assert any(re.match(r"(None of these 10 are held-out|Of these 10, \d)", c) for c in captions)
     at.slider(key="k").set_value(5).run()
     assert_clean(at)
     assert all(len(t) == 5 for t in frames(at)[1:])

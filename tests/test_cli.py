@@ -446,9 +446,16 @@ def test_tune_names_a_refit_only_where_there_was_one():
     """Accuracy round 9: `tune --no-refit` printed "rows neither the search nor the refit saw"."""
     from movierate.cli.tune import _test_text
 
-    assert _test_text(0.9072, refit=False) == "; test RMSE (rows the search never saw): 0.9072"
-    assert _test_text(0.9072, refit=True).startswith("; test RMSE (rows neither the search nor")
-    assert _test_text(None, refit=True) == ""
+    assert _test_text({"test_rmse": 0.9072}, refit=False) == (
+        "; test RMSE (rows the search never saw): 0.9072"
+    )
+    assert _test_text({"test_rmse": 0.9072}, refit=True).startswith(
+        "; test RMSE (rows neither the search nor"
+    )
+    assert _test_text({}, refit=True) == ""
+    # recheck A (s26): tune printed no interval where train did
+    said = _test_text({"test_rmse": 0.9072, "test_rmse_ci95": 0.0123}, refit=False)
+    assert said.startswith("; test RMSE (rows the search never saw): 0.9072 ± 0.0123 (95%")
 
 
 def test_datasets_imports_your_own_ratings_file_by_name(tmp_path, capsys):

@@ -124,17 +124,24 @@ def test_liked_is_the_top_quarter_of_the_scale_on_its_steps():
     assert ranking.liked_threshold((0.0, 100.0, 0.0)) == 75.0
 
 
-def test_the_favourites_caption_counts_the_shown_user_s_test_rows(model):
+def test_the_favourites_caption_counts_the_shown_user_s_held_out_rows(model):
     loaded, ds = model
     split = pipeline.recorded_split(ds, loaded.meta["split"])
     user = int(ds.ratings["user_idx"].iat[int(split.test[0])])
-    held_out = pipeline.user_test_movies(loaded, user, ds)
+    held_out = pipeline.user_held_out_movies(loaded, user, ds)
     r = ds.ratings
-    rows = split.test[r["user_idx"].to_numpy()[split.test] == user]
-    assert sorted(held_out) == sorted(r["movie_idx"].to_numpy()[rows])
-    assert text.favourites_text(3, 10, True).startswith("3 of these 10 are test rows (marked)")
-    assert text.favourites_text(0, 10, True).startswith("None of these 10 are test rows")
-    assert "no test rows" in text.favourites_text(0, 10, False)
+    for part, rows in (("test", split.test), ("early-stopping", split.stop)):
+        rows = rows[r["user_idx"].to_numpy()[rows] == user]
+        assert sorted(held_out[part]) == sorted(r["movie_idx"].to_numpy()[rows])
+    assert text.favourites_text(3, 0, 10, True).startswith(
+        "Of these 10, 3 test rows (marked) are ratings the model never trained on"
+    )
+    # recheck A (s26): early-stopping rows were called "ratings it trained on"
+    assert text.favourites_text(3, 1, 10, True).startswith(
+        "Of these 10, 3 test rows and 1 early-stopping row (marked) are ratings"
+    )
+    assert text.favourites_text(0, 0, 10, True).startswith("None of these 10 are held-out rows")
+    assert "no test rows" in text.favourites_text(0, 0, 10, False)
 
 
 def test_the_probes_popularity_reference_reads_the_training_rows_only(model):
@@ -183,8 +190,8 @@ def test_the_test_rmse_carries_its_interval_over_the_draw_of_test_users(model):
     assert half > 1.1 * row_half  # wider than rows taken one by one
     said = store.rmse_interval_text(loaded.metrics)
     assert said == (
-        f" ± {half:.4f} (95% over the draw of test rows, each user's together; another seed "
-        "moves it too)"
+        f" ± {half:.4f} (95%: how far another sample of users' test ratings could move it; "
+        "another seed moves it too)"
     )
     assert pipeline.evaluate_model(loaded, ds)["test_rmse_ci95"] == pytest.approx(half)
     assert store.rmse_interval_text({"test_rmse": 0.9}) == ""  # saved before it was recorded
@@ -242,3 +249,40 @@ def test_a_model_that_over_predicts_its_top_picks_is_said_to(model):
     said = text.top_calibration_text(pipeline.top_calibration(lowered, ds))
     assert said.endswith("so its high predictions ran that much below what users gave.")
     assert text.top_calibration_text(None) == ""
+
+
+def test_two_models_lists_are_paired_over_the_same_users(model):
+    """Recheck A and C (s26): Compare called identical lists and gaps within noise "different";
+    the difference is now paired over the users both models were scored on."""
+    loaded, ds = model
+    check = ranking.held_out_ranking(loaded, ds)
+    assert ranking.paired_ndcg_gap(check, check) == (0.0, 0.0)  # the same lists: no gap
+    other = dataclasses.replace(
+        loaded, arrays={**loaded.arrays, "user_embedding": -loaded.arrays["user_embedding"]}
+    )
+    flipped = ranking.held_out_ranking(other, ds)
+    gap, half = ranking.paired_ndcg_gap(check, flipped)
+    shared = np.intersect1d(check.users, flipped.users)
+    by_user = dict(zip(check.users, check.gains, strict=True))
+    by_other = dict(zip(flipped.users, flipped.gains, strict=True))
+    gaps = np.array([by_other[u] - by_user[u] for u in shared])
+    assert gap == pytest.approx(gaps.mean()) and half == pytest.approx(
+        1.96 * gaps.std(ddof=1) / np.sqrt(len(gaps))
+    )
+
+
+def test_the_lowest_rmse_is_said_to_have_worse_lists_only_beyond_noise(model):
+    loaded, ds = model
+    check = ranking.held_out_ranking(loaded, ds)
+    assert ranking.lists_disagree_text("a", {"a": check, "b": check}) == ""  # identical lists
+    better = dataclasses.replace(
+        check, users=check.users, gains=check.gains + 0.05
+    )  # every user's list 0.05 better
+    said = ranking.lists_disagree_text("a", {"a": check, "b": better})
+    assert said.startswith("The lowest test RMSE is a's, yet these models' top-10 lists found")
+    assert said.endswith("95%): b (+0.050 ± 0.000).")
+    noisy = dataclasses.replace(
+        check, gains=check.gains + np.random.default_rng(0).normal(0, 0.5, len(check.gains))
+    )
+    gap, half = ranking.paired_ndcg_gap(check, noisy)
+    assert (ranking.lists_disagree_text("a", {"a": check, "b": noisy}) == "") == (gap - half <= 0)

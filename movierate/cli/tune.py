@@ -142,7 +142,7 @@ def _run_tune(args: argparse.Namespace) -> int:
     ]
     header = ["trial", "state", "early-stopping RMSE", "best epoch", "seconds", "params"]
     print(format_table(header, rows))
-    test = result.result.metrics.get("test_rmse")
+    test = result.result.metrics
     if args.blend:
         _print_blend(result, test)
         return code
@@ -177,13 +177,17 @@ def _mean_there(summary: dict[str, Any], lead: str = "") -> str:
     )
 
 
-def _test_text(test: float | None, *, refit: bool) -> str:
-    """ "; test RMSE (rows neither the search nor the refit saw): 0.9072", without "the refit"
-    where nothing was refit (accuracy round 9: `--no-refit` named a refit)."""
+def _test_text(metrics: dict[str, Any], *, refit: bool) -> str:
+    """ "; test RMSE (rows neither the search nor the refit saw): 0.9072 ± ...", without "the
+    refit" where nothing was refit (accuracy round 9: `--no-refit` named a refit), with its
+    interval (recheck A, s26: `train` gave one, `tune` did not)."""
+    from movierate import store
+
+    test = metrics.get("test_rmse")
     if test is None:
         return ""
     rows = "rows neither the search nor the refit saw" if refit else "rows the search never saw"
-    return f"; test RMSE ({rows}): {test:.4f}"
+    return f"; test RMSE ({rows}): {test:.4f}{store.rmse_interval_text(metrics)}"
 
 
 def _warn_about_test_rows(result: Any) -> None:
@@ -205,7 +209,7 @@ def _warn_about_test_rows(result: Any) -> None:
         print(f"note: {note}", file=sys.stderr)
 
 
-def _print_blend(result: Any, test: float | None) -> None:
+def _print_blend(result: Any, test: dict[str, Any]) -> None:
     from movierate import store
 
     blend = result.summary["blend"]

@@ -558,22 +558,25 @@ def top_calibration_text(calibration: Any) -> str:
     )
 
 
-def favourites_text(n_test: int, n_shown: int, has_test_rows: bool) -> str:
+def favourites_text(n_test: int, n_stop: int, n_shown: int, has_test_rows: bool) -> str:
     """What 'predicted' beside a user's favourites shows: fit on the ratings the model trained
-    on, held-out accuracy on the ``n_test`` of ``n_shown`` that are its test rows."""
+    on, held-out accuracy on the ``n_test`` test rows and ``n_stop`` early-stopping rows of the
+    ``n_shown`` (marked in the table; recheck A, s26: stop rows were called trained on)."""
     if not has_test_rows:
         return (
             "'predicted' beside their ratings shows how well the model fits them (this model's "
             "split records no test rows), not its accuracy on unseen ratings."
         )
-    if n_test == 0:
+    if n_test + n_stop == 0:
         return (
-            f"None of these {n_shown} are test rows, so 'predicted' beside them shows how well "
-            "the model fits ratings it trained on, not its accuracy on unseen ratings: that is "
-            "the test RMSE."
+            f"None of these {n_shown} are held-out rows, so 'predicted' beside them shows how "
+            "well the model fits ratings it trained on, not its accuracy on unseen ratings: "
+            "that is the test RMSE."
         )
+    parts = [f"{n} {what}{'' if n == 1 else 's'}" for n, what in (
+        (n_test, "test row"), (n_stop, "early-stopping row")) if n]  # fmt: skip
     return (
-        f"{n_test} of these {n_shown} are test rows (marked), ratings the model never saw: "
-        "'predicted' beside those is held-out accuracy; beside the others it shows how well "
-        "the model fits ratings it trained on."
+        f"Of these {n_shown}, {' and '.join(parts)} (marked) are ratings the model never "
+        "trained on: 'predicted' beside those is held-out accuracy; beside the others it shows "
+        "how well the model fits ratings it trained on."
     )
