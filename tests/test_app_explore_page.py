@@ -135,7 +135,15 @@ def test_users_map_colours(trained_home):
     from movierate import store
     from movierate.ui import explore_views
 
-    frame = explore_views.model_users_map(store.load_model("small-mf")).coordinates
+    model = store.load_model("small-mf")
+    frame = explore_views.model_users_map(model).coordinates
+    # recheck C (s26): activity over the rows the model trained on, not its test rows too
+    from movierate import pipeline
+
+    ds = pipeline.dataset_of(model)
+    train = pipeline.recorded_split(ds, model.meta["split"]).train
+    counts = np.bincount(ds.ratings["user_idx"].to_numpy()[train], minlength=ds.n_users)
+    assert (frame.sort_values("user_idx")["n_ratings"].to_numpy() == counts).all()
     noise = 1.96 / (len(frame) - 1) ** 0.5
     rho = frame[["y", "mean_rating"]].corr(method="spearman")["y"]["mean_rating"]
     said = "PC 2 with mean rating" in texts(at).split("so beyond it:")[-1]
