@@ -42,29 +42,43 @@ def _setting(variable: str, error: type[Exception] = StoreError) -> Path | None:
 
 
 def _written_as_code(variable: str, value: str) -> str | None:
-    """Why ``value`` looks like shell text nothing interpreted, when no folder has it as its
-    name: a ``$VAR`` that is set (bad-input round 16: a folder literally named "$HOME" was
-    made; a .env file, a service's Environment= line or Docker's --env-file pass values as
-    written), or quotes around the whole value; else None (a real folder named ``price$5`` is
-    used as it is: recheck B, s26)."""
-    with contextlib.suppress(OSError, ValueError, RuntimeError):  # RuntimeError: ~nosuchuser
-        if Path(value).expanduser().exists():
-            return None
+    """Why ``value`` looks like shell text nothing interpreted (a .env file, a service's
+    Environment= line or Docker's --env-file pass values as written), else None:
+
+    - a ``$VAR`` that is set: refused even where a folder of the literal name exists (bad-input
+      round 16 made a folder named "$HOME"; recheck D, s26: a later run then used it silently);
+    - a ``$VAR`` that is not set, a ``$(...)`` or a backtick, where no folder has that literal
+      name (a real folder named ``price$5`` is used as it is: recheck B, s26);
+    - quotes around the value, or one stray quote at an end, where no such folder exists.
+    """
     shown = bytes_escaped(value)
-    expanded = os.path.expandvars(value)
-    if expanded != value:
-        found = re.search(r"\$(\w+|\{[^}]*\})", value)
+    names = [a or b for a, b in re.findall(r"\$(?:(\w+)|\{(\w+)\})", value)]
+    if set_names := [name for name in names if name in os.environ]:
         return (
-            f"{variable}={shown!r} holds {found.group() if found else '$'}, which nothing "
-            "expanded (a .env file, a service's Environment= line or Docker's --env-file pass "
-            f"it as written); give the path itself, e.g. {bytes_escaped(expanded)!r}."
+            f"{variable}={shown!r} holds ${set_names[0]}, which nothing expanded; give the path "
+            f"itself, e.g. {bytes_escaped(os.path.expandvars(value))!r}"
+            + (" (a folder of that literal name exists: move it away)" if _exists(value) else "")
+            + "."
         )
-    if len(value) > 1 and value[0] == value[-1] and value[0] in "'\"":
+    if _exists(value):
+        return None
+    if names or "$(" in value or "`" in value:
+        what = f"${names[0]}, which is not set" if names else "a command substitution"
+        return f"{variable}={shown!r} holds {what}, and nothing expanded it; give the path itself."
+    if value[:1] in "'\"" or value[-1:] in "'\"":
         return (
-            f"{variable}={shown} is wrapped in quotes, which nothing removed (a .env file or a "
-            f"service's Environment= line keeps them); give it without them: {shown[1:-1]!r}."
+            f"{variable}={shown} starts or ends with a quote, which nothing removed (a .env file "
+            f"or a service's Environment= line keeps them); give it without: "
+            f"{shown.strip(chr(39) + chr(34))!r}."
         )
     return None
+
+
+def _exists(value: str) -> bool:
+    """Whether a file or folder has the path ``value`` as written (``~`` expanded)."""
+    with contextlib.suppress(OSError, ValueError, RuntimeError):  # RuntimeError: ~nosuchuser
+        return Path(value).expanduser().exists()
+    return False
 
 
 def home_dir() -> Path:

@@ -1759,9 +1759,10 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def baselines_text(metrics: dict[str, Any] | None) -> str:
+def baselines_text(metrics: dict[str, Any] | None, *, with_gap: bool = True) -> str:
     """What the reference predictors (:mod:`movierate.baselines`) score on a model's test rows,
-    one sentence; "" for a model saved before they were recorded."""
+    one sentence, and (``with_gap``) the model's test RMSE minus the averages' with its paired
+    interval (:func:`averages_gap_text`); "" for a model saved before they were recorded."""
     metrics = metrics or {}
     keys = ("test_rmse_of_mean", "test_mae_of_median", "test_rmse_of_averages",
             "test_mae_of_averages")  # fmt: skip
@@ -1774,20 +1775,31 @@ def baselines_text(metrics: dict[str, Any] | None) -> str:
         f"{mean:.4f} (the training median: MAE {median:.4f}); user and movie averages without "
         f"an embedding give RMSE {rmse:.4f}, MAE {mae:.4f}."
     )
+    gap = averages_gap_text(metrics) if with_gap else ""
+    return f"{said} {gap}" if gap else said
+
+
+def averages_gap_text(metrics: dict[str, Any] | None, *, short: bool = False) -> str:
+    """ "The model's test RMSE minus the averages': -0.0134 ± 0.0109 (95%, paired over those
+    rows): within the draw." (``short``: "-0.0134 ± 0.0109, within the draw"); "" without the
+    recorded numbers. The model's own interval does not decide this; the paired one does
+    (recheck C, s26)."""
+    metrics = metrics or {}
     gap, half = (
         metrics.get("test_rmse_minus_averages"),
         metrics.get("test_rmse_minus_averages_ci95"),
     )
-    if _is_number(gap) and _is_number(half) and math.isfinite(half):
-        # the model's own interval does not decide this; the paired one does (recheck C, s26)
-        side = paired.reading(
-            gap, half, "higher beyond the draw", "lower beyond the draw", "within the draw"
-        )
-        said += (
-            f" The model's test RMSE minus the averages': {gap:+.4f} ± {half:.4f} (95%, paired "
-            f"over those rows): {side}."
-        )
-    return said
+    if not (_is_number(gap) and _is_number(half) and math.isfinite(half) and half >= 0):
+        return ""
+    side = paired.reading(
+        gap, half, "higher beyond the draw", "lower beyond the draw", "within the draw"
+    )
+    if short:
+        return f"{gap:+.4f} ± {half:.4f}, {side}"
+    return (
+        f"The model's test RMSE minus the averages': {gap:+.4f} ± {half:.4f} (95%, paired "
+        f"over those rows): {side}."
+    )
 
 
 def rmse_interval_text(metrics: dict[str, Any] | None) -> str:

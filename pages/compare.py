@@ -72,6 +72,9 @@ def show_measured_effects(models: list) -> None:
 #: The test RMSE of user and movie averages without an embedding (accuracy round 10: a model on
 #: ratings gathered on one value looked good with nothing to read it against).
 AVERAGES_COLUMN = "averages' test RMSE"
+#: The model's test RMSE minus the averages', paired over the same rows (recheck D, s26: only
+#: the page's text beside one model gave it).
+GAP_COLUMN = "minus the averages' (95%, paired)"
 AVERAGES_HELP = (
     "Test RMSE of the training mean plus damped user and movie averages, fit on the same "
     "training rows, no embedding: what the model's embedding has to beat."
@@ -89,6 +92,7 @@ def accuracy_row(model) -> dict:
         "test RMSE": model.test_rmse,
         "test MAE": model.test_mae,
         AVERAGES_COLUMN: (model.metrics or {}).get("test_rmse_of_averages"),
+        GAP_COLUMN: store.averages_gap_text(model.metrics, short=True) or None,
         "old valid RMSE (steered early stopping)": None
         if model.has_test_rows
         else model.reported_rmse,
@@ -375,11 +379,16 @@ def accuracy_section(models: list, trained: list) -> None:
             ),
             PAIRED_COLUMN: st.column_config.TextColumn(help=PAIRED_HELP),
             AVERAGES_COLUMN: st.column_config.NumberColumn(format="%.4f", help=AVERAGES_HELP),
+            GAP_COLUMN: st.column_config.TextColumn(
+                help="The model's test RMSE minus the averages', on the same test rows, with "
+                "the 95% interval of that difference (each user's ratings counted together): "
+                "what decides whether the embedding beats the averages."
+            ),
         },
     )
     caveat = store.settings_caveat(models)
     notes = [text.shared_test_rows_text(models[0], bool(caveat))] if shared else []
-    baselines = {store.baselines_text(m.metrics) for m in models}
+    baselines = {store.baselines_text(m.metrics, with_gap=False) for m in models}
     if shared and len(baselines) == 1 and "" not in baselines:  # accuracy round 10
         notes += baselines
     notes += cold_start_notes(models, shared)

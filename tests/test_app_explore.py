@@ -75,6 +75,13 @@ def test_compare_opens_on_accuracy_and_runs_only_the_open_tab(trained_home):
     assert sorted(accuracy["model"]) == ["small-deep", "small-mf"]
     assert accuracy["test RMSE"].between(0.5, 1.5).all()
     assert (accuracy["params"] > 16 * 9000).all()
+    # recheck D (s26): the reference sentence is said once, the paired gap per model
+    assert any("predicting the training mean for every rating" in c.value for c in at.caption)
+    for name, gap in zip(
+        accuracy["model"], accuracy["minus the averages' (95%, paired)"], strict=True
+    ):
+        assert gap == store.averages_gap_text(store.load_model(name).metrics, short=True)
+        assert gap.endswith("the draw")
     kinds = [kind(spec) for spec in vega_specs(at)]
     assert kinds == ["line", "line"]  # learning curves and regularizer losses only
     assert not charts(at)  # no Plotly chart: its JavaScript would load for nothing

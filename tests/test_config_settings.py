@@ -114,20 +114,31 @@ def test_a_setting_with_an_unexpanded_variable_is_refused(monkeypatch, variable,
             read()
 
 
-def test_a_real_folder_with_a_dollar_or_an_unset_variable_is_taken_as_written(
-    tmp_path, monkeypatch
-):
-    """Recheck B (s26): the $VAR check refused real folders named "$work" or "price$5", and
-    for an unset variable it offered the refused value as the fix."""
-    for name in ("$work", "price$5"):
+def test_a_real_folder_with_a_dollar_is_used_and_unexpanded_text_is_refused(tmp_path, monkeypatch):
+    """Recheck B (s26): real folders named "$work" or "price$5" were refused; recheck D: an
+    unset variable, a $(...) or a stray quote made a folder of that literal name, and a
+    "$HOME" folder an older version made was used silently."""
+    monkeypatch.delenv("NO_SUCH_VARIABLE", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "me"))
+    for name in ("$work", "price$5", "$NO_SUCH_VARIABLE"):
         (tmp_path / name).mkdir()
         monkeypatch.setenv("MOVIERATE_HOME", str(tmp_path / name))
         assert config.home_dir() == tmp_path / name
-    monkeypatch.delenv("NO_SUCH_VARIABLE", raising=False)
-    monkeypatch.setenv("MOVIERATE_HOME", str(tmp_path / "$NO_SUCH_VARIABLE"))
-    assert config.home_dir() == tmp_path / "$NO_SUCH_VARIABLE"  # nothing to expand it to
-    monkeypatch.setenv("MOVIERATE_HOME", f'"{tmp_path}/mr"')  # quotes a .env file kept
-    with pytest.raises(StoreError, match=r"is wrapped in quotes.*give it without them"):
+    refused = {
+        "$NO_SUCH_VARIABLE/mr": r"holds \$NO_SUCH_VARIABLE, which is not set",
+        "$(pwd)/mr": "holds a command substitution",
+        "`pwd`/mr": "holds a command substitution",
+        f'"{tmp_path}/mr': "starts or ends with a quote",
+        f'"{tmp_path}/mr"': "starts or ends with a quote",
+    }
+    for value, message in refused.items():
+        monkeypatch.setenv("MOVIERATE_HOME", value)
+        with pytest.raises(StoreError, match=message):
+            config.home_dir()
+    (tmp_path / "$HOME").mkdir()  # left by an older version: still refused, and said
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MOVIERATE_HOME", "$HOME")
+    with pytest.raises(StoreError, match="a folder of that literal name exists: move it away"):
         config.home_dir()
 
 
