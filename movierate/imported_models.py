@@ -138,6 +138,8 @@ def save_imported(
         store._write_movies(temp / store.MOVIES_FILE, movies)
         (temp / store.META_FILE).write_text(json.dumps(meta, indent=2, allow_nan=False) + "\n")
         (temp / store.CACHE_FOLDER).mkdir()
+        if overwrite:  # again, right before the swap (recheck D, s26)
+            store.check_replaceable(name)
         try:
             atomic.publish_folder(
                 temp, final, replace=overwrite, fsync=True, trash_prefix=store.TRASH_PREFIX

@@ -1059,8 +1059,8 @@ def save_model(
         for attempt in range(AUTO_NAME_ATTEMPTS):
             # checked again right before the swap: training and staging took a while, and a
             # folder moved in meanwhile would go with the old model (recheck B, s26: 2 s)
-            if overwrite and (refused := _unreplaceable(final.name)):
-                raise refused
+            if overwrite:
+                check_replaceable(final.name)
             try:
                 atomic.publish_folder(
                     temp, final, replace=overwrite, fsync=True, trash_prefix=OLD_PREFIX
@@ -1651,11 +1651,13 @@ def not_a_model_folder(path: Path, name: str, done: str = "deleted") -> StoreErr
     home, a dataset or another folder of the user's), which nothing may delete or replace
     (``done``: "deleted" or "replaced"); None for a model folder, even with a stray file of the
     user's in it (notes.txt, a backup)."""
-    foreign = _foreign_entries(path)
-    # movies.parquet alone is no sign of a model: an imported dataset with titles holds one
-    # beside dataset.json and ratings.parquet (recheck B, s26: deleted and replaced as a model)
-    own = [e for e in (META_FILE, EMBEDDINGS_FILE, KERAS_FILE) if (path / e).exists()]
-    # other folders inside, or no model file at all, mean a store, a home or the user's folder
+    # a model with a stray file of the user's has both files every saved model has; one
+    # generic name alone (a Keras project's model.keras, a photo folder's meta.json) or a
+    # movies.parquet (an imported dataset's) is no sign of a model (recheck B and D, s26)
+    own = all((path / e).is_file() for e in (META_FILE, EMBEDDINGS_FILE))
+    foreign = _foreign_entries(path, hidden_files=not own)
+    # other folders inside, or loose files beside no model, mean a store, a home or the
+    # user's folder; an incomplete model (files of a model only) is still deletable
     if not (any(f.endswith("/") for f in foreign) or (foreign and not own)):
         return None
     fix = (
@@ -1678,10 +1680,11 @@ def _read_only_mount(path: Path) -> bool:
         return False
 
 
-def _foreign_entries(path: Path) -> list[str]:
+def _foreign_entries(path: Path, *, hidden_files: bool = False) -> list[str]:
     """The entries of ``path`` that no model folder has: a sign that ``path`` is a store, a
-    home or another folder of the user's, not a model (folders end in ``/``). Hidden files are
-    not counted (a desktop's .DS_Store), hidden folders are (a .git/: recheck B, s26)."""
+    home or another folder of the user's, not a model (folders end in ``/``). Hidden folders
+    count (a .git/: recheck B, s26); hidden files (a desktop's .DS_Store) only with
+    ``hidden_files`` (a folder of dotfiles alone: recheck D)."""
     try:
         entries = sorted(path.iterdir())
     except OSError:
@@ -1689,7 +1692,9 @@ def _foreign_entries(path: Path) -> list[str]:
     return [
         f"{e.name}/" if e.is_dir() else e.name
         for e in entries
-        if e.name not in MODEL_ENTRIES and not (e.name.startswith(".") and not e.is_dir())
+        if e.name not in MODEL_ENTRIES
+        and not e.name.startswith(".movierate-")  # its own records (atomic.WRITER_FILE)
+        and (hidden_files or not (e.name.startswith(".") and not e.is_dir()))
     ]
 
 
@@ -2332,6 +2337,14 @@ def check_name_free(name: str, *, overwrite: bool = False, replace_hint: str | N
                 f"changes ({exc.strerror or type(exc).__name__}). Make it writable (chmod -R "
                 "u+w, or chattr -i if it was made immutable), or save under another name."
             ) from None
+
+
+def check_replaceable(name: str) -> None:
+    """Raise :func:`not_a_model_folder`'s StoreError for the folder an overwrite of ``name``
+    would replace: called right before the swap (recheck B and D, s26: a folder moved in while
+    the new model was staged went with the old one)."""
+    if refused := _unreplaceable(name):
+        raise refused
 
 
 def _unreplaceable(name: str) -> StoreError | None:

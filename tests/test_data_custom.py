@@ -441,3 +441,36 @@ def test_two_csv_imports_of_one_name_never_replace_each_other(monkeypatch):
     with pytest.raises(DataError, match="already exists"):
         from_csv(io.StringIO(ratings), save_as="shared")  # asked again: refused as before
     assert len(from_csv(io.StringIO(ratings), save_as="shared", replace=True)) == 20
+
+
+def test_an_overwrite_import_never_replaces_a_folder_moved_in_meanwhile(monkeypatch):
+    """Recheck D (s26): `datasets FILE --name N --overwrite` checked the folder only before
+    reading the file; a folder moved in while the copy was written was deleted with it. A
+    folder of dotfiles alone (no imported file) is refused too."""
+    import pyarrow.parquet as pq
+
+    from movierate.data import custom
+
+    ratings = "user,item,rating\n" + "".join(
+        f"u{u},m{m},{1 + (u + m) % 5}\n" for u in range(5) for m in range(4)
+    )
+    from_csv(io.StringIO(ratings), save_as="mine")
+    folder = config.data_dir() / "custom" / "mine"
+    real_write = pq.write_table
+
+    def move_in(*args, **kwargs):
+        (folder / "thesis").mkdir(exist_ok=True)
+        (folder / "thesis" / "chapter1.tex").write_text("mine")
+        return real_write(*args, **kwargs)
+
+    monkeypatch.setattr(custom.pq, "write_table", move_in)
+    with pytest.raises(DataError, match=r"'mine' is not replaced: .* holds 'thesis/'"):
+        from_csv(io.StringIO(ratings), save_as="mine", replace=True)
+    assert (folder / "thesis" / "chapter1.tex").read_text() == "mine"
+    monkeypatch.setattr(custom.pq, "write_table", real_write)
+    dots = config.data_dir() / "custom" / "dots"
+    dots.mkdir()
+    (dots / ".env").write_text("SECRET=1")
+    with pytest.raises(DataError, match=r"'dots' is not replaced: .* holds '.env'"):
+        from_csv(io.StringIO(ratings), save_as="dots", replace=True)
+    assert (dots / ".env").read_text() == "SECRET=1"

@@ -302,3 +302,22 @@ def test_an_import_wider_than_a_trainable_model_still_loads(tmp_path):
     infos, broken = store.list_models()
     assert [i.name for i in infos] == ["wide"] and not broken
     assert store.load_model("wide").dim == 1100
+
+
+def test_an_overwrite_import_never_replaces_a_folder_moved_in_meanwhile(tmp_path, monkeypatch):
+    """Recheck D (s26): `import --overwrite` checked the name once, before staging; a folder
+    moved into the model's folder meanwhile was deleted with the old model."""
+    vectors, metadata, _ = write_projector(tmp_path)
+    save_imported("ext", read_embedding(vectors, metadata=metadata), "v.tsv")
+    folder = store.model_path("ext")
+    real_write = store._write_npz
+
+    def move_in(path, arrays):
+        (folder / "backup").mkdir(exist_ok=True)
+        (folder / "backup" / "thesis.tex").write_text("mine")
+        return real_write(path, arrays)
+
+    monkeypatch.setattr(store, "_write_npz", move_in)
+    with pytest.raises(StoreError, match="'ext' is not replaced: it holds 'backup/'"):
+        save_imported("ext", read_embedding(vectors, metadata=metadata), "v.tsv", overwrite=True)
+    assert (folder / "backup" / "thesis.tex").read_text() == "mine"

@@ -633,6 +633,10 @@ def test_an_overwrite_never_replaces_a_folder_delete_would_refuse(tiny, monkeypa
         ("titled", ["dataset.json", "ratings.parquet", "movies.parquet"]),
         ("hidden", [".git/"]),
         ("thesis", ["movies.parquet", "report.pdf"]),
+        # recheck D (s26): one generic file name, or dotfiles alone
+        ("keras-project", ["model.keras", "train.py", "data.csv"]),
+        ("photos", ["meta.json", "IMG_001.jpg"]),
+        ("dotfiles", [".env", ".netrc"]),
     ):
         folder = config.models_dir() / name
         for entry in entries:

@@ -211,14 +211,8 @@ def _check_free(name: str, replace: bool) -> None:
     found = find_local(name)
     own = config.data_dir() / CUSTOM_FOLDER / name
     if replace and (found is None or found.resolve() == own.resolve()):
-        if own.is_dir() and (foreign := _not_an_imported_copy(own)):
-            raise DataError(  # recheck B (s26): --overwrite replaced a folder of saved models
-                f"Dataset {name!r} is not replaced: its folder {own} holds "
-                f"{', '.join(map(repr, foreign[:5]))}{' and more' if len(foreign) > 5 else ''}, "
-                "which no imported copy has. Nothing was replaced; move that folder away by "
-                f"hand if you mean to, or import under another name, for example "
-                f"{free_dataset_name(name)!r}."
-            )
+        if own.is_dir():  # recheck B (s26): --overwrite replaced a folder of saved models
+            _check_replaceable(name, own)
         return
     if replace:
         raise DataError(
@@ -236,6 +230,19 @@ def _check_free(name: str, replace: bool) -> None:
 IMPORTED_FILES = frozenset({CUSTOM_META, "ratings.parquet", "movies.parquet"})
 
 
+def _check_replaceable(name: str, folder: Path) -> None:
+    """DataError when ``folder`` holds what no imported copy has (:func:`_not_an_imported_copy`):
+    an import never replaces it."""
+    if foreign := _not_an_imported_copy(folder):
+        raise DataError(
+            f"Dataset {name!r} is not replaced: its folder {folder} holds "
+            f"{', '.join(map(repr, foreign[:5]))}{' and more' if len(foreign) > 5 else ''}, "
+            "which no imported copy has. Nothing was replaced; move that folder away by hand "
+            f"if you mean to, or import under another name, for example "
+            f"{free_dataset_name(name)!r}."
+        )
+
+
 def _not_an_imported_copy(folder: Path) -> list[str]:
     """The entries of ``folder`` that no imported copy has (folders end in ``/``; hidden files
     are not counted, hidden folders are); empty for an imported copy, even a damaged one."""
@@ -243,10 +250,11 @@ def _not_an_imported_copy(folder: Path) -> list[str]:
         entries = sorted(folder.iterdir())
     except OSError:
         return []
-    return [
+    own = any(e.name in IMPORTED_FILES for e in entries)
+    return [  # hidden files count only in a folder with no imported file (recheck D: .env)
         f"{e.name}/" if e.is_dir() else e.name
         for e in entries
-        if e.name not in IMPORTED_FILES and not (e.name.startswith(".") and not e.is_dir())
+        if e.name not in IMPORTED_FILES and not (own and e.name.startswith(".") and e.is_file())
     ]
 
 
@@ -749,6 +757,8 @@ def _write(ds: RatingsDataset, raw: RawData, label: str, parent: Path, replace: 
             "warnings": ds.warnings,
         }
         (temp / CUSTOM_META).write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        if replace and (parent / ds.name).is_dir():  # again, right before the swap (recheck D)
+            _check_replaceable(ds.name, parent / ds.name)
         return atomic.publish_folder(temp, parent / ds.name, replace=replace)
 
 
