@@ -1933,6 +1933,11 @@ def _meta_problem(meta: Mapping[str, Any]) -> str | None:
                 f"metrics.{key} should be an error from 0 to {_most_error(scale):g} (ratings run "
                 f"{scale[0]:g}-{scale[1]:g}), got {shown(value)}"
             )
+        most = _most_error(scale)  # recheck D (s26): an edited -0.5 flipped a verdict
+        if value is not None and key.endswith("_ci95") and not 0 <= value <= most:
+            return f"metrics.{key} should be a half-width from 0 to {most:g}, got {shown(value)}"
+        if value is not None and "_minus_" in key and not -most <= value <= most:
+            return f"metrics.{key} should be a difference within ±{most:g}, got {shown(value)}"
     for key, mae in meta["metrics"].items():  # |error| averages never exceed root-mean-squares
         rmse = meta["metrics"].get(key.replace("mae", "rmse"))
         if key.endswith("_mae") and _is_number(mae) and _is_number(rmse) and mae > rmse + 1e-9:

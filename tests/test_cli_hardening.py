@@ -379,6 +379,9 @@ def test_names_with_control_characters_never_reach_the_terminal_raw(tmp_path, ca
         ({"history": {"stop_rmse": [-1.0, 0.9]}}, "history.stop_rmse holds an error below 0"),
         ({"spec": {"regularizers": {"l9": 0.1}}}, "Unknown regularizer 'l9'"),
         ({"spec": {"dropout": 2.0}}, "dropout"),
+        # recheck D (s26): an edited negative half-width flipped the averages verdict
+        ({"metrics": {"test_rmse_minus_averages_ci95": -0.5}}, "should be a half-width from 0"),
+        ({"metrics": {"test_rmse_minus_averages": 1e300}}, "should be a difference within"),
     ],
     ids=[
         "imported-bool",
@@ -392,6 +395,8 @@ def test_names_with_control_characters_never_reach_the_terminal_raw(tmp_path, ca
         "history<0",
         "l9",
         "dropout",
+        "ci<0",
+        "gap-1e300",
     ],
 )
 def test_meta_values_the_pages_cannot_use_make_the_model_broken(damage, reason):

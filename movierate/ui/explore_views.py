@@ -512,24 +512,29 @@ def render_users_map(model: Any) -> None:
         key="users_chart",
     )
     frame = umap.coordinates
+    # users with a training rating only: one without has no mean and an untrained vector, and
+    # the noise level counts the users each correlation used (recheck D, s26)
+    rated = frame[frame["n_ratings"] > 0]
     corr = {
-        axis: frame[[axis, "n_ratings", "mean_rating"]].corr(method="spearman")[axis]
+        axis: rated[[axis, "n_ratings", "mean_rating"]].corr(method="spearman")[axis]
         for axis in ("x", "y")
     }
-    noise = 1.96 / max(len(frame) - 1, 1) ** 0.5
+    noise = 1.96 / max(len(rated) - 1, 1) ** 0.5
     beyond = [  # named, not left to a reader comparing rounded numbers (views round 9: -0.10
         f"PC {i} with {what}"  # read as beyond "under 0.10"; exactly -0.0978 against 0.0981)
         for i, axis in ((1, "x"), (2, "y"))
         for key, what in (("n_ratings", "activity"), ("mean_rating", "mean rating"))
         if abs(corr[axis][key]) >= noise
     ]
+    unrated = len(frame) - len(rated)
     st.caption(
         f"PC 1 holds {ratio[0]:.0%} of the user variance"
         + (f", PC 2 {ratio[1]:.0%}" if len(ratio) > 1 else "")
         + f". Spearman correlation with activity: PC 1 {corr['x']['n_ratings']:+.3f}, PC 2 "
         f"{corr['y']['n_ratings']:+.3f}; with mean rating: PC 1 {corr['x']['mean_rating']:+.3f}, "
-        f"PC 2 {corr['y']['mean_rating']:+.3f}. Over {len(frame):,} users a |correlation| "
-        f"under {noise:.3f} is within what unrelated values give, so "
+        f"PC 2 {corr['y']['mean_rating']:+.3f}. Over {len(rated):,} users"
+        + (f" (not the {unrated:,} without a training rating)" if unrated else "")
+        + f" a |correlation| under {noise:.3f} is within what unrelated values give, so "
         + (f"beyond it: {', '.join(beyond)}" if beyond else "none of these is beyond it")
         + "; a component's sign is arbitrary (it can flip between two trainings)."
     )
