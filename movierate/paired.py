@@ -46,6 +46,21 @@ def reading(value: float, half_width: float, above: str, below: str, within: str
     return below if value + half_width < 0 else within
 
 
+def clustered_half_width(influence: np.ndarray, groups: np.ndarray) -> float:
+    """Half-width of the 95% interval of a statistic whose per-row influence values (mean 0)
+    are ``influence``, the rows of one group (a user) counted together: a user's test ratings
+    share that user's errors, so rows taken as independent gave intervals 1.2-2.5x too narrow
+    (recheck C, s26: 2.5x on ml-100k's u1, whose test rows are whole users' ratings). NaN with
+    fewer than 2 groups."""
+    _, codes = np.unique(groups, return_inverse=True)
+    n_groups = int(codes.max()) + 1 if len(codes) else 0
+    if n_groups < 2:
+        return math.nan
+    sums = np.bincount(codes, weights=influence, minlength=n_groups)
+    variance = float(np.sum(sums**2)) / len(influence) ** 2 * n_groups / (n_groups - 1)
+    return 1.96 * math.sqrt(variance)
+
+
 def resolved_at(n_models: int) -> float:
     """Standard errors a difference must reach among ``n_models`` models to be called bigger
     than the test rows' draw: two-sided :data:`FAMILY_ALPHA` shared over every pair of them
@@ -124,7 +139,7 @@ def threshold_text(difference: PairedDifference) -> str:
             "cutoff, a difference is more than the test rows' draw when at most "
             f"{pair_alpha(n_models):.2%} of {flips_for(pair_alpha(n_models)):,} random swaps of "
             "the two models' errors, "
-            f"row by row, reach it (a sign-flip test: p in the table){shared}. It assumes the "
+            f"user by user, reach it (a sign-flip test: p in the table){shared}. It assumes the "
             "two models' errors spread alike on each row: equally good models whose errors "
             "differ in shape (rare large misses against steady small ones, as two families can "
             "make) were called different 14-23% of the time at 50-200 rows in simulation, as "
@@ -143,12 +158,13 @@ def threshold_text(difference: PairedDifference) -> str:
     )
 
 
-#: What the paired standard error leaves out, measured (accuracy review, 2026-12-04).
+#: What the paired standard error leaves out, measured: 10 default models differing only by
+#: their seed, 45 pairs per data set, standard errors by user (2026-12-05; rows one by one,
+#: the accuracy review of 2026-12-04 had 6% on ml-100k and 15-22% for small or deep models).
 SEED_NOISE = (
-    "Training noise is not in it: retrained with only another seed, a model moves too (on "
-    "ml-100k, 6% of such pairs at the default settings crossed 2 standard errors, 15-22% for "
-    "small or deep models), so one training of each setting does not show which setting is "
-    "better."
+    "Training noise is not in it: retrained with only another seed, a model moves too (at the "
+    "default settings 9% of such pairs crossed 2 standard errors on ml-100k, 4% on "
+    "ml-latest-small), so one training of each setting does not show which setting is better."
 )
 
 
@@ -318,9 +334,9 @@ def seed_twins_text(models: list[Any]) -> str | None:
     return " ".join(notes) or None
 
 
-def errors_on_test_rows(model: Any, ds: Any) -> tuple[np.ndarray, np.ndarray]:
-    """``model``'s test rows (positions in ``ds.ratings``) and its errors there (prediction
-    minus rating, bounded by its output transform as every recorded RMSE is)."""
+def errors_on_test_rows(model: Any, ds: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``model``'s test rows (positions in ``ds.ratings``), its errors there (prediction minus
+    rating, bounded by its output transform as every recorded RMSE is) and each row's user."""
     from movierate import scoring
     from movierate.pipeline import recorded_split
 
@@ -336,7 +352,7 @@ def errors_on_test_rows(model: Any, ds: Any) -> tuple[np.ndarray, np.ndarray]:
         model.rating_scale,
     )
     truth = ratings["rating"].to_numpy(dtype=np.float64)[rows]
-    return rows, predicted.astype(np.float64) - truth
+    return rows, predicted.astype(np.float64) - truth, ratings["user_idx"].to_numpy()[rows]
 
 
 def paired_differences(models: list[Any], ds: Any) -> list[PairedDifference]:
@@ -347,25 +363,29 @@ def paired_differences(models: list[Any], ds: Any) -> list[PairedDifference]:
     if len(models) < 2:
         raise DataError("A paired comparison needs two models or more.")
     scored = [(model, *errors_on_test_rows(model, ds)) for model in models]
-    rows0 = scored[0][1]
-    for model, rows, _ in scored[1:]:
+    rows0, users = scored[0][1], scored[0][3]
+    for model, rows, _, _ in scored[1:]:
         if not np.array_equal(rows, rows0):
             raise DataError(
                 f"{model.name!r} and {scored[0][0].name!r} were tested on different ratings, so "
                 "their errors do not pair; compare models of one data set and split."
             )
-    rmses = [float(np.sqrt(np.mean(errors**2))) for _, _, errors in scored]
+    rmses = [float(np.sqrt(np.mean(errors**2))) for _, _, errors, _ in scored]
     best = int(np.argmin(rmses))
     distinct: list[np.ndarray] = []  # an exact whitening predicts as its model: one model
-    for _, _, errors in scored:
+    for _, _, errors, _ in scored:
         if not any(np.max(np.abs(errors - d), initial=0.0) <= SAME_WITHIN for d in distinct):
             distinct.append(errors)
     threshold = resolved_at(len(distinct))
-    ref_model, _, ref_errors = scored[best]
+    ref_model, _, ref_errors, _ = scored[best]
+    # each user's test rows counted together: they share that user's errors, and rows taken
+    # one by one gave a ~1.5x too small standard error (recheck D, s26)
     out = []
-    for (model, rows, errors), rmse in zip(scored, rmses, strict=True):
+    for (model, rows, errors, _), rmse in zip(scored, rmses, strict=True):
         terms = errors**2 / max(2 * rmse, 1e-12) - ref_errors**2 / max(2 * rmses[best], 1e-12)
-        se = float(np.std(terms, ddof=1) / np.sqrt(len(terms))) if len(terms) > 1 else math.nan
+        se = (
+            clustered_half_width(terms - terms.mean(), users) / 1.96 if len(terms) > 1 else math.nan
+        )
         gap = float(np.max(np.abs(errors - ref_errors))) if len(errors) else 0.0
         out.append(
             PairedDifference(
@@ -379,9 +399,17 @@ def paired_differences(models: list[Any], ds: Any) -> list[PairedDifference]:
                 threshold,
                 len(distinct),
                 seed_twins(model, ref_model),
-                sign_flip_p(errors**2 - ref_errors**2, alpha=pair_alpha(len(distinct)))
+                sign_flip_p(
+                    _by_user(errors**2 - ref_errors**2, users), alpha=pair_alpha(len(distinct))
+                )
                 if len(rows) < SMALL_TEST and model is not ref_model
                 else None,
             )
         )
     return out
+
+
+def _by_user(values: np.ndarray, users: np.ndarray) -> np.ndarray:
+    """``values`` summed per user: what a sign-flip test swaps, a user's rows together."""
+    _, codes = np.unique(users, return_inverse=True)
+    return np.bincount(codes, weights=values)

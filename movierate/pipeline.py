@@ -18,7 +18,6 @@ the data and importing TensorFlow. TensorFlow is imported only when training sta
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -46,6 +45,7 @@ from movierate.data.splits import (
     legacy_digest,
 )
 from movierate.errors import DataError, SpecError, TrainingCancelled
+from movierate.paired import clustered_half_width
 from movierate.progress import ProgressCallback
 from movierate.spec import ModelSpec
 
@@ -457,21 +457,6 @@ def _rmse_influence(errors: np.ndarray) -> np.ndarray:
     """Each row's first-order share of the RMSE's deviation (delta method)."""
     mse = float(np.mean(errors**2))
     return (errors**2 - mse) / (2 * np.sqrt(mse))
-
-
-def clustered_half_width(influence: np.ndarray, groups: np.ndarray) -> float:
-    """Half-width of the 95% interval of a statistic whose per-row influence values (mean 0)
-    are ``influence``, the rows of one group (a user) counted together: a user's test ratings
-    share that user's errors, so rows taken as independent gave intervals 1.2-2.5x too narrow
-    (recheck C, s26: 2.5x on ml-100k's u1, whose test rows are whole users' ratings). NaN with
-    fewer than 2 groups."""
-    _, codes = np.unique(groups, return_inverse=True)
-    n_groups = int(codes.max()) + 1 if len(codes) else 0
-    if n_groups < 2:
-        return math.nan
-    sums = np.bincount(codes, weights=influence, minlength=n_groups)
-    variance = float(np.sum(sums**2)) / len(influence) ** 2 * n_groups / (n_groups - 1)
-    return 1.96 * math.sqrt(variance)
 
 
 def _against_averages(

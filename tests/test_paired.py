@@ -16,11 +16,12 @@ def _fake(name: str, errors: np.ndarray) -> SimpleNamespace:
     return SimpleNamespace(name=name, errors=errors)
 
 
-def _differences(monkeypatch, errors: dict[str, np.ndarray], rows=None):
+def _differences(monkeypatch, errors: dict[str, np.ndarray], rows=None, users=None):
     rows = rows or {}
 
-    def errors_on_test_rows(model, ds):
-        return rows.get(model.name, np.arange(len(model.errors))), model.errors
+    def errors_on_test_rows(model, ds):  # one user per row unless ``users`` says otherwise
+        test_rows = rows.get(model.name, np.arange(len(model.errors)))
+        return test_rows, model.errors, (users if users is not None else test_rows)
 
     monkeypatch.setattr(paired, "errors_on_test_rows", errors_on_test_rows)
     return paired.paired_differences([_fake(n, e) for n, e in errors.items()], ds=None)
@@ -36,6 +37,24 @@ def test_the_standard_error_matches_a_paired_bootstrap(monkeypatch):
     boot = np.sqrt((b[picks] ** 2).mean(1)) - np.sqrt((a[picks] ** 2).mean(1))
     assert other.difference == pytest.approx(np.sqrt(np.mean(b**2)) - np.sqrt(np.mean(a**2)))
     assert other.se == pytest.approx(boot.std(), rel=0.1)
+
+
+def test_each_user_s_test_rows_are_counted_together(monkeypatch):
+    """Recheck D (s26): a user's test rows share that user's errors; counted one by one they
+    gave a ~1.5x too small standard error. Here 200 users of 20 rows each share an offset."""
+    rng = np.random.default_rng(1)
+    users = np.repeat(np.arange(200), 20)
+    a = rng.normal(0, 0.9, 4000)
+    b = a + rng.normal(0.02, 0.3, 200)[users] + rng.normal(0, 0.05, 4000)
+    _, other = _differences(monkeypatch, {"a": a, "b": b}, users=users)
+    picks = rng.integers(0, 200, (2000, 200))
+    rows = users[None, :] == np.arange(200)[:, None]  # user -> its rows
+    sq_a = np.array([np.sum(a[r] ** 2) for r in rows])
+    sq_b = np.array([np.sum(b[r] ** 2) for r in rows])
+    boot = np.sqrt(sq_b[picks].sum(1) / 4000) - np.sqrt(sq_a[picks].sum(1) / 4000)
+    assert other.se == pytest.approx(boot.std(), rel=0.15)  # a bootstrap over users agrees
+    _, one_by_one = _differences(monkeypatch, {"a": a, "b": b})
+    assert other.se > 1.2 * one_by_one.se  # 1.37x here
 
 
 def test_verdicts_follow_the_numbers(monkeypatch):
@@ -176,7 +195,7 @@ def test_two_trainings_that_differ_only_by_seed_are_called_training_noise(monkey
     ]
 
     def errors_on_test_rows(model, ds):
-        return np.arange(len(model.errors)), model.errors
+        return np.arange(len(model.errors)), model.errors, np.arange(len(model.errors))
 
     monkeypatch.setattr(paired, "errors_on_test_rows", errors_on_test_rows)
     by_name = {d.name: d for d in paired.paired_differences(models, ds=None)}

@@ -457,8 +457,8 @@ def _print_paired(models: list[Any], ds: Any) -> None:
     differences = paired.paired_differences(models, ds)
     print(
         f"\npaired over the same {differences[0].n_rows:,} test ratings (± the standard error "
-        "of each difference: it covers which ratings are test rows, not training noise such as "
-        "another seed)"
+        "of each difference, each user's ratings counted together: it covers which users' "
+        "ratings are test rows, not training noise such as another seed)"
     )
     rows = [[d.name, num(d.rmse), d.short(), _verdict(d)] for d in differences]
     print(format_table(["model", "test RMSE", "vs lowest", "verdict"], rows))
