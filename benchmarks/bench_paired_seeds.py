@@ -1,8 +1,8 @@
 """How often the paired test calls two trainings of the same settings different: training noise.
 
 Compare's "vs lowest (paired)" column and ``evaluate --against`` (``movierate.paired``) judge a
-test-RMSE difference against its paired standard error, which covers which ratings were drawn as
-test rows, not the training's own randomness. This trains ``--seeds`` models that differ only by
+test-RMSE difference against its paired standard error (each user's test rows counted together),
+which covers which users' ratings were drawn as test rows, not the training's own randomness. This trains ``--seeds`` models that differ only by
 their training seed (one spec, one split: random 10% test rows, seed 42) and runs every pair of
 them through ``paired.paired_differences`` as two models, then every disjoint group of five as
 one table, and prints how often a difference reached the threshold (2 standard errors for two

@@ -158,13 +158,15 @@ def threshold_text(difference: PairedDifference) -> str:
     )
 
 
-#: What the paired standard error leaves out, measured: 10 default models differing only by
-#: their seed, 45 pairs per data set, standard errors by user (2026-12-05; rows one by one,
-#: the accuracy review of 2026-12-04 had 6% on ml-100k and 15-22% for small or deep models).
+#: What the paired standard error leaves out, measured with standard errors by user
+#: (2026-12-05): `bench_paired_seeds` on ml-100k (20 default models differing only by their
+#: seed: 4.7% of 190 pairs) and 10 default models on ml-latest-small (4.4% of 45 pairs). Small
+#: and deep models (15-22%) were measured only with rows one by one (2026-12-04).
 SEED_NOISE = (
     "Training noise is not in it: retrained with only another seed, a model moves too (at the "
-    "default settings 9% of such pairs crossed 2 standard errors on ml-100k, 4% on "
-    "ml-latest-small), so one training of each setting does not show which setting is better."
+    "default settings about 5% of such pairs crossed 2 standard errors on ml-100k and "
+    "ml-latest-small; for small or deep models 15-22% did, counted row by row), so one "
+    "training of each setting does not show which setting is better."
 )
 
 
