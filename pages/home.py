@@ -140,23 +140,49 @@ def download(name: str) -> None:
 ENCODINGS = ("utf-8", "latin-1", "cp1252", "utf-16-le", "utf-16-be")
 
 
+#: Session key: (what was asked: file, name, items, options; the dataset's name) of the upload
+#: imported last.
+IMPORTED = "imported_upload"
+#: The upload form's checkbox that replaces an imported dataset of the name given.
+REPLACE_LABEL = "Replace an imported dataset of this name"
+
+
 def import_upload(upload, csv_name: str, items=None, **options: Any) -> None:
     """Store an uploaded GroupLens zip or ratings CSV (+ items file; ``options``: from_csv's
     ``encoding`` and ``rating_scale``) as a dataset and check it."""
+    asked = (  # the same file, name, items and options as the import just done
+        getattr(upload, "file_id", None),
+        csv_name.strip(),
+        getattr(items, "file_id", None),
+        repr(sorted(options.items())),
+    )
+    done = st.session_state.get(IMPORTED)
+    if done is not None and done[0] == asked:
+        # a second click on the same upload (bad-input round 17: a red "already exists" under
+        # the button, the success note off-screen above)
+        st.info(f"{text.md(upload.name)} is already imported, as **{text.md(done[1])}**.")
+        return
     with st.spinner(f"Importing {upload.name} ({upload.size / 1e6:.1f} MB)…"):
         if upload.name.lower().endswith(".zip"):
             name = data.import_zip(upload.getvalue(), upload.name)
             ds = data.load_dataset(name)
         else:
             try:
-                ds = data.from_csv(upload, items, save_as=csv_name, **options)
+                ds = data.from_csv(upload, items, save_as=csv_name.strip(), **options)
             except DataError as exc:  # it names from_csv's arguments: say where they are here
                 if "columns=" in str(exc):
                     raise DataError(
                         f"{exc} On this page: open 'Options: columns, text encoding, rating "
                         "scale' above the Import button and pick the columns there."
                     ) from None
+                if "pass replace=True" in str(exc):  # round 17: no such argument on this page
+                    raise DataError(
+                        str(exc).replace(
+                            "pass replace=True to overwrite it", f"tick '{REPLACE_LABEL}'"
+                        )
+                    ) from None
                 raise
+    st.session_state[IMPORTED] = (asked, ds.name)
     state.refresh_datasets()
     widgets.show_notices(ds, after_rerun=True)
     st.session_state["home_message"] = (
@@ -409,6 +435,13 @@ def render() -> None:
                     key="items_upload",
                 )
                 options = csv_options(upload, items)
+                options["replace"] = st.checkbox(
+                    REPLACE_LABEL,
+                    key="csv_replace",
+                    help="A damaged copy, or a new version of the file: models trained on the "
+                    "old one then say their data changed. Only a dataset imported from a file "
+                    "is replaced, never a GroupLens one or another folder.",
+                )
             if st.button("Import", icon=":material/upload_file:"):
                 import_upload(upload, csv_name, items, **options)
     render_import_embeddings()  # its own expander

@@ -188,6 +188,32 @@ def test_excel_unicode_text_uploads_as_a_txt_file(tmp_path):
     assert len(load_dataset("excel")) == 4
 
 
+def test_an_upload_replaces_a_taken_name_only_when_asked_and_a_second_click_is_said(tmp_path):
+    """Bad-input round 17: a taken name got "pass replace=True" (no such option on the page), a
+    damaged copy could not be uploaded again under its name, and a second click on Import
+    showed a red "already exists" under the button."""
+    csv = b"user,item,rating\n1,10,4\n1,11,3\n2,10,5\n2,12,2\n3,11,4\n3,12,1\n"
+    at = run_home()
+    at.file_uploader[0].upload("mine.csv", csv, "text/csv").run()
+    at.text_input(key="csv_name").set_value("  mine  ").run()  # spaces trimmed
+    import_button = lambda: next(b for b in at.button if b.label == "Import")  # noqa: E731
+    import_button().click().run()
+    assert not at.error and any("Imported" in s.value for s in at.success)
+    import_button().click().run()  # the same upload again
+    assert not at.error and any("is already imported, as **mine**" in i.value for i in at.info)
+    at.file_uploader[0].upload("mine2.csv", csv + b"4,10,2\n", "text/csv").run()
+    at.text_input(key="csv_name").set_value("mine").run()
+    import_button().click().run()
+    assert any("tick 'Replace an imported dataset of this name'" in e.value for e in at.error)
+    assert "replace=True" not in " ".join(e.value for e in at.error)
+    at.checkbox(key="csv_replace").check().run()
+    import_button().click().run()
+    assert not at.error, [e.value for e in at.error]
+    from movierate.data import load_dataset
+
+    assert len(load_dataset("mine")) == 7
+
+
 def test_csv_upload_offers_the_encoding_and_scale_its_messages_name(tmp_path):
     """The messages say encoding= and rating_scale=: the upload form has both."""
     csv = "user,item,rating\n1,Amélie,8\n1,Heat,3\n2,Amélie,9\n2,Up,2\n".encode("latin-1")

@@ -458,7 +458,8 @@ def _read_custom(folder: Path) -> RawData:
             f"The imported copy of dataset {folder.name!r} in {folder} is damaged ({reason}). "
             f"Import the ratings file again: `python -m movierate datasets FILE --name "
             f"{folder.name} --overwrite`, from_csv(<file>, save_as={folder.name!r}, "
-            "replace=True) in Python, or upload it again on the Home page."
+            "replace=True) in Python, or upload it again on the Home page with 'Replace an "
+            "imported dataset of this name' ticked."
         ) from None
 
 
