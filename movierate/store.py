@@ -498,7 +498,17 @@ def split_note(split: Mapping[str, Any] | None) -> str:
             f"It trained on {n_train:,} of the {total:,} ratings ({n_train / total:.0%}): the "
             "test and early-stopping fractions took the rest. Lower them to train on more."
         )
+    if min(n_test, n_stop) < FEW_HELD_OUT:  # bad-input round 17: one test rating, unsaid
+        return (
+            f"Only {n_test:,} test and {n_stop:,} early-stopping rating(s): its test RMSE and "
+            f"the epoch it kept rest on too few ratings to tell anything (under {FEW_HELD_OUT} "
+            "each). Train on a larger data set."
+        )
     return ""
+
+
+#: Fewer test or early-stopping ratings than this: :func:`split_note` warns.
+FEW_HELD_OUT = 30
 
 
 #: Cold-start test rows are said beside the test RMSE from this share on (ml-100k's splits:
