@@ -89,10 +89,31 @@ def test_save_as_keeps_items_and_warnings(tmp_path):
     assert again.movies["genres"].tolist() == [["Action", "Crime"], ["Animation"]]
 
 
-@pytest.mark.parametrize("name", ["ml-100k", "../escape", "", "a b", "x" * 65])
+@pytest.mark.parametrize("name", ["../escape", "", "a b", "x" * 65])
 def test_save_as_rejects_bad_names(tmp_path, name):
     with pytest.raises(DataError, match="Invalid dataset name"):
         from_csv(write(tmp_path, "user,item,rating\n1,1,4\n"), save_as=name)
+
+
+def test_a_grouplens_name_is_refused_for_that_reason(tmp_path):
+    """Bad-input round 17: 'ml-100k' was refused with a naming rule it meets."""
+    with pytest.raises(DataError) as refused:
+        from_csv(write(tmp_path, "user,item,rating\n1,1,4\n"), save_as="ml-100k")
+    assert str(refused.value) == (
+        "The dataset name 'ml-100k' is a GroupLens dataset's name; pick another, e.g. "
+        "'ml-100k-mine'."
+    )
+
+
+def test_random_bytes_are_not_called_utf16_and_real_utf16_still_is(tmp_path):
+    """Bad-input round 17: 5,000 random bytes were told to say encoding utf-16-le."""
+    noise = np.random.default_rng(0).integers(0, 256, 5000, dtype=np.uint8).tobytes()
+    with pytest.raises(DataError, match="is not text") as refused:
+        from_csv(noise)
+    assert "utf-16" not in str(refused.value).lower()
+    text = "user,item,rating\n1,1,4\n2,1,3\n".encode("utf-16-le")  # no byte-order mark
+    with pytest.raises(DataError, match="UTF-16 text without a byte-order mark"):
+        from_csv(text)
 
 
 def test_headerless_tab_file_is_user_item_rating_timestamp(tmp_path):

@@ -163,13 +163,15 @@ def search_dirs() -> list[Path]:
 
 def validate_dataset_name(name: str) -> str:
     """``name`` if it is a safe folder name for a dataset, else DataError saying what is allowed."""
-    reserved = name in KNOWN_DATASETS or name == CUSTOM_FOLDER
-    if not isinstance(name, str) or not _NAME.match(name) or reserved:
+    if isinstance(name, str) and (name in KNOWN_DATASETS or name == CUSTOM_FOLDER):
+        why = (  # bad-input round 17: the rule it met was given as the reason
+            "is a GroupLens dataset's name"
+            if name in KNOWN_DATASETS
+            else "is reserved for the folder of imported datasets"
+        )
+        raise DataError(f"The dataset name {name!r} {why}; pick another, e.g. '{name}-mine'.")
+    if not isinstance(name, str) or not _NAME.match(name):
         taken = ""
-        if name in KNOWN_DATASETS:
-            taken = " (that is a GroupLens dataset's name)"
-        elif name == CUSTOM_FOLDER:
-            taken = " (reserved: the folder of imported CSV datasets)"
         raise DataError(
             f"Invalid dataset name {name!r}{taken}: use 1-64 letters, digits, '.', '_' or '-', "
             "starting with a letter or digit."

@@ -48,6 +48,7 @@ from movierate.data.textio import (
     decode,
     decode_head,
     irregular_integers,
+    looks_like_utf16,
     misread_utf8_note,
     read_head,
     read_table,
@@ -369,8 +370,14 @@ def _first_row(
 ) -> tuple[list[str], int, str, list[str]]:
     """(the head's lines, the preamble's length, the delimiter, the first row's fields)."""
     check_not_empty(source, label)
-    head = decode_head(_whole_first_line(source), label, encoding)
+    raw = _whole_first_line(source)
+    head = decode_head(raw, label, encoding)
     if "\x00" in head:
+        if not looks_like_utf16(raw):
+            raise DataError(  # bad-input round 17: random bytes were called UTF-16
+                f"{label} is not text: it holds NUL bytes scattered as binary files do. Pick "
+                "the ratings file itself (a CSV or TSV export)."
+            )
         raise DataError(
             f"{label} holds NUL bytes, as UTF-16 text without a byte-order mark does: save it "
             "as UTF-8, or say which encoding it uses (for example encoding='utf-16-le')."
@@ -526,7 +533,8 @@ def sniff_delimiter(text: str, label: str) -> str:
             if comment
             else ""
         )
-        + ". Pass delimiter=... or save it as a comma-separated file."
+        + ". Save it with commas, tabs or semicolons between the columns (in Python, "
+        "delimiter=... names another)."
     )
 
 

@@ -130,6 +130,11 @@ def _decode_error(
         fix = f"it is {found.upper()} text (it starts with a {found.upper()} byte-order mark)"
         hint = f"encoding='{found}'"
     elif b"\x00" in head[:4096] and "16" not in encoding and "32" not in encoding:
+        if not looks_like_utf16(head):  # bad-input round 17: random bytes were called UTF-16
+            return DataError(
+                f"{where} is not text: its bytes are no text in any encoding (line {line}, "
+                f"offset {offset}). Pick the ratings file itself (a CSV or TSV export)."
+            )
         fix = "it holds NUL bytes, as UTF-16 text without a byte-order mark does"
         hint = "encoding='utf-16-le'"
     else:
@@ -141,6 +146,17 @@ def _decode_error(
         f"scale'; CLI: datasets FILE --name NAME --encoding {hint.split(chr(39))[1]}; Python: "
         f"{hint})."
     )
+
+
+def looks_like_utf16(head: bytes) -> bool:
+    """Whether ``head`` reads as UTF-16 text without a byte-order mark: NUL bytes on one side of
+    most byte pairs (ASCII characters), not scattered as in a binary file."""
+    pairs = head[: len(head) // 2 * 2]
+    if len(pairs) < 4:
+        return False
+    even, odd = pairs[0::2], pairs[1::2]
+    share = max(even.count(0), odd.count(0)) / len(even)
+    return share >= 0.3
 
 
 #: Leading bytes of binary formats people pick by mistake -> (what it is, what to do instead).
