@@ -134,11 +134,11 @@ def test_the_favourites_caption_counts_the_shown_user_s_held_out_rows(model):
         rows = rows[r["user_idx"].to_numpy()[rows] == user]
         assert sorted(held_out[part]) == sorted(r["movie_idx"].to_numpy()[rows])
     assert text.favourites_text(3, 0, 10, True).startswith(
-        "Of these 10, 3 test rows (marked) are ratings the model never trained on"
+        "Of these 10, 3 test rows (marked 'test') are ratings the model never trained on"
     )
     # recheck A (s26): early-stopping rows were called "ratings it trained on"
     assert text.favourites_text(3, 1, 10, True).startswith(
-        "Of these 10, 3 test rows and 1 early-stopping row (marked) are ratings"
+        "Of these 10, 3 test rows and 1 early-stopping row (marked 'test' and 'stop') are"
     )
     assert text.favourites_text(0, 0, 10, True).startswith("None of these 10 are held-out rows")
     assert "no test rows" in text.favourites_text(0, 0, 10, False)

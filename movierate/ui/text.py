@@ -575,8 +575,9 @@ def favourites_text(n_test: int, n_stop: int, n_shown: int, has_test_rows: bool)
         )
     parts = [f"{n} {what}{'' if n == 1 else 's'}" for n, what in (
         (n_test, "test row"), (n_stop, "early-stopping row")) if n]  # fmt: skip
+    marks = " and ".join(f"'{m}'" for n, m in ((n_test, "test"), (n_stop, "stop")) if n)
     return (
-        f"Of these {n_shown}, {' and '.join(parts)} (marked) are ratings the model never "
+        f"Of these {n_shown}, {' and '.join(parts)} (marked {marks}) are ratings the model never "
         "trained on: 'predicted' beside those is held-out accuracy; beside the others it shows "
         "how well the model fits ratings it trained on."
     )
