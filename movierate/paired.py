@@ -78,11 +78,16 @@ def pair_alpha(n_models: int) -> float:
     return FAMILY_ALPHA / max(n_models * (n_models - 1) // 2, 1)
 
 
-#: Fewer test rows than this: the verdict is a sign-flip test (:func:`sign_flip_p`), not the
+#: Fewer test rows than this, or fewer users than :data:`SMALL_USERS`: the verdict is a
+#: sign-flip test (:func:`sign_flip_p`, a user's rows swapped together), not the
 #: standard error's normal cutoff, which called equally good models different 7-9% of the
 #: time on 20-50 test rows and 5-6% at 200 (accuracy review round 7, 2,000 draws each); the
 #: sign-flip test: 4.8-5.9% at 20-50 rows (1,000 draws each). It costs ~FLIPS x rows.
 SMALL_TEST = 1000
+#: The standard error is resampled by user, so a few users make a small test however many rows
+#: they hold (recheck E, s26: 1,000+ rows of 3-5 users called equal models different 11-17% of
+#: the time by the standard error's cutoff).
+SMALL_USERS = 200
 #: Random sign flips per sign-flip test (its p-value moves in steps of 1 / (FLIPS + 1)).
 FLIPS = 3999
 
@@ -133,17 +138,24 @@ def threshold_text(difference: PairedDifference) -> str:
         if n_models > 2
         else ""
     )
-    if difference.n_rows < SMALL_TEST:
+    if difference.small:
+        users = difference.n_users or difference.n_rows
+        never = (
+            f" With {users} users no difference can reach that, so none is called here."
+            if 2 / 2**users > pair_alpha(n_models)
+            else ""
+        )  # recheck E (s26): with 5 users or fewer the test could never call one, unsaid
         return (
-            f"On {difference.n_rows:,} test rows, too few for the standard error's normal "
-            "cutoff, a difference is more than the test rows' draw when at most "
+            f"On {difference.n_rows:,} test rows of {users:,} users, too few for the "
+            "standard error's normal cutoff, a difference is more than the test rows' draw "
+            "when at most "
             f"{pair_alpha(n_models):.2%} of {flips_for(pair_alpha(n_models)):,} random swaps of "
             "the two models' errors, "
             f"user by user, reach it (a sign-flip test: p in the table){shared}. It assumes the "
             "two models' errors spread alike on each row: equally good models whose errors "
             "differ in shape (rare large misses against steady small ones, as two families can "
             "make) were called different 14-23% of the time at 50-200 rows in simulation, as "
-            "by the standard-error rule. " + SEED_NOISE
+            "by the standard-error rule." + never + " " + SEED_NOISE
         )
     if n_models <= 2:
         return (
@@ -190,9 +202,16 @@ class PairedDifference:
     #: the model and the reference differ only by their training seed (:func:`seed_twins`):
     #: any gap between them is training noise, which the standard error does not cover
     seed_only: bool = False
-    #: on fewer than :data:`SMALL_TEST` rows, the sign-flip test's p-value that decides
+    #: test users (each user's rows count together; 0: as many as rows)
+    n_users: int = 0
+    #: on fewer than :data:`SMALL_TEST` users, the sign-flip test's p-value that decides
     #: :attr:`resolved` (None: the standard error's cutoff decides)
     p_value: float | None = None
+
+    @property
+    def small(self) -> bool:
+        """Whether too few rows or users were tested for the standard error's normal cutoff."""
+        return self.n_rows < SMALL_TEST or (self.n_users or self.n_rows) < SMALL_USERS
 
     @property
     def difference(self) -> float:
@@ -382,6 +401,7 @@ def paired_differences(models: list[Any], ds: Any) -> list[PairedDifference]:
     ref_model, _, ref_errors, _ = scored[best]
     # each user's test rows counted together: they share that user's errors, and rows taken
     # one by one gave a ~1.5x too small standard error (recheck D, s26)
+    n_users = len(np.unique(users))
     out = []
     for (model, rows, errors, _), rmse in zip(scored, rmses, strict=True):
         terms = errors**2 / max(2 * rmse, 1e-12) - ref_errors**2 / max(2 * rmses[best], 1e-12)
@@ -401,10 +421,11 @@ def paired_differences(models: list[Any], ds: Any) -> list[PairedDifference]:
                 threshold,
                 len(distinct),
                 seed_twins(model, ref_model),
-                sign_flip_p(
+                n_users=n_users,
+                p_value=sign_flip_p(
                     _by_user(errors**2 - ref_errors**2, users), alpha=pair_alpha(len(distinct))
                 )
-                if len(rows) < SMALL_TEST and model is not ref_model
+                if (len(rows) < SMALL_TEST or n_users < SMALL_USERS) and model is not ref_model
                 else None,
             )
         )

@@ -260,3 +260,19 @@ def test_many_models_on_few_rows_can_still_be_told_apart(monkeypatch):
     caption = paired.threshold_text(far)  # the swaps drawn, not FLIPS (recheck 2)
     assert f"of {paired.flips_for(paired.pair_alpha(21)):,} random swaps" in caption
     assert "16,799" in caption and "< 0.001" not in far.short()
+
+
+def test_a_few_users_make_a_small_test_however_many_rows_they_hold(monkeypatch):
+    """Recheck E (s26): 1,000+ test rows of 3-5 users went to the standard error's cutoff,
+    which called equally good models different 11-17% of the time; with so few users the
+    sign-flip test (by user) decides, and when it can never call a difference it says so."""
+    rng = np.random.default_rng(3)
+    users = np.repeat(np.arange(3), 400)
+    a = rng.normal(0, 0.9, 1200)
+    b = a + rng.normal(0, 0.1, 1200)
+    _, other = _differences(monkeypatch, {"a": a, "b": b}, users=users)
+    assert other.n_users == 3 and other.small and other.p_value is not None
+    assert not other.resolved  # 3 users: a p below 2 / 2**3 = 0.25 cannot be reached
+    said = paired.threshold_text(other)
+    assert said.startswith("On 1,200 test rows of 3 users, too few for the standard error's")
+    assert "With 3 users no difference can reach that, so none is called here." in said
