@@ -52,18 +52,19 @@ def _written_as_code(variable: str, value: str) -> str | None:
     - quotes around the value, or one stray quote at an end, where no such folder exists.
     """
     shown = bytes_escaped(value)
-    names = [a or b for a, b in re.findall(r"\$(?:(\w+)|\{(\w+)\})", value)]
+    # $NAME, ${NAME}, and Windows' %NAME% (recheck E, s26: a folder "%USERPROFILE%" was made)
+    names = [a or b or c for a, b, c in re.findall(r"\$(?:(\w+)|\{(\w+)\})|%(\w+)%", value)]
     if set_names := [name for name in names if name in os.environ]:
         return (
-            f"{variable}={shown!r} holds ${set_names[0]}, which nothing expanded; give the path "
-            f"itself, e.g. {bytes_escaped(os.path.expandvars(value))!r}"
+            f"{variable}={shown!r} holds {set_names[0]}, a variable nothing expanded; give the "
+            f"path itself, e.g. {bytes_escaped(_expanded(value))!r}"
             + (" (a folder of that literal name exists: move it away)" if _exists(value) else "")
             + "."
         )
     if _exists(value):
         return None
     if names or "$(" in value or "`" in value:
-        what = f"${names[0]}, which is not set" if names else "a command substitution"
+        what = f"{names[0]}, a variable that is not set" if names else "a command substitution"
         return f"{variable}={shown!r} holds {what}, and nothing expanded it; give the path itself."
     if value[:1] in "'\"" or value[-1:] in "'\"":
         return (
@@ -72,6 +73,12 @@ def _written_as_code(variable: str, value: str) -> str | None:
             f"{shown.strip(chr(39) + chr(34))!r}."
         )
     return None
+
+
+def _expanded(value: str) -> str:
+    """``value`` with its set ``$NAME``, ``${NAME}`` and ``%NAME%`` variables expanded."""
+    value = os.path.expandvars(value)
+    return re.sub(r"%(\w+)%", lambda m: os.environ.get(m.group(1), m.group()), value)
 
 
 def _exists(value: str) -> bool:

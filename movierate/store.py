@@ -45,7 +45,7 @@ from movierate.data.build import MAX_RATING
 from movierate.data.dataset import MOST_ERROR_WIDTHS
 from movierate.data.movies import REQUIRED_MOVIE_COLUMNS, TRAINING_COUNTS
 from movierate.errors import MovierateError, NameTakenError, StoreError
-from movierate.filenames import NAME_RULE, bytes_escaped, unportable_reason
+from movierate.filenames import NAME_RULE, bytes_escaped, is_os_junk, unportable_reason
 from movierate.spec import RECORDED_SINCE_FIRST, ModelSpec, regularizers_text
 
 _T = TypeVar("_T")
@@ -1703,6 +1703,7 @@ def _foreign_entries(path: Path, *, hidden_files: bool = False) -> list[str]:
         f"{e.name}/" if e.is_dir() else e.name
         for e in entries
         if e.name not in MODEL_ENTRIES
+        and not is_os_junk(e.name)
         and not e.name.startswith(".movierate-")  # its own records (atomic.WRITER_FILE)
         and (hidden_files or not (e.name.startswith(".") and not e.is_dir()))
     ]

@@ -892,3 +892,16 @@ def test_a_ratings_csv_without_line_feeds_is_read_by_its_first_line(tmp_path, mo
     message = str(raised.value)
     assert "missing column(s) userId" in message and len(message) < 1_000
     assert len(str(DataError("x" * 10 * MAX_MESSAGE))) < MAX_MESSAGE + 100  # any long message
+
+
+def test_show_and_evaluate_warn_of_too_few_held_out_ratings(tmp_path, capsys):
+    """Recheck E (s26): the few-held-out-ratings warning came only right after training."""
+    rows = [f"{u},{m},{1 + (u + m) % 5}" for u in range(4) for m in range(4)]
+    path = tmp_path / "tiny.csv"
+    path.write_text("user,item,rating\n" + "\n".join(rows) + "\n")
+    assert cli.main(["datasets", str(path), "--name", "tiny"]) == 0
+    assert cli.main(["train", "tiny", "--dim", "2", "--epochs", "1", "--quiet", "--name", "t"]) == 0
+    capsys.readouterr()
+    for command in (["show", "t"], ["evaluate", "t"]):
+        cli.main(command)
+        assert "warning: Only " in capsys.readouterr().err

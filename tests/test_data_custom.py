@@ -111,9 +111,14 @@ def test_random_bytes_are_not_called_utf16_and_real_utf16_still_is(tmp_path):
     with pytest.raises(DataError, match="is not text") as refused:
         from_csv(noise)
     assert "utf-16" not in str(refused.value).lower()
-    text = "user,item,rating\n1,1,4\n2,1,3\n".encode("utf-16-le")  # no byte-order mark
-    with pytest.raises(DataError, match="UTF-16 text without a byte-order mark"):
-        from_csv(text)
+    for codec in ("utf-16-le", "utf-16-be"):  # no byte-order mark; recheck E: be was told le
+        text = "user,item,rating\n1,1,4\n2,1,3\n".encode(codec)
+        with pytest.raises(DataError, match=f"UTF-16 text without a byte-order mark.*'{codec}'"):
+            from_csv(text)
+    for binary in (bytes(4000), np.arange(2000, dtype=np.int16).tobytes()):  # recheck E
+        with pytest.raises(DataError, match="is not text") as refused:
+            from_csv(binary)
+        assert "utf-16" not in str(refused.value).lower()
 
 
 def test_headerless_tab_file_is_user_item_rating_timestamp(tmp_path):
@@ -495,3 +500,16 @@ def test_an_overwrite_import_never_replaces_a_folder_moved_in_meanwhile(monkeypa
     with pytest.raises(DataError, match=r"'dots' is not replaced: .* holds '.env'"):
         from_csv(io.StringIO(ratings), save_as="dots", replace=True)
     assert (dots / ".env").read_text() == "SECRET=1"
+
+
+def test_a_grouplens_copy_of_that_name_is_never_replaced_and_said_so(tmp_path):
+    """Recheck E (s26): replacing a dataset folder that is no imported file was refused with a
+    message naming Python's replace=True to page and CLI users."""
+    folder = config.data_dir() / "mine"
+    folder.mkdir(parents=True)
+    (folder / "u.data").write_text("1\t1\t4\t881250949\n2\t1\t3\t881250949\n")
+    with pytest.raises(DataError) as refused:
+        from_csv(io.StringIO("user,item,rating\n1,1,4\n"), save_as="mine", replace=True)
+    assert "is not an imported file, so an import never replaces it" in str(refused.value)
+    assert "replace=True" not in str(refused.value)
+    assert (folder / "u.data").exists()

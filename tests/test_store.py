@@ -652,6 +652,17 @@ def test_an_overwrite_never_replaces_a_folder_delete_would_refuse(tiny, monkeypa
         assert sorted(p.name for p in folder.iterdir()) == sorted(e.rstrip("/") for e in entries)
 
 
+def test_a_desktop_s_junk_files_do_not_make_a_model_folder_foreign(tiny):
+    """Recheck E (s26): a broken model folder (no meta.json) holding a .DS_Store could no
+    longer be deleted."""
+    folder = _save(tiny, "broken")
+    (folder / store.META_FILE).unlink()
+    (folder / ".DS_Store").write_bytes(b"\x00")
+    (folder / "._embeddings.npz").write_bytes(b"\x00")
+    store.delete_model("broken")
+    assert not folder.exists()
+
+
 def test_a_folder_moved_in_while_the_new_model_is_staged_is_not_replaced(tiny, monkeypatch):
     """Recheck B (s26): the overwrite's second check ran ~2 s before the swap; a backup moved
     into the model's folder in between went with the old model."""

@@ -271,6 +271,8 @@ def _run_show(args: argparse.Namespace) -> int:
         print(f"  (best epoch {metrics.get('best_epoch', '?')}{settled})")
     if baselines := store.baselines_text(metrics):
         print(f"  ({baselines})")
+    if warning := store.split_note(_mapping(meta.get("split"))):  # recheck E: train only
+        print(f"warning: {warning}", file=sys.stderr)
     if warning := store.reference_warning(metrics):
         print(f"warning: {warning}", file=sys.stderr)
     history = {k: v for k, v in _mapping(meta.get("history")).items() if isinstance(v, list) and v}
@@ -431,6 +433,8 @@ def _run_evaluate(args: argparse.Namespace) -> int:
             "This model was saved before splits had test rows: its validation rows also chose "
             "its best epoch, so their RMSE flatters it. Retrain it for a test RMSE."
         )
+    if warning := store.split_note(model.split_record):  # recheck E (s26): train only
+        print(f"warning: {warning}", file=sys.stderr)
     if model.has_test_rows and (baselines := store.baselines_text(recorded)):
         print(baselines)  # fit and scored on the recorded split's rows, as recomputed above
         if warning := store.reference_warning({**recorded, **result}):

@@ -54,6 +54,7 @@ from movierate.data.textio import (
     read_table,
 )
 from movierate.errors import DataError
+from movierate.filenames import is_os_junk
 
 ROLES = ("user", "item", "rating", "timestamp")
 ALIASES = {
@@ -216,9 +217,9 @@ def _check_free(name: str, replace: bool) -> None:
             _check_replaceable(name, own)
         return
     if replace:
-        raise DataError(
-            f"Dataset {name!r} already exists at {found} and is not an imported CSV, so "
-            f"replace=True cannot replace it; save under another name, for example "
+        raise DataError(  # recheck E (s26): it named replace=True to page and CLI users
+            f"Dataset {name!r} already exists at {found} and is not an imported file, so an "
+            f"import never replaces it; import under another name, for example "
             f"{free_dataset_name(name)!r}."
         )
     raise DataError(
@@ -255,7 +256,9 @@ def _not_an_imported_copy(folder: Path) -> list[str]:
     return [  # hidden files count only in a folder with no imported file (recheck D: .env)
         f"{e.name}/" if e.is_dir() else e.name
         for e in entries
-        if e.name not in IMPORTED_FILES and not (own and e.name.startswith(".") and e.is_file())
+        if e.name not in IMPORTED_FILES
+        and not is_os_junk(e.name)
+        and not (own and e.name.startswith(".") and e.is_file())
     ]
 
 
@@ -373,14 +376,15 @@ def _first_row(
     raw = _whole_first_line(source)
     head = decode_head(raw, label, encoding)
     if "\x00" in head:
-        if not looks_like_utf16(raw):
+        found16 = looks_like_utf16(raw)
+        if found16 is None:
             raise DataError(  # bad-input round 17: random bytes were called UTF-16
-                f"{label} is not text: it holds NUL bytes scattered as binary files do. Pick "
-                "the ratings file itself (a CSV or TSV export)."
+                f"{label} is not text: it holds NUL bytes as binary files do. Pick the ratings "
+                "file itself (a CSV or TSV export)."
             )
         raise DataError(
             f"{label} holds NUL bytes, as UTF-16 text without a byte-order mark does: save it "
-            "as UTF-8, or say which encoding it uses (for example encoding='utf-16-le')."
+            f"as UTF-8, or say which encoding it uses (here: encoding='{found16}')."
         )
     lines = head.splitlines()
     preamble, named = _preamble(lines)

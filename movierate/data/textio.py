@@ -130,13 +130,14 @@ def _decode_error(
         fix = f"it is {found.upper()} text (it starts with a {found.upper()} byte-order mark)"
         hint = f"encoding='{found}'"
     elif b"\x00" in head[:4096] and "16" not in encoding and "32" not in encoding:
-        if not looks_like_utf16(head):  # bad-input round 17: random bytes were called UTF-16
+        found16 = looks_like_utf16(head)
+        if found16 is None:  # bad-input round 17: random bytes were called UTF-16
             return DataError(
                 f"{where} is not text: its bytes are no text in any encoding (line {line}, "
                 f"offset {offset}). Pick the ratings file itself (a CSV or TSV export)."
             )
         fix = "it holds NUL bytes, as UTF-16 text without a byte-order mark does"
-        hint = "encoding='utf-16-le'"
+        hint = f"encoding='{found16}'"
     else:
         fix, hint = "", "encoding='latin-1'"
     return DataError(
@@ -148,15 +149,21 @@ def _decode_error(
     )
 
 
-def looks_like_utf16(head: bytes) -> bool:
-    """Whether ``head`` reads as UTF-16 text without a byte-order mark: NUL bytes on one side of
-    most byte pairs (ASCII characters), not scattered as in a binary file."""
+def looks_like_utf16(head: bytes) -> str | None:
+    """``"utf-16-le"`` or ``"utf-16-be"`` when ``head`` reads as UTF-16 text without a
+    byte-order mark (most byte pairs an ASCII character beside a NUL byte, on one side), else
+    None: a binary file's NULs are scattered, and an all-zero or int16 file has no characters
+    beside them (recheck E, s26: both were called UTF-16, and big-endian text told to say le)."""
     pairs = head[: len(head) // 2 * 2]
     if len(pairs) < 4:
-        return False
+        return None
     even, odd = pairs[0::2], pairs[1::2]
-    share = max(even.count(0), odd.count(0)) / len(even)
-    return share >= 0.3
+    for zeros, chars, name in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        text = [c for z, c in zip(zeros, chars, strict=True) if z == 0]
+        printable = sum(c in (9, 10, 13) or 32 <= c < 127 for c in text)
+        if len(text) >= 0.6 * len(even) and printable >= 0.9 * len(text):
+            return name
+    return None
 
 
 #: Leading bytes of binary formats people pick by mistake -> (what it is, what to do instead).
