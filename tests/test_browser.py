@@ -272,7 +272,7 @@ def test_dashboard_end_to_end(tmp_path, movielens_dir):
             _screenshot(page, shots, "explore-analogy")
             for view, query, marker in (  # the other Explore views, opened from shared links
                 ("probes", "models=e2e-l2&models=e2e-whitening", "A linear probe asks"),
-                ("users", "model=e2e-l2", "Every user of the training data"),
+                ("users", "model=e2e-l2", "Every user of the model's dataset"),
                 ("align", "model=e2e-l2&model_b=e2e-whitening", "common movies; residual"),
             ):
                 start = time.perf_counter()

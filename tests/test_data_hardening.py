@@ -123,7 +123,7 @@ def test_save_as_refuses_a_name_held_by_a_folder_dataset(tmp_path):
     # ml-1m-sample lives in MOVIERATE_DATA_DIR: a CSV saved under it would never be found
     with pytest.raises(DataError, match="already exists"):
         from_csv(csv_file(tmp_path, "user,item,rating\n1,1,4\n"), save_as="ml-1m-sample")
-    with pytest.raises(DataError, match="not an imported CSV"):
+    with pytest.raises(DataError, match="not an imported file, so an import never replaces it"):
         from_csv(
             csv_file(tmp_path, "user,item,rating\n1,1,4\n"), save_as="ml-1m-sample", replace=True
         )
