@@ -395,12 +395,13 @@ class JobRegistry:
                 self._finish(job, "failed", phase="failed", error=str(exc))
             except Exception as exc:  # the worker must report every failure, never die silently
                 log.exception("Training job %s failed unexpectedly", job.name)
+                kind = getattr(exc, "original_type", type(exc).__name__)  # a child's error
                 self._finish(
                     job,
                     "failed",
                     phase="failed",
-                    error=f"Training failed unexpectedly: {type(exc).__name__}: {exc}",
-                    details=traceback.format_exc(),
+                    error=f"Training failed unexpectedly: {kind}: {exc}",
+                    details=getattr(exc, "details", None) or traceback.format_exc(),
                 )
             else:
                 self._finish(job, "done", phase="done", model_name=model_name or job.name)

@@ -37,10 +37,12 @@ PREFERRED_DATASETS = ("ml-latest-small", "ml-100k", "ml-1m")
 
 @st.cache_resource(show_spinner=False)
 def job_registry() -> JobRegistry:
-    """The process-wide job registry (training and tuning runs), shared by every session."""
-    from movierate.tuning import job_runner  # no TensorFlow or Optuna until a job runs
+    """The process-wide job registry (training and tuning runs), shared by every session; each
+    job runs in a niced child process, so pages for other tabs stay quick."""
+    from movierate.child_runner import in_child_process
+    from movierate.tuning import job_runner  # Optuna is imported in the child only
 
-    return JobRegistry(runner=job_runner)
+    return JobRegistry(runner=in_child_process(job_runner))
 
 
 def _models_dir_signature() -> tuple[str, int]:
