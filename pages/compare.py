@@ -310,7 +310,8 @@ def lists_disagree_text(models: list) -> str:
     checks = {
         m.name: state.cached(ranking.held_out_ranking, m, k=10, min_ratings=10) for m in rated
     }
-    return text.md(ranking.lists_disagree_text(lowest.name, checks))
+    twins = frozenset(m.name for m in rated if paired.seed_twins(lowest, m))
+    return text.md(ranking.lists_disagree_text(lowest.name, checks, twins))
 
 
 def ranking_table(models: list) -> None:
