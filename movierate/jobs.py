@@ -10,7 +10,8 @@ TensorFlow already uses every core, so a second concurrent run only slows both d
 jobs wait in the queue and can be cancelled there.
 
 No Streamlit and no TensorFlow here: the default runner imports ``movierate.pipeline`` (and so
-TensorFlow) inside the worker thread, on first use.
+TensorFlow) inside the worker thread, on first use. The dashboard wraps its runner with
+:func:`movierate.child_runner.in_child_process`: its worker threads only follow child processes.
 
 >>> registry = JobRegistry()
 >>> job_id = registry.submit("ml-latest-small", ModelSpec(dim=8, epochs=2), "tiny")  # doctest: +SKIP

@@ -173,12 +173,14 @@ def threshold_text(difference: PairedDifference) -> str:
 #: What the paired standard error leaves out, measured with standard errors by user
 #: (2026-12-05): `bench_paired_seeds` on ml-100k (20 default models differing only by their
 #: seed: 4.7% of 190 pairs) and 10 default models on ml-latest-small (4.4% of 45 pairs). Small
-#: and deep models (15-22%) were measured only with rows one by one (2026-12-04).
+#: and deep models (15-22%) were measured only with rows one by one (2026-12-04). Accuracy round
+#: 13: 6 of 15 seed pairs on planted rank-8 data (400 users, 400 movies, 35,000 ratings).
 SEED_NOISE = (
-    "Training noise is not in it: retrained with only another seed, a model moves too (at the "
-    "default settings about 5% of such pairs crossed 2 standard errors on ml-100k and "
-    "ml-latest-small; for small or deep models 15-22% did, counted row by row), so one "
-    "training of each setting does not show which setting is better."
+    "Training noise is not in it: retrained with only another seed, a model moves too, by how "
+    "much depends on the data (at the default settings about 5% of such pairs crossed 2 "
+    "standard errors on ml-100k and ml-latest-small, but 6 of 15 on a small synthetic set of "
+    "35,000 ratings; for small or deep models 15-22% did, counted row by row), so one training "
+    "of each setting does not show which setting is better: train each with a few seeds."
 )
 
 
@@ -245,9 +247,20 @@ class PairedDifference:
     def _within(self) -> str:
         return f" (to {self.largest_gap:.0e})" if self.largest_gap else ""
 
+    @property
+    def half_width(self) -> float:
+        """Half-width of the difference's 95% interval (1.96 standard errors): every other "±"
+        on the pages and in the CLI is one (views round 10: this one alone was 1 SE)."""
+        return 1.96 * self.se
+
+    def _size(self) -> str:
+        """``"+0.0096 ± 0.0041"``, with more decimals when four would show only zeros
+        (accuracy round 13: a 0.00004 gap read "+0.0000 ± 0.0000 (5.68 SE, beyond draw)")."""
+        return plus_minus(self.difference, self.half_width)
+
     def short(self) -> str:
-        """For a table cell: ``"+0.0096 ± 0.0021 (4.57 SE, beyond draw)"``, ``"lowest"``: two
-        decimals and a word, so that 2.59 SE against a 2.64 threshold reads as within."""
+        """For a table cell: ``"+0.0096 ± 0.0041 (95%; 4.57 SE, beyond draw)"``, ``"lowest"``:
+        two decimals and a word, so that 2.59 SE against a 2.64 threshold reads as within."""
         if self.name == self.reference:
             return "lowest"
         if self.identical:
@@ -259,7 +272,7 @@ class PairedDifference:
             if self.resolved
             else "within draw"
         )
-        return f"{self.difference:+.4f} ± {self.se:.4f} ({abs(self.in_se):.2f} SE{self._p()}, {verdict})"
+        return f"{self._size()} (95%; {abs(self.in_se):.2f} SE{self._p()}, {verdict})"
 
     def _p(self) -> str:
         return "" if self.p_value is None else f", p {p_text(self.p_value)}"
@@ -270,7 +283,7 @@ class PairedDifference:
             return "lowest test RMSE here (the reference)"
         if self.identical:
             return "the same error on every test row as the reference" + self._within()
-        size = f"{self.difference:+.4f} ± {self.se:.4f}"
+        size = f"{self._size()} (95%)"
         if self.seed_only:
             return (
                 f"{size} ({abs(self.in_se):.1f} standard errors): the same settings as the "
@@ -284,6 +297,18 @@ class PairedDifference:
                 f"{size}: within the test rows' draw (under {self.threshold:.3g} standard errors)"
             )
         return f"{size}: {abs(self.in_se):.1f} standard errors, more than the test rows' draw"
+
+
+def plus_minus(value: float, half_width: float, decimals: int = 4) -> str:
+    """``"+0.0096 ± 0.0041"``: ``decimals`` decimals, more (up to 8) when the half-width would
+    show as zero, so that a tiny difference never reads "+0.0000 ± 0.0000".
+
+    >>> plus_minus(0.0096, 0.0041), plus_minus(0.000036, 0.0000125), plus_minus(0.0, 0.0)
+    ('+0.0096 ± 0.0041', '+0.000036 ± 0.000013', '+0.0000 ± 0.0000')
+    """
+    if 0 < half_width < 0.5 * 10**-decimals:
+        decimals = min(8, 1 - math.floor(math.log10(half_width)))
+    return f"{value:+.{decimals}f} ± {half_width:.{decimals}f}"
 
 
 def seed_twins(a: Any, b: Any) -> bool:

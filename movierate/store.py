@@ -1792,7 +1792,31 @@ def baselines_text(metrics: dict[str, Any] | None, *, with_gap: bool = True) -> 
         f"an embedding give RMSE {rmse:.4f}, MAE {mae:.4f}."
     )
     gap = averages_gap_text(metrics) if with_gap else ""
-    return f"{said} {gap}" if gap else said
+    said = f"{said} {gap}" if gap else said
+    lose = averages_lose_text(metrics, with_model=with_gap)
+    return f"{said} {lose}" if lose else said
+
+
+def averages_lose_text(metrics: dict[str, Any] | None, *, with_model: bool = True) -> str:
+    """A warning when the user and movie averages score a worse test RMSE than the training
+    mean: they fit the noise of the training rows, so a model that beats them may have learned
+    nothing (accuracy round 13: on pure-noise ratings a model was "lower beyond the draw" than
+    the averages in 7 of 8 runs, unsaid that the averages lost to the mean); "" otherwise."""
+    metrics = metrics or {}
+    mean, averages = metrics.get("test_rmse_of_mean"), metrics.get("test_rmse_of_averages")
+    if not (_is_number(mean) and _is_number(averages)) or averages <= mean:
+        return ""
+    model = metrics.get("test_rmse") if with_model else None
+    against = (
+        f" The model's test RMSE minus the mean's: {model - mean:+.4f}."
+        if _is_number(model)
+        else ""
+    )
+    return (
+        f"Here the averages score worse than the training mean (RMSE {averages:.4f} against "
+        f"{mean:.4f}): they fit noise in the training rows, so being below them does not show "
+        f"that the model learned anything.{against}"
+    )
 
 
 def averages_gap_text(metrics: dict[str, Any] | None, *, short: bool = False) -> str:
@@ -1811,7 +1835,8 @@ def averages_gap_text(metrics: dict[str, Any] | None, *, short: bool = False) ->
         gap, half, "higher beyond the draw", "lower beyond the draw", "within the draw"
     )
     if short:
-        return f"{gap:+.4f} ± {half:.4f}, {side}"
+        worse = ", but the averages lose to the mean here" if averages_lose_text(metrics) else ""
+        return f"{gap:+.4f} ± {half:.4f}, {side}{worse}"
     return (
         f"The model's test RMSE minus the averages': {gap:+.4f} ± {half:.4f} (95%, paired "
         f"over those rows): {side}."

@@ -218,9 +218,9 @@ NO_PAIRED_ACROSS_GROUPS = (
     "here: select only the models of one group to see it."
 )
 PAIRED_HELP = (
-    "Each model's test RMSE minus the lowest one's, ± the standard error of that difference "
-    "over the same test ratings (errors paired row by row), and how many standard errors it "
-    "is. It covers which ratings were drawn as test rows, not the training's own randomness "
+    "Each model's test RMSE minus the lowest one's, ± the half-width of that difference's 95% "
+    "interval over the same test ratings (errors paired row by row, each user's rows counted "
+    "together), and how many standard errors it is. It covers which ratings were drawn as test rows, not the training's own randomness "
     "(another seed moves a model too). Below the table: how many standard errors a difference "
     "needs, with this many models, to be more than the test rows' draw (2 for two models, more "
     "for more: the lowest is picked on the same rows)."

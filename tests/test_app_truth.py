@@ -193,7 +193,7 @@ def test_compare_pairs_the_test_errors(home, monkeypatch):
     cells = table["vs lowest (paired)"]
     lowest = table["test RMSE"].idxmin()
     assert cells[lowest] == "lowest"
-    other = cells.drop(lowest).iloc[0]  # "+0.0123 ± 0.0020 (6.15 SE, beyond draw)": recomputed
+    other = cells.drop(lowest).iloc[0]  # "+0.0123 ± 0.0039 (95%; 6.15 SE, beyond draw)"
     gap = table["test RMSE"].max() - table["test RMSE"].min()
     assert other.startswith(f"+{gap:.4f} ±") and other.endswith(" draw)")
     assert "A difference of at least 2 standard errors is more than the test rows' draw" in (

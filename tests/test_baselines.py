@@ -167,3 +167,27 @@ def test_tune_prints_the_baselines(movielens_dir, capsys):
     argv = ["tune", "ml-100k", "--trials", "1", "--max-epochs", "1", "--no-refit", "--name", "t1"]
     assert main(argv) == 0
     assert store.baselines_text(store.load_model("t1").metrics) in capsys.readouterr().out
+
+
+def test_averages_that_lose_to_the_mean_are_said_to():
+    """Accuracy round 13: on pure noise the model was "lower beyond the draw" than the
+    averages, unsaid that the averages scored worse than the training mean."""
+    metrics = {
+        "test_rmse": 0.7951, "test_rmse_of_mean": 0.7922, "test_mae_of_median": 0.64,
+        "test_rmse_of_averages": 0.7977, "test_mae_of_averages": 0.65,
+        "test_rmse_minus_averages": -0.0026, "test_rmse_minus_averages_ci95": 0.0020,
+    }  # fmt: skip
+    said = store.baselines_text(metrics)
+    assert "lower beyond the draw" in said
+    assert said.endswith(
+        "Here the averages score worse than the training mean (RMSE 0.7977 against 0.7922): "
+        "they fit noise in the training rows, so being below them does not show that the model "
+        "learned anything. The model's test RMSE minus the mean's: +0.0029."
+    )
+    assert store.baselines_text(metrics, with_gap=False).endswith("learned anything.")
+    assert store.averages_gap_text(metrics, short=True).endswith(
+        "lower beyond the draw, but the averages lose to the mean here"
+    )
+    metrics["test_rmse_of_averages"] = 0.7900  # the averages beat the mean: no warning
+    assert "worse than the training mean" not in store.baselines_text(metrics)
+    assert not store.averages_gap_text(metrics, short=True).endswith("here")

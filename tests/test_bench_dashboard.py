@@ -59,3 +59,13 @@ def test_a_step_left_out_of_some_runs_keeps_its_row_and_count():
         for line in bench.markdown_table(runs).splitlines()[2:]
     }
     assert rows[step] == ["0.50", "0.40-0.60", "", "2"]
+
+
+def test_training_table_gives_each_states_ratio_to_idle():
+    from benchmarks import bench_dashboard_training as training
+
+    table = training.markdown_table(
+        {"idle": [2.0, 1.0, 3.0], "dashboard training": [3.0, 4.0, 5.0]}
+    ).splitlines()
+    assert table[2] == "| idle | 2.00 | 1.00-3.00 | 1.00 | 3 |"
+    assert table[3] == "| dashboard training | 4.00 | 3.00-5.00 | 2.00 | 3 |"

@@ -45,6 +45,21 @@ def test_ids_equal_up_to_case_are_named():
     assert not [n for n in ds.notices() if "listed twice" in n]
 
 
+def test_movie_ids_equal_up_to_case_are_named():
+    """Accuracy round 13: 'tt000' and 'TT000' became two movies with no notice."""
+    frame = _ratings()
+    counts = frame["movie"].value_counts()
+    first = next(m for m in frame.loc[frame["user"] == "u1", "movie"] if counts[m] > 1)
+    text_ids = frame.assign(movie="tt" + frame["movie"].astype(str))
+    upper = text_ids["movie"] == f"tt{first}"
+    text_ids.loc[upper & (text_ids["user"] == "u1"), "movie"] = f"TT{first}"
+    ds = _load(text_ids)
+    (notice,) = [n for n in ds.notices() if "movie ids" in n]
+    assert f"'tt{first}' and 'TT{first}'" in notice or f"'TT{first}' and 'tt{first}'" in notice
+    assert "so they count as different movies. If each pair is one movie" in notice
+    assert not [n for n in _load(frame).notices() if "movie ids" in n]
+
+
 def test_near_copies_are_named_and_small_or_distant_users_are_not():
     """Recheck: a copy with one rating missing or changed leaked as much as an exact one (0.60
     on those users' test rows) and got no notice."""

@@ -369,6 +369,23 @@ def test_an_embedding_that_raises_the_rmse_is_said_to_raise_it():
         0.15, None, None, 16, rows="early-stopping", rmse=(0.9007, 0.9010)
     )
     assert "(biases alone 0.9007, the full model 0.9010)" in even
+    assert "principal direction" not in even
+
+
+def test_principal_directions_that_lower_the_rmse_are_said_to():
+    """Views round 10: "the embedding does not lower the RMSE (biases alone 0.8895, the full
+    model 0.8897)" while its first principal direction took it to 0.8633."""
+    said = ordering.ordering_verdict(
+        0.1, None, None, 16, rows="early-stopping", rmse=(0.8895, 0.8897), pca_best=(1, 0.8633)
+    )
+    assert said.endswith(
+        "(biases alone 0.8895, the full model 0.8897), yet its first principal direction "
+        "alone lowers it to 0.8633: the other directions add error."
+    )
+    none = ordering.ordering_verdict(
+        0.1, None, None, 16, rows="early-stopping", rmse=(0.8895, 0.8897), pca_best=(0, 0.8895)
+    )
+    assert "principal direction" not in none
 
 
 def test_every_dimension_needed_is_said_as_such():

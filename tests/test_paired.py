@@ -73,7 +73,18 @@ def test_verdicts_follow_the_numbers(monkeypatch):
     assert far.resolved and far.in_se > 10 and "more than the test rows' draw" in far.sentence()
     twin = paired.PairedDifference("t", "r", 10, 0.9, 0.9, 0.0, 0.0)
     assert twin.in_se == 0 and not twin.resolved and twin.short() == "same errors"
-    assert ref.short() == "lowest" and far.short().endswith(f"({far.in_se:.2f} SE, beyond draw)")
+    assert ref.short() == "lowest" and far.short().endswith(
+        f"(95%; {far.in_se:.2f} SE, beyond draw)"
+    )
+    # views round 10: the "±" is a 95% half-width, as every other "±" on the pages
+    assert far.short().startswith(f"{far.difference:+.4f} ± {1.96 * far.se:.4f} (95%;")
+
+
+def test_a_tiny_difference_shows_its_digits():
+    """Accuracy round 13: a 0.00004 gap read "+0.0000 ± 0.0000 (5.68 SE, beyond draw)"."""
+    tiny = paired.PairedDifference("a", "r", 5000, 0.86554, 0.86550, 0.000007, 0.001)
+    assert tiny.short() == "+0.000040 ± 0.000014 (95%; 5.71 SE, beyond draw)"
+    assert tiny.sentence().startswith("+0.000040 ± 0.000014 (95%): 5.7 standard errors")
 
 
 def test_models_tested_on_different_rows_do_not_pair(monkeypatch):

@@ -96,7 +96,7 @@ def build_dataset(
     if keep is not None:
         user_idx, movie_idx = user_idx[keep], movie_idx[keep]
         ratings, timestamps = ratings[keep], timestamps[keep]
-    warnings += twin_notices(user_idx, movie_idx, ratings, user_ids, where)
+    warnings += twin_notices(user_idx, movie_idx, ratings, user_ids, where, movie_ids)
     table = pd.DataFrame(
         {
             "user_idx": user_idx,

@@ -136,13 +136,29 @@ def epochs_text(metrics: dict[str, Any], cap: int | None = None) -> str:
     ('10 of 12', '3 of 3')
     >>> epochs_text({"best_epoch": 6, "epochs_run": 6, "stop_rmse": 0.9}, cap=6)
     '6 of 6, at the cap'
+
+    Regularizers that never settled make the last epoch the only one eligible (views round 10:
+    "8 of 8, at the cap" of a model whose early-stopping RMSE was lowest at epoch 3):
+
+    >>> epochs_text({"best_epoch": 8, "epochs_run": 8, "settled_epoch": None}, cap=8)
+    '8 of 8, regularizers never settled'
+    >>> epochs_text({"best_epoch": 9, "epochs_run": 12, "settled_epoch": 4})
+    '9 of 12, eligible from 4'
     """
     best, run = metrics.get("best_epoch"), metrics.get("epochs_run")
     if not isinstance(run, int):
         return ""
     kept = best if isinstance(best, int) else run
+    settled = metrics.get("settled_epoch", 1)
+    if "settled_epoch" in metrics and (settled is None or settled != settled):  # null or NaN
+        return f"{kept} of {run}, regularizers never settled"
+    eligible = (
+        f", eligible from {int(settled)}"
+        if isinstance(settled, int | float) and settled > 1
+        else ""
+    )
     capped = cap is not None and kept == run == cap and "stop_rmse" in metrics
-    return f"{kept} of {run}" + (", at the cap" if capped else "")
+    return f"{kept} of {run}" + (", at the cap" if capped else "") + eligible
 
 
 def saved_regularizer_losses(metrics: dict[str, Any], history: dict[str, list[float]]) -> str:

@@ -48,7 +48,9 @@ MODELS_TABLE_COLUMNS: dict[str, Any] = {
     EPOCHS_COLUMN: st.column_config.TextColumn(
         help="The epoch the saved model is from (early stopping keeps the best one) of the "
         "epochs training ran; 'at the cap': its last epoch was still the best and the epoch "
-        "limit ended the run, so more epochs might have helped"
+        "limit ended the run, so more epochs might have helped; 'eligible from N': only epochs "
+        "from N on could be kept, once the regularizers had settled; 'regularizers never "
+        "settled': only the last epoch could be kept"
     ),
 }
 
