@@ -46,12 +46,14 @@ def bytes_escaped(name: str) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-#: Files a desktop writes into any folder it shows (macOS Finder, Windows Explorer).
-OS_JUNK = frozenset({".DS_Store", "Thumbs.db", "desktop.ini", ".directory"})
+#: Files a desktop writes into any folder it shows (macOS Finder, Windows Explorer), and the
+#: folder Jupyter writes beside any file opened in it (a model's meta.json looked at in a
+#: notebook made the model folder foreign: neither replaceable nor deletable).
+OS_JUNK = frozenset({".DS_Store", "Thumbs.db", "desktop.ini", ".directory", ".ipynb_checkpoints"})
 
 
 def is_os_junk(name: str) -> bool:
-    """Whether ``name`` is a file a desktop leaves in folders (``.DS_Store``, macOS' ``._x``
-    resource forks, ``Thumbs.db``): no sign of what a folder is (recheck E, s26: a .DS_Store
-    made a broken model undeletable)."""
+    """Whether ``name`` is what a desktop or Jupyter leaves in folders (``.DS_Store``, macOS'
+    ``._x`` resource forks, ``Thumbs.db``, ``.ipynb_checkpoints``): no sign of what a folder is
+    (recheck E, s26: a .DS_Store made a broken model undeletable)."""
     return name in OS_JUNK or name.startswith("._")

@@ -663,6 +663,19 @@ def test_a_desktop_s_junk_files_do_not_make_a_model_folder_foreign(tiny):
     assert not folder.exists()
 
 
+def test_jupyter_checkpoints_do_not_make_a_model_folder_foreign(tiny):
+    """A model's meta.json opened in Jupyter leaves .ipynb_checkpoints/ beside it: the model
+    could then be neither replaced nor deleted."""
+    folder = _save(tiny, "looked-at")
+    (folder / ".ipynb_checkpoints").mkdir()
+    (folder / ".ipynb_checkpoints" / "meta-checkpoint.json").write_text("{}")
+    _save(tiny, "looked-at", overwrite=True)
+    assert store.load_model("looked-at").name == "looked-at"
+    (folder / ".ipynb_checkpoints").mkdir(exist_ok=True)
+    store.delete_model("looked-at")
+    assert not folder.exists()
+
+
 def test_a_folder_moved_in_while_the_new_model_is_staged_is_not_replaced(tiny, monkeypatch):
     """Recheck B (s26): the overwrite's second check ran ~2 s before the swap; a backup moved
     into the model's folder in between went with the old model."""
