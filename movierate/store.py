@@ -901,16 +901,42 @@ def unique_name(base: str) -> str:
     return candidate
 
 
-def check_readable() -> None:
-    """StoreError when the models folder cannot exist because it, or a folder above it, is a
-    file (``MOVIERATE_HOME`` set to a file): listing it would say "no models" instead."""
+def models_folder_problem() -> str | None:
+    """Why the models folder cannot hold models, or None (a missing one is made when a model is
+    saved): it, or a folder above it, is a file or a link to nothing. THE wording every command
+    and page shows (bad-input round 18: `import` said "File exists", `rename` and `delete` "no
+    models are saved yet" where `list` named the file)."""
     root = config.models_dir()
-    blocked = next((p for p in (root, *root.parents) if p.exists() or p.is_symlink()), None)
-    if blocked is not None and not blocked.is_dir():
-        raise StoreError(
-            f"{blocked} is a file, not a folder, so the models folder {root} cannot exist; set "
-            f"{config.models_dir_setting()} to a folder (or move the file away)."
-        )
+    setting = config.models_dir_setting()
+    for path in (root, *root.parents):
+        try:
+            if path.is_dir():
+                return None
+            dead_link = path.is_symlink()
+            a_file = not dead_link and path.exists()
+        except OSError:  # a loop of links on some systems
+            dead_link, a_file = True, False
+        where = "The models folder" if path == root else "The folder"
+        cannot = "" if path == root else f", so the models folder {root} cannot exist"
+        if dead_link:
+            return (
+                f"{where} {path} is a link to a folder that does not exist (or a loop of "
+                f"links){cannot}; mount or create its target, remove the link, or set {setting} "
+                "to a folder."
+            )
+        if a_file:
+            return (
+                f"{where} {path} is a file, not a folder{cannot}; set {setting} to a folder (or "
+                "move the file away)."
+            )
+    return None
+
+
+def check_readable() -> None:
+    """StoreError (:func:`models_folder_problem`) when the models folder cannot exist: listing,
+    renaming or deleting would otherwise say "no models"."""
+    if problem := models_folder_problem():
+        raise StoreError(problem)
 
 
 def check_writable() -> Path:
@@ -929,16 +955,7 @@ def check_writable() -> Path:
             f"The models folder {shown_root} has a path with bytes that are no UTF-8 text, "
             f"where models cannot be saved; set {setting} to a folder whose path is plain text."
         ) from None
-    if root.is_symlink() and not root.is_dir():
-        raise StoreError(
-            f"The models folder {root} is a link to a folder that does not exist (or a loop of "
-            f"links); mount or create its target, remove the link, or set {setting} to a folder."
-        )
-    if root.exists() and not root.is_dir():
-        raise StoreError(
-            f"The models folder {root} is a file, not a folder; set {setting} to a folder "
-            "(or move the file away)."
-        )
+    check_readable()
     try:
         root.mkdir(parents=True, exist_ok=True)
         _probe_write(root)
@@ -1120,12 +1137,8 @@ def list_models() -> tuple[list[ModelInfo], list[BrokenModel]]:
     root = config.models_dir()
     infos: list[ModelInfo] = []
     broken: list[BrokenModel] = []
+    check_readable()  # a file where the store should be: say so, never "no models"
     if not root.is_dir():
-        if root.exists():  # a file where the store should be: say so, never "no models"
-            raise StoreError(
-                f"The models folder {root} is a file, not a folder; set "
-                f"{config.models_dir_setting()} to a folder (or move the file away)."
-            )
         return infos, broken
     recover()
     remove_leftovers()
@@ -1615,6 +1628,7 @@ def _existing_model_path(name: str, *, listed: bool = False) -> Path:
     if problem is not None:
         raise StoreError(f"{shown(name)} in {path.parent} is {problem}.")
     if not path.is_dir():
+        check_readable()  # "no models are saved yet" would say a damaged home lost them
         root = path.parent
         entries = root.iterdir() if root.is_dir() else ()
         # folders only, each shown escaped and clipped: a FIFO or file is no saved model
@@ -2326,7 +2340,9 @@ def _write_movies(path: Path, movies: pd.DataFrame) -> None:
 def check_name_free(name: str, *, overwrite: bool = False, replace_hint: str | None = None) -> None:
     """Before any work: :func:`name_taken` when ``name`` is taken (a replace with ``overwrite``
     is fine) or when a saved model's name differs from it only in case (:func:`case_twin`),
-    which overwriting cannot resolve; StoreError when the model to replace takes no changes."""
+    which overwriting cannot resolve; StoreError when the model to replace takes no changes
+    or the models folder cannot exist (:func:`check_readable`)."""
+    check_readable()
     twin = case_twin(name)
     if twin is not None and not (config.models_dir() / name).exists():
         raise name_taken(name)

@@ -150,7 +150,7 @@ def _run_datasets(args: argparse.Namespace) -> int:
         )
     if args.names:
         for name in args.names:
-            check_path_argument(name, "The dataset")
+            check_path_argument(name, "The dataset", name_first=True)
         for name in args.names:
             _describe(load_dataset(name))
         return EXIT_OK
@@ -180,7 +180,7 @@ def _configure_download(parser: argparse.ArgumentParser) -> None:
 def _run_download(args: argparse.Namespace) -> int:
     from movierate.data import download_dataset
 
-    check_path_argument(args.name, "The dataset name")
+    check_path_argument(args.name, "The dataset name", name_first=True)
     progress = DownloadProgress(args.name, sys.stderr)
     location = download_dataset(args.name, progress=progress)
     progress.close()

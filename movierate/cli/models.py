@@ -488,7 +488,7 @@ def _data_for(model, data: str):
     from movierate.data import load_dataset
     from movierate.errors import DataError
 
-    check_path_argument(data, "--data")
+    check_path_argument(data, "--data", name_first=True)
     ds = load_dataset(data)
     recorded = model.meta["dataset"].get("fingerprint")
     if recorded and ds.fingerprint != recorded:

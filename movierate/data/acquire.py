@@ -273,7 +273,9 @@ def _locate(
                 f"{', '.join(KNOWN_DATASETS)}; datasets on this machine: "
                 f"{', '.join(local_names()) or 'none'}."
             )
-    path = Path(name_or_path).expanduser().resolve()
+    if is_name and config.current_folder() is None:  # no folder of that name to be reached
+        raise _unknown_dataset(text)
+    path = config.absolute_path(name_or_path, f"The dataset path {text!r}", DataError).resolve()
     if path.is_dir():
         folder = _dataset_folder(path)
         return folder, name_for_folder(folder.name)
@@ -298,7 +300,12 @@ def _locate(
                 "movierate.data.from_csv(PATH, save_as=NAME); then use NAME here."
             )
         raise DataError(f"{text} is not a folder or a .zip file; check the path.")
-    raise DataError(
+    raise _unknown_dataset(text)
+
+
+def _unknown_dataset(text: str) -> DataError:
+    """The error for a dataset name that is no known, local or downloadable dataset."""
+    return DataError(
         f"Unknown dataset {text!r}. Known GroupLens datasets: {', '.join(KNOWN_DATASETS)}; "
         f"datasets on this machine: {', '.join(local_names()) or 'none'}. Pass a folder path to "
         f"load any folder in a MovieLens layout, or import your own file ({IMPORT_WAYS})."
