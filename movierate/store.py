@@ -45,7 +45,15 @@ from movierate.data.build import MAX_RATING
 from movierate.data.dataset import MOST_ERROR_WIDTHS
 from movierate.data.movies import REQUIRED_MOVIE_COLUMNS, TRAINING_COUNTS
 from movierate.errors import MovierateError, NameTakenError, StoreError
-from movierate.filenames import NAME_RULE, bytes_escaped, is_os_junk, unportable_reason
+from movierate.filenames import (
+    NAME_MAX_LENGTH,
+    NAME_RULE,
+    bytes_escaped,
+    is_os_junk,
+    name_problem,
+    shown,
+    unportable_reason,
+)
 from movierate.spec import RECORDED_SINCE_FIRST, ModelSpec, regularizers_text
 
 _T = TypeVar("_T")
@@ -209,9 +217,7 @@ STORE_LEFTOVERS = (
     (OLD_PREFIX, "replaced model"),
 )
 
-NAME_MAX_LENGTH = 64
 CACHE_KEY_MAX_LENGTH = 128
-_NAME_CHARS = re.compile(r"[A-Za-z0-9_.-]+")
 
 
 class TrainingOutput(Protocol):
@@ -852,14 +858,6 @@ def shell_quoted(name: str) -> str:
     return "$'" + "".join(parts) + "'"
 
 
-def shown(value: Any, limit: int = 40) -> str:
-    """``repr(value)`` for a message, clipped when long: ``'aaaa…' (1000 characters)``."""
-    text = str(value)
-    if len(text) <= limit:
-        return repr(value)
-    return f"{text[:limit]!r}… ({len(text):,} characters)"
-
-
 def validate_name(name: str, *, new: bool = True) -> str:
     """Return ``name`` if it is a valid model name, else raise StoreError stating the rule.
 
@@ -868,7 +866,7 @@ def validate_name(name: str, *, new: bool = True) -> str:
     model saved before that rule still opens."""
     if not isinstance(name, str):
         raise StoreError(f"A model name must be text, got {type(name).__name__}.")
-    problem = _component_problem(name, NAME_MAX_LENGTH)
+    problem = name_problem(name, NAME_MAX_LENGTH)
     if problem is None and new:
         problem = unportable_reason(name)
     if problem is None and new and name.startswith("-"):  # a command line reads it as an option
@@ -1491,7 +1489,7 @@ def cache_path(model_name: str, key: str) -> Path:
     (:mod:`movierate.atomic`).
     """
     folder = _existing_model_path(model_name) / CACHE_FOLDER
-    problem = _component_problem(key, CACHE_KEY_MAX_LENGTH) if isinstance(key, str) else "not text"
+    problem = name_problem(key, CACHE_KEY_MAX_LENGTH) if isinstance(key, str) else "not text"
     if problem:
         raise StoreError(
             f"Invalid cache key {shown(key)}: {problem}. Use 1 to {CACHE_KEY_MAX_LENGTH} characters "
@@ -2461,21 +2459,6 @@ def rename_model(old: str, new: str) -> Path:
     except (OSError, ValueError):
         pass  # a broken model keeps its broken meta.json; the folder name is what counts
     return target
-
-
-def _component_problem(value: str, max_length: int) -> str | None:
-    if not value:
-        return "it is empty"
-    if len(value) > max_length:
-        return f"it has {len(value)} characters, more than {max_length}"
-    if not _NAME_CHARS.fullmatch(value):
-        bad = sorted({c for c in value if not _NAME_CHARS.fullmatch(c)})
-        return f"it contains {', '.join(repr(c) for c in bad)}"
-    if value.startswith("."):
-        return "it starts with '.'"
-    if ".." in value:
-        return "it contains '..'"
-    return None
 
 
 # --- leftovers of killed writers (models, datasets, caches, temporary files) ---------------------

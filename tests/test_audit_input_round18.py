@@ -128,3 +128,88 @@ def test_the_link_check_logs_no_traceback_for_a_store_error_it_shows(models_file
     assert not at.exception
     assert any("is a file, not a folder" in e.value for e in at.error)
     assert not [r for r in caplog.records if "link's parameters" in r.getMessage()]
+
+
+# --- 3. dataset names: the exact reason, and a fix that fits it ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("Am\u00e9lie", "it contains 'é'"),
+        ("Ame\u0301lie", "it contains '\\u0301'"),
+        ("\U0001f600\U0001f600", "it contains '\U0001f600'"),
+        ("a/b", "it contains '/'"),
+        ("..", "it starts with '.'"),
+        ("trail ", "it contains ' '"),
+        ("_x", "it starts with '_'"),
+        ("a..b", "it contains '..'"),
+        ("x" * 250, "it has 250 characters, more than 64"),
+    ],
+)
+def test_a_dataset_name_is_refused_with_its_reason(name, reason):
+    from movierate.data.acquire import validate_dataset_name
+
+    with pytest.raises(DataError) as refused:
+        validate_dataset_name(name)
+    text = str(refused.value)
+    assert f": {reason}. Use 1 to 64 ASCII letters" in text, text
+
+
+@pytest.mark.parametrize(
+    ("name", "fix"),
+    [
+        ("CON", "add a letter (e.g. 'my-CON')"),
+        ("com1", "add a letter (e.g. 'my-com1')"),
+        ("nul.v2", "add a letter (e.g. 'my-nul.v2')"),
+        ("trail.", "drop the final '.' (e.g. 'trail')"),
+    ],
+)
+def test_an_unportable_dataset_name_gets_the_fix_for_its_case(name, fix):
+    from movierate.data.acquire import validate_dataset_name
+
+    with pytest.raises(DataError) as refused:
+        validate_dataset_name(name)
+    text = str(refused.value)
+    assert text.endswith(f"; {fix}."), text
+    assert ("final '.'" in text) == name.endswith(".")
+
+
+def test_a_name_from_a_file_gets_its_reason_too():
+    from movierate.data.acquire import check_dataset_name
+
+    with pytest.raises(
+        DataError, match="is not a dataset name: it contains 'é'. A name is 1 to 64 ASCII"
+    ):
+        check_dataset_name("Am\u00e9lie")
+
+
+def test_model_and_dataset_names_share_one_reason():
+    from movierate.data.acquire import validate_dataset_name
+
+    for name in ("Am\u00e9lie", "a b", ".x"):
+        with pytest.raises(StoreError) as model:
+            store.validate_name(name)
+        with pytest.raises(DataError) as dataset:
+            validate_dataset_name(name)
+        reason = str(model.value).split(": ", 1)[1].split(". Use")[0]
+        assert f": {reason}. Use" in str(dataset.value)
+
+
+# --- 4. long words clipped in error lines ---------------------------------------------------
+
+
+def test_a_clipped_name_is_counted_without_its_quotes_and_keeps_its_colon(tmp_path, capsys):
+    from movierate.cli.output import clip_long_words, error_line
+
+    line = clip_long_words("Invalid dataset name '" + "x" * 250 + "': use 1-64 letters")
+    assert line == "Invalid dataset name '" + "x" * 60 + "…' (250 characters): use 1-64 letters"
+    assert (
+        clip_long_words("(" + "b" * 200 + "), and") == "(" + "b" * 60 + "…) (200 characters), and"
+    )
+    assert clip_long_words("a " + "c" * 170) == "a " + "c" * 60 + "… (170 characters)"
+    ratings = tmp_path / "r.csv"
+    ratings.write_text("user,item,rating\n1,1,4\n2,1,3\n")
+    code, _, err = _run(["datasets", str(ratings), "--name", "x" * 250], capsys)
+    assert code == 1 and "(250 characters): it has 250 characters" in err
+    assert error_line("short 'name': kept") == "error: short 'name': kept"
