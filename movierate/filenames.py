@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from typing import Any
 
 #: What a model name may be (checked by ``store.validate_name``; said in the CLI's help too).
@@ -54,6 +55,27 @@ def name_problem(name: str, max_length: int = NAME_MAX_LENGTH) -> str | None:
     if ".." in name:
         return "it contains '..'"
     return None
+
+
+#: Why folders whose names differ only in case are a problem, for notices that name them.
+CASE_TWINS_RISK = (
+    "macOS and Windows keep such names as one folder, so copying them there would merge them "
+    "and mix their files"
+)
+
+
+def case_twins(names: Iterable[str]) -> list[list[str]]:
+    """The groups of ``names`` that differ only in case (``m1``, ``M1``), each sorted; [] when
+    there are none. The tool refuses such a new name, but folders copied or synced in arrive
+    side by side (bad-input round 18: listed as two normal rows).
+
+    >>> case_twins(["m1", "a", "M1", "Ds1", "ds1", "DS1"])
+    [['M1', 'm1'], ['DS1', 'Ds1', 'ds1']]
+    """
+    groups: dict[str, list[str]] = {}
+    for name in dict.fromkeys(names):
+        groups.setdefault(name.casefold(), []).append(name)
+    return [sorted(group) for group in groups.values() if len(group) > 1]
 
 
 def _char_shown(c: str) -> str:

@@ -46,9 +46,11 @@ from movierate.data.dataset import MOST_ERROR_WIDTHS
 from movierate.data.movies import REQUIRED_MOVIE_COLUMNS, TRAINING_COUNTS
 from movierate.errors import MovierateError, NameTakenError, StoreError
 from movierate.filenames import (
+    CASE_TWINS_RISK,
     NAME_MAX_LENGTH,
     NAME_RULE,
     bytes_escaped,
+    case_twins,
     is_os_junk,
     name_problem,
     shown,
@@ -814,18 +816,27 @@ def read_blend_members(meta: dict[str, Any]) -> list[tuple[str, int, dict[str, f
 
 
 def unportable_names_notice(names: list[str]) -> str:
-    """A notice naming saved models whose names are no folder name on Windows (``nul.v2``,
-    copied in by hand: new names are refused, bad-input round 10 found such a folder listed
-    and used without a word), with how to rename them; "" when there are none."""
-    found = [(n, why) for n in names if (why := unportable_reason(n))]
-    if not found:
-        return ""
-    listed = "; ".join(f"{shown(n)}: {why}" for n, why in found)
-    return (
-        f"Model name(s) that Windows cannot use as a folder ({listed}), so this store cannot be "
-        f"copied there as it is: rename them (Home, or python -m movierate rename "
-        f"{shell_quoted(found[0][0])} NEW_NAME)."
-    )
+    """A notice naming the model folders (``names``, working or broken) that cannot be copied
+    to every system as they are, with how to rename them; "" when there are none: names that
+    are no folder name on Windows (``nul.v2``: bad-input round 10 found such a folder listed
+    and used without a word) and names that differ only in case (``m1`` and ``M1``: round 18).
+    New names of either kind are refused; these came in by a copy, a sync or an older version."""
+    parts = []
+    if found := [(n, why) for n in names if (why := unportable_reason(n))]:
+        listed = "; ".join(f"{shown(n)}: {why}" for n, why in found)
+        parts.append(
+            f"Model name(s) that Windows cannot use as a folder ({listed}), so this store cannot "
+            f"be copied there as it is: rename them (Home, or python -m movierate rename "
+            f"{shell_quoted(found[0][0])} NEW_NAME)."
+        )
+    if twins := case_twins(names):
+        listed = "; ".join(" and ".join(shown(n) for n in group) for group in twins)
+        parts.append(
+            f"Model folders whose names differ only in case ({listed}): {CASE_TWINS_RISK}; "
+            f"rename all but one of each (Home, or python -m movierate rename "
+            f"{shell_quoted(twins[0][0])} NEW_NAME)."
+        )
+    return "\n\n".join(parts)
 
 
 def shell_quoted(name: str) -> str:

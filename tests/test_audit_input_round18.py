@@ -213,3 +213,54 @@ def test_a_clipped_name_is_counted_without_its_quotes_and_keeps_its_colon(tmp_pa
     code, _, err = _run(["datasets", str(ratings), "--name", "x" * 250], capsys)
     assert code == 1 and "(250 characters): it has 250 characters" in err
     assert error_line("short 'name': kept") == "error: short 'name': kept"
+
+
+# --- 5. folders whose names differ only in case -----------------------------------------------
+
+
+@pytest.fixture
+def twin_home(isolated_home, tmp_path) -> Path:
+    """A home holding model folders m1 and M1 and dataset folders ds1 and Ds1 (copied in)."""
+    import shutil
+
+    vectors = tmp_path / "vec.tsv"
+    vectors.write_text("0.1\t0.2\n0.3\t0.5\n0.7\t0.1\n")
+    assert cli.main(["import", str(vectors), "--name", "m1"]) == 0
+    shutil.copytree(isolated_home / "models" / "m1", isolated_home / "models" / "M1")
+    ratings = tmp_path / "r.csv"
+    ratings.write_text("user,item,rating\n1,1,4\n1,2,3\n2,1,5\n2,2,2\n")
+    assert cli.main(["datasets", str(ratings), "--name", "ds1"]) == 0
+    custom = isolated_home / "data" / "custom"
+    shutil.copytree(custom / "ds1", custom / "Ds1")
+    return isolated_home
+
+
+def test_list_names_model_folders_that_differ_only_in_case(twin_home, capsys):
+    capsys.readouterr()
+    code, out, _ = _run(["list"], capsys)
+    assert code == 0
+    assert "Model folders whose names differ only in case ('M1' and 'm1')" in out
+    assert "would merge them" in out and "rename M1 NEW_NAME" in out
+
+
+def test_datasets_names_dataset_folders_that_differ_only_in_case(twin_home, capsys):
+    capsys.readouterr()
+    code, out, _ = _run(["datasets"], capsys)
+    assert code == 0
+    assert "Dataset folders whose names differ only in case ('Ds1' and 'ds1' in " in out
+    assert "would merge them" in out
+
+
+def test_home_names_case_twins_beside_the_windows_note(twin_home):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=180)
+    at.run()
+    assert not at.exception
+    notes = " ".join(i.value for i in at.info)
+    assert "Model folders whose names differ only in case" in notes
+    assert "Dataset folders whose names differ only in case" in notes
+
+
+def test_no_case_twins_no_note():
+    assert store.unportable_names_notice(["m1", "m2", "M3"]) == ""

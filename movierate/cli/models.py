@@ -135,7 +135,7 @@ def _run_list(args: argparse.Namespace) -> int:
             f"\n{', '.join(dashed)}: a name starting with '-' reads as an option; put -- before "
             f"it (python -m movierate show -- {dashed[0]}) or rename it."
         )
-    if unportable := store.unportable_names_notice([info.name for info in infos]):
+    if unportable := store.unportable_names_notice([i.name for i in [*infos, *broken]]):
         print(f"\n{unportable}")
     if broken:
         print(f"\n{len(broken)} broken model folder(s):")

@@ -44,8 +44,10 @@ from movierate.data.formats import (
 from movierate.data.registry import KNOWN_DATASETS, name_for_folder
 from movierate.errors import DataError, DownloadError, MovierateError
 from movierate.filenames import (
+    CASE_TWINS_RISK,
     DATASET_NAME_RULE,
     bytes_escaped,
+    case_twins,
     name_problem,
     shown,
     unportable_reason,
@@ -372,6 +374,27 @@ def unusable_folders_text(names: list[str]) -> str:
     return (
         f"Left out: dataset folder(s) {shown}, whose names hold bytes that are no UTF-8 text "
         "or invisible control characters; rename the folder to plain text to use it."
+    )
+
+
+def case_twins_text() -> str:
+    """A notice naming the dataset folders, side by side in one searched folder, whose names
+    differ only in case (``ds1`` and ``Ds1``, copied or synced in: bad-input round 18 saw them
+    listed as two normal rows); "" when there are none."""
+    found = []
+    for base in search_dirs():
+        for parent in (base, base / CUSTOM_FOLDER):
+            names = [e.name for e in _entries(parent) if e.is_dir() and not e.name.startswith(".")]
+            found += [
+                f"{' and '.join(shown(n) for n in group)} in {parent}"
+                for group in case_twins(names)
+            ]
+    if not found:
+        return ""
+    return (
+        f"Dataset folders whose names differ only in case ({'; '.join(found)}): "
+        f"{CASE_TWINS_RISK}. Keep one of each: move the others away or rename them (a model "
+        "trained on a renamed one no longer finds its data by name)."
     )
 
 
