@@ -264,3 +264,74 @@ def test_home_names_case_twins_beside_the_windows_note(twin_home):
 
 def test_no_case_twins_no_note():
     assert store.unportable_names_notice(["m1", "m2", "M3"]) == ""
+
+
+# --- 6. the live progress bar on narrow and dumb terminals ----------------------------------
+
+
+class _Terminal:
+    """A terminal stream: what is written, and a width the bar may ask for."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, text: str) -> int:
+        self.text += text
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return True
+
+
+def _draw(columns: str, monkeypatch, term: str = "xterm") -> str:
+    from movierate.cli.progress import ProgressBar
+    from movierate.progress import ProgressEvent
+
+    monkeypatch.setenv("COLUMNS", columns)
+    monkeypatch.setenv("TERM", term)
+    stream = _Terminal()
+    bar = ProgressBar(stream)
+    bar(
+        ProgressEvent(
+            phase="batch", epoch=1, epochs=2, batch=1, batches=80, metrics={"loss": 1.3257}
+        )
+    )
+    bar(
+        ProgressEvent(phase="epoch", epoch=1, epochs=2, batch=80, batches=80, metrics={"loss": 1.3})
+    )
+    return stream.text
+
+
+@pytest.mark.parametrize("columns", ["20", "30", "50", "80"])
+def test_the_live_bar_fits_the_terminal(monkeypatch, columns):
+    drawn = _draw(columns, monkeypatch).split("\r\x1b[K")[1]  # the batch line, before the epoch's
+    assert 0 < len(drawn) < int(columns), drawn
+    assert not drawn.endswith("1/8")  # never cut inside a number
+
+
+def test_a_wide_terminal_gets_the_whole_bar(monkeypatch):
+    assert "epoch 1/2 [" + "-" * 24 + "] batch 1/80  loss 1.3257" in _draw("200", monkeypatch)
+    assert "epoch 1/2 [" + "-" * 13 + "] batch 1/80  loss 1.3257\r" in _draw("50", monkeypatch)
+
+
+def test_a_dumb_terminal_gets_plain_lines(monkeypatch):
+    drawn = _draw("80", monkeypatch, term="dumb")
+    assert "\x1b" not in drawn and "\r" not in drawn
+    assert drawn == "epoch 1/2 done in 0.0 s  loss 1.3000\n"
+
+
+def test_download_progress_fits_and_knows_a_dumb_terminal(monkeypatch):
+    from movierate.cli.progress import DownloadProgress
+
+    monkeypatch.setenv("COLUMNS", "20")
+    monkeypatch.setenv("TERM", "xterm")
+    stream = _Terminal()
+    DownloadProgress("ml-latest-small", stream)(10**6, 2 * 10**6)
+    assert all(len(line) < 20 for line in stream.text.split("\r\x1b[K"))
+    monkeypatch.setenv("TERM", "dumb")
+    stream = _Terminal()
+    DownloadProgress("ml-latest-small", stream)(2 * 10**6, 2 * 10**6)
+    assert stream.text == "downloading ml-latest-small: 2.0 MB of 2.0 MB (100%)\n"
