@@ -4,6 +4,7 @@ stdout. One clear ``error:`` line, never a bare system message or a traceback.""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -335,3 +336,41 @@ def test_download_progress_fits_and_knows_a_dumb_terminal(monkeypatch):
     stream = _Terminal()
     DownloadProgress("ml-latest-small", stream)(2 * 10**6, 2 * 10**6)
     assert stream.text == "downloading ml-latest-small: 2.0 MB of 2.0 MB (100%)\n"
+
+
+# --- 7. a closed stdout, and what `show` says of an imported model ---------------------------
+
+
+def test_output_to_a_closed_stdout_is_reported(isolated_home):
+    """`list >&-` exited 0 with its output dropped into the /dev/null that took descriptor 1."""
+    import subprocess
+    import sys
+
+    repo = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(repo), "MOVIERATE_HOME": str(isolated_home)}
+    (isolated_home / "models").mkdir()
+    proc = subprocess.run(
+        [sys.executable, "-m", "movierate", "list"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=repo,
+        preexec_fn=lambda: os.close(1),
+        timeout=120,
+    )
+    assert proc.returncode == 1
+    assert "error: the output of `list` could not be written to stdout (stdout is closed)" in (
+        proc.stderr
+    )
+
+
+def test_show_says_an_imported_models_data_is_not_known(tmp_path, capsys):
+    vectors = tmp_path / "vec.tsv"
+    vectors.write_text("0.1\t0.2\n0.3\t0.5\n0.7\t0.1\n")
+    assert cli.main(["import", str(vectors), "--name", "imp"]) == 0
+    capsys.readouterr()
+    code, out, _ = _run(["show", "imp"], capsys)
+    line = next(line for line in out.splitlines() if line.startswith("dataset"))
+    assert code == 0 and "3 movies; the ratings, users and data" in line and "not known" in line
+    assert "None" not in line and "0 ratings" not in line

@@ -177,10 +177,17 @@ def _run_show(args: argparse.Namespace) -> int:
     folder = store.model_path(args.name)
     linked = f" (a link to {folder.resolve()})" if folder.is_symlink() else ""
     print(f"folder    {folder}{linked}")
-    print(
-        f"dataset   {ds.get('name')}  ({ds.get('n_ratings')} ratings, {ds.get('n_users')} users, "
-        f"{ds.get('n_movies')} movies, fingerprint {ds.get('fingerprint')})"
-    )
+    if imported:  # no ratings, users or data behind it: not "0 ratings, fingerprint None"
+        print(
+            f"dataset   {ds.get('name')}  ({ds.get('n_movies')} movies; the ratings, users and "
+            "data the vectors were trained on are not known)"
+        )
+    else:
+        print(
+            f"dataset   {ds.get('name')}  ({ds.get('n_ratings')} ratings, {ds.get('n_users')} "
+            f"users, {ds.get('n_movies')} movies, fingerprint "
+            f"{ds.get('fingerprint') or 'not known'})"
+        )
     split = _mapping(meta.get("split"))
     if not imported:
         print("split     " + ", ".join(f"{k} {v}" for k, v in split.items() if k != "digest"))
