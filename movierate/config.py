@@ -33,12 +33,45 @@ def _setting(variable: str, error: type[Exception] = StoreError) -> Path | None:
     if problem := _written_as_code(variable, value):
         raise error(problem)
     try:
-        return Path(value).expanduser().absolute()
+        return absolute_path(value, f"{variable}={bytes_escaped(value)!r}", error)
     except RuntimeError:  # "~nosuchuser/...": no such user's home to expand
         raise error(
             f"{variable}={value!r} starts with a user name this system does not have; give an "
             "absolute path."
         ) from None
+
+
+def current_folder() -> Path | None:
+    """The process's current folder, or None when it no longer exists (deleted or moved
+    away after the shell changed into it)."""
+    try:
+        return Path(os.getcwd())
+    except FileNotFoundError:
+        return None
+
+
+def gone_folder_text(named: str) -> str:
+    """Why ``named`` (a setting or argument with its value) cannot be used: it is a relative
+    path, and the folder it is relative to no longer exists."""
+    return (
+        f"{named} is a relative path and the current folder no longer exists (deleted or "
+        "moved away); cd to an existing folder or give an absolute path."
+    )
+
+
+def absolute_path(
+    value: str | os.PathLike, named: str, error: type[Exception] = StoreError
+) -> Path:
+    """``value`` with ``~`` expanded, made absolute from the current folder; ``error`` saying
+    so (:func:`gone_folder_text`, naming ``named``) when it is relative and the current folder
+    no longer exists (bad-input round 18: a bare "No such file or directory")."""
+    path = Path(value).expanduser()
+    if path.is_absolute():
+        return path
+    here = current_folder()
+    if here is None:
+        raise error(gone_folder_text(named))
+    return here / path
 
 
 def _written_as_code(variable: str, value: str) -> str | None:

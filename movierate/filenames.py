@@ -14,11 +14,83 @@ and on Windows the save fails or writes to the device.
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Any
+
 #: What a model name may be (checked by ``store.validate_name``; said in the CLI's help too).
 NAME_RULE = (
     "1 to 64 ASCII letters, digits, '-', '_' and '.', not starting with '-' or '.' nor ending "
     "with '.', without '..', not a Windows device name (CON, NUL, COM1...)"
 )
+#: What a dataset name may be (checked by ``data.validate_dataset_name``).
+DATASET_NAME_RULE = (
+    "1 to 64 ASCII letters, digits, '-', '_' and '.', starting with a letter or digit, not "
+    "ending with '.', without '..', not a Windows device name (CON, NUL, COM1...)"
+)
+#: The longest model or dataset name.
+NAME_MAX_LENGTH = 64
+_NAME_CHARS = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+def name_problem(name: str, max_length: int = NAME_MAX_LENGTH) -> str | None:
+    """The exact reason ``name`` cannot name one of movierate's folders (a model, a dataset, a
+    cache file): empty, too long, the characters that are not allowed, a leading '.' or a
+    '..'; None when it can. Model and dataset names share it (bad-input round 18: a dataset
+    name such as 'Amélie' got one generic sentence that said letters were allowed).
+
+    >>> name_problem("Amélie"), name_problem(".x"), name_problem("a..b"), name_problem("ok")
+    ("it contains 'é'", "it starts with '.'", "it contains '..'", None)
+    """
+    if not name:
+        return "it is empty"
+    if len(name) > max_length:
+        return f"it has {len(name):,} characters, more than {max_length}"
+    if not _NAME_CHARS.fullmatch(name):
+        bad = sorted({c for c in name if not _NAME_CHARS.fullmatch(c)})
+        return f"it contains {', '.join(_char_shown(c) for c in bad)}"
+    if name.startswith("."):
+        return "it starts with '.'"
+    if ".." in name:
+        return "it contains '..'"
+    return None
+
+
+#: Why folders whose names differ only in case are a problem, for notices that name them.
+CASE_TWINS_RISK = (
+    "macOS and Windows keep such names as one folder, so copying them there would merge them "
+    "and mix their files"
+)
+
+
+def case_twins(names: Iterable[str]) -> list[list[str]]:
+    """The groups of ``names`` that differ only in case (``m1``, ``M1``), each sorted; [] when
+    there are none. The tool refuses such a new name, but folders copied or synced in arrive
+    side by side (bad-input round 18: listed as two normal rows).
+
+    >>> case_twins(["m1", "a", "M1", "Ds1", "ds1", "DS1"])
+    [['M1', 'm1'], ['DS1', 'Ds1', 'ds1']]
+    """
+    groups: dict[str, list[str]] = {}
+    for name in dict.fromkeys(names):
+        groups.setdefault(name.casefold(), []).append(name)
+    return [sorted(group) for group in groups.values() if len(group) > 1]
+
+
+def _char_shown(c: str) -> str:
+    """``c`` quoted; an accent written as its own character (a name in NFD form), an invisible
+    or control character as its escape (``'\\u0301'``), which shows on its own."""
+    return ascii(c) if c != " " and unicodedata.category(c)[0] in "MCZ" else repr(c)
+
+
+def shown(value: Any, limit: int = 40) -> str:
+    """``repr(value)`` for a message, clipped when long: ``'aaaa…' (1000 characters)``."""
+    text = str(value)
+    if len(text) <= limit:
+        return repr(value)
+    return f"{text[:limit]!r}… ({len(text):,} characters)"
+
 
 #: Windows' reserved device names (compared without case, before the first '.').
 WINDOWS_DEVICES = frozenset(

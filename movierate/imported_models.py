@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from movierate import atomic, config, store
+from movierate import atomic, store
 from movierate.errors import DataError
 from movierate.explore.imported import (
     ImportedEmbedding,
@@ -122,8 +122,7 @@ def save_imported(
             "constant placeholder?): neighbours, maps and principal components would all be "
             "ties. Export the trained vectors and import those."
         ) from None
-    root = config.models_dir()
-    root.mkdir(parents=True, exist_ok=True)
+    root = store.check_writable()
     final = root / name
     store.check_name_free(name, overwrite=overwrite)
     dim = int(vectors.shape[1])

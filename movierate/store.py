@@ -45,7 +45,17 @@ from movierate.data.build import MAX_RATING
 from movierate.data.dataset import MOST_ERROR_WIDTHS
 from movierate.data.movies import REQUIRED_MOVIE_COLUMNS, TRAINING_COUNTS
 from movierate.errors import MovierateError, NameTakenError, StoreError
-from movierate.filenames import NAME_RULE, bytes_escaped, is_os_junk, unportable_reason
+from movierate.filenames import (
+    CASE_TWINS_RISK,
+    NAME_MAX_LENGTH,
+    NAME_RULE,
+    bytes_escaped,
+    case_twins,
+    is_os_junk,
+    name_problem,
+    shown,
+    unportable_reason,
+)
 from movierate.spec import RECORDED_SINCE_FIRST, ModelSpec, regularizers_text
 
 _T = TypeVar("_T")
@@ -209,9 +219,7 @@ STORE_LEFTOVERS = (
     (OLD_PREFIX, "replaced model"),
 )
 
-NAME_MAX_LENGTH = 64
 CACHE_KEY_MAX_LENGTH = 128
-_NAME_CHARS = re.compile(r"[A-Za-z0-9_.-]+")
 
 
 class TrainingOutput(Protocol):
@@ -808,18 +816,27 @@ def read_blend_members(meta: dict[str, Any]) -> list[tuple[str, int, dict[str, f
 
 
 def unportable_names_notice(names: list[str]) -> str:
-    """A notice naming saved models whose names are no folder name on Windows (``nul.v2``,
-    copied in by hand: new names are refused, bad-input round 10 found such a folder listed
-    and used without a word), with how to rename them; "" when there are none."""
-    found = [(n, why) for n in names if (why := unportable_reason(n))]
-    if not found:
-        return ""
-    listed = "; ".join(f"{shown(n)}: {why}" for n, why in found)
-    return (
-        f"Model name(s) that Windows cannot use as a folder ({listed}), so this store cannot be "
-        f"copied there as it is: rename them (Home, or python -m movierate rename "
-        f"{shell_quoted(found[0][0])} NEW_NAME)."
-    )
+    """A notice naming the model folders (``names``, working or broken) that cannot be copied
+    to every system as they are, with how to rename them; "" when there are none: names that
+    are no folder name on Windows (``nul.v2``: bad-input round 10 found such a folder listed
+    and used without a word) and names that differ only in case (``m1`` and ``M1``: round 18).
+    New names of either kind are refused; these came in by a copy, a sync or an older version."""
+    parts = []
+    if found := [(n, why) for n in names if (why := unportable_reason(n))]:
+        listed = "; ".join(f"{shown(n)}: {why}" for n, why in found)
+        parts.append(
+            f"Model name(s) that Windows cannot use as a folder ({listed}), so this store cannot "
+            f"be copied there as it is: rename them (Home, or python -m movierate rename "
+            f"{shell_quoted(found[0][0])} NEW_NAME)."
+        )
+    if twins := case_twins(names):
+        listed = "; ".join(" and ".join(shown(n) for n in group) for group in twins)
+        parts.append(
+            f"Model folders whose names differ only in case ({listed}): {CASE_TWINS_RISK}; "
+            f"rename all but one of each (Home, or python -m movierate rename "
+            f"{shell_quoted(twins[0][0])} NEW_NAME)."
+        )
+    return "\n\n".join(parts)
 
 
 def shell_quoted(name: str) -> str:
@@ -852,14 +869,6 @@ def shell_quoted(name: str) -> str:
     return "$'" + "".join(parts) + "'"
 
 
-def shown(value: Any, limit: int = 40) -> str:
-    """``repr(value)`` for a message, clipped when long: ``'aaaa…' (1000 characters)``."""
-    text = str(value)
-    if len(text) <= limit:
-        return repr(value)
-    return f"{text[:limit]!r}… ({len(text):,} characters)"
-
-
 def validate_name(name: str, *, new: bool = True) -> str:
     """Return ``name`` if it is a valid model name, else raise StoreError stating the rule.
 
@@ -868,7 +877,7 @@ def validate_name(name: str, *, new: bool = True) -> str:
     model saved before that rule still opens."""
     if not isinstance(name, str):
         raise StoreError(f"A model name must be text, got {type(name).__name__}.")
-    problem = _component_problem(name, NAME_MAX_LENGTH)
+    problem = name_problem(name, NAME_MAX_LENGTH)
     if problem is None and new:
         problem = unportable_reason(name)
     if problem is None and new and name.startswith("-"):  # a command line reads it as an option
@@ -901,16 +910,42 @@ def unique_name(base: str) -> str:
     return candidate
 
 
-def check_readable() -> None:
-    """StoreError when the models folder cannot exist because it, or a folder above it, is a
-    file (``MOVIERATE_HOME`` set to a file): listing it would say "no models" instead."""
+def models_folder_problem() -> str | None:
+    """Why the models folder cannot hold models, or None (a missing one is made when a model is
+    saved): it, or a folder above it, is a file or a link to nothing. THE wording every command
+    and page shows (bad-input round 18: `import` said "File exists", `rename` and `delete` "no
+    models are saved yet" where `list` named the file)."""
     root = config.models_dir()
-    blocked = next((p for p in (root, *root.parents) if p.exists() or p.is_symlink()), None)
-    if blocked is not None and not blocked.is_dir():
-        raise StoreError(
-            f"{blocked} is a file, not a folder, so the models folder {root} cannot exist; set "
-            f"{config.models_dir_setting()} to a folder (or move the file away)."
-        )
+    setting = config.models_dir_setting()
+    for path in (root, *root.parents):
+        try:
+            if path.is_dir():
+                return None
+            dead_link = path.is_symlink()
+            a_file = not dead_link and path.exists()
+        except OSError:  # a loop of links on some systems
+            dead_link, a_file = True, False
+        where = "The models folder" if path == root else "The folder"
+        cannot = "" if path == root else f", so the models folder {root} cannot exist"
+        if dead_link:
+            return (
+                f"{where} {path} is a link to a folder that does not exist (or a loop of "
+                f"links){cannot}; mount or create its target, remove the link, or set {setting} "
+                "to a folder."
+            )
+        if a_file:
+            return (
+                f"{where} {path} is a file, not a folder{cannot}; set {setting} to a folder (or "
+                "move the file away)."
+            )
+    return None
+
+
+def check_readable() -> None:
+    """StoreError (:func:`models_folder_problem`) when the models folder cannot exist: listing,
+    renaming or deleting would otherwise say "no models"."""
+    if problem := models_folder_problem():
+        raise StoreError(problem)
 
 
 def check_writable() -> Path:
@@ -929,16 +964,7 @@ def check_writable() -> Path:
             f"The models folder {shown_root} has a path with bytes that are no UTF-8 text, "
             f"where models cannot be saved; set {setting} to a folder whose path is plain text."
         ) from None
-    if root.is_symlink() and not root.is_dir():
-        raise StoreError(
-            f"The models folder {root} is a link to a folder that does not exist (or a loop of "
-            f"links); mount or create its target, remove the link, or set {setting} to a folder."
-        )
-    if root.exists() and not root.is_dir():
-        raise StoreError(
-            f"The models folder {root} is a file, not a folder; set {setting} to a folder "
-            "(or move the file away)."
-        )
+    check_readable()
     try:
         root.mkdir(parents=True, exist_ok=True)
         _probe_write(root)
@@ -1120,12 +1146,8 @@ def list_models() -> tuple[list[ModelInfo], list[BrokenModel]]:
     root = config.models_dir()
     infos: list[ModelInfo] = []
     broken: list[BrokenModel] = []
+    check_readable()  # a file where the store should be: say so, never "no models"
     if not root.is_dir():
-        if root.exists():  # a file where the store should be: say so, never "no models"
-            raise StoreError(
-                f"The models folder {root} is a file, not a folder; set "
-                f"{config.models_dir_setting()} to a folder (or move the file away)."
-            )
         return infos, broken
     recover()
     remove_leftovers()
@@ -1478,7 +1500,7 @@ def cache_path(model_name: str, key: str) -> Path:
     (:mod:`movierate.atomic`).
     """
     folder = _existing_model_path(model_name) / CACHE_FOLDER
-    problem = _component_problem(key, CACHE_KEY_MAX_LENGTH) if isinstance(key, str) else "not text"
+    problem = name_problem(key, CACHE_KEY_MAX_LENGTH) if isinstance(key, str) else "not text"
     if problem:
         raise StoreError(
             f"Invalid cache key {shown(key)}: {problem}. Use 1 to {CACHE_KEY_MAX_LENGTH} characters "
@@ -1615,6 +1637,7 @@ def _existing_model_path(name: str, *, listed: bool = False) -> Path:
     if problem is not None:
         raise StoreError(f"{shown(name)} in {path.parent} is {problem}.")
     if not path.is_dir():
+        check_readable()  # "no models are saved yet" would say a damaged home lost them
         root = path.parent
         entries = root.iterdir() if root.is_dir() else ()
         # folders only, each shown escaped and clipped: a FIFO or file is no saved model
@@ -2351,7 +2374,9 @@ def _write_movies(path: Path, movies: pd.DataFrame) -> None:
 def check_name_free(name: str, *, overwrite: bool = False, replace_hint: str | None = None) -> None:
     """Before any work: :func:`name_taken` when ``name`` is taken (a replace with ``overwrite``
     is fine) or when a saved model's name differs from it only in case (:func:`case_twin`),
-    which overwriting cannot resolve; StoreError when the model to replace takes no changes."""
+    which overwriting cannot resolve; StoreError when the model to replace takes no changes
+    or the models folder cannot exist (:func:`check_readable`)."""
+    check_readable()
     twin = case_twin(name)
     if twin is not None and not (config.models_dir() / name).exists():
         raise name_taken(name)
@@ -2470,21 +2495,6 @@ def rename_model(old: str, new: str) -> Path:
     except (OSError, ValueError):
         pass  # a broken model keeps its broken meta.json; the folder name is what counts
     return target
-
-
-def _component_problem(value: str, max_length: int) -> str | None:
-    if not value:
-        return "it is empty"
-    if len(value) > max_length:
-        return f"it has {len(value)} characters, more than {max_length}"
-    if not _NAME_CHARS.fullmatch(value):
-        bad = sorted({c for c in value if not _NAME_CHARS.fullmatch(c)})
-        return f"it contains {', '.join(repr(c) for c in bad)}"
-    if value.startswith("."):
-        return "it starts with '.'"
-    if ".." in value:
-        return "it contains '..'"
-    return None
 
 
 # --- leftovers of killed writers (models, datasets, caches, temporary files) ---------------------

@@ -358,7 +358,7 @@ def render() -> None:
         st.subheader("Trained models")
         widgets.show_broken_models(broken)
         widgets.show_leftovers()
-        if unportable := store.unportable_names_notice([info.name for info in infos]):
+        if unportable := store.unportable_names_notice([i.name for i in [*infos, *broken]]):
             st.info(text.md(unportable), icon=":material/info:")
         if infos:
             table = models_table(infos)
@@ -407,6 +407,8 @@ def render() -> None:
 
     if skipped := data.unusable_folders():
         st.warning(text.md(data.unusable_folders_text(skipped)), icon=":material/folder_off:")
+    if twins := data.case_twins_text():
+        st.info(text.md(twins), icon=":material/info:")
     download_col, upload_col = st.columns(2, gap="large")
     with download_col:
         st.markdown("**Download from GroupLens**")

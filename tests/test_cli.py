@@ -352,7 +352,10 @@ def test_progress_bar_writes_one_line_per_epoch_when_not_a_terminal():
     assert lines[1].startswith("epoch 2/2 done in") and "valid_rmse 0.9300" in lines[1]
 
 
-def test_progress_bar_draws_batches_on_a_terminal():
+def test_progress_bar_draws_batches_on_a_terminal(monkeypatch):
+    monkeypatch.setenv("TERM", "xterm")
+    monkeypatch.setenv("COLUMNS", "80")
+
     class Terminal(io.StringIO):
         def isatty(self):
             return True
@@ -364,10 +367,12 @@ def test_progress_bar_draws_batches_on_a_terminal():
     assert "epoch 1/3 [" + "#" * 12 + "-" * 12 + "] batch 5/10" in stream.getvalue()
 
 
-def test_progress_redraws_with_real_control_codes_through_the_escaping_stderr():
+def test_progress_redraws_with_real_control_codes_through_the_escaping_stderr(monkeypatch):
     """CLI round 3: once stderr escaped control characters (a name from the data never moves
     the cursor), the bar's own carriage return and erase-line came out as the text
     ``\\r\\x1b[K``; a name in the label stays escaped."""
+    monkeypatch.setenv("TERM", "xterm")
+    monkeypatch.setenv("COLUMNS", "80")
     from movierate.cli.output import DiagnosticStream
     from movierate.cli.progress import DownloadProgress
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
 import os
 import signal
@@ -80,13 +81,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     A closed stdout (``python -m movierate show NAME | head -1``) ends the command quietly
     with EXIT_BROKEN_PIPE (141, as a shell reports a process ended by SIGPIPE).
     """
-    _fill_closed_descriptors()
+    closed = _fill_closed_descriptors()
     stdout, stderr = sys.stdout, sys.stderr
     # names from files never reach the terminal raw; a failing stderr never ends a command
     sys.stdout, sys.stderr = ResultStream(stdout), DiagnosticStream(stderr)
     try:
         code = _run(argv)
         sys.stdout.flush()
+        if 1 in closed and sys.stdout.written:  # `list >&-`: output went nowhere (round 18)
+            sys.stdout.failure = OSError(errno.EBADF, "stdout is closed")
         if (failure := sys.stdout.failure) is not None:
             print(error_line(_unwritten_text(argv, failure)), file=sys.stderr)
             return code if code != EXIT_OK else EXIT_ERROR
@@ -117,15 +120,19 @@ def _unwritten_text(argv: Sequence[str] | None, failure: OSError) -> str:
     return f"the output of `{command or 'the command'}` could not be written to stdout ({why})."
 
 
-def _fill_closed_descriptors() -> None:
+def _fill_closed_descriptors() -> set[int]:
     """Open /dev/null on a closed stdin, stdout or stderr (``2>&-``): otherwise the next file
     opened (a model being saved) gets that number, and TensorFlow's log lines on stderr would
-    be written into it."""
+    be written into it. Returns the numbers that were closed: a command's output sent to a
+    closed stdout is reported as not written, as ``ls >&-`` does."""
+    closed = set()
     for fd in (0, 1, 2):
         try:
             os.fstat(fd)
         except OSError:
             os.open(os.devnull, os.O_RDWR)  # the lowest free number: this one
+            closed.add(fd)
+    return closed
 
 
 def _run(argv: Sequence[str] | None) -> int:

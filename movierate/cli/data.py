@@ -150,7 +150,7 @@ def _run_datasets(args: argparse.Namespace) -> int:
         )
     if args.names:
         for name in args.names:
-            check_path_argument(name, "The dataset")
+            check_path_argument(name, "The dataset", name_first=True)
         for name in args.names:
             _describe(load_dataset(name))
         return EXIT_OK
@@ -166,10 +166,12 @@ def _run_datasets(args: argparse.Namespace) -> int:
         for s in dataset_status()
     ]
     print(format_table(["dataset", "available", "cached", "ratings", "location"], rows))
-    from movierate.data import unusable_folders, unusable_folders_text
+    from movierate.data import case_twins_text, unusable_folders, unusable_folders_text
 
     if skipped := unusable_folders():
         print(f"\n{unusable_folders_text(skipped)}")
+    if twins := case_twins_text():
+        print(f"\n{twins}")
     return EXIT_OK
 
 
@@ -180,7 +182,7 @@ def _configure_download(parser: argparse.ArgumentParser) -> None:
 def _run_download(args: argparse.Namespace) -> int:
     from movierate.data import download_dataset
 
-    check_path_argument(args.name, "The dataset name")
+    check_path_argument(args.name, "The dataset name", name_first=True)
     progress = DownloadProgress(args.name, sys.stderr)
     location = download_dataset(args.name, progress=progress)
     progress.close()

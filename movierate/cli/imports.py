@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from movierate.cli.command import EXIT_OK, Command, register
+from movierate.cli.output import check_path_argument
 
 
 def _configure(parser: argparse.ArgumentParser) -> None:
@@ -30,6 +31,13 @@ def _run(args: argparse.Namespace) -> int:
     from movierate import store
     from movierate.imported_models import read_embedding, save_imported
 
+    for value, what in (
+        (args.file, "The file"),
+        (args.metadata, "--metadata"),
+        (args.labels, "--labels"),
+    ):
+        if value is not None:
+            check_path_argument(value, what)
     store.check_name_free(
         args.name, overwrite=args.overwrite, replace_hint="pass --overwrite to replace it"
     )

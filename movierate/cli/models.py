@@ -135,7 +135,7 @@ def _run_list(args: argparse.Namespace) -> int:
             f"\n{', '.join(dashed)}: a name starting with '-' reads as an option; put -- before "
             f"it (python -m movierate show -- {dashed[0]}) or rename it."
         )
-    if unportable := store.unportable_names_notice([info.name for info in infos]):
+    if unportable := store.unportable_names_notice([i.name for i in [*infos, *broken]]):
         print(f"\n{unportable}")
     if broken:
         print(f"\n{len(broken)} broken model folder(s):")
@@ -177,10 +177,17 @@ def _run_show(args: argparse.Namespace) -> int:
     folder = store.model_path(args.name)
     linked = f" (a link to {folder.resolve()})" if folder.is_symlink() else ""
     print(f"folder    {folder}{linked}")
-    print(
-        f"dataset   {ds.get('name')}  ({ds.get('n_ratings')} ratings, {ds.get('n_users')} users, "
-        f"{ds.get('n_movies')} movies, fingerprint {ds.get('fingerprint')})"
-    )
+    if imported:  # no ratings, users or data behind it: not "0 ratings, fingerprint None"
+        print(
+            f"dataset   {ds.get('name')}  ({ds.get('n_movies')} movies; the ratings, users and "
+            "data the vectors were trained on are not known)"
+        )
+    else:
+        print(
+            f"dataset   {ds.get('name')}  ({ds.get('n_ratings')} ratings, {ds.get('n_users')} "
+            f"users, {ds.get('n_movies')} movies, fingerprint "
+            f"{ds.get('fingerprint') or 'not known'})"
+        )
     split = _mapping(meta.get("split"))
     if not imported:
         print("split     " + ", ".join(f"{k} {v}" for k, v in split.items() if k != "digest"))
@@ -488,7 +495,7 @@ def _data_for(model, data: str):
     from movierate.data import load_dataset
     from movierate.errors import DataError
 
-    check_path_argument(data, "--data")
+    check_path_argument(data, "--data", name_first=True)
     ds = load_dataset(data)
     recorded = model.meta["dataset"].get("fingerprint")
     if recorded and ds.fingerprint != recorded:

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from movierate import config
 from movierate.cli.command import EXIT_OK, EXIT_SAVED_AS_OTHER_NAME
 from movierate.errors import MovierateError
 from movierate.filenames import bytes_escaped
@@ -24,11 +25,13 @@ class ArgumentError(MovierateError, ValueError):
     """A command-line argument the system cannot use as a name or path."""
 
 
-def check_path_argument(value: str, what: str) -> str:
+def check_path_argument(value: str, what: str, *, name_first: bool = False) -> str:
     """``value`` if the OS can take it as a name or path, else ArgumentError saying why.
 
     Catches what the OS refuses before any work starts: a NUL character, a name (one path
-    component) longer than 255 bytes (ENAMETOOLONG), a path longer than 4096 bytes.
+    component) longer than 255 bytes (ENAMETOOLONG), a path longer than 4096 bytes, and a
+    relative path where the current folder no longer exists. ``name_first``: a value without
+    a path separator is read as a name (a dataset's), which needs no current folder.
     """
     if "\x00" in value:
         raise ArgumentError(f"{what} contains a NUL character; no file name can hold one.")
@@ -58,6 +61,9 @@ def check_path_argument(value: str, what: str) -> str:
             f"{what} is too long: one name in it has {len(longest):,} bytes, the system takes "
             f"up to {NAME_MAX} ({clip(value)}). Use a shorter name or path."
         )
+    is_name = name_first and not any(sep in value for sep in ("/", os.sep)) and value.strip(".")
+    if not is_name:
+        config.absolute_path(value, f"{what} {clip(value)!r}", ArgumentError)
     return value
 
 
@@ -86,9 +92,27 @@ def clip(text: Any, keep: int = 60) -> str:
     return text if len(text) <= keep else f"{text[:keep]}… ({len(text):,} characters)"
 
 
+#: A long run of non-space characters: quotes or brackets around it, and the punctuation
+#: after it, are no part of the name it is (bad-input round 18: a 250-character name was
+#: counted as 253 and its colon lost).
+_LONG_WORD = re.compile(
+    rf"(?<!\S)([\'\"(\[<{{]*)(\S{{{LONG_WORD},}}?)([\'\")\]>}}]*)([:;,.!?]*)(?!\S)"
+)
+
+
 def clip_long_words(message: str) -> str:
-    """An error message with very long runs (a 1,000-character name or path) clipped."""
-    return re.sub(rf"\S{{{LONG_WORD},}}", lambda m: clip(m.group()), message)
+    """An error message with very long runs (a 1,000-character name or path) clipped, each
+    counted without the quotes around it and followed by its punctuation.
+
+    >>> clip_long_words("name '" + "x" * 250 + "': use").replace("x" * 60, "x…x")
+    "name 'x…x…' (250 characters): use"
+    """
+
+    def clipped(m: re.Match[str]) -> str:
+        opening, word, closing, punctuation = m.groups()
+        return f"{opening}{word[:60]}…{closing} ({len(word):,} characters){punctuation}"
+
+    return _LONG_WORD.sub(clipped, message)
 
 
 def os_error_text(exc: OSError) -> str:
@@ -104,6 +128,15 @@ def os_error_text(exc: OSError) -> str:
         text += " (free some disk space and try again)"
     elif exc.errno == errno.EFBIG:
         text += " (a file reached the size limit set on this process: is `ulimit -f` set?)"
+    elif (
+        exc.errno == errno.ENOENT
+        and not os.path.isabs(os.fsdecode(where or ""))
+        and config.current_folder() is None
+    ):  # a relative path no check foresaw (bad-input round 18: a bare "No such file ...")
+        text += (
+            " (the current folder no longer exists, so no relative path can be used; cd to an "
+            "existing folder or give absolute paths)"
+        )
     return text
 
 

@@ -73,6 +73,8 @@ def _run_study(args: argparse.Namespace) -> int:
             raise SpecError("--merge needs --out, the folder for the merged results.")
         out = writable_folder(args.out, "--out")
         folders = [part.strip() for part in args.merge.split(",") if part.strip()]
+        for folder in [*folders, *([args.into] if args.into else [])]:
+            check_path_argument(folder, "--into" if folder is args.into else "--merge")
         study.check_output_folder(out, args.overwrite)
         if args.into:
             files = study.merge_into(Path(args.into), [Path(f) for f in folders], out)
@@ -90,7 +92,7 @@ def _run_study(args: argparse.Namespace) -> int:
             tuple(d.strip() for d in args.datasets.split(",") if d.strip()), "--datasets"
         )
         for name in changes["datasets"]:
-            check_path_argument(name, "--datasets")
+            check_path_argument(name, "--datasets", name_first=True)
     if args.dims:
         changes["dims"] = distinct(parse_units(args.dims, "--dims"), "--dims")
         for dim in changes["dims"]:

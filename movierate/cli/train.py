@@ -89,7 +89,7 @@ def _run_train(args: argparse.Namespace) -> int:
     from movierate.pipeline import split_settings, train_and_save
 
     spec = spec_from_args(args).validate()
-    check_path_argument(args.dataset, "The dataset")
+    check_path_argument(args.dataset, "The dataset", name_first=True)
     if args.name is not None:  # an empty --name is refused by main()
         name = store.validate_name(args.name)
         name_base = None

@@ -8,7 +8,7 @@ from typing import Any
 
 from movierate import schema
 from movierate.cli.command import Command, register
-from movierate.cli.output import print_taken_note
+from movierate.cli.output import check_path_argument, print_taken_note
 from movierate.cli.split_args import add_split_arguments, split_options
 from movierate.cli.tables import format_table, num, short
 from movierate.filenames import NAME_RULE
@@ -85,6 +85,7 @@ def _run_tune(args: argparse.Namespace) -> int:
         args.blend,
     )
     request.validate()
+    check_path_argument(args.dataset, "The dataset", name_first=True)
     if args.name:
         name = store.validate_name(args.name)
         name_base = None

@@ -11,6 +11,7 @@ No TensorFlow here: pandas, numpy and pyarrow only.
 """
 
 from movierate.data.acquire import (
+    case_twins_text,
     check_dataset_name,
     download_dataset,
     free_dataset_name,
@@ -43,6 +44,7 @@ __all__ = [
     "RatingScale",
     "RatingsDataset",
     "Split",
+    "case_twins_text",
     "check_dataset_name",
     "dataset_status",
     "download_dataset",

@@ -43,7 +43,15 @@ from movierate.data.formats import (
 )
 from movierate.data.registry import KNOWN_DATASETS, name_for_folder
 from movierate.errors import DataError, DownloadError, MovierateError
-from movierate.filenames import bytes_escaped, unportable_reason
+from movierate.filenames import (
+    CASE_TWINS_RISK,
+    DATASET_NAME_RULE,
+    bytes_escaped,
+    case_twins,
+    name_problem,
+    shown,
+    unportable_reason,
+)
 
 Progress = Callable[[int, int | None], None]
 """``cb(done_bytes, total_bytes | None)``, called as bytes arrive."""
@@ -93,17 +101,15 @@ def max_extract_bytes() -> int:
 
 
 def check_dataset_name(name: object) -> str:
-    """``name`` if it is a dataset NAME (never a path): 1-64 letters, digits, '.', '_', '-',
+    """``name`` if it is a dataset NAME (never a path): 1-64 ASCII letters, digits, '.', '_', '-',
     starting with a letter or digit, without '..'. DataError otherwise (used for names that
     come from files such as a model's meta.json)."""
-    if not isinstance(name, str) or not _NAME.match(name) or ".." in name:
-        shown = (
-            repr(name) if not isinstance(name, str) or len(name) <= 80 else repr(name[:80]) + "…"
-        )
+    problem = dataset_name_problem(name) if isinstance(name, str) else "it is no text"
+    if problem:
         raise DataError(
-            f"{shown} is not a dataset name: a name is 1-64 letters, digits, '.', '_' or '-' "
-            "(starting with a letter or digit, no '..', no path separators). Pass a folder "
-            "path to load_dataset() instead if you meant one."
+            f"{shown(name)} is not a dataset name: {problem}. A name is 1 to 64 ASCII letters, "
+            "digits, '.', '_' or '-' (starting with a letter or digit, no '..', no path "
+            "separators). Pass a folder path to load_dataset() instead if you meant one."
         )
     return name
 
@@ -170,19 +176,30 @@ def validate_dataset_name(name: str) -> str:
             else "is reserved for the folder of imported datasets"
         )
         raise DataError(f"The dataset name {name!r} {why}; pick another, e.g. '{name}-mine'.")
-    if not isinstance(name, str) or not _NAME.match(name):
-        taken = ""
-        raise DataError(
-            f"Invalid dataset name {name!r}{taken}: use 1-64 letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit."
+    if not isinstance(name, str):
+        raise DataError(f"A dataset name must be text, got {type(name).__name__}.")
+    if problem := dataset_name_problem(name):
+        raise DataError(f"Invalid dataset name {shown(name)}: {problem}. Use {DATASET_NAME_RULE}.")
+    if reason := unportable_reason(name):
+        fix = (  # a device name with or without an ending, or a name ending in '.'
+            f"add a letter (e.g. 'my-{name.rstrip('.')}')"
+            if "device" in reason
+            else f"drop the final '.' (e.g. {name.rstrip('.')!r})"
         )
-    reason = unportable_reason(name)
-    if reason is not None:
         raise DataError(
-            f"Invalid dataset name {name!r}: {reason}, so its folder would not work on every "
-            "system; add a letter (e.g. 'my-con') or drop the final '.'."
+            f"Invalid dataset name {shown(name)}: {reason}, so its folder would not work on "
+            f"every system; {fix}."
         )
     return name
+
+
+def dataset_name_problem(name: str) -> str | None:
+    """The exact reason ``name`` is no dataset name (:func:`filenames.name_problem`, and the
+    first character a letter or digit), or None; portability is checked for new names only."""
+    problem = name_problem(name)
+    if problem is None and not name[0].isalnum():
+        problem = f"it starts with {name[0]!r}"
+    return problem
 
 
 def find_local(name: str) -> Path | None:
@@ -273,7 +290,9 @@ def _locate(
                 f"{', '.join(KNOWN_DATASETS)}; datasets on this machine: "
                 f"{', '.join(local_names()) or 'none'}."
             )
-    path = Path(name_or_path).expanduser().resolve()
+    if is_name and config.current_folder() is None:  # no folder of that name to be reached
+        raise _unknown_dataset(text)
+    path = config.absolute_path(name_or_path, f"The dataset path {text!r}", DataError).resolve()
     if path.is_dir():
         folder = _dataset_folder(path)
         return folder, name_for_folder(folder.name)
@@ -298,7 +317,12 @@ def _locate(
                 "movierate.data.from_csv(PATH, save_as=NAME); then use NAME here."
             )
         raise DataError(f"{text} is not a folder or a .zip file; check the path.")
-    raise DataError(
+    raise _unknown_dataset(text)
+
+
+def _unknown_dataset(text: str) -> DataError:
+    """The error for a dataset name that is no known, local or downloadable dataset."""
+    return DataError(
         f"Unknown dataset {text!r}. Known GroupLens datasets: {', '.join(KNOWN_DATASETS)}; "
         f"datasets on this machine: {', '.join(local_names()) or 'none'}. Pass a folder path to "
         f"load any folder in a MovieLens layout, or import your own file ({IMPORT_WAYS})."
@@ -350,6 +374,27 @@ def unusable_folders_text(names: list[str]) -> str:
     return (
         f"Left out: dataset folder(s) {shown}, whose names hold bytes that are no UTF-8 text "
         "or invisible control characters; rename the folder to plain text to use it."
+    )
+
+
+def case_twins_text() -> str:
+    """A notice naming the dataset folders, side by side in one searched folder, whose names
+    differ only in case (``ds1`` and ``Ds1``, copied or synced in: bad-input round 18 saw them
+    listed as two normal rows); "" when there are none."""
+    found = []
+    for base in search_dirs():
+        for parent in (base, base / CUSTOM_FOLDER):
+            names = [e.name for e in _entries(parent) if e.is_dir() and not e.name.startswith(".")]
+            found += [
+                f"{' and '.join(shown(n) for n in group)} in {parent}"
+                for group in case_twins(names)
+            ]
+    if not found:
+        return ""
+    return (
+        f"Dataset folders whose names differ only in case ({'; '.join(found)}): "
+        f"{CASE_TWINS_RISK}. Keep one of each: move the others away or rename them (a model "
+        "trained on a renamed one no longer finds its data by name)."
     )
 
 

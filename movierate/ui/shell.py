@@ -196,6 +196,8 @@ def top_notices(current: StreamlitPage) -> None:
     try:
         key = page_key(current)
         accepted = state.read_url(key) if key is not None else None
+    except MovierateError:  # a store or setting no model can be read from: the page says so
+        accepted = None  # in its own error box (bad-input round 18: a traceback in the log)
     except Exception:  # a broken link check must never keep the page from drawing
         log.exception("Checking the link's parameters failed")
         accepted = None
