@@ -67,7 +67,8 @@ def render() -> None:
             )
             st.vega_lite_chart(
                 charts.heatmap_chart(
-                    {model.name: matrix},
+                    matrix,
+                    name=model.name,
                     title=f"{kind.title()} of the {model.dim} dimensions (from 0)",
                     fixed_range=1.0 if kind == "correlation" else None,
                     height=480,

@@ -362,11 +362,7 @@ def render() -> None:
             st.info(text.md(unportable), icon=":material/info:")
         if infos:
             table = models_table(infos)
-            st.dataframe(
-                table,
-                hide_index=True,
-                column_config=widgets.models_table_columns(list(table["model"])),
-            )
+            widgets.show_models_table(table)
             caveat = store.settings_caveat(infos)
             st.caption(
                 "Test RMSE and MAE are measured on each model's test ratings, rows that neither "

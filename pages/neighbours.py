@@ -27,16 +27,17 @@ def render() -> None:
         st.stop()
     models = dimensions.first_k_controls(models, key="nb")
 
-    query_col, metric_col, k_col, min_col = st.columns([3, 1.6, 1.2, 1.2], gap="medium")
-    with query_col:
-        query = st.text_input(
-            "Movie title",
-            key="q",
-            placeholder="e.g. toy story, matrix 1999, amelie",
-            bind="query-params",
-            max_chars=state.TEXT_MAX,
-            help="Typos, missing articles and accents are fine; add the year if several match.",
-        )
+    # the title box on its own row: four controls in one row cut the metric control to
+    # "cosine | eu…" at 1024 px (views round 10)
+    query = st.text_input(
+        "Movie title",
+        key="q",
+        placeholder="e.g. toy story, matrix 1999, amelie",
+        bind="query-params",
+        max_chars=state.TEXT_MAX,
+        help="Typos, missing articles and accents are fine; add the year if several match.",
+    )
+    metric_col, k_col, min_col = st.columns([1.6, 1.2, 1.2], gap="medium")
     metric = metric_col.segmented_control(
         "Metric",
         explore.METRICS,
@@ -114,7 +115,7 @@ def render() -> None:
         "One model per row, with ratings and genres",
         key="wide",
         bind="query-params",
-        help="Side by side, each table shows the title and year, the similarity and 'in all', "
+        help="Side by side, each table shows the similarity, 'in all' and the title and year, "
         "in rank order.",
     )
     per_row = 1 if wide else min(len(models), 3)
@@ -159,15 +160,15 @@ def render() -> None:
                 if len(models) > 1:
                     found = found.assign(shared=found["film"].isin(in_all))
                 shown = ["rank", "title", value, "shared", "year", "n_ratings", "genres"]
-                if not wide:  # side by side: the title (with its year) first, in the room
-                    # the rank and year columns took (rows are in rank order)
+                if not wide:  # side by side: the title with its year, in the room the rank
+                    # and year columns took (rows are in rank order), after the numbers
                     found = found.assign(
                         title=[
                             f"{t} ({text.year_text(y)})"
                             for t, y in zip(found["title"], found["year"], strict=True)
                         ]
                     )
-                    shown = ["title", value, "shared"]
+                    shown = [value, "shared", "title"]
                 widgets.show_movies(
                     found[[c for c in shown if c in found.columns]],
                     key=f"nn_{model.name}",

@@ -52,9 +52,8 @@ def render() -> None:
         chosen = user_ids[np.random.default_rng().choice(pool)]
         st.session_state["user"] = float(chosen) if numeric_ids else str(chosen)
 
-    user_col, sample_col, k_col, min_col = st.columns(
-        [2, 1.3, 2, 2], gap="medium", vertical_alignment="bottom"
-    )
+    # two rows: four controls in one cut the button to "S…" at 1024 px (views round 10)
+    user_col, sample_col = st.columns([3, 2], gap="medium", vertical_alignment="bottom")
     with user_col:
         if numeric_ids:  # a float box: an int box read a typed "1e3" as user 1
             label = (  # views round 9: "1–943 in ten" read as a count of 943 users
@@ -77,6 +76,7 @@ def render() -> None:
                 bind="query-params",
             )
     sample_col.button("Sample a user", icon=":material/casino:", on_click=sample_user)
+    k_col, min_col = st.columns(2, gap="medium", vertical_alignment="bottom")
     k = k_col.slider("Recommendations", 5, 50, 10, key="k", bind="query-params")
     min_ratings = widgets.min_ratings_slider(
         usable,

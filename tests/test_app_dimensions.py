@@ -50,9 +50,9 @@ def test_dimensions_page_shows_held_out_importance_prefix_curve_and_verdict(trai
     bars = {r["series"] for r in rows if r["part"] == "bars"}
     curves = {r["curve"] for r in rows if r["part"] == "curves"}
     assert "held-out importance" in bars
-    assert curves == {"first k dims as trained", "first k principal directions"}
+    assert curves == {"as trained", "principal directions"}
     assert ("read by dense layer (movie)" in bars) == (name == "small-deep")
-    assert curve_ks(at, "first k dims as trained") == list(range(model.dim + 1))  # k = 0 .. dim
+    assert curve_ks(at, "as trained") == list(range(model.dim + 1))  # k = 0 .. dim
     k_title = vega_specs(at)[1]["layer"][0]["encoding"]["x"]["title"]  # a deep net still runs
     assert k_title == (
         "k (0 = embeddings zeroed)" if name == "small-deep" else "k (0 = biases only)"
@@ -89,7 +89,7 @@ def test_first_k_control_recomputes_from_k_dims_and_says_which(trained_home):
     assert "uses only its first 4 principal directions of 16" in captions
     assert "principal directions weigh each movie by its number of ratings" in captions
     assert "not trained in order of importance" in captions
-    assert curve_ks(at, "first k dims as trained") == [0, 1, 2, 3, 4]  # a 4-dim model
+    assert curve_ks(at, "as trained") == [0, 1, 2, 3, 4]  # a 4-dim model
     assert verdicts(at)[0] != full_verdict
     at.segmented_control(key="dims_basis").set_value("index").run()
     assert_clean(at)

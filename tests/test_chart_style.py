@@ -47,7 +47,7 @@ def test_every_chart_s_text_is_dark_and_13_px_or_more():
     curves = charts.curves_chart(
         {"m": {"stop_rmse": [1.0, 0.9]}}, ["stop_rmse"], title="t", y_title="RMSE"
     )
-    heat = charts.heatmap_chart({"m": pd.DataFrame(np.eye(2))}, title="t")
+    heat = charts.heatmap_chart(pd.DataFrame(np.eye(2)), title="t")
     for spec in (curves, heat):
         axis = spec["config"]["axis"]
         assert axis["labelFontSize"] >= 13 and axis["labelColor"] == charts.TEXT
@@ -92,8 +92,11 @@ def test_dimension_report_legend_lists_only_drawn_series_in_fixed_colours():
     def scale(frame):
         bars, right = charts.dimension_report_charts(frame, prefix)
         colour = bars["encoding"]["color"]["scale"]
-        text = [layer for layer in right["layer"] if layer["mark"]["type"] == "text"]
-        assert text[0]["mark"]["color"] == charts.TEXT and text[0]["mark"]["fontSize"] >= 13
+        # the full model's RMSE: a legend entry, in the legend's text style (views round 10:
+        # a label drawn on the plot sat on the curve)
+        (rule,) = [layer for layer in right["layer"] if layer["mark"] == "rule"]
+        assert rule["encoding"]["color"]["scale"]["domain"][-1] == "all dims: 0.8000"
+        assert right["config"]["legend"]["labelColor"] == charts.TEXT
         return dict(zip(colour["domain"], colour["range"], strict=True))
 
     drawn, without = scale(dims), scale(dims.assign(heldout_share=np.nan))

@@ -43,11 +43,15 @@ def norms_vs_popularity(
 def popularity_correlations(frame: pd.DataFrame) -> pd.DataFrame:
     """Correlation of ``norm`` and ``bias`` with popularity in a :func:`norms_vs_popularity`
     frame: one row per quantity with ``pearson_log_n_ratings``, ``spearman_n_ratings`` and
-    ``n_movies`` (NaN where undefined, e.g. no bias or constant values)."""
+    ``n_movies`` (NaN where undefined, e.g. constant values). A quantity no movie has (the
+    bias of a model without biases) gets no row: views round 10 showed "bias | None | None | 0"
+    beside "This model has no movie bias"."""
     records = []
     for quantity in ("norm", "bias"):
         values = frame[quantity].astype(np.float64)
         present = values.notna()
+        if quantity == "bias" and not present.any():
+            continue
         popularity = frame.loc[present, "n_ratings"].astype(np.float64)
         values = values[present]
         records.append(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import math
 import os
+import textwrap
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
@@ -37,6 +38,16 @@ TRAIN_DASH = [6, 4]
 OTHER_DASHES = ([1, 0], [8, 3, 2, 3], [12, 4], [2, 3])
 
 #: Legend names of history columns that need more than their key.
+#: A regularizer loss's legend label in a chart titled as one of regularizer losses (views
+#: round 10: "u1dec: decorrelation penalty" ran past a half-width chart at 1024 px).
+PENALTY_LABELS = {
+    "disc_loss": "discriminator loss",
+    "reg_l2": "L2",
+    "reg_whitening": "whitening",
+    "reg_decorrelation": "decorrelation",
+    "reg_adversarial": "adversarial",
+    "reg_ordered": "ordered",
+}
 METRIC_LABELS = {
     "disc_loss": "adversarial discriminator loss",
     "reg_l2": "L2 penalty",
@@ -142,8 +153,25 @@ def _finite(value: Any) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _title(title: str, subtitle: str | None) -> dict[str, Any]:
-    return {"text": title, "anchor": "start", **({"subtitle": subtitle} if subtitle else {})}
+#: Characters a chart title's line holds in a half-width column at 1024 px (16 px bold; its
+#: subtitle's 13 px lines hold a fifth more): Vega cuts a longer line at the plot's width
+#: (views round 10: "dashed: training rows, solid: early-st…" lost the line-style key).
+TITLE_CHARS = 28
+
+
+def _lines(text: str, chars: int) -> str | list[str]:
+    """``text`` wrapped into lines of at most ``chars`` characters (a list: Vega's lines)."""
+    lines = textwrap.wrap(text, chars, break_on_hyphens=False)
+    return lines[0] if len(lines) == 1 else lines
+
+
+def _title(title: str, subtitle: str | None, *, chars: int = TITLE_CHARS) -> dict[str, Any]:
+    """A chart title (and subtitle) anchored at its start, wrapped to fit ``chars`` a line."""
+    return {
+        "text": _lines(title, chars),
+        "anchor": "start",
+        **({"subtitle": _lines(subtitle, round(chars * 1.2))} if subtitle else {}),
+    }
 
 
 @styled
@@ -157,13 +185,15 @@ def curves_chart(
     height: int = 280,
     log_y: bool = False,
     x_title: str = "epoch",
+    labels: dict[str, str] | None = None,
 ) -> Spec:
     """Per-epoch curves, one line per (run, metric). ``height`` is the plot's own: the legend
     below it adds its rows, so many curves never squash the plot. With one run each metric has
     its own colour; with several, each run has a colour. Training metrics (``train_*``) are dashed, the
     first other metric solid (so "dashed: training, solid: validation" holds), further ones
     dash-dotted and long-dashed. A log y axis gets labelled ticks (1, 2, 5 x 10^k) whatever its
-    range. Non-finite values are left out."""
+    range. Non-finite values are left out. ``labels`` names metrics in the legend (else
+    :data:`METRIC_LABELS`)."""
     single = len(histories) == 1
     others = [m for m in metrics if not m.startswith("train")]
     rows, series, dashes, colours = [], [], [], []
@@ -172,7 +202,7 @@ def curves_chart(
             values = history.get(metric)
             if not values:
                 continue
-            label = METRIC_LABELS.get(metric) or metric_label(metric)
+            label = (labels or {}).get(metric) or METRIC_LABELS.get(metric) or metric_label(metric)
             name = label if single else f"{run}: {label}"
             epochs = history.get("epoch") or list(range(1, len(values) + 1))
             points = [
@@ -253,97 +283,114 @@ def log_ticks(low: float, high: float, *, most: int = 8) -> list[float]:
     return ticks
 
 
-@styled
-def heatmap_chart(
+def heatmap_limit(matrices: dict[str, pd.DataFrame]) -> float:
+    """The largest finite |value| of ``matrices`` (1.0 when there is none): the end of the one
+    symmetric colour scale they share."""
+    return (
+        max(
+            (
+                float(np.nanmax(np.abs(m.to_numpy())))
+                for m in matrices.values()
+                if m.size and np.isfinite(m.to_numpy()).any()
+            ),
+            default=0.0,
+        )
+        or 1.0
+    )
+
+
+def heatmap_charts(
     matrices: dict[str, pd.DataFrame],
     *,
-    title: str,
     fixed_range: float | None = None,
     height: int = 420,
     width: int = 760,
+) -> list[Spec]:
+    """One :func:`heatmap_chart` per model, titled with its name, all on ONE symmetric colour
+    scale, so colours compare across models: each goes in its own column, with square cells
+    that fit ``width`` pixels (views round 10: two panels side by side in one chart ran 70 px
+    past the page at 1024 px; stretched to a 1920 px page's column, cells were 3 times wider
+    than tall)."""
+    limit = fixed_range or heatmap_limit(matrices)
+    return [
+        heatmap_chart(
+            matrix,
+            title=name,
+            name=name,
+            fixed_range=limit,
+            height=height,
+            width=width,
+            fill=False,
+        )
+        for name, matrix in matrices.items()
+    ]
+
+
+@styled
+def heatmap_chart(
+    matrix: pd.DataFrame,
+    *,
+    title: str,
+    name: str = "",
+    fixed_range: float | None = None,
+    height: int = 420,
+    width: int = 760,
+    fill: bool = True,
 ) -> Spec:
-    """Square heatmaps side by side (two per row from three models on) on ONE symmetric colour
-    scale (red positive, blue negative), so colours compare across models; rows and columns in
-    each matrix's own order. Cells are as large as ``height`` and ``width`` (pixels) allow."""
-    limit = fixed_range or max(
-        (
-            float(np.nanmax(np.abs(m.to_numpy())))
-            for m in matrices.values()
-            if m.size and np.isfinite(m.to_numpy()).any()
-        ),
-        default=0.0,
-    )
-    limit = limit or 1.0
+    """A square matrix as a heatmap on a symmetric colour scale (red positive, blue negative),
+    rows and columns in its own order, its cells as tall as square cells at ``width`` pixels,
+    within ``height``; ``fill``: as wide as its column (views round 6: 490 px of cells ran
+    184 px past a 306 px column at 1024 px), else the cells square. ``name``: the model, in the
+    tooltip."""
+    limit = fixed_range or heatmap_limit({name: matrix})
     rows = [
         {"model": name, "row": str(r), "col": str(c), "v": v}
-        for name, matrix in matrices.items()
         for r, line in zip(matrix.index, matrix.to_numpy(), strict=True)
         for c, value in zip(matrix.columns, line, strict=True)
         if (v := _finite(value)) is not None
     ]
-    columns = 1 if len(matrices) == 1 else 2 if len(matrices) > 2 else len(matrices)
-    dims = max((len(m.columns) for m in matrices.values()), default=1)
-    step = max(3, min((height - 90) // dims, (width - 60 - 50 * columns) // (columns * dims)))
-    panels = []
-    for name, matrix in matrices.items():
-        order = [str(c) for c in matrix.columns]  # the dimensions in the model's own order
-        cell = {"type": "ordinal", "sort": order, "title": None,
-                "axis": {"labelAngle": 0, "labelOverlap": True}}  # fmt: skip
-        panels.append(
-            {
-                **({"title": name} if len(matrices) > 1 else {}),
-                "transform": [{"filter": {"field": "model", "equal": name}}],
-                "width": {"step": step},
-                "height": {"step": step},
-                "mark": "rect",
-                "encoding": {
-                    "x": {"field": "col", **cell},
-                    "y": {"field": "row", **cell},
-                    "color": {
-                        "field": "v",
-                        "type": "quantitative",
-                        "title": f"colour scale: \u2212{limit:.3g} to +{limit:.3g}",
-                        "scale": {"scheme": "redblue", "reverse": True, "domain": [-limit, limit]},
-                        # below the matrix: on the right it ran under the next column at 1280 px
-                        "legend": {
-                            "orient": "bottom",
-                            "direction": "horizontal",
-                            "gradientLength": 200,
-                            "format": ".3~g",
-                        },
-                    },
-                    "tooltip": [
-                        {"field": "model"},
-                        {"field": "row", "title": "dim"},
-                        {"field": "col", "title": "× dim"},
-                        {"field": "v", "title": "value", "format": ".4g"},
-                    ],
-                },
-            }
-        )
-    if len(panels) == 1:  # as wide as its column (views round 6: 490 px of cells ran 184 px
-        # past a 306 px column at 1024 px); as tall as square cells at the asked width
-        single = {k: v for k, v in panels[0].items() if k not in ("transform", "width", "height")}
-        return {
-            "title": _title(title, None),
-            "usermeta": SVG,
-            "data": {"values": rows},
-            "width": "container",
-            "height": step * dims,
-            "autosize": {"type": "fit-x", "contains": "padding"},
-            **single,
-        }
+    dims = max(len(matrix.columns), 1)
+    step = max(3, min((height - 90) // dims, (width - 110) // dims))
+    order = [str(c) for c in matrix.columns]  # the dimensions in the model's own order
+    cell = {"type": "ordinal", "sort": order, "title": None,
+            "axis": {"labelAngle": 0, "labelOverlap": True}}  # fmt: skip
     return {
         "title": _title(title, None),
         "usermeta": SVG,
         "data": {"values": rows},
-        # rows of at most two panels (Streamlit does not draw Vega-Lite's wrapped "concat")
         **(
-            {"hconcat": panels}
-            if columns == len(panels)
-            else {"vconcat": [{"hconcat": panels[i : i + 2]} for i in range(0, len(panels), 2)]}
+            {
+                "width": "container",
+                "height": step * dims,
+                "autosize": {"type": "fit-x", "contains": "padding"},
+            }
+            if fill
+            else {"width": {"step": step}, "height": {"step": step}}
         ),
-        "resolve": {"scale": {"color": "shared"}},
+        "mark": "rect",
+        "encoding": {
+            "x": {"field": "col", **cell},
+            "y": {"field": "row", **cell},
+            "color": {
+                "field": "v",
+                "type": "quantitative",
+                "title": f"colour scale: \u2212{limit:.3g} to +{limit:.3g}",
+                "scale": {"scheme": "redblue", "reverse": True, "domain": [-limit, limit]},
+                # below the matrix: on the right it ran under the next column at 1280 px
+                "legend": {
+                    "orient": "bottom",
+                    "direction": "horizontal",
+                    "gradientLength": 200,
+                    "format": ".3~g",
+                },
+            },
+            "tooltip": [
+                {"field": "model"},
+                {"field": "row", "title": "dim"},
+                {"field": "col", "title": "× dim"},
+                {"field": "v", "title": "value", "format": ".4g"},
+            ],
+        },
     }
 
 
@@ -476,7 +523,7 @@ def importance_chart(importance: pd.DataFrame, *, height: int = 260) -> Spec:
     ]
     labels = list(series.values())
     return {
-        "title": _title("Use of each dimension", None),
+        "title": _title("Use per dimension", None),  # a 190 px column at 1024 px
         "usermeta": SVG,
         "height": height,
         "data": {"values": rows},
@@ -515,10 +562,14 @@ REPORT_SERIES = {
     **IMPORTANCE_SERIES,
     "movie_variance_share": "movie variance (weighted by ratings)",
 }
-#: The prefix curves of :func:`dimension_report_chart`: column -> (label, colour, dash).
+#: The prefix curves of :func:`dimension_report_chart`: column -> (label, colour, dash); the
+#: colour a :func:`colour` index (its black in the page's text colour: black dots on the dark
+#: theme, views round 10).
 PREFIX_CURVES = {
-    "rmse_index": ("first k dims as trained", PALETTE[5], [1, 0]),
-    "rmse_pca": ("first k principal directions", PALETTE[6], [2, 3]),
+    # short: the legend starts at the plot's left edge and "first k principal directions" ran
+    # past a half-width chart at 1024 px (views round 10); the title says "first k"
+    "rmse_index": ("as trained", 5, [1, 0]),
+    "rmse_pca": ("principal directions", 6, [2, 3]),
 }
 
 
@@ -555,15 +606,20 @@ def dimension_report_charts(
         if (v := _finite(value)) is not None
     ]
     full = _finite(prefix["rmse_index"].iloc[-1])
+    # the full model's RMSE as a dashed grey rule named in the legend: a label on the plot sat
+    # on the curve, which ends at that value (views round 10)
+    rule_label = f"all dims: {full:.4f}" if full is not None else None
+    names = [label for label, _, _ in PREFIX_CURVES.values()] + ([rule_label] if full else [])
+    colours_of = [colour(c) for _, c, _ in PREFIX_CURVES.values()] + (["grey"] if full else [])
+    dashes_of = [d for _, _, d in PREFIX_CURVES.values()] + ([[4, 4]] if full else [])
     shown = {row["series"] for row in bars}  # no legend entry for a series without bars
     labels = [label for label in series.values() if label in shown]
-    names = [label for label, _, _ in PREFIX_CURVES.values()]
     legend = {**_LEGEND, "columns": 1}
     strokes = {**legend, "symbolType": "stroke", "symbolStrokeWidth": 2.5}
     left = {
         "usermeta": SVG,
         "data": {"values": bars},
-        "title": "Importance of each dimension",
+        "title": _title("Importance of each dimension", None),
         "height": height,
         "autosize": {"type": "fit-x", "contains": "padding"},
         "mark": "bar",
@@ -579,26 +635,21 @@ def dimension_report_charts(
             "y": {"field": "rmse", "type": "quantitative", "title": "RMSE",
                   "scale": {"zero": False}},
             "strokeDash": {"field": "curve", "type": "nominal", "title": None, "legend": strokes,
-                           "scale": {"domain": names,
-                                     "range": [d for _, _, d in PREFIX_CURVES.values()]}},
+                           "scale": {"domain": names, "range": dashes_of}},
             "color": {"field": "curve", "type": "nominal", "title": None, "legend": strokes,
-                      "scale": {"domain": names,
-                                "range": [c for _, c, _ in PREFIX_CURVES.values()]}},
+                      "scale": {"domain": names, "range": colours_of}},
             "tooltip": [{"field": "curve"}, {"field": "k"}, {"field": "rmse", "format": ".4f"}],
         },
     }  # fmt: skip
     layers: list[Spec] = [line]
     if full is not None:
-        curves.append({"part": "full", "rmse": full, "label": f"all dims: {full:.4f}"})
-        rule = {"transform": [{"filter": {"field": "part", "equal": "full"}}]}
-        layers += [
-            {**rule, "mark": {"type": "rule", "color": "grey", "strokeDash": [4, 4]},
-             "encoding": {"y": {"field": "rmse", "type": "quantitative"}}},
-            {**rule, "mark": {"type": "text", "align": "right", "dy": -8, "color": TEXT_COLOUR.get(),
-                              "fontSize": 13, "x": "width"},
+        curves.append({"part": "full", "rmse": full, "curve": rule_label})
+        layers.append(
+            {"transform": [{"filter": {"field": "part", "equal": "full"}}], "mark": "rule",
              "encoding": {"y": {"field": "rmse", "type": "quantitative"},
-                          "text": {"field": "label"}}},
-        ]  # fmt: skip
+                          "color": line["encoding"]["color"],
+                          "strokeDash": line["encoding"]["strokeDash"]}}
+        )  # fmt: skip
     right = {
         "usermeta": SVG,
         "data": {"values": curves},

@@ -189,9 +189,11 @@ def _align(model_a: Any, model_b: Any, *, min_ratings: int, top: int) -> Any:
 def quality_line(name: str, quality: Any) -> None:
     """An axis's separation quality: in-sample and leave-one-out AUC and the verdict."""
     icon = VERDICT_ICONS.get(quality.verdict, ":material/warning:")
-    left, mid, right = st.columns([1, 1, 3], vertical_alignment="center")
+    # the two figures one above the other: side by side in fifths of the page their labels
+    # read "x: AUC leave-o…" at 1024 px (views round 10)
+    left, right = st.columns([2, 3], vertical_alignment="center")
     left.metric(f"{name}: AUC in sample", f"{quality.auc:.3f}")
-    mid.metric(f"{name}: AUC leave-one-out", f"{quality.auc_loo:.3f}")
+    left.metric(f"{name}: AUC leave-one-out", f"{quality.auc_loo:.3f}")
     body = f"**{name} axis: {quality.verdict}** ({quality.n_a} vs {quality.n_b} movies). " + (
         text.md(quality.message)
     )
@@ -430,7 +432,7 @@ def render_probes(models: list[Any]) -> None:
     )
     summary = summary.dropna(axis="columns", how="all")  # e.g. no user attributes in the data
     st.dataframe(
-        summary,
+        widgets.numbers_first(summary),
         hide_index=True,
         column_config={
             **{

@@ -298,7 +298,7 @@ def render_your_ratings(
         if "user_bias" not in model.arrays:  # no user bias, no level: every push is taste
             drivers = drivers.drop(columns="level")
         st.dataframe(
-            drivers,
+            widgets.numbers_first(drivers),
             hide_index=True,
             column_config={
                 "your rating": st.column_config.NumberColumn(  # as in "Your ratings" (views
@@ -485,6 +485,7 @@ def _rated_list(model: Any, ratings: dict[MovieId, float], rows: dict[int, float
         table.assign(remove=False),
         hide_index=True,
         disabled=["movie_id", "title"],
+        column_order=["your rating", "remove", "title"],  # the title last: a long one is cut
         column_config={
             "movie_id": None,
             "your rating": st.column_config.NumberColumn(

@@ -1,0 +1,153 @@
+"""A 1024 px projector (views round 10): tables keep their numbers before their text, charts
+fit their columns with whole titles and legends, and controls get room for their labels."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from apptest_helpers import assert_clean, open_page, vega_specs
+from streamlit.testing.v1 import AppTest
+
+from movierate.ui import charts
+
+
+def text_first_then_only_text(table: pd.DataFrame) -> bool:
+    """Whether every column after the table's first free-text column (title, genres, ...) is
+    text too: a scrolled table then cuts text at its edge, never a number."""
+    from movierate.ui.widgets import TEXT_COLUMNS
+
+    columns = list(table.columns)
+    first = next((i for i, c in enumerate(columns) if c in TEXT_COLUMNS), len(columns))
+    return all(c in TEXT_COLUMNS for c in columns[first:])
+
+
+@pytest.mark.parametrize(
+    ("page", "query"),
+    [
+        ("pages/neighbours.py", {"q": "matrix 1999"}),  # side by side: was title | cosine
+        ("pages/explore.py", {"model": "small-mf"}),  # custom axes' ends: was title | year |
+        ("pages/recommend.py", {"user": "1"}),
+        ("pages/compare.py", {"section": "Movie by movie"}),
+    ],
+)
+def test_movie_tables_put_every_number_before_the_text(trained_home, page, query):
+    at = open_page(page, **query)
+    tables = [t.value for t in at.dataframe if "title" in t.value.columns]
+    assert tables
+    for table in tables:
+        assert text_first_then_only_text(table), list(table.columns)
+
+
+def test_side_by_side_neighbours_show_the_similarity_and_in_all_first(trained_home):
+    at = open_page("pages/neighbours.py", q="matrix 1999")
+    for table in (t.value for t in at.dataframe):
+        assert list(table.columns) == ["cosine_similarity", "shared", "title"]
+
+
+def test_models_tables_show_the_test_rmse_mae_and_verdict_after_the_name(trained_home):
+    """Home's table hid the test RMSE behind dataset, family and regularizers at 1024 px, and
+    Compare's cut its paired verdict to "+0.0205 ± 0.00"."""
+    home = next(t.value for t in open_page("pages/home.py").dataframe if "model" in t.value)
+    assert list(home.columns[:3]) == ["model", "test RMSE", "test MAE"]
+    assert text_first_then_only_text(home) and home.columns[-1] == "created (UTC)"
+    at = open_page("pages/compare.py")
+    accuracy = at.dataframe[0].value
+    assert list(accuracy.columns[:4]) == ["model", "test RMSE", "test MAE", "vs lowest (paired)"]
+    assert text_first_then_only_text(accuracy)
+
+
+def test_compare_space_table_gives_the_spread_numbers_first(trained_home):
+    at = open_page("pages/compare.py", section="Embedding spaces")
+    (space,) = (t.value for t in at.dataframe)
+    assert list(space.columns[:4]) == [
+        "model",
+        "mean |correlation|",
+        "mean KS to U(-1, 1)",
+        "variances",
+    ]
+
+
+def share_of_row(at: AppTest, label: str) -> float:
+    """The share of its row (0-1) the narrowest column holding the widget ``label`` has."""
+    weights = [
+        col.weight for col in at.columns if any(getattr(e, "label", None) == label for e in col)
+    ]
+    assert weights, f"no column holds {label!r}"
+    return min(weights)
+
+
+#: The least share of the main column (564 px at 1024 px with the sidebar) a labelled control
+#: needs: "Sample a user" read "S…" in 0.18 of it, "cosine | euclidean" "cosine | eu…" in 0.23.
+LEAST_SHARE = 0.35
+
+
+def test_controls_and_figures_have_room_for_their_labels(trained_home):
+    at = open_page("pages/neighbours.py")
+    assert share_of_row(at, "Metric") >= LEAST_SHARE
+    at = open_page("pages/recommend.py", user="1")
+    assert share_of_row(at, "Sample a user") >= LEAST_SHARE
+    at = open_page("pages/compare.py", section="Movie by movie")
+    for label in ("Procrustes residual", "Prediction RMSE between", "Prediction correlation"):
+        assert share_of_row(at, label) >= LEAST_SHARE
+    at = open_page("pages/explore.py", model="small-mf")
+    assert share_of_row(at, "x: AUC leave-one-out") >= LEAST_SHARE
+
+
+def test_compare_heatmaps_each_fill_their_own_column(trained_home):
+    """Two panels in one chart ran 70 px past the page at 1024 px: each is now a chart as wide
+    as its column, on the scale they share."""
+    at = open_page("pages/compare.py", section="Embedding spaces")
+    assert_clean(at)
+    heatmaps = [s for s in vega_specs(at) if s.get("mark") == "rect"]
+    models = [{v["model"] for v in h["data"]["values"]} for h in heatmaps]
+    assert sorted(map(sorted, models)) == [["small-deep"], ["small-mf"]]
+    # square cells that fit half of a 1024 px page's main column (264 px)
+    assert all(h["width"] == h["height"] == {"step": 14} for h in heatmaps)  # 16 x 14 = 224
+    (domain,) = {tuple(h["encoding"]["color"]["scale"]["domain"]) for h in heatmaps}
+    assert domain[0] == -domain[1]
+
+
+def lines(text: str | list[str]) -> list[str]:
+    return [text] if isinstance(text, str) else text
+
+
+def test_chart_titles_and_subtitles_wrap_to_a_half_width_column():
+    """ "dashed: training rows, solid: early-st…" lost the key to the line styles at 1024 px."""
+    history = {"epoch": [1, 2], "train_rmse": [1.0, 0.9], "stop_rmse": [1.1, 1.0]}
+    spec = charts.curves_chart(
+        {"a": history, "b": history},
+        ["train_rmse", "stop_rmse"],
+        title="Learning curves of every model compared here",
+        subtitle="dashed: training rows, solid: early-stopping rows",
+        y_title="RMSE",
+    )
+    title, subtitle = lines(spec["title"]["text"]), lines(spec["title"]["subtitle"])
+    assert " ".join(subtitle) == "dashed: training rows, solid: early-stopping rows"
+    assert len(subtitle) > 1 and all(len(line) <= 34 for line in subtitle)
+    assert all(len(line) <= charts.TITLE_CHARS for line in title)
+
+
+def test_regularizer_legends_name_the_regularizer_only():
+    """ "u1dec: decorrelation penalty" ran past a half-width chart: the chart's title says
+    these are regularizer losses."""
+    history = {"epoch": [1, 2], "reg_decorrelation": [0.1, 0.2], "reg_l2": [1.0, 1.1]}
+    spec = charts.curves_chart(
+        {"u1dec": history},
+        ["reg_decorrelation", "reg_l2"],
+        title="Regularizer losses per epoch",
+        y_title="loss",
+        log_y=True,
+        labels=charts.PENALTY_LABELS,
+    )
+    assert {r["series"] for r in spec["data"]["values"]} == {"decorrelation", "L2"}
+
+
+def test_the_full_models_rmse_is_a_legend_entry_not_a_label_on_the_curve():
+    """ "all dims: 0.9097" was drawn where the as-trained curve ends, on it."""
+    dims = pd.DataFrame({"dimension": [0, 1], "heldout_share": [0.6, 0.4]})
+    prefix = pd.DataFrame({"k": [0, 1, 2], "rmse_index": [1.0, 0.95, 0.9],
+                           "rmse_pca": [1.0, 0.92, 0.9]})  # fmt: skip
+    _, right = charts.dimension_report_charts(dims, prefix)
+    assert all(layer["mark"] != "text" for layer in right["layer"])
+    rule = next(layer for layer in right["layer"] if layer["mark"] == "rule")
+    assert "all dims: 0.9000" in rule["encoding"]["color"]["scale"]["domain"]
