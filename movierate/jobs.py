@@ -38,6 +38,9 @@ from movierate.progress import Phase, ProgressCallback, ProgressEvent
 log = logging.getLogger(__name__)
 
 JobState = Literal["queued", "running", "done", "failed", "cancelled"]
+#: The phase of a job whose training has ended and whose model is being written: too late to
+#: cancel (recheck A, s27: a Cancel then was ignored without a word).
+SAVING = "saving the model"
 ACTIVE_STATES: frozenset[str] = frozenset({"queued", "running"})
 
 
@@ -189,7 +192,7 @@ class _Job:
             if metrics:
                 self.latest_metrics.update(metrics)
             if phase == Phase.DONE:
-                self.phase = "saving the model"
+                self.phase = SAVING
                 self.epoch = self.epochs = int(metrics.get("epochs_run", self.epoch))
                 self.batch = self.batches
                 return
@@ -395,8 +398,11 @@ class JobRegistry:
             except MovierateError as exc:
                 self._finish(job, "failed", phase="failed", error=str(exc))
             except Exception as exc:  # the worker must report every failure, never die silently
-                log.exception("Training job %s failed unexpectedly", job.name)
                 kind = getattr(exc, "original_type", type(exc).__name__)  # a child's error
+                if getattr(exc, "details", None):  # the child's traceback, not this re-raise
+                    log.error("Training job %s failed unexpectedly:\n%s", job.name, exc.details)
+                else:
+                    log.exception("Training job %s failed unexpectedly", job.name)
                 self._finish(
                     job,
                     "failed",

@@ -185,9 +185,8 @@ def ranking_text(check: RankingCheck | None) -> str:
 #: movie's popularity says nothing of who likes it, the model's lists held movies users would
 #: rate 5.94 on average against 3.52 for the most-rated list, yet lost this check 8 of 8 times).
 EXPOSURE_CAVEAT = (
-    "It counts the liked movies users went on to rate, and people rate what is shown and popular, "
-    "so a most-rated list does well here whether or not they would like it more than the "
-    "model's picks."
+    "People rate what is shown and popular, so a most-rated list scores well on this check "
+    "whether or not they would like its movies more than the model's picks."
 )
 
 

@@ -1831,14 +1831,14 @@ def averages_lose_text(metrics: dict[str, Any] | None, *, with_model: bool = Tru
         return ""
     model = metrics.get("test_rmse") if with_model else None
     against = (
-        f" The model's test RMSE minus the mean's: {model - mean:+.4f}."
+        f" Its test RMSE minus the mean's: {model - mean:+.4f} (no interval is recorded for that)."
         if _is_number(model)
         else ""
     )
     return (
-        f"Here the averages score worse than the training mean (RMSE {averages:.4f} against "
-        f"{mean:.4f}): they fit noise in the training rows, so being below them does not show "
-        f"that the model learned anything.{against}"
+        f"Here the user and movie averages score worse than the training mean (RMSE "
+        f"{averages:.4f} against {mean:.4f}), so being below them does not show that the model "
+        f"learned anything: compare it with the mean.{against}"
     )
 
 

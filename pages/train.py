@@ -12,6 +12,7 @@ from movierate import advice, data, schema, store
 from movierate.data.formats import OFFICIAL_SPLITS_100K
 from movierate.defaults import fill_data_size_defaults, fill_family_defaults, steps_per_epoch_note
 from movierate.errors import MovierateError, NameTakenError
+from movierate.jobs import SAVING
 from movierate.tuning import MAX_ENSEMBLE, TuneRequest, blend_families, no_better_than_mean_note
 from movierate.ui import charts, shell, state, text, widgets
 from movierate.ui.text import regularizer_keys
@@ -159,7 +160,9 @@ def show_monitor() -> None:
     st.session_state["watch_job"] = watched
     job = by_id[watched]
     show_job(job)
-    if job.active and st.button(
+    if job.phase == SAVING:
+        st.caption("Training has ended and the model is being saved: too late to cancel.")
+    elif job.active and st.button(
         "Cancel this run", icon=":material/stop_circle:", key=f"cancel_{job.id}"
     ):
         registry.cancel(job.id)

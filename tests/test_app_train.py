@@ -210,6 +210,30 @@ def test_cancel_button_stops_the_run(trained_home, fake_jobs):
     assert any("nothing was saved" in i.value for i in at.info)
 
 
+def test_no_cancel_button_once_the_model_is_being_saved(trained_home, monkeypatch):
+    """Recheck A (s27): a Cancel pressed while the model was being saved was ignored unsaid."""
+    release = threading.Event()
+
+    def runner(dataset, spec, name, split_params, progress, cancel):
+        kept = {"train_rmse": 0.95, "stop_rmse": 0.96, "best_epoch": 1, "epochs_run": 1}
+        progress(Event(1, 1, 10, 10, Phase.DONE, kept))
+        release.wait(10)
+        return name
+
+    registry = JobRegistry(runner=runner, max_workers=1)
+    monkeypatch.setattr(state, "job_registry", lambda: registry)
+    try:
+        at = submit(open_train(), **{"Model name": "being-saved", "Epochs": 1})
+        job_id = registry.jobs()[0].id
+        _wait(lambda: registry.snapshot(job_id).phase == "saving the model")
+        at.run()
+        assert "Cancel this run" not in [b.label for b in at.button]
+        assert any("too late to cancel" in c.value for c in at.caption)
+    finally:
+        release.set()
+    assert registry.wait(job_id, 10).state == "done"
+
+
 def _wait(condition, timeout: float = 10.0) -> None:
     import time
 

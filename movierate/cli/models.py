@@ -370,8 +370,8 @@ def _configure_evaluate(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         metavar="MODEL",
         help="also score these models (same data and split) on the same test ratings and "
-        "print each one's test RMSE against the lowest, ± the standard error of the paired "
-        "difference",
+        "print each one's test RMSE against the lowest, ± the 95% half-width of the paired "
+        "difference and how many standard errors it is",
     )
 
 
@@ -467,7 +467,7 @@ def _print_paired(models: list[Any], ds: Any) -> None:
             )
     differences = paired.paired_differences(models, ds)
     print(
-        f"\npaired over the same {differences[0].n_rows:,} test ratings (± the standard error "
+        f"\npaired over the same {differences[0].n_rows:,} test ratings (± the 95% half-width "
         "of each difference, each user's ratings counted together: it covers which users' "
         "ratings are test rows, not training noise such as another seed)"
     )
