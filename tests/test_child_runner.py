@@ -94,9 +94,12 @@ def test_a_movierate_error_in_the_child_keeps_its_message():
     assert snap.error == "The models folder is read-only: make it writable."
 
 
-def test_an_unexpected_error_carries_the_childs_traceback():
+def test_an_unexpected_error_carries_the_childs_traceback(caplog):
     registry = _registry()
-    snap = registry.wait(registry.submit("ml-100k", Spec(behaviour="bug"), "b"), 120)
+    with caplog.at_level("ERROR", logger="movierate.jobs"):
+        snap = registry.wait(registry.submit("ml-100k", Spec(behaviour="bug"), "b"), 120)
+    (logged,) = [r.getMessage() for r in caplog.records if "failed unexpectedly" in r.getMessage()]
+    assert "child_job" in logged and "KeyError" in logged  # recheck A: the log had only ours
     assert snap.state == "failed"
     assert snap.error == "Training failed unexpectedly: KeyError: 'an unexpected key'"
     assert "child_job" in snap.error_details and "KeyError" in snap.error_details
