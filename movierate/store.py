@@ -912,17 +912,22 @@ def unique_name(base: str) -> str:
 
 def models_folder_problem() -> str | None:
     """Why the models folder cannot hold models, or None (a missing one is made when a model is
-    saved): it, or a folder above it, is a file or a link to nothing. THE wording every command
-    and page shows (bad-input round 18: `import` said "File exists", `rename` and `delete` "no
-    models are saved yet" where `list` named the file)."""
+    saved): it, or a folder above it, is a file, a link to nothing, or cannot be read. THE
+    wording every command and page shows (bad-input round 18: `import` said "File exists",
+    `rename` and `delete` "no models are saved yet" where `list` named the file; recheck B, s27:
+    an unreadable folder was called a link to nothing)."""
     root = config.models_dir()
     setting = config.models_dir_setting()
     for path in (root, *root.parents):
         try:
             if path.is_dir():
+                if path == root:
+                    _check_listable(root)
                 return None
             dead_link = path.is_symlink()
             a_file = not dead_link and path.exists()
+        except PermissionError:
+            return unreadable_text(root)
         except OSError:  # a loop of links on some systems
             dead_link, a_file = True, False
         where = "The models folder" if path == root else "The folder"
@@ -939,6 +944,40 @@ def models_folder_problem() -> str | None:
                 "move the file away)."
             )
     return None
+
+
+def _check_listable(folder: Path) -> None:
+    """PermissionError when ``folder``'s entries can be neither listed nor opened (no read or
+    no search permission)."""
+    os.stat(os.path.join(folder, "."))  # needs search (x) permission
+    with os.scandir(folder):  # needs read (r) permission
+        pass
+
+
+def _blocked_folder(path: Path) -> Path:
+    """The folder (``path`` or one above it) whose permissions keep ``path`` from being read:
+    the highest one that cannot be searched, else ``path`` itself."""
+    for folder in (*reversed(path.parents), path):
+        try:
+            _check_listable(folder) if folder == path else os.stat(os.path.join(folder, "."))
+        except PermissionError:
+            return folder
+        except OSError:
+            return path
+    return path
+
+
+def unreadable_text(root: Path) -> str:
+    """Why the models folder ``root`` cannot be used when this user may not read it (or a folder
+    above it): the folder to fix and how. Never "a link to nothing": the models are there."""
+    blocked = _blocked_folder(root)
+    where = "" if blocked == root else f" because {blocked} above it cannot be read"
+    return (
+        f"The models folder {root} cannot be read (permission denied){where}; give your user "
+        f"read and search permission on {blocked} (e.g. `chmod u+rwx {shell_quoted(str(blocked))}`"
+        f" as its owner), or set {config.models_dir_setting()} to a folder you can read. The "
+        "saved models themselves are untouched."
+    )
 
 
 def check_readable() -> None:
@@ -1156,7 +1195,13 @@ def list_models() -> tuple[list[ModelInfo], list[BrokenModel]]:
             broken.append(BrokenModel(path.name, DEAD_LINK, path))  # bad-input round 15: unlisted,
             continue  # yet its name was "taken" and delete found "no model" (a file stays
         # unlisted, a note of the user's: its name is said as held when asked for, below)
-        if path.name.startswith(".") or not path.is_dir():
+        if path.name.startswith("."):
+            continue
+        try:
+            if not path.is_dir():
+                continue
+        except PermissionError:  # a link to a folder this user may not read
+            broken.append(BrokenModel(path.name, UNREADABLE_LINK, path))
             continue
         try:
             try:
@@ -1593,6 +1638,13 @@ DEAD_LINK = (
 )
 
 
+#: Why a link in the models folder to a folder this user may not read is listed as broken.
+UNREADABLE_LINK = (
+    "a link to a folder this user may not read (permission denied); fix the permissions of "
+    "its target, or delete the link, which removes only the link"
+)
+
+
 #: What a file (or a link to one) in the models folder is, where its name is asked for.
 FILE_IN_STORE = (
     "a file, not a model folder; move it out of the models folder (movierate deletes only "
@@ -1601,9 +1653,18 @@ FILE_IN_STORE = (
 
 
 def _dead_link(path: Path) -> bool:
-    """Whether ``path`` is a symbolic link whose target is missing or a loop."""
+    """Whether ``path`` is a symbolic link whose target is missing or a loop. StoreError
+    (:func:`unreadable_text`) when the folder holding ``path`` cannot be read: an unreadable
+    folder is no dead link (recheck B, s27: every model was listed as one)."""
     try:
-        return path.is_symlink() and not path.exists()
+        if not path.is_symlink():
+            return False
+    except PermissionError:
+        raise StoreError(unreadable_text(path.parent)) from None
+    try:
+        return not path.exists()
+    except PermissionError:  # a link to a folder this user may not read: not a dead one
+        return False
     except OSError:  # a loop on some systems
         return True
 

@@ -834,3 +834,43 @@ def test_models_table_gives_the_rating_scale_when_models_differ_in_it(tiny):
     (info,), _ = store.list_models()
     lo, hi = store.read_meta("scaled")["dataset"]["rating_scale"][:2]
     assert info.scale == (lo, hi)
+
+
+def _as_owner(args: list[str]) -> list[str]:
+    """``args`` run so that folder permissions apply (root drops its override with setpriv)."""
+    if os.geteuid() != 0:
+        return args
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: permissions would not apply")
+    caps = "-dac_override,-dac_read_search"
+    return ["setpriv", f"--inh-caps={caps}", f"--bounding-set={caps}", *args]
+
+
+@pytest.mark.parametrize(
+    "damage, blocked",
+    [("models", 0o444), ("models", 0o000), ("home", 0o000)],
+)
+def test_an_unreadable_models_folder_is_named_and_no_model_called_a_dead_link(
+    isolated_home, damage, blocked
+):
+    """Recheck B (s27): with the models folder (or the home) unreadable, `list` exited 0 and
+    called every saved model "a link that leads to no folder ... delete it"."""
+    models = config.models_dir()
+    (models / "base1").mkdir(parents=True)
+    folder = models if damage == "models" else isolated_home
+    folder.chmod(blocked)
+    try:
+        for command in (["list"], ["show", "base1"], ["import", "x.npy", "--name", "bi"]):
+            done = subprocess.run(
+                _as_owner([sys.executable, "-m", "movierate", *command]),
+                capture_output=True,
+                text=True,
+                cwd=REPO,
+                timeout=120,
+            )
+            assert done.returncode == 1, (command, done.stdout, done.stderr)
+            assert "cannot be read (permission denied)" in done.stderr, (command, done.stderr)
+            assert f"chmod u+rwx {folder}" in done.stderr
+            assert "link" not in done.stderr and "Traceback" not in done.stderr
+    finally:
+        folder.chmod(0o755)
