@@ -20,25 +20,35 @@ from pathlib import Path
 from movierate.errors import DataError, StoreError
 from movierate.filenames import bytes_escaped
 
+#: Relative settings made absolute, by (variable, value): each is resolved from the current
+#: folder once per process, at first use (recheck B, s27: a training whose current folder was
+#: deleted or moved mid-run resolved its home again at save time, and lost or misplaced it).
+_RESOLVED: dict[tuple[str, str], Path] = {}
+
 
 def _setting(variable: str, error: type[Exception] = StoreError) -> Path | None:
     """The folder an environment variable names, absolute (``~`` expanded; a relative value
-    taken from the current folder once, so messages show where it is); None when unset or
-    blank (a blank value would otherwise put files in whatever folder the program started
-    from). ``error`` when ``~user`` names no user of this system, or when the value holds a
-    ``$VAR`` that nothing expanded."""
+    taken from the current folder once per process, at first use, so later moves of the current
+    folder change nothing); None when unset or blank (a blank value would otherwise put files in
+    whatever folder the program started from). ``error`` when ``~user`` names no user of this
+    system, or when the value holds a ``$VAR`` that nothing expanded."""
     value = os.environ.get(variable, "").strip()
     if not value:
         return None
+    if (variable, value) in _RESOLVED:
+        return _RESOLVED[variable, value]
     if problem := _written_as_code(variable, value):
         raise error(problem)
     try:
-        return absolute_path(value, f"{variable}={bytes_escaped(value)!r}", error)
+        path = absolute_path(value, f"{variable}={bytes_escaped(value)!r}", error)
     except RuntimeError:  # "~nosuchuser/...": no such user's home to expand
         raise error(
             f"{variable}={value!r} starts with a user name this system does not have; give an "
             "absolute path."
         ) from None
+    if not Path(value).expanduser().is_absolute():
+        _RESOLVED[variable, value] = path
+    return path
 
 
 def current_folder() -> Path | None:
@@ -123,7 +133,7 @@ def _exists(value: str) -> bool:
 
 def home_dir() -> Path:
     """Root folder of movierate's files (read from the environment on every call)."""
-    return _setting("MOVIERATE_HOME") or Path.home() / ".movierate"
+    return _setting("MOVIERATE_HOME") or (_setting("HOME") or Path.home()) / ".movierate"
 
 
 def data_dir() -> Path:

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from apptest_helpers import movierate_env
 
+from movierate import config
+
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_TEST_DATA = REPO.parent / "shared" / "data" / "movielens"
 
@@ -63,6 +65,7 @@ def isolated_home(tmp_path_factory, monkeypatch, request) -> Path:
     """
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("MOVIERATE_HOME", str(home))
+    monkeypatch.setattr(config, "_RESOLVED", {})  # relative settings: resolved once per test
     monkeypatch.delenv("MOVIERATE_MODELS_DIR", raising=False)
     test_data = Path(os.environ.get("MOVIERATE_TEST_DATA", DEFAULT_TEST_DATA))
     if test_data.is_dir():

@@ -154,3 +154,28 @@ def test_a_bad_data_folder_setting_stops_a_training_before_it_starts(monkeypatch
     monkeypatch.setattr(training, "train", lambda *a, **k: pytest.fail("trained"))
     with pytest.raises(DataError, match="MOVIERATE_DATA_DIR=.* does not exist"):
         pipeline.train_and_save(str(tmp_path), ModelSpec(dim=2, epochs=1), "x")
+
+
+def test_relative_settings_are_resolved_once_and_a_relative_home_variable_too(
+    tmp_path, monkeypatch
+):
+    """Recheck B (s27): a relative MOVIERATE_DATA_DIR / MOVIERATE_HOME was resolved again on
+    every call, and HOME=relative (MOVIERATE_HOME unset) was never made absolute, so a deleted
+    current folder gave "No model named ... in relhomedir/.movierate/models"."""
+    start = tmp_path / "start"
+    (start / "data").mkdir(parents=True)
+    monkeypatch.chdir(start)
+    monkeypatch.setenv("MOVIERATE_DATA_DIR", "data")
+    monkeypatch.delenv("MOVIERATE_HOME")
+    monkeypatch.setenv("HOME", "relhomedir")
+    assert config.extra_data_dir() == start / "data"
+    assert config.home_dir() == start / "relhomedir" / ".movierate"
+    monkeypatch.chdir(tmp_path)
+    assert config.extra_data_dir() == start / "data"
+    assert config.home_dir() == start / "relhomedir" / ".movierate"
+    monkeypatch.setenv("HOME", "other")  # a new value is resolved anew, here: it is gone
+    (tmp_path / "gone").mkdir()
+    monkeypatch.chdir(tmp_path / "gone")
+    (tmp_path / "gone").rmdir()
+    with pytest.raises(StoreError, match=r"HOME='other' is a relative path and the current"):
+        config.home_dir()

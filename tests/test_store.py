@@ -874,3 +874,26 @@ def test_an_unreadable_models_folder_is_named_and_no_model_called_a_dead_link(
             assert "link" not in done.stderr and "Traceback" not in done.stderr
     finally:
         folder.chmod(0o755)
+
+
+@pytest.mark.parametrize("then", ["deleted", "moved"])
+def test_a_relative_home_is_resolved_once_so_a_save_after_the_folder_went_goes_where_checked(
+    tiny, tmp_path, monkeypatch, then
+):
+    """Recheck B (s27): `cd a/X; MOVIERATE_HOME=../home_rel train ...` with a/X deleted mid-run
+    trained 60 epochs and then saved nothing ("relative path and the current folder no longer
+    exists"); with a/X moved, the model was saved but `show` looked for it elsewhere."""
+    start = tmp_path / "a" / "X"
+    start.mkdir(parents=True)
+    monkeypatch.chdir(start)
+    monkeypatch.setenv("MOVIERATE_HOME", "../home_rel")
+    root = store.check_writable()  # at the start of a training
+    assert root == start / ".." / "home_rel" / "models"
+    if then == "deleted":
+        start.rmdir()
+    else:
+        (tmp_path / "elsewhere").mkdir()
+        start.rename(tmp_path / "elsewhere" / "X")
+    assert _save(tiny, "mid") == root / "mid"
+    assert store.load_model("mid").meta["name"] == "mid"
+    assert not (tmp_path / "elsewhere" / "home_rel").exists()
