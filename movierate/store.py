@@ -900,6 +900,7 @@ def name_like(text: str) -> str:
 def unique_name(base: str) -> str:
     """A valid model name like ``base`` that no saved model uses (``base``, ``base-2``, ...)."""
     clean = name_like(base)
+    check_readable()  # recheck B (s27): an unreadable folder surfaced as a bare PermissionError
     root = config.models_dir()
     candidate, n = clean, 1
     # a dangling link takes its name too, and so does a name differing only in case

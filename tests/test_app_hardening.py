@@ -743,3 +743,21 @@ def test_a_latin1_locale_with_a_non_ascii_home_is_said_on_every_page(tmp_path, m
         at = open_page(page)
         assert not at.exception, [e.message for e in at.exception]
         assert any("file-name encoding" in e.value for e in at.error), [e.value for e in at.error]
+
+
+def test_a_folder_that_may_not_be_read_is_named_on_the_page_without_a_traceback(caplog):
+    """Recheck B (s27): an unreadable models, home or data folder showed "Something went wrong
+    on this page (PermissionError ...)" on every page, with tracebacks in the server log."""
+
+    def page():
+        from movierate.ui import shell
+
+        with shell.error_boundary():
+            raise PermissionError(13, "Permission denied", "/srv/home/data")
+
+    at = AppTest.from_function(page).run()
+    assert not at.exception
+    [error] = [e.value for e in at.error]
+    assert error.startswith("Permission denied: /srv/home/data.") and "chmod u+rwx" in error
+    assert "Something went wrong" not in error
+    assert not any(r.exc_info for r in caplog.records)

@@ -196,8 +196,9 @@ def top_notices(current: StreamlitPage) -> None:
     try:
         key = page_key(current)
         accepted = state.read_url(key) if key is not None else None
-    except MovierateError:  # a store or setting no model can be read from: the page says so
-        accepted = None  # in its own error box (bad-input round 18: a traceback in the log)
+    except (MovierateError, PermissionError):  # a store or setting no model can be read from:
+        accepted = None  # the page says so in its own error box (bad-input round 18, recheck B
+        # s27: a traceback in the log)
     except Exception:  # a broken link check must never keep the page from drawing
         log.exception("Checking the link's parameters failed")
         accepted = None
@@ -244,6 +245,18 @@ def show_details(details: str | None) -> None:
         )
 
 
+def permission_text(exc: PermissionError) -> str:
+    """What a page says when a folder of movierate's may not be read or written: which path,
+    and how to fix it (the server's user needs permission on it, or another folder)."""
+    where = f" {os.fsdecode(exc.filename)}" if exc.filename is not None else ""
+    return (
+        f"Permission denied:{where}. The dashboard's user may not read or change it (or a "
+        "folder above it); fix the folder's permissions (e.g. `chmod u+rwx` on it as its "
+        "owner), or restart the dashboard with MOVIERATE_HOME (or MOVIERATE_DATA_DIR) set to a "
+        "folder it can use."
+    )
+
+
 @contextmanager
 def error_boundary() -> Iterator[None]:
     """Show a MovierateError as ``st.error``; anything else as a friendly error saying what to
@@ -253,6 +266,9 @@ def error_boundary() -> Iterator[None]:
         yield
     except MovierateError as exc:
         st.error(md(str(exc)), icon=":material/warning:")
+    except PermissionError as exc:  # recheck B (s27): "Something went wrong" and a traceback
+        log.warning("A dashboard page could not read a folder: %s", exc)
+        st.error(md(permission_text(exc)), icon=":material/lock:")
     except Exception as exc:  # a page must never end in a raw stack trace
         when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
         log.exception("Unexpected error on a dashboard page (%s)", when)
