@@ -4,6 +4,7 @@ stdout. One clear ``error:`` line, never a bare system message or a traceback.""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -374,3 +375,21 @@ def test_show_says_an_imported_models_data_is_not_known(tmp_path, capsys):
     line = next(line for line in out.splitlines() if line.startswith("dataset"))
     assert code == 0 and "3 movies; the ratings, users and data" in line and "not known" in line
     assert "None" not in line and "0 ratings" not in line
+
+
+def test_show_json_of_an_imported_model_says_what_is_not_known(tmp_path, capsys):
+    """Recheck B (s27): `show --json` gave 0 ratings, 0 users, a rating scale and a training
+    spec the imported vectors never had (`list --json` said family "imported"), and the text
+    `show` ended with a bare "metrics" heading."""
+    vectors = tmp_path / "vec.tsv"
+    vectors.write_text("0.1\t0.2\n0.3\t0.5\n0.7\t0.1\n")
+    assert cli.main(["import", str(vectors), "--name", "imp"]) == 0
+    capsys.readouterr()
+    code, out, _ = _run(["show", "imp", "--json"], capsys)
+    meta = json.loads(out)
+    assert code == 0 and meta["spec"] == {"family": "imported", "dim": 2}
+    dataset = meta["dataset"]
+    assert dataset["n_movies"] == 3 and dataset["name"] == "imported"
+    assert [dataset[k] for k in ("n_users", "n_ratings", "rating_scale")] == [None] * 3
+    _, out, _ = _run(["show", "imp"], capsys)
+    assert "metrics" not in out.split()

@@ -162,6 +162,21 @@ def _configure_show(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _meta_shown(meta: dict[str, Any]) -> dict[str, Any]:
+    """``meta`` as `show --json` gives it: for an imported model (movie vectors only), what is
+    not known is null and its spec is only its family and dim, as `list --json` and the text
+    `show` say (recheck B, s27: 0 ratings, 0 users and a training spec it never had)."""
+    imported = _mapping(meta.get("imported"))
+    if not imported:
+        return meta
+    unknown = dict.fromkeys(("fingerprint", "n_users", "n_ratings", "rating_scale"))
+    return {
+        **meta,
+        "spec": {"family": "imported", "dim": imported.get("dim")},
+        "dataset": {**_mapping(meta.get("dataset")), **unknown},
+    }
+
+
 def _run_show(args: argparse.Namespace) -> int:
     from movierate import store
     from movierate.errors import StoreError
@@ -169,7 +184,7 @@ def _run_show(args: argparse.Namespace) -> int:
 
     meta = store.read_meta(args.name)
     if args.json:  # NaN (a hand-edited file) as null: JSON has no NaN (recheck 2)
-        print(json.dumps(store.json_safe(meta), indent=2, allow_nan=False))
+        print(json.dumps(store.json_safe(_meta_shown(meta)), indent=2, allow_nan=False))
         return EXIT_OK
     ds = _mapping(meta.get("dataset"))
     imported = _mapping(meta.get("imported"))  # movie vectors only: no split, no training
@@ -266,7 +281,8 @@ def _run_show(args: argparse.Namespace) -> int:
     note = kept_dims_note(_mapping(meta.get("spec")), _mapping(meta.get("metrics")))
     if note:
         print(f"          ({note})")
-    print("\nmetrics")
+    if meta.get("metrics"):  # an imported model has none: no bare heading
+        print("\nmetrics")
     for key, value in _mapping(meta.get("metrics")).items():
         shown = num(value) if isinstance(value, float) else value
         print(f"  {store.metric_label(key):<36} {shown}")
