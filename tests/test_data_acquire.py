@@ -612,3 +612,18 @@ def test_a_server_that_does_not_speak_http_is_said_plainly(monkeypatch):
     assert "the connection broke off or the server did not answer as a web server" in message
     assert "BadStatusLine" in message and "bug" not in message
     listener.close()
+
+
+@pytest.mark.parametrize(
+    ("folder", "imported_as"),
+    [("con", "con-data"), ("nul.", "nul-data"), ("abc\n", "abc"), ("ml small é", "ml-small")],
+)
+def test_a_zips_folder_name_follows_the_typed_name_rule(monkeypatch, folder, imported_as):
+    """Recheck B (s27): a zip's folder 'con', 'nul.' or 'abc\\n' became a dataset folder that a
+    typed name is refused for (the old pattern's '$' also matched before a final newline)."""
+    monkeypatch.delenv("MOVIERATE_DATA_DIR")
+    ratings = b"userId,movieId,rating,timestamp\n1,10,4,100\n2,10,5,300\n"
+    assert import_zip(zip_folder({f"{folder}/ratings.csv": ratings}), "z.zip") == imported_as
+    assert sorted(p.name for p in config.data_dir().iterdir()) == [imported_as]
+    notes = load_dataset(imported_as).warnings
+    assert any(f"imported as {imported_as!r}" in note for note in notes), notes

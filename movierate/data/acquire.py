@@ -67,7 +67,6 @@ MIN_DOWNLOAD_RATE = 10_000
 RATE_WINDOW = 60.0
 DOWNLOAD_DEADLINE = 3 * 3600.0
 _MD5 = re.compile(r"\b([0-9a-fA-F]{32})\b")
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _RATINGS_FILES = {files[-1] for files in LAYOUT_FILES.values()}
 DEFAULT_MAX_EXTRACT_BYTES = 4 << 30
 """Default cap on what one zip may extract to: 4 GiB (ml-32m, the largest GroupLens set, is
@@ -510,9 +509,10 @@ def extract_zip(
         for member in members:
             _check_member(member, filename)
         prefix = _dataset_prefix(members, filename)
+        renamed = None  # why the zip's folder name was not used, for a note
         if not prefix.parts:
             folder_name = _folder_from_filename(filename)
-        elif _NAME.match(prefix.name) and ".." not in prefix.name:
+        elif (renamed := _new_name_problem(prefix.name)) is None:
             folder_name = prefix.name
         else:  # a folder name that is no dataset name ("ml small é") gives one ("ml-small")
             folder_name = _usable_name(prefix.name)
@@ -576,6 +576,11 @@ def extract_zip(
                 for _attempt in range(_PUBLISH_TRIES):
                     staged = staged.rename(temp / final_name)  # notices name the folder
                     ds = _check_loads(staged, layout, final_name, filename, prefix)
+                    if renamed is not None:  # recheck B (s27): 'con' and 'abc\n' were made
+                        ds.warnings.append(
+                            f"The folder in {filename} is named {shown(bytes_escaped(prefix.name))}"
+                            f", which is no dataset name ({renamed}); imported as {final_name!r}."
+                        )
                     if is_official:
                         _check_replaceable(target / final_name, official.name)
                     try:  # replaced only when asked, or the official data by itself
@@ -894,10 +899,20 @@ def _folder_from_filename(filename: str) -> str:
     return _usable_name(PurePosixPath(filename).stem)
 
 
+def _new_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name a new dataset folder (the rule typed names follow:
+    :func:`validate_dataset_name`), or None."""
+    return dataset_name_problem(name) or unportable_reason(name)
+
+
 def _usable_name(text: str) -> str:
-    """``text`` as a dataset folder name: runs of other characters become "-"."""
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", text).replace("..", "-").strip("-.")
-    return name[:64] or "uploaded"
+    """``text`` as a dataset folder name that :func:`validate_dataset_name` accepts: runs of
+    other characters become "-", and a Windows device name gets "-data" ('con' -> 'con-data')."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", text).replace("..", "-").strip("-.")[:64]
+    name = name.strip("-.") or "uploaded"
+    if unportable_reason(name):
+        name = f"{name[:59]}-data"
+    return name
 
 
 def _dataset_folder(path: Path) -> Path:
