@@ -41,7 +41,7 @@ def name_problem(name: str, max_length: int = NAME_MAX_LENGTH) -> str | None:
     name such as 'Amélie' got one generic sentence that said letters were allowed).
 
     >>> name_problem("Amélie"), name_problem(".x"), name_problem("a..b"), name_problem("ok")
-    ("it contains 'é'", "it starts with '.'", "it contains '..'", None)
+    ("it contains 'é' (U+00E9 LATIN SMALL LETTER E WITH ACUTE)", "it starts with '.'", "it contains '..'", None)
     """
     if not name:
         return "it is empty"
@@ -79,17 +79,36 @@ def case_twins(names: Iterable[str]) -> list[list[str]]:
 
 
 def _char_shown(c: str) -> str:
-    """``c`` quoted; an accent written as its own character (a name in NFD form), an invisible
-    or control character as its escape (``'\\u0301'``), which shows on its own."""
-    return ascii(c) if c != " " and unicodedata.category(c)[0] in "MCZ" else repr(c)
+    r"""``c`` quoted; an accent written as its own character (a name in NFD form), an invisible
+    or control character as its escape (``'\u0301'``), which shows on its own. A character
+    that is not ASCII also gets its code point and Unicode name, since many look like allowed
+    letters (recheck B, s27: "it contains 'а'" for a Cyrillic a); a byte that is no UTF-8 text
+    is shown as ``'\xff'``, as :func:`bytes_escaped` writes it.
+
+    >>> print(_char_shown("\u0430"), _char_shown("\udcff"), _char_shown("/"))
+    'а' (U+0430 CYRILLIC SMALL LETTER A) '\xff' (a byte that is no UTF-8 text) '/'
+    """
+    if 0xDC80 <= ord(c) <= 0xDCFF:  # how Python reads a byte of a file name that is no UTF-8
+        return f"'{bytes_escaped(c)}' (a byte that is no UTF-8 text)"
+    quoted = ascii(c) if c != " " and unicodedata.category(c)[0] in "MCZ" else repr(c)
+    if c.isascii():
+        return quoted
+    name = unicodedata.name(c, "")
+    return f"{quoted} (U+{ord(c):04X}{' ' + name if name else ''})"
+
+
+def _repr_escaped(text: str) -> str:
+    r"""``repr(text)`` with the bytes that are no UTF-8 as ``\xff`` (not ``\udcff``)."""
+    return re.sub(r"(?<!\\)\\udc([89a-f][0-9a-f])", r"\\x\1", repr(text))
 
 
 def shown(value: Any, limit: int = 40) -> str:
-    """``repr(value)`` for a message, clipped when long: ``'aaaa…' (1000 characters)``."""
+    r"""``repr(value)`` for a message, clipped when long: ``'aaaa…' (1000 characters)``; a byte
+    that is no UTF-8 text shows as ``\xff``."""
     text = str(value)
     if len(text) <= limit:
-        return repr(value)
-    return f"{text[:limit]!r}… ({len(text):,} characters)"
+        return _repr_escaped(text) if isinstance(value, str) else repr(value)
+    return f"{_repr_escaped(text[:limit])}… ({len(text):,} characters)"
 
 
 #: Windows' reserved device names (compared without case, before the first '.').

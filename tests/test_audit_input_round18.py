@@ -138,9 +138,12 @@ def test_the_link_check_logs_no_traceback_for_a_store_error_it_shows(models_file
 @pytest.mark.parametrize(
     ("name", "reason"),
     [
-        ("Am\u00e9lie", "it contains 'é'"),
-        ("Ame\u0301lie", "it contains '\\u0301'"),
-        ("\U0001f600\U0001f600", "it contains '\U0001f600'"),
+        ("Am\u00e9lie", "it contains 'é' (U+00E9 LATIN SMALL LETTER E WITH ACUTE)"),
+        ("Ame\u0301lie", "it contains '\\u0301' (U+0301 COMBINING ACUTE ACCENT)"),
+        ("\U0001f600\U0001f600", "it contains '\U0001f600' (U+1F600 GRINNING FACE)"),
+        ("a\u0430b", "it contains 'а' (U+0430 CYRILLIC SMALL LETTER A)"),  # recheck B, s27
+        ("\u212a9", "it contains '\u212a' (U+212A KELVIN SIGN)"),
+        ("ab\udcff", "it contains '\\xff' (a byte that is no UTF-8 text)"),
         ("a/b", "it contains '/'"),
         ("..", "it starts with '.'"),
         ("trail ", "it contains ' '"),
@@ -156,6 +159,7 @@ def test_a_dataset_name_is_refused_with_its_reason(name, reason):
         validate_dataset_name(name)
     text = str(refused.value)
     assert f": {reason}. Use 1 to 64 ASCII letters" in text, text
+    assert "\\udc" not in text  # a byte that is no UTF-8 is \xff, in the name shown too
 
 
 @pytest.mark.parametrize(
@@ -181,7 +185,8 @@ def test_a_name_from_a_file_gets_its_reason_too():
     from movierate.data.acquire import check_dataset_name
 
     with pytest.raises(
-        DataError, match="is not a dataset name: it contains 'é'. A name is 1 to 64 ASCII"
+        DataError,
+        match=r"is not a dataset name: it contains 'é' \(U\+00E9 [A-Z ]+\)\. A name is 1 to 64",
     ):
         check_dataset_name("Am\u00e9lie")
 
