@@ -398,3 +398,17 @@ def test_show_json_of_an_imported_model_says_what_is_not_known(tmp_path, capsys)
     assert [dataset[k] for k in ("n_users", "n_ratings", "rating_scale")] == [None] * 3
     _, out, _ = _run(["show", "imp"], capsys)
     assert "metrics" not in out.split()
+
+
+def test_a_permission_error_on_an_input_file_gives_no_movierate_home_advice(
+    isolated_home, tmp_path, monkeypatch
+):
+    """Recheck B (s27): `import vec.npy` from an unreadable folder said "or set MOVIERATE_HOME
+    to a writable folder", which cannot help with the user's own input file."""
+    from movierate.cli.output import os_error_text
+
+    monkeypatch.chdir(tmp_path)
+    text = os_error_text(PermissionError(13, "Permission denied", "vec.npy"))
+    assert "MOVIERATE_HOME" not in text and "permissions of that file" in text
+    inside = os_error_text(PermissionError(13, "Permission denied", str(isolated_home / "data")))
+    assert "set MOVIERATE_HOME to a writable folder" in inside

@@ -123,7 +123,11 @@ def os_error_text(exc: OSError) -> str:
     if exc.errno == errno.ENAMETOOLONG:
         text += " (the system refuses a name or path that long; use a shorter one)"
     elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        text += " (check the folder's permissions, or set MOVIERATE_HOME to a writable folder)"
+        text += (  # recheck B (s27): MOVIERATE_HOME cannot help with an input file of the user's
+            " (check the folder's permissions, or set MOVIERATE_HOME to a writable folder)"
+            if _in_movierates_folders(where)
+            else " (check the permissions of that file and of the folders above it)"
+        )
     elif exc.errno == errno.ENOSPC:
         text += " (free some disk space and try again)"
     elif exc.errno == errno.EFBIG:
@@ -138,6 +142,18 @@ def os_error_text(exc: OSError) -> str:
             "existing folder or give absolute paths)"
         )
     return text
+
+
+def _in_movierates_folders(path: str | bytes | os.PathLike | None) -> bool:
+    """Whether ``path`` is in MOVIERATE_HOME or the models folder (or no path is known), where
+    another MOVIERATE_HOME helps; not for a file the user named, such as an input."""
+    if path is None:
+        return True
+    try:
+        here = Path(os.path.abspath(os.fsdecode(path)))
+        return any(here.is_relative_to(root) for root in (config.home_dir(), config.models_dir()))
+    except (MovierateError, OSError, ValueError):  # a setting that cannot be read, no cwd
+        return True
 
 
 #: What a native library says when the process may not have more memory (address space).
