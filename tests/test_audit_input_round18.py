@@ -412,3 +412,24 @@ def test_a_permission_error_on_an_input_file_gives_no_movierate_home_advice(
     assert "MOVIERATE_HOME" not in text and "permissions of that file" in text
     inside = os_error_text(PermissionError(13, "Permission denied", str(isolated_home / "data")))
     assert "set MOVIERATE_HOME to a writable folder" in inside
+
+
+def test_the_example_for_a_long_device_name_keeps_the_length_rule():
+    """Recheck B (s27): 'con.yyy…' (64 characters) was told to try a 67-character name."""
+    from movierate.data.acquire import validate_dataset_name
+
+    with pytest.raises(DataError) as refused:
+        validate_dataset_name("con." + "y" * 60)
+    example = str(refused.value).split("(e.g. '")[1].split("'")[0]
+    assert len(example) <= 64 and validate_dataset_name(example) == example
+
+
+def test_a_dataset_stored_before_stdout_failed_is_said_to_be_stored():
+    """Recheck B (s27): `datasets small.csv --name x >&-` imported, then said only that the
+    output could not be written, unlike train, import, rename and delete."""
+    from movierate.cli import _unwritten_text
+
+    failure = OSError(9, "Bad file descriptor")
+    stored = _unwritten_text(["datasets", "small.csv", "--name", "x"], failure)
+    assert "ran to its end" in stored and "check with `datasets`" in stored
+    assert "ran to its end" not in _unwritten_text(["datasets"], failure)

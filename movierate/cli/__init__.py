@@ -111,8 +111,9 @@ def _unwritten_text(argv: Sequence[str] | None, failure: OSError) -> str:
     words = sys.argv[1:] if argv is None else list(argv)
     command = next((w for w in words if not w.startswith("-")), "")
     why = failure.strerror or str(failure)
-    check = "datasets" if command == "download" else "list"
-    if command in CHANGING_COMMANDS:
+    check = "datasets" if command in ("download", "datasets") else "list"
+    stored = command == "datasets" and any(w.split("=")[0] == "--name" for w in words)
+    if command in CHANGING_COMMANDS or stored:  # `datasets FILE --name` stores a dataset
         return (
             f"`{command}` ran to its end, so whatever it changed is done, but its output could "
             f"not be written to stdout ({why}); check with `{check}` before running it again."

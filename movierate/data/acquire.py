@@ -46,6 +46,7 @@ from movierate.errors import DataError, DownloadError, MovierateError
 from movierate.filenames import (
     CASE_TWINS_RISK,
     DATASET_NAME_RULE,
+    NAME_MAX_LENGTH,
     bytes_escaped,
     case_twins,
     name_problem,
@@ -181,7 +182,7 @@ def validate_dataset_name(name: str) -> str:
         raise DataError(f"Invalid dataset name {shown(name)}: {problem}. Use {DATASET_NAME_RULE}.")
     if reason := unportable_reason(name):
         fix = (  # a device name with or without an ending, or a name ending in '.'
-            f"add a letter (e.g. 'my-{name.rstrip('.')}')"
+            f"add a letter (e.g. 'my-{name.rstrip('.')[: NAME_MAX_LENGTH - 3].rstrip('.')}')"
             if "device" in reason
             else f"drop the final '.' (e.g. {name.rstrip('.')!r})"
         )
