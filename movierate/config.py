@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shlex
 import sys
 from pathlib import Path
 
@@ -199,6 +200,83 @@ def home_setting() -> str:
         if os.environ.get("MOVIERATE_HOME", "").strip()
         else "MOVIERATE_HOME (unset: ~/.movierate)"
     )
+
+
+def folder_problem(root: Path, what: str, setting: str) -> str | None:
+    """Why the ``what`` folder (``models``, ``data``) ``root`` cannot be used, or None (a
+    missing one is made when needed): it, or a folder above it, is a file, a link to nothing,
+    or may not be read (:func:`unreadable_text`)."""
+    for path in (root, *root.parents):
+        try:
+            if path.is_dir():
+                if path == root:
+                    _check_listable(root)
+                return None
+            dead_link = path.is_symlink()
+            a_file = not dead_link and path.exists()
+        except PermissionError:
+            return unreadable_text(root, what, setting)
+        except OSError:  # a loop of links on some systems
+            dead_link, a_file = True, False
+        where = f"The {what} folder" if path == root else "The folder"
+        cannot = "" if path == root else f", so the {what} folder {root} cannot exist"
+        if dead_link:
+            return (
+                f"{where} {path} is a link to a folder that does not exist (or a loop of "
+                f"links){cannot}; mount or create its target, remove the link, or set {setting} "
+                "to a folder."
+            )
+        if a_file:
+            return (
+                f"{where} {path} is a file, not a folder{cannot}; set {setting} to a folder (or "
+                "move the file away)."
+            )
+    return None
+
+
+def _check_listable(folder: Path) -> None:
+    """PermissionError when ``folder``'s entries can be neither listed nor opened (no read or
+    no search permission)."""
+    os.stat(os.path.join(folder, "."))  # needs search (x) permission
+    with os.scandir(folder):  # needs read (r) permission
+        pass
+
+
+def _blocked_folder(path: Path) -> Path:
+    """The folder (``path`` or one above it) whose permissions keep ``path`` from being read:
+    the highest one that cannot be searched, else ``path`` itself."""
+    for folder in (*reversed(path.parents), path):
+        try:
+            _check_listable(folder) if folder == path else os.stat(os.path.join(folder, "."))
+        except PermissionError:
+            return folder
+        except OSError:
+            return path
+    return path
+
+
+def unreadable_text(root: Path, what: str, setting: str) -> str:
+    """Why the ``what`` folder ``root`` cannot be used when this user may not read it (or a
+    folder above it): the folder to fix and how. Never "a link to nothing": its files are
+    there (recheck B, s27)."""
+    blocked = _blocked_folder(root)
+    where = "" if blocked == root else f" because {blocked} above it cannot be read"
+    return (
+        f"The {what} folder {root} cannot be read (permission denied){where}; give your user "
+        f"read and search permission on {blocked} (e.g. `chmod u+rwx "
+        f"{shlex.quote(str(blocked))}` as its owner), or set {setting} to a folder you can "
+        f"read. The {'saved models' if what == 'models' else 'files'} themselves are untouched."
+    )
+
+
+def check_data_folder() -> Path:
+    """The home's data folder; DataError (:func:`folder_problem`) when it cannot exist or be
+    read, before anything is stored there (recheck B, s27: "Not a directory" and "Too many
+    levels of symbolic links" for a home that is a file or under a link loop)."""
+    folder = data_dir()
+    if problem := folder_problem(folder, "data", home_setting()):
+        raise DataError(problem)
+    return folder
 
 
 def locale_problem() -> str | None:

@@ -913,72 +913,17 @@ def unique_name(base: str) -> str:
 
 def models_folder_problem() -> str | None:
     """Why the models folder cannot hold models, or None (a missing one is made when a model is
-    saved): it, or a folder above it, is a file, a link to nothing, or cannot be read. THE
-    wording every command and page shows (bad-input round 18: `import` said "File exists",
-    `rename` and `delete` "no models are saved yet" where `list` named the file; recheck B, s27:
-    an unreadable folder was called a link to nothing)."""
-    root = config.models_dir()
-    setting = config.models_dir_setting()
-    for path in (root, *root.parents):
-        try:
-            if path.is_dir():
-                if path == root:
-                    _check_listable(root)
-                return None
-            dead_link = path.is_symlink()
-            a_file = not dead_link and path.exists()
-        except PermissionError:
-            return unreadable_text(root)
-        except OSError:  # a loop of links on some systems
-            dead_link, a_file = True, False
-        where = "The models folder" if path == root else "The folder"
-        cannot = "" if path == root else f", so the models folder {root} cannot exist"
-        if dead_link:
-            return (
-                f"{where} {path} is a link to a folder that does not exist (or a loop of "
-                f"links){cannot}; mount or create its target, remove the link, or set {setting} "
-                "to a folder."
-            )
-        if a_file:
-            return (
-                f"{where} {path} is a file, not a folder{cannot}; set {setting} to a folder (or "
-                "move the file away)."
-            )
-    return None
-
-
-def _check_listable(folder: Path) -> None:
-    """PermissionError when ``folder``'s entries can be neither listed nor opened (no read or
-    no search permission)."""
-    os.stat(os.path.join(folder, "."))  # needs search (x) permission
-    with os.scandir(folder):  # needs read (r) permission
-        pass
-
-
-def _blocked_folder(path: Path) -> Path:
-    """The folder (``path`` or one above it) whose permissions keep ``path`` from being read:
-    the highest one that cannot be searched, else ``path`` itself."""
-    for folder in (*reversed(path.parents), path):
-        try:
-            _check_listable(folder) if folder == path else os.stat(os.path.join(folder, "."))
-        except PermissionError:
-            return folder
-        except OSError:
-            return path
-    return path
+    saved): :func:`config.folder_problem`. THE wording every command and page shows (bad-input
+    round 18: `import` said "File exists", `rename` and `delete` "no models are saved yet"
+    where `list` named the file; recheck B, s27: an unreadable folder was called a link to
+    nothing)."""
+    return config.folder_problem(config.models_dir(), "models", config.models_dir_setting())
 
 
 def unreadable_text(root: Path) -> str:
     """Why the models folder ``root`` cannot be used when this user may not read it (or a folder
-    above it): the folder to fix and how. Never "a link to nothing": the models are there."""
-    blocked = _blocked_folder(root)
-    where = "" if blocked == root else f" because {blocked} above it cannot be read"
-    return (
-        f"The models folder {root} cannot be read (permission denied){where}; give your user "
-        f"read and search permission on {blocked} (e.g. `chmod u+rwx {shell_quoted(str(blocked))}`"
-        f" as its owner), or set {config.models_dir_setting()} to a folder you can read. The "
-        "saved models themselves are untouched."
-    )
+    above it): :func:`config.unreadable_text`."""
+    return config.unreadable_text(root, "models", config.models_dir_setting())
 
 
 def check_readable() -> None:
@@ -2668,6 +2613,8 @@ def use_process_temp_dir() -> Path:
     StoreError when that path is a file. The temp folders of killed runs are removed first:
     a user who only trains from scripts never runs ``list`` (bad-input round 10: they piled up)."""
     root = temp_root()
+    if problem := config.folder_problem(root.parent, "home", config.home_setting()):
+        raise StoreError(problem)  # recheck B (s27): `study` said "Not a directory: home/tmp"
     if root.is_symlink() and not root.is_dir():  # bad-input round 13: the bare "File exists"
         raise StoreError(
             f"{root} is a link to a folder that does not exist (or a loop of links): movierate "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,26 @@ def test_relative_settings_are_resolved_once_and_a_relative_home_variable_too(
     (tmp_path / "gone").rmdir()
     with pytest.raises(StoreError, match=r"HOME='other' is a relative path and the current"):
         config.home_dir()
+
+
+@pytest.mark.parametrize("broken", ["file", "loop"])
+def test_a_home_that_cannot_exist_is_named_before_data_or_temp_files_go_there(
+    tmp_path, monkeypatch, broken
+):
+    """Recheck B (s27): with MOVIERATE_HOME a file or under a link loop, `datasets FILE --name`
+    said "Could not store 'bds': Not a directory" and `study` "Not a directory: …/tmp"."""
+    if broken == "file":
+        home = tmp_path / "homefile"
+        home.write_text("x")
+        said = f"The folder {home} is a file, not a folder, so the data folder"
+    else:
+        loop = tmp_path / "loop"
+        loop.symlink_to(loop)
+        home = loop / "home"
+        said = f"The folder {loop} is a link to a folder that does not exist (or a loop"
+    monkeypatch.setenv("MOVIERATE_HOME", str(home))
+    with pytest.raises(DataError, match=re.escape(said)):
+        config.check_data_folder()
+    home_said = "is a file, not a folder; set" if broken == "file" else "so the home folder"
+    with pytest.raises(StoreError, match=f"{home_said} .*MOVIERATE_HOME"):
+        store.use_process_temp_dir()

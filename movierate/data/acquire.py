@@ -452,7 +452,7 @@ def download_dataset(name: str, progress: Progress | None = None) -> Path:
     zipped = find_local_zip(name)
     if zipped is not None:
         return _extract_file(zipped, expected=name)
-    target = config.data_dir()
+    target = config.check_data_folder()
     target.mkdir(parents=True, exist_ok=True)
     url = check_download_url(known.url)
     with tempfile.TemporaryFile(dir=target) as part:
@@ -539,7 +539,7 @@ def extract_zip(
                 + ", so which copy is the data would be a guess. Zip the folder again."
             )
         limit = _check_sizes(archive, wanted, filename)
-        target = config.data_dir()
+        target = config.check_data_folder()
         target.mkdir(parents=True, exist_ok=True)
         with atomic.staging_folder(target, ".extract-") as temp:
             try:

@@ -719,7 +719,7 @@ def _save(ds: RatingsDataset, raw: RawData, label: str, replace: bool = False) -
     """Write ``ds`` under ``data_dir()/custom/<name>/`` (temp folder + rename); the name was
     free when the import began (:func:`_check_free`): DataError when another import stored one
     of that name meanwhile, unless ``replace``."""
-    parent = config.data_dir() / CUSTOM_FOLDER
+    parent = config.check_data_folder() / CUSTOM_FOLDER
     try:
         return _write(ds, raw, label, parent, replace)
     except FileExistsError:  # bad-input round 14: two imports of one name both said "saved"
