@@ -433,3 +433,14 @@ def test_a_dataset_stored_before_stdout_failed_is_said_to_be_stored():
     stored = _unwritten_text(["datasets", "small.csv", "--name", "x"], failure)
     assert "ran to its end" in stored and "check with `datasets`" in stored
     assert "ran to its end" not in _unwritten_text(["datasets"], failure)
+
+
+def test_datasets_says_when_the_homes_datasets_cannot_be_listed(tmp_path, monkeypatch, capsys):
+    """Recheck B (s27): with data/custom a link loop (or the home a file), `datasets` and Home
+    dropped every imported dataset without a word."""
+    loop = config.data_dir() / "custom"
+    loop.parent.mkdir(parents=True)
+    loop.symlink_to(loop)
+    code, out, _ = _run(["datasets"], capsys)
+    assert code == 0 and f"Datasets stored in {config.data_dir()} are not listed" in out
+    assert f"{loop} is a link to a folder that does not exist (or a loop of links)" in out

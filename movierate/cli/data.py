@@ -166,8 +166,15 @@ def _run_datasets(args: argparse.Namespace) -> int:
         for s in dataset_status()
     ]
     print(format_table(["dataset", "available", "cached", "ratings", "location"], rows))
-    from movierate.data import case_twins_text, unusable_folders, unusable_folders_text
+    from movierate.data import (
+        case_twins_text,
+        data_folder_text,
+        unusable_folders,
+        unusable_folders_text,
+    )
 
+    if problem := data_folder_text():
+        print(f"\n{problem}")
     if skipped := unusable_folders():
         print(f"\n{unusable_folders_text(skipped)}")
     if twins := case_twins_text():

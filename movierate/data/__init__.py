@@ -13,6 +13,7 @@ No TensorFlow here: pandas, numpy and pyarrow only.
 from movierate.data.acquire import (
     case_twins_text,
     check_dataset_name,
+    data_folder_text,
     download_dataset,
     free_dataset_name,
     import_zip,
@@ -45,6 +46,7 @@ __all__ = [
     "RatingsDataset",
     "Split",
     "case_twins_text",
+    "data_folder_text",
     "check_dataset_name",
     "dataset_status",
     "download_dataset",

@@ -377,6 +377,15 @@ def unusable_folders_text(names: list[str]) -> str:
     )
 
 
+def data_folder_text() -> str:
+    """Why the home's folder of datasets (or of imported ones) cannot be read, for the dataset
+    listings; "" when it can (recheck B, s27: with the home a file, or data/custom a link loop,
+    `datasets` and Home listed the other datasets without a word)."""
+    folder = config.data_dir() / CUSTOM_FOLDER
+    problem = config.folder_problem(folder, "imported datasets'", config.home_setting())
+    return f"Datasets stored in {config.data_dir()} are not listed: {problem}" if problem else ""
+
+
 def case_twins_text() -> str:
     """A notice naming the dataset folders, side by side in one searched folder, whose names
     differ only in case (``ds1`` and ``Ds1``, copied or synced in: bad-input round 18 saw them
