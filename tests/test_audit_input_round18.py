@@ -444,3 +444,11 @@ def test_datasets_says_when_the_homes_datasets_cannot_be_listed(tmp_path, monkey
     code, out, _ = _run(["datasets"], capsys)
     assert code == 0 and f"Datasets stored in {config.data_dir()} are not listed" in out
     assert f"{loop} is a link to a folder that does not exist (or a loop of links)" in out
+
+
+def test_a_bare_name_from_a_deleted_folder_says_a_folder_there_cannot_be_seen(gone_cwd, capsys):
+    """Recheck B (s27): `train folder` from a deleted current folder said only "Unknown
+    dataset 'folder' … Pass a folder path", though `train ./folder` named the deleted folder."""
+    code, _, err = _run(["datasets", "folder"], capsys)
+    assert code == 1 and "Unknown dataset 'folder'" in err
+    assert "If 'folder' is a folder in the current folder" in err and "absolute path" in err

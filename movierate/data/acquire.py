@@ -291,7 +291,11 @@ def _locate(
                 f"{', '.join(local_names()) or 'none'}."
             )
     if is_name and config.current_folder() is None:  # no folder of that name to be reached
-        raise _unknown_dataset(text)
+        raise DataError(  # recheck B (s27): no word that a folder meant there cannot be seen
+            f"{_unknown_dataset(text)} (If {text!r} is a folder in the current folder: that "
+            "folder no longer exists (deleted or moved away), so no relative path can be used; "
+            "cd to an existing folder or give its absolute path.)"
+        )
     path = config.absolute_path(name_or_path, f"The dataset path {text!r}", DataError).resolve()
     if path.is_dir():
         folder = _dataset_folder(path)
