@@ -54,6 +54,7 @@ from movierate.filenames import (
     is_os_junk,
     name_problem,
     shown,
+    twin_key,
     unportable_reason,
 )
 from movierate.spec import RECORDED_SINCE_FIRST, ModelSpec, regularizers_text
@@ -1014,8 +1015,8 @@ def case_twin(name: str, *, besides: str | None = None) -> str | None:
         entries = [e.name for e in config.models_dir().iterdir()]
     except OSError:
         return None
-    folded = name.casefold()
-    return next((e for e in entries if e != name and e != besides and e.casefold() == folded), None)
+    folded = twin_key(name)
+    return next((e for e in entries if e != name and e != besides and twin_key(e) == folded), None)
 
 
 def save_model(

@@ -452,3 +452,13 @@ def test_a_bare_name_from_a_deleted_folder_says_a_folder_there_cannot_be_seen(go
     code, _, err = _run(["datasets", "folder"], capsys)
     assert code == 1 and "Unknown dataset 'folder'" in err
     assert "If 'folder' is a folder in the current folder" in err and "absolute path" in err
+
+
+def test_case_twins_are_what_a_case_insensitive_file_system_merges():
+    """Recheck B (s27): 'STRASSE'/'straße' were called case twins (no file system keeps them as
+    one), and an accent written two ways (NFC and NFD 'Amélie', one name on macOS) was not."""
+    from movierate.filenames import case_twins
+
+    names = ["m1", "M1", "m10", "k2", "\u212a2", "STRASSE", "stra\u00dfe"]
+    names += ["Am\u00e9lie", "Ame\u0301lie"]
+    assert case_twins(names) == [["M1", "m1"], ["k2", "\u212a2"], sorted(names[-2:])]

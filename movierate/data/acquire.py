@@ -51,6 +51,7 @@ from movierate.filenames import (
     case_twins,
     name_problem,
     shown,
+    twin_key,
     unportable_reason,
 )
 
@@ -128,7 +129,7 @@ def dataset_name_taken(name: str) -> bool:
 def dataset_case_twin(name: str) -> str | None:
     """The dataset (or reserved GroupLens name) whose name differs from ``name`` only in case:
     'ML-100K' beside 'ml-100k' is one folder on macOS and Windows. None when there is none."""
-    folded = name.casefold()
+    folded = twin_key(name)
     names = [*KNOWN_DATASETS, CUSTOM_FOLDER] + [
         entry.name
         for base in search_dirs()
@@ -136,7 +137,7 @@ def dataset_case_twin(name: str) -> str | None:
         for entry in _entries(folder)
         if entry.is_dir()  # a dataset is a folder; README.md beside them is none
     ]
-    return next((n for n in names if n != name and n.casefold() == folded), None)
+    return next((n for n in names if n != name and twin_key(n) == folded), None)
 
 
 def _entries(folder: Path) -> list[Path]:
