@@ -1387,6 +1387,12 @@ def require_model(name: str) -> Path:
     return _existing_model_path(name, listed=True)
 
 
+def models_trained_on(dataset: str) -> list[str]:
+    """Names of the saved models trained on the dataset named ``dataset`` (newest first)."""
+    infos, _broken = list_models()
+    return [info.name for info in infos if info.dataset == dataset]
+
+
 def model_problem(name: str) -> str | None:
     """Why the saved model ``name`` cannot be loaded (what :func:`list_models` reports for a
     broken folder: missing or damaged files, shapes that disagree), or None when it is whole."""

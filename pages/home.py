@@ -12,6 +12,7 @@ from movierate import data, store
 from movierate.errors import DataError, MovierateError, StoreError
 from movierate.spec import regularizers_text
 from movierate.ui import shell, state, text, widgets
+from movierate.ui.delete_dataset import render_delete_dataset
 from movierate.ui.import_embeddings import render_import_embeddings
 from movierate.ui.text import models_table
 
@@ -444,6 +445,7 @@ def render() -> None:
                 )
             if st.button("Import", icon=":material/upload_file:"):
                 import_upload(upload, csv_name, items, **options)
+    render_delete_dataset(statuses, infos)
     render_import_embeddings()  # its own expander
 
     st.caption(

@@ -102,7 +102,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 #: Commands whose work is a change to the store or the data folder, done once they end.
-CHANGING_COMMANDS = ("train", "tune", "rename", "delete", "import", "study", "download")
+CHANGING_COMMANDS = (
+    "train",
+    "tune",
+    "rename",
+    "delete",
+    "delete-dataset",
+    "import",
+    "study",
+    "download",
+)
 
 
 def _unwritten_text(argv: Sequence[str] | None, failure: OSError) -> str:

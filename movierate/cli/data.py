@@ -197,8 +197,62 @@ def _run_download(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _configure_delete_dataset(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "names",
+        nargs="+",
+        metavar="DATASET",
+        help="datasets movierate stored (downloaded, unzipped or imported from a file) to delete",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="delete a dataset even when saved models were trained on it (they keep their "
+        "embeddings and titles; Recommend and their test-row checks need the same data stored "
+        "again)",
+    )
+
+
+def _run_delete_dataset(args: argparse.Namespace) -> int:
+    from movierate import store
+    from movierate.data.removal import (
+        delete_stored_dataset,
+        still_found_text,
+        stored_folder,
+        trained_models_text,
+    )
+    from movierate.errors import DataError
+
+    names = list(dict.fromkeys(args.names))
+    for name in names:  # every name checked first: a typo in the last deletes nothing
+        stored_folder(name)
+    users = {name: store.models_trained_on(name) for name in names}
+    if not args.force and any(users.values()):
+        raise DataError(
+            "Nothing was deleted: "
+            + "; ".join(
+                trained_models_text(name, models) for name, models in users.items() if models
+            )
+            + ". Pass --force to delete anyway, or delete those models first."
+        )
+    for name in names:
+        folder = delete_stored_dataset(name)
+        print(f"deleted dataset {name} ({folder})")
+        if still := still_found_text(name):
+            print(f"  {still}")
+    return EXIT_OK
+
+
 register(
     "datasets",
     Command("show which datasets are available (or load some)", _configure_datasets, _run_datasets),
 )
 register("download", Command("download a GroupLens dataset", _configure_download, _run_download))
+register(
+    "delete-dataset",
+    Command(
+        "delete datasets movierate stored, to free disk space",
+        _configure_delete_dataset,
+        _run_delete_dataset,
+    ),
+)

@@ -10,6 +10,7 @@ written to a temporary folder and renamed, so a reader never sees half of one.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -209,9 +210,19 @@ def _write(ds: RatingsDataset, folder: Path) -> None:
     (folder / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
 
 
-def _remove_stale(parent: Path, keep: str, source: str | None) -> None:
-    """Delete older cached copies of the same source (other keys); other folders that share
-    the dataset name (say a test copy of ml-latest-small) keep theirs."""
+def remove_copies(name: str, source: str) -> None:
+    """Delete every cached copy of dataset ``name`` parsed from the folder ``source`` (the
+    dataset was deleted); copies of other folders of that name stay."""
+    parent = cache_folder(name, "x").parent
+    if parent.is_dir():
+        _remove_stale(parent, keep=None, source=source)
+        with contextlib.suppress(OSError):  # the name's folder, when no copy is left in it
+            parent.rmdir()
+
+
+def _remove_stale(parent: Path, keep: str | None, source: str | None) -> None:
+    """Delete older cached copies of the same source (other keys than ``keep``); other folders
+    that share the dataset name (say a test copy of ml-latest-small) keep theirs."""
     for old in parent.iterdir():
         if not old.is_dir() or old.name == keep or old.name.startswith("."):
             continue

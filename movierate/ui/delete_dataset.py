@@ -1,0 +1,111 @@
+"""The Home page's "Delete a stored dataset" panel: pick a dataset movierate stored (downloaded,
+unzipped or imported from a file), see what deleting it means for the models trained on it,
+confirm, delete (:mod:`movierate.data.removal`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from movierate import atomic, config, store
+from movierate.data.removal import (
+    delete_stored_dataset,
+    still_found_text,
+    stored_folder,
+    trained_models_text,
+)
+from movierate.errors import DataError
+from movierate.ui import state, text
+
+#: Session keys: the dataset awaiting confirmation, and its folder's identity when asked.
+_DOOMED, _DOOMED_ID = "confirm_delete_dataset", "confirm_delete_dataset_id"
+
+
+def stored_names(statuses: list[Any]) -> list[str]:
+    """The datasets among ``statuses`` that live in movierate's own data folder."""
+    data = config.data_dir()
+    own = {data, data / "custom"}
+    return [s.name for s in statuses if s.location and Path(s.location).parent in own]
+
+
+def _identity(folder: Path) -> str:
+    """Which folder holds the name now: a confirmation acted on later deletes only that one."""
+    info = folder.stat()
+    return f"{info.st_dev}:{info.st_ino}:{info.st_mtime_ns}"
+
+
+def render_delete_dataset(statuses: list[Any], infos: list[Any]) -> None:
+    """The panel (an expander); nothing when no dataset is stored in movierate's data folder."""
+    names = stored_names(statuses)
+    if not names and _DOOMED not in st.session_state:
+        return
+    with st.expander(
+        "Delete a stored dataset", icon=":material/delete:", expanded=_DOOMED in st.session_state
+    ):
+        st.caption(
+            "Frees the disk space of a dataset movierate downloaded, unzipped or imported. "
+            "Folders of your own (MOVIERATE_DATA_DIR) are never deleted here."
+        )
+        chosen = st.selectbox(
+            "Dataset",
+            names,
+            index=None,
+            key="delete_dataset_choice",
+            placeholder="Pick the dataset to delete",
+        )
+        if chosen is not None and st.button(
+            "Delete…", icon=":material/delete:", key="ask_delete_dataset"
+        ):
+            folder = stored_folder(chosen)
+            st.session_state[_DOOMED] = chosen
+            st.session_state[_DOOMED_ID] = _identity(folder)
+            st.rerun()
+        doomed = st.session_state.get(_DOOMED)
+        if doomed:
+            _confirm(doomed, [i.name for i in infos if i.dataset == doomed])
+
+
+def _confirm(name: str, models: list[str]) -> None:
+    """The confirmation for deleting dataset ``name``, which ``models`` were trained on."""
+    try:
+        folder = stored_folder(name)
+    except DataError as exc:
+        _forget()
+        st.info(f"{text.md(exc)} Nothing was deleted.", icon=":material/info:")
+        return
+    size = store.format_bytes(atomic.tree_size(folder))
+    uses = f" {text.md(trained_models_text(name, models))}." if models else ""
+    again = (
+        "To get it back, import your ratings file again."
+        if folder.parent.name == "custom"
+        else "To get it back, download it again (or upload its zip)."
+    )
+    st.warning(
+        f"Delete **{text.md(name)}** ({size} in `{text.md(folder)}`) for good?{uses} {again}",
+        icon=":material/warning:",
+    )
+    yes_col, no_col = st.columns(2)
+    if yes_col.button(f"Yes, delete {text.md(name)}", type="primary", key="delete_dataset_yes"):
+        expected = st.session_state.get(_DOOMED_ID)
+        _forget()
+        if expected != _identity(folder):
+            raise DataError(
+                f"Dataset {name!r} was replaced since you asked (in another tab or by the "
+                "command line). Nothing was deleted; check the list and ask again."
+            )
+        delete_stored_dataset(name)
+        state.refresh_datasets()
+        still = still_found_text(name)
+        st.session_state["home_message"] = f"Deleted dataset **{text.md(name)}**. {text.md(still)}"
+        st.session_state.pop("delete_dataset_choice", None)
+        st.rerun()
+    if no_col.button("Cancel", key="delete_dataset_no"):
+        _forget()
+        st.rerun()
+
+
+def _forget() -> None:
+    st.session_state.pop(_DOOMED, None)
+    st.session_state.pop(_DOOMED_ID, None)
