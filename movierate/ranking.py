@@ -112,7 +112,7 @@ def held_out_ranking(
         allowed = eligible.copy()
         allowed[seen_by_user[i]] = False
         targets = liked_by_user[i]
-        scores = scoring.score_all_movies(model.arrays, model.spec, int(user), scale)
+        scores = scoring.score_all_movies(model.arrays, model.spec, int(user), scale, clip=False)
         top = _top(np.where(allowed, scores, -np.inf), allowed, k)
         popular = popular_order[allowed[popular_order]][:k]
         for gains, hits, listed in (

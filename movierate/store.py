@@ -387,9 +387,12 @@ class TrainedModel(_Accuracy):
         """Predicted ratings on the original scale for (user, movie) index pairs (numpy)."""
         return scoring.predict(self.arrays, self.spec, user_idx, movie_idx, self.rating_scale)
 
-    def score_all_movies(self, user_idx: int) -> np.ndarray:
-        """Predicted rating of every movie for one user (numpy, fast)."""
-        return scoring.score_all_movies(self.arrays, self.spec, user_idx, self.rating_scale)
+    def score_all_movies(self, user_idx: int, *, clip: bool = True) -> np.ndarray:
+        """Predicted rating of every movie for one user (numpy, fast); ``clip=False``: the
+        order to rank by (:func:`scoring.score_all_movies`)."""
+        return scoring.score_all_movies(
+            self.arrays, self.spec, user_idx, self.rating_scale, clip=clip
+        )
 
     def cache_path(self, key: str) -> Path:
         """Path for a cached analysis of this model; see :func:`cache_path`."""

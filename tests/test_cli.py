@@ -37,6 +37,15 @@ def test_help_lists_every_command(capsys):
         assert name in out
 
 
+@pytest.mark.parametrize("command", sorted(cli.COMMANDS))
+def test_every_command_help_prints_its_own_words(command, capsys):
+    """Accuracy round 14: an unescaped '%' in evaluate's --against help printed argparse's
+    internals ("± the 95{'option_strings': ...}lf-width")."""
+    code, out, _ = _run([command, "--help"], capsys)
+    assert code == 0 and f"python -m movierate {command}" in out
+    assert "option_strings" not in out and "%(" not in out
+
+
 def test_no_command_and_unknown_flags_are_usage_errors(capsys):
     assert _run([], capsys)[0] == 2
     code, _, err = _run(["list", "--bogus"], capsys)

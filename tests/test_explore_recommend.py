@@ -20,7 +20,7 @@ class FakeModel:
     n_users = 2
     movies = movies_table(7, n_ratings=N_RATINGS)
 
-    def score_all_movies(self, user_idx: int) -> np.ndarray:
+    def score_all_movies(self, user_idx: int, *, clip: bool = True) -> np.ndarray:
         return SCORES.astype(np.float32) if user_idx == 0 else -SCORES.astype(np.float32)
 
 
@@ -104,7 +104,7 @@ class UnclippedModel(FakeModel):
 
     rating_scale = (0.5, 5.0, 0.5)
 
-    def score_all_movies(self, user_idx: int) -> np.ndarray:
+    def score_all_movies(self, user_idx: int, *, clip: bool = True) -> np.ndarray:
         return np.array([5.6, 4.5, 0.2, 4.8, 1.0, 3.0, 5.0], dtype=np.float32)
 
 
@@ -125,6 +125,44 @@ def test_shown_predictions_are_clipped_to_the_scale_and_the_caption_says_so():
     assert inside.n_outside == 0
     assert "lie within the dataset's 0.5–5 scale" in predictions_scale_text("m", inside)
     assert recommend_for_user(FakeModel(), 0, rated=[], k=2).shown is None  # no scale: as is
+
+
+def _clipped_mf(raw: list[float]):
+    """A real mf_bias model's arrays (output "clip", 0.5-5) whose one user scores ``raw``."""
+    from types import SimpleNamespace
+
+    from movierate.spec import ModelSpec
+
+    arrays = {
+        "user_embedding": np.ones((1, 1), np.float32),
+        "movie_embedding": np.asarray(raw, np.float32)[:, None] - 3.0,
+        "movie_bias": np.zeros(len(raw), np.float32),
+        "user_bias": np.zeros(1, np.float32),
+        "global_mean": np.array([3.0], np.float32),
+    }
+    spec = ModelSpec(family="mf_bias", dim=1, output="clip")
+    return SimpleNamespace(arrays=arrays, spec=spec, rating_scale=(0.5, 5.0, 0.5))
+
+
+def test_movies_a_clipped_model_puts_past_the_top_keep_its_order():
+    """Accuracy round 14: every movie past 5 tied at 5, and which of them made a top-10 list
+    (Recommend, Rate, the held-out ranking check) was np.argpartition's choice."""
+    from movierate import scoring
+
+    raw = [5.2, 4.0, 6.1, 5.6, 1.0, 3.0, 5.9]
+    m = _clipped_mf(raw)
+    clipped = scoring.score_all_movies(m.arrays, m.spec, 0, m.rating_scale)
+    before = scoring.score_all_movies(m.arrays, m.spec, 0, m.rating_scale, clip=False)
+    assert clipped.tolist() == pytest.approx([5.0, 4.0, 5.0, 5.0, 1.0, 3.0, 5.0])
+    assert before.tolist() == pytest.approx(raw)
+
+    class Clipped(FakeModel):
+        def score_all_movies(self, user_idx: int, *, clip: bool = True) -> np.ndarray:
+            return scoring.score_all_movies(m.arrays, m.spec, 0, m.rating_scale, clip=clip)
+
+    recs = recommend_for_user(Clipped(), 0, rated=[], k=3, min_ratings=0)
+    assert list(recs.recommended["movie_idx"]) == [2, 6, 3]
+    assert list(recs.recommended["predicted"]) == [5.0, 5.0, 5.0]  # what the model predicts
 
 
 def test_a_film_listed_under_two_ids_is_neither_recommended_again_nor_listed_twice():

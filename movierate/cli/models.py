@@ -386,7 +386,7 @@ def _configure_evaluate(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         metavar="MODEL",
         help="also score these models (same data and split) on the same test ratings and "
-        "print each one's test RMSE against the lowest, ± the 95% half-width of the paired "
+        "print each one's test RMSE against the lowest, ± the 95%% half-width of the paired "
         "difference and how many standard errors it is",
     )
 

@@ -202,9 +202,12 @@ def _prior_weight(model: Any, fold: FoldIn) -> float:
     return float(np.median(fold.precision[:dim] / data))
 
 
-def predict_all(model: Any, fold: FoldIn, *, average: bool = False) -> np.ndarray:
+def predict_all(
+    model: Any, fold: FoldIn, *, average: bool = False, clip: bool = True
+) -> np.ndarray:
     """The folded-in user's predicted rating of every movie, by :mod:`movierate.scoring`;
-    ``average``: the prior's instead, the average trained user (no ratings of their own)."""
+    ``average``: the prior's instead, the average trained user (no ratings of their own);
+    ``clip=False``: the order to rank by (:func:`scoring.score_all_movies`)."""
     dim = len(fold.vector)
     vector, bias = (fold.prior_mean[:dim], fold.prior_mean[dim:]) if average else (
         fold.vector, [fold.bias]
@@ -213,7 +216,7 @@ def predict_all(model: Any, fold: FoldIn, *, average: bool = False) -> np.ndarra
     arrays["user_embedding"] = np.asarray(vector, np.float32)[None, :]
     if "user_bias" in arrays:
         arrays["user_bias"] = np.asarray(bias, dtype=np.float32)[:1]
-    return scoring.score_all_movies(arrays, model.spec, 0, model.rating_scale)
+    return scoring.score_all_movies(arrays, model.spec, 0, model.rating_scale, clip=clip)
 
 
 def recommend_from_ratings(
@@ -234,11 +237,14 @@ def recommend_from_ratings(
     fold = fold_in(model, ratings)
     scores = predict_all(model, fold)
     movies = model.movies
-    recommended = rank_movies(scores, movies, exclude=fold.rows, k=k, min_ratings=min_ratings)
+    picks = {"exclude": fold.rows, "k": k, "min_ratings": min_ratings}
+    order = predict_all(model, fold, clip=False)
+    recommended = rank_movies(scores, movies, order=order, **picks)
     rec_rows = recommended["movie_idx"].to_numpy(np.int64)
     # accuracy round 8: most picks were the average user's anyway; say which
     average_scores = predict_all(model, fold, average=True)
-    average = rank_movies(average_scores, movies, exclude=fold.rows, k=k, min_ratings=min_ratings)
+    average_order = predict_all(model, fold, average=True, clip=False)
+    average = rank_movies(average_scores, movies, order=average_order, **picks)
     recommended["also average"] = np.isin(rec_rows, average["movie_idx"].to_numpy(np.int64))
     # what the ratings did to each pick, in stars (a pick can be listed though they lowered it)
     recommended["vs average"] = scores[rec_rows] - average_scores[rec_rows]

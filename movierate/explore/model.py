@@ -58,8 +58,9 @@ class EmbeddingModel(Protocol):
     def predict(self, user_idx: Any, movie_idx: Any) -> np.ndarray:
         """Predicted ratings on the original scale for (user, movie) index pairs."""
 
-    def score_all_movies(self, user_idx: int) -> np.ndarray:
-        """Predicted rating of every movie for one user."""
+    def score_all_movies(self, user_idx: int, *, clip: bool = True) -> np.ndarray:
+        """Predicted rating of every movie for one user (``clip=False``: the order to rank by,
+        before a clipped output's clip)."""
 
     def cache_path(self, key: str) -> Path:
         """Where to cache an analysis of this model (a file the caller writes atomically)."""

@@ -99,14 +99,18 @@ def rank_movies(
     k: int = 10,
     min_ratings: int = 0,
     lowest: bool = False,
+    order: Any = None,
 ) -> pd.DataFrame:
     """The ``k`` movies with the highest (or, with ``lowest``, the lowest) predicted score,
     leaving out the rows in ``exclude`` and movies with fewer than ``min_ratings`` ratings.
+    ``order``: the scores to rank by when they differ from ``scores`` (a clipped model's
+    scores before the clip: movies tied at the top of the scale keep the model's order).
 
-    Columns: ``rank``, the movie columns and ``predicted``.
+    Columns: ``rank``, the movie columns and ``predicted`` (``scores``).
     """
     check_movies(movies, len(movies))
     scores = check_vector(scores, len(movies), "scores")
+    order = scores if order is None else check_vector(order, len(movies), "order")
     k = check_k(k)
     min_ratings = check_min_ratings(min_ratings)
     eligible = n_ratings_of(movies) >= min_ratings
@@ -114,7 +118,7 @@ def rank_movies(
     allowed = eligible & ~excluded
     if not allowed.any():
         raise DataError(_nothing_left(eligible, excluded, min_ratings))
-    signed = np.where(allowed, -scores if lowest else scores, -np.inf)
+    signed = np.where(allowed, -order if lowest else order, -np.inf)
     picked = top_k(signed, min(k + twin_count(movies), int(allowed.sum())))
     picked = one_row_per_film(movies, picked)[:k]  # a film listed under two ids shows once
     frame = movie_columns(movies, picked)
@@ -232,7 +236,8 @@ def recommend_for_user(
         favourites = top_rated_by_user(
             pd.DataFrame({"user_idx": [], "movie_idx": [], "rating": []}), movies, user_idx, k=k
         )
-    common = {"exclude": rated_rows, "k": k, "min_ratings": min_ratings}
+    order = model.score_all_movies(int(user_idx), clip=False)
+    common = {"exclude": rated_rows, "k": k, "min_ratings": min_ratings, "order": order}
     excluded = _excluded_mask(rated_rows, movies)
     eligible = n_ratings_of(movies) >= check_min_ratings(min_ratings)
     if not eligible.any():
