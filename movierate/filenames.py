@@ -64,6 +64,23 @@ CASE_TWINS_RISK = (
 )
 
 
+def twin_difference(names: Iterable[str]) -> str:
+    """How names with one :func:`twin_key` differ, for a message: "only in case", "only in
+    how an accent is written" (composed or decomposed, as macOS and Linux may write 'é'), or
+    both (recheck B, s27: NFC/NFD twins were said to differ "only in case").
+
+    >>> twin_difference(["m1", "M1"]), twin_difference(["Am\u00e9lie", "Ame\u0301lie"])
+    ('only in case', 'only in how an accent is written')
+    """
+    names = list(names)
+    composed = {unicodedata.normalize("NFC", n) for n in names}
+    accents = len(composed) < len(set(names))
+    case = len(composed) > 1
+    if accents and not case:
+        return "only in how an accent is written"
+    return "only in case and in how an accent is written" if accents else "only in case"
+
+
 def case_twins(names: Iterable[str]) -> list[list[str]]:
     """The groups of ``names`` that differ only in case (``m1``, ``M1``), each sorted; [] when
     there are none. The tool refuses such a new name, but folders copied or synced in arrive

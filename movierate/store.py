@@ -54,6 +54,7 @@ from movierate.filenames import (
     is_os_junk,
     name_problem,
     shown,
+    twin_difference,
     twin_key,
     unportable_reason,
 )
@@ -836,7 +837,8 @@ def unportable_names_notice(names: list[str]) -> str:
     if twins := case_twins(names):
         listed = "; ".join(" and ".join(shown(n) for n in group) for group in twins)
         parts.append(
-            f"Model folders whose names differ only in case ({listed}): {CASE_TWINS_RISK}; "
+            f"Model folders whose names differ {twin_difference(sum(twins, []))} ({listed}): "
+            f"{CASE_TWINS_RISK}; "
             f"rename all but one of each (Home, or python -m movierate rename "
             f"{shell_quoted(twins[0][0])} NEW_NAME)."
         )
@@ -2399,8 +2401,8 @@ def check_name_free(name: str, *, overwrite: bool = False, replace_hint: str | N
         raise name_taken(name)
     if twin is not None and overwrite:  # the recheck: trained, then saved as name-2
         raise NameTakenError(
-            f"A model named {shown(twin)} differs from {shown(name)} only in case (one folder on "
-            f"macOS and Windows), so replacing {shown(name)} would keep both spellings; rename "
+            f"A model named {shown(twin)} differs from {shown(name)} "
+            f"{twin_difference([twin, name])} (one folder on macOS and Windows), so replacing {shown(name)} would keep both spellings; rename "
             f"or delete {shown(twin)} first (python -m movierate rename {twin} NEW_NAME / "
             f"python -m movierate delete {twin})."
         )
@@ -2457,8 +2459,8 @@ def name_taken(name: str, *, replace_hint: str | None = None) -> NameTakenError:
     """
     twin = case_twin(name) if not (config.models_dir() / name).exists() else None
     taken = (
-        f"A model named {shown(twin)} already exists, and {shown(name)} differs from it only in "
-        "case (one folder on macOS and Windows)"
+        f"A model named {shown(twin)} already exists, and {shown(name)} differs from it "
+        f"{twin_difference([twin, name])} (one folder on macOS and Windows)"
         if twin
         else f"A model named {shown(name)} already exists"
     )

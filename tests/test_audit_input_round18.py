@@ -273,6 +273,16 @@ def test_no_case_twins_no_note():
     assert store.unportable_names_notice(["m1", "m2", "M3"]) == ""
 
 
+def test_an_accent_written_two_ways_is_not_called_a_case_difference():
+    """Recheck B (s27), left alone then: NFC and NFD 'Amélie' were said to "differ only in
+    case"."""
+    notice = store.unportable_names_notice(["Am\u00e9lie", "Ame\u0301lie"])
+    assert "differ only in how an accent is written" in notice
+    assert "only in case" not in notice
+    both = store.unportable_names_notice(["m1", "M1", "Am\u00e9lie", "Ame\u0301lie"])
+    assert "differ only in case and in how an accent is written" in both
+
+
 # --- 6. the live progress bar on narrow and dumb terminals ----------------------------------
 
 

@@ -51,6 +51,7 @@ from movierate.filenames import (
     case_twins,
     name_problem,
     shown,
+    twin_difference,
     twin_key,
     unportable_reason,
 )
@@ -395,18 +396,17 @@ def case_twins_text() -> str:
     """A notice naming the dataset folders, side by side in one searched folder, whose names
     differ only in case (``ds1`` and ``Ds1``, copied or synced in: bad-input round 18 saw them
     listed as two normal rows); "" when there are none."""
-    found = []
+    found, twins = [], []
     for base in search_dirs():
         for parent in (base, base / CUSTOM_FOLDER):
             names = [e.name for e in _entries(parent) if e.is_dir() and not e.name.startswith(".")]
-            found += [
-                f"{' and '.join(shown(n) for n in group)} in {parent}"
-                for group in case_twins(names)
-            ]
+            for group in case_twins(names):
+                found.append(f"{' and '.join(shown(n) for n in group)} in {parent}")
+                twins += group
     if not found:
         return ""
     return (
-        f"Dataset folders whose names differ only in case ({'; '.join(found)}): "
+        f"Dataset folders whose names differ {twin_difference(twins)} ({'; '.join(found)}): "
         f"{CASE_TWINS_RISK}. Keep one of each: move the others away or rename them (a model "
         "trained on a renamed one no longer finds its data by name)."
     )

@@ -54,7 +54,7 @@ from movierate.data.textio import (
     read_table,
 )
 from movierate.errors import DataError
-from movierate.filenames import is_os_junk
+from movierate.filenames import is_os_junk, twin_difference
 
 ROLES = ("user", "item", "rating", "timestamp")
 ALIASES = {
@@ -206,8 +206,8 @@ def _check_free(name: str, replace: bool) -> None:
     twin = dataset_case_twin(name)
     if twin is not None and find_local(name) is None:
         raise DataError(
-            f"A dataset named {twin!r} already exists, and {name!r} differs from it only in case "
-            f"(one folder on macOS and Windows); pick another name, for example "
+            f"A dataset named {twin!r} already exists, and {name!r} differs from it "
+            f"{twin_difference([twin, name])} (one folder on macOS and Windows); pick another name, for example "
             f"{free_dataset_name(name)!r}."
         )
     found = find_local(name)
