@@ -456,6 +456,14 @@ def test_list_says_when_test_rmses_come_from_different_test_rows(capsys, monkeyp
     assert "test rows" not in out and "tested on different" not in out
 
 
+def test_tune_says_a_bad_dataset_before_announcing_a_search(tmp_path, capsys):
+    """Recheck B (s27), left alone then: 'tuning mf_bias on ./x for 1 min -> model ...' came
+    before the error that ./x is no dataset."""
+    code, _, err = _run(["tune", str(tmp_path / "nowhere"), "--budget", "1"], capsys)
+    assert code == 1 and "is not a folder or a .zip file" in err
+    assert "tuning" not in err
+
+
 def test_tune_names_a_refit_only_where_there_was_one():
     """Accuracy round 9: `tune --no-refit` printed "rows neither the search nor the refit saw"."""
     from movierate.cli.tune import _test_text

@@ -8,7 +8,7 @@ from typing import Any
 
 from movierate import schema
 from movierate.cli.command import Command, register
-from movierate.cli.output import check_path_argument, print_taken_note
+from movierate.cli.output import check_path_argument, print_notes, print_taken_note
 from movierate.cli.split_args import add_split_arguments, split_options
 from movierate.cli.tables import format_table, num, short
 from movierate.filenames import NAME_RULE
@@ -68,6 +68,7 @@ def _configure_tune(parser: argparse.ArgumentParser) -> None:
 
 def _run_tune(args: argparse.Namespace) -> int:
     from movierate import store
+    from movierate.data import load_dataset
     from movierate.pipeline import split_settings
     from movierate.tuning import TuneRequest, blend_families, tune
 
@@ -96,6 +97,8 @@ def _run_tune(args: argparse.Namespace) -> int:
     store.check_writable()
     store.use_process_temp_dir()  # TensorFlow's autograph files go where a kill is cleaned up
     split = split_settings(split_options(args))
+    ds = load_dataset(args.dataset)  # a bad path is said before "tuning ..." (recheck B, s27)
+    print_notes(ds)  # as train does: what loading dropped or guessed
 
     def on_trial(record: Any) -> None:
         if not args.quiet:
@@ -114,7 +117,7 @@ def _run_tune(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     result = tune(
-        args.dataset,
+        ds,
         name,
         families=families,
         budget_seconds=args.budget * 60.0,
