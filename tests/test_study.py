@@ -58,6 +58,27 @@ def test_markdown_report_has_a_table_per_dataset_and_dim():
     assert "No results for" not in text
 
 
+def test_the_report_counts_seeds_below_the_averages_by_the_paired_interval():
+    """s27's note, left alone: which variants beat user and movie averages was read off the
+    mean test RMSE alone, without any interval."""
+    frame = (
+        _frame()
+        .iloc[:4]
+        .assign(
+            test_rmse_of_mean=1.1,
+            test_rmse_of_averages=0.95,
+            test_rmse_minus_averages=[-0.05, -0.01, 0.03, -0.04],
+            test_rmse_minus_averages_ci95=[0.02, 0.02, 0.02, 0.02],
+        )
+    )
+    text = study.markdown_report(frame, replace(study.QUICK_PLAN, datasets=("a",)), 12.0)
+    assert (
+        "Seeds whose test RMSE is below the averages' beyond the test rows' draw (paired over "
+        "those rows, 95%, users counted together): none 1 of 2, l2 1 of 2 (above in 1)."
+    ) in text
+    assert "Seeds whose" not in study.markdown_report(_frame(), study.QUICK_PLAN, 1.0)
+
+
 def test_a_stopped_run_s_report_says_which_datasets_have_no_results():
     """Recheck: after a Ctrl-C the partial study.md read as a finished run."""
     plan = replace(study.QUICK_PLAN, datasets=("a", "b", "c"))
@@ -151,6 +172,8 @@ def test_quick_study_from_the_command_line(tmp_path, capsys):
         f"user and movie averages (the damped baseline of `movierate.baselines`) give RMSE "
         f"{refs['test_rmse_of_averages']:.4f}" in said
     )
+    assert "Seeds whose test RMSE is below the averages' beyond the test rows' draw" in said
+    assert np.isfinite(rows["test_rmse_minus_averages_ci95"]).all()
     assert (rows["train_seconds"] > 0).all()
     assert rows.loc["whitening", "penalty_whitening"] < rows.loc["none", "penalty_whitening"]
     assert rows.loc["l2", "penalty_l2"] < rows.loc["none", "penalty_l2"]

@@ -238,6 +238,11 @@ def analyse(
         "test_rmse": test_rmse,
         "test_mae": test_mae,
         "train_rmse": float(model.metrics.get("train_rmse", math.nan)),
+        # paired against the averages on the same test rows (pipeline.test_metrics)
+        **{
+            key: float(model.metrics.get(key, math.nan))
+            for key in ("test_rmse_minus_averages", "test_rmse_minus_averages_ci95")
+        },
         "epochs_run": len(history.get("loss", [])),
         "kept_epoch": model.metrics.get("best_epoch"),
         "train_seconds": float(model.meta["timings"]["train_seconds"]),

@@ -74,6 +74,10 @@ def summarize(frame: pd.DataFrame) -> pd.DataFrame:
             & (frame["max_prefix_gap"] <= 0)
             & (frame["full_cost_pct"] <= TARGET_COST_PCT)
         ).astype(float)
+    if {"test_rmse_minus_averages", "test_rmse_minus_averages_ci95"} <= set(frame):
+        gap, ci = frame["test_rmse_minus_averages"], frame["test_rmse_minus_averages_ci95"]
+        frame["below_averages"] = (gap + ci < 0).astype(float)  # paired, beyond the draw
+        frame["above_averages"] = (gap - ci > 0).astype(float)
     keys = list(KEYS)
     numeric = [
         c
@@ -85,8 +89,9 @@ def summarize(frame: pd.DataFrame) -> pd.DataFrame:
     std = grouped.std(ddof=1).add_suffix("_std")
     out = pd.concat([mean, std], axis=1)
     out["n_seeds"] = frame.groupby(keys, sort=False).size()
-    if "targets_met" in out:
-        out["targets_met"] = frame.groupby(keys, sort=False)["targets_met"].sum()
+    for counted in ("targets_met", "below_averages", "above_averages"):
+        if counted in out:
+            out[counted] = frame.groupby(keys, sort=False)[counted].sum()
     return out.reset_index()
 
 
@@ -540,8 +545,25 @@ def _references(group: pd.DataFrame) -> list[str]:
         "",
         f"On the same test rows, without an embedding (fit on the training rows): the training "
         f"mean for every rating gives RMSE {mean:.4f}; user and movie averages (the damped "
-        f"baseline of `movierate.baselines`) give RMSE {averages:.4f}.{said}",
+        f"baseline of `movierate.baselines`) give RMSE {averages:.4f}.{said}{_paired(group)}",
     ]
+
+
+def _paired(group: pd.DataFrame) -> str:
+    """Each variant's seeds whose test RMSE the paired interval against the averages puts
+    below (or above) them: the mean alone said which variants beat them without an interval
+    (s27's closing note, left alone then)."""
+    if "below_averages" not in group:
+        return ""  # a run saved before the paired difference was recorded
+    counts = [
+        f"{row.variant} {row.below_averages:.0f} of {row.n_seeds:.0f}"
+        + (f" (above in {row.above_averages:.0f})" if row.above_averages else "")
+        for row in group.itertuples()
+    ]
+    return (
+        " Seeds whose test RMSE is below the averages' beyond the test rows' draw (paired over "
+        "those rows, 95%, users counted together): " + ", ".join(counts) + "."
+    )
 
 
 def _epochs(plan: StudyPlan) -> str:
