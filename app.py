@@ -14,6 +14,7 @@ from movierate.ui import shell
 page = st.navigation(shell.pages(), position="hidden")
 st.set_page_config(page_title=f"{page.title} · movierate", page_icon=page.icon, layout="wide")
 shell.follow_theme()
+shell.style()
 shell.sidebar(page.url_path)
 with shell.error_boundary(), shell.routed():
     shell.top_notices(page)

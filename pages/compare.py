@@ -338,7 +338,7 @@ def ranking_table(models: list) -> None:
         if not rows:
             st.info("None of these models has enough test rows for this check.")
             return
-        st.dataframe(
+        widgets.show_table(
             pd.DataFrame(rows),
             hide_index=True,
             column_config={
@@ -509,7 +509,7 @@ def space_section(models: list) -> None:
             f"movies, minutes for {eligible:,}. The other statistics use every movie.",
             icon=":material/filter_alt:",
         )
-    st.dataframe(
+    widgets.show_table(
         space,
         hide_index=True,
         column_config={

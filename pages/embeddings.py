@@ -516,7 +516,7 @@ def render() -> None:
             right.info("This model has no movie bias.")
         correlations = explore.popularity_correlations(frame)
         st.caption(explore.popularity_sentence(correlations, model.name, min_ratings))
-        st.dataframe(
+        widgets.show_table(
             correlations,
             key="pop_corr",
             column_config={

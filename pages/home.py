@@ -382,7 +382,7 @@ def render() -> None:
 
     st.divider()
     st.subheader("Datasets")
-    st.dataframe(
+    widgets.show_table(
         pd.DataFrame(
             {
                 "dataset": [s.name for s in statuses],

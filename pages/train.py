@@ -325,7 +325,7 @@ def show_tuning(job) -> None:
             )
             if note := no_better_than_mean_note(trials["summary"]):
                 st.warning(note, icon=":material/warning:")
-            st.dataframe(pd.json_normalize(trials["trials"]), hide_index=True)
+            widgets.show_table(pd.json_normalize(trials["trials"]), hide_index=True)
 
 
 def tune_form(datasets: list[str]) -> None:

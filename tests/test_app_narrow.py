@@ -3,6 +3,9 @@ fit their columns with whole titles and legends, and controls get room for their
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from apptest_helpers import assert_clean, open_page, vega_specs
@@ -151,3 +154,77 @@ def test_the_full_models_rmse_is_a_legend_entry_not_a_label_on_the_curve():
     assert all(layer["mark"] != "text" for layer in right["layer"])
     rule = next(layer for layer in right["layer"] if layer["mark"] == "rule")
     assert "all dims: 0.9000" in rule["encoding"]["color"]["scale"]["domain"]
+
+
+# ---- views round 11: 911 CSS px (1366x768 at 150% zoom) and caption contrast ---------------
+
+
+def test_every_page_carries_the_dashboard_style_rules():
+    """Column rows that wrap before they cut a label, chart title or legend, and captions at
+    a readable contrast: drawn by app.py around every page."""
+    from movierate.ui import shell
+
+    at = open_page("pages/home.py")
+    assert any(shell.PAGE_CSS in h.proto.body for h in at.get("html"))
+
+
+def test_columns_keep_room_for_controls_and_figures_and_wrap_below_it():
+    """At 911 px the main column is 451 px: three controls a row read "correla", "cosir" and
+    "C…", and two charts a row cut their titles and legends. A column keeps CONTROL_REM (one
+    holding a chart, plotly map or table FIGURE_REM) and wraps to its own line below that."""
+    from movierate.ui import shell
+
+    css = " ".join(shell.PAGE_CSS.split())
+    assert f"min-width: min(100%, {shell.CONTROL_REM}rem)" in css
+    assert f"min-width: min(100%, {shell.FIGURE_REM}rem)" in css
+    for figure in ("stVegaLiteChart", "stPlotlyChart", "stDataFrame"):
+        assert f'[data-testid="{figure}"]' in css
+    rem = 16
+    main_911, main_1024 = 451, 564  # px, sidebar open, measured in Chromium
+    gap = 32  # Streamlit's column gap ("small"..."medium"), px
+    # two charts side by side wrap at 911 px and stay paired at 1024 px (round 10's layout)
+    assert 2 * shell.FIGURE_REM * rem + gap > main_911
+    assert 2 * shell.FIGURE_REM * rem + gap <= main_1024
+    # two controls share a 911 px row ("covariance | correlation" needs ~190 px), not three
+    assert 2 * shell.CONTROL_REM * rem + gap <= main_911 < 3 * shell.CONTROL_REM * rem + 2 * gap
+
+
+def test_the_style_rules_name_this_streamlits_elements():
+    """A Streamlit upgrade that renames a test id would drop a rule without a word."""
+    import streamlit
+
+    from movierate.ui import shell
+
+    bundle = " ".join(
+        p.read_text(encoding="utf-8", errors="replace")
+        for p in (Path(streamlit.__file__).parent / "static" / "static" / "js").glob("*.js")
+    )
+    for test_id in set(re.findall(r'data-testid="(\w+)"', shell.PAGE_CSS)):
+        assert f"`{test_id}`" in bundle or f'"{test_id}"' in bundle, test_id
+
+
+def wcag_contrast(front: tuple[float, ...], back: tuple[float, ...]) -> float:
+    """WCAG 2 contrast ratio of two sRGB colours (0-255)."""
+
+    def luminance(rgb: tuple[float, ...]) -> float:
+        c = [v / 255 for v in rgb]
+        c = [x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4 for x in c]
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+
+    high, low = sorted((luminance(front), luminance(back)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize(
+    ("text", "background"),
+    [((47, 45, 43), (255, 255, 255)), ((237, 235, 232), (23, 22, 20))],  # light, dark
+)
+def test_captions_pass_wcag_aa_and_stay_fainter_than_body_text(text, background):
+    """Streamlit's captions at 0.6 opacity drew (130, 129, 128) on white: 3.89:1, under AA's
+    4.5:1 (the theme's text colours as Chromium computed them)."""
+    from movierate.ui import shell
+
+    alpha = shell.CAPTION_OPACITY
+    drawn = tuple(alpha * t + (1 - alpha) * b for t, b in zip(text, background, strict=True))
+    assert wcag_contrast(drawn, background) >= 4.5
+    assert alpha < 0.8  # still a caption: visibly fainter than the text above it

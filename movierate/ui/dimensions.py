@@ -18,7 +18,7 @@ import streamlit as st
 from movierate import store
 from movierate.errors import DataError
 from movierate.explore import ordering
-from movierate.ui import charts, state, text
+from movierate.ui import charts, state, text, widgets
 
 #: The per-dimension table's columns under the names it shows, which its CSV download keeps
 #: too (views round 8: the download said heldout_share where the screen said held-out
@@ -229,10 +229,10 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
     with st.expander("Numbers per dimension"):
         table = report.dimensions.set_index("dimension").rename(columns=DIMENSION_NAMES)
         table.index.name = "dimension (from 0)"
-        st.dataframe(table, column_config=DIMENSION_COLUMNS, key="dimension_table")
+        widgets.show_table(table, column_config=DIMENSION_COLUMNS, key="dimension_table")
         names = {"rmse_index": "RMSE, first k", "rmse_pca": "RMSE, first k principal"}
         prefix = pd.DataFrame(report.prefix).set_index("k").rename(columns=names)
-        st.dataframe(
+        widgets.show_table(
             prefix,
             column_config={n: st.column_config.NumberColumn(format="%.4f") for n in names.values()},
             key="prefix_table",

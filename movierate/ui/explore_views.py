@@ -431,7 +431,7 @@ def render_probes(models: list[Any]) -> None:
         ]
     )
     summary = summary.dropna(axis="columns", how="all")  # e.g. no user attributes in the data
-    st.dataframe(
+    widgets.show_table(
         widgets.numbers_first(summary),
         hide_index=True,
         column_config={
@@ -463,7 +463,7 @@ def render_probes(models: list[Any]) -> None:
     )
     wide.columns = [f"{model} {what}" for model, what in wide.columns]
     with st.expander("Every probe"):
-        st.dataframe(wide.reset_index(), hide_index=True, key="probe_table")
+        widgets.show_table(wide.reset_index(), hide_index=True, key="probe_table")
 
 
 def _beyond_chance(table: pd.DataFrame, prefix: str) -> str | None:

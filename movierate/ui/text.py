@@ -88,6 +88,52 @@ def displayable(value: Any) -> str:
     return text
 
 
+#: A text whose first strong letter is right-to-left (Hebrew, Arabic, ...), by the test that
+#: Streamlit's table grid (Glide) uses to right-align a cell (its ``direction()``, 1.67).
+_RTL_FIRST = re.compile(
+    "^[^A-Za-z\xc0-\xd6\xd8-\xf6\xf8-\u02b8\u0300-\u0590\u0800-\u1fff\u200e"
+    "\u2c00-\ufb1c\ufe00-\ufe6f\ufefd-\uffff]*[\u0591-\u07ff\ufb1d-\ufdfd\ufe70-\ufefc]"
+)
+#: LEFT-TO-RIGHT MARK, then FIRST STRONG ISOLATE ... POP DIRECTIONAL ISOLATE around the text.
+_LTR_CELL = "\u200e\u2068{}\u2069"
+
+
+def table_cell(value: Any) -> Any:
+    r"""``value`` as a table cell shows it. The grid right-aligns a text that starts with a
+    right-to-left letter, and a column's right edge cut such titles to nothing (views round
+    11); a leading LEFT-TO-RIGHT MARK aligns it left, the isolate keeps its words in their
+    right-to-left order. Column ``alignment="left"`` does not help: the grid then draws the
+    text leftwards out of the cell. For display only, never in data or exports.
+
+    >>> table_cell("\u05e1\u05e8\u05d8 5") == "\u200e\u2068\u05e1\u05e8\u05d8 5\u2069"
+    True
+    >>> table_cell("Amélie (2001)"), table_cell(3)
+    ('Amélie (2001)', 3)
+    """
+    if isinstance(value, str) and _RTL_FIRST.match(value):
+        return _LTR_CELL.format(value)
+    return value
+
+
+def table_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with :func:`table_cell` applied to its text columns and text index, for
+    ``st.dataframe`` (``frame`` itself is left as it is)."""
+    shown = frame.copy(deep=False)
+    for position in range(shown.shape[1]):
+        column = shown.iloc[:, position]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            shown.isetitem(position, column.cat.rename_categories(table_cell))
+        elif _is_text(column.dtype):
+            shown.isetitem(position, column.map(table_cell))
+    if _is_text(shown.index.dtype) and not isinstance(shown.index, pd.MultiIndex):
+        shown.index = shown.index.map(table_cell)
+    return shown
+
+
+def _is_text(dtype: Any) -> bool:
+    return pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
+
+
 def movies_counted(min_ratings: int) -> str:
     """The movies a minimum-ratings filter keeps, in words: ``"the movies with at least 10
     ratings"``, or ``"all movies"`` when it is off (0)."""

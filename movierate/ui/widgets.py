@@ -23,6 +23,7 @@ from movierate.ui.text import (
     md,
     md_quoted,
     ratings_text,
+    table_cells,
     with_year,
     year_text,
 )
@@ -63,6 +64,13 @@ def models_table_columns(names: list[str]) -> dict[str, Any]:
     return {"model": st.column_config.TextColumn(width=width), **MODELS_TABLE_COLUMNS}
 
 
+def show_table(frame: pd.DataFrame, **kwargs: Any) -> Any:
+    """``st.dataframe`` of ``frame`` with right-to-left text readable (every table of the
+    pages goes through here): the grid right-aligned a Hebrew or Arabic title, and a column's
+    right edge cut it to nothing (views round 11, :func:`movierate.ui.text.table_cell`)."""
+    return st.dataframe(table_cells(frame), **kwargs)
+
+
 #: What a models table shows right after the model's name, where they exist: the numbers its
 #: captions talk about.
 KEY_MODEL_COLUMNS = ("rating scale", "test RMSE", "test MAE")
@@ -77,7 +85,7 @@ def show_models_table(
     to "+0.0205 ± 0.00")."""
     first = ["model", *(c for c in (*KEY_MODEL_COLUMNS, *key) if c in table.columns)]
     table = numbers_first(table)
-    st.dataframe(
+    show_table(
         table[first + [c for c in table.columns if c not in first]],
         hide_index=True,
         column_config={**models_table_columns(list(table["model"])), **(config or {})},
@@ -519,7 +527,7 @@ def show_movies(
         config = {**config, "title": st.column_config.TextColumn("title", width=title)}
         if genres is not None:
             config["genres"] = st.column_config.TextColumn("genres", width=genres)
-    st.dataframe(
+    show_table(
         shown,
         hide_index=True,
         height=height,
@@ -821,7 +829,7 @@ def show_selection(
         shown = genres.head(5)
     else:
         st.caption(f"{tested}, and only those under 0.05 are listed.")
-    st.dataframe(
+    show_table(
         shown[["genre", "direction", "n_selected", "share_selected", "share_rest", "ratio",
                "p_adjusted"]],
         hide_index=True,
@@ -852,7 +860,7 @@ def show_selection(
     elif tags_note:
         st.caption(f"No user tags: {md(tags_note)}.")
     with st.expander(f"The {summary.n_selected:,} titles (most rated first)"):
-        st.dataframe(pd.DataFrame({"title": summary.titles}), hide_index=True, key=f"{key}_titles")
+        show_table(pd.DataFrame({"title": summary.titles}), hide_index=True, key=f"{key}_titles")
 
 
 def text_year(value: float) -> str:

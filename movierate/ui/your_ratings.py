@@ -297,7 +297,7 @@ def render_your_ratings(
         drivers = _drivers(recs.reasons)
         if "user_bias" not in model.arrays:  # no user bias, no level: every push is taste
             drivers = drivers.drop(columns="level")
-        st.dataframe(
+        widgets.show_table(
             widgets.numbers_first(drivers),
             hide_index=True,
             column_config={
@@ -482,7 +482,8 @@ def _rated_list(model: Any, ratings: dict[MovieId, float], rows: dict[int, float
     )
     st.markdown(f"**Your ratings** ({len(rows)})")
     edited = st.data_editor(
-        table.assign(remove=False),
+        # the titles as the tables show them (widgets.show_table); the ids stay as they are
+        table.assign(remove=False, title=table["title"].map(text.table_cell)),
         hide_index=True,
         disabled=["movie_id", "title"],
         column_order=["your rating", "remove", "title"],  # the title last: a long one is cut

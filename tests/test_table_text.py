@@ -1,0 +1,91 @@
+"""Right-to-left text in the dashboard's tables (views round 11): the grid right-aligned a
+Hebrew or Arabic title and a column's right edge cut it to nothing, so every table shows such
+text with a leading LEFT-TO-RIGHT MARK and isolated, on display only."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from movierate.ui.text import table_cell, table_cells
+
+ROOT = Path(__file__).resolve().parents[1]
+LRM, FSI, PDI = "\u200e", "\u2068", "\u2069"
+HEBREW, ARABIC = "סרט 987", "فيلم 458"
+
+
+@pytest.mark.parametrize(
+    "title", [HEBREW, ARABIC, "(סרט) 5", "123 فيلم", "«ואלס עם באשיר»", "סרט: Part 2"]
+)
+def test_a_title_that_starts_right_to_left_is_marked_left_to_right_and_isolated(title):
+    assert table_cell(title) == f"{LRM}{FSI}{title}{PDI}"
+
+
+@pytest.mark.parametrize(
+    "value", ["Amélie (2001)", "Mixed עברית and English", "123", "", "千と千尋", None, 3, 0.5]
+)
+def test_left_to_right_text_and_other_values_stay_as_they_are(value):
+    assert table_cell(value) is value
+
+
+def test_table_cells_marks_text_columns_categories_and_the_index_but_not_the_data():
+    frame = pd.DataFrame(
+        {
+            "title": [HEBREW, "Toy Story", None],
+            "n": [1, 2, 3],
+            "group": pd.Categorical([ARABIC, "a", "a"]),
+            "genres": [["Drama"], [], ["Comedy"]],
+        },
+        index=[ARABIC, "b", "c"],
+    )
+    before = frame.copy()
+    shown = table_cells(frame)
+    assert shown["title"].tolist()[:2] == [f"{LRM}{FSI}{HEBREW}{PDI}", "Toy Story"]
+    assert shown["group"].tolist() == [f"{LRM}{FSI}{ARABIC}{PDI}", "a", "a"]
+    assert shown.index[0] == f"{LRM}{FSI}{ARABIC}{PDI}"
+    assert (
+        shown["n"].tolist() == [1, 2, 3] and shown["genres"].tolist() == before["genres"].tolist()
+    )
+    pd.testing.assert_frame_equal(frame, before)  # the data itself keeps no mark
+
+
+def _tables_page():
+    import pandas as pd
+
+    from movierate.ui import widgets
+
+    movies = pd.DataFrame(
+        {"movie_idx": [0, 1], "title": ["סרט 987", "Toy Story"], "n_ratings": [5, 6]}
+    )
+    widgets.show_movies(movies, key="movies")
+    widgets.show_table(pd.DataFrame({"model": ["فيلم"], "test RMSE": [0.9]}), key="models")
+
+
+def test_every_table_the_pages_draw_shows_right_to_left_titles_whole():
+    at = AppTest.from_function(_tables_page).run()
+    assert not at.exception
+    movies, models = (d.value for d in at.dataframe)
+    assert movies["title"].tolist() == [f"{LRM}{FSI}{HEBREW}{PDI}", "Toy Story"]
+    assert models["model"].tolist() == [f"{LRM}{FSI}فيلم{PDI}"]
+
+
+def test_no_page_draws_a_table_around_show_table():
+    """Every table goes through ``widgets.show_table`` (the class of the fault, not the one
+    table the review saw); the ratings editor marks its titles itself."""
+    direct = []
+    for path in [*ROOT.glob("movierate/**/*.py"), *ROOT.glob("pages/*.py"), ROOT / "app.py"]:
+        source = path.read_text(encoding="utf-8")
+        for match in re.finditer(r"st\.(dataframe|data_editor|table)\(", source):
+            line = source.count("\n", 0, match.start()) + 1
+            direct.append(f"{path.relative_to(ROOT)}:{match.group(1)}")
+            if match.group(1) == "data_editor":
+                call = source[match.start() : match.start() + 400]
+                assert "table_cell" in call, f"{path}:{line} shows titles unmarked"
+    assert sorted(direct) == [
+        "movierate/ui/widgets.py:dataframe",
+        "movierate/ui/your_ratings.py:data_editor",
+    ]
