@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from movierate import explore
+from movierate import explore, spreadsheet
 from movierate.errors import DataError, MovierateError
 from movierate.imported_models import is_imported
 from movierate.ui import explore_figures, state, text, widgets
@@ -518,7 +518,7 @@ def _rated_list(model: Any, ratings: dict[MovieId, float], rows: dict[int, float
     save_col, clear_col = st.columns(2)
     save_col.download_button(
         "Save my ratings (CSV)",
-        table.to_csv(index=False),
+        spreadsheet.csv_text(table),
         file_name="my-ratings.csv",
         mime="text/csv",
         icon=":material/download:",
