@@ -188,6 +188,14 @@ def genres_text(genres: Any) -> str:
     return ", ".join(str(g) for g in genres)
 
 
+def movie_hover(title: Any, year: Any, genres: Any, *lines: str) -> str:
+    """A movie's Plotly hover: its title in bold with the year, then its genres and ``lines``
+    (already hover text), one a line. A movie without a year or genres gets no "(0)" or empty
+    line for them (views round 11: every point of a set without years read "year=0")."""
+    head = f"<b>{html_text(with_year(title, year))}</b>"
+    return "<br>".join(part for part in (head, html_text(genres_text(genres)), *lines) if part)
+
+
 def year_text(year: Any) -> str:
     """A release year for display, ``"?"`` when unknown."""
     return "?" if year is None or pd.isna(year) else str(int(year))
