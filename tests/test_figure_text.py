@@ -173,3 +173,19 @@ def test_popularity_tooltip_has_no_year_or_genres_a_movie_lacks():
     spec = charts.popularity_chart(frame, "norm")
     assert "genres" in [t["field"] for t in spec["encoding"]["tooltip"]]
     assert [r["genres"] for r in spec["data"]["values"]] == ["Drama", "(none)"]
+
+
+def test_search_examples_come_from_the_models_own_plain_titles():
+    """Views round 11: placeholders suggested "toy story, matrix, amelie" on a user's own file;
+    examples are its most-rated titles as typed, skipping markup and emoji titles."""
+    from movierate.ui.text import region_names, regions_text, search_placeholder
+
+    movies = movies_table(
+        5, titles=["=1+2", "Matrix, The", "**bold** 1", "Film 7 🎥", "Amélie"],
+        n_ratings=[900, 800, 700, 600, 500],
+    )  # fmt: skip
+    assert search_placeholder(movies) == "e.g. matrix, amélie"
+    assert search_placeholder(movies.iloc[[0, 2]]) == "part of a title"
+    assert regions_text(False, False, 1.5) == "" and region_names(False, True) == "user tags"
+    assert "genres (and user tags) at least 1.5x" in regions_text(True, True, 1.5)
+    assert "Holm" not in regions_text(False, True, 1.5)

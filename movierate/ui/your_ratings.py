@@ -445,7 +445,7 @@ def _rating_form(model: Any, ratings: dict[MovieId, float]) -> None:
     steps = rating_steps(model)
     query_col, pick_col, stars_col, add_col = st.columns([2, 3, 2, 1], vertical_alignment="bottom")
     query = query_col.text_input(
-        "Find a movie to rate", key="rate_q", placeholder="e.g. toy story, matrix, amelie"
+        "Find a movie to rate", key="rate_q", placeholder=text.search_placeholder(model.movies)
     )
     if not query:
         return
