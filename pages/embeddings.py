@@ -306,8 +306,8 @@ def render() -> None:
                 if neighbours is not None:
                     if note := explore.few_ratings_note(model.movies, focus):
                         st.caption(note)
-                    labelled = [
-                        f"{t} ({text.year_text(y)})"
+                    labelled = [  # no "(?)" for a movie without a year
+                        text.with_year(t, y)
                         for t, y in zip(neighbours["title"], neighbours["year"], strict=True)
                     ]
                     widgets.show_movies(
@@ -330,11 +330,11 @@ def render() -> None:
         notes = [map_note, "Point size grows with the number of ratings."]
         if regions is not None:
             notes.append(
-                "Labels name the genres (and user tags) at least "
-                f"{explore.quality.REGION_MIN_RATIO:g}x more common in that region than on the "
-                "whole map, and for genres more than random regions of its size hold (5%, "
-                "Holm over every region and genre): on a small map a genre twice as common "
-                "with a handful of movies can stay unlabelled."
+                text.regions_text(
+                    bool(figures.map_genres(frame)),
+                    tags is not None,
+                    explore.quality.REGION_MIN_RATIO,
+                )
             )
         st.caption(" ".join(notes))
         if "trust" in frame.attrs:
@@ -416,36 +416,34 @@ def render() -> None:
         controls = st.columns([2, 2, 1.3, 3], vertical_alignment="bottom")
         mode = controls[0].selectbox(
             "Colour by",
-            list(state.COLOUR_LABELS),
+            state.colour_options(bool(genres), bool(frame["year"].notna().any())),
             format_func=state.COLOUR_LABELS.get,
             key="colour",
             bind="query-params",
         )
         colour = mode
-        if mode == "one_genre":
-            if not genres:
-                st.caption("These movies have no genres; colouring by popularity instead.")
-                colour = "popularity"
-            else:
-                default = next((g for g in DEFAULT_GENRES if g in genres), genres[0])
-                if st.session_state.get("map_genre") not in genres:
-                    st.session_state["map_genre"] = default
-                genre = controls[1].selectbox(
-                    "Genre", genres, key="map_genre",
-                    help="Movies of this genre in its colour (the same on every map), the rest "
-                    "grey; lines show where the genre concentrates.",
-                )  # fmt: skip
-                colour = f"{figures.ONE_GENRE}{genre}"
-        regions_on = controls[2].toggle(
+        if mode == "one_genre":  # offered only where the movies have genres
+            default = next((g for g in DEFAULT_GENRES if g in genres), genres[0])
+            if st.session_state.get("map_genre") not in genres:
+                st.session_state["map_genre"] = default
+            genre = controls[1].selectbox(
+                "Genre", genres, key="map_genre",
+                help="Movies of this genre in its colour (the same on every map), the rest "
+                "grey; lines show where the genre concentrates.",
+            )  # fmt: skip
+            colour = f"{figures.ONE_GENRE}{genre}"
+        # no toggle where the data has nothing to name regions by (no genres, no user tags)
+        named = text.region_names(bool(genres), widgets.dataset_tags(model)[0] is not None)
+        regions_on = bool(named) and controls[2].toggle(
             "Regions",
             value=True,
             key="map_regions",
-            help="Names each dense region by the genres over-represented in it.",
+            help=f"Names each dense region by the {named} over-represented in it.",
         )
         query = controls[3].text_input(
             "Find a movie",
             key="q",
-            placeholder="e.g. toy story",
+            placeholder=text.search_placeholder(model.movies, 1),
             bind="query-params",
             max_chars=state.TEXT_MAX,
         )

@@ -32,7 +32,7 @@ def render() -> None:
     query = st.text_input(
         "Movie title",
         key="q",
-        placeholder="e.g. toy story, matrix 1999, amelie",
+        placeholder=text.search_placeholder(models[0].movies),
         bind="query-params",
         max_chars=state.TEXT_MAX,
         help="Typos, missing articles and accents are fine; add the year if several match.",
@@ -153,7 +153,7 @@ def render() -> None:
                     st.warning(note, icon=":material/scatter_plot:")
                 own = model.movies.loc[row]
                 here = text.with_year(own["title"], own["year"])
-                if here != f"{movie['title']} ({text.year_text(movie['year'])})":
+                if here != text.with_year(movie["title"], movie["year"]):
                     counted = not widgets.without_rating_counts([model])
                     ratings = f", {text.ratings_text(own['n_ratings'])}" if counted else ""
                     st.caption(f"Here: {text.md(here)}{ratings}")
@@ -164,7 +164,7 @@ def render() -> None:
                     # and year columns took (rows are in rank order), after the numbers
                     found = found.assign(
                         title=[
-                            f"{t} ({text.year_text(y)})"
+                            text.with_year(t, y)  # no "(?)" for a movie without a year
                             for t, y in zip(found["title"], found["year"], strict=True)
                         ]
                     )

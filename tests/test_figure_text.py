@@ -105,3 +105,87 @@ def test_fewer_dimensions_with_a_lower_rmse_are_said():
     assert "comes from the first principal direction (0.8000):" in prefix_below_full_text(one)
     close = prefix.assign(rmse_pca=[1.0, 0.9, 0.8698, 0.87, 0.87])  # under 0.0005: not said
     assert prefix_below_full_text(close) == ""
+
+
+def _hovers(fig) -> list[str]:
+    """Every point's hover text, as its template fills it from the custom data."""
+    out = []
+    for trace in fig.data:
+        template = trace.hovertemplate or ""
+        if "%{customdata[1]}" in template:
+            out += [str(c[1]) for c in trace.customdata]
+    return out
+
+
+def test_map_hover_leaves_out_what_a_movie_lacks_and_formats_numbers():
+    """Views round 11: a set without years read "year=0" on every point (a missing year
+    formatted ':.0f'), "genres=" on an empty line, a blank line after the title and
+    "log10 ratings=2.1702617153949575"."""
+    from movierate.ui.figures import one_genre_scatter, tsne_scatter
+
+    frame = _map(6)
+    frame["year"] = pd.array([None, 1995, None, 2001, None, None], dtype="Int64")
+    frame["genres"] = [[], [MARKUP], [], [MARKUP], [], []]
+    frame["n_ratings"] = [147, 3, 9, 10, 11, 12]
+    for colour in ("popularity", "bias", "norm", "year", "genre"):
+        hovers = _hovers(tsne_scatter(frame, colour))
+        assert len(hovers) == 6, colour
+        assert not [h for h in hovers if "<br><br>" in h or h.endswith("<br>")], colour
+        assert not [h for h in hovers if "(0)" in h or "year=" in h or "genres=" in h]
+    hovers = _hovers(tsne_scatter(frame, "popularity"))
+    assert hovers[0].startswith("<b>&lt;b&gt;t0&lt;/b&gt;</b><br>147 ratings<br>norm ")
+    assert hovers[0].endswith("<br>log10 ratings 2.17")  # log10(1 + 147), 2 decimals
+    assert hovers[1].startswith("<b>&lt;b&gt;t1&lt;/b&gt; (1995)</b><br>&lt;i&gt;G&lt;/i&gt;<br>")
+    hovers = _hovers(one_genre_scatter(frame, MARKUP))
+    assert len(hovers) == 6 and not [h for h in hovers if "?" in h or "<br><br>" in h]
+
+
+def test_explore_and_users_hovers_show_no_missing_value_as_a_number():
+    from movierate.ui.explore_figures import _hover, users_figure
+
+    movies = movies_table(2, years=[None, 1999], genres=[[], ["Drama"]])
+    assert _hover(movies) == [
+        "<b>Movie 0</b><br>50 ratings",
+        "<b>Movie 1 (1999)</b><br>Drama<br>50 ratings",
+    ]
+    users = pd.DataFrame(
+        {"x": [0.0, 1.0], "y": [0.0, 1.0], "user_idx": [0, 1], "user_id": [1, 2],
+         "n_ratings": [3, 4], "mean_rating": [np.nan, 4.0]}
+    )  # fmt: skip
+    texts = [t for trace in users_figure(users, "n_ratings", "ratings").data for t in trace.text]
+    assert sorted(texts) == ["user 1<br>3 ratings", "user 2<br>4 ratings, mean 4.00"]
+
+
+def test_popularity_tooltip_has_no_year_or_genres_a_movie_lacks():
+    """Vega formats a missing year with "d" as 0: the year goes with the title instead."""
+    from movierate.ui import charts
+
+    frame = pd.DataFrame(
+        {"log_n_ratings": [1.0, 2.0], "norm": [1.0, 2.0], "title": ["A", "B"],
+         "year": pd.array([None, 2001], dtype="Int64"), "n_ratings": [9, 99],
+         "genres": [[], []]}
+    )  # fmt: skip
+    spec = charts.popularity_chart(frame, "norm")
+    fields = [t["field"] for t in spec["encoding"]["tooltip"]]
+    assert fields == ["title", "n_ratings", "norm"]
+    assert [r["title"] for r in spec["data"]["values"]] == ["A", "B (2001)"]
+    frame["genres"] = [["Drama"], []]
+    spec = charts.popularity_chart(frame, "norm")
+    assert "genres" in [t["field"] for t in spec["encoding"]["tooltip"]]
+    assert [r["genres"] for r in spec["data"]["values"]] == ["Drama", "(none)"]
+
+
+def test_search_examples_come_from_the_models_own_plain_titles():
+    """Views round 11: placeholders suggested "toy story, matrix, amelie" on a user's own file;
+    examples are its most-rated titles as typed, skipping markup and emoji titles."""
+    from movierate.ui.text import region_names, regions_text, search_placeholder
+
+    movies = movies_table(
+        5, titles=["=1+2", "Matrix, The", "**bold** 1", "Film 7 🎥", "Amélie"],
+        n_ratings=[900, 800, 700, 600, 500],
+    )  # fmt: skip
+    assert search_placeholder(movies) == "e.g. matrix, amélie"
+    assert search_placeholder(movies.iloc[[0, 2]]) == "part of a title"
+    assert regions_text(False, False, 1.5) == "" and region_names(False, True) == "user tags"
+    assert "genres (and user tags) at least 1.5x" in regions_text(True, True, 1.5)
+    assert "Holm" not in regions_text(False, True, 1.5)

@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from movierate import atomic, config
+from movierate import atomic, config, spreadsheet
 from movierate.data.acquire import (
     CUSTOM_FOLDER,
     dataset_case_twin,
@@ -655,8 +655,13 @@ def _read_items(
         rows = rows[~blank.to_numpy()]
         table = table[~blank].reset_index(drop=True)
     ids = table[chosen["item"]].str.strip()
-    titles = table[chosen["title"]]
-    genres = [split_genres(g) for g in table[chosen["genres"]]] if "genres" in chosen else None
+    # a title or genres movierate exported with a leading "'" (against spreadsheet formulas)
+    titles = table[chosen["title"]].map(spreadsheet.plain_cell)
+    genres = (
+        [split_genres(spreadsheet.plain_cell(g)) for g in table[chosen["genres"]]]
+        if "genres" in chosen
+        else None
+    )
     meta = movie_metadata(ids, titles, genres or [[] for _ in range(len(table))])
     notices.extend(untitled_notice(meta, "The movies file"))
     if "year" in chosen:

@@ -4,6 +4,8 @@
   of tab-separated numbers per movie, no header) and a metadata TSV with the header
   ``title, year, genres, n_ratings``. Tabs, newlines and backslashes in text are escaped as
   ``\\t``, ``\\n``, ``\\r`` and ``\\\\`` because the format has no quoting.
+- Text a spreadsheet would run as a formula (``=1+2``, ``@cmd``) starts with ``'`` in both
+  formats (:mod:`movierate.spreadsheet`); movierate's readers take the quote off again.
 - word2vec text format, as gensim's ``KeyedVectors.load_word2vec_format(path, binary=False)``
   reads it: a header line ``"<count> <dim>"``, then ``"<token> <v1> ... <vdim>"`` per movie.
   Tokens hold no whitespace: the title with whitespace runs turned into ``_``, then
@@ -24,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from movierate import atomic
+from movierate import atomic, spreadsheet
 from movierate.errors import DataError
 from movierate.explore.validation import (
     check_matrix,
@@ -53,7 +55,7 @@ def projector_text(
     for title, year, genre, count in zip(
         movies["title"].iloc[rows], years, genres, movies["n_ratings"].iloc[rows], strict=True
     ):
-        fields = (escape_tsv(str(title)), _year_text(year), escape_tsv("|".join(genre)), count)
+        fields = (tsv_cell(str(title)), _year_text(year), tsv_cell("|".join(genre)), count)
         lines.append("\t".join(str(f) for f in fields))
     return vectors, "\n".join(lines) + "\n"
 
@@ -75,6 +77,12 @@ def write_projector(
     return vectors_path, metadata_path
 
 
+def tsv_cell(text: str) -> str:
+    """One TSV text field for a user to open elsewhere: kept from running as a spreadsheet
+    formula (:func:`movierate.spreadsheet.safe_cell`), then escaped (:func:`escape_tsv`)."""
+    return escape_tsv(spreadsheet.safe_cell(text))
+
+
 def escape_tsv(text: str) -> str:
     """Text safe for one TSV field: backslash, tab, newline and carriage return escaped."""
     return text.translate(_ESCAPES)
@@ -87,9 +95,10 @@ def unescape_tsv(text: str) -> str:
 
 
 def word2vec_token(title: str, movie_id: Any) -> str:
-    """A whitespace-free, unique token for a movie: ``Toy_Story_1`` for "Toy Story", id 1."""
+    """A whitespace-free, unique token for a movie: ``Toy_Story_1`` for "Toy Story", id 1
+    (``'=1+2_7`` for "=1+2": a token is a text cell too, kept from running as a formula)."""
     words = re.sub(r"\s+", "_", unicodedata.normalize("NFC", str(title)).strip())
-    return f"{words or 'movie'}_{movie_id}"
+    return spreadsheet.safe_cell(f"{words or 'movie'}_{movie_id}")
 
 
 def movie_id_from_token(token: str) -> int:

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from movierate import spreadsheet
 from movierate.data.textio import check_not_empty, read_head
 from movierate.errors import DataError
 from movierate.explore.export import movie_id_from_token, read_word2vec
@@ -198,13 +199,16 @@ def movies_like(labels: pd.DataFrame) -> pd.DataFrame:
     counts that are not whole numbers of at least 0. A year that is not a number or outside
     :data:`YEAR_RANGE` becomes missing. An id column (movie_id / movieId / id) must hold
     distinct whole numbers: other values or repeats raise DataError naming the rows (never
-    silently renumbered or rounded into collisions); without one, rows are numbered."""
+    silently renumbered or rounded into collisions); without one, rows are numbered. Text that
+    movierate's exports wrote with a leading ``'`` (:mod:`movierate.spreadsheet`) comes back
+    as it was."""
     repeated = sorted({str(c) for c in labels.columns[labels.columns.duplicated()]})
     if repeated:
         raise DataError(
             f"The labels' header names the column {', '.join(repr(c) for c in repeated)} more "
             "than once; give each column a distinct name."
         )
+    labels = spreadsheet.plain_frame(labels)  # movierate's exports quote formula-like text
     lower = {str(c).strip().lower(): c for c in labels.columns}
     n = len(labels)
     title_col = next((lower[c] for c in _TITLE_COLUMNS if c in lower), labels.columns[0])

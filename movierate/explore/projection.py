@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from movierate import atomic
+from movierate import atomic, spreadsheet
 from movierate.errors import DataError, MovierateError
 from movierate.explore.model import EmbeddingModel
 from movierate.explore.validation import (
@@ -831,13 +831,17 @@ def map_frame(
 
 
 def coordinates_csv(frame: pd.DataFrame) -> str:
-    """CSV text of a map (``movie_id``, ``title``, ``year``, ``x``, ``y``) to download and
-    load back with :func:`read_coordinates`, here or in another tool."""
+    """CSV text of a map (``movie_id``, ``title``, ``year``, ``x``, ``y``; no year column when
+    no movie has one) to download and load back with :func:`read_coordinates`, here or in
+    another tool. Text cells that a spreadsheet would run as formulas start with ``'``
+    (:mod:`movierate.spreadsheet`)."""
     missing = [c for c in ("movie_id", "x", "y") if c not in frame.columns]
     if missing:
         raise DataError(f"The map lacks the column(s) {', '.join(missing)}; pass a map frame.")
     columns = [c for c in ("movie_id", "title", "year", "x", "y") if c in frame.columns]
-    return frame[columns].to_csv(index=False)
+    if "year" in columns and frame["year"].isna().all():
+        columns.remove("year")
+    return spreadsheet.csv_text(frame[columns])
 
 
 def read_coordinates(
@@ -864,7 +868,8 @@ def read_coordinates(
     if numeric:
         ids = pd.to_numeric(table["movie_id"], errors="coerce")
     else:
-        ids = table["movie_id"].astype(str).str.strip().where(table["movie_id"].notna())
+        ids = table["movie_id"].astype(str).str.strip().map(spreadsheet.plain_cell)
+        ids = ids.where(table["movie_id"].notna())
         model_ids = model_ids.astype(str)
     xy = table[["x", "y"]].apply(pd.to_numeric, errors="coerce")
     values = xy.to_numpy(np.float64)
@@ -890,7 +895,8 @@ def read_coordinates(
         )
     rows = row_of.loc[ids[known].astype(np.int64) if numeric else ids[known]].to_numpy()
     if "title" in table.columns:  # the file says which film each id was: check it here
-        _check_titles(table["title"].to_numpy()[known], movies, rows, ids[known].to_numpy())
+        titles = table["title"].map(spreadsheet.plain_cell).to_numpy()
+        _check_titles(titles[known], movies, rows, ids[known].to_numpy())
     frame = map_frame(xy.to_numpy(np.float32)[known], rows, x, movies, movie_bias)
     frame.attrs.update(method="precomputed", unmatched=int((~known).sum()), from_cache=False)
     return frame

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from movierate import spreadsheet
 from movierate.errors import DataError
 from movierate.explore.validation import genre_lists, movie_columns, n_ratings_of
 
@@ -187,10 +188,17 @@ def genre_matrix(movies: pd.DataFrame) -> tuple[list[str], np.ndarray]:
 def selection_csv(movies: pd.DataFrame, rows: Any, coords: Any = None) -> str:
     """CSV text of the selected movies: movie_idx, movie_id, title, year, genres ("|"-joined),
     n_ratings and, when ``coords`` is given, x and y. ``coords`` has one (x, y) row per selected
-    movie or per movie of the table."""
+    movie or per movie of the table. No year or genres column when no movie of the table has
+    one; text cells a spreadsheet would run as formulas start with ``'``."""
     rows = _rows(rows, len(movies))
-    frame = movie_columns(movies, rows).drop(columns=["mean_rating"], errors="ignore")
-    frame["genres"] = ["|".join(g) for g in genre_lists(frame)]
+    internal = ["mean_rating", "identity"]  # the matching key is no film fact for a user
+    if movies["year"].isna().all():
+        internal.append("year")
+    frame = movie_columns(movies, rows).drop(columns=internal, errors="ignore")
+    if any(genre_lists(movies)):
+        frame["genres"] = ["|".join(g) for g in genre_lists(frame)]
+    else:
+        frame = frame.drop(columns="genres")
     if coords is not None:
         xy = np.asarray(coords, dtype=np.float64)
         if xy.ndim != 2 or xy.shape[1] < 2:
@@ -203,7 +211,7 @@ def selection_csv(movies: pd.DataFrame, rows: Any, coords: Any = None) -> str:
                 f"per movie of the table ({len(movies)})."
             )
         frame["x"], frame["y"] = xy[:, 0], xy[:, 1]
-    return frame.to_csv(index=False)
+    return spreadsheet.csv_text(frame)
 
 
 def _rows(selected_rows: Any, n_movies: int) -> np.ndarray:

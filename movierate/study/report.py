@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from movierate import atomic
+from movierate import atomic, spreadsheet
 from movierate.errors import DataError, StoreError
 from movierate.study.plan import (
     EXACT_SUFFIX,
@@ -119,10 +119,10 @@ def write_results(
     }
     texts = {
         "results.json": json.dumps(payload, indent=2) + "\n",
-        "results.csv": frame.to_csv(index=False),
-        "summary.csv": summary.to_csv(index=False),
-        "ablation.csv": ablation.to_csv(index=False),
-        "prefix.csv": prefix.to_csv(index=False),
+        "results.csv": spreadsheet.csv_text(frame),
+        "summary.csv": spreadsheet.csv_text(summary),
+        "ablation.csv": spreadsheet.csv_text(ablation),
+        "prefix.csv": spreadsheet.csv_text(prefix),
         "study.md": markdown_report(frame, plan, seconds),
     }
     return atomic.write_texts(out_dir, texts)
@@ -159,8 +159,8 @@ def load_run(folder: Path) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
         )
     try:
         payload = json.loads((folder / "results.json").read_text())
-        ablation = pd.read_csv(folder / "ablation.csv")
-        prefix = pd.read_csv(folder / "prefix.csv")
+        ablation = spreadsheet.plain_frame(pd.read_csv(folder / "ablation.csv"))
+        prefix = spreadsheet.plain_frame(pd.read_csv(folder / "prefix.csv"))
     except (OSError, ValueError) as error:
         raise DataError(
             f"{folder} holds no complete study results ({error}); give folders that "

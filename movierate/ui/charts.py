@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from movierate.store import metric_label
-from movierate.ui.text import genres_text
+from movierate.ui.text import genres_text, with_year
 
 #: Series colours: Okabe and Ito's palette for colour-blind eyes (views round 6: the D3 orange
 #: and green that told two models apart looked alike under simulated protanopia), its yellow
@@ -666,12 +666,17 @@ def popularity_chart(frame: pd.DataFrame, quantity: str, *, height: int = 420) -
     """Scatter of ``norm`` or ``bias`` against log10(1 + ratings), title, year, ratings and
     genres on hover (``explore.norms_vs_popularity`` rows; drawn on a canvas: thousands of
     points)."""
-    columns = ["log_n_ratings", quantity, "title", "year", "n_ratings"]
+    columns = ["log_n_ratings", quantity, "n_ratings"]
+    # the year goes in the title, where a missing one leaves nothing (Vega formats a missing
+    # year "d" as 0), and genres only where some movie has them (views round 11)
     rows = [
-        {**row, "genres": genres_text(genres)}
-        for row, genres in zip(_records(frame, columns), frame["genres"], strict=True)
+        {**row, "title": with_year(title, year), "genres": genres_text(genres) or "(none)"}
+        for row, title, year, genres in zip(
+            _records(frame, columns), frame["title"], frame["year"], frame["genres"], strict=True
+        )
         if row["log_n_ratings"] is not None and row[quantity] is not None
     ]
+    any_genres = any(genres_text(g) for g in frame["genres"])
     return {
         "title": _title(f"Movie {quantity} vs. popularity", None),
         "usermeta": {"embedOptions": {"renderer": "canvas"}},
@@ -684,9 +689,10 @@ def popularity_chart(frame: pd.DataFrame, quantity: str, *, height: int = 420) -
                   "scale": {"zero": False}},  # views round 9: a filter at 10+ left 0-1 empty
             "y": {"field": quantity, "type": "quantitative", "title": quantity,
                   "scale": {"zero": False}},
-            "tooltip": [{"field": "title"}, {"field": "year", "format": "d"},
+            "tooltip": [{"field": "title"},
                         {"field": "n_ratings", "title": "ratings", "format": ","},
-                        {"field": "genres"}, {"field": quantity, "format": ".3f"}],
+                        *([{"field": "genres"}] if any_genres else []),
+                        {"field": quantity, "format": ".3f"}],
         },
     }  # fmt: skip
 

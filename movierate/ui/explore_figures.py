@@ -16,7 +16,7 @@ from plotly import colors
 
 from movierate.ui.charts import PALETTE, TEXT_COLOUR
 from movierate.ui.figures import text_styled
-from movierate.ui.text import genres_text, html_text, ratings_text
+from movierate.ui.text import html_text, movie_hover, ratings_text
 
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 #: Marker colours of the custom-axis sets.
@@ -31,8 +31,7 @@ SMALL_SET = 60
 def _hover(frame: pd.DataFrame) -> list[str]:
     years = pd.to_numeric(frame["year"], errors="coerce")
     return [
-        f"<b>{html_text(t)}</b> ({'' if pd.isna(y) else int(y)})<br>"
-        f"{html_text(genres_text(g))}<br>{ratings_text(n)}"
+        movie_hover(t, y, g, ratings_text(n))
         for t, y, g, n in zip(
             frame["title"], years, frame["genres"], frame["n_ratings"], strict=True
         )
@@ -123,11 +122,11 @@ def users_figure(
     if len(frame) > max_points:
         frame = frame.sample(max_points, random_state=0)
     hover = [
-        f"user {html_text(uid)}<br>{ratings_text(n)}, mean {m:.2f}"
+        f"user {html_text(uid)}<br>{ratings_text(n)}" + ("" if pd.isna(m) else f", mean {m:.2f}")
         for uid, n, m in zip(
             frame["user_id"] if "user_id" in frame.columns else frame["user_idx"],
             frame["n_ratings"],
-            frame["mean_rating"].fillna(0.0),
+            frame["mean_rating"],
             strict=True,
         )
     ]

@@ -206,15 +206,14 @@ def quality_line(name: str, quality: Any) -> None:
 
 def render_custom_axes(model: Any) -> None:
     """Custom axes: x from set A to set B, y from set C to set D or the main remaining PC."""
-    st.caption(
-        "Pick two sets of movies: the x axis runs from the mean of set A to the mean of set B, "
-        "and every movie is placed by its projection on it. A set is a genre (Comedy), part of "
-        "a title (star wars: every matching title) or titles separated by ';'. The AUC says how "
-        "well the axis separates the two sets; leave-one-out is the honest figure (with few "
-        "movies in many dimensions, any two sets separate perfectly in sample)."
-    )
     genres = sorted({g for gs in model.movies["genres"] for g in (gs if gs is not None else [])})
     start_a, start_b, start_c, start_d = _starting_sets(model)
+    st.caption(
+        "Pick two sets of movies: the x axis runs from the mean of set A to the mean of set B, "
+        f"and every movie is placed by its projection on it. {_set_kinds(model, start_a)} The "
+        "AUC says how well the axis separates the two sets; leave-one-out is the honest figure "
+        "(with few movies in many dimensions, any two sets separate perfectly in sample)."
+    )
 
     def set_box(col: Any, which: str, value: str, key: str) -> str:
         return col.text_input(
@@ -248,8 +247,8 @@ def render_custom_axes(model: Any) -> None:
         10,
         key="axes_min",
         bind="query-params",
-        help="Keeps obscure movies off the map and out of genre / search sets (their vectors "
-        "are mostly noise); typed titles are always kept.",
+        help=f"Keeps obscure movies off the map and out of {'genre / ' if genres else ''}"
+        "search sets (their vectors are mostly noise); typed titles are always kept.",
     )
     if not x_a or not x_b or (y_mode == "custom" and (not y_a or not y_b)):
         st.info("Fill in every set box.", icon=":material/edit:")
@@ -298,7 +297,23 @@ def _starting_sets(model: Any) -> tuple[str, ...]:
     return tuple(g if g in common else (spare.pop(0) if spare else "") for g in STARTING_SETS)
 
 
+def _set_kinds(model: Any, genre: str) -> str:
+    """What a set box takes, with examples from ``model``'s own movies: a genre (``genre``,
+    only where the movies have genres), part of a title, or titles separated by ';'."""
+    examples = text.title_examples(model.movies, 1)
+    part = (
+        f"part of a title ({text.md(examples[0])}: every matching title)"
+        if examples
+        else "part of a title (every matching title)"
+    )
+    if not genre:
+        return f"A set is {part} or titles separated by ';'."
+    return f"A set is a genre ({text.md(genre)}), {part} or titles separated by ';'."
+
+
 def _set_help(genres: list[str]) -> str:
+    if not genres:
+        return "Part of a title, or titles separated by ';' (these movies have no genres)."
     return "A genre, part of a title, or titles separated by ';'. Genres here: " + text.md(
         ", ".join(genres)
     )

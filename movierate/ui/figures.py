@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 from plotly import colors
 
 from movierate.ui.charts import TEXT_COLOUR
-from movierate.ui.text import genres_text, html_text
+from movierate.ui.text import html_text, movie_hover, ratings_text
 
 
 def font() -> dict[str, Any]:
@@ -163,28 +163,14 @@ def one_genre_scatter(frame: pd.DataFrame, genre: str) -> go.Figure:
     )
     colour = genre_colour(genre)
     sizes = point_sizes(frame["n_ratings"])
-    genres = frame["genres"].map(genres_text).map(html_text)
-    years = [
-        "?" if pd.isna(y) else str(int(y)) for y in pd.to_numeric(frame["year"], errors="coerce")
-    ]
+    hover = np.asarray(map_hover(frame), dtype=object)
     fig = go.Figure()
-    template = (
-        "<b>%{hovertext}</b><br>%{customdata[1]}<br>year %{customdata[2]}, "
-        "%{customdata[3]} ratings<extra></extra>"
-    )
     for mask, name, marker_colour, opacity in (
         (~has, "other movies", OTHER_COLOUR, 0.45),
         (has, html_text(genre), colour, 0.85),
     ):
         part = frame[mask]
-        custom = np.column_stack(
-            [
-                part["movie_idx"].to_numpy(),
-                genres[mask].to_numpy(),
-                np.asarray(years, dtype=object)[mask],
-                part["n_ratings"].to_numpy(),
-            ]
-        )
+        custom = np.column_stack([part["movie_idx"].to_numpy(dtype=object), hover[mask]])
         fig.add_scattergl(
             x=part["x"],
             y=part["y"],
@@ -192,9 +178,8 @@ def one_genre_scatter(frame: pd.DataFrame, genre: str) -> go.Figure:
             name=f"{name} ({mask.sum():,})",
             marker={"color": marker_colour, "size": sizes[mask], "opacity": opacity,
                     "line": {"width": 0}},
-            hovertext=part["title"].map(html_text),
             customdata=custom,
-            hovertemplate=template,
+            hovertemplate="%{customdata[1]}<extra></extra>",
         )  # fmt: skip
     contour = density_contour(frame[["x", "y"]].to_numpy(np.float64), has)
     if contour is not None:
@@ -254,6 +239,39 @@ def density_contour(
     return gx, gy, z, level
 
 
+#: Colourings whose value the map's hover adds as a line, and its format (the year and the
+#: norm are there already; a genre is the legend).
+HOVER_FORMATS = {"log_n_ratings": ".2f", "bias": ".3f"}
+
+
+def map_hover(frame: pd.DataFrame, coloured_by: pd.Series | None = None, label: str = "") -> list:
+    """Each map point's hover (:func:`~movierate.ui.text.movie_hover`): title and year, genres,
+    ratings and norm, then ``label`` and the colouring's value when it is none of those; a
+    missing value leaves its line out."""
+    values = coloured_by if coloured_by is not None else pd.Series(np.nan, index=frame.index)
+    fmt = HOVER_FORMATS.get(str(getattr(coloured_by, "name", "")), ".3f")
+    years = pd.to_numeric(frame["year"], errors="coerce")
+    return [
+        movie_hover(
+            title,
+            year,
+            genres,
+            ratings_text(n),
+            f"norm {norm:.3f}",
+            "" if pd.isna(value) else f"{html_text(label)} {value:{fmt}}",
+        )  # fmt: skip
+        for title, year, genres, n, norm, value in zip(
+            frame["title"],
+            years,
+            frame["genres"],
+            frame["n_ratings"],
+            frame["norm"],
+            values,
+            strict=True,
+        )  # fmt: skip
+    ]
+
+
 @text_styled
 def tsne_scatter(frame: pd.DataFrame, colour: str) -> go.Figure:
     """The map scatter without rings: coloured by ``colour`` (a key of :data:`MAP_COLOURS`, or
@@ -268,8 +286,6 @@ def tsne_scatter(frame: pd.DataFrame, colour: str) -> go.Figure:
         genre_colour=[html_text(g) for g in distinctive_genres(frame["genres"])],  # legend
         log_n_ratings=np.log10(1.0 + frame["n_ratings"].to_numpy(np.float64)),
         year=pd.to_numeric(frame["year"], errors="coerce").astype("float64"),
-        genres_text=frame["genres"].map(genres_text).map(html_text),
-        title=frame["title"].map(html_text),
         size=np.sqrt(frame["n_ratings"].to_numpy(np.float64)),
     )
     column, label = MAP_COLOURS[colour]
@@ -284,6 +300,7 @@ def tsne_scatter(frame: pd.DataFrame, colour: str) -> go.Figure:
         scatter_args["symbol_map"] = {g: GENRE_SYMBOLS.get(g, "circle") for g in order}
     else:
         scatter_args["color_continuous_scale"] = "Viridis"
+    data["hover"] = map_hover(frame, data[column] if column in HOVER_FORMATS else None, label)
     fig = px.scatter(
         data,
         x="x",
@@ -291,22 +308,14 @@ def tsne_scatter(frame: pd.DataFrame, colour: str) -> go.Figure:
         color=column,
         size="size",
         size_max=14,
-        hover_name="title",
-        hover_data={
-            "year": ":.0f",
-            "genres_text": True,
-            "n_ratings": True,
-            "norm": ":.3f",
-            "x": False,
-            "y": False,
-            "size": False,
-            column: column not in ("year", "norm"),
-        },
-        custom_data=["movie_idx"],
-        labels={column: label, "genres_text": "genres", "n_ratings": "ratings"},
+        custom_data=["movie_idx", "hover"],
+        labels={column: label},
         **scatter_args,
     )
-    fig.update_traces(marker={"line": {"width": 0}, "opacity": 0.75})
+    fig.update_traces(
+        marker={"line": {"width": 0}, "opacity": 0.75},
+        hovertemplate="%{customdata[1]}<extra></extra>",
+    )
     fig.update_layout(
         height=640,
         margin={"l": 10, "r": 10, "t": 10, "b": 10},

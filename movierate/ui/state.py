@@ -489,6 +489,18 @@ COLOUR_LABELS = {
     "bias": "Movie bias",
 }
 BASIS_LABELS = {"auto": "Auto", "index": "As trained", "pca": "PCA"}
+
+
+def colour_options(has_genres: bool, has_years: bool) -> list[str]:
+    """The map colourings (:data:`COLOUR_LABELS`) the movies can fill, the first the default:
+    no genre colourings without genres and no year without years (views round 11: a set
+    without either opened on "One genre" and offered year and genre colourings)."""
+    lacking = ({"one_genre", "genre"} if not has_genres else set()) | (
+        {"year"} if not has_years else set()
+    )
+    return [key for key in COLOUR_LABELS if key not in lacking]
+
+
 _METHODS = _labelled(METHOD_LABELS)
 _COLOURS = _labelled(COLOUR_LABELS)
 _BASES = _labelled(BASIS_LABELS)

@@ -234,6 +234,68 @@ def genres_text(genres: Any) -> str:
     return ", ".join(str(g) for g in genres)
 
 
+def movie_hover(title: Any, year: Any, genres: Any, *lines: str) -> str:
+    """A movie's Plotly hover: its title in bold with the year, then its genres and ``lines``
+    (already hover text), one a line. A movie without a year or genres gets no "(0)" or empty
+    line for them (views round 11: every point of a set without years read "year=0")."""
+    head = f"<b>{html_text(with_year(title, year))}</b>"
+    return "<br>".join(part for part in (head, html_text(genres_text(genres)), *lines) if part)
+
+
+#: An example title for a search box: letters, digits and spaces only (a user's file may hold
+#: markup or emoji titles among its most rated), short enough for a placeholder.
+_PLAIN_TITLE = re.compile(r"^[^\W_]+(?: [^\W_]+){0,3}$")
+_TRAILING_ARTICLE = re.compile(r", (?:The|A|An)$")
+
+
+def title_examples(movies: pd.DataFrame, count: int = 3) -> list[str]:
+    """Up to ``count`` of these movies' most-rated titles as a user would type them
+    (``"forrest gump"``, ``"matrix"``), for a search box's placeholder: examples from the
+    model's own data, never MovieLens titles a user's own file lacks (views round 11)."""
+    top = movies.nlargest(200, "n_ratings") if "n_ratings" in movies.columns else movies[:200]
+    found: list[str] = []
+    for title in top["title"].astype(str):
+        plain = _TRAILING_ARTICLE.sub("", title.strip()).casefold()
+        if len(plain) <= 24 and _PLAIN_TITLE.match(plain) and plain not in found:
+            found.append(plain)
+            if len(found) == count:
+                break
+    return found
+
+
+def search_placeholder(movies: pd.DataFrame, count: int = 3) -> str:
+    """``"e.g. forrest gump, pulp fiction"`` from :func:`title_examples`; ``"part of a title"``
+    when no title is plain enough to show."""
+    examples = title_examples(movies, count)
+    return f"e.g. {', '.join(examples)}" if examples else "part of a title"
+
+
+def region_names(genres: bool, tags: bool) -> str:
+    """What the map's region labels can name: ``"genres (and user tags)"``, ``"genres"``,
+    ``"user tags"``, or "" when the data has neither (no label can appear)."""
+    if genres:
+        return "genres (and user tags)" if tags else "genres"
+    return "user tags" if tags else ""
+
+
+def regions_text(genres: bool, tags: bool, min_ratio: float) -> str:
+    """What the map's region labels name (:func:`region_names`) and when; "" without any."""
+    named = region_names(genres, tags)
+    if not named:
+        return ""
+    sentence = (
+        f"Labels name the {named} at least {min_ratio:g}x more common in that region than on "
+        "the whole map"
+    )
+    if not genres:
+        return sentence + "."
+    return sentence + (
+        ", and for genres more than random regions of its size hold (5%, Holm over every "
+        "region and genre): on a small map a genre twice as common with a handful of movies can "
+        "stay unlabelled."
+    )
+
+
 def year_text(year: Any) -> str:
     """A release year for display, ``"?"`` when unknown."""
     return "?" if year is None or pd.isna(year) else str(int(year))

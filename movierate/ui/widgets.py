@@ -808,16 +808,48 @@ def show_selection(
         st.info("Every movie of the map is selected; select fewer to compare them with the rest.")
         return
     summary = describe_selection(table, picked, tags=local_tags)
-    cols = st.columns(4)
-    cols[0].metric("Movies selected", f"{summary.n_selected:,}")
-    cols[0].caption(f"of {summary.n_selected + summary.n_rest:,} on the map")
-    cols[1].metric("Mean rating", f"{summary.mean_rating:.2f}")
-    cols[1].caption(f"the rest: {summary.mean_rating_rest:.2f}")
-    cols[2].metric("Median year", text_year(summary.median_year_selected))
-    cols[2].caption(f"the rest: {text_year(summary.median_year_rest)}")
-    cols[3].metric("Median ratings per movie", f"{summary.median_ratings_selected:,.0f}")
-    cols[3].caption(f"the rest: {summary.median_ratings_rest:,.0f}")
-    genres = summary.genres
+    # no year or genre parts for data without them (views round 11: "Median year ?", "0 genres
+    # tested" and empty charts on a user's own file)
+    has_years = bool(table["year"].notna().any())
+    cols = iter(st.columns(4 if has_years else 3))
+    col = next(cols)
+    col.metric("Movies selected", f"{summary.n_selected:,}")
+    col.caption(f"of {summary.n_selected + summary.n_rest:,} on the map")
+    col = next(cols)
+    col.metric("Mean rating", f"{summary.mean_rating:.2f}")
+    col.caption(f"the rest: {summary.mean_rating_rest:.2f}")
+    if has_years:
+        col = next(cols)
+        col.metric("Median year", text_year(summary.median_year_selected))
+        col.caption(f"the rest: {text_year(summary.median_year_rest)}")
+    col = next(cols)
+    col.metric("Median ratings per movie", f"{summary.median_ratings_selected:,.0f}")
+    col.caption(f"the rest: {summary.median_ratings_rest:,.0f}")
+    if not summary.genres.empty:
+        _selection_genres(summary.genres, key)
+    left, right = st.columns(2) if has_years else (None, st.container())
+    if left is not None:
+        left.plotly_chart(
+            figures.selection_histogram(summary.years, title="Release years"), key=f"{key}_years"
+        )
+    right.plotly_chart(
+        figures.selection_histogram(summary.popularity, title="Ratings per movie", log_x=True),
+        key=f"{key}_popularity",
+    )
+    if summary.tags is not None and not summary.tags.empty:
+        st.markdown(
+            "**Most frequent user tags:** "
+            + ", ".join(f"{md(t)} ({n})" for t, n in zip(summary.tags["tag"],
+                                                       summary.tags["n_movies"], strict=True))
+        )  # fmt: skip
+    elif tags_note:
+        st.caption(f"No user tags: {md(tags_note)}.")
+    with st.expander(f"The {summary.n_selected:,} titles (most rated first)"):
+        show_table(pd.DataFrame({"title": summary.titles}), hide_index=True, key=f"{key}_titles")
+
+
+def _selection_genres(genres: pd.DataFrame, key: str) -> None:
+    """The selection's genres more or less common than in the rest (Fisher, Holm)."""
     shown = genres[genres["p_adjusted"] < 0.05]
     st.markdown("**Genres: more or less common than in the rest of the map** (Fisher's test)")
     tested = f"{len(genres)} genres tested at once: p-values are two-sided and Holm-adjusted"
@@ -843,24 +875,6 @@ def show_selection(
             "p_adjusted": st.column_config.NumberColumn("p-value (adjusted)", format="%.1e"),
         },
     )  # fmt: skip
-    left, right = st.columns(2)
-    left.plotly_chart(
-        figures.selection_histogram(summary.years, title="Release years"), key=f"{key}_years"
-    )
-    right.plotly_chart(
-        figures.selection_histogram(summary.popularity, title="Ratings per movie", log_x=True),
-        key=f"{key}_popularity",
-    )
-    if summary.tags is not None and not summary.tags.empty:
-        st.markdown(
-            "**Most frequent user tags:** "
-            + ", ".join(f"{md(t)} ({n})" for t, n in zip(summary.tags["tag"],
-                                                       summary.tags["n_movies"], strict=True))
-        )  # fmt: skip
-    elif tags_note:
-        st.caption(f"No user tags: {md(tags_note)}.")
-    with st.expander(f"The {summary.n_selected:,} titles (most rated first)"):
-        show_table(pd.DataFrame({"title": summary.titles}), hide_index=True, key=f"{key}_titles")
 
 
 def text_year(value: float) -> str:

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from movierate import explore
+from movierate import explore, spreadsheet
 from movierate.errors import DataError, MovierateError
 from movierate.imported_models import is_imported
 from movierate.ui import explore_figures, state, text, widgets
@@ -445,7 +445,7 @@ def _rating_form(model: Any, ratings: dict[MovieId, float]) -> None:
     steps = rating_steps(model)
     query_col, pick_col, stars_col, add_col = st.columns([2, 3, 2, 1], vertical_alignment="bottom")
     query = query_col.text_input(
-        "Find a movie to rate", key="rate_q", placeholder="e.g. toy story, matrix, amelie"
+        "Find a movie to rate", key="rate_q", placeholder=text.search_placeholder(model.movies)
     )
     if not query:
         return
@@ -519,7 +519,7 @@ def _rated_list(model: Any, ratings: dict[MovieId, float], rows: dict[int, float
     save_col, clear_col = st.columns(2)
     save_col.download_button(
         "Save my ratings (CSV)",
-        table.to_csv(index=False),
+        spreadsheet.csv_text(table),
         file_name="my-ratings.csv",
         mime="text/csv",
         icon=":material/download:",
