@@ -76,6 +76,76 @@ def test_custom_axes_bad_set_says_what_is_wrong(trained_home):
     assert any("neither a genre" in e.value for e in at.error)
 
 
+def test_custom_axes_list_each_sets_members(trained_home):
+    """Explorer review s28, finding 1: a title set held titles without the typed text and the
+    page never showed a set's movies; each set now says how it was read, its count, and lists
+    its movies, every one holding the text."""
+    at = open_page("pages/explore.py", model="small-mf", view="axes", xa="star wars", xb="Horror")
+    captions = [c.value for c in at.caption]
+    assert any(
+        c.startswith("**Set A**: ") and "titles containing 'star wars'" in c for c in captions
+    )
+    assert any(c.startswith("**Set B**: ") and "the genre Horror" in c for c in captions)
+    labels = [e.label for e in at.expander]
+    assert any(label.endswith("movies of set A") for label in labels), labels
+    (members,) = [e.dataframe[0].value for e in at.expander if e.label.endswith("of set A")]
+    assert len(members) >= 5 and members["title"].str.casefold().str.contains("star wars").all()
+    assert f"The {len(members)} movies of set A" in labels
+
+
+def test_custom_axes_typo_falls_back_to_the_closest_titles_and_says_so(trained_home):
+    at = open_page("pages/explore.py", model="small-mf", view="axes", xa="star wras", xb="Horror")
+    warnings = [w.value for w in at.warning]
+    assert any(
+        "no title holds 'star wras'; using the closest titles: Star Wars" in w for w in warnings
+    )
+
+
+def test_custom_axes_regex_sets(trained_home):
+    """Explorer review s28, finding 9: a set between slashes is a regular expression, said on
+    the page; a bad pattern is an error that says what is wrong, not a stack trace."""
+    at = open_page(
+        "pages/explore.py", model="small-mf", view="axes", xa="/^Toy Story/", xb="Horror"
+    )
+    assert any("titles matching the regular expression ^Toy Story" in c.value for c in at.caption)
+    (members,) = [e.dataframe[0].value for e in at.expander if e.label.endswith("of set A")]
+    assert members["title"].str.startswith("Toy Story").all() and len(members) >= 2
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.query_params.update(model="small-mf", view="axes", xa="/Toy (Story/", xb="Drama")
+    at.switch_page("pages/explore.py").run()
+    assert not at.exception
+    assert any(
+        "Set A: " in e.value and "not a valid regular expression" in e.value for e in at.error
+    )
+
+
+def test_custom_axes_between_two_movies_is_drawn_not_judged(trained_home):
+    """Explorer review s28, finding 4: Jumanji (1995) -> Heat (1995) was refused ('Each set
+    needs at least two movies') with no chart; it is drawn, and the verdict says why it is not
+    judged."""
+    at = open_page(
+        "pages/explore.py", model="small-mf", view="axes", xa="Jumanji (1995);", xb="Heat (1995);"
+    )
+    (spec,) = charts(at)
+    names = [trace.get("name") for trace in spec["data"]]
+    assert "set A (1)" in names and "set B (1)" in names
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["x: AUC leave-one-out"] == "—" and metrics["x: AUC in sample"] == "—"
+    (info,) = [i.value for i in at.info if "x axis: not judged" in i.value]
+    assert "cannot be judged with fewer than two movies a set" in info
+
+
+def test_custom_y_axis_verdict_names_sets_c_and_d(trained_home):
+    """Explorer review s28, finding 10: the y axis's verdict said it 'tells A from B'."""
+    at = open_page(
+        "pages/explore.py", model="small-mf", view="axes", xa="Comedy", xb="Drama",
+        ymode="custom", ya="Children", yb="Horror",
+    )  # fmt: skip
+    y_verdict = [v for v in texts(at).split("\n") if v.startswith("**y axis:")]
+    assert y_verdict and "tells C from D" in y_verdict[0] and "A from B" not in y_verdict[0]
+
+
 def test_analogy_shows_results_and_verdict(trained_home):
     at = open_page(
         "pages/explore.py",

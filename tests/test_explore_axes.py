@@ -133,3 +133,101 @@ def test_random_sets_are_rarely_called_a_real_axis():
     quality = axis_quality(planted, np.arange(12), np.arange(12, 24))
     assert quality.verdict == "real" and quality.p_value <= 1 / (axes.PERMUTATIONS + 1)
     assert f"0 of {axes.PERMUTATIONS} random relabellings" in quality.message
+
+
+def star_catalogue():
+    titles = [
+        ("Star Wars: Episode IV - A New Hope", 1977),
+        ("Star Trek: Generations", 1994),
+        ("Starman", 1984),
+        ("Star Wars: Episode V - The Empire Strikes Back", 1980),
+        ("Heat", 1995),
+        ("Heathers", 1989),
+        ("Body Heat", 1981),
+        ("Heat, The", 2013),
+        ("Toy Story", 1995),
+        ("Toys", 1992),
+        ("Tomboy", 2011),
+        ("Troy", 2004),
+    ]
+    return movies_table(
+        len(titles),
+        titles=[t for t, _ in titles],
+        years=[y for _, y in titles],
+        genres=[["Drama"]] * len(titles),
+    )
+
+
+def test_a_title_set_holds_only_titles_containing_the_text():
+    """Explorer review s28, finding 1: "star wars" took Star Trek films and Starman (every
+    fuzzy hit scoring 0.6), and "Heat 1995" took Heathers and Body Heat."""
+    from movierate.explore import read_set
+
+    movies = star_catalogue()
+    star_wars = read_set(movies, "star wars")
+    assert star_wars.rows.tolist() == [0, 3] and star_wars.reading == "contains"
+    assert star_wars.description == "titles containing 'star wars'"
+    assert set_rows(movies, "Heat 1995").tolist() == [4]
+    assert read_set(movies, "Heat 1995").description == "titles containing 'Heat' from 1995"
+    assert set_rows(movies, "heat").tolist() == [4, 5, 6, 7]
+
+
+def test_a_title_set_has_no_silent_cap():
+    """Explorer review s28, finding 1: a query was cut at 50 titles (QUERY_LIMIT) unsaid."""
+    movies = movies_table(120, titles=[f"Love Story {i}" for i in range(120)])
+    assert len(set_rows(movies, "love")) == 120
+
+
+def test_closest_titles_only_when_none_contains_the_text_and_said_so():
+    from movierate.explore import read_set
+
+    movies = star_catalogue()
+    typo = read_set(movies, "star wras")
+    assert typo.reading == "closest" and 0 in typo.rows
+    assert typo.description.startswith("no title holds 'star wras'; using the closest titles: ")
+    assert "Star Wars: Episode IV - A New Hope (1977)" in typo.description
+
+
+def test_a_set_between_slashes_is_a_regular_expression():
+    """Explorer review s28, finding 9: "^Toy" was read as text and became a fuzzy set (Toys,
+    Tomboy, Troy); between slashes it is now a Python regular expression."""
+    from movierate.explore import read_set
+
+    movies = star_catalogue()
+    toy = read_set(movies, "/^Toy/")
+    assert toy.rows.tolist() == [8, 9] and toy.reading == "regex"
+    assert toy.description == "titles matching the regular expression ^Toy"
+    assert set_rows(movies, r"/^star (wars|trek)\b/").tolist() == [0, 1, 3]
+    with pytest.raises(DataError, match="not a valid regular expression"):
+        set_rows(movies, "/Star[/")
+    with pytest.raises(DataError, match="No title matches the regular expression 'zzz'"):
+        set_rows(movies, "/zzz/")
+
+
+def test_an_axis_between_single_movies_is_drawn_but_not_judged():
+    """Explorer review s28, finding 4: two single movies (the Projector's custom projection)
+    raised 'Each set needs at least two movies' and drew nothing."""
+    x, _, movies = clustered()
+    quality = axis_quality(x, [0], [40])
+    assert quality.verdict == "not judged" and np.isnan(quality.auc_loo)
+    assert "cannot be judged" in quality.message and "1 movie" in quality.message
+    axes = custom_axes(x, movies, x_axis=([0], [40]))
+    frame = axes.coordinates.set_index("movie_idx")
+    assert frame.loc[40, "x"] > frame.loc[0, "x"]  # projected on v_B - v_A
+    d = x[40].astype(np.float64) - x[0]
+    assert np.allclose(axes.x_direction, d / np.linalg.norm(d))
+    # a set inside the other has no movie of its own: drawn, not judged
+    assert axis_quality(x, [0], [0, 40]).verdict == "not judged"
+
+
+def test_the_y_axis_verdict_names_its_own_sets():
+    """Explorer review s28, finding 10: the y axis said it 'tells A from B' for sets C, D."""
+    x, labels, movies = clustered()
+    groups = [np.flatnonzero(labels == i) for i in range(3)]
+    axes = custom_axes(x, movies, x_axis=(groups[0], groups[1]), y_axis=(groups[1], groups[2]))
+    assert "tells A from B" in axes.x_quality.message
+    assert "tells C from D" in axes.y_quality.message and "A from B" not in axes.y_quality.message
+    one = custom_axes(x, movies, x_axis=(groups[0], groups[1]), y_axis=([3], groups[2]))
+    assert "Set C has 1 movie and set D" in one.y_quality.message
+    with pytest.raises(DataError, match="Sets C and D"):
+        custom_axes(x, movies, x_axis=(groups[0], groups[1]), y_axis=([1, 2], [2, 1]))

@@ -168,3 +168,46 @@ def test_marks_that_are_part_of_a_letter_are_kept():
     assert titles[index.resolve("amelie")] == "Amélie"
     assert titles[index.resolve("москва")] == "Москва́"
     assert normalise_title("हिंदी मीडियम") == "हिंदी मीडियम"
+
+
+def test_containing_finds_every_title_holding_the_text(index):
+    """Explorer review s28, finding 1: a title set is the titles that contain the text (case,
+    accents, punctuation and a moved article aside), a year at the end keeping that year's."""
+    titles = [t for t, _, _ in CATALOGUE]
+
+    def held(query: str, **kwargs) -> list[str]:
+        return [titles[i] for i in index.containing(query, **kwargs)]
+
+    assert held("toy story") == ["Toy Story", "Toy Story 2", "Toy Story 3"]
+    assert held("TOY STORY 1995") == ["Toy Story"]  # the year filters ...
+    assert held("1984") == ["1984 (Nineteen Eighty-Four)"]  # ... a year alone is a title
+    assert held("the matrix") == ["Matrix, The", "Matrix Reloaded, The"]
+    assert held("amélie") == held("AMELIE") == [titles[6]]
+    assert held("schindlers") == ["Schindler's List"]
+    assert held("toy stroy") == []  # no fuzzy matches here
+    with pytest.raises(DataError, match="Type part of a movie title"):
+        index.containing(" !? ")
+
+
+def test_containing_with_a_regular_expression(index):
+    """Explorer review s28, finding 9: a regex option, matched in the title as written and
+    without accents, ignoring case; a bad pattern says what is wrong."""
+    titles = [t for t, _, _ in CATALOGUE]
+    found = [titles[i] for i in index.containing(r"^toy story \d$", regex=True)]
+    assert found == ["Toy Story 2", "Toy Story 3"]
+    assert [titles[i] for i in index.containing("Poulain", regex=True)] == [titles[6]]
+    assert list(index.containing("amelie poulain", regex=True)) == [6]  # accents optional
+    assert list(index.containing("d'amélie", regex=True)) == [6]
+    assert len(index.containing("amelie, le", regex=True)) == 0  # the title as written
+    with pytest.raises(DataError, match=r"'\(' is not a valid regular expression \(missing \)"):
+        index.containing("(", regex=True)
+
+
+def test_a_regular_expression_that_could_run_for_minutes_is_refused(index):
+    """'(.*)*x' ran for over a minute on ml-latest-small's titles (catastrophic backtracking),
+    holding the page; a repetition of a repeating part is refused with the way out."""
+    for pattern in ("(.*)*x", "(a+)+$", r"(\w+\s?)+$", "(?:ab|c+)*d"):
+        with pytest.raises(DataError, match="repeats a part that itself repeats"):
+            index.containing(pattern, regex=True)
+    for pattern in ("(a++)+", "(toy|hard)s?", "(ab){2,}", "[a-z]+(x)*"):
+        index.containing(pattern, regex=True)  # bounded or possessive: run

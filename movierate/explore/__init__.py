@@ -40,7 +40,8 @@ wrappers take an :class:`EmbeddingModel` (model.py; a loaded
 - selection: :func:`describe_selection` (genre enrichment, year / popularity histograms, tags,
   titles of a lasso selection), :func:`selection_csv`
 - axes: :func:`direction`, :func:`custom_axes`, :func:`axis_quality` (in-sample and
-  leave-one-out ROC AUC), :func:`set_rows` (genre, title query or titles to rows)
+  leave-one-out ROC AUC), :func:`read_set` / :func:`set_rows` (genre, part of a title,
+  /regex/ or titles to rows)
 - analogy: :func:`movie_analogy`, :func:`model_movie_analogy` (A - B + C with a caveat when the
   result is mostly A's own neighbours)
 - foldin: :func:`fold_in`, :func:`predict_all`, :func:`recommend_from_ratings` ("your own
@@ -67,9 +68,11 @@ from movierate.explore.analogy import AnalogyResult, model_movie_analogy, movie_
 from movierate.explore.axes import (
     AxisQuality,
     CustomAxes,
+    MovieSet,
     axis_quality,
     custom_axes,
     direction,
+    read_set,
     set_rows,
 )
 from movierate.explore.compare import (
@@ -241,6 +244,7 @@ __all__ = [
     "AnalogyResult",
     "AxisQuality",
     "CustomAxes",
+    "MovieSet",
     "FoldIn",
     "FoldInRecommendations",
     "GenreCoherence",
@@ -329,6 +333,7 @@ __all__ = [
     "recommend_from_ratings",
     "search_titles",
     "selection_csv",
+    "read_set",
     "set_rows",
     "title_index",
     "top_rated_by_user",

@@ -9,8 +9,10 @@ Each axis comes with its separation quality: the ROC AUC of the projection for t
 B. The in-sample AUC is optimistic (the direction was fitted to those very movies; with few
 movies in 32 dimensions even random sets separate perfectly), so the leave-one-out AUC is given
 too: each movie is projected on the direction computed without it. A leave-one-out AUC near 0.5
-means the axis is not real. :func:`set_rows` turns a set spec (a genre name, a title query or a
-list of titles / rows) into rows.
+means the axis is not real; with fewer than two movies of its own in a set the axis is still
+drawn, but not judged. :func:`read_set` turns a set spec (a genre name, part of a title, a
+``/regular expression/``, a list of titles or rows) into rows and says how it read it;
+:func:`set_rows` gives just the rows.
 
 >>> axes = custom_axes(x, movies, x_axis=(set_rows(movies, "Comedy"), set_rows(movies, "Horror")))
 ... # doctest: +SKIP
@@ -27,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from movierate.errors import DataError
-from movierate.explore.search import MATCH_THRESHOLD, TitleIndex
+from movierate.explore.search import MATCH_THRESHOLD, TitleIndex, split_year
 from movierate.explore.threads import single_blas_thread
 from movierate.explore.validation import (
     check_matrix,
@@ -49,8 +51,10 @@ PERMUTATIONS = 199
 #: Sets so small that their movies split into fewer ways than this (3 and 3: 10) cannot beat
 #: chance at ALPHA whatever their AUC; the message says so and asks for 4 movies a set.
 TOO_FEW_SPLITS = 25
-#: Titles a title-query set takes at most.
-QUERY_LIMIT = 50
+#: Closest titles a set takes, at most, when no title holds the typed text (a typo).
+CLOSEST_LIMIT = 10
+#: ... and only those scoring at least this share of the best one.
+CLOSEST_SHARE = 0.9
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,7 @@ class AxisQuality:
     n_b: int
     auc: float  # in-sample ROC AUC of the projection, A = 0, B = 1
     auc_loo: float  # leave-one-out ROC AUC (honest)
-    verdict: str  # "real", "weak" or "not real"
+    verdict: str  # "real", "weak", "not real" or "not judged" (a set of fewer than 2 movies)
     message: str
     #: share of random relabellings of A and B whose leave-one-out AUC is at least ``auc_loo``
     #: (the observed labelling counted too): the chance of an axis this good from sets of
@@ -82,38 +86,51 @@ class CustomAxes:
     cosine_between: float  # cosine of the two directions (0 for the PCA y axis)
 
 
-def direction(x: Any, rows_a: Any, rows_b: Any) -> np.ndarray:
-    """mean(x[rows_b]) - mean(x[rows_a]), normalised to length 1 (float64)."""
+def direction(
+    x: Any, rows_a: Any, rows_b: Any, *, names: tuple[str, str] = ("A", "B")
+) -> np.ndarray:
+    """mean(x[rows_b]) - mean(x[rows_a]), normalised to length 1 (float64); ``names`` are the
+    sets' names in messages (C and D for a y axis)."""
     x = check_matrix(x)
-    a, b = _set(rows_a, len(x), "A"), _set(rows_b, len(x), "B")
+    a, b = _set(rows_a, len(x), names[0]), _set(rows_b, len(x), names[1])
     diff = x[b].astype(np.float64).mean(axis=0) - x[a].astype(np.float64).mean(axis=0)
     norm = float(np.linalg.norm(diff))
     if norm < 1e-12:
         shared = len(np.intersect1d(a, b))
         raise DataError(
-            f"Sets A and B ({len(np.unique(a)):,} and {len(np.unique(b)):,} movies, {shared:,} "
-            "of them in both) have the same mean vector, so they define no direction; pick two "
-            "sets with different movies."
+            f"Sets {names[0]} and {names[1]} ({len(np.unique(a)):,} and {len(np.unique(b)):,} "
+            f"movies, {shared:,} of them in both) have the same mean vector, so they define no "
+            "direction; pick two sets with different movies."
         )
     return diff / norm
 
 
 @single_blas_thread
-def axis_quality(x: Any, rows_a: Any, rows_b: Any) -> AxisQuality:
-    """In-sample and leave-one-out ROC AUC of projecting on :func:`direction` (A vs B).
+def axis_quality(
+    x: Any, rows_a: Any, rows_b: Any, *, names: tuple[str, str] = ("A", "B")
+) -> AxisQuality:
+    """In-sample and leave-one-out ROC AUC of projecting on :func:`direction` (A vs B; the
+    message calls the sets by ``names``).
 
-    Movies in both sets are left out of the AUC. Leave-one-out needs two movies per set.
+    Movies in both sets are left out of the AUC. Leave-one-out needs two movies per set: with
+    fewer the verdict is "not judged" and both AUCs are NaN (the axis itself is still defined).
     """
     x = check_matrix(x).astype(np.float64)
-    a, b = _set(rows_a, len(x), "A"), _set(rows_b, len(x), "B")
+    first, second = names
+    a, b = _set(rows_a, len(x), first), _set(rows_b, len(x), second)
+    d = direction(x, a, b, names=names)
     both = np.intersect1d(a, b)
     a_only, b_only = np.setdiff1d(a, both), np.setdiff1d(b, both)
     if len(a_only) < 2 or len(b_only) < 2:
-        raise DataError(
-            f"Each set needs at least two movies of its own to judge the axis (A has "
-            f"{len(a_only)}, B has {len(b_only)} not in the other set); add movies."
+        message = (
+            f"Set {first} has {_movies(len(a_only))} and set {second} {_movies(len(b_only))} "
+            "not in the other set: the axis is drawn (each movie projected on the mean of "
+            f"{second} minus the mean of {first}), but whether it is real cannot be judged "
+            "with fewer than two movies a set; give each set at least 4 movies to judge it."
         )
-    d = direction(x, a, b)
+        return AxisQuality(
+            len(a_only), len(b_only), math.nan, math.nan, "not judged", message, math.nan
+        )
     xa, xb = x[a_only], x[b_only]
     labels = np.r_[np.zeros(len(xa)), np.ones(len(xb))]
     auc = roc_auc(labels, np.r_[xa @ d, xb @ d])
@@ -129,7 +146,7 @@ def axis_quality(x: Any, rows_a: Any, rows_b: Any) -> AxisQuality:
     as_good = round(p_value * (PERMUTATIONS + 1)) - 1
     odds = f"; {as_good} of {PERMUTATIONS} random relabellings of these movies do as well"
     message = (
-        f"Held out, the axis tells A from B with AUC {auc_loo:.2f} (in-sample {auc:.2f}; 0.5 is "
+        f"Held out, the axis tells {first} from {second} with AUC {auc_loo:.2f} (in-sample {auc:.2f}; 0.5 is "
         f"chance, 1 is perfect{odds}): "
         + {
             "real": "the direction is real.",
@@ -238,8 +255,8 @@ def custom_axes(
         if not isinstance(y_axis, tuple | list) or len(y_axis) != 2:
             raise DataError("y_axis must be None or a pair (rows of set C, rows of set D).")
         c, dd = _set(y_axis[0], len(x), "C"), _set(y_axis[1], len(x), "D")
-        d_y = direction(x, c, dd)
-        y_quality: AxisQuality | None = axis_quality(x, c, dd)
+        d_y = direction(x, c, dd, names=("C", "D"))
+        y_quality: AxisQuality | None = axis_quality(x, c, dd, names=("C", "D"))
         groups.update(C=c, D=dd)
         y_kind = "custom"
     rows = np.union1d(eligible_rows(movies, min_ratings), np.concatenate(list(groups.values())))
@@ -271,11 +288,26 @@ def custom_axes(
     )
 
 
-def set_rows(
-    movies: pd.DataFrame, spec: Any, *, index: TitleIndex | None = None, limit: int = QUERY_LIMIT
-) -> np.ndarray:
-    """Rows named by a set spec: a genre name ("Comedy", any case), a title query ("star
-    wars": every title matching it well, up to ``limit``), or a list of titles or rows."""
+@dataclass(frozen=True)
+class MovieSet:
+    """The movies a set spec names, and how the spec was read (for the page to say)."""
+
+    rows: np.ndarray  # sorted unique rows
+    #: "genre", "contains" (titles holding the text), "regex", "closest" (no title holds the
+    #: text: the closest titles instead), "titles" (a list of titles) or "rows"
+    reading: str
+    description: str  # how it was read, in words ("titles containing 'star wars'")
+
+
+def read_set(movies: pd.DataFrame, spec: Any, *, index: TitleIndex | None = None) -> MovieSet:
+    """The movies named by a set spec, and how it was read.
+
+    A string is a genre name (any case), else a regular expression when written between
+    slashes ("/^Toy/"), else part of a title: every title containing the text, ignoring case
+    and accents, a year at its end keeping that year's only ("heat 1995"). When no title
+    contains it, the closest titles (a typo), said so in the description. A list holds titles
+    (each must name one movie clearly) or row numbers.
+    """
     if isinstance(spec, str):
         text = spec.strip()
         if not text:
@@ -284,26 +316,83 @@ def set_rows(
         wanted = text.casefold()
         rows = [i for i, genres in enumerate(lists) if any(g.casefold() == wanted for g in genres)]
         if rows:
-            return np.asarray(rows, dtype=np.int64)
-        found = (index or TitleIndex(movies)).search(text, limit=limit)
-        found = found[found["score"] >= MATCH_THRESHOLD]
-        if found.empty:
+            genre = next(g for g in lists[rows[0]] if g.casefold() == wanted)
+            return MovieSet(np.asarray(rows, dtype=np.int64), "genre", f"the genre {genre}")
+        index = index or TitleIndex(movies)
+        pattern = regex_of(text)
+        if pattern is not None:
+            found = index.containing(pattern, regex=True)
+            if not len(found):
+                raise DataError(
+                    f"No title matches the regular expression {pattern!r}; loosen it (the "
+                    "titles are matched without their year, ignoring case)."
+                )
+            return MovieSet(found, "regex", f"titles matching the regular expression {pattern}")
+        found = index.containing(text)
+        if len(found):
+            return MovieSet(found, "contains", _containing_text(movies, index, text, found))
+        closest = index.search(text, limit=CLOSEST_LIMIT)
+        closest = closest[closest["score"] >= MATCH_THRESHOLD]
+        if closest.empty:
             genres = sorted({g for gs in lists for g in gs})
             known = f"genres are {', '.join(genres)}" if genres else "it has no genres"
             raise DataError(
                 f"{text!r} is neither a genre of this dataset nor part of a title; {known}."
             )
-        return np.sort(found["movie_idx"].to_numpy(np.int64))
+        closest = closest[closest["score"] >= CLOSEST_SHARE * float(closest["score"].iloc[0])]
+        names = "; ".join(_title_year(row) for _, row in closest.iterrows())
+        return MovieSet(
+            np.sort(closest["movie_idx"].to_numpy(np.int64)),
+            "closest",
+            f"no title holds {text!r}; using the closest titles: {names}",
+        )
     if isinstance(spec, Sequence | np.ndarray) and len(spec) > 0:
         values = list(spec)
         if all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in values):
-            return _set(values, len(movies), "the set")
+            return MovieSet(_set(values, len(movies), "the set"), "rows", "the rows given")
         if all(isinstance(v, str) for v in values):
             index = index or TitleIndex(movies)
-            return np.unique(np.asarray([index.resolve(v) for v in values], dtype=np.int64))
+            rows = np.unique(np.asarray([index.resolve(v) for v in values], dtype=np.int64))
+            typed = "the title typed" if len(values) == 1 else "the titles typed"
+            return MovieSet(rows, "titles", typed)
     raise DataError(
-        f"A set is a genre name, a title query, or a list of titles or rows; got {spec!r}."
+        "A set is a genre name, part of a title, a /regular expression/, or a list of titles "
+        f"or rows; got {spec!r}."
     )
+
+
+def set_rows(movies: pd.DataFrame, spec: Any, *, index: TitleIndex | None = None) -> np.ndarray:
+    """Rows named by a set spec (see :func:`read_set`): a genre name ("Comedy", any case), part
+    of a title ("star wars": every title containing it), a "/regular expression/", or a list of
+    titles or rows."""
+    return read_set(movies, spec, index=index).rows
+
+
+def regex_of(text: str) -> str | None:
+    """The pattern of a set written between slashes ("/^Toy/" -> "^Toy"), else None."""
+    text = text.strip()
+    return text[1:-1] if len(text) > 2 and text[0] == text[-1] == "/" else None
+
+
+def _containing_text(movies: pd.DataFrame, index: TitleIndex, text: str, found: Any) -> str:
+    """How :meth:`TitleIndex.containing` read ``text``: as a whole, or as a title and a year."""
+    rest, year = split_year(text)
+    if year is None:
+        return f"titles containing {text!r}"
+    dated = index.containing(rest)
+    dated = dated[pd.to_numeric(movies["year"], errors="coerce").to_numpy()[dated] == year]
+    if np.array_equal(dated, found):
+        return f"titles containing {rest!r} from {year}"
+    return f"titles containing {text!r}, or containing {rest!r} from {year}"
+
+
+def _title_year(row: pd.Series) -> str:
+    year = pd.to_numeric(row.get("year"), errors="coerce")
+    return f"{row['title']} ({int(year)})" if pd.notna(year) else str(row["title"])
+
+
+def _movies(n: int) -> str:
+    return f"{n} movie" if n == 1 else f"{n} movies"
 
 
 def _set(rows: Any, n: int, name: str) -> np.ndarray:

@@ -5,15 +5,19 @@ Tolerates case, accents ("Amelie" / "Amélie"), articles moved or missing ("The 
 1995", used as a hint, not a filter) and small typos ("Toy Stroy"). Candidates come from a
 character n-gram TF-IDF index (fast on the whole catalogue) and are re-ranked with difflib; ties
 go to the more-rated movie, so "Hamlet" lists the Hamlet people know first.
+:meth:`TitleIndex.containing` is the exact counterpart: every title holding the typed text (a
+year in the query filters), or matching a regular expression.
 
 >>> index = TitleIndex(model.movies)  # doctest: +SKIP
 >>> index.search("matrix 1999", limit=5)  # doctest: +SKIP
 >>> index.resolve("toy stroy")  # doctest: +SKIP
+>>> index.containing("star wars")  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 import weakref
@@ -150,6 +154,50 @@ class TitleIndex:
         frame["score"] = values[order]
         return frame
 
+    def containing(self, query: str, *, regex: bool = False) -> np.ndarray:
+        """Rows (sorted) of every title holding ``query``, ignoring case, accents, punctuation
+        and a moved article ("matrix, the"); a year at the end of the query keeps only that
+        year's movies ("heat 1995"). With ``regex``, ``query`` is a Python regular expression
+        searched in each title as written (without its year) and without accents, ignoring
+        case; a bad pattern raises DataError saying what is wrong."""
+        if regex:
+            return self._regex_rows(query)
+        if not isinstance(query, str) or not _plain_words(query):
+            raise DataError("Type part of a movie title to search for, for example 'toy story'.")
+        titles = self._plain_titles
+        words = _article_first(query)
+        hit = np.fromiter((words in t for t in titles), bool, len(titles))
+        text, year = split_year(query)
+        if year is not None:  # "heat 1995": Heat of 1995, not Heathers (1989)
+            words = _article_first(text)
+            hit |= (self.years == year) & np.fromiter((words in t for t in titles), bool)
+        return np.flatnonzero(hit).astype(np.int64)
+
+    @functools.cached_property
+    def _plain_titles(self) -> list[str]:
+        return [_article_first(t) for t in self.movies["title"].astype(str)]
+
+    def _regex_rows(self, pattern: str) -> np.ndarray:
+        if not isinstance(pattern, str) or not pattern:
+            raise DataError("Type a regular expression to match titles with, for example '^Toy'.")
+        try:
+            compiled = re.compile(pattern, re.IGNORECASE)
+        except re.error as error:
+            raise DataError(
+                f"{pattern!r} is not a valid regular expression ({error.msg} at position "
+                f"{error.pos}); fix it, or escape special characters such as ( ) [ ] * + ? "
+                "with a backslash."
+            ) from None
+        if _nested_repetition(compiled.pattern):
+            raise DataError(
+                f"{pattern!r} repeats a part that itself repeats, like (a+)+ or (.*)*: such a "
+                "pattern can take minutes on a title it almost matches, so it is not run; drop "
+                "the outer repetition, or make the inner one possessive (a++)."
+            )
+        titles = self.movies["title"].astype(str)
+        hit = [bool(compiled.search(t) or compiled.search(_strip_accents(t))) for t in titles]
+        return np.flatnonzero(hit).astype(np.int64)
+
     def resolve(self, query: str) -> int:
         """The movie_idx (row) ``query`` clearly names; raises DataError listing the candidates
         when nothing matches well or several movies match equally well."""
@@ -271,6 +319,35 @@ def _plain_words(text: str) -> str:
 #: of the letter (the recheck: without its voicing mark カメラ, camera, read as ガメラ, Gamera;
 #: Devanagari words shrank to their consonants).
 _ACCENTED_SCRIPTS = ("LATIN", "GREEK", "CYRILLIC")
+
+
+def _nested_repetition(pattern: str) -> bool:
+    """Whether ``pattern`` repeats without bound a part that itself repeats ("(a+)+"), the
+    shape that makes Python's backtracking matcher take exponential time."""
+    from re import _constants, _parser  # the stdlib's own parse of a pattern (3.11+)
+
+    repeats = (_constants.MAX_REPEAT, _constants.MIN_REPEAT)
+
+    def walk(node: Any) -> Any:
+        for op, arg in node:
+            yield op, arg
+            for part in arg if isinstance(arg, tuple | list) else ():
+                for sub in part if isinstance(part, list) else [part]:  # a BRANCH's list
+                    if isinstance(sub, _parser.SubPattern):
+                        yield from walk(sub)
+
+    return any(
+        op in repeats
+        and arg[1] == _constants.MAXREPEAT
+        and any(o in repeats and a[1] > 1 for o, a in walk(arg[2]))
+        for op, arg in walk(_parser.parse(pattern, re.IGNORECASE))
+    )
+
+
+def _strip_accents(text: str) -> str:
+    """``text`` with the accents of Latin, Greek and Cyrillic letters removed ("Amélie" ->
+    "Amelie"), case and punctuation kept."""
+    return unicodedata.normalize("NFC", _without_accents(unicodedata.normalize("NFKD", text)))
 
 
 def _without_accents(decomposed: str) -> str:

@@ -9,16 +9,19 @@ from :mod:`movierate.explore` through :func:`movierate.ui.state.cached`, the fig
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import math
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from movierate import explore, pipeline, store
 from movierate.errors import DataError
+from movierate.explore.axes import regex_of
 from movierate.explore.probes import ALPHA, PERMUTATIONS
 from movierate.explore.users import USER_COLOURS, UsersMap, users_map
+from movierate.explore.validation import movie_columns
 from movierate.imported_models import is_imported
 from movierate.ui import explore_figures, state, text, widgets
 
@@ -32,7 +35,13 @@ SECTIONS: dict[str, str] = {
 }
 #: Separator of a typed list of titles in a set box ("Toy Story; Shrek; Up").
 TITLE_SEPARATOR = ";"
-VERDICT_ICONS = {"real": ":material/check_circle:", "weak": ":material/help:"}
+#: Sets this small are named on their line, not only in the expander.
+FEW_MEMBERS = 5
+VERDICT_ICONS = {
+    "real": ":material/check_circle:",
+    "weak": ":material/help:",
+    "not judged": ":material/info:",
+}
 
 
 # --- shared helpers --------------------------------------------------------------------------
@@ -74,9 +83,10 @@ def require_users(model: Any, what: str) -> None:
 
 
 def parse_set(text_value: str) -> Any:
-    """A set box's text as a set spec for :func:`explore.set_rows`: titles separated by ';'
-    become a list of titles; anything else is a genre or a title query."""
-    if TITLE_SEPARATOR in text_value:
+    """A set box's text as a set spec for :func:`explore.read_set`: titles separated by ';'
+    become a list of titles; anything else (a /regular expression/ too, ';' and all) is a
+    genre, part of a title or a regular expression."""
+    if TITLE_SEPARATOR in text_value and regex_of(text_value) is None:
         return [t.strip() for t in text_value.split(TITLE_SEPARATOR) if t.strip()]
     return text_value.strip()
 
@@ -92,22 +102,35 @@ def model_genres(model: Any) -> frozenset[str]:
     return state.cached(_genres, model)
 
 
-def resolve_set(model: Any, spec: str, min_ratings: int = 0) -> np.ndarray:
-    """Rows of ``model``'s movies named by a set box (a genre, a title query or titles).
-
-    A genre or a title query keeps only its movies with at least ``min_ratings`` ratings
-    (obscure movies' vectors are mostly noise) unless fewer than two would be left; typed
-    titles are always kept."""
+def _resolve_set(model: Any, *, spec: str, min_ratings: int) -> explore.MovieSet:
     parsed = parse_set(spec)
     # a genre needs no title index (building one takes seconds on a first visit)
     is_genre = isinstance(parsed, str) and parsed.strip().casefold() in model_genres(model)
     index = None if is_genre else explore.title_index(model)
-    rows = explore.set_rows(model.movies, parsed, index=index)
-    if isinstance(parsed, str) and min_ratings > 0:
-        counts = model.movies["n_ratings"].to_numpy()[rows]
-        if (counts >= min_ratings).sum() >= 2:
-            rows = rows[counts >= min_ratings]
-    return rows
+    found = explore.read_set(model.movies, parsed, index=index)
+    if found.reading == "titles" or min_ratings <= 0:
+        return found
+    rows = found.rows
+    enough = model.movies["n_ratings"].to_numpy()[rows] >= min_ratings
+    if enough.all():
+        return found
+    if enough.sum() < 2:  # too few to judge an axis: keep them all, and say so
+        note = f"all {len(rows):,} kept, as fewer than two have {min_ratings:,}+ ratings"
+        return dataclasses.replace(found, description=f"{found.description} ({note})")
+    note = f"the {enough.sum():,} of {len(rows):,} with {min_ratings:,}+ ratings"
+    return dataclasses.replace(
+        found, rows=rows[enough], description=f"{found.description} ({note})"
+    )
+
+
+def resolve_set(model: Any, spec: str, min_ratings: int = 0) -> explore.MovieSet:
+    """The movies of ``model`` a set box names (a genre, part of a title, a /regex/ or
+    titles), and how it was read; cached per model, text and ``min_ratings``.
+
+    A genre, title text or regex keeps only its movies with at least ``min_ratings`` ratings
+    (obscure movies' vectors are mostly noise) unless fewer than two would be left; typed
+    titles are always kept. The description says which."""
+    return state.cached(_resolve_set, model, spec=spec, min_ratings=min_ratings)
 
 
 def _axes(
@@ -119,10 +142,15 @@ def _axes(
     y_b: str | None,
     min_ratings: int,
 ) -> explore.CustomAxes:
-    rows = {key: resolve_set(model, spec, min_ratings) for key, spec in (("a", x_a), ("b", x_b))}
+    rows = {
+        key: resolve_set(model, spec, min_ratings).rows for key, spec in (("a", x_a), ("b", x_b))
+    }
     y_axis = None
     if y_a and y_b:
-        y_axis = (resolve_set(model, y_a, min_ratings), resolve_set(model, y_b, min_ratings))
+        y_axis = (
+            resolve_set(model, y_a, min_ratings).rows,
+            resolve_set(model, y_b, min_ratings).rows,
+        )
     return explore.custom_axes(
         model.movie_embedding, model.movies, (rows["a"], rows["b"]), y_axis, min_ratings=min_ratings
     )
@@ -192,13 +220,34 @@ def quality_line(name: str, quality: Any) -> None:
     # the two figures one above the other: side by side in fifths of the page their labels
     # read "x: AUC leave-o…" at 1024 px (views round 10)
     left, right = st.columns([2, 3], vertical_alignment="center")
-    left.metric(f"{name}: AUC in sample", f"{quality.auc:.3f}")
-    left.metric(f"{name}: AUC leave-one-out", f"{quality.auc_loo:.3f}")
+    for label, value in (("in sample", quality.auc), ("leave-one-out", quality.auc_loo)):
+        # a set of one movie: no AUC at all (the axis is drawn, not judged)
+        left.metric(f"{name}: AUC {label}", "—" if math.isnan(value) else f"{value:.3f}")
     body = f"**{name} axis: {quality.verdict}** ({quality.n_a} vs {quality.n_b} movies). " + (
         text.md(quality.message)
     )
     # a measured "not real" is a finding, not a failure of the page: amber, like "weak"
-    (right.success if quality.verdict == "real" else right.warning)(body, icon=icon)
+    show = {"real": right.success, "not judged": right.info}.get(quality.verdict, right.warning)
+    show(body, icon=icon)
+
+
+def set_members(name: str, found: explore.MovieSet, movies: pd.DataFrame) -> None:
+    """How a set box was read (a warning when it fell back to the closest titles), its count,
+    and its movies in an expander."""
+    count = f"{len(found.rows):,} movie{'' if len(found.rows) == 1 else 's'}"
+    line = f"**Set {name}**: {count}, {text.md(found.description)}"
+    if len(found.rows) <= FEW_MEMBERS and found.reading != "closest":  # named on the line
+        few = movies.iloc[found.rows]
+        names = zip(few["title"], few["year"], strict=True)
+        line += ": " + "; ".join(text.md(text.with_year(t, y)) for t, y in names)
+    line += "."
+    if found.reading == "closest":
+        st.warning(line, icon=":material/search_off:")
+    else:
+        st.caption(line)
+    with st.expander(f"The {count} of set {name}"):
+        members = movie_columns(movies, found.rows).sort_values("n_ratings", ascending=False)
+        widgets.show_movies(members[["title", "year", "n_ratings"]], height=240, wide=True)
 
 
 # --- (a) custom axes -------------------------------------------------------------------------
@@ -210,9 +259,11 @@ def render_custom_axes(model: Any) -> None:
     start_a, start_b, start_c, start_d = _starting_sets(model)
     st.caption(
         "Pick two sets of movies: the x axis runs from the mean of set A to the mean of set B, "
-        f"and every movie is placed by its projection on it. {_set_kinds(model, start_a)} The "
-        "AUC says how well the axis separates the two sets; leave-one-out is the honest figure "
-        "(with few movies in many dimensions, any two sets separate perfectly in sample)."
+        f"and every movie is placed by its projection on it. {_set_kinds(model, start_a)} One "
+        "movie a set (the Projector's custom projection) is drawn, not judged. The AUC says how "
+        "well the axis separates the two sets; leave-one-out is the honest figure (with few "
+        "movies in many dimensions, any two sets separate perfectly in sample), and it needs "
+        "two movies a set."
     )
 
     def set_box(col: Any, which: str, value: str, key: str) -> str:
@@ -252,6 +303,20 @@ def render_custom_axes(model: Any) -> None:
     )
     if not x_a or not x_b or (y_mode == "custom" and (not y_a or not y_b)):
         st.info("Fill in every set box.", icon=":material/edit:")
+        return
+    boxes = {"A": x_a, "B": x_b} | ({"C": y_a, "D": y_b} if y_mode == "custom" else {})
+    failed = False
+    for pair in (("A", "B"), ("C", "D")):
+        if pair[0] not in boxes:
+            continue
+        for col, name in zip(st.columns(2), pair, strict=True):
+            with col:
+                try:
+                    set_members(name, resolve_set(model, boxes[name], min_ratings), model.movies)
+                except DataError as error:
+                    st.error(f"Set {name}: {text.md(error)}", icon=":material/error:")
+                    failed = True
+    if failed:
         return
     axes = model_axes(model, x_a=x_a, x_b=x_b, y_a=y_a, y_b=y_b, min_ratings=min_ratings)
     quality_line("x", axes.x_quality)
@@ -301,10 +366,10 @@ def _set_kinds(model: Any, genre: str) -> str:
     """What a set box takes, with examples from ``model``'s own movies: a genre (``genre``,
     only where the movies have genres), part of a title, or titles separated by ';'."""
     examples = text.title_examples(model.movies, 1)
+    example = f"{text.md(examples[0])}: " if examples else ""
     part = (
-        f"part of a title ({text.md(examples[0])}: every matching title)"
-        if examples
-        else "part of a title (every matching title)"
+        f"part of a title ({example}every title containing it; a year at the end keeps that "
+        "year's), a regular expression between slashes (/^Toy/)"
     )
     if not genre:
         return f"A set is {part} or titles separated by ';'."
@@ -312,11 +377,14 @@ def _set_kinds(model: Any, genre: str) -> str:
 
 
 def _set_help(genres: list[str]) -> str:
-    if not genres:
-        return "Part of a title, or titles separated by ';' (these movies have no genres)."
-    return "A genre, part of a title, or titles separated by ';'. Genres here: " + text.md(
-        ", ".join(genres)
+    kinds = (
+        "part of a title (every title containing it; a year at the end keeps that year's), a "
+        "regular expression between slashes (/^Toy/, matched in the titles without their year, "
+        "ignoring case) or titles separated by ';'"
     )
+    if not genres:
+        return f"{kinds[0].upper()}{kinds[1:]} (these movies have no genres)."
+    return f"A genre, {kinds}. Genres here: " + text.md(", ".join(genres))
 
 
 def _short(spec: str | None, limit: int = 28) -> str:
