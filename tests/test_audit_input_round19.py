@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import json
 import os
+import resource
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -153,3 +156,68 @@ def test_recommend_sees_data_edited_and_restored_while_the_server_runs(mini):
     assert any("changed since model 'm' was trained" in e.value for e in at.error)
     ratings.write_bytes(original)  # restored byte for byte: a new file identity, same data
     open_page("pages/recommend.py", model="m", user="1")  # works again: no error box
+
+
+# --- 3. training under ulimit -v ends -------------------------------------------------------------
+
+
+#: Prints which of scipy.special and tensorflow the training path starts importing first.
+_FIRST_IMPORT = """
+import sys
+order = []
+class Watch:
+    def find_spec(self, name, path=None, target=None):
+        if name in ("scipy.special", "tensorflow") and name not in order:
+            order.append(name)
+sys.meta_path.insert(0, Watch())
+import movierate.nn.training
+print(order[0])
+"""
+
+
+def test_scipy_loads_before_tensorflow_in_the_training_path():
+    """scipy's OpenBLAS gets its buffers before TensorFlow takes the address space."""
+    done = subprocess.run(
+        [sys.executable, "-c", _FIRST_IMPORT], capture_output=True, text=True, cwd=REPO, timeout=300
+    )
+    assert done.stdout.strip() == "scipy.special", done.stderr[-2000:]
+
+
+def _address_space(kib: int):
+    return lambda: resource.setrlimit(resource.RLIMIT_AS, (kib * 1024, kib * 1024))
+
+
+@pytest.mark.parametrize("kib", [3_000_000, 3_300_000, 3_500_000])
+def test_train_under_an_address_space_limit_ends_with_a_clear_message(movielens_dir, kib):
+    """With the ratings parsed before, ``ulimit -v 3000000`` hung in scipy's OpenBLAS set-up,
+    3300000 aborted in TensorFlow and 3500000 failed the save on "can't start new thread",
+    said as a bug; now each is refused at once, saying how to raise the limit."""
+    from movierate.data import load_dataset_by_name
+    from movierate.nn import TENSORFLOW_ADDRESS_SPACE
+
+    load_dataset_by_name("ml-latest-small")  # its parsed copy, as after any earlier use
+    argv = [sys.executable, "-m", "movierate", "train", "ml-latest-small", "--name", "v"]
+    argv += ["--dim", "4", "--epochs", "1", "--quiet"]
+    try:
+        done = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            timeout=120,
+            preexec_fn=_address_space(kib),
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"train under an address-space limit of {kib} KiB still ran after 120 s")
+    assert done.returncode == 1, (done.stdout + done.stderr)[-2000:]
+    assert f"error: not enough memory: this process may map at most {kib / 1024**2:.1f} GB" in (
+        done.stderr
+    )
+    assert f"`ulimit -v unlimited`, or at least {TENSORFLOW_ADDRESS_SPACE // 1024})" in done.stderr
+    assert not store.list_models()[0]
+
+
+def test_a_thread_that_cannot_start_is_said_as_memory_not_as_a_bug():
+    from movierate.cli.output import memory_text
+
+    assert memory_text(RuntimeError("can't start new thread")).startswith("not enough memory")
