@@ -57,8 +57,8 @@ def _models_dir_signature() -> tuple[Any, ...]:
         top = folder.stat().st_mtime_ns
     except OSError:
         return str(folder), 0
-    files = tuple(
-        (entry.name, name, _identity(os.path.join(entry.path, name)))
+    files = tuple(  # names as bytes: a folder name that is no UTF-8 cannot be hashed as text
+        (os.fsencode(entry.name), name, _identity(os.path.join(entry.path, name)))
         for entry in entries
         if not entry.name.startswith(".")
         for name in store.REQUIRED_FILES
