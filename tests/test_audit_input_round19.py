@@ -18,7 +18,8 @@ import pytest
 from apptest_helpers import open_page
 from streamlit.testing.v1 import AppTest
 
-from movierate import store
+from movierate import cli, pipeline, store
+from movierate.errors import DataError, StoreError
 
 REPO = Path(__file__).resolve().parents[1]
 RATINGS = "userId,movieId,rating,timestamp\n"
@@ -221,3 +222,93 @@ def test_a_thread_that_cannot_start_is_said_as_memory_not_as_a_bug():
     from movierate.cli.output import memory_text
 
     assert memory_text(RuntimeError("can't start new thread")).startswith("not enough memory")
+
+
+# --- 4. a split record without its digest ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda s: s.pop("digest"),
+        lambda s: (s.pop("digest"), s.update(seed=43)),
+        lambda s: s.update(digest=""),
+    ],
+)
+def test_a_split_without_its_digest_is_refused_by_the_store(mini, edit):
+    _edit_meta(mini.model, lambda m: edit(m["split"]))
+    _, broken = store.list_models()
+    assert "split.digest is missing" in broken[0].reason
+    assert "test rows cannot be verified" in broken[0].reason
+    with pytest.raises(StoreError, match="restore it from a copy, or retrain"):
+        store.load_model("m")
+
+
+def test_a_split_without_its_digest_is_refused_when_rebuilt(mini):
+    from movierate.data import load_dataset_by_name
+
+    ds = load_dataset_by_name("mini")
+    described = dict(store.read_meta("m")["split"])
+    del described["digest"]
+    with pytest.raises(DataError, match="has no digest .* cannot be verified; restore"):
+        pipeline.recorded_split(ds, described)
+    described["digest"] = 12345
+    with pytest.raises(DataError, match="digest differs"):
+        pipeline.recorded_split(ds, described)
+
+
+def test_evaluate_blames_arrays_or_meta_json_for_another_test_rmse(mini, capsys):
+    _edit_meta(mini.model, lambda m: m["metrics"].update(test_rmse=0.5, test_mae=0.4))
+    assert cli.main(["evaluate", "m"]) == 0
+    err = capsys.readouterr().err
+    assert "is not the 0.5000 recorded" in err
+    assert "its arrays, or the numbers in its meta.json, were replaced or edited" in err
+
+
+# --- 5. counts checked against their totals ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("section", "key", "value", "said"),
+    [
+        ("split", "n_test", 10**30, "split.n_test is 1000000000000000000000000000000, more than"),
+        ("split", "n_test", "10", "split.n_test should be a whole number >= 0, got '10'"),
+        ("split", "n_train", -5, "split.n_train should be a whole number >= 0, got -5"),
+        ("split", "n_train", "all", "add up to more than the dataset's"),
+        ("metrics", "test_unseen_rows", 10**9, "metrics.test_unseen_rows is 1000000000, more "),
+        ("metrics", "test_unseen_rows", 3.7, "metrics.test_unseen_rows should be a whole number"),
+        ("metrics", "best_epoch", 99, "metrics.best_epoch is 99, more than the epochs run"),
+        ("metrics", "best_epoch", -1, "metrics.best_epoch should be a whole number >= 0"),
+        ("metrics", "best_epoch", 2.5, "metrics.best_epoch should be a whole number >= 0"),
+        ("metrics", "settled_epoch", 1e300, "metrics.settled_epoch should be a whole number"),
+        ("metrics", "settled_epoch", 4, "metrics.settled_epoch is 4, more than the epochs run"),
+        ("metrics", "kept_dims", 9, "metrics.kept_dims is 9, more than the embedding's dim"),
+    ],
+)
+def test_counts_in_meta_json_are_checked_against_their_totals(mini, section, key, value, said):
+    def edit(meta: dict) -> None:
+        meta[section][key] = meta["dataset"]["n_ratings"] if value == "all" else value
+
+    _edit_meta(mini.model, edit)
+    _, broken = store.list_models()
+    assert said in broken[0].reason
+    assert broken[0].reason.endswith(
+        "the file is damaged (restore it from a copy, or retrain the model)"
+    )
+
+
+def test_sound_counts_and_a_never_settled_model_still_load(mini):
+    _edit_meta(mini.model, lambda m: m["metrics"].update(settled_epoch=None, test_unseen_rows=0))
+    infos, broken = store.list_models()
+    assert [i.name for i in infos] == ["m"] and not broken
+
+
+# --- 6. a spec field from another version ------------------------------------------------------------
+
+
+def test_an_unknown_spec_field_says_it_may_come_from_a_newer_movierate(mini):
+    _edit_meta(mini.model, lambda m: m["spec"].update(future_field=1))
+    _, broken = store.list_models()
+    reason = broken[0].reason
+    assert "future_field" in reason and "another (newer?) movierate" in reason
+    assert "upgrade movierate to use it, or retrain the model" in reason
