@@ -169,7 +169,8 @@ def split_from_settings(ds: RatingsDataset, params: Mapping[str, Any]) -> Split:
 
 
 def recorded_split(ds: RatingsDataset, described: Mapping[str, Any]) -> Split:
-    """Rebuild the split a model recorded (``Split.describe()``), checking its digest.
+    """Rebuild the split a model recorded (``Split.describe()``), checking its digest (a record
+    without one is refused: its test rows could not be told from training rows).
 
     For a model saved before splits had test rows (``valid_fraction``, ``n_valid``), the
     returned split's ``test`` rows are that model's validation rows (which also steered its
@@ -197,7 +198,13 @@ def recorded_split(ds: RatingsDataset, described: Mapping[str, Any]) -> Split:
             seed=seed,
         )
     digest = described.get("digest")
-    if digest and (legacy_digest(split) if legacy else split.digest) != digest:
+    if not digest:  # bad-input round 19: skipped the check, so an edited seed gave other rows
+        raise DataError(
+            f"This model's record of its {method} split of {ds.name!r} has no digest (every "
+            "model records one), so which rows it was tested on cannot be verified; restore "
+            "its meta.json from a copy, or retrain the model."
+        )
+    if (legacy_digest(split) if legacy else split.digest) != digest:
         raise DataError(
             f"The {method} split of {ds.name!r} no longer matches the one this model recorded "
             "(its digest differs), so its metrics cannot be recomputed on the same rows."

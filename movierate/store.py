@@ -14,6 +14,7 @@ array([3.71, 4.02], dtype=float32)
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import hashlib
 import json
@@ -71,6 +72,8 @@ KERAS_FILE = "model.keras"
 CACHE_FOLDER = "cache"
 REQUIRED_FILES = (META_FILE, EMBEDDINGS_FILE, MOVIES_FILE, KERAS_FILE)
 META_KEYS = ("name", "created", "spec", "dataset", "split", "metrics", "history")
+#: How a damaged meta.json is said, with the way out.
+META_DAMAGED = "the file is damaged (restore it from a copy, or retrain the model)"
 
 #: What each recorded metric is, for tables and cards. ``valid_*`` exist only in models saved
 #: before splits had separate test rows: those rows also steered early stopping.
@@ -1785,12 +1788,12 @@ def _read_meta(path: Path) -> dict[str, Any]:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise StoreError(
-            f"{META_FILE} is not valid JSON ({exc.msg} at line {exc.lineno}); the file is damaged"
+            f"{META_FILE} is not valid JSON ({exc.msg} at line {exc.lineno}); {META_DAMAGED}"
         ) from None
     except UnicodeDecodeError:
-        raise StoreError(f"{META_FILE} is not UTF-8 text; the file is damaged") from None
+        raise StoreError(f"{META_FILE} is not UTF-8 text; {META_DAMAGED}") from None
     except RecursionError:
-        raise StoreError(f"{META_FILE} is nested too deeply to read; the file is damaged") from None
+        raise StoreError(f"{META_FILE} is nested too deeply to read; {META_DAMAGED}") from None
     if not isinstance(meta, dict):
         raise StoreError(f"{META_FILE} holds {type(meta).__name__}, expected a JSON object")
     version = meta.get("format_version")
@@ -1809,7 +1812,7 @@ def _read_meta(path: Path) -> dict[str, Any]:
             raise StoreError(f"{META_FILE}: '{key}' should be a JSON object")
     problem = _meta_problem(meta)
     if problem:
-        raise StoreError(f"{META_FILE}: {problem}; the file is damaged")
+        raise StoreError(f"{META_FILE}: {problem}; {META_DAMAGED}")
     return meta
 
 
@@ -2003,6 +2006,15 @@ def _meta_problem(meta: Mapping[str, Any]) -> str | None:
         return f"split.method should be text, got {shown(split['method'])}"
     if split.get("seed") is not None and not _is_count(split["seed"]):
         return f"split.seed should be a whole number >= 0, got {shown(split['seed'])}"
+    # bad-input round 19: a record without its digest went unchecked, so an edited seed had
+    # pages score the model on rows it trained on as "test" rows; every model records one
+    if not imported and not split.get("digest"):
+        return (
+            "split.digest is missing (every model records it: it identifies the rows the model "
+            "was tested on), so its test rows cannot be verified"
+        )
+    if not imported and not isinstance(split["digest"], str):
+        return f"split.digest should be text, got {shown(split['digest'])}"
     for key, value in meta["metrics"].items():
         if value is not None and not _is_number(value):
             return f"metrics.{key} should be a number or null, got {shown(value)}"
@@ -2016,6 +2028,9 @@ def _meta_problem(meta: Mapping[str, Any]) -> str | None:
             return f"metrics.{key} should be a half-width from 0 to {most:g}, got {shown(value)}"
         if value is not None and "_minus_" in key and not -most <= value <= most:
             return f"metrics.{key} should be a difference within ±{most:g}, got {shown(value)}"
+    problem = _count_problem(meta)
+    if problem:
+        return problem
     for key, mae in meta["metrics"].items():  # |error| averages never exceed root-mean-squares
         rmse = meta["metrics"].get(key.replace("mae", "rmse"))
         if key.endswith("_mae") and _is_number(mae) and _is_number(rmse) and mae > rmse + 1e-9:
@@ -2036,6 +2051,58 @@ def _meta_problem(meta: Mapping[str, Any]) -> str | None:
         isinstance(timings, dict) and all(v is None or _is_number(v) for v in timings.values())
     ):
         return f"'timings' should map names to numbers, got {shown(timings)}"
+    return None
+
+
+#: Counts a split records, and counts among a model's metrics, each with what bounds it (a
+#: field of the same meta.json, None for none): never negative, fractional or past the bound.
+_SPLIT_COUNTS = ("n_train", "n_stop", "n_test", "n_valid")
+_METRIC_COUNTS = {
+    "epochs_run": None,
+    "best_epoch": ("metrics", "epochs_run", "the epochs run"),
+    "settled_epoch": ("metrics", "epochs_run", "the epochs run"),
+    "test_unseen_rows": ("split", "n_test", "the test rows"),
+    "kept_dims": ("spec", "dim", "the embedding's dimensions"),
+    "rank_rows": ("dataset", "n_ratings", "the dataset's ratings"),
+}
+
+
+def _count_problem(meta: Mapping[str, Any]) -> str | None:
+    """Which recorded count is no whole number >= 0 or exceeds its total (bad-input round 19:
+    ``n_test`` 10**30, ``best_epoch`` 99 of 3 epochs, 1e9 unseen test rows were shown as
+    facts), named with the field; None if all are sound."""
+    split, metrics, dataset = meta["split"], meta["metrics"], meta["dataset"]
+    for key in _SPLIT_COUNTS:
+        if key in split and not _is_count(split[key]):
+            return f"split.{key} should be a whole number >= 0, got {shown(split[key])}"
+    total = dataset.get("n_ratings")
+    if _is_count(total):
+        for key in _SPLIT_COUNTS:
+            if split.get(key, 0) > total:
+                return (
+                    f"split.{key} is {shown(split[key])}, more than the dataset's {total:,} "
+                    "ratings (dataset.n_ratings)"
+                )
+        if sum(split.get(k, 0) for k in _SPLIT_COUNTS) > total:
+            return (
+                f"split.{', '.join(k for k in _SPLIT_COUNTS if k in split)} add up to more "
+                f"than the dataset's {total:,} ratings (dataset.n_ratings)"
+            )
+    sections = {"split": split, "metrics": metrics, "dataset": dataset, "spec": meta["spec"]}
+    for key, bound in _METRIC_COUNTS.items():
+        value = metrics.get(key)
+        if value is None:  # settled_epoch null: the regularizers never settled
+            continue
+        if not _is_count(value):
+            return f"metrics.{key} should be a whole number >= 0, got {shown(value)}"
+        if bound is None:
+            continue
+        section, field, what = bound
+        most = sections[section].get(field) if isinstance(sections[section], dict) else None
+        if _is_count(most) and value > most:
+            return (
+                f"metrics.{key} is {shown(value)}, more than {what} ({section}.{field}: {most:,})"
+            )
     return None
 
 
@@ -2063,6 +2130,13 @@ def _inspect(path: Path) -> tuple[dict[str, Any], ModelSpec]:
             "(meta.json was edited or damaged; loading it with a default would change its "
             "predictions). Restore meta.json or retrain the model."
         )
+    unknown = _unknown_spec_fields(recorded)
+    if unknown:  # bad-input round 19: said "not valid here" with no hint, unlike format_version
+        raise StoreError(
+            f"its model spec has field(s) this movierate {movierate.__version__} does not know: "
+            f"{', '.join(unknown)}. It was probably made by another (newer?) movierate: upgrade "
+            "movierate to use it, or retrain the model with this one"
+        )
     try:
         spec = ModelSpec.from_dict(meta["spec"])
         if not meta.get("imported"):  # an import's width is its own (4,096 is fine there)
@@ -2083,6 +2157,14 @@ def _inspect(path: Path) -> tuple[dict[str, Any], ModelSpec]:
         raise StoreError(f"shape mismatch: {problem}")
     _check_movies_schema(path / MOVIES_FILE)
     return meta, spec
+
+
+def _unknown_spec_fields(recorded: Any) -> list[str]:
+    """The fields of a recorded spec that :class:`ModelSpec` does not have, sorted."""
+    if not isinstance(recorded, Mapping):
+        return []
+    known = {f.name for f in dataclasses.fields(ModelSpec)}
+    return sorted(map(str, set(recorded) - known))
 
 
 #: Arrays (and the movies table) whose rows are the dataset's users or movies.

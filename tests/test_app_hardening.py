@@ -367,10 +367,7 @@ def _damage(home: Path, how: str) -> None:
         with np.load(bad / "embeddings.npz") as npz:
             arrays = {k: npz[k] for k in npz.files if k != "user_embedding"}
         np.savez(bad / "embeddings.npz", **arrays)
-    elif how == "dataset-gone":
-        from movierate.ui import state
-
-        state._dataset.clear()  # the dashboard keeps datasets it read in memory
+    elif how == "dataset-gone":  # no cache clearing: the dashboard sees the folder is gone
         shutil.rmtree(home / "data" / "custom" / "words")
         meta_path = models / "words-mf" / "meta.json"
         meta = json.loads(meta_path.read_text())

@@ -431,9 +431,10 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         # bad-input round 12: vectors copied over a model read 0.9861 beside "recorded 1.0366"
         print(
             f"warning: the recomputed test RMSE {now:.4f} is not the {then:.4f} recorded at "
-            "training time: this folder's arrays are not the ones that training saved (replaced "
-            "or edited). Its recorded numbers, shown in list and on the pages, do not describe "
-            "them; retrain it or restore its files.",
+            "training time: this folder's files are not the ones that training saved together "
+            "(its arrays, or the numbers in its meta.json, were replaced or edited). Its "
+            "recorded numbers, shown in list and on the pages, do not describe its arrays; "
+            "retrain it or restore its files.",
             file=sys.stderr,
         )
     if model.has_test_rows:

@@ -156,8 +156,16 @@ def _in_movierates_folders(path: str | bytes | os.PathLike | None) -> bool:
         return True
 
 
-#: What a native library says when the process may not have more memory (address space).
-_NO_MEMORY = ("failed to map segment", "cannot allocate memory", "bad_alloc", "out of memory")
+#: What a native library says when the process may not have more memory (address space);
+#: a thread's stack is address space too: under ``ulimit -v 3500000`` saving a trained model
+#: failed on "can't start new thread", said as a bug (bad-input round 19).
+_NO_MEMORY = (
+    "failed to map segment",
+    "cannot allocate memory",
+    "bad_alloc",
+    "out of memory",
+    "can't start new thread",
+)
 
 
 def memory_text(exc: BaseException) -> str | None:

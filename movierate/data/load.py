@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 
 from movierate.data.acquire import (
     Progress,
+    check_dataset_name,
     escaped_name,
     find_local,
     find_local_zip,
@@ -23,7 +24,7 @@ from movierate.data.cache import cache_folder, cache_key, is_cached, load_cached
 from movierate.data.dataset import RatingsDataset
 from movierate.data.formats import check_one_layout, detect_layout, read_folder, source_files
 from movierate.data.registry import KNOWN_DATASETS
-from movierate.errors import DataError
+from movierate.errors import DataError, MovierateError
 
 
 def load_dataset(
@@ -118,6 +119,17 @@ def dataset_status() -> list[DatasetStatus]:
             )
         )
     return rows
+
+
+def source_key(name: str) -> str | None:
+    """The parse-cache key of dataset ``name``'s files as they are now (each file's size,
+    mtime, inode and ctime: it changes when one is edited, replaced or restored), or None when
+    ``name`` is no dataset name or has no extracted folder here. Stats only, nothing is read."""
+    try:
+        check_dataset_name(name)
+        return _key_of(name, find_local(name))
+    except (MovierateError, OSError):
+        return None
 
 
 def _key_of(name: str, folder: Path | None) -> str | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import re
 import threading
 from collections.abc import Callable
@@ -45,21 +46,43 @@ def job_registry() -> JobRegistry:
     return JobRegistry(runner=in_child_process(job_runner))
 
 
-def _models_dir_signature() -> tuple[str, int]:
+def _models_dir_signature() -> tuple[Any, ...]:
+    """What the listing depends on, by cheap stats only: the models folder (a model added,
+    renamed or deleted) and the identity of every file each model folder's check reads, so a
+    meta.json rewritten or damaged in place (``cp backup/meta.json ...``) is seen at once (the
+    folder's mtime alone kept old numbers and a damaged model listed: bad-input round 19)."""
     folder = config.models_dir()
     try:
-        return str(folder), folder.stat().st_mtime_ns
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        top = folder.stat().st_mtime_ns
     except OSError:
         return str(folder), 0
+    files = tuple(  # names as bytes: a folder name that is no UTF-8 cannot be hashed as text
+        (os.fsencode(entry.name), name, _identity(os.path.join(entry.path, name)))
+        for entry in entries
+        if not entry.name.startswith(".")
+        for name in store.REQUIRED_FILES
+    )
+    return str(folder), top, files
+
+
+def _identity(path: str) -> tuple[int, ...]:
+    """A file's size, mtime, inode and ctime (which an edit cannot set back); () if absent."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return ()
+    return stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_ctime_ns
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _list_models(signature: tuple[str, int]) -> tuple[list[Any], list[Any]]:
+def _list_models(signature: tuple[Any, ...]) -> tuple[list[Any], list[Any]]:
     return store.list_models()
 
 
 def list_models() -> tuple[list[Any], list[Any]]:
-    """``store.list_models()``, cached until a model folder is added, renamed or deleted."""
+    """``store.list_models()``, cached until a model folder is added, renamed or deleted, or
+    a file of one is replaced or edited in place."""
     return _list_models(_models_dir_signature())
 
 
@@ -229,7 +252,7 @@ def quick_start_spec(dataset: str) -> tuple[Any, str | None]:
 
     if dataset not in tuned_datasets():
         return default_spec(dataset), None
-    ds = _dataset(dataset, None)
+    ds = _dataset(dataset)
     return default_spec_for_split(
         dataset, SimpleNamespace(**DEFAULT_SPLIT), fingerprint=ds.fingerprint, n_ratings=len(ds)
     )
@@ -259,19 +282,31 @@ def home_folder() -> Path:
 
 
 @st.cache_resource(show_spinner="Loading the ratings…", max_entries=4)
-def _dataset(name: str, fingerprint: str | None) -> Any:
+def _cached_dataset(name: str, source: str) -> Any:
     from movierate.data import load_dataset_by_name
 
     return load_dataset_by_name(name)
 
 
+def _dataset(name: str) -> Any:
+    """Dataset ``name`` as its files are now: kept in memory per name and :func:`source_key`
+    (the files' identity), so data edited while the server runs is seen, and data restored
+    after an edit is used again. The key was the model's recorded fingerprint, under which a
+    load of other data was kept until a restart (bad-input round 19). A dataset not extracted
+    here yet (a zip, a download) is loaded without keeping it."""
+    from movierate.data import load_dataset_by_name
+    from movierate.data.load import source_key
+
+    source = source_key(name)
+    return load_dataset_by_name(name) if source is None else _cached_dataset(name, source)
+
+
 def dataset_of(model: Any) -> Any:
-    """The dataset ``model`` was trained on (cached per name and fingerprint); DataError if it
-    is missing or has changed since training."""
+    """The dataset ``model`` was trained on (kept in memory while its files are unchanged);
+    DataError if it is missing or has changed since training."""
     from movierate.pipeline import dataset_of as pipeline_dataset_of
 
-    fingerprint = model.meta["dataset"].get("fingerprint")
-    return pipeline_dataset_of(model, load=lambda name: _dataset(name, fingerprint))
+    return pipeline_dataset_of(model, load=_dataset)
 
 
 def same_data(a: Any, b: Any) -> bool:
