@@ -2607,7 +2607,16 @@ def _leftover_places() -> list[tuple[Path, tuple[tuple[str, str], ...]]]:
     places = [(models, STORE_LEFTOVERS)]
     places += [(m / CACHE_FOLDER, ()) for m in _model_folders(models)]
     data = config.data_dir()
-    places.append((data, ((".extract-", "dataset import"), (OLD_PREFIX, "replaced dataset"))))
+    places.append(
+        (
+            data,
+            (
+                (".extract-", "dataset import"),
+                (OLD_PREFIX, "replaced dataset"),
+                (TRASH_PREFIX, "dataset deletion"),
+            ),
+        )
+    )
     places.append((data / "custom", ((".", "dataset import"),)))
     datasets = config.cache_dir() / "datasets"
     if datasets.is_dir():
@@ -2680,12 +2689,16 @@ def leftovers(clean: bool = True) -> LeftoverReport:
     items: list[atomic.Leftover] = []
     if clean:
         recover()
-        for path in _trash_folders(config.models_dir()):
+        from movierate.data.removal import trash_folders  # a killed `delete-dataset`'s
+
+        trash = [(p, "model deletion") for p in _trash_folders(config.models_dir())]
+        trash += [(p, "dataset deletion") for p in trash_folders()]
+        for path, what in trash:
             size = atomic.tree_size(path)
             with contextlib.suppress(OSError):  # one it may not remove stays listed below
                 atomic.remove_tree(path)
             if not path.exists():  # (the recheck: counted as removed while it stayed)
-                removed.append(atomic.Leftover(path, "model deletion", size, "dead", 0))
+                removed.append(atomic.Leftover(path, what, size, "dead", 0))
     for folder, prefixes in _leftover_places():
         if clean:
             with contextlib.suppress(OSError):

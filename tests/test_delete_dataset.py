@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -75,6 +76,47 @@ def test_a_folder_holding_more_than_a_dataset_is_not_deleted(tmp_path):
     with pytest.raises(DataError, match="also holds 'models/'.*Nothing was removed"):
         delete_stored_dataset("mine")
     assert (folder / "ratings.parquet").is_file()
+
+
+def test_a_movielens_folder_holding_a_file_of_the_users_is_not_deleted():
+    """Recheck (s28): only sub-folders counted, so my-notes.txt went with ml-100k."""
+    ds = synthetic_dataset(n_ratings=500, n_users=30, n_movies=40, seed=0)
+    folder = write_movielens_csv(ds, config.data_dir() / "ml-25m")
+    for official in ("README.txt", "links.csv", "tags.csv", "genome-scores.csv", ".DS_Store"):
+        (folder / official).write_text("x")
+    (folder / "my-notes.txt").write_text("three weeks of notes")
+    with pytest.raises(DataError, match="also holds 'my-notes.txt'"):
+        delete_stored_dataset("ml-25m")
+    assert (folder / "my-notes.txt").read_text() == "three weeks of notes"
+    (folder / "my-notes.txt").unlink()
+    delete_stored_dataset("ml-25m")  # every other file is one of GroupLens's or the OS's
+    assert not folder.exists()
+
+
+def test_a_delete_killed_after_its_rename_leaves_nothing_that_a_listing_keeps(tmp_path):
+    from movierate.data import removal
+
+    folder = _imported(tmp_path, "mine")
+    trash = folder.parent / f"{removal.TRASH_PREFIX}mine-deadbeef"
+    folder.rename(trash)  # where the kill left it: the name is gone, the files are not
+    report = store.leftovers()
+    assert [item.path for item in report.removed] == [trash]
+    assert report.removed[0].kind == "dataset deletion" and not trash.exists()
+
+
+def test_movierate_s_own_data_folder_given_as_movierate_data_dir_is_the_users(monkeypatch):
+    """Recheck (s28): MOVIERATE_DATA_DIR reaching home/data through a link was deleted from."""
+    from movierate.ui.delete_dataset import stored_names
+
+    ds = synthetic_dataset(n_ratings=500, n_users=30, n_movies=40, seed=0)
+    folder = write_movielens_csv(ds, config.data_dir() / "ml-25m")
+    link = config.home_dir() / "link-to-data"
+    link.symlink_to(config.data_dir())
+    monkeypatch.setenv("MOVIERATE_DATA_DIR", str(link))
+    with pytest.raises(DataError, match="MOVIERATE_DATA_DIR is movierate's own data folder"):
+        delete_stored_dataset("ml-25m")
+    assert folder.is_dir()
+    assert stored_names([SimpleNamespace(name="ml-25m", location=str(folder))]) == []
 
 
 def test_a_folder_it_may_not_empty_is_named_with_the_chmod_fix(tmp_path, monkeypatch):
@@ -146,4 +188,19 @@ def test_home_deletes_nothing_when_the_dataset_was_replaced_since_it_asked(tmp_p
     at.button(key="delete_dataset_yes").click().run()
     assert not at.exception
     assert any("was replaced since you asked" in e.value for e in at.error)
+    assert not [w for w in at.warning if "for good" in w.value]  # the question went (recheck)
+    assert stored_folder("mine").is_dir()
+
+
+def test_home_deletes_nothing_a_training_of_the_dashboard_is_reading(tmp_path, monkeypatch):
+    from movierate.ui import state
+
+    _imported(tmp_path, "mine")
+    running = SimpleNamespace(active_jobs=lambda: [SimpleNamespace(name="m7", dataset="mine")])
+    monkeypatch.setattr(state, "job_registry", lambda: running)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.selectbox(key="delete_dataset_choice").set_value("mine").run()
+    at.button(key="ask_delete_dataset").click().run()
+    at.button(key="delete_dataset_yes").click().run()
+    assert any("is being read by the training of m7" in e.value for e in at.error)
     assert stored_folder("mine").is_dir()

@@ -157,12 +157,21 @@ def test_movies_a_clipped_model_puts_past_the_top_keep_its_order():
     assert before.tolist() == pytest.approx(raw)
 
     class Clipped(FakeModel):
+        rating_scale = m.rating_scale
+
         def score_all_movies(self, user_idx: int, *, clip: bool = True) -> np.ndarray:
             return scoring.score_all_movies(m.arrays, m.spec, 0, m.rating_scale, clip=clip)
 
     recs = recommend_for_user(Clipped(), 0, rated=[], k=3, min_ratings=0)
     assert list(recs.recommended["movie_idx"]) == [2, 6, 3]
     assert list(recs.recommended["predicted"]) == [5.0, 5.0, 5.0]  # what the model predicts
+    assert "_order" not in recs.recommended.columns
+    # the recheck (s28): "all 6 lie within the scale", unsaid that three tied at its top
+    from movierate.ui.text import predictions_scale_text
+
+    said = predictions_scale_text("m", recs.shown)
+    assert "3 of them sit at an end of the scale, where the model's own output is clipped" in said
+    assert "ordered by its score before that clip (5.60 to 6.10)" in said
 
 
 def test_a_film_listed_under_two_ids_is_neither_recommended_again_nor_listed_twice():

@@ -4,6 +4,8 @@ its disk space; never a folder of the user's own (``MOVIERATE_DATA_DIR``, or any
 from __future__ import annotations
 
 import contextlib
+import os
+import re
 from pathlib import Path
 
 from movierate import atomic, config
@@ -13,6 +15,7 @@ from movierate.data.custom import _not_an_imported_copy
 from movierate.data.formats import detect_layout
 from movierate.data.registry import KNOWN_DATASETS
 from movierate.errors import DataError
+from movierate.filenames import is_os_junk
 
 TRASH_PREFIX = ".trash-"
 """Hidden name a dataset folder is renamed to before its files go (swept as a leftover)."""
@@ -24,6 +27,13 @@ def stored_folder(name: str) -> Path:
     holding more than a dataset's files."""
     check_dataset_name(name)
     data = config.data_dir()
+    extra = config.extra_data_dir()
+    if extra is not None and _same_folder(extra, data):  # recheck (s28): deleted from it
+        raise DataError(
+            f"MOVIERATE_DATA_DIR is movierate's own data folder ({data}), so its datasets are "
+            "yours: nothing is deleted here. Remove the dataset's folder yourself if you mean "
+            "to, or point MOVIERATE_DATA_DIR elsewhere."
+        )
     known = KNOWN_DATASETS.get(name)
     folders = (
         [data / known.folder, data / name] if known else [data / CUSTOM_FOLDER / name, data / name]
@@ -57,16 +67,38 @@ def stored_folder(name: str) -> Path:
     return found
 
 
+#: Every file of the official GroupLens zips (ml-100k ... ml-32m, ml-latest-small), and what
+#: movierate itself writes beside them: whatever else a MovieLens folder holds is the user's.
+GROUPLENS_FILE = re.compile(
+    r"README(\.txt|\.html)?|(ratings|movies|tags|links|genome-scores|genome-tags)\.csv"
+    r"|(ratings|movies|users|tags)\.dat|u\.(data|genre|info|item|occupation|user)"
+    r"|u[1-5ab]\.(base|test)|allbut\.pl|mku\.sh|split_ratings\.sh|checksums\.txt"
+    r"|\.movierate-[a-z]+\.json"
+)
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
 def _foreign_entries(folder: Path) -> list[str]:
     """What a dataset folder holds that no dataset has: for an imported file's copy, any entry
-    it never writes; for a MovieLens folder, any sub-folder (their files lie flat)."""
+    it never writes; for a MovieLens folder, any entry that is no file of an official zip
+    (recheck, s28: a user's notes kept there were deleted with it)."""
     if folder.parent.name == CUSTOM_FOLDER:
         return _not_an_imported_copy(folder)
     try:
         entries = sorted(folder.iterdir())
     except OSError:
         return []
-    return [f"{e.name}/" for e in entries if e.is_dir() and not e.is_symlink()]
+    return [
+        f"{e.name}/" if e.is_dir() else e.name
+        for e in entries
+        if not (GROUPLENS_FILE.fullmatch(e.name) and e.is_file()) and not is_os_junk(e.name)
+    ]
 
 
 def delete_stored_dataset(name: str) -> Path:
@@ -75,6 +107,7 @@ def delete_stored_dataset(name: str) -> Path:
     midway leaves only a hidden leftover (swept later). Models trained on it keep their
     embeddings and titles; their test rows come back when the same data is stored again."""
     folder = stored_folder(name)
+    sweep_trash()
     try:
         atomic.remove_folder_now(folder, TRASH_PREFIX)
     except FileNotFoundError:
@@ -84,6 +117,28 @@ def delete_stored_dataset(name: str) -> Path:
     with contextlib.suppress(OSError):
         remove_copies(name, str(folder))
     return folder
+
+
+def trash_folders() -> list[Path]:
+    """Datasets renamed aside by a delete that was killed before it removed their files."""
+    data = config.data_dir()
+    found = []
+    for parent in (data, data / CUSTOM_FOLDER):
+        with contextlib.suppress(OSError):
+            found += [p for p in parent.iterdir() if p.name.startswith(TRASH_PREFIX)]
+    return sorted(found)
+
+
+def sweep_trash() -> list[Path]:
+    """Remove :func:`trash_folders` (a delete's rename is its commit: none is ever restored);
+    returns those removed."""
+    removed = []
+    for trash in trash_folders():
+        with contextlib.suppress(OSError):
+            atomic.remove_tree(trash)
+        if not os.path.lexists(trash):
+            removed.append(trash)
+    return removed
 
 
 def still_found_text(name: str) -> str:

@@ -49,6 +49,11 @@ class UserRecommendations:
     shown: ShownPredictions | None = None
 
 
+#: A ranked table's column of the scores that ordered it, where they differ from ``predicted``
+#: (a clipped model's scores before the clip); :func:`clip_for_display` reads and drops it.
+ORDER = "_order"
+
+
 @dataclass(frozen=True)
 class ShownPredictions:
     """Shown predicted ratings against the dataset's scale: a model whose output is not clipped
@@ -61,6 +66,11 @@ class ShownPredictions:
     raw_max: float
     n_shown: int
     n_outside: int  # shown predictions outside lo..hi, clipped for display
+    #: shown predictions the model's own output clipped to an end of the scale, ordered by its
+    #: score before that clip (accuracy round 14's ranking), and that score's range over them
+    n_tied_at_end: int = 0
+    order_min: float = float("nan")
+    order_max: float = float("nan")
 
 
 def clip_for_display(
@@ -69,13 +79,17 @@ def clip_for_display(
     """``frames`` with their ``predicted`` column clipped to ``rating_scale`` (lo, hi, ...) and
     what the model predicted before the clip; (frames unchanged, None) without a scale."""
     if rating_scale is None:
-        return frames, None
+        return [f.drop(columns=ORDER, errors="ignore") for f in frames], None
     lo, hi = float(rating_scale[0]), float(rating_scale[1])
     raw = np.concatenate(
         [f["predicted"].to_numpy(np.float64) for f in frames if "predicted" in f.columns]
         or [np.zeros(0)]
     )
     raw = raw[np.isfinite(raw)]
+    order = np.concatenate(
+        [f[ORDER].to_numpy(np.float64) for f in frames if ORDER in f.columns] or [np.zeros(0)]
+    )
+    tied = order[np.isfinite(order) & ((order > hi) | (order < lo))]
     shown = ShownPredictions(
         lo=lo,
         hi=hi,
@@ -83,12 +97,15 @@ def clip_for_display(
         raw_max=float(raw.max()) if len(raw) else float("nan"),
         n_shown=int(len(raw)),
         n_outside=int(((raw < lo) | (raw > hi)).sum()),
+        n_tied_at_end=int(len(tied)),
+        order_min=float(tied.min()) if len(tied) else float("nan"),
+        order_max=float(tied.max()) if len(tied) else float("nan"),
     )
     clipped = [
         f.assign(predicted=f["predicted"].clip(lo, hi)) if "predicted" in f.columns else f
         for f in frames
     ]
-    return clipped, shown
+    return [f.drop(columns=ORDER, errors="ignore") for f in clipped], shown
 
 
 def rank_movies(
@@ -124,6 +141,9 @@ def rank_movies(
     frame = movie_columns(movies, picked)
     frame.insert(0, "rank", np.arange(1, len(picked) + 1))
     frame["predicted"] = scores[picked]
+    differs = order is not scores and not np.array_equal(order[picked], scores[picked])
+    if differs:  # what ranked them, for clip_for_display's caption (then dropped)
+        frame[ORDER] = order[picked]
     return frame
 
 

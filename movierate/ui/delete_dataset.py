@@ -19,13 +19,18 @@ from movierate.data.removal import (
 from movierate.errors import DataError
 from movierate.ui import state, text
 
-#: Session keys: the dataset awaiting confirmation, and its folder's identity when asked.
+#: Session keys: the dataset awaiting confirmation, its folder's identity when asked, and why
+#: a confirmed delete was refused (shown once the question is gone).
 _DOOMED, _DOOMED_ID = "confirm_delete_dataset", "confirm_delete_dataset_id"
+_REFUSED = "delete_dataset_refused"
 
 
 def stored_names(statuses: list[Any]) -> list[str]:
     """The datasets among ``statuses`` that live in movierate's own data folder."""
     data = config.data_dir()
+    extra = config.extra_data_dir()
+    if extra is not None and extra.resolve() == data.resolve():
+        return []  # the user's own folder (removal.stored_folder says so)
     own = {data, data / "custom"}
     return [s.name for s in statuses if s.location and Path(s.location).parent in own]
 
@@ -62,6 +67,8 @@ def render_delete_dataset(statuses: list[Any], infos: list[Any]) -> None:
             st.session_state[_DOOMED] = chosen
             st.session_state[_DOOMED_ID] = _identity(folder)
             st.rerun()
+        if refused := st.session_state.pop(_REFUSED, None):  # said after the question went
+            st.error(text.md(refused), icon=":material/block:")
         doomed = st.session_state.get(_DOOMED)
         if doomed:
             _confirm(doomed, [i.name for i in infos if i.dataset == doomed])
@@ -90,11 +97,10 @@ def _confirm(name: str, models: list[str]) -> None:
     if yes_col.button(f"Yes, delete {text.md(name)}", type="primary", key="delete_dataset_yes"):
         expected = st.session_state.get(_DOOMED_ID)
         _forget()
-        if expected != _identity(folder):
-            raise DataError(
-                f"Dataset {name!r} was replaced since you asked (in another tab or by the "
-                "command line). Nothing was deleted; check the list and ask again."
-            )
+        refused = _refusal(name, folder, expected)
+        if refused:  # recheck (s28): the question stayed on screen above the refusal
+            st.session_state[_REFUSED] = refused
+            st.rerun()
         delete_stored_dataset(name)
         state.refresh_datasets()
         still = still_found_text(name)
@@ -104,6 +110,22 @@ def _confirm(name: str, models: list[str]) -> None:
     if no_col.button("Cancel", key="delete_dataset_no"):
         _forget()
         st.rerun()
+
+
+def _refusal(name: str, folder: Path, expected: str | None) -> str:
+    """Why dataset ``name`` is not deleted now after all, or '': replaced since the question,
+    or a training of this dashboard reading it (recheck, s28: deleted under a running one)."""
+    if expected != _identity(folder):
+        return (
+            f"Dataset {name!r} was replaced since you asked (in another tab or by the command "
+            "line). Nothing was deleted; check the list and ask again."
+        )
+    if busy := [j.name for j in state.job_registry().active_jobs() if j.dataset == name]:
+        return (
+            f"Dataset {name!r} is being read by the training of {', '.join(busy)}. Nothing was "
+            "deleted; delete it once that training has ended (or cancel it on the Train page)."
+        )
+    return ""
 
 
 def _forget() -> None:

@@ -497,12 +497,20 @@ def predictions_scale_text(name: str, shown: Any) -> str:
     if shown is None or not shown.n_shown:
         return f"{name}: predicted ratings as the model outputs them."
     scale = f"the dataset's {shown.lo:g}–{shown.hi:g} scale"
+    tied = getattr(shown, "n_tied_at_end", 0)
+    ties = (
+        f" {tied} of them sit at an end of the scale, where the model's own output is clipped; "
+        f"they are ordered by its score before that clip ({shown.order_min:.2f} to "
+        f"{shown.order_max:.2f})."
+        if tied
+        else ""
+    )
     if not shown.n_outside:
-        return f"{name}: all {shown.n_shown} predicted ratings shown lie within {scale}."
+        return f"{name}: all {shown.n_shown} predicted ratings shown lie within {scale}.{ties}"
     return (
         f"{name} predicts {shown.raw_min:.2f} to {shown.raw_max:.2f} for the movies shown: "
         f"{shown.n_outside} of {shown.n_shown} lie outside {scale} and are shown clipped to its "
-        "end (the ranking uses the unclipped predictions)."
+        f"end (the ranking uses the unclipped predictions).{ties}"
     )
 
 
