@@ -3,9 +3,14 @@ search, click-to-neighbours and box / lasso selection, norms, export."""
 
 from __future__ import annotations
 
+import contextlib
+from urllib.parse import urlencode
+
+import pandas as pd
 import streamlit as st
 
 from movierate import explore
+from movierate.errors import MovierateError
 from movierate.explore.validation import eligible_rows
 from movierate.ui import charts, dimensions, figures, maps, shell, state, text, widgets
 
@@ -13,7 +18,15 @@ from movierate.ui import charts, dimensions, figures, maps, shell, state, text, 
 DEFAULT_GENRES = ("Horror", "Animation", "Documentary", "Drama")
 #: The map settings typed as whole numbers: parameter -> the box's label.
 WHOLE_MAP_SETTINGS = {"min_ratings": "Min. ratings", "max_iter": "Iterations",
-                      "n_neighbors": "Neighbours"}  # fmt: skip
+                      "n_neighbors": "Neighbours", "seed": "Seed", "pc_x": "X: component",
+                      "pc_y": "Y: component"}  # fmt: skip
+#: How many nearest neighbours of the focused movie the map lists and rings at first.
+MAP_K_DEFAULT = 10
+#: What the mean-rating colouring shows (``movies.parquet``'s ``mean_rating``).
+MEAN_RATING_NOTE = (
+    "Mean rating: the mean of all of the movie's ratings in the dataset, test rows included "
+    "(not only the training rows)."
+)
 
 
 def render() -> None:
@@ -169,13 +182,14 @@ def render() -> None:
             help="t-SNE: arranges the movies to keep each one's embedding neighbours close "
             "(distances between clusters are not kept). UMAP: the same aim, with more weight on "
             "the global layout; its first run in a process compiles code (~1 min). PCA: instant, "
-            "a linear projection onto the two directions of largest variance: spreads along "
-            "them are kept, local neighbourhoods mostly are not. The trust line under each map "
-            "says how many neighbours it kept.",
+            "a linear projection onto two directions of large variance (PC1 and PC2 unless "
+            "you pick others): spreads along them are kept, local neighbourhoods mostly are "
+            "not. The trust line under each map says how many neighbours it kept.",
         )
         params, submitted = map_parameters(method)
         selections = st.session_state.setdefault("map_selection", {})
         isolated = st.session_state.setdefault("map_isolate", {})
+        isolated_what = st.session_state.setdefault("map_isolate_what", {})
         base_key = f"{model.name}|{method}"
         isolate_rows = isolated.get(base_key)
         sel_key = f"{base_key}|isolated" if isolate_rows else base_key
@@ -219,6 +233,7 @@ def render() -> None:
                     f"({widgets.map_cost_text(model, method, params)}); it is cached afterwards.",
                     icon=":material/map:",
                 )
+                link_to_view()
                 return
             frame = maps.map_or_progress(
                 model, method, params, on_cancel=lambda: asked.discard(signature)
@@ -231,15 +246,20 @@ def render() -> None:
                 if frame.attrs.get("from_cache")
                 else f"computed in {seconds:.1f} s"
             )
-            subset = " (only the isolated selection)" if isolate_rows else ""
+            subset = " (only the isolated movies)" if isolate_rows else ""
+            seed = f", seed {params['seed']}" if method != "pca" else ""
             unit = (
                 "; with the cosine metric, of the vectors scaled to length 1 (directions only)"
                 if method == "pca" and params.get("metric", "cosine") == "cosine"
                 else ""
             )
-            map_note = (
-                f"{text.map_method_text(method)}{unit} ({len(frame):,} movies{subset}, {source})."
+            components = tuple(params.get("components", (1, 2)))
+            what = (
+                text.map_method_text(method)
+                if components == (1, 2)
+                else text.pca_components_text(*components)
             )
+            map_note = f"{what}{unit} ({len(frame):,} movies{subset}{seed}, {source})."
         if (
             method == "tsne"
             and uploaded is None
@@ -247,23 +267,42 @@ def render() -> None:
         ):
             st.warning(crowded, icon=":material/blur_circular:")
         if isolate_rows and uploaded is None:
+            what = isolated_what.get(base_key) or f"the {len(isolate_rows):,} isolated movies"
             st.warning(
-                f"Showing only the {len(isolate_rows):,} isolated movies, re-projected alone.",
+                f"Showing only {text.md(what)}, re-projected alone.",
                 icon=":material/filter_center_focus:",
             )
             if st.button("Back to the full map", icon=":material/undo:", key="map_back"):
                 isolated.pop(base_key, None)
+                isolated_what.pop(base_key, None)
                 st.rerun()
-        colour, regions_on, query = map_controls(frame)
-        focus = map_focus(query)
+        colour, regions_on, query, regex = map_controls(frame)
+        index = explore.title_index(model)
+        try:
+            matches = widgets.map_matches(index, query, within=frame["movie_idx"], regex=regex)
+        except MovierateError as exc:  # a bad regular expression: say what is wrong
+            st.warning(str(exc), icon=":material/search_off:")
+            matches = widgets.MapMatches([], "regex")
+        map_col, side_col = st.columns([5, 2], gap="medium")
+        with side_col:  # the search's caption and its pick beside the map
+            if query.strip():
+                why = (
+                    "outside the isolated group"
+                    if isolate_rows and uploaded is None
+                    else "too few ratings for the filter"
+                    if uploaded is None
+                    else "not in your coordinates"
+                )
+                st.caption(widgets.map_matches_text(matches, query, why))
+            focus = map_focus(query, matches)
+        metric = params.get("metric", "cosine") if uploaded is None else "cosine"
+        k = int(st.session_state.get("map_k") or st.query_params.get("map_k") or MAP_K_DEFAULT)
+        k = min(max(k, state.MAP_K[0]), state.MAP_K[1])
         neighbours = None
         if focus is not None and focus in set(frame["movie_idx"]):
             neighbours = explore.neighbour_index(model).nearest(
-                focus, k=10, metric="cosine", min_ratings=int(params.get("min_ratings", 0))
+                focus, k=k, metric=metric, min_ratings=int(params.get("min_ratings", 0))
             )
-        matches = widgets.title_matches(
-            explore.title_index(model), query, within=frame["movie_idx"]
-        )
         regions = None
         tags, tags_note = widgets.dataset_tags(model)
         if regions_on:
@@ -275,7 +314,7 @@ def render() -> None:
             selections[sel_key] = dragged
         st.session_state["map_last_drag"] = dragged
         selected = [m for m in selections.get(sel_key, []) if m is not None]
-        map_col, side_col = st.columns([5, 2], gap="medium")
+        axes = pca_axes(frame) if frame.attrs.get("method") == "pca" else None
         with map_col:
             st.plotly_chart(
                 widgets.tsne_figure(
@@ -283,9 +322,10 @@ def render() -> None:
                     colour,
                     focus,
                     None if neighbours is None else neighbours["movie_idx"].tolist(),
-                    matches=matches,
+                    matches=matches.rows[: widgets.MAX_RINGS],
                     selected=selected,
                     regions=regions,
+                    axes=None if axes is None else axes[:2],
                 ),
                 key="tsne_chart",
                 on_select="rerun",
@@ -301,33 +341,12 @@ def render() -> None:
                     icon=":material/ads_click:",
                 )
             else:
-                title = model.movies.loc[focus, "title"]
-                st.markdown(f"**Nearest to _{text.md(title)}_** (cosine)")
-                if neighbours is not None:
-                    if note := explore.few_ratings_note(model.movies, focus):
-                        st.caption(note)
-                    labelled = [  # no "(?)" for a movie without a year
-                        text.with_year(t, y)
-                        for t, y in zip(neighbours["title"], neighbours["year"], strict=True)
-                    ]
-                    widgets.show_movies(
-                        neighbours.assign(title=labelled)[["title", "cosine_similarity"]],
-                        key="tsne_nn",
-                    )
-                else:
-                    st.caption("This movie is not on the map (too few ratings).")
-                st.page_link(
-                    shell.page("neighbours"),
-                    label="More on the Neighbours page",
-                    icon=":material/hub:",
-                    query_params={"models": model.name, "q": title},
-                )
-            if len(matches) > 1:
-                st.caption(
-                    f"{len(matches)} titles on the map match {text.md_quoted(query)}; all are ringed and "
-                    "labelled in orange."
-                )
+                side_neighbours(focus, neighbours, metric, params, base_key, uploaded is None)
         notes = [map_note, "Point size grows with the number of ratings."]
+        if colour == "mean_rating":
+            notes.append(MEAN_RATING_NOTE)
+        if axes is not None:
+            notes.append(axes[2])
         if regions is not None:
             notes.append(
                 text.regions_text(
@@ -346,16 +365,123 @@ def render() -> None:
             mime="text/csv",
             icon=":material/download:",
         )
+        link_to_view(isolated=bool(isolate_rows) or uploaded is not None, selected=bool(selected))
         if selected:
             selection_panel(
                 frame, selected, sel_key, base_key, method, tags, tags_note,
                 can_isolate=uploaded is None,
             )  # fmt: skip
 
+    def side_neighbours(
+        focus: int, neighbours, metric: str, params: dict, base_key: str, can_isolate: bool
+    ) -> None:
+        """The focused movie's nearest neighbours by the map's metric, their random-pair
+        reference, how many to show, and the button that isolates them."""
+        title = model.movies.loc[focus, "title"]
+        st.markdown(f"**Nearest to _{text.md(title)}_** ({metric})")
+        if neighbours is None:
+            st.caption("This movie is not on the map (too few ratings).")
+        else:
+            if note := explore.few_ratings_note(model.movies, focus):
+                st.caption(note)
+            column = "cosine_similarity" if metric == "cosine" else "euclidean_distance"
+            # a list, not a table: the side column cut long titles ("Naked Gun 2 1/2: The
+            # Smell") at 1440 px (explorer review); each line wraps instead
+            st.markdown(
+                "\n".join(
+                    f"{rank}. `{value:.3f}` {text.md(text.with_year(t, y))}"
+                    for rank, value, t, y in zip(
+                        neighbours["rank"],
+                        neighbours[column],
+                        neighbours["title"],
+                        neighbours["year"],
+                        strict=True,
+                    )  # fmt: skip
+                )
+            )
+            measure = "cosine similarity" if metric == "cosine" else "euclidean distance"
+            baseline = explore.neighbour_index(model).random_pair_text(
+                int(params.get("min_ratings", 0)), metric
+            )
+            st.caption(f"{baseline} ({measure})." if baseline else f"By {measure}.")
+        cols = st.columns([1, 1.4], vertical_alignment="bottom")
+        k = cols[0].number_input(
+            "Neighbours", 3, 100, MAP_K_DEFAULT, key="map_k",  # state.MAP_K
+            bind="query-params", help="How many nearest neighbours are listed and ringed.",
+        )  # fmt: skip
+        if cols[1].button(
+            f"Isolate it and its {int(k)} neighbours",
+            icon=":material/filter_center_focus:",
+            key="map_isolate_nn",
+            disabled=neighbours is None or not can_isolate,
+            help="Re-projects only this movie and its nearest neighbours, so their own "
+            "structure gets the whole map. 'Back to the full map' returns.",
+        ):
+            rows = [int(focus), *(int(m) for m in neighbours["movie_idx"])]
+            st.session_state["map_isolate"][base_key] = rows
+            st.session_state["map_isolate_what"][base_key] = (
+                f"{text.with_year(title, model.movies.loc[focus, 'year'])} and its "
+                f"{len(rows) - 1} nearest neighbours ({metric})"
+            )
+            st.rerun()
+        st.page_link(
+            shell.page("neighbours"),
+            label="More on the Neighbours page",
+            icon=":material/hub:",
+            query_params={"models": model.name, "q": title},
+        )
+
+    def pca_axes(frame) -> tuple[str, str, str]:
+        """A PCA map's (x title, y title, caption): each component's share of the variance of
+        the vectors it projects, and why those shares differ from the Principal components
+        tab's."""
+        first, second = frame.attrs.get("components", (1, 2))
+        shares = frame.attrs.get("shares", [float("nan"), float("nan")])
+        cosine = frame.attrs.get("metric", "cosine") == "cosine"
+        of = "length-1 vectors" if cosine else "vectors"
+        x_title = f"PC{first}: {shares[0]:.1%} of the variance of the {of}"
+        y_title = f"PC{second}: {shares[1]:.1%}"
+        if cosine:
+            raw = explore.pca_shares(
+                model.movie_embedding[frame["movie_idx"].to_numpy()], metric="euclidean"
+            )
+            why = (
+                f"The axes' shares are of the movie vectors scaled to length 1 (the cosine "
+                f"metric: directions only); the Principal components tab measures the raw "
+                f"vectors, where long vectors weigh more: there PC{first} and PC{second} of "
+                f"these movies hold {raw[first - 1]:.1%} and {raw[second - 1]:.1%}."
+            )
+        else:
+            why = (
+                "The axes' shares are of the raw vectors (the euclidean metric), as in the "
+                "Principal components tab (for the same movies)."
+            )
+        return x_title, y_title, why
+
+    def link_to_view(*, isolated: bool = False, selected: bool = False) -> None:
+        """The link that reopens this view, to copy; says what it cannot hold."""
+        with st.expander("Link to this view", icon=":material/link:"):
+            st.code(view_url(), language=None, wrap_lines=True)
+            left_out = [
+                part
+                for part, there in (
+                    ("the isolated group", isolated),
+                    ("the box / lasso selection", selected),
+                )
+                if there
+            ]
+            st.caption(
+                "It reopens the model, the projection and its settings, the colouring, the "
+                "Regions switch, the search and the focused movie."
+                + (f" It does not hold {' or '.join(left_out)}." if left_out else "")
+            )
+
     def map_parameters(method: str) -> tuple[dict, bool]:
         """The form of the chosen projection's settings; (parameters, pressed now)."""
         with st.form(f"map_params_{method}", border=False, enter_to_submit=False):
-            cols = st.columns(5, vertical_alignment="bottom")
+            # two rows of at most four: five controls a row wrapped at 1440 px
+            cols = st.columns(4, vertical_alignment="bottom")
+            below = st.columns(4, vertical_alignment="bottom")
             params: dict = {"min_ratings": 0}
             if widgets.without_rating_counts([model]):
                 cols[0].caption("Min. ratings: off, every movie is used (no rating counts).")
@@ -400,7 +526,26 @@ def render() -> None:
             params["metric"] = cols[1 if method == "pca" else 3].selectbox(
                 "Metric", explore.METRICS, key="tsne_metric", bind="query-params"
             )
-            submitted = cols[4].form_submit_button(
+            if method == "pca":  # any two components, as the Projector offers
+                top = max(model.dim, 2)
+                params["pc_x"] = widgets.whole_number_input(
+                    "X: component", 1, where=cols[2], min_value=1, max_value=top, key="pc_x",
+                    bind="query-params", help="The principal component along the x axis "
+                    "(1 = the direction of largest variance).",
+                )  # fmt: skip
+                params["pc_y"] = widgets.whole_number_input(
+                    "Y: component", 2, where=cols[3], min_value=1, max_value=top, key="pc_y",
+                    bind="query-params",
+                )  # fmt: skip
+            else:
+                params["seed"] = widgets.whole_number_input(
+                    "Seed", 0, where=below[0], min_value=0, max_value=state.MAX_SEED,
+                    key="map_seed", bind="query-params",
+                    help="The random start of the layout. Another seed gives another layout "
+                    "of the same neighbourhoods: compare two to see which clusters are "
+                    "stable. Each seed's map is cached.",
+                )  # fmt: skip
+            submitted = below[0 if method == "pca" else 1].form_submit_button(
                 "Compute map", icon=":material/refresh:", help="The settings apply when pressed."
             )
         for key, label in WHOLE_MAP_SETTINGS.items():  # typed in float boxes: whole numbers?
@@ -408,46 +553,71 @@ def render() -> None:
                 params[key] = widgets.whole_number_or_error(params[key], label)
                 if params[key] is None:
                     st.stop()
+        if method == "pca":
+            picked = (params.pop("pc_x"), params.pop("pc_y"))
+            try:
+                params["components"] = explore.check_components(picked, model.dim)
+            except MovierateError as exc:
+                st.error(str(exc), icon=":material/warning:")
+                st.stop()
         return params, submitted
 
-    def map_controls(frame) -> tuple[str, bool, str]:
-        """Colour, region labels and search; returns (colour key, labels on, query)."""
+    def map_controls(frame) -> tuple[str, bool, str, bool]:
+        """Colour, region labels and search; returns (colour key, labels on, query, the query
+        is a regular expression)."""
         genres = figures.map_genres(frame)
-        controls = st.columns([2, 2, 1.3, 3], vertical_alignment="bottom")
+        # three equal columns, each toggle under its box: four a row wrapped the search to a
+        # line of its own (a control column keeps 12 rem)
+        controls = st.columns(3)
+        has_means = bool(pd.to_numeric(frame["mean_rating"], errors="coerce").notna().any())
         mode = controls[0].selectbox(
             "Colour by",
-            state.colour_options(bool(genres), bool(frame["year"].notna().any())),
+            state.colour_options(bool(genres), bool(frame["year"].notna().any()), has_means),
             format_func=state.COLOUR_LABELS.get,
             key="colour",
             bind="query-params",
+            help="All genres: each movie in the colour of its rarest genre (its most telling "
+            "one: Animation rather than Adventure for Toy Story). Mean rating: the mean of "
+            "all its ratings in the dataset, test rows included.",
         )
         colour = mode
         if mode == "one_genre":  # offered only where the movies have genres
             default = next((g for g in DEFAULT_GENRES if g in genres), genres[0])
+            linked = st.query_params.get("map_genre")
             if st.session_state.get("map_genre") not in genres:
-                st.session_state["map_genre"] = default
+                st.session_state["map_genre"] = linked if linked in genres else default
             genre = controls[1].selectbox(
-                "Genre", genres, key="map_genre",
+                "Genre", genres, key="map_genre", bind="query-params",
                 help="Movies of this genre in its colour (the same on every map), the rest "
                 "grey; lines show where the genre concentrates.",
             )  # fmt: skip
             colour = f"{figures.ONE_GENRE}{genre}"
         # no toggle where the data has nothing to name regions by (no genres, no user tags)
         named = text.region_names(bool(genres), widgets.dataset_tags(model)[0] is not None)
-        regions_on = bool(named) and controls[2].toggle(
+        regions_on = bool(named) and controls[0].toggle(
             "Regions",
             value=True,
             key="map_regions",
+            bind="query-params",
             help=f"Names each dense region by the {named} over-represented in it.",
         )
-        query = controls[3].text_input(
-            "Find a movie",
-            key="q",
-            placeholder=text.search_placeholder(model.movies, 1),
-            bind="query-params",
-            max_chars=state.TEXT_MAX,
-        )
-        return colour, regions_on, query
+        with controls[2]:
+            query = st.text_input(
+                "Find a movie",
+                key="q",
+                placeholder=text.search_placeholder(model.movies, 1),
+                bind="query-params",
+                max_chars=state.TEXT_MAX,
+                help="Every title on the map that contains the text is ringed (a year at the "
+                "end keeps that year's: heat 1995); a /regular expression/ between slashes, "
+                "or with the switch below, is matched against the titles, ignoring case.",
+            )
+            regex = st.toggle(
+                "Regular expression", key="map_regex", bind="query-params",
+                help="Read the search as a Python regular expression (^Toy, Alien.*), as "
+                "/^Toy/ between slashes also does.",
+            )  # fmt: skip
+        return colour, regions_on, query, regex
 
     def selection_panel(
         frame, selected, sel_key, base_key, method, tags, tags_note, *, can_isolate: bool
@@ -480,23 +650,40 @@ def render() -> None:
             st.rerun()
         widgets.show_selection(model, frame, on_map, key="map_sel", tags=tags, tags_note=tags_note)
 
-    def map_focus(query: str) -> int | None:
-        """The movie the map centres on: the last clicked point or the last searched title,
-        whichever the user did most recently."""
+    def map_focus(query: str, matches) -> int | None:
+        """The movie the map centres on: the last clicked point or the last searched title
+        (among its matches on the map), whichever the user did most recently; else the
+        link's ``?focus=`` movie. A click is written to the link as ``?focus=<movie id>``."""
         clicked = widgets.selected_movie(st.session_state.get("tsne_chart"))
         focus_state = st.session_state.setdefault(
-            "tsne_focus", {"click": None, "query": "", "by": None}
+            "tsne_focus", {"click": None, "query": query, "by": None}
         )
         if clicked is not None and clicked != focus_state["click"]:
             focus_state["by"] = "click"
         elif query != focus_state["query"]:
             focus_state["by"] = "query"
         focus_state["click"], focus_state["query"] = clicked, query
+        linked = st.query_params.get("focus")
         if focus_state["by"] == "click" and clicked is not None:
+            with contextlib.suppress(Exception):
+                st.query_params["focus"] = state.id_label(model.movies.loc[clicked, "movie_id"])
             return clicked
-        if query:
-            return widgets.pick_title(explore.title_index(model), query, key="tsne_pick")
+        if focus_state["by"] is None and linked and not query.strip():
+            row = state.movie_row(model, linked)
+            if row is not None:
+                return row
+        if linked is not None:  # the search (?q=, ?tsne_pick=) names the focus now
+            with contextlib.suppress(Exception):
+                del st.query_params["focus"]
+        if query.strip():
+            return widgets.pick_on_map(explore.title_index(model), matches, query, key="tsne_pick")
         return None
+
+    def view_url() -> str:
+        """The address of this view: the page's address with its link parameters now."""
+        base = str(st.context.url or "").split("?")[0]
+        pairs = [(key, value) for key in st.query_params for value in st.query_params.get_all(key)]
+        return f"{base}?{urlencode(pairs)}" if pairs else base
 
     def popularity_view() -> None:
         """Embedding norm and movie bias against the number of ratings."""

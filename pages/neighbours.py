@@ -174,10 +174,9 @@ def render() -> None:
                     key=f"nn_{model.name}",
                     wide=wide,
                 )
-                if metric == "cosine" and (
-                    baseline := explore.neighbour_index(model).random_pair_text(min_ratings)
-                ):
-                    st.caption(f"{baseline} (cosine similarity, {model.name}).")
+                if baseline := explore.neighbour_index(model).random_pair_text(min_ratings, metric):
+                    measure = "cosine similarity" if metric == "cosine" else "euclidean distance"
+                    st.caption(f"{baseline} ({measure}, {model.name}).")
     if len(models) > 1:
         across = any(not state.same_data(m, models[0]) for m in models[1:])
         names = [m.name for m in models]

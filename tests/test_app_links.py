@@ -97,3 +97,26 @@ def test_explore_s_model_b_is_named_in_the_link(trained_home):
     partner = at.selectbox(key="model_b").value
     assert partner in names and partner != names[0]
     assert linked(at, "model_b") == [partner]
+
+
+def test_a_map_link_keeps_every_setting_it_names(trained_home):
+    """Explorer review (s28), finding 3: ?map_method=pca&colour=year opened the PCA map by
+    year but dropped both from the URL, so the copied link opened t-SNE; the genre, the
+    Regions switch and the focused movie were never in the link."""
+    at = open_page("pages/embeddings.py", model="small-mf", view="Map", map_method="pca",
+                   colour="year", map_regions="false")  # fmt: skip
+    assert linked(at, "map_method") == ["PCA"] and linked(at, "colour") == ["Release year"]
+    assert at.segmented_control(key="map_method").value == "pca"
+    assert at.selectbox(key="colour").value == "year"
+    assert linked(at, "map_regions") == ["false"] and at.toggle(key="map_regions").value is False
+    at = open_page("pages/embeddings.py", model="small-mf", view="Map", map_method="PCA",
+                   colour="one_genre", map_genre="Comedy", focus="1")  # fmt: skip
+    assert at.selectbox(key="map_genre").value == "Comedy" and linked(at, "map_genre") == ["Comedy"]
+    assert any("Nearest to _Toy Story_**" in m.value for m in at.markdown)
+    assert linked(at, "focus") == ["1"]
+    link = next(c.value for c in at.code)
+    assert "map_genre=Comedy" in link and "focus=1" in link and "map_method=PCA" in link
+    # the colouring's old label, in links saved before it was shortened, still opens it
+    at = open_page("pages/embeddings.py", model="small-mf", view="Map", map_method="PCA",
+                   colour="All genres (each movie's rarest)")  # fmt: skip
+    assert at.selectbox(key="colour").value == "genre"

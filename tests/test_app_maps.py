@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 
 import numpy as np
 from apptest_helpers import until_map_ready
@@ -81,7 +82,7 @@ def test_tsne_waits_for_compute_and_search_rings_every_match(trained_home):
         t for t in fig["data"] if t.get("marker", {}).get("line", {}).get("color") == "#f08c00"
     ]
     assert len(orange) == 1 and len(values(orange[0]["x"])) == 2  # the focus has its own ring
-    assert any("3 titles on the map match" in c.value for c in at.caption)
+    assert any("3 titles on the map contain 'toy story'" in c.value for c in at.caption)
 
 
 def test_a_selection_opens_the_panel_survives_colour_changes_and_isolates(trained_home):
@@ -116,7 +117,7 @@ def test_a_selection_opens_the_panel_survives_colour_changes_and_isolates(traine
     until_map_ready(at)
     isolated = _map(at)
     assert sum(len(values(t["x"])) for t in _scatter_traces(isolated)) == len(picked)
-    assert any("only the isolated selection" in c.value for c in at.caption)
+    assert any("only the isolated movies" in c.value for c in at.caption)
     next(b for b in at.button if b.label == "Back to the full map").click().run()
     assert_clean(at)
     assert sum(len(values(t["x"])) for t in _scatter_traces(_map(at))) > len(picked)
@@ -155,3 +156,93 @@ def test_a_long_map_shows_its_progress_leaves_the_page_free_and_can_be_cancelled
     assert any("The map was cancelled" in w.value for w in at.warning)
     assert any("press **Compute map**" in i.value for i in at.info)
     assert not maps.map_jobs().running()
+
+
+def _points(fig: dict) -> int:
+    return sum(len(values(t["x"])) for t in _scatter_traces(fig) if t.get("customdata"))
+
+
+def test_search_counts_every_match_on_the_map_and_centres_among_them(trained_home):
+    """Explorer review (s28), finding 2: "40 titles on the map match 'man'; all are ringed"
+    when 95 did (a cap of 40 said as the count), and the side panel focused "Man, The", a
+    movie not on the map. Also finding 9's rules: /regex/ as on the Custom axes."""
+    from movierate import store
+
+    at = open_page("pages/embeddings.py", model="small-mf", view="Map", map_method="PCA",
+                   tsne_min="10", q="man")  # fmt: skip
+    movies = store.load_model("small-mf").movies
+    on_map = movies[movies["n_ratings"] >= 10]
+    plain = on_map["title"].map(  # accents ignored, as the search does ("Män som hatar")
+        lambda t: "".join(c for c in unicodedata.normalize("NFKD", t) if c.isascii()).lower()
+    )
+    true = int(plain.str.contains("man", regex=False).sum())
+    assert true > 40
+    assert any(f"{true} titles on the map contain 'man'" in c.value for c in at.caption)
+    rings = [
+        t for t in _map(at)["data"] if t.get("marker", {}).get("line", {}).get("color") == "#f08c00"
+    ]
+    assert len(values(rings[0]["x"])) == true - 1  # the focus has its own ring
+    pick = at.selectbox(key="tsne_pick")
+    titles = set(on_map["title"])
+    assert len(pick.options) == true and all(o.rsplit(" (", 1)[0] in titles for o in pick.options)
+    assert not any("This movie is not on the map" in c.value for c in at.caption)
+
+    at.text_input(key="q").set_value("/^toy story/").run()
+    assert_clean(at)
+    assert any("3 titles on the map match the regular expression" in c.value for c in at.caption)
+    at.text_input(key="q").set_value("(toy").run()
+    at.toggle(key="map_regex").set_value(True).run()
+    assert_clean(at)
+    assert any("not a valid regular expression" in w.value for w in at.warning)
+
+
+def test_focus_neighbours_follow_the_metric_and_isolate_in_one_click(trained_home):
+    """Finding 8: the side neighbours were always 10 and cosine, and isolating a movie with
+    its neighbours needed a hand-drawn box; finding 10: euclidean had no random-pair line."""
+    at = open_page("pages/embeddings.py", model="small-mf", view="Map", map_method="PCA",
+                   tsne_min="20", tsne_metric="euclidean", q="toy story 1995", map_k="12")  # fmt: skip
+    assert any("Nearest to _Toy Story_** (euclidean)" in m.value for m in at.markdown)
+    listed = next(m.value for m in at.markdown if m.value.startswith("1. `"))
+    assert len(listed.splitlines()) == 12
+    assert any("apart (median)" in c.value and "euclidean distance" in c.value for c in at.caption)
+    next(b for b in at.button if b.label == "Isolate it and its 12 neighbours").click().run()
+    until_map_ready(at)
+    assert _points(_map(at)) == 13
+    assert any("Toy Story (1995) and its 12 nearest neighbours (euclidean)" in w.value
+               for w in at.warning)  # fmt: skip
+
+
+def test_pca_map_names_its_components_and_colours_by_mean_rating(trained_home):
+    """Findings 5 and 7: no axis titles or variance shares, only PC1 x PC2, and no colouring
+    by mean rating."""
+    from movierate import explore, store
+
+    at = open_page("pages/embeddings.py", model="small-mf", view="Map", map_method="PCA",
+                   tsne_min="40", pc_x="3", pc_y="1", colour="mean_rating")  # fmt: skip
+    layout = _map(at)["layout"]
+    model = store.load_model("small-mf")
+    rows = np.flatnonzero(model.movies["n_ratings"].to_numpy() >= 40)
+    shares = explore.pca_shares(model.movie_embedding[rows])
+    assert layout["xaxis"]["title"]["text"] == (
+        f"PC3: {shares[2]:.1%} of the variance of the length-1 vectors"
+    )
+    assert layout["yaxis"]["title"]["text"] == f"PC1: {shares[0]:.1%}"
+    assert any("Principal components tab measures the raw vectors" in c.value for c in at.caption)
+    assert any("principal components 3 (x) and 1 (y)" in c.value for c in at.caption)
+    assert at.selectbox(key="colour").value == "mean_rating"
+    assert any("test rows included" in c.value for c in at.caption)
+    at.number_input(key="pc_x").set_value(1.0)
+    next(b for b in at.button if b.label == "Compute map").click().run()
+    assert any("pick two different components" in e.value for e in at.error)
+
+
+def test_tsne_takes_a_seed_and_caches_each(trained_home):
+    """Finding 6: no seed in the page, so a map's stability could not be checked."""
+    at = open_page("pages/embeddings.py", model="small-mf", view="Map", map_method="t-SNE",
+                   tsne_min="60", perplexity="10", map_seed="3")  # fmt: skip
+    assert at.number_input(key="map_seed").value == 3
+    next(b for b in at.button if b.label == "Compute map").click().run()
+    until_map_ready(at)
+    assert any("seed 3, computed in" in c.value for c in at.caption)
+    cached = list((trained_home / "models" / "small-mf" / "cache").glob("*-s3-*"))
+    assert cached

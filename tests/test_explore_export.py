@@ -40,14 +40,28 @@ def test_projector_files_parse_back(tmp_path):
     vectors = np.loadtxt(vectors_path, delimiter="\t", dtype=np.float32)
     np.testing.assert_allclose(vectors, x, rtol=1e-6)
     lines = metadata_path.read_text("utf-8").split("\n")
-    assert lines[0] == "title\tyear\tgenres\tn_ratings"
+    # the explorer review (s28): no movie_id to join on and no mean rating to colour by
+    assert lines[0] == "title\tyear\tgenres\tn_ratings\tmean_rating\tmovie_id"
     assert lines[-1] == "" and len(lines) == 1 + 6 + 1  # header, one line per vector, final \n
     rows = [line.split("\t") for line in lines[1:-1]]
-    assert all(len(r) == 4 for r in rows)  # no tab or newline leaked out of a field
+    assert all(len(r) == 6 for r in rows)  # no tab or newline leaked out of a field
     assert [unescape_tsv(r[0]) for r in rows] == TITLES
-    assert rows[0][1:] == ["1995", "Animation|Comedy", "215"]
+    assert rows[0][1:] == ["1995", "Animation|Comedy", "215", "3.5", "1"]
+    assert [r[5] for r in rows] == ["1", "2", "3", "4", "5", "6"]
     assert rows[1][1] == "" and rows[3][2] == ""  # unknown year; no genres
     assert not list(tmp_path.glob(".*"))  # no temporary file left behind
+
+
+def test_projector_metadata_reads_back_with_ids_and_mean_ratings(tmp_path):
+    """movierate's own importer keeps the ids and the mean ratings of its export."""
+    from movierate.explore.imported import read_projector_tsv
+
+    x, movies = _case()
+    movies["mean_rating"] = [4.25, 3.0, np.nan, 2.5, 3.75, 1.0]
+    vectors_path, metadata_path = write_projector(tmp_path, x, movies)
+    imported = read_projector_tsv(vectors_path, metadata_path)
+    assert imported.movies["movie_id"].tolist() == [1, 2, 3, 4, 5, 6]
+    np.testing.assert_allclose(imported.movies["mean_rating"], [4.25, 3.0, np.nan, 2.5, 3.75, 1.0])
 
 
 def test_projector_min_ratings_keeps_rows_aligned():

@@ -2,8 +2,10 @@
 
 - TensorBoard Embedding Projector (projector.tensorflow.org, "Load"): a vectors TSV (one row
   of tab-separated numbers per movie, no header) and a metadata TSV with the header
-  ``title, year, genres, n_ratings``. Tabs, newlines and backslashes in text are escaped as
-  ``\\t``, ``\\n``, ``\\r`` and ``\\\\`` because the format has no quoting.
+  ``title, year, genres, n_ratings, mean_rating, movie_id`` (the mean of every rating of the
+  movie in its dataset, test rows included; the id to join other tables on). Tabs, newlines
+  and backslashes in text are escaped as ``\\t``, ``\\n``, ``\\r`` and ``\\\\`` because the
+  format has no quoting.
 - Text a spreadsheet would run as a formula (``=1+2``, ``@cmd``) starts with ``'`` in both
   formats (:mod:`movierate.spreadsheet`); movierate's readers take the quote off again.
 - word2vec text format, as gensim's ``KeyedVectors.load_word2vec_format(path, binary=False)``
@@ -35,7 +37,7 @@ from movierate.explore.validation import (
     genre_lists,
 )
 
-PROJECTOR_METADATA_COLUMNS = ("title", "year", "genres", "n_ratings")
+PROJECTOR_METADATA_COLUMNS = ("title", "year", "genres", "n_ratings", "mean_rating", "movie_id")
 #: Significant digits written per number: 9 give every float32 back exactly (CLI round 2: at 7,
 #: 1,664 of 1,682 exported rows came back changed, by up to 5e-8).
 FLOAT_FORMAT = "%.9g"
@@ -51,13 +53,27 @@ def projector_text(
     vectors = _format_rows(x[rows], "\t")
     genres = genre_lists(movies.iloc[rows])
     years = movies["year"].iloc[rows]
+    means = (
+        pd.to_numeric(movies["mean_rating"], errors="coerce").iloc[rows]
+        if "mean_rating" in movies.columns
+        else pd.Series(np.nan, index=rows)
+    )
     lines = ["\t".join(PROJECTOR_METADATA_COLUMNS)]
-    for title, year, genre, count in zip(
-        movies["title"].iloc[rows], years, genres, movies["n_ratings"].iloc[rows], strict=True
-    ):
-        fields = (tsv_cell(str(title)), _year_text(year), tsv_cell("|".join(genre)), count)
+    for title, year, genre, count, mean, movie_id in zip(
+        movies["title"].iloc[rows], years, genres, movies["n_ratings"].iloc[rows], means,
+        movies["movie_id"].iloc[rows], strict=True,
+    ):  # fmt: skip
+        fields = (tsv_cell(str(title)), _year_text(year), tsv_cell("|".join(genre)), count,
+                  "" if pd.isna(mean) else f"{mean:.4g}", tsv_cell(_id_text(movie_id)))  # fmt: skip
         lines.append("\t".join(str(f) for f in fields))
     return vectors, "\n".join(lines) + "\n"
+
+
+def _id_text(movie_id: Any) -> str:
+    """A movie id as text: ``5`` for 5 and 5.0, a text id as it is."""
+    if isinstance(movie_id, float | np.floating) and float(movie_id).is_integer():
+        return str(int(movie_id))
+    return str(movie_id)
 
 
 def write_projector(

@@ -242,7 +242,11 @@ def movies_like(labels: pd.DataFrame) -> pd.DataFrame:
             "year": _years(years),
             "genres": genres,
             "n_ratings": counts,
-            "mean_rating": np.full(n, np.nan),
+            "mean_rating": (
+                pd.to_numeric(labels[lower["mean_rating"]], errors="coerce").to_numpy(np.float64)
+                if "mean_rating" in lower
+                else np.full(n, np.nan)
+            ),
         }
     )
 

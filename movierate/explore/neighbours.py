@@ -137,8 +137,40 @@ class NeighbourIndex:
         median, top = np.quantile(cosines, [0.5, 0.9])
         return float(median), float(top)
 
-    def random_pair_text(self, min_ratings: int = 0) -> str:
-        """:meth:`random_pair_cosines` in words ("" when there are too few movies)."""
+    def random_pair_distances(
+        self, min_ratings: int = 0, pairs: int = 200_000, seed: int = 0
+    ) -> tuple[float, float] | None:
+        """(median, 10th percentile) of the euclidean distance of random pairs of these movies
+        (with ``min_ratings`` ratings or more): the reference a euclidean neighbour's distance
+        needs, as :meth:`random_pair_cosines` is for the cosine. Every pair up to
+        :data:`EXACT_PAIRS_MOVIES` movies, else ``pairs`` random ones; None with fewer than 3."""
+        pool = np.flatnonzero(rating_filter(self.movies, min_ratings))
+        if len(pool) < 3:
+            return None
+        x = self.embedding.astype(np.float64)
+        if len(pool) <= EXACT_PAIRS_MOVIES:
+            upper = np.triu_indices(len(pool), k=1)
+            norms = (x[pool] ** 2).sum(axis=1)
+            squared = (norms[:, None] + norms[None, :] - 2.0 * (x[pool] @ x[pool].T))[upper]
+        else:
+            rng = np.random.default_rng(seed)
+            a, b = rng.choice(pool, pairs), rng.choice(pool, pairs)
+            keep = a != b
+            squared = np.sum((x[a[keep]] - x[b[keep]]) ** 2, axis=1)
+        low, median = np.quantile(np.sqrt(np.maximum(squared, 0.0)), [0.1, 0.5])
+        return float(median), float(low)
+
+    def random_pair_text(self, min_ratings: int = 0, metric: str = "cosine") -> str:
+        """:meth:`random_pair_cosines` (or, for ``euclidean``, :meth:`random_pair_distances`)
+        in words ("" when there are too few movies)."""
+        if metric == "euclidean":
+            found = self.random_pair_distances(min_ratings)
+            if found is None:
+                return ""
+            return (
+                f"For reference, random pairs of these movies are {found[0]:#.3g} apart "
+                f"(median) and {found[1]:#.3g} or closer one time in ten"
+            )
         found = self.random_pair_cosines(min_ratings)
         if found is None:
             return ""

@@ -374,19 +374,53 @@ def free_cores() -> int:
     return max(1, min(cores, round(cores - load)))
 
 
-def pca_coordinates(embedding: Any, *, metric: str = "cosine") -> np.ndarray:
-    """The first two principal components of the rows (unit-length rows under ``cosine``):
-    a (rows, 2) float32 array."""
+def pca_coordinates(
+    embedding: Any, *, metric: str = "cosine", components: tuple[int, int] = (1, 2)
+) -> np.ndarray:
+    """The rows on two principal ``components`` (1-based: (1, 2) is PC1 x PC2) of the rows
+    (unit-length rows under ``cosine``): a (rows, 2) float32 array."""
+    x = _pca_input(embedding, metric)
+    first, second = check_components(components, x.shape[1])
+    _, _, vt = np.linalg.svd(x, full_matrices=False)
+    picked = [vt[c - 1] if c <= len(vt) else np.zeros(x.shape[1]) for c in (first, second)]
+    return (x @ np.column_stack(picked)).astype(np.float32)
+
+
+def pca_shares(embedding: Any, *, metric: str = "cosine") -> np.ndarray:
+    """Each principal component's share of the variance of the rows the PCA map projects
+    (unit-length rows under ``cosine``; the Principal components view uses the raw rows)."""
+    x = _pca_input(embedding, metric)
+    singular = np.linalg.svd(x, compute_uv=False)
+    variance = singular**2
+    total = variance.sum()
+    shares = variance / total if total > 0 else np.zeros_like(variance)
+    return np.pad(shares, (0, max(0, x.shape[1], 2) - len(shares)))
+
+
+def check_components(components: Any, dim: int) -> tuple[int, int]:
+    """Two distinct component numbers from 1 to ``dim``, or DataError saying which to pick
+    (a one-dimensional embedding draws its PC2 as zeros)."""
+    top = max(int(dim), 2)
+    try:
+        first, second = (int(c) for c in components)
+    except (TypeError, ValueError):
+        raise DataError(
+            f"Components must be two numbers such as (1, 2); got {components!r}."
+        ) from None
+    if not (1 <= first <= top and 1 <= second <= top) or first == second:
+        raise DataError(
+            f"Components {first} and {second} cannot be drawn: pick two different "
+            f"components from 1 to {top} (the embedding has {dim} dimensions)."
+        )
+    return first, second
+
+
+def _pca_input(embedding: Any, metric: str) -> np.ndarray:
     x = check_matrix(embedding, min_rows=2).astype(np.float64)
     check_choice(metric, "metric", METRICS)
     if metric == "cosine":
         x = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
-    x = x - x.mean(axis=0)
-    _, _, vt = np.linalg.svd(x, full_matrices=False)
-    xy = x @ vt[:2].T
-    if xy.shape[1] < 2:
-        xy = np.column_stack([xy, np.zeros(len(xy))])
-    return xy.astype(np.float32)
+    return x - x.mean(axis=0)
 
 
 def umap_is_warm() -> bool:
@@ -465,6 +499,7 @@ def projection_map(
     min_dist: float = DEFAULT_MIN_DIST,
     metric: str = "cosine",
     seed: int = 0,
+    components: tuple[int, int] = (1, 2),
     rows: Any = None,
     cache: Callable[[str], Path] | None = None,
     progress: Progress | None = None,
@@ -476,7 +511,8 @@ def projection_map(
     ``cache`` maps a file name to a path (``model.cache_path``); with it, coordinates and trust
     numbers are read from / written to disk (atomically). Returns :func:`map_frame`'s columns;
     ``frame.attrs`` records the parameters, ``method``, ``from_cache``, ``seconds`` and
-    ``trust`` (:meth:`MapTrust.as_dict`, see :func:`movierate.explore.quality.map_trust`).
+    ``trust`` (:meth:`MapTrust.as_dict`, see :func:`movierate.explore.quality.map_trust`); a
+    PCA map also its ``components`` (1-based) and their ``shares`` of the variance it projects.
     Only the parameters of the chosen method count (and key the cache). ``progress`` hears
     the real fraction done; setting ``cancel`` stops the run with :class:`MapCancelled`.
     """
@@ -499,6 +535,8 @@ def projection_map(
     elif method == "umap":
         n_neighbors, min_dist = _check_umap_params(n_neighbors, min_dist, len(rows))
         params.update(n_neighbors=n_neighbors, min_dist=min_dist)
+    elif method == "pca":
+        params.update(_pca_params(components, x.shape[1]))
     start = time.perf_counter()
     path = cache(map_cache_key(x[rows], rows, **params)) if cache is not None else None
     cached = _read_cached(path, rows) if path is not None else None
@@ -530,6 +568,10 @@ def projection_map(
     _report(progress, 1.0, f"{label} map of {len(rows):,} movies ready in {seconds:.1f} s.")
     frame = map_frame(coordinates, rows, x, movies, movie_bias)
     frame.attrs.update(params, from_cache=from_cache, seconds=seconds, trust=trust)
+    if method == "pca":
+        shares = pca_shares(x[rows], metric=metric)
+        picked = params.get("components", (1, 2))
+        frame.attrs.update(components=tuple(picked), shares=[float(shares[c - 1]) for c in picked])
     MapTrust.from_dict(trust)  # validates the stored numbers
     return frame
 
@@ -585,10 +627,19 @@ def model_map_cached(model: EmbeddingModel, *, method: str = "tsne", **params: A
                 len(rows),
             )
             key_params.update(n_neighbors=nn, min_dist=md)
+        elif method == "pca":
+            key_params.update(_pca_params(params.get("components", (1, 2)), x.shape[1]))
     except DataError:
         return False
     path = model.cache_path(map_cache_key(x[rows], rows, **key_params))
     return _read_cached(path, rows) is not None
+
+
+def _pca_params(components: Any, dim: int) -> dict[str, Any]:
+    """The cache-key parameters of a PCA map's components: none for PC1 x PC2, so the maps
+    cached before components could be picked keep their names."""
+    picked = check_components(components, dim)
+    return {} if picked == (1, 2) else {"components": list(picked)}
 
 
 def tsne_map(embedding: Any, movies: pd.DataFrame, **params: Any) -> pd.DataFrame:
@@ -639,7 +690,9 @@ def _compute(
     label = METHOD_LABELS[method]
     if method == "pca":
         _report(progress, 0.0, f"PCA of {len(vectors):,} movies…")
-        coordinates = pca_coordinates(vectors, metric=params["metric"])
+        coordinates = pca_coordinates(
+            vectors, metric=params["metric"], components=params.get("components", (1, 2))
+        )
         _report(progress, 0.5, f"Measuring how much the map keeps ({len(vectors):,} movies)…")
         _check_cancel(cancel)
         keep(coordinates)

@@ -108,6 +108,7 @@ MAP_COLOURS: dict[str, tuple[str, str]] = {
     "popularity": ("log_n_ratings", "log10 ratings"),
     "norm": ("norm", "norm"),
     "bias": ("bias", "bias"),
+    "mean_rating": ("mean_rating", "mean rating"),
 }
 
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
@@ -241,7 +242,7 @@ def density_contour(
 
 #: Colourings whose value the map's hover adds as a line, and its format (the year and the
 #: norm are there already; a genre is the legend).
-HOVER_FORMATS = {"log_n_ratings": ".2f", "bias": ".3f"}
+HOVER_FORMATS = {"log_n_ratings": ".2f", "bias": ".3f", "mean_rating": ".2f"}
 
 
 def map_hover(frame: pd.DataFrame, coloured_by: pd.Series | None = None, label: str = "") -> list:
@@ -318,7 +319,8 @@ def tsne_scatter(frame: pd.DataFrame, colour: str) -> go.Figure:
     )
     fig.update_layout(
         height=640,
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        # the top margin keeps the legend's title clear of Plotly's mode bar (explorer review)
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
         xaxis={"visible": False},
         yaxis={"visible": False},
         legend={"title": label, "itemsizing": "constant"},
@@ -336,11 +338,13 @@ def add_map_rings(
     matches: list[int] | None = None,
     selected: list[int] | None = None,
     regions: pd.DataFrame | None = None,
+    axes: tuple[str, str] | None = None,
 ) -> go.Figure:
     """Draw on a :func:`tsne_scatter`: ``regions`` labels (``explore.map_regions``) at their
-    centres, a dark outline on the ``selected`` movies, an orange ring and a label on every
-    title ``matches`` (a search), a grey ring on ``neighbours`` and the ``focus`` movie ringed
-    and labelled. Returns ``fig``, changed in place."""
+    centres, a dark outline on the ``selected`` movies, an orange ring on every title
+    ``matches`` (a search; the most rated labelled, placed apart), a grey ring on
+    ``neighbours`` and the ``focus`` movie ringed and labelled; ``axes`` titles (x, y) show the
+    axes (a PCA map's components). Returns ``fig``, changed in place."""
     if regions is not None:
         for region in regions.itertuples():
             if not region.label:
@@ -388,20 +392,87 @@ def add_map_rings(
                 showlegend=False,
             )
     labelled = found[:MAX_MATCH_LABELS]  # most rated first: the rest are ringed only
-    for rows, colour_, ay in ((labelled, "#f08c00", 30), (focus_rows, "#d6336c", -40)):
-        for row in frame[frame["movie_idx"].isin(rows)].itertuples():
-            fig.add_annotation(
-                x=row.x,
-                y=row.y,
-                text=f"<b>{html_text(row.title)}</b>",
-                font={"color": "#222"},  # on its white box in either theme (views round 9)
-                bgcolor="rgba(255,255,255,0.85)",
-                bordercolor=colour_,
-                arrowcolor=colour_,
-                ax=0,
-                ay=ay,
+    notes = [
+        (row, colour_)
+        for rows, colour_ in ((focus_rows, "#d6336c"), (labelled, "#f08c00"))
+        for row in frame[frame["movie_idx"].isin(rows)].itertuples()
+    ]
+    offsets = label_offsets(
+        [(row.x, row.y) for row, _ in notes],
+        [str(row.title) for row, _ in notes],
+        frame[["x", "y"]].to_numpy(np.float64),
+    )
+    for (row, colour_), (ax, ay) in zip(notes, offsets, strict=True):
+        fig.add_annotation(
+            x=row.x,
+            y=row.y,
+            text=f"<b>{html_text(row.title)}</b>",
+            font={"color": "#222"},  # on its white box in either theme (views round 9)
+            bgcolor="rgba(255,255,255,0.85)",
+            bordercolor=colour_,
+            arrowcolor=colour_,
+            ax=ax,
+            ay=ay,
+        )
+    if axes is not None:
+        for name, title in zip(("xaxis", "yaxis"), axes, strict=True):
+            fig.update_layout(
+                {
+                    name: {
+                        "visible": True,
+                        "title": {"text": title},
+                        "showticklabels": False,
+                        "showgrid": False,
+                        "zeroline": True,
+                    }
+                }  # fmt: skip
             )
+        fig.update_layout(margin={"l": 40, "b": 40})
     return fig
+
+
+#: Where a label may sit from its point (pixels right, down), tried in this order.
+LABEL_PLACES = (
+    (0, -40), (0, 30), (0, -65), (0, 55), (90, 0), (-90, 0), (80, -40), (-80, -40),
+    (80, 35), (-80, 35), (0, -90), (0, 80),
+)  # fmt: skip
+
+
+def label_offsets(
+    points: list[tuple[float, float]],
+    texts: list[str],
+    extent: np.ndarray,
+    *,
+    size: tuple[int, int] = (760, 560),
+) -> list[tuple[int, int]]:
+    """An (ax, ay) pixel offset for each label of ``points`` (in order of importance) so that
+    no two labels overlap where a place is free (the explorer review: "Truman Show, The" sat
+    over "Batman"): each takes the first :data:`LABEL_PLACES` whose box (about 7 px a
+    character, 20 px high, on a plot of ``size`` spanning ``extent``) meets no earlier one."""
+    if not points:
+        return []
+    lo, hi = extent.min(axis=0), extent.max(axis=0)
+    span = np.where(hi - lo > 0, hi - lo, 1.0)
+    placed: list[tuple[float, float, float, float]] = []
+    out: list[tuple[int, int]] = []
+    for (x, y), text in zip(points, texts, strict=True):
+        px = (x - lo[0]) / span[0] * size[0]
+        py = (hi[1] - y) / span[1] * size[1]
+        half_w, half_h = 3.5 * len(text) + 8, 11
+        choice = LABEL_PLACES[len(out) % 2]
+        for ax, ay in LABEL_PLACES:
+            box = (px + ax - half_w, py + ay - half_h, px + ax + half_w, py + ay + half_h)
+            if not any(_overlap(box, other) for other in placed):
+                choice = (ax, ay)
+                break
+        cx, cy = px + choice[0], py + choice[1]
+        placed.append((cx - half_w, cy - half_h, cx + half_w, cy + half_h))
+        out.append(choice)
+    return out
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
 def tsne_figure(

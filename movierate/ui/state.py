@@ -400,10 +400,13 @@ class UrlParam:
     #: (value, label) of a choice widget bound with a ``format_func``: the URL keeps its label,
     #: and a link giving the value is read as that label
     labels: tuple[tuple[str, str], ...] = ()
+    #: (old label, label) of a renamed choice: links saved before the renaming still open
+    aliases: tuple[tuple[str, str], ...] = ()
 
     def label_of(self, value: str) -> str:
-        """The label the bound widget reads for ``value`` (a value of :attr:`labels`)."""
-        return dict(self.labels).get(value, value)
+        """The label the bound widget reads for ``value`` (a value of :attr:`labels`, or an
+        old label of :attr:`aliases`)."""
+        return dict(self.labels).get(value) or dict(self.aliases).get(value, value)
 
     def rule(self, key: str) -> str:
         """What a valid value is, for the notice: ``k must be 5 to 50``."""
@@ -517,27 +520,40 @@ def _labelled(labels: dict[str, str]) -> UrlParam:
 METHOD_LABELS = {"tsne": "t-SNE", "umap": "UMAP", "pca": "PCA"}
 COLOUR_LABELS = {
     "one_genre": "One genre",
-    "genre": "All genres (each movie's rarest)",
+    "genre": "All genres",
     "year": "Release year",
     "popularity": "Popularity (log10 ratings)",
     "norm": "Embedding norm",
     "bias": "Movie bias",
+    "mean_rating": "Mean rating",
 }
 BASIS_LABELS = {"auto": "Auto", "index": "As trained", "pca": "PCA"}
 
 
-def colour_options(has_genres: bool, has_years: bool) -> list[str]:
+def colour_options(has_genres: bool, has_years: bool, has_means: bool = True) -> list[str]:
     """The map colourings (:data:`COLOUR_LABELS`) the movies can fill, the first the default:
-    no genre colourings without genres and no year without years (views round 11: a set
-    without either opened on "One genre" and offered year and genre colourings)."""
-    lacking = ({"one_genre", "genre"} if not has_genres else set()) | (
-        {"year"} if not has_years else set()
+    no genre colourings without genres, no year without years (views round 11: a set
+    without either opened on "One genre" and offered year and genre colourings) and no mean
+    rating without ratings (imported embeddings)."""
+    lacking = (
+        ({"one_genre", "genre"} if not has_genres else set())
+        | ({"year"} if not has_years else set())
+        | ({"mean_rating"} if not has_means else set())
     )
     return [key for key in COLOUR_LABELS if key not in lacking]
 
 
+#: The largest seed a map's Seed box takes (any seed works; the box needs a bound).
+MAX_SEED = 2**31 - 1
+#: The range of the map's "neighbours shown" box (the focused movie's nearest, ringed).
+MAP_K = (3, 100)
 _METHODS = _labelled(METHOD_LABELS)
-_COLOURS = _labelled(COLOUR_LABELS)
+_COLOURS = UrlParam(
+    "choice",
+    options=tuple(COLOUR_LABELS.values()),
+    labels=tuple(COLOUR_LABELS.items()),
+    aliases=(("All genres (each movie's rarest)", COLOUR_LABELS["genre"]),),  # cut at 1440 px
+)
 _BASES = _labelled(BASIS_LABELS)
 
 
@@ -579,9 +595,17 @@ URL_PARAMS: dict[str, dict[str, UrlParam]] = {
         "umap_neighbors": UrlParam("int", 2, 200),
         "umap_min_dist": UrlParam("float", 0.0, 1.0),
         "tsne_metric": UrlParam("choice", options=("cosine", "euclidean")),
+        "map_seed": UrlParam("int", 0, MAX_SEED),
+        "pc_x": UrlParam("int", 1, 1024),
+        "pc_y": UrlParam("int", 1, 1024),
         "colour": _COLOURS,
+        "map_genre": UrlParam("text", hi=100),
+        "map_regions": UrlParam("choice", options=("true", "false", "True", "False")),
         "q": _TEXT,
+        "map_regex": UrlParam("choice", options=("true", "false", "True", "False")),
         "tsne_pick": _TEXT,
+        "focus": UrlParam("text", hi=TEXT_MAX),
+        "map_k": UrlParam("int", MAP_K[0], MAP_K[1]),
         "matrix": UrlParam("choice", options=("covariance", "correlation")),
         "weighting": UrlParam("choice", options=WEIGHTINGS),
         "cov_min_ratings": UrlParam("int", 0, 200),
@@ -697,9 +721,8 @@ def read_url(page: str) -> dict[str, Any]:
             problem = spec.check(key, values, raw)
         if problem is None:
             accepted[key] = values if spec.kind == "models" else spec.label_of(values[0])
-            if spec.labels and accepted[key] != values[0]:  # a labelled widget's value: the
-                st.session_state[key] = values[0]  # widget seeds from the URL by label only
-                params[key] = accepted[key]
+            if spec.labels and accepted[key] != values[0]:  # a labelled widget's value given
+                _relabel(params, key, spec, accepted[key])  # as its key (?colour=year)
             continue
         with contextlib.suppress(Exception):  # a widget-bound parameter cannot be deleted
             del params[key]
@@ -708,6 +731,21 @@ def read_url(page: str) -> dict[str, Any]:
             seen.add(marker)
             add_notice(f"Ignored ?{md(_shown(key, values))} from the link: {md(problem)}.")
     return accepted
+
+
+def _relabel(params: Any, key: str, spec: UrlParam, label: str) -> None:
+    """Put ``label`` in the link for ``key`` where its widget reads it: a bound widget seeds
+    from the link as the page was opened, by label only, and dropped ``?colour=year`` from the
+    URL while showing the year colouring (the explorer review, s28: the copied link then
+    opened another view). Falls back to seeding the widget through the session state."""
+    from streamlit.runtime.state.session_state_proxy import get_session_state
+
+    try:
+        params[key] = label
+        with get_session_state().query_params() as query:
+            query._initial_query_params[key] = [label]
+    except Exception:  # a later Streamlit, or the widget already bound: seed it directly
+        st.session_state[key] = next((v for v, shown in spec.labels if shown == label), label)
 
 
 #: Datasets with at most this many ratings (approx.) are read just to show their notices.

@@ -623,6 +623,21 @@ def map_method_text(method: str) -> str:
     return MAP_METHOD_TEXT.get(method, f"{method} projection")
 
 
+def pca_components_text(first: int, second: int) -> str:
+    """:func:`map_method_text` of a PCA map drawn on principal components other than 1 and 2."""
+    return (
+        f"PCA is a linear projection, here onto principal components {first} (x) and "
+        f"{second} (y), the directions of the {_ordinal(first)} and {_ordinal(second)} largest "
+        "variance: spreads along those two directions are kept, the other dimensions are "
+        "flattened, so local neighbourhoods mostly are not"
+    )
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def training_ending(
     spec: Any,
     run: int,

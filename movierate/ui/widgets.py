@@ -7,6 +7,7 @@ Each reads or writes the page (``st.*``); the data behind them comes from
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -674,40 +675,112 @@ def selected_movies(event: Any) -> list[int] | None:
     return sorted({m for m in (_movie_of(p) for p in points) if m is not None})
 
 
-def title_matches(index: Any, query: str, *, within: Any = None, limit: int = 40) -> list[int]:
-    """Every movie whose title holds all the words of ``query`` (all three Toy Story films,
-    every Star Wars), else the best fuzzy matches; among ``within`` (movie_idx) when given."""
-    from movierate.explore.search import MATCH_THRESHOLD, normalise_title, split_year
+@dataclass(frozen=True)
+class MapMatches:
+    """What a map search found: every match on the map, most rated first, and how the query
+    was read (``"contains"``, ``"regex"`` or ``"closest"`` when no title holds the text)."""
+
+    rows: list[int]
+    reading: str
+    off_map: int = 0  # matches that are not on the map (too few ratings, not isolated)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+#: Search matches ringed on the map (the most rated); all are counted.
+MAX_RINGS = 300
+
+
+def map_matches(index: Any, query: str, *, within: Any = None, regex: bool = False) -> MapMatches:
+    """The movies a map search names, by the rules of the Custom axes sets
+    (``explore.axes.read_set``): a ``/regular expression/`` (or any query with ``regex``), else
+    every title containing the text (a year at its end keeps that year's, "heat 1995"), else,
+    when no title holds it, the closest titles (a typo). Only those among ``within``
+    (movie_idx, the map) are returned, most rated first; the others are counted. A bad
+    pattern raises DataError saying what is wrong."""
+    from movierate.explore.axes import regex_of
+    from movierate.explore.search import MATCH_THRESHOLD
 
     if not query or not query.strip():
-        return []
-    text, year = split_year(query)
-    words = normalise_title(text).split()
+        return MapMatches([], "contains")
+    pattern = query.strip() if regex else regex_of(query)
+    if pattern is not None:
+        found, reading = index.containing(pattern, regex=True), "regex"
+    else:
+        found, reading = index.containing(query), "contains"
+    if not len(found) and pattern is None:
+        best = index.search(query, limit=10)
+        if not best.empty and float(best["score"].iloc[0]) >= MATCH_THRESHOLD:
+            strong = best[best["score"] >= 0.9 * float(best["score"].iloc[0])]
+            found, reading = strong["movie_idx"].to_numpy(np.int64), "closest"
+    found = [int(m) for m in found]
+    on_map = found if within is None else [m for m in found if m in set(int(w) for w in within)]
+    counts = pd.to_numeric(index.movies["n_ratings"], errors="coerce").fillna(0).to_numpy()
+    on_map.sort(key=lambda m: (-counts[m], m))
+    return MapMatches(on_map, reading, len(found) - len(on_map))
+
+
+def map_matches_text(
+    matches: MapMatches, query: str, why: str = "too few ratings for the filter"
+) -> str:
+    """The caption of a map search: how many titles ON THE MAP match, how the query was read,
+    which are ringed and labelled, and how many matches the map leaves out (``why``)."""
+    shown = md_quoted(query)
+    n = len(matches)
+    more = "matches are" if matches.off_map > 1 else "match is"
+    off = f" ({matches.off_map:,} more {more} not on the map: {why}.)" if matches.off_map else ""
+    if n == 0:
+        if matches.off_map:
+            return f"No title on the map matches {shown}.{off}"
+        return f"No title matches {shown}."
+    how = {
+        "contains": f"contain {shown}" if n > 1 else f"contains {shown}",
+        "regex": f"match{'' if n > 1 else 'es'} the regular expression {shown}",
+        "closest": f"come{'' if n > 1 else 's'} closest to {shown} (no title contains it)",
+    }[matches.reading]
+    head = f"{n:,} title{'s' if n > 1 else ''} on the map {how}"
+    from movierate.ui.figures import MAX_MATCH_LABELS
+
+    if n == 1:
+        return f"{head}; it is ringed and labelled in orange.{off}"
+    ringed = "all are ringed" if n <= MAX_RINGS else f"the {MAX_RINGS} most rated are ringed"
+    labelled = (
+        "and labelled"
+        if n <= MAX_MATCH_LABELS
+        else f"and the {MAX_MATCH_LABELS} most rated labelled"
+    )
+    return f"{head}; {ringed} in orange {labelled}.{off}"
+
+
+def pick_on_map(index: Any, matches: MapMatches, query: str, *, key: str) -> int | None:
+    """The movie a map search focuses on, among its matches on the map: the only one, else a
+    choice (the title the query names exactly first, then the most rated)."""
+    if not matches.rows:
+        return None
+    if len(matches) == 1:
+        return matches.rows[0]
+    options = matches.rows[:MAX_RINGS]
+    try:  # "toy story": Toy Story first, before Toy Story 2 and 3
+        exact = int(index.resolve(query))
+    except (MovierateError, ValueError):
+        exact = None
+    if exact in options:
+        options = [exact] + [m for m in options if m != exact]
     movies = index.movies
-    allowed = None if within is None else set(int(m) for m in within)
-    found: list[int] = []
-    if words:
-        titles = movies["title"].astype(str).map(normalise_title)
-        hit = np.ones(len(movies), dtype=bool)
-        for word in words:
-            hit &= titles.str.contains(word, regex=False).to_numpy()
-        if year is not None:
-            years = pd.to_numeric(movies["year"], errors="coerce").to_numpy(np.float64)
-            hit &= years == year
-        found = [int(m) for m in np.flatnonzero(hit)]
-    if not found:
-        try:
-            best = index.search(query, limit=10)
-        except MovierateError:
-            return []
-        if best.empty or float(best["score"].iloc[0]) < MATCH_THRESHOLD:
-            return []
-        strong = best[best["score"] >= 0.9 * float(best["score"].iloc[0])]
-        found = strong["movie_idx"].astype(int).tolist()
-    if allowed is not None:
-        found = [m for m in found if m in allowed]
-    counts = movies["n_ratings"].to_numpy()
-    return sorted(found, key=lambda m: -counts[m])[:limit]
+    labels = {
+        f"{with_year(movies['title'].iloc[m], movies['year'].iloc[m])}, "
+        f"{ratings_text(movies['n_ratings'].iloc[m])}": m
+        for m in options
+    }
+    chosen = st.selectbox(
+        "Centre on",
+        list(labels),
+        index=0,
+        key=key,
+        bind="query-params",  # the pick (its label) survives a reload and a copied link
+    )
+    return labels.get(chosen, options[0])
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
