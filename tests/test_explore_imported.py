@@ -77,6 +77,17 @@ def test_size_cap(tmp_path):
         read_projector_tsv(tmp_path / "v.tsv", max_bytes=50)
 
 
+def test_projector_round_trip_of_a_dataset_with_text_item_ids(tmp_path):
+    """The explorer review (s28) put movie_id in the metadata TSV; a model of a user's own
+    file with ids like 'it0010' then could not import its own export."""
+    x, movies = exported()
+    movies = movies.assign(movie_id=["it0010", "it0011", "tt0114709"])
+    vectors, metadata = write_projector(tmp_path, x, movies)
+    imported = read_projector_tsv(vectors, metadata)
+    assert imported.movies["movie_id"].tolist() == ["it0010", "it0011", "tt0114709"]
+    assert np.allclose(imported.vectors, x, atol=1e-6)
+
+
 def test_word2vec_round_trip_keeps_movie_ids(tmp_path):
     x, movies = exported()
     path = write_word2vec(tmp_path / "w.txt", x, movies)
@@ -255,7 +266,9 @@ def test_blank_counts_are_zero_and_whole_counts_kept(tmp_path):
         (["1e30", "2", "3"], None),  # too large for an id
         (["99999999999999999999", "2", "3"], None),
         (["7", "7", "8"], None),  # a repeated id would collapse two movies into one
-        (["a", "b", "c"], None),
+        (["a", "b", "c"], ["a", "b", "c"]),  # text ids, as a dataset's own (explorer review s28)
+        (["a", "a", "c"], None),
+        (["a", "2", "c"], None),  # half numbers, half text: which did the file mean?
     ],
 )
 def test_ids_are_exact_distinct_integers_or_refused(tmp_path, ids, expected):

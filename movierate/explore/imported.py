@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -256,6 +257,7 @@ YEAR_RANGE = (1800, 2200)
 #: Largest rating count accepted from labels.
 MAX_COUNT = 10**12
 _INTEGER = re.compile(r"^[+-]?\d+(\.0*)?$")
+_NUMBER = re.compile(r"^[+-]?(\d|\.\d)")  # what starts like a number (not text ids)
 #: Offending rows or ids named in an error message (the rest are counted).
 _SHOWN = 5
 
@@ -271,8 +273,15 @@ def _years(years: pd.Series) -> pd.arrays.IntegerArray:
 
 def _exact_ids(column: pd.Series, name: str) -> np.ndarray:
     """The id column as int64 ids: every value an exact integer (``12`` or ``12.0``) in int64
-    range, no two equal. DataError naming the first offending rows (1-based label rows) and
-    how to fix them otherwise."""
+    range, no two equal; or, where no value looks like a number at all, as text ids (a dataset
+    whose item ids are text, e.g. ``it0010``: the explorer review (s28) added ``movie_id`` to the
+    Projector export, and such a model's export was refused on import). DataError naming the
+    first offending rows (1-based label rows) and how to fix them otherwise."""
+    texts = [str(value).strip() for value in column]
+    if texts and not any(_NUMBER.match(t) for t in texts) and all(texts):
+        ids: list[Any] = texts
+        _check_distinct(ids, name)
+        return np.asarray(ids, dtype=object)
     ids = []
     bad: list[str] = []
     for row, value in enumerate(column, start=1):
@@ -289,7 +298,13 @@ def _exact_ids(column: pd.Series, name: str) -> np.ndarray:
             f"every row a distinct whole number, or rename or drop the {name!r} column to have "
             "the rows numbered."
         )
-    rows_of: dict[int, list[int]] = {}
+    _check_distinct(ids, name)
+    return np.asarray(ids, dtype=np.int64)
+
+
+def _check_distinct(ids: list[Any], name: str) -> None:
+    """DataError naming repeated ids: each row is one movie."""
+    rows_of: dict[Any, list[int]] = {}
     for row, number in enumerate(ids, start=1):
         rows_of.setdefault(number, []).append(row)
     repeated = [(k, rows) for k, rows in rows_of.items() if len(rows) > 1]
@@ -302,7 +317,6 @@ def _exact_ids(column: pd.Series, name: str) -> np.ndarray:
             f"{'; ...' if len(repeated) > _SHOWN else ''}); each row is one movie, so make the "
             f"ids unique, or drop the {name!r} column to have the rows numbered."
         )
-    return np.asarray(ids, dtype=np.int64)
 
 
 def _counts(column: pd.Series, name: str) -> np.ndarray:
