@@ -101,7 +101,7 @@ def test_pca_map_is_described_as_a_linear_projection_not_honest_distances(home):
     assert "of the vectors scaled to length 1" in shown  # cosine: PCA of directions
     assert "How far to trust this map" in shown
     helps = " ".join(g.proto.help for g in at.get("button_group"))
-    assert "largest variance" in helps
+    assert "directions of large variance (PC1 and PC2 unless" in helps
     assert "honest" not in helps
 
 
