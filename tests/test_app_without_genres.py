@@ -56,7 +56,12 @@ def test_the_map_offers_only_colourings_the_data_can_fill(home):
     at = open_page("pages/embeddings.py", model=MODEL, view="Map", map_method="PCA")
     assert_clean(at)
     colour = at.selectbox(key="colour")
-    assert colour.options == ["Popularity (log10 ratings)", "Embedding norm", "Movie bias"]
+    assert colour.options == [
+        "Popularity (log10 ratings)",
+        "Embedding norm",
+        "Movie bias",
+        "Mean rating",  # any dataset has it (explorer review s28)
+    ]
     assert colour.value == "popularity"
     assert not [t for t in at.toggle if t.key == "map_regions"]  # nothing to name regions by
     assert not [c.value for c in at.caption if "Labels name" in c.value or "genre" in c.value]
