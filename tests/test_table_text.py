@@ -32,6 +32,20 @@ def test_left_to_right_text_and_other_values_stay_as_they_are(value):
     assert table_cell(value) is value
 
 
+@pytest.mark.parametrize(
+    "title", ['=HYPERLINK("http://x")', "=1+2", "+SUM(A1)", "-2+3", "@cmd", "\tx"]
+)
+def test_a_title_that_starts_like_a_formula_is_shown_behind_a_mark_a_spreadsheet_reads_as_text(
+    title,
+):
+    """Streamlit's own "Download as CSV" on every table writes the cells as shown (views
+    round 11 left it unguarded): the shown cell must not start like a formula."""
+    from movierate.spreadsheet import FORMULA_STARTS
+
+    shown = table_cell(title)
+    assert shown == LRM + title and not shown.startswith(FORMULA_STARTS)
+
+
 def test_table_cells_marks_text_columns_categories_and_the_index_but_not_the_data():
     frame = pd.DataFrame(
         {
@@ -62,7 +76,9 @@ def _tables_page():
         {"movie_idx": [0, 1], "title": ["סרט 987", "Toy Story"], "n_ratings": [5, 6]}
     )
     widgets.show_movies(movies, key="movies")
-    widgets.show_table(pd.DataFrame({"model": ["فيلم"], "test RMSE": [0.9]}), key="models")
+    widgets.show_table(
+        pd.DataFrame({"model": ["فيلم", "=1+2"], "test RMSE": [0.9, 1]}), key="models"
+    )
 
 
 def test_every_table_the_pages_draw_shows_right_to_left_titles_whole():
@@ -70,7 +86,7 @@ def test_every_table_the_pages_draw_shows_right_to_left_titles_whole():
     assert not at.exception
     movies, models = (d.value for d in at.dataframe)
     assert movies["title"].tolist() == [f"{LRM}{FSI}{HEBREW}{PDI}", "Toy Story"]
-    assert models["model"].tolist() == [f"{LRM}{FSI}فيلم{PDI}"]
+    assert models["model"].tolist() == [f"{LRM}{FSI}فيلم{PDI}", f"{LRM}=1+2"]
 
 
 def test_no_page_draws_a_table_around_show_table():

@@ -29,6 +29,7 @@ import pandas as pd
 
 from movierate.errors import DataError
 from movierate.explore.model import EmbeddingModel
+from movierate.explore.timed_regex import rows_matching
 from movierate.explore.validation import check_k, check_movies, movie_columns, n_ratings_of
 
 #: Articles MovieLens moves to the end of a title ("Matrix, The", "Cité des enfants perdus, La").
@@ -134,6 +135,7 @@ class TitleIndex:
             self._exact.setdefault(key, []).append(row)
         self._vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), dtype=np.float32)
         self._matrix = self._vectorizer.fit_transform(keys)
+        self._regex_found: dict[str, np.ndarray] = {}
 
     def search(self, query: str, *, limit: int = 10) -> pd.DataFrame:
         """Up to ``limit`` movies ranked by how well their title matches ``query``.
@@ -194,9 +196,14 @@ class TitleIndex:
                 "pattern can take minutes on a title it almost matches, so it is not run; drop "
                 "the outer repetition, or make the inner one possessive (a++)."
             )
-        titles = self.movies["title"].astype(str)
-        hit = [bool(compiled.search(t) or compiled.search(_strip_accents(t))) for t in titles]
-        return np.flatnonzero(hit).astype(np.int64)
+        if pattern not in self._regex_found:  # a rerun of the page asks again
+            self._regex_found[pattern] = rows_matching(pattern, self._titles_and_plain)
+        return self._regex_found[pattern]
+
+    @functools.cached_property
+    def _titles_and_plain(self) -> list[tuple[str, str]]:
+        """Each title as written and without accents (what a regular expression searches)."""
+        return [(t, _strip_accents(t)) for t in self.movies["title"].astype(str)]
 
     def resolve(self, query: str) -> int:
         """The movie_idx (row) ``query`` clearly names; raises DataError listing the candidates

@@ -16,6 +16,7 @@ import pandas as pd
 from movierate import paired
 from movierate.filenames import bytes_escaped
 from movierate.jobs import JobSnapshot
+from movierate.spreadsheet import FORMULA_STARTS
 from movierate.store import (
     family_shown,
     regularizers_shown,
@@ -95,7 +96,8 @@ _RTL_FIRST = re.compile(
     "\u2c00-\ufb1c\ufe00-\ufe6f\ufefd-\uffff]*[\u0591-\u07ff\ufb1d-\ufdfd\ufe70-\ufefc]"
 )
 #: LEFT-TO-RIGHT MARK, then FIRST STRONG ISOLATE ... POP DIRECTIONAL ISOLATE around the text.
-_LTR_CELL = "\u200e\u2068{}\u2069"
+_LRM = "\u200e"
+_LTR_CELL = _LRM + "\u2068{}\u2069"
 
 
 def table_cell(value: Any) -> Any:
@@ -105,13 +107,20 @@ def table_cell(value: Any) -> Any:
     right-to-left order. Column ``alignment="left"`` does not help: the grid then draws the
     text leftwards out of the cell. For display only, never in data or exports.
 
+    A text that starts like a spreadsheet formula (``=1+2``, ``@cmd``:
+    :data:`movierate.spreadsheet.FORMULA_STARTS`) gets the same invisible mark in front:
+    every table's own "Download as CSV" (Streamlit's, with no hook of ours) writes cells as
+    shown, and a spreadsheet reads a cell that starts with the mark as text, not a formula.
+
     >>> table_cell("\u05e1\u05e8\u05d8 5") == "\u200e\u2068\u05e1\u05e8\u05d8 5\u2069"
     True
-    >>> table_cell("Amélie (2001)"), table_cell(3)
-    ('Amélie (2001)', 3)
+    >>> table_cell("Amélie (2001)"), table_cell(3), table_cell("=1+2") == "\u200e=1+2"
+    ('Amélie (2001)', 3, True)
     """
     if isinstance(value, str) and _RTL_FIRST.match(value):
         return _LTR_CELL.format(value)
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return _LRM + value
     return value
 
 
