@@ -88,7 +88,7 @@ def open_atomic(path: str | Path, *, fsync: bool = False) -> Iterator[IO[bytes]]
     path = Path(path)
     temp = temp_sibling(path)
     try:
-        with temp.open("wb") as f:
+        with named_errors(path), temp.open("wb") as f:
             yield f
             if fsync:
                 f.flush()
@@ -96,6 +96,22 @@ def open_atomic(path: str | Path, *, fsync: bool = False) -> Iterator[IO[bytes]]
         os.replace(temp, path)
     finally:
         temp.unlink(missing_ok=True)
+
+
+@contextmanager
+def named_errors(path: str | Path) -> Iterator[None]:
+    """Give an OSError raised without a file name inside the block the name ``path``.
+
+    A write, flush, close or fsync that fails (a full disk, a used-up quota) raises an OSError
+    with no file name, so its message could not say where (bad-input round 20: ``train`` on a
+    full MOVIERATE_HOME said only "No space left on device").
+    """
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is not None or exc.errno is None:
+            raise
+        raise OSError(exc.errno, exc.strerror or str(exc), os.fspath(path)) from exc
 
 
 def write_bytes(path: str | Path, data: bytes, *, fsync: bool = False) -> Path:
@@ -122,7 +138,8 @@ def write_texts(folder: str | Path, texts: dict[str, str]) -> dict[str, Path]:
         for name, text in texts.items():
             temp = temp_sibling(folder / name)
             staged[name] = temp
-            temp.write_bytes(text.encode("utf-8"))
+            with named_errors(folder / name):
+                temp.write_bytes(text.encode("utf-8"))
             checkpoint(f"staged {name}")
         for name, temp in staged.items():
             os.replace(temp, folder / name)
@@ -194,6 +211,21 @@ def _write_writer_record(folder: Path) -> None:
     write_json(folder / WRITER_FILE, writer_record())
 
 
+def _new_writer_folder(folder: Path) -> Path:
+    """Create ``folder`` holding a writer record. If the record cannot be written (a full
+    disk), the folder is removed again and the OSError names the parent folder, where the
+    space ran out (bad-input round 20: each failed start left an empty folder behind)."""
+    folder.mkdir()
+    try:
+        _write_writer_record(folder)
+    except BaseException as exc:
+        remove_tree(folder)
+        if isinstance(exc, OSError) and exc.errno is not None:
+            raise OSError(exc.errno, exc.strerror or str(exc), str(folder.parent)) from exc
+        raise
+    return folder
+
+
 def _temp_file_state(path: Path) -> WriterState:
     """Liveness of the writer of an :func:`open_atomic` temp file (pid in its name)."""
     parts = path.name.split(".")
@@ -205,21 +237,23 @@ def _temp_file_state(path: Path) -> WriterState:
 # --- what a failed write means --------------------------------------------------------------
 
 
-def write_failure(exc: OSError) -> tuple[str, str]:
+def write_failure(exc: OSError, setting: str | None = None) -> tuple[str, str]:
     """(what the system said, what to do) for an OSError of a write: a full disk, a used-up
     quota or a file-size limit (``ulimit -f``) get their fix; pyarrow names the errno only in
-    its text, which is read too."""
+    its text, which is read too. ``setting`` (e.g. "MOVIERATE_HOME"), the setting that moves
+    the folder written, is offered as the other fix for a full disk or quota."""
     import re
 
     said = exc.strerror or str(exc) or type(exc).__name__
     code = exc.errno
     if code is None and (found := re.search(r"\[errno (\d+)\]", str(exc))):
         code = int(found.group(1))
+    elsewhere = f", or set {setting} to a folder on another disk," if setting else ""
     hint = {
         errno.EFBIG: "A file reached the size limit set on this process (is `ulimit -f` set?): "
         "raise it and try again.",
-        errno.ENOSPC: "Free some disk space and try again.",
-        errno.EDQUOT: "The disk quota is used up: free some space and try again.",
+        errno.ENOSPC: f"Free some disk space{elsewhere} and try again.",
+        errno.EDQUOT: f"The disk quota is used up: free some space{elsewhere} and try again.",
         errno.EACCES: "Check the folder's permissions (or set MOVIERATE_HOME to a writable "
         "folder) and try again.",
         errno.EROFS: "The folder is on a read-only file system: set MOVIERATE_HOME to a "
@@ -241,10 +275,8 @@ def staging_folder(parent: str | Path, prefix: str) -> Iterator[Path]:
     """
     parent = Path(parent)
     parent.mkdir(parents=True, exist_ok=True)
-    staged = parent / f"{prefix}{uuid.uuid4().hex[:8]}"
-    staged.mkdir()
+    staged = _new_writer_folder(parent / f"{prefix}{uuid.uuid4().hex[:8]}")
     try:
-        _write_writer_record(staged)
         yield staged
     finally:
         remove_tree(staged)
@@ -254,11 +286,12 @@ def fsync_tree(folder: Path) -> None:
     """Flush every file directly in ``folder`` and the folder itself to disk."""
     for path in folder.iterdir():
         if path.is_file():
-            with path.open("rb") as f:
+            with named_errors(path), path.open("rb") as f:
                 os.fsync(f.fileno())
     fd = os.open(folder, os.O_RDONLY)
     try:
-        os.fsync(fd)
+        with named_errors(folder):
+            os.fsync(fd)
     finally:
         os.close(fd)
 
@@ -628,9 +661,9 @@ def use_process_temp_dir(parent: Path) -> Path:
         if current is not None and current.is_dir() and current.parent == parent:
             return current
         parent.mkdir(parents=True, exist_ok=True)
-        folder = parent / f"{PROCESS_TEMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        folder.mkdir()
-        _write_writer_record(folder)
+        folder = _new_writer_folder(
+            parent / f"{PROCESS_TEMP_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        )
         _process_temp, _process_temp_pid = folder, os.getpid()
         tempfile.tempdir = str(folder)
         atexit.register(remove_tree, folder)

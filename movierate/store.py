@@ -1065,7 +1065,7 @@ def save_model(
     if model.meta["split"].get("stop_rows_trained"):  # a refit: fit on train + stop rows
         model.movies = with_training_counts(ds, np.concatenate([split.train, split.stop]))
     with (
-        _saving(name, overwrite and final.exists()),
+        _saving(name, root, overwrite and final.exists()),
         atomic.staging_folder(root, f"{TEMP_PREFIX}{name}-") as temp,
     ):
         atomic.checkpoint("save:staged")
@@ -1113,17 +1113,18 @@ def save_model(
 
 
 @contextlib.contextmanager
-def _saving(name: str, replacing: bool) -> Iterator[None]:
-    """An OSError while a model's files are written as a StoreError that says what it means:
-    the write went to a temporary folder, so nothing was saved and no model changed (bad-input
-    round 12: under ``ulimit -f`` pyarrow said only "[errno 27] File too large")."""
+def _saving(name: str, root: Path, replacing: bool) -> Iterator[None]:
+    """An OSError while a model's files are written to ``root`` as a StoreError that says what
+    it means: the write went to a temporary folder, so nothing was saved and no model changed
+    (bad-input round 12: under ``ulimit -f`` pyarrow said only "[errno 27] File too large");
+    it names the folder and, for a full disk, the setting that moves it (round 20)."""
     try:
         yield
     except OSError as exc:
-        said, hint = atomic.write_failure(exc)
+        said, hint = atomic.write_failure(exc, config.models_dir_setting())
         kept = f" The model already named {name!r} is unchanged." if replacing else ""
         raise StoreError(
-            f"Could not save {name!r}: {said}. Nothing was saved.{kept} {hint}".rstrip()
+            f"Could not save {name!r} in {root}: {said}. Nothing was saved.{kept} {hint}".rstrip()
         ) from exc
 
 
@@ -2739,7 +2740,14 @@ def use_process_temp_dir() -> Path:
     if root.is_dir():
         with contextlib.suppress(OSError):
             atomic.sweep_leftovers(root, ((atomic.PROCESS_TEMP_PREFIX, "temporary files"),))
-    return atomic.use_process_temp_dir(root)
+    try:
+        return atomic.use_process_temp_dir(root)
+    except OSError as exc:  # bad-input round 20: a full home said only "No space left on device"
+        said, hint = atomic.write_failure(exc, config.home_setting())
+        raise StoreError(
+            f"Could not make this run's temporary folder in {root}: {said}. Nothing was "
+            f"started. {hint or 'Check that folder, or set MOVIERATE_HOME to another folder.'}"
+        ) from exc
 
 
 def format_bytes(n: float) -> str:

@@ -128,8 +128,13 @@ def os_error_text(exc: OSError) -> str:
             if _in_movierates_folders(where)
             else " (check the permissions of that file and of the folders above it)"
         )
-    elif exc.errno == errno.ENOSPC:
-        text += " (free some disk space and try again)"
+    elif exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        full = "the disk is full" if exc.errno == errno.ENOSPC else "the disk quota is used up"
+        elsewhere = (  # bad-input round 20: a full MOVIERATE_HOME offered only freeing space
+            ", or set MOVIERATE_HOME to a folder on another disk," if _in_movierates_folders(where)
+            else ""
+        )  # fmt: skip
+        text += f" ({full}: free some space{elsewhere} and try again)"
     elif exc.errno == errno.EFBIG:
         text += " (a file reached the size limit set on this process: is `ulimit -f` set?)"
     elif (

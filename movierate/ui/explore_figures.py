@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from plotly import colors
 
 from movierate.ui.charts import PALETTE, TEXT_COLOUR
-from movierate.ui.figures import text_styled
+from movierate.ui.figures import point_sizes, text_styled
 from movierate.ui.text import html_text, movie_hover, ratings_text
 
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
@@ -38,12 +38,6 @@ def _hover(frame: pd.DataFrame) -> list[str]:
     ]
 
 
-def _sizes(frame: pd.DataFrame, lo: float = 3.0, hi: float = 12.0) -> np.ndarray:
-    n = np.sqrt(frame["n_ratings"].to_numpy(np.float64))
-    top = n.max() if len(n) and n.max() > 0 else 1.0
-    return lo + (hi - lo) * n / top
-
-
 @text_styled
 def axes_figure(
     coordinates: pd.DataFrame, x_title: str, y_title: str, *, height: int = 620
@@ -60,7 +54,11 @@ def axes_figure(
             y=coordinates["y"][rest],
             mode="markers",
             name=f"in no set ({rest.sum():,})",
-            marker={"color": NO_SET_COLOUR, "size": _sizes(coordinates)[rest], "opacity": 0.6},
+            marker={
+                "color": NO_SET_COLOUR,
+                "size": point_sizes(coordinates["n_ratings"], 3, 12)[rest],
+                "opacity": 0.6,
+            },
             text=hover[rest],
             hovertemplate="%{text}<extra></extra>",
             customdata=coordinates[["movie_idx"]][rest].to_numpy(),
@@ -232,7 +230,11 @@ def aligned_figure(
                 y=coordinates[ys],
                 mode="markers",
                 name=name,
-                marker={"color": colour, "size": _sizes(coordinates, 3, 8), "opacity": 0.3},
+                marker={
+                    "color": colour,
+                    "size": point_sizes(coordinates["n_ratings"], 3, 8),
+                    "opacity": 0.3,
+                },
                 text=hover,
                 hovertemplate=f"{name}: %{{text}}<extra></extra>",
                 customdata=coordinates[["movie_idx"]].to_numpy(),

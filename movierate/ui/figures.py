@@ -146,11 +146,17 @@ def map_digest(frame: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
-def point_sizes(n_ratings: Any) -> np.ndarray:
-    """Marker diameters growing with the square root of the number of ratings (3-14 px)."""
-    root = np.sqrt(np.asarray(n_ratings, dtype=np.float64))
-    top = root.max() if len(root) and root.max() > 0 else 1.0
-    return 3.0 + 11.0 * root / top
+def point_sizes(n_ratings: Any, lo: float = 3.0, hi: float = 14.0) -> np.ndarray:
+    """Marker diameters growing with the square root of the number of ratings (``lo``-``hi``
+    px): a movie without ratings still gets ``lo``, and where no movie has any (an imported
+    embedding) every point gets one middle size (bad-input round 20: sized by the root of 0,
+    every point of such a map was drawn 0 px wide, an empty map)."""
+    counts = np.nan_to_num(np.asarray(n_ratings, dtype=np.float64), nan=0.0, posinf=0.0)
+    root = np.sqrt(np.clip(counts, 0.0, None))
+    top = root.max() if len(root) else 0.0
+    if top <= 0:
+        return np.full(len(root), (lo + hi) / 2)
+    return lo + (hi - lo) * root / top
 
 
 @text_styled
@@ -276,8 +282,8 @@ def map_hover(frame: pd.DataFrame, coloured_by: pd.Series | None = None, label: 
 @text_styled
 def tsne_scatter(frame: pd.DataFrame, colour: str) -> go.Figure:
     """The map scatter without rings: coloured by ``colour`` (a key of :data:`MAP_COLOURS`, or
-    ``"genre:<name>"`` for one genre), sized by ratings, titles on hover, the movie_idx of
-    each point as custom data."""
+    ``"genre:<name>"`` for one genre), sized by ratings (:func:`point_sizes`), titles on hover,
+    the movie_idx of each point as custom data."""
     import plotly.express as px  # here, not at the top: the Home page never needs it
 
     if colour.startswith(ONE_GENRE):
@@ -287,7 +293,6 @@ def tsne_scatter(frame: pd.DataFrame, colour: str) -> go.Figure:
         genre_colour=[html_text(g) for g in distinctive_genres(frame["genres"])],  # legend
         log_n_ratings=np.log10(1.0 + frame["n_ratings"].to_numpy(np.float64)),
         year=pd.to_numeric(frame["year"], errors="coerce").astype("float64"),
-        size=np.sqrt(frame["n_ratings"].to_numpy(np.float64)),
     )
     column, label = MAP_COLOURS[colour]
     if column == "bias" and data["bias"].isna().all():
@@ -307,8 +312,6 @@ def tsne_scatter(frame: pd.DataFrame, colour: str) -> go.Figure:
         x="x",
         y="y",
         color=column,
-        size="size",
-        size_max=14,
         custom_data=["movie_idx", "hover"],
         labels={column: label},
         **scatter_args,
@@ -317,6 +320,10 @@ def tsne_scatter(frame: pd.DataFrame, colour: str) -> go.Figure:
         marker={"line": {"width": 0}, "opacity": 0.75},
         hovertemplate="%{customdata[1]}<extra></extra>",
     )
+    sizes = pd.Series(point_sizes(frame["n_ratings"]), index=frame["movie_idx"].to_numpy())
+    for trace in fig.data:  # one trace per genre: each point sized by its movie
+        movies = np.asarray(trace.customdata)[:, 0].astype(np.int64)
+        trace.marker.size = sizes.reindex(movies).to_numpy()
     fig.update_layout(
         height=640,
         # the top margin keeps the legend's title clear of Plotly's mode bar (explorer review)
