@@ -118,19 +118,8 @@ class _Accuracy:
         part was drawn (method, seed, fraction: ``make_split`` draws the test part first, so the
         stop fraction does not change it). Equal for two models exactly when their test RMSEs
         are measured on the same ratings; None without test rows."""
-        if not self.has_test_rows:
-            return None
-        split = self.split_record
-        method = split.get("method")
-        if str(method).startswith("official:"):  # the shipped .test file: seed and share unused
-            return (self.dataset_fingerprint, method, None, None)
-        fraction = split.get("test_fraction")
-        return (
-            self.dataset_fingerprint,
-            method,
-            None if method == "temporal" else split.get("seed"),  # the latest: no draw
-            round(float(fraction), 9) if isinstance(fraction, int | float) else None,
-        )
+        part = paired.test_part(self.split_record)
+        return None if part is None else (self.dataset_fingerprint, *part)
 
     @property
     def test_rows_text(self) -> str:

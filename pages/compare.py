@@ -317,7 +317,7 @@ def lists_disagree_text(models: list) -> str:
     checks = {
         m.name: state.cached(ranking.held_out_ranking, m, k=10, min_ratings=10) for m in rated
     }
-    twins = frozenset(m.name for m in rated if paired.seed_twins(lowest, m))
+    twins = {m.name: draws for m in rated if (draws := paired.seed_twins(lowest, m))}
     return text.md(ranking.lists_disagree_text(lowest.name, checks, twins))
 
 
@@ -688,10 +688,11 @@ def pair_section(models: list) -> None:
         residual = state.cached(procrustes_residual, model_a, model_b, min_ratings=min_ratings)
         match = state.cached(explore.model_movie_match, model_a, model_b)
     counted = counts_caption(sets, name_a, name_b, model_a, model_b)
-    if paired.seed_twins(model_a, model_b):
+    if draws := paired.seed_twins(model_a, model_b):
         st.info(
-            f"{name_a} and {name_b} have the same settings and differ only by their training "
-            "seed: the numbers below are what training noise alone gives for this setting.",
+            f"{name_a} and {name_b} have the same settings and differ only by "
+            f"{paired.draws_text(draws)}: the numbers below are what training noise alone "
+            "gives for this setting.",
             icon=":material/casino:",
         )
     if match is not None:
