@@ -178,7 +178,8 @@ def threshold_text(difference: PairedDifference) -> str:
 #: Accuracy round 14: over 24 synthetic sets of 250 new users each (per-user offsets, heavy-
 #: tailed noise), a dim-8 / dim-2 gap spread 2.2 times its paired standard error, seed 0.8.
 SEED_NOISE = (
-    "Training noise is not in it: retrained with only another seed, a model moves too, by how "
+    "Training noise is not in it: retrained with only another seed (or other early-stopping "
+    "rows), a model moves too, by how "
     "much depends on the data (at the default settings about 5% of such pairs crossed 2 "
     "standard errors on ml-100k and ml-latest-small, but 6 of 15 on a small synthetic set of "
     "35,000 ratings; for small or deep models 15-22% did, counted row by row). Nor is the "
@@ -206,9 +207,10 @@ class PairedDifference:
     #: how many models that threshold counts: those compared, a twin that makes the same
     #: errors as another (an exact whitening) counted once
     n_models: int = 2
-    #: the model and the reference differ only by their training seed (:func:`seed_twins`):
-    #: any gap between them is training noise, which the standard error does not cover
-    seed_only: bool = False
+    #: the draws that alone tell the model and the reference apart (:func:`seed_twins`: their
+    #: training seed, their early-stopping rows): any gap between them is training noise,
+    #: which the standard error does not cover; () when they are no such twins
+    twin: tuple[str, ...] = ()
     #: test users (each user's rows count together; 0: as many as rows)
     n_users: int = 0
     #: on fewer than :data:`SMALL_TEST` users, the sign-flip test's p-value that decides
@@ -271,8 +273,8 @@ class PairedDifference:
         if self.identical:
             return "same errors" + self._within()
         verdict = (
-            "only the seed differs"
-            if self.seed_only
+            twin_verdict(self.twin)
+            if self.twin
             else "beyond draw"
             if self.resolved
             else "within draw"
@@ -289,10 +291,10 @@ class PairedDifference:
         if self.identical:
             return "the same error on every test row as the reference" + self._within()
         size = f"{self._size()} (95%)"
-        if self.seed_only:
+        if self.twin:
             return (
                 f"{size} ({abs(self.in_se):.1f} standard errors): the same settings as the "
-                "reference but another training seed, so this gap is training noise"
+                f"reference, and {twin_verdict(self.twin)}, so this gap is training noise"
             )
         if self.p_value is not None:
             where = "more than" if self.resolved else "within"
@@ -316,21 +318,88 @@ def plus_minus(value: float, half_width: float, decimals: int = 4) -> str:
     return f"{value:+.{decimals}f} ± {half_width:.{decimals}f}"
 
 
-def seed_twins(a: Any, b: Any) -> bool:
-    """Whether models ``a`` and ``b`` were trained with the same settings on the same split and
-    differ only by their training seed (never for imported or tuned models, whose settings have
-    other records)."""
+#: What draws a trained model's randomness besides its settings: its training seed, and the
+#: split seed where that seed picks only the early-stopping rows (an official or temporal
+#: split's test rows are fixed). Two models that differ only in these are training-noise twins.
+SEED_DRAW = "the seed"
+STOP_DRAW = "the early-stopping rows' draw"
+
+
+def seed_twins(a: Any, b: Any) -> tuple[str, ...]:
+    """The draws (:data:`SEED_DRAW`, :data:`STOP_DRAW`) that alone tell models ``a`` and ``b``
+    apart: same data, same settings but the seed, same split but its seed, the same test rows;
+    () when they are no such twins (never for imported or tuned models, whose settings have
+    other records). Accuracy round 15: two models of one seed whose official split drew other
+    early-stopping rows were not twins, and 6 of 20 such pairs read "beyond draw"."""
     if a is b or not all(_plain_training(m) for m in (a, b)):
-        return False
-    if a.spec.seed == b.spec.seed:
-        return False
+        return ()
     same_data = _data(a) == _data(b) and _data(a) != (None, None)  # a split's record alone
     # does not name its ratings: ml-100k and a shuffled copy were called twins (recheck 3)
-    return (
+    split_a, split_b = (m.meta.get("split") or {} for m in (a, b))
+    if not (
         same_data
         and _settings(a.spec) == _settings(b.spec)
-        and a.meta.get("split") == b.meta.get("split")
+        and _split_settings(split_a) == _split_settings(split_b)
+        and test_part(split_a) is not None
+        and test_part(split_a) == test_part(split_b)
+    ):
+        return ()
+    return twin_draws([a, b])
+
+
+def twin_draws(models: list[Any]) -> tuple[str, ...]:
+    """Which draws differ among ``models`` (twins by :func:`seed_twins`): other training seeds
+    (:data:`SEED_DRAW`), other early-stopping rows (:data:`STOP_DRAW`, by the split's digest:
+    a temporal split's seed draws nothing)."""
+    seeds = {m.spec.seed for m in models}
+    digests = {(m.meta.get("split") or {}).get("digest") for m in models}
+    return tuple(
+        draw
+        for draw, differs in ((SEED_DRAW, len(seeds) > 1), (STOP_DRAW, len(digests) > 1))
+        if differs
     )
+
+
+def twin_verdict(draws: tuple[str, ...]) -> str:
+    """Which draw alone differs, for a table cell.
+
+    >>> twin_verdict((SEED_DRAW,)), twin_verdict((SEED_DRAW, STOP_DRAW))
+    ('only the seed differs', "only the seed and the early-stopping rows' draw differ")
+    """
+    if len(draws) == 1:
+        return f"only {draws[0]} differs"
+    return f"only {' and '.join(draws)} differ"
+
+
+def draws_text(draws: tuple[str, ...]) -> str:
+    """The draws that differ, as their models': "their training seed", "their early-stopping
+    rows' draw", or both."""
+    words = {SEED_DRAW: "their training seed", STOP_DRAW: "their early-stopping rows' draw"}
+    return " and ".join(words[d] for d in draws)
+
+
+def test_part(split: Any) -> tuple | None:
+    """Which test rows a recorded split holds, as far as its record says (with the data's
+    fingerprint, which rows a model's test metrics come from): an official split's ``.test``
+    file whatever its seed, a temporal split's latest ratings whatever its seed, else the
+    method, seed and share that drew them; None without test rows (a model saved before
+    splits had them)."""
+    if not isinstance(split, dict) or "n_test" not in split:
+        return None
+    method = split.get("method")
+    if str(method).startswith("official:"):  # the shipped .test file: seed and share unused
+        return (method, None, None)
+    fraction = split.get("test_fraction")
+    return (
+        method,
+        None if method == "temporal" else split.get("seed"),  # the latest: no draw
+        round(float(fraction), 9) if isinstance(fraction, int | float) else None,
+    )
+
+
+def _split_settings(split: dict[str, Any]) -> dict[str, Any]:
+    """A split's record without what only draws rows: its seed and the digest of those rows."""
+    return {k: v for k, v in split.items() if k not in ("seed", "digest")}
 
 
 def _data(model: Any) -> tuple[Any, Any]:
@@ -361,9 +430,10 @@ def _plain_training(model: Any) -> bool:
 
 
 def seed_twins_text(models: list[Any]) -> str | None:
-    """A note naming each group of ``models`` that differ only by their training seed and how
-    far apart their test RMSEs are: training noise, which a paired standard error leaves out.
-    None when no two models are such twins."""
+    """A note naming each group of ``models`` that differ only by their training seed or their
+    early-stopping rows' draw (:func:`seed_twins`) and how far apart their test RMSEs are:
+    training noise, which a paired standard error leaves out. None when no two models are
+    such twins."""
     groups: list[list[Any]] = []
     for model in models:
         group = next((g for g in groups if seed_twins(g[0], model)), None)
@@ -378,7 +448,8 @@ def seed_twins_text(models: list[Any]) -> str | None:
             continue
         names = ", ".join(m.name for m in group[:-1]) + f" and {group[-1].name}"
         notes.append(
-            f"{names} have the same settings and differ only by their training seed: their test "
+            f"{names} have the same settings and differ only by {draws_text(twin_draws(group))}: "
+            "their test "
             f"RMSEs are {max(rmses) - min(rmses):.4f} apart, which is training noise. A "
             "difference between other models of about that size may be no more."
         )

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from movierate import config, scoring, store
-from movierate.baselines import averages_predictions, baseline_metrics
+from movierate.baselines import averages_fit, baseline_metrics, rmse_of_mean
 from movierate.data import (
     RatingScale,
     RatingsDataset,
@@ -318,16 +318,21 @@ def test_metrics(
     ``scoring.SIGMOID_MARGIN`` beyond its ends for ``sigmoid``, unbounded for ``none``; and
     ``test_unseen_rows``, how many of those rows have a user or movie without a rating in
     ``split.train`` (the rows the model was fit on: pass a refit's folded split); and the
-    reference predictors' numbers on the same rows (:func:`movierate.baselines.baseline_metrics`)."""
+    reference predictors' numbers on the same rows (:func:`movierate.baselines.baseline_metrics`),
+    and ``stop_rmse_of_mean``, the training mean's RMSE on the early-stopping rows."""
     scale = scale or ds.rating_scale
     metrics = _rmse_mae("test", arrays, spec, ds, split.test, scale, interval=True)
-    metrics.update(_against_averages(arrays, spec, ds, split, scale))
+    averages = averages_fit(ds, split.train, split.test) if len(split.train) else None
+    if averages is not None:
+        metrics.update(_against_averages(arrays, spec, ds, split, scale, averages[0]))
     unseen = unseen_mask(ds, split.train, split.test)
     metrics["test_unseen_rows"] = int(unseen.sum())
     if 0 < unseen.sum() < len(unseen):  # the RMSE where the model knows both user and movie
         seen = np.asarray(split.test, dtype=np.int64)[~unseen]
         metrics["test_rmse_seen"] = _rmse_mae("seen", arrays, spec, ds, seen, scale)["seen_rmse"]
-    metrics.update(baseline_metrics(ds, split.train, split.test))
+    metrics.update(baseline_metrics(ds, split.train, split.test, averages))
+    if len(split.stop) and len(split.train):  # what the stop rows' RMSE is read against
+        metrics["stop_rmse_of_mean"] = rmse_of_mean(ds, split.train, split.stop)
     return metrics
 
 
@@ -472,9 +477,11 @@ def _against_averages(
     ds: RatingsDataset,
     split: Split,
     scale: RatingScale | tuple[float, ...],
+    averages: np.ndarray,
 ) -> dict[str, float]:
-    """``test_rmse_minus_averages``: the model's test RMSE minus the averages reference's on the
-    same rows, and ``..._ci95``, its paired interval (users counted together): the Train page
+    """``test_rmse_minus_averages``: the model's test RMSE minus the averages reference's
+    (``averages``: its predictions on ``split.test``) on the same rows, and ``..._ci95``, its
+    paired interval (users counted together): the Train page
     showed the averages' RMSE inside the model's own interval, which does not decide whether
     the model beats them (recheck C, s26)."""
     rows = np.asarray(split.test, dtype=np.int64)
@@ -482,7 +489,7 @@ def _against_averages(
         return {}
     truth = ds.ratings["rating"].to_numpy(dtype=np.float64)[rows]
     model_errors = _predicted(arrays, spec, ds, rows, scale) - truth
-    average_errors = averages_predictions(ds, split.train, rows) - truth
+    average_errors = averages - truth
     if not (np.any(model_errors) and np.any(average_errors)):
         return {}
     gap = float(np.sqrt(np.mean(model_errors**2)) - np.sqrt(np.mean(average_errors**2)))

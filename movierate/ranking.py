@@ -15,6 +15,7 @@ list's gets a 95% interval by resampling users.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -191,24 +192,27 @@ EXPOSURE_CAVEAT = (
 
 
 def lists_disagree_text(
-    lowest: str, checks: dict[str, RankingCheck | None], seed_only: frozenset[str] = frozenset()
+    lowest: str,
+    checks: dict[str, RankingCheck | None],
+    twins: Mapping[str, tuple[str, ...]] | None = None,
 ) -> str:
     """A sentence when models' top-k lists (``checks``, by model name; all on one set of test
     rows) found liked test movies better than those of ``lowest``, the model of the lowest test
     RMSE, beyond noise (:func:`paired_ndcg_gap`), else "" (recheck A and C, s26: Compare said
     so of identical lists and of gaps within noise). As the RMSE table: the gap must reach
     :func:`paired.resolved_at` standard errors for the models compared (the lowest is picked on
-    these rows), and models that differ from ``lowest`` only by their training seed
-    (``seed_only``) are never named (accuracy round 13: on pure noise, seed twins were called
-    better in 3 of 8 runs)."""
+    these rows), and a model that differs from ``lowest`` only in its draws (``twins``: name to
+    :func:`paired.seed_twins`) is never called better: its gap is named training noise
+    (accuracy rounds 13 and 15: on pure noise, such twins were called better)."""
     base = checks.get(lowest)
     if base is None:
         return ""
+    twins = twins or {}
     scored = {name: check for name, check in checks.items() if check is not None}
     needed = paired.resolved_at(len(scored))
-    better = []
+    better, noise = [], []
     for name, check in scored.items():
-        if name == lowest or name in seed_only:
+        if name == lowest:
             continue
         gap = paired_ndcg_gap(base, check)
         if gap is None or gap[0] <= 0:
@@ -216,16 +220,28 @@ def lists_disagree_text(
         in_se = gap[0] / (gap[1] / 1.96) if gap[1] > 1e-9 else math.inf  # every user alike
         if in_se >= needed:
             size = f", {in_se:.1f} SE" if math.isfinite(in_se) else ""
-            better.append(f"{name} ({gap[0]:+.3f} ± {gap[1]:.3f}{size})")
-    if not better:
-        return ""
+            said = f"{name} ({gap[0]:+.3f} ± {gap[1]:.3f}{size})"
+            if twins.get(name):
+                noise.append(f"{said}: {paired.twin_verdict(twins[name])}")
+            else:
+                better.append(said)
     shared = f", {needed:.2f} SE or more for {len(scored)} models" if len(scored) > 2 else ""
-    return (
-        f"The lowest test RMSE is {lowest}'s, yet these models' top-{base.k} lists found liked "
-        f"test movies better, beyond the test users' draw (NDCG@{base.k} minus its, paired over "
-        f"the same users, 95%{shared}): {', '.join(better)}. Training noise is not in it: "
-        "retrained with another seed, a model's lists move too."
-    )
+    sentences = []
+    if better:
+        sentences.append(
+            f"The lowest test RMSE is {lowest}'s, yet these models' top-{base.k} lists found "
+            f"liked test movies better, beyond the test users' draw (NDCG@{base.k} minus its, "
+            f"paired over the same users, 95%{shared}): {', '.join(better)}. Training noise is "
+            "not in it: retrained with another seed, a model's lists move too."
+        )
+    if noise:
+        sentences.append(
+            f"These models' top-{base.k} lists found liked test movies better than {lowest}'s "
+            f"(NDCG@{base.k} minus its, paired over the same users, 95%{shared}), but each has "
+            f"{lowest}'s settings: {'; '.join(noise)}. That gap is training noise, not a better "
+            "setting."
+        )
+    return " ".join(sentences)
 
 
 def _movies_by_user(users: np.ndarray, movies: np.ndarray, wanted: np.ndarray) -> list[np.ndarray]:

@@ -93,6 +93,8 @@ METRIC_LABELS = {
     "test_rmse_ci95": "test RMSE ± (95%, another sample of users)",
     "test_rmse_minus_averages": "test RMSE minus the averages' (same rows)",
     "test_rmse_minus_averages_ci95": "that difference ± (95%, paired, by user)",
+    "averages_sweeps": "sweeps of the averages' least-squares fit",
+    "stop_rmse_of_mean": "early-stopping RMSE of the training mean",
 }
 
 
@@ -118,19 +120,8 @@ class _Accuracy:
         part was drawn (method, seed, fraction: ``make_split`` draws the test part first, so the
         stop fraction does not change it). Equal for two models exactly when their test RMSEs
         are measured on the same ratings; None without test rows."""
-        if not self.has_test_rows:
-            return None
-        split = self.split_record
-        method = split.get("method")
-        if str(method).startswith("official:"):  # the shipped .test file: seed and share unused
-            return (self.dataset_fingerprint, method, None, None)
-        fraction = split.get("test_fraction")
-        return (
-            self.dataset_fingerprint,
-            method,
-            None if method == "temporal" else split.get("seed"),  # the latest: no draw
-            round(float(fraction), 9) if isinstance(fraction, int | float) else None,
-        )
+        part = paired.test_part(self.split_record)
+        return None if part is None else (self.dataset_fingerprint, *part)
 
     @property
     def test_rows_text(self) -> str:
@@ -570,8 +561,9 @@ def unseen_note(metrics: dict[str, Any] | None, split: Mapping[str, Any] | None)
 
 def worse_than_mean_note(metrics: dict[str, Any] | None) -> str:
     """A warning when a model's test RMSE is worse than predicting the training rows' mean
-    rating for every test row (``test_rmse_of_mean``): training went wrong (a run that diverged
-    to finite values), else ""."""
+    rating for every test row (``test_rmse_of_mean``), else "": training went wrong (a run that
+    diverged to finite values), unless the model beat the mean on its early-stopping rows
+    (:func:`stop_rows_beat_mean`): then its test rows differ from those rows."""
     metrics = metrics or {}
     rmse, floor = metrics.get("test_rmse"), metrics.get("test_rmse_of_mean")
     # as shown: two numbers that print alike are no "worse than"
@@ -583,12 +575,32 @@ def worse_than_mean_note(metrics: dict[str, Any] | None) -> str:
             f"beyond that mean and the model's test RMSE ({rmse:.4f}) can only be worse. Train "
             "on ratings that vary."
         )
+    if beat := stop_rows_beat_mean(metrics):  # accuracy round 15: "train longer" did not fit
+        return (
+            f"Its test RMSE {rmse:.4f} is worse than {floor:.4f}, what predicting the training "
+            f"rows' mean rating for every test row gives, yet on its early-stopping rows it beat "
+            f"that mean ({beat}). So the test rows behave unlike the rows the model was checked "
+            "on: they may come from another time or other users than the training rows, or hold "
+            "a data problem (ratings recoded, reversed or on another scale). Check how the split "
+            "was made and what the test ratings hold; training longer will not change this."
+        )
     return (
         f"Its test RMSE {rmse:.4f} is worse than {floor:.4f}, what predicting the training "
         "rows' mean rating for every test row gives: it learned nothing the mean does not "
         f"know. Either training went wrong ({_training_advice(metrics)}), or the ratings hold "
         "little to learn beyond their mean (one movie or user, ratings that barely vary)."
     )
+
+
+def stop_rows_beat_mean(metrics: dict[str, Any] | None) -> str:
+    """ "0.8506 against 1.0361" when a model's early-stopping RMSE (``stop_rmse``) beat what
+    predicting the training rows' mean gives on those rows (``stop_rmse_of_mean``), as shown to
+    4 decimals; "" when it did not, or either is not recorded (models saved before it)."""
+    metrics = metrics or {}
+    stop, mean = metrics.get("stop_rmse"), metrics.get("stop_rmse_of_mean")
+    if not (_is_number(stop) and _is_number(mean)) or round(stop, 4) >= round(mean, 4):
+        return ""
+    return f"{stop:.4f} against {mean:.4f}"
 
 
 def _training_advice(metrics: dict[str, Any]) -> str:
@@ -1834,13 +1846,45 @@ def baselines_text(metrics: dict[str, Any] | None, *, with_gap: bool = True) -> 
     mean, median, rmse, mae = values
     said = (
         f"On the same test rows, predicting the training mean for every rating gives RMSE "
-        f"{mean:.4f} (the training median: MAE {median:.4f}); user and movie averages without "
-        f"an embedding give RMSE {rmse:.4f}, MAE {mae:.4f}."
+        f"{mean:.4f} (the training median: MAE {median:.4f}); {averages_reference(metrics)} "
+        f"give RMSE {rmse:.4f}, MAE {mae:.4f}."
     )
     gap = averages_gap_text(metrics) if with_gap else ""
     said = f"{said} {gap}" if gap else said
     lose = averages_lose_text(metrics, with_model=with_gap)
     return f"{said} {lose}" if lose else said
+
+
+def averages_reference(metrics: dict[str, Any] | None) -> str:
+    """The averages reference of a model, in words: the user and movie biases fit by damped
+    least squares (``averages_sweeps`` recorded), or for a model saved before, their one damped
+    pass (accuracy round 15: a researcher read the reference as a fitted bias model, and it
+    was not one).
+
+    >>> averages_reference({"averages_sweeps": 20})
+    'user and movie averages without an embedding (biases fit by damped least squares)'
+    """
+    if _is_number((metrics or {}).get("averages_sweeps")):
+        return "user and movie averages without an embedding (biases fit by damped least squares)"
+    return "user and movie averages without an embedding (one damped pass)"
+
+
+def one_pass_averages_note(models: list[Any]) -> str:
+    """A note naming the ``models`` whose averages reference was one damped pass
+    (:func:`averages_reference`), for a table of models whose reference column mixes both;
+    "" when none was."""
+    older = [
+        m.name
+        for m in models
+        if _is_number((m.metrics or {}).get("test_rmse_of_averages"))
+        and not _is_number(m.metrics.get("averages_sweeps"))
+    ]
+    if not older:
+        return ""
+    return (
+        f"The averages' test RMSE of {', '.join(older)} is that of one damped pass (saved before "
+        "the biases were fit by least squares), another reference than the others'."
+    )
 
 
 def averages_lose_text(metrics: dict[str, Any] | None, *, with_model: bool = True) -> str:
@@ -1930,8 +1974,8 @@ def no_better_than_averages_note(metrics: dict[str, Any] | None) -> str:
     rmse, averages = metrics.get("test_rmse"), metrics.get("test_rmse_of_averages")
     if _is_number(rmse) and _is_number(averages) and round(rmse, 4) >= round(averages, 4):
         notes.append(
-            f"Its test RMSE {rmse:.4f} is no better than {averages:.4f}, what user and movie "
-            "averages alone (no embedding, fit on the same training rows) give on these rows."
+            f"Its test RMSE {rmse:.4f} is no better than {averages:.4f}, what "
+            f"{averages_reference(metrics)}, fit on the same training rows, give on these rows."
         )
     mae, median = metrics.get("test_mae"), metrics.get("test_mae_of_median")
     if _is_number(mae) and _is_number(median) and round(mae, 4) > round(median, 4):
@@ -2068,6 +2112,7 @@ _METRIC_COUNTS = {
     "test_unseen_rows": ("split", "n_test", "the test rows"),
     "kept_dims": ("spec", "dim", "the embedding's dimensions"),
     "rank_rows": ("dataset", "n_ratings", "the dataset's ratings"),
+    "averages_sweeps": None,
 }
 
 

@@ -76,8 +76,10 @@ AVERAGES_COLUMN = "averages' test RMSE"
 #: the page's text beside one model gave it).
 GAP_COLUMN = "minus the averages' (95%, paired)"
 AVERAGES_HELP = (
-    "Test RMSE of the training mean plus damped user and movie averages, fit on the same "
-    "training rows, no embedding: what the model's embedding has to beat."
+    "Test RMSE of the training mean plus user and movie biases fit by damped least squares on "
+    "the same training rows, no embedding: what the model's embedding has to beat. Models "
+    "saved before that fit (accuracy round 15) recorded one damped pass: the notes below name "
+    "them."
 )
 
 
@@ -317,7 +319,7 @@ def lists_disagree_text(models: list) -> str:
     checks = {
         m.name: state.cached(ranking.held_out_ranking, m, k=10, min_ratings=10) for m in rated
     }
-    twins = frozenset(m.name for m in rated if paired.seed_twins(lowest, m))
+    twins = {m.name: draws for m in rated if (draws := paired.seed_twins(lowest, m))}
     return text.md(ranking.lists_disagree_text(lowest.name, checks, twins))
 
 
@@ -398,6 +400,8 @@ def accuracy_section(models: list, trained: list) -> None:
     baselines = {store.baselines_text(m.metrics, with_gap=False) for m in models}
     if shared and len(baselines) == 1 and "" not in baselines:  # accuracy round 10
         notes += baselines
+    elif one_pass := store.one_pass_averages_note(models):  # said above when shared
+        notes.append(text.md(one_pass))
     notes += cold_start_notes(models, shared)
     if shared and differences:
         notes.append(paired.threshold_text(next(iter(differences.values()))))
@@ -411,12 +415,25 @@ def accuracy_section(models: list, trained: list) -> None:
             f"{m.metrics['test_rmse_of_mean']:.4f})"
             for m in no_better
         )
-        st.warning(
-            f"Test RMSE worse than predicting the training rows' mean rating for every test "
-            f"row: {listed}. {'It' if len(no_better) == 1 else 'They'} learned nothing the "
-            "mean does not know.",
-            icon=":material/warning:",
-        )
+        checked = [  # accuracy round 15: beaten on the stop rows, the test rows differ
+            f"{text.md(m.name)} ({beat})"
+            for m in no_better
+            if (beat := store.stop_rows_beat_mean(m.metrics))
+        ]
+        said = [
+            "Test RMSE worse than predicting the training rows' mean rating for every test "
+            f"row: {listed}."
+        ]
+        if checked:
+            said.append(
+                f"On their early-stopping rows these beat that mean: {', '.join(checked)}, so "
+                "their test rows behave unlike the rows they were checked on (another time, "
+                "other users, a data problem)."
+            )
+        if len(checked) < len(no_better):
+            who = "The others" if checked else "It" if len(no_better) == 1 else "They"
+            said.append(f"{who} learned nothing the mean does not know.")
+        st.warning(" ".join(said), icon=":material/warning:")
     for model in models:  # accuracy round 11: only a model worse than the mean was warned of
         if weak := store.no_better_than_averages_note(model.metrics):
             st.warning(f"{text.md(model.name)}: {weak}", icon=":material/warning:")
@@ -688,10 +705,11 @@ def pair_section(models: list) -> None:
         residual = state.cached(procrustes_residual, model_a, model_b, min_ratings=min_ratings)
         match = state.cached(explore.model_movie_match, model_a, model_b)
     counted = counts_caption(sets, name_a, name_b, model_a, model_b)
-    if paired.seed_twins(model_a, model_b):
+    if draws := paired.seed_twins(model_a, model_b):
         st.info(
-            f"{name_a} and {name_b} have the same settings and differ only by their training "
-            "seed: the numbers below are what training noise alone gives for this setting.",
+            f"{name_a} and {name_b} have the same settings and differ only by "
+            f"{paired.draws_text(draws)}: the numbers below are what training noise alone "
+            "gives for this setting.",
             icon=":material/casino:",
         )
     if match is not None:

@@ -4,6 +4,8 @@ model's RMSE 0.3865 / MAE 0.1362 with no reference; the median 4 scored an MAE o
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -19,9 +21,11 @@ def data():
     return ds, make_split(ds, "random", 0.2, seed=0)
 
 
-def test_the_baselines_are_fit_on_the_training_rows_alone(data):
+def test_the_baselines_are_fit_on_the_training_rows_alone(data, monkeypatch):
     ds, split = data
+    monkeypatch.setattr(baselines, "FIT_SWEEPS", 1)  # the first sweep: the one pass below
     got = baselines.baseline_metrics(ds, split.train, split.test)
+    assert got["averages_sweeps"] == 1
     frame = ds.ratings
     train, test = frame.iloc[split.train], frame.iloc[split.test]
     mean = train["rating"].mean()
@@ -54,12 +58,97 @@ def test_the_baselines_are_fit_on_the_training_rows_alone(data):
     )
 
 
+def test_the_averages_are_a_fitted_bias_model(data, monkeypatch):
+    """Accuracy round 15: the reference was one damped pass, read as a fitted bias model (Surprise's
+    BaselineOnly). The biases now solve the damped least-squares problem, as BaselineOnly's ALS
+    does, in any row order."""
+    ds, split = data
+    frame = ds.ratings.iloc[split.train]
+    users, movies = frame["user_idx"].to_numpy(), frame["movie_idx"].to_numpy()
+    values = frame["rating"].to_numpy(np.float64) - frame["rating"].mean()
+    user_bias, movie_bias, sweeps = baselines.fit_biases(
+        users, movies, values, ds.n_users, ds.n_movies
+    )
+    assert 1 < sweeps <= baselines.FIT_SWEEPS
+    # the normal equations: each bias is its rows' damped mean of what the other leaves
+    rest = values - user_bias[users] - movie_bias[movies]
+    for ids, bias, damping in ((movies, movie_bias, baselines.MOVIE_DAMPING),
+                               (users, user_bias, baselines.USER_DAMPING)):  # fmt: skip
+        gradient = np.bincount(ids, weights=rest, minlength=len(bias)) - damping * bias
+        assert np.max(np.abs(gradient)) < 1e-3
+
+    def loss(ub, mb):
+        squares = np.sum((values - ub[users] - mb[movies]) ** 2)
+        return squares + baselines.USER_DAMPING * ub @ ub + baselines.MOVIE_DAMPING * mb @ mb
+
+    with monkeypatch.context() as patched:
+        patched.setattr(baselines, "FIT_SWEEPS", 1)
+        one_pass = baselines.fit_biases(users, movies, values, ds.n_users, ds.n_movies)
+    assert loss(user_bias, movie_bias) < loss(*one_pass[:2]) - 1e-3  # the old reference's
+    shuffled = np.random.default_rng(0).permutation(len(users))  # rows in any order
+    again = baselines.fit_biases(
+        users[shuffled], movies[shuffled], values[shuffled], ds.n_users, ds.n_movies
+    )
+    assert np.allclose(again[0], user_bias, atol=1e-12) and np.allclose(again[1], movie_bias)
+
+
+def test_the_averages_match_surprise_baselineonly(data):
+    """Surprise's BaselineOnly (ALS) with the same dampings and sweeps predicts as the reference."""
+    surprise = pytest.importorskip("surprise")
+    ds, split = data
+    frame = ds.ratings
+    train, test = frame.iloc[split.train], frame.iloc[split.test]
+    trainset = surprise.Dataset.load_from_df(
+        train[["user_idx", "movie_idx", "rating"]],
+        surprise.Reader(rating_scale=(ds.rating_scale.min, ds.rating_scale.max)),
+    ).build_full_trainset()
+    options = {"method": "als", "reg_i": baselines.MOVIE_DAMPING, "reg_u": baselines.USER_DAMPING}
+    algo = surprise.BaselineOnly(
+        bsl_options={**options, "n_epochs": baselines.FIT_SWEEPS}, verbose=False
+    )
+    algo.fit(trainset)
+    theirs = [
+        algo.predict(u, m, clip=False).est
+        for u, m in zip(test.user_idx, test.movie_idx, strict=True)
+    ]
+    ours = baselines.averages_predictions(ds, split.train, split.test)
+    scale = ds.rating_scale
+    assert np.max(np.abs(np.clip(theirs, scale.min, scale.max) - ours)) < 1e-4
+
+
+def test_the_reference_is_named_as_it_was_fit():
+    """A model saved before the fit recorded one damped pass: its captions say so, a new one's
+    say the fit (accuracy round 15)."""
+    old = {"test_rmse": 0.93, "test_rmse_of_mean": 1.15, "test_mae_of_median": 0.91,
+           "test_rmse_of_averages": 0.9735, "test_mae_of_averages": 0.77}  # fmt: skip
+    new = {**old, "averages_sweeps": 20}
+    assert "averages without an embedding (one damped pass) give RMSE 0.9735" in (
+        store.baselines_text(old)
+    )
+    assert "(biases fit by damped least squares) give RMSE 0.9735" in store.baselines_text(new)
+    weak = {**old, "test_rmse": 0.98}
+    assert "one damped pass" in store.no_better_than_averages_note(weak)
+    assert "damped least squares" in store.no_better_than_averages_note(
+        {**weak, **new, "test_rmse": 0.98}
+    )
+    models = [SimpleNamespace(name="old", metrics=old), SimpleNamespace(name="new", metrics=new)]
+    assert store.one_pass_averages_note(models).startswith(
+        "The averages' test RMSE of old is that of one damped pass"
+    )
+    assert store.one_pass_averages_note(models[1:]) == ""
+
+
 def test_training_records_the_baselines_and_they_are_said(data):
     ds, split = data
     spec = ModelSpec(family="mf_bias", dim=4, epochs=2, batch_size=256)
     name = pipeline.train_and_save(ds, spec, "b1", {"method": "random", "test_fraction": 0.2})
     metrics = store.load_model(name).metrics
     assert {"test_mae_of_median", "test_rmse_of_averages", "test_mae_of_averages"} <= set(metrics)
+    assert 1 <= metrics["averages_sweeps"] <= baselines.FIT_SWEEPS  # fitted, not one pass
+    recorded = pipeline.recorded_split(ds, store.read_meta(name)["split"])
+    assert metrics["stop_rmse_of_mean"] == pytest.approx(  # what the stop RMSE is read against
+        baselines.rmse_of_mean(ds, recorded.train, recorded.stop)
+    )
     said = store.baselines_text(metrics)
     assert said.startswith("On the same test rows, predicting the training mean for every ")
     assert f"RMSE {metrics['test_rmse_of_averages']:.4f}" in said
@@ -156,6 +245,16 @@ def test_the_worst_model_is_warned_everywhere_and_told_which_way_to_go(movielens
     assert "train longer or with a higher learning rate" in store.reference_warning(worse)
     diverged = {**worse, "epochs_run": 6}
     assert "got worse after epoch 1: lower the learning rate" in store.reference_warning(diverged)
+    # accuracy round 15: beaten on its early-stopping rows, the model's test rows differ from
+    # those, and "train longer" does not fit (a tune on test rows flipped r -> 5.5 - r)
+    checked = {**worse, "stop_rmse": 0.8506, "stop_rmse_of_mean": 1.0361}
+    said = store.reference_warning(checked)
+    assert "yet on its early-stopping rows it beat that mean (0.8506 against 1.0361)" in said
+    assert "the test rows behave unlike the rows the model was checked on" in said
+    assert "train longer or" not in said and "learned nothing" not in said
+    no_gain = {**checked, "stop_rmse": 1.0362}  # no gain there either: the old advice
+    assert "train longer or with a higher learning rate" in store.reference_warning(no_gain)
+    assert store.stop_rows_beat_mean({**checked, "stop_rmse_of_mean": None}) == ""  # older
     beaten = {"test_rmse": 0.95, "test_rmse_of_mean": 1.1, "test_rmse_of_averages": 0.94}
     assert store.reference_warning(beaten).startswith("Its test RMSE 0.9500 is no better")
     assert store.reference_warning({**beaten, "test_rmse": 0.93}) == ""

@@ -186,7 +186,7 @@ def _trained(name: str, errors: np.ndarray, seed: int, rmse: float, **spec) -> S
         errors=errors,
         spec=ModelSpec(seed=seed, **spec),
         meta={
-            "split": {"method": "random", "seed": 42, "digest": "d"},
+            "split": {"method": "random", "seed": 42, "n_test": 10, "digest": "d"},
             "dataset": {"name": "ml-100k", "fingerprint": "f"},
         },
         metrics={"test_rmse": rmse},
@@ -210,10 +210,10 @@ def test_two_trainings_that_differ_only_by_seed_are_called_training_noise(monkey
 
     monkeypatch.setattr(paired, "errors_on_test_rows", errors_on_test_rows)
     by_name = {d.name: d for d in paired.paired_differences(models, ds=None)}
-    assert by_name["s1"].seed_only and by_name["s1"].resolved
+    assert by_name["s1"].twin == (paired.SEED_DRAW,) and by_name["s1"].resolved
     assert by_name["s1"].short().endswith("SE, only the seed differs)")
     assert "training noise" in by_name["s1"].sentence()
-    assert not by_name["l2"].seed_only and by_name["l2"].short().endswith("beyond draw)")
+    assert not by_name["l2"].twin and by_name["l2"].short().endswith("beyond draw)")
     note = paired.seed_twins_text(models)
     assert note.startswith("s0 and s1 have the same settings") and "0.0500 apart" in note
     assert "l2" not in note
@@ -223,10 +223,91 @@ def test_two_trainings_that_differ_only_by_seed_are_called_training_noise(monkey
     assert paired.seed_twins(models[0], spelled)
     assert not paired.seed_twins(models[0], _trained("s4", a, 4, 0.9, user_bias=False))
     other_split = _trained("s2", a, 2, 0.9)
-    other_split.meta = {"split": {"method": "random", "seed": 7, "digest": "e"}}
+    other_split.meta = {**other_split.meta, "split": {**other_split.meta["split"], "seed": 7}}
     assert not paired.seed_twins(models[0], other_split)
     assert "Training noise is not in it" in paired.threshold_text(
         _differences(monkeypatch, {"a": a, "b": a + 0.1})[0]
+    )
+
+
+def _official(name: str, seed: int, split_seed: int, **spec) -> SimpleNamespace:
+    """A model trained on ml-100k's official u1 split: its split seed draws only its stop rows."""
+    model = _trained(name, np.zeros(10), seed, 0.9, **spec)
+    model.meta = {
+        **model.meta,
+        "split": {
+            "method": "official:u1",
+            "seed": split_seed,
+            "test_fraction": 0.2,
+            "stop_fraction": 0.1,
+            "n_train": 72000,
+            "n_stop": 8000,
+            "n_test": 20000,
+            "digest": f"rows-{split_seed}",
+        },
+    }
+    return model
+
+
+def test_models_whose_split_seed_drew_only_other_stop_rows_are_twins(monkeypatch):
+    """Accuracy round 15: on an official split two models of one training seed whose split seeds
+    drew other early-stopping rows (the same u1.test rows) were no twins, and 6 of 20 such null
+    pairs read "beyond draw"; every verdict now names the draw that differs."""
+    a, b = _official("a", 100, 1000), _official("b", 100, 1001)
+    assert paired.seed_twins(a, b) == (paired.STOP_DRAW,)
+    both = _official("c", 101, 1001)
+    assert paired.seed_twins(a, both) == (paired.SEED_DRAW, paired.STOP_DRAW)
+    assert paired.seed_twins(b, both) == (paired.SEED_DRAW,)
+    assert paired.seed_twins(a, _official("same", 100, 1000)) == ()  # nothing drawn differs
+    assert not paired.seed_twins(a, _official("l2", 100, 1001, regularizers={"l2": 0.3}))
+    other_stop = _official("f", 100, 1001)
+    other_stop.meta["split"] = {**other_stop.meta["split"], "stop_fraction": 0.2}
+    assert not paired.seed_twins(a, other_stop)  # fewer training rows: another setting
+    other_fold = _official("u2", 100, 1001)
+    other_fold.meta["split"] = {**other_fold.meta["split"], "method": "official:u2"}
+    assert not paired.seed_twins(a, other_fold)  # other test rows
+    temporal = [
+        _official(n, seed, split_seed) for n, seed, split_seed in (("t0", 1, 5), ("t1", 1, 6))
+    ]
+    for model in temporal:  # the latest ratings are test and stop rows whatever the split seed
+        model.meta["split"] = {**model.meta["split"], "method": "temporal", "digest": "latest"}
+    assert paired.seed_twins(*temporal) == ()  # no draw differs: "same errors" if anything
+    temporal[1].spec = temporal[1].spec.with_(seed=2)
+    assert paired.seed_twins(*temporal) == (paired.SEED_DRAW,)
+    random_other_test = [_trained(n, np.zeros(10), 1, 0.9) for n in ("r0", "r1")]
+    random_other_test[1].meta = {
+        **random_other_test[1].meta,
+        "split": {**random_other_test[1].meta["split"], "seed": 43, "digest": "e"},
+    }
+    assert paired.seed_twins(*random_other_test) == ()  # a random split's seed draws test rows
+
+    rng = np.random.default_rng(5)
+    errors = rng.normal(0, 0.9, 4000)
+    a.errors, b.errors, both.errors = errors, 1.05 * errors, 1.04 * errors
+
+    def errors_on_test_rows(model, ds):
+        return np.arange(len(model.errors)), model.errors, np.arange(len(model.errors))
+
+    monkeypatch.setattr(paired, "errors_on_test_rows", errors_on_test_rows)
+    by_name = {d.name: d for d in paired.paired_differences([a, b, both], ds=None)}
+    assert by_name["b"].resolved  # far beyond the test rows' draw, yet training noise
+    assert by_name["b"].short().endswith("SE, only the early-stopping rows' draw differs)")
+    assert (
+        by_name["c"].short().endswith("SE, only the seed and the early-stopping rows' draw differ)")
+    )
+    assert "and only the early-stopping rows' draw differs, so this gap is training noise" in (
+        by_name["b"].sentence()
+    )
+    note = paired.seed_twins_text([a, b, both])
+    assert note.startswith(
+        "a, b and c have the same settings and differ only by their training seed and their "
+        "early-stopping rows' draw:"
+    )
+    from movierate.cli.models import _verdict  # evaluate --against's column
+
+    assert _verdict(by_name["b"]) == "only the early-stopping rows' draw differs"
+    assert paired.seed_twins_text([a, b]).startswith(
+        "a and b have the same settings and differ only by their early-stopping rows' draw:"
     )
 
 

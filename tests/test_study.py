@@ -169,8 +169,8 @@ def test_quick_study_from_the_command_line(tmp_path, capsys):
     assert rows["test_rmse_of_averages"].to_numpy() == pytest.approx(refs["test_rmse_of_averages"])
     said = (out / "study.md").read_text()
     assert (
-        f"user and movie averages (the damped baseline of `movierate.baselines`) give RMSE "
-        f"{refs['test_rmse_of_averages']:.4f}" in said
+        f"user and movie averages (the damped baseline of `movierate.baselines`, biases fit by "
+        f"least squares) give RMSE {refs['test_rmse_of_averages']:.4f}" in said
     )
     assert "Seeds whose test RMSE is below the averages' beyond the test rows' draw" in said
     assert np.isfinite(rows["test_rmse_minus_averages_ci95"]).all()

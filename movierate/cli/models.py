@@ -497,13 +497,15 @@ def _print_paired(models: list[Any], ds: Any) -> None:
 
 
 def _verdict(difference: Any) -> str:
-    """A paired difference's verdict in two or three words."""
+    """A paired difference's verdict in a few words."""
+    from movierate import paired
+
     if difference.name == difference.reference:
         return "reference"
     if difference.identical:
         return "same errors"
-    if difference.seed_only:
-        return "only the seed differs"
+    if difference.twin:
+        return paired.twin_verdict(difference.twin)
     return "more than the draw" if difference.resolved else "within the draw"
 
 

@@ -203,7 +203,11 @@ def _warn_about_test_rows(result: Any) -> None:
     # one warning for one cause: the search's own (its advice fits a search) before the test
     # rows' (whose "lower the learning rate" does not; the recheck)
     meta = store.read_meta(result.name)
-    metrics = {**result.result.metrics, **(meta.get("metrics") or {})}  # with the baselines
+    # the search's own stop-rows figures where the saved model has none (a refit has no stop
+    # rows): whether the pick beat the mean there decides the advice (accuracy round 15)
+    searched = {"stop_rmse": result.best_value, **result.summary}
+    searched = {k: searched.get(k) for k in ("stop_rmse", "stop_rmse_of_mean")}
+    metrics = {**searched, **result.result.metrics, **(meta.get("metrics") or {})}
     if baselines := store.baselines_text(metrics):  # accuracy round 11: tune said neither
         print(baselines)
     warning = no_better_than_mean_note(result.summary) or store.reference_warning(metrics)

@@ -256,7 +256,10 @@ def run_study(
                 split = make_split(ds, method="random", seed=plan.split_seed)
                 users = fixed_users(ds, plan.n_users)
                 scored = baseline_metrics(ds, split.train, split.test)  # without an embedding
-                references = {k: scored[k] for k in ("test_rmse_of_mean", "test_rmse_of_averages")}
+                references = {
+                    k: scored[k]
+                    for k in ("test_rmse_of_mean", "test_rmse_of_averages", "averages_sweeps")
+                }
                 for dim in plan.dims:
                     for seed in plan.model_seeds:
                         cell_rows, cell_curves = [], []

@@ -545,8 +545,17 @@ def _references(group: pd.DataFrame) -> list[str]:
         "",
         f"On the same test rows, without an embedding (fit on the training rows): the training "
         f"mean for every rating gives RMSE {mean:.4f}; user and movie averages (the damped "
-        f"baseline of `movierate.baselines`) give RMSE {averages:.4f}.{said}{_paired(group)}",
+        f"baseline of `movierate.baselines`, {_averages_fit(group)}) give RMSE "
+        f"{averages:.4f}.{said}{_paired(group)}",
     ]
+
+
+def _averages_fit(group: pd.DataFrame) -> str:
+    """How the averages of ``group`` were fit: by least squares, or in one damped pass for rows
+    saved before (no ``averages_sweeps``; accuracy round 15)."""
+    if "averages_sweeps" in group and group["averages_sweeps"].notna().all():
+        return "biases fit by least squares"
+    return "one damped pass"
 
 
 def _paired(group: pd.DataFrame) -> str:
