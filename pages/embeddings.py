@@ -3,7 +3,6 @@ search, click-to-neighbours and box / lasso selection, norms, export."""
 
 from __future__ import annotations
 
-import contextlib
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -20,6 +19,9 @@ DEFAULT_GENRES = ("Horror", "Animation", "Documentary", "Drama")
 WHOLE_MAP_SETTINGS = {"min_ratings": "Min. ratings", "max_iter": "Iterations",
                       "n_neighbors": "Neighbours", "seed": "Seed", "pc_x": "X: component",
                       "pc_y": "Y: component"}  # fmt: skip
+#: What the movies lack where a colouring is not offered (:func:`state.colour_options`).
+COLOUR_NEEDS = {"one_genre": "genres", "genre": "genres", "year": "release years",
+                "popularity": "rating counts", "mean_rating": "ratings"}  # fmt: skip
 #: How many nearest neighbours of the focused movie the map lists and rings at first.
 MAP_K_DEFAULT = 10
 #: What the mean-rating colouring shows (``movies.parquet``'s ``mean_rating``).
@@ -478,6 +480,8 @@ def render() -> None:
 
     def map_parameters(method: str) -> tuple[dict, bool]:
         """The form of the chosen projection's settings; (parameters, pressed now)."""
+        if method == "pca":
+            fit_components_to_model()
         with st.form(f"map_params_{method}", border=False, enter_to_submit=False):
             # two rows of at most four: five controls a row wrapped at 1440 px
             cols = st.columns(4, vertical_alignment="bottom")
@@ -562,6 +566,21 @@ def render() -> None:
                 st.stop()
         return params, submitted
 
+    def fit_components_to_model() -> None:
+        """Say a linked component past this model's dimension (the box would drop it unsaid:
+        bad-input round 20, F3), and forget one picked for a larger model."""
+        top = max(model.dim, 2)
+        for key in ("pc_x", "pc_y"):
+            held = st.session_state.get(key)
+            if held is not None and held > top:  # picked for a larger model or first k
+                del st.session_state[key]
+                state.set_in_link(key, None)
+            linked = st.query_params.get(key)
+            if linked is not None and held is None and float(linked) > top:
+                state.ignore_from_link(
+                    key, linked, f"{model.name} has {top} components, so it must be 1 to {top}"
+                )
+
     def map_controls(frame) -> tuple[str, bool, str, bool]:
         """Colour, region labels and search; returns (colour key, labels on, query, the query
         is a regular expression)."""
@@ -570,9 +589,14 @@ def render() -> None:
         # line of its own (a control column keeps 12 rem)
         controls = st.columns(3)
         has_means = bool(pd.to_numeric(frame["mean_rating"], errors="coerce").notna().any())
+        has_counts = not widgets.without_rating_counts([model])
+        options = state.colour_options(
+            bool(genres), bool(frame["year"].notna().any()), has_means, has_counts
+        )
+        fit_link_to_options(options)
         mode = controls[0].selectbox(
             "Colour by",
-            state.colour_options(bool(genres), bool(frame["year"].notna().any()), has_means),
+            options,
             format_func=state.COLOUR_LABELS.get,
             key="colour",
             bind="query-params",
@@ -581,19 +605,38 @@ def render() -> None:
             "all its ratings in the dataset, test rows included.",
         )
         colour = mode
+        linked_genre = st.query_params.get("map_genre")
+        if linked_genre is not None and linked_genre not in genres:
+            state.ignore_from_link(
+                "map_genre",
+                linked_genre,
+                f"{model.name}'s movies have no genre {linked_genre!r}"
+                if genres
+                else f"{model.name}'s movies have no genres",
+            )
         if mode == "one_genre":  # offered only where the movies have genres
             default = next((g for g in DEFAULT_GENRES if g in genres), genres[0])
-            linked = st.query_params.get("map_genre")
-            if st.session_state.get("map_genre") not in genres:
-                st.session_state["map_genre"] = linked if linked in genres else default
+            if st.session_state.get("map_genre") not in (None, *genres):  # another model's
+                del st.session_state["map_genre"]
+            # the box's own default is the page's: a link leaves out the default only
+            # (Drama, the first genre, was left out and the link reopened on Horror)
             genre = controls[1].selectbox(
-                "Genre", genres, key="map_genre", bind="query-params",
+                "Genre", genres, index=genres.index(default), key="map_genre",
+                bind="query-params",
                 help="Movies of this genre in its colour (the same on every map), the rest "
                 "grey; lines show where the genre concentrates.",
             )  # fmt: skip
             colour = f"{figures.ONE_GENRE}{genre}"
+        else:  # no genre shown: none in the link (bad-input round 20, F4)
+            state.set_in_link("map_genre", None)
         # no toggle where the data has nothing to name regions by (no genres, no user tags)
         named = text.region_names(bool(genres), widgets.dataset_tags(model)[0] is not None)
+        if not named and (linked_regions := st.query_params.get("map_regions")) is not None:
+            state.ignore_from_link(
+                "map_regions",
+                linked_regions,
+                f"{model.name}'s movies have no genres or tags to name regions by",
+            )
         regions_on = bool(named) and controls[0].toggle(
             "Regions",
             value=True,
@@ -618,6 +661,23 @@ def render() -> None:
                 "/^Toy/ between slashes also does.",
             )  # fmt: skip
         return colour, regions_on, query, regex
+
+    def fit_link_to_options(options: list[str]) -> None:
+        """Say a linked colouring this model cannot give, and forget one picked for another
+        model, so that the link names the colouring shown (bad-input round 20, F3 and F5)."""
+        held = st.session_state.get("colour")
+        if held is not None and held not in options:  # picked for the model shown before
+            del st.session_state["colour"]
+            state.set_in_link("colour", None)
+            return
+        linked = st.query_params.get("colour")
+        asked = {label: key for key, label in state.COLOUR_LABELS.items()}.get(
+            state.URL_PARAMS["embeddings"]["colour"].label_of(linked or "")
+        )
+        if asked is None or asked in options:
+            return
+        lacking = COLOUR_NEEDS.get(asked, "values for it")
+        state.ignore_from_link("colour", str(linked), f"{model.name}'s movies have no {lacking}")
 
     def selection_panel(
         frame, selected, sel_key, base_key, method, tags, tags_note, *, can_isolate: bool
@@ -663,21 +723,40 @@ def render() -> None:
         elif query != focus_state["query"]:
             focus_state["by"] = "query"
         focus_state["click"], focus_state["query"] = clicked, query
-        linked = st.query_params.get("focus")
         if focus_state["by"] == "click" and clicked is not None:
-            with contextlib.suppress(Exception):
-                st.query_params["focus"] = state.id_label(model.movies.loc[clicked, "movie_id"])
+            state.set_in_link("focus", state.id_label(model.movies.loc[clicked, "movie_id"]))
+            state.set_in_link("focus_on", state.data_tag(model))  # whose id it is
             return clicked
-        if focus_state["by"] is None and linked and not query.strip():
-            row = state.movie_row(model, linked)
-            if row is not None:
-                return row
-        if linked is not None:  # the search (?q=, ?tsne_pick=) names the focus now
-            with contextlib.suppress(Exception):
-                del st.query_params["focus"]
+        if focus_state["by"] is None and not query.strip() and (row := linked_focus()) is not None:
+            return row
+        # the search (?q=, ?tsne_pick=) names the focus now, or none is
+        state.set_in_link("focus", None)
+        state.set_in_link("focus_on", None)
         if query.strip():
             return widgets.pick_on_map(explore.title_index(model), matches, query, key="tsne_pick")
         return None
+
+    def linked_focus() -> int | None:
+        """The row of the link's ``?focus=`` movie, if it names one of this model's data:
+        a link whose ``?focus_on=`` names other data (the same model name on another
+        dashboard), or an id the data lacks, is said and dropped (bad-input round 20, F2/F3);
+        a link without ``focus_on`` (older) is read as this model's data, and so stamped."""
+        linked = st.query_params.get("focus")
+        if not linked:
+            return None
+        tag = st.query_params.get("focus_on")
+        problem = state.data_tag_problem("focus", tag, model, "a movie")
+        row = None if problem else state.movie_row(model, linked)
+        if row is None:
+            state.ignore_from_link(
+                "focus",
+                linked,
+                problem or f"{model.dataset_name} has no movie with id {linked}",
+                also=("focus_on",),
+            )
+            return None
+        state.set_in_link("focus_on", state.data_tag(model))
+        return row
 
     def view_url() -> str:
         """The address of this view: the page's address with its link parameters now."""

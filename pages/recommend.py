@@ -76,6 +76,8 @@ def render() -> None:
                 bind="query-params",
             )
     sample_col.button("Sample a user", icon=":material/casino:", on_click=sample_user)
+    # whose id the link's user is: the same model name elsewhere may be other data (F2)
+    state.set_in_link("user_on", state.data_tag(reference) if "user" in st.query_params else None)
     k_col, min_col = st.columns(2, gap="medium", vertical_alignment="bottom")
     k = k_col.slider("Recommendations", 5, 50, 10, key="k", bind="query-params")
     min_ratings = widgets.min_ratings_slider(

@@ -366,6 +366,7 @@ def parameter_count(model: Any) -> int:
 
 _NOTICES = "_movierate_notices"
 _SEEN = "_movierate_url_seen"
+_SHOWN = "_movierate_notices_shown"
 
 
 def add_notice(text: str) -> None:
@@ -378,8 +379,11 @@ def add_notice(text: str) -> None:
 
 
 def pop_notices() -> list[str]:
-    """The queued notices, forgotten once returned."""
-    return list(st.session_state.pop(_NOTICES, []) or [])
+    """The queued notices, forgotten once returned (and kept as this run's, which
+    :func:`ignore_from_link` shows again when it runs the page again)."""
+    notices = list(st.session_state.pop(_NOTICES, []) or [])
+    st.session_state[_SHOWN] = notices
+    return notices
 
 
 @dataclass(frozen=True)
@@ -477,8 +481,13 @@ def _user_problem(value: str, context: dict[str, list[str]]) -> str | None:
     names = [n for n in names if n in known] or [info.name for info in infos[:1]]
     if not names:
         return None  # no model: the page says what to do
+    tag = (context.get("user_on") or [None])[0]
     try:
-        ds = dataset_of(load_model(names[0]))
+        model = load_model(names[0])
+        # a person of other data under the same model name (bad-input round 20, F2)
+        if problem := data_tag_problem("user", tag, model, "a person"):
+            return problem
+        ds = dataset_of(model)
     except Exception:  # the page reports a missing or broken dataset itself
         return None
     try:
@@ -530,15 +539,19 @@ COLOUR_LABELS = {
 BASIS_LABELS = {"auto": "Auto", "index": "As trained", "pca": "PCA"}
 
 
-def colour_options(has_genres: bool, has_years: bool, has_means: bool = True) -> list[str]:
+def colour_options(
+    has_genres: bool, has_years: bool, has_means: bool = True, has_counts: bool = True
+) -> list[str]:
     """The map colourings (:data:`COLOUR_LABELS`) the movies can fill, the first the default:
     no genre colourings without genres, no year without years (views round 11: a set
-    without either opened on "One genre" and offered year and genre colourings) and no mean
-    rating without ratings (imported embeddings)."""
+    without either opened on "One genre" and offered year and genre colourings), no mean
+    rating without ratings and no popularity without rating counts (imported embeddings:
+    bad-input round 20 saw a colour bar of "log10 ratings" for a model with none)."""
     lacking = (
         ({"one_genre", "genre"} if not has_genres else set())
         | ({"year"} if not has_years else set())
         | ({"mean_rating"} if not has_means else set())
+        | ({"popularity"} if not has_counts else set())
     )
     return [key for key in COLOUR_LABELS if key not in lacking]
 
@@ -605,6 +618,7 @@ URL_PARAMS: dict[str, dict[str, UrlParam]] = {
         "map_regex": UrlParam("choice", options=("true", "false", "True", "False")),
         "tsne_pick": _TEXT,
         "focus": UrlParam("text", hi=TEXT_MAX),
+        "focus_on": UrlParam("text", hi=300),  # the data set of focus's id (data_tag)
         "map_k": UrlParam("int", MAP_K[0], MAP_K[1]),
         "matrix": UrlParam("choice", options=("covariance", "correlation")),
         "weighting": UrlParam("choice", options=WEIGHTINGS),
@@ -653,6 +667,7 @@ URL_PARAMS: dict[str, dict[str, UrlParam]] = {
         "models": _MODELS,
         "model": _MODEL,  # a link from a one-model page: the picker's first choice
         "user": UrlParam("user", what="user of the model's dataset"),
+        "user_on": UrlParam("text", hi=300),  # the data set of user's id (data_tag)
         "k": UrlParam("int", 5, 50),
         "min_ratings": _MIN_RATINGS,
         "wide": UrlParam("choice", options=("true", "false", "True", "False")),
@@ -731,6 +746,80 @@ def read_url(page: str) -> dict[str, Any]:
             seen.add(marker)
             add_notice(f"Ignored ?{md(_shown(key, values))} from the link: {md(problem)}.")
     return accepted
+
+
+def data_tag(model: Any) -> str:
+    """``"ml-100k:f74050b917c1e480"``: the data set whose movie and user ids ``model`` uses. A
+    link naming ids carries it beside them (``?rated_on=``, ``?focus_on=``, ``?user_on=``), so
+    a page of another data set under the same model name does not read them as its own."""
+    return f"{model.dataset_name}:{model.dataset_fingerprint}"
+
+
+def data_tag_problem(key: str, tag: str | None, model: Any, what: str) -> str | None:
+    """Why the link's ``?key=`` (``what``: "a movie", "a person"), tagged with the data set
+    ``tag`` (:func:`data_tag`), cannot be used with ``model``; None when it can, or when the
+    link has no tag (an older link: read as ``model``'s data, as before)."""
+    if not tag or tag == data_tag(model):
+        return None
+    name, _, fingerprint = tag.rpartition(":")
+    name = name or tag
+    here = model.dataset_name
+    if name == here:  # the same name, other data (an edited copy): say which is which
+        name = f"{name} (data {fingerprint[:8]})"
+        here = f"{here} (data {str(model.dataset_fingerprint)[:8]})"
+    return (
+        f"this link's {key} was {what} of {name}; {model.name} here is trained on {here}, so "
+        "it is not used"
+    )
+
+
+def ignore_from_link(key: str, value: str, why: str, *, also: tuple[str, ...] = ()) -> None:
+    """For a link value that passed :data:`URL_PARAMS` but the shown model cannot show (a
+    component past its dimension, a genre its data lacks): drop ``key`` (and ``also``) from
+    the URL and say ``Ignored ?key=value from the link: why.`` at the top of the page, as
+    :func:`read_url` does, once per session and value (the page runs again to show it)."""
+    for name in (key, *also):
+        set_in_link(name, None)
+    seen = st.session_state.setdefault(_SEEN, set())
+    marker = ("shown", key, (value,))
+    if marker in seen:
+        return
+    seen.add(marker)
+    for text in st.session_state.get(_SHOWN, []):  # on the top of this run: keep them there
+        add_notice(text)
+    add_notice(f"Ignored ?{md(_shown(key, [value]))} from the link: {md(why)}.")
+    st.rerun()
+
+
+def set_in_link(key: str, value: str | list[str] | None) -> None:
+    """Put ``value`` in the URL as ``?key=`` (None: take ``key`` out), also where a widget is
+    bound to ``key`` (Streamlit refuses that to ``st.query_params``), and as the value the link
+    was opened with, from which a widget drawn later seeds itself. A page that falls back
+    (another model, a colouring the model has) so keeps its link naming what it shows."""
+    from streamlit.errors import StreamlitAPIException
+    from streamlit.runtime.state.session_state_proxy import get_session_state
+
+    params = st.query_params
+    values = None if value is None else [value] if isinstance(value, str) else list(value)
+    if (params.get_all(key) == values) if values is not None else key not in params:
+        return
+    try:
+        if value is None:
+            del params[key]
+        else:
+            params[key] = value
+    except StreamlitAPIException:  # bound to a widget of an earlier run
+        with get_session_state().query_params() as query:
+            if value is None:
+                query.remove_param(key)
+            else:
+                kind = "string_value" if isinstance(value, str) else "string_array_value"
+                query.set_corrected_value(key, value, kind)
+    with contextlib.suppress(Exception), get_session_state().query_params() as query:
+        if value is None:
+            query._initial_query_params.pop(key, None)
+        else:
+            query._initial_query_params[key] = values
 
 
 def _relabel(params: Any, key: str, spec: UrlParam, label: str) -> None:

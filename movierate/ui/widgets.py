@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
-from streamlit.errors import StreamlitAPIException
 
 from movierate.errors import MovierateError
 from movierate.ui import figures, shell, state
@@ -427,8 +426,9 @@ def _name_in_link(key: str, default: str | list[str], names: list[str]) -> str |
         remembered = kept if kept or not remembered else default  # [] : emptied on purpose
     elif remembered not in names:
         remembered = default
-    with contextlib.suppress(StreamlitAPIException):  # bound: the widget writes it itself
-        st.query_params[key] = remembered
+    # also where the box is bound (its model deleted in another tab): a link naming no model
+    # opens whichever is newest elsewhere (bad-input round 20, F5)
+    state.set_in_link(key, remembered)
     st.session_state[key] = remembered
     return remembered
 

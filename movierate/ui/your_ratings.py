@@ -24,6 +24,7 @@ from movierate import explore, spreadsheet
 from movierate.errors import DataError, MovierateError
 from movierate.imported_models import is_imported
 from movierate.ui import explore_figures, state, text, widgets
+from movierate.ui.state import data_tag
 
 #: The URL query parameters holding the ratings and the data set their movie ids belong to.
 RATED_PARAM, RATED_ON_PARAM = "rated", "rated_on"
@@ -141,11 +142,6 @@ def rating_steps(model: Any) -> list[float]:
     else:
         values = np.linspace(lo, hi, MAX_STEPS)
     return [float(v) for v in np.round(values, 4)]
-
-
-def data_tag(model: Any) -> str:
-    """``"ml-100k:f74050b917c1e480"``: the data set whose movie ids ``model`` uses."""
-    return f"{model.dataset_name}:{model.dataset_fingerprint}"
 
 
 def _set_rated(ratings: dict[MovieId, float], model: Any, refused: str = "Not added") -> bool:
