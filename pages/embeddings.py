@@ -21,7 +21,8 @@ WHOLE_MAP_SETTINGS = {"min_ratings": "Min. ratings", "max_iter": "Iterations",
                       "pc_y": "Y: component"}  # fmt: skip
 #: What the movies lack where a colouring is not offered (:func:`state.colour_options`).
 COLOUR_NEEDS = {"one_genre": "genres", "genre": "genres", "year": "release years",
-                "popularity": "rating counts", "mean_rating": "ratings"}  # fmt: skip
+                "popularity": "rating counts", "mean_rating": "ratings",
+                "bias": "biases (the model has none)"}  # fmt: skip
 #: How many nearest neighbours of the focused movie the map lists and rings at first.
 MAP_K_DEFAULT = 10
 #: What the mean-rating colouring shows (``movies.parquet``'s ``mean_rating``).
@@ -344,7 +345,13 @@ def render() -> None:
                 )
             else:
                 side_neighbours(focus, neighbours, metric, params, base_key, uploaded is None)
-        notes = [map_note, "Point size grows with the number of ratings."]
+        sized = pd.to_numeric(frame["n_ratings"], errors="coerce").gt(0).any()
+        notes = [
+            map_note,
+            "Point size grows with the number of ratings."
+            if sized
+            else "Every point has one size: this model has no rating counts.",
+        ]
         if colour == "mean_rating":
             notes.append(MEAN_RATING_NOTE)
         if axes is not None:
@@ -591,7 +598,11 @@ def render() -> None:
         has_means = bool(pd.to_numeric(frame["mean_rating"], errors="coerce").notna().any())
         has_counts = not widgets.without_rating_counts([model])
         options = state.colour_options(
-            bool(genres), bool(frame["year"].notna().any()), has_means, has_counts
+            bool(genres),
+            bool(frame["year"].notna().any()),
+            has_means,
+            has_counts,
+            has_bias=bool(frame["bias"].notna().any()),
         )
         fit_link_to_options(options)
         mode = controls[0].selectbox(

@@ -27,6 +27,10 @@ def notices(at) -> str:
     return " ".join(w.value for w in at.warning)
 
 
+def captions(at) -> str:
+    return " ".join(c.value for c in at.caption)
+
+
 def linked(at) -> dict:
     return dict(at.query_params)
 
@@ -90,6 +94,7 @@ def test_an_id_tagged_with_this_data_or_untagged_is_used_and_the_link_tagged(hom
         ("imp", "colour", "mean_rating", "imp's movies have no ratings"),
         ("imp", "colour", "popularity", "imp's movies have no rating counts"),
         ("imp", "map_genre", "Drama", "imp's movies have no genres"),
+        ("imp", "colour", "bias", "imp's movies have no biases"),
         ("imp", "map_regions", "true", "no genres or tags to name regions by"),
     ],
 )
@@ -119,8 +124,11 @@ def test_an_imported_embedding_without_ratings_offers_no_popularity(home):
     at = open_page("pages/embeddings.py", model="imp", **MAP)
     options = at.selectbox(key="colour").options
     assert "Popularity (log10 ratings)" not in options and "Mean rating" not in options
+    assert "Movie bias" not in options  # nor a bias (it drew the norm instead)
+    assert "Every point has one size: this model has no rating counts." in captions(at)
     at = open_page("pages/embeddings.py", model="small-mf", **MAP)
     assert "Popularity (log10 ratings)" in at.selectbox(key="colour").options
+    assert "Point size grows with the number of ratings." in captions(at)
 
 
 # --- F4 / F5: the URL of an open page names what it shows -----------------------------------

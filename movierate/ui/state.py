@@ -540,18 +540,25 @@ BASIS_LABELS = {"auto": "Auto", "index": "As trained", "pca": "PCA"}
 
 
 def colour_options(
-    has_genres: bool, has_years: bool, has_means: bool = True, has_counts: bool = True
+    has_genres: bool,
+    has_years: bool,
+    has_means: bool = True,
+    has_counts: bool = True,
+    *,
+    has_bias: bool = True,
 ) -> list[str]:
     """The map colourings (:data:`COLOUR_LABELS`) the movies can fill, the first the default:
     no genre colourings without genres, no year without years (views round 11: a set
     without either opened on "One genre" and offered year and genre colourings), no mean
-    rating without ratings and no popularity without rating counts (imported embeddings:
-    bad-input round 20 saw a colour bar of "log10 ratings" for a model with none)."""
+    rating without ratings, no popularity without rating counts (imported embeddings:
+    bad-input round 20 saw a colour bar of "log10 ratings" for a model with none) and no
+    movie bias for a model without biases (it drew the norm instead)."""
     lacking = (
         ({"one_genre", "genre"} if not has_genres else set())
         | ({"year"} if not has_years else set())
         | ({"mean_rating"} if not has_means else set())
         | ({"popularity"} if not has_counts else set())
+        | ({"bias"} if not has_bias else set())
     )
     return [key for key in COLOUR_LABELS if key not in lacking]
 
