@@ -33,8 +33,8 @@ _FULL = "rated_full"
 _EDITOR_RESETS = "rated_editor_resets"
 #: Columns shown for a recommendation.
 RECOMMENDED_COLUMNS = [
-    "rank", "title", "predicted", "also average", "vs average", "because", "year", "n_ratings",
-    "genres",
+    "rank", "predicted", "also average", "vs average", "year", "n_ratings", "title", "genres",
+    "because",
 ]  # fmt: skip
 
 
