@@ -239,7 +239,7 @@ def set_members(name: str, found: explore.MovieSet, movies: pd.DataFrame) -> Non
     if len(found.rows) <= FEW_MEMBERS and found.reading != "closest":  # named on the line
         few = movies.iloc[found.rows]
         names = zip(few["title"], few["year"], strict=True)
-        line += ": " + "; ".join(text.md(text.with_year(t, y)) for t, y in names)
+        line += ": " + "; ".join(text.isolated(text.md(text.with_year(t, y))) for t, y in names)
     line += "."
     if found.reading == "closest":
         st.warning(line, icon=":material/search_off:")

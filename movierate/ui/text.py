@@ -124,6 +124,36 @@ def table_cell(value: Any) -> Any:
     return value
 
 
+def isolated(text: str) -> str:
+    r"""``text`` between FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE: a right-to-left
+    title keeps its own order and cannot turn the text around it (views round 12: a list
+    that began with a Hebrew title read backwards). Display only.
+
+    >>> isolated("\u05e1\u05e8\u05d8") == "\u2068\u05e1\u05e8\u05d8\u2069"
+    True
+    """
+    return f"\u2068{text}\u2069"
+
+
+def titles_cell(parts: Sequence[tuple[str, str]], separator: str = ", ") -> str:
+    r"""Several titles in one table cell, each with its note: ``[(title, "(rated 5: +0.20)")]``
+    -> ``"Title (rated 5: +0.20), ..."``, laid out left to right with each title isolated
+    (:func:`isolated`; its own bidi controls shown escaped, :func:`displayable`, so none
+    ends the isolate early). A cell that begins with a Hebrew or Arabic title was drawn right
+    to left as a whole: its commas led the items and the notes sat on the wrong side (views
+    round 12). The leading LEFT-TO-RIGHT MARK also keeps a formula-like title inert
+    (:func:`table_cell`). Display only, never in data or exports.
+
+    >>> cell = titles_cell([("\u05e1\u05e8\u05d8", "(rated 5: +0.59)"), ("Heat", "(rated 4)")])
+    >>> cell == "\u200e\u2068\u05e1\u05e8\u05d8\u2069 (rated 5: +0.59), \u2068Heat\u2069 (rated 4)"
+    True
+    >>> titles_cell([])
+    ''
+    """
+    items = [f"{isolated(displayable(title))} {note}".rstrip() for title, note in parts]
+    return _LRM + separator.join(items) if items else ""
+
+
 def table_cells(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with :func:`table_cell` applied to its text columns and text index, for
     ``st.dataframe`` (``frame`` itself is left as it is)."""
