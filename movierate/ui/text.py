@@ -494,11 +494,27 @@ def _mean_there(summary: dict[str, Any]) -> str:
 
 
 def shared_neighbours_text(
-    names: list[str], lacking: list[str], n_in_all: int, k: int, *, across: bool = False
+    names: list[str],
+    lacking: list[str],
+    n_in_all: int,
+    k: int,
+    *,
+    across: bool = False,
+    held: dict[str, tuple[int, int]] | None = None,
 ) -> str:
     """The caption under the Neighbours tables: which models were compared and how many of the
     ``k`` neighbours every one of them lists (none when a model lacks the movie: it has no
-    list); ``across``: the models come from different datasets (films matched by identity)."""
+    list); ``across``: the models come from different datasets (films matched by identity);
+    ``held``: per model, (films of its list every other model's dataset holds, list length),
+    said where some are missing (views round 12: "0 of 10" hid that 9 of 10 could not be
+    ticked).
+
+    >>> print(shared_neighbours_text(["a", "b"], [], 0, 10, across=True,
+    ...                              held={"a": (1, 10), "b": (10, 10)}))
+    Ticked in 'in all': films that every one of a and b lists among its 10 nearest, matched by
+    identity across datasets: 0 of 10 here. Only the films every other model's dataset holds can
+    be ticked, of each list: a 1 of 10, b 10 of 10.
+    """
     compared = names_text(names)
     if lacking:
         return (
@@ -506,11 +522,18 @@ def shared_neighbours_text(
             f"{names_text(lacking)} {'lacks' if len(lacking) == 1 else 'lack'} this movie, so "
             f"{'it has' if len(lacking) == 1 else 'they have'} no list to agree with."
         )
-    return (
+    said = (
         f"Ticked in 'in all': films that every one of {compared} lists among its {k} nearest"
         + (", matched by identity across datasets" if across else "")
         + f": {n_in_all} of {k} here."
     )
+    if held and any(n < of for n, of in held.values()):
+        counts = ", ".join(f"{name} {n} of {of}" for name, (n, of) in held.items())
+        said += (
+            " Only the films every other model's dataset holds can be ticked, of each list: "
+            f"{counts}."
+        )
+    return said
 
 
 def names_text(names: list[str]) -> str:
