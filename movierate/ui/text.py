@@ -542,15 +542,29 @@ def names_text(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def alignment_text(n_common: int, min_ratings: int, residual: float) -> str:
+def alignment_text(
+    n_common: int, min_ratings: int, residual: float, *, across: bool = False
+) -> str:
     """What the Two-models alignment measured: over which movies, and the residual with its
-    true scale (best rotation and scale, so 0 = the same geometry, 1 = B fits none of A)."""
+    true scale (best rotation and scale, so 0 = the same geometry, 1 = B fits none of A);
+    ``across``: models of two datasets, where Compare counts other movies (:data:`RULES`)."""
     return (
         f"{n_common:,} common movies; residual after the best rotation and scaling "
         f"{residual:.3f} (0 = the same geometry, 1 = B's best fit explains none of A; unrelated "
         f"embeddings come close to 1), over the movies with at least {min_ratings} ratings in "
-        "both models."
+        "both models." + (f" {RULES['compare']}" if across and min_ratings else "")
     )
+
+
+#: How each page picks the shared movies "with at least N ratings" of two models of different
+#: datasets, said on the other page: the same two models showed two Procrustes residuals over
+#: 700 and 691 movies, unexplained (views round 12).
+RULES = {
+    "compare": "Compare's 'Movie by movie' counts the ratings in A's dataset only, so its "
+    "movie count and residual can differ a little from these.",
+    "explore": "Explore's two-model view keeps the movies with that many ratings in both "
+    "datasets, so its movie count and residual can differ a little from these.",
+}
 
 
 def predictions_scale_text(name: str, shown: Any) -> str:
