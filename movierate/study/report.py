@@ -370,8 +370,8 @@ TABLE_COLUMNS: dict[str, tuple[str, str]] = {
     "mean_abs_offdiag_corr": ("mean abs off-diag corr", ".3f"),
     "variance_cv": ("variance CV", ".3f"),
     "genre_coherence_at_10": ("genre coh.@10", ".3f"),
-    "top10_median_n_ratings": ("top-10 median n_ratings", ".0f"),
-    f"top10_median_n_ratings_min{RECOMMEND_THRESHOLD}": (f"same, min {RECOMMEND_THRESHOLD}", ".0f"),
+    "top10_median_n_ratings": ("top-10 median n_ratings", ".1f"),  # a median's .5 kept
+    f"top10_median_n_ratings_min{RECOMMEND_THRESHOLD}": (f"same, min {RECOMMEND_THRESHOLD}", ".1f"),
     "spearman_variance_vs_test_importance": ("Spearman var/test importance", ".2f"),
     "spearman_variance_vs_train_importance": ("Spearman var/train importance", ".2f"),
     "spearman_index_vs_test_importance": ("Spearman -index/test importance", ".2f"),

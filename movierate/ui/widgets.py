@@ -17,6 +17,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
 from movierate.errors import MovierateError
+from movierate.explore.validation import median_text
 from movierate.ui import figures, shell, state
 from movierate.ui.text import (
     EPOCHS_COLUMN,
@@ -26,7 +27,6 @@ from movierate.ui.text import (
     ratings_text,
     table_cells,
     with_year,
-    year_text,
 )
 
 #: Column formats of the models table (:func:`movierate.ui.text.models_table`).
@@ -895,11 +895,11 @@ def show_selection(
     col.caption(f"the rest: {summary.mean_rating_rest:.2f}")
     if has_years:
         col = next(cols)
-        col.metric("Median year", text_year(summary.median_year_selected))
-        col.caption(f"the rest: {text_year(summary.median_year_rest)}")
+        col.metric("Median year", median_text(summary.median_year_selected, grouping=False))
+        col.caption(f"the rest: {median_text(summary.median_year_rest, grouping=False)}")
     col = next(cols)
-    col.metric("Median ratings per movie", f"{summary.median_ratings_selected:,.0f}")
-    col.caption(f"the rest: {summary.median_ratings_rest:,.0f}")
+    col.metric("Median ratings per movie", median_text(summary.median_ratings_selected))
+    col.caption(f"the rest: {median_text(summary.median_ratings_rest)}")
     if not summary.genres.empty:
         _selection_genres(summary.genres, key)
     left, right = st.columns(2) if has_years else (None, st.container())
@@ -950,11 +950,6 @@ def _selection_genres(genres: pd.DataFrame, key: str) -> None:
             "p_adjusted": st.column_config.NumberColumn("p-value (adjusted)", format="%.1e"),
         },
     )  # fmt: skip
-
-
-def text_year(value: float) -> str:
-    """A median year for display ("?" when unknown)."""
-    return year_text(None if value != value else round(value))
 
 
 def show_verdicts(model: Any, *, with_name: bool = False) -> None:
