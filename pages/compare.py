@@ -713,10 +713,14 @@ def pair_section(models: list) -> None:
             icon=":material/casino:",
         )
     if match is not None:
+        # views round 12: Explore counts both datasets' ratings, so its set differs here
+        differs = sets.counts_from == "A" and sets.min_ratings > 0
+        differs = differs and not widgets.without_rating_counts([model_b])
         st.info(
             f"{name_a} and {name_b} were trained on different datasets, so movies are matched "
             f"by IMDb id or title and year: {match.summary()} Neighbour overlap and "
-            f"the rotation use the {sets.n_eligible:,} matched movies{counted}.",
+            f"the rotation use the {sets.n_eligible:,} matched movies{counted}."
+            + (f" {text.RULES['explore']}" if differs else ""),
             icon=":material/join_inner:",
         )
     # two rows of two: four in a row cut their labels to "Procrustes resid…" at 1024 px

@@ -80,15 +80,19 @@ def render() -> None:
     if movie_idx is None:
         st.stop()
     movie = reference.movies.loc[movie_idx]
+    across = any(not state.same_data(m, reference) for m in models[1:])
     facts = [text.md(text.genres_text(movie["genres"]))]
     if not widgets.without_rating_counts([reference]):  # imported without counts: unknown
         facts += [
             text.ratings_text(movie["n_ratings"]),
             f"mean {float(movie['mean_rating']):.2f}",
         ]
+    facts = [fact for fact in facts if fact]
+    if across and facts:  # views round 12: another dataset's counts differ, so say whose
+        facts[0] = f"In {text.md(reference.dataset_name)}: {facts[0]}"
     st.markdown(  # no leading "·" for a dataset without genres (views round 9)
         f"### {text.heading_text(text.with_year(movie['title'], movie['year']))}\n"
-        + " · ".join(fact for fact in facts if fact)
+        + " · ".join(facts)
     )
 
     value = "cosine_similarity" if metric == "cosine" else "euclidean_distance"
@@ -105,6 +109,9 @@ def render() -> None:
         )
         # each neighbour as a row of the reference model's table (-1: the reference lacks it)
         found["film"] = explore.matching_rows(model.movies, found["movie_idx"], reference.movies)
+        # which of them every other model's dataset holds: only those can be 'in all'
+        others = [o.movies for o in models if not state.same_data(o, model)]
+        found["held"] = explore.held_by_all(model.movies, found["movie_idx"], others)
         results[model.name] = (row, found)
     # a model that lacks the movie has no list: nothing is in all of them
     lacking = [name for name, r in results.items() if r is None]
@@ -153,10 +160,14 @@ def render() -> None:
                     st.warning(note, icon=":material/scatter_plot:")
                 own = model.movies.loc[row]
                 here = text.with_year(own["title"], own["year"])
-                if here != text.with_year(movie["title"], movie["year"]):
+                other_data = not state.same_data(model, reference)
+                if other_data or here != text.with_year(movie["title"], movie["year"]):
                     counted = not widgets.without_rating_counts([model])
                     ratings = f", {text.ratings_text(own['n_ratings'])}" if counted else ""
-                    st.caption(f"Here: {text.md(here)}{ratings}")
+                    if counted and other_data:  # the heading's counts are another dataset's
+                        ratings += f", mean {float(own['mean_rating']):.2f}"
+                    where = f"In {text.md(model.dataset_name)}" if other_data else "Here"
+                    st.caption(f"{where}: {text.md(here)}{ratings}")
                 if len(models) > 1:
                     found = found.assign(shared=found["film"].isin(in_all))
                 shown = ["rank", "title", value, "shared", "year", "n_ratings", "genres"]
@@ -178,9 +189,15 @@ def render() -> None:
                     measure = "cosine similarity" if metric == "cosine" else "euclidean distance"
                     st.caption(f"{baseline} ({measure}, {model.name}).")
     if len(models) > 1:
-        across = any(not state.same_data(m, models[0]) for m in models[1:])
         names = [m.name for m in models]
-        st.caption(text.shared_neighbours_text(names, lacking, len(in_all), k, across=across))
+        held = {
+            name: (int(r[1]["held"].sum()), len(r[1]))
+            for name, r in results.items()
+            if r is not None and across
+        }
+        st.caption(
+            text.shared_neighbours_text(names, lacking, len(in_all), k, across=across, held=held)
+        )
 
 
 shell.require_router()

@@ -129,8 +129,11 @@ def test_pca_lines_compare_the_movies_shown_at_each_end(home):
     assert "arthouse" not in shown  # no example of what a component 'should' encode
     tables = [df.value for df in at.dataframe]
     top, bottom = tables[0], tables[1]  # component 1: top end, then bottom end
-    years = f"median year {top['year'].median():.0f} vs {bottom['year'].median():.0f}"
-    ratings = f"median ratings {top['n_ratings'].median():,.0f} vs"
+    from movierate.explore.validation import median_text
+
+    year_a, year_b = (median_text(t["year"].median(), grouping=False) for t in (top, bottom))
+    years = f"median year {year_a} vs {year_b}"
+    ratings = f"median ratings {median_text(top['n_ratings'].median())} vs"
     line = next(c.value for c in at.caption if years in c.value)
     assert ratings in line
     genre, top_count, bottom_count = re.match(

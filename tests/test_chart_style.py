@@ -184,3 +184,27 @@ def test_the_popularity_scatter_starts_its_x_axis_at_the_data():
     )  # fmt: skip
     spec = charts.popularity_chart(frame, "norm")
     assert spec["encoding"]["x"]["scale"] == {"zero": False}
+
+
+def test_dimension_report_bars_are_titled_by_what_they_draw():
+    """Views round 12: with no held-out share drawn, the variance bars were still titled
+    "Importance of each dimension" and read as each dimension's importance."""
+    prefix = pd.DataFrame({"k": [0, 1], "rmse_index": [1.0, 0.9], "rmse_pca": [1.0, 0.9]})
+    dims = pd.DataFrame(
+        {"heldout_share": [1.0], "movie_variance_share": [1.0], "user_variance_share": [1.0]}
+    )
+
+    def title(frame):
+        bars, _ = charts.dimension_report_charts(frame, prefix)
+        text, subtitle = bars["title"]["text"], bars["title"].get("subtitle")
+        return joined(text), joined(subtitle) if subtitle else None
+
+    def joined(lines):
+        return lines if isinstance(lines, str) else " ".join(lines)
+
+    assert title(dims) == ("Importance of each dimension", None)
+    shown, subtitle = title(dims.assign(heldout_share=np.nan))
+    assert "importance" not in shown.lower() and shown.startswith("Variance share")
+    assert "no held-out importance" in subtitle
+    deep = dims.assign(heldout_share=np.nan, movie_input_share=[1.0])
+    assert "importance" not in title(deep)[0].lower()

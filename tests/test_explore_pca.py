@@ -93,6 +93,31 @@ def test_ends_contrast_of_movies_without_years_leaves_the_year_out():
     assert ends_contrast(rows) == "median ratings 20 vs 150."
 
 
+def test_ends_contrast_keeps_the_half_of_an_even_count_s_median():
+    """Views round 12: ratings 12, 16, 12, 13, 33, 10, 16, 22 (median 14.5) read "median
+    ratings 14" while years of median 1995.5 read "1996": half to even, one down, one up."""
+    from movierate.explore.pca import ends_contrast
+
+    rows = pd.DataFrame(
+        {
+            "end": ["top"] * 8 + ["bottom"] * 2,
+            "genres": [""] * 10,
+            "year": [2000] * 8 + [1995, 1996],
+            "n_ratings": [12, 16, 12, 13, 33, 10, 16, 22, 1000, 2001],
+        }
+    )
+    assert ends_contrast(rows) == "median year 2000 vs 1995.5; median ratings 14.5 vs 1,500.5."
+
+
+def test_the_selection_panel_shows_a_median_with_its_half():
+    from movierate.explore.validation import median_text
+
+    assert [median_text(v) for v in (14.5, 16.0, 1500.5, float("nan"))] == [
+        "14.5", "16", "1,500.5", "?"
+    ]  # fmt: skip
+    assert median_text(1995.5, grouping=False) == "1995.5"
+
+
 def test_a_genre_gap_random_lists_reach_is_said_to_be_within_chance():
     """Accuracy review round 5: the line always named the largest of ~18 genre gaps; random
     embeddings gave 4 of 8 or more in 15% of components."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from test_explore_helpers import movies_table, planted_clusters
@@ -110,7 +112,23 @@ def test_too_few_movies_with_a_genre_says_which_limit_applies():
         }
     )
     x = np.random.default_rng(0).normal(size=(6, 3))
-    with pytest.raises(DataError, match="Only 3 movies have a genre at all, so lower k below"):
+    with pytest.raises(DataError, match="Only 3 movies have a genre at all; genre coherence@5"):
         genre_coherence(x, movies, k=5, min_ratings=1)
-    with pytest.raises(DataError, match="with no filter, k must stay below 3"):
+    with pytest.raises(DataError, match=r"at least 10 ratings and a genre \(3 have a genre"):
         genre_coherence(x, movies, k=2, min_ratings=10)
+
+
+def test_no_genres_at_all_is_said_without_advising_a_setting():
+    """Views round 12: a dataset without genres was told "Only 0 movies have a genre at all,
+    so lower k below that" by callers (the study) that have no k."""
+    import pandas as pd
+
+    movies = pd.DataFrame(
+        {"movie_id": range(30), "title": list("abcdefghijklmnopqrstuvwxyz1234"),
+         "year": [None] * 30, "genres": [""] * 30, "n_ratings": [50] * 30}
+    )  # fmt: skip
+    x = np.random.default_rng(0).normal(size=(30, 3))
+    with pytest.raises(DataError) as raised:
+        genre_coherence(x, movies, k=10, min_ratings=10)
+    said = str(raised.value)
+    assert "has a genre" in said and not re.search(r"\b(lower|k below|min_ratings)\b", said)

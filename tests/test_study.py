@@ -646,3 +646,26 @@ def test_a_live_study_s_claim_holds_against_overwrite(tmp_path):
         assert running.claim() == out
         with study.Output(Path(out), True) as late:
             assert late.claim() == tmp_path / "O-2"
+
+
+def test_a_dataset_without_genres_is_studied_with_genre_coherence_left_out(
+    tmp_path, movielens_dir, monkeypatch, capsys
+):
+    """Views round 12: `study` on a user's file without genres trained, then stopped with
+    "Only 0 movies have a genre at all, so lower k below that" (study has no k) and wrote
+    nothing. Genre coherence is NaN now, and the output and study.md say why."""
+    from movierate.data import from_csv
+
+    monkeypatch.setenv("MOVIERATE_HOME", str(tmp_path / "home"))
+    rng = np.random.default_rng(0)
+    rows = [(u, m, int(rng.integers(1, 6))) for u in range(80) for m in range(60)
+            if rng.random() < 0.4]  # fmt: skip
+    pd.DataFrame(rows, columns=["user", "item", "rating"]).to_csv(tmp_path / "r.csv", index=False)
+    from_csv(tmp_path / "r.csv", save_as="nogenres")
+    out = tmp_path / "out"
+    cli = ["study", "--datasets", "nogenres", "--dims", "4", "--seeds", "0", "--epochs", "1"]
+    assert main([*cli, "--variants", "l2", "--no-save", "--out", str(out)]) == 0
+    assert "nogenres: genre coherence is left out (NaN)" in capsys.readouterr().err
+    frame = pd.read_csv(out / "results.csv")
+    assert frame["genre_coherence_at_10"].isna().all() and frame["test_rmse"].notna().all()
+    assert "**No genre coherence for nogenres**" in (out / "study.md").read_text()

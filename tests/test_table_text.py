@@ -105,3 +105,32 @@ def test_no_page_draws_a_table_around_show_table():
         "movierate/ui/widgets.py:dataframe",
         "movierate/ui/your_ratings.py:data_editor",
     ]
+
+
+@pytest.mark.parametrize("first", [HEBREW, ARABIC, "=1+2", "Toy Story"])
+def test_a_cell_of_several_titles_is_left_to_right_with_each_title_isolated(first):
+    """Views round 12: Rate's 'because' cell that began with a Hebrew title was drawn right to
+    left as a whole (its commas led the items, each note sat on the wrong side of its title)."""
+    from movierate.ui.text import titles_cell
+
+    cell = titles_cell([(first, "(rated 5: +0.59)"), ("Heat", "(rated 2: +0.10)")])
+    assert cell == f"{LRM}{FSI}{first}{PDI} (rated 5: +0.59), {FSI}Heat{PDI} (rated 2: +0.10)"
+    assert table_cell(cell) is cell  # shown as it is: left to right, formula-safe
+    # a title's own isolate controls cannot end the isolate early
+    sneaky = titles_cell([(f"a{PDI}\u202eb", "(rated 1: +0.01)")])
+    assert sneaky.count(FSI) == sneaky.count(PDI) == 1 and "\u202e" not in sneaky
+
+
+def test_rate_shows_each_because_title_isolated_and_keeps_the_data_plain(trained_home):
+    from apptest_helpers import open_page
+
+    from movierate import explore, store
+
+    at = open_page("pages/rate.py", model="small-mf", rated="1:5,50:4,100:1")
+    recs = next(d.value for d in at.dataframe if "because" in d.value.columns)
+    named = [cell for cell in recs["because"] if cell]
+    assert named and all(cell.startswith(LRM + FSI) for cell in named)
+    assert all(cell.count(FSI) == cell.count(PDI) == cell.count(" (rated ") for cell in named)
+    model = store.load_model("small-mf")
+    data = explore.recommend_from_ratings(model, {0: 5.0, 1: 4.0, 2: 1.0})
+    assert not any(FSI in text or LRM in text for text in data.recommended["because"])

@@ -112,7 +112,9 @@ class FoldInRecommendations:
     """Recommendations for a folded-in user and what drove them."""
 
     fold: FoldIn
-    recommended: pd.DataFrame  # rank, movie columns, predicted, because (titles)
+    #: rank, movie columns, predicted, because (the titles as one text) and because_parts
+    #: (each (title, "(rated 5: +0.20)") on its own: a view isolates each title's direction)
+    recommended: pd.DataFrame
     reasons: pd.DataFrame  # REASON_COLUMNS
     coordinates: np.ndarray | None  # (2,) on the users map when a PCA was given
     message: str
@@ -256,8 +258,8 @@ def recommend_from_ratings(
     for j, row in enumerate(rec_rows):
         order = np.argsort(-taste[j], kind="stable")
         because.append(  # with the rating: a disliked film's taste can push a movie up
-            ", ".join(  # the push: how much it raised this pick's score (accuracy round 8)
-                f"{titles[fold.rows[i]]} (rated {fold.ratings[i]:g}: {taste[j, i]:+.2f})"
+            tuple(  # the push: how much it raised this pick's score (accuracy round 8)
+                (titles[fold.rows[i]], f"(rated {fold.ratings[i]:g}: {taste[j, i]:+.2f})")
                 for i in order[:n_reasons]
                 if taste[j, i] >= 0.005  # a push that prints as +0.00 is no reason
             )
@@ -274,7 +276,8 @@ def recommend_from_ratings(
                     float(taste[j, i]),
                 )
             )
-    recommended["because"] = because
+    recommended["because"] = [", ".join(f"{t} {n}" for t, n in parts) for parts in because]
+    recommended["because_parts"] = because
     reasons = pd.DataFrame(records, columns=REASON_COLUMNS)
     coordinates = None
     if pca is not None:

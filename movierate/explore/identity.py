@@ -105,3 +105,15 @@ def matching_rows(
             f"{rows.min()} to {rows.max()}."
         )
     return _entry(model_movies_a, model_movies_b).a_to_b[rows]
+
+
+def held_by_all(
+    model_movies_a: pd.DataFrame, rows_a: Any, others: list[pd.DataFrame]
+) -> np.ndarray:
+    """Per row of ``rows_a``, whether every movies table in ``others`` holds the same film
+    (:func:`matching_rows`): the films of A's list that another dataset could list too (views
+    round 12: Neighbours' "0 of 10 in all" hid that 9 of the 10 were not in the other one)."""
+    held = np.ones(len(np.asarray(rows_a).reshape(-1)), dtype=bool)
+    for movies in others:
+        held &= matching_rows(model_movies_a, rows_a, movies) >= 0
+    return held

@@ -21,6 +21,7 @@ from movierate.explore.validation import (
     check_movies,
     eligible_rows,
     genre_lists,
+    median_text,
     movie_columns,
 )
 
@@ -152,9 +153,9 @@ def ends_contrast(rows: pd.DataFrame, pool: pd.DataFrame | None = None) -> str:
                             f"this large in {share:.0%} of draws)"
                         )
                 parts.append(gap)
-    for column, label, fmt in (
-        ("year", "median year", "{:.0f}"),
-        ("n_ratings", "median ratings", "{:,.0f}"),
+    for column, label, grouping in (
+        ("year", "median year", False),
+        ("n_ratings", "median ratings", True),
     ):
         if column in rows:
             # as float with NaN: an all-missing nullable column's median would be pd.NA
@@ -167,7 +168,8 @@ def ends_contrast(rows: pd.DataFrame, pool: pd.DataFrame | None = None) -> str:
                 for end in (top, bottom)
             )
             if np.isfinite(a) and np.isfinite(b):
-                parts.append(f"{label} {fmt.format(a)} vs {fmt.format(b)}")
+                a, b = (median_text(v, grouping=grouping) for v in (a, b))
+                parts.append(f"{label} {a} vs {b}")
     return "; ".join(parts) + "." if parts else ""
 
 

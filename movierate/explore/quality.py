@@ -91,22 +91,13 @@ def genre_coherence(
     check_movies(movies, len(x))
     k = check_k(k)
     min_ratings = check_min_ratings(min_ratings)
+    if shortfall := coherence_shortfall(movies, k=k, min_ratings=min_ratings):
+        raise DataError(shortfall)
     counts = n_ratings_of(movies)
     rated = np.flatnonzero(counts >= min_ratings)
     rows = rated[genre_flags(movies)[rated]]
     n_eligible = len(rows)
     rows = most_rated(rows, counts, max_movies)  # lists parsed for these only (~0.1 s / 10k)
-    if len(rows) <= k:
-        with_genre = int(np.count_nonzero(genre_flags(movies)))
-        fix = (
-            f"Lower min_ratings or k (with no filter, k must stay below {with_genre})."
-            if with_genre > k
-            else f"Only {with_genre} movies have a genre at all, so lower k below that."
-        )
-        raise DataError(
-            f"Only {len(rows)} movies have at least {min_ratings} ratings and a genre; "
-            f"genre coherence@{k} needs more than {k}. {fix}"
-        )
     incidence = genre_incidence(genre_lists(movies.iloc[rows]))
     neighbours = NeighbourIndex(x, movies).neighbour_rows(rows, k=k, metric=metric, candidates=rows)
     position = np.full(len(x), -1, dtype=np.int64)
@@ -124,6 +115,32 @@ def genre_coherence(
         baseline=float(per_movie["baseline"].mean()),
         per_movie=per_movie,
         n_eligible=n_eligible,
+    )
+
+
+def coherence_shortfall(movies: pd.DataFrame, *, k: int, min_ratings: int) -> str | None:
+    """Why genre coherence@``k`` over the movies with ``min_ratings`` ratings cannot be
+    measured (too few of them have a genre), or None. Facts only, no advice on a setting:
+    its callers differ in what they let a user change (views round 12: the study, which has
+    no k, was told to "lower k below" 0).
+
+    >>> movies = pd.DataFrame({"genres": [""] * 20, "n_ratings": [50] * 20})
+    >>> coherence_shortfall(movies, k=10, min_ratings=10)
+    'None of these movies has a genre, so there is no genre coherence to measure.'
+    """
+    flags = genre_flags(movies)
+    eligible = int(np.count_nonzero(flags & (n_ratings_of(movies) >= min_ratings)))
+    if eligible > k:
+        return None
+    with_genre = int(np.count_nonzero(flags))
+    if with_genre == 0:
+        return "None of these movies has a genre, so there is no genre coherence to measure."
+    needs = f"genre coherence@{k} needs more than {k}"
+    if with_genre <= k:
+        return f"Only {with_genre} movies have a genre at all; {needs}."
+    return (
+        f"Only {eligible} movies have at least {min_ratings} ratings and a genre ({with_genre} "
+        f"have a genre with any number of ratings); {needs}."
     )
 
 

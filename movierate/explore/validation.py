@@ -120,6 +120,20 @@ def n_ratings_of(movies: pd.DataFrame) -> np.ndarray:
     return pd.to_numeric(movies["n_ratings"], errors="coerce").fillna(0).to_numpy(np.int64)
 
 
+def median_text(value: float, *, grouping: bool = True) -> str:
+    """A median of whole numbers (rating counts, years) as text, its .5 kept: the middle of an
+    even count read "14" for 14.5 beside "1996" for 1995.5 (Python rounds half to even; views
+    round 12). ``grouping``: thousands separators (none for a year); "?" when unknown.
+
+    >>> median_text(14.5), median_text(1995.5, grouping=False), median_text(1234.0)
+    ('14.5', '1995.5', '1,234')
+    """
+    if not np.isfinite(value):
+        return "?"
+    comma = "," if grouping else ""
+    return format(value, f"{comma}.{0 if float(value).is_integer() else 1}f")
+
+
 def eligible_rows(movies: pd.DataFrame, min_ratings: int, *, at_least: int = 1) -> np.ndarray:
     """Row positions of movies with at least ``min_ratings`` ratings (sorted).
 

@@ -23,9 +23,16 @@ from movierate.explore.penalties import (
     uniform_ks,
     whitening_penalty,
 )
+from movierate.explore.quality import coherence_shortfall
 from movierate.explore.verdicts import shaped_rows
 from movierate.spec import ModelSpec
-from movierate.study.plan import ABLATION_TRAIN_ROWS, MIN_RATINGS, PREFIX_KS, RECOMMEND_THRESHOLD
+from movierate.study.plan import (
+    ABLATION_TRAIN_ROWS,
+    COHERENCE_K,
+    MIN_RATINGS,
+    PREFIX_KS,
+    RECOMMEND_THRESHOLD,
+)
 
 
 @dataclass(frozen=True)
@@ -219,6 +226,21 @@ def recommendation_obscurity(
     return float(np.median(np.concatenate(counts)))
 
 
+def genre_coherence_note(movies: pd.DataFrame) -> str | None:
+    """Why the study leaves genre coherence out for these movies (a dataset without genres),
+    or None: it is NaN then, never a stop after training (views round 12)."""
+    return coherence_shortfall(movies, k=COHERENCE_K, min_ratings=MIN_RATINGS)
+
+
+def genre_coherence_at_10(model: store.TrainedModel) -> float:
+    """Genre coherence@10 over the movies with :data:`MIN_RATINGS` ratings; NaN where
+    :func:`genre_coherence_note` says it cannot be measured."""
+    if genre_coherence_note(model.movies):
+        return math.nan
+    found = explore.model_genre_coherence(model, k=COHERENCE_K, min_ratings=MIN_RATINGS)
+    return found.coherence
+
+
 def analyse(
     model: store.TrainedModel, ds: RatingsDataset, split: Split, users: np.ndarray
 ) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
@@ -257,9 +279,7 @@ def analyse(
         "variance_max_min_ratio": float(variance.max() / variance.min())
         if variance.min() > 0
         else math.inf,
-        "genre_coherence_at_10": explore.model_genre_coherence(
-            model, k=10, min_ratings=MIN_RATINGS
-        ).coherence,
+        "genre_coherence_at_10": genre_coherence_at_10(model),
         "top10_median_n_ratings": recommendation_obscurity(model, ds, users, 0),
         f"top10_median_n_ratings_min{RECOMMEND_THRESHOLD}": recommendation_obscurity(
             model, ds, users, RECOMMEND_THRESHOLD

@@ -10,6 +10,8 @@ from movierate.spec import ModelSpec
 
 #: Movies with fewer ratings are left out of the embedding statistics.
 MIN_RATINGS = 10
+#: Neighbours per movie of the study's genre coherence.
+COHERENCE_K = 10
 #: Min-ratings threshold of the "threshold instead of L2" recommendation comparison.
 RECOMMEND_THRESHOLD = 20
 #: Training rows (a fixed random sample) on which the dimension ablation is also measured.

@@ -17,6 +17,7 @@ import pandas as pd
 from movierate import atomic, spreadsheet
 from movierate.errors import DataError, StoreError
 from movierate.study.plan import (
+    COHERENCE_K,
     EXACT_SUFFIX,
     MIN_RATINGS,
     PREFIX_KS,
@@ -369,8 +370,8 @@ TABLE_COLUMNS: dict[str, tuple[str, str]] = {
     "mean_abs_offdiag_corr": ("mean abs off-diag corr", ".3f"),
     "variance_cv": ("variance CV", ".3f"),
     "genre_coherence_at_10": ("genre coh.@10", ".3f"),
-    "top10_median_n_ratings": ("top-10 median n_ratings", ".0f"),
-    f"top10_median_n_ratings_min{RECOMMEND_THRESHOLD}": (f"same, min {RECOMMEND_THRESHOLD}", ".0f"),
+    "top10_median_n_ratings": ("top-10 median n_ratings", ".1f"),  # a median's .5 kept
+    f"top10_median_n_ratings_min{RECOMMEND_THRESHOLD}": (f"same, min {RECOMMEND_THRESHOLD}", ".1f"),
     "spearman_variance_vs_test_importance": ("Spearman var/test importance", ".2f"),
     "spearman_variance_vs_train_importance": ("Spearman var/train importance", ".2f"),
     "spearman_index_vs_test_importance": ("Spearman -index/test importance", ".2f"),
@@ -486,6 +487,7 @@ def markdown_report(frame: pd.DataFrame, plan: StudyPlan, seconds: float) -> str
             f"{'it' if len(missing) == 1 else 'them'} (the tables below are the datasets it "
             "finished; a study writes its results after each dataset).",
         ]
+    lines += _no_coherence(frame)
     keys = {"dataset": ("dataset", "s"), "dim": ("dim", "d"), "variant": ("variant", "s")}
     for title, variants, measures in QUESTIONS:
         chosen = _ordered(summary, variants)
@@ -525,6 +527,23 @@ def markdown_report(frame: pd.DataFrame, plan: StudyPlan, seconds: float) -> str
         columns |= {c: (c.removeprefix("final_"), ".4g") for c in trained}
         lines.append(_table(summary, columns))
     return "\n".join(lines) + "\n"
+
+
+def _no_coherence(frame: pd.DataFrame) -> list[str]:
+    """A note on the datasets whose genre coherence is left out (views round 12: a dataset
+    without genres stopped the study after training)."""
+    column = "genre_coherence_at_10"
+    if column not in frame:
+        return []
+    none = [d for d, g in frame.groupby("dataset", sort=False) if g[column].isna().all()]
+    if not none:
+        return []
+    return [
+        "",
+        f"**No genre coherence for {', '.join(none)}** ('-' in its column): at most {COHERENCE_K} "
+        f"of the movies with >= {MIN_RATINGS} ratings have a genre (a dataset without genres has "
+        f"none), too few for the {COHERENCE_K} nearest neighbours.",
+    ]
 
 
 def _references(group: pd.DataFrame) -> list[str]:

@@ -562,6 +562,18 @@ REPORT_SERIES = {
     **IMPORTANCE_SERIES,
     "movie_variance_share": "movie variance (weighted by ratings)",
 }
+
+
+def _shares_title(labels: list[str]) -> tuple[str, str | None]:
+    """Title and subtitle of the report's bars naming what is drawn: "importance" only beside
+    held-out bars (views round 12: variance shares alone were titled "Importance of each
+    dimension" and read as each dimension's importance)."""
+    if REPORT_SERIES["heldout_share"] in labels:
+        return "Importance of each dimension", None
+    drawn = "Variance share" if all("variance" in label for label in labels) else "Shares"
+    return f"{drawn} per dimension", "no held-out importance: see below"
+
+
 #: The prefix curves of :func:`dimension_report_chart`: column -> (label, colour, dash); the
 #: colour a :func:`colour` index (its black in the page's text colour: black dots on the dark
 #: theme, views round 10).
@@ -619,7 +631,7 @@ def dimension_report_charts(
     left = {
         "usermeta": SVG,
         "data": {"values": bars},
-        "title": _title("Importance of each dimension", None),
+        "title": _title(*_shares_title(labels)),
         "height": height,
         "autosize": {"type": "fit-x", "contains": "padding"},
         "mark": "bar",

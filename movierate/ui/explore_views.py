@@ -239,7 +239,7 @@ def set_members(name: str, found: explore.MovieSet, movies: pd.DataFrame) -> Non
     if len(found.rows) <= FEW_MEMBERS and found.reading != "closest":  # named on the line
         few = movies.iloc[found.rows]
         names = zip(few["title"], few["year"], strict=True)
-        line += ": " + "; ".join(text.md(text.with_year(t, y)) for t, y in names)
+        line += ": " + "; ".join(text.isolated(text.md(text.with_year(t, y))) for t, y in names)
     line += "."
     if found.reading == "closest":
         st.warning(line, icon=":material/search_off:")
@@ -651,11 +651,15 @@ def render_two_models(model_a: Any, model_b: Any) -> None:
     )
     top = top_col.slider("Movies that moved most", 5, 50, 15, key="al_top", bind="query-params")
     layout = state.cached(_align, model_a, model_b, min_ratings=min_ratings, top=top)
+    # views round 12: Compare counts A's ratings only, so over two datasets its set differs
+    across = not state.same_data(model_a, model_b) and not widgets.without_rating_counts(
+        [model_a, model_b]
+    )
     st.caption(
-        f"{text.alignment_text(len(layout.coordinates), min_ratings, layout.residual)} "
-        "'Moved most' ranks the "
-        "movies by how far they moved in the full space; a short line only means most of the "
-        f"move is off these two axes. {explore.displacement_note(layout)}"
+        text.alignment_text(len(layout.coordinates), min_ratings, layout.residual, across=across)
+        + " 'Moved most' ranks the movies by how far they moved in the full space; a short "
+        f"line only means most of the move is off these two axes. "
+        f"{explore.displacement_note(layout)}"
     )
     moved = layout.moved_most
     if moved.empty:

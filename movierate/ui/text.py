@@ -124,6 +124,36 @@ def table_cell(value: Any) -> Any:
     return value
 
 
+def isolated(text: str) -> str:
+    r"""``text`` between FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE: a right-to-left
+    title keeps its own order and cannot turn the text around it (views round 12: a list
+    that began with a Hebrew title read backwards). Display only.
+
+    >>> isolated("\u05e1\u05e8\u05d8") == "\u2068\u05e1\u05e8\u05d8\u2069"
+    True
+    """
+    return f"\u2068{text}\u2069"
+
+
+def titles_cell(parts: Sequence[tuple[str, str]], separator: str = ", ") -> str:
+    r"""Several titles in one table cell, each with its note: ``[(title, "(rated 5: +0.20)")]``
+    -> ``"Title (rated 5: +0.20), ..."``, laid out left to right with each title isolated
+    (:func:`isolated`; its own bidi controls shown escaped, :func:`displayable`, so none
+    ends the isolate early). A cell that begins with a Hebrew or Arabic title was drawn right
+    to left as a whole: its commas led the items and the notes sat on the wrong side (views
+    round 12). The leading LEFT-TO-RIGHT MARK also keeps a formula-like title inert
+    (:func:`table_cell`). Display only, never in data or exports.
+
+    >>> cell = titles_cell([("\u05e1\u05e8\u05d8", "(rated 5: +0.59)"), ("Heat", "(rated 4)")])
+    >>> cell == "\u200e\u2068\u05e1\u05e8\u05d8\u2069 (rated 5: +0.59), \u2068Heat\u2069 (rated 4)"
+    True
+    >>> titles_cell([])
+    ''
+    """
+    items = [f"{isolated(displayable(title))} {note}".rstrip() for title, note in parts]
+    return _LRM + separator.join(items) if items else ""
+
+
 def table_cells(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with :func:`table_cell` applied to its text columns and text index, for
     ``st.dataframe`` (``frame`` itself is left as it is)."""
@@ -464,11 +494,27 @@ def _mean_there(summary: dict[str, Any]) -> str:
 
 
 def shared_neighbours_text(
-    names: list[str], lacking: list[str], n_in_all: int, k: int, *, across: bool = False
+    names: list[str],
+    lacking: list[str],
+    n_in_all: int,
+    k: int,
+    *,
+    across: bool = False,
+    held: dict[str, tuple[int, int]] | None = None,
 ) -> str:
     """The caption under the Neighbours tables: which models were compared and how many of the
     ``k`` neighbours every one of them lists (none when a model lacks the movie: it has no
-    list); ``across``: the models come from different datasets (films matched by identity)."""
+    list); ``across``: the models come from different datasets (films matched by identity);
+    ``held``: per model, (films of its list every other model's dataset holds, list length),
+    said where some are missing (views round 12: "0 of 10" hid that 9 of 10 could not be
+    ticked).
+
+    >>> print(shared_neighbours_text(["a", "b"], [], 0, 10, across=True,
+    ...                              held={"a": (1, 10), "b": (10, 10)}))
+    Ticked in 'in all': films that every one of a and b lists among its 10 nearest, matched by
+    identity across datasets: 0 of 10 here. Only the films every other model's dataset holds can
+    be ticked, of each list: a 1 of 10, b 10 of 10.
+    """
     compared = names_text(names)
     if lacking:
         return (
@@ -476,11 +522,18 @@ def shared_neighbours_text(
             f"{names_text(lacking)} {'lacks' if len(lacking) == 1 else 'lack'} this movie, so "
             f"{'it has' if len(lacking) == 1 else 'they have'} no list to agree with."
         )
-    return (
+    said = (
         f"Ticked in 'in all': films that every one of {compared} lists among its {k} nearest"
         + (", matched by identity across datasets" if across else "")
         + f": {n_in_all} of {k} here."
     )
+    if held and any(n < of for n, of in held.values()):
+        counts = ", ".join(f"{name} {n} of {of}" for name, (n, of) in held.items())
+        said += (
+            " Only the films every other model's dataset holds can be ticked, of each list: "
+            f"{counts}."
+        )
+    return said
 
 
 def names_text(names: list[str]) -> str:
@@ -489,15 +542,29 @@ def names_text(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def alignment_text(n_common: int, min_ratings: int, residual: float) -> str:
+def alignment_text(
+    n_common: int, min_ratings: int, residual: float, *, across: bool = False
+) -> str:
     """What the Two-models alignment measured: over which movies, and the residual with its
-    true scale (best rotation and scale, so 0 = the same geometry, 1 = B fits none of A)."""
+    true scale (best rotation and scale, so 0 = the same geometry, 1 = B fits none of A);
+    ``across``: models of two datasets, where Compare counts other movies (:data:`RULES`)."""
     return (
         f"{n_common:,} common movies; residual after the best rotation and scaling "
         f"{residual:.3f} (0 = the same geometry, 1 = B's best fit explains none of A; unrelated "
         f"embeddings come close to 1), over the movies with at least {min_ratings} ratings in "
-        "both models."
+        "both models." + (f" {RULES['compare']}" if across and min_ratings else "")
     )
+
+
+#: How each page picks the shared movies "with at least N ratings" of two models of different
+#: datasets, said on the other page: the same two models showed two Procrustes residuals over
+#: 700 and 691 movies, unexplained (views round 12).
+RULES = {
+    "compare": "Compare's 'Movie by movie' counts the ratings in A's dataset only, so its "
+    "movie count and residual can differ a little from these.",
+    "explore": "Explore's two-model view keeps the movies with that many ratings in both "
+    "datasets, so its movie count and residual can differ a little from these.",
+}
 
 
 def predictions_scale_text(name: str, shown: Any) -> str:

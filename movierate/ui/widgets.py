@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from movierate.errors import MovierateError
+from movierate.explore.validation import median_text
 from movierate.ui import figures, shell, state
 from movierate.ui.text import (
     EPOCHS_COLUMN,
@@ -25,7 +26,6 @@ from movierate.ui.text import (
     ratings_text,
     table_cells,
     with_year,
-    year_text,
 )
 
 #: Column formats of the models table (:func:`movierate.ui.text.models_table`).
@@ -537,18 +537,20 @@ def show_movies(
     )
 
 
-#: Free-text columns of the movie and model tables, which :func:`numbers_first` puts last.
+#: Free-text columns of the movie and model tables, which :func:`numbers_first` puts last,
+#: in this order: the title first, the longest lists (a pick's 'because') last.
 TEXT_COLUMNS = (
     "title", "rated", "genres", "group", "dataset", "family", "regularizers", "test rows",
-    "created (UTC)", "genres above popularity",
+    "created (UTC)", "genres above popularity", "because",
 )  # fmt: skip
 
 
 def numbers_first(table: pd.DataFrame) -> pd.DataFrame:
-    """``table`` with its :data:`TEXT_COLUMNS` moved to the end, in their order: a window
-    narrower than the table cut right-aligned numbers to their first digits (views round 7:
-    307 ratings read "3"; round 10: a cosine of 0.896 read "0.8" beside a title)."""
-    text_columns = [c for c in table.columns if c in TEXT_COLUMNS]
+    """``table`` with its :data:`TEXT_COLUMNS` moved to the end, in :data:`TEXT_COLUMNS`'
+    order: a window narrower than the table cut right-aligned numbers to their first digits
+    (views round 7: 307 ratings read "3"; round 10: a cosine of 0.896 read "0.8" beside a
+    title; round 12: Rate's long 'because' pushed the year and the recommended title out)."""
+    text_columns = sorted((c for c in table.columns if c in TEXT_COLUMNS), key=TEXT_COLUMNS.index)
     return table[[c for c in table.columns if c not in text_columns] + text_columns]
 
 
@@ -893,11 +895,11 @@ def show_selection(
     col.caption(f"the rest: {summary.mean_rating_rest:.2f}")
     if has_years:
         col = next(cols)
-        col.metric("Median year", text_year(summary.median_year_selected))
-        col.caption(f"the rest: {text_year(summary.median_year_rest)}")
+        col.metric("Median year", median_text(summary.median_year_selected, grouping=False))
+        col.caption(f"the rest: {median_text(summary.median_year_rest, grouping=False)}")
     col = next(cols)
-    col.metric("Median ratings per movie", f"{summary.median_ratings_selected:,.0f}")
-    col.caption(f"the rest: {summary.median_ratings_rest:,.0f}")
+    col.metric("Median ratings per movie", median_text(summary.median_ratings_selected))
+    col.caption(f"the rest: {median_text(summary.median_ratings_rest)}")
     if not summary.genres.empty:
         _selection_genres(summary.genres, key)
     left, right = st.columns(2) if has_years else (None, st.container())
@@ -948,11 +950,6 @@ def _selection_genres(genres: pd.DataFrame, key: str) -> None:
             "p_adjusted": st.column_config.NumberColumn("p-value (adjusted)", format="%.1e"),
         },
     )  # fmt: skip
-
-
-def text_year(value: float) -> str:
-    """A median year for display ("?" when unknown)."""
-    return year_text(None if value != value else round(value))
 
 
 def show_verdicts(model: Any, *, with_name: bool = False) -> None:

@@ -34,8 +34,8 @@ _FULL = "rated_full"
 _EDITOR_RESETS = "rated_editor_resets"
 #: Columns shown for a recommendation.
 RECOMMENDED_COLUMNS = [
-    "rank", "title", "predicted", "also average", "vs average", "because", "year", "n_ratings",
-    "genres",
+    "rank", "predicted", "also average", "vs average", "year", "n_ratings", "title", "genres",
+    "because",
 ]  # fmt: skip
 
 
@@ -283,8 +283,11 @@ def render_your_ratings(
     recs = explore.recommend_from_ratings(model, rows, k=k, min_ratings=min_ratings, pca=pca)
     st.subheader("Recommended for you")
     st.caption(f"{recs.message} {text.predictions_scale_text(model.name, recs.shown)}")
+    recommended = recs.recommended.assign(  # each title isolated (views round 12)
+        because=recs.recommended["because_parts"].map(text.titles_cell)
+    )
     widgets.show_movies(
-        recs.recommended[[c for c in RECOMMENDED_COLUMNS if c in recs.recommended.columns]],
+        recommended[[c for c in RECOMMENDED_COLUMNS if c in recommended.columns]],
         key="your_recs",
     )
     left, right = st.columns([3, 2])  # recheck: at half width the pushes were cut off
@@ -414,7 +417,7 @@ def _one_rating_per_film(model: Any, rows: dict[int, float]) -> dict[int, float]
     if len(kept) == len(rows):
         return rows
     dropped = [row for row in rows if kept[int(film[row])] != row]
-    titles = ", ".join(text.md(model.movies["title"].iloc[r]) for r in dropped[:3])
+    titles = ", ".join(text.isolated(text.md(model.movies["title"].iloc[r])) for r in dropped[:3])
     st.info(
         f"{len(dropped)} film(s) are rated twice under their two ids in "
         f"{text.md(model.dataset_name)} ({titles}); only the later rating of each counts.",
