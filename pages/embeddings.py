@@ -59,11 +59,12 @@ def render() -> None:
             "Matrix", ["covariance", "correlation"], default="covariance", key="matrix",
             required=True, bind="query-params",
         )  # fmt: skip
-        weighting = controls[1].selectbox(
+        weighting = widgets.bound_selectbox(
+            controls[1],
             "Movie weighting",
-            explore.WEIGHTINGS,
+            list(explore.WEIGHTINGS),
             key="weighting",
-            bind="query-params",
+            why=f"weighting must be one of {', '.join(explore.WEIGHTINGS)}",
             help="Uniform: every movie counts the same. n_ratings / log: popular movies count "
             "more, so rarely rated movies (pulled to the origin by regularization) matter less.",
         )
@@ -496,6 +497,11 @@ def render() -> None:
             params: dict = {"min_ratings": 0}
             if widgets.without_rating_counts([model]):
                 cols[0].caption("Min. ratings: off, every movie is used (no rating counts).")
+                widgets.say_link_outside(
+                    "tsne_min",
+                    ["0"],
+                    f"{model.name}'s movies have no rating counts, so every movie is used",
+                )
             else:
                 params["min_ratings"] = widgets.whole_number_input(
                     "Min. ratings",
@@ -534,9 +540,10 @@ def render() -> None:
                         help="How tightly UMAP may pack points together.",
                     )
                 )  # fmt: skip
-            params["metric"] = cols[1 if method == "pca" else 3].selectbox(
-                "Metric", explore.METRICS, key="tsne_metric", bind="query-params"
-            )
+            params["metric"] = widgets.bound_selectbox(
+                cols[1 if method == "pca" else 3], "Metric", list(explore.METRICS),
+                key="tsne_metric", why=f"the metric must be one of {', '.join(explore.METRICS)}",
+            )  # fmt: skip
             if method == "pca":  # any two components, as the Projector offers
                 top = max(model.dim, 2)
                 params["pc_x"] = widgets.whole_number_input(

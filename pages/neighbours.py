@@ -118,11 +118,9 @@ def render() -> None:
     found_lists = [set(r[1]["film"]) - {-1} for r in results.values() if r is not None]
     in_all = set.intersection(*found_lists) if found_lists and not lacking else set()
 
-    wide = len(models) == 1 or st.toggle(
-        "One model per row, with ratings and genres",
-        key="wide",
-        bind="query-params",
-        help="Side by side, each table shows the similarity, 'in all' and the title and year, "
+    wide = widgets.one_per_row(
+        len(models),
+        "Side by side, each table shows the similarity, 'in all' and the title and year, "
         "in rank order.",
     )
     per_row = 1 if wide else min(len(models), 3)

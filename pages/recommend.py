@@ -128,11 +128,9 @@ def render() -> None:
     )
 
     st.subheader("Recommended")
-    wide = len(usable) == 1 or st.toggle(
-        "One model per row, with ratings and genres",
-        key="wide",
-        bind="query-params",
-        help="Side by side, each table shows rank, predicted rating, year and title.",
+    wide = widgets.one_per_row(
+        len(usable),
+        "Side by side, each table shows rank, predicted rating, year and title.",
     )
     per_row = 1 if wide else min(len(usable), 3)
     for start in range(0, len(usable), per_row):

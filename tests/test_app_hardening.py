@@ -242,7 +242,8 @@ def test_every_bound_widget_is_a_known_url_parameter():
                 continue
             kw = {k.arg: k.value for k in node.keywords}
             bind = kw.get("bind")
-            if isinstance(bind, ast.Constant) and bind.value == "query-params":
+            bound = getattr(node.func, "attr", "") == "bound_selectbox"  # widgets' binding
+            if bound or (isinstance(bind, ast.Constant) and bind.value == "query-params"):
                 name = kw["key"].value
                 assert name in state.URL_PARAMS[key], f"{entry.script}: ?{name} not in URL_PARAMS"
                 spec = state.URL_PARAMS[key][name]

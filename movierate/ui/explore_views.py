@@ -46,13 +46,26 @@ VERDICT_ICONS = {
 
 # --- shared helpers --------------------------------------------------------------------------
 def url_choice(
-    label: str, options: dict[str, str], *, key: str, default: str, **kwargs: Any
+    label: str,
+    options: dict[str, str],
+    *,
+    key: str,
+    default: str,
+    why: str | None = None,
+    **kwargs: Any,
 ) -> str:
     """A segmented control over ``options`` (value -> label) kept in the URL as ``?key=value``
-    (the short value; binding the widget itself would put the label in the URL)."""
+    (the short value; binding the widget itself would put the label in the URL). A link's
+    value outside ``options`` is said (``why``) and left out (it fell back to ``default``
+    unsaid: bad-input round 20); one picked for another model is only taken out."""
+    held = st.session_state.get(f"{key}_choice")
+    if held is not None and held not in options:  # picked for the model shown before
+        del st.session_state[f"{key}_choice"]
+        state.set_in_link(key, None)
+    widgets.say_link_outside(
+        key, list(options), why or f"{key} must be one of {', '.join(options)} here"
+    )
     current = st.query_params.get(key, default)
-    if current not in options:
-        current = default
 
     def remember() -> None:
         st.query_params[key] = st.session_state[f"{key}_choice"]
@@ -596,14 +609,15 @@ def render_users_map(model: Any) -> None:
         "ml-100k and ml-1m also know age, gender and occupation."
     )
     umap = model_users_map(model)
+    linked = st.query_params.get("ucolour", "")
     colour = url_choice(
         "Colour by",
         {c: USER_COLOURS[c] for c in umap.colours},
         key="ucolour",
         default="n_ratings",
+        why=f"{model.name}'s data set has no {USER_COLOURS.get(linked, linked)} of its users "
+        f"(it colours by {', '.join(USER_COLOURS[c] for c in umap.colours)})",
     )
-    if colour not in umap.colours:
-        colour = "n_ratings"
     ratio = umap.pca.explained_variance_ratio
     st.plotly_chart(
         explore_figures.users_figure(umap.coordinates, colour, USER_COLOURS[colour]),

@@ -26,6 +26,7 @@ import streamlit as st
 from movierate import config, store
 from movierate.errors import DataError, MovierateError
 from movierate.explore.covariance import WEIGHTINGS
+from movierate.explore.users import USER_COLOURS
 from movierate.jobs import JobRegistry
 from movierate.ui import figures
 from movierate.ui.text import md
@@ -656,7 +657,7 @@ URL_PARAMS: dict[str, dict[str, UrlParam]] = {
         "an_min": _MIN_RATINGS,
         "al_min": _MIN_RATINGS,
         "al_top": UrlParam("int", 5, 50),
-        "ucolour": UrlParam("text", hi=40),
+        "ucolour": UrlParam("choice", options=tuple(USER_COLOURS)),
         "models": _MODELS,
     },
     "neighbours": {

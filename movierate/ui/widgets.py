@@ -228,6 +228,13 @@ def min_ratings_slider(
     lacking = without_rating_counts(models)
     if models and len(lacking) == len(models):
         names = ", ".join(m.name for m in models)
+        if kwargs.get("bind") == "query-params":  # a link's filter: said, not kept unsaid
+            say_link_outside(
+                key,
+                ["0"],
+                f"{names} {'has' if len(models) == 1 else 'have'} no rating counts, so every "
+                "movie is used",
+            )
         where.caption(
             f"{label}: off, every movie is used ({names} "
             f"{'has' if len(models) == 1 else 'have'} no rating counts: imported without them)."
@@ -572,27 +579,78 @@ def _blank(value: Any) -> bool:
     return bool(pd.isna(value))
 
 
+def say_link_outside(key: str, shown: list[str], why: str) -> None:
+    """Say a link's ``?key=`` that is not among ``shown`` (the labels the control bound to
+    ``key`` offers for the model shown, none where it is not drawn) and leave it out of the
+    URL (:func:`state.ignore_from_link`): Streamlit's bound box drops it unsaid, and a control
+    not drawn leaves it in a link that then names what the page does not show (bad-input
+    round 20). Once the control holds a value of this session, the URL follows it, and a value
+    of it left over is only taken out."""
+    for value in st.query_params.get_all(key):
+        if value in shown:
+            continue
+        if st.session_state.get(key) is not None:  # this session's own pick, not the link's
+            state.set_in_link(key, None)
+            return
+        state.ignore_from_link(key, value, why)
+
+
+def bound_selectbox(
+    where: Any, label: str, options: list[Any], *, key: str, why: str, **kwargs: Any
+) -> Any:
+    """``where.selectbox`` bound to the URL as ``?key=``, for options that depend on the model
+    or the data: a link's pick outside them is said and left out (:func:`say_link_outside`,
+    ``why`` the reason). Use it for every such bound select box."""
+    label_of = kwargs.get("format_func") or str
+    say_link_outside(key, [str(label_of(option)) for option in options], why)
+    return where.selectbox(label, options, key=key, bind="query-params", **kwargs)
+
+
+def one_per_row(count: int, help: str) -> bool:
+    """The "One model per row" switch (``?wide=``) over ``count`` models' tables; none for one
+    model, whose table always has a row of its own (a link's ``wide=false`` is said)."""
+    if count == 1:
+        say_link_outside("wide", ["true", "True"], "one model's table always has a row of its own")
+        return True
+    return st.toggle(
+        "One model per row, with ratings and genres", key="wide", bind="query-params", help=help
+    )
+
+
+def movie_label(movies: pd.DataFrame, row: int, *, counts: bool = True) -> str:
+    """A movie as a pick box lists it (``Heat (1995), 1,203 ratings``: the URL holds it);
+    without ``counts``, its title and year only."""
+    title = with_year(movies["title"].iloc[row], movies["year"].iloc[row])
+    return f"{title}, {ratings_text(movies['n_ratings'].iloc[row])}" if counts else title
+
+
 def pick_title(index: Any, query: str, *, key: str) -> int | None:
-    """The movie a title query names: the clear match, else a choice among the candidates.
+    """The movie a title query names: the clear match, else a choice among the candidates
+    (bound to the URL as ``?key=``).
 
     Returns ``None`` while nothing is chosen (after saying why).
     """
     from movierate.explore.search import MATCH_THRESHOLD
 
     try:
-        return int(index.resolve(query))
+        row = int(index.resolve(query))
     except MovierateError:
         candidates = index.search(query, limit=8)
+    else:
+        say_link_outside(
+            key,
+            [movie_label(index.movies, row)],
+            f"{query!r} names one movie, {movie_label(index.movies, row, counts=False)}",
+        )
+        return row
     if candidates.empty:
+        say_link_outside(key, [], f"no movie title matches {query!r}")
         st.warning(
             f"No movie title matches {md_quoted(query)}; check the spelling.",
             icon=":material/search_off:",
         )
         return None
-    labels = {
-        f"{with_year(row.title, row.year)}, {ratings_text(row.n_ratings)}": int(row.movie_idx)
-        for row in candidates.itertuples()
-    }
+    labels = {movie_label(index.movies, int(row)): int(row) for row in candidates["movie_idx"]}
     weak = float(candidates["score"].iloc[0]) < MATCH_THRESHOLD
     if weak:
         st.warning(
@@ -600,13 +658,14 @@ def pick_title(index: Any, query: str, *, key: str) -> int | None:
             icon=":material/search_off:",
         )
     # several equally good matches: the first (best-known: most ratings) is preselected
-    chosen = st.selectbox(
+    chosen = bound_selectbox(  # the user's pick (its label) survives a reload
+        st,
         "Closest titles" if weak else f"Several movies match {md_quoted(query)}; pick one",
         list(labels),
         index=None if weak else 0,
         key=key,
         placeholder="pick a title",
-        bind="query-params",  # the user's pick (its label) survives a reload
+        why=f"it is not among the titles that match {query!r} here",
     )
     return None if chosen is None else labels[chosen]
 
@@ -758,10 +817,18 @@ def map_matches_text(
 def pick_on_map(index: Any, matches: MapMatches, query: str, *, key: str) -> int | None:
     """The movie a map search focuses on, among its matches on the map: the only one, else a
     choice (the title the query names exactly first, then the most rated)."""
+    movies = index.movies
     if not matches.rows:
+        say_link_outside(key, [], f"no title on the map matches {query!r}")
         return None
     if len(matches) == 1:
-        return matches.rows[0]
+        row = matches.rows[0]
+        say_link_outside(
+            key,
+            [movie_label(movies, row)],
+            f"{query!r} matches one title on the map, {movie_label(movies, row, counts=False)}",
+        )
+        return row
     options = matches.rows[:MAX_RINGS]
     try:  # "toy story": Toy Story first, before Toy Story 2 and 3
         exact = int(index.resolve(query))
@@ -769,18 +836,14 @@ def pick_on_map(index: Any, matches: MapMatches, query: str, *, key: str) -> int
         exact = None
     if exact in options:
         options = [exact] + [m for m in options if m != exact]
-    movies = index.movies
-    labels = {
-        f"{with_year(movies['title'].iloc[m], movies['year'].iloc[m])}, "
-        f"{ratings_text(movies['n_ratings'].iloc[m])}": m
-        for m in options
-    }
-    chosen = st.selectbox(
+    labels = {movie_label(movies, m): m for m in options}
+    chosen = bound_selectbox(  # the pick (its label) survives a reload and a copied link
+        st,
         "Centre on",
         list(labels),
         index=0,
         key=key,
-        bind="query-params",  # the pick (its label) survives a reload and a copied link
+        why=f"it is not among the {len(options)} titles on the map that match {query!r} first",
     )
     return labels.get(chosen, options[0])
 
