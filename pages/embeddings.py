@@ -282,14 +282,15 @@ def render() -> None:
                 st.rerun()
         colour, regions_on, query, regex = map_controls(frame)
         index = explore.title_index(model)
+        searched = True
         try:
             matches = widgets.map_matches(index, query, within=frame["movie_idx"], regex=regex)
-        except MovierateError as exc:  # a bad regular expression: say what is wrong
-            st.warning(str(exc), icon=":material/search_off:")
-            matches = widgets.MapMatches([], "regex")
+        except MovierateError as exc:  # a bad or stopped regular expression: say what is wrong
+            st.warning(text.md(str(exc)), icon=":material/search_off:")
+            matches, searched = widgets.MapMatches([], "regex"), False
         map_col, side_col = st.columns([5, 2], gap="medium")
         with side_col:  # the search's caption and its pick beside the map
-            if query.strip():
+            if query.strip() and searched:  # not "no title matches" for a search never run
                 why = (
                     "outside the isolated group"
                     if isolate_rows and uploaded is None

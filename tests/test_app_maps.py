@@ -246,3 +246,21 @@ def test_tsne_takes_a_seed_and_caches_each(trained_home):
     assert any("seed 3, computed in" in c.value for c in at.caption)
     cached = list((trained_home / "models" / "small-mf" / "cache").glob("*-s3-*"))
     assert cached
+
+
+def test_a_stopped_regular_expression_is_said_whole_and_not_called_no_match(
+    trained_home, monkeypatch
+):
+    """Recheck (s29), N1 and N2: a /regex/ stopped at its time limit was captioned "No title
+    matches" (it never finished: on a busy machine one link gave no match, then 2,334), and
+    the warning lost every ``*`` to Markdown ("(a|aa)*b" read "(a|aa)b")."""
+    from movierate.explore import timed_regex
+
+    monkeypatch.setattr(timed_regex, "SECONDS", 0.001)  # stopped before the child starts
+    at = open_page("pages/embeddings.py", model="small-mf", view="Map", map_method="PCA",
+                   tsne_min="10", q="/(a|aa)*b x/")  # fmt: skip
+    assert_clean(at)
+    (warning,) = [w.value for w in at.warning if "was stopped" in w.value]
+    assert r"'(a|aa)\*b x' ran for more than 0.001 s" in warning
+    assert r"like (a|aa)\* or (.|a)\*" in warning
+    assert not any("match" in c.value for c in at.caption), [c.value for c in at.caption]

@@ -229,3 +229,23 @@ def test_any_regular_expression_that_runs_too_long_is_stopped_with_a_way_out():
             slow.containing(pattern, regex=True)
         assert time.monotonic() - start < timed_regex.SECONDS + 5  # killed, not waited out
     assert slow.containing("^toy", regex=True).tolist() == [1]  # a plain one still runs
+
+
+def test_a_stopped_search_is_not_run_again_and_no_interpreter_is_said(monkeypatch):
+    """Recheck (s29), N3: a pattern that ran out of time cost 3 s more on every rerun of the
+    page, and an interpreter without ``sys.executable`` raised an error the page did not
+    catch."""
+    import sys
+
+    from movierate.explore import timed_regex
+
+    index = TitleIndex(movies_table(2, titles=["Toy Story", "Heat"], years=[1995, 1995]))
+    monkeypatch.setattr(timed_regex, "SECONDS", 0.001)
+    with pytest.raises(DataError, match="was stopped"):
+        index.containing("^to", regex=True)
+    monkeypatch.setattr(timed_regex, "SECONDS", 30.0)
+    with pytest.raises(DataError, match="was stopped"):  # the same answer, not run again
+        index.containing("^to", regex=True)
+    monkeypatch.setattr(sys, "executable", "")
+    with pytest.raises(DataError, match="no interpreter to start"):
+        index.containing("^he", regex=True)

@@ -135,7 +135,7 @@ class TitleIndex:
             self._exact.setdefault(key, []).append(row)
         self._vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), dtype=np.float32)
         self._matrix = self._vectorizer.fit_transform(keys)
-        self._regex_found: dict[str, np.ndarray] = {}
+        self._regex_found: dict[str, np.ndarray | DataError] = {}
 
     def search(self, query: str, *, limit: int = 10) -> pd.DataFrame:
         """Up to ``limit`` movies ranked by how well their title matches ``query``.
@@ -197,8 +197,14 @@ class TitleIndex:
                 "the outer repetition, or make the inner one possessive (a++)."
             )
         if pattern not in self._regex_found:  # a rerun of the page asks again
-            self._regex_found[pattern] = rows_matching(pattern, self._titles_and_plain)
-        return self._regex_found[pattern]
+            try:
+                self._regex_found[pattern] = rows_matching(pattern, self._titles_and_plain)
+            except DataError as error:  # stopped: not 3 s more on every rerun
+                self._regex_found[pattern] = error
+        found = self._regex_found[pattern]
+        if isinstance(found, DataError):
+            raise found
+        return found
 
     @functools.cached_property
     def _titles_and_plain(self) -> list[tuple[str, str]]:

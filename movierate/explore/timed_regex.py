@@ -35,12 +35,19 @@ json.dump([i for i, texts in enumerate(job["rows"]) if any(map(found.search, tex
 
 
 def rows_matching(
-    pattern: str, rows: Sequence[str | Sequence[str]], seconds: float = SECONDS
+    pattern: str, rows: Sequence[str | Sequence[str]], seconds: float | None = None
 ) -> np.ndarray:
     """Indices (sorted) of ``rows`` where ``pattern`` (a valid Python regular expression,
     ignoring case) finds a match; a row is one text or several (a title as written and
-    without accents). Raises DataError when the search runs past ``seconds``."""
+    without accents). Raises DataError when the search runs past ``seconds`` (default
+    :data:`SECONDS`)."""
+    seconds = SECONDS if seconds is None else seconds
     job = {"pattern": pattern, "rows": [[r] if isinstance(r, str) else list(r) for r in rows]}
+    if not sys.executable:  # an embedded interpreter: no child to run it in, and no limit
+        raise DataError(
+            "Regular expressions cannot run here: this Python has no interpreter to start "
+            "(sys.executable is empty). Search without the regular expression switch."
+        )
     try:
         done = subprocess.run(
             [sys.executable, "-I", "-S", "-c", _CHILD],
@@ -57,6 +64,11 @@ def rows_matching(
             "stopped. A pattern whose repeated part can match the same text in more than one "
             "way, like (a|aa)* or (.|a)*, tries every way on a title it almost matches; "
             "simplify it (for example a* or .*)."
+        ) from None
+    except OSError as exc:  # the interpreter could not be started
+        raise DataError(
+            f"Searching titles for {pattern!r} could not start {sys.executable}: "
+            f"{exc.strerror or exc}. Search without the regular expression switch."
         ) from None
     if done.returncode != 0:
         raise DataError(f"Searching titles for {pattern!r} failed: {done.stderr.strip()[-300:]}")
