@@ -790,8 +790,9 @@ def ordering_verdict(
             f"random order in 1 of {orders} ({1 / orders:.0%}, above {ORDER_LEVEL:.0%}); {rank}; "
             f"{gain}."
         )
-    if math.isfinite(spearman) and spearman > 0:
+    if math.isfinite(spearman) and spearman > 0:  # an order the numbers do not rule out
         rank += f"; {_chance_text(spearman, dim)}, more than the {ORDER_LEVEL:.0%} an order needs"
+        return f"No order beyond chance: {rank}; {gain}."
     return f"Dimensions are not ordered: {rank}; {gain}."
 
 
