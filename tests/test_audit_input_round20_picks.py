@@ -10,38 +10,18 @@ The table of every parameter of ``state.URL_PARAMS``, page by page, is in the fi
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
+import test_audit_input_round20_links as links
 from apptest_helpers import assert_clean, open_page
+from test_audit_input_round20_links import notices
 
-from movierate.cli import main
+home = links.home  # the fixture: the session's models and an imported embedding, own home
 
 MAP = {"view": "Map", "map_method": "PCA"}
 #: A pick no title search here offers (a film of another data set, as a box lists it).
 ELSEWHERE = "Nowhere Film (1999), 3 ratings"
-
-
-def notices(at) -> str:
-    return " ".join(w.value for w in at.warning)
-
-
-@pytest.fixture
-def home(trained_home: Path, tmp_path: Path, monkeypatch) -> Path:
-    """The session's trained models and ``imp``, 60 random 6-d vectors imported with titles
-    only (no ratings, genres or years), in a home of this test's own."""
-    home = tmp_path / "home"
-    shutil.copytree(trained_home / "models", home / "models", symlinks=True)
-    monkeypatch.setenv("MOVIERATE_HOME", str(home))
-    rng = np.random.default_rng(0)
-    vectors = "\n".join("\t".join(f"{v:.4f}" for v in row) for row in rng.normal(size=(60, 6)))
-    (tmp_path / "v.tsv").write_text(vectors + "\n")
-    (tmp_path / "m.tsv").write_text("title\n" + "\n".join(f"Film {i}" for i in range(60)) + "\n")
-    args = ["import", str(tmp_path / "v.tsv"), "--metadata", str(tmp_path / "m.tsv")]
-    assert main([*args, "--name", "imp"]) == 0
-    return home
 
 
 ANALOGY = {"view": "analogy", "an_a": "star wars", "an_b": "Toy Story", "an_c": "Heat"}
