@@ -1826,7 +1826,22 @@ def _read_meta(path: Path) -> dict[str, Any]:
     problem = _meta_problem(meta)
     if problem:
         raise StoreError(f"{META_FILE}: {problem}; {META_DAMAGED}")
+    _searched_stop_mean(meta)
     return meta
+
+
+def _searched_stop_mean(meta: dict[str, Any]) -> None:
+    """Give a tuned model's metrics the mean's RMSE on the search's early-stopping rows
+    (``stop_rmse_of_mean``) from its tuning summary where they lack it, beside the search's
+    ``stop_rmse`` they hold: models tuned before accuracy round 15 recorded it there only, and
+    were told to train longer though the search beat the mean (recheck s29, N5). In memory
+    only; ``meta.json`` is not rewritten."""
+    metrics, tuning = meta["metrics"], meta.get("tuning")
+    if "stop_rmse_of_mean" in metrics or not isinstance(tuning, dict):
+        return
+    mean = tuning.get("stop_rmse_of_mean")
+    if _is_number(mean) and _is_number(metrics.get("stop_rmse")):
+        metrics["stop_rmse_of_mean"] = float(mean)
 
 
 def _is_number(value: Any) -> bool:

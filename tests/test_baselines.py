@@ -291,3 +291,35 @@ def test_averages_that_lose_to_the_mean_are_said_to():
     metrics["test_rmse_of_averages"] = 0.7900  # the averages beat the mean: no warning
     assert "worse than the training mean" not in store.baselines_text(metrics)
     assert not store.averages_gap_text(metrics, short=True).endswith("here")
+
+
+def test_a_model_tuned_before_round_15_reads_the_search_s_mean_from_its_tuning_summary(
+    trained_home, tmp_path, monkeypatch, capsys
+):
+    """Recheck (s29), N5: a tuned model saved before accuracy round 15 held the mean's RMSE on
+    the search's early-stopping rows only in its tuning summary, so ``show`` told it to train
+    longer one section below that summary's 0.8506 against 1.0361."""
+    import json
+    import shutil
+
+    from movierate.cli import main
+
+    home = tmp_path / "home"
+    shutil.copytree(trained_home / "models" / "small-mf", home / "models" / "tuned-old")
+    monkeypatch.setenv("MOVIERATE_HOME", str(home))
+    path = home / "models" / "tuned-old" / "meta.json"
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    metrics = meta["metrics"]
+    metrics.pop("stop_rmse_of_mean", None)
+    metrics.update(stop_rmse=0.8506, test_rmse=metrics["test_rmse_of_mean"] + 0.5)
+    meta["tuning"] = {"best": {"trial": 4, "value": 0.8506}, "stop_rmse_of_mean": 1.0361}
+    path.write_text(json.dumps(meta), encoding="utf-8")
+    before = path.read_bytes()
+    assert store.read_meta("tuned-old")["metrics"]["stop_rmse_of_mean"] == 1.0361
+    assert main(["show", "tuned-old"]) == 0
+    said = capsys.readouterr().err
+    assert "it beat that mean (0.8506 against 1.0361)" in said and "train longer" not in said
+    assert path.read_bytes() == before  # read in memory only
+    del meta["tuning"]["stop_rmse_of_mean"]  # nothing recorded: the old advice
+    path.write_text(json.dumps(meta), encoding="utf-8")
+    assert "stop_rmse_of_mean" not in store.read_meta("tuned-old")["metrics"]
