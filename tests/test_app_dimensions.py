@@ -36,7 +36,9 @@ def verdicts(at: AppTest) -> list[str]:
     return [
         e.value
         for e in [*at.success, *at.info]
-        if e.value.startswith(("Dimensions are", "The important", "Too few dimensions"))
+        if e.value.startswith(
+            ("Dimensions are", "The important", "Too few dimensions", "No order beyond chance")
+        )
     ]
 
 
