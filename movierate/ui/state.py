@@ -817,7 +817,8 @@ def set_in_link(key: str, value: str | list[str] | None) -> None:
         else:
             params[key] = value
     except StreamlitAPIException:  # bound to a widget of an earlier run
-        with get_session_state().query_params() as query:
+        # private fields: a Streamlit that renames them skips the correction, not the page
+        with contextlib.suppress(Exception), get_session_state().query_params() as query:
             if value is None:
                 query.remove_param(key)
             else:
