@@ -19,6 +19,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
+import time
 import unicodedata
 import weakref
 from datetime import date
@@ -48,6 +49,10 @@ AMBIGUITY_MARGIN = 0.02
 #: Score of a query equal to one part of a subtitled title ("star wars" for "Star Wars: Episode
 #: IV - A New Hope"): every film of a series scores the same, so the most rated comes first.
 PART_WEIGHT = 0.95
+#: Seconds a regular expression stopped at its time limit is answered from memory (not 3 s
+#: more on every rerun of the page); then it runs again, since a busy machine may have been
+#: what stopped it.
+STOPPED_REMEMBERED_S = 120.0
 _SUBTITLE = re.compile(r"\s*:\s*|\s+[-\u2013\u2014]+\s+")
 _MIN_PART_CHARS = 4
 
@@ -135,7 +140,7 @@ class TitleIndex:
             self._exact.setdefault(key, []).append(row)
         self._vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), dtype=np.float32)
         self._matrix = self._vectorizer.fit_transform(keys)
-        self._regex_found: dict[str, np.ndarray | DataError] = {}
+        self._regex_found: dict[str, np.ndarray | tuple[float, DataError]] = {}
 
     def search(self, query: str, *, limit: int = 10) -> pd.DataFrame:
         """Up to ``limit`` movies ranked by how well their title matches ``query``.
@@ -196,14 +201,17 @@ class TitleIndex:
                 "pattern can take minutes on a title it almost matches, so it is not run; drop "
                 "the outer repetition, or make the inner one possessive (a++)."
             )
-        if pattern not in self._regex_found:  # a rerun of the page asks again
+        found = self._regex_found.get(pattern)  # a rerun of the page asks again
+        if found is None or (
+            isinstance(found, tuple) and time.monotonic() - found[0] > STOPPED_REMEMBERED_S
+        ):
             try:
-                self._regex_found[pattern] = rows_matching(pattern, self._titles_and_plain)
-            except DataError as error:  # stopped: not 3 s more on every rerun
-                self._regex_found[pattern] = error
-        found = self._regex_found[pattern]
-        if isinstance(found, DataError):
-            raise found
+                found = rows_matching(pattern, self._titles_and_plain)
+            except DataError as error:  # stopped: not 3 s more on every rerun for a while
+                found = (time.monotonic(), error)
+            self._regex_found[pattern] = found
+        if isinstance(found, tuple):
+            raise found[1]
         return found
 
     @functools.cached_property
