@@ -176,7 +176,8 @@ def recorded_split(ds: RatingsDataset, described: Mapping[str, Any]) -> Split:
     returned split's ``test`` rows are that model's validation rows (which also steered its
     early stopping) and ``train`` + ``stop`` its training rows. For a model refit on train +
     stop rows after tuning (``stop_rows_trained``), the stop rows are returned in ``train`` and
-    ``stop`` is empty: none of its rows but the test rows are held out.
+    ``stop`` is empty: none of its rows but the test rows are held out. Views asking which rows
+    a model trained on or never saw read :func:`model_rows`, which answers for every kind.
     """
     method = str(described.get("method"))
     seed = described.get("seed")
@@ -225,6 +226,52 @@ def fold_stop_rows(split: Split) -> Split:
         np.sort(np.concatenate([split.train, split.stop])).astype(np.int64),
         np.empty(0, dtype=np.int64),
         np.asarray(split.test, dtype=np.int64),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class ModelRows:
+    """A saved model's rows of its dataset by what they did for it (positions into
+    ``ds.ratings``, int64): ``trained``, the rows its weights were fit on; ``steered``, rows it
+    never trained on that chose its stopping epoch, labelled ``steered_label``; ``test``, rows
+    nothing saw. Read it through :func:`model_rows`, never a :class:`Split`'s parts: for a model
+    saved before test rows, ``split.stop`` are training rows (bad-input round 21)."""
+
+    trained: np.ndarray
+    steered: np.ndarray
+    steered_label: str
+    test: np.ndarray
+
+    def held_out(self) -> dict[str, np.ndarray]:
+        """The held-out parts by label: ``{"test": ..., "early-stopping": ...}``, or
+        ``{"validation": ...}`` for a model saved before test rows."""
+        if self.steered_label == "validation":
+            return {"validation": self.steered}
+        return {"test": self.test, self.steered_label: self.steered}
+
+
+def model_rows(ds: RatingsDataset, described: Mapping[str, Any]) -> ModelRows:
+    """Which rows of ``ds`` a model with the recorded split ``described`` trained on and which
+    it never did (:func:`recorded_split`, checked the same way).
+
+    Three-part split: train / early-stopping (``stop``) / test rows; refit on its stop rows
+    after tuning: no early-stopping rows left. Two-part (legacy) split: train + stop are its
+    training rows and its ``validation`` rows, which steered early stopping and gave its
+    reported RMSE, the only held-out ones (no test rows).
+    """
+    split = recorded_split(ds, described)
+    if is_legacy(dict(described)):
+        return ModelRows(
+            trained=np.sort(np.concatenate([split.train, split.stop])).astype(np.int64),
+            steered=np.asarray(split.test, dtype=np.int64),
+            steered_label="validation",
+            test=np.empty(0, dtype=np.int64),
+        )
+    return ModelRows(
+        trained=np.asarray(split.train, dtype=np.int64),
+        steered=np.asarray(split.stop, dtype=np.int64),
+        steered_label="early-stopping",
+        test=np.asarray(split.test, dtype=np.int64),
     )
 
 
@@ -356,20 +403,14 @@ def user_held_out_movies(
     model: store.TrainedModel, user: int, ds: RatingsDataset | None = None
 ) -> dict[str, np.ndarray]:
     """The movies (indices) of ``user``'s rows the model never trained on, by part of its
-    recorded split: ``{"test": ..., "early-stopping": ...}`` (the second empty for a model
-    refit on its stop rows; both for a model without test rows)."""
-    empty = np.zeros(0, dtype=np.int64)
-    if not model.has_test_rows:
-        return {"test": empty, "early-stopping": empty}
+    recorded split (:meth:`ModelRows.held_out`): ``{"test": ..., "early-stopping": ...}`` (the
+    second empty for a model refit on its stop rows), ``{"validation": ...}`` for a model saved
+    before test rows."""
     ds = ds if ds is not None else dataset_of(model)
-    split = recorded_split(ds, model.meta["split"])
     users = ds.ratings["user_idx"].to_numpy()
     movies = ds.ratings["movie_idx"].to_numpy(np.int64)
-    out = {}
-    for part, rows in (("test", split.test), ("early-stopping", split.stop)):
-        rows = np.asarray(rows, dtype=np.int64)
-        out[part] = np.sort(movies[rows[users[rows] == user]])
-    return out
+    held_out = model_rows(ds, model.meta["split"]).held_out()
+    return {part: np.sort(movies[rows[users[rows] == user]]) for part, rows in held_out.items()}
 
 
 @dataclass(frozen=True)
@@ -523,13 +564,14 @@ def evaluate_model(model: store.TrainedModel, ds: RatingsDataset | None = None) 
     row (:func:`unseen_rows`). No TensorFlow: predictions come from :mod:`movierate.scoring`.
     """
     ds = ds if ds is not None else dataset_of(model)
-    split = recorded_split(ds, model.meta["split"])
-    if model.has_test_rows:
-        parts = {"train": split.train, "stop": split.stop, "test": split.test}
-        parts = {part: parts[part] for part in split_parts(model)}
-    else:
-        train = np.sort(np.concatenate([split.train, split.stop]))
-        parts = {"train": train, "valid": split.test}
+    known = model_rows(ds, model.meta["split"])
+    every = {
+        "train": known.trained,
+        "stop": known.steered,
+        "valid": known.steered,
+        "test": known.test,
+    }
+    parts = {part: every[part] for part in split_parts(model)}
     out: dict[str, Any] = {}
     for part, rows in parts.items():
         out.update(

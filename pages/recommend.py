@@ -112,20 +112,15 @@ def render() -> None:
     held_out = state.cached(pipeline.user_held_out_movies, reference, user=int(user_idx))
     shown_movies = first.top_rated["movie_idx"].to_numpy()
     marks = np.full(len(shown_movies), "", dtype=object)
+    counts = {}
     for part, movies in held_out.items():  # accuracy round 12 and its recheck: 3 of user 1's
         # 10 on ml-100k's u1 were test rows; short marks, so the column is not cut
-        marks[np.isin(shown_movies, movies)] = "test" if part == "test" else "stop"
+        shown = np.isin(shown_movies, movies)
+        marks[shown], counts[part] = text.HELD_OUT_MARKS[part][0], int(shown.sum())
     if (marks != "").any():
         favourites = favourites.assign(**{"held out": marks})
     widgets.show_movies(favourites, key="top_rated", wide=True)
-    st.caption(
-        text.favourites_text(
-            int((marks == "test").sum()),
-            int((marks == "stop").sum()),
-            len(favourites),
-            reference.has_test_rows,
-        )
-    )
+    st.caption(text.favourites_text(counts, len(favourites)))
 
     st.subheader("Recommended")
     wide = widgets.one_per_row(

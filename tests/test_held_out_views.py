@@ -7,12 +7,17 @@ and the test RMSE's interval (accuracy review round 12)."""
 from __future__ import annotations
 
 import dataclasses
+import json
+import shutil
 
 import numpy as np
 import pytest
 from apptest_helpers import movierate_env
 
 from movierate import explore, paired, pipeline, ranking, scoring, store
+from movierate.data import make_split
+from movierate.data.splits import legacy_digest
+from movierate.explore import ordering
 from movierate.spec import ModelSpec
 from movierate.ui import text
 
@@ -26,6 +31,37 @@ def model(movielens_dir, tmp_path_factory):
         name = pipeline.train_and_save("ml-100k", spec, "rank")
         loaded = store.load_model(name)
         return loaded, pipeline.dataset_of(loaded)
+
+
+@pytest.fixture(scope="module")
+def legacy(model, movielens_dir):
+    """The module's model as a version before test rows saved it: a two-part split record
+    (train + valid rows, no test rows) and valid metrics."""
+    loaded, ds = model
+    path = loaded.path.parent / "rank-legacy"
+    shutil.copytree(loaded.path, path)
+    meta = json.loads((path / "meta.json").read_text())
+    recorded = meta["split"]
+    old = make_split(ds, valid_fraction=recorded["test_fraction"], seed=recorded["seed"])
+    meta["split"] = {
+        "method": recorded["method"],
+        "seed": recorded["seed"],
+        "valid_fraction": recorded["test_fraction"],
+        "n_train": len(old.train) + len(old.stop),
+        "n_valid": len(old.test),
+        "digest": legacy_digest(old),
+    }
+    metrics = meta["metrics"]
+    meta["metrics"] = {"train_rmse": metrics["train_rmse"], "valid_rmse": metrics["stop_rmse"]}
+    meta["history"] = {"valid_rmse": meta["history"]["stop_rmse"]}
+    (path / "meta.json").write_text(json.dumps(meta))
+    with movierate_env(path.parent.parent, movielens_dir):
+        legacy = store.load_model("rank-legacy")
+    assert not legacy.has_test_rows
+    # its training rows: the old train part (this module's train + stop); its validation rows
+    # (they steered early stopping): this module's test rows
+    trained = np.sort(np.concatenate([old.train, old.stop]))
+    return legacy, ds, trained, np.asarray(old.test)
 
 
 def _brute_force(loaded, ds, k, min_ratings):
@@ -134,15 +170,15 @@ def test_the_favourites_caption_counts_the_shown_user_s_held_out_rows(model):
     for part, rows in (("test", split.test), ("early-stopping", split.stop)):
         rows = rows[r["user_idx"].to_numpy()[rows] == user]
         assert sorted(held_out[part]) == sorted(r["movie_idx"].to_numpy()[rows])
-    assert text.favourites_text(3, 0, 10, True).startswith(
+    assert text.favourites_text({"test": 3, "early-stopping": 0}, 10).startswith(
         "Of these 10, 3 test rows (marked 'test') are ratings the model never trained on"
     )
     # recheck A (s26): early-stopping rows were called "ratings it trained on"
-    assert text.favourites_text(3, 1, 10, True).startswith(
+    assert text.favourites_text({"test": 3, "early-stopping": 1}, 10).startswith(
         "Of these 10, 3 test rows and 1 early-stopping row (marked 'test' and 'stop') are"
     )
-    assert text.favourites_text(0, 0, 10, True).startswith("None of these 10 are held-out rows")
-    assert "no test rows" in text.favourites_text(0, 0, 10, False)
+    none = text.favourites_text({"test": 0, "early-stopping": 0}, 10)
+    assert none.startswith("None of these 10 are held-out rows") and none.endswith("test RMSE.")
 
 
 def test_the_probes_popularity_reference_reads_the_training_rows_only(model):
@@ -316,4 +352,80 @@ def test_list_verdicts_share_their_level_over_the_models_and_skip_seed_twins(mod
     assert "only the early-stopping rows' draw differs. That gap is training noise" in twin
     assert (
         ranking.lists_disagree_text("a", {"a": check, "b": check}, {"b": (paired.SEED_DRAW,)}) == ""
+    )
+
+
+def test_a_legacy_model_s_rows_are_its_training_and_validation_rows(legacy):
+    """Bad-input round 21: for a model saved before test rows, ``recorded_split``'s stop rows
+    are training rows; the views took them as held out, or left them out of the fitted rows."""
+    loaded, ds, trained, valid = legacy
+    rows = pipeline.model_rows(ds, loaded.meta["split"])
+    np.testing.assert_array_equal(rows.trained, trained)
+    np.testing.assert_array_equal(rows.steered, valid)
+    assert rows.steered_label == "validation" and not len(rows.test)
+    assert list(rows.held_out()) == ["validation"]
+    recomputed = pipeline.evaluate_model(loaded, ds)
+    assert recomputed["n_train"] == len(trained) and recomputed["n_valid"] == len(valid)
+
+
+def test_a_legacy_model_s_dimensions_are_measured_on_its_validation_rows(legacy):
+    """The Dimensions page measured a legacy model on training rows it called early-stopping
+    rows (bad-input round 21, F1: its 'all dims' RMSE was the train RMSE)."""
+    loaded, ds, _, valid = legacy
+    users, movies, truth, label = ordering.held_out_rows(loaded, ds)
+    assert label == "validation" and len(truth) == len(valid)
+    r = ds.ratings
+    np.testing.assert_array_equal(users, r["user_idx"].to_numpy()[valid])
+    np.testing.assert_array_equal(movies, r["movie_idx"].to_numpy()[valid])
+    report = ordering.model_dimension_report(loaded, ds)
+    assert report.rows == "validation" and report.n_rows == len(valid)
+    valid_rmse = pipeline.evaluate_model(loaded, ds)["valid_rmse"]
+    assert report.base_rmse == pytest.approx(valid_rmse, rel=1e-3)
+    assert text.held_out_rows_text(report.rows) == (
+        "never trained on, but they chose the stopping epoch"
+    )
+
+
+def test_a_legacy_model_s_probes_and_users_map_read_all_its_training_rows(legacy, monkeypatch):
+    """The probes' popularity reference and the users map's activity read the rows the model
+    was fit on: for a legacy model its whole old train part (bad-input round 21: 10% left out)."""
+    from movierate.ui import explore_views
+
+    loaded, ds, trained, _ = legacy
+    read = []
+    original = explore.rating_activity
+
+    def spy(ratings, column, n):
+        read.append(ratings.index.to_numpy())
+        return original(ratings, column, n)
+
+    monkeypatch.setattr(explore, "rating_activity", spy)
+    explore_views._probes(loaded, min_ratings=20)
+    assert read and all(np.array_equal(np.sort(rows), trained) for rows in read)
+    frame = explore_views._users_map(loaded).coordinates
+    users = ds.ratings["user_idx"].to_numpy()
+    counts = np.bincount(users[trained], minlength=ds.n_users)
+    np.testing.assert_array_equal(frame["n_ratings"].to_numpy(), counts)
+
+
+def test_a_legacy_model_s_favourites_mark_its_validation_rows(legacy):
+    """The favourites caption said a legacy model had no held-out rows: its validation rows
+    are ones it never trained on (bad-input round 21)."""
+    loaded, ds, _, valid = legacy
+    user = int(ds.ratings["user_idx"].iat[int(valid[0])])
+    held_out = pipeline.user_held_out_movies(loaded, user, ds)
+    r = ds.ratings
+    mine = valid[r["user_idx"].to_numpy()[valid] == user]
+    assert list(held_out) == ["validation"]
+    assert sorted(held_out["validation"]) == sorted(r["movie_idx"].to_numpy()[mine])
+    assert text.favourites_text({"validation": 2}, 10).startswith(
+        "Of these 10, 2 validation rows (marked 'valid') are ratings the model never trained on "
+        "(they chose its stopping epoch): 'predicted' beside those is held-out accuracy"
+    )
+    assert text.favourites_text({"validation": 1}, 10).startswith(  # one: "is a rating"
+        "Of these 10, 1 validation row (marked 'valid') is a rating the model never trained on "
+        "(it chose its stopping epoch): 'predicted' beside it is held-out accuracy"
+    )
+    assert text.favourites_text({"validation": 0}, 10).endswith(
+        "that is its valid RMSE (steered early stopping)."
     )

@@ -416,24 +416,20 @@ def held_out_rows(model: Any, ds: Any = None) -> tuple[np.ndarray, np.ndarray, n
     """The rows ``model`` never trained on that steered its training (early stopping):
     ``(users, movies, ratings, label)``; ``ds`` defaults to the dataset it was trained on.
 
-    Reads the split the model recorded; a three-part split (train / stop / test) gives its
-    ``stop`` rows, the two-part one its ``valid`` rows. A model refit on its stop rows after
-    tuning trained on them: its ``test`` rows are the only ones it never saw (this analysis
-    reports on them and steers nothing).
+    Reads the split the model recorded (:func:`movierate.pipeline.model_rows`): a three-part
+    split (train / stop / test) gives its ``early-stopping`` rows, one saved before test rows
+    its ``validation`` rows (never its stop part: those are training rows there). A model refit
+    on its stop rows after tuning trained on them: its ``test`` rows are the only ones it never
+    saw (this analysis reports on them and steers nothing).
     """
-    from movierate.pipeline import dataset_of, recorded_split  # no TensorFlow
+    from movierate.pipeline import dataset_of, model_rows  # no TensorFlow
 
     ds = ds if ds is not None else dataset_of(model)
-    split = recorded_split(ds, model.meta["split"])
-    rows, label = None, ""
-    for part in ("stop", "valid"):
-        rows = getattr(split, part, None)
-        if rows is not None:
-            label = "early-stopping" if part == "stop" else "validation"
-            break
-    if (model.meta.get("split") or {}).get("stop_rows_trained"):
-        rows, label = split.test, "test"
-    if rows is None or len(rows) == 0:
+    parts = model_rows(ds, model.meta["split"])
+    rows, label = parts.steered, parts.steered_label
+    if not len(rows):
+        rows, label = parts.test, "test"
+    if not len(rows):
         raise DataError(
             f"Model {model.name!r} recorded no held-out rows (its split has no validation "
             "rows), so held-out importance cannot be measured; retrain with a validation split."

@@ -182,7 +182,7 @@ def _probes(model: Any, *, min_ratings: int) -> pd.DataFrame:
             ds = state.dataset_of(model)
             # the popularity reference reads only the rows the model was fit on (accuracy
             # round 12: the means took in test rows, moving a genre's AUC by up to 0.06)
-            fitted = ds.ratings.iloc[pipeline.recorded_split(ds, model.meta["split"]).train]
+            fitted = ds.ratings.iloc[pipeline.model_rows(ds, model.meta["split"]).trained]
             movie_activity = explore.rating_activity(
                 fitted, "movie_idx", len(model.movie_embedding)
             )
@@ -214,7 +214,7 @@ def _users_map(model: Any) -> UsersMap:
     ds = state.dataset_of(model)
     # activity and mean rating over the rows it was fit on (recheck C, s26: a correlation
     # passed the noise level only when test rows were counted)
-    fitted = ds.ratings.iloc[pipeline.recorded_split(ds, model.meta["split"]).train]
+    fitted = ds.ratings.iloc[pipeline.model_rows(ds, model.meta["split"]).trained]
     return users_map(model.user_embedding, fitted, read_user_attributes(ds))
 
 

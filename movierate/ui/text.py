@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -781,26 +781,37 @@ def top_calibration_text(calibration: Any) -> str:
     )
 
 
-def favourites_text(n_test: int, n_stop: int, n_shown: int, has_test_rows: bool) -> str:
+#: The short mark and the name of each held-out part of a split
+#: (:meth:`movierate.pipeline.ModelRows.held_out`) beside a user's favourites.
+HELD_OUT_MARKS = {
+    "test": ("test", "test row"),
+    "early-stopping": ("stop", "early-stopping row"),
+    "validation": ("valid", "validation row"),
+}
+
+
+def favourites_text(held_out: Mapping[str, int], n_shown: int) -> str:
     """What 'predicted' beside a user's favourites shows: fit on the ratings the model trained
-    on, held-out accuracy on the ``n_test`` test rows and ``n_stop`` early-stopping rows of the
-    ``n_shown`` (marked in the table; recheck A, s26: stop rows were called trained on)."""
-    if not has_test_rows:
-        return (
-            "'predicted' beside their ratings shows how well the model fits them (this model's "
-            "split records no test rows), not its accuracy on unseen ratings."
-        )
-    if n_test + n_stop == 0:
+    on, held-out accuracy on the shown rows of each held-out part of its split (``held_out``:
+    label -> how many of the ``n_shown``, marked in the table by :data:`HELD_OUT_MARKS`; recheck
+    A, s26: stop rows were called trained on; bad-input round 21: a model saved before test rows
+    has its validation rows held out, not none)."""
+    legacy = "validation" in held_out
+    if sum(held_out.values()) == 0:
+        reported = "its valid RMSE (steered early stopping)" if legacy else "the test RMSE"
         return (
             f"None of these {n_shown} are held-out rows, so 'predicted' beside them shows how "
             "well the model fits ratings it trained on, not its accuracy on unseen ratings: "
-            "that is the test RMSE."
+            f"that is {reported}."
         )
-    parts = [f"{n} {what}{'' if n == 1 else 's'}" for n, what in (
-        (n_test, "test row"), (n_stop, "early-stopping row")) if n]  # fmt: skip
-    marks = " and ".join(f"'{m}'" for n, m in ((n_test, "test"), (n_stop, "stop")) if n)
+    shown = [(n, *HELD_OUT_MARKS[part]) for part, n in held_out.items() if n]
+    parts = " and ".join(f"{n} {what}{'' if n == 1 else 's'}" for n, _, what in shown)
+    marks = " and ".join(f"'{mark}'" for _, mark, _ in shown)
+    one = sum(held_out.values()) == 1
+    steered = f" ({'it' if one else 'they'} chose its stopping epoch)" if legacy else ""
     return (
-        f"Of these {n_shown}, {' and '.join(parts)} (marked {marks}) are ratings the model never "
-        "trained on: 'predicted' beside those is held-out accuracy; beside the others it shows "
-        "how well the model fits ratings it trained on."
+        f"Of these {n_shown}, {parts} (marked {marks}) "
+        f"{'is a rating' if one else 'are ratings'} the model never trained on{steered}: "
+        f"'predicted' beside {'it' if one else 'those'} is held-out accuracy; beside the others "
+        "it shows how well the model fits ratings it trained on."
     )
