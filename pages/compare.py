@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from movierate import explore, paired, ranking, store
+from movierate import explore, glossary, paired, ranking, store
 from movierate.errors import MovierateError
 from movierate.explore import verdicts
 from movierate.explore.whitening import exact_whitening
@@ -739,11 +739,7 @@ def pair_section(models: list) -> None:
     metrics[1].metric(
         "Procrustes residual",
         f"{residual:.3f}",
-        help=(
-            "||A - s B R|| / ||A|| after the best rotation R and scale s: 0 = the same geometry, "
-            f"1 = B's best fit explains none of A (unrelated embeddings come close to 1). "
-            f"{SEED_SCALE}"
-        ),
+        help=f"{glossary.define('Procrustes residual')} {SEED_SCALE}",
     )
     if agreement is not None:
         metrics[2].metric(
@@ -851,7 +847,8 @@ def render() -> None:
         "Add each model's exact whitening",
         key="exact",
         bind="query-params",
-        help="A free linear transform of the trained embedding: movie vectors multiplied by "
+        help=f"{glossary.define('whitening')}\n\nThe exact whitening is a free linear "
+        "transform of the trained embedding: movie vectors multiplied by "
         "the inverse square root of their covariance over the movies with a training rating "
         "(mean moved into the biases), so they are exactly white there, user vectors "
         "(or a deep model's first layer) by the inverse, so every prediction stays the same. "

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from movierate import explore
+from movierate import explore, glossary
 from movierate.errors import MovierateError
 from movierate.explore.validation import eligible_rows
 from movierate.ui import charts, dimensions, figures, maps, shell, state, text, widgets
@@ -41,7 +41,8 @@ def render() -> None:
     model = dimensions.first_k_control(model, key="emb")
     about.caption(
         f"**{model.name}**: {text.model_summary(model)}. Each movie is a point in a "
-        f"{model.dim}-dimensional space; these views show how the model uses that space."
+        f"{model.dim}-dimensional space; these views show how the model uses that space.",
+        help=glossary.define("embedding", "dimension"),
     )
     widgets.show_verdicts(model)  # did each regularizer do what it claims?
 
@@ -798,7 +799,10 @@ def render() -> None:
         else:
             right.info("This model has no movie bias.")
         correlations = explore.popularity_correlations(frame)
-        st.caption(explore.popularity_sentence(correlations, model.name, min_ratings))
+        st.caption(
+            explore.popularity_sentence(correlations, model.name, min_ratings),
+            help=glossary.define("norm", "bias", "Pearson r", "Spearman"),
+        )
         widgets.show_table(
             correlations,
             key="pop_corr",

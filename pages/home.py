@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from movierate import data, store
+from movierate import data, glossary, store
 from movierate.errors import DataError, MovierateError, StoreError
 from movierate.spec import regularizers_text
 from movierate.ui import shell, state, text, widgets
@@ -299,14 +299,44 @@ def _approx_text(n: int | None) -> str:
     return f"{n:,}" if n else "not counted yet"
 
 
+def next_steps(name: str) -> None:
+    """Where a newcomer sees what model ``name`` (the newest) learned, movies by name: views
+    round 13 found Home offering no such step and Embeddings opening on a covariance heatmap."""
+    st.markdown(f"**Next: see what {text.md(name)} learned**")
+    links = st.columns(3)
+    links[0].page_link(
+        shell.page("neighbours"),
+        label="Which movies it puts together",
+        icon=":material/hub:",
+        query_params={"models": name},
+    )
+    links[1].page_link(
+        shell.page("embeddings"),
+        label="A map of its movies",
+        icon=":material/scatter_plot:",
+        query_params={"model": name, "view": "Map"},
+    )
+    links[2].page_link(
+        shell.page("embeddings"),
+        label="What sets its movies apart",
+        icon=":material/swap_vert:",
+        query_params={"model": name, "view": "Principal components"},
+    )
+
+
 def render() -> None:
     """The page body (run inside the error boundary)."""
     st.title("movierate")
     st.caption(
         "Train movie-rating models with embedding layers, then look inside the embeddings: "
         "covariance, principal components, t-SNE maps, nearest movies and recommendations, "
-        "for several models side by side."
+        "for several models side by side.",
+        help=glossary.define("embedding"),
     )
+    with st.expander("What these words mean", icon=":material/menu_book:"):
+        st.markdown(
+            "\n".join(f"- **{term}**: {meaning}" for term, meaning in glossary.TERMS.items())
+        )
 
     if "home_message" in st.session_state:
         st.success(st.session_state.pop("home_message"), icon=":material/check_circle:")
@@ -335,7 +365,10 @@ def render() -> None:
                 f"Train a matrix factorisation with user and movie biases (dim {spec.dim}, "
                 f"{regularizers_text(spec)}, early stopping) on **{dataset}**: a solid "
                 "baseline whose embeddings are worth exploring. About a minute on a laptop; "
-                "you can watch it learn."
+                "you can watch it learn.",
+                help=glossary.define(
+                    "matrix factorisation", "bias", "dimension", "L2", "early stopping"
+                ),
             )
             if st.button(
                 "Train a good default model", type="primary", icon=":material/rocket_launch:"
@@ -373,8 +406,10 @@ def render() -> None:
                     else "training, early stopping nor any setting"
                 )  # fmt: skip
                 + " saw (lower is better). Compare, Embeddings, Neighbours and Recommend look "
-                "inside the models. " + " ".join(filter(None, [text.scales_note(infos), caveat]))
+                "inside the models. " + " ".join(filter(None, [text.scales_note(infos), caveat])),
+                help=glossary.define("RMSE", "MAE"),
             )
+            next_steps(infos[0].name)
         else:
             st.write("None yet: use the quick start, or the Train page for every option.")
         if infos or broken:  # a broken folder can be renamed (e.g. to a valid name) or deleted

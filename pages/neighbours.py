@@ -7,6 +7,9 @@ import streamlit as st
 from movierate import explore
 from movierate.ui import dimensions, shell, state, text, widgets
 
+#: The Min. ratings control's top.
+MOST_RATINGS = 200
+
 
 def _use_example() -> None:
     """Put the picked example title into the title box (and so into the link)."""
@@ -52,7 +55,7 @@ def render() -> None:
         models,
         "Min. ratings",
         0,
-        200,
+        MOST_RATINGS,
         10,
         key="min_ratings",
         container=min_col,
@@ -183,6 +186,10 @@ def render() -> None:
                     key=f"nn_{model.name}",
                     wide=wide,
                 )
+                if rare := explore.rare_neighbours_note(
+                    model.movies, found["movie_idx"], min_ratings, highest=MOST_RATINGS
+                ):
+                    st.caption(rare)
                 if baseline := explore.neighbour_index(model).random_pair_text(min_ratings, metric):
                     measure = "cosine similarity" if metric == "cosine" else "euclidean distance"
                     st.caption(f"{baseline} ({measure}, {model.name}).")

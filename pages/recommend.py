@@ -7,7 +7,7 @@ import contextlib
 import numpy as np
 import streamlit as st
 
-from movierate import explore, pipeline, ranking
+from movierate import explore, glossary, pipeline, ranking
 from movierate.errors import MovierateError
 from movierate.ui import shell, state, text, widgets
 from movierate.ui.your_ratings import render_your_ratings
@@ -156,7 +156,7 @@ def render() -> None:
                         ranking.held_out_ranking, model, k=k, min_ratings=min_ratings
                     )
                     if said := ranking.ranking_text(check):
-                        st.caption(said)
+                        st.caption(said, help=glossary.define("NDCG"))
                 with st.expander("Least recommended"):
                     widgets.show_movies(
                         recs[model.name].least_recommended[shown],

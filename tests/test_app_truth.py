@@ -62,7 +62,8 @@ def test_norms_caption_is_the_shown_models_correlations(home, name):
     rated = model.movies["n_ratings"].to_numpy() >= least  # the caption's words, recomputed
     norms = np.linalg.norm(model.movie_embedding[rated], axis=1)
     assert r == pytest.approx(np.corrcoef(norms, np.log1p(model.movies["n_ratings"][rated]))[0, 1])
-    way = "barely follows" if abs(r) < 0.2 else "grows" if r > 0 else "shrinks"
+    shown_r = round(r, 2)  # the word is graded from the number as printed (views round 13)
+    way = "barely changes" if abs(shown_r) < 0.1 else "grows" if shown_r > 0 else "shrinks"
     assert way in shown
 
 

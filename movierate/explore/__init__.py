@@ -18,7 +18,7 @@ wrappers take an :class:`EmbeddingModel` (model.py; a loaded
   trust numbers), :func:`tsne_map`, :func:`model_tsne_map`, :func:`read_coordinates`,
   :func:`coordinates_csv`
 - neighbours: :class:`NeighbourIndex`, :func:`neighbour_index`, :func:`nearest_movies`,
-  :func:`few_ratings_note`
+  :func:`few_ratings_note`, :func:`rare_neighbours_note`
 - search: :class:`TitleIndex`, :func:`title_index`, :func:`search_titles`, :func:`find_movie`
 - identity: :func:`matching_row`, :func:`matching_rows`, :func:`movie_match` (the same film in
   another model's movies table, by IMDb id or title and year; memoised per pair of tables),
@@ -146,6 +146,7 @@ from movierate.explore.neighbours import (
     few_ratings_note,
     nearest_movies,
     neighbour_index,
+    rare_neighbours_note,
 )
 from movierate.explore.pca import (
     PCAResult,
@@ -311,6 +312,7 @@ __all__ = [
     "movie_weights",
     "movies_like",
     "few_ratings_note",
+    "rare_neighbours_note",
     "nearest_movies",
     "neighbour_index",
     "neighbour_overlap",

@@ -38,6 +38,7 @@ from movierate.explore.validation import (
     movie_columns,
     n_ratings_of,
 )
+from movierate.shown import as_shown
 
 #: Common movies needed for a meaningful alignment.
 MIN_COMMON = 10
@@ -170,7 +171,7 @@ def displacement_note(layout: AlignedLayout) -> str:
     moved = frame["displacement"].rank().corr(frame["length_a"].rank())
     typical = frame["displacement"].median()
     median = f"Here the median movie moved {typical:.2f} of a typical vector's length"
-    if not np.isfinite(moved) or moved < 0.3:
+    if not np.isfinite(moved) or as_shown(moved, "+.2f") < 0.3:  # graded as printed
         follows = f" (Spearman with its own length {moved:+.2f})." if np.isfinite(moved) else "."
     else:
         follows = (

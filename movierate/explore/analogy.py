@@ -20,6 +20,7 @@ import pandas as pd
 from movierate.errors import DataError
 from movierate.explore.neighbours import NeighbourIndex, neighbour_index
 from movierate.explore.validation import check_k, check_movie_idx
+from movierate.shown import as_shown
 
 #: Share of the result found among A's own neighbours that triggers the caveat.
 CAVEAT_OVERLAP = 0.5
@@ -83,7 +84,7 @@ def movie_analogy(
     neighbours = set(near_a["movie_idx"].tolist())
     results["near_a"] = results["movie_idx"].isin(neighbours)
     overlap = float(results["near_a"].mean()) if len(results) else 0.0
-    caveat = overlap >= CAVEAT_OVERLAP
+    caveat = as_shown(overlap, ".0%") >= CAVEAT_OVERLAP  # graded as printed
     title_a = titles["A"]
     if caveat:
         message = (

@@ -38,6 +38,7 @@ from movierate.explore.validation import (
     genre_lists,
     movie_columns,
 )
+from movierate.shown import as_shown
 
 #: Leave-one-out AUC at or above this counts as a real axis; below 0.6 it is noise.
 REAL_AUC = 0.75
@@ -138,9 +139,8 @@ def axis_quality(
     auc_loo = float(_loo_aucs(both_sets, labels[None, :].astype(bool))[0])
     p_value = _permutation_p(both_sets, len(xb), auc_loo)
     chance = p_value >= ALPHA
-    verdict = (
-        "not real" if chance or auc_loo < NOISE_AUC else "real" if auc_loo >= REAL_AUC else "weak"
-    )
+    shown = as_shown(auc_loo, ".2f")  # graded as printed: "AUC 0.75" is never called weak
+    verdict = "not real" if chance or shown < NOISE_AUC else "real" if shown >= REAL_AUC else "weak"
     # a split and its mirror (A and B swapped, equal sizes) give the same held-out AUC
     splits = math.comb(len(xa) + len(xb), len(xb)) // (2 if len(xa) == len(xb) else 1)
     as_good = round(p_value * (PERMUTATIONS + 1)) - 1
@@ -157,7 +157,7 @@ def axis_quality(
                 if splits < TOO_FEW_SPLITS
                 else "as good as sets that mean nothing, so the axis is not shown to be real; add "
                 "movies to each set."
-                if chance and auc_loo >= NOISE_AUC
+                if chance and shown >= NOISE_AUC
                 else "no better than chance, so the axis is not real; pick larger or more "
                 "different sets."
             ),

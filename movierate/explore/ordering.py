@@ -40,6 +40,7 @@ import pandas as pd
 from movierate import atomic, scoring
 from movierate.basis import principal_rotation
 from movierate.errors import DataError, MovierateError, StoreError
+from movierate.shown import percent, percent_as_shown
 from movierate.store import TrainedModel
 
 BASES = ("index", "pca")
@@ -681,7 +682,7 @@ def is_ordered(spearman: float, k_index: int | None, k_pca: int | None, dim: int
     the principal directions do, with at most half of the dims, and a random order puts those
     first at most :data:`ORDER_LEVEL` of the time (the order of the rest, which add little, is
     noise); else ``"no"``."""
-    if order_chance(spearman, dim) <= ORDER_LEVEL:
+    if percent_as_shown(order_chance(spearman, dim)) <= ORDER_LEVEL:  # graded as printed
         return "yes"
     if (
         k_index is not None
@@ -694,15 +695,19 @@ def is_ordered(spearman: float, k_index: int | None, k_pca: int | None, dim: int
 
 
 def _chance_text(spearman: float, dim: int) -> str:
-    """How often a random order of ``dim`` dimensions reaches ``spearman`` or more, in words."""
+    """How often a random order of ``dim`` dimensions reaches ``spearman`` or more, in plain
+    words (views round 13: "with chance 0.41" read as a 41% chance that the order is real)."""
     chance = order_chance(spearman, dim)
     if dim <= EXACT_ORDER_DIMS:
         orders = math.factorial(dim)
         return (
             f"a random order of {dim} dimensions reaches {spearman:.2f} or more in "
-            f"{round(chance * orders):,} of its {orders:,} orders ({chance:.1%})"
+            f"{round(chance * orders):,} of its {orders:,} orders ({percent(chance)})"
         )
-    return f"a random order of {dim} dimensions reaches {spearman:.2f} or more with chance {chance:.2g}"
+    return (
+        f"a random order of {dim} dimensions would score {spearman:.2f} or more "
+        f"{percent(chance)} of the time"
+    )
 
 
 def ordering_verdict(

@@ -24,6 +24,7 @@ from movierate.explore.validation import (
     median_text,
     movie_columns,
 )
+from movierate.shown import percent, percent_as_shown
 
 
 @dataclass(frozen=True)
@@ -147,10 +148,10 @@ def ends_contrast(rows: pd.DataFrame, pool: pd.DataFrame | None = None) -> str:
                 )
                 if pool is not None:
                     share = _gap_chance(pool, len(top), len(bottom), abs(c["top"] - c["bottom"]))
-                    if share > CONTRAST_CHANCE:
+                    if percent_as_shown(share) > CONTRAST_CHANCE:  # graded as printed
                         gap += (
                             f" (within chance: random lists of these sizes show a genre gap "
-                            f"this large in {share:.0%} of draws)"
+                            f"this large in {percent(share)} of draws)"
                         )
                 parts.append(gap)
     for column, label, grouping in (

@@ -20,6 +20,7 @@ from movierate.explore.validation import (
     eligible_rows,
     movie_columns,
 )
+from movierate.shown import as_shown
 
 
 def norms_vs_popularity(
@@ -105,9 +106,13 @@ def popularity_sentence(correlations: pd.DataFrame, name: str, min_ratings: int 
 
 
 def _link(r: float) -> str:
-    """``r`` as words: which way the quantity goes with popularity, and how strongly."""
-    strength = "strongly" if abs(r) >= 0.5 else "moderately" if abs(r) >= 0.2 else None
-    if strength is None:
-        return "barely follows popularity"
-    way = "grows" if r > 0 else "shrinks"
-    return f"{strength} {way} with popularity"
+    """``r`` as words, graded from the value as printed (``+.2f``): which way the quantity
+    goes with popularity, and how strongly (views round 13: "barely follows popularity" was
+    said of a shown -0.20 that another model's -0.2004 called "moderately shrinks")."""
+    shown = as_shown(r, "+.2f")
+    if abs(shown) < 0.1:
+        return "barely changes with popularity"
+    strength = (
+        "strongly" if abs(shown) >= 0.5 else "moderately" if abs(shown) >= 0.2 else "slightly"
+    )
+    return f"{strength} {'grows' if shown > 0 else 'shrinks'} with popularity"

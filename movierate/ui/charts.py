@@ -160,8 +160,16 @@ TITLE_CHARS = 28
 
 
 def _lines(text: str, chars: int) -> str | list[str]:
-    """``text`` wrapped into lines of at most ``chars`` characters (a list: Vega's lines)."""
-    lines = textwrap.wrap(text, chars, break_on_hyphens=False)
+    """``text`` wrapped into lines of at most ``chars`` characters (a list: Vega's lines). A
+    key and its label ("solid: early-stopping rows") stay on one line where they fit: views
+    round 13 read "solid:" at a line's end and "early-stopping rows" on the next as
+    "solid:early-stopping rows"."""
+    glued = text.replace(": ", ":\u00a0")  # textwrap breaks only at ASCII whitespace
+    lines = [
+        line.replace("\u00a0", " ") for line in textwrap.wrap(glued, chars, break_on_hyphens=False)
+    ]
+    if any(len(line) > chars for line in lines):  # a key and label longer than a line
+        lines = textwrap.wrap(text, chars, break_on_hyphens=False)
     return lines[0] if len(lines) == 1 else lines
 
 

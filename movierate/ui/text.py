@@ -569,25 +569,45 @@ RULES = {
 
 def predictions_scale_text(name: str, shown: Any) -> str:
     """What a model's shown predicted ratings are against the dataset's scale
-    (:class:`movierate.explore.recommend.ShownPredictions`; None: as the model outputs them)."""
+    (:class:`movierate.explore.recommend.ShownPredictions`; None: as the model outputs them).
+    Views round 13: "all 30 lie within the scale" beside the 5.04 behind a shown 5, "1 of them
+    sit ... they are", "5.04 to 5.04"; each count now takes its own verb, a range of one value
+    is one number, and a capped prediction is said to hide the score behind it."""
     if shown is None or not shown.n_shown:
         return f"{name}: predicted ratings as the model outputs them."
     scale = f"the dataset's {shown.lo:g}–{shown.hi:g} scale"
-    tied = getattr(shown, "n_tied_at_end", 0)
-    ties = (
-        f" {tied} of them sit at an end of the scale, where the model's own output is clipped; "
-        f"they are ordered by its score before that clip ({shown.order_min:.2f} to "
-        f"{shown.order_max:.2f})."
-        if tied
-        else ""
+    n, tied = shown.n_shown, getattr(shown, "n_tied_at_end", 0)
+    ties = ""
+    if tied:
+        behind = _span(shown.order_min, shown.order_max)
+        one = tied == 1
+        verb = "is" if one else "run from" if " to " in behind else "are all"
+        ties = (
+            f" {tied} of the {n} shown {'is' if one else 'are'} capped at "
+            f"{'the end' if one else 'an end'} of the scale: the model's "
+            f"{'score' if one else 'scores'} behind {'it' if one else 'them'} {verb} {behind}, "
+            "and the list is ordered by that score, not by the capped number."
+        )
+    if shown.n_outside:
+        out = shown.n_outside
+        return (
+            f"{name} predicts {_span(shown.raw_min, shown.raw_max)} for the movies shown: "
+            f"{out} of {n} {'lies' if out == 1 else 'lie'} outside {scale} and "
+            f"{'is' if out == 1 else 'are'} shown clipped to its end (the ranking uses the unclipped "
+            f"{'prediction' if out == 1 else 'predictions'}).{ties}"
+        )
+    if tied:
+        return f"{name} caps its predictions at {scale}.{ties}"
+    every = (
+        "the 1 predicted rating shown lies" if n == 1 else f"all {n} predicted ratings shown lie"
     )
-    if not shown.n_outside:
-        return f"{name}: all {shown.n_shown} predicted ratings shown lie within {scale}.{ties}"
-    return (
-        f"{name} predicts {shown.raw_min:.2f} to {shown.raw_max:.2f} for the movies shown: "
-        f"{shown.n_outside} of {shown.n_shown} lie outside {scale} and are shown clipped to its "
-        f"end (the ranking uses the unclipped predictions).{ties}"
-    )
+    return f"{name}: {every} within {scale}."
+
+
+def _span(lo: float, hi: float) -> str:
+    """``"5.60 to 6.10"``, or one number when both print alike (not "5.04 to 5.04")."""
+    low, high = f"{lo:.2f}", f"{hi:.2f}"
+    return low if low == high else f"{low} to {high}"
 
 
 def stop_rows_flatter_text(meta: dict[str, Any]) -> str:

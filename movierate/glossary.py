@@ -1,0 +1,73 @@
+"""Plain-word meanings of the terms the dashboard and the CLI print, for readers with no
+machine-learning background (views round 13: "bias" read as prejudice, "chance 0.41" as a 41%
+chance of an order). One definition per term, used everywhere it is explained: the Home
+page's "What these words mean" and the ``help=`` of a term's first use.
+
+>>> define("RMSE").startswith("Typical error")
+True
+"""
+
+from __future__ import annotations
+
+from movierate.errors import MovierateError
+
+#: Term -> its meaning in a sentence or two, in the order the Home page lists them.
+TERMS: dict[str, str] = {
+    "RMSE": "Typical error of a predicted rating, in rating points of this data's scale "
+    "(0.86: a typical miss of about 0.9 of a point); big misses count extra. Lower is better.",
+    "MAE": "Average error of a predicted rating, in rating points of this data's scale; every "
+    "miss counts by its size. Lower is better.",
+    "bias": "A movie's or a user's own offset from the average rating (a generous rater, a "
+    "film everyone rates high), learned beside the embedding. Not prejudice.",
+    "embedding": "A short list of numbers the model learns for each movie (and each user) from "
+    "the ratings alone; movies rated alike get similar lists.",
+    "dimension": "One of the numbers in an embedding (dim 16: sixteen numbers per movie). A "
+    "dimension has no name: the model decides what it captures.",
+    "matrix factorisation": "The model that predicts a rating from the user's and the movie's "
+    "embeddings multiplied number by number and summed, plus both biases.",
+    "norm": "The length of a movie's embedding (its distance from zero). In a matrix "
+    "factorisation, the longer it is, the more its predicted ratings differ from user to user.",
+    "principal direction": "A direction in the embedding space along which the movies differ "
+    "most (PCA, principal component analysis, finds them, largest first); it is a mix of "
+    "dimensions.",
+    "regularizer": "An extra rule during training that keeps the embeddings simple or shaped, "
+    "so they do not just memorise the training ratings.",
+    "L2": "A regularizer that pulls every number of an embedding towards zero (l2=0.1: its "
+    "strength); movies with few ratings end up near the centre.",
+    "whitening": "A regularizer, or an exact transform, that makes every dimension equally "
+    "spread and unrelated to the others. 'Not whitened' describes the shape, not a fault.",
+    "decorrelation": "A regularizer that makes the dimensions unrelated to each other, without "
+    "making them equally spread.",
+    "early stopping": "Training stops when the error on ratings set aside for this "
+    "(early-stopping rows) stops improving, and keeps the best epoch (one pass over the "
+    "training ratings).",
+    "Pearson r": "How closely two quantities move together along a straight line: +1 rise "
+    "together, 0 unrelated, -1 one falls as the other rises.",
+    "Spearman": "Like Pearson r, but on ranks: whether one quantity rises (+) or falls (-) "
+    "with the other, straight line or not.",
+    "chance": "How often a random order, or random lists, would score this high: '41% of the "
+    "time' means the result is easily got by luck; 5% or less is called beyond chance.",
+    "Procrustes residual": "How different two models' arrangements of the same movies are "
+    "after the best turning and resizing of one onto the other: 0 the same shape, 1 one "
+    "explains none of the other (unrelated models come close to 1).",
+    "Jaccard": "Overlap of two lists: the films both list, divided by the films either lists "
+    "(1: the same films, 0: none in common).",
+    "NDCG": "How high a recommended list places the movies the user liked in the held-out "
+    "test ratings, from 0 (none) to 1 (all, at the top).",
+}
+
+_KEYS = {term.lower(): term for term in TERMS}
+
+
+def define(*terms: str) -> str:
+    """The plain meaning of each of ``terms``, as one ``help=`` text ("**RMSE**: ..." lines)."""
+    lines = []
+    for term in terms:
+        key = _KEYS.get(term.lower())
+        if key is None:
+            raise MovierateError(
+                f"No plain definition for {term!r}: add it to movierate.glossary.TERMS or use "
+                f"one of {', '.join(TERMS)}."
+            )
+        lines.append(TERMS[key] if len(terms) == 1 else f"**{key}**: {TERMS[key]}")
+    return "\n\n".join(lines)
