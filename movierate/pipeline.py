@@ -414,6 +414,27 @@ def user_held_out_movies(
 
 
 @dataclass(frozen=True)
+class Unavailable:
+    """Why a check of a model could not be computed, for the place its result would stand
+    (accuracy round 16: a 1-10 scale over 1-7 ratings left no "liked" test rating, and the
+    list check vanished from evaluate and Recommend without a word)."""
+
+    what: str  # the check, e.g. "No top-10 list check on its test rows"
+    reason: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.what}: {self.reason}."
+
+
+def no_test_rows_reason(model: store.TrainedModel) -> str:
+    """Why ``model`` has no test rows, for an :class:`Unavailable`."""
+    if model.meta.get("imported"):
+        return "it is an imported embedding, with no split of its own"
+    return "it was saved before splits had test rows (retrain it for them)"
+
+
+@dataclass(frozen=True)
 class TopCalibration:
     """A model's highest predictions on its test rows against those ratings (the share of the
     test rows it predicted highest)."""
@@ -438,19 +459,24 @@ TOP_MIN_ROWS = 30
 
 def top_calibration(
     model: store.TrainedModel, ds: RatingsDataset | None = None, share: float = TOP_SHARE
-) -> TopCalibration | None:
+) -> TopCalibration | Unavailable:
     """How the model's highest predictions (clipped to its scale, as pages show them) on its
     test rows compare with those ratings: a list ranked by prediction picks them, so a model
     that over-predicts there shows recommendations above what users give (accuracy round 11:
     a weakly regularized dim-128 model's top picks ran 0.11-0.21 above the truth, the default
-    models' within noise). None without test rows or with too few."""
+    models' within noise). :class:`Unavailable` without test rows or with too few."""
+    what = "No check of its highest predictions against test ratings"
     if not model.has_test_rows:
-        return None
+        return Unavailable(what, no_test_rows_reason(model))
     ds = ds if ds is not None else dataset_of(model)
     rows = np.asarray(recorded_split(ds, model.meta["split"]).test, dtype=np.int64)
     n = int(round(share * len(rows)))
     if n < TOP_MIN_ROWS:
-        return None
+        return Unavailable(
+            what,
+            f"its highest {share:.0%} of predictions are {n:,} of its {len(rows):,} test rows, "
+            f"and the check needs {TOP_MIN_ROWS}",
+        )
     low, high = model.rating_scale[0], model.rating_scale[1]
     predicted = np.clip(
         _predicted(model.arrays, model.spec, ds, rows, model.rating_scale), low, high

@@ -41,6 +41,7 @@ class RankingCheck:
     k: int
     min_ratings: int
     liked_from: float  # the lowest rating counted as liked
+    scale_max: float  # the top of the model's scale (liked_from itself on a 0/1 scale)
     n_users: int  # users evaluated (with a liked test movie)
     n_users_all: int  # users with a liked test movie before any sampling
     hit_rate: float
@@ -77,11 +78,13 @@ def held_out_ranking(
     k: int = 10,
     min_ratings: int = 10,
     seed: int = 0,
-) -> RankingCheck | None:
-    """The model's top-``k`` lists scored on its test rows (module docstring); None for a model
-    without test rows or with fewer than :data:`MIN_USERS` users who liked a test movie."""
+) -> RankingCheck | pipeline.Unavailable:
+    """The model's top-``k`` lists scored on its test rows (module docstring); for a model
+    without test rows or with fewer than :data:`MIN_USERS` users who liked a test movie,
+    :class:`pipeline.Unavailable` saying which."""
+    what = f"No top-{k} list check on its test rows"
     if not model.has_test_rows:
-        return None
+        return pipeline.Unavailable(what, pipeline.no_test_rows_reason(model))
     ds = ds if ds is not None else pipeline.dataset_of(model)
     split = pipeline.recorded_split(ds, model.meta["split"])
     users = ds.ratings["user_idx"].to_numpy(np.int64)
@@ -98,7 +101,8 @@ def held_out_ranking(
     liked = test[(ratings[test] >= liked_from - 1e-9) & eligible[movies[test]]]
     candidates_of = np.unique(users[liked])
     if len(candidates_of) < MIN_USERS:
-        return None
+        reason = _too_few_reason(ratings[test], users[liked], scale, min_ratings)
+        return pipeline.Unavailable(what, reason)
     evaluated = candidates_of
     if len(evaluated) > MAX_USERS:
         rng = np.random.default_rng(seed)
@@ -132,6 +136,7 @@ def held_out_ranking(
         k=k,
         min_ratings=min_ratings,
         liked_from=liked_from,
+        scale_max=float(scale[1]),
         n_users=len(evaluated),
         n_users_all=len(candidates_of),
         hit_rate=float(model_hits.mean()),
@@ -156,11 +161,45 @@ def paired_ndcg_gap(a: RankingCheck, b: RankingCheck) -> tuple[float, float] | N
     return float(gaps.mean()), float(1.96 * gaps.std(ddof=1) / np.sqrt(len(gaps)))
 
 
-def ranking_text(check: RankingCheck | None) -> str:
+def liked_words(liked_from: float, scale_max: float) -> str:
+    """``"liked (rated 4 or more)"``; ``"liked (rated 1)"`` where that is the top of the scale
+    (accuracy round 16: on a 0/1 scale, "rated 1 or more" read as a rating threshold)."""
+    return f"liked (rated {liked_from:g}{'' if liked_from >= scale_max - 1e-9 else ' or more'})"
+
+
+def _too_few_reason(
+    test_ratings: np.ndarray, liked_users: np.ndarray, scale: tuple[float, ...], min_ratings: int
+) -> str:
+    """Why fewer than :data:`MIN_USERS` users have a liked test movie the lists can hold."""
+    liked_from, top = liked_threshold(scale), float(scale[1])
+    if not len(test_ratings):
+        return "its split has no test rows"
+    highest = float(test_ratings.max())
+    if highest < liked_from - 1e-9:
+        wide = (
+            f" If {highest:g} is the top of your rating scale, the model's {scale[0]:g}-{top:g} "
+            "is too wide: retrain it (a scale inferred from the ratings now ends at their "
+            "highest) or declare the scale when importing the ratings"
+        )
+        return (
+            f"none of its {len(test_ratings):,} test ratings reaches {liked_from:g}, the lowest "
+            f"counted as liked (the top quarter of its {scale[0]:g}-{top:g} scale); the "
+            f"highest is {highest:g}.{wide}"
+        )
+    n_users = len(np.unique(liked_users))
+    who = f"only {n_users:,} users have" if n_users else "no user has"
+    return (
+        f"{who} a test movie they {liked_words(liked_from, top)} among "
+        f"the movies with {min_ratings}+ ratings it saw, and the check needs {MIN_USERS}"
+    )
+
+
+def ranking_text(check: RankingCheck | pipeline.Unavailable) -> str:
     """A model's held-out top-k check (:func:`held_out_ranking`) against a
-    most-rated-first list, one sentence for beside its recommendations; "" without it."""
-    if check is None:
-        return ""
+    most-rated-first list, one sentence for beside its recommendations, or why it could not
+    be computed."""
+    if isinstance(check, pipeline.Unavailable):
+        return check.text
     gap, ci = check.ndcg_gap, check.ndcg_gap_ci
     said = paired.reading(
         gap,
@@ -173,10 +212,11 @@ def ranking_text(check: RankingCheck | None) -> str:
         f" (a sample of {check.n_users_all:,})" if check.sampled else ""
     )
     return (
-        f"Its top-{check.k} lists on its test rows: for {users} with a test movie they rated "
-        f"{check.liked_from:g} or more (among movies with {check.min_ratings}+ ratings it saw, "
-        f"leaving out what it saw them rate), the list held one for {check.hit_rate:.0%} of "
-        f"them (NDCG@{check.k} {check.ndcg:.3f}); a most-rated-first list held one for "
+        f"Its top-{check.k} lists on its test rows: for {users} with a test movie they "
+        f"{liked_words(check.liked_from, check.scale_max)} among the movies with "
+        f"{check.min_ratings}+ ratings it saw, the list (leaving out what it saw them rate) "
+        f"held one for {check.hit_rate:.0%} of them (NDCG@{check.k} {check.ndcg:.3f}); a "
+        "most-rated-first list held one for "
         f"{check.popular_hit_rate:.0%} ({check.popular_ndcg:.3f}): NDCG {gap:+.3f} ± {ci:.3f} "
         f"(95%), {said}. {EXPOSURE_CAVEAT}"
     )
@@ -193,7 +233,7 @@ EXPOSURE_CAVEAT = (
 
 def lists_disagree_text(
     lowest: str,
-    checks: dict[str, RankingCheck | None],
+    checks: Mapping[str, RankingCheck | pipeline.Unavailable],
     twins: Mapping[str, tuple[str, ...]] | None = None,
 ) -> str:
     """A sentence when models' top-k lists (``checks``, by model name; all on one set of test
@@ -205,10 +245,10 @@ def lists_disagree_text(
     :func:`paired.seed_twins`) is never called better: its gap is named training noise
     (accuracy rounds 13 and 15: on pure noise, such twins were called better)."""
     base = checks.get(lowest)
-    if base is None:
+    if not isinstance(base, RankingCheck):
         return ""
     twins = twins or {}
-    scored = {name: check for name, check in checks.items() if check is not None}
+    scored = {name: check for name, check in checks.items() if isinstance(check, RankingCheck)}
     needed = paired.resolved_at(len(scored))
     better, noise = [], []
     for name, check in scored.items():

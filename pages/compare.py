@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from movierate import explore, glossary, paired, ranking, store
+from movierate import explore, glossary, paired, pipeline, ranking, store
 from movierate.errors import MovierateError
 from movierate.explore import verdicts
 from movierate.explore.whitening import exact_whitening
@@ -289,11 +289,8 @@ def paired_by_name(*models) -> dict:
     return {d.name: d for d in paired.paired_differences(list(models), ds)}
 
 
-def ranking_row(model) -> dict | None:
-    """A model's top-10 lists on its liked test movies (:mod:`movierate.ranking`), or None."""
-    check = state.cached(ranking.held_out_ranking, model, k=10, min_ratings=10)
-    if check is None:
-        return None
+def ranking_row(check: ranking.RankingCheck, model) -> dict:
+    """A table row of a model's top-10 lists on its liked test movies (:mod:`movierate.ranking`)."""
     return {
         "model": model.name,
         "users": f"{check.n_users:,}"  # recheck A (s26): a sample showed as if all users
@@ -308,6 +305,14 @@ def ranking_row(model) -> dict | None:
     }
 
 
+def ranking_check(model) -> ranking.RankingCheck | pipeline.Unavailable:
+    """:func:`ranking.held_out_ranking` of a model, or why it failed (its data unreadable)."""
+    try:
+        return state.cached(ranking.held_out_ranking, model, k=10, min_ratings=10)
+    except MovierateError as exc:
+        return pipeline.Unavailable("its lists could not be scored", str(exc).rstrip("."))
+
+
 def lists_disagree_text(models: list) -> str:
     """:func:`ranking.lists_disagree_text` for models of one set of test rows, else "" (recheck
     C, s26: it compared models across datasets and scales)."""
@@ -316,9 +321,7 @@ def lists_disagree_text(models: list) -> str:
     if len(groups) != 1 or len(groups[0]) != len(models) or len(rated) < 2:
         return ""
     lowest = min(rated, key=lambda m: m.test_rmse)
-    checks = {
-        m.name: state.cached(ranking.held_out_ranking, m, k=10, min_ratings=10) for m in rated
-    }
+    checks = {m.name: ranking_check(m) for m in rated}
     twins = {m.name: draws for m in rated if (draws := paired.seed_twins(lowest, m))}
     return text.md(ranking.lists_disagree_text(lowest.name, checks, twins))
 
@@ -336,9 +339,16 @@ def ranking_table(models: list) -> None:
     ):
         return
     with contextlib.suppress(MovierateError):
-        rows = [row for m in models if (row := ranking_row(m)) is not None]
+        checks = [(m, ranking_check(m)) for m in models]
+        rows = [ranking_row(c, m) for m, c in checks if isinstance(c, ranking.RankingCheck)]
+        # accuracy round 16: why each model is not scored, not "no test rows, or too few users"
+        missing = [
+            f"{text.md(m.name)}: {text.md(c.reason)}"
+            for m, c in checks
+            if not isinstance(c, ranking.RankingCheck)
+        ]
         if not rows:
-            st.info("None of these models has enough test rows for this check.")
+            st.info(f"None of these models could be scored. {'; '.join(missing)}.")
             return
         widgets.show_table(
             pd.DataFrame(rows),
@@ -352,12 +362,8 @@ def ranking_table(models: list) -> None:
                 for name in ("hit rate@10", "most-rated list: hit rate")
             },
         )
-        scored = {row["model"] for row in rows}
-        if missing := [m.name for m in models if m.name not in scored]:
-            st.caption(  # recheck C: an imported model was left out without a word
-                f"Not scored: {', '.join(text.md(n) for n in missing)} (no test rows, or fewer "
-                f"than {ranking.MIN_USERS} users with a liked test movie)."
-            )
+        if missing:  # recheck C: an imported model was left out without a word
+            st.caption(f"Not scored: {'; '.join(missing)}.")
         if said := lists_disagree_text(models):
             st.caption(said)
 

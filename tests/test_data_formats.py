@@ -38,7 +38,11 @@ def test_exact_counts_catalog_and_scale(datasets, name):
     assert ds.name == name
     # GroupLens names use the registry's scale; other folders record that theirs was inferred
     notes = (
-        [] if name in KNOWN_DATASETS else ["Rating scale inferred as 1-5 (step 1) from the data"]
+        []
+        if name in KNOWN_DATASETS
+        else [
+            "Rating scale inferred as 1-5 (step 1) from the data, whose ratings are 1, 2, 3, 4, 5"
+        ]
     )
     # ml-100k's users 350 and 890 look like one person (accuracy round 11; test_data_twins)
     twins = [w for w in ds.warnings if "as if one person were listed twice" in w]

@@ -254,7 +254,10 @@ def test_huge_movie_ids_in_movies_files(tmp_path):
 def test_the_inferred_scale_is_recorded():
     ds = from_csv(TINY.encode())
     (warning,) = ds.warnings
-    assert warning.startswith("Rating scale inferred as 0.5-5 (step 0.5) from the data; declare")
+    assert warning.startswith(
+        "Rating scale inferred as 0.5-5 (step 0.5) from the data, whose ratings are 3.5, 4, 5; "
+        "declare"
+    )
     # fuzz round 8 / views round 3: a way every surface offers, not only Python's argument
     assert "Home: 'Options: columns, text encoding, rating scale'" in warning
     assert "rating_scale=(min, max, step)" in warning
@@ -263,7 +266,8 @@ def test_the_inferred_scale_is_recorded():
 
 @pytest.mark.parametrize(
     ("outlier", "inferred", "bulk"),
-    [("7.5", "0-10", "rating_scale=(1, 5, 1))"), ("-1", "-1 to 5", "rating_scale=(1, 5, 1))")],
+    # accuracy round 16: the data's own 1-7.5, no longer the next common scale (0-10)
+    [("7.5", "1-7.5", "rating_scale=(1, 5, 1))"), ("-1", "-1 to 5", "rating_scale=(1, 5, 1))")],
 )
 def test_a_scale_set_by_a_few_outliers_is_flagged(outlier, inferred, bulk):
     rows = "".join(f"{u},{m},{(u + m) % 5 + 1},1\n" for u in range(1, 21) for m in range(1, 11))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from typing import Any
 
@@ -15,13 +16,30 @@ from movierate.cli.tables import format_table
 def _describe(ds: Any) -> None:
     """One line of a loaded dataset's size and scale, then what loading changed or guessed."""
     scale = ds.rating_scale
+    lo, hi = (
+        (float(ds.ratings["rating"].min()), float(ds.ratings["rating"].max()))
+        if len(ds)
+        else (scale.min, scale.max)
+    )
     print(
         f"{ds.name}: {len(ds):,} ratings, {ds.n_users:,} users, {ds.n_movies:,} movies, "
         f"ratings {scale.min:g} to {scale.max:g} "
-        + (f"(step {scale.step:g})" if scale.step else "(any value)")  # not "step 0" (round 16)
+        + (f"(step {scale.step:g}" if scale.step else "(any value")  # not "step 0" (round 16)
+        # accuracy round 16: a scale wider than the data said so nowhere
+        + (
+            ""
+            if _close((lo, hi), (scale.min, scale.max))
+            else f"; those given run {lo:g} to {hi:g}"
+        )
+        + ")"
         + (f", from {ds.source}" if ds.source else "")
     )
     print_notes(ds)
+
+
+def _close(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    """True when two (min, max) pairs agree to float32 rounding."""
+    return all(math.isclose(x, y, rel_tol=1e-6, abs_tol=1e-9) for x, y in zip(a, b, strict=True))
 
 
 def _import_ratings_file(args: argparse.Namespace) -> int:

@@ -81,7 +81,7 @@ def build_dataset(
     scale = raw.scale
     if scale is None:
         scale = infer_scale(ratings)
-        warnings += scale_notices(ratings, scale, raw)
+        warnings = _with_scale_notices(warnings, scale_notices(ratings, scale, raw))
     bad = scale.bad_positions(ratings)
     if len(bad):
         values = ", ".join(f"{ratings[p]:g}" for p in bad[:SHOW_ROWS])
@@ -131,13 +131,21 @@ def build_dataset(
         catalog=dict(raw.catalog),
         warnings=list(dict.fromkeys(warnings)),  # a re-read saved set repeats its own notices
         # a saved upload is re-read with its scale, but keeps the notice that it was inferred
-        scale_inferred=raw.scale is None or any("Rating scale inferred" in w for w in warnings),
+        scale_inferred=raw.scale is None or any(w.startswith(SCALE_NOTE) for w in warnings),
     )
     ds.official_splits = {
         split_name: _official_split(ds, split_name, train, valid)
         for split_name, (train, valid) in raw.official.items()
     }
     return ds
+
+
+def _with_scale_notices(warnings: list[str], notices: list[str]) -> list[str]:
+    """``warnings`` with ``notices`` in place of any earlier scale notices (a saved upload whose
+    scale is inferred again), else after them."""
+    at = next((i for i, w in enumerate(warnings) if is_scale_notice(w)), len(warnings))
+    before = [w for w in warnings[:at] if not is_scale_notice(w)]
+    return before + notices + [w for w in warnings[at:] if not is_scale_notice(w)]
 
 
 def encode_ids(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -164,34 +172,45 @@ COMMON_SCALES = (
     RatingScale(1.0, 10.0, 1.0),
     RatingScale(0.0, 10.0, 0.5),
 )
-#: Whole numbers above 20 and at most 100 that fit no common scale are scores out of 100
-#: (10, 20, ... 100 read 10-100 before: fuzz round 8); lower ones keep their own range (a
-#: 1-20 grade is no percent: recheck).
+"""Well-known scales: taken when the data uses one's step and top value (:func:`infer_scale`),
+and offered when a few outlying ratings set the inferred scale (:func:`scale_notices`)."""
+#: Whole numbers from 0 up that reach 100 are scores out of 100, whatever their lowest (10, 20,
+#: ... 100 read 10-100 before: fuzz round 8); lower ones keep their own range (a 1-20 grade is
+#: no percent: recheck).
 PERCENT = RatingScale(0.0, 100.0, 1.0)
-"""Scales tried in order when a file does not declare one (first that fits every rating)."""
+#: Steps tried, coarsest first, for the step the ratings use (none fits: any value).
+STEPS = (1.0, 0.5, 0.1)
 
 
 def infer_scale(ratings: np.ndarray) -> RatingScale:
-    """The first common scale (1-5 stars, 0.5-5 half stars, 1-10, ...) that fits every rating,
-    else min..max with the coarsest step (1, 0.5, 0.1 or none) that fits; 0 and 1 only (likes
-    and dislikes) are 0-1, not half stars from 0 to 5."""
-    if np.isin(ratings, (0.0, 1.0)).all() and (ratings == 0).any():
-        return RatingScale(0.0, 1.0, 1.0)
-    for scale in COMMON_SCALES:
-        if not len(scale.bad_positions(ratings)):
-            return scale
+    """The tightest scale the ratings support: their lowest to highest value in the coarsest
+    step (1, 0.5, 0.1 or none) they all sit on; a common scale (:data:`COMMON_SCALES`,
+    :data:`PERCENT`) instead only when the data uses its step and its top value and leaves
+    only low values unused (half stars with no 0.5 are still 0.5-5: people rate what they
+    like). Accuracy round 16: common scales were tried first, so 1-7 ratings became 1-10 and
+    0-5 whole numbers half stars."""
     lo, hi = float(ratings.min()), float(ratings.max())
-    if lo == hi:
-        return RatingScale(lo, lo + 1.0, 1.0)
-    if lo >= 0 and 20 < hi <= 100 and not len(PERCENT.bad_positions(ratings)):
+    if lo == hi:  # one value: no range to read; the first common scale holding it
+        fits = [s for s in COMMON_SCALES if not len(s.bad_positions(ratings[:1]))]
+        return fits[0] if fits else RatingScale(lo, lo + 1.0, 1.0)
+    step = next((s for s in STEPS if _on_steps(ratings, lo, s)), 0.0)
+    if step == 1.0 and lo >= 0 and hi == PERCENT.max:
         return PERCENT
-    for step in (1.0, 0.5, 0.1):
-        n = (hi - lo) / step
-        if abs(n - round(n)) < 1e-6:
-            scale = RatingScale(lo, hi, step)
-            if not len(scale.bad_positions(ratings)):
-                return scale
-    return RatingScale(lo, hi, 0.0)
+    for common in COMMON_SCALES:
+        if (
+            common.step == step
+            and common.max == hi
+            and common.min <= lo
+            and _on_steps(ratings, common.min, step)
+        ):
+            return common
+    return RatingScale(lo, hi, step)
+
+
+def _on_steps(ratings: np.ndarray, start: float, step: float) -> bool:
+    """True when every rating is ``start`` plus a whole number of ``step``."""
+    steps = (ratings.astype(np.float64, copy=False) - start) / step
+    return bool(np.all(np.abs(steps - np.round(steps)) <= 1e-4))
 
 
 OUTLIER_SHARE = 0.001
@@ -199,20 +218,43 @@ OUTLIER_ROWS = 5
 """A scale set by fewer than max(OUTLIER_ROWS, OUTLIER_SHARE * n) ratings is flagged."""
 
 
+#: How the notice of an inferred scale starts (a saved upload is known by it: re-read, its scale
+#: is inferred again, so an import before accuracy round 16 loses its 1-10 for 1-7 ratings).
+SCALE_NOTE = "Rating scale inferred as"
+#: How the notice of a scale set by a few outlying ratings reads in its middle.
+OUTLIER_NOTE = "was inferred only because of"
+#: At most this many distinct values are listed one by one in the inferred scale's notice.
+SHOW_VALUES = 12
+
+
+def values_seen(ratings: np.ndarray) -> str:
+    """The distinct values of ``ratings`` in words: ``"whose ratings are 1, 2, 3"``, or a count
+    and range when there are more than :data:`SHOW_VALUES`."""
+    values = np.unique(ratings)
+    if len(values) > SHOW_VALUES:
+        return f"whose ratings take {len(values):,} values from {values[0]:g} to {values[-1]:g}"
+    return f"whose ratings are {', '.join(f'{v:g}' for v in values)}"
+
+
+def is_scale_notice(notice: str) -> bool:
+    """True for the notices :func:`scale_notices` writes (not kept when a scale is inferred
+    again)."""
+    return notice.startswith(SCALE_NOTE) or OUTLIER_NOTE in notice
+
+
 def scale_notices(ratings: np.ndarray, scale: RatingScale, raw: RawData) -> list[str]:
     """What :func:`build_dataset` records about an inferred scale: which scale and how, and
     a warning when a handful of outlying ratings set it (values, lines, how to declare one)."""
     notices = [
-        f"Rating scale inferred as {scale.min:g}{' to ' if scale.min < 0 else '-'}{scale.max:g}"
+        f"{SCALE_NOTE} {scale.min:g}{' to ' if scale.min < 0 else '-'}{scale.max:g}"
         + (f" (step {scale.step:g})" if scale.step else " (any value)")
-        + f" from the data; declare another {HOW_TO_DECLARE.format('(min, max, step)')}."
+        + f" from the data, {values_seen(ratings)}; declare another "
+        f"{HOW_TO_DECLARE.format('(min, max, step)')}."
     ]
     n = len(ratings)
     threshold = max(OUTLIER_ROWS, OUTLIER_SHARE * n)
     best: tuple[RatingScale, np.ndarray] | None = None
     for common in COMMON_SCALES:
-        if common == scale:
-            break  # the inferred scale is the first common one that fits: nothing fits better
         outside = common.bad_positions(ratings)
         few = 0 < len(outside) < threshold and len(outside) <= 0.01 * n
         if few and (best is None or len(outside) < len(best[1])):
@@ -221,7 +263,7 @@ def scale_notices(ratings: np.ndarray, scale: RatingScale, raw: RawData) -> list
         bulk, outside = best
         values = ", ".join(f"{ratings[p]:g}" for p in outside[:SHOW_ROWS])
         notices.append(
-            f"{raw.ratings_file}: the scale {scale.describe()} was inferred only because of "
+            f"{raw.ratings_file}: the scale {scale.describe()} {OUTLIER_NOTE} "
             f"{len(outside):,} outlying rating(s) ({line_numbers(outside, raw.first_line)}: "
             f"{values}); all {n - len(outside):,} other ratings fit {bulk.describe()}. If that "
             f"is your scale, fix those rows or declare it "

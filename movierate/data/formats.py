@@ -23,7 +23,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from movierate.data.build import MAX_NUMERIC_ID, RawData, check_whole_ids, line_numbers
+from movierate.data.build import (
+    MAX_NUMERIC_ID,
+    SCALE_NOTE,
+    RawData,
+    check_whole_ids,
+    infer_scale,
+    line_numbers,
+)
 from movierate.data.dataset import RatingScale
 from movierate.data.movies import movie_metadata, split_genres, untitled_notice
 from movierate.data.textio import bom_encoding, check_not_empty, decode, read_table
@@ -467,7 +474,7 @@ def _read_custom_files(folder: Path) -> RawData:
     meta = json.loads((folder / CUSTOM_META).read_text(encoding="utf-8"))
     if not isinstance(meta, dict):
         raise TypeError(f"{CUSTOM_META} is not an object")
-    scale = RatingScale(*(float(v) for v in meta["rating_scale"]))
+    scale: RatingScale | None = RatingScale(*(float(v) for v in meta["rating_scale"]))
     first_line = meta.get("first_line", 1)
     source = meta.get("source")
     catalog = meta.get("catalog", {})
@@ -488,6 +495,11 @@ def _read_custom_files(folder: Path) -> RawData:
     if not np.isfinite(rating).all() or ratings[["user", "movie"]].isna().to_numpy().any():
         # from_csv stored checked values: a gap now is damage, not the source's (re-import)
         raise ValueError("ratings.parquet holds missing or non-finite values")
+    if len(rating) and any(w.startswith(SCALE_NOTE) for w in warnings):
+        # inferred by an earlier rule (accuracy round 16: 1-7 ratings as 1-10): inferred again
+        # (float32 ratings: within rounding); models keep the scale their meta.json records
+        now = infer_scale(rating).as_list()
+        scale = scale if np.allclose(now, scale.as_list(), rtol=1e-6, atol=0) else None
     movies = None
     if (folder / "movies.parquet").is_file():
         table = pq.read_table(folder / "movies.parquet")

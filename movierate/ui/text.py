@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from movierate import paired
+from movierate import paired, pipeline
 from movierate.filenames import bytes_escaped
 from movierate.jobs import JobSnapshot
 from movierate.spreadsheet import FORMULA_STARTS
@@ -782,9 +782,9 @@ def ratings_text(n: float) -> str:
 
 def top_calibration_text(calibration: Any) -> str:
     """What a model's highest test-row predictions came to (:func:`pipeline.top_calibration`),
-    one sentence for beside its recommendations; "" without it."""
-    if calibration is None:
-        return ""
+    one sentence for beside its recommendations, or why it could not be computed."""
+    if isinstance(calibration, pipeline.Unavailable):
+        return calibration.text
     gap, ci = calibration.gap, calibration.gap_ci
     reading = paired.reading(
         gap,
