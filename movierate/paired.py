@@ -381,20 +381,28 @@ def draws_text(draws: tuple[str, ...]) -> str:
 def test_part(split: Any) -> tuple | None:
     """Which test rows a recorded split holds, as far as its record says (with the data's
     fingerprint, which rows a model's test metrics come from): an official split's ``.test``
-    file whatever its seed, a temporal split's latest ratings whatever its seed, else the
-    method, seed and share that drew them; None without test rows (a model saved before
-    splits had them)."""
+    file whatever its seed, a temporal split's latest ratings whatever its seed unless its seed
+    drew some of them among timestamp ties, else the method, seed and share that drew them;
+    None without test rows (a model saved before splits had them)."""
     if not isinstance(split, dict) or "n_test" not in split:
         return None
     method = split.get("method")
     if str(method).startswith("official:"):  # the shipped .test file: seed and share unused
         return (method, None, None)
     fraction = split.get("test_fraction")
+    seed_drew = method != "temporal" or _seed_broke_ties(split)
     return (
         method,
-        None if method == "temporal" else split.get("seed"),  # the latest: no draw
+        split.get("seed") if seed_drew else None,
         round(float(fraction), 9) if isinstance(fraction, int | float) else None,
     )
+
+
+def _seed_broke_ties(split: dict[str, Any]) -> bool:
+    """Whether a temporal split's seed drew some test rows among timestamp ties (accuracy
+    review round 16; before it, ties went by row order and the seed drew nothing)."""
+    tied = split.get("n_tied_test")
+    return split.get("ties") == "seeded" and isinstance(tied, int) and tied > 0
 
 
 def _split_settings(split: dict[str, Any]) -> dict[str, Any]:

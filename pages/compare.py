@@ -403,6 +403,11 @@ def accuracy_section(models: list, trained: list) -> None:
     elif one_pass := store.one_pass_averages_note(models):  # said above when shared
         notes.append(text.md(one_pass))
     notes += cold_start_notes(models, shared)
+    ties = {m.name: store.ties_note(m.split_record) for m in models}  # accuracy round 16
+    if shared and len(set(ties.values())) == 1:
+        notes += [note for note in set(ties.values()) if note]
+    else:
+        notes += [f"{text.md(name)}: {note}" for name, note in ties.items() if note]
     if shared and differences:
         notes.append(paired.threshold_text(next(iter(differences.values()))))
     twins = paired.seed_twins_text(models)
