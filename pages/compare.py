@@ -712,7 +712,8 @@ def pair_section(models: list) -> None:
     counted = counts_caption(sets, name_a, name_b, model_a, model_b)
     if draws := paired.seed_twins(model_a, model_b):
         st.info(
-            f"{name_a} and {name_b} have the same settings and differ only by "
+            f"{name_a} and {name_b} have {paired.same_settings_text(draws)} and differ "
+            "only by "
             f"{paired.draws_text(draws)}: the numbers below are what training noise alone "
             "gives for this setting.",
             icon=":material/casino:",
