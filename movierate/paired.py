@@ -28,6 +28,10 @@ RESOLVED_AT = 2.0
 #: when the models are in truth equally good (:func:`resolved_at`).
 FAMILY_ALPHA = 0.05
 
+#: An epoch counts as better than the best so far when its watched RMSE is lower by more than
+#: this (``nn.training.EarlyStopping``'s tolerance; here to replay it without TensorFlow).
+STOP_TOLERANCE = 1e-5
+
 #: Two models whose predictions differ by at most this on every test row make the same errors
 #: (float rounding; the tables show RMSEs to 4 decimals).
 SAME_WITHIN = 1e-4
@@ -293,8 +297,9 @@ class PairedDifference:
         size = f"{self._size()} (95%)"
         if self.twin:
             return (
-                f"{size} ({abs(self.in_se):.1f} standard errors): the same settings as the "
-                f"reference, and {twin_verdict(self.twin)}, so this gap is training noise"
+                f"{size} ({abs(self.in_se):.1f} standard errors): "
+                f"{same_settings_text(self.twin)} as the reference, and "
+                f"{twin_verdict(self.twin)}, so this gap is training noise"
             )
         if self.p_value is not None:
             where = "more than" if self.resolved else "within"
@@ -325,12 +330,27 @@ SEED_DRAW = "the seed"
 STOP_DRAW = "the early-stopping rows' draw"
 
 
+class Draws(tuple):
+    """The draws that alone tell two twins apart (a tuple of :data:`SEED_DRAW`,
+    :data:`STOP_DRAW`), with ``inert``: the settings in which they differ that acted in neither
+    training (:func:`inert_settings`), for the verdict to name."""
+
+    inert: tuple[str, ...] = ()
+
+    def __new__(cls, draws: tuple[str, ...], inert: tuple[str, ...] = ()) -> Draws:
+        made = super().__new__(cls, draws)
+        made.inert = tuple(inert)
+        return made
+
+
 def seed_twins(a: Any, b: Any) -> tuple[str, ...]:
     """The draws (:data:`SEED_DRAW`, :data:`STOP_DRAW`) that alone tell models ``a`` and ``b``
-    apart: same data, same settings but the seed, same split but its seed, the same test rows;
-    () when they are no such twins (never for imported or tuned models, whose settings have
-    other records). Accuracy round 15: two models of one seed whose official split drew other
-    early-stopping rows were not twins, and 6 of 20 such pairs read "beyond draw"."""
+    apart: same data, same settings but the seed (or settings that acted in neither training:
+    :func:`inert_settings`, kept in the result's ``inert``), same split but its seed, the same
+    test rows; () when they are no such twins (never for imported or tuned models, whose
+    settings have other records). Accuracy round 15: two models of one seed whose official
+    split drew other early-stopping rows were not twins, and 6 of 20 such pairs read "beyond
+    draw". Round 16: a patience that never acted made identical weights "more than the draw"."""
     if a is b or not all(_plain_training(m) for m in (a, b)):
         return ()
     same_data = _data(a) == _data(b) and _data(a) != (None, None)  # a split's record alone
@@ -338,13 +358,88 @@ def seed_twins(a: Any, b: Any) -> tuple[str, ...]:
     split_a, split_b = (m.meta.get("split") or {} for m in (a, b))
     if not (
         same_data
-        and _settings(a.spec) == _settings(b.spec)
         and _split_settings(split_a) == _split_settings(split_b)
         and test_part(split_a) is not None
         and test_part(split_a) == test_part(split_b)
     ):
         return ()
-    return twin_draws([a, b])
+    settings_a, settings_b = _settings(a.spec), _settings(b.spec)
+    differ = tuple(k for k in settings_a if settings_a[k] != settings_b.get(k))
+    inert = inert_settings(a, b) if differ else ()
+    if set(differ) - set(inert):
+        return ()
+    draws = twin_draws([a, b])
+    return Draws(draws, inert) if draws else ()
+
+
+#: Training settings whose effect a run's history shows, in words: two models that differ in
+#: them only where they acted in neither training are still twins (accuracy review round 16).
+HISTORY_SETTINGS = {
+    "early_stopping_patience": "patience",
+    "epochs": "the epoch cap",
+    "learning_rate_decay": "the learning-rate decay",
+}
+
+
+def inert_settings(a: Any, b: Any) -> tuple[str, ...]:
+    """The :data:`HISTORY_SETTINGS` in which models ``a`` and ``b`` differ, when neither
+    training would have ended otherwise with the other's values (its recorded watched RMSEs
+    replayed through early stopping: the same last and best epoch), and a learning-rate decay
+    only when no run reached a second epoch; () when any of them could have acted, or a
+    history cannot be replayed as recorded (a run stopped by its time budget, an old record)."""
+    differ = {
+        k: getattr(b.spec, k) for k in HISTORY_SETTINGS if getattr(a.spec, k) != getattr(b.spec, k)
+    }
+    if not differ:
+        return ()
+    for model, other in ((a, differ), (b, {k: getattr(a.spec, k) for k in differ})):
+        run = _replayed(model, model.spec.early_stopping_patience, model.spec.epochs)
+        if run is None or run != _run_of(model):
+            return ()  # the record is not what the replay gives: cannot tell
+        patience = other.get("early_stopping_patience", model.spec.early_stopping_patience)
+        if _replayed(model, patience, other.get("epochs", model.spec.epochs)) != run:
+            return ()
+        if "learning_rate_decay" in differ and run[0] > 1:
+            return ()
+    return tuple(differ)
+
+
+def _run_of(model: Any) -> tuple[int, int] | None:
+    """(epochs run, best epoch) as ``model``'s metrics record them."""
+    metrics = getattr(model, "metrics", None) or {}
+    run, best = metrics.get("epochs_run"), metrics.get("best_epoch")
+    ok = all(isinstance(v, int | float) and math.isfinite(v) for v in (run, best))
+    return (int(run), int(best)) if ok else None
+
+
+def _replayed(model: Any, patience: int, cap: int) -> tuple[int, int] | None:
+    """(epochs run, best epoch) that early stopping with ``patience`` and ``cap`` picks from
+    ``model``'s recorded watched RMSEs (as ``nn.training.EarlyStopping`` does, from the epoch
+    its regularizers settled); None when that needs epochs the run did not record."""
+    history = (model.meta.get("history") or {}) if isinstance(model.meta, dict) else {}
+    watched = next((history[k] for k in WATCHED if history.get(k)), None)
+    if watched is None or (model.spec.family == "autorec" and not history.get("stop_rmse")):
+        return None  # autorec without stop rows watches no RMSE (it never stops)
+    settled = (getattr(model, "metrics", None) or {}).get("settled_epoch", 1)
+    if not (isinstance(settled, int | float) and math.isfinite(settled)):
+        settled = math.inf  # never settled: nothing stops the run, its last epoch is kept
+    value, best, stale = math.inf, 0, 0
+    for epoch in range(1, cap + 1):
+        if epoch > len(watched) or not isinstance(watched[epoch - 1], int | float):
+            return None
+        if epoch < settled or not patience:
+            continue
+        if watched[epoch - 1] < value - STOP_TOLERANCE:
+            value, best, stale = watched[epoch - 1], epoch, 0
+        else:
+            stale += 1
+            if stale > patience:
+                return epoch, best
+    return cap, best or cap
+
+
+#: The per-epoch RMSE early stopping watched: the stop rows', else the training rows'.
+WATCHED = ("stop_rmse", "train_rmse")
 
 
 def twin_draws(models: list[Any]) -> tuple[str, ...]:
@@ -361,14 +456,35 @@ def twin_draws(models: list[Any]) -> tuple[str, ...]:
 
 
 def twin_verdict(draws: tuple[str, ...]) -> str:
-    """Which draw alone differs, for a table cell.
+    """Which draw alone differs, for a table cell, and the settings that differ but never
+    acted (:class:`Draws`).
 
     >>> twin_verdict((SEED_DRAW,)), twin_verdict((SEED_DRAW, STOP_DRAW))
     ('only the seed differs', "only the seed and the early-stopping rows' draw differ")
+    >>> twin_verdict(Draws((SEED_DRAW,), ("early_stopping_patience",)))
+    'only the seed differs; patience differs but never acted'
     """
-    if len(draws) == 1:
-        return f"only {draws[0]} differs"
-    return f"only {' and '.join(draws)} differ"
+    said = f"only {draws[0]} differs" if len(draws) == 1 else f"only {' and '.join(draws)} differ"
+    inert = inert_text(getattr(draws, "inert", ()))
+    return f"{said}; {inert}" if inert else said
+
+
+def inert_text(inert: tuple[str, ...]) -> str:
+    """The settings in which twins differ but that acted in neither training, in words:
+    ``"patience differs but never acted"``; "" for none."""
+    if not inert:
+        return ""
+    names = [HISTORY_SETTINGS.get(k, k) for k in inert]
+    verb = "differs" if len(names) == 1 else "differ"
+    return f"{' and '.join(names)} {verb} but never acted"
+
+
+def same_settings_text(draws: tuple[str, ...] | list[tuple[str, ...]]) -> str:
+    """``"the same settings"``, naming the settings that differ but never acted (the ``inert``
+    of :func:`seed_twins`' results, one or several)."""
+    found = [draws] if isinstance(draws, tuple) else draws
+    inert = tuple(dict.fromkeys(k for d in found for k in getattr(d, "inert", ())))
+    return "the same settings" + (f" ({inert_text(inert)})" if inert else "")
 
 
 def draws_text(draws: tuple[str, ...]) -> str:
@@ -381,20 +497,28 @@ def draws_text(draws: tuple[str, ...]) -> str:
 def test_part(split: Any) -> tuple | None:
     """Which test rows a recorded split holds, as far as its record says (with the data's
     fingerprint, which rows a model's test metrics come from): an official split's ``.test``
-    file whatever its seed, a temporal split's latest ratings whatever its seed, else the
-    method, seed and share that drew them; None without test rows (a model saved before
-    splits had them)."""
+    file whatever its seed, a temporal split's latest ratings whatever its seed unless its seed
+    drew some of them among timestamp ties, else the method, seed and share that drew them;
+    None without test rows (a model saved before splits had them)."""
     if not isinstance(split, dict) or "n_test" not in split:
         return None
     method = split.get("method")
     if str(method).startswith("official:"):  # the shipped .test file: seed and share unused
         return (method, None, None)
     fraction = split.get("test_fraction")
+    seed_drew = method != "temporal" or _seed_broke_ties(split)
     return (
         method,
-        None if method == "temporal" else split.get("seed"),  # the latest: no draw
+        split.get("seed") if seed_drew else None,
         round(float(fraction), 9) if isinstance(fraction, int | float) else None,
     )
+
+
+def _seed_broke_ties(split: dict[str, Any]) -> bool:
+    """Whether a temporal split's seed drew some test rows among timestamp ties (accuracy
+    review round 16; before it, ties went by row order and the seed drew nothing)."""
+    tied = split.get("n_tied_test")
+    return split.get("ties") == "seeded" and isinstance(tied, int) and tied > 0
 
 
 def _split_settings(split: dict[str, Any]) -> dict[str, Any]:
@@ -447,8 +571,9 @@ def seed_twins_text(models: list[Any]) -> str | None:
         if not all(isinstance(r, int | float) and math.isfinite(r) for r in rmses):
             continue
         names = ", ".join(m.name for m in group[:-1]) + f" and {group[-1].name}"
+        same = same_settings_text([seed_twins(group[0], m) for m in group[1:]])
         notes.append(
-            f"{names} have the same settings and differ only by {draws_text(twin_draws(group))}: "
+            f"{names} have {same} and differ only by {draws_text(twin_draws(group))}: "
             "their test "
             f"RMSEs are {max(rmses) - min(rmses):.4f} apart, which is training noise. A "
             "difference between other models of about that size may be no more."

@@ -18,6 +18,7 @@ the data and importing TensorFlow. TensorFlow is imported only when training sta
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -182,6 +183,8 @@ def recorded_split(ds: RatingsDataset, described: Mapping[str, Any]) -> Split:
     method = str(described.get("method"))
     seed = described.get("seed")
     seed = DEFAULT_SPLIT["seed"] if seed is None else seed
+    # a temporal split recorded before accuracy review round 16 broke ties by row order
+    ties = described.get("ties", "row_order") if method == "temporal" else "seeded"
     legacy = is_legacy(dict(described))
     if legacy:
         split = make_split(
@@ -189,6 +192,7 @@ def recorded_split(ds: RatingsDataset, described: Mapping[str, Any]) -> Split:
             method=method,
             test_fraction=described.get("valid_fraction") or DEFAULT_TEST_FRACTION,
             seed=seed,
+            ties=ties,
         )
     else:
         split = make_split(
@@ -197,6 +201,7 @@ def recorded_split(ds: RatingsDataset, described: Mapping[str, Any]) -> Split:
             test_fraction=described.get("test_fraction") or DEFAULT_TEST_FRACTION,
             stop_fraction=described.get("stop_fraction") or DEFAULT_STOP_FRACTION,
             seed=seed,
+            ties=ties,
         )
     digest = described.get("digest")
     if not digest:  # bad-input round 19: skipped the check, so an edited seed gave other rows
@@ -218,14 +223,11 @@ def recorded_split(ds: RatingsDataset, described: Mapping[str, Any]) -> Split:
 def fold_stop_rows(split: Split) -> Split:
     """``split`` with its stop rows moved into ``train`` (no stop rows left): the split of a model
     refit on train + stop rows after tuning. The test rows are unchanged."""
-    return Split(
-        split.method,
-        split.seed,
-        split.test_fraction,
-        split.stop_fraction,
-        np.sort(np.concatenate([split.train, split.stop])).astype(np.int64),
-        np.empty(0, dtype=np.int64),
-        np.asarray(split.test, dtype=np.int64),
+    return dataclasses.replace(
+        split,
+        train=np.sort(np.concatenate([split.train, split.stop])).astype(np.int64),
+        stop=np.empty(0, dtype=np.int64),
+        test=np.asarray(split.test, dtype=np.int64),
     )
 
 
@@ -587,7 +589,8 @@ def evaluate_model(model: store.TrainedModel, ds: RatingsDataset | None = None) 
     else saw); for a model saved before test rows, ``train`` and ``valid`` (rows that also
     steered early stopping: label them so, see ``store.metric_label``); and
     (with test rows) ``test_unseen_rows``, the test rows whose user or movie has no training
-    row (:func:`unseen_rows`). No TensorFlow: predictions come from :mod:`movierate.scoring`.
+    row (:func:`unseen_rows`), and for a temporal split ``test_tied_rows``, those a timestamp
+    tie chose (``Split.n_tied_test``). No TensorFlow: predictions come from :mod:`movierate.scoring`.
     """
     ds = ds if ds is not None else dataset_of(model)
     known = model_rows(ds, model.meta["split"])
@@ -606,4 +609,6 @@ def evaluate_model(model: store.TrainedModel, ds: RatingsDataset | None = None) 
         out[f"n_{part}"] = int(len(rows))
     if "test" in parts:
         out["test_unseen_rows"] = unseen_rows(ds, parts["train"], parts["test"])
+    if split.ties is not None and model.has_test_rows:
+        out["test_tied_rows"] = split.n_tied_test
     return out

@@ -409,6 +409,11 @@ def accuracy_section(models: list, trained: list) -> None:
     elif one_pass := store.one_pass_averages_note(models):  # said above when shared
         notes.append(text.md(one_pass))
     notes += cold_start_notes(models, shared)
+    ties = {m.name: store.ties_note(m.split_record) for m in models}  # accuracy round 16
+    if shared and len(set(ties.values())) == 1:
+        notes += [note for note in set(ties.values()) if note]
+    else:
+        notes += [f"{text.md(name)}: {note}" for name, note in ties.items() if note]
     if shared and differences:
         notes.append(paired.threshold_text(next(iter(differences.values()))))
     twins = paired.seed_twins_text(models)
@@ -713,7 +718,8 @@ def pair_section(models: list) -> None:
     counted = counts_caption(sets, name_a, name_b, model_a, model_b)
     if draws := paired.seed_twins(model_a, model_b):
         st.info(
-            f"{name_a} and {name_b} have the same settings and differ only by "
+            f"{name_a} and {name_b} have {paired.same_settings_text(draws)} and differ "
+            "only by "
             f"{paired.draws_text(draws)}: the numbers below are what training noise alone "
             "gives for this setting.",
             icon=":material/casino:",

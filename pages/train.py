@@ -235,6 +235,8 @@ def show_job(job) -> None:
             saved = state.load_model(job.model_name)
             if warning := store.split_note(saved.split_record):
                 st.warning(warning, icon=":material/warning:")
+            if note := store.ties_note(saved.split_record):
+                st.info(note, icon=":material/schedule:")
             if note := store.unseen_note(saved.metrics, saved.split_record):
                 st.info(note, icon=":material/person_off:")
             if warning := store.reference_warning(saved.metrics):
@@ -394,6 +396,7 @@ def tune_form(datasets: list[str]) -> None:
     if submitted:
         try:
             check_official_split(dataset, split_method)
+            state.check_split_data(dataset, split_method)
             request = TuneRequest(
                 blend_families(families) if blend else tuple(families),
                 float(budget),
@@ -521,8 +524,8 @@ def train_form(datasets: list[str]) -> None:
             split_seed = widgets.whole_number_input(
                 "Split seed",
                 42,
-                help="Draws the random rows; a temporal split draws none (it holds out each "
-                "user's latest ratings), so there it changes nothing.",
+                help="Draws the random rows; a temporal split holds out each user's latest "
+                "ratings and draws only among ratings of one timestamp where a user's cut falls.",
             )
             st.markdown("**Name**")
             name = st.text_input(
@@ -555,6 +558,7 @@ def train_form(datasets: list[str]) -> None:
     if submitted:
         try:
             check_official_split(dataset, split_method)
+            state.check_split_data(dataset, split_method)
             spec, filled = build_spec(values), []
             if not exact:
                 spec, filled = fill_family_defaults(spec, defaults, dataset)

@@ -426,7 +426,6 @@ def test_a_new_name_may_not_start_with_a_dash(capsys):
     [
         ("train", ["--split", "official:u1", "--test-fraction", "0.5"], "--test-fraction does not"),
         ("tune", ["--split", "official:u1", "--test-fraction", "0.5"], "--test-fraction does not"),
-        ("train", ["--split", "temporal", "--split-seed", "3"], "drop --split-seed"),
     ],
 )
 def test_split_options_a_method_ignores_are_refused(capsys, command, flags, words):

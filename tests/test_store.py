@@ -527,17 +527,23 @@ def test_test_rows_are_the_same_exactly_when_data_and_test_part_are():
 
 
 def test_split_seed_groups_test_rows_only_where_it_draws_them():
-    """Temporal test rows are each user's latest and official ones the shipped .test file (the
-    seed moves only official stop rows), so models that differ only in it share test rows."""
+    """Temporal test rows are each user's latest (the seed draws only among timestamp ties
+    since accuracy round 16; before, ties went by row order) and official ones the shipped
+    .test file (the seed moves only official stop rows), so models that differ only in a seed
+    that drew no test row share test rows."""
     from movierate.data import load_dataset, make_split
 
     ds = load_dataset("ml-100k")
     for method, fraction in (("temporal", 0.2), ("official:u1", 0.2)):
-        a, b = (make_split(ds, method, fraction, seed=seed) for seed in (1, 2))
+        ties = "row_order" if method == "temporal" else "seeded"  # as old records rebuild
+        a, b = (make_split(ds, method, fraction, seed=seed, ties=ties) for seed in (1, 2))
         assert np.array_equal(np.sort(a.test), np.sort(b.test))
         if method.startswith("official"):
             assert not np.array_equal(np.sort(a.stop), np.sort(b.stop))
         assert _info(method=method, seed=1).test_rows == _info(method=method, seed=2).test_rows
+    a, b = (make_split(ds, "temporal", 0.2, seed=seed) for seed in (1, 2))  # seeded ties
+    assert not np.array_equal(np.sort(a.test), np.sort(b.test)) and a.n_tied_test > 0
+    assert _info(**a.describe()).test_rows != _info(**b.describe()).test_rows
     assert _info(method="per_user", seed=1).test_rows != _info(method="per_user", seed=2).test_rows
     assert (
         _info(method="temporal").test_rows != _info(method="temporal", test_fraction=0.2).test_rows

@@ -296,6 +296,8 @@ def _run_show(args: argparse.Namespace) -> int:
         print(f"  ({baselines})")
     if warning := store.split_note(_mapping(meta.get("split"))):  # recheck E: train only
         print(f"warning: {warning}", file=sys.stderr)
+    if note := store.ties_note(_mapping(meta.get("split"))):
+        print(f"note: {note}", file=sys.stderr)
     if warning := store.reference_warning(metrics):
         print(f"warning: {warning}", file=sys.stderr)
     history = {k: v for k, v in _mapping(meta.get("history")).items() if isinstance(v, list) and v}
@@ -459,6 +461,8 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         )
     if warning := store.split_note(model.split_record):  # recheck E (s26): train only
         print(f"warning: {warning}", file=sys.stderr)
+    if note := store.ties_note(model.split_record, result.get("test_tied_rows")):
+        print(f"note: {note}", file=sys.stderr)
     if model.has_test_rows and (baselines := store.baselines_text(recorded)):
         print(baselines)  # fit and scored on the recorded split's rows, as recomputed above
         if warning := store.reference_warning({**recorded, **result}):

@@ -1,5 +1,5 @@
 """The split options of ``train`` and ``tune``: parsed once, and refused where they would be
-ignored (an official split has its own test rows; a temporal one draws nothing at random)."""
+ignored (an official split has its own test rows)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,8 @@ def add_split_arguments(parser: argparse.ArgumentParser, title: str, stop_help: 
     split.add_argument(
         "--split-seed",
         type=int,
-        help=f"seed of the split's random draws (not temporal splits) [{DEFAULT_SPLIT_SEED}]",
+        help=f"seed of the split's random draws (temporal: only among ratings of one "
+        f"timestamp) [{DEFAULT_SPLIT_SEED}]",
     )
 
 
@@ -49,11 +50,6 @@ def split_options(args: argparse.Namespace) -> dict[str, Any]:
             f"--split {method} takes its test rows from the official .test file, so "
             "--test-fraction does not apply; drop it (--stop-fraction and --split-seed still "
             "choose the early-stopping rows)."
-        )
-    if method == "temporal" and args.split_seed is not None:
-        raise ArgumentError(
-            "--split temporal holds out each user's latest ratings, which no seed changes; "
-            "drop --split-seed."
         )
     return {
         "method": method,

@@ -159,6 +159,8 @@ def _run_train(args: argparse.Namespace) -> int:
         print(json.dumps(record))
     if warning := store.split_note(meta["split"]):
         print(f"warning: {warning}", file=sys.stderr)
+    if note := store.ties_note(meta["split"]):
+        print(f"note: {note}", file=sys.stderr)
     if note := store.unseen_note(metrics, meta["split"]):
         print(f"note: {note}", file=sys.stderr)
     if warning := store.reference_warning(metrics):

@@ -109,9 +109,10 @@ class RatingsDataset:
 
     @property
     def has_timestamps(self) -> bool:
-        """False when the source had no timestamp column (every timestamp is 0)."""
+        """Whether the timestamps order anything: False when the source had no timestamp
+        column (every timestamp is 0) or gave every rating the same one (an export date)."""
         ts = self.ratings["timestamp"].to_numpy()
-        return bool(len(ts)) and bool(ts.min() != ts.max() or ts[0] != 0)
+        return bool(len(ts)) and bool(ts.min() != ts.max())
 
     def notices(self) -> list[str]:
         """Everything loading changed or guessed (dropped duplicates with counts, inferred

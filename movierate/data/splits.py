@@ -17,9 +17,13 @@ Methods:
   ``stop_fraction`` of the rest.
 - ``per_user``: a random ``test_fraction`` of each user's ratings (at least one, at most all
   but one; users with a single rating stay in train), then the same per user for stop rows.
-- ``temporal``: the same per-user counts, but each user's *latest* ratings (by timestamp, ties
-  by row order) are the test rows, and the latest of each user's remaining training part are
-  the stop rows.
+- ``temporal``: the same per-user counts, but each user's *latest* ratings (by timestamp) are
+  the test rows, and the latest of each user's remaining training part are the stop rows.
+  Where a user's cut falls among ratings of one timestamp, the split seed draws which of them
+  are held out (``ties="seeded"``); splits recorded before accuracy review round 16 took the
+  rows last in the file (``ties="row_order"``: a file sorted by rating then held out each
+  user's highest ratings). Timestamps that order no user's ratings (one value for all, or
+  one per user) are refused: file order alone would choose the test rows.
 - ``official:<name>``: a split shipped with the dataset (ml-100k's u1..u5, ua, ub): the
   ``.test`` file gives exactly the test rows; stop rows are a random ``stop_fraction`` of the
   ``.base`` file's rows (seeded), the rest of ``.base`` is train. ``ds.official_splits`` holds
@@ -46,6 +50,9 @@ if TYPE_CHECKING:
 
 SPLIT_METHODS = ("random", "per_user", "temporal")
 OFFICIAL_PREFIX = "official:"
+#: How a temporal split orders ratings of one user with the same timestamp: drawn with the
+#: split seed (from accuracy review round 16 on), or by row order (records without ``ties``).
+TIE_RULES = ("seeded", "row_order")
 #: Share of all ratings held out as test rows.
 DEFAULT_TEST_FRACTION = 0.1
 #: Share of the remaining (training) part used as early-stopping rows.
@@ -64,6 +71,11 @@ class Split:
     train: np.ndarray
     stop: np.ndarray
     test: np.ndarray
+    #: temporal splits: how timestamp ties were ordered (:data:`TIE_RULES`); None otherwise
+    ties: str | None = None
+    #: temporal splits: test rows whose timestamp equals one of the same user's other rows, so
+    #: that the tie rule, not time, chose them
+    n_tied_test: int = 0
 
     @property
     def n_rows(self) -> int:
@@ -81,8 +93,8 @@ class Split:
 
     def describe(self) -> dict[str, Any]:
         """JSON-safe record: method, seed, test_fraction, stop_fraction, n_train, n_stop,
-        n_test, digest."""
-        return {
+        n_test, digest; a temporal split adds ``ties`` and ``n_tied_test``."""
+        record: dict[str, Any] = {
             "method": self.method,
             "seed": None if self.seed is None else int(self.seed),
             "test_fraction": float(self.test_fraction),
@@ -92,6 +104,9 @@ class Split:
             "n_test": int(len(self.test)),
             "digest": self.digest,
         }
+        if self.ties is not None:
+            record.update(ties=self.ties, n_tied_test=int(self.n_tied_test))
+        return record
 
     def __repr__(self) -> str:
         return (
@@ -123,14 +138,21 @@ def make_split(
     seed: int = 42,
     *,
     valid_fraction: float | None = None,
+    ties: str = "seeded",
 ) -> Split:
     """Split ``ds`` by ``method`` into train / stop / test rows (see the module docstring).
 
     The same seed gives the same rows. For ``official:<name>`` the ``.test`` file decides the
     test rows (``test_fraction`` is ignored; the split records the file's share).
     ``valid_fraction`` is the deprecated name of ``test_fraction`` (two-part splits); pass one
-    of them at most.
+    of them at most. ``ties``: how a temporal split orders equal timestamps (:data:`TIE_RULES`;
+    ``"row_order"`` only to rebuild a split recorded before it was seeded).
     """
+    if ties not in TIE_RULES:
+        raise DataError(
+            f"Unknown timestamp tie rule {ties!r}; use one of {', '.join(TIE_RULES)} (a model's "
+            "meta.json records it: restore that file from a copy, or retrain the model)."
+        )
     if valid_fraction is not None:
         if test_fraction is not None:
             raise DataError("Pass test_fraction only (valid_fraction is its deprecated name).")
@@ -168,14 +190,12 @@ def make_split(
     _check_fraction("test_fraction", test_fraction)
     if len(ds) < 3:
         raise DataError(f"Dataset {ds.name!r} has {len(ds)} rating(s); a split needs at least 3.")
-    if method == "temporal" and not ds.has_timestamps:
-        raise DataError(
-            f"Dataset {ds.name!r} has no timestamps, so a temporal split is impossible; "
-            "use 'random' or 'per_user', or load the data with its timestamp column."
-        )
+    if method == "temporal":
+        # a split recorded with row-order ties is rebuilt as it was: its digest checks the rows
+        check_temporal(ds, rebuilding=ties == "row_order")
     all_rows = np.arange(len(ds), dtype=np.int64)
     # the test part is drawn first, exactly as the old two-part validation part was
-    test_mask = _pick(ds, all_rows, method, test_fraction, rng)
+    test_mask = _pick(ds, all_rows, method, test_fraction, rng, ties)
     if not test_mask.any():  # per user: a user's only rating always trains
         raise DataError(
             f"The {method} split of {ds.name!r} holds out no rating, so nothing could measure "
@@ -183,7 +203,8 @@ def make_split(
             "no user here has two or more. Use the random split."
         )
     rest = all_rows[~test_mask]
-    stop_mask = _pick(ds, rest, method, stop_fraction, rng)
+    stop_mask = _pick(ds, rest, method, stop_fraction, rng, ties)
+    temporal = method == "temporal"
     return Split(
         method=method,
         seed=int(seed),
@@ -192,6 +213,8 @@ def make_split(
         train=rest[~stop_mask],
         stop=rest[stop_mask],
         test=all_rows[test_mask],
+        ties=ties if temporal else None,
+        n_tied_test=_tied(ds, test_mask) if temporal else 0,
     )
 
 
@@ -219,15 +242,68 @@ def _check_seed(seed: Any) -> None:
         raise DataError(f"The split seed must be a whole number >= 0, got {seed!r}.")
 
 
+def check_temporal(ds: RatingsDataset, rebuilding: bool = False) -> None:
+    """DataError, saying what to use instead, unless ``ds``'s timestamps order some user's
+    ratings: with one timestamp for all
+    ratings, or one per user, the "latest" ratings would be the rows last in the file (accuracy
+    review round 16: a file sorted by rating held out each user's highest ratings).
+    ``rebuilding`` a split recorded before that round refuses only data without timestamps."""
+    ts = ds.ratings["timestamp"].to_numpy()
+    no_timestamps = not len(ts) or (ts.min() == ts.max() == 0)
+    if no_timestamps or (not rebuilding and not ds.has_timestamps):
+        what = (
+            "no timestamps" if no_timestamps else f"one timestamp ({int(ts[0])}) for every rating"
+        )
+        raise DataError(
+            f"Dataset {ds.name!r} has {what}, so a temporal split is impossible: nothing "
+            "tells which ratings are a user's latest, and the file's row order would choose "
+            "the test rows. Use the 'random' or 'per_user' split, or import the data with the "
+            "time each rating was given."
+        )
+    if rebuilding:
+        return
+    users = ds.ratings["user_idx"].to_numpy()
+    latest = np.full(ds.n_users, np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(latest, users, ts)
+    several = np.bincount(users, minlength=ds.n_users)[users] >= 2  # users with a cut
+    if several.any() and np.all(ts[several] == latest[users[several]]):
+        raise DataError(
+            f"Dataset {ds.name!r} gives each user one timestamp for all of that user's ratings, "
+            "so a temporal split is impossible: nothing orders a user's ratings, and the file's "
+            "row order would choose each user's test rows. Use the 'per_user' split (a random "
+            "share of each user's ratings) or 'random', or import the data with the time each "
+            "rating was given."
+        )
+
+
+def _tied(ds: RatingsDataset, held: np.ndarray) -> int:
+    """How many ``held`` rows (a mask over all ratings) share their timestamp with a row of the
+    same user that was not held: rows the tie rule, not time, chose."""
+    users = ds.ratings["user_idx"].to_numpy()
+    ts = ds.ratings["timestamp"].to_numpy().astype(np.int64)
+    latest_kept = np.full(ds.n_users, np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(latest_kept, users[~held], ts[~held])
+    return int(np.count_nonzero(held & (ts == latest_kept[users])))
+
+
 def _pick(
-    ds: RatingsDataset, rows: np.ndarray, method: str, fraction: float, rng: np.random.Generator
+    ds: RatingsDataset,
+    rows: np.ndarray,
+    method: str,
+    fraction: float,
+    rng: np.random.Generator,
+    ties: str,
 ) -> np.ndarray:
     """Boolean mask over ``rows``: the ones ``method`` holds out (``fraction`` of them)."""
     if method == "random":
         return _random_mask(len(rows), fraction, rng)
     users = ds.ratings["user_idx"].to_numpy()[rows]
-    timestamps = ds.ratings["timestamp"].to_numpy()[rows] if method == "temporal" else None
-    return _per_user_mask(users, ds.n_users, fraction, rng, timestamps)
+    if method != "temporal":
+        return _per_user_mask(users, ds.n_users, fraction, rng.random(len(rows)))
+    timestamps = ds.ratings["timestamp"].to_numpy()[rows]
+    # the tie-break first, then time: lexsort's last key sorts first
+    tie_break = rng.random(len(rows)) if ties == "seeded" else np.arange(len(rows))
+    return _per_user_mask(users, ds.n_users, fraction, tie_break, timestamps)
 
 
 def _random_mask(n: int, fraction: float, rng: np.random.Generator) -> np.ndarray:
@@ -243,19 +319,17 @@ def _per_user_mask(
     users: np.ndarray,
     n_users: int,
     fraction: float,
-    rng: np.random.Generator,
-    timestamps: np.ndarray | None,
+    tie_break: np.ndarray,
+    timestamps: np.ndarray | None = None,
 ) -> np.ndarray:
     """Hold out round(fraction * count) of each user's rows (1..count-1; none if count is 1):
-    random ones, or the latest by ``timestamps`` (ties by row order) when given."""
+    the last by ``timestamps`` (when given), then by ``tie_break``."""
     n = len(users)
     counts = np.bincount(users, minlength=n_users)
     k = np.clip(np.round(counts * fraction), 1, np.maximum(counts - 1, 0)).astype(np.int64)
     k[counts < 2] = 0
-    if timestamps is not None:
-        order = np.lexsort((np.arange(n), timestamps, users))  # per user, oldest first
-    else:
-        order = np.lexsort((rng.random(n), users))  # per user, random order
+    keys = (tie_break, users) if timestamps is None else (tie_break, timestamps, users)
+    order = np.lexsort(keys)  # per user, oldest (or first drawn) first
     starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
     sorted_users = users[order]
     rank_from_end = starts[sorted_users] + counts[sorted_users] - 1 - np.arange(n)

@@ -55,6 +55,7 @@ from movierate.nn.regularizers import (
 )
 from movierate.nn.reuse import LoopPool
 from movierate.nn.shuffle import EpochShuffle
+from movierate.paired import STOP_TOLERANCE
 from movierate.progress import Phase, ProgressCallback, ProgressEvent
 from movierate.spec import SPREAD_PENALTIES, ModelSpec
 
@@ -570,7 +571,9 @@ class EarlyStopping:
     runs and the last one's weights are kept (it stopped at the first epoch without a better
     RMSE, though the form says "0 = off": views review round 3)."""
 
-    def __init__(self, weights: list[Any], patience: int, tolerance: float = 1e-5) -> None:
+    def __init__(
+        self, weights: list[Any], patience: int, tolerance: float = STOP_TOLERANCE
+    ) -> None:
         self.weights, self.patience, self.tolerance = weights, patience, tolerance
         self.value, self.epoch, self.saved, self.stale = np.inf, 0, [], 0
 

@@ -302,6 +302,15 @@ def _dataset(name: str) -> Any:
     return load_dataset_by_name(name) if source is None else _cached_dataset(name, source)
 
 
+def check_split_data(dataset: str, method: str) -> None:
+    """DataError before a run is queued when ``dataset`` cannot be split by ``method`` (a
+    temporal split of timestamps that order nothing: accuracy review round 16)."""
+    if method == "temporal":
+        from movierate.data.splits import check_temporal
+
+        check_temporal(_dataset(dataset))
+
+
 def dataset_of(model: Any) -> Any:
     """The dataset ``model`` was trained on (kept in memory while its files are unchanged);
     DataError if it is missing or has changed since training."""
