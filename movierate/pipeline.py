@@ -228,6 +228,7 @@ def fold_stop_rows(split: Split) -> Split:
         train=np.sort(np.concatenate([split.train, split.stop])).astype(np.int64),
         stop=np.empty(0, dtype=np.int64),
         test=np.asarray(split.test, dtype=np.int64),
+        n_tied_test=None if split.ties is None else int(split.n_tied_test),
     )
 
 
@@ -243,6 +244,9 @@ class ModelRows:
     steered: np.ndarray
     steered_label: str
     test: np.ndarray
+    #: a temporal split's test rows that a timestamp tie chose (``Split.n_tied_test``); None
+    #: for other splits
+    n_tied_test: int | None = None
 
     def held_out(self) -> dict[str, np.ndarray]:
         """The held-out parts by label: ``{"test": ..., "early-stopping": ...}``, or
@@ -609,6 +613,6 @@ def evaluate_model(model: store.TrainedModel, ds: RatingsDataset | None = None) 
         out[f"n_{part}"] = int(len(rows))
     if "test" in parts:
         out["test_unseen_rows"] = unseen_rows(ds, parts["train"], parts["test"])
-    if split.ties is not None and model.has_test_rows:
-        out["test_tied_rows"] = split.n_tied_test
+    if known.n_tied_test is not None and model.has_test_rows:
+        out["test_tied_rows"] = known.n_tied_test
     return out
