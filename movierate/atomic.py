@@ -29,6 +29,7 @@ import atexit
 import ctypes
 import ctypes.util
 import errno
+import hashlib
 import json
 import os
 import shutil
@@ -73,10 +74,29 @@ def checkpoint(label: str) -> None:
 def temp_sibling(path: Path) -> Path:
     """A hidden, unique name next to ``path`` for writing it before the rename.
 
-    The name carries the writer's pid (``.<name>.<pid>.<random>.tmp``) so that a leftover of a
-    killed writer can be told from a write in progress.
+    The name names its writer as a staging folder's record does, so that a leftover of a
+    killed writer can be told from a write in progress: ``.<name>.<pid>.<random>-<start>-<host>
+    .tmp``, with the process's start time (where known) and a short hash of the host's name
+    (bad-input round 21: a pid alone, alive on another machine or reused after a crash, kept a
+    restored temp file "in progress" forever). A name too long for that keeps the older form
+    ``.<name>.<pid>.<random>.tmp``, which is still read.
     """
-    return path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    pid, random = os.getpid(), uuid.uuid4().hex[:8]
+    start = _start_time(pid)
+    tag = "-".join([random, *([start] if start else []), _host_tag()])
+    name = f".{path.name}.{pid}.{tag}.tmp"
+    if len(os.fsencode(name)) > _NAME_MAX_BYTES:
+        name = f".{path.name}.{pid}.{random}.tmp"
+    return path.with_name(name)
+
+
+#: The longest file name most file systems take, in bytes.
+_NAME_MAX_BYTES = 255
+
+
+def _host_tag() -> str:
+    """This machine in a temp file's name: 6 hex digits of a hash of its host name."""
+    return hashlib.blake2s(socket.gethostname().encode(), digest_size=3).hexdigest()
 
 
 @contextmanager
@@ -226,12 +246,24 @@ def _new_writer_folder(folder: Path) -> Path:
     return folder
 
 
-def _temp_file_state(path: Path) -> WriterState:
-    """Liveness of the writer of an :func:`open_atomic` temp file (pid in its name)."""
+def _temp_file_state(path: Path, age_seconds: float = 0.0) -> WriterState:
+    """Liveness of the writer of an :func:`open_atomic` temp file, from its name
+    (:func:`temp_sibling`): written on another host, "unknown" (removed by age, as a staging
+    folder without a record); with a start time, that process's state. A name without one
+    (older movierate, or no start time on this OS) trusts a live pid only while the file is
+    younger than :data:`UNKNOWN_WRITER_MAX_AGE`: a write in progress keeps it fresh, while a
+    file restored from another machine, or left by a killed writer whose pid was reused, does
+    not stay "in progress" forever (bad-input round 21)."""
     parts = path.name.split(".")
-    if len(parts) >= 4 and parts[-1] == "tmp" and parts[-3].isdigit():
-        return process_state(int(parts[-3]))
-    return "unknown"
+    if not (len(parts) >= 4 and parts[-1] == "tmp" and parts[-3].isdigit()):
+        return "unknown"
+    pid, tag = int(parts[-3]), parts[-2].split("-")
+    if len(tag) > 1 and tag[-1] != _host_tag():
+        return "unknown"
+    if len(tag) == 3 and tag[1].isdigit():
+        return process_state(pid, tag[1])
+    state = process_state(pid)
+    return "unknown" if state == "alive" and age_seconds > UNKNOWN_WRITER_MAX_AGE else state
 
 
 # --- what a failed write means --------------------------------------------------------------
@@ -557,7 +589,7 @@ def find_leftovers(parent: Path, prefixes: Iterable[tuple[str, str]]) -> list[Le
             if kind is not None and path.is_dir() and not path.is_symlink():
                 state = writer_state(path)
             elif name.endswith(".tmp") and (path.is_file() or path.is_symlink()):
-                kind, state = "temporary file", _temp_file_state(path)
+                kind, state = "temporary file", _temp_file_state(path, _age(path, now))
             else:
                 continue
         except OSError:  # unreadable (bad-input round 13: one 000 folder failed every `list`)

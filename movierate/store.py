@@ -41,7 +41,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 import movierate
-from movierate import atomic, config, paired, schema, scoring
+from movierate import atomic, config, npz, paired, schema, scoring
 from movierate.data.build import MAX_RATING
 from movierate.data.dataset import MOST_ERROR_WIDTHS
 from movierate.data.movies import REQUIRED_MOVIE_COLUMNS, TRAINING_COUNTS
@@ -74,6 +74,11 @@ REQUIRED_FILES = (META_FILE, EMBEDDINGS_FILE, MOVIES_FILE, KERAS_FILE)
 META_KEYS = ("name", "created", "spec", "dataset", "split", "metrics", "history")
 #: How a damaged meta.json is said, with the way out.
 META_DAMAGED = "the file is damaged (restore it from a copy, or retrain the model)"
+#: What a model holding a name or value this movierate does not know probably is, and the ways out.
+FROM_ANOTHER_VERSION = (
+    "It was probably made by another (newer?) movierate: upgrade movierate to use it, or "
+    "retrain the model with this one"
+)
 
 #: What each recorded metric is, for tables and cards. ``valid_*`` exist only in models saved
 #: before splits had separate test rows: those rows also steered early stopping.
@@ -1288,8 +1293,7 @@ def _read_model_files(
     path: Any,
 ) -> tuple[dict[str, Any], ModelSpec, dict[str, np.ndarray], pd.DataFrame]:
     meta, spec = _inspect(path)
-    with np.load(path / EMBEDDINGS_FILE, allow_pickle=False) as npz:
-        arrays = {key: npz[key] for key in npz.files}
+    arrays = _read_npz(path / EMBEDDINGS_FILE, _model_array_names(spec), _array_bound(meta, spec))
     problem = _finite_problem(arrays)
     if not meta.get("imported"):  # an import predicts nothing: its global mean is 0
         problem = problem or _mean_problem(arrays, meta["dataset"]["rating_scale"])
@@ -1556,9 +1560,17 @@ def cache_path(model_name: str, key: str) -> Path:
             f"Invalid cache key {shown(key)}: {problem}. Use 1 to {CACHE_KEY_MAX_LENGTH} characters "
             "among ASCII letters, digits, '-', '_' and '.', not starting with '.'."
         )
-    if (folder.exists() or folder.is_symlink()) and not folder.is_dir():
-        folder.unlink()  # a file (or dangling link) in the cache's place: caches are disposable
+    # caches are disposable: a file or a link in the cache's place is replaced by a real
+    # folder (bad-input round 21: a link to a folder elsewhere had the pages write there)
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        folder.unlink()
     folder.mkdir(exist_ok=True)
+    if folder.is_symlink():  # put back meanwhile: never write through it
+        raise StoreError(
+            f"The cache folder of model {shown(model_name)} is a link to another folder "
+            f"({folder}), put back as soon as it was removed; movierate writes a model's "
+            "cache only inside its folder. Remove the link, then try again."
+        )
     return folder / key
 
 
@@ -1597,13 +1609,12 @@ def remove_leftovers(max_age_seconds: float = STALE_TEMP_SECONDS) -> list[str]:
     except OSError:
         swept = []
     removed += [item.path.name for item in swept]
-    for model in _model_folders(root):
-        cache = model / CACHE_FOLDER
+    for folder in _temp_file_folders(root):
         try:
-            swept = atomic.sweep_leftovers(cache, (), max_age=max_age_seconds)
+            swept = atomic.sweep_leftovers(folder, (), max_age=max_age_seconds)
         except OSError:  # the model was renamed or deleted meanwhile, or is read-only
             continue
-        removed += [f"{model.name}/{CACHE_FOLDER}/{item.path.name}" for item in swept]
+        removed += [str(item.path.relative_to(root)) for item in swept]
     return removed
 
 
@@ -1619,6 +1630,22 @@ def _model_folders(root: Path) -> list[Path]:
         return [p for p in root.iterdir() if not p.name.startswith(".") and p.is_dir()]
     except OSError:
         return []
+
+
+def _temp_file_folders(root: Path) -> list[Path]:
+    """Where :func:`atomic.open_atomic` leaves temp files in the models folder: each model
+    folder (meta.json is rewritten there) and its ``cache/``, unless that is a link, whose
+    target is no folder of the store's to clean (bad-input round 21: folders beside meta.json
+    were not scanned)."""
+    folders = []
+    for model in _model_folders(root):
+        cache = model / CACHE_FOLDER
+        try:
+            real = cache.is_dir() and not cache.is_symlink()
+        except OSError:  # one it may not read holds nothing it could clean
+            real = False
+        folders += [model, cache] if real else [model]
+    return folders
 
 
 def library_versions() -> dict[str, str | None]:
@@ -1821,7 +1848,31 @@ def _existing_dirs(path: Path) -> list[Path]:
         return []
 
 
+def _outside_link(folder: Path, file_name: str) -> str | None:
+    """Why the model file ``file_name`` cannot be read when it is a symbolic link leading out
+    of its model folder (bad-input round 21: meta.json -> /etc/passwd was "not valid JSON;
+    restore it from a copy"), else None. A link to another file of the folder is fine."""
+    entry = folder / file_name
+    try:
+        if not entry.is_symlink():
+            return None
+        target = os.readlink(entry)
+        if entry.resolve().is_relative_to(folder.resolve()):
+            return None
+    except (OSError, RuntimeError):  # a loop of links, or a folder it may not read
+        target = "?"
+    return (
+        f"{file_name} is a link to {shown(target, 200)}, outside the model folder "
+        f"{shown(folder.name)}: movierate saves a model's files as plain files in its folder, "
+        "so this one was made by hand or handed over with links in it, and is not read. Put a "
+        "copy of the file itself in its place, or delete the model (which removes the link, "
+        "never its target)"
+    )
+
+
 def _read_meta(path: Path) -> dict[str, Any]:
+    if problem := _outside_link(Path(getattr(path, "path", path)), META_FILE):
+        raise StoreError(problem)
     meta_path = path / META_FILE
     if not meta_path.is_file():
         raise StoreError(
@@ -1854,6 +1905,9 @@ def _read_meta(path: Path) -> dict[str, Any]:
     for key in ("dataset", "metrics", "history", "split"):
         if not isinstance(meta[key], dict):
             raise StoreError(f"{META_FILE}: '{key}' should be a JSON object")
+    newer = _newer_metric(meta["metrics"])
+    if newer:
+        raise StoreError(newer)
     problem = _meta_problem(meta)
     if problem:
         raise StoreError(f"{META_FILE}: {problem}; {META_DAMAGED}")
@@ -2055,6 +2109,21 @@ def _most_error(scale: list[float]) -> float:
     return MOST_ERROR_WIDTHS * (scale[1] - scale[0])
 
 
+def _newer_metric(metrics: Mapping[str, Any]) -> str | None:
+    """Why a metric that is no number, under a name movierate never writes, makes the model
+    unreadable here: a newer version's kind of metric, not a damaged file (bad-input round 21:
+    told to restore a file that is fine); None if there is none."""
+    for key, value in metrics.items():
+        known = key in METRIC_LABELS or key in _METRIC_COUNTS or _is_error(key)
+        if value is not None and not _is_number(value) and not known:
+            return (
+                f"{META_FILE}: metrics.{key} holds {shown(value)}, not a number, and this "
+                f"movierate {movierate.__version__} knows no metric of that name. "
+                f"{FROM_ANOTHER_VERSION}"
+            )
+    return None
+
+
 def _meta_problem(meta: Mapping[str, Any]) -> str | None:
     """What is wrong with the types of meta.json's fields (None if nothing): every field the
     store, the pipeline and the pages read is checked, so a damaged file fails here, not there."""
@@ -2204,6 +2273,9 @@ def _count_problem(meta: Mapping[str, Any]) -> str | None:
 def _inspect(path: Path) -> tuple[dict[str, Any], ModelSpec]:
     """Validate a model folder cheaply (meta, files, array shapes from headers); raise StoreError."""
     meta = _read_meta(path)
+    for file_name in (EMBEDDINGS_FILE, MOVIES_FILE, KERAS_FILE):
+        if problem := _outside_link(Path(getattr(path, "path", path)), file_name):
+            raise StoreError(problem)
     required = REQUIRED_FILES
     if meta.get("imported"):  # an embedding made elsewhere (movierate.imported_models): no Keras
         required = tuple(f for f in REQUIRED_FILES if f != KERAS_FILE)
@@ -2229,8 +2301,13 @@ def _inspect(path: Path) -> tuple[dict[str, Any], ModelSpec]:
     if unknown:  # bad-input round 19: said "not valid here" with no hint, unlike format_version
         raise StoreError(
             f"its model spec has field(s) this movierate {movierate.__version__} does not know: "
-            f"{', '.join(unknown)}. It was probably made by another (newer?) movierate: upgrade "
-            "movierate to use it, or retrain the model with this one"
+            f"{', '.join(unknown)}. {FROM_ANOTHER_VERSION}"
+        )
+    unknown = _unknown_spec_names(recorded)
+    if unknown:  # bad-input round 21: a new family or regularizer was told "choose one of"
+        raise StoreError(
+            f"its model spec names what this movierate {movierate.__version__} does not know: "
+            f"{', '.join(unknown)}. {FROM_ANOTHER_VERSION}"
         )
     try:
         spec = ModelSpec.from_dict(meta["spec"])
@@ -2240,7 +2317,13 @@ def _inspect(path: Path) -> tuple[dict[str, Any], ModelSpec]:
         raise StoreError(f"its model spec is not valid here: {exc}") from None
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise StoreError(f"its model spec is not valid here: {type(exc).__name__}: {exc}") from None
-    shapes = _npz_shapes(path / EMBEDDINGS_FILE)
+    headers = _npz_headers(path / EMBEDDINGS_FILE)
+    bound = _array_bound(meta, spec)
+    for key, header in headers.items():  # every entry, also those a load does not read
+        if problem := bound.problem(key, header):
+            raise StoreError(problem)
+    names = _model_array_names(spec)
+    shapes = {key: header.shape for key, header in headers.items() if key in names}
     dataset = meta["dataset"]
     rows = {key: shape[0] for key, shape in shapes.items() if key in _ROW_COUNTS and shape}
     if MOVIES_FILE not in rows:
@@ -2252,6 +2335,23 @@ def _inspect(path: Path) -> tuple[dict[str, Any], ModelSpec]:
         raise StoreError(f"shape mismatch: {problem}")
     _check_movies_schema(path / MOVIES_FILE)
     return meta, spec
+
+
+def _unknown_spec_names(recorded: Any) -> list[str]:
+    """The names in a recorded spec's choice fields (family, output, optimizer, initializer,
+    regularizer kinds) that this movierate does not know, as ``family 'lightgcn'``: what a
+    newer version adds. A value of the wrong type is damage, left to the spec's own checks."""
+    if not isinstance(recorded, Mapping):
+        return []
+    unknown = []
+    for name, value in recorded.items():
+        constraint = getattr(schema.SPEC_SCHEMA.get(name), "constraint", None)
+        if isinstance(constraint, schema.StrOptions) and isinstance(value, str):
+            unknown += [f"{name} {value!r}"] if value not in constraint else []
+        elif isinstance(constraint, schema.Strengths) and isinstance(value, Mapping):
+            kinds = sorted(k for k in value if isinstance(k, str) and k not in constraint.kinds)
+            unknown += [f"regularizer {kind!r}" for kind in kinds]
+    return unknown
 
 
 def _unknown_spec_fields(recorded: Any) -> list[str]:
@@ -2292,40 +2392,112 @@ def _row_problem(rows: Mapping[str, int], counts: Mapping[str, Any], source: str
     return "; ".join(problems) or None
 
 
-def _npz_shapes(path: Path) -> dict[str, tuple[int, ...]]:
-    """Shapes of the arrays in an ``.npz`` read from the ``.npy`` headers (no data loaded)."""
-    shapes = {}
+def _dtype_problem(key: str, dtype: np.dtype) -> str | None:
+    """Why an ``embeddings.npz`` entry of ``dtype`` cannot be a model's array; None if it can."""
+    if dtype.hasobject:
+        return f"{EMBEDDINGS_FILE} holds Python objects; refusing to load"
+    if dtype.kind not in NUMERIC_KINDS:
+        return (
+            f"{EMBEDDINGS_FILE}: '{key}' holds {dtype} values, not real numbers; the file is "
+            "damaged"
+        )
+    if key in FLOAT_ARRAYS and dtype.kind != "f":
+        return (
+            f"{EMBEDDINGS_FILE}: '{key}' holds {dtype} values; movierate saves embeddings and "
+            "biases as floating point (float32), so the file was converted or made by hand. "
+            "Save that array as float32 again"
+        )
+    return None
+
+
+def _npz_headers(path: Path) -> dict[str, npz.NpyHeader]:
+    """Every array of an ``embeddings.npz`` as its header declares it (no data loaded),
+    each of a dtype a model's array may have."""
     try:
-        with zipfile.ZipFile(path) as archive:
-            for entry in archive.namelist():
-                if not entry.endswith(".npy"):
-                    continue
-                with archive.open(entry) as f:
-                    major, _ = np.lib.format.read_magic(f)
-                    reader = (
-                        np.lib.format.read_array_header_1_0
-                        if major == 1
-                        else np.lib.format.read_array_header_2_0
-                    )
-                    shape, _, dtype = reader(f)
-                if dtype.hasobject:
-                    raise StoreError(f"{EMBEDDINGS_FILE} holds Python objects; refusing to load")
-                key = entry[: -len(".npy")]
-                if dtype.kind not in NUMERIC_KINDS:
-                    raise StoreError(
-                        f"{EMBEDDINGS_FILE}: '{key}' holds {dtype} values, not real numbers; "
-                        "the file is damaged"
-                    )
-                if key in FLOAT_ARRAYS and dtype.kind != "f":
-                    raise StoreError(
-                        f"{EMBEDDINGS_FILE}: '{key}' holds {dtype} values; movierate saves "
-                        "embeddings and biases as floating point (float32), so the file was "
-                        "converted or made by hand. Save that array as float32 again"
-                    )
-                shapes[key] = tuple(int(n) for n in shape)
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        headers = npz.headers(path)
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
         raise StoreError(_damaged_text(EMBEDDINGS_FILE, exc)) from None
-    return shapes
+    for key, header in headers.items():
+        if problem := _dtype_problem(key, header.dtype):
+            raise StoreError(problem)
+    return headers
+
+
+#: The arrays every family's ``embeddings.npz`` may hold, and each family's own (see
+#: ``movierate.nn.export``); a load reads these only, never an entry it has no use for.
+_COMMON_ARRAYS = ("user_embedding", "movie_embedding", "global_mean", "user_bias", "movie_bias")
+_FAMILY_ARRAYS = {
+    "svdpp": ("user_factor", "implicit_embedding"),
+    "autorec": ("user_encoder", "encoder_bias"),
+    "deep": ("output_kernel", "output_bias", "first_dense_input_norms"),
+}
+
+
+def _model_array_names(spec: ModelSpec) -> frozenset[str]:
+    """The ``embeddings.npz`` arrays a model of ``spec`` is made of (a load reads no other)."""
+    names = {*_COMMON_ARRAYS, *_FAMILY_ARRAYS.get(spec.family, ())}
+    if spec.family == "deep":
+        for i in range(len(spec.hidden_units)):
+            names |= {f"dense_{i}_kernel", f"dense_{i}_bias"}
+    return frozenset(names)
+
+
+@dataclass(frozen=True)
+class _ArrayBound:
+    """The most values one array of a model may hold, from meta.json's counts and its spec:
+    no table is longer than the users, the movies or the widest layer, nor wider than
+    twice the embedding (a deep model's input) or its widest layer."""
+
+    n_users: int
+    n_movies: int
+    spec: ModelSpec
+
+    @property
+    def most(self) -> int:
+        hidden = self.spec.hidden_units if self.spec.family == "deep" else ()
+        width = max(2 * self.spec.dim, *hidden, 1)
+        return max(self.n_users, self.n_movies, width) * width
+
+    def problem(self, key: str, header: npz.NpyHeader) -> str | None:
+        """Why the entry ``key`` cannot be read (more values than any array of this model
+        holds, or more bytes than the archive stores for it); None when it can."""
+        values, size = header.values, header.nbytes
+        if values > self.most:
+            return (
+                f"{EMBEDDINGS_FILE}: '{key}' declares {values:,} values, but this model "
+                f"({self.spec.family}, {self.n_users:,} users, {self.n_movies:,} movies, dim "
+                f"{self.spec.dim} in meta.json) holds at most {self.most:,} in one array; the "
+                "file is damaged or was not written by movierate (its data was not read). "
+                "Delete the model, or ask whoever gave it to you for a copy saved by movierate"
+            )
+        if size > header.stored:
+            return (
+                f"{EMBEDDINGS_FILE}: '{key}' declares {values:,} values ({format_bytes(size)}) "
+                f"but the file holds {header.stored:,} bytes for it; the file is damaged "
+                "(truncated or edited): restore it from a copy, or retrain the model"
+            )
+        return None
+
+
+def _array_bound(meta: Mapping[str, Any], spec: ModelSpec) -> _ArrayBound:
+    dataset = meta["dataset"]
+    return _ArrayBound(int(dataset["n_users"]), int(dataset["n_movies"]), spec)
+
+
+def _read_npz(path: Path, names: frozenset[str], bound: _ArrayBound) -> dict[str, np.ndarray]:
+    """The arrays ``names`` of an ``embeddings.npz`` (others are not read), each header
+    checked against ``bound`` before its data is read: a declared shape never allocates more
+    than the model's counts allow (bad-input round 21: a 1.3 MB file took 1.1 GB, a 16-byte
+    entry asked for 14.6 TiB)."""
+
+    def check(key: str, header: npz.NpyHeader) -> None:
+        if problem := _dtype_problem(key, header.dtype) or bound.problem(key, header):
+            raise StoreError(problem)
+
+    try:
+        return npz.read_arrays(path, names, check)
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
+        raise StoreError(_damaged_text(EMBEDDINGS_FILE, exc)) from None
 
 
 #: numpy dtype kinds an embeddings.npz array may have: float, signed and unsigned integers.
@@ -2700,7 +2872,7 @@ def rename_model(old: str, new: str) -> Path:
 def _leftover_places() -> list[tuple[Path, tuple[tuple[str, str], ...]]]:
     models = config.models_dir()
     places = [(models, STORE_LEFTOVERS)]
-    places += [(m / CACHE_FOLDER, ()) for m in _model_folders(models)]
+    places += [(folder, ()) for folder in _temp_file_folders(models)]
     data = config.data_dir()
     places.append(
         (

@@ -115,7 +115,7 @@ def test_load_rereads_a_model_replaced_while_it_is_read(monkeypatch):
 
 def test_load_does_not_report_a_healthy_model_broken_when_swapped_mid_read(monkeypatch):
     _save("victim", 1.0, dim=4)
-    real_shapes = store._npz_shapes
+    real_shapes = store._npz_headers
     swaps = []
 
     def shapes_then_swap(path):
@@ -125,7 +125,7 @@ def test_load_does_not_report_a_healthy_model_broken_when_swapped_mid_read(monke
             _save("victim", 2.0, overwrite=True, dim=3)
         return shapes
 
-    monkeypatch.setattr(store, "_npz_shapes", shapes_then_swap)
+    monkeypatch.setattr(store, "_npz_headers", shapes_then_swap)
     model = store.load_model("victim")
     assert swaps and model.movie_embedding.shape[1] == model.spec.dim
 

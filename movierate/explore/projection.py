@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from movierate import atomic, spreadsheet
+from movierate import atomic, npz, spreadsheet
 from movierate.errors import DataError, MovierateError
 from movierate.explore.model import EmbeddingModel
 from movierate.explore.validation import (
@@ -1045,13 +1045,27 @@ def _check_rows(rows: Any, n_movies: int, at_least: int) -> np.ndarray:
     return rows
 
 
+#: A cached map's entries, and the most bytes of its trust numbers (a short JSON text).
+_CACHED_ENTRIES = ("coordinates", "rows", "trust")
+_MOST_TRUST_BYTES = 1 << 20
+
+
+def _check_cached(key: str, header: npz.NpyHeader, rows: np.ndarray) -> None:
+    """ValueError (a cache miss) when a cached map's entry is larger than the map of ``rows``."""
+    most = {"coordinates": 2 * len(rows), "rows": len(rows), "trust": 1}[key]
+    too_wide = key == "trust" and header.dtype.itemsize > _MOST_TRUST_BYTES
+    if header.values > most or too_wide or header.nbytes > header.stored:
+        raise ValueError(f"the cached '{key}' declares {header.values:,} values")
+
+
 def _read_cached(path: Path, rows: np.ndarray) -> tuple[np.ndarray, dict[str, Any] | None] | None:
     """(coordinates, trust numbers or None) from a cache file, or None if it is missing,
     unreadable or for other rows."""
-    try:
-        with np.load(path) as cached:
-            coordinates, cached_rows = cached["coordinates"], cached["rows"]
-            trust = json.loads(str(cached["trust"])) if "trust" in cached.files else None
+    try:  # bounded by the rows asked for: a cache file handed over in a model folder may
+        # declare any size (bad-input round 21), and np.load reads what each entry declares
+        cached = npz.read_arrays(path, _CACHED_ENTRIES, lambda k, h: _check_cached(k, h, rows))
+        coordinates, cached_rows = cached["coordinates"], cached["rows"]
+        trust = json.loads(str(cached["trust"])) if "trust" in cached else None
     except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):  # a truncated copy
         return None
     if coordinates.shape != (len(rows), 2) or not np.array_equal(cached_rows, rows):
