@@ -94,7 +94,7 @@ def test_movie_tables_pin_the_title_first_and_keep_the_numbers_in_a_projector_wi
         assert config["title"]["pinned"] is True
         width = config["title"]["width"]
         assert widgets.PINNED_MIN_WIDTH <= width <= widgets.PINNED_TEXT_WIDTH
-        numbers = [c for c in columns if c != "title" and c not in widgets.TEXT_COLUMNS]
+        numbers = [c for c in columns if pd.api.types.is_numeric_dtype(table.value[c])]
         used = width + sum(widgets._width(config.get(c)) for c in numbers)
         assert used <= widgets.PROJECTOR_TABLE or width == widgets.PINNED_MIN_WIDTH, columns
 

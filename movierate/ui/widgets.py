@@ -69,8 +69,8 @@ def models_table_columns(names: list[str]) -> dict[str, Any]:
 #: 7) showed ten rows of numbers and no title; pinned, the title stays in view while the
 #: numbers scroll beside it (views round 13), and the numbers still come before other text.
 IDENTITY_COLUMNS = ("rank", "title", "model")
-#: A pinned text column's width (px): at most the first, at least the second (about 16
-#: characters of a title on a phone), and within those what the table's numbers leave of
+#: A pinned text column's width (px): at most the first; a title's at least the second (about
+#: 16 characters on a phone), and within those what the table's numbers leave of
 #: :data:`PROJECTOR_TABLE` (views round 7: no number cut at 1024 px).
 PINNED_TEXT_WIDTH, PINNED_MIN_WIDTH = 200, 120
 #: A full-width table's width (px) at a 1024 px projector beside the sidebar (measured).
@@ -94,14 +94,20 @@ def pin_identity(
     if not {"title", "model"} & set(identity):
         return frame, config
     config = dict(config)
-    numbers = [c for c in frame.columns if c == "rank" or c not in (*identity, *TEXT_COLUMNS)]
+    numbers = [
+        c
+        for c in frame.columns
+        if c == "rank" or (c not in identity and pd.api.types.is_numeric_dtype(frame[c]))
+    ]
     room = PROJECTOR_TABLE - sum(_width(config.get(c)) for c in numbers)
     widest = min(PINNED_TEXT_WIDTH, max(PINNED_MIN_WIDTH, room))
     for column in identity:
         given = config.get(column, {})
         entry: dict[str, Any] = {"label": given} if isinstance(given, str) else dict(given)
         entry["pinned"] = True
-        if column != "rank":
+        if column == "model" and entry.get("width"):  # whole up to the cap (models_table_columns)
+            entry["width"] = min(_width(entry), PINNED_TEXT_WIDTH)
+        elif column == "title":
             entry["width"] = min(_width(entry) if entry.get("width") else widest, widest)
         config[column] = entry
     return frame[identity + [c for c in frame.columns if c not in identity]], config
