@@ -1,7 +1,7 @@
 """movierate dashboard (``streamlit run app.py``): the router and the frame around every page.
 
 Routes to the pages in ``pages/`` (registered in :mod:`movierate.ui.shell`), sets the page
-config once, draws the sidebar (page links, running training jobs) and runs the page inside the
+config once, draws the sidebar (Streamlit's page menu, running training jobs) and runs the page inside the
 error boundary, so a page never ends in a raw stack trace.
 """
 
@@ -11,7 +11,7 @@ import streamlit as st
 
 from movierate.ui import shell
 
-page = st.navigation(shell.pages(), position="hidden")
+page = st.navigation(shell.pages())
 st.set_page_config(page_title=f"{page.title} · movierate", page_icon=page.icon, layout="wide")
 shell.follow_theme()
 shell.style()

@@ -343,7 +343,8 @@ def render() -> None:
                 st.info(
                     "Click a point (or find a movie) to see its nearest neighbours. Drag a "
                     "lasso (or pick the box tool above the map) to select a group of movies "
-                    "and see what they have in common.",
+                    "and see what they have in common; on a touch screen, tap the lasso above "
+                    "the map first (a swipe scrolls the page).",
                     icon=":material/ads_click:",
                 )
             else:

@@ -413,7 +413,12 @@ def test_recommend_for_a_user_across_models(trained_home):
     # side by side: recommended then least recommended per model (compact columns)
     top = recs[::2]
     assert len(top) == 2 and all(len(t) == 10 for t in top)
-    assert list(top[0].columns) == ["rank", "predicted", "year", "title"]
+    assert list(top[0].columns) == [
+        "rank",
+        "title",
+        "predicted",
+        "year",
+    ]  # title pinned (views round 13)
     assert not set(top[0]["title"]) & set(favourites["title"])
     # accuracy round 11: each model's top predictions on its test rows against those ratings
     from movierate import pipeline, ranking

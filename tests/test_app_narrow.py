@@ -33,11 +33,25 @@ def is_text(table: pd.DataFrame, column: str) -> bool:
 def text_first_then_only_text(table: pd.DataFrame) -> bool:
     """Whether every column after the table's first free-text column (title, genres, ...) is
     text too, the title first of them: a scrolled table then cuts text at its edge, never a
-    number, and never hides what a row is about behind a long list."""
+    number, and never hides what a row is about behind a long list. The pinned identity
+    columns (rank, title or model: ``widgets.pin_identity``, views round 13) lead and are not
+    counted: they stay in view, at a width that leaves the numbers room at 1024 px."""
+    from movierate.ui.widgets import IDENTITY_COLUMNS
+
     columns = list(table.columns)
+    while columns and columns[0] in IDENTITY_COLUMNS:
+        columns.pop(0)
+    if "title" in table.columns and "title" not in columns:  # pinned
+        return text_after_numbers(table, columns)
     first = next((i for i, c in enumerate(columns) if is_text(table, c)), len(columns))
     title_first = "title" not in columns or columns.index("title") <= first
-    return title_first and all(is_text(table, c) for c in columns[first:])
+    return title_first and text_after_numbers(table, columns)
+
+
+def text_after_numbers(table: pd.DataFrame, columns: list[str]) -> bool:
+    """Whether, in ``columns``, no number comes after a text column."""
+    first = next((i for i, c in enumerate(columns) if is_text(table, c)), len(columns))
+    return all(is_text(table, c) for c in columns[first:])
 
 
 @pytest.mark.parametrize(
@@ -68,7 +82,7 @@ def shown(element) -> pd.DataFrame:
 def test_side_by_side_neighbours_show_the_similarity_and_in_all_first(trained_home):
     at = open_page("pages/neighbours.py", q="matrix 1999")
     for table in (t.value for t in at.dataframe):
-        assert list(table.columns) == ["cosine_similarity", "shared", "title"]
+        assert list(table.columns) == ["title", "cosine_similarity", "shared"]
 
 
 def test_models_tables_show_the_test_rmse_mae_and_verdict_after_the_name(trained_home):

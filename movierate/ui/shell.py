@@ -122,6 +122,14 @@ CONTROL_REM, FIGURE_REM = 12, 16
 #: Streamlit's test ids of what needs :data:`FIGURE_REM`.
 FIGURES = ("stVegaLiteChart", "stPlotlyChart", "stDataFrame")
 
+#: Below this width (px) a row of tabs wraps to a second line: Embeddings' five view tabs ran to
+#: 450 px on a 390 px phone, "Norms & popularity" and "Export" off screen with no cue that the
+#: row scrolls (views round 13).
+WRAP_TABS_PX = 640
+#: The focus ring of a focused control or link (views round 13: a focused sidebar link looked
+#: like the current page, and number boxes drew no ring at all).
+FOCUS_RING = "2px solid currentColor"
+
 PAGE_CSS = f"""<style>
 [data-testid="stCaptionContainer"] {{ opacity: {CAPTION_OPACITY}; }}
 [data-testid="stColumn"]:has([data-testid="stElementContainer"]) {{
@@ -130,28 +138,61 @@ PAGE_CSS = f"""<style>
 [data-testid="stColumn"]:has({", ".join(f'[data-testid="{f}"]' for f in FIGURES)}) {{
   min-width: min(100%, {FIGURE_REM}rem);
 }}
+@media (max-width: {WRAP_TABS_PX}px) {{
+  [data-testid="stTabs"] [role="tablist"] {{ flex-wrap: wrap; row-gap: 0.25rem; }}
+}}
+[data-testid="stSidebarNav"] a:focus-visible, a[data-testid="stPageLink-NavLink"]:focus-visible,
+input:focus-visible, textarea:focus-visible {{
+  outline: {FOCUS_RING} !important; outline-offset: 2px;
+}}
 </style>"""
+
+#: On a touch screen, a one-finger swipe that starts on a Plotly chart scrolls the page (views
+#: round 13: on the 640 px movie map it drew a lasso, and only the 16 px margins scrolled).
+#: Plotly takes every touch on its drag layer for the drag mode (lasso, zoom, pan), so the
+#: touch does not reach it until a drag tool is picked in the chart's mode bar (one tap: the
+#: lasso is there); a tap still reaches it as the browser's mouse click (hover label, point
+#: selection). Mouse and pen screens are left as they are: the lasso stays the map's drag.
+TOUCH_SCROLL_JS = """<script>
+(() => {
+  if (window.movierateTouchScroll || !matchMedia("(pointer: coarse)").matches) return;
+  window.movierateTouchScroll = true;
+  const picked = new WeakSet();  // charts whose drag tool was picked on this screen
+  const chart = (e) => e.target.closest && e.target.closest(".js-plotly-plot");
+  document.addEventListener("click", (e) => {
+    if (e.target.closest && e.target.closest(".modebar-btn[data-attr='dragmode']")) {
+      picked.add(chart(e));
+    }
+  }, true);
+  document.addEventListener("touchstart", (e) => {
+    const onLayer = e.target.closest && e.target.closest(".draglayer");
+    if (onLayer && !picked.has(chart(e))) e.stopPropagation();
+  }, {capture: true, passive: true});
+})();
+</script>"""
 
 
 def style() -> None:
-    """The dashboard's few style rules (:data:`PAGE_CSS`): readable captions, and column rows
-    that wrap before they cut a label, a chart title or a legend."""
+    """The dashboard's few style rules (:data:`PAGE_CSS`): readable captions, column rows that
+    wrap before they cut a label, a chart title or a legend, tab rows that wrap on a phone and
+    a visible focus ring."""
     st.html(PAGE_CSS)
 
 
 def sidebar(current: str = "") -> None:
-    """The sidebar: the page links and, while jobs train, their live progress (``current``:
-    the shown page's URL path)."""
+    """The sidebar below Streamlit's page navigation (``st.navigation`` in ``app.py``): while
+    jobs train, their live progress (``current``: the shown page's URL path), and at its foot,
+    where it takes no room, :data:`TOUCH_SCROLL_JS`. Streamlit's own navigation closes the
+    sidebar after a tap on a phone (views round 13: custom page links left it open over 300 of
+    390 px)."""
     with st.sidebar:
-        st.markdown("### movierate")
-        for key in PAGES:
-            st.page_link(page(key))
         # the registry reads its settings (MOVIERATE_TRAINING_WORKERS): a bad one shows as its
         # own message here, and the page below still draws; not on Train, whose form says it
         with error_boundary() if current != "train" else contextlib.suppress(MovierateError):
             if state.job_registry().active_jobs():
                 st.divider()
                 _sidebar_jobs_live()
+        st.html(TOUCH_SCROLL_JS, unsafe_allow_javascript=True)
 
 
 def fragment(func: _F | None = None, *, run_every: float | None = None) -> Any:

@@ -64,11 +64,79 @@ def models_table_columns(names: list[str]) -> dict[str, Any]:
     return {"model": st.column_config.TextColumn(width=width), **MODELS_TABLE_COLUMNS}
 
 
+#: The columns that say what a row is: pinned at a table's left edge, in this order, when the
+#: table has a title or a model column. On a 390 px phone the numbers-first order (views round
+#: 7) showed ten rows of numbers and no title; pinned, the title stays in view while the
+#: numbers scroll beside it (views round 13), and the numbers still come before other text.
+IDENTITY_COLUMNS = ("rank", "title", "model")
+#: A pinned text column's width (px): at most the first; a title's at least the second (about
+#: 16 characters on a phone), and within those what the table's numbers leave of
+#: :data:`PROJECTOR_TABLE` (views round 7: no number cut at 1024 px).
+PINNED_TEXT_WIDTH, PINNED_MIN_WIDTH = 200, 120
+#: A full-width table's width (px) at a 1024 px projector beside the sidebar (measured).
+PROJECTOR_TABLE = 564
+_NAMED_WIDTHS = {"small": 75, "medium": 200, "large": 400}
+
+
+def _width(entry: Any) -> int:
+    """The width (px) a column config asks for; 80 where it lets the grid choose."""
+    width = entry.get("width") if isinstance(entry, dict) else None
+    return int(_NAMED_WIDTHS.get(width, width)) if width is not None else 80
+
+
+def pin_identity(
+    frame: pd.DataFrame, config: dict[str, Any]
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """``frame`` with its :data:`IDENTITY_COLUMNS` first, and ``config`` with them pinned (a
+    text one :data:`PINNED_TEXT_WIDTH` wide or less, see there); both unchanged without a
+    title or model column."""
+    identity = [c for c in IDENTITY_COLUMNS if c in frame.columns]
+    if not {"title", "model"} & set(identity):
+        return frame, config
+    config = dict(config)
+    numbers = [
+        c
+        for c in frame.columns
+        if c == "rank" or (c not in identity and pd.api.types.is_numeric_dtype(frame[c]))
+    ]
+    room = PROJECTOR_TABLE - sum(_width(config.get(c)) for c in numbers)
+    widest = min(PINNED_TEXT_WIDTH, max(PINNED_MIN_WIDTH, room))
+    for column in identity:
+        given = config.get(column, {})
+        entry: dict[str, Any] = {"label": given} if isinstance(given, str) else dict(given)
+        entry["pinned"] = True
+        if column == "model" and entry.get("width"):  # whole up to the cap (models_table_columns)
+            entry["width"] = min(_width(entry), PINNED_TEXT_WIDTH)
+        elif column == "title":
+            entry["width"] = min(_width(entry) if entry.get("width") else widest, widest)
+        config[column] = entry
+    return frame[identity + [c for c in frame.columns if c not in identity]], config
+
+
+def column_notes(frame: pd.DataFrame, config: dict[str, Any]) -> list[str]:
+    """``"label: help"`` for each column of ``frame`` whose ``config`` has a help text, in
+    the table's order."""
+    notes = []
+    for column in frame.columns:
+        entry = config.get(column)
+        if isinstance(entry, dict) and entry.get("help"):
+            notes.append(f"**{md(entry.get('label') or column)}**: {md(entry['help'])}")
+    return notes
+
+
 def show_table(frame: pd.DataFrame, **kwargs: Any) -> Any:
-    """``st.dataframe`` of ``frame`` with right-to-left text readable (every table of the
-    pages goes through here): the grid right-aligned a Hebrew or Arabic title, and a column's
-    right edge cut it to nothing (views round 11, :func:`movierate.ui.text.table_cell`)."""
-    return st.dataframe(table_cells(frame), **kwargs)
+    """``st.dataframe`` of ``frame`` (every table of the pages goes through here): right-to-left
+    text readable (views round 11: the grid right-aligned a Hebrew or Arabic title, and a
+    column's right edge cut it to nothing, :func:`movierate.ui.text.table_cell`); the title or
+    model pinned at the left (:func:`pin_identity`); and what its columns mean in a "What the
+    columns mean" expander under it, since a header's help shows on hover only (views round 13:
+    a tap on a phone sorts the table instead)."""
+    frame, config = pin_identity(frame, dict(kwargs.pop("column_config", None) or {}))
+    shown = st.dataframe(table_cells(frame), column_config=config, **kwargs)
+    if notes := column_notes(frame, config):
+        with st.expander("What the columns mean", icon=":material/help:"):
+            st.markdown("\n".join(f"- {note}" for note in notes))
+    return shown
 
 
 #: What a models table shows right after the model's name, where they exist: the numbers its
@@ -545,9 +613,11 @@ def show_movies(
 
 
 #: Free-text columns of the movie and model tables, which :func:`numbers_first` puts last,
-#: in this order: the title first, the longest lists (a pick's 'because') last.
+#: in this order: the title first, the longest lists (a pick's 'because') last. "epoch kept"
+#: reads "8 of 8, regularizers never settled": before "train s" it pushed that number off a
+#: 1024 px table (views round 13).
 TEXT_COLUMNS = (
-    "title", "rated", "genres", "group", "dataset", "family", "regularizers", "test rows",
+    "title", EPOCHS_COLUMN, "rated", "genres", "group", "dataset", "family", "regularizers", "test rows",
     "created (UTC)", "genres above popularity", "because",
 )  # fmt: skip
 
