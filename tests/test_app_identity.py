@@ -460,7 +460,7 @@ def test_compare_labels_jaccard_and_the_rows_its_ratings_filter_counts(identity_
     assert "intersection over union" in helps and "agree on" not in helps
     assert "Mean films shared" in helps
     residual = next(m for m in at.metric if m.label == "Procrustes residual")
-    assert "1 = B's best fit explains none of A" in residual.proto.help
+    assert "1 one explains none of the other" in residual.proto.help  # the glossary's words
 
 
 def test_a_rate_link_made_on_other_data_moves_its_ids_by_film_or_refuses_them(identity_home):
