@@ -52,6 +52,13 @@ TERMS: dict[str, str] = {
     "explains none of the other (unrelated models come close to 1).",
     "Jaccard": "Overlap of two lists: the films both list, divided by the films either lists "
     "(1: the same films, 0: none in common).",
+    "AUC": "How well a score ranks the movies (or users) that have a property above those that "
+    "do not: 0.5 is chance, 1 puts every one of them first.",
+    "linear probe": "A test of whether a property (a genre, a decade) can be read off the "
+    "embedding by one straight cut through the space, fitted on some movies and scored on "
+    "others.",
+    "Embedding Projector": "TensorFlow's web tool for looking at embeddings (projector."
+    "tensorflow.org): maps and nearest neighbours, without the checks this page adds.",
     "NDCG": "How high a recommended list places the movies the user liked in the held-out "
     "test ratings, from 0 (none) to 1 (all, at the top).",
 }

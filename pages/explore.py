@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from movierate import glossary
 from movierate.ui import explore_views, shell, state, widgets
 
 
@@ -14,7 +15,8 @@ def render() -> None:
     st.caption(
         "Questions the Embedding Projector cannot answer: is a direction real, do analogies "
         "work, which properties can a straight cut read off the embedding, where do the users "
-        "sit, and what changes between two models."
+        "sit, and what changes between two models.",
+        help=glossary.define("Embedding Projector", "linear probe", "AUC"),
     )
     section = explore_views.url_choice("View", explore_views.SECTIONS, key="view", default="axes")
     if section == "probes":
