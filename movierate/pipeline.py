@@ -228,7 +228,6 @@ def fold_stop_rows(split: Split) -> Split:
         train=np.sort(np.concatenate([split.train, split.stop])).astype(np.int64),
         stop=np.empty(0, dtype=np.int64),
         test=np.asarray(split.test, dtype=np.int64),
-        n_tied_test=None if split.ties is None else int(split.n_tied_test),
     )
 
 
@@ -278,6 +277,7 @@ def model_rows(ds: RatingsDataset, described: Mapping[str, Any]) -> ModelRows:
         steered=np.asarray(split.stop, dtype=np.int64),
         steered_label="early-stopping",
         test=np.asarray(split.test, dtype=np.int64),
+        n_tied_test=None if split.ties is None else int(split.n_tied_test),
     )
 
 
