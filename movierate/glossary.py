@@ -24,7 +24,8 @@ TERMS: dict[str, str] = {
     "dimension": "One of the numbers in an embedding (dim 16: sixteen numbers per movie). A "
     "dimension has no name: the model decides what it captures.",
     "matrix factorisation": "The model that predicts a rating from the user's and the movie's "
-    "embeddings multiplied number by number and summed, plus both biases.",
+    "embeddings multiplied number by number and summed; mf_bias adds both biases, plain mf "
+    "has none.",
     "norm": "The length of a movie's embedding (its distance from zero). In a matrix "
     "factorisation, the longer it is, the more its predicted ratings differ from user to user.",
     "principal direction": "A direction in the embedding space along which the movies differ "

@@ -278,6 +278,24 @@ def test_a_scale_set_by_a_few_outliers_is_flagged(outlier, inferred, bulk):
     assert "200 other ratings fit 1 to 5 in steps of 1" in flagged and bulk in flagged
 
 
+@pytest.mark.parametrize(
+    ("outlier", "inferred", "bulk"),
+    [("10", "1-10", "1 to 7 in steps of 1"), ("3.5", "1-7 (step 0.5)", "1 to 7 in steps of 1")],
+)
+def test_a_few_outliers_beyond_the_datas_own_scale_are_flagged(outlier, inferred, bulk):
+    """Recheck (s30): one 10 among 1-7 ratings made the scale 1-10 (clip and 'liked' with it)
+    unflagged: only common scales were the bulk an outlier was measured against."""
+    rows = "".join(f"{u},{m},{(u + m) % 7 + 1},1\n" for u in range(1, 31) for m in range(1, 11))
+    ds = from_csv((HEADER + rows + f"99,1,{outlier},1\n").encode())
+    assert ds.warnings[0].startswith(f"Rating scale inferred as {inferred}")
+    flagged = ds.warnings[1]
+    assert (
+        "1 outlying rating(s) (line 302:" in flagged
+        and f"all 300 other ratings fit {bulk}" in flagged
+    )
+    assert len(from_csv((HEADER + rows).encode()).warnings) == 1  # no outlier: no flag
+
+
 def test_likes_and_dislikes_are_a_0_to_1_scale():
     """Bad-input round 6: ratings of 0 and 1 only were inferred as half stars from 0 to 5."""
     rows = "".join(f"{u},{m},{(u + m) % 2},1\n" for u in range(1, 21) for m in range(1, 11))

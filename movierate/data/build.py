@@ -254,11 +254,13 @@ def scale_notices(ratings: np.ndarray, scale: RatingScale, raw: RawData) -> list
     n = len(ratings)
     threshold = max(OUTLIER_ROWS, OUTLIER_SHARE * n)
     best: tuple[RatingScale, np.ndarray] | None = None
-    for common in COMMON_SCALES:
-        outside = common.bad_positions(ratings)
+    # the data's own bulk first, then the common scales (recheck s30: one 10 among 1-7
+    # ratings made the scale 1-10 unflagged, since 1-7 is no common scale)
+    for bulk in (*_bulk_scales(ratings, scale, threshold), *COMMON_SCALES):
+        outside = bulk.bad_positions(ratings)
         few = 0 < len(outside) < threshold and len(outside) <= 0.01 * n
         if few and (best is None or len(outside) < len(best[1])):
-            best = (common, outside)
+            best = (bulk, outside)
     if best is not None:
         bulk, outside = best
         values = ", ".join(f"{ratings[p]:g}" for p in outside[:SHOW_ROWS])
@@ -271,6 +273,38 @@ def scale_notices(ratings: np.ndarray, scale: RatingScale, raw: RawData) -> list
             "are reported as errors."
         )
     return notices
+
+
+def _bulk_scales(ratings: np.ndarray, scale: RatingScale, threshold: float) -> list[RatingScale]:
+    """Scales the ratings but a few would be inferred as, unlike ``scale``: without a few
+    values beyond a gap at either end (one 10 among 1-7 ratings: 8 and 9 unused), or without
+    a few off the coarser step the others sit on (one 3.5 among whole numbers)."""
+    values, counts = np.unique(ratings.astype(np.float64, copy=False), return_counts=True)
+    few = min(threshold, 0.01 * len(ratings) + 1)
+    kept = [(0, len(values))]  # [lo, hi) ranges of values kept
+    for end in ("top", "bottom"):
+        for lo, hi in list(kept):
+            dropped = 0
+            while hi - lo > 2:
+                i = hi - 1 if end == "top" else lo
+                dropped += counts[i]
+                if dropped >= few:
+                    break
+                lo, hi = (lo, hi - 1) if end == "top" else (lo + 1, hi)
+                inner = values[lo:hi]
+                step = next((s for s in STEPS if _on_steps(inner, inner[0], s)), 0.0)
+                gap = values[i] - inner[-1] if end == "top" else inner[0] - values[i]
+                if step and gap > step * 1.5:  # at least one step value unused between
+                    kept.append((lo, hi))
+    bulks = [infer_scale(values[lo:hi]) for lo, hi in kept[1:]]
+    for step in STEPS:
+        if scale.step and step <= scale.step:
+            continue
+        base = values[np.argmax(counts)]
+        on = np.abs((values - base) / step - np.round((values - base) / step)) <= 1e-4
+        if on.sum() >= 2 and counts[~on].sum() < few:
+            bulks.append(infer_scale(values[on]))
+    return [b for b in bulks if b != scale]
 
 
 def fingerprint(ratings: pd.DataFrame, user_ids: np.ndarray, movie_ids: np.ndarray) -> str:
