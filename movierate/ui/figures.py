@@ -437,6 +437,8 @@ def add_map_rings(
                 }  # fmt: skip
             )
         fig.update_layout(margin={"l": 40, "b": 40})
+        if fig.layout.legend.yanchor == "top" and fig.layout.legend.y == 0:  # a legend under
+            fig.update_layout(legend_y=-0.09)  # the map goes below the x title, not over it
     return fig
 
 
