@@ -8,4 +8,4 @@ except KeyboardInterrupt:  # Ctrl-C while the command line loads: as after (no t
     print("\nerror: interrupted", file=sys.stderr)
     raise SystemExit(130) from None
 
-raise SystemExit(main())
+raise SystemExit(main(final=True))  # SIGINT / SIGTERM ignored from the result to the exit

@@ -40,7 +40,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -58,6 +58,10 @@ CHECKPOINT_HOOK: Callable[[str], None] | None = None
 #: Whether :func:`publish_folder` may swap folders atomically (tests turn it off to exercise
 #: the rename-aside fallback and its recovery).
 USE_EXCHANGE = True
+#: A program may set this (the command line does) to a context manager factory given the folder
+#: being published: it holds signals back around the rename, so a Ctrl-C lands before it or
+#: once the program knows the folder is saved (bad-input round 22: "interrupted" after a save).
+PUBLISH_GUARD: Callable[[Path], AbstractContextManager[None]] | None = None
 
 WriterState = Literal["alive", "dead", "unknown"]
 
@@ -423,6 +427,12 @@ def publish_folder(
     if fsync:
         fsync_tree(staged)
     checkpoint("publish:start")
+    with PUBLISH_GUARD(final) if PUBLISH_GUARD is not None else nullcontext():
+        return _publish(staged, final, replace, trash_prefix)
+
+
+def _publish(staged: Path, final: Path, replace: bool, trash_prefix: str) -> Path:
+    """:func:`publish_folder` after its fsync."""
     for _attempt in range(_PUBLISH_ATTEMPTS):
         if replace and final.exists():
             try:

@@ -11,21 +11,19 @@ never import TensorFlow. User errors print one ``error: ...`` line on stderr and
 from __future__ import annotations
 
 import argparse
-import contextlib
 import errno
 import json
 import os
 import signal
 import sys
-import threading
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from movierate import config
 from movierate.cli import (  # noqa: F401  (register the commands)
     data,
     imports,
     models,
+    signals,
     study,
     train,
     tune,
@@ -37,6 +35,8 @@ from movierate.cli.command import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_SAVED_AS_OTHER_NAME,
+    EXIT_SAVED_THEN_STOPPED,
+    EXIT_TERMINATED,
     EXIT_USAGE,
     Command,
     register,
@@ -62,6 +62,8 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_SAVED_AS_OTHER_NAME",
+    "EXIT_SAVED_THEN_STOPPED",
+    "EXIT_TERMINATED",
     "EXIT_USAGE",
     "SPEC_FLAGS",
     "Command",
@@ -75,30 +77,44 @@ __all__ = [
 ]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, final: bool = False) -> int:
     """Run the command line ``argv`` (default ``sys.argv[1:]``); returns the exit code.
 
     A closed stdout (``python -m movierate show NAME | head -1``) ends the command quietly
-    with EXIT_BROKEN_PIPE (141, as a shell reports a process ended by SIGPIPE).
+    with EXIT_BROKEN_PIPE (141, as a shell reports a process ended by SIGPIPE). ``final``: the
+    call is the whole process (``python -m movierate``), so SIGINT and SIGTERM are ignored
+    once its result is known, until the process exits with the code returned.
     """
     closed = _fill_closed_descriptors()
     stdout, stderr = sys.stdout, sys.stderr
     # names from files never reach the terminal raw; a failing stderr never ends a command
     sys.stdout, sys.stderr = ResultStream(stdout), DiagnosticStream(stderr)
     try:
-        code = _run(argv)
-        sys.stdout.flush()
-        if 1 in closed and sys.stdout.written:  # `list >&-`: output went nowhere (round 18)
-            sys.stdout.failure = OSError(errno.EBADF, "stdout is closed")
-        if (failure := sys.stdout.failure) is not None:
-            print(error_line(_unwritten_text(argv, failure)), file=sys.stderr)
-            return code if code != EXIT_OK else EXIT_ERROR
-        return code
+        with signals.handling(final=final):
+            return _finish(argv, closed)
     except BrokenPipeError:
         detach_stdout()
         return EXIT_BROKEN_PIPE
     finally:
         sys.stdout, sys.stderr = stdout, stderr
+
+
+def _finish(argv: Sequence[str] | None, closed: set[int]) -> int:
+    """Run the command and check its output reached stdout; returns the exit code."""
+    code = _run(argv)
+    sys.stdout.flush()
+    if 1 in closed and sys.stdout.written:  # `list >&-`: output went nowhere (round 18)
+        sys.stdout.failure = OSError(errno.EBADF, "stdout is closed")
+    if (failure := sys.stdout.failure) is not None:
+        print(error_line(_unwritten_text(argv, failure)), file=sys.stderr)
+        return code if code != EXIT_OK else EXIT_ERROR
+    if (signum := signals.received()) is not None and (item := signals.saved_item()):
+        print(
+            f"note: {signals.describe(signum)} after {item[0]} {item[1]!r} was saved; it is "
+            "kept, and the result above is complete.",
+            file=sys.stderr,
+        )
+    return code
 
 
 #: Commands whose work is a change to the store or the data folder, done once they end.
@@ -169,23 +185,21 @@ def _run(argv: Sequence[str] | None) -> int:
     twice = _repeated_option(parser, args, sys.argv[1:] if argv is None else list(argv))
     if twice is not None:
         return _failed(args, twice)
-    interrupted = threading.Event()
     try:
         if problem := config.locale_problem():  # before any work (round 11: after a training)
             raise StoreError(problem)
-        with _recording_interrupts(interrupted):
-            return COMMANDS[args.command].run(args)
+        return COMMANDS[args.command].run(args)
     except MovierateError as exc:
         return _failed(args, spec_error_text(exc, "flag"))
     except BrokenPipeError:
         raise
     except OSError as exc:  # the system refused a path (too long, permissions, disk full ...)
         return _failed(args, memory_text(exc) or os_error_text(exc))
-    except KeyboardInterrupt:
-        return _failed(args, "interrupted", EXIT_INTERRUPTED)
+    except KeyboardInterrupt as exc:
+        return _stopped(args, getattr(exc, "signum", signal.SIGINT))
     except Exception as exc:  # a bug, or a damaged file no check foresaw: still one line
-        if interrupted.is_set():  # Ctrl-C inside a C extension can surface as another error
-            return _failed(args, "interrupted", EXIT_INTERRUPTED)
+        if (signum := signals.received()) is not None:  # Ctrl-C inside a C extension can
+            return _stopped(args, signum)  # surface as another error
         if os.environ.get("MOVIERATE_DEBUG"):
             raise
         if memory_text(exc):  # a limit on the process, not a bug
@@ -197,38 +211,36 @@ def _run(argv: Sequence[str] | None) -> int:
         )
 
 
-def _failed(args: argparse.Namespace, text: str, code: int = EXIT_ERROR) -> int:
+def _failed(
+    args: argparse.Namespace,
+    text: str,
+    code: int = EXIT_ERROR,
+    extra: dict[str, str] | None = None,
+) -> int:
     """Print a failed command's ``error:`` line on stderr; under ``--json`` also an
-    ``{"error": ..., "exit_code": ...}`` object on a still empty stdout (recheck A, s25: a
-    failed ``train --json`` left a script's JSON parser an empty stdout). Returns ``code``."""
-    start = "\n" if code == EXIT_INTERRUPTED else ""  # after a progress bar's line
+    ``{"error": ..., "exit_code": ...}`` object (with ``extra``) on a still empty stdout
+    (recheck A, s25: a failed ``train --json`` left a script's JSON parser an empty stdout).
+    Returns ``code``."""
+    start = "\n" if code not in (EXIT_ERROR, EXIT_USAGE) else ""  # after a progress bar's line
     print(start + error_line(text), file=sys.stderr)
     if getattr(args, "json", False) and not getattr(sys.stdout, "written", True):
-        print(json.dumps({"error": " ".join(text.split()), "exit_code": code}))
+        print(json.dumps({"error": " ".join(text.split()), "exit_code": code, **(extra or {})}))
     return code
 
 
-@contextlib.contextmanager
-def _recording_interrupts(seen: threading.Event) -> Iterator[None]:
-    """Set ``seen`` when Ctrl-C (SIGINT) arrives, which still raises KeyboardInterrupt as
-    Python's own handler does; left alone where SIGINT is ignored or handled elsewhere (a
-    thread, an embedding program)."""
-    if (
-        threading.current_thread() is not threading.main_thread()
-        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
-    ):
-        yield
-        return
-
-    def on_sigint(signum: int, frame: Any) -> None:
-        seen.set()
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGINT, on_sigint)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+def _stopped(args: argparse.Namespace, signum: int) -> int:
+    """Report a command stopped by ``signum``: ``error: interrupted`` (130) or ``terminated``
+    (143) while nothing was saved; once its change was saved, that it is saved, with its name
+    and folder (also in the ``--json`` record) and EXIT_SAVED_THEN_STOPPED (bad-input round
+    22: "interrupted", 130, while the model was saved and listed healthy)."""
+    if (item := signals.saved_item()) is None:
+        return _failed(args, signals.describe(signum), signals.exit_code(signum))
+    what, name, folder = item
+    text = (
+        f"{signals.describe(signum)} after saving {what} {name!r} (folder: {folder}): it is "
+        "saved and complete; only this report was cut short."
+    )
+    return _failed(args, text, EXIT_SAVED_THEN_STOPPED, {"name": name, "folder": folder})
 
 
 def _empty_option(

@@ -13,6 +13,11 @@ EXIT_BROKEN_PIPE = 141
 #: run took that name while this one worked (a script's ``train --name X && show X`` would
 #: otherwise read the other run's model).
 EXIT_SAVED_AS_OTHER_NAME = 3
+#: Exit code when Ctrl-C or SIGTERM stopped a command after its change was saved, before its
+#: report was complete: the ``error:`` line (and a ``--json`` record) names what was saved.
+EXIT_SAVED_THEN_STOPPED = 4
+#: Exit code after SIGTERM stopped a command before it saved anything (128 + 15).
+EXIT_TERMINATED = 143
 
 
 @dataclass(frozen=True)

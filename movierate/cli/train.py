@@ -148,15 +148,6 @@ def _run_train(args: argparse.Namespace) -> int:
     if baselines := store.baselines_text(metrics):
         print(baselines, file=prose)
     print(f"folder: {store.model_path(saved)}", file=prose)
-    if args.json:  # CLI round 3: after exit code 3 a script had to read the name from prose
-        record = {
-            "name": saved,
-            "folder": str(store.model_path(saved)),
-            "exit_code": code,
-            "dataset": meta["dataset"].get("name"),
-            "metrics": metrics,
-        }
-        print(json.dumps(record))
     if warning := store.split_note(meta["split"]):
         print(f"warning: {warning}", file=sys.stderr)
     if note := store.ties_note(meta["split"]):
@@ -169,6 +160,15 @@ def _run_train(args: argparse.Namespace) -> int:
             meta["split"].get("n_train"), spec.get("batch_size"), spec.get("family")
         )
         print(f"warning: {f'{warning} {steps}'.strip()}", file=sys.stderr)
+    if args.json:  # CLI round 3: after exit code 3 a script had to read the name from prose
+        record = {  # last: once it is out, the result is final (bad-input round 22)
+            "name": saved,
+            "folder": str(store.model_path(saved)),
+            "exit_code": code,
+            "dataset": meta["dataset"].get("name"),
+            "metrics": metrics,
+        }
+        print(json.dumps(record))
     return code
 
 
