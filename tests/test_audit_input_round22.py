@@ -152,3 +152,17 @@ def test_signals_after_the_result_do_not_change_the_exit_status(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == [] and "Traceback" not in done.stderr
+
+
+def test_tune_json_gives_trains_record_and_the_search(capsys):
+    """F3: `tune --json` was refused (exit 2) while `train --json` existed for the exit code 3
+    case; its record has train's keys, the tuning summary, and the prose goes to stderr."""
+    argv = ["tune", "ml-latest-small", "--trials", "1", "--max-epochs", "1", "--no-refit"]
+    code, out, err = _run([*argv, "--name", "t", "--quiet", "--json"], capsys)
+    record = json.loads(out)
+    assert code == 0 == record["exit_code"] and record["name"] == "t", err
+    assert record["folder"] == str(store.model_path("t"))
+    assert record["dataset"] == "ml-latest-small"
+    assert record["metrics"] == store.read_meta("t")["metrics"]
+    assert record["tuning"] == store.read_meta("t")["tuning"]
+    assert "saved 't'" in err and "folder:" in err

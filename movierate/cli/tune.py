@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-from typing import Any
+from typing import Any, TextIO
 
 from movierate import schema
 from movierate.cli.command import Command, register
@@ -64,6 +65,13 @@ def _configure_tune(parser: argparse.ArgumentParser) -> None:
         "share of the rest that scores trials and early stopping",
     )
     parser.add_argument("--quiet", action="store_true", help="no per-trial lines")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="the result as one JSON object on stdout (name, folder, exit_code, dataset, "
+        "metrics, tuning), the prose on stderr: for scripts (exit code 3 saves under another "
+        "name)",
+    )
 
 
 def _run_tune(args: argparse.Namespace) -> int:
@@ -145,11 +153,31 @@ def _run_tune(args: argparse.Namespace) -> int:
         for r in sorted(result.trials, key=lambda r: (r.value is None, r.value or 0.0))
     ]
     header = ["trial", "state", "early-stopping RMSE", "best epoch", "seconds", "params"]
-    print(format_table(header, rows))
+    out = sys.stderr if args.json else sys.stdout  # round 22: prose-only for scripts
+    print(format_table(header, rows), file=out)
     test = result.result.metrics
     if args.blend:
-        _print_blend(result, test)
-        return code
+        _print_blend(result, test, out)
+    else:
+        _print_saved(result, test, out)
+    if args.json:  # as `train --json`, plus the search's summary; last: the result is final
+        meta = store.read_meta(result.name)
+        record = {
+            "name": result.name,
+            "folder": str(store.model_path(result.name)),
+            "exit_code": code,
+            "dataset": meta["dataset"].get("name"),
+            "metrics": meta["metrics"],
+            "tuning": meta["tuning"],
+        }
+        print(json.dumps(record))
+    return code
+
+
+def _print_saved(result: Any, test: dict[str, Any], out: TextIO) -> None:
+    """The saved model of a search (not a blend), its folder and its reference scores."""
+    from movierate import store
+
     refit = result.summary.get("refit")
     how = (
         f"its spec refit on train + early-stopping rows for {refit['epochs']} epochs"
@@ -164,11 +192,11 @@ def _run_tune(args: argparse.Namespace) -> int:
     print(
         f"saved {result.name!r} ({how}): trial {result.best_trial} had the lowest early-stopping "
         f"RMSE, {result.best_value:.4f} ({_mean_there(result.summary)}), of {len(result.trials)} "
-        f"trials in {result.search_seconds:.0f} s" + _test_text(test, refit=bool(refit))
+        f"trials in {result.search_seconds:.0f} s" + _test_text(test, refit=bool(refit)),
+        file=out,
     )
-    print(f"folder: {store.model_path(result.name)} (trials in trials.json)")
-    _warn_about_test_rows(result)
-    return code
+    print(f"folder: {store.model_path(result.name)} (trials in trials.json)", file=out)
+    _warn_about_test_rows(result, out)
 
 
 def _mean_there(summary: dict[str, Any], lead: str = "") -> str:
@@ -194,7 +222,7 @@ def _test_text(metrics: dict[str, Any], *, refit: bool) -> str:
     return f"; test RMSE ({rows}): {test:.4f}{store.rmse_interval_text(metrics)}"
 
 
-def _warn_about_test_rows(result: Any) -> None:
+def _warn_about_test_rows(result: Any, out: TextIO) -> None:
     """What the reference predictors score on the test rows, the warning they call for, and
     test rows whose user or movie training never saw."""
     from movierate import store
@@ -209,7 +237,7 @@ def _warn_about_test_rows(result: Any) -> None:
     searched = {k: searched.get(k) for k in ("stop_rmse", "stop_rmse_of_mean")}
     metrics = {**searched, **result.result.metrics, **(meta.get("metrics") or {})}
     if baselines := store.baselines_text(metrics):  # accuracy round 11: tune said neither
-        print(baselines)
+        print(baselines, file=out)
     warning = no_better_than_mean_note(result.summary) or store.reference_warning(metrics)
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
@@ -217,7 +245,7 @@ def _warn_about_test_rows(result: Any) -> None:
         print(f"note: {note}", file=sys.stderr)
 
 
-def _print_blend(result: Any, test: dict[str, Any]) -> None:
+def _print_blend(result: Any, test: dict[str, Any], out: TextIO) -> None:
     from movierate import store
 
     blend = result.summary["blend"]
@@ -240,11 +268,12 @@ def _print_blend(result: Any, test: dict[str, Any]) -> None:
         + f"; the weight was picked on the early-stopping rows (blend {blend['stop_rmse']:.4f}"
         f"{_mean_there(result.summary, '; ')}) "
         f"after {len(result.trials)} trials in {result.search_seconds:.0f} s"
-        + _test_text(test, refit=any(m.get("refit") for m in blend["members"]))
+        + _test_text(test, refit=any(m.get("refit") for m in blend["members"])),
+        file=out,
     )
-    print(f"movie embedding columns: {blend['movie_embedding']}")
-    print(f"folder: {store.model_path(result.name)} (trials in trials.json)")
-    _warn_about_test_rows(result)
+    print(f"movie embedding columns: {blend['movie_embedding']}", file=out)
+    print(f"folder: {store.model_path(result.name)} (trials in trials.json)", file=out)
+    _warn_about_test_rows(result, out)
 
 
 def _params(params: dict[str, Any]) -> str:
