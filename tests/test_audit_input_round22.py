@@ -166,3 +166,25 @@ def test_tune_json_gives_trains_record_and_the_search(capsys):
     assert record["metrics"] == store.read_meta("t")["metrics"]
     assert record["tuning"] == store.read_meta("t")["tuning"]
     assert "saved 't'" in err and "folder:" in err
+
+
+def test_a_command_saving_several_models_stays_stoppable_after_the_first(monkeypatch, capsys):
+    """Only a command whose one save is its last work holds signals back after it: a study
+    (several models) is still stopped by Ctrl-C after its first save."""
+
+    def saves_then_more(args):
+        staged = store.check_writable() / ".tmp-first-test"
+        staged.mkdir()
+        atomic.publish_folder(staged, store.model_path("first"))
+        signal.raise_signal(signal.SIGINT)
+        raise AssertionError("not stopped")
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    monkeypatch.setitem(
+        cli.COMMANDS, "study", cli.Command("study", lambda p: None, saves_then_more)
+    )
+    try:
+        code, _, err = _run(["study"], capsys)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert code == 130 and err.strip() == "error: interrupted"

@@ -7,6 +7,7 @@ import math
 import sys
 from typing import Any
 
+from movierate.cli import signals
 from movierate.cli.command import EXIT_OK, Command, register
 from movierate.cli.output import ArgumentError, check_path_argument, print_notes
 from movierate.cli.progress import DownloadProgress
@@ -49,6 +50,7 @@ def _import_ratings_file(args: argparse.Namespace) -> int:
     from movierate.data import from_csv
     from movierate.errors import DataError
 
+    signals.expect_save()  # a signal after the save: the result is reported (round 22)
     if args.name is None or len(args.names) != 1:
         raise ArgumentError(
             "Import one ratings file at a time, named: datasets FILE --name NAME [--items FILE]."

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 
+from movierate.cli import signals
 from movierate.cli.command import EXIT_OK, Command, register
 from movierate.cli.output import check_path_argument
 
@@ -31,6 +32,7 @@ def _run(args: argparse.Namespace) -> int:
     from movierate import store
     from movierate.imported_models import read_embedding, save_imported
 
+    signals.expect_save()  # a signal after the save: the result is reported (round 22)
     for value, what in (
         (args.file, "The file"),
         (args.metadata, "--metadata"),

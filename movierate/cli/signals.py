@@ -36,6 +36,7 @@ class _State:
     received: int | None = None  # the first signal of this command, if any
     saved: tuple[str, str, str] | None = None  # (what, name, folder) once the change is saved
     ours: bool = False  # whether our handlers are installed
+    saves_last: bool = False  # whether the command's one save is its last work
 
 
 _state = _State()
@@ -49,6 +50,13 @@ def received() -> int | None:
 def saved_item() -> tuple[str, str, str] | None:
     """(what, name, folder) of what this command saved, or None before it saved."""
     return _state.saved
+
+
+def expect_save() -> None:
+    """Say that this command's one save (a model, a dataset) is its last work: once that is
+    saved, signals are held back so it reports the result. Not for a command saving several
+    (a study stays stoppable after its first model)."""
+    _state.saves_last = True
 
 
 def saved(what: str, name: str, folder: Any) -> None:
@@ -65,7 +73,7 @@ def _publishing(folder: Path) -> Iterator[None]:
     """:data:`movierate.atomic.PUBLISH_GUARD`: signals held back while ``folder`` is renamed
     into place; a model or dataset folder once there is :func:`saved`, and a signal held back
     during any other rename (a cache) stops the command right after it."""
-    if not _state.ours or _state.saved is not None:
+    if not _state.ours or not _state.saves_last or _state.saved is not None:
         yield
         return
     before = _state.received
@@ -123,7 +131,7 @@ def handling(*, final: bool = False) -> Iterator[None]:
     afterwards both signals are ignored until it exits; otherwise the handlers are put back.
     Signals handled elsewhere (a thread, an embedding program, ``cmd &`` ignoring SIGINT) are
     left alone."""
-    _state.received, _state.saved, _state.ours = None, None, False
+    _state.received, _state.saved, _state.ours, _state.saves_last = None, None, False, False
     if threading.current_thread() is not threading.main_thread():
         yield
         return

@@ -10,6 +10,7 @@ from typing import Any
 
 from movierate import advice, schema
 from movierate import spec as spec_module
+from movierate.cli import signals
 from movierate.cli.command import Command, register
 from movierate.cli.output import check_path_argument, clip, print_notes, print_taken_note
 from movierate.cli.progress import ProgressBar
@@ -88,6 +89,7 @@ def _run_train(args: argparse.Namespace) -> int:
     from movierate.data import load_dataset
     from movierate.pipeline import split_settings, train_and_save
 
+    signals.expect_save()  # a signal after the save: the result is reported (round 22)
     spec = spec_from_args(args).validate()
     check_path_argument(args.dataset, "The dataset", name_first=True)
     if args.name is not None:  # an empty --name is refused by main()

@@ -8,6 +8,7 @@ import sys
 from typing import Any, TextIO
 
 from movierate import schema
+from movierate.cli import signals
 from movierate.cli.command import Command, register
 from movierate.cli.output import check_path_argument, print_notes, print_taken_note
 from movierate.cli.split_args import add_split_arguments, split_options
@@ -80,6 +81,7 @@ def _run_tune(args: argparse.Namespace) -> int:
     from movierate.pipeline import split_settings
     from movierate.tuning import TuneRequest, blend_families, tune
 
+    signals.expect_save()  # a signal after the save: the result is reported (round 22)
     families = tuple(dict.fromkeys(args.family or ["mf_bias"]))
     if args.blend:
         families = blend_families(families)
