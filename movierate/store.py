@@ -261,6 +261,8 @@ class ModelInfo(_Accuracy):
     imported: bool = False
     #: A blend's members as (family, dim, regularizers) (:func:`blend_members`); empty otherwise.
     blend: tuple[tuple[str, int, dict[str, float]], ...] = ()
+    #: Seeds a seed ensemble averages (:func:`ensemble_seeds`); 1 for any other model.
+    seeds: int = 1
     #: (min, max) of the rating scale it was trained on: its RMSE is in those rating points.
     scale: tuple[float, float] | None = None
 
@@ -820,7 +822,42 @@ def family_shown(model: Any) -> str:
     members = blend_members(model)
     if members:
         return "blend of " + " + ".join(family for family, _, _ in members)
+    seeds = ensemble_seeds(model)
+    if seeds > 1:
+        return f"{model.spec.family} ensemble of {seeds} seeds"
     return model.spec.family
+
+
+def dim_shown(model: Any) -> str:
+    """The model's dims in words: ``"dim 32"``, or a seed ensemble's per seed (``"dim 32 each
+    (vectors side by side, 64 in all)"``: its spec's dim is the seeds' columns together)."""
+    dim = getattr(model, "dim", None) or model.spec.dim
+    seeds = ensemble_seeds(model)
+    if seeds > 1 and dim % seeds == 0:
+        return f"dim {dim // seeds} each (vectors side by side, {dim} in all)"
+    return f"dim {dim}"
+
+
+def ensemble_seeds(model: Any) -> int:
+    """How many seeds a seed ensemble averages (saved as one model whose vectors are the seeds'
+    side by side, each scaled by 1/sqrt(K)); 1 for a single model or a blend."""
+    recorded = getattr(model, "seeds", None)
+    if isinstance(recorded, int) and not isinstance(recorded, bool):
+        return recorded
+    meta = getattr(model, "meta", None)
+    return read_ensemble_seeds(meta if isinstance(meta, dict) else {})
+
+
+def read_ensemble_seeds(meta: dict[str, Any]) -> int:
+    """:func:`ensemble_seeds` from a model's ``meta.json`` contents (its tuning's refit)."""
+    tuning = meta.get("tuning")
+    if not isinstance(tuning, dict) or tuning.get("blend"):
+        return 1
+    refit = tuning.get("refit")
+    seeds = refit.get("ensemble") if isinstance(refit, dict) else None
+    if isinstance(seeds, int) and not isinstance(seeds, bool) and seeds > 1:
+        return seeds
+    return 1
 
 
 def _names_of(some: list[Any], models: list[Any]) -> str:
@@ -1231,6 +1268,7 @@ def list_models() -> tuple[list[ModelInfo], list[BrokenModel]]:
                 dataset_fingerprint=str(meta["dataset"].get("fingerprint") or ""),
                 imported=bool(meta.get("imported")),
                 blend=tuple(read_blend_members(meta)),
+                seeds=read_ensemble_seeds(meta),
                 scale=_scale_of(meta),
             )
         except _FolderGone:

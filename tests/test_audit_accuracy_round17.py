@@ -1,0 +1,58 @@
+"""Accuracy review round 17: a combined model (seed ensemble, family blend) is described as
+what it is wherever it is shown, and numbers that treat it as one plain model say so."""
+
+from __future__ import annotations
+
+import pytest
+from apptest_helpers import movierate_env
+
+from movierate import cli
+from movierate.spec import ModelSpec
+
+
+@pytest.fixture(scope="module")
+def combined_home(tmp_path_factory, movielens_dir):
+    """A refit blend whose mf_bias member is 2 seeds, a no-refit blend and a 2-seed ensemble."""
+    from movierate.tuning import tune
+
+    home = tmp_path_factory.mktemp("combined-home")
+    quick = {"budget_seconds": 300, "n_trials": 1, "max_epochs": 1, "base_spec": ModelSpec(dim=8)}
+    with movierate_env(home, movielens_dir):
+        tune("ml-latest-small", "blend", blend=True, ensemble=2, **quick)
+        tune("ml-latest-small", "blend-nr", blend=True, refit=False, **quick)
+        tune("ml-latest-small", "ens", families=("mf_bias",), ensemble=2, **quick)
+    return home
+
+
+@pytest.fixture
+def home(combined_home, monkeypatch):
+    monkeypatch.setenv("MOVIERATE_HOME", str(combined_home))
+    return combined_home
+
+
+def _run(args, capsys) -> str:
+    assert cli.main(args) == 0
+    return capsys.readouterr().out
+
+
+# --- 1: show on a blend lists each member's settings --------------------------------------------
+
+
+def test_show_lists_each_blend_members_family_settings_and_weight(home, capsys):
+    out = _run(["show", "blend"], capsys)
+    spec = out.split("\nspec", 1)[1].split("\nmetrics", 1)[0]
+    assert "a blend of 2 models of different families" in spec
+    assert "member 1: autorec, weight" in spec and "member 2: mf_bias, weight" in spec
+    assert "2 seeds averaged" in spec  # the mf_bias member is itself a seed ensemble
+    autorec, mf = spec.split("member 2:")
+    assert "family                   autorec" in autorec
+    assert "family                   mf_bias" in mf
+    metrics = out.split("\nmetrics", 1)[1].split("\nhistory", 1)[0]
+    assert "ensemble" not in metrics and "best_epoch" not in metrics  # the first member's
+
+
+def test_show_on_an_ensemble_says_it_is_one_and_counts_its_seeds(home, capsys):
+    out = _run(["show", "ens"], capsys)
+    assert "spec (a seed ensemble: these settings fit with 2 seeds" in out
+    assert "seeds averaged (seed ensemble)       2\n" in out
+    assert "2.0000" not in out
