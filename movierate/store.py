@@ -492,6 +492,22 @@ def stop_rows_chose_settings(meta: dict[str, Any]) -> str | None:
         return None
 
 
+def stop_rows_tuning_chose(meta: dict[str, Any]) -> str | None:
+    """What a tuned model kept as trained let its early-stopping rows choose besides the epoch
+    (a blend: the weight, the members' settings and their epochs), so that those rows' RMSE is
+    optimistic; None when no search chose on them or a refit trained on them."""
+    tuning = meta.get("tuning")
+    split = meta.get("split")
+    if not isinstance(tuning, dict) or not isinstance(split, dict):
+        return None
+    if split.get("stop_rows_trained") or "n_test" not in split:
+        return None
+    trials = tuning.get("n_trials", "several")
+    if isinstance(tuning.get("blend"), dict):
+        return f"the blend weight, its members' settings (best of {trials} trials) and their epochs"
+    return f"its settings (best of {trials} trials) and its epoch"
+
+
 def split_note(split: Mapping[str, Any] | None) -> str:
     """A warning when the split left a model no early-stopping rows, or trained it on under
     a fifth of the ratings (CLI review round 1: `--test-fraction 0.999` trained on 943 ratings,

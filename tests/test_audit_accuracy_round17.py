@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from apptest_helpers import movierate_env
 
-from movierate import cli
+from movierate import cli, store
 from movierate.spec import ModelSpec
 
 
@@ -56,3 +56,17 @@ def test_show_on_an_ensemble_says_it_is_one_and_counts_its_seeds(home, capsys):
     assert "spec (a seed ensemble: these settings fit with 2 seeds" in out
     assert "seeds averaged (seed ensemble)       2\n" in out
     assert "2.0000" not in out
+
+
+# --- 2: evaluate labels the stop rows of a model tuned on them as optimistic --------------------
+
+
+def test_evaluate_labels_a_no_refit_blends_stop_rows_optimistic(home, capsys):
+    out = _run(["evaluate", "blend-nr"], capsys)
+    assert "early-stopping (chose settings: optimistic)" in out
+    assert "they chose the blend weight, its members' settings" in out and "optimistic" in out
+
+
+def test_evaluate_leaves_refit_models_stop_rows_alone(home, capsys):
+    assert store.stop_rows_tuning_chose(store.load_model("ens").meta) is None
+    assert "optimistic" not in _run(["evaluate", "ens"], capsys)

@@ -449,9 +449,10 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         ds = dataset_of(model)
     result = evaluate_model(model, ds)
     recorded = model.metrics
+    tuned = store.stop_rows_tuning_chose(model.meta) if model.has_test_rows else None
     names = {
         "train": "train",
-        "stop": "early-stopping",
+        "stop": "early-stopping (chose settings: optimistic)" if tuned else "early-stopping",
         "test": "test",
         "valid": "valid (steered early stopping)",
     }
@@ -486,6 +487,11 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         chosen = store.stop_rows_chose_settings(model.meta)
         if chosen:
             print(f"early-stopping rows: they also chose {chosen}, so their RMSE flatters it.")
+        elif tuned:
+            print(
+                f"early-stopping rows: they chose {tuned}, so their RMSE is optimistic; "
+                "only the test rows' is not."
+            )
         caveat = store.settings_caveat([model])
         if caveat:
             print(f"test rows: seen by neither training nor early stopping. {caveat}")
