@@ -849,7 +849,9 @@ def dim_shown(model: Any) -> str:
     (vectors side by side, 64 in all)"``: its spec's dim is the seeds' columns together)."""
     dim = getattr(model, "dim", None) or model.spec.dim
     seeds = ensemble_seeds(model)
-    if seeds > 1 and dim % seeds == 0:
+    meta = getattr(model, "meta", None)
+    first_k = isinstance(meta, dict) and "first_k" in meta  # a view: k dims, not K seeds' each
+    if seeds > 1 and dim % seeds == 0 and not first_k:
         return f"dim {dim // seeds} each (vectors side by side, {dim} in all)"
     return f"dim {dim}"
 

@@ -70,3 +70,37 @@ def test_evaluate_labels_a_no_refit_blends_stop_rows_optimistic(home, capsys):
 def test_evaluate_leaves_refit_models_stop_rows_alone(home, capsys):
     assert store.stop_rows_tuning_chose(store.load_model("ens").meta) is None
     assert "optimistic" not in _run(["evaluate", "ens"], capsys)
+
+
+# --- 3: a seed ensemble is named as one, and Dimensions says its dims are seed blocks ------------
+
+
+def test_the_model_summary_and_list_name_a_seed_ensemble(home, capsys):
+    from movierate.ui.text import model_summary
+
+    model = store.load_model("ens")
+    each = model.dim // 2
+    assert store.ensemble_seeds(model) == 2 and model.dim == 2 * each
+    summary = model_summary(model)
+    assert summary.startswith(f"mf_bias ensemble of 2 seeds, dim {each} each (vectors side by side")
+    assert "mf_bias ensemble of 2 seeds" in _run(["list"], capsys)
+    info = next(i for i in store.list_models()[0] if i.name == "ens")
+    assert store.family_shown(info) == "mf_bias ensemble of 2 seeds"
+    # a first-k view of it keeps k dims, not "k/2 each"
+    from movierate.explore.ordering import first_k_view
+
+    assert ", dim 6, " in model_summary(first_k_view(model, 6))
+
+
+def test_dimensions_says_an_ensembles_first_k_dims_are_one_seeds(home):
+    from apptest_helpers import open_page
+
+    dim = store.load_model("ens").dim
+    at = open_page("pages/dimensions.py", model="ens")
+    caption = " ".join(c.value for c in at.caption)
+    assert f"is a seed ensemble: its {dim} dims are 2 separately trained seeds' vectors" in caption
+    assert f"0-{dim // 2 - 1} seed" in caption and f"{dim // 2}-{dim - 1} seed" in caption
+    assert f"The first k dims as trained are one seed's first ones (for k up to {dim // 2})" in (
+        caption
+    )
+    assert "mixes unrelated seeds' bases" in caption
