@@ -104,3 +104,48 @@ def test_dimensions_says_an_ensembles_first_k_dims_are_one_seeds(home):
         caption
     )
     assert "mixes unrelated seeds' bases" in caption
+
+
+# --- 4: a blend's embedding views say whose columns their geometry follows ----------------------
+
+
+def _blend_caption_parts(name: str) -> list[str]:
+    from movierate import explore
+
+    kind, blocks = explore.column_blocks(store.load_model(name))
+    assert kind == "blend" and [b.label.split()[0] for b in blocks] == ["autorec", "mf_bias"]
+    return [
+        f"is a blend: its {blocks[-1].stop} dims are its members' movie vectors side by side, "
+        "each scaled by sqrt(its weight)",
+        f"0-{blocks[0].stop - 1} autorec: ",
+        f"{blocks[1].start}-{blocks[1].stop - 1} mf_bias (2 seeds of ",
+        "of the prediction weight, ",
+        "of the squared vector length",
+        "neighbours, distances, maps and principal directions here ",
+    ]
+
+
+def test_a_blends_column_blocks_share_the_vector_length(home):
+    from movierate import explore
+
+    model = store.load_model("blend")
+    _, blocks = explore.column_blocks(model)
+    assert sum(b.length_share for b in blocks) == pytest.approx(1.0)
+    assert sum(b.weight for b in blocks) == pytest.approx(1.0)
+    assert explore.column_blocks(store.load_model("blend-nr"))[0] == "blend"
+
+
+@pytest.mark.parametrize(
+    ("page", "query"),
+    [
+        ("pages/embeddings.py", {"model": "blend"}),
+        ("pages/neighbours.py", {"models": "blend", "q": "Toy Story (1995)"}),
+    ],
+)
+def test_the_embedding_views_name_a_blends_column_blocks(home, page, query):
+    from apptest_helpers import open_page
+
+    at = open_page(page, **query)
+    caption = " ".join(c.value for c in at.caption)
+    for part in _blend_caption_parts("blend"):
+        assert part in caption, part
