@@ -261,6 +261,8 @@ class ModelInfo(_Accuracy):
     imported: bool = False
     #: A blend's members as (family, dim, regularizers) (:func:`blend_members`); empty otherwise.
     blend: tuple[tuple[str, int, dict[str, float]], ...] = ()
+    #: Seeds a seed ensemble averages (:func:`ensemble_seeds`); 1 for any other model.
+    seeds: int = 1
     #: (min, max) of the rating scale it was trained on: its RMSE is in those rating points.
     scale: tuple[float, float] | None = None
 
@@ -488,6 +490,22 @@ def stop_rows_chose_settings(meta: dict[str, Any]) -> str | None:
         )
     except (KeyError, TypeError, ValueError, AttributeError, MovierateError):
         return None
+
+
+def stop_rows_tuning_chose(meta: dict[str, Any]) -> str | None:
+    """What a tuned model kept as trained let its early-stopping rows choose besides the epoch
+    (a blend: the weight, the members' settings and their epochs), so that those rows' RMSE is
+    optimistic; None when no search chose on them or a refit trained on them."""
+    tuning = meta.get("tuning")
+    split = meta.get("split")
+    if not isinstance(tuning, dict) or not isinstance(split, dict):
+        return None
+    if split.get("stop_rows_trained") or "n_test" not in split:
+        return None
+    trials = tuning.get("n_trials", "several")
+    if isinstance(tuning.get("blend"), dict):
+        return f"the blend weight, its members' settings (best of {trials} trials) and their epochs"
+    return f"its settings (best of {trials} trials) and its epoch"
 
 
 def split_note(split: Mapping[str, Any] | None) -> str:
@@ -820,7 +838,44 @@ def family_shown(model: Any) -> str:
     members = blend_members(model)
     if members:
         return "blend of " + " + ".join(family for family, _, _ in members)
+    seeds = ensemble_seeds(model)
+    if seeds > 1:
+        return f"{model.spec.family} ensemble of {seeds} seeds"
     return model.spec.family
+
+
+def dim_shown(model: Any) -> str:
+    """The model's dims in words: ``"dim 32"``, or a seed ensemble's per seed (``"dim 32 each
+    (vectors side by side, 64 in all)"``: its spec's dim is the seeds' columns together)."""
+    dim = getattr(model, "dim", None) or model.spec.dim
+    seeds = ensemble_seeds(model)
+    meta = getattr(model, "meta", None)
+    first_k = isinstance(meta, dict) and "first_k" in meta  # a view: k dims, not K seeds' each
+    if seeds > 1 and dim % seeds == 0 and not first_k:
+        return f"dim {dim // seeds} each (vectors side by side, {dim} in all)"
+    return f"dim {dim}"
+
+
+def ensemble_seeds(model: Any) -> int:
+    """How many seeds a seed ensemble averages (saved as one model whose vectors are the seeds'
+    side by side, each scaled by 1/sqrt(K)); 1 for a single model or a blend."""
+    recorded = getattr(model, "seeds", None)
+    if isinstance(recorded, int) and not isinstance(recorded, bool):
+        return recorded
+    meta = getattr(model, "meta", None)
+    return read_ensemble_seeds(meta if isinstance(meta, dict) else {})
+
+
+def read_ensemble_seeds(meta: dict[str, Any]) -> int:
+    """:func:`ensemble_seeds` from a model's ``meta.json`` contents (its tuning's refit)."""
+    tuning = meta.get("tuning")
+    if not isinstance(tuning, dict) or tuning.get("blend"):
+        return 1
+    refit = tuning.get("refit")
+    seeds = refit.get("ensemble") if isinstance(refit, dict) else None
+    if isinstance(seeds, int) and not isinstance(seeds, bool) and seeds > 1:
+        return seeds
+    return 1
 
 
 def _names_of(some: list[Any], models: list[Any]) -> str:
@@ -1231,6 +1286,7 @@ def list_models() -> tuple[list[ModelInfo], list[BrokenModel]]:
                 dataset_fingerprint=str(meta["dataset"].get("fingerprint") or ""),
                 imported=bool(meta.get("imported")),
                 blend=tuple(read_blend_members(meta)),
+                seeds=read_ensemble_seeds(meta),
                 scale=_scale_of(meta),
             )
         except _FolderGone:

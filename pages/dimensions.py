@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from movierate import explore
 from movierate.ui import dimensions, shell, text, widgets
 
 
@@ -19,6 +20,8 @@ def render() -> None:
         "The sidebar's control keeps only the first k dimensions here and on Embeddings "
         "and Neighbours."
     )
+    if combined := explore.combined_columns_text(model):  # seeds or members side by side
+        st.caption(combined)
     model = dimensions.first_k_control(model, key="dims")
     dimensions.render_dimension_importance(model)
 

@@ -44,6 +44,8 @@ def render() -> None:
         f"{model.dim}-dimensional space; these views show how the model uses that space.",
         help=glossary.define("embedding", "dimension"),
     )
+    if combined := explore.combined_columns_text(model):  # a blend's members, ensemble's seeds
+        st.caption(combined)
     widgets.show_verdicts(model)  # did each regularizer do what it claims?
 
     cov_tab, pca_tab, map_tab, pop_tab, export_tab = st.tabs(

@@ -133,6 +133,8 @@ def render() -> None:
             with col:
                 st.markdown(f"**{model.name}**")
                 st.caption(text.model_summary(model))
+                if combined := explore.combined_columns_text(model):  # whose neighbours these are
+                    st.caption(combined)
                 if not state.same_data(model, reference):
                     match = explore.movie_match(
                         reference.movies,

@@ -269,8 +269,17 @@ def _run_show(args: argparse.Namespace) -> int:
             f"from {str(imported.get('source'))!r} ({imported.get('format')})\n"
             "          (an embedding imported from elsewhere: no ratings, so no accuracy)"
         )
+    elif blend:
+        _print_blend_spec(blend)
     else:
-        print("\nspec")
+        seeds = store.read_ensemble_seeds(meta)
+        refit = _mapping(tuning.get("refit")) if tuning else {}
+        print(
+            f"\nspec (a seed ensemble: these settings fit with {seeds} seeds "
+            f"{refit.get('seeds')}, their vectors side by side; the dim is theirs together)"
+            if seeds > 1
+            else "\nspec"
+        )
         for key, value in _mapping(meta.get("spec")).items():
             print(f"  {key:<24} {value}")
     if not imported and "n_test" not in split:
@@ -284,6 +293,11 @@ def _run_show(args: argparse.Namespace) -> int:
     if meta.get("metrics"):  # an imported model has none: no bare heading
         print("\nmetrics")
     for key, value in _mapping(meta.get("metrics")).items():
+        if blend and key in _MEMBER_METRICS:
+            continue  # the first member's (or the member count): listed per member above
+        if key == "ensemble" and isinstance(value, int | float):
+            print(f"  {'seeds averaged (seed ensemble)':<36} {int(value)}")
+            continue
         shown = num(value) if isinstance(value, float) else value
         print(f"  {store.metric_label(key):<36} {shown}")
     chosen = store.stop_rows_chose_settings(meta)
@@ -393,6 +407,35 @@ def _configure_evaluate(parser: argparse.ArgumentParser) -> None:
     )
 
 
+#: A blend's metrics that are its first member's (or count its members): shown per member.
+_MEMBER_METRICS = ("best_epoch", "epochs_run", "ensemble")
+
+
+def _print_blend_spec(blend: dict[str, Any]) -> None:
+    """A blend's settings, member by member: its saved spec holds only one member's."""
+    members = [_mapping(m) for m in blend.get("members") or []]
+    print(
+        f"\nspec (a blend of {len(members)} models of different families, each trained with its "
+        "own settings; its movie vectors are their columns side by side, each scaled by "
+        "sqrt(its weight))"
+    )
+    for number, member in enumerate(members, 1):
+        refit = _mapping(member.get("refit"))
+        columns = member.get("columns") or ["?", None]
+        seeds = refit.get("ensemble")
+        epochs = refit.get("epochs") if refit else member.get("best_epoch")
+        print(
+            f"  member {number}: {member.get('family')}, weight "
+            f"{num(_number(member.get('weight')), '.2f')}, columns {columns[0]}-"
+            f"{(columns[1] or 0) - 1 if isinstance(columns[1], int) else '?'}, "
+            + (f"{seeds} seeds averaged, " if isinstance(seeds, int) and seeds > 1 else "")
+            + f"{epochs} epochs"
+            + (" (refit on train + stop rows)" if refit else " (its best epoch)")
+        )
+        for key, value in _mapping(member.get("spec")).items():
+            print(f"    {key:<24} {value}")
+
+
 def _run_evaluate(args: argparse.Namespace) -> int:
     from movierate import ranking, store
     from movierate.pipeline import dataset_of, evaluate_model, split_parts
@@ -406,9 +449,10 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         ds = dataset_of(model)
     result = evaluate_model(model, ds)
     recorded = model.metrics
+    tuned = store.stop_rows_tuning_chose(model.meta) if model.has_test_rows else None
     names = {
         "train": "train",
-        "stop": "early-stopping",
+        "stop": "early-stopping (chose settings: optimistic)" if tuned else "early-stopping",
         "test": "test",
         "valid": "valid (steered early stopping)",
     }
@@ -443,6 +487,11 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         chosen = store.stop_rows_chose_settings(model.meta)
         if chosen:
             print(f"early-stopping rows: they also chose {chosen}, so their RMSE flatters it.")
+        elif tuned:
+            print(
+                f"early-stopping rows: they chose {tuned}, so their RMSE is optimistic; "
+                "only the test rows' is not."
+            )
         caveat = store.settings_caveat([model])
         if caveat:
             print(f"test rows: seen by neither training nor early stopping. {caveat}")

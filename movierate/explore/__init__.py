@@ -53,6 +53,8 @@ wrappers take an :class:`EmbeddingModel` (model.py; a loaded
   one shared 2-D layout, movies that moved most)
 - imported: :func:`read_projector_tsv`, :func:`read_word2vec_file`, :func:`read_npy`,
   :func:`movies_like` (embeddings made elsewhere)
+- combined: :func:`combined_columns_text`, :func:`column_blocks` (a blend's members or a seed
+  ensemble's seeds side by side: which columns are which, their share of the vector length)
 - users: :func:`users_map` (PCA of the user embedding with activity, mean rating and user
   attributes, for the users map)
 """
@@ -76,6 +78,7 @@ from movierate.explore.axes import (
     read_set,
     set_rows,
 )
+from movierate.explore.combined import ColumnBlock, column_blocks, combined_columns_text
 from movierate.explore.compare import (
     NEIGHBOUR_CAP,
     ModelComparison,
@@ -224,6 +227,9 @@ from movierate.explore.users import (
 )
 
 __all__ = [
+    "ColumnBlock",
+    "column_blocks",
+    "combined_columns_text",
     "DEFAULT_MAX_ITER",
     "DEFAULT_MIN_RATINGS",
     "DEFAULT_MIN_DIST",

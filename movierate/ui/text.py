@@ -18,6 +18,7 @@ from movierate.filenames import bytes_escaped
 from movierate.jobs import JobSnapshot
 from movierate.spreadsheet import FORMULA_STARTS
 from movierate.store import (
+    dim_shown,
     family_shown,
     regularizers_shown,
     scale_text,
@@ -359,7 +360,7 @@ def model_summary(model: Any) -> str:
     rmse = getattr(model, "reported_rmse", None)
     quality = f"; {model.metrics_label} {rmse:.4f}" if rmse is not None else ""
     return (
-        f"{family_shown(model)}, dim {model.dim}, {regularizers_shown(model)}; "
+        f"{family_shown(model)}, {dim_shown(model)}, {regularizers_shown(model)}; "
         f"trained on {model.dataset_name}{quality}"
     )
 
