@@ -4,6 +4,7 @@ medians with each page start's ratio to the bare app."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from benchmarks import bench_dashboard as bench
 
@@ -69,3 +70,17 @@ def test_training_table_gives_each_states_ratio_to_idle():
     ).splitlines()
     assert table[2] == "| idle | 2.00 | 1.00-3.00 | 1.00 | 3 |"
     assert table[3] == "| dashboard training | 4.00 | 3.00-5.00 | 2.00 | 3 |"
+
+
+def test_every_page_marker_is_text_the_page_draws():
+    """Two markers ("Near-zero bars", "Explore the embedding") were captions changed on
+    2026-12-03, so every later run waited 120 s on Embeddings and stopped: each marker must
+    still be written by the page or the package."""
+    root = Path(__file__).resolve().parents[1]
+    sources = " ".join(
+        path.read_text(encoding="utf-8")
+        for folder in ("pages", "movierate")
+        for path in (root / folder).rglob("*.py")
+    )
+    for key, (_, marker, _) in bench.PAGES.items():
+        assert marker in sources, (key, marker)
