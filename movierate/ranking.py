@@ -113,10 +113,12 @@ def held_out_ranking(
     discounts = 1.0 / np.log2(np.arange(2, k + 2))
     model_gains, popular_gains = np.zeros(len(evaluated)), np.zeros(len(evaluated))
     model_hits, popular_hits = np.zeros(len(evaluated)), np.zeros(len(evaluated))
+    is_target = np.zeros(ds.n_movies, dtype=bool)  # the user's liked test movies, reset after
     for i, user in enumerate(evaluated):
         allowed = eligible.copy()
         allowed[seen_by_user[i]] = False
         targets = liked_by_user[i]
+        is_target[targets] = True
         scores = scoring.score_all_movies(model.arrays, model.spec, int(user), scale, clip=False)
         top = _top(np.where(allowed, scores, -np.inf), allowed, k)
         popular = popular_order[allowed[popular_order]][:k]
@@ -124,10 +126,11 @@ def held_out_ranking(
             (model_gains, model_hits, top),
             (popular_gains, popular_hits, popular),
         ):
-            hit = np.isin(listed, targets)
+            hit = is_target[listed]
             ideal = discounts[: min(len(targets), k)].sum()
             gains[i] = float(discounts[: len(listed)][hit].sum() / ideal)
             hits[i] = float(hit.any())
+        is_target[targets] = False
     gaps = model_gains - popular_gains
     rng = np.random.default_rng(seed)
     draws = rng.integers(0, len(gaps), size=(RESAMPLES, len(gaps)))

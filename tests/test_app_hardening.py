@@ -759,3 +759,18 @@ def test_a_folder_that_may_not_be_read_is_named_on_the_page_without_a_traceback(
     assert error.startswith("Permission denied: /srv/home/data.") and "chmod u+rwx" in error
     assert "Something went wrong" not in error
     assert not any(r.exc_info for r in caplog.records)
+
+
+def test_the_direct_run_check_is_skipped_and_a_streamlit_without_it_left_alone(monkeypatch):
+    """Streamlit's "run it with streamlit run" check walks inspect.stack() on the first page
+    (~0.1 s of a page start, issue 15); the app sets its private flag, only where it exists."""
+    from streamlit import delta_generator
+
+    from movierate.ui import shell
+
+    monkeypatch.setattr(delta_generator, "_use_warning_has_been_displayed", False)
+    shell.skip_direct_run_check()
+    assert delta_generator._use_warning_has_been_displayed is True
+    monkeypatch.delattr(delta_generator, "_use_warning_has_been_displayed")
+    shell.skip_direct_run_check()
+    assert not hasattr(delta_generator, "_use_warning_has_been_displayed")

@@ -1,4 +1,6 @@
-"""Rendering any page never imports TensorFlow (it costs ~5 s); only a training job does.
+"""Rendering any page never imports TensorFlow (it costs ~5 s); only a training job does. Nor
+does a page's first run import scipy.stats or scikit-learn (~1 s each here: a verdict's chi-square
+bound importing scipy.stats doubled Compare's start, issue 15).
 
 Runs every page through AppTest in a fresh interpreter (this test process may already have
 imported TensorFlow to train the session's models) and checks ``sys.modules`` afterwards.
@@ -36,6 +38,7 @@ for page, query in [
         "exceptions": [e.message for e in at.exception],
         "errors": [e.value for e in at.error],
         "tensorflow": "tensorflow" in sys.modules or "keras" in sys.modules,
+        "slow imports": [m for m in ("scipy.stats", "sklearn") if m in sys.modules],
     }
 print(json.dumps(report))
 """
@@ -56,3 +59,4 @@ def test_no_page_imports_tensorflow(trained_home):
     for page, found in report.items():
         assert not found["exceptions"] and not found["errors"], (page, found)
         assert not found["tensorflow"], f"{page} imported TensorFlow"
+        assert not found["slow imports"], f"{page} imported {found['slow imports']}"

@@ -47,6 +47,7 @@ from movierate.explore.validation import (
     movie_columns,
     n_ratings_of,
 )
+from movierate.stats import average_ranks
 
 #: How embeddings of different widths are matched: zero-pad the narrower one, or reduce the
 #: wider one to the narrower one's width by PCA.
@@ -448,7 +449,7 @@ def prediction_agreement(
         rmse_between=_rmse(diff),
         mae_between=float(np.abs(diff).mean()),
         pearson=_pearson(a, b),
-        spearman=_pearson(_ranks(a), _ranks(b)),
+        spearman=_pearson(average_ranks(a), average_ranks(b)),
         rmse_a=rmse_a,
         rmse_b=rmse_b,
     )

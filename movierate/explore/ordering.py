@@ -41,6 +41,7 @@ from movierate import atomic, scoring
 from movierate.basis import principal_rotation
 from movierate.errors import DataError, MovierateError, StoreError
 from movierate.shown import percent, percent_as_shown
+from movierate.stats import average_ranks, t_sf
 from movierate.store import TrainedModel
 
 BASES = ("index", "pca")
@@ -82,7 +83,7 @@ def ordering_spearman(ablation: pd.DataFrame) -> float:
 def _reversed_index_spearman(increase: np.ndarray, dimension: np.ndarray) -> float:
     if len(increase) < 2 or np.ptp(increase) == 0:
         return math.nan
-    return float(np.corrcoef(_ranks(increase), _ranks(-dimension))[0, 1])
+    return float(np.corrcoef(average_ranks(increase), average_ranks(-dimension))[0, 1])
 
 
 def prefix_curve(
@@ -336,16 +337,6 @@ def _rmse(model: Any, arrays: Mapping[str, np.ndarray], users, movies, truth) ->
 def _squared_errors(model: Any, arrays: Mapping[str, np.ndarray], users, movies, truth):
     predicted = scoring.predict(arrays, model.spec, users, movies, model.rating_scale)
     return (predicted.astype(np.float64) - truth) ** 2
-
-
-def _ranks(x: np.ndarray) -> np.ndarray:
-    """Average ranks (ties share their mean rank), as scipy.stats.rankdata."""
-    order = np.argsort(x, kind="mergesort")
-    ranks = np.empty(len(x))
-    ranks[order] = np.arange(len(x), dtype=np.float64)
-    _, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
-    sums = np.bincount(inverse, weights=ranks)
-    return sums[inverse] / counts[inverse]
 
 
 # --- per-model report and first-k views (the dashboard's "Dimensions" view) ----------------------
@@ -658,10 +649,8 @@ def order_chance(spearman: float, dim: int) -> float:
     if dim <= EXACT_ORDER_DIMS:
         null = _random_order_spearmans(int(dim))
         return float(1 - np.searchsorted(null, spearman - 1e-9) / len(null))
-    from scipy.stats import t
-
     rho = min(spearman, 1 - 1e-12)
-    return float(t.sf(rho * math.sqrt((dim - 2) / (1 - rho * rho)), dim - 2))
+    return t_sf(rho * math.sqrt((dim - 2) / (1 - rho * rho)), dim - 2)
 
 
 def order_possible(dim: int) -> bool:

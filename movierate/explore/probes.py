@@ -46,6 +46,7 @@ from movierate.explore.validation import (
     eligible_rows,
     genre_lists,
 )
+from movierate.stats import average_ranks, normal_sf
 
 #: Folds of the cross-validation.
 FOLDS = 5
@@ -181,8 +182,6 @@ def paired_auc_p_value(scores: Any, reference: Any, labels: Any, classes: Any) -
     same rows (macro one-vs-rest over ``classes`` when more than two; columns as
     ``classes``): DeLong's paired test, the difference over the standard error of the rows'
     summed influences, read on the normal; 1.0 when the difference is not positive."""
-    from scipy.stats import norm
-
     y, classes = np.asarray(labels), np.asarray(classes)
     auc, influence = _auc_influence(np.asarray(scores), y, classes)
     reference_auc, reference_influence = _auc_influence(np.asarray(reference), y, classes)
@@ -190,7 +189,7 @@ def paired_auc_p_value(scores: Any, reference: Any, labels: Any, classes: Any) -
     if not diff > 0:
         return 1.0
     se = float(np.sqrt(np.sum((influence - reference_influence) ** 2)))
-    return 0.0 if se == 0 else float(norm.sf(diff / se))
+    return 0.0 if se == 0 else normal_sf(diff / se)
 
 
 def _auc_influence(scores: np.ndarray, y: np.ndarray, classes: np.ndarray):
@@ -198,8 +197,6 @@ def _auc_influence(scores: np.ndarray, y: np.ndarray, classes: np.ndarray):
     row's DeLong component V10 less its mean over sqrt(m (m - 1)), a negative row's V01 less
     its mean over sqrt(n (n - 1)), averaged over the classes; the sum of squares of an
     influence (or of two AUCs' difference) is DeLong's variance (S10 / m + S01 / n)."""
-    from scipy.stats import rankdata
-
     if len(classes) == 2:
         targets = [(scores[:, 1], y == classes[1])]
     else:
@@ -207,9 +204,9 @@ def _auc_influence(scores: np.ndarray, y: np.ndarray, classes: np.ndarray):
     aucs, influence = [], np.zeros(len(y))
     for score, positive in targets:
         m, n = int(positive.sum()), int((~positive).sum())
-        ranks = rankdata(score)
-        v10 = (ranks[positive] - rankdata(score[positive])) / n  # share of negatives below
-        v01 = 1 - (ranks[~positive] - rankdata(score[~positive])) / m
+        ranks = average_ranks(score)
+        v10 = (ranks[positive] - average_ranks(score[positive])) / n  # share of negatives below
+        v01 = 1 - (ranks[~positive] - average_ranks(score[~positive])) / m
         aucs.append(v10.mean())
         influence[positive] += (v10 - v10.mean()) / np.sqrt(m * max(m - 1, 1))
         influence[~positive] += (v01 - v01.mean()) / np.sqrt(n * max(n - 1, 1))
@@ -262,9 +259,7 @@ def _null_aucs(
 
 def _rank_aucs(scores: np.ndarray, positive: np.ndarray) -> np.ndarray:
     """ROC AUC of each row of ``scores`` (P, n) for the row's ``positive`` labels."""
-    from scipy.stats import rankdata
-
-    ranks = rankdata(scores, axis=1)
+    ranks = average_ranks(scores, axis=1)
     n_pos = positive.sum(axis=1)
     n_neg = positive.shape[1] - n_pos
     return ((ranks * positive).sum(axis=1) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)

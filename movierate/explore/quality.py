@@ -30,6 +30,7 @@ from movierate.explore.validation import (
     movie_columns,
     n_ratings_of,
 )
+from movierate.stats import hypergeom_sf
 
 #: Query rows per block when counting genre-sharing pairs (bounds memory).
 BLOCK_ROWS = 2048
@@ -464,14 +465,12 @@ def _beyond_chance(labels: np.ndarray, n_regions: int, incidence: np.ndarray) ->
     """(regions x genres) booleans: whether the region holds more movies of the genre than
     random regions of its size would (hypergeometric upper tail), Holm-adjusted over every
     region and genre at :data:`REGION_ALPHA`."""
-    from scipy.stats import hypergeom
-
     from movierate.explore.selection import holm
 
     counts = np.stack([incidence[labels == r].sum(axis=0) for r in range(n_regions)])
     sizes = np.bincount(labels, minlength=n_regions)[:, None]
     totals = incidence.sum(axis=0)[None, :]
-    p = hypergeom.sf(counts - 1, len(labels), totals, sizes)
+    p = hypergeom_sf(counts - 1, len(labels), totals, sizes)
     if not p.size:
         return np.zeros(p.shape, dtype=bool)
     return (holm(p.ravel()) <= REGION_ALPHA).reshape(p.shape)

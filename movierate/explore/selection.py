@@ -22,6 +22,7 @@ import pandas as pd
 from movierate import spreadsheet
 from movierate.errors import DataError
 from movierate.explore.validation import genre_lists, movie_columns, n_ratings_of
+from movierate.stats import hypergeom_cdf, hypergeom_sf
 
 #: Popularity histogram bin edges (ratings per movie); the last bin is open-ended.
 POPULARITY_EDGES = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 100_000)
@@ -104,8 +105,6 @@ def describe_selection(
 def genre_enrichment(movies: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
     """Per genre: counts and shares in the selection (``mask``) and the rest, the smoothed ratio
     of shares and the one-sided hypergeometric p-value in the direction of the difference."""
-    from scipy.stats import hypergeom
-
     names, has = genre_matrix(movies)
     n_sel, n_rest = int(mask.sum()), int((~mask).sum())
     total = n_sel + n_rest
@@ -114,7 +113,7 @@ def genre_enrichment(movies: pd.DataFrame, mask: np.ndarray) -> pd.DataFrame:
     ratio = ((k + 0.5) / (n_sel + 1)) / ((r + 0.5) / (n_rest + 1))
     over = ratio >= 1
     p = np.where(
-        over, hypergeom.sf(k - 1, total, k + r, n_sel), hypergeom.cdf(k, total, k + r, n_sel)
+        over, hypergeom_sf(k - 1, total, k + r, n_sel), hypergeom_cdf(k, total, k + r, n_sel)
     )
     records = list(
         zip(

@@ -31,6 +31,7 @@ import numpy as np
 
 from movierate.data.movies import TRAINING_COUNTS
 from movierate.errors import DataError
+from movierate.stats import chi2_quantile
 
 #: Whitened: the mean of the covariance diagonal in this range (and every entry within
 #: 0.75 x low .. 1.25 x high, so one dead or exploding dimension fails it) ...
@@ -315,19 +316,17 @@ def white_bounds(n: int, dim: int, alpha: float = FALSE_MISS) -> dict[str, Any]:
     at 30 movies, where white data missed 0.8-1.25 / 0.6-1.5625 in 33% of draws: accuracy
     review round 15b), ``share`` for the mean |off-diagonal covariance| over the mean diagonal
     and ``mean_rms`` for the column means' RMS; ``widened``: whether chance moved any."""
-    from scipy.stats import chi2
-
     a = alpha / 4
     n, dim = max(int(n), 2), max(int(dim), 1)
     lo, hi = WHITE_DIAGONAL
     df = n - 1
-    mean = chi2.ppf([a / 2, 1 - a / 2], df * dim) / (df * dim)
-    entry = chi2.ppf([a / (2 * dim), 1 - a / (2 * dim)], df) / df
+    mean = chi2_quantile([a / 2, 1 - a / 2], df * dim) / (df * dim)
+    entry = chi2_quantile([a / (2 * dim), 1 - a / (2 * dim)], df) / df
     bounds = {
         "mean": (min(lo, float(mean[0])), max(hi, float(mean[1]))),
         "entry": (min(lo * 0.75, float(entry[0])), max(hi * 1.25, float(entry[1]))),
         "share": max(WHITE_OFF_DIAGONAL_SHARE, chance_level("corr", n, dim, a)),
-        "mean_rms": max(WHITE_MEAN_RMS, math.sqrt(chi2.ppf(1 - a, dim) / dim / n)),
+        "mean_rms": max(WHITE_MEAN_RMS, math.sqrt(float(chi2_quantile(1 - a, dim)) / dim / n)),
     }
     fixed = ((lo, hi), (lo * 0.75, hi * 1.25), WHITE_OFF_DIAGONAL_SHARE, WHITE_MEAN_RMS)
     bounds["widened"] = tuple(bounds[k] for k in ("mean", "entry", "share", "mean_rms")) != fixed

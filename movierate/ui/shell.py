@@ -66,6 +66,18 @@ def page(key: str) -> StreamlitPage:
     return st.Page(entry.script, title=entry.title, icon=entry.icon, default=key == DEFAULT_PAGE)
 
 
+def skip_direct_run_check() -> None:
+    """Skip Streamlit's once-per-process check for a script run without ``streamlit run``: it
+    calls ``inspect.stack()``, which reads the source of every frame's module and scans every
+    loaded module (~0.1 s of the first page's run once pandas and the app are loaded: issue 15).
+    The dashboard always runs under ``streamlit run``. The flag is private: a Streamlit without
+    it is left as it is."""
+    from streamlit import delta_generator
+
+    if isinstance(getattr(delta_generator, "_use_warning_has_been_displayed", None), bool):
+        delta_generator._use_warning_has_been_displayed = True
+
+
 def pages() -> list[StreamlitPage]:
     """Every dashboard page, in sidebar order (the argument of ``st.navigation``)."""
     return [page(key) for key in PAGES]
