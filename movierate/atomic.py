@@ -666,7 +666,7 @@ def sweep_leftovers(
     recover_folders(parent)
     removed = []
     for item in find_leftovers(parent, prefixes):
-        if item.path.name.startswith(OLD_PREFIX):
+        if item.path.name.startswith(OLD_PREFIX) and item.kind != "temporary file":
             continue  # recover_folders decides (the last complete copy is never deleted)
         if removable(item, max_age):
             try:

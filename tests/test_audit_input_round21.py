@@ -296,3 +296,14 @@ def test_a_known_metric_that_is_no_number_is_still_damage(ds):
     _edit_meta(folder, lambda m: m["metrics"].update(test_rmse="0.9"))
     reason = _broken()
     assert "metrics.test_rmse should be a number" in reason and "restore it from a copy" in reason
+
+
+def test_a_dead_writers_temp_file_for_a_name_starting_old_is_swept(tmp_path):
+    """The sweep leaves ``.old-*`` folders to recover_folders (the last complete copy of a
+    replaced folder), but a temp file of a target named ``old-...`` is an ordinary leftover."""
+    temp = _day_old(tmp_path / f".old-notes.txt.{_dead_pid()}.0badf00d.tmp")
+    aside = tmp_path / ".old-model-0badf00d"
+    aside.mkdir()
+    removed = atomic.sweep_leftovers(tmp_path, [(atomic.OLD_PREFIX, "replaced folder")], max_age=0)
+    assert [item.path for item in removed] == [temp]
+    assert not temp.exists()
