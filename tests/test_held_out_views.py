@@ -244,7 +244,7 @@ def test_the_model_against_the_averages_is_read_on_the_same_rows(model):
     split = pipeline.recorded_split(ds, loaded.meta["split"])
     metrics = loaded.metrics
     truth = ds.ratings["rating"].to_numpy()[split.test]
-    averages = averages_predictions(ds, split.train, split.test)
+    averages = averages_predictions(ds, split.train, split.test, loaded.rating_scale)
     assert np.sqrt(np.mean((averages - truth) ** 2)) == pytest.approx(
         metrics["test_rmse_of_averages"]
     )
