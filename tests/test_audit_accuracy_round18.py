@@ -70,3 +70,64 @@ def test_the_averages_reference_is_clipped_to_the_models_scale_not_the_datasets(
     assert predicted == pytest.approx(
         averages_predictions(capped, split.train, split.test, training_scale(capped, split))
     )
+
+
+def test_the_list_check_leaves_out_and_counts_users_with_no_training_row():
+    """Finding 3: users whose every rating is a test row were scored from vectors training
+    never moved, and nothing said so; they are left out and counted, as the RMSE counts its
+    cold-start rows, and Compare's pairing (over the users both checks scored) follows."""
+    from types import SimpleNamespace
+
+    from movierate import ranking
+    from movierate.data import synthetic_dataset
+
+    base = synthetic_dataset(n_ratings=4000, n_users=80, n_movies=60, seed=1)
+    frame = base.ratings[["user_idx", "movie_idx", "rating", "timestamp"]].copy()
+    popular = np.argsort(-np.bincount(frame["movie_idx"], minlength=base.n_movies))[:12]
+    newcomers = pd.DataFrame(  # 60 users of 2 ratings each, both liked
+        {
+            "user_idx": np.repeat(np.arange(1000, 1060), 2),
+            "movie_idx": np.tile(popular[:2], 60),
+            "rating": 5.0,
+            "timestamp": 2_000_000_000,
+        }
+    )
+    frame = pd.concat([frame, newcomers]).rename(columns={"user_idx": "user", "movie_idx": "item"})
+    ds = from_csv(
+        io.StringIO(frame.to_csv(index=False)), name="newcomers", rating_scale=(0.5, 5, 0.5)
+    )
+    split = make_split(ds, "random", 0.3, seed=0)
+    users = ds.ratings["user_idx"].to_numpy()
+    in_train = np.bincount(users[split.train], minlength=ds.n_users) > 0
+    untrained = {int(u) for u in np.unique(users[split.test]) if not in_train[u]}
+    assert untrained  # some newcomers have only test rows (and stop rows)
+    rng = np.random.default_rng(0)
+    model = SimpleNamespace(
+        name="m",
+        has_test_rows=True,
+        meta={"split": split.describe()},
+        rating_scale=(0.5, 5.0, 0.5),
+        spec=ModelSpec(family="mf_bias", dim=2),
+        arrays={
+            "user_embedding": rng.normal(0, 0.1, (ds.n_users, 2)).astype(np.float32),
+            "movie_embedding": rng.normal(0, 0.1, (ds.n_movies, 2)).astype(np.float32),
+            "user_bias": np.zeros(ds.n_users, np.float32),
+            "movie_bias": rng.normal(0, 0.3, ds.n_movies).astype(np.float32),
+            "global_mean": np.float32(3.5),
+        },
+    )
+    check = ranking.held_out_ranking(model, ds, k=10, min_ratings=5)
+    assert isinstance(check, ranking.RankingCheck), check
+    assert not untrained & set(check.users.tolist())  # none of them scored
+    liked_untrained = {  # those the check would have scored: a liked, eligible test movie
+        int(users[row])
+        for row in split.test
+        if int(users[row]) in untrained and ds.ratings["rating"].iat[row] >= 4
+    }
+    assert check.n_untrained == len(liked_untrained) > 0
+    said = ranking.ranking_text(check)
+    assert (
+        f"({check.n_untrained} more users with a liked test movie are left out: they have no "
+        "training rating, so their lists would come from vectors training never moved)"
+    ) in said
+    assert ranking.paired_ndcg_gap(check, check) == (0.0, 0.0)  # pairs over the scored users
