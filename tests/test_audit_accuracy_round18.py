@@ -131,3 +131,78 @@ def test_the_list_check_leaves_out_and_counts_users_with_no_training_row():
         "training rating, so their lists would come from vectors training never moved)"
     ) in said
     assert ranking.paired_ndcg_gap(check, check) == (0.0, 0.0)  # pairs over the scored users
+
+
+def test_autorecs_defaults_are_the_same_for_twins_that_differ_in_test_rows(tmp_path, monkeypatch):
+    """Finding 1: a copy of ml-100k trained with L2 40 (chosen on ml-latest-small) by its
+    fingerprint, and the same copy with only u1.test ratings changed with L2 100 (chosen on
+    ml-100k's stop rows): a test-row change chose a training setting. The default follows the
+    name alone now, and the caveat names the L2 100 a copy under another name trains with."""
+    import shutil
+
+    from movierate import pipeline as pipeline_module
+    from movierate.cli import main
+    from movierate.data.acquire import find_local
+    from movierate.errors import SpecError
+
+    source = find_local("ml-100k")
+    cols = ["user", "item", "rating", "timestamp"]
+    for name in ("base", "flip"):
+        shutil.copytree(source, tmp_path / name)
+    data = pd.read_csv(source / "u.data", sep="\t", names=cols)
+    test = pd.read_csv(source / "u1.test", sep="\t", names=cols)
+    in_test = pd.MultiIndex.from_frame(data[["user", "item"]]).isin(
+        pd.MultiIndex.from_frame(test[["user", "item"]])
+    )
+    data.loc[in_test, "rating"] = 6 - data.loc[in_test, "rating"]
+    test["rating"] = 6 - test["rating"]
+    data.to_csv(tmp_path / "flip" / "u.data", sep="\t", header=False, index=False)
+    test.to_csv(tmp_path / "flip" / "u1.test", sep="\t", header=False, index=False)
+
+    specs = []
+
+    def capture(ds, spec, *args, **kwargs):
+        specs.append((ds.fingerprint, spec))
+        raise SpecError("captured")
+
+    monkeypatch.setattr(pipeline_module, "train_and_save", capture)
+    for name in ("base", "flip"):
+        argv = ["train", str(tmp_path / name), "--name", f"t-{name}", "--family", "autorec"]
+        main([*argv, "--split", "official:u1"])
+    (base_print, base), (flip_print, flip) = specs
+    assert base_print != flip_print  # the ratings differ (test rows only)...
+    assert base == flip and base.regularizers == {"l2": 100.0}  # ...the training does not
+
+
+def test_the_caveat_names_an_autorec_l2_chosen_on_its_data():
+    """Finding 1: `evaluate` named autorec's design, not the L2 default chosen on ml-100k's stop
+    rows, for a copy of ml-100k whose test rows are 98.6% ml-100k ratings."""
+    from types import SimpleNamespace
+
+    from movierate.defaults import DEFAULTS_DATA
+    from movierate.store import settings_caveat
+
+    def info(name, dataset, l2, **extra):
+        spec = ModelSpec(family="autorec", dim=500, regularizers={"l2": l2})
+        return SimpleNamespace(name=name, dataset=dataset, spec=spec, has_test_rows=True, **extra)
+
+    near = info(
+        "near", "t100-extra", 100.0, meta={"dataset": {"test_rows_from": {"ml-100k": 0.986}}}
+    )
+    exact = info("exact", "t100-base", 100.0, dataset_fingerprint=DEFAULTS_DATA["ml-100k"])
+    named = info("named", "ml-100k", 40.0)  # L2 40 was chosen on ml-latest-small
+    said = settings_caveat([near])
+    assert (
+        "Not quite unseen for near: L2 100, one of autorec's defaults, was chosen from "
+        "40 / 100 / 250 on early-stopping rows of ml-100k (those of u1" in said
+    )
+    assert "98.6% are ratings of ml-100k" in said
+    assert "Data named ml-100k takes L2 40 instead" in said
+    assert "L2 100, one of autorec's defaults" in settings_caveat([exact])
+    assert "L2 40" not in (settings_caveat([named]) or "")
+    assert "one of autorec's defaults" not in (settings_caveat([info("o", "upload", 100.0)]) or "")
+    small = info("small", "ml-latest-small", 40.0)  # set by hand on the data that chose 40
+    assert (
+        "L2 40, one of autorec's defaults, was chosen from 40 / 100 / 250 on early-stopping rows of ml-latest-small, some"
+        in settings_caveat([small])
+    )
