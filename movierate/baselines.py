@@ -1,7 +1,9 @@
 """Reference predictors a model's test numbers are read against: what a model that learned
 nothing (the training rows' mean, or their median for MAE) and one that learned only who rates
 high and which movies are liked (user and movie biases fit by damped least squares, no
-embedding) score on the same rows. Fit on the training rows only; labels, they choose nothing.
+embedding) score on the same rows. Fit on the training rows only, and clipped to the scale the
+model used (``data.splits.training_scale``: inferred from train and stop rows where the data
+declared none), never to one a test rating can widen; labels, they choose nothing.
 
 Accuracy round 10: on a set where 93% of the ratings are 4, a model's "test RMSE 0.3865, MAE
 0.1362" read as far better than ml-100k's 0.90, while the training mean scored 0.3883 and the
@@ -14,7 +16,7 @@ import math
 
 import numpy as np
 
-from movierate.data import RatingsDataset
+from movierate.data import RatingScale, RatingsDataset
 
 #: Damping of the biases: Surprise's BaselineOnly defaults (``reg_i`` 10, ``reg_u`` 15), the
 #: bias baseline researchers quote; a movie or user with few training ratings stays near the
@@ -41,11 +43,12 @@ def baseline_metrics(
     ds: RatingsDataset,
     fitted: np.ndarray,
     rows: np.ndarray,
+    scale: RatingScale | tuple[float, ...],
     averages: tuple[np.ndarray, int] | None = None,
 ) -> dict[str, float]:
     """On ``rows``: ``test_rmse_of_mean``; ``test_mae_of_median`` (the best constant for MAE);
     ``test_rmse_of_averages`` and ``test_mae_of_averages``: the ``fitted`` rows' mean plus a
-    movie and a user bias fit to them, clipped to the dataset's scale (``averages``: what
+    movie and a user bias fit to them, clipped to ``scale``, the model's (``averages``: what
     :func:`averages_fit` gave, when already computed); ``averages_sweeps``, the sweeps of that
     fit (models saved before it have none: their reference was its first sweep alone)."""
     fitted, rows = np.asarray(fitted, dtype=np.int64), np.asarray(rows, dtype=np.int64)
@@ -54,7 +57,7 @@ def baseline_metrics(
     ratings = ds.ratings["rating"].to_numpy(np.float64)
     truth, train = ratings[rows], ratings[fitted]
     mean = train.mean()
-    predictions, sweeps = averages or averages_fit(ds, fitted, rows)
+    predictions, sweeps = averages or averages_fit(ds, fitted, rows, scale)
     return {
         "test_rmse_of_mean": float(np.sqrt(np.mean((truth - mean) ** 2))),
         "test_mae_of_median": float(np.mean(np.abs(truth - np.median(train)))),
@@ -64,17 +67,27 @@ def baseline_metrics(
     }
 
 
-def averages_predictions(ds: RatingsDataset, fitted: np.ndarray, rows: np.ndarray) -> np.ndarray:
+def averages_predictions(
+    ds: RatingsDataset,
+    fitted: np.ndarray,
+    rows: np.ndarray,
+    scale: RatingScale | tuple[float, ...],
+) -> np.ndarray:
     """The averages reference's prediction for each of ``rows`` (:func:`averages_fit`)."""
-    return averages_fit(ds, fitted, rows)[0]
+    return averages_fit(ds, fitted, rows, scale)[0]
 
 
 def averages_fit(
-    ds: RatingsDataset, fitted: np.ndarray, rows: np.ndarray
+    ds: RatingsDataset,
+    fitted: np.ndarray,
+    rows: np.ndarray,
+    scale: RatingScale | tuple[float, ...],
 ) -> tuple[np.ndarray, int]:
     """The averages reference's prediction for each of ``rows``: the ``fitted`` rows' mean plus
-    a movie and a user bias fit to them (:func:`fit_biases`), clipped to the dataset's scale;
-    and how many sweeps the fit took."""
+    a movie and a user bias fit to them (:func:`fit_biases`), clipped to ``scale``, the one the
+    model it is read against used (accuracy round 18: clipped to the dataset's scale, which
+    every rating sets, a 5.0 in test rows alone moved the reference); and how many sweeps the
+    fit took."""
     fitted, rows = np.asarray(fitted, dtype=np.int64), np.asarray(rows, dtype=np.int64)
     ratings = ds.ratings["rating"].to_numpy(np.float64)
     users = ds.ratings["user_idx"].to_numpy()
@@ -84,9 +97,16 @@ def averages_fit(
     user_bias, movie_bias, sweeps = fit_biases(
         users[fitted], movies[fitted], train - mean, ds.n_users, ds.n_movies
     )
-    scale = ds.rating_scale
+    low, high = _ends(scale)
     predicted = mean + movie_bias[movies[rows]] + user_bias[users[rows]]
-    return np.clip(predicted, scale.min, scale.max), sweeps
+    return np.clip(predicted, low, high), sweeps
+
+
+def _ends(scale: RatingScale | tuple[float, ...]) -> tuple[float, float]:
+    """(lowest, highest) of a RatingScale or a recorded (min, max[, step])."""
+    if isinstance(scale, RatingScale):
+        return scale.min, scale.max
+    return float(scale[0]), float(scale[1])
 
 
 def fit_biases(

@@ -129,17 +129,19 @@ FAMILY_DEFAULTS: dict[str, dict[str, Any]] = {
         "early_stopping_patience": 10,
     },
 }
-#: Family defaults chosen on some data's rows: (dataset name, fingerprint) of that data, and the
-#: values the family takes there instead, chosen on other data. autorec's L2 100 was chosen from
-#: 40 / 100 / 250 on ml-100k's stop rows (README, "AutoRec"), rows that are test rows of other
-#: ml-100k splits (16.5% of the default split's); on ml-100k it takes L2 40, chosen the same way
-#: on ml-latest-small, so no ml-100k rating chose it.
-FAMILY_DEFAULTS_CHOSEN_ON: dict[str, tuple[str, str]] = {
-    "autorec": ("ml-100k", DEFAULTS_DATA["ml-100k"]),
-}
+#: The data set whose stop rows chose each family's :data:`FAMILY_DEFAULTS`, and the values the
+#: family takes on data of that NAME instead, chosen on other data (:data:`FAMILY_ELSEWHERE_ON`).
+#: autorec's L2 100 was chosen from 40 / 100 / 250 on ml-100k's stop rows (README, "AutoRec"),
+#: rows that are test rows of other ml-100k splits (16.5% of the default split's); on ml-100k
+#: it takes L2 40, chosen the same way on ml-latest-small, so no ml-100k rating chose it. By
+#: name only (accuracy round 18): a rule by fingerprint, which test rows set, gave a copy of
+#: ml-100k L2 40 and the same copy with 275 test-only rows added L2 100; a copy under another
+#: name keeps 100, and ``store.settings_caveat`` names that choice (:func:`chosen_default_of`).
+FAMILY_DEFAULTS_CHOSEN_ON: dict[str, str] = {"autorec": "ml-100k"}
 FAMILY_DEFAULTS_ELSEWHERE: dict[str, dict[str, Any]] = {
     "autorec": {"regularizers": {"l2": 40.0}},
 }
+FAMILY_ELSEWHERE_ON: dict[str, str] = {"autorec": "ml-latest-small"}
 #: Names that share another dataset's defaults. Empty: the full ml-1m once shared its sample's,
 #: but the sample's early-stopping rows that chose them are ratings of ml-1m too, some of them
 #: test rows of ml-1m's own default split.
@@ -166,12 +168,11 @@ SIZED_FAMILIES = ("mf", "mf_bias")
 DEFAULT_FAMILY = "mf_bias"
 
 
-def family_defaults(
-    family: str, dataset_name: str | None = None, fingerprint: str | None = None
-) -> dict[str, Any]:
-    """``family``'s :data:`FAMILY_DEFAULTS` for training on this data: where they were chosen
-    on its ratings (:data:`FAMILY_DEFAULTS_CHOSEN_ON`, by name or fingerprint), the values
-    chosen on other data instead, so no test row of any split of it chose them.
+def family_defaults(family: str, dataset_name: str | None = None) -> dict[str, Any]:
+    """``family``'s :data:`FAMILY_DEFAULTS` for training on the data named ``dataset_name``:
+    where they were chosen on that data set's rows (:data:`FAMILY_DEFAULTS_CHOSEN_ON`), the
+    values chosen on other data instead. Decided by name alone, never by the ratings, whose test
+    rows would then choose a training setting (:func:`chosen_default_of` names the rest).
 
     >>> family_defaults("autorec", "ml-latest-small")["regularizers"]
     {'l2': 100.0}
@@ -179,12 +180,31 @@ def family_defaults(
     {'l2': 40.0}
     """
     values = dict(FAMILY_DEFAULTS.get(family, {}))
-    chosen = FAMILY_DEFAULTS_CHOSEN_ON.get(family)
-    if chosen and (
-        ALIASES.get(dataset_name or "", dataset_name) == chosen[0] or fingerprint == chosen[1]
-    ):
+    chosen_on = FAMILY_DEFAULTS_CHOSEN_ON.get(family)
+    if chosen_on and chosen_on == ALIASES.get(dataset_name or "", dataset_name):
         values.update(FAMILY_DEFAULTS_ELSEWHERE[family])
     return values
+
+
+def chosen_default_of(family: str, regularizers: dict[str, float] | None) -> str | None:
+    """The data set whose stop rows chose ``family``'s default regularizers when a model holds
+    them (``regularizers``): :data:`FAMILY_DEFAULTS_CHOSEN_ON`'s or :data:`FAMILY_ELSEWHERE_ON`'s;
+    None for other values. A model of that data (or a copy of it) was tested on rows some of
+    which chose its setting: ``store.settings_caveat`` says so.
+
+    >>> chosen_default_of("autorec", {"l2": 100.0}), chosen_default_of("autorec", {"l2": 40.0})
+    ('ml-100k', 'ml-latest-small')
+    >>> chosen_default_of("autorec", {"l2": 7.0}) is None
+    True
+    """
+    for values, on in (
+        (FAMILY_DEFAULTS, FAMILY_DEFAULTS_CHOSEN_ON),
+        (FAMILY_DEFAULTS_ELSEWHERE, FAMILY_ELSEWHERE_ON),
+    ):
+        held = values.get(family, {}).get("regularizers")
+        if held is not None and family in on and held == (regularizers or {}):
+            return on[family]
+    return None
 
 
 def fill_family_defaults(
@@ -212,13 +232,14 @@ def default_spec_for(
     family: str | None = None,
     n_ratings: int | None = None,
     *,
-    fingerprint: str | None = None,
+    data_name: str | None = None,
 ) -> ModelSpec:
     """The tuned spec of ``family`` (default: :data:`DEFAULT_FAMILY`) for ``dataset_name``.
 
     Datasets or families without a tuned entry get ModelSpec's defaults (with ``family`` set),
-    changed by the family's :func:`family_defaults` (autorec's; ``fingerprint``: of the data
-    it will train on, where its name does not tell), and with :data:`LARGE_DATA`'s
+    changed by the family's :func:`family_defaults` (autorec's; ``data_name``: the name of the
+    data it will train on, where ``dataset_name`` is None to withhold its tuned entry), and
+    with :data:`LARGE_DATA`'s
     changes when the set has that many ratings (``n_ratings``; for a GroupLens name, its known
     size when ``n_ratings`` is not given).
     """
@@ -231,7 +252,7 @@ def default_spec_for(
     changes = DEFAULTS.get(name, {}).get(family)
     if changes is None:
         changes = data_size_changes(name, family, n_ratings)
-    changes = {**family_defaults(family, dataset_name, fingerprint), **changes}
+    changes = {**family_defaults(family, data_name or dataset_name), **changes}
     return ModelSpec(family=family).with_(**changes).validate()
 
 

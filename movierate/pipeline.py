@@ -44,6 +44,7 @@ from movierate.data.splits import (
     SPLIT_METHODS,
     is_legacy,
     legacy_digest,
+    training_scale,
 )
 from movierate.errors import DataError, SpecError, TrainingCancelled
 from movierate.paired import clustered_half_width
@@ -367,15 +368,15 @@ def test_metrics(
 ) -> dict[str, float]:
     """``test_rmse`` and ``test_mae`` of trained ``arrays`` on ``split.test``, in numpy;
     predictions bounded by the model's output transform on ``scale``, the one training used
-    (default: the dataset's): clipped to it for ``clip`` (the default), up to
+    (default: :func:`~movierate.data.splits.training_scale`, never one test rows set): clipped to it for ``clip`` (the default), up to
     ``scoring.SIGMOID_MARGIN`` beyond its ends for ``sigmoid``, unbounded for ``none``; and
     ``test_unseen_rows``, how many of those rows have a user or movie without a rating in
     ``split.train`` (the rows the model was fit on: pass a refit's folded split); and the
     reference predictors' numbers on the same rows (:func:`movierate.baselines.baseline_metrics`),
     and ``stop_rmse_of_mean``, the training mean's RMSE on the early-stopping rows."""
-    scale = scale or ds.rating_scale
+    scale = scale or training_scale(ds, split)
     metrics = _rmse_mae("test", arrays, spec, ds, split.test, scale, interval=True)
-    averages = averages_fit(ds, split.train, split.test) if len(split.train) else None
+    averages = averages_fit(ds, split.train, split.test, scale) if len(split.train) else None
     if averages is not None:
         metrics.update(_against_averages(arrays, spec, ds, split, scale, averages[0]))
     unseen = unseen_mask(ds, split.train, split.test)
@@ -383,7 +384,7 @@ def test_metrics(
     if 0 < unseen.sum() < len(unseen):  # the RMSE where the model knows both user and movie
         seen = np.asarray(split.test, dtype=np.int64)[~unseen]
         metrics["test_rmse_seen"] = _rmse_mae("seen", arrays, spec, ds, seen, scale)["seen_rmse"]
-    metrics.update(baseline_metrics(ds, split.train, split.test, averages))
+    metrics.update(baseline_metrics(ds, split.train, split.test, scale, averages))
     if len(split.stop) and len(split.train):  # what the stop rows' RMSE is read against
         metrics["stop_rmse_of_mean"] = rmse_of_mean(ds, split.train, split.stop)
     return metrics

@@ -3,13 +3,16 @@
 Recommend shows each model's top picks, and test RMSE does not tell which list is better
 (accuracy round 12: on ml-100k's u1 split the model with the better RMSE had the worse
 top-10, and a plain most-rated-first list beat both). :func:`held_out_ranking` scores the
-lists on the model's test rows: for each user with a test movie rated in the top quarter of
-the scale ("liked") among the candidates, the model ranks every movie the user has no training or early-stopping
+lists on the model's test rows: for each user with a training row (the rows its weights were
+fit on) and a test movie rated in the top quarter of the scale ("liked") among the candidates,
+the model ranks every movie the user has no training or early-stopping
 row of (the test movies stay candidates, as they were unseen), keeps those with at least
 ``min_ratings`` ratings in those rows, and takes the first ``k``. Hit rate is the share of users
 whose list holds a liked test movie; NDCG@k weighs each hit by its place. The same is
 computed for the most-rated-first list (by those rows' counts) on the same candidates, and the model's NDCG minus the
-list's gets a 95% interval by resampling users.
+list's gets a 95% interval by resampling users. Users with no training row are left out and
+counted (accuracy round 18): their lists come from vectors training never moved, as the RMSE's
+cold-start rows do, and they would be scored as if the model knew them.
 """
 
 from __future__ import annotations
@@ -43,7 +46,8 @@ class RankingCheck:
     liked_from: float  # the lowest rating counted as liked
     scale_max: float  # the top of the model's scale (liked_from itself on a 0/1 scale)
     n_users: int  # users evaluated (with a liked test movie)
-    n_users_all: int  # users with a liked test movie before any sampling
+    n_users_all: int  # users with a liked test movie and a training row, before any sampling
+    n_untrained: int  # users with a liked test movie left out: no training row
     hit_rate: float
     ndcg: float
     popular_hit_rate: float
@@ -81,7 +85,8 @@ def held_out_ranking(
 ) -> RankingCheck | pipeline.Unavailable:
     """The model's top-``k`` lists scored on its test rows (module docstring); for a model
     without test rows or with fewer than :data:`MIN_USERS` users who liked a test movie,
-    :class:`pipeline.Unavailable` saying which."""
+    :class:`pipeline.Unavailable` saying which. Users without a training row are left out
+    (``n_untrained``): the model never fit their vectors."""
     what = f"No top-{k} list check on its test rows"
     if not model.has_test_rows:
         return pipeline.Unavailable(what, pipeline.no_test_rows_reason(model))
@@ -99,9 +104,12 @@ def held_out_ranking(
     # liked test movies a list can hold: a user whose liked ones all fall below min_ratings
     # cannot be scored (accuracy round 12's protocol)
     liked = test[(ratings[test] >= liked_from - 1e-9) & eligible[movies[test]]]
+    trained = np.bincount(users[split.train], minlength=ds.n_users) > 0  # fit on (refit: + stop)
+    n_untrained = len(np.unique(users[liked][~trained[users[liked]]]))
+    liked = liked[trained[users[liked]]]
     candidates_of = np.unique(users[liked])
     if len(candidates_of) < MIN_USERS:
-        reason = _too_few_reason(ratings[test], users[liked], scale, min_ratings)
+        reason = _too_few_reason(ratings[test], users[liked], scale, min_ratings, n_untrained)
         return pipeline.Unavailable(what, reason)
     evaluated = candidates_of
     if len(evaluated) > MAX_USERS:
@@ -142,6 +150,7 @@ def held_out_ranking(
         scale_max=float(scale[1]),
         n_users=len(evaluated),
         n_users_all=len(candidates_of),
+        n_untrained=n_untrained,
         hit_rate=float(model_hits.mean()),
         ndcg=float(model_gains.mean()),
         popular_hit_rate=float(popular_hits.mean()),
@@ -171,7 +180,11 @@ def liked_words(liked_from: float, scale_max: float) -> str:
 
 
 def _too_few_reason(
-    test_ratings: np.ndarray, liked_users: np.ndarray, scale: tuple[float, ...], min_ratings: int
+    test_ratings: np.ndarray,
+    liked_users: np.ndarray,
+    scale: tuple[float, ...],
+    min_ratings: int,
+    n_untrained: int = 0,
 ) -> str:
     """Why fewer than :data:`MIN_USERS` users have a liked test movie the lists can hold."""
     liked_from, top = liked_threshold(scale), float(scale[1])
@@ -190,10 +203,20 @@ def _too_few_reason(
             f"highest is {highest:g}.{wide}"
         )
     n_users = len(np.unique(liked_users))
-    who = f"only {n_users:,} users have" if n_users else "no user has"
+    who = f"only {n_users:,} users with a training rating have" if n_users else "no user has"
     return (
         f"{who} a test movie they {liked_words(liked_from, top)} among "
         f"the movies with {min_ratings}+ ratings it saw, and the check needs {MIN_USERS}"
+        + (f" ({untrained_words(n_untrained)})" if n_untrained else "")
+    )
+
+
+def untrained_words(n_untrained: int) -> str:
+    """Why ``n_untrained`` users with a liked test movie are not scored, for a caption."""
+    users, are = ("user", "is") if n_untrained == 1 else ("users", "are")
+    return (
+        f"{n_untrained:,} more {users} with a liked test movie {are} left out: they have no "
+        "training rating, so their lists would come from vectors training never moved"
     )
 
 
@@ -214,10 +237,12 @@ def ranking_text(check: RankingCheck | pipeline.Unavailable) -> str:
     users = f"{check.n_users:,} users" + (
         f" (a sample of {check.n_users_all:,})" if check.sampled else ""
     )
+    left_out = f" ({untrained_words(check.n_untrained)})" if check.n_untrained else ""
     return (
         f"Its top-{check.k} lists on its test rows: for {users} with a test movie they "
         f"{liked_words(check.liked_from, check.scale_max)} among the movies with "
-        f"{check.min_ratings}+ ratings it saw, the list (leaving out what it saw them rate) "
+        f"{check.min_ratings}+ ratings it saw{left_out}, the list (leaving out what it saw "
+        "them rate) "
         f"held one for {check.hit_rate:.0%} of them (NDCG@{check.k} {check.ndcg:.3f}); a "
         "most-rated-first list held one for "
         f"{check.popular_hit_rate:.0%} ({check.popular_ndcg:.3f}): NDCG {gap:+.3f} ± {ci:.3f} "

@@ -732,11 +732,17 @@ def test_rows_notice(models: list[Any]) -> str | None:
 def settings_caveat(models: list[Any]) -> str | None:
     """A note naming the ``models`` some of whose settings were chosen on ratings that are among
     their test rows: the ``ordered`` regularizer's (on :data:`advice.ORDERED_CHOSEN_ON`), the
-    defaults every trained model shares (:data:`advice.DEFAULTS_CHOSEN_ON`) and autorec's design
-    (:data:`advice.AUTOREC_CHOSEN_ON`); None when no model's were, so their test rows steered
-    nothing."""
+    defaults every trained model shares (:data:`advice.DEFAULTS_CHOSEN_ON`), autorec's design
+    (:data:`advice.AUTOREC_CHOSEN_ON`) and its default L2 where the model holds the value chosen
+    on its data (:func:`movierate.defaults.chosen_default_of`); None when no model's were, so
+    their test rows steered nothing."""
     from movierate import advice
-    from movierate.defaults import DEFAULTS_DATA
+    from movierate.defaults import (
+        DEFAULTS_DATA,
+        FAMILY_DEFAULTS_CHOSEN_ON,
+        FAMILY_DEFAULTS_ELSEWHERE,
+        chosen_default_of,
+    )
 
     def on(m: Any, names: tuple[str, ...]) -> bool:
         """Trained on one of ``names``: by name, the same ratings under another name, or data
@@ -757,6 +763,17 @@ def settings_caveat(models: list[Any]) -> str | None:
     ]
     shared = [m for m in trained if on(m, advice.DEFAULTS_CHOSEN_ON) and families(m) - {"autorec"}]
     autorec = [m for m in trained if on(m, advice.AUTOREC_CHOSEN_ON) and "autorec" in families(m)]
+
+    def default_l2(m: Any) -> tuple[str, float] | None:
+        """(data set, L2) where an autorec (member) holds the default chosen on that data."""
+        members = blend_members(m) or [(m.spec.family, m.spec.dim, m.spec.regularizers)]
+        for family, _, regs in members:
+            chosen = chosen_default_of(family, regs)
+            if chosen and on(m, (chosen,)):
+                return chosen, float(regs["l2"])
+        return None
+
+    l2_defaults = {m.name: (m, found) for m in trained if (found := default_l2(m))}
     parts = []
     if ordered:
         parts.append(
@@ -782,7 +799,31 @@ def settings_caveat(models: list[Any]) -> str | None:
             "early-stopping rows of ml-100k and ml-latest-small that hold about 9% of any test "
             "part of them."
         )
-    copies = {m.name: m for m in ordered + shared + autorec if copied_test_rows(m)}
+    elsewhere = FAMILY_DEFAULTS_ELSEWHERE["autorec"]["regularizers"]["l2"]
+    for (data, l2), group in _grouped(l2_defaults.values()).items():
+        by_name = data == FAMILY_DEFAULTS_CHOSEN_ON.get("autorec")
+        rows = (  # README, "AutoRec": u1's and a seed-0 random split's stop rows
+            " (those of u1 and of a seed-0 random split, which hold 16.5% of the test rows of "
+            "its default split and 13.5-18.3% of u2-u5, ua and ub's)"
+            if data == "ml-100k"
+            else ", some of them test rows of any other split of it"
+        )
+        name_rule = (
+            f" Data named {data} takes L2 {elsewhere:g} instead; the default follows a data set's name, never its ratings (whose test rows "
+            "would then choose it), so a copy under another name keeps this one."
+            if by_name
+            else ""
+        )
+        parts.append(
+            f"Not quite unseen for {_names_of(group, models)}: L2 {l2:g}, one of autorec's "
+            f"defaults, was chosen from 40 / 100 / 250 on early-stopping rows of {data}{rows}."
+            + name_rule
+        )
+    copies = {
+        m.name: m
+        for m in ordered + shared + autorec + [m for m, _ in l2_defaults.values()]
+        if copied_test_rows(m)
+    }
     for m in copies.values():
         shares = ", ".join(
             f"{share:.1%} are ratings of {n}" for n, share in copied_test_rows(m).items()
@@ -792,6 +833,14 @@ def settings_caveat(models: list[Any]) -> str | None:
             f"test rows hold ratings of those sets: {shares} (same user, movie and rating)."
         )
     return " ".join(parts) or None
+
+
+def _grouped(pairs: Any) -> dict[Any, list[Any]]:
+    """(model, key) pairs as {key: [models]}, in first-seen order."""
+    out: dict[Any, list[Any]] = {}
+    for model, key in pairs:
+        out.setdefault(key, []).append(model)
+    return out
 
 
 def copied_test_rows(model: Any) -> dict[str, float]:

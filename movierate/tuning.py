@@ -337,15 +337,15 @@ def default_trial_params(
     family: str,
     families: Sequence[str],
     dataset_name: str | None,
-    fingerprint: str | None = None,
+    data_name: str | None = None,
     n_train: int | None = None,
 ) -> dict:
     """Optuna params of ``family``'s tuned default on this dataset (movierate.defaults; its
-    family defaults as chosen away from this data, ``fingerprint``), so the search starts from
-    it; settings outside the searched ranges are left to the sampler."""
+    family defaults as chosen away from the data named ``data_name``), so the search starts
+    from it; settings outside the searched ranges are left to the sampler."""
     from movierate.defaults import default_spec_for
 
-    spec = default_spec_for(dataset_name, family, fingerprint=fingerprint)
+    spec = default_spec_for(dataset_name, family, data_name=data_name)
     key = f"{family}." if len(families) > 1 else ""
     params: dict[str, Any] = {"family": family} if len(families) > 1 else {}
     for name, rule in _searched(family, n_train).items():
@@ -472,7 +472,7 @@ def tune(
     for family in request.families:
         study.enqueue_trial(
             default_trial_params(
-                family, request.families, tuned, fingerprint=ds.fingerprint, n_train=n_train
+                family, request.families, tuned, data_name=ds.name, n_train=n_train
             )
         )
     started = time.monotonic()

@@ -364,6 +364,13 @@ def ranking_table(models: list) -> None:
         )
         if missing:  # recheck C: an imported model was left out without a word
             st.caption(f"Not scored: {'; '.join(missing)}.")
+        left_out = [  # accuracy round 18: users without a training row, as the RMSE's note
+            f"{text.md(m.name)}: {ranking.untrained_words(c.n_untrained)}"
+            for m, c in checks
+            if isinstance(c, ranking.RankingCheck) and c.n_untrained
+        ]
+        if left_out:
+            st.caption(f"Not in the users column: {'; '.join(left_out)}.")
         if said := lists_disagree_text(models):
             st.caption(said)
 

@@ -24,7 +24,7 @@ def data():
 def test_the_baselines_are_fit_on_the_training_rows_alone(data, monkeypatch):
     ds, split = data
     monkeypatch.setattr(baselines, "FIT_SWEEPS", 1)  # the first sweep: the one pass below
-    got = baselines.baseline_metrics(ds, split.train, split.test)
+    got = baselines.baseline_metrics(ds, split.train, split.test, ds.rating_scale)
     assert got["averages_sweeps"] == 1
     frame = ds.ratings
     train, test = frame.iloc[split.train], frame.iloc[split.test]
@@ -50,7 +50,7 @@ def test_the_baselines_are_fit_on_the_training_rows_alone(data, monkeypatch):
     flipped = ds.ratings.copy()
     flipped.loc[flipped.index[split.test], "rating"] = ds.rating_scale.max
     other = baselines.baseline_metrics(
-        type(ds)(**{**ds.__dict__, "ratings": flipped}), split.train, split.test
+        type(ds)(**{**ds.__dict__, "ratings": flipped}), split.train, split.test, ds.rating_scale
     )
     fitted = np.clip(predicted, None, ds.rating_scale.max)
     assert other["test_rmse_of_averages"] == pytest.approx(
@@ -111,7 +111,7 @@ def test_the_averages_match_surprise_baselineonly(data):
         algo.predict(u, m, clip=False).est
         for u, m in zip(test.user_idx, test.movie_idx, strict=True)
     ]
-    ours = baselines.averages_predictions(ds, split.train, split.test)
+    ours = baselines.averages_predictions(ds, split.train, split.test, ds.rating_scale)
     scale = ds.rating_scale
     assert np.max(np.abs(np.clip(theirs, scale.min, scale.max) - ours)) < 1e-4
 

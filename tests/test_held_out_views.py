@@ -74,6 +74,7 @@ def _brute_force(loaded, ds, k, min_ratings):
     seen_by = {}
     for u, m in zip(r["user_idx"].to_numpy()[seen], r["movie_idx"].to_numpy()[seen], strict=True):
         seen_by.setdefault(int(u), set()).add(int(m))
+    trained = set(r["user_idx"].to_numpy()[split.train].tolist())  # no training row: left out
     liked_by = {}
     for row in split.test:
         u, m, rating = (
@@ -81,7 +82,7 @@ def _brute_force(loaded, ds, k, min_ratings):
             int(r["movie_idx"].iat[row]),
             r["rating"].iat[row],
         )
-        if rating >= 4 and counts[m] >= min_ratings:
+        if rating >= 4 and counts[m] >= min_ratings and u in trained:
             liked_by.setdefault(u, set()).add(m)
     results = {"model": [], "popular": []}
     for u, liked in sorted(liked_by.items()):
@@ -244,7 +245,7 @@ def test_the_model_against_the_averages_is_read_on_the_same_rows(model):
     split = pipeline.recorded_split(ds, loaded.meta["split"])
     metrics = loaded.metrics
     truth = ds.ratings["rating"].to_numpy()[split.test]
-    averages = averages_predictions(ds, split.train, split.test)
+    averages = averages_predictions(ds, split.train, split.test, loaded.rating_scale)
     assert np.sqrt(np.mean((averages - truth) ** 2)) == pytest.approx(
         metrics["test_rmse_of_averages"]
     )

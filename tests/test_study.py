@@ -165,7 +165,7 @@ def test_quick_study_from_the_command_line(tmp_path, capsys):
 
     ds = load_dataset("ml-100k")
     split = make_split(ds, method="random", seed=study.QUICK_PLAN.split_seed)
-    refs = baselines.baseline_metrics(ds, split.train, split.test)
+    refs = baselines.baseline_metrics(ds, split.train, split.test, ds.rating_scale)
     assert rows["test_rmse_of_averages"].to_numpy() == pytest.approx(refs["test_rmse_of_averages"])
     said = (out / "study.md").read_text()
     assert (

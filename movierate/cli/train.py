@@ -105,7 +105,7 @@ def _run_train(args: argparse.Namespace) -> int:
     store.check_writable()
     split = split_settings(split_options(args))
     ds = load_dataset(args.dataset)
-    spec = spec_from_args(args, ds.fingerprint, len(ds)).validate()  # data-dependent defaults
+    spec = spec_from_args(args, len(ds)).validate()  # data-dependent defaults
     print_notes(ds)
     sized = {k: getattr(spec, k) for k in data_size_changes(args.dataset, spec.family, len(ds))}
     sized = {k: v for k, v in sized.items() if getattr(args, f"spec_{k}") is None}
@@ -174,12 +174,10 @@ def _run_train(args: argparse.Namespace) -> int:
     return code
 
 
-def spec_from_args(
-    args: argparse.Namespace, fingerprint: str | None = None, n_ratings: int | None = None
-) -> spec_module.ModelSpec:
+def spec_from_args(args: argparse.Namespace, n_ratings: int | None = None) -> spec_module.ModelSpec:
     """The ModelSpec described by the train flags (unset flags keep ModelSpec's defaults, or
     the family's own on this data where :func:`movierate.defaults.family_defaults` has some:
-    autorec's; ``fingerprint``: of the loaded data; ``n_ratings``: its size, for
+    autorec's, by the dataset's name; ``n_ratings``: the loaded data's size, for
     :func:`movierate.defaults.data_size_changes`, the batch a large or small set needs)."""
     from movierate.defaults import data_size_changes, family_defaults
 
@@ -188,7 +186,7 @@ def spec_from_args(
     family_name = family or spec_module.ModelSpec().family
     values: dict[str, Any] = {
         **(data_size_changes(dataset, family_name, n_ratings) if n_ratings is not None else {}),
-        **family_defaults(family, dataset, fingerprint),
+        **family_defaults(family, dataset),
     }
     for field in SPEC_FLAGS:
         value = getattr(args, f"spec_{field}")

@@ -46,7 +46,7 @@ import numpy as np
 from movierate.errors import DataError
 
 if TYPE_CHECKING:
-    from movierate.data.dataset import RatingsDataset
+    from movierate.data.dataset import RatingScale, RatingsDataset
 
 SPLIT_METHODS = ("random", "per_user", "temporal")
 OFFICIAL_PREFIX = "official:"
@@ -114,6 +114,21 @@ class Split:
             f"stop_fraction={self.stop_fraction:g}, {len(self.train):,} train / "
             f"{len(self.stop):,} stop / {len(self.test):,} test)"
         )
+
+
+def training_scale(ds: RatingsDataset, split: Split) -> RatingScale:
+    """The rating scale a model of ``ds`` trained on ``split`` uses, and its references are
+    clipped to: the dataset's declared scale, or, when the dataset's was inferred from every
+    rating, the scale inferred from the train and stop rows only, so that no test rating
+    changes the model or what it is read against."""
+    from movierate.data.build import infer_scale
+
+    if not ds.scale_inferred:  # declared: nothing to infer (no copy of the row indices)
+        return ds.rating_scale
+    rows = np.concatenate([split.train, split.stop]).astype(np.int64)
+    if not len(rows):
+        return ds.rating_scale
+    return infer_scale(ds.ratings["rating"].to_numpy()[rows])
 
 
 def legacy_digest(split: Split) -> str:

@@ -39,8 +39,8 @@ import numpy as np
 import tensorflow as tf
 
 from movierate.data import RatingScale, RatingsDataset, Split
-from movierate.data.build import infer_scale
 from movierate.data.dataset import MOST_ERROR_WIDTHS
+from movierate.data.splits import training_scale
 from movierate.errors import DataError, SpecError, TrainingCancelled
 from movierate.explore.verdicts import covariance_stats, ks_uniform
 from movierate.nn.export import export_arrays
@@ -185,18 +185,6 @@ class TrainResult:
     def save_keras(self, path: str | Path) -> None:
         """Write the Keras model in Keras' native format (``model.keras``)."""
         self.keras_model.save(str(path))
-
-
-def training_scale(ds: RatingsDataset, split: Split) -> RatingScale:
-    """The rating scale a model of ``ds`` trained on ``split`` uses: the dataset's declared
-    scale, or, when the dataset's was inferred from every rating, the scale inferred from the
-    train and stop rows only, so that no test rating changes the model."""
-    if not ds.scale_inferred:  # declared: nothing to infer (no copy of the row indices)
-        return ds.rating_scale
-    rows = np.concatenate([split.train, split.stop]).astype(np.int64)
-    if not len(rows):
-        return ds.rating_scale
-    return infer_scale(ds.ratings["rating"].to_numpy()[rows])
 
 
 def evaluation_rows(

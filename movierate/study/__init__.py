@@ -61,6 +61,7 @@ from movierate import config, store
 from movierate.baselines import baseline_metrics
 from movierate.data import load_dataset, make_split
 from movierate.data.acquire import locate
+from movierate.data.splits import training_scale
 from movierate.errors import DataError, StoreError
 from movierate.explore.whitening import exact_whitening
 from movierate.study.measure import (
@@ -258,7 +259,8 @@ def run_study(
                     check_saved_models(plan, [ds.name], overwrite)
                 split = make_split(ds, method="random", seed=plan.split_seed)
                 users = fixed_users(ds, plan.n_users)
-                scored = baseline_metrics(ds, split.train, split.test)  # without an embedding
+                scale = training_scale(ds, split)  # the models' scale: no test rating sets it
+                scored = baseline_metrics(ds, split.train, split.test, scale)  # no embedding
                 references = {
                     k: scored[k]
                     for k in ("test_rmse_of_mean", "test_rmse_of_averages", "averages_sweeps")
