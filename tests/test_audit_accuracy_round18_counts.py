@@ -10,6 +10,7 @@ F5: the fold-in's prior (the "average trained user") averaged users with test ro
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import numpy as np
@@ -157,3 +158,16 @@ def test_a_prior_over_every_row_says_why(monkeypatch):
     users = model.arrays["user_embedding"].astype(np.float64)
     assert np.allclose(recs.fold.prior_mean[:-1], users.mean(axis=0))
     assert "over all 200 user rows" in recs.message and "'gone' is not here" in recs.message
+
+
+def test_the_pages_say_what_the_filter_and_the_ratings_column_count():
+    from pathlib import Path
+
+    from movierate.ui.widgets import MOVIE_COLUMN_CONFIG
+
+    column = str(MOVIE_COLUMN_CONFIG["n_ratings"])
+    assert "test rows included" in column and "trained on" in column
+    for page in ("pages/neighbours.py", "pages/recommend.py", "movierate/ui/your_ratings.py"):
+        source = Path(__file__).parents[1].joinpath(page).read_text()
+        source = re.sub(r'"\s*\n\s*"', "", source)  # strings split over lines, joined
+        assert "test rows do not count" in source, page
