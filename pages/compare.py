@@ -140,13 +140,15 @@ def space_numbers(model, *, min_ratings: int, max_movies: int | None) -> dict:
 
 def counts_caption(sets, name_a: str, name_b: str, model_a, model_b) -> str:
     """Whose rating counts filtered the shared movies (``sets.counts_from``), in words:
-    " with at least 10 ratings in B's dataset (ml-100k)" (B's when A has no counts)."""
+    " with at least 10 ratings B trained on (ml-100k)" (B's when A has no counts; "in B's
+    dataset" for a model saved before its training counts, whose filter counts all rows)."""
     if sets.counts_from is None:
         return " (neither model has rating counts, so no min-ratings filter)"
     if sets.min_ratings == 0:
         return ""
     name, model = (name_a, model_a) if sets.counts_from == "A" else (name_b, model_b)
-    return f" with at least {sets.min_ratings} ratings in {name}'s dataset ({model.dataset_name})"
+    where = f"{name} trained on" if sets.training_counts else f"in {name}'s dataset"
+    return f" with at least {sets.min_ratings} ratings {where} ({model.dataset_name})"
 
 
 def procrustes_residual(model_a, model_b, *, min_ratings: int) -> float:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from movierate import explore
+from movierate.explore.validation import filter_counts
 from movierate.ui import dimensions, shell, state, text, widgets
 
 #: The Min. ratings control's top.
@@ -15,6 +18,18 @@ def _use_example() -> None:
     """Put the picked example title into the title box (and so into the link)."""
     st.session_state["q"] = st.session_state.get("example") or ""
     st.session_state.pop("example", None)
+
+
+def _ratings_fact(model: Any, row: int) -> str:
+    """``"23 ratings, mfb16 trained on 19"``: the movie's ratings in the dataset (test rows
+    included) and, where it differs, how many the model trained on (what Min. ratings counts:
+    accuracy round 18)."""
+    movies = model.movies
+    n = movies["n_ratings"].iloc[row]
+    trained = int(filter_counts(movies)[row])
+    if trained == int(n):
+        return text.ratings_text(n)
+    return f"{text.ratings_text(n)}, {text.md(model.name)} trained on {trained:,}"
 
 
 def render() -> None:
@@ -60,7 +75,9 @@ def render() -> None:
         key="min_ratings",
         container=min_col,
         bind="query-params",
-        help="Leave out obscure movies, whose vectors are mostly noise.",
+        help="Leave out movies with fewer ratings than this among those the model trained on "
+        "(each model counts its own training rows; test rows do not count): their vectors are "
+        "mostly noise.",
     )
 
     reference = models[0]
@@ -87,7 +104,7 @@ def render() -> None:
     facts = [text.md(text.genres_text(movie["genres"]))]
     if not widgets.without_rating_counts([reference]):  # imported without counts: unknown
         facts += [
-            text.ratings_text(movie["n_ratings"]),
+            _ratings_fact(reference, movie_idx),
             f"mean {float(movie['mean_rating']):.2f}",
         ]
     facts = [fact for fact in facts if fact]

@@ -88,7 +88,7 @@ def render() -> None:
         container=min_col,
         bind="query-params",
         help="Obscure movies with a handful of enthusiastic ratings get inflated biases; this "
-        "keeps them out.",
+        "keeps them out. It counts the ratings each model trained on (test rows do not count).",
     )
 
     user_idx = state.user_index(ds, user_id)

@@ -35,8 +35,9 @@ from movierate.explore.validation import (
     check_matrix,
     check_min_ratings,
     check_movies,
+    counted_ratings,
+    filter_counts,
     movie_columns,
-    n_ratings_of,
 )
 from movierate.shown import as_shown
 
@@ -87,22 +88,27 @@ def align_models(
     top = check_k(top, "top")
     match = movie_match(movies_a, movies_b)
     rows_a, rows_b = np.asarray(match.a_idx, np.int64), np.asarray(match.b_idx, np.int64)
-    # each shared film's count: the smaller of the two models' (a table without counts, an
+    # each shared film's count: the smaller of the two models' training ratings (all its
+    # ratings for a model saved before those were counted; a table without counts, an
     # imported embedding, sets no limit)
     counts = np.full(len(rows_a), np.inf)
     counted = [
-        (name, n_ratings_of(movies)[rows])
+        (name, filter_counts(movies)[rows], counted_ratings(movies))
         for name, movies, rows in (("A", movies_a, rows_a), ("B", movies_b, rows_b))
         if has_rating_counts(movies)
     ]
-    for _, side_counts in counted:
+    for _, side_counts, _ in counted:
         counts = np.minimum(counts, side_counts)
     keep = counts >= min_ratings
     if keep.sum() < MIN_COMMON:
-        whose = ["", f"in model {counted[0][0]}" if counted else "", "in both models"]
-        raise too_few_shared(
-            "Aligning two models", MIN_COMMON, counts, min_ratings, whose[len(counted)]
-        )
+        trained = all(noun == "training ratings" for _, _, noun in counted)
+        if not counted:
+            whose = ""
+        elif len(counted) == 1:
+            whose = f"in model {counted[0][0]}" + ("'s training rows" if trained else "")
+        else:
+            whose = "in both models" + ("' training rows" if trained else "")
+        raise too_few_shared("Aligning two models", MIN_COMMON, counts, min_ratings, whose)
     rows_a, rows_b = rows_a[keep], rows_b[keep]
     a = a_full[rows_a].astype(np.float64)
     b = b_full[rows_b].astype(np.float64)

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from movierate.data.identity import MovieMatch, has_real_titles, ids_name_films
+from movierate.data.movies import TRAINING_COUNTS
 from movierate.errors import DataError
 from movierate.explore.identity import movie_match
 from movierate.explore.imported import has_rating_counts
@@ -43,6 +44,7 @@ from movierate.explore.validation import (
     check_matrix,
     check_min_ratings,
     check_movies,
+    filter_counts,
     most_rated,
     movie_columns,
     n_ratings_of,
@@ -69,7 +71,9 @@ class NeighbourSets:
     search. ``n_eligible`` counts the shared movies that passed the min-ratings filter, of
     which the ``len(rows_a)`` most-rated were searched (all of them unless ``max_movies``).
     ``counts_from`` says whose rating counts filtered and ranked them ("A", "B", or None when
-    neither table has counts and nothing was filtered); ``columns["n_ratings"]`` holds them."""
+    neither table has counts and nothing was filtered), ``training_counts`` whether those were
+    the ratings that model trained on (:func:`filter_counts`); ``columns["n_ratings"]`` holds
+    that table's counts of all ratings."""
 
     rows_a: np.ndarray
     rows_b: np.ndarray
@@ -82,6 +86,7 @@ class NeighbourSets:
     max_movies: int | None = None
     metric: str = "cosine"
     counts_from: str | None = "A"
+    training_counts: bool = False
 
     @property
     def n_movies(self) -> int:
@@ -99,7 +104,7 @@ class NeighbourSets:
             return None
         return (
             f"Neighbour overlap over the {self.n_movies:,} most-rated of the "
-            f"{self.n_eligible:,} shared movies{counted_by(self.counts_from, self.min_ratings)}: an "
+            f"{self.n_eligible:,} shared movies{counted_by(self.counts_from, self.min_ratings, self.training_counts)}: an "
             f"exact nearest-neighbour search compares every pair of movies, minutes for "
             f"{self.n_eligible:,} (cap: {self.max_movies:,} movies)."
         )
@@ -118,7 +123,8 @@ class NeighbourSets:
                 )
             raise DataError(
                 f"Only {self.n_movies} shared movies"
-                f"{counted_by(self.counts_from, self.min_ratings)} were searched; Jaccard@{k} "
+                f"{counted_by(self.counts_from, self.min_ratings, self.training_counts)} were "
+                f"searched; Jaccard@{k} "
                 f"needs more than {k}. Lower k"
                 f"{' or min_ratings' if self.counts_from and self.min_ratings else ''}."
             )
@@ -268,12 +274,19 @@ def rating_counts_side(movies_a: pd.DataFrame, movies_b: pd.DataFrame) -> str | 
     return "B" if has_rating_counts(movies_b) else None
 
 
-def counted_by(side: str | None, min_ratings: int) -> str:
+def counted_by(side: str | None, min_ratings: int, training: bool = False) -> str:
     """Words for the filter :func:`rating_counts_side` chose: " with at least 10 ratings in
-    model B's table", or "" when nothing was filtered."""
+    model B's training rows" (``training``: the counts :func:`filter_counts` read were that
+    model's training ratings), "... in model B's table" (all its ratings), or "" when nothing
+    was filtered."""
     if side is None or min_ratings == 0:
         return ""
-    return f" with at least {min_ratings} ratings in model {side}'s table"
+    return f" with at least {min_ratings} ratings in {counts_place(side, training)}"
+
+
+def counts_place(side: str, training: bool) -> str:
+    """Where a shared-movie filter counted: "model A's training rows" or "model A's table"."""
+    return f"model {side}'s {'training rows' if training else 'table'}"
 
 
 def too_few_shared(
@@ -309,16 +322,18 @@ def _filter_shared(
     needed: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, str | None]:
     """The shared rows with at least ``min_ratings`` ratings by :func:`rating_counts_side`'s
-    table, their counts and that side; :func:`too_few_shared` when fewer than ``needed``."""
+    table (the ratings that model trained on where recorded: :func:`filter_counts`), their
+    counts and that side; :func:`too_few_shared` when fewer than ``needed``."""
     side = rating_counts_side(movies_a, movies_b)
+    table = movies_a if side == "A" else movies_b
     if side is None:
         counts = np.zeros(len(rows_a), dtype=np.int64)
         keep = np.ones(len(rows_a), dtype=bool)
     else:
-        counts = n_ratings_of(movies_a)[rows_a] if side == "A" else n_ratings_of(movies_b)[rows_b]
+        counts = filter_counts(table)[rows_a if side == "A" else rows_b]
         keep = counts >= min_ratings
     if keep.sum() < needed:
-        whose = f"in model {side}'s table" if side else ""
+        whose = f"in {counts_place(side, TRAINING_COUNTS in table.columns)}" if side else ""
         shown = counts if side else np.full(len(counts), np.inf)
         raise too_few_shared(purpose, needed, shown, min_ratings, whose)
     return rows_a[keep], rows_b[keep], counts[keep], side
@@ -396,8 +411,8 @@ def neighbour_sets(
         rows_b, k=kept, metric=metric, candidates=rows_b
     )
     columns = movie_columns(movies_a, rows_a)
-    if side == "B":  # the counts that filtered and ranked these movies
-        columns["n_ratings"] = counts
+    if side == "B":  # the table whose counts filtered and ranked these movies
+        columns["n_ratings"] = n_ratings_of(movies_b)[rows_b]
     shared_index = np.full(len(x_a), -1, dtype=np.int64)  # A row -> position among shared
     shared_index[rows_a] = np.arange(len(rows_a))
     from_b = np.full(len(x_b), -1, dtype=np.int64)
@@ -414,6 +429,8 @@ def neighbour_sets(
         max_movies=max_movies,
         metric=metric,
         counts_from=side,
+        training_counts=side is not None
+        and TRAINING_COUNTS in (movies_a if side == "A" else movies_b).columns,
     )
 
 

@@ -23,7 +23,7 @@ from movierate.explore.validation import (
     check_matrix,
     check_min_ratings,
     check_movies,
-    n_ratings_of,
+    filter_counts,
 )
 
 #: How rows are weighted: equally, by their rating count, or by log(1 + count).
@@ -53,9 +53,10 @@ def count_weights(counts: Any, *, min_count: int = 0, weighting: str = "uniform"
 def movie_weights(
     movies: pd.DataFrame, *, min_ratings: int = 0, weighting: str = "uniform"
 ) -> np.ndarray:
-    """Weights for the rows of a movie embedding from the movies table's ``n_ratings``."""
+    """Weights for the rows of a movie embedding from the movies' rating counts: the ratings
+    the model trained on where its table records them (:func:`filter_counts`), else all."""
     check_movies(movies, len(movies))
-    return count_weights(n_ratings_of(movies), min_count=min_ratings, weighting=weighting)
+    return count_weights(filter_counts(movies), min_count=min_ratings, weighting=weighting)
 
 
 def user_weights(

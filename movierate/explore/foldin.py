@@ -9,6 +9,9 @@ the movie vectors m, movie biases b_m and global mean g staying fixed:
 where theta = (u, b_u), mu is the mean trained user (vector and bias) and the prior precision is
 P = diag(sigma_noise^2 / sigma_k^2): sigma_k^2 is the variance of the trained users' k-th
 coordinate (of their biases for b_u) and sigma_noise^2 the model's squared validation RMSE
+(the trained users: those with a row the model was fit on, by its recorded split,
+:func:`trained_users`; a user with test rows only keeps its initial draw, which says nothing of
+people's tastes)
 (1.0 when unknown). That is ridge regression whose lambda per dimension is the
 noise-to-signal ratio, shrinking towards the average user, so one rating gives
 "the average user, nudged" and many ratings let the data speak.
@@ -36,6 +39,7 @@ handful of ratings cannot pin down a vector through an MLP reliably; a DataError
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -44,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from movierate import scoring
-from movierate.errors import DataError
+from movierate.errors import DataError, MovierateError
 from movierate.explore.recommend import clip_for_display, rank_movies
 from movierate.explore.validation import check_k, check_movie_idx
 
@@ -82,6 +86,9 @@ class FoldIn:
     noise_variance: float
     _solve: np.ndarray  # A^-1 (p, p)
     _weighted: np.ndarray  # w_i * (y~_i - phi_i.mu), (n_rated,)
+    #: why the prior took every user row, test-only users included ("" when it took the
+    #: trained users only, or when the model records no split to tell them by)
+    prior_note: str = ""
 
     @property
     def theta(self) -> np.ndarray:
@@ -123,6 +130,45 @@ class FoldInRecommendations:
     shown: Any = None
 
 
+_TRAINED_USERS: weakref.WeakKeyDictionary[Any, tuple[np.ndarray | None, str]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def trained_users(model: Any) -> tuple[np.ndarray | None, str]:
+    """(mask of ``model``'s user rows with at least one rating it was fit on, "") by its
+    recorded split; (None, why) when that split cannot be read (its dataset is not here or
+    changed), (None, "") for a model that records no split (built in memory). Memoised per
+    loaded model (it reads the dataset once)."""
+    meta = getattr(model, "meta", None)
+    if not isinstance(meta, Mapping) or not isinstance(meta.get("split"), Mapping):
+        return None, ""
+    try:
+        found = _TRAINED_USERS.get(model)
+    except TypeError:  # an object that cannot be weakly referenced: no memo
+        return _read_trained_users(model)
+    if found is None:
+        found = _TRAINED_USERS[model] = _read_trained_users(model)
+    return found
+
+
+def _read_trained_users(model: Any) -> tuple[np.ndarray | None, str]:
+    from movierate.pipeline import dataset_of, model_rows  # no TensorFlow
+
+    n_users = len(model.arrays["user_embedding"])
+    try:
+        ds = dataset_of(model)
+        fitted = model_rows(ds, model.meta["split"]).trained
+    except MovierateError as exc:
+        return None, (
+            f"The average user here is over all {n_users:,} user rows, those with test rows "
+            f"only included, since the model's training rows could not be read ({exc})"
+        )
+    users = ds.ratings["user_idx"].to_numpy()[np.asarray(fitted, dtype=np.int64)]
+    mask = np.bincount(users, minlength=n_users)[:n_users] > 0
+    return (mask, "") if mask.any() else (None, "")
+
+
 def fold_in(
     model: Any, ratings: Mapping[Any, Any], *, noise_variance: float | None = None
 ) -> FoldIn:
@@ -132,11 +178,16 @@ def fold_in(
     movie_emb = np.asarray(arrays["movie_embedding"], dtype=np.float64)
     rows, values = _check_ratings(ratings, len(movie_emb), model.rating_scale)
     has_bias = "user_bias" in arrays
+    # the prior: the users training moved (accuracy round 18: test-only users, at their
+    # initial draw, entered the mean and variance)
+    trained, prior_note = trained_users(model)
     users = np.asarray(arrays["user_embedding"], dtype=np.float64)
+    users = users if trained is None else users[trained]
     mu = users.mean(axis=0)
     var = np.maximum(users.var(axis=0), 1e-8)
     if has_bias:
         user_bias = np.asarray(arrays["user_bias"], dtype=np.float64)
+        user_bias = user_bias if trained is None else user_bias[trained]
         mu = np.r_[mu, user_bias.mean()]
         var = np.r_[var, max(float(user_bias.var()), 1e-8)]
     noise = _noise_variance(model) if noise_variance is None else float(noise_variance)
@@ -181,6 +232,7 @@ def fold_in(
         noise_variance=noise,
         _solve=solve,
         _weighted=weights * (working - phi @ mu),
+        prior_note=prior_note,
     )
     fitted = predict_all(model, fold)[rows]
     object.__setattr__(fold, "fitted", fitted)
@@ -230,7 +282,8 @@ def recommend_from_ratings(
     n_reasons: int = 3,
     pca: Any = None,
 ) -> FoldInRecommendations:
-    """The ``k`` unrated movies (with at least ``min_ratings`` ratings in the dataset) the
+    """The ``k`` unrated movies (with at least ``min_ratings`` ratings the model trained on,
+    where its table records them: :func:`~movierate.explore.validation.filter_counts`) the
     folded-in user would rate highest, each with the ``n_reasons`` rated movies whose taste
     (their contribution beyond the user bias's level) pushed its score up most; ``pca`` (a :class:`~movierate.explore.pca.PCAResult` fitted on the user
     embedding) places the user on the users map."""
@@ -303,6 +356,8 @@ def recommend_from_ratings(
         + (" (before the sigmoid, in logit units)" if model.spec.output == "sigmoid" else "")
         + "; 'vs average' is what all your ratings together did to it, in rating points."
     )
+    if fold.prior_note:
+        message += f" {fold.prior_note}."
     (recommended,), shown = clip_for_display([recommended], model.rating_scale)
     return FoldInRecommendations(fold, recommended, reasons, coordinates, message, shown)
 

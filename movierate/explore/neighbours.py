@@ -29,8 +29,9 @@ from movierate.explore.validation import (
     check_min_ratings,
     check_movie_idx,
     check_movies,
+    counted_ratings,
+    filter_counts,
     movie_columns,
-    n_ratings_of,
 )
 
 METRICS = ("cosine", "euclidean")
@@ -58,18 +59,16 @@ def few_ratings_note(movies: pd.DataFrame, row: int) -> str | None:
     """A warning when the movie in ``row`` was trained on fewer than
     :data:`FEW_TRAINING_RATINGS` ratings (its training count where recorded, else all its
     ratings); None otherwise or when the table has no rating counts."""
-    from movierate.data.movies import TRAINING_COUNTS
     from movierate.explore.imported import has_rating_counts
 
     if not has_rating_counts(movies):  # imported without counts: unknown, not 0
         return None
-    column = TRAINING_COUNTS if TRAINING_COUNTS in movies.columns else "n_ratings"
-    count = pd.to_numeric(movies[column], errors="coerce").iloc[row]
-    if not np.isfinite(count) or count >= FEW_TRAINING_RATINGS:
+    count = int(filter_counts(movies)[row])  # as the Min. ratings filter counts
+    if count >= FEW_TRAINING_RATINGS:
         return None
-    which = "training rating" if column == TRAINING_COUNTS else "rating"
+    which = counted_ratings(movies)
     return (
-        f"This movie has {int(count)} {which}{'' if count == 1 else 's'}: its vector is "
+        f"This movie has {count} {which[:-1] if count == 1 else which}: its vector is "
         "mostly where training started, so its neighbours here are close to chance (the "
         "ratings filter applies to the neighbours, not to the movie picked)."
     )
@@ -90,36 +89,40 @@ def rare_neighbours_note(
 ) -> str | None:
     """A note when most of the listed neighbours ``rows`` of ``movies`` are rarely rated
     (under :data:`RARE_FACTOR` x the filter, counting a filter under :data:`RARE_FLOOR` as
-    that), saying how many and how to see better-known films; None otherwise or without
-    rating counts (views round 13: Toy Story's ten neighbours all had 10-30 ratings, unsaid);
-    ``highest``: the most the Min. ratings control allows, the most the note suggests."""
+    that, in the filter's counts: :func:`~movierate.explore.validation.filter_counts`), saying
+    how many and how to see better-known films; None otherwise or without rating counts (views
+    round 13: Toy Story's ten neighbours all had 10-30 ratings, unsaid); ``highest``: the most
+    the Min. ratings control allows, the most the note suggests."""
     from movierate.explore.imported import has_rating_counts
 
     rows = np.asarray(rows, dtype=np.int64)
     if not len(rows) or not has_rating_counts(movies):
         return None
     below = RARE_FACTOR * max(int(min_ratings), RARE_FLOOR)
-    rare = int((n_ratings_of(movies)[rows] < below).sum())
+    rare = int((filter_counts(movies)[rows] < below).sum())
     if rare * 2 <= len(rows):
         return None
     to = f" (to {below}, say)" if below <= highest else ""
     return (
-        f"{rare} of these {len(rows)} have fewer than {below} ratings. A vector learned from "
+        f"{rare} of these {len(rows)} have fewer than {below} {counted_ratings(movies)}. A "
+        "vector learned from "
         f"few ratings is rough, so such neighbours can be near by chance; raise Min. ratings{to} "
         "to see better-known films."
     )
 
 
 def rating_filter(movies: pd.DataFrame, min_ratings: int) -> np.ndarray:
-    """Per movie: does it have at least ``min_ratings`` ratings? All True for a table without
-    rating counts (an embedding imported without them counts 0 everywhere, which says nothing),
-    so beside a model with counts the filter applies to that model and this one keeps all."""
+    """Per movie: does it have at least ``min_ratings`` ratings, counted on the rows the model
+    trained on where its table records them (:func:`~movierate.explore.validation.filter_counts`:
+    test rows shaped no vector)? All True for a table without rating counts (an embedding
+    imported without them counts 0 everywhere, which says nothing), so beside a model with
+    counts the filter applies to that model and this one keeps all."""
     from movierate.explore.imported import has_rating_counts
 
     min_ratings = check_min_ratings(min_ratings)
     if not has_rating_counts(movies):
         return np.ones(len(movies), dtype=bool)
-    return n_ratings_of(movies) >= min_ratings
+    return filter_counts(movies) >= min_ratings
 
 
 #: Up to this many movies, :meth:`NeighbourIndex.random_pair_cosines` reads every pair
@@ -133,7 +136,6 @@ class NeighbourIndex:
     def __init__(self, embedding: Any, movies: pd.DataFrame) -> None:
         self.embedding = check_matrix(embedding)
         self.movies = check_movies(movies, len(self.embedding))
-        self.n_ratings = n_ratings_of(movies)
         self.norms = np.linalg.norm(self.embedding, axis=1)
         self.squared_norms = self.norms.astype(np.float32) ** 2
         safe = np.where(self.norms > 0, self.norms, 1.0).astype(np.float32)
@@ -218,7 +220,7 @@ class NeighbourIndex:
         self, movie_idx: int, *, k: int = 10, metric: str = "cosine", min_ratings: int = 0
     ) -> pd.DataFrame:
         """The ``k`` movies closest to ``movie_idx`` (itself excluded) among those with at least
-        ``min_ratings`` ratings.
+        ``min_ratings`` ratings (:func:`rating_filter`).
 
         Columns: ``rank``, the movie columns, ``cosine_similarity`` and ``euclidean_distance``
         (both always given; rows are ranked by ``metric``).
@@ -259,8 +261,8 @@ class NeighbourIndex:
         allowed[same_film_rows(self.movies, excluded)] = False  # and their twins
         if not allowed.any():
             raise DataError(
-                f"No movie other than the query has at least {min_ratings} ratings; lower the "
-                "min-ratings filter."
+                f"No movie other than the query has at least {min_ratings} "
+                f"{counted_ratings(self.movies)}; lower the min-ratings filter."
                 if min_ratings > 1
                 else "There is no movie here other than the query (and what it excludes) to list."
             )

@@ -25,10 +25,11 @@ from movierate.explore.validation import (
     check_matrix,
     check_min_ratings,
     check_movies,
+    counted_ratings,
+    filter_counts,
     genre_lists,
     most_rated,
     movie_columns,
-    n_ratings_of,
 )
 from movierate.stats import hypergeom_sf
 
@@ -94,7 +95,7 @@ def genre_coherence(
     min_ratings = check_min_ratings(min_ratings)
     if shortfall := coherence_shortfall(movies, k=k, min_ratings=min_ratings):
         raise DataError(shortfall)
-    counts = n_ratings_of(movies)
+    counts = filter_counts(movies)  # the model's training ratings where recorded
     rated = np.flatnonzero(counts >= min_ratings)
     rows = rated[genre_flags(movies)[rated]]
     n_eligible = len(rows)
@@ -130,7 +131,7 @@ def coherence_shortfall(movies: pd.DataFrame, *, k: int, min_ratings: int) -> st
     'None of these movies has a genre, so there is no genre coherence to measure.'
     """
     flags = genre_flags(movies)
-    eligible = int(np.count_nonzero(flags & (n_ratings_of(movies) >= min_ratings)))
+    eligible = int(np.count_nonzero(flags & (filter_counts(movies) >= min_ratings)))
     if eligible > k:
         return None
     with_genre = int(np.count_nonzero(flags))
@@ -140,8 +141,8 @@ def coherence_shortfall(movies: pd.DataFrame, *, k: int, min_ratings: int) -> st
     if with_genre <= k:
         return f"Only {with_genre} movies have a genre at all; {needs}."
     return (
-        f"Only {eligible} movies have at least {min_ratings} ratings and a genre ({with_genre} "
-        f"have a genre with any number of ratings); {needs}."
+        f"Only {eligible} movies have at least {min_ratings} {counted_ratings(movies)} and a "
+        f"genre ({with_genre} have a genre with any number of ratings); {needs}."
     )
 
 

@@ -2,7 +2,8 @@
 
 Scores come from :mod:`movierate.scoring` (numpy, every model family, no TensorFlow). A
 min-ratings threshold keeps obscure movies (whose few, enthusiastic ratings inflate their bias)
-out of the list; the user's own top-rated movies and the least-recommended movies come along as
+out of the list, counting the ratings the model trained on
+(:func:`~movierate.explore.validation.filter_counts`); the user's own top-rated movies and the least-recommended movies come along as
 a sanity check.
 
 >>> recs = recommend_for_user(model, user_idx=0, ratings=ds.ratings, k=10)  # doctest: +SKIP
@@ -26,6 +27,8 @@ from movierate.explore.validation import (
     check_min_ratings,
     check_movies,
     check_vector,
+    counted_ratings,
+    filter_counts,
     movie_columns,
     n_ratings_of,
 )
@@ -119,7 +122,9 @@ def rank_movies(
     order: Any = None,
 ) -> pd.DataFrame:
     """The ``k`` movies with the highest (or, with ``lowest``, the lowest) predicted score,
-    leaving out the rows in ``exclude`` and movies with fewer than ``min_ratings`` ratings.
+    leaving out the rows in ``exclude`` and movies with fewer than ``min_ratings`` ratings
+    (training ratings where the table records them:
+    :func:`~movierate.explore.validation.filter_counts`).
     ``order``: the scores to rank by when they differ from ``scores`` (a clipped model's
     scores before the clip: movies tied at the top of the scale keep the model's order).
 
@@ -130,11 +135,11 @@ def rank_movies(
     order = scores if order is None else check_vector(order, len(movies), "order")
     k = check_k(k)
     min_ratings = check_min_ratings(min_ratings)
-    eligible = n_ratings_of(movies) >= min_ratings
+    eligible = filter_counts(movies) >= min_ratings
     excluded = _excluded_mask(exclude, movies)
     allowed = eligible & ~excluded
     if not allowed.any():
-        raise DataError(_nothing_left(eligible, excluded, min_ratings))
+        raise DataError(_nothing_left(eligible, excluded, min_ratings, counted_ratings(movies)))
     signed = np.where(allowed, -order if lowest else order, -np.inf)
     picked = top_k(signed, min(k + twin_count(movies), int(allowed.sum())))
     picked = one_row_per_film(movies, picked)[:k]  # a film listed under two ids shows once
@@ -161,13 +166,16 @@ def _excluded_mask(exclude: Any, movies: pd.DataFrame) -> np.ndarray:
     return mask
 
 
-def _nothing_left(eligible: np.ndarray, excluded: np.ndarray, min_ratings: int) -> str:
-    """Why no movie is left to rank: the filter, or everything eligible is excluded."""
+def _nothing_left(
+    eligible: np.ndarray, excluded: np.ndarray, min_ratings: int, counted: str
+) -> str:
+    """Why no movie is left to rank: the filter, or everything eligible is excluded;
+    ``counted``: what the filter counts (:func:`~movierate.explore.validation.counted_ratings`)."""
     if not eligible.any():
-        return f"No movie has at least {min_ratings} ratings; lower the min-ratings filter."
+        return f"No movie has at least {min_ratings} {counted}; lower the min-ratings filter."
     below = int((~excluded & ~eligible).sum())
     text = (
-        f"Every eligible movie ({int(eligible.sum()):,} with at least {min_ratings} ratings) "
+        f"Every eligible movie ({int(eligible.sum()):,} with at least {min_ratings} {counted}) "
         "is already rated (excluded); nothing is left to rank."
     )
     if below:
@@ -259,16 +267,17 @@ def recommend_for_user(
     order = model.score_all_movies(int(user_idx), clip=False)
     common = {"exclude": rated_rows, "k": k, "min_ratings": min_ratings, "order": order}
     excluded = _excluded_mask(rated_rows, movies)
-    eligible = n_ratings_of(movies) >= check_min_ratings(min_ratings)
+    eligible = filter_counts(movies) >= check_min_ratings(min_ratings)
+    counted = counted_ratings(movies)
     if not eligible.any():
-        raise DataError(_nothing_left(eligible, excluded, min_ratings))
+        raise DataError(_nothing_left(eligible, excluded, min_ratings, counted))
     if not (eligible & ~excluded).any():  # the user rated everything the filter lets through
         empty = movie_columns(movies, np.zeros(0, dtype=np.int64))
         empty.insert(0, "rank", np.zeros(0, dtype=np.int64))
         empty["predicted"] = np.zeros(0, dtype=scores.dtype)
         message = (
             "This user has rated every eligible movie "
-            f"({int(eligible.sum()):,} with at least {min_ratings} ratings), so there is "
+            f"({int(eligible.sum()):,} with at least {min_ratings} {counted}), so there is "
             "nothing left to recommend."
         )
         below = int((~excluded & ~eligible).sum())

@@ -185,7 +185,10 @@ MOVIE_COLUMN_CONFIG: dict[str, Any] = {
         width=84,
     ),
     "n_ratings": st.column_config.NumberColumn(
-        "ratings", help="Number of ratings in the dataset", width=72
+        "ratings",
+        help="All of the movie's ratings in the dataset, test rows included; a Min. ratings "
+        "filter counts only those the model trained on",
+        width=72,
     ),
     "mean_rating": st.column_config.NumberColumn(
         "mean", format="%.2f", help="Mean rating", width=64

@@ -277,7 +277,8 @@ def render_your_ratings(
             container=min_col,
             bind="query-params",
             help="Obscure movies with a handful of enthusiastic ratings get inflated biases; "
-            "this keeps them out.",
+            "this keeps them out. It counts the ratings the model trained on (test rows do "
+            "not count).",
         )
     pca, users = _users_pca(model)
     recs = explore.recommend_from_ratings(model, rows, k=k, min_ratings=min_ratings, pca=pca)
