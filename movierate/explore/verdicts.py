@@ -31,6 +31,7 @@ import numpy as np
 
 from movierate.data.movies import TRAINING_COUNTS
 from movierate.errors import DataError
+from movierate.explore.validation import counted_ratings, filter_counts
 from movierate.stats import chi2_quantile
 
 #: Whitened: the mean of the covariance diagonal in this range (and every entry within
@@ -186,14 +187,16 @@ def whitening_penalty(embedding: Any) -> float:
 
 @dataclass(frozen=True)
 class RatedRows:
-    """The movies a view shows by default (at least ``min_ratings`` ratings): a verdict over
-    every row can pass while these fail it (two groups whose means and spreads cancel)."""
+    """The movies a view shows by default (at least ``min_ratings`` ratings, counted as the
+    views' filters count them: :func:`~movierate.explore.validation.filter_counts`): a verdict
+    over every row can pass while these fail it (two groups whose means and spreads cancel)."""
 
     embedding: np.ndarray
     min_ratings: int
+    counted: str = "ratings"  # or "training ratings": what the views' filters count
 
     def where(self) -> str:
-        return f"the {len(self.embedding):,} with at least {self.min_ratings} ratings"
+        return f"the {len(self.embedding):,} with at least {self.min_ratings} {self.counted}"
 
 
 @dataclass(frozen=True)
@@ -246,10 +249,12 @@ def rated_rows(model: Any, min_ratings: int) -> RatedRows | None:
     movies = getattr(model, "movies", None)
     if movies is None or "n_ratings" not in movies.columns:
         return None
-    keep = movies["n_ratings"].to_numpy() >= min_ratings
+    keep = filter_counts(movies) >= min_ratings  # as the views filter (accuracy round 18)
     if keep.sum() < 2 or keep.all() or len(keep) != len(model.movie_embedding):
         return None
-    return RatedRows(np.asarray(model.movie_embedding)[keep], int(min_ratings))
+    return RatedRows(
+        np.asarray(model.movie_embedding)[keep], int(min_ratings), counted_ratings(movies)
+    )
 
 
 def regularizer_verdicts(
