@@ -1038,11 +1038,14 @@ def show_selection(
     left, right = st.columns(2) if has_years else (None, st.container())
     if left is not None:
         left.plotly_chart(
-            figures.selection_histogram(summary.years, title="Release years"), key=f"{key}_years"
+            figures.selection_histogram(summary.years, title="Release years"),
+            key=f"{key}_years",
+            config=figures.export_config(model.name, "selection-release-years"),
         )
     right.plotly_chart(
         figures.selection_histogram(summary.popularity, title="Ratings per movie", log_x=True),
         key=f"{key}_popularity",
+        config=figures.export_config(model.name, "selection-ratings-per-movie"),
     )
     if summary.tags is not None and not summary.tags.empty:
         st.markdown(

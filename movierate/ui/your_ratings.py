@@ -23,7 +23,7 @@ import streamlit as st
 from movierate import explore, spreadsheet
 from movierate.errors import DataError, MovierateError
 from movierate.imported_models import is_imported
-from movierate.ui import explore_figures, state, text, widgets
+from movierate.ui import explore_figures, figures, state, text, widgets
 from movierate.ui.state import data_tag
 
 #: The URL query parameters holding the ratings and the data set their movie ids belong to.
@@ -340,6 +340,7 @@ def render_your_ratings(
                 ),
                 width="stretch",
                 key="your_map",
+                config=figures.export_config(model.name, "you-among-the-users"),
             )
 
 
