@@ -66,3 +66,29 @@ def test_the_users_map_exports_under_its_models_name(trained_home):
     assert config["toImageButtonOptions"]["filename"] == "small-mf-users-map-n_ratings"
     spec = json.loads(chart.proto.spec)
     assert spec["layout"]["legend"]["font"]["family"] == figures.FONT_FAMILY
+
+
+# --- F4: the saved ratings say which data set their ids are -----------------------------------
+
+
+def test_saved_ratings_name_their_dataset_in_file_and_column():
+    """Rate saved ``my-ratings.csv`` whatever the model, with ids and no word of their data set
+    (the link says ``rated_on=``)."""
+    import io
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from movierate import spreadsheet
+    from movierate.ui import your_ratings
+
+    model = SimpleNamespace(dataset_name="ml-100k", dataset_fingerprint="f74050b917c1e480")
+    assert your_ratings.ratings_file_name(model) == "my-ratings-ml-100k.csv"
+    table = pd.DataFrame({"movie_id": [1, 50], "title": ["Toy Story", "Star Wars"],
+                          "your rating": [5.0, 4.0]})  # fmt: skip
+    back = pd.read_csv(io.StringIO(spreadsheet.csv_text(your_ratings.ratings_file(model, table))))
+    assert list(back.columns) == ["movie_id", "title", "your rating", "dataset"]
+    assert set(back["dataset"]) == {"ml-100k:f74050b917c1e480"}
+    assert back["movie_id"].tolist() == [1, 50]
+    odd = SimpleNamespace(dataset_name="my data/2024", dataset_fingerprint="")
+    assert your_ratings.ratings_file_name(odd) == "my-ratings-my-data-2024.csv"
