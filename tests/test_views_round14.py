@@ -92,3 +92,33 @@ def test_saved_ratings_name_their_dataset_in_file_and_column():
     assert back["movie_id"].tolist() == [1, 50]
     odd = SimpleNamespace(dataset_name="my data/2024", dataset_fingerprint="")
     assert your_ratings.ratings_file_name(odd) == "my-ratings-my-data-2024.csv"
+
+
+# --- F5: an exported chart carries its own key and room at the right ------------------------
+
+
+def test_one_models_spectrum_names_its_bars_and_dotted_line():
+    """The key was only in the page's caption: a downloaded PNG showed an unexplained line."""
+    import pandas as pd
+
+    from movierate.ui import charts
+
+    spectrum = pd.DataFrame(
+        {"component": [1, 2, 3], "share": [0.5, 0.3, 0.2], "cumulative_share": [0.5, 0.8, 1.0]}
+    )
+    spec = charts.spectrum_chart({"m": spectrum})
+    subtitle = " ".join(spec["title"]["subtitle"])
+    assert "bars:" in subtitle and "dotted: cumulative" in subtitle
+
+
+def test_every_chart_keeps_room_at_its_right_edge():
+    """'Use per dimension' drew its last bar against the PNG's right edge."""
+    import pandas as pd
+
+    from movierate.ui import charts
+
+    importance = pd.DataFrame(
+        {column: [0.6, 0.4] for column in charts.IMPORTANCE_SERIES}, index=[0, 1]
+    )
+    spec = charts.importance_chart(importance)
+    assert spec["padding"]["right"] >= 12
