@@ -122,3 +122,21 @@ def test_every_chart_keeps_room_at_its_right_edge():
     )
     spec = charts.importance_chart(importance)
     assert spec["padding"]["right"] >= 12
+
+
+# --- F6: Compare's heatmaps --------------------------------------------------------------------
+
+
+def test_compare_heatmaps_are_about_300_px_and_wrap_when_narrow(trained_home):
+    """Each heatmap was about 200 px square at 1280 px, beside half a row of nothing."""
+    from apptest_helpers import vega_specs
+
+    from movierate.ui import shell
+
+    at = open_page("pages/compare.py", section="Embedding spaces")
+    heat = [s for s in vega_specs(at) if s.get("mark") == "rect" and "row" in str(s["encoding"])]
+    assert heat, "no heatmap drawn"
+    for spec in heat:
+        cells = len({row["col"] for row in spec["data"]["values"]})
+        assert spec["width"]["step"] * cells >= 280
+    assert f"st-key-{shell.WIDE_FIGURE}" in shell.PAGE_CSS  # two to a row only where they fit
