@@ -140,3 +140,18 @@ def test_compare_heatmaps_are_about_300_px_and_wrap_when_narrow(trained_home):
         cells = len({row["col"] for row in spec["data"]["values"]})
         assert spec["width"]["step"] * cells >= 280
     assert f"st-key-{shell.WIDE_FIGURE}" in shell.PAGE_CSS  # two to a row only where they fit
+
+
+# --- F3: model pickers ---------------------------------------------------------------------------
+
+
+def test_model_pickers_group_models_by_dataset():
+    """The picker listed 15 models of three data sets in creation order, interleaved."""
+    from types import SimpleNamespace as M
+
+    from movierate.ui import widgets
+
+    infos = [M(name="m1", dataset="ml-1m"), M(name="s2", dataset="small"),
+             M(name="k1", dataset="ml-100k"), M(name="s1", dataset="small"),
+             M(name="m0", dataset="ml-1m")]  # fmt: skip
+    assert widgets.by_dataset(infos) == ["m1", "m0", "s2", "s1", "k1"]

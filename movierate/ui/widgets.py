@@ -406,7 +406,7 @@ def pick_models(
     if not infos:
         no_models_notice()
         st.stop()
-    names = [info.name for info in infos]
+    names = by_dataset(infos)
     widget_key = key or ("models" if multi else "model")
     if multi:
         forget_missing(widget_key, names)
@@ -442,6 +442,19 @@ def pick_models(
             )
         ]
     return [state.load_model(name) for name in chosen]
+
+
+def by_dataset(infos: list[Any]) -> list[str]:
+    """The models' names grouped by data set, the newest model's data set first, newest first
+    within each (views round 14: ml-latest-small, ml-100k and ml-1m-sample models were
+    interleaved by creation time). ``infos`` newest first, as ``store.list_models`` gives them.
+
+    >>> from types import SimpleNamespace as M
+    >>> by_dataset([M(name="a", dataset="x"), M(name="b", dataset="y"), M(name="c", dataset="x")])
+    ['a', 'c', 'b']
+    """
+    order = list(dict.fromkeys(info.dataset for info in infos))
+    return [info.name for info in sorted(infos, key=lambda info: order.index(info.dataset))]
 
 
 def pick_one(
