@@ -644,15 +644,17 @@ def matrix_section(models: list, min_ratings: int) -> None:
         for m in models
     }
     st.markdown(f"**{kind.title()} matrices on one shared colour scale**")
-    # square cells in 230 px: a half column of the page at 1024 px with the sidebar is 264
+    # square cells in ~300 px, two to a row at 1280 px (views round 14: 230 px looked small on
+    # a projector); a row too narrow for two wraps to one a row (shell.WIDE_FIGURE)
     specs = charts.heatmap_charts(
-        matrices, fixed_range=1.0 if kind == "correlation" else None, width=340
+        matrices, fixed_range=1.0 if kind == "correlation" else None, width=420, height=520
     )
     for start in range(0, len(specs), 2):  # two to a row
         for col, spec, name in zip(
             st.columns(2, gap="medium"), specs[start : start + 2], names[start:], strict=False
         ):
-            col.vega_lite_chart(spec, width="content", key=f"heatmap_{name}")
+            with col.container(key=f"{shell.WIDE_FIGURE}{name}"):
+                st.vega_lite_chart(spec, width="content", key=f"heatmap_{name}")
     weaker = (
         "weaker correlations (a correlation does not depend on a dimension's scale)"
         if kind == "correlation"

@@ -338,7 +338,9 @@ def render() -> None:
                 key="tsne_chart",
                 on_select="rerun",
                 selection_mode=("points", "box", "lasso"),
-                config={"displaylogo": False},
+                config=figures.export_config(
+                    model.name, f"map-{frame.attrs.get('method') or 'coordinates'}"
+                ),
             )
         with side_col:
             if focus is None:

@@ -142,8 +142,9 @@ def test_compare_heatmaps_each_fill_their_own_column(trained_home):
     heatmaps = [s for s in vega_specs(at) if s.get("mark") == "rect"]
     models = [{v["model"] for v in h["data"]["values"]} for h in heatmaps]
     assert sorted(map(sorted, models)) == [["small-deep"], ["small-mf"]]
-    # square cells that fit half of a 1024 px page's main column (264 px)
-    assert all(h["width"] == h["height"] == {"step": 14} for h in heatmaps)  # 16 x 14 = 224
+    # square cells in ~300 px (views round 14: 224 px was small on a projector); half of a
+    # 1024 px page's main column (264 px) is too narrow, so there they wrap one to a row
+    assert all(h["width"] == h["height"] == {"step": 19} for h in heatmaps)  # 16 x 19 = 304
     (domain,) = {tuple(h["encoding"]["color"]["scale"]["domain"]) for h in heatmaps}
     assert domain[0] == -domain[1]
 

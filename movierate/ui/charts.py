@@ -66,6 +66,9 @@ SVG = {"embedOptions": {"renderer": "svg"}}
 _ZOOM = {"name": "zoom", "select": "interval", "bind": "scales"}
 #: Pixels kept free at both ends of a curve's x axis, so its end points are drawn whole.
 EDGE_PADDING = 8
+#: Room (px) around every chart, more at the right: a downloaded PNG ends at the chart's edge,
+#: and the last bar of "Use per dimension" touched it (views round 14, F5).
+PADDING = {"left": 5, "top": 5, "bottom": 5, "right": 16}
 _LEGEND = {"orient": "bottom", "direction": "horizontal", "columns": 3, "labelLimit": 320}
 
 
@@ -136,13 +139,15 @@ def style() -> Spec:
 
 
 def styled(build: Callable[..., Any]) -> Callable[..., Any]:
-    """A chart builder whose spec (or specs) carry :func:`style` as their config."""
+    """A chart builder whose spec (or specs) carry :func:`style` as their config, and
+    :data:`PADDING` unless they set their own."""
 
     @functools.wraps(build)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         made = build(*args, **kwargs)
         for spec in made if isinstance(made, tuple) else (made,):
             spec["config"] = {**style(), **spec.get("config", {})}
+            spec.setdefault("padding", PADDING)
         return made
 
     return wrapper
@@ -419,6 +424,8 @@ def spectrum_chart(spectra: dict[str, pd.DataFrame], *, height: int = 360) -> Sp
         "autosize": {"type": "fit-x", "contains": "padding"},
     }
     if len(spectra) == 1:
+        # the key in the chart, so a downloaded PNG explains its dotted line (views round 14)
+        base["title"] = _title("Variance by direction", "bars: each direction · dotted: cumulative")
         spectrum = next(iter(spectra.values()))
         rows = _records(spectrum, ["component", "share", "cumulative_share"])
         tooltip = [

@@ -23,7 +23,7 @@ from movierate.explore.probes import ALPHA, PERMUTATIONS
 from movierate.explore.users import USER_COLOURS, UsersMap, users_map
 from movierate.explore.validation import movie_columns
 from movierate.imported_models import is_imported
-from movierate.ui import explore_figures, state, text, widgets
+from movierate.ui import explore_figures, figures, state, text, widgets
 
 #: The sections of the Explore page: URL value -> label.
 SECTIONS: dict[str, str] = {
@@ -349,6 +349,7 @@ def render_custom_axes(model: Any) -> None:
         explore_figures.axes_figure(axes.coordinates, x_title, y_title),
         width="stretch",
         key="axes_chart",
+        config=figures.export_config(model.name, "custom-axes"),
     )
     coords = axes.coordinates
     ends = st.columns(2)
@@ -552,7 +553,12 @@ def render_probes(models: list[Any]) -> None:
         },
         key="probe_summary",
     )
-    st.plotly_chart(explore_figures.probes_figure(tables), width="stretch", key="probe_chart")
+    st.plotly_chart(
+        explore_figures.probes_figure(tables),
+        width="stretch",
+        key="probe_chart",
+        config=figures.export_config("-vs-".join(m.name for m in models), "probes"),
+    )
     wide = pd.concat(
         {
             name: table.set_index("target")[
@@ -623,6 +629,7 @@ def render_users_map(model: Any) -> None:
         explore_figures.users_figure(umap.coordinates, colour, USER_COLOURS[colour]),
         width="stretch",
         key="users_chart",
+        config=figures.export_config(model.name, f"users-map-{colour}"),
     )
     frame = umap.coordinates
     # users with a training rating only: one without has no mean and an untrained vector, and
@@ -718,6 +725,7 @@ def render_two_models(model_a: Any, model_b: Any) -> None:
         ),
         width="stretch",
         key="align_chart",
+        config=figures.export_config(f"{model_a.name}-vs-{model_b.name}", "two-models"),
         on_select=focus_from_chart,
         selection_mode="points",
     )

@@ -131,6 +131,9 @@ CAPTION_OPACITY = 0.72
 #: cut their titles and legends (views round 11); 16 rem keeps 1024 px's chart pairs where
 #: the gap between them is Streamlit's default.
 CONTROL_REM, FIGURE_REM = 12, 16
+#: The key prefix of a container whose figure needs :data:`WIDE_FIGURE_REM`: its column wraps
+#: to a row of its own below that (Compare's heatmaps, views round 14).
+WIDE_FIGURE, WIDE_FIGURE_REM = "wide-figure-", 24
 #: Streamlit's test ids of what needs :data:`FIGURE_REM`.
 FIGURES = ("stVegaLiteChart", "stPlotlyChart", "stDataFrame")
 
@@ -149,6 +152,9 @@ PAGE_CSS = f"""<style>
 }}
 [data-testid="stColumn"]:has({", ".join(f'[data-testid="{f}"]' for f in FIGURES)}) {{
   min-width: min(100%, {FIGURE_REM}rem);
+}}
+[data-testid="stColumn"]:has([class*="st-key-{WIDE_FIGURE}"]) {{
+  min-width: min(100%, {WIDE_FIGURE_REM}rem);
 }}
 @media (max-width: {WRAP_TABS_PX}px) {{
   [data-testid="stTabs"] [role="tablist"] {{ flex-wrap: wrap; row-gap: 0.25rem; }}

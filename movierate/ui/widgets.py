@@ -409,7 +409,7 @@ def pick_models(
     if not infos:
         no_models_notice()
         st.stop()
-    names = [info.name for info in infos]
+    names = by_dataset(infos)
     widget_key = key or ("models" if multi else "model")
     if multi:
         forget_missing(widget_key, names)
@@ -445,6 +445,19 @@ def pick_models(
             )
         ]
     return [state.load_model(name) for name in chosen]
+
+
+def by_dataset(infos: list[Any]) -> list[str]:
+    """The models' names grouped by data set, the newest model's data set first, newest first
+    within each (views round 14: ml-latest-small, ml-100k and ml-1m-sample models were
+    interleaved by creation time). ``infos`` newest first, as ``store.list_models`` gives them.
+
+    >>> from types import SimpleNamespace as M
+    >>> by_dataset([M(name="a", dataset="x"), M(name="b", dataset="y"), M(name="c", dataset="x")])
+    ['a', 'c', 'b']
+    """
+    order = list(dict.fromkeys(info.dataset for info in infos))
+    return [info.name for info in sorted(infos, key=lambda info: order.index(info.dataset))]
 
 
 def pick_one(
@@ -1041,11 +1054,14 @@ def show_selection(
     left, right = st.columns(2) if has_years else (None, st.container())
     if left is not None:
         left.plotly_chart(
-            figures.selection_histogram(summary.years, title="Release years"), key=f"{key}_years"
+            figures.selection_histogram(summary.years, title="Release years"),
+            key=f"{key}_years",
+            config=figures.export_config(model.name, "selection-release-years"),
         )
     right.plotly_chart(
         figures.selection_histogram(summary.popularity, title="Ratings per movie", log_x=True),
         key=f"{key}_popularity",
+        config=figures.export_config(model.name, "selection-ratings-per-movie"),
     )
     if summary.tags is not None and not summary.tags.empty:
         st.markdown(
