@@ -171,3 +171,15 @@ def test_the_pages_say_what_the_filter_and_the_ratings_column_count():
         source = Path(__file__).parents[1].joinpath(page).read_text()
         source = re.sub(r'"\s*\n\s*"', "", source)  # strings split over lines, joined
         assert "test rows do not count" in source, page
+
+
+def test_the_map_estimate_and_the_filters_start_count_what_the_filter_counts():
+    """The map's "N movies, about S s" and the min-ratings slider's starting value read the
+    same counts as the filter (the estimate said 2,269 movies for a map of 1,958)."""
+    from movierate.ui import widgets
+
+    movies = counted_movies(120)
+    model = SimpleNamespace(name="m", movies=movies)
+    assert widgets.map_cost_text(model, "pca", {"min_ratings": 10}).startswith("119 movies")
+    movies.loc[:, "n_train_ratings"] = np.arange(120)
+    assert widgets.starting_min_ratings([model], 10**6) == 120 - widgets.MIN_KEPT

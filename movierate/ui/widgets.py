@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from movierate.errors import MovierateError
-from movierate.explore.validation import median_text
+from movierate.explore.validation import filter_counts, median_text
 from movierate.ui import figures, shell, state
 from movierate.ui.text import (
     EPOCHS_COLUMN,
@@ -332,7 +332,7 @@ def starting_min_ratings(models: Any, value: int) -> int:
     for model in models:
         if model.name in lacking:
             continue
-        counts = pd.to_numeric(model.movies["n_ratings"], errors="coerce").fillna(0).to_numpy()
+        counts = filter_counts(model.movies)  # what the filter counts (accuracy round 18)
         if len(counts):
             value = min(value, int(np.sort(counts)[-min(MIN_KEPT, len(counts))]))
     return int(value)
@@ -980,7 +980,7 @@ def map_cost_text(model: Any, method: str, params: dict[str, Any]) -> str:
     if rows is not None:
         n = len(rows)
     else:
-        n = int((model.movies["n_ratings"] >= int(params.get("min_ratings", 0))).sum())
+        n = int((filter_counts(model.movies) >= int(params.get("min_ratings", 0))).sum())
     defaults = {"max_iter": 500}
     seconds = expected_seconds(method, n, {**defaults, **params})
     return f"{n:,} movies, about {seconds:.0f} s"
