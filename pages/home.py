@@ -141,6 +141,15 @@ def download(name: str) -> None:
 ENCODINGS = ("utf-8", "latin-1", "cp1252", "utf-16-le", "utf-16-be")
 
 
+#: What a rating of 0 can be (from_csv's ``zero_ratings``), as the upload's options say it.
+ZERO_RATINGS = {
+    "auto": "auto: dropped from a Goodreads export, else kept (a notice says when they may "
+    "mean 'not rated')",
+    "keep": "keep: a rating like any other",
+    "drop": "drop: 0 means 'not rated'",
+}
+
+
 #: Session key: (what was asked: file, name, items, options; the dataset's name) of the upload
 #: imported last.
 IMPORTED = "imported_upload"
@@ -187,8 +196,9 @@ def import_upload(upload, csv_name: str, items=None, **options: Any) -> None:
     state.refresh_datasets()
     widgets.show_notices(ds, after_rerun=True)
     st.session_state["home_message"] = (
-        f"Imported **{ds.name}**: {len(ds):,} ratings by {ds.n_users:,} users on "
-        f"{ds.n_movies:,} movies. It is now listed below and on the Train page."
+        f"Imported **{ds.name}**: {len(ds):,} ratings by {ds.n_users:,} "
+        f"user{'' if ds.n_users == 1 else 's'} on {ds.n_movies:,} "
+        f"movie{'' if ds.n_movies == 1 else 's'}. It is now listed below and on the Train page."
     )
     st.rerun()
 
@@ -253,9 +263,17 @@ def csv_options(upload, items=None) -> dict[str, Any]:
                 disabled=not declare,
             ),
         )
+        zero = st.selectbox(
+            "Ratings of 0 (zero_ratings=)",
+            list(ZERO_RATINGS),
+            format_func=ZERO_RATINGS.get,
+            key="csv_zero_ratings",
+            help="Goodreads and Amazon exports write 0 for 'not rated'.",
+        )
     return {
         "encoding": encoding,
         "rating_scale": scale if declare else None,
+        **({"zero_ratings": zero} if zero != "auto" else {}),
         **({"columns": columns} if columns else {}),
         **({"item_columns": item_columns} if item_columns else {}),
     }
@@ -455,10 +473,11 @@ def render() -> None:
             st.write("Every GroupLens dataset is already here.")
     with upload_col:
         st.markdown("**Upload a file (works offline)**")
-        upload = st.file_uploader(
+        upload = st.file_uploader(  # any file: movierate says what to do with one it cannot
+            # read (bad-input round 23: .xlsx, .json, .gz got Streamlit's MIME-type refusal)
             "A GroupLens zip (e.g. ml-100k.zip) or a ratings CSV with columns user, item, "
-            'rating and optionally timestamp (also .tsv or .txt: Excel\'s "Unicode text")',
-            type=["zip", "csv", "tsv", "txt"],  # README review (s26): .txt was refused
+            'rating and optionally timestamp (also .tsv or .txt: Excel\'s "Unicode text"; '
+            "save a spreadsheet as CSV first)",
         )
         if upload is not None:
             csv_name, items, options = Path(upload.name).stem, None, {}
@@ -467,7 +486,6 @@ def render() -> None:
                 items = st.file_uploader(
                     "Optional items file: item id, title and |-separated genres (gives titles "
                     "to the movies)",
-                    type=["csv", "tsv", "txt"],
                     key="items_upload",
                 )
                 options = csv_options(upload, items)

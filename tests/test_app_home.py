@@ -178,7 +178,7 @@ def test_excel_unicode_text_uploads_as_a_txt_file(tmp_path):
     text = "user\titem\trating\r\n1\t10\t4\r\n1\t11\t3\r\n2\t10\t5\r\n2\t12\t2\r\n"
     at = run_home()
     uploader = at.file_uploader[0]
-    assert {".txt", ".tsv", ".csv", ".zip"} <= set(uploader.proto.type)
+    assert not uploader.proto.type  # any file (round 23): movierate says what it cannot read
     uploader.upload("excel.txt", text.encode("utf-16"), "text/plain").run()
     at.text_input(key="csv_name").set_value("excel").run()
     next(b for b in at.button if b.label == "Import").click().run()
@@ -186,6 +186,24 @@ def test_excel_unicode_text_uploads_as_a_txt_file(tmp_path):
     from movierate.data import load_dataset
 
     assert len(load_dataset("excel")) == 4
+
+
+def test_workbooks_and_json_reach_movierates_own_advice_and_one_user_is_singular(tmp_path):
+    """Bad-input round 23, F7: the uploader refused .xlsx, .json and .gz with Streamlit's
+    'application/... files are not allowed'; F3: 'by 1 users'."""
+    at = run_home()
+    assert not at.file_uploader[0].proto.type
+    at.file_uploader[0].upload("ratings.xlsx", b"PK\x03\x04" + b"\x00" * 64, "application/x").run()
+    next(b for b in at.button if b.label == "Import").click().run()
+    assert not at.exception
+    assert any("spreadsheet workbook" in e.value and "CSV" in e.value for e in at.error)
+    at = run_home()
+    at.file_uploader[0].upload("mine.csv", b"user,item,rating\n1,1,0\n1,2,4\n1,3,5\n", "text/csv")
+    at.run()
+    at.selectbox(key="csv_zero_ratings").set_value("drop").run()
+    next(b for b in at.button if b.label == "Import").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("2 ratings by 1 user on 2 movies" in s.value for s in at.success)
 
 
 def test_an_upload_replaces_a_taken_name_only_when_asked_and_a_second_click_is_said(tmp_path):

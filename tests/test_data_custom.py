@@ -303,7 +303,7 @@ def test_a_utf16_movielens_file_is_named_as_utf16(tmp_path):
     [
         ("1,10,true\n2,20,false\n", r"'rating' has 2 non-numeric.*'true', 'false'"),
         ("1,10,0x4\n2,20,3\n", r"'rating' has 1 non-numeric.*'0x4'"),
-        ("   ,10,4\n2,20,3\n", r"1 row\(s\) have no user id \(line 2\)"),
+        ("   ,10,4\n2,20,3\n", r"1 row\(s\) have no user id in column 'user' \(line 2\)"),
         ("1,10,4,-9223372036854775808\n2,20,3,5\n", r"'timestamp'.*'-9223372036854775808'"),
         ("1,10,4,true\n2,20,3,false\n", r"'timestamp'.*'true', 'false'"),
         ("9223372036854775807,10,4\n2,20,3\n", r"'user' has 1 id\(s\).*too large"),

@@ -160,7 +160,9 @@ def test_undecodable_movies_file(tmp_path):
 
 def test_missing_ids_and_ragged_rows(tmp_path):
     folder = grouplens_folder(tmp_path, HEADER + "1,1,4.0,10\n,2,3.0,11\n")
-    with pytest.raises(DataError, match=r"1 row\(s\) have no user id \(line 3\)"):
+    with pytest.raises(
+        DataError, match=r"1 row\(s\) have no user id in column 'userId' \(line 3\)"
+    ):
         load_dataset(folder)
     ragged = write(tmp_path, "user,item,rating\n1,1,4\n1,2\n", "ragged.csv")
     with pytest.raises(DataError, match=r"could not be parsed.*same number of fields"):

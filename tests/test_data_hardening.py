@@ -217,9 +217,9 @@ def test_huge_timestamps_are_a_data_error_naming_the_line(tmp_path, value):
 def test_huge_ids_are_a_data_error_naming_the_line(tmp_path, column, value):
     row = f"{value},1,4.0,11" if column == "user" else f"1,{value},4.0,11"
     text = HEADER + f"1,1,4.0,10\n{row}\n"
-    with pytest.raises(DataError, match=rf"'{column}'.*too large.*line 3"):
+    with pytest.raises(DataError, match=rf"'{column}Id'.*too large.*line 3"):
         from_csv(text.encode())
-    with pytest.raises(DataError, match=rf"'{column}'.*too large.*line 3"):
+    with pytest.raises(DataError, match=rf"'{column}Id'.*too large.*line 3"):
         load_dataset(folder_with(tmp_path, text))
 
 

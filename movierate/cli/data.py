@@ -23,7 +23,8 @@ def _describe(ds: Any) -> None:
         else (scale.min, scale.max)
     )
     print(
-        f"{ds.name}: {len(ds):,} ratings, {ds.n_users:,} users, {ds.n_movies:,} movies, "
+        f"{ds.name}: {len(ds):,} ratings, {_count(ds.n_users, 'user')}, "
+        f"{_count(ds.n_movies, 'movie')}, "
         f"ratings {scale.min:g} to {scale.max:g} "
         + (f"(step {scale.step:g}" if scale.step else "(any value")  # not "step 0" (round 16)
         # accuracy round 16: a scale wider than the data said so nowhere
@@ -36,6 +37,11 @@ def _describe(ds: Any) -> None:
         + (f", from {ds.source}" if ds.source else "")
     )
     print_notes(ds)
+
+
+def _count(n: int, noun: str) -> str:
+    """``"1 user"``, ``"25 users"``."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def _close(a: tuple[float, float], b: tuple[float, float]) -> bool:
@@ -72,6 +78,7 @@ def _import_ratings_file(args: argparse.Namespace) -> int:
             items_encoding=args.items_encoding,
             rating_scale=_rating_scale(args.rating_scale),
             columns=_columns(args.columns),
+            zero_ratings=args.zero_ratings or "auto",
             replace=args.overwrite,
         )
     except DataError as exc:  # from_csv's own words name its Python argument
@@ -150,6 +157,12 @@ def _configure_datasets(parser: argparse.ArgumentParser) -> None:
         "rating=stars,item=book [found by their names]",
     )
     parser.add_argument(
+        "--zero-ratings",
+        choices=("auto", "keep", "drop"),
+        help="with --name: whether a rating of 0 means 'not rated' and is dropped (Goodreads, "
+        "Amazon exports) [auto: dropped from a Goodreads export, else kept with a notice]",
+    )
+    parser.add_argument(
         "--overwrite",
         action="store_true",
         help="with --name: replace an imported dataset of that name (a damaged copy, or a new "
@@ -162,11 +175,11 @@ def _run_datasets(args: argparse.Namespace) -> int:
 
     if args.name is not None or args.items is not None:
         return _import_ratings_file(args)
-    given = (args.rating_scale, args.columns, args.items_encoding)
+    given = (args.rating_scale, args.columns, args.items_encoding, args.zero_ratings)
     if any(v is not None for v in given) or args.encoding != "utf-8" or args.overwrite:
         raise ArgumentError(
-            "--encoding, --items-encoding, --rating-scale, --columns and --overwrite go with "
-            "--name FILE."
+            "--encoding, --items-encoding, --rating-scale, --columns, --zero-ratings and "
+            "--overwrite go with --name FILE."
         )
     if args.names:
         for name in args.names:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 from warnings import catch_warnings, simplefilter
@@ -44,6 +45,34 @@ class RawData:
     official: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = field(default_factory=dict)
     scale: RatingScale | None = None
     warnings: list[str] = field(default_factory=list)
+    #: The file's own name of a ratings column (user, movie, rating, timestamp), for messages.
+    columns: dict[str, str] = field(default_factory=dict)
+    #: The file row (0: first_line) of each ratings row once a reader dropped rows, else None.
+    rows: np.ndarray | None = None
+    #: Whether a rating of 0 means "not rated" (dropped): True, False, or None to find out.
+    zero_unrated: bool | None = None
+    #: Why 0 means "not rated" here (the export it comes from), for the notice.
+    zero_why: str = ""
+
+    def column(self, role: str) -> str:
+        """The file's name of the ``role`` column, quoted, as messages name it."""
+        return repr(self.columns.get(role, role))
+
+    def line(self, position: int) -> int:
+        """The file line of ratings row ``position``."""
+        return int(position if self.rows is None else self.rows[position]) + self.first_line
+
+    def lines(self, positions: np.ndarray) -> str:
+        """:func:`line_numbers` of ratings rows ``positions``."""
+        positions = np.asarray(positions)
+        return line_numbers(
+            positions if self.rows is None else self.rows[positions], self.first_line
+        )
+
+    def keep_rows(self, keep: np.ndarray) -> None:
+        """Record that only the ratings rows where ``keep`` is true remain."""
+        kept = np.flatnonzero(keep)
+        self.rows = kept if self.rows is None else self.rows[kept]
 
 
 #: How a user declares a rating scale, on every surface: the CLI and the Train page read data
@@ -78,6 +107,19 @@ def build_dataset(
     ratings = _ratings(frame["rating"], raw)
     timestamps = _timestamps(frame, raw)
     warnings = list(raw.warnings)  # after the readers above added their notices
+    zero = _zero_ratings(ratings, raw, warnings)
+    if zero is not None:  # "not rated" rows (Goodreads' 0): dropped before the scale is read
+        users, movies, ratings, timestamps = (
+            users[zero],
+            movies[zero],
+            ratings[zero],
+            timestamps[zero],
+        )
+        raw.keep_rows(zero)
+        if not len(ratings):
+            raise DataError(
+                f"{where} holds no ratings once its ratings of 0 ('not rated') are dropped."
+            )
     scale = raw.scale
     if scale is None:
         scale = infer_scale(ratings)
@@ -87,7 +129,7 @@ def build_dataset(
         values = ", ".join(f"{ratings[p]:g}" for p in bad[:SHOW_ROWS])
         raise DataError(
             f"{where}: {len(bad):,} rating(s) outside the scale {scale.describe()} "
-            f"(column 'rating', {line_numbers(bad, raw.first_line)}: {values}). Fix those rows, "
+            f"(column {raw.column('rating')}, {raw.lines(bad)}: {values}). Fix those rows, "
             f"or declare the scale your data uses {HOW_TO_DECLARE.format('(min, max, step)')}."
         )
     user_idx, user_ids = encode_ids(users)
@@ -97,6 +139,8 @@ def build_dataset(
         user_idx, movie_idx = user_idx[keep], movie_idx[keep]
         ratings, timestamps = ratings[keep], timestamps[keep]
     warnings += twin_notices(user_idx, movie_idx, ratings, user_ids, where, movie_ids)
+    if len(user_ids) == 1:  # bad-input round 23: one person's export trained a "model"
+        warnings.append(ONE_USER.format(where=where, user=user_ids[0]))
     table = pd.DataFrame(
         {
             "user_idx": user_idx,
@@ -138,6 +182,52 @@ def build_dataset(
         for split_name, (train, valid) in raw.official.items()
     }
     return ds
+
+
+#: What a dataset of one user's ratings is told: a model learns from many people's ratings.
+ONE_USER = (
+    "{where}: every rating is by one user (user {user}). A model learns how tastes differ from "
+    "many people's ratings, so one person's cannot train a useful one. To get recommendations "
+    "for your own taste, train a model on a shared dataset (ml-latest-small, for example) and "
+    "rate movies on the Rate movies page; to train on your file, merge it with other people's "
+    "ratings, with a user column saying whose each row is."
+)
+#: How a user has ratings of 0 dropped as "not rated" on each surface.
+HOW_TO_DROP_ZERO = (
+    "Home: 'Options: columns, text encoding, rating scale', ratings of 0: drop; CLI: datasets "
+    "FILE --name NAME --zero-ratings drop; Python: from_csv(..., zero_ratings='drop')"
+)
+
+
+def _zero_ratings(ratings: np.ndarray, raw: RawData, warnings: list[str]) -> np.ndarray | None:
+    """Which rows to keep when ratings of 0 mean "not rated" (``raw.zero_unrated``, or an
+    export known to write 0 so: Goodreads), with a notice; else None. When it is not known and
+    the 0s sit below whole-number ratings from 1 up, a notice says they may mean "not rated"
+    (bad-input round 23: Goodreads' 0s became real ratings and widened the scale to 0-5)."""
+    zeros = ratings == 0
+    if raw.zero_unrated is False or not zeros.any():
+        return None
+    positions = np.flatnonzero(zeros)
+    if raw.zero_unrated:
+        why = f" ({raw.zero_why})" if raw.zero_why else ""
+        warnings.append(
+            f"{raw.ratings_file}: dropped {len(positions):,} rating(s) of 0{why}, which mean "
+            f"'not rated' ({raw.lines(positions)}). To keep them as ratings, import with "
+            "zero_ratings='keep' (CLI: --zero-ratings keep; Home: ratings of 0: keep)."
+        )
+        return ~zeros
+    others = ratings[~zeros]
+    if raw.scale is not None or not len(others) or others.min() < 1 or others.max() < 3:
+        return None  # 0 and 1 alone: a dislike / like scale
+    if not _on_steps(others, 0.0, 1.0):
+        return None
+    warnings.append(
+        f"{raw.ratings_file}: {len(positions):,} rating(s) are 0 ({raw.lines(positions)}), "
+        f"below the others' {others.min():g}-{others.max():g}. In Goodreads and Amazon exports "
+        f"0 means 'not rated': if it does here, import the file again with them dropped "
+        f"({HOW_TO_DROP_ZERO})."
+    )
+    return None
 
 
 def _with_scale_notices(warnings: list[str], notices: list[str]) -> list[str]:
@@ -266,7 +356,7 @@ def scale_notices(ratings: np.ndarray, scale: RatingScale, raw: RawData) -> list
         values = ", ".join(f"{ratings[p]:g}" for p in outside[:SHOW_ROWS])
         notices.append(
             f"{raw.ratings_file}: the scale {scale.describe()} {OUTLIER_NOTE} "
-            f"{len(outside):,} outlying rating(s) ({line_numbers(outside, raw.first_line)}: "
+            f"{len(outside):,} outlying rating(s) ({raw.lines(outside)}: "
             f"{values}); all {n - len(outside):,} other ratings fit {bulk.describe()}. If that "
             f"is your scale, fix those rows or declare it "
             f"{HOW_TO_DECLARE.format(f'({bulk.min:g}, {bulk.max:g}, {bulk.step:g})')} so they "
@@ -335,10 +425,12 @@ def _ids(column: pd.Series, what: str, raw: RawData) -> np.ndarray:
     missing = np.flatnonzero(column.isna().to_numpy() | (text == "").to_numpy())
     if len(missing):
         raise DataError(
-            f"{raw.ratings_file}: {len(missing):,} row(s) have no {what} id "
-            f"({line_numbers(missing, raw.first_line)}). Every rating needs a {what} id; "
+            f"{raw.ratings_file}: {len(missing):,} row(s) have no {what} id in column "
+            f"{raw.column(what)} ({raw.lines(missing)}). Every rating needs a {what} id; "
             "remove or fill those rows."
         )
+    if values.dtype.kind == "O":  # the file's own text: how each id is written
+        check_scientific_ids(text, raw.ratings_file, raw.column(what), what, raw.lines)
     if values.dtype.kind == "f":
         _check_id_range(values, column, what, raw)
         if (values == np.round(values)).all():
@@ -349,7 +441,7 @@ def _ids(column: pd.Series, what: str, raw: RawData) -> np.ndarray:
         example = int(np.flatnonzero(text.str.contains(separator, regex=False).to_numpy())[0])
         raw.warnings.append(
             f"{raw.ratings_file}: the {what} ids are written with {separator!r} between groups of "
-            f"three digits (as spreadsheets show numbers; line {raw.first_line + example}: "
+            f"three digits (as spreadsheets show numbers; line {raw.line(example)}: "
             f"{text.iloc[example]!r}), so they are read as whole numbers ({numbers[example]})."
         )
         return numbers
@@ -359,10 +451,13 @@ def _ids(column: pd.Series, what: str, raw: RawData) -> np.ndarray:
         # numbers pandas cannot hold (a 200,000-digit id): too large, not a label
         _check_id_range(np.where(unreadable, np.inf, 0.0), column, what, raw)
     if numeric.notna().all():
-        if numeric.dtype.kind == "f":
-            _check_id_range(numeric.to_numpy(), column, what, raw)
-        elif numeric.dtype.kind == "u":
-            _check_id_range(numeric.to_numpy(dtype=np.float64), column, what, raw)
+        too_long = beyond_exact_ids(text)
+        if too_long.any():  # 2**53 + 1 reads as 2**53 once parsed: judged on its digits
+            with np.errstate(invalid="ignore"):
+                too_long |= np.abs(numeric.to_numpy(dtype=np.float64)) > MAX_NUMERIC_ID
+            _id_range_error(too_long, text, what, raw)  # quoting the file's text, not 1e16.0
+        if numeric.dtype.kind in "fu":
+            _check_id_range(numeric.to_numpy(dtype=np.float64), text, what, raw)
         if (numeric == numeric.round()).all():
             _notice_spellings(text, numeric, what, raw)
             return numeric.to_numpy(dtype=np.int64)
@@ -481,6 +576,57 @@ MAX_NUMERIC_ID = 2**53
 """Numeric ids beyond this (or inf / NaN) are refused: they cannot be stored exactly."""
 
 
+#: The smallest whole number Excel's General format writes in scientific notation (12 digits).
+EXCEL_SCIENTIFIC = 1e11
+#: A number in scientific notation (``1.23457E+14``; ``1,23457E+14`` in a German Excel).
+_SCIENTIFIC = r"[+-]?[0-9]+(?:[.,][0-9]*)?[eE][+-]?[0-9]+"
+
+
+def check_scientific_ids(
+    text: pd.Series, where: str, column: str, what: str, lines: Callable[[np.ndarray], str]
+) -> None:
+    """DataError when some id of ``text`` is written in scientific notation, as Excel shows a
+    long number in a 'General' cell and saves it so (bad-input round 23: ten customers all
+    '1.23457E+14' became one user without a word): the digits it dropped cannot be read back,
+    so distinct ids may have become one. ``column`` is the file's name, ``lines`` names rows."""
+    written = text.str.fullmatch(_SCIENTIFIC).to_numpy(dtype=bool)
+    with np.errstate(invalid="ignore"):
+        size = np.abs(_decimal(text.str.replace(",", ".", regex=False)).to_numpy(dtype=np.float64))
+    # from 12 digits on, as Excel's General format writes them (1e3 beside 1000 is merged with
+    # a notice; beyond MAX_NUMERIC_ID the range check names them)
+    mantissa = text.str.extract(r"^\s*[+-]?([0-9.,]+)[eE]", expand=False).str.replace(
+        r"[.,]", "", regex=True
+    )
+    kept = mantissa.str.lstrip("0").str.len().to_numpy(dtype=np.float64, na_value=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lost = kept < np.floor(np.log10(size)) + 1  # fewer digits than the whole number has
+    scientific = np.flatnonzero(
+        written & lost & (size >= EXCEL_SCIENTIFIC) & (size <= MAX_NUMERIC_ID)
+    )
+    if not len(scientific):
+        return
+    shown = ", ".join(_short(text.iloc[p]) for p in scientific[:SHOW_ROWS])
+    distinct = text.iloc[scientific].nunique()
+    raise DataError(
+        f"{where}: column {column} has {len(scientific):,} {what} id(s) written in scientific "
+        f"notation ({lines(scientific)}: {shown}; {distinct:,} distinct value(s) among them), "
+        "as Excel shows long numbers. Such a value keeps only the first few digits, so "
+        f"different {what}s may read as one id. In the spreadsheet, format the id column as "
+        "Text (or Number with 0 decimal places) before saving it as CSV, or export the file "
+        "from its source again without opening it in Excel."
+    )
+
+
+def beyond_exact_ids(text: pd.Series) -> np.ndarray:
+    """Which values of ``text`` are whole numbers written beyond :data:`MAX_NUMERIC_ID`, judged
+    on their digits (a float reads 2**53 + 1 as 2**53: bad-input round 23)."""
+    digits = text.str.extract(r"^\s*[+-]?0*([0-9]+)\s*$", expand=False)
+    size = digits.str.len()
+    limit = str(MAX_NUMERIC_ID)
+    beyond = (size > len(limit)) | ((size == len(limit)) & (digits > limit))
+    return np.array(beyond.to_numpy(dtype=bool, na_value=False))
+
+
 def _check_id_range(values: np.ndarray, column: pd.Series, what: str, raw: RawData) -> None:
     with np.errstate(invalid="ignore"):
         _id_range_error(~np.isfinite(values) | (np.abs(values) > MAX_NUMERIC_ID), column, what, raw)
@@ -492,9 +638,9 @@ def _id_range_error(bad_mask: np.ndarray, column: pd.Series, what: str, raw: Raw
     if len(bad):
         shown = ", ".join(_short(column.iloc[p]) for p in bad[:SHOW_ROWS])
         raise DataError(
-            f"{raw.ratings_file}: column '{what}' has {len(bad):,} id(s) that are infinite, NaN "
+            f"{raw.ratings_file}: column {raw.column(what)} has {len(bad):,} id(s) that are infinite, NaN "
             f"or too large for a numeric id (beyond {MAX_NUMERIC_ID:,}) "
-            f"({line_numbers(bad, raw.first_line)}: {shown}). Fix those rows; ids that are "
+            f"({raw.lines(bad)}: {shown}). Fix those rows; ids that are "
             "labels rather than numbers should contain a letter (e.g. 'u123')."
         )
 
@@ -540,8 +686,8 @@ def _ratings(column: pd.Series, raw: RawData) -> np.ndarray:
                 else ""
             )
             raise DataError(
-                f"{raw.ratings_file}: column 'rating' has {len(bad):,} non-numeric value(s) "
-                f"({line_numbers(bad, raw.first_line)}: {shown}). Ratings must be numbers such "
+                f"{raw.ratings_file}: column {raw.column('rating')} has {len(bad):,} non-numeric value(s) "
+                f"({raw.lines(bad)}: {shown}). Ratings must be numbers such "
                 f"as 4 or 3.5; fix those rows or map the right column to 'rating'.{header}"
             )
         values = numeric
@@ -550,9 +696,9 @@ def _ratings(column: pd.Series, raw: RawData) -> np.ndarray:
         missing = np.flatnonzero(~np.isfinite(values) | (np.abs(values) > MAX_RATING))
     if len(missing):
         raise DataError(
-            f"{raw.ratings_file}: column 'rating' is empty, NaN, infinite or absurdly large "
+            f"{raw.ratings_file}: column {raw.column('rating')} is empty, NaN, infinite or absurdly large "
             f"(beyond ±{MAX_RATING:g}) in {len(missing):,} row(s) "
-            f"({line_numbers(missing, raw.first_line)}). Every row needs a numeric rating; "
+            f"({raw.lines(missing)}). Every row needs a numeric rating; "
             "remove or fill those rows."
         )
     return values
@@ -572,7 +718,7 @@ def _decimal_comma(column: pd.Series, raw: RawData) -> pd.Series:
         return column
     raw.warnings.append(
         f"{raw.ratings_file}: {int(comma.sum()):,} rating(s) use a decimal comma "
-        f"({line_numbers(np.flatnonzero(comma), raw.first_line)}: "
+        f"({raw.lines(np.flatnonzero(comma))}: "
         f"{', '.join(repr(v) for v in text[comma].iloc[:SHOW_ROWS])}); read as decimal numbers "
         f"({text[comma].iloc[0].replace(',', '.')}, ...)."
     )
@@ -658,8 +804,8 @@ def _unit(values: np.ndarray, raw: RawData) -> int:
             # "unknown" made 1990s milliseconds read as seconds, the year 24152, silently)
             shown = ", ".join(f"{every[p]:.0f}" for p in odd[:SHOW_ROWS])
             raise DataError(
-                f"{raw.ratings_file}: column 'timestamp' reads as {unit} since 1970 except "
-                f"{len(odd):,} value(s) ({line_numbers(odd, raw.first_line)}: {shown}), which "
+                f"{raw.ratings_file}: column {raw.column('timestamp')} reads as {unit} since 1970 except "
+                f"{len(odd):,} value(s) ({raw.lines(odd)}: {shown}), which "
                 f"would be before 1973 in {unit}. Fix or remove those rows (a 0 for 'unknown' "
                 "is no time), or give every timestamp in one unit."
             )
@@ -668,8 +814,8 @@ def _unit(values: np.ndarray, raw: RawData) -> int:
     if len(beyond) < len(every) / 2:  # a few typos among seconds: years past 5000 are no dates
         shown = ", ".join(f"{every[p]:.0f}" for p in beyond[:SHOW_ROWS])
         raise DataError(
-            f"{raw.ratings_file}: column 'timestamp' reads as seconds since 1970 except "
-            f"{len(beyond):,} value(s) ({line_numbers(beyond, raw.first_line)}: {shown}), which "
+            f"{raw.ratings_file}: column {raw.column('timestamp')} reads as seconds since 1970 except "
+            f"{len(beyond):,} value(s) ({raw.lines(beyond)}: {shown}), which "
             "would be after the year 5000. Fix or remove those rows."
         )
     return 1  # mixed or out of range: the range check names the values
@@ -795,9 +941,9 @@ def _dates(column: pd.Series, raw: RawData) -> pd.Series | None:
     if order is not None:  # a guess, said (bad-input round 15: day-first dates were not)
         shown = np.flatnonzero(_shows_order(text, order).to_numpy())[0]
         raw.warnings.append(
-            f"{raw.ratings_file}: column 'timestamp' holds dates read "
+            f"{raw.ratings_file}: column {raw.column('timestamp')} holds dates read "
             f"{'day' if order else 'month'}-first, the order its dates show (line "
-            f"{raw.first_line + shown}: {text.iloc[shown]!r} is "
+            f"{raw.line(shown)}: {text.iloc[shown]!r} is "
             f"{chosen.iloc[shown]:%Y-%m-%d %H:%M} UTC)."
         )
     return chosen
@@ -856,8 +1002,8 @@ def _timestamp_error(
     """The error naming the timestamp ``problem`` of ``rows``: their lines and first values."""
     shown = ", ".join(_short(column.iloc[p]) for p in rows[:SHOW_ROWS])
     return DataError(
-        f"{raw.ratings_file}: column 'timestamp' {problem} "
-        f"({line_numbers(rows, raw.first_line)}: {shown}){fix}"
+        f"{raw.ratings_file}: column {raw.column('timestamp')} {problem} "
+        f"({raw.lines(rows)}: {shown}){fix}"
     )
 
 
@@ -883,12 +1029,12 @@ def _deduplicate(
     if policy == "error":
         raise DataError(
             f"{raw.ratings_file}: {len(dropped):,} duplicate (user, movie) rating(s) "
-            f"({line_numbers(dropped, raw.first_line)} repeat an earlier pair). Remove them, or "
+            f"({raw.lines(dropped)} repeat an earlier pair). Remove them, or "
             "load with duplicates='keep_latest' to keep each pair's latest rating."
         )
     warnings.append(
         f"{raw.ratings_file}: dropped {len(dropped):,} duplicate (user, movie) rating(s), keeping "
-        f"each pair's latest by timestamp (else the last row); dropped {line_numbers(dropped, raw.first_line)}."
+        f"each pair's latest by timestamp (else the last row); dropped {raw.lines(dropped)}."
     )
     return np.sort(order[is_last])
 

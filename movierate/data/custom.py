@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -32,7 +32,9 @@ from movierate.data.build import (
     SHOW_ROWS,
     Duplicates,
     RawData,
+    beyond_exact_ids,
     build_dataset,
+    check_scientific_ids,
     check_whole_ids,
     digit_grouped,
     line_numbers,
@@ -59,8 +61,20 @@ from movierate.filenames import is_os_junk, twin_difference
 ROLES = ("user", "item", "rating", "timestamp")
 ALIASES = {
     "user": {"user", "userid", "uid", "users", "customer", "customerid", "reader", "readerid"},
-    "item": {"item", "itemid", "iid", "movie", "movieid", "mid", "product", "productid", "book"},
-    "rating": {"rating", "ratings", "score", "stars", "rate", "value"},
+    "item": {
+        "item",
+        "itemid",
+        "iid",
+        "movie",
+        "movieid",
+        "mid",
+        "product",
+        "productid",
+        "book",
+        "bookid",
+    },  # fmt: skip
+    # 'My Rating' (Goodreads), 'Your Rating' (IMDb): exports merged with a user column
+    "rating": {"rating", "ratings", "score", "stars", "rate", "value", "myrating", "yourrating"},
     "timestamp": {"timestamp", "time", "ts", "date", "datetime", "unixtime", "ratedat"},
 }
 #: The names MovieLens gives the roles: such a column wins over another that fits the role.
@@ -79,6 +93,9 @@ ITEM_ALIASES = {
 DELIMITERS = ",\t;|"
 
 PathOrBuffer = str | os.PathLike | bytes | IO[bytes] | IO[str]
+#: What a rating of 0 is (:func:`from_csv`'s ``zero_ratings``).
+ZeroRatings = Literal["auto", "keep", "drop"]
+ZERO_RATINGS: tuple[str, ...] = get_args(ZeroRatings)
 
 
 def from_csv(
@@ -92,6 +109,7 @@ def from_csv(
     items_encoding: str | None = None,
     rating_scale: RatingScale | tuple[float, float, float] | None = None,
     duplicates: Duplicates = "keep_latest",
+    zero_ratings: ZeroRatings = "auto",
     name: str | None = None,
     save_as: str | None = None,
     replace: bool = False,
@@ -103,7 +121,9 @@ def from_csv(
     header is read as user, item, rating[, timestamp]. ``items`` is an optional file with item
     id, title and (``|``-separated) genres, read as ``items_encoding`` (default: ``encoding``).
     ``rating_scale`` (min, max, step) is checked when
-    given, else inferred. ``save_as`` stores the validated data so ``load_dataset(save_as)``
+    given, else inferred. ``zero_ratings``: ``"drop"`` drops ratings of 0 as "not rated"
+    (as Goodreads and Amazon exports write them), ``"keep"`` keeps them, ``"auto"`` drops them
+    from a Goodreads export and else says when they may mean so. ``save_as`` stores the validated data so ``load_dataset(save_as)``
     reopens it; a name already in use is refused (the error suggests a free one, see
     :func:`free_dataset_name`) unless ``replace=True``. Files larger than
     ``max_extract_bytes()`` (``MOVIERATE_MAX_EXTRACT_BYTES``) are refused.
@@ -114,12 +134,18 @@ def from_csv(
     source, label = _as_source(path_or_buffer)
     scale = _scale(rating_scale)
     _check_options(encoding, duplicates, delimiter)
+    if zero_ratings not in ZERO_RATINGS:
+        raise DataError(
+            f"zero_ratings={zero_ratings!r}: use one of {', '.join(map(repr, ZERO_RATINGS))}."
+        )
     _check_mapping(columns, "columns")
     _check_mapping(item_columns, "item_columns")
     items_encoding = encoding if items_encoding is None else items_encoding
     _check_options(items_encoding, duplicates, delimiter)
     raw = _read_ratings(source, label, columns, delimiter, _encoding_of(source, encoding))
     raw.scale = scale
+    if zero_ratings != "auto":
+        raw.zero_unrated = zero_ratings == "drop"
     if note := misread_utf8_note(read_head(source), label, _encoding_of(source, encoding)):
         raw.warnings.append(note)
     if items is not None:
@@ -318,6 +344,7 @@ def _read_ratings(
 ) -> RawData:
     lines, preamble, delimiter, first = _first_row(source, label, delimiter, encoding)
     chosen = _match_columns(first, columns, ALIASES, label, required=("user", "item", "rating"))
+    header = chosen is not None
     notices = [] if chosen is None else _unused_columns_notice(first, chosen, label)
     if chosen is None:  # no header: positional user, item, rating[, timestamp]
         while first and not first[-1].strip():  # a trailing delimiter: see below
@@ -345,14 +372,74 @@ def _read_ratings(
     frame = read(types={})
     ids = [chosen[role] for role in ("user", "item")]
     text_ids = [name for name in ids if _is_label(frame[name])]  # 1.5, 2020-01-01: labels
-    numbers = [name for name in ids if name not in text_ids and frame[name].dtype.kind in "iuf"]
+    # whole floats (1.23457E+14, 7.0, beyond int64) as their text: how they are written counts
+    text_ids += [name for name in ids if name not in text_ids and frame[name].dtype.kind == "f"]
+    numbers = [name for name in ids if name not in text_ids and frame[name].dtype.kind in "iu"]
     if numbers:  # "007" beside "7": read as text so build can tell of the merge
         text_ids += irregular_integers(source, columns=numbers, **layout)
     if text_ids:
         frame = read(types=dict.fromkeys(text_ids, pa.string()))
-    frame = frame.rename(columns={v: k for k, v in chosen.items()})
-    frame = frame.rename(columns={"item": "movie"})
-    return RawData(ratings=frame, ratings_file=label, first_line=first_line, warnings=notices)
+    roles = {v: ("movie" if k == "item" else k) for k, v in chosen.items()}
+    frame = frame.rename(columns=roles)
+    raw = RawData(ratings=frame, ratings_file=label, first_line=first_line, warnings=notices)
+    if header:
+        raw.columns = {role: name for name, role in roles.items()}
+    empty = _empty_rows(frame)
+    if empty.any():
+        others = [n for n in layout["column_names"] if n not in roles and not n.startswith("_gap")]
+        if others:  # a row is empty only when its unused fields are empty too
+            empty &= _empty_rows(read(include=others, types=dict.fromkeys(others, pa.string())))
+    if empty.any():  # bad-input round 23: Excel's ';;;;;;' rows refused the whole file
+        notices.append(
+            f"{label}: skipped {int(empty.sum()):,} empty row(s) "
+            f"({line_numbers(np.flatnonzero(empty), first_line)}): every field is empty, as "
+            "spreadsheets write rows below the data that were once formatted."
+        )
+        raw.ratings = frame[~empty].reset_index(drop=True)
+        raw.keep_rows(~empty)
+    if header and (why := _zero_means_unrated(first, chosen)):
+        raw.zero_unrated, raw.zero_why = True, why
+    return raw
+
+
+def _empty_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Which rows of ``frame`` hold nothing in any column (null or blank text)."""
+    empty = np.ones(len(frame), dtype=bool)
+    for name in sorted(frame.columns, key=lambda n: frame[n].dtype == object):  # cheap first
+        if not empty.any():
+            break
+        column = frame[name]
+        blank = column.isna().to_numpy().copy()
+        if column.dtype == object:
+            rest = column[empty & ~blank]
+            blank[np.flatnonzero(empty & ~blank)] = (rest.astype(str).str.strip() == "").to_numpy()
+        empty &= blank
+    return empty
+
+
+#: Service exports of one person's ratings, by header names no other file has (normalised).
+SERVICE_EXPORTS = {
+    "an IMDb ratings export": {"const", "yourrating"},
+    "a Letterboxd export": {"letterboxduri"},
+    "a Goodreads library export": {"bookid", "myrating"},
+}
+
+
+def _service_export(header: list[str]) -> str | None:
+    """Which service's export ``header`` is (:data:`SERVICE_EXPORTS`), or None."""
+    names = {_norm(h) for h in header}
+    return next((what for what, needs in SERVICE_EXPORTS.items() if needs <= names), None)
+
+
+def _zero_means_unrated(header: list[str], chosen: dict[str, str]) -> str:
+    """Why a rating of 0 means "not rated" in this file (a Goodreads export's 'My Rating',
+    where 0 is a book shelved without a rating), or "" when it is not known to."""
+    if (
+        _service_export(header) == "a Goodreads library export"
+        and _norm(chosen["rating"]) == "myrating"
+    ):
+        return "Goodreads writes 0 in 'My Rating' for a book shelved without a rating"
+    return ""
 
 
 def csv_columns(
@@ -392,8 +479,34 @@ def _first_row(
         raise DataError(
             f"{label} holds no ratings (no data rows). Check that you picked the right file."
         )
+    _check_not_netflix(lines[preamble:], label)
     delimiter = delimiter or named or sniff_delimiter("\n".join(lines[preamble:]) + "\n", label)
     return lines, preamble, delimiter, _split_line(lines[preamble], delimiter)
+
+
+#: A Netflix Prize movie line (``1:``) and a rating line under it (``1488844,3,2005-09-06``).
+_NETFLIX_MOVIE = re.compile(r"\s*\d+:\s*")
+_NETFLIX_RATING = re.compile(r"\s*\d+,\d+,\d{4}-\d{2}-\d{2}\s*")
+
+
+def _check_not_netflix(lines: list[str], label: str) -> None:
+    """DataError for the Netflix Prize layout (a ``MovieID:`` line before each movie's
+    ``CustomerID,Rating,Date`` rows; bad-input round 23 told it to use commas), with how to
+    convert it."""
+    sample = [line for line in lines[:1000] if line.strip()]
+    movie = [line for line in sample if _NETFLIX_MOVIE.fullmatch(line)]
+    if not movie or not all(
+        _NETFLIX_MOVIE.fullmatch(ln) or _NETFLIX_RATING.fullmatch(ln) for ln in sample
+    ):
+        return
+    raise DataError(
+        f"{label} is in the Netflix Prize layout: a movie line ({movie[0].strip()!r}) before "
+        "each movie's CustomerID,Rating,Date rows, so no row names its movie. Convert it to "
+        "one user,item,rating,date row per rating, then import that file; in Python: "
+        "df = pd.read_csv(FILE, header=None, names=['user', 'rating', 'date']); "
+        "df.insert(1, 'item', df['user'].where(df['rating'].isna()).str.rstrip(':').ffill()); "
+        "df.dropna(subset=['rating']).to_csv('netflix.csv', index=False)."
+    )
 
 
 def _unused(header: list[str], chosen: dict[str, str]) -> tuple[list[str], str]:
@@ -605,6 +718,8 @@ def _match_columns(
             f"role to a column of its own ({argument}={{...}})."
         )
     missing = [r for r in required if r not in chosen]
+    if "user" in missing and argument == "columns":
+        _refuse_one_person(header, missing, label)
     if missing:
         raise DataError(
             f"{label}: missing column(s) for {', '.join(missing)} (found: {_shown(header)}). "
@@ -616,8 +731,35 @@ def _match_columns(
                 else ""
             )
             + "."
+            + (
+                f" If it is one person's ratings: {ONE_PERSON}"
+                if "user" in missing and argument == "columns"
+                else ""
+            )
         )
     return chosen
+
+
+#: What a file with no user column is told about one person's ratings.
+ONE_PERSON = (
+    "A model learns how tastes differ from many people's ratings, so one person's cannot "
+    "train one. To get recommendations for your own taste, train a model on a shared dataset "
+    "(ml-latest-small, for example) and rate movies on the Rate movies page; to train on such "
+    "exports, merge several people's into one file with a user column saying whose each row is."
+)
+
+
+def _refuse_one_person(header: list[str], missing: list[str], label: str) -> None:
+    """DataError for a ratings file with no user column that is a service's export of one
+    person's ratings (IMDb, Letterboxd, Goodreads: bad-input round 23 told them to map a user
+    column they do not have): what the file is and what to do instead."""
+    service = _service_export(header)
+    if service is None:
+        return
+    raise DataError(
+        f"{label} looks like {service}: one person's ratings, with no column saying whose "
+        f"rating each row is. {ONE_PERSON}"
+    )
 
 
 def _read_items(
@@ -688,8 +830,12 @@ def _read_items(
                 "used."
             )
         meta["year"] = given.fillna(from_title)
+    check_scientific_ids(
+        ids, label, repr(chosen["item"]), "movie", lambda p: line_numbers(rows[p], first)
+    )
     numeric = pd.to_numeric(ids, errors="coerce")
-    too_big = numeric.isna().to_numpy() & ids.str.fullmatch(r"[+-]?\d+").to_numpy(dtype=bool)
+    too_big = beyond_exact_ids(ids)  # on the digits: 2**53 + 1 parses as 2**53
+    too_big |= numeric.isna().to_numpy() & ids.str.fullmatch(r"[+-]?\d+").to_numpy(dtype=bool)
     if too_big.any():  # digits pandas cannot hold as a number
         check_whole_ids(np.where(too_big, np.inf, 0.0), ids, label, "item id", 2)
     grouped = digit_grouped(ids.str.strip())  # before the decimal reading: '1.000' beside '7'

@@ -177,6 +177,9 @@ def _read_csv(folder: Path) -> RawData:
         movies=movies,
         catalog={"movies": n_movies, "users": None},
         warnings=_missing_movies_notice(folder / "movies.csv", movies),
+        columns=dict(
+            zip(("user", "movie", "rating", "timestamp"), CSV_RATING_COLUMNS, strict=True)
+        ),
     )
 
 

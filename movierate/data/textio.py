@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import io
 import re
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -166,6 +167,14 @@ def looks_like_utf16(head: bytes) -> str | None:
     return None
 
 
+#: Spreadsheet workbooks by their file name's ending (an .xlsx is a zip inside).
+WORKBOOKS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
+#: How to turn a sheet into text movierate reads.
+SAVE_AS_CSV = (
+    "in the spreadsheet app, save the sheet as CSV (Excel: File > Save As > 'CSV UTF-8'; "
+    "Google Sheets: File > Download > CSV)"
+)
+
 #: Leading bytes of binary formats people pick by mistake -> (what it is, what to do instead).
 BINARY_SIGNATURES: dict[bytes, tuple[str, str]] = {
     b"\x1f\x8b": ("a gzip-compressed file", "decompress it first (for example gunzip FILE.gz)"),
@@ -204,6 +213,10 @@ def check_not_empty(source: Source, where: str, holds: str = "the ratings") -> N
     named += [
         named for pattern, named in TEXT_SIGNATURES.items() if re.match(pattern, text, re.DOTALL)
     ]
+    if tar := _tar_kind(head):  # bad-input round 23: gunzip left a .tar, refused as "not text"
+        named.insert(0, tar)
+    if named and where.lower().endswith(WORKBOOKS):  # a zip, as workbooks are: say which
+        named.insert(0, ("a spreadsheet workbook", SAVE_AS_CSV))
     if named:
         kind, fix = named[0]
         raise DataError(f"{where} is {kind}, not delimited text: {fix}, then pick that file.")
@@ -223,6 +236,22 @@ TEXT_SIGNATURES: dict[bytes, tuple[str, str]] = {
         "export it as CSV (pandas: pd.read_json(f, lines=True).to_csv(...))",
     ),
 }
+
+
+def _tar_kind(head: bytes) -> tuple[str, str] | None:
+    """(what, what to do) for a tar archive, plain or gzip-compressed (``.tar.gz``), by the
+    'ustar' mark of its first member's header; else None."""
+    tar = "extract the ratings file from it (tar -xf FILE)"
+    if head[257:262] == b"ustar":
+        return "a tar archive", tar
+    if head.startswith(b"\x1f\x8b"):
+        try:
+            inner = zlib.decompressobj(wbits=31).decompress(head, 512)
+        except zlib.error:
+            return None
+        if inner[257:262] == b"ustar":
+            return "a gzip-compressed tar archive (.tar.gz)", tar.replace("-xf", "-xzf")
+    return None
 
 
 def read_head(source: Source, n_bytes: int = 65536) -> bytes:
