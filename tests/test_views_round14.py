@@ -155,3 +155,26 @@ def test_model_pickers_group_models_by_dataset():
              M(name="k1", dataset="ml-100k"), M(name="s1", dataset="small"),
              M(name="m0", dataset="ml-1m")]  # fmt: skip
     assert widgets.by_dataset(infos) == ["m1", "m0", "s2", "s1", "k1"]
+
+
+def test_pinned_titles_are_drawn_solid_and_float_cells_keep_the_grids_text():
+    """Views round 14, F2: Streamlit draws a pinned column's cells at 60% opacity (3.89:1 on
+    white); the pinned title gets solid black (white on the dark theme) through a Styler, whose
+    display text would otherwise turn 0.1235 into 0.123457 in every unformatted float column."""
+    import pandas as pd
+
+    from movierate.ui import charts, widgets
+
+    frame = pd.DataFrame({"title": ["A (1999)", "B (2001)"], "score": [0.123456789, -0.00001]})
+    config = {"title": {"pinned": True}}
+    styled = widgets.solid_identity(frame, config)
+    html = styled.to_html()
+    assert "color: #000000" in html and "0.1235" in html and "-0.00001" in html
+    token = charts.TEXT_COLOUR.set(charts.DARK_TEXT)
+    try:
+        assert "color: #FFFFFF" in widgets.solid_identity(frame, config).to_html()
+    finally:
+        charts.TEXT_COLOUR.reset(token)
+    assert widgets.solid_identity(frame, {}) is frame  # nothing pinned: the frame itself
+    long = pd.concat([frame] * (widgets.SOLID_ROWS // 2 + 1), ignore_index=True)
+    assert widgets.solid_identity(long, config) is long

@@ -17,7 +17,7 @@ import streamlit as st
 
 from movierate.errors import MovierateError
 from movierate.explore.validation import filter_counts, median_text
-from movierate.ui import figures, shell, state
+from movierate.ui import charts, figures, shell, state
 from movierate.ui.text import (
     EPOCHS_COLUMN,
     genres_text,
@@ -113,6 +113,47 @@ def pin_identity(
     return frame[identity + [c for c in frame.columns if c not in identity]], config
 
 
+#: The pinned title or model column's text colour by theme. Streamlit draws a pinned column's
+#: cells "faded" (at 60% opacity): the theme's own text read 3.89:1 on the light theme's white,
+#: the faintest text of every table (views round 14); black (white on the dark theme) under
+#: that opacity reads 5.7:1 (6.9:1).
+SOLID_TEXT = {False: "#000000", True: "#FFFFFF"}
+#: Longer tables keep the faded column: a pandas Styler's cost grows with the cells, and
+#: Streamlit refuses one past pandas' ``styler.render.max_elements``.
+SOLID_ROWS = 2_000
+
+
+def solid_identity(frame: pd.DataFrame, config: dict[str, Any]) -> pd.DataFrame | Any:
+    """``frame`` as a Styler drawing its pinned columns' text in :data:`SOLID_TEXT` (the frame
+    itself when none is pinned or it is longer than :data:`SOLID_ROWS`). A Styler's display
+    text replaces the grid's own for every cell, so float columns without a format in
+    ``config`` keep the grid's: at most 4 decimals, trailing zeros dropped."""
+    pinned = [
+        c for c in frame.columns if isinstance(config.get(c), dict) and config[c].get("pinned")
+    ]
+    if not pinned or len(frame) > SOLID_ROWS:
+        return frame
+    colour = SOLID_TEXT[charts.TEXT_COLOUR.get() == charts.DARK_TEXT]
+    floats = [
+        c
+        for c in frame.columns
+        if pd.api.types.is_float_dtype(frame[c])
+        and not (isinstance(config.get(c), dict) and config[c].get("format"))
+    ]
+    styler = frame.style.map(lambda _: f"color: {colour}", subset=pinned)
+    return styler.format(_grid_number, subset=floats) if floats else styler
+
+
+def _grid_number(value: float) -> str:
+    """A float as the data grid writes one without a format: 0.1235, 4.5, 12345.678, and a
+    value below 0.0001 to 4 significant digits (-0.00001)."""
+    if not np.isfinite(value) or value == 0:
+        return str(value) if not np.isfinite(value) else "0"
+    if abs(value) < 1e-4:
+        return np.format_float_positional(value, precision=4, fractional=False, trim="-")
+    return f"{value:.4f}".rstrip("0").rstrip(".")
+
+
 def column_notes(frame: pd.DataFrame, config: dict[str, Any]) -> list[str]:
     """``"label: help"`` for each column of ``frame`` whose ``config`` has a help text, in
     the table's order."""
@@ -132,7 +173,7 @@ def show_table(frame: pd.DataFrame, **kwargs: Any) -> Any:
     columns mean" expander under it, since a header's help shows on hover only (views round 13:
     a tap on a phone sorts the table instead)."""
     frame, config = pin_identity(frame, dict(kwargs.pop("column_config", None) or {}))
-    shown = st.dataframe(table_cells(frame), column_config=config, **kwargs)
+    shown = st.dataframe(solid_identity(table_cells(frame), config), column_config=config, **kwargs)
     if notes := column_notes(frame, config):
         with st.expander("What the columns mean", icon=":material/help:"):
             st.markdown("\n".join(f"- {note}" for note in notes))
