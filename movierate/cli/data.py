@@ -241,11 +241,22 @@ def _run_delete_dataset(args: argparse.Namespace) -> int:
         stored_folder,
         trained_models_text,
     )
-    from movierate.errors import DataError
+    from movierate.errors import DataError, MovierateError
 
     names = list(dict.fromkeys(args.names))
+    problems = []
     for name in names:  # every name checked first: a typo in the last deletes nothing
-        stored_folder(name)
+        try:
+            stored_folder(name)
+        except MovierateError as exc:
+            problems.append(str(exc))
+    if problems:  # all or none: a deletion cannot be undone (README review s31, finding 1)
+        which = "that name" if len(problems) == 1 else "those names"
+        raise DataError(
+            "Nothing was deleted: delete-dataset deletes every dataset it is given or none. "
+            + " ".join(problems)
+            + f" Correct or leave out {which} and run it again."
+        )
     users = {name: store.models_trained_on(name) for name in names}
     if not args.force and any(users.values()):
         raise DataError(
