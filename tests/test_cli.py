@@ -270,6 +270,18 @@ def test_download_fetches_the_zip_with_progress(tmp_path, monkeypatch, capsys):
     assert len(load_dataset("ml-latest-small")) == 500
 
 
+def test_download_of_a_set_already_here_names_its_folder_and_downloads_nothing(monkeypatch, capsys):
+    """README review s31: the README said `download` extracts into $MOVIERATE_HOME/data; a copy
+    under MOVIERATE_DATA_DIR is used where it is, and the command now says so."""
+    monkeypatch.setenv("MOVIERATE_DOWNLOAD_URL", "http://127.0.0.1:9/")  # nothing listens
+    shared = Path(os.environ["MOVIERATE_DATA_DIR"])
+    code, out, err = _run(["download", "ml-100k"], capsys)
+    assert code == 0, err
+    assert out.strip() == f"ml-100k is ready: {shared / 'ml-100k'}"
+    assert f"note: ml-100k was already in {shared}; nothing was downloaded." in err
+    assert not (config.data_dir() / "ml-100k").exists()
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass

@@ -207,12 +207,23 @@ def _configure_download(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_download(args: argparse.Namespace) -> int:
-    from movierate.data import download_dataset
+    from movierate.data import KNOWN_DATASETS, download_dataset
+    from movierate.data.acquire import find_local, find_local_zip
 
     check_path_argument(args.name, "The dataset name", name_first=True)
+    known = args.name in KNOWN_DATASETS  # only a known name is looked up as a folder
+    here = find_local(args.name) if known else None
+    zipped = find_local_zip(args.name) if known and here is None else None
     progress = DownloadProgress(args.name, sys.stderr)
     location = download_dataset(args.name, progress=progress)
     progress.close()
+    if here is not None or zipped is not None:  # README review s31: said it extracted anyway
+        print(
+            f"note: {args.name} was already "
+            + (f"in {here.parent}" if here is not None else f"here as {zipped}, now extracted")
+            + "; nothing was downloaded.",
+            file=sys.stderr,
+        )
     print(f"{args.name} is ready" + (f": {location}" if location else ""))
     return EXIT_OK
 
