@@ -316,6 +316,9 @@ def test_an_unexpected_error_is_one_line_with_how_to_see_more(capsys, monkeypatc
     assert code == 1
     line = _one_error_line(err)
     assert "ZeroDivisionError" in line and "MOVIERATE_DEBUG=1" in line
+    monkeypatch.setenv("MOVIERATE_DEBUG", "0")  # off, as on the dashboard (README review s31)
+    code, _, err = _run(["list"], capsys)
+    assert code == 1 and "ZeroDivisionError" in _one_error_line(err)
     monkeypatch.setenv("MOVIERATE_DEBUG", "1")
     with pytest.raises(ZeroDivisionError):
         cli.main(["list"])

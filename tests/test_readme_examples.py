@@ -51,3 +51,15 @@ def test_delete_dataset_names_only_datasets_the_block_stored_before():
             names = [w for w in words[1:] if not w.startswith("-")]
             assert set(names) <= stored, f"{names} not all stored by the lines above"
             stored -= set(names)
+
+
+def test_the_layout_table_names_every_command():
+    """README review s31: the layout's CLI row left delete-dataset out."""
+    from movierate.cli import COMMANDS
+
+    row = next(
+        line
+        for line in README.read_text(encoding="utf-8").splitlines()
+        if line.startswith("| `movierate/cli/` |")
+    )
+    assert [name for name in COMMANDS if f"`{name}`" not in row] == []
