@@ -228,6 +228,8 @@ def test_evaluate_data_reopens_a_moved_folder(tmp_path, capsys):
     code, out, err = _run(["evaluate", "moved", "--data", str(tmp_path / "elsewhere")], capsys)
     assert code == 0, err
     assert "test" in out and "recorded" in out
+    # the data's inferred scale changes nothing for a model that recorded its own (s31)
+    assert "Rating scale inferred" not in err and "--rating-scale" not in err
 
 
 def test_evaluate_data_refuses_other_data(tmp_path, capsys):

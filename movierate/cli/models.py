@@ -576,7 +576,7 @@ def _data_for(model, data: str):
             f"(fingerprint {ds.fingerprint}; the model recorded {recorded} for dataset "
             f"{model.dataset_name!r}). Pass the data the model was trained on."
         )
-    print_notes(ds)
+    print_notes(ds, scale=False)  # the model's scale is recorded (README review s31)
     if str(data).lower().endswith(".zip") and ds.source:  # said: a read-only command wrote it
         print(f"note: the zip was extracted to {ds.source} (kept: later runs reuse it)")
     return ds
