@@ -371,6 +371,8 @@ def test_progress_bar_writes_one_line_per_epoch_when_not_a_terminal():
     lines = stream.getvalue().splitlines()
     assert len(lines) == 2
     assert lines[1].startswith("epoch 2/2 done in") and "valid_rmse 0.9300" in lines[1]
+    # README review s31: epoch 1 read as longer than the whole training the summary gives
+    assert "(with the model's set-up)" in lines[0] and "set-up" not in lines[1]
 
 
 def test_progress_bar_draws_batches_on_a_terminal(monkeypatch):
