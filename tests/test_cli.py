@@ -173,6 +173,11 @@ def test_train_list_show_evaluate_delete_end_to_end(capsys):
     assert "test RMSE" in out and "early-stopping RMSE" in out
     history = out.split("\nhistory\n")[1].splitlines()
     assert history[0].split()[0] == "epoch" and "stop_rmse" in history[0]
+    # README review s31: an unset bias printed None, and metrics mixed raw keys with labels
+    assert "user_bias                True (unset: the family's default)" in out
+    metrics = out.split("\nmetrics\n")[1].split("\nhistory\n")[0].splitlines()
+    labels = [line[:38].strip() for line in metrics if line.startswith("  ") and line[2] != "("]
+    assert labels and not [label for label in labels if "_" in label]
     assert [line.split()[0] for line in history[2:]] == ["1", "2"]
 
     code, out, _ = _run(["evaluate", "cli-tiny"], capsys)
