@@ -337,7 +337,7 @@ def test_a_wide_terminal_gets_the_whole_bar(monkeypatch):
 def test_a_dumb_terminal_gets_plain_lines(monkeypatch):
     drawn = _draw("80", monkeypatch, term="dumb")
     assert "\x1b" not in drawn and "\r" not in drawn
-    assert drawn == "epoch 1/2 done in 0.0 s  loss 1.3000\n"
+    assert drawn == "epoch 1/2 done in 0.0 s (with the model's set-up)  loss 1.3000\n"
 
 
 def test_download_progress_fits_and_knows_a_dumb_terminal(monkeypatch):

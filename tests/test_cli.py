@@ -173,6 +173,11 @@ def test_train_list_show_evaluate_delete_end_to_end(capsys):
     assert "test RMSE" in out and "early-stopping RMSE" in out
     history = out.split("\nhistory\n")[1].splitlines()
     assert history[0].split()[0] == "epoch" and "stop_rmse" in history[0]
+    # README review s31: an unset bias printed None, and metrics mixed raw keys with labels
+    assert "user_bias                True (unset: the family's default)" in out
+    metrics = out.split("\nmetrics\n")[1].split("\nhistory\n")[0].splitlines()
+    labels = [line[:38].strip() for line in metrics if line.startswith("  ") and line[2] != "("]
+    assert labels and not [label for label in labels if "_" in label]
     assert [line.split()[0] for line in history[2:]] == ["1", "2"]
 
     code, out, _ = _run(["evaluate", "cli-tiny"], capsys)
@@ -270,6 +275,18 @@ def test_download_fetches_the_zip_with_progress(tmp_path, monkeypatch, capsys):
     assert len(load_dataset("ml-latest-small")) == 500
 
 
+def test_download_of_a_set_already_here_names_its_folder_and_downloads_nothing(monkeypatch, capsys):
+    """README review s31: the README said `download` extracts into $MOVIERATE_HOME/data; a copy
+    under MOVIERATE_DATA_DIR is used where it is, and the command now says so."""
+    monkeypatch.setenv("MOVIERATE_DOWNLOAD_URL", "http://127.0.0.1:9/")  # nothing listens
+    shared = Path(os.environ["MOVIERATE_DATA_DIR"])
+    code, out, err = _run(["download", "ml-100k"], capsys)
+    assert code == 0, err
+    assert out.strip() == f"ml-100k is ready: {shared / 'ml-100k'}"
+    assert f"note: ml-100k was already in {shared}; nothing was downloaded." in err
+    assert not (config.data_dir() / "ml-100k").exists()
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
@@ -359,6 +376,8 @@ def test_progress_bar_writes_one_line_per_epoch_when_not_a_terminal():
     lines = stream.getvalue().splitlines()
     assert len(lines) == 2
     assert lines[1].startswith("epoch 2/2 done in") and "valid_rmse 0.9300" in lines[1]
+    # README review s31: epoch 1 read as longer than the whole training the summary gives
+    assert "(with the model's set-up)" in lines[0] and "set-up" not in lines[1]
 
 
 def test_progress_bar_draws_batches_on_a_terminal(monkeypatch):

@@ -228,6 +228,8 @@ def test_evaluate_data_reopens_a_moved_folder(tmp_path, capsys):
     code, out, err = _run(["evaluate", "moved", "--data", str(tmp_path / "elsewhere")], capsys)
     assert code == 0, err
     assert "test" in out and "recorded" in out
+    # the data's inferred scale changes nothing for a model that recorded its own (s31)
+    assert "Rating scale inferred" not in err and "--rating-scale" not in err
 
 
 def test_evaluate_data_refuses_other_data(tmp_path, capsys):
@@ -316,6 +318,9 @@ def test_an_unexpected_error_is_one_line_with_how_to_see_more(capsys, monkeypatc
     assert code == 1
     line = _one_error_line(err)
     assert "ZeroDivisionError" in line and "MOVIERATE_DEBUG=1" in line
+    monkeypatch.setenv("MOVIERATE_DEBUG", "0")  # off, as on the dashboard (README review s31)
+    code, _, err = _run(["list"], capsys)
+    assert code == 1 and "ZeroDivisionError" in _one_error_line(err)
     monkeypatch.setenv("MOVIERATE_DEBUG", "1")
     with pytest.raises(ZeroDivisionError):
         cli.main(["list"])

@@ -204,3 +204,17 @@ def test_home_deletes_nothing_a_training_of_the_dashboard_is_reading(tmp_path, m
     at.button(key="delete_dataset_yes").click().run()
     assert any("is being read by the training of m7" in e.value for e in at.error)
     assert stored_folder("mine").is_dir()
+
+
+def test_cli_deletes_all_or_none_and_names_every_name_it_cannot_delete(tmp_path, capsys):
+    """README review s31: `delete-dataset books ml-25m` named only the first bad name and did
+    not say that the stored one was kept."""
+    folder = _imported(tmp_path, "books")
+    assert main(["delete-dataset", "books", "ml-25m", "typo"]) == 1
+    err = capsys.readouterr().err
+    assert "Nothing was deleted: delete-dataset deletes every dataset it is given or none" in err
+    assert "No dataset named 'ml-25m'" in err and "No dataset named 'typo'" in err
+    assert "Correct or leave out those names and run it again." in err
+    assert err.count("\nerror:") + err.startswith("error:") == 1 and "Traceback" not in err
+    assert folder.is_dir()
+    assert main(["delete-dataset", "books"]) == 0 and not folder.exists()

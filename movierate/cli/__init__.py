@@ -1,11 +1,11 @@
 """Command line interface: ``python -m movierate <command> ...``.
 
 Each subcommand is a :class:`Command` in :data:`COMMANDS` (add one with :func:`register`), one
-module per command group: ``train``, ``tune``, ``models`` (list, show, delete, evaluate), ``data``
-(datasets, download) and ``study``; ``progress`` and ``tables`` hold the terminal output
-helpers. Handlers import what they need when they run, so ``--help`` and the listing commands
-never import TensorFlow. User errors print one ``error: ...`` line on stderr and exit with 1
-(2 for bad usage), never a traceback.
+module per command group: ``train``, ``tune``, ``models`` (list, show, evaluate, rename,
+delete), ``data`` (datasets, download, delete-dataset), ``study`` and ``imports`` (import);
+``progress`` and ``tables`` hold the terminal output helpers. Handlers import what they need
+when they run, so ``--help`` and the listing commands never import TensorFlow. User errors
+print one ``error: ...`` line on stderr and exit with 1 (2 for bad usage), never a traceback.
 """
 
 from __future__ import annotations
@@ -200,7 +200,7 @@ def _run(argv: Sequence[str] | None) -> int:
     except Exception as exc:  # a bug, or a damaged file no check foresaw: still one line
         if (signum := signals.received()) is not None:  # Ctrl-C inside a C extension can
             return _stopped(args, signum)  # surface as another error
-        if os.environ.get("MOVIERATE_DEBUG"):
+        if os.environ.get("MOVIERATE_DEBUG", "").strip() not in ("", "0"):  # as the dashboard
             raise
         if memory_text(exc):  # a limit on the process, not a bug
             return _failed(args, memory_text(exc))

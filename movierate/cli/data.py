@@ -220,12 +220,23 @@ def _configure_download(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_download(args: argparse.Namespace) -> int:
-    from movierate.data import download_dataset
+    from movierate.data import KNOWN_DATASETS, download_dataset
+    from movierate.data.acquire import find_local, find_local_zip
 
     check_path_argument(args.name, "The dataset name", name_first=True)
+    known = args.name in KNOWN_DATASETS  # only a known name is looked up as a folder
+    here = find_local(args.name) if known else None
+    zipped = find_local_zip(args.name) if known and here is None else None
     progress = DownloadProgress(args.name, sys.stderr)
     location = download_dataset(args.name, progress=progress)
     progress.close()
+    if here is not None or zipped is not None:  # README review s31: said it extracted anyway
+        print(
+            f"note: {args.name} was already "
+            + (f"in {here.parent}" if here is not None else f"here as {zipped}, now extracted")
+            + "; nothing was downloaded.",
+            file=sys.stderr,
+        )
     print(f"{args.name} is ready" + (f": {location}" if location else ""))
     return EXIT_OK
 
@@ -254,11 +265,22 @@ def _run_delete_dataset(args: argparse.Namespace) -> int:
         stored_folder,
         trained_models_text,
     )
-    from movierate.errors import DataError
+    from movierate.errors import DataError, MovierateError
 
     names = list(dict.fromkeys(args.names))
+    problems = []
     for name in names:  # every name checked first: a typo in the last deletes nothing
-        stored_folder(name)
+        try:
+            stored_folder(name)
+        except MovierateError as exc:
+            problems.append(str(exc))
+    if problems:  # all or none: a deletion cannot be undone (README review s31, finding 1)
+        which = "that name" if len(problems) == 1 else "those names"
+        raise DataError(
+            "Nothing was deleted: delete-dataset deletes every dataset it is given or none. "
+            + " ".join(problems)
+            + f" Correct or leave out {which} and run it again."
+        )
     users = {name: store.models_trained_on(name) for name in names}
     if not args.force and any(users.values()):
         raise DataError(

@@ -12,7 +12,7 @@ from movierate.cli.command import EXIT_OK, Command, register
 from movierate.cli.output import check_path_argument, clip, one_line, print_notes
 from movierate.cli.tables import format_table, num, seconds
 from movierate.filenames import bytes_escaped
-from movierate.spec import format_regularizers
+from movierate.spec import ModelSpec, format_regularizers
 
 
 def _configure_list(parser: argparse.ArgumentParser) -> None:
@@ -280,8 +280,9 @@ def _run_show(args: argparse.Namespace) -> int:
             if seeds > 1
             else "\nspec"
         )
-        for key, value in _mapping(meta.get("spec")).items():
-            print(f"  {key:<24} {value}")
+        spec = _mapping(meta.get("spec"))
+        for key, value in spec.items():
+            print(f"  {key:<24} {_spec_text(key, value, spec)}")
     if not imported and "n_test" not in split:
         print(
             "          (saved before splits had test rows: its validation rows also steered "
@@ -299,7 +300,7 @@ def _run_show(args: argparse.Namespace) -> int:
             print(f"  {'seeds averaged (seed ensemble)':<36} {int(value)}")
             continue
         shown = num(value) if isinstance(value, float) else value
-        print(f"  {store.metric_label(key):<36} {shown}")
+        print(f"  {_metric_text(key):<36} {shown}")
     chosen = store.stop_rows_chose_settings(meta)
     if chosen:
         print(f"  (its early-stopping rows also chose {chosen}: their RMSE flatters it)")
@@ -334,6 +335,41 @@ def _run_show(args: argparse.Namespace) -> int:
             f"(python -m movierate delete {args.name}) and train or import it again."
         )
     return EXIT_OK
+
+
+#: Labels ``show`` gives the metrics that ``store.metric_label`` leaves as their keys (README
+#: review s31: raw keys such as test_rmse_of_mean among prose labels).
+_SHOW_LABELS = {
+    "loss": "training loss (best epoch)",
+    "best_epoch": "best epoch",
+    "epochs_run": "epochs run",
+    "settled_epoch": "best epoch counted from epoch",
+    "test_rmse_of_mean": "test RMSE of the training mean",
+    "test_mae_of_median": "test MAE of the training median",
+    "test_rmse_of_averages": "test RMSE of user and movie averages",
+    "test_mae_of_averages": "test MAE of user and movie averages",
+    "disc_loss": "adversarial discriminator loss",
+    "ks_uniform": "KS distance to U(-1, 1)",
+    "corr_offdiag": "mean |off-diagonal correlation|",
+}
+
+
+def _metric_text(key: str) -> str:
+    """A recorded metric's label in ``show``: a regularizer's raw penalty named as such."""
+    from movierate import store
+
+    if key.startswith("reg_"):
+        return f"{key[4:]} penalty (raw, best epoch)"
+    return _SHOW_LABELS.get(key) or store.metric_label(key)
+
+
+def _spec_text(key: str, value: Any, spec: dict[str, Any]) -> str:
+    """A spec field as ``show`` prints it: an unset bias as the family default it takes, not
+    ``None`` (README review s31)."""
+    if value is None and key in ("user_bias", "movie_bias"):
+        on = getattr(ModelSpec(family=str(spec.get("family"))), f"has_{key}")
+        return f"{on} (unset: the family's default)"
+    return str(value)
 
 
 def _mapping(value: Any) -> dict[str, Any]:
@@ -576,7 +612,7 @@ def _data_for(model, data: str):
             f"(fingerprint {ds.fingerprint}; the model recorded {recorded} for dataset "
             f"{model.dataset_name!r}). Pass the data the model was trained on."
         )
-    print_notes(ds)
+    print_notes(ds, scale=False)  # the model's scale is recorded (README review s31)
     if str(data).lower().endswith(".zip") and ds.source:  # said: a read-only command wrote it
         print(f"note: the zip was extracted to {ds.source} (kept: later runs reuse it)")
     return ds

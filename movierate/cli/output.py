@@ -297,10 +297,16 @@ def error_line(message: str) -> str:
     return "error: " + clip_long_words(printable(" ".join(str(message).split())))
 
 
-def print_notes(ds: Any, stream: Any = None) -> None:
-    """The dataset's notices (dropped duplicates, inferred scale ...) as ``note:`` lines."""
+def print_notes(ds: Any, stream: Any = None, *, scale: bool = True) -> None:
+    """The dataset's notices (dropped duplicates, inferred scale ...) as ``note:`` lines;
+    ``scale=False`` leaves out those about an inferred rating scale (for a saved model, whose
+    scale is recorded: they change nothing for it)."""
+    from movierate.data.build import is_scale_notice
+
     notices = ds.notices() if hasattr(ds, "notices") else list(getattr(ds, "warnings", []))
     for notice in notices:
+        if not scale and is_scale_notice(notice):
+            continue
         print(f"note: {clip_long_words(notice)}", file=stream or sys.stderr)
 
 

@@ -36,7 +36,12 @@ class ProgressBar:
         metrics = getattr(event, "metrics", None) or {}
         if phase == Phase.EPOCH:
             seconds = time.perf_counter() - self._epoch_started
-            self._write(f"epoch {epoch}/{epochs} done in {seconds:.1f} s  {_metric_text(metrics)}")
+            # the first epoch's clock starts before the model is built and compiled, which
+            # the summary's training time leaves out (README review s31)
+            extra = " (with the model's set-up)" if epoch == 1 else ""
+            self._write(
+                f"epoch {epoch}/{epochs} done in {seconds:.1f} s{extra}  {_metric_text(metrics)}"
+            )
             self._finish_line()
             self._epoch_started = time.perf_counter()
             return

@@ -118,13 +118,17 @@ def _run_train(args: argparse.Namespace) -> int:
     for warning in advice.spec_warnings(spec, names="flag"):
         print(f"warning: {warning}", file=sys.stderr)
     store.use_process_temp_dir()  # TensorFlow's autograph files go where a kill is cleaned up
-    bar = None if args.quiet else ProgressBar(sys.stderr)
-    if bar is not None:
+    started = time.perf_counter()
+    if not args.quiet:
         print(
             f"training {name!r} on {clip(args.dataset, 200)} ({spec_module.describe(spec)})",
             file=sys.stderr,
         )
-    started = time.perf_counter()
+    # TensorFlow's import (~5 s) before the bar's clock starts: epoch 1's time was mostly that
+    # import, more than the whole training's time said after it (README review s31)
+    import movierate.nn.training  # noqa: F401
+
+    bar = None if args.quiet else ProgressBar(sys.stderr)
     try:
         saved = train_and_save(
             ds, spec, name, split, progress=bar, overwrite=args.overwrite, name_base=name_base

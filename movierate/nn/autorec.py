@@ -54,6 +54,7 @@ from movierate.nn.training import (
     EarlyStopping,
     check_diverged,
     evaluation_rows,
+    loop_function,
     training_scale,
 )
 from movierate.progress import Phase, ProgressCallback, ProgressEvent
@@ -220,7 +221,7 @@ class _AutoRecLoop:
             model.decoder_bias.value,
         ]
         self.optimizer = SparseOptimizer(spec.optimizer, spec.learning_rate, self.variables)
-        self.step = tf.function(self._step, input_signature=[tf.TensorSpec([None], tf.int32)])
+        self.step = loop_function(self._step, input_signature=[tf.TensorSpec([None], tf.int32)])
 
     def _step(self, movies: tf.Tensor) -> tf.Tensor:
         model = self.model

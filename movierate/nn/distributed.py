@@ -39,7 +39,13 @@ from typing import Any
 
 import tensorflow as tf
 
-from movierate.nn.training import TrainResult, _TrainingLoop, summed_steps, train
+from movierate.nn.training import (
+    TrainResult,
+    _TrainingLoop,
+    loop_function,
+    summed_steps,
+    train,
+)
 from movierate.progress import Phase
 
 _SUM = tf.distribute.ReduceOp.SUM
@@ -75,7 +81,7 @@ class DistributedLoop(_TrainingLoop):
         index = tf.TensorSpec([None], tf.int32)
         scalar = tf.TensorSpec([], tf.int32)
         signature = [index, index, tf.TensorSpec([None], tf.float32), *[scalar] * 4]
-        self.run_batches = tf.function(
+        self.run_batches = loop_function(
             self._run_shared_batches, input_signature=signature, autograph=False
         )
 

@@ -25,6 +25,7 @@ global state: two trainings may run at once in two threads.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 import threading
@@ -818,6 +819,14 @@ def _l2_weights(rows: np.ndarray, n_rows: int) -> np.ndarray:
     return weights.astype(np.float32)
 
 
+def loop_function(method: Callable[..., Any], **options: Any) -> Any:
+    """``tf.function(method, **options)`` for a bound method of one loop object, traced once
+    per loop. TensorFlow counts traces per code object, so every new loop's first trace read
+    as a retracing, and a run of models (``study``) printed its warning about it (README review
+    s31); a partial is a key of its own, so only a loop's own retracing is counted."""
+    return tf.function(functools.partial(method), **options)
+
+
 class _TrainingLoop:
     """The compiled training step, evaluation and regularizer logging of one model."""
 
@@ -880,7 +889,7 @@ class _TrainingLoop:
             )
         index = tf.TensorSpec([None], tf.int32)
         scalar = tf.TensorSpec([], tf.int32)
-        self.run_batches = tf.function(
+        self.run_batches = loop_function(
             self._run_batches,
             input_signature=[
                 index,
@@ -896,7 +905,7 @@ class _TrainingLoop:
         large = n_train is None or n_train >= XLA_MIN_RATINGS
         self.plain = XLA_PLAIN_STEP and large and self._is_plain()
         # where the step is compiled, so are the epoch's evaluations (one shape: padded chunks)
-        self._error_sums = tf.function(
+        self._error_sums = loop_function(
             self._error_sums_batch,
             input_signature=[index, index, tf.TensorSpec([None], tf.float32), scalar],
             jit_compile=self.plain,
@@ -911,7 +920,7 @@ class _TrainingLoop:
         #: padded rows would enter its batch normalisation)
         self.padded = self.plain and spec.family != "deep"
         if self.plain:
-            self._plain_update_xla = tf.function(
+            self._plain_update_xla = loop_function(
                 self._plain_update, jit_compile=True, autograph=False
             )
 
