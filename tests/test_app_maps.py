@@ -12,6 +12,7 @@ import numpy as np
 from apptest_helpers import until_map_ready
 from test_app_explore import assert_clean, charts, frames, open_page, values
 
+from movierate.explore.validation import filter_counts
 from movierate.ui.figures import GENRE_COLOURS, OTHER_COLOUR
 
 
@@ -171,7 +172,7 @@ def test_search_counts_every_match_on_the_map_and_centres_among_them(trained_hom
     at = open_page("pages/embeddings.py", model="small-mf", view="Map", map_method="PCA",
                    tsne_min="10", q="man")  # fmt: skip
     movies = store.load_model("small-mf").movies
-    on_map = movies[movies["n_ratings"] >= 10]
+    on_map = movies[filter_counts(movies) >= 10]  # the filter counts training ratings
     plain = on_map["title"].map(  # accents ignored, as the search does ("Män som hatar")
         lambda t: "".join(c for c in unicodedata.normalize("NFKD", t) if c.isascii()).lower()
     )
@@ -221,7 +222,7 @@ def test_pca_map_names_its_components_and_colours_by_mean_rating(trained_home):
                    tsne_min="40", pc_x="3", pc_y="1", colour="mean_rating")  # fmt: skip
     layout = _map(at)["layout"]
     model = store.load_model("small-mf")
-    rows = np.flatnonzero(model.movies["n_ratings"].to_numpy() >= 40)
+    rows = np.flatnonzero(filter_counts(model.movies) >= 40)
     shares = explore.pca_shares(model.movie_embedding[rows])
     assert layout["xaxis"]["title"]["text"] == (
         f"PC3: {shares[2]:.1%} of the variance of the length-1 vectors"
