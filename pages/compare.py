@@ -527,7 +527,9 @@ def space_section(models: list) -> None:
     capped = bool(space.pop("coherence capped").any())
     eligible = int(space.pop("coherence eligible").max())
     notes = [n for n in space.pop("coherence note") if n]
-    st.caption(f"Over {text.movies_counted(min_ratings)}.{own_movies_note(models)}")
+    st.caption(
+        f"Over {text.movies_counted(min_ratings, widgets.counted_in(models))}.{own_movies_note(models)}"
+    )
     for model in models:  # views round 8: "exactly whitened" panels far from white, unsaid
         if model.meta.get("exact_whitening_of"):
             fitted = verdicts.shaped_rows(model, model.spec).where
@@ -597,7 +599,9 @@ def spectra_section(models: list) -> None:
     """Eigenvalue spectra and per-dimension variances over the movies with enough ratings (a
     fragment: its slider reruns it only)."""
     min_ratings = min_ratings_slider(models)
-    st.caption(f"Over {text.movies_counted(min_ratings)}.{own_movies_note(models)}")
+    st.caption(
+        f"Over {text.movies_counted(min_ratings, widgets.counted_in(models))}.{own_movies_note(models)}"
+    )
     spectrum_col, variance_col = st.columns(2, gap="large")
     spectrum_col.vega_lite_chart(
         charts.spectrum_chart(

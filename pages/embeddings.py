@@ -10,7 +10,7 @@ import streamlit as st
 
 from movierate import explore, glossary
 from movierate.errors import MovierateError
-from movierate.explore.validation import eligible_rows
+from movierate.explore.validation import counted_ratings, eligible_rows
 from movierate.ui import charts, dimensions, figures, maps, shell, state, text, widgets
 
 #: The genre the one-genre colouring starts with (the first the map has): clear clusters.
@@ -99,7 +99,7 @@ def render() -> None:
             )
             st.caption(
                 "Cell (i, j) is how dimensions i and j vary together across "
-                f"{text.movies_counted(min_ratings)} ({weighting} weighting). "
+                f"{text.movies_counted(min_ratings, counted_ratings(model.movies))} ({weighting} weighting). "
                 + explore.matrix_sentence(matrix, kind)
             )
         with right:
@@ -805,7 +805,9 @@ def render() -> None:
             right.info("This model has no movie bias.")
         correlations = explore.popularity_correlations(frame)
         st.caption(
-            explore.popularity_sentence(correlations, model.name, min_ratings),
+            explore.popularity_sentence(
+                correlations, model.name, min_ratings, counted_ratings(model.movies)
+            ),
             help=glossary.define("norm", "bias", "Pearson r", "Spearman"),
         )
         widgets.show_table(

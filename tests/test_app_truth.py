@@ -78,7 +78,7 @@ def test_covariance_captions_come_from_the_shown_matrix(home):
     matrix = explore.model_covariance(model, min_ratings=10)
     diagonal = matrix.to_numpy().diagonal()
     assert f"run from {diagonal.min():.3g} to {diagonal.max():.3g}" in shown
-    assert "movies with at least 10 ratings" in shown
+    assert "movies with at least 10 training ratings" in shown
     assert re.search(r"mean \|correlation\| between two dimensions is \d\.\d\d", shown)
     # views round 7: the heatmap counts dimensions from 0, "direction 1" is the largest one
     assert re.search(r"\(dimensions \d+ and \d+, numbered from 0 as in the heatmap\)", shown)

@@ -183,3 +183,26 @@ def test_the_map_estimate_and_the_filters_start_count_what_the_filter_counts():
     assert widgets.map_cost_text(model, "pca", {"min_ratings": 10}).startswith("119 movies")
     movies.loc[:, "n_train_ratings"] = np.arange(120)
     assert widgets.starting_min_ratings([model], 10**6) == 120 - widgets.MIN_KEPT
+
+
+def test_the_views_say_they_count_training_ratings():
+    """Recheck N1/N2: the filters count training ratings, so the captions and the popularity
+    sentence say so (they said "at least 10 ratings" over 1,958 of 2,269 such movies)."""
+    from movierate.explore.popularity import popularity_sentence
+    from movierate.ui import text, widgets
+
+    assert (
+        text.movies_counted(10, "training ratings")
+        == "the movies with at least 10 training ratings"
+    )
+    assert text.movies_counted(1, "training ratings").endswith("at least 1 training rating")
+    model = SimpleNamespace(name="m", movies=counted_movies())
+    old = SimpleNamespace(name="old", movies=counted_movies().drop(columns="n_train_ratings"))
+    assert widgets.counted_in([model]) == "training ratings"
+    assert widgets.counted_in([model, old]) == "ratings"
+    table = pd.DataFrame(
+        {"pearson_log_n_ratings": [0.3], "spearman_n_ratings": [0.3], "n_movies": [39]},
+        index=["norm"],
+    )
+    said = popularity_sentence(table, "m", 10, "training ratings")
+    assert "39 movies with at least 10 training ratings" in said and "test rows included" in said

@@ -81,7 +81,9 @@ def _correlation(a: pd.Series, b: pd.Series, method: str) -> float:
     return float(a.corr(b, method="pearson"))
 
 
-def popularity_sentence(correlations: pd.DataFrame, name: str, min_ratings: int = 0) -> str:
+def popularity_sentence(
+    correlations: pd.DataFrame, name: str, min_ratings: int = 0, counted: str = "ratings"
+) -> str:
     """What a :func:`popularity_correlations` table of one model shows, in words: how strongly
     and which way its vector norm (and movie bias) follow the number of ratings."""
     parts = []
@@ -99,9 +101,14 @@ def popularity_sentence(correlations: pd.DataFrame, name: str, min_ratings: int 
         )
     n = int(correlations["n_movies"].max()) if len(correlations) else 0
     return (
-        f"In {name}, over {n:,} movies with at least {min_ratings} ratings, "
+        f"In {name}, over {n:,} movies with at least {min_ratings} {counted}, "
         + "; ".join(parts)
         + "."
+        + (
+            " Popularity here is every rating of a movie, test rows included."
+            if counted != "ratings"
+            else ""
+        )
     )
 
 

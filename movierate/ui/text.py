@@ -174,12 +174,14 @@ def _is_text(dtype: Any) -> bool:
     return pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
 
 
-def movies_counted(min_ratings: int) -> str:
+def movies_counted(min_ratings: int, counted: str = "ratings") -> str:
     """The movies a minimum-ratings filter keeps, in words: ``"the movies with at least 10
-    ratings"``, or ``"all movies"`` when it is off (0)."""
+    ratings"`` (``counted``: ``"training ratings"`` where the filter counts those, see
+    :func:`movierate.explore.validation.counted_ratings`), or ``"all movies"`` when it is off."""
     if min_ratings <= 0:
         return "all movies"
-    return f"the movies with at least {ratings_text(min_ratings)}"
+    noun = counted[:-1] if min_ratings == 1 and counted.endswith("s") else counted
+    return f"the movies with at least {min_ratings:,} {noun}"
 
 
 def md_quoted(value: Any) -> str:

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from movierate.errors import MovierateError
-from movierate.explore.validation import filter_counts, median_text
+from movierate.explore.validation import counted_ratings, filter_counts, median_text
 from movierate.ui import charts, figures, shell, state
 from movierate.ui.text import (
     EPOCHS_COLUMN,
@@ -353,6 +353,11 @@ def min_ratings_slider(
         )
         return 0
     value = starting_min_ratings(models, value)
+    if counted_in(models) == "training ratings":  # what the filter counts (accuracy round 18)
+        said = (
+            "Counts the ratings the model was fit on (its training rows); test rows do not count."
+        )
+        kwargs["help"] = f"{kwargs['help']} {said}" if kwargs.get("help") else said
     chosen = int(where.slider(label, lo, hi, max(value, lo), key=key, **kwargs))
     if lacking:
         where.caption(
@@ -364,6 +369,15 @@ def min_ratings_slider(
 
 #: :func:`min_ratings_slider` starts at a value that keeps at least this many movies.
 MIN_KEPT = 50
+
+
+def counted_in(models: Any) -> str:
+    """What the minimum-ratings filter counts for ``models``: ``"training ratings"`` when every
+    one with rating counts records its training counts, else ``"ratings"`` (accuracy round 18;
+    a model saved before those counts filters on every rating)."""
+    lacking = set(without_rating_counts(models))
+    kinds = {counted_ratings(m.movies) for m in models if m.name not in lacking}
+    return "training ratings" if kinds == {"training ratings"} else "ratings"
 
 
 def starting_min_ratings(models: Any, value: int) -> int:
