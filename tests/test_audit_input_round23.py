@@ -123,6 +123,10 @@ def test_goodreads_zero_means_not_rated_and_is_dropped_with_a_notice():
     assert any(f"dropped {zeros} rating(s) of 0 (Goodreads" in w for w in ds.warnings)
     kept = from_csv(GOODREADS_MERGED.encode(), columns={"item": "Book Id"}, zero_ratings="keep")
     assert len(kept) == 40
+    declared = from_csv(  # a declared 0-5 scale says 0 is a rating (recheck N5)
+        GOODREADS_MERGED.encode(), columns={"item": "Book Id"}, rating_scale=(0, 5, 1)
+    )
+    assert len(declared) == 40 and declared.ratings["rating"].min() == 0
 
 
 def test_zeros_below_a_whole_scale_are_named_and_can_be_dropped():

@@ -146,6 +146,8 @@ def from_csv(
     raw.scale = scale
     if zero_ratings != "auto":
         raw.zero_unrated = zero_ratings == "drop"
+    elif scale is not None and scale.min <= 0 <= scale.max:
+        raw.zero_unrated = False  # a declared scale holding 0 says 0 is a rating (recheck N5)
     if note := misread_utf8_note(read_head(source), label, _encoding_of(source, encoding)):
         raw.warnings.append(note)
     if items is not None:
