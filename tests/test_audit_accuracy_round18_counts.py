@@ -206,3 +206,23 @@ def test_the_views_say_they_count_training_ratings():
     )
     said = popularity_sentence(table, "m", 10, "training ratings")
     assert "39 movies with at least 10 training ratings" in said and "test rows included" in said
+
+
+def test_the_min_ratings_slider_says_what_it_counts_once():
+    from movierate.ui import widgets
+
+    class Box:
+        def slider(self, label, lo, hi, value, **kwargs):
+            self.help = kwargs.get("help")
+            return value
+
+    model = SimpleNamespace(name="m", movies=counted_movies(120))
+    box = Box()
+    widgets.min_ratings_slider([model], "Min. ratings", 0, 100, 10, key="k", container=box)
+    assert box.help.endswith("test rows do not count.")
+    said = "Only those it trained on count; test rows do not count."
+    widgets.min_ratings_slider([model], "x", 0, 100, 10, key="k", container=box, help=said)
+    assert box.help == said
+    old = SimpleNamespace(name="old", movies=counted_movies(120).drop(columns="n_train_ratings"))
+    widgets.min_ratings_slider([old], "x", 0, 100, 10, key="k", container=box)
+    assert box.help is None

@@ -353,11 +353,12 @@ def min_ratings_slider(
         )
         return 0
     value = starting_min_ratings(models, value)
-    if counted_in(models) == "training ratings":  # what the filter counts (accuracy round 18)
+    given = kwargs.get("help") or ""
+    if counted_in(models) == "training ratings" and "test rows" not in given:  # accuracy round 18
         said = (
             "Counts the ratings the model was fit on (its training rows); test rows do not count."
         )
-        kwargs["help"] = f"{kwargs['help']} {said}" if kwargs.get("help") else said
+        kwargs["help"] = f"{given} {said}".strip()
     chosen = int(where.slider(label, lo, hi, max(value, lo), key=key, **kwargs))
     if lacking:
         where.caption(
