@@ -178,6 +178,11 @@ def test_train_list_show_evaluate_delete_end_to_end(capsys):
     metrics = out.split("\nmetrics\n")[1].split("\nhistory\n")[0].splitlines()
     labels = [line[:38].strip() for line in metrics if line.startswith("  ") and line[2] != "("]
     assert labels and not [label for label in labels if "_" in label]
+    # recheck N6: the values line up past the longest label; no field the family never reads
+    rows = [line for line in metrics if line.startswith("  ") and line[2] != "("]
+    starts = {len(line) - len(line.rstrip().split()[-1]) for line in rows}
+    assert len(starts) == 1, rows
+    assert "hidden_units" not in out.split("\nmetrics\n")[0]
     assert [line.split()[0] for line in history[2:]] == ["1", "2"]
 
     code, out, _ = _run(["evaluate", "cli-tiny"], capsys)

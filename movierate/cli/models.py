@@ -12,7 +12,7 @@ from movierate.cli.command import EXIT_OK, Command, register
 from movierate.cli.output import check_path_argument, clip, one_line, print_notes
 from movierate.cli.tables import format_table, num, seconds
 from movierate.filenames import bytes_escaped
-from movierate.spec import ModelSpec, format_regularizers
+from movierate.spec import FAMILY_ONLY, ModelSpec, format_regularizers
 
 
 def _configure_list(parser: argparse.ArgumentParser) -> None:
@@ -281,7 +281,10 @@ def _run_show(args: argparse.Namespace) -> int:
             else "\nspec"
         )
         spec = _mapping(meta.get("spec"))
+        family = spec.get("family")
         for key, value in spec.items():
+            if family not in FAMILY_ONLY.get(key, (family,)):
+                continue  # a field this family never reads (recheck N6: deep's layers on mf_bias)
             print(f"  {key:<24} {_spec_text(key, value, spec)}")
     if not imported and "n_test" not in split:
         print(
@@ -293,14 +296,18 @@ def _run_show(args: argparse.Namespace) -> int:
         print(f"          ({note})")
     if meta.get("metrics"):  # an imported model has none: no bare heading
         print("\nmetrics")
-    for key, value in _mapping(meta.get("metrics")).items():
-        if blend and key in _MEMBER_METRICS:
-            continue  # the first member's (or the member count): listed per member above
+    shown_metrics = {
+        key: value
+        for key, value in _mapping(meta.get("metrics")).items()
+        if not (blend and key in _MEMBER_METRICS)  # the first member's: listed per member above
+    }
+    width = max([36, *(len(_metric_text(key)) for key in shown_metrics)])  # labels line up
+    for key, value in shown_metrics.items():
         if key == "ensemble" and isinstance(value, int | float):
-            print(f"  {'seeds averaged (seed ensemble)':<36} {int(value)}")
+            print(f"  {'seeds averaged (seed ensemble)':<{width}} {int(value)}")
             continue
         shown = num(value) if isinstance(value, float) else value
-        print(f"  {_metric_text(key):<36} {shown}")
+        print(f"  {_metric_text(key):<{width}} {shown}")
     chosen = store.stop_rows_chose_settings(meta)
     if chosen:
         print(f"  (its early-stopping rows also chose {chosen}: their RMSE flatters it)")
