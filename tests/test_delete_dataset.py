@@ -215,6 +215,7 @@ def test_cli_deletes_all_or_none_and_names_every_name_it_cannot_delete(tmp_path,
     assert "Nothing was deleted: delete-dataset deletes every dataset it is given or none" in err
     assert "No dataset named 'ml-25m'" in err and "No dataset named 'typo'" in err
     assert "Correct or leave out those names and run it again." in err
+    assert err.count("lists the datasets and where each one is") == 1  # recheck N7
     assert err.count("\nerror:") + err.startswith("error:") == 1 and "Traceback" not in err
     assert folder.is_dir()
     assert main(["delete-dataset", "books"]) == 0 and not folder.exists()

@@ -260,6 +260,7 @@ def _configure_delete_dataset(parser: argparse.ArgumentParser) -> None:
 def _run_delete_dataset(args: argparse.Namespace) -> int:
     from movierate import store
     from movierate.data.removal import (
+        LIST_HINT,
         delete_stored_dataset,
         still_found_text,
         stored_folder,
@@ -276,6 +277,11 @@ def _run_delete_dataset(args: argparse.Namespace) -> int:
             problems.append(str(exc))
     if problems:  # all or none: a deletion cannot be undone (README review s31, finding 1)
         which = "that name" if len(problems) == 1 else "those names"
+        if sum(p.endswith(LIST_HINT) for p in problems) > 1:  # the hint once (recheck N7)
+            problems = [
+                p.removesuffix(f"; {LIST_HINT}") + "." if p.endswith(LIST_HINT) else p
+                for p in problems
+            ] + [LIST_HINT]
         raise DataError(
             "Nothing was deleted: delete-dataset deletes every dataset it is given or none. "
             + " ".join(problems)

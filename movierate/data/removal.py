@@ -20,6 +20,9 @@ from movierate.filenames import is_os_junk
 TRASH_PREFIX = ".trash-"
 """Hidden name a dataset folder is renamed to before its files go (swept as a leftover)."""
 
+#: How to see which datasets exist, closing an unknown name's error (said once per command).
+LIST_HINT = "'python -m movierate datasets' lists the datasets and where each one is."
+
 
 def stored_folder(name: str) -> Path:
     """The folder of dataset ``name`` in movierate's own data folder, checked deletable; DataError
@@ -47,10 +50,7 @@ def stored_folder(name: str) -> Path:
                 "(MOVIERATE_DATA_DIR), not one movierate stored, so it is not deleted here; "
                 "remove that folder yourself if you mean to."
             )
-        raise DataError(
-            f"No dataset named {name!r} is stored in {data}; 'python -m movierate datasets' "
-            "lists the datasets and where each one is."
-        )
+        raise DataError(f"No dataset named {name!r} is stored in {data}; {LIST_HINT}")
     if foreign := _foreign_entries(found):
         raise DataError(
             f"Dataset {name!r} is not deleted: its folder {found} also holds "
