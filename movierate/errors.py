@@ -46,3 +46,7 @@ class NameTakenError(StoreError):
 
 class TrainingCancelled(MovierateError):
     """Training was cancelled by the user before it finished."""
+
+
+class ImportStopped(DataError):
+    """An import was stopped (its page left, or Stop pressed) before it stored anything."""

@@ -14,6 +14,7 @@ from movierate.spec import regularizers_text
 from movierate.ui import shell, state, text, widgets
 from movierate.ui.delete_dataset import render_delete_dataset
 from movierate.ui.import_embeddings import render_import_embeddings
+from movierate.ui.stoppable import show_stopped, stoppable
 from movierate.ui.text import models_table
 
 
@@ -172,26 +173,29 @@ def import_upload(upload, csv_name: str, items=None, **options: Any) -> None:
         # the button, the success note off-screen above)
         st.info(f"{text.md(upload.name)} is already imported, as **{text.md(done[1])}**.")
         return
-    with st.spinner(f"Importing {upload.name} ({upload.size / 1e6:.1f} MB)…"):
-        if upload.name.lower().endswith(".zip"):
+    if upload.name.lower().endswith(".zip"):
+        with st.spinner(f"Importing {upload.name} ({upload.size / 1e6:.1f} MB)…"):
             name = data.import_zip(upload.getvalue(), upload.name)
             ds = data.load_dataset(name)
-        else:
-            try:
-                ds = data.from_csv(upload, items, save_as=csv_name.strip(), **options)
-            except DataError as exc:  # it names from_csv's arguments: say where they are here
-                if "columns=" in str(exc):
-                    raise DataError(
-                        f"{exc} On this page: open 'Options: columns, text encoding, rating "
-                        "scale' above the Import button and pick the columns there."
-                    ) from None
-                if "pass replace=True" in str(exc):  # round 17: no such argument on this page
-                    raise DataError(
-                        str(exc).replace(
-                            "pass replace=True to overwrite it", f"tick '{REPLACE_LABEL}'"
-                        )
-                    ) from None
-                raise
+    else:
+        try:
+            ds = stoppable(
+                lambda should_stop: data.from_csv(
+                    upload, items, save_as=csv_name.strip(), should_stop=should_stop, **options
+                ),
+                f"Importing {upload.name} ({upload.size / 1e6:.1f} MB)",
+            )
+        except DataError as exc:  # it names from_csv's arguments: say where they are here
+            if "columns=" in str(exc):
+                raise DataError(
+                    f"{exc} On this page: open 'Options: columns, text encoding, rating "
+                    "scale' above the Import button and pick the columns there."
+                ) from None
+            if "pass replace=True" in str(exc):  # round 17: no such argument on this page
+                raise DataError(
+                    str(exc).replace("pass replace=True to overwrite it", f"tick '{REPLACE_LABEL}'")
+                ) from None
+            raise
     st.session_state[IMPORTED] = (asked, ds.name)
     state.refresh_datasets()
     widgets.show_notices(ds, after_rerun=True)
@@ -358,6 +362,7 @@ def render() -> None:
 
     if "home_message" in st.session_state:
         st.success(st.session_state.pop("home_message"), icon=":material/check_circle:")
+    show_stopped()
 
     statuses = state.dataset_statuses()
     available = [s.name for s in statuses if s.available]

@@ -7,7 +7,7 @@ import csv
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
@@ -55,7 +55,7 @@ from movierate.data.textio import (
     read_head,
     read_table,
 )
-from movierate.errors import DataError
+from movierate.errors import DataError, ImportStopped
 from movierate.filenames import is_os_junk, twin_difference
 
 ROLES = ("user", "item", "rating", "timestamp")
@@ -113,6 +113,7 @@ def from_csv(
     name: str | None = None,
     save_as: str | None = None,
     replace: bool = False,
+    should_stop: Callable[[], bool] | None = None,
 ) -> RatingsDataset:
     """Read your own ratings file: one row per rating with user, item, rating (+ timestamp).
 
@@ -126,7 +127,9 @@ def from_csv(
     from a Goodreads export and else says when they may mean so. ``save_as`` stores the validated data so ``load_dataset(save_as)``
     reopens it; a name already in use is refused (the error suggests a free one, see
     :func:`free_dataset_name`) unless ``replace=True``. Files larger than
-    ``max_extract_bytes()`` (``MOVIERATE_MAX_EXTRACT_BYTES``) are refused.
+    ``max_extract_bytes()`` (``MOVIERATE_MAX_EXTRACT_BYTES``) are refused. ``should_stop`` is
+    asked after reading and before storing: True raises :class:`ImportStopped`, nothing stored
+    (the dashboard's import of a large upload, bad-input round 23).
     """
     if save_as is not None:
         validate_dataset_name(save_as)
@@ -143,6 +146,7 @@ def from_csv(
     items_encoding = encoding if items_encoding is None else items_encoding
     _check_options(items_encoding, duplicates, delimiter)
     raw = _read_ratings(source, label, columns, delimiter, _encoding_of(source, encoding))
+    _stop_if_asked(should_stop)
     raw.scale = scale
     if zero_ratings != "auto":
         raw.zero_unrated = zero_ratings == "drop"
@@ -162,8 +166,14 @@ def from_csv(
     ds = build_dataset(raw, dataset_name, duplicates=duplicates)
     ds.source = label
     if save_as is not None:
+        _stop_if_asked(should_stop)
         ds.source = str(_save(ds, raw, label, replace))
     return ds
+
+
+def _stop_if_asked(should_stop: Callable[[], bool] | None) -> None:
+    if should_stop is not None and should_stop():
+        raise ImportStopped("The import was stopped before anything was stored.")
 
 
 def _scale(rating_scale: object) -> RatingScale | None:
