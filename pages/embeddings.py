@@ -518,8 +518,8 @@ def render() -> None:
                     max_value=100_000,
                     key="tsne_min",
                     bind="query-params",
-                    help="Movies with fewer ratings are left out (they sit near the "
-                    "origin and add noise).",
+                    help=f"Movies with fewer {counted_ratings(model.movies)} are left out "
+                    "(they sit near the origin and add noise).",
                 )
             if method == "tsne":
                 params["perplexity"] = float(
@@ -832,6 +832,7 @@ def render() -> None:
             widgets.whole_number_input(
                 label, 0, where=number_col, min_value=0, max_value=100_000,
                 key="export_min_ratings",
+                help=f"Counts each movie's {counted_ratings(model.movies)}.",
             ),
             label,
         )  # fmt: skip

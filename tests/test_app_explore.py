@@ -166,7 +166,7 @@ def test_compare_spaces_tab_heatmaps_and_min_ratings(trained_home):
     assert_clean(at)
     (redrawn,) = frames(at)
     assert not redrawn["genre coherence@10"].equals(space["genre coherence@10"])
-    assert any("at least 50 ratings" in c.value for c in at.caption)
+    assert any("at least 50 training ratings" in c.value for c in at.caption)
     assert [kind(spec) for spec in vega_specs(at)] == ["rect", "rect"]  # spectra: own tab
 
 
@@ -177,7 +177,7 @@ def test_compare_spectra_tab(trained_home):
     assert len(figures) == 2 and "rect" not in [kind(spec) for spec in figures]
     names = {v["model"] for f in figures for v in f["data"]["values"]}
     assert {"small-mf", "small-deep"} <= names
-    assert any("at least 20 ratings" in c.value for c in at.caption)
+    assert any("at least 20 training ratings" in c.value for c in at.caption)
 
 
 def test_compare_movie_by_movie_tab_reacts_to_min_ratings_and_k(trained_home):
