@@ -72,7 +72,7 @@ def stoppable(work: Callable[[Callable[[], bool]], _T], label: str, *, key: str 
             worker.join(POLL_S)
             line.info(
                 f"{text.md(label)}: {time.monotonic() - started:.0f} s so far. Nothing is "
-                "stored until it is done; Stop (or leaving this page) stops it.",
+                "stored until it is done; Stop, like any other click or page, stops it.",
                 icon=":material/hourglass_top:",
             )
     finally:
