@@ -91,4 +91,7 @@ def test_the_next_run_stops_work_whose_run_has_not_unwound_yet(monkeypatch):
     stoppable._running[None] = stoppable._Work("Importing x.csv", worker, {}, stop)
     stoppable.show_stopped()
     assert stop.is_set() and None not in stoppable._running
-    assert said == ["Stopped Importing x.csv: it ends at its next step and stores nothing."]
+    assert said == [
+        "Stopped Importing x.csv: it ends at its next step and stores nothing, unless it had "
+        "begun saving."
+    ]

@@ -95,7 +95,7 @@ def show_stopped() -> None:
     label, worker, outcome, stop = work
     stop.set()
     if worker.is_alive():
-        said = "it ends at its next step and stores nothing"
+        said = "it ends at its next step and stores nothing, unless it had begun saving"
     elif isinstance(outcome.get("error"), ImportStopped):
         said = "nothing was stored"
     elif "error" in outcome:
