@@ -27,6 +27,29 @@ def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def plain(value: Any) -> Any:
+    """``value`` with a numpy scalar made the Python one (np.int64(8) -> 8, np.True_ -> True):
+    notebook grids (np.arange, DataFrame cells) give numpy scalars (bad-input round 24)."""
+    kind = getattr(getattr(value, "dtype", None), "kind", None)
+    if getattr(value, "ndim", None) == 0 and kind in ("b", "i", "u", "f"):
+        if kind == "f" and value.dtype.itemsize < 8:  # float32(0.01) stays 0.01
+            return float(str(value))
+        return value.item()
+    return value
+
+
+def flag(value: Any, name: str, error: type[Exception] = SpecError) -> bool:
+    """``value`` of the keyword ``name`` as a bool; ``error`` unless it is True or False (numpy
+    bools too): ``overwrite="no"`` was true and replaced a saved model (bad-input round 24)."""
+    value = plain(value)
+    if not isinstance(value, bool):
+        raise error(
+            f"{name} must be True or False, got {value!r} ({type(value).__name__}); "
+            f"pass {name}=True or {name}=False."
+        )
+    return value
+
+
 @dataclass(frozen=True)
 class Interval:
     """Numbers of ``type`` (int or float) between ``low`` and ``high`` (None: unbounded).

@@ -73,10 +73,24 @@ class ModelSpec:
     seed: int = 42
 
     def __post_init__(self) -> None:
-        # Normalise containers so equality and hashing behave after a JSON round trip.
-        object.__setattr__(self, "hidden_units", tuple(int(u) for u in self.hidden_units))
+        # numpy scalars (np.arange grids, DataFrame cells) become Python ones, and containers
+        # are normalised so equality and hashing behave after a JSON round trip; a container
+        # of the wrong type is a SpecError, not a TypeError (bad-input round 24)
+        for f in fields(self):
+            object.__setattr__(self, f.name, schema.plain(getattr(self, f.name)))
+        units = self.hidden_units
+        if hasattr(units, "tolist") and getattr(units, "ndim", 0) == 1:  # a numpy array
+            units = units.tolist()
+        if isinstance(units, list | tuple):
+            units = tuple(schema.plain(u) for u in units)
+        _check_type("hidden_units", units)
+        regularizers = self.regularizers
+        if isinstance(regularizers, Mapping):
+            regularizers = {k: schema.plain(v) for k, v in regularizers.items()}
+        _check_type("regularizers", regularizers)
+        object.__setattr__(self, "hidden_units", units)
         object.__setattr__(
-            self, "regularizers", {str(k): float(v) for k, v in dict(self.regularizers).items()}
+            self, "regularizers", {str(k): float(v) for k, v in regularizers.items()}
         )
 
     def __hash__(self) -> int:
@@ -132,9 +146,7 @@ class ModelSpec:
                 f"Known fields: {', '.join(sorted(known))}."
             )
         for name, value in data.items():
-            problem = _type_problem(schema.SPEC_SCHEMA[name].constraint, value)
-            if problem:
-                raise SpecError(f"{name} = {value!r} is invalid: {problem}.")
+            _check_type(name, schema.plain(value))
         return cls(**data)
 
     def validate(self) -> ModelSpec:
@@ -160,6 +172,7 @@ class ModelSpec:
         an earlier movierate trained combinations ``train`` refuses now (an autorec with an
         inert ``penalty_min_ratings``: recheck of bad-input round 12)."""
         for f in fields(self):
+            _check_type(f.name, getattr(self, f.name))  # from_dict's rules: user_bias=1 too
             if f.name == "hidden_units" and self.family != "deep":
                 continue
             if f.name == "hidden_units" and not self.hidden_units:
@@ -191,12 +204,20 @@ class ModelSpec:
             )
 
 
+def _check_type(name: str, value: Any) -> None:
+    """SpecError naming field ``name`` when ``value`` has the wrong type (:func:`_type_problem`)."""
+    problem = _type_problem(schema.SPEC_SCHEMA[name].constraint, value)
+    if problem:
+        raise SpecError(f"{name} = {value!r} is invalid: {problem}.", field=name)
+
+
 def _type_problem(constraint: schema.Constraint, value: Any) -> str | None:
     """What is wrong with the TYPE of a spec field's ``value`` (None if fine); choices must
     also be known names, since nothing else could use them."""
     if isinstance(constraint, schema.Interval) and constraint.type is int:
         ok = isinstance(value, int) and not isinstance(value, bool)
-        return None if ok else "expected a whole number"
+        bounds = f" from {constraint.low} to {constraint.high}" if constraint.high else ""
+        return None if ok else f"expected a whole number{bounds}"
     if isinstance(constraint, schema.Interval):
         return None if schema.is_number(value) else "expected a finite number"
     if isinstance(constraint, schema.Boolean):
@@ -212,7 +233,11 @@ def _type_problem(constraint: schema.Constraint, value: Any) -> str | None:
     ok = isinstance(value, Mapping) and all(
         isinstance(k, str) and schema.is_number(v) for k, v in value.items()
     )
-    return None if ok else "expected a mapping of regularizer kinds to numbers, e.g. {'l2': 0.1}"
+    return (
+        None
+        if ok
+        else "expected a mapping of regularizer kinds to numbers, e.g. {'l2': 0.1} ({} for none)"
+    )
 
 
 def format_regularizers(regularizers: Mapping[str, float] | None) -> str:
