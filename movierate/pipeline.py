@@ -19,6 +19,7 @@ the data and importing TensorFlow. TensorFlow is imported only when training sta
 from __future__ import annotations
 
 import dataclasses
+import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from movierate import config, scoring, store
+from movierate import config, schema, scoring, store
 from movierate.baselines import averages_fit, baseline_metrics, rmse_of_mean
 from movierate.data import (
     RatingScale,
@@ -46,7 +47,7 @@ from movierate.data.splits import (
     legacy_digest,
     training_scale,
 )
-from movierate.errors import DataError, SpecError, TrainingCancelled
+from movierate.errors import DataError, SpecError, StoreError, TrainingCancelled
 from movierate.paired import clustered_half_width
 from movierate.progress import ProgressCallback
 from movierate.spec import ModelSpec
@@ -62,7 +63,7 @@ SPLIT_ALIASES = {"valid_fraction": "test_fraction"}
 
 
 def train_and_save(
-    dataset: str | RatingsDataset,
+    dataset: str | os.PathLike | RatingsDataset,
     spec: ModelSpec,
     name: str,
     split_params: Mapping[str, Any] | None = None,
@@ -71,7 +72,8 @@ def train_and_save(
     overwrite: bool = False,
     name_base: str | None = None,
 ) -> str:
-    """Load ``dataset`` (a name or a RatingsDataset), split, train ``spec``, save as ``name``.
+    """Load ``dataset`` (a name, a folder path or a RatingsDataset), split, train ``spec``,
+    save as ``name``.
 
     Returns the saved model's name. ``name_base``: ``name`` was generated from it
     (:func:`movierate.store.unique_name`), so when another run takes it first the model is
@@ -81,9 +83,18 @@ def train_and_save(
     round 9: a CLI rename took a dashboard training's name and 7 epochs were lost); so is an
     ``overwrite`` that finds a name differing only in case beside it at save time. Raises
     SpecError / StoreError before any slow work (also when the store cannot be written),
-    DataError for an unknown dataset or split, TrainingCancelled if ``cancel`` is set.
+    DataError for an unknown dataset or split, TrainingCancelled if ``cancel`` is set. A
+    RatingsDataset is checked before TensorFlow loads: its ratings must be the data its
+    fingerprint names, on its rating scale (:meth:`RatingsDataset.check_fingerprint`).
     """
+    if not isinstance(spec, ModelSpec):
+        raise SpecError(
+            f"spec must be a ModelSpec, got {type(spec).__name__}: build one with "
+            "ModelSpec(**settings) or ModelSpec.from_dict(settings)."
+        )
     spec.validate()
+    overwrite = schema.flag(overwrite, "overwrite", StoreError)
+    _check_dataset_argument(dataset)
     store.validate_name(name)
     if name_base is None:
         store.check_name_free(name, overwrite=overwrite)
@@ -93,7 +104,8 @@ def train_and_save(
     # failed it after the whole training (recheck B, s26), so it is read now
     config.extra_data_dir()
     params = split_settings(split_params)
-    ds = load_dataset(dataset) if isinstance(dataset, str) else dataset
+    ds = dataset if isinstance(dataset, RatingsDataset) else load_dataset(dataset)
+    ds.check_fingerprint()  # rows edited after loading, or off its scale: refused now
     store.check_room(store.saved_size_estimate(ds.n_users, ds.n_movies, spec.dim))
     split = split_from_settings(ds, params)
     if cancel is not None and cancel.is_set():
@@ -108,6 +120,42 @@ def train_and_save(
         name, result, ds, split, spec, overwrite=overwrite, name_base=name_base
     )
     return saved.name
+
+
+def _check_dataset_argument(dataset: Any) -> None:
+    """DataError unless ``dataset`` is a dataset name, a folder path or a RatingsDataset."""
+    if isinstance(dataset, str | os.PathLike | RatingsDataset):
+        return
+    hint = (
+        " (a saved model: pass the data it was trained on, dataset_of(model), or its name, "
+        "model.dataset_name)"
+        if isinstance(dataset, store.TrainedModel | store.ModelInfo)
+        else ""
+    )
+    raise DataError(
+        f"dataset must be a dataset name, a folder path or a RatingsDataset "
+        f"(load_dataset(...), from_csv(...)), got {type(dataset).__name__}{hint}."
+    )
+
+
+def check_model_data(model: store.TrainedModel, ds: RatingsDataset) -> None:
+    """DataError unless ``ds`` holds the data ``model`` recorded (its fingerprint): its recorded
+    split's rows are positions in that data only (bad-input round 24: a shuffled copy passed
+    the split's digest and training rows were scored as test rows)."""
+    if not isinstance(ds, RatingsDataset):
+        raise DataError(
+            f"ds must be the RatingsDataset the model was trained on (dataset_of(model)), got "
+            f"{type(ds).__name__}."
+        )
+    ds.check_fingerprint()
+    recorded = model.dataset_fingerprint
+    if recorded and ds.fingerprint != recorded:
+        raise DataError(
+            f"ds ({ds.name!r}, fingerprint {ds.fingerprint}) is not the data model "
+            f"{model.name!r} was trained on ({model.dataset_name!r}, fingerprint {recorded}), "
+            "so its recorded split would name other rows. Pass the data it was trained on "
+            "(dataset_of(model) loads it), or leave ds out."
+        )
 
 
 def split_settings(split_params: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -331,6 +379,15 @@ def dataset_of(
     return ds
 
 
+def _model_data(model: store.TrainedModel, ds: RatingsDataset | None) -> RatingsDataset:
+    """``ds`` checked to be ``model``'s data (:func:`check_model_data`), else
+    :func:`dataset_of`."""
+    if ds is None:
+        return dataset_of(model)
+    check_model_data(model, ds)
+    return ds
+
+
 def _imported_here(source: str) -> bool:
     """Whether ``source`` is a folder the CSV import stored (``data_dir()/custom/<name>``)."""
     from pathlib import Path
@@ -413,7 +470,7 @@ def user_held_out_movies(
     recorded split (:meth:`ModelRows.held_out`): ``{"test": ..., "early-stopping": ...}`` (the
     second empty for a model refit on its stop rows), ``{"validation": ...}`` for a model saved
     before test rows."""
-    ds = ds if ds is not None else dataset_of(model)
+    ds = _model_data(model, ds)
     users = ds.ratings["user_idx"].to_numpy()
     movies = ds.ratings["movie_idx"].to_numpy(np.int64)
     held_out = model_rows(ds, model.meta["split"]).held_out()
@@ -475,7 +532,7 @@ def top_calibration(
     what = "No check of its highest predictions against test ratings"
     if not model.has_test_rows:
         return Unavailable(what, no_test_rows_reason(model))
-    ds = ds if ds is not None else dataset_of(model)
+    ds = _model_data(model, ds)
     rows = np.asarray(recorded_split(ds, model.meta["split"]).test, dtype=np.int64)
     n = int(round(share * len(rows)))
     if n < TOP_MIN_ROWS:
@@ -597,7 +654,7 @@ def evaluate_model(model: store.TrainedModel, ds: RatingsDataset | None = None) 
     row (:func:`unseen_rows`), and for a temporal split ``test_tied_rows``, those a timestamp
     tie chose (``Split.n_tied_test``). No TensorFlow: predictions come from :mod:`movierate.scoring`.
     """
-    ds = ds if ds is not None else dataset_of(model)
+    ds = _model_data(model, ds)
     known = model_rows(ds, model.meta["split"])
     every = {
         "train": known.trained,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
 
@@ -181,8 +179,9 @@ def test_tune_blend_saves_one_explorable_model_picked_on_stop_rows(tiny, monkeyp
     near = nearest_movies(model.movie_embedding, model.movies, 0, k=3)
     assert len(near) == 3
     # the test rows steer nothing: with every test rating changed, the same weight and members
-    poisoned = dataclasses.replace(tiny, ratings=tiny.ratings.copy())
-    poisoned.ratings.loc[poisoned.ratings.index[split.test], "rating"] = 1.0
+    ratings = tiny.ratings.copy()  # ds.ratings is read-only (bad-input round 24)
+    ratings.loc[ratings.index[split.test], "rating"] = 1.0
+    poisoned = tiny.edited(ratings, name="tiny-poisoned")
     again = run(poisoned, "blend-poisoned")
     assert again.summary["blend"]["weights"] == blend["weights"]
     assert again.summary["blend"]["stop_curve"] == blend["stop_curve"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +67,109 @@ def _is_whole(x: float) -> bool:
     return abs(x - round(x)) < 1e-6
 
 
+#: The columns every ``ds.ratings`` has.
+RATING_COLUMNS = ("user_idx", "movie_idx", "rating", "timestamp")
+#: How many row numbers a message lists.
+_SHOWN_ROWS = 5
+
+
+def read_only_message(what: str = "ds.ratings") -> str:
+    """Why a write to ``ds.ratings`` is refused, and how to edit a copy instead."""
+    return (
+        f"{what} is read-only: ds.fingerprint names exactly these rows, and a model trained "
+        "on ds records it to find its test rows again. Edit a copy (edited = "
+        "ds.ratings.copy(); edited.loc[...] = ...) and make it a dataset of its own: "
+        "ds.edited(edited, name='NEW-NAME')."
+    )
+
+
+class _ReadOnlyIndexer:
+    """``.loc`` / ``.iloc`` / ``.at`` / ``.iat`` of :class:`FrozenRatings`: reads only."""
+
+    def __init__(self, indexer: Any, what: str) -> None:
+        self._indexer, self._what = indexer, what
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._indexer[key]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return _ReadOnlyIndexer(self._indexer(*args, **kwargs), self._what)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        raise DataError(read_only_message())
+
+
+class FrozenRatings(pd.DataFrame):
+    """``ds.ratings``: a DataFrame that refuses writes in place with a message saying how to
+    edit a copy (bad-input round 24: pandas said only "assignment destination is read-only",
+    and a frame that took the write kept its fingerprint). Everything derived from it
+    (``copy()``, ``sample()``, ``assign()``, ...) is a plain, writable DataFrame."""
+
+    _metadata: list[str] = []
+
+    @property
+    def _constructor(self) -> type[pd.DataFrame]:
+        return pd.DataFrame
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> None:
+        raise DataError(read_only_message())
+
+    __setitem__ = __delitem__ = insert = update = _update_inplace = _refuse
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in ("columns", "index") or (not name.startswith("_") and name in self.columns):
+            self._refuse()
+        super().__setattr__(name, value)
+
+    @property
+    def loc(self) -> Any:  # type: ignore[override]
+        return _ReadOnlyIndexer(super().loc, "loc")
+
+    @property
+    def iloc(self) -> Any:  # type: ignore[override]
+        return _ReadOnlyIndexer(super().iloc, "iloc")
+
+    @property
+    def at(self) -> Any:  # type: ignore[override]
+        return _ReadOnlyIndexer(super().at, "at")
+
+    @property
+    def iat(self) -> Any:  # type: ignore[override]
+        return _ReadOnlyIndexer(super().iat, "iat")
+
+
+def _refusing_inplace(name: str) -> Any:
+    """DataFrame method ``name`` for :class:`FrozenRatings`: refused with ``inplace=True``."""
+    method = getattr(pd.DataFrame, name)
+
+    def wrapper(self: FrozenRatings, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("inplace"):
+            self._refuse()
+        return method(self, *args, **kwargs)
+
+    return functools.wraps(method)(wrapper)
+
+
+for _name in dir(pd.DataFrame):  # fillna(inplace=True) and the like write into the arrays
+    _method = getattr(pd.DataFrame, _name, None)
+    if not _name.startswith("_") and callable(_method) and not isinstance(_method, type):
+        try:
+            takes_inplace = "inplace" in inspect.signature(_method).parameters
+        except (TypeError, ValueError):
+            continue
+        if takes_inplace:
+            setattr(FrozenRatings, _name, _refusing_inplace(_name))
+
+
+def timestamp_seconds(column: pd.Series) -> np.ndarray:
+    """A ratings ``timestamp`` column as int64 seconds since 1970: datetimes (tz-aware or
+    not) are converted, so a temporal split orders them as the numbers loading gives."""
+    if isinstance(column.dtype, pd.DatetimeTZDtype) or column.dtype.kind == "M":
+        stamps = pd.to_datetime(column, utc=True)
+        return ((stamps - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)).to_numpy(np.int64)
+    return column.to_numpy(np.int64)
+
+
 @dataclass
 class RatingsDataset:
     """Ratings with contiguous 0-based ``user_idx`` / ``movie_idx`` and everything to map back.
@@ -89,6 +194,11 @@ class RatingsDataset:
     #: rating (test rows too): training then infers its own from its rows only.
     scale_inferred: bool = False
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "ratings" and isinstance(value, pd.DataFrame):
+            value = FrozenRatings(value)  # CoW: the caller's frame stays independent
+        super().__setattr__(name, value)
+
     @property
     def n_users(self) -> int:
         return len(self.user_ids)
@@ -111,8 +221,144 @@ class RatingsDataset:
     def has_timestamps(self) -> bool:
         """Whether the timestamps order anything: False when the source had no timestamp
         column (every timestamp is 0) or gave every rating the same one (an export date)."""
-        ts = self.ratings["timestamp"].to_numpy()
+        ts = self.timestamps()
         return bool(len(ts)) and bool(ts.min() != ts.max())
+
+    def timestamps(self) -> np.ndarray:
+        """The ratings' timestamps as int64 seconds (:func:`timestamp_seconds`)."""
+        return timestamp_seconds(self.ratings["timestamp"])
+
+    def check_ratings(self) -> None:
+        """DataError naming the rows, unless ``ratings`` holds what every dataset does: the
+        four columns, whole ``user_idx`` / ``movie_idx`` within the id maps, finite ratings on
+        ``rating_scale`` and whole timestamps (seconds) or datetimes. Training and its record
+        read them as they are (bad-input round 24: an index past the movies table failed in
+        TensorFlow, a NaN rating as "training diverged"). Checked once per ``ratings``."""
+        ratings = self.ratings
+        if self._checked("rows") is ratings:
+            return
+        if not isinstance(ratings, pd.DataFrame):
+            raise DataError(
+                f"ds.ratings must be a DataFrame with columns {', '.join(RATING_COLUMNS)}, "
+                f"got {type(ratings).__name__}."
+            )
+        missing = [c for c in RATING_COLUMNS if c not in ratings.columns]
+        if missing:
+            raise DataError(
+                f"ds.ratings lacks the column(s) {', '.join(missing)}; every dataset has "
+                f"{', '.join(RATING_COLUMNS)}. Load one with load_dataset(...) or from_csv(...)."
+            )
+        for column, limit in (("user_idx", self.n_users), ("movie_idx", self.n_movies)):
+            values = _numbers(ratings[column], column)
+            bad = ~np.isfinite(values) | (values != np.round(values))
+            _refuse_rows(bad, f"{column} value that is not a whole number")
+            what = "users" if column == "user_idx" else "movies"
+            _refuse_rows(
+                (values < 0) | (values >= limit),
+                f"{column} value outside 0 to {limit - 1}",
+                f"ds has {limit:,} {what}; ds.{what[:-1]}_ids gives each index its original id. ",
+            )
+        values = _numbers(ratings["rating"], "rating")
+        _refuse_rows(~np.isfinite(values), "rating that is not a finite number")
+        off = np.zeros(len(values), dtype=bool)
+        off[self.rating_scale.bad_positions(values)] = True
+        _refuse_rows(
+            off,
+            f"rating outside the rating scale {self.rating_scale.describe()} (ds.rating_scale)",
+            "Ratings on another scale: make the dataset with that scale, ds.edited(ratings, "
+            "name='NEW-NAME', rating_scale=(min, max, step)) or from_csv(..., "
+            "rating_scale=(min, max, step)). ",
+        )
+        column = ratings["timestamp"]
+        if not (isinstance(column.dtype, pd.DatetimeTZDtype) or column.dtype.kind == "M"):
+            values = _numbers(column, "timestamp")
+            bad = ~np.isfinite(values) | (values != np.round(values))
+            _refuse_rows(bad, "timestamp that is not whole seconds since 1970")
+        else:
+            _refuse_rows(column.isna().to_numpy(), "missing timestamp")
+        self._remember("rows", ratings)
+
+    def check_fingerprint(self) -> None:
+        """DataError unless ``fingerprint`` is that of ``ratings`` and the id maps as they are
+        now: a model records its data by name and fingerprint to find its test rows again, so
+        rows edited or replaced after loading must not pass as the data they came from
+        (bad-input round 24: a shuffled copy was saved as ml-latest-small, and evaluate later
+        scored training rows as test rows). Computed once per ``ratings``."""
+        from movierate.data.build import fingerprint
+
+        self.check_ratings()
+        ratings = self.ratings
+        if self._checked("fingerprint") is not ratings:
+            if isinstance(ratings["timestamp"].dtype, pd.DatetimeTZDtype) or (
+                ratings["timestamp"].dtype.kind == "M"
+            ):
+                ratings = ratings.assign(timestamp=self.timestamps())
+            actual = fingerprint(ratings, self.user_ids, self.movie_ids)
+            if actual != self.fingerprint:
+                raise DataError(
+                    f"ds.ratings does not hold the data ds.fingerprint names ({self.fingerprint!r}; "
+                    f"these rows' is {actual!r}): it was edited or replaced after ds was made. A "
+                    f"model records its data by name and fingerprint to find its test rows "
+                    f"again, so saved as {self.name!r} it would later be measured on other "
+                    "rows. Make the edited rows a dataset of their own: ds.edited(ratings, "
+                    "name='NEW-NAME'), or import a ratings file with from_csv(path, "
+                    "name='NEW-NAME', rating_scale=(min, max, step))."
+                )
+            self._remember("fingerprint", self.ratings)
+
+    def edited(
+        self,
+        ratings: pd.DataFrame,
+        name: str,
+        rating_scale: RatingScale | tuple[float, float, float] | None = None,
+    ) -> RatingsDataset:
+        """A new dataset ``name`` of ``ratings`` (edited rows of this one: same id maps), with
+        its own fingerprint and, if given, ``rating_scale`` (min, max, step); movie counts and
+        means recomputed, no official splits (their rows are this dataset's). A model trained
+        on it records ``name``: evaluate it with ``evaluate_model(model, edited_ds)``.
+
+        >>> small = ds.edited(ds.ratings[ds.ratings.rating >= 1], name="no-half-stars")  # doctest: +SKIP
+        """
+        from movierate.data.build import fingerprint
+        from movierate.data.registry import KNOWN_DATASETS
+
+        if not isinstance(name, str) or not name.strip() or name in (self.name, *KNOWN_DATASETS):
+            raise DataError(
+                f"Name the edited dataset with a new name (got {name!r}): the name "
+                f"{self.name!r} and GroupLens' names mean the data as loaded."
+            )
+        if isinstance(rating_scale, tuple | list):
+            rating_scale = RatingScale(*map(float, rating_scale))
+        elif rating_scale is not None and not isinstance(rating_scale, RatingScale):
+            raise DataError(f"rating_scale must be (min, max, step), got {rating_scale!r}.")
+        new = RatingsDataset(
+            name=name,
+            ratings=ratings,
+            movies=self.movies,
+            user_ids=self.user_ids,
+            movie_ids=self.movie_ids,
+            rating_scale=rating_scale or self.rating_scale,
+            fingerprint="",
+            catalog=dict(self.catalog),
+            warnings=[],
+            source=None,
+            scale_inferred=self.scale_inferred and rating_scale is None,
+        )
+        new.check_ratings()
+        frame = new.ratings.assign(timestamp=new.timestamps())
+        new.fingerprint = fingerprint(frame, self.user_ids, self.movie_ids)
+        new.movies = _recounted(self.movies, frame, self.n_movies)
+        new._remember("fingerprint", new.ratings)
+        return new
+
+    def _checked(self, what: str) -> Any:
+        """The ``ratings`` frame ``what`` was last checked for (None if never); only a
+        :class:`FrozenRatings` counts, which nothing can change in place."""
+        frame = self.__dict__.get(f"_checked_{what}")
+        return frame if isinstance(frame, FrozenRatings) else None
+
+    def _remember(self, what: str, frame: pd.DataFrame) -> None:
+        self.__dict__[f"_checked_{what}"] = frame
 
     def notices(self) -> list[str]:
         """Everything loading changed or guessed (dropped duplicates with counts, inferred
@@ -127,6 +373,53 @@ class RatingsDataset:
     def movie_index(self, original_id: Any) -> int:
         """The ``movie_idx`` of an original movie id; KeyError if the movie has no ratings."""
         return _lookup(self.movie_ids, original_id, "movie")
+
+
+def _numbers(column: pd.Series, name: str) -> np.ndarray:
+    """``column`` as float64 (missing values NaN); DataError when it holds no numbers (text
+    such as "3" too: it reads as a number here and matches no number elsewhere)."""
+    dtype = column.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        dtype = dtype.categories.dtype
+    try:
+        if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+            raise TypeError(dtype)
+        return column.to_numpy(np.float64, na_value=np.nan)
+    except (TypeError, ValueError):
+        raise DataError(
+            f"ds.ratings column {name} holds {column.dtype} values, not numbers; it must hold "
+            "numbers (build the dataset with load_dataset(...) or from_csv(...))."
+        ) from None
+
+
+def _refuse_rows(bad: np.ndarray, what: str, hint: str = "") -> None:
+    """DataError naming the first rows (positions) of ``bad``, if any."""
+    rows = np.flatnonzero(bad)
+    if not len(rows):
+        return
+    shown = ", ".join(map(str, rows[:_SHOWN_ROWS])) + (", ..." if len(rows) > _SHOWN_ROWS else "")
+    several = len(rows) > 1
+    raise DataError(
+        f"ds.ratings holds {len(rows):,} {what}{'s' if several else ''} (row"
+        f"{'s' if several else ''} {shown}, counted from 0 as ds.ratings.iloc counts). {hint}"
+        f"Fix or drop {'those rows' if several else 'it'} in a copy and make it a dataset of "
+        "its own: ds.edited(ratings, name='NEW-NAME')."
+    )
+
+
+def _recounted(movies: pd.DataFrame, ratings: pd.DataFrame, n_movies: int) -> pd.DataFrame:
+    """``movies`` with ``n_ratings`` / ``mean_rating`` counted from ``ratings``."""
+    idx = ratings["movie_idx"].to_numpy(np.int64)
+    counts = np.bincount(idx, minlength=n_movies)
+    sums = np.bincount(idx, weights=ratings["rating"].to_numpy(np.float64), minlength=n_movies)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = sums / counts
+    out = movies.copy()
+    if "n_ratings" in out.columns:
+        out["n_ratings"] = counts.astype(out["n_ratings"].dtype, copy=False)
+    if "mean_rating" in out.columns:
+        out["mean_rating"] = means.astype(out["mean_rating"].dtype, copy=False)
+    return out
 
 
 def _lookup(sorted_ids: np.ndarray, original_id: Any, what: str) -> int:

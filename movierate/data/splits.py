@@ -163,18 +163,31 @@ def make_split(
     of them at most. ``ties``: how a temporal split orders equal timestamps (:data:`TIE_RULES`;
     ``"row_order"`` only to rebuild a split recorded before it was seeded).
     """
-    if ties not in TIE_RULES:
+    from movierate.data.dataset import RatingsDataset
+
+    if not isinstance(ds, RatingsDataset):
+        raise DataError(
+            f"make_split splits a RatingsDataset (load_dataset(...), from_csv(...)), got "
+            f"{type(ds).__name__}."
+        )
+    if not isinstance(method, str):
+        raise DataError(
+            f"method must be a split method's name, got {method!r}: use one of "
+            f"{', '.join(map(repr, SPLIT_METHODS))} or '{OFFICIAL_PREFIX}<name>'."
+        )
+    if not isinstance(ties, str) or ties not in TIE_RULES:
         raise DataError(
             f"Unknown timestamp tie rule {ties!r}; use one of {', '.join(TIE_RULES)} (a model's "
             "meta.json records it: restore that file from a copy, or retrain the model)."
         )
+    ds.check_ratings()  # a hand-built one: indices within the id maps, whole timestamps
     if valid_fraction is not None:
         if test_fraction is not None:
             raise DataError("Pass test_fraction only (valid_fraction is its deprecated name).")
         test_fraction = valid_fraction
     if test_fraction is None:
         test_fraction = DEFAULT_TEST_FRACTION
-    _check_fraction("stop_fraction", stop_fraction)
+    stop_fraction = _check_fraction("stop_fraction", stop_fraction)
     _check_seed(seed)
     rng = np.random.default_rng(int(seed))
     if method.startswith(OFFICIAL_PREFIX):
@@ -202,7 +215,7 @@ def make_split(
             f"Unknown split method {method!r}; use one of {', '.join(SPLIT_METHODS)} or "
             f"'{OFFICIAL_PREFIX}<name>'."
         )
-    _check_fraction("test_fraction", test_fraction)
+    test_fraction = _check_fraction("test_fraction", test_fraction)
     if len(ds) < 3:
         raise DataError(f"Dataset {ds.name!r} has {len(ds)} rating(s); a split needs at least 3.")
     if method == "temporal":
@@ -246,10 +259,15 @@ def official_split(name: str, base: np.ndarray, test: np.ndarray, n_rows: int) -
     )
 
 
-def _check_fraction(name: str, value: Any) -> None:
-    ok = isinstance(value, int | float | np.number) and not isinstance(value, bool)
+def _check_fraction(name: str, value: Any) -> float:
+    """``value`` as a Python float (np.float16 overflowed ``n * fraction``, bad-input round
+    24); DataError unless it is a number between 0 and 1."""
+    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    )
     if not ok or not 0 < float(value) < 1:
         raise DataError(f"{name} must be between 0 and 1 (exclusive), got {value!r}.")
+    return float(str(value)) if isinstance(value, np.floating) else float(value)
 
 
 def _check_seed(seed: Any) -> None:
@@ -263,7 +281,7 @@ def check_temporal(ds: RatingsDataset, rebuilding: bool = False) -> None:
     ratings, or one per user, the "latest" ratings would be the rows last in the file (accuracy
     review round 16: a file sorted by rating held out each user's highest ratings).
     ``rebuilding`` a split recorded before that round refuses only data without timestamps."""
-    ts = ds.ratings["timestamp"].to_numpy()
+    ts = ds.timestamps()
     no_timestamps = not len(ts) or (ts.min() == ts.max() == 0)
     if no_timestamps or (not rebuilding and not ds.has_timestamps):
         what = (
@@ -295,7 +313,7 @@ def _tied(ds: RatingsDataset, held: np.ndarray) -> int:
     """How many ``held`` rows (a mask over all ratings) share their timestamp with a row of the
     same user that was not held: rows the tie rule, not time, chose."""
     users = ds.ratings["user_idx"].to_numpy()
-    ts = ds.ratings["timestamp"].to_numpy().astype(np.int64)
+    ts = ds.timestamps()
     latest_kept = np.full(ds.n_users, np.iinfo(np.int64).min, dtype=np.int64)
     np.maximum.at(latest_kept, users[~held], ts[~held])
     return int(np.count_nonzero(held & (ts == latest_kept[users])))
@@ -315,7 +333,7 @@ def _pick(
     users = ds.ratings["user_idx"].to_numpy()[rows]
     if method != "temporal":
         return _per_user_mask(users, ds.n_users, fraction, rng.random(len(rows)))
-    timestamps = ds.ratings["timestamp"].to_numpy()[rows]
+    timestamps = ds.timestamps()[rows]
     # the tie-break first, then time: lexsort's last key sorts first
     tie_break = rng.random(len(rows)) if ties == "seeded" else np.arange(len(rows))
     return _per_user_mask(users, ds.n_users, fraction, tie_break, timestamps)

@@ -44,10 +44,13 @@ def synthetic_dataset(
     Defaults: ``n_users = n_ratings // 150`` and ``n_movies = 6 * sqrt(n_ratings)`` (close to
     MovieLens' ratios). Raises DataError when the sizes cannot hold that many distinct pairs.
     """
-    n_users = max(2, n_ratings // 150) if n_users is None else int(n_users)
-    n_movies = max(2, int(6 * np.sqrt(n_ratings))) if n_movies is None else int(n_movies)
-    if n_users < 1 or n_movies < 1 or dim < 1:
-        raise DataError("n_users, n_movies and dim must be at least 1.")
+    n_ratings = _whole("n_ratings", n_ratings, 1)
+    seed = _whole("seed", seed, 0)
+    dim = _whole("dim", dim, 1)
+    n_users = max(2, n_ratings // 150) if n_users is None else _whole("n_users", n_users, 1)
+    n_movies = (
+        max(2, int(6 * np.sqrt(n_ratings))) if n_movies is None else _whole("n_movies", n_movies, 1)
+    )
     if not n_users + n_movies <= n_ratings <= n_users * n_movies:
         raise DataError(
             f"Cannot draw {n_ratings:,} ratings for {n_users:,} users x {n_movies:,} movies: "
@@ -103,6 +106,20 @@ def synthetic_dataset(
         catalog={"movies": n_movies, "users": n_users},
         source="synthetic",
     )
+
+
+def _whole(name: str, value: object, least: int) -> int:
+    """``value`` as an int (numpy integers and whole floats such as 2e3 too); DataError naming
+    ``name`` for text, bools, fractions or a value under ``least`` (bad-input round 24)."""
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        value = int(value)
+    whole = isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
+    if not whole or value < least:
+        raise DataError(
+            f"{name} must be a whole number of at least {least}, got {value!r} "
+            f"({type(value).__name__})."
+        )
+    return int(value)
 
 
 def _draw_pairs(
