@@ -66,6 +66,20 @@ PUBLISH_GUARD: Callable[[Path], AbstractContextManager[None]] | None = None
 WriterState = Literal["alive", "dead", "unknown"]
 
 
+class InterruptedAfterSave(KeyboardInterrupt):
+    """A Ctrl-C that landed once a save's folder was already in place: the save is complete,
+    so the message says so (bad-input round 24: a notebook showed a bare KeyboardInterrupt
+    after the model had replaced the old one). ``path`` is the saved folder."""
+
+    def __init__(self, path: Path, what: str = "folder") -> None:
+        self.path = path
+        super().__init__(
+            f"Interrupted, but only after the {what} was saved: it is saved as "
+            f"{path.name!r} (in {path.parent}), and anything it replaced is gone. Delete it if "
+            "you did not want it."
+        )
+
+
 def checkpoint(label: str) -> None:
     """A named point between two steps of a multi-step write (a hook for crash tests)."""
     if CHECKPOINT_HOOK is not None:
@@ -413,6 +427,7 @@ def publish_folder(
     replace: bool = False,
     fsync: bool = False,
     trash_prefix: str = OLD_PREFIX,
+    what: str | None = None,
 ) -> Path:
     """Rename the finished folder ``staged`` to ``final``; returns ``final``.
 
@@ -423,12 +438,32 @@ def publish_folder(
     new one is in place). Without ``replace``, the rename itself guards the race with another
     writer: FileExistsError if ``final`` exists (non-empty) by then. ``fsync`` flushes the
     staged files first. The staged folder's writer record is removed once it is published.
+    ``what`` (e.g. "model") names what the folder holds for the caller's user: a
+    KeyboardInterrupt that lands once it is in place becomes :class:`InterruptedAfterSave`.
     """
+    if not isinstance(replace, bool):  # "no" was true (bad-input round 24)
+        raise TypeError(f"replace must be True or False, got {replace!r}.")
     if fsync:
         fsync_tree(staged)
     checkpoint("publish:start")
-    with PUBLISH_GUARD(final) if PUBLISH_GUARD is not None else nullcontext():
-        return _publish(staged, final, replace, trash_prefix)
+    staged_stat = staged.stat()
+    try:
+        with PUBLISH_GUARD(final) if PUBLISH_GUARD is not None else nullcontext():
+            return _publish(staged, final, replace, trash_prefix)
+    except KeyboardInterrupt as exc:
+        if what and not isinstance(exc, InterruptedAfterSave) and _same_folder(final, staged_stat):
+            _drop_writer_record(final)  # the steps after the swap that did not run
+            raise InterruptedAfterSave(final, what) from exc
+        raise
+
+
+def _same_folder(path: Path, before: os.stat_result) -> bool:
+    """Whether ``path`` is now the folder ``before`` described (same device and inode)."""
+    try:
+        now = path.lstat()
+    except OSError:
+        return False
+    return (now.st_dev, now.st_ino) == (before.st_dev, before.st_ino)
 
 
 def _publish(staged: Path, final: Path, replace: bool, trash_prefix: str) -> Path:
@@ -482,18 +517,20 @@ def _publish_replacing(staged: Path, final: Path, trash_prefix: str) -> Path:
 def _publish_by_renaming_aside(staged: Path, final: Path, trash_prefix: str) -> Path:
     trash = final.parent / f"{trash_prefix}{final.name}-{uuid.uuid4().hex[:8]}"
     os.rename(final, trash)  # FileNotFoundError if it vanished: the caller publishes anew
-    checkpoint("publish:old-aside")
     try:
+        checkpoint("publish:old-aside")
         os.rename(staged, final)
-    except OSError as exc:
+    except BaseException as exc:  # a Ctrl-C too: the old folder goes back (bad-input round 24)
         if not final.exists():
             os.rename(trash, final)
             _drop_writer_record(final)
-        if exc.errno in (errno.EEXIST, errno.ENOTEMPTY, errno.EISDIR):
+        if isinstance(exc, OSError) and exc.errno in (errno.EEXIST, errno.ENOTEMPTY, errno.EISDIR):
             raise FileExistsError(exc.errno, f"{final} already exists") from None
         raise
-    checkpoint("publish:renamed")
-    remove_tree(trash)
+    try:
+        checkpoint("publish:renamed")
+    finally:  # published: the old folder goes, a Ctrl-C here included
+        remove_tree(trash)
     checkpoint("publish:old-removed")
     _drop_writer_record(final)
     return final

@@ -1201,9 +1201,16 @@ def save_model(
     saves the same name meanwhile. ``name_base`` says ``name`` was made by
     :func:`unique_name` from it (not chosen by the user): a name taken by then (another run
     saved first) is replaced by the next free one, and the returned folder's name is the one
-    used.
+    used. A RatingsDataset ``ds`` must hold the data its fingerprint names, which meta.json
+    records (:meth:`~movierate.data.RatingsDataset.check_fingerprint`). A Ctrl-C that lands
+    once the model folder is in place raises :class:`~movierate.atomic.InterruptedAfterSave`
+    (a KeyboardInterrupt saying the model is saved), never a bare KeyboardInterrupt.
     """
+    overwrite = schema.flag(overwrite, "overwrite", StoreError)
     validate_name(name)
+    check_data = getattr(ds, "check_fingerprint", None)
+    if check_data is not None:  # benchmarks pass stand-ins without rows
+        check_data()
     root = check_writable()
     final = root / name
     remove_leftovers()
@@ -1216,51 +1223,67 @@ def save_model(
     model.meta.update(extra_meta or {})
     if model.meta["split"].get("stop_rows_trained"):  # a refit: fit on train + stop rows
         model.movies = with_training_counts(ds, np.concatenate([split.train, split.stop]))
-    with (
-        _saving(name, root, overwrite and final.exists()),
-        atomic.staging_folder(root, f"{TEMP_PREFIX}{name}-") as temp,
-    ):
-        atomic.checkpoint("save:staged")
-        _write_npz(temp / EMBEDDINGS_FILE, model.arrays)
-        atomic.checkpoint("save:embeddings")
-        _write_movies(temp / MOVIES_FILE, model.movies)
-        atomic.checkpoint("save:movies")
-        result.save_keras(temp / KERAS_FILE)
-        atomic.checkpoint("save:keras")
-        (temp / META_FILE).write_text(
-            json.dumps(json_safe(model.meta), indent=2, allow_nan=False) + "\n"
-        )
-        for file_name, value in (extra_json or {}).items():
-            if Path(file_name).name != file_name or file_name in (META_FILE, EMBEDDINGS_FILE):
-                raise StoreError(f"Cannot write an extra file named {file_name!r}.")
-            (temp / file_name).write_text(
-                json.dumps(json_safe(value), indent=2, allow_nan=False) + "\n"
+    published: list[Path] = []
+    try:
+        with (
+            _saving(name, root, overwrite and final.exists()),
+            atomic.staging_folder(root, f"{TEMP_PREFIX}{name}-") as temp,
+        ):
+            atomic.checkpoint("save:staged")
+            _write_npz(temp / EMBEDDINGS_FILE, model.arrays)
+            atomic.checkpoint("save:embeddings")
+            _write_movies(temp / MOVIES_FILE, model.movies)
+            atomic.checkpoint("save:movies")
+            result.save_keras(temp / KERAS_FILE)
+            atomic.checkpoint("save:keras")
+            (temp / META_FILE).write_text(
+                json.dumps(json_safe(model.meta), indent=2, allow_nan=False) + "\n"
             )
-        (temp / CACHE_FOLDER).mkdir()
-        atomic.checkpoint("save:meta")
-        for attempt in range(AUTO_NAME_ATTEMPTS):
-            # checked again right before the swap: training and staging took a while, and a
-            # folder moved in meanwhile would go with the old model (recheck B, s26: 2 s)
-            if overwrite:
-                check_replaceable(final.name)
-            try:
-                atomic.publish_folder(
-                    temp, final, replace=overwrite, fsync=True, trash_prefix=OLD_PREFIX
+            for file_name, value in (extra_json or {}).items():
+                if Path(file_name).name != file_name or file_name in (META_FILE, EMBEDDINGS_FILE):
+                    raise StoreError(f"Cannot write an extra file named {file_name!r}.")
+                (temp / file_name).write_text(
+                    json.dumps(json_safe(value), indent=2, allow_nan=False) + "\n"
                 )
-                break
-            except FileExistsError:
-                if name_base is None or attempt + 1 == AUTO_NAME_ATTEMPTS:
-                    raise name_taken(name) from None
-            # another run saved under the generated name first: take the next free one
-            name = unique_name(name_base)
-            final = root / name
-            model.meta["name"] = name
-            atomic.write_text(
-                temp / META_FILE,
-                json.dumps(json_safe(model.meta), indent=2, allow_nan=False) + "\n",
+            (temp / CACHE_FOLDER).mkdir()
+            atomic.checkpoint("save:meta")
+            published.append(_publish_model(temp, final, model, overwrite, name_base))
+        atomic.checkpoint("save:done")
+    except KeyboardInterrupt as exc:  # the model is in place: say so (bad-input round 24)
+        if published and not isinstance(exc, atomic.InterruptedAfterSave):
+            raise atomic.InterruptedAfterSave(published[0], "model") from exc
+        raise
+    return published[0]
+
+
+def _publish_model(
+    temp: Path, final: Path, model: TrainedModel, overwrite: bool, name_base: str | None
+) -> Path:
+    """Rename the staged model folder ``temp`` to ``final`` (the next free name after
+    ``name_base`` when another run took it); returns the folder it went to."""
+    name, root = final.name, final.parent
+    for attempt in range(AUTO_NAME_ATTEMPTS):
+        # checked again right before the swap: training and staging took a while, and a
+        # folder moved in meanwhile would go with the old model (recheck B, s26: 2 s)
+        if overwrite:
+            check_replaceable(final.name)
+        try:
+            atomic.publish_folder(
+                temp, final, replace=overwrite, fsync=True, trash_prefix=OLD_PREFIX, what="model"
             )
-            atomic.checkpoint("save:renamed")
-    atomic.checkpoint("save:done")
+            break
+        except FileExistsError:
+            if name_base is None or attempt + 1 == AUTO_NAME_ATTEMPTS:
+                raise name_taken(name) from None
+        # another run saved under the generated name first: take the next free one
+        name = unique_name(name_base)
+        final = root / name
+        model.meta["name"] = name
+        atomic.write_text(
+            temp / META_FILE,
+            json.dumps(json_safe(model.meta), indent=2, allow_nan=False) + "\n",
+        )
+        atomic.checkpoint("save:renamed")
     return final
 
 
@@ -2849,6 +2872,7 @@ def check_name_free(name: str, *, overwrite: bool = False, replace_hint: str | N
     is fine) or when a saved model's name differs from it only in case (:func:`case_twin`),
     which overwriting cannot resolve; StoreError when the model to replace takes no changes
     or the models folder cannot exist (:func:`check_readable`)."""
+    overwrite = schema.flag(overwrite, "overwrite", StoreError)
     check_readable()
     twin = case_twin(name)
     if twin is not None and not (config.models_dir() / name).exists():
@@ -3057,6 +3081,7 @@ def leftovers(clean: bool = True) -> LeftoverReport:
     With ``clean`` (the default) leftovers whose writer is known to be dead are removed first
     (and listed in ``removed``); folders renamed aside by a dead replacement are restored.
     """
+    clean = schema.flag(clean, "clean", StoreError)
     removed: list[atomic.Leftover] = []
     items: list[atomic.Leftover] = []
     if clean:

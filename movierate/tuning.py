@@ -373,6 +373,12 @@ class _TrialCancel:
         return self.armed and time.monotonic() > self.hard_deadline
 
 
+def _flag(value: Any, name: str) -> bool:
+    """``value`` of keyword ``name`` as a bool; SpecError unless True or False (bad-input
+    round 24: ``overwrite="no"`` replaced a saved model)."""
+    return schema.flag(value, name, SpecError)
+
+
 def tune(
     dataset: Any,
     name: str,
@@ -418,6 +424,8 @@ def tune(
     from movierate.defaults import chosen_without_test_rows
     from movierate.pipeline import split_from_settings, split_settings
 
+    overwrite, save = _flag(overwrite, "overwrite"), _flag(save, "save")
+    refit, blend = _flag(refit, "refit"), _flag(blend, "blend")
     if blend:
         families = blend_families(families)
     request = TuneRequest(
@@ -790,6 +798,7 @@ def tune_blend(
     """
     from dataclasses import replace
 
+    overwrite, save = _flag(overwrite, "overwrite"), _flag(save, "save")
     if len(split.stop) == 0:
         raise SpecError("A blend picks its weight on the early-stopping rows: give stop rows.")
     started = time.monotonic()

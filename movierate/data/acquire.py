@@ -32,7 +32,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
-from movierate import atomic, config
+from movierate import atomic, config, schema
 from movierate.data.dataset import RatingsDataset
 from movierate.data.formats import (
     IMPORT_WAYS,
@@ -242,6 +242,7 @@ def locate(
     ``allow_paths=False`` only a dataset name is accepted (see :func:`check_dataset_name`).
     Names or paths the operating system refuses (too long, NUL bytes) raise DataError.
     """
+    allow_paths = schema.flag(allow_paths, "allow_paths", DataError)
     if not isinstance(name_or_path, str | os.PathLike):
         raise DataError(
             f"A dataset is given by its name or a folder / .zip path, not a "
@@ -517,6 +518,8 @@ def extract_zip(
     ``trusted`` downloads from the configured source). Without ``expected`` the folder is
     named as described in :func:`import_zip`.
     """
+    replace = schema.flag(replace, "replace", DataError)
+    trusted = schema.flag(trusted, "trusted", DataError)
     max_extract_bytes()  # a bad setting is a configuration error, not a fault of the zip
     archive = _open_zip(zip_file, filename, downloaded=trusted)
     with archive:
@@ -600,7 +603,10 @@ def extract_zip(
                         _check_replaceable(target / final_name, official.name)
                     try:  # replaced only when asked, or the official data by itself
                         published = atomic.publish_folder(
-                            staged, target / final_name, replace=replace or is_official
+                            staged,
+                            target / final_name,
+                            replace=replace or is_official,
+                            what="dataset",
                         )
                     except FileExistsError:  # bad-input round 14: another import took the
                         final_name = free_dataset_name(final_name)  # name while this checked

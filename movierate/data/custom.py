@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from movierate import atomic, config, spreadsheet
+from movierate import atomic, config, schema, spreadsheet
 from movierate.data.acquire import (
     CUSTOM_FOLDER,
     dataset_case_twin,
@@ -131,6 +131,7 @@ def from_csv(
     asked after reading and before storing: True raises :class:`ImportStopped`, nothing stored
     (the dashboard's import of a large upload, bad-input round 23).
     """
+    replace = schema.flag(replace, "replace", DataError)
     if save_as is not None:
         validate_dataset_name(save_as)
         _check_free(save_as, replace)
@@ -934,7 +935,7 @@ def _write(ds: RatingsDataset, raw: RawData, label: str, parent: Path, replace: 
         (temp / CUSTOM_META).write_text(json.dumps(meta, indent=1), encoding="utf-8")
         if replace and (parent / ds.name).is_dir():  # again, right before the swap (recheck D)
             _check_replaceable(ds.name, parent / ds.name)
-        return atomic.publish_folder(temp, parent / ds.name, replace=replace)
+        return atomic.publish_folder(temp, parent / ds.name, replace=replace, what="dataset")
 
 
 def _id_array(ids: np.ndarray) -> pa.Array:

@@ -57,7 +57,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from movierate import config, store
+from movierate import config, schema, store
 from movierate.baselines import baseline_metrics
 from movierate.data import load_dataset, make_split
 from movierate.data.acquire import locate
@@ -235,6 +235,7 @@ def run_study(
     """Train and analyse every model of ``plan``; write the result files into ``out_dir``.
     Saved models of the same names are replaced only with ``overwrite``
     (:func:`check_saved_models`, before any training)."""
+    overwrite = schema.flag(overwrite, "overwrite", StoreError)
     check_plan(plan)
     check_distinct_datasets(plan)
     if plan.save_models:
