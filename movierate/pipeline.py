@@ -363,6 +363,12 @@ def dataset_of(
                 f"file again under that name (Home: upload it and name it {name!r}; CLI: python "
                 f"-m movierate datasets FILE --name {name}); other data will not match the model."
             ) from None
+        if "source" in recorded and source is None:  # made in Python, stored nowhere
+            raise DataError(
+                f"Model {model.name!r} was trained on the dataset {name!r}, made in Python "
+                "and stored nowhere (ds.edited(...), from_csv without save_as, or built by "
+                "hand): pass that dataset, e.g. evaluate_model(model, ds)."
+            ) from None
         if isinstance(source, str) and source:
             raise DataError(
                 f"Model {model.name!r} was trained on data from {source} (dataset {name!r}), "

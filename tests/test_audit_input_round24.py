@@ -392,3 +392,11 @@ def test_an_interrupt_after_the_publish_says_the_model_is_saved(ds, monkeypatch,
         monkeypatch.setattr(atomic, "CHECKPOINT_HOOK", None)
         assert not store.list_models()[1]  # nothing broken
         assert not [p for p in store.check_writable().iterdir() if p.name.startswith(".")]
+
+
+def test_a_model_of_a_dataset_made_in_python_says_to_pass_that_dataset(ds):
+    edited = ds.edited(ds.ratings.iloc[5:], name="made-here")
+    split = make_split(edited, seed=0)
+    store.save_model("e", _fake_result(edited, 1.0), edited, split, ModelSpec(family="mf", dim=2))
+    with pytest.raises(DataError, match=r"made in Python.*evaluate_model\(model, ds\)"):
+        pipeline.evaluate_model(store.load_model("e"))
