@@ -567,7 +567,9 @@ def space_section(models: list) -> None:
                 f"{explore.NEIGHBOUR_CAP:,} most-rated).",
             ),
             "corr(norm, popularity)": st.column_config.NumberColumn(
-                format="%.2f", help="Spearman correlation of vector length with number of ratings."
+                format="%.2f",
+                help="Spearman correlation of vector length with popularity: every rating of "
+                "the movie, test rows included (the movies are those the filter above keeps).",
             ),
             "variances": st.column_config.TextColumn(
                 help="The movie covariance's diagonal over these movies, mean ± spread "

@@ -557,13 +557,16 @@ def mean_and_spread(mean: float, spread: float, *, min_decimals: int = 0) -> str
 
 def spread_numbers(model: Any, *, min_ratings: int) -> dict[str, Any]:
     """What the spread penalties aim at, over a model's movies with at least ``min_ratings``
-    ratings (every movie when it has no counts): the covariance diagonal's mean and spread,
-    the mean |off-diagonal correlation| and the mean KS distance to U(-1, 1); for any model,
-    so an L2 model's numbers stand beside a whitened one's (views review round 5)."""
+    ratings counted as every view's filter counts them (:func:`filter_counts`: its training
+    ratings where recorded; every movie when it has no counts): the covariance diagonal's
+    mean and spread, the mean |off-diagonal correlation| and the mean KS distance to
+    U(-1, 1); for any model, so an L2 model's numbers stand beside a whitened one's (views
+    review round 5). Accuracy round 19: these filtered on every rating beside columns and a
+    caption that counted training ratings."""
     embedding = np.asarray(model.movie_embedding)
     movies = getattr(model, "movies", None)
     if movies is not None and "n_ratings" in movies.columns and len(movies) == len(embedding):
-        embedding = embedding[movies["n_ratings"].to_numpy() >= min_ratings]
+        embedding = embedding[filter_counts(movies) >= min_ratings]
     if len(embedding) < 2:
         return {"variances": None, "mean |correlation|": None, "mean KS to U(-1, 1)": None}
     stats = covariance_stats(embedding)

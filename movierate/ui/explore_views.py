@@ -21,7 +21,7 @@ from movierate.errors import DataError
 from movierate.explore.axes import regex_of
 from movierate.explore.probes import ALPHA, PERMUTATIONS
 from movierate.explore.users import USER_COLOURS, UsersMap, users_map
-from movierate.explore.validation import movie_columns
+from movierate.explore.validation import counted_ratings, filter_counts, movie_columns
 from movierate.imported_models import is_imported
 from movierate.ui import explore_figures, figures, state, text, widgets
 
@@ -124,13 +124,15 @@ def _resolve_set(model: Any, *, spec: str, min_ratings: int) -> explore.MovieSet
     if found.reading == "titles" or min_ratings <= 0:
         return found
     rows = found.rows
-    enough = model.movies["n_ratings"].to_numpy()[rows] >= min_ratings
+    # as the slider and the placed movies count (accuracy round 19: every rating here)
+    enough = filter_counts(model.movies)[rows] >= min_ratings
+    counted = counted_ratings(model.movies)
     if enough.all():
         return found
     if enough.sum() < 2:  # too few to judge an axis: keep them all, and say so
-        note = f"all {len(rows):,} kept, as fewer than two have {min_ratings:,}+ ratings"
+        note = f"all {len(rows):,} kept, as fewer than two have {min_ratings:,}+ {counted}"
         return dataclasses.replace(found, description=f"{found.description} ({note})")
-    note = f"the {enough.sum():,} of {len(rows):,} with {min_ratings:,}+ ratings"
+    note = f"the {enough.sum():,} of {len(rows):,} with {min_ratings:,}+ {counted}"
     return dataclasses.replace(
         found, rows=rows[enough], description=f"{found.description} ({note})"
     )
@@ -141,8 +143,9 @@ def resolve_set(model: Any, spec: str, min_ratings: int = 0) -> explore.MovieSet
     titles), and how it was read; cached per model, text and ``min_ratings``.
 
     A genre, title text or regex keeps only its movies with at least ``min_ratings`` ratings
-    (obscure movies' vectors are mostly noise) unless fewer than two would be left; typed
-    titles are always kept. The description says which."""
+    (:func:`filter_counts`: the training ratings where recorded; obscure movies' vectors are
+    mostly noise) unless fewer than two would be left; typed titles are always kept. The
+    description says which."""
     return state.cached(_resolve_set, model, spec=spec, min_ratings=min_ratings)
 
 
