@@ -66,3 +66,59 @@ def test_explore_axis_sets_count_training_ratings(monkeypatch):
     found = explore_views._resolve_set(SimpleNamespace(movies=movies), spec="Drama", min_ratings=10)
     assert sorted(found.rows.tolist()) == [0, 1, 2, 5]
     assert "the 4 of 6 with 10+ training ratings" in found.description
+
+
+# --- F2: the capped-predictions caption counts the rows it speaks of --------------------------
+
+
+class ClippedModel:
+    """A real mf_bias scorer (output "clip", 0.5-5) whose user 0 scores ``RAW`` before the clip."""
+
+    RAW = [5.28, 4.0, 5.69, 5.1, 1.0, 3.0, 5.007, 4.2]
+    n_users = 1
+    movies = movies_table(8, n_ratings=[50] * 8)
+    rating_scale = (0.5, 5.0, 0.5)
+    arrays = {
+        "user_embedding": np.ones((1, 1), np.float32),
+        "movie_embedding": np.asarray(RAW, np.float32)[:, None] - 3.0,
+        "movie_bias": np.zeros(8, np.float32),
+        "user_bias": np.zeros(1, np.float32),
+        "global_mean": np.array([3.0], np.float32),
+    }
+    spec = ModelSpec(family="mf_bias", dim=1, output="clip")
+
+    def score_all_movies(self, user_idx: int, *, clip: bool = True) -> np.ndarray:
+        return scoring.score_all_movies(self.arrays, self.spec, 0, self.rating_scale, clip=clip)
+
+
+def test_the_caption_counts_the_favourites_capped_rows():
+    from movierate.explore.recommend import combine_shown
+
+    # the user rated 0 (5.28 behind a shown 5) and 6 (5.007): favourites capped, not ranked
+    ratings = pd.DataFrame({"user_idx": [0, 0, 0], "movie_idx": [0, 6, 1], "rating": [5, 5, 4.0]})
+    recs = recommend_for_user(ClippedModel(), 0, ratings=ratings, k=3, min_ratings=0)
+    assert "_order" not in recs.top_rated.columns
+    assert list(recs.top_rated["predicted"]) == pytest.approx([5.0, 5.0, 4.0])
+    favourites = recs.shown_favourites
+    assert (favourites.n_shown, favourites.n_tied_at_end) == (3, 2)
+    assert favourites.order_min == pytest.approx(5.007, abs=1e-5)
+    # the ranked lists: 2 (5.69) and 3 (5.1) capped at the top
+    assert (recs.shown.n_shown, recs.shown.n_tied_at_end) == (6, 2)
+    every = combine_shown([favourites, recs.shown])
+    assert (every.n_shown, every.n_tied_at_end) == (9, 4)
+    said = predictions_scale_text("m", every)
+    assert "4 of the 9 shown (favourites, recommended, least recommended) are capped" in said
+    assert "run from 5.01 to 5.69" in said  # the range covers the 5.007 behind a favourite
+    # a model whose favourites the page does not show: its two lists, named
+    lists = predictions_scale_text("m", recs.shown)
+    assert "2 of the 6 shown (recommended, least recommended) are capped" in lists
+
+
+def test_recommend_page_counts_only_the_tables_it_shows(trained_home):
+    """The favourites show for the reference model only: another model's caption counts its
+    two lists (10 + 10 at k 10), the reference's its favourites too."""
+    at = open_page("pages/recommend.py", models=["small-mf", "small-deep"], user="1")
+    caption = next(c.value for c in at.caption if "Movies the user already rated" in c.value)
+    counts = re.findall(r"(?:of the|all) (\d+)(?: shown| predicted)", caption)
+    favourites = len(at.dataframe[0].value)
+    assert sorted(int(n) for n in counts) == [20, 20 + favourites], caption

@@ -580,29 +580,35 @@ def predictions_scale_text(name: str, shown: Any) -> str:
         return f"{name}: predicted ratings as the model outputs them."
     scale = f"the dataset's {shown.lo:g}–{shown.hi:g} scale"
     n, tied = shown.n_shown, getattr(shown, "n_tied_at_end", 0)
+    # accuracy round 19: the count named no table, and missed a table's capped rows
+    lists = tuple(getattr(shown, "lists", ()))
+    where = f" ({', '.join(lists)})" if len(lists) > 1 else ""
+    ranked = "each ranked list is" if len(lists) > 1 else "the list is"
     ties = ""
     if tied:
         behind = _span(shown.order_min, shown.order_max)
         one = tied == 1
         verb = "is" if one else "run from" if " to " in behind else "are all"
         ties = (
-            f" {tied} of the {n} shown {'is' if one else 'are'} capped at "
+            f" {tied} of the {n} shown{where} {'is' if one else 'are'} capped at "
             f"{'the end' if one else 'an end'} of the scale: the model's "
             f"{'score' if one else 'scores'} behind {'it' if one else 'them'} {verb} {behind}, "
-            "and the list is ordered by that score, not by the capped number."
+            f"and {ranked} ordered by that score, not by the capped number."
         )
     if shown.n_outside:
         out = shown.n_outside
         return (
-            f"{name} predicts {_span(shown.raw_min, shown.raw_max)} for the movies shown: "
-            f"{out} of {n} {'lies' if out == 1 else 'lie'} outside {scale} and "
+            f"{name} predicts {_span(shown.raw_min, shown.raw_max)} for the movies "
+            f"shown{where}: {out} of {n} {'lies' if out == 1 else 'lie'} outside {scale} and "
             f"{'is' if out == 1 else 'are'} shown clipped to its end (the ranking uses the unclipped "
             f"{'prediction' if out == 1 else 'predictions'}).{ties}"
         )
     if tied:
         return f"{name} caps its predictions at {scale}.{ties}"
     every = (
-        "the 1 predicted rating shown lies" if n == 1 else f"all {n} predicted ratings shown lie"
+        f"the 1 predicted rating shown{where} lies"
+        if n == 1
+        else f"all {n} predicted ratings shown{where} lie"
     )
     return f"{name}: {every} within {scale}."
 
