@@ -122,3 +122,61 @@ def test_recommend_page_counts_only_the_tables_it_shows(trained_home):
     counts = re.findall(r"(?:of the|all) (\d+)(?: shown| predicted)", caption)
     favourites = len(at.dataframe[0].value)
     assert sorted(int(n) for n in counts) == [20, 20 + favourites], caption
+
+
+# --- F3: two models of one dataset whose training counts differ -------------------------------
+
+
+def _model(movies: pd.DataFrame, name: str = "x", fingerprint: str = "f") -> SimpleNamespace:
+    return SimpleNamespace(
+        name=name, movies=movies, meta={"dataset": {"name": "d", "fingerprint": fingerprint}}
+    )
+
+
+def test_the_rules_note_covers_one_dataset_on_two_splits():
+    from movierate.explore.compare import shared_filters_differ
+
+    counts = movies_table(4, n_ratings=[30] * 4)
+    a = _model(counts.assign(n_train_ratings=[25, 24, 12, 9]))
+    b = _model(counts.assign(n_train_ratings=[24, 25, 9, 12]))  # another split of the same data
+    assert shared_filters_differ(a, b)
+    assert not shared_filters_differ(a, _model(a.movies.copy()))  # the same split
+    assert shared_filters_differ(a, _model(counts))  # saved before its training counts
+    assert shared_filters_differ(a, _model(b.movies, fingerprint="other"))  # two datasets
+    imported = _model(counts.assign(n_ratings=0))  # no rating counts: nothing to differ
+    assert not shared_filters_differ(a, imported)
+    said = alignment_text(1850, 10, 0.624, counted="training ratings", differs=True)
+    assert "at least 10 training ratings in both models" in said and RULES["compare"] in said
+    assert RULES["compare"] not in alignment_text(1850, 10, 0.624)
+
+
+@pytest.fixture
+def split_twins_home(trained_home: Path, tmp_path: Path, monkeypatch) -> Path:
+    """small-mf and a copy whose training counts differ, as another split's would."""
+    home = tmp_path / "home"
+    shutil.copytree(trained_home / "models" / "small-mf", home / "models" / "small-mf")
+    twin = home / "models" / "small-mf-s7"
+    shutil.copytree(home / "models" / "small-mf", twin)
+    shutil.rmtree(twin / "cache", ignore_errors=True)
+    movies = pd.read_parquet(twin / "movies.parquet")
+    counts = movies["n_train_ratings"].to_numpy().copy()
+    counts[::3] = np.maximum(counts[::3] - 3, 0)
+    movies.assign(n_train_ratings=counts).to_parquet(twin / "movies.parquet")
+    monkeypatch.setenv("MOVIERATE_HOME", str(home))
+    return home
+
+
+def test_compare_and_explore_explain_their_sets_for_two_splits(split_twins_home):
+    at = open_page(
+        "pages/compare.py",
+        models=["small-mf", "small-mf-s7"],
+        section="Movie by movie",
+        pair_a="small-mf",
+        pair_b="small-mf-s7",
+    )
+    notes = [i.value for i in at.info if RULES["explore"] in i.value]
+    assert notes and "count different ratings per movie" in notes[0]
+    assert any("training ratings" in c.value or "trained on" in c.value for c in at.caption)
+    at = open_page("pages/explore.py", model="small-mf", model_b="small-mf-s7", view="align")
+    said = [c.value for c in at.caption if RULES["compare"] in c.value]
+    assert said and "training ratings in both models" in said[0]

@@ -19,6 +19,7 @@ import streamlit as st
 from movierate import explore, pipeline, store
 from movierate.errors import DataError
 from movierate.explore.axes import regex_of
+from movierate.explore.compare import shared_filters_differ
 from movierate.explore.probes import ALPHA, PERMUTATIONS
 from movierate.explore.users import USER_COLOURS, UsersMap, users_map
 from movierate.explore.validation import counted_ratings, filter_counts, movie_columns
@@ -689,12 +690,22 @@ def render_two_models(model_a: Any, model_b: Any) -> None:
     )
     top = top_col.slider("Movies that moved most", 5, 50, 15, key="al_top", bind="query-params")
     layout = state.cached(_align, model_a, model_b, min_ratings=min_ratings, top=top)
-    # views round 12: Compare counts A's ratings only, so over two datasets its set differs
-    across = not state.same_data(model_a, model_b) and not widgets.without_rating_counts(
-        [model_a, model_b]
+    # Compare counts A's ratings only, so where the two models' counts differ its set differs:
+    # two datasets (views round 12) or one dataset on two splits (accuracy round 19)
+    lacking = widgets.without_rating_counts([model_a, model_b])
+    counting = [m.name for m in (model_a, model_b) if m.name not in lacking]
+    where = (
+        f"{counting[0]} (the other has no rating counts)" if len(counting) == 1 else "both models"
     )
     st.caption(
-        text.alignment_text(len(layout.coordinates), min_ratings, layout.residual, across=across)
+        text.alignment_text(
+            len(layout.coordinates),
+            min_ratings,
+            layout.residual,
+            counted=widgets.counted_in([model_a, model_b]),
+            where=where,
+            differs=shared_filters_differ(model_a, model_b),
+        )
         + " 'Moved most' ranks the movies by how far they moved in the full space; a short "
         f"line only means most of the move is off these two axes. "
         f"{explore.displacement_note(layout)}"
