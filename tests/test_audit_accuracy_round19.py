@@ -180,3 +180,23 @@ def test_compare_and_explore_explain_their_sets_for_two_splits(split_twins_home)
     at = open_page("pages/explore.py", model="small-mf", model_b="small-mf-s7", view="align")
     said = [c.value for c in at.caption if RULES["compare"] in c.value]
     assert said and "training ratings in both models" in said[0]
+
+
+# --- F4: Dimensions weighs movies by their training ratings, and says so ----------------------
+
+
+def test_dimension_weights_are_training_counts_and_said():
+    from movierate.explore import ordering
+    from movierate.ui.dimensions import weighted_text
+
+    movies = movies_table(3, n_ratings=[30, 20, 10]).assign(n_train_ratings=[24, 16, 8])
+    model = SimpleNamespace(movies=movies, movie_embedding=np.zeros((3, 2)))
+    assert ordering._movie_weights(model).tolist() == [24, 16, 8]
+    assert weighted_text(model) == " (movies weighted by their number of training ratings)"
+    old = SimpleNamespace(
+        movies=movies.drop(columns="n_train_ratings"), movie_embedding=np.zeros((3, 2))
+    )
+    assert "ratings, test rows included" in weighted_text(old)
+    imported = SimpleNamespace(movies=movies.assign(n_ratings=0, n_train_ratings=0),
+                               movie_embedding=np.zeros((3, 2)))  # fmt: skip
+    assert weighted_text(imported) == ""
