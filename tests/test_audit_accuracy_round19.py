@@ -200,3 +200,25 @@ def test_dimension_weights_are_training_counts_and_said():
     imported = SimpleNamespace(movies=movies.assign(n_ratings=0, n_train_ratings=0),
                                movie_embedding=np.zeros((3, 2)))  # fmt: skip
     assert weighted_text(imported) == ""
+
+
+# --- F5: the whitening verdict's precision and statistic ---------------------------------------
+
+
+def test_the_whitening_range_and_off_diagonal_are_the_targets_statistics():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(20_000, 4))
+    x = (x - x.mean(0)) @ np.linalg.inv(np.linalg.cholesky(np.cov(x, rowvar=False))).T
+    x *= np.sqrt([0.99853, 0.99938, 0.9989, 0.9988])  # 0.99886 ± 0.00030-ish, as white8's
+    (verdict,) = regularizer_verdicts(
+        {"movie_embedding": x}, ModelSpec(dim=4, regularizers={"whitening": 1.0})
+    )
+    stats = covariance_stats(x)
+    low, high = re.search(r"\((\d\.\d+) to (\d\.\d+)\)", verdict.sentence).groups()
+    mean = re.search(r"diagonal (\d\.\d+) ±", verdict.sentence).group(1)
+    assert len(low.split(".")[1]) == len(mean.split(".")[1]) == 5
+    assert (low, high) == (f"{stats['diag_min']:.5f}", f"{stats['diag_max']:.5f}")
+    assert f"mean |off-diagonal covariance| {stats['offdiag_share']:.2g} of the mean" in (
+        verdict.sentence
+    )
+    assert "correlation" not in verdict.sentence.split("(target")[0]
