@@ -20,6 +20,7 @@ import streamlit as st
 from movierate import explore, glossary, paired, pipeline, ranking, store
 from movierate.errors import MovierateError
 from movierate.explore import verdicts
+from movierate.explore.compare import shared_filters_differ
 from movierate.explore.whitening import exact_whitening
 from movierate.ui import charts, shell, state, text, widgets
 
@@ -567,7 +568,9 @@ def space_section(models: list) -> None:
                 f"{explore.NEIGHBOUR_CAP:,} most-rated).",
             ),
             "corr(norm, popularity)": st.column_config.NumberColumn(
-                format="%.2f", help="Spearman correlation of vector length with number of ratings."
+                format="%.2f",
+                help="Spearman correlation of vector length with popularity: every rating of "
+                "the movie, test rows included (the movies are those the filter above keeps).",
             ),
             "variances": st.column_config.TextColumn(
                 help="The movie covariance's diagonal over these movies, mean ± spread "
@@ -739,15 +742,30 @@ def pair_section(models: list) -> None:
             "gives for this setting.",
             icon=":material/casino:",
         )
+    # views round 12 (two datasets) and accuracy round 19 (one dataset, two splits): Explore
+    # keeps the movies with enough ratings in both models, so where their counts differ, its
+    # set and residual differ from these, and swapping A and B changes them here
+    differs = sets.min_ratings > 0 and shared_filters_differ(model_a, model_b)
+    rules = f" {text.RULES['explore']}" if differs else ""
     if match is not None:
-        # views round 12: Explore counts both datasets' ratings, so its set differs here
-        differs = sets.counts_from == "A" and sets.min_ratings > 0
-        differs = differs and not widgets.without_rating_counts([model_b])
         st.info(
             f"{name_a} and {name_b} were trained on different datasets, so movies are matched "
             f"by IMDb id or title and year: {match.summary()} Neighbour overlap and "
-            f"the rotation use the {sets.n_eligible:,} matched movies{counted}."
-            + (f" {text.RULES['explore']}" if differs else ""),
+            f"the rotation use the {sets.n_eligible:,} matched movies{counted}.{rules}",
+            icon=":material/join_inner:",
+        )
+    elif differs:
+        why = (
+            f"each counts the ratings it trained on, and they trained on different rows of "
+            f"{model_a.dataset_name}"
+            if widgets.counted_in([model_a, model_b]) == "training ratings"
+            else f"one counts every rating of {model_a.dataset_name}, the other only those it "
+            "trained on"
+        )
+        st.info(
+            f"{name_a} and {name_b} count different ratings per movie ({why}), so the movies "
+            "kept depend on whose counts are read. Neighbour overlap and the rotation use the "
+            f"{sets.n_eligible:,} shared movies{counted}.{rules}",
             icon=":material/join_inner:",
         )
     # two rows of two: four in a row cut their labels to "Procrustes resid…" at 1024 px

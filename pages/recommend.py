@@ -7,6 +7,7 @@ import streamlit as st
 
 from movierate import explore, glossary, pipeline, ranking
 from movierate.errors import MovierateError
+from movierate.explore.recommend import combine_shown
 from movierate.ui import shell, state, text, widgets
 from movierate.ui.your_ratings import render_your_ratings
 
@@ -163,7 +164,15 @@ def render() -> None:
                     )
     st.caption(
         " ".join(
-            [text.predictions_scale_text(name, r.shown) for name, r in recs.items()]
+            [  # what each model's shown tables hold: the favourites only the reference's
+                text.predictions_scale_text(
+                    name,
+                    combine_shown([r.shown_favourites, r.shown])
+                    if name == reference.name
+                    else r.shown,
+                )
+                for name, r in recs.items()
+            ]
             + ["Movies the user already rated are left out."]
         )
     )

@@ -62,12 +62,13 @@ def test_dimensions_page_shows_held_out_importance_prefix_curve_and_verdict(trai
     (full,) = [r["rmse"] for r in rows if r["part"] == "full"]
     assert full == pytest.approx(expected.prefix["rmse_index"].iloc[-1])
     assert f"{expected.n_rows:,} early-stopping rows" in " ".join(c.value for c in at.caption)
-    # the movie shares and principal directions weigh movies by ratings: said, and so computed
+    # the movie shares and principal directions weigh movies by their training ratings (as
+    # every view counts; accuracy round 19): said, and so computed
     assert "movie variance (weighted by ratings)" in bars
-    assert "principal directions (movies weighted by their number of ratings;" in " ".join(
-        c.value for c in at.caption
+    assert "principal directions (movies weighted by their number of training ratings;" in (
+        " ".join(c.value for c in at.caption)
     )
-    counts = model.movies["n_ratings"].to_numpy(np.float64)
+    counts = model.movies["n_train_ratings"].to_numpy(np.float64)
     centred = model.movie_embedding - np.average(model.movie_embedding, axis=0, weights=counts)
     variances = np.average(centred**2, axis=0, weights=counts)
     shares = expected.dimensions["movie_variance_share"].to_numpy()
@@ -89,7 +90,7 @@ def test_first_k_control_recomputes_from_k_dims_and_says_which(trained_home):
     captions = " ".join(c.value for c in at.caption)
     # small-mf is not trained with 'ordered': auto uses principal directions, and says so
     assert "uses only its first 4 principal directions of 16" in captions
-    assert "principal directions weigh each movie by its number of ratings" in captions
+    assert "principal directions weigh each movie by its number of training ratings" in captions
     assert "not trained in order of importance" in captions
     assert curve_ks(at, "as trained") == [0, 1, 2, 3, 4]  # a 4-dim model
     assert verdicts(at)[0] != full_verdict

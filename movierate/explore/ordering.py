@@ -40,6 +40,7 @@ import pandas as pd
 from movierate import atomic, scoring
 from movierate.basis import principal_rotation
 from movierate.errors import DataError, MovierateError, StoreError
+from movierate.explore.validation import counted_ratings, filter_counts
 from movierate.shown import percent, percent_as_shown
 from movierate.stats import average_ranks, t_sf
 from movierate.store import TrainedModel
@@ -360,7 +361,9 @@ MAX_REPORT_ROWS = 50_000
 #: At most this many per-row squared errors are kept for the redraws (float32: 100 MB): a model
 #: of more than 160 dimensions is reported on fewer rows (dim 1024: 8,126 of them).
 ERRORS_BUDGET = 25_000_000
-REPORT_VERSION = 8  # 8: an order judged against random orders (7: principal directions)
+#: 9: movies weighted by training counts (8: an order judged against random orders; 7:
+#: principal directions)
+REPORT_VERSION = 9
 #: The rows are redrawn (bootstrap) this many times to see whether the verdict's call holds.
 REDRAWS = 200
 #: A call ("no", or "yes" and "leading" together) made by fewer than this share of the redraws is
@@ -830,7 +833,7 @@ class FirstKView(TrainedModel):
 def first_k_view(model: Any, k: int, basis: str = "index") -> Any:
     """``model`` keeping only its first ``k`` embedding dimensions: as trained
     (``basis="index"``) or its first k principal directions (``basis="pca"``, see
-    :func:`pca_arrays`; movies weighted by their number of ratings).
+    :func:`pca_arrays`; movies weighted by their training ratings: :func:`movie_weights_counted`).
 
     The other dimensions are dropped (``dim == k``; for ``deep`` the first dense layer keeps the
     matching inputs), so predictions equal those with them zeroed. ``k >= dim`` returns
@@ -866,17 +869,21 @@ def _dims(k: int | None, noun: str = "dim") -> str:
     return f"{k} {noun}{'' if k == 1 else 's'}"
 
 
-def weighted_by_ratings(model: Any) -> bool:
-    """Whether ``model``'s principal directions and movie variance shares here weigh each movie
-    by its number of ratings (a trained model's movies have counts; an import may not)."""
-    return _movie_weights(model) is not None
+def movie_weights_counted(model: Any) -> str | None:
+    """What ``model``'s principal directions and movie variance shares here weigh each movie
+    by: ``"training ratings"``, ``"ratings"`` (a model saved before its training counts: every
+    rating, test rows included) or None (no counts, e.g. an import: every movie alike)."""
+    return counted_ratings(model.movies) if _movie_weights(model) is not None else None
 
 
 def _movie_weights(model: Any) -> np.ndarray | None:
+    """Each movie's weight: its training ratings where recorded (:func:`filter_counts`, as
+    every other view counts; accuracy round 19: every rating, so the early-stopping rows a
+    report is scored on also weighed the directions it measures)."""
     movies = getattr(model, "movies", None)
     if movies is None or "n_ratings" not in movies:
         return None
-    counts = movies["n_ratings"].to_numpy(np.float64)
+    counts = filter_counts(movies).astype(np.float64)
     ok = len(counts) == len(model.movie_embedding) and counts.sum() > 0
     return counts if ok else None
 

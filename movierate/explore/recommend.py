@@ -12,6 +12,8 @@ a sanity check.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,11 +49,16 @@ class UserRecommendations:
     #: ``recommended`` and ``least_recommended`` are empty and ``message`` says so.
     all_rated: bool = False
     message: str | None = None  # a sentence for the page when the lists are empty
-    #: The model's own predictions in the three tables against the dataset's rating scale
-    #: (None when the model has no scale); the tables show them clipped to that scale.
+    #: The model's own predictions in the two ranked lists (recommended, least recommended)
+    #: against the dataset's rating scale (None when the model has no scale); the tables show
+    #: them clipped to that scale. ``shown_favourites``: the same for ``top_rated``, a page that
+    #: shows it too says both (:func:`combine_shown`).
     shown: ShownPredictions | None = None
+    shown_favourites: ShownPredictions | None = None
 
 
+#: The names :attr:`UserRecommendations.shown` gives its two ranked lists in a caption.
+LISTS = ("recommended", "least recommended")
 #: A ranked table's column of the scores that ordered it, where they differ from ``predicted``
 #: (a clipped model's scores before the clip); :func:`clip_for_display` reads and drops it.
 ORDER = "_order"
@@ -74,41 +81,77 @@ class ShownPredictions:
     n_tied_at_end: int = 0
     order_min: float = float("nan")
     order_max: float = float("nan")
+    #: the tables counted, by name, where there are several ("recommended", ...)
+    lists: tuple[str, ...] = ()
 
 
 def clip_for_display(
-    frames: list[pd.DataFrame], rating_scale: Any
+    frames: list[pd.DataFrame], rating_scale: Any, names: Sequence[str] = ()
 ) -> tuple[list[pd.DataFrame], ShownPredictions | None]:
     """``frames`` with their ``predicted`` column clipped to ``rating_scale`` (lo, hi, ...) and
-    what the model predicted before the clip; (frames unchanged, None) without a scale."""
+    what the model predicted before the clip over every row of them (``names``: the tables', as
+    the caption names them); (frames unchanged, None) without a scale.
+
+    A row's score behind its ``predicted`` is its :data:`ORDER` where given (a clipped model's
+    score before the clip), else ``predicted`` itself; every table of this module with a
+    ``predicted`` column carries it (:func:`rank_movies`, :func:`top_rated_by_user`).
+    Accuracy round 19: the favourites had none, and "10 of the 30 shown are capped" missed
+    3 of their 5.0s."""
     if rating_scale is None:
         return [f.drop(columns=ORDER, errors="ignore") for f in frames], None
     lo, hi = float(rating_scale[0]), float(rating_scale[1])
-    raw = np.concatenate(
-        [f["predicted"].to_numpy(np.float64) for f in frames if "predicted" in f.columns]
-        or [np.zeros(0)]
-    )
-    raw = raw[np.isfinite(raw)]
-    order = np.concatenate(
-        [f[ORDER].to_numpy(np.float64) for f in frames if ORDER in f.columns] or [np.zeros(0)]
-    )
-    tied = order[np.isfinite(order) & ((order > hi) | (order < lo))]
+    raw, behind = [np.zeros(0)], [np.zeros(0)]
+    for frame in frames:
+        if "predicted" in frame.columns:
+            predicted = frame["predicted"].to_numpy(np.float64)
+            raw.append(predicted)
+            behind.append(frame[ORDER].to_numpy(np.float64) if ORDER in frame else predicted)
+    raw, behind = np.concatenate(raw), np.concatenate(behind)
+    shown_rows = np.isfinite(raw)
+    raw, behind = raw[shown_rows], behind[shown_rows]
+    outside = (raw < lo) | (raw > hi)
+    tied = behind[np.isfinite(behind) & ((behind > hi) | (behind < lo)) & ~outside]
     shown = ShownPredictions(
         lo=lo,
         hi=hi,
         raw_min=float(raw.min()) if len(raw) else float("nan"),
         raw_max=float(raw.max()) if len(raw) else float("nan"),
         n_shown=int(len(raw)),
-        n_outside=int(((raw < lo) | (raw > hi)).sum()),
+        n_outside=int(outside.sum()),
         n_tied_at_end=int(len(tied)),
         order_min=float(tied.min()) if len(tied) else float("nan"),
         order_max=float(tied.max()) if len(tied) else float("nan"),
+        lists=tuple(names),
     )
     clipped = [
         f.assign(predicted=f["predicted"].clip(lo, hi)) if "predicted" in f.columns else f
         for f in frames
     ]
     return [f.drop(columns=ORDER, errors="ignore") for f in clipped], shown
+
+
+def combine_shown(parts: Sequence[ShownPredictions | None]) -> ShownPredictions | None:
+    """One :class:`ShownPredictions` over the tables of ``parts`` (of one model, one scale),
+    for a caption that speaks of all of them; None when none has a scale."""
+    parts = [p for p in parts if p is not None]
+    if not parts:
+        return None
+
+    def extreme(pick: Any, name: str, counted: str) -> float:
+        values = [getattr(p, name) for p in parts if getattr(p, counted)]
+        return float(pick(values)) if values else float("nan")
+
+    return dataclasses.replace(
+        parts[0],
+        raw_min=extreme(min, "raw_min", "n_shown"),
+        raw_max=extreme(max, "raw_max", "n_shown"),
+        n_shown=sum(p.n_shown for p in parts),
+        n_outside=sum(p.n_outside for p in parts),
+        n_tied_at_end=sum(p.n_tied_at_end for p in parts),
+        order_min=extreme(min, "order_min", "n_tied_at_end"),
+        order_max=extreme(max, "order_max", "n_tied_at_end"),
+        lists=tuple(name for p in parts for name in p.lists),
+    )
 
 
 def rank_movies(
@@ -200,9 +243,12 @@ def top_rated_by_user(
     *,
     k: int = 10,
     predicted: Any = None,
+    order: Any = None,
 ) -> pd.DataFrame:
     """The user's ``k`` highest-rated movies (ties: most-rated first), with the model's
-    prediction for each when ``predicted`` (one score per movie) is given.
+    prediction for each when ``predicted`` (one score per movie) is given; ``order``: the
+    model's scores before a clip, kept (as :data:`ORDER`) where they differ from ``predicted``
+    so :func:`clip_for_display` counts the capped ones, as :func:`rank_movies` does.
 
     Columns: ``rank``, the movie columns, ``rating`` and ``predicted``.
     """
@@ -213,6 +259,7 @@ def top_rated_by_user(
     values = own["rating"].to_numpy(np.float64)
     if len(rows) and (rows.min() < 0 or rows.max() >= len(movies)):
         raise DataError("The ratings refer to movies this model does not know; use its dataset.")
+    before = order
     order = np.lexsort((rows, -n_ratings_of(movies)[rows], -values))[:k]
     frame = movie_columns(movies, rows[order])
     frame.insert(0, "rank", np.arange(1, len(order) + 1))
@@ -220,7 +267,12 @@ def top_rated_by_user(
     if predicted is None:
         frame["predicted"] = np.nan
     else:
-        frame["predicted"] = check_vector(predicted, len(movies), "predicted")[rows[order]]
+        shown = check_vector(predicted, len(movies), "predicted")[rows[order]]
+        frame["predicted"] = shown
+        if before is not None:
+            behind = check_vector(before, len(movies), "order")[rows[order]]
+            if not np.array_equal(behind, shown):
+                frame[ORDER] = behind
     return frame
 
 
@@ -235,8 +287,8 @@ def recommend_for_user(
 ) -> UserRecommendations:
     """Top-``k`` unrated movies for ``user_idx`` by predicted rating (original scale), the
     ``k`` least recommended, and the user's own top-rated movies. The tables show the
-    predictions clipped to the model's rating scale (ranked before the clip); ``shown`` says
-    what the model predicted before it.
+    predictions clipped to the model's rating scale (ranked before the clip); ``shown`` (the
+    two lists) and ``shown_favourites`` say what the model predicted before it.
 
     Pass the dataset's ``ratings`` (what the user rated is excluded and their favourites
     listed) or just the ``rated`` movie indices; ``rated=[]`` excludes nothing on purpose.
@@ -254,17 +306,21 @@ def recommend_for_user(
             "Map an original user id with the dataset's user_index()."
         )
     scores = model.score_all_movies(int(user_idx))
+    order = model.score_all_movies(int(user_idx), clip=False)
     movies = model.movies
     if ratings is not None:
         own = ratings_of_user(ratings, user_idx)
         rated_rows = own["movie_idx"].to_numpy(np.int64)
-        favourites = top_rated_by_user(ratings, movies, user_idx, k=k, predicted=scores)
+        favourites = top_rated_by_user(
+            ratings, movies, user_idx, k=k, predicted=scores, order=order
+        )
     else:
         rated_rows = np.asarray(rated, dtype=np.int64).reshape(-1)
         favourites = top_rated_by_user(
             pd.DataFrame({"user_idx": [], "movie_idx": [], "rating": []}), movies, user_idx, k=k
         )
-    order = model.score_all_movies(int(user_idx), clip=False)
+    scale = getattr(model, "rating_scale", None)
+    (favourites,), shown_favourites = clip_for_display([favourites], scale, ("favourites",))
     common = {"exclude": rated_rows, "k": k, "min_ratings": min_ratings, "order": order}
     excluded = _excluded_mask(rated_rows, movies)
     eligible = filter_counts(movies) >= check_min_ratings(min_ratings)
@@ -291,15 +347,16 @@ def recommend_for_user(
             top_rated=favourites,
             all_rated=True,
             message=message,
+            shown_favourites=shown_favourites,
         )
     # ranked on the model's own predictions, then clipped to the rating scale for display
-    (recommended, least, favourites), shown = clip_for_display(
+    (recommended, least), shown = clip_for_display(
         [
             rank_movies(scores, movies, **common),
             rank_movies(scores, movies, lowest=True, **common),
-            favourites,
         ],
-        getattr(model, "rating_scale", None),
+        scale,
+        LISTS,
     )
     return UserRecommendations(
         user_idx=int(user_idx),
@@ -308,4 +365,5 @@ def recommend_for_user(
         least_recommended=least,
         top_rated=favourites,
         shown=shown,
+        shown_favourites=shown_favourites,
     )

@@ -35,8 +35,19 @@ DIMENSION_COLUMNS: dict[str, Any] = {
 }
 
 
-#: Said wherever principal directions or movie variances weigh movies by their ratings.
-WEIGHTED = " (movies weighted by their number of ratings)"
+def weights_noun(model: Any) -> str | None:
+    """Which count weighs each movie in ``model``'s principal directions and movie variances:
+    "training ratings", "ratings, test rows included" (a model saved before its training
+    counts) or None (unweighted). Accuracy round 19: the captions did not say which count."""
+    counted = ordering.movie_weights_counted(model)
+    return f"{counted}, test rows included" if counted == "ratings" else counted
+
+
+def weighted_text(model: Any) -> str:
+    """ " (movies weighted by their number of training ratings)", or "" when unweighted."""
+    noun = weights_noun(model)
+    return f" (movies weighted by their number of {noun})" if noun else ""
+
 
 #: What the kept-dims line means (help of its caption).
 KEPT_DIMS_HELP = (
@@ -109,8 +120,9 @@ def first_k_controls(models: Sequence[Any], key: str) -> list[Any]:
             bind="query-params",
             help="As trained: dimensions 1..k of the embedding (meaningful for models trained "
             "with the 'ordered' regularizer). PCA: the model re-expressed in "
-            "its principal basis first (movies weighted by their number of ratings; same "
-            "predictions), so the first k directions carry the "
+            "its principal basis first (movies weighted by their number of training ratings, "
+            "every rating for a model saved before those were counted; same predictions), so "
+            "the first k directions carry the "
             "most. Auto: as trained for models trained with 'ordered', PCA otherwise.",
         )
     views = [
@@ -146,9 +158,9 @@ def first_k_caption(model: Any, view: Any) -> str:
             if is_ordered(model)
             else "chosen in the sidebar; this model's dimensions are in no particular order"
         )
-    weighted = basis == "pca" and ordering.weighted_by_ratings(model)
+    noun = weights_noun(model) if basis == "pca" else None
     return f"**{model.name}** uses only {what} of {model.dim} ({why})." + (
-        " Its principal directions weigh each movie by its number of ratings." if weighted else ""
+        f" Its principal directions weigh each movie by its number of {noun}." if noun else ""
     )
 
 
@@ -179,7 +191,7 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
     chose = "kept_dims" in (model.metrics or {}) and report.rows != "test"
     tuning = (model.meta or {}).get("tuning")  # kept as trained: its stop rows chose it
     settings = store.stop_rows_chose_settings(model.meta or {})  # e.g. the quick start's
-    weighted = WEIGHTED if ordering.weighted_by_ratings(model) else ""
+    weighted = weighted_text(model)
     held_out = text.held_out_rows_text(
         report.rows,
         chose_dims=chose,
@@ -216,7 +228,7 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
         + (" and how strongly the first dense layer reads it" if model.family == "deep" else "")
         + ". First k dimensions: RMSE using only them, as trained and after re-expressing "
         "the model in its principal directions"
-        + (" (movies weighted by their number of ratings; " if weighted else " (")
+        + (f"{weighted[:-1]}; " if weighted else " (")
         + "the same predictions with all of them). "
         + text.prefix_curves_text(report.k_index, report.k_pca, len(report.dimensions))
         + (f" {below}" if (below := text.prefix_below_full_text(report.prefix)) else "")

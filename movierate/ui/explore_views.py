@@ -19,9 +19,10 @@ import streamlit as st
 from movierate import explore, pipeline, store
 from movierate.errors import DataError
 from movierate.explore.axes import regex_of
+from movierate.explore.compare import shared_filters_differ
 from movierate.explore.probes import ALPHA, PERMUTATIONS
 from movierate.explore.users import USER_COLOURS, UsersMap, users_map
-from movierate.explore.validation import movie_columns
+from movierate.explore.validation import counted_ratings, filter_counts, movie_columns
 from movierate.imported_models import is_imported
 from movierate.ui import explore_figures, figures, state, text, widgets
 
@@ -124,13 +125,15 @@ def _resolve_set(model: Any, *, spec: str, min_ratings: int) -> explore.MovieSet
     if found.reading == "titles" or min_ratings <= 0:
         return found
     rows = found.rows
-    enough = model.movies["n_ratings"].to_numpy()[rows] >= min_ratings
+    # as the slider and the placed movies count (accuracy round 19: every rating here)
+    enough = filter_counts(model.movies)[rows] >= min_ratings
+    counted = counted_ratings(model.movies)
     if enough.all():
         return found
     if enough.sum() < 2:  # too few to judge an axis: keep them all, and say so
-        note = f"all {len(rows):,} kept, as fewer than two have {min_ratings:,}+ ratings"
+        note = f"all {len(rows):,} kept, as fewer than two have {min_ratings:,}+ {counted}"
         return dataclasses.replace(found, description=f"{found.description} ({note})")
-    note = f"the {enough.sum():,} of {len(rows):,} with {min_ratings:,}+ ratings"
+    note = f"the {enough.sum():,} of {len(rows):,} with {min_ratings:,}+ {counted}"
     return dataclasses.replace(
         found, rows=rows[enough], description=f"{found.description} ({note})"
     )
@@ -141,8 +144,9 @@ def resolve_set(model: Any, spec: str, min_ratings: int = 0) -> explore.MovieSet
     titles), and how it was read; cached per model, text and ``min_ratings``.
 
     A genre, title text or regex keeps only its movies with at least ``min_ratings`` ratings
-    (obscure movies' vectors are mostly noise) unless fewer than two would be left; typed
-    titles are always kept. The description says which."""
+    (:func:`filter_counts`: the training ratings where recorded; obscure movies' vectors are
+    mostly noise) unless fewer than two would be left; typed titles are always kept. The
+    description says which."""
     return state.cached(_resolve_set, model, spec=spec, min_ratings=min_ratings)
 
 
@@ -686,12 +690,22 @@ def render_two_models(model_a: Any, model_b: Any) -> None:
     )
     top = top_col.slider("Movies that moved most", 5, 50, 15, key="al_top", bind="query-params")
     layout = state.cached(_align, model_a, model_b, min_ratings=min_ratings, top=top)
-    # views round 12: Compare counts A's ratings only, so over two datasets its set differs
-    across = not state.same_data(model_a, model_b) and not widgets.without_rating_counts(
-        [model_a, model_b]
+    # Compare counts A's ratings only, so where the two models' counts differ its set differs:
+    # two datasets (views round 12) or one dataset on two splits (accuracy round 19)
+    lacking = widgets.without_rating_counts([model_a, model_b])
+    counting = [m.name for m in (model_a, model_b) if m.name not in lacking]
+    where = (
+        f"{counting[0]} (the other has no rating counts)" if len(counting) == 1 else "both models"
     )
     st.caption(
-        text.alignment_text(len(layout.coordinates), min_ratings, layout.residual, across=across)
+        text.alignment_text(
+            len(layout.coordinates),
+            min_ratings,
+            layout.residual,
+            counted=widgets.counted_in([model_a, model_b]),
+            where=where,
+            differs=shared_filters_differ(model_a, model_b),
+        )
         + " 'Moved most' ranks the movies by how far they moved in the full space; a short "
         f"line only means most of the move is off these two axes. "
         f"{explore.displacement_note(layout)}"

@@ -546,27 +546,41 @@ def names_text(names: list[str]) -> str:
 
 
 def alignment_text(
-    n_common: int, min_ratings: int, residual: float, *, across: bool = False
+    n_common: int,
+    min_ratings: int,
+    residual: float,
+    *,
+    counted: str = "ratings",
+    where: str = "both models",
+    differs: bool = False,
 ) -> str:
-    """What the Two-models alignment measured: over which movies, and the residual with its
-    true scale (best rotation and scale, so 0 = the same geometry, 1 = B fits none of A);
-    ``across``: models of two datasets, where Compare counts other movies (:data:`RULES`)."""
+    """What the Two-models alignment measured: over which movies (at least ``min_ratings``
+    ``counted`` in ``where``), and the residual with its true scale (best rotation and scale,
+    so 0 = the same geometry, 1 = B fits none of A); ``differs``: the two models count
+    different ratings per movie, so Compare's set differs (:data:`RULES`)."""
+    kept = (
+        f"the movies with at least {min_ratings} {counted} in {where}"
+        if min_ratings
+        else "every common movie"
+    )
     return (
         f"{n_common:,} common movies; residual after the best rotation and scaling "
         f"{residual:.3f} (0 = the same geometry, 1 = B's best fit explains none of A; unrelated "
-        f"embeddings come close to 1), over the movies with at least {min_ratings} ratings in "
-        "both models." + (f" {RULES['compare']}" if across and min_ratings else "")
+        f"embeddings come close to 1), over {kept}."
+        + (f" {RULES['compare']}" if differs and min_ratings else "")
     )
 
 
-#: How each page picks the shared movies "with at least N ratings" of two models of different
-#: datasets, said on the other page: the same two models showed two Procrustes residuals over
-#: 700 and 691 movies, unexplained (views round 12).
+#: How each page picks the shared movies "with at least N ratings" of two models whose counts
+#: differ, said on the other page: the same two models showed two Procrustes residuals over
+#: 700 and 691 movies, unexplained (views round 12: two datasets; accuracy round 19: one
+#: dataset on two splits, 1,958 and 1,850 movies).
 RULES = {
-    "compare": "Compare's 'Movie by movie' counts the ratings in A's dataset only, so its "
-    "movie count and residual can differ a little from these.",
+    "compare": "Compare's 'Movie by movie' counts model A's ratings only (the ratings A "
+    "trained on, where recorded), so its movie count and residual can differ a little from "
+    "these, and change when A and B swap.",
     "explore": "Explore's two-model view keeps the movies with that many ratings in both "
-    "datasets, so its movie count and residual can differ a little from these.",
+    "models, so its movie count and residual can differ a little from these.",
 }
 
 
@@ -580,29 +594,35 @@ def predictions_scale_text(name: str, shown: Any) -> str:
         return f"{name}: predicted ratings as the model outputs them."
     scale = f"the dataset's {shown.lo:g}–{shown.hi:g} scale"
     n, tied = shown.n_shown, getattr(shown, "n_tied_at_end", 0)
+    # accuracy round 19: the count named no table, and missed a table's capped rows
+    lists = tuple(getattr(shown, "lists", ()))
+    where = f" ({', '.join(lists)})" if len(lists) > 1 else ""
+    ranked = "each ranked list is" if len(lists) > 1 else "the list is"
     ties = ""
     if tied:
         behind = _span(shown.order_min, shown.order_max)
         one = tied == 1
         verb = "is" if one else "run from" if " to " in behind else "are all"
         ties = (
-            f" {tied} of the {n} shown {'is' if one else 'are'} capped at "
+            f" {tied} of the {n} shown{where} {'is' if one else 'are'} capped at "
             f"{'the end' if one else 'an end'} of the scale: the model's "
             f"{'score' if one else 'scores'} behind {'it' if one else 'them'} {verb} {behind}, "
-            "and the list is ordered by that score, not by the capped number."
+            f"and {ranked} ordered by that score, not by the capped number."
         )
     if shown.n_outside:
         out = shown.n_outside
         return (
-            f"{name} predicts {_span(shown.raw_min, shown.raw_max)} for the movies shown: "
-            f"{out} of {n} {'lies' if out == 1 else 'lie'} outside {scale} and "
+            f"{name} predicts {_span(shown.raw_min, shown.raw_max)} for the movies "
+            f"shown{where}: {out} of {n} {'lies' if out == 1 else 'lie'} outside {scale} and "
             f"{'is' if out == 1 else 'are'} shown clipped to its end (the ranking uses the unclipped "
             f"{'prediction' if out == 1 else 'predictions'}).{ties}"
         )
     if tied:
         return f"{name} caps its predictions at {scale}.{ties}"
     every = (
-        "the 1 predicted rating shown lies" if n == 1 else f"all {n} predicted ratings shown lie"
+        f"the 1 predicted rating shown{where} lies"
+        if n == 1
+        else f"all {n} predicted ratings shown{where} lie"
     )
     return f"{name}: {every} within {scale}."
 
