@@ -220,8 +220,10 @@ class TitleIndex:
         return [(t, _strip_accents(t)) for t in self.movies["title"].astype(str)]
 
     def resolve(self, query: str) -> int:
-        """The movie_idx (row) ``query`` clearly names; raises DataError listing the candidates
-        when nothing matches well or several movies match equally well."""
+        """The movie_idx ``query`` clearly names: its row in the table, the embedding and
+        model.movies alike, since the table is in movie_idx order (:func:`check_movies`); raises
+        DataError listing the candidates when nothing matches well or several movies match
+        equally well."""
         found = self.search(query, limit=5)
         if found.empty or found["score"].iloc[0] < MATCH_THRESHOLD:
             hint = _describe(found) if not found.empty else "none"
@@ -286,7 +288,10 @@ def search_titles(movies: pd.DataFrame, query: str, *, limit: int = 10) -> pd.Da
 
 
 def find_movie(movies: pd.DataFrame, query: str) -> int:
-    """One-off :meth:`TitleIndex.resolve`: the movie_idx a title query clearly names."""
+    """One-off :meth:`TitleIndex.resolve`: the movie_idx a title query clearly names, which is
+    the movie's row in ``movies`` (in movie_idx order, as model.movies is) and in the embedding:
+    the number :func:`~movierate.explore.neighbours.nearest_movies` and the other analyses
+    take."""
     return TitleIndex(movies).resolve(query)
 
 

@@ -57,7 +57,10 @@ def check_vector(values: Any, length: int, name: str) -> np.ndarray:
 
 
 def check_movies(movies: Any, n_rows: int, name: str = "movies") -> pd.DataFrame:
-    """The movies table, checked to have the contract's columns and one row per embedding row."""
+    """The movies table, checked to have the contract's columns and one row per embedding row,
+    in movie_idx order (row i describes embedding row i). Returns a shallow copy, so a later
+    in-place edit of the caller's table (``sort_values(inplace=True)``) does not reach an index
+    built on it."""
     if not isinstance(movies, pd.DataFrame):
         raise DataError(
             f"{name} must be the movies DataFrame (ds.movies or model.movies), "
@@ -74,7 +77,47 @@ def check_movies(movies: Any, n_rows: int, name: str = "movies") -> pd.DataFrame
             f"{name} has {len(movies)} rows but the embedding has {n_rows}; the table and the "
             "embedding must come from the same model (use model.movies with model's arrays)."
         )
-    return movies
+    if "movie_idx" in movies.columns:
+        _check_movie_order(movies, name)
+    return movies.copy(deep=False)
+
+
+def _check_movie_order(movies: pd.DataFrame, name: str) -> None:
+    """Refuse a table whose ``movie_idx`` column is not 0..n-1 in order: row i of the table
+    must describe embedding row i (bad-input round 24 F2: ``model.movies.sort_values(...)``
+    had the right length and paired every score with another film's title)."""
+    n = len(movies)
+    column = pd.to_numeric(movies["movie_idx"], errors="coerce")
+    values = column.to_numpy(np.float64, na_value=np.nan)
+    expected = np.arange(n)
+    if np.array_equal(values, expected):
+        return
+    wrong = int(np.flatnonzero(values != expected)[0])
+    held = (
+        f"{values[wrong]:g}"
+        if np.isfinite(values[wrong])
+        else repr(movies["movie_idx"].iloc[wrong])
+    )
+    if np.isfinite(values).all() and np.array_equal(np.sort(values), expected):
+        what = "the movies in another order (sorted or shuffled)"
+        fix = (
+            "Pass the movies table in movie_idx order (model.movies, or "
+            "table.sort_values('movie_idx')); if model.movies itself was re-ordered in place, "
+            "load the model again (store.load_model)."
+        )
+    else:
+        what = f"movie_idx values other than 0..{n - 1} (a filtered table, or another model's)"
+        fix = (
+            "Pass the whole movies table in movie_idx order (model.movies) and leave out rarely "
+            "rated movies with the min_ratings argument; for a subset with its own embedding "
+            "rows, number its rows afresh: table.reset_index(drop=True).assign("
+            "movie_idx=range(len(table)))."
+        )
+    raise DataError(
+        f"{name} holds {what}: its row {wrong} has movie_idx {held}, but row i must describe "
+        f"embedding row i (movie_idx 0..{n - 1} in order), or scores would be paired with other "
+        f"films' titles. {fix}"
+    )
 
 
 def check_k(k: Any, name: str = "k", *, maximum: int | None = None) -> int:
