@@ -65,6 +65,11 @@ def _is_whole(x: float) -> bool:
     return abs(x - round(x)) < 1e-6
 
 
+#: Key of ``ds.ratings.attrs`` naming the dataset the rows come from: ``{"name", "fingerprint"}``
+#: as loaded (pandas carries attrs along through filters and copies).
+DATASET_ATTR = "movierate_dataset"
+
+
 @dataclass
 class RatingsDataset:
     """Ratings with contiguous 0-based ``user_idx`` / ``movie_idx`` and everything to map back.
@@ -72,6 +77,7 @@ class RatingsDataset:
     ``ratings``: user_idx int32, movie_idx int32, rating float32, timestamp int64 (0 when the
     source has no timestamps). ``movies``: one row per rated movie, indexed by movie_idx.
     ``user_ids`` / ``movie_ids`` map an index back to the original id (sorted ascending).
+    ``ratings.attrs[DATASET_ATTR]`` records the name and fingerprint the rows were loaded with.
     """
 
     name: str
@@ -88,6 +94,14 @@ class RatingsDataset:
     #: True when the source declared no rating scale and ``rating_scale`` was inferred from every
     #: rating (test rows too): training then infers its own from its rows only.
     scale_inferred: bool = False
+
+    def __post_init__(self) -> None:
+        # a shallow copy (no data copied) labelled with where its rows come from, so an
+        # analysis handed ``ds.ratings`` (or rows of it) can tell another dataset's table from
+        # its model's (bad-input round 24 F4); a frame shared with another dataset keeps its own
+        if isinstance(self.ratings, pd.DataFrame):
+            self.ratings = self.ratings.copy(deep=False)
+            self.ratings.attrs[DATASET_ATTR] = {"name": self.name, "fingerprint": self.fingerprint}
 
     @property
     def n_users(self) -> int:
@@ -130,6 +144,14 @@ class RatingsDataset:
 
 
 def _lookup(sorted_ids: np.ndarray, original_id: Any, what: str) -> int:
+    if isinstance(original_id, bytes | bytearray):  # bad-input round 24 F10
+        text = bytes(original_id).decode("utf-8", "replace")
+        raise KeyError(
+            f"{what} id {original_id!r} is bytes; pass the id as text or a number, for example "
+            f"{what}_index({text!r})"
+        )
+    if isinstance(original_id, bool | np.bool_):
+        raise KeyError(f"{what} id {original_id!r} is a bool, not an id; pass the id itself")
     key = _as_id(original_id, integer=sorted_ids.dtype.kind in "iu")
     if key is not None:
         pos = int(np.searchsorted(sorted_ids, key))

@@ -6,7 +6,7 @@ message that names the bad input and says how to fix it, so the analyses can tru
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -161,6 +161,69 @@ def check_movie_idx(movie_idx: Any, n_movies: int) -> int:
             "Find a movie's index with explore.find_movie(movies, 'title')."
         )
     return int(movie_idx)
+
+
+def check_movie_rows(values: Any, n_movies: int, name: str = "rated") -> np.ndarray:
+    """Movie rows (movie_idx) as an int64 array: a list, tuple, set, range, array or Series of
+    whole numbers in 0..n_movies-1, or one such number. A title, a fraction, a bool or a missing
+    value raises DataError saying what to pass (bad-input round 24 F6/F10: a set and a title
+    raised raw TypeError/ValueError, and 1.7 was truncated to movie 1)."""
+    if isinstance(values, str | bytes | Mapping | pd.DataFrame):
+        given = (
+            f"{type(values).__name__} {values!r}"
+            if isinstance(values, str | bytes)
+            else "a dict (pass list(ratings) for its movies)"
+            if isinstance(values, Mapping)
+            else "a DataFrame (pass its movie_idx column)"
+        )
+        raise DataError(
+            f"{name} must be a list of movie_idx numbers (rows of the movies table), got "
+            f"{given}. Find a title's movie_idx with explore.find_movie(model.movies, 'toy story')."
+        )
+    if np.ndim(values) == 0 and not isinstance(values, set | frozenset):
+        values = [values]
+    array = np.asarray(values if isinstance(values, np.ndarray | pd.Series) else list(values))
+    if array.dtype.kind in "iu":
+        rows = array.astype(np.int64).reshape(-1)
+    else:
+        rows = np.fromiter((_movie_row(v, name) for v in array.reshape(-1).tolist()), np.int64)
+    if len(rows) and (rows.min() < 0 or rows.max() >= n_movies):
+        bad = int(rows[(rows < 0) | (rows >= n_movies)][0])
+        raise DataError(
+            f"{name} holds movie_idx {bad}, outside 0..{n_movies - 1}; pass rows of this "
+            "model's movies table (movie_idx), not original movie ids (map an id with "
+            "ds.movie_index(movie_id))."
+        )
+    return rows
+
+
+def _movie_row(value: Any, name: str) -> int:
+    """One element of :func:`check_movie_rows` as an int, or DataError."""
+    if isinstance(value, bool | np.bool_):
+        raise DataError(f"{name} holds {bool(value)}, not a movie_idx; pass whole numbers.")
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating) and np.isfinite(value) and float(value).is_integer():
+        return int(value)
+    if isinstance(value, str):
+        raise DataError(
+            f"{name} holds {value!r}, a text, not a movie_idx; find a title's movie_idx with "
+            f"explore.find_movie(model.movies, {value!r})."
+        )
+    if (
+        value is None
+        or value is pd.NA
+        or (isinstance(value, float | np.floating) and np.isnan(value))
+    ):
+        raise DataError(f"{name} holds a missing value; drop it (every entry is a movie_idx).")
+    if isinstance(value, float | np.floating):
+        raise DataError(
+            f"{name} holds {float(value)!r}, not a whole number; a movie_idx is a row of the movies "
+            "table (0, 1, 2 ...)."
+        )
+    raise DataError(
+        f"{name} holds {value!r} ({type(value).__name__}); pass whole numbers (movie_idx)."
+    )
 
 
 def n_ratings_of(movies: pd.DataFrame) -> np.ndarray:
