@@ -3,7 +3,7 @@ predict and user_index refuse or accept the natural notebook values with a clear
 
 F2: a movies table in another order than movie_idx paired scores with other films' titles.
 F4: another dataset's ratings table (or a text user_idx column) gave wrong favourites.
-F6/F10: sets, titles and fractions as rated movies, queries that are no text, bytes ids.
+F6/F8/F10: sets, titles, fractions, Series and pairs, bool ratings and bytes ids.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from test_explore_foldin import FakeModel as FoldModel
 from test_explore_helpers import movies_table
 
 from movierate.data.build import fingerprint
@@ -19,10 +20,12 @@ from movierate.data.synthetic import synthetic_dataset
 from movierate.errors import DataError
 from movierate.explore import (
     find_movie,
+    fold_in,
     nearest_movies,
     pca_extremes,
     rank_movies,
     recommend_for_user,
+    recommend_from_ratings,
     search_titles,
     top_rated_by_user,
 )
@@ -240,6 +243,46 @@ def test_bad_rated_values_say_what_to_pass(rated, message):
 def test_rank_movies_exclude_is_checked_the_same_way():
     with pytest.raises(DataError, match=r"exclude holds 0\.5"):
         rank_movies(np.arange(N, dtype=float), movies_table(N), exclude=[0.5], k=2)
+
+
+# ---- F8: recommend_from_ratings takes the natural notebook forms ---------------------------------
+
+
+def test_fold_in_accepts_a_series_a_list_of_pairs_and_a_table():
+    model = FoldModel()
+    expected = fold_in(model, {0: 5.0, 10: 1.0}).vector
+    for ratings in (
+        pd.Series({0: 5.0, 10: 1.0}),
+        [(0, 5.0), (10, 1.0)],
+        ((0, 5.0), [10, 1.0]),
+        pd.DataFrame({"movie_idx": [0, 10], "rating": [5, 1]}),
+        pd.DataFrame({"user_idx": [4, 4], "movie_idx": [0, 10], "rating": [5.0, 1.0]}),
+    ):
+        np.testing.assert_allclose(fold_in(model, ratings).vector, expected, rtol=1e-6)
+    recs = recommend_from_ratings(model, pd.Series({0: 5.0, 10: 1.0}), k=3)
+    assert not set(recs.recommended["movie_idx"]) & {0, 10}
+
+
+@pytest.mark.parametrize(
+    ("ratings", "message"),
+    [
+        ({0: True}, r"movie 0 is True, a yes/no"),
+        (pd.Series({0: np.True_}), r"a yes/no"),
+        ([(0, 5.0), (0, 4.0)], r"Movie\(s\) 0 are rated more than once"),
+        ({1, 2}, r"must be a dict .* got set"),
+        ([0, 10], r"must be a dict .*list of \(movie_idx, rating\) pairs; got list"),
+        (pd.DataFrame({"movie": [0], "rating": [4.0]}), r"lacks the column\(s\) movie_idx"),
+        (
+            pd.DataFrame({"user_idx": [1, 2], "movie_idx": [0, 1], "rating": [4.0, 3.0]}),
+            r"ratings of 2 users",
+        ),
+        (pd.Series(dtype=float), r"Rate at least one movie"),
+        ([], r"Rate at least one movie"),
+    ],
+)
+def test_fold_in_refuses_other_forms_saying_which_to_pass(ratings, message):
+    with pytest.raises(DataError, match=message):
+        recommend_from_ratings(FoldModel(), ratings, k=3)
 
 
 # ---- F10: titles and ids of the wrong type ---------------------------------------------------------
