@@ -43,7 +43,7 @@ def predict(
     """
     family, output = _family_and_output(spec)
     user_emb, movie_emb = arrays["user_embedding"], arrays["movie_embedding"]
-    users, movies = np.broadcast_arrays(
+    users, movies = _pairs(
         _indices(user_idx, len(user_emb), "user_idx"),
         _indices(movie_idx, len(movie_emb), "movie_idx"),
     )
@@ -206,6 +206,19 @@ def _indices(values: Any, size: int, what: str) -> np.ndarray:
             "Map original ids to indices with the dataset's user_index / movie_index."
         )
     return array.astype(np.int64, copy=False)
+
+
+def _pairs(users: np.ndarray, movies: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``users`` and ``movies`` broadcast into pairs; DataError when their shapes do not pair up
+    (bad-input round 24 F6: numpy's "shape mismatch ... cannot be broadcast" reached the user)."""
+    try:
+        return np.broadcast_arrays(users, movies)
+    except ValueError:
+        raise DataError(
+            f"user_idx (shape {users.shape}) and movie_idx (shape {movies.shape}) do not pair "
+            "up: pass one user index per movie index (two lists of the same length), or one "
+            "user with many movies, or many users with one movie."
+        ) from None
 
 
 def _bias(arrays: Mapping[str, np.ndarray], key: str, rows: Any) -> np.ndarray | float:

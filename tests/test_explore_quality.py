@@ -85,7 +85,8 @@ def test_a_cap_keeps_the_most_rated_movies_and_counts_the_eligible():
     assert capped.n_movies == 50 and capped.n_eligible == full.n_movies and capped.subsampled
     top = np.sort(np.argsort(-counts)[:50])
     np.testing.assert_array_equal(capped.per_movie["movie_idx"], top)
-    alone = genre_coherence(x[top], movies.iloc[top].reset_index(drop=True), k=5, min_ratings=0)
+    subset = movies.iloc[top].reset_index(drop=True).assign(movie_idx=np.arange(len(top)))
+    alone = genre_coherence(x[top], subset, k=5, min_ratings=0)  # its own rows 0..49
     assert capped.coherence == pytest.approx(alone.coherence)
     assert capped.baseline == pytest.approx(alone.baseline)
 

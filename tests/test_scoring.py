@@ -162,6 +162,11 @@ def test_rating_scale_object_works_like_a_tuple():
         ([7], [0], "user_idx 7 is out of range"),
         ([0], [-1], "movie_idx -1 is out of range"),
         ([0.5], [0], "whole numbers"),
+        (
+            [0, 1, 2],
+            [0, 1],
+            r"\(3,\)\) and movie_idx \(shape \(2,\)\) do not pair up",
+        ),  # round 24 F6
     ],
 )
 def test_bad_indices_raise_a_clear_data_error(users, movies, message):

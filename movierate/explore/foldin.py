@@ -40,6 +40,7 @@ handful of ratings cannot pin down a vector through an MLP reliably; a DataError
 from __future__ import annotations
 
 import weakref
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -169,10 +170,9 @@ def _read_trained_users(model: Any) -> tuple[np.ndarray | None, str]:
     return (mask, "") if mask.any() else (None, "")
 
 
-def fold_in(
-    model: Any, ratings: Mapping[Any, Any], *, noise_variance: float | None = None
-) -> FoldIn:
-    """Fit a user vector (and bias) to ``ratings`` ({movie row: rating}); see the module doc."""
+def fold_in(model: Any, ratings: Any, *, noise_variance: float | None = None) -> FoldIn:
+    """Fit a user vector (and bias) to ``ratings`` ({movie_idx: rating}, or another form
+    :func:`rating_pairs` takes); see the module doc."""
     family, output = _check_model(model)
     arrays = model.arrays
     movie_emb = np.asarray(arrays["movie_embedding"], dtype=np.float64)
@@ -275,7 +275,7 @@ def predict_all(
 
 def recommend_from_ratings(
     model: Any,
-    ratings: Mapping[Any, Any],
+    ratings: Any,
     k: int = 10,
     min_ratings: int = 0,
     *,
@@ -384,15 +384,18 @@ def _check_model(model: Any) -> tuple[str, str]:
     return family, output
 
 
-def _check_ratings(
-    ratings: Mapping[Any, Any], n_movies: int, rating_scale: Any
-) -> tuple[np.ndarray, np.ndarray]:
-    if not isinstance(ratings, Mapping) or not ratings:
-        raise DataError("Rate at least one movie: pass {movie row: rating, ...}.")
+def _check_ratings(ratings: Any, n_movies: int, rating_scale: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and values of ``ratings`` in any of the forms :func:`rating_pairs` takes, each row
+    a movie of this model and each value a number on its scale."""
     lo, hi = float(rating_scale[0]), float(rating_scale[1])
     rows, values = [], []
-    for row, value in ratings.items():
+    for row, value in rating_pairs(ratings):
         rows.append(check_movie_idx(row, n_movies))
+        if isinstance(value, bool | np.bool_):  # {0: True} read as 1.0 (round 24 F8)
+            raise DataError(
+                f"The rating of movie {row} is {value}, a yes/no; give a number from "
+                f"{lo:g} to {hi:g}."
+            )
         try:
             number = float(value)
         except (TypeError, ValueError):
@@ -402,7 +405,49 @@ def _check_ratings(
                 f"The rating of movie {row} is {value!r}; ratings must lie in {lo:g}..{hi:g}."
             )
         values.append(number)
+    twice = sorted(row for row, n in Counter(rows).items() if n > 1)
+    if twice:
+        raise DataError(
+            f"Movie(s) {', '.join(map(str, twice))} are rated more than once; give each movie "
+            "one rating."
+        )
     return np.asarray(rows, dtype=np.int64), np.asarray(values, dtype=np.float64)
+
+
+def rating_pairs(ratings: Any) -> list[tuple[Any, Any]]:
+    """(movie_idx, rating) pairs of the forms a notebook has at hand: a dict {movie_idx:
+    rating}, a pandas Series indexed by movie_idx, a DataFrame with movie_idx and rating
+    columns, or a list of (movie_idx, rating) pairs. DataError for anything else, or for none
+    (bad-input round 24 F8: a Series of two ratings was told "Rate at least one movie")."""
+    form = "{movie_idx: rating, ...}"
+    if isinstance(ratings, pd.DataFrame):
+        missing = [c for c in ("movie_idx", "rating") if c not in ratings.columns]
+        if missing:
+            raise DataError(
+                f"The ratings table lacks the column(s) {', '.join(missing)}; pass a DataFrame "
+                f"with movie_idx and rating columns, or a dict {form}."
+            )
+        if "user_idx" in ratings.columns and ratings["user_idx"].nunique() > 1:
+            raise DataError(
+                f"The ratings table holds the ratings of {ratings['user_idx'].nunique():,} "
+                "users; fold in one person's: ratings[ratings.user_idx == u]."
+            )
+        pairs = list(zip(ratings["movie_idx"].tolist(), ratings["rating"].tolist(), strict=True))
+    elif isinstance(ratings, pd.Series | Mapping):
+        pairs = list(ratings.items())
+    elif isinstance(ratings, list | tuple) and all(
+        isinstance(p, list | tuple) and len(p) == 2 for p in ratings
+    ):
+        pairs = [tuple(p) for p in ratings]
+    else:
+        raise DataError(
+            f"ratings must be a dict {form}, a pandas Series indexed by movie_idx, a DataFrame "
+            f"with movie_idx and rating columns, or a list of (movie_idx, rating) pairs; got "
+            f"{type(ratings).__name__}."
+        )
+    if not pairs:
+        raise DataError(f"Rate at least one movie: pass {form}.")
+    return pairs
 
 
 def _noise_variance(model: Any) -> float:

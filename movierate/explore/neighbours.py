@@ -396,7 +396,12 @@ def nearest_movies(
     metric: str = "cosine",
     min_ratings: int = 0,
 ) -> pd.DataFrame:
-    """One-off :meth:`NeighbourIndex.nearest` (build a :class:`NeighbourIndex` for many queries)."""
+    """One-off :meth:`NeighbourIndex.nearest` (build a :class:`NeighbourIndex` for many queries).
+
+    ``movie_idx`` is the movie's row in ``embedding`` and in ``movies``, which must list the
+    movies in movie_idx order as model.movies does (a re-ordered table is refused): the number
+    :func:`~movierate.explore.search.find_movie` returns.
+    """
     return NeighbourIndex(embedding, movies).nearest(
         movie_idx, k=k, metric=metric, min_ratings=min_ratings
     )

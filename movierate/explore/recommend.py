@@ -13,13 +13,15 @@ a sanity check.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from movierate.data.build import fingerprint
+from movierate.data.dataset import DATASET_ATTR, RatingsDataset
 from movierate.errors import DataError
 from movierate.explore.model import EmbeddingModel
 from movierate.explore.neighbours import top_k
@@ -27,6 +29,7 @@ from movierate.explore.twins import one_row_per_film, same_film_rows, twin_count
 from movierate.explore.validation import (
     check_k,
     check_min_ratings,
+    check_movie_rows,
     check_movies,
     check_vector,
     counted_ratings,
@@ -198,12 +201,7 @@ def rank_movies(
 def _excluded_mask(exclude: Any, movies: pd.DataFrame) -> np.ndarray:
     """The rows ``exclude`` names and their twins (the same film under another id)."""
     n_movies = len(movies)
-    excluded = np.asarray(exclude, dtype=np.int64).reshape(-1)
-    if len(excluded) and (excluded.min() < 0 or excluded.max() >= n_movies):
-        raise DataError(
-            f"exclude holds movie indices outside 0..{n_movies - 1}; pass rows of this "
-            "model's movies table (movie_idx), not original movie ids."
-        )
+    excluded = check_movie_rows(exclude, n_movies, "exclude")
     mask = np.zeros(n_movies, dtype=bool)
     mask[same_film_rows(movies, excluded)] = True
     return mask
@@ -226,18 +224,128 @@ def _nothing_left(
     return text
 
 
-def ratings_of_user(ratings: pd.DataFrame, user_idx: int) -> pd.DataFrame:
-    """The user's rows of a ratings table (columns user_idx, movie_idx, rating ...)."""
-    missing = [c for c in ("user_idx", "movie_idx", "rating") if c not in ratings.columns]
+def check_ratings(
+    ratings: Any, *, n_users: int | None = None, n_movies: int | None = None
+) -> pd.DataFrame:
+    """A ratings table (``ds.ratings``, rows of it, or the dataset itself) checked to have
+    user_idx / movie_idx columns of whole numbers (no missing ones) in 0..n_users-1 and
+    0..n_movies-1 where those are given, and a numeric rating column.
+
+    Raises DataError saying what is wrong: a ``user_idx`` read as text matched no row, and a
+    table of another dataset listed films its user never rated (bad-input round 24 F4).
+    """
+    frame = ratings.ratings if isinstance(ratings, RatingsDataset) else ratings
+    if not isinstance(frame, pd.DataFrame):
+        raise DataError(
+            "ratings must be the dataset's ratings table (ds.ratings) or the dataset itself, "
+            f"got {type(ratings).__name__}; to name the movies a user rated, pass "
+            "rated=[movie_idx ...] instead."
+        )
+    missing = [c for c in ("user_idx", "movie_idx", "rating") if c not in frame.columns]
     if missing:
         raise DataError(
             f"The ratings table lacks the column(s) {', '.join(missing)}; pass ds.ratings."
         )
-    return ratings[ratings["user_idx"].to_numpy() == user_idx]
+    for column, size, what in (("user_idx", n_users, "users"), ("movie_idx", n_movies, "movies")):
+        values = _whole_numbers(frame[column], column)
+        if size is not None and len(values) and (values.min() < 0 or values.max() >= size):
+            bad = int(values[(values < 0) | (values >= size)][0])
+            raise DataError(
+                f"The ratings table holds {column} {bad}, but the model knows {size:,} {what} "
+                f"(0..{size - 1}): the table comes from other data. Pass the ratings of the "
+                "dataset the model was trained on."
+            )
+    if not pd.api.types.is_numeric_dtype(frame["rating"]) or pd.api.types.is_bool_dtype(
+        frame["rating"]
+    ):
+        raise DataError(
+            f"The ratings table's rating column holds {frame['rating'].dtype} values, not "
+            "numbers; pass ds.ratings as loaded."
+        )
+    return frame
+
+
+def _whole_numbers(column: pd.Series, name: str) -> np.ndarray:
+    """An index column as int64, or DataError naming its dtype and the fix."""
+    dtype = column.dtype
+    integer = pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+    if isinstance(dtype, pd.CategoricalDtype):
+        integer = pd.api.types.is_integer_dtype(dtype.categories.dtype)
+    if not integer:
+        raise DataError(
+            f"The ratings table's {name} column holds {dtype} values; it must hold whole "
+            f"numbers (row indices), or its rows match no user. Pass ds.ratings as loaded, or "
+            f"convert it: ratings.astype({{{name!r}: 'int64'}})."
+        )
+    if column.isna().any():
+        raise DataError(
+            f"The ratings table's {name} column has {int(column.isna().sum()):,} missing "
+            f"value(s); drop those rows (ratings.dropna(subset=[{name!r}])) or pass ds.ratings."
+        )
+    return column.to_numpy(np.int64)
+
+
+def _check_identity(model: EmbeddingModel, ratings: Any) -> None:
+    """Refuse ratings known to come from other data than ``model`` was trained on: a
+    ``RatingsDataset`` by its fingerprint (as loaded, or as its rows are now), a table by the
+    dataset its ``attrs`` name (:data:`~movierate.data.dataset.DATASET_ATTR`)."""
+    want = getattr(model, "dataset_fingerprint", None)
+    if not want:
+        return
+    if isinstance(ratings, RatingsDataset):
+        if want in (ratings.fingerprint, _fingerprint_now(ratings)):
+            return
+        name, found = ratings.name, ratings.fingerprint
+    else:
+        tag = ratings.attrs.get(DATASET_ATTR) if isinstance(ratings, pd.DataFrame) else None
+        if not isinstance(tag, Mapping) or tag.get("fingerprint") in (None, want):
+            return
+        name, found = tag.get("name"), tag.get("fingerprint")
+    trained_on = getattr(model, "dataset_name", "?")
+    raise DataError(
+        f"These ratings come from dataset {name!r} (fingerprint {found}), but model "
+        f"{getattr(model, 'name', '?')!r} was trained on {trained_on!r} (fingerprint {want}): "
+        "their user and movie rows are other people and other films. Pass the ratings of the "
+        f"data the model was trained on (load_dataset({trained_on!r}).ratings); if you edited "
+        "a dataset and trained on it, pass ratings=ds (that dataset)."
+    )
+
+
+def _fingerprint_now(ds: RatingsDataset) -> str | None:
+    """The fingerprint of ``ds``'s rows as they are now (an edited dataset's), or None when
+    its columns cannot be read as a dataset's (then :func:`check_ratings` says why)."""
+    try:
+        return fingerprint(ds.ratings, np.asarray(ds.user_ids), np.asarray(ds.movie_ids))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def ratings_of_user(ratings: Any, user_idx: int) -> pd.DataFrame:
+    """The user's rows of a ratings table (columns user_idx, movie_idx, rating ...; or the
+    dataset itself), checked with :func:`check_ratings`."""
+    return _rows_of_user(check_ratings(ratings), _check_user(user_idx))
+
+
+def _rows_of_user(frame: pd.DataFrame, user_idx: int) -> pd.DataFrame:
+    return frame[frame["user_idx"].to_numpy(np.int64) == user_idx]
+
+
+def _check_user(user_idx: Any, n_users: int | None = None) -> int:
+    if isinstance(user_idx, bool) or not isinstance(user_idx, int | np.integer):
+        raise DataError(
+            f"user_idx must be a whole number (a row of the model's users), got {user_idx!r}. "
+            "Map an original user id with the dataset's user_index()."
+        )
+    if n_users is not None and not 0 <= user_idx < n_users:
+        raise DataError(
+            f"Unknown user: user_idx {user_idx} is outside 0..{n_users - 1}. "
+            "Map an original user id with the dataset's user_index()."
+        )
+    return int(user_idx)
 
 
 def top_rated_by_user(
-    ratings: pd.DataFrame,
+    ratings: Any,
     movies: pd.DataFrame,
     user_idx: int,
     *,
@@ -249,38 +357,51 @@ def top_rated_by_user(
     prediction for each when ``predicted`` (one score per movie) is given; ``order``: the
     model's scores before a clip, kept (as :data:`ORDER`) where they differ from ``predicted``
     so :func:`clip_for_display` counts the capped ones, as :func:`rank_movies` does.
+    ``ratings``: the dataset's table (or the dataset), checked with :func:`check_ratings`
+    against ``movies``.
 
     Columns: ``rank``, the movie columns, ``rating`` and ``predicted``.
     """
     check_movies(movies, len(movies))
+    frame = check_ratings(ratings, n_movies=len(movies))
+    return _top_rated(frame, movies, _check_user(user_idx), k=k, predicted=predicted, order=order)
+
+
+def _top_rated(
+    frame: pd.DataFrame,
+    movies: pd.DataFrame,
+    user_idx: int,
+    *,
+    k: int,
+    predicted: Any,
+    order: Any = None,
+) -> pd.DataFrame:
     k = check_k(k)
-    own = ratings_of_user(ratings, user_idx)
+    own = _rows_of_user(frame, user_idx)
     rows = own["movie_idx"].to_numpy(np.int64)
     values = own["rating"].to_numpy(np.float64)
-    if len(rows) and (rows.min() < 0 or rows.max() >= len(movies)):
-        raise DataError("The ratings refer to movies this model does not know; use its dataset.")
     before = order
     order = np.lexsort((rows, -n_ratings_of(movies)[rows], -values))[:k]
-    frame = movie_columns(movies, rows[order])
-    frame.insert(0, "rank", np.arange(1, len(order) + 1))
-    frame["rating"] = values[order]
+    result = movie_columns(movies, rows[order])
+    result.insert(0, "rank", np.arange(1, len(order) + 1))
+    result["rating"] = values[order]
     if predicted is None:
-        frame["predicted"] = np.nan
+        result["predicted"] = np.nan
     else:
         shown = check_vector(predicted, len(movies), "predicted")[rows[order]]
-        frame["predicted"] = shown
+        result["predicted"] = shown
         if before is not None:
             behind = check_vector(before, len(movies), "order")[rows[order]]
             if not np.array_equal(behind, shown):
-                frame[ORDER] = behind
-    return frame
+                result[ORDER] = behind
+    return result
 
 
 def recommend_for_user(
     model: EmbeddingModel,
     user_idx: int,
     *,
-    ratings: pd.DataFrame | None = None,
+    ratings: pd.DataFrame | RatingsDataset | None = None,
     rated: Any = None,
     k: int = 10,
     min_ratings: int = 10,
@@ -290,35 +411,36 @@ def recommend_for_user(
     predictions clipped to the model's rating scale (ranked before the clip); ``shown`` (the
     two lists) and ``shown_favourites`` say what the model predicted before it.
 
-    Pass the dataset's ``ratings`` (what the user rated is excluded and their favourites
-    listed) or just the ``rated`` movie indices; ``rated=[]`` excludes nothing on purpose.
+    Pass the dataset's ``ratings`` (``ds.ratings`` or ``ds`` itself: what the user rated is
+    excluded and their favourites listed) or just the ``rated`` movie indices; ``rated=[]``
+    excludes nothing on purpose. Ratings of other data than the model's are refused
+    (:func:`check_ratings`; the dataset's fingerprint where it is known).
     """
     if ratings is None and rated is None:
         raise DataError(
             "Say what the user already rated: pass ratings=ds.ratings (or rated=[movie_idx ...];"
             " rated=[] to exclude nothing)."
         )
-    if isinstance(user_idx, bool) or not isinstance(user_idx, int | np.integer):
-        raise DataError(f"user_idx must be a whole number, got {user_idx!r}.")
-    if not 0 <= user_idx < model.n_users:
-        raise DataError(
-            f"Unknown user: user_idx {user_idx} is outside 0..{model.n_users - 1}. "
-            "Map an original user id with the dataset's user_index()."
-        )
-    scores = model.score_all_movies(int(user_idx))
-    order = model.score_all_movies(int(user_idx), clip=False)
-    movies = model.movies
+    user_idx = _check_user(user_idx, model.n_users)
+    movies = check_movies(model.movies, len(model.movies), "model.movies")
     if ratings is not None:
-        own = ratings_of_user(ratings, user_idx)
-        rated_rows = own["movie_idx"].to_numpy(np.int64)
-        favourites = top_rated_by_user(
-            ratings, movies, user_idx, k=k, predicted=scores, order=order
-        )
+        _check_identity(model, ratings)
+        frame = check_ratings(ratings, n_users=model.n_users, n_movies=len(movies))
+        rated_rows = _rows_of_user(frame, user_idx)["movie_idx"].to_numpy(np.int64)
     else:
-        rated_rows = np.asarray(rated, dtype=np.int64).reshape(-1)
-        favourites = top_rated_by_user(
-            pd.DataFrame({"user_idx": [], "movie_idx": [], "rating": []}), movies, user_idx, k=k
-        )
+        frame = pd.DataFrame({"user_idx": [], "movie_idx": [], "rating": []})
+        rated_rows = check_movie_rows(rated, len(movies))
+    scores = model.score_all_movies(user_idx)
+    order = model.score_all_movies(user_idx, clip=False)
+    given = ratings is not None
+    favourites = _top_rated(
+        frame,
+        movies,
+        user_idx,
+        k=k,
+        predicted=scores if given else None,
+        order=order if given else None,
+    )
     scale = getattr(model, "rating_scale", None)
     (favourites,), shown_favourites = clip_for_display([favourites], scale, ("favourites",))
     common = {"exclude": rated_rows, "k": k, "min_ratings": min_ratings, "order": order}

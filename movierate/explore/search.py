@@ -169,7 +169,7 @@ class TitleIndex:
         case; a bad pattern raises DataError saying what is wrong."""
         if regex:
             return self._regex_rows(query)
-        if not isinstance(query, str) or not _plain_words(query):
+        if not _plain_words(check_query(query)):
             raise DataError("Type part of a movie title to search for, for example 'toy story'.")
         titles = self._plain_titles
         words = _article_first(query)
@@ -185,7 +185,7 @@ class TitleIndex:
         return [_article_first(t) for t in self.movies["title"].astype(str)]
 
     def _regex_rows(self, pattern: str) -> np.ndarray:
-        if not isinstance(pattern, str) or not pattern:
+        if not check_query(pattern, "pattern"):
             raise DataError("Type a regular expression to match titles with, for example '^Toy'.")
         try:
             compiled = re.compile(pattern, re.IGNORECASE)
@@ -220,8 +220,10 @@ class TitleIndex:
         return [(t, _strip_accents(t)) for t in self.movies["title"].astype(str)]
 
     def resolve(self, query: str) -> int:
-        """The movie_idx (row) ``query`` clearly names; raises DataError listing the candidates
-        when nothing matches well or several movies match equally well."""
+        """The movie_idx ``query`` clearly names: its row in the table, the embedding and
+        model.movies alike, since the table is in movie_idx order (:func:`check_movies`); raises
+        DataError listing the candidates when nothing matches well or several movies match
+        equally well."""
         found = self.search(query, limit=5)
         if found.empty or found["score"].iloc[0] < MATCH_THRESHOLD:
             hint = _describe(found) if not found.empty else "none"
@@ -240,7 +242,7 @@ class TitleIndex:
     def scores(self, query: str) -> dict[int, float]:
         """Match score in [0, 1] of every candidate row for ``query`` (best interpretation of a
         year-like number: as a year hint or as part of the title)."""
-        if not isinstance(query, str) or not _plain_words(query):
+        if not _plain_words(check_query(query)):
             raise DataError("Type part of a movie title to search for, for example 'toy story'.")
         text, year = split_year(query)
         best = self._text_scores(query)
@@ -286,7 +288,10 @@ def search_titles(movies: pd.DataFrame, query: str, *, limit: int = 10) -> pd.Da
 
 
 def find_movie(movies: pd.DataFrame, query: str) -> int:
-    """One-off :meth:`TitleIndex.resolve`: the movie_idx a title query clearly names."""
+    """One-off :meth:`TitleIndex.resolve`: the movie_idx a title query clearly names, which is
+    the movie's row in ``movies`` (in movie_idx order, as model.movies is) and in the embedding:
+    the number :func:`~movierate.explore.neighbours.nearest_movies` and the other analyses
+    take."""
     return TitleIndex(movies).resolve(query)
 
 
@@ -303,6 +308,29 @@ def title_index(model: EmbeddingModel) -> TitleIndex:
         index = TitleIndex(model.movies)
         _INDEXES[model] = index
     return index
+
+
+def check_query(query: Any, name: str = "query") -> str:
+    """``query`` if it is text; else a DataError saying what was given and what to pass
+    (bad-input round 24 F10: bytes or a number got "Type part of a movie title")."""
+    if isinstance(query, str):
+        return query
+    if isinstance(query, bytes | bytearray):
+        raise DataError(
+            f"The {name} must be text (str), got bytes {bytes(query)!r}; decode it first, "
+            f"for example {bytes(query).decode('utf-8', 'replace')!r}."
+        )
+    if isinstance(query, int | float | np.integer | np.floating) and not isinstance(query, bool):
+        raise DataError(
+            f"The {name} must be text (part of a title, for example 'toy story'), got the "
+            f"number {query!r}. A movie_idx needs no search: it is the movie's row "
+            "(model.movies.iloc[movie_idx]); an original movie id maps to one with "
+            "ds.movie_index(movie_id)."
+        )
+    raise DataError(
+        f"The {name} must be text (part of a title, for example 'toy story'), got "
+        f"{type(query).__name__} {query!r}."
+    )
 
 
 def _key_score(query: str, key: str) -> float:

@@ -6,7 +6,7 @@ message that names the bad input and says how to fix it, so the analyses can tru
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -57,7 +57,10 @@ def check_vector(values: Any, length: int, name: str) -> np.ndarray:
 
 
 def check_movies(movies: Any, n_rows: int, name: str = "movies") -> pd.DataFrame:
-    """The movies table, checked to have the contract's columns and one row per embedding row."""
+    """The movies table, checked to have the contract's columns and one row per embedding row,
+    in movie_idx order (row i describes embedding row i). Returns a shallow copy, so a later
+    in-place edit of the caller's table (``sort_values(inplace=True)``) does not reach an index
+    built on it."""
     if not isinstance(movies, pd.DataFrame):
         raise DataError(
             f"{name} must be the movies DataFrame (ds.movies or model.movies), "
@@ -74,7 +77,47 @@ def check_movies(movies: Any, n_rows: int, name: str = "movies") -> pd.DataFrame
             f"{name} has {len(movies)} rows but the embedding has {n_rows}; the table and the "
             "embedding must come from the same model (use model.movies with model's arrays)."
         )
-    return movies
+    if "movie_idx" in movies.columns:
+        _check_movie_order(movies, name)
+    return movies.copy(deep=False)
+
+
+def _check_movie_order(movies: pd.DataFrame, name: str) -> None:
+    """Refuse a table whose ``movie_idx`` column is not 0..n-1 in order: row i of the table
+    must describe embedding row i (bad-input round 24 F2: ``model.movies.sort_values(...)``
+    had the right length and paired every score with another film's title)."""
+    n = len(movies)
+    column = pd.to_numeric(movies["movie_idx"], errors="coerce")
+    values = column.to_numpy(np.float64, na_value=np.nan)
+    expected = np.arange(n)
+    if np.array_equal(values, expected):
+        return
+    wrong = int(np.flatnonzero(values != expected)[0])
+    held = (
+        f"{values[wrong]:g}"
+        if np.isfinite(values[wrong])
+        else repr(movies["movie_idx"].iloc[wrong])
+    )
+    if np.isfinite(values).all() and np.array_equal(np.sort(values), expected):
+        what = "the movies in another order (sorted or shuffled)"
+        fix = (
+            "Pass the movies table in movie_idx order (model.movies, or "
+            "table.sort_values('movie_idx')); if model.movies itself was re-ordered in place, "
+            "load the model again (store.load_model)."
+        )
+    else:
+        what = f"movie_idx values other than 0..{n - 1} (a filtered table, or another model's)"
+        fix = (
+            "Pass the whole movies table in movie_idx order (model.movies) and leave out rarely "
+            "rated movies with the min_ratings argument; for a subset with its own embedding "
+            "rows, number its rows afresh: table.reset_index(drop=True).assign("
+            "movie_idx=range(len(table)))."
+        )
+    raise DataError(
+        f"{name} holds {what}: its row {wrong} has movie_idx {held}, but row i must describe "
+        f"embedding row i (movie_idx 0..{n - 1} in order), or scores would be paired with other "
+        f"films' titles. {fix}"
+    )
 
 
 def check_k(k: Any, name: str = "k", *, maximum: int | None = None) -> int:
@@ -118,6 +161,69 @@ def check_movie_idx(movie_idx: Any, n_movies: int) -> int:
             "Find a movie's index with explore.find_movie(movies, 'title')."
         )
     return int(movie_idx)
+
+
+def check_movie_rows(values: Any, n_movies: int, name: str = "rated") -> np.ndarray:
+    """Movie rows (movie_idx) as an int64 array: a list, tuple, set, range, array or Series of
+    whole numbers in 0..n_movies-1, or one such number. A title, a fraction, a bool or a missing
+    value raises DataError saying what to pass (bad-input round 24 F6/F10: a set and a title
+    raised raw TypeError/ValueError, and 1.7 was truncated to movie 1)."""
+    if isinstance(values, str | bytes | Mapping | pd.DataFrame):
+        given = (
+            f"{type(values).__name__} {values!r}"
+            if isinstance(values, str | bytes)
+            else "a dict (pass list(ratings) for its movies)"
+            if isinstance(values, Mapping)
+            else "a DataFrame (pass its movie_idx column)"
+        )
+        raise DataError(
+            f"{name} must be a list of movie_idx numbers (rows of the movies table), got "
+            f"{given}. Find a title's movie_idx with explore.find_movie(model.movies, 'toy story')."
+        )
+    if np.ndim(values) == 0 and not isinstance(values, set | frozenset):
+        values = [values]
+    array = np.asarray(values if isinstance(values, np.ndarray | pd.Series) else list(values))
+    if array.dtype.kind in "iu":
+        rows = array.astype(np.int64).reshape(-1)
+    else:
+        rows = np.fromiter((_movie_row(v, name) for v in array.reshape(-1).tolist()), np.int64)
+    if len(rows) and (rows.min() < 0 or rows.max() >= n_movies):
+        bad = int(rows[(rows < 0) | (rows >= n_movies)][0])
+        raise DataError(
+            f"{name} holds movie_idx {bad}, outside 0..{n_movies - 1}; pass rows of this "
+            "model's movies table (movie_idx), not original movie ids (map an id with "
+            "ds.movie_index(movie_id))."
+        )
+    return rows
+
+
+def _movie_row(value: Any, name: str) -> int:
+    """One element of :func:`check_movie_rows` as an int, or DataError."""
+    if isinstance(value, bool | np.bool_):
+        raise DataError(f"{name} holds {bool(value)}, not a movie_idx; pass whole numbers.")
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating) and np.isfinite(value) and float(value).is_integer():
+        return int(value)
+    if isinstance(value, str):
+        raise DataError(
+            f"{name} holds {value!r}, a text, not a movie_idx; find a title's movie_idx with "
+            f"explore.find_movie(model.movies, {value!r})."
+        )
+    if (
+        value is None
+        or value is pd.NA
+        or (isinstance(value, float | np.floating) and np.isnan(value))
+    ):
+        raise DataError(f"{name} holds a missing value; drop it (every entry is a movie_idx).")
+    if isinstance(value, float | np.floating):
+        raise DataError(
+            f"{name} holds {float(value)!r}, not a whole number; a movie_idx is a row of the movies "
+            "table (0, 1, 2 ...)."
+        )
+    raise DataError(
+        f"{name} holds {value!r} ({type(value).__name__}); pass whole numbers (movie_idx)."
+    )
 
 
 def n_ratings_of(movies: pd.DataFrame) -> np.ndarray:
