@@ -463,7 +463,7 @@ def test_recommend_sample_and_unknown_user(trained_home):
     assert any("User id = 1.5 is not a whole number" in e.value for e in at.error)
     at.number_input(key="user").set_value(1e2).run()
     assert_clean(at)
-    assert "### User 100" in " ".join(m.value for m in at.markdown)
+    assert "## User 100" in " ".join(m.value for m in at.markdown)
 
 
 @pytest.mark.parametrize("page", ["compare", "embeddings", "neighbours", "recommend"])
