@@ -97,8 +97,14 @@ def test_compare_scores_the_models_top_10_lists_on_request(trained_home):
     table = frames(at)[1]
     for row in table.to_dict("records"):
         check = ranking.held_out_ranking(store.load_model(row["model"]), k=10, min_ratings=10)
-        assert (row["users"], row["NDCG@10"]) == (f"{check.n_users:,}", pytest.approx(check.ndcg))
-        assert row["most-rated list: hit rate"] == pytest.approx(100 * check.popular_hit_rate)
+        # the table holds the shown numbers (views round 15 F1): NDCG to 3 decimals, rates to 1
+        assert (row["users"], row["NDCG@10"]) == (
+            f"{check.n_users:,}",
+            pytest.approx(check.ndcg, abs=5e-4),
+        )
+        assert row["most-rated list: hit rate"] == pytest.approx(
+            100 * check.popular_hit_rate, abs=0.05
+        )
         gap = f"{check.ndcg_gap:+.3f} ± {check.ndcg_gap_ci:.3f}"
         assert row["NDCG vs most-rated (95%)"] == table_cell(gap)  # a sign behind a mark
 
