@@ -480,8 +480,12 @@ def accuracy_section(models: list, trained: list) -> None:
         ),
         key="curves",
     )
+    kept = {store.curves_label(m.name, m.metrics): m.metrics.get("best_epoch") for m in trained}
+    if said := charts.learning_curves_text(histories, kept):  # views round 15: no text version
+        curves_col.caption(text.md(said))
     reg_histories = {n: h for n, h in histories.items() if text.regularizer_keys(h)}
     if reg_histories:
+        penalties = sorted({k for h in reg_histories.values() for k in text.regularizer_keys(h)})
         regs_col.vega_lite_chart(
             charts.curves_chart(
                 {  # every model, those without a penalty drawing nothing: each keeps the colour
@@ -489,7 +493,7 @@ def accuracy_section(models: list, trained: list) -> None:
                     n: {k: h[k] for k in ["epoch", *text.regularizer_keys(h)] if k in h}
                     for n, h in histories.items()
                 },
-                sorted({k for h in reg_histories.values() for k in text.regularizer_keys(h)}),
+                penalties,
                 title="Regularizer losses per epoch",
                 subtitle="each regularizer's raw penalty of the tables (or of the movies it shapes)",
                 y_title="loss",
@@ -498,6 +502,9 @@ def accuracy_section(models: list, trained: list) -> None:
                 labels=charts.PENALTY_LABELS,
             ),
             key="reg_curves",
+        )
+        regs_col.caption(
+            text.md(charts.curves_text(reg_histories, penalties, charts.PENALTY_LABELS))
         )
         explained = [
             text.REGULARIZER_LOSS_HELP[k]

@@ -708,7 +708,7 @@ def render() -> None:
         frame, selected, sel_key, base_key, method, tags, tags_note, *, can_isolate: bool
     ) -> None:
         """What the box / lasso selection holds, with isolate, export and clear."""
-        st.subheader(f"Selection: {len(selected):,} movies", anchor=False)
+        st.header(f"Selection: {len(selected):,} movies", anchor=False)
         buttons = st.columns(3)
         if buttons[0].button(
             "Isolate: re-project only these",

@@ -371,7 +371,7 @@ def render() -> None:
     # one full-width section each: the models table needs the width for all its columns
     quick_col, models_col = st.container(), st.container()
     with quick_col:
-        st.subheader("Quick start")
+        st.header("Quick start")
         if available:
             dataset = state.preferred_dataset(available)
             if len(available) > 1:  # views round 4b: the quick start trained one set only
@@ -412,7 +412,7 @@ def render() -> None:
             )
 
     with models_col:
-        st.subheader("Trained models")
+        st.header("Trained models")
         widgets.show_broken_models(broken)
         widgets.show_leftovers()
         if unportable := store.unportable_names_notice([i.name for i in [*infos, *broken]]):
@@ -439,7 +439,7 @@ def render() -> None:
             manage_models([info.name for info in infos] + [b.name for b in broken])
 
     st.divider()
-    st.subheader("Datasets")
+    st.header("Datasets")
     widgets.show_table(
         pd.DataFrame(
             {

@@ -111,7 +111,7 @@ def render() -> None:
     if across and facts:  # views round 12: another dataset's counts differ, so say whose
         facts[0] = f"In {text.md(reference.dataset_name)}: {facts[0]}"
     st.markdown(  # no leading "·" for a dataset without genres (views round 9)
-        f"### {text.heading_text(text.with_year(movie['title'], movie['year']))}\n"
+        f"## {text.heading_text(text.with_year(movie['title'], movie['year']))}\n"
         + " · ".join(facts)
     )
 

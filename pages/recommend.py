@@ -102,7 +102,7 @@ def render() -> None:
     first = recs[reference.name]
     own = ds.ratings[ds.ratings["user_idx"] == user_idx]["rating"]
     st.markdown(
-        f"### User {text.heading_text(user_id)}\n{first.n_rated} ratings, mean {own.mean():.2f}; "
+        f"## User {text.heading_text(user_id)}\n{first.n_rated} ratings, mean {own.mean():.2f}; "
         f"their favourites, with what **{reference.name}** predicts for each:"
     )
     favourites = first.top_rated[
@@ -121,7 +121,7 @@ def render() -> None:
     widgets.show_movies(favourites, key="top_rated", wide=True)
     st.caption(text.favourites_text(counts, len(favourites)))
 
-    st.subheader("Recommended")
+    st.header("Recommended")
     wide = widgets.one_per_row(
         len(usable),
         "Side by side, each table shows rank, predicted rating, year and title.",

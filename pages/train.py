@@ -275,6 +275,9 @@ def show_job(job) -> None:
             ),
             key=f"curves_{job.id}",
         )
+        kept = {job.name: job.latest_metrics.get("best_epoch") if job.state == "done" else None}
+        if said := charts.learning_curves_text({job.name: history}, kept):  # views round 15
+            left.caption(text.md(said))
         regs = regularizer_keys(history)
         if regs:
             right.vega_lite_chart(
@@ -290,8 +293,8 @@ def show_job(job) -> None:
             explained = [
                 text.REGULARIZER_LOSS_HELP[k] for k in regs if k in text.REGULARIZER_LOSS_HELP
             ]
-            if explained:
-                right.caption(" ".join(explained))
+            said = charts.curves_text({job.name: history}, regs)
+            right.caption(" ".join([text.md(said), *explained]))
         else:
             right.caption(
                 "This run has no regularizer, so there are no regularizer losses to plot."
@@ -627,7 +630,7 @@ def train_form(datasets: list[str]) -> None:
 
 def show_runs() -> None:
     """The runs of this server: live while one is active."""
-    st.subheader("Runs")
+    st.header("Runs")
     jobs = state.job_registry().jobs()
     if not jobs:
         st.caption("No runs in this server session yet. Fill in the form and press Start training.")

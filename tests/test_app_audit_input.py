@@ -160,7 +160,7 @@ def test_rate_a_movie_of_a_dataset_with_text_ids(home):
     assert_clean(at)
     rated, bad = parse_rated(at.query_params["rated"], text_ids=True)
     assert not bad and set(rated) <= {"m5", "m6"} and len(rated) == 1
-    assert any("Recommended for you" in s.value for s in at.subheader)
+    assert any("Recommended for you" in s.value for s in at.header)
 
 
 def test_rated_link_with_text_ids_is_read(home):

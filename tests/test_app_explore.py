@@ -97,8 +97,14 @@ def test_compare_scores_the_models_top_10_lists_on_request(trained_home):
     table = frames(at)[1]
     for row in table.to_dict("records"):
         check = ranking.held_out_ranking(store.load_model(row["model"]), k=10, min_ratings=10)
-        assert (row["users"], row["NDCG@10"]) == (f"{check.n_users:,}", pytest.approx(check.ndcg))
-        assert row["most-rated list: hit rate"] == pytest.approx(100 * check.popular_hit_rate)
+        # the table holds the shown numbers (views round 15 F1): NDCG to 3 decimals, rates to 1
+        assert (row["users"], row["NDCG@10"]) == (
+            f"{check.n_users:,}",
+            pytest.approx(check.ndcg, abs=5e-4),
+        )
+        assert row["most-rated list: hit rate"] == pytest.approx(
+            100 * check.popular_hit_rate, abs=0.05
+        )
         gap = f"{check.ndcg_gap:+.3f} ± {check.ndcg_gap_ci:.3f}"
         assert row["NDCG vs most-rated (95%)"] == table_cell(gap)  # a sign behind a mark
 
@@ -463,7 +469,7 @@ def test_recommend_sample_and_unknown_user(trained_home):
     assert any("User id = 1.5 is not a whole number" in e.value for e in at.error)
     at.number_input(key="user").set_value(1e2).run()
     assert_clean(at)
-    assert "### User 100" in " ".join(m.value for m in at.markdown)
+    assert "## User 100" in " ".join(m.value for m in at.markdown)
 
 
 @pytest.mark.parametrize("page", ["compare", "embeddings", "neighbours", "recommend"])

@@ -78,7 +78,7 @@ def empire_rank(frame) -> int:
 def test_star_wars_neighbours_in_two_datasets_are_those_of_star_wars(identity_home):
     at = open_page("pages/neighbours.py", models=[MODEL_100K, MODEL_LATEST], q="Star Wars (1977)")
     assert at.multiselect(key="models").value == [MODEL_100K, MODEL_LATEST]
-    assert any(m.startswith("### Star Wars (1977)") for m in texts(at.markdown))
+    assert any(m.startswith("## Star Wars (1977)") for m in texts(at.markdown))
     tables = [d.value for d in at.dataframe]
     assert len(tables) == 2 and all(len(t) == 10 for t in tables)
     ranks = [empire_rank(t) for t in tables]
@@ -105,7 +105,7 @@ def test_neighbours_across_datasets_say_whose_counts_and_how_many_could_be_in_al
     from movierate import explore, store
 
     at = open_page("pages/neighbours.py", models=[MODEL_LATEST, MODEL_100K], q="Toy Story (1995)")
-    (heading,) = [m for m in texts(at.markdown) if m.startswith("### Toy Story")]
+    (heading,) = [m for m in texts(at.markdown) if m.startswith("## Toy Story")]
     assert "In ml-latest-small: Adventure" in heading
     captions = texts(at.caption)
     ours = next(c for c in captions if c.startswith("In ml-100k: Toy Story (1995), "))
@@ -134,12 +134,12 @@ def test_an_ambiguous_title_picks_the_best_known_film_and_the_pick_survives_a_re
     empire = next(o for o in choice.options if "Empire Strikes Back" in o)
     choice.set_value(empire).run()
     assert_clean(at)
-    assert any(m.startswith("### Star Wars: Episode V") for m in texts(at.markdown))
+    assert any(m.startswith("## Star Wars: Episode V") for m in texts(at.markdown))
     reloaded = open_page(
         "pages/neighbours.py", models=[MODEL_LATEST, MODEL_100K], q="star wars", candidate=empire
     )
     assert reloaded.selectbox(key="candidate").value == empire
-    assert any(m.startswith("### Star Wars: Episode V") for m in texts(reloaded.markdown))
+    assert any(m.startswith("## Star Wars: Episode V") for m in texts(reloaded.markdown))
 
 
 def test_a_film_the_other_dataset_lacks_is_marked_not_in_its_data(identity_home):
@@ -156,7 +156,7 @@ def test_a_film_the_other_dataset_lacks_is_marked_not_in_its_data(identity_home)
         models=[MODEL_100K, MODEL_LATEST],
         q=f"{movie['title']} {int(movie['year'])}",
     )
-    assert any(m.startswith(f"### {movie['title']}") for m in texts(at.markdown))
+    assert any(m.startswith(f"## {movie['title']}") for m in texts(at.markdown))
     assert len(at.dataframe) == 1
     assert any("Not in this model's data" in w for w in texts(at.warning))
 

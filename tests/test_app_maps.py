@@ -97,7 +97,7 @@ def test_a_selection_opens_the_panel_survives_colour_changes_and_isolates(traine
     at.session_state["map_selection"] = {"small-mf|pca": picked}
     at.run()
     assert_clean(at)
-    assert any(f"Selection: {len(picked):,} movies" in s.value for s in at.subheader)
+    assert any(f"Selection: {len(picked):,} movies" in s.value for s in at.header)
     enrichment = next(f for f in frames(at) if "ratio" in f.columns)
     assert {"genre", "direction", "share_selected", "share_rest", "p_adjusted"} <= set(
         enrichment.columns
@@ -112,7 +112,7 @@ def test_a_selection_opens_the_panel_survives_colour_changes_and_isolates(traine
     assert len(values(outlined[0]["x"])) == len(picked)
 
     at.selectbox(key="map_genre").set_value("Drama").run()  # a colour change keeps it
-    assert any(f"Selection: {len(picked):,} movies" in s.value for s in at.subheader)
+    assert any(f"Selection: {len(picked):,} movies" in s.value for s in at.header)
 
     next(b for b in at.button if b.label.startswith("Isolate")).click().run()
     until_map_ready(at)
@@ -124,7 +124,7 @@ def test_a_selection_opens_the_panel_survives_colour_changes_and_isolates(traine
     assert sum(len(values(t["x"])) for t in _scatter_traces(_map(at))) > len(picked)
 
     next(b for b in at.button if b.label == "Clear the selection").click().run()
-    assert not any("Selection:" in s.value for s in at.subheader)
+    assert not any("Selection:" in s.value for s in at.header)
     json.dumps(at.session_state["map_selection"])  # plain data
 
 

@@ -84,7 +84,7 @@ def test_the_selection_panel_has_no_year_or_genre_parts(home):
     at.session_state["map_selection"] = {f"{MODEL}|pca": list(range(10))}
     at.run()
     assert_clean(at)
-    assert any("Selection: 10 movies" in s.value for s in at.subheader)
+    assert any("Selection: 10 movies" in s.value for s in at.header)
     assert not [m.label for m in at.metric if "year" in m.label.casefold()]
     assert not [m.value for m in at.markdown if "Genres:" in m.value]
 

@@ -148,9 +148,95 @@ def styled(build: Callable[..., Any]) -> Callable[..., Any]:
         for spec in made if isinstance(made, tuple) else (made,):
             spec["config"] = {**style(), **spec.get("config", {})}
             spec.setdefault("padding", PADDING)
+            spec["description"] = described(spec)
         return made
 
     return wrapper
+
+
+def described(spec: Spec) -> str:
+    """The chart's accessible name (Vega-Lite's ``description`` becomes its aria-label): its
+    title and subtitle, each line joined with a space, then what the spec's own
+    ``description`` says it shows. Vega's own name glued a wrapped title's lines ("the
+    8dimensions", views round 15) and named only ticks and legend, never a number."""
+    title = spec.get("title") or {}
+    parts = [title] if isinstance(title, str) else [title.get("text"), title.get("subtitle")]
+    lines = [" ".join(p) if isinstance(p, list) else p for p in parts if p]
+    said = ". ".join(line.rstrip(".") for line in lines)
+    more = spec.get("description")
+    return f"{said}. {more}" if said and more else (more or said or "Chart")
+
+
+#: Point shapes of the runs of a curves chart with several: a model's line is told from
+#: another's by its points too, not only by colour (views round 15).
+RUN_SHAPES = ("circle", "square", "triangle-up", "diamond", "cross", "triangle-down")
+
+
+def _points(history: dict[str, list[float]], metric: str) -> list[tuple[int, float]]:
+    """``(epoch, value)`` of ``metric``'s finite values in ``history``."""
+    values = history.get(metric) or []
+    epochs = history.get("epoch") or list(range(1, len(values) + 1))
+    return [
+        (int(x), y) for x, v in zip(epochs, values, strict=False) if (y := _finite(v)) is not None
+    ]
+
+
+def _trend(points: list[tuple[int, float]]) -> str:
+    """How a curve ends: still falling over its last epoch, or where it was lowest."""
+    if len(points) < 2:
+        return "one epoch only"
+    (_, before), (_, last) = points[-2], points[-1]
+    if last < before:
+        return "still falling at the last epoch"
+    low_epoch, low = min(points, key=lambda p: p[1])
+    return f"lowest at epoch {low_epoch} ({low:.4g}), not falling at the last epoch"
+
+
+def learning_curves_text(
+    histories: dict[str, dict[str, list[float]]], kept: dict[str, int | None]
+) -> str:
+    """What learning curves show, per run: the early-stopping RMSE at the kept epoch
+    (``kept``: the epoch the saved model is from; else the last one's), the epochs run, and whether
+    it was still falling at the end; the training RMSE where no early-stopping one was kept."""
+    said = []
+    for run, history in histories.items():
+        metric = next((m for m in ("stop_rmse", "valid_rmse") if _points(history, m)), None)
+        points = _points(history, metric or "train_rmse")
+        if not points:
+            continue
+        what = "early-stopping RMSE" if metric else "training RMSE"
+        epoch, at, last = kept.get(run), dict(points), points[-1][0]
+        where = (
+            f"the kept epoch {epoch} of {last} run" if epoch in at else f"epoch {last}, the last"
+        )
+        said.append(
+            f"{run}: {what} {at.get(epoch, points[-1][1]):.4f} at {where}, {_trend(points)}"
+        )
+    return "; ".join(said) + "." if said else ""
+
+
+def curves_text(
+    histories: dict[str, dict[str, list[float]]],
+    metrics: list[str],
+    labels: dict[str, str] | None = None,
+) -> str:
+    """Each curve's first and last value and how it ends, per run and metric (a regularizer
+    loss chart's text; any curves chart's description)."""
+    said = []
+    for run, history in histories.items():
+        for metric in metrics:
+            points = _points(history, metric)
+            if not points:
+                continue
+            label = (labels or {}).get(metric) or METRIC_LABELS.get(metric) or metric_label(metric)
+            (first_epoch, first), (last_epoch, last) = points[0], points[-1]
+            span = (
+                f"{first:.3g} at epoch {first_epoch} to {last:.3g} at epoch {last_epoch}"
+                if len(points) > 1
+                else f"{last:.3g} at epoch {last_epoch}"
+            )
+            said.append(f"{run}: {label} {span}, {_trend(points)}")
+    return "; ".join(said) + "." if said else ""
 
 
 def _finite(value: Any) -> float | None:
@@ -202,14 +288,15 @@ def curves_chart(
 ) -> Spec:
     """Per-epoch curves, one line per (run, metric). ``height`` is the plot's own: the legend
     below it adds its rows, so many curves never squash the plot. With one run each metric has
-    its own colour; with several, each run has a colour. Training metrics (``train_*``) are dashed, the
+    its own colour; with several, each run has a colour and a point shape (:data:`RUN_SHAPES`),
+    so runs are told apart without colour too. Training metrics (``train_*``) are dashed, the
     first other metric solid (so "dashed: training, solid: validation" holds), further ones
     dash-dotted and long-dashed. A log y axis gets labelled ticks (1, 2, 5 x 10^k) whatever its
     range. Non-finite values are left out. ``labels`` names metrics in the legend (else
     :data:`METRIC_LABELS`)."""
     single = len(histories) == 1
     others = [m for m in metrics if not m.startswith("train")]
-    rows, series, dashes, colours = [], [], [], []
+    rows, series, dashes, colours, shapes = [], [], [], [], []
     for i, (run, history) in enumerate(histories.items()):
         for metric in metrics:
             values = history.get(metric)
@@ -228,6 +315,7 @@ def curves_chart(
             rows += points
             series.append(name)
             colours.append(colour(metrics.index(metric) if single else i))
+            shapes.append(RUN_SHAPES[0 if single else i % len(RUN_SHAPES)])
             dashes.append(
                 TRAIN_DASH if metric.startswith("train") else OTHER_DASHES[others.index(metric) % 4]
             )
@@ -245,11 +333,14 @@ def curves_chart(
     legend["labelLimit"] = 640
     return {
         "title": _title(title, subtitle),
+        "description": curves_text(histories, metrics, labels),
         "usermeta": SVG,
         "height": height,
         "autosize": {"type": "fit-x", "contains": "padding"},  # the legend adds to the height
         "data": {"values": rows},
-        "mark": {"type": "line", "point": True, "strokeWidth": 2},
+        # points large enough to tell a square from a circle (several runs: RUN_SHAPES)
+        "mark": {"type": "line", "point": {"filled": True, "size": 30 if single else 60},
+                 "strokeWidth": 2},
         "params": [_ZOOM],
         "encoding": {
             "x": {
@@ -267,6 +358,10 @@ def curves_chart(
                       "title": None},
             "strokeDash": {"field": "series", "type": "nominal", "legend": legend, "title": None,
                            "scale": {"domain": series, "range": dashes}},
+            # with several runs, each run's points have their own shape (one legend still)
+            **({} if single else {"shape": {
+                "field": "series", "type": "nominal", "legend": legend, "title": None,
+                "scale": {"domain": series, "range": shapes}}}),
             "tooltip": [
                 {"field": "series", "title": "curve"},
                 {"field": "x", "title": x_title},

@@ -144,6 +144,35 @@ WRAP_TABS_PX = 640
 #: The focus ring of a focused control or link (views round 13: a focused sidebar link looked
 #: like the current page, and number boxes drew no ring at all).
 FOCUS_RING = "2px solid currentColor"
+#: What else draws :data:`FOCUS_RING` when the keyboard focuses it (views round 15: a focused
+#: table toolbar button, tab or segment drew none).
+FOCUSABLE = ("button", "summary", '[role="tab"]', '[tabindex]:not([tabindex="-1"])')
+#: Streamlit's controls shown only while the pointer is over their element: shown while the
+#: keyboard focus is inside (views round 15: a focused "Download as CSV" was at opacity 0).
+HOVER_ONLY = ('[data-testid="stElementToolbar"]', '[data-testid="stHeaderActionElements"]')
+#: Windows high contrast (forced colours) replaces every background with the window's colour,
+#: and Streamlit draws sliders, toggles and the selected tab or segment with backgrounds only:
+#: they vanished (views round 15). Here they get borders and system colours instead: a slider
+#: track with its filled part and thumb, a toggle's track and knob (filled when on), and the
+#: selected tab or segment outlined in ``Highlight``.
+_SLIDER = '[data-testid="stSlider"] [role="group"] > div'
+_TOGGLE = '[data-testid="stCheckbox"]:has(input[role="switch"]) label > div:not([data-testid])'
+FORCED_COLOURS_CSS = f"""\
+{_SLIDER} {{ border: 1px solid CanvasText; }}
+{_SLIDER} > div:first-child {{ forced-color-adjust: none; background: Highlight; }}
+{_SLIDER} > div[style*="absolute"] {{
+  forced-color-adjust: none; background: CanvasText; border: 2px solid Canvas;
+}}
+{_SLIDER} [data-testid="stSliderThumbValue"] {{ forced-color-adjust: auto; }}
+{_TOGGLE} {{ border: 1px solid CanvasText; }}
+{_TOGGLE} > div {{ forced-color-adjust: none; background: CanvasText; }}
+{_TOGGLE.replace("label", 'label[data-selected="true"]')} {{
+  forced-color-adjust: none; background: Highlight;
+}}
+[role="tab"][aria-selected="true"], [data-testid="stButtonGroup"] [aria-checked="true"],
+[aria-pressed="true"] {{
+  outline: 3px solid Highlight !important; outline-offset: -3px;
+}}"""
 
 PAGE_CSS = f"""<style>
 [data-testid="stCaptionContainer"] {{ opacity: {CAPTION_OPACITY}; }}
@@ -160,8 +189,14 @@ PAGE_CSS = f"""<style>
   [data-testid="stTabs"] [role="tablist"] {{ flex-wrap: wrap; row-gap: 0.25rem; }}
 }}
 [data-testid="stSidebarNav"] a:focus-visible, a[data-testid="stPageLink-NavLink"]:focus-visible,
-input:focus-visible, textarea:focus-visible {{
+input:focus-visible, textarea:focus-visible, {", ".join(f"{c}:focus-visible" for c in FOCUSABLE)} {{
   outline: {FOCUS_RING} !important; outline-offset: 2px;
+}}
+{", ".join(f"{c}:focus-within" for c in HOVER_ONLY)} {{
+  opacity: 1 !important; visibility: visible !important;
+}}
+@media (forced-colors: active) {{
+{FORCED_COLOURS_CSS}
 }}
 </style>"""
 
@@ -190,11 +225,31 @@ TOUCH_SCROLL_JS = """<script>
 </script>"""
 
 
+#: The theme's primary colour (``.streamlit/config.toml``), which Streamlit also draws as the
+#: text of a selected tab, segment or pill (on a 10% tint of itself) and of a slider's value:
+#: #d6336c read 4.01:1 there (views round 15); this reads 5.4:1 on its tint, 6.3:1 on white.
+PRIMARY = "#b02a5a"
+#: That text on the dark theme (``--theme.base dark``), where :data:`PRIMARY` reads 2.9:1 on
+#: the page: 5.3:1 on its tint there. Buttons filled with the primary keep it (white on it).
+DARK_PRIMARY_TEXT = "#f06595"
+#: Where Streamlit draws text in the primary colour.
+PRIMARY_TEXT = (
+    '[role="tab"][aria-selected="true"] p',
+    '[data-testid="stButtonGroup"] [aria-checked="true"] p',
+    '[data-testid="stSliderThumbValue"] p',
+)
+DARK_CSS = f"""<style>
+{", ".join(PRIMARY_TEXT)} {{ color: {DARK_PRIMARY_TEXT} !important; }}
+</style>"""
+
+
 def style() -> None:
     """The dashboard's few style rules (:data:`PAGE_CSS`): readable captions, column rows that
-    wrap before they cut a label, a chart title or a legend, tab rows that wrap on a phone and
-    a visible focus ring."""
-    st.html(PAGE_CSS)
+    wrap before they cut a label, a chart title or a legend, tab rows that wrap on a phone, a
+    visible focus ring and hover-only controls shown while focused, controls that stay visible
+    in forced colours, and on the dark theme, primary-coloured text that passes AA
+    (:data:`DARK_CSS`). Call after :func:`follow_theme`."""
+    st.html(PAGE_CSS + (DARK_CSS if charts.TEXT_COLOUR.get() == charts.DARK_TEXT else ""))
 
 
 def sidebar(current: str = "") -> None:

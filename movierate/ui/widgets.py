@@ -7,6 +7,7 @@ Each reads or writes the page (``st.*``); the data behind them comes from
 from __future__ import annotations
 
 import contextlib
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,6 +145,45 @@ def solid_identity(frame: pd.DataFrame, config: dict[str, Any]) -> pd.DataFrame 
     return styler.format(_grid_number, subset=floats) if floats else styler
 
 
+#: A printf number format (``"%.4f"``, ``"%+.2f"``, ``"%.1f%%"``, ``"%.1e"``, ``"%d"``): its
+#: conversion, with what is around it.
+_PRINTF = re.compile(r"^(?P<before>[^%]*)(?P<spec>%[-+ 0#]*\d*(?:\.\d+)?[dieEfFgG])(?P<after>.*)$")
+#: Decimals of Streamlit's named number formats that round (``"percent"``: 2 of the percent).
+_NAMED_DECIMALS = {"percent": 4, "localized": 3}
+
+
+def as_shown(frame: pd.DataFrame, config: dict[str, Any]) -> pd.DataFrame:
+    """``frame`` with every float column rounded to what the grid shows of it (its format in
+    ``config``, else the grid's own: :func:`_grid_number`). The grid's hidden table for screen
+    readers reads a number cell's value, never its display text (neither a ``column_config``
+    format nor a Styler's reaches it): unrounded, it read 0.9186775419181521 for a shown 0.9187
+    (views round 15). The columns stay numbers, so they still sort as numbers, and the grid's
+    CSV download holds the shown values. ``"plain"`` columns, shown whole, are left as they
+    are."""
+    shown = frame.copy(deep=False)
+    for position, column in enumerate(frame.columns):
+        values = frame.iloc[:, position]
+        if not pd.api.types.is_float_dtype(values):
+            continue
+        entry = config.get(column)
+        fmt = entry.get("format") if isinstance(entry, dict) else None
+        if fmt == "plain":
+            continue
+        shown.isetitem(position, values.map(_rounder(fmt), na_action="ignore"))
+    return shown
+
+
+def _rounder(fmt: str | None) -> Any:
+    """A function rounding a float to what the grid shows of it with number format ``fmt``."""
+    printf = _PRINTF.match(fmt) if fmt else None
+    if printf and "%" not in printf["before"] + printf["after"].replace("%%", ""):
+        spec = printf["spec"].replace("d", ".0f").replace("i", ".0f")
+        return lambda value: float(spec % value) if np.isfinite(value) else value
+    if fmt in _NAMED_DECIMALS:
+        return lambda value: round(value, _NAMED_DECIMALS[fmt]) if np.isfinite(value) else value
+    return lambda value: float(_grid_number(value)) if np.isfinite(value) else value
+
+
 def _grid_number(value: float) -> str:
     """A float as the data grid writes one without a format: 0.1235, 4.5, 12345.678, and a
     value below 0.0001 to 4 significant digits (-0.00001)."""
@@ -173,7 +213,8 @@ def show_table(frame: pd.DataFrame, **kwargs: Any) -> Any:
     columns mean" expander under it, since a header's help shows on hover only (views round 13:
     a tap on a phone sorts the table instead)."""
     frame, config = pin_identity(frame, dict(kwargs.pop("column_config", None) or {}))
-    shown = st.dataframe(solid_identity(table_cells(frame), config), column_config=config, **kwargs)
+    frame = as_shown(table_cells(frame), config)
+    shown = st.dataframe(solid_identity(frame, config), column_config=config, **kwargs)
     if notes := column_notes(frame, config):
         with st.expander("What the columns mean", icon=":material/help:"):
             st.markdown("\n".join(f"- {note}" for note in notes))
@@ -1144,6 +1185,9 @@ def _selection_genres(genres: pd.DataFrame, key: str) -> None:
         shown = genres.head(5)
     else:
         st.caption(f"{tested}, and only those under 0.05 are listed.")
+    shown = shown.assign(  # percentages, so that a screen reader hears the shown "12.3%"
+        share_selected=100 * shown["share_selected"], share_rest=100 * shown["share_rest"]
+    )
     show_table(
         shown[["genre", "direction", "n_selected", "share_selected", "share_rest", "ratio",
                "p_adjusted"]],
@@ -1152,8 +1196,8 @@ def _selection_genres(genres: pd.DataFrame, key: str) -> None:
         column_config={
             "direction": st.column_config.TextColumn("", width="small"),
             "n_selected": st.column_config.NumberColumn("movies"),
-            "share_selected": st.column_config.NumberColumn("in selection", format="percent"),
-            "share_rest": st.column_config.NumberColumn("in the rest", format="percent"),
+            "share_selected": st.column_config.NumberColumn("in selection", format="%.1f%%"),
+            "share_rest": st.column_config.NumberColumn("in the rest", format="%.1f%%"),
             "ratio": st.column_config.NumberColumn("ratio", format="%.2f"),
             "p_adjusted": st.column_config.NumberColumn("p-value (adjusted)", format="%.1e"),
         },

@@ -282,7 +282,7 @@ def render_your_ratings(
         )
     pca, users = _users_pca(model)
     recs = explore.recommend_from_ratings(model, rows, k=k, min_ratings=min_ratings, pca=pca)
-    st.subheader("Recommended for you")
+    st.header("Recommended for you")
     st.caption(f"{recs.message} {text.predictions_scale_text(model.name, recs.shown)}")
     recommended = recs.recommended.assign(  # each title isolated (views round 12)
         because=recs.recommended["because_parts"].map(text.titles_cell)
