@@ -198,9 +198,11 @@ def test_compare_movie_by_movie_tab_reacts_to_min_ratings_and_k(trained_home):
         return model_prediction_agreement(*models, movies=sets.rows_a)
 
     agreement = expected(at.slider(key="min_ratings").value)
-    beyond = agreement.pearson_beyond_levels
+    beyond = agreement.beyond_levels
     assert any(
-        f"Beyond each user's and movie's level: **{beyond:.2f}**" in c.value for c in at.caption
+        f"Beyond each user's and movie's level: **{beyond.pearson:.2f}**" in c.value
+        and beyond.grid_text() in c.value
+        for c in at.caption
     )
     assert widget(at.metric, "Prediction correlation").value == f"{agreement.pearson:.3f}"
     jaccard = widget(at.metric, "Mean Jaccard@10").value
