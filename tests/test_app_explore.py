@@ -306,6 +306,16 @@ def test_embeddings_covariance_view_reacts_to_weighting(trained_home):
     at.selectbox(key="weighting").set_value("n_ratings").run()
     assert_clean(at)
     assert not np.allclose(heatmap_values(vega_specs(at)[0], "small-mf"), z)
+    # accuracy round 19b, F3: the option read "n_ratings" (every rating, by the glossary) and
+    # weighted by training ratings; the box and the caption now name that count
+    box = at.selectbox(key="weighting")
+    assert box.options == ["uniform", "training ratings", "log(1 + training ratings)"]
+    assert any("(each weighted by its number of training ratings)" in c.value for c in at.caption)
+    # F6: "Use per dimension" under that box follows it, and says so
+    assert any(
+        "(the movies above, each weighted by its number of training ratings)" in c.value
+        for c in at.caption
+    )
 
 
 def test_embeddings_pca_extremes_follow_the_sliders(trained_home):
