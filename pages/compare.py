@@ -799,7 +799,7 @@ def pair_section(models: list) -> None:
             f"{agreement.rmse_between:.3f}",
             help=f"On {agreement.n_pairs:,} random (user, movie) pairs of the movies above.",
         )
-        beyond = agreement.pearson_beyond_levels
+        beyond = agreement.beyond_levels
         metrics[3].metric(
             "Prediction correlation",
             f"{agreement.pearson:.3f}",
@@ -808,10 +808,11 @@ def pair_section(models: list) -> None:
             "user's and each movie's level whatever else they learned, so this is high even "
             "for models that learned nothing; see the number beyond the levels below.",
         )
-        if beyond is not None and np.isfinite(beyond):
+        if beyond is not None and np.isfinite(beyond.pearson):
             metrics[3].caption(
-                f"Beyond each user's and movie's level: **{beyond:.2f}** (do they agree on who "
-                "likes what; near 0 when either learned no taste)."
+                f"Beyond each user's and movie's level: **{beyond.pearson:.2f}** (do they agree "
+                f"on who likes what; near 0 when either learned no taste), over "
+                f"{beyond.grid_text()}."
             )
     elif not predicts:
         metrics[2].caption(

@@ -62,14 +62,18 @@ def render() -> None:
             "Matrix", ["covariance", "correlation"], default="covariance", key="matrix",
             required=True, bind="query-params",
         )  # fmt: skip
+        counted = counted_ratings(model.movies)
+        labels = explore.weighting_labels(counted)
         weighting = widgets.bound_selectbox(
             controls[1],
             "Movie weighting",
             list(explore.WEIGHTINGS),
             key="weighting",
-            why=f"weighting must be one of {', '.join(explore.WEIGHTINGS)}",
-            help="Uniform: every movie counts the same. n_ratings / log: popular movies count "
-            "more, so rarely rated movies (pulled to the origin by regularization) matter less.",
+            format_func=labels.get,
+            why=f"weighting must be one of {', '.join(labels.values())}",
+            help=f"uniform: every movie counts the same. {labels['n_ratings']} / "
+            f"{labels['log_n_ratings']}: each movie counts as its number of {counted} (or its "
+            "log), so rarely rated movies (pulled to the origin by regularization) matter less.",
         )
         min_ratings = widgets.min_ratings_slider(
             [model], "Only movies with at least this many ratings", 0, 200,
@@ -99,7 +103,8 @@ def render() -> None:
             )
             st.caption(
                 "Cell (i, j) is how dimensions i and j vary together across "
-                f"{text.movies_counted(min_ratings, counted_ratings(model.movies))} ({weighting} weighting). "
+                f"{text.movies_counted(min_ratings, counted)} "
+                f"({text.weighting_text(weighting, counted)}). "
                 + explore.matrix_sentence(matrix, kind)
             )
         with right:
@@ -114,13 +119,17 @@ def render() -> None:
                 "(line). " + explore.spectrum_sentence(spectrum)
             )
             importance = state.cached(
-                explore.model_dimension_importance, model, min_ratings=min_ratings
+                explore.model_dimension_importance,
+                model,
+                min_ratings=min_ratings,
+                weighting=weighting,
             )
             st.vega_lite_chart(charts.importance_chart(importance, height=320), key="importance")
             st.caption(
-                "How much each embedding dimension is used: its share of the movie and user "
-                "variance and, for deep models, how strongly the first dense layer reads it. "
-                + explore.unused_dims_sentence(importance)
+                "How much each embedding dimension is used: its share of the movie variance "
+                f"(the movies above, {text.weighting_text(weighting, counted)}), of the user "
+                "variance (every user alike) and, for deep models, how strongly the first dense "
+                "layer reads it. " + explore.unused_dims_sentence(importance)
             )
 
     def pca_view() -> None:

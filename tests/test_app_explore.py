@@ -204,9 +204,11 @@ def test_compare_movie_by_movie_tab_reacts_to_min_ratings_and_k(trained_home):
         return model_prediction_agreement(*models, movies=sets.rows_a)
 
     agreement = expected(at.slider(key="min_ratings").value)
-    beyond = agreement.pearson_beyond_levels
+    beyond = agreement.beyond_levels
     assert any(
-        f"Beyond each user's and movie's level: **{beyond:.2f}**" in c.value for c in at.caption
+        f"Beyond each user's and movie's level: **{beyond.pearson:.2f}**" in c.value
+        and beyond.grid_text() in c.value
+        for c in at.caption
     )
     assert widget(at.metric, "Prediction correlation").value == f"{agreement.pearson:.3f}"
     jaccard = widget(at.metric, "Mean Jaccard@10").value
@@ -310,6 +312,16 @@ def test_embeddings_covariance_view_reacts_to_weighting(trained_home):
     at.selectbox(key="weighting").set_value("n_ratings").run()
     assert_clean(at)
     assert not np.allclose(heatmap_values(vega_specs(at)[0], "small-mf"), z)
+    # accuracy round 19b, F3: the option read "n_ratings" (every rating, by the glossary) and
+    # weighted by training ratings; the box and the caption now name that count
+    box = at.selectbox(key="weighting")
+    assert box.options == ["uniform", "training ratings", "log(1 + training ratings)"]
+    assert any("(each weighted by its number of training ratings)" in c.value for c in at.caption)
+    # F6: "Use per dimension" under that box follows it, and says so
+    assert any(
+        "(the movies above, each weighted by its number of training ratings)" in c.value
+        for c in at.caption
+    )
 
 
 def test_embeddings_pca_extremes_follow_the_sliders(trained_home):

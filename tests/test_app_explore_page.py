@@ -187,6 +187,12 @@ def test_probes_side_by_side(trained_home):
             count == f"{sum(b and g for b, g in zip(beyond, genres, strict=True))} of {sum(genres)}"
         )
     assert "A hatched bar is within chance" in texts(at)
+    # accuracy round 19b, F4 / F5: which movies are probed, and IMAX is no genre there
+    assert (summary["movies probed"] > 0).all()
+    n = summary.set_index("model").loc["small-mf", "movies probed"]
+    assert f"small-mf: the {n:,} movies with at least 20 training ratings" in texts(at)
+    assert "IMAX, a format, is not probed" in texts(at)
+    assert not any("IMAX" in x for trace in bars for x in trace["x"])
 
 
 def test_probes_start_from_the_model_a_link_names(trained_home):

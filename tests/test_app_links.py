@@ -4,7 +4,7 @@ the newest model lost its ``?model=``; a Recommend link with a sampled user was 
 
 from __future__ import annotations
 
-from apptest_helpers import open_page
+from apptest_helpers import assert_clean, open_page
 
 from movierate import store
 
@@ -72,8 +72,15 @@ def test_the_views_settings_are_in_the_link(trained_home):
         weighting="log_n_ratings", cov_min_ratings="50",
     )  # fmt: skip
     assert at.segmented_control(key="matrix").value == "correlation"
-    assert at.selectbox(key="weighting").value == "log_n_ratings"
+    assert at.selectbox(key="weighting").value == "log_n_ratings"  # a link saved before 19b
     assert at.slider(key="cov_min_ratings").value == 50
+    # the label the URL keeps since accuracy round 19b
+    at = open_page(
+        "pages/embeddings.py", model="small-mf", view="Covariance",
+        weighting="log(1 + training ratings)",
+    )  # fmt: skip
+    assert at.selectbox(key="weighting").value == "log_n_ratings"
+    assert_clean(at)
 
 
 def test_a_pick_follows_the_session_across_pages_and_an_emptied_box_stays_empty(trained_home):

@@ -119,10 +119,43 @@ def test_agreement_beyond_the_levels_is_about_taste_not_the_shared_levels():
     b = _Predictor(levels, taste(3)[:400], taste(4)[:500])  # other taste, the same levels
     users, movies = rng.integers(0, 400, 5000), rng.integers(0, 500, 5000)
     raw = prediction_agreement(a.predict(users, movies), b.predict(users, movies)).pearson
-    beyond = beyond_levels_correlation(a, b)
+    beyond = beyond_levels_correlation(a, b).pearson
     assert raw > 0.8 and abs(beyond) < 0.05
     same_taste = _Predictor((levels[0] * 0, levels[1] * 0), a.users, a.movies)
-    assert beyond_levels_correlation(a, same_taste) > 0.99
+    assert beyond_levels_correlation(a, same_taste).pearson > 0.99
+
+
+def _double_centred(table: np.ndarray) -> np.ndarray:
+    return (table - table.mean(1, keepdims=True) - table.mean(0) + table.mean()).ravel()
+
+
+def test_beyond_levels_is_the_full_grid_or_says_it_is_a_sample():
+    """Accuracy review round 19b, F2: the number came from one 300 x 300 sample grid (0.81)
+    under no word of sampling, while every user x every movie named gives 0.82."""
+    from movierate.explore.compare import beyond_levels_correlation
+
+    rng = np.random.default_rng(5)
+    levels = (rng.normal(0, 0.4, 400), rng.normal(0, 0.5, 500))
+    a = _Predictor(levels, rng.normal(0, 0.3, (400, 4)), rng.normal(0, 0.3, (500, 4)))
+    b = _Predictor(levels, a.users + rng.normal(0, 0.3, (400, 4)), a.movies)
+    movies = np.arange(0, 500, 2)  # the movies named: 400 x 250 cells
+    users = np.arange(400)
+    tables = [
+        m.predict(np.repeat(users, len(movies)), np.tile(movies, len(users))).reshape(400, -1)
+        for m in (a, b)
+    ]
+    exact = np.corrcoef(*map(_double_centred, tables))[0, 1]
+    full = beyond_levels_correlation(a, b, movies=movies)
+    assert (full.n_users, full.n_movies, full.sampled) == (400, 250, False)
+    assert full.pearson == pytest.approx(exact, abs=1e-9)
+    assert full.grid_text() == "every pair of the 400 users x 250 movies"
+    sampled = beyond_levels_correlation(a, b, movies=movies, max_cells=20_000)
+    assert sampled.sampled and sampled.n_users * sampled.n_movies <= 20_000 // 5
+    assert sampled.low <= sampled.pearson <= sampled.high
+    assert abs(sampled.pearson - exact) < 0.05
+    text = sampled.grid_text()
+    assert f"random samples of {sampled.n_users:,} users x {sampled.n_movies:,} movies" in text
+    assert f"{sampled.low:.2f} to {sampled.high:.2f}" in text
 
 
 def test_bad_input():

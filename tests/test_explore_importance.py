@@ -84,3 +84,25 @@ def test_barely_used_means_far_below_an_even_share_whatever_the_dimension():
     table = pd.DataFrame({"movie_variance_share": dead, "user_variance_share": dead})
     sentence = unused_dims_sentence(table)
     assert sentence.startswith("Here 2 of 8 dimensions (6, 7) hold under 1.25%")
+
+
+def test_a_model_s_movie_shares_follow_the_weighting_picked():
+    """Accuracy round 19b, F6: 'Use per dimension' sat under the Movie weighting box and showed
+    the uniform shares whatever was picked."""
+    from types import SimpleNamespace
+
+    from movierate.explore import model_dimension_importance, movie_weights, variance_share
+
+    arrays = _arrays()
+    movies = movies_table(5000, n_ratings=np.arange(5000) % 97 + 1)
+    movies["n_train_ratings"] = movies["n_ratings"] - 1
+    model = SimpleNamespace(movies=movies, arrays=arrays)
+    arrays["movie_embedding"][:, 1] *= 1 + movies["n_ratings"].to_numpy() / 10  # popular: wide
+    for weighting in ("uniform", "n_ratings", "log_n_ratings"):
+        weights = movie_weights(movies, min_ratings=5, weighting=weighting)
+        expected = variance_share(arrays["movie_embedding"], weights=weights)["share"]
+        shares = model_dimension_importance(model, min_ratings=5, weighting=weighting)
+        np.testing.assert_allclose(shares["movie_variance_share"], expected)
+    uniform = model_dimension_importance(model, min_ratings=5)["movie_variance_share"]
+    weighted = model_dimension_importance(model, min_ratings=5, weighting="n_ratings")
+    assert weighted["movie_variance_share"].iloc[1] > uniform.iloc[1] + 0.01

@@ -275,3 +275,26 @@ def test_tags_map_to_movie_rows_of_the_dataset(tmp_path):
     }
     with pytest.raises(DataError, match="not read from a folder"):
         read_tags(SimpleNamespace(name="t", source=None, movie_ids=np.array([1])))
+
+
+def test_probes_leave_out_what_the_map_calls_no_genre_and_filter_on_training_ratings():
+    """Accuracy round 19b, F5: IMAX (a format, off the map's regions and colours) was probed as
+    a genre; F4: nothing said which movies are probed (those with 20+ training ratings)."""
+    from movierate.explore.probes import probed_movies
+    from movierate.explore.quality import NOT_A_GENRE
+
+    x, movies = planted()
+    rng = np.random.default_rng(3)
+    for extra in ("IMAX", "Western"):
+        on = rng.random(len(movies)) < 0.3
+        movies["genres"] = [
+            g + [extra] if o else g for g, o in zip(movies["genres"], on, strict=True)
+        ]
+    movies["n_ratings"] = np.where(np.arange(len(movies)) % 3 == 0, 25, 50)
+    movies["n_train_ratings"] = np.where(np.arange(len(movies)) % 3 == 0, 15, 40)
+    table = linear_probes(x, movies, min_ratings=20)
+    genres = {t.removeprefix("genre: ") for t in table["target"] if t.startswith("genre: ")}
+    assert genres == {"Horror", "Comedy", "Western"} and not genres & NOT_A_GENRE
+    rows = probed_movies(movies, 20)
+    assert np.array_equal(rows, np.flatnonzero(movies["n_train_ratings"] >= 20))
+    assert (table.loc[table["target"].str.startswith("genre: "), "n"] == len(rows)).all()

@@ -126,3 +126,17 @@ def test_random_selections_rarely_show_a_genre_after_the_adjustment():
     planted = np.array(["G3" in g for g in genres])
     frame = genre_enrichment(movies, planted).set_index("genre")
     assert frame.loc["G3", "p_adjusted"] < 1e-6 and frame.loc["G3", "direction"] == "over"
+
+
+def test_popularity_counts_what_the_map_filter_counts_and_says_so():
+    """Accuracy round 19b, F6: the panel's median ratings per movie counted every rating (21)
+    on a map whose filter counts training ratings (18), under a label naming neither."""
+    movies = table()
+    movies["n_train_ratings"] = movies["n_ratings"] - 2
+    summary = describe_selection(movies, np.arange(10))
+    assert summary.counted == "training ratings"
+    assert summary.median_ratings_selected == 3 and summary.median_ratings_rest == 498
+    assert summary.mean_rating == pytest.approx(
+        describe_selection(table(), np.arange(10)).mean_rating
+    )
+    assert describe_selection(table(), np.arange(10)).counted == "ratings"

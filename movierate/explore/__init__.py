@@ -112,6 +112,7 @@ from movierate.explore.covariance import (
     spectrum_sentence,
     user_weights,
     variance_share,
+    weighting_labels,
 )
 from movierate.explore.export import (
     movie_id_from_token,
@@ -355,6 +356,7 @@ __all__ = [
     "tsne_map",
     "uniform_ks",
     "user_weights",
+    "weighting_labels",
     "rating_activity",
     "user_activity",
     "users_map",

@@ -30,6 +30,17 @@ from movierate.explore.validation import (
 WEIGHTINGS = ("uniform", "n_ratings", "log_n_ratings")
 
 
+def weighting_labels(counted: str = "training ratings") -> dict[str, str]:
+    """:data:`WEIGHTINGS` -> the label a weighting box shows, naming the count the weights read
+    (``counted``: :func:`~movierate.explore.validation.counted_ratings` of the movies; accuracy
+    round 19b: an option called "n_ratings" weighted by training ratings).
+
+    >>> weighting_labels()["log_n_ratings"]
+    'log(1 + training ratings)'
+    """
+    return {"uniform": "uniform", "n_ratings": counted, "log_n_ratings": f"log(1 + {counted})"}
+
+
 def count_weights(counts: Any, *, min_count: int = 0, weighting: str = "uniform") -> np.ndarray:
     """Row weights from per-row rating counts: 0 below ``min_count``, else as ``weighting`` says.
 

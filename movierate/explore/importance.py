@@ -78,9 +78,12 @@ def first_dense_input_norms(arrays: Mapping[str, np.ndarray]) -> np.ndarray | No
     return None
 
 
-def model_dimension_importance(model: EmbeddingModel, *, min_ratings: int = 0) -> pd.DataFrame:
-    """:func:`dimension_importance` of a saved model, movies below ``min_ratings`` left out."""
-    weights = covariance.movie_weights(model.movies, min_ratings=min_ratings)
+def model_dimension_importance(
+    model: EmbeddingModel, *, min_ratings: int = 0, weighting: str = "uniform"
+) -> pd.DataFrame:
+    """:func:`dimension_importance` of a saved model, movies below ``min_ratings`` left out and
+    the rest weighted as ``weighting`` says (:func:`~movierate.explore.covariance.movie_weights`)."""
+    weights = covariance.movie_weights(model.movies, min_ratings=min_ratings, weighting=weighting)
     return dimension_importance(model.arrays, movie_weights=weights)
 
 

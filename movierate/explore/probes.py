@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from movierate.errors import DataError
+from movierate.explore.quality import NOT_A_GENRE
 from movierate.explore.threads import single_blas_thread
 from movierate.explore.validation import (
     check_matrix,
@@ -48,6 +49,9 @@ from movierate.explore.validation import (
 )
 from movierate.stats import average_ranks, normal_sf
 
+#: The movie probes' filter: movies with fewer ratings (training ratings where recorded) are
+#: left out, their vectors being mostly noise.
+MIN_RATINGS = 20
 #: Folds of the cross-validation.
 FOLDS = 5
 #: A class (or a genre's yes / no side) needs this many examples to be probed.
@@ -274,7 +278,7 @@ def linear_probes(
     user_attributes: pd.DataFrame | None = None,
     user_activity: np.ndarray | None = None,
     movie_activity: np.ndarray | None = None,
-    min_ratings: int = 20,
+    min_ratings: int = MIN_RATINGS,
     folds: int = FOLDS,
     seed: int = 0,
 ) -> pd.DataFrame:
@@ -285,16 +289,18 @@ def linear_probes(
     model's training rows'), else read from ``movies``; each user's from ``user_activity``,
     rows = user_idx; NaN where they are not known).
 
-    Movies with fewer than ``min_ratings`` ratings are left out (their vectors are mostly
-    noise); genres with fewer than ``MIN_CLASS`` movies on either side are skipped. User probes
-    run when ``user_embedding`` and ``user_attributes`` (indexed by user_idx) are given.
+    The movies are :func:`probed_movies`; genres with fewer than ``MIN_CLASS`` movies on either
+    side are skipped, and so are the entries the map's regions leave out (:data:`~movierate.
+    explore.quality.NOT_A_GENRE`: IMAX is a format; accuracy round 19b counted it among 18
+    genres). User probes run when ``user_embedding`` and ``user_attributes`` (indexed by
+    user_idx) are given.
     """
     x = check_matrix(movie_embedding)
     check_movies(movies, len(x))
-    rows = eligible_rows(movies, min_ratings, at_least=2 * MIN_CLASS)
+    rows = probed_movies(movies, min_ratings)
     activity = _movie_activity(movies) if movie_activity is None else movie_activity
     records = []
-    lists = genre_lists(movies)
+    lists = [[g for g in genres if g not in NOT_A_GENRE] for genres in genre_lists(movies)]
     names = sorted({g for r in rows for g in lists[r]})
     for name in names:
         labels = np.fromiter((name in lists[r] for r in rows), dtype=bool, count=len(rows))
@@ -330,6 +336,13 @@ def linear_probes(
     if user_embedding is not None and user_attributes is not None:
         records.extend(_user_probes(user_embedding, user_attributes, user_activity, folds, seed))
     return pd.DataFrame.from_records(records, columns=COLUMNS)
+
+
+def probed_movies(movies: pd.DataFrame, min_ratings: int = MIN_RATINGS) -> np.ndarray:
+    """Rows of the movies the movie probes use: those with at least ``min_ratings`` ratings as
+    :func:`~movierate.explore.validation.filter_counts` reads them (training ratings where
+    recorded). DataError when too few are left to probe."""
+    return eligible_rows(movies, min_ratings, at_least=2 * MIN_CLASS)
 
 
 def _movie_activity(movies: pd.DataFrame) -> np.ndarray | None:

@@ -21,7 +21,13 @@ import pandas as pd
 
 from movierate import spreadsheet
 from movierate.errors import DataError
-from movierate.explore.validation import genre_lists, movie_columns, n_ratings_of
+from movierate.explore.validation import (
+    counted_ratings,
+    filter_counts,
+    genre_lists,
+    movie_columns,
+    n_ratings_of,
+)
 from movierate.stats import hypergeom_cdf, hypergeom_sf
 
 #: Popularity histogram bin edges (ratings per movie); the last bin is open-ended.
@@ -43,11 +49,13 @@ class SelectionSummary:
     # direction ("over" / "under"), log2_ratio, p_adjusted (two-sided, Holm over the genres);
     # sorted by p_value (most significant first, both directions)
     years: pd.DataFrame  # bin_start, bin_end, n_selected, n_rest, share_selected, share_rest
-    popularity: pd.DataFrame  # same columns, bins of n_ratings
+    popularity: pd.DataFrame  # same columns, bins of the count the map's filter reads
     median_year_selected: float
     median_year_rest: float
     median_ratings_selected: float
     median_ratings_rest: float
+    #: what the popularity numbers count: "training ratings" (as the map's filter) or "ratings"
+    counted: str
     mean_rating: float  # mean of all ratings of the selected movies (weighted by n_ratings)
     mean_rating_rest: float
     tags: pd.DataFrame | None  # tag, count, n_movies; None when the dataset has no tags
@@ -77,9 +85,12 @@ def describe_selection(
     mask = np.zeros(len(movies), dtype=bool)
     mask[rows] = True
     n_sel, n_rest = int(mask.sum()), int((~mask).sum())
-    counts = n_ratings_of(movies).astype(np.float64)
+    counts = n_ratings_of(movies).astype(np.float64)  # every rating: weighs the mean rating
+    # popularity as the map's filter counts it (accuracy round 19b: the median counted every
+    # rating, 21 against 18 training ratings, on a map filtered on training ratings)
+    popular = filter_counts(movies).astype(np.float64)
     years = pd.to_numeric(movies["year"], errors="coerce").to_numpy(np.float64)
-    order = rows[np.argsort(-counts[rows], kind="stable")]
+    order = rows[np.argsort(-popular[rows], kind="stable")]
     names = movies["title"].astype(str).to_numpy()[order]
     titles = [
         f"{name} ({int(year)})" if np.isfinite(year) else name
@@ -90,11 +101,12 @@ def describe_selection(
         n_rest=n_rest,
         genres=genre_enrichment(movies, mask),
         years=_histogram(years, mask, _year_edges(years)),
-        popularity=_histogram(counts, mask, np.asarray(POPULARITY_EDGES, dtype=np.float64)),
+        popularity=_histogram(popular, mask, np.asarray(POPULARITY_EDGES, dtype=np.float64)),
         median_year_selected=_median(years[mask]),
         median_year_rest=_median(years[~mask]),
-        median_ratings_selected=_median(counts[mask]),
-        median_ratings_rest=_median(counts[~mask]),
+        median_ratings_selected=_median(popular[mask]),
+        median_ratings_rest=_median(popular[~mask]),
+        counted=counted_ratings(movies),
         mean_rating=_mean_rating(movies, mask, counts),
         mean_rating_rest=_mean_rating(movies, ~mask, counts),
         tags=_top_tags(tags, rows),

@@ -20,7 +20,7 @@ from movierate import explore, pipeline, store
 from movierate.errors import DataError
 from movierate.explore.axes import regex_of
 from movierate.explore.compare import shared_filters_differ
-from movierate.explore.probes import ALPHA, PERMUTATIONS
+from movierate.explore.probes import ALPHA, MIN_RATINGS, PERMUTATIONS, probed_movies
 from movierate.explore.users import USER_COLOURS, UsersMap, users_map
 from movierate.explore.validation import counted_ratings, filter_counts, movie_columns
 from movierate.imported_models import is_imported
@@ -512,18 +512,27 @@ def render_probes(models: list[Any]) -> None:
     with st.spinner("Fitting the probes (once per model)…"):
         for model in models:
             try:
-                tables[model.name] = model_probes(model)
+                tables[model.name] = model_probes(model, MIN_RATINGS)
             except DataError as exc:  # one model too small for the probes: show the others
                 st.warning(f"**{model.name}** is left out: {text.md(exc)}", icon=":material/info:")
     models = [m for m in models if m.name in tables]
     if not models:
         return
+    # accuracy round 19b: nothing said which movies (1,056 with 20+ training ratings) or that
+    # IMAX, which the map leaves out, was probed as a genre
+    probed = {m.name: _probed_text(m) for m in models}
+    st.caption(
+        "The movie probes use "
+        + "; ".join(f"{name}: {what}" if len(probed) > 1 else what for name, what in probed.items())
+        + ". Genres are those the map labels and colours: IMAX, a format, is not probed."
+    )
     summary = pd.DataFrame(
         [
             {
                 "model": name,
                 "regularizers": store.regularizers_shown(model),
                 "dim": model.dim,
+                "movies probed": len(probed_movies(model.movies, _own_probe_filter(model))),
                 "mean genre AUC": _mean_of(table, "genre: "),
                 "popularity alone": _mean_of(table, "genre: ", "popularity_auc"),
                 "genres beyond chance": _beyond_chance(table, "genre: "),
@@ -567,6 +576,7 @@ def render_probes(models: list[Any]) -> None:
         {
             name: table.set_index("target")[
                 [
+                    "n",
                     "auc",
                     "chance_auc",
                     "p_value",
@@ -584,6 +594,21 @@ def render_probes(models: list[Any]) -> None:
     wide.columns = [f"{model} {what}" for model, what in wide.columns]
     with st.expander("Every probe"):
         widgets.show_table(wide.reset_index(), hide_index=True, key="probe_table")
+
+
+def _own_probe_filter(model: Any) -> int:
+    """The probes' minimum ratings for ``model`` (none for a model without rating counts)."""
+    return widgets.own_min_ratings(model, MIN_RATINGS)
+
+
+def _probed_text(model: Any) -> str:
+    """Which movies ``model``'s probes use, in words: "the 1,056 movies with at least 20
+    training ratings (of 9,742)"."""
+    n = len(probed_movies(model.movies, _own_probe_filter(model)))
+    counted = text.movies_counted(_own_probe_filter(model), counted_ratings(model.movies))
+    if counted == "all movies":
+        return f"all {n:,} movies"
+    return f"{counted.replace('the movies', f'the {n:,} movies', 1)} (of {len(model.movies):,})"
 
 
 def _beyond_chance(table: pd.DataFrame, prefix: str) -> str | None:

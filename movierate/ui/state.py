@@ -25,7 +25,7 @@ import streamlit as st
 
 from movierate import config, store
 from movierate.errors import DataError, MovierateError
-from movierate.explore.covariance import WEIGHTINGS
+from movierate.explore.covariance import weighting_labels
 from movierate.explore.users import USER_COLOURS
 from movierate.jobs import JobRegistry
 from movierate.ui import figures
@@ -638,7 +638,11 @@ URL_PARAMS: dict[str, dict[str, UrlParam]] = {
         "focus_on": UrlParam("text", hi=300),  # the data set of focus's id (data_tag)
         "map_k": UrlParam("int", MAP_K[0], MAP_K[1]),
         "matrix": UrlParam("choice", options=("covariance", "correlation")),
-        "weighting": UrlParam("choice", options=WEIGHTINGS),
+        "weighting": UrlParam(  # labels name the count: training ratings, else every rating
+            "choice",
+            options=tuple({**weighting_labels("ratings"), **weighting_labels()}.values()),
+            labels=tuple(weighting_labels().items()),
+        ),
         "cov_min_ratings": UrlParam("int", 0, 200),
         "pca_components": UrlParam("int", 1, 10),
         "pca_movies": UrlParam("int", 3, 25),

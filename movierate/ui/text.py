@@ -184,6 +184,18 @@ def movies_counted(min_ratings: int, counted: str = "ratings") -> str:
     return f"the movies with at least {min_ratings:,} {noun}"
 
 
+def weighting_text(weighting: str, counted: str = "training ratings") -> str:
+    """How a covariance weighs its movies, in words: ``"each weighted by its number of
+    training ratings"`` (``counted`` as :func:`movies_counted` takes it; every rating is said to
+    include the test rows). Accuracy round 19b: the caption read "(n_ratings weighting)"."""
+    if weighting == "uniform":
+        return "every movie weighted alike"
+    noun = f"{counted}, test rows included" if counted == "ratings" else counted
+    if weighting == "log_n_ratings":
+        return f"each weighted by log(1 + its number of {noun})"
+    return f"each weighted by its number of {noun}"
+
+
 def md_quoted(value: Any) -> str:
     """``value`` in single quotes, as literal Markdown text (:func:`md`): a typed query."""
     return f"'{md(value)}'"

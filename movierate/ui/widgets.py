@@ -1144,7 +1144,7 @@ def show_selection(
         col.metric("Median year", median_text(summary.median_year_selected, grouping=False))
         col.caption(f"the rest: {median_text(summary.median_year_rest, grouping=False)}")
     col = next(cols)
-    col.metric("Median ratings per movie", median_text(summary.median_ratings_selected))
+    col.metric(f"Median {summary.counted} per movie", median_text(summary.median_ratings_selected))
     col.caption(f"the rest: {median_text(summary.median_ratings_rest)}")
     if not summary.genres.empty:
         _selection_genres(summary.genres, key)
@@ -1156,7 +1156,9 @@ def show_selection(
             config=figures.export_config(model.name, "selection-release-years"),
         )
     right.plotly_chart(
-        figures.selection_histogram(summary.popularity, title="Ratings per movie", log_x=True),
+        figures.selection_histogram(
+            summary.popularity, title=f"{summary.counted.capitalize()} per movie", log_x=True
+        ),
         key=f"{key}_popularity",
         config=figures.export_config(model.name, "selection-ratings-per-movie"),
     )
