@@ -14,6 +14,7 @@ import hashlib
 import os
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,20 @@ def job_registry() -> JobRegistry:
     from movierate.tuning import job_runner  # Optuna is imported in the child only
 
     return JobRegistry(runner=in_child_process(job_runner))
+
+
+def dropped_runs_note() -> str | None:
+    """What the Train page's run list says when older finished runs were dropped from it (it
+    keeps the latest :attr:`movierate.jobs.JobRegistry.keep_finished`); None when none were."""
+    registry = job_registry()
+    dropped = registry.dropped
+    if not dropped:
+        return None
+    runs = "run was" if dropped == 1 else "runs were"
+    return (
+        f"{dropped:,} older finished {runs} dropped from this list, which keeps the latest "
+        f"{registry.keep_finished} finished runs. Models they saved are listed on Home."
+    )
 
 
 def _models_dir_signature() -> tuple[Any, ...]:
@@ -141,8 +156,12 @@ def cached(func: Callable[..., T], *models: Any, **params: Any) -> T:
     return _cached_call(_func_id(func), keys, repr(sorted(params.items())), func, models, params)
 
 
-#: (function, cache keys, parameters) of every :func:`prefetch` call started in this process.
-_PREFETCHED: set[tuple[str, tuple[str, ...], str]] = set()
+#: How many :func:`prefetch` calls the process remembers having started (a set of every one
+#: only grew over a server's life: bad-input round 25, F2). One forgotten may start again: it
+#: then finds its result cached, or computes what the view would compute anyway.
+PREFETCH_MEMORY = 512
+#: (function, cache keys, parameters) of the latest :func:`prefetch` calls started, oldest first.
+_PREFETCHED: OrderedDict[tuple[str, tuple[str, ...], str], None] = OrderedDict()
 _PREFETCH_LOCK = threading.Lock()
 
 
@@ -159,9 +178,13 @@ def prefetch(calls: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, An
                 tuple(_cache_key(m) for m in models),
                 repr(sorted(params.items())),
             )
-            if key not in _PREFETCHED:
-                _PREFETCHED.add(key)
-                todo.append((func, models, params))
+            if key in _PREFETCHED:
+                _PREFETCHED.move_to_end(key)
+                continue
+            _PREFETCHED[key] = None
+            todo.append((func, models, params))
+        while len(_PREFETCHED) > PREFETCH_MEMORY:
+            _PREFETCHED.popitem(last=False)
     if not todo:
         return
 
