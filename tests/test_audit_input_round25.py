@@ -6,10 +6,12 @@ says so and names what it shows instead (F3). F1 (the training child's abort at 
 from __future__ import annotations
 
 import gc
+import shutil
 import threading
 import time
 import weakref
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from movierate import jobs as training_jobs
@@ -164,3 +166,97 @@ def test_the_prefetch_memory_is_bounded(monkeypatch):
         if thread.name == "movierate-prefetch":
             thread.join(30)
     assert sorted(p["n"] for p in computed) == [0, *range(12)]
+
+
+# ---- F3: a model renamed or deleted in another tab ------------------------------------------
+
+
+@pytest.fixture
+def own_home(small_model_home, tmp_path, monkeypatch):
+    """A copy of the session's two models (small-mf, small-deep) that a test may change."""
+    home = tmp_path / "home"
+    shutil.copytree(small_model_home / "models", home / "models")
+    monkeypatch.setenv("MOVIERATE_HOME", str(home))
+    return home
+
+
+def _open(page: str, **params) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.switch_page(shell.PAGES[page].script).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def _warnings(at: AppTest) -> str:
+    return "\n".join(w.value for w in at.warning)
+
+
+@pytest.mark.parametrize("page", ["dimensions", "embeddings", "rate", "explore"])
+@pytest.mark.parametrize("how", ["renamed", "deleted"])
+def test_a_one_model_page_says_its_model_went_and_names_the_one_it_shows(page, how, own_home):
+    at = _open(page, model="small-deep")
+    assert at.selectbox(key="model").value == "small-deep"
+    folder = own_home / "models" / "small-deep"
+    if how == "renamed":
+        folder.rename(own_home / "models" / "renamed-deep")
+    else:
+        shutil.rmtree(folder)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    said = _warnings(at)
+    shown = at.selectbox(key="model").value
+    assert (
+        "The model 'small-deep' this tab showed was renamed or deleted (in another tab or by "
+        f"the command line); this page now shows '{shown}'." in said
+    ), said
+    assert "Ignored ?model=small-deep" not in said  # not a bad link
+    assert at.query_params["model"] in (shown, [shown])  # the link names what is shown
+    at.run()  # said once
+    assert "this tab showed" not in _warnings(at)
+
+
+def test_a_model_gone_while_the_tab_is_on_another_page_is_said_on_the_next(own_home):
+    at = _open("dimensions", model="small-deep")
+    at.switch_page(shell.PAGES["home"].script).run()
+    (own_home / "models" / "small-deep").rename(own_home / "models" / "renamed-deep")
+    at.switch_page(shell.PAGES["embeddings"].script).run()
+    assert not at.exception, [e.message for e in at.exception]
+    shown = at.selectbox(key="model").value
+    assert "'small-deep' this tab showed was renamed or deleted" in _warnings(at)
+    assert f"this page now shows '{shown}'" in _warnings(at)
+
+
+def test_compare_says_which_of_its_models_went_and_keeps_the_rest(own_home):
+    at = _open("compare", models=["small-deep", "small-mf"])
+    (own_home / "models" / "small-deep").rename(own_home / "models" / "renamed-deep")
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    said = _warnings(at)
+    assert (
+        "The model 'small-deep' this tab showed was renamed or deleted (in another tab or by "
+        "the command line); this page now shows 'small-mf'." in said
+    ), said
+    assert "Ignored ?models=small-deep" not in said
+    assert at.multiselect(key="models").value == ["small-mf"]
+
+
+def test_compare_names_the_models_it_shows_when_all_of_its_went(own_home):
+    at = _open("compare", models=["small-deep", "small-mf"])
+    (own_home / "models" / "small-deep").rename(own_home / "models" / "deep-2")
+    (own_home / "models" / "small-mf").rename(own_home / "models" / "mf-2")
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    said = _warnings(at)
+    shown = at.multiselect(key="models").value
+    assert sorted(shown) == ["deep-2", "mf-2"]
+    assert "The models 'small-deep' and 'small-mf' this tab showed were renamed or deleted" in said
+    assert "this page now shows " + ", ".join(f"'{n}'" for n in shown) in said, said
+
+
+def test_a_link_naming_a_model_this_tab_never_showed_is_still_a_link_notice(own_home):
+    at = _open("dimensions", model="never-here")
+    said = _warnings(at)
+    assert "Ignored ?model=never-here from the link: there is no saved model named" in said
+    assert "this tab showed" not in said
