@@ -46,6 +46,8 @@ POLL_SECONDS = 0.2
 #: Seconds a cancelled child may take to stop at its next batch before it is killed.
 CANCEL_GRACE_SECONDS = 60.0
 STOP = b"stop\n"
+#: Seconds the child waits, after sending its outcome, for the parent to close its input.
+INPUT_END_SECONDS = 3.0
 
 
 class ChildFailure(Exception):
@@ -96,14 +98,14 @@ def _run(job: tuple[Any, ...], progress: ProgressCallback | None, cancel) -> str
     except (BrokenPipeError, OSError):
         outcome = None  # the child died at its start: its exit code says how below
     finally:
-        if child.poll() is None:
-            _tell_stop(child)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                child.wait(CANCEL_GRACE_SECONDS if outcome is None else 5.0)
-        if child.poll() is None:
-            child.kill()
+        # The end of its input stops a child still training, and lets one that has sent its
+        # outcome exit: its stdin watcher ends before the interpreter's shutdown (round 25 F1).
         with contextlib.suppress(OSError):
             child.stdin.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.wait(CANCEL_GRACE_SECONDS if outcome is None else 5.0)
+        if child.poll() is None:
+            child.kill()
         child.wait()
     return _result(outcome, child.returncode)
 
@@ -177,6 +179,27 @@ def _watch_stdin(stop: threading.Event) -> None:
     stop.set()
 
 
+def _exit_once_input_ends(watcher: threading.Thread | None) -> None:
+    """Wait for :func:`_watch_stdin` to end before the interpreter shuts down.
+
+    A daemon thread still blocked reading ``sys.stdin`` at shutdown holds the buffer's lock, and
+    the interpreter aborts ("Fatal Python error: _enter_buffered_busy", SIGABRT) after the
+    outcome was sent (bad-input round 25, F1). The parent closes our input once it has the
+    outcome; if it does not within :data:`INPUT_END_SECONDS`, leave without that shutdown.
+    """
+    if watcher is None:
+        return
+    watcher.join(INPUT_END_SECONDS)
+    if watcher.is_alive():
+        from movierate import atomic
+
+        if (folder := atomic.process_temp_dir()) is not None:
+            atomic.remove_tree(folder)  # what the skipped exit handler would have done
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.flush()
+        os._exit(0)
+
+
 def main() -> None:
     """The child: lower its priority, run the job it is sent, send progress and the outcome."""
     messages = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
@@ -186,6 +209,7 @@ def main() -> None:
     with contextlib.suppress(AttributeError, OSError):
         os.nice(NICENESS)
     lock = threading.Lock()
+    watcher: threading.Thread | None = None
 
     def send(message: tuple[str, Any]) -> None:
         with lock:
@@ -196,7 +220,8 @@ def main() -> None:
         sys.path[:] = pickle.load(sys.stdin.buffer)
         runner, args, extra = pickle.load(sys.stdin.buffer)
         stop = threading.Event()
-        threading.Thread(target=_watch_stdin, args=(stop,), daemon=True).start()
+        watcher = threading.Thread(target=_watch_stdin, args=(stop,), daemon=True)
+        watcher.start()
         from movierate import store
 
         store.use_process_temp_dir()  # TensorFlow's autograph files: cleaned up even after a kill
@@ -213,6 +238,7 @@ def main() -> None:
     with contextlib.suppress(OSError, ValueError):  # the dashboard may be gone
         send(outcome)
         messages.close()
+    _exit_once_input_ends(watcher)
 
 
 if __name__ == "__main__":

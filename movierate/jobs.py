@@ -42,6 +42,9 @@ JobState = Literal["queued", "running", "done", "failed", "cancelled"]
 #: cancel (recheck A, s27: a Cancel then was ignored without a word).
 SAVING = "saving the model"
 ACTIVE_STATES: frozenset[str] = frozenset({"queued", "running"})
+#: The most finished runs a registry keeps (the latest); older ones are dropped from its list,
+#: so a server that runs for weeks does not keep (and redraw) every run (bad-input round 25).
+MAX_FINISHED_JOBS = 20
 
 
 class Runner(Protocol):
@@ -234,8 +237,15 @@ def default_max_workers() -> int:
 class JobRegistry:
     """Process-wide set of training jobs: submit, poll snapshots, cancel, wait."""
 
-    def __init__(self, runner: Runner | None = None, max_workers: int | None = None) -> None:
+    def __init__(
+        self,
+        runner: Runner | None = None,
+        max_workers: int | None = None,
+        keep_finished: int = MAX_FINISHED_JOBS,
+    ) -> None:
         self._runner: Runner = runner or _pipeline_runner
+        #: how many finished runs :meth:`jobs` keeps (the latest)
+        self.keep_finished = keep_finished
         self._max_workers = max_workers if max_workers is not None else default_max_workers()
         if self._max_workers < 1:
             raise MovierateError(f"max_workers must be >= 1, got {self._max_workers}.")
@@ -243,6 +253,7 @@ class JobRegistry:
         self._lock = threading.Lock()
         self._jobs: dict[str, _Job] = {}
         self._generated: dict[str, str] = {}  # generated name -> the base it was made from
+        self._dropped = 0
 
     @property
     def max_workers(self) -> int:
@@ -302,8 +313,15 @@ class JobRegistry:
         """Current state of one job; ``MovierateError`` if the id is unknown."""
         return self._get(job_id).snapshot()
 
+    @property
+    def dropped(self) -> int:
+        """How many finished runs were dropped from :meth:`jobs` (beyond
+        :attr:`keep_finished`) since the registry was made."""
+        with self._lock:
+            return self._dropped
+
     def jobs(self) -> list[JobSnapshot]:
-        """Every job this process ran, newest first."""
+        """The active jobs and the latest :attr:`keep_finished` finished ones, newest first."""
         with self._lock:
             jobs = list(self._jobs.values())
         return sorted((j.snapshot() for j in jobs), key=lambda s: s.submitted_at, reverse=True)
@@ -354,11 +372,6 @@ class JobRegistry:
         if job.thread is not None:
             job.thread.join(timeout)
         return job.snapshot()
-
-    def forget_finished(self) -> None:
-        """Drop finished, failed and cancelled jobs from the list."""
-        with self._lock:
-            self._jobs = {k: j for k, j in self._jobs.items() if j.state in ACTIVE_STATES}
 
     def _reserved_names_locked(self) -> set[str]:
         return {j.name for j in self._jobs.values() if j.state in ACTIVE_STATES}
@@ -413,8 +426,8 @@ class JobRegistry:
             else:
                 self._finish(job, "done", phase="done", model_name=model_name or job.name)
 
-    @staticmethod
     def _finish(
+        self,
         job: _Job,
         state: JobState,
         *,
@@ -430,3 +443,13 @@ class JobRegistry:
             job.error_details = details
             job.model_name = model_name
             job.finished_at = time.time()
+        self._drop_old_finished()
+
+    def _drop_old_finished(self) -> None:
+        """Keep the latest :attr:`keep_finished` finished jobs, counting those dropped."""
+        with self._lock:
+            finished = [j for j in self._jobs.values() if j.finished_at is not None]
+            finished.sort(key=lambda j: j.finished_at or 0.0, reverse=True)
+            for job in finished[self.keep_finished :]:
+                del self._jobs[job.id]
+                self._dropped += 1

@@ -631,6 +631,8 @@ def train_form(datasets: list[str]) -> None:
 def show_runs() -> None:
     """The runs of this server: live while one is active."""
     st.header("Runs")
+    if note := state.dropped_runs_note():
+        st.caption(note)
     jobs = state.job_registry().jobs()
     if not jobs:
         st.caption("No runs in this server session yet. Fill in the form and press Start training.")

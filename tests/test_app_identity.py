@@ -308,7 +308,11 @@ def test_a_pick_renamed_away_in_another_tab_is_said_and_nothing_takes_its_place(
     at.selectbox(key="manage_model").set_value("ma").run()
     (home / "models" / "ma").rename(home / "models" / "ma-a")  # the other tab
     at.text_input(key="manage_new_name").set_value("ma-b").run()
-    assert any("'ma' is no longer among the saved models" in w for w in texts(at.warning))
+    assert any(
+        "The model 'ma' this tab showed was renamed or deleted (in another tab or by the command "
+        "line); nothing is picked in its place." in w
+        for w in texts(at.warning)
+    )
     assert at.selectbox(key="manage_model").value is None
     assert not [b for b in at.button if b.label == "Rename"]
     assert sorted(p.name for p in (home / "models").iterdir()) == ["ma-a", "mb"]

@@ -138,3 +138,60 @@ def test_the_child_stops_when_the_dashboard_goes_away():
 def test_an_unreadable_outcome_is_a_clear_error():
     with pytest.raises(MovierateError, match="ended with exit code 3 before it finished"):
         child_runner._result(None, 3)
+
+
+def quick_done(dataset, spec, name, split_params, progress, cancel) -> str:
+    """A runner that returns at once (bad-input round 25, F1's repro)."""
+    return name
+
+
+def quick_error(dataset, spec, name, split_params, progress, cancel) -> str:
+    """A runner that refuses at once."""
+    raise MovierateError("refused at once")
+
+
+def test_children_that_end_at_once_exit_0_without_a_fatal_error(monkeypatch, tmp_path):
+    """Round 25 F1: a daemon thread still reading stdin at shutdown aborted the child (SIGABRT,
+    "Fatal Python error: _enter_buffered_busy") in 3-4 of 10 runs, after it sent its outcome."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    stderr = open(tmp_path / "children.err", "ab")  # noqa: SIM115 (shared by the children)
+    real_popen, codes = subprocess.Popen, []
+    monkeypatch.setattr(
+        child_runner.subprocess, "Popen", lambda *a, **k: real_popen(*a, stderr=stderr, **k)
+    )
+    real_result = child_runner._result
+    monkeypatch.setattr(
+        child_runner,
+        "_result",
+        lambda outcome, code: codes.append(code) or real_result(outcome, code),
+    )
+
+    def one(runner) -> str:
+        try:
+            return in_child_process(runner)("d", None, "x", None, None, None)
+        except MovierateError as exc:
+            return str(exc)
+
+    with ThreadPoolExecutor(3) as pool, stderr:
+        said = list(pool.map(one, [quick_done, quick_error] * 8))
+    assert said == ["x", "refused at once"] * 8
+    assert codes == [0] * 16
+    assert "Fatal Python error" not in (tmp_path / "children.err").read_text()
+
+
+def test_a_child_whose_parent_keeps_its_input_open_still_exits_0():
+    """The parent has the outcome but has not closed the child's input yet: no abort."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "movierate.child_runner"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    pickle.dump(list(sys.path), child.stdin)
+    pickle.dump((quick_done, ("d", None, "kept", None), {}), child.stdin)
+    child.stdin.flush()
+    assert pickle.load(child.stdout) == ("done", "kept")
+    assert child.wait(60) == 0  # its input still open
+    assert b"Fatal Python error" not in child.stderr.read()
+    child.stdin.close()

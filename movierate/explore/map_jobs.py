@@ -7,6 +7,12 @@ page (and every other page) stays usable while the map computes; the page then s
 :meth:`MapJob.cancel`. Asking again for a map that is already being computed returns the same
 job. A finished map is also on disk beside its model, so later requests read it from there.
 
+A finished job waits for the page that asked to show it (and :meth:`MapJobs.forget` it); one
+that no page shows (its tab closed, a map cancelled and never asked for again) is dropped
+after :data:`KEEP_FINISHED_S`, and at most :data:`MAX_FINISHED` are kept, so a server that
+runs for weeks does not keep every abandoned map (bad-input round 25, F2). A page that finds
+its job dropped starts it again, which reads the saved map from disk.
+
 >>> jobs = MapJobs()
 >>> job = jobs.start("model|tsne|...", lambda progress, cancel: model_map(  # doctest: +SKIP
 ...     model, method="tsne", progress=progress, cancel=cancel))
@@ -25,6 +31,10 @@ from movierate.explore.projection import MapCancelled, Progress
 #: compute(progress, cancel) -> the map frame
 Compute = Callable[[Progress, threading.Event], Any]
 RUNNING, DONE, FAILED, CANCELLED = "running", "done", "failed", "cancelled"
+#: Seconds a finished job waits for its page (which polls twice a second) before it is dropped.
+KEEP_FINISHED_S = 600.0
+#: The most finished jobs kept (the newest) however recent.
+MAX_FINISHED = 16
 
 
 class MapJob:
@@ -40,7 +50,7 @@ class MapJob:
         self.started = time.time()
         self.finished: float | None = None
         self._cancel = threading.Event()
-        self._compute = compute
+        self._compute: Compute | None = compute
         self._thread = threading.Thread(target=self._run, name="movierate-map-job", daemon=True)
 
     def _run(self) -> None:
@@ -53,6 +63,7 @@ class MapJob:
         except BaseException as exc:  # shown to the user by the page that asked
             self.error, self.state = exc, FAILED
         finally:
+            self._compute = None  # its closure holds the model: a deleted model is let go
             self.finished = time.time()
 
     def _report(self, fraction: float, message: str) -> None:
@@ -91,14 +102,18 @@ class MapJob:
 class MapJobs:
     """The maps of one process, by key (model, method and parameters)."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, keep_finished_s: float = KEEP_FINISHED_S, max_finished: int = MAX_FINISHED
+    ) -> None:
         self._jobs: dict[str, MapJob] = {}
         self._lock = threading.Lock()
+        self.keep_finished_s, self.max_finished = keep_finished_s, max_finished
 
     def start(self, key: str, compute: Compute) -> MapJob:
         """The job computing ``key``: a running or finished one if there is one, else a new
         one started now (a failed or cancelled one is replaced)."""
         with self._lock:
+            self._drop_old_locked()
             job = self._jobs.get(key)
             if job is not None and job.state in (RUNNING, DONE):
                 return job
@@ -107,9 +122,22 @@ class MapJobs:
         return job.start()
 
     def get(self, key: str) -> MapJob | None:
-        """The job of ``key``, if one was started (and not forgotten)."""
+        """The job of ``key``, if one was started (and neither forgotten nor dropped)."""
         with self._lock:
+            self._drop_old_locked()
             return self._jobs.get(key)
+
+    def _drop_old_locked(self) -> None:
+        """Drop finished jobs older than ``keep_finished_s`` and beyond ``max_finished``."""
+        finished = sorted(
+            (job for job in self._jobs.values() if job.finished is not None),
+            key=lambda job: job.finished or 0.0,
+            reverse=True,
+        )
+        too_old = time.time() - self.keep_finished_s
+        for n, job in enumerate(finished):
+            if n >= self.max_finished or (job.finished or 0.0) < too_old:
+                del self._jobs[job.key]
 
     def forget(self, key: str) -> None:
         """Drop the job of ``key`` (a running one is cancelled first)."""

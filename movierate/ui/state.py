@@ -14,6 +14,7 @@ import hashlib
 import os
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,20 @@ def job_registry() -> JobRegistry:
     from movierate.tuning import job_runner  # Optuna is imported in the child only
 
     return JobRegistry(runner=in_child_process(job_runner))
+
+
+def dropped_runs_note() -> str | None:
+    """What the Train page's run list says when older finished runs were dropped from it (it
+    keeps the latest :attr:`movierate.jobs.JobRegistry.keep_finished`); None when none were."""
+    registry = job_registry()
+    dropped = registry.dropped
+    if not dropped:
+        return None
+    runs = "run was" if dropped == 1 else "runs were"
+    return (
+        f"{dropped:,} older finished {runs} dropped from this list, which keeps the latest "
+        f"{registry.keep_finished} finished runs. Models they saved are listed on Home."
+    )
 
 
 def _models_dir_signature() -> tuple[Any, ...]:
@@ -141,8 +156,12 @@ def cached(func: Callable[..., T], *models: Any, **params: Any) -> T:
     return _cached_call(_func_id(func), keys, repr(sorted(params.items())), func, models, params)
 
 
-#: (function, cache keys, parameters) of every :func:`prefetch` call started in this process.
-_PREFETCHED: set[tuple[str, tuple[str, ...], str]] = set()
+#: How many :func:`prefetch` calls the process remembers having started (a set of every one
+#: only grew over a server's life: bad-input round 25, F2). One forgotten may start again: it
+#: then finds its result cached, or computes what the view would compute anyway.
+PREFETCH_MEMORY = 512
+#: (function, cache keys, parameters) of the latest :func:`prefetch` calls started, oldest first.
+_PREFETCHED: OrderedDict[tuple[str, tuple[str, ...], str], None] = OrderedDict()
 _PREFETCH_LOCK = threading.Lock()
 
 
@@ -159,9 +178,13 @@ def prefetch(calls: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, An
                 tuple(_cache_key(m) for m in models),
                 repr(sorted(params.items())),
             )
-            if key not in _PREFETCHED:
-                _PREFETCHED.add(key)
-                todo.append((func, models, params))
+            if key in _PREFETCHED:
+                _PREFETCHED.move_to_end(key)
+                continue
+            _PREFETCHED[key] = None
+            todo.append((func, models, params))
+        while len(_PREFETCHED) > PREFETCH_MEMORY:
+            _PREFETCHED.popitem(last=False)
     if not todo:
         return
 
@@ -479,7 +502,29 @@ def _model_problem(name: str) -> str | None:
     for folder in broken:
         if folder.name == name:
             return f"the saved model {name!r} cannot be used ({folder.reason.rstrip('.')})"
+    return _no_such_model(name)
+
+
+def _no_such_model(name: str) -> str:
     return f"there is no saved model named {name!r} here"
+
+
+#: Session-state prefix of each model picker's last pick (``widgets.pick_models``), kept
+#: across pages: what this tab showed.
+PICKED = "picked:"
+
+
+def _shown_in_this_tab(key: str, name: str) -> bool:
+    """Whether ``name`` is the last pick of this session's model picker ``key``."""
+    last = st.session_state.get(PICKED + key)
+    return name == last or (isinstance(last, list) and name in last)
+
+
+def _said_by_the_picker(key: str, name: str) -> bool:
+    """A model this tab showed, renamed or deleted since (in another tab or by the command
+    line): not a bad link. Its picker says so and what it shows instead (bad-input round 25,
+    F3: "Ignored ?model=X from the link" hid that the page had switched models)."""
+    return _shown_in_this_tab(key, name) and _model_problem(name) == _no_such_model(name)
 
 
 def _user_problem(value: str, context: dict[str, list[str]]) -> str | None:
@@ -513,6 +558,9 @@ def _user_problem(value: str, context: dict[str, list[str]]) -> str | None:
 #: page key of ``shell.PAGES``. A test checks every bound widget in ``pages/`` is listed.
 _MODEL = UrlParam("model", what="saved model")
 _MODELS = UrlParam("models", what="saved model")
+#: ``?model=`` on a many-model page: a link from a one-model page, the picker's first choice
+#: (no picker of that key: a name gone is the link's, :func:`_said_by_the_picker`).
+_FIRST_MODEL = UrlParam("model", what="saved model")
 #: The longest free text (a title query) a link holds; the boxes bound to it take no more.
 TEXT_MAX = 200
 _TEXT = UrlParam("text", hi=TEXT_MAX)
@@ -600,7 +648,7 @@ URL_PARAMS: dict[str, dict[str, UrlParam]] = {
     "train": {},
     "compare": {
         "models": _MODELS,
-        "model": _MODEL,  # a link from a one-model page: the picker's first choice
+        "model": _FIRST_MODEL,
         "min_ratings": _MIN_RATINGS,
         "matrix": UrlParam("choice", options=("covariance", "correlation")),
         "exact": UrlParam("choice", options=("true", "false", "True", "False")),
@@ -675,7 +723,7 @@ URL_PARAMS: dict[str, dict[str, UrlParam]] = {
     },
     "neighbours": {
         "models": _MODELS,
-        "model": _MODEL,  # a link from a one-model page: the picker's first choice
+        "model": _FIRST_MODEL,
         "q": _TEXT,
         "candidate": _TEXT,
         "metric": UrlParam("choice", options=("cosine", "euclidean")),
@@ -686,7 +734,7 @@ URL_PARAMS: dict[str, dict[str, UrlParam]] = {
     },
     "recommend": {
         "models": _MODELS,
-        "model": _MODEL,  # a link from a one-model page: the picker's first choice
+        "model": _FIRST_MODEL,
         "user": UrlParam("user", what="user of the model's dataset"),
         "user_on": UrlParam("text", hi=300),  # the data set of user's id (data_tag)
         "k": UrlParam("int", 5, 50),
@@ -724,7 +772,9 @@ def _keep_saved(params: Any, key: str, values: list[str], seen: set, page: str) 
     with contextlib.suppress(Exception):  # a widget-bound parameter may refuse the change
         params[key] = kept
     for name in values:
-        if problems[name] is not None and (page, key, name) not in seen:
+        if problems[name] is None or _said_by_the_picker(key, name):
+            continue
+        if (page, key, name) not in seen:
             seen.add((page, key, name))
             add_notice(f"Ignored ?{md(_shown(key, [name]))} from the link: {md(problems[name])}.")
     return kept
@@ -762,6 +812,9 @@ def read_url(page: str) -> dict[str, Any]:
             continue
         with contextlib.suppress(Exception):  # a widget-bound parameter cannot be deleted
             del params[key]
+        picker_says = spec is _MODEL or spec is _MODELS  # a picker of this key says it
+        if picker_says and all(_said_by_the_picker(key, name) for name in values):
+            continue  # not the link's fault: the picker says what happened
         marker = (page, key, tuple(values))
         if marker not in seen:
             seen.add(marker)

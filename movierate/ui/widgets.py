@@ -509,7 +509,7 @@ def pick_models(
     names = by_dataset(infos)
     widget_key = key or ("models" if multi else "model")
     if multi:
-        forget_missing(widget_key, names)
+        gone = forget_missing(widget_key, names, say=False)
         # default: the one model a link or another view named (?model=), else the newest
         # models of the newest model's dataset
         named = st.query_params.get("model")
@@ -520,7 +520,7 @@ def pick_models(
         )
         if default == [named] and not st.query_params.get_all(widget_key):
             st.session_state.pop(_PICKED + widget_key, None)  # the link's model over the last
-        _name_in_link(widget_key, default, names)
+        say_gone(gone, _name_in_link(widget_key, default, names))
         chosen = st.multiselect(
             label or "Models",
             names,
@@ -570,12 +570,12 @@ def pick_one(
     """One saved model's name from a select box bound to the URL (``?<key>=``): the link's, else
     this session's last pick of ``key``, else ``first`` (always named in the link). With
     ``all_saved=False`` ``names`` are some of the saved models (those a page compares): a pick
-    outside them falls back without the "no longer saved" notice."""
-    if all_saved:
-        forget_missing(key, names)
-    elif st.session_state.get(key) not in (None, *names):
+    outside them falls back without the "renamed or deleted" notice."""
+    gone = forget_missing(key, names, say=False) if all_saved else []
+    if not all_saved and st.session_state.get(key) not in (None, *names):
         del st.session_state[key]
     target = _name_in_link(key, first, names)
+    say_gone(gone, target)
     one = (where if where is not None else st).selectbox(
         label,
         names,
@@ -623,7 +623,7 @@ def _name_in_link(key: str, default: str | list[str], names: list[str]) -> str |
 
 #: Session-state prefixes: the last pick of each model picker, kept across pages, and the page
 #: it was made on.
-_PICKED, _PICKED_ON = "picked:", "picked-on:"
+_PICKED, _PICKED_ON = state.PICKED, "picked-on:"
 
 
 def _remember(key: str, pick: str | list[str]) -> None:
@@ -636,30 +636,53 @@ def _page_title() -> str | None:
     return getattr(current, "title", None)
 
 
-def forget_missing(key: str, names: list[str]) -> bool:
-    """Say which models this session had picked are no longer saved (renamed or deleted,
-    perhaps in another window), and keep the rest picked: the widget would otherwise switch
-    models, or drop the whole pick, without a word. Whether any was gone."""
+def forget_missing(key: str, names: list[str], *, say: bool = True) -> list[str]:
+    """The models this tab showed in the picker ``key`` (its box, else its last pick on any
+    page) that are no longer saved (renamed or deleted, perhaps in another tab): taken out of
+    its state, the rest kept picked, so the box does not switch models without a word. With
+    ``say`` a notice says so, and that nothing is picked in their place (Home); a picker that
+    puts another model there says which with :func:`say_gone`. Returns those not already said
+    by the link's notice."""
     previous = st.session_state.get(key)
+    if previous is None:  # the box lost its state (a page move, a link check): its last pick
+        previous = st.session_state.get(_PICKED + key)
     picked = [previous] if isinstance(previous, str) else list(previous or [])
     gone = [name for name in picked if name not in names]
     if not gone:
-        return False
-    shown = ", ".join(md_quoted(name) for name in gone)
-    if not all(state.named_in_a_link_notice(name) for name in gone):  # else said once already
-        st.warning(
-            f"{shown} {'is' if len(gone) == 1 else 'are'} no longer among the saved models "
-            "(renamed or deleted, perhaps in another window), so "
-            f"{'it is' if len(gone) == 1 else 'they are'} left out here.",
-            icon=":material/info:",
-        )
+        return []
     kept = [name for name in picked if name in names]
     if isinstance(previous, str) or not kept:
-        del st.session_state[key]
+        st.session_state.pop(key, None)
         st.session_state.pop(_PICKED + key, None)
     else:
         st.session_state[key] = st.session_state[_PICKED + key] = kept
-    return True
+    gone = [name for name in gone if not state.named_in_a_link_notice(name)]  # said already
+    if say:
+        say_gone(gone, None)
+    return gone
+
+
+def say_gone(gone: list[str], shown: str | list[str] | None) -> None:
+    """Say that the models ``gone`` this tab showed were renamed or deleted, and what the
+    picker shows instead (``shown``; None or [] for nothing), bad-input round 25 F3: a page
+    switched to the newest model under a notice about the link only."""
+    if not gone:
+        return
+    one = len(gone) == 1
+    said = " and ".join(
+        filter(None, [", ".join(md_quoted(n) for n in gone[:-1]), md_quoted(gone[-1])])
+    )
+    instead = [shown] if isinstance(shown, str) else list(shown or [])
+    then = (
+        f"this page now shows {', '.join(md_quoted(name) for name in instead)}"
+        if instead
+        else f"nothing is picked in {'its' if one else 'their'} place"
+    )
+    st.warning(
+        f"The model{'' if one else 's'} {said} this tab showed {'was' if one else 'were'} "
+        f"renamed or deleted (in another tab or by the command line); {then}.",
+        icon=":material/info:",
+    )
 
 
 #: The width a full-width table has at a 1440 px window beside the sidebar (px); a table whose
