@@ -201,6 +201,7 @@ SECTION_FILES = [
     *sorted((ROOT / "pages").glob("*.py")),
     ROOT / "movierate" / "ui" / "your_ratings.py",
     ROOT / "movierate" / "ui" / "widgets.py",
+    ROOT / "movierate" / "ui" / "explore_views.py",
 ]
 
 

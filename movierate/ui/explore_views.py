@@ -784,7 +784,7 @@ def render_two_models(model_a: Any, model_b: Any) -> None:
             )
         return
     movie = model_a.movies.iloc[focus]
-    st.markdown(f"### {text.heading_text(text.with_year(movie['title'], movie['year']))}")
+    st.markdown(f"## {text.heading_text(text.with_year(movie['title'], movie['year']))}")
     row_b = explore.matching_row(model_a.movies, focus, model_b.movies)
     cols = st.columns(2)
     for col, model, row in ((cols[0], model_a, focus), (cols[1], model_b, row_b)):
