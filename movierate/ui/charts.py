@@ -330,6 +330,8 @@ def curves_chart(
     scale = {"domain": series, "range": colours}
     legend = {**legend_for(series), "columns": 1, "symbolType": "stroke",
               "symbolStrokeWidth": 2.5}  # fmt: skip
+    if not single:  # the runs' point shapes, filled: a dashed outline drew blots, not shapes
+        legend = {**legend_for(series), "columns": 1, "symbolStrokeWidth": 0, "symbolSize": 80}
     legend["labelLimit"] = 640
     return {
         "title": _title(title, subtitle),
