@@ -64,6 +64,24 @@ def test_show_table_hands_the_grid_the_shown_numbers(monkeypatch):
         assert handed["data"].iloc[0, -1] == 0.9187
 
 
+def test_real_column_configs_round_once_to_their_own_format():
+    """Recheck N1: st.column_config keeps a format in its type_config; reading only the top
+    level rounded every column to 4 decimals first (0.895501 -> 0.8955 -> shown 0.895)."""
+    import streamlit as st
+
+    frame = pd.DataFrame({"similarity": [0.895501, 0.894928], "train s": [1.717, 0.9368]})
+    config = {
+        "similarity": st.column_config.NumberColumn("similarity", format="%.3f"),
+        "train s": st.column_config.NumberColumn("train s", format="%.1f"),
+    }
+    shown = widgets.as_shown(frame, config)
+    assert list(shown["similarity"]) == [0.896, 0.895]
+    assert list(shown["train s"]) == [1.7, 0.9]
+    assert widgets.column_format(config, "similarity") == "%.3f"
+    assert widgets.column_format({"x": {"format": "plain"}}, "x") == "plain"
+    assert widgets.column_format({}, "x") is None
+
+
 # --- F2 / F3: focus on hover-only controls; forced colours
 
 

@@ -138,11 +138,22 @@ def solid_identity(frame: pd.DataFrame, config: dict[str, Any]) -> pd.DataFrame 
     floats = [
         c
         for c in frame.columns
-        if pd.api.types.is_float_dtype(frame[c])
-        and not (isinstance(config.get(c), dict) and config[c].get("format"))
+        if pd.api.types.is_float_dtype(frame[c]) and not column_format(config, c)
     ]
     styler = frame.style.map(lambda _: f"color: {colour}", subset=pinned)
     return styler.format(_grid_number, subset=floats) if floats else styler
+
+
+def column_format(config: dict[str, Any], column: Any) -> str | None:
+    """The number format ``config`` gives ``column``: a ``st.column_config`` column keeps it
+    in its ``type_config`` (a plain dict at its top level), None when it has none (recheck of
+    views round 15: only the top level was read, so every formatted column was rounded to the
+    grid's 4 decimals first and then to its format, a wrong last digit in ~5% of cells)."""
+    entry = config.get(column)
+    if not isinstance(entry, dict):
+        return None
+    nested = entry.get("type_config")
+    return entry.get("format") or (nested.get("format") if isinstance(nested, dict) else None)
 
 
 #: A printf number format (``"%.4f"``, ``"%+.2f"``, ``"%.1f%%"``, ``"%.1e"``, ``"%d"``): its
@@ -165,8 +176,7 @@ def as_shown(frame: pd.DataFrame, config: dict[str, Any]) -> pd.DataFrame:
         values = frame.iloc[:, position]
         if not pd.api.types.is_float_dtype(values):
             continue
-        entry = config.get(column)
-        fmt = entry.get("format") if isinstance(entry, dict) else None
+        fmt = column_format(config, column)
         if fmt == "plain":
             continue
         shown.isetitem(position, values.map(_rounder(fmt), na_action="ignore"))
