@@ -200,6 +200,25 @@ def test_the_dataset_itself_is_accepted_and_checked_by_its_fingerprint():
     assert recommend_for_user(model, 0, ratings=edited, k=3, min_ratings=0).n_rated > 0
 
 
+def test_an_edited_datasets_own_ratings_carry_its_fingerprint():
+    """Recheck N2: ds.edited set its fingerprint after the label was written (''), so its own
+    ds.ratings were refused as another dataset's."""
+    ds = synthetic_dataset(150, 10, 20, seed=3)
+    kept = ds.ratings.copy()
+    edited = ds.edited(kept[kept["rating"] >= 2], name="edited")
+    assert edited.fingerprint
+    assert edited.ratings.attrs[DATASET_ATTR] == {
+        "name": "edited",
+        "fingerprint": edited.fingerprint,
+    }
+    model = Model()
+    model.n_users, model.movies = ds.n_users, movies_table(ds.n_movies, n_ratings=[80] * 20)
+    model.scores = np.linspace(1, 5, ds.n_movies).astype(np.float32)
+    model.dataset_name, model.dataset_fingerprint = "edited", edited.fingerprint
+    found = recommend_for_user(model, 0, ratings=edited.ratings, k=3, min_ratings=0)
+    assert found.n_rated == int((edited.ratings["user_idx"] == 0).sum())
+
+
 def test_a_shared_ratings_frame_keeps_its_own_datasets_label():
     ds = synthetic_dataset(150, 10, 20, seed=3)
     import dataclasses

@@ -204,12 +204,18 @@ class RatingsDataset:
         if name == "ratings" and isinstance(value, pd.DataFrame):
             value = FrozenRatings(value)  # CoW: the caller's frame stays independent
         super().__setattr__(name, value)
+        if name in ("name", "fingerprint") and "ratings" in self.__dict__:
+            self._label()  # ds.edited sets its fingerprint last (recheck: the label kept "")
 
     def __post_init__(self) -> None:
-        # labelled with where its rows come from, so an analysis handed ``ds.ratings`` (or rows
-        # of it: pandas carries attrs through filters and copies) can tell another dataset's
-        # table from its model's (bad-input round 24 F4); the wrapper is this dataset's own
-        if isinstance(self.ratings, pd.DataFrame):
+        self._label()
+
+    def _label(self) -> None:
+        """Label ``ratings`` with where its rows come from, so an analysis handed ``ds.ratings``
+        (or rows of it: pandas carries attrs through filters and copies) can tell another
+        dataset's table from its model's (bad-input round 24 F4); the wrapper is this
+        dataset's own."""
+        if isinstance(self.ratings, pd.DataFrame) and "fingerprint" in self.__dict__:
             self.ratings.attrs[DATASET_ATTR] = {"name": self.name, "fingerprint": self.fingerprint}
 
     @property

@@ -306,8 +306,8 @@ def _check_identity(model: EmbeddingModel, ratings: Any) -> None:
         f"These ratings come from dataset {name!r} (fingerprint {found}), but model "
         f"{getattr(model, 'name', '?')!r} was trained on {trained_on!r} (fingerprint {want}): "
         "their user and movie rows are other people and other films. Pass the ratings of the "
-        f"data the model was trained on (load_dataset({trained_on!r}).ratings); if you edited "
-        "a dataset and trained on it, pass ratings=ds (that dataset)."
+        f"data the model was trained on: load_dataset({trained_on!r}).ratings for a saved "
+        "dataset, or ratings=ds for one made in Python (ds.edited(...)) and trained on."
     )
 
 
