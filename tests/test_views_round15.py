@@ -82,6 +82,16 @@ def test_real_column_configs_round_once_to_their_own_format():
     assert widgets.column_format({}, "x") is None
 
 
+def test_a_late_dip_is_not_called_still_falling():
+    """Recheck N3: only the last two points were compared, so a curve lowest at epoch 8 and
+    rising since read 'still falling' at epoch 166 after one small dip."""
+    history = [0.9 - 0.005 * e for e in range(8)] + [0.87 + 0.001 * e for e in range(158)]
+    history[-1] = history[-2] - 0.0005
+    said = charts.learning_curves_text({"run": {"stop_rmse": history}}, {"run": None})
+    assert "still falling" not in said
+    assert "lowest at epoch 8 (0.865); down again at the last epoch" in said
+
+
 # --- F2 / F3: focus on hover-only controls; forced colours
 
 

@@ -186,9 +186,13 @@ def _trend(points: list[tuple[int, float]]) -> str:
     if len(points) < 2:
         return "one epoch only"
     (_, before), (_, last) = points[-2], points[-1]
-    if last < before:
-        return "still falling at the last epoch"
     low_epoch, low = min(points, key=lambda p: p[1])
+    if last < before and last <= low:
+        return "still falling at the last epoch"
+    if last < before:  # a dip long after the lowest point is not a falling curve (recheck)
+        return (
+            f"lowest at epoch {low_epoch} ({low:.4g}); down again at the last epoch, still above it"
+        )
     return f"lowest at epoch {low_epoch} ({low:.4g}), not falling at the last epoch"
 
 
