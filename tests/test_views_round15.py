@@ -157,6 +157,16 @@ def test_the_dark_theme_gets_its_own_primary_text(monkeypatch):
     assert shell.DARK_PRIMARY_TEXT in drawn[0] and shell.DARK_PRIMARY_TEXT not in drawn[1]
 
 
+def test_the_dark_themes_slider_thumb_reaches_3_to_1():
+    """Recheck N5: the thumb stayed #b02a5a, 2.86:1 on the dark page (a control's state needs
+    3:1); only the thumb is recoloured, not the slider's track area."""
+    rule = f"{shell.SLIDER_THUMB} {{ background-color: {shell.DARK_PRIMARY_TEXT} !important; }}"
+    assert rule in shell.DARK_CSS
+    assert 'style*="position: absolute"' in shell.SLIDER_THUMB  # not the track's container
+    for page in ("#0e1117", "#171614"):
+        assert _contrast(shell.PRIMARY, page) < 3 <= _contrast(shell.DARK_PRIMARY_TEXT, page)
+
+
 # --- F5: learning curves in words, runs told apart without colour
 
 HISTORIES = {
