@@ -64,7 +64,7 @@ def test_dimensions_page_shows_held_out_importance_prefix_curve_and_verdict(trai
     assert f"{expected.n_rows:,} early-stopping rows" in " ".join(c.value for c in at.caption)
     # the movie shares and principal directions weigh movies by their training ratings (as
     # every view counts; accuracy round 19): said, and so computed
-    assert "movie variance (weighted by ratings)" in bars
+    assert "movie variance (count-weighted)" in bars
     assert "principal directions (movies weighted by their number of training ratings;" in (
         " ".join(c.value for c in at.caption)
     )

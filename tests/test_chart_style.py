@@ -101,7 +101,7 @@ def test_dimension_report_legend_lists_only_drawn_series_in_fixed_colours():
 
     drawn, without = scale(dims), scale(dims.assign(heldout_share=np.nan))
     assert list(drawn) == [
-        "held-out importance", "movie variance (weighted by ratings)", "user variance"
+        "held-out importance", "movie variance (count-weighted)", "user variance"
     ]  # fmt: skip
     assert list(without) == list(drawn)[1:]
     assert all(without[label] == drawn[label] for label in without)

@@ -676,7 +676,7 @@ def _share_bars(
 REPORT_SERIES = {
     "heldout_share": "held-out importance",  # the page's caption says how it is measured
     **IMPORTANCE_SERIES,
-    "movie_variance_share": "movie variance (weighted by ratings)",
+    "movie_variance_share": "movie variance (count-weighted)",
 }
 
 
