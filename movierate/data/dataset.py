@@ -67,6 +67,9 @@ def _is_whole(x: float) -> bool:
     return abs(x - round(x)) < 1e-6
 
 
+#: Attribute of a :class:`FrozenRatings` holding the checks it passed (not carried to frames
+#: made from it, unlike ``attrs``).
+_CHECKED_MARK = "_movierate_checked"
 #: Key of ``ds.ratings.attrs`` naming the dataset the rows come from: ``{"name", "fingerprint"}``
 #: as loaded (pandas carries attrs along through filters and copies).
 DATASET_ATTR = "movierate_dataset"
@@ -254,7 +257,7 @@ class RatingsDataset:
         read them as they are (bad-input round 24: an index past the movies table failed in
         TensorFlow, a NaN rating as "training diverged"). Checked once per ``ratings``."""
         ratings = self.ratings
-        if self._checked("rows") is ratings:
+        if self._checked("rows"):
             return
         if not isinstance(ratings, pd.DataFrame):
             raise DataError(
@@ -295,7 +298,7 @@ class RatingsDataset:
             _refuse_rows(bad, "timestamp that is not whole seconds since 1970")
         else:
             _refuse_rows(column.isna().to_numpy(), "missing timestamp")
-        self._remember("rows", ratings)
+        self._remember("rows")
 
     def check_fingerprint(self) -> None:
         """DataError unless ``fingerprint`` is that of ``ratings`` and the id maps as they are
@@ -307,7 +310,7 @@ class RatingsDataset:
 
         self.check_ratings()
         ratings = self.ratings
-        if self._checked("fingerprint") is not ratings:
+        if not self._checked("fingerprint"):
             if isinstance(ratings["timestamp"].dtype, pd.DatetimeTZDtype) or (
                 ratings["timestamp"].dtype.kind == "M"
             ):
@@ -323,7 +326,7 @@ class RatingsDataset:
                     "name='NEW-NAME'), or import a ratings file with from_csv(path, "
                     "name='NEW-NAME', rating_scale=(min, max, step))."
                 )
-            self._remember("fingerprint", self.ratings)
+            self._remember("fingerprint")
 
     def edited(
         self,
@@ -367,17 +370,25 @@ class RatingsDataset:
         frame = new.ratings.assign(timestamp=new.timestamps())
         new.fingerprint = fingerprint(frame, self.user_ids, self.movie_ids)
         new.movies = _recounted(self.movies, frame, self.n_movies)
-        new._remember("fingerprint", new.ratings)
+        new._remember("fingerprint")
         return new
 
-    def _checked(self, what: str) -> Any:
-        """The ``ratings`` frame ``what`` was last checked for (None if never); only a
-        :class:`FrozenRatings` counts, which nothing can change in place."""
-        frame = self.__dict__.get(f"_checked_{what}")
-        return frame if isinstance(frame, FrozenRatings) else None
+    def _checked(self, what: str) -> bool:
+        """Whether check ``what`` passed on ``ratings`` as they are, for this fingerprint: only
+        a :class:`FrozenRatings` keeps the mark, which nothing can change in place. The mark
+        lives on the frame, not in this dataset's ``__dict__`` (``type(ds)(**vars(ds))`` and
+        ``dataclasses.replace`` still work)."""
+        done = getattr(self.ratings, _CHECKED_MARK, None)
+        return (
+            isinstance(self.ratings, FrozenRatings)
+            and isinstance(done, dict)
+            and (done.get(what, object()) == self.fingerprint)
+        )
 
-    def _remember(self, what: str, frame: pd.DataFrame) -> None:
-        self.__dict__[f"_checked_{what}"] = frame
+    def _remember(self, what: str) -> None:
+        if isinstance(self.ratings, FrozenRatings):
+            done = getattr(self.ratings, _CHECKED_MARK, None) or {}
+            object.__setattr__(self.ratings, _CHECKED_MARK, {**done, what: self.fingerprint})
 
     def notices(self) -> list[str]:
         """Everything loading changed or guessed (dropped duplicates with counts, inferred
