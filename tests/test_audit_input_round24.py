@@ -82,7 +82,7 @@ def test_ratings_rescaled_off_the_scale_are_refused_with_rows(ds, no_training):
     with pytest.raises(DataError) as err:
         pipeline.train_and_save(ds, SPEC, "scaled")
     message = str(err.value)
-    assert "outside the rating scale 0.5 to 5 in steps of 0.5" in message
+    assert "outside the rating scale's range 0.5 to 5" in message
     assert "rows 0, 1" in message or "row" in message
     assert "rating_scale=(min, max, step)" in message
 

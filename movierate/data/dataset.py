@@ -282,11 +282,14 @@ class RatingsDataset:
             )
         values = _numbers(ratings["rating"], "rating")
         _refuse_rows(~np.isfinite(values), "rating that is not a finite number")
-        off = np.zeros(len(values), dtype=bool)
-        off[self.rating_scale.bad_positions(values)] = True
+        # the range only: a rating between the steps (an average, a transformed copy) trains and
+        # is scored as the number it is; one past an end leaves the scale a model records
+        scale = self.rating_scale
+        off = (values < scale.min - 1e-6) | (values > scale.max + 1e-6)
         _refuse_rows(
             off,
-            f"rating outside the rating scale {self.rating_scale.describe()} (ds.rating_scale)",
+            f"rating outside the rating scale's range {scale.min:g} to {scale.max:g} "
+            "(ds.rating_scale)",
             "Ratings on another scale: make the dataset with that scale, ds.edited(ratings, "
             "name='NEW-NAME', rating_scale=(min, max, step)) or from_csv(..., "
             "rating_scale=(min, max, step)). ",
