@@ -84,15 +84,27 @@ def test_ratings_outside_the_declared_scale(tmp_path):
     with pytest.raises(DataError) as err:
         load_dataset(folder)
     message = str(err.value)
-    assert "3 rating(s) outside the scale 0.5 to 5 in steps of 0.5" in message
+    assert (
+        "3 rating(s) outside or between the steps of the scale 0.5 to 5 in steps of 0.5" in message
+    )
     assert "lines 3, 4, 5: 7, 3.7, 0" in message and "rating_scale=" in message
+
+
+def test_ratings_between_the_steps_are_not_called_outside_the_scale(tmp_path):
+    """Recheck 2 F1: 3.7 on a 0.5-step scale is inside its range, between its steps."""
+    folder = grouplens_folder(tmp_path, HEADER + "1,1,4.0,10\n1,2,3.7,11\n2,1,3.5,12\n")
+    with pytest.raises(DataError) as err:
+        load_dataset(folder)
+    message = str(err.value)
+    assert "1 rating(s) between the steps of the scale 0.5 to 5 in steps of 0.5" in message
+    assert "a step of 0 takes any value from min to max" in message
 
 
 def test_ml100k_layout_rejects_half_stars(tmp_path):
     folder = tmp_path / "ml-100k"
     folder.mkdir()
     (folder / "u.data").write_text("1\t1\t4\t10\n1\t2\t3.5\t11\n")
-    with pytest.raises(DataError, match=r"outside the scale 1 to 5 in steps of 1.*line 2: 3.5"):
+    with pytest.raises(DataError, match=r"between the steps of the scale 1 to 5 in steps of 1.*line 2: 3.5"):
         load_dataset(folder)
 
 

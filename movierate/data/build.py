@@ -127,10 +127,16 @@ def build_dataset(
     bad = scale.bad_positions(ratings)
     if len(bad):
         values = ", ".join(f"{ratings[p]:g}" for p in bad[:SHOW_ROWS])
+        past = (ratings[bad] < scale.min - 1e-6) | (ratings[bad] > scale.max + 1e-6)
+        what = (
+            "outside the scale" if past.all() else "between the steps of the scale"
+            if not past.any() else "outside or between the steps of the scale"
+        )  # fmt: skip
         raise DataError(
-            f"{where}: {len(bad):,} rating(s) outside the scale {scale.describe()} "
+            f"{where}: {len(bad):,} rating(s) {what} {scale.describe()} "
             f"(column {raw.column('rating')}, {raw.lines(bad)}: {values}). Fix those rows, "
-            f"or declare the scale your data uses {HOW_TO_DECLARE.format('(min, max, step)')}."
+            "or declare the scale your data uses (a step of 0 takes any value from min to max) "
+            f"{HOW_TO_DECLARE.format('(min, max, step)')}."
         )
     user_idx, user_ids = encode_ids(users)
     movie_idx, movie_ids = encode_ids(movies)
