@@ -83,6 +83,7 @@ def score_all_movies(
     clip, the order to rank by (the movies it puts past the top keep their order instead of
     tying at the maximum; accuracy round 14).
     """
+    clip = schema.flag(clip, "clip", DataError)
     family, output = _family_and_output(spec)
     user_emb, movie_emb = arrays["user_embedding"], arrays["movie_embedding"]
     if np.ndim(user_idx) != 0:

@@ -30,6 +30,7 @@ from movierate.explore import (
     top_rated_by_user,
 )
 from movierate.explore.neighbours import NeighbourIndex
+from movierate.explore.selection import describe_selection, selection_csv
 from movierate.explore.recommend import ratings_of_user
 
 TITLES = ["Toy Story", "Heat", "Casino", "Alien", "Fargo", "Seven", "Clueless"]
@@ -91,6 +92,8 @@ def test_a_reordered_movies_table_is_refused_by_every_pairing_function(reorder):
         lambda: find_movie(movies, "heat"),
         lambda: search_titles(movies, "heat"),
         lambda: top_rated_by_user(own_ratings(), movies, 0),
+        lambda: describe_selection(movies, [0, 1]),
+        lambda: selection_csv(movies, [0, 1]),
     ]
     for call in calls:
         with pytest.raises(DataError, match=r"another order.*sort_values\('movie_idx'\)"):
@@ -329,3 +332,33 @@ def test_user_index_explains_bytes_and_bool_ids():
     with pytest.raises(KeyError, match="is a bool"):
         ds.movie_index(True)
     assert ds.user_index(str(first)) == 0
+
+
+# ---- the class of F3 in the explore API: keywords that take True or False --------------------
+
+
+@pytest.mark.parametrize("value", ["no", "False", 0, None])
+def test_explore_keywords_that_take_a_bool_refuse_anything_else(value):
+    from movierate import scoring
+    from movierate.explore import model_map, predict_all, procrustes_alignment
+
+    x, movies = embedding(), movies_table(N, titles=TITLES, n_ratings=[80] * N)
+    fold_model = FoldModel()
+    fold = fold_in(fold_model, {0: 5.0, 1: 1.0})
+    calls = {
+        "lowest": lambda: rank_movies(np.arange(N, dtype=float), movies, k=2, lowest=value),
+        "scale": lambda: procrustes_alignment(x, movies, x, movies, min_ratings=0, scale=value),
+        "clip": lambda: predict_all(fold_model, fold, clip=value),
+        "average": lambda: predict_all(fold_model, fold, average=value),
+        "use_cache": lambda: model_map(fold_model, use_cache=value),  # checked before any work
+    }
+    for name, call in calls.items():
+        with pytest.raises(DataError, match=f"{name} must be True or False"):
+            call()
+    with pytest.raises(DataError, match="clip must be True or False"):
+        scoring.score_all_movies(
+            fold_model.arrays, fold_model.spec, 0, fold_model.rating_scale, clip=value
+        )
+    # numpy bools still work, and lowest=True gives the lowest scores first
+    lowest = rank_movies(np.arange(N, dtype=float), movies, k=2, lowest=np.True_)
+    assert lowest["movie_idx"].tolist() == [0, 1]

@@ -42,6 +42,7 @@ from movierate.explore.pca import fit_pca
 from movierate.explore.threads import single_blas_thread
 from movierate.explore.validation import (
     check_choice,
+    check_flag,
     check_k,
     check_matrix,
     check_min_ratings,
@@ -496,6 +497,7 @@ def procrustes_alignment(
     check_movies(movies_a, len(x_a), "movies_a")
     check_movies(movies_b, len(x_b), "movies_b")
     check_choice(dims, "dims", DIM_MATCHING)
+    scale = check_flag(scale, "scale")
     min_ratings = check_min_ratings(min_ratings)
     rows_a, rows_b = align_movies(movies_a, movies_b)
     rows_a, rows_b, _, _ = _filter_shared(

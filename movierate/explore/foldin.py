@@ -51,7 +51,7 @@ import pandas as pd
 from movierate import scoring
 from movierate.errors import DataError, MovierateError
 from movierate.explore.recommend import clip_for_display, rank_movies
-from movierate.explore.validation import check_k, check_movie_idx
+from movierate.explore.validation import check_flag, check_k, check_movie_idx
 
 #: Gauss-Newton steps at most (sigmoid output) and the step size that counts as converged.
 MAX_STEPS = 30
@@ -262,6 +262,7 @@ def predict_all(
     """The folded-in user's predicted rating of every movie, by :mod:`movierate.scoring`;
     ``average``: the prior's instead, the average trained user (no ratings of their own);
     ``clip=False``: the order to rank by (:func:`scoring.score_all_movies`)."""
+    average, clip = check_flag(average, "average"), check_flag(clip, "clip")
     dim = len(fold.vector)
     vector, bias = (fold.prior_mean[:dim], fold.prior_mean[dim:]) if average else (
         fold.vector, [fold.bias]

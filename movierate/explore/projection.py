@@ -56,6 +56,7 @@ from movierate.errors import DataError, MovierateError
 from movierate.explore.model import EmbeddingModel
 from movierate.explore.validation import (
     check_choice,
+    check_flag,
     check_matrix,
     check_movies,
     check_vector,
@@ -586,6 +587,7 @@ def model_map(
     **params: Any,
 ) -> pd.DataFrame:
     """:func:`projection_map` of a saved model, cached in its ``cache/`` folder."""
+    use_cache = check_flag(use_cache, "use_cache")
     return projection_map(
         model.movie_embedding,
         model.movies,

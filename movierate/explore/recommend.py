@@ -27,6 +27,7 @@ from movierate.explore.model import EmbeddingModel
 from movierate.explore.neighbours import top_k
 from movierate.explore.twins import one_row_per_film, same_film_rows, twin_count
 from movierate.explore.validation import (
+    check_flag,
     check_k,
     check_min_ratings,
     check_movie_rows,
@@ -180,6 +181,7 @@ def rank_movies(
     scores = check_vector(scores, len(movies), "scores")
     order = scores if order is None else check_vector(order, len(movies), "order")
     k = check_k(k)
+    lowest = check_flag(lowest, "lowest")
     min_ratings = check_min_ratings(min_ratings)
     eligible = filter_counts(movies) >= min_ratings
     excluded = _excluded_mask(exclude, movies)

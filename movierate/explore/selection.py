@@ -22,6 +22,7 @@ import pandas as pd
 from movierate import spreadsheet
 from movierate.errors import DataError
 from movierate.explore.validation import (
+    check_movies,
     counted_ratings,
     filter_counts,
     genre_lists,
@@ -81,6 +82,7 @@ def describe_selection(
     The genre ratio is (share in selection) / (share in the rest), with half a movie added to
     each count so that a genre absent from one group gives a finite ratio.
     """
+    movies = check_movies(movies, len(movies))
     rows = _rows(selected_rows, len(movies))
     mask = np.zeros(len(movies), dtype=bool)
     mask[rows] = True
@@ -201,6 +203,7 @@ def selection_csv(movies: pd.DataFrame, rows: Any, coords: Any = None) -> str:
     n_ratings and, when ``coords`` is given, x and y. ``coords`` has one (x, y) row per selected
     movie or per movie of the table. No year or genres column when no movie of the table has
     one; text cells a spreadsheet would run as formulas start with ``'``."""
+    movies = check_movies(movies, len(movies))
     rows = _rows(rows, len(movies))
     internal = ["mean_rating", "identity"]  # the matching key is no film fact for a user
     if movies["year"].isna().all():

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from movierate import schema
 from movierate.data.movies import (
     MOVIE_COLUMNS,
     NO_GENRES,
@@ -118,6 +119,12 @@ def _check_movie_order(movies: pd.DataFrame, name: str) -> None:
         f"embedding row i (movie_idx 0..{n - 1} in order), or scores would be paired with other "
         f"films' titles. {fix}"
     )
+
+
+def check_flag(value: Any, name: str) -> bool:
+    """A keyword that takes True or False: ``clip="no"`` was true and clipped (the class of
+    bad-input round 24's ``overwrite="no"``)."""
+    return schema.flag(value, name, DataError)
 
 
 def check_k(k: Any, name: str = "k", *, maximum: int | None = None) -> int:
