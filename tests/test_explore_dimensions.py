@@ -207,6 +207,20 @@ def test_model_dimension_report_uses_held_out_rows_and_caches(tmp_path, monkeypa
     pd.testing.assert_frame_equal(again.dimensions, report.dimensions, check_dtype=False)
 
 
+def test_a_sampled_report_says_it_is_a_sample_of_the_rows(tmp_path, monkeypatch):
+    """Beyond max_rows the report scores a fixed random sample; its text said "the 50,000
+    early-stopping rows" for a sample of millions (left alone in s32, done in s33)."""
+    model = _model_caching_in(tmp_path, monkeypatch, seed=5)
+    whole = ordering.model_dimension_report(model)
+    assert whole.sampled_from is None
+    assert whole.rows_text == f"the {whole.n_rows:,} early-stopping rows"
+    for _ in range(2):  # measured, then read back from its cache file
+        sample = ordering.model_dimension_report(model, max_rows=100)
+        assert (sample.n_rows, sample.sampled_from) == (100, whole.n_rows)
+        assert sample.rows_text == f"a fixed random 100 of the {whole.n_rows:,} early-stopping rows"
+    assert ordering.model_dimension_report(model).sampled_from is None  # its own cache file
+
+
 def _model_caching_in(tmp_path, monkeypatch, seed: int):
     """A planted model whose held-out rows are fixed and whose report caches in ``tmp_path``."""
     rng = np.random.default_rng(seed)

@@ -405,6 +405,17 @@ class DimensionReport:
     #: share of :data:`REDRAWS` bootstrap redraws of the rows making each call of
     #: :func:`is_ordered` ("yes", "leading", "no")
     calls: dict[str, float] = dataclasses.field(default_factory=dict)
+    #: the held-out rows there were when ``n_rows`` is a fixed random sample of them
+    #: (:data:`MAX_REPORT_ROWS`), else None
+    sampled_from: int | None = None
+
+    @property
+    def rows_text(self) -> str:
+        """Which rows were scored: "the 9,000 early-stopping rows" or, for a sample, "a fixed
+        random 50,000 of the 3,200,000 early-stopping rows"."""
+        if self.sampled_from is None:
+            return f"the {self.n_rows:,} {self.rows} rows"
+        return f"a fixed random {self.n_rows:,} of the {self.sampled_from:,} {self.rows} rows"
 
 
 def held_out_rows(model: Any, ds: Any = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
@@ -447,7 +458,8 @@ def model_dimension_report(
     users, movies, truth, label = held_out_rows(model, ds)
     tables = 3 * int(np.asarray(model.arrays["user_embedding"]).shape[1]) + 2
     max_rows = min(max_rows, ERRORS_BUDGET // tables)
-    if len(truth) > max_rows:
+    sampled_from = len(truth) if len(truth) > max_rows else None
+    if sampled_from is not None:
         keep = np.sort(np.random.default_rng(0).choice(len(truth), max_rows, replace=False))
         users, movies, truth = users[keep], movies[keep], truth[keep]
     digest = _rows_digest(model, users, movies, truth)
@@ -457,10 +469,12 @@ def model_dimension_report(
         path = None  # a model outside the store: measure without caching
     if path is not None and path.is_file():
         try:
-            return _report_from_json(json.loads(path.read_text()))
+            cached = _report_from_json(json.loads(path.read_text()))
+            return dataclasses.replace(cached, sampled_from=sampled_from)
         except (OSError, ValueError, KeyError, TypeError):
             pass  # unreadable cache: measure again and overwrite it
     report = dimension_report(model, users, movies, truth, rows=label)
+    report = dataclasses.replace(report, sampled_from=sampled_from)
     if path is not None:
         with contextlib.suppress(OSError):  # a read-only store still shows the report
             atomic.write_json(path, _report_to_json(report))

@@ -218,7 +218,7 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
     if noise:
         st.warning(noise, icon=":material/blur_on:")
     st.caption(
-        f"Importance: how much the RMSE on the {report.n_rows:,} {report.rows} rows "
+        f"Importance: how much the RMSE on {report.rows_text} "
         f"({held_out}; "
         f"full model {report.base_rmse:.4f}) rises when one dimension is zeroed in both "
         f"embeddings, as a share of the rises' total{' (none here: see above)' if noise else ''}"
