@@ -311,6 +311,20 @@ def render() -> None:
                     else "not in your coordinates"
                 )
                 st.caption(widgets.map_matches_text(matches, query, why))
+                # a group selection without a pointer: keyboard users could not select one
+                # (views round 15), and a search names a group exactly ("Star Wars|Star Trek")
+                if (
+                    len(matches) > 1
+                    and matches.reading != "closest"
+                    and st.button(
+                        f"Select the {len(matches):,} matches",
+                        icon=":material/select_all:",
+                        key="map_select_matches",
+                        help="Makes every title the search matches on this map the selection, as "
+                        "a lasso would: see what they have in common below the map.",
+                    )
+                ):
+                    selections[sel_key] = sorted(matches.rows)
             focus = map_focus(query, matches)
         metric = params.get("metric", "cosine") if uploaded is None else "cosine"
         k = int(st.session_state.get("map_k") or st.query_params.get("map_k") or MAP_K_DEFAULT)
@@ -357,7 +371,8 @@ def render() -> None:
                     "Click a point (or find a movie) to see its nearest neighbours. Drag a "
                     "lasso (or pick the box tool above the map) to select a group of movies "
                     "and see what they have in common; on a touch screen, tap the lasso above "
-                    "the map first (a swipe scrolls the page).",
+                    "the map first (a swipe scrolls the page). A search's matches can be "
+                    "selected with a button too.",
                     icon=":material/ads_click:",
                 )
             else:

@@ -265,3 +265,28 @@ def test_a_stopped_regular_expression_is_said_whole_and_not_called_no_match(
     assert r"'(a|aa)\*b x' ran for more than 0.001 s" in warning
     assert r"like (a|aa)\* or (.|a)\*" in warning
     assert not any("match" in c.value for c in at.caption), [c.value for c in at.caption]
+
+
+def test_a_searchs_matches_become_the_selection_with_one_button(trained_home):
+    """Views round 15 left a group selection to the pointer alone (lasso or box); a keyboard
+    user selects a search's matches with a button, and the panel describes exactly them."""
+    from movierate import store
+
+    at = open_page("pages/embeddings.py", model="small-mf", view="Map", map_method="PCA",
+                   tsne_min="10", q="/^star (wars|trek)/")  # fmt: skip
+    movies = store.load_model("small-mf").movies
+    on_map = movies[filter_counts(movies) >= 10]
+    truth = sorted(
+        on_map.loc[on_map["title"].str.contains(r"^star (?:wars|trek)", case=False), "movie_idx"]
+    )
+    assert len(truth) > 1
+    button = next(b for b in at.button if b.label.startswith("Select the "))
+    assert button.label == f"Select the {len(truth):,} matches"
+    assert not any("Selection:" in s.value for s in at.header)
+    button.click().run()
+    assert_clean(at)
+    assert any(f"Selection: {len(truth):,} movies" in s.value for s in at.header)
+    assert at.session_state["map_selection"]["small-mf|pca"] == truth
+    at.text_input(key="q").set_value("").run()  # the selection outlives the search
+    assert any(f"Selection: {len(truth):,} movies" in s.value for s in at.header)
+    assert not any(b.label.startswith("Select the ") for b in at.button)

@@ -30,8 +30,8 @@ from movierate.explore import (
     top_rated_by_user,
 )
 from movierate.explore.neighbours import NeighbourIndex
-from movierate.explore.selection import describe_selection, selection_csv
 from movierate.explore.recommend import ratings_of_user
+from movierate.explore.selection import selection_csv
 
 TITLES = ["Toy Story", "Heat", "Casino", "Alien", "Fargo", "Seven", "Clueless"]
 N = len(TITLES)
@@ -92,7 +92,6 @@ def test_a_reordered_movies_table_is_refused_by_every_pairing_function(reorder):
         lambda: find_movie(movies, "heat"),
         lambda: search_titles(movies, "heat"),
         lambda: top_rated_by_user(own_ratings(), movies, 0),
-        lambda: describe_selection(movies, [0, 1]),
         lambda: selection_csv(movies, [0, 1]),
     ]
     for call in calls:

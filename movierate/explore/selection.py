@@ -82,7 +82,6 @@ def describe_selection(
     The genre ratio is (share in selection) / (share in the rest), with half a movie added to
     each count so that a genre absent from one group gives a finite ratio.
     """
-    movies = check_movies(movies, len(movies))
     rows = _rows(selected_rows, len(movies))
     mask = np.zeros(len(movies), dtype=bool)
     mask[rows] = True
@@ -202,7 +201,9 @@ def selection_csv(movies: pd.DataFrame, rows: Any, coords: Any = None) -> str:
     """CSV text of the selected movies: movie_idx, movie_id, title, year, genres ("|"-joined),
     n_ratings and, when ``coords`` is given, x and y. ``coords`` has one (x, y) row per selected
     movie or per movie of the table. No year or genres column when no movie of the table has
-    one; text cells a spreadsheet would run as formulas start with ``'``."""
+    one; text cells a spreadsheet would run as formulas start with ``'``. ``rows`` are
+    movie_idx values, so ``movies`` must be the whole table in movie_idx order
+    (:func:`check_movies`); :func:`describe_selection` takes rows of any table."""
     movies = check_movies(movies, len(movies))
     rows = _rows(rows, len(movies))
     internal = ["mean_rating", "identity"]  # the matching key is no film fact for a user
