@@ -98,6 +98,8 @@ METRIC_LABELS = {
     "test_rmse_ci95": "test RMSE ± (95%, another sample of users)",
     "test_rmse_minus_averages": "test RMSE minus the averages' (same rows)",
     "test_rmse_minus_averages_ci95": "that difference ± (95%, paired, by user)",
+    "test_rmse_minus_averages_p": "that difference's sign-flip p (under 200 test users)",
+    "test_users": "test users (each one's rows counted together)",
     "averages_sweeps": "sweeps of the averages' least-squares fit",
     "stop_rmse_of_mean": "early-stopping RMSE of the training mean",
 }
@@ -2141,7 +2143,9 @@ def averages_gap_text(metrics: dict[str, Any] | None, *, short: bool = False) ->
     """ "The model's test RMSE minus the averages': -0.0134 ± 0.0109 (95%, paired over those
     rows): within the draw." (``short``: "-0.0134 ± 0.0109, within the draw"); "" without the
     recorded numbers. The model's own interval does not decide this; the paired one does
-    (recheck C, s26)."""
+    (recheck C, s26). The verdict is the ± read against 0, whatever rule made it: on few test
+    users the sign-flip test's interval, named with its p (accuracy round 20); a model saved
+    before ``test_users`` was recorded says its ± is the normal cutoff's."""
     metrics = metrics or {}
     gap, half = (
         metrics.get("test_rmse_minus_averages"),
@@ -2157,8 +2161,19 @@ def averages_gap_text(metrics: dict[str, Any] | None, *, short: bool = False) ->
         return f"{gap:+.4f} ± {half:.4f}, {side}{worse}"
     return (
         f"The model's test RMSE minus the averages': {gap:+.4f} ± {half:.4f} (95%, paired "
-        f"over those rows): {side}."
+        f"over those rows{_gap_rule(metrics)}): {side}."
     )
+
+
+def _gap_rule(metrics: dict[str, Any]) -> str:
+    """Which rule made the averages gap's ±, for its parenthesis: the sign-flip test on few
+    users, the t cutoff on many, or the normal cutoff of a model recorded before either."""
+    users, p = metrics.get("test_users"), metrics.get("test_rmse_minus_averages_p")
+    if not _is_number(users):
+        return "; normal cutoff, recorded before few test users got the sign-flip test"
+    if _is_number(p):
+        return f"; {users:,.0f} test users: sign-flip test by user, p {paired.p_text(p)}"
+    return f", by user over {users:,.0f} test users"
 
 
 def rmse_interval_text(metrics: dict[str, Any] | None) -> str:
@@ -2166,13 +2181,22 @@ def rmse_interval_text(metrics: dict[str, Any] | None) -> str:
     seed moves it too)" after a test RMSE (each user's test ratings counted together: on a
     temporal or an official split the rows are fixed, and what it tells is how far the figure
     carries to other users; recheck A, s26), from its recorded half-width (accuracy round 12:
-    4 decimals and no interval); "" for a model saved without one."""
-    half = (metrics or {}).get("test_rmse_ci95")
+    4 decimals and no interval); "" for a model saved without one. A Student-t cutoff on test
+    users - 1 (``test_users``) since accuracy round 20; a model saved before says its ± is
+    the normal cutoff's, too narrow under about 100 test users."""
+    metrics = metrics or {}
+    half = metrics.get("test_rmse_ci95")
     if not _is_number(half) or not math.isfinite(half):
         return ""
+    users = metrics.get("test_users")
+    rule = (
+        f"Student t over {users:,.0f} test users"
+        if _is_number(users)
+        else "normal cutoff, too narrow under about 100 test users"
+    )
     return (
-        f" ± {half:.4f} (95%: how far another sample of users' test ratings could move it; "
-        "another seed moves it too)"
+        f" ± {half:.4f} (95%, {rule}: how far another sample of users' test ratings could "
+        "move it; another seed moves it too)"
     )
 
 
@@ -2317,6 +2341,8 @@ def _meta_problem(meta: Mapping[str, Any]) -> str | None:
         most = _most_error(scale)  # recheck D (s26): an edited -0.5 flipped a verdict
         if value is not None and key.endswith("_ci95") and not 0 <= value <= most:
             return f"metrics.{key} should be a half-width from 0 to {most:g}, got {shown(value)}"
+        if value is not None and key.endswith("_p") and not 0 < value <= 1:
+            return f"metrics.{key} should be a p-value above 0 and at most 1, got {shown(value)}"
         if value is not None and "_minus_" in key and not -most <= value <= most:
             return f"metrics.{key} should be a difference within ±{most:g}, got {shown(value)}"
     problem = _count_problem(meta)
@@ -2356,6 +2382,7 @@ _METRIC_COUNTS = {
     "kept_dims": ("spec", "dim", "the embedding's dimensions"),
     "rank_rows": ("dataset", "n_ratings", "the dataset's ratings"),
     "averages_sweeps": None,
+    "test_users": ("split", "n_test", "the test rows"),
 }
 
 

@@ -228,9 +228,11 @@ NO_PAIRED_ACROSS_GROUPS = (
     "here: select only the models of one group to see it."
 )
 PAIRED_HELP = (
-    "Each model's test RMSE minus the lowest one's, ± the half-width of that difference's 95% "
-    "interval over the same test ratings (errors paired row by row, each user's rows counted "
-    "together), and how many standard errors it is. It covers which ratings were drawn as test rows, not the training's own randomness "
+    "Each model's test RMSE minus the lowest one's, ± the half-width of the 95% interval that "
+    "decides its verdict, over the same test ratings (errors paired row by row, each user's rows "
+    "counted together): with three models or more it holds for all pairs at once, and under 200 "
+    "test users it is the sign-flip test's (p shown instead of standard errors), so \"beyond "
+    "draw\" appears exactly when it excludes 0. It covers which ratings were drawn as test rows, not the training's own randomness "
     "(another seed moves a model too). Below the table: how many standard errors a difference "
     "needs, with this many models, to be more than the test rows' draw (2 for two models, more "
     "for more: the lowest is picked on the same rows)."

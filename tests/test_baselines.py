@@ -323,3 +323,27 @@ def test_a_model_tuned_before_round_15_reads_the_search_s_mean_from_its_tuning_s
     del meta["tuning"]["stop_rmse_of_mean"]  # nothing recorded: the old advice
     path.write_text(json.dumps(meta), encoding="utf-8")
     assert "stop_rmse_of_mean" not in store.read_meta("tuned-old")["metrics"]
+
+
+def test_the_averages_gap_and_the_rmse_interval_say_which_rule_made_them():
+    """Accuracy round 20 F2: the ± could be the normal cutoff's (a model saved before), Student
+    t over the test users, or on few users the sign-flip test's; each says which, and old
+    records keep their stored numbers, labelled as the normal cutoff's."""
+    old = {"test_rmse_ci95": 0.0123, "test_rmse_minus_averages": -0.0134,
+           "test_rmse_minus_averages_ci95": 0.0109}  # fmt: skip
+    assert "normal cutoff, too narrow under about 100 test users" in store.rmse_interval_text(old)
+    assert store.averages_gap_text(old) == (
+        "The model's test RMSE minus the averages': -0.0134 ± 0.0109 (95%, paired over those "
+        "rows; normal cutoff, recorded before few test users got the sign-flip test): lower "
+        "beyond the draw."
+    )
+    few = {**old, "test_users": 12, "test_rmse_minus_averages_p": 0.031}
+    assert "(95%, Student t over 12 test users:" in store.rmse_interval_text(few)
+    assert store.averages_gap_text(few).endswith(
+        "(95%, paired over those rows; 12 test users: sign-flip test by user, p 0.031): lower "
+        "beyond the draw."
+    )
+    many = {**old, "test_users": 459}
+    assert "(95%, paired over those rows, by user over 459 test users)" in (
+        store.averages_gap_text(many)
+    )

@@ -387,6 +387,9 @@ def test_names_with_control_characters_never_reach_the_terminal_raw(tmp_path, ca
         # recheck D (s26): an edited negative half-width flipped the averages verdict
         ({"metrics": {"test_rmse_minus_averages_ci95": -0.5}}, "should be a half-width from 0"),
         ({"metrics": {"test_rmse_minus_averages": 1e300}}, "should be a difference within"),
+        # accuracy round 20: the sign-flip p beside the averages gap, and the users counted
+        ({"metrics": {"test_rmse_minus_averages_p": 3.0}}, "should be a p-value above 0"),
+        ({"metrics": {"test_users": 2.5}}, "metrics.test_users should be a whole number"),
     ],
     ids=[
         "imported-bool",
@@ -402,6 +405,8 @@ def test_names_with_control_characters_never_reach_the_terminal_raw(tmp_path, ca
         "dropout",
         "ci<0",
         "gap-1e300",
+        "p>1",
+        "users-fraction",
     ],
 )
 def test_meta_values_the_pages_cannot_use_make_the_model_broken(damage, reason):

@@ -445,8 +445,10 @@ def _configure_evaluate(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         metavar="MODEL",
         help="also score these models (same data and split) on the same test ratings and "
-        "print each one's test RMSE against the lowest, ± the 95%% half-width of the paired "
-        "difference and how many standard errors it is",
+        "print each one's test RMSE against the lowest, ± the half-width of the paired "
+        "difference's 95%% interval that its verdict reads (for all pairs at once with 3+ "
+        "models; the sign-flip test's under 200 test users) and how many standard errors it is "
+        "(or that test's p)",
     )
 
 
@@ -580,8 +582,9 @@ def _print_paired(models: list[Any], ds: Any) -> None:
             )
     differences = paired.paired_differences(models, ds)
     print(
-        f"\npaired over the same {differences[0].n_rows:,} test ratings (± the 95% half-width "
-        "of each difference, each user's ratings counted together: it covers which users' "
+        f"\npaired over the same {differences[0].n_rows:,} test ratings (± the half-width of "
+        "the interval each verdict reads, its level in the cell; each user's ratings counted "
+        "together: it covers which users' "
         "ratings are test rows, not training noise such as another seed)"
     )
     rows = [[d.name, num(d.rmse), d.short(), _verdict(d)] for d in differences]
