@@ -42,9 +42,11 @@ import pyarrow.parquet as pq
 
 import movierate
 from movierate import atomic, config, npz, paired, schema, scoring
+from movierate.data.acquire import is_plain_text
 from movierate.data.build import MAX_RATING
 from movierate.data.dataset import MOST_ERROR_WIDTHS
 from movierate.data.movies import REQUIRED_MOVIE_COLUMNS, TRAINING_COUNTS
+from movierate.data.splits import OFFICIAL_PREFIX, SPLIT_METHODS
 from movierate.errors import MovierateError, NameTakenError, StoreError
 from movierate.filenames import (
     CASE_TWINS_RISK,
@@ -2316,6 +2318,9 @@ def _meta_problem(meta: Mapping[str, Any]) -> str | None:
             return f"split.{key} should be a number from 0 to below 1, got {shown(split[key])}"
     if "method" in split and not isinstance(split["method"], str):
         return f"split.method should be text, got {shown(split['method'])}"
+    problem = _names_problem(dataset, split)
+    if problem:
+        return problem
     if split.get("seed") is not None and not _is_count(split["seed"]):
         return f"split.seed should be a whole number >= 0, got {shown(split['seed'])}"
     # bad-input round 19: a record without its digest went unchecked, so an edited seed had
@@ -2368,6 +2373,35 @@ def _meta_problem(meta: Mapping[str, Any]) -> str | None:
         isinstance(timings, dict) and all(v is None or _is_number(v) for v in timings.values())
     ):
         return f"'timings' should map names to numbers, got {shown(timings)}"
+    return None
+
+
+#: A recorded split method: one of make_split's (``random``, ``per_user``, ``temporal``) or an
+#: official split of the data (``official:u1``).
+_SPLIT_METHOD = re.compile(
+    rf"(?:{'|'.join(SPLIT_METHODS)}|{re.escape(OFFICIAL_PREFIX)}[A-Za-z0-9][A-Za-z0-9._-]{{0,63}})"
+)
+#: The longest dataset name a folder can have (most file systems allow 255 bytes).
+_DATASET_NAME_MAX = 255
+
+
+def _names_problem(dataset: Mapping[str, Any], split: Mapping[str, Any]) -> str | None:
+    """Why meta.json's dataset name, source folder or split method is no plain name, as the
+    store writes them (bad-input round 26: a dataset name holding a link, an image and LaTeX
+    was shown as written); None when they are."""
+    name, source, method = dataset["name"], dataset.get("source"), split.get("method")
+    if not name or len(name) > _DATASET_NAME_MAX or "/" in name or not is_plain_text(name):
+        return (
+            f"dataset.name should be the name of a dataset folder (1 to {_DATASET_NAME_MAX} "
+            f"characters, no '/', no control characters), got {shown(name)}"
+        )
+    if source is not None and not is_plain_text(source):
+        return f"dataset.source should be a folder path without control characters, got {shown(source)}"
+    if method is not None and not _SPLIT_METHOD.fullmatch(method):
+        return (
+            f"split.method should be one of {', '.join(SPLIT_METHODS)} or "
+            f"'{OFFICIAL_PREFIX}<name>', got {shown(method)}"
+        )
     return None
 
 
@@ -2789,10 +2823,21 @@ def _load_keras(path: Path) -> Any:
     try:
         return keras.saving.load_model(path, safe_mode=True, compile=False)
     except Exception as exc:  # Keras raises many types for damaged or foreign files
+        if _holds_code(exc):  # bad-input round 26: Keras's advice was to turn safe mode off
+            raise StoreError(
+                f"{path} holds Python code (a Lambda layer or a pickled function), and "
+                "movierate never runs code from a model file, so it was not loaded. Predictions "
+                "in numpy still work; retrain the model here to get a Keras file without code."
+            ) from None
         raise StoreError(
             f"{path} could not be loaded by Keras ({type(exc).__name__}: {exc}). "
             "Predictions in numpy still work; retrain the model to restore its Keras file."
         ) from None
+
+
+def _holds_code(exc: Exception) -> bool:
+    """Whether Keras refused a file because it holds Python code (its safe mode's refusal)."""
+    return "safe_mode" in str(exc) or "arbitrary code execution" in str(exc)
 
 
 # --- writing -----------------------------------------------------------------------------------

@@ -60,9 +60,9 @@ def show_measured_effects(models: list) -> None:
                 f"mean |off-diagonal correlation| {stats['corr_offdiag_mean_abs']:.2g}"
             )
             st.info(
-                f"**{model.name}**: whitened by construction{rows.where}: {numbers}; "
+                f"**{text.md(model.name)}**: whitened by construction{rows.where}: {numbers}; "
                 "predictions identical to "
-                f"{model.meta['exact_whitening_of']}'s. The tab 'Embedding spaces' counts only "
+                f"{text.md(model.meta['exact_whitening_of'])}'s. The tab 'Embedding spaces' counts only "
                 "movies with enough ratings, whose spread differs.",
                 icon=":material/functions:",
             )
@@ -126,7 +126,7 @@ def space_numbers(model, *, min_ratings: int, max_movies: int | None) -> dict:
             "coherence eligible": 0,
             "random baseline": None,
             **numbers,
-            "coherence note": f"{model.name}: no genre coherence ({exc})",
+            "coherence note": f"{text.md(model.name)}: no genre coherence ({text.md(exc)})",
         }
     return {
         "genre coherence@10": coherence.coherence,
@@ -140,7 +140,8 @@ def space_numbers(model, *, min_ratings: int, max_movies: int | None) -> dict:
 
 
 def counts_caption(sets, name_a: str, name_b: str, model_a, model_b) -> str:
-    """Whose rating counts filtered the shared movies (``sets.counts_from``), in words:
+    """Whose rating counts filtered the shared movies (``sets.counts_from``), in words, as
+    Markdown (``name_a`` and ``name_b`` already escaped):
     " with at least 10 ratings B trained on (ml-100k)" (B's when A has no counts; "in B's
     dataset" for a model saved before its training counts, whose filter counts all rows)."""
     if sets.counts_from is None:
@@ -149,7 +150,7 @@ def counts_caption(sets, name_a: str, name_b: str, model_a, model_b) -> str:
         return ""
     name, model = (name_a, model_a) if sets.counts_from == "A" else (name_b, model_b)
     where = f"{name} trained on" if sets.training_counts else f"in {name}'s dataset"
-    return f" with at least {sets.min_ratings} ratings {where} ({model.dataset_name})"
+    return f" with at least {sets.min_ratings} ratings {where} ({text.md(model.dataset_name)})"
 
 
 def procrustes_residual(model_a, model_b, *, min_ratings: int) -> float:
@@ -168,7 +169,7 @@ def own_movies_note(models: list) -> str:
     if len(datasets) < 2:
         return ""
     return (
-        f" These models come from {len(datasets)} datasets ({', '.join(datasets)}), so each "
+        f" These models come from {len(datasets)} datasets ({text.names_text(datasets)}), so each "
         "row and panel covers its own dataset's movies, not the same films; 'Movie by movie' "
         "compares two models over the movies they share."
     )
@@ -384,7 +385,7 @@ def accuracy_section(models: list, trained: list) -> None:
     """Accuracy table, what each model's regularizers did, learning and regularizer curves."""
     notice = store.test_rows_notice(models)
     if notice:  # the paired test needs one set of test rows: say why it is not offered
-        st.warning(notice + " " + NO_PAIRED_ACROSS_GROUPS, icon=":material/rule:")
+        st.warning(text.md(notice) + " " + NO_PAIRED_ACROSS_GROUPS, icon=":material/rule:")
     table = pd.DataFrame([accuracy_row(m) for m in models]).dropna(axis=1, how="all")
     groups = store.test_row_groups(models)
     shared = len(groups) == 1 and len(groups[0]) == len(models)
@@ -460,7 +461,7 @@ def accuracy_section(models: list, trained: list) -> None:
     for model in models:  # accuracy round 11: only a model worse than the mean was warned of
         if weak := store.no_better_than_averages_note(model.metrics):
             st.warning(f"{text.md(model.name)}: {weak}", icon=":material/warning:")
-    notes += [caveat] if caveat else []
+    notes += [text.md(caveat)] if caveat else []
     if notes:
         st.caption(" ".join(notes))
     ranking_table(models)
@@ -720,7 +721,8 @@ def pair_section(models: list) -> None:
         st.info("Choose two different models.", icon=":material/touch_app:")
         return
     model_a, model_b = by_name[name_a], by_name[name_b]
-    with st.spinner(f"Comparing {name_a} with {name_b}: neighbour sets, predictions, rotation…"):
+    shown_a, shown_b = text.md(name_a), text.md(name_b)  # `__it__` is a model name
+    with st.spinner(f"Comparing {shown_a} with {shown_b}: neighbour sets, predictions, rotation…"):
         sets = state.cached(
             explore.model_neighbour_sets,
             model_a,
@@ -742,10 +744,10 @@ def pair_section(models: list) -> None:
         )
         residual = state.cached(procrustes_residual, model_a, model_b, min_ratings=min_ratings)
         match = state.cached(explore.model_movie_match, model_a, model_b)
-    counted = counts_caption(sets, name_a, name_b, model_a, model_b)
+    counted = counts_caption(sets, shown_a, shown_b, model_a, model_b)
     if draws := paired.seed_twins(model_a, model_b):
         st.info(
-            f"{name_a} and {name_b} have {paired.same_settings_text(draws)} and differ "
+            f"{shown_a} and {shown_b} have {paired.same_settings_text(draws)} and differ "
             "only by "
             f"{paired.draws_text(draws)}: the numbers below are what training noise alone "
             "gives for this setting.",
@@ -758,7 +760,7 @@ def pair_section(models: list) -> None:
     rules = f" {text.RULES['explore']}" if differs else ""
     if match is not None:
         st.info(
-            f"{name_a} and {name_b} were trained on different datasets, so movies are matched "
+            f"{shown_a} and {shown_b} were trained on different datasets, so movies are matched "
             f"by IMDb id or title and year: {match.summary()} Neighbour overlap and "
             f"the rotation use the {sets.n_eligible:,} matched movies{counted}.{rules}",
             icon=":material/join_inner:",
@@ -766,13 +768,13 @@ def pair_section(models: list) -> None:
     elif differs:
         why = (
             f"each counts the ratings it trained on, and they trained on different rows of "
-            f"{model_a.dataset_name}"
+            f"{text.md(model_a.dataset_name)}"
             if widgets.counted_in([model_a, model_b]) == "training ratings"
-            else f"one counts every rating of {model_a.dataset_name}, the other only those it "
+            else f"one counts every rating of {text.md(model_a.dataset_name)}, the other only those it "
             "trained on"
         )
         st.info(
-            f"{name_a} and {name_b} count different ratings per movie ({why}), so the movies "
+            f"{shown_a} and {shown_b} count different ratings per movie ({why}), so the movies "
             "kept depend on whose counts are read. Neighbour overlap and the rotation use the "
             f"{sets.n_eligible:,} shared movies{counted}.{rules}",
             icon=":material/join_inner:",
@@ -819,13 +821,13 @@ def pair_section(models: list) -> None:
     elif not predicts:
         metrics[2].caption(
             "Prediction agreement needs two models that predict ratings; "
-            f"{name_a if not model_a.n_users else name_b} has no users (an imported embedding)."
+            f"{shown_a if not model_a.n_users else shown_b} has no users (an imported embedding)."
         )
     else:
         metrics[2].caption(
             "Prediction agreement needs the same users, so it is measured only for two models "
-            f"of the same dataset ({name_a}: {model_a.dataset_name}, {name_b}: "
-            f"{model_b.dataset_name})."
+            f"of the same dataset ({shown_a}: {text.md(model_a.dataset_name)}, {shown_b}: "
+            f"{text.md(model_b.dataset_name)})."
         )
     st.caption(f"Over the {sets.n_eligible:,} shared movies{counted}.")
     if sets.subsampled:

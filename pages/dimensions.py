@@ -15,7 +15,7 @@ def render() -> None:
     with picker:
         model = widgets.pick_models(multi=False)[0]
     about.caption(
-        f"**{model.name}**: {text.model_summary(model)}. Which of its {model.dim} dimensions "
+        f"**{text.md(model.name)}**: {text.model_summary(model)}. Which of its {model.dim} dimensions "
         "matter on ratings it never trained on, and how good it is with only the first k. "
         "The sidebar's control keeps only the first k dimensions here and on Embeddings "
         "and Neighbours."

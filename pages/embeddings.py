@@ -40,7 +40,7 @@ def render() -> None:
         model = widgets.pick_models(multi=False)[0]
     model = dimensions.first_k_control(model, key="emb")
     about.caption(
-        f"**{model.name}**: {text.model_summary(model)}. Each movie is a point in a "
+        f"**{text.md(model.name)}**: {text.model_summary(model)}. Each movie is a point in a "
         f"{model.dim}-dimensional space; these views show how the model uses that space.",
         help=glossary.define("embedding", "dimension"),
     )

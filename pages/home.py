@@ -174,7 +174,7 @@ def import_upload(upload, csv_name: str, items=None, **options: Any) -> None:
         st.info(f"{text.md(upload.name)} is already imported, as **{text.md(done[1])}**.")
         return
     if upload.name.lower().endswith(".zip"):
-        with st.spinner(f"Importing {upload.name} ({upload.size / 1e6:.1f} MB)…"):
+        with st.spinner(f"Importing {text.md(upload.name)} ({upload.size / 1e6:.1f} MB)…"):
             name = data.import_zip(upload.getvalue(), upload.name)
             ds = data.load_dataset(name)
     else:
@@ -200,7 +200,7 @@ def import_upload(upload, csv_name: str, items=None, **options: Any) -> None:
     state.refresh_datasets()
     widgets.show_notices(ds, after_rerun=True)
     st.session_state["home_message"] = (
-        f"Imported **{ds.name}**: {len(ds):,} ratings by {ds.n_users:,} "
+        f"Imported **{text.md(ds.name)}**: {len(ds):,} ratings by {ds.n_users:,} "
         f"user{'' if ds.n_users == 1 else 's'} on {ds.n_movies:,} "
         f"movie{'' if ds.n_movies == 1 else 's'}. It is now listed below and on the Train page."
     )
@@ -386,7 +386,7 @@ def render() -> None:
             spec = state.default_spec(dataset)
             st.markdown(
                 f"Train a matrix factorisation with user and movie biases (dim {spec.dim}, "
-                f"{regularizers_text(spec)}, early stopping) on **{dataset}**: a solid "
+                f"{regularizers_text(spec)}, early stopping) on **{text.md(dataset)}**: a solid "
                 "baseline whose embeddings are worth exploring. About a minute on a laptop; "
                 "you can watch it learn.",
                 help=glossary.define(
@@ -429,7 +429,8 @@ def render() -> None:
                     else "training, early stopping nor any setting"
                 )  # fmt: skip
                 + " saw (lower is better). Compare, Embeddings, Neighbours and Recommend look "
-                "inside the models. " + " ".join(filter(None, [text.scales_note(infos), caveat])),
+                "inside the models. "
+                + " ".join(filter(None, [text.scales_note(infos), caveat and text.md(caveat)])),
                 help=glossary.define("RMSE", "MAE"),
             )
             next_steps(infos[0].name)

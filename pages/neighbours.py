@@ -148,7 +148,7 @@ def render() -> None:
         columns = st.columns(per_row, gap="medium")
         for col, model in zip(columns, models[start : start + per_row], strict=False):
             with col:
-                st.markdown(f"**{model.name}**")
+                st.markdown(f"**{text.md(model.name)}**")
                 st.caption(text.model_summary(model))
                 if combined := explore.combined_columns_text(model):  # whose neighbours these are
                     st.caption(combined)
@@ -159,19 +159,23 @@ def render() -> None:
                         name_a=reference.dataset_name,
                         name_b=model.dataset_name,
                     )
-                    st.caption(f"Movies matched by IMDb id or title and year: {match.summary()}")
+                    st.caption(
+                        f"Movies matched by IMDb id or title and year: {text.md(match.summary())}"
+                    )
                 if results[model.name] is None:
                     untitled = explore.untitled(movie["title"], movie["year"])
                     st.warning(
                         f"**Cannot be matched:** {text.md(movie['title'])} has no title in "
-                        f"{reference.dataset_name}, so it cannot be told apart from another "
-                        f"film of the same number in {model.dataset_name}, which {model.name} "
+                        f"{text.md(reference.dataset_name)}, so it cannot be told apart from "
+                        f"another film of the same number in {text.md(model.dataset_name)}, "
+                        f"which {text.md(model.name)} "
                         "was trained on."
                         if untitled
                         else "**Not in this model's data:** "
                         f"{text.md(text.with_year(movie['title'], movie['year']))} is not among "
                         "the movies of "
-                        f"{model.dataset_name}, which {model.name} was trained on.",
+                        f"{text.md(model.dataset_name)}, which {text.md(model.name)} was "
+                        "trained on.",
                         icon=":material/block:",
                     )
                     continue
@@ -211,7 +215,7 @@ def render() -> None:
                     st.caption(rare)
                 if baseline := explore.neighbour_index(model).random_pair_text(min_ratings, metric):
                     measure = "cosine similarity" if metric == "cosine" else "euclidean distance"
-                    st.caption(f"{baseline} ({measure}, {model.name}).")
+                    st.caption(f"{baseline} ({measure}, {text.md(model.name)}).")
     if len(models) > 1:
         names = [m.name for m in models]
         held = {

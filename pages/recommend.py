@@ -29,14 +29,14 @@ def render() -> None:
     usable = [m for m in models if state.same_data(m, reference)]
     st.caption(
         f"Only models of one dataset are combined here: a user is a person of one dataset, so "
-        f"every model shown was trained on **{reference.dataset_name}** (the dataset of "
-        f"{reference.name}, the first model picked)."
+        f"every model shown was trained on **{text.md(reference.dataset_name)}** (the "
+        f"dataset of {text.md(reference.name)}, the first model picked)."
     )
     for other in models:
         if other not in usable:
             st.warning(
-                f"{other.name} was trained on {other.dataset_name}, not on the data of "
-                f"{reference.name}; its users are different people, so it is left out here.",
+                f"{text.md(other.name)} was trained on {text.md(other.dataset_name)}, not on "
+                f"the data of {text.md(reference.name)}; its users are different people, so it is left out here.",
                 icon=":material/info:",
             )
 
@@ -56,7 +56,7 @@ def render() -> None:
     with user_col:
         if numeric_ids:  # a float box: an int box read a typed "1e3" as user 1
             label = (  # views round 9: "1–943 in ten" read as a count of 943 users
-                f"User id ({len(user_ids):,} users in {ds.name}, ids "
+                f"User id ({len(user_ids):,} users in {text.md(ds.name)}, ids "
                 f"{user_ids.min()}–{user_ids.max()})"
             )
             user_id = widgets.whole_number_or_error(
@@ -69,7 +69,7 @@ def render() -> None:
                 return
         else:
             user_id = st.selectbox(
-                f"User id ({len(user_ids):,} users in {ds.name})",
+                f"User id ({len(user_ids):,} users in {text.md(ds.name)})",
                 [str(u) for u in user_ids],
                 key="user",
                 bind="query-params",
@@ -103,7 +103,7 @@ def render() -> None:
     own = ds.ratings[ds.ratings["user_idx"] == user_idx]["rating"]
     st.markdown(
         f"## User {text.heading_text(user_id)}\n{first.n_rated} ratings, mean {own.mean():.2f}; "
-        f"their favourites, with what **{reference.name}** predicts for each:"
+        f"their favourites, with what **{text.md(reference.name)}** predicts for each:"
     )
     favourites = first.top_rated[
         ["rank", "title", "rating", "predicted", "year", "n_ratings", "mean_rating", "genres"]
@@ -131,7 +131,7 @@ def render() -> None:
         columns = st.columns(per_row, gap="medium")
         for col, model in zip(columns, usable[start : start + per_row], strict=False):
             with col:
-                st.markdown(f"**{model.name}**")
+                st.markdown(f"**{text.md(model.name)}**")
                 st.caption(text.model_summary(model))
                 if recs[model.name].all_rated:
                     st.info(

@@ -201,7 +201,10 @@ def show_job(job) -> None:
             metrics.get("settled_epoch"),
             job.history.get("stop_rmse"),
         )
-    st.progress(job.fraction, text=f"**{job.name}** on {job.dataset}: {status}  {position}")
+    st.progress(
+        job.fraction,
+        text=f"**{text.md(job.name)}** on {text.md(job.dataset)}: {status}  {position}",
+    )
     at = f", epoch {int(kept)}" if kept is not None else ""
     cols = st.columns(4)
     cols[0].metric("elapsed", f"{job.elapsed_seconds:.0f} s")
@@ -222,7 +225,7 @@ def show_job(job) -> None:
         shell.show_details(job.error_details)
     if job.state == "done" and job.model_name:
         st.success(
-            f"Saved as **{job.model_name}**. {saved_accuracy(job.model_name)}",
+            f"Saved as **{text.md(job.model_name)}**. {saved_accuracy(job.model_name)}",
             icon=":material/check_circle:",
         )
         if job.model_name != job.name:  # taken meanwhile (bad-input round 9)
@@ -580,9 +583,9 @@ def train_form(datasets: list[str]) -> None:
                 small = spec.batch_size < defaults.batch_size
                 st.info(
                     (
-                        f"{dataset} holds {n_ratings:,} ratings"
+                        f"{text.md(dataset)} holds {n_ratings:,} ratings"
                         if n_ratings
-                        else f"{dataset} is large"
+                        else f"{text.md(dataset)} is large"
                     )
                     + f": {'small' if small else 'large'}-data defaults for the settings left "
                     "unchanged: "

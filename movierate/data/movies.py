@@ -43,7 +43,7 @@ _YEAR = re.compile(
         \s*(?:[-\u2013]\s*(?:\d{4})?\s*)?\)                       # (1994-1998), (2006– )
         (?P<note>(?:\s*\([A-Z]{1,3}\))*)\s*$                       # trailing (V) / (TV) notes
     """,
-    re.VERBOSE,
+    re.VERBOSE | re.DOTALL,  # a title with a line break kept its year (bad-input round 26)
 )
 
 

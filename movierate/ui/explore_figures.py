@@ -330,6 +330,8 @@ def probes_figure(tables: dict[str, pd.DataFrame], *, height: int = 460) -> go.F
     from movierate.explore.probes import ALPHA, PERMUTATIONS
 
     fig = go.Figure()
+    # a genre's name from the data: literal on the axis (Plotly drew "<a href>" as a link)
+    targets = {name: table["target"].map(html_text) for name, table in tables.items()}
     for name, table in tables.items():
         beyond = (table["p_value"] <= ALPHA).to_numpy()
         verdict = np.where(
@@ -340,7 +342,7 @@ def probes_figure(tables: dict[str, pd.DataFrame], *, height: int = 460) -> go.F
         )
         fig.add_trace(
             go.Bar(
-                x=table["target"],
+                x=targets[name],
                 y=table["auc"] - 0.5,
                 name=name,
                 offsetgroup=name,
@@ -374,7 +376,7 @@ def probes_figure(tables: dict[str, pd.DataFrame], *, height: int = 460) -> go.F
             continue
         fig.add_trace(
             go.Scatter(
-                x=table["target"],
+                x=targets[name],
                 y=table["popularity_auc"] - 0.5,
                 mode="markers",
                 name="popularity alone (no embedding)",

@@ -231,7 +231,7 @@ def one_genre_scatter(frame: pd.DataFrame, genre: str) -> go.Figure:
         yaxis={"visible": False},
         # under the map: above it, the mode bar (always drawn on a touch screen) covered the
         # legend's title, "Horror: 7% of the map" (views round 13)
-        legend={"title": f"{genre}: {has.mean():.0%} of the map", "itemsizing": "constant",
+        legend={"title": f"{html_text(genre)}: {has.mean():.0%} of the map", "itemsizing": "constant",
                 "orientation": "h", "y": 0.0, "yanchor": "top", "x": 0},
         dragmode="lasso",
     )  # fmt: skip

@@ -32,8 +32,11 @@ REG_PREFIX = "reg_"
 
 #: What Streamlit's Markdown reads as markup inside a line: emphasis, code, links, LaTeX
 #: (``$x$``), strikethrough, HTML tags, directives and emoji codes (``:red[x]``, ``:smile:``),
-#: entities (``&amp;``) and ``_`` at a word's edge (inside a word it is plain text).
-_INLINE_MARKUP = re.compile(r"[\\`*\[\]<>$~]|(?<!\w)_|_(?!\w)|:(?=[A-Za-z_/+-])|&(?=#?\w+;)")
+#: entities (``&amp;``) and every ``_`` but one between two letters or digits (``a_b`` is plain
+#: text; in ``__it__`` each ``_`` touches another, and one left bare made it italic).
+_INLINE_MARKUP = re.compile(
+    r"[\\`*\[\]<>$~]|(?<![^\W_])_|_(?![^\W_])|:(?=[A-Za-z_/+-])|&(?=#?\w+;)"
+)
 #: What starts a heading, quote, list or rule at the beginning of a line.
 _LINE_START_MARKUP = re.compile(r"^(\s*(?:\d+)?)([#>+=.)-])", flags=re.MULTILINE)
 
@@ -61,8 +64,8 @@ def md(value: Any) -> str:
 
     >>> print(md("$x$ *y* <b> [a](b) min_ratings # 1"))
     \\$x\\$ \\*y\\* \\<b\\> \\[a\\](b) min_ratings # 1
-    >>> print(md("# Heading"))
-    \\# Heading
+    >>> print(md("# Heading"), md("__it__"), md("a__b"))
+    \\# Heading \\_\\_it\\_\\_ a\\_\\_b
     """
     escaped = _INLINE_MARKUP.sub(lambda m: "\\" + m.group(0), displayable(value))
     return _LINE_START_MARKUP.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
@@ -375,13 +378,13 @@ def model_summary(model: Any) -> str:
     quality = f"; {model.metrics_label} {rmse:.4f}" if rmse is not None else ""
     return (
         f"{family_shown(model)}, {dim_shown(model)}, {regularizers_shown(model)}; "
-        f"trained on {model.dataset_name}{quality}"
+        f"trained on {md(model.dataset_name)}{quality}"
     )
 
 
 def job_progress_text(job: JobSnapshot) -> str:
     """One line: name, state, epoch and the latest early-stopping RMSE."""
-    parts = [f"**{job.name}**: {job.state}"]
+    parts = [f"**{md(job.name)}**: {job.state}"]
     if job.state == "running" and job.epochs:
         parts.append(f"epoch {max(job.epoch, 1)}/{job.epochs}")
     if "stop_rmse" in job.latest_metrics:
@@ -443,7 +446,7 @@ def shared_test_rows_text(model: Any, settings_saw: bool = False) -> str:
     count = f"{n_test:,} " if isinstance(n_test, int) else ""
     return (
         f"Every model's test RMSE and MAE come from the same {count}ratings of "
-        f"{model.dataset_name} ({model.test_rows_text}): rows that neither "
+        f"{md(model.dataset_name)} ({md(model.test_rows_text)}): rows that neither "
         + (
             "training nor early stopping"
             if settings_saw
@@ -543,7 +546,7 @@ def shared_neighbours_text(
         + f": {n_in_all} of {k} here."
     )
     if held and any(n < of for n, of in held.values()):
-        counts = ", ".join(f"{name} {n} of {of}" for name, (n, of) in held.items())
+        counts = ", ".join(f"{md(name)} {n} of {of}" for name, (n, of) in held.items())
         said += (
             " Only the films every other model's dataset holds can be ticked, of each list: "
             f"{counts}."
@@ -552,8 +555,8 @@ def shared_neighbours_text(
 
 
 def names_text(names: list[str]) -> str:
-    """``["a", "b", "c"]`` -> ``"a, b and c"``."""
-    names = [str(n) for n in names]
+    """``["a", "b", "c"]`` -> ``"a, b and c"``, each name as literal Markdown (:func:`md`)."""
+    names = [md(n) for n in names]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
@@ -602,13 +605,14 @@ def predictions_scale_text(name: str, shown: Any) -> str:
     Views round 13: "all 30 lie within the scale" beside the 5.04 behind a shown 5, "1 of them
     sit ... they are", "5.04 to 5.04"; each count now takes its own verb, a range of one value
     is one number, and a capped prediction is said to hide the score behind it."""
+    name = md(name)
     if shown is None or not shown.n_shown:
         return f"{name}: predicted ratings as the model outputs them."
     scale = f"the dataset's {shown.lo:g}–{shown.hi:g} scale"
     n, tied = shown.n_shown, getattr(shown, "n_tied_at_end", 0)
     # accuracy round 19: the count named no table, and missed a table's capped rows
     lists = tuple(getattr(shown, "lists", ()))
-    where = f" ({', '.join(lists)})" if len(lists) > 1 else ""
+    where = f" ({', '.join(map(md, lists))})" if len(lists) > 1 else ""
     ranked = "each ranked list is" if len(lists) > 1 else "the list is"
     ties = ""
     if tied:

@@ -399,7 +399,7 @@ def min_ratings_slider(
                 "movie is used",
             )
         where.caption(
-            f"{label}: off, every movie is used ({names} "
+            f"{label}: off, every movie is used ({md(names)} "
             f"{'has' if len(models) == 1 else 'have'} no rating counts: imported without them)."
         )
         return 0
@@ -1252,7 +1252,7 @@ def show_verdicts(model: Any, *, with_name: bool = False) -> None:
             continue
         sentence = verdict.sentence[:1].upper() + verdict.sentence[1:]
         if with_name:
-            sentence = f"**{model.name}**: {sentence}"
+            sentence = f"**{md(model.name)}**: {sentence}"
         if verdict.achieved:  # explicit icons: a body scanned for an emoji imports ~1 s
             st.success(sentence, icon=":material/check_circle:")
         else:
