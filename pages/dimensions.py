@@ -21,7 +21,7 @@ def render() -> None:
         "and Neighbours."
     )
     if combined := explore.combined_columns_text(model):  # seeds or members side by side
-        st.caption(combined)
+        st.caption(text.md(combined))
     model = dimensions.first_k_control(model, key="dims")
     dimensions.render_dimension_importance(model)
 

@@ -45,7 +45,7 @@ def render() -> None:
         help=glossary.define("embedding", "dimension"),
     )
     if combined := explore.combined_columns_text(model):  # a blend's members, ensemble's seeds
-        st.caption(combined)
+        st.caption(text.md(combined))
     widgets.show_verdicts(model)  # did each regularizer do what it claims?
 
     cov_tab, pca_tab, map_tab, pop_tab, export_tab = st.tabs(

@@ -151,7 +151,7 @@ def render() -> None:
                 st.markdown(f"**{text.md(model.name)}**")
                 st.caption(text.model_summary(model))
                 if combined := explore.combined_columns_text(model):  # whose neighbours these are
-                    st.caption(combined)
+                    st.caption(text.md(combined))
                 if not state.same_data(model, reference):
                     match = explore.movie_match(
                         reference.movies,

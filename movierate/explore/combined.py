@@ -102,7 +102,8 @@ def _percent(share: float) -> str:
 
 def combined_columns_text(model: Any) -> str:
     """What a combined model's vectors are and which block their geometry follows, for the
-    embedding pages' captions; "" for a single model."""
+    embedding pages' captions (plain text: pages escape it, as names in it are the user's);
+    "" for a single model."""
     source = getattr(model, "source", model)
     kind, blocks = column_blocks(source)
     if not blocks:
@@ -121,11 +122,11 @@ def combined_columns_text(model: Any) -> str:
             else "neighbours, distances, maps and principal directions here mix the members"
         )
         return (
-            f"**{source.name}** is a blend: its {dim} dims are its members' movie vectors side "
+            f"{source.name} is a blend: its {dim} dims are its members' movie vectors side "
             f"by side, each scaled by sqrt(its weight) ({spans}); {follows}."
         )
     return (
-        f"**{source.name}** is a seed ensemble: its {dim} dims are {len(blocks)} separately "
+        f"{source.name} is a seed ensemble: its {dim} dims are {len(blocks)} separately "
         f"trained seeds' vectors side by side, each scaled by 1/sqrt({len(blocks)}) ({spans}). "
         f"The first k dims as trained are one seed's first ones (for k up to "
         f"{blocks[0].stop}), and the order of dimensions across them mixes unrelated seeds' "

@@ -836,7 +836,7 @@ def top_calibration_text(calibration: Any) -> str:
         f"On its test rows, its highest {calibration.share:.0%} of predictions "
         f"({calibration.n_rows:,} rows, {calibration.threshold:.2f} and up) averaged "
         f"{calibration.mean_predicted:.2f} and those ratings {calibration.mean_rating:.2f}: "
-        f"{gap:+.2f} ± {ci:.2f} (95%), {reading}."
+        f"{gap:+.2f} ± {ci:.2f} (95%, by user), {reading}."
     )
 
 

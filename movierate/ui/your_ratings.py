@@ -207,7 +207,7 @@ def render_your_ratings(
             else f"is a model of the family {model.spec.family}, which this page cannot fit"
         )
         st.info(
-            f"{model.name} {reason}, so this page cannot place a new user in it. Pick an mf, "
+            f"{text.md(model.name)} {reason}, so this page cannot place a new user in it. Pick an mf, "
             "mf_bias or autorec model trained here.",
             icon=":material/info:",
         )
@@ -241,7 +241,7 @@ def render_your_ratings(
     if moved:  # said, not done silently: the link asked for a rating the scale lacks
         steps = f" in steps of {step:g}" if step > 0 else ""
         st.warning(
-            f"{len(moved)} rating(s) in the link are not on {model.name}'s scale ({lo:g}-{hi:g}"
+            f"{len(moved)} rating(s) in the link are not on {text.md(model.name)}'s scale ({lo:g}-{hi:g}"
             f"{steps}) and were moved to the nearest rating it allows "
             f"({text.md(', '.join(moved[:5]))}).",
             icon=":material/info:",
@@ -331,7 +331,7 @@ def render_your_ratings(
     with right:
         st.markdown("**You among the users**")
         if len(model.user_embedding) < 2:
-            st.caption(f"A users map needs two users or more; {model.name} knows one.")
+            st.caption(f"A users map needs two users or more; {text.md(model.name)} knows one.")
         elif users is None or recs.coordinates is None:
             st.caption("The users map needs the model's dataset, which is not here.")
         else:
