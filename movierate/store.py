@@ -532,17 +532,31 @@ def split_note(split: Mapping[str, Any] | None) -> str:
             f"It trained on {n_train:,} of the {total:,} ratings ({n_train / total:.0%}): the "
             "test and early-stopping fractions took the rest. Lower them to train on more."
         )
-    if min(n_test, n_stop) < FEW_HELD_OUT:  # bad-input round 17: one test rating, unsaid
+    if few := few_held_out(split):  # bad-input round 17: one test rating, unsaid
         return (
-            f"Only {n_test:,} test and {n_stop:,} early-stopping rating(s): its test RMSE and "
-            f"the epoch it kept rest on too few ratings to tell anything (under {FEW_HELD_OUT} "
-            "each). Train on a larger data set."
+            f"Only {few}: its test RMSE and the epoch it kept rest on too few ratings to tell "
+            "anything. Train on a larger data set."
         )
     return ""
 
 
-#: Fewer test or early-stopping ratings than this: :func:`split_note` warns.
+#: Fewer test or early-stopping ratings than this: :func:`split_note` warns, and no verdict
+#: on the split or the data is drawn from them (:func:`worse_than_mean_note`).
 FEW_HELD_OUT = 30
+
+
+def few_held_out(split: Mapping[str, Any] | None) -> str:
+    """ "8 test and 7 early-stopping rating(s) (under 30 each)" when a split holds out fewer
+    than :data:`FEW_HELD_OUT` test or early-stopping ratings (naming which: "30 test and 27
+    early-stopping" is not "under 30 each", bad-input round 27, F8), else ""."""
+    split = split or {}
+    n_stop, n_test = split.get("n_stop"), split.get("n_test")
+    if not (_is_number(n_stop) and _is_number(n_test)) or min(n_test, n_stop) >= FEW_HELD_OUT:
+        return ""
+    few = [name for name, n in (("test", n_test), ("early-stopping", n_stop)) if n < FEW_HELD_OUT]
+    which = "each" if len(few) == 2 else f"{few[0]} ratings"
+    return f"{n_test:,} test and {n_stop:,} early-stopping rating(s) (under {FEW_HELD_OUT} {which})"
+
 
 #: A temporal split's test rows chosen by a timestamp tie are said from this share on (accuracy
 #: review round 16: ml-latest-small 2.2%, ml-100k 9.9%, date-only timestamps more).
@@ -610,18 +624,35 @@ def unseen_note(metrics: dict[str, Any] | None, split: Mapping[str, Any] | None)
         "movie's own ratings; they count in the test RMSE"
         + (
             f" (over the other {n_test - unseen:,} rows it is {seen:.4f})"
-            if _is_number(seen) and unseen < n_test
+            if _is_number(seen) and n_test - unseen >= FEW_SEEN
+            else f" ({seen_rows_text(n_test - unseen)})"
+            if 0 < n_test - unseen < FEW_SEEN
             else ""
         )
         + "."
     )
 
 
-def worse_than_mean_note(metrics: dict[str, Any] | None) -> str:
+#: An RMSE over fewer test rows than this is not given beside the cold-start note (round 27
+#: F10: "over the other 1 rows" was one rating's error).
+FEW_SEEN = 5
+
+
+def seen_rows_text(n_seen: int) -> str:
+    """Why no RMSE over the ``n_seen`` test rows whose user and movie were trained on is given:
+    "only 1 other row, too few for an RMSE of its own"."""
+    rows = "row" if n_seen == 1 else "rows"
+    return f"only {n_seen:,} other {rows}, too few for an RMSE of their own"
+
+
+def worse_than_mean_note(
+    metrics: dict[str, Any] | None, split: Mapping[str, Any] | None = None
+) -> str:
     """A warning when a model's test RMSE is worse than predicting the training rows' mean
     rating for every test row (``test_rmse_of_mean``), else "": training went wrong (a run that
     diverged to finite values), unless the model beat the mean on its early-stopping rows
-    (:func:`stop_rows_beat_mean`): then its test rows differ from those rows."""
+    (:func:`stop_rows_beat_mean`): then its test rows differ from those rows. With ``split``
+    holding out too few rows (:func:`few_held_out`) it draws neither verdict and says so."""
     metrics = metrics or {}
     rmse, floor = metrics.get("test_rmse"), metrics.get("test_rmse_of_mean")
     # as shown: two numbers that print alike are no "worse than"
@@ -632,6 +663,13 @@ def worse_than_mean_note(metrics: dict[str, Any] | None) -> str:
             f"Every test rating is the training rows' mean rating, so there is nothing to learn "
             f"beyond that mean and the model's test RMSE ({rmse:.4f}) can only be worse. Train "
             "on ratings that vary."
+        )
+    if few := few_held_out(split):  # 8 test rows told of "a data problem" (round 27, F8)
+        return (
+            f"Its test RMSE {rmse:.4f} is worse than {floor:.4f}, what predicting the training "
+            f"rows' mean rating for every test row gives, but over {few} a gap of "
+            f"{rmse - floor:.4f} is within what so few rows give: it tells nothing about the "
+            "training, the split or the data. Train on a larger data set to tell."
         )
     if beat := stop_rows_beat_mean(metrics):  # accuracy round 15: "train longer" did not fit
         return (
@@ -677,12 +715,15 @@ def _training_advice(metrics: dict[str, Any]) -> str:
     return "too high a learning rate diverges, too low or too few epochs trains too little"
 
 
-def reference_warning(metrics: dict[str, Any] | None) -> str:
+def reference_warning(
+    metrics: dict[str, Any] | None, split: Mapping[str, Any] | None = None
+) -> str:
     """The one warning a model's test scores call for against the reference predictors: worse
-    than the training mean (:func:`worse_than_mean_note`), else no better than the user and
-    movie averages or the median (:func:`no_better_than_averages_note`), else "" (accuracy
-    round 11: `show` and `evaluate` printed only the second, so the worst model got neither)."""
-    return worse_than_mean_note(metrics) or no_better_than_averages_note(metrics)
+    than the training mean (:func:`worse_than_mean_note`, told of ``split``), else no better
+    than the user and movie averages or the median (:func:`no_better_than_averages_note`),
+    else "" (accuracy round 11: `show` and `evaluate` printed only the second, so the worst
+    model got neither)."""
+    return worse_than_mean_note(metrics, split) or no_better_than_averages_note(metrics)
 
 
 def first_member_note(metrics: dict[str, Any] | None) -> str:

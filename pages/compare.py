@@ -261,7 +261,13 @@ def cold_start_notes(models: list, shared: bool) -> list[str]:
         f"{unseen:,} of these {n_test:,} test rows ({store.percent(unseen, n_test)}) have a user or movie "
         "with no training rating, so every model here predicts them without any of that "
         "user's or movie's own ratings; they count in the test RMSEs"
-        + (f" (over the other {n_test - unseen:,} rows: {', '.join(seen)})" if seen else "")
+        + (
+            f" (over the other {n_test - unseen:,} rows: {', '.join(seen)})"
+            if seen and n_test - unseen >= store.FEW_SEEN
+            else f" ({store.seen_rows_text(n_test - unseen)})"  # round 27, F10: "1 rows"
+            if 0 < n_test - unseen < store.FEW_SEEN
+            else ""
+        )
         + "."
     ]
 
@@ -432,7 +438,11 @@ def accuracy_section(models: list, trained: list) -> None:
     twins = paired.seed_twins_text(models)
     if twins:
         st.info(text.md(twins), icon=":material/casino:")
-    no_better = [m for m in models if store.worse_than_mean_note(m.metrics)]
+    no_better = [
+        m
+        for m in models
+        if store.worse_than_mean_note(m.metrics) and not store.few_held_out(m.split_record)
+    ]
     if no_better:  # views round 4: only the Train page said so
         listed = ", ".join(
             f"{text.md(m.name)} ({m.metrics['test_rmse']:.4f} against "
@@ -537,7 +547,13 @@ def space_section(models: list) -> None:
         )
     capped = bool(space.pop("coherence capped").any())
     eligible = int(space.pop("coherence eligible").max())
-    notes = [n for n in space.pop("coherence note") if n]
+    # a model with coherence has None here, NaN beside another's string: NaN is truthy and
+    # showed as an info box reading "nan" (bad-input round 27, F4)
+    notes = [n for n in space.pop("coherence note") if isinstance(n, str) and n]
+    for model in models:  # statistics over fewer movies than dimensions (round 27, F6)
+        own = widgets.own_min_ratings(model, min_ratings)
+        if few := explore.model_few_rows_note(model, min_ratings=own):
+            notes.append(f"{model.name}: {few}")
     st.caption(
         f"Over {text.movies_counted(min_ratings, widgets.counted_in(models))}.{own_movies_note(models)}"
     )

@@ -166,6 +166,10 @@ def render() -> None:
             "its two ends differ, counted on the lists themselves, and whether random lists of "
             "as many of the same movies differ as much."
         )
+        if short := explore.extremes_note(  # fewer than asked (bad-input round 27, F5)
+            extremes, n_components=n_components, n_movies=n_movies
+        ):
+            st.caption(short)
         pool = model.movies.iloc[eligible_rows(model.movies, min_ratings)]
         for component, rows in extremes.groupby("component", sort=True):
             share = float(rows["explained_variance_ratio"].iloc[0])

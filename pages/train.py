@@ -242,7 +242,7 @@ def show_job(job) -> None:
                 st.info(note, icon=":material/schedule:")
             if note := store.unseen_note(saved.metrics, saved.split_record):
                 st.info(note, icon=":material/person_off:")
-            if warning := store.reference_warning(saved.metrics):
+            if warning := store.reference_warning(saved.metrics, saved.split_record):
                 steps = steps_per_epoch_note(
                     saved.split_record.get("n_train"), saved.spec.batch_size, saved.spec.family
                 )

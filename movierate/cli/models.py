@@ -320,7 +320,7 @@ def _run_show(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     if note := store.ties_note(_mapping(meta.get("split"))):
         print(f"note: {note}", file=sys.stderr)
-    if warning := store.reference_warning(metrics):
+    if warning := store.reference_warning(metrics, _mapping(meta.get("split"))):
         print(f"warning: {warning}", file=sys.stderr)
     history = {k: v for k, v in _mapping(meta.get("history")).items() if isinstance(v, list) and v}
     if history:
@@ -559,7 +559,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         print(f"note: {note}", file=sys.stderr)
     if model.has_test_rows and (baselines := store.baselines_text(recorded)):
         print(baselines)  # fit and scored on the recorded split's rows, as recomputed above
-        if warning := store.reference_warning({**recorded, **result}):
+        if warning := store.reference_warning({**recorded, **result}, model.split_record):
             print(f"warning: {warning}", file=sys.stderr)
     if said := ranking.ranking_text(ranking.held_out_ranking(model, ds)):
         print(said)  # accuracy round 12: RMSE did not tell which model's top-10 was better

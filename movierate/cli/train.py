@@ -160,7 +160,7 @@ def _run_train(args: argparse.Namespace) -> int:
         print(f"note: {note}", file=sys.stderr)
     if note := store.unseen_note(metrics, meta["split"]):
         print(f"note: {note}", file=sys.stderr)
-    if warning := store.reference_warning(metrics):
+    if warning := store.reference_warning(metrics, meta["split"]):
         spec = meta["spec"]
         steps = steps_per_epoch_note(
             meta["split"].get("n_train"), spec.get("batch_size"), spec.get("family")

@@ -125,10 +125,57 @@ def weighted_mean_and_covariance(
     return mean, np.atleast_2d(covariance)
 
 
+def _counted(frame: pd.DataFrame, embedding: Any, weights: Any) -> pd.DataFrame:
+    """``frame`` with ``attrs["n_rows"]`` (the rows with a positive weight it was computed
+    over) and ``attrs["n_all"]`` (every row), for :func:`few_rows_note`."""
+    n_all = len(check_matrix(embedding))
+    frame.attrs["n_rows"] = n_all if weights is None else int((np.asarray(weights) > 0).sum())
+    frame.attrs["n_all"] = n_all
+    return frame
+
+
+def few_rows_note(n_rows: int, dim: int, n_all: int | None = None, what: str = "movies") -> str:
+    """A sentence when ``n_rows`` points in ``dim`` dimensions are too few for a covariance to
+    describe the space: n points span at most n - 1 directions, so from ``dim`` + 1 points
+    down, correlations between dimensions and the spectrum's "first k reach 90%" measure the
+    sample size, not the model (bad-input round 27, F6); "" when there are enough.
+
+    >>> few_rows_note(5, 16)
+    'Only 5 movies are counted for 16 dimensions: 5 points span at most 4 directions, so the correlations between dimensions and how many directions carry the variance reflect how few movies there are, not the model.'
+    """
+    if n_rows > dim:
+        return ""
+    fix = (
+        f" Lower the min-ratings filter to count more of its {n_all:,} {what}."
+        if n_all is not None and n_all > n_rows
+        else ""
+    )
+    return (
+        f"Only {n_rows:,} {what} are counted for {dim} dimensions: {n_rows:,} points span at "
+        f"most {max(n_rows - 1, 0):,} directions, so the correlations between dimensions and "
+        f"how many directions carry the variance reflect how few {what} there are, not the "
+        f"model.{fix}"
+    )
+
+
+def model_few_rows_note(model: Any, *, min_ratings: int = 0) -> str:
+    """:func:`few_rows_note` of a saved model's movies with at least ``min_ratings`` ratings."""
+    counted = int((movie_weights(model.movies, min_ratings=min_ratings) > 0).sum())
+    return few_rows_note(counted, model.dim, len(model.movies))
+
+
+def _few_rows_lead(frame: pd.DataFrame, dim: int) -> str:
+    """:func:`few_rows_note` of a frame counted by :func:`_counted`, with a trailing space."""
+    if "n_rows" not in frame.attrs:
+        return ""
+    note = few_rows_note(int(frame.attrs["n_rows"]), dim, frame.attrs.get("n_all"))
+    return f"{note} " if note else ""
+
+
 def covariance_matrix(embedding: Any, *, weights: Any = None) -> pd.DataFrame:
     """Covariance of the embedding's dimensions: a (dim x dim) DataFrame indexed by dimension."""
     _, covariance = weighted_mean_and_covariance(embedding, weights)
-    return _labelled(covariance)
+    return _counted(_labelled(covariance), embedding, weights)
 
 
 def correlation_matrix(embedding: Any, *, weights: Any = None) -> pd.DataFrame:
@@ -139,7 +186,7 @@ def correlation_matrix(embedding: Any, *, weights: Any = None) -> pd.DataFrame:
         correlation = covariance / np.outer(std, std)
     correlation[:, std == 0] = np.nan
     correlation[std == 0, :] = np.nan
-    return _labelled(np.clip(correlation, -1.0, 1.0))
+    return _counted(_labelled(np.clip(correlation, -1.0, 1.0)), embedding, weights)
 
 
 def variance_share(embedding: Any, *, weights: Any = None) -> pd.DataFrame:
@@ -163,7 +210,7 @@ def eigen_spectrum(embedding: Any, *, weights: Any = None) -> pd.DataFrame:
     eigenvalues = np.clip(np.linalg.eigvalsh(covariance)[::-1], 0.0, None)
     total = eigenvalues.sum()
     share = eigenvalues / total if total > 0 else np.zeros_like(eigenvalues)
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "component": np.arange(1, len(eigenvalues) + 1),
             "eigenvalue": eigenvalues,
@@ -171,6 +218,7 @@ def eigen_spectrum(embedding: Any, *, weights: Any = None) -> pd.DataFrame:
             "cumulative_share": np.cumsum(share),
         }
     )
+    return _counted(frame, embedding, weights)
 
 
 def _labelled(matrix: np.ndarray) -> pd.DataFrame:
@@ -244,7 +292,7 @@ def matrix_sentence(matrix: pd.DataFrame, kind: str = "covariance") -> str:
     if not parts:
         return "One dimension: nothing to correlate."
     text = "; ".join(parts)
-    return "Here " + text + "."
+    return _few_rows_lead(matrix, dim) + "Here " + text + "."
 
 
 def spectrum_sentence(spectrum: pd.DataFrame, share: float = 0.9) -> str:
@@ -260,4 +308,7 @@ def spectrum_sentence(spectrum: pd.DataFrame, share: float = 0.9) -> str:
         if reach == len(shares) > 1
         else f"the first {reach} of {len(shares)} reach {share:.0%}"
     )
-    return f"Here the first direction carries {shares[0]:.0%} of the variance and {needed}."
+    return (
+        _few_rows_lead(spectrum, len(shares))
+        + f"Here the first direction carries {shares[0]:.0%} of the variance and {needed}."
+    )

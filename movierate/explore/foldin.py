@@ -340,6 +340,12 @@ def recommend_from_ratings(
     n = len(fold.rows)
     shared = int(recommended["also average"].sum())
     prior_weight = _prior_weight(model, fold)
+    if tied := tied_predictions(scores, model.rating_scale):
+        message = f"Fitted to {n} rating(s) without retraining. {tied}"
+        if fold.prior_note:
+            message += f" {fold.prior_note}."
+        (recommended,), shown = clip_for_display([recommended], model.rating_scale)
+        return FoldInRecommendations(fold, recommended, reasons, coordinates, message, shown)
     message = (
         f"Fitted to {n} rating(s) without retraining. {shared} of these {len(recommended)} are "
         f"also the average user's top {len(recommended)} (a user with no ratings, same "
@@ -361,6 +367,30 @@ def recommend_from_ratings(
         message += f" {fold.prior_note}."
     (recommended,), shown = clip_for_display([recommended], model.rating_scale)
     return FoldInRecommendations(fold, recommended, reasons, coordinates, message, shown)
+
+
+#: Predictions spanning less than this share of the rating scale rank nothing (a model
+#: trained on one rating value predicted 3.60-3.61 for every movie: bad-input round 27, F9).
+TIED_SPREAD = 0.01
+
+
+def tied_predictions(scores: Any, rating_scale: Any) -> str:
+    """Why a ranking of ``scores`` (one prediction per movie) means nothing, when they span
+    under :data:`TIED_SPREAD` of the rating scale; "" when they spread enough to rank."""
+    scores = np.asarray(scores, dtype=np.float64)
+    width = float(rating_scale[1]) - float(rating_scale[0])
+    if not scores.size or width <= 0:
+        return ""
+    low, high = float(np.min(scores)), float(np.max(scores))
+    if high - low >= TIED_SPREAD * width:
+        return ""
+    return (
+        f"The model predicts almost the same rating for every movie ({low:.2f} to {high:.2f}, "
+        f"under {TIED_SPREAD:.0%} of the {float(rating_scale[0]):g}-{float(rating_scale[1]):g} "
+        "scale apart), as a model does whose training ratings barely vary: it cannot rank "
+        "them, so this order and which of these the average user would also get come from "
+        "differences too small to mean anything. Pick a model trained on ratings that vary."
+    )
 
 
 def _check_model(model: Any) -> tuple[str, str]:

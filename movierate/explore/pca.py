@@ -79,6 +79,10 @@ def pca_extremes(
     ``explained_variance_ratio``, ``end`` ("top" or "bottom"), ``rank`` (1 = most extreme), the
     movie columns and ``score`` (the movie's coordinate on the component). Only movies with at
     least ``min_ratings`` ratings are fitted and listed.
+
+    Each end lists at most half of those movies, so no movie is at both ends, and only
+    components that hold variance are listed (n movies span at most n - 1 directions); see
+    :func:`extremes_note` (bad-input round 27, F5).
     """
     x = check_matrix(embedding)
     check_movies(movies, len(x))
@@ -90,9 +94,9 @@ def pca_extremes(
     pca = fit_pca(x, n_components=n_components, weights=weights)
     rows = np.flatnonzero(weights > 0)
     scores = pca.transform(x[rows])
-    n = min(n_movies, len(rows))
+    n = min(n_movies, len(rows) // 2)
     parts = []
-    for c in range(len(pca.components)):
+    for c in range(_components_with_variance(pca)):
         order = np.lexsort((rows, -scores[:, c]))  # highest first; ties by movie_idx
         for end, picked in (("top", order[:n]), ("bottom", order[::-1][:n])):
             part = movie_columns(movies, rows[picked])
@@ -103,7 +107,53 @@ def pca_extremes(
             part.insert(0, "component", c + 1)
             part["score"] = scores[picked, c]
             parts.append(part)
-    return pd.concat(parts, ignore_index=True)
+    frame = pd.concat(parts, ignore_index=True)
+    frame.attrs.update(n_rows=len(rows), n_all=len(x))  # for extremes_note
+    return frame
+
+
+#: A component whose variance is below this share of the largest one's is numerical noise.
+NO_VARIANCE = 1e-9
+
+
+def _components_with_variance(pca: PCAResult) -> int:
+    """How many of ``pca``'s components (largest first) hold variance: with n movies at most
+    n - 1 do; the others are rounding noise with arbitrary directions."""
+    variance = pca.explained_variance
+    if not len(variance) or variance[0] <= 0:
+        return min(len(variance), 1)
+    return int((variance > NO_VARIANCE * variance[0]).sum())
+
+
+def extremes_note(extremes: pd.DataFrame, *, n_components: int, n_movies: int) -> str:
+    """What :func:`pca_extremes` left out of what was asked, and why, in movies: fewer
+    components (the movies span fewer directions) or shorter ends (each end holds at most half
+    of the movies); "" when it lists everything asked for."""
+    if extremes.empty:
+        return ""
+    shown = int(extremes["component"].nunique())
+    per_end = int(extremes["rank"].max())
+    parts = []
+    if per_end < n_movies:
+        parts.append(
+            f"each end lists {per_end} movie{'s' if per_end > 1 else ''}, not {n_movies}: "
+            "an end holds at most half of the movies counted, so that no movie is at both ends"
+        )
+    if shown < n_components:
+        parts.append(
+            f"only {shown} of the {n_components} components asked for hold any variance: "
+            f"n movies span at most n - 1 directions, and the rest would be rounding noise"
+        )
+    if not parts:
+        return ""
+    counted, every = extremes.attrs.get("n_rows"), extremes.attrs.get("n_all")
+    fix = (
+        f" Lower the min-ratings filter to count more of its {every:,} movies."
+        if counted is not None and every is not None and every > counted
+        else ""
+    )
+    counted_text = f"{counted:,} movies are" if counted is not None else "Too few movies are"
+    return f"{counted_text} counted here: {'; '.join(parts)}.{fix}"
 
 
 #: Random pairs of lists behind a genre contrast's chance figure (a fixed seed).

@@ -13,6 +13,7 @@ import dataclasses
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -20,7 +21,7 @@ from movierate import explore, pipeline, store
 from movierate.errors import DataError
 from movierate.explore.axes import regex_of
 from movierate.explore.compare import shared_filters_differ
-from movierate.explore.probes import ALPHA, MIN_RATINGS, PERMUTATIONS, probed_movies
+from movierate.explore.probes import ALPHA, MIN_CLASS, MIN_RATINGS, PERMUTATIONS, probed_movies
 from movierate.explore.users import USER_COLOURS, UsersMap, users_map
 from movierate.explore.validation import counted_ratings, filter_counts, movie_columns
 from movierate.imported_models import is_imported
@@ -85,12 +86,20 @@ def url_choice(
 
 
 def require_users(model: Any, what: str) -> None:
-    """Stop the section with a notice when ``model`` has no users (an imported embedding)."""
+    """Stop the section with a notice when ``model`` has no users (an imported embedding) or
+    only one (a model trained here on one user's ratings: bad-input round 27, F3)."""
     users = model.arrays.get("user_embedding")
-    if is_imported(model) or users is None or len(users) < 2:
+    if is_imported(model) or users is None:
         st.info(
             f"{model.name} is an embedding imported from elsewhere: it holds movie vectors only, "
             f"no users or ratings, so {what} needs a model trained here.",
+            icon=":material/info:",
+        )
+        st.stop()
+    if len(users) < 2:
+        st.info(
+            f"{what[0].upper()}{what[1:]} needs two users or more; {model.name} knows "
+            f"{'one' if len(users) == 1 else 'none'}. Train a model on ratings from more users.",
             icon=":material/info:",
         )
         st.stop()
@@ -511,6 +520,11 @@ def render_probes(models: list[Any]) -> None:
     tables = {}
     with st.spinner("Fitting the probes (once per model)…"):
         for model in models:
+            if short := probes_left_out(model):  # a hint this view can follow (round 27, F7)
+                st.warning(
+                    f"**{model.name}** is left out: {text.md(short)}", icon=":material/info:"
+                )
+                continue
             try:
                 tables[model.name] = model_probes(model, MIN_RATINGS)
             except DataError as exc:  # one model too small for the probes: show the others
@@ -596,6 +610,25 @@ def render_probes(models: list[Any]) -> None:
         widgets.show_table(wide.reset_index(), hide_index=True, key="probe_table")
 
 
+def probes_left_out(model: Any) -> str:
+    """Why ``model`` has too few movies for the probes, in terms this view can act on (its
+    min-ratings floor is fixed, so "lower the filter" is no advice here: bad-input round 27,
+    F7), or "" when it has enough."""
+    needed, floor = 2 * MIN_CLASS, _own_probe_filter(model)
+    counts = filter_counts(model.movies)
+    have = int((counts >= floor).sum())
+    if have >= needed:
+        return ""
+    if floor <= 0:
+        return f"the probes need {needed} movies and it has {have:,}, so it cannot be probed."
+    top = int(counts.max()) if len(counts) else 0
+    return (
+        f"the probes need {needed} movies with at least {floor} {counted_ratings(model.movies)} "
+        f"(a fixed floor: rarer movies' vectors are mostly noise) and it has {have:,}; its "
+        f"most-rated movie has {top:,}. Train on a larger data set to probe it."
+    )
+
+
 def _own_probe_filter(model: Any) -> int:
     """The probes' minimum ratings for ``model`` (none for a model without rating counts)."""
     return widgets.own_min_ratings(model, MIN_RATINGS)
@@ -645,13 +678,22 @@ def render_users_map(model: Any) -> None:
     )
     umap = model_users_map(model)
     linked = st.query_params.get("ucolour", "")
+    # a quantity every user shares paints the map one colour: not offered (round 27, F2)
+    colours = [c for c in umap.colours if umap.coordinates[c].nunique(dropna=True) > 1]
+    if not colours:
+        colours = umap.colours[:1]
+    same = [USER_COLOURS[c] for c in umap.colours if c not in colours]
     colour = url_choice(
         "Colour by",
-        {c: USER_COLOURS[c] for c in umap.colours},
+        {c: USER_COLOURS[c] for c in colours},
         key="ucolour",
-        default="n_ratings",
-        why=f"{model.name}'s data set has no {USER_COLOURS.get(linked, linked)} of its users "
-        f"(it colours by {', '.join(USER_COLOURS[c] for c in umap.colours)})",
+        default=colours[0],
+        why=(
+            f"every user of {model.name} has the same {USER_COLOURS[linked]}, one colour"
+            if USER_COLOURS.get(linked) in same
+            else f"{model.name}'s data set has no {USER_COLOURS.get(linked, linked)} of its users"
+        )
+        + f" (it colours by {', '.join(USER_COLOURS[c] for c in colours)})",
     )
     ratio = umap.pca.explained_variance_ratio
     st.plotly_chart(
@@ -660,33 +702,79 @@ def render_users_map(model: Any) -> None:
         key="users_chart",
         config=figures.export_config(model.name, f"users-map-{colour}"),
     )
-    frame = umap.coordinates
+    st.caption(users_map_text(umap.coordinates, ratio))
+
+
+#: Fewer users with a training rating than this: the users map gives no correlations (with 9,
+#: |rho| must pass 0.69 to be beyond unrelated values; with 2 every rho is +-1: round 27, F2).
+MIN_CORRELATED_USERS = 10
+#: A component holding less than this share of the user variance is no direction to correlate.
+NO_VARIANCE_SHARE = 1e-6
+
+
+def users_map_text(frame: pd.DataFrame, ratio: Any) -> str:
+    """The users map's caption: each component's share of the user variance and its Spearman
+    correlation with activity and mean rating over the users with a training rating, saying
+    instead why where a correlation means nothing (too few users, a quantity every user shares,
+    a component with no variance)."""
+    ratio = np.asarray(ratio, dtype=np.float64)
+    shares = f"PC 1 holds {ratio[0]:.0%} of the user variance" + (
+        f", PC 2 {ratio[1]:.0%}" if len(ratio) > 1 else ""
+    )
+    sign = "; a component's sign is arbitrary (it can flip between two trainings)."
     # users with a training rating only: one without has no mean and an untrained vector, and
     # the noise level counts the users each correlation used (recheck D, s26)
     rated = frame[frame["n_ratings"] > 0]
-    corr = {
-        axis: rated[[axis, "n_ratings", "mean_rating"]].corr(method="spearman")[axis]
-        for axis in ("x", "y")
-    }
-    noise = 1.96 / max(len(rated) - 1, 1) ** 0.5
-    beyond = [  # named, not left to a reader comparing rounded numbers (views round 9: -0.10
-        f"PC {i} with {what}"  # read as beyond "under 0.10"; exactly -0.0978 against 0.0981)
-        for i, axis in ((1, "x"), (2, "y"))
-        for key, what in (("n_ratings", "activity"), ("mean_rating", "mean rating"))
-        if abs(corr[axis][key]) >= noise
-    ]
     unrated = len(frame) - len(rated)
-    st.caption(
-        f"PC 1 holds {ratio[0]:.0%} of the user variance"
-        + (f", PC 2 {ratio[1]:.0%}" if len(ratio) > 1 else "")
-        + f". Spearman correlation with activity: PC 1 {corr['x']['n_ratings']:+.3f}, PC 2 "
-        f"{corr['y']['n_ratings']:+.3f}; with mean rating: PC 1 {corr['x']['mean_rating']:+.3f}, "
-        f"PC 2 {corr['y']['mean_rating']:+.3f}. Over {len(rated):,} users"
-        + (f" (not the {unrated:,} without a training rating)" if unrated else "")
-        + f" a |correlation| under {noise:.3f} is within what unrelated values give, so "
-        + (f"beyond it: {', '.join(beyond)}" if beyond else "none of these is beyond it")
-        + "; a component's sign is arbitrary (it can flip between two trainings)."
+    over = f"{len(rated):,} users with a training rating" + (
+        f" (not the {unrated:,} without one)" if unrated else ""
     )
+    if len(rated) < MIN_CORRELATED_USERS:
+        return (
+            f"{shares}. Correlations with activity and mean rating need at least "
+            f"{MIN_CORRELATED_USERS} users; this model has {over}, so none is given{sign}"
+        )
+    axes = [(i, axis) for i, axis in ((1, "x"), (2, "y")) if axis in rated]
+    axes = [(i, axis) for i, axis in axes if i > len(ratio) or ratio[i - 1] >= NO_VARIANCE_SHARE]
+    flat = {  # a quantity every user shares correlates with nothing
+        key: what
+        for key, what in (("n_ratings", "activity"), ("mean_rating", "mean rating"))
+        if rated[key].nunique(dropna=True) < 2
+    }
+    noise = 1.96 / (len(rated) - 1) ** 0.5
+    said, beyond = [], []
+    for key, what in (("n_ratings", "activity"), ("mean_rating", "mean rating")):
+        if key in flat or not axes:
+            continue
+        values = []
+        for i, axis in axes:
+            rho = rated[axis].corr(rated[key], method="spearman")
+            values.append(f"PC {i} {rho:+.3f}" if np.isfinite(rho) else f"PC {i} undefined")
+            # named, not left to a reader comparing rounded numbers (views round 9: -0.10
+            if np.isfinite(rho) and abs(rho) >= noise:  # read as beyond "under 0.10")
+                beyond.append(f"PC {i} with {what}")
+        said.append(f"with {what}: {', '.join(values)}")
+    notes = [
+        f"every user's {what} is the same ({float(rated[key].iloc[0]):g}), so it correlates "
+        "with nothing"
+        for key, what in flat.items()
+    ]
+    notes += [
+        f"PC {i} holds no variance, so it correlates with nothing"
+        for i in range(1, min(len(ratio), 2) + 1)
+        if ratio[i - 1] < NO_VARIANCE_SHARE
+    ]
+    text_ = shares + "."
+    if said:
+        text_ += (
+            f" Spearman correlation {'; '.join(said)}. Over {over} a |correlation| under "
+            f"{noise:.3f} is within what unrelated values give, so "
+            + (f"beyond it: {', '.join(beyond)}" if beyond else "none of these is beyond it")
+        )
+    if notes:
+        joined = "; ".join(notes)
+        text_ += (". " if said else " ") + joined[0].upper() + joined[1:]
+    return text_ + sign
 
 
 # --- (e) two models, one frame ---------------------------------------------------------------
