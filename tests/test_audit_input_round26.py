@@ -222,14 +222,8 @@ PAGES = [
     ("explore", {"model": "__it__", "view": "probes"}, False),
     ("explore", {"model": "__it__", "view": "axes", "xa": "Comedy", "xb": "Drama"}, False),
     ("rate", {"model": "__it__", "rated": "1:5,50:4,100:1"}, False),
-    pytest.param(
-        "explore",
-        {"model": "__it__", "model_b": "small-mf", "view": "align"},
-        True,
-        marks=pytest.mark.xfail(
-            strict=True, reason="explore_views.py's align caption: not this fixer's file"
-        ),
-    ),
+    ("explore", {"model": "__it__", "model_b": "small-mf", "view": "align"}, True),
+    ("explore", {"model": "__it__", "view": "users"}, False),
 ]
 
 

@@ -159,7 +159,7 @@ def first_k_caption(model: Any, view: Any) -> str:
             else "chosen in the sidebar; this model's dimensions are in no particular order"
         )
     noun = weights_noun(model) if basis == "pca" else None
-    return f"**{model.name}** uses only {what} of {model.dim} ({why})." + (
+    return f"**{text.md(model.name)}** uses only {what} of {model.dim} ({why})." + (
         f" Its principal directions weigh each movie by its number of {noun}." if noun else ""
     )
 
@@ -178,9 +178,11 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
     except DataError as exc:  # no data to score on, or too little to measure
         try:
             state.dataset_of(model)
-            cause = f"No held-out importance for {model.name!r}: "
+            cause = f"No held-out importance for '{text.md(model.name)}': "
         except DataError:
-            cause = f"Held-out importance needs the ratings {model.name!r} was trained on: "
+            cause = (
+                f"Held-out importance needs the ratings '{text.md(model.name)}' was trained on: "
+            )
         st.warning(cause + text.md(exc), icon=":material/dataset:")
         return None
     (st.success if report.ordered else st.info)(report.verdict, icon=":material/sort:")

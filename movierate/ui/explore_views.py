@@ -91,14 +91,14 @@ def require_users(model: Any, what: str) -> None:
     users = model.arrays.get("user_embedding")
     if is_imported(model) or users is None:
         st.info(
-            f"{model.name} is an embedding imported from elsewhere: it holds movie vectors only, "
+            f"{text.md(model.name)} is an embedding imported from elsewhere: it holds movie vectors only, "
             f"no users or ratings, so {what} needs a model trained here.",
             icon=":material/info:",
         )
         st.stop()
     if len(users) < 2:
         st.info(
-            f"{what[0].upper()}{what[1:]} needs two users or more; {model.name} knows "
+            f"{what[0].upper()}{what[1:]} needs two users or more; {text.md(model.name)} knows "
             f"{'one' if len(users) == 1 else 'none'}. Train a model on ratings from more users.",
             icon=":material/info:",
         )
@@ -689,9 +689,9 @@ def render_users_map(model: Any) -> None:
         key="ucolour",
         default=colours[0],
         why=(
-            f"every user of {model.name} has the same {USER_COLOURS[linked]}, one colour"
+            f"every user of {text.md(model.name)} has the same {USER_COLOURS[linked]}, one colour"
             if USER_COLOURS.get(linked) in same
-            else f"{model.name}'s data set has no {USER_COLOURS.get(linked, linked)} of its users"
+            else f"{text.md(model.name)}'s data set has no {USER_COLOURS.get(linked, linked)} of its users"
         )
         + f" (it colours by {', '.join(USER_COLOURS[c] for c in colours)})",
     )
@@ -784,7 +784,7 @@ def render_two_models(model_a: Any, model_b: Any) -> None:
     """Aligned maps of two models, the movies that moved most marked with lines from A to B;
     a clicked (or picked) movie shows its neighbours in both."""
     st.caption(
-        f"B ({model_b.name}) is rotated and scaled onto A ({model_a.name}) over the movies both "
+        f"B ({text.md(model_b.name)}) is rotated and scaled onto A ({text.md(model_a.name)}) over the movies both "
         "know (matched by identity, so models of different datasets work too), then both are "
         "drawn on A's two main axes. Lines join a movie's place in A to its place in B for the "
         "movies that moved most. Click a movie (or pick one below) to see its neighbours in both."
@@ -877,9 +877,11 @@ def render_two_models(model_a: Any, model_b: Any) -> None:
     cols = st.columns(2)
     for col, model, row in ((cols[0], model_a, focus), (cols[1], model_b, row_b)):
         with col:
-            st.markdown(f"**{model.name}**")
+            st.markdown(f"**{text.md(model.name)}**")
             if row is None:
-                st.warning(f"{model.name} does not know this movie.", icon=":material/info:")
+                st.warning(
+                    f"{text.md(model.name)} does not know this movie.", icon=":material/info:"
+                )
                 continue
             if note := explore.few_ratings_note(model.movies, row):
                 st.warning(note, icon=":material/scatter_plot:")
