@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from movierate.errors import MovierateError, NameTakenError, TrainingCancelled
+from movierate.filenames import NAME_MAX_LENGTH, twin_key
 from movierate.progress import Phase, ProgressCallback, ProgressEvent
 
 log = logging.getLogger(__name__)
@@ -326,6 +327,12 @@ class JobRegistry:
             jobs = list(self._jobs.values())
         return sorted((j.snapshot() for j in jobs), key=lambda s: s.submitted_at, reverse=True)
 
+    def is_active(self, job_id: str) -> bool:
+        """True while job ``job_id`` is queued or running; False once it ended or is unknown."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+        return job is not None and job.snapshot().active
+
     def active_jobs(self) -> list[JobSnapshot]:
         """Queued and running jobs, newest first."""
         return [j for j in self.jobs() if j.active]
@@ -344,14 +351,18 @@ class JobRegistry:
     def _free_name_locked(self, name: str, base: str) -> str:
         from movierate import store
 
-        reserved = self._reserved_names_locked()
-        if name not in reserved and not store.model_exists(name):
+        reserved = {twin_key(taken) for taken in self._reserved_names_locked()}
+        if twin_key(name) not in reserved and not store.model_exists(name):
             return name
-        name, n = store.unique_name(base), 2
-        while name in reserved:
-            name = store.unique_name(f"{base}-{n}")
+        # base, base-2, base-3, ...: the first that no job reserves and no saved model takes
+        # (unique_name on an already suffixed name made base-2-2: views round 16, F4)
+        clean, n = store.name_like(base), 1
+        while True:
+            suffix = f"-{n}" if n > 1 else ""
+            name = clean[: NAME_MAX_LENGTH - len(suffix)] + suffix
+            if twin_key(name) not in reserved and store.unique_name(name) == name:
+                return name
             n += 1
-        return name
 
     def reserved_names(self) -> set[str]:
         """Model names that queued or running jobs will write."""

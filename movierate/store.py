@@ -3146,12 +3146,20 @@ class LeftoverReport:
     removed: tuple[atomic.Leftover, ...] = ()
 
     @property
+    def leftover(self) -> tuple[atomic.Leftover, ...]:
+        """Items no live process is writing: true leftovers (views round 16, F5: a save in
+        progress was counted as a leftover of an interrupted write)."""
+        return tuple(item for item in self.items if item.state != "alive")
+
+    @property
     def count(self) -> int:
-        return len(self.items)
+        """How many leftovers (writes in progress are not counted)."""
+        return len(self.leftover)
 
     @property
     def bytes(self) -> int:
-        return sum(item.bytes for item in self.items)
+        """Their size (writes in progress are not counted)."""
+        return sum(item.bytes for item in self.leftover)
 
     @property
     def in_progress(self) -> tuple[atomic.Leftover, ...]:
@@ -3172,10 +3180,12 @@ class LeftoverReport:
             )
         busy = self.in_progress
         if busy:
+            kinds = ", ".join(sorted({item.kind for item in busy}))
             out.append(
-                f"{len(busy)} write(s) in progress ({format_bytes(sum(i.bytes for i in busy))})."
+                f"{len(busy)} write(s) in progress, not leftovers ({kinds}; "
+                f"{format_bytes(sum(i.bytes for i in busy))})."
             )
-        stale = [item for item in self.items if item.state != "alive"]
+        stale = self.leftover
         if stale:
             ages = max(item.age_seconds for item in stale)
             out.append(
@@ -3186,6 +3196,14 @@ class LeftoverReport:
                 + (" ..." if len(stale) > 3 else "")
             )
         return out
+
+    def heading(self) -> str:
+        """The report's title: leftovers counted apart from writes in progress."""
+        if self.count:
+            return f"{self.count} leftover(s) of interrupted writes ({format_bytes(self.bytes)})"
+        if self.removed:
+            return "Cleaned up after interrupted writes"
+        return "Being written now"
 
 
 def leftovers(clean: bool = True) -> LeftoverReport:

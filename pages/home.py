@@ -14,6 +14,7 @@ from movierate.spec import regularizers_text
 from movierate.ui import shell, state, text, widgets
 from movierate.ui.delete_dataset import render_delete_dataset
 from movierate.ui.import_embeddings import render_import_embeddings
+from movierate.ui.once import StartOnce, flash, flash_drawn, take_flash
 from movierate.ui.stoppable import show_stopped, stoppable
 from movierate.ui.text import models_table
 
@@ -22,9 +23,15 @@ def start_quick_start(dataset: str) -> None:
     """Queue the default model on ``dataset`` and open the Train page to watch it (the run on
     top, the form folded away below it)."""
     spec, notice = state.quick_start_spec(dataset)
-    job_id = state.job_registry().submit(dataset, spec, state.automatic_name(dataset, spec))
+    once = StartOnce("quick start", (dataset, spec))  # a double click starts one run (round 16)
+    earlier = once.earlier(still=state.job_registry().is_active)
+    if earlier is None:
+        job_id = state.job_registry().submit(dataset, spec, state.automatic_name(dataset, spec))
+        once.done(job_id)
+        st.session_state["quick_start_notice"] = notice
+    else:
+        job_id = earlier.result
     st.session_state["watch_job"] = job_id
-    st.session_state["quick_start_notice"] = notice
     st.session_state["watch_first"] = True
     st.switch_page(shell.page("train"))
 
@@ -79,9 +86,7 @@ def manage_models(names: list[str]) -> None:
                 )
             store.rename_model(chosen, new)
             st.session_state["manage_model_next"] = new
-            st.session_state["home_message"] = (
-                f"Renamed **{text.md(chosen)}** to **{text.md(new)}**."
-            )
+            flash("home_message", f"Renamed **{text.md(chosen)}** to **{text.md(new)}**.")
             st.session_state.pop("manage_new_name", None)
             st.rerun()
         if delete_col.button("Delete…", icon=":material/delete:", key="ask_delete"):
@@ -103,7 +108,7 @@ def manage_models(names: list[str]) -> None:
                 expected = st.session_state.pop("confirm_delete_id", None)
                 store.delete_model(doomed, expected=expected)
                 st.session_state["manage_model_next"] = None
-                st.session_state["home_message"] = f"Deleted **{text.md(doomed)}**."
+                flash("home_message", f"Deleted **{text.md(doomed)}**.")
                 st.rerun()
             if no_col.button("Cancel", key="confirm_delete_no"):
                 st.session_state.pop("confirm_delete", None)
@@ -134,7 +139,7 @@ def download(name: str) -> None:
         )
         return
     state.refresh_datasets()
-    st.session_state["home_message"] = f"{name} is ready: train a model on it."
+    flash("home_message", f"{name} is ready: train a model on it.")
     st.rerun()
 
 
@@ -151,7 +156,7 @@ ZERO_RATINGS = {
 }
 
 
-#: Session key: (what was asked: file, name, items, options; the dataset's name) of the upload
+#: Session key: [what was asked: file, name, items, options; the dataset's name] of the upload
 #: imported last.
 IMPORTED = "imported_upload"
 #: The upload form's checkbox that replaces an imported dataset of the name given.
@@ -167,24 +172,29 @@ def import_upload(upload, csv_name: str, items=None, **options: Any) -> None:
         getattr(items, "file_id", None),
         repr(sorted(options.items())),
     )
-    done = st.session_state.get(IMPORTED)
-    if done is not None and done[0] == asked:
+    # (what was asked, the dataset made): a list filled in place, with no Streamlit call, once
+    # the data is stored, so a click that stops this run right then still finds it (round 16)
+    done = st.session_state.setdefault(IMPORTED, [None, None])
+    if done[0] == asked:
         # a second click on the same upload (bad-input round 17: a red "already exists" under
         # the button, the success note off-screen above)
         st.info(f"{text.md(upload.name)} is already imported, as **{text.md(done[1])}**.")
         return
     if upload.name.lower().endswith(".zip"):
         with st.spinner(f"Importing {text.md(upload.name)} ({upload.size / 1e6:.1f} MB)…"):
-            name = data.import_zip(upload.getvalue(), upload.name)
-            ds = data.load_dataset(name)
+            done[:] = [asked, data.import_zip(upload.getvalue(), upload.name)]
+            ds = data.load_dataset(done[1])
     else:
-        try:
-            ds = stoppable(
-                lambda should_stop: data.from_csv(
-                    upload, items, save_as=csv_name.strip(), should_stop=should_stop, **options
-                ),
-                f"Importing {upload.name} ({upload.size / 1e6:.1f} MB)",
+
+        def work(should_stop):  # on stoppable's thread
+            ds = data.from_csv(
+                upload, items, save_as=csv_name.strip(), should_stop=should_stop, **options
             )
+            done[:] = [asked, ds.name]
+            return ds
+
+        try:
+            ds = stoppable(work, f"Importing {text.md(upload.name)} ({upload.size / 1e6:.1f} MB)")
         except DataError as exc:  # it names from_csv's arguments: say where they are here
             if "columns=" in str(exc):
                 raise DataError(
@@ -196,13 +206,13 @@ def import_upload(upload, csv_name: str, items=None, **options: Any) -> None:
                     str(exc).replace("pass replace=True to overwrite it", f"tick '{REPLACE_LABEL}'")
                 ) from None
             raise
-    st.session_state[IMPORTED] = (asked, ds.name)
     state.refresh_datasets()
     widgets.show_notices(ds, after_rerun=True)
-    st.session_state["home_message"] = (
+    flash(
+        "home_message",
         f"Imported **{text.md(ds.name)}**: {len(ds):,} ratings by {ds.n_users:,} "
         f"user{'' if ds.n_users == 1 else 's'} on {ds.n_movies:,} "
-        f"movie{'' if ds.n_movies == 1 else 's'}. It is now listed below and on the Train page."
+        f"movie{'' if ds.n_movies == 1 else 's'}. It is now listed below and on the Train page.",
     )
     st.rerun()
 
@@ -360,8 +370,8 @@ def render() -> None:
             "\n".join(f"- **{term}**: {meaning}" for term, meaning in glossary.TERMS.items())
         )
 
-    if "home_message" in st.session_state:
-        st.success(st.session_state.pop("home_message"), icon=":material/check_circle:")
+    if message := take_flash("home_message"):  # kept through a second click (round 16, F2)
+        st.success(message, icon=":material/check_circle:")
     show_stopped()
 
     statuses = state.dataset_statuses()
@@ -512,6 +522,7 @@ def render() -> None:
         "MovieLens data © GroupLens: F. Maxwell Harper and Joseph A. Konstan, 2015, "
         "The MovieLens Datasets: History and Context, ACM TiiS 5(4)."
     )
+    flash_drawn("home_message")
 
 
 shell.require_router()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import time
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -15,6 +17,7 @@ from movierate.errors import MovierateError, NameTakenError
 from movierate.jobs import SAVING
 from movierate.tuning import MAX_ENSEMBLE, TuneRequest, blend_families, no_better_than_mean_note
 from movierate.ui import charts, shell, state, text, widgets
+from movierate.ui.once import StartOnce
 from movierate.ui.text import regularizer_keys
 
 SPLITS = {
@@ -150,13 +153,16 @@ def show_monitor() -> None:
     watched = st.session_state.get("watch_job")
     if watched not in by_id:
         watched = next((job.id for job in jobs if job.active), ids[0])
-    if len(jobs) > 1:
-        watched = st.selectbox(
-            "Run",
-            ids,
-            index=ids.index(watched),
-            format_func=lambda i: f"{by_id[i].name} ({by_id[i].state})",
-        )
+    # drawn from the first run on, even alone: its code is then fetched while the run starts,
+    # not when a second run appears in the live monitor (views round 16, F3: a link cut then
+    # left "Failed to fetch dynamically imported module: .../Selectbox.js" until a reload)
+    watched = st.selectbox(
+        "Run",
+        ids,
+        index=ids.index(watched),
+        format_func=lambda i: f"{by_id[i].name} ({by_id[i].state})",
+        disabled=len(jobs) == 1,
+    )
     st.session_state["watch_job"] = watched
     job = by_id[watched]
     show_job(job)
@@ -411,12 +417,16 @@ def tune_form(datasets: list[str]) -> None:
                 ensemble=schema.whole_number(ensemble, "Seeds averaged in the saved model"),
                 blend=bool(blend),
             ).validate()
-            job_id = state.job_registry().submit(
-                dataset,
-                request,
-                name.strip()
-                or state.automatic_name(dataset, state.default_spec(dataset)) + "-tuned",
-                {"method": split_method},
+            job_id = start_once(
+                "tuning",
+                (dataset, request, split_method, name.strip()),
+                lambda: state.job_registry().submit(
+                    dataset,
+                    request,
+                    name.strip()
+                    or state.automatic_name(dataset, state.default_spec(dataset)) + "-tuned",
+                    {"method": split_method},
+                ),
             )
         except MovierateError as exc:
             st.error(
@@ -425,6 +435,25 @@ def tune_form(datasets: list[str]) -> None:
             )
         else:
             st.session_state["watch_job"] = job_id
+
+
+def start_once(what: str, asked: Any, submit: Callable[[], str]) -> str:
+    """The id of the job ``submit()`` queues, or of the one this session queued for the same
+    ``asked`` moments ago or still running: a double click on Start starts one run, and the
+    second click says so (views round 16, F1)."""
+    once = StartOnce(what, asked)
+    earlier = once.earlier(still=state.job_registry().is_active)
+    if earlier is None:
+        job_id = submit()
+        once.done(job_id)  # no Streamlit call in between: a waiting click cannot skip it
+        return job_id
+    st.info(
+        f"This {what} was already started {time.time() - earlier.at:.0f} s ago with the same "
+        "data and settings (a second click on Start): see it under Runs. Change a setting "
+        "to start another one.",
+        icon=":material/info:",
+    )
+    return earlier.result
 
 
 def check_official_split(dataset: str, method: str) -> None:
@@ -599,16 +628,18 @@ def train_form(datasets: list[str]) -> None:
                     + f". {OVERRIDE_HINT}",
                     icon=":material/tune:",
                 )
-            job_id = state.job_registry().submit(
-                dataset,
-                spec,
-                name.strip() or state.automatic_name(dataset, spec),
-                {
-                    "method": split_method,
-                    "test_fraction": test_fraction,
-                    "stop_fraction": stop_fraction,
-                    "seed": schema.whole_number(split_seed, "Split seed"),
-                },
+            split = {
+                "method": split_method,
+                "test_fraction": test_fraction,
+                "stop_fraction": stop_fraction,
+                "seed": schema.whole_number(split_seed, "Split seed"),
+            }
+            job_id = start_once(
+                "training",
+                (dataset, spec, split, name.strip()),
+                lambda: state.job_registry().submit(
+                    dataset, spec, name.strip() or state.automatic_name(dataset, spec), split
+                ),
             )
         except NameTakenError as exc:
             st.error(

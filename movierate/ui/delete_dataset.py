@@ -18,6 +18,7 @@ from movierate.data.removal import (
 )
 from movierate.errors import DataError
 from movierate.ui import state, text
+from movierate.ui.once import flash
 
 #: Session keys: the dataset awaiting confirmation, its folder's identity when asked, and why
 #: a confirmed delete was refused (shown once the question is gone).
@@ -104,7 +105,7 @@ def _confirm(name: str, models: list[str]) -> None:
         delete_stored_dataset(name)
         state.refresh_datasets()
         still = still_found_text(name)
-        st.session_state["home_message"] = f"Deleted dataset **{text.md(name)}**. {text.md(still)}"
+        flash("home_message", f"Deleted dataset **{text.md(name)}**. {text.md(still)}")
         st.session_state.pop("delete_dataset_choice", None)
         st.rerun()
     if no_col.button("Cancel", key="delete_dataset_no"):

@@ -1291,14 +1291,7 @@ def show_leftovers() -> None:
     lines = report.lines()
     if not lines:
         return
-    from movierate.store import format_bytes
-
-    head = (
-        f"{report.count} leftover(s) of interrupted writes ({format_bytes(report.bytes)})"
-        if report.count
-        else "Cleaned up after interrupted writes"
-    )
     st.info(
-        head + ":\n\n" + "\n".join(f"- {line}" for line in lines),
+        report.heading() + ":\n\n" + "\n".join(f"- {line}" for line in lines),
         icon=":material/cleaning_services:",
     )
