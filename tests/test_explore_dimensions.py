@@ -489,3 +489,39 @@ def test_a_wide_model_is_reported_on_as_many_rows_as_the_redraws_can_keep(tmp_pa
     monkeypatch.setattr(ordering, "ERRORS_BUDGET", (3 * dim + 2) * 300)
     report = ordering.model_dimension_report(model)
     assert report.n_rows == 300
+
+
+def test_a_deep_models_principal_curve_starts_at_its_own_bases_zero():
+    """Accuracy round 21, F1: a deep model's principal basis is centred (the mean folded into
+    its first layer), but the curve's k = 0 was the raw embeddings zeroed, a point outside
+    that basis, so its shares of the gain started elsewhere (1.0096 against 1.1199)."""
+    rng = np.random.default_rng(8)
+    model = _model(rng, family="deep")
+    model.arrays["user_embedding"] += 1.5  # far from 0 on average: the two zeros differ
+    model.arrays["movie_embedding"] -= 1.0
+    users, movies, truth = _rows(model, rng)
+    _, index, pca = ordering._report_errors(model, users, movies, truth, None)
+    principal = ordering.pca_arrays(model.arrays, model.spec, None, None)
+    at_mean = {
+        **principal,
+        "user_embedding": np.zeros_like(principal["user_embedding"]),
+        "movie_embedding": np.zeros_like(principal["movie_embedding"]),
+    }
+    raw_zero = {
+        **model.arrays,
+        "user_embedding": np.zeros_like(model.arrays["user_embedding"]),
+        "movie_embedding": np.zeros_like(model.arrays["movie_embedding"]),
+    }
+    by_hand = ordering._squared_errors(model, at_mean, users, movies, truth)
+    np.testing.assert_allclose(pca[0], by_hand, rtol=1e-5)
+    np.testing.assert_allclose(
+        index[0], ordering._squared_errors(model, raw_zero, users, movies, truth), rtol=1e-5
+    )
+    assert abs(float(pca[0].mean()) - float(index[0].mean())) > 1e-3  # two different points
+    # every vector at its mean is what k = 0 of the centred basis predicts
+    users_mean = np.repeat(model.arrays["user_embedding"].mean(0, keepdims=True), 50, 0)
+    movies_mean = np.repeat(model.arrays["movie_embedding"].mean(0, keepdims=True), 40, 0)
+    centre = {**model.arrays, "user_embedding": users_mean, "movie_embedding": movies_mean}
+    np.testing.assert_allclose(
+        by_hand, ordering._squared_errors(model, centre, users, movies, truth), rtol=1e-4, atol=1e-5
+    )

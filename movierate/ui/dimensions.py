@@ -231,7 +231,14 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
         + ". First k dimensions: RMSE using only them, as trained and after re-expressing "
         "the model in its principal directions"
         + (f"{weighted[:-1]}; " if weighted else " (")
-        + "the same predictions with all of them). "
+        + "the same predictions with all of them)"
+        + (
+            "; at k = 0 the principal curve keeps every vector at its side's mean (its "
+            "directions' centre), the curve as trained zeroes them"
+            if model.family == "deep"
+            else ""
+        )
+        + ". "
         + text.prefix_curves_text(report.k_index, report.k_pca, len(report.dimensions))
         + (f" {below}" if (below := text.prefix_below_full_text(report.prefix)) else "")
         + (
