@@ -593,6 +593,9 @@ class Leftover:
     bytes: int
     state: WriterState  # "alive": a write in progress; "dead": its writer was killed
     age_seconds: float
+    #: its modification time when that lies in the future (a clock set wrong, a copy from
+    #: another machine): its age is unknown, ``age_seconds`` is then 0
+    future_mtime: float | None = None
 
 
 def tree_size(path: Path) -> int:
@@ -610,11 +613,16 @@ def tree_size(path: Path) -> int:
         return 0
 
 
-def _age(path: Path, now: float) -> float:
+def _mtime(path: Path) -> float | None:
     try:
-        return max(0.0, now - path.lstat().st_mtime)
+        return path.lstat().st_mtime
     except OSError:
-        return 0.0
+        return None
+
+
+def _age(mtime: float | None, now: float) -> float:
+    """Seconds since ``mtime`` (0 when unknown or in the future)."""
+    return 0.0 if mtime is None else max(0.0, now - mtime)
 
 
 def find_leftovers(parent: Path, prefixes: Iterable[tuple[str, str]]) -> list[Leftover]:
@@ -636,12 +644,15 @@ def find_leftovers(parent: Path, prefixes: Iterable[tuple[str, str]]) -> list[Le
             if kind is not None and path.is_dir() and not path.is_symlink():
                 state = writer_state(path)
             elif name.endswith(".tmp") and (path.is_file() or path.is_symlink()):
-                kind, state = "temporary file", _temp_file_state(path, _age(path, now))
+                age = _age(_mtime(path), now)
+                kind, state = "temporary file", _temp_file_state(path, age)
             else:
                 continue
         except OSError:  # unreadable (bad-input round 13: one 000 folder failed every `list`)
             continue
-        found.append(Leftover(path, kind, tree_size(path), state, _age(path, now)))
+        mtime = _mtime(path)
+        future = mtime if mtime is not None and mtime > now else None
+        found.append(Leftover(path, kind, tree_size(path), state, _age(mtime, now), future))
     return found
 
 
@@ -699,12 +710,21 @@ def sweep_leftovers(
     parent: Path, prefixes: Iterable[tuple[str, str]], max_age: float = UNKNOWN_WRITER_MAX_AGE
 ) -> list[Leftover]:
     """Remove the leftovers in ``parent`` whose writer is dead (or unknown and old); returns
-    what was removed. Folders renamed aside by a dead replacement are restored, not removed."""
+    what was removed. Folders renamed aside by a dead replacement are restored, not removed.
+    An unknown writer's leftover dated in the future is dated now: it goes ``max_age`` later."""
     recover_folders(parent)
     removed = []
     for item in find_leftovers(parent, prefixes):
         if item.path.name.startswith(OLD_PREFIX) and item.kind != "temporary file":
             continue  # recover_folders decides (the last complete copy is never deleted)
+        if item.future_mtime is not None and item.state == "unknown":
+            # a future mtime is no age: set to now, its age counts from this sweep's own
+            # observation, never above its true age, so no live write goes sooner than with a
+            # right clock (bad-input round 28, F4: a 2099 mtime kept one for 73 years while
+            # each `list` said "removed once 60 min old"); one it may not touch stays future
+            with suppress(OSError):
+                os.utime(item.path, follow_symlinks=False)
+            continue
         if removable(item, max_age):
             try:
                 remove_tree(item.path)

@@ -21,6 +21,7 @@ TensorFlow) inside the worker thread, on first use. The dashboard wraps its runn
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import re
@@ -81,7 +82,11 @@ def _pipeline_runner(
 
 @dataclass(frozen=True)
 class JobSnapshot:
-    """A consistent, read-only view of one job at one moment (what the UI renders)."""
+    """A consistent, read-only view of one job at one moment (what the UI renders).
+
+    ``submitted_at``, ``started_at`` and ``finished_at`` are :func:`time.monotonic` readings:
+    for durations and order within this process, not dates to show.
+    """
 
     id: str
     name: str
@@ -102,6 +107,8 @@ class JobSnapshot:
     started_at: float | None
     finished_at: float | None
     model_name: str | None
+    #: submission order in this registry (1, 2, ...): what :meth:`JobRegistry.jobs` sorts by
+    seq: int = 0
 
     @property
     def active(self) -> bool:
@@ -120,10 +127,11 @@ class JobSnapshot:
 
     @property
     def elapsed_seconds(self) -> float:
-        """Seconds spent running so far (0 while queued)."""
+        """Seconds spent running so far (0 while queued), on the monotonic clock: a wall clock
+        set back or forward meanwhile changes nothing (bad-input round 28, F2)."""
         if self.started_at is None:
             return 0.0
-        end = self.finished_at if self.finished_at is not None else time.time()
+        end = self.finished_at if self.finished_at is not None else time.monotonic()
         return max(end - self.started_at, 0.0)
 
 
@@ -137,6 +145,7 @@ class _Job:
     spec: Any
     split_params: dict[str, Any]
     submitted_at: float
+    seq: int = 0
     name_base: str | None = None  # the name was generated from this (store.unique_name)
     cancel: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -152,6 +161,7 @@ class _Job:
     error_details: str | None = None
     started_at: float | None = None
     finished_at: float | None = None
+    finish_seq: int = 0  # the order in which jobs finished (what old runs are dropped by)
     model_name: str | None = None
     thread: threading.Thread | None = None
 
@@ -177,6 +187,7 @@ class _Job:
                 started_at=self.started_at,
                 finished_at=self.finished_at,
                 model_name=self.model_name,
+                seq=self.seq,
             )
 
     def record(self, event: ProgressEvent) -> None:
@@ -255,6 +266,9 @@ class JobRegistry:
         self._jobs: dict[str, _Job] = {}
         self._generated: dict[str, str] = {}  # generated name -> the base it was made from
         self._dropped = 0
+        # submit and finish order: never the wall clock, which may be set back (round 28, F1)
+        self._submits = itertools.count(1)
+        self._finishes = itertools.count(1)
 
     @property
     def max_workers(self) -> int:
@@ -300,7 +314,8 @@ class JobRegistry:
                 dataset=dataset,
                 spec=spec,
                 split_params=dict(split_params or {}),
-                submitted_at=time.time(),
+                submitted_at=time.monotonic(),
+                seq=next(self._submits),
                 name_base=name_base,
             )
             self._jobs[job.id] = job
@@ -325,7 +340,7 @@ class JobRegistry:
         """The active jobs and the latest :attr:`keep_finished` finished ones, newest first."""
         with self._lock:
             jobs = list(self._jobs.values())
-        return sorted((j.snapshot() for j in jobs), key=lambda s: s.submitted_at, reverse=True)
+        return sorted((j.snapshot() for j in jobs), key=lambda s: s.seq, reverse=True)
 
     def is_active(self, job_id: str) -> bool:
         """True while job ``job_id`` is queued or running; False once it ended or is unknown."""
@@ -405,7 +420,7 @@ class JobRegistry:
             with job.lock:
                 job.state = "running"
                 job.phase = "loading the data"
-                job.started_at = time.time()
+                job.started_at = time.monotonic()
             try:
                 extra = {"name_base": job.name_base} if job.name_base is not None else {}
                 model_name = self._runner(
@@ -453,14 +468,16 @@ class JobRegistry:
             job.error = error
             job.error_details = details
             job.model_name = model_name
-            job.finished_at = time.time()
+            job.finished_at = time.monotonic()
+        with self._lock:
+            job.finish_seq = next(self._finishes)
         self._drop_old_finished()
 
     def _drop_old_finished(self) -> None:
         """Keep the latest :attr:`keep_finished` finished jobs, counting those dropped."""
         with self._lock:
-            finished = [j for j in self._jobs.values() if j.finished_at is not None]
-            finished.sort(key=lambda j: j.finished_at or 0.0, reverse=True)
+            finished = [j for j in self._jobs.values() if j.finish_seq]
+            finished.sort(key=lambda j: j.finish_seq, reverse=True)
             for job in finished[self.keep_finished :]:
                 del self._jobs[job.id]
                 self._dropped += 1

@@ -28,7 +28,7 @@ import stat
 import unicodedata
 import uuid
 import zipfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from importlib import metadata
@@ -337,7 +337,8 @@ class TrainedModel(_Accuracy):
 
     @property
     def created(self) -> str:
-        return self.meta["created"]
+        """When it was saved, as a UTC ISO stamp (see :func:`created_utc`)."""
+        return created_utc(self.meta["created"])
 
     @property
     def dataset_name(self) -> str:
@@ -1393,7 +1394,7 @@ def list_models() -> tuple[list[ModelInfo], list[BrokenModel]]:
             info = ModelInfo(
                 name=path.name,
                 path=path,
-                created=str(meta["created"]),
+                created=created_utc(meta["created"]),
                 spec=spec,
                 dataset=str(meta["dataset"].get("name", "?")),
                 metrics=dict(meta["metrics"]),
@@ -1418,12 +1419,38 @@ def list_models() -> tuple[list[ModelInfo], list[BrokenModel]]:
             continue
         infos.append(info)
     # a save date over a day ahead is no date (a hand edit, a clock set wrong): listed last, so
-    # "the newest model" that pages start with is never it (recheck: 2099 was picked first)
-    latest = (datetime.now(timezone.utc) + timedelta(days=1)).isoformat(timespec="seconds")
-    infos.sort(
-        key=lambda info: (info.created if info.created <= latest else "", info.name), reverse=True
-    )
+    # "the newest model" that pages start with is never it (recheck: 2099 was picked first);
+    # sorted by the time itself, not its text (bad-input round 28, F5: +14:00 came first)
+    latest = datetime.now(timezone.utc) + timedelta(days=1)
+    earliest = datetime.min.replace(tzinfo=timezone.utc)
+
+    def newest_first(info: ModelInfo) -> tuple[datetime, str]:
+        when = _created_time(info.created) or earliest
+        return (when if when <= latest else earliest, info.name)
+
+    infos.sort(key=newest_first, reverse=True)
     return infos, broken
+
+
+def _created_time(text: str) -> datetime | None:
+    """A ``created`` stamp as an aware UTC time (no offset: UTC, as movierate writes it)."""
+    try:
+        when = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return None
+    when = when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when
+    try:
+        return when.astimezone(timezone.utc)
+    except OverflowError:  # 0001-01-01T00:00+01:00 has no UTC time
+        return None
+
+
+def created_utc(text: str) -> str:
+    """meta.json's ``created`` as ``YYYY-MM-DDTHH:MM:SS+00:00``: an offset written elsewhere
+    (``+14:00``) converted, no offset read as UTC, so a "created (UTC)" column and the newest
+    model are right (bad-input round 28, F5). Text that is no time is returned as it is."""
+    when = _created_time(text)
+    return str(text) if when is None else when.isoformat(timespec="seconds")
 
 
 def load_model(name: str) -> TrainedModel:
@@ -2398,9 +2425,7 @@ def _meta_problem(meta: Mapping[str, Any]) -> str | None:
         rmse = meta["metrics"].get(key.replace("mae", "rmse"))
         if key.endswith("_mae") and _is_number(mae) and _is_number(rmse) and mae > rmse + 1e-9:
             return f"metrics.{key} is {mae:g}, above the RMSE of the same rows ({rmse:g})"
-    try:
-        datetime.fromisoformat(meta["created"])
-    except ValueError:
+    if _created_time(meta["created"]) is None:
         return (
             f"'created' should be a date and time as saved (ISO 8601), got {shown(meta['created'])}"
         )
@@ -3185,15 +3210,24 @@ class LeftoverReport:
                 f"{len(busy)} write(s) in progress, not leftovers ({kinds}; "
                 f"{format_bytes(sum(i.bytes for i in busy))})."
             )
-        stale = self.leftover
+        stale = [item for item in self.leftover if item.future_mtime is None]
         if stale:
             ages = max(item.age_seconds for item in stale)
             out.append(
                 f"{len(stale)} leftover(s) of unknown writers "
                 f"({format_bytes(sum(i.bytes for i in stale))}, oldest {ages / 60:.0f} min); "
                 f"removed automatically once {STALE_TEMP_SECONDS / 60:.0f} min old: "
-                + ", ".join(str(item.path) for item in stale[:3])
-                + (" ..." if len(stale) > 3 else "")
+                + _paths_shown(stale)
+            )
+        ahead = [item for item in self.leftover if item.future_mtime is not None]
+        if ahead:  # no age to wait for (bad-input round 28, F4): say why it stays
+            out.append(
+                f"{len(ahead)} leftover(s) of unknown writers "
+                f"({format_bytes(sum(i.bytes for i in ahead))}) dated in the future "
+                f"({_utc_shown(max(i.future_mtime or 0.0 for i in ahead))}), so their age is "
+                "unknown and they are kept; "
+                "delete them by hand once no program, on this machine or another, writes "
+                "them: " + _paths_shown(ahead)
             )
         return out
 
@@ -3204,6 +3238,19 @@ class LeftoverReport:
         if self.removed:
             return "Cleaned up after interrupted writes"
         return "Being written now"
+
+
+def _utc_shown(seconds: float) -> str:
+    """Seconds since 1970 as a UTC date ("after 9999" beyond what a date holds)."""
+    try:
+        return f"{datetime.fromtimestamp(seconds, timezone.utc):%Y-%m-%d %H:%M} UTC"
+    except (OverflowError, OSError, ValueError):
+        return "after 9999"
+
+
+def _paths_shown(items: Sequence[atomic.Leftover]) -> str:
+    """The first three paths, then "..." when there are more."""
+    return ", ".join(str(item.path) for item in items[:3]) + (" ..." if len(items) > 3 else "")
 
 
 def leftovers(clean: bool = True) -> LeftoverReport:

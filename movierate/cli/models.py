@@ -188,7 +188,7 @@ def _run_show(args: argparse.Namespace) -> int:
         return EXIT_OK
     ds = _mapping(meta.get("dataset"))
     imported = _mapping(meta.get("imported"))  # movie vectors only: no split, no training
-    print(f"model     {args.name}  (created {meta.get('created')})")
+    print(f"model     {args.name}  (created {store.created_utc(str(meta.get('created')))})")
     folder = store.model_path(args.name)
     linked = f" (a link to {folder.resolve()})" if folder.is_symlink() else ""
     print(f"folder    {folder}{linked}")

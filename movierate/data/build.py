@@ -896,6 +896,7 @@ def _dates(column: pd.Series, raw: RawData) -> pd.Series | None:
         simplefilter("ignore")
         iso = pd.to_datetime(column, errors="coerce", utc=True, format="ISO8601")
         if iso.notna().all():
+            _note_naive_times(text, raw)
             return iso
         readings = {
             dayfirst: pd.to_datetime(column, errors="coerce", utc=True, dayfirst=dayfirst)
@@ -952,13 +953,36 @@ def _dates(column: pd.Series, raw: RawData) -> pd.Series | None:
             f"{raw.line(shown)}: {text.iloc[shown]!r} is "
             f"{chosen.iloc[shown]:%Y-%m-%d %H:%M} UTC)."
         )
+    _note_naive_times(text, raw)
     return chosen
+
+
+def _note_naive_times(text: pd.Series, raw: RawData) -> None:
+    """Say once that times of day written without a UTC offset were read as UTC."""
+    naive = text.str.contains(TIME_OF_DAY) & ~text.str.contains(ZONE.pattern)
+    if naive.any():
+        first = int(np.flatnonzero(naive.to_numpy(dtype=bool))[0])
+        raw.warnings.append(naive_times_note(raw, first, text.iloc[first]))
+
+
+def naive_times_note(raw: RawData, position: int, value: str) -> str:
+    """The notice that times without a UTC offset (ratings row ``position`` holds ``value``)
+    were read as UTC (bad-input round 28, F6: local times in the hour repeated when clocks go
+    back were put in order silently)."""
+    return (
+        f"{raw.ratings_file}: column {raw.column('timestamp')} holds times without a UTC offset "
+        f"(line {raw.line(position)}: {value!r}), read as UTC. If they are local times, write "
+        "each with its offset (2021-11-07 01:30:00-04:00) or as seconds since 1970: local "
+        "times in the hour that repeats when clocks go back cannot be put in order."
+    )
 
 
 #: A date that starts with its day and month in some order: ``30.07.00``, ``7/30/2000 6:45 PM``.
 _DAY_MONTH = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-]\d{2,4}(?:[ T]|$)")
+#: A time of day within a date: ``12:30``.
+TIME_OF_DAY = r"\d{1,2}:\d{2}"
 #: A time zone after a date (it may move the day in UTC): ``+02:00``, ``Z``, ``UTC``.
-_ZONE = re.compile(r"(?:[+-]\d{2}:?\d{2}|Z|UTC|GMT)\s*$")
+ZONE = re.compile(r"(?:[+-]\d{2}:?\d{2}|Z|UTC|GMT)\s*$")
 
 
 def _order_shown(text: pd.Series) -> bool | None:
@@ -966,7 +990,7 @@ def _order_shown(text: pd.Series) -> bool | None:
     whose second is) show one order and none shows the other; None when the column does not
     start every date with a day and a month, shows both orders, or neither (bad-input round 15:
     ``7/30/2000 06:45 PM`` beside ``4/10/2001 08:39 PM`` was refused as ambiguous)."""
-    if not text.str.match(_DAY_MONTH.pattern).all() or text.str.contains(_ZONE.pattern).any():
+    if not text.str.match(_DAY_MONTH.pattern).all() or text.str.contains(ZONE.pattern).any():
         return None
     day_first, month_first = _shows_order(text, True).any(), _shows_order(text, False).any()
     return None if day_first == month_first else bool(day_first)

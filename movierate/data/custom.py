@@ -30,6 +30,8 @@ from movierate.data.acquire import (
 )
 from movierate.data.build import (
     SHOW_ROWS,
+    TIME_OF_DAY,
+    ZONE,
     Duplicates,
     RawData,
     beyond_exact_ids,
@@ -38,6 +40,7 @@ from movierate.data.build import (
     check_whole_ids,
     digit_grouped,
     line_numbers,
+    naive_times_note,
 )
 from movierate.data.dataset import RatingScale, RatingsDataset
 from movierate.data.formats import CUSTOM_META, read_text_table
@@ -49,6 +52,7 @@ from movierate.data.textio import (
     check_not_empty,
     decode,
     decode_head,
+    first_match,
     irregular_integers,
     looks_like_utf16,
     misread_utf8_note,
@@ -397,6 +401,11 @@ def _read_ratings(
     raw = RawData(ratings=frame, ratings_file=label, first_line=first_line, warnings=notices)
     if header:
         raw.columns = {role: name for name, role in roles.items()}
+    stamps = chosen.get("timestamp")
+    if stamps is not None and frame["timestamp"].dtype.kind == "M":  # read as dates already
+        naive = first_match(source, column=stamps, has=TIME_OF_DAY, lacks=ZONE.pattern, **layout)
+        if naive is not None:  # offsets were converted; times without one are taken as UTC
+            notices.append(naive_times_note(raw, *naive))
     empty = _empty_rows(frame)
     if empty.any():
         others = [n for n in layout["column_names"] if n not in roles and not n.startswith("_gap")]

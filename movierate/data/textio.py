@@ -338,6 +338,39 @@ def irregular_integers(
     return found
 
 
+def first_match(
+    source: Source,
+    *,
+    delimiter: str,
+    column_names: list[str] | None,
+    column: str,
+    has: str,
+    lacks: str,
+    skip_rows: int = 0,
+    encoding: str = "utf8",
+) -> tuple[int, str] | None:
+    """The row and text of the first value of ``column`` (read as text, in blocks) that matches
+    the regex ``has`` but not ``lacks``; None when no value does."""
+    read, parse = _options(delimiter, column_names, skip_rows, encoding)
+    convert = pacsv.ConvertOptions(include_columns=[column], column_types={column: pa.string()})
+    stream = source if isinstance(source, Path) else io.BytesIO(source)
+    row = 0
+    with pacsv.open_csv(
+        stream, read_options=read, parse_options=parse, convert_options=convert
+    ) as blocks:
+        for block in blocks:
+            text = block[column]
+            hit = pc.and_(
+                pc.match_substring_regex(text, has),
+                pc.invert(pc.match_substring_regex(text, lacks)),
+            )
+            found = np.flatnonzero(hit.fill_null(False).to_numpy(zero_copy_only=False))
+            if len(found):
+                return row + int(found[0]), str(text[int(found[0])].as_py())
+            row += len(text)
+    return None
+
+
 def _plain(text: pa.Array) -> bool:
     return pc.all(pc.match_substring_regex(text, _PLAIN_INTEGER)).as_py() is not False
 

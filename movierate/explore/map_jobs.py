@@ -47,7 +47,8 @@ class MapJob:
         self.message = "Starting…"
         self.result: Any = None
         self.error: BaseException | None = None
-        self.started = time.time()
+        # time.monotonic(): durations and the keep window ignore wall clock changes (round 28, F3)
+        self.started = time.monotonic()
         self.finished: float | None = None
         self._cancel = threading.Event()
         self._compute: Compute | None = compute
@@ -64,7 +65,7 @@ class MapJob:
             self.error, self.state = exc, FAILED
         finally:
             self._compute = None  # its closure holds the model: a deleted model is let go
-            self.finished = time.time()
+            self.finished = time.monotonic()
 
     def _report(self, fraction: float, message: str) -> None:
         self.fraction = min(max(float(fraction), self.fraction), 1.0)  # never moves back
@@ -87,7 +88,8 @@ class MapJob:
     @property
     def seconds(self) -> float:
         """Seconds since the start (until the end once finished)."""
-        return (self.finished or time.time()) - self.started
+        end = self.finished if self.finished is not None else time.monotonic()
+        return max(end - self.started, 0.0)
 
     def cancel(self) -> None:
         """Ask the map to stop; it does at its next iteration (state becomes ``cancelled``)."""
@@ -134,7 +136,7 @@ class MapJobs:
             key=lambda job: job.finished or 0.0,
             reverse=True,
         )
-        too_old = time.time() - self.keep_finished_s
+        too_old = time.monotonic() - self.keep_finished_s
         for n, job in enumerate(finished):
             if n >= self.max_finished or (job.finished or 0.0) < too_old:
                 del self._jobs[job.key]
