@@ -29,7 +29,7 @@ _FLASH = "_movierate_flash_"
 
 
 class Started(NamedTuple):
-    """One start: when (``time.time()``), what was asked, and what it gave (e.g. a job id)."""
+    """One start: when (``time.monotonic()``), what was asked, and what it gave (e.g. a job id)."""
 
     at: float
     asked: str
@@ -56,18 +56,18 @@ class StartOnce:
         done = self._ledger.get(self.action)
         if done is None or done.asked != self.asked:
             return None
-        if time.time() - done.at < REPEAT_S or (still is not None and still(done.result)):
+        if time.monotonic() - done.at < REPEAT_S or (still is not None and still(done.result)):
             return done
         return None
 
     def done(self, result: Any) -> None:
         """Record the start (no Streamlit call: call it right after the work started)."""
-        self._ledger[self.action] = Started(time.time(), self.asked, result)
+        self._ledger[self.action] = Started(time.monotonic(), self.asked, result)
 
 
 def flash(name: str, message: str) -> None:
     """Keep ``message`` for the page's next runs (:func:`take_flash`)."""
-    st.session_state[_FLASH + name] = {"text": message, "at": time.time(), "drawn": False}
+    st.session_state[_FLASH + name] = {"text": message, "at": time.monotonic(), "drawn": False}
 
 
 def take_flash(name: str) -> str | None:
@@ -80,7 +80,7 @@ def take_flash(name: str) -> str | None:
     kept = st.session_state.get(_FLASH + name)
     if kept is None:
         return None
-    if kept["drawn"] and time.time() - kept["at"] >= FLASH_S:
+    if kept["drawn"] and time.monotonic() - kept["at"] >= FLASH_S:
         del st.session_state[_FLASH + name]
         return None
     return kept["text"]
