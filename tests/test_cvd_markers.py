@@ -105,12 +105,34 @@ def test_users_map_shows_the_commonest_categories_in_shapes_and_the_rest_grey(th
     fig = users_figure(_users(names, list(range(60, 18, -2))), "occupation", "occupation")
     drawn = _markers(fig)
     assert clashes(drawn) == []
-    shown = [name for name in drawn if not name.startswith("other")]
+    shown = [name for name in drawn if "rarer" not in name]
     assert shown == names[:MAX_USER_CATEGORIES]
-    other = next(t for t in fig.data if t.name.startswith("other"))
-    assert other.name == f"other ({21 - MAX_USER_CATEGORIES} more, {len(other.x):,} users)"
+    other = next(t for t in fig.data if "rarer" in t.name)
+    assert other.name == f"{21 - MAX_USER_CATEGORIES} rarer ones ({len(other.x):,} users)"
     assert other.text[-1].startswith("job20<br>user ")  # the hover names each one's category
     assert "the rest grey" in fig.layout.legend.title.text
+
+
+def _contrast(colour: str, background: str) -> float:
+    def luminance(code: str) -> float:
+        rgb = np.array([int(code.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)])
+        linear = np.where(rgb <= 0.03928, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+        return float(linear @ [0.2126, 0.7152, 0.0722])
+
+    high, low = sorted((luminance(colour), luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_users_map_shapes_stand_out_on_the_dark_page_too():
+    """The dark theme's page (#0E1117): the palette's wine star (contrast 2.2) was hard to see."""
+    from movierate.ui.explore_figures import users_figure
+
+    token = charts.TEXT_COLOUR.set(charts.DARK_TEXT)
+    try:
+        fig = users_figure(_users([f"j{i}" for i in range(9)], [20] * 9), "occupation", "job")
+    finally:
+        charts.TEXT_COLOUR.reset(token)
+    assert all(_contrast(colour, "#0E1117") > 2.5 for colour, _ in _markers(fig).values())
 
 
 def test_users_map_with_few_categories_has_no_other():

@@ -31,9 +31,12 @@ MODEL_COLOURS = (PALETTE[0], PALETTE[1])  # the Vega charts' (colour-blind safe)
 #: Sets up to this size are drawn as large outlined markers; larger ones as small ones.
 SMALL_SET = 60
 #: The users map draws this many categories (the commonest), each in a shape of its own, and
-#: the rest as grey "other" (views round 17: 21 occupations in 21 hues, many alike for
-#: colour-blind eyes and some for anyone).
+#: the rest in grey (views round 17: 21 occupations in 21 hues, many alike for colour-blind
+#: eyes and some for anyone).
 MAX_USER_CATEGORIES = len(MARKER_SYMBOLS)
+#: Their series colours (:func:`charts.colour`): the palette's wine and dark green left out,
+#: too dark on the dark theme's page.
+USER_CATEGORY_SERIES = (0, 1, 2, 3, 4, 5, 6, 8)
 
 
 def _hover(frame: pd.DataFrame) -> list[str]:
@@ -204,8 +207,8 @@ def _add_categories(
     fig: go.Figure, frame: pd.DataFrame, categories: pd.Series, label: str, hover: np.ndarray
 ) -> None:
     """The users of each of the :data:`MAX_USER_CATEGORIES` commonest ``categories`` in a
-    colour and a shape of their own, the rest under them as grey "other" (each one's category
-    in its hover), the legend's title saying so."""
+    colour and a shape of their own, the rest under them in grey as "N rarer ones" (each
+    one's category in its hover), the legend's title saying so."""
     counts = categories.value_counts()
     shown = counts.index[:MAX_USER_CATEGORIES]
     rest = ~categories.isin(shown).to_numpy()
@@ -216,7 +219,8 @@ def _add_categories(
                 x=frame["x"][rest],
                 y=frame["y"][rest],
                 mode="markers",
-                name=f"other ({len(counts) - len(shown)} more, {rest.sum():,} users)",
+                name=f"{len(counts) - len(shown)} rarer ones ({rest.sum():,} users)",
+                legendrank=1001,  # last: after the shapes it explains
                 marker={"color": OTHER_COLOUR, "size": 4, "opacity": 0.6, "symbol": "circle"},
                 text=names + "<br>" + hover[rest],
                 hovertemplate="%{text}<extra></extra>",
@@ -232,7 +236,7 @@ def _add_categories(
                 y=part["y"],
                 mode="markers",
                 name=html_text(name),  # data text: literal in the legend and hover
-                marker={"color": series_colour(i), "symbol": MARKER_SYMBOLS[i], "size": 7,
+                marker={"color": series_colour(USER_CATEGORY_SERIES[i]), "symbol": MARKER_SYMBOLS[i], "size": 7,
                         "opacity": 0.8, "line": {"width": 0}},
                 text=hover[mask],
                 hovertemplate="%{fullData.name}<br>%{text}<extra></extra>",
