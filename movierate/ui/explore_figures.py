@@ -12,10 +12,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly import colors
 
 from movierate.ui.charts import PALETTE, TEXT_COLOUR
-from movierate.ui.figures import point_sizes, text_styled
+from movierate.ui.charts import colour as series_colour
+from movierate.ui.figures import MARKER_SYMBOLS, OTHER_COLOUR, point_sizes, text_styled
 from movierate.ui.text import html_text, movie_hover, ratings_text
 
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
@@ -23,9 +23,20 @@ _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 SET_COLOURS = {"A": PALETTE[0], "B": PALETTE[3], "C": PALETTE[2], "D": PALETTE[4]}
 #: Movies in both sets of an axis (left out of its AUC), and movies in no set.
 BOTH_COLOUR, NO_SET_COLOUR = "#8c564b", "#cfcfcf"
+#: A marker shape per group besides its colour (views round 17: under achromatopsia set A, set
+#: B and "in both" were one grey): every group that the verdict scores reads without hue.
+GROUP_SYMBOLS = {"A": "circle", "B": "square", "C": "triangle-up", "D": "triangle-down",
+                 "A+B": "x", "C+D": "cross"}  # fmt: skip
 MODEL_COLOURS = (PALETTE[0], PALETTE[1])  # the Vega charts' (colour-blind safe) series colours
-#: Sets up to this size are drawn as large diamonds; larger ones as small dots.
+#: Sets up to this size are drawn as large outlined markers; larger ones as small ones.
 SMALL_SET = 60
+#: The users map draws this many categories (the commonest), each in a shape of its own, and
+#: the rest in grey (views round 17: 21 occupations in 21 hues, many alike for colour-blind
+#: eyes and some for anyone).
+MAX_USER_CATEGORIES = len(MARKER_SYMBOLS)
+#: Their series colours (:func:`charts.colour`): the palette's wine and dark green left out,
+#: too dark on the dark theme's page.
+USER_CATEGORY_SERIES = (0, 1, 2, 3, 4, 5, 6, 8)
 
 
 def _hover(frame: pd.DataFrame) -> list[str]:
@@ -84,9 +95,9 @@ def axes_figure(
                 name=name,
                 marker={
                     "color": colour,
-                    "size": 6 if big else 11,
-                    "opacity": 0.55 if big else 1.0,
-                    "symbol": "circle" if big else "diamond",
+                    "size": 7 if big else 11,
+                    "opacity": 0.6 if big else 1.0,
+                    "symbol": GROUP_SYMBOLS[group],
                     "line": {"color": "white", "width": 0 if big else 1},
                 },
                 text=hover[mask],
@@ -153,23 +164,7 @@ def users_figure(
             )
         )
     else:
-        categories = values.fillna("unknown").astype(str)
-        palette = colors.qualitative.Dark24
-        for i, name in enumerate(categories.value_counts().index):
-            mask = (categories == name).to_numpy()
-            part = frame[mask]
-            fig.add_trace(
-                go.Scattergl(
-                    x=part["x"],
-                    y=part["y"],
-                    mode="markers",
-                    name=html_text(name),  # data text: literal in the legend and hover
-                    marker={"color": palette[i % len(palette)], "size": 5, "opacity": 0.7},
-                    text=hover[mask],
-                    hovertemplate="%{fullData.name}<br>%{text}<extra></extra>",
-                    customdata=part[["user_idx"]].to_numpy(),
-                )
-            )
+        _add_categories(fig, frame, values.fillna("unknown").astype(str), label, hover)
     if you is not None:  # WebGL points hide SVG ones: the star is WebGL too, plus a label
         fig.add_annotation(
             x=float(you[0]),
@@ -206,6 +201,52 @@ def users_figure(
         legend={"itemsizing": "constant"},
     )
     return fig
+
+
+def _add_categories(
+    fig: go.Figure, frame: pd.DataFrame, categories: pd.Series, label: str, hover: np.ndarray
+) -> None:
+    """The users of each of the :data:`MAX_USER_CATEGORIES` commonest ``categories`` in a
+    colour and a shape of their own, the rest under them in grey as "N rarer ones" (each
+    one's category in its hover), the legend's title saying so."""
+    counts = categories.value_counts()
+    shown = counts.index[:MAX_USER_CATEGORIES]
+    rest = ~categories.isin(shown).to_numpy()
+    if rest.any():
+        names = categories[rest].map(html_text).to_numpy(dtype=object)
+        fig.add_trace(
+            go.Scattergl(
+                x=frame["x"][rest],
+                y=frame["y"][rest],
+                mode="markers",
+                name=f"{len(counts) - len(shown)} rarer ones ({rest.sum():,} users)",
+                legendrank=1001,  # last: after the shapes it explains
+                marker={"color": OTHER_COLOUR, "size": 4, "opacity": 0.6, "symbol": "circle"},
+                text=names + "<br>" + hover[rest],
+                hovertemplate="%{text}<extra></extra>",
+                customdata=frame[["user_idx"]][rest].to_numpy(),
+            )
+        )
+    for i, name in enumerate(shown):
+        mask = (categories == name).to_numpy()
+        part = frame[mask]
+        fig.add_trace(
+            go.Scattergl(
+                x=part["x"],
+                y=part["y"],
+                mode="markers",
+                name=html_text(name),  # data text: literal in the legend and hover
+                marker={"color": series_colour(USER_CATEGORY_SERIES[i]), "symbol": MARKER_SYMBOLS[i], "size": 7,
+                        "opacity": 0.8, "line": {"width": 0}},
+                text=hover[mask],
+                hovertemplate="%{fullData.name}<br>%{text}<extra></extra>",
+                customdata=part[["user_idx"]].to_numpy(),
+            )
+        )  # fmt: skip
+    title = html_text(label)
+    if rest.any():
+        title += f"<br><sup>the {len(shown)} commonest; the rest grey</sup>"
+    fig.update_layout(legend_title_text=title)
 
 
 @text_styled

@@ -105,14 +105,24 @@ GENRE_COLOURS: dict[str, str] = {
     "(no genres listed)": "#bdbdbd",
     "(none)": "#bdbdbd",
 }
-#: A marker shape per genre beside its colour: 18 colours cannot all differ for colour-blind
-#: eyes (views round 6, simulated protanopia: Children's / Documentary, Romance / Western,
-#: Drama / Fantasy and Thriller / Action collided), so every such pair differs in shape.
+#: Marker shapes that stay apart at a map's point sizes (WebGL draws every one of them).
+MARKER_SYMBOLS = (
+    "circle", "square", "diamond", "triangle-up", "triangle-down", "x", "cross", "star",
+)  # fmt: skip
+#: A marker shape per genre beside its colour: 20 colours cannot all differ for colour-blind
+#: eyes, so any two genres whose colours come close for deuteranopia, protanopia, tritanopia or
+#: achromatopsia (CIEDE2000 under 12 after Machado 2009's simulation, views round 17: Comedy /
+#: Adventure, Drama / Animation, Adventure / Animation ...) differ in shape; the test
+#: ``tests/test_cvd_markers.py`` checks every pair. Genres left out are circles.
 GENRE_SYMBOLS: dict[str, str] = {
-    "Children": "square", "Children's": "square", "Crime": "square", "Fantasy": "square",
-    "Horror": "square", "Sci-Fi": "square", "Western": "square",
-    "Documentary": "diamond", "Film-Noir": "diamond", "Romance": "diamond", "Thriller": "diamond",
+    "Action": "square", "Children": "square", "Children's": "square", "Horror": "square",
+    "Sci-Fi": "square",
+    "Documentary": "diamond", "Film-Noir": "diamond", "Thriller": "diamond",
     "Musical": "triangle-up", "Mystery": "triangle-up", "War": "triangle-up",
+    "Animation": "triangle-down", "Crime": "triangle-down",
+    "Comedy": "x", "Fantasy": "x",
+    "Romance": "cross",
+    "Western": "star",
 }  # fmt: skip
 #: Colour of genres outside the table (custom datasets) and of "the other movies".
 OTHER_COLOUR = "#c8c8c8"
@@ -141,6 +151,16 @@ def genre_colour(genre: str) -> str:
         return GENRE_COLOURS[genre]
     palette = colors.qualitative.Dark24
     return palette[int(hashlib.blake2b(genre.encode(), digest_size=2).hexdigest(), 16) % 24]
+
+
+def genre_symbol(genre: str) -> str:
+    """The fixed marker shape of ``genre`` (:data:`GENRE_SYMBOLS`; a circle for a table genre
+    left out); a stable shape from :data:`MARKER_SYMBOLS` for a genre outside the table, so
+    that its hashed colour is not its only cue."""
+    if genre in GENRE_COLOURS:
+        return GENRE_SYMBOLS.get(genre, "circle")
+    digest = int(hashlib.blake2b(genre.encode(), digest_size=2, person=b"shape").hexdigest(), 16)
+    return MARKER_SYMBOLS[digest % len(MARKER_SYMBOLS)]
 
 
 def map_genres(frame: pd.DataFrame) -> list[str]:
@@ -326,7 +346,7 @@ def tsne_scatter(frame: pd.DataFrame, colour: str) -> go.Figure:
         scatter_args["category_orders"] = {"genre_colour": order}
         scatter_args["color_discrete_map"] = {g: genre_colour(g) for g in order}
         scatter_args["symbol"] = column
-        scatter_args["symbol_map"] = {g: GENRE_SYMBOLS.get(g, "circle") for g in order}
+        scatter_args["symbol_map"] = {g: genre_symbol(g) for g in order}
     else:
         scatter_args["color_continuous_scale"] = "Viridis"
     data["hover"] = map_hover(frame, data[column] if column in HOVER_FORMATS else None, label)
