@@ -201,7 +201,7 @@ def test_compare_says_two_datasets_panels_cover_their_own_movies(identity_home, 
     own movies, and the caption said only "Over the movies with at least 10 ratings"."""
     at = open_page("pages/compare.py", models=[MODEL_100K, MODEL_LATEST], section=section)
     assert any(
-        "These models come from 2 datasets (ml-100k, ml-latest-small), so each row and panel "
+        "These models come from 2 datasets (ml-100k and ml-latest-small), so each row and panel "
         "covers its own dataset's movies, not the same films" in c
         for c in texts(at.caption)
     )

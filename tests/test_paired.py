@@ -459,3 +459,17 @@ def test_a_user_clustered_interval_takes_student_t_on_users_minus_one():
     assert paired.clustered_half_width(wide, many) == pytest.approx(
         1.961 * paired.clustered_se(wide, many), rel=1e-3
     )
+
+
+def test_t_critical_matches_scipy_without_importing_it():
+    """The t critical value is computed here (scipy.stats costs a page's first run ~1 s,
+    issue 15): the exact sum up to EXACT_T_DF degrees of freedom, Cornish-Fisher beyond."""
+    from scipy.stats import t
+
+    from movierate.paired import EXACT_T_DF, t_critical
+
+    for n_groups in [2, 3, 4, 5, 10, 31, 200, EXACT_T_DF, EXACT_T_DF + 2, 5_000, 10**6]:
+        for level in (0.9, 0.95, 0.99):
+            expected = t.ppf(0.5 + level / 2, n_groups - 1)
+            assert t_critical(n_groups, level) == pytest.approx(expected, rel=1e-9)
+    assert t_critical(1) == pytest.approx(t.ppf(0.975, 1))  # one group: df 1, not 0
