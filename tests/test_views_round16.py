@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 from streamlit.testing.v1 import AppTest
+from test_app_train import open_train
 
 from movierate import advice, atomic, store
 from movierate.jobs import JobRegistry
@@ -34,14 +35,6 @@ def held_jobs(monkeypatch):
     monkeypatch.setattr(state, "job_registry", lambda: registry)
     yield registry, started
     release.set()
-
-
-def open_train() -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
-    at.switch_page("pages/train.py").run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
 
 
 def click(at: AppTest, label: str) -> AppTest:
