@@ -234,7 +234,8 @@ def synthetic_models(
             return n_ratings
 
     ds = SyntheticData()
-    split = SimpleNamespace(describe=lambda: {"method": "none (synthetic)", "n_test": 0})
+    # no split (no ratings behind these models): a saved split names one of the real methods
+    split = SimpleNamespace(describe=lambda: {"n_test": 0})
     rotation = np.linalg.qr(rng.normal(size=(dim, dim)))[0].astype(np.float32)
     noise = rng.normal(0, 0.5, factors.shape).astype(np.float32)
     names = []
