@@ -121,10 +121,44 @@ def _t_inside(t: float, df: int) -> float:
 def clustered_half_width(influence: np.ndarray, groups: np.ndarray) -> float:
     """Half-width of the 95% interval of a statistic with per-row ``influence`` values (mean
     0), each group's (user's) rows counted together: :func:`clustered_se` times
-    :func:`t_critical` on groups - 1 df. NaN with fewer than 2 groups."""
-    se = clustered_se(influence, groups)
+    :func:`t_critical` on groups - 1 df. NaN with fewer than :func:`interval_users` groups
+    (recheck s33, finding 3: t on 1 df gave "0.5003 ± 3.1770" on a 1-4 scale)."""
     n_groups = len(np.unique(groups))
+    if n_groups < interval_users():
+        return math.nan
+    se = clustered_se(influence, groups)
     return se * t_critical(n_groups) if math.isfinite(se) else math.nan
+
+
+def interval_users(alpha: float = FAMILY_ALPHA) -> int:
+    """Fewest test users that give an interval by user at level 1 - ``alpha``: a sign-flip
+    test on n users reaches at best p = 2 ** (1 - n), so below this its interval is unbounded
+    (recheck s33: "± inf"), and a Student-t interval on 2-3 users ran wider than the rating
+    scale. Every "±" counted by user follows this one floor (:func:`few_users_text`).
+
+    >>> interval_users(), interval_users(0.05 / 3)
+    (6, 7)
+    """
+    n = 2
+    while 2.0 ** (1 - n) > alpha:
+        n += 1
+    return n
+
+
+def few_users_text(n_users: float, alpha: float = FAMILY_ALPHA, *, short: bool = False) -> str:
+    """Why no "±" is given on ``n_users`` test users (fewer than :func:`interval_users`), and
+    what would give one; ``short``: the few words for a table cell.
+
+    >>> few_users_text(4, short=True)
+    '4 test users: too few for an interval'
+    """
+    users = f"{n_users:,.0f} test user{'' if n_users == 1 else 's'}"
+    if short:
+        return f"{users}: too few for an interval"
+    return (
+        f"{users} {'is' if n_users == 1 else 'are'} too few for an interval, which needs "
+        f"{interval_users(alpha)} or more: a per-user split or more data gives more test users"
+    )
 
 
 def resolved_at(n_models: int) -> float:
@@ -253,8 +287,10 @@ def threshold_text(difference: PairedDifference) -> str:
     if difference.small:
         users = difference.n_users or difference.n_rows
         never = (
-            f" With {users} users no difference can reach that, so none is called here."
-            if 2 / 2**users > pair_alpha(n_models)
+            f" With {users} users no difference can reach that, so none is called here, and "
+            "no ± is given (the test does not reject any difference): "
+            f"{few_users_text(users, pair_alpha(n_models))}."
+            if users < interval_users(pair_alpha(n_models))
             else ""
         )  # recheck E (s26): with 5 users or fewer the test could never call one, unsaid
         return (
@@ -395,9 +431,24 @@ class PairedDifference:
         flip = ", sign-flip by user" if self.p_value is not None else ""
         return f"{1 - FAMILY_ALPHA:.0%}{joint}{flip}"
 
+    @property
+    def has_interval(self) -> bool:
+        """Whether the "±" can be given: a finite half-width, and on the sign-flip test enough
+        users for it to be bounded (:func:`interval_users` at this pair's level; recheck s33:
+        "+0.0036 ± inf" on 4 users)."""
+        users = self.n_users or self.n_rows
+        enough = self.p_value is None or users >= interval_users(pair_alpha(self.n_models))
+        return enough and math.isfinite(self.half_width)
+
+    def _few_users(self, *, short: bool) -> str:
+        return few_users_text(self.n_users or self.n_rows, pair_alpha(self.n_models), short=short)
+
     def _size(self) -> str:
         """``"+0.0096 ± 0.0041"``, with more decimals when four would show only zeros
-        (accuracy round 13: a 0.00004 gap read "+0.0000 ± 0.0000 (5.68 SE, beyond draw)")."""
+        (accuracy round 13: a 0.00004 gap read "+0.0000 ± 0.0000 (5.68 SE, beyond draw)");
+        the difference alone without an interval (:attr:`has_interval`)."""
+        if not self.has_interval:
+            return f"{self.difference:+.4f}"
         return plus_minus(self.difference, self.half_width)
 
     def short(self) -> str:
@@ -414,6 +465,8 @@ class PairedDifference:
             if self.resolved
             else "within draw"
         )
+        if not self.has_interval:
+            return f"{self._size()} ({self._strength()}; {self._few_users(short=True)}, {verdict})"
         return f"{self._size()} ({self.level()}; {self._strength()}, {verdict})"
 
     def _strength(self) -> str:
@@ -429,7 +482,11 @@ class PairedDifference:
             return "lowest test RMSE here (the reference)"
         if self.identical:
             return "the same error on every test row as the reference" + self._within()
-        size = f"{self._size()} ({self.level()})"
+        size = (
+            f"{self._size()} ({self.level()})"
+            if self.has_interval
+            else f"{self._size()} ({self._few_users(short=False)})"
+        )
         if self.twin:
             return (
                 f"{size} ({abs(self.in_se):.1f} standard errors): "

@@ -19,6 +19,7 @@ the data and importing TensorFlow. TensorFlow is imported only when training sta
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import threading
 from collections.abc import Callable, Mapping
@@ -48,7 +49,13 @@ from movierate.data.splits import (
     training_scale,
 )
 from movierate.errors import DataError, SpecError, StoreError, TrainingCancelled
-from movierate.paired import SMALL_TEST, SMALL_USERS, clustered_half_width, flip_difference
+from movierate.paired import (
+    SMALL_TEST,
+    SMALL_USERS,
+    clustered_half_width,
+    flip_difference,
+    interval_users,
+)
 from movierate.progress import ProgressCallback
 from movierate.spec import ModelSpec
 
@@ -515,6 +522,8 @@ class TopCalibration:
     mean_predicted: float
     mean_rating: float
     gap_ci: float  # 95% half-width of the mean (predicted - rating), each user's rows together
+    #: (NaN on fewer than ``paired.interval_users`` users: ``n_users`` says how many)
+    n_users: int = 0
 
     @property
     def gap(self) -> float:
@@ -564,6 +573,7 @@ def top_calibration(
         # by user, as every other interval of test rows (accuracy round 20: a few generous
         # users fill the top of a list, and rows taken one by one covered 86-90%)
         gap_ci=clustered_half_width(gaps - gaps.mean(), users),
+        n_users=len(np.unique(users)),
     )
 
 
@@ -602,7 +612,9 @@ def _rmse_mae(
     out = {f"{part}_rmse": rmse, f"{part}_mae": float(np.mean(np.abs(errors)))}
     if interval and rmse > 0:
         users = ds.ratings["user_idx"].to_numpy()[rows]
-        out[f"{part}_rmse_ci95"] = clustered_half_width(_rmse_influence(errors), users)
+        half = clustered_half_width(_rmse_influence(errors), users)
+        if math.isfinite(half):  # none on too few users (store.rmse_interval_text says so)
+            out[f"{part}_rmse_ci95"] = half
         out[f"{part}_users"] = len(np.unique(users))
     return out
 
@@ -643,10 +655,14 @@ def _against_averages(
     out = {"test_rmse_minus_averages": gap, "test_users": n_users}
     if len(rows) < SMALL_TEST or n_users < SMALL_USERS:  # as model against model (paired.py)
         p, half = flip_difference(model_errors, average_errors, users)
-        out.update(test_rmse_minus_averages_ci95=half, test_rmse_minus_averages_p=p)
+        out["test_rmse_minus_averages_p"] = p
     else:
         influence = _rmse_influence(model_errors) - _rmse_influence(average_errors)
-        out["test_rmse_minus_averages_ci95"] = clustered_half_width(influence, users)
+        half = clustered_half_width(influence, users)
+    # on too few users no interval is bounded (recheck s33: an infinite one saved as null, and
+    # the gap was then shown nowhere): the gap and its p are kept, and the text says why
+    if n_users >= interval_users() and math.isfinite(half):
+        out["test_rmse_minus_averages_ci95"] = half
     return out
 
 

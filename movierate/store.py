@@ -2215,24 +2215,43 @@ def averages_gap_text(metrics: dict[str, Any] | None, *, short: bool = False) ->
     recorded numbers. The model's own interval does not decide this; the paired one does
     (recheck C, s26). The verdict is the ± read against 0, whatever rule made it: on few test
     users the sign-flip test's interval, named with its p (accuracy round 20); a model saved
-    before ``test_users`` was recorded says its ± is the normal cutoff's."""
+    before ``test_users`` was recorded says its ± is the normal cutoff's, in the cell too. On
+    too few test users (:func:`paired.interval_users`) the gap and its p, and why no ± is
+    given (recheck s33: a bare "None" on Compare, nothing in ``train``)."""
     metrics = metrics or {}
     gap, half = (
         metrics.get("test_rmse_minus_averages"),
         metrics.get("test_rmse_minus_averages_ci95"),
     )
-    if not (_is_number(gap) and _is_number(half) and math.isfinite(half) and half >= 0):
+    users, p = metrics.get("test_users"), metrics.get("test_rmse_minus_averages_p")
+    worse = ", but the averages lose to the mean here" if averages_lose_text(metrics) else ""
+    if _is_number(gap) and few_test_users(metrics):  # recheck s33, finding 1: shown nowhere
+        tested = f"sign-flip test by user, p {paired.p_text(p)}; " if _is_number(p) else ""
+        if short:
+            return f"{gap:+.4f} ({tested}{paired.few_users_text(users, short=True)}){worse}"
+        return (
+            f"The model's test RMSE minus the averages': {gap:+.4f} (paired over those rows; "
+            f"{tested}{paired.few_users_text(users)}), so no difference can be called."
+        )
+    if not (_is_number(gap) and _is_number(half) and half >= 0):
         return ""
     side = paired.reading(
         gap, half, "higher beyond the draw", "lower beyond the draw", "within the draw"
     )
-    if short:
-        worse = ", but the averages lose to the mean here" if averages_lose_text(metrics) else ""
-        return f"{gap:+.4f} ± {half:.4f}, {side}{worse}"
+    if short:  # an old record's rule is named in the cell too (recheck s33, finding 1)
+        old = f" ({_gap_rule(metrics)[2:]})" if not _is_number(users) else ""
+        return f"{gap:+.4f} ± {half:.4f}{old}, {side}{worse}"
     return (
         f"The model's test RMSE minus the averages': {gap:+.4f} ± {half:.4f} (95%, paired "
         f"over those rows{_gap_rule(metrics)}): {side}."
     )
+
+
+def few_test_users(metrics: dict[str, Any] | None) -> bool:
+    """Whether a model's recorded test users are too few for an interval by user
+    (:func:`paired.interval_users`): then no "±" is shown, whatever was recorded."""
+    users = (metrics or {}).get("test_users")
+    return _is_number(users) and users < paired.interval_users()
 
 
 def _gap_rule(metrics: dict[str, Any]) -> str:
@@ -2255,10 +2274,11 @@ def rmse_interval_text(metrics: dict[str, Any] | None) -> str:
     users - 1 (``test_users``) since accuracy round 20; a model saved before says its ± is
     the normal cutoff's, too narrow under about 100 test users."""
     metrics = metrics or {}
-    half = metrics.get("test_rmse_ci95")
-    if not _is_number(half) or not math.isfinite(half):
+    half, users = metrics.get("test_rmse_ci95"), metrics.get("test_users")
+    if few_test_users(metrics):  # recheck s33, finding 3: "± 3.1770" on a 1-4 scale
+        return f" ({paired.few_users_text(users)})"
+    if not _is_number(half):
         return ""
-    users = metrics.get("test_users")
     rule = (
         f"Student t over {users:,.0f} test users"
         if _is_number(users)

@@ -414,7 +414,8 @@ def accuracy_section(models: list, trained: list) -> None:
             AVERAGES_COLUMN: st.column_config.NumberColumn(format="%.4f", help=AVERAGES_HELP),
             GAP_COLUMN: st.column_config.TextColumn(
                 help="The model's test RMSE minus the averages', on the same test rows, with "
-                "the 95% interval of that difference (each user's ratings counted together): "
+                "the 95% interval of that difference (each user's ratings counted together; "
+                f"none on fewer than {paired.interval_users()} test users, as the cell says): "
                 "what decides whether the embedding beats the averages."
             ),
         },

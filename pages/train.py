@@ -448,8 +448,8 @@ def start_once(what: str, asked: Any, submit: Callable[[], str]) -> str:
         once.done(job_id)  # no Streamlit call in between: a waiting click cannot skip it
         return job_id
     st.info(
-        f"This {what} was already started {time.monotonic() - earlier.at:.0f} s ago with the same "
-        "data and settings (a second click on Start): see it under Runs. Change a setting "
+        f"This {what} was already started {text.ago_text(time.monotonic() - earlier.at)} with "
+        "the same data and settings (a second click on Start): see it under Runs. Change a setting "
         "to start another one.",
         icon=":material/info:",
     )

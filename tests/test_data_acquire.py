@@ -616,14 +616,32 @@ def test_a_server_that_does_not_speak_http_is_said_plainly(monkeypatch):
 
 @pytest.mark.parametrize(
     ("folder", "imported_as"),
-    [("con", "con-data"), ("nul.", "nul-data"), ("abc\n", "abc"), ("ml small é", "ml-small")],
+    [
+        ("con", "con-data"),
+        ("nul.", "nul-data"),
+        ("abc\n", "abc"),
+        ("ml small é", "ml-small-e"),
+        ("Mes films été", "Mes-films-ete"),  # recheck s33: was 'Mes-films-t'
+    ],
 )
 def test_a_zips_folder_name_follows_the_typed_name_rule(monkeypatch, folder, imported_as):
     """Recheck B (s27): a zip's folder 'con', 'nul.' or 'abc\\n' became a dataset folder that a
-    typed name is refused for (the old pattern's '$' also matched before a final newline)."""
+    typed name is refused for (the old pattern's '$' also matched before a final newline).
+    Recheck s33: accented letters lost ('été' -> 't'); they keep their plain letter."""
     monkeypatch.delenv("MOVIERATE_DATA_DIR")
     ratings = b"userId,movieId,rating,timestamp\n1,10,4,100\n2,10,5,300\n"
     assert import_zip(zip_folder({f"{folder}/ratings.csv": ratings}), "z.zip") == imported_as
     assert sorted(p.name for p in config.data_dir().iterdir()) == [imported_as]
     notes = load_dataset(imported_as).warnings
     assert any(f"imported as {imported_as!r}" in note for note in notes), notes
+
+
+def test_names_made_from_file_names_keep_accented_letters_plain():
+    """Recheck s33, finding 6: 'Mes films été' became 'Mes-films-t' (zip folders, zip and CSV
+    file names): dataset names are ASCII, so an accented letter keeps its plain letter."""
+    from movierate.data.acquire import _folder_from_filename, free_dataset_name
+    from movierate.data.custom import _name_from
+
+    assert _folder_from_filename("Mes films été.zip") == "Mes-films-ete"
+    assert _name_from("Mes films été.csv") == "Mes-films-ete"
+    assert free_dataset_name("Crème brûlée") == "Creme-brulee"

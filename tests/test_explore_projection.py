@@ -193,17 +193,40 @@ def test_a_map_cache_with_trust_numbers_of_another_kind_is_a_miss(tmp_path, trus
     MapTrust.from_dict after the cache was read, so the map broke on every visit for good."""
     import json
 
-    from movierate.explore.projection import _read_cached
+    from movierate.explore.projection import TRUST_RULE, _read_cached
 
     good = {"k": 10, "n_movies": 5, "kept": 0.5, "genre_embedding": 0.4, "genre_map": 0.3,
             "genre_random": 0.2}  # fmt: skip
     rows, path = np.arange(5), tmp_path / "map.npz"
     np.savez(path, coordinates=np.zeros((5, 2), np.float32), rows=rows,
-             trust=np.array(json.dumps(good)))  # fmt: skip
+             trust=np.array(json.dumps({**good, "rule": TRUST_RULE})))  # fmt: skip
     assert _read_cached(path, rows)[1] == good
     text = json.dumps({**good, "kept": float("nan")}) if trust == "NaN-kept" else trust
     np.savez(path, coordinates=np.zeros((5, 2), np.float32), rows=rows, trust=np.array(text))
     assert _read_cached(path, rows) is None
+
+
+def test_trust_cached_under_an_older_rule_is_recomputed(tmp_path):
+    """Recheck s33, finding 4: a map cached before bad-input round 27 kept showing "keeps 100%
+    of each movie's 2 nearest" of 3 movies; trust saved without the current rule is recomputed
+    from the cached coordinates, and saved again with it."""
+    import json
+
+    from movierate.explore.projection import TRUST_RULE, projection_map
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(3, 4)).astype(np.float32)
+    movies = movies_table(3, genres=[["Drama"], ["Comedy"], ["Drama"]], n_ratings=[5, 5, 5])
+    files: dict = {}
+    cache = lambda name: files.setdefault(name, tmp_path / name)  # noqa: E731
+    first = projection_map(x, movies, method="pca", min_ratings=0, cache=cache)
+    (path,) = files.values()
+    stale = {**first.attrs["trust"], "k": 2, "kept": 1.0}  # the old rule's numbers, no rule
+    np.savez(path, rows=np.arange(3), coordinates=first[["x", "y"]].to_numpy(np.float32),
+             trust=np.array(json.dumps(stale)))  # fmt: skip
+    again = projection_map(x, movies, method="pca", min_ratings=0, cache=cache)
+    assert again.attrs["from_cache"] and again.attrs["trust"] == first.attrs["trust"]
+    assert json.loads(str(np.load(path)["trust"]))["rule"] == TRUST_RULE
 
 
 @pytest.mark.parametrize("kind", ["zero", "constant", "near"])

@@ -368,7 +368,7 @@ def test_a_few_users_make_a_small_test_however_many_rows_they_hold(monkeypatch):
     assert not other.resolved  # 3 users: a p below 2 / 2**3 = 0.25 cannot be reached
     said = paired.threshold_text(other)
     assert said.startswith("On 1,200 test rows of 3 users, too few for the standard error's")
-    assert "With 3 users no difference can reach that, so none is called here." in said
+    assert "With 3 users no difference can reach that, so none is called here, and no ±" in said
 
 
 def _population(seed: int = 20, n_users: int = 2000):

@@ -178,7 +178,7 @@ def _meta_shown(meta: dict[str, Any]) -> dict[str, Any]:
 
 
 def _run_show(args: argparse.Namespace) -> int:
-    from movierate import store
+    from movierate import paired, store
     from movierate.errors import StoreError
     from movierate.explore.ordering import kept_dims_note
 
@@ -307,6 +307,8 @@ def _run_show(args: argparse.Namespace) -> int:
             print(f"  {'seeds averaged (seed ensemble)':<{width}} {int(value)}")
             continue
         shown = num(value) if isinstance(value, float) else value
+        if key.endswith("_ci95") and store.few_test_users(shown_metrics):  # recheck s33
+            shown = f"none: {paired.few_users_text(shown_metrics['test_users'])}"
         print(f"  {_metric_text(key):<{width}} {shown}")
     chosen = store.stop_rows_chose_settings(meta)
     if chosen:

@@ -151,7 +151,7 @@ def _entries(folder: Path) -> list[Path]:
 def free_dataset_name(base: str) -> str:
     """A valid dataset name not in use, derived from ``base``: ``base`` itself when it is free,
     else ``base-upload``, ``base-upload-2``, ... (``base`` is cleaned to the allowed letters)."""
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", str(base)).strip("-._").replace("..", ".")
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_letters(base)).strip("-._").replace("..", ".")
     stem = stem[:48].strip("-._") or "dataset"
     if unportable_reason(stem):  # a Windows device name such as 'nul'
         stem = f"data-{stem}"
@@ -532,7 +532,7 @@ def extract_zip(
             folder_name = _folder_from_filename(filename)
         elif (renamed := _new_name_problem(prefix.name)) is None:
             folder_name = prefix.name
-        else:  # a folder name that is no dataset name ("ml small é") gives one ("ml-small")
+        else:  # a folder name that is no dataset name ("ml small é") gives one ("ml-small-e")
             folder_name = _usable_name(prefix.name)
         official = KNOWN_DATASETS.get(expected or name_for_folder(folder_name))
         if expected in KNOWN_DATASETS and folder_name != KNOWN_DATASETS[expected].folder:
@@ -926,9 +926,23 @@ def _new_name_problem(name: str) -> str | None:
     return dataset_name_problem(name) or unportable_reason(name)
 
 
+def ascii_letters(text: str) -> str:
+    """``text`` with accented letters as their plain ASCII letter ('été' -> 'ete'), so that a
+    name made from it keeps them (dataset names are ASCII; recheck s33: 'Mes films été.zip'
+    became 'Mes-films-t').
+
+    >>> ascii_letters("Mes films été, Ærø")
+    'Mes films ete, Ærø'
+    """
+    decomposed = unicodedata.normalize("NFKD", str(text))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def _usable_name(text: str) -> str:
-    """``text`` as a dataset folder name that :func:`validate_dataset_name` accepts: runs of
-    other characters become "-", and a Windows device name gets "-data" ('con' -> 'con-data')."""
+    """``text`` as a dataset folder name that :func:`validate_dataset_name` accepts: accents
+    dropped (:func:`ascii_letters`), runs of other characters become "-", and a Windows device
+    name gets "-data" ('con' -> 'con-data')."""
+    text = ascii_letters(text)
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", text).replace("..", "-").strip("-.")[:64]
     name = name.strip("-.") or "uploaded"
     if unportable_reason(name):

@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 from movierate import atomic, config, schema, spreadsheet
 from movierate.data.acquire import (
     CUSTOM_FOLDER,
+    ascii_letters,
     dataset_case_twin,
     dataset_name_taken,
     find_local,
@@ -952,7 +953,7 @@ def _id_array(ids: np.ndarray) -> pa.Array:
 
 
 def _name_from(label: str) -> str:
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(label).stem).strip("-.")
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_letters(Path(label).stem)).strip("-.")
     return stem[:64] or "custom"
 
 

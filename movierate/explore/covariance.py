@@ -164,7 +164,7 @@ def model_few_rows_note(model: Any, *, min_ratings: int = 0) -> str:
     return few_rows_note(counted, model.dim, len(model.movies))
 
 
-def _few_rows_lead(frame: pd.DataFrame, dim: int) -> str:
+def few_rows_lead(frame: pd.DataFrame, dim: int) -> str:
     """:func:`few_rows_note` of a frame counted by :func:`_counted`, with a trailing space."""
     if "n_rows" not in frame.attrs:
         return ""
@@ -197,7 +197,7 @@ def variance_share(embedding: Any, *, weights: Any = None) -> pd.DataFrame:
     share = variance / total if total > 0 else np.zeros_like(variance)
     frame = pd.DataFrame({"mean": mean, "variance": variance, "share": share})
     frame.index.name = "dimension"
-    return frame
+    return _counted(frame, embedding, weights)
 
 
 def eigen_spectrum(embedding: Any, *, weights: Any = None) -> pd.DataFrame:
@@ -292,7 +292,7 @@ def matrix_sentence(matrix: pd.DataFrame, kind: str = "covariance") -> str:
     if not parts:
         return "One dimension: nothing to correlate."
     text = "; ".join(parts)
-    return _few_rows_lead(matrix, dim) + "Here " + text + "."
+    return few_rows_lead(matrix, dim) + "Here " + text + "."
 
 
 def spectrum_sentence(spectrum: pd.DataFrame, share: float = 0.9) -> str:
@@ -309,6 +309,6 @@ def spectrum_sentence(spectrum: pd.DataFrame, share: float = 0.9) -> str:
         else f"the first {reach} of {len(shares)} reach {share:.0%}"
     )
     return (
-        _few_rows_lead(spectrum, len(shares))
+        few_rows_lead(spectrum, len(shares))
         + f"Here the first direction carries {shares[0]:.0%} of the variance and {needed}."
     )

@@ -52,6 +52,7 @@ def dimension_importance(
             "user_variance_share": user["share"],
         }
     )
+    frame.attrs.update(movie.attrs)  # the movies counted, for unused_dims_sentence's note
     norms = first_dense_input_norms(arrays)
     if norms is not None:
         dim = len(frame)
@@ -113,13 +114,15 @@ def unused_dims_sentence(importance: pd.DataFrame, fraction: float = UNUSED_FRAC
         whose = "movie and of the user"
     n = int(low.sum())
     cut = f"{share:.2%} ({fraction:.0%} of an even share of {1 / max(len(movie), 1):.2%})"
+    # over fewer movies than dimensions the shares reflect the sample (recheck s33, finding 5)
+    few = covariance.few_rows_lead(importance, len(movie))
     if not n:
         return (
-            f"Here every one of the {len(movie)} dimensions holds at least {cut} of the "
+            f"{few}Here every one of the {len(movie)} dimensions holds at least {cut} of the "
             f"{whose} variance."
         )
     which = ", ".join(str(d) for d in np.flatnonzero(low)[:8]) + ("…" if n > 8 else "")
     return (
-        f"Here {n} of {len(movie)} dimensions ({which}) hold under {cut} of the {whose} "
+        f"{few}Here {n} of {len(movie)} dimensions ({which}) hold under {cut} of the {whose} "
         "variance: the model barely uses them."
     )

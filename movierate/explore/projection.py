@@ -558,7 +558,7 @@ def projection_map(
         trust = finished["trust"]
     else:
         coordinates, trust = cached
-        if trust is None:  # cached before trust numbers existed
+        if trust is None:  # cached before trust numbers existed, or under an older rule
             trust = map_trust(
                 x[rows], coordinates, genre_lists(movies.iloc[rows]), metric=metric
             ).as_dict()
@@ -1060,9 +1060,15 @@ def _check_cached(key: str, header: npz.NpyHeader, rows: np.ndarray) -> None:
         raise ValueError(f"the cached '{key}' declares {header.values:,} values")
 
 
+#: The rule that made a cache file's trust numbers: trust saved under another rule (or before
+#: rules were numbered) is recomputed from the cached coordinates (recheck s33, finding 4: a
+#: map cached before bad-input round 27 kept "100% of its 2 nearest" out of 3 movies).
+TRUST_RULE = 2
+
+
 def _read_cached(path: Path, rows: np.ndarray) -> tuple[np.ndarray, dict[str, Any] | None] | None:
     """(coordinates, trust numbers or None) from a cache file, or None if it is missing,
-    unreadable or for other rows."""
+    unreadable or for other rows; trust of another :data:`TRUST_RULE` reads as None."""
     try:  # bounded by the rows asked for: a cache file handed over in a model folder may
         # declare any size (bad-input round 21), and np.load reads what each entry declares
         cached = npz.read_arrays(path, _CACHED_ENTRIES, lambda k, h: _check_cached(k, h, rows))
@@ -1081,6 +1087,8 @@ def _read_cached(path: Path, rows: np.ndarray) -> tuple[np.ndarray, dict[str, An
             MapTrust.from_dict(trust)
     except (KeyError, ValueError, TypeError):  # edited or from another version: a miss
         return None
+    if trust is not None and trust.pop("rule", None) != TRUST_RULE:
+        trust = None  # computed under an older rule: recomputed, the coordinates kept
     return coordinates.astype(np.float32, copy=False), trust
 
 
@@ -1089,7 +1097,8 @@ def _write_atomically(
 ) -> None:
     try:
         with atomic.open_atomic(path) as f:
-            np.savez(f, rows=rows, coordinates=coordinates, trust=np.array(json.dumps(trust)))
+            saved = json.dumps({**trust, "rule": TRUST_RULE})
+            np.savez(f, rows=rows, coordinates=coordinates, trust=np.array(saved))
     except OSError:
         pass  # a read-only store still gets its map, just uncached
 

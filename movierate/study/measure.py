@@ -261,8 +261,8 @@ def analyse(
         "test_mae": test_mae,
         "train_rmse": float(model.metrics.get("train_rmse", math.nan)),
         # paired against the averages on the same test rows (pipeline.test_metrics)
-        **{
-            key: float(model.metrics.get(key, math.nan))
+        **{  # no ± on too few test users: NaN, never a float(None) (recheck s33)
+            key: float(model.metrics.get(key) if model.metrics.get(key) is not None else math.nan)
             for key in ("test_rmse_minus_averages", "test_rmse_minus_averages_ci95")
         },
         "epochs_run": len(history.get("loss", [])),

@@ -94,6 +94,8 @@ def summarize(frame: pd.DataFrame) -> pd.DataFrame:
         # users the sign-flip test's, accuracy round 20), so the count follows that rule too
         frame["below_averages"] = (gap + ci < 0).astype(float)
         frame["above_averages"] = (gap - ci > 0).astype(float)
+        # no ± on too few test users (recheck s33): counted apart, never as "not below"
+        frame["no_interval_averages"] = (gap.notna() & ci.isna()).astype(float)
     keys = list(KEYS)
     numeric = [
         c
@@ -105,7 +107,7 @@ def summarize(frame: pd.DataFrame) -> pd.DataFrame:
     std = grouped.std(ddof=1).add_suffix("_std")
     out = pd.concat([mean, std], axis=1)
     out["n_seeds"] = frame.groupby(keys, sort=False).size()
-    for counted in ("targets_met", "below_averages", "above_averages"):
+    for counted in ("targets_met", "below_averages", "above_averages", "no_interval_averages"):
         if counted in out:
             out[counted] = frame.groupby(keys, sort=False)[counted].sum()
     return out.reset_index()
@@ -603,6 +605,11 @@ def _paired(group: pd.DataFrame) -> str:
     counts = [
         f"{row.variant} {row.below_averages:.0f} of {row.n_seeds:.0f}"
         + (f" (above in {row.above_averages:.0f})" if row.above_averages else "")
+        + (
+            f" (no interval in {row.no_interval_averages:.0f}: too few test users)"
+            if getattr(row, "no_interval_averages", 0)
+            else ""
+        )
         for row in group.itertuples()
     ]
     return (

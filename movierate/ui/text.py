@@ -819,6 +819,16 @@ def ratings_text(n: float) -> str:
     return f"{n:,} rating{'' if n == 1 else 's'}"
 
 
+def ago_text(seconds: float) -> str:
+    """How long ago something began, for a notice: "just now" under a second (recheck s33:
+    "already started 0 s ago"), else whole seconds.
+
+    >>> ago_text(0.4), ago_text(3.6)
+    ('just now', '4 s ago')
+    """
+    return "just now" if seconds < 1 else f"{seconds:.0f} s ago"
+
+
 def top_calibration_text(calibration: Any) -> str:
     """What a model's highest test-row predictions came to (:func:`pipeline.top_calibration`),
     one sentence for beside its recommendations, or why it could not be computed."""
@@ -832,12 +842,14 @@ def top_calibration_text(calibration: Any) -> str:
         "so its high predictions ran that much below what users gave",
         "within noise",
     )
-    return (
+    said = (
         f"On its test rows, its highest {calibration.share:.0%} of predictions "
         f"({calibration.n_rows:,} rows, {calibration.threshold:.2f} and up) averaged "
         f"{calibration.mean_predicted:.2f} and those ratings {calibration.mean_rating:.2f}: "
-        f"{gap:+.2f} ± {ci:.2f} (95%, by user), {reading}."
     )
+    if not math.isfinite(ci):  # too few users for an interval (recheck s33)
+        return f"{said}{gap:+.2f} ({paired.few_users_text(calibration.n_users)})."
+    return f"{said}{gap:+.2f} ± {ci:.2f} (95%, by user), {reading}."
 
 
 #: The short mark and the name of each held-out part of a split
