@@ -775,7 +775,7 @@ def test_a_split_that_leaves_no_early_stopping_rows_is_said(capsys):
     assert store.split_note({"n_train": 800, "n_stop": 100, "n_test": 100}) == ""
     # bad-input round 17: a 10-rating upload reported "Test RMSE 4.2410" from one rating
     assert store.split_note({"n_train": 8, "n_stop": 1, "n_test": 1}).startswith(
-        "Only 1 test and 1 early-stopping rating(s): its test RMSE and the epoch it kept rest"
+        "Only 1 test and 1 early-stopping rating(s) (under 30 each): its test RMSE and the epoch it"
     )
 
 
