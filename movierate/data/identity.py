@@ -29,13 +29,17 @@ title in full, 1 an alternate title in full, 2 a part or an owner-less title.
 **Matching** (:func:`match_movies`). When both rows have an IMDb id, they match if and only if
 the ids are equal. Every other pair is a candidate when the two rows share a key and their years
 are equal; the candidate's score is the sum of the two keys' ranks (so full title to full title
-comes first). Candidates are taken best first (lowest score, then the pair with the most ratings,
-then row order) and a row already matched is never matched again, so no movie is paired with two
+comes first). Candidates are taken best first (lowest score, then the pair whose movie ids are
+equal, so an export read back pairs each of two "Emma (1996)" with its own row, then the pair
+with the most ratings, then row order) and a row already matched is never matched again, so no movie is paired with two
 (a dataset that lists one film twice, as ml-100k does for 18 films, gets only one of its rows
 matched). After every exact-year candidate come those a year apart (``year_tolerance=1``, the
 default; 0 turns it off), and only when both keys lost the same article or none, so "Boys, Les
 (1997)" does not become "Boys, The (1998)". Rows without a year match only on an identical main
-title, with no year on either side; placeholder titles (``movie <id>``) never match.
+title, with no year on either side, except when one side knows no year at all (a word2vec
+export of movierate before accuracy round 22): then its rows match the other side's on the main
+title, after every dated candidate, where that title names one film there or the movie ids are
+equal. Placeholder titles (``movie <id>``) never match.
 
 Measured on the MovieLens copies (tests/test_data_identity.py; counts in docs/architecture.md):
 1,336 of ml-100k's 1,682 movies are found in ml-latest-small (1,301 with exact years only); the
@@ -90,6 +94,10 @@ YEAR_TOLERANCE = 1
 """Default years apart two rows may be and still match (after every exact-year candidate, and
 only when both keys lost the same article or none): MovieLens years of one film often differ by
 one between releases (festival vs. release year)."""
+
+SCORE_NO_YEARS, SCORE_NO_YEARS_AMBIGUOUS = 200, 300
+"""Candidate scores when one side knows no year at all: after every dated candidate; a title
+that names several films of the dated side pairs only with the row of the same movie id."""
 
 RANK_MAIN, RANK_ALTERNATE, RANK_PART = 0, 1, 2
 """Key ranks: the main title in full, an alternate title in full, a part around a subtitle mark."""
@@ -415,11 +423,15 @@ def match_movies(
         ca = candidates["row_a"].to_numpy()
         cb = candidates["row_b"].to_numpy()
         # two rows that both have an IMDb id are the same film only when the ids are equal
+        same_id = _same_ids(movies_a, ca, movies_b, cb)
+        score = candidates["score"].to_numpy()
         keep = ~(imdb_a[ca] & imdb_b[cb]) & ~used_a[ca] & ~used_b[cb]
-        candidates = candidates[keep]
-        ca, cb = ca[keep], cb[keep]
+        keep &= (score != SCORE_NO_YEARS_AMBIGUOUS) | same_id
+        ca, cb, score, same_id = ca[keep], cb[keep], score[keep], same_id[keep]
         most_rated = -(counts_a[ca] + counts_b[cb])
-        order = np.lexsort((cb, ca, most_rated, candidates["score"].to_numpy()))
+        # among equal titles, the row of the same movie id first: an export read back pairs
+        # each of two "Emma (1996)" with its own row, whatever their rating counts
+        order = np.lexsort((cb, ca, most_rated, ~same_id, score))
         rows_a, rows_b = _greedy(ca[order], cb[order], used_a, used_b)
         pairs_a.append(rows_a)
         pairs_b.append(rows_b)
@@ -544,10 +556,31 @@ def _title_candidates(
         frames.append(
             pd.DataFrame({"row_a": joined["row_a"], "row_b": joined["row_b"], "score": 0})
         )
+    if dated_a.empty != dated_b.empty:  # one side knows no year at all
+        joined = _yearless_side_pairs(undated_a, dated_a, undated_b, dated_b)
+        if len(joined):
+            score = np.where(joined["films"] == 1, SCORE_NO_YEARS, SCORE_NO_YEARS_AMBIGUOUS)
+            frames.append(
+                pd.DataFrame({"row_a": joined["row_a"], "row_b": joined["row_b"], "score": score})
+            )
     if not frames:
         return pd.DataFrame({"row_a": [], "row_b": [], "score": []}, dtype=np.int64)
     pairs = pd.concat(frames, ignore_index=True).astype(np.int64)
     return pairs.sort_values("score", kind="stable").drop_duplicates(["row_a", "row_b"])
+
+
+def _yearless_side_pairs(
+    undated_a: pd.DataFrame, dated_a: pd.DataFrame, undated_b: pd.DataFrame, dated_b: pd.DataFrame
+) -> pd.DataFrame:
+    """Pairs (row_a, row_b, films) on an equal main title between a side without any year (a
+    word2vec export of movierate before accuracy round 22, whose tokens held none) and the
+    other side; ``films`` counts the dated side's films of that title ("Hamlet" names several)."""
+    dated = dated_b if dated_a.empty else dated_a
+    dated = dated[dated["rank"] == RANK_MAIN]
+    dated = dated.assign(films=dated["key"].map(dated.groupby("key")["row"].nunique()))
+    if dated_a.empty:
+        return undated_a.merge(dated, on="key", suffixes=("_a", "_b"))
+    return dated.merge(undated_b, on="key", suffixes=("_a", "_b"))
 
 
 def _greedy(
@@ -562,6 +595,25 @@ def _greedy(
         rows_a.append(a)
         rows_b.append(b)
     return np.asarray(rows_a, dtype=np.int64), np.asarray(rows_b, dtype=np.int64)
+
+
+def _same_ids(
+    movies_a: pd.DataFrame, rows_a: np.ndarray, movies_b: pd.DataFrame, rows_b: np.ndarray
+) -> np.ndarray:
+    """Whether each candidate pair's rows hold the same movie id (as text: 5, 5.0 and "5" agree)."""
+    if "movie_id" not in movies_a.columns or "movie_id" not in movies_b.columns:
+        return np.zeros(len(rows_a), dtype=bool)
+    ids_a = _id_texts(movies_a["movie_id"].to_numpy(dtype=object)[rows_a])
+    ids_b = _id_texts(movies_b["movie_id"].to_numpy(dtype=object)[rows_b])
+    return ids_a == ids_b
+
+
+def _id_texts(ids: np.ndarray) -> np.ndarray:
+    texts = [
+        str(int(v)) if isinstance(v, float | np.floating) and float(v).is_integer() else str(v)
+        for v in ids
+    ]
+    return np.asarray(texts, dtype=object)
 
 
 def _counts(movies: pd.DataFrame) -> np.ndarray:

@@ -10,8 +10,10 @@
   formats (:mod:`movierate.spreadsheet`); movierate's readers take the quote off again.
 - word2vec text format, as gensim's ``KeyedVectors.load_word2vec_format(path, binary=False)``
   reads it: a header line ``"<count> <dim>"``, then ``"<token> <v1> ... <vdim>"`` per movie.
-  Tokens hold no whitespace: the title with whitespace runs turned into ``_``, then
-  ``_<movie_id>`` (unique, and parseable back with :func:`movie_id_from_token`).
+  Tokens hold no whitespace: the title with whitespace runs turned into ``_``, its year as
+  ``_(1995)`` when known, then ``_<movie_id>`` (unique, and parseable back with
+  :func:`movie_id_from_token`). The year is what movie identity needs to find the film again
+  (accuracy round 22: tokens without it matched 0 of 1,958 films of their own model).
 
 The ``*_text`` functions return the file contents (for a download button); the ``write_*``
 functions write files atomically.
@@ -110,11 +112,14 @@ def unescape_tsv(text: str) -> str:
     return re.sub(r"\\[\\tnr]", lambda m: replacements[m.group()], text)
 
 
-def word2vec_token(title: str, movie_id: Any) -> str:
-    """A whitespace-free, unique token for a movie: ``Toy_Story_1`` for "Toy Story", id 1
-    (``'=1+2_7`` for "=1+2": a token is a text cell too, kept from running as a formula)."""
-    words = re.sub(r"\s+", "_", unicodedata.normalize("NFC", str(title)).strip())
-    return spreadsheet.safe_cell(f"{words or 'movie'}_{movie_id}")
+def word2vec_token(title: str, movie_id: Any, year: Any = None) -> str:
+    """A whitespace-free, unique token for a movie: ``Toy_Story_(1995)_1`` for "Toy Story",
+    1995, id 1 (``'=1+2_7`` for "=1+2" without a year: a token is a text cell too, kept from
+    running as a formula)."""
+    words = re.sub(r"\s+", "_", unicodedata.normalize("NFC", str(title)).strip()) or "movie"
+    if not pd.isna(year):
+        words = f"{words}_({int(year)})"
+    return spreadsheet.safe_cell(f"{words}_{_id_text(movie_id)}")
 
 
 def movie_id_from_token(token: str) -> int:
@@ -128,10 +133,14 @@ def movie_id_from_token(token: str) -> int:
 def word2vec_text(embedding: Any, movies: pd.DataFrame, *, min_ratings: int = 0) -> str:
     """The word2vec text format of the movies with at least ``min_ratings`` ratings."""
     x, rows = _selection(embedding, movies, min_ratings)
+    years = movies["year"] if "year" in movies.columns else pd.Series(pd.NA, index=movies.index)
     tokens = [
-        word2vec_token(title, movie_id)
-        for title, movie_id in zip(
-            movies["title"].iloc[rows], movies["movie_id"].iloc[rows], strict=True
+        word2vec_token(title, movie_id, year)
+        for title, movie_id, year in zip(
+            movies["title"].iloc[rows],
+            movies["movie_id"].iloc[rows],
+            years.iloc[rows],
+            strict=True,
         )
     ]
     if len(set(tokens)) != len(tokens):

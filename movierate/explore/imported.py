@@ -34,7 +34,7 @@ import pandas as pd
 from movierate import spreadsheet
 from movierate.data.textio import check_not_empty, read_head
 from movierate.errors import DataError
-from movierate.explore.export import movie_id_from_token, read_word2vec
+from movierate.explore.export import read_word2vec
 
 #: Largest file read (vectors of 60,000 movies x 300 dims in text are ~150 MB).
 MAX_BYTES = 256 * 1024 * 1024
@@ -105,15 +105,20 @@ def read_projector_tsv(
     return ImportedEmbedding(vectors, movies_like(labels), "projector")
 
 
-#: A word2vec file is read as movierate's export ("<title>_<movie_id>") only when at least
-#: this share of its titles, cut from their ids, differ: doc2vec's doc_0 ... doc_49 have one
-#: (bad-input round 11), while an export of a set with many repeated titles kept its ids only
-#: down to 90% (recheck 3).
+#: A word2vec file is read as movierate's export ("<title>_(<year>)_<movie_id>", or
+#: "<title>_<movie_id>" from a movie without a year or an export before accuracy round 22) only
+#: when at least this share of its titles, cut from their ids, differ: doc2vec's doc_0 ...
+#: doc_49 have one (bad-input round 11), while an export of a set with many repeated titles
+#: kept its ids only down to 90% (recheck 3).
 DISTINCT_TITLES = 0.5
+_DATED_TOKEN = re.compile(r"^(.+)_\((\d{4})\)_(-?\d+)$")
+_NUMBERED_TOKEN = re.compile(r"^(.+)_(-?\d+)$")
+_TEXT_ID_TOKEN = re.compile(r"^(.+)_\((\d{4})\)_(\S+)$")
 
 
 def read_word2vec_file(path: str | Path, *, max_bytes: int = MAX_BYTES) -> ImportedEmbedding:
-    """A word2vec text file; tokens written by movierate's exporter give back their movie_id."""
+    """A word2vec text file; tokens written by movierate's exporter give back their title, year
+    and movie_id (so the films match their source model's)."""
     text = _open_text(path, max_bytes)
     if "\n" not in text:
         raise DataError(
@@ -124,15 +129,39 @@ def read_word2vec_file(path: str | Path, *, max_bytes: int = MAX_BYTES) -> Impor
     if not np.isfinite(vectors).all():
         bad = int(np.flatnonzero(~np.isfinite(vectors).all(axis=1))[0])
         raise DataError(f"Line {bad + 2} of {Path(path).name} holds NaN or infinite values.")
-    ids = [_token_id(t) for t in tokens]
-    titles = [_token_title(t) for t in tokens] if all(i is not None for i in ids) else []
-    # movierate's tokens: "<title>_<movie_id>", the titles nearly all distinct; "doc_0" ...
-    # "doc_49" (gensim's doc2vec) is no such file: cut, every title read "doc" (round 11)
-    if titles and len(set(ids)) == len(ids) and len(set(titles)) >= DISTINCT_TITLES * len(titles):
-        labels = pd.DataFrame({"title": titles, "movie_id": ids})
-    else:  # other tokens: all of it is the label (a trailing "_2" is not an id), rows numbered
-        labels = pd.DataFrame({"title": [t.replace("_", " ") for t in tokens]})
-    return ImportedEmbedding(vectors, movies_like(labels), "word2vec")
+    return ImportedEmbedding(vectors, movies_like(token_labels(tokens)), "word2vec")
+
+
+def token_labels(tokens: list[str]) -> pd.DataFrame:
+    """Labels (title, year, movie_id) of movierate's word2vec tokens, or (other tokens) the
+    whole token as the title with ``_`` read as a space, rows numbered."""
+    parts = [_token_parts(t) for t in tokens]
+    if all(p is not None for p in parts):
+        titles, years, ids = (list(column) for column in zip(*parts, strict=True))
+        one_kind = len({type(i) for i in ids}) == 1  # all numbers or all text ids
+        # "doc_0" ... "doc_49" (gensim's doc2vec) is no such file: cut, every title read "doc"
+        distinct = len(set(zip(titles, years, strict=True))) >= DISTINCT_TITLES * len(titles)
+        if one_kind and len(set(ids)) == len(ids) and distinct:
+            return pd.DataFrame({"title": titles, "year": years, "movie_id": ids})
+    # other tokens: all of it is the label (a trailing "_2" is not an id), rows numbered
+    return pd.DataFrame({"title": [t.replace("_", " ") for t in tokens]})
+
+
+def _token_parts(token: str) -> tuple[str, int | None, int | str] | None:
+    """(title, year or None, movie_id) of a token :func:`movierate.explore.export.word2vec_token`
+    wrote, or None: ``Toy_Story_(1995)_1``, ``Toy_Story_1`` (no year, or an export before
+    accuracy round 22), or a text id after a year (``Film_(2001)_it0010``)."""
+    if dated := _DATED_TOKEN.match(token):
+        return _spaced(dated.group(1)), int(dated.group(2)), int(dated.group(3))
+    if numbered := _NUMBERED_TOKEN.match(token):
+        return _spaced(numbered.group(1)), None, int(numbered.group(2))
+    if text_id := _TEXT_ID_TOKEN.match(token):
+        return _spaced(text_id.group(1)), int(text_id.group(2)), text_id.group(3)
+    return None
+
+
+def _spaced(title: str) -> str:
+    return title.replace("_", " ")
 
 
 def read_npy(
@@ -464,17 +493,6 @@ def _unescape(text: str) -> str:
     """Undo the escapes movierate's Projector export writes (\\t, \\n, \\r, \\\\)."""
     table = {"t": "\t", "n": "\n", "r": "\r", "\\": "\\"}
     return re.sub(r"\\([tnr\\])", lambda m: table[m.group(1)], text)
-
-
-def _token_id(token: str) -> int | None:
-    try:
-        return movie_id_from_token(token)
-    except DataError:
-        return None
-
-
-def _token_title(token: str) -> str:
-    return re.sub(r"_-?\d+$", "", token).replace("_", " ")
 
 
 def _check_shape(rows: int, dim: int, name: str) -> None:
