@@ -446,7 +446,9 @@ def render() -> None:
             )
             measure = "cosine similarity" if metric == "cosine" else "euclidean distance"
             baseline = explore.neighbour_index(model).random_pair_text(
-                int(params.get("min_ratings", 0)), metric
+                int(params.get("min_ratings", 0)),
+                metric,
+                listed=neighbours[column] if metric == "cosine" else None,
             )
             st.caption(f"{baseline} ({measure})." if baseline else f"By {measure}.")
         cols = st.columns([1, 1.4], vertical_alignment="bottom")

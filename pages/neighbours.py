@@ -213,7 +213,9 @@ def render() -> None:
                     model.movies, found["movie_idx"], min_ratings, highest=MOST_RATINGS
                 ):
                     st.caption(rare)
-                if baseline := explore.neighbour_index(model).random_pair_text(min_ratings, metric):
+                if baseline := explore.neighbour_index(model).random_pair_text(
+                    min_ratings, metric, listed=found[value] if metric == "cosine" else None
+                ):
                     measure = "cosine similarity" if metric == "cosine" else "euclidean distance"
                     st.caption(f"{baseline} ({measure}, {text.md(model.name)}).")
     if len(models) > 1:
