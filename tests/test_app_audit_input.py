@@ -189,7 +189,19 @@ def test_parse_rated_text_ids(value, text_ids, expected, bad):
     assert format_rated({"Matrix, The (1999)": 5.0, "50%": 1.0}) == "Matrix%2C The (1999):5,50%25:1"
 
 
-def test_a_rating_the_link_has_no_room_for_is_refused_and_the_list_kept(home):
+@pytest.fixture
+def link_cap_4000(monkeypatch) -> None:
+    """The link's room for ratings as it was (4,000 characters), so ml-100k's 1,682 movies
+    can fill it (60,000 since bad-input round 29)."""
+    from movierate.ui import state
+
+    rated = state.UrlParam("text", hi=4000, cut=",", entries="ratings")
+    monkeypatch.setattr(state, "RATED_MAX", 4000)
+    for page in ("rate", "recommend"):
+        monkeypatch.setitem(state.URL_PARAMS[page], "rated", rated)
+
+
+def test_a_rating_the_link_has_no_room_for_is_refused_and_the_list_kept(home, link_cap_4000):
     """Bad-input round 8: one rating past the link's 4,000 characters dropped the whole list
     (684 ratings) on the next run, with a warning shown once."""
     from movierate.ui import state
@@ -214,7 +226,7 @@ def test_a_rating_the_link_has_no_room_for_is_refused_and_the_list_kept(home):
     assert at.query_params["rated"] == full and not at.error
 
 
-def test_ratings_moved_to_another_data_set_past_the_link_cap_are_used_and_said(home):
+def test_ratings_moved_to_another_data_set_past_the_link_cap_are_used_and_said(home, link_cap_4000):
     """Recheck: a list moved to another data set's longer ids was refused as "Not added"
     next to "were kept", and the move was redone on every run."""
     from movierate import explore, store

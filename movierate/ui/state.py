@@ -400,6 +400,8 @@ def parameter_count(model: Any) -> int:
 _NOTICES = "_movierate_notices"
 _SEEN = "_movierate_url_seen"
 _SHOWN = "_movierate_notices_shown"
+#: ``{key: (kept, whole)}``: link values of which :func:`read_url` kept the first entries
+_CUT = "_movierate_url_cut"
 
 
 def add_notice(text: str) -> None:
@@ -439,6 +441,12 @@ class UrlParam:
     labels: tuple[tuple[str, str], ...] = ()
     #: (old label, label) of a renamed choice: links saved before the renaming still open
     aliases: tuple[tuple[str, str], ...] = ()
+    #: ``text`` holding a list (``","``) or free text (``""``, cut anywhere): a value over
+    #: ``hi`` keeps its first entries that fit (:func:`cut_to_fit`) instead of being dropped
+    #: whole (bad-input round 29: a 630-rating link lost every rating); None: dropped whole
+    cut: str | None = None
+    #: what one entry of a ``cut`` list is, for the notice (``"ratings"``, ``"titles"``)
+    entries: str = "entries"
 
     def label_of(self, value: str) -> str:
         """The label the bound widget reads for ``value`` (a value of :attr:`labels`, or an
@@ -456,6 +464,11 @@ class UrlParam:
         if self.kind == "text":
             return f"{key} must be at most {int(self.hi or 0)} characters"
         return f"{key} must name a {self.what or self.kind}"
+
+    def fitting(self, value: str) -> str:
+        """The longest start of ``value`` within ``hi`` that ends at a :attr:`cut` (whole
+        entries; any character for free text); ``value`` itself when it fits."""
+        return cut_to_fit(value, int(self.hi or 200), self.cut or "")
 
     def check(self, key: str, values: list[str], context: dict[str, list[str]]) -> str | None:
         """None if ``values`` (the raw URL values of ``key``) are acceptable, else why not."""
@@ -479,7 +492,8 @@ class UrlParam:
         if self.kind == "choice":
             return None if self.label_of(value) in self.options else self.rule(key)
         if self.kind == "text":
-            return None if len(value) <= (self.hi or 200) else self.rule(key)
+            fits = len(value) <= (self.hi or 200) or (self.cut is not None and self.fitting(value))
+            return None if fits else self.rule(key)
         if self.kind in ("model", "models"):
             for name in values:
                 problem = _model_problem(name)
@@ -489,6 +503,48 @@ class UrlParam:
         if self.kind == "user":
             return _user_problem(value, context)
         return None
+
+
+def cut_to_fit(value: str, limit: int, sep: str = "") -> str:
+    """The first entries of ``value`` (separated by ``sep``; characters when ``sep`` is "")
+    that fit in ``limit`` characters, in their order; "" when not even the first fits."""
+    if len(value) <= limit:
+        return value
+    if not sep:
+        return value[:limit]
+    end = value.rfind(sep, 0, limit + 1)
+    return value[:end].rstrip(sep) if end > 0 else ""
+
+
+def _count(value: str, sep: str) -> int:
+    """How many entries (``sep``: non-empty ones) or characters (``sep`` "") ``value`` holds."""
+    return sum(1 for part in value.split(sep) if part.strip()) if sep else len(value)
+
+
+def cut_from_link(key: str) -> str | None:
+    """The whole value of the link's ``?key=`` when :func:`read_url` kept only its first
+    entries (and the link still holds what it kept), else None: a page may offer the rest."""
+    kept, whole = st.session_state.get(_CUT, {}).get(key, (None, None))
+    return whole if kept is not None and st.query_params.get(key) == kept else None
+
+
+def _keep_what_fits(key: str, spec: UrlParam, value: str, seen: set, page: str) -> str:
+    """``value`` cut to :meth:`UrlParam.fitting`, put back in the link, and a notice saying
+    how much was kept and how much was not (once per session and value)."""
+    kept = spec.fitting(value)
+    set_in_link(key, kept)
+    st.session_state.setdefault(_CUT, {})[key] = (kept, value)
+    marker = (page, key, (value,))
+    if marker not in seen:
+        seen.add(marker)
+        sep, what = spec.cut or "", spec.entries if spec.cut else "characters"
+        total, used = _count(value, sep), _count(kept, sep)
+        add_notice(
+            f"Kept the first {used:,} of the {total:,} {what} of ?{md(_shown(key, [value]))} "
+            f"from the link: it holds at most {int(spec.hi or 0):,} characters of {key}, so the "
+            f"other {total - used:,} are not used."
+        )
+    return kept
 
 
 def _model_problem(name: str) -> str | None:
@@ -564,14 +620,20 @@ _FIRST_MODEL = UrlParam("model", what="saved model")
 #: The longest free text (a title query) a link holds; the boxes bound to it take no more.
 TEXT_MAX = 200
 _TEXT = UrlParam("text", hi=TEXT_MAX)
+#: A search box's text: a longer one from a link keeps its first characters, said.
+_QUERY = UrlParam("text", hi=TEXT_MAX, cut="")
 #: The longest movie-set box (``;``-separated titles) a link holds: the box takes no more
 #: (a 260-character list of 10 titles worked in the page but never reached the link before:
 #: fuzz round 8).
 SET_MAX = 2000
-_SET = UrlParam("text", hi=SET_MAX)
-#: The longest list of your ratings a link holds (``?rated=``): about 680 MovieLens ids, fewer
-#: long text ids. The Rate form refuses an addition past it (``ui.your_ratings``).
-RATED_MAX = 4000
+_SET = UrlParam("text", hi=SET_MAX, cut=";", entries="titles or genres")
+#: The longest list of your ratings a link holds (``?rated=``): about 7,000 ml-latest-small
+#: ratings, fewer long text ids. The server answers links of up to about 128,000 characters
+#: and Chromium takes 2 MB (bad-input round 29, url_limit.py); 4,000 dropped lists of 630.
+#: A longer link keeps its first ratings (said); the Rate form refuses an addition past it
+#: (``ui.your_ratings``) and loads a saved file's first ratings that fit.
+RATED_MAX = 60_000
+_RATED = UrlParam("text", hi=RATED_MAX, cut=",", entries="ratings")
 _MIN_RATINGS = UrlParam("int", 0, 200)
 
 
@@ -679,7 +741,7 @@ URL_PARAMS: dict[str, dict[str, UrlParam]] = {
         "colour": _COLOURS,
         "map_genre": UrlParam("text", hi=100),
         "map_regions": UrlParam("choice", options=("true", "false", "True", "False")),
-        "q": _TEXT,
+        "q": _QUERY,
         "map_regex": UrlParam("choice", options=("true", "false", "True", "False")),
         "tsne_pick": _TEXT,
         "focus": UrlParam("text", hi=TEXT_MAX),
@@ -708,9 +770,9 @@ URL_PARAMS: dict[str, dict[str, UrlParam]] = {
         "yb": _SET,
         "ymode": UrlParam("choice", options=("pca", "custom")),
         "axes_min": _MIN_RATINGS,
-        "an_a": _TEXT,
-        "an_b": _TEXT,
-        "an_c": _TEXT,
+        "an_a": _QUERY,
+        "an_b": _QUERY,
+        "an_c": _QUERY,
         "an_pick_0": _TEXT,
         "an_pick_1": _TEXT,
         "an_pick_2": _TEXT,
@@ -724,7 +786,7 @@ URL_PARAMS: dict[str, dict[str, UrlParam]] = {
     "neighbours": {
         "models": _MODELS,
         "model": _FIRST_MODEL,
-        "q": _TEXT,
+        "q": _QUERY,
         "candidate": _TEXT,
         "metric": UrlParam("choice", options=("cosine", "euclidean")),
         "k": UrlParam("int", 5, 50),
@@ -740,12 +802,12 @@ URL_PARAMS: dict[str, dict[str, UrlParam]] = {
         "k": UrlParam("int", 5, 50),
         "min_ratings": _MIN_RATINGS,
         "wide": UrlParam("choice", options=("true", "false", "True", "False")),
-        "rated": UrlParam("text", hi=RATED_MAX),
+        "rated": _RATED,
         "rated_on": UrlParam("text", hi=300),
     },
     "rate": {
         "model": _MODEL,
-        "rated": UrlParam("text", hi=RATED_MAX),
+        "rated": _RATED,
         "rated_on": UrlParam("text", hi=300),
         "k": UrlParam("int", 5, 50),
         "min_ratings": _MIN_RATINGS,
@@ -805,6 +867,8 @@ def read_url(page: str) -> dict[str, Any]:
             )
         else:
             problem = spec.check(key, values, raw)
+        if problem is None and spec.cut is not None and len(values[0]) > (spec.hi or 200):
+            values = [_keep_what_fits(key, spec, values[0], seen, page)]
         if problem is None:
             accepted[key] = values if spec.kind == "models" else spec.label_of(values[0])
             if spec.labels and accepted[key] != values[0]:  # a labelled widget's value given

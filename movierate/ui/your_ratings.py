@@ -4,7 +4,10 @@ that drove them, and your place on the users map.
 
 The ratings live only in the URL (``?rated=1:5,260:4.5``: movie id, rating, and
 ``rated_on=ml-100k:f74050b917c1e480``: the data set those ids belong to), so a page can be
-shared or bookmarked; nothing is written anywhere unless the user downloads them. Opened with a
+shared or bookmarked; nothing is written anywhere unless the user downloads them ("Save my
+ratings (CSV)"), and "Load saved ratings (CSV)" reads such a file back. A link longer than the
+address holds (:data:`state.RATED_MAX`) keeps its first ratings and offers the whole list as a
+file (bad-input round 29: it lost every rating). Opened with a
 model of other data, the ids are moved by movie identity when a saved model of the link's data
 is here, and not used (with a warning) otherwise: an id of one data set names another film, or
 none, in another.
@@ -12,8 +15,11 @@ none, in another.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -29,9 +35,17 @@ from movierate.ui.state import data_tag
 #: The URL query parameters holding the ratings and the data set their movie ids belong to.
 RATED_PARAM, RATED_ON_PARAM = "rated", "rated_on"
 #: Session keys: the message for ratings the link had no room for; how often the ratings
-#: editor was reset after a refused edit.
+#: editor was reset after a refused edit; what the last file load did; how often the file
+#: box was emptied (after a load).
 _FULL = "rated_full"
 _EDITOR_RESETS = "rated_editor_resets"
+_LOADED = "rated_loaded"
+_UPLOADS = "rated_uploads"
+#: The columns "Save my ratings (CSV)" writes (:func:`ratings_file`); a file to load needs
+#: the first two.
+FILE_ID, FILE_RATING, FILE_TITLE, FILE_DATASET = "movie_id", "your rating", "title", "dataset"
+#: How many ids or rows a message names before "and N more".
+_NAMED = 8
 #: Columns shown for a recommendation.
 RECOMMENDED_COLUMNS = [
     "rank", "predicted", "also average", "vs average", "year", "n_ratings", "title", "genres",
@@ -154,7 +168,9 @@ def _set_rated(ratings: dict[MovieId, float], model: Any, refused: str = "Not ad
         st.session_state[_FULL] = (
             f"{refused}: the page's address holds your ratings and has room for "
             f"{state.RATED_MAX:,} characters, which these {len(ratings):,} ratings would pass. The "
-            "link keeps its list as it was. Save your ratings (CSV) below, or remove a few first."
+            "link keeps its list as it was: remove a few ratings first to make room. 'Save my "
+            "ratings (CSV)' below keeps the list in a file, and 'Load saved ratings (CSV)' reads "
+            "such a file back."
         )
         return False
     if ratings:
@@ -164,6 +180,19 @@ def _set_rated(ratings: dict[MovieId, float], model: Any, refused: str = "Not ad
         st.query_params.pop(RATED_PARAM, None)
         st.query_params.pop(RATED_ON_PARAM, None)
     return True
+
+
+def fitting_ratings(ratings: dict[MovieId, float]) -> dict[MovieId, float]:
+    """The first ``ratings``, in their order, whose link (:func:`format_rated`) fits in
+    :data:`state.RATED_MAX` characters: all of them when they fit."""
+    kept = state.cut_to_fit(format_rated(ratings), state.RATED_MAX, ",")
+    return dict(list(ratings.items())[: len(kept.split(",")) if kept else 0])
+
+
+def _named(items: list[str]) -> str:
+    """The first :data:`_NAMED` of ``items``, comma-joined, and how many more there are."""
+    more = f" and {len(items) - _NAMED:,} more" if len(items) > _NAMED else ""
+    return ", ".join(items[:_NAMED]) + more
 
 
 def _users_pca(model: Any) -> tuple[Any, pd.DataFrame | None]:
@@ -248,19 +277,22 @@ def render_your_ratings(
         )
     if unknown:
         st.warning(
-            f"{model.name} does not know movie id(s) {text.md(', '.join(unknown))}; they are "
-            "left out.",
+            f"{text.md(model.name)} does not know movie id(s) {text.md(_named(unknown))}; they "
+            "are left out.",
             icon=":material/info:",
         )
     rows = _one_rating_per_film(model, rows)
+    _link_cut(model, ratings)
     _rating_form(model, ratings)
     if not rows:
         st.info(
-            "Search for a movie above, rate it and add it. The predictions start from the "
-            "average user's and move with each rating you add; with only a few they stay close "
-            "to it. Your ratings stay in this page's address only: bookmark or share it.",
+            "Search for a movie above, rate it and add it, or load ratings you saved. The "
+            "predictions start from the average user's and move with each rating you add; with "
+            "only a few they stay close to it. Your ratings stay in this page's address only: "
+            "bookmark or share it.",
             icon=":material/star:",
         )
+        _load_form(model, ratings)
         return
     _rated_list(model, ratings, rows)
 
@@ -376,12 +408,7 @@ def _on_this_data(model: Any, ratings: dict[MovieId, float]) -> dict[MovieId, fl
         )
         return {}
     ratings, _ = parse_rated(st.query_params.get(RATED_PARAM), text_ids=has_text_ids(source))
-    moved: dict[MovieId, float] = {}
-    for movie_id, rating in ratings.items():
-        row = state.movie_row(source, movie_id)
-        here = None if row is None else explore.matching_row(source.movies, row, model.movies)
-        if here is not None:
-            moved[movie_id_of(model, here)] = rating
+    moved = _moved_by_identity(source, model, ratings)
     pending = st.session_state.get(_FULL)  # an Add refused before this run: still to show
     written = _set_rated(moved, model, refused="Not moved into the link")
     lost = len(ratings) - len(moved)
@@ -403,6 +430,252 @@ def _on_this_data(model: Any, ratings: dict[MovieId, float]) -> dict[MovieId, fl
         if pending:
             st.session_state[_FULL] = pending
     return moved
+
+
+def _moved_by_identity(
+    source: Any, model: Any, ratings: dict[MovieId, float]
+) -> dict[MovieId, float]:
+    """``ratings`` by ``source``'s movie ids as ``model``'s ids of the same films (IMDb id,
+    else title and year), in their order; films ``model`` lacks are left out."""
+    moved: dict[MovieId, float] = {}
+    for movie_id, rating in ratings.items():
+        row = state.movie_row(source, movie_id)
+        here = None if row is None else explore.matching_row(source.movies, row, model.movies)
+        if here is not None:
+            moved[movie_id_of(model, here)] = rating
+    return moved
+
+
+def _link_cut(model: Any, ratings: dict[MovieId, float]) -> None:
+    """When the link held more ratings than the address takes (``state.read_url`` kept its
+    first ones): how many are used and not, and the whole list as a file to keep."""
+    whole = state.cut_from_link(RATED_PARAM)
+    if whole is None:
+        return
+    text_ids = has_text_ids(model)
+    tag = st.query_params.get(RATED_ON_PARAM) or data_tag(model)
+    every, _ = parse_rated(whole, text_ids=text_ids)
+    kept, _ = parse_rated(st.query_params.get(RATED_PARAM), text_ids=text_ids)
+    titles = model.movies["title"].astype(str).to_numpy()
+    rows = [state.movie_row(model, m) if tag == data_tag(model) else None for m in every]
+    table = pd.DataFrame(
+        {
+            FILE_ID: list(every),
+            FILE_TITLE: ["" if r is None else titles[r] for r in rows],
+            FILE_RATING: list(every.values()),
+            FILE_DATASET: tag,
+        }
+    )
+    st.warning(
+        f"This link rated {len(every):,} movies, more than the page's address holds "
+        f"({state.RATED_MAX:,} characters of ratings): the first {len(kept):,} are used and the "
+        f"other {len(every) - len(kept):,} are not. To keep all {len(every):,}, save them below "
+        "now (the file holds every one; the address no longer does); 'Load saved ratings (CSV)' "
+        "reads a saved file back, as many ratings as the address holds.",
+        icon=":material/content_cut:",
+    )
+    st.download_button(
+        f"Save all {len(every):,} ratings of the link (CSV)",
+        spreadsheet.csv_text(table),
+        file_name=ratings_file_name(model),
+        mime="text/csv",
+        icon=":material/download:",
+        key="rated_cut_save",
+    )
+
+
+def read_saved_ratings(
+    model: Any, data: bytes, *, source_of: Callable[[str], Any | None] | None = None
+) -> tuple[dict[MovieId, float], list[str]]:
+    """The ratings of a file "Save my ratings (CSV)" wrote (``movie_id``, ``your rating``
+    and ``dataset`` columns), as ``model``'s movie ids in the file's order, and a sentence for
+    each kind of row skipped or changed. Ids of another data set (its ``dataset`` column) are
+    moved by movie identity through ``source_of(tag)``, a model of that data. DataError when
+    the file cannot be used at all."""
+    try:
+        table = pd.read_csv(
+            io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig"
+        )
+    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        raise DataError(
+            f"This file cannot be read as CSV ({str(exc).splitlines()[0]}). Load a file that "
+            "'Save my ratings (CSV)' wrote."
+        ) from None
+    table = spreadsheet.plain_frame(table.rename(columns=lambda c: str(c).strip().lower()))
+    missing = [c for c in (FILE_ID, FILE_RATING) if c not in table.columns]
+    if missing:
+        raise DataError(
+            f"This file has no {' or '.join(repr(c) for c in missing)} column (its columns: "
+            f"{', '.join(map(repr, table.columns[:10])) or 'none'}). A saved ratings file has "
+            f"the columns {FILE_ID}, {FILE_TITLE}, {FILE_RATING} and {FILE_DATASET}, as 'Save my "
+            "ratings (CSV)' writes them."
+        )
+    if table.empty:
+        raise DataError("This file holds no ratings (only its header line).")
+    notes: list[str] = []
+    tags = sorted({t.strip() for t in table.get(FILE_DATASET, pd.Series(dtype=str)) if t.strip()})
+    if len(tags) > 1:
+        raise DataError(
+            f"This file mixes the movie ids of {len(tags)} data sets ({', '.join(tags[:3])}); "
+            "a saved ratings file holds one. Save each list on its own."
+        )
+    source = model
+    if tags and tags[0] != data_tag(model):
+        source = source_of(tags[0]) if source_of else None
+        name = tags[0].rpartition(":")[0] or tags[0]
+        if source is None:
+            raise DataError(
+                f"These ratings were made on {name} (data {tags[0].rpartition(':')[2][:8]}), and "
+                f"no saved model here was trained on that data, so their movie ids cannot be "
+                f"matched to the films of {model.dataset_name} (an id there may name another "
+                f"film). Open a model trained on {name} and load the file there."
+            )
+    elif not tags:
+        notes.append(
+            f"The file does not say which data set its movie ids come from; they are read as "
+            f"{model.dataset_name}'s."
+        )
+    text_ids = has_text_ids(source)
+    lo, hi, _ = model.rating_scale
+    ratings: dict[MovieId, float] = {}
+    unreadable, off_scale, unknown, moved_on_scale = [], [], [], []
+    for line, (raw_id, raw_rating) in enumerate(
+        zip(table[FILE_ID], table[FILE_RATING], strict=True), start=2
+    ):
+        movie_id = _file_id(raw_id, text_ids)
+        try:
+            rating = float(raw_rating)
+        except ValueError:
+            rating = math.nan
+        if movie_id is None or not math.isfinite(rating):
+            unreadable.append(f"line {line} ({raw_id.strip() or '?'}: {raw_rating.strip() or '?'})")
+        elif not lo <= rating <= hi:
+            off_scale.append(f"{movie_id}: {rating:g}")
+        elif state.movie_row(source, movie_id) is None:
+            unknown.append(str(movie_id))
+        else:
+            allowed = nearest_allowed(rating, model.rating_scale)
+            if allowed != rating:
+                moved_on_scale.append(f"{movie_id}: {rating:g} → {allowed:g}")
+            ratings.pop(movie_id, None)  # a repeated id: its last rating, at its last place
+            ratings[movie_id] = allowed
+    if source is not model:
+        found = len(ratings)
+        ratings = _moved_by_identity(source, model, ratings)
+        notes.append(
+            f"The file's ratings were made on {source.dataset_name}; {len(ratings):,} of its "
+            f"{found:,} movies are in {model.dataset_name} (matched by IMDb id or title and "
+            "year)" + (f", {found - len(ratings):,} are left out." if found > len(ratings) else ".")
+        )
+    for items, why in (
+        (unreadable, "cannot be read as a movie id and a number"),
+        (off_scale, f"are off {model.name}'s scale ({lo:g}-{hi:g})"),
+        (unknown, f"name movie ids {source.dataset_name} does not have"),
+    ):
+        if items:
+            notes.append(f"Skipped {len(items):,} row(s) that {why}: {_named(items)}.")
+    if moved_on_scale:
+        notes.append(
+            f"{len(moved_on_scale):,} rating(s) fall between the ratings {model.name} allows and "
+            f"were moved to the nearest: {_named(moved_on_scale)}."
+        )
+    return ratings, notes
+
+
+def _file_id(value: str, text_ids: bool) -> MovieId | None:
+    """A file's movie id cell as :func:`parse_rated` reads ids (``"5.0"`` is 5); None if empty
+    or, for number ids, not a whole number."""
+    value = value.strip()
+    if not value or text_ids:
+        return value or None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return int(number) if math.isfinite(number) and number.is_integer() else None
+
+
+#: The two ways a loaded file meets the list already in the link.
+LOAD_MODES = {
+    "merge": "Add to my ratings (a movie in both keeps the file's rating)",
+    "replace": "Replace my ratings with the file's",
+}
+
+
+def _load_form(model: Any, ratings: dict[MovieId, float]) -> None:
+    """'Load saved ratings (CSV)': a file that 'Save my ratings (CSV)' wrote, merged into the
+    link's list or replacing it (:func:`load_saved`), and what the last load did."""
+    done = st.session_state.pop(_LOADED, None)
+    if done:
+        kind, message = done
+        (st.success if kind == "ok" else st.error)(message, icon=":material/upload_file:")
+    with st.expander("Load saved ratings (CSV)", icon=":material/upload:"):
+        key = f"rated_file_{st.session_state.get(_UPLOADS, 0)}"
+        st.file_uploader(
+            "A file 'Save my ratings (CSV)' wrote",
+            type=["csv"],
+            key=key,
+            help="Its movie_id and your rating columns are read; ids of another data set (its "
+            "dataset column) are matched to this model's films by IMDb id or title and year.",
+        )
+        mode = st.radio("How", list(LOAD_MODES), format_func=LOAD_MODES.get, key="rated_load_mode")
+        st.button(
+            "Load",
+            icon=":material/upload_file:",
+            key="rated_load",
+            on_click=load_saved,
+            args=(model, ratings, key, mode),
+        )
+
+
+def load_saved(model: Any, ratings: dict[MovieId, float], key: str, mode: str) -> None:
+    """Read the file of the upload box ``key`` (:func:`read_saved_ratings`), merge it into
+    ``ratings`` or replace them (``mode``), write the first that fit to the link and keep what
+    happened for the next run."""
+    upload = st.session_state.get(key)
+    if upload is None:
+        st.session_state[_LOADED] = ("error", "Choose a saved ratings file first, then Load.")
+        return
+    try:
+        loaded, notes = read_saved_ratings(model, upload.getvalue(), source_of=_model_of_data)
+    except DataError as exc:
+        st.session_state[_LOADED] = ("error", text.md(f"{upload.name} was not loaded: {exc}"))
+        return
+    st.session_state[_LOADED] = ("ok", load_message(upload.name, ratings, loaded, notes, mode))
+    updated = {**ratings, **loaded} if mode == "merge" else loaded
+    _set_rated(fitting_ratings(updated), model)
+    st.session_state[_UPLOADS] = st.session_state.get(_UPLOADS, 0) + 1  # an empty box again
+
+
+def load_message(
+    name: str,
+    ratings: dict[MovieId, float],
+    loaded: dict[MovieId, float],
+    notes: list[str],
+    mode: str,
+) -> str:
+    """What loading ``loaded`` from file ``name`` into ``ratings`` (``mode``) did, in words."""
+    updated = {**ratings, **loaded} if mode == "merge" else loaded
+    kept = fitting_ratings(updated)
+    if not ratings:
+        head = f"Loaded {len(loaded):,} ratings from {name}."
+    elif mode == "merge":
+        both = sum(1 for m in loaded if m in ratings)
+        head = (
+            f"Loaded {len(loaded):,} ratings from {name} and added them to your "
+            f"{len(ratings):,}"
+            + (f" ({both:,} movies were in both: the file's rating counts)" if both else "")
+            + f": {len(updated):,} in all."
+        )
+    else:
+        head = f"Loaded {len(loaded):,} ratings from {name} in place of your {len(ratings):,}."
+    if len(kept) < len(updated):
+        head += (
+            f" The page's address holds {state.RATED_MAX:,} characters of ratings, so the first "
+            f"{len(kept):,} are used and the other {len(updated) - len(kept):,} are not (your "
+            "file still has them)."
+        )
+    return " ".join(text.md(part) for part in [head, *notes])
 
 
 def _one_rating_per_film(model: Any, rows: dict[int, float]) -> dict[int, float]:
@@ -510,8 +783,9 @@ def _rated_list(model: Any, ratings: dict[MovieId, float], rows: dict[int, float
             ),
             "remove": st.column_config.CheckboxColumn("remove"),
         },
-        # a fresh editor once the ratings change, or once an edit was refused
-        key=f"rated_editor_{st.session_state.get(_EDITOR_RESETS, 0)}_{format_rated(ratings)}",
+        # a fresh editor once the ratings change, or once an edit was refused (a digest: a
+        # list of thousands of ratings made a key of 60,000 characters)
+        key=f"rated_editor_{st.session_state.get(_EDITOR_RESETS, 0)}_{_digest(ratings)}",
     )
     changed = {
         (str(movie_id) if has_text_ids(model) else int(movie_id)): float(value)
@@ -542,6 +816,12 @@ def _rated_list(model: Any, ratings: dict[MovieId, float], rows: dict[int, float
     clear_col.button(
         "Clear all ratings", icon=":material/delete:", on_click=lambda: _set_rated({}, model)
     )
+    _load_form(model, ratings)
+
+
+def _digest(ratings: dict[MovieId, float]) -> str:
+    """A short fingerprint of ``ratings`` (ids, ratings and order)."""
+    return hashlib.blake2b(format_rated(ratings).encode(), digest_size=8).hexdigest()
 
 
 def _drivers(reasons: pd.DataFrame) -> pd.DataFrame:
