@@ -139,7 +139,7 @@ def test_the_level_a_rating_sets_is_not_a_reason_for_any_one_movie():
 
 
 def test_bad_input_and_deep_models():
-    with pytest.raises(DataError, match="mf, mf_bias and autorec"):
+    with pytest.raises(DataError, match="mf, mf_bias, svdpp and autorec"):
         fold_in(FakeModel(family="deep"), {0: 4.0})
     model = FakeModel()
     with pytest.raises(DataError, match="at least one"):
@@ -269,3 +269,62 @@ def test_a_refit_tuned_model_s_noise_is_its_search_s_early_stopping_error():
         0.64
     )
     assert _noise_variance(SimpleNamespace(metrics={}, meta={})) == 1.0
+
+
+def svdpp_model() -> FakeModel:
+    """A FakeModel with svdpp's saved arrays: p (user_factor), the implicit table y and
+    user_embedding = p + |N|^-1/2 sum y over each user's (here: random) rated movies."""
+    model = FakeModel(family="svdpp")
+    rng = np.random.default_rng(5)
+    p = model.arrays["user_embedding"].copy()
+    y = rng.normal(scale=0.3, size=(N_MOVIES, DIM)).astype(np.float32)
+    effective = p.copy()
+    for user in range(N_USERS):
+        rated = rng.choice(N_MOVIES, size=8, replace=False)
+        effective[user] += y[rated].sum(0) / np.sqrt(len(rated))
+    model.arrays.update(user_factor=p, implicit_embedding=y, user_embedding=effective)
+    return model
+
+
+def test_svdpp_fold_in_recovers_a_planted_user_with_the_implicit_sum_over_the_rated_movies():
+    model = svdpp_model()
+    rows = np.arange(0, 40)
+    y = model.arrays["implicit_embedding"].astype(np.float64)
+    p, b = np.array([0.4, -0.3, 0.2, 0.1]), 0.15
+    effective = p + y[rows].sum(0) / np.sqrt(len(rows))
+    ratings = true_ratings(model, effective, b, rows)
+    fold = fold_in(model, ratings)
+    np.testing.assert_allclose(fold.vector, effective, atol=0.02)
+    assert fold.bias == pytest.approx(b, abs=0.02)
+    truth = true_ratings(model, effective, b, range(N_MOVIES))
+    np.testing.assert_allclose(predict_all(model, fold), list(truth.values()), atol=0.03)
+    # the fit without the implicit sum (a plain mf_bias fold-in) is off by it
+    plain = FakeModel(family="mf_bias")
+    plain.arrays = {k: v for k, v in model.arrays.items() if k != "implicit_embedding"}
+    assert not np.allclose(fold_in(plain, ratings).vector, p, atol=0.02)
+
+
+@pytest.mark.parametrize("output", ["none", "sigmoid"])
+def test_svdpp_contributions_add_up_to_the_score_minus_the_average_users(output):
+    model = svdpp_model()
+    model.spec = SimpleNamespace(family="svdpp", output=output)
+    fold = fold_in(model, {3: 5.0, 7: 1.0, 11: 4.0, 20: 2.5})
+    rows = np.arange(N_MOVIES)
+    contrib = fold.contributions(model.arrays["movie_embedding"], rows)
+    z = predict_all(model, fold, clip=False)
+    z_average = predict_all(model, fold, clip=False, average=True)
+    if output == "sigmoid":  # compare before the output transform: logit of the rescaled score
+        lo, hi = 0.5 - scoring.SIGMOID_MARGIN, 5.0 + scoring.SIGMOID_MARGIN
+
+        def logit(v):
+            return np.log((v - lo) / (hi - v))
+
+        z, z_average = logit(z), logit(z_average)
+    np.testing.assert_allclose(contrib.sum(axis=1), z - z_average, rtol=1e-3, atol=1e-3)
+
+
+def test_svdpp_without_its_implicit_table_is_refused_by_name():
+    model = svdpp_model()
+    del model.arrays["implicit_embedding"]
+    with pytest.raises(DataError, match="lack implicit_embedding"):
+        fold_in(model, {0: 4.0})

@@ -81,3 +81,25 @@ def test_explore_functions_open_an_svdpp_model(trained):
     # the implicit table is an explorable movie table too
     implicit = model.arrays["implicit_embedding"]
     assert len(ex.pca_coordinates(implicit, model.movies, min_ratings=0)) == ds.n_movies
+
+
+def test_rate_folds_a_new_user_into_an_svdpp_model_with_the_trained_implicit_sum(trained):
+    ds, split, spec, result = trained
+    store.save_model("svdpp-rate", result, ds, split, spec)
+    model = store.load_model("svdpp-rate")
+    users = ds.ratings["user_idx"].to_numpy()[split.train]
+    movies = ds.ratings["movie_idx"].to_numpy()[split.train]
+    values = ds.ratings["rating"].to_numpy()[split.train]
+    user = int(np.bincount(users).argmax())
+    mine = {int(m): float(r) for m, r in zip(movies[users == user], values[users == user])}
+    fold = ex.fold_in(model, mine)
+    # the implicit part is the one training gave this user over the same movies
+    arrays = model.arrays
+    np.testing.assert_allclose(
+        fold.implicit.sum(0),
+        arrays["user_embedding"][user] - arrays["user_factor"][user],
+        atol=1e-5,
+    )
+    recs = ex.recommend_from_ratings(model, mine, k=5)
+    assert len(recs.recommended) == 5
+    assert not set(recs.recommended["movie_idx"]) & set(mine)

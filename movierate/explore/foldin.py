@@ -31,6 +31,13 @@ differs from movie to movie; the rated movies with the largest taste contributio
 recommendation (with one 5-star rating every row said "because Toy Story", which was only the
 user's level: views review round 3).
 
+``svdpp`` models sum a second table over the movies a user rated: z_j = m_j.(p + |N|^-1/2
+sum_{i in N} y_i) + b_u + b_m_j. For a new user N is the rated movies, so that sum is known
+before the fit: it joins the offset, the prior is fitted on the trained users' own part p
+(``user_factor``), and the folded-in ``vector`` is the effective one (p plus the implicit part).
+Each rated movie's implicit part m_j.y_i |N|^-1/2 is part of its taste contribution, so the
+contributions still add up to z minus the average user's (p at the prior mean, no ratings).
+
 ``deep`` models are not supported: their score is not linear in the user vector, and a
 handful of ratings cannot pin down a vector through an MLP reliably; a DataError says so.
 
@@ -60,7 +67,7 @@ TOLERANCE = 1e-6
 FEW_RATINGS = 5
 #: autorec too: its score is a dot product of the user's decoder row and the movie's code (the
 #: codes stay those of the training ratings: the new user's ratings do not re-encode movies).
-SUPPORTED_FAMILIES = ("mf", "mf_bias", "autorec")
+SUPPORTED_FAMILIES = ("mf", "mf_bias", "autorec", "svdpp")
 #: Per (recommended movie, rated movie): its contribution to the score and its two parts.
 REASON_COLUMNS = [
     "movie_idx",
@@ -90,6 +97,9 @@ class FoldIn:
     #: why the prior took every user row, test-only users included ("" when it took the
     #: trained users only, or when the model records no split to tell them by)
     prior_note: str = ""
+    #: svdpp: each rated movie's implicit vector y_i |N|^-1/2 (n_rated, dim), summed into
+    #: ``vector``; None for the other families
+    implicit: np.ndarray | None = None
 
     @property
     def theta(self) -> np.ndarray:
@@ -102,9 +112,11 @@ class FoldIn:
     def contributions(self, movie_embedding: np.ndarray, rows: Any) -> np.ndarray:
         """(len(rows), n_rated): how much each rated movie adds to the score (z, before the
         output transform) of each movie in ``rows``; rows sum to z minus the average user's."""
-        phi = _features(np.asarray(movie_embedding, np.float64)[np.asarray(rows)], self._has_bias)
+        vectors = np.asarray(movie_embedding, np.float64)[np.asarray(rows)]
+        phi = _features(vectors, self._has_bias)
         phi_rated = _features(np.asarray(movie_embedding, np.float64)[self.rows], self._has_bias)
-        return (phi @ self._solve @ phi_rated.T) * self._weighted[None, :]
+        fitted = (phi @ self._solve @ phi_rated.T) * self._weighted[None, :]
+        return fitted if self.implicit is None else fitted + vectors @ self.implicit.T
 
     def level_contributions(self, movie_embedding: np.ndarray) -> np.ndarray:
         """(n_rated,): the part of each rated movie's contribution that goes through the user
@@ -181,8 +193,9 @@ def fold_in(model: Any, ratings: Any, *, noise_variance: float | None = None) ->
     # the prior: the users training moved (accuracy round 18: test-only users, at their
     # initial draw, entered the mean and variance)
     trained, prior_note = trained_users(model)
-    users = np.asarray(arrays["user_embedding"], dtype=np.float64)
-    users = users if trained is None else users[trained]
+    implicit = _implicit_part(arrays, rows) if family == "svdpp" else None
+    users = np.asarray(arrays["user_factor" if implicit is not None else "user_embedding"])
+    users = users.astype(np.float64) if trained is None else users[trained].astype(np.float64)
     mu = users.mean(axis=0)
     var = np.maximum(users.var(axis=0), 1e-8)
     if has_bias:
@@ -196,6 +209,8 @@ def fold_in(model: Any, ratings: Any, *, noise_variance: float | None = None) ->
     precision = noise / var
     phi = _features(movie_emb[rows], has_bias)
     offset = _movie_bias(arrays, rows)
+    if implicit is not None:
+        offset = offset + movie_emb[rows] @ implicit.sum(axis=0)
     g = model.global_mean
     lo, hi = float(model.rating_scale[0]), float(model.rating_scale[1])
     try:
@@ -219,7 +234,8 @@ def fold_in(model: Any, ratings: Any, *, noise_variance: float | None = None) ->
             f"arithmetic (the largest movie vector value is {largest:.3g}; trained models stay "
             "near 1). The model looks damaged or edited; retrain it."
         ) from None
-    vector = theta[: movie_emb.shape[1]].astype(np.float32)
+    vector = theta[: movie_emb.shape[1]]
+    vector = (vector if implicit is None else vector + implicit.sum(axis=0)).astype(np.float32)
     bias = float(theta[-1]) if has_bias else 0.0
     fold = FoldIn(
         vector=vector,
@@ -233,6 +249,7 @@ def fold_in(model: Any, ratings: Any, *, noise_variance: float | None = None) ->
         _solve=solve,
         _weighted=weights * (working - phi @ mu),
         prior_note=prior_note,
+        implicit=implicit,
     )
     fitted = predict_all(model, fold)[rows]
     object.__setattr__(fold, "fitted", fitted)
@@ -398,14 +415,14 @@ def _check_model(model: Any) -> tuple[str, str]:
     family, output = getattr(spec, "family", None), getattr(spec, "output", None)
     if family == "deep":
         raise DataError(
-            "Folding in your own ratings works for mf, mf_bias and autorec models only: a deep "
+            "Folding in your own ratings works for mf, mf_bias, svdpp and autorec models only: a deep "
             "model's prediction is not linear in the user vector, so a few ratings cannot place "
-            "a new user reliably. Pick an mf, mf_bias or autorec model."
+            "a new user reliably. Pick an mf, mf_bias, svdpp or autorec model."
         )
     if family not in SUPPORTED_FAMILIES:
         raise DataError(
-            f"Folding in your own ratings works for mf, mf_bias and autorec models only, not "
-            f"{family}: pick an mf, mf_bias or autorec model."
+            f"Folding in your own ratings works for mf, mf_bias, svdpp and autorec models only, not "
+            f"{family}: pick an mf, mf_bias, svdpp or autorec model."
         )
     if output not in scoring.OUTPUTS:
         raise DataError(
@@ -501,6 +518,18 @@ def _noise_variance(model: Any) -> float:
     except (TypeError, ValueError):
         return 1.0
     return rmse * rmse if np.isfinite(rmse) and rmse > 0 else 1.0
+
+
+def _implicit_part(arrays: Mapping[str, np.ndarray], rows: np.ndarray) -> np.ndarray:
+    """svdpp: y_i |N|^-1/2 for each rated movie i (N: the rated movies), (n_rated, dim)."""
+    missing = [key for key in ("user_factor", "implicit_embedding") if key not in arrays]
+    if missing:
+        raise DataError(
+            f"This svdpp model's saved arrays lack {' and '.join(missing)}, which placing a new "
+            "user needs; the model looks damaged or edited: retrain it."
+        )
+    table = np.asarray(arrays["implicit_embedding"], dtype=np.float64)
+    return table[rows] / np.sqrt(len(rows))
 
 
 def _features(movie_vectors: np.ndarray, has_bias: bool) -> np.ndarray:

@@ -229,15 +229,11 @@ def render_your_ratings(
             if imported
             else "is a deep model, whose prediction is not linear in the user vector"
             if model.spec.family == "deep"
-            else "is an svdpp model, whose user vector also sums a second table over every "
-            "movie the user rated in training: this page's fit of a user vector to a few "
-            "ratings does not model that sum"
-            if model.spec.family == "svdpp"
             else f"is a model of the family {model.spec.family}, which this page cannot fit"
         )
         st.info(
             f"{text.md(model.name)} {reason}, so this page cannot place a new user in it. Pick an mf, "
-            "mf_bias or autorec model trained here.",
+            "mf_bias, svdpp or autorec model trained here.",
             icon=":material/info:",
         )
         return
