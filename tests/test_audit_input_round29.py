@@ -211,3 +211,15 @@ def test_the_load_box_is_on_rate_with_and_without_ratings(home):
         at = open_at("rate", model="ml4", **({"rated": rated} if rated else {}))
         assert any(e.label == "Load saved ratings (CSV)" for e in at.expander)
         assert at.button(key="rated_load")
+
+
+def test_what_a_load_did_stays_until_the_ratings_change(home):
+    """Left alone last stop: the load's message vanished on the next rerun (any click)."""
+    at = open_at("rate", model="ml4", rated="1:4")
+    at.session_state["rated_loaded"] = ("ok", "Loaded 1 ratings from mine.csv.", None)
+    at.run()
+    at.run()  # a rerun with nothing changed (a click elsewhere)
+    assert any("Loaded 1 ratings from mine.csv." in s.value for s in at.success)
+    at.query_params["rated"] = "1:4,2:3"
+    at.run()
+    assert not any("mine.csv" in s.value for s in at.success)

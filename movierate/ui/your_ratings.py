@@ -393,7 +393,7 @@ def _on_this_data(model: Any, ratings: dict[MovieId, float]) -> dict[MovieId, fl
     name = tag.rpartition(":")[0] or tag
     if source is None:
         st.warning(
-            f"{'This rating was' if len(ratings) == 1 else f'These {len(ratings)} ratings were'}"
+            f"{'This rating was' if len(ratings) == 1 else f'These {len(ratings):,} ratings were'}"
             f" made on {text.md(name)} (data "
             f"{text.md(tag.rpartition(':')[2][:8])}), and no saved model here was trained on "
             f"that data, so their movie ids cannot be matched to the films of "
@@ -409,7 +409,7 @@ def _on_this_data(model: Any, ratings: dict[MovieId, float]) -> dict[MovieId, fl
     written = _set_rated(moved, model, refused="Not moved into the link")
     lost = len(ratings) - len(moved)
     st.info(
-        f"Your {len(ratings)} ratings were made on {text.md(source.dataset_name)}; "
+        f"Your {len(ratings):,} ratings were made on {text.md(source.dataset_name)}; "
         f"{len(moved)} of those movies are in {text.md(model.dataset_name)} (matched by IMDb id "
         f"or title and year) and are used here"
         + (f", {lost} left out." if lost else ".")
@@ -600,11 +600,17 @@ LOAD_MODES = {
 
 def _load_form(model: Any, ratings: dict[MovieId, float]) -> None:
     """'Load saved ratings (CSV)': a file that 'Save my ratings (CSV)' wrote, merged into the
-    link's list or replacing it (:func:`load_saved`), and what the last load did."""
-    done = st.session_state.pop(_LOADED, None)
+    link's list or replacing it (:func:`load_saved`), and what the last load did: shown until
+    the ratings change (it vanished on the next rerun, e.g. a click elsewhere)."""
+    done = st.session_state.get(_LOADED)
     if done:
-        kind, message = done
-        (st.success if kind == "ok" else st.error)(message, icon=":material/upload_file:")
+        kind, message, seen = done
+        now = _digest(ratings)
+        if seen in (None, now):
+            st.session_state[_LOADED] = (kind, message, now)
+            (st.success if kind == "ok" else st.error)(message, icon=":material/upload_file:")
+        else:
+            del st.session_state[_LOADED]
     with st.expander("Load saved ratings (CSV)", icon=":material/upload:"):
         key = f"rated_file_{st.session_state.get(_UPLOADS, 0)}"
         st.file_uploader(
@@ -630,14 +636,15 @@ def load_saved(model: Any, ratings: dict[MovieId, float], key: str, mode: str) -
     happened for the next run."""
     upload = st.session_state.get(key)
     if upload is None:
-        st.session_state[_LOADED] = ("error", "Choose a saved ratings file first, then Load.")
+        st.session_state[_LOADED] = ("error", "Choose a saved ratings file first, then Load.", None)
         return
     try:
         loaded, notes = read_saved_ratings(model, upload.getvalue(), source_of=_model_of_data)
     except DataError as exc:
-        st.session_state[_LOADED] = ("error", text.md(f"{upload.name} was not loaded: {exc}"))
+        st.session_state[_LOADED] = ("error", text.md(f"{upload.name} was not loaded: {exc}"), None)
         return
-    st.session_state[_LOADED] = ("ok", load_message(upload.name, ratings, loaded, notes, mode))
+    message = load_message(upload.name, ratings, loaded, notes, mode)
+    st.session_state[_LOADED] = ("ok", message, None)
     updated = {**ratings, **loaded} if mode == "merge" else loaded
     _set_rated(fitting_ratings(updated), model)
     st.session_state[_UPLOADS] = st.session_state.get(_UPLOADS, 0) + 1  # an empty box again
@@ -763,7 +770,7 @@ def _rated_list(model: Any, ratings: dict[MovieId, float], rows: dict[int, float
             "your rating": list(rows.values()),
         }
     )
-    st.markdown(f"**Your ratings** ({len(rows)})")
+    st.markdown(f"**Your ratings** ({len(rows):,})")
     edited = st.data_editor(
         # the titles as the tables show them (widgets.show_table); the ids stay as they are
         table.assign(remove=False, title=table["title"].map(text.table_cell)),
