@@ -750,15 +750,8 @@ def seed_twins_text(models: list[Any]) -> str | None:
     early-stopping rows' draw (:func:`seed_twins`) and how far apart their test RMSEs are:
     training noise, which a paired standard error leaves out. None when no two models are
     such twins."""
-    groups: list[list[Any]] = []
-    for model in models:
-        group = next((g for g in groups if seed_twins(g[0], model)), None)
-        if group is None:
-            groups.append([model])
-        else:
-            group.append(model)
     notes = []
-    for group in (g for g in groups if len(g) > 1):
+    for group in twin_groups(models):
         rmses = [m.metrics.get("test_rmse") for m in group]
         if not all(isinstance(r, int | float) and math.isfinite(r) for r in rmses):
             continue
@@ -769,6 +762,35 @@ def seed_twins_text(models: list[Any]) -> str | None:
             "their test "
             f"RMSEs are {max(rmses) - min(rmses):.4f} apart, which is training noise. A "
             "difference between other models of about that size may be no more."
+        )
+    return " ".join(notes) or None
+
+
+def twin_groups(models: list[Any]) -> list[list[Any]]:
+    """The groups of two or more of ``models`` that differ only by their training seed or
+    their early-stopping rows' draw (:func:`seed_twins` with each group's first), in order."""
+    groups: list[list[Any]] = []
+    for model in models:
+        group = next((g for g in groups if seed_twins(g[0], model)), None)
+        if group is None:
+            groups.append([model])
+        else:
+            group.append(model)
+    return [g for g in groups if len(g) > 1]
+
+
+def twin_lists_text(models: list[Any], lists: str) -> str | None:
+    """A note naming each group of ``models`` that are seed twins (:func:`twin_groups`): where
+    their ``lists`` ("neighbour lists", "recommendations") differ, that is training noise
+    (accuracy round 23: Neighbours and Recommend showed two seeds of one setting side by side
+    without a word, and their lists shared 2-41% of films). None without twins."""
+    notes = []
+    for group in twin_groups(models):
+        names = ", ".join(m.name for m in group[:-1]) + f" and {group[-1].name}"
+        same = same_settings_text([seed_twins(group[0], m) for m in group[1:]])
+        notes.append(
+            f"{names} have {same} and differ only by {draws_text(twin_draws(group))}: where "
+            f"their {lists} differ, that is training noise, not a difference of settings."
         )
     return " ".join(notes) or None
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from movierate import explore
+from movierate import explore, paired
 from movierate.explore.validation import filter_counts
 from movierate.ui import dimensions, shell, state, text, widgets
 
@@ -228,6 +228,9 @@ def render() -> None:
         st.caption(
             text.shared_neighbours_text(names, lacking, len(in_all), k, across=across, held=held)
         )
+        if twins := paired.twin_lists_text(models, "neighbour lists"):
+            st.caption(text.md(twins))
+    st.caption(text.NEIGHBOUR_SEED_SCALE)
 
 
 shell.require_router()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from movierate import explore, glossary, pipeline, ranking
+from movierate import explore, glossary, paired, pipeline, ranking
 from movierate.errors import MovierateError
 from movierate.explore.recommend import combine_shown
 from movierate.ui import shell, state, text, widgets
@@ -176,6 +176,8 @@ def render() -> None:
             + ["Movies the user already rated are left out."]
         )
     )
+    if twins := paired.twin_lists_text(usable, "recommendations"):
+        st.caption(text.md(twins))
     with st.expander("Your own ratings (no retraining)", icon=":material/star:"):
         render_your_ratings(reference, k=k, min_ratings=min_ratings)
 
