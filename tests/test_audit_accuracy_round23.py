@@ -51,3 +51,10 @@ def test_recommend_names_seed_twins_and_the_seed_beside_its_calibration(home):
     said = _captions(open_page("pages/recommend.py", models=["s0", "s1"], user="1"))
     assert "where their recommendations differ, that is training noise" in said
     assert "(95%, by user: the test users' draw; another training seed moves it too)" in said
+
+
+def test_dimensions_says_its_counts_are_this_models_not_the_settings(home):
+    from movierate.explore import ordering
+
+    said = _captions(open_page("pages/dimensions.py", model="s0"))
+    assert ordering.SEED_NOTE in said and "1-4 principal directions" in said

@@ -186,6 +186,7 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
         st.warning(cause + text.md(exc), icon=":material/dataset:")
         return None
     (st.success if report.ordered else st.info)(report.verdict, icon=":material/sort:")
+    st.caption(ordering.SEED_NOTE)
     note = ordering.kept_dims_note(model.spec, model.metrics)
     if note:
         st.caption(":material/content_cut: " + note, help=KEPT_DIMS_HELP)
