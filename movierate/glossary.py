@@ -35,8 +35,9 @@ TERMS: dict[str, str] = {
     "so they do not just memorise the training ratings.",
     "L2": "A regularizer that pulls every number of an embedding towards zero (l2=0.1: its "
     "strength); movies with few ratings end up near the centre.",
-    "whitening": "A regularizer, or an exact transform, that makes every dimension equally "
-    "spread and unrelated to the others. 'Not whitened' describes the shape, not a fault.",
+    "whitening": "A regularizer, or an exact transform, that makes every dimension centred on "
+    "0 with variance 1 and uncorrelated with the others. 'Not whitened' describes the shape, "
+    "not a fault.",
     "decorrelation": "A regularizer that makes the dimensions unrelated to each other, without "
     "making them equally spread.",
     "early stopping": "Training stops when the error on ratings set aside for this "
@@ -49,7 +50,8 @@ TERMS: dict[str, str] = {
     "chance": "How often a random order, or random lists, would score this high: '41% of the "
     "time' means the result is easily got by luck; 5% or less is called beyond chance.",
     "Procrustes residual": "How different two models' arrangements of the same movies are "
-    "after the best turning and resizing of one onto the other: 0 the same shape, 1 one "
+    "after the best shift, rotation (mirroring allowed) and resizing of one onto the other: 0 "
+    "the same shape, 1 one "
     "explains none of the other (unrelated models come close to 1).",
     "Jaccard": "Overlap of two lists: the films both list, divided by the films either lists "
     "(1: the same films, 0: none in common).",
@@ -60,8 +62,10 @@ TERMS: dict[str, str] = {
     "others.",
     "Embedding Projector": "TensorFlow's web tool for looking at embeddings (projector."
     "tensorflow.org): maps and nearest neighbours, without the checks this page adds.",
-    "NDCG": "How high a recommended list places the movies the user liked in the held-out "
-    "test ratings, from 0 (none) to 1 (all, at the top).",
+    "NDCG": "How high a top-k list places the movies the user liked in the held-out test "
+    "ratings: 0 none of them in the list, 1 the list's first places all liked movies (as many "
+    "places as the user has liked movies, up to k). A hit at place 1 counts most, at place 10 "
+    "about 0.29 of that.",
 }
 
 _KEYS = {term.lower(): term for term in TERMS}

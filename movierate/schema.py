@@ -281,9 +281,15 @@ SPEC_SCHEMA: dict[str, FieldSchema] = {
         Strengths(
             {
                 "l2": (
-                    "L2 (weight decay on embeddings)",
+                    "L2 (penalty on vector length)",
                     0.01,
-                    "Mean squared length of the embedding rows. Typical 0.01 to 0.5.",
+                    "For every training rating, adds the squared lengths of its user's and "
+                    "movie's vectors, each weighted by 1/sqrt(that user's or movie's number of "
+                    "ratings): against its own ratings, a rarely rated vector is pulled towards 0 "
+                    "hardest, and a row without training ratings not at all (so not weight "
+                    "decay; autorec's L2 is weight decay of its encoder and decoder). The 'L2 "
+                    "penalty' curve shows the plain mean squared length of all rows. Typical "
+                    "0.01 to 0.5.",
                 ),
                 "whitening": (
                     "Whitening (covariance towards identity)",

@@ -63,7 +63,9 @@ def render() -> None:
         required=True,
         key="metric",
         bind="query-params",
-        help="Cosine compares directions only; euclidean also counts vector length (popularity).",
+        help="Cosine compares directions only; euclidean also counts each vector's length "
+        "(its norm: how much the movie's predicted ratings differ from user to user; often, not "
+        "always, longer for much-rated movies).",
     )
     k = k_col.slider("How many", 5, 50, 10, key="k", bind="query-params")
     min_ratings = widgets.min_ratings_slider(

@@ -130,7 +130,7 @@ def test_filled_settings_are_named_as_people_set_them():
 
     spec = ModelSpec(family="autorec", regularizers={"l2": 40.0}, learning_rate=0.001)
     assert schema.settings_text(spec, ["regularizers", "learning_rate"]) == (
-        "L2 (weight decay on embeddings) = 40, Learning rate = 0.001"
+        "L2 (penalty on vector length) = 40, Learning rate = 0.001"
     )
     assert schema.settings_text(spec, ["regularizers", "learning_rate"], "flag") == (
         "--reg l2=40, --learning-rate 0.001"

@@ -580,9 +580,10 @@ def alignment_text(
     differs: bool = False,
 ) -> str:
     """What the Two-models alignment measured: over which movies (at least ``min_ratings``
-    ``counted`` in ``where``), and the residual with its true scale (best rotation and scale,
-    so 0 = the same geometry, 1 = B fits none of A); ``differs``: the two models count
-    different ratings per movie, so Compare's set differs (:data:`RULES`)."""
+    ``counted`` in ``where``), and the residual with its true scale (best shift, rotation,
+    mirroring allowed, and scale, so 0 = the same geometry, 1 = B fits none of A);
+    ``differs``: the two models count different ratings per movie, so Compare's set differs
+    (:data:`RULES`)."""
     kept = (
         f"the movies with at least {min_ratings} {counted} in {where}"
         if min_ratings
