@@ -543,7 +543,8 @@ def top_calibration(
     test rows compare with those ratings: a list ranked by prediction picks them, so a model
     that over-predicts there shows recommendations above what users give (accuracy round 11:
     a weakly regularized dim-128 model's top picks ran 0.11-0.21 above the truth, the default
-    models' within noise). :class:`Unavailable` without test rows or with too few."""
+    models' within noise). :class:`Unavailable` without test rows, with too few, or when its
+    predictions there are tied (:func:`scoring.tied_span`)."""
     what = "No check of its highest predictions against test ratings"
     if not model.has_test_rows:
         return Unavailable(what, no_test_rows_reason(model))
@@ -560,6 +561,14 @@ def top_calibration(
     predicted = np.clip(
         _predicted(model.arrays, model.spec, ds, rows, model.rating_scale), low, high
     )
+    if (tied := scoring.tied_span(predicted, model.rating_scale)) is not None:
+        return Unavailable(  # accuracy round 24: "+0.00 ± 0.00, within noise" on every 5
+            what,
+            f"the model predicts almost the same rating for every test row ({tied[0]:.2f} to "
+            f"{tied[1]:.2f}, under {scoring.TIED_SPREAD:.0%} of its {low:g}-{high:g} scale "
+            "apart), so which of them are its highest comes from differences too small to "
+            "mean anything",
+        )
     actual = ds.ratings["rating"].to_numpy(dtype=np.float64)[rows]
     top = np.argsort(-predicted, kind="stable")[:n]
     gaps = predicted[top] - actual[top]

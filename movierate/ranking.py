@@ -13,6 +13,14 @@ computed for the most-rated-first list (by those rows' counts) on the same candi
 list's gets a 95% interval by resampling users. Users with no training row are left out and
 counted (accuracy round 18): their lists come from vectors training never moved, as the RMSE's
 cold-start rows do, and they would be scored as if the model knew them.
+
+Accuracy round 24: the check drew verdicts where the data make it meaningless. When nearly
+every test rating counts as liked (:data:`LIKED_ALL`), the lists only measure which movies users
+went on to rate; when the model's predictions over a user's candidates are tied
+(:func:`scoring.tied_span`, the rule Rate applies), its order is noise: no verdict then, and
+the sentence says why. Each list is also set beside chance: the exact expected hit rate and
+NDCG@k of a random ``k`` of the same candidates, and where candidates are few
+(:data:`FEW_CANDIDATES`) the verdict compares the model's lists with it.
 """
 
 from __future__ import annotations
@@ -35,6 +43,13 @@ MIN_USERS = 20
 RESAMPLES = 1000
 #: "Liked" is a rating at least this far up the scale (1-5: 4 or more; 0.5-5: 4 or more).
 LIKED_SHARE = 0.75
+#: At least this share of the test ratings liked: the lists only measure which movies users went
+#: on to rate, and no verdict is drawn (accuracy round 24: on ratings of 4-5 only, 100%).
+LIKED_ALL = 0.9
+#: Fewer candidates per list than this (median over users): a random list finds liked movies
+#: often enough that the verdict compares the model's lists with chance too (accuracy round 24:
+#: on a 40-movie catalogue a random 10 of a median 26 candidates held one for 60%).
+FEW_CANDIDATES = 5000
 
 
 @dataclass(frozen=True)
@@ -53,6 +68,16 @@ class RankingCheck:
     popular_hit_rate: float
     popular_ndcg: float
     ndcg_gap_ci: float  # 95% half-width of (ndcg - popular_ndcg) over resampled users
+    #: a random k of each user's candidates: expected hit rate and NDCG@k, and the 95%
+    #: half-width of (ndcg - chance_ndcg) over resampled users
+    chance_hit_rate: float
+    chance_ndcg: float
+    chance_gap_ci: float
+    median_candidates: float  # candidates per list (median over the users)
+    n_test_rows: int
+    liked_share: float  # of all test ratings, the share counted as liked
+    #: why the model's order is noise (its predictions tied over most users' candidates), or ""
+    tied: str
     #: the evaluated users (user_idx) and each one's NDCG@k, for pairing two models
     users: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), compare=False)
     gains: np.ndarray = field(default_factory=lambda: np.zeros(0), compare=False)
@@ -64,6 +89,30 @@ class RankingCheck:
     @property
     def sampled(self) -> bool:
         return self.n_users < self.n_users_all
+
+    @property
+    def chance_gap(self) -> float:
+        return self.ndcg - self.chance_ndcg
+
+    @property
+    def few_candidates(self) -> bool:
+        """Whether the candidates are few enough that chance is part of the verdict."""
+        return self.median_candidates < FEW_CANDIDATES
+
+    @property
+    def no_verdict(self) -> str:
+        """Why these lists support no better/worse verdict (accuracy round 24), else ""."""
+        reasons = []
+        if self.liked_share >= LIKED_ALL:
+            share = "all" if self.liked_share >= 1 else f"{math.floor(self.liked_share * 100)}%"
+            reasons.append(
+                f"{share} of the {self.n_test_rows:,} test ratings are "
+                f"{liked_words(self.liked_from, self.scale_max)}, so these lists only measure "
+                "which movies users went on to rate, not which they liked"
+            )
+        if self.tied:
+            reasons.append(self.tied)
+        return "; ".join(reasons)
 
 
 def liked_threshold(scale: tuple[float, ...]) -> float:
@@ -121,6 +170,9 @@ def held_out_ranking(
     discounts = 1.0 / np.log2(np.arange(2, k + 2))
     model_gains, popular_gains = np.zeros(len(evaluated)), np.zeros(len(evaluated))
     model_hits, popular_hits = np.zeros(len(evaluated)), np.zeros(len(evaluated))
+    chance_gains, chance_hits = np.zeros(len(evaluated)), np.zeros(len(evaluated))
+    n_candidates = np.zeros(len(evaluated), dtype=np.int64)
+    spans = []  # (lowest, highest) of the users whose candidates' predictions are tied
     is_target = np.zeros(ds.n_movies, dtype=bool)  # the user's liked test movies, reset after
     for i, user in enumerate(evaluated):
         allowed = eligible.copy()
@@ -128,14 +180,20 @@ def held_out_ranking(
         targets = liked_by_user[i]
         is_target[targets] = True
         scores = scoring.score_all_movies(model.arrays, model.spec, int(user), scale, clip=False)
+        if (span := scoring.tied_span(scores[allowed], scale)) is not None:
+            spans.append(span)
         top = _top(np.where(allowed, scores, -np.inf), allowed, k)
         popular = popular_order[allowed[popular_order]][:k]
+        n_candidates[i] = int(allowed.sum())
+        ideal = discounts[: min(len(targets), k)].sum()
+        chance_hits[i], chance_gains[i] = _chance(
+            n_candidates[i], int(allowed[np.unique(targets)].sum()), discounts, ideal
+        )
         for gains, hits, listed in (
             (model_gains, model_hits, top),
             (popular_gains, popular_hits, popular),
         ):
             hit = is_target[listed]
-            ideal = discounts[: min(len(targets), k)].sum()
             gains[i] = float(discounts[: len(listed)][hit].sum() / ideal)
             hits[i] = float(hit.any())
         is_target[targets] = False
@@ -143,6 +201,9 @@ def held_out_ranking(
     rng = np.random.default_rng(seed)
     draws = rng.integers(0, len(gaps), size=(RESAMPLES, len(gaps)))
     low, high = np.percentile(gaps[draws].mean(axis=1), [2.5, 97.5])
+    chance_low, chance_high = np.percentile(
+        (model_gains - chance_gains)[draws].mean(axis=1), [2.5, 97.5]
+    )
     return RankingCheck(
         k=k,
         min_ratings=min_ratings,
@@ -158,6 +219,43 @@ def held_out_ranking(
         ndcg_gap_ci=float((high - low) / 2),
         users=evaluated,
         gains=model_gains,
+        chance_hit_rate=float(chance_hits.mean()),
+        chance_ndcg=float(chance_gains.mean()),
+        chance_gap_ci=float((chance_high - chance_low) / 2),
+        median_candidates=float(np.median(n_candidates)),
+        n_test_rows=len(test),
+        liked_share=float(np.mean(ratings[test] >= liked_from - 1e-9)),
+        tied=_tied_words(spans, len(evaluated), scale),
+    )
+
+
+def _chance(
+    candidates: int, targets: int, discounts: np.ndarray, ideal: float
+) -> tuple[float, float]:
+    """Expected hit and NDCG of a random ``len(discounts)``-list of ``candidates`` movies of
+    which ``targets`` are liked test movies: 1 - C(c-h, k)/C(c, k), and (h/c) * DCG of a full
+    list over ``ideal`` (each place holds a liked one with probability h/c)."""
+    n = min(len(discounts), candidates)
+    if n == 0 or targets == 0:
+        return 0.0, 0.0
+    miss = 1.0
+    for i in range(n):  # the chance that none of the n drawn is a target
+        miss *= max(candidates - targets - i, 0) / (candidates - i)
+    return 1.0 - miss, float(targets / candidates * discounts[:n].sum() / ideal)
+
+
+def _tied_words(spans: list[tuple[float, float]], n_users: int, scale: tuple[float, ...]) -> str:
+    """Why the lists' order is noise when the predictions over more than half of the ``n_users``
+    users' candidates are tied (``spans``: theirs), else ""."""
+    if 2 * len(spans) <= n_users:
+        return ""
+    low, high = min(lo for lo, _ in spans), max(hi for _, hi in spans)
+    users = "every user" if len(spans) == n_users else f"{len(spans):,} of the {n_users:,} users"
+    return (
+        f"for {users} the model predicts almost the same rating for every candidate (under "
+        f"{scoring.TIED_SPREAD:.0%} of its {float(scale[0]):g}-{float(scale[1]):g} scale apart; "
+        f"{low:.2f} to {high:.2f} over them), so the order of its lists comes from differences "
+        "too small to mean anything"
     )
 
 
@@ -221,11 +319,46 @@ def untrained_words(n_untrained: int) -> str:
 
 
 def ranking_text(check: RankingCheck | pipeline.Unavailable) -> str:
-    """A model's held-out top-k check (:func:`held_out_ranking`) against a
-    most-rated-first list, one sentence for beside its recommendations, or why it could not
-    be computed."""
+    """A model's held-out top-k check (:func:`held_out_ranking`) against a random list of the
+    same candidates and a most-rated-first list, for beside its recommendations, or why it
+    could not be computed. No verdict where the data make one meaningless
+    (:attr:`RankingCheck.no_verdict`, said instead)."""
     if isinstance(check, pipeline.Unavailable):
         return check.text
+    users = f"{check.n_users:,} users" + (
+        f" (a sample of {check.n_users_all:,})" if check.sampled else ""
+    )
+    left_out = f" ({untrained_words(check.n_untrained)})" if check.n_untrained else ""
+    head = (
+        f"Its top-{check.k} lists on its test rows: for {users} with a test movie they "
+        f"{liked_words(check.liked_from, check.scale_max)} among the movies with "
+        f"{check.min_ratings}+ ratings it saw{left_out}, the list (leaving out what it saw "
+        "them rate) "
+        f"held one for {check.hit_rate:.0%} of them (NDCG@{check.k} {check.ndcg:.3f})"
+    )
+    chance = (
+        f"; a random {check.k} of the same candidates (a median of "
+        f"{check.median_candidates:,.0f} per user) would hold one for "
+        f"{_percent(check.chance_hit_rate)} ({check.chance_ndcg:.3f})"
+    )
+    popular = (
+        "A most-rated-first list held one for "
+        f"{check.popular_hit_rate:.0%} ({check.popular_ndcg:.3f})"
+    )
+    if reason := check.no_verdict:
+        return f"{head}{chance}. {popular}. No verdict: {reason}."
+    if check.few_candidates:
+        chance += (
+            f": NDCG {check.chance_gap:+.3f} ± {check.chance_gap_ci:.3f} (95%) over chance "
+            f"(fewer than {FEW_CANDIDATES:,} candidates per list), "
+            + paired.reading(
+                check.chance_gap,
+                check.chance_gap_ci,
+                "its lists found more liked movies than chance",
+                "its lists found fewer liked movies than chance",
+                "within noise of chance",
+            )
+        )
     gap, ci = check.ndcg_gap, check.ndcg_gap_ci
     said = paired.reading(
         gap,
@@ -234,20 +367,12 @@ def ranking_text(check: RankingCheck | pipeline.Unavailable) -> str:
         "its lists found fewer of the liked movies these users went on to rate",
         "within noise of the most-rated list",
     )
-    users = f"{check.n_users:,} users" + (
-        f" (a sample of {check.n_users_all:,})" if check.sampled else ""
-    )
-    left_out = f" ({untrained_words(check.n_untrained)})" if check.n_untrained else ""
-    return (
-        f"Its top-{check.k} lists on its test rows: for {users} with a test movie they "
-        f"{liked_words(check.liked_from, check.scale_max)} among the movies with "
-        f"{check.min_ratings}+ ratings it saw{left_out}, the list (leaving out what it saw "
-        "them rate) "
-        f"held one for {check.hit_rate:.0%} of them (NDCG@{check.k} {check.ndcg:.3f}); a "
-        "most-rated-first list held one for "
-        f"{check.popular_hit_rate:.0%} ({check.popular_ndcg:.3f}): NDCG {gap:+.3f} ± {ci:.3f} "
-        f"(95%), {said}. {EXPOSURE_CAVEAT}"
-    )
+    return f"{head}{chance}. {popular}: NDCG {gap:+.3f} ± {ci:.3f} (95%), {said}. {EXPOSURE_CAVEAT}"
+
+
+def _percent(share: float) -> str:
+    """A share as a whole percent, to a tenth under 1% (a random list's 0.4% is not 0%)."""
+    return f"{share:.1%}" if 0 < share < 0.01 else f"{share:.0%}"
 
 
 #: What the held-out list check measures (accuracy round 13: on ratings planted so that a
@@ -271,12 +396,18 @@ def lists_disagree_text(
     :func:`paired.resolved_at` standard errors for the models compared (the lowest is picked on
     these rows), and a model that differs from ``lowest`` only in its draws (``twins``: name to
     :func:`paired.seed_twins`) is never called better: its gap is named training noise
-    (accuracy rounds 13 and 15: on pure noise, such twins were called better)."""
+    (accuracy rounds 13 and 15: on pure noise, such twins were called better). A check with no
+    verdict (:attr:`RankingCheck.no_verdict`: every test rating liked, tied predictions) takes
+    no part (accuracy round 24); Compare says why beside its table."""
     base = checks.get(lowest)
-    if not isinstance(base, RankingCheck):
+    if not isinstance(base, RankingCheck) or base.no_verdict:
         return ""
     twins = twins or {}
-    scored = {name: check for name, check in checks.items() if isinstance(check, RankingCheck)}
+    scored = {
+        name: check
+        for name, check in checks.items()
+        if isinstance(check, RankingCheck) and not check.no_verdict
+    }
     needed = paired.resolved_at(len(scored))
     better, noise = [], []
     for name, check in scored.items():

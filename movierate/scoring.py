@@ -27,6 +27,21 @@ BLOCK_ROWS = 32_768
 SIGMOID_MARGIN = 0.5
 FAMILIES = schema.names("family")
 OUTPUTS = schema.names("output")
+#: Predictions spanning less than this share of the rating scale rank nothing (a model
+#: trained on one rating value predicted 3.60-3.61 for every movie: bad-input round 27, F9).
+TIED_SPREAD = 0.01
+
+
+def tied_span(scores: Any, rating_scale: Any) -> tuple[float, float] | None:
+    """(lowest, highest) of ``scores`` when they span under :data:`TIED_SPREAD` of the rating
+    scale, so their order means nothing (Rate's list, the held-out list check, the highest
+    predictions' check); None when they spread enough to rank, or there are none."""
+    scores = np.asarray(scores, dtype=np.float64)
+    width = float(rating_scale[1]) - float(rating_scale[0])
+    if not scores.size or width <= 0:
+        return None
+    low, high = float(np.min(scores)), float(np.max(scores))
+    return (low, high) if high - low < TIED_SPREAD * width else None
 
 
 def predict(

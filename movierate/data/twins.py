@@ -10,6 +10,12 @@ ratings leaks as much (0.82 -> 0.58 on those rows) while their overlap over the 
 stayed below the rule's 0.8, so the share is now taken of the smaller account: ml-100k's users
 350 and 890 (same age, zip code and day; 48 of 350's 50 ratings are 890's) are named;
 ml-latest-small's closest two users share 70%.
+
+Round 24 found the notice firing on ratings that carry no information (every rating 5; 0/1;
+90% of them 4): the same ratings came free with the same movies, and MovieLens users who rated
+the same films were named as one person. A pair's ratings of their shared movies must now agree
+beyond what the two users' own rating distributions give by chance, and on ratings of one or
+two values the check is skipped, with a note where shared movies alone would have named pairs.
 """
 
 from __future__ import annotations
@@ -41,6 +47,15 @@ MAX_CANDIDATES = 20_000
 #: pairs share under 5%).
 CHANCE_PAIRS = 400
 CHANCE_MARGIN = 0.1
+#: A pair is named only when its agreement on shared movies is this unlikely by chance: the
+#: chance that two users, rating those movies independently with their own distributions of
+#: ratings, agree as often (a 10-rating copy by users spread as MovieLens' are, who agree by
+#: chance about 30% of the time, has 6e-6; 17 agreeing 4s of users giving 4 to 95% of their
+#: movies, accuracy round 24, have 0.42).
+TWIN_CHANCE = 1e-4
+#: Ratings of at most this many distinct values say (almost) nothing of who gave them: the
+#: twin check is skipped (accuracy round 24: every rating 5, or 0/1).
+TWIN_MIN_VALUES = 3
 #: How many twin pairs a notice names.
 SHOWN_PAIRS = 3
 
@@ -64,9 +79,59 @@ def twin_users(
 ) -> list[tuple[int, int, float]]:
     """(user, other user, share) of user pairs where at least :data:`TWIN_SHARE` of the smaller
     one's (movie, rating) pairs, and :data:`TWIN_MIN_RATINGS` or more, are the other's too (1.0:
-    all of them), both with at least :data:`TWIN_MIN_RATINGS` ratings. A copy with a rating
-    missing or changed leaks as much as an exact one (recheck: 0.60-0.62 on those users' test
-    rows), and so does one holding part of the other's ratings (round 11), so both count.
+    all of them), both with at least :data:`TWIN_MIN_RATINGS` ratings, and whose ratings of
+    their shared movies agree beyond chance (:func:`agreement_chance` at most
+    :data:`TWIN_CHANCE`). A copy with a rating missing or changed leaks as much as an exact one
+    (recheck: 0.60-0.62 on those users' test rows), and so does one holding part of the other's
+    ratings (round 11), so both count."""
+    pairs = _alike_pairs(user_idx, movie_idx, ratings, n_users)
+    if not pairs:
+        return []
+    involved = np.isin(user_idx, np.unique([u for a, b, _ in pairs for u in (a, b)]))
+    rated: dict[int, dict[int, float]] = {}
+    for user, movie, rating in zip(
+        user_idx[involved].tolist(),
+        movie_idx[involved].tolist(),
+        np.asarray(ratings, np.float64)[involved].tolist(),
+        strict=True,
+    ):
+        rated.setdefault(user, {})[movie] = rating
+    return [
+        pair for pair in pairs if agreement_chance(rated[pair[0]], rated[pair[1]]) <= TWIN_CHANCE
+    ]
+
+
+def agreement_chance(a: dict[int, float], b: dict[int, float]) -> float:
+    """The chance that two users who rate independently, each with the distribution of their own
+    ratings (``a``, ``b``: movie -> rating), give the same rating to at least as many of their
+    shared movies as they do: a binomial tail. 1.0 when their ratings cannot disagree (one value
+    each, the same)."""
+    shared = a.keys() & b.keys()
+    same = sum(a[movie] == b[movie] for movie in shared)
+    values_a, counts_a = np.unique(list(a.values()), return_counts=True)
+    share_b = dict(zip(*np.unique(list(b.values()), return_counts=True), strict=True))
+    p = sum(
+        n / len(a) * share_b.get(v, 0) / len(b) for v, n in zip(values_a, counts_a, strict=True)
+    )
+    if same == 0 or p >= 1 - 1e-12:
+        return 1.0
+    if p <= 0:
+        return 0.0
+    n = len(shared)
+    terms = [
+        math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1)
+        + i * math.log(p) + (n - i) * math.log1p(-p)
+        for i in range(same, n + 1)
+    ]  # fmt: skip
+    top = max(terms)
+    return float(min(1.0, math.exp(top) * sum(math.exp(t - top) for t in terms)))
+
+
+def _alike_pairs(
+    user_idx: np.ndarray, movie_idx: np.ndarray, ratings: np.ndarray, n_users: int
+) -> list[tuple[int, int, float]]:
+    """:func:`twin_users` before the chance test of their agreement: pairs whose shared (movie,
+    rating) pairs reach :data:`TWIN_SHARE` of the smaller one's and what random pairs share.
 
     Found by MinHash: :data:`MINHASH_BANDS` bands of two minimum hashes per user (a few linear
     passes); users sharing a band are candidates, and each candidate pair's overlap is then
@@ -137,7 +202,26 @@ def twin_notices(
     movies (:func:`twin_users`), and user or movie text ids equal up to case or accent encoding
     (accuracy round 13: 'tt000' and 'TT000' were two movies, unsaid)."""
     notices = []
-    pairs = twin_users(user_idx, movie_idx, ratings, len(user_ids))
+    values = np.unique(ratings)
+    pairs = (
+        twin_users(user_idx, movie_idx, ratings, len(user_ids))
+        if len(values) >= TWIN_MIN_VALUES
+        else []
+    )
+    if len(values) < TWIN_MIN_VALUES and (
+        alike := _alike_pairs(user_idx, movie_idx, np.zeros(len(ratings)), len(user_ids))
+    ):
+        a, b, share = alike[0]
+        given = " and ".join(f"{v:g}" for v in values)
+        notices.append(
+            f"{where}: its ratings take only {len(values)} value{'s' if len(values) > 1 else ''} "
+            f"({given}), so two user ids with the same ratings of the same movies may well be "
+            "two people who rated the same movies: the check for one person listed under two "
+            f"ids is skipped. {len(alike):,} pair{'s' if len(alike) > 1 else ''} of ids rated "
+            f"(nearly) the same movies (such as {_label(user_ids[a])} and {_label(user_ids[b])}, "
+            f"{math.floor(share * 100)}% of the movies of the one with fewer); if two ids are "
+            "one person, give them one id."
+        )
     if pairs:
         named = "; ".join(
             f"{_label(user_ids[a])} and {_label(user_ids[b])} ({math.floor(share * 100)}% alike)"
@@ -149,7 +233,8 @@ def twin_notices(
             f"same movies, the same ratings), as if one person were listed twice: {named}{more}. The share is of the (movie, "
             "rating) pairs of the one with fewer ratings that the other has too (100%: all of "
             f"them); pairs are named from {TWIN_SHARE:.0%}, far above what two users here "
-            "share by chance. A split "
+            "share by chance, and only when their ratings of the movies both rated agree far "
+            "more often than their own spread of ratings makes likely. A split "
             "then puts one copy of a rating among the training rows and "
             "the other among the test rows, so the test RMSE scores ratings training saw. If "
             "they are one person, give them one id (or drop one); if they are different "

@@ -386,24 +386,17 @@ def recommend_from_ratings(
     return FoldInRecommendations(fold, recommended, reasons, coordinates, message, shown)
 
 
-#: Predictions spanning less than this share of the rating scale rank nothing (a model
-#: trained on one rating value predicted 3.60-3.61 for every movie: bad-input round 27, F9).
-TIED_SPREAD = 0.01
-
-
 def tied_predictions(scores: Any, rating_scale: Any) -> str:
     """Why a ranking of ``scores`` (one prediction per movie) means nothing, when they span
-    under :data:`TIED_SPREAD` of the rating scale; "" when they spread enough to rank."""
-    scores = np.asarray(scores, dtype=np.float64)
-    width = float(rating_scale[1]) - float(rating_scale[0])
-    if not scores.size or width <= 0:
+    under :data:`scoring.TIED_SPREAD` of the rating scale (:func:`scoring.tied_span`); "" when
+    they spread enough to rank."""
+    tied = scoring.tied_span(scores, rating_scale)
+    if tied is None:
         return ""
-    low, high = float(np.min(scores)), float(np.max(scores))
-    if high - low >= TIED_SPREAD * width:
-        return ""
+    low, high = tied
     return (
         f"The model predicts almost the same rating for every movie ({low:.2f} to {high:.2f}, "
-        f"under {TIED_SPREAD:.0%} of the {float(rating_scale[0]):g}-{float(rating_scale[1]):g} "
+        f"under {scoring.TIED_SPREAD:.0%} of the {float(rating_scale[0]):g}-{float(rating_scale[1]):g} "
         "scale apart), as a model does whose training ratings barely vary: it cannot rank "
         "them, so this order and which of these the average user would also get come from "
         "differences too small to mean anything. Pick a model trained on ratings that vary."
