@@ -8,7 +8,8 @@
 - otherwise ``title:usual suspects|1995``: the normalised title (see below) and the year
   (``title:some film|`` when the year is unknown).
 
-**Normalised title.** Unicode accents removed (NFKD), case folded, ``&`` and `` + `` read as
+**Normalised title.** Format characters (zero-width space, soft hyphen) removed, Unicode
+accents removed (NFKD), case folded, ``&`` and `` + `` read as
 ``and``, apostrophes dropped (``l'``/``d'`` elisions split off first), every other run of
 punctuation and space turned into one space. An article after a final comma moves to the front
 (``"Usual Suspects, The"``, ``"Blechtrommel, Die"``, ``"Avventura, L'"``; English and foreign
@@ -30,16 +31,21 @@ title in full, 1 an alternate title in full, 2 a part or an owner-less title.
 the ids are equal. Every other pair is a candidate when the two rows share a key and their years
 are equal; the candidate's score is the sum of the two keys' ranks (so full title to full title
 comes first). Candidates are taken best first (lowest score, then the pair whose movie ids are
-equal, so an export read back pairs each of two "Emma (1996)" with its own row, then the pair
-with the most ratings, then row order) and a row already matched is never matched again, so no movie is paired with two
-(a dataset that lists one film twice, as ml-100k does for 18 films, gets only one of its rows
-matched). After every exact-year candidate come those a year apart (``year_tolerance=1``, the
-default; 0 turns it off), and only when both keys lost the same article or none, so "Boys, Les
-(1997)" does not become "Boys, The (1998)". Rows without a year match only on an identical main
+equal, so an export read back pairs each of two "Emma (1996)" with its own row; ids that are
+row numbers movierate made up, :data:`INVENTED_IDS`, are never equal) and a row already
+matched is never matched again, so no movie is paired with two. Candidates of equal score that
+share a row are decided together: a row with several equal candidates on the other side only
+(a dataset that lists one film twice, as ml-100k does for 18 films) takes the most-rated one,
+and :meth:`MovieMatch.summary` names it; several rows on both sides (two films "Twin (2000)"
+here and there) are left unmatched and named, since any pairing of them would be a guess.
+After every exact-year candidate come those a year apart (``year_tolerance=1``, the default; 0
+turns it off), and only when both keys lost the same article or none, so "Boys, Les (1997)"
+does not become "Boys, The (1998)". Rows without a year match only on an identical main
 title, with no year on either side, except when one side knows no year at all (a word2vec
 export of movierate before accuracy round 22): then its rows match the other side's on the main
 title, after every dated candidate, where that title names one film there or the movie ids are
-equal. Placeholder titles (``movie <id>``) never match.
+equal (a title naming several is named as ambiguous). Placeholder titles without a year
+(``movie <id>``, ``item <n>``, ``unknown``: :data:`PLACEHOLDER_TITLES`) never match.
 
 Measured on the MovieLens copies (tests/test_data_identity.py; counts in docs/architecture.md):
 1,336 of ml-100k's 1,682 movies are found in ml-latest-small (1,301 with exact years only); the
@@ -52,6 +58,7 @@ from __future__ import annotations
 
 import functools
 import html
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -61,6 +68,9 @@ import numpy as np
 import pandas as pd
 
 IDENTITY_COLUMN = "identity"
+INVENTED_IDS = "movie_id_invented"
+"""Column that is True where a table's ``movie_id`` is a row number movierate made up (labels
+imported without an id column): such ids never tell films apart across tables."""
 IMDB_PREFIX = "imdb:"
 TITLE_PREFIX = "title:"
 
@@ -109,10 +119,25 @@ _ELISION = re.compile(r"\b([ldjnms]|qu)'(?=\w)")
 _NON_WORD = re.compile(r"[\W_]+")
 _SUBTITLE = re.compile(r"\s*:\s*|\s+[-\u2013\u2014]+\s+")
 _POSSESSIVE = re.compile(r"^(?:[\w.-]+\s+){0,3}[\w.-]+'s\s+(?=\S+\s+\S)")
-_PLACEHOLDER = re.compile(r"^movie \S+$")
+_PLACEHOLDER = re.compile(r"^(?:movie \S+|item \d+)$")
+PLACEHOLDER_TITLES = frozenset(
+    {"unknown", "untitled", "no title", "unknown title", "title unknown", "unknown movie"}
+    | {"nan", "none", "null", "na", "n a", "tba", "tbd"}
+)
+"""Titles (normalised, without a year) that name no film: ml-100k's movie 267 is ``unknown``,
+an empty cell read as text is ``nan``. Like ``movie <id>`` and ``item <n>`` (movierate's own
+names for rows without a title), they never match."""
 _MIN_PART_CHARS = 4
 """A part around a subtitle mark shorter than this (after normalising) is not a key."""
 _GENERIC_PARTS = frozenset({"movie", "the movie", "film", "part", "part i", "part ii", "part 2"})
+
+
+def _visible(text: str) -> str:
+    """``text`` without format characters (zero-width space, soft hyphen, byte-order mark,
+    direction marks): they show nothing, so "Mat\u200brix" is "Matrix", not "Mat rix"."""
+    if text.isascii():
+        return text
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
 
 
 def _fold(text: str) -> str:
@@ -143,7 +168,7 @@ def normalise_title(name: str) -> str:
 
 def _normalise(name: str) -> tuple[str, str]:
     """(the article taken off or ``""``, the normalised title)."""
-    text = _fold(_front_article(_repaired(html.unescape(name.strip()))))
+    text = _fold(_front_article(_repaired(html.unescape(_visible(name).strip()))))
     text = text.replace("&", " and ").replace(" + ", " and ")
     text = text.replace("\u2019", "'").replace("`", "'")
     text = _ELISION.sub(r"\1 ", text)  # l'avventura -> l avventura (article split off)
@@ -203,7 +228,7 @@ def title_keys(title: str) -> dict[str, int]:
 def _title_keys(title: str) -> tuple[tuple[str, int, str], ...]:
     """(key, best rank, the article the key was stripped of) of every key of a title (memoised:
     the same tables are matched against several others)."""
-    main, alternates = title_names(title)
+    main, alternates = title_names(_visible(title))
     keys: dict[str, tuple[int, str]] = {}
 
     def add(name: str, rank: int) -> None:
@@ -311,7 +336,13 @@ def movie_keys(movies: pd.DataFrame, rows: np.ndarray | None = None) -> pd.DataF
 @dataclass(frozen=True)
 class MovieMatch:
     """The same films in two movies tables: ``a_idx[i]`` (row of A) is ``b_idx[i]`` (row of B),
-    matched by ``how[i]`` (``"imdb"`` or ``"title"``). Sorted by ``a_idx``."""
+    matched by ``how[i]`` (``"imdb"``, ``"title"`` or ``"id"``); ``dated[i]`` is False for a
+    title pair where a row had no year (matched by title only). Sorted by ``a_idx``.
+
+    What was not paired for want of a way to tell films apart, named for :meth:`summary`:
+    ``tied`` (A's films of a title and year that several films of A and of B share),
+    ``ambiguous`` (titles without a year that name several films of the other table) and
+    ``guessed`` (films paired with one of several rows of one title and year, by ratings)."""
 
     a_idx: np.ndarray
     b_idx: np.ndarray
@@ -322,6 +353,10 @@ class MovieMatch:
     name_b: str = "B"
     year_tolerance: int = 0
     by_how: dict[str, int] = field(default_factory=dict)
+    dated: np.ndarray | None = None
+    tied: tuple[str, ...] = ()
+    ambiguous: tuple[str, ...] = ()
+    guessed: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.a_idx)
@@ -338,22 +373,54 @@ class MovieMatch:
     def n_title(self) -> int:
         return int((self.how == "title").sum())
 
+    @property
+    def n_title_only(self) -> int:
+        """Title pairs made without a year (one row or both had none)."""
+        if self.dated is None:
+            return 0
+        return int(((self.how == "title") & ~self.dated).sum())
+
     def summary(self) -> str:
-        """``"1,5xx of 1,682 ml-100k movies found in ml-latest-small (all by title)."``"""
+        """``"1,336 of 1,682 ml-100k movies found in ml-latest-small (37 by IMDb id, 1,299 by
+        title and year)."``, then what was left unmatched or guessed and why."""
         if self.n_matched == 0:
             detail = "none"
         elif self.by_how.get("id") == self.n_matched:
             detail = "the same catalogue, by movie id"
-        elif self.n_imdb and self.n_title:
-            detail = f"{self.n_imdb:,} by IMDb id, {self.n_title:,} by title and year"
-        elif self.n_imdb:
-            detail = "all by IMDb id"
         else:
-            detail = "all by title and year"
-        return (
+            kinds = [
+                (self.n_imdb, "by IMDb id"),
+                (self.n_title - self.n_title_only, "by title and year"),
+                (self.n_title_only, "by title only, without a year"),
+            ]
+            used = [(n, words) for n, words in kinds if n]
+            detail = (
+                f"all {used[0][1]}"
+                if len(used) == 1
+                else ", ".join(f"{n:,} {words}" for n, words in used)
+            )
+        notes = [
             f"{self.n_matched:,} of {self.n_a:,} {self.name_a} movies found in {self.name_b} "
             f"({detail})."
-        )
+        ]
+        if self.tied:
+            notes.append(
+                f"{len(self.tied):,} {_films(len(self.tied))} of {self.name_a} share a title and "
+                f"year with another film of both ({_named(self.tied)}); left unmatched, since "
+                "nothing tells them apart."
+            )
+        if self.ambiguous:
+            notes.append(
+                f"{len(self.ambiguous):,} {_titles(len(self.ambiguous))} without a year "
+                f"{'is' if len(self.ambiguous) == 1 else 'are'} ambiguous "
+                f"({_named(self.ambiguous)}); left unmatched."
+            )
+        if self.guessed:
+            notes.append(
+                f"{len(self.guessed):,} {_films(len(self.guessed))} had several rows of one title "
+                f"and year to pair with ({_named(self.guessed)}); the most-rated row was taken."
+            )
+        return " ".join(notes)
 
     def a_to_b(self) -> np.ndarray:
         """For every row of A, its matching row of B, or -1."""
@@ -370,6 +437,26 @@ class MovieMatch:
     def as_frame(self) -> pd.DataFrame:
         """Columns a_idx, b_idx, how."""
         return pd.DataFrame({"a_idx": self.a_idx, "b_idx": self.b_idx, "how": self.how})
+
+
+#: Names a summary sentence lists before "and N more".
+SHOWN_NAMES = 3
+
+
+def _films(n: int) -> str:
+    return "film" if n == 1 else "films"
+
+
+def _titles(n: int) -> str:
+    return "title" if n == 1 else "titles"
+
+
+def _named(names: tuple[str, ...]) -> str:
+    """The distinct names, the first :data:`SHOWN_NAMES` of them, then "and N more"."""
+    distinct = list(dict.fromkeys(names))
+    shown = ", ".join(distinct[:SHOWN_NAMES])
+    more = len(distinct) - SHOWN_NAMES
+    return f"{shown} and {more:,} more" if more > 0 else shown
 
 
 def match_movies(
@@ -396,6 +483,7 @@ def match_movies(
             name_b=name_b,
             year_tolerance=year_tolerance,
             by_how={"imdb": 0, "title": 0, "id": len(rows)},
+            dated=np.ones(len(rows), dtype=bool),
         )
     ident_a, ident_b = identities_of(movies_a), identities_of(movies_b)
     imdb_a = np.array([str(v).startswith(IMDB_PREFIX) for v in ident_a], dtype=bool)
@@ -405,6 +493,7 @@ def match_movies(
     pairs_a: list[np.ndarray] = []
     pairs_b: list[np.ndarray] = []
     hows: list[np.ndarray] = []
+    picked = _Picked()
 
     if imdb_a.any() and imdb_b.any():
         rows_a, rows_b = _imdb_pairs(ident_a, imdb_a, ident_b, imdb_b)
@@ -426,25 +515,33 @@ def match_movies(
         same_id = _same_ids(movies_a, ca, movies_b, cb)
         score = candidates["score"].to_numpy()
         keep = ~(imdb_a[ca] & imdb_b[cb]) & ~used_a[ca] & ~used_b[cb]
-        keep &= (score != SCORE_NO_YEARS_AMBIGUOUS) | same_id
+        vague = keep & (score == SCORE_NO_YEARS_AMBIGUOUS) & ~same_id
+        keep &= ~vague
         ca, cb, score, same_id = ca[keep], cb[keep], score[keep], same_id[keep]
         most_rated = -(counts_a[ca] + counts_b[cb])
         # among equal titles, the row of the same movie id first: an export read back pairs
         # each of two "Emma (1996)" with its own row, whatever their rating counts
         order = np.lexsort((cb, ca, most_rated, ~same_id, score))
-        rows_a, rows_b = _greedy(ca[order], cb[order], used_a, used_b)
+        levels = score[order] * 2 + ~same_id[order]
+        rows_a, rows_b = _pick(ca[order], cb[order], levels, used_a, used_b, picked)
         pairs_a.append(rows_a)
         pairs_b.append(rows_b)
         hows.append(np.full(len(rows_a), "title", dtype=object))
+        picked.ambiguous = _ambiguous_titles(
+            movies_a, candidates["row_a"].to_numpy()[vague], movies_b,
+            candidates["row_b"].to_numpy()[vague], used_a, used_b,
+        )  # fmt: skip
 
     a_idx = np.concatenate(pairs_a) if pairs_a else np.zeros(0, dtype=np.int64)
     b_idx = np.concatenate(pairs_b) if pairs_b else np.zeros(0, dtype=np.int64)
     how = np.concatenate(hows) if hows else np.zeros(0, dtype=object)
     order = np.argsort(a_idx, kind="stable")
-    a_idx, b_idx, how = a_idx[order], b_idx[order], how[order]
+    a_idx, b_idx, how = a_idx[order].astype(np.int64), b_idx[order].astype(np.int64), how[order]
+    matched_a = np.zeros(len(movies_a), dtype=bool)
+    matched_a[a_idx] = True
     return MovieMatch(
-        a_idx=a_idx.astype(np.int64),
-        b_idx=b_idx.astype(np.int64),
+        a_idx=a_idx,
+        b_idx=b_idx,
         how=how,
         n_a=len(movies_a),
         n_b=len(movies_b),
@@ -452,7 +549,115 @@ def match_movies(
         name_b=name_b,
         year_tolerance=year_tolerance,
         by_how={k: int((how == k).sum()) for k in ("imdb", "title")},
+        dated=(how != "title") | (_has_year(movies_a)[a_idx] & _has_year(movies_b)[b_idx]),
+        tied=tuple(_name(movies_a, r) for r in picked.tied if not matched_a[r]),
+        ambiguous=picked.ambiguous,
+        guessed=tuple(_name(movies_a, r) for r in picked.guessed),
     )
+
+
+@dataclass
+class _Picked:
+    """What :func:`_pick` could not decide: rows of A tied with others (left unmatched unless
+    a later candidate pairs them) and rows of A paired among several equal rows."""
+
+    tied: list[int] = field(default_factory=list)
+    guessed: list[int] = field(default_factory=list)
+    ambiguous: tuple[str, ...] = ()
+
+
+def _pick(
+    ca: np.ndarray,
+    cb: np.ndarray,
+    levels: np.ndarray,
+    used_a: np.ndarray,
+    used_b: np.ndarray,
+    picked: _Picked,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Take candidate pairs (sorted best first; ``levels`` their score and same-id rank) level
+    by level. Within a level, pairs that share a row form groups: a lone pair is taken; a group
+    with one row on a side takes its first (most-rated) pair and is noted as guessed; a group
+    with several rows on both sides (two "Twin (2000)" here and there) is a guess between
+    permutations, so none of it is taken (bad-input round 30 F4)."""
+    rows_a: list[int] = []
+    rows_b: list[int] = []
+    bounds = np.flatnonzero(np.r_[True, levels[1:] != levels[:-1], True]) if len(levels) else []
+    for start, stop in itertools.pairwise(bounds):
+        la, lb = ca[start:stop], cb[start:stop]
+        free = ~used_a[la] & ~used_b[lb]
+        la, lb = la[free].tolist(), lb[free].tolist()
+        for group in _groups(la, lb):
+            group_a = {la[i] for i in group}
+            group_b = {lb[i] for i in group}
+            if len(group_a) > 1 and len(group_b) > 1:
+                picked.tied.extend(sorted(group_a))
+                continue
+            a, b = la[group[0]], lb[group[0]]
+            used_a[a] = used_b[b] = True
+            rows_a.append(a)
+            rows_b.append(b)
+            if len(group) > 1:
+                picked.guessed.append(a)
+    return np.asarray(rows_a, dtype=np.int64), np.asarray(rows_b, dtype=np.int64)
+
+
+def _groups(la: list[int], lb: list[int]) -> list[list[int]]:
+    """Positions of the pairs ``(la[i], lb[i])`` grouped by shared rows (connected pairs), each
+    group in order and the groups in order of their first pair."""
+    parent = list(range(len(la)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for rows in (la, lb):
+        first: dict[int, int] = {}
+        for i, row in enumerate(rows):
+            j = first.setdefault(row, i)
+            if j != i:
+                parent[root(i)] = root(j)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(la)):
+        groups.setdefault(root(i), []).append(i)
+    return sorted(groups.values(), key=lambda g: g[0])
+
+
+def _ambiguous_titles(
+    movies_a: pd.DataFrame,
+    rows_a: np.ndarray,
+    movies_b: pd.DataFrame,
+    rows_b: np.ndarray,
+    used_a: np.ndarray,
+    used_b: np.ndarray,
+) -> tuple[str, ...]:
+    """``"Sabrina (2 films)"`` for each yearless row that named several films of the other
+    table and was left unmatched (its dated films counted)."""
+    if not len(rows_a):
+        return ()
+    yearless_a = not _has_year(movies_a)[rows_a].any()
+    rows, others, movies, used = (
+        (rows_a, rows_b, movies_a, used_a) if yearless_a else (rows_b, rows_a, movies_b, used_b)
+    )
+    films = pd.Series(others).groupby(rows).nunique()
+    return tuple(
+        f"{movies['title'].iloc[row]} ({n} films)" for row, n in films.items() if not used[row]
+    )
+
+
+def _has_year(movies: pd.DataFrame) -> np.ndarray:
+    """Per row, whether the table gives it a year."""
+    if "year" not in movies.columns:
+        return np.zeros(len(movies), dtype=bool)
+    return ~np.array([_missing(y) for y in movies["year"].tolist()], dtype=bool)
+
+
+def _name(movies: pd.DataFrame, row: int) -> str:
+    """``"Twin (2000)"``: a row's title and year, for a summary."""
+    title = movies["title"].iloc[row] if "title" in movies.columns else f"row {row}"
+    year = movies["year"].iloc[row] if "year" in movies.columns else None
+    return f"{title} ({int(year)})" if not _missing(year) else str(title)
 
 
 def _same_catalogue(movies_a: pd.DataFrame, movies_b: pd.DataFrame) -> bool:
@@ -486,9 +691,17 @@ def has_real_titles(movies: pd.DataFrame) -> bool:
 
 
 def untitled(title: object, year: object = None) -> bool:
-    """Whether a movie's title names no film: missing, or the placeholder ``movie <id>``
-    (without a year) of a source that had no title for it."""
-    return _missing(title) or bool(_PLACEHOLDER.match(str(title))) and _missing(year)
+    """Whether a movie's title names no film: missing, or (without a year) a placeholder such
+    as ``movie <id>`` of a source that had no title for it or ml-100k's ``unknown``
+    (:data:`PLACEHOLDER_TITLES`)."""
+    return _missing(title) or (_missing(year) and _placeholder(str(title)))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _placeholder(title: str) -> bool:
+    """Whether a title (without a year) is a placeholder or shows no word at all."""
+    text = _visible(title).strip()
+    return bool(_PLACEHOLDER.match(text)) or normalise_title(text) in PLACEHOLDER_TITLES | {""}
 
 
 def ids_name_films(movies_a: pd.DataFrame, movies_b: pd.DataFrame) -> bool:
@@ -496,7 +709,10 @@ def ids_name_films(movies_a: pd.DataFrame, movies_b: pd.DataFrame) -> bool:
     catalogue. It does when the titles name films (:func:`has_real_titles`); placeholder titles
     only repeat the ids, which two unrelated uploads share, so then the rows' rating counts and
     mean ratings must be equal too (the same ratings: one dataset). The counts are compared
-    first: models of one dataset (the usual case) then skip the per-title scan."""
+    first: models of one dataset (the usual case) then skip the per-title scan. Row numbers
+    made up for labels without ids (:func:`invented_ids`) never make one catalogue."""
+    if invented_ids(movies_a).any() or invented_ids(movies_b).any():
+        return False
     columns = ("n_ratings", "mean_rating")
     same_ratings = all(c in movies_a.columns and c in movies_b.columns for c in columns) and all(
         np.array_equal(
@@ -583,29 +799,24 @@ def _yearless_side_pairs(
     return dated.merge(undated_b, on="key", suffixes=("_a", "_b"))
 
 
-def _greedy(
-    ca: np.ndarray, cb: np.ndarray, used_a: np.ndarray, used_b: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Take candidate pairs in order, skipping any whose row in A or B is already taken."""
-    rows_a, rows_b = [], []
-    for a, b in zip(ca.tolist(), cb.tolist(), strict=True):
-        if used_a[a] or used_b[b]:
-            continue
-        used_a[a] = used_b[b] = True
-        rows_a.append(a)
-        rows_b.append(b)
-    return np.asarray(rows_a, dtype=np.int64), np.asarray(rows_b, dtype=np.int64)
-
-
 def _same_ids(
     movies_a: pd.DataFrame, rows_a: np.ndarray, movies_b: pd.DataFrame, rows_b: np.ndarray
 ) -> np.ndarray:
-    """Whether each candidate pair's rows hold the same movie id (as text: 5, 5.0 and "5" agree)."""
+    """Whether each candidate pair's rows hold the same movie id (as text: 5, 5.0 and "5" agree),
+    never where either id is a row number movierate made up (:data:`INVENTED_IDS`)."""
     if "movie_id" not in movies_a.columns or "movie_id" not in movies_b.columns:
         return np.zeros(len(rows_a), dtype=bool)
     ids_a = _id_texts(movies_a["movie_id"].to_numpy(dtype=object)[rows_a])
     ids_b = _id_texts(movies_b["movie_id"].to_numpy(dtype=object)[rows_b])
-    return ids_a == ids_b
+    return (ids_a == ids_b) & ~invented_ids(movies_a)[rows_a] & ~invented_ids(movies_b)[rows_b]
+
+
+def invented_ids(movies: pd.DataFrame) -> np.ndarray:
+    """Per row, whether its ``movie_id`` is a row number movierate made up (labels imported
+    without an id column, bad-input round 30 F2): such an id says nothing about the film."""
+    if INVENTED_IDS not in movies.columns:
+        return np.zeros(len(movies), dtype=bool)
+    return np.array([not _missing(v) and bool(v) for v in movies[INVENTED_IDS].tolist()], bool)
 
 
 def _id_texts(ids: np.ndarray) -> np.ndarray:

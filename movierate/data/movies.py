@@ -37,14 +37,19 @@ REQUIRED_MOVIE_COLUMNS = ("movie_id", "title", "year", "genres", "n_ratings")
 MIN_YEAR, MAX_YEAR = 1800, 2200
 """Years outside these (``(0001)``, ``(9999)``) are not taken as a movie's year."""
 
-_YEAR = re.compile(
-    r"""^(?P<title>.*?)\s*
+_YEAR_TEXT = r"""
         \(\s*(?P<year>\d{4})(?:/[IVXL]+)?                          # (1999), IMDb's (1999/II)
         \s*(?:[-\u2013]\s*(?:\d{4})?\s*)?\)                       # (1994-1998), (2006– )
-        (?P<note>(?:\s*\([A-Z]{1,3}\))*)\s*$                       # trailing (V) / (TV) notes
+"""
+"""A year as titles write it (``\\d`` takes full-width digits too): shared by
+:func:`split_title_year` and :func:`read_year`, so a title and a year cell agree."""
+_YEAR = re.compile(
+    rf"""^(?P<title>.*?)\s*{_YEAR_TEXT}
+        (?P<note>(?:\s*\([A-Z]{{1,3}}\))*)\s*$                       # trailing (V) / (TV) notes
     """,
     re.VERBOSE | re.DOTALL,  # a title with a line break kept its year (bad-input round 26)
 )
+_YEAR_CELL = re.compile(rf"^{_YEAR_TEXT}$", re.VERBOSE)
 
 
 def split_title_year(raw: str) -> tuple[str, int | None]:
@@ -56,14 +61,32 @@ def split_title_year(raw: str) -> tuple[str, int | None]:
     """
     text = raw.strip()
     match = _YEAR.match(text)
-    if (
-        not match
-        or not match.group("title")
-        or not MIN_YEAR <= int(match.group("year")) <= MAX_YEAR
-    ):
+    if not match or not match.group("title") or _in_range(match.group("year")) is None:
         return text, None
     title = match.group("title") + match.group("note")
     return title.strip(), int(match.group("year"))
+
+
+def read_year(value: object) -> int | None:
+    """A year cell by the rules of :func:`split_title_year` (``1995``, ``(1995)``,
+    ``1994-2004``, ``1996/I``, full-width digits; a number such as ``1995.0`` is rounded),
+    or None when it holds no year from MIN_YEAR to MAX_YEAR."""
+    if value is None or value is pd.NA:
+        return None
+    text = str(value).strip()
+    match = _YEAR_CELL.match(text if text.startswith("(") else f"({text})")
+    if match:
+        return _in_range(match.group("year"))
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return _in_range(round(number)) if np.isfinite(number) else None
+
+
+def _in_range(year: str | int) -> int | None:
+    number = int(year)
+    return number if MIN_YEAR <= number <= MAX_YEAR else None
 
 
 def split_genres(raw: str | None, separator: str = "|") -> list[str]:

@@ -14,9 +14,12 @@ parsed line by line, and ``.npy`` headers are checked (memory-mapped) before the
 Ragged rows, NaN / inf, wrong dimensions and label count mismatches raise DataError naming the
 line. The returned table has the movies-table columns (movie_idx, movie_id, title, year, genres,
 n_ratings, mean_rating), filled from the labels where present: ``title`` from a title / label /
-name column (else the first column), ``year`` from a year column or a "(1995)" in the title,
-``genres`` from a genres column ("|"- or ","-separated), ``movie_id`` from a movie_id /
-movieId / id column (distinct whole numbers, else DataError; without one, the row number); n_ratings is 0 and mean_rating NaN when unknown.
+name column (else the first column), ``year`` from a year column or the title's end, read as
+the data set loader reads them (``(1995)``, ``(1994-2004)``, ``(1996/I)``, full-width digits:
+:func:`movierate.data.movies.read_year`), ``genres`` from a genres column ("|"- or
+","-separated), ``movie_id`` from a movie_id / movieId / id column (distinct whole numbers, else
+DataError; without one, the row number, marked True in the ``movie_id_invented`` column so
+that identity matching never compares it); n_ratings is 0 and mean_rating NaN when unknown.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ import numpy as np
 import pandas as pd
 
 from movierate import spreadsheet
+from movierate.data.identity import INVENTED_IDS
+from movierate.data.movies import MAX_YEAR, MIN_YEAR, read_year, split_title_year
 from movierate.data.textio import check_not_empty, read_head
 from movierate.errors import DataError
 from movierate.explore.export import read_word2vec
@@ -41,7 +46,6 @@ MAX_BYTES = 256 * 1024 * 1024
 #: Most vectors and dims accepted.
 MAX_ROWS = 2_000_000
 MAX_DIM = 4096
-_YEAR_IN_TITLE = re.compile(r"\((\d{4})\)\s*$")
 _TITLE_COLUMNS = ("title", "label", "name", "token", "word")
 _ID_COLUMNS = ("movie_id", "movieid", "id")
 
@@ -114,6 +118,11 @@ DISTINCT_TITLES = 0.5
 _DATED_TOKEN = re.compile(r"^(.+)_\((\d{4})\)_(-?\d+)$")
 _NUMBERED_TOKEN = re.compile(r"^(.+)_(-?\d+)$")
 _TEXT_ID_TOKEN = re.compile(r"^(.+)_\((\d{4})\)_(\S+)$")
+_YEAR_TOKEN = re.compile(r"^(.+)_(\d{4})$")
+"""``Title_Year`` (a year from MIN_YEAR to MAX_YEAR after the last ``_``): read as the year
+unless the file is movierate's export (``Title_(1995)_5``, or ``Title_5`` where some number
+is no year). An export before accuracy round 22 whose every id lies in 1800-2200 reads as
+years: that pairs only films of that title and year, never one across years."""
 
 
 def read_word2vec_file(path: str | Path, *, max_bytes: int = MAX_BYTES) -> ImportedEmbedding:
@@ -133,18 +142,43 @@ def read_word2vec_file(path: str | Path, *, max_bytes: int = MAX_BYTES) -> Impor
 
 
 def token_labels(tokens: list[str]) -> pd.DataFrame:
-    """Labels (title, year, movie_id) of movierate's word2vec tokens, or (other tokens) the
-    whole token as the title with ``_`` read as a space, rows numbered."""
+    """Labels of word2vec tokens: (title, year, movie_id) of movierate's tokens; (title, year)
+    of ``Title_Year`` tokens (``Toy_Story_1995``, rows numbered); else the whole token as the
+    title with ``_`` read as a space, rows numbered."""
     parts = [_token_parts(t) for t in tokens]
-    if all(p is not None for p in parts):
+    if all(p is not None for p in parts) and not _years_as_ids(tokens, parts):
         titles, years, ids = (list(column) for column in zip(*parts, strict=True))
         one_kind = len({type(i) for i in ids}) == 1  # all numbers or all text ids
         # "doc_0" ... "doc_49" (gensim's doc2vec) is no such file: cut, every title read "doc"
         distinct = len(set(zip(titles, years, strict=True))) >= DISTINCT_TITLES * len(titles)
         if one_kind and len(set(ids)) == len(ids) and distinct:
             return pd.DataFrame({"title": titles, "year": years, "movie_id": ids})
+    dated = [_title_year(t) for t in tokens]
+    numbered = (d is None and _NUMBERED_TOKEN.match(t) for d, t in zip(dated, tokens, strict=True))
+    if any(dated) and not any(numbered):  # a trailing number that is no year: not this form
+        return pd.DataFrame(
+            {
+                "title": [d[0] if d else _spaced(t) for d, t in zip(dated, tokens, strict=True)],
+                "year": [d[1] if d else None for d in dated],
+            }
+        )
     # other tokens: all of it is the label (a trailing "_2" is not an id), rows numbered
     return pd.DataFrame({"title": [t.replace("_", " ") for t in tokens]})
+
+
+def _years_as_ids(tokens: list[str], parts: list[tuple[str, int | None, int | str]]) -> bool:
+    """Whether every token is ``<title>_<number>`` with a year for the number: the common
+    ``Title_Year`` form, not movierate's ``Title_<movie id>`` (bad-input round 30 F1: the
+    year was read as an id and Jumanji_2017 paired with Jumanji (1995))."""
+    return all(p[1] is None for p in parts) and all(_title_year(t) for t in tokens)
+
+
+def _title_year(token: str) -> tuple[str, int] | None:
+    """(title, year) of a ``Title_Year`` token, or None."""
+    match = _YEAR_TOKEN.match(token)
+    if match and MIN_YEAR <= int(match.group(2)) <= MAX_YEAR:
+        return _spaced(match.group(1)), int(match.group(2))
+    return None
 
 
 def _token_parts(token: str) -> tuple[str, int | None, int | str] | None:
@@ -226,10 +260,11 @@ def movies_like(labels: pd.DataFrame) -> pd.DataFrame:
     """A movies table (the explore contract's columns) built from a table of labels.
 
     Raises DataError naming the column for a header that repeats a column and for rating
-    counts that are not whole numbers of at least 0. A year that is not a number or outside
-    :data:`YEAR_RANGE` becomes missing. An id column (movie_id / movieId / id) must hold
+    counts that are not whole numbers of at least 0. A year that is no year
+    (:func:`~movierate.data.movies.read_year`) or outside :data:`YEAR_RANGE` becomes missing. An id column (movie_id / movieId / id) must hold
     distinct whole numbers: other values or repeats raise DataError naming the rows (never
-    silently renumbered or rounded into collisions); without one, rows are numbered. Text that
+    silently renumbered or rounded into collisions); without one, rows are numbered and
+    :data:`~movierate.data.identity.INVENTED_IDS` is True. Text that
     movierate's exports wrote with a leading ``'`` (:mod:`movierate.spreadsheet`) comes back
     as it was."""
     repeated = sorted({str(c) for c in labels.columns[labels.columns.duplicated()]})
@@ -244,11 +279,10 @@ def movies_like(labels: pd.DataFrame) -> pd.DataFrame:
     title_col = next((lower[c] for c in _TITLE_COLUMNS if c in lower), labels.columns[0])
     titles = labels[title_col].astype(str).str.strip()
     year_col = lower.get("year")
-    if year_col is not None:
-        years = pd.to_numeric(labels[year_col], errors="coerce")
+    if year_col is not None:  # the data set loader's rules (bad-input round 30 F5)
+        years = [read_year(value) for value in labels[year_col]]
     else:
-        years = pd.to_numeric(titles.str.extract(_YEAR_IN_TITLE)[0], errors="coerce")
-        titles = titles.str.replace(_YEAR_IN_TITLE, "", regex=True).str.strip()
+        titles, years = _split_titles(titles)
     genres_col = lower.get("genres") or lower.get("genre")
     if genres_col is not None:
         genres = [
@@ -268,8 +302,9 @@ def movies_like(labels: pd.DataFrame) -> pd.DataFrame:
         {
             "movie_idx": np.arange(n, dtype=np.int64),
             "movie_id": ids if ids is not None else np.arange(n, dtype=np.int64),
+            INVENTED_IDS: ids is None,
             "title": titles.to_numpy(dtype=object),
-            "year": _years(years),
+            "year": pd.array(years, dtype="Int64"),
             "genres": genres,
             "n_ratings": counts,
             "mean_rating": (
@@ -282,7 +317,7 @@ def movies_like(labels: pd.DataFrame) -> pd.DataFrame:
 
 
 #: Years kept from labels (first and last); others, like 1e30 or inf, become missing.
-YEAR_RANGE = (1800, 2200)
+YEAR_RANGE = (MIN_YEAR, MAX_YEAR)
 #: Largest rating count accepted from labels.
 MAX_COUNT = 10**12
 _INTEGER = re.compile(r"^[+-]?\d+(\.0*)?$")
@@ -291,13 +326,10 @@ _NUMBER = re.compile(r"^[+-]?(\d|\.\d)")  # what starts like a number (not text 
 _SHOWN = 5
 
 
-def _years(years: pd.Series) -> pd.arrays.IntegerArray:
-    values = years.to_numpy(dtype=float, na_value=np.nan)
-    with np.errstate(invalid="ignore"):
-        keep = np.isfinite(values) & (values >= YEAR_RANGE[0]) & (values <= YEAR_RANGE[1])
-    out = np.zeros(len(values), dtype=np.int64)
-    out[keep] = np.round(values[keep]).astype(np.int64)
-    return pd.arrays.IntegerArray(out, ~keep)
+def _split_titles(titles: pd.Series) -> tuple[pd.Series, list[int | None]]:
+    """Titles without their year, and the years, read as the data set loader reads them."""
+    parts = [split_title_year(t) for t in titles]
+    return pd.Series([t for t, _ in parts], dtype=object), [y for _, y in parts]
 
 
 def _exact_ids(column: pd.Series, name: str) -> np.ndarray:
