@@ -43,7 +43,12 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, TypeVar
+
+from movierate.errors import MovierateError
+from movierate.filenames import path_shown
+
+_T = TypeVar("_T")
 
 #: Hidden file in every staging folder naming the process that writes it.
 WRITER_FILE = ".movierate-writer.json"
@@ -299,17 +304,68 @@ def write_failure(exc: OSError, setting: str | None = None) -> tuple[str, str]:
     if code is None and (found := re.search(r"\[errno (\d+)\]", str(exc))):
         code = int(found.group(1))
     elsewhere = f", or set {setting} to a folder on another disk," if setting else ""
+    moved = setting or "MOVIERATE_HOME"
+    denied = f"Check the folder's permissions (or set {moved} to a writable folder) and try again."
     hint = {
         errno.EFBIG: "A file reached the size limit set on this process (is `ulimit -f` set?): "
         "raise it and try again.",
         errno.ENOSPC: f"Free some disk space{elsewhere} and try again.",
         errno.EDQUOT: f"The disk quota is used up: free some space{elsewhere} and try again.",
-        errno.EACCES: "Check the folder's permissions (or set MOVIERATE_HOME to a writable "
-        "folder) and try again.",
-        errno.EROFS: "The folder is on a read-only file system: set MOVIERATE_HOME to a "
-        "writable folder and try again.",
+        errno.EACCES: denied,
+        errno.EPERM: denied,
+        errno.EROFS: f"The folder is on a read-only file system: set {moved} to a writable "
+        "folder (or mount it read-write) and try again.",
+        errno.EIO: "The disk reported an input/output error (a failing disk, or a network or "
+        "USB drive that went away): check the drive and the system log, then try again.",
+        errno.ENAMETOOLONG: f"A name or path is longer than the file system takes: use a "
+        f"shorter name, or set {moved} to a folder with a shorter path.",
     }.get(code, "")
     return said, hint
+
+
+class OptionalCache:
+    """One cached analysis file, optional at every step: locating it (which may create or
+    replace its folder), reading and writing it. An OSError there (or a MovierateError: a model
+    outside the store) makes it a miss or a result not kept, never a failed view; ``note`` then
+    says so quietly (bad-input round 31, F1: a cache folder that could not be created lost the
+    Embeddings map). ``locate`` is e.g. ``model.cache_path``; None: no cache."""
+
+    def __init__(self, locate: Callable[[str], Path] | None, key: str) -> None:
+        self.path: Path | None = None
+        self.note: str | None = None
+        if locate is not None:
+            try:
+                self.path = locate(key)
+            except (OSError, MovierateError) as exc:
+                self._failed(exc)
+
+    def read(self, read: Callable[[Path], _T]) -> _T | None:
+        """``read(path)``, or None when there is no cache file or it cannot be read."""
+        if self.path is None:
+            return None
+        try:
+            return read(self.path)
+        except OSError:
+            return None  # unreadable: computed again, and written anew
+
+    def write(self, write: Callable[[IO[bytes]], object]) -> None:
+        """Write the file atomically through ``write(file)``; a failure only sets ``note``."""
+        if self.path is None:
+            return
+        try:
+            with open_atomic(self.path) as f:
+                write(f)
+        except OSError as exc:
+            self._failed(exc)
+
+    def _failed(self, exc: BaseException) -> None:
+        if isinstance(exc, OSError):
+            said = exc.strerror or str(exc) or type(exc).__name__
+            where = exc.filename if exc.filename is not None else self.path
+            reason = f"{said} ({path_shown(where)})" if where is not None else said
+        else:
+            reason = str(exc).rstrip(".")
+        self.note = f"could not be cached: {reason}; it will be computed again next time"
 
 
 # --- folders -----------------------------------------------------------------------------------

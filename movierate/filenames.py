@@ -14,6 +14,7 @@ and on Windows the save fails or writes to the device.
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -141,6 +142,25 @@ def shown(value: Any, limit: int = 40) -> str:
     if len(text) <= limit:
         return _repr_escaped(text) if isinstance(value, str) else repr(value)
     return f"{_repr_escaped(text[:limit])}… ({len(text):,} characters)"
+
+
+def path_shown(path: str | os.PathLike[str], limit: int = 120) -> str:
+    """``path`` for a message, at most ``limit`` characters: a longer one is cut in the middle,
+    never in its last name, the file that failed (bad-input round 31, F4: a path clipped at 60
+    characters lost its file name: ``.../.tmp-imp-2fb4b3f2/embeddings.np…``).
+
+    >>> path_shown("/home/u/" + "x" * 40 + "/models/m/embeddings.npz", 40)
+    '/home/u/xxxxxxxxxxxxxxxx…/embeddings.npz'
+    >>> path_shown("/a/" + "n" * 50, 20)
+    '/a/nnnnnn…nnnnnnnnnn'
+    """
+    text = bytes_escaped(os.fsdecode(path))
+    if len(text) <= limit:
+        return text
+    tail = text[text.rfind("/", 0, len(text) - 1) :] if "/" in text[:-1] else text
+    if len(tail) > limit // 2:  # the name alone is long: its start and its end
+        tail = text[-(limit // 2) :]
+    return f"{text[: limit - len(tail) - 1]}…{tail}"
 
 
 #: Windows' reserved device names (compared without case, before the first '.').

@@ -132,7 +132,10 @@ def save_imported(
         "global_mean": np.asarray(0.0, dtype=np.float32),
     }
     meta = build_meta(name, embedding, source, len(vectors), dim)
-    with atomic.staging_folder(root, f"{store.TEMP_PREFIX}{name}-") as temp:
+    with (
+        store._saving(name, root, overwrite and final.exists(), "import"),
+        atomic.staging_folder(root, f"{store.TEMP_PREFIX}{name}-") as temp,
+    ):
         store._write_npz(temp / store.EMBEDDINGS_FILE, arrays)
         store._write_movies(temp / store.MOVIES_FILE, movies)
         (temp / store.META_FILE).write_text(json.dumps(meta, indent=2, allow_nan=False) + "\n")

@@ -56,6 +56,7 @@ from movierate.filenames import (
     case_twins,
     is_os_junk,
     name_problem,
+    path_shown,
     shown,
     twin_difference,
     twin_key,
@@ -1334,19 +1335,41 @@ def _publish_model(
 
 
 @contextlib.contextmanager
-def _saving(name: str, root: Path, replacing: bool) -> Iterator[None]:
-    """An OSError while a model's files are written to ``root`` as a StoreError that says what
-    it means: the write went to a temporary folder, so nothing was saved and no model changed
-    (bad-input round 12: under ``ulimit -f`` pyarrow said only "[errno 27] File too large");
-    it names the folder and, for a full disk, the setting that moves it (round 20)."""
+def _saving(name: str, root: Path, replacing: bool, verb: str = "save") -> Iterator[None]:
+    """An OSError while a model's files are written to ``root`` (a save, an import: ``verb``)
+    as a StoreError that says what it means: the write went to a temporary folder, so nothing
+    was saved and no model changed (bad-input round 12: under ``ulimit -f`` pyarrow said only
+    "[errno 27] File too large"); it names the folder and, for a full disk, the setting that
+    moves it (round 20). Whether the folder under the name is still the old one is checked,
+    not assumed (bad-input round 31)."""
+    before = _folder_identity(root / name)
     try:
         yield
     except OSError as exc:
-        said, hint = atomic.write_failure(exc, config.models_dir_setting())
-        kept = f" The model already named {name!r} is unchanged." if replacing else ""
-        raise StoreError(
-            f"Could not save {name!r} in {root}: {said}. Nothing was saved.{kept} {hint}".rstrip()
-        ) from exc
+        if _folder_identity(root / name) == before:
+            kept = "Nothing was saved."
+            if replacing:
+                kept += f" The model already named {name!r} is unchanged."
+        else:  # the new folder went into place before the failure
+            kept = f"{name!r} may be saved all the same: check it (`movierate show {name}`)."
+        raise store_write_error(exc, f"Could not {verb} {name!r} in {root}", kept, root) from exc
+
+
+def store_write_error(exc: OSError, failed: str, kept: str, folder: Path) -> StoreError:
+    """The StoreError for an OSError of a store write (save, import, delete, rename, ...):
+    ``failed`` says what could not be done, in the user's terms (which model, which step); then
+    what the system said and about which file (not a hidden staging or trash name the user never
+    saw); ``kept`` what is unchanged (the caller checks it); and what to do, else which folder
+    to look at (bad-input round 31, F3: "Input/output error: .../.trash-m-e45c0fe8")."""
+    said, hint = atomic.write_failure(exc, config.models_dir_setting())
+    where = ""
+    if exc.filename is not None:
+        path = Path(os.fsdecode(exc.filename))
+        if not path.name.startswith(".") and path != folder:
+            hidden = any(part.startswith(".") for part in path.parts[:-1])
+            where = f" (writing {path.name})" if hidden else f" ({path_shown(path)})"
+    hint = hint or f"Look at {path_shown(folder)} (space, permissions, the drive) and try again."
+    return StoreError(f"{failed}: {said}{where}. {kept} {hint}")
 
 
 #: How many generated names a save tries when other runs keep taking them first.
@@ -1718,7 +1741,12 @@ def delete_model(name: str, *, expected: str | None = None) -> None:
     with contextlib.suppress(StoreError):
         link = model_path(name)
         if _dead_link(link):  # listed as broken (DEAD_LINK): only the link goes
-            link.unlink(missing_ok=True)
+            try:
+                link.unlink(missing_ok=True)
+            except OSError as exc:
+                kept = "Nothing was removed." if os.path.lexists(link) else ""
+                failed = f"{shown(name)} is not deleted"
+                raise store_write_error(exc, failed, kept, link.parent) from exc
             return
     path = _existing_model_path(name, listed=True)
     if expected is not None and model_identity(name) != expected:
@@ -1745,13 +1773,21 @@ def delete_model(name: str, *, expected: str | None = None) -> None:
         atomic.remove_folder_now(path, TRASH_PREFIX)
     except FileNotFoundError:
         raise StoreError(f"Model {shown(name)} was deleted meanwhile.") from None
+    except OSError as exc:  # the rename aside failed: the folder is where it was
+        kept = (
+            f"Nothing was removed: it is still in {path_shown(path)}."
+            if os.path.lexists(path)
+            else "It was moved aside to be removed; `movierate list` removes what is left."
+        )
+        raise store_write_error(exc, f"{shown(name)} is not deleted", kept, path) from exc
 
 
 def cache_path(model_name: str, key: str) -> Path:
     """Path of a cached analysis ``key`` (a file name) inside the model's ``cache/`` folder.
 
-    Creates ``cache/`` if needed; the file itself is the caller's to write atomically
-    (:mod:`movierate.atomic`).
+    Creates ``cache/`` if needed (OSError when it cannot); the file itself is the caller's to
+    write atomically. A cache is optional: callers go through :class:`atomic.OptionalCache`,
+    which computes the analysis without it when any step fails.
     """
     folder = _existing_model_path(model_name) / CACHE_FOLDER
     problem = name_problem(key, CACHE_KEY_MAX_LENGTH) if isinstance(key, str) else "not text"
@@ -3130,12 +3166,18 @@ def rename_model(old: str, new: str) -> Path:
         raise held
     if os.path.lexists(target) or case_twin(new, besides=source.name) is not None:
         raise name_taken(new)
+    failed = f"Could not rename {shown(old)} to {shown(new)}"
     try:
         atomic.rename_folder(source, target)
     except FileExistsError:
         raise name_taken(new) from None
     except FileNotFoundError:
         raise StoreError(f"Model {shown(old)} was deleted or renamed meanwhile.") from None
+    except OSError as exc:
+        kept = f"Nothing was changed: the model is still {shown(old)}."
+        if not os.path.lexists(source) or os.path.lexists(target):
+            kept = f"Check the models folder {path_shown(source.parent)}."
+        raise store_write_error(exc, failed, kept, source.parent) from exc
     if target.is_symlink():  # a link to a folder elsewhere: the link moved, the folder is not
         return target  # ours to edit (bad-input round 10: its meta.json was rewritten)
     # A save replacing the old name may have marked the folder just before the rename; the
@@ -3144,12 +3186,38 @@ def rename_model(old: str, new: str) -> Path:
         (target / atomic.WRITER_FILE).unlink(missing_ok=True)
     try:
         meta = json.loads((target / META_FILE).read_text(encoding="utf-8"))
-        if isinstance(meta, dict):
-            meta["name"] = new
-            atomic.write_json(target / META_FILE, meta)
     except (OSError, ValueError):
-        pass  # a broken model keeps its broken meta.json; the folder name is what counts
+        return target  # a broken model keeps its broken meta.json; the folder name counts
+    if isinstance(meta, dict) and meta.get("name") != new:
+        try:
+            atomic.write_json(target / META_FILE, dict(meta, name=new))
+        except OSError as exc:  # bad-input round 31, F2: "renamed", meta.json kept the old name
+            raise _renamed_back(exc, failed, old, new, source, target) from exc
     return target
+
+
+def _renamed_back(
+    exc: OSError, failed: str, old: str, new: str, source: Path, target: Path
+) -> StoreError:
+    """The error of a rename whose meta.json could not record the new name: the folder is
+    renamed back (then nothing changed), or, if that fails too, the message says so."""
+    try:
+        atomic.rename_folder(target, source)
+    except OSError:
+        return store_write_error(
+            exc,
+            f"{shown(old)} was renamed to {shown(new)}, but its meta.json could not record the "
+            "new name",
+            f"It is saved as {shown(new)} and works under that name; its meta.json still says "
+            f"{shown(old)}: rename it again once the folder takes writes.",
+            target,
+        )
+    return store_write_error(
+        exc,
+        f"{failed} (its meta.json could not record the new name)",
+        f"The folder was renamed back, so nothing was changed: the model is still {shown(old)}.",
+        source,
+    )
 
 
 # --- leftovers of killed writers (models, datasets, caches, temporary files) ---------------------

@@ -13,7 +13,7 @@ from typing import Any
 from movierate import config
 from movierate.cli.command import EXIT_OK, EXIT_SAVED_AS_OTHER_NAME
 from movierate.errors import MovierateError
-from movierate.filenames import bytes_escaped
+from movierate.filenames import bytes_escaped, path_shown
 
 #: Longest file or folder name most file systems take (bytes), and the longest path.
 NAME_MAX, PATH_MAX = 255, 4096
@@ -110,6 +110,8 @@ def clip_long_words(message: str) -> str:
 
     def clipped(m: re.Match[str]) -> str:
         opening, word, closing, punctuation = m.groups()
+        if "/" in word:  # a path: cut in the middle, its last name kept (bad-input round 31)
+            return f"{opening}{path_shown(word, LONG_WORD)}{closing}{punctuation}"
         return f"{opening}{word[:60]}…{closing} ({len(word):,} characters){punctuation}"
 
     return _LONG_WORD.sub(clipped, message)
@@ -119,7 +121,7 @@ def os_error_text(exc: OSError) -> str:
     """One line for an OSError: what the system said, about which path, and a hint."""
     what = exc.strerror or str(exc) or type(exc).__name__
     where = exc.filename if exc.filename is not None else None
-    text = f"{what}: {clip(os.fsdecode(where))}" if where is not None else what
+    text = f"{what}: {path_shown(where)}" if where is not None else what
     if exc.errno == errno.ENAMETOOLONG:
         text += " (the system refuses a name or path that long; use a shorter one)"
     elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):

@@ -23,7 +23,6 @@ Everything works on ``model.arrays`` through :mod:`movierate.scoring`, so it is 
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -39,7 +38,7 @@ import pandas as pd
 
 from movierate import atomic, scoring
 from movierate.basis import principal_rotation
-from movierate.errors import DataError, MovierateError, StoreError
+from movierate.errors import DataError, StoreError
 from movierate.explore.validation import counted_ratings, filter_counts
 from movierate.shown import percent, percent_as_shown
 from movierate.stats import average_ranks, t_sf
@@ -470,22 +469,28 @@ def model_dimension_report(
         keep = np.sort(np.random.default_rng(0).choice(len(truth), max_rows, replace=False))
         users, movies, truth = users[keep], movies[keep], truth[keep]
     digest = _rows_digest(model, users, movies, truth)
-    try:
-        path: Path | None = model.cache_path(f"dimension-report-v{REPORT_VERSION}-{digest}.json")
-    except (OSError, MovierateError):
-        path = None  # a model outside the store: measure without caching
-    if path is not None and path.is_file():
-        try:
-            cached = _report_from_json(json.loads(path.read_text()))
-            return dataclasses.replace(cached, sampled_from=sampled_from)
-        except (OSError, ValueError, KeyError, TypeError):
-            pass  # unreadable cache: measure again and overwrite it
+    # a model outside the store, or a store that takes no writes: measured without caching
+    kept = atomic.OptionalCache(
+        model.cache_path, f"dimension-report-v{REPORT_VERSION}-{digest}.json"
+    )
+    cached = kept.read(_cached_report)
+    if cached is not None:
+        return dataclasses.replace(cached, sampled_from=sampled_from)
     report = dimension_report(model, users, movies, truth, rows=label)
     report = dataclasses.replace(report, sampled_from=sampled_from)
-    if path is not None:
-        with contextlib.suppress(OSError):  # a read-only store still shows the report
-            atomic.write_json(path, _report_to_json(report))
+    text = json.dumps(_report_to_json(report), indent=2, allow_nan=False) + "\n"
+    kept.write(lambda f: f.write(text.encode("utf-8")))
     return report
+
+
+def _cached_report(path: Path) -> DimensionReport | None:
+    """The report a cache file holds; None if missing or unreadable (measured again)."""
+    if not path.is_file():
+        return None
+    try:
+        return _report_from_json(json.loads(path.read_text()))
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def dimension_report(

@@ -510,7 +510,8 @@ def projection_map(
     ratings, or of exactly the movie rows ``rows`` (e.g. a selection to re-project).
 
     ``cache`` maps a file name to a path (``model.cache_path``); with it, coordinates and trust
-    numbers are read from / written to disk (atomically). Returns :func:`map_frame`'s columns;
+    numbers are read from / written to disk (atomically); a cache that cannot be kept only
+    sets ``attrs["cache_note"]`` (else None). Returns :func:`map_frame`'s columns;
     ``frame.attrs`` records the parameters, ``method``, ``from_cache``, ``seconds`` and
     ``trust`` (:meth:`MapTrust.as_dict`, see :func:`movierate.explore.quality.map_trust`); a
     PCA map also its ``components`` (1-based) and their ``shares`` of the variance it projects.
@@ -539,8 +540,9 @@ def projection_map(
     elif method == "pca":
         params.update(_pca_params(components, x.shape[1]))
     start = time.perf_counter()
-    path = cache(map_cache_key(x[rows], rows, **params)) if cache is not None else None
-    cached = _read_cached(path, rows) if path is not None else None
+    key = map_cache_key(x[rows], rows, **params) if cache is not None else ""
+    kept = atomic.OptionalCache(cache, key)
+    cached = kept.read(lambda path: _read_cached(path, rows))
     from_cache = cached is not None
     if cached is None:
         finished: dict[str, Any] = {}
@@ -551,8 +553,7 @@ def projection_map(
             finished["trust"] = map_trust(
                 x[rows], coordinates, genre_lists(movies.iloc[rows]), metric=metric
             ).as_dict()
-            if path is not None:
-                _write_atomically(path, rows, coordinates, finished["trust"])
+            kept.write(lambda f: _write_cached(f, rows, coordinates, finished["trust"]))
 
         coordinates = _compute(x[rows], params, progress, keep, cancel)
         trust = finished["trust"]
@@ -562,13 +563,14 @@ def projection_map(
             trust = map_trust(
                 x[rows], coordinates, genre_lists(movies.iloc[rows]), metric=metric
             ).as_dict()
-            if path is not None:
-                _write_atomically(path, rows, coordinates, trust)
+            kept.write(lambda f: _write_cached(f, rows, coordinates, trust))
     seconds = time.perf_counter() - start
     label = METHOD_LABELS[method]
     _report(progress, 1.0, f"{label} map of {len(rows):,} movies ready in {seconds:.1f} s.")
     frame = map_frame(coordinates, rows, x, movies, movie_bias)
-    frame.attrs.update(params, from_cache=from_cache, seconds=seconds, trust=trust)
+    frame.attrs.update(
+        params, from_cache=from_cache, seconds=seconds, trust=trust, cache_note=kept.note
+    )
     if method == "pca":
         shares = pca_shares(x[rows], metric=metric)
         picked = params.get("components", (1, 2))
@@ -633,8 +635,8 @@ def model_map_cached(model: EmbeddingModel, *, method: str = "tsne", **params: A
             key_params.update(_pca_params(params.get("components", (1, 2)), x.shape[1]))
     except DataError:
         return False
-    path = model.cache_path(map_cache_key(x[rows], rows, **key_params))
-    return _read_cached(path, rows) is not None
+    kept = atomic.OptionalCache(model.cache_path, map_cache_key(x[rows], rows, **key_params))
+    return kept.read(lambda path: _read_cached(path, rows)) is not None
 
 
 def _pca_params(components: Any, dim: int) -> dict[str, Any]:
@@ -1092,15 +1094,10 @@ def _read_cached(path: Path, rows: np.ndarray) -> tuple[np.ndarray, dict[str, An
     return coordinates.astype(np.float32, copy=False), trust
 
 
-def _write_atomically(
-    path: Path, rows: np.ndarray, coordinates: np.ndarray, trust: dict[str, Any]
-) -> None:
-    try:
-        with atomic.open_atomic(path) as f:
-            saved = json.dumps({**trust, "rule": TRUST_RULE})
-            np.savez(f, rows=rows, coordinates=coordinates, trust=np.array(saved))
-    except OSError:
-        pass  # a read-only store still gets its map, just uncached
+def _write_cached(f: Any, rows: np.ndarray, coordinates: np.ndarray, trust: dict[str, Any]) -> None:
+    """The cache file's content (written atomically by :class:`atomic.OptionalCache`)."""
+    saved = json.dumps({**trust, "rule": TRUST_RULE})
+    np.savez(f, rows=rows, coordinates=coordinates, trust=np.array(saved))
 
 
 def _read_csv(source: Any) -> pd.DataFrame:
