@@ -65,7 +65,7 @@ def render() -> None:
         bind="query-params",
         help="Cosine compares directions only; euclidean also counts vector length (popularity).",
     )
-    k = k_col.slider("How many", *state.NEIGHBOURS_K, 10, key="k", bind="query-params")
+    k = k_col.slider("How many", 1, 100, 10, key="k", bind="query-params")  # state.NEIGHBOURS_K
     min_ratings = widgets.min_ratings_slider(
         models,
         "Min. ratings",
