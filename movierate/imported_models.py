@@ -23,6 +23,8 @@ from movierate import atomic, store
 from movierate.errors import DataError
 from movierate.explore.imported import (
     ImportedEmbedding,
+    columns_text,
+    extra_columns,
     read_npy,
     read_projector_tsv,
     read_word2vec_file,
@@ -105,6 +107,7 @@ def save_imported(
     store.validate_name(name)
     vectors = np.ascontiguousarray(np.asarray(embedding.vectors, dtype=np.float32))
     movies = embedding.movies.reset_index(drop=True)
+    movies.attrs = {}  # the import's notes go to meta.json, not into movies.parquet
     if vectors.ndim != 2 or len(vectors) < 2 or vectors.shape[1] < 1:
         raise DataError(
             f"An imported embedding needs at least 2 vectors of 1+ dims; got {vectors.shape}."
@@ -151,6 +154,18 @@ def save_imported(
     return final
 
 
+def columns_note(folder: Path) -> str:
+    """What the import of the model in ``folder`` did with its label columns (kept to colour
+    the map by, not kept), as :func:`~movierate.explore.imported.columns_text` said; "" if
+    nothing or unknown."""
+    try:
+        meta = json.loads((Path(folder) / store.META_FILE).read_text())
+    except (OSError, ValueError):
+        return ""
+    note = (meta.get("imported") or {}).get("columns_note") if isinstance(meta, dict) else None
+    return note if isinstance(note, str) else ""
+
+
 def build_meta(
     name: str, embedding: ImportedEmbedding, source: str, n_movies: int, dim: int
 ) -> dict[str, Any]:
@@ -166,6 +181,9 @@ def build_meta(
             "source": str(source),
             "n_movies": int(n_movies),
             "dim": int(dim),
+            # the label columns kept beside title, year, genres and counts (views round 18)
+            "label_columns": extra_columns(embedding.movies),
+            "columns_note": columns_text(embedding.movies),
         },
         "dataset": {
             "name": DATASET_NAME,

@@ -297,6 +297,10 @@ def render() -> None:
                 isolated_what.pop(base_key, None)
                 st.rerun()
         colour, regions_on, query, regex = map_controls(frame)
+        if colour.startswith(figures.COLUMN):  # a label column: its values beside the map's
+            name = colour.removeprefix(figures.COLUMN)
+            picked = model.movies[name].array[frame["movie_idx"].to_numpy()]  # Int64 stays numbers
+            frame = frame.assign(**{name: picked})
         index = explore.title_index(model)
         searched = True
         try:
@@ -641,23 +645,31 @@ def render() -> None:
         controls = st.columns(3)
         has_means = bool(pd.to_numeric(frame["mean_rating"], errors="coerce").notna().any())
         has_counts = not widgets.without_rating_counts([model])
+        columns = explore.extra_columns(model.movies)  # an import's own label columns
         options = state.colour_options(
             bool(genres),
             bool(frame["year"].notna().any()),
             has_means,
             has_counts,
             has_bias=bool(frame["bias"].notna().any()),
+            columns=columns,
         )
-        fit_link_to_options(options)
+        fit_link_to_options(options, columns)
+        own = (
+            f" {', '.join(columns)}: the label column{'s' if len(columns) > 1 else ''} this "
+            "embedding was imported with (text as categories, numbers on a scale)."
+            if columns
+            else ""
+        )
         mode = controls[0].selectbox(
             "Colour by",
             options,
-            format_func=state.COLOUR_LABELS.get,
+            format_func=state.colour_label,
             key="colour",
             bind="query-params",
             help="All genres: each movie in the colour of its rarest genre (its most telling "
             "one: Animation rather than Adventure for Toy Story). Mean rating: the mean of "
-            "all its ratings in the dataset, test rows included.",
+            f"all its ratings in the dataset, test rows included.{own}",
         )
         colour = mode
         linked_genre = st.query_params.get("map_genre")
@@ -717,22 +729,37 @@ def render() -> None:
             )  # fmt: skip
         return colour, regions_on, query, regex
 
-    def fit_link_to_options(options: list[str]) -> None:
-        """Say a linked colouring this model cannot give, and forget one picked for another
-        model, so that the link names the colouring shown (bad-input round 20, F3 and F5)."""
+    def fit_link_to_options(options: list[str], columns: list[str]) -> None:
+        """Say a linked colouring this model cannot give (a built-in one its movies lack, or a
+        label column it has not: views round 18 dropped ?colour=cluster unsaid), and forget
+        one picked for another model, so that the link names the colouring shown (bad-input
+        round 20, F3 and F5)."""
         held = st.session_state.get("colour")
         if held is not None and held not in options:  # picked for the model shown before
             del st.session_state["colour"]
             state.set_in_link("colour", None)
             return
         linked = st.query_params.get("colour")
-        asked = {label: key for key, label in state.COLOUR_LABELS.items()}.get(
-            state.URL_PARAMS["embeddings"]["colour"].label_of(linked or "")
-        )
-        if asked is None or asked in options:
+        if not linked:
             return
-        lacking = COLOUR_NEEDS.get(asked, "values for it")
-        state.ignore_from_link("colour", str(linked), f"{model.name}'s movies have no {lacking}")
+        label = state.URL_PARAMS["embeddings"]["colour"].label_of(linked)
+        if label in {state.colour_label(key) for key in options}:
+            return
+        fixed = {name: key for key, name in state.COLOUR_LABELS.items()}.get(label)
+        if fixed is not None:
+            why = f"{model.name}'s movies have no {COLOUR_NEEDS.get(fixed, 'values for it')}"
+        elif columns:
+            why = (
+                f"{model.name}'s movies have no column {linked!r}; the label columns it was "
+                f"imported with are {', '.join(columns)}"
+            )
+        else:
+            why = (
+                f"{model.name}'s movies have no column {linked!r}: colour is one of "
+                f"{', '.join(state.colour_label(key) for key in options)}, or a label column "
+                "an embedding was imported with"
+            )
+        state.ignore_from_link("colour", str(linked), why)
 
     def selection_panel(
         frame, selected, sel_key, base_key, method, tags, tags_note, *, can_isolate: bool

@@ -67,7 +67,7 @@ def render() -> None:
         "(its norm: how much the movie's predicted ratings differ from user to user; often, not "
         "always, longer for much-rated movies).",
     )
-    k = k_col.slider("How many", 5, 50, 10, key="k", bind="query-params")
+    k = k_col.slider("How many", 1, 100, 10, key="k", bind="query-params")  # state.NEIGHBOURS_K
     min_ratings = widgets.min_ratings_slider(
         models,
         "Min. ratings",
@@ -162,7 +162,7 @@ def render() -> None:
                         name_b=model.dataset_name,
                     )
                     st.caption(
-                        f"Movies matched by IMDb id or title and year: {text.md(match.summary())}"
+                        f"Movies matched by identity (IMDb id, else title): {text.md(match.summary())}"
                     )
                 if results[model.name] is None:
                     untitled = explore.untitled(movie["title"], movie["year"])

@@ -155,7 +155,7 @@ def notices(at: AppTest) -> str:
 @pytest.mark.parametrize(
     ("page", "params", "expected"),
     [
-        ("neighbours", {"k": "0"}, "Ignored ?k=0 from the link: k must be a number from 5 to 50"),
+        ("neighbours", {"k": "0"}, "Ignored ?k=0 from the link: k must be a number from 1 to 100"),
         ("neighbours", {"k": "abc"}, "Ignored ?k=abc"),
         ("neighbours", {"min_ratings": "1000000"}, "Ignored ?min_ratings=1000000"),
         ("neighbours", {"metric": "manhattan"}, "metric must be one of cosine, euclidean"),

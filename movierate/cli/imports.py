@@ -30,6 +30,7 @@ def _run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from movierate import store
+    from movierate.explore.imported import columns_text
     from movierate.imported_models import read_embedding, save_imported
 
     signals.expect_save()  # a signal after the save: the result is reported (round 22)
@@ -50,6 +51,8 @@ def _run(args: argparse.Namespace) -> int:
         f"imported {n:,} movie vectors of {dim} dims from {Path(args.file).name!r} "
         f"({embedding.source}) as {args.name!r}"
     )
+    if said := columns_text(embedding.movies):
+        print(said)
     print(f"folder: {folder}")
     print("open it on the Embeddings, Neighbours, Compare and Explore pages")
     return EXIT_OK

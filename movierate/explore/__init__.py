@@ -52,7 +52,7 @@ wrappers take an :class:`EmbeddingModel` (model.py; a loaded
 - alignment: :func:`align_models`, :func:`model_align` (Procrustes over identity-matched movies,
   one shared 2-D layout, movies that moved most)
 - imported: :func:`read_projector_tsv`, :func:`read_word2vec_file`, :func:`read_npy`,
-  :func:`movies_like` (embeddings made elsewhere)
+  :func:`movies_like`, :func:`extra_columns` (embeddings made elsewhere, their own label columns)
 - combined: :func:`combined_columns_text`, :func:`column_blocks` (a blend's members or a seed
   ensemble's seeds side by side: which columns are which, their share of the vector length)
 - users: :func:`users_map` (PCA of the user embedding with activity, mean rating and user
@@ -140,6 +140,7 @@ from movierate.explore.importance import (
 )
 from movierate.explore.imported import (
     ImportedEmbedding,
+    extra_columns,
     movies_like,
     read_npy,
     read_projector_tsv,
@@ -322,6 +323,7 @@ __all__ = [
     "movie_match",
     "movie_weights",
     "movies_like",
+    "extra_columns",
     "few_ratings_note",
     "rare_neighbours_note",
     "nearest_movies",

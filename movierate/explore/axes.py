@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from movierate.errors import DataError
-from movierate.explore.search import MATCH_THRESHOLD, TitleIndex, split_year
+from movierate.explore.search import MATCH_THRESHOLD, TitleIndex, split_year, unslashed
 from movierate.explore.threads import single_blas_thread
 from movierate.explore.validation import (
     check_matrix,
@@ -320,8 +320,8 @@ def read_set(movies: pd.DataFrame, spec: Any, *, index: TitleIndex | None = None
             return MovieSet(np.asarray(rows, dtype=np.int64), "genre", f"the genre {genre}")
         index = index or TitleIndex(movies)
         pattern = regex_of(text)
-        if pattern is not None:
-            found = index.containing(pattern, regex=True)
+        if pattern is not None:  # containing drops the slashes itself (once: "//x//" keeps /x/)
+            found = index.containing(text, regex=True)
             if not len(found):
                 raise DataError(
                     f"No title matches the regular expression {pattern!r}; loosen it (the "
@@ -369,9 +369,10 @@ def set_rows(movies: pd.DataFrame, spec: Any, *, index: TitleIndex | None = None
 
 
 def regex_of(text: str) -> str | None:
-    """The pattern of a set written between slashes ("/^Toy/" -> "^Toy"), else None."""
-    text = text.strip()
-    return text[1:-1] if len(text) > 2 and text[0] == text[-1] == "/" else None
+    """The pattern of a set written between slashes ("/^Toy/" -> "^Toy"), else None
+    (:func:`~movierate.explore.search.unslashed`'s rule)."""
+    pattern = unslashed(text)
+    return pattern if pattern != text else None
 
 
 def _containing_text(movies: pd.DataFrame, index: TitleIndex, text: str, found: Any) -> str:

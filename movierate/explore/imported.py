@@ -20,12 +20,16 @@ the data set loader reads them (``(1995)``, ``(1994-2004)``, ``(1996/I)``, full-
 ","-separated), ``movie_id`` from a movie_id / movieId / id column (distinct whole numbers, else
 DataError; without one, the row number, marked True in the ``movie_id_invented`` column so
 that identity matching never compares it); n_ratings is 0 and mean_rating NaN when unknown.
+Every other label column is kept too (:func:`extra_columns`: up to :data:`MAX_EXTRA_COLUMNS`,
+names made plain, numbers as numbers, text as text), so the map can be coloured by it;
+:func:`columns_text` says what was kept and what was not.
 """
 
 from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +40,14 @@ import pandas as pd
 
 from movierate import spreadsheet
 from movierate.data.identity import INVENTED_IDS
-from movierate.data.movies import MAX_YEAR, MIN_YEAR, read_year, split_title_year
+from movierate.data.movies import (
+    MAX_YEAR,
+    MIN_YEAR,
+    MOVIE_COLUMNS,
+    TRAINING_COUNTS,
+    read_year,
+    split_title_year,
+)
 from movierate.data.textio import check_not_empty, read_head
 from movierate.errors import DataError
 from movierate.explore.export import read_word2vec
@@ -266,7 +277,8 @@ def movies_like(labels: pd.DataFrame) -> pd.DataFrame:
     silently renumbered or rounded into collisions); without one, rows are numbered and
     :data:`~movierate.data.identity.INVENTED_IDS` is True. Text that
     movierate's exports wrote with a leading ``'`` (:mod:`movierate.spreadsheet`) comes back
-    as it was."""
+    as it was. Other label columns are kept after these (:func:`_kept_columns`); ``attrs``
+    notes those not kept (:data:`DROPPED_COLUMNS`) and renamed (:data:`RENAMED_COLUMNS`)."""
     repeated = sorted({str(c) for c in labels.columns[labels.columns.duplicated()]})
     if repeated:
         raise DataError(
@@ -298,7 +310,16 @@ def movies_like(labels: pd.DataFrame) -> pd.DataFrame:
         if "n_ratings" in lower
         else np.zeros(n, dtype=np.int64)
     )
-    return pd.DataFrame(
+    used = {
+        title_col,
+        year_col,
+        genres_col,
+        id_col,
+        lower.get("n_ratings"),
+        lower.get("mean_rating"),
+    }
+    extra, renamed, dropped = _kept_columns(labels, [c for c in labels.columns if c not in used])
+    movies = pd.DataFrame(
         {
             "movie_idx": np.arange(n, dtype=np.int64),
             "movie_id": ids if ids is not None else np.arange(n, dtype=np.int64),
@@ -312,8 +333,122 @@ def movies_like(labels: pd.DataFrame) -> pd.DataFrame:
                 if "mean_rating" in lower
                 else np.full(n, np.nan)
             ),
+            **extra,
         }
     )
+    movies.attrs[DROPPED_COLUMNS] = dropped
+    movies.attrs[RENAMED_COLUMNS] = renamed
+    return movies
+
+
+#: Most label columns beyond the movies table's own that an import keeps (each one a
+#: colouring of the map: views round 18 lost a Projector user's "cluster" and "director").
+MAX_EXTRA_COLUMNS = 20
+#: Longest name of a kept label column.
+_NAME_MAX = 40
+#: ``movies.attrs`` keys where :func:`movies_like` notes the label columns it did not keep
+#: (``[(column, why), ...]``) and the kept ones it renamed (``{name: column}``).
+DROPPED_COLUMNS = "dropped_columns"
+RENAMED_COLUMNS = "renamed_columns"
+#: Names a kept column cannot take: the movies table's and the map's own columns and the
+#: map's colourings (``?colour=`` names a kept column by its name); such a column gets "_2".
+RESERVED_NAMES = frozenset(
+    {*MOVIE_COLUMNS, TRAINING_COUNTS, INVENTED_IDS, "x", "y", "norm", "bias", "one_genre",
+     "genre", "popularity", "log_n_ratings", "genre_colour", "hover"}
+)  # fmt: skip
+
+
+def extra_columns(movies: pd.DataFrame) -> list[str]:
+    """The columns of a movies table beyond its own (:data:`MOVIE_COLUMNS`): the label columns
+    an import kept (none for a trained model or a model imported before views round 18; never
+    the flag of ids made up from row numbers)."""
+    known = {*MOVIE_COLUMNS, TRAINING_COUNTS, INVENTED_IDS}
+    return [str(c) for c in movies.columns if c not in known]
+
+
+def is_numeric_column(column: pd.Series) -> bool:
+    """True for a kept column of numbers (a continuous colouring), False for text (categories)."""
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+
+
+def columns_text(movies: pd.DataFrame) -> str:
+    """What an import did with the label columns beyond title, year, genres, id and counts:
+    which it kept (to colour the map by) and which it did not, and why; "" when there were none."""
+    kept = extra_columns(movies)
+    renamed = movies.attrs.get(RENAMED_COLUMNS, {})
+    parts = []
+    if kept:
+        names = ", ".join(f"{renamed[c]!r} as {c}" if c in renamed else c for c in kept)
+        parts.append(
+            f"Kept the label column{'s' if len(kept) > 1 else ''} {names}: colour the map by "
+            f"{'them' if len(kept) > 1 else 'it'} on Embeddings (Colour by)."
+        )
+    dropped = movies.attrs.get(DROPPED_COLUMNS, [])
+    if dropped:
+        shown = "; ".join(f"{name!r} ({why})" for name, why in dropped[: _SHOWN * 2])
+        more = f"; and {len(dropped) - _SHOWN * 2} more" if len(dropped) > _SHOWN * 2 else ""
+        parts.append(
+            f"Not kept: {shown}{more}. movierate reads title, year, genres, movie_id, n_ratings "
+            f"and mean_rating, and keeps up to {MAX_EXTRA_COLUMNS} other columns."
+        )
+    return " ".join(parts)
+
+
+def _kept_columns(
+    labels: pd.DataFrame, columns: list[Any]
+) -> tuple[dict[str, pd.Series], dict[str, str], list[tuple[str, str]]]:
+    """The label ``columns`` kept beside the movies table's own, by plain name (numbers as
+    numbers, text as text, blanks missing), the kept ones renamed (``{name: column}``) and
+    (column, why) for each one not kept."""
+    kept: dict[str, pd.Series] = {}
+    renamed: dict[str, str] = {}
+    dropped: list[tuple[str, str]] = []
+    for column in columns:
+        values = _column_values(labels[column])
+        if values is None:
+            dropped.append((str(column), "empty"))
+        elif len(kept) >= MAX_EXTRA_COLUMNS:
+            dropped.append((str(column), f"over the {MAX_EXTRA_COLUMNS}-column limit"))
+        else:
+            name = _plain_name(column, kept)
+            kept[name] = values
+            if name != str(column).strip().lower():  # not for "Director" -> director
+                renamed[name] = str(column)
+    return kept, renamed, dropped
+
+
+def _plain_name(column: Any, taken: Any) -> str:
+    """``column`` as a name of lower-case letters, digits and "_" (``"Box office"`` ->
+    ``box_office``), not one of :data:`RESERVED_NAMES` nor ``taken`` (a suffix "_2" ...)."""
+    ascii_text = unicodedata.normalize("NFKD", str(column)).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^0-9a-z]+", "_", ascii_text.lower()).strip("_")[:_NAME_MAX].rstrip("_")
+    base = base or "column"
+    if base[0].isdigit():
+        base = f"c_{base}"
+    name, number = base, 2
+    while name in RESERVED_NAMES or name in taken:
+        name, number = f"{base}_{number}", number + 1
+    return name
+
+
+def _column_values(column: pd.Series) -> pd.Series | None:
+    """A label column as numbers (every filled cell a finite number: whole numbers as Int64)
+    or as text (stripped), blank cells missing; None when every cell is blank."""
+    text = column.astype("string").str.strip()
+    blank = (text.isna() | text.str.lower().isin(["", "nan", "none", "null", "<na>"])).to_numpy(
+        dtype=bool, na_value=True
+    )
+    if blank.all():
+        return None
+    numbers = pd.to_numeric(text.where(~blank), errors="coerce").astype("float64")
+    filled = numbers.to_numpy()[~blank]
+    if np.isfinite(filled).all():
+        whole = (filled == np.round(filled)).all() and np.abs(filled).max() < 2**53
+        numbers = numbers.reset_index(drop=True)
+        return numbers.round().astype("Int64") if whole else numbers
+    plain = text.to_numpy(dtype=object, na_value=None)
+    plain[blank] = None
+    return pd.Series(plain, dtype=object)
 
 
 #: Years kept from labels (first and last); others, like 1e30 or inf, become missing.

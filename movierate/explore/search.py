@@ -165,8 +165,9 @@ class TitleIndex:
         """Rows (sorted) of every title holding ``query``, ignoring case, accents, punctuation
         and a moved article ("matrix, the"); a year at the end of the query keeps only that
         year's movies ("heat 1995"). With ``regex``, ``query`` is a Python regular expression
-        searched in each title as written (without its year) and without accents, ignoring
-        case; a bad pattern raises DataError saying what is wrong."""
+        (one pair of enclosing slashes dropped: :func:`unslashed`) searched in each title as
+        written (without its year) and without accents, ignoring case; a bad pattern raises
+        DataError saying what is wrong."""
         if regex:
             return self._regex_rows(query)
         if not _plain_words(check_query(query)):
@@ -185,6 +186,7 @@ class TitleIndex:
         return [_article_first(t) for t in self.movies["title"].astype(str)]
 
     def _regex_rows(self, pattern: str) -> np.ndarray:
+        pattern = unslashed(pattern)
         if not check_query(pattern, "pattern"):
             raise DataError("Type a regular expression to match titles with, for example '^Toy'.")
         try:
@@ -308,6 +310,17 @@ def title_index(model: EmbeddingModel) -> TitleIndex:
         index = TitleIndex(model.movies)
         _INDEXES[model] = index
     return index
+
+
+def unslashed(pattern: str) -> str:
+    """A regular expression without one pair of enclosing slashes (``"/^Star|Wars/"`` ->
+    ``"^Star|Wars"``), the one rule of every title search that takes both a /pattern/ and a
+    "Regular expression" switch: with both, the slashes were matched as characters and found
+    nothing (views round 18, F3). Anything else is returned as given."""
+    text = pattern.strip() if isinstance(pattern, str) else pattern
+    if isinstance(text, str) and len(text) > 2 and text[0] == text[-1] == "/":
+        return text[1:-1]
+    return pattern
 
 
 def check_query(query: Any, name: str = "query") -> str:

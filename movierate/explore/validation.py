@@ -327,10 +327,22 @@ def genre_lists(movies: pd.DataFrame) -> list[list[str]]:
     return result
 
 
+#: ``attrs`` key of a per-movie result whose table has no rating counts (an embedding imported
+#: without them: its ``n_ratings`` of 0 mean "unknown", and tables show them blank).
+UNCOUNTED = "no_rating_counts"
+
+
 def movie_columns(movies: pd.DataFrame, rows: Any) -> pd.DataFrame:
-    """The contract's movie columns for ``rows`` (positions), with a fresh 0..n-1 index."""
+    """The contract's movie columns for ``rows`` (positions), with a fresh 0..n-1 index; marked
+    :data:`UNCOUNTED` in ``attrs`` when ``movies`` has no rating counts (views round 18, F2:
+    Neighbours listed Star Wars with 0 ratings)."""
+    from movierate.explore.imported import has_rating_counts
+
     columns = [c for c in MOVIE_COLUMNS if c in movies.columns]
     frame = movies.iloc[np.asarray(rows, dtype=np.int64)][columns].reset_index(drop=True)
+    frame.attrs = {}
     if "movie_idx" not in frame.columns:
         frame.insert(0, "movie_idx", np.asarray(rows, dtype=np.int64))
+    if not has_rating_counts(movies):
+        frame.attrs[UNCOUNTED] = True
     return frame

@@ -129,6 +129,24 @@ OTHER_COLOUR = "#c8c8c8"
 #: Prefix of the one-genre colouring: ``"genre:Horror"`` colours Horror, the rest grey.
 ONE_GENRE = "genre:"
 
+#: Prefix of a colouring by a label column an import kept: ``"column:cluster"``.
+COLUMN = "column:"
+#: The genres whose (colour, shape) pairs colour a kept text column's values, most frequent
+#: value first: any two of them differ in shape where a colour-vision deficiency confuses
+#: their colours (``tests/test_cvd_markers.py`` checks the genre table), so a column's
+#: categories inherit that safety. Values past these are drawn as "other".
+CATEGORY_GENRES = (
+    "Drama", "Comedy", "Action", "Sci-Fi", "Fantasy", "Documentary", "Crime", "Animation",
+    "Adventure", "Horror", "Thriller", "Mystery", "Romance", "Film-Noir", "War", "Western",
+    "Musical", "Children",
+)  # fmt: skip
+#: The legend names of a column's values past :data:`CATEGORY_GENRES` and of blank cells, and
+#: their shapes (both in :data:`OTHER_COLOUR`).
+OTHER_VALUES, BLANK_VALUES = "other", "(blank)"
+OTHER_SYMBOLS = {OTHER_VALUES: "circle", BLANK_VALUES: "circle-open"}
+#: Longest value of a kept text column shown in a legend or hover (the rest is cut, "…").
+VALUE_CHARS = 40
+
 #: Search matches labelled on the map (all are ringed).
 MAX_MATCH_LABELS = 8
 
@@ -179,11 +197,16 @@ def distinctive_genres(genres: pd.Series) -> list[str]:
 
 
 def map_digest(frame: pd.DataFrame) -> str:
-    """Content hash of a map frame's movies, coordinates and per-movie numbers (a cache key
-    for :func:`tsne_scatter`)."""
+    """Content hash of a map frame's movies, coordinates, per-movie numbers and the label
+    columns it holds (a cache key for :func:`tsne_scatter`)."""
+    from movierate.explore.imported import extra_columns
+
     digest = hashlib.blake2b(digest_size=16)
     for column in ("movie_idx", "x", "y", "n_ratings", "norm", "bias"):
         digest.update(np.ascontiguousarray(frame[column].to_numpy(np.float64)).tobytes())
+    for column in extra_columns(frame.drop(columns=["x", "y", "norm", "bias"])):  # a label column
+        digest.update(column.encode())
+        digest.update(pd.util.hash_pandas_object(frame[column], index=False).to_numpy().tobytes())
     return digest.hexdigest()
 
 
@@ -294,21 +317,28 @@ def density_contour(
 HOVER_FORMATS = {"log_n_ratings": ".2f", "bias": ".3f", "mean_rating": ".2f"}
 
 
-def map_hover(frame: pd.DataFrame, coloured_by: pd.Series | None = None, label: str = "") -> list:
+def map_hover(
+    frame: pd.DataFrame, coloured_by: pd.Series | None = None, label: str = "", fmt: str = ""
+) -> list:
     """Each map point's hover (:func:`~movierate.ui.text.movie_hover`): title and year, genres,
-    ratings and norm, then ``label`` and the colouring's value when it is none of those; a
-    missing value leaves its line out."""
+    ratings and norm, then ``label`` and the colouring's value (text as it is, numbers in
+    ``fmt``, else :data:`HOVER_FORMATS`) when it is none of those; a missing value leaves its
+    line out, and so does the ratings line of a map without rating counts (an embedding
+    imported without them: views round 18 read "0 ratings" for Star Wars)."""
     values = coloured_by if coloured_by is not None else pd.Series(np.nan, index=frame.index)
-    fmt = HOVER_FORMATS.get(str(getattr(coloured_by, "name", "")), ".3f")
+    fmt = fmt or HOVER_FORMATS.get(str(getattr(coloured_by, "name", "")), ".3f")
     years = pd.to_numeric(frame["year"], errors="coerce")
+    counted = bool(pd.to_numeric(frame["n_ratings"], errors="coerce").gt(0).any())
     return [
         movie_hover(
             title,
             year,
             genres,
-            ratings_text(n),
+            ratings_text(n) if counted else "",
             f"norm {norm:.3f}",
-            "" if pd.isna(value) else f"{html_text(label)} {value:{fmt}}",
+            ""
+            if value is None or pd.isna(value)
+            else f"{html_text(label)} {_shown_value(value, fmt)}",
         )  # fmt: skip
         for title, year, genres, n, norm, value in zip(
             frame["title"],
@@ -322,15 +352,107 @@ def map_hover(frame: pd.DataFrame, coloured_by: pd.Series | None = None, label: 
     ]
 
 
+def _shown_value(value: Any, fmt: str) -> str:
+    """A colouring's value for a hover: text cut to :data:`VALUE_CHARS`, a number in ``fmt``."""
+    if isinstance(value, str):
+        return html_text(value if len(value) <= VALUE_CHARS else value[: VALUE_CHARS - 1] + "…")
+    return f"{value:{fmt}}"
+
+
+def column_categories(values: pd.Series) -> tuple[pd.Series, list[str], int]:
+    """Each movie's category of a kept text column (its value, :data:`OTHER_VALUES` past the
+    :data:`CATEGORY_GENRES` most frequent, :data:`BLANK_VALUES` when blank), the legend's order
+    (most frequent first, then other and blank) and how many of it are values."""
+    text = values.astype(object).where(values.notna(), None)
+    counts = pd.Series([v for v in text if v is not None], dtype=object).value_counts(sort=True)
+    top = counts.index[: len(CATEGORY_GENRES)].tolist()
+    keep = set(top)
+    shown = [BLANK_VALUES if v is None else v if v in keep else OTHER_VALUES for v in text]
+    grey = [v for v in (OTHER_VALUES, BLANK_VALUES) if v in shown and v not in keep]
+    return pd.Series(shown, index=values.index, dtype=object), top + grey, len(top)
+
+
+def category_style(rank: int, category: str, values: int) -> tuple[str, str]:
+    """(colour, marker shape) of the ``rank``-th entry of a kept text column's legend: a value
+    (one of the first ``values``) in a :data:`CATEGORY_GENRES` pair; "other" and "(blank)" grey."""
+    if rank >= values:
+        return OTHER_COLOUR, OTHER_SYMBOLS[category]
+    genre = CATEGORY_GENRES[rank]
+    return GENRE_COLOURS[genre], genre_symbol(genre)
+
+
+@text_styled
+def column_scatter(frame: pd.DataFrame, name: str) -> go.Figure:
+    """The map coloured by the label column ``name`` an import kept (a column of ``frame``):
+    numbers on a continuous scale (blank cells grey), text as categories in the genre table's
+    colour-and-shape pairs (the most frequent :data:`CATEGORY_GENRES` values, the rest
+    "other"); the value is in each point's hover."""
+    from movierate.explore.imported import is_numeric_column
+
+    values = frame[name]
+    sizes = point_sizes(frame["n_ratings"])
+    fig = go.Figure()
+    if is_numeric_column(values):
+        numbers = pd.to_numeric(values, errors="coerce").astype("float64")
+        filled = numbers.notna().to_numpy()
+        whole = bool((numbers[filled] == numbers[filled].round()).all())
+        hover = np.asarray(map_hover(frame, numbers, name, ",.0f" if whole else ".4g"), object)
+        scale = {"color": numbers[filled].to_numpy(), "colorscale": "Viridis", "showscale": True,
+                 "colorbar": {"title": {"text": html_text(name)}}}  # fmt: skip
+        for mask, marker, legend in (
+            (~filled, {"color": OTHER_COLOUR}, f"{BLANK_VALUES} ({(~filled).sum():,})"),
+            (filled, scale, None),
+        ):
+            if mask.any():
+                part = frame[mask]
+                fig.add_scattergl(
+                    x=part["x"], y=part["y"], mode="markers", name=legend or html_text(name),
+                    marker={**marker, "size": sizes[mask], "opacity": 0.75, "line": {"width": 0}},
+                    customdata=np.column_stack([part["movie_idx"].to_numpy(object), hover[mask]]),
+                    hovertemplate="%{customdata[1]}<extra></extra>", showlegend=legend is not None,
+                )  # fmt: skip
+        title = html_text(name)
+    else:
+        shown, order, n_values = column_categories(values)
+        hover = np.asarray(map_hover(frame, values.astype(object), name), dtype=object)
+        for rank, category in enumerate(order):
+            mask = (shown == category).to_numpy()
+            colour, symbol = category_style(rank, category, n_values)
+            part = frame[mask]
+            fig.add_scattergl(
+                x=part["x"], y=part["y"], mode="markers",
+                name=f"{_shown_value(str(category), '')} ({mask.sum():,})",
+                marker={"color": colour, "symbol": symbol, "size": sizes[mask], "opacity": 0.75,
+                        "line": {"width": 0}},
+                customdata=np.column_stack([part["movie_idx"].to_numpy(object), hover[mask]]),
+                hovertemplate="%{customdata[1]}<extra></extra>",
+            )  # fmt: skip
+        distinct = int(values.dropna().nunique())
+        title = html_text(name)
+        if distinct > len(CATEGORY_GENRES):
+            title += f" ({len(CATEGORY_GENRES)} most common of {distinct:,} values)"
+    fig.update_layout(
+        height=640,
+        margin=_MARGIN,
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        legend={"title": title, "itemsizing": "constant"},
+        dragmode="lasso",
+    )
+    return fig
+
+
 @text_styled
 def tsne_scatter(frame: pd.DataFrame, colour: str) -> go.Figure:
-    """The map scatter without rings: coloured by ``colour`` (a key of :data:`MAP_COLOURS`, or
-    ``"genre:<name>"`` for one genre), sized by ratings (:func:`point_sizes`), titles on hover,
+    """The map scatter without rings: coloured by ``colour`` (a key of :data:`MAP_COLOURS`,
+    ``"genre:<name>"`` for one genre, or ``"column:<name>"`` for a label column of ``frame``), sized by ratings (:func:`point_sizes`), titles on hover,
     the movie_idx of each point as custom data."""
     import plotly.express as px  # here, not at the top: the Home page never needs it
 
     if colour.startswith(ONE_GENRE):
         return one_genre_scatter(frame, colour[len(ONE_GENRE) :])
+    if colour.startswith(COLUMN):
+        return column_scatter(frame, colour[len(COLUMN) :])
 
     data = frame.assign(
         genre_colour=[html_text(g) for g in distinctive_genres(frame["genres"])],  # legend

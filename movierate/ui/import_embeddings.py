@@ -69,8 +69,9 @@ def render_import_embeddings() -> None:
             "Bring movie vectors from another tool and explore them here (Embeddings, "
             "Neighbours, Compare, Explore): an Embedding Projector vectors .tsv with its "
             "metadata .tsv, a word2vec text file (.txt / .vec), or a .npy matrix with a CSV of "
-            "labels (title, year, genres, movie_id columns are used when present). An imported "
-            "model has movies only, no users: views about users say so."
+            "labels (title, year, genres, movie_id columns are used when present; up to 20 other "
+            "columns, such as a cluster or a director, are kept to colour the map by). An "
+            "imported model has movies only, no users: views about users say so."
         )
         left, right = st.columns(2)
         vectors = left.file_uploader(
@@ -93,7 +94,13 @@ def render_import_embeddings() -> None:
         except MovierateError as exc:
             st.error(md(str(exc)), icon=":material/warning:")
             return
-        st.success(f"Imported as **{folder.name}**.", icon=":material/check_circle:")
+        from movierate.imported_models import columns_note
+
+        note = columns_note(folder)
+        st.success(
+            f"Imported as **{folder.name}**.{' ' + md(note) if note else ''}",
+            icon=":material/check_circle:",
+        )
         links = st.columns(2)
         links[0].page_link(shell.page("embeddings"), label="Open on Embeddings")
         links[1].page_link(shell.page("explore"), label="Open on Explore")

@@ -15,7 +15,7 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -447,6 +447,9 @@ class UrlParam:
     cut: str | None = None
     #: what one entry of a ``cut`` list is, for the notice (``"ratings"``, ``"titles"``)
     entries: str = "entries"
+    #: a ``choice`` that also takes other text of at most this many characters, which the page
+    #: checks against what the model has (the map's colouring by a label column: ?colour=cluster)
+    other: int = 0
 
     def label_of(self, value: str) -> str:
         """The label the bound widget reads for ``value`` (a value of :attr:`labels`, or an
@@ -490,7 +493,9 @@ class UrlParam:
                 return self.rule(key)
             return None
         if self.kind == "choice":
-            return None if self.label_of(value) in self.options else self.rule(key)
+            if self.label_of(value) in self.options or 0 < len(value) <= self.other:
+                return None
+            return self.rule(key)
         if self.kind == "text":
             fits = len(value) <= (self.hi or 200) or (self.cut is not None and self.fitting(value))
             return None if fits else self.rule(key)
@@ -666,8 +671,11 @@ def colour_options(
     has_counts: bool = True,
     *,
     has_bias: bool = True,
+    columns: Sequence[str] = (),
 ) -> list[str]:
-    """The map colourings (:data:`COLOUR_LABELS`) the movies can fill, the first the default:
+    """The map colourings (:data:`COLOUR_LABELS`) the movies can fill, then one per label
+    ``column`` an import kept (``"column:<name>"``, labelled by its name: views round 18), the
+    first the default:
     no genre colourings without genres, no year without years (views round 11: a set
     without either opened on "One genre" and offered year and genre colourings), no mean
     rating without ratings, no popularity without rating counts (imported embeddings:
@@ -680,9 +688,20 @@ def colour_options(
         | ({"popularity"} if not has_counts else set())
         | ({"bias"} if not has_bias else set())
     )
-    return [key for key in COLOUR_LABELS if key not in lacking]
+    return [key for key in COLOUR_LABELS if key not in lacking] + [
+        f"{figures.COLUMN}{name}" for name in columns
+    ]
 
 
+def colour_label(key: str) -> str:
+    """The label of a map colouring (:func:`colour_options`), which the link keeps: a fixed
+    colouring's :data:`COLOUR_LABELS` entry, a label column's own name (``?colour=cluster``)."""
+    return COLOUR_LABELS.get(key) or key.removeprefix(figures.COLUMN)
+
+
+#: The range of the Neighbours page's "How many" slider (the Projector's goes to 100: views
+#: round 18, F5).
+NEIGHBOURS_K = (1, 100)
 #: The largest seed a map's Seed box takes (any seed works; the box needs a bound).
 MAX_SEED = 2**31 - 1
 #: The range of the map's "neighbours shown" box (the focused movie's nearest, ringed).
@@ -693,6 +712,7 @@ _COLOURS = UrlParam(
     options=tuple(COLOUR_LABELS.values()),
     labels=tuple(COLOUR_LABELS.items()),
     aliases=(("All genres (each movie's rarest)", COLOUR_LABELS["genre"]),),  # cut at 1440 px
+    other=100,  # a label column's name: the page checks the model has it
 )
 _BASES = _labelled(BASIS_LABELS)
 
@@ -789,7 +809,7 @@ URL_PARAMS: dict[str, dict[str, UrlParam]] = {
         "q": _QUERY,
         "candidate": _TEXT,
         "metric": UrlParam("choice", options=("cosine", "euclidean")),
-        "k": UrlParam("int", 5, 50),
+        "k": UrlParam("int", NEIGHBOURS_K[0], NEIGHBOURS_K[1]),
         "min_ratings": _MIN_RATINGS,
         "wide": UrlParam("choice", options=("true", "false", "True", "False")),
         **_first_k("nb"),

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from movierate.errors import MovierateError
-from movierate.explore.validation import counted_ratings, filter_counts, median_text
+from movierate.explore.validation import UNCOUNTED, counted_ratings, filter_counts, median_text
 from movierate.ui import charts, figures, shell, state
 from movierate.ui.text import (
     EPOCHS_COLUMN,
@@ -728,6 +728,11 @@ def wide_text_widths(columns: list[str]) -> tuple[int, int | None]:
     return title, max(160, room - title)
 
 
+#: What a movie table shows for the rating count of a model that has none (an embedding
+#: imported without counts stores 0 for "unknown").
+UNKNOWN_COUNT = "unknown"
+
+
 def show_movies(
     frame: pd.DataFrame,
     *,
@@ -735,15 +740,21 @@ def show_movies(
     key: str | None = None,
     wide: bool = False,
 ) -> None:
-    """A movie result table: readable genres, no internal ids, numbers formatted, the text
+    """A movie result table: readable genres, no internal ids, numbers formatted, rating
+    counts blank for a model without them (``UNCOUNTED``: never "0 ratings"), the text
     last (a table wider than its column scrolls, and its right edge then cuts text, never a
     number). ``wide`` gives the title and genres large columns: for a table with the page's
     full width."""
     shown = frame.drop(columns=[c for c in HIDDEN_MOVIE_COLUMNS if c in frame.columns])
+    uncounted = frame.attrs.get(UNCOUNTED) and "n_ratings" in shown.columns
+    if uncounted:  # unknown, not 0 (views round 18, F2)
+        shown = shown.assign(n_ratings=UNKNOWN_COUNT)
     if "genres" in shown.columns:
         shown = shown.assign(genres=shown["genres"].map(genres_text))
     shown = numbers_first(shown.drop(columns=_empty_columns(shown)))
     config = MOVIE_COLUMN_CONFIG
+    if uncounted:
+        config = {**config, "n_ratings": st.column_config.TextColumn("ratings", width=70)}
     if wide:
         title, genres = wide_text_widths(list(shown.columns))
         config = {**config, "title": st.column_config.TextColumn("title", width=title)}
@@ -981,9 +992,10 @@ def map_matches(index: Any, query: str, *, within: Any = None, regex: bool = Fal
 
     if not query or not query.strip():
         return MapMatches([], "contains")
+    # one pair of enclosing slashes is dropped with the switch on too (views round 18, F3)
     pattern = query.strip() if regex else regex_of(query)
     if pattern is not None:
-        found, reading = index.containing(pattern, regex=True), "regex"
+        found, reading = index.containing(query.strip(), regex=True), "regex"
     else:
         found, reading = index.containing(query), "contains"
     if not len(found) and pattern is None:
