@@ -104,7 +104,9 @@ def test_ml100k_layout_rejects_half_stars(tmp_path):
     folder = tmp_path / "ml-100k"
     folder.mkdir()
     (folder / "u.data").write_text("1\t1\t4\t10\n1\t2\t3.5\t11\n")
-    with pytest.raises(DataError, match=r"between the steps of the scale 1 to 5 in steps of 1.*line 2: 3.5"):
+    with pytest.raises(
+        DataError, match=r"between the steps of the scale 1 to 5 in steps of 1.*line 2: 3.5"
+    ):
         load_dataset(folder)
 
 
