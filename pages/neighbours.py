@@ -162,7 +162,8 @@ def render() -> None:
                         name_b=model.dataset_name,
                     )
                     st.caption(
-                        f"Movies matched by identity (IMDb id, else title): {text.md(match.summary())}"
+                        "Movies matched by identity (IMDb id, else title): "
+                        + text.md(match.summary())
                     )
                 if results[model.name] is None:
                     untitled = explore.untitled(movie["title"], movie["year"])
