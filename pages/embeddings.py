@@ -280,6 +280,8 @@ def render() -> None:
                 else text.pca_components_text(*components)
             )
             map_note = f"{what}{unit} ({len(frame):,} movies{subset}{seed}, {source})."
+            if cache_note := frame.attrs.get("cache_note"):  # bad-input round 31: optional
+                map_note += f" This map {text.md(cache_note)}."
         if (
             method == "tsne"
             and uploaded is None

@@ -249,3 +249,25 @@ def test_a_long_path_is_cut_in_the_middle_keeping_its_file_name():
     assert said.startswith(f"No space left on device: {shown} (the disk is full")
     line = clip_long_words(f"error: cannot write {path}: full")
     assert line.endswith("/embeddings.npz: full") and "…" in line
+
+
+def test_the_map_page_draws_the_map_and_says_it_was_not_kept(monkeypatch):
+    from apptest_helpers import charts, open_page, until_map_ready
+
+    model = _imported("imp-page")
+    (model.path / store.CACHE_FOLDER).rmdir()
+    real_mkdir = Path.mkdir
+
+    def read_only(self, *args, **kwargs):
+        if self.name == store.CACHE_FOLDER:
+            raise _fault(errno.EROFS, self)
+        return real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", read_only)
+    at = open_page("pages/embeddings.py", model="imp-page", view="Map", map_method="PCA")
+    if not charts(at):  # a map waits for its button
+        next(b for b in at.button if b.label == "Compute map").click().run()
+        until_map_ready(at)
+    assert charts(at)
+    said = " ".join(c.value for c in at.caption)
+    assert "This map could not be cached: Read-only file system (" in said
