@@ -138,6 +138,8 @@ def build_dataset(
             "or declare the scale your data uses (a step of 0 takes any value from min to max) "
             f"{HOW_TO_DECLARE.format('(min, max, step)')}."
         )
+    if note := float32_note(ratings, scale):
+        warnings.append(note)
     user_idx, user_ids = encode_ids(users)
     movie_idx, movie_ids = encode_ids(movies)
     keep = _deduplicate(user_idx, movie_idx, len(movie_ids), timestamps, raw, duplicates, warnings)
@@ -673,6 +675,26 @@ def _short(value: object) -> str:
 
 MAX_RATING = 1e6
 """Ratings beyond ±MAX_RATING are refused (they are not ratings, and float32 loses them)."""
+
+
+def float32_note(ratings: np.ndarray, scale: RatingScale) -> str | None:
+    """A notice when storing ``ratings`` as float32 (7 significant digits) moves some by 1% of
+    the scale's step or more (accuracy round 26: 999999.9 on a 0.001 step kept as 999999.875,
+    said nowhere); None when every rating keeps its value, as on any usual scale."""
+    if ratings.dtype == np.float32 or not scale.step or not len(ratings):
+        return None
+    moved = np.abs(ratings.astype(np.float32).astype(np.float64) - ratings)
+    worst = int(np.argmax(moved))
+    if moved[worst] < 0.01 * scale.step:
+        return None
+    count = int((moved >= 0.01 * scale.step).sum())
+    stored = float(np.float32(ratings[worst]))
+    return (
+        f"{count:,} rating(s) cannot be kept exactly: movierate stores ratings with about 7 "
+        f"significant digits, so {ratings[worst]:.10g} is kept as {stored:.10g}, "
+        f"{moved[worst] / scale.step:.3g} steps of {scale.step:g} off. Rescale the ratings "
+        "(for example divide them by 1,000, with a scale to match) to keep every step."
+    )
 
 
 def _ratings(column: pd.Series, raw: RawData) -> np.ndarray:
