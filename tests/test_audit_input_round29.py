@@ -105,7 +105,7 @@ def test_a_link_over_the_cap_keeps_its_first_ratings_and_says_how_many(home):
     assert f"the other {len(every) - len(kept):,} are not used" in notice
     cut = next(w for w in shown if w.startswith("This link rated"))
     assert f"the first {len(kept):,} are used" in cut and "Load saved ratings (CSV)" in cut
-    assert any(f"**Your ratings** ({len(kept)})" in m.value for m in at.markdown)
+    assert any(f"**Your ratings** ({len(kept):,})" in m.value for m in at.markdown)
     at.run()  # a rerun keeps the list, and still offers the whole of it
     assert at.query_params["rated"] == format_rated(kept)
 
