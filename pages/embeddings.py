@@ -355,6 +355,8 @@ def render() -> None:
             selections[sel_key] = dragged
         st.session_state["map_last_drag"] = dragged
         selected = [m for m in selections.get(sel_key, []) if m is not None]
+        with side_col:  # a reload keeps no selection: said beside the map
+            widgets.selection_in_link(selections, selected)
         axes = pca_axes(frame) if frame.attrs.get("method") == "pca" else None
         with map_col:
             st.plotly_chart(
@@ -790,7 +792,7 @@ def render() -> None:
             key="map_selection_csv",
         )
         if buttons[2].button("Clear the selection", icon=":material/close:", key="map_clear"):
-            st.session_state["map_selection"].pop(sel_key, None)
+            st.session_state["map_selection"][sel_key] = []  # cleared, not lost (the link)
             st.rerun()
         widgets.show_selection(model, frame, on_map, key="map_sel", tags=tags, tags_note=tags_note)
 
@@ -808,14 +810,13 @@ def render() -> None:
             focus_state["by"] = "query"
         focus_state["click"], focus_state["query"] = clicked, query
         if focus_state["by"] == "click" and clicked is not None:
-            state.set_in_link("focus", state.id_label(model.movies.loc[clicked, "movie_id"]))
-            state.set_in_link("focus_on", state.data_tag(model))  # whose id it is
+            focus_id = state.id_label(model.movies.loc[clicked, "movie_id"])
+            state.set_link({"focus": focus_id, "focus_on": state.data_tag(model)})  # whose id
             return clicked
         if focus_state["by"] is None and not query.strip() and (row := linked_focus()) is not None:
             return row
         # the search (?q=, ?tsne_pick=) names the focus now, or none is
-        state.set_in_link("focus", None)
-        state.set_in_link("focus_on", None)
+        state.set_link({"focus": None, "focus_on": None})
         if query.strip():
             return widgets.pick_on_map(explore.title_index(model), matches, query, key="tsne_pick")
         return None

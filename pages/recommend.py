@@ -49,7 +49,8 @@ def render() -> None:
         active = np.flatnonzero(counts >= 20)
         pool = active if len(active) else np.arange(len(user_ids))
         chosen = user_ids[np.random.default_rng().choice(pool)]
-        st.session_state["user"] = float(chosen) if numeric_ids else str(chosen)
+        st.session_state["user"] = float(chosen) if numeric_ids else str(chosen)  # the box's
+        # type; Streamlit writes it to the link as "420.0", which the page puts back as 420
 
     # two rows: four controls in one cut the button to "S…" at 1024 px (views round 10)
     user_col, sample_col = st.columns([3, 2], gap="medium", vertical_alignment="bottom")
@@ -75,8 +76,15 @@ def render() -> None:
                 bind="query-params",
             )
     sample_col.button("Sample a user", icon=":material/casino:", on_click=sample_user)
-    # whose id the link's user is: the same model name elsewhere may be other data (F2)
-    state.set_in_link("user_on", state.data_tag(reference) if "user" in st.query_params else None)
+    # whose id the link's user is: the same model name elsewhere may be other data (F2); the
+    # id as the box shows it (a whole number: "Sample a user" left user=420.0), in one change
+    linked = "user" in st.query_params
+    state.set_link(
+        {
+            **({"user": str(user_id)} if linked and numeric_ids else {}),
+            "user_on": state.data_tag(reference) if linked else None,
+        }
+    )
     k_col, min_col = st.columns(2, gap="medium", vertical_alignment="bottom")
     k = k_col.slider("Recommendations", 5, 50, 10, key="k", bind="query-params")
     min_ratings = widgets.min_ratings_slider(

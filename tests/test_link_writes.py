@@ -39,7 +39,8 @@ def test_a_bound_key_is_corrected_in_the_link():
 
 
 @pytest.mark.parametrize(
-    ("renamed", "value"), [("remove_param", None), ("set_corrected_value", "a")]
+    ("renamed", "value"),
+    [("discard_param_no_forward_msg", None), ("discard_param_no_forward_msg", "a")],
 )
 def test_a_streamlit_without_the_private_fields_skips_the_correction(monkeypatch, renamed, value):
     monkeypatch.delattr(QueryParams, renamed)

@@ -225,6 +225,37 @@ TOUCH_SCROLL_JS = """<script>
 </script>"""
 
 
+#: One browser history entry per user action (a click or a key) that changes the link, none
+#: for any other change. Streamlit's own page switch pushed the page left without its widgets'
+#: values, then the new page bare, and the page's link writes (its model pick) pushed again:
+#: one sidebar move added three entries and one Back showed Rate without its ratings (views
+#: round 19, F1/F2); a widget's change replaced the entry its link write then pushed after.
+#: Here the first change after a click or key is a new entry and every later one until the
+#: next click or key completes it; Back, Forward, a reload or an opened link add none.
+HISTORY_JS = """<script>
+(() => {
+  if (window.movierateHistory) return;
+  window.movierateHistory = true;
+  let fresh = false;  // a click or key since the last change of the address
+  for (const type of ["pointerdown", "keydown"]) {
+    window.addEventListener(type, () => { fresh = true; }, true);
+  }
+  window.addEventListener("popstate", () => { fresh = false; }, true);
+  const push = history.pushState.bind(history);
+  const replace = history.replaceState.bind(history);
+  const write = (data, title, url) => {
+    if (url == null || new URL(url, location.href).href === location.href) {
+      return replace(data, title, url);
+    }
+    const change = fresh ? push : replace;
+    fresh = false;
+    return change(data, title, url);
+  };
+  history.pushState = write;
+  history.replaceState = write;
+})();
+</script>"""
+
 #: The theme's primary colour (``.streamlit/config.toml``), which Streamlit also draws as the
 #: text of a selected tab, segment or pill (on a 10% tint of itself) and of a slider's value:
 #: #d6336c read 4.01:1 there (views round 15); this reads 5.4:1 on its tint, 6.3:1 on white.
@@ -261,7 +292,8 @@ def style() -> None:
 def sidebar(current: str = "") -> None:
     """The sidebar below Streamlit's page navigation (``st.navigation`` in ``app.py``): while
     jobs train, their live progress (``current``: the shown page's URL path), and at its foot,
-    where it takes no room, :data:`TOUCH_SCROLL_JS`. Streamlit's own navigation closes the
+    where it takes no room, :data:`TOUCH_SCROLL_JS` and :data:`HISTORY_JS`. Streamlit's own
+    navigation closes the
     sidebar after a tap on a phone (views round 13: custom page links left it open over 300 of
     390 px)."""
     with st.sidebar:
@@ -271,7 +303,7 @@ def sidebar(current: str = "") -> None:
             if state.job_registry().active_jobs():
                 st.divider()
                 _sidebar_jobs_live()
-        st.html(TOUCH_SCROLL_JS, unsafe_allow_javascript=True)
+        st.html(TOUCH_SCROLL_JS + HISTORY_JS, unsafe_allow_javascript=True)
 
 
 def fragment(func: _F | None = None, *, run_every: float | None = None) -> Any:

@@ -15,7 +15,7 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -767,6 +767,7 @@ URL_PARAMS: dict[str, dict[str, UrlParam]] = {
         "focus": UrlParam("text", hi=TEXT_MAX),
         "focus_on": UrlParam("text", hi=300),  # the data set of focus's id (data_tag)
         "map_k": UrlParam("int", MAP_K[0], MAP_K[1]),
+        "map_sel": UrlParam("int", 1, 10_000_000),  # the selection's size (its movies are not)
         "matrix": UrlParam("choice", options=("covariance", "correlation")),
         "weighting": UrlParam(  # labels name the count: training ratings, else every rating
             "choice",
@@ -936,8 +937,7 @@ def ignore_from_link(key: str, value: str, why: str, *, also: tuple[str, ...] = 
     component past its dimension, a genre its data lacks): drop ``key`` (and ``also``) from
     the URL and say ``Ignored ?key=value from the link: why.`` at the top of the page, as
     :func:`read_url` does, once per session and value (the page runs again to show it)."""
-    for name in (key, *also):
-        set_in_link(name, None)
+    set_link(dict.fromkeys((key, *also)))
     seen = st.session_state.setdefault(_SEEN, set())
     marker = ("shown", key, (value,))
     if marker in seen:
@@ -950,35 +950,63 @@ def ignore_from_link(key: str, value: str, why: str, *, also: tuple[str, ...] = 
 
 
 def set_in_link(key: str, value: str | list[str] | None) -> None:
-    """Put ``value`` in the URL as ``?key=`` (None: take ``key`` out), also where a widget is
-    bound to ``key`` (Streamlit refuses that to ``st.query_params``), and as the value the link
-    was opened with, from which a widget drawn later seeds itself. A page that falls back
-    (another model, a colouring the model has) so keeps its link naming what it shows."""
-    from streamlit.errors import StreamlitAPIException
+    """Put ``value`` in the URL as ``?key=`` (None: take ``key`` out): :func:`set_link` of one
+    key. A page that falls back (another model, a colouring the model has) so keeps its link
+    naming what it shows."""
+    set_link({key: value})
+
+
+def set_link(values: Mapping[str, str | list[str] | None]) -> None:
+    """Put every ``key: value`` of ``values`` in the URL as ONE change (None: take ``key``
+    out), so the browser's history gets at most one entry, holding all of them: ``?rated=``
+    and ``?rated_on=`` written one by one left an entry with the first only, which read as a
+    foreign link (views round 19, F3). Also where a widget is bound to a key (Streamlit
+    refuses that to ``st.query_params``), and as the value the link was opened with, from
+    which a widget drawn later seeds itself."""
     from streamlit.runtime.state.session_state_proxy import get_session_state
 
     params = st.query_params
-    values = None if value is None else [value] if isinstance(value, str) else list(value)
-    if (params.get_all(key) == values) if values is not None else key not in params:
+    wanted = {
+        key: None if value is None else [value] if isinstance(value, str) else list(value)
+        for key, value in values.items()
+    }
+    changed = {
+        key: values[key]
+        for key, listed in wanted.items()
+        if ((params.get_all(key) != listed) if listed is not None else key in params)
+    }
+    if not changed:
         return
-    try:
-        if value is None:
-            del params[key]
-        else:
-            params[key] = value
-    except StreamlitAPIException:  # bound to a widget of an earlier run
-        # private fields: a Streamlit that renames them skips the correction, not the page
-        with contextlib.suppress(Exception), get_session_state().query_params() as query:
+    with get_session_state().query_params() as query:
+        if all(hasattr(query, name) for name in _PRIVATE_QUERY_FIELDS):  # one message for all
+            for key, value in changed.items():
+                if value is None:
+                    query.discard_param_no_forward_msg(key)
+                    query._initial_query_params.pop(key, None)
+                else:
+                    query.set_with_no_forward_msg(
+                        key, value if isinstance(value, str) else [str(v) for v in value]
+                    )
+                    query._initial_query_params[key] = wanted[key]
+            query._send_query_param_msg()
+            return
+    from streamlit.errors import StreamlitAPIException
+
+    for key, value in changed.items():  # a Streamlit that renamed them: unbound keys only
+        with contextlib.suppress(StreamlitAPIException, KeyError):
             if value is None:
-                query.remove_param(key)
+                del params[key]
             else:
-                kind = "string_value" if isinstance(value, str) else "string_array_value"
-                query.set_corrected_value(key, value, kind)
-    with contextlib.suppress(Exception), get_session_state().query_params() as query:
-        if value is None:
-            query._initial_query_params.pop(key, None)
-        else:
-            query._initial_query_params[key] = values
+                params[key] = value
+
+
+#: Streamlit's private query-parameter fields :func:`set_link` writes through.
+_PRIVATE_QUERY_FIELDS = (
+    "discard_param_no_forward_msg",
+    "set_with_no_forward_msg",
+    "_send_query_param_msg",
+    "_initial_query_params",
+)
 
 
 def _relabel(params: Any, key: str, spec: UrlParam, label: str) -> None:

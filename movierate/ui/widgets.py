@@ -1144,6 +1144,31 @@ def trust_text(trust: dict[str, Any]) -> str:
     return text
 
 
+#: ``?map_sel=``: how many movies the map's box / lasso selection held when the link was
+#: written. The selection itself lives in the tab's session; the count lets a reload, a new
+#: tab or a restarted dashboard say that it was not kept (views round 19, F5: it vanished).
+SELECTION_PARAM = "map_sel"
+
+
+def selection_in_link(selections: dict[str, list[int]], selected: list[int]) -> None:
+    """Keep the size of the map's selection in the link (``selections``: this session's, by
+    map; ``selected``: the shown map's). A link naming a selection this session does not hold
+    gets a line saying that it was not kept, and the count leaves the link."""
+    linked = st.query_params.get(SELECTION_PARAM)
+    if selections:  # selected on a map in this session: the link follows the shown one
+        state.set_in_link(SELECTION_PARAM, f"{len(selected)}" if selected else None)
+        return
+    if linked:
+        st.warning(
+            f"Your selection of {int(float(linked)):,} films was not kept: selections live in this "
+            "tab's session, which a reload, a new tab or a restarted dashboard starts anew. "
+            "Select them again with the lasso or the box, or with a search's 'Select the "
+            "matches' button.",
+            icon=":material/deselect:",
+        )
+        state.set_in_link(SELECTION_PARAM, None)
+
+
 def show_selection(
     model: Any,
     frame: pd.DataFrame,

@@ -173,12 +173,9 @@ def _set_rated(ratings: dict[MovieId, float], model: Any, refused: str = "Not ad
             "such a file back."
         )
         return False
-    if ratings:
-        st.query_params[RATED_PARAM] = value
-        st.query_params[RATED_ON_PARAM] = data_tag(model)
-    else:
-        st.query_params.pop(RATED_PARAM, None)
-        st.query_params.pop(RATED_ON_PARAM, None)
+    # one link change: written key by key, the first left a history entry without the second
+    tag = data_tag(model) if ratings else None
+    state.set_link({RATED_PARAM: value if ratings else None, RATED_ON_PARAM: tag})
     return True
 
 
