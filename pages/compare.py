@@ -485,9 +485,21 @@ def accuracy_section(models: list, trained: list) -> None:
             who = "The others" if checked else "It" if len(no_better) == 1 else "They"
             said.append(f"{who} learned nothing the mean does not know.")
         st.warning(" ".join(said), icon=":material/warning:")
-    for model in models:  # accuracy round 11: only a model worse than the mean was warned of
+    # accuracy round 11: only a model worse than the mean was warned of; bad-input round 33:
+    # 40 models drew 40 boxes of one sentence, so models with the same note share one
+    weak_notes: dict[str, list[str]] = {}
+    for model in models:
         if weak := store.no_better_than_averages_note(model.metrics):
-            st.warning(f"{text.md(model.name)}: {weak}", icon=":material/warning:")
+            weak_notes.setdefault(weak, []).append(model.name)
+    for weak, names in weak_notes.items():
+        shown = (
+            text.names_text(names)
+            if len(names) <= 8
+            else ", ".join(text.md(n) for n in names[:8]) + f" and {len(names) - 8:,} more"
+        )
+        if len(names) > 1:  # the same numbers for each: "Its test RMSE" of every one
+            weak = weak.replace("Its test", "Each one's test")
+        st.warning(f"{shown}: {weak}", icon=":material/warning:")
     notes += [text.md(caveat)] if caveat else []
     if notes:
         st.caption(" ".join(notes))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -551,7 +552,28 @@ def pick_models(
                 help=help or "The saved model to look at; the choice is kept in the URL.",
             )
         ]
-    return [state.load_model(name) for name in chosen]
+    return load_models(chosen)
+
+
+#: Loading several models shows a progress bar once it has taken this long (bad-input round
+#: 33: 40 models took 41 s behind a blank page).
+LOAD_PROGRESS_AFTER_S = 0.5
+
+
+def load_models(names: list[str]) -> list[Any]:
+    """The models ``names`` (:func:`state.load_model`), with a progress bar once loading them
+    takes longer than :data:`LOAD_PROGRESS_AFTER_S` (cached ones take no time: no bar)."""
+    start, bar, loaded = time.monotonic(), None, []
+    for done, name in enumerate(names, 1):
+        loaded.append(state.load_model(name))
+        if bar is None and done < len(names):
+            if time.monotonic() - start > LOAD_PROGRESS_AFTER_S:
+                bar = st.progress(0.0)
+        if bar is not None:
+            bar.progress(done / len(names), text=f"Loading the models: {done} of {len(names)}")
+    if bar is not None:
+        bar.empty()
+    return loaded
 
 
 def by_dataset(infos: list[Any]) -> list[str]:
