@@ -33,8 +33,9 @@ TERMS: dict[str, str] = {
     "dimensions.",
     "regularizer": "An extra rule during training that keeps the embeddings simple or shaped, "
     "so they do not just memorise the training ratings.",
-    "L2": "A regularizer that pulls every number of an embedding towards zero (l2=0.1: its "
-    "strength); movies with few ratings end up near the centre.",
+    "L2": "A regularizer that pulls the vectors of rated users and movies towards zero "
+    "(l2=0.1: its strength), a vector with few ratings hardest against its own data, so "
+    "movies with few ratings end up near the centre.",
     "whitening": "A regularizer, or an exact transform, that makes every dimension centred on "
     "0 with variance 1 and uncorrelated with the others. 'Not whitened' describes the shape, "
     "not a fault.",

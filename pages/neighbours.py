@@ -8,6 +8,7 @@ import streamlit as st
 
 from movierate import explore, paired
 from movierate.explore.validation import filter_counts
+from movierate.imported_models import is_imported
 from movierate.ui import dimensions, shell, state, text, widgets
 
 #: The Min. ratings control's top.
@@ -231,9 +232,11 @@ def render() -> None:
         st.caption(
             text.shared_neighbours_text(names, lacking, len(in_all), k, across=across, held=held)
         )
-        if twins := paired.twin_lists_text(models, "neighbour lists"):
-            st.caption(text.md(twins))
-    st.caption(text.NEIGHBOUR_SEED_SCALE)
+    twins = paired.twin_lists_text(models, "neighbour lists") if len(models) > 1 else None
+    if twins:  # the user sees a seed's effect in the lists themselves
+        st.caption(text.md(twins))
+    elif any(not is_imported(m) for m in models):  # a trained model's seed, said once
+        st.caption(text.NEIGHBOUR_SEED_SCALE)
 
 
 shell.require_router()

@@ -223,3 +223,23 @@ def test_what_a_load_did_stays_until_the_ratings_change(home):
     at.query_params["rated"] = "1:4,2:3"
     at.run()
     assert not any("mine.csv" in s.value for s in at.success)
+
+
+def test_a_data_set_named_without_its_fingerprint_is_read(home):
+    """Recheck s34: a hand-made file whose dataset column says 'ml-latest-small' was refused on
+    an ml-latest-small model ('made on ml-latest-small (data ml-lates) ... Open a model trained
+    on ml-latest-small')."""
+    from movierate.ui.your_ratings import _model_of_data
+
+    ml4, ml100 = _model("ml4"), _model("ml100")
+    plain = b"movie_id,your rating,dataset\n1,4.5,ml-latest-small\n260,2,ml-latest-small\n"
+    loaded, notes = read_saved_ratings(ml4, plain)
+    assert loaded == {1: 4.5, 260: 2.0}
+    assert any("without the fingerprint Save writes" in n for n in notes)
+    other = b"movie_id,your rating,dataset\n1,5,ml-100k\n"
+    with pytest.raises(DataError, match=r"made on ml-100k, and no saved model") as refused:
+        read_saved_ratings(ml4, other)
+    assert "(data " not in str(refused.value)
+    assert _model_of_data("ml-100k").name == ml100.name  # a name alone finds its data's model
+    loaded, _ = read_saved_ratings(ml4, other, source_of=_model_of_data)
+    assert loaded == {1: 5.0}  # Toy Story in both

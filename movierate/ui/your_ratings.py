@@ -513,15 +513,23 @@ def read_saved_ratings(
             "a saved ratings file holds one. Save each list on its own."
         )
     source = model
-    if tags and tags[0] != data_tag(model):
+    if tags and ":" not in tags[0] and tags[0] == model.dataset_name:
+        # a data set named without its fingerprint (a hand-made file; the recheck of round 29
+        # saw 'ml-latest-small' refused on an ml-latest-small model)
+        notes.append(
+            f"The file names its data set ({tags[0]}) without the fingerprint Save writes; "
+            "its ids are read as this model's."
+        )
+    elif tags and tags[0] != data_tag(model):
         source = source_of(tags[0]) if source_of else None
-        name = tags[0].rpartition(":")[0] or tags[0]
+        name, _, fingerprint = tags[0].rpartition(":") if ":" in tags[0] else (tags[0], "", "")
         if source is None:
+            data = f" (data {fingerprint[:8]})" if fingerprint else ""
             raise DataError(
-                f"These ratings were made on {name} (data {tags[0].rpartition(':')[2][:8]}), and "
-                f"no saved model here was trained on that data, so their movie ids cannot be "
-                f"matched to the films of {model.dataset_name} (an id there may name another "
-                f"film). Open a model trained on {name} and load the file there."
+                f"These ratings were made on {name}{data}, and no saved model here was trained "
+                f"on that data, so their movie ids cannot be matched to the films of "
+                f"{model.dataset_name} (an id there may name another film). Open a model "
+                f"trained on {name} and load the file there."
             )
     elif not tags:
         notes.append(
@@ -702,9 +710,10 @@ def _one_rating_per_film(model: Any, rows: dict[int, float]) -> dict[int, float]
 
 
 def _model_of_data(tag: str) -> Any | None:
-    """A saved model trained on the data ``tag`` names (:func:`data_tag`), or None."""
+    """A saved model trained on the data ``tag`` names (:func:`data_tag`; a name alone, without
+    its fingerprint: any data of that name), or None."""
     for info in state.list_models()[0]:
-        if f"{info.dataset}:{info.dataset_fingerprint}" == tag:
+        if tag in (f"{info.dataset}:{info.dataset_fingerprint}", info.dataset):
             try:
                 return state.load_model(info.name)
             except MovierateError:  # broken or deleted meanwhile: try another
