@@ -271,3 +271,19 @@ def test_the_invented_ids_flag_is_no_colouring_and_no_label_column_takes_its_nam
     )  # fmt: skip
     assert movies[INVENTED_IDS].all()  # no id column: the row numbers are made up
     assert extra_columns(movies) == ["cluster", f"{INVENTED_IDS}_2"]
+
+
+def test_a_skewed_number_column_colours_by_its_log_and_infinities_are_grey():
+    """The recheck: a budget column put almost every point in the darkest colour."""
+    frame = _frame()
+    n = len(frame)
+    frame["budget"] = [10.0 ** (i % 8) if i % 9 else np.inf for i in range(n)]
+    fig = figures.tsne_scatter(frame, f"{figures.COLUMN}budget")
+    scale = next(t for t in fig.data if t.marker.colorscale)
+    assert scale.marker.colorbar.title.text == "budget (log10)"
+    assert float(np.max(scale.marker.color)) == 7.0
+    grey = next(t for t in fig.data if t.name.startswith("(blank) or infinite"))
+    assert len(grey.x) == sum(1 for i in range(n) if i % 9 == 0)
+    assert not figures.is_skewed(np.arange(1.0, 100.0)) and not figures.is_skewed(
+        np.array([-1.0, 1e9])
+    )

@@ -381,6 +381,20 @@ def category_style(rank: int, category: str, values: int) -> tuple[str, str]:
     return GENRE_COLOURS[genre], genre_symbol(genre)
 
 
+#: A column of positive numbers whose 99th percentile is this many times its median is
+#: coloured by its logarithm (as popularity is).
+SKEWED = 100.0
+
+
+def is_skewed(numbers: np.ndarray) -> bool:
+    """True for positive numbers so skewed that a linear colour scale gives most of them one
+    colour (99th percentile over :data:`SKEWED` times the median)."""
+    if len(numbers) < 2 or not (numbers > 0).all():
+        return False
+    high, median = np.quantile(numbers, [0.99, 0.5])
+    return bool(high > SKEWED * median)
+
+
 @text_styled
 def column_scatter(frame: pd.DataFrame, name: str) -> go.Figure:
     """The map coloured by the label column ``name`` an import kept (a column of ``frame``):
@@ -394,13 +408,18 @@ def column_scatter(frame: pd.DataFrame, name: str) -> go.Figure:
     fig = go.Figure()
     if is_numeric_column(values):
         numbers = pd.to_numeric(values, errors="coerce").astype("float64")
-        filled = numbers.notna().to_numpy()
+        filled = np.isfinite(numbers.to_numpy())  # blank (and infinite) cells are grey
         whole = bool((numbers[filled] == numbers[filled].round()).all())
         hover = np.asarray(map_hover(frame, numbers, name, ",.0f" if whole else ".4g"), object)
-        scale = {"color": numbers[filled].to_numpy(), "colorscale": "Viridis", "showscale": True,
-                 "colorbar": {"title": {"text": html_text(name)}}}  # fmt: skip
+        shade, unit = numbers[filled].to_numpy(), ""
+        if is_skewed(shade):  # the recheck: a budget put almost every point in one colour
+            shade, unit = np.log10(shade), " (log10)"
+        scale = {"color": shade, "colorscale": "Viridis", "showscale": True,
+                 "colorbar": {"title": {"text": html_text(name) + unit}}}  # fmt: skip
+        infinite = int(numbers.isin([np.inf, -np.inf]).sum())
+        blank = f"{BLANK_VALUES} or infinite" if infinite else BLANK_VALUES
         for mask, marker, legend in (
-            (~filled, {"color": OTHER_COLOUR}, f"{BLANK_VALUES} ({(~filled).sum():,})"),
+            (~filled, {"color": OTHER_COLOUR}, f"{blank} ({(~filled).sum():,})"),
             (filled, scale, None),
         ):
             if mask.any():
