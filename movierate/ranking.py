@@ -318,56 +318,52 @@ def untrained_words(n_untrained: int) -> str:
     )
 
 
-def ranking_text(check: RankingCheck | pipeline.Unavailable) -> str:
+def ranking_text(check: RankingCheck | pipeline.Unavailable, *, caveat: bool = True) -> str:
     """A model's held-out top-k check (:func:`held_out_ranking`) against a random list of the
     same candidates and a most-rated-first list, for beside its recommendations, or why it
     could not be computed. No verdict where the data make one meaningless
-    (:attr:`RankingCheck.no_verdict`, said instead)."""
+    (:attr:`RankingCheck.no_verdict`, said instead); ``caveat``: end with
+    :data:`EXPOSURE_CAVEAT` (a page may put it in a tooltip). Views round 21: 141 words per
+    model, the popularity caveat twice; the same facts in about half."""
     if isinstance(check, pipeline.Unavailable):
         return check.text
     users = f"{check.n_users:,} users" + (
         f" (a sample of {check.n_users_all:,})" if check.sampled else ""
     )
     left_out = f" ({untrained_words(check.n_untrained)})" if check.n_untrained else ""
-    head = (
-        f"Its top-{check.k} lists on its test rows: for {users} with a test movie they "
+    said = (
+        f"Top-{check.k} lists on its test rows, for {users} with a test movie they "
         f"{liked_words(check.liked_from, check.scale_max)} among the movies with "
-        f"{check.min_ratings}+ ratings it saw{left_out}, the list (leaving out what it saw "
-        "them rate) "
-        f"held one for {check.hit_rate:.0%} of them (NDCG@{check.k} {check.ndcg:.3f})"
-    )
-    chance = (
-        f"; a random {check.k} of the same candidates (a median of "
-        f"{check.median_candidates:,.0f} per user) would hold one for "
-        f"{_percent(check.chance_hit_rate)} ({check.chance_ndcg:.3f})"
-    )
-    popular = (
-        "A most-rated-first list held one for "
-        f"{check.popular_hit_rate:.0%} ({check.popular_ndcg:.3f})"
+        f"{check.min_ratings}+ ratings it saw{left_out}, leaving out what it saw them rate: "
+        f"its lists held one for {check.hit_rate:.0%} of them (NDCG@{check.k} "
+        f"{check.ndcg:.3f}), a random {check.k} of the same candidates (a median of "
+        f"{check.median_candidates:,.0f} per user) for {_percent(check.chance_hit_rate)} "
+        f"({check.chance_ndcg:.3f}), a most-rated-first list for "
+        f"{check.popular_hit_rate:.0%} ({check.popular_ndcg:.3f})."
     )
     if reason := check.no_verdict:
-        return f"{head}{chance}. {popular}. No verdict: {reason}."
-    if check.few_candidates:
-        chance += (
-            f": NDCG {check.chance_gap:+.3f} ± {check.chance_gap_ci:.3f} (95%) over chance "
-            f"(fewer than {FEW_CANDIDATES:,} candidates per list), "
+        return f"{said} No verdict: {reason}."
+    gap, ci = check.ndcg_gap, check.ndcg_gap_ci
+    verdicts = [
+        f"Against the most-rated list: NDCG {gap:+.3f} ± {ci:.3f} (95%), "
+        + paired.reading(
+            gap, ci, "more liked movies found", "fewer liked movies found", "within noise"
+        )
+    ]
+    if check.few_candidates:  # chance is far from 0 only with few candidates (round 24)
+        verdicts.append(
+            f"against chance, with under {FEW_CANDIDATES:,} candidates per list: NDCG "
+            f"{check.chance_gap:+.3f} ± {check.chance_gap_ci:.3f}, "
             + paired.reading(
                 check.chance_gap,
                 check.chance_gap_ci,
-                "its lists found more liked movies than chance",
-                "its lists found fewer liked movies than chance",
+                "more than chance",
+                "fewer than chance",
                 "within noise of chance",
             )
         )
-    gap, ci = check.ndcg_gap, check.ndcg_gap_ci
-    said = paired.reading(
-        gap,
-        ci,
-        "its lists found more of the liked movies these users went on to rate",
-        "its lists found fewer of the liked movies these users went on to rate",
-        "within noise of the most-rated list",
-    )
-    return f"{head}{chance}. {popular}: NDCG {gap:+.3f} ± {ci:.3f} (95%), {said}. {EXPOSURE_CAVEAT}"
+    said += " " + "; ".join(verdicts) + "."
+    return f"{said} {EXPOSURE_CAVEAT}" if caveat else said
 
 
 def _percent(share: float) -> str:

@@ -78,11 +78,11 @@ def render() -> None:
     sample_col.button("Sample a user", icon=":material/casino:", on_click=sample_user)
     # whose id the link's user is: the same model name elsewhere may be other data (F2); the
     # id as the box shows it (a whole number: "Sample a user" left user=420.0), in one change
-    linked = "user" in st.query_params
+    linked = st.query_params.get("user")
     state.set_link(
         {
-            **({"user": str(user_id)} if linked and numeric_ids else {}),
-            "user_on": state.data_tag(reference) if linked else None,
+            **({"user": str(user_id)} if numeric_ids and _float_spelling(linked, user_id) else {}),
+            "user_on": state.data_tag(reference) if linked is not None else None,
         }
     )
     k_col, min_col = st.columns(2, gap="medium", vertical_alignment="bottom")
@@ -161,7 +161,10 @@ def render() -> None:
                     check = state.cached(
                         ranking.held_out_ranking, model, k=k, min_ratings=min_ratings
                     )
-                    st.caption(ranking.ranking_text(check), help=glossary.define("NDCG"))
+                    st.caption(
+                        ranking.ranking_text(check, caveat=False),
+                        help=f"{glossary.define('NDCG')}\n\n{ranking.EXPOSURE_CAVEAT}",
+                    )
                 except MovierateError as exc:
                     st.caption(f"Its test rows could not be read for these checks: {text.md(exc)}")
                 with st.expander("Least recommended"):
@@ -188,6 +191,19 @@ def render() -> None:
         st.caption(text.md(twins))
     with st.expander("Your own ratings (no retraining)", icon=":material/star:"):
         render_your_ratings(reference, k=k, min_ratings=min_ratings)
+
+
+def _float_spelling(linked: str | None, user_id: object) -> bool:
+    """Whether the link's ``user`` is ``user_id`` written as a float ("420.0", as Streamlit
+    writes a float box's value), to be put back as "420"; never for another value, which would
+    overwrite what the user just typed (the merge of views round 19: a typed 1.5 came back as
+    the linked 999999)."""
+    if linked is None or linked == str(user_id):
+        return False
+    try:
+        return float(linked) == float(str(user_id))
+    except ValueError:
+        return False
 
 
 shell.require_router()

@@ -107,7 +107,7 @@ def test_f1_tied_predictions_draw_no_list_verdict_and_no_calibration(model):
     assert check.tied.startswith("for every user the model predicts almost the same rating")
     said = ranking.ranking_text(check)
     assert "No verdict: for every user the model predicts almost the same rating" in said
-    assert "found fewer" not in said and "within noise" not in said and "over chance" not in said
+    assert "found" not in said and "within noise" not in said and "against chance" not in said
     calibration = pipeline.top_calibration(tied, ds)
     assert isinstance(calibration, pipeline.Unavailable)
     assert "almost the same rating for every test row" in text.top_calibration_text(calibration)
@@ -164,10 +164,12 @@ def test_f2_lists_from_few_candidates_are_set_beside_chance(model):
     said = ranking.ranking_text(check)
     assert (
         f"a random 10 of the same candidates (a median of {check.median_candidates:,.0f} per "
-        f"user) would hold one for {check.chance_hit_rate:.0%} ({check.chance_ndcg:.3f}): NDCG "
-        f"{check.chance_gap:+.3f} ± {check.chance_gap_ci:.3f} (95%) over chance (fewer than "
-        "5,000 candidates per list)" in said
+        f"user) for {check.chance_hit_rate:.0%} ({check.chance_ndcg:.3f})" in said
+    )
+    assert (
+        "against chance, with under 5,000 candidates per list: NDCG "
+        f"{check.chance_gap:+.3f} ± {check.chance_gap_ci:.3f}, " in said
     )
     many = dataclasses.replace(check, median_candidates=6000)
-    assert "over chance" not in ranking.ranking_text(many)
+    assert "against chance" not in ranking.ranking_text(many)
     assert "a random 10 of the same candidates (a median of 6,000" in ranking.ranking_text(many)
