@@ -78,9 +78,11 @@ def train_and_save(
     cancel: threading.Event | None = None,
     overwrite: bool = False,
     name_base: str | None = None,
+    notes: Callable[[str], None] | None = None,
 ) -> str:
     """Load ``dataset`` (a name, a folder path or a RatingsDataset), split, train ``spec``,
-    save as ``name``.
+    save as ``name``; ``notes`` is handed the training's notes before it starts (a batch
+    larger than the training rows, a run close to the memory there is).
 
     Returns the saved model's name. ``name_base``: ``name`` was generated from it
     (:func:`movierate.store.unique_name`), so when another run takes it first the model is
@@ -120,7 +122,7 @@ def train_and_save(
 
     from movierate.nn.training import train  # imports TensorFlow
 
-    result = train(ds, split, spec, progress=progress, cancel=cancel)
+    result = train(ds, split, spec, progress=progress, cancel=cancel, notes=notes)
     scale = result.rating_scale
     result.metrics = {**result.metrics, **test_metrics(result.arrays, spec, ds, split, scale)}
     saved = store.save_model(
@@ -208,8 +210,12 @@ def split_settings(split_params: Mapping[str, Any] | None) -> dict[str, Any]:
             )
         params[key] = float(fraction)
     seed = params["seed"]
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise SpecError(f"The split seed must be a whole number >= 0, got {seed!r}.")
+    seeds = schema.SPEC_SCHEMA["seed"].constraint  # the training seed's range (round 32, F5)
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or int(seed) not in seeds:
+        raise SpecError(
+            f"The split seed (--split-seed on the command line) must be a whole number from "
+            f"{seeds.low} to {seeds.high}, like the training seed; got {seed!r}."
+        )
     params["seed"] = int(seed)
     return params
 

@@ -461,8 +461,8 @@ def check(name: str, value: Any) -> None:
                 )
             if strength not in constraint.strength:
                 raise SpecError(
-                    f"{name}[{kind!r}] = {strength!r} is invalid: a strength is a number from 0 "
-                    f"to {MAX_STRENGTH:g}.",
+                    f"{name}[{kind!r}] = {strength!r} is invalid: a strength is a finite number "
+                    f"from 0 to {MAX_STRENGTH:g}.",
                     field=name,
                 )
         return
@@ -514,8 +514,17 @@ def spec_error_text(error: Exception, style: str) -> str:
 
 
 def parse_units(text: str, what: str = "hidden units") -> tuple[int, ...]:
-    """``"64, 32"`` -> ``(64, 32)`` (commas or semicolons); SpecError naming ``what`` otherwise."""
-    parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
+    """``"64, 32"`` -> ``(64, 32)`` (commas or semicolons); SpecError naming ``what`` otherwise,
+    also for an empty entry beside others (bad-input round 32: "8,,4" trained as 8,4, the 16 of
+    a mistyped "8,16,4" lost without a word)."""
+    parts = [p.strip() for p in text.replace(";", ",").split(",")]
+    if any(parts) and not all(parts):
+        place = parts.index("") + 1
+        raise SpecError(
+            f"{what} {text!r} has an empty entry (number {place}): give a whole number between "
+            "every two commas, e.g. 64,32."
+        )
+    parts = [p for p in parts if p]
     try:
         return tuple(int(p) for p in parts)
     except ValueError:

@@ -230,8 +230,10 @@ def _type_problem(constraint: schema.Constraint, value: Any) -> str | None:
             isinstance(u, int) and not isinstance(u, bool) for u in value
         )
         return None if ok else "expected a list of whole numbers, e.g. [32, 4]"
+    # NaN and inf are numbers here: the range check says a strength is a finite number
     ok = isinstance(value, Mapping) and all(
-        isinstance(k, str) and schema.is_number(v) for k, v in value.items()
+        isinstance(k, str) and isinstance(v, int | float) and not isinstance(v, bool)
+        for k, v in value.items()
     )
     return (
         None

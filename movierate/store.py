@@ -648,7 +648,9 @@ def seen_rows_text(n_seen: int) -> str:
 
 
 def worse_than_mean_note(
-    metrics: dict[str, Any] | None, split: Mapping[str, Any] | None = None
+    metrics: dict[str, Any] | None,
+    split: Mapping[str, Any] | None = None,
+    learning_rate: float | None = None,
 ) -> str:
     """A warning when a model's test RMSE is worse than predicting the training rows' mean
     rating for every test row (``test_rmse_of_mean``), else "": training went wrong (a run that
@@ -685,7 +687,7 @@ def worse_than_mean_note(
     return (
         f"Its test RMSE {rmse:.4f} is worse than {floor:.4f}, what predicting the training "
         "rows' mean rating for every test row gives: it learned nothing the mean does not "
-        f"know. Either training went wrong ({_training_advice(metrics)}), or the ratings hold "
+        f"know. Either training went wrong ({_training_advice(metrics, learning_rate)}), or the ratings hold "
         "little to learn beyond their mean (one movie or user, ratings that barely vary)."
     )
 
@@ -701,31 +703,56 @@ def stop_rows_beat_mean(metrics: dict[str, Any] | None) -> str:
     return f"{stop:.4f} against {mean:.4f}"
 
 
-def _training_advice(metrics: dict[str, Any]) -> str:
+def _training_advice(metrics: dict[str, Any], learning_rate: float | None = None) -> str:
     """Which way to change the training of a model worse than the mean, from where its best
     epoch fell (accuracy round 11: a model trained one epoch at a learning rate of 1e-6 was
-    told to lower the rate)."""
+    told to lower the rate), with rates to try inside the allowed range when ``learning_rate``
+    is known (bad-input round 32: a model at the highest rate, 10, was told to raise it; one at
+    1e-12 that learned nothing was not told the rate was the cause). A loss that rose is
+    refused as diverged in training (:func:`movierate.nn.training.check_loss_diverged`)."""
+    rates = schema.SPEC_SCHEMA["learning_rate"].constraint
+    rate = learning_rate if _is_number(learning_rate) and learning_rate in rates else None
     best, run = metrics.get("best_epoch"), metrics.get("epochs_run")
     if _is_number(best) and _is_number(run) and best < run:
-        return f"it got worse after epoch {int(best)}: lower the learning rate and train again"
-    if _is_number(run):
+        lower = f" (try {rate / 10:g} instead of {rate:g})" if rate else ""
         return (
-            f"it was still at its best in its last epoch ({int(run)}): it may have trained too "
-            "little, so train longer or with a higher learning rate; or lower the rate if its "
-            "loss rose"
+            f"it got worse after epoch {int(best)}: lower the learning rate{lower} and train again"
         )
-    return "too high a learning rate diverges, too low or too few epochs trains too little"
+    if not _is_number(run):
+        return "too high a learning rate diverges, too low or too few epochs trains too little"
+    higher = None if rate is None else min(max(rate * 10, ModelSpec().learning_rate), rates.high)
+    stop, mean = metrics.get("stop_rmse"), metrics.get("stop_rmse_of_mean")
+    if rate is not None and _is_number(stop) and _is_number(mean) and abs(stop - mean) < 5e-5:
+        return (  # round 32, F7: RMSE equal to the mean's
+            f"in {int(run)} epoch{'' if run == 1 else 's'} it learned nothing beyond the mean: its "
+            f"learning rate, {rate:g}, is too low to move the weights, so train again with "
+            f"{higher:g}"
+        )
+    if rate is None:
+        raise_it = f"with a higher learning rate (at most {rates.high:g})"
+    elif higher is not None and higher > rate:
+        raise_it = f"with a higher learning rate (try {higher:g} instead of {rate:g})"
+    else:
+        raise_it = f"with more patience (its learning rate, {rate:g}, is the highest allowed)"
+    return (
+        f"it was still at its best in its last epoch ({int(run)}): it may have trained too "
+        f"little, so train longer or {raise_it}"
+    )
 
 
 def reference_warning(
-    metrics: dict[str, Any] | None, split: Mapping[str, Any] | None = None
+    metrics: dict[str, Any] | None,
+    split: Mapping[str, Any] | None = None,
+    learning_rate: float | None = None,
 ) -> str:
     """The one warning a model's test scores call for against the reference predictors: worse
     than the training mean (:func:`worse_than_mean_note`, told of ``split``), else no better
     than the user and movie averages or the median (:func:`no_better_than_averages_note`),
     else "" (accuracy round 11: `show` and `evaluate` printed only the second, so the worst
     model got neither)."""
-    return worse_than_mean_note(metrics, split) or no_better_than_averages_note(metrics)
+    return worse_than_mean_note(metrics, split, learning_rate) or no_better_than_averages_note(
+        metrics, learning_rate
+    )
 
 
 def first_member_note(metrics: dict[str, Any] | None) -> str:
@@ -2341,7 +2368,9 @@ def settled_note(metrics: dict[str, Any] | None) -> str:
     return ""
 
 
-def no_better_than_averages_note(metrics: dict[str, Any] | None) -> str:
+def no_better_than_averages_note(
+    metrics: dict[str, Any] | None, learning_rate: float | None = None
+) -> str:
     """A warning when a model's test RMSE is no better than the user and movie averages' or its
     MAE worse than the training median's (as shown, to 4 decimals), else "" (also when
     :func:`worse_than_mean_note` already says more)."""
@@ -2355,6 +2384,9 @@ def no_better_than_averages_note(metrics: dict[str, Any] | None) -> str:
             f"Its test RMSE {rmse:.4f} is no better than {averages:.4f}, what "
             f"{averages_reference(metrics)}, fit on the same training rows, give on these rows."
         )
+        mean = metrics.get("test_rmse_of_mean")
+        if _is_number(mean) and round(rmse, 4) == round(mean, 4):  # no better than the mean
+            notes.append(f"{_training_advice(metrics, learning_rate).capitalize()}.")
     mae, median = metrics.get("test_mae"), metrics.get("test_mae_of_median")
     if _is_number(mae) and _is_number(median) and round(mae, 4) > round(median, 4):
         notes.append(

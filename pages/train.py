@@ -15,6 +15,7 @@ from movierate.data.formats import OFFICIAL_SPLITS_100K
 from movierate.defaults import fill_data_size_defaults, fill_family_defaults, steps_per_epoch_note
 from movierate.errors import MovierateError, NameTakenError
 from movierate.jobs import SAVING
+from movierate.progress import time_estimate_text
 from movierate.tuning import MAX_ENSEMBLE, TuneRequest, blend_families, no_better_than_mean_note
 from movierate.ui import charts, shell, state, text, widgets
 from movierate.ui.once import StartOnce
@@ -221,6 +222,9 @@ def show_job(job) -> None:
     ):
         value = metrics.get(key)
         col.metric(label + at, f"{value:.4f}" if value is not None else "–")
+    running = job.state == "running" and unit == "epoch" and job.elapsed_seconds >= 5
+    if running and (estimate := time_estimate_text(job.elapsed_seconds, job.fraction, job.epochs)):
+        st.caption(f"{estimate.capitalize()}; Cancel this run stops it and saves nothing.")
     if job.state == "cancelled":
         st.info(
             "Cancelled: nothing was saved (a run saves its model only when it ends).",
@@ -248,7 +252,9 @@ def show_job(job) -> None:
                 st.info(note, icon=":material/schedule:")
             if note := store.unseen_note(saved.metrics, saved.split_record):
                 st.info(note, icon=":material/person_off:")
-            if warning := store.reference_warning(saved.metrics, saved.split_record):
+            if warning := store.reference_warning(
+                saved.metrics, saved.split_record, saved.spec.learning_rate
+            ):
                 steps = steps_per_epoch_note(
                     saved.split_record.get("n_train"), saved.spec.batch_size, saved.spec.family
                 )

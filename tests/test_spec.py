@@ -55,7 +55,7 @@ def test_schema_declares_every_field_once():
         ({"user_bias": "yes"}, "user_bias = 'yes'"),
         ({"family": "deep", "hidden_units": (8, 0)}, "hidden_units = (8, 0)"),
         ({"dense_l2": -0.5}, "dense_l2 = -0.5 is invalid: use a number in [0, 1e+06]"),
-        ({"regularizers": {"l2": 1e39}}, "a strength is a number from 0 to 1e+06"),
+        ({"regularizers": {"l2": 1e39}}, "a strength is a finite number from 0 to 1e+06"),
         ({"seed": -1}, "seed = -1 is invalid: use a whole number from 0 to"),
     ],
 )

@@ -8,8 +8,11 @@ from typing import Any
 
 from movierate.cli.output import ArgumentError
 from movierate.data.splits import DEFAULT_STOP_FRACTION, DEFAULT_TEST_FRACTION, OFFICIAL_PREFIX
+from movierate.schema import SPEC_SCHEMA
 
 DEFAULT_SPLIT_SEED = 42
+#: The split seed takes the training seed's range (bad-input round 32: 2**64 was recorded).
+SEEDS = SPEC_SCHEMA["seed"].constraint
 
 
 def add_split_arguments(parser: argparse.ArgumentParser, title: str, stop_help: str) -> None:
@@ -38,7 +41,7 @@ def add_split_arguments(parser: argparse.ArgumentParser, title: str, stop_help: 
         "--split-seed",
         type=int,
         help=f"seed of the split's random draws (temporal: only among ratings of one "
-        f"timestamp) [{DEFAULT_SPLIT_SEED}]",
+        f"timestamp); {SEEDS.describe()} [{DEFAULT_SPLIT_SEED}]",
     )
 
 

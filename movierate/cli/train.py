@@ -19,6 +19,7 @@ from movierate.cli.tables import num, short
 from movierate.defaults import data_size_changes, steps_per_epoch_note
 from movierate.errors import SpecError
 from movierate.filenames import NAME_RULE
+from movierate.progress import Phase, ProgressEvent, time_estimate_text
 
 
 def _flag_options(name: str, field: schema.FieldSchema) -> dict[str, Any]:
@@ -129,9 +130,20 @@ def _run_train(args: argparse.Namespace) -> int:
     import movierate.nn.training  # noqa: F401
 
     bar = None if args.quiet else ProgressBar(sys.stderr)
+
+    def note(text: str) -> None:  # before training: a batch over the rows, memory near full
+        print(f"warning: {text}", file=sys.stderr)
+
     try:
         saved = train_and_save(
-            ds, spec, name, split, progress=bar, overwrite=args.overwrite, name_base=name_base
+            ds,
+            spec,
+            name,
+            split,
+            progress=TimeEstimate(bar, sys.stderr),
+            overwrite=args.overwrite,
+            name_base=name_base,
+            notes=note,
         )
     finally:
         if bar is not None:
@@ -160,8 +172,8 @@ def _run_train(args: argparse.Namespace) -> int:
         print(f"note: {note}", file=sys.stderr)
     if note := store.unseen_note(metrics, meta["split"]):
         print(f"note: {note}", file=sys.stderr)
-    if warning := store.reference_warning(metrics, meta["split"]):
-        spec = meta["spec"]
+    spec = meta["spec"]
+    if warning := store.reference_warning(metrics, meta["split"], spec.get("learning_rate")):
         steps = steps_per_epoch_note(
             meta["split"].get("n_train"), spec.get("batch_size"), spec.get("family")
         )
@@ -176,6 +188,41 @@ def _run_train(args: argparse.Namespace) -> int:
         }
         print(json.dumps(record))
     return code
+
+
+class TimeEstimate:
+    """A progress callback passing events on to ``bar`` (if any) that says once, on ``stream``,
+    how long a long run will take at its pace: after epoch 1, or within it once
+    :attr:`FIRST_CHUNK_SECONDS` have passed (bad-input round 32: 10,000 epochs at batch 1,
+    about 36 hours, ran without a word of it)."""
+
+    #: Seconds into epoch 1 from which its batches done so far give the pace.
+    FIRST_CHUNK_SECONDS = 5.0
+
+    def __init__(self, bar: ProgressBar | None, stream: Any) -> None:
+        self.bar, self.stream = bar, stream
+        self.started = time.perf_counter()
+        self.decided = False
+
+    def __call__(self, event: ProgressEvent) -> None:
+        if self.bar is not None:
+            self.bar(event)
+        if self.decided or event.phase == Phase.DONE or event.epochs < 1:
+            return
+        elapsed = time.perf_counter() - self.started
+        if event.phase == Phase.BATCH and elapsed < self.FIRST_CHUNK_SECONDS:
+            return
+        within = event.batch / event.batches if event.batches else 1.0
+        if event.phase == Phase.EPOCH:
+            within = 1.0
+        estimate = time_estimate_text(
+            elapsed, (event.epoch - 1 + within) / event.epochs, event.epochs
+        )
+        self.decided = bool(estimate) or event.phase == Phase.EPOCH
+        if estimate:
+            if self.bar is not None:
+                self.bar.close()  # the note on a line of its own, not inside the live bar
+            print(f"note: {estimate}; Ctrl-C stops it and saves nothing.", file=self.stream)
 
 
 def spec_from_args(args: argparse.Namespace, n_ratings: int | None = None) -> spec_module.ModelSpec:

@@ -28,6 +28,7 @@ import dataclasses
 import functools
 import json
 import math
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -134,12 +135,62 @@ class TrainingDiverged(SpecError):
     """Training produced NaN or infinite values: its settings made it diverge."""
 
 
+#: A training loss above this many times where it started (the first step's loss, at least the
+#: training ratings' variance) has diverged (bad-input round 32: learning rate 10 took the loss
+#: from about 1 to 1e7 in epoch 1 while the clipped output kept the RMSE at 2.6) ...
+LOSS_ORDERS = 100.0
+#: ... and so has one above where it started that is this many times its lowest epoch so far.
+LOSS_RISE = 4.0
+
+
+def lower_rate_text(learning_rate: float | None) -> str:
+    """ "Lower the learning rate (try 1 instead of 10)": a tenth of ``learning_rate`` is always
+    inside its allowed range (0, 10]; without a rate, the advice alone."""
+    if learning_rate is None:
+        return "Lower the learning rate"
+    return f"Lower the learning rate (try {learning_rate / 10:g} instead of {learning_rate:g})"
+
+
+def check_loss_diverged(
+    epoch: int, losses: list[float], start: float, learning_rate: float | None = None
+) -> None:
+    """Raise :class:`TrainingDiverged` when the epoch losses ``losses`` (this epoch's last) rose
+    :data:`LOSS_ORDERS` times above ``start`` (where the loss started), or above it and
+    :data:`LOSS_RISE` times their lowest: a clipped or squashed output keeps such a run's RMSE
+    bounded, but its weights grew without limit and the model must not be saved.
+
+    >>> check_loss_diverged(2, [1.0, 0.8], 1.1)  # falling: fine
+    >>> check_loss_diverged(1, [1e7], 1.2, 10.0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    movierate.nn.training.TrainingDiverged: Training diverged: the training loss rose from 1.2 ...
+    """
+    last, lowest = losses[-1], min(losses)
+    if last > LOSS_ORDERS * start:
+        rose = f"rose from {start:.4g} (its first step) to {last:.4g} in epoch {epoch}"
+    elif last > start and last > LOSS_RISE * lowest:
+        rose = f"rose to {last:.4g} in epoch {epoch}, {last / lowest:.0f} times its lowest ({lowest:.4g})"
+    else:
+        return
+    raise TrainingDiverged(
+        f"Training diverged: the training loss {rose}, though a clipped output can keep the "
+        "RMSE in range: its weights grew without bound, so nothing was saved. "
+        f"{lower_rate_text(learning_rate)}, the likely cause, or the regularization strengths, "
+        "and train again."
+    )
+
+
 def check_diverged(
-    epoch: int, metrics: Mapping[str, float], weights: Iterable[Any], scale_width: float
+    epoch: int,
+    metrics: Mapping[str, float],
+    weights: Iterable[Any],
+    scale_width: float,
+    learning_rate: float | None = None,
 ) -> None:
     """Raise :class:`TrainingDiverged` when an epoch's loss / RMSE or a float weight is NaN or
     infinite, or an RMSE is beyond :data:`MOST_ERROR_WIDTHS` widths of the rating scale: such a
-    model predicts nothing, and must never be saved."""
+    model predicts nothing, and must never be saved. ``learning_rate`` gives the advice a
+    lower value to try."""
     bad = [k for k in ("loss", "train_rmse", "stop_rmse") if k in metrics]
     bad = [k for k in bad if not math.isfinite(metrics[k])]
     most = MOST_ERROR_WIDTHS * scale_width
@@ -148,8 +199,8 @@ def check_diverged(
         raise TrainingDiverged(
             f"Training diverged: the RMSE reached {metrics[far[0]]:,.4g} in epoch {epoch}, more "
             f"than {MOST_ERROR_WIDTHS} times the rating scale's width ({scale_width:g}), so "
-            "nothing was saved. Lower the learning rate or the regularization strengths (or "
-            "use the clip or sigmoid output) and train again."
+            f"nothing was saved. {lower_rate_text(learning_rate)} or the regularization "
+            "strengths (or use the clip or sigmoid output) and train again."
         )
     if not bad:
         values = (np.asarray(w.numpy() if hasattr(w, "numpy") else w) for w in weights)
@@ -158,8 +209,98 @@ def check_diverged(
     what = "the training loss" if "loss" in bad else "the predictions" if bad else "the weights"
     raise TrainingDiverged(
         f"Training diverged: {what} became NaN or infinite in epoch {epoch}, so nothing was "
-        "saved. Lower the learning rate or the regularization strengths and train again."
+        f"saved. {lower_rate_text(learning_rate)} or the regularization strengths and train "
+        "again."
     )
+
+
+#: Copies training holds of each float32 weight (the weight, its gradient, Adam's two slots) ...
+WEIGHT_COPIES = 4
+#: ... and of each activation of a training batch (its value, its gradient, a spare for dropout
+#: masks and batch normalisation); an evaluation batch holds one.
+ACTIVATION_COPIES = 3
+#: A run estimated to need more than this share of the available memory gets a warning.
+MEMORY_WARN_SHARE = 0.5
+
+
+def memory_estimate(spec: ModelSpec, n_users: int, n_movies: int, n_train: int) -> int:
+    """Bytes a training of ``spec`` is estimated to need at its peak: the embedding tables and
+    dense layers with their gradients and Adam's slots, plus the larger of a training batch's
+    activations (with gradients) and an evaluation batch's (bad-input round 32: dim 1024,
+    hidden 4096 x 3 at batch 1,048,576 grew to 8.3 GiB without a word). Not for autorec."""
+    dim = spec.dim
+    weights = (n_users + n_movies) * (dim + 1)
+    if spec.family == "svdpp":
+        weights += n_movies * dim
+    layers = list(spec.hidden_units) if spec.family == "deep" else []
+    inputs = 2 * dim
+    for units in layers:
+        weights += inputs * units + 2 * units
+        inputs = units
+    per_row = 2 * dim + sum(layers) + 1
+    batch = min(spec.batch_size, n_train)
+    evaluated = min(EVAL_BATCH, max(min(n_train, TRAIN_EVAL_CAP), 1))
+    activations = max(ACTIVATION_COPIES * batch, evaluated) * per_row
+    return 4 * (WEIGHT_COPIES * weights + activations)
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation (Linux ``MemAvailable``, else the free
+    pages ``os.sysconf`` reports), or None where neither is known."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def check_memory(
+    spec: ModelSpec, n_users: int, n_movies: int, n_train: int, available: int | None = None
+) -> list[str]:
+    """SpecError, with the numbers, when a training of ``spec`` on ``n_train`` ratings cannot
+    fit in the ``available`` memory (default: :func:`available_memory`); else the notes to
+    show before it starts: one when it needs over :data:`MEMORY_WARN_SHARE` of that memory,
+    one when the batch is larger than the training rows (one step an epoch)."""
+    notes: list[str] = []
+    if n_train < 1 or spec.family == "autorec":  # autorec batches movies, not ratings
+        return notes
+    if spec.batch_size > n_train:
+        notes.append(
+            f"batch {spec.batch_size:,} > {n_train:,} training rows: one step per epoch, so "
+            "each epoch moves the weights once; a smaller batch learns in fewer epochs."
+        )
+    available = available_memory() if available is None else available
+    if available is None:
+        return notes
+    need = memory_estimate(spec, n_users, n_movies, n_train)
+    layers = f", hidden {','.join(map(str, spec.hidden_units))}" if spec.family == "deep" else ""
+    shape = (
+        f"{spec.family}, dim {spec.dim}{layers}, batch {min(spec.batch_size, n_train):,}, "
+        f"{n_users:,} users x {n_movies:,} movies"
+    )
+    if need > available:
+        raise SpecError(
+            f"This training would need about {_gib(need)} of memory ({shape}), but only "
+            f"{_gib(available)} is available, so it was not started. Lower the batch size, the "
+            "hidden units or the dimension (or free memory) and train again."
+        )
+    if need > MEMORY_WARN_SHARE * available:
+        notes.append(
+            f"this training needs about {_gib(need)} of memory ({shape}), "
+            f"{need / available:.0%} of the {_gib(available)} available: other programs may "
+            "slow it down or make it fail."
+        )
+    return notes
+
+
+def _gib(size: float) -> str:
+    return f"{size / 2**30:,.1f} GiB"
 
 
 @dataclass
@@ -209,8 +350,12 @@ def train(
     loop_class: type[_TrainingLoop] | None = None,
     rank_rows: np.ndarray | None = None,
     stop_after: Callable[[], bool] | None = None,
+    notes: Callable[[str], None] | None = None,
 ) -> TrainResult:
     """Train a validated ``spec`` on ``split.train`` of ``ds``; early-stop on ``split.stop``.
+
+    First :func:`check_memory` refuses a run that cannot fit in memory and hands its notes (a
+    batch larger than the training rows, a run close to the memory there is) to ``notes``.
 
     ``split.test`` is never read. With no stop rows, the best epoch is the one with the lowest
     train RMSE (used by the regularizer study, which trains for a fixed number of epochs).
@@ -235,6 +380,9 @@ def train(
     ``loop_class`` replaces the compiled loop (``movierate.nn.distributed`` passes one that
     shares each global batch between workers); the default trains in this process.
     """
+    for note in check_memory(spec, ds.n_users, ds.n_movies, len(split.train)):
+        if notes is not None:
+            notes(note)
     if spec.family == "autorec":  # its own loop over batches of movies (movierate.nn.autorec)
         from movierate.nn.autorec import train_autorec
 
@@ -257,7 +405,8 @@ def train(
     movies = ds.ratings["movie_idx"].to_numpy(np.int32)
     ratings = ds.ratings["rating"].to_numpy(np.float32)
     train_rows = np.asarray(split.train, dtype=np.int64)
-    global_mean = float(ratings[train_rows].mean())
+    train_ratings = ratings[train_rows]
+    global_mean = float(train_ratings.mean())
     rating_scale = training_scale(ds, split)
     scale = (float(rating_scale.min), float(rating_scale.max))
     implicit = len(train_rows) if spec.family == "svdpp" else 0
@@ -286,7 +435,10 @@ def train(
         loop = (loop_class or _TrainingLoop)(own, spec, **settings)
     else:
         loop.reset(fresh, spec, settings["user_l2_weight"], settings["movie_l2_weight"])
-    data = _TrainingData(users, movies, ratings, train_rows, global_mean, scale[1] - scale[0])
+    width = scale[1] - scale[0]
+    # where the loss starts, at least: predicting the mean (constant ratings: 1% of the width)
+    floor = max(float(train_ratings.var()), (0.01 * width) ** 2)
+    data = _TrainingData(users, movies, ratings, train_rows, global_mean, width, floor)
     try:
         result = _fit(data, split, spec, loop, fresh, progress, cancel, rank_rows, stop_after)
         result.rating_scale = rating_scale
@@ -368,6 +520,8 @@ class _TrainingData:
     train_rows: np.ndarray
     global_mean: float
     scale_width: float
+    #: the least loss :func:`check_loss_diverged` measures a rise from
+    start_loss_floor: float
 
 
 def _fit(
@@ -398,6 +552,7 @@ def _fit(
     fixed = None if loop.timed_calls else max(1, n_batches // FIXED_CALLS_PER_EPOCH)
     calls = StepsPerCall(EVENT_SECONDS, fixed)
     step_seconds, started = 0.0, time.perf_counter()
+    start_loss = data.start_loss_floor  # raised to the first call's loss (the first step's)
 
     evaluated = {
         name: (users[rows], movies[rows], ratings[rows]) for name, rows in sets.items() if len(rows)
@@ -438,6 +593,8 @@ def _fit(
                     *epoch_tensors, len(train_rows), done, count, spec.batch_size
                 )
                 loss_sum += float(loss)
+                if epoch == 1 and done == 0:
+                    start_loss = max(start_loss, float(loss) / count)
                 calls.record(count, time.perf_counter() - call_start)
                 done += count
                 if progress is not None and done < n_batches:
@@ -451,7 +608,10 @@ def _fit(
                 rmse, mae = loop.evaluate(*rows_columns)
                 metrics[f"{name}_rmse"], metrics[f"{name}_mae"] = rmse, mae
             # before the penalties read NaN rows
-            check_diverged(epoch, metrics, model.weights, data.scale_width)
+            check_diverged(epoch, metrics, model.weights, data.scale_width, spec.learning_rate)
+            check_loss_diverged(
+                epoch, [*history.get("loss", []), metrics["loss"]], start_loss, spec.learning_rate
+            )
             metrics.update(loop.regularizer_losses())
             for key, value in metrics.items():
                 history.setdefault(key, []).append(float(value))
