@@ -392,7 +392,7 @@ def test_neighbours_side_by_side_and_reacting_to_k_and_metric(trained_home):
     results = frames(at)
     assert len(results) == 2 and all(len(r) == 10 for r in results)
     assert "cosine_similarity" in results[0].columns and "shared" in results[0].columns
-    at.slider(key="k").set_value(5).run()
+    at.slider(key="n").set_value(5).run()
     at.segmented_control(key="metric").set_value("euclidean").run()
     assert_clean(at)
     results = frames(at)

@@ -230,7 +230,7 @@ def test_an_unknown_colour_in_a_link_is_said(own_home):
 def test_neighbours_of_a_model_without_counts_show_no_zero_ratings(own_home):
     at = open_page("pages/neighbours.py", models="own", q="Star Wars", metric="euclidean",
                    k="100")  # fmt: skip
-    assert at.slider(key="k").value == 100  # up to 100 now (F5)
+    assert at.slider(key="n").value == 100  # up to 100 now (F5)
     table = at.dataframe[0].value
     assert len(table) == 59  # every other movie of the 60
     assert (table["n_ratings"] == widgets.UNKNOWN_COUNT).all()

@@ -150,6 +150,14 @@ def test_one_entry_per_move_and_one_back_restores_the_page(tmp_path, model_home)
             _settle(page)
             assert _entries(page) == before + 2, "a title typed is one entry"
             assert "q=Heat" in page.url
+            how_many = page.locator("[data-testid='stSlider']", has_text="How many")
+            thumb = how_many.locator("input[type='range']").first
+            thumb.focus()
+            for _ in range(3):  # views round 21: each press was an entry to Back through
+                page.keyboard.press("ArrowRight")
+                _settle(page)
+            assert "n=13" in page.url, page.url
+            assert _entries(page) == before + 2, "a slider nudged updates the entry it is on"
             _sidebar(page, "Embeddings")
             assert _entries(page) == before + 3
 

@@ -368,9 +368,8 @@ REDRAWS = 200
 #: What a training seed does to the verdict's counts, measured and labelled (accuracy round 23:
 #: the counts read as the setting's, and the redraws count only the rows' draw).
 SEED_NOTE = (
-    "These counts are this trained model's: retrained with another seed, they move (six seeds "
-    "of one mf_bias dim-16 setting on ml-latest-small needed 1-4 principal directions for "
-    f"{GAIN_SHARE:.0%} of the gain, 2026-12-06); a redraw of the rows does not show that."
+    "These counts are this trained model's: another training seed can change them (six seeds "
+    "of one setting needed 1-4 principal directions, measured 2026-12-06)."
 )
 #: A call ("no", or "yes" and "leading" together) made by fewer than this share of the redraws is
 #: said to be within the rows' noise

@@ -231,24 +231,33 @@ TOUCH_SCROLL_JS = """<script>
 #: one sidebar move added three entries and one Back showed Rate without its ratings (views
 #: round 19, F1/F2); a widget's change replaced the entry its link write then pushed after.
 #: Here the first change after a click or key is a new entry and every later one until the
-#: next click or key completes it; Back, Forward, a reload or an opened link add none.
+#: next click or key completes it; Back, Forward, a reload or an opened link add none. A
+#: slider or a segmented control (a setting nudged, like a map's zoom) updates the entry it
+#: is on unless the page changes: three arrow-key presses on a slider were three entries to
+#: Back through (views round 21; tabs, searches, picks, ratings and pages stay entries).
 HISTORY_JS = """<script>
 (() => {
   if (window.movierateHistory) return;
   window.movierateHistory = true;
-  let fresh = false;  // a click or key since the last change of the address
+  let fresh = null;  // "push" or "adjust": a click or key since the last change of the address
+  const ADJUST = '[data-testid="stSlider"], [data-testid="stButtonGroup"]';
   for (const type of ["pointerdown", "keydown"]) {
-    window.addEventListener(type, () => { fresh = true; }, true);
+    window.addEventListener(type, (event) => {
+      const target = event.target;
+      fresh = target instanceof Element && target.closest(ADJUST) ? "adjust" : "push";
+    }, true);
   }
-  window.addEventListener("popstate", () => { fresh = false; }, true);
+  window.addEventListener("popstate", () => { fresh = null; }, true);
   const push = history.pushState.bind(history);
   const replace = history.replaceState.bind(history);
   const write = (data, title, url) => {
-    if (url == null || new URL(url, location.href).href === location.href) {
+    const next = url == null ? null : new URL(url, location.href);
+    if (next == null || next.href === location.href) {
       return replace(data, title, url);
     }
-    const change = fresh ? push : replace;
-    fresh = false;
+    const page = next.pathname !== location.pathname;
+    const change = fresh === "push" || (fresh === "adjust" && page) ? push : replace;
+    fresh = null;
     return change(data, title, url);
   };
   history.pushState = write;

@@ -810,7 +810,8 @@ URL_PARAMS: dict[str, dict[str, UrlParam]] = {
         "q": _QUERY,
         "candidate": _TEXT,
         "metric": UrlParam("choice", options=("cosine", "euclidean")),
-        "k": UrlParam("int", NEIGHBOURS_K[0], NEIGHBOURS_K[1]),
+        "n": UrlParam("int", NEIGHBOURS_K[0], NEIGHBOURS_K[1]),
+        "k": UrlParam("int", NEIGHBOURS_K[0], NEIGHBOURS_K[1]),  # n's name before 2026-12-06
         "min_ratings": _MIN_RATINGS,
         "wide": UrlParam("choice", options=("true", "false", "True", "False")),
         **_first_k("nb"),
