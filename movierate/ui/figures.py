@@ -412,19 +412,23 @@ def colour_values(numbers: np.ndarray) -> tuple[np.ndarray, str]:
     return numbers, ""
 
 
-#: Share of a number column's values at each end that the colour scale does not stretch to.
+#: Share of a number column's values at each end that the colour scale does not stretch to,
+#: when the whole range is over :data:`STRETCHED` times the rest's (a few outliers).
 COLOUR_TAIL = 0.01
+STRETCHED = 2.0
 
 
 def colour_range(values: np.ndarray) -> tuple[float, float, int]:
     """(low, high, how many values lie beyond them) of a colour scale over finite ``values``:
-    their 1st and 99th percentiles (actual values, no interpolation that could overflow), or
-    their whole range where those two meet."""
+    their 1st and 99th percentiles (actual values: no interpolation that could overflow) where
+    the values beyond stretch the range over :data:`STRETCHED` times, else their whole range."""
     if not len(values):
         return 0.0, 0.0, 0
+    least, most = float(values.min()), float(values.max())
     low, high = np.quantile(values, [COLOUR_TAIL, 1 - COLOUR_TAIL], method="nearest")
-    if low == high:
-        low, high = values.min(), values.max()
+    with np.errstate(over="ignore"):
+        if low == high or most - least <= STRETCHED * (high - low):
+            return least, most, 0
     return float(low), float(high), int(((values < low) | (values > high)).sum())
 
 
