@@ -462,6 +462,8 @@ def column_scatter(frame: pd.DataFrame, name: str) -> go.Figure:
             )
         infinite = int(numbers.isin([np.inf, -np.inf]).sum())
         blank = f"{BLANK_VALUES} or infinite" if infinite else BLANK_VALUES
+        if not filled.all():  # the grey points' legend entry sits above the colour bar
+            scale["colorbar"].update(y=0, yanchor="bottom", len=0.85)
         for mask, marker, legend in (
             (~filled, {"color": OTHER_COLOUR}, f"{blank} ({(~filled).sum():,})"),
             (filled, scale, None),
@@ -479,18 +481,18 @@ def column_scatter(frame: pd.DataFrame, name: str) -> go.Figure:
         hover = np.asarray(map_hover(frame, values.astype(object), name), dtype=object)
         fig.add_scattergl(
             x=frame["x"], y=frame["y"], mode="markers",
-            name=f"{len(frame):,} movies (each one's value in its hover)",
+            name=f"{len(frame):,} movies (the value<br>is in each one's hover)",
             marker={"color": OTHER_COLOUR, "size": sizes, "opacity": 0.75, "line": {"width": 0}},
             customdata=np.column_stack([frame["movie_idx"].to_numpy(object), hover]),
             hovertemplate="%{customdata[1]}<extra></extra>", showlegend=True,
         )  # fmt: skip
         distinct, filled = int(values.dropna().nunique()), int(values.notna().sum())
         once = (
-            f"every value appears once ({distinct:,} values)"
+            f"every value appears once<br>({distinct:,} values)"
             if distinct == filled
-            else f"{distinct:,} values for {filled:,} movies, nearly all appearing once"
+            else f"{distinct:,} values for {filled:,} movies,<br>nearly all appearing once"
         )
-        title = f"{html_text(name)}: {once}: an identifier, not a grouping"
+        title = f"{html_text(name)}: {once}:<br>an identifier, not a grouping"  # a narrow legend
     else:
         shown, order, n_values = column_categories(values)
         hover = np.asarray(map_hover(frame, values.astype(object), name), dtype=object)
