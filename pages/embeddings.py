@@ -413,7 +413,7 @@ def render() -> None:
             st.caption(widgets.trust_text(frame.attrs["trust"]))
         st.download_button(
             "Download coordinates (CSV)",
-            data=lambda: explore.coordinates_csv(frame),
+            data=lambda: explore.coordinates_csv(frame, model.movies),
             file_name=f"{model.name}-{frame.attrs.get('method', 'map')}.csv",
             mime="text/csv",
             icon=":material/download:",

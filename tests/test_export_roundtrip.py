@@ -1,4 +1,6 @@
-"""Every embedding file movierate exports imports back, each movie matched to its own film.
+"""Every embedding file movierate exports imports back, each movie matched to its own film,
+with the label columns an import kept and its ids made up from row numbers still made up
+(bad-input round 34 F3/F4).
 
 Accuracy round 22 F1: the word2vec export wrote titles without their year ("Toy_Story_1"), and
 movie identity pairs a yearless title only with yearless titles: 0 of 1,958 films matched.
@@ -11,9 +13,23 @@ import pandas as pd
 import pytest
 from test_explore_helpers import movies_table
 
-from movierate.data.identity import match_movies
-from movierate.explore import coordinates_csv, projector_text, read_coordinates, word2vec_text
-from movierate.explore.imported import read_npy, read_projector_tsv, read_word2vec_file
+from movierate.data.identity import INVENTED_IDS, match_movies
+from movierate.explore import (
+    coordinates_csv,
+    projector_text,
+    read_coordinates,
+    selection_csv,
+    word2vec_text,
+)
+from movierate.explore.imported import (
+    columns_text,
+    extra_columns,
+    has_rating_counts,
+    movies_like,
+    read_npy,
+    read_projector_tsv,
+    read_word2vec_file,
+)
 
 # (title, year): repeated title and year, remakes, underscores, runs of spaces, non-ASCII,
 # alternate titles, formula-like text, a title holding a year in parentheses, no year
@@ -134,3 +150,76 @@ def test_coordinates_csv_loads_back_and_labels_a_npy(tmp_path, with_year):
     np.save(tmp_path / "v.npy", x[shown])
     imported = read_npy(tmp_path / "v.npy", tmp_path / "coords.csv")
     _assert_every_film_is_its_own(imported.movies, imported.vectors, x, movies)
+
+
+def _imported_model():
+    """An import without ids or rating counts that kept label columns of every kind: text (a
+    formula-like and a tab-holding value), whole numbers, numbers with inf and blanks."""
+    n = 6
+    labels = pd.DataFrame(
+        {
+            "title": [f"Film {i} (19{50 + i})" for i in range(n)],
+            "cluster": ["k1", "=1+1", "a\tb", "", "k1", "k2"],
+            "votes": ["1", "2", "3", "4", "", "6"],
+            "score": ["1.5", "inf", "-inf", "", "1e308", "0.1"],
+        }
+    )
+    movies = movies_like(labels)
+    x = np.random.default_rng(1).normal(size=(n, 4)).astype(np.float32)
+    return x, movies
+
+
+def _assert_kept_columns_back(back: pd.DataFrame, movies: pd.DataFrame) -> None:
+    """Bad-input round 34 F3/F4: the kept columns, their values and the invented ids return."""
+    for column in ("cluster", "votes", "score"):
+        assert column in extra_columns(back), extra_columns(back)
+        pd.testing.assert_series_equal(back[column], movies[column], check_dtype=True)
+    assert back[INVENTED_IDS].all()  # row numbers stay made up: never equal ids
+    assert not has_rating_counts(back)
+
+
+def test_projector_export_carries_label_columns_and_invented_ids(tmp_path):
+    x, movies = _imported_model()
+    vectors, metadata = projector_text(x, movies)
+    header, first = metadata.splitlines()[:2]
+    assert header.split("\t")[6:] == [INVENTED_IDS, "cluster", "votes", "score"]
+    assert first.split("\t")[3] == ""  # unknown rating count: blank, not 0
+    (tmp_path / "v.tsv").write_text(vectors, "utf-8")
+    (tmp_path / "m.tsv").write_text(metadata, "utf-8")
+    back = read_projector_tsv(tmp_path / "v.tsv", tmp_path / "m.tsv").movies
+    _assert_kept_columns_back(back, movies)
+    assert columns_text(back).startswith("Kept the label columns cluster, votes, score:")
+
+
+def test_word2vec_export_keeps_invented_ids_made_up(tmp_path):
+    x, movies = _imported_model()
+    text = word2vec_text(x, movies)
+    assert text.splitlines()[1].split(" ")[0] == "Film_0_(1950)_#0"
+    (tmp_path / "w.txt").write_text(text, "utf-8")
+    back = read_word2vec_file(tmp_path / "w.txt").movies
+    assert back[INVENTED_IDS].all() and back["year"].tolist() == list(range(1950, 1956))
+    assert back["title"].tolist() == [f"Film {i}" for i in range(6)]
+
+
+def test_selection_and_coordinates_csv_carry_label_columns_back(tmp_path):
+    x, movies = _imported_model()
+    rows = np.arange(5)
+    selection = selection_csv(movies, rows, x[rows, :2])
+    assert selection.splitlines()[1].split(",")[4] == ""  # n_ratings unknown: blank
+    frame = movies[["movie_idx", "movie_id", "title", "year"]].assign(x=x[:, 0], y=x[:, 1])
+    coordinates = coordinates_csv(frame, movies)
+    loaded = read_coordinates(coordinates, x, movies)  # still loads back onto its model
+    assert loaded["movie_idx"].tolist() == list(range(6))
+    for name, text, n in (("sel.csv", selection, 5), ("coords.csv", coordinates, 6)):
+        (tmp_path / name).write_text(text, "utf-8", newline="")
+        np.save(tmp_path / "v.npy", x[:n])
+        back = read_npy(tmp_path / "v.npy", tmp_path / name).movies
+        _assert_kept_columns_back(back, movies.iloc[:n].reset_index(drop=True))
+
+
+def test_exports_of_real_ids_write_no_invented_flag():
+    x, movies = _model()
+    _, metadata = projector_text(x, movies)
+    assert INVENTED_IDS not in metadata.splitlines()[0]
+    assert "#" not in word2vec_text(x, movies).splitlines()[1].split(" ")[0]
+    assert INVENTED_IDS not in selection_csv(movies, [0, 1]).splitlines()[0]

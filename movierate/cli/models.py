@@ -232,6 +232,19 @@ def _meta_shown(meta: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _print_label_columns(imported: dict[str, Any]) -> None:
+    """The label columns an import kept and did not keep, as the import said (bad-input round
+    34 F7: show named none of them); an import saved without the note lists the kept ones."""
+    from movierate.cli.output import clip_long_words
+
+    note = imported.get("columns_note")
+    kept = imported.get("label_columns")
+    if isinstance(note, str) and note:
+        print(f"columns   {clip_long_words(one_line(note))}")
+    elif isinstance(kept, list) and kept:
+        print(f"columns   kept the label columns {', '.join(map(str, kept))}")
+
+
 def _run_show(args: argparse.Namespace) -> int:
     from movierate import paired, store
     from movierate.errors import StoreError
@@ -324,6 +337,7 @@ def _run_show(args: argparse.Namespace) -> int:
             f"from {str(imported.get('source'))!r} ({imported.get('format')})\n"
             "          (an embedding imported from elsewhere: no ratings, so no accuracy)"
         )
+        _print_label_columns(imported)
     elif blend:
         _print_blend_spec(blend)
     else:

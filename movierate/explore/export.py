@@ -3,7 +3,9 @@
 - TensorBoard Embedding Projector (projector.tensorflow.org, "Load"): a vectors TSV (one row
   of tab-separated numbers per movie, no header) and a metadata TSV with the header
   ``title, year, genres, n_ratings, mean_rating, movie_id`` (the mean of every rating of the
-  movie in its dataset, test rows included; the id to join other tables on). Tabs, newlines
+  movie in its dataset, test rows included; the id to join other tables on; n_ratings blank
+  when unknown), then ``movie_id_invented`` (True) when the ids were made up from row numbers
+  and the label columns an import kept (:func:`label_columns`). Tabs, newlines
   and backslashes in text are escaped as ``\\t``, ``\\n``, ``\\r`` and ``\\\\`` because the
   format has no quoting.
 - Text a spreadsheet would run as a formula (``=1+2``, ``@cmd``) starts with ``'`` in both
@@ -12,7 +14,7 @@
   reads it: a header line ``"<count> <dim>"``, then ``"<token> <v1> ... <vdim>"`` per movie.
   Tokens hold no whitespace: the title with whitespace runs turned into ``_``, its year as
   ``_(1995)`` when known, then ``_<movie_id>`` (unique, and parseable back with
-  :func:`movie_id_from_token`). The year is what movie identity needs to find the film again
+  :func:`movie_id_from_token`; ``_#<row>`` for ids made up from row numbers). The year is what movie identity needs to find the film again
   (accuracy round 22: tokens without it matched 0 of 1,958 films of their own model).
 
 The ``*_text`` functions return the file contents (for a download button); the ``write_*``
@@ -31,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from movierate import atomic, spreadsheet
+from movierate.data.identity import INVENTED_IDS
 from movierate.errors import DataError
 from movierate.explore.validation import (
     check_matrix,
@@ -50,7 +53,8 @@ def projector_text(
     embedding: Any, movies: pd.DataFrame, *, min_ratings: int = 0
 ) -> tuple[str, str]:
     """The Embedding Projector's (vectors TSV, metadata TSV) for movies with at least
-    ``min_ratings`` ratings, rows in the same order."""
+    ``min_ratings`` ratings, rows in the same order; the metadata carries the label columns an
+    import kept and :func:`id_columns`, and leaves unknown rating counts blank."""
     x, rows = _selection(embedding, movies, min_ratings)
     vectors = _format_rows(x[rows], "\t")
     genres = genre_lists(movies.iloc[rows])
@@ -60,15 +64,63 @@ def projector_text(
         if "mean_rating" in movies.columns
         else pd.Series(np.nan, index=rows)
     )
-    lines = ["\t".join(PROJECTOR_METADATA_COLUMNS)]
-    for title, year, genre, count, mean, movie_id in zip(
-        movies["title"].iloc[rows], years, genres, movies["n_ratings"].iloc[rows], means,
+    counts = _count_cells(movies, rows)
+    extra = label_columns(movies, rows)
+    header = [*PROJECTOR_METADATA_COLUMNS, *extra.columns]
+    cells = [[tsv_cell(_cell(v)) for v in extra[c]] for c in extra.columns]
+    lines = ["\t".join(header)]
+    for i, (title, year, genre, count, mean, movie_id) in enumerate(zip(
+        movies["title"].iloc[rows], years, genres, counts, means,
         movies["movie_id"].iloc[rows], strict=True,
-    ):  # fmt: skip
+    )):  # fmt: skip
         fields = (tsv_cell(str(title)), _year_text(year), tsv_cell("|".join(genre)), count,
-                  "" if pd.isna(mean) else f"{mean:.4g}", tsv_cell(_id_text(movie_id)))  # fmt: skip
+                  "" if pd.isna(mean) else f"{mean:.4g}", tsv_cell(_id_text(movie_id)),
+                  *(column[i] for column in cells))  # fmt: skip
         lines.append("\t".join(str(f) for f in fields))
     return vectors, "\n".join(lines) + "\n"
+
+
+def ids_invented(movies: pd.DataFrame) -> bool:
+    """Whether the movies' ids were made up from row numbers (an import without an id column:
+    :data:`~movierate.data.identity.INVENTED_IDS`)."""
+    return INVENTED_IDS in movies.columns and bool(movies[INVENTED_IDS].any())
+
+
+def label_columns(movies: pd.DataFrame, rows: Any) -> pd.DataFrame:
+    """The columns every export writes beyond its own, for ``rows`` (positions): the
+    :data:`~movierate.data.identity.INVENTED_IDS` flag (True) when the ids were made up from
+    row numbers, so that an import of the file makes them up again (bad-input round 34 F4:
+    a round trip turned them into real ids), then the label columns an import kept
+    (:func:`~movierate.explore.imported.extra_columns`: F3, a round trip lost them unsaid)."""
+    from movierate.explore.imported import extra_columns  # imported reads word2vec from here
+
+    rows = np.asarray(rows, dtype=np.int64)
+    frame = movies.iloc[rows][extra_columns(movies)].reset_index(drop=True)
+    if ids_invented(movies):
+        frame.insert(0, INVENTED_IDS, True)
+    return frame
+
+
+def _count_cells(movies: pd.DataFrame, rows: Any) -> list[Any]:
+    """The rating counts of ``rows``, blank where the table has none (an import without them:
+    bad-input round 34 F4 wrote 0, which a re-import read as counted)."""
+    from movierate.explore.imported import has_rating_counts
+
+    if not has_rating_counts(movies):
+        return [""] * len(rows)
+    return movies["n_ratings"].iloc[rows].tolist()
+
+
+def _cell(value: Any) -> str:
+    """A label cell as text: whole numbers without ".0", other numbers exactly ("inf" too),
+    blank for a missing value."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if isinstance(value, float | np.floating):
+        return repr(float(value))
+    return str(value)
 
 
 def _id_text(movie_id: Any) -> str:
@@ -112,14 +164,16 @@ def unescape_tsv(text: str) -> str:
     return re.sub(r"\\[\\tnr]", lambda m: replacements[m.group()], text)
 
 
-def word2vec_token(title: str, movie_id: Any, year: Any = None) -> str:
+def word2vec_token(title: str, movie_id: Any, year: Any = None, *, invented: bool = False) -> str:
     """A whitespace-free, unique token for a movie: ``Toy_Story_(1995)_1`` for "Toy Story",
     1995, id 1 (``'=1+2_7`` for "=1+2" without a year: a token is a text cell too, kept from
-    running as a formula)."""
+    running as a formula); ``Film_(1950)_#0`` for an id ``invented`` from row 0, which an
+    import reads as no id (bad-input round 34 F4)."""
     words = re.sub(r"\s+", "_", unicodedata.normalize("NFC", str(title)).strip()) or "movie"
     if not pd.isna(year):
         words = f"{words}_({int(year)})"
-    return spreadsheet.safe_cell(f"{words}_{_id_text(movie_id)}")
+    mark = "#" if invented else ""
+    return spreadsheet.safe_cell(f"{words}_{mark}{_id_text(movie_id)}")
 
 
 def movie_id_from_token(token: str) -> int:
@@ -134,8 +188,9 @@ def word2vec_text(embedding: Any, movies: pd.DataFrame, *, min_ratings: int = 0)
     """The word2vec text format of the movies with at least ``min_ratings`` ratings."""
     x, rows = _selection(embedding, movies, min_ratings)
     years = movies["year"] if "year" in movies.columns else pd.Series(pd.NA, index=movies.index)
+    invented = ids_invented(movies)
     tokens = [
-        word2vec_token(title, movie_id, year)
+        word2vec_token(title, movie_id, year, invented=invented)
         for title, movie_id, year in zip(
             movies["title"].iloc[rows],
             movies["movie_id"].iloc[rows],

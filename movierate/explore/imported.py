@@ -27,6 +27,7 @@ names made plain, numbers as numbers, text as text), so the map can be coloured 
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 import unicodedata
@@ -130,6 +131,9 @@ _DATED_TOKEN = re.compile(r"^(.+)_\((\d{4})\)_(-?\d+)$")
 _NUMBERED_TOKEN = re.compile(r"^(.+)_(-?\d+)$")
 _TEXT_ID_TOKEN = re.compile(r"^(.+)_\((\d{4})\)_(\S+)$")
 _YEAR_TOKEN = re.compile(r"^(.+)_(\d{4})$")
+#: movierate's token of a movie whose id was made up from its row (``Film_(1950)_#0``): the
+#: row number is no id, so the import numbers its rows again (bad-input round 34 F4).
+_INVENTED_TOKEN = re.compile(r"^(.+?)(?:_\((\d{4})\))?_#\d+$")
 """``Title_Year`` (a year from MIN_YEAR to MAX_YEAR after the last ``_``): read as the year
 unless the file is movierate's export (``Title_(1995)_5``, or ``Title_5`` where some number
 is no year). An export before accuracy round 22 whose every id lies in 1800-2200 reads as
@@ -153,9 +157,18 @@ def read_word2vec_file(path: str | Path, *, max_bytes: int = MAX_BYTES) -> Impor
 
 
 def token_labels(tokens: list[str]) -> pd.DataFrame:
-    """Labels of word2vec tokens: (title, year, movie_id) of movierate's tokens; (title, year)
-    of ``Title_Year`` tokens (``Toy_Story_1995``, rows numbered); else the whole token as the
-    title with ``_`` read as a space, rows numbered."""
+    """Labels of word2vec tokens: (title, year, movie_id) of movierate's tokens (no movie_id
+    from tokens of ids made up from rows, ``Film_(1950)_#0``); (title, year) of ``Title_Year``
+    tokens (``Toy_Story_1995``, rows numbered); else the whole token as the title with ``_``
+    read as a space, rows numbered."""
+    invented = [_INVENTED_TOKEN.match(t) for t in tokens]
+    if all(invented):
+        return pd.DataFrame(
+            {
+                "title": [_spaced(m.group(1)) for m in invented],
+                "year": [int(m.group(2)) if m.group(2) else None for m in invented],
+            }
+        )
     parts = [_token_parts(t) for t in tokens]
     if all(p is not None for p in parts) and not _years_as_ids(tokens, parts):
         titles, years, ids = (list(column) for column in zip(*parts, strict=True))
@@ -250,6 +263,8 @@ def read_npy(
         from movierate.data.formats import read_text_table
 
         text = _open_text(labels_path, max_bytes, "the labels")
+        # pandas renames a repeated name ("tag" -> "tag.1"): check the header as written
+        check_header(next(csv.reader(io.StringIO(text), skipinitialspace=True), []))
         labels = read_text_table(text, Path(labels_path).name, advice="fix that row")
         header = str(labels.columns[0])
         if len(labels.columns) == 1 and (";" in header or "\t" in header):
@@ -267,6 +282,18 @@ def read_npy(
     return ImportedEmbedding(np.ascontiguousarray(vectors), movies_like(labels), "npy")
 
 
+def check_header(names: Iterable[Any]) -> None:
+    """DataError naming a column the labels' header names more than once (bad-input round 34
+    F5: a CSV's repeat came through as pandas' "tag.1", a name the file never had)."""
+    names = [str(name).strip() for name in names]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise DataError(
+            f"The labels' header names the column {', '.join(repr(short_name(c)) for c in repeated)} "
+            "more than once; give each column a distinct name."
+        )
+
+
 def movies_like(labels: pd.DataFrame) -> pd.DataFrame:
     """A movies table (the explore contract's columns) built from a table of labels.
 
@@ -279,12 +306,7 @@ def movies_like(labels: pd.DataFrame) -> pd.DataFrame:
     movierate's exports wrote with a leading ``'`` (:mod:`movierate.spreadsheet`) comes back
     as it was. Other label columns are kept after these (:func:`_kept_columns`); ``attrs``
     notes those not kept (:data:`DROPPED_COLUMNS`) and renamed (:data:`RENAMED_COLUMNS`)."""
-    repeated = sorted({str(c) for c in labels.columns[labels.columns.duplicated()]})
-    if repeated:
-        raise DataError(
-            f"The labels' header names the column {', '.join(repr(c) for c in repeated)} more "
-            "than once; give each column a distinct name."
-        )
+    check_header(labels.columns)
     labels = spreadsheet.plain_frame(labels)  # movierate's exports quote formula-like text
     lower = {str(c).strip().lower(): c for c in labels.columns}
     n = len(labels)
@@ -305,6 +327,12 @@ def movies_like(labels: pd.DataFrame) -> pd.DataFrame:
         genres = [[] for _ in range(n)]
     id_col = next((lower[c] for c in _ID_COLUMNS if c in lower), None)
     ids = _exact_ids(labels[id_col], str(id_col)) if id_col is not None else None
+    flag_col = lower.get(INVENTED_IDS)
+    invented = ids is None
+    if flag_col is not None and _all_true(labels[flag_col]):  # movierate's export wrote it
+        invented = True  # its ids were row numbers: they stay made up (bad-input round 34 F4)
+    else:
+        flag_col = None  # a column of the user's own under that name: kept as "_2"
     counts = (
         _counts(labels[lower["n_ratings"]], str(lower["n_ratings"]))
         if "n_ratings" in lower
@@ -317,13 +345,14 @@ def movies_like(labels: pd.DataFrame) -> pd.DataFrame:
         id_col,
         lower.get("n_ratings"),
         lower.get("mean_rating"),
+        flag_col,
     }
     extra, renamed, dropped = _kept_columns(labels, [c for c in labels.columns if c not in used])
     movies = pd.DataFrame(
         {
             "movie_idx": np.arange(n, dtype=np.int64),
             "movie_id": ids if ids is not None else np.arange(n, dtype=np.int64),
-            INVENTED_IDS: ids is None,
+            INVENTED_IDS: invented,
             "title": titles.to_numpy(dtype=object),
             "year": pd.array(years, dtype="Int64"),
             "genres": genres,
@@ -350,12 +379,39 @@ _NAME_MAX = 40
 #: (``[(column, why), ...]``) and the kept ones it renamed (``{name: column}``).
 DROPPED_COLUMNS = "dropped_columns"
 RENAMED_COLUMNS = "renamed_columns"
-#: Names a kept column cannot take: the movies table's and the map's own columns and the
-#: map's colourings (``?colour=`` names a kept column by its name); such a column gets "_2".
+#: Names a kept column cannot take: the movies table's and the map's own columns, the map's
+#: colourings (``?colour=`` names a kept column by its name) and the names an import reads as
+#: the movie id (an export of invented ids writes none: a kept "id" would become one); such a
+#: column gets "_2".
 RESERVED_NAMES = frozenset(
-    {*MOVIE_COLUMNS, TRAINING_COUNTS, INVENTED_IDS, "x", "y", "norm", "bias", "one_genre",
-     "genre", "popularity", "log_n_ratings", "genre_colour", "hover"}
+    {*MOVIE_COLUMNS, TRAINING_COUNTS, INVENTED_IDS, *_ID_COLUMNS, "x", "y", "norm", "bias",
+     "one_genre", "genre", "popularity", "log_n_ratings", "genre_colour", "hover"}
 )  # fmt: skip
+#: Longest column name a message quotes whole (bad-input round 34 F7: a 500-character name
+#: filled the import message and meta.json).
+SHOWN_NAME_MAX = 40
+#: A text column of at least :data:`IDENTIFIER_MIN_VALUES` filled cells where this share of
+#: them holds a value no other cell holds names movies rather than groups them.
+IDENTIFIER_SHARE = 0.9
+IDENTIFIER_MIN_VALUES = 20
+
+
+def short_name(name: Any) -> str:
+    """A column name for a message: cut to :data:`SHOWN_NAME_MAX` characters with an ellipsis."""
+    text = str(name)
+    return text if len(text) <= SHOWN_NAME_MAX else text[: SHOWN_NAME_MAX - 1] + "…"
+
+
+def identifier_like(column: pd.Series) -> bool:
+    """True for a kept text column whose values are (nearly) all distinct (a title or code per
+    movie): colouring by it groups nothing (bad-input round 34 F6)."""
+    if is_numeric_column(column):
+        return False
+    filled = column.dropna().astype(str)
+    if len(filled) < IDENTIFIER_MIN_VALUES:
+        return False
+    once = int((filled.map(filled.value_counts()) == 1).sum())
+    return once >= IDENTIFIER_SHARE * len(filled)
 
 
 def extra_columns(movies: pd.DataFrame) -> list[str]:
@@ -378,14 +434,20 @@ def columns_text(movies: pd.DataFrame) -> str:
     renamed = movies.attrs.get(RENAMED_COLUMNS, {})
     parts = []
     if kept:
-        names = ", ".join(f"{renamed[c]!r} as {c}" if c in renamed else c for c in kept)
+        names = ", ".join(f"{short_name(renamed[c])!r} as {c}" if c in renamed else c for c in kept)
         parts.append(
             f"Kept the label column{'s' if len(kept) > 1 else ''} {names}: colour the map by "
             f"{'them' if len(kept) > 1 else 'it'} on Embeddings (Colour by)."
         )
+        named = [c for c in kept if identifier_like(movies[c])]
+        if named:
+            parts.append(
+                f"{', '.join(named)} {'hold' if len(named) > 1 else 'holds'} a different value "
+                "on (nearly) every movie: an identifier, not a grouping."
+            )
     dropped = movies.attrs.get(DROPPED_COLUMNS, [])
     if dropped:
-        shown = "; ".join(f"{name!r} ({why})" for name, why in dropped[: _SHOWN * 2])
+        shown = "; ".join(f"{short_name(name)!r} ({why})" for name, why in dropped[: _SHOWN * 2])
         more = f"; and {len(dropped) - _SHOWN * 2} more" if len(dropped) > _SHOWN * 2 else ""
         parts.append(
             f"Not kept: {shown}{more}. movierate reads title, year, genres, movie_id, n_ratings "
@@ -400,20 +462,28 @@ def _kept_columns(
     """The label ``columns`` kept beside the movies table's own, by plain name (numbers as
     numbers, text as text, blanks missing), the kept ones renamed (``{name: column}``) and
     (column, why) for each one not kept."""
-    kept: dict[str, pd.Series] = {}
-    renamed: dict[str, str] = {}
+    chosen: dict[int, pd.Series] = {}
     dropped: list[tuple[str, str]] = []
-    for column in columns:
+    for position, column in enumerate(columns):
         values = _column_values(labels[column])
         if values is None:
             dropped.append((str(column), "empty"))
-        elif len(kept) >= MAX_EXTRA_COLUMNS:
+        elif len(chosen) >= MAX_EXTRA_COLUMNS:
             dropped.append((str(column), f"over the {MAX_EXTRA_COLUMNS}-column limit"))
         else:
-            name = _plain_name(column, kept)
-            kept[name] = values
-            if name != str(column).strip().lower():  # not for "Director" -> director
-                renamed[name] = str(column)
+            chosen[position] = values
+    # a name already plain ("box_office") keeps it over one made plain ("Box office"), so
+    # ?colour=box_office opens the file's box_office (bad-input round 34 F7)
+    order = sorted(chosen, key=lambda p: _plain_name(columns[p], ()) != str(columns[p]).strip())
+    names: dict[int, str] = {}
+    for position in order:
+        names[position] = _plain_name(columns[position], set(names.values()))
+    kept = {names[p]: chosen[p] for p in chosen}
+    renamed = {
+        names[p]: str(columns[p])
+        for p in chosen
+        if names[p] != str(columns[p]).strip().lower()  # not for "Director" -> director
+    }
     return kept, renamed, dropped
 
 
@@ -432,8 +502,9 @@ def _plain_name(column: Any, taken: Any) -> str:
 
 
 def _column_values(column: pd.Series) -> pd.Series | None:
-    """A label column as numbers (every filled cell a finite number: whole numbers as Int64)
-    or as text (stripped), blank cells missing; None when every cell is blank."""
+    """A label column as numbers (every filled cell a number: whole finite ones as Int64, else
+    float64 with ``inf`` / ``-inf`` kept, which the map greys and counts: bad-input round 34
+    F2) or as text (stripped), blank cells missing; None when every cell is blank."""
     text = column.astype("string").str.strip()
     blank = (text.isna() | text.str.lower().isin(["", "nan", "none", "null", "<na>"])).to_numpy(
         dtype=bool, na_value=True
@@ -442,8 +513,9 @@ def _column_values(column: pd.Series) -> pd.Series | None:
         return None
     numbers = pd.to_numeric(text.where(~blank), errors="coerce").astype("float64")
     filled = numbers.to_numpy()[~blank]
-    if np.isfinite(filled).all():
-        whole = (filled == np.round(filled)).all() and np.abs(filled).max() < 2**53
+    if not np.isnan(filled).any():  # every filled cell a number, infinities included
+        whole = np.isfinite(filled).all() and (filled == np.round(filled)).all()
+        whole = whole and np.abs(filled).max() < 2**53
         numbers = numbers.reset_index(drop=True)
         return numbers.round().astype("Int64") if whole else numbers
     plain = text.to_numpy(dtype=object, na_value=None)
@@ -534,6 +606,11 @@ def _counts(column: pd.Series, name: str) -> np.ndarray:
             )
         out[row] = int(number)
     return out
+
+
+def _all_true(column: pd.Series) -> bool:
+    """Whether every cell of ``column`` reads as true (``True``, ``true``, ``1``)."""
+    return bool(column.astype(str).str.strip().str.lower().isin(["true", "1"]).all())
 
 
 def has_rating_counts(movies: pd.DataFrame) -> bool:

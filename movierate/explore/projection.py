@@ -887,18 +887,26 @@ def map_frame(
     return frame
 
 
-def coordinates_csv(frame: pd.DataFrame) -> str:
+def coordinates_csv(frame: pd.DataFrame, movies: pd.DataFrame | None = None) -> str:
     """CSV text of a map (``movie_id``, ``title``, ``year``, ``x``, ``y``; no year column when
     no movie has one) to download and load back with :func:`read_coordinates`, here or in
-    another tool. Text cells that a spreadsheet would run as formulas start with ``'``
-    (:mod:`movierate.spreadsheet`)."""
+    another tool; with the model's ``movies``, also the columns
+    :func:`~movierate.explore.export.label_columns` adds (an import's label columns, the flag
+    of ids made up from row numbers: bad-input round 34 F3/F4). Text cells that a spreadsheet
+    would run as formulas start with ``'`` (:mod:`movierate.spreadsheet`)."""
+    from movierate.explore.export import label_columns
+
     missing = [c for c in ("movie_id", "x", "y") if c not in frame.columns]
     if missing:
         raise DataError(f"The map lacks the column(s) {', '.join(missing)}; pass a map frame.")
     columns = [c for c in ("movie_id", "title", "year", "x", "y") if c in frame.columns]
     if "year" in columns and frame["year"].isna().all():
         columns.remove("year")
-    return spreadsheet.csv_text(frame[columns])
+    table = frame[columns].reset_index(drop=True)
+    if movies is not None and "movie_idx" in frame.columns:
+        extra = label_columns(movies, frame["movie_idx"].to_numpy())
+        table = pd.concat([table, extra], axis=1)
+    return spreadsheet.csv_text(table)
 
 
 def read_coordinates(

@@ -21,7 +21,9 @@ import pandas as pd
 
 from movierate import spreadsheet
 from movierate.errors import DataError
+from movierate.explore.export import label_columns
 from movierate.explore.validation import (
+    UNCOUNTED,
     check_movies,
     counted_ratings,
     filter_counts,
@@ -199,7 +201,8 @@ def genre_matrix(movies: pd.DataFrame) -> tuple[list[str], np.ndarray]:
 
 def selection_csv(movies: pd.DataFrame, rows: Any, coords: Any = None) -> str:
     """CSV text of the selected movies: movie_idx, movie_id, title, year, genres ("|"-joined),
-    n_ratings and, when ``coords`` is given, x and y. ``coords`` has one (x, y) row per selected
+    n_ratings (blank when unknown), :func:`~movierate.explore.export.label_columns` and, when
+    ``coords`` is given, x and y. ``coords`` has one (x, y) row per selected
     movie or per movie of the table. No year or genres column when no movie of the table has
     one; text cells a spreadsheet would run as formulas start with ``'``. ``rows`` are
     movie_idx values, so ``movies`` must be the whole table in movie_idx order
@@ -214,6 +217,10 @@ def selection_csv(movies: pd.DataFrame, rows: Any, coords: Any = None) -> str:
         frame["genres"] = ["|".join(g) for g in genre_lists(frame)]
     else:
         frame = frame.drop(columns="genres")
+    if frame.attrs.get(UNCOUNTED):  # unknown, not 0 (bad-input round 34 F4)
+        frame["n_ratings"] = pd.array([pd.NA] * len(frame), dtype="Int64")
+    extra = label_columns(movies, rows)  # the invented-ids flag, an import's label columns
+    frame = pd.concat([frame, extra], axis=1)
     if coords is not None:
         xy = np.asarray(coords, dtype=np.float64)
         if xy.ndim != 2 or xy.shape[1] < 2:

@@ -395,13 +395,51 @@ def is_skewed(numbers: np.ndarray) -> bool:
     return bool(high > SKEWED * median)
 
 
+def colour_values(numbers: np.ndarray) -> tuple[np.ndarray, str]:
+    """Finite ``numbers`` as a colour scale takes them, and the scale's unit: log10 of skewed
+    positive numbers (the recheck: a budget put almost every point in one colour), sign x
+    log10(1 + |x|) of numbers spanning many orders of magnitude on both sides of 0 or a range
+    beyond float64 (bad-input round 34 F1: +-1e308 emptied the map), else as they are."""
+    if is_skewed(numbers):
+        return np.log10(numbers), " (log10)"
+    size = np.abs(numbers)
+    with np.errstate(over="ignore"):
+        span = float(numbers.max(initial=0.0)) - float(numbers.min(initial=0.0))
+    if not np.isfinite(span) or (
+        len(numbers) and (numbers < 0).any() and is_skewed(size[size > 0])
+    ):
+        return np.sign(numbers) * np.log10(1.0 + size), " (sign × log10(1 + |x|))"
+    return numbers, ""
+
+
+#: Share of a number column's values at each end that the colour scale does not stretch to,
+#: when the whole range is over :data:`STRETCHED` times the rest's (a few outliers).
+COLOUR_TAIL = 0.01
+STRETCHED = 2.0
+
+
+def colour_range(values: np.ndarray) -> tuple[float, float, int]:
+    """(low, high, how many values lie beyond them) of a colour scale over finite ``values``:
+    their 1st and 99th percentiles (actual values: no interpolation that could overflow) where
+    the values beyond stretch the range over :data:`STRETCHED` times, else their whole range."""
+    if not len(values):
+        return 0.0, 0.0, 0
+    least, most = float(values.min()), float(values.max())
+    low, high = np.quantile(values, [COLOUR_TAIL, 1 - COLOUR_TAIL], method="nearest")
+    with np.errstate(over="ignore"):
+        if low == high or most - least <= STRETCHED * (high - low):
+            return least, most, 0
+    return float(low), float(high), int(((values < low) | (values > high)).sum())
+
+
 @text_styled
 def column_scatter(frame: pd.DataFrame, name: str) -> go.Figure:
     """The map coloured by the label column ``name`` an import kept (a column of ``frame``):
     numbers on a continuous scale (blank cells grey), text as categories in the genre table's
     colour-and-shape pairs (the most frequent :data:`CATEGORY_GENRES` values, the rest
-    "other"); the value is in each point's hover."""
-    from movierate.explore.imported import is_numeric_column
+    "other"; one grey for an identifier-like column whose values are nearly all distinct);
+    the value is in each point's hover."""
+    from movierate.explore.imported import identifier_like, is_numeric_column
 
     values = frame[name]
     sizes = point_sizes(frame["n_ratings"])
@@ -409,15 +447,23 @@ def column_scatter(frame: pd.DataFrame, name: str) -> go.Figure:
     if is_numeric_column(values):
         numbers = pd.to_numeric(values, errors="coerce").astype("float64")
         filled = np.isfinite(numbers.to_numpy())  # blank (and infinite) cells are grey
+        # whole numbers with separators, but not 300 digits of 1e300 (bad-input round 34)
         whole = bool((numbers[filled] == numbers[filled].round()).all())
+        whole = whole and float(numbers[filled].abs().max(skipna=True) or 0) < 1e15
         hover = np.asarray(map_hover(frame, numbers, name, ",.0f" if whole else ".4g"), object)
-        shade, unit = numbers[filled].to_numpy(), ""
-        if is_skewed(shade):  # the recheck: a budget put almost every point in one colour
-            shade, unit = np.log10(shade), " (log10)"
+        shade, unit = colour_values(numbers[filled].to_numpy())
         scale = {"color": shade, "colorscale": "Viridis", "showscale": True,
                  "colorbar": {"title": {"text": html_text(name) + unit}}}  # fmt: skip
+        low, high, beyond = colour_range(shade)
+        if beyond:  # extremes at the scale's ends, not stretching it (bad-input round 34 F1)
+            scale.update(color=np.clip(shade, low, high), cmin=low, cmax=high)
+            scale["colorbar"]["title"]["text"] += (
+                f"<br>{beyond:,} beyond the 1st-99th<br>percentile: at the ends"
+            )
         infinite = int(numbers.isin([np.inf, -np.inf]).sum())
         blank = f"{BLANK_VALUES} or infinite" if infinite else BLANK_VALUES
+        if not filled.all():  # the grey points' legend entry sits above the colour bar
+            scale["colorbar"].update(y=0, yanchor="bottom", len=0.85)
         for mask, marker, legend in (
             (~filled, {"color": OTHER_COLOUR}, f"{blank} ({(~filled).sum():,})"),
             (filled, scale, None),
@@ -431,6 +477,22 @@ def column_scatter(frame: pd.DataFrame, name: str) -> go.Figure:
                     hovertemplate="%{customdata[1]}<extra></extra>", showlegend=legend is not None,
                 )  # fmt: skip
         title = html_text(name)
+    elif identifier_like(values):  # one colour: 18 of 10,000 single values said nothing (F6)
+        hover = np.asarray(map_hover(frame, values.astype(object), name), dtype=object)
+        fig.add_scattergl(
+            x=frame["x"], y=frame["y"], mode="markers",
+            name=f"{len(frame):,} movies (the value<br>is in each one's hover)",
+            marker={"color": OTHER_COLOUR, "size": sizes, "opacity": 0.75, "line": {"width": 0}},
+            customdata=np.column_stack([frame["movie_idx"].to_numpy(object), hover]),
+            hovertemplate="%{customdata[1]}<extra></extra>", showlegend=True,
+        )  # fmt: skip
+        distinct, filled = int(values.dropna().nunique()), int(values.notna().sum())
+        once = (
+            f"every value appears once<br>({distinct:,} values)"
+            if distinct == filled
+            else f"{distinct:,} values for {filled:,} movies,<br>nearly all appearing once"
+        )
+        title = f"{html_text(name)}: {once}:<br>an identifier, not a grouping"  # a narrow legend
     else:
         shown, order, n_values = column_categories(values)
         hover = np.asarray(map_hover(frame, values.astype(object), name), dtype=object)
