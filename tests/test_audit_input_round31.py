@@ -44,8 +44,9 @@ def _files(folder: Path) -> dict[str, bytes]:
 # --- F1: a cache is optional -----------------------------------------------------------------
 
 
-def test_a_map_is_drawn_when_the_cache_folder_cannot_be_made(monkeypatch):
-    model = _imported()
+def _no_cache_folder(monkeypatch, name: str = "imp") -> store.TrainedModel:
+    """An imported model whose cache folder is gone and cannot be made (a read-only store)."""
+    model = _imported(name)
     (model.path / store.CACHE_FOLDER).rmdir()
     real_mkdir = Path.mkdir
 
@@ -55,6 +56,11 @@ def test_a_map_is_drawn_when_the_cache_folder_cannot_be_made(monkeypatch):
         return real_mkdir(self, *args, **kwargs)
 
     monkeypatch.setattr(Path, "mkdir", read_only)
+    return model
+
+
+def test_a_map_is_drawn_when_the_cache_folder_cannot_be_made(monkeypatch):
+    model = _no_cache_folder(monkeypatch)
     assert explore.model_map_cached(model, method="pca") is False
     frame = explore.model_map(model, method="pca")
     assert len(frame) > 0 and not frame.attrs["from_cache"]
@@ -254,16 +260,7 @@ def test_a_long_path_is_cut_in_the_middle_keeping_its_file_name():
 def test_the_map_page_draws_the_map_and_says_it_was_not_kept(monkeypatch):
     from apptest_helpers import charts, open_page, until_map_ready
 
-    model = _imported("imp-page")
-    (model.path / store.CACHE_FOLDER).rmdir()
-    real_mkdir = Path.mkdir
-
-    def read_only(self, *args, **kwargs):
-        if self.name == store.CACHE_FOLDER:
-            raise _fault(errno.EROFS, self)
-        return real_mkdir(self, *args, **kwargs)
-
-    monkeypatch.setattr(Path, "mkdir", read_only)
+    _no_cache_folder(monkeypatch, "imp-page")
     at = open_page("pages/embeddings.py", model="imp-page", view="Map", map_method="PCA")
     if not charts(at):  # a map waits for its button
         next(b for b in at.button if b.label == "Compute map").click().run()

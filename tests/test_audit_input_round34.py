@@ -11,6 +11,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from test_audit_views_round18 import map_frame
 
 from movierate import store
 from movierate.cli import main
@@ -29,21 +30,7 @@ from movierate.ui import figures
 
 
 def _frame(values: list, n: int = 300) -> pd.DataFrame:
-    rng = np.random.default_rng(3)
-    return pd.DataFrame(
-        {
-            "movie_idx": np.arange(n),
-            "x": rng.normal(size=n),
-            "y": rng.normal(size=n),
-            "title": [f"Film {i}" for i in range(n)],
-            "year": pd.array([None] * n, dtype="Int64"),
-            "genres": [[] for _ in range(n)],
-            "n_ratings": np.zeros(n, dtype=np.int64),
-            "norm": np.ones(n),
-            "bias": np.nan,
-            "v": [values[i % len(values)] for i in range(n)],
-        }
-    )
+    return map_frame(n, 3, v=[values[i % len(values)] for i in range(n)])
 
 
 def _scale(fig):

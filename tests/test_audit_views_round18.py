@@ -126,8 +126,9 @@ def test_the_import_command_names_kept_and_dropped_columns(tmp_path):
     assert "Not kept: 'notes' (empty)" in done.stdout
 
 
-def _frame(n: int = 40) -> pd.DataFrame:
-    rng = np.random.default_rng(2)
+def map_frame(n: int, seed: int, **columns: list) -> pd.DataFrame:
+    """A map frame of ``n`` movies without rating counts, plus label ``columns``."""
+    rng = np.random.default_rng(seed)
     return pd.DataFrame(
         {
             "movie_idx": np.arange(n),
@@ -139,9 +140,17 @@ def _frame(n: int = 40) -> pd.DataFrame:
             "n_ratings": np.zeros(n, dtype=np.int64),
             "norm": np.ones(n),
             "bias": np.nan,
-            "cluster": [f"c{i % 25}" if i % 7 else None for i in range(n)],
-            "budget": [float(i) if i % 5 else np.nan for i in range(n)],
+            **columns,
         }
+    )
+
+
+def _frame(n: int = 40) -> pd.DataFrame:
+    return map_frame(
+        n,
+        2,
+        cluster=[f"c{i % 25}" if i % 7 else None for i in range(n)],
+        budget=[float(i) if i % 5 else np.nan for i in range(n)],
     )
 
 

@@ -12,56 +12,23 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
-import pytest
+from browser_helpers import (
+    BROWSER_MARKS,
+    CHROMIUM,
+    REPO,
+    free_port,
+    settle,
+    wait_healthy,
+)
 
-REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-STATUS = "[data-testid='stStatusWidget']"
 EXCEPTION = "[data-testid='stException']"
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"
-    ),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"streamlit exited early with code {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as reply:
-                if reply.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.05)
-    raise AssertionError("streamlit did not become healthy in time")
-
-
-def _settle(page, timeout: float = 60_000) -> None:
-    """Wait until the script run that the last action started has finished."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    with contextlib.suppress(PlaywrightTimeout):  # the run may end before the widget shows
-        page.wait_for_selector(STATUS, state="attached", timeout=700)
-    page.wait_for_selector(STATUS, state="detached", timeout=timeout)
+pytestmark = BROWSER_MARKS
 
 
 def _no_exception(page, where: str) -> None:
@@ -114,7 +81,7 @@ def _open(page, label: str, marker: str, timings: dict[str, float]) -> None:
     start = time.perf_counter()
     page.locator("[data-testid='stSidebar'] a", has_text=label).first.click()
     page.get_by_text(marker, exact=False).first.wait_for(timeout=60_000)
-    _settle(page)
+    settle(page)
     timings[f"open {label}"] = time.perf_counter() - start
 
 
@@ -149,7 +116,7 @@ def test_dashboard_end_to_end(tmp_path, movielens_dir):
     env = dict(os.environ, MOVIERATE_HOME=str(tmp_path / "home"))
     env["MOVIERATE_DATA_DIR"] = str(movielens_dir)
     env.pop("MOVIERATE_MODELS_DIR", None)
-    port = _free_port()
+    port = free_port()
     url = f"http://localhost:{port}"
     log = (tmp_path / "streamlit.log").open("w")
     timings: dict[str, float] = {}
@@ -166,11 +133,11 @@ def test_dashboard_end_to_end(tmp_path, movielens_dir):
             cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:
-            _wait_healthy(url, server)
+            wait_healthy(url, server)
             page.goto(url)
             page.wait_for_selector("[data-testid='stApp']")
             page.get_by_text("Quick start").first.wait_for(timeout=30_000)
-            _settle(page)
+            settle(page)
             timings["server start -> home rendered"] = time.perf_counter() - start
             _no_exception(page, "Home")
             expect(page.get_by_role("button", name="Train a good default model")).to_be_visible()
@@ -196,18 +163,18 @@ def test_dashboard_end_to_end(tmp_path, movielens_dir):
                 start = time.perf_counter()
                 page.get_by_role("tab", name=tab).click()
                 page.get_by_text(marker).first.wait_for(timeout=60_000)
-                _settle(page)
+                settle(page)
                 timings[f"compare: tab {tab}"] = time.perf_counter() - start
                 _no_exception(page, f"Compare / {tab}")
                 _expect_charts(page, charts, tab)
                 assert "section=" in page.url, page.url
                 _screenshot(page, shots, f"compare-{tab.split()[0].lower()}")
             page.get_by_role("tab", name="Accuracy").click()
-            _settle(page)
+            settle(page)
             start = time.perf_counter()  # each model beside its exact whitening
             page.get_by_text("Add each model's exact whitening").click()
             page.get_by_text("whitened by construction").first.wait_for(timeout=120_000)
-            _settle(page, timeout=120_000)
+            settle(page, timeout=120_000)
             timings["compare: exact whitening on"] = time.perf_counter() - start
             _no_exception(page, "Compare / exact whitening")
             assert "exact=true" in page.url, page.url
@@ -218,14 +185,14 @@ def test_dashboard_end_to_end(tmp_path, movielens_dir):
             start = time.perf_counter()
             page.get_by_role("tab", name="Map").click()
             page.get_by_role("button", name="Compute map").wait_for(timeout=30_000)
-            _settle(page)
+            settle(page)
             page.get_by_role("button", name="Compute map").click()
             # it computes in the background with its real progress (minutes on a loaded machine)
             page.get_by_text(re.compile(r"iteration \d+ of 500")).or_(
                 page.get_by_text("t-SNE places movies")
             ).first.wait_for(timeout=120_000)
             page.get_by_text("t-SNE places movies").wait_for(timeout=600_000)
-            _settle(page)
+            settle(page)
             timings["t-SNE tab (first computation)"] = time.perf_counter() - start
             # one genre in its fixed colour over grey, with its density contour and trust numbers
             legend = page.locator(".js-plotly-plot .legend")
@@ -234,19 +201,19 @@ def test_dashboard_end_to_end(tmp_path, movielens_dir):
             expect(page.get_by_text("How far to trust this map")).to_be_visible()
             page.get_by_label("Genre", exact=True).click()
             page.get_by_role("option", name="Comedy", exact=True).click()
-            _settle(page)
+            settle(page)
             expect(legend.get_by_text(re.compile(r"^Comedy \("))).to_be_visible()
             _screenshot(page, shots, "embeddings-one-genre")
             page.get_by_label("Find a movie", exact=True).fill("toy story")
             page.get_by_label("Find a movie", exact=True).press("Enter")
             page.get_by_text("Nearest to").first.wait_for(timeout=30_000)
-            _settle(page)
+            settle(page)
             _no_exception(page, "Embeddings / t-SNE")
             _expect_charts(page, 1)
             _screenshot(page, shots, "embeddings-tsne")
             page.get_by_role("tab", name="Principal components").click()
             page.get_by_text("Component 1").wait_for(timeout=30_000)
-            _settle(page)
+            settle(page)
             _screenshot(page, shots, "embeddings-pca")
 
             _open(page, "Dimensions", "Spearman", timings)
@@ -265,7 +232,7 @@ def test_dashboard_end_to_end(tmp_path, movielens_dir):
             page.goto(f"{url}/explore?model=e2e-l2&view=analogy")  # a shared link to the view
             page.get_by_text("Ticked: also among").first.wait_for(timeout=60_000)
             expect(page.get_by_text("Analogies", exact=True).first).to_be_visible()
-            _settle(page)
+            settle(page)
             timings["explore: analogies"] = time.perf_counter() - start
             _no_exception(page, "Explore / analogies")
             assert "view=analogy" in page.url, page.url
@@ -278,7 +245,7 @@ def test_dashboard_end_to_end(tmp_path, movielens_dir):
                 start = time.perf_counter()
                 page.goto(f"{url}/explore?view={view}&{query}")
                 page.get_by_text(marker).first.wait_for(timeout=120_000)
-                _settle(page)
+                settle(page)
                 timings[f"explore: {view}"] = time.perf_counter() - start
                 page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)  # drawn last
                 _no_exception(page, f"Explore / {view}")
@@ -287,7 +254,7 @@ def test_dashboard_end_to_end(tmp_path, movielens_dir):
             start = time.perf_counter()  # ratings in the URL: Toy Story 5, Star Wars 4
             page.goto(f"{url}/rate?model=e2e-l2&rated=1:5,260:4")
             page.get_by_text("Recommended for you").first.wait_for(timeout=60_000)
-            _settle(page)
+            settle(page)
             timings["rate movies from the URL"] = time.perf_counter() - start
             _no_exception(page, "Rate movies")
             expect(page.get_by_text("Your ratings (2)")).to_be_visible()
@@ -302,7 +269,7 @@ def test_dashboard_end_to_end(tmp_path, movielens_dir):
             page.get_by_label("Movie title", exact=True).fill("toy story 1995")
             page.get_by_label("Movie title", exact=True).press("Enter")
             page.get_by_role("heading", name=re.compile("Toy Story")).wait_for(timeout=30_000)
-            _settle(page)
+            settle(page)
             timings["neighbours query"] = time.perf_counter() - start
             _no_exception(page, "Neighbours")
             page.locator("[data-testid='stDataFrame']").nth(1).wait_for(
@@ -313,12 +280,12 @@ def test_dashboard_end_to_end(tmp_path, movielens_dir):
             assert "q=toy" in page.url, page.url
             page.goto(page.url)  # a shared link restores the same view
             page.get_by_role("heading", name=re.compile("Toy Story")).wait_for(timeout=30_000)
-            _settle(page)
+            settle(page)
 
             _open(page, "Recommend", "Sample a user", timings)
             start = time.perf_counter()
             page.get_by_role("button", name="Sample a user").click()
-            _settle(page)
+            settle(page)
             timings["recommend: sample a user"] = time.perf_counter() - start
             page.get_by_text("Recommended").first.wait_for(timeout=30_000)
             _no_exception(page, "Recommend")
@@ -356,7 +323,7 @@ def test_dashboard_end_to_end(tmp_path, movielens_dir):
                     break
             saved.or_(failed).first.wait_for(timeout=300_000)
             assert saved.count() == 1, failed.all_inner_texts()
-            _settle(page)
+            settle(page)
             timings["tune e2e-tune (1 trial)"] = time.perf_counter() - start
             _no_exception(page, "Train / tune")
             _screenshot(page, shots, "train-tune")

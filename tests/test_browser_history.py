@@ -5,56 +5,20 @@ Rate with no ratings. Same launch rules as ``test_browser.py``."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from browser_helpers import BROWSER_MARKS, CHROMIUM, REPO, free_port, settle, wait_healthy
 
-REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-STATUS = "[data-testid='stStatusWidget']"
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium"
-    ),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"streamlit exited early with code {proc.returncode}")
-        with contextlib.suppress(OSError), urllib.request.urlopen(f"{url}/_stcore/health") as r:
-            if r.status == 200:
-                return
-        time.sleep(0.1)
-    raise AssertionError("streamlit did not become healthy in time")
+pytestmark = BROWSER_MARKS
 
 
 def _settle(page, timeout: float = 60_000) -> None:
-    """Wait until the script run that the last action started has finished."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    with contextlib.suppress(PlaywrightTimeout):  # the run may end before the widget shows
-        page.wait_for_selector(STATUS, state="attached", timeout=700)
-    page.wait_for_selector(STATUS, state="detached", timeout=timeout)
+    settle(page, timeout)
     page.wait_for_timeout(300)
 
 
@@ -90,7 +54,7 @@ def test_one_entry_per_move_and_one_back_restores_the_page(tmp_path, model_home)
 
     env = dict(os.environ)
     env.pop("MOVIERATE_MODELS_DIR", None)
-    port = _free_port()
+    port = free_port()
     url = f"http://localhost:{port}"
     log = (tmp_path / "streamlit.log").open("w")
     server = subprocess.Popen(
@@ -99,7 +63,7 @@ def test_one_entry_per_move_and_one_back_restores_the_page(tmp_path, model_home)
         cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
-        _wait_healthy(url, server)
+        wait_healthy(url, server)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]

@@ -91,7 +91,9 @@ def test_rate_folds_a_new_user_into_an_svdpp_model_with_the_trained_implicit_sum
     movies = ds.ratings["movie_idx"].to_numpy()[split.train]
     values = ds.ratings["rating"].to_numpy()[split.train]
     user = int(np.bincount(users).argmax())
-    mine = {int(m): float(r) for m, r in zip(movies[users == user], values[users == user])}
+    mine = {
+        int(m): float(r) for m, r in zip(movies[users == user], values[users == user], strict=True)
+    }
     fold = ex.fold_in(model, mine)
     # the implicit part is the one training gave this user over the same movies
     arrays = model.arrays

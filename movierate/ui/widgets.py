@@ -566,9 +566,9 @@ def load_models(names: list[str]) -> list[Any]:
     start, bar, loaded = time.monotonic(), None, []
     for done, name in enumerate(names, 1):
         loaded.append(state.load_model(name))
-        if bar is None and done < len(names):
-            if time.monotonic() - start > LOAD_PROGRESS_AFTER_S:
-                bar = st.progress(0.0)
+        late = time.monotonic() - start > LOAD_PROGRESS_AFTER_S
+        if bar is None and done < len(names) and late:
+            bar = st.progress(0.0)
         if bar is not None:
             bar.progress(done / len(names), text=f"Loading the models: {done} of {len(names)}")
     if bar is not None:
