@@ -703,6 +703,10 @@ def stop_rows_beat_mean(metrics: dict[str, Any] | None) -> str:
     return f"{stop:.4f} against {mean:.4f}"
 
 
+#: An early-stopping RMSE this close to the mean's learned nothing (under the third decimal).
+LEARNED_NOTHING = 1e-3
+
+
 def _training_advice(metrics: dict[str, Any], learning_rate: float | None = None) -> str:
     """Which way to change the training of a model worse than the mean, from where its best
     epoch fell (accuracy round 11: a model trained one epoch at a learning rate of 1e-6 was
@@ -713,6 +717,21 @@ def _training_advice(metrics: dict[str, Any], learning_rate: float | None = None
     rates = schema.SPEC_SCHEMA["learning_rate"].constraint
     rate = learning_rate if _is_number(learning_rate) and learning_rate in rates else None
     best, run = metrics.get("best_epoch"), metrics.get("epochs_run")
+    default = ModelSpec().learning_rate
+    stop, mean = metrics.get("stop_rmse"), metrics.get("stop_rmse_of_mean")
+    if (  # round 32, F7: RMSE at the mean's from a rate far below the default (the recheck:
+        # 7e-5 apart at 1e-12, and a flat RMSE read as "got worse after epoch 1")
+        rate is not None
+        and rate < default / 10
+        and _is_number(stop)
+        and _is_number(mean)
+        and abs(stop - mean) < LEARNED_NOTHING
+    ):
+        runs = f"{int(run)} epoch{'' if run == 1 else 's'}" if _is_number(run) else "training"
+        return (
+            f"in {runs} it learned nothing beyond the mean: its learning rate, {rate:g}, is too "
+            f"low to move the weights, so train again with {default:g} (the default)"
+        )
     if _is_number(best) and _is_number(run) and best < run:
         lower = f" (try {rate / 10:g} instead of {rate:g})" if rate else ""
         return (
@@ -720,14 +739,7 @@ def _training_advice(metrics: dict[str, Any], learning_rate: float | None = None
         )
     if not _is_number(run):
         return "too high a learning rate diverges, too low or too few epochs trains too little"
-    higher = None if rate is None else min(max(rate * 10, ModelSpec().learning_rate), rates.high)
-    stop, mean = metrics.get("stop_rmse"), metrics.get("stop_rmse_of_mean")
-    if rate is not None and _is_number(stop) and _is_number(mean) and abs(stop - mean) < 5e-5:
-        return (  # round 32, F7: RMSE equal to the mean's
-            f"in {int(run)} epoch{'' if run == 1 else 's'} it learned nothing beyond the mean: its "
-            f"learning rate, {rate:g}, is too low to move the weights, so train again with "
-            f"{higher:g}"
-        )
+    higher = None if rate is None else min(max(rate * 10, default), rates.high)
     if rate is None:
         raise_it = f"with a higher learning rate (at most {rates.high:g})"
     elif higher is not None and higher > rate:

@@ -68,8 +68,8 @@ def render() -> None:
         "(its norm: how much the movie's predicted ratings differ from user to user; often, not "
         "always, longer for much-rated movies).",
     )
-    if (legacy := st.query_params.get("k")) is not None and "n" not in st.query_params:
-        state.set_link({"n": legacy, "k": None})  # links before views round 21 said ?k=
+    if (legacy := st.query_params.get("k")) is not None:  # links before views round 21
+        state.set_link({"k": None, **({} if "n" in st.query_params else {"n": legacy})})
     # its own key: Recommend's and Rate's "k" (how many recommendations) took this slider's
     # value when the user moved between pages (views round 21: 49 recommendations)
     k = k_col.slider("How many", 1, 100, 10, key="n", bind="query-params")  # state.NEIGHBOURS_K

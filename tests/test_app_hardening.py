@@ -155,7 +155,11 @@ def notices(at: AppTest) -> str:
 @pytest.mark.parametrize(
     ("page", "params", "expected"),
     [
-        ("neighbours", {"k": "0"}, "Ignored ?k=0 from the link: k must be a number from 1 to 100"),
+        (
+            "neighbours",
+            {"k": "0"},
+            "Ignored ?k=0 from the link: k must be a whole number from 1 to 100",
+        ),
         ("neighbours", {"k": "abc"}, "Ignored ?k=abc"),
         ("neighbours", {"min_ratings": "1000000"}, "Ignored ?min_ratings=1000000"),
         ("neighbours", {"metric": "manhattan"}, "metric must be one of cosine, euclidean"),
@@ -209,6 +213,9 @@ def test_good_link_values_are_used_without_a_notice(trained_home):
     no_exception(at)
     assert "Ignored" not in notices(at)
     assert at.slider(key="n").value == 7  # an older link's ?k= (views round 21 named it n)
+    assert "k" not in at.query_params
+    both = open_page("neighbours", {"models": "small-mf", "k": "7", "n": "9", "q": "toy story"})
+    assert both.slider(key="n").value == 9 and "k" not in both.query_params  # (recheck 2)
 
 
 def test_no_form_submits_on_enter():

@@ -72,6 +72,13 @@ def test_a_rate_too_small_to_learn_is_named():
     warning = store.reference_warning(metrics, None, 1e-12)
     assert "its learning rate, 1e-12, is too low to move the weights" in warning
     assert "train again with 0.005" in warning
+    # the recheck: a flat RMSE kept its first epoch as the best, 7e-5 from the mean's, and was
+    # told "it got worse after epoch 1: lower the learning rate (try 1e-13 ...)"
+    flat = {**metrics, "best_epoch": 1, "stop_rmse": 1.0361409, "stop_rmse_of_mean": 1.0362109}
+    warning = store.reference_warning(flat, None, 1e-12)
+    assert "too low to move the weights" in warning and "got worse" not in warning
+    # at the default rate a model level with the mean is not blamed on its rate
+    assert "too low" not in store.reference_warning(metrics, None, 0.005)
 
 
 def test_memory_estimate_refuses_what_cannot_fit_and_warns_when_close():

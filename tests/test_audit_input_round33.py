@@ -46,6 +46,7 @@ def test_list_says_when_nothing_matches(many, capsys):
     assert main(["list", "--dataset", "ml-100k"]) == 0
     assert "No model was trained on 'ml-100k'" in capsys.readouterr().out
     assert len(_listed(capsys, "--dataset", "ML-LATEST-SMALL")) == 5
+    assert len(_listed(capsys, "--dataset", "ml-latest*")) == 5  # a pattern too (recheck 2)
 
 
 def test_list_sorts_by_test_rmse(many, capsys):

@@ -125,3 +125,32 @@ def test_a_linked_or_sampled_user_is_a_whole_number_in_the_link(trained_home):
     user = at.query_params["user"]
     user = user[0] if isinstance(user, list) else user
     assert user.isdigit() and float(user) == at.number_input(key="user").value
+
+
+def test_a_value_typed_in_a_bound_box_is_not_called_a_bad_link(trained_home):
+    """Recheck 2 (s34): typing 999999 in Recommend's user box (the widget writes ?user=) drew
+    'Ignored ?user=999999 from the link' beside the box's own message."""
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        import streamlit as st
+
+        from movierate.ui import state
+
+        st.session_state.setdefault("typed", 999999.0)
+        if st.session_state["typed"] is not None:
+            st.session_state["user"] = st.session_state["typed"]
+        state.read_url("recommend")
+        st.session_state["said"] = list(st.session_state.get(state._NOTICES, []))
+
+    at = AppTest.from_function(script)
+    at.query_params["models"] = "small-mf"
+    at.query_params["user"] = "999999.0"
+    at.run()
+    assert not at.session_state["said"]  # typed here: the page's own message says why
+    fresh = AppTest.from_function(script)
+    fresh.session_state["typed"] = None
+    fresh.query_params["models"] = "small-mf"
+    fresh.query_params["user"] = "0"
+    fresh.run()
+    assert any("Ignored ?user=0 from the link" in n for n in fresh.session_state["said"])

@@ -25,7 +25,10 @@ def _configure_list(parser: argparse.ArgumentParser) -> None:
         "*whiten*); with 1,000 models a list of all of them is long",
     )
     parser.add_argument(
-        "--dataset", metavar="NAME", help="only models trained on (or imported for) this data set"
+        "--dataset",
+        metavar="NAME",
+        help="only models trained on (or imported for) this data set (a name or a shell "
+        "pattern such as 'ml-*')",
     )
     parser.add_argument(
         "--sort",
@@ -54,8 +57,9 @@ def _chosen(infos: list[Any], broken: list[Any], args: argparse.Namespace) -> tu
         return not patterns or any(fnmatch.fnmatchcase(name.casefold(), p) for p in patterns)
 
     infos = [i for i in infos if named(i.name)]
-    if args.dataset is not None:
-        infos = [i for i in infos if (i.dataset or "").casefold() == args.dataset.casefold()]
+    if args.dataset is not None:  # a name or a shell pattern, as the model names (recheck 2)
+        wanted = args.dataset.casefold()
+        infos = [i for i in infos if fnmatch.fnmatchcase((i.dataset or "").casefold(), wanted)]
     broken = [b for b in broken if named(b.name)] if args.dataset is None else []
     if args.sort == "name":
         infos = sorted(infos, key=lambda i: i.name.casefold())

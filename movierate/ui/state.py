@@ -461,7 +461,8 @@ class UrlParam:
         if self.kind in ("int", "float"):
             lo = int(self.lo) if self.kind == "int" else self.lo
             hi = int(self.hi) if self.kind == "int" else self.hi
-            return f"{key} must be a number from {lo} to {hi}"
+            whole = "a whole number" if self.kind == "int" else "a number"  # ?n=7.5 (recheck 2)
+            return f"{key} must be {whole} from {lo} to {hi}"
         if self.kind == "choice":
             return f"{key} must be one of {', '.join(dict(self.labels) or self.options)}"
         if self.kind == "text":
@@ -872,7 +873,7 @@ def _shown(key: str, values: list[str]) -> str:
 def read_url(page: str) -> dict[str, Any]:
     """Check the link's parameters against :data:`URL_PARAMS` of ``page``: return the
     acceptable raw values by key, drop the rest from the URL and queue one notice for each
-    (``Ignored ?k=0 from the link: k must be a number from 5 to 50.``), once per session and
+    (``Ignored ?k=0 from the link: k must be a whole number from 5 to 50.``), once per session and
     value. The page's widgets (bound to the URL) then start from their safe defaults."""
     specs = URL_PARAMS.get(page, {})
     params = st.query_params
@@ -896,6 +897,8 @@ def read_url(page: str) -> dict[str, Any]:
             if spec.labels and accepted[key] != values[0]:  # a labelled widget's value given
                 _relabel(params, key, spec, accepted[key])  # as its key (?colour=year)
             continue
+        if _typed_here(key, values):  # the recheck: a user id typed in its box (the widget
+            continue  # wrote it to the URL) read as a bad link; the box's page says why
         with contextlib.suppress(Exception):  # a widget-bound parameter cannot be deleted
             del params[key]
         picker_says = spec is _MODEL or spec is _MODELS  # a picker of this key says it
@@ -906,6 +909,22 @@ def read_url(page: str) -> dict[str, Any]:
             seen.add(marker)
             add_notice(f"Ignored ?{md(_shown(key, values))} from the link: {md(problem)}.")
     return accepted
+
+
+def _typed_here(key: str, values: list[str]) -> bool:
+    """Whether the link's ``?key=`` holds what this session's widget of that key holds: the
+    widget wrote it there (a value typed on the page, not one a link brought)."""
+    current = st.session_state.get(key)
+    if current is None:
+        return False
+    if isinstance(current, list | tuple):
+        return [str(c) for c in current] == values
+    if len(values) != 1:
+        return False
+    try:
+        return float(current) == float(values[0])
+    except (TypeError, ValueError):
+        return str(current) == values[0]
 
 
 def data_tag(model: Any) -> str:
