@@ -107,3 +107,19 @@ def test_loading_many_models_shows_its_progress_once_it_takes_long():
     assert at.session_state["loaded"] == ["a", "b", "c", "d"]
     assert at.session_state["said"][-1] == "Loading the models: 4 of 4"
     assert not at.get("progress")  # gone once they are loaded
+
+
+def test_a_long_leftovers_list_says_where_the_rest_are(tmp_path):
+    """fuzz33 F3: 500 leftovers were named as 3 paths and '...'."""
+    from movierate import atomic, store
+
+    def left(folder: str, n: int) -> list:
+        return [
+            atomic.Leftover(tmp_path / folder / f".tmp-{i}", "temporary file", 8, "unknown", 60.0)
+            for i in range(n)
+        ]
+
+    said = store._paths_shown(left("models", 300) + left("tmp", 200))
+    assert said.count(".tmp-") == 3
+    assert f"and 497 more (297 in {tmp_path / 'models'}; 200 in {tmp_path / 'tmp'})" in said
+    assert store._paths_shown(left("models", 2)).count(".tmp-") == 2
