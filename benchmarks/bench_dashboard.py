@@ -23,7 +23,7 @@ first timing misses it, and without the second it would be billed to the next st
 Prints a markdown table of medians (min-max) over the runs, with each page's ratio to the
 bare app (target <= 1.3x) and the Compare targets (open <= 2 s, every change <= 1 s), and the
 1-minute load average before and after (2 shared cores: compare ratios, not absolute times).
-Uses the helpers of ``tests/test_browser.py``.
+Uses the helpers of ``tests/browser_helpers.py``.
 
 Byte code: the servers keep compiled modules in a byte-code folder of their own
 (``PYTHONPYCACHEPREFIX``, filled before the first timed start), as an installed app does; with
@@ -59,7 +59,7 @@ from urllib.parse import urlencode
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.test_browser import CHROMIUM, _free_port, _wait_healthy
+from tests.browser_helpers import CHROMIUM, free_port, wait_healthy
 
 REPO = Path(__file__).resolve().parents[1]
 BARE_APP = 'import streamlit as st\n\nst.write("bare streamlit")\n'
@@ -206,7 +206,7 @@ def train_models(home: Path) -> list[str]:
 
 def start_server(script: str, cwd: Path, env: dict[str, str], log) -> tuple[subprocess.Popen, str]:
     """``streamlit run script`` on a free port; (process, url)."""
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
          "--server.port", str(port), "--browser.gatherUsageStats", "false"],
@@ -239,7 +239,7 @@ def time_start(browser, script: str, cwd: Path, env: dict, marker: str, path: st
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     start = time.perf_counter()
     server, url = start_server(script, cwd, env, log)
-    _wait_healthy(url, server)
+    wait_healthy(url, server)
     opened = time.perf_counter() - start  # the page clock starts about here
     page.goto(f"{url}/{path}")
     page.get_by_text(marker, exact=False).first.wait_for(timeout=120_000)

@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 from benchmarks.bench_dashboard import CHROMIUM, REPO, bytecode_env, start_server
-from tests.test_browser import _settle, _wait_healthy
+from tests.browser_helpers import settle, wait_healthy
 
 PAGES = ("", "neighbours?model={m}", "embeddings?model={m}")
 EPOCHS = 40
@@ -46,7 +46,7 @@ def open_tabs(browser, url: str, model: str) -> list[float]:
         start = time.perf_counter()
         page.goto(f"{url}/{path.format(m=model)}")
         page.wait_for_selector("[data-testid='stApp']")
-        _settle(page, timeout=300_000)
+        settle(page, timeout=300_000)
         seconds.append(time.perf_counter() - start)
         context.close()
     return seconds
@@ -57,7 +57,7 @@ def dashboard_training(browser, url: str, name: str):
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     page.goto(f"{url}/train")
     page.wait_for_selector("[data-testid='stApp']")
-    _settle(page)
+    settle(page)
     form = page.locator("[data-testid='stForm']").filter(has_text="Start training")
     form.get_by_label("Epochs", exact=True).fill(str(EPOCHS))
     form.get_by_label("Early stopping patience (epochs, 0 = off)", exact=True).fill("0")
@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> None:
             )
             server, url = start_server("app.py", REPO, env, log)
             try:
-                _wait_healthy(url, server)
+                wait_healthy(url, server)
                 open_tabs(browser, url, "bench-tabs")  # warm every page once
                 for run in range(args.runs):
                     times["idle"] += open_tabs(browser, url, "bench-tabs")

@@ -19,18 +19,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.test_browser import (
-    CHROMIUM,
-    _free_port,
-    _no_exception,
-    _open,
-    _screenshot,
-    _settle,
-    _train_form,
-    _wait_healthy,
-)
-
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))  # the browser test's own imports (browser_helpers)
+
+from tests.browser_helpers import CHROMIUM, free_port, settle, wait_healthy  # noqa: E402
+from tests.test_browser import _no_exception, _open, _screenshot, _train_form  # noqa: E402
+
 OUT = REPO / "docs" / "screenshots"
 
 
@@ -41,7 +35,7 @@ def train(page, name: str, whitening: str) -> None:
     form.get_by_label("Model name", exact=True).fill(name)
     page.get_by_role("button", name="Start training").click()
     page.get_by_text(f"Saved as {name}").wait_for(timeout=600_000)
-    _settle(page)
+    settle(page)
     _no_exception(page, f"Train {name}")
 
 
@@ -95,7 +89,7 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     home = Path(tempfile.mkdtemp(prefix="movierate-shots-"))
     env = dict(os.environ, MOVIERATE_HOME=str(home))
-    port = _free_port()
+    port = free_port()
     url = f"http://localhost:{port}"
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
@@ -104,7 +98,7 @@ def main() -> None:
     )  # fmt: skip
     timings: dict[str, float] = {}
     try:
-        _wait_healthy(url, server)
+        wait_healthy(url, server)
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
@@ -112,7 +106,7 @@ def main() -> None:
             page = browser.new_page(viewport={"width": 1440, "height": 900})
             page.goto(url)
             page.get_by_text("Quick start").first.wait_for(timeout=30_000)
-            _settle(page)
+            settle(page)
             _open(page, "Train", "Start training", timings)
             train(page, "mf-bias-whitening", "0.1")
             train(page, "mf-bias-l2", "0")
@@ -121,22 +115,22 @@ def main() -> None:
             shot(page, "compare")
             page.get_by_text("Add each model's exact whitening").click()
             page.get_by_text("whitened by construction").first.wait_for(timeout=300_000)
-            _settle(page, timeout=300_000)
+            settle(page, timeout=300_000)
             shot(page, "compare-exact")
             _open(page, "Embeddings", "Principal components", timings)
             shot(page, "embeddings-pca")
             page.get_by_role("tab", name="Map").click()
             page.get_by_role("button", name="Compute map").wait_for(timeout=60_000)
-            _settle(page)
+            settle(page)
             page.get_by_role("button", name="Compute map").click()
             page.get_by_text("t-SNE places movies").wait_for(timeout=900_000)
-            _settle(page)
+            settle(page)
             page.get_by_text("How far to trust this map").wait_for(timeout=60_000)
             shot(page, "embeddings-one-genre")
             page.get_by_label("Find a movie", exact=True).fill("toy story")
             page.get_by_label("Find a movie", exact=True).press("Enter")
             page.get_by_text("Nearest to").first.wait_for(timeout=30_000)
-            _settle(page)
+            settle(page)
             shot(page, "embeddings-tsne")
             _open(page, "Dimensions", "Spearman", timings)
             page.get_by_text("Numbers per dimension").wait_for(timeout=300_000)
@@ -148,16 +142,16 @@ def main() -> None:
             page.get_by_label("Movie title", exact=True).fill("matrix 1999")
             page.get_by_label("Movie title", exact=True).press("Enter")
             page.get_by_role("heading", name=re.compile("Matrix")).wait_for(timeout=30_000)
-            _settle(page)
+            settle(page)
             shot(page, "neighbours")
             _open(page, "Recommend", "Sample a user", timings)
             page.get_by_role("button", name="Sample a user").click()
-            _settle(page)
+            settle(page)
             shot(page, "recommend")
             # Toy Story, Star Wars, The Matrix, Shawshank, Pulp Fiction: ratings in the URL
             page.goto(f"{url}/rate?model=mf-bias-l2&rated=1:5,260:4.5,2571:5,318:4,296:2")
             page.get_by_text("Recommended for you").first.wait_for(timeout=120_000)
-            _settle(page)
+            settle(page)
             shot(page, "rate")
             _open(page, "Home", "Trained models", timings)
             shot(page, "home")
