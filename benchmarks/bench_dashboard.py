@@ -59,7 +59,7 @@ from urllib.parse import urlencode
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.browser_helpers import CHROMIUM, free_port, wait_healthy
+from tests.browser_helpers import CHROMIUM, launch_chromium, start_streamlit, wait_healthy
 
 REPO = Path(__file__).resolve().parents[1]
 BARE_APP = 'import streamlit as st\n\nst.write("bare streamlit")\n'
@@ -204,17 +204,6 @@ def train_models(home: Path) -> list[str]:
     return names
 
 
-def start_server(script: str, cwd: Path, env: dict[str, str], log) -> tuple[subprocess.Popen, str]:
-    """``streamlit run script`` on a free port; (process, url)."""
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
-         "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    return server, f"http://localhost:{port}"
-
-
 def wait_run(page, since: int, marker: str | None = None, timeout: float = 120_000) -> None:
     """Wait until a script run started after the ``since``-th state change has finished (and
     ``marker`` shows, if given)."""
@@ -238,7 +227,7 @@ def time_start(browser, script: str, cwd: Path, env: dict, marker: str, path: st
     drawn; (seconds to the run's end, seconds to drawn, page, server)."""
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     start = time.perf_counter()
-    server, url = start_server(script, cwd, env, log)
+    server, url = start_streamlit(env, log, script, cwd)
     wait_healthy(url, server)
     opened = time.perf_counter() - start  # the page clock starts about here
     page.goto(f"{url}/{path}")
@@ -487,9 +476,7 @@ def main(argv: list[str] | None = None) -> None:
         load_before = os.getloadavg()[0]
         runs = []
         with (Path(temp) / "streamlit.log").open("w") as log, sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
-            )
+            browser = launch_chromium(playwright)
             bare_start(browser, env, bare_dir, log)  # warm-up: a browser's first page, cold disk
             for i in range(args.runs):
                 timings: dict[str, float] = {}

@@ -28,8 +28,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.bench_dashboard import CHROMIUM, REPO, bytecode_env, start_server
-from tests.browser_helpers import settle, wait_healthy
+from benchmarks.bench_dashboard import bytecode_env
+from tests.browser_helpers import (
+    CHROMIUM,
+    REPO,
+    launch_chromium,
+    settle,
+    start_streamlit,
+    wait_healthy,
+)
 
 PAGES = ("", "neighbours?model={m}", "embeddings?model={m}")
 EPOCHS = 40
@@ -112,10 +119,8 @@ def main(argv: list[str] | None = None) -> None:
         }  # fmt: skip
         load_before = os.getloadavg()[0]
         with (Path(temp) / "log").open("w") as log, sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
-            )
-            server, url = start_server("app.py", REPO, env, log)
+            browser = launch_chromium(playwright)
+            server, url = start_streamlit(env, log)
             try:
                 wait_healthy(url, server)
                 open_tabs(browser, url, "bench-tabs")  # warm every page once

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,7 +21,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))  # the browser test's own imports (browser_helpers)
 
-from tests.browser_helpers import CHROMIUM, free_port, settle, wait_healthy  # noqa: E402
+from tests.browser_helpers import (  # noqa: E402
+    launch_chromium,
+    settle,
+    start_streamlit,
+    stop_server,
+    wait_healthy,
+)
 from tests.test_browser import _no_exception, _open, _screenshot, _train_form  # noqa: E402
 
 OUT = REPO / "docs" / "screenshots"
@@ -89,20 +94,12 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     home = Path(tempfile.mkdtemp(prefix="movierate-shots-"))
     env = dict(os.environ, MOVIERATE_HOME=str(home))
-    port = free_port()
-    url = f"http://localhost:{port}"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    server, url = start_streamlit(env)
     timings: dict[str, float] = {}
     try:
         wait_healthy(url, server)
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
-            )
+            browser = launch_chromium(playwright)
             page = browser.new_page(viewport={"width": 1440, "height": 900})
             page.goto(url)
             page.get_by_text("Quick start").first.wait_for(timeout=30_000)
@@ -157,8 +154,7 @@ def main() -> None:
             shot(page, "home")
             browser.close()
     finally:
-        server.terminate()
-        server.wait(15)
+        stop_server(server)
     print(f"screenshots written to {OUT}")
 
 

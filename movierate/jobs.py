@@ -109,6 +109,9 @@ class JobSnapshot:
     model_name: str | None
     #: submission order in this registry (1, 2, ...): what :meth:`JobRegistry.jobs` sorts by
     seq: int = 0
+    #: (seconds running, share done) at the first progress report: where a time estimate's
+    #: pace starts, after the set-up (:func:`movierate.progress.time_estimate_text`)
+    first_report: tuple[float, float] | None = None
 
     @property
     def active(self) -> bool:
@@ -120,10 +123,7 @@ class JobSnapshot:
         """Share of the planned epochs done, 0..1 (1-based ``epoch`` and ``batch`` as in events)."""
         if self.state == "done":
             return 1.0
-        if self.epochs <= 0:
-            return 0.0
-        within = self.batch / self.batches if self.batches > 0 else 0.0
-        return float(min(max((self.epoch - 1 + within) / self.epochs, 0.0), 1.0))
+        return share_done(self.epoch, self.epochs, self.batch, self.batches)
 
     @property
     def elapsed_seconds(self) -> float:
@@ -163,6 +163,7 @@ class _Job:
     finished_at: float | None = None
     finish_seq: int = 0  # the order in which jobs finished (what old runs are dropped by)
     model_name: str | None = None
+    first_report: tuple[float, float] | None = None
     thread: threading.Thread | None = None
 
     def snapshot(self) -> JobSnapshot:
@@ -188,6 +189,7 @@ class _Job:
                 finished_at=self.finished_at,
                 model_name=self.model_name,
                 seq=self.seq,
+                first_report=self.first_report,
             )
 
     def record(self, event: ProgressEvent) -> None:
@@ -214,8 +216,23 @@ class _Job:
             self.epoch, self.epochs = int(event.epoch), int(event.epochs)
             self.batch, self.batches = int(event.batch), int(event.batches)
             self.phase = "training"
+            if self.first_report is None and self.started_at is not None:
+                share = share_done(self.epoch, self.epochs, self.batch, self.batches)
+                self.first_report = (time.monotonic() - self.started_at, share)
             if phase == Phase.EPOCH:
                 _append_epoch(self.history, {"epoch": float(self.epoch), **metrics})
+
+
+def share_done(epoch: int, epochs: int, batch: int, batches: int) -> float:
+    """Share of ``epochs`` done at 1-based ``epoch`` and ``batch`` of ``batches``, 0..1.
+
+    >>> share_done(2, 4, 5, 10)
+    0.375
+    """
+    if epochs <= 0:
+        return 0.0
+    within = batch / batches if batches > 0 else 0.0
+    return float(min(max((epoch - 1 + within) / epochs, 0.0), 1.0))
 
 
 def _append_epoch(history: dict[str, list[float]], row: Mapping[str, float]) -> None:

@@ -222,8 +222,13 @@ def show_job(job) -> None:
     ):
         value = metrics.get(key)
         col.metric(label + at, f"{value:.4f}" if value is not None else "–")
-    running = job.state == "running" and unit == "epoch" and job.elapsed_seconds >= 5
-    if running and (estimate := time_estimate_text(job.elapsed_seconds, job.fraction, job.epochs)):
+    running = job.state == "running" and unit == "epoch" and job.first_report is not None
+    running = running and job.elapsed_seconds - job.first_report[0] >= 5
+    if running and (
+        estimate := time_estimate_text(
+            job.elapsed_seconds, job.fraction, job.epochs, paced_from=job.first_report
+        )
+    ):
         st.caption(f"{estimate.capitalize()}; Cancel this run stops it and saves nothing.")
     if job.state == "cancelled":
         st.info(

@@ -1,14 +1,17 @@
-"""What the headless-Chromium tests share: Debian's chromium, their marks, a free port, a
-server's health wait and the wait for a script run to finish."""
+"""What the headless-Chromium tests (and the browser benchmarks) share: Debian's chromium and
+its launch, their marks, a Streamlit server on a free port, its health wait and stop, and the wait
+for a script run to finish."""
 
 from __future__ import annotations
 
 import contextlib
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -44,6 +47,39 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> Non
         except OSError:
             time.sleep(0.05)
     raise AssertionError("streamlit did not become healthy in time")
+
+
+def start_streamlit(
+    env: dict[str, str],
+    log: IO | int = subprocess.DEVNULL,
+    script: str = "app.py",
+    cwd: Path = REPO,
+) -> tuple[subprocess.Popen, str]:
+    """``streamlit run script`` headless on a free port, not yet healthy; (process, url)."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
+         "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    return server, f"http://localhost:{port}"
+
+
+def stop_server(server: subprocess.Popen, timeout: float = 15.0) -> None:
+    """Terminate ``server``, killing it if it has not exited within ``timeout`` seconds."""
+    server.terminate()
+    try:
+        server.wait(timeout)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def launch_chromium(playwright):
+    """Debian's headless chromium through Playwright (no sandbox, no GPU, as in containers)."""
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
+    )
 
 
 def settle(page, timeout: float = 60_000) -> None:

@@ -12,17 +12,15 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 from browser_helpers import (
     BROWSER_MARKS,
-    CHROMIUM,
-    REPO,
-    free_port,
+    launch_chromium,
     settle,
+    start_streamlit,
+    stop_server,
     wait_healthy,
 )
 
@@ -110,28 +108,22 @@ def test_dashboard_end_to_end(tmp_path, movielens_dir):
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=30_000)  # a loaded machine draws a chart seconds after its run
+
     shots = Path(os.environ.get("MOVIERATE_SCREENSHOTS") or tmp_path / "screenshots")
     shots.mkdir(parents=True, exist_ok=True)
     print(f"\nscreenshots: {shots}")
     env = dict(os.environ, MOVIERATE_HOME=str(tmp_path / "home"))
     env["MOVIERATE_DATA_DIR"] = str(movielens_dir)
     env.pop("MOVIERATE_MODELS_DIR", None)
-    port = free_port()
-    url = f"http://localhost:{port}"
     log = (tmp_path / "streamlit.log").open("w")
     timings: dict[str, float] = {}
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
-        )
+        browser = launch_chromium(playwright)
         page = browser.new_page(viewport={"width": 1440, "height": 900})
         start = time.perf_counter()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        server, url = start_streamlit(env, log)
         try:
             wait_healthy(url, server)
             page.goto(url)
@@ -332,11 +324,7 @@ def test_dashboard_end_to_end(tmp_path, movielens_dir):
             raise
         finally:
             browser.close()
-            server.terminate()
-            try:
-                server.wait(15)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop_server(server)
             log.close()
 
     print("\n| step | seconds |\n|---|---|")

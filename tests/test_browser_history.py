@@ -7,12 +7,17 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from browser_helpers import BROWSER_MARKS, CHROMIUM, REPO, free_port, settle, wait_healthy
+from browser_helpers import (
+    BROWSER_MARKS,
+    launch_chromium,
+    settle,
+    start_streamlit,
+    stop_server,
+    wait_healthy,
+)
 
 pytestmark = BROWSER_MARKS
 
@@ -54,20 +59,12 @@ def test_one_entry_per_move_and_one_back_restores_the_page(tmp_path, model_home)
 
     env = dict(os.environ)
     env.pop("MOVIERATE_MODELS_DIR", None)
-    port = free_port()
-    url = f"http://localhost:{port}"
     log = (tmp_path / "streamlit.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    server, url = start_streamlit(env, log)
     try:
         wait_healthy(url, server)
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
-            )
+            browser = launch_chromium(playwright)
             page = browser.new_page(viewport={"width": 1440, "height": 900})
             page.goto(f"{url}/rate?model=h-a")
             page.locator("h1", has_text="Rate movies").first.wait_for(timeout=60_000)
@@ -102,6 +99,7 @@ def test_one_entry_per_move_and_one_back_restores_the_page(tmp_path, model_home)
             _settle(page)
             before = _entries(page)
             page.get_by_role("button", name=re.compile("Sample a user")).click()
+            page.wait_for_url(re.compile(r"user="), timeout=60_000)  # the run may start late
             _settle(page)
             assert re.search(r"user=\d+(&|$)", page.url), page.url  # not user=420.0
             assert _entries(page) == before + 1, "a sampled user is one entry"
@@ -133,6 +131,5 @@ def test_one_entry_per_move_and_one_back_restores_the_page(tmp_path, model_home)
             assert _entries(page) == before + 3, "Back adds no entry"
             browser.close()
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_server(server)
         log.close()

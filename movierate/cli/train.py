@@ -192,17 +192,19 @@ def _run_train(args: argparse.Namespace) -> int:
 
 class TimeEstimate:
     """A progress callback passing events on to ``bar`` (if any) that says once, on ``stream``,
-    how long a long run will take at its pace: after epoch 1, or within it once
-    :attr:`FIRST_CHUNK_SECONDS` have passed (bad-input round 32: 10,000 epochs at batch 1,
-    about 36 hours, ran without a word of it)."""
+    how long a long run will take at its pace, measured from its first progress report (the
+    set-up before it is not a pace): at the next epoch's end, or once
+    :attr:`FIRST_CHUNK_SECONDS` have passed since that report (bad-input round 32: 10,000
+    epochs at batch 1, about 36 hours, ran without a word of it)."""
 
-    #: Seconds into epoch 1 from which its batches done so far give the pace.
+    #: Seconds after the first report from which the batches done since give the pace.
     FIRST_CHUNK_SECONDS = 5.0
 
     def __init__(self, bar: ProgressBar | None, stream: Any) -> None:
         self.bar, self.stream = bar, stream
         self.started = time.perf_counter()
         self.decided = False
+        self.first: tuple[float, float] | None = None  # (seconds, share done) at the first report
 
     def __call__(self, event: ProgressEvent) -> None:
         if self.bar is not None:
@@ -210,14 +212,16 @@ class TimeEstimate:
         if self.decided or event.phase == Phase.DONE or event.epochs < 1:
             return
         elapsed = time.perf_counter() - self.started
-        if event.phase == Phase.BATCH and elapsed < self.FIRST_CHUNK_SECONDS:
-            return
         within = event.batch / event.batches if event.batches else 1.0
         if event.phase == Phase.EPOCH:
             within = 1.0
-        estimate = time_estimate_text(
-            elapsed, (event.epoch - 1 + within) / event.epochs, event.epochs
-        )
+        share = (event.epoch - 1 + within) / event.epochs
+        if self.first is None:  # the set-up before it is no pace: measure from here
+            self.first = (elapsed, share)
+            return
+        if event.phase == Phase.BATCH and elapsed - self.first[0] < self.FIRST_CHUNK_SECONDS:
+            return
+        estimate = time_estimate_text(elapsed, share, event.epochs, paced_from=self.first)
         self.decided = bool(estimate) or event.phase == Phase.EPOCH
         if estimate:
             if self.bar is not None:

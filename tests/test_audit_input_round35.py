@@ -1,0 +1,50 @@
+"""Bad-input round 35 (and its neighbours this stop): regressions that must not come back."""
+
+from __future__ import annotations
+
+import io
+import time
+
+from movierate.cli import train as cli_train
+from movierate.jobs import JobRegistry
+from movierate.progress import Phase, ProgressEvent, time_estimate_text
+
+
+def test_a_time_estimate_does_not_extrapolate_the_set_up(monkeypatch):
+    """autorec's 11 s set-up over 1/40 of epoch 1 read "about 15 min for 4 epochs" of 0.2 s:
+    the pace is measured from the first progress report, the set-up counted once."""
+    assert time_estimate_text(11.5, 2 / 160, 4) != ""  # from the start: the old 15 min
+    assert time_estimate_text(11.5, 2 / 160, 4, paced_from=(11.0, 1 / 160)) == ""
+    clock = iter([0.0, 11.0, 11.2, 11.4])
+    monkeypatch.setattr(cli_train.time, "perf_counter", lambda: next(clock))
+    out = io.StringIO()
+    estimate = cli_train.TimeEstimate(None, out)
+    estimate(ProgressEvent(Phase.BATCH, 1, 4, 1, 40))
+    estimate(ProgressEvent(Phase.EPOCH, 1, 4, 40, 40))
+    assert out.getvalue() == ""
+    # a truly long run is still told, from its pace after the set-up
+    clock = iter([0.0, 30.0, 43.0])
+    out = io.StringIO()
+    estimate = cli_train.TimeEstimate(None, out)
+    for epoch in (1, 2):
+        estimate(ProgressEvent(Phase.EPOCH, epoch, 10_000, 5, 5))
+    assert "about 36 h for 10,000 epochs" in out.getvalue()
+
+
+def test_a_job_records_where_its_pace_starts():
+    def runner(dataset, spec, name, split_params, progress, cancel):
+        time.sleep(0.3)  # the set-up
+        progress(ProgressEvent(Phase.BATCH, 1, 4, 1, 40))
+        progress(ProgressEvent(Phase.EPOCH, 1, 4, 40, 40))
+        return name
+
+    class Spec:
+        epochs = 4
+
+        def validate(self) -> None:
+            pass
+
+    registry = JobRegistry(runner=runner, max_workers=1)
+    snap = registry.wait(registry.submit("ml-latest-small", Spec(), "paced", {}), timeout=10)
+    seconds, share = snap.first_report
+    assert seconds >= 0.3 and share == 1 / 160
