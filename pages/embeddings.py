@@ -380,11 +380,11 @@ def render() -> None:
         with side_col:
             if focus is None:
                 st.info(
-                    "Click a point (or find a movie) to see its nearest neighbours. Drag a "
-                    "lasso (or pick the box tool above the map) to select a group of movies "
-                    "and see what they have in common; on a touch screen, tap the lasso above "
-                    "the map first (a swipe scrolls the page). A search's matches can be "
-                    "selected with a button too.",
+                    "Find a movie (or click its point) to see its nearest neighbours. Select "
+                    "a group of movies to see what they have in common: a search's matches "
+                    '(its "Select the matches" button), or a lasso dragged on the map (or the box tool '
+                    "above it); on a touch screen, tap the lasso above the map first (a swipe "
+                    "scrolls the page).",
                     icon=":material/ads_click:",
                 )
             else:
