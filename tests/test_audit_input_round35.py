@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 import time
 
 from movierate.cli import train as cli_train
@@ -48,3 +49,25 @@ def test_a_job_records_where_its_pace_starts():
     snap = registry.wait(registry.submit("ml-latest-small", Spec(), "paced", {}), timeout=10)
     seconds, share = snap.first_report
     assert seconds >= 0.3 and share == 1 / 160
+
+
+def test_a_model_deleted_elsewhere_is_said_after_a_link_notice_about_it(
+    small_model_home, tmp_path, monkeypatch
+):
+    """Compare opened from ``?model=a&model=b`` ("model may be given once") then dropped ``a``,
+    deleted by the command line, without a word: that notice was taken for one saying ``a`` is
+    no saved model."""
+    from test_app_hardening import no_exception, notices, open_page
+
+    home = tmp_path / "home"
+    shutil.copytree(small_model_home / "models", home / "models")
+    monkeypatch.setenv("MOVIERATE_HOME", str(home))
+    at = open_page("compare", {"model": ["small-deep", "small-mf"]})
+    no_exception(at)
+    assert "model may be given once" in notices(at)
+    shutil.rmtree(home / "models" / "small-deep")
+    at.run()
+    no_exception(at)
+    said = notices(at)
+    assert "The model 'small-deep' this tab showed was renamed or deleted" in said, said
+    assert at.multiselect(key="models").value == ["small-mf"]

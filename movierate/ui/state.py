@@ -838,13 +838,23 @@ URL_PARAMS: dict[str, dict[str, UrlParam]] = {
 }
 
 
+#: Session-state key of the names a link notice said are no saved model.
+_SAID_NO_MODEL = "_movierate_said_no_model"
+
+
 def named_in_a_link_notice(name: str) -> bool:
-    """Whether a notice this session already said the link's ``name`` is not a saved model."""
-    for marker in st.session_state.get(_SEEN, ()):
-        values = marker[2]
-        if name == values or (isinstance(values, tuple) and name in values):
-            return True
-    return False
+    """Whether a notice this session already said the link's ``name`` is not a saved model
+    (bad-input round 35: "Ignored ?model=a&model=b: model may be given once" counted, so a
+    deleted ``a`` left Compare without a word)."""
+    return name in st.session_state.get(_SAID_NO_MODEL, ())
+
+
+def _say_link_notice(key: str, values: list[str], problem: str) -> None:
+    """Queue "Ignored ?key=values from the link: problem.", remembering a name it says is no
+    saved model (:func:`named_in_a_link_notice`)."""
+    said = st.session_state.setdefault(_SAID_NO_MODEL, set())
+    said.update(name for name in values if problem == _no_such_model(name))
+    add_notice(f"Ignored ?{md(_shown(key, values))} from the link: {md(problem)}.")
 
 
 def _keep_saved(params: Any, key: str, values: list[str], seen: set, page: str) -> list[str]:
@@ -861,7 +871,7 @@ def _keep_saved(params: Any, key: str, values: list[str], seen: set, page: str) 
             continue
         if (page, key, name) not in seen:
             seen.add((page, key, name))
-            add_notice(f"Ignored ?{md(_shown(key, [name]))} from the link: {md(problems[name])}.")
+            _say_link_notice(key, [name], problems[name])
     return kept
 
 
@@ -907,7 +917,7 @@ def read_url(page: str) -> dict[str, Any]:
         marker = (page, key, tuple(values))
         if marker not in seen:
             seen.add(marker)
-            add_notice(f"Ignored ?{md(_shown(key, values))} from the link: {md(problem)}.")
+            _say_link_notice(key, values, problem)
     return accepted
 
 
