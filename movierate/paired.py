@@ -543,8 +543,12 @@ def seed_twins(a: Any, b: Any) -> tuple[str, ...]:
     settings have other records). Accuracy round 15: two models of one seed whose official
     split drew other early-stopping rows were not twins, and 6 of 20 such pairs read "beyond
     draw". Round 16: a patience that never acted made identical weights "more than the draw"."""
+    from movierate.store import old_patience_zero
+
     if a is b or not all(_plain_training(m) for m in (a, b)):
         return ()
+    if len({old_patience_zero(m.meta.get("spec"), m.metrics) for m in (a, b)}) > 1:
+        return ()  # bad-input round 38, F2: patience 0 meant another thing in one of them
     same_data = _data(a) == _data(b) and _data(a) != (None, None)  # a split's record alone
     # does not name its ratings: ml-100k and a shuffled copy were called twins (recheck 3)
     split_a, split_b = (m.meta.get("split") or {} for m in (a, b))

@@ -692,6 +692,25 @@ def split_parts(model: store.TrainedModel | store.ModelInfo) -> tuple[str, ...]:
     return ("train", "stop", "test")
 
 
+def reference_metrics(
+    model: store.TrainedModel, ds: RatingsDataset | None = None
+) -> dict[str, Any]:
+    """``model``'s metrics with what :func:`test_metrics` reads its test RMSE against (the
+    reference predictors, the paired gap to the averages, the RMSE's interval:
+    ``store.REFERENCE_METRICS``) computed now on its recorded split, as training computes them,
+    where the version that saved it recorded none or an older kind (``store.references_recorded``);
+    its recorded metrics as they are otherwise (bad-input round 38, F1: an older model's "no
+    better than the averages" check was skipped without a word). In memory only."""
+    metrics = model.metrics
+    if not model.has_test_rows or store.references_recorded(metrics):
+        return metrics
+    ds = _model_data(model, ds)
+    split = recorded_split(ds, model.split_record)
+    now = test_metrics(model.arrays, model.spec, ds, split, model.rating_scale)
+    kept = {k: v for k, v in metrics.items() if k not in store.REFERENCE_METRICS}
+    return {**kept, **{k: v for k, v in now.items() if k in store.REFERENCE_METRICS}}
+
+
 def evaluate_model(model: store.TrainedModel, ds: RatingsDataset | None = None) -> dict[str, Any]:
     """RMSE and MAE of ``model`` on each part of its recorded split, in numpy.
 

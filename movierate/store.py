@@ -2208,6 +2208,74 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+#: What a model's test RMSE is read against, computed beside it at training time
+#: (``pipeline.test_metrics``; the test rows without a training rating too): models saved by older versions lack some or all of them, or hold
+#: one damped pass's averages (bad-input round 38, F1).
+REFERENCE_METRICS = (
+    "test_rmse_of_mean",
+    "test_mae_of_median",
+    "test_rmse_of_averages",
+    "test_mae_of_averages",
+    "averages_sweeps",
+    "test_rmse_minus_averages",
+    "test_rmse_minus_averages_ci95",
+    "test_rmse_minus_averages_p",
+    "test_users",
+    "test_rmse_ci95",
+    "stop_rmse_of_mean",
+    "test_unseen_rows",
+    "test_rmse_seen",
+)
+
+
+def references_recorded(metrics: dict[str, Any] | None) -> bool:
+    """Whether a model's metrics hold the reference numbers the current version records
+    (:data:`REFERENCE_METRICS`; ``averages_sweeps`` came last of them)."""
+    return _is_number((metrics or {}).get("averages_sweeps"))
+
+
+def references_not_recorded_text(name: str) -> str:
+    """What stands for an older model's missing reference numbers: never a blank that reads as
+    a pass (bad-input round 38, F1)."""
+    return (
+        "not recorded (saved by an older movierate version): run `python -m movierate "
+        f"evaluate {name}`"
+    )
+
+
+def old_patience_zero(spec: Mapping[str, Any] | None, metrics: Mapping[str, Any] | None) -> bool:
+    """Whether a model's early-stopping patience 0 had the meaning it had before it meant off
+    (commit 329453c, 2026-12-04): "stop at the first epoch without a better RMSE and keep the
+    best". meta.json records no version that tells them apart, but patience 0 now always keeps
+    the last epoch run, so a kept epoch before the last gives it away (bad-input round 38, F2);
+    a run every epoch of which improved ended the same under both meanings."""
+    spec, metrics = spec or {}, metrics or {}
+    best, run = metrics.get("best_epoch"), metrics.get("epochs_run")
+    return (
+        spec.get("early_stopping_patience") == 0
+        and _is_number(best)
+        and _is_number(run)
+        and best < run
+    )
+
+
+def old_patience_zero_note(
+    spec: Mapping[str, Any] | None, metrics: Mapping[str, Any] | None
+) -> str:
+    """What patience 0 meant for a model :func:`old_patience_zero` finds, in words; ""
+    otherwise."""
+    if not old_patience_zero(spec, metrics):
+        return ""
+    metrics = metrics or {}
+    return (
+        "patience 0 meant 'stop at the first epoch without a better early-stopping RMSE and keep "
+        "the best' in the movierate version that saved it (it ran "
+        f"{int(metrics['epochs_run'])} of {(spec or {}).get('epochs', '?')} epochs and kept "
+        f"epoch {int(metrics['best_epoch'])}); 0 now means off: every epoch runs and the last "
+        "is kept, so a model trained now with patience 0 has other settings"
+    )
+
+
 def baselines_text(metrics: dict[str, Any] | None, *, with_gap: bool = True) -> str:
     """What the reference predictors (:mod:`movierate.baselines`) score on a model's test rows,
     one sentence, and (``with_gap``) the model's test RMSE minus the averages' with its paired
@@ -2244,15 +2312,15 @@ def averages_reference(metrics: dict[str, Any] | None) -> str:
     return "user and movie averages without an embedding (one damped pass)"
 
 
-def one_pass_averages_note(models: list[Any]) -> str:
-    """A note naming the ``models`` whose averages reference was one damped pass
-    (:func:`averages_reference`), for a table of models whose reference column mixes both;
+def one_pass_averages_note(metrics: dict[str, dict[str, Any]]) -> str:
+    """A note naming the models (``metrics`` by name) whose averages reference was one damped
+    pass (:func:`averages_reference`), for a table of models whose reference column mixes both;
     "" when none was."""
     older = [
-        m.name
-        for m in models
-        if _is_number((m.metrics or {}).get("test_rmse_of_averages"))
-        and not _is_number(m.metrics.get("averages_sweeps"))
+        name
+        for name, numbers in metrics.items()
+        if _is_number((numbers or {}).get("test_rmse_of_averages"))
+        and not _is_number(numbers.get("averages_sweeps"))
     ]
     if not older:
         return ""

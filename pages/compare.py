@@ -84,8 +84,12 @@ AVERAGES_HELP = (
 )
 
 
-def accuracy_row(model) -> dict:
-    """Accuracy and cost of one model."""
+def accuracy_row(model, metrics: dict) -> dict:
+    """Accuracy and cost of one model; ``metrics``: its metrics with the references
+    (:func:`compared_metrics`)."""
+    gap = store.averages_gap_text(metrics, short=True) or None
+    if gap is None and model.has_test_rows and "test_rmse_of_averages" not in metrics:
+        gap = store.references_not_recorded_text(model.name)  # round 38, F1: was "None"
     return {
         "model": model.name,
         "family": store.family_shown(model),
@@ -94,8 +98,8 @@ def accuracy_row(model) -> dict:
         "test rows": f"{model.dataset_name}, {model.test_rows_text}",
         "test RMSE": model.test_rmse,
         "test MAE": model.test_mae,
-        AVERAGES_COLUMN: (model.metrics or {}).get("test_rmse_of_averages"),
-        GAP_COLUMN: store.averages_gap_text(model.metrics, short=True) or None,
+        AVERAGES_COLUMN: metrics.get("test_rmse_of_averages"),
+        GAP_COLUMN: gap,
         "old valid RMSE (steered early stopping)": None
         if model.has_test_rows
         else model.reported_rmse,
@@ -103,6 +107,29 @@ def accuracy_row(model) -> dict:
         "train s": model.meta.get("timings", {}).get("train_seconds"),
         "params": state.parameter_count(model),
     }
+
+
+def compared_metrics(models: list) -> dict[str, dict]:
+    """Each model's metrics by name, with the reference numbers an older version did not
+    record computed now on its recorded split (:func:`pipeline.reference_metrics`) where its
+    data set has at most ``paired.RUN_UNASKED_UP_TO`` ratings, what the paired test loads
+    unasked (bad-input round 38, F1: "None" in the averages' columns, and no warning)."""
+    out = {}
+    for model in models:
+        size = model.meta["dataset"].get("n_ratings")
+        out[model.name] = model.metrics
+        if store.references_recorded(model.metrics) or not (
+            isinstance(size, int) and size <= paired.RUN_UNASKED_UP_TO
+        ):
+            continue
+        with contextlib.suppress(MovierateError):  # its data gone: said "not recorded"
+            out[model.name] = state.cached(references_now, model)
+    return out
+
+
+def references_now(model) -> dict:
+    """:func:`pipeline.reference_metrics` on the model's data (the dashboard's loader)."""
+    return pipeline.reference_metrics(model, state.dataset_of(model))
 
 
 def space_numbers(model, *, min_ratings: int, max_movies: int | None) -> dict:
@@ -240,22 +267,23 @@ PAIRED_HELP = (
 )
 
 
-def cold_start_notes(models: list, shared: bool) -> list[str]:
+def cold_start_notes(models: list, shared: bool, metrics: dict[str, dict]) -> list[str]:
     """The test rows whose user or movie no training row rates, where 1% or more
     (``store.unseen_note``; accuracy round 9: 40% of a small set's, and no word here): said
-    once for models of one set of test rows, with each one's RMSE over the other rows."""
-    said = {m.name: store.unseen_note(m.metrics, m.split_record) for m in models}
+    once for models of one set of test rows, with each one's RMSE over the other rows;
+    ``metrics``: the models' by name (:func:`compared_metrics`)."""
+    said = {m.name: store.unseen_note(metrics[m.name], m.split_record) for m in models}
     if not any(said.values()):
         return []
-    counts = {m.metrics.get("test_unseen_rows") for m in models}
+    counts = {metrics[m.name].get("test_unseen_rows") for m in models}
     if not (shared and len(counts) == 1):
         return [f"{text.md(name)}: {note}" for name, note in said.items() if note]
     first = models[0]
-    unseen, n_test = first.metrics["test_unseen_rows"], first.split_record["n_test"]
+    unseen, n_test = metrics[first.name]["test_unseen_rows"], first.split_record["n_test"]
     seen = [
-        f"{text.md(m.name)} {m.metrics['test_rmse_seen']:.4f}"
+        f"{text.md(m.name)} {metrics[m.name]['test_rmse_seen']:.4f}"
         for m in models
-        if isinstance(m.metrics.get("test_rmse_seen"), float)
+        if isinstance(metrics[m.name].get("test_rmse_seen"), float)
     ]
     return [
         f"{unseen:,} of these {n_test:,} test rows ({store.percent(unseen, n_test)}) have a user or movie "
@@ -408,7 +436,9 @@ def accuracy_section(models: list, trained: list) -> None:
     notice = store.test_rows_notice(models)
     if notice:  # the paired test needs one set of test rows: say why it is not offered
         st.warning(text.md(notice) + " " + NO_PAIRED_ACROSS_GROUPS, icon=":material/rule:")
-    table = pd.DataFrame([accuracy_row(m) for m in models]).dropna(axis=1, how="all")
+    metrics = compared_metrics(models)
+    table = pd.DataFrame([accuracy_row(m, metrics[m.name]) for m in models])
+    table = table.dropna(axis=1, how="all")
     groups = store.test_row_groups(models)
     shared = len(groups) == 1 and len(groups[0]) == len(models)
     if shared:  # one set of test rows: said once below, not in every row
@@ -439,12 +469,12 @@ def accuracy_section(models: list, trained: list) -> None:
     )
     caveat = store.settings_caveat(models)
     notes = [text.shared_test_rows_text(models[0], bool(caveat))] if shared else []
-    baselines = {store.baselines_text(m.metrics, with_gap=False) for m in models}
+    baselines = {store.baselines_text(m, with_gap=False) for m in metrics.values()}
     if shared and len(baselines) == 1 and "" not in baselines:  # accuracy round 10
         notes += baselines
-    elif one_pass := store.one_pass_averages_note(models):  # said above when shared
+    elif one_pass := store.one_pass_averages_note(metrics):  # said above when shared
         notes.append(text.md(one_pass))
-    notes += cold_start_notes(models, shared)
+    notes += cold_start_notes(models, shared, metrics)
     ties = {m.name: store.ties_note(m.split_record) for m in models}  # accuracy round 16
     if shared and len(set(ties.values())) == 1:
         notes += [note for note in set(ties.values()) if note]
@@ -458,18 +488,18 @@ def accuracy_section(models: list, trained: list) -> None:
     no_better = [
         m
         for m in models
-        if store.worse_than_mean_note(m.metrics) and not store.few_held_out(m.split_record)
+        if store.worse_than_mean_note(metrics[m.name]) and not store.few_held_out(m.split_record)
     ]
     if no_better:  # views round 4: only the Train page said so
         listed = ", ".join(
-            f"{text.md(m.name)} ({m.metrics['test_rmse']:.4f} against "
-            f"{m.metrics['test_rmse_of_mean']:.4f})"
+            f"{text.md(m.name)} ({metrics[m.name]['test_rmse']:.4f} against "
+            f"{metrics[m.name]['test_rmse_of_mean']:.4f})"
             for m in no_better
         )
         checked = [  # accuracy round 15: beaten on the stop rows, the test rows differ
             f"{text.md(m.name)} ({beat})"
             for m in no_better
-            if (beat := store.stop_rows_beat_mean(m.metrics))
+            if (beat := store.stop_rows_beat_mean(metrics[m.name]))
         ]
         said = [
             "Test RMSE worse than predicting the training rows' mean rating for every test "
@@ -489,8 +519,20 @@ def accuracy_section(models: list, trained: list) -> None:
     # 40 models drew 40 boxes of one sentence, so models with the same note share one
     weak_notes: dict[str, list[str]] = {}
     for model in models:
-        if weak := store.no_better_than_averages_note(model.metrics):
+        if weak := store.no_better_than_averages_note(metrics[model.name]):
             weak_notes.setdefault(weak, []).append(model.name)
+    unchecked = [  # round 38, F1: left out of the warnings, read as having passed
+        m.name for m in models if m.has_test_rows and "test_rmse_of_averages" not in metrics[m.name]
+    ]
+    if unchecked:
+        st.warning(
+            f"Not checked against the training mean or the user and movie averages: "
+            f"{text.names_text(unchecked)}: their reference numbers were not recorded (saved by "
+            "an older movierate version) and are computed here only for data sets of up to "
+            f"{paired.RUN_UNASKED_UP_TO:,} ratings. `python -m movierate evaluate NAME` "
+            "computes them.",
+            icon=":material/warning:",
+        )
     for weak, names in weak_notes.items():
         shown = (
             text.names_text(names)
@@ -500,6 +542,12 @@ def accuracy_section(models: list, trained: list) -> None:
         if len(names) > 1:  # the same numbers for each: "Its test RMSE" of every one
             weak = weak.replace("Its test", "Each one's test")
         st.warning(f"{shown}: {weak}", icon=":material/warning:")
+    if old := [  # bad-input round 38, F2: same settings shown, other meanings
+        f"{text.md(m.name)}: {text.md(note)}."
+        for m in models
+        if (note := store.old_patience_zero_note(m.meta.get("spec"), m.metrics))
+    ]:
+        st.info(" ".join(old), icon=":material/history:")
     notes += [text.md(caveat)] if caveat else []
     if notes:
         st.caption(" ".join(notes))

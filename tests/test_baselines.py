@@ -4,8 +4,6 @@ model's RMSE 0.3865 / MAE 0.1362 with no reference; the median 4 scored an MAE o
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -131,11 +129,10 @@ def test_the_reference_is_named_as_it_was_fit():
     assert "damped least squares" in store.no_better_than_averages_note(
         {**weak, **new, "test_rmse": 0.98}
     )
-    models = [SimpleNamespace(name="old", metrics=old), SimpleNamespace(name="new", metrics=new)]
-    assert store.one_pass_averages_note(models).startswith(
+    assert store.one_pass_averages_note({"old": old, "new": new}).startswith(
         "The averages' test RMSE of old is that of one damped pass"
     )
-    assert store.one_pass_averages_note(models[1:]) == ""
+    assert store.one_pass_averages_note({"new": new}) == ""
 
 
 def test_training_records_the_baselines_and_they_are_said(data):

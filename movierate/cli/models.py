@@ -359,6 +359,10 @@ def _run_show(args: argparse.Namespace) -> int:
             if family not in FAMILY_ONLY.get(key, (family,)):
                 continue  # a field this family never reads (recheck N6: deep's layers on mf_bias)
             print(f"  {key:<24} {_spec_text(key, value, spec)}")
+            if key == "early_stopping_patience" and (
+                old := store.old_patience_zero_note(spec, _mapping(meta.get("metrics")))
+            ):  # bad-input round 38, F2: read under today's "0 = off"
+                print(f"  {'':<24} ({old})")
     if not imported and "n_test" not in split:
         print(
             "          (saved before splits had test rows: its validation rows also steered "
@@ -391,6 +395,12 @@ def _run_show(args: argparse.Namespace) -> int:
         print(f"  (best epoch {metrics.get('best_epoch', '?')}{settled})")
     if baselines := store.baselines_text(metrics):
         print(f"  ({baselines})")
+    elif "n_test" in split and not imported:  # bad-input round 38, F1: skipped unsaid
+        print(
+            "  (the training mean's and the user and movie averages' test RMSE: "
+            f"{store.references_not_recorded_text(args.name)} to compute them on its test rows "
+            "and check the model against them)"
+        )
     if warning := store.split_note(_mapping(meta.get("split"))):  # recheck E: train only
         print(f"warning: {warning}", file=sys.stderr)
     if note := store.ties_note(_mapping(meta.get("split"))):
@@ -565,7 +575,8 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     against = [n for n in dict.fromkeys(args.against or []) if n != args.name]
     others = [store.load_model(name) for name in against]
     ds = _data_for(model, args.data) if args.data is not None else None
-    if others and ds is None:
+    older = model.has_test_rows and not store.references_recorded(model.metrics)
+    if (others or older) and ds is None:
         ds = dataset_of(model)
     result = evaluate_model(model, ds)
     recorded = model.metrics
@@ -632,15 +643,34 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     if note := store.ties_note(model.split_record, result.get("test_tied_rows")):
         print(f"note: {note}", file=sys.stderr)
-    if model.has_test_rows and (baselines := store.baselines_text(recorded)):
-        print(baselines)  # fit and scored on the recorded split's rows, as recomputed above
-        if warning := store.reference_warning({**recorded, **result}, model.split_record):
-            print(f"warning: {warning}", file=sys.stderr)
+    if model.has_test_rows:  # fit and scored on the recorded split's rows, as recomputed above
+        _print_references(model, ds, result)
     if said := ranking.ranking_text(ranking.held_out_ranking(model, ds)):
         print(said)  # accuracy round 12: RMSE did not tell which model's top-10 was better
     if others:
         _print_paired([model, *others], ds)
     return EXIT_OK
+
+
+def _print_references(model: Any, ds: Any, result: dict[str, Any]) -> None:
+    """What ``model``'s test RMSE is read against and the warning it calls for; computed now
+    where the version that saved it did not record them (bad-input round 38, F1: an older
+    model skipped the "no better than the averages" check without a word)."""
+    from movierate import store
+    from movierate.pipeline import reference_metrics
+
+    metrics = reference_metrics(model, ds)
+    if not store.references_recorded(model.metrics) and store.references_recorded(metrics):
+        print(
+            "references: not recorded (or one damped pass's) by the older movierate version "
+            "that saved this model, so computed now on its recorded split, as training does"
+        )
+    if baselines := store.baselines_text(metrics):
+        print(baselines)
+    else:
+        print("references: none could be fit on its recorded split's rows: not checked")
+    if warning := store.reference_warning({**metrics, **result}, model.split_record):
+        print(f"warning: {warning}", file=sys.stderr)
 
 
 def _print_paired(models: list[Any], ds: Any) -> None:

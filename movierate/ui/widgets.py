@@ -232,6 +232,9 @@ def show_table(frame: pd.DataFrame, **kwargs: Any) -> Any:
     return shown
 
 
+#: What a models table shows in a cell without a number (an imported embedding's test RMSE and
+#: training time): the grid's own placeholder was the text "None" (bad-input round 38, F3).
+MISSING_CELL = "—"
 #: What a models table shows right after the model's name, where they exist: the numbers its
 #: captions talk about.
 KEY_MODEL_COLUMNS = ("rating scale", "test RMSE", "test MAE")
@@ -250,6 +253,7 @@ def show_models_table(
         table[first + [c for c in table.columns if c not in first]],
         hide_index=True,
         column_config={**models_table_columns(list(table["model"])), **(config or {})},
+        placeholder=MISSING_CELL,
     )
 
 
