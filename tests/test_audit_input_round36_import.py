@@ -100,3 +100,45 @@ def test_an_older_movies_file_saved_on_windows_reads_as_cp1252(tmp_path):
     assert _legacy_text(path) == "1|Director\u2019s Cut\u2026 (1995)|01-Jan-1995\n2|Am\u00e9lie|\n"
     path.write_bytes(b"1|Am\xe9lie\x81|\n")  # cp1252 cannot read 0x81: latin-1 as before
     assert _legacy_text(path) == "1|Am\u00e9lie\x81|\n"
+
+
+def _rows(n_users: int = 60) -> str:
+    return "".join(
+        f"{u},{m},{((u + m) % 10 + 1) / 2}\n" for u in range(1, n_users + 1) for m in range(1, 11)
+    )
+
+
+@pytest.mark.parametrize(
+    ("last", "said"),
+    [
+        ("Total,All,1650", "1 row(s) (line 602; the first: 'Total', 'All', 1650) have words"),
+        ("Average,All,2.75", "1 row(s) (line 602; the first: 'Average', 'All', 2.75) have words"),
+        ("All users,All movies,3.49", "'All users', 'All movies', 3.49) have words"),
+        ("Total,1,1650", "1 rating(s) (line 602: 1650) alone would make the rating scale"),
+        ("99,1,45", "(line 602: 45) alone would make the rating scale 0.5 to 45 in steps of 0.5"),
+    ],
+)
+def test_a_totals_row_is_refused_naming_its_line(last, said):
+    """F3: 'Total,All,30512.5' was imported as a rating: scale 0.5-30512.5, every model off."""
+    with pytest.raises(DataError) as err:
+        from_csv(("user,movie,rating\n" + _rows() + last + "\n").encode(), save_as="totals")
+    assert said in str(err.value) and "Delete" in str(err.value)
+    assert not _stored("totals")
+
+
+def test_a_far_outlier_imports_with_its_scale_declared():
+    ds = from_csv(
+        ("user,movie,rating\n" + _rows() + "99,1,45\n").encode(), rating_scale=(0.5, 45, 0.5)
+    )
+    assert ds.rating_scale.max == 45 and len(ds) == 601
+
+
+def test_legitimate_data_still_imports():
+    """A few 10s among 1-5 (2.25 times as wide: another common scale) are noted, not refused;
+    numbered users beside one user 'me' are a merge, not a totals row."""
+    rows = "".join(f"{u},{m},{(u + m) % 5 + 1}\n" for u in range(1, 61) for m in range(1, 11))
+    ds = from_csv(("user,movie,rating\n" + rows + "7,1,10\n").encode())
+    assert ds.rating_scale.max == 10 and any("outlying rating(s)" in w for w in ds.warnings)
+    mine = "".join(f"me,{m},4\n" for m in range(1, 4))
+    ds = from_csv(("user,movie,rating\n" + rows + mine).encode())
+    assert len(ds) == 603 and "me" in ds.user_ids.tolist()

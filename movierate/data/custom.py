@@ -154,7 +154,7 @@ def from_csv(
     _check_options(items_encoding, duplicates, delimiter)
     raw = _read_ratings(source, label, columns, delimiter, _encoding_of(source, encoding))
     _stop_if_asked(should_stop)
-    raw.scale = scale
+    raw.scale, raw.importing = scale, True
     if zero_ratings != "auto":
         raw.zero_unrated = zero_ratings == "drop"
     elif scale is not None and scale.min <= 0 <= scale.max:
