@@ -239,8 +239,8 @@ def test_csv_upload_offers_the_encoding_and_scale_its_messages_name(tmp_path):
     at.file_uploader[0].upload("scores.csv", csv, "text/csv").run()
     at.text_input(key="csv_name").set_value("scores").run()
     next(b for b in at.button if b.label == "Import").click().run()
-    assert any("encoding='latin-1'" in e.value for e in at.error)  # UTF-8 by default
-    at.selectbox(key="csv_encoding").set_value("latin-1").run()
+    assert any("encoding='cp1252'" in e.value for e in at.error)  # UTF-8 by default
+    at.selectbox(key="csv_encoding").set_value("cp1252").run()
     at.toggle(key="csv_declare_scale").set_value(True).run()
     at.number_input(key="csv_scale_min").set_value(1.0).run()
     at.number_input(key="csv_scale_max").set_value(10.0).run()

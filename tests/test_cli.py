@@ -561,7 +561,7 @@ def test_the_cli_import_takes_the_options_its_messages_name(tmp_path, capsys):
     rows = [f"{u};{m};{1 + (u * m) % 10};Caf\u00e9" for u in range(20) for m in range(15)]
     path.write_bytes(("reader;book;stars;note\n" + "\n".join(rows) + "\n").encode("cp1252"))
     code, _, err = _run(["datasets", str(path), "--name", "books"], capsys)
-    assert code == 1 and "CLI: datasets FILE --name NAME --encoding latin-1" in err, err
+    assert code == 1 and "CLI: datasets FILE --name NAME --encoding cp1252" in err, err
     argv = ["datasets", str(path), "--name", "books", "--encoding", "cp1252"]
     code, _, err = _run([*argv, "--columns", "user=reader,item=book,rating=stars"], capsys)
     assert code == 0, err

@@ -53,6 +53,9 @@ class RawData:
     zero_unrated: bool | None = None
     #: Why 0 means "not rated" here (the export it comes from), for the notice.
     zero_why: str = ""
+    #: A file being imported (from_csv), not a stored copy read again: a few rows that are no
+    #: ratings (a spreadsheet's totals row) are refused, not only noted (bad-input round 36, F3).
+    importing: bool = False
 
     def column(self, role: str) -> str:
         """The file's name of the ``role`` column, quoted, as messages name it."""
@@ -104,6 +107,8 @@ def build_dataset(
         )
     users = _ids(frame["user"], "user", raw)
     movies = _ids(frame["movie"], "movie", raw)
+    if raw.importing:
+        _refuse_label_rows(users, movies, raw)
     ratings = _ratings(frame["rating"], raw)
     timestamps = _timestamps(frame, raw)
     warnings = list(raw.warnings)  # after the readers above added their notices
@@ -123,7 +128,10 @@ def build_dataset(
     scale = raw.scale
     if scale is None:
         scale = infer_scale(ratings)
-        warnings = _with_scale_notices(warnings, scale_notices(ratings, scale, raw))
+        outlying = _outlying(ratings, scale)
+        if raw.importing and outlying is not None:
+            _refuse_far_outliers(ratings, scale, outlying, raw)
+        warnings = _with_scale_notices(warnings, scale_notices(ratings, scale, raw, outlying))
     bad = scale.bad_positions(ratings)
     if len(bad):
         values = ", ".join(f"{ratings[p]:g}" for p in bad[:SHOW_ROWS])
@@ -340,9 +348,15 @@ def is_scale_notice(notice: str) -> bool:
     return notice.startswith(SCALE_NOTE) or OUTLIER_NOTE in notice
 
 
-def scale_notices(ratings: np.ndarray, scale: RatingScale, raw: RawData) -> list[str]:
+def scale_notices(
+    ratings: np.ndarray,
+    scale: RatingScale,
+    raw: RawData,
+    outlying: tuple[RatingScale, np.ndarray] | None,
+) -> list[str]:
     """What :func:`build_dataset` records about an inferred scale: which scale and how, and
-    a warning when a handful of outlying ratings set it (values, lines, how to declare one)."""
+    a warning when a handful of ``outlying`` ratings set it (values, lines, how to declare
+    one)."""
     notices = [
         f"{SCALE_NOTE} {scale.min:g}{' to ' if scale.min < 0 else '-'}{scale.max:g}"
         + (f" (step {scale.step:g})" if scale.step else " (any value)")
@@ -350,17 +364,8 @@ def scale_notices(ratings: np.ndarray, scale: RatingScale, raw: RawData) -> list
         f"{HOW_TO_DECLARE.format('(min, max, step)')}."
     ]
     n = len(ratings)
-    threshold = max(OUTLIER_ROWS, OUTLIER_SHARE * n)
-    best: tuple[RatingScale, np.ndarray] | None = None
-    # the data's own bulk first, then the common scales (recheck s30: one 10 among 1-7
-    # ratings made the scale 1-10 unflagged, since 1-7 is no common scale)
-    for bulk in (*_bulk_scales(ratings, scale, threshold), *COMMON_SCALES):
-        outside = bulk.bad_positions(ratings)
-        few = 0 < len(outside) < threshold and len(outside) <= 0.01 * n
-        if few and (best is None or len(outside) < len(best[1])):
-            best = (bulk, outside)
-    if best is not None:
-        bulk, outside = best
+    if outlying is not None:
+        bulk, outside = outlying
         values = ", ".join(f"{ratings[p]:g}" for p in outside[:SHOW_ROWS])
         notices.append(
             f"{raw.ratings_file}: the scale {scale.describe()} {OUTLIER_NOTE} "
@@ -371,6 +376,80 @@ def scale_notices(ratings: np.ndarray, scale: RatingScale, raw: RawData) -> list
             "are reported as errors."
         )
     return notices
+
+
+def _outlying(ratings: np.ndarray, scale: RatingScale) -> tuple[RatingScale, np.ndarray] | None:
+    """(the scale, the positions of the ratings outside it) when all but a handful of
+    ``ratings`` fit a scale other than the inferred ``scale``; None when none does."""
+    n = len(ratings)
+    threshold = max(OUTLIER_ROWS, OUTLIER_SHARE * n)
+    best: tuple[RatingScale, np.ndarray] | None = None
+    # the data's own bulk first, then the common scales (recheck s30: one 10 among 1-7
+    # ratings made the scale 1-10 unflagged, since 1-7 is no common scale)
+    for bulk in (*_bulk_scales(ratings, scale, threshold), *COMMON_SCALES):
+        outside = bulk.bad_positions(ratings)
+        few = 0 < len(outside) < threshold and len(outside) <= 0.01 * n
+        if few and (best is None or len(outside) < len(best[1])):
+            best = (bulk, outside)
+    return best
+
+
+#: Bad-input round 36, F3: a handful of ratings that make the inferred scale more than this
+#: many times as wide as the scale all other ratings fit are refused at import. A 5-point
+#: scale's ratings beside a 10-point one's widen it 2.1-2.25 times (0.5-5 or 1-5 with 10s),
+#: 1-7 with a 10 1.5 times: noted, as before. A lost decimal point (45 for 4.5) widens 0.5-5
+#: 9.9 times, a spreadsheet's totals row (30512.5) 6,780 times: no model trains on that.
+FAR_OUTLIERS = 3.0
+
+
+def _refuse_far_outliers(
+    ratings: np.ndarray,
+    scale: RatingScale,
+    outlying: tuple[RatingScale, np.ndarray],
+    raw: RawData,
+) -> None:
+    """DataError when the handful of ``outlying`` ratings widen ``scale`` more than
+    :data:`FAR_OUTLIERS` times the scale the others fit."""
+    bulk, outside = outlying
+    wide = (scale.max - scale.min) / (bulk.max - bulk.min)
+    if wide <= FAR_OUTLIERS:
+        return
+    values = ", ".join(f"{ratings[p]:g}" for p in outside[:SHOW_ROWS])
+    raise DataError(
+        f"{raw.ratings_file}: {len(outside):,} rating(s) ({raw.lines(outside)}: {values}) alone "
+        f"would make the rating scale {scale.describe()}, {wide:,.0f} times as wide as "
+        f"{bulk.describe()}, which all {len(ratings) - len(outside):,} other ratings fit, and "
+        "no model learns from such a scale. A totals row or a typo? Delete or fix those lines "
+        "and import again; if they are real ratings, declare the scale your data uses "
+        f"{HOW_TO_DECLARE.format('(min, max, step)')}."
+    )
+
+
+def _refuse_label_rows(users: np.ndarray, movies: np.ndarray, raw: RawData) -> None:
+    """DataError when a handful of rows have words for both ids where every other row has
+    numbers (``Total,All,30512.5``, ``Average,All,3.49``): a spreadsheet's totals or notes
+    line, not a rating. One word column alone is a merge (user 'me' beside numbered users)."""
+    if users.dtype.kind != "O" or movies.dtype.kind != "O":
+        return
+    user_words, movie_words = (
+        _decimal(pd.Series(ids)).isna().to_numpy() for ids in (users, movies)
+    )
+    both = user_words & movie_words
+    count, n = int(both.sum()), len(users)
+    if not count or (user_words != both).any() or (movie_words != both).any():
+        return
+    if count >= max(OUTLIER_ROWS, OUTLIER_SHARE * n) or count * 20 > n:
+        return  # as many as that: text ids of their own (two data sets merged)
+    at = np.flatnonzero(both)
+    rating = raw.ratings["rating"].iloc[at[0]]
+    rating = f"{rating:g}" if isinstance(rating, float) else _short(rating)
+    raise DataError(
+        f"{raw.ratings_file}: {count:,} row(s) ({raw.lines(at)}; the first: {users[at[0]]!r}, "
+        f"{movies[at[0]]!r}, {rating}) have words for both the user and the movie id, where "
+        f"all {n - count:,} other rows have numbers: a totals or notes line a spreadsheet "
+        "added, not a rating. Delete those lines and import again; if they are ratings, write "
+        "every id in those columns as a label (a letter in front of each id will do)."
+    )
 
 
 def _bulk_scales(ratings: np.ndarray, scale: RatingScale, threshold: float) -> list[RatingScale]:

@@ -51,6 +51,7 @@ from movierate.data.textio import (
     bom_encoding,
     check_decodable,
     check_not_empty,
+    control_characters_note,
     decode,
     decode_head,
     first_match,
@@ -153,20 +154,18 @@ def from_csv(
     _check_options(items_encoding, duplicates, delimiter)
     raw = _read_ratings(source, label, columns, delimiter, _encoding_of(source, encoding))
     _stop_if_asked(should_stop)
-    raw.scale = scale
+    raw.scale, raw.importing = scale, True
     if zero_ratings != "auto":
         raw.zero_unrated = zero_ratings == "drop"
     elif scale is not None and scale.min <= 0 <= scale.max:
         raw.zero_unrated = False  # a declared scale holding 0 says 0 is a rating (recheck N5)
-    if note := misread_utf8_note(read_head(source), label, _encoding_of(source, encoding)):
-        raw.warnings.append(note)
+    raw.warnings += _encoding_notices(source, label, _encoding_of(source, encoding), "encoding")
     if items is not None:
         item_source, item_label = _as_source(items, "the uploaded items file")
         chosen = _encoding_of(item_source, items_encoding)
         raw.movies, item_notices = _read_items(item_source, item_label, item_columns, chosen)
         raw.warnings += item_notices
-        if note := misread_utf8_note(read_head(item_source), item_label, chosen):
-            raw.warnings.append(note)
+        raw.warnings += _encoding_notices(item_source, item_label, chosen, "items_encoding")
         raw.catalog = {"movies": len(raw.movies), "users": None}
     dataset_name = save_as or name or _name_from(label)
     ds = build_dataset(raw, dataset_name, duplicates=duplicates)
@@ -175,6 +174,14 @@ def from_csv(
         _stop_if_asked(should_stop)
         ds.source = str(_save(ds, raw, label, replace))
     return ds
+
+
+def _encoding_notices(source: Source, label: str, encoding: str, option: str) -> list[str]:
+    """Notices (or a DataError) when ``encoding`` misreads the file: UTF-8 or Windows text
+    read as latin-1. ``option`` is the argument that sets this file's encoding."""
+    notes = [misread_utf8_note(read_head(source), label, encoding)]
+    notes.append(control_characters_note(source, label, encoding, option))
+    return [note for note in notes if note]
 
 
 def _stop_if_asked(should_stop: Callable[[], bool] | None) -> None:
@@ -484,7 +491,7 @@ def _first_row(
     """(the head's lines, the preamble's length, the delimiter, the first row's fields)."""
     check_not_empty(source, label)
     raw = _whole_first_line(source)
-    head = decode_head(raw, label, encoding)
+    head = decode_head(raw, label, encoding, whole=source)
     if "\x00" in head:
         found16 = looks_like_utf16(raw)
         if found16 is None:
@@ -791,7 +798,8 @@ def _read_items(
     """The items file as movie metadata, and notices of the rows it could not use as given: a
     row without an id is dropped, an empty title becomes 'movie <id>'."""
     check_not_empty(source, label, "the movies (an id and a title column)")
-    text = decode(source.read_bytes() if isinstance(source, Path) else source, label, encoding)
+    data = source.read_bytes() if isinstance(source, Path) else source
+    text = decode(data, label, encoding, "items_encoding")
     lines = text[:65536].splitlines()
     preamble, named = _preamble(lines)
     delimiter = named or sniff_delimiter("\n".join(lines[preamble:]) + "\n", label)

@@ -417,16 +417,20 @@ def _read_dat(folder: Path) -> RawData:
 
 def _legacy_text(path: Path) -> str:
     """A GroupLens movies file of the older layouts (u.item, u.genre, movies.dat): UTF-8 (ml-10m,
-    or a copy saved again), else Latin-1 (ml-100k, ml-1m), or the encoding its byte-order mark
-    names (a copy saved as "Unicode text")."""
+    or a copy saved again), else cp1252 where it reads the file (a copy saved on Windows; the
+    same text as Latin-1 for ml-100k and ml-1m, whose titles hold no byte 0x80-0x9F), else
+    Latin-1, or the encoding its byte-order mark names (a copy saved as "Unicode text")."""
     data = path.read_bytes()
     marked = bom_encoding(data[:4])
     if marked:
         return decode(data, str(path), marked)
     try:
         return decode(data, str(path))
-    except DataError:
-        return data.decode("latin-1")
+    except DataError:  # bad-input round 36, F2: Latin-1 made Windows' '’' a control character
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            return data.decode("latin-1")
 
 
 def _read_movies_dat(path: Path) -> tuple[pd.DataFrame | None, int | None]:

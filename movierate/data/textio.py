@@ -6,6 +6,7 @@ import codecs
 import io
 import re
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -37,26 +38,32 @@ def bom_encoding(head: bytes) -> str | None:
     return next((name for bom, name in _BOMS if head.startswith(bom)), None)
 
 
-def decode(data: bytes, where: str, encoding: str = "utf-8") -> str:
-    """``data`` decoded; DataError naming the line and byte if it is not in ``encoding``."""
+def decode(data: bytes, where: str, encoding: str = "utf-8", option: str = "encoding") -> str:
+    """``data`` decoded; DataError naming the line and byte if it is not in ``encoding``.
+    ``option`` is the argument that sets this file's encoding (``items_encoding``), for advice."""
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
-        raise _decode_error(where, encoding, line, data[err.start], err.start, data) from None
+        bad = (line, data[err.start], err.start)
+        raise _decode_error(where, encoding, bad, data, option) from None
     except UnicodeError as err:
         raise _codec_error(where, encoding, err) from None
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def decode_head(data: bytes, where: str, encoding: str = "utf-8") -> str:
+def decode_head(
+    data: bytes, where: str, encoding: str = "utf-8", whole: Source | None = None
+) -> str:
     """The whole lines of a sample cut from the start of a file: decoded incrementally, so a
-    character split by the cut (UTF-16, UTF-8) is left out instead of being an error."""
+    character split by the cut (UTF-16, UTF-8) is left out instead of being an error.
+    ``whole`` is the file the sample is cut from, for the advice on an undecodable byte."""
     try:
         text = codecs.getincrementaldecoder(encoding)().decode(data, final=False)
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
-        raise _decode_error(where, encoding, line, data[err.start], err.start, data) from None
+        where_bad = (line, data[err.start], err.start)
+        raise _decode_error(where, encoding, where_bad, data if whole is None else whole) from None
     except UnicodeError as err:
         raise _codec_error(where, encoding, err) from None
     text = text[1:] if text.startswith("\ufeff") else text
@@ -64,28 +71,42 @@ def decode_head(data: bytes, where: str, encoding: str = "utf-8") -> str:
     return text[: cut + 1] if cut > 0 else text
 
 
-def check_decodable(source: Source, where: str, encoding: str = "utf-8") -> None:
-    """Stream through ``source``; DataError naming the line of the first undecodable byte."""
-    decoder = codecs.getincrementaldecoder(encoding)()
+def _chunks(source: Source) -> Iterator[bytes]:
+    """``source`` in blocks of 16 MiB, then one empty block."""
     stream = source.open("rb") if isinstance(source, Path) else io.BytesIO(source)
-    lines = offset = 0
     with stream:
-        while True:
-            chunk = stream.read(16 << 20)
-            try:
-                decoder.decode(chunk, final=not chunk)
-            except UnicodeDecodeError as err:
-                at = err.start - (len(err.object) - len(chunk))  # position within this chunk
-                line = lines + chunk.count(b"\n", 0, max(at, 0)) + 1
-                raise _decode_error(
-                    where, encoding, line, err.object[err.start], offset + at, read_head(source)
-                ) from None
-            except UnicodeError as err:
-                raise _codec_error(where, encoding, err) from None
-            if not chunk:
-                return
-            lines += chunk.count(b"\n")
-            offset += len(chunk)
+        while chunk := stream.read(16 << 20):
+            yield chunk
+    yield b""
+
+
+def first_undecodable(source: Source, encoding: str) -> tuple[int, int, int] | None:
+    """(line, byte, offset) of the first byte of ``source`` that is not ``encoding`` text, read
+    in blocks; None when all of it is. UnicodeError for a codec that names no byte."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    lines = offset = 0
+    for chunk in _chunks(source):
+        try:
+            decoder.decode(chunk, final=not chunk)
+        except UnicodeDecodeError as err:
+            at = err.start - (len(err.object) - len(chunk))  # position within this chunk
+            line = lines + chunk.count(b"\n", 0, max(at, 0)) + 1
+            return line, err.object[err.start], offset + at
+        lines += chunk.count(b"\n")
+        offset += len(chunk)
+    return None
+
+
+def check_decodable(
+    source: Source, where: str, encoding: str = "utf-8", option: str = "encoding"
+) -> None:
+    """Stream through ``source``; DataError naming the line of the first undecodable byte."""
+    try:
+        bad = first_undecodable(source, encoding)
+    except UnicodeError as err:
+        raise _codec_error(where, encoding, err) from None
+    if bad is not None:
+        raise _decode_error(where, encoding, bad, source, option)
 
 
 def _codec_error(where: str, encoding: str, err: UnicodeError) -> DataError:
@@ -122,14 +143,78 @@ def misread_utf8_note(head: bytes, where: str, encoding: str) -> str | None:
     )
 
 
+#: Bytes 0x80-0x9F: Windows-1252's punctuation (– ’ “ ” … €), control characters in latin-1.
+_C1_BYTES = re.compile(rb"[\x80-\x9f]")
+
+
+def control_characters_note(
+    source: Source, where: str, encoding: str, option: str = "encoding"
+) -> str | None:
+    """Bad-input round 36, F2: a file read as latin-1 (or another one-byte encoding that makes
+    bytes 0x80-0x9F invisible C1 control characters) that holds such bytes is Windows text.
+    DataError when it reads as cp1252 (Excel's 'CSV (Comma delimited)' on Windows): latin-1
+    stored 'Director\x92s' and dropped '…' (U+0085 is whitespace to strip()), while the
+    import again with cp1252 loses nothing. A notice when cp1252 cannot read it either (some
+    other code page); None when no such byte is read so (UTF-8 text has its own notice)."""
+    c1 = bytes(range(0x80, 0xA0)).decode(encoding, errors="ignore")
+    if len(c1) != 32 or not all("\x80" <= c <= "\x9f" for c in c1):
+        return None
+    found = _first_match(source, _C1_BYTES)
+    if found is None or first_undecodable(source, "utf-8") is None:
+        return None
+    line, byte = found
+    shown = f"line {line}: byte 0x{byte:02x}"
+    if first_undecodable(source, "cp1252") is None:
+        raise DataError(
+            f"{where} was read as {encoding}, which turns its Windows punctuation into invisible "
+            f"control characters ({shown} is {bytes([byte]).decode('cp1252')!r} in cp1252, "
+            f"U+{byte:04X} in {encoding}). It reads as cp1252, the Windows default: import it "
+            f"again with that file read as cp1252 ({_how_to_say(option, 'cp1252')})."
+        )
+    return (
+        f"{where} was read as {encoding}, which turns its bytes 0x80-0x9F into invisible "
+        f"control characters ({shown}), and it is not cp1252 (Windows) text either. If its "
+        "text looks wrong, import it again saying the encoding it was saved in (cp1250 for "
+        "Central European Windows, cp1251 for Cyrillic, mac-roman, ...: "
+        f"{_how_to_say(option, 'NAME')}), or save it as UTF-8."
+    )
+
+
+def _first_match(source: Source, pattern: re.Pattern[bytes]) -> tuple[int, int] | None:
+    """(line, byte) of the first byte of ``source`` that ``pattern`` matches, else None."""
+    lines = 0
+    for chunk in _chunks(source):
+        if hit := pattern.search(chunk):
+            return lines + chunk.count(b"\n", 0, hit.start()) + 1, chunk[hit.start()]
+        lines += chunk.count(b"\n")
+    return None
+
+
+def _how_to_say(option: str, encoding: str) -> str:
+    """Where each surface takes a file's encoding: ``option`` is from_csv's argument for it."""
+    items = " --items ITEMS" if option == "items_encoding" else ""
+    flag = "--" + option.replace("_", "-")
+    return (
+        "Home: 'Options: columns, text encoding, rating scale'; CLI: datasets FILE"
+        f"{items} --name NAME {flag} {encoding}; Python: {option}='{encoding}'"
+    )
+
+
 def _decode_error(
-    where: str, encoding: str, line: int, byte: int, offset: int, head: bytes
+    where: str,
+    encoding: str,
+    bad: tuple[int, int, int],
+    source: Source,
+    option: str = "encoding",
 ) -> DataError:
-    """The error for undecodable text; names UTF-16/32 when the file's first bytes say so."""
+    """The error for undecodable text at ``bad`` (line, byte, offset) of ``source``; names
+    UTF-16/32 when the file's first bytes say so, else cp1252 where it reads the file."""
+    line, byte, offset = bad
+    head = read_head(source)
     found = bom_encoding(head)
     if found is not None and not encoding.lower().replace("-", "").startswith(found[:5]):
         fix = f"it is {found.upper()} text (it starts with a {found.upper()} byte-order mark)"
-        hint = f"encoding='{found}'"
+        hint = found
     elif b"\x00" in head[:4096] and "16" not in encoding and "32" not in encoding:
         found16 = looks_like_utf16(head)
         if found16 is None:  # bad-input round 17: random bytes were called UTF-16
@@ -138,15 +223,17 @@ def _decode_error(
                 f"offset {offset}). Pick the ratings file itself (a CSV or TSV export)."
             )
         fix = "it holds NUL bytes, as UTF-16 text without a byte-order mark does"
-        hint = f"encoding='{found16}'"
+        hint = found16
+    elif codecs.lookup(encoding).name != "cp1252" and first_undecodable(source, "cp1252") is None:
+        # bad-input round 36, F2: latin-1 was named whatever the bytes, and stored a Windows
+        # file's '–' and '’' as control characters
+        fix, hint = "it reads as cp1252, the Windows default", "cp1252"
     else:
-        fix, hint = "", "encoding='latin-1'"
+        fix, hint = "", "latin-1"
     return DataError(
         f"{where}: line {line} cannot be decoded as {encoding} (byte 0x{byte:02x} at offset "
         f"{offset:,}{'; ' + fix if fix else ''}). Save the file as UTF-8, or say which encoding "
-        "it uses when importing it as a CSV (Home: 'Options: columns, text encoding, rating "
-        f"scale'; CLI: datasets FILE --name NAME --encoding {hint.split(chr(39))[1]}; Python: "
-        f"{hint})."
+        f"it uses when importing it as a CSV ({_how_to_say(option, hint)})."
     )
 
 
