@@ -144,7 +144,7 @@ def download(name: str) -> None:
 
 
 #: Text encodings the CSV upload offers (UTF-8 and files with a byte-order mark need no choice).
-ENCODINGS = ("utf-8", "latin-1", "cp1252", "utf-16-le", "utf-16-be")
+ENCODINGS = ("utf-8", "cp1252", "latin-1", "utf-16-le", "utf-16-be")
 
 
 #: What a rating of 0 can be (from_csv's ``zero_ratings``), as the upload's options say it.
@@ -246,7 +246,8 @@ def csv_options(upload, items=None) -> dict[str, Any]:
             ENCODINGS,
             key="csv_encoding",
             help="UTF-8 unless the file says otherwise; files with a byte-order mark (Excel's "
-            "'Unicode text') are read as they are. Latin-1 or cp1252 for older Windows exports.",
+            "'Unicode text') are read as they are. cp1252 for older Windows exports (Excel's "
+            "'CSV (Comma delimited)'); latin-1 only where cp1252 cannot read the file.",
         )
         columns = column_mapping(upload, encoding)
         item_columns = (
