@@ -785,6 +785,15 @@ def _refuse_one_person(header: list[str], missing: list[str], label: str) -> Non
     )
 
 
+def text_layout(text: str, label: str) -> tuple[int, str]:
+    """How a small decoded table is laid out: the lines before its header (blank lines, Excel's
+    ``sep=`` line) and its delimiter (named there, else sniffed). Also read this way: a saved
+    ratings file on Rate movies (bad-input round 36, F4)."""
+    lines = text[:65536].splitlines()
+    preamble, named = _preamble(lines)
+    return preamble, named or sniff_delimiter("\n".join(lines[preamble:]) + "\n", label)
+
+
 def _read_items(
     source: Source, label: str, mapping: Mapping[str, str] | None, encoding: str
 ) -> tuple[pd.DataFrame, list[str]]:
@@ -792,9 +801,7 @@ def _read_items(
     row without an id is dropped, an empty title becomes 'movie <id>'."""
     check_not_empty(source, label, "the movies (an id and a title column)")
     text = decode(source.read_bytes() if isinstance(source, Path) else source, label, encoding)
-    lines = text[:65536].splitlines()
-    preamble, named = _preamble(lines)
-    delimiter = named or sniff_delimiter("\n".join(lines[preamble:]) + "\n", label)
+    preamble, delimiter = text_layout(text, label)
     if delimiter == "::":
         raise DataError(f"{label}: '::'-separated item files are read with load_dataset(folder).")
     table = read_text_table(text, label, sep=delimiter, skiprows=preamble)
