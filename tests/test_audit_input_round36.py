@@ -224,3 +224,57 @@ def test_the_users_map_caption_says_where_you_sit():
 def test_the_rate_page_captions_the_users_map(home):
     at = open_page(PAGE, model="ml4", rated="1:5,260:4,296:1")
     assert any(c.value.startswith("You (the star) sit at user PC 1 = ") for c in at.caption)
+
+
+# --- round 36, F6: IMDb and Letterboxd exports -----------------------------------------------
+
+#: Toy Story (1995, tt0114709), Heat (1995, tt0113277), and a film no MovieLens set holds.
+IMDB = (
+    "Const,Your Rating,Date Rated,Title,Original Title,URL,Title Type,IMDb Rating,Year\n"
+    "tt0114709,8,2024-01-02,Toy Story,Toy Story,https://www.imdb.com/title/tt0114709,Movie,8.3,1995\n"
+    "tt0113277,5,2024-01-02,Heat,Heat,https://www.imdb.com/title/tt0113277,Movie,8.3,1995\n"
+    "tt9999998,10,2024-01-02,Not A Film Here,Not A Film Here,x,Movie,7,2031\n"
+)
+LETTERBOXD = (
+    "Date,Name,Year,Letterboxd URI,Rating\n"
+    "2024-01-02,Toy Story,1995,https://boxd.it/a,4.5\n"
+    "2024-01-02,Heat,1995,https://boxd.it/b,2\n"
+    "2024-01-02,Not A Film Here,2031,https://boxd.it/c,5\n"
+    "2024-01-02,Seen Without A Rating,1995,https://boxd.it/d,\n"
+)
+
+
+def test_an_imdb_export_is_matched_and_halved(home):
+    model = _model("ml4")  # ml-latest-small: IMDb ids from links.csv; 0.5-5
+    loaded, notes = read_saved_ratings(model, IMDB.encode())
+    assert loaded == {1: 8 / 2, 6: 5 / 2}  # Toy Story and Heat, by IMDb id
+    said = " ".join(notes)
+    assert "2 of its 3 rated films are in ml-latest-small" in said and "1 are not" in said
+    assert "1-10 are moved onto 0.5-5" in said and "each rating halved" in said
+
+
+def test_a_letterboxd_export_is_matched_by_title_and_year_onto_another_scale(home):
+    model = _model("ml100")  # ml-100k: 1-5 in whole steps
+    loaded, notes = read_saved_ratings(model, LETTERBOXD.encode())
+    titles = model.movies.set_index("movie_id")["title"]
+    assert {titles[m] for m in loaded} == {"Toy Story", "Heat"}
+    lo, hi, _ = model.rating_scale
+    expected = [round(lo + (r - 0.5) * (hi - lo) / 4.5) for r in (4.5, 2)]
+    assert list(loaded.values()) == expected
+    said = " ".join(notes)
+    assert "matched by title and year" in said and "0.5-5 are moved onto 1-5" in said
+    assert "1 row(s) hold no rating" in said
+
+
+def test_an_export_with_no_film_here_is_refused(home):
+    body = LETTERBOXD.splitlines()[0] + "\n2024-01-02,Not A Film Here,2031,x,5\n"
+    with pytest.raises(DataError, match="No rating of this Letterboxd export can be used"):
+        read_saved_ratings(_model("ml4"), body.encode())
+
+
+def test_the_import_refusal_points_at_a_page_that_reads_the_export():
+    from movierate.data.custom import from_csv
+
+    for export in (IMDB, LETTERBOXD):
+        with pytest.raises(DataError, match="'Load saved ratings \\(CSV\\)' reads this export"):
+            from_csv(export.encode())

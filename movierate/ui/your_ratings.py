@@ -28,6 +28,7 @@ import streamlit as st
 from movierate import explore, spreadsheet
 from movierate.data.build import RawData, decimal_comma
 from movierate.data.custom import text_layout
+from movierate.data.exports import Service, export_ratings, export_service
 from movierate.data.formats import read_text_table
 from movierate.data.textio import (
     bom_encoding,
@@ -541,12 +542,16 @@ def read_saved_ratings(
     model: Any, data: bytes, *, source_of: Callable[[str], Any | None] | None = None
 ) -> tuple[dict[MovieId, float], list[str]]:
     """The ratings of a file "Save my ratings (CSV)" wrote (``movie_id``, ``your rating``
-    and ``dataset`` columns), as ``model``'s movie ids in the file's order, and a sentence for
-    each kind of row skipped or changed. Ids of another data set (its ``dataset`` column) are
+    and ``dataset`` columns), or of an IMDb or Letterboxd export (:mod:`movierate.data.exports`),
+    as ``model``'s movie ids in the file's order, and a sentence for each kind of row skipped
+    or changed. Ids of another data set (its ``dataset`` column) are
     moved by movie identity through ``source_of(tag)``, a model of that data. DataError when
     the file cannot be used at all, or when no rating of it can be used (bad-input round 36,
     F1: a file of unreadable rows replaced the list with nothing, under a success)."""
     table, raw, notes = _saved_table(data)
+    service = export_service(list(table.columns))
+    if service is not None and FILE_ID not in table.columns:
+        return _from_export(model, table, service, notes)
     missing = [c for c in (FILE_ID, FILE_RATING) if c not in table.columns]
     if missing:
         raise DataError(
@@ -647,6 +652,32 @@ def read_saved_ratings(
     return ratings, notes
 
 
+def _from_export(
+    model: Any, table: pd.DataFrame, service: Service, notes: list[str]
+) -> tuple[dict[MovieId, float], list[str]]:
+    """:func:`read_saved_ratings` of an IMDb or Letterboxd export (bad-input round 36, F6):
+    its films matched to ``model``'s by identity, its ratings moved onto ``model``'s scale."""
+    rows, said = export_ratings(
+        table, service, model.movies, model.rating_scale, model.dataset_name
+    )
+    ratings: dict[MovieId, float] = {}
+    between = 0
+    for row, rating in rows.items():
+        ratings[movie_id_of(model, row)] = allowed = nearest_allowed(rating, model.rating_scale)
+        between += not math.isclose(allowed, rating)
+    if between:
+        said.append(
+            f"{between:,} of them fall between the ratings {model.name} allows and were moved "
+            "to the nearest."
+        )
+    if not ratings:
+        raise DataError(
+            f"No rating of this {service.name} export can be used. {' '.join(said)} Your "
+            "ratings are unchanged."
+        )
+    return ratings, notes + said
+
+
 #: Where messages about a saved ratings file name it.
 _THIS_FILE = "This file"
 
@@ -722,7 +753,8 @@ LOAD_MODES = {
 
 
 def _load_form(model: Any, ratings: dict[MovieId, float]) -> None:
-    """'Load saved ratings (CSV)': a file that 'Save my ratings (CSV)' wrote, merged into the
+    """'Load saved ratings (CSV)': a file that 'Save my ratings (CSV)' wrote (or an IMDb or
+    Letterboxd export), merged into the
     link's list or replacing it (:func:`load_saved`), and what the last load did: shown until
     the ratings change (it vanished on the next rerun, e.g. a click elsewhere)."""
     done = st.session_state.get(_LOADED)
@@ -737,11 +769,13 @@ def _load_form(model: Any, ratings: dict[MovieId, float]) -> None:
     with st.expander("Load saved ratings (CSV)", icon=":material/upload:"):
         key = f"rated_file_{st.session_state.get(_UPLOADS, 0)}"
         st.file_uploader(
-            "A file 'Save my ratings (CSV)' wrote",
+            "A file 'Save my ratings (CSV)' wrote, or an IMDb or Letterboxd ratings export",
             type=["csv"],
             key=key,
             help="Its movie_id and your rating columns are read; ids of another data set (its "
-            "dataset column) are matched to this model's films by IMDb id or title and year.",
+            "dataset column) are matched to this model's films by IMDb id or title and year. "
+            "An IMDb or Letterboxd export's films are matched the same way, and its ratings "
+            "moved onto this model's scale (IMDb's 1-10 halved onto 0.5-5, for example).",
         )
         mode = st.radio("How", list(LOAD_MODES), format_func=LOAD_MODES.get, key="rated_load_mode")
         st.button(
