@@ -780,7 +780,7 @@ def _ratings(column: pd.Series, raw: RawData) -> np.ndarray:
     values = column.to_numpy()
     if values.dtype.kind not in "fiu":
         blank = column.isna() | (column.astype(str).str.strip() == "")
-        column = _decimal_comma(column, raw)
+        column = decimal_comma(column, raw)
         numeric = _decimal(column).to_numpy(dtype=np.float64)
         bad = np.flatnonzero(np.isnan(numeric) & ~blank.to_numpy())
         if len(bad):
@@ -814,7 +814,7 @@ def _ratings(column: pd.Series, raw: RawData) -> np.ndarray:
 _DECIMAL_COMMA = r"[+-]?\d+,\d+"
 
 
-def _decimal_comma(column: pd.Series, raw: RawData) -> pd.Series:
+def decimal_comma(column: pd.Series, raw: RawData) -> pd.Series:
     """``column`` with decimal commas (``4,5``, as European spreadsheets write ratings) turned
     into points when every value that is not a plain number is written that way; a notice in
     ``raw.warnings`` says so. Otherwise ``column`` unchanged (its bad values are then reported)."""

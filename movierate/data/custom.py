@@ -455,7 +455,7 @@ SERVICE_EXPORTS = {
 }
 
 
-def _service_export(header: list[str]) -> str | None:
+def service_export(header: list[str]) -> str | None:
     """Which service's export ``header`` is (:data:`SERVICE_EXPORTS`), or None."""
     names = {_norm(h) for h in header}
     return next((what for what, needs in SERVICE_EXPORTS.items() if needs <= names), None)
@@ -465,7 +465,7 @@ def _zero_means_unrated(header: list[str], chosen: dict[str, str]) -> str:
     """Why a rating of 0 means "not rated" in this file (a Goodreads export's 'My Rating',
     where 0 is a book shelved without a rating), or "" when it is not known to."""
     if (
-        _service_export(header) == "a Goodreads library export"
+        service_export(header) == "a Goodreads library export"
         and _norm(chosen["rating"]) == "myrating"
     ):
         return "Goodreads writes 0 in 'My Rating' for a book shelved without a rating"
@@ -783,13 +783,28 @@ def _refuse_one_person(header: list[str], missing: list[str], label: str) -> Non
     """DataError for a ratings file with no user column that is a service's export of one
     person's ratings (IMDb, Letterboxd, Goodreads: bad-input round 23 told them to map a user
     column they do not have): what the file is and what to do instead."""
-    service = _service_export(header)
+    service = service_export(header)
     if service is None:
         return
+    rate = (  # bad-input round 36, F6: that page now reads such an export as it is
+        ""
+        if service == "a Goodreads library export"
+        else " Rate movies' 'Load saved ratings (CSV)' reads this export as it is, matching its "
+        "films to the model's data set."
+    )
     raise DataError(
         f"{label} looks like {service}: one person's ratings, with no column saying whose "
-        f"rating each row is. {ONE_PERSON}"
+        f"rating each row is. {ONE_PERSON}{rate}"
     )
+
+
+def text_layout(text: str, label: str) -> tuple[int, str]:
+    """How a small decoded table is laid out: the lines before its header (blank lines, Excel's
+    ``sep=`` line) and its delimiter (named there, else sniffed). Also read this way: a saved
+    ratings file on Rate movies (bad-input round 36, F4)."""
+    lines = text[:65536].splitlines()
+    preamble, named = _preamble(lines)
+    return preamble, named or sniff_delimiter("\n".join(lines[preamble:]) + "\n", label)
 
 
 def _read_items(
@@ -800,9 +815,7 @@ def _read_items(
     check_not_empty(source, label, "the movies (an id and a title column)")
     data = source.read_bytes() if isinstance(source, Path) else source
     text = decode(data, label, encoding, "items_encoding")
-    lines = text[:65536].splitlines()
-    preamble, named = _preamble(lines)
-    delimiter = named or sniff_delimiter("\n".join(lines[preamble:]) + "\n", label)
+    preamble, delimiter = text_layout(text, label)
     if delimiter == "::":
         raise DataError(f"{label}: '::'-separated item files are read with load_dataset(folder).")
     table = read_text_table(text, label, sep=delimiter, skiprows=preamble)

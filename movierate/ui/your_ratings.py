@@ -16,7 +16,6 @@ none, in another.
 from __future__ import annotations
 
 import hashlib
-import io
 import math
 import re
 from collections.abc import Callable
@@ -27,6 +26,17 @@ import pandas as pd
 import streamlit as st
 
 from movierate import explore, spreadsheet
+from movierate.data.build import RawData, decimal_comma
+from movierate.data.custom import text_layout
+from movierate.data.exports import Service, export_ratings, export_service
+from movierate.data.formats import read_text_table
+from movierate.data.textio import (
+    bom_encoding,
+    check_not_empty,
+    decode,
+    looks_like_utf16,
+    read_head,
+)
 from movierate.errors import DataError, MovierateError
 from movierate.imported_models import is_imported
 from movierate.ui import explore_figures, figures, state, text, widgets
@@ -41,6 +51,23 @@ _FULL = "rated_full"
 _EDITOR_RESETS = "rated_editor_resets"
 _LOADED = "rated_loaded"
 _UPLOADS = "rated_uploads"
+#: Session keys: what the last Add did (said once, views round 23 F1) and how many adds there
+#: were (so the focus script is new each time).
+_ADDED, _ADDS = "rated_added", "rated_adds"
+#: Puts the focus back in the search box after an Add, whose movie, rating and Add widgets
+#: vanish with the cleared search and took the focus to the document's top (views round 23,
+#: F1: a keyboard user tabbed about 17 stops back for each movie).
+FOCUS_SEARCH_JS = """<script>
+(() => {  // add %d
+  let tries = 0;
+  const focus = () => {
+    const box = document.querySelector('input[aria-label="Find a movie to rate"]');
+    if (box) box.focus();
+    else if (++tries < 20) setTimeout(focus, 100);
+  };
+  setTimeout(focus, 50);
+})();
+</script>"""
 #: The columns "Save my ratings (CSV)" writes (:func:`ratings_file`); a file to load needs
 #: the first two.
 FILE_ID, FILE_RATING, FILE_TITLE, FILE_DATASET = "movie_id", "your rating", "title", "dataset"
@@ -368,6 +395,31 @@ def render_your_ratings(
                 key="your_map",
                 config=figures.export_config(model.name, "you-among-the-users"),
             )
+            st.caption(you_among_users_text(users, recs.coordinates))
+
+
+#: How many of the users nearest "you" the users map's caption describes.
+_NEAREST = 10
+
+
+def you_among_users_text(users: pd.DataFrame, you: Any) -> str:
+    """The users map's text equivalent (views round 23, F2: a screen reader heard its tick
+    labels only): where ``you`` (x, y) sit, how many ``users`` (x, y, n_ratings) lie nearer
+    the map's centre (the users' average), and how active the users nearest you are."""
+    xy = users[["x", "y"]].to_numpy(dtype=float)
+    here = np.asarray(you, dtype=float)[:2]
+    centre = xy.mean(axis=0)
+    nearer = int((np.linalg.norm(xy - centre, axis=1) < np.linalg.norm(here - centre)).sum())
+    nearest = np.argsort(np.linalg.norm(xy - here, axis=1))[:_NEAREST]
+    near_n = float(np.median(users["n_ratings"].to_numpy()[nearest]))
+    all_n = float(np.median(users["n_ratings"]))
+    return (
+        f"You (the star) sit at user PC 1 = {here[0]:.2f}, user PC 2 = {here[1]:.2f}; "
+        f"{nearer:,} of the {len(users):,} users ({nearer / len(users):.0%}) lie nearer the "
+        f"map's centre (the users' average) than you. The {len(nearest):,} users nearest you "
+        f"have a median of {near_n:,.0f} ratings (all users: {all_n:,.0f}); the colour shows "
+        "each user's number of ratings."
+    )
 
 
 def _on_this_data(model: Any, ratings: dict[MovieId, float]) -> dict[MovieId, float]:
@@ -402,6 +454,15 @@ def _on_this_data(model: Any, ratings: dict[MovieId, float]) -> dict[MovieId, fl
         return {}
     ratings, _ = parse_rated(st.query_params.get(RATED_PARAM), text_ids=has_text_ids(source))
     moved = _moved_by_identity(source, model, ratings)
+    if not moved:  # bad-input round 36, F1: the link's list was replaced by nothing
+        st.warning(
+            f"None of your {len(ratings):,} ratings, made on {text.md(source.dataset_name)}, is of "
+            f"a film in {text.md(model.dataset_name)} (matched by IMDb id or title and year), so "
+            f"none is used here. The link keeps them for a model of {text.md(name)}; rating "
+            "movies here starts a new list.",
+            icon=":material/link_off:",
+        )
+        return {}
     pending = st.session_state.get(_FULL)  # an Add refused before this run: still to show
     written = _set_rated(moved, model, refused="Not moved into the link")
     lost = len(ratings) - len(moved)
@@ -481,20 +542,16 @@ def read_saved_ratings(
     model: Any, data: bytes, *, source_of: Callable[[str], Any | None] | None = None
 ) -> tuple[dict[MovieId, float], list[str]]:
     """The ratings of a file "Save my ratings (CSV)" wrote (``movie_id``, ``your rating``
-    and ``dataset`` columns), as ``model``'s movie ids in the file's order, and a sentence for
-    each kind of row skipped or changed. Ids of another data set (its ``dataset`` column) are
+    and ``dataset`` columns), or of an IMDb or Letterboxd export (:mod:`movierate.data.exports`),
+    as ``model``'s movie ids in the file's order, and a sentence for each kind of row skipped
+    or changed. Ids of another data set (its ``dataset`` column) are
     moved by movie identity through ``source_of(tag)``, a model of that data. DataError when
-    the file cannot be used at all."""
-    try:
-        table = pd.read_csv(
-            io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig"
-        )
-    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise DataError(
-            f"This file cannot be read as CSV ({str(exc).splitlines()[0]}). Load a file that "
-            "'Save my ratings (CSV)' wrote."
-        ) from None
-    table = spreadsheet.plain_frame(table.rename(columns=lambda c: str(c).strip().lower()))
+    the file cannot be used at all, or when no rating of it can be used (bad-input round 36,
+    F1: a file of unreadable rows replaced the list with nothing, under a success)."""
+    table, raw, notes = _saved_table(data)
+    service = export_service(list(table.columns))
+    if service is not None and FILE_ID not in table.columns:
+        return _from_export(model, table, service, notes)
     missing = [c for c in (FILE_ID, FILE_RATING) if c not in table.columns]
     if missing:
         raise DataError(
@@ -505,7 +562,10 @@ def read_saved_ratings(
         )
     if table.empty:
         raise DataError("This file holds no ratings (only its header line).")
-    notes: list[str] = []
+    header = _repeated_header(table, raw, notes)
+    table = table[~header].reset_index(drop=True)
+    table[FILE_RATING] = decimal_comma(table[FILE_RATING], raw)  # '4,5' (German Excel)
+    notes += raw.warnings
     tags = sorted({t.strip() for t in table.get(FILE_DATASET, pd.Series(dtype=str)) if t.strip()})
     if len(tags) > 1:
         raise DataError(
@@ -540,8 +600,8 @@ def read_saved_ratings(
     lo, hi, _ = model.rating_scale
     ratings: dict[MovieId, float] = {}
     unreadable, off_scale, unknown, moved_on_scale = [], [], [], []
-    for line, (raw_id, raw_rating) in enumerate(
-        zip(table[FILE_ID], table[FILE_RATING], strict=True), start=2
+    for position, (raw_id, raw_rating) in enumerate(
+        zip(table[FILE_ID], table[FILE_RATING], strict=True)
     ):
         movie_id = _file_id(raw_id, text_ids)
         try:
@@ -549,7 +609,9 @@ def read_saved_ratings(
         except ValueError:
             rating = math.nan
         if movie_id is None or not math.isfinite(rating):
-            unreadable.append(f"line {line} ({raw_id.strip() or '?'}: {raw_rating.strip() or '?'})")
+            unreadable.append(
+                f"line {raw.line(position)} ({raw_id.strip() or '?'}: {raw_rating.strip() or '?'})"
+            )
         elif not lo <= rating <= hi:
             off_scale.append(f"{movie_id}: {rating:g}")
         elif state.movie_row(source, movie_id) is None:
@@ -580,7 +642,94 @@ def read_saved_ratings(
             f"{len(moved_on_scale):,} rating(s) fall between the ratings {model.name} allows and "
             f"were moved to the nearest: {_named(moved_on_scale)}."
         )
+    if not ratings:
+        raise DataError(
+            f"No rating of this file can be used ({len(table):,} row(s) read). "
+            + " ".join(notes)
+            + " Your ratings are unchanged; fix the file or load one 'Save my ratings (CSV)' "
+            "wrote."
+        )
     return ratings, notes
+
+
+def _from_export(
+    model: Any, table: pd.DataFrame, service: Service, notes: list[str]
+) -> tuple[dict[MovieId, float], list[str]]:
+    """:func:`read_saved_ratings` of an IMDb or Letterboxd export (bad-input round 36, F6):
+    its films matched to ``model``'s by identity, its ratings moved onto ``model``'s scale."""
+    rows, said = export_ratings(
+        table, service, model.movies, model.rating_scale, model.dataset_name
+    )
+    ratings: dict[MovieId, float] = {}
+    between = 0
+    for row, rating in rows.items():
+        ratings[movie_id_of(model, row)] = allowed = nearest_allowed(rating, model.rating_scale)
+        between += not math.isclose(allowed, rating)
+    if between:
+        said.append(
+            f"{between:,} of them fall between the ratings {model.name} allows and were moved "
+            "to the nearest."
+        )
+    if not ratings:
+        raise DataError(
+            f"No rating of this {service.name} export can be used. {' '.join(said)} Your "
+            "ratings are unchanged."
+        )
+    return ratings, notes + said
+
+
+#: Where messages about a saved ratings file name it.
+_THIS_FILE = "This file"
+
+
+def _saved_table(data: bytes) -> tuple[pd.DataFrame, RawData, list[str]]:
+    """A saved ratings file as a table of strings (column names in lower case), its rows' file
+    lines (a :class:`RawData`) and notes, read as Home reads a file (bad-input round 36, F4:
+    Excel's re-saves were refused with a codec's message): a compressed file or workbook
+    named, UTF-16 by its mark, Windows text (cp1252) when it is not UTF-8, ``;`` or tabs
+    between the columns, Excel's ``sep=`` line."""
+    check_not_empty(data, _THIS_FILE, "your ratings, as 'Save my ratings (CSV)' writes them")
+    head = read_head(data)
+    encoding = bom_encoding(head) or (b"\x00" in head and looks_like_utf16(head)) or "utf-8"
+    notes = []
+    try:
+        decoded = decode(data, _THIS_FILE, encoding)
+    except DataError:
+        if encoding != "utf-8":
+            raise
+        # only ids and ratings are read, and they are plain digits in any encoding
+        decoded = data.decode("cp1252", errors="replace")
+        notes.append(
+            "This file is not UTF-8 text, so it was read as Windows text (cp1252), as Excel's "
+            "'CSV' saves it; only its ids and ratings are used."
+        )
+    preamble, delimiter = text_layout(decoded, _THIS_FILE)
+    table = read_text_table(
+        decoded,
+        _THIS_FILE,
+        sep=delimiter,
+        skiprows=preamble,
+        advice="fix that line, or load a file that 'Save my ratings (CSV)' wrote",
+    )
+    table = spreadsheet.plain_frame(table.rename(columns=lambda c: str(c).strip().lower()))
+    return table, RawData(ratings=table, ratings_file=_THIS_FILE, first_line=preamble + 2), notes
+
+
+def _repeated_header(table: pd.DataFrame, raw: RawData, notes: list[str]) -> np.ndarray:
+    """Which rows of ``table`` repeat its header (two saved files pasted together), said in
+    ``notes``; ``raw`` then counts lines without them (bad-input round 36, F5: the header's
+    word 'dataset' was named as a second data set)."""
+    header = (
+        (table[FILE_ID].str.strip().str.lower() == FILE_ID)
+        & (table[FILE_RATING].str.strip().str.lower() == FILE_RATING)
+    ).to_numpy()
+    if header.any():
+        notes.append(
+            f"Skipped the header line repeated mid-file ({raw.lines(np.flatnonzero(header))}): "
+            "two saved files pasted together? Their ratings are read."
+        )
+        raw.keep_rows(~header)
+    return header
 
 
 def _file_id(value: str, text_ids: bool) -> MovieId | None:
@@ -604,7 +753,8 @@ LOAD_MODES = {
 
 
 def _load_form(model: Any, ratings: dict[MovieId, float]) -> None:
-    """'Load saved ratings (CSV)': a file that 'Save my ratings (CSV)' wrote, merged into the
+    """'Load saved ratings (CSV)': a file that 'Save my ratings (CSV)' wrote (or an IMDb or
+    Letterboxd export), merged into the
     link's list or replacing it (:func:`load_saved`), and what the last load did: shown until
     the ratings change (it vanished on the next rerun, e.g. a click elsewhere)."""
     done = st.session_state.get(_LOADED)
@@ -619,11 +769,13 @@ def _load_form(model: Any, ratings: dict[MovieId, float]) -> None:
     with st.expander("Load saved ratings (CSV)", icon=":material/upload:"):
         key = f"rated_file_{st.session_state.get(_UPLOADS, 0)}"
         st.file_uploader(
-            "A file 'Save my ratings (CSV)' wrote",
+            "A file 'Save my ratings (CSV)' wrote, or an IMDb or Letterboxd ratings export",
             type=["csv"],
             key=key,
             help="Its movie_id and your rating columns are read; ids of another data set (its "
-            "dataset column) are matched to this model's films by IMDb id or title and year.",
+            "dataset column) are matched to this model's films by IMDb id or title and year. "
+            "An IMDb or Letterboxd export's films are matched the same way, and its ratings "
+            "moved onto this model's scale (IMDb's 1-10 halved onto 0.5-5, for example).",
         )
         mode = st.radio("How", list(LOAD_MODES), format_func=LOAD_MODES.get, key="rated_load_mode")
         st.button(
@@ -730,6 +882,9 @@ def _rating_form(model: Any, ratings: dict[MovieId, float]) -> None:
     query = query_col.text_input(
         "Find a movie to rate", key="rate_q", placeholder=text.search_placeholder(model.movies)
     )
+    if added := st.session_state.pop(_ADDED, None):
+        st.success(added, icon=":material/check:")  # a status: read out after Add
+        st.html(FOCUS_SEARCH_JS % st.session_state.get(_ADDS, 0), unsafe_allow_javascript=True)
     if not query:
         return
     found = explore.title_index(model).search(query, limit=8)
@@ -748,10 +903,26 @@ def _rating_form(model: Any, ratings: dict[MovieId, float]) -> None:
     def add() -> None:
         updated = dict(ratings)
         updated[movie_id] = float(rating)
-        _set_rated(updated, model)
+        if _set_rated(updated, model):
+            st.session_state[_ADDED] = added_text(model, row, ratings.get(movie_id), updated)
+            st.session_state[_ADDS] = st.session_state.get(_ADDS, 0) + 1
         st.session_state["rate_q"] = ""
 
     add_col.button("Add", icon=":material/add:", on_click=add, key="rate_add", type="primary")
+
+
+def added_text(model: Any, row: int, before: float | None, updated: dict[MovieId, float]) -> str:
+    """What an Add of the movie in ``row`` did (``before``: its rating until then, or None),
+    with how many ratings ``updated`` holds: "Added Fargo (1996): 5. 3 ratings in all."."""
+    movie = model.movies.iloc[row]
+    title = text.isolated(text.md(text.with_year(movie["title"], movie.get("year"))))
+    rating = updated[movie_id_of(model, row)]
+    did = (
+        f"Added {title}: {rating:g}"
+        if before is None
+        else f"Changed {title} from {before:g} to {rating:g}"
+    )
+    return f"{did}. {len(updated):,} rating{'s' if len(updated) != 1 else ''} in all."
 
 
 def ratings_file(model: Any, table: pd.DataFrame) -> pd.DataFrame:

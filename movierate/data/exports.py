@@ -1,0 +1,110 @@
+"""One person's ratings as IMDb ("Your ratings" export) and Letterboxd (``ratings.csv``) write
+them, matched to a data set's movies by identity (:func:`~movierate.data.identity.match_movies`:
+the IMDb id where both sides have one, else title and year) and moved onto its rating scale in
+a straight line (IMDb's 1-10 halved onto 0.5-5). Rate movies loads them (bad-input round 36,
+F6: such an export was refused there, although the CLI and Home sent users to that page).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from movierate.data.custom import service_export
+from movierate.data.identity import IDENTITY_COLUMN, INVENTED_IDS, match_movies, movie_identities
+from movierate.errors import DataError
+
+
+@dataclass(frozen=True)
+class Service:
+    """How a service's export names its columns (lower case) and the scale of its ratings."""
+
+    name: str
+    rating: str
+    lo: float
+    hi: float
+    title: str = "title"
+    year: str = "year"
+    imdb: str | None = None
+
+
+#: The exports read, by what :func:`~movierate.data.custom.service_export` calls them.
+SERVICES = {
+    "an IMDb ratings export": Service("IMDb", "your rating", 1.0, 10.0, imdb="const"),
+    "a Letterboxd export": Service("Letterboxd", "rating", 0.5, 5.0, title="name"),
+}
+
+
+def export_service(columns: list[str]) -> Service | None:
+    """The :class:`Service` whose export has these column names, or None."""
+    return SERVICES.get(service_export(columns) or "")
+
+
+def export_ratings(
+    table: pd.DataFrame,
+    service: Service,
+    movies: pd.DataFrame,
+    scale: tuple[float, float, float],
+    dataset: str,
+) -> tuple[dict[int, float], list[str]]:
+    """The ratings of ``service``'s export ``table`` (text cells, lower-case column names) as
+    {row of ``movies``: rating moved onto ``scale`` (lo, hi, step) in a straight line}, and
+    sentences saying how they were moved and how many films were matched in ``dataset``.
+    DataError when a column it needs is missing."""
+    needed = [c for c in (service.rating, service.title, service.year) if c not in table.columns]
+    if needed:
+        raise DataError(
+            f"This file looks like {service.name}'s export but has no "
+            f"{' or '.join(map(repr, needed))} column; load the export as {service.name} wrote it."
+        )
+    values = pd.to_numeric(table[service.rating].str.strip(), errors="coerce").to_numpy(float)
+    rated = np.isfinite(values) & (values >= service.lo) & (values <= service.hi)
+    to_here = match_movies(_films(table, service), movies).a_to_b()
+    lo, hi, _ = scale
+
+    def onto(value: float | np.ndarray) -> float | np.ndarray:
+        return lo + (value - service.lo) * (hi - lo) / (service.hi - service.lo)
+
+    mapped = onto(values)
+    ratings = {int(to_here[i]): float(mapped[i]) for i in np.flatnonzero(rated & (to_here >= 0))}
+    matched = int((rated & (to_here >= 0)).sum())
+    example = float(values[rated][0]) if rated.any() else service.hi
+    how = "IMDb id or title and year" if service.imdb else "title and year"
+    notes = [
+        f"This is {service.name}'s export: {matched:,} of its {int(rated.sum()):,} rated films "
+        f"are in {dataset} (matched by {how})"
+        + (f"; {int(rated.sum()) - matched:,} are not." if rated.sum() > matched else ".")
+        + (
+            f" Its ratings ({lo:g}-{hi:g}) are on the same scale and used as they are."
+            if (lo, hi) == (service.lo, service.hi)
+            else f" Its ratings of {service.lo:g}-{service.hi:g} are moved onto {lo:g}-{hi:g} "
+            f"in a straight line ({example:g} → {onto(example):.3g}"
+            + (", each rating halved" if (lo, hi) == (service.lo / 2, service.hi / 2) else "")
+            + ")."
+        )
+    ]
+    if (~rated).any():
+        notes.append(
+            f"{int((~rated).sum()):,} row(s) hold no rating of {service.lo:g}-{service.hi:g} "
+            "(a film logged or listed without one) and are left out."
+        )
+    return ratings, notes
+
+
+def _films(table: pd.DataFrame, service: Service) -> pd.DataFrame:
+    """The export's films as a movies table: its title and year, and as identity the IMDb id
+    where it gives one, else title and year; its row numbers as ids that name no film."""
+    years = pd.to_numeric(table[service.year].str.strip(), errors="coerce")
+    films = pd.DataFrame(
+        {
+            "movie_id": np.arange(len(table)),
+            "title": table[service.title].str.strip(),
+            "year": years.astype("Int64"),
+            INVENTED_IDS: True,
+        }
+    )
+    imdb = table[service.imdb] if service.imdb in table.columns else None
+    films[IDENTITY_COLUMN] = movie_identities(films, imdb)
+    return films
