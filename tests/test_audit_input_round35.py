@@ -71,3 +71,13 @@ def test_a_model_deleted_elsewhere_is_said_after_a_link_notice_about_it(
     said = notices(at)
     assert "The model 'small-deep' this tab showed was renamed or deleted" in said, said
     assert at.multiselect(key="models").value == ["small-mf"]
+
+
+def test_a_kept_epoch_given_as_a_float_reads_as_a_whole_number():
+    """Accuracy round 29: the Train page passed a live job's float best_epoch: "the kept epoch
+    3.0 of 3 run" under a status line that said "kept epoch 3"."""
+    from movierate.ui import charts
+
+    history = {"epoch": [1.0, 2.0, 3.0], "stop_rmse": [1.0, 0.9, 0.95]}
+    said = charts.learning_curves_text({"run": history}, {"run": 2.0})
+    assert "the kept epoch 2 of 3 run" in said, said

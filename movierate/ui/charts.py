@@ -210,8 +210,10 @@ def learning_curves_text(
             continue
         what = "early-stopping RMSE" if metric else "training RMSE"
         epoch, at, last = kept.get(run), dict(points), points[-1][0]
-        where = (
-            f"the kept epoch {epoch} of {last} run" if epoch in at else f"epoch {last}, the last"
+        where = (  # a live job's metrics hold epochs as floats (accuracy round 29: "3.0 of 3")
+            f"the kept epoch {epoch:.0f} of {last:.0f} run"
+            if epoch in at
+            else f"epoch {last:.0f}, the last"
         )
         said.append(
             f"{run}: {what} {at.get(epoch, points[-1][1]):.4f} at {where}, {_trend(points)}"
