@@ -15,7 +15,13 @@ import plotly.graph_objects as go
 
 from movierate.ui.charts import PALETTE, TEXT_COLOUR
 from movierate.ui.charts import colour as series_colour
-from movierate.ui.figures import MARKER_SYMBOLS, OTHER_COLOUR, point_sizes, text_styled
+from movierate.ui.figures import (
+    MARKER_SYMBOLS,
+    OTHER_COLOUR,
+    legend_below,
+    point_sizes,
+    text_styled,
+)
 from movierate.ui.text import html_text, movie_hover, ratings_text
 
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
@@ -110,7 +116,7 @@ def axes_figure(
         margin=_MARGIN,
         xaxis_title=x_title,
         yaxis_title=y_title,
-        legend={"itemsizing": "constant"},
+        legend=legend_below(),
         dragmode="pan",
     )
     return fig
@@ -198,7 +204,7 @@ def users_figure(
         margin=_MARGIN,
         xaxis_title="user PC 1",
         yaxis_title="user PC 2",
-        legend={"itemsizing": "constant"},
+        legend=legend_below(),
     )
     return fig
 
@@ -357,7 +363,7 @@ def aligned_figure(
         margin=_MARGIN,
         xaxis_title="A's principal axis 1",
         yaxis_title="A's principal axis 2",
-        legend={"itemsizing": "constant"},
+        legend=legend_below(),
     )
     return fig
 
