@@ -10,7 +10,7 @@ from test_cvd_markers import _users
 from test_explore_helpers import movies_table
 from test_views_round13_phone import map_frame
 
-from movierate.ui import explore_figures, figures
+from movierate.ui import charts, explore_figures, figures
 
 
 def _pairs(n: int = 60) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -44,3 +44,12 @@ def test_explore_figures_put_their_legend_under_the_plot_as_the_maps_do():
         assert legend.orientation == "h" and legend.title.side == "top"
         assert (legend.yref, legend.y, legend.yanchor) == ("container", 0, "bottom")
     assert built[1].layout.legend.title.text == "gender"  # a title set apart survives
+
+
+def test_the_heatmap_legend_title_shows_both_ends_of_the_scale():
+    """F4: Vega's default 180 px title limit cut "colour scale: −0.00641 to +0.00…"."""
+    matrix = pd.DataFrame(np.array([[0.00641, -1.23e-5], [-1.23e-5, 0.002]]))
+    for limit in (None, 0.00641, 1.23456e-5):
+        spec = charts.heatmap_chart(matrix, title="Covariance", fixed_range=limit)
+        colour = spec["encoding"]["color"]
+        assert colour["legend"]["titleLimit"] >= 10 * len(colour["title"])  # 13 px text

@@ -496,6 +496,8 @@ def heatmap_chart(
                     "direction": "horizontal",
                     "gradientLength": 200,
                     "format": ".3~g",
+                    # Vega's 180 px cut it: "colour scale: −0.00641 to +0.00…" (views round 22)
+                    "titleLimit": 640,
                 },
             },
             "tooltip": [
