@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from test_cvd_markers import _users
 from test_explore_helpers import movies_table
 from test_views_round13_phone import map_frame
@@ -53,3 +54,61 @@ def test_the_heatmap_legend_title_shows_both_ends_of_the_scale():
         spec = charts.heatmap_chart(matrix, title="Covariance", fixed_range=limit)
         colour = spec["encoding"]["color"]
         assert colour["legend"]["titleLimit"] >= 10 * len(colour["title"])  # 13 px text
+
+
+@pytest.fixture(params=[charts.TEXT, charts.DARK_TEXT], ids=["light", "dark"])
+def page(request):
+    """The page's theme while a test builds its charts; yields the page's colour."""
+    token = charts.TEXT_COLOUR.set(request.param)
+    yield charts.page()
+    charts.TEXT_COLOUR.reset(token)
+
+
+def _faint_marks(fig, page: str) -> list[tuple[str, str]]:
+    """(trace, colour) of each mark under 3:1 against ``page``: a marker whose fill has less
+    and no outline that has more, a line, a colour scale's stop."""
+    faint = []
+
+    def check(name: str, colour) -> None:
+        if isinstance(colour, str) and colour.startswith("#") and charts.contrast(colour, page) < 3:
+            faint.append((name, colour))
+
+    for trace in fig.to_plotly_json()["data"]:
+        name = str(trace.get("name"))
+        marker, line = trace.get("marker", {}), trace.get("line", {})
+        edge = marker.get("line", {})
+        drawn_edge = edge.get("width") and str(edge.get("color")).startswith("#")
+        if not (drawn_edge and charts.contrast(edge["color"], page) >= 3):
+            check(name, marker.get("color"))
+        check(name, edge.get("color") if edge.get("width") else None)
+        check(name, line.get("color"))
+        for _, stop in list(trace.get("colorscale") or []) + list(marker.get("colorscale") or []):
+            check(name, stop)
+    return faint
+
+
+def _every_figure() -> list:
+    pairs, moved = _pairs()
+    frame = map_frame().assign(
+        genres=[[g] for g in np.resize(list(figures.GENRE_COLOURS), len(map_frame()))]
+    )
+    built = [
+        explore_figures.axes_figure(_axes(), "x", "y"),
+        explore_figures.aligned_figure(pairs, moved, ("A", "B"), focus=int(pairs.movie_idx[0])),
+        explore_figures.users_figure(
+            _users([f"j{i}" for i in range(12)], [9] * 12), "occupation", "job"
+        ),
+        explore_figures.users_figure(_users(["F"], [50]), "n_ratings", "ratings"),
+        figures.add_map_rings(
+            figures.tsne_scatter(frame, "genre"), frame, 0, [1, 2], matches=[3, 4], selected=[5]
+        ),
+        figures.tsne_scatter(frame, "year"),
+    ]
+    return built + [figures.tsne_scatter(frame, f"genre:{g}") for g in figures.GENRE_COLOURS]
+
+
+def test_every_colour_a_figure_draws_has_3_to_1_against_its_page(page):
+    """F2: Horror #7f0000 (1.7:1), Film-Noir #252525 (1.2:1), the "moved most" lines #222
+    (1.2:1) and Viridis' low end (#440154, 1.2:1) vanished on the dark page; the pale genres
+    (Children #f2a7d3, 1.9:1) and the orange series (2.2:1) are as faint on white."""
+    assert [mark for fig in _every_figure() for mark in _faint_marks(fig, page)] == []
