@@ -7,11 +7,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from apptest_helpers import assert_clean, open_page
 from test_cvd_markers import _users
 from test_explore_helpers import movies_table
 from test_views_round13_phone import map_frame
 
-from movierate.ui import charts, explore_figures, figures
+from movierate.ui import charts, explore_figures, figures, shell
 
 
 def _pairs(n: int = 60) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -112,3 +113,27 @@ def test_every_colour_a_figure_draws_has_3_to_1_against_its_page(page):
     (1.2:1) and Viridis' low end (#440154, 1.2:1) vanished on the dark page; the pale genres
     (Children #f2a7d3, 1.9:1) and the orange series (2.2:1) are as faint on white."""
     assert [mark for fig in _every_figure() for mark in _faint_marks(fig, page)] == []
+
+
+def _keyed_blocks(node, prefix: str) -> list:
+    """The blocks under ``node`` whose key starts with ``prefix``."""
+    found = []
+    for child in getattr(node, "children", {}).values():
+        block_id = getattr(getattr(child, "proto", None), "id", "")
+        if isinstance(block_id, str) and f"-{prefix}" in block_id:
+            found.append(child)
+        found += _keyed_blocks(child, prefix)
+    return found
+
+
+def test_recommend_s_side_by_side_tables_wrap_to_a_row_each_when_too_narrow(trained_home):
+    """F3: two tables side by side at 1024 px were 266 px each, and the pinned title hid
+    'predicted'; each sits in a shell.WIDE_FIGURE container, whose column takes a row of its
+    own below shell.WIDE_FIGURE_REM (a 1024x768 screenshot: one above the other, every
+    column shown; 1280 px: still side by side)."""
+    at = open_page("pages/recommend.py", models=["small-mf", "small-deep"], user="1")
+    assert_clean(at)
+    blocks = _keyed_blocks(at._tree, f"{shell.WIDE_FIGURE}recs-")
+    assert len(blocks) == 2
+    assert all(len(block.dataframe) >= 1 for block in blocks)  # a model's tables
+    assert f'[class*="st-key-{shell.WIDE_FIGURE}"]' in shell.PAGE_CSS
