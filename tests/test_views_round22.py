@@ -137,3 +137,16 @@ def test_recommend_s_side_by_side_tables_wrap_to_a_row_each_when_too_narrow(trai
     assert len(blocks) == 2
     assert all(len(block.dataframe) >= 1 for block in blocks)  # a model's tables
     assert f'[class*="st-key-{shell.WIDE_FIGURE}"]' in shell.PAGE_CSS
+
+
+def test_two_models_frame_labels_the_five_that_moved_most_and_the_rest_on_hover():
+    """F5: 15 labels piled up in a 150 x 80 px patch; the first five (the moved most) are
+    labelled, every one keeps its title in the hover and its movie for a click."""
+    pairs, moved = _pairs()
+    fig = explore_figures.aligned_figure(pairs, moved, ("A", "B"))
+    ends = next(t for t in fig.data if t.mode == "markers+text")
+    labelled = [text for text in ends.text if text]
+    assert len(labelled) == explore_figures.MOVED_LABELS == 5
+    assert labelled == [t[:28] for t in moved["title"][:5]]
+    assert [row[1] for row in ends.customdata] == list(moved["title"])
+    assert [int(row[0]) for row in ends.customdata] == list(moved["movie_idx"])

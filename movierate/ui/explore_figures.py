@@ -36,6 +36,8 @@ BOTH_COLOUR, NO_SET_COLOUR = "#8c564b", "#cfcfcf"
 #: B and "in both" were one grey): every group that the verdict scores reads without hue.
 GROUP_SYMBOLS = {"A": "circle", "B": "square", "C": "triangle-up", "D": "triangle-down",
                  "A+B": "x", "C+D": "cross"}  # fmt: skip
+#: The movies that moved most labelled on the two-models frame (the rest: hover, the table).
+MOVED_LABELS = 5
 MODEL_SERIES = (0, 1)  # the Vega charts' (colour-blind safe) series colours
 #: Sets up to this size are drawn as large outlined markers; larger ones as small ones.
 SMALL_SET = 60
@@ -339,7 +341,11 @@ def aligned_figure(
                 y=moved["y_b"],
                 mode="markers+text",
                 name="moved most",
-                text=moved["title"].astype(str).str.slice(0, 28).map(html_text),
+                # the first MOVED_LABELS only: 15 piled up, unreadable (views round 22, F5)
+                text=[
+                    html_text(str(title)[:28]) if i < MOVED_LABELS else ""
+                    for i, title in enumerate(moved["title"])
+                ],
                 textposition="top center",
                 textfont={"size": 10},
                 marker={
@@ -347,8 +353,10 @@ def aligned_figure(
                     "size": 9,
                     "line": {"color": TEXT_COLOUR.get(), "width": 1},
                 },
-                customdata=moved[["movie_idx"]].to_numpy(),
-                hovertemplate="%{text}<extra>moved most</extra>",
+                customdata=np.column_stack(
+                    [moved["movie_idx"].to_numpy(object), moved["title"].map(html_text)]
+                ),
+                hovertemplate="%{customdata[1]}<extra>moved most</extra>",
                 showlegend=False,
             )
         )
