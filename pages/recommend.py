@@ -137,8 +137,12 @@ def render() -> None:
     per_row = 1 if wide else min(len(usable), 3)
     for start in range(0, len(usable), per_row):
         columns = st.columns(per_row, gap="medium")
-        for col, model in zip(columns, usable[start : start + per_row], strict=False):
-            with col:
+        for i, (col, model) in enumerate(
+            zip(columns, usable[start : start + per_row], strict=False)
+        ):
+            # a column under shell.WIDE_FIGURE_REM wraps to a row of its own: two at 1024 px
+            # were 266 px, and the pinned title hid 'predicted' (views round 22, F3)
+            with col.container(key=f"{shell.WIDE_FIGURE}recs-{start + i}"):
                 st.markdown(f"**{text.md(model.name)}**")
                 st.caption(text.model_summary(model))
                 if recs[model.name].all_rated:

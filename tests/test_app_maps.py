@@ -13,7 +13,11 @@ from apptest_helpers import until_map_ready
 from test_app_explore import assert_clean, charts, frames, open_page, values
 
 from movierate.explore.validation import filter_counts
-from movierate.ui.figures import GENRE_COLOURS, OTHER_COLOUR
+from movierate.ui.charts import readable
+from movierate.ui.figures import FOUND_COLOUR, GENRE_COLOURS, OTHER_COLOUR
+
+#: Search matches' rings, drawn readable on the (light) page (views round 22, F2).
+FOUND = readable(FOUND_COLOUR)
 
 
 def _map(at) -> dict:
@@ -79,9 +83,7 @@ def test_tsne_waits_for_compute_and_search_rings_every_match(trained_home):
     fig = _map(at)
     labels = [a["text"] for a in fig["layout"].get("annotations", []) if "Toy Story" in a["text"]]
     assert sorted(labels) == ["<b>Toy Story 2</b>", "<b>Toy Story 3</b>", "<b>Toy Story</b>"]
-    orange = [
-        t for t in fig["data"] if t.get("marker", {}).get("line", {}).get("color") == "#f08c00"
-    ]
+    orange = [t for t in fig["data"] if t.get("marker", {}).get("line", {}).get("color") == FOUND]
     assert len(orange) == 1 and len(values(orange[0]["x"])) == 2  # the focus has its own ring
     assert any("3 titles on the map contain 'toy story'" in c.value for c in at.caption)
 
@@ -180,7 +182,7 @@ def test_search_counts_every_match_on_the_map_and_centres_among_them(trained_hom
     assert true > 40
     assert any(f"{true} titles on the map contain 'man'" in c.value for c in at.caption)
     rings = [
-        t for t in _map(at)["data"] if t.get("marker", {}).get("line", {}).get("color") == "#f08c00"
+        t for t in _map(at)["data"] if t.get("marker", {}).get("line", {}).get("color") == FOUND
     ]
     assert len(values(rings[0]["x"])) == true - 1  # the focus has its own ring
     pick = at.selectbox(key="tsne_pick")

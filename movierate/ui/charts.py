@@ -119,6 +119,59 @@ TEXT, DARK_TEXT = "#31333F", "#FAFAFA"
 TEXT_COLOUR: ContextVar[str] = ContextVar("chart_text_colour", default=TEXT)
 
 
+#: Streamlit's page colours in its light and dark themes, and the contrast a chart's marks and
+#: lines need against the page they are drawn on (WCAG 2.1 non-text contrast).
+PAGE, DARK_PAGE = "#FFFFFF", "#0E1117"
+MIN_CONTRAST = 3.0
+
+
+def luminance(colour: str) -> float:
+    """WCAG relative luminance of a ``#rrggbb`` colour (0 black to 1 white)."""
+    return float(_linear(colour) @ [0.2126, 0.7152, 0.0722])
+
+
+def contrast(colour: str, background: str) -> float:
+    """WCAG contrast ratio of two ``#rrggbb`` colours (1 to 21)."""
+    high, low = sorted((luminance(colour), luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def _linear(colour: str) -> np.ndarray:
+    code = colour.lstrip("#")
+    rgb = np.array([int(code[i : i + 2], 16) / 255 for i in (0, 2, 4)])
+    return np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+
+
+def page() -> str:
+    """The colour of the page being drawn (:data:`PAGE` or :data:`DARK_PAGE`)."""
+    return DARK_PAGE if TEXT_COLOUR.get() == DARK_TEXT else PAGE
+
+
+def readable(colour: str) -> str:
+    """A fixed ``#rrggbb`` colour as the page being drawn needs it: as it is where it has
+    :data:`MIN_CONTRAST` against the page, else darkened (light page) or lightened (dark page)
+    to just past it, its hue kept (views round 22, F2: Horror's #7f0000 was 1.7:1 and
+    Film-Noir's #252525 1.2:1 on the dark page, the palette's orange 2.2:1 on white)."""
+    return _on_page(colour, page())
+
+
+@functools.lru_cache(maxsize=512)
+def _on_page(colour: str, background: str) -> str:
+    if contrast(colour, background) >= MIN_CONTRAST:
+        return colour
+    linear, lum, lum_page = _linear(colour), luminance(colour), luminance(background)
+    margin = MIN_CONTRAST + 0.1  # past the rounding to 8 bits
+    if lum_page > 0.5:  # the light page: darker, in proportion
+        linear = linear * ((lum_page + 0.05) / margin - 0.05) / lum
+    else:  # the dark page: brighter, then towards white once a channel is full
+        target = margin * (lum_page + 0.05) - 0.05
+        linear = linear * min(target / max(lum, 1e-6), 1 / max(linear.max(), 1e-6))
+        lum = float(linear @ [0.2126, 0.7152, 0.0722])
+        linear = linear + (1 - linear) * max(target - lum, 0.0) / (1 - lum)
+    rgb = np.where(linear <= 0.0031308, linear * 12.92, 1.055 * linear ** (1 / 2.4) - 0.055)
+    return "#" + "".join(f"{round(float(v) * 255):02X}" for v in np.clip(rgb, 0, 1))
+
+
 def colour(i: int) -> str:
     """Series colour ``i`` of :data:`PALETTE`, its black in the page's text colour (recheck:
     black curves on the dark theme)."""
@@ -498,6 +551,8 @@ def heatmap_chart(
                     "direction": "horizontal",
                     "gradientLength": 200,
                     "format": ".3~g",
+                    # Vega's 180 px cut it: "colour scale: −0.00641 to +0.00…" (views round 22)
+                    "titleLimit": 640,
                 },
             },
             "tooltip": [
@@ -540,10 +595,10 @@ def spectrum_chart(spectra: dict[str, pd.DataFrame], *, height: int = 360) -> Sp
             **base,
             "data": {"values": rows},
             "layer": [
-                {"mark": {"type": "bar", "color": PALETTE[0]},
+                {"mark": {"type": "bar", "color": colour(0)},
                  "encoding": {"x": x, "y": {"field": "share", "type": "quantitative",
                                             "axis": y_axis}, "tooltip": tooltip}},
-                {"mark": {"type": "line", "color": PALETTE[1], "strokeDash": [2, 3]},
+                {"mark": {"type": "line", "color": colour(1), "strokeDash": [2, 3]},
                  "encoding": {"x": x, "y": {"field": "cumulative_share", "type": "quantitative"},
                               "tooltip": tooltip}},
             ],
@@ -610,7 +665,7 @@ def shared_neighbours_chart(overlap: pd.DataFrame, k: int, *, height: int = 300)
         "usermeta": SVG,
         "height": height,
         "data": {"values": rows},
-        "mark": {"type": "bar", "color": PALETTE[0]},
+        "mark": {"type": "bar", "color": colour(0)},
         "encoding": {
             "x": {"field": "common", "type": "ordinal", "title": f"neighbours in common (of {k})",
                   "axis": {"labelAngle": 0}},
@@ -667,7 +722,7 @@ def _share_bars(
         "y": {"field": "share", "type": "quantitative", "title": "share",
               "axis": {"format": ".1~%"}},
         "color": {"field": "series", "type": "nominal", "title": None, "legend": legend,
-                  "scale": {"domain": labels, "range": colours or PALETTE[: len(labels)]}},
+                  "scale": {"domain": labels, "range": colours or [colour(i) for i in range(len(labels))]}},
         "tooltip": [{"field": "dimension"}, {"field": "series", "title": "measure"},
                     {"field": "share", "format": ".1%"}],
     }  # fmt: skip
@@ -721,7 +776,9 @@ def dimension_report_charts(
     frame = dimensions if "dimension" in dimensions else dimensions.rename_axis("dimension")
     frame = frame.reset_index() if "dimension" not in frame.columns else frame
     series = {c: label for c, label in REPORT_SERIES.items() if c in frame.columns}
-    colours = dict(zip(series.values(), PALETTE, strict=False))  # fixed when a series is absent
+    colours = {
+        name: colour(i) for i, name in enumerate(series.values())
+    }  # fixed when a series is absent
     order = [str(d) for d in frame["dimension"]]
     bars = [
         {"part": "bars", "dimension": str(d), "series": label, "share": v}
@@ -812,7 +869,7 @@ def popularity_chart(frame: pd.DataFrame, quantity: str, *, height: int = 420) -
         "usermeta": {"embedOptions": {"renderer": "canvas"}},
         "height": height,
         "data": {"values": rows},
-        "mark": {"type": "circle", "size": 22, "opacity": 0.5, "color": PALETTE[0]},
+        "mark": {"type": "circle", "size": 22, "opacity": 0.5, "color": colour(0)},
         "params": [_ZOOM],
         "encoding": {
             "x": {"field": "log_n_ratings", "type": "quantitative", "title": "log10(1 + ratings)",

@@ -13,21 +13,32 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from movierate.ui.charts import PALETTE, TEXT_COLOUR
+from movierate.ui.charts import TEXT_COLOUR, readable
 from movierate.ui.charts import colour as series_colour
-from movierate.ui.figures import MARKER_SYMBOLS, OTHER_COLOUR, point_sizes, text_styled
+from movierate.ui.figures import (
+    FOCUS_COLOUR,
+    MARKER_SYMBOLS,
+    OTHER_COLOUR,
+    colour_scale,
+    legend_below,
+    outline,
+    point_sizes,
+    text_styled,
+)
 from movierate.ui.text import html_text, movie_hover, ratings_text
 
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
-#: Marker colours of the custom-axis sets.
-SET_COLOURS = {"A": PALETTE[0], "B": PALETTE[3], "C": PALETTE[2], "D": PALETTE[4]}
+#: Marker colours of the custom-axis sets (series colours of :func:`charts.colour`).
+SET_SERIES = {"A": 0, "B": 3, "C": 2, "D": 4}
 #: Movies in both sets of an axis (left out of its AUC), and movies in no set.
 BOTH_COLOUR, NO_SET_COLOUR = "#8c564b", "#cfcfcf"
 #: A marker shape per group besides its colour (views round 17: under achromatopsia set A, set
 #: B and "in both" were one grey): every group that the verdict scores reads without hue.
 GROUP_SYMBOLS = {"A": "circle", "B": "square", "C": "triangle-up", "D": "triangle-down",
                  "A+B": "x", "C+D": "cross"}  # fmt: skip
-MODEL_COLOURS = (PALETTE[0], PALETTE[1])  # the Vega charts' (colour-blind safe) series colours
+#: The movies that moved most labelled on the two-models frame (the rest: hover, the table).
+MOVED_LABELS = 5
+MODEL_SERIES = (0, 1)  # the Vega charts' (colour-blind safe) series colours
 #: Sets up to this size are drawn as large outlined markers; larger ones as small ones.
 SMALL_SET = 60
 #: The users map draws this many categories (the commonest), each in a shape of its own, and
@@ -67,6 +78,7 @@ def axes_figure(
             name=f"in no set ({rest.sum():,})",
             marker={
                 "color": NO_SET_COLOUR,
+                "line": outline(NO_SET_COLOUR),
                 "size": point_sizes(coordinates["n_ratings"], 3, 12)[rest],
                 "opacity": 0.6,
             },
@@ -75,7 +87,8 @@ def axes_figure(
             customdata=coordinates[["movie_idx"]][rest].to_numpy(),
         )
     )
-    colours = {**SET_COLOURS, "A+B": BOTH_COLOUR, "C+D": BOTH_COLOUR}
+    colours = {group: series_colour(i) for group, i in SET_SERIES.items()}
+    colours |= {"A+B": readable(BOTH_COLOUR), "C+D": readable(BOTH_COLOUR)}
     for group, colour in colours.items():
         mask = (coordinates["group"] == group).to_numpy()
         if not mask.any():
@@ -110,7 +123,7 @@ def axes_figure(
         margin=_MARGIN,
         xaxis_title=x_title,
         yaxis_title=y_title,
-        legend={"itemsizing": "constant"},
+        legend=legend_below(),
         dragmode="pan",
     )
     return fig
@@ -153,7 +166,7 @@ def users_figure(
                 showlegend=False,
                 marker={
                     "color": shown,
-                    "colorscale": "Viridis",
+                    "colorscale": colour_scale(),
                     "size": 5,
                     "opacity": 0.7,
                     "colorbar": {"title": f"log10 {label}" if colour == "n_ratings" else label},
@@ -186,8 +199,8 @@ def users_figure(
                 marker={
                     "symbol": "star",
                     "size": 20,
-                    "color": "#d6336c",
-                    "line": {"color": "black", "width": 1},
+                    "color": FOCUS_COLOUR,
+                    "line": {"color": TEXT_COLOUR.get(), "width": 1},
                 },
                 hovertemplate="you (folded in from your ratings)<extra></extra>",
                 showlegend=False,
@@ -198,7 +211,7 @@ def users_figure(
         margin=_MARGIN,
         xaxis_title="user PC 1",
         yaxis_title="user PC 2",
-        legend={"itemsizing": "constant"},
+        legend=legend_below(),
     )
     return fig
 
@@ -221,7 +234,13 @@ def _add_categories(
                 mode="markers",
                 name=f"{len(counts) - len(shown)} rarer ones ({rest.sum():,} users)",
                 legendrank=1001,  # last: after the shapes it explains
-                marker={"color": OTHER_COLOUR, "size": 4, "opacity": 0.6, "symbol": "circle"},
+                marker={
+                    "color": OTHER_COLOUR,
+                    "size": 4,
+                    "opacity": 0.6,
+                    "symbol": "circle",
+                    "line": outline(OTHER_COLOUR),
+                },
                 text=names + "<br>" + hover[rest],
                 hovertemplate="%{text}<extra></extra>",
                 customdata=frame[["user_idx"]][rest].to_numpy(),
@@ -237,7 +256,7 @@ def _add_categories(
                 mode="markers",
                 name=html_text(name),  # data text: literal in the legend and hover
                 marker={"color": series_colour(USER_CATEGORY_SERIES[i]), "symbol": MARKER_SYMBOLS[i], "size": 7,
-                        "opacity": 0.8, "line": {"width": 0}},
+                        "opacity": 0.8, "line": outline(series_colour(USER_CATEGORY_SERIES[i]))},
                 text=hover[mask],
                 hovertemplate="%{fullData.name}<br>%{text}<extra></extra>",
                 customdata=part[["user_idx"]].to_numpy(),
@@ -262,8 +281,9 @@ def aligned_figure(
     A to B for each movie that moved most, ``focus`` (a movie_idx of A) ringed in both."""
     fig = go.Figure()
     hover = np.asarray(_hover(coordinates), dtype=object)
+    model_colours = [series_colour(i) for i in MODEL_SERIES]
     for (xs, ys), name, colour in zip(
-        (("x_a", "y_a"), ("x_b", "y_b")), names, MODEL_COLOURS, strict=True
+        (("x_a", "y_a"), ("x_b", "y_b")), names, model_colours, strict=True
     ):
         fig.add_trace(
             go.Scattergl(
@@ -275,6 +295,7 @@ def aligned_figure(
                     "color": colour,
                     "size": point_sizes(coordinates["n_ratings"], 3, 8),
                     "opacity": 0.3,
+                    "line": outline(colour),
                 },
                 text=hover,
                 hovertemplate=f"{name}: %{{text}}<extra></extra>",
@@ -293,7 +314,7 @@ def aligned_figure(
                 y=line_y,
                 mode="lines",
                 name="moved most (A → B)",
-                line={"color": "#222", "width": 2},
+                line={"color": TEXT_COLOUR.get(), "width": 2},  # #222: 1.2:1 on the dark page
                 hoverinfo="skip",
             )
         )
@@ -304,9 +325,9 @@ def aligned_figure(
                 mode="markers",
                 name="moved most",
                 marker={
-                    "color": MODEL_COLOURS[0],
+                    "color": model_colours[0],
                     "size": 9,
-                    "line": {"color": "#222", "width": 1},
+                    "line": {"color": TEXT_COLOUR.get(), "width": 1},
                 },
                 customdata=moved[["movie_idx"]].to_numpy(),
                 text=moved["title"].map(html_text),
@@ -320,16 +341,22 @@ def aligned_figure(
                 y=moved["y_b"],
                 mode="markers+text",
                 name="moved most",
-                text=moved["title"].astype(str).str.slice(0, 28).map(html_text),
+                # the first MOVED_LABELS only: 15 piled up, unreadable (views round 22, F5)
+                text=[
+                    html_text(str(title)[:28]) if i < MOVED_LABELS else ""
+                    for i, title in enumerate(moved["title"])
+                ],
                 textposition="top center",
                 textfont={"size": 10},
                 marker={
-                    "color": MODEL_COLOURS[1],
+                    "color": model_colours[1],
                     "size": 9,
-                    "line": {"color": "#222", "width": 1},
+                    "line": {"color": TEXT_COLOUR.get(), "width": 1},
                 },
-                customdata=moved[["movie_idx"]].to_numpy(),
-                hovertemplate="%{text}<extra>moved most</extra>",
+                customdata=np.column_stack(
+                    [moved["movie_idx"].to_numpy(object), moved["title"].map(html_text)]
+                ),
+                hovertemplate="%{customdata[1]}<extra>moved most</extra>",
                 showlegend=False,
             )
         )
@@ -343,11 +370,11 @@ def aligned_figure(
                     y=[row["y_a"], row["y_b"]],
                     mode="lines+markers",
                     name=html_text(row["title"]),
-                    line={"color": "#d6336c", "width": 3},
+                    line={"color": FOCUS_COLOUR, "width": 3},
                     marker={
                         "size": 16,
                         "color": "rgba(0,0,0,0)",
-                        "line": {"color": "#d6336c", "width": 3},
+                        "line": {"color": FOCUS_COLOUR, "width": 3},
                     },
                     hoverinfo="skip",
                 )
@@ -357,7 +384,7 @@ def aligned_figure(
         margin=_MARGIN,
         xaxis_title="A's principal axis 1",
         yaxis_title="A's principal axis 2",
-        legend={"itemsizing": "constant"},
+        legend=legend_below(),
     )
     return fig
 

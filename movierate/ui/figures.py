@@ -19,7 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly import colors
 
-from movierate.ui.charts import TEXT_COLOUR
+from movierate.ui.charts import MIN_CONTRAST, TEXT_COLOUR, contrast, page, readable
 from movierate.ui.text import html_text, movie_hover, ratings_text
 
 #: The Plotly charts' font: installed fonts only. Plotly sizes a legend with the page's font
@@ -79,7 +79,11 @@ def _has_colour_bar(trace: Any) -> bool:
 
 #: One fixed colour per MovieLens genre (every release, ml-100k's "Children's" and "unknown"
 #: included), the same in every map, model and page. Related genres get related hues (Horror
-#: and Thriller dark, Children and Animation pink, Comedy and Musical warm).
+#: and Thriller dark, Children and Animation pink, Comedy and Musical warm). A fill under 3:1
+#: against the page gets an :func:`outline` that has it (views round 22, F2: Horror #7f0000
+#: was 1.7:1 on the dark page): no one set of 19 colours has 3:1 against both themes' pages and
+#: stays apart for colour-blind eyes in 8 shapes (searched: under achromatopsia too many of
+#: them fall within 12 units of lightness).
 GENRE_COLOURS: dict[str, str] = {
     "Action": "#d62728",
     "Adventure": "#ff7f0e",
@@ -124,7 +128,8 @@ GENRE_SYMBOLS: dict[str, str] = {
     "Romance": "cross",
     "Western": "star",
 }  # fmt: skip
-#: Colour of genres outside the table (custom datasets) and of "the other movies".
+#: Colour of genres outside the table (custom datasets) and of "the other movies" (with an
+#: :func:`outline` on the light page).
 OTHER_COLOUR = "#c8c8c8"
 #: Prefix of the one-genre colouring: ``"genre:Horror"`` colours Horror, the rest grey.
 ONE_GENRE = "genre:"
@@ -149,6 +154,8 @@ VALUE_CHARS = 40
 
 #: Search matches labelled on the map (all are ringed).
 MAX_MATCH_LABELS = 8
+#: Ring colours of the movie in focus and of search matches (drawn :func:`readable`).
+FOCUS_COLOUR, FOUND_COLOUR = "#d6336c", "#f08c00"
 
 #: Colourings of the map: choice -> (column of the map frame, legend label).
 MAP_COLOURS: dict[str, tuple[str, str]] = {
@@ -163,12 +170,43 @@ MAP_COLOURS: dict[str, tuple[str, str]] = {
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 
 
+def colour_scale(name: str = "Viridis") -> list[list[Any]]:
+    """Plotly's continuous scale ``name`` without the end that the page being drawn would
+    swallow (under :data:`~movierate.ui.charts.MIN_CONTRAST`): Viridis' dark purple low end on
+    the dark page, where most users of the activity map sat (views round 22, F2), its pale
+    yellow top on white."""
+    stops = colors.sample_colorscale(name, np.linspace(0, 1, 33), colortype="tuple")
+    codes = ["#" + "".join(f"{round(v * 255):02X}" for v in stop) for stop in stops]
+    kept = [code for code in codes if contrast(code, page()) >= MIN_CONTRAST]
+    return [[i / (len(kept) - 1), code] for i, code in enumerate(kept)]
+
+
+def legend_below(title: str | None = None) -> dict[str, Any]:
+    """A horizontal legend at the foot of the figure, under the x axis and its title (Plotly
+    moves the plot up to make room): a legend at the right took ~60 % of the width at 1024 px
+    and left a phone's plot ~50 px wide (views round 22, F1)."""
+    legend: dict[str, Any] = {"itemsizing": "constant", "orientation": "h", "x": 0,
+                              "yref": "container", "y": 0, "yanchor": "bottom",
+                              "title": {"side": "top"}}  # fmt: skip
+    if title is not None:
+        legend["title"]["text"] = title
+    return legend
+
+
 def genre_colour(genre: str) -> str:
     """The fixed colour of ``genre`` (:data:`GENRE_COLOURS`); a stable colour for others."""
     if genre in GENRE_COLOURS:
         return GENRE_COLOURS[genre]
     palette = colors.qualitative.Dark24
     return palette[int(hashlib.blake2b(genre.encode(), digest_size=2).hexdigest(), 16) % 24]
+
+
+def outline(colour: str) -> dict[str, Any]:
+    """A marker's outline: none where its fill ``colour`` has 3:1 against the page being drawn,
+    else 1 px of it :func:`~movierate.ui.charts.readable` (views round 22, F2), so the genre
+    palette's fills stay as chosen for colour-blind eyes and the mark still stands out."""
+    shown = readable(colour)
+    return {"color": shown, "width": 0 if shown == colour else 1}
 
 
 def genre_symbol(genre: str) -> str:
@@ -248,7 +286,7 @@ def one_genre_scatter(frame: pd.DataFrame, genre: str) -> go.Figure:
             mode="markers",
             name=f"{name} ({mask.sum():,})",
             marker={"color": marker_colour, "size": sizes[mask], "opacity": opacity,
-                    "line": {"width": 0}},
+                    "line": outline(marker_colour)},
             customdata=custom,
             hovertemplate="%{customdata[1]}<extra></extra>",
         )  # fmt: skip
@@ -261,7 +299,7 @@ def one_genre_scatter(frame: pd.DataFrame, genre: str) -> go.Figure:
             z=z,
             name=f"where half the {html_text(genre)} movies are",
             contours={"start": level, "end": level, "size": 1.0, "coloring": "lines"},
-            colorscale=[[0, colour], [1, colour]],
+            colorscale=[[0, readable(colour)], [1, readable(colour)]],
             line={"width": 2.5},
             showscale=False,
             hoverinfo="skip",
@@ -274,8 +312,7 @@ def one_genre_scatter(frame: pd.DataFrame, genre: str) -> go.Figure:
         yaxis={"visible": False},
         # under the map: above it, the mode bar (always drawn on a touch screen) covered the
         # legend's title, "Horror: 7% of the map" (views round 13)
-        legend={"title": f"{html_text(genre)}: {has.mean():.0%} of the map", "itemsizing": "constant",
-                "orientation": "h", "y": 0.0, "yanchor": "top", "x": 0},
+        legend=legend_below(f"{html_text(genre)}: {has.mean():.0%} of the map"),
         dragmode="lasso",
     )  # fmt: skip
     return fig
@@ -452,7 +489,7 @@ def column_scatter(frame: pd.DataFrame, name: str) -> go.Figure:
         whole = whole and float(numbers[filled].abs().max(skipna=True) or 0) < 1e15
         hover = np.asarray(map_hover(frame, numbers, name, ",.0f" if whole else ".4g"), object)
         shade, unit = colour_values(numbers[filled].to_numpy())
-        scale = {"color": shade, "colorscale": "Viridis", "showscale": True,
+        scale = {"color": shade, "colorscale": colour_scale(), "showscale": True,
                  "colorbar": {"title": {"text": html_text(name) + unit}}}  # fmt: skip
         low, high, beyond = colour_range(shade)
         if beyond:  # extremes at the scale's ends, not stretching it (bad-input round 34 F1)
@@ -465,14 +502,18 @@ def column_scatter(frame: pd.DataFrame, name: str) -> go.Figure:
         if not filled.all():  # the grey points' legend entry sits above the colour bar
             scale["colorbar"].update(y=0, yanchor="bottom", len=0.85)
         for mask, marker, legend in (
-            (~filled, {"color": OTHER_COLOUR}, f"{blank} ({(~filled).sum():,})"),
+            (
+                ~filled,
+                {"color": OTHER_COLOUR, "line": outline(OTHER_COLOUR)},
+                f"{blank} ({(~filled).sum():,})",
+            ),
             (filled, scale, None),
         ):
             if mask.any():
                 part = frame[mask]
                 fig.add_scattergl(
                     x=part["x"], y=part["y"], mode="markers", name=legend or html_text(name),
-                    marker={**marker, "size": sizes[mask], "opacity": 0.75, "line": {"width": 0}},
+                    marker={"line": {"width": 0}, **marker, "size": sizes[mask], "opacity": 0.75},
                     customdata=np.column_stack([part["movie_idx"].to_numpy(object), hover[mask]]),
                     hovertemplate="%{customdata[1]}<extra></extra>", showlegend=legend is not None,
                 )  # fmt: skip
@@ -482,7 +523,7 @@ def column_scatter(frame: pd.DataFrame, name: str) -> go.Figure:
         fig.add_scattergl(
             x=frame["x"], y=frame["y"], mode="markers",
             name=f"{len(frame):,} movies (the value<br>is in each one's hover)",
-            marker={"color": OTHER_COLOUR, "size": sizes, "opacity": 0.75, "line": {"width": 0}},
+            marker={"color": OTHER_COLOUR, "size": sizes, "opacity": 0.75, "line": outline(OTHER_COLOUR)},
             customdata=np.column_stack([frame["movie_idx"].to_numpy(object), hover]),
             hovertemplate="%{customdata[1]}<extra></extra>", showlegend=True,
         )  # fmt: skip
@@ -504,7 +545,7 @@ def column_scatter(frame: pd.DataFrame, name: str) -> go.Figure:
                 x=part["x"], y=part["y"], mode="markers",
                 name=f"{_shown_value(str(category), '')} ({mask.sum():,})",
                 marker={"color": colour, "symbol": symbol, "size": sizes[mask], "opacity": 0.75,
-                        "line": {"width": 0}},
+                        "line": outline(colour)},
                 customdata=np.column_stack([part["movie_idx"].to_numpy(object), hover[mask]]),
                 hovertemplate="%{customdata[1]}<extra></extra>",
             )  # fmt: skip
@@ -551,7 +592,7 @@ def tsne_scatter(frame: pd.DataFrame, colour: str) -> go.Figure:
         scatter_args["symbol"] = column
         scatter_args["symbol_map"] = {g: genre_symbol(g) for g in order}
     else:
-        scatter_args["color_continuous_scale"] = "Viridis"
+        scatter_args["color_continuous_scale"] = colour_scale()
     data["hover"] = map_hover(frame, data[column] if column in HOVER_FORMATS else None, label)
     fig = px.scatter(
         data,
@@ -570,13 +611,15 @@ def tsne_scatter(frame: pd.DataFrame, colour: str) -> go.Figure:
     for trace in fig.data:  # one trace per genre: each point sized by its movie
         movies = np.asarray(trace.customdata)[:, 0].astype(np.int64)
         trace.marker.size = sizes.reindex(movies).to_numpy()
+        if isinstance(trace.marker.color, str):
+            trace.marker.line = outline(trace.marker.color)
     fig.update_layout(
         height=640,
         # the top margin keeps the legend's title clear of Plotly's mode bar (explorer review)
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         xaxis={"visible": False},
         yaxis={"visible": False},
-        legend={"title": label, "itemsizing": "constant"},
+        legend=legend_below(label),
         dragmode="lasso",
     )
     return fig
@@ -619,7 +662,11 @@ def add_map_rings(
             y=chosen["y"],
             mode="markers",
             name=f"selected ({len(chosen):,})",
-            marker={"size": 8, "color": "rgba(0,0,0,0)", "line": {"color": "#111", "width": 1}},
+            marker={
+                "size": 8,
+                "color": "rgba(0,0,0,0)",
+                "line": {"color": TEXT_COLOUR.get(), "width": 1},
+            },
             hoverinfo="skip",
         )
     rings = [r for r in (neighbours or []) if r != focus]
@@ -627,8 +674,8 @@ def add_map_rings(
     found = [m for m in (matches or []) if m != focus]
     for rows, colour_, width in (
         (rings, TEXT_COLOUR.get(), 1.5),  # #444 was lost on the dark page
-        (found, "#f08c00", 2.5),
-        (focus_rows, "#d6336c", 3),
+        (found, readable(FOUND_COLOUR), 2.5),
+        (focus_rows, FOCUS_COLOUR, 3),
     ):
         shown = frame[frame["movie_idx"].isin(rows)]
         if not shown.empty:
@@ -647,7 +694,7 @@ def add_map_rings(
     labelled = found[:MAX_MATCH_LABELS]  # most rated first: the rest are ringed only
     notes = [
         (row, colour_)
-        for rows, colour_ in ((focus_rows, "#d6336c"), (labelled, "#f08c00"))
+        for rows, colour_ in ((focus_rows, FOCUS_COLOUR), (labelled, readable(FOUND_COLOUR)))
         for row in frame[frame["movie_idx"].isin(rows)].itertuples()
     ]
     offsets = label_offsets(
@@ -681,8 +728,6 @@ def add_map_rings(
                 }  # fmt: skip
             )
         fig.update_layout(margin={"l": 40, "b": 40})
-        if fig.layout.legend.yanchor == "top" and fig.layout.legend.y == 0:  # a legend under
-            fig.update_layout(legend_y=-0.09)  # the map goes below the x title, not over it
     return fig
 
 

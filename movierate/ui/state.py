@@ -29,7 +29,7 @@ from movierate.errors import DataError, MovierateError
 from movierate.explore.covariance import weighting_labels
 from movierate.explore.users import USER_COLOURS
 from movierate.jobs import JobRegistry
-from movierate.ui import figures
+from movierate.ui import charts, figures
 from movierate.ui.text import md
 
 T = TypeVar("T")
@@ -217,15 +217,16 @@ def _cache_key(model: Any) -> str:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _tsne_scatter(digest: str, colour: str, _frame: Any) -> go.Figure:
+def _tsne_scatter(digest: str, colour: str, page: str, _frame: Any) -> go.Figure:
     return figures.tsne_scatter(_frame, colour)
 
 
 def tsne_scatter(frame: Any, colour: str) -> go.Figure:
-    """:func:`figures.tsne_scatter`, memoised on the map's content (:func:`figures.map_digest`)
-    and ``colour`` (plotly express takes ~0.5 s for 2,000 movies coloured by genre); every call
-    returns a fresh copy, so rings drawn on it never leak into the cache."""
-    return _tsne_scatter(figures.map_digest(frame), colour, frame)
+    """:func:`figures.tsne_scatter`, memoised on the map's content (:func:`figures.map_digest`),
+    ``colour`` and the page's theme, whose colours it draws in (views round 22: the dark page's
+    lightened genres) (plotly express takes ~0.5 s for 2,000 movies coloured by genre); every
+    call returns a fresh copy, so rings drawn on it never leak into the cache."""
+    return _tsne_scatter(figures.map_digest(frame), colour, charts.page(), frame)
 
 
 @st.cache_data(show_spinner=False, ttl=5)
