@@ -495,6 +495,7 @@ def render() -> None:
             "A GroupLens zip (e.g. ml-100k.zip) or a ratings CSV with columns user, item, "
             'rating and optionally timestamp (also .tsv or .txt: Excel\'s "Unicode text"; '
             "save a spreadsheet as CSV first)",
+            help=widgets.upload_limit_help("python -m movierate datasets FILE --name NAME"),
         )
         if upload is not None:
             csv_name, items, options = Path(upload.name).stem, None, {}

@@ -89,8 +89,12 @@ def render() -> None:
 
     reference = models[0]
     if not query:
-        st.markdown("**Try one of the most rated movies:**")
-        popular = reference.movies.nlargest(8, "n_ratings")["title"].tolist()
+        if widgets.without_rating_counts([reference]):  # no counts: not "most rated" (round 39)
+            st.markdown("**Try one of these movies:**")
+            popular = reference.movies["title"].head(8).tolist()
+        else:
+            st.markdown("**Try one of the most rated movies:**")
+            popular = reference.movies.nlargest(8, "n_ratings")["title"].tolist()
         st.pills(
             "Examples",
             popular,

@@ -81,3 +81,16 @@ def test_a_kept_epoch_given_as_a_float_reads_as_a_whole_number():
     history = {"epoch": [1.0, 2.0, 3.0], "stop_rmse": [1.0, 0.9, 0.95]}
     said = charts.learning_curves_text({"run": history}, {"run": 2.0})
     assert "the kept epoch 2 of 3 run" in said, said
+
+
+def test_the_uploaders_say_the_size_limit_and_what_to_do_beyond_it(monkeypatch, tmp_path):
+    """Bad-input round 39: a file over the limit got only Streamlit's "File must be 1.0GB or
+    smaller", refused before the page runs: the uploaders' help says the limit and the way out."""
+    from test_app_hardening import open_page
+
+    monkeypatch.setenv("MOVIERATE_HOME", str(tmp_path / "home"))
+    at = open_page("home")
+    helps = [getattr(u, "help", "") or "" for u in at.get("file_uploader")]
+    assert any(
+        "Files up to 1,024 MB" in h and "python -m movierate datasets FILE" in h for h in helps
+    ), helps

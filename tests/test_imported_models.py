@@ -321,3 +321,16 @@ def test_an_overwrite_import_never_replaces_a_folder_moved_in_meanwhile(tmp_path
     with pytest.raises(StoreError, match="'ext' is not replaced: it holds 'backup/'"):
         save_imported("ext", read_embedding(vectors, metadata=metadata), "v.tsv", overwrite=True)
     assert (folder / "backup" / "thesis.tex").read_text() == "mine"
+
+
+def test_neighbours_of_an_embedding_without_counts_does_not_offer_the_most_rated(isolated_home):
+    """Bad-input round 39: "Try one of the most rated movies" over the first 8 rows of an
+    import whose page says it has no rating counts."""
+    from movierate.ui import shell
+
+    _no_count_home(isolated_home)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["models"] = "emb-a"
+    at.switch_page(shell.PAGES["neighbours"].script).run()
+    shown = " ".join(m.value for m in at.markdown)
+    assert "Try one of these movies" in shown and "most rated" not in shown, shown

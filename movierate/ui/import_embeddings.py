@@ -13,7 +13,7 @@ import streamlit as st
 
 from movierate import store
 from movierate.errors import MovierateError
-from movierate.ui import shell
+from movierate.ui import shell, widgets
 from movierate.ui.text import md
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -75,7 +75,10 @@ def render_import_embeddings() -> None:
         )
         left, right = st.columns(2)
         vectors = left.file_uploader(
-            "Vectors", type=["tsv", "txt", "vec", "npy"], key="import_vectors"
+            "Vectors",
+            type=["tsv", "txt", "vec", "npy"],
+            key="import_vectors",
+            help=widgets.upload_limit_help("python -m movierate import FILE --name NAME"),
         )
         extra = right.file_uploader(
             "Metadata (.tsv) or labels (.csv)",

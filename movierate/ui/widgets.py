@@ -366,6 +366,18 @@ def count_slider(
     return int(where.slider(label, lo, hi, min(max(int(value), lo), hi), key=key, **kwargs))
 
 
+def upload_limit_help(command: str) -> str:
+    """An uploader's help: the server's size limit, and what to do with a larger file (bad-input
+    round 39: Streamlit refuses it before the page runs, with only "File must be 1.0GB or
+    smaller"). ``command``: the command line that reads such a file without a limit."""
+    limit = int(st.get_option("server.maxUploadSize"))
+    return (
+        f"Files up to {limit:,} MB (the server's `server.maxUploadSize`). For a larger one, run "
+        f"`{command}` (no size limit), or start the dashboard with `streamlit run app.py "
+        f"--server.maxUploadSize {4 * limit}`."
+    )
+
+
 def without_rating_counts(models: Any) -> list[str]:
     """Names of the ``models`` whose movies have no rating counts (imported embeddings)."""
     from movierate.explore.imported import has_rating_counts
