@@ -414,7 +414,7 @@ def render() -> None:
         st.download_button(
             "Download coordinates (CSV)",
             data=lambda: explore.coordinates_csv(frame, model.movies),
-            file_name=f"{model.name}-{frame.attrs.get('method', 'map')}.csv",
+            file_name=f"{explore.file_stem(model)}-{frame.attrs.get('method', 'map')}.csv",
             mime="text/csv",
             icon=":material/download:",
         )
@@ -786,7 +786,7 @@ def render() -> None:
         buttons[1].download_button(
             "Download the selection (CSV)",
             data=lambda: explore.selection_csv(model.movies, on_map, coords),
-            file_name=f"{model.name}-selection.csv",
+            file_name=f"{explore.file_stem(model)}-selection.csv",
             mime="text/csv",
             icon=":material/download:",
             key="map_selection_csv",
@@ -901,20 +901,26 @@ def render() -> None:
         st.markdown(
             "Load both TSV files at [projector.tensorflow.org](https://projector.tensorflow.org) "
             "(*Load* → vectors, then metadata); word2vec text opens with gensim's "
-            "`KeyedVectors.load_word2vec_format(path, binary=False)`."
+            "`KeyedVectors.load_word2vec_format(path, binary=False)`. For a notebook, "
+            f"`python -m movierate export {getattr(model, 'source_name', '') or model.name} --out "
+            "DIR` writes every array the model has, with the user vectors, biases, ids and "
+            "split rows of a model trained here."
         )
+        st.caption(explore.counts_note(model.movies))
+        if note := explore.basis_note(model):
+            st.caption(text.md(note))
         cols = st.columns(3)
         cols[0].download_button(
             "Projector vectors (TSV)",
             data=lambda: _projector(min_ratings)[0],
-            file_name=f"{model.name}_vectors.tsv",
+            file_name=f"{explore.file_stem(model)}_vectors.tsv",
             mime="text/tab-separated-values",
             icon=":material/download:",
         )
         cols[1].download_button(
             "Projector metadata (TSV)",
             data=lambda: _projector(min_ratings)[1],
-            file_name=f"{model.name}_metadata.tsv",
+            file_name=f"{explore.file_stem(model)}_metadata.tsv",
             mime="text/tab-separated-values",
             icon=":material/download:",
         )
@@ -923,7 +929,7 @@ def render() -> None:
             data=lambda: explore.word2vec_text(
                 model.movie_embedding, model.movies, min_ratings=int(min_ratings)
             ),
-            file_name=f"{model.name}.w2v.txt",
+            file_name=f"{explore.file_stem(model)}.w2v.txt",
             mime="text/plain",
             icon=":material/download:",
         )

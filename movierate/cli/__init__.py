@@ -2,7 +2,8 @@
 
 Each subcommand is a :class:`Command` in :data:`COMMANDS` (add one with :func:`register`), one
 module per command group: ``train``, ``tune``, ``models`` (list, show, evaluate, rename,
-delete), ``data`` (datasets, download, delete-dataset), ``study`` and ``imports`` (import);
+delete), ``data`` (datasets, download, delete-dataset), ``study``, ``imports`` (import) and
+``exports`` (export);
 ``progress`` and ``tables`` hold the terminal output helpers. Handlers import what they need
 when they run, so ``--help`` and the listing commands never import TensorFlow. User errors
 print one ``error: ...`` line on stderr and exit with 1 (2 for bad usage), never a traceback.
@@ -21,6 +22,7 @@ from collections.abc import Sequence
 from movierate import config
 from movierate.cli import (  # noqa: F401  (register the commands)
     data,
+    exports,
     imports,
     models,
     signals,

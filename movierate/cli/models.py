@@ -535,6 +535,13 @@ def _configure_evaluate(parser: argparse.ArgumentParser) -> None:
         "models; the sign-flip test's under 200 test users) and how many standard errors it is "
         "(or that test's p)",
     )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="the numbers it prints as one JSON object on stdout (each part's RMSE / MAE and "
+        "recorded ones, the references, the top-10 list check, --against's paired "
+        "differences): for scripts",
+    )
 
 
 #: A blend's metrics that are its first member's (or count its members): shown per member.
@@ -574,11 +581,14 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     # named before any work; each model once (a repeat would count as one more model)
     against = [n for n in dict.fromkeys(args.against or []) if n != args.name]
     others = [store.load_model(name) for name in against]
-    ds = _data_for(model, args.data) if args.data is not None else None
+    ds = _data_for(model, args.data, args.json) if args.data is not None else None
     older = model.has_test_rows and not store.references_recorded(model.metrics)
-    if (others or older) and ds is None:
+    if (others or older or args.json) and ds is None:
         ds = dataset_of(model)
     result = evaluate_model(model, ds)
+    if args.json:
+        print(json.dumps(_evaluate_record(model, others, ds, result), indent=2, allow_nan=False))
+        return EXIT_OK
     recorded = model.metrics
     tuned = store.stop_rows_tuning_chose(model.meta) if model.has_test_rows else None
     names = {
@@ -673,8 +683,56 @@ def _print_references(model: Any, ds: Any, result: dict[str, Any]) -> None:
         print(f"warning: {warning}", file=sys.stderr)
 
 
-def _print_paired(models: list[Any], ds: Any) -> None:
-    """Each model's test RMSE against the lowest, paired over their shared test rows."""
+def _evaluate_record(
+    model: Any, others: list[Any], ds: Any, result: dict[str, Any]
+) -> dict[str, Any]:
+    """What ``evaluate`` prints, for ``--json`` (views round 24, F4: prose only): each part's
+    recomputed and recorded RMSE / MAE, the raw result, the references its test RMSE is read
+    against, the top-10 list check and ``--against``'s paired differences."""
+    import dataclasses
+
+    from movierate import ranking, store
+    from movierate.pipeline import Unavailable, reference_metrics, split_parts
+
+    recorded = model.metrics
+    parts = {
+        part: {
+            "n": result[f"n_{part}"],
+            "rmse": result[f"{part}_rmse"],
+            "mae": result[f"{part}_mae"],
+            "recorded_rmse": _float(recorded.get(f"{part}_rmse")),
+            "recorded_mae": _float(recorded.get(f"{part}_mae")),
+        }
+        for part in split_parts(model)
+    }
+    check = ranking.held_out_ranking(model, ds)
+    if isinstance(check, Unavailable):
+        listed: dict[str, Any] = {"unavailable": check.text}
+    else:
+        listed = {
+            **{k: v for k, v in dataclasses.asdict(check).items() if k not in ("users", "gains")},
+            "ndcg_gap": check.ndcg_gap,
+            "chance_gap": check.chance_gap,
+            "no_verdict": check.no_verdict,
+        }
+    record = {
+        "name": model.name,
+        "dataset": ds.name,
+        "parts": parts,
+        "result": result,
+        "metrics": reference_metrics(model, ds) if model.has_test_rows else {},
+        "ranking": listed,
+    }
+    if others:
+        record["paired"] = [
+            {**dataclasses.asdict(d), "difference": d.difference, "verdict": _verdict(d)}
+            for d in _paired_differences([model, *others], ds)
+        ]
+    return store.json_safe(record)
+
+
+def _paired_differences(models: list[Any], ds: Any) -> list[Any]:
+    """:func:`movierate.paired.paired_differences` of models trained on the same data."""
     from movierate import paired
     from movierate.errors import DataError
 
@@ -685,7 +743,14 @@ def _print_paired(models: list[Any], ds: Any) -> None:
                 f"{other.name!r} was trained on other data than {first.name!r}, so their test "
                 "ratings differ; --against takes models of the same data and split."
             )
-    differences = paired.paired_differences(models, ds)
+    return paired.paired_differences(models, ds)
+
+
+def _print_paired(models: list[Any], ds: Any) -> None:
+    """Each model's test RMSE against the lowest, paired over their shared test rows."""
+    from movierate import paired
+
+    differences = _paired_differences(models, ds)
     print(
         f"\npaired over the same {differences[0].n_rows:,} test ratings (± the half-width of "
         "the interval each verdict reads, its level in the cell; each user's ratings counted "
@@ -713,8 +778,9 @@ def _verdict(difference: Any) -> str:
     return "more than the draw" if difference.resolved else "within the draw"
 
 
-def _data_for(model, data: str):
-    """The dataset ``--data`` names, checked to be the one ``model`` was trained on."""
+def _data_for(model, data: str, quiet: bool = False):
+    """The dataset ``--data`` names, checked to be the one ``model`` was trained on (``quiet``:
+    its notes on stderr, for a stdout that holds JSON)."""
     from movierate.data import load_dataset
     from movierate.errors import DataError
 
@@ -729,7 +795,10 @@ def _data_for(model, data: str):
         )
     print_notes(ds, scale=False)  # the model's scale is recorded (README review s31)
     if str(data).lower().endswith(".zip") and ds.source:  # said: a read-only command wrote it
-        print(f"note: the zip was extracted to {ds.source} (kept: later runs reuse it)")
+        print(
+            f"note: the zip was extracted to {ds.source} (kept: later runs reuse it)",
+            file=sys.stderr if quiet else sys.stdout,
+        )
     return ds
 
 

@@ -37,7 +37,8 @@ wrappers take an :class:`EmbeddingModel` (model.py; a loaded
 - penalties: :func:`l2_penalty`, :func:`whitening_penalty`, :func:`decorrelation_penalty`,
   :func:`uniform_ks`, :func:`off_diagonal` (the regularizers' penalties, in numpy)
 - export: :func:`projector_text`, :func:`write_projector`, :func:`word2vec_text`,
-  :func:`write_word2vec`, :func:`read_word2vec`
+  :func:`write_word2vec`, :func:`read_word2vec`, :func:`counts_note`, :func:`basis_note`,
+  :func:`file_stem` (what an export holds, its file names)
 - selection: :func:`describe_selection` (genre enrichment, year / popularity histograms, tags,
   titles of a lasso selection), :func:`selection_csv`
 - axes: :func:`direction`, :func:`custom_axes`, :func:`axis_quality` (in-sample and
@@ -117,6 +118,9 @@ from movierate.explore.covariance import (
     weighting_labels,
 )
 from movierate.explore.export import (
+    basis_note,
+    counts_note,
+    file_stem,
     movie_id_from_token,
     projector_text,
     read_word2vec,
@@ -343,6 +347,9 @@ __all__ = [
     "probe",
     "procrustes_alignment",
     "procrustes_overlay",
+    "basis_note",
+    "counts_note",
+    "file_stem",
     "projector_text",
     "rank_movies",
     "read_coordinates",

@@ -2,9 +2,12 @@
 
 - TensorBoard Embedding Projector (projector.tensorflow.org, "Load"): a vectors TSV (one row
   of tab-separated numbers per movie, no header) and a metadata TSV with the header
-  ``title, year, genres, n_ratings, mean_rating, movie_id`` (the mean of every rating of the
-  movie in its dataset, test rows included; the id to join other tables on; n_ratings blank
-  when unknown), then ``movie_id_invented`` (True) when the ids were made up from row numbers
+  ``title, year, genres, n_ratings, [n_train_ratings,] mean_rating, movie_id``: n_ratings and
+  mean_rating count every rating of the movie in its dataset, test rows included (n_ratings
+  blank when unknown); n_train_ratings, where the model recorded it, the ratings it was fit
+  on, which the "at least N ratings" filter reads (views round 24, F1: only the total was
+  written, so the file could not repeat the filter); movie_id is the id to join other tables
+  on. Then ``movie_id_invented`` (True) when the ids were made up from row numbers
   and the label columns an import kept (:func:`label_columns`). Tabs, newlines
   and backslashes in text are escaped as ``\\t``, ``\\n``, ``\\r`` and ``\\\\`` because the
   format has no quoting.
@@ -34,6 +37,7 @@ import pandas as pd
 
 from movierate import atomic, spreadsheet
 from movierate.data.identity import INVENTED_IDS
+from movierate.data.movies import TRAINING_COUNTS
 from movierate.errors import DataError
 from movierate.explore.validation import (
     check_matrix,
@@ -65,19 +69,80 @@ def projector_text(
         else pd.Series(np.nan, index=rows)
     )
     counts = _count_cells(movies, rows)
+    trained = count_columns(movies, rows)
     extra = label_columns(movies, rows)
-    header = [*PROJECTOR_METADATA_COLUMNS, *extra.columns]
+    header = [*PROJECTOR_METADATA_COLUMNS[:4], *trained, *PROJECTOR_METADATA_COLUMNS[4:]]
+    header += list(extra.columns)
     cells = [[tsv_cell(_cell(v)) for v in extra[c]] for c in extra.columns]
+    trained_cells = [[_cell(v) for v in values] for values in trained.values()]
     lines = ["\t".join(header)]
     for i, (title, year, genre, count, mean, movie_id) in enumerate(zip(
         movies["title"].iloc[rows], years, genres, counts, means,
         movies["movie_id"].iloc[rows], strict=True,
     )):  # fmt: skip
         fields = (tsv_cell(str(title)), _year_text(year), tsv_cell("|".join(genre)), count,
+                  *(column[i] for column in trained_cells),
                   "" if pd.isna(mean) else f"{mean:.4g}", tsv_cell(_id_text(movie_id)),
                   *(column[i] for column in cells))  # fmt: skip
         lines.append("\t".join(str(f) for f in fields))
     return vectors, "\n".join(lines) + "\n"
+
+
+def counts_note(movies: pd.DataFrame) -> str:
+    """What the rating counts of an export's metadata count, and which one the minimum-ratings
+    filter reads (views round 24, F1)."""
+    every = "n_ratings and mean_rating count every rating of a movie, test rows included"
+    if TRAINING_COUNTS not in movies.columns:
+        return f"In the metadata, {every}; the filter above reads n_ratings."
+    return (
+        f"In the metadata, {every}; {TRAINING_COUNTS} counts the ratings the model was fit on, "
+        f"which the filter above reads: keep the rows with {TRAINING_COUNTS} >= N to repeat it."
+    )
+
+
+def file_stem(model: Any) -> str:
+    """The start of an export's file names: the model's name in letters, digits, ``_``, ``-``
+    and ``.`` only; a first-k view is ``<model>_pca<k>`` (principal basis) or
+    ``<model>_first<k>`` (as trained), not its shown name (views round 24, F3:
+    ``mb8 (first 3 principal directions)_vectors.tsv``)."""
+    name = str(model.name)
+    info = model.meta.get("first_k")
+    source = getattr(model, "source", None)
+    if isinstance(info, dict) and source is not None:
+        name = f"{source.name}_{'pca' if info.get('basis') == 'pca' else 'first'}{info.get('k')}"
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "model"
+
+
+def basis_note(model: Any) -> str | None:
+    """What the vectors of a first-k view are, for beside its export; None for a whole model.
+    The principal basis is no PCA of the movie vectors: it re-expresses both sides so that
+    every prediction is kept (:func:`~movierate.explore.ordering.pca_arrays`)."""
+    from movierate.explore.ordering import movie_weights_counted
+    from movierate.scoring import has_dot_product
+
+    info = model.meta.get("first_k")
+    if not isinstance(info, dict):
+        return None
+    k, dim = info.get("k"), info.get("dim")
+    if info.get("basis") != "pca":
+        return f"These files hold dimensions 1-{k} of the {dim} as trained, unchanged."
+    weights = movie_weights_counted(model)
+    weighed = f"movies weighted by their {weights}" if weights else "every movie alike"
+    if model.spec.family == "deep" and not has_dot_product(model.spec):
+        return (
+            f"These files hold the first {k} of {dim} principal directions: the movie vectors "
+            f"centred and rotated to the eigenvectors of their covariance ({weighed}), "
+            "largest first; the network's first layer takes the rotation, so predictions "
+            "are kept."
+        )
+    return (
+        f"These files hold the first {k} of {dim} principal directions, not a PCA of the "
+        "movie vectors: the model re-expressed so that every user-movie product u·m is kept "
+        f"(from the SVD of the matrix of those products, users alike and {weighed}; the "
+        "movie vectors times B, the user vectors times A, A Bᵀ = I, each side scaled by the "
+        "square root of the singular values), then cut to the first "
+        f"{k}. `python -m movierate export` writes the model's own vectors for both sides."
+    )
 
 
 def ids_invented(movies: pd.DataFrame) -> bool:
@@ -99,6 +164,16 @@ def label_columns(movies: pd.DataFrame, rows: Any) -> pd.DataFrame:
     if ids_invented(movies):
         frame.insert(0, INVENTED_IDS, True)
     return frame
+
+
+def count_columns(movies: pd.DataFrame, rows: Any) -> dict[str, list[Any]]:
+    """``{"n_train_ratings": counts}`` of ``rows`` (positions) where the table records the
+    ratings the model was fit on (what the minimum-ratings filters read), else ``{}``: written
+    beside ``n_ratings`` (every rating) so a file repeats the filter (views round 24, F1)."""
+    if TRAINING_COUNTS not in movies.columns:
+        return {}
+    counts = pd.to_numeric(movies[TRAINING_COUNTS], errors="coerce").iloc[np.asarray(rows)]
+    return {TRAINING_COUNTS: counts.astype("Int64").tolist()}
 
 
 def _count_cells(movies: pd.DataFrame, rows: Any) -> list[Any]:

@@ -19,7 +19,9 @@ the data set loader reads them (``(1995)``, ``(1994-2004)``, ``(1996/I)``, full-
 :func:`movierate.data.movies.read_year`), ``genres`` from a genres column ("|"- or
 ","-separated), ``movie_id`` from a movie_id / movieId / id column (distinct whole numbers, else
 DataError; without one, the row number, marked True in the ``movie_id_invented`` column so
-that identity matching never compares it); n_ratings is 0 and mean_rating NaN when unknown.
+that identity matching never compares it); n_ratings is 0 and mean_rating NaN when unknown;
+``n_train_ratings`` beside n_ratings (a trained model's export) is read as the counts the
+minimum-ratings filters read, as in the model it came from.
 Every other label column is kept too (:func:`extra_columns`: up to :data:`MAX_EXTRA_COLUMNS`,
 names made plain, numbers as numbers, text as text), so the map can be coloured by it;
 :func:`columns_text` says what was kept and what was not.
@@ -338,12 +340,17 @@ def movies_like(labels: pd.DataFrame) -> pd.DataFrame:
         if "n_ratings" in lower
         else np.zeros(n, dtype=np.int64)
     )
+    trained = {}  # the counts the source model's filters read, so they repeat (views round 24)
+    if TRAINING_COUNTS in lower and "n_ratings" in lower:
+        column = lower[TRAINING_COUNTS]
+        trained[TRAINING_COUNTS] = _counts(labels[column], str(column))
     used = {
         title_col,
         year_col,
         genres_col,
         id_col,
         lower.get("n_ratings"),
+        lower.get(TRAINING_COUNTS) if trained else None,
         lower.get("mean_rating"),
         flag_col,
     }
@@ -357,6 +364,7 @@ def movies_like(labels: pd.DataFrame) -> pd.DataFrame:
             "year": pd.array(years, dtype="Int64"),
             "genres": genres,
             "n_ratings": counts,
+            **trained,
             "mean_rating": (
                 pd.to_numeric(labels[lower["mean_rating"]], errors="coerce").to_numpy(np.float64)
                 if "mean_rating" in lower

@@ -21,7 +21,7 @@ import pandas as pd
 
 from movierate import spreadsheet
 from movierate.errors import DataError
-from movierate.explore.export import label_columns
+from movierate.explore.export import count_columns, label_columns
 from movierate.explore.validation import (
     UNCOUNTED,
     check_movies,
@@ -201,7 +201,9 @@ def genre_matrix(movies: pd.DataFrame) -> tuple[list[str], np.ndarray]:
 
 def selection_csv(movies: pd.DataFrame, rows: Any, coords: Any = None) -> str:
     """CSV text of the selected movies: movie_idx, movie_id, title, year, genres ("|"-joined),
-    n_ratings (blank when unknown), :func:`~movierate.explore.export.label_columns` and, when
+    n_ratings (every rating, test rows included; blank when unknown), n_train_ratings (those
+    the model was fit on, which its filters read: :func:`~movierate.explore.export.count_columns`),
+    :func:`~movierate.explore.export.label_columns` and, when
     ``coords`` is given, x and y. ``coords`` has one (x, y) row per selected
     movie or per movie of the table. No year or genres column when no movie of the table has
     one; text cells a spreadsheet would run as formulas start with ``'``. ``rows`` are
@@ -219,6 +221,9 @@ def selection_csv(movies: pd.DataFrame, rows: Any, coords: Any = None) -> str:
         frame = frame.drop(columns="genres")
     if frame.attrs.get(UNCOUNTED):  # unknown, not 0 (bad-input round 34 F4)
         frame["n_ratings"] = pd.array([pd.NA] * len(frame), dtype="Int64")
+    at = frame.columns.get_loc("n_ratings") + 1  # every rating, then the ones fit on
+    for name, values in count_columns(movies, rows).items():
+        frame.insert(at, name, pd.array(values, dtype="Int64"))
     extra = label_columns(movies, rows)  # the invented-ids flag, an import's label columns
     frame = pd.concat([frame, extra], axis=1)
     if coords is not None:
