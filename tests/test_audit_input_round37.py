@@ -4,9 +4,13 @@ the map takes the values it ignored out of the link (F4)."""
 
 from __future__ import annotations
 
+from apptest_helpers import open_page
 from streamlit.runtime.state.query_params import QueryParams
 from streamlit.testing.v1 import AppTest
+from test_imported_models import synthetic
 
+from movierate import explore, store
+from movierate.imported_models import save_imported
 from movierate.ui import shell
 
 
@@ -36,3 +40,39 @@ def test_the_history_script_folds_the_opening_runs_entries_into_the_links():
     for needed in ("navigation", "traverseTo", "first-input", "stopImmediatePropagation"):
         assert needed in shell.HISTORY_JS
 
+
+def _recommend(**query: str) -> AppTest:
+    return open_page("pages/recommend.py", **query)
+
+
+def _text(at: AppTest) -> str:
+    return "\n".join(e.value for kind in ("info", "warning", "caption") for e in at.get(kind))
+
+
+def test_recommend_opens_a_links_own_ratings_and_says_so_at_the_top(trained_home):
+    """F2: ?rated= ratings (and their warnings) were in a collapsed expander at the foot,
+    under user 1's recommendations, with nothing at the top about them."""
+    at = _recommend(model="small-mf", rated="1:5,2:4,3")
+    assert not at.exception, at.exception
+    assert "This link holds 3 of your own ratings" in at.info[0].value
+    ratings = next(e for e in at.expander if e.label == "Your own ratings (no retraining)")
+    assert ratings.proto.expanded
+    at = _recommend(model="small-mf")
+    assert not any("of your own rating" in e.value for e in at.info)
+    ratings = next(e for e in at.expander if e.label == "Your own ratings (no retraining)")
+    assert not ratings.proto.expanded
+
+
+def test_recommend_leaves_an_import_picked_first_out_and_shows_the_trained_model(trained_home):
+    """F3: ?models=imp&models=small showed only the import's refusal; the import is left out
+    with a true sentence and the trained model's recommendations show."""
+    x, movies = synthetic(seed=0)
+    save_imported("r37-imp", explore.ImportedEmbedding(x, movies, "npy"), "x.npy", overwrite=True)
+    try:
+        at = open_page("pages/recommend.py", models=["r37-imp", "small-mf"], user="5")
+    finally:  # the trained home is the session's: leave it as it was
+        store.delete_model("r37-imp")
+    said = _text(at)
+    assert "r37-imp is an embedding imported from elsewhere" in said and "no users" in said
+    assert "trained on imported" not in said
+    assert any(m.value.startswith("## User 5") for m in at.markdown)
