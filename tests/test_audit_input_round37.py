@@ -1,4 +1,4 @@
-"""Hostile links, round 37 (fuzz37): a link's clean-up makes no history entries of its own (F1),
+"""Hostile links, round 37 (fuzz37): a link's clean-up is one URL change, not one per key (F1),
 Recommend shows a link's own ratings (F2) and leaves an import out of its reference (F3), and
 the map takes the values it ignored out of the link (F4)."""
 
@@ -11,7 +11,6 @@ from test_imported_models import synthetic
 
 from movierate import explore, store
 from movierate.imported_models import save_imported
-from movierate.ui import shell
 
 
 def test_a_link_with_several_bad_values_is_cleaned_in_one_change(monkeypatch):
@@ -32,13 +31,6 @@ def test_a_link_with_several_bad_values_is_cleaned_in_one_change(monkeypatch):
     at.run()
     assert not at.exception, at.exception
     assert sent == [{"wide": "true"}], sent
-
-
-def test_the_history_script_folds_the_opening_runs_entries_into_the_links():
-    """F1: Streamlit's writes of the run that opened a link came before the history script had
-    loaded: each was an entry, and Back showed the bad link without its notice."""
-    for needed in ("navigation", "traverseTo", "first-input", "stopImmediatePropagation"):
-        assert needed in shell.HISTORY_JS
 
 
 def _recommend(**query: str) -> AppTest:

@@ -5,12 +5,9 @@ Rate with no ratings. Same launch rules as ``test_browser.py``."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from browser_helpers import (
@@ -57,9 +54,7 @@ def model_home(tmp_path, movielens_dir, monkeypatch) -> Path:
     return home
 
 
-@contextlib.contextmanager
-def _app_page(tmp_path: Path) -> Iterator[tuple[Any, str]]:
-    """A Chromium page and the address of the app served for it (stopped after)."""
+def test_one_entry_per_move_and_one_back_restores_the_page(tmp_path, model_home):
     from playwright.sync_api import sync_playwright
 
     env = dict(os.environ)
@@ -70,92 +65,71 @@ def _app_page(tmp_path: Path) -> Iterator[tuple[Any, str]]:
         wait_healthy(url, server)
         with sync_playwright() as playwright:
             browser = launch_chromium(playwright)
-            yield browser.new_page(viewport={"width": 1440, "height": 900}), url
+            page = browser.new_page(viewport={"width": 1440, "height": 900})
+            page.goto(f"{url}/rate?model=h-a")
+            page.locator("h1", has_text="Rate movies").first.wait_for(timeout=60_000)
+            _settle(page)
+            for title in ("Matrix", "Titanic"):
+                before = _entries(page)
+                box = page.locator("input[aria-label='Find a movie to rate']").first
+                box.fill(title)
+                box.press("Enter")
+                _settle(page)
+                page.get_by_role("button", name=re.compile("Add")).first.click()
+                _settle(page)
+                assert _entries(page) == before + 1, f"adding {title}"
+            left = page.url
+            assert "rated=" in left and "rated_on=" in left
+
+            before = _entries(page)
+            _sidebar(page, "Recommend")
+            assert _entries(page) == before + 1, "a sidebar move adds one entry"
+            assert "user=" not in page.url
+
+            page.go_back()
+            page.locator("h1", has_text="Rate movies").first.wait_for(timeout=60_000)
+            _settle(page)
+            assert page.url == left
+            shown = _main_text(page)
+            assert "Your ratings (2)" in shown, "one Back shows the ratings left there"
+            assert "does not say which data set" not in shown
+
+            page.go_forward()
+            page.locator("h1", has_text="Recommend").first.wait_for(timeout=60_000)
+            _settle(page)
+            before = _entries(page)
+            page.get_by_role("button", name=re.compile("Sample a user")).click()
+            page.wait_for_url(re.compile(r"user="), timeout=60_000)  # the run may start late
+            _settle(page)
+            assert re.search(r"user=\d+(&|$)", page.url), page.url  # not user=420.0
+            assert _entries(page) == before + 1, "a sampled user is one entry"
+            before = _entries(page)
+            _sidebar(page, "Neighbours")
+            assert _entries(page) == before + 1
+            box = page.locator("input[aria-label='Movie title']").first
+            box.fill("Heat")
+            box.press("Enter")
+            _settle(page)
+            assert _entries(page) == before + 2, "a title typed is one entry"
+            assert "q=Heat" in page.url
+            how_many = page.locator("[data-testid='stSlider']", has_text="How many")
+            thumb = how_many.locator("input[type='range']").first
+            thumb.focus()
+            for _ in range(3):  # views round 21: each press was an entry to Back through
+                page.keyboard.press("ArrowRight")
+                _settle(page)
+            assert "n=13" in page.url, page.url
+            assert _entries(page) == before + 2, "a slider nudged updates the entry it is on"
+            _sidebar(page, "Embeddings")
+            assert _entries(page) == before + 3
+
+            page.go_back()
+            page.locator("h1", has_text="Neighbours").first.wait_for(timeout=60_000)
+            _settle(page)
+            title = page.locator("input[aria-label='Movie title']").first
+            assert title.input_value() == "Heat", "one Back keeps the title typed"
+            assert _entries(page) == before + 3, "Back adds no entry"
             browser.close()
     finally:
         stop_server(server)
         log.close()
-
-
-def test_one_entry_per_move_and_one_back_restores_the_page(tmp_path, model_home):
-    with _app_page(tmp_path) as (page, url):
-        page.goto(f"{url}/rate?model=h-a")
-        page.locator("h1", has_text="Rate movies").first.wait_for(timeout=60_000)
-        _settle(page)
-        for title in ("Matrix", "Titanic"):
-            before = _entries(page)
-            box = page.locator("input[aria-label='Find a movie to rate']").first
-            box.fill(title)
-            box.press("Enter")
-            _settle(page)
-            page.get_by_role("button", name=re.compile("Add")).first.click()
-            _settle(page)
-            assert _entries(page) == before + 1, f"adding {title}"
-        left = page.url
-        assert "rated=" in left and "rated_on=" in left
-
-        before = _entries(page)
-        _sidebar(page, "Recommend")
-        assert _entries(page) == before + 1, "a sidebar move adds one entry"
-        assert "user=" not in page.url
-
-        page.go_back()
-        page.locator("h1", has_text="Rate movies").first.wait_for(timeout=60_000)
-        _settle(page)
-        assert page.url == left
-        shown = _main_text(page)
-        assert "Your ratings (2)" in shown, "one Back shows the ratings left there"
-        assert "does not say which data set" not in shown
-
-        page.go_forward()
-        page.locator("h1", has_text="Recommend").first.wait_for(timeout=60_000)
-        _settle(page)
-        before = _entries(page)
-        page.get_by_role("button", name=re.compile("Sample a user")).click()
-        page.wait_for_url(re.compile(r"user="), timeout=60_000)  # the run may start late
-        _settle(page)
-        assert re.search(r"user=\d+(&|$)", page.url), page.url  # not user=420.0
-        assert _entries(page) == before + 1, "a sampled user is one entry"
-        before = _entries(page)
-        _sidebar(page, "Neighbours")
-        assert _entries(page) == before + 1
-        box = page.locator("input[aria-label='Movie title']").first
-        box.fill("Heat")
-        box.press("Enter")
-        _settle(page)
-        assert _entries(page) == before + 2, "a title typed is one entry"
-        assert "q=Heat" in page.url
-        how_many = page.locator("[data-testid='stSlider']", has_text="How many")
-        thumb = how_many.locator("input[type='range']").first
-        thumb.focus()
-        for _ in range(3):  # views round 21: each press was an entry to Back through
-            page.keyboard.press("ArrowRight")
-            _settle(page)
-        assert "n=13" in page.url, page.url
-        assert _entries(page) == before + 2, "a slider nudged updates the entry it is on"
-        _sidebar(page, "Embeddings")
-        assert _entries(page) == before + 3
-
-        page.go_back()
-        page.locator("h1", has_text="Neighbours").first.wait_for(timeout=60_000)
-        _settle(page)
-        title = page.locator("input[aria-label='Movie title']").first
-        assert title.input_value() == "Heat", "one Back keeps the title typed"
-        assert _entries(page) == before + 3, "Back adds no entry"
-
-
-def test_one_back_leaves_a_link_with_two_bad_values(tmp_path, model_home):
-    """Bad-input round 37, F1: the clean-up of a link's two bad values was an entry per value
-    (Streamlit wrote them before the history script loaded): Back showed the bad link again,
-    with no notice, and it took three Backs to leave the page."""
-    with _app_page(tmp_path) as (page, url):
-        page.goto(f"{url}/")
-        _settle(page)
-        page.goto(f"{url}/neighbours?model=h-a&n=-5&metric=xx")
-        page.get_by_text("Ignored ?n=-5").first.wait_for(timeout=60_000)
-        _settle(page)
-        assert "n=-5" not in page.evaluate("location.href")
-        page.go_back()
-        page.wait_for_function("!location.pathname.startsWith('/neighbours')", timeout=30_000)
-        _settle(page)
-        assert page.locator("h1", has_text="Neighbours").count() == 0

@@ -262,30 +262,6 @@ HISTORY_JS = """<script>
   };
   history.pushState = write;
   history.replaceState = write;
-  // Streamlit's link writes of the run that opened this address (a bad value dropped) came
-  // before this script ran, each its own entry: no click or key caused them, so they become
-  // the entry the address opened (back to it unheard by Streamlit, then the address of now).
-  const nav = window.navigation;  // its first click or key, if any, is the "first-input"
-  if (!nav || performance.getEntriesByType("first-input").length) return;
-  const entries = nav.entries();
-  let opened = nav.currentEntry.index;
-  while (opened > 0 && entries[opened - 1].sameDocument) opened -= 1;
-  if (opened === nav.currentEntry.index) return;
-  let address = location.href;
-  const record = (data, title, url) => {
-    if (url != null) address = new URL(url, location.href).href;
-  };
-  history.pushState = history.replaceState = (data, title, url) => {
-    record(data, title, url);
-    return write(data, title, url);
-  };
-  const unheard = (event) => event.stopImmediatePropagation();
-  window.addEventListener("popstate", unheard, true);
-  nav.traverseTo(entries[opened].key).finished.catch(() => {}).finally(() => {
-    window.removeEventListener("popstate", unheard, true);
-    history.pushState = history.replaceState = write;
-    replace(history.state, "", address);
-  });
 })();
 </script>"""
 
