@@ -8,6 +8,7 @@ import streamlit as st
 from movierate import explore, glossary, paired, pipeline, ranking
 from movierate.errors import MovierateError
 from movierate.explore.recommend import combine_shown
+from movierate.imported_models import is_imported
 from movierate.ui import shell, state, text, widgets
 from movierate.ui.your_ratings import render_your_ratings
 
@@ -24,21 +25,41 @@ def render() -> None:
         st.info("Pick at least one model above.", icon=":material/touch_app:")
         st.stop()
 
-    reference = models[0]
+    # an import has no data set and no users: the first model with users is the reference,
+    # whatever the picker's order (bad-input round 37, F3: ?models=imp&models=small showed
+    # only the import's refusal)
+    trained = [m for m in models if not is_imported(m)] or models[:1]
+    reference = trained[0]
     ds = state.dataset_of(reference)
-    usable = [m for m in models if state.same_data(m, reference)]
+    usable = [m for m in trained if state.same_data(m, reference)]
+    first = "the first model picked" if reference is models[0] else "the first with users"
     st.caption(
         f"Only models of one dataset are combined here: a user is a person of one dataset, so "
         f"every model shown was trained on **{text.md(reference.dataset_name)}** (the "
-        f"dataset of {text.md(reference.name)}, the first model picked)."
+        f"dataset of {text.md(reference.name)}, {first})."
     )
     for other in models:
-        if other not in usable:
+        if is_imported(other):
+            st.warning(
+                f"{text.md(other.name)} is an embedding imported from elsewhere: it has movie "
+                "vectors only, no data set and no users, so it is left out here.",
+                icon=":material/info:",
+            )
+        elif other not in usable:
             st.warning(
                 f"{text.md(other.name)} was trained on {text.md(other.dataset_name)}, not on "
                 f"the data of {text.md(reference.name)}; its users are different people, so it is left out here.",
                 icon=":material/info:",
             )
+    if linked_ratings := state.link_entries("rated"):  # bad-input round 37, F2: they were
+        # in a collapsed expander at the foot, under another user's recommendations
+        st.info(
+            f"This link holds {linked_ratings:,} of your own "
+            f"rating{'s' if linked_ratings != 1 else ''}: they and what they recommend are under "
+            "**Your own ratings** at the foot of the page. The user below is one of the data "
+            "set's people.",
+            icon=":material/star:",
+        )
 
     user_ids = np.asarray(ds.user_ids)
     numeric_ids = user_ids.dtype.kind in "iu"
@@ -193,7 +214,9 @@ def render() -> None:
     )
     if twins := paired.twin_lists_text(usable, "recommendations"):
         st.caption(text.md(twins))
-    with st.expander("Your own ratings (no retraining)", icon=":material/star:"):
+    with st.expander(
+        "Your own ratings (no retraining)", icon=":material/star:", expanded=bool(linked_ratings)
+    ):
         render_your_ratings(reference, k=k, min_ratings=min_ratings)
 
 

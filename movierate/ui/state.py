@@ -528,6 +528,11 @@ def _count(value: str, sep: str) -> int:
     return sum(1 for part in value.split(sep) if part.strip()) if sep else len(value)
 
 
+def link_entries(key: str) -> int:
+    """How many non-empty entries the link's ``?key=`` list holds (0 when it has none)."""
+    return _count(st.query_params.get(key) or "", ",")
+
+
 def cut_from_link(key: str) -> str | None:
     """The whole value of the link's ``?key=`` when :func:`read_url` kept only its first
     entries (and the link still holds what it kept), else None: a page may offer the rest."""
@@ -536,10 +541,9 @@ def cut_from_link(key: str) -> str | None:
 
 
 def _keep_what_fits(key: str, spec: UrlParam, value: str, seen: set, page: str) -> str:
-    """``value`` cut to :meth:`UrlParam.fitting`, put back in the link, and a notice saying
-    how much was kept and how much was not (once per session and value)."""
+    """``value`` cut to :meth:`UrlParam.fitting` (the caller puts it back in the link), and a
+    notice saying how much was kept and how much was not (once per session and value)."""
     kept = spec.fitting(value)
-    set_in_link(key, kept)
     st.session_state.setdefault(_CUT, {})[key] = (kept, value)
     marker = (page, key, (value,))
     if marker not in seen:
@@ -858,15 +862,13 @@ def _say_link_notice(key: str, values: list[str], problem: str) -> None:
     add_notice(f"Ignored ?{md(_shown(key, values))} from the link: {md(problem)}.")
 
 
-def _keep_saved(params: Any, key: str, values: list[str], seen: set, page: str) -> list[str]:
-    """The names of ``values`` that are saved models, when some are and some are not: the URL
-    keeps those, and each other name gets its own notice (once per session)."""
+def _keep_saved(key: str, values: list[str], seen: set, page: str) -> list[str]:
+    """The names of ``values`` that are saved models, when some are and some are not (the
+    caller puts those back in the link), and a notice for each other name (once per session)."""
     problems = {name: _model_problem(name) for name in values}
     kept = [name for name in values if problems[name] is None]
     if not kept or len(kept) == len(values):
         return values
-    with contextlib.suppress(Exception):  # a widget-bound parameter may refuse the change
-        params[key] = kept
     for name in values:
         if problems[name] is None or _said_by_the_picker(key, name):
             continue
@@ -885,16 +887,21 @@ def read_url(page: str) -> dict[str, Any]:
     """Check the link's parameters against :data:`URL_PARAMS` of ``page``: return the
     acceptable raw values by key, drop the rest from the URL and queue one notice for each
     (``Ignored ?k=0 from the link: k must be a whole number from 5 to 50.``), once per session and
-    value. The page's widgets (bound to the URL) then start from their safe defaults."""
+    value. The page's widgets (bound to the URL) then start from their safe defaults. Every
+    change to the link is one, which replaces the history entry the link opened (bad-input
+    round 37, F1: a removal per key was an entry per key, each a Back to the bad link)."""
     specs = URL_PARAMS.get(page, {})
     params = st.query_params
     raw = {key: [str(v) for v in params.get_all(key)] for key in params}
     seen = st.session_state.setdefault(_SEEN, set())
     accepted: dict[str, Any] = {}
+    changes: dict[str, str | list[str] | None] = {}
     for key, values in raw.items():
         spec = specs.get(key)
         if spec is not None and spec.kind == "models" and len(values) > 1:
-            values = _keep_saved(params, key, values, seen, page)  # one gone: keep the rest
+            values = _keep_saved(key, values, seen, page)  # one gone: keep the rest
+            if values != raw[key]:
+                changes[key] = values
         if spec is None:
             problem = "this page has no such setting" + (
                 f" (it reads {', '.join(sorted(specs))})" if specs else ""
@@ -903,15 +910,15 @@ def read_url(page: str) -> dict[str, Any]:
             problem = spec.check(key, values, raw)
         if problem is None and spec.cut is not None and len(values[0]) > (spec.hi or 200):
             values = [_keep_what_fits(key, spec, values[0], seen, page)]
+            changes[key] = values[0]
         if problem is None:
             accepted[key] = values if spec.kind == "models" else spec.label_of(values[0])
             if spec.labels and accepted[key] != values[0]:  # a labelled widget's value given
-                _relabel(params, key, spec, accepted[key])  # as its key (?colour=year)
+                changes[key] = accepted[key]  # as its key (?colour=year): its label read
             continue
         if _typed_here(key, values):  # the recheck: a user id typed in its box (the widget
             continue  # wrote it to the URL) read as a bad link; the box's page says why
-        with contextlib.suppress(Exception):  # a widget-bound parameter cannot be deleted
-            del params[key]
+        changes[key] = None
         picker_says = spec is _MODEL or spec is _MODELS  # a picker of this key says it
         if picker_says and all(_said_by_the_picker(key, name) for name in values):
             continue  # not the link's fault: the picker says what happened
@@ -919,6 +926,7 @@ def read_url(page: str) -> dict[str, Any]:
         if marker not in seen:
             seen.add(marker)
             _say_link_notice(key, values, problem)
+    set_link(changes)
     return accepted
 
 
@@ -1038,21 +1046,6 @@ _PRIVATE_QUERY_FIELDS = (
     "_send_query_param_msg",
     "_initial_query_params",
 )
-
-
-def _relabel(params: Any, key: str, spec: UrlParam, label: str) -> None:
-    """Put ``label`` in the link for ``key`` where its widget reads it: a bound widget seeds
-    from the link as the page was opened, by label only, and dropped ``?colour=year`` from the
-    URL while showing the year colouring (the explorer review, s28: the copied link then
-    opened another view). Falls back to seeding the widget through the session state."""
-    from streamlit.runtime.state.session_state_proxy import get_session_state
-
-    try:
-        params[key] = label
-        with get_session_state().query_params() as query:
-            query._initial_query_params[key] = [label]
-    except Exception:  # a later Streamlit, or the widget already bound: seed it directly
-        st.session_state[key] = next((v for v, shown in spec.labels if shown == label), label)
 
 
 #: Datasets with at most this many ratings (approx.) are read just to show their notices.
