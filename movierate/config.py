@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import shlex
@@ -134,7 +135,18 @@ def _exists(value: str) -> bool:
 
 def home_dir() -> Path:
     """Root folder of movierate's files (read from the environment on every call)."""
-    return _setting("MOVIERATE_HOME") or (_setting("HOME") or Path.home()) / ".movierate"
+    return _setting("MOVIERATE_HOME") or (_setting("HOME") or _account_home()) / ".movierate"
+
+
+def _account_home() -> Path:
+    """The user's home from the account database: a blank ``HOME`` is unset, and
+    ``Path.home()`` read it as "", the root (bad-input round 40: ``/.movierate``)."""
+    try:
+        import pwd
+
+        return Path(pwd.getpwuid(os.getuid()).pw_dir)
+    except (ImportError, KeyError, OSError):  # Windows: no pwd; Path.home() reads USERPROFILE
+        return Path.home()
 
 
 def data_dir() -> Path:
@@ -216,7 +228,9 @@ def folder_problem(root: Path, what: str, setting: str) -> str | None:
             a_file = not dead_link and path.exists()
         except PermissionError:
             return unreadable_text(root, what, setting)
-        except OSError:  # a loop of links on some systems
+        except OSError as exc:  # a loop of links on some systems, or a path refused outright
+            if exc.errno != errno.ELOOP:  # bad-input round 40: ENAMETOOLONG read as a link
+                return refused_text(root, what, setting, exc)
             dead_link, a_file = True, False
         where = f"The {what} folder" if path == root else "The folder"
         cannot = "" if path == root else f", so the {what} folder {root} cannot exist"
@@ -232,6 +246,25 @@ def folder_problem(root: Path, what: str, setting: str) -> str | None:
                 "move the file away)."
             )
     return None
+
+
+#: The longest file or folder name most file systems take, in bytes.
+NAME_MAX = 255
+
+
+def refused_text(root: Path, what: str, setting: str, exc: OSError) -> str:
+    """Why the system refuses the ``what`` folder ``root`` itself (not a file or link in the
+    way): a name in its path too long, or the error's own words."""
+    longest = max((len(os.fsencode(part)) for part in root.parts), default=0)
+    if exc.errno == errno.ENAMETOOLONG or longest > NAME_MAX:
+        why = (
+            f"one name in its path has {longest:,} bytes and the system takes up to {NAME_MAX}"
+            if longest > NAME_MAX
+            else "its path is longer than the system takes"
+        )
+    else:
+        why = f"the system refuses it ({exc.strerror or exc})"
+    return f"The {what} folder {root} cannot be used: {why}; set {setting} to a shorter path."
 
 
 def _check_listable(folder: Path) -> None:

@@ -205,6 +205,29 @@ def one_line(text: str) -> str:
     return printable(text).replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
 
 
+#: What movierate's own symbols become on a stream that cannot write them (an ASCII stdout).
+PLAIN_SYMBOLS = str.maketrans(
+    {"±": "+/-", "–": "-", "—": "-", "…": "...", "’": "'", "‘": "'", "“": '"', "”": '"', "×": "x"}
+)
+
+
+def encodable(text: str, encoding: str) -> str:
+    r"""``text`` as ``encoding`` can write it: movierate's symbols spelled plainly (± as +/-),
+    anything else as a backslash escape.
+
+    >>> encodable("0.91 ± 0.02 for Amélie", "ascii")
+    '0.91 +/- 0.02 for Am\\xe9lie'
+    """
+    try:
+        text.encode(encoding)
+        return text
+    except UnicodeEncodeError:
+        plain = text.translate(PLAIN_SYMBOLS)
+        return plain.encode(encoding, "backslashreplace").decode(encoding)
+    except LookupError:  # an encoding Python does not know: ASCII is safe
+        return encodable(text, "ascii")
+
+
 class PrintableStream:
     """A text stream that writes :func:`printable` text to ``stream`` (None, as Python gives
     for a closed descriptor (``>&-``): nothing is written)."""
@@ -213,7 +236,14 @@ class PrintableStream:
         self.stream = stream
 
     def write(self, text: str) -> int:
-        return 0 if self.stream is None else self.stream.write(printable(text))
+        if self.stream is None:
+            return 0
+        text = printable(text)
+        try:
+            return self.stream.write(text)
+        except UnicodeEncodeError:  # an ASCII stdout (bad-input round 40: '±' ended a saved
+            encoding = getattr(self.stream, "encoding", None) or "ascii"  # training as a "bug")
+            return self.stream.write(encodable(text, encoding))
 
     def write_control(self, code: str) -> int:
         """Write a control sequence of movierate's own as is (a progress bar's ``\r\x1b[K``:

@@ -429,8 +429,11 @@ def _found_names() -> list[str]:
     names: dict[str, None] = {}
     for base in search_dirs():
         for parent in (base, base / CUSTOM_FOLDER):
-            if not parent.is_dir():
-                continue
+            try:
+                if not parent.is_dir():
+                    continue
+            except OSError:  # a path the system refuses (a name over 255 bytes): no datasets
+                continue  # there; the models folder's notice says why (bad-input round 40, F2)
             for folder in sorted(parent.iterdir()):
                 if folder.is_dir() and not folder.name.startswith(".") and detect_layout(folder):
                     names[name_for_folder(folder.name)] = None

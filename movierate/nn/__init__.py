@@ -37,4 +37,20 @@ def check_address_space() -> None:
 
 check_address_space()
 
+
+def keep_keras_home() -> None:
+    """Point Keras' own folder (its keras.json, written when Keras is first imported) into
+    ``$MOVIERATE_HOME/keras`` unless ``KERAS_HOME`` is set: it was ``~/.keras``, outside the
+    folder the README calls the root of everything movierate writes (bad-input round 40, F4)."""
+    import contextlib
+    import os
+
+    from movierate import config
+
+    with contextlib.suppress(MovierateError, OSError, ValueError):  # a bad home: said elsewhere
+        os.environ.setdefault("KERAS_HOME", str(config.home_dir() / "keras"))
+
+
+keep_keras_home()
+
 import scipy.special  # noqa: E402, F401  (before TensorFlow: see above)
