@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from movierate import data, glossary, store
+from movierate.defaults import tuned_datasets
 from movierate.errors import DataError, MovierateError, StoreError
 from movierate.spec import regularizers_text
 from movierate.ui import shell, state, text, widgets
@@ -391,8 +392,9 @@ def render() -> None:
                     available,
                     index=available.index(dataset),
                     key="quick_dataset",
-                    help="Its tuned settings where the tuner measured them (ml-100k, "
-                    "ml-latest-small), else the defaults for its size.",
+                    help="Its tuned settings where the tuner measured them ("
+                    + ", ".join(sorted(tuned_datasets()))
+                    + "), else the defaults for its size.",
                 )
             spec = state.default_spec(dataset)
             st.markdown(

@@ -58,3 +58,4 @@ def test_dimensions_says_its_counts_are_this_models_not_the_settings(home):
 
     said = _captions(open_page("pages/dimensions.py", model="s0"))
     assert ordering.SEED_NOTE in said and "1-4 principal directions" in said
+    assert "on ml-latest-small, six seeds of mf_bias dim 16" in said  # where (accuracy round 30)

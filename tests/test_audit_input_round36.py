@@ -249,7 +249,7 @@ def test_an_imdb_export_is_matched_and_halved(home):
     loaded, notes = read_saved_ratings(model, IMDB.encode())
     assert loaded == {1: 8 / 2, 6: 5 / 2}  # Toy Story and Heat, by IMDb id
     said = " ".join(notes)
-    assert "2 of its 3 rated films are in ml-latest-small" in said and "1 are not" in said
+    assert "2 of its 3 rated films are in ml-latest-small" in said and "1 is not" in said
     assert "1-10 are moved onto 0.5-5" in said and "each rating halved" in said
 
 

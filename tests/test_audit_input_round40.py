@@ -73,3 +73,30 @@ def test_keras_writes_under_movierate_home(tmp_path):
     assert done.returncode == 0, done.stderr[-500:]
     assert done.stdout.strip() == str(tmp_path / "home" / "keras")
     assert not (tmp_path / "user" / ".keras").exists()
+
+
+def test_a_header_repeated_in_a_long_file_is_named_as_a_header_not_a_totals_row(tmp_path):
+    """The recheck: the totals-row check (round 36) took a repeated header line for "a totals
+    or notes line a spreadsheet added" in a file of 8,752 ratings."""
+    import pytest
+
+    from movierate.data.custom import from_csv
+    from movierate.errors import DataError
+
+    rows = [f"{u},{m},{(u + m) % 5 + 1}" for u in range(1, 41) for m in range(1, 101)]
+    rows.insert(2000, "user,item,rating")
+    path = tmp_path / "pasted.csv"
+    path.write_text("user,item,rating\n" + "\n".join(rows) + "\n")
+    with pytest.raises(DataError) as refused:
+        from_csv(path)
+    assert "header line repeated mid-file" in str(refused.value)
+    assert "totals" not in str(refused.value)
+
+
+def test_counts_of_one_are_said_in_the_singular():
+    """The recheck and accuracy round 30: "1 are not", "1 of the 300 users (0%) lie"."""
+    from movierate.data.exports import _are_not
+    from movierate.store import percent
+
+    assert _are_not(1) == "1 is not" and _are_not(3) == "3 are not"
+    assert percent(1, 300) == "under 1%"

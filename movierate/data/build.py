@@ -441,6 +441,9 @@ def _refuse_label_rows(users: np.ndarray, movies: np.ndarray, raw: RawData) -> N
     if count >= max(OUTLIER_ROWS, OUTLIER_SHARE * n) or count * 20 > n:
         return  # as many as that: text ids of their own (two data sets merged)
     at = np.flatnonzero(both)
+    cells = raw.ratings["rating"].iloc[at]
+    if _decimal(pd.Series(cells.to_numpy())).isna().any():  # words for a rating too: a header
+        return  # repeated mid-file, which the rating column's check names (the recheck)
     rating = raw.ratings["rating"].iloc[at[0]]
     rating = f"{rating:g}" if isinstance(rating, float) else _short(rating)
     raise DataError(

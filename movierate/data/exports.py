@@ -75,7 +75,7 @@ def export_ratings(
     notes = [
         f"This is {service.name}'s export: {matched:,} of its {int(rated.sum()):,} rated films "
         f"are in {dataset} (matched by {how})"
-        + (f"; {int(rated.sum()) - matched:,} are not." if rated.sum() > matched else ".")
+        + (f"; {_are_not(int(rated.sum()) - matched)}." if rated.sum() > matched else ".")
         + (
             f" Its ratings ({lo:g}-{hi:g}) are on the same scale and used as they are."
             if (lo, hi) == (service.lo, service.hi)
@@ -108,3 +108,8 @@ def _films(table: pd.DataFrame, service: Service) -> pd.DataFrame:
     imdb = table[service.imdb] if service.imdb in table.columns else None
     films[IDENTITY_COLUMN] = movie_identities(films, imdb)
     return films
+
+
+def _are_not(count: int) -> str:
+    """ "1 is not" / "3 are not" (the recheck: "1 are not")."""
+    return f"{count:,} {'is' if count == 1 else 'are'} not"

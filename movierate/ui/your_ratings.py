@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from movierate import explore, spreadsheet
+from movierate import explore, spreadsheet, store
 from movierate.data.build import RawData, decimal_comma
 from movierate.data.custom import text_layout
 from movierate.data.exports import Service, export_ratings, export_service
@@ -415,7 +415,8 @@ def you_among_users_text(users: pd.DataFrame, you: Any) -> str:
     all_n = float(np.median(users["n_ratings"]))
     return (
         f"You (the star) sit at user PC 1 = {here[0]:.2f}, user PC 2 = {here[1]:.2f}; "
-        f"{nearer:,} of the {len(users):,} users ({nearer / len(users):.0%}) lie nearer the "
+        f"{nearer:,} of the {len(users):,} users ({store.percent(nearer, len(users))}) "
+        f"{'lies' if nearer == 1 else 'lie'} nearer the "
         f"map's centre (the users' average) than you. The {len(nearest):,} users nearest you "
         f"have a median of {near_n:,.0f} ratings (all users: {all_n:,.0f}); the colour shows "
         "each user's number of ratings."
@@ -824,7 +825,12 @@ def load_message(
         head = (
             f"Loaded {len(loaded):,} ratings from {name} and added them to your "
             f"{len(ratings):,}"
-            + (f" ({both:,} movies were in both: the file's rating counts)" if both else "")
+            + (
+                f" ({both:,} {'movie was' if both == 1 else 'movies were'} in both: the file's "
+                "rating counts)"
+                if both
+                else ""
+            )
             + f": {len(updated):,} in all."
         )
     else:
