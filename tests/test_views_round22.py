@@ -144,9 +144,17 @@ def test_two_models_frame_labels_the_five_that_moved_most_and_the_rest_on_hover(
     labelled, every one keeps its title in the hover and its movie for a click."""
     pairs, moved = _pairs()
     fig = explore_figures.aligned_figure(pairs, moved, ("A", "B"))
-    ends = next(t for t in fig.data if t.mode == "markers+text")
-    labelled = [text for text in ends.text if text]
+    ends = next(t for t in fig.data if t.hovertemplate and "moved most" in t.hovertemplate)
+    labelled = [a.text for a in fig.layout.annotations]
     assert len(labelled) == explore_figures.MOVED_LABELS == 5
     assert labelled == [t[:28] for t in moved["title"][:5]]
+    # the recheck: five labels at their B ends still piled up in B's cloud; each sits at the
+    # end farther from the frame's middle, on its outer side
+    cx, cy = pairs["x_a"].mean(), pairs["y_a"].mean()
+    for note, row in zip(fig.layout.annotations, moved.head(5).itertuples(), strict=True):
+        both = {(row.x_a, row.y_a), (row.x_b, row.y_b)}
+        far = max(both, key=lambda e: (e[0] - cx) ** 2 + (e[1] - cy) ** 2)
+        assert (note.x, note.y) == far
+        assert note.xanchor == ("left" if far[0] >= cx else "right")
     assert [row[1] for row in ends.customdata] == list(moved["title"])
     assert [int(row[0]) for row in ends.customdata] == list(moved["movie_idx"])

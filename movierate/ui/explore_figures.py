@@ -50,6 +50,31 @@ MAX_USER_CATEGORIES = len(MARKER_SYMBOLS)
 USER_CATEGORY_SERIES = (0, 1, 2, 3, 4, 5, 6, 8)
 
 
+#: How far (px) a moved movie's label sits beside its point.
+LABEL_SHIFT = 8
+
+
+def _label_moved(fig: go.Figure, moved: pd.DataFrame, centre: tuple[float, float]) -> None:
+    """Label the movies that moved most at whichever end lies farther from ``centre`` (the
+    frame's middle), on its outer side: drawn at their B ends they piled up where B's movies
+    cluster (views round 22 F5, then the recheck: 5 labels still overlapped at the origin),
+    while the ends far out are spread round the rim."""
+    cx, cy = centre
+    for row in moved.itertuples():
+        far_a = np.hypot(row.x_a - cx, row.y_a - cy) >= np.hypot(row.x_b - cx, row.y_b - cy)
+        x, y = (row.x_a, row.y_a) if far_a else (row.x_b, row.y_b)
+        right = x >= cx
+        fig.add_annotation(
+            x=x,
+            y=y,
+            text=html_text(str(row.title)[:28]),
+            showarrow=False,
+            xanchor="left" if right else "right",
+            xshift=LABEL_SHIFT if right else -LABEL_SHIFT,
+            font={"size": 10, "color": TEXT_COLOUR.get()},
+        )
+
+
 def _hover(frame: pd.DataFrame) -> list[str]:
     years = pd.to_numeric(frame["year"], errors="coerce")
     return [
@@ -339,15 +364,8 @@ def aligned_figure(
             go.Scatter(
                 x=moved["x_b"],
                 y=moved["y_b"],
-                mode="markers+text",
+                mode="markers",
                 name="moved most",
-                # the first MOVED_LABELS only: 15 piled up, unreadable (views round 22, F5)
-                text=[
-                    html_text(str(title)[:28]) if i < MOVED_LABELS else ""
-                    for i, title in enumerate(moved["title"])
-                ],
-                textposition="top center",
-                textfont={"size": 10},
                 marker={
                     "color": model_colours[1],
                     "size": 9,
@@ -360,6 +378,8 @@ def aligned_figure(
                 showlegend=False,
             )
         )
+        centre = (float(coordinates["x_a"].mean()), float(coordinates["y_a"].mean()))
+        _label_moved(fig, moved.head(MOVED_LABELS), centre)
     if focus is not None:
         part = coordinates[coordinates["movie_idx"] == focus]
         if not part.empty:
