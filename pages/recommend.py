@@ -10,7 +10,7 @@ from movierate.errors import MovierateError
 from movierate.explore.recommend import combine_shown
 from movierate.imported_models import is_imported
 from movierate.ui import shell, state, text, widgets
-from movierate.ui.your_ratings import render_your_ratings
+from movierate.ui.your_ratings import has_text_ids, parse_rated, render_your_ratings
 
 
 def render() -> None:
@@ -53,11 +53,16 @@ def render() -> None:
             )
     if linked_ratings := state.link_entries("rated"):  # bad-input round 37, F2: they were
         # in a collapsed expander at the foot, under another user's recommendations
+        readable, _ = parse_rated(st.query_params.get("rated"), text_ids=has_text_ids(reference))
+        held = (  # recheck 2: "holds 2" for rated=abc,xyz, "holds 3" for an id given twice
+            f"holds {len(readable):,} of your own rating{'s' if len(readable) != 1 else ''}: "
+            "they and what they recommend are"
+            if readable
+            else "holds ratings of yours that could not be read: why is said"
+        )
         st.info(
-            f"This link holds {linked_ratings:,} of your own "
-            f"rating{'s' if linked_ratings != 1 else ''}: they and what they recommend are under "
-            "**Your own ratings** at the foot of the page. The user below is one of the data "
-            "set's people.",
+            f"This link {held} under **Your own ratings** at the foot of the page. The user "
+            "below is one of the data set's people.",
             icon=":material/star:",
         )
 

@@ -181,3 +181,52 @@ def test_first_k_export_has_a_plain_name_and_says_what_principal_means(trained_h
     captions = " ".join(c.value for c in at.caption)
     assert "not a PCA of the movie vectors" in captions
     assert "n_train_ratings counts the ratings the model was fit on" in captions
+
+
+# --- recheck 2 ---------------------------------------------------------------------------------
+
+
+def test_overwrite_refuses_an_export_holding_files_it_did_not_write(
+    trained_home, tmp_path, monkeypatch, capsys
+):
+    """--overwrite replaced the whole folder, deleting a notebook put into an earlier export;
+    a dead link and the current folder as --out failed with the system's words."""
+    out = tmp_path / "nb"
+    assert cli.main(["export", "small-mf", "--out", str(out)]) == 0
+    (out / "analysis.ipynb").write_text("{}")
+    assert cli.main(["export", "small-mf", "--out", str(out), "--overwrite"]) == 1
+    assert "files it did not write (analysis.ipynb)" in capsys.readouterr().err
+    assert (out / "analysis.ipynb").read_text() == "{}"
+    (tmp_path / "dead").symlink_to(tmp_path / "nowhere")
+    assert cli.main(["export", "small-mf", "--out", str(tmp_path / "dead")]) == 1
+    assert "is a link" in capsys.readouterr().err
+    (out / "analysis.ipynb").unlink()
+    monkeypatch.chdir(out)
+    assert cli.main(["export", "small-mf", "--out", ".", "--overwrite"]) == 1
+    assert "is the current folder" in capsys.readouterr().err
+    assert not [p for p in out.iterdir() if p.name.startswith(".movierate")]
+
+
+def test_a_deep_export_states_its_output_transform(trained_home, tmp_path):
+    """Its recipe said "the output transform as for the other families", which its README
+    never gave."""
+    assert cli.main(["export", "small-deep", "--out", str(tmp_path / "d")]) == 0
+    readme = (tmp_path / "d" / "README.txt").read_text()
+    assert "clip: clip(z + g, lo, hi)" in readme and "other families" not in readme
+
+
+def test_an_import_without_counts_exports_them_blank(tmp_path):
+    """Written as 0 with "count every rating of the data set" (round 34 made them blank)."""
+    from movierate.explore.notebook import write_notebook_export
+
+    movies = _movies().assign(n_ratings=0)
+    points = np.random.default_rng(3).normal(size=(len(movies), 3)).astype(np.float32)
+    vectors, metadata = projector_text(points, movies)
+    (tmp_path / "v.tsv").write_text(vectors)
+    (tmp_path / "m.tsv").write_text(metadata)
+    save_imported("nocounts", read_embedding(tmp_path / "v.tsv", metadata=tmp_path / "m.tsv"),
+                  "v.tsv")  # fmt: skip
+    meta = write_notebook_export(store.load_model("nocounts"), tmp_path / "out")
+    table = pd.read_csv(tmp_path / "out" / "movies.csv")
+    assert table["n_ratings"].isna().all()
+    assert "blank where unknown" in meta["counts"]

@@ -42,18 +42,21 @@ FORMAT = "movierate-notebook-export/1"
 #: What an imported embedding does not hold, as meta.json's ``lacks`` lists it.
 IMPORTED_LACKS = ("users.csv", "user_vectors.npy", "ratings.csv", "biases", "global mean")
 
+#: The output transform every family applies to its score ``z`` (recheck 2: a deep export
+#: pointed at "the other families" for it, and its README had none).
+_OUTPUT_RECIPE = (
+    "then the output transform with g = global_mean and the rating scale [lo, hi]: none: "
+    "z + g; clip: clip(z + g, lo, hi); sigmoid: with lo' = lo - 0.5, hi' = hi + 0.5 and "
+    "p = (g - lo') / (hi' - lo'), lo' + (hi' - lo') / (1 + exp(-(z + log(p / (1 - p)))))."
+)
 _DOT_RECIPE = (
     "z = user_vectors[u] @ movie_vectors[m] + users.bias[u] + movies.bias[m] (a missing bias "
-    "column counts 0); then the output transform with g = global_mean and the rating scale "
-    "[lo, hi]: none: z + g; clip: clip(z + g, lo, hi); sigmoid: with lo' = lo - 0.5, hi' = "
-    "hi + 0.5 and p = (g - lo') / (hi' - lo'), lo' + (hi' - lo') / (1 + exp(-(z + log(p / "
-    "(1 - p)))))."
+    "column counts 0); " + _OUTPUT_RECIPE
 )
 _DEEP_RECIPE = (
     "z = MLP([user_vectors[u], movie_vectors[m]]) + users.bias[u] + movies.bias[m]: the layers "
     "are arrays.npz's dense_<i>_kernel / dense_<i>_bias (ReLU after each) and output_kernel / "
-    "output_bias (no activation); + u @ m when spec.dot_product; then the output transform as "
-    "for the other families (README.txt)."
+    "output_bias (no activation); + u @ m when spec.dot_product; " + _OUTPUT_RECIPE
 )
 
 
@@ -94,8 +97,15 @@ def write_notebook_export(
 def check_target(folder: Path, *, overwrite: bool) -> None:
     """StoreError when ``folder`` cannot take an export: a file, a non-empty folder without
     ``overwrite``, or one that holds anything but an earlier export (never replaced)."""
+    if folder.is_symlink():  # recheck 2: "Not a directory: ../.export-..." for a dead link
+        raise StoreError(f"{folder} is a link; pass the folder it points to, or a new path.")
     if not folder.exists():
         return
+    if Path.cwd().resolve().is_relative_to(folder.resolve()):  # recheck 2: "--out ." failed
+        raise StoreError(  # with "Device or resource busy" and left a stray file
+            f"{folder} is the current folder or holds it, and an export replaces its whole "
+            "folder; pass a new folder's path (e.g. --out ./export) from elsewhere."
+        )
     if not folder.is_dir():
         raise StoreError(f"{folder} is a file; pass a folder path for the export.")
     if not any(folder.iterdir()):
@@ -109,6 +119,22 @@ def check_target(folder: Path, *, overwrite: bool) -> None:
         raise StoreError(
             f"{folder} holds an earlier export; pass --overwrite to replace it, or another --out."
         )
+    if added := _added_files(folder):  # recheck 2: --overwrite deleted a notebook put there
+        shown = ", ".join(added[:5]) + (f" and {len(added) - 5:,} more" if len(added) > 5 else "")
+        raise StoreError(
+            f"{folder} holds an earlier export and files it did not write ({shown}); "
+            "--overwrite replaces the whole folder, so nothing was written. Move those files "
+            "out, or pass another --out."
+        )
+
+
+def _added_files(folder: Path) -> list[str]:
+    """The entries of the export ``folder`` that its meta.json's file list does not name."""
+    try:
+        written = set(json.loads((folder / "meta.json").read_text("utf-8")).get("files") or ())
+    except (OSError, ValueError, AttributeError):
+        written = set()
+    return sorted(entry.name for entry in folder.iterdir() if entry.name not in written)
 
 
 def _is_export(folder: Path) -> bool:
@@ -174,7 +200,7 @@ def _movies_csv(movies: pd.DataFrame, bias: Any) -> str:
             "title": movies["title"].astype(str).to_numpy(),
             "year": pd.array(movies["year"], dtype="Int64"),
             "genres": ["|".join(g) for g in genre_lists(movies)],
-            "n_ratings": pd.to_numeric(movies["n_ratings"], errors="coerce").astype("Int64"),
+            "n_ratings": _counts(movies),
         }
     )
     for name, values in count_columns(movies, rows).items():
@@ -185,6 +211,15 @@ def _movies_csv(movies: pd.DataFrame, bias: Any) -> str:
         frame["bias"] = np.asarray(bias)
     frame = pd.concat([frame, label_columns(movies, rows)], axis=1)
     return spreadsheet.csv_text(frame)
+
+
+def _counts(movies: pd.DataFrame) -> Any:
+    """The movies' rating counts, blank where unknown: an import without counts holds 0 for
+    each (recheck 2: written as 0, as the Projector export stopped doing in round 34)."""
+    from movierate.explore.imported import has_rating_counts
+
+    counts = pd.to_numeric(movies["n_ratings"], errors="coerce").astype("Int64")
+    return counts if has_rating_counts(movies) else pd.array([pd.NA] * len(movies), "Int64")
 
 
 def _npy(values: np.ndarray) -> bytes:
@@ -218,6 +253,7 @@ def _meta(model: Any, ds: Any, imported: bool, files: list[str]) -> dict[str, An
         f"included); {TRAINING_COUNTS} only the rows the model was fit on (part 'train').",
     }
     if imported:
+        meta["counts"] = "n_ratings: the counts the imported files gave, blank where unknown."
         meta["lacks"] = list(IMPORTED_LACKS)
         meta["imported"] = dict(model.meta["imported"])
         return store.json_safe(meta)
