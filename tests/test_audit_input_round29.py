@@ -197,7 +197,7 @@ def test_load_says_merge_or_replace_and_what_did_not_fit():
     mine, loaded = {1: 4.0, 2: 3.0}, {2: 5.0, 3: 1.0}
     assert load_message("f.csv", {}, loaded, [], "merge") == "Loaded 2 ratings from f.csv."
     merged = load_message("f.csv", mine, loaded, [], "merge")
-    assert "added them to your 2 (1 movies were in both" in merged and "3 in all" in merged
+    assert "added them to your 2 (1 movie was in both" in merged and "3 in all" in merged
     replaced = load_message("f.csv", mine, loaded, [], "replace")
     assert "in place of your 2" in replaced
     many = {m: 4.0 for m in range(100_000, 110_000)}
