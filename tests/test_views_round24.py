@@ -157,6 +157,33 @@ def test_evaluate_json_holds_the_numbers_it_prints(trained_home, capsys):
     assert all("verdict" in d and "se" in d for d in record["paired"])
 
 
+def test_evaluate_json_carries_the_warnings_the_text_prints(
+    small_model_home, tmp_path, monkeypatch, capsys
+):
+    """A script reading --json learns what a reader of the text is warned about: here a model
+    whose recorded test RMSE is not what its arrays give (an edited meta.json)."""
+    import shutil
+
+    home = tmp_path / "home"
+    shutil.copytree(small_model_home / "models" / "small-mf", home / "models" / "small-mf")
+    monkeypatch.setenv("MOVIERATE_HOME", str(home))
+    meta_path = home / "models" / "small-mf" / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta["metrics"]["test_rmse"] += 0.05
+    meta_path.write_text(json.dumps(meta))
+    assert cli.main(["evaluate", "small-mf"]) == 0
+    printed = [
+        line.removeprefix("warning: ")
+        for line in capsys.readouterr().err.splitlines()
+        if line.startswith("warning: ")
+    ]
+    assert cli.main(["evaluate", "small-mf", "--json"]) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert any("is not the" in text and "recorded at training time" in text for text in printed)
+    assert record["warnings"] == printed
+    assert all(isinstance(text, str) and text for text in record["notes"])
+
+
 # --- F3: the first-k export's name and what its basis is ---------------------------------------
 
 

@@ -613,17 +613,8 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     print(format_table(["rows", "n", "RMSE", "MAE", "recorded RMSE", "recorded MAE"], rows))
     if interval := store.rmse_interval_text(result):
         print(f"test RMSE {result['test_rmse']:.4f}{interval}")
-    now, then = result.get("test_rmse"), _float(recorded.get("test_rmse"))
-    if _float(now) is not None and then is not None and abs(now - then) > 5e-4:
-        # bad-input round 12: vectors copied over a model read 0.9861 beside "recorded 1.0366"
-        print(
-            f"warning: the recomputed test RMSE {now:.4f} is not the {then:.4f} recorded at "
-            "training time: this folder's files are not the ones that training saved together "
-            "(its arrays, or the numbers in its meta.json, were replaced or edited). Its "
-            "recorded numbers, shown in list and on the pages, do not describe its arrays; "
-            "retrain it or restore its files.",
-            file=sys.stderr,
-        )
+    if warning := _recomputed_warning(recorded, result):
+        print(f"warning: {warning}", file=sys.stderr)
     if model.has_test_rows:
         chosen = store.stop_rows_chose_settings(model.meta)
         if chosen:
@@ -660,6 +651,20 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     if others:
         _print_paired([model, *others], ds)
     return EXIT_OK
+
+
+def _recomputed_warning(recorded: dict[str, Any], result: dict[str, Any]) -> str | None:
+    """Why a recomputed test RMSE that is not the recorded one matters (bad-input round 12:
+    vectors copied over a model read 0.9861 beside "recorded 1.0366"); None when they agree."""
+    now, then = _float(result.get("test_rmse")), _float(recorded.get("test_rmse"))
+    if now is None or then is None or abs(now - then) <= 5e-4:
+        return None
+    return (
+        f"the recomputed test RMSE {now:.4f} is not the {then:.4f} recorded at training time: "
+        "this folder's files are not the ones that training saved together (its arrays, or "
+        "the numbers in its meta.json, were replaced or edited). Its recorded numbers, shown "
+        "in list and on the pages, do not describe its arrays; retrain it or restore its files."
+    )
 
 
 def _print_references(model: Any, ds: Any, result: dict[str, Any]) -> None:
@@ -715,13 +720,29 @@ def _evaluate_record(
             "chance_gap": check.chance_gap,
             "no_verdict": check.no_verdict,
         }
+    metrics = reference_metrics(model, ds) if model.has_test_rows else {}
+    # what the text prints on stderr and in its notes, so that a script sees it too (views
+    # round 24: --json dropped "no better than the averages" and "files replaced")
+    warnings = [
+        _recomputed_warning(recorded, result),
+        store.split_note(model.split_record),
+        store.reference_warning({**metrics, **result}, model.split_record)
+        if model.has_test_rows
+        else None,
+    ]
+    notes = [
+        store.settings_caveat([model]) if model.has_test_rows else None,
+        store.ties_note(model.split_record, result.get("test_tied_rows")),
+    ]
     record = {
         "name": model.name,
         "dataset": ds.name,
         "parts": parts,
         "result": result,
-        "metrics": reference_metrics(model, ds) if model.has_test_rows else {},
+        "metrics": metrics,
         "ranking": listed,
+        "warnings": [text for text in warnings if text],
+        "notes": [text for text in notes if text],
     }
     if others:
         record["paired"] = [
