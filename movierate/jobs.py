@@ -36,6 +36,7 @@ from typing import Any, Literal, Protocol
 from movierate.errors import MovierateError, NameTakenError, TrainingCancelled
 from movierate.filenames import NAME_MAX_LENGTH, twin_key
 from movierate.progress import Phase, ProgressCallback, ProgressEvent
+from movierate.run_ledger import LostRun, RunLedger
 
 log = logging.getLogger(__name__)
 
@@ -271,8 +272,13 @@ class JobRegistry:
         runner: Runner | None = None,
         max_workers: int | None = None,
         keep_finished: int = MAX_FINISHED_JOBS,
+        ledger: RunLedger | None = None,
     ) -> None:
         self._runner: Runner = runner or _pipeline_runner
+        #: notes each queued or running job on disk, so that a later server can name the runs
+        #: this one loses if it stops (:attr:`lost_runs`)
+        self._ledger = ledger
+        self._lost: list[LostRun] = ledger.claim_lost() if ledger is not None else []
         #: how many finished runs :meth:`jobs` keeps (the latest)
         self.keep_finished = keep_finished
         self._max_workers = max_workers if max_workers is not None else default_max_workers()
@@ -336,6 +342,8 @@ class JobRegistry:
                 name_base=name_base,
             )
             self._jobs[job.id] = job
+        if self._ledger is not None:
+            self._ledger.add(job.id, name, dataset)
         job.thread = threading.Thread(
             target=self._work, args=(job,), name=f"movierate-job-{name}", daemon=True
         )
@@ -345,6 +353,18 @@ class JobRegistry:
     def snapshot(self, job_id: str) -> JobSnapshot:
         """Current state of one job; ``MovierateError`` if the id is unknown."""
         return self._get(job_id).snapshot()
+
+    @property
+    def lost_runs(self) -> list[LostRun]:
+        """Runs that an earlier server on this home folder had queued or running when it
+        stopped (claimed when this registry was made): none of them was saved."""
+        with self._lock:
+            return list(self._lost)
+
+    def dismiss_lost_runs(self) -> None:
+        """Stop reporting :attr:`lost_runs`."""
+        with self._lock:
+            self._lost = []
 
     @property
     def dropped(self) -> int:
@@ -438,6 +458,8 @@ class JobRegistry:
                 job.state = "running"
                 job.phase = "loading the data"
                 job.started_at = time.monotonic()
+            if self._ledger is not None:
+                self._ledger.started(job.id)
             try:
                 extra = {"name_base": job.name_base} if job.name_base is not None else {}
                 model_name = self._runner(
@@ -488,6 +510,8 @@ class JobRegistry:
             job.finished_at = time.monotonic()
         with self._lock:
             job.finish_seq = next(self._finishes)
+        if self._ledger is not None:
+            self._ledger.remove(job.id)
         self._drop_old_finished()
 
     def _drop_old_finished(self) -> None:

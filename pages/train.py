@@ -676,9 +676,16 @@ def train_form(datasets: list[str]) -> None:
 def show_runs() -> None:
     """The runs of this server: live while one is active."""
     st.header("Runs")
+    registry = state.job_registry()
+    if lost := registry.lost_runs:  # bad-input round 42: a restart lost a run without a word
+        for run in lost:
+            st.warning(run.text(), icon=":material/restart_alt:")
+        if st.button("Dismiss", key="dismiss_lost_runs"):
+            registry.dismiss_lost_runs()
+            st.rerun()
     if note := state.dropped_runs_note():
         st.caption(note)
-    jobs = state.job_registry().jobs()
+    jobs = registry.jobs()
     if not jobs:
         st.caption("No runs in this server session yet. Fill in the form and press Start training.")
     elif any(job.active for job in jobs):

@@ -29,6 +29,7 @@ from movierate.errors import DataError, MovierateError
 from movierate.explore.covariance import weighting_labels
 from movierate.explore.users import USER_COLOURS
 from movierate.jobs import JobRegistry
+from movierate.run_ledger import RunLedger
 from movierate.ui import charts, figures
 from movierate.ui.text import md
 
@@ -45,7 +46,7 @@ def job_registry() -> JobRegistry:
     from movierate.child_runner import in_child_process
     from movierate.tuning import job_runner  # Optuna is imported in the child only
 
-    return JobRegistry(runner=in_child_process(job_runner))
+    return JobRegistry(runner=in_child_process(job_runner), ledger=RunLedger())
 
 
 def dropped_runs_note() -> str | None:

@@ -1,0 +1,131 @@
+"""The dashboard's queued and running trainings, noted on disk while they last.
+
+A :class:`~movierate.jobs.JobRegistry` lives in the server's memory, so a server that stops
+(killed, restarted, the machine rebooted) forgets its runs, and a tab that reconnects to the new
+one showed "No runs in this server session yet" with no word about the run it had started
+(bad-input round 42). Each run is noted here from its submission to its end; a registry made
+later claims the notes of servers that are gone and reports those runs as lost.
+
+A note is one small JSON file per run in ``$MOVIERATE_HOME/runs``. Writing or reading one never
+stops a training: a failure is logged and ignored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import socket
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from movierate import atomic, config
+
+log = logging.getLogger(__name__)
+
+#: Where the notes live, under the home folder.
+LEDGER_FOLDER = "runs"
+NOTE_SUFFIX = ".json"
+
+
+@dataclass(frozen=True)
+class LostRun:
+    """A run that a server that is gone had queued or running: it was never saved."""
+
+    name: str
+    dataset: str
+    #: when it was submitted, in seconds since the epoch (wall clock: shown as a date)
+    submitted: float
+    #: whether it had started training (False: it was still waiting for a free worker)
+    started: bool
+
+    def text(self) -> str:
+        """What the Train page says about it."""
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.submitted))
+        what = "training" if self.started else "waiting to train"
+        return (
+            f"The run {self.name!r} on {self.dataset} (started {when}) was {what} when the "
+            "dashboard's server stopped, so it ended there and nothing was saved. Fill in the "
+            "form and press Start training to run it again."
+        )
+
+
+class RunLedger:
+    """Notes of one server's runs in ``folder`` (default ``$MOVIERATE_HOME/runs``)."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder if folder is not None else config.home_dir() / LEDGER_FOLDER
+
+    def add(self, job_id: str, name: str, dataset: str) -> None:
+        """Note a run that was just submitted."""
+        note = {"name": name, "dataset": dataset, "submitted": time.time(), "started": False}
+        self._write(job_id, {**note, **atomic.writer_record()})
+
+    def started(self, job_id: str) -> None:
+        """Note that a run left the queue and began training."""
+        path = self._path(job_id)
+        with _logged("update", path):
+            note = json.loads(path.read_text(encoding="utf-8"))
+            self._write(job_id, {**note, "started": True})
+
+    def remove(self, job_id: str) -> None:
+        """Forget a run that ended (saved, failed or cancelled)."""
+        path = self._path(job_id)
+        with _logged("remove", path):
+            path.unlink(missing_ok=True)
+
+    def claim_lost(self) -> list[LostRun]:
+        """The runs of servers that are gone, oldest first; their notes are removed, so that
+        one later server reports each of them once."""
+        lost: list[LostRun] = []
+        with _logged("read", self.folder):
+            paths = sorted(self.folder.glob(f"*{NOTE_SUFFIX}"))
+        for path in paths:
+            with _logged("read", path):
+                try:
+                    note = json.loads(path.read_text(encoding="utf-8"))
+                    gone = _owner_gone(note)
+                except (ValueError, TypeError, KeyError, AttributeError):  # cut or edited: no run
+                    path.unlink()
+                    continue
+                if not gone:
+                    continue
+                path.unlink()  # FileNotFoundError: another server claimed it first
+                lost.append(
+                    LostRun(
+                        name=str(note["name"]),
+                        dataset=str(note["dataset"]),
+                        submitted=float(note["submitted"]),
+                        started=bool(note.get("started")),
+                    )
+                )
+        return sorted(lost, key=lambda run: run.submitted)
+
+    def _path(self, job_id: str) -> Path:
+        return self.folder / f"{job_id}{NOTE_SUFFIX}"
+
+    def _write(self, job_id: str, note: dict) -> None:
+        path = self._path(job_id)
+        with _logged("write", path):
+            self.folder.mkdir(parents=True, exist_ok=True)
+            atomic.write_json(path, note)
+
+
+def _owner_gone(note: dict) -> bool:
+    """Whether the server that wrote ``note`` has stopped (a note written on another machine
+    sharing the home folder is never claimed: its server cannot be checked from here)."""
+    if note.get("host") != socket.gethostname():
+        return False
+    return atomic.process_state(int(note["pid"]), note.get("start")) == "dead"
+
+
+@contextlib.contextmanager
+def _logged(what: str, path: Path):
+    """Log and swallow a failure to ``what`` a note: it must never stop a training."""
+    try:
+        yield
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        log.warning("Could not %s the run note %s: %s", what, path, exc)
