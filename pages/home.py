@@ -181,9 +181,11 @@ def import_upload(upload, csv_name: str, items=None, **options: Any) -> None:
         # the button, the success note off-screen above)
         st.info(f"{text.md(upload.name)} is already imported, as **{text.md(done[1])}**.")
         return
+    stored = True  # False: the zip's data was here already (bad-input round 43, F1)
     if upload.name.lower().endswith(".zip"):
         with st.spinner(f"Importing {text.md(upload.name)} ({upload.size / 1e6:.1f} MB)…"):
-            done[:] = [asked, data.import_zip(upload.getvalue(), upload.name)]
+            name, stored = data.store_zip(upload.getvalue(), upload.name)
+            done[:] = [asked, name]
             ds = data.load_dataset(done[1])
     else:
 
@@ -213,7 +215,10 @@ def import_upload(upload, csv_name: str, items=None, **options: Any) -> None:
         "home_message",
         f"Imported **{text.md(ds.name)}**: {len(ds):,} ratings by {ds.n_users:,} "
         f"user{'' if ds.n_users == 1 else 's'} on {ds.n_movies:,} "
-        f"movie{'' if ds.n_movies == 1 else 's'}. It is now listed below and on the Train page.",
+        f"movie{'' if ds.n_movies == 1 else 's'}. It is now listed below and on the Train page."
+        if stored
+        else f"{text.md(upload.name)} holds **{text.md(ds.name)}**, which is already on this "
+        "machine, whole: nothing new was stored. It is listed below and on the Train page.",
     )
     st.rerun()
 

@@ -54,6 +54,7 @@ def _import_ratings_file(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from movierate.data import from_csv
+    from movierate.data.acquire import is_zip_file
     from movierate.errors import DataError
 
     signals.expect_save()  # a signal after the save: the result is reported (round 22)
@@ -68,6 +69,12 @@ def _import_ratings_file(args: argparse.Namespace) -> int:
         check_path_argument(path, "The file")
         if not Path(path).expanduser().is_file():
             raise ArgumentError(f"{path} is not a file; give the path of {what}.")
+    if is_zip_file(Path(args.names[0]).expanduser()):  # bad-input round 43: refused as no text
+        raise ArgumentError(
+            f"{args.names[0]} is a zip archive: --name is for your own ratings file. Import a "
+            f"MovieLens zip without it (python -m movierate datasets {args.names[0]}): it is "
+            "named after its folder. For your own file inside a zip, unzip it first."
+        )
     items = Path(args.items).expanduser() if args.items else None
     try:
         ds = from_csv(

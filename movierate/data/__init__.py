@@ -19,6 +19,7 @@ from movierate.data.acquire import (
     import_zip,
     max_extract_bytes,
     official_split_names,
+    store_zip,
     unusable_folders,
     unusable_folders_text,
 )
@@ -59,6 +60,7 @@ __all__ = [
     "load_dataset_by_name",
     "make_split",
     "max_extract_bytes",
+    "store_zip",
     "synthetic_dataset",
     "write_movielens_csv",
 ]

@@ -11,6 +11,7 @@ and never replace another dataset unless asked; every extraction is bounded (zip
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import http.client
@@ -42,6 +43,7 @@ from movierate.data.formats import (
     source_files,
 )
 from movierate.data.registry import KNOWN_DATASETS, name_for_folder
+from movierate.data.textio import WORKBOOKS, check_not_empty
 from movierate.errors import DataError, DownloadError, MovierateError
 from movierate.filenames import (
     CASE_TWINS_RISK,
@@ -303,20 +305,24 @@ def _locate(
     if path.is_dir():
         folder = _dataset_folder(path)
         return folder, name_for_folder(folder.name)
-    if path.suffix == ".zip" and path.is_file():
+    if path.is_file() and is_zip_file(path):
         digest = _file_digest(path)
         folder = _imported_before(digest)
         if folder is not None:  # this very zip: the copy it made, not another one
             return folder, name_for_folder(folder.name)
         with path.open("rb") as f:
-            name = import_zip(f, path.name)
+            name, stored = store_zip(f, path.name)
         folder = find_local(name)
         if folder is None:  # pragma: no cover - import_zip just made it
             raise DataError(f"{path} was imported as {name!r} but cannot be found again.")
-        atomic.write_json(folder / SOURCE_RECORD, {"zip": path.name, "sha256": digest})
+        if stored:  # never written into a copy found elsewhere (MOVIERATE_DATA_DIR)
+            atomic.write_json(folder / SOURCE_RECORD, {"zip": path.name, "sha256": digest})
         return folder, name
     if not is_name or path.is_file():  # bad-input round 16: a bare `mine.csv` got "Unknown"
         if path.is_file():  # e.g. the user's own ratings.csv: imported once, then used by name
+            # what the file is first (bad-input round 43, F4: a .tar.gz was told to import
+            # under a name, then that it is a tar archive)
+            check_not_empty(path, text)
             raise DataError(
                 f"{text} is a file, not a dataset folder or a MovieLens .zip. Import your own "
                 "ratings file once, under a name: `python -m movierate datasets FILE --name "
@@ -325,6 +331,13 @@ def _locate(
             )
         raise DataError(f"{text} is not a folder or a .zip file; check the path.")
     raise _unknown_dataset(text)
+
+
+def is_zip_file(path: Path) -> bool:
+    """Whether the file ``path`` is to be read as a dataset zip: named ``.zip`` in any case
+    (``ML-100K.ZIP``), or a zip by its content unless it is named as a workbook (``.xlsx``)."""
+    suffix = path.suffix.lower()
+    return suffix == ".zip" or (suffix not in WORKBOOKS and zipfile.is_zipfile(path))
 
 
 def _unknown_dataset(text: str) -> DataError:
@@ -364,7 +377,7 @@ def official_split_names(name: str) -> list[str]:
         return []
     try:
         with zipfile.ZipFile(zipped) as archive:
-            files = {Path(n).name for n in archive.namelist()}
+            files = {PurePosixPath(n.replace("\\", "/")).name for n in archive.namelist()}
     except (OSError, zipfile.BadZipFile):
         return []
     return [s for s in OFFICIAL_SPLITS_100K if {f"{s}.base", f"{s}.test"} <= files]
@@ -498,10 +511,19 @@ def import_zip(zip_bytes: bytes | BinaryIO, filename: str, *, replace: bool = Fa
     (same number of ratings as the published set) and no copy of it is here yet; any other zip
     is imported under a free name derived from ``filename`` (``my-upload``,
     ``ml-latest-small-upload-2``, ...). An existing dataset is replaced only with
-    ``replace=True``.
+    ``replace=True``; files the official data's copy here lacks are added to it.
     """
-    folder = extract_zip(zip_bytes, filename, replace=replace)
-    return name_for_folder(folder.name)
+    return store_zip(zip_bytes, filename, replace=replace)[0]
+
+
+def store_zip(
+    zip_bytes: bytes | BinaryIO, filename: str, *, replace: bool = False
+) -> tuple[str, bool]:
+    """:func:`import_zip`'s (name, stored): ``stored`` is False when the zip held a copy of
+    the official data that is here already, whole, so nothing was written (bad-input round
+    43, F1: Home said "Imported" then)."""
+    folder, stored = _extract_zip(zip_bytes, filename, replace=replace)
+    return name_for_folder(folder.name), stored
 
 
 def extract_zip(
@@ -521,6 +543,18 @@ def extract_zip(
     ``trusted`` downloads from the configured source). Without ``expected`` the folder is
     named as described in :func:`import_zip`.
     """
+    return _extract_zip(zip_file, filename, expected, replace=replace, trusted=trusted)[0]
+
+
+def _extract_zip(
+    zip_file: bytes | BinaryIO,
+    filename: str,
+    expected: str | None = None,
+    *,
+    replace: bool = False,
+    trusted: bool = False,
+) -> tuple[Path, bool]:
+    """:func:`extract_zip`'s folder, and whether anything was written."""
     replace = schema.flag(replace, "replace", DataError)
     trusted = schema.flag(trusted, "trusted", DataError)
     max_extract_bytes()  # a bad setting is a configuration error, not a fault of the zip
@@ -559,6 +593,7 @@ def extract_zip(
                 + ", so which copy is the data would be a guess. Zip the folder again."
             )
         limit = _check_sizes(archive, wanted, filename)
+        _check_not_encrypted(wanted, filename)
         target = config.check_data_folder()
         target.mkdir(parents=True, exist_ok=True)
         with atomic.staging_folder(target, ".extract-") as temp:
@@ -586,17 +621,41 @@ def extract_zip(
                         f"{official.zip_name} from https://grouplens.org/datasets/movielens/ there."
                     )
                 here = find_local(official.name) if is_official else None
+                incomplete = None  # the official copy here that lacks files the zip has
                 if is_official and expected is None and not replace and here is not None:
                     # an upload never replaces a copy the user has (its ratings may differ);
                     # the same ratings again are that copy (CLI round 2: a 16 MB duplicate
-                    # "ml-100k-upload", said to have a guessed rating scale)
+                    # "ml-100k-upload", said to have a guessed rating scale), completed with
+                    # the files it lacks (bad-input round 43, F1: a copy without u.item kept
+                    # its 'movie <id>' titles, the complete zip thrown away)
                     if _same_ratings(staged, layout, here, official.name):
-                        return here
+                        missing = _missing_files(staged, here)
+                        if not missing:
+                            return here, False
+                        if not _taken_elsewhere(official.name):
+                            _check_loads(staged, layout, official.folder, filename, prefix)
+                            _add_files(staged, here, missing)
+                            return here, True
+                        incomplete = (here, missing)
                     is_official = False
                 final_name = _import_folder_name(folder_name, filename, is_official, replace)
                 for _attempt in range(_PUBLISH_TRIES):
                     staged = staged.rename(temp / final_name)  # notices name the folder
                     ds = _check_loads(staged, layout, final_name, filename, prefix)
+                    if official is not None and not is_official and here is None:
+                        ds.warnings.append(  # bad-input round 43: why the name is not its own
+                            f"{filename} holds the layout of {official.name} but not its "
+                            f"official data ({len(ds):,} ratings, not "
+                            f"{official.approx_ratings:,}), so it was imported as "
+                            f"{final_name!r}: GroupLens names are kept for their official sets."
+                        )
+                    if incomplete is not None:  # read-only, in MOVIERATE_DATA_DIR
+                        ds.warnings.append(
+                            f"The copy of {official.name} in {incomplete[0]} lacks "
+                            f"{', '.join(incomplete[1])} and is not changed from here, so "
+                            f"{filename} was imported as {final_name!r}: use that name, or add "
+                            "those files to that folder."
+                        )
                     if renamed is not None:  # recheck B (s27): 'con' and 'abc\n' were made
                         ds.warnings.append(
                             f"The folder in {filename} is named {shown(bytes_escaped(prefix.name))}"
@@ -615,15 +674,11 @@ def extract_zip(
                         final_name = free_dataset_name(final_name)  # name while this checked
                         continue
                     _cache_import(ds, staged, published, layout)
-                    return published
+                    return published, True
                 raise DataError(f"{filename}: other imports kept taking its name; try again.")
             except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError) as err:
                 raise DataError(
                     f"{filename} is damaged or truncated ({err}); download or copy it again."
-                ) from None
-            except RuntimeError as err:  # encrypted members
-                raise DataError(
-                    f"{filename} cannot be read ({err}); upload an unencrypted zip."
                 ) from None
             except OSError as err:  # a file and a folder of the same name, disk full, ...
                 if err.errno == errno.ENAMETOOLONG:
@@ -665,6 +720,17 @@ def _check_replaceable(folder: Path, name: str) -> None:
         )
 
 
+def _missing_files(staged: Path, here: Path) -> list[str]:
+    """The files in the staged folder that the copy in ``here`` lacks."""
+    return sorted(p.name for p in staged.iterdir() if p.is_file() and not (here / p.name).exists())
+
+
+def _add_files(staged: Path, here: Path, names: list[str]) -> None:
+    """Move the staged files ``names`` into ``here`` (one file system: each move is atomic)."""
+    for name in names:
+        os.replace(staged / name, here / name)
+
+
 def _same_ratings(staged: Path, layout: str, here: Path, name: str) -> bool:
     """Whether the staged folder holds the ratings of the copy of ``name`` in ``here``."""
     from movierate.data.build import build_dataset
@@ -696,7 +762,7 @@ def _check_loads(
         text = str(err).replace(f"{staged}{os.sep}", inside).replace(str(staged), filename)
         raise DataError(
             f"{filename} was not imported because its data cannot be loaded. {text} Fix that "
-            "file in the zip and upload it again."
+            "file in the zip and import it again."
         ) from None
 
 
@@ -730,6 +796,18 @@ def _check_sizes(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], filen
         ):
             raise DataError(_ratio_message(filename, m.filename, m.file_size, m.compress_size))
     return limit
+
+
+def _check_not_encrypted(members: list[zipfile.ZipInfo], filename: str) -> None:
+    """DataError, in a plain sentence, for a password-protected zip (bad-input round 43, F3:
+    Python's ``<ZipInfo ...>`` was shown, and "upload" said in the CLI too)."""
+    locked = [m.filename for m in members if m.flag_bits & 0x1]  # ZIP's "encrypted" flag
+    if locked:
+        more = f" and {len(locked) - 1} more" if len(locked) > 1 else ""
+        raise DataError(
+            f"{filename} is password-protected ({locked[0]!r}{more} encrypted), so it cannot be "
+            "read: unzip it with its password, then zip the folder again without one."
+        )
 
 
 def _ratio_message(filename: str, member: str, size: int, packed: int) -> str:
@@ -839,17 +917,17 @@ def _imported_before(digest: str) -> Path | None:
 _UTF8_NAMES = 0x800
 
 
-def _utf8_names(archive: zipfile.ZipFile) -> zipfile.ZipFile:
+def _member_names(archive: zipfile.ZipFile) -> zipfile.ZipFile:
     """``archive`` with names that are UTF-8 but lack ZIP's UTF-8 flag (Info-ZIP's ``zip`` on
     Linux, macOS' Archive Utility) read as UTF-8, not as DOS code page 437 ("ml small é", not
-    "ml small ├⌐"); names that are no UTF-8 stay as read."""
+    "ml small ├⌐"; names that are no UTF-8 stay as read), and with ``\\`` read as the folder
+    separator it is in zips made on Windows (bad-input round 43, F2: ``ml-100k\\u.data`` was
+    "no u.data"), so every name is matched, checked and extracted as a path."""
     for member in archive.infolist():
-        if member.flag_bits & _UTF8_NAMES:
-            continue
-        try:
-            member.filename = member.filename.encode("cp437").decode("utf-8")
-        except (UnicodeEncodeError, UnicodeDecodeError):
-            continue
+        if not member.flag_bits & _UTF8_NAMES:
+            with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
+                member.filename = member.filename.encode("cp437").decode("utf-8")
+        member.filename = member.filename.replace("\\", "/")
     return archive
 
 
@@ -858,26 +936,33 @@ def _open_zip(
 ) -> zipfile.ZipFile:
     stream = io.BytesIO(zip_file) if isinstance(zip_file, bytes | bytearray) else zip_file
     try:
-        return _utf8_names(zipfile.ZipFile(stream))
+        return _member_names(zipfile.ZipFile(stream))
     except (zipfile.BadZipFile, EOFError, ValueError):
         size = stream.seek(0, io.SEEK_END)
         what = "empty" if not size else "not a zip archive, or it is truncated"
         fix = (  # bad-input round 14: the CLI's download said "Upload", where nothing was
             "Try the download again."
             if downloaded
-            else "Upload the complete zip as downloaded from grouplens.org (for example "
+            # bad-input round 43, F3: the CLI said "Upload" too; worded for either surface
+            else "Use the complete zip as downloaded from grouplens.org (for example "
             "ml-latest-small.zip)."
         )
         raise DataError(f"{filename} is {what} ({size:,} bytes). {fix}") from None
 
 
+#: What macOS and Windows add to the zips they make: never data.
+_SYSTEM_FILES = ("__MACOSX", ".DS_Store", "Thumbs.db", "desktop.ini")
+
+
 def _ignored(member_name: str) -> bool:
+    """Whether a member is a file the system that made the zip added (bad-input round 43, F5:
+    macOS' AppleDouble ``._ratings.csv`` was extracted beside ``ratings.csv``)."""
     parts = PurePosixPath(member_name).parts
-    return any(p == "__MACOSX" or p == ".DS_Store" for p in parts)
+    return any(p in _SYSTEM_FILES or p.startswith("._") for p in parts)
 
 
 def _check_member(member: zipfile.ZipInfo, filename: str) -> None:
-    name = member.filename.replace("\\", "/")
+    name = member.filename  # '\\' already read as '/' (:func:`_member_names`)
     path = PurePosixPath(name)
     mode = member.external_attr >> 16
     if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in path.parts:
@@ -905,8 +990,8 @@ def _dataset_prefix(members: list[zipfile.ZipInfo], filename: str) -> PurePosixP
         shown = ", ".join(m.filename for m in members[:6]) or "nothing"
         raise DataError(
             f"{filename} is not a MovieLens zip: it holds no ratings.csv, u.data or ratings.dat "
-            f"(found: {shown}). Upload an official GroupLens zip, or use the CSV import for your "
-            "own ratings file."
+            f"(found: {shown}). Use an official GroupLens zip, or import your own ratings file as "
+            f"a CSV ({IMPORT_WAYS})."
         )
     folders = sorted({str(p) for p in hits}, key=lambda p: (p.count("/"), p))
     if len(folders) > 1:  # which one the user meant is a guess: say so instead of picking one
@@ -914,7 +999,7 @@ def _dataset_prefix(members: list[zipfile.ZipInfo], filename: str) -> PurePosixP
         shown = ", ".join(f"{p}/" if p != "." else "(top level)" for p in folders[:4])
         raise DataError(
             f"{filename} holds {len(folders)} rating sets ({shown}), so which one to read "
-            "would be a guess; upload a zip with one dataset."
+            "would be a guess; use a zip with one dataset."
         )
     return hits[0]
 

@@ -138,10 +138,11 @@ def from_csv(
     (the dashboard's import of a large upload, bad-input round 23).
     """
     replace = schema.flag(replace, "replace", DataError)
+    source, label = _as_source(path_or_buffer)
+    check_not_empty(source, label)  # what the file is, before its name (round 43, F4)
     if save_as is not None:
         validate_dataset_name(save_as)
         _check_free(save_as, replace)
-    source, label = _as_source(path_or_buffer)
     scale = _scale(rating_scale)
     _check_options(encoding, duplicates, delimiter)
     if zero_ratings not in ZERO_RATINGS:

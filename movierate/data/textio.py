@@ -267,12 +267,12 @@ BINARY_SIGNATURES: dict[bytes, tuple[str, str]] = {
     b"\x1f\x8b": ("a gzip-compressed file", "decompress it first (for example gunzip FILE.gz)"),
     b"PK\x03\x04": (
         "a zip archive (or an Excel .xlsx workbook)",
-        "unzip it and pick the text file inside, or save the sheet as CSV",
+        "unzip it (a workbook: save the sheet as CSV)",
     ),
     b"PK\x05\x06": ("an empty zip archive", "pick the ratings file itself"),
     b"BZh": ("a bzip2-compressed file", "decompress it first (for example bunzip2 FILE.bz2)"),
     b"\xfd7zXZ\x00": ("an xz-compressed file", "decompress it first (for example unxz FILE.xz)"),
-    b"7z\xbc\xaf\x27\x1c": ("a 7-Zip archive", "extract it and pick the text file inside"),
+    b"7z\xbc\xaf\x27\x1c": ("a 7-Zip archive", "extract the ratings file from it (7z x FILE)"),
     b"PAR1": ("a Parquet file", "export it as CSV (pandas: pd.read_parquet(f).to_csv(...))"),
     b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": (
         "an old Excel (.xls) or other Office file",
