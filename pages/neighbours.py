@@ -15,10 +15,12 @@ from movierate.ui import dimensions, shell, state, text, widgets
 MOST_RATINGS = 200
 
 
-def _use_example() -> None:
-    """Put the picked example title into the title box (and so into the link)."""
-    st.session_state["q"] = st.session_state.get("example") or ""
-    st.session_state.pop("example", None)
+def _use_example(index: Any) -> None:
+    """Open the picked example (a movie_idx) in the title box and the pick box (and so in the
+    link): the very movie clicked, also where others share its title."""
+    row = st.session_state.pop("example", None)
+    if row is not None:
+        widgets.preset_title(index, int(row), query_key="q", key="candidate")
 
 
 def _ratings_fact(model: Any, row: int) -> str:
@@ -89,21 +91,26 @@ def render() -> None:
 
     reference = models[0]
     if not query:
+        movies = reference.movies
         if widgets.without_rating_counts([reference]):  # no counts: not "most rated" (round 39)
             st.markdown("**Try one of these movies:**")
-            popular = reference.movies["title"].head(8).tolist()
+            popular = list(range(min(8, len(movies))))
         else:
             st.markdown("**Try one of the most rated movies:**")
-            popular = reference.movies.nlargest(8, "n_ratings")["title"].tolist()
+            popular = [movies.index.get_loc(i) for i in movies.nlargest(8, "n_ratings").index]
+        labels = dict(
+            zip(popular, widgets.distinct_labels(movies, popular, counts=None), strict=True)
+        )
         st.pills(
             "Examples",
-            popular,
+            popular,  # movies, not titles: two films of one title are two pills (fuzz 41, F3)
             key="example",
             label_visibility="collapsed",
-            format_func=text.md,
+            format_func=lambda row: text.md(labels[row]),
             # a callback: the title box exists by now, so its value can only be set before the
             # next run (setting it here raised StreamlitWidgetAlreadyInstantiatedError, views 4b)
             on_change=_use_example,
+            args=(explore.title_index(reference),),
         )
         st.stop()
 

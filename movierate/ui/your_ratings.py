@@ -897,10 +897,8 @@ def _rating_form(model: Any, ratings: dict[MovieId, float]) -> None:
     if found.empty:
         pick_col.warning(f"No title matches {text.md_quoted(query)}.", icon=":material/search_off:")
         return
-    labels = {
-        int(r.movie_idx): f"{text.with_year(r.title, r.year)}, {text.ratings_text(r.n_ratings)}"
-        for r in found.itertuples()
-    }
+    rows = [int(row) for row in found["movie_idx"]]  # films of one title told apart (fuzz 41)
+    labels = dict(zip(rows, widgets.distinct_labels(model.movies, rows), strict=True))
     row = pick_col.selectbox("Movie", list(labels), format_func=labels.get, key="rate_pick")
     default = steps[len(steps) * 3 // 4]
     rating = stars_col.select_slider("Your rating", steps, value=default, key="rate_value")
