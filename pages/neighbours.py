@@ -35,6 +35,15 @@ def _ratings_fact(model: Any, row: int) -> str:
     return f"{text.ratings_text(n)}, {text.md(model.name)} trained on {trained:,}"
 
 
+def _list_csv(model: Any, found: Any, movie: str, metric: str, min_ratings: int) -> Any:
+    """The CSV text of ``model``'s neighbours of ``movie`` (for a download), with what the
+    list is of (views round 25, F1)."""
+    context = {"model": model.name, "dataset": model.dataset_name, "neighbours_of": movie,
+               "metric": metric, "min_ratings": min_ratings}  # fmt: skip
+    named = found.rename(columns={"shared": "in_every_models_list"})
+    return lambda: explore.table_csv(named, context)
+
+
 def render() -> None:
     """The page body (run inside the error boundary)."""
     st.title("Neighbours")
@@ -213,6 +222,7 @@ def render() -> None:
                     st.caption(f"{where}: {text.md(here)}{ratings}")
                 if len(models) > 1:
                     found = found.assign(shared=found["film"].isin(in_all))
+                listed = found  # its title as written, for the download
                 shown = ["rank", "title", value, "shared", "year", "n_ratings", "genres"]
                 if not wide:  # side by side: the title with its year, in the room the rank
                     # and year columns took (rows are in rank order), after the numbers
@@ -227,6 +237,12 @@ def render() -> None:
                     found[[c for c in shown if c in found.columns]],
                     key=f"nn_{model.name}",
                     wide=wide,
+                )
+                widgets.download_table(
+                    "Download this list (CSV)",
+                    _list_csv(model, listed, here, metric, min_ratings),
+                    explore.table_file_name(explore.file_stem(model), "neighbours_of", here),
+                    key=f"nn_csv_{model.name}",
                 )
                 if rare := explore.rare_neighbours_note(
                     model.movies, found["movie_idx"], min_ratings, highest=MOST_RATINGS

@@ -3,16 +3,21 @@ map figures) and fuzz round 41, F3 (movies that share a title as clickable choic
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
-from apptest_helpers import assert_clean, open_page
+from apptest_helpers import assert_clean, charts, open_page
 
 from movierate import store
 from movierate.explore import title_index
-from movierate.explore.export import projector_text
+from movierate.explore.export import projector_text, table_file_name
+from movierate.explore.pca import extremes_csv, pca_extremes
+from movierate.explore.projection import map_description
 from movierate.imported_models import read_embedding, save_imported
-from movierate.ui import widgets
+from movierate.ui import figures, widgets
 
 SAME = "Same Movie"
 
@@ -92,3 +97,94 @@ def test_rate_lists_films_of_one_title_distinctly(trained_home):
     shown = list(pick.options)  # as the box lists them
     eros = [label for label in shown if label.startswith("Eros (2004)")]
     assert len(eros) == 2 and len(set(shown)) == len(shown), shown
+
+
+# --- F1: tables a user takes away --------------------------------------------------------------
+
+
+def test_principal_component_ends_csv_says_which_component_end_and_model():
+    movies = _movies()
+    points = np.random.default_rng(5).normal(size=(len(movies), 4))
+    extremes = pca_extremes(points, movies, n_components=2, n_movies=3, min_ratings=0)
+    context = {"model": "small-a", "dataset": "ml-latest-small", "min_ratings": 0}
+    table = pd.read_csv(io.StringIO(extremes_csv(extremes, context)))
+    assert table[["model", "dataset"]].drop_duplicates().values.tolist() == [
+        ["small-a", "ml-latest-small"]
+    ]
+    assert sorted(set(zip(table["component"], table["end"], strict=True))) == [
+        (c, end) for c in (1, 2) for end in ("bottom (lowest scores)", "top (highest scores)")
+    ]
+    # full precision, as computed (the grid's download rounds to 3 decimals)
+    assert table["score_on_component"].tolist() == extremes["score"].tolist()
+    assert "movie_idx" not in table and table["genres"].iloc[0] == "Drama"
+    top = table[(table["component"] == 1) & table["end"].str.startswith("top")]
+    assert top["score_on_component"].is_monotonic_decreasing
+
+
+def test_a_table_file_name_is_plain_and_says_what_it_holds():
+    assert table_file_name("small-a", "neighbours_of", "Léon: The Professional (1994)") == (
+        "small-a_neighbours_of_L_on_The_Professional_1994.csv"
+    )
+
+
+def test_tables_people_take_away_have_named_downloads(trained_home):
+    """The grid's own download is named by a timestamp and rounds as shown: each page's
+    result tables get a download of their own."""
+    pages = [
+        ("pages/embeddings.py", {"model": "small-mf", "view": "Principal components"}, 1),
+        ("pages/neighbours.py", {"models": "small-mf", "q": "heat 1995"}, 1),
+        ("pages/recommend.py", {"models": "small-mf", "user": "1"}, 1),
+        ("pages/compare.py", {"models": ["small-mf", "small-deep"]}, 1),
+        ("pages/dimensions.py", {"model": "small-mf"}, 2),
+    ]
+    for page, query, expected in pages:
+        at = open_page(page, **query)
+        assert len(at.get("download_button")) == expected, page
+
+
+# --- F2: a figure's PNG says what it shows -------------------------------------------------------
+
+
+def test_a_map_description_names_method_settings_and_movies():
+    frame = pd.DataFrame({"x": np.zeros(3)})
+    frame.attrs.update(method="umap", n_neighbors=15, min_dist=0.1, metric="euclidean", seed=4)
+    assert map_description(frame) == [
+        "UMAP: 15 neighbours, min. distance 0.1, euclidean, seed 4",
+        "3 movies",
+    ]
+    frame.attrs = {"method": "pca", "components": (1, 3), "metric": "cosine", "min_ratings": 5}
+    assert map_description(frame) == ["PCA: PC1 × PC3, cosine", "3 movies with at least 5 ratings"]
+    frame.attrs = {"method": "precomputed"}
+    assert map_description(frame)[0] == "coordinates computed elsewhere"
+
+
+def test_a_title_wraps_between_parts_for_a_narrow_chart():
+    parts = ["small-a (ml-latest-small)", "t-SNE: perplexity 30, 500 iterations, cosine, seed 0",
+             "1,958 movies with at least 10 ratings"]  # fmt: skip
+    fig = figures.titled(go.Figure(layout={"margin": {"t": 40}}), *parts)
+    lines = fig.layout.title.text.split("<br>")
+    assert " · ".join(lines) == " · ".join(parts) and len(lines) == 3
+    assert all(len(line) <= figures.TITLE_LINE for line in lines)
+    assert fig.layout.margin.t == 40 + 16 * 3  # room above the plot for every line
+    short = figures.titled(go.Figure(), "m (d)", "PCA: PC1 × PC2, cosine", "9 movies")
+    assert short.layout.title.text == "m (d) · PCA: PC1 × PC2, cosine · 9 movies"
+
+
+@pytest.mark.parametrize(
+    ("query", "says"),
+    [
+        ({"model": "small-mf", "view": "Map", "map_method": "PCA", "tsne_min": "40"},
+         ["small-mf (ml-latest-small)", "PCA: PC1 × PC2, cosine", "with at least 40 ratings"]),
+        ({"model": "small-mf", "view": "axes", "xa": "Comedy", "xb": "Drama"},
+         ["small-mf (ml-latest-small)", "custom axes"]),
+        ({"model": "small-mf", "view": "users"}, ["small-mf (ml-latest-small)", "users"]),
+        ({"model": "small-mf", "model_b": "small-deep", "view": "align"},
+         ["A: small-mf (ml-latest-small)", "B: small-deep (ml-latest-small)"]),
+    ],
+)  # fmt: skip
+def test_each_map_figure_names_its_model_and_what_it_shows(trained_home, query, says):
+    page = "pages/embeddings.py" if query["view"] == "Map" else "pages/explore.py"
+    at = open_page(page, **query)
+    (fig,) = charts(at)
+    title = fig["layout"]["title"]["text"].replace("<br>", " · ")
+    assert all(part in title for part in says), title

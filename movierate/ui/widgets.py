@@ -233,6 +233,17 @@ def show_table(frame: pd.DataFrame, **kwargs: Any) -> Any:
     return shown
 
 
+def download_table(label: str, data: Any, file_name: str, *, key: str, where: Any = None) -> None:
+    """A download button for a table a user takes away, ``data`` a function giving its CSV
+    text (:func:`movierate.explore.table_csv`): named for its model and content, where the
+    grid's own "Download as CSV" is named by a timestamp and rounds as shown (views round 25,
+    F1)."""
+    (where or st).download_button(
+        label, data=data, file_name=file_name, mime="text/csv",
+        icon=":material/download:", key=key,
+    )  # fmt: skip
+
+
 #: What a models table shows in a cell without a number (an imported embedding's test RMSE and
 #: training time): the grid's own placeholder was the text "None" (bad-input round 38, F3).
 MISSING_CELL = "—"

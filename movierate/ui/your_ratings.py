@@ -388,8 +388,12 @@ def render_your_ratings(
             st.caption("The users map needs the model's dataset, which is not here.")
         else:
             st.plotly_chart(
-                explore_figures.users_figure(
-                    users, "n_ratings", "ratings (activity)", you=recs.coordinates, height=420
+                figures.titled(  # its PNG names the model (views round 25, F2)
+                    explore_figures.users_figure(
+                        users, "n_ratings", "ratings (activity)", you=recs.coordinates, height=420
+                    ),
+                    figures.model_part(model),
+                    f"you among its {len(users):,} users",
                 ),
                 width="stretch",
                 key="your_map",
