@@ -441,6 +441,7 @@ def accuracy_section(models: list, trained: list) -> None:
     table = table.dropna(axis=1, how="all")
     groups = store.test_row_groups(models)
     shared = len(groups) == 1 and len(groups[0]) == len(models)
+    test_rows = table["test rows"]  # for the download, which is read without the page
     if shared:  # one set of test rows: said once below, not in every row
         table = table.drop(columns="test rows")
         differences = paired_differences(models)
@@ -466,6 +467,18 @@ def accuracy_section(models: list, trained: list) -> None:
             ),
         },
         key=(PAIRED_COLUMN,),
+    )
+    names = [m.name for m in models]
+    widgets.download_table(  # named, full precision (views round 25, F1)
+        "Download this table (CSV)",
+        lambda: explore.table_csv(table.assign(**{"test rows": test_rows}), {}),
+        explore.table_file_name(
+            "compare",
+            *names[:3],
+            f"and {len(names) - 3} more" if len(names) > 3 else "",
+            "accuracy",
+        ),
+        key="accuracy_csv",
     )
     caveat = store.settings_caveat(models)
     notes = [text.shared_test_rows_text(models[0], bool(caveat))] if shared else []

@@ -170,6 +170,15 @@ def render() -> None:
             extremes, n_components=n_components, n_movies=n_movies
         ):
             st.caption(short)
+        widgets.download_table(
+            "Download these lists (CSV)",
+            lambda: explore.extremes_csv(
+                extremes,
+                {"model": model.name, "dataset": model.dataset_name, "min_ratings": min_ratings},
+            ),
+            explore.table_file_name(explore.file_stem(model), "principal_component_ends"),
+            key="pca_csv",
+        )
         pool = model.movies.iloc[eligible_rows(model.movies, min_ratings)]
         for component, rows in extremes.groupby("component", sort=True):
             share = float(rows["explained_variance_ratio"].iloc[0])
@@ -359,17 +368,18 @@ def render() -> None:
             widgets.selection_in_link(selections, selected)
         axes = pca_axes(frame) if frame.attrs.get("method") == "pca" else None
         with map_col:
-            st.plotly_chart(
-                widgets.tsne_figure(
-                    frame,
-                    colour,
-                    focus,
-                    None if neighbours is None else neighbours["movie_idx"].tolist(),
-                    matches=matches.rows[: widgets.MAX_RINGS],
-                    selected=selected,
-                    regions=regions,
-                    axes=None if axes is None else axes[:2],
-                ),
+            figure = widgets.tsne_figure(
+                frame,
+                colour,
+                focus,
+                None if neighbours is None else neighbours["movie_idx"].tolist(),
+                matches=matches.rows[: widgets.MAX_RINGS],
+                selected=selected,
+                regions=regions,
+                axes=None if axes is None else axes[:2],
+            )
+            st.plotly_chart(  # its PNG names model, method and movies (views round 25, F2)
+                figures.titled(figure, figures.model_part(model), *explore.map_description(frame)),
                 key="tsne_chart",
                 on_select="rerun",
                 selection_mode=("points", "box", "lasso"),

@@ -15,10 +15,12 @@ from movierate.ui import dimensions, shell, state, text, widgets
 MOST_RATINGS = 200
 
 
-def _use_example() -> None:
-    """Put the picked example title into the title box (and so into the link)."""
-    st.session_state["q"] = st.session_state.get("example") or ""
-    st.session_state.pop("example", None)
+def _use_example(index: Any) -> None:
+    """Open the picked example (a movie_idx) in the title box and the pick box (and so in the
+    link): the very movie clicked, also where others share its title."""
+    row = st.session_state.pop("example", None)
+    if row is not None:
+        widgets.preset_title(index, int(row), query_key="q", key="candidate")
 
 
 def _ratings_fact(model: Any, row: int) -> str:
@@ -31,6 +33,15 @@ def _ratings_fact(model: Any, row: int) -> str:
     if trained == int(n):
         return text.ratings_text(n)
     return f"{text.ratings_text(n)}, {text.md(model.name)} trained on {trained:,}"
+
+
+def _list_csv(model: Any, found: Any, movie: str, metric: str, min_ratings: int) -> Any:
+    """The CSV text of ``model``'s neighbours of ``movie`` (for a download), with what the
+    list is of (views round 25, F1)."""
+    context = {"model": model.name, "dataset": model.dataset_name, "neighbours_of": movie,
+               "metric": metric, "min_ratings": min_ratings}  # fmt: skip
+    named = found.rename(columns={"shared": "in_every_models_list"})
+    return lambda: explore.table_csv(named, context)
 
 
 def render() -> None:
@@ -89,21 +100,26 @@ def render() -> None:
 
     reference = models[0]
     if not query:
+        movies = reference.movies
         if widgets.without_rating_counts([reference]):  # no counts: not "most rated" (round 39)
             st.markdown("**Try one of these movies:**")
-            popular = reference.movies["title"].head(8).tolist()
+            popular = list(range(min(8, len(movies))))
         else:
             st.markdown("**Try one of the most rated movies:**")
-            popular = reference.movies.nlargest(8, "n_ratings")["title"].tolist()
+            popular = [movies.index.get_loc(i) for i in movies.nlargest(8, "n_ratings").index]
+        labels = dict(
+            zip(popular, widgets.distinct_labels(movies, popular, counts=None), strict=True)
+        )
         st.pills(
             "Examples",
-            popular,
+            popular,  # movies, not titles: two films of one title are two pills (fuzz 41, F3)
             key="example",
             label_visibility="collapsed",
-            format_func=text.md,
+            format_func=lambda row: text.md(labels[row]),
             # a callback: the title box exists by now, so its value can only be set before the
             # next run (setting it here raised StreamlitWidgetAlreadyInstantiatedError, views 4b)
             on_change=_use_example,
+            args=(explore.title_index(reference),),
         )
         st.stop()
 
@@ -206,6 +222,7 @@ def render() -> None:
                     st.caption(f"{where}: {text.md(here)}{ratings}")
                 if len(models) > 1:
                     found = found.assign(shared=found["film"].isin(in_all))
+                listed = found  # its title as written, for the download
                 shown = ["rank", "title", value, "shared", "year", "n_ratings", "genres"]
                 if not wide:  # side by side: the title with its year, in the room the rank
                     # and year columns took (rows are in rank order), after the numbers
@@ -220,6 +237,12 @@ def render() -> None:
                     found[[c for c in shown if c in found.columns]],
                     key=f"nn_{model.name}",
                     wide=wide,
+                )
+                widgets.download_table(
+                    "Download this list (CSV)",
+                    _list_csv(model, listed, here, metric, min_ratings),
+                    explore.table_file_name(explore.file_stem(model), "neighbours_of", here),
+                    key=f"nn_csv_{model.name}",
                 )
                 if rare := explore.rare_neighbours_note(
                     model.movies, found["movie_idx"], min_ratings, highest=MOST_RATINGS

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from movierate import explore, glossary, paired, pipeline, ranking
@@ -203,6 +206,14 @@ def render() -> None:
                         key=f"least_{model.name}",
                         wide=True,
                     )
+                widgets.download_table(  # both lists, named (views round 25, F1)
+                    "Download both lists (CSV)",
+                    _lists_csv(model, recs[model.name], user_id),
+                    explore.table_file_name(
+                        explore.file_stem(model), "recommendations_for_user", user_id
+                    ),
+                    key=f"recs_csv_{model.name}",
+                )
     st.caption(
         " ".join(
             [  # what each model's shown tables hold: the favourites only the reference's
@@ -223,6 +234,17 @@ def render() -> None:
         "Your own ratings (no retraining)", icon=":material/star:", expanded=bool(linked_ratings)
     ):
         render_your_ratings(reference, k=k, min_ratings=min_ratings)
+
+
+def _lists_csv(model: Any, recs: Any, user_id: object) -> Any:
+    """The CSV text of ``model``'s most and least recommended movies for ``user_id``, a
+    ``list`` column saying which (for a download)."""
+    lists = pd.concat(
+        [recs.recommended.assign(list="recommended"),
+         recs.least_recommended.assign(list="least recommended")], ignore_index=True,
+    )  # fmt: skip
+    context = {"model": model.name, "dataset": model.dataset_name, "user_id": user_id}
+    return lambda: explore.table_csv(lists, context)
 
 
 def _float_spelling(linked: str | None, user_id: object) -> bool:

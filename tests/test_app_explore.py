@@ -15,7 +15,7 @@ from apptest_helpers import assert_clean, charts, open_page, until_map_ready, ve
 from streamlit.testing.v1 import AppTest
 
 from movierate import store
-from movierate.ui.text import table_cell
+from movierate.ui.text import table_cell, with_year
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -406,10 +406,11 @@ def test_neighbours_without_query_offers_examples_and_handles_ambiguity(trained_
     examples = [g for g in at.get("button_group") if g.key == "example"]
     assert examples, "example titles are missing"
     model = store.load_model("small-mf")
-    title = model.movies.nlargest(8, "n_ratings")["title"].iloc[0]
-    examples[0].set_value(title).run()
+    top = model.movies.nlargest(8, "n_ratings").iloc[0]
+    examples[0].set_value(model.movies.index.get_loc(top.name)).run()  # a pill is a movie
     assert_clean(at)  # views 4b: StreamlitWidgetAlreadyInstantiatedError on every pill
-    assert at.text_input(key="q").value == title and frames(at)
+    assert at.text_input(key="q").value == with_year(top["title"], top["year"])
+    assert frames(at)
     assert any("For reference, random pairs of these movies" in c.value for c in at.caption)
     at.text_input(key="q").set_value("hamlet").run()
     assert_clean(at)

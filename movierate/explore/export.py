@@ -40,6 +40,7 @@ from movierate.data.identity import INVENTED_IDS
 from movierate.data.movies import TRAINING_COUNTS
 from movierate.errors import DataError
 from movierate.explore.validation import (
+    UNCOUNTED,
     check_matrix,
     check_movies,
     eligible_rows,
@@ -86,6 +87,34 @@ def projector_text(
                   *(column[i] for column in cells))  # fmt: skip
         lines.append("\t".join(str(f) for f in fields))
     return vectors, "\n".join(lines) + "\n"
+
+
+#: Columns of a result table that are the program's own bookkeeping, not facts of the film.
+INTERNAL_COLUMNS = ("movie_idx", "identity", "film", "held")
+
+
+def table_csv(table: pd.DataFrame, context: dict[str, Any]) -> str:
+    """CSV text of a result table a user takes away (views round 25, F1: the grid's own
+    download is named only by a timestamp, holds no model nor what the table lists, and rounds
+    every number as shown): the ``context`` columns first (model, dataset, what the rows are
+    of; one value each for every row), then the table's columns at full precision without
+    internal row numbers, genres ``|``-joined, unknown rating counts blank; text cells safe
+    for a spreadsheet."""
+    out = table.drop(columns=[c for c in INTERNAL_COLUMNS if c in table.columns])
+    if "genres" in out.columns:
+        out["genres"] = ["|".join(genres) for genres in genre_lists(out)]
+    if table.attrs.get(UNCOUNTED) and "n_ratings" in out.columns:  # unknown, not 0
+        out["n_ratings"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    for position, (name, value) in enumerate(context.items()):
+        out.insert(position, name, value)
+    return spreadsheet.csv_text(out)
+
+
+def table_file_name(*what: Any) -> str:
+    """A CSV's name of ``what`` (a model's :func:`file_stem`, then what the table holds) in
+    letters, digits, ``_``, ``-`` and ``.`` only: ``small-a_neighbours_of_Heat_1995.csv``."""
+    parts = [re.sub(r"[^A-Za-z0-9.-]+", "_", str(part)).strip("_.") for part in what]
+    return "_".join(p for p in parts if p)[:200] + ".csv"
 
 
 def counts_note(movies: pd.DataFrame) -> str:

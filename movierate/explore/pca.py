@@ -125,6 +125,28 @@ def _components_with_variance(pca: PCAResult) -> int:
     return int((variance > NO_VARIANCE * variance[0]).sum())
 
 
+#: The extremes' columns as a file names them, for a reader who never saw the page.
+EXTREMES_FILE_COLUMNS = {
+    "explained_variance": "component_variance",
+    "explained_variance_ratio": "component_variance_share",
+    "rank": "rank_at_end",
+    "score": "score_on_component",
+}
+#: Each end as a file names it.
+END_NAMES = {"top": "top (highest scores)", "bottom": "bottom (lowest scores)"}
+
+
+def extremes_csv(extremes: pd.DataFrame, context: dict[str, Any]) -> str:
+    """CSV text of :func:`pca_extremes` for a user to take away: one row per movie listed,
+    which component and which end it lists it at, and its score on that component (its
+    coordinate along the direction, in embedding units) at full precision, after the
+    ``context`` columns (model, dataset, filter: views round 25, F1)."""
+    from movierate.explore.export import table_csv
+
+    named = extremes.rename(columns=EXTREMES_FILE_COLUMNS)
+    return table_csv(named.assign(end=named["end"].map(END_NAMES)), context)
+
+
 def extremes_note(extremes: pd.DataFrame, *, n_components: int, n_movies: int) -> str:
     """What :func:`pca_extremes` left out of what was asked, and why, in movies: fewer
     components (the movies span fewer directions) or shorter ends (each end holds at most half

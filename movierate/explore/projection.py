@@ -887,6 +887,43 @@ def map_frame(
     return frame
 
 
+def map_description(frame: pd.DataFrame) -> list[str]:
+    """What a map shows besides its model, from its ``attrs``: the method with its settings,
+    and which movies (views round 25, F2: the map's PNG said neither, and how far its distances
+    and cluster sizes can be read depends on the method). For a figure's title.
+
+    >>> frame = pd.DataFrame({"x": [0.0, 1.0]})
+    >>> frame.attrs.update(method="tsne", perplexity=30.0, max_iter=500, metric="cosine",
+    ...                    seed=0, min_ratings=10)
+    >>> map_description(frame)
+    ['t-SNE: perplexity 30, 500 iterations, cosine, seed 0', '2 movies with at least 10 ratings']
+    """
+    attrs = frame.attrs
+    method = attrs.get("method")
+    if method not in METHOD_LABELS:
+        return ["coordinates computed elsewhere", f"{len(frame):,} movies"]
+    if method == "tsne":
+        settings = [f"perplexity {attrs['perplexity']:g}", f"{attrs['max_iter']:,} iterations"]
+    elif method == "umap":
+        settings = [f"{attrs['n_neighbors']} neighbours", f"min. distance {attrs['min_dist']:g}"]
+    else:
+        settings = ["PC{} × PC{}".format(*attrs.get("components", (1, 2)))]
+    settings.append(str(attrs.get("metric", "cosine")))
+    if method != "pca":
+        settings.append(f"seed {attrs.get('seed', 0)}")
+    movies = (
+        f"{len(frame):,} movies of a selection, re-projected"
+        if attrs.get("rows")
+        else movies_text(len(frame), attrs.get("min_ratings", 0))
+    )
+    return [f"{METHOD_LABELS[method]}: {', '.join(settings)}", movies]
+
+
+def movies_text(count: int, min_ratings: int) -> str:
+    """The movies a figure draws, for its title: "1,958 movies with at least 10 ratings"."""
+    return f"{count:,} movies" + (f" with at least {min_ratings:,} ratings" if min_ratings else "")
+
+
 def coordinates_csv(frame: pd.DataFrame, movies: pd.DataFrame | None = None) -> str:
     """CSV text of a map (``movie_id``, ``title``, ``year``, ``x``, ``y``; no year column when
     no movie has one) to download and load back with :func:`read_coordinates`, here or in

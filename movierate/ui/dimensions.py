@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from movierate import store
+from movierate import explore, store
 from movierate.errors import DataError
 from movierate.explore import ordering
 from movierate.ui import charts, state, text, widgets
@@ -259,7 +259,23 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
             column_config={n: st.column_config.NumberColumn(format="%.4f") for n in names.values()},
             key="prefix_table",
         )
+        _downloads(model, report, {"per_dimension": table, "first_k": prefix})
     return report
+
+
+def _downloads(model: Any, report: ordering.DimensionReport, tables: dict[str, Any]) -> None:
+    """A named download of each of ``tables`` (name -> table), saying the model and the rows
+    its RMSEs are measured on (views round 25, F1: the grid's own is named by a timestamp)."""
+    context = {"model": model.name, "dataset": model.dataset_name, "rmse_on": report.rows_text}
+    stem = explore.file_stem(model)
+    for column, (name, table) in zip(st.columns(len(tables)), tables.items(), strict=True):
+        widgets.download_table(
+            f"Download {name.replace('_', ' ')} (CSV)",
+            lambda table=table: explore.table_csv(table.reset_index(), context),
+            explore.table_file_name(stem, "dimensions", name),
+            key=f"{name}_csv",
+            where=column,
+        )
 
 
 def _lowered_text(dimensions: Any) -> str:

@@ -359,7 +359,12 @@ def render_custom_axes(model: Any) -> None:
         else ("main principal component of the rest")
     )
     st.plotly_chart(
-        explore_figures.axes_figure(axes.coordinates, x_title, y_title),
+        figures.titled(  # its PNG names model and movies (views round 25, F2)
+            explore_figures.axes_figure(axes.coordinates, x_title, y_title),
+            figures.model_part(model),
+            "custom axes",
+            explore.movies_text(len(axes.coordinates), min_ratings),
+        ),
         width="stretch",
         key="axes_chart",
         config=figures.export_config(model.name, "custom-axes"),
@@ -698,7 +703,11 @@ def render_users_map(model: Any) -> None:
     )
     ratio = umap.pca.explained_variance_ratio
     st.plotly_chart(
-        explore_figures.users_figure(umap.coordinates, colour, USER_COLOURS[colour]),
+        figures.titled(
+            explore_figures.users_figure(umap.coordinates, colour, USER_COLOURS[colour]),
+            figures.model_part(model),
+            f"its {len(umap.coordinates):,} users on the user embedding's first two principal axes",
+        ),
         width="stretch",
         key="users_chart",
         config=figures.export_config(model.name, f"users-map-{colour}"),
@@ -848,8 +857,13 @@ def render_two_models(model_a: Any, model_b: Any) -> None:
         st.session_state[focus_key] = st.session_state.get("al_pick")
 
     st.plotly_chart(
-        explore_figures.aligned_figure(
-            layout.coordinates, moved, (model_a.name, model_b.name), focus=focus
+        figures.titled(
+            explore_figures.aligned_figure(
+                layout.coordinates, moved, (model_a.name, model_b.name), focus=focus
+            ),
+            f"A: {figures.model_part(model_a)}",
+            f"B: {figures.model_part(model_b)}, rotated and scaled onto A",
+            explore.movies_text(len(layout.coordinates), min_ratings),
         ),
         width="stretch",
         key="align_chart",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -230,6 +231,17 @@ def show_table(frame: pd.DataFrame, **kwargs: Any) -> Any:
         with st.expander("What the columns mean", icon=":material/help:"):
             st.markdown("\n".join(f"- {note}" for note in notes))
     return shown
+
+
+def download_table(label: str, data: Any, file_name: str, *, key: str, where: Any = None) -> None:
+    """A download button for a table a user takes away, ``data`` a function giving its CSV
+    text (:func:`movierate.explore.table_csv`): named for its model and content, where the
+    grid's own "Download as CSV" is named by a timestamp and rounds as shown (views round 25,
+    F1)."""
+    (where or st).download_button(
+        label, data=data, file_name=file_name, mime="text/csv",
+        icon=":material/download:", key=key,
+    )  # fmt: skip
 
 
 #: What a models table shows in a cell without a number (an imported embedding's test RMSE and
@@ -889,6 +901,45 @@ def movie_label(movies: pd.DataFrame, row: int, *, counts: bool = True) -> str:
     return f"{title}, {ratings_text(movies['n_ratings'].iloc[row])}" if counts else title
 
 
+def distinct_labels(movies: pd.DataFrame, rows: Any, *, counts: bool | None = True) -> list[str]:
+    """:func:`movie_label` of each of ``rows``, told apart where two would read alike: a
+    title alone (``counts`` None) gets its year where titles repeat, and a label that still
+    repeats gets the movie's id (fuzz round 41, F3: three "Same Movie" buttons; a pick box
+    keyed by label kept one of the films of one title, year and count)."""
+    rows = [int(row) for row in rows]
+    makers = [lambda r: movie_label(movies, r, counts=bool(counts))]
+    if counts is None:
+        makers.insert(0, lambda r: str(movies["title"].iloc[r]))
+    ids = movies["movie_id"] if "movie_id" in movies.columns else pd.Series(movies.index)
+    makers.append(lambda r: f"{movie_label(movies, r, counts=bool(counts))} · id {ids.iloc[r]}")
+    labels = [makers[0](row) for row in rows]
+    for maker in makers[1:]:
+        seen = Counter(labels)
+        labels = [maker(r) if seen[lab] > 1 else lab for r, lab in zip(rows, labels, strict=True)]
+    return labels
+
+
+#: How many titles the pick box of an unclear title query offers.
+PICK_LIMIT = 8
+
+
+def _pick_labels(movies: pd.DataFrame, candidates: pd.DataFrame) -> dict[str, int]:
+    """label -> movie_idx of a title query's candidates, as :func:`pick_title` offers them."""
+    rows = [int(row) for row in candidates["movie_idx"]]
+    return dict(zip(distinct_labels(movies, rows), rows, strict=True))
+
+
+def preset_title(index: Any, row: int, *, query_key: str, key: str) -> None:
+    """Put movie ``row``'s title and year in the title box ``query_key`` and, where they name
+    several movies, preset :func:`pick_title`'s box ``key`` to that very movie: for a click on
+    a movie (fuzz round 41, F3: a click on one of three "Same Movie" opened the most rated)."""
+    movies = index.movies
+    query = with_year(movies["title"].iloc[row], movies["year"].iloc[row])
+    st.session_state[query_key] = query
+    labels = _pick_labels(movies, index.search(query, limit=PICK_LIMIT))
+    st.session_state[key] = next((lab for lab, r in labels.items() if r == row), None)
+
+
 def pick_title(index: Any, query: str, *, key: str) -> int | None:
     """The movie a title query names: the clear match, else a choice among the candidates
     (bound to the URL as ``?key=``).
@@ -900,7 +951,7 @@ def pick_title(index: Any, query: str, *, key: str) -> int | None:
     try:
         row = int(index.resolve(query))
     except MovierateError:
-        candidates = index.search(query, limit=8)
+        candidates = index.search(query, limit=PICK_LIMIT)
     else:
         say_link_outside(
             key,
@@ -915,7 +966,7 @@ def pick_title(index: Any, query: str, *, key: str) -> int | None:
             icon=":material/search_off:",
         )
         return None
-    labels = {movie_label(index.movies, int(row)): int(row) for row in candidates["movie_idx"]}
+    labels = _pick_labels(index.movies, candidates)
     weak = float(candidates["score"].iloc[0]) < MATCH_THRESHOLD
     if weak:
         st.warning(
@@ -1102,7 +1153,7 @@ def pick_on_map(index: Any, matches: MapMatches, query: str, *, key: str) -> int
         exact = None
     if exact in options:
         options = [exact] + [m for m in options if m != exact]
-    labels = {movie_label(movies, m): m for m in options}
+    labels = dict(zip(distinct_labels(movies, options), options, strict=True))
     chosen = bound_selectbox(  # the pick (its label) survives a reload and a copied link
         st,
         "Centre on",

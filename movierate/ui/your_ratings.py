@@ -388,8 +388,12 @@ def render_your_ratings(
             st.caption("The users map needs the model's dataset, which is not here.")
         else:
             st.plotly_chart(
-                explore_figures.users_figure(
-                    users, "n_ratings", "ratings (activity)", you=recs.coordinates, height=420
+                figures.titled(  # its PNG names the model (views round 25, F2)
+                    explore_figures.users_figure(
+                        users, "n_ratings", "ratings (activity)", you=recs.coordinates, height=420
+                    ),
+                    figures.model_part(model),
+                    f"you among its {len(users):,} users",
                 ),
                 width="stretch",
                 key="your_map",
@@ -897,10 +901,8 @@ def _rating_form(model: Any, ratings: dict[MovieId, float]) -> None:
     if found.empty:
         pick_col.warning(f"No title matches {text.md_quoted(query)}.", icon=":material/search_off:")
         return
-    labels = {
-        int(r.movie_idx): f"{text.with_year(r.title, r.year)}, {text.ratings_text(r.n_ratings)}"
-        for r in found.itertuples()
-    }
+    rows = [int(row) for row in found["movie_idx"]]  # films of one title told apart (fuzz 41)
+    labels = dict(zip(rows, widgets.distinct_labels(model.movies, rows), strict=True))
     row = pick_col.selectbox("Movie", list(labels), format_func=labels.get, key="rate_pick")
     default = steps[len(steps) * 3 // 4]
     rating = stars_col.select_slider("Your rating", steps, value=default, key="rate_value")
