@@ -1,0 +1,99 @@
+"""Accuracy round 31 (uncertainty statements) and bad-input round 41, F1: verdicts that read
+two numbers against each other say whether their gap is beyond the draw."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from movierate import pipeline, store
+from movierate.cli import main
+from tests.apptest_helpers import open_page
+
+#: A model worse than the mean on its test rows, better on its early-stopping rows.
+WORSE_THEN_BETTER = {
+    "test_rmse": 0.5026, "test_rmse_of_mean": 0.5002, "stop_rmse": 0.4993,
+    "stop_rmse_of_mean": 0.5005, "best_epoch": 3, "epochs_run": 5,
+}  # fmt: skip
+
+
+def _binary_csv(path) -> None:
+    """fuzz41's binary.csv: 60 users x 40 movies, ratings 0/1 drawn at random (no signal)."""
+    rng = np.random.default_rng(0)
+    rows = [(u, m) for u in range(1, 61) for m in range(1, 41) if rng.random() < 0.5]
+    frame = pd.DataFrame(rows, columns=["userId", "movieId"])
+    frame["rating"] = rng.integers(0, 2, len(frame))
+    frame["timestamp"] = 1_000_000_000 + rng.integers(0, 10**7, len(frame))
+    frame.to_csv(path, index=False)
+
+
+def test_gaps_to_the_mean_within_the_draw_are_no_data_problem():
+    """Bad-input round 41, F1: gaps of 0.0024 and 0.0012 against a ± 0.0052 were read as
+    "the test rows behave unlike the rows the model was checked on ... a data problem"."""
+    within = {
+        **WORSE_THEN_BETTER,
+        "test_rmse_minus_mean": 0.0024, "test_rmse_minus_mean_ci95": 0.0040,
+        "stop_rmse_minus_mean": -0.0012, "stop_rmse_minus_mean_ci95": 0.0038,
+    }  # fmt: skip
+    said = store.worse_than_mean_note(within)
+    assert "behave unlike" not in said and "data problem" not in said
+    assert said.startswith("Its test RMSE 0.5026 is no better than 0.5002")
+    assert "+0.0024 ± 0.0040 (95%, paired by user), is within the draw" in said
+    assert "early-stopping rows 0.4993 against 0.5005, also within the draw" in said
+    assert store.test_rows_differ(within) == ""
+    # only the test gap beyond the draw: still no claim that the rows differ
+    test_beyond = {**within, "test_rmse_minus_mean_ci95": 0.0010}
+    assert "behave unlike" not in store.worse_than_mean_note(test_beyond)
+    assert "worse than 0.5002" in store.worse_than_mean_note(test_beyond)
+    both = {**test_beyond, "stop_rmse_minus_mean_ci95": 0.0005}
+    assert store.test_rows_differ(both) == "0.4993 against 0.5005"
+    assert "each beyond the draw. So the test rows behave unlike" in store.worse_than_mean_note(
+        both
+    )
+    # a gap on too few users for an interval: no claim
+    assert store.test_rows_differ({**both, "stop_rmse_minus_mean_ci95": None}) == ""
+    # a model saved before the gaps were recorded: read as shown, and said to be
+    older = {k: v for k, v in both.items() if "minus_mean" not in k}
+    assert store.test_rows_differ(older) == "0.4993 against 0.5005"
+    assert "no interval is recorded for either gap" in store.worse_than_mean_note(older)
+    assert "So the test rows may behave unlike" in store.worse_than_mean_note(older)
+
+
+def test_training_records_the_gaps_to_the_mean_with_their_intervals(tmp_path, capsys):
+    """The reviewer's repro (binary 0/1 noise, dim 8, 5 epochs): the gaps to the mean come with
+    paired intervals by user, and on this noise no verdict says the test rows differ."""
+    _binary_csv(tmp_path / "binary.csv")
+    assert main(["datasets", str(tmp_path / "binary.csv"), "--name", "binary"]) == 0
+    argv = ["train", "binary", "--dim", "8", "--epochs", "5", "--name", "m-binary", "--quiet"]
+    assert main(argv) == 0
+    metrics = store.load_model("m-binary").metrics
+    for part in ("test", "stop"):
+        assert metrics[f"{part}_rmse_minus_mean"] == pytest.approx(
+            metrics[f"{part}_rmse"] - metrics[f"{part}_rmse_of_mean"], abs=1e-5
+        )
+        assert metrics[f"{part}_rmse_minus_mean_ci95"] > 0
+    assert store.test_rows_differ(metrics) == ""
+    capsys.readouterr()
+    assert main(["evaluate", "m-binary"]) == 0
+    out = capsys.readouterr()
+    assert "behave unlike" not in out.err
+    # the averages lose to the mean here: the model's gap to the mean now has its interval
+    half = metrics["test_rmse_minus_mean_ci95"]
+    assert (
+        f"Its test RMSE minus the mean's: {metrics['test_rmse_minus_mean']:+.4f} ± {half:.4f}"
+        in (out.out + out.err)
+    )
+    assert pipeline.reference_metrics(store.load_model("m-binary")) == metrics
+
+
+def test_compare_marks_a_gap_to_the_mean_within_the_draw(trained_home, monkeypatch):
+    """Bad-input round 41, F1: Compare repeated "their test rows behave unlike the rows they
+    were checked on" for gaps inside the draw; it now marks them and claims no difference."""
+    monkeypatch.setattr(store, "worse_than_mean_note", lambda metrics: "worse")
+    monkeypatch.setattr(store, "mean_gaps_within_text", lambda metrics: "within")
+    at = open_page("pages/compare.py", models=["small-mf", "small-deep"])
+    warned = [w.value for w in at.warning if "mean rating" in w.value]
+    assert len(warned) == 1, warned
+    assert "Test RMSE no better than predicting the training rows' mean rating" in warned[0]
+    assert ", within the draw)" in warned[0] and "behave unlike" not in warned[0]
