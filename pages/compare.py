@@ -483,8 +483,9 @@ def accuracy_section(models: list, trained: list) -> None:
     if shared and differences:
         notes.append(paired.threshold_text(next(iter(differences.values()))))
     twins = paired.seed_twins_text(models)
-    if twins:
-        st.info(text.md(twins), icon=":material/casino:")
+    if twins:  # accuracy round 31, F1: the twins' averages verdicts read across them
+        across = store.twins_averages_text(models, metrics)
+        st.info(text.md(f"{twins} {across}".strip()), icon=":material/casino:")
     no_better = [
         m
         for m in models

@@ -3,12 +3,15 @@ two numbers against each other say whether their gap is beyond the draw."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from movierate import pipeline, store
 from movierate.cli import main
+from movierate.spec import ModelSpec
 from tests.apptest_helpers import open_page
 
 #: A model worse than the mean on its test rows, better on its early-stopping rows.
@@ -97,3 +100,75 @@ def test_compare_marks_a_gap_to_the_mean_within_the_draw(trained_home, monkeypat
     assert len(warned) == 1, warned
     assert "Test RMSE no better than predicting the training rows' mean rating" in warned[0]
     assert ", within the draw)" in warned[0] and "behave unlike" not in warned[0]
+
+
+def _twin(name: str, seed: int, gap: float, half: float):
+    """A model of ml-100k's default split trained with ``seed``; its test RMSE minus the
+    averages' is ``gap`` ± ``half`` over 919 test users (the reviewer's b-s1..b-s3)."""
+    return SimpleNamespace(
+        name=name,
+        spec=ModelSpec(seed=seed, dim=16),
+        meta={
+            "split": {"method": "random", "seed": 42, "n_test": 10_000, "digest": "d"},
+            "dataset": {"name": "ml-100k", "fingerprint": "f"},
+            "history": {"stop_rmse": [1.0, 0.95], "train_rmse": [1.0, 0.9]},
+        },
+        metrics={
+            "test_rmse": 0.93 + gap, "epochs_run": 2, "best_epoch": 2, "settled_epoch": 1,
+            "test_rmse_minus_averages": gap, "test_rmse_minus_averages_ci95": half,
+            "test_users": 919,
+        },
+    )  # fmt: skip
+
+
+B_TWINS = [_twin("b-s1", 1, -0.0069, 0.0081), _twin("b-s2", 2, -0.0097, 0.0081),
+           _twin("b-s3", 3, -0.0030, 0.0093)]  # fmt: skip
+
+
+def test_the_averages_sentence_says_another_seed_moves_it():
+    """Accuracy round 31, F1: the RMSE line said "another seed moves it too", the averages
+    sentence below it did not, and seed twins read opposite verdicts."""
+    said = store.averages_gap_text(B_TWINS[1].metrics)
+    assert said.startswith("The model's test RMSE minus the averages': -0.0097 ± 0.0081")
+    assert "another training seed moves it too): lower beyond the draw." in said
+    few = {**B_TWINS[1].metrics, "test_users": 3, "test_rmse_minus_averages_p": 0.25}
+    assert "another training seed moves it too), so no difference can be called" in (
+        store.averages_gap_text(few)
+    )
+
+
+def test_seed_twins_averages_verdicts_are_read_across_the_twins(capsys, monkeypatch):
+    """Accuracy round 31, F1: Compare's column showed b-s2 "lower beyond the draw" beside its
+    twins' "within the draw", and the twin box did not connect them."""
+    metrics = {m.name: m.metrics for m in B_TWINS}
+    said = store.twins_averages_text(B_TWINS, metrics)
+    assert said == (
+        "Against the averages, b-s1, b-s2 and b-s3 read 2 of 3 within the draw, 1 of 3 lower "
+        "beyond the draw: the seed alone changes that verdict, so it is training noise, not "
+        "the settings'."
+    )
+    agree = [_twin(f"a-s{s}", s, -0.027, 0.005) for s in (1, 2)]
+    assert store.twins_averages_text(agree, {m.name: m.metrics for m in agree}) == (
+        "Against the averages, a-s1 and a-s2 all read lower beyond the draw."
+    )
+    assert store.twins_averages_text(B_TWINS[:1], metrics) == ""  # no twin
+    # evaluate --against prints it below the twin box
+    from movierate import paired
+    from movierate.cli import models as cli_models
+
+    row = SimpleNamespace(name="b-s1", reference="b-s1", rmse=0.92, n_rows=10_000, short=str)
+    monkeypatch.setattr(cli_models, "_paired_differences", lambda models, ds: [row])
+    monkeypatch.setattr(paired, "threshold_text", lambda difference: "")
+    cli_models._print_paired(B_TWINS, None)
+    printed = capsys.readouterr().out.replace("\n", " ")
+    assert f"may be no more. {said}" in printed
+
+
+def test_compare_s_twin_box_reads_the_averages_verdicts_across_twins(trained_home, monkeypatch):
+    """Accuracy round 31, F1: the twin box on Compare gets the across-twins reading."""
+    from movierate import paired
+
+    monkeypatch.setattr(paired, "seed_twins_text", lambda models: "Twins here.")
+    monkeypatch.setattr(store, "twins_averages_text", lambda models, metrics: "Read across.")
+    at = open_page("pages/compare.py", models=["small-mf", "small-deep"])
+    assert "Twins here. Read across." in [i.value for i in at.info]

@@ -336,16 +336,16 @@ def test_the_averages_gap_and_the_rmse_interval_say_which_rule_made_them():
     assert "normal cutoff, too narrow under about 100 test users" in store.rmse_interval_text(old)
     assert store.averages_gap_text(old) == (
         "The model's test RMSE minus the averages': -0.0134 ± 0.0109 (95%, paired over those "
-        "rows; normal cutoff, recorded before few test users got the sign-flip test): lower "
-        "beyond the draw."
+        "rows; normal cutoff, recorded before few test users got the sign-flip test; another "
+        "training seed moves it too): lower beyond the draw."
     )
     few = {**old, "test_users": 12, "test_rmse_minus_averages_p": 0.031}
     assert "(95%, Student t over 12 test users:" in store.rmse_interval_text(few)
     assert store.averages_gap_text(few).endswith(
-        "(95%, paired over those rows; 12 test users: sign-flip test by user, p 0.031): lower "
-        "beyond the draw."
+        "(95%, paired over those rows; 12 test users: sign-flip test by user, p 0.031; another "
+        "training seed moves it too): lower beyond the draw."
     )
     many = {**old, "test_users": 459}
-    assert "(95%, paired over those rows, by user over 459 test users)" in (
+    assert "(95%, paired over those rows, by user over 459 test users;" in (
         store.averages_gap_text(many)
     )
