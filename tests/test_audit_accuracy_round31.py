@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from movierate import pipeline, store
+from movierate import paired, pipeline, ranking, store
 from movierate.cli import main
 from movierate.spec import ModelSpec
 from tests.apptest_helpers import open_page
@@ -172,3 +172,35 @@ def test_compare_s_twin_box_reads_the_averages_verdicts_across_twins(trained_hom
     monkeypatch.setattr(store, "twins_averages_text", lambda models, metrics: "Read across.")
     at = open_page("pages/compare.py", models=["small-mf", "small-deep"])
     assert "Twins here. Read across." in [i.value for i in at.info]
+
+
+def _lists(gains: np.ndarray) -> ranking.RankingCheck:
+    """Top-10 lists of ``len(gains)`` users with those NDCG@10s (half of the test rows liked)."""
+    n = len(gains)
+    return ranking.RankingCheck(
+        k=10, min_ratings=1, liked_from=4, scale_max=5, n_users=n, n_users_all=n,
+        n_untrained=0, hit_rate=0.5, ndcg=float(gains.mean()), popular_hit_rate=0.5,
+        popular_ndcg=0.3, ndcg_gap_ci=0.01, chance_hit_rate=0.1, chance_ndcg=0.05,
+        chance_gap_ci=0.01, median_candidates=100, n_test_rows=10 * n, liked_share=0.5,
+        tied="", users=np.arange(n), gains=gains,
+    )  # fmt: skip
+
+
+def test_the_lists_plus_minus_is_the_interval_the_verdict_reads():
+    """Accuracy round 31, F3: Compare's "top-k lists found liked movies better" printed a
+    1.96 SE "±" beside a call that needed 2.94 SE (6 models), unlike its RMSE table."""
+    rng = np.random.default_rng(0)
+    noise = rng.normal(0, 1, 20)
+    noise = (noise - noise.mean()) / noise.std(ddof=1)  # mean 0, sd 1 exactly
+    base = _lists(np.full(20, 0.3))
+    se = 0.1 / np.sqrt(20)
+    checks = {"a": base, "c": base, "b": _lists(0.3 + 4 * se + 0.1 * noise)}  # 4.0 SE
+    needed = ranking.lists_resolved_at(3, 20)
+    # on 20 users Student t at the 3 models' level is stricter than their 2.39 normal SE
+    assert needed == pytest.approx(paired.t_critical(20, 1 - 0.05 / 3)) and needed > 2.39
+    said = ranking.lists_disagree_text("a", checks)
+    assert f"b (+{4 * se:.3f} ± {needed * se:.3f}, 4.0 SE)" in said
+    assert f"95% for all 3 pairs; the ± is the {needed:.2f} standard errors that 3 models" in said
+    # a gap past the normal 2.39 but short of t's is not called
+    short = {**checks, "b": _lists(0.3 + 2.5 * se + 0.1 * noise)}
+    assert ranking.lists_disagree_text("a", short) == ""
