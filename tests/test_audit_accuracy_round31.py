@@ -204,3 +204,55 @@ def test_the_lists_plus_minus_is_the_interval_the_verdict_reads():
     # a gap past the normal 2.39 but short of t's is not called
     short = {**checks, "b": _lists(0.3 + 2.5 * se + 0.1 * noise)}
     assert ranking.lists_disagree_text("a", short) == ""
+
+
+def test_each_dimension_s_rise_has_its_paired_interval_and_falls_within_it_are_not_listed(
+    trained_home,
+):
+    """Accuracy round 31, F2: the per-dimension rises carried no noise bound (12 of 16 within
+    the draw), and "zeroing dimensions 4 (by 0.0014), ..., 9 (by 0.0000) ... lowered it
+    instead" listed falls inside the draw."""
+    import pandas as pd
+
+    from movierate.explore import ordering
+    from movierate.ui.dimensions import _lowered_text, _within_text
+
+    model = store.load_model("small-mf")
+    users, movies, truth, label = ordering.held_out_rows(model)
+    report = ordering.dimension_report(model, users, movies, truth, rows=label)
+    dims = report.dimensions
+    # dimension 0's rise against a by-user SE computed here from the rows' own errors
+    zeroed = dict(model.arrays)
+    zeroed["user_embedding"] = np.array(zeroed["user_embedding"], copy=True)
+    zeroed["movie_embedding"] = np.array(zeroed["movie_embedding"], copy=True)
+    zeroed["user_embedding"][:, 0] = zeroed["movie_embedding"][:, 0] = 0
+    full = ordering._squared_errors(model, model.arrays, users, movies, truth)
+    cut = ordering._squared_errors(model, zeroed, users, movies, truth)
+
+    def influence(squared):
+        return (squared - squared.mean()) / (2 * np.sqrt(squared.mean()))
+
+    se = paired.clustered_se(influence(cut) - influence(full), users)
+    n_users = len(np.unique(users))
+    assert dims["heldout_increase_ci95"][0] == pytest.approx(
+        se * paired.t_critical(n_users), rel=1e-4
+    )
+    beyond = ordering.beyond_draw(dims)
+    assert (
+        beyond.tolist() == (dims["heldout_increase"].abs() > dims["heldout_increase_ci95"]).tolist()
+    )
+    # the caption: falls within the draw counted, not listed; never "by 0.0000"
+    frame = pd.DataFrame(
+        {
+            "dimension": [4, 7, 9, 15],
+            "heldout_increase": [-0.0014, -0.0002, -0.00001, 0.003],
+            "heldout_increase_ci95": [0.0012, 0.0014, 0.0014, 0.001],
+        }
+    )
+    said = _lowered_text(frame)
+    assert said.startswith(" (zeroing dimension 4 (by 0.0014 ± 0.0012) lowered it instead")
+    assert "2 other dimensions lowered it within the draw" in said and "0.0000" not in said
+    assert _lowered_text(frame[frame["dimension"] != 4]) == (
+        " (2 dimensions lowered it within the draw: drawn at 0% and left out of that total)"
+    )
+    assert _within_text(frame).startswith("with 2 of 4 dimensions' rises or falls within")
