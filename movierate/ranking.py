@@ -259,16 +259,26 @@ def _tied_words(spans: list[tuple[float, float]], n_users: int, scale: tuple[flo
     )
 
 
-def paired_ndcg_gap(a: RankingCheck, b: RankingCheck) -> tuple[float, float] | None:
-    """``b``'s NDCG@k minus ``a``'s over the users both evaluated, and the 95% half-width of
-    that mean difference; None with fewer than :data:`MIN_USERS` shared users or other k."""
+def paired_ndcg_gap(a: RankingCheck, b: RankingCheck) -> tuple[float, float, int] | None:
+    """``b``'s NDCG@k minus ``a``'s over the users both evaluated, the standard error of that
+    mean difference and how many users it is over; None with fewer than :data:`MIN_USERS`
+    shared users or other k."""
     if a.k != b.k:
         return None
     shared, in_a, in_b = np.intersect1d(a.users, b.users, return_indices=True)
     if len(shared) < MIN_USERS:
         return None
     gaps = b.gains[in_b] - a.gains[in_a]
-    return float(gaps.mean()), float(1.96 * gaps.std(ddof=1) / np.sqrt(len(gaps)))
+    return float(gaps.mean()), float(gaps.std(ddof=1) / np.sqrt(len(gaps))), len(gaps)
+
+
+def lists_resolved_at(n_models: int, n_users: int) -> float:
+    """Standard errors a list gap over ``n_users`` users must reach among ``n_models`` models:
+    the RMSE table's :func:`paired.resolved_at`, with Student t on users - 1 df at its level
+    where that is stricter (few users), as the by-user intervals use it. The "±" printed is
+    this many standard errors (accuracy round 31, F3: a 1.96 SE "±" beside a 2.94 SE call)."""
+    level = 1 - paired.pair_alpha(n_models)
+    return max(paired.resolved_at(n_models), paired.t_critical(n_users, level))
 
 
 def liked_words(liked_from: float, scale_max: float) -> str:
@@ -404,23 +414,30 @@ def lists_disagree_text(
         for name, check in checks.items()
         if isinstance(check, RankingCheck) and not check.no_verdict
     }
-    needed = paired.resolved_at(len(scored))
-    better, noise = [], []
+    better, noise, used = [], [], set()
     for name, check in scored.items():
         if name == lowest:
             continue
         gap = paired_ndcg_gap(base, check)
         if gap is None or gap[0] <= 0:
             continue
-        in_se = gap[0] / (gap[1] / 1.96) if gap[1] > 1e-9 else math.inf  # every user alike
+        needed = lists_resolved_at(len(scored), gap[2])
+        in_se = gap[0] / gap[1] if gap[1] > 1e-9 else math.inf  # every user alike
         if in_se >= needed:
+            used.add(f"{needed:.2f}")
             size = f", {in_se:.1f} SE" if math.isfinite(in_se) else ""
-            said = f"{name} ({gap[0]:+.3f} ± {gap[1]:.3f}{size})"
+            said = f"{name} ({gap[0]:+.3f} ± {needed * gap[1]:.3f}{size})"
             if twins.get(name):
                 noise.append(f"{said}: {paired.twin_verdict(twins[name])}")
             else:
                 better.append(said)
-    shared = f", {needed:.2f} SE or more for {len(scored)} models" if len(scored) > 2 else ""
+    pairs = len(scored) * (len(scored) - 1) // 2
+    shared = (
+        f" for all {pairs} pairs; the ± is the {' or '.join(sorted(used))} standard errors "
+        f"that {len(scored)} models need"
+        if len(scored) > 2
+        else ""
+    )
     sentences = []
     if better:
         sentences.append(

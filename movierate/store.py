@@ -28,6 +28,7 @@ import stat
 import unicodedata
 import uuid
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -655,7 +656,8 @@ def worse_than_mean_note(
     """A warning when a model's test RMSE is worse than predicting the training rows' mean
     rating for every test row (``test_rmse_of_mean``), else "": training went wrong (a run that
     diverged to finite values), unless the model beat the mean on its early-stopping rows
-    (:func:`stop_rows_beat_mean`): then its test rows differ from those rows. With ``split``
+    (:func:`test_rows_differ`, both beyond the draw): then its test rows differ from those rows;
+    a gap within the draw is said to be (:func:`mean_gaps_within_text`). With ``split``
     holding out too few rows (:func:`few_held_out`) it draws neither verdict and says so."""
     metrics = metrics or {}
     rmse, floor = metrics.get("test_rmse"), metrics.get("test_rmse_of_mean")
@@ -675,32 +677,85 @@ def worse_than_mean_note(
             f"{rmse - floor:.4f} is within what so few rows give: it tells nothing about the "
             "training, the split or the data. Train on a larger data set to tell."
         )
-    if beat := stop_rows_beat_mean(metrics):  # accuracy round 15: "train longer" did not fit
+    if beat := test_rows_differ(metrics):  # accuracy round 15: "train longer" did not fit
+        drawn, verb = (
+            (", each beyond the draw", "behave")
+            if "test_rmse_minus_mean" in metrics
+            else (
+                " (no interval is recorded for either gap: saved by an older version)",
+                "may behave",
+            )
+        )
         return (
             f"Its test RMSE {rmse:.4f} is worse than {floor:.4f}, what predicting the training "
             f"rows' mean rating for every test row gives, yet on its early-stopping rows it beat "
-            f"that mean ({beat}). So the test rows behave unlike the rows the model was checked "
-            "on: they may come from another time or other users than the training rows, or hold "
-            "a data problem (ratings recoded, reversed or on another scale). Check how the split "
-            "was made and what the test ratings hold; training longer will not change this."
+            f"that mean ({beat}){drawn}. So the test rows {verb} unlike the rows the model was "
+            "checked on: they may come from another time or other users than the training rows, "
+            "or hold a data problem (ratings recoded, reversed or on another scale). Check how "
+            "the split was made and what the test ratings hold; training longer will not change "
+            "this."
         )
+    worse = (
+        f"is no better than {floor:.4f}, what predicting the training rows' mean rating for "
+        f"every test row gives ({within}"
+        if (within := mean_gaps_within_text(metrics))
+        else f"is worse than {floor:.4f}, what predicting the training rows' mean rating for "
+        "every test row gives"
+    )
     return (
-        f"Its test RMSE {rmse:.4f} is worse than {floor:.4f}, what predicting the training "
-        "rows' mean rating for every test row gives: it learned nothing the mean does not "
-        f"know. Either training went wrong ({_training_advice(metrics, learning_rate)}), or the ratings hold "
+        f"Its test RMSE {rmse:.4f} {worse}: it learned nothing the mean does not know. Either "
+        f"training went wrong ({_training_advice(metrics, learning_rate)}), or the ratings hold "
         "little to learn beyond their mean (one movie or user, ratings that barely vary)."
     )
 
 
-def stop_rows_beat_mean(metrics: dict[str, Any] | None) -> str:
-    """ "0.8506 against 1.0361" when a model's early-stopping RMSE (``stop_rmse``) beat what
-    predicting the training rows' mean gives on those rows (``stop_rmse_of_mean``), as shown to
-    4 decimals; "" when it did not, or either is not recorded (models saved before it)."""
+def _mean_gap_side(metrics: Mapping[str, Any], part: str) -> str:
+    """Where ``part``'s (test, stop) recorded RMSE minus the training mean's lies against its
+    paired interval: "higher", "lower" (beyond the draw) or "within"; "" when not recorded
+    (models saved before bad-input round 41, or on too few users for an interval)."""
+    gap, half = metrics.get(f"{part}_rmse_minus_mean"), metrics.get(f"{part}_rmse_minus_mean_ci95")
+    if not (_is_number(gap) and _is_number(half) and half >= 0):
+        return ""
+    return paired.reading(gap, half, "higher", "lower", "within")
+
+
+def test_rows_differ(metrics: dict[str, Any] | None) -> str:
+    """ "0.8506 against 1.0361" (the early-stopping RMSE against the mean's there) when a model
+    is worse than the training mean on its test rows and better on its early-stopping rows,
+    each beyond the draw of its paired interval; "" otherwise, or when either interval could
+    not be bounded (bad-input round 41, F1: gaps of 0.0024 and 0.0012 within a ± 0.0052 were
+    read as test rows unlike the stop rows). A model saved before the gaps were recorded is
+    read as shown, to 4 decimals, as before (:func:`worse_than_mean_note` says so)."""
     metrics = metrics or {}
     stop, mean = metrics.get("stop_rmse"), metrics.get("stop_rmse_of_mean")
-    if not (_is_number(stop) and _is_number(mean)) or round(stop, 4) >= round(mean, 4):
+    if not (_is_number(stop) and _is_number(mean)):
+        return ""
+    if "test_rmse_minus_mean" not in metrics:  # older: no interval recorded
+        return f"{stop:.4f} against {mean:.4f}" if round(stop, 4) < round(mean, 4) else ""
+    if (_mean_gap_side(metrics, "test"), _mean_gap_side(metrics, "stop")) != ("higher", "lower"):
         return ""
     return f"{stop:.4f} against {mean:.4f}"
+
+
+def mean_gaps_within_text(metrics: dict[str, Any] | None) -> str:
+    """ "the gap, +0.0024 ± 0.0040 (95%, paired by user), is within the draw; on its
+    early-stopping rows 0.4993 against 0.5005, also within the draw)" when a model's test RMSE
+    minus the training mean's is within its paired interval (the early-stopping rows' said when
+    they are recorded); "" otherwise. Closes the parenthesis :func:`worse_than_mean_note` opens."""
+    metrics = metrics or {}
+    if _mean_gap_side(metrics, "test") != "within":
+        return ""
+    gap, half = metrics["test_rmse_minus_mean"], metrics["test_rmse_minus_mean_ci95"]
+    said = f"the gap, {gap:+.4f} ± {half:.4f} (95%, paired by user), is within the draw"
+    stop, mean, side = (
+        metrics.get("stop_rmse"),
+        metrics.get("stop_rmse_of_mean"),
+        _mean_gap_side(metrics, "stop"),
+    )
+    if side and _is_number(stop) and _is_number(mean):
+        where = "also within the draw" if side == "within" else f"{side} beyond the draw"
+        said += f"; on its early-stopping rows {stop:.4f} against {mean:.4f}, {where}"
+    return said + ")"
 
 
 #: An early-stopping RMSE this close to the mean's learned nothing (under the third decimal).
@@ -2225,6 +2280,12 @@ REFERENCE_METRICS = (
     "stop_rmse_of_mean",
     "test_unseen_rows",
     "test_rmse_seen",
+    "test_rmse_minus_mean",
+    "test_rmse_minus_mean_ci95",
+    "test_rmse_minus_mean_p",
+    "stop_rmse_minus_mean",
+    "stop_rmse_minus_mean_ci95",
+    "stop_rmse_minus_mean_p",
 )
 
 
@@ -2340,8 +2401,14 @@ def averages_lose_text(metrics: dict[str, Any] | None, *, with_model: bool = Tru
     if not (_is_number(mean) and _is_number(averages)) or averages <= mean:
         return ""
     model = metrics.get("test_rmse") if with_model else None
+    side, half = _mean_gap_side(metrics, "test"), metrics.get("test_rmse_minus_mean_ci95")
     against = (
-        f" Its test RMSE minus the mean's: {model - mean:+.4f} (no interval is recorded for that)."
+        f" Its test RMSE minus the mean's: {metrics['test_rmse_minus_mean']:+.4f} ± {half:.4f} "
+        "(95%, paired by "
+        f"user): {'within the draw' if side == 'within' else f'{side} beyond the draw'}."
+        if _is_number(model) and side  # bad-input round 41, F1: recorded since
+        else f" Its test RMSE minus the mean's: {model - mean:+.4f} (no interval is recorded "
+        "for that)."
         if _is_number(model)
         else ""
     )
@@ -2374,20 +2441,64 @@ def averages_gap_text(metrics: dict[str, Any] | None, *, short: bool = False) ->
             return f"{gap:+.4f} ({tested}{paired.few_users_text(users, short=True)}){worse}"
         return (
             f"The model's test RMSE minus the averages': {gap:+.4f} (paired over those rows; "
-            f"{tested}{paired.few_users_text(users)}), so no difference can be called."
+            f"{tested}{paired.few_users_text(users)}; {SEED_MOVES_IT}), so no difference can "
+            "be called."
         )
-    if not (_is_number(gap) and _is_number(half) and half >= 0):
+    if not (side := averages_side(metrics)):
         return ""
-    side = paired.reading(
-        gap, half, "higher beyond the draw", "lower beyond the draw", "within the draw"
-    )
     if short:  # an old record's rule is named in the cell too (recheck s33, finding 1)
         old = f" ({_gap_rule(metrics)[2:]})" if not _is_number(users) else ""
         return f"{gap:+.4f} ± {half:.4f}{old}, {side}{worse}"
     return (
         f"The model's test RMSE minus the averages': {gap:+.4f} ± {half:.4f} (95%, paired "
-        f"over those rows{_gap_rule(metrics)}): {side}."
+        f"over those rows{_gap_rule(metrics)}; {SEED_MOVES_IT}): {side}."
     )
+
+
+#: What a paired interval against a fixed reference leaves out (accuracy round 31, F1: seed
+#: twins read "lower beyond the draw" and "within the draw" with no word of it).
+SEED_MOVES_IT = "another training seed moves it too"
+
+
+def averages_side(metrics: Mapping[str, Any] | None) -> str:
+    """Where a model's recorded test RMSE minus the averages' lies against its paired interval:
+    "higher beyond the draw", "lower beyond the draw" or "within the draw"; "" without a
+    recorded interval (too few test users, or a model saved before)."""
+    metrics = metrics or {}
+    gap, half = (
+        metrics.get("test_rmse_minus_averages"),
+        metrics.get("test_rmse_minus_averages_ci95"),
+    )
+    if few_test_users(metrics) or not (_is_number(gap) and _is_number(half) and half >= 0):
+        return ""
+    return paired.reading(
+        gap, half, "higher beyond the draw", "lower beyond the draw", "within the draw"
+    )
+
+
+def twins_averages_text(models: list[Any], metrics: Mapping[str, Mapping[str, Any]]) -> str:
+    """Each group of seed twins among ``models`` (:func:`paired.twin_groups`) read against the
+    averages across its twins (``metrics`` by name), as the study report counts seeds: "Against
+    the averages, b-s1, b-s2 and b-s3 read 1 of 3 lower beyond the draw, 2 of 3 within the draw:
+    the seed alone changes that verdict, so it is training noise, not the settings'." ""
+    without twins with verdicts (accuracy round 31, F1: one seed's verdict read as the
+    setting's, beside its twins' other ones)."""
+    notes = []
+    for group in paired.twin_groups(models):
+        sides = [averages_side(metrics.get(m.name)) for m in group]
+        if not all(sides):
+            continue
+        names = ", ".join(m.name for m in group[:-1]) + f" and {group[-1].name}"
+        counts = Counter(sides)
+        if len(counts) == 1:
+            notes.append(f"Against the averages, {names} all read {sides[0]}.")
+            continue
+        read = ", ".join(f"{n} of {len(group)} {side}" for side, n in counts.most_common())
+        notes.append(
+            f"Against the averages, {names} read {read}: the seed alone changes that verdict, "
+            "so it is training noise, not the settings'."
+        )
+    return " ".join(notes)
 
 
 def few_test_users(metrics: dict[str, Any] | None) -> bool:

@@ -496,8 +496,9 @@ def accuracy_section(models: list, trained: list) -> None:
     if shared and differences:
         notes.append(paired.threshold_text(next(iter(differences.values()))))
     twins = paired.seed_twins_text(models)
-    if twins:
-        st.info(text.md(twins), icon=":material/casino:")
+    if twins:  # accuracy round 31, F1: the twins' averages verdicts read across them
+        across = store.twins_averages_text(models, metrics)
+        st.info(text.md(f"{twins} {across}".strip()), icon=":material/casino:")
     no_better = [
         m
         for m in models
@@ -506,17 +507,19 @@ def accuracy_section(models: list, trained: list) -> None:
     if no_better:  # views round 4: only the Train page said so
         listed = ", ".join(
             f"{text.md(m.name)} ({metrics[m.name]['test_rmse']:.4f} against "
-            f"{metrics[m.name]['test_rmse_of_mean']:.4f})"
+            f"{metrics[m.name]['test_rmse_of_mean']:.4f}"
+            + (", within the draw" if store.mean_gaps_within_text(metrics[m.name]) else "")
+            + ")"
             for m in no_better
         )
         checked = [  # accuracy round 15: beaten on the stop rows, the test rows differ
             f"{text.md(m.name)} ({beat})"
             for m in no_better
-            if (beat := store.stop_rows_beat_mean(metrics[m.name]))
+            if (beat := store.test_rows_differ(metrics[m.name]))  # both beyond the draw (F1)
         ]
         said = [
-            "Test RMSE worse than predicting the training rows' mean rating for every test "
-            f"row: {listed}."
+            "Test RMSE no better than predicting the training rows' mean rating for every test "
+            f"row (a gap within the draw of its paired interval is marked): {listed}."
         ]
         if checked:
             said.append(

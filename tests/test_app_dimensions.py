@@ -162,9 +162,15 @@ def test_a_dimension_whose_zeroing_helps_is_said_not_drawn_as_unimportant():
 
     from movierate.ui.dimensions import _lowered_text
 
-    frame = pd.DataFrame({"dimension": [0, 1, 2], "heldout_increase": [0.01, -0.00056, 0.002]})
+    frame = pd.DataFrame(
+        {
+            "dimension": [0, 1, 2],
+            "heldout_increase": [0.01, -0.00056, 0.002],
+            "heldout_increase_ci95": [0.001, 0.0004, 0.001],
+        }
+    )
     assert _lowered_text(frame) == (
-        " (zeroing dimension 1 (by 0.0006) lowered it instead: it is drawn at 0% and left out "
-        "of that total)"
+        " (zeroing dimension 1 (by 0.0006 ± 0.0004) lowered it instead, beyond the draw: it is "
+        "drawn at 0% and left out of that total)"
     )
     assert _lowered_text(frame.assign(heldout_increase=[0.01, 0.0, 0.002])) == ""

@@ -130,7 +130,7 @@ def test_the_list_check_leaves_out_and_counts_users_with_no_training_row():
         f"({check.n_untrained} more users with a liked test movie are left out: they have no "
         "training rating, so their lists would come from vectors training never moved)"
     ) in said
-    assert ranking.paired_ndcg_gap(check, check) == (0.0, 0.0)  # pairs over the scored users
+    assert ranking.paired_ndcg_gap(check, check) == (0.0, 0.0, check.n_users)  # the scored
 
 
 def test_autorecs_defaults_are_the_same_for_twins_that_differ_in_test_rows(tmp_path, monkeypatch):

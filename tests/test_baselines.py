@@ -245,13 +245,17 @@ def test_the_worst_model_is_warned_everywhere_and_told_which_way_to_go(movielens
     # accuracy round 15: beaten on its early-stopping rows, the model's test rows differ from
     # those, and "train longer" does not fit (a tune on test rows flipped r -> 5.5 - r)
     checked = {**worse, "stop_rmse": 0.8506, "stop_rmse_of_mean": 1.0361}
+    checked.update(  # each beyond the draw (bad-input round 41, F1)
+        test_rmse_minus_mean=0.1, test_rmse_minus_mean_ci95=0.05,
+        stop_rmse_minus_mean=-0.1855, stop_rmse_minus_mean_ci95=0.05,
+    )  # fmt: skip
     said = store.reference_warning(checked)
     assert "yet on its early-stopping rows it beat that mean (0.8506 against 1.0361)" in said
     assert "the test rows behave unlike the rows the model was checked on" in said
     assert "train longer or" not in said and "learned nothing" not in said
-    no_gain = {**checked, "stop_rmse": 1.0362}  # no gain there either: the old advice
+    no_gain = {**checked, "stop_rmse_minus_mean": 0.0001}  # no gain there: the old advice
     assert "train longer or with a higher learning rate" in store.reference_warning(no_gain)
-    assert store.stop_rows_beat_mean({**checked, "stop_rmse_of_mean": None}) == ""  # older
+    assert store.test_rows_differ({**checked, "stop_rmse_minus_mean_ci95": None}) == ""
     beaten = {"test_rmse": 0.95, "test_rmse_of_mean": 1.1, "test_rmse_of_averages": 0.94}
     assert store.reference_warning(beaten).startswith("Its test RMSE 0.9500 is no better")
     assert store.reference_warning({**beaten, "test_rmse": 0.93}) == ""
@@ -307,7 +311,8 @@ def test_a_model_tuned_before_round_15_reads_the_search_s_mean_from_its_tuning_s
     path = home / "models" / "tuned-old" / "meta.json"
     meta = json.loads(path.read_text(encoding="utf-8"))
     metrics = meta["metrics"]
-    metrics.pop("stop_rmse_of_mean", None)
+    for key in [k for k in metrics if k == "stop_rmse_of_mean" or "minus_mean" in k]:
+        metrics.pop(key)  # none of them recorded before round 15 (the gaps: round 41)
     metrics.update(stop_rmse=0.8506, test_rmse=metrics["test_rmse_of_mean"] + 0.5)
     meta["tuning"] = {"best": {"trial": 4, "value": 0.8506}, "stop_rmse_of_mean": 1.0361}
     path.write_text(json.dumps(meta), encoding="utf-8")
@@ -331,16 +336,16 @@ def test_the_averages_gap_and_the_rmse_interval_say_which_rule_made_them():
     assert "normal cutoff, too narrow under about 100 test users" in store.rmse_interval_text(old)
     assert store.averages_gap_text(old) == (
         "The model's test RMSE minus the averages': -0.0134 ± 0.0109 (95%, paired over those "
-        "rows; normal cutoff, recorded before few test users got the sign-flip test): lower "
-        "beyond the draw."
+        "rows; normal cutoff, recorded before few test users got the sign-flip test; another "
+        "training seed moves it too): lower beyond the draw."
     )
     few = {**old, "test_users": 12, "test_rmse_minus_averages_p": 0.031}
     assert "(95%, Student t over 12 test users:" in store.rmse_interval_text(few)
     assert store.averages_gap_text(few).endswith(
-        "(95%, paired over those rows; 12 test users: sign-flip test by user, p 0.031): lower "
-        "beyond the draw."
+        "(95%, paired over those rows; 12 test users: sign-flip test by user, p 0.031; another "
+        "training seed moves it too): lower beyond the draw."
     )
     many = {**old, "test_users": 459}
-    assert "(95%, paired over those rows, by user over 459 test users)" in (
+    assert "(95%, paired over those rows, by user over 459 test users;" in (
         store.averages_gap_text(many)
     )

@@ -389,7 +389,12 @@ def test_a_report_without_held_out_shares_caches_and_reads_back():
 
     report = ordering.DimensionReport(
         dimensions=pd.DataFrame(
-            {"dimension": [0, 1], "heldout_increase": [-0.01, 0.001], "heldout_share": np.nan}
+            {
+                "dimension": [0, 1],
+                "heldout_increase": [-0.01, 0.001],
+                "heldout_share": np.nan,
+                "heldout_increase_ci95": np.nan,
+            }  # fmt: skip
         ),
         prefix=pd.DataFrame(
             {"k": [0, 1, 2], "rmse_index": [1.0, 0.9, 0.91], "rmse_pca": [1.0, 0.9, 0.9]}

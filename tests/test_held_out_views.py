@@ -300,19 +300,20 @@ def test_two_models_lists_are_paired_over_the_same_users(model):
     the difference is now paired over the users both models were scored on."""
     loaded, ds = model
     check = ranking.held_out_ranking(loaded, ds)
-    assert ranking.paired_ndcg_gap(check, check) == (0.0, 0.0)  # the same lists: no gap
+    assert ranking.paired_ndcg_gap(check, check)[:2] == (0.0, 0.0)  # the same lists: no gap
     other = dataclasses.replace(
         loaded, arrays={**loaded.arrays, "user_embedding": -loaded.arrays["user_embedding"]}
     )
     flipped = ranking.held_out_ranking(other, ds)
-    gap, half = ranking.paired_ndcg_gap(check, flipped)
+    gap, se, n_users = ranking.paired_ndcg_gap(check, flipped)
     shared = np.intersect1d(check.users, flipped.users)
     by_user = dict(zip(check.users, check.gains, strict=True))
     by_other = dict(zip(flipped.users, flipped.gains, strict=True))
     gaps = np.array([by_other[u] - by_user[u] for u in shared])
-    assert gap == pytest.approx(gaps.mean()) and half == pytest.approx(
-        1.96 * gaps.std(ddof=1) / np.sqrt(len(gaps))
+    assert gap == pytest.approx(gaps.mean()) and se == pytest.approx(
+        gaps.std(ddof=1) / np.sqrt(len(gaps))
     )
+    assert n_users == len(shared)
 
 
 def test_the_lowest_rmse_is_said_to_have_worse_lists_only_beyond_noise(model):
@@ -328,8 +329,11 @@ def test_the_lowest_rmse_is_said_to_have_worse_lists_only_beyond_noise(model):
     noisy = dataclasses.replace(
         check, gains=check.gains + np.random.default_rng(0).normal(0, 0.5, len(check.gains))
     )
-    gap, half = ranking.paired_ndcg_gap(check, noisy)
-    assert (ranking.lists_disagree_text("a", {"a": check, "b": noisy}) == "") == (gap - half <= 0)
+    gap, se, n_users = ranking.paired_ndcg_gap(check, noisy)
+    needed = ranking.lists_resolved_at(2, n_users)
+    assert (ranking.lists_disagree_text("a", {"a": check, "b": noisy}) == "") == (
+        gap - needed * se <= 0
+    )
 
 
 def test_list_verdicts_share_their_level_over_the_models_and_skip_seed_twins(model):
@@ -344,13 +348,15 @@ def test_list_verdicts_share_their_level_over_the_models_and_skip_seed_twins(mod
     target_se = 2.2  # beyond 2 SE, short of the 2.39 that three models need
     shift = target_se * sd / np.sqrt(len(check.gains))
     b = dataclasses.replace(check, gains=check.gains + shift + sd * noise)
-    gap, half = ranking.paired_ndcg_gap(check, b)
-    assert gap / (half / 1.96) == pytest.approx(target_se, rel=1e-6)
+    gap, se, _ = ranking.paired_ndcg_gap(check, b)
+    assert gap / se == pytest.approx(target_se, rel=1e-6)
     assert "b (+" in ranking.lists_disagree_text("a", {"a": check, "b": b})
     assert ranking.lists_disagree_text("a", {"a": check, "b": b, "c": check}) == ""
     strong = dataclasses.replace(check, gains=check.gains + 5 * shift + sd * noise)
     said = ranking.lists_disagree_text("a", {"a": check, "b": strong, "c": check})
-    assert "2.39 SE or more for 3 models" in said and "11.0 SE" in said
+    needed = ranking.lists_resolved_at(3, len(check.gains))  # 2.39, or t's on these users
+    assert f"the ± is the {needed:.2f} standard errors that 3 models need" in said
+    assert "11.0 SE" in said and needed >= paired.resolved_at(3)
     # a twin of a (accuracy round 15: also one whose split drew other early-stopping rows) is
     # never called better: its gap is named training noise, with the draw that differs
     twin = ranking.lists_disagree_text("a", {"a": check, "b": strong}, {"b": (paired.STOP_DRAW,)})

@@ -782,8 +782,11 @@ def _print_paired(models: list[Any], ds: Any) -> None:
     print(format_table(["model", "test RMSE", "vs lowest", "verdict"], rows))
     print(paired.threshold_text(differences[0]))
     twins = paired.seed_twins_text(models)
-    if twins:
-        print(twins)
+    if twins:  # accuracy round 31, F1: the twins' averages verdicts read across them
+        from movierate import store
+
+        across = store.twins_averages_text(models, {m.name: m.metrics for m in models})
+        print(f"{twins} {across}".strip())
 
 
 def _verdict(difference: Any) -> str:

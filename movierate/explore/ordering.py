@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from movierate import atomic, scoring
+from movierate import atomic, paired, scoring
 from movierate.basis import principal_rotation
 from movierate.errors import DataError, StoreError
 from movierate.explore.validation import counted_ratings, filter_counts
@@ -360,9 +360,10 @@ MAX_REPORT_ROWS = 50_000
 #: At most this many per-row squared errors are kept for the redraws (float32: 100 MB): a model
 #: of more than 160 dimensions is reported on fewer rows (dim 1024: 8,126 of them).
 ERRORS_BUDGET = 25_000_000
-#: 10: the principal curve starts at its own basis's zero (9: movies weighted by training
-#: counts; 8: an order judged against random orders; 7: principal directions)
-REPORT_VERSION = 10
+#: 11: each dimension's rise has its paired interval by user (10: the principal curve starts
+#: at its own basis's zero; 9: movies weighted by training counts; 8: an order judged against
+#: random orders; 7: principal directions)
+REPORT_VERSION = 11
 #: The rows are redrawn (bootstrap) this many times to see whether the verdict's call holds.
 REDRAWS = 200
 #: What a training seed does to the verdict's counts, measured and labelled (accuracy round 23:
@@ -391,7 +392,7 @@ class DimensionReport:
     """What :func:`model_dimension_report` measures on a model's held-out rows.
 
     ``dimensions``: one row per dimension: ``heldout_increase`` (RMSE increase when it is
-    zeroed), ``heldout_share`` (that increase over the sum of the positive ones; NaN when
+    zeroed), ``heldout_increase_ci95`` (its paired 95% half-width by user), ``heldout_share`` (that increase over the sum of the positive ones; NaN when
     :func:`shares_are_noise`), the variance
     shares of :func:`movierate.explore.importance.dimension_importance` and, for ``deep``, the
     first dense layer's input shares. ``prefix``: ``k`` (0 .. dim; 0 = no embedding at all),
@@ -512,6 +513,7 @@ def dimension_report(
         {
             "dimension": np.arange(dim),
             "heldout_increase": increase,
+            "heldout_increase_ci95": _increase_intervals(errors[0], errors[1][-1], users),
             "heldout_share": share / positive.sum() if positive.sum() > 0 else share,
         }
     )
@@ -551,6 +553,31 @@ def dimension_report(
         verdict=verdict,
         calls=calls,
     )
+
+
+def _increase_intervals(ablated: np.ndarray, full: np.ndarray, users: np.ndarray) -> np.ndarray:
+    """Per dimension, the 95% half-width of its held-out RMSE rise (``ablated``: squared errors
+    with each dimension zeroed, one row each; ``full``: the model's), paired over the same rows,
+    each user's counted together (:func:`paired.clustered_half_width`); NaN on too few users
+    (accuracy round 31, F2: 12 of 16 rises were within the draw, shown as importance)."""
+
+    def influence(squared: np.ndarray) -> np.ndarray:  # delta method, as pipeline's RMSE
+        squared = squared.astype(np.float64)
+        rmse = math.sqrt(float(squared.mean()))
+        return (squared - squared.mean()) / (2 * rmse) if rmse > 0 else np.zeros_like(squared)
+
+    base = influence(full)
+    return np.array([paired.clustered_half_width(influence(a) - base, users) for a in ablated])
+
+
+def beyond_draw(dimensions: pd.DataFrame) -> pd.Series:
+    """Per dimension of a report's ``dimensions``: whether its held-out rise (or fall) is
+    beyond its paired interval; False within it or without one (a cached report of a version
+    before the intervals is measured again: :data:`REPORT_VERSION`)."""
+    half = dimensions.get("heldout_increase_ci95")
+    if half is None:
+        return pd.Series(False, index=dimensions.index)
+    return dimensions["heldout_increase"].abs() > half.fillna(np.inf)
 
 
 def _report_errors(
@@ -945,7 +972,7 @@ def _report_to_json(report: DimensionReport) -> dict[str, Any]:
 
 #: The columns a cached report's tables must have (more, e.g. a deep model's, may follow).
 _CACHED_COLUMNS = {
-    "dimensions": ("dimension", "heldout_increase", "heldout_share"),
+    "dimensions": ("dimension", "heldout_increase", "heldout_increase_ci95", "heldout_share"),
     "prefix": ("k", "rmse_index", "rmse_pca"),
 }
 

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from movierate import explore, store
+from movierate import explore, paired, store
 from movierate.errors import DataError
 from movierate.explore import ordering
 from movierate.ui import charts, state, text, widgets
@@ -25,14 +25,17 @@ from movierate.ui import charts, state, text, widgets
 #: importance), and their formats (shares as percentages on screen, fractions in the CSV).
 DIMENSION_NAMES: dict[str, str] = {
     "heldout_increase": "RMSE rise when zeroed",
+    "heldout_increase_ci95": "± (95%, paired by user)",
     **{column: f"{label} (share)" for column, label in charts.REPORT_SERIES.items()},
 }
 DIMENSION_COLUMNS: dict[str, Any] = {
     name: st.column_config.NumberColumn(
-        format="%.4f" if column == "heldout_increase" else "percent"
+        format="%.4f" if column.startswith("heldout_increase") else "percent"
     )
     for column, name in DIMENSION_NAMES.items()
 }
+#: The table's column marking each rise against its interval (accuracy round 31, F2).
+DRAW_COLUMN = "rise against the rows' draw"
 
 
 def weights_noun(model: Any) -> str | None:
@@ -226,6 +229,7 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
         f"full model {report.base_rmse:.4f}) rises when one dimension is zeroed in both "
         f"embeddings, as a share of the rises' total{' (none here: see above)' if noise else ''}"
         f"{_lowered_text(report.dimensions) if not noise else ''}, "
+        f"{_within_text(report.dimensions)}"
         "beside each dimension's share of the variance"
         + weighted
         + (" and how strongly the first dense layer reads it" if model.family == "deep" else "")
@@ -250,6 +254,13 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
     )
     with st.expander("Numbers per dimension"):
         table = report.dimensions.set_index("dimension").rename(columns=DIMENSION_NAMES)
+        table.insert(
+            2,
+            DRAW_COLUMN,
+            ordering.beyond_draw(report.dimensions)
+            .map({True: "beyond", False: "within"})
+            .to_numpy(),
+        )
         table.index.name = "dimension (from 0)"
         widgets.show_table(table, column_config=DIMENSION_COLUMNS, key="dimension_table")
         names = {"rmse_index": "RMSE, first k", "rmse_pca": "RMSE, first k principal"}
@@ -279,17 +290,46 @@ def _downloads(model: Any, report: ordering.DimensionReport, tables: dict[str, A
 
 
 def _lowered_text(dimensions: Any) -> str:
-    """The dimensions whose zeroing lowered the held-out RMSE (drawn at 0% and left out of the
-    shares: views round 9 read them as "does not matter"), or ""."""
-    lowered = dimensions[dimensions["heldout_increase"] < 0]
+    """The dimensions whose zeroing lowered the held-out RMSE beyond the rows' draw (drawn at
+    0% and left out of the shares: views round 9 read them as "does not matter"), and how many
+    others lowered it within the draw, or "" (accuracy round 31, F2: "9 (by 0.0000)" and falls
+    within the draw were listed as lowering it)."""
+    fell = dimensions["heldout_increase"] < 0
+    lowered = dimensions[fell & ordering.beyond_draw(dimensions)]
+    within = int(fell.sum()) - len(lowered)
+    others = (
+        f"{within:,} {'other ' if len(lowered) else ''}dimension{'' if within == 1 else 's'} "
+        "lowered it within the draw"
+        if within
+        else ""
+    )
     if lowered.empty:
-        return ""
+        return f" ({others}: drawn at 0% and left out of that total)" if others else ""
     listed = ", ".join(
-        f"{int(d)} (by {-float(v):.4f})"
-        for d, v in zip(lowered["dimension"], lowered["heldout_increase"], strict=True)
+        f"{int(d)} (by {paired.plus_minus(-float(v), float(h))[1:]})"  # never "by 0.0000"
+        for d, v, h in zip(
+            lowered["dimension"],
+            lowered["heldout_increase"],
+            lowered["heldout_increase_ci95"],
+            strict=True,
+        )
     )
     one = len(lowered) == 1
     return (
-        f" (zeroing dimension{'' if one else 's'} {listed} lowered it instead: "
-        f"{'it is' if one else 'they are'} drawn at 0% and left out of that total)"
+        f" (zeroing dimension{'' if one else 's'} {listed} lowered it instead, beyond the "
+        f"draw{'; ' + others if others else ''}: "
+        f"{'it is' if one and not others else 'they are'} drawn at 0% and left out of that "
+        "total)"
+    )
+
+
+def _within_text(dimensions: Any) -> str:
+    """ "with 12 of 16 dimensions' rises or falls within the rows' draw (95% paired interval by
+    user: marked in Numbers per dimension), " or "" when every one is beyond it."""
+    beyond = ordering.beyond_draw(dimensions)
+    if beyond.all():
+        return ""
+    return (
+        f"with {int((~beyond).sum()):,} of {len(beyond):,} dimensions' rises or falls within the "
+        "rows' draw (95% paired interval by user: marked in Numbers per dimension), "
     )
