@@ -1,0 +1,99 @@
+"""Bad-input round 41: degenerate data sets (constant ratings, pure noise, one or three
+movies) read by the dashboard's views."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import streamlit as st
+
+from movierate import store
+from movierate.explore import ordering
+from tests.apptest_helpers import open_page
+
+
+def _copy_with_embedding(home: Path, name: str, scale: float) -> None:
+    """Copy ``small-mf`` to ``name`` with both embeddings replaced: random vectors of
+    per-coordinate size ``scale`` (0.05: the normal initializer's, as if never trained), biases
+    kept, so the embedding does nothing useful."""
+    folder = home / "models" / name
+    shutil.copytree(home / "models" / "small-mf", folder)
+    meta = json.loads((folder / "meta.json").read_text())
+    meta["name"] = name
+    (folder / "meta.json").write_text(json.dumps(meta))
+    shutil.rmtree(folder / "cache", ignore_errors=True)
+    with np.load(folder / "embeddings.npz") as saved:
+        arrays = dict(saved)
+    rng = np.random.default_rng(41)
+    for key in ("user_embedding", "movie_embedding"):
+        arrays[key] = (scale * rng.standard_normal(arrays[key].shape)).astype(np.float32)
+    np.savez(folder / "embeddings.npz", **arrays)
+
+
+@pytest.fixture
+def idle_home(trained_home: Path, tmp_path: Path, monkeypatch) -> Path:
+    """The trained models, with ``noise`` (vectors at the initializer's scale) and ``tiny``
+    (vectors near zero, as L2 left them on constant ratings)."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    home = tmp_path / "home"
+    shutil.copytree(trained_home, home)
+    monkeypatch.setenv("MOVIERATE_HOME", str(home))
+    _copy_with_embedding(home, "noise", 0.05)
+    _copy_with_embedding(home, "tiny", 1e-4)
+    return home
+
+
+def _texts(at) -> str:
+    return " ".join(str(e.value) for kind in (at.caption, at.warning, at.markdown) for e in kind)
+
+
+def test_an_embedding_that_does_nothing_is_told_apart(idle_home):
+    """F2: the gain is measured as Dimensions measures it (biases alone against the full
+    model on the held-out rows); vectors near zero are caught by their size alone."""
+    noise = ordering.embedding_gain(store.load_model("noise"))
+    assert noise.idle and not noise.tiny and noise.full > noise.without
+    assert noise.rows == "early-stopping" and noise.n_rows > 0
+    tiny = ordering.embedding_gain(store.load_model("tiny"))
+    assert tiny.idle and tiny.tiny and tiny.largest_term < ordering.MIN_GAIN
+    trained = store.load_model("small-mf")
+    gain = ordering.embedding_gain(trained)
+    assert not gain.idle and gain.without - gain.full >= ordering.MIN_GAIN
+    assert ordering.idle_embedding_text(trained, gain) is None
+    said = ordering.idle_embedding_text(store.load_model("noise"), noise)
+    assert f"{noise.without:.4f} with biases only, {noise.full:.4f} with the embedding" in said
+    assert "the embedding does not lower the RMSE by 0.001 or more" in said
+
+
+def test_embeddings_page_does_not_read_an_idle_embedding_as_used(idle_home):
+    """F2: "these views show how the model uses that space" and "How much each embedding
+    dimension is used ... every one of the 8 dimensions holds at least 1.25%" over vectors at
+    their initializer's scale (Dimensions: the embedding raises the RMSE)."""
+    at = open_page("pages/embeddings.py", model="noise")
+    warnings = " ".join(str(w.value) for w in at.warning)
+    assert "This model's embedding does not help its predictions" in warnings
+    said = _texts(at)
+    assert "how the model uses that space" not in said
+    assert "How much each embedding dimension is used" not in said
+    assert "the model barely uses them" not in said
+    assert said.count("not how the model uses them") >= 2  # matrix, spectrum, shares
+    at = open_page("pages/embeddings.py", model="tiny", view="Principal components")
+    assert "its vectors are nearly zero" in " ".join(str(w.value) for w in at.warning)
+    assert "not how the model uses them" in _texts(at)
+    at = open_page("pages/embeddings.py", model="small-mf")  # a model whose embedding helps
+    assert "does not help its predictions" not in _texts(at)
+    assert "how the model uses that space" in _texts(at)
+
+
+def test_neighbours_and_explore_say_so_too(idle_home):
+    """F2's class: Neighbours and Explore's views of the vectors read the same noise."""
+    at = open_page("pages/neighbours.py", models="noise", q="toy story")
+    assert "does not help its predictions" in " ".join(str(w.value) for w in at.warning)
+    at = open_page("pages/explore.py", model="noise", view="analogy")
+    assert "does not help its predictions" in " ".join(str(w.value) for w in at.warning)
+    at = open_page("pages/neighbours.py", models="small-mf", q="toy story")
+    assert "does not help its predictions" not in " ".join(str(w.value) for w in at.warning)
