@@ -97,3 +97,21 @@ def test_neighbours_and_explore_say_so_too(idle_home):
     assert "does not help its predictions" in " ".join(str(w.value) for w in at.warning)
     at = open_page("pages/neighbours.py", models="small-mf", q="toy story")
     assert "does not help its predictions" not in " ".join(str(w.value) for w in at.warning)
+
+
+def test_a_map_of_very_few_movies_says_it_tells_little():
+    """F4: a 3-movie map read "it keeps 100% of each movie's 1 nearest embedding neighbours",
+    true of any layout of so few points."""
+    from movierate.explore.quality import FEW_MAP_MOVIES, map_trust
+    from movierate.ui.widgets import trust_text
+
+    rng = np.random.default_rng(4)
+    vectors = rng.standard_normal((3, 8))
+    trust = map_trust(vectors, vectors[:, :2], [["Drama"]] * 3).as_dict()
+    said = trust_text(trust)
+    assert "a map of only 3 movies tells little" in said
+    assert "keeps 50% of each movie's 1 nearest" in said  # a random layout's k / (n - 1)
+    assert f"from {FEW_MAP_MOVIES} movies on" in said
+    vectors = rng.standard_normal((FEW_MAP_MOVIES, 8))
+    trust = map_trust(vectors, vectors[:, :2], [["Drama"]] * FEW_MAP_MOVIES).as_dict()
+    assert trust_text(trust).startswith("**How far to trust this map:** it keeps ")
