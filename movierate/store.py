@@ -270,6 +270,8 @@ class ModelInfo(_Accuracy):
     seeds: int = 1
     #: (min, max) of the rating scale it was trained on: its RMSE is in those rating points.
     scale: tuple[float, float] | None = None
+    #: How many movies it holds (None when not recorded).
+    n_movies: int | None = None
 
     @property
     def family(self) -> str:
@@ -290,6 +292,13 @@ def _float_or_none(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value)
+
+
+def _count_or_none(value: Any) -> int | None:
+    """A count recorded in meta.json, None when it is missing or not a whole number >= 0."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return None
+    return value
 
 
 @dataclass(frozen=True)
@@ -1468,6 +1477,7 @@ def list_models() -> tuple[list[ModelInfo], list[BrokenModel]]:
                 blend=tuple(read_blend_members(meta)),
                 seeds=read_ensemble_seeds(meta),
                 scale=_scale_of(meta),
+                n_movies=_count_or_none(meta["dataset"].get("n_movies")),
             )
         except _FolderGone:
             continue  # renamed or deleted meanwhile: no longer part of this listing

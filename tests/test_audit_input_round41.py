@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import streamlit as st
 
@@ -115,3 +116,43 @@ def test_a_map_of_very_few_movies_says_it_tells_little():
     vectors = rng.standard_normal((FEW_MAP_MOVIES, 8))
     trust = map_trust(vectors, vectors[:, :2], [["Drama"]] * FEW_MAP_MOVIES).as_dict()
     assert trust_text(trust).startswith("**How far to trust this map:** it keeps ")
+
+
+def _newest_copy(home: Path, name: str, n_movies: int) -> None:
+    """Copy ``small-mf`` to ``name``, saved now (the newest), recording ``n_movies`` movies."""
+    from datetime import datetime, timezone
+
+    folder = home / "models" / name
+    shutil.copytree(home / "models" / "small-mf", folder)
+    meta = json.loads((folder / "meta.json").read_text())
+    meta.update(name=name, created=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    meta["dataset"]["n_movies"] = n_movies
+    (folder / "meta.json").write_text(json.dumps(meta))
+    with np.load(folder / "embeddings.npz") as saved:
+        arrays = dict(saved)
+    for key in ("movie_embedding", "movie_bias"):
+        arrays[key] = arrays[key][:n_movies]
+    np.savez(folder / "embeddings.npz", **arrays)
+    movies = pd.read_parquet(folder / "movies.parquet")
+    movies.iloc[:n_movies].to_parquet(folder / "movies.parquet")
+
+
+def test_home_does_not_offer_the_views_of_a_one_movie_model(trained_home, tmp_path, monkeypatch):
+    """F6: "Next: see what m-one-svdpp learned" offered the neighbours, map and principal
+    components of a model of 1 movie, which cannot have them."""
+    st.cache_data.clear()
+    home = tmp_path / "home"
+    shutil.copytree(trained_home, home)
+    monkeypatch.setenv("MOVIERATE_HOME", str(home))
+    _newest_copy(home, "one", 1)
+    at = open_page("pages/home.py")
+    said = _texts(at)
+    assert "one holds 1 movie(s): too few for its neighbours, map and principal" in said
+    assert "Next: see what one learned" not in said
+    newest = [i for i in store.list_models()[0] if i.name != "one"][0].name
+    assert f"Next: see what {newest} learned" in said
+    shutil.rmtree(home / "models" / "small-mf")
+    shutil.rmtree(home / "models" / "small-deep")
+    st.cache_data.clear()
+    said = _texts(open_page("pages/home.py"))
+    assert "one holds 1 movie(s)" in said and "Next: see what" not in said
