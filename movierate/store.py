@@ -656,6 +656,12 @@ def seen_rows_text(n_seen: int) -> str:
     return f"only {n_seen:,} other {rows}, too few for an RMSE of their own"
 
 
+def nothing_to_learn(metrics: dict[str, Any] | None) -> bool:
+    """Every test rating is the training rows' mean rating (its RMSE as shown is 0)."""
+    floor = (metrics or {}).get("test_rmse_of_mean")
+    return _is_number(floor) and round(floor, 4) == 0
+
+
 def worse_than_mean_note(
     metrics: dict[str, Any] | None,
     split: Mapping[str, Any] | None = None,
@@ -671,7 +677,7 @@ def worse_than_mean_note(
     # as shown: two numbers that print alike are no "worse than"
     if not (_is_number(rmse) and _is_number(floor)) or round(rmse, 4) <= round(floor, 4):
         return ""
-    if round(floor, 4) == 0:
+    if nothing_to_learn(metrics):
         return (
             f"Every test rating is the training rows' mean rating, so there is nothing to learn "
             f"beyond that mean and the model's test RMSE ({rmse:.4f}) can only be worse. Train "

@@ -156,3 +156,58 @@ def test_home_does_not_offer_the_views_of_a_one_movie_model(trained_home, tmp_pa
     st.cache_data.clear()
     said = _texts(open_page("pages/home.py"))
     assert "one holds 1 movie(s)" in said and "Next: see what" not in said
+
+
+def test_whole_number_ratings_show_as_whole_numbers():
+    """F5: Rate movies' slider read "0.0" / "1.0" on a 0/1 scale and "-2.0" on -2..2."""
+    from types import SimpleNamespace
+
+    from movierate.ui.your_ratings import rating_label, rating_steps
+
+    steps = rating_steps(SimpleNamespace(rating_scale=(-2.0, 2.0, 1.0)))
+    assert [rating_label(steps)(v) for v in steps] == ["-2", "-1", "0", "1", "2"]
+    steps = rating_steps(SimpleNamespace(rating_scale=(0.5, 5.0, 0.5)))
+    assert [rating_label(steps)(v) for v in steps[:2]] == ["0.5", "1.0"]
+
+
+def test_tied_favourites_are_said_to_be_tied():
+    """F5: Recommend listed ten movies all rated 4 as "their favourites", ordered by a rating
+    count it did not mention."""
+    from movierate.ui.text import favourites_lead
+
+    assert favourites_lead([4] * 10, [4] * 12) == (
+        "their favourites: 12 movies share their top rating, 4, and these 10 are the most "
+        "rated of them"
+    )
+    assert favourites_lead([4] * 3, [4] * 3) == "their favourites, all rated 4 (a tie)"
+    assert favourites_lead([5, 4.5, 4.5], [5, 4.5, 4.5, 4.5, 3]) == (
+        "their favourites (3 movies tie at 4.5: the 2 most rated of them are listed)"
+    )
+    assert favourites_lead([5, 4.5], [5, 4.5, 3]) == "their favourites"
+
+
+def test_compare_says_when_curves_mix_scales_and_files_constant_ratings_apart(
+    trained_home, tmp_path, monkeypatch
+):
+    """F5: Compare drew 0-1, 1-5 and 0-100 models' learning curves on one RMSE axis without a
+    word, and filed a model whose every test rating is the mean under "learned nothing the
+    mean does not know" where the CLI says there is nothing to learn."""
+    st.cache_data.clear()
+    home = tmp_path / "home"
+    shutil.copytree(trained_home, home)
+    monkeypatch.setenv("MOVIERATE_HOME", str(home))
+    folder = home / "models" / "flat"
+    shutil.copytree(home / "models" / "small-mf", folder)
+    meta = json.loads((folder / "meta.json").read_text())
+    meta["name"] = "flat"
+    meta["dataset"]["rating_scale"] = [1.0, 5.0, 1.0]
+    meta["metrics"]["test_rmse_of_mean"] = 0.0  # every test rating the training mean
+    (folder / "meta.json").write_text(json.dumps(meta))
+    at = open_page("pages/compare.py", models=["small-mf", "flat"])
+    said = _texts(at)
+    assert store.worse_than_mean_note(meta["metrics"]).startswith(
+        "Every test rating is the training rows' mean rating, so there is nothing to learn"
+    )
+    assert f"flat: {store.worse_than_mean_note(meta['metrics'])}" in said
+    assert "learned nothing the mean does not know" not in said
+    assert "These curves share one axis but come from different rating scales (0.5-5, 1-5)" in said
