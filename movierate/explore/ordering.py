@@ -517,9 +517,9 @@ def embedding_gain(model: Any, ds: Any = None) -> EmbeddingGain:
     k = 0 and full model) with both embeddings zeroed and as trained; two numpy passes. A model
     without held-out rows or data gets only the size bound (bad-input round 41, F2: the
     Embeddings page read an embedding that does nothing as "how the model uses that space")."""
-    largest = None
     if (model.meta or {}).get("imported"):  # movie vectors only: nothing predicts
         return EmbeddingGain(None, None, "", 0, None)
+    largest = None
     if _family(model.spec) != "deep":
         user, movie = (
             float(np.linalg.norm(np.asarray(model.arrays[k], np.float64), axis=1).max(initial=0))
