@@ -271,6 +271,8 @@ class ModelInfo(_Accuracy):
     seeds: int = 1
     #: (min, max) of the rating scale it was trained on: its RMSE is in those rating points.
     scale: tuple[float, float] | None = None
+    #: How many movies it holds (None when not recorded).
+    n_movies: int | None = None
 
     @property
     def family(self) -> str:
@@ -291,6 +293,13 @@ def _float_or_none(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value)
+
+
+def _count_or_none(value: Any) -> int | None:
+    """A count recorded in meta.json, None when it is missing or not a whole number >= 0."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return None
+    return value
 
 
 @dataclass(frozen=True)
@@ -648,6 +657,12 @@ def seen_rows_text(n_seen: int) -> str:
     return f"only {n_seen:,} other {rows}, too few for an RMSE of their own"
 
 
+def nothing_to_learn(metrics: dict[str, Any] | None) -> bool:
+    """Every test rating is the training rows' mean rating (its RMSE as shown is 0)."""
+    floor = (metrics or {}).get("test_rmse_of_mean")
+    return _is_number(floor) and round(floor, 4) == 0
+
+
 def worse_than_mean_note(
     metrics: dict[str, Any] | None,
     split: Mapping[str, Any] | None = None,
@@ -664,7 +679,7 @@ def worse_than_mean_note(
     # as shown: two numbers that print alike are no "worse than"
     if not (_is_number(rmse) and _is_number(floor)) or round(rmse, 4) <= round(floor, 4):
         return ""
-    if round(floor, 4) == 0:
+    if nothing_to_learn(metrics):
         return (
             f"Every test rating is the training rows' mean rating, so there is nothing to learn "
             f"beyond that mean and the model's test RMSE ({rmse:.4f}) can only be worse. Train "
@@ -1523,6 +1538,7 @@ def list_models() -> tuple[list[ModelInfo], list[BrokenModel]]:
                 blend=tuple(read_blend_members(meta)),
                 seeds=read_ensemble_seeds(meta),
                 scale=_scale_of(meta),
+                n_movies=_count_or_none(meta["dataset"].get("n_movies")),
             )
         except _FolderGone:
             continue  # renamed or deleted meanwhile: no longer part of this listing

@@ -517,6 +517,8 @@ def accuracy_section(models: list, trained: list) -> None:
             for m in no_better
             if (beat := store.test_rows_differ(metrics[m.name]))  # both beyond the draw (F1)
         ]
+        # bad-input round 41, F5: constant ratings were filed under "learned nothing"
+        flat = [m for m in no_better if store.nothing_to_learn(metrics[m.name])]
         said = [
             "Test RMSE no better than predicting the training rows' mean rating for every test "
             f"row (a gap within the draw of its paired interval is marked): {listed}."
@@ -527,8 +529,9 @@ def accuracy_section(models: list, trained: list) -> None:
                 "their test rows behave unlike the rows they were checked on (another time, "
                 "other users, a data problem)."
             )
-        if len(checked) < len(no_better):
-            who = "The others" if checked else "It" if len(no_better) == 1 else "They"
+        said += [f"{text.md(m.name)}: {store.worse_than_mean_note(metrics[m.name])}" for m in flat]
+        if len(checked) + len(flat) < len(no_better):
+            who = "The others" if checked or flat else "It" if len(no_better) == 1 else "They"
             said.append(f"{who} learned nothing the mean does not know.")
         st.warning(" ".join(said), icon=":material/warning:")
     # accuracy round 11: only a model worse than the mean was warned of; bad-input round 33:
@@ -589,6 +592,9 @@ def accuracy_section(models: list, trained: list) -> None:
     kept = {store.curves_label(m.name, m.metrics): m.metrics.get("best_epoch") for m in trained}
     if said := charts.learning_curves_text(histories, kept):  # views round 15: no text version
         curves_col.caption(text.md(said))
+    names = {m.name for m in trained}
+    if scales := text.curves_scales_note([i for i in state.list_models()[0] if i.name in names]):
+        curves_col.caption(scales)
     reg_histories = {n: h for n, h in histories.items() if text.regularizer_keys(h)}
     if reg_histories:
         penalties = sorted({k for h in reg_histories.values() for k in text.regularizer_keys(h)})

@@ -39,11 +39,14 @@ def render() -> None:
     with picker:
         model = widgets.pick_models(multi=False)[0]
     model = dimensions.first_k_control(model, key="emb")
+    idle = dimensions.idle_embedding_notice(model)  # bad-input round 41, F2
     about.caption(
         f"**{text.md(model.name)}**: {text.model_summary(model)}. Each movie is a point in a "
-        f"{model.dim}-dimensional space; these views show how the model uses that space.",
+        f"{model.dim}-dimensional space; these views show "
+        + ("where its movies sit in that space." if idle else "how the model uses that space."),
         help=glossary.define("embedding", "dimension"),
     )
+    idle_note = f" {dimensions.IDLE_CAPTION}" if idle else ""
     if combined := explore.combined_columns_text(model):  # a blend's members, ensemble's seeds
         st.caption(text.md(combined))
     widgets.show_verdicts(model)  # did each regularizer do what it claims?
@@ -106,6 +109,7 @@ def render() -> None:
                 f"{text.movies_counted(min_ratings, counted)} "
                 f"({text.weighting_text(weighting, counted)}). "
                 + explore.matrix_sentence(matrix, kind)
+                + idle_note
             )
         with right:
             spectrum = state.cached(
@@ -116,7 +120,7 @@ def render() -> None:
             )
             st.caption(
                 "Share of the variance along each principal direction (bars) and cumulative "
-                "(line). " + explore.spectrum_sentence(spectrum)
+                "(line). " + explore.spectrum_sentence(spectrum) + idle_note
             )
             importance = state.cached(
                 explore.model_dimension_importance,
@@ -126,10 +130,17 @@ def render() -> None:
             )
             st.vega_lite_chart(charts.importance_chart(importance, height=320), key="importance")
             st.caption(
-                "How much each embedding dimension is used: its share of the movie variance "
+                (
+                    "Each embedding dimension's"
+                    if idle
+                    else "How much each embedding dimension is used: its"
+                )
+                + " share of the movie variance "
                 f"(the movies above, {text.weighting_text(weighting, counted)}), of the user "
                 "variance (every user alike) and, for deep models, how strongly the first dense "
-                "layer reads it. " + explore.unused_dims_sentence(importance)
+                "layer reads it. "
+                + explore.unused_dims_sentence(importance, used=not idle)
+                + idle_note
             )
 
     def pca_view() -> None:
@@ -164,7 +175,7 @@ def render() -> None:
             "Principal components are the directions along which this model's movies differ "
             "most (among those shown by the filter). Under each one: how the movies listed at "
             "its two ends differ, counted on the lists themselves, and whether random lists of "
-            "as many of the same movies differ as much."
+            "as many of the same movies differ as much." + idle_note
         )
         if short := explore.extremes_note(  # fewer than asked (bad-input round 27, F5)
             extremes, n_components=n_components, n_movies=n_movies
@@ -401,7 +412,7 @@ def render() -> None:
                 side_neighbours(focus, neighbours, metric, params, base_key, uploaded is None)
         sized = pd.to_numeric(frame["n_ratings"], errors="coerce").gt(0).any()
         notes = [
-            map_note,
+            map_note + idle_note,
             "Point size grows with the number of ratings."
             if sized
             else "Every point has one size: this model has no rating counts.",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from movierate import glossary
-from movierate.ui import explore_views, shell, state, widgets
+from movierate.ui import dimensions, explore_views, shell, state, widgets
 
 
 def render() -> None:
@@ -55,9 +55,12 @@ def render() -> None:
         if model_a.name == model_b.name:
             st.info("Pick two different models.", icon=":material/touch_app:")
             st.stop()
+        for model in (model_a, model_b):  # bad-input round 41, F2
+            dimensions.idle_embedding_notice(model, named=True)
         explore_views.render_two_models(model_a, model_b)
         return
     (model,) = widgets.pick_models(multi=False)
+    dimensions.idle_embedding_notice(model)  # its axes, analogies, users: bad-input round 41
     if section == "axes":
         explore_views.render_custom_axes(model)
     elif section == "analogy":

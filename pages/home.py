@@ -11,6 +11,7 @@ import streamlit as st
 from movierate import data, glossary, store
 from movierate.defaults import tuned_datasets
 from movierate.errors import DataError, MovierateError, StoreError
+from movierate.explore.quality import FEW_MAP_MOVIES
 from movierate.spec import regularizers_text
 from movierate.ui import shell, state, text, widgets
 from movierate.ui.delete_dataset import render_delete_dataset
@@ -338,9 +339,24 @@ def _approx_text(n: int | None) -> str:
     return f"{n:,}" if n else "not counted yet"
 
 
-def next_steps(name: str) -> None:
-    """Where a newcomer sees what model ``name`` (the newest) learned, movies by name: views
-    round 13 found Home offering no such step and Embeddings opening on a covariance heatmap."""
+def next_steps(infos: list[store.ModelInfo]) -> None:
+    """Where a newcomer sees what the newest model learned, movies by name: views round 13
+    found Home offering no such step and Embeddings opening on a covariance heatmap. Models of
+    too few movies for a map to tell much are passed over, said (bad-input round 41, F6: a
+    1-movie model was offered its neighbours, map and principal components)."""
+    few = [i for i in infos if i.n_movies is not None and i.n_movies < FEW_MAP_MOVIES]
+    shown = next((i for i in infos if i not in few), None)
+    if infos[0] in few:
+        newest = infos[0]
+        st.caption(
+            f"{text.md(newest.name)} holds {newest.n_movies:,} movie(s): too few for its "
+            f"neighbours, map and principal components to tell much (they need about "
+            f"{FEW_MAP_MOVIES} or more)"
+            + (", so here is the newest model with enough:" if shown else ".")
+        )
+    if shown is None:
+        return
+    name = shown.name
     st.markdown(f"**Next: see what {text.md(name)} learned**")
     links = st.columns(3)
     links[0].page_link(
@@ -451,7 +467,7 @@ def render() -> None:
                 + " ".join(filter(None, [text.scales_note(infos), caveat and text.md(caveat)])),
                 help=glossary.define("RMSE", "MAE"),
             )
-            next_steps(infos[0].name)
+            next_steps(infos)
         else:
             st.write("None yet: use the quick start, or the Train page for every option.")
         if infos or broken:  # a broken folder can be renamed (e.g. to a valid name) or deleted

@@ -56,6 +56,8 @@ def render() -> None:
         st.info("Pick at least one model above.", icon=":material/touch_app:")
         st.stop()
     models = dimensions.first_k_controls(models, key="nb")
+    for model in models:  # neighbours in an embedding that does nothing (bad-input round 41)
+        dimensions.idle_embedding_notice(model, named=len(models) > 1)
 
     # the title box on its own row: four controls in one row cut the metric control to
     # "cosine | eu…" at 1024 px (views round 10)

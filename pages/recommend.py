@@ -140,7 +140,8 @@ def render() -> None:
     own = ds.ratings[ds.ratings["user_idx"] == user_idx]["rating"]
     st.markdown(
         f"## User {text.heading_text(user_id)}\n{first.n_rated} ratings, mean {own.mean():.2f}; "
-        f"their favourites, with what **{text.md(reference.name)}** predicts for each:"
+        f"{text.favourites_lead(first.top_rated['rating'], own)}, with what "
+        f"**{text.md(reference.name)}** predicts for each:"
     )
     favourites = first.top_rated[
         ["rank", "title", "rating", "predicted", "year", "n_ratings", "mean_rating", "genres"]

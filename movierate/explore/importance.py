@@ -100,10 +100,13 @@ def _share(values: np.ndarray) -> np.ndarray:
 UNUSED_FRACTION = 0.1
 
 
-def unused_dims_sentence(importance: pd.DataFrame, fraction: float = UNUSED_FRACTION) -> str:
+def unused_dims_sentence(
+    importance: pd.DataFrame, fraction: float = UNUSED_FRACTION, *, used: bool = True
+) -> str:
     """How many dimensions of a shown :func:`dimension_importance` table hold under
     ``fraction`` of an even share of the movie variance (and of the user variance, when the
-    model has users)."""
+    model has users); ``used=False``: the embedding does not help the predictions, so low
+    variance is not read as "barely used" (bad-input round 41, F2)."""
     movie = importance["movie_variance_share"].to_numpy(np.float64)
     user = importance["user_variance_share"].to_numpy(np.float64)
     share = fraction / max(len(movie), 1)
@@ -124,5 +127,5 @@ def unused_dims_sentence(importance: pd.DataFrame, fraction: float = UNUSED_FRAC
     which = ", ".join(str(d) for d in np.flatnonzero(low)[:8]) + ("…" if n > 8 else "")
     return (
         f"{few}Here {n} of {len(movie)} dimensions ({which}) hold under {cut} of the {whose} "
-        "variance: the model barely uses them."
+        + ("variance: the model barely uses them." if used else "variance.")
     )

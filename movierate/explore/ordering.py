@@ -484,6 +484,109 @@ def model_dimension_report(
     return report
 
 
+@dataclasses.dataclass(frozen=True)
+class EmbeddingGain:
+    """What a model's embedding adds to its predictions (:func:`embedding_gain`)."""
+
+    #: RMSE on the held-out rows with both embeddings zeroed and with the full model; None
+    #: when the model recorded no held-out rows or its ratings are not available
+    without: float | None
+    full: float | None
+    #: which held-out rows ("early-stopping", "validation", "test") and how many were scored
+    rows: str
+    n_rows: int
+    #: max |u| * max |m|, the most the dot product can move a prediction (None: deep, whose
+    #: embeddings feed layers instead)
+    largest_term: float | None
+
+    @property
+    def tiny(self) -> bool:
+        """No user and movie vector pair moves a prediction by :data:`MIN_GAIN` or more."""
+        return self.largest_term is not None and self.largest_term < MIN_GAIN
+
+    @property
+    def idle(self) -> bool:
+        """The embedding lowers the held-out RMSE by less than :data:`MIN_GAIN` (as the
+        Dimensions verdict counts a gain), or its vectors are too small to move a prediction."""
+        measured = self.without is not None and self.full is not None
+        return self.tiny or (measured and self.without - self.full < MIN_GAIN)
+
+
+def embedding_gain(model: Any, ds: Any = None) -> EmbeddingGain:
+    """:class:`EmbeddingGain` of ``model``: its RMSE on the held-out rows (sampled as
+    :func:`model_dimension_report` samples them, so the numbers are the Dimensions page's
+    k = 0 and full model) with both embeddings zeroed and as trained; two numpy passes. A model
+    without held-out rows or data gets only the size bound (bad-input round 41, F2: the
+    Embeddings page read an embedding that does nothing as "how the model uses that space")."""
+    if (model.meta or {}).get("imported"):  # movie vectors only: nothing predicts
+        return EmbeddingGain(None, None, "", 0, None)
+    largest = None
+    if _family(model.spec) != "deep":
+        user, movie = (
+            float(np.linalg.norm(np.asarray(model.arrays[k], np.float64), axis=1).max(initial=0))
+            for k in ("user_embedding", "movie_embedding")
+        )
+        lo, hi = model.rating_scale[:2]
+        # a sigmoid output moves a prediction by up to a quarter of its span per unit of u.m
+        slope = (hi - lo + 2 * scoring.SIGMOID_MARGIN) / 4 if model.spec.output == "sigmoid" else 1
+        largest = user * movie * max(slope, 1.0)
+    try:
+        users, movies, truth, label = held_out_rows(model, ds)
+    except DataError:
+        return EmbeddingGain(None, None, "", 0, largest)
+    tables = 3 * int(np.asarray(model.arrays["user_embedding"]).shape[1]) + 2
+    max_rows = min(MAX_REPORT_ROWS, ERRORS_BUDGET // tables)
+    if len(truth) > max_rows:
+        keep = np.sort(np.random.default_rng(0).choice(len(truth), max_rows, replace=False))
+        users, movies, truth = users[keep], movies[keep], truth[keep]
+    zero = {
+        **model.arrays,
+        "user_embedding": np.zeros_like(model.arrays["user_embedding"]),
+        "movie_embedding": np.zeros_like(model.arrays["movie_embedding"]),
+    }
+    without = _rmse(model, zero, users, movies, truth)
+    full = _rmse(model, model.arrays, users, movies, truth)
+    return EmbeddingGain(without, full, label, len(truth), largest)
+
+
+def without_embedding_label(model: Any) -> str:
+    """What predicts when the embedding is zeroed: "embeddings zeroed" (deep), "biases only"
+    or "the mean rating only" (a model without biases)."""
+    if model.family == "deep":
+        return "embeddings zeroed"
+    spec = model.spec
+    return "biases only" if spec.has_user_bias or spec.has_movie_bias else "the mean rating only"
+
+
+def idle_embedding_text(model: Any, gain: EmbeddingGain) -> str | None:
+    """In plain words, that ``model``'s embedding does nothing for its predictions and what
+    that means for views of its structure; None when it does (:attr:`EmbeddingGain.idle`)."""
+    if not gain.idle:
+        return None
+    if gain.tiny:
+        why = (
+            f"its vectors are nearly zero, so no user and movie pair can change a prediction "
+            f"by {MIN_GAIN} or more (at most by {gain.largest_term:.1e})"
+        )
+    else:
+        alone = without_embedding_label(model)
+        moved = (
+            "raises the RMSE"
+            if gain.full > gain.without + MIN_GAIN
+            else f"does not lower the RMSE by {MIN_GAIN} or more"
+        )
+        why = (
+            f"on {gain.n_rows:,} {gain.rows} rows it never trained on, the embedding {moved} "
+            f"({gain.without:.4f} with {alone}, {gain.full:.4f} with the embedding)"
+        )
+    return (
+        f"This model's embedding does not help its predictions: {why}. So the spreads, "
+        "correlations, principal directions, maps and neighbours of its vectors show what "
+        "training left in them (noise, or their random starting values), not what the model "
+        "learned about movies. The Dimensions page measures each dimension."
+    )
+
+
 def _cached_report(path: Path) -> DimensionReport | None:
     """The report a cache file holds; None if missing or unreadable (measured again)."""
     if not path.is_file():

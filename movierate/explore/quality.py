@@ -255,6 +255,9 @@ def model_genre_coherence(
 
 #: Neighbours per movie behind a map's trust numbers.
 TRUST_K = 10
+#: A map of fewer movies tells little: a random layout keeps k / (n - 1) of each movie's k
+#: nearest neighbours, over half below this (bad-input round 41, F4: "it keeps 100%" of 3).
+FEW_MAP_MOVIES = 2 * TRUST_K + 1
 #: A genre (tag) labels a region when it is this many times more common there than overall ...
 REGION_MIN_RATIO = 1.5
 #: ... and at least this many of the region's movies have it ...

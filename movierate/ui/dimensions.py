@@ -167,6 +167,34 @@ def first_k_caption(model: Any, view: Any) -> str:
     )
 
 
+#: What a caption describing an idle embedding's structure adds (:func:`idle_embedding_notice`).
+IDLE_CAPTION = (
+    "These numbers describe where training left the vectors, not how the model uses them: its "
+    "embedding does not help its predictions (see the warning at the top)."
+)
+
+
+def _embedding_gain(model: Any) -> ordering.EmbeddingGain:
+    try:
+        ds = state.dataset_of(model)
+    except DataError:  # no ratings to score: only the vectors' size is checked
+        ds = None
+    return ordering.embedding_gain(model, ds)
+
+
+def idle_embedding_notice(model: Any, *, named: bool = False) -> str | None:
+    """Warn, at the top of a page that describes ``model``'s embedding, when the embedding
+    does not help its predictions (:func:`ordering.idle_embedding_text`; ``named``: led by the
+    model's name, on a page of several); returns the warning, for captions that would otherwise
+    say how the model uses its dimensions, or None."""
+    model = getattr(model, "source", model)  # a first-k view: the model as trained
+    note = ordering.idle_embedding_text(model, state.cached(_embedding_gain, model))
+    if note:
+        lead = f"**{text.md(model.name)}**: " if named else ""
+        st.warning(lead + note, icon=":material/blur_on:")
+    return note
+
+
 def _report(model: Any) -> ordering.DimensionReport:
     return ordering.model_dimension_report(model, state.dataset_of(model))
 
@@ -209,13 +237,7 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
         report.dimensions,
         report.prefix,
         rows=report.rows,
-        k0=(
-            "embeddings zeroed"
-            if model.family == "deep"
-            else "biases only"
-            if model.spec.has_user_bias or model.spec.has_movie_bias
-            else "the mean rating only"
-        ),
+        k0=ordering.without_embedding_label(model),
     )
     left, right = st.columns([5, 4], gap="medium")  # one above the other on a narrow screen
     left.vega_lite_chart(importance, key="dimension_report")

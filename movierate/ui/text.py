@@ -425,17 +425,32 @@ def models_table(infos: list[Any]) -> pd.DataFrame:
     return table.drop(columns=unused)
 
 
+def _scales_text(infos: list[Any]) -> str:
+    """The models' rating scales ("0-1, 1-5"), or "" when they share one."""
+    scales = {i.scale for i in infos} - {None}  # an imported embedding has none
+    return ", ".join(scale_text(s) for s in sorted(scales)) if len(scales) > 1 else ""
+
+
 def scales_note(infos: list[Any]) -> str:
     """A sentence when the models' rating scales differ (their RMSEs are in other units);
     "" when they share one."""
-    scales = {i.scale for i in infos} - {None}  # an imported embedding has none
-    if len(scales) < 2:
+    if not (scales := _scales_text(infos)):
         return ""
     return (
-        "These models were trained on different rating scales ("
-        + ", ".join(scale_text(s) for s in sorted(scales))
-        + "), and an RMSE is in rating points of its own scale: compare RMSEs only between "
-        "models of one scale."
+        f"These models were trained on different rating scales ({scales}), and an RMSE is in "
+        "rating points of its own scale: compare RMSEs only between models of one scale."
+    )
+
+
+def curves_scales_note(infos: list[Any]) -> str:
+    """A sentence when learning curves of models on different rating scales share one axis
+    (bad-input round 41, F5: 0-1 and constant models lay flat at 0 beside a 0-100 one)."""
+    if not (scales := _scales_text(infos)):
+        return ""
+    return (
+        f"These curves share one axis but come from different rating scales ({scales}), each "
+        "in rating points of its own: a model of a small scale lies low for that alone. Compare "
+        "the shapes of the curves, not their heights."
     )
 
 
@@ -873,6 +888,31 @@ HELD_OUT_MARKS = {
     "early-stopping": ("stop", "early-stopping row"),
     "validation": ("valid", "validation row"),
 }
+
+
+def favourites_lead(shown: Any, rated: Any) -> str:
+    """ "their favourites", saying which of a tie the list shows when it is cut inside one or
+    every shown rating is the same (bad-input round 41, F5: ten movies all rated 4 were "their
+    favourites", ordered by a rating count nobody was told of). ``shown``: the listed ratings;
+    ``rated``: all of the user's ratings."""
+    shown, rated = [float(v) for v in shown], [float(v) for v in rated]
+    if not shown:
+        return "their favourites"
+    low = min(shown)
+    tied, listed = rated.count(low), shown.count(low)
+    if len(shown) > 1 and listed == len(shown):
+        if tied == listed:
+            return f"their favourites, all rated {low:g} (a tie)"
+        return (
+            f"their favourites: {tied:,} movies share their top rating, {low:g}, and these "
+            f"{listed} are the most rated of them"
+        )
+    if tied > listed:
+        return (
+            f"their favourites ({tied:,} movies tie at {low:g}: the {listed} most rated of "
+            "them are listed)"
+        )
+    return "their favourites"
 
 
 def favourites_text(held_out: Mapping[str, int], n_shown: int) -> str:

@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from movierate.errors import MovierateError
+from movierate.explore.quality import FEW_MAP_MOVIES
 from movierate.explore.validation import UNCOUNTED, counted_ratings, filter_counts, median_text
 from movierate.ui import charts, figures, shell, state
 from movierate.ui.text import (
@@ -1218,8 +1219,16 @@ def map_cost_text(model: Any, method: str, params: dict[str, Any]) -> str:
 
 
 def trust_text(trust: dict[str, Any]) -> str:
-    """One sentence of a map's trust numbers (``frame.attrs["trust"]``)."""
-    k = int(trust["k"])
+    """One sentence of a map's trust numbers (``frame.attrs["trust"]``); a map of under
+    :data:`~movierate.FEW_MAP_MOVIES` movies is said to tell little."""
+    k, n = int(trust["k"]), int(trust.get("n_movies") or 0)
+    if 2 < n < FEW_MAP_MOVIES:
+        return (
+            f"**How far to trust this map:** a map of only {n} movies tells little: even a "
+            f"random layout keeps {k / (n - 1):.0%} of each movie's {k} nearest embedding "
+            f"neighbours on average (this one keeps {trust['kept']:.0%}). The share kept says "
+            f"how far to trust a map from {FEW_MAP_MOVIES} movies on."
+        )
     text = (
         f"**How far to trust this map:** it keeps {trust['kept']:.0%} of each movie's {k} "
         "nearest embedding neighbours among its nearest on the map."

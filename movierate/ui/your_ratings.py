@@ -185,6 +185,14 @@ def rating_steps(model: Any) -> list[float]:
     return [float(v) for v in np.round(values, 4)]
 
 
+def rating_label(steps: list[float]) -> Callable[[float], str]:
+    """How the rating slider shows a value: "4", not "4.0", when every step is a whole number
+    (bad-input round 41, F5: a 0/1 scale read "0.0" and "1.0"), else as the steps are."""
+    if all(float(v).is_integer() for v in steps):
+        return lambda v: f"{int(v)}"
+    return str
+
+
 def _set_rated(ratings: dict[MovieId, float], model: Any, refused: str = "Not added") -> bool:
     """Write ``ratings`` to the link and return True; a list that would not fit
     (:data:`state.RATED_MAX`) is not written, the link keeps its list, and a message starting
@@ -905,7 +913,9 @@ def _rating_form(model: Any, ratings: dict[MovieId, float]) -> None:
     labels = dict(zip(rows, widgets.distinct_labels(model.movies, rows), strict=True))
     row = pick_col.selectbox("Movie", list(labels), format_func=labels.get, key="rate_pick")
     default = steps[len(steps) * 3 // 4]
-    rating = stars_col.select_slider("Your rating", steps, value=default, key="rate_value")
+    rating = stars_col.select_slider(
+        "Your rating", steps, value=default, key="rate_value", format_func=rating_label(steps)
+    )
     movie_id = movie_id_of(model, row)
 
     def add() -> None:
