@@ -208,10 +208,6 @@ def scale_text(scale: tuple[float, float] | None) -> str:
     return f"{lo:g} to {hi:g}" if lo < 0 else f"{lo:g}-{hi:g}"
 
 
-def _float_or_none(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
-
-
 TEMP_PREFIX = ".tmp-"
 TRASH_PREFIX = ".trash-"
 #: Folders renamed aside while a model is replaced where the OS cannot swap atomically.
