@@ -165,7 +165,7 @@ def test_a_title_wraps_between_parts_for_a_narrow_chart():
     lines = fig.layout.title.text.split("<br>")
     assert " · ".join(lines) == " · ".join(parts) and len(lines) == 3
     assert all(len(line) <= figures.TITLE_LINE for line in lines)
-    assert fig.layout.margin.t == 40 + 16 * 3  # room above the plot for every line
+    assert fig.layout.margin.t == 40 + figures.TITLE_PAD + 16 * 3  # room for every line
     short = figures.titled(go.Figure(), "m (d)", "PCA: PC1 × PC2, cosine", "9 movies")
     assert short.layout.title.text == "m (d) · PCA: PC1 × PC2, cosine · 9 movies"
 

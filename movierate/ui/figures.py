@@ -54,6 +54,8 @@ def export_config(model: str, chart: str) -> dict[str, Any]:
 #: The most characters of a figure title's line: 12 px text fits about this many on a 360 px
 #: phone, so a title wraps at whole parts instead of running off a narrow chart.
 TITLE_LINE = 56
+#: Pixels above a title's first line beyond Plotly's own 8 (Chromium cut the tops of its letters).
+TITLE_PAD = 8
 
 
 def model_part(model: Any) -> str:
@@ -76,9 +78,9 @@ def titled(fig: go.Figure, *parts: str) -> go.Figure:
     top = fig.layout.margin.t if fig.layout.margin.t is not None else 40
     fig.update_layout(
         title={"text": "<br>".join(html_text(line) for line in lines), "x": 0, "xref": "paper",
-               "xanchor": "left", "y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 8},
+               "xanchor": "left", "y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 8 + TITLE_PAD},
                "font": {"size": 12, "color": TEXT_COLOUR.get(), "family": FONT_FAMILY}},
-        margin={"t": top + 16 * len(lines)},
+        margin={"t": top + TITLE_PAD + 16 * len(lines)},
     )  # fmt: skip
     return fig
 
