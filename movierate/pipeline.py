@@ -734,14 +734,23 @@ def reference_metrics(
     """``model``'s metrics with what :func:`test_metrics` reads its test RMSE against (the
     reference predictors, the paired gap to the averages, the RMSE's interval:
     ``store.REFERENCE_METRICS``) computed now on its recorded split, as training computes them,
-    where the version that saved it recorded none or an older kind (``store.references_recorded``);
+    where the version that saved it recorded none or an older kind (``store.references_recorded``),
+    and the gaps to the training mean where it lacks them (``store.mean_gaps_missing``);
     its recorded metrics as they are otherwise (bad-input round 38, F1: an older model's "no
     better than the averages" check was skipped without a word). In memory only."""
     metrics = model.metrics
-    if not model.has_test_rows or store.references_recorded(metrics):
+    if not model.has_test_rows or store.references_complete(metrics):
         return metrics
     ds = _model_data(model, ds)
     split = recorded_split(ds, model.split_record)
+    if store.references_recorded(metrics):  # only the gaps to the mean are missing
+        scale = model.rating_scale or training_scale(ds, split)
+        return {
+            **metrics,
+            **_against_mean(
+                ds, split, lambda rows: _predicted(model.arrays, model.spec, ds, rows, scale)
+            ),
+        }
     now = test_metrics(model.arrays, model.spec, ds, split, model.rating_scale)
     kept = {k: v for k, v in metrics.items() if k not in store.REFERENCE_METRICS}
     return {**kept, **{k: v for k, v in now.items() if k in store.REFERENCE_METRICS}}

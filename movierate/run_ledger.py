@@ -45,7 +45,7 @@ class LostRun:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.submitted))
         what = "training" if self.started else "waiting to train"
         return (
-            f"The run {self.name!r} on {self.dataset} (started {when}) was {what} when the "
+            f"The run {self.name!r} on {self.dataset} (submitted {when}) was {what} when the "
             "dashboard's server stopped, so it ended there and nothing was saved. Fill in the "
             "form and press Start training to run it again."
         )

@@ -2307,6 +2307,23 @@ def references_recorded(metrics: dict[str, Any] | None) -> bool:
     return _is_number((metrics or {}).get("averages_sweeps"))
 
 
+def mean_gaps_missing(metrics: dict[str, Any] | None) -> bool:
+    """Whether a model whose test RMSE is, as shown, worse than the training mean's lacks the
+    paired gaps to that mean (saved before bad-input round 41): its verdict then needs them
+    computed (recheck 3, L1: Compare told an older model's test rows "behave unlike" on gaps
+    within the draw)."""
+    metrics = metrics or {}
+    rmse, floor = metrics.get("test_rmse"), metrics.get("test_rmse_of_mean")
+    worse = _is_number(rmse) and _is_number(floor) and round(rmse, 4) > round(floor, 4)
+    return worse and "test_rmse_minus_mean" not in metrics
+
+
+def references_complete(metrics: dict[str, Any] | None) -> bool:
+    """Whether a model's metrics hold every reference number its verdicts read: those of
+    :func:`references_recorded` and, where it is worse than the mean, the gaps to the mean."""
+    return references_recorded(metrics) and not mean_gaps_missing(metrics)
+
+
 def references_not_recorded_text(name: str) -> str:
     """What stands for an older model's missing reference numbers: never a blank that reads as
     a pass (bad-input round 38, F1)."""
@@ -2503,7 +2520,8 @@ def twins_averages_text(models: list[Any], metrics: Mapping[str, Mapping[str, An
         names = ", ".join(m.name for m in group[:-1]) + f" and {group[-1].name}"
         counts = Counter(sides)
         if len(counts) == 1:
-            notes.append(f"Against the averages, {names} all read {sides[0]}.")
+            every = "both" if len(group) == 2 else "all"  # recheck 3, L4: "a and b all read"
+            notes.append(f"Against the averages, {names} {every} read {sides[0]}.")
             continue
         read = ", ".join(f"{n} of {len(group)} {side}" for side, n in counts.most_common())
         notes.append(

@@ -118,7 +118,7 @@ def compared_metrics(models: list) -> dict[str, dict]:
     for model in models:
         size = model.meta["dataset"].get("n_ratings")
         out[model.name] = model.metrics
-        if store.references_recorded(model.metrics) or not (
+        if store.references_complete(model.metrics) or not (
             isinstance(size, int) and size <= paired.RUN_UNASKED_UP_TO
         ):
             continue
@@ -442,6 +442,7 @@ def accuracy_section(models: list, trained: list) -> None:
     groups = store.test_row_groups(models)
     shared = len(groups) == 1 and len(groups[0]) == len(models)
     test_rows = table["test rows"]  # for the download, which is read without the page
+    numbers: dict[str, list] = {}  # the download's paired numbers as numbers (recheck 4)
     if shared:  # one set of test rows: said once below, not in every row
         table = table.drop(columns="test rows")
         differences = paired_differences(models)
@@ -451,6 +452,14 @@ def accuracy_section(models: list, trained: list) -> None:
                 PAIRED_COLUMN,
                 [differences[m.name].short() for m in models],
             )
+            found = [differences[m.name] for m in models]
+            numbers = {
+                "test RMSE minus the lowest's": [d.difference for d in found],
+                "its half-width (the level in the cell)": [
+                    d.half_width if d.has_interval and d.name != d.reference else None
+                    for d in found
+                ],
+            }
     widgets.show_models_table(
         table,
         {
@@ -471,7 +480,7 @@ def accuracy_section(models: list, trained: list) -> None:
     names = [m.name for m in models]
     widgets.download_table(  # named, full precision (views round 25, F1)
         "Download this table (CSV)",
-        lambda: explore.table_csv(table.assign(**{"test rows": test_rows}), {}),
+        lambda: explore.table_csv(table.assign(**{"test rows": test_rows}, **numbers), {}),
         explore.table_file_name(
             "compare",
             *names[:3],
@@ -524,10 +533,23 @@ def accuracy_section(models: list, trained: list) -> None:
             f"row (a gap within the draw of its paired interval is marked): {listed}."
         ]
         if checked:
+            # recheck 3, L1: a model with no gaps recorded (older, its data not loaded) is
+            # hedged, as the CLI's note does
+            unsure = any(
+                "test_rmse_minus_mean" not in metrics[m.name]
+                for m in no_better
+                if store.test_rows_differ(metrics[m.name])
+            )
             said.append(
                 f"On their early-stopping rows these beat that mean: {', '.join(checked)}, so "
-                "their test rows behave unlike the rows they were checked on (another time, "
-                "other users, a data problem)."
+                + (
+                    "their test rows may behave unlike the rows they were checked on (no "
+                    "interval is recorded for these gaps: saved by an older version)"
+                    if unsure
+                    else "their test rows behave unlike the rows they were checked on, each gap "
+                    "beyond the draw"
+                )
+                + " (another time, other users, a data problem)."
             )
         said += [f"{text.md(m.name)}: {store.worse_than_mean_note(metrics[m.name])}" for m in flat]
         if len(checked) + len(flat) < len(no_better):

@@ -11,6 +11,7 @@ import pytest
 
 from movierate import paired, pipeline, ranking, store
 from movierate.cli import main
+from movierate.explore import ordering
 from movierate.spec import ModelSpec
 from tests.apptest_helpers import open_page
 
@@ -90,6 +91,31 @@ def test_training_records_the_gaps_to_the_mean_with_their_intervals(tmp_path, ca
     assert pipeline.reference_metrics(store.load_model("m-binary")) == metrics
 
 
+def test_an_older_model_worse_than_the_mean_gets_its_gaps_computed(tmp_path, capsys):
+    """Recheck 3, L1: a model saved before the gaps to the mean were recorded was still told
+    on Compare that its test rows "behave unlike" the stop rows, and `evaluate`, which scores
+    every row, said "no interval is recorded"; the gaps are now computed on its split."""
+    import json
+
+    _binary_csv(tmp_path / "binary.csv")
+    assert main(["datasets", str(tmp_path / "binary.csv"), "--name", "binary"]) == 0
+    argv = ["train", "binary", "--dim", "8", "--epochs", "5", "--name", "m-old", "--quiet"]
+    assert main(argv) == 0
+    recorded = store.load_model("m-old").metrics
+    meta_path = store.model_path("m-old") / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta["metrics"] = {k: v for k, v in meta["metrics"].items() if "minus_mean" not in k}
+    meta_path.write_text(json.dumps(meta))
+    older = store.load_model("m-old")
+    assert store.mean_gaps_missing(older.metrics)  # worse than the mean as shown, no gaps
+    now = pipeline.reference_metrics(older)
+    for key in ("test_rmse_minus_mean", "test_rmse_minus_mean_ci95", "stop_rmse_minus_mean"):
+        assert now[key] == pytest.approx(recorded[key])
+    capsys.readouterr()
+    assert main(["evaluate", "m-old"]) == 0
+    assert "no interval is recorded" not in capsys.readouterr().err
+
+
 def test_compare_marks_a_gap_to_the_mean_within_the_draw(trained_home, monkeypatch):
     """Bad-input round 41, F1: Compare repeated "their test rows behave unlike the rows they
     were checked on" for gaps inside the draw; it now marks them and claims no difference."""
@@ -149,7 +175,7 @@ def test_seed_twins_averages_verdicts_are_read_across_the_twins(capsys, monkeypa
     )
     agree = [_twin(f"a-s{s}", s, -0.027, 0.005) for s in (1, 2)]
     assert store.twins_averages_text(agree, {m.name: m.metrics for m in agree}) == (
-        "Against the averages, a-s1 and a-s2 all read lower beyond the draw."
+        "Against the averages, a-s1 and a-s2 both read lower beyond the draw."
     )
     assert store.twins_averages_text(B_TWINS[:1], metrics) == ""  # no twin
     # evaluate --against prints it below the twin box
@@ -214,7 +240,6 @@ def test_each_dimension_s_rise_has_its_paired_interval_and_falls_within_it_are_n
     instead" listed falls inside the draw."""
     import pandas as pd
 
-    from movierate.explore import ordering
     from movierate.ui.dimensions import _lowered_text, _within_text
 
     model = store.load_model("small-mf")
@@ -256,3 +281,22 @@ def test_each_dimension_s_rise_has_its_paired_interval_and_falls_within_it_are_n
         " (2 dimensions lowered it within the draw: drawn at 0% and left out of that total)"
     )
     assert _within_text(frame).startswith("with 2 of 4 dimensions' rises or falls within")
+
+
+def test_a_rise_without_an_interval_is_not_called_within_the_draw():
+    """Recheck 3, L5: with 2 users no interval can be bounded, yet every dimension read
+    "within the draw" and the caption counted 8 of 8 within."""
+    from movierate.ui.dimensions import _lowered_text, _within_text
+
+    frame = pd.DataFrame(
+        {
+            "dimension": [0, 1, 2],
+            "heldout_increase": [-0.002, 0.004, 0.001],
+            "heldout_increase_ci95": [None, None, 0.0005],
+        }
+    )
+    assert ordering.draw_readings(frame).tolist() == [ordering.NO_INTERVAL] * 2 + ["beyond"]
+    assert "within" not in _within_text(frame)
+    assert _within_text(frame).startswith("with no interval for 2 of 3 dimensions'")
+    said = _lowered_text(frame)
+    assert "within the draw" not in said and "1 dimension lowered it by an amount" in said

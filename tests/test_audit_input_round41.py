@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,7 @@ import streamlit as st
 
 from movierate import store
 from movierate.explore import ordering
+from movierate.ui import text
 from tests.apptest_helpers import open_page
 
 
@@ -200,7 +202,7 @@ def test_compare_says_when_curves_mix_scales_and_files_constant_ratings_apart(
     shutil.copytree(home / "models" / "small-mf", folder)
     meta = json.loads((folder / "meta.json").read_text())
     meta["name"] = "flat"
-    meta["dataset"]["rating_scale"] = [1.0, 5.0, 1.0]
+    meta["dataset"]["rating_scale"] = [0.0, 100.0, 1.0]
     meta["metrics"]["test_rmse_of_mean"] = 0.0  # every test rating the training mean
     (folder / "meta.json").write_text(json.dumps(meta))
     at = open_page("pages/compare.py", models=["small-mf", "flat"])
@@ -210,4 +212,9 @@ def test_compare_says_when_curves_mix_scales_and_files_constant_ratings_apart(
     )
     assert f"flat: {store.worse_than_mean_note(meta['metrics'])}" in said
     assert "learned nothing the mean does not know" not in said
-    assert "These curves share one axis but come from different rating scales (0.5-5, 1-5)" in said
+    assert (
+        "These curves share one axis but come from different rating scales (0-100, 0.5-5)" in said
+    )
+    # two star scales of near-equal width read alike on one axis (recheck 3, L6)
+    stars = [SimpleNamespace(scale=(0.5, 5.0)), SimpleNamespace(scale=(1.0, 5.0))]
+    assert text.curves_scales_note(stars) == ""

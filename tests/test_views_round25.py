@@ -86,6 +86,10 @@ def test_each_example_pill_names_and_opens_its_own_movie(same_titles):
         rows = [int(r) for r in title_index(model).search("Same Movie (1999)")["movie_idx"]]
         assert offered == widgets.distinct_labels(model.movies, rows)
         assert at.selectbox(key="candidate").value == offered[rows.index(row)]  # this very film
+        # and its link reopens that film, not the most rated of the title (recheck 3, L2)
+        link = {k: at.query_params[k] for k in ("q", "candidate") if k in at.query_params}
+        again = open_page("pages/neighbours.py", models=same_titles, **link)
+        assert again.selectbox(key="candidate").value == offered[rows.index(row)]
 
 
 def test_rate_lists_films_of_one_title_distinctly(trained_home):

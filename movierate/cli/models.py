@@ -582,7 +582,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     against = [n for n in dict.fromkeys(args.against or []) if n != args.name]
     others = [store.load_model(name) for name in against]
     ds = _data_for(model, args.data, args.json) if args.data is not None else None
-    older = model.has_test_rows and not store.references_recorded(model.metrics)
+    older = model.has_test_rows and not store.references_complete(model.metrics)
     if (others or older or args.json) and ds is None:
         ds = dataset_of(model)
     result = evaluate_model(model, ds)

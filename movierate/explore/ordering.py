@@ -673,14 +673,27 @@ def _increase_intervals(ablated: np.ndarray, full: np.ndarray, users: np.ndarray
     return np.array([paired.clustered_half_width(influence(a) - base, users) for a in ablated])
 
 
-def beyond_draw(dimensions: pd.DataFrame) -> pd.Series:
-    """Per dimension of a report's ``dimensions``: whether its held-out rise (or fall) is
-    beyond its paired interval; False within it or without one (a cached report of a version
-    before the intervals is measured again: :data:`REPORT_VERSION`)."""
+#: What :func:`draw_readings` says of a rise or fall that has no interval (too few users).
+NO_INTERVAL = "no interval"
+
+
+def draw_readings(dimensions: pd.DataFrame) -> pd.Series:
+    """Per dimension of a report's ``dimensions``: ``"beyond"`` or ``"within"`` its paired
+    interval for its held-out rise (or fall), or :data:`NO_INTERVAL` where none could be
+    bounded (too few users: recheck 3, L5, 2 users read "within" on no measure)."""
     half = dimensions.get("heldout_increase_ci95")
     if half is None:
-        return pd.Series(False, index=dimensions.index)
-    return dimensions["heldout_increase"].abs() > half.fillna(np.inf)
+        return pd.Series(NO_INTERVAL, index=dimensions.index)
+    half = pd.to_numeric(half, errors="coerce")
+    beyond = dimensions["heldout_increase"].abs() > half
+    readings = beyond.map({True: "beyond", False: "within"})
+    return readings.where(half.notna() & np.isfinite(half), NO_INTERVAL)
+
+
+def beyond_draw(dimensions: pd.DataFrame) -> pd.Series:
+    """Per dimension: whether its held-out rise (or fall) is beyond its paired interval
+    (False within it or without one: :func:`draw_readings`)."""
+    return draw_readings(dimensions) == "beyond"
 
 
 def _report_errors(

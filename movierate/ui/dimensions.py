@@ -18,6 +18,7 @@ import streamlit as st
 from movierate import explore, paired, store
 from movierate.errors import DataError
 from movierate.explore import ordering
+from movierate.explore.ordering import NO_INTERVAL
 from movierate.ui import charts, state, text, widgets
 
 #: The per-dimension table's columns under the names it shows, which its CSV download keeps
@@ -276,13 +277,7 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
     )
     with st.expander("Numbers per dimension"):
         table = report.dimensions.set_index("dimension").rename(columns=DIMENSION_NAMES)
-        table.insert(
-            2,
-            DRAW_COLUMN,
-            ordering.beyond_draw(report.dimensions)
-            .map({True: "beyond", False: "within"})
-            .to_numpy(),
-        )
+        table.insert(2, DRAW_COLUMN, ordering.draw_readings(report.dimensions).to_numpy())
         table.index.name = "dimension (from 0)"
         widgets.show_table(table, column_config=DIMENSION_COLUMNS, key="dimension_table")
         names = {"rmse_index": "RMSE, first k", "rmse_pca": "RMSE, first k principal"}
@@ -317,13 +312,16 @@ def _lowered_text(dimensions: Any) -> str:
     others lowered it within the draw, or "" (accuracy round 31, F2: "9 (by 0.0000)" and falls
     within the draw were listed as lowering it)."""
     fell = dimensions["heldout_increase"] < 0
-    lowered = dimensions[fell & ordering.beyond_draw(dimensions)]
-    within = int(fell.sum()) - len(lowered)
-    others = (
-        f"{within:,} {'other ' if len(lowered) else ''}dimension{'' if within == 1 else 's'} "
-        "lowered it within the draw"
-        if within
-        else ""
+    readings = ordering.draw_readings(dimensions)
+    lowered = dimensions[fell & (readings == "beyond")]
+    other = "other " if len(lowered) else ""
+    others = "; ".join(
+        f"{count:,} {other}dimension{'' if count == 1 else 's'} lowered it {how}"
+        for how, count in (
+            ("within the draw", int((fell & (readings == "within")).sum())),
+            ("by an amount too few users bound", int((fell & (readings == NO_INTERVAL)).sum())),
+        )
+        if count
     )
     if lowered.empty:
         return f" ({others}: drawn at 0% and left out of that total)" if others else ""
@@ -348,10 +346,17 @@ def _lowered_text(dimensions: Any) -> str:
 def _within_text(dimensions: Any) -> str:
     """ "with 12 of 16 dimensions' rises or falls within the rows' draw (95% paired interval by
     user: marked in Numbers per dimension), " or "" when every one is beyond it."""
-    beyond = ordering.beyond_draw(dimensions)
-    if beyond.all():
-        return ""
-    return (
-        f"with {int((~beyond).sum()):,} of {len(beyond):,} dimensions' rises or falls within the "
-        "rows' draw (95% paired interval by user: marked in Numbers per dimension), "
-    )
+    readings = ordering.draw_readings(dimensions)
+    within, unbounded = int((readings == "within").sum()), int((readings == NO_INTERVAL).sum())
+    said = []
+    if within:
+        said.append(
+            f"with {within:,} of {len(readings):,} dimensions' rises or falls within the rows' "
+            "draw (95% paired interval by user: marked in Numbers per dimension)"
+        )
+    if unbounded:  # recheck 3, L5: 2 users gave no interval, and every dimension read "within"
+        said.append(
+            f"with no interval for {unbounded:,} of {len(readings):,} dimensions' rises or falls "
+            "(too few users to bound one)"
+        )
+    return "".join(f"{part}, " for part in said)

@@ -442,10 +442,19 @@ def scales_note(infos: list[Any]) -> str:
     )
 
 
+#: Rating scales whose widths differ by at most this factor share a curves axis unremarked.
+CURVES_SPAN_RATIO = 1.5
+
+
 def curves_scales_note(infos: list[Any]) -> str:
     """A sentence when learning curves of models on different rating scales share one axis
-    (bad-input round 41, F5: 0-1 and constant models lay flat at 0 beside a 0-100 one)."""
+    (bad-input round 41, F5: 0-1 and constant models lay flat at 0 beside a 0-100 one) and
+    their widths differ by more than :data:`CURVES_SPAN_RATIO` (recheck 3, L6: 0.5-5 beside 1-5
+    was said to "lie low for that alone")."""
     if not (scales := _scales_text(infos)):
+        return ""
+    widths = [hi - lo for lo, hi in {i.scale for i in infos} - {None}]
+    if max(widths) <= CURVES_SPAN_RATIO * max(min(widths), 1e-12):
         return ""
     return (
         f"These curves share one axis but come from different rating scales ({scales}), each "

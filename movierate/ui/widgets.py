@@ -938,7 +938,11 @@ def preset_title(index: Any, row: int, *, query_key: str, key: str) -> None:
     query = with_year(movies["title"].iloc[row], movies["year"].iloc[row])
     st.session_state[query_key] = query
     labels = _pick_labels(movies, index.search(query, limit=PICK_LIMIT))
-    st.session_state[key] = next((lab for lab, r in labels.items() if r == row), None)
+    label = next((lab for lab, r in labels.items() if r == row), None)
+    st.session_state[key] = label
+    # the link too: Streamlit wrote the title alone, so a reload or a shared link opened the
+    # most rated film of that title (recheck 3, L2)
+    state.set_link({query_key: query, key: label})
 
 
 def pick_title(index: Any, query: str, *, key: str) -> int | None:
