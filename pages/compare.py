@@ -22,7 +22,7 @@ from movierate.errors import MovierateError
 from movierate.explore import verdicts
 from movierate.explore.compare import shared_filters_differ
 from movierate.explore.whitening import exact_whitening
-from movierate.ui import charts, shell, state, text, widgets
+from movierate.ui import charts, dimensions, shell, state, text, widgets
 
 
 def exact_whitenings(models: list) -> list:
@@ -657,10 +657,20 @@ def accuracy_section(models: list, trained: list) -> None:
         regs_col.info("None of these models has a regularizer loss to plot.")
 
 
+def idle_notices(models: list) -> None:
+    """Above the tabs that describe the embeddings: which of ``models`` has an embedding that
+    does nothing for its predictions (recheck 3, L3: a constant-ratings model's spectrum sat
+    beside a trained one's without the word Embeddings and Neighbours give)."""
+    for model in models:
+        if not model.meta.get("exact_whitening_of"):  # its source model is named instead
+            dimensions.idle_embedding_notice(model, named=True)
+
+
 @shell.fragment
 def space_section(models: list) -> None:
     """Genre coherence, popularity and covariance matrices over the movies with enough ratings
     (a fragment: its slider reruns it only)."""
+    idle_notices(models)
     min_ratings = min_ratings_slider(models)
     with st.spinner("Measuring genre coherence and popularity of each space…"):
         space = pd.DataFrame(
@@ -748,6 +758,7 @@ def space_section(models: list) -> None:
 def spectra_section(models: list) -> None:
     """Eigenvalue spectra and per-dimension variances over the movies with enough ratings (a
     fragment: its slider reruns it only)."""
+    idle_notices(models)
     min_ratings = min_ratings_slider(models)
     st.caption(
         f"Over {text.movies_counted(min_ratings, widgets.counted_in(models))}.{own_movies_note(models)}"

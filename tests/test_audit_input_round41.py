@@ -100,6 +100,11 @@ def test_neighbours_and_explore_say_so_too(idle_home):
     assert "does not help its predictions" in " ".join(str(w.value) for w in at.warning)
     at = open_page("pages/neighbours.py", models="small-mf", q="toy story")
     assert "does not help its predictions" not in " ".join(str(w.value) for w in at.warning)
+    # and Compare's tabs that describe the spaces (recheck 3, L3), naming only that model
+    for section in ("Embedding spaces", "Spectra"):
+        at = open_page("pages/compare.py", models=["small-mf", "noise"], section=section)
+        said = [str(w.value) for w in at.warning if "does not help its predictions" in str(w.value)]
+        assert len(said) == 1 and said[0].startswith("**noise**"), (section, said)
 
 
 def test_a_map_of_very_few_movies_says_it_tells_little():
