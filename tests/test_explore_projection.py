@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
+import pandas as pd
 import pytest
 from test_explore_helpers import movies_table, planted_clusters
 
@@ -98,7 +101,10 @@ def test_coordinates_csv_round_trip():
     movies = movies_table(15)
     frame = tsne_map(x, movies, perplexity=3, max_iter=250, min_ratings=0)
     csv = coordinates_csv(frame)
-    assert csv.splitlines()[0] == "movie_id,title,year,x,y"
+    assert csv.splitlines()[0] == "movie_id,title,year,x,y,map"
+    # the settings that made it travel with the file (views round 24, F5)
+    said = pd.read_csv(io.StringIO(csv))["map"].unique().tolist()
+    assert said == ["t-SNE: perplexity 3, 250 iterations, cosine, seed 0 · 15 movies"]
     extra = csv + "99999,Unknown movie,2000,1.5,2.5\n"
     loaded = read_coordinates(extra, x, movies)
     np.testing.assert_allclose(loaded[["x", "y"]], frame[["x", "y"]], atol=1e-4)

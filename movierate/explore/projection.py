@@ -929,7 +929,8 @@ def coordinates_csv(frame: pd.DataFrame, movies: pd.DataFrame | None = None) -> 
     no movie has one) to download and load back with :func:`read_coordinates`, here or in
     another tool; with the model's ``movies``, also the columns
     :func:`~movierate.explore.export.label_columns` adds (an import's label columns, the flag
-    of ids made up from row numbers: bad-input round 34 F3/F4). Text cells that a spreadsheet
+    of ids made up from row numbers: bad-input round 34 F3/F4); and ``map``, the method, its
+    settings and the movies drawn (:func:`map_description`). Text cells that a spreadsheet
     would run as formulas start with ``'`` (:mod:`movierate.spreadsheet`)."""
     from movierate.explore.export import label_columns
 
@@ -943,6 +944,8 @@ def coordinates_csv(frame: pd.DataFrame, movies: pd.DataFrame | None = None) -> 
     if movies is not None and "movie_idx" in frame.columns:
         extra = label_columns(movies, frame["movie_idx"].to_numpy())
         table = pd.concat([table, extra], axis=1)
+    if frame.attrs.get("method"):  # the settings that made it (views round 24, F5: unnamed)
+        table["map"] = " · ".join(map_description(frame))
     return spreadsheet.csv_text(table)
 
 
