@@ -63,15 +63,16 @@ def model_part(model: Any) -> str:
     return f"{model.name} ({model.dataset_name})"
 
 
-def titled(fig: go.Figure, *parts: str) -> go.Figure:
+def titled(fig: go.Figure, *parts: str, line: int = TITLE_LINE) -> go.Figure:
     """``fig`` with a compact title of ``parts`` (model and data set, method and settings, the
     movies shown) joined by " · ", wrapped between parts at :data:`TITLE_LINE` characters, in
     small text of the theme's text colour above the plot: the PNG the chart downloads says what
     it shows (views round 25, F2: a map pasted into a slide named neither model nor method).
-    Returns ``fig``, changed in place."""
+    ``line``: the characters a line may hold (fewer for a chart in a narrow column). Returns
+    ``fig``, changed in place."""
     lines: list[str] = []
     for part in (p for p in parts if p):
-        if lines and len(lines[-1]) + 3 + len(part) <= TITLE_LINE:
+        if lines and len(lines[-1]) + 3 + len(part) <= line:
             lines[-1] += f" · {part}"
         else:
             lines.append(part)
