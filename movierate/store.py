@@ -106,6 +106,12 @@ METRIC_LABELS = {
     "test_users": "test users (each one's rows counted together)",
     "averages_sweeps": "sweeps of the averages' least-squares fit",
     "stop_rmse_of_mean": "early-stopping RMSE of the training mean",
+    "test_rmse_minus_mean": "test RMSE minus the training mean's",
+    "test_rmse_minus_mean_ci95": "test minus mean ± (95%, paired, by user)",
+    "test_rmse_minus_mean_p": "test minus mean: sign-flip p (under 200 users)",
+    "stop_rmse_minus_mean": "early-stopping RMSE minus the training mean's",
+    "stop_rmse_minus_mean_ci95": "early-stopping minus mean ± (95%, by user)",
+    "stop_rmse_minus_mean_p": "early-stopping minus mean: sign-flip p",
 }
 
 
