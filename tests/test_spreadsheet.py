@@ -129,7 +129,7 @@ def test_selection_csv_leaves_out_internal_and_empty_columns():
 def test_coordinates_csv_drops_an_all_empty_year():
     movies = movies_table(6, years=[None] * 6)
     frame = projection.projection_map(embedding(6), movies, method="pca", min_ratings=0)
-    assert coordinates_csv(frame).splitlines()[0] == "movie_id,title,x,y"
+    assert coordinates_csv(frame).splitlines()[0] == "movie_id,title,x,y,map"
 
 
 def test_projector_metadata_guards_and_reads_back_through_the_import(tmp_path):
