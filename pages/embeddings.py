@@ -331,16 +331,16 @@ def render() -> None:
             st.warning(text.md(str(exc)), icon=":material/search_off:")
             matches, searched = widgets.MapMatches([], "regex"), False
         map_col, side_col = st.columns([5, 2], gap="medium")
+        outside = (  # why a movie is not on this map
+            "outside the isolated group"
+            if isolate_rows and uploaded is None
+            else "too few ratings for the filter"
+            if uploaded is None
+            else "not in your coordinates"
+        )
         with side_col:  # the search's caption and its pick beside the map
             if query.strip() and searched:  # not "no title matches" for a search never run
-                why = (
-                    "outside the isolated group"
-                    if isolate_rows and uploaded is None
-                    else "too few ratings for the filter"
-                    if uploaded is None
-                    else "not in your coordinates"
-                )
-                st.caption(widgets.map_matches_text(matches, query, why))
+                st.caption(widgets.map_matches_text(matches, query, outside))
                 # a group selection without a pointer: keyboard users could not select one
                 # (views round 15), and a search names a group exactly ("Star Wars|Star Trek")
                 if (
@@ -355,6 +355,8 @@ def render() -> None:
                     )
                 ):
                     selections[sel_key] = sorted(matches.rows)
+            if colour.startswith(figures.ONE_GENRE):  # the genre drawn (views round 26, M3)
+                select_genre(frame, colour.removeprefix(figures.ONE_GENRE), selections, sel_key)
             focus = map_focus(query, matches)
         metric = params.get("metric", "cosine") if uploaded is None else "cosine"
         k = int(st.session_state.get("map_k") or st.query_params.get("map_k") or MAP_K_DEFAULT)
@@ -410,6 +412,7 @@ def render() -> None:
                 )
             else:
                 side_neighbours(focus, neighbours, metric, params, base_key, uploaded is None)
+                neighbours_off_map(neighbours, frame, outside)
         sized = pd.to_numeric(frame["n_ratings"], errors="coerce").gt(0).any()
         notes = [
             map_note + idle_note,
@@ -439,12 +442,51 @@ def render() -> None:
             mime="text/csv",
             icon=":material/download:",
         )
-        link_to_view(isolated=bool(isolate_rows) or uploaded is not None, selected=bool(selected))
+        link_to_view(
+            isolated=bool(isolate_rows) and uploaded is None,
+            selected=bool(selected),
+            uploaded=None if uploaded is None else explore.METHOD_LABELS[method],
+        )
         if selected:
             selection_panel(
                 frame, selected, sel_key, base_key, method, tags, tags_note,
                 can_isolate=uploaded is None,
             )  # fmt: skip
+
+    def select_genre(frame, genre: str, selections: dict, sel_key: str) -> None:
+        """A button that makes every movie of ``genre`` on the map the selection (then
+        Isolate re-projects them): a metadata group, not only a search or a lasso."""
+        rows = sorted(int(m) for m in frame.loc[figures.genre_members(frame, genre), "movie_idx"])
+        if len(rows) > 1 and st.button(
+            f"Select the {len(rows):,} {genre} movies",
+            icon=":material/select_all:",
+            key="map_select_genre",
+            help=f"Makes every {genre} movie on this map the selection: see what they have in "
+            "common below the map, or isolate them. A link does not keep a selection; to "
+            f"send the group, search genre:{genre} in Find a movie (the link keeps the search).",
+        ):
+            selections[sel_key] = rows
+
+    def neighbours_off_map(neighbours, frame, outside: str) -> None:
+        """Say which listed neighbours the map cannot ring: they are the nearest among all
+        the model's movies, and an isolated group or uploaded coordinates may hold none of
+        them (views round 26, L2)."""
+        if neighbours is None:
+            return
+        there = neighbours["movie_idx"].isin(frame["movie_idx"])
+        if there.all():
+            return
+        n, ringed = len(neighbours), [str(r) for r in neighbours.loc[there, "rank"]]
+        why = "the nearest among all the model's movies, not within the map's"
+        if not ringed:
+            st.caption(f"None of these {n} is on this map ({outside}), so none is ringed: {why}.")
+            return
+        numbers = ringed[0] if len(ringed) == 1 else f"{', '.join(ringed[:-1])} and {ringed[-1]}"
+        st.caption(
+            f"Only number{'s' if len(ringed) > 1 else ''} {numbers} of these {n} "
+            f"{'is' if len(ringed) == 1 else 'are'} on this map and ringed; the other "
+            f"{n - len(ringed)} are not ({outside}): {why}."
+        )
 
     def side_neighbours(
         focus: int, neighbours, metric: str, params: dict, base_key: str, can_isolate: bool
@@ -534,10 +576,23 @@ def render() -> None:
             )
         return x_title, y_title, why
 
-    def link_to_view(*, isolated: bool = False, selected: bool = False) -> None:
-        """The link that reopens this view, to copy; says what it cannot hold."""
+    def link_to_view(
+        *, isolated: bool = False, selected: bool = False, uploaded: str | None = None
+    ) -> None:
+        """The link that reopens this view, to copy; says what it cannot hold. ``uploaded``:
+        the projection the link opens instead of uploaded coordinates (views round 26, L1)."""
         with st.expander("Link to this view", icon=":material/link:"):
             st.code(view_url(), language=None, wrap_lines=True)
+            if uploaded is not None:
+                st.caption(
+                    "It does not hold your uploaded coordinates: it opens this model's "
+                    f"{uploaded} map with the settings above, the colouring, the Regions switch, "
+                    "the search and the focused movie"
+                    + (", but not the box / lasso selection" if selected else "")
+                    + ". Send the CSV too: it loads back under 'Use coordinates computed "
+                    "elsewhere'."
+                )
+                return
             left_out = [
                 part
                 for part, there in (
@@ -664,7 +719,11 @@ def render() -> None:
     def map_controls(frame) -> tuple[str, bool, str, bool]:
         """Colour, region labels and search; returns (colour key, labels on, query, the query
         is a regular expression)."""
-        genres = figures.map_genres(frame)
+        # the Genre box lists every genre of the model's movies, not the map's: its options
+        # stay put when Isolate or uploaded coordinates shrink the map, so it keeps showing the
+        # genre drawn (views round 26, M2: new options left the browser showing "Horror"
+        # while the map coloured Drama)
+        genres = figures.map_genres(model.movies)
         # three equal columns, each toggle under its box: four a row wrapped the search to a
         # line of its own (a control column keeps 12 rem)
         controls = st.columns(3)
@@ -719,6 +778,13 @@ def render() -> None:
                 "grey; lines show where the genre concentrates.",
             )  # fmt: skip
             colour = f"{figures.ONE_GENRE}{genre}"
+            if not figures.genre_members(frame, genre).any():
+                here = figures.map_genres(frame)[:3]
+                controls[1].caption(
+                    f"None of the {len(frame):,} movies on this map is {text.md(genre)}, so "
+                    "every point is grey"
+                    + (f"; the most common genres here: {', '.join(here)}." if here else ".")
+                )
         else:  # no genre shown: none in the link (bad-input round 20, F4)
             state.set_in_link("map_genre", None)
         # no toggle where the data has nothing to name regions by (no genres, no user tags)
@@ -745,7 +811,10 @@ def render() -> None:
                 max_chars=state.TEXT_MAX,
                 help="Every title on the map that contains the text is ringed (a year at the "
                 "end keeps that year's: heat 1995); a /regular expression/ between slashes, "
-                "or with the switch below, is matched against the titles, ignoring case.",
+                "or with the switch below, is matched against the titles, ignoring case. "
+                "genre:Horror finds every movie of a genre, year:1995 or year:1990-1999 "
+                "every movie of those years; Select the matches then makes them the selection, "
+                "and the link keeps the search.",
             )
             regex = st.toggle(
                 "Regular expression", key="map_regex", bind="query-params",

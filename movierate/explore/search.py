@@ -31,7 +31,13 @@ import pandas as pd
 from movierate.errors import DataError
 from movierate.explore.model import EmbeddingModel
 from movierate.explore.timed_regex import rows_matching
-from movierate.explore.validation import check_k, check_movies, movie_columns, n_ratings_of
+from movierate.explore.validation import (
+    check_k,
+    check_movies,
+    genre_lists,
+    movie_columns,
+    n_ratings_of,
+)
 
 #: Articles MovieLens moves to the end of a title ("Matrix, The", "Cité des enfants perdus, La").
 ARTICLES = (
@@ -310,6 +316,43 @@ def title_index(model: EmbeddingModel) -> TitleIndex:
         index = TitleIndex(model.movies)
         _INDEXES[model] = index
     return index
+
+
+#: A search of a column instead of the titles: ``genre:Horror``, ``year:1995``,
+#: ``year:1990-1999`` (views round 26, M3: a metadata group could not be found on the map).
+GROUP_QUERY = re.compile(r"^\s*(genre|year)\s*:\s*(.*?)\s*$", re.IGNORECASE | re.DOTALL)
+#: A year or a range of years, as ``year:`` takes them.
+YEAR_RANGE = re.compile(r"^(\d{1,4})(?:\s*[-\u2013]\s*(\d{1,4}))?$")
+
+
+def group_search(movies: pd.DataFrame, query: str) -> tuple[np.ndarray, str] | None:
+    """The rows of ``movies`` a ``genre:<name>`` (any case) or ``year:<year>[-<year>]`` query
+    names and how to say them ("are Horror", "are from 1990 to 1999"); None for any other
+    query (a title search). Raises DataError naming what is wrong and what to type."""
+    found = GROUP_QUERY.match(query) if isinstance(query, str) else None
+    if found is None:
+        return None
+    field, value = found.group(1).lower(), found.group(2)
+    if field == "genre":
+        lists = genre_lists(movies)
+        names = sorted({g for gs in lists for g in gs})
+        wanted = next((g for g in names if g.casefold() == value.casefold()), None)
+        if wanted is None:
+            raise DataError(
+                f"No movie has the genre {value!r}: type genre: and one of "
+                f"{', '.join(names) or '(these movies have no genres)'}."
+            )
+        rows = [i for i, gs in enumerate(lists) if wanted in gs]
+        return np.asarray(rows, dtype=np.int64), wanted
+    span = YEAR_RANGE.match(value)
+    if span is None:
+        raise DataError(
+            f"year: takes a year or a range of years (year:1995, year:1990-1999), not {value!r}."
+        )
+    first, last = sorted(int(v) for v in (span.group(1), span.group(2) or span.group(1)))
+    years = pd.to_numeric(movies["year"], errors="coerce").to_numpy(np.float64)
+    rows = np.flatnonzero((years >= first) & (years <= last)).astype(np.int64)
+    return rows, f"from {first}" if first == last else f"from {first} to {last}"
 
 
 def unslashed(pattern: str) -> str:

@@ -296,15 +296,20 @@ def point_sizes(n_ratings: Any, lo: float = 3.0, hi: float = 14.0) -> np.ndarray
     return lo + (hi - lo) * root / top
 
 
-@text_styled
-def one_genre_scatter(frame: pd.DataFrame, genre: str) -> go.Figure:
-    """The map with the movies of ``genre`` in its fixed colour over the others in grey, and
-    the density contour of that genre's movies (where it concentrates)."""
-    has = np.fromiter(
+def genre_members(frame: pd.DataFrame, genre: str) -> np.ndarray:
+    """Which of a map's movies have ``genre`` (a boolean mask over ``frame``'s rows)."""
+    return np.fromiter(
         (genre in (gs if gs is not None else []) for gs in frame["genres"]),
         dtype=bool,
         count=len(frame),
     )
+
+
+@text_styled
+def one_genre_scatter(frame: pd.DataFrame, genre: str) -> go.Figure:
+    """The map with the movies of ``genre`` in its fixed colour over the others in grey, and
+    the density contour of that genre's movies (where it concentrates)."""
+    has = genre_members(frame, genre)
     colour = genre_colour(genre)
     sizes = point_sizes(frame["n_ratings"])
     hover = np.asarray(map_hover(frame), dtype=object)
@@ -673,9 +678,10 @@ def add_map_rings(
 ) -> go.Figure:
     """Draw on a :func:`tsne_scatter`: ``regions`` labels (``explore.map_regions``) at their
     centres, a dark outline on the ``selected`` movies, an orange ring on every title
-    ``matches`` (a search; the most rated labelled, placed apart), a grey ring on
-    ``neighbours`` and the ``focus`` movie ringed and labelled; ``axes`` titles (x, y) show the
-    axes (a PCA map's components). Returns ``fig``, changed in place."""
+    ``matches`` (a search; the most rated labelled, placed apart), a ring on ``neighbours``
+    (nearest first) with its rank beside it, as the side list numbers them, and the ``focus``
+    movie ringed and labelled; ``axes`` titles (x, y) show the axes (a PCA map's components).
+    Returns ``fig``, changed in place."""
     if regions is not None:
         for region in regions.itertuples():
             if not region.label:
@@ -707,6 +713,8 @@ def add_map_rings(
     rings = [r for r in (neighbours or []) if r != focus]
     focus_rows = [focus] if focus is not None else []
     found = [m for m in (matches or []) if m != focus]
+    # each neighbour's rank, as the side list numbers it (views round 26, L3)
+    ranks = {row: rank for rank, row in enumerate(neighbours or [], start=1)}
     for rows, colour_, width in (
         (rings, TEXT_COLOUR.get(), 1.5),  # #444 was lost on the dark page
         (found, readable(FOUND_COLOUR), 2.5),
@@ -714,15 +722,20 @@ def add_map_rings(
     ):
         shown = frame[frame["movie_idx"].isin(rows)]
         if not shown.empty:
+            numbered = rows is rings
             fig.add_scatter(
                 x=shown["x"],
                 y=shown["y"],
-                mode="markers",
+                mode="markers+text" if numbered else "markers",
                 marker={
                     "size": 18,
                     "color": "rgba(0,0,0,0)",
                     "line": {"color": colour_, "width": width},
                 },
+                # in the ring's own colour, the page's text colour: readable on either theme
+                text=[str(ranks[m]) for m in shown["movie_idx"]] if numbered else None,
+                textposition="top right",
+                textfont={"size": 11, "color": colour_, "family": FONT_FAMILY},
                 hoverinfo="skip",
                 showlegend=False,
             )

@@ -1060,11 +1060,13 @@ def selected_movies(event: Any) -> list[int] | None:
 @dataclass(frozen=True)
 class MapMatches:
     """What a map search found: every match on the map, most rated first, and how the query
-    was read (``"contains"``, ``"regex"`` or ``"closest"`` when no title holds the text)."""
+    was read (``"contains"``, ``"regex"``, ``"closest"`` when no title holds the text, or
+    ``"group"`` for a ``genre:`` / ``year:`` search, whose movies ``group`` describes)."""
 
     rows: list[int]
     reading: str
     off_map: int = 0  # matches that are not on the map (too few ratings, not isolated)
+    group: str = ""  # "Horror", "from 1990 to 1999": what a group search's movies are
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -1075,17 +1077,20 @@ MAX_RINGS = 300
 
 
 def map_matches(index: Any, query: str, *, within: Any = None, regex: bool = False) -> MapMatches:
-    """The movies a map search names, by the rules of the Custom axes sets
-    (``explore.axes.read_set``): a ``/regular expression/`` (or any query with ``regex``), else
-    every title containing the text (a year at its end keeps that year's, "heat 1995"), else,
-    when no title holds it, the closest titles (a typo). Only those among ``within``
-    (movie_idx, the map) are returned, most rated first; the others are counted. A bad
-    pattern raises DataError saying what is wrong."""
+    """The movies a map search names: every movie of a genre or years (``genre:Horror``,
+    ``year:1990-1999``: :func:`explore.search.group_search`), else by the rules of the Custom
+    axes sets (``explore.axes.read_set``): a ``/regular expression/`` (or any query with
+    ``regex``), else every title containing the text (a year at its end keeps that year's,
+    "heat 1995"), else, when no title holds it, the closest titles (a typo). Only those among
+    ``within`` (movie_idx, the map) are returned, most rated first; the others are counted. A
+    bad pattern, genre or year raises DataError saying what is wrong."""
     from movierate.explore.axes import regex_of
-    from movierate.explore.search import MATCH_THRESHOLD
+    from movierate.explore.search import MATCH_THRESHOLD, group_search
 
     if not query or not query.strip():
         return MapMatches([], "contains")
+    if (group := group_search(index.movies, query)) is not None:
+        return _on_map(index, group[0], "group", within, group=group[1])
     # one pair of enclosing slashes is dropped with the switch on too (views round 18, F3)
     pattern = query.strip() if regex else regex_of(query)
     if pattern is not None:
@@ -1097,11 +1102,16 @@ def map_matches(index: Any, query: str, *, within: Any = None, regex: bool = Fal
         if not best.empty and float(best["score"].iloc[0]) >= MATCH_THRESHOLD:
             strong = best[best["score"] >= 0.9 * float(best["score"].iloc[0])]
             found, reading = strong["movie_idx"].to_numpy(np.int64), "closest"
+    return _on_map(index, found, reading, within)
+
+
+def _on_map(index: Any, found: Any, reading: str, within: Any, group: str = "") -> MapMatches:
+    """The :class:`MapMatches` of the rows ``found``: those among ``within``, most rated first."""
     found = [int(m) for m in found]
     on_map = found if within is None else [m for m in found if m in set(int(w) for w in within)]
     counts = pd.to_numeric(index.movies["n_ratings"], errors="coerce").fillna(0).to_numpy()
     on_map.sort(key=lambda m: (-counts[m], m))
-    return MapMatches(on_map, reading, len(found) - len(on_map))
+    return MapMatches(on_map, reading, len(found) - len(on_map), group)
 
 
 def map_matches_text(
@@ -1113,7 +1123,11 @@ def map_matches_text(
     n = len(matches)
     more = "matches are" if matches.off_map > 1 else "match is"
     off = f" ({matches.off_map:,} more {more} not on the map: {why}.)" if matches.off_map else ""
+    thing = "movie" if matches.reading == "group" else "title"
     if n == 0:
+        if matches.reading == "group":
+            where = "on the map " if matches.off_map else ""
+            return f"No movie {where}is {md(matches.group)}.{off}"
         if matches.off_map:
             return f"No title on the map matches {shown}.{off}"
         return f"No title matches {shown}."
@@ -1121,8 +1135,9 @@ def map_matches_text(
         "contains": f"contain {shown}" if n > 1 else f"contains {shown}",
         "regex": f"match{'' if n > 1 else 'es'} the regular expression {shown}",
         "closest": f"come{'' if n > 1 else 's'} closest to {shown} (no title contains it)",
+        "group": f"{'are' if n > 1 else 'is'} {md(matches.group)}",
     }[matches.reading]
-    head = f"{n:,} title{'s' if n > 1 else ''} on the map {how}"
+    head = f"{n:,} {thing}{'s' if n > 1 else ''} on the map {how}"
     from movierate.ui.figures import MAX_MATCH_LABELS
 
     if n == 1:
