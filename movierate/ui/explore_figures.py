@@ -388,8 +388,11 @@ def aligned_figure(
                 go.Scatter(
                     x=[row["x_a"], row["x_b"]],
                     y=[row["y_a"], row["y_b"]],
-                    mode="lines+markers",
+                    mode="lines+markers+text",  # named at both rings (views round 26, M1)
                     name=html_text(row["title"]),
+                    text=[f"A: {html_text(row['title'])}", f"B: {html_text(row['title'])}"],
+                    textposition="top center",
+                    textfont={"color": FOCUS_COLOUR},
                     line={"color": FOCUS_COLOUR, "width": 3},
                     marker={
                         "size": 16,

@@ -1,0 +1,64 @@
+"""Views round 26: Explore's "Two models, one frame" searches every aligned film and keeps the
+pick in the link (M1); Neighbours' side-by-side tables give each neighbour's rank in the other
+models' lists (friction point 4)."""
+
+from __future__ import annotations
+
+from apptest_helpers import assert_clean, charts, open_page
+from streamlit.testing.v1 import AppTest
+
+from movierate import explore, store
+from movierate.ui import text
+
+
+def said(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [e.value for kind in ("success", "warning", "info") for e in at.get(kind)]
+    return "\n".join(str(p) for p in parts)
+
+
+def open_align(**query: str) -> AppTest:
+    """Explore's "Two models, one frame" of the session's two small models."""
+    return open_page(
+        "pages/explore.py", model="small-mf", model_b="small-deep", view="align", **query
+    )
+
+
+def _layout():
+    return explore.model_align(
+        store.load_model("small-mf"),
+        store.load_model("small-deep"),
+        min_ratings=explore.DEFAULT_MIN_RATINGS,
+        top=15,
+    )
+
+
+def test_align_movie_box_searches_every_aligned_film_and_keeps_it_in_the_link(trained_home):
+    layout = _layout()
+    coords = layout.coordinates
+    moved = set(layout.moved_most["movie_idx"])
+    calm = coords[~coords["movie_idx"].isin(moved)].sort_values("n_ratings").iloc[-1]
+    label = text.with_year(calm["title"], calm["year"])
+    at = open_align(al_pick=label)
+    box = at.selectbox(key="al_pick")
+    assert len(box.options) == len(coords)  # every aligned film, not the 15 that moved most
+    assert box.value == label and at.query_params["al_pick"] == label
+    assert text.heading_text(label) in said(at)
+    assert len(at.dataframe) == 2  # its neighbours in both models
+    (spec,) = charts(at)
+    (ring,) = [t for t in spec["data"] if t.get("mode") == "lines+markers+text"]
+    assert ring["x"] == [calm["x_a"], calm["x_b"]] and ring["y"] == [calm["y_a"], calm["y_b"]]
+    assert all(calm["title"] in t for t in ring["text"])
+    # the least rated aligned film is offered too (AppTest keeps the URL as opened)
+    other = coords.sort_values("n_ratings").iloc[0]
+    other_label = text.with_year(other["title"], other["year"])
+    at.selectbox(key="al_pick").set_value(other_label).run()
+    assert_clean(at)
+    assert text.heading_text(other_label) in said(at)
+
+
+def test_align_link_naming_a_film_not_aligned_is_refused_in_words(trained_home):
+    at = open_align(al_pick="No Such Film (1901)")
+    assert "Ignored ?al_pick=No Such Film (1901) from the link" in said(at)
+    assert "not among the movies both models know" in said(at)
+    assert at.selectbox(key="al_pick").value is None and "al_pick" not in at.query_params
