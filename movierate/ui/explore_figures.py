@@ -388,11 +388,8 @@ def aligned_figure(
                 go.Scatter(
                     x=[row["x_a"], row["x_b"]],
                     y=[row["y_a"], row["y_b"]],
-                    mode="lines+markers+text",  # named at both rings (views round 26, M1)
+                    mode="lines+markers",
                     name=html_text(row["title"]),
-                    text=[f"A: {html_text(row['title'])}", f"B: {html_text(row['title'])}"],
-                    textposition="top center",
-                    textfont={"color": FOCUS_COLOUR},
                     line={"color": FOCUS_COLOUR, "width": 3},
                     marker={
                         "size": 16,
@@ -402,6 +399,18 @@ def aligned_figure(
                     hoverinfo="skip",
                 )
             )
+            for end, (ax, ay) in (("a", (-40, -34)), ("b", (40, 34))):  # named at both rings,
+                fig.add_annotation(  # out of the cloud (views round 26, M1)
+                    x=row[f"x_{end}"],
+                    y=row[f"y_{end}"],
+                    text=f"<b>{end.upper()}: {html_text(str(row['title'])[:40])}</b>",
+                    font={"color": "#222"},  # on its white box in either theme (views round 9)
+                    bgcolor="rgba(255,255,255,0.85)",
+                    bordercolor=FOCUS_COLOUR,
+                    arrowcolor=FOCUS_COLOUR,
+                    ax=ax,
+                    ay=ay,
+                )
     fig.update_layout(
         height=height,
         margin=_MARGIN,
