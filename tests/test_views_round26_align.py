@@ -4,6 +4,7 @@ models' lists (friction point 4)."""
 
 from __future__ import annotations
 
+import pandas as pd
 from apptest_helpers import assert_clean, charts, open_page
 from streamlit.testing.v1 import AppTest
 
@@ -63,3 +64,39 @@ def test_align_link_naming_a_film_not_aligned_is_refused_in_words(trained_home):
     assert "Ignored ?al_pick=No Such Film (1901) from the link" in said(at)
     assert "not among the movies both models know" in said(at)
     assert at.selectbox(key="al_pick").value is None and "al_pick" not in at.query_params
+
+
+def test_ranks_in_list_are_the_ranks_nearest_gives_over_the_whole_catalogue(trained_home):
+    model = store.load_model("small-mf")
+    index = explore.neighbour_index(model)
+    counts = model.movies["n_ratings"].to_numpy()
+    movie = int(counts.argmax())
+    for metric, value in (("cosine", "cosine_similarity"), ("euclidean", "euclidean_distance")):
+        full = index.nearest(movie, k=len(model.movies), metric=metric, min_ratings=10)
+        where = index.ranks_in_list(movie, full["movie_idx"], metric=metric, min_ratings=10)
+        assert where["rank"].tolist() == full["rank"].tolist()
+        assert abs(where["value"] - full[value]).max() < 1e-9
+    rare = int(counts.argmin())  # left out by the filter, the movie itself, and no movie
+    where = index.ranks_in_list(movie, [rare, movie, -1], min_ratings=10)
+    assert where["rank"].isna().all() and where["value"].isna().tolist() == [False, False, True]
+
+
+def test_neighbours_side_by_side_give_each_film_s_rank_in_the_other_model(trained_home):
+    at = open_page(
+        "pages/neighbours.py", models=["small-mf", "small-deep"], q="Toy Story (1995)", n="10"
+    )
+    mf, deep = (d.value for d in at.dataframe)
+    assert "rank_in_small-deep" in mf.columns and "rank_in_small-mf" in deep.columns
+    for mine, theirs, other in ((mf, deep, "small-deep"), (deep, mf, "small-mf")):
+        ranks = mine.set_index("title")[f"rank_in_{other}"]
+        listed = dict(zip(theirs["title"], range(1, len(theirs) + 1), strict=True))
+        for title, rank in ranks.items():  # the other's own list agrees where it lists it
+            assert (
+                (rank == listed[title])
+                if title in listed
+                else (pd.isna(rank) or rank > len(theirs))
+            )
+    said = " ".join(e.value for e in at.markdown)
+    assert "rank in small-deep's list of neighbours of Toy Story (1995)" in said
+    at.toggle(key="wide").set_value(True).run()
+    assert "cosine_similarity_in_small-deep" in at.dataframe[0].value.columns
