@@ -103,13 +103,19 @@ def main() -> None:
     )
 
 
-def _first_moved(name_a: str, name_b: str) -> int:
+def _first_moved(name_a: str, name_b: str) -> str:
+    """The Movie box's label of the film that moved most."""
     from movierate import explore, store
+    from movierate.ui.text import with_year
 
     layout = explore.model_align(
-        store.load_model(name_a), store.load_model(name_b), min_ratings=20, top=15
+        store.load_model(name_a),
+        store.load_model(name_b),
+        min_ratings=explore.DEFAULT_MIN_RATINGS,
+        top=15,
     )
-    return int(layout.moved_most["movie_idx"].iloc[0])
+    first = layout.moved_most.iloc[0]
+    return with_year(first["title"], first["year"])
 
 
 if __name__ == "__main__":

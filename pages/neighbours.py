@@ -44,6 +44,42 @@ def _list_csv(model: Any, found: Any, movie: str, metric: str, min_ratings: int)
     return lambda: explore.table_csv(named, context)
 
 
+def _ranks_elsewhere(
+    model: Any, found: Any, others: list[tuple[Any, int]], metric: str, min_ratings: int, movie: str
+) -> tuple[Any, dict[str, Any]]:
+    """``found`` with each neighbour's rank and score in each other model's whole list of the
+    same film (``others``: (model, its row of the film)), under the same filter and metric,
+    and the column settings saying so (views round 26: was B's #1 A's #11 or #900?)."""
+    value = "cosine_similarity" if metric == "cosine" else "euclidean_distance"
+    columns: dict[str, Any] = {}
+    config: dict[str, Any] = {}
+    for other, row in others:
+        rows = explore.matching_rows(model.movies, found["movie_idx"], other.movies)
+        where = explore.neighbour_index(other).ranks_in_list(
+            row, rows, metric=metric, min_ratings=min_ratings
+        )
+        name = other.name
+        rank, score = f"rank_in_{name}", f"{value}_in_{name}"
+        columns[rank], columns[score] = where["rank"].to_numpy(), where["value"].to_numpy()
+        filtered = f" or it has fewer than {min_ratings} ratings among those {name} trained on"
+        blank = f"Blank: {name} does not know the film{filtered if min_ratings else ''}."
+        config[rank] = st.column_config.NumberColumn(
+            f"# in {name}",
+            help=f"This film's rank in {name}'s list of neighbours of {text.md(movie)}, counted "
+            f"over all of {name}'s movies with the same Min. ratings and metric (1: its "
+            f"nearest; 11: just outside a top 10). {blank}",
+            width=64,
+        )
+        config[score] = st.column_config.NumberColumn(
+            f"{'cosine' if metric == 'cosine' else 'distance'} in {name}",
+            help=f"This film's {metric.replace('cosine', 'cosine similarity')} to "
+            f"{text.md(movie)} in {name}'s space. {blank}",
+            format="%.3f",
+            width=92,
+        )
+    return found.assign(**columns), config
+
+
 def render() -> None:
     """The page body (run inside the error boundary)."""
     st.title("Neighbours")
@@ -169,8 +205,9 @@ def render() -> None:
 
     wide = widgets.one_per_row(
         len(models),
-        "Side by side, each table shows the similarity, 'in all' and the title and year, "
-        "in rank order.",
+        "Side by side, each table shows the similarity, 'in all', the film's rank in each "
+        "other model's list and the title and year, in rank order; one per row adds the "
+        "other models' scores, the ratings and genres.",
     )
     per_row = 1 if wide else min(len(models), 3)
     for start in range(0, len(models), per_row):
@@ -224,8 +261,23 @@ def render() -> None:
                     st.caption(f"{where}: {text.md(here)}{ratings}")
                 if len(models) > 1:
                     found = found.assign(shared=found["film"].isin(in_all))
+                others = [
+                    (m, results[m.name][0]) for m in models if m is not model and results[m.name]
+                ]
+                found, config = _ranks_elsewhere(model, found, others, metric, min_ratings, here)
+                ranks, scores = list(config)[::2], list(config)[1::2]
                 listed = found  # its title as written, for the download
-                shown = ["rank", "title", value, "shared", "year", "n_ratings", "genres"]
+                shown = [
+                    "rank",
+                    "title",
+                    value,
+                    "shared",
+                    *ranks,
+                    *scores,
+                    "year",
+                    "n_ratings",
+                    "genres",
+                ]
                 if not wide:  # side by side: the title with its year, in the room the rank
                     # and year columns took (rows are in rank order), after the numbers
                     found = found.assign(
@@ -234,11 +286,12 @@ def render() -> None:
                             for t, y in zip(found["title"], found["year"], strict=True)
                         ]
                     )
-                    shown = [value, "shared", "title"]
+                    shown = [value, "shared", *ranks, "title"]  # scores: one per row, CSV
                 widgets.show_movies(
                     found[[c for c in shown if c in found.columns]],
                     key=f"nn_{model.name}",
                     wide=wide,
+                    config=config,
                 )
                 widgets.download_table(
                     "Download this list (CSV)",

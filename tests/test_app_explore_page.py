@@ -12,6 +12,7 @@ import pytest
 from apptest_helpers import assert_clean, charts, open_page
 from streamlit.testing.v1 import AppTest
 
+from movierate.ui.text import with_year
 from movierate.ui.your_ratings import format_rated, parse_rated
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -240,10 +241,13 @@ def test_two_models_one_frame_and_neighbours_in_both(trained_home):
     from movierate import explore, store
 
     layout = explore.model_align(
-        store.load_model("small-mf"), store.load_model("small-deep"), min_ratings=20, top=15
+        store.load_model("small-mf"),
+        store.load_model("small-deep"),
+        min_ratings=explore.DEFAULT_MIN_RATINGS,
+        top=15,
     )
-    first = int(layout.moved_most["movie_idx"].iloc[0])
-    at.selectbox(key="al_pick").set_value(first).run()
+    first = layout.moved_most.iloc[0]
+    at.selectbox(key="al_pick").set_value(with_year(first["title"], first["year"])).run()
     assert_clean(at)
     heads = [d.value for d in at.dataframe]
     assert len(heads) == 2 and all(len(h) == 10 for h in heads)

@@ -82,7 +82,9 @@ def shown(element) -> pd.DataFrame:
 def test_side_by_side_neighbours_show_the_similarity_and_in_all_first(trained_home):
     at = open_page("pages/neighbours.py", q="matrix 1999")
     for table in (t.value for t in at.dataframe):
-        assert list(table.columns) == ["title", "cosine_similarity", "shared"]
+        assert list(table.columns[:3]) == ["title", "cosine_similarity", "shared"]
+        # then its rank in the other model's list (views round 26)
+        assert [c.split("_in_")[0] for c in table.columns[3:]] == ["rank"]
 
 
 def test_models_tables_show_the_test_rmse_mae_and_verdict_after_the_name(trained_home):

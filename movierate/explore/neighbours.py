@@ -21,7 +21,7 @@ import pandas as pd
 
 from movierate.errors import DataError
 from movierate.explore.model import EmbeddingModel
-from movierate.explore.twins import one_row_per_film, same_film_rows, twin_count
+from movierate.explore.twins import film_of_row, one_row_per_film, same_film_rows, twin_count
 from movierate.explore.validation import (
     check_choice,
     check_k,
@@ -318,6 +318,42 @@ class NeighbourIndex:
             self.centred[top].astype(np.float64) - (query - self.centre), axis=1
         )
         return frame
+
+    def ranks_in_list(
+        self, movie_idx: int, rows: Any, *, metric: str = "cosine", min_ratings: int = 0
+    ) -> pd.DataFrame:
+        """Where each of ``rows`` stands in ``movie_idx``'s whole neighbour list, ranked as
+        :meth:`nearest` ranks them (the same filter and metric, k = every movie): columns
+        ``rank`` (1 = nearest; <NA> for -1, the movie itself or its twin, and a movie the
+        filter leaves out) and ``value`` (its cosine similarity or euclidean distance to the
+        movie; NaN for -1). Views round 26: whether model B's #1 is A's #11 or #900."""
+        movie_idx = check_movie_idx(movie_idx, len(self))
+        check_choice(metric, "metric", METRICS)
+        rows = np.asarray(rows, dtype=np.int64).reshape(-1)
+        if len(rows) and (rows.min() < -1 or rows.max() >= len(self)):
+            raise DataError(f"rows must be movie indices 0..{len(self) - 1} (or -1 for none).")
+        query = self.embedding[movie_idx].astype(np.float64)
+        allowed = rating_filter(self.movies, min_ratings)
+        allowed[same_film_rows(self.movies, [movie_idx])] = False
+        scores = self._scores(query, metric)
+        scores[~allowed] = -np.inf
+        order = one_row_per_film(self.movies, top_k(scores, int(allowed.sum())))
+        films = film_of_row(self.movies)
+        films = np.arange(len(self)) if films is None else films
+        film_rank = np.zeros(len(self), dtype=np.int64)  # 0: not in the list
+        film_rank[films[order]] = np.arange(1, len(order) + 1)
+        known = rows >= 0
+        ranks = np.zeros(len(rows), dtype=np.int64)
+        ranks[known] = film_rank[films[rows[known]]]
+        values = np.full(len(rows), np.nan)
+        if metric == "cosine":
+            values[known] = self._cosine(query, rows[known])
+        else:
+            centred = self.centred[rows[known]].astype(np.float64)
+            values[known] = np.linalg.norm(centred - (query - self.centre), axis=1)
+        return pd.DataFrame(
+            {"rank": pd.Series(ranks).where(ranks > 0).astype("Int64"), "value": values}
+        )
 
     def neighbour_rows(
         self, rows: Any, *, k: int, metric: str = "cosine", candidates: Any = None

@@ -293,6 +293,14 @@ def _add_categories(
     fig.update_layout(legend_title_text=title)
 
 
+#: The focused film's label on the aligned map: dark text on a white box in either theme
+#: (views round 9), framed and pointed in the focus colour.
+_FOCUS_LABEL = {
+    "font": {"color": "#222"}, "bgcolor": "rgba(255,255,255,0.85)",
+    "bordercolor": FOCUS_COLOUR, "arrowcolor": FOCUS_COLOUR,
+}  # fmt: skip
+
+
 @text_styled
 def aligned_figure(
     coordinates: pd.DataFrame,
@@ -399,6 +407,12 @@ def aligned_figure(
                     hoverinfo="skip",
                 )
             )
+            name = html_text(str(row["title"])[:40])
+            for end, (ax, ay) in (("a", (-40, -34)), ("b", (40, 34))):  # named at both rings,
+                fig.add_annotation(  # out of the cloud (views round 26, M1)
+                    x=row[f"x_{end}"], y=row[f"y_{end}"], ax=ax, ay=ay,
+                    text=f"<b>{end.upper()}: {name}</b>", **_FOCUS_LABEL,
+                )  # fmt: skip
     fig.update_layout(
         height=height,
         margin=_MARGIN,

@@ -790,6 +790,18 @@ def users_map_text(frame: pd.DataFrame, ratio: Any) -> str:
 # --- (e) two models, one frame ---------------------------------------------------------------
 
 
+def _align_labels(
+    movies: pd.DataFrame, coordinates: pd.DataFrame, moved: pd.DataFrame
+) -> dict[int, str]:
+    """movie_idx -> label ("Heat (1995)", the id added where two read alike) of every aligned
+    movie, those that moved most first (in their order), then the most rated."""
+    counts = pd.to_numeric(movies["n_ratings"], errors="coerce").fillna(0).to_numpy()
+    first = [int(m) for m in moved["movie_idx"]] if not moved.empty else []
+    rest = sorted(set(int(m) for m in coordinates["movie_idx"]) - set(first))
+    rows = first + sorted(rest, key=lambda m: (-counts[m], m))
+    return dict(zip(rows, widgets.distinct_labels(movies, rows, counts=False), strict=True))
+
+
 def render_two_models(model_a: Any, model_b: Any) -> None:
     """Aligned maps of two models, the movies that moved most marked with lines from A to B;
     a clicked (or picked) movie shows its neighbours in both."""
@@ -797,7 +809,8 @@ def render_two_models(model_a: Any, model_b: Any) -> None:
         f"B ({text.md(model_b.name)}) is rotated and scaled onto A ({text.md(model_a.name)}) over the movies both "
         "know (matched by identity, so models of different datasets work too), then both are "
         "drawn on A's two main axes. Lines join a movie's place in A to its place in B for the "
-        "movies that moved most. Click a movie (or pick one below) to see its neighbours in both."
+        "movies that moved most. Click a movie (or type its title in the Movie box) to see its "
+        "neighbours in both."
     )
     min_col, top_col = st.columns(2)
     min_ratings = widgets.min_ratings_slider(
@@ -841,21 +854,28 @@ def render_two_models(model_a: Any, model_b: Any) -> None:
             "moved.",
             icon=":material/drag_pan:",
         )
-    labels = {
-        int(r.movie_idx): f"{text.with_year(r.title, r.year)}, moved {r.displacement:.2f}"
-        for r in moved.itertuples()
-    }
-    focus_key = f"al_focus:{model_a.name}"
-    focus = st.session_state.get(focus_key)
+    labels = _align_labels(model_a.movies, layout.coordinates, moved)
+    rows = {label: row for row, label in labels.items()}
 
-    def focus_from_chart() -> None:
+    def focus_from_chart() -> None:  # a click picks the film in the Movie box (and the link)
         clicked = widgets.selected_movie(st.session_state.get("align_chart"))
-        if clicked is not None:
-            st.session_state[focus_key] = clicked
+        if clicked in labels:
+            st.session_state["al_pick"] = labels[clicked]
 
-    def focus_from_pick() -> None:
-        st.session_state[focus_key] = st.session_state.get("al_pick")
-
+    # every aligned film, bound to the link (views round 26, M1: only the 15 that moved most
+    # were offered, so "Toy Story" found nothing, and the film compared was not in the link)
+    picked = widgets.bound_selectbox(
+        st,
+        "Movie",
+        list(rows),
+        index=None,
+        key="al_pick",
+        placeholder=f"type a title: any of the {len(rows):,} aligned movies; or click one",
+        help="Search every movie drawn on the map (those that moved most come first). The "
+        "film picked is ringed where A puts it and where B does, and kept in the link.",
+        why="it is not among the movies both models know with these settings",
+    )
+    focus = rows.get(picked) if picked is not None else None
     st.plotly_chart(
         figures.titled(
             explore_figures.aligned_figure(
@@ -870,15 +890,6 @@ def render_two_models(model_a: Any, model_b: Any) -> None:
         config=figures.export_config(f"{model_a.name}-vs-{model_b.name}", "two-models"),
         on_select=focus_from_chart,
         selection_mode="points",
-    )
-    st.selectbox(
-        "Movie",
-        list(labels),
-        index=None,
-        format_func=labels.get,
-        placeholder="click a movie on the map, or pick one of those that moved most",
-        key="al_pick",
-        on_change=focus_from_pick,
     )
     if focus is None:
         if not moved.empty:

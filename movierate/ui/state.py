@@ -808,6 +808,7 @@ URL_PARAMS: dict[str, dict[str, UrlParam]] = {
         "an_min": _MIN_RATINGS,
         "al_min": _MIN_RATINGS,
         "al_top": UrlParam("int", 5, 50),
+        "al_pick": _TEXT,  # the film compared (views round 26, M1)
         "ucolour": UrlParam("choice", options=tuple(USER_COLOURS)),
         "models": _MODELS,
     },

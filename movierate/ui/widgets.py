@@ -790,12 +790,13 @@ def show_movies(
     height: int | str = "auto",
     key: str | None = None,
     wide: bool = False,
+    config: dict[str, Any] | None = None,
 ) -> None:
     """A movie result table: readable genres, no internal ids, numbers formatted, rating
     counts blank for a model without them (``UNCOUNTED``: never "0 ratings"), the text
     last (a table wider than its column scrolls, and its right edge then cuts text, never a
     number). ``wide`` gives the title and genres large columns: for a table with the page's
-    full width."""
+    full width. ``config``: column settings of the table's own columns."""
     shown = frame.drop(columns=[c for c in HIDDEN_MOVIE_COLUMNS if c in frame.columns])
     uncounted = frame.attrs.get(UNCOUNTED) and "n_ratings" in shown.columns
     if uncounted:  # unknown, not 0 (views round 18, F2)
@@ -803,7 +804,7 @@ def show_movies(
     if "genres" in shown.columns:
         shown = shown.assign(genres=shown["genres"].map(genres_text))
     shown = numbers_first(shown.drop(columns=_empty_columns(shown)))
-    config = MOVIE_COLUMN_CONFIG
+    config = {**MOVIE_COLUMN_CONFIG, **(config or {})}
     if uncounted:
         config = {**config, "n_ratings": st.column_config.TextColumn("ratings", width=70)}
     if wide:
