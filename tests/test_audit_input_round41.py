@@ -223,3 +223,21 @@ def test_compare_says_when_curves_mix_scales_and_files_constant_ratings_apart(
     # two star scales of near-equal width read alike on one axis (recheck 3, L6)
     stars = [SimpleNamespace(scale=(0.5, 5.0)), SimpleNamespace(scale=(1.0, 5.0))]
     assert text.curves_scales_note(stars) == ""
+
+
+def test_a_large_data_set_is_not_loaded_to_check_the_embedding(trained_home, monkeypatch):
+    """The check reads only the vectors' size on a data set larger than Compare loads unasked:
+    a page's first open must not wait for 32 M ratings to load and split (issue 15)."""
+    from movierate import paired
+    from movierate.ui import dimensions, state
+
+    model = store.load_model("small-mf")
+    dataset = {**model.meta["dataset"], "n_ratings": paired.RUN_UNASKED_UP_TO + 1}
+    monkeypatch.setattr(model, "meta", {**model.meta, "dataset": dataset})
+
+    def refuse(model):
+        raise AssertionError("the ratings were loaded")
+
+    monkeypatch.setattr(state, "dataset_of", refuse)
+    gain = dimensions._embedding_gain(model)
+    assert gain.without is None and gain.largest_term > 0 and not gain.idle

@@ -512,12 +512,13 @@ class EmbeddingGain:
         return self.tiny or (measured and self.without - self.full < MIN_GAIN)
 
 
-def embedding_gain(model: Any, ds: Any = None) -> EmbeddingGain:
+def embedding_gain(model: Any, ds: Any = None, *, score: bool = True) -> EmbeddingGain:
     """:class:`EmbeddingGain` of ``model``: its RMSE on the held-out rows (sampled as
     :func:`model_dimension_report` samples them, so the numbers are the Dimensions page's
     k = 0 and full model) with both embeddings zeroed and as trained; two numpy passes. A model
     without held-out rows or data gets only the size bound (bad-input round 41, F2: the
-    Embeddings page read an embedding that does nothing as "how the model uses that space")."""
+    Embeddings page read an embedding that does nothing as "how the model uses that space").
+    ``score`` False: the size bound only, without loading the ratings (a large data set)."""
     if (model.meta or {}).get("imported"):  # movie vectors only: nothing predicts
         return EmbeddingGain(None, None, "", 0, None)
     largest = None
@@ -530,6 +531,8 @@ def embedding_gain(model: Any, ds: Any = None) -> EmbeddingGain:
         # a sigmoid output moves a prediction by up to a quarter of its span per unit of u.m
         slope = (hi - lo + 2 * scoring.SIGMOID_MARGIN) / 4 if model.spec.output == "sigmoid" else 1
         largest = user * movie * max(slope, 1.0)
+    if not score:
+        return EmbeddingGain(None, None, "", 0, largest)
     try:
         users, movies, truth, label = held_out_rows(model, ds)
     except DataError:
