@@ -97,6 +97,52 @@ def test_cancel_stops_a_map_at_its_next_iteration_and_caches_nothing(tmp_path):
     assert len(frame) == len(x) and np.isfinite(frame[["x", "y"]].to_numpy()).all()
 
 
+@pytest.mark.parametrize("method", ["tsne", "pca"])
+def test_a_cancel_while_the_trust_numbers_are_measured_stops_them_and_caches_nothing(
+    tmp_path, monkeypatch, method
+):
+    """The trust numbers' neighbour searches (40 s or more at ml-32m's catalogue) were one
+    call that no cancel reached: they now stop at the next chunk of rows (issue 15)."""
+    from movierate.explore import quality
+
+    x, movies = _data(150)
+    monkeypatch.setattr(quality, "SEARCH_CHUNK", 32)
+    cancel = threading.Event()
+    searched: list[float] = []
+    measure = quality.map_trust
+
+    def cancelled_while_measuring(*args, **kwargs):
+        cancel.set()  # pressed once the coordinates exist
+        shares = kwargs["on_fraction"]
+        return measure(
+            *args, **{**kwargs, "on_fraction": lambda f: (searched.append(f), shares(f))}
+        )
+
+    monkeypatch.setattr(quality, "map_trust", cancelled_while_measuring)
+    seen: list[tuple[float, str]] = []
+    with pytest.raises(MapCancelled):
+        projection_map(
+            x, movies, method=method, min_ratings=1, perplexity=30, max_iter=250,
+            cache=lambda k: tmp_path / k, progress=lambda f, m: seen.append((f, m)),
+            cancel=cancel,
+        )  # fmt: skip
+    assert searched == [32 / len(x) * 0.9]  # stopped after the first chunk of 32 rows
+    assert not list(tmp_path.iterdir())
+
+
+def test_the_trust_search_reports_its_share_done_and_gives_the_unchunked_answer(monkeypatch):
+    from movierate.explore import quality
+
+    x, _ = _data(100)
+    whole = quality.nearest_rows(x, 10, "cosine")
+    monkeypatch.setattr(quality, "SEARCH_CHUNK", 64)
+    shares: list[float] = []
+    chunked = quality.nearest_rows(x, 10, "cosine", on_fraction=shares.append)
+    assert np.array_equal(chunked, whole)
+    assert shares == [min(64 * (i + 1), len(x)) / len(x) for i in range(len(shares))]
+    assert shares[-1] == 1.0 and len(shares) == -(-len(x) // 64)
+
+
 def test_a_background_job_reports_progress_and_can_be_cancelled(tmp_path):
     x, movies = _data(150)
     jobs = MapJobs()

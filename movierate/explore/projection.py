@@ -547,11 +547,15 @@ def projection_map(
     if cached is None:
         finished: dict[str, Any] = {}
 
-        def keep(coordinates: np.ndarray) -> None:
+        def keep(coordinates: np.ndarray, on_fraction: Callable[[float], None]) -> None:
             """Trust numbers and the cache file, written by the worker itself: a map whose
             page was left mid-run is still saved for the next visit."""
             finished["trust"] = map_trust(
-                x[rows], coordinates, genre_lists(movies.iloc[rows]), metric=metric
+                x[rows],
+                coordinates,
+                genre_lists(movies.iloc[rows]),
+                metric=metric,
+                on_fraction=on_fraction,
             ).as_dict()
             kept.write(lambda f: _write_cached(f, rows, coordinates, finished["trust"]))
 
@@ -683,7 +687,7 @@ def _compute(
     vectors: np.ndarray,
     params: dict[str, Any],
     progress: Progress | None,
-    keep: Callable[[np.ndarray], None],
+    keep: Callable[[np.ndarray, Callable[[float], None]], None],
     cancel: threading.Event | None = None,
 ) -> np.ndarray:
     """Coordinates of ``vectors`` by ``params['method']``, passed to ``keep`` as soon as they
@@ -697,9 +701,14 @@ def _compute(
         coordinates = pca_coordinates(
             vectors, metric=params["metric"], components=params.get("components", (1, 2))
         )
-        _report(progress, 0.5, f"Measuring how much the map keeps ({len(vectors):,} movies)…")
-        _check_cancel(cancel)
-        keep(coordinates)
+        measuring = f"Measuring how much the map keeps ({len(vectors):,} movies)"
+
+        def on_measured(fraction: float) -> None:
+            _check_cancel(cancel)
+            _report(progress, 0.5 + 0.5 * fraction, f"{measuring}: {fraction:.0%}…")
+
+        on_measured(0.0)
+        keep(coordinates, on_measured)
         return coordinates
     if method == "tsne":
         total = int(params["max_iter"])
@@ -750,11 +759,14 @@ def _compute(
             coordinates = run()
         finally:
             iteration_hook(None)
-        _check_cancel(cancel)
-        status["fraction"] = 1 - TRUST_SHARE
-        status["message"] = f"{headline}: measuring how much the map keeps…"
-        keep(coordinates)
+        on_measured(0.0)
+        keep(coordinates, on_measured)
         return coordinates
+
+    def on_measured(fraction: float) -> None:
+        _check_cancel(cancel)
+        status["fraction"] = 1 - TRUST_SHARE * (1 - fraction)
+        status["message"] = f"{headline}: measuring how much the map keeps ({fraction:.0%})…"
 
     jit = method == "umap" and not _UMAP_WARM
     expected = expected_seconds(method, len(vectors), params)

@@ -327,7 +327,7 @@ YEAR_RANGE = re.compile(r"^(\d{1,4})(?:\s*[-\u2013]\s*(\d{1,4}))?$")
 
 def group_search(movies: pd.DataFrame, query: str) -> tuple[np.ndarray, str] | None:
     """The rows of ``movies`` a ``genre:<name>`` (any case) or ``year:<year>[-<year>]`` query
-    names and how to say them ("are Horror", "are from 1990 to 1999"); None for any other
+    names and how to say them ("Horror", "from 1990 to 1999"); None for any other
     query (a title search). Raises DataError naming what is wrong and what to type."""
     found = GROUP_QUERY.match(query) if isinstance(query, str) else None
     if found is None:
