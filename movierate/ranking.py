@@ -7,7 +7,7 @@ lists on the model's test rows: for each user with a training row (the rows its 
 fit on) and a test movie rated in the top quarter of the scale ("liked") among the candidates,
 the model ranks every movie the user has no training or early-stopping
 row of (the test movies stay candidates, as they were unseen), keeps those with at least
-``min_ratings`` ratings in those rows, and takes the first ``k``. Hit rate is the share of users
+``min_ratings`` ratings (at least 1) in those rows, and takes the first ``k``. Hit rate is the share of users
 whose list holds a liked test movie; NDCG@k weighs each hit by its place. The same is
 computed for the most-rated-first list (by those rows' counts) on the same candidates, and the model's NDCG minus the
 list's gets a 95% interval by resampling users. Users with no training row are left out and
@@ -149,6 +149,9 @@ def held_out_ranking(
     scale = tuple(model.rating_scale)
     liked_from = liked_threshold(scale)
     counts = np.bincount(movies[seen], minlength=ds.n_movies)
+    # a movie known only from test rows has an untrained vector: never a candidate, whatever
+    # the slider says (at 0 the caption read "0+ ratings it saw": accuracy round 34, F1)
+    min_ratings = max(int(min_ratings), 1)
     eligible = counts >= min_ratings
     # liked test movies a list can hold: a user whose liked ones all fall below min_ratings
     # cannot be scored (accuracy round 12's protocol)

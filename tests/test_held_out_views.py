@@ -120,6 +120,23 @@ def test_top_k_lists_are_scored_on_liked_test_movies_beside_a_most_rated_list(mo
     assert f"its lists held one for {check.hit_rate:.0%} of them" in said
 
 
+def test_movies_known_only_from_test_rows_are_never_candidates(model):
+    """At "Min. ratings 0" the check ranked movies the model never saw rated (untrained
+    vectors) and its caption read "0+ ratings it saw" (accuracy round 34, F1)."""
+    loaded, ds = model
+    split = pipeline.recorded_split(ds, loaded.meta["split"])
+    movies = ds.ratings["movie_idx"].to_numpy()
+    seen = np.zeros(ds.n_movies, bool)
+    seen[movies[np.concatenate([split.train, split.stop])]] = True
+    assert (~seen[movies[split.test]]).any(), "the split has no test-only movie to check"
+    at_zero = ranking.held_out_ranking(loaded, ds, k=10, min_ratings=0)
+    at_one = ranking.held_out_ranking(loaded, ds, k=10, min_ratings=1)
+    assert at_zero == at_one and at_zero.min_ratings == 1
+    expected, _ = _brute_force(loaded, ds, 10, 1)
+    assert at_zero.ndcg == pytest.approx(expected["model"][0], abs=1e-9)
+    assert "0+ ratings" not in ranking.ranking_text(at_zero)
+
+
 def test_the_verdict_follows_the_difference_and_its_interval(model):
     loaded, ds = model
     split = pipeline.recorded_split(ds, loaded.meta["split"])
