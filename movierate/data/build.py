@@ -11,19 +11,17 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
 from warnings import catch_warnings, simplefilter
 
 import numpy as np
 import pandas as pd
 
-from movierate.data.dataset import RatingScale, RatingsDataset
+from movierate.data.dataset import Duplicates, RatingScale, RatingsDataset, repeated_pairs
 from movierate.data.movies import movies_table
 from movierate.data.splits import Split, official_split
 from movierate.data.twins import twin_notices
 from movierate.errors import DataError
 
-Duplicates = Literal["keep_latest", "error"]
 SHOW_ROWS = 5
 """How many offending rows an error message quotes."""
 
@@ -193,6 +191,7 @@ def build_dataset(
         # a saved upload is re-read with its scale, but keeps the notice that it was inferred
         scale_inferred=raw.scale is None or any(w.startswith(SCALE_NOTE) for w in warnings),
     )
+    ds.pairs_are_unique()  # _deduplicate dropped the repeats
     ds.official_splits = {
         split_name: _official_split(ds, split_name, train, valid)
         for split_name, (train, valid) in raw.official.items()
@@ -1151,15 +1150,10 @@ def _deduplicate(
     warnings: list[str],
 ) -> np.ndarray | None:
     """Row positions to keep when some (user, movie) pair repeats, else None (keep all)."""
-    key = user_idx.astype(np.int64) * n_movies + movie_idx
-    ordered = np.sort(key)
-    if not (ordered[1:] == ordered[:-1]).any():
+    pairs = repeated_pairs(user_idx, movie_idx, n_movies, timestamps)
+    if pairs is None:
         return None
-    positions = np.arange(len(key))
-    order = np.lexsort((positions, timestamps, key))  # last of each key = latest, then last row
-    sorted_key = key[order]
-    is_last = np.append(sorted_key[1:] != sorted_key[:-1], True)
-    dropped = np.sort(order[~is_last])
+    kept, dropped = pairs
     if policy == "error":
         raise DataError(
             f"{raw.ratings_file}: {len(dropped):,} duplicate (user, movie) rating(s) "
@@ -1170,7 +1164,7 @@ def _deduplicate(
         f"{raw.ratings_file}: dropped {len(dropped):,} duplicate (user, movie) rating(s), keeping "
         f"each pair's latest by timestamp (else the last row); dropped {raw.lines(dropped)}."
     )
-    return np.sort(order[is_last])
+    return kept
 
 
 def _official_split(

@@ -1,0 +1,65 @@
+"""Bad-input round 44: the core package used from a notebook.
+
+F1: ``ds.edited`` kept a (user, movie) pair rated twice, which ``from_csv`` drops with a notice,
+so a split put the same pair in training and test rows. F2: a movies table with a missing title
+crashed the title search and was exported as the word ``nan``. F3: a model's name (or any
+non-model) passed for a model gave a raw AttributeError. F4: ids written as floats in the
+ratings and as integers in the movies file matched nothing, with no word why. F5: the
+projector reader did not say that pandas' quoted metadata is not the Projector's format.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+import pytest
+
+from movierate.data import from_csv
+from movierate.data.splits import make_split
+from movierate.errors import DataError
+
+RATINGS = b"user,movie,rating,timestamp\n" + b"".join(
+    f"{u},{m},{1 + (u + m) % 5},{100 * u + m}\n".encode() for u in range(1, 7) for m in range(1, 6)
+)
+
+
+def _tiny():
+    """A 6-user, 5-movie dataset read as a user's file is."""
+    return from_csv(RATINGS, name="tiny44")
+
+
+def _with_repeat(ds) -> pd.DataFrame:
+    """``ds``'s ratings plus a later, different rating of its first pair."""
+    ratings = pd.DataFrame(ds.ratings)
+    first = ratings.iloc[[0]].assign(rating=5.0, timestamp=ratings["timestamp"].iloc[0] + 1)
+    return pd.concat([ratings, first], ignore_index=True)
+
+
+def test_edited_drops_a_repeated_pair_keeping_the_latest_and_says_so():
+    ds = _tiny()
+    edited = ds.edited(_with_repeat(ds), name="repeat")
+    assert len(edited) == len(ds)
+    pairs = edited.ratings[["user_idx", "movie_idx"]]
+    assert not pairs.duplicated().any()
+    first = edited.ratings[(pairs["user_idx"] == 0) & (pairs["movie_idx"] == 0)]
+    assert first["rating"].tolist() == [5.0]  # the later rating
+    assert edited.movies["n_ratings"].tolist() == ds.movies["n_ratings"].tolist()
+    (notice,) = edited.notices()
+    assert "dropped 1 duplicate (user, movie) rating" in notice and "row(s) 0 " in notice
+
+
+def test_edited_can_refuse_repeated_pairs():
+    ds = _tiny()
+    with pytest.raises(DataError, match=r"drop_duplicates\(\['user_idx', 'movie_idx'\]"):
+        ds.edited(_with_repeat(ds), name="repeat", duplicates="error")
+    with pytest.raises(DataError, match="use 'keep_latest' or 'error'"):
+        ds.edited(ds.ratings, name="other", duplicates="drop")
+
+
+def test_a_hand_built_dataset_with_a_repeated_pair_is_refused_before_splitting():
+    ds = _tiny()
+    hand_built = dataclasses.replace(ds, ratings=_with_repeat(ds))
+    with pytest.raises(DataError, match=r"1 repeated \(user, movie\) rating \(row 0,"):
+        make_split(hand_built, method="per_user", test_fraction=0.2, seed=0)
+    assert len(make_split(ds, method="per_user", test_fraction=0.2, seed=0).test) > 0
