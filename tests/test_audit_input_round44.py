@@ -11,10 +11,13 @@ projector reader did not say that pandas' quoted metadata is not the Projector's
 from __future__ import annotations
 
 import dataclasses
+from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from movierate import explore, pipeline
 from movierate.data import from_csv
 from movierate.data.splits import make_split
 from movierate.errors import DataError
@@ -63,3 +66,29 @@ def test_a_hand_built_dataset_with_a_repeated_pair_is_refused_before_splitting()
     with pytest.raises(DataError, match=r"1 repeated \(user, movie\) rating \(row 0,"):
         make_split(hand_built, method="per_user", test_fraction=0.2, seed=0)
     assert len(make_split(ds, method="per_user", test_fraction=0.2, seed=0).test) > 0
+
+
+@pytest.mark.parametrize("passed", ["m8", None, 3, np.zeros((2, 2))])
+@pytest.mark.parametrize(
+    ("call", "argument"),
+    [
+        (lambda m: explore.recommend_for_user(m, 0, ratings=None), "model"),
+        (lambda m: explore.model_pca_extremes(m, n_components=2), "model"),
+        (lambda m: explore.model_covariance(m), "model"),
+        (lambda m: explore.model_map(m, method="pca"), "model"),
+        (lambda m: explore.fold_in(m, {0: 5.0}), "model"),
+        (lambda m: explore.compare_models(SimpleNamespace(), model_b=m), "model_b"),
+        (lambda m: pipeline.dataset_of(m), "model"),
+        (lambda m: pipeline.evaluate_model(m), "model"),
+    ],
+)
+def test_a_model_name_or_other_non_model_is_refused_naming_the_argument(call, argument, passed):
+    with pytest.raises(DataError, match=f"^{argument} must be a loaded model, got ") as caught:
+        call(passed)
+    saved = "m8" if isinstance(passed, str) else "NAME"
+    assert f"store.load_model('{saved}')" in str(caught.value)
+
+
+def test_a_dataset_passed_for_a_model_is_refused():
+    with pytest.raises(DataError, match="model must be a loaded model, got RatingsDataset"):
+        explore.model_covariance(_tiny())

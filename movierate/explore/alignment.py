@@ -38,6 +38,7 @@ from movierate.explore.validation import (
     counted_ratings,
     filter_counts,
     movie_columns,
+    takes_models,
 )
 from movierate.shown import as_shown
 
@@ -146,6 +147,7 @@ def align_models(
     return AlignedLayout(rows_a, rows_b, rotation, float(scale), residual, frame, moved)
 
 
+@takes_models("model_a", "model_b")
 def model_align(
     model_a: Any, model_b: Any, *, min_ratings: int = 10, top: int = 20
 ) -> AlignedLayout:

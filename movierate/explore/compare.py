@@ -51,6 +51,7 @@ from movierate.explore.validation import (
     most_rated,
     movie_columns,
     n_ratings_of,
+    takes_models,
 )
 from movierate.stats import average_ranks
 
@@ -538,6 +539,7 @@ def procrustes_overlay(alignment: ProcrustesAlignment, movies_a: pd.DataFrame) -
     return pd.concat(parts, ignore_index=True)
 
 
+@takes_models("model_a", "model_b")
 def compare_models(
     model_a: EmbeddingModel,
     model_b: EmbeddingModel,
@@ -578,6 +580,7 @@ def compare_models(
     )
 
 
+@takes_models("model_a", "model_b")
 def model_neighbour_sets(
     model_a: EmbeddingModel,
     model_b: EmbeddingModel,
@@ -599,6 +602,7 @@ def model_neighbour_sets(
     )
 
 
+@takes_models("model_a", "model_b")
 def model_neighbour_overlap(
     model_a: EmbeddingModel,
     model_b: EmbeddingModel,
@@ -614,6 +618,7 @@ def model_neighbour_overlap(
     ).overlap(k)
 
 
+@takes_models("model_a", "model_b")
 def model_prediction_agreement(
     model_a: EmbeddingModel,
     model_b: EmbeddingModel,
@@ -676,6 +681,7 @@ class BeyondLevels:
         )
 
 
+@takes_models("model_a", "model_b")
 def beyond_levels_correlation(
     model_a: EmbeddingModel,
     model_b: EmbeddingModel,
@@ -747,6 +753,7 @@ def _double_centred_pearson(
     return _pearson(*residuals)
 
 
+@takes_models("model_a", "model_b")
 def model_procrustes(
     model_a: EmbeddingModel, model_b: EmbeddingModel, *, min_ratings: int = 10, dims: str = "pad"
 ) -> ProcrustesAlignment:
@@ -761,6 +768,7 @@ def model_procrustes(
     )
 
 
+@takes_models("model_a", "model_b")
 def model_movie_match(model_a: EmbeddingModel, model_b: EmbeddingModel) -> MovieMatch | None:
     """The identity match of two models' films when they come from different datasets (None
     for one dataset, whose movies are paired by id)."""
@@ -771,6 +779,7 @@ def model_movie_match(model_a: EmbeddingModel, model_b: EmbeddingModel) -> Movie
     )
 
 
+@takes_models("model_a", "model_b")
 def same_dataset(model_a: EmbeddingModel, model_b: EmbeddingModel) -> bool:
     """True when both models were trained on the same data (same dataset name and fingerprint),
     so they share users and movie ids."""
@@ -780,6 +789,7 @@ def same_dataset(model_a: EmbeddingModel, model_b: EmbeddingModel) -> bool:
     )
 
 
+@takes_models("model_a", "model_b")
 def shared_filters_differ(model_a: EmbeddingModel, model_b: EmbeddingModel) -> bool:
     """Whether Compare's 'Movie by movie' (A's rating counts) and Explore's two-model view
     (both models' counts) can keep different shared movies for one min-ratings filter: both

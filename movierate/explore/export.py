@@ -45,6 +45,7 @@ from movierate.explore.validation import (
     check_movies,
     eligible_rows,
     genre_lists,
+    takes_models,
 )
 
 PROJECTOR_METADATA_COLUMNS = ("title", "year", "genres", "n_ratings", "mean_rating", "movie_id")
@@ -129,6 +130,7 @@ def counts_note(movies: pd.DataFrame) -> str:
     )
 
 
+@takes_models("model")
 def file_stem(model: Any) -> str:
     """The start of an export's file names: the model's name in letters, digits, ``_``, ``-``
     and ``.`` only; a first-k view is ``<model>_pca<k>`` (principal basis) or
@@ -142,6 +144,7 @@ def file_stem(model: Any) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "model"
 
 
+@takes_models("model")
 def basis_note(model: Any) -> str | None:
     """What the vectors of a first-k view are, for beside its export; None for a whole model.
     The principal basis is no PCA of the movie vectors: it re-expresses both sides so that

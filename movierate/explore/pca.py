@@ -23,6 +23,7 @@ from movierate.explore.validation import (
     genre_lists,
     median_text,
     movie_columns,
+    takes_models,
 )
 from movierate.shown import percent, percent_as_shown
 
@@ -288,6 +289,7 @@ def pca_coordinates(
     return frame
 
 
+@takes_models("model")
 def model_pca_extremes(model: Any, **params: Any) -> pd.DataFrame:
     """:func:`pca_extremes` of a saved model's movie vectors (same keyword parameters)."""
     return pca_extremes(model.movie_embedding, model.movies, **params)

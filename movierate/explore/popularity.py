@@ -19,6 +19,7 @@ from movierate.explore.validation import (
     check_vector,
     eligible_rows,
     movie_columns,
+    takes_models,
 )
 from movierate.shown import as_shown
 
@@ -66,6 +67,7 @@ def popularity_correlations(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame.from_records(records).set_index("quantity")
 
 
+@takes_models("model")
 def model_norms_vs_popularity(model: EmbeddingModel, *, min_ratings: int = 0) -> pd.DataFrame:
     """:func:`norms_vs_popularity` of a saved model."""
     return norms_vs_popularity(

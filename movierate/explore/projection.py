@@ -62,6 +62,7 @@ from movierate.explore.validation import (
     check_vector,
     eligible_rows,
     movie_columns,
+    takes_models,
 )
 
 DEFAULT_PERPLEXITY = 30.0
@@ -579,6 +580,7 @@ def projection_map(
     return frame
 
 
+@takes_models("model")
 def model_map(
     model: EmbeddingModel,
     *,
@@ -602,6 +604,7 @@ def model_map(
     )
 
 
+@takes_models("model")
 def model_map_cached(model: EmbeddingModel, *, method: str = "tsne", **params: Any) -> bool:
     """True when :func:`model_map` with these parameters would only read the disk cache."""
     x = check_matrix(model.movie_embedding)
@@ -652,6 +655,7 @@ def tsne_map(embedding: Any, movies: pd.DataFrame, **params: Any) -> pd.DataFram
     return projection_map(embedding, movies, method="tsne", **params)
 
 
+@takes_models("model")
 def model_tsne_map(model: EmbeddingModel, **params: Any) -> pd.DataFrame:
     """:func:`model_map` with t-SNE, cached in the model's ``cache/`` folder."""
     params.pop("method", None)

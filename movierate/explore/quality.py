@@ -30,6 +30,7 @@ from movierate.explore.validation import (
     genre_lists,
     most_rated,
     movie_columns,
+    takes_models,
 )
 from movierate.stats import hypergeom_sf
 
@@ -232,6 +233,7 @@ def coherence_by_genre(result: GenreCoherence) -> pd.DataFrame:
     return table.sort_values("lift", ascending=False)
 
 
+@takes_models("model")
 def model_genre_coherence(
     model: EmbeddingModel,
     *,

@@ -37,6 +37,7 @@ from movierate.explore.validation import (
     filter_counts,
     movie_columns,
     n_ratings_of,
+    takes_models,
 )
 
 
@@ -399,6 +400,7 @@ def _top_rated(
     return result
 
 
+@takes_models("model")
 def recommend_for_user(
     model: EmbeddingModel,
     user_idx: int,

@@ -37,6 +37,7 @@ from movierate.explore.validation import (
     genre_lists,
     movie_columns,
     n_ratings_of,
+    takes_models,
 )
 
 #: Articles MovieLens moves to the end of a title ("Matrix, The", "Cité des enfants perdus, La").
@@ -306,6 +307,7 @@ def find_movie(movies: pd.DataFrame, query: str) -> int:
 _INDEXES: weakref.WeakKeyDictionary[Any, TitleIndex] = weakref.WeakKeyDictionary()
 
 
+@takes_models("model")
 def title_index(model: EmbeddingModel) -> TitleIndex:
     """The :class:`TitleIndex` of a loaded model's movies, built once per model."""
     try:
