@@ -92,3 +92,27 @@ def test_a_model_name_or_other_non_model_is_refused_naming_the_argument(call, ar
 def test_a_dataset_passed_for_a_model_is_refused():
     with pytest.raises(DataError, match="model must be a loaded model, got RatingsDataset"):
         explore.model_covariance(_tiny())
+
+
+def _movies_and_vectors():
+    """The tiny dataset's movies table and random vectors, one per movie."""
+    movies = _tiny().movies
+    vectors = np.random.default_rng(0).normal(size=(len(movies), 3)).astype(np.float32)
+    return movies, vectors
+
+
+@pytest.mark.parametrize("missing", [np.nan, None, pd.NA])
+def test_a_missing_title_is_read_as_movie_id_by_search_and_exports(missing, tmp_path):
+    movies, vectors = _movies_and_vectors()
+    edited = movies.copy()
+    edited.loc[2, "title"] = missing
+    untitled = f"movie {movies['movie_id'].iloc[2]}"
+    assert explore.find_movie(edited, untitled) == 2
+    assert explore.search_titles(edited, untitled)["title"].iloc[0] == untitled
+    assert explore.find_movie(edited, str(movies["title"].iloc[1])) == 1
+    explore.write_word2vec(tmp_path / "v.txt", vectors, edited)
+    tokens = [line.split()[0] for line in (tmp_path / "v.txt").read_text().splitlines()[1:]]
+    assert tokens[2].startswith(untitled.replace(" ", "_")) and "nan" not in tokens[2]
+    _, metadata = explore.projector_text(vectors, edited)
+    assert metadata.splitlines()[3].split("\t")[0] == untitled
+    assert pd.isna(edited.loc[2, "title"])  # the caller's table is left as it was

@@ -83,8 +83,8 @@ def align_models(
         check_matrix(embedding_a, "embedding_a"),
         check_matrix(embedding_b, "embedding_b"),
     )
-    check_movies(movies_a, len(a_full), "movies_a")
-    check_movies(movies_b, len(b_full), "movies_b")
+    movies_a = check_movies(movies_a, len(a_full), "movies_a")
+    movies_b = check_movies(movies_b, len(b_full), "movies_b")
     min_ratings = check_min_ratings(min_ratings)
     top = check_k(top, "top")
     match = movie_match(movies_a, movies_b)

@@ -223,8 +223,8 @@ def align_movies(movies_a: pd.DataFrame, movies_b: pd.DataFrame) -> tuple[np.nda
     title and year: :func:`movierate.explore.identity.movie_match`). Raises DataError when they
     share no film.
     """
-    for name, movies in (("movies_a", movies_a), ("movies_b", movies_b)):
-        check_movies(movies, len(movies), name)
+    movies_a = check_movies(movies_a, len(movies_a), "movies_a")
+    movies_b = check_movies(movies_b, len(movies_b), "movies_b")
     if same_catalogue(movies_a, movies_b):
         ids_b = pd.Series(np.arange(len(movies_b)), index=movies_b["movie_id"].to_numpy())
         ids_a = movies_a["movie_id"].to_numpy()
@@ -394,8 +394,8 @@ def neighbour_sets(
     among those same movies; only the ``max_movies`` most-rated of them when given. One search
     per space; :meth:`NeighbourSets.overlap` then answers any k <= ``k_max``."""
     x_a, x_b = check_matrix(embedding_a, "embedding_a"), check_matrix(embedding_b, "embedding_b")
-    check_movies(movies_a, len(x_a), "movies_a")
-    check_movies(movies_b, len(x_b), "movies_b")
+    movies_a = check_movies(movies_a, len(x_a), "movies_a")
+    movies_b = check_movies(movies_b, len(x_b), "movies_b")
     k_max = check_k(k_max, "k_max")
     min_ratings = check_min_ratings(min_ratings)
     rows_a, rows_b = align_movies(movies_a, movies_b)
@@ -495,8 +495,8 @@ def procrustes_alignment(
     wider space to the narrower one's top principal components (``dims="pca"``).
     """
     x_a, x_b = check_matrix(embedding_a, "embedding_a"), check_matrix(embedding_b, "embedding_b")
-    check_movies(movies_a, len(x_a), "movies_a")
-    check_movies(movies_b, len(x_b), "movies_b")
+    movies_a = check_movies(movies_a, len(x_a), "movies_a")
+    movies_b = check_movies(movies_b, len(x_b), "movies_b")
     check_choice(dims, "dims", DIM_MATCHING)
     scale = check_flag(scale, "scale")
     min_ratings = check_min_ratings(min_ratings)

@@ -67,7 +67,7 @@ def movie_weights(
 ) -> np.ndarray:
     """Weights for the rows of a movie embedding from the movies' rating counts: the ratings
     the model trained on where its table records them (:func:`filter_counts`), else all."""
-    check_movies(movies, len(movies))
+    movies = check_movies(movies, len(movies))
     return count_weights(filter_counts(movies), min_count=min_ratings, weighting=weighting)
 
 

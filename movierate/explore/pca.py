@@ -86,7 +86,7 @@ def pca_extremes(
     :func:`extremes_note` (bad-input round 27, F5).
     """
     x = check_matrix(embedding)
-    check_movies(movies, len(x))
+    movies = check_movies(movies, len(x))
     check_k(n_movies, "n_movies")
     # a filter no two movies pass: said as such (bad-input round 15: "only 0 row(s) have a
     # positive weight"), as the map says it
@@ -278,7 +278,7 @@ def pca_coordinates(
     """Movies with at least ``min_ratings`` ratings on the first components (``pc1``, ``pc2``
     ...) plus the movie columns: a scatter plot's data, a fast alternative to t-SNE."""
     x = check_matrix(embedding)
-    check_movies(movies, len(x))
+    movies = check_movies(movies, len(x))
     weights = movie_weights(movies, min_ratings=min_ratings, weighting=weighting)
     pca = fit_pca(x, n_components=n_components, weights=weights)
     rows = np.flatnonzero(weights > 0)

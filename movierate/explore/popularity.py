@@ -30,7 +30,7 @@ def norms_vs_popularity(
     """Per movie with at least ``min_ratings`` ratings: the movie columns, ``log_n_ratings``
     (log10 of 1 + n_ratings), ``norm`` and ``bias`` (NaN when the model has no movie bias)."""
     x = check_matrix(embedding)
-    check_movies(movies, len(x))
+    movies = check_movies(movies, len(x))
     rows = eligible_rows(movies, min_ratings)
     frame = movie_columns(movies, rows)
     frame["log_n_ratings"] = np.log10(1.0 + frame["n_ratings"].to_numpy(np.float64))

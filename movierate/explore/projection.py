@@ -523,7 +523,7 @@ def projection_map(
     from movierate.explore.validation import genre_lists
 
     x = check_matrix(embedding)
-    check_movies(movies, len(x))
+    movies = check_movies(movies, len(x))
     check_choice(method, "method", METHODS)
     check_choice(metric, "metric", METRICS)
     if rows is None:
@@ -964,7 +964,7 @@ def read_coordinates(
     columns ``movie_id``, ``x`` and ``y``. Rows whose movie_id the model does not know are
     dropped and counted in ``frame.attrs["unmatched"]``."""
     x = check_matrix(embedding)
-    check_movies(movies, len(x))
+    movies = check_movies(movies, len(x))
     table = _read_csv(source)
     missing = [c for c in ("movie_id", "x", "y") if c not in table.columns]
     if missing:

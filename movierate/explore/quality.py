@@ -91,7 +91,7 @@ def genre_coherence(
     ``max_movies`` bounds the exact all-pairs search: beyond it, only the ``max_movies``
     most-rated of those movies are used (``result.n_eligible`` says how many passed)."""
     x = check_matrix(embedding)
-    check_movies(movies, len(x))
+    movies = check_movies(movies, len(x))
     k = check_k(k)
     min_ratings = check_min_ratings(min_ratings)
     if shortfall := coherence_shortfall(movies, k=k, min_ratings=min_ratings):

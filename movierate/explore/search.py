@@ -132,6 +132,7 @@ class TitleIndex:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         self.movies = check_movies(movies, len(movies))
+        movies = self.movies
         self.n_ratings = n_ratings_of(movies)
         self.years = pd.to_numeric(movies["year"], errors="coerce").to_numpy(np.float64)
         keys, owners = [], []

@@ -130,7 +130,21 @@ def check_movies(movies: Any, n_rows: int, name: str = "movies") -> pd.DataFrame
         )
     if "movie_idx" in movies.columns:
         _check_movie_order(movies, name)
-    return movies.copy(deep=False)
+    return _titled(movies.copy(deep=False))
+
+
+def _titled(movies: pd.DataFrame) -> pd.DataFrame:
+    """``movies`` with a missing title (NaN, None, pd.NA: a hand-edited or merged table) read as
+    ``movie <id>``, as the loaders title a movie with none, so searches, labels and exports
+    show the same text (bad-input round 44, F2: search raised a TypeError, word2vec wrote
+    ``nan``)."""
+    missing = movies["title"].isna().to_numpy()
+    if missing.any():
+        untitled = [f"movie {i}" for i in movies["movie_id"].to_numpy()[missing]]
+        titles = movies["title"].astype(object).to_numpy(copy=True)
+        titles[missing] = untitled
+        movies["title"] = pd.Series(titles, index=movies.index, dtype="str")
+    return movies
 
 
 def _check_movie_order(movies: pd.DataFrame, name: str) -> None:
