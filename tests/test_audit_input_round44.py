@@ -116,3 +116,16 @@ def test_a_missing_title_is_read_as_movie_id_by_search_and_exports(missing, tmp_
     _, metadata = explore.projector_text(vectors, edited)
     assert metadata.splitlines()[3].split("\t")[0] == untitled
     assert pd.isna(edited.loc[2, "title"])  # the caller's table is left as it was
+
+
+def test_movie_ids_written_as_floats_beside_whole_ids_are_named_with_the_fix():
+    ratings = b"userId,movieId,rating\n1,1.0,4\n1,1.5,3\n2,2.0,5\n2,3.0,4\n3,1.0,2\n"
+    items = b"movieId,title\n1,A (1995)\n2,B (1996)\n3,C (1997)\n"
+    (notice,) = [n for n in from_csv(ratings, items, name="f4").notices() if "not in" in n]
+    assert "4 rated movie(s) are not in the movies file" in notice
+    assert "3 of them are one number written two ways: movie id '1.0' in the ratings" in notice
+    assert "'1' in the movies file" in notice and "(2, not 2.0)" in notice
+    two_items = b"movieId,title\n1,A (1995)\n2,B (1996)\n"
+    plain = from_csv(b"userId,movieId,rating\n1,1,4\n1,2,3\n2,3,5\n", two_items, name="f4b")
+    (notice,) = [n for n in plain.notices() if "not in" in n]
+    assert "written two ways" not in notice
