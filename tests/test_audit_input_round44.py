@@ -21,6 +21,7 @@ from movierate import explore, pipeline
 from movierate.data import from_csv
 from movierate.data.splits import make_split
 from movierate.errors import DataError
+from movierate.explore.imported import read_projector_tsv
 
 RATINGS = b"user,movie,rating,timestamp\n" + b"".join(
     f"{u},{m},{1 + (u + m) % 5},{100 * u + m}\n".encode() for u in range(1, 7) for m in range(1, 6)
@@ -129,3 +130,19 @@ def test_movie_ids_written_as_floats_beside_whole_ids_are_named_with_the_fix():
     plain = from_csv(b"userId,movieId,rating\n1,1,4\n1,2,3\n2,3,5\n", two_items, name="f4b")
     (notice,) = [n for n in plain.notices() if "not in" in n]
     assert "written two ways" not in notice
+
+
+def test_projector_metadata_quoted_by_pandas_is_named_or_read(tmp_path):
+    vectors = tmp_path / "vectors.tsv"
+    np.savetxt(vectors, np.arange(6.0).reshape(3, 2) + 1, delimiter="\t")
+    quoted = tmp_path / "quoted.tsv"
+    pd.DataFrame({"title": ["A", "B\tC", "D"], "year": [1, 2, 3]}).to_csv(
+        quoted, sep="\t", index=False
+    )
+    with pytest.raises(DataError, match=r"holds a double quote: .*Replace the tabs"):
+        read_projector_tsv(vectors, quoted)
+    missing = tmp_path / "missing.tsv"
+    pd.DataFrame({"title": ["A", None, "D"]}).to_csv(missing, sep="\t", index=False, header=False)
+    assert '""' in missing.read_text()
+    titles = read_projector_tsv(vectors, missing).movies["title"].tolist()
+    assert titles == ["A", "", "D"]
