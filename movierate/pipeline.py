@@ -151,6 +151,7 @@ def check_model_data(model: store.TrainedModel, ds: RatingsDataset) -> None:
     """DataError unless ``ds`` holds the data ``model`` recorded (its fingerprint): its recorded
     split's rows are positions in that data only (bad-input round 24: a shuffled copy passed
     the split's digest and training rows were scored as test rows)."""
+    _check_model(model)
     if not isinstance(ds, RatingsDataset):
         raise DataError(
             f"ds must be the RatingsDataset the model was trained on (dataset_of(model)), got "
@@ -317,6 +318,14 @@ class ModelRows:
         return {"test": self.test, self.steered_label: self.steered}
 
 
+def _check_model(model: Any) -> None:
+    """The analyses' check that ``model`` is a loaded model, not its name (bad-input round 44,
+    F3); imported here only when called, so the CLI does not load the analyses."""
+    from movierate.explore.validation import check_model
+
+    check_model(model)
+
+
 def model_rows(ds: RatingsDataset, described: Mapping[str, Any]) -> ModelRows:
     """Which rows of ``ds`` a model with the recorded split ``described`` trained on and which
     it never did (:func:`recorded_split`, checked the same way).
@@ -355,6 +364,7 @@ def dataset_of(
     A model trained on a folder also recorded that folder (``source``); it is used only while
     it still holds data with the recorded fingerprint. Otherwise DataError says what to pass.
     """
+    _check_model(model)
     if model.meta.get("imported"):  # movierate.imported_models: movie vectors only
         raise DataError(
             f"{model.name!r} is an embedding imported from elsewhere: it has movie vectors only, "
@@ -493,6 +503,7 @@ def user_held_out_movies(
     recorded split (:meth:`ModelRows.held_out`): ``{"test": ..., "early-stopping": ...}`` (the
     second empty for a model refit on its stop rows), ``{"validation": ...}`` for a model saved
     before test rows."""
+    _check_model(model)
     ds = _model_data(model, ds)
     users = ds.ratings["user_idx"].to_numpy()
     movies = ds.ratings["movie_idx"].to_numpy(np.int64)
@@ -555,6 +566,7 @@ def top_calibration(
     a weakly regularized dim-128 model's top picks ran 0.11-0.21 above the truth, the default
     models' within noise). :class:`Unavailable` without test rows, with too few, or when its
     predictions there are tied (:func:`scoring.tied_span`)."""
+    _check_model(model)
     what = "No check of its highest predictions against test ratings"
     if not model.has_test_rows:
         return Unavailable(what, no_test_rows_reason(model))
@@ -738,6 +750,7 @@ def reference_metrics(
     and the gaps to the training mean where it lacks them (``store.mean_gaps_missing``);
     its recorded metrics as they are otherwise (bad-input round 38, F1: an older model's "no
     better than the averages" check was skipped without a word). In memory only."""
+    _check_model(model)
     metrics = model.metrics
     if not model.has_test_rows or store.references_complete(metrics):
         return metrics
@@ -767,6 +780,7 @@ def evaluate_model(model: store.TrainedModel, ds: RatingsDataset | None = None) 
     row (:func:`unseen_rows`), and for a temporal split ``test_tied_rows``, those a timestamp
     tie chose (``Split.n_tied_test``). No TensorFlow: predictions come from :mod:`movierate.scoring`.
     """
+    _check_model(model)
     ds = _model_data(model, ds)
     known = model_rows(ds, model.meta["split"])
     every = {

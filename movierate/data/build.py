@@ -11,19 +11,17 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
 from warnings import catch_warnings, simplefilter
 
 import numpy as np
 import pandas as pd
 
-from movierate.data.dataset import RatingScale, RatingsDataset
+from movierate.data.dataset import Duplicates, RatingScale, RatingsDataset, repeated_pairs
 from movierate.data.movies import movies_table
 from movierate.data.splits import Split, official_split
 from movierate.data.twins import twin_notices
 from movierate.errors import DataError
 
-Duplicates = Literal["keep_latest", "error"]
 SHOW_ROWS = 5
 """How many offending rows an error message quotes."""
 
@@ -178,7 +176,7 @@ def build_dataset(
     if missing and raw.movies is not None:
         warnings.append(
             f"{missing:,} rated movie(s) are not in the movies file; they are titled "
-            "'movie <id>' and have no year or genres."
+            "'movie <id>' and have no year or genres." + _spelled_apart(movie_ids, raw.movies)
         )
     ds = RatingsDataset(
         name=name,
@@ -193,6 +191,7 @@ def build_dataset(
         # a saved upload is re-read with its scale, but keeps the notice that it was inferred
         scale_inferred=raw.scale is None or any(w.startswith(SCALE_NOTE) for w in warnings),
     )
+    ds.pairs_are_unique()  # _deduplicate dropped the repeats
     ds.official_splits = {
         split_name: _official_split(ds, split_name, train, valid)
         for split_name, (train, valid) in raw.official.items()
@@ -1141,6 +1140,31 @@ def _timestamp_error(
     )
 
 
+def _spelled_apart(movie_ids: np.ndarray, movies: pd.DataFrame) -> str:
+    """A sentence naming rated movie ids that match no id of the movies file as written but
+    are the same number as one (``2.0`` and ``2``: a float column beside whole ids, whose
+    fractional ``1.5`` kept the ratings' ids text), with the fix; else "" (bad-input round 44,
+    F4: only "N rated movies are not in the movies file" was said)."""
+    rated = pd.Series(np.asarray(movie_ids, dtype=object)).astype(str).str.strip()
+    listed = pd.Series(movies["movie_id"].to_numpy(dtype=object)).astype(str).str.strip()
+    unmatched = rated[~rated.isin(set(listed))]
+    spelled = dict(zip(_decimal(listed).to_numpy(), listed, strict=True))
+    pairs = [
+        (text, spelled[number])
+        for text, number in zip(unmatched, _decimal(unmatched).to_numpy(), strict=True)
+        if number in spelled
+    ]
+    if not pairs:
+        return ""
+    (ours, theirs), count = pairs[0], len(pairs)
+    return (
+        f" {count:,} of them {'is' if count == 1 else 'are'} one number written two ways: "
+        f"movie id {ours!r} in the ratings file is {theirs!r} in the movies file, and ids "
+        "are matched as written. Write each movie id the same way in both files (2, not 2.0) "
+        "and import again."
+    )
+
+
 def _deduplicate(
     user_idx: np.ndarray,
     movie_idx: np.ndarray,
@@ -1151,15 +1175,10 @@ def _deduplicate(
     warnings: list[str],
 ) -> np.ndarray | None:
     """Row positions to keep when some (user, movie) pair repeats, else None (keep all)."""
-    key = user_idx.astype(np.int64) * n_movies + movie_idx
-    ordered = np.sort(key)
-    if not (ordered[1:] == ordered[:-1]).any():
+    pairs = repeated_pairs(user_idx, movie_idx, n_movies, timestamps)
+    if pairs is None:
         return None
-    positions = np.arange(len(key))
-    order = np.lexsort((positions, timestamps, key))  # last of each key = latest, then last row
-    sorted_key = key[order]
-    is_last = np.append(sorted_key[1:] != sorted_key[:-1], True)
-    dropped = np.sort(order[~is_last])
+    kept, dropped = pairs
     if policy == "error":
         raise DataError(
             f"{raw.ratings_file}: {len(dropped):,} duplicate (user, movie) rating(s) "
@@ -1170,7 +1189,7 @@ def _deduplicate(
         f"{raw.ratings_file}: dropped {len(dropped):,} duplicate (user, movie) rating(s), keeping "
         f"each pair's latest by timestamp (else the last row); dropped {raw.lines(dropped)}."
     )
-    return np.sort(order[is_last])
+    return kept
 
 
 def _official_split(

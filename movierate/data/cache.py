@@ -131,7 +131,7 @@ def _read_copy(folder: Path, name: str) -> RatingsDataset:
         if len(np.intersect1d(base, test)):
             raise _Damaged(split_name)  # made before overlapping split files were refused
         splits[split_name] = official_split(split_name, base, test, len(ratings))
-    return RatingsDataset(
+    ds = RatingsDataset(
         name=meta["name"],
         ratings=ratings,
         movies=movies,
@@ -147,6 +147,8 @@ def _read_copy(folder: Path, name: str) -> RatingsDataset:
             meta.get("scale_inferred", any("Rating scale inferred" in w for w in meta["warnings"]))
         ),
     )
+    ds.pairs_are_unique()  # built by build_dataset, which dropped them
+    return ds
 
 
 def _check_codes(codes: np.ndarray, n: int) -> None:

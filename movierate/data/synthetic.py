@@ -95,7 +95,7 @@ def synthetic_dataset(
     movie_ids = np.arange(1, n_movies + 1, dtype=np.int64)
     metadata = _movie_metadata(rng, movie_ids, movie_f)
     movies_df, _ = movies_table(movie_ids, table["movie_idx"].to_numpy(), ratings, metadata)
-    return RatingsDataset(
+    ds = RatingsDataset(
         name=f"synthetic-{n_ratings}-s{seed}",
         ratings=table,
         movies=movies_df,
@@ -106,6 +106,8 @@ def synthetic_dataset(
         catalog={"movies": n_movies, "users": n_users},
         source="synthetic",
     )
+    ds.pairs_are_unique()  # _draw_pairs draws distinct pairs
+    return ds
 
 
 def _whole(name: str, value: object, least: int) -> int:

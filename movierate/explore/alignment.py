@@ -38,6 +38,7 @@ from movierate.explore.validation import (
     counted_ratings,
     filter_counts,
     movie_columns,
+    takes_models,
 )
 from movierate.shown import as_shown
 
@@ -82,8 +83,8 @@ def align_models(
         check_matrix(embedding_a, "embedding_a"),
         check_matrix(embedding_b, "embedding_b"),
     )
-    check_movies(movies_a, len(a_full), "movies_a")
-    check_movies(movies_b, len(b_full), "movies_b")
+    movies_a = check_movies(movies_a, len(a_full), "movies_a")
+    movies_b = check_movies(movies_b, len(b_full), "movies_b")
     min_ratings = check_min_ratings(min_ratings)
     top = check_k(top, "top")
     match = movie_match(movies_a, movies_b)
@@ -146,6 +147,7 @@ def align_models(
     return AlignedLayout(rows_a, rows_b, rotation, float(scale), residual, frame, moved)
 
 
+@takes_models("model_a", "model_b")
 def model_align(
     model_a: Any, model_b: Any, *, min_ratings: int = 10, top: int = 20
 ) -> AlignedLayout:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from movierate.errors import DataError
 from movierate.explore.neighbours import NeighbourIndex, neighbour_index
-from movierate.explore.validation import check_k, check_movie_idx
+from movierate.explore.validation import check_k, check_movie_idx, takes_models
 from movierate.shown import as_shown
 
 #: Share of the result found among A's own neighbours that triggers the caveat.
@@ -111,6 +111,7 @@ def movie_analogy(
     return AnalogyResult(a, b, c, results, overlap, caveat, message)
 
 
+@takes_models("model")
 def model_movie_analogy(
     model: Any, a: int, b: int, c: int, *, k: int = 10, min_ratings: int = 0
 ) -> AnalogyResult:

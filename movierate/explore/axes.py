@@ -244,7 +244,7 @@ def custom_axes(
     Coordinates are projections of the centred embedding (origin = mean of the placed movies).
     """
     x = check_matrix(x).astype(np.float64)
-    check_movies(movies, len(x))
+    movies = check_movies(movies, len(x))
     if not isinstance(x_axis, tuple | list) or len(x_axis) != 2:
         raise DataError("x_axis must be a pair (rows of set A, rows of set B).")
     a, b = _set(x_axis[0], len(x), "A"), _set(x_axis[1], len(x), "B")

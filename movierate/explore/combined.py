@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from movierate.explore.validation import takes_models
+
 #: A block holding at least this share of the vectors' squared length decides their geometry.
 MOSTLY = 0.8
 
@@ -77,6 +79,7 @@ def _layout(meta: dict[str, Any], dim: int) -> tuple[str, list[tuple[str, int, i
     ]
 
 
+@takes_models("model")
 def column_blocks(model: Any) -> tuple[str, list[ColumnBlock]]:
     """("blend" | "ensemble", its column blocks) for a combined model (a first-k view: its
     source's), or ("", []) for a single model or an unreadable record."""
@@ -100,6 +103,7 @@ def _percent(share: float) -> str:
     return "over 99%" if 0.99 < share < 1 else f"{share:.0%}"
 
 
+@takes_models("model")
 def combined_columns_text(model: Any) -> str:
     """What a combined model's vectors are and which block their geometry follows, for the
     embedding pages' captions (plain text: pages escape it, as names in it are the user's);

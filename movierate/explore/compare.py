@@ -51,6 +51,7 @@ from movierate.explore.validation import (
     most_rated,
     movie_columns,
     n_ratings_of,
+    takes_models,
 )
 from movierate.stats import average_ranks
 
@@ -222,8 +223,8 @@ def align_movies(movies_a: pd.DataFrame, movies_b: pd.DataFrame) -> tuple[np.nda
     title and year: :func:`movierate.explore.identity.movie_match`). Raises DataError when they
     share no film.
     """
-    for name, movies in (("movies_a", movies_a), ("movies_b", movies_b)):
-        check_movies(movies, len(movies), name)
+    movies_a = check_movies(movies_a, len(movies_a), "movies_a")
+    movies_b = check_movies(movies_b, len(movies_b), "movies_b")
     if same_catalogue(movies_a, movies_b):
         ids_b = pd.Series(np.arange(len(movies_b)), index=movies_b["movie_id"].to_numpy())
         ids_a = movies_a["movie_id"].to_numpy()
@@ -393,8 +394,8 @@ def neighbour_sets(
     among those same movies; only the ``max_movies`` most-rated of them when given. One search
     per space; :meth:`NeighbourSets.overlap` then answers any k <= ``k_max``."""
     x_a, x_b = check_matrix(embedding_a, "embedding_a"), check_matrix(embedding_b, "embedding_b")
-    check_movies(movies_a, len(x_a), "movies_a")
-    check_movies(movies_b, len(x_b), "movies_b")
+    movies_a = check_movies(movies_a, len(x_a), "movies_a")
+    movies_b = check_movies(movies_b, len(x_b), "movies_b")
     k_max = check_k(k_max, "k_max")
     min_ratings = check_min_ratings(min_ratings)
     rows_a, rows_b = align_movies(movies_a, movies_b)
@@ -494,8 +495,8 @@ def procrustes_alignment(
     wider space to the narrower one's top principal components (``dims="pca"``).
     """
     x_a, x_b = check_matrix(embedding_a, "embedding_a"), check_matrix(embedding_b, "embedding_b")
-    check_movies(movies_a, len(x_a), "movies_a")
-    check_movies(movies_b, len(x_b), "movies_b")
+    movies_a = check_movies(movies_a, len(x_a), "movies_a")
+    movies_b = check_movies(movies_b, len(x_b), "movies_b")
     check_choice(dims, "dims", DIM_MATCHING)
     scale = check_flag(scale, "scale")
     min_ratings = check_min_ratings(min_ratings)
@@ -538,6 +539,7 @@ def procrustes_overlay(alignment: ProcrustesAlignment, movies_a: pd.DataFrame) -
     return pd.concat(parts, ignore_index=True)
 
 
+@takes_models("model_a", "model_b")
 def compare_models(
     model_a: EmbeddingModel,
     model_b: EmbeddingModel,
@@ -578,6 +580,7 @@ def compare_models(
     )
 
 
+@takes_models("model_a", "model_b")
 def model_neighbour_sets(
     model_a: EmbeddingModel,
     model_b: EmbeddingModel,
@@ -599,6 +602,7 @@ def model_neighbour_sets(
     )
 
 
+@takes_models("model_a", "model_b")
 def model_neighbour_overlap(
     model_a: EmbeddingModel,
     model_b: EmbeddingModel,
@@ -614,6 +618,7 @@ def model_neighbour_overlap(
     ).overlap(k)
 
 
+@takes_models("model_a", "model_b")
 def model_prediction_agreement(
     model_a: EmbeddingModel,
     model_b: EmbeddingModel,
@@ -676,6 +681,7 @@ class BeyondLevels:
         )
 
 
+@takes_models("model_a", "model_b")
 def beyond_levels_correlation(
     model_a: EmbeddingModel,
     model_b: EmbeddingModel,
@@ -747,6 +753,7 @@ def _double_centred_pearson(
     return _pearson(*residuals)
 
 
+@takes_models("model_a", "model_b")
 def model_procrustes(
     model_a: EmbeddingModel, model_b: EmbeddingModel, *, min_ratings: int = 10, dims: str = "pad"
 ) -> ProcrustesAlignment:
@@ -761,6 +768,7 @@ def model_procrustes(
     )
 
 
+@takes_models("model_a", "model_b")
 def model_movie_match(model_a: EmbeddingModel, model_b: EmbeddingModel) -> MovieMatch | None:
     """The identity match of two models' films when they come from different datasets (None
     for one dataset, whose movies are paired by id)."""
@@ -771,6 +779,7 @@ def model_movie_match(model_a: EmbeddingModel, model_b: EmbeddingModel) -> Movie
     )
 
 
+@takes_models("model_a", "model_b")
 def same_dataset(model_a: EmbeddingModel, model_b: EmbeddingModel) -> bool:
     """True when both models were trained on the same data (same dataset name and fingerprint),
     so they share users and movie ids."""
@@ -780,6 +789,7 @@ def same_dataset(model_a: EmbeddingModel, model_b: EmbeddingModel) -> bool:
     )
 
 
+@takes_models("model_a", "model_b")
 def shared_filters_differ(model_a: EmbeddingModel, model_b: EmbeddingModel) -> bool:
     """Whether Compare's 'Movie by movie' (A's rating counts) and Explore's two-model view
     (both models' counts) can keep different shared movies for one min-ratings filter: both

@@ -24,6 +24,7 @@ from movierate.explore.validation import (
     check_min_ratings,
     check_movies,
     filter_counts,
+    takes_models,
 )
 
 #: How rows are weighted: equally, by their rating count, or by log(1 + count).
@@ -66,7 +67,7 @@ def movie_weights(
 ) -> np.ndarray:
     """Weights for the rows of a movie embedding from the movies' rating counts: the ratings
     the model trained on where its table records them (:func:`filter_counts`), else all."""
-    check_movies(movies, len(movies))
+    movies = check_movies(movies, len(movies))
     return count_weights(filter_counts(movies), min_count=min_ratings, weighting=weighting)
 
 
@@ -158,6 +159,7 @@ def few_rows_note(n_rows: int, dim: int, n_all: int | None = None, what: str = "
     )
 
 
+@takes_models("model")
 def model_few_rows_note(model: Any, *, min_ratings: int = 0) -> str:
     """:func:`few_rows_note` of a saved model's movies with at least ``min_ratings`` ratings."""
     counted = int((movie_weights(model.movies, min_ratings=min_ratings) > 0).sum())
@@ -226,6 +228,7 @@ def _labelled(matrix: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(matrix, index=dims, columns=pd.RangeIndex(matrix.shape[1]))
 
 
+@takes_models("model")
 def model_covariance(
     model: Any, *, kind: str = "covariance", min_ratings: int = 0, weighting: str = "uniform"
 ) -> pd.DataFrame:
@@ -238,6 +241,7 @@ def model_covariance(
     return func(model.movie_embedding, weights=weights)
 
 
+@takes_models("model")
 def model_eigen_spectrum(
     model: Any, *, min_ratings: int = 0, weighting: str = "uniform"
 ) -> pd.DataFrame:
@@ -246,6 +250,7 @@ def model_eigen_spectrum(
     return eigen_spectrum(model.movie_embedding, weights=weights)
 
 
+@takes_models("model")
 def model_variance_share(
     model: Any, *, min_ratings: int = 0, weighting: str = "uniform"
 ) -> pd.DataFrame:

@@ -45,6 +45,7 @@ from movierate.explore.validation import (
     check_movies,
     eligible_rows,
     genre_lists,
+    takes_models,
 )
 
 PROJECTOR_METADATA_COLUMNS = ("title", "year", "genres", "n_ratings", "mean_rating", "movie_id")
@@ -60,7 +61,7 @@ def projector_text(
     """The Embedding Projector's (vectors TSV, metadata TSV) for movies with at least
     ``min_ratings`` ratings, rows in the same order; the metadata carries the label columns an
     import kept and :func:`id_columns`, and leaves unknown rating counts blank."""
-    x, rows = _selection(embedding, movies, min_ratings)
+    x, movies, rows = _selection(embedding, movies, min_ratings)
     vectors = _format_rows(x[rows], "\t")
     genres = genre_lists(movies.iloc[rows])
     years = movies["year"].iloc[rows]
@@ -129,6 +130,7 @@ def counts_note(movies: pd.DataFrame) -> str:
     )
 
 
+@takes_models("model")
 def file_stem(model: Any) -> str:
     """The start of an export's file names: the model's name in letters, digits, ``_``, ``-``
     and ``.`` only; a first-k view is ``<model>_pca<k>`` (principal basis) or
@@ -142,6 +144,7 @@ def file_stem(model: Any) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "model"
 
 
+@takes_models("model")
 def basis_note(model: Any) -> str | None:
     """What the vectors of a first-k view are, for beside its export; None for a whole model.
     The principal basis is no PCA of the movie vectors: it re-expresses both sides so that
@@ -290,7 +293,7 @@ def movie_id_from_token(token: str) -> int:
 
 def word2vec_text(embedding: Any, movies: pd.DataFrame, *, min_ratings: int = 0) -> str:
     """The word2vec text format of the movies with at least ``min_ratings`` ratings."""
-    x, rows = _selection(embedding, movies, min_ratings)
+    x, movies, rows = _selection(embedding, movies, min_ratings)
     years = movies["year"] if "year" in movies.columns else pd.Series(pd.NA, index=movies.index)
     invented = ids_invented(movies)
     tokens = [
@@ -408,9 +411,10 @@ def read_word2vec(
 
 
 def _selection(embedding: Any, movies: pd.DataFrame, min_ratings: int):
+    """The checked embedding and movies table, and the rows with ``min_ratings`` ratings."""
     x = check_matrix(embedding)
-    check_movies(movies, len(x))
-    return x, eligible_rows(movies, min_ratings)
+    movies = check_movies(movies, len(x))
+    return x, movies, eligible_rows(movies, min_ratings)
 
 
 def _format_rows(values: np.ndarray, delimiter: str) -> str:

@@ -58,7 +58,7 @@ import pandas as pd
 from movierate import scoring
 from movierate.errors import DataError, MovierateError
 from movierate.explore.recommend import clip_for_display, rank_movies
-from movierate.explore.validation import check_flag, check_k, check_movie_idx
+from movierate.explore.validation import check_flag, check_k, check_movie_idx, takes_models
 
 #: Gauss-Newton steps at most (sigmoid output) and the step size that counts as converged.
 MAX_STEPS = 30
@@ -148,6 +148,7 @@ _TRAINED_USERS: weakref.WeakKeyDictionary[Any, tuple[np.ndarray | None, str]] = 
 )
 
 
+@takes_models("model")
 def trained_users(model: Any) -> tuple[np.ndarray | None, str]:
     """(mask of ``model``'s user rows with at least one rating it was fit on, "") by its
     recorded split; (None, why) when that split cannot be read (its dataset is not here or
@@ -182,6 +183,7 @@ def _read_trained_users(model: Any) -> tuple[np.ndarray | None, str]:
     return (mask, "") if mask.any() else (None, "")
 
 
+@takes_models("model")
 def fold_in(model: Any, ratings: Any, *, noise_variance: float | None = None) -> FoldIn:
     """Fit a user vector (and bias) to ``ratings`` ({movie_idx: rating}, or another form
     :func:`rating_pairs` takes); see the module doc."""
@@ -273,6 +275,7 @@ def _prior_weight(model: Any, fold: FoldIn) -> float:
     return float(np.median(fold.precision[:dim] / data))
 
 
+@takes_models("model")
 def predict_all(
     model: Any, fold: FoldIn, *, average: bool = False, clip: bool = True
 ) -> np.ndarray:
@@ -291,6 +294,7 @@ def predict_all(
     return scoring.score_all_movies(arrays, model.spec, 0, model.rating_scale, clip=clip)
 
 
+@takes_models("model")
 def recommend_from_ratings(
     model: Any,
     ratings: Any,

@@ -16,6 +16,7 @@ import pandas as pd
 from movierate.errors import DataError
 from movierate.explore import covariance
 from movierate.explore.model import EmbeddingModel
+from movierate.explore.validation import takes_models
 
 
 def dimension_importance(
@@ -79,6 +80,7 @@ def first_dense_input_norms(arrays: Mapping[str, np.ndarray]) -> np.ndarray | No
     return None
 
 
+@takes_models("model")
 def model_dimension_importance(
     model: EmbeddingModel, *, min_ratings: int = 0, weighting: str = "uniform"
 ) -> pd.DataFrame:

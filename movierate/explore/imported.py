@@ -721,7 +721,7 @@ def _read_metadata(text: str, n_vectors: int) -> pd.DataFrame:
         raise DataError("The metadata file is empty.")
     widths = {len(line.split("\t")) for line in lines}
     if widths == {1} and len(lines) == n_vectors:
-        return pd.DataFrame({"label": [_unescape(v) for v in lines]})
+        return pd.DataFrame({"label": [_metadata_cell(v) for v in lines]})
     header = lines[0].split("\t")
     body = lines[1:]
     if len(body) != n_vectors:
@@ -735,10 +735,25 @@ def _read_metadata(text: str, n_vectors: int) -> pd.DataFrame:
         if len(parts) != len(header):
             raise DataError(
                 f"Line {number} of the metadata file has {len(parts)} columns but the header has "
-                f"{len(header)}."
+                f"{len(header)}.{_QUOTED_HINT if chr(34) in line else ''}"
             )
-        values.append([_unescape(p) for p in parts])
+        values.append([_metadata_cell(p) for p in parts])
     return pd.DataFrame(values, columns=header)
+
+
+#: Why a line holding a double quote has too many columns (bad-input round 44, F5).
+_QUOTED_HINT = (
+    " The line holds a double quote: a label with a tab in it was likely quoted, as pandas' "
+    "to_csv(sep='\\t') and spreadsheets write one, but the Projector's files are not quoted, "
+    "so its tab splits the label. Replace the tabs in the labels before writing (for example "
+    "labels.replace('\\t', ' ', regex=True))."
+)
+
+
+def _metadata_cell(text: str) -> str:
+    """A label as the Projector file gives it, escapes undone; ``""``, how pandas' ``to_csv``
+    writes an empty or missing label alone on its line, is empty (bad-input round 44, F5)."""
+    return "" if text == '""' else _unescape(text)
 
 
 def _unescape(text: str) -> str:

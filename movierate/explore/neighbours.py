@@ -32,6 +32,7 @@ from movierate.explore.validation import (
     counted_ratings,
     filter_counts,
     movie_columns,
+    takes_models,
 )
 
 METRICS = ("cosine", "euclidean")
@@ -473,6 +474,7 @@ def top_k_rows(scores: np.ndarray, k: int) -> np.ndarray:
 _INDEXES: weakref.WeakKeyDictionary[Any, NeighbourIndex] = weakref.WeakKeyDictionary()
 
 
+@takes_models("model")
 def neighbour_index(model: EmbeddingModel) -> NeighbourIndex:
     """The :class:`NeighbourIndex` of a loaded model's movie embedding, built once per model."""
     try:

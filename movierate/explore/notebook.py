@@ -34,7 +34,7 @@ from movierate import atomic, spreadsheet
 from movierate.data.movies import TRAINING_COUNTS
 from movierate.errors import StoreError
 from movierate.explore.export import count_columns, label_columns
-from movierate.explore.validation import genre_lists
+from movierate.explore.validation import genre_lists, takes_models
 
 #: meta.json's ``format`` value: what tells a folder this export wrote (one --overwrite may
 #: replace) from any other folder (never replaced).
@@ -60,6 +60,7 @@ _DEEP_RECIPE = (
 )
 
 
+@takes_models("model")
 def write_notebook_export(
     model: Any, folder: str | Path, *, ds: Any = None, overwrite: bool = False
 ) -> dict[str, Any]:

@@ -39,7 +39,7 @@ import pandas as pd
 from movierate import atomic, paired, scoring
 from movierate.basis import principal_rotation
 from movierate.errors import DataError, StoreError
-from movierate.explore.validation import counted_ratings, filter_counts
+from movierate.explore.validation import counted_ratings, filter_counts, takes_models
 from movierate.shown import percent, percent_as_shown
 from movierate.stats import average_ranks, t_sf
 from movierate.store import TrainedModel
@@ -47,6 +47,7 @@ from movierate.store import TrainedModel
 BASES = ("index", "pca")
 
 
+@takes_models("model")
 def dimension_ablation(model: Any, users: Any, movies: Any, ratings: Any) -> pd.DataFrame:
     """One row per dimension: ``dimension`` (0-based), ``rmse`` with it zeroed in both the user
     and the movie embedding, and ``rmse_increase`` over the full model (``attrs["base_rmse"]``).
@@ -86,6 +87,7 @@ def _reversed_index_spearman(increase: np.ndarray, dimension: np.ndarray) -> flo
     return float(np.corrcoef(average_ranks(increase), average_ranks(-dimension))[0, 1])
 
 
+@takes_models("model")
 def prefix_curve(
     model: Any,
     users: Any,
@@ -184,6 +186,7 @@ def kept_dims_note(spec: Any, metrics: Mapping[str, Any] | None) -> str | None:
     )
 
 
+@takes_models("model")
 def select_rank(model: Any, users: Any, movies: Any, ratings: Any) -> RankSelection:
     """How many leading dimensions carry signal on held-out rows, by the one-standard-error rule.
 
@@ -206,6 +209,7 @@ def select_rank(model: Any, users: Any, movies: Any, ratings: Any) -> RankSelect
     return RankSelection(int(within[0]), best, mse, se, n)
 
 
+@takes_models("model")
 def prefix_errors(model: Any, users: Any, movies: Any, ratings: Any) -> np.ndarray:
     """Mean squared error on the given rows with only the first k dimensions, k = 0 .. dim (the
     rows sampled as :func:`select_rank` samples them); ``model`` as there."""
@@ -425,6 +429,7 @@ class DimensionReport:
         return f"a fixed random {self.n_rows:,} of the {self.sampled_from:,} {self.rows} rows"
 
 
+@takes_models("model")
 def held_out_rows(model: Any, ds: Any = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, str]:
     """The rows ``model`` never trained on that steered its training (early stopping):
     ``(users, movies, ratings, label)``; ``ds`` defaults to the dataset it was trained on.
@@ -457,6 +462,7 @@ def held_out_rows(model: Any, ds: Any = None) -> tuple[np.ndarray, np.ndarray, n
     )
 
 
+@takes_models("model")
 def model_dimension_report(
     model: Any, ds: Any = None, *, max_rows: int = MAX_REPORT_ROWS
 ) -> DimensionReport:
@@ -512,6 +518,7 @@ class EmbeddingGain:
         return self.tiny or (measured and self.without - self.full < MIN_GAIN)
 
 
+@takes_models("model")
 def embedding_gain(model: Any, ds: Any = None, *, score: bool = True) -> EmbeddingGain:
     """:class:`EmbeddingGain` of ``model``: its RMSE on the held-out rows (sampled as
     :func:`model_dimension_report` samples them, so the numbers are the Dimensions page's
@@ -552,6 +559,7 @@ def embedding_gain(model: Any, ds: Any = None, *, score: bool = True) -> Embeddi
     return EmbeddingGain(without, full, label, len(truth), largest)
 
 
+@takes_models("model")
 def without_embedding_label(model: Any) -> str:
     """What predicts when the embedding is zeroed: "embeddings zeroed" (deep), "biases only"
     or "the mean rating only" (a model without biases)."""
@@ -561,6 +569,7 @@ def without_embedding_label(model: Any) -> str:
     return "biases only" if spec.has_user_bias or spec.has_movie_bias else "the mean rating only"
 
 
+@takes_models("model")
 def idle_embedding_text(model: Any, gain: EmbeddingGain) -> str | None:
     """In plain words, that ``model``'s embedding does nothing for its predictions and what
     that means for views of its structure; None when it does (:attr:`EmbeddingGain.idle`)."""
@@ -600,6 +609,7 @@ def _cached_report(path: Path) -> DimensionReport | None:
         return None
 
 
+@takes_models("model")
 def dimension_report(
     model: Any, users: Any, movies: Any, ratings: Any, *, rows: str = "held-out"
 ) -> DimensionReport:
@@ -1008,6 +1018,7 @@ class FirstKView(TrainedModel):
         )
 
 
+@takes_models("model")
 def first_k_view(model: Any, k: int, basis: str = "index") -> Any:
     """``model`` keeping only its first ``k`` embedding dimensions: as trained
     (``basis="index"``) or its first k principal directions (``basis="pca"``, see
@@ -1047,6 +1058,7 @@ def _dims(k: int | None, noun: str = "dim") -> str:
     return f"{k} {noun}{'' if k == 1 else 's'}"
 
 
+@takes_models("model")
 def movie_weights_counted(model: Any) -> str | None:
     """What ``model``'s principal directions and movie variance shares here weigh each movie
     by: ``"training ratings"``, ``"ratings"`` (a model saved before its training counts: every

@@ -23,6 +23,7 @@ from movierate.explore.validation import (
     genre_lists,
     median_text,
     movie_columns,
+    takes_models,
 )
 from movierate.shown import percent, percent_as_shown
 
@@ -85,7 +86,7 @@ def pca_extremes(
     :func:`extremes_note` (bad-input round 27, F5).
     """
     x = check_matrix(embedding)
-    check_movies(movies, len(x))
+    movies = check_movies(movies, len(x))
     check_k(n_movies, "n_movies")
     # a filter no two movies pass: said as such (bad-input round 15: "only 0 row(s) have a
     # positive weight"), as the map says it
@@ -277,7 +278,7 @@ def pca_coordinates(
     """Movies with at least ``min_ratings`` ratings on the first components (``pc1``, ``pc2``
     ...) plus the movie columns: a scatter plot's data, a fast alternative to t-SNE."""
     x = check_matrix(embedding)
-    check_movies(movies, len(x))
+    movies = check_movies(movies, len(x))
     weights = movie_weights(movies, min_ratings=min_ratings, weighting=weighting)
     pca = fit_pca(x, n_components=n_components, weights=weights)
     rows = np.flatnonzero(weights > 0)
@@ -288,6 +289,7 @@ def pca_coordinates(
     return frame
 
 
+@takes_models("model")
 def model_pca_extremes(model: Any, **params: Any) -> pd.DataFrame:
     """:func:`pca_extremes` of a saved model's movie vectors (same keyword parameters)."""
     return pca_extremes(model.movie_embedding, model.movies, **params)

@@ -19,6 +19,7 @@ from movierate.explore.validation import (
     check_vector,
     eligible_rows,
     movie_columns,
+    takes_models,
 )
 from movierate.shown import as_shown
 
@@ -29,7 +30,7 @@ def norms_vs_popularity(
     """Per movie with at least ``min_ratings`` ratings: the movie columns, ``log_n_ratings``
     (log10 of 1 + n_ratings), ``norm`` and ``bias`` (NaN when the model has no movie bias)."""
     x = check_matrix(embedding)
-    check_movies(movies, len(x))
+    movies = check_movies(movies, len(x))
     rows = eligible_rows(movies, min_ratings)
     frame = movie_columns(movies, rows)
     frame["log_n_ratings"] = np.log10(1.0 + frame["n_ratings"].to_numpy(np.float64))
@@ -66,6 +67,7 @@ def popularity_correlations(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame.from_records(records).set_index("quantity")
 
 
+@takes_models("model")
 def model_norms_vs_popularity(model: EmbeddingModel, *, min_ratings: int = 0) -> pd.DataFrame:
     """:func:`norms_vs_popularity` of a saved model."""
     return norms_vs_popularity(

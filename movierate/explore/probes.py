@@ -296,7 +296,7 @@ def linear_probes(
     user_idx) are given.
     """
     x = check_matrix(movie_embedding)
-    check_movies(movies, len(x))
+    movies = check_movies(movies, len(x))
     rows = probed_movies(movies, min_ratings)
     activity = _movie_activity(movies) if movie_activity is None else movie_activity
     records = []

@@ -62,6 +62,7 @@ from movierate.explore.validation import (
     check_vector,
     eligible_rows,
     movie_columns,
+    takes_models,
 )
 
 DEFAULT_PERPLEXITY = 30.0
@@ -522,7 +523,7 @@ def projection_map(
     from movierate.explore.validation import genre_lists
 
     x = check_matrix(embedding)
-    check_movies(movies, len(x))
+    movies = check_movies(movies, len(x))
     check_choice(method, "method", METHODS)
     check_choice(metric, "metric", METRICS)
     if rows is None:
@@ -583,6 +584,7 @@ def projection_map(
     return frame
 
 
+@takes_models("model")
 def model_map(
     model: EmbeddingModel,
     *,
@@ -606,6 +608,7 @@ def model_map(
     )
 
 
+@takes_models("model")
 def model_map_cached(model: EmbeddingModel, *, method: str = "tsne", **params: Any) -> bool:
     """True when :func:`model_map` with these parameters would only read the disk cache."""
     x = check_matrix(model.movie_embedding)
@@ -656,6 +659,7 @@ def tsne_map(embedding: Any, movies: pd.DataFrame, **params: Any) -> pd.DataFram
     return projection_map(embedding, movies, method="tsne", **params)
 
 
+@takes_models("model")
 def model_tsne_map(model: EmbeddingModel, **params: Any) -> pd.DataFrame:
     """:func:`model_map` with t-SNE, cached in the model's ``cache/`` folder."""
     params.pop("method", None)
@@ -972,7 +976,7 @@ def read_coordinates(
     columns ``movie_id``, ``x`` and ``y``. Rows whose movie_id the model does not know are
     dropped and counted in ``frame.attrs["unmatched"]``."""
     x = check_matrix(embedding)
-    check_movies(movies, len(x))
+    movies = check_movies(movies, len(x))
     table = _read_csv(source)
     missing = [c for c in ("movie_id", "x", "y") if c not in table.columns]
     if missing:

@@ -31,6 +31,7 @@ from movierate.explore.validation import (
     genre_lists,
     most_rated,
     movie_columns,
+    takes_models,
 )
 from movierate.stats import hypergeom_sf
 
@@ -91,7 +92,7 @@ def genre_coherence(
     ``max_movies`` bounds the exact all-pairs search: beyond it, only the ``max_movies``
     most-rated of those movies are used (``result.n_eligible`` says how many passed)."""
     x = check_matrix(embedding)
-    check_movies(movies, len(x))
+    movies = check_movies(movies, len(x))
     k = check_k(k)
     min_ratings = check_min_ratings(min_ratings)
     if shortfall := coherence_shortfall(movies, k=k, min_ratings=min_ratings):
@@ -233,6 +234,7 @@ def coherence_by_genre(result: GenreCoherence) -> pd.DataFrame:
     return table.sort_values("lift", ascending=False)
 
 
+@takes_models("model")
 def model_genre_coherence(
     model: EmbeddingModel,
     *,

@@ -37,6 +37,7 @@ from movierate.explore.validation import (
     filter_counts,
     movie_columns,
     n_ratings_of,
+    takes_models,
 )
 
 
@@ -177,7 +178,7 @@ def rank_movies(
 
     Columns: ``rank``, the movie columns and ``predicted`` (``scores``).
     """
-    check_movies(movies, len(movies))
+    movies = check_movies(movies, len(movies))
     scores = check_vector(scores, len(movies), "scores")
     order = scores if order is None else check_vector(order, len(movies), "order")
     k = check_k(k)
@@ -364,7 +365,7 @@ def top_rated_by_user(
 
     Columns: ``rank``, the movie columns, ``rating`` and ``predicted``.
     """
-    check_movies(movies, len(movies))
+    movies = check_movies(movies, len(movies))
     frame = check_ratings(ratings, n_movies=len(movies))
     return _top_rated(frame, movies, _check_user(user_idx), k=k, predicted=predicted, order=order)
 
@@ -399,6 +400,7 @@ def _top_rated(
     return result
 
 
+@takes_models("model")
 def recommend_for_user(
     model: EmbeddingModel,
     user_idx: int,

@@ -37,6 +37,7 @@ from movierate.explore.validation import (
     genre_lists,
     movie_columns,
     n_ratings_of,
+    takes_models,
 )
 
 #: Articles MovieLens moves to the end of a title ("Matrix, The", "Cité des enfants perdus, La").
@@ -131,6 +132,7 @@ class TitleIndex:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         self.movies = check_movies(movies, len(movies))
+        movies = self.movies
         self.n_ratings = n_ratings_of(movies)
         self.years = pd.to_numeric(movies["year"], errors="coerce").to_numpy(np.float64)
         keys, owners = [], []
@@ -306,6 +308,7 @@ def find_movie(movies: pd.DataFrame, query: str) -> int:
 _INDEXES: weakref.WeakKeyDictionary[Any, TitleIndex] = weakref.WeakKeyDictionary()
 
 
+@takes_models("model")
 def title_index(model: EmbeddingModel) -> TitleIndex:
     """The :class:`TitleIndex` of a loaded model's movies, built once per model."""
     try:

@@ -6,8 +6,12 @@ message that names the bad input and says how to fix it, so the analyses can tru
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+import functools
+import inspect
+import numbers
+import os
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -20,6 +24,52 @@ from movierate.data.movies import (
     TRAINING_COUNTS,
 )
 from movierate.errors import DataError
+
+#: What is never a model: a name or path, numbers, arrays, tables, plain containers.
+_NOT_MODELS = (
+    str, bytes, bytearray, os.PathLike, numbers.Number, np.ndarray, np.generic, pd.DataFrame,
+    pd.Series, Mapping, list, tuple, set, frozenset,
+)  # fmt: skip
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def check_model(model: Any, name: str = "model") -> Any:
+    """``model`` unless it is plainly not a model (None, a name, a path, an array, a table, a
+    dataset): then DataError naming ``name``, what was passed and how to load a model
+    (bad-input round 44, F3: a model's name gave a raw AttributeError)."""
+    from movierate.data.dataset import RatingsDataset
+
+    if model is not None and not isinstance(model, (*_NOT_MODELS, RatingsDataset)):
+        return model
+    got = type(model).__name__
+    if model is None or isinstance(model, str | bytes | numbers.Number):
+        got = f"{got} {model!r}"[:70]
+    saved = model if isinstance(model, str) and model.strip() else "NAME"
+    raise DataError(
+        f"{name} must be a loaded model, got {got}. Load a saved one "
+        f"by its name: store.load_model({saved!r}) (from movierate import store; "
+        "store.list_models() lists them)."
+    )
+
+
+def takes_models(*names: str) -> Callable[[F], F]:
+    """Decorator: :func:`check_model` on the arguments ``names`` of each call."""
+
+    def decorate(function: F) -> F:
+        signature = inspect.signature(function)
+
+        @functools.wraps(function)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            bound = signature.bind_partial(*args, **kwargs).arguments
+            for name in names:
+                if name in bound:
+                    check_model(bound[name], name)
+            return function(*args, **kwargs)
+
+        return checked  # type: ignore[return-value]
+
+    return decorate
 
 
 def check_matrix(values: Any, name: str = "embedding", *, min_rows: int = 1) -> np.ndarray:
@@ -80,7 +130,21 @@ def check_movies(movies: Any, n_rows: int, name: str = "movies") -> pd.DataFrame
         )
     if "movie_idx" in movies.columns:
         _check_movie_order(movies, name)
-    return movies.copy(deep=False)
+    return _titled(movies.copy(deep=False))
+
+
+def _titled(movies: pd.DataFrame) -> pd.DataFrame:
+    """``movies`` with a missing title (NaN, None, pd.NA: a hand-edited or merged table) read as
+    ``movie <id>``, as the loaders title a movie with none, so searches, labels and exports
+    show the same text (bad-input round 44, F2: search raised a TypeError, word2vec wrote
+    ``nan``)."""
+    missing = movies["title"].isna().to_numpy()
+    if missing.any():
+        untitled = [f"movie {i}" for i in movies["movie_id"].to_numpy()[missing]]
+        titles = movies["title"].astype(object).to_numpy(copy=True)
+        titles[missing] = untitled
+        movies["title"] = pd.Series(titles, index=movies.index, dtype="str")
+    return movies
 
 
 def _check_movie_order(movies: pd.DataFrame, name: str) -> None:

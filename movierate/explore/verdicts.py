@@ -31,7 +31,7 @@ import numpy as np
 
 from movierate.data.movies import TRAINING_COUNTS
 from movierate.errors import DataError
-from movierate.explore.validation import counted_ratings, filter_counts
+from movierate.explore.validation import counted_ratings, filter_counts, takes_models
 from movierate.stats import chi2_quantile
 
 #: Whitened: the mean of the covariance diagonal in this range (and every entry within
@@ -243,6 +243,7 @@ def _every_row(embedding: Any) -> ShapedRows:
     return ShapedRows(embedding, f" over all {len(embedding):,} movies (every row, rated or not)")
 
 
+@takes_models("model")
 def rated_rows(model: Any, min_ratings: int) -> RatedRows | None:
     """:class:`RatedRows` of a loaded model; None when its movies have no rating counts, or
     fewer than 2 or all of them have ``min_ratings`` (then the verdict over all rows says it)."""
@@ -305,6 +306,7 @@ def regularizer_verdicts(
     return verdicts
 
 
+@takes_models("model")
 def verdict_dicts(model: Any) -> list[dict[str, Any]]:
     """:func:`regularizer_verdicts` of a loaded model as JSON-safe dicts (for meta or a table)."""
     return [v.to_dict() for v in regularizer_verdicts(model)]
@@ -580,6 +582,7 @@ def _spread_decimals(mean: float, spread: float, min_decimals: int) -> int | Non
     return max(min_decimals, 1 - int(np.floor(np.log10(spread))))
 
 
+@takes_models("model")
 def spread_numbers(model: Any, *, min_ratings: int) -> dict[str, Any]:
     """What the spread penalties aim at, over a model's movies with at least ``min_ratings``
     ratings counted as every view's filter counts them (:func:`filter_counts`: its training

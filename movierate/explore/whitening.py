@@ -29,6 +29,7 @@ import numpy as np
 
 from movierate import store
 from movierate.errors import DataError, StoreError
+from movierate.explore.validation import takes_models
 
 #: Eigenvalues below this share of the largest make the covariance singular (not invertible).
 SINGULAR_SHARE = 1e-10
@@ -113,6 +114,7 @@ class ExactlyWhitened(store.TrainedModel):
         )
 
 
+@takes_models("model")
 def exact_whitening(model: Any) -> ExactlyWhitened:
     """``model`` (a loaded TrainedModel) with its movie embedding exactly whitened.
 
