@@ -305,19 +305,36 @@ def genre_members(frame: pd.DataFrame, genre: str) -> np.ndarray:
     )
 
 
+#: Outline width (px) of the one-genre map's chosen movies, in the page's text colour.
+CHOSEN_OUTLINE = 1.5
+
+
 @text_styled
 def one_genre_scatter(frame: pd.DataFrame, genre: str) -> go.Figure:
-    """The map with the movies of ``genre`` in its fixed colour over the others in grey, and
-    the density contour of that genre's movies (where it concentrates)."""
+    """The map with the movies of ``genre`` in its fixed colour and shape, outlined in the
+    page's text colour, over the others as pale hollow circles, and the density contour of
+    that genre's movies (where it concentrates). Filled-and-outlined against hollow reads
+    without hue (views round 28, F1: IMAX's pale blue on the grey circles was one grey in
+    print)."""
     has = genre_members(frame, genre)
     colour = genre_colour(genre)
     sizes = point_sizes(frame["n_ratings"])
     hover = np.asarray(map_hover(frame), dtype=object)
     fig = go.Figure()
-    for mask, name, marker_colour, opacity in (
-        (~has, "other movies", OTHER_COLOUR, 0.45),
-        (has, html_text(genre), colour, 0.85),
-    ):
+    grey = readable(OTHER_COLOUR)  # a ring needs 3:1 against the page (views round 22, F2)
+    rest = {
+        "color": grey,
+        "symbol": "circle-open",
+        "opacity": 0.45,
+        "line": {"color": grey, "width": 1},
+    }
+    chosen = {
+        "color": colour,
+        "symbol": genre_symbol(genre),
+        "opacity": 0.9,
+        "line": {"color": TEXT_COLOUR.get(), "width": CHOSEN_OUTLINE},
+    }
+    for mask, name, marker in ((~has, "other movies", rest), (has, html_text(genre), chosen)):
         part = frame[mask]
         custom = np.column_stack([part["movie_idx"].to_numpy(dtype=object), hover[mask]])
         fig.add_scattergl(
@@ -325,8 +342,7 @@ def one_genre_scatter(frame: pd.DataFrame, genre: str) -> go.Figure:
             y=part["y"],
             mode="markers",
             name=f"{name} ({mask.sum():,})",
-            marker={"color": marker_colour, "size": sizes[mask], "opacity": opacity,
-                    "line": outline(marker_colour)},
+            marker={**marker, "size": sizes[mask]},
             customdata=custom,
             hovertemplate="%{customdata[1]}<extra></extra>",
         )  # fmt: skip
