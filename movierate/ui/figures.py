@@ -98,10 +98,11 @@ def text_styled(build: Callable[..., go.Figure]) -> Callable[..., go.Figure]:
         )
         fig.update_xaxes(tickfont=text, title_font=text)
         fig.update_yaxes(tickfont=text, title_font=text)
-        fig.update_traces(
-            marker_colorbar={"tickfont": text, "title_font": text},
-            selector=_has_colour_bar,
-        )
+        bar = {"tickfont": text, "title_font": text}
+        fig.update_traces(marker_colorbar=bar, selector=_has_colour_bar)
+        if fig.layout.coloraxis.colorscale is not None:  # plotly express's shared colour bar
+            # views round 28, F6: its ticks and title were Streamlit's pale #808495
+            fig.update_layout(coloraxis_colorbar=bar)
         return fig
 
     return wrapper
