@@ -39,6 +39,12 @@ GROUP_SYMBOLS = {"A": "circle", "B": "square", "C": "triangle-up", "D": "triangl
 #: The movies that moved most labelled on the two-models frame (the rest: hover, the table).
 MOVED_LABELS = 5
 MODEL_SERIES = (0, 1)  # the Vega charts' (colour-blind safe) series colours
+#: Marker shapes of A's and B's points: in grey their colours were two pale greys at the
+#: cloud's opacity (views round 28, F3).
+MODEL_SYMBOLS = ("circle", "square")
+#: Size (px) of the arrowhead at B's end of a "moved most" line, and how far (px) it stands off
+#: B's point (the tip at the edge of B's 9 px marker).
+ARROW_SIZE, ARROW_STANDOFF = 12, 5
 #: Sets up to this size are drawn as large outlined markers; larger ones as small ones.
 SMALL_SET = 60
 #: The users map draws this many categories (the commonest), each in a shape of its own, and
@@ -311,12 +317,14 @@ def aligned_figure(
     height: int = 620,
 ) -> go.Figure:
     """Two models' common movies in one frame: A's points and B's aligned points, a line from
-    A to B for each movie that moved most, ``focus`` (a movie_idx of A) ringed in both."""
+    A to B for each movie that moved most, ``focus`` (a movie_idx of A) ringed in both. A's
+    points are circles, B's squares, and each line ends in an arrowhead at B: the two read
+    apart in grey print too."""
     fig = go.Figure()
     hover = np.asarray(_hover(coordinates), dtype=object)
     model_colours = [series_colour(i) for i in MODEL_SERIES]
-    for (xs, ys), name, colour in zip(
-        (("x_a", "y_a"), ("x_b", "y_b")), names, model_colours, strict=True
+    for (xs, ys), name, colour, symbol in zip(
+        (("x_a", "y_a"), ("x_b", "y_b")), names, model_colours, MODEL_SYMBOLS, strict=True
     ):
         fig.add_trace(
             go.Scattergl(
@@ -326,6 +334,7 @@ def aligned_figure(
                 name=name,
                 marker={
                     "color": colour,
+                    "symbol": symbol,
                     "size": point_sizes(coordinates["n_ratings"], 3, 8),
                     "opacity": 0.3,
                     "line": outline(colour),
@@ -345,9 +354,17 @@ def aligned_figure(
             go.Scatter(
                 x=line_x,
                 y=line_y,
-                mode="lines",
+                mode="lines+markers",
                 name="moved most (A → B)",
                 line={"color": TEXT_COLOUR.get(), "width": 2},  # #222: 1.2:1 on the dark page
+                # an arrowhead at B's end only (none at A's), pointing along the line
+                marker={
+                    "symbol": "arrow",
+                    "angleref": "previous",
+                    "standoff": ARROW_STANDOFF,
+                    "size": [0, ARROW_SIZE, 0] * len(moved),
+                    "color": TEXT_COLOUR.get(),
+                },
                 hoverinfo="skip",
             )
         )
@@ -376,6 +393,7 @@ def aligned_figure(
                 name="moved most",
                 marker={
                     "color": model_colours[1],
+                    "symbol": MODEL_SYMBOLS[1],
                     "size": 9,
                     "line": {"color": TEXT_COLOUR.get(), "width": 1},
                 },
