@@ -13,6 +13,7 @@ no NaN); curves and scatters zoom and pan (wheel, drag; double-click resets).
 from __future__ import annotations
 
 import functools
+import json
 import math
 import os
 import textwrap
@@ -355,7 +356,7 @@ def curves_chart(
     :data:`METRIC_LABELS`)."""
     single = len(histories) == 1
     others = [m for m in metrics if not m.startswith("train")]
-    rows, series, dashes, colours, shapes = [], [], [], [], []
+    rows, series, dashes, colours, shapes, kinds = [], [], [], [], [], []
     for i, (run, history) in enumerate(histories.items()):
         for metric in metrics:
             values = history.get(metric)
@@ -373,6 +374,7 @@ def curves_chart(
                 continue
             rows += points
             series.append(name)
+            kinds.append(label)
             colours.append(colour(metrics.index(metric) if single else i))
             shapes.append(RUN_SHAPES[0 if single else i % len(RUN_SHAPES)])
             dashes.append(
@@ -389,8 +391,10 @@ def curves_chart(
     scale = {"domain": series, "range": colours}
     legend = {**legend_for(series), "columns": 1, "symbolType": "stroke",
               "symbolStrokeWidth": 2.5}  # fmt: skip
+    dash_legend = legend
     if not single:  # the runs' point shapes, filled: a dashed outline drew blots, not shapes
         legend = {**legend_for(series), "columns": 1, "symbolStrokeWidth": 0, "symbolSize": 80}
+        dash_legend = _dash_legend(series, kinds)
     legend["labelLimit"] = 640
     return {
         "title": _title(title, subtitle),
@@ -417,8 +421,9 @@ def curves_chart(
             # one legend: each curve's colour and dash
             "color": {"field": "series", "type": "nominal", "scale": scale, "legend": legend,
                       "title": None},
-            "strokeDash": {"field": "series", "type": "nominal", "legend": legend, "title": None,
-                           "scale": {"domain": series, "range": dashes}},
+            # several runs: the dashes in a legend of their own, as line samples
+            "strokeDash": {"field": "series", "type": "nominal", "legend": dash_legend,
+                           "title": None, "scale": {"domain": series, "range": dashes}},
             # with several runs, each run's points have their own shape (one legend still)
             **({} if single else {"shape": {
                 "field": "series", "type": "nominal", "legend": legend, "title": None,
@@ -430,6 +435,27 @@ def curves_chart(
             ],
         },
     }  # fmt: skip
+
+
+def _dash_legend(series: list[str], kinds: list[str]) -> dict[str, Any] | None:
+    """With several runs, a second legend above the plot: a line sample of each curve kind's
+    dash (``kinds``: each of ``series``' metric label), named by the kind alone; None when all
+    curves share one dash. The runs' legend shows their point shapes, so without this one the
+    legend never showed which curve is dashed (views round 28, F5). Its orient keeps Vega-Lite
+    from merging it into the runs' legend (same field)."""
+    first: dict[str, str] = {}
+    for kind, name in zip(kinds, series, strict=True):
+        first.setdefault(kind, name)
+    if len(first) < 2:
+        return None
+    names = json.dumps({name: kind for kind, name in first.items()})
+    return {"orient": "top", "direction": "horizontal", "title": None,
+            "values": list(first.values()), "labelExpr": f"{names}[datum.label]",
+            "labelLimit": 640, "symbolType": "stroke", "symbolSize": 400,
+            # the curves' points would make each sample transparent (Vega-Lite's filled
+            # points' legend), so its stroke is named
+            "encode": {"symbols": {"update": {"stroke": {"value": TEXT_COLOUR.get()},
+                                              "strokeWidth": {"value": 2.5}}}}}  # fmt: skip
 
 
 def log_ticks(low: float, high: float, *, most: int = 8) -> list[float]:
