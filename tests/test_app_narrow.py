@@ -141,7 +141,7 @@ def test_compare_heatmaps_each_fill_their_own_column(trained_home):
     as its column, on the scale they share."""
     at = open_page("pages/compare.py", section="Embedding spaces")
     assert_clean(at)
-    heatmaps = [s for s in vega_specs(at) if s.get("mark") == "rect"]
+    heatmaps = [s for s in vega_specs(at) if {"mark": "rect"} in s.get("layer", [])]
     models = [{v["model"] for v in h["data"]["values"]} for h in heatmaps]
     assert sorted(map(sorted, models)) == [["small-deep"], ["small-mf"]]
     # square cells in ~300 px (views round 14: 224 px was small on a projector); half of a

@@ -134,7 +134,7 @@ def test_compare_heatmaps_are_about_300_px_and_wrap_when_narrow(trained_home):
     from movierate.ui import shell
 
     at = open_page("pages/compare.py", section="Embedding spaces")
-    heat = [s for s in vega_specs(at) if s.get("mark") == "rect" and "row" in str(s["encoding"])]
+    heat = [s for s in vega_specs(at) if {"mark": "rect"} in s.get("layer", [])]
     assert heat, "no heatmap drawn"
     for spec in heat:
         cells = len({row["col"] for row in spec["data"]["values"]})

@@ -521,6 +521,22 @@ def heatmap_charts(
     ]
 
 
+#: A heatmap of at most this many dimensions writes each coloured cell's sign in it: the
+#: red-blue scale is symmetric in lightness, so in grey print +v and -v were one grey (views
+#: round 28, F2). Cells nearer 0 than :data:`SIGN_FROM` of the scale's end stay blank (their
+#: colour is near white), and :data:`LIGHT_SIGN_FROM` onwards the sign is white on the dark fill.
+SIGN_DIMS, SIGN_FROM, LIGHT_SIGN_FROM = 32, 0.05, 0.65
+#: Colours of the sign on a pale and on a dark cell (the cells are the same in either theme).
+SIGN_DARK, SIGN_LIGHT = "#222222", "#FFFFFF"
+
+
+def _sign(value: float, limit: float) -> str:
+    """The sign written in a heatmap cell of ``value`` on a scale ending at ``limit``."""
+    if abs(value) < SIGN_FROM * limit:
+        return ""
+    return "+" if value > 0 else "\u2212"
+
+
 @styled
 def heatmap_chart(
     matrix: pd.DataFrame,
@@ -536,10 +552,10 @@ def heatmap_chart(
     rows and columns in its own order, its cells as tall as square cells at ``width`` pixels,
     within ``height``; ``fill``: as wide as its column (views round 6: 490 px of cells ran
     184 px past a 306 px column at 1024 px), else the cells square. ``name``: the model, in the
-    tooltip."""
+    tooltip. Up to :data:`SIGN_DIMS` dimensions, each coloured cell also shows its sign."""
     limit = fixed_range or heatmap_limit({name: matrix})
     rows = [
-        {"model": name, "row": str(r), "col": str(c), "v": v}
+        {"model": name, "row": str(r), "col": str(c), "v": v, "sign": _sign(v, limit)}
         for r, line in zip(matrix.index, matrix.to_numpy(), strict=True)
         for c, value in zip(matrix.columns, line, strict=True)
         if (v := _finite(value)) is not None
@@ -549,6 +565,16 @@ def heatmap_chart(
     order = [str(c) for c in matrix.columns]  # the dimensions in the model's own order
     cell = {"type": "ordinal", "sort": order, "title": None,
             "axis": {"labelAngle": 0, "labelOverlap": True}}  # fmt: skip
+    layers: list[Spec] = [{"mark": "rect"}]
+    if dims <= SIGN_DIMS:
+        light = f"abs(datum.v) >= {LIGHT_SIGN_FROM * limit!r}"
+        layers.append(
+            {"mark": {"type": "text", "fontSize": max(9, min(15, round(step * 0.7))),
+                      "fontWeight": "bold"},
+             "encoding": {"text": {"field": "sign"},
+                          "color": {"condition": {"test": light, "value": SIGN_LIGHT},
+                                    "value": SIGN_DARK}}}
+        )  # fmt: skip
     return {
         "title": _title(title, None),
         "usermeta": SVG,
@@ -562,7 +588,7 @@ def heatmap_chart(
             if fill
             else {"width": {"step": step}, "height": {"step": step}}
         ),
-        "mark": "rect",
+        "layer": layers,
         "encoding": {
             "x": {"field": "col", **cell},
             "y": {"field": "row", **cell},
