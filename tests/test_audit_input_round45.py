@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from movierate import atomic, config, store
+from movierate.cli import main
 from movierate.data import cache, load_dataset
 from movierate.explore import ordering
 from movierate.explore.projection import model_map
@@ -96,3 +97,30 @@ def test_a_parsed_data_set_copy_under_another_key_is_parsed_again(tmp_path):
     assert cache.load_cached("ml-100k", folder.name) is not None
     folder.rename(folder.with_name("0123456789abcdef"))
     assert cache.load_cached("ml-100k", "0123456789abcdef") is None
+
+
+DAMAGES = {
+    "created": lambda meta: meta.update(created=12345),
+    "metrics": lambda meta: meta.pop("metrics"),
+    "format": lambda meta: meta.update(format_version="1"),
+    "dataset": lambda meta: meta.update(dataset=[]),
+}
+
+
+@pytest.mark.parametrize("command", ["show", "evaluate", "export"])
+@pytest.mark.parametrize("damage", list(DAMAGES))
+def test_a_command_on_a_damaged_meta_json_names_the_model_and_says_what_to_do(
+    home, capsys, command, damage
+):
+    """F2: `show` said only "error: meta.json lacks metrics" (no model, no advice)."""
+    path = home / "models" / "a" / "meta.json"
+    meta = json.loads(path.read_text())
+    DAMAGES[damage](meta)
+    path.write_text(json.dumps(meta))
+    extra = ["--out", str(home / "out")] if command == "export" else []
+    assert main([command, "a", *extra]) == 1
+    said = capsys.readouterr().err
+    assert "Model 'a'" in said
+    assert "restore it from a copy, or retrain the model" in said
+    if command == "show":
+        assert str(home / "models" / "a") in said
