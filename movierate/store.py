@@ -3107,15 +3107,18 @@ def _mean_problem(arrays: dict[str, np.ndarray], scale: list[float]) -> str | No
 
 
 def _finite_problem(arrays: dict[str, np.ndarray]) -> str | None:
-    """Why ``arrays`` cannot be used when one holds NaN or infinite values (a diverged
-    training); checked on load, where the arrays are read anyway (a listing reads headers only)."""
+    """Why ``arrays`` cannot be used when one holds NaN or infinite values; checked on load,
+    where the arrays are read anyway (a listing reads headers only). A training that diverges
+    saves nothing, so such a file is damaged, not a diverged model (bad-input round 45, F3:
+    "lower the learning rate" sent the user the wrong way)."""
     for key, values in arrays.items():
         if values.dtype.kind == "f" and not np.isfinite(values).all():
             bad = int(values.size - np.isfinite(values).sum())
             return (
                 f"{EMBEDDINGS_FILE}: '{key}' holds {bad:,} NaN or infinite value(s) of "
-                f"{values.size:,}: the model diverged while training. Delete it and train again "
-                "with a lower learning rate or less regularization"
+                f"{values.size:,}; movierate never saves such values (a training that diverges "
+                "saves nothing), so the file is damaged or was written by another tool. Restore "
+                "the model folder from a copy, or delete it and train or import it again"
             )
     return None
 

@@ -13,6 +13,7 @@ import pytest
 from movierate import atomic, config, store
 from movierate.cli import main
 from movierate.data import cache, load_dataset
+from movierate.errors import StoreError
 from movierate.explore import ordering
 from movierate.explore.projection import model_map
 
@@ -124,3 +125,19 @@ def test_a_command_on_a_damaged_meta_json_names_the_model_and_says_what_to_do(
     assert "restore it from a copy, or retrain the model" in said
     if command == "show":
         assert str(home / "models" / "a") in said
+
+
+def test_a_nan_in_a_saved_array_is_called_damage_not_divergence(home):
+    """F3: a NaN in a saved embedding was blamed on training ("lower learning rate"), though
+    movierate never saves a diverged run."""
+    folder = home / "models" / "a"
+    with np.load(folder / "embeddings.npz") as saved:
+        arrays = dict(saved)
+    arrays["movie_embedding"][3, 1] = np.inf
+    np.savez(folder / "embeddings.npz", **arrays)
+    with pytest.raises(StoreError) as raised:
+        store.load_model("a")
+    said = str(raised.value)
+    assert "Model 'a'" in said and "holds 1 NaN or infinite value(s)" in said
+    assert "damaged" in said and "Restore the model folder from a copy" in said
+    assert "learning rate" not in said and "diverged while training" not in said
