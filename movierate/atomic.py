@@ -328,7 +328,11 @@ class OptionalCache:
     replace its folder), reading and writing it. An OSError there (or a MovierateError: a model
     outside the store) makes it a miss or a result not kept, never a failed view; ``note`` then
     says so quietly (bad-input round 31, F1: a cache folder that could not be created lost the
-    Embeddings map). ``locate`` is e.g. ``model.cache_path``; None: no cache."""
+    Embeddings map). ``locate`` is e.g. ``model.cache_path``; None: no cache.
+
+    A file records its own name (the key: a digest of what it was computed from) inside it,
+    and one recording another name or none is a miss like a damaged file (bad-input round 45,
+    F1: another model's map copied in under this name was shown as this model's map)."""
 
     def __init__(self, locate: Callable[[str], Path] | None, key: str) -> None:
         self.path: Path | None = None
@@ -339,22 +343,28 @@ class OptionalCache:
             except (OSError, MovierateError) as exc:
                 self._failed(exc)
 
-    def read(self, read: Callable[[Path], _T]) -> _T | None:
-        """``read(path)``, or None when there is no cache file or it cannot be read."""
+    def read(self, read: Callable[[Path], tuple[object, _T] | None]) -> _T | None:
+        """The value of ``read(path)``, which returns (the name the file records, the value)
+        or None; None when there is no cache file, it cannot be read or it records another
+        name than its own."""
         if self.path is None:
             return None
         try:
-            return read(self.path)
+            found = read(self.path)
         except OSError:
             return None  # unreadable: computed again, and written anew
+        if found is None or found[0] != self.path.name:
+            return None  # renamed or copied in from another key: computed again
+        return found[1]
 
-    def write(self, write: Callable[[IO[bytes]], object]) -> None:
-        """Write the file atomically through ``write(file)``; a failure only sets ``note``."""
+    def write(self, write: Callable[[IO[bytes], str], object]) -> None:
+        """Write the file atomically through ``write(file, name)``, which records ``name``
+        (the file's own) inside it; a failure only sets ``note``."""
         if self.path is None:
             return
         try:
             with open_atomic(self.path) as f:
-                write(f)
+                write(f, self.path.name)
         except OSError as exc:
             self._failed(exc)
 

@@ -78,6 +78,8 @@ REQUIRED_FILES = (META_FILE, EMBEDDINGS_FILE, MOVIES_FILE, KERAS_FILE)
 META_KEYS = ("name", "created", "spec", "dataset", "split", "metrics", "history")
 #: How a damaged meta.json is said, with the way out.
 META_DAMAGED = "the file is damaged (restore it from a copy, or retrain the model)"
+#: What to do about a model folder without its meta.json.
+META_MISSING = "restore the folder from a copy, or delete it and train or import the model again"
 #: What a model holding a name or value this movierate does not know probably is, and the ways out.
 FROM_ANOTHER_VERSION = (
     "It was probably made by another (newer?) movierate: upgrade movierate to use it, or "
@@ -1768,8 +1770,16 @@ def _read_stable(path: Path, read: Callable[[Any], _T]) -> _T:
 
 
 def read_meta(name: str) -> dict[str, Any]:
-    """The parsed ``meta.json`` of model ``name`` (validated format version)."""
-    return _read_meta(_existing_model_path(name))
+    """The parsed ``meta.json`` of model ``name`` (validated format version); a StoreError
+    names the model and its folder (bad-input round 45, F2: ``show`` said only "meta.json
+    lacks metrics")."""
+    path = _existing_model_path(name)
+    try:
+        return _read_meta(path)
+    except StoreError as exc:
+        raise StoreError(
+            f"Model {shown(name)} (in {path_shown(path)}) cannot be read: {exc}"
+        ) from None
 
 
 def require_model(name: str) -> Path:
@@ -2226,6 +2236,7 @@ def _read_meta(path: Path) -> dict[str, Any]:
         raise StoreError(
             f"{META_FILE} is missing (an incomplete or foreign folder)"
             + _store_hint(Path(getattr(path, "path", path)))
+            + f"; {META_MISSING}"
         )
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -2238,10 +2249,14 @@ def _read_meta(path: Path) -> dict[str, Any]:
     except RecursionError:
         raise StoreError(f"{META_FILE} is nested too deeply to read; {META_DAMAGED}") from None
     if not isinstance(meta, dict):
-        raise StoreError(f"{META_FILE} holds {type(meta).__name__}, expected a JSON object")
+        raise StoreError(
+            f"{META_FILE} holds {type(meta).__name__}, expected a JSON object; {META_DAMAGED}"
+        )
     version = meta.get("format_version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise StoreError(f"{META_FILE} has no valid format_version (got {version!r})")
+        raise StoreError(
+            f"{META_FILE} has no valid format_version (got {shown(version)}); {META_DAMAGED}"
+        )
     if version > FORMAT_VERSION:
         raise StoreError(
             f"made by a newer movierate (format_version {version}; this movierate "
@@ -2249,10 +2264,10 @@ def _read_meta(path: Path) -> dict[str, Any]:
         )
     missing = [key for key in META_KEYS if key not in meta]
     if missing:
-        raise StoreError(f"{META_FILE} lacks {', '.join(missing)}")
+        raise StoreError(f"{META_FILE} lacks {', '.join(missing)}; {META_DAMAGED}")
     for key in ("dataset", "metrics", "history", "split"):
         if not isinstance(meta[key], dict):
-            raise StoreError(f"{META_FILE}: '{key}' should be a JSON object")
+            raise StoreError(f"{META_FILE}: '{key}' should be a JSON object; {META_DAMAGED}")
     newer = _newer_metric(meta["metrics"])
     if newer:
         raise StoreError(newer)
@@ -3092,15 +3107,18 @@ def _mean_problem(arrays: dict[str, np.ndarray], scale: list[float]) -> str | No
 
 
 def _finite_problem(arrays: dict[str, np.ndarray]) -> str | None:
-    """Why ``arrays`` cannot be used when one holds NaN or infinite values (a diverged
-    training); checked on load, where the arrays are read anyway (a listing reads headers only)."""
+    """Why ``arrays`` cannot be used when one holds NaN or infinite values; checked on load,
+    where the arrays are read anyway (a listing reads headers only). A training that diverges
+    saves nothing, so such a file is damaged, not a diverged model (bad-input round 45, F3:
+    "lower the learning rate" sent the user the wrong way)."""
     for key, values in arrays.items():
         if values.dtype.kind == "f" and not np.isfinite(values).all():
             bad = int(values.size - np.isfinite(values).sum())
             return (
                 f"{EMBEDDINGS_FILE}: '{key}' holds {bad:,} NaN or infinite value(s) of "
-                f"{values.size:,}: the model diverged while training. Delete it and train again "
-                "with a lower learning rate or less regularization"
+                f"{values.size:,}; movierate never saves such values (a training that diverges "
+                "saves nothing), so the file is damaged or was written by another tool. Restore "
+                "the model folder from a copy, or delete it and train or import it again"
             )
     return None
 

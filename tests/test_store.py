@@ -357,7 +357,8 @@ def test_odd_entries_in_the_store_do_not_break_the_listing(tiny):
     assert [i.name for i in infos] == ["good"]
     assert {b.name: b.reason.split(":")[0] for b in broken} == {
         "bad name": "Invalid model name 'bad name'",
-        "empty": "meta.json is missing (an incomplete or foreign folder)",
+        "empty": "meta.json is missing (an incomplete or foreign folder); restore the folder "
+        "from a copy, or delete it and train or import the model again",
     }
 
 

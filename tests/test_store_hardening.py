@@ -313,11 +313,11 @@ _DAMAGE = {
 _DIVERGED = {
     "NaN global mean": (
         lambda p: _edit_arrays(p, global_mean=np.array(np.nan, np.float32)),
-        "'global_mean' holds 1 NaN or infinite value.*diverged",
+        "'global_mean' holds 1 NaN or infinite value.*the file is damaged",
     ),
     "NaN embedding": (
         lambda p: _edit_arrays(p, movie_embedding=np.full((30, 4), np.nan, np.float32)),
-        "'movie_embedding' holds 120 NaN or infinite value.*diverged",
+        "'movie_embedding' holds 120 NaN or infinite value.*the file is damaged",
     ),
     "movie_idx from 1": (
         lambda p: _rewrite_movies(p, lambda m: m.__setitem__("movie_idx", m["movie_idx"] + 1)),

@@ -94,7 +94,8 @@ class _Damaged(ValueError):
 def _read_copy(folder: Path, name: str) -> RatingsDataset:
     """The dataset in one cache folder; raises on anything missing, mistyped or inconsistent."""
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-    if not isinstance(meta, dict) or meta.get("name") != name:
+    # the key it records is its folder's name: a copy renamed to another key is parsed again
+    if not isinstance(meta, dict) or meta.get("name") != name or meta.get("key") != folder.name:
         raise _Damaged("meta.json")
     for field, kind in _META_TYPES.items():
         if not isinstance(meta.get(field), kind):
@@ -172,7 +173,7 @@ def save_cached(ds: RatingsDataset, key: str) -> Path | None:
     final = cache_folder(ds.name, key)
     try:
         with atomic.staging_folder(final.parent, f".{key}-") as temp:
-            _write(ds, temp)
+            _write(ds, temp, key)
             _remove_stale(final.parent, keep=key, source=ds.source)
             atomic.publish_folder(temp, final, replace=True)  # a copy found stale or damaged
     except (OSError, UnicodeError):  # UnicodeError: pyarrow cannot take a path that is no UTF-8
@@ -180,7 +181,7 @@ def save_cached(ds: RatingsDataset, key: str) -> Path | None:
     return final
 
 
-def _write(ds: RatingsDataset, folder: Path) -> None:
+def _write(ds: RatingsDataset, folder: Path, key: str) -> None:
     ratings = pa.Table.from_pandas(ds.ratings, preserve_index=False)
     # one lz4 row group: read back as one contiguous array per column (measured fastest)
     pq.write_table(
@@ -200,6 +201,7 @@ def _write(ds: RatingsDataset, folder: Path) -> None:
         np.savez(f, **arrays)
     meta = {
         "name": ds.name,
+        "key": key,
         "rating_scale": ds.rating_scale.as_list(),
         "fingerprint": ds.fingerprint,
         "catalog": ds.catalog,

@@ -485,8 +485,12 @@ def model_dimension_report(
         return dataclasses.replace(cached, sampled_from=sampled_from)
     report = dimension_report(model, users, movies, truth, rows=label)
     report = dataclasses.replace(report, sampled_from=sampled_from)
-    text = json.dumps(_report_to_json(report), indent=2, allow_nan=False) + "\n"
-    kept.write(lambda f: f.write(text.encode("utf-8")))
+
+    def write(f: Any, name: str) -> None:
+        saved = {**_report_to_json(report), "key": name}  # its own name (round 45, F1)
+        f.write((json.dumps(saved, indent=2, allow_nan=False) + "\n").encode("utf-8"))
+
+    kept.write(write)
     return report
 
 
@@ -599,13 +603,15 @@ def idle_embedding_text(model: Any, gain: EmbeddingGain) -> str | None:
     )
 
 
-def _cached_report(path: Path) -> DimensionReport | None:
-    """The report a cache file holds; None if missing or unreadable (measured again)."""
+def _cached_report(path: Path) -> tuple[object, DimensionReport] | None:
+    """(the file name it records, the report) a cache file holds; None if missing or
+    unreadable (measured again)."""
     if not path.is_file():
         return None
     try:
-        return _report_from_json(json.loads(path.read_text()))
-    except (ValueError, KeyError, TypeError):
+        data = json.loads(path.read_text())
+        return data.pop("key", None), _report_from_json(data)
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
 
 

@@ -558,7 +558,7 @@ def projection_map(
                 metric=metric,
                 on_fraction=on_fraction,
             ).as_dict()
-            kept.write(lambda f: _write_cached(f, rows, coordinates, finished["trust"]))
+            kept.write(lambda f, name: _write_cached(f, name, rows, coordinates, finished["trust"]))
 
         coordinates = _compute(x[rows], params, progress, keep, cancel)
         trust = finished["trust"]
@@ -568,7 +568,7 @@ def projection_map(
             trust = map_trust(
                 x[rows], coordinates, genre_lists(movies.iloc[rows]), metric=metric
             ).as_dict()
-            kept.write(lambda f: _write_cached(f, rows, coordinates, trust))
+            kept.write(lambda f, name: _write_cached(f, name, rows, coordinates, trust))
     seconds = time.perf_counter() - start
     label = METHOD_LABELS[method]
     _report(progress, 1.0, f"{label} map of {len(rows):,} movies ready in {seconds:.1f} s.")
@@ -1114,14 +1114,14 @@ def _check_rows(rows: Any, n_movies: int, at_least: int) -> np.ndarray:
 
 
 #: A cached map's entries, and the most bytes of its trust numbers (a short JSON text).
-_CACHED_ENTRIES = ("coordinates", "rows", "trust")
+_CACHED_ENTRIES = ("coordinates", "rows", "trust", "key")
 _MOST_TRUST_BYTES = 1 << 20
 
 
 def _check_cached(key: str, header: npz.NpyHeader, rows: np.ndarray) -> None:
     """ValueError (a cache miss) when a cached map's entry is larger than the map of ``rows``."""
-    most = {"coordinates": 2 * len(rows), "rows": len(rows), "trust": 1}[key]
-    too_wide = key == "trust" and header.dtype.itemsize > _MOST_TRUST_BYTES
+    most = {"coordinates": 2 * len(rows), "rows": len(rows), "trust": 1, "key": 1}[key]
+    too_wide = key in ("trust", "key") and header.dtype.itemsize > _MOST_TRUST_BYTES
     if header.values > most or too_wide or header.nbytes > header.stored:
         raise ValueError(f"the cached '{key}' declares {header.values:,} values")
 
@@ -1132,14 +1132,18 @@ def _check_cached(key: str, header: npz.NpyHeader, rows: np.ndarray) -> None:
 TRUST_RULE = 2
 
 
-def _read_cached(path: Path, rows: np.ndarray) -> tuple[np.ndarray, dict[str, Any] | None] | None:
-    """(coordinates, trust numbers or None) from a cache file, or None if it is missing,
-    unreadable or for other rows; trust of another :data:`TRUST_RULE` reads as None."""
+def _read_cached(
+    path: Path, rows: np.ndarray
+) -> tuple[str, tuple[np.ndarray, dict[str, Any] | None]] | None:
+    """(the file name it records, (coordinates, trust numbers or None)) from a cache file, or
+    None if it is missing, unreadable or for other rows; trust of another :data:`TRUST_RULE`
+    reads as None. A file from before names were recorded records "" (a miss)."""
     try:  # bounded by the rows asked for: a cache file handed over in a model folder may
         # declare any size (bad-input round 21), and np.load reads what each entry declares
         cached = npz.read_arrays(path, _CACHED_ENTRIES, lambda k, h: _check_cached(k, h, rows))
         coordinates, cached_rows = cached["coordinates"], cached["rows"]
         trust = json.loads(str(cached["trust"])) if "trust" in cached else None
+        recorded = str(cached["key"]) if "key" in cached else ""
     except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):  # a truncated copy
         return None
     if coordinates.shape != (len(rows), 2) or not np.array_equal(cached_rows, rows):
@@ -1155,13 +1159,16 @@ def _read_cached(path: Path, rows: np.ndarray) -> tuple[np.ndarray, dict[str, An
         return None
     if trust is not None and trust.pop("rule", None) != TRUST_RULE:
         trust = None  # computed under an older rule: recomputed, the coordinates kept
-    return coordinates.astype(np.float32, copy=False), trust
+    return recorded, (coordinates.astype(np.float32, copy=False), trust)
 
 
-def _write_cached(f: Any, rows: np.ndarray, coordinates: np.ndarray, trust: dict[str, Any]) -> None:
-    """The cache file's content (written atomically by :class:`atomic.OptionalCache`)."""
+def _write_cached(
+    f: Any, name: str, rows: np.ndarray, coordinates: np.ndarray, trust: dict[str, Any]
+) -> None:
+    """The cache file's content, recording its own ``name`` (written atomically by
+    :class:`atomic.OptionalCache`, which checks that name on reading)."""
     saved = json.dumps({**trust, "rule": TRUST_RULE})
-    np.savez(f, rows=rows, coordinates=coordinates, trust=np.array(saved))
+    np.savez(f, rows=rows, coordinates=coordinates, trust=np.array(saved), key=np.array(name))
 
 
 def _read_csv(source: Any) -> pd.DataFrame:
