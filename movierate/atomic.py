@@ -331,8 +331,9 @@ class OptionalCache:
     Embeddings map). ``locate`` is e.g. ``model.cache_path``; None: no cache.
 
     A file records its own name (the key: a digest of what it was computed from) inside it,
-    and one recording another name or none is a miss like a damaged file (bad-input round 45,
-    F1: another model's map copied in under this name was shown as this model's map)."""
+    and one recording another name is a miss like a damaged file (bad-input round 45, F1:
+    another model's map copied in under this name was shown as this model's map). A file
+    written before names were recorded (None) is still read: a slow map is not thrown away."""
 
     def __init__(self, locate: Callable[[str], Path] | None, key: str) -> None:
         self.path: Path | None = None
@@ -344,16 +345,16 @@ class OptionalCache:
                 self._failed(exc)
 
     def read(self, read: Callable[[Path], tuple[object, _T] | None]) -> _T | None:
-        """The value of ``read(path)``, which returns (the name the file records, the value)
-        or None; None when there is no cache file, it cannot be read or it records another
-        name than its own."""
+        """The value of ``read(path)``, which returns (the name the file records, None for a
+        file from before names were recorded, and the value) or None; None when there is no
+        cache file, it cannot be read or it records another name than its own."""
         if self.path is None:
             return None
         try:
             found = read(self.path)
         except OSError:
             return None  # unreadable: computed again, and written anew
-        if found is None or found[0] != self.path.name:
+        if found is None or found[0] not in (None, self.path.name):
             return None  # renamed or copied in from another key: computed again
         return found[1]
 

@@ -77,6 +77,18 @@ def test_an_optional_cache_file_under_another_name_is_a_miss(tmp_path):
     assert written.read(read) == "one.bin"
     shutil.copyfile(tmp_path / "one.bin", tmp_path / "two.bin")
     assert atomic.OptionalCache(lambda key: tmp_path / key, "two.bin").read(read) is None
+    # a file from before names were recorded is still read (a slow map is not thrown away)
+    assert written.read(lambda path: (None, path.read_text())) == "one.bin"
+
+
+def test_a_map_cached_before_names_were_recorded_is_still_read(home):
+    own = model_map(store.load_model("a"), method="pca")
+    [mine] = _cache_files(home, "a", "pca-*.npz")
+    with np.load(mine) as saved:
+        arrays = {k: saved[k] for k in saved.files if k != "key"}
+    np.savez(mine, **arrays)  # the file an earlier version wrote
+    again = model_map(store.load_model("a"), method="pca")
+    assert again.attrs["from_cache"] and np.allclose(again[["x", "y"]], own[["x", "y"]])
 
 
 def test_a_dimension_report_copied_in_under_this_models_name_is_measured_again(home):
@@ -96,6 +108,12 @@ def test_a_parsed_data_set_copy_under_another_key_is_parsed_again(tmp_path):
     load_dataset("ml-100k")
     [folder] = (config.cache_dir() / "datasets" / "ml-100k").iterdir()
     assert cache.load_cached("ml-100k", folder.name) is not None
+    meta = json.loads((folder / "meta.json").read_text())
+    del meta["key"]  # a copy saved before keys were recorded is still read
+    (folder / "meta.json").write_text(json.dumps(meta))
+    assert cache.load_cached("ml-100k", folder.name) is not None
+    meta["key"] = folder.name
+    (folder / "meta.json").write_text(json.dumps(meta))
     folder.rename(folder.with_name("0123456789abcdef"))
     assert cache.load_cached("ml-100k", "0123456789abcdef") is None
 

@@ -95,7 +95,10 @@ def _read_copy(folder: Path, name: str) -> RatingsDataset:
     """The dataset in one cache folder; raises on anything missing, mistyped or inconsistent."""
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     # the key it records is its folder's name: a copy renamed to another key is parsed again
-    if not isinstance(meta, dict) or meta.get("name") != name or meta.get("key") != folder.name:
+    # (one saved before keys were recorded has none and is still read)
+    if not isinstance(meta, dict) or meta.get("name") != name:
+        raise _Damaged("meta.json")
+    if meta.get("key", folder.name) != folder.name:
         raise _Damaged("meta.json")
     for field, kind in _META_TYPES.items():
         if not isinstance(meta.get(field), kind):

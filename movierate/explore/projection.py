@@ -1134,16 +1134,16 @@ TRUST_RULE = 2
 
 def _read_cached(
     path: Path, rows: np.ndarray
-) -> tuple[str, tuple[np.ndarray, dict[str, Any] | None]] | None:
+) -> tuple[str | None, tuple[np.ndarray, dict[str, Any] | None]] | None:
     """(the file name it records, (coordinates, trust numbers or None)) from a cache file, or
     None if it is missing, unreadable or for other rows; trust of another :data:`TRUST_RULE`
-    reads as None. A file from before names were recorded records "" (a miss)."""
+    reads as None. A file from before names were recorded records None (still read)."""
     try:  # bounded by the rows asked for: a cache file handed over in a model folder may
         # declare any size (bad-input round 21), and np.load reads what each entry declares
         cached = npz.read_arrays(path, _CACHED_ENTRIES, lambda k, h: _check_cached(k, h, rows))
         coordinates, cached_rows = cached["coordinates"], cached["rows"]
         trust = json.loads(str(cached["trust"])) if "trust" in cached else None
-        recorded = str(cached["key"]) if "key" in cached else ""
+        recorded = str(cached["key"]) if "key" in cached else None
     except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):  # a truncated copy
         return None
     if coordinates.shape != (len(rows), 2) or not np.array_equal(cached_rows, rows):
