@@ -13,7 +13,7 @@ from movierate.errors import MovierateError
 from movierate.explore.recommend import combine_shown
 from movierate.imported_models import is_imported
 from movierate.ui import shell, state, text, widgets
-from movierate.ui.your_ratings import has_text_ids, parse_rated, render_your_ratings
+from movierate.ui.your_ratings import has_text_ids, parse_rated, render_for_picked
 
 
 def render() -> None:
@@ -234,7 +234,7 @@ def render() -> None:
     with st.expander(
         "Your own ratings (no retraining)", icon=":material/star:", expanded=bool(linked_ratings)
     ):
-        render_your_ratings(reference, k=k, min_ratings=min_ratings)
+        render_for_picked(usable, k=k, min_ratings=min_ratings)
 
 
 def _lists_csv(model: Any, recs: Any, user_id: object) -> Any:
