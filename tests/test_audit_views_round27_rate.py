@@ -9,6 +9,8 @@ import shutil
 
 from apptest_helpers import open_page
 
+from movierate import ranking, store
+
 JARGON = "linear in the user vector"
 
 
@@ -69,3 +71,25 @@ def test_recommend_with_only_a_deep_model_names_a_saved_one_that_can(trained_hom
     (notice,) = texts(own.info)
     assert notice.startswith("small-deep cannot use your ratings: a deep model")
     assert "small-mf can: add it to Models above." in notice
+
+
+def test_recommend_keeps_one_line_per_model_and_the_checks_in_an_expander(trained_home):
+    """F4: 60 + 95 words per model and the favourites table put the lists at y = 1,393."""
+    at = open_page("pages/recommend.py", models=["small-mf"], user="1")
+    model = store.load_model("small-mf")
+    check = ranking.held_out_ranking(model, k=10, min_ratings=10)
+    summary = ranking.ranking_summary(check)
+    assert f"held a movie the user liked (rated 4 or more) for {check.hit_rate:.0%}" in summary
+    assert f"a most-rated list did for {check.popular_hit_rate:.0%}" in summary
+    quality = next(
+        e for e in at.expander if e.label == "How good are these lists? (measured on test rows)"
+    )
+    inside = texts(quality.caption)
+    assert ranking.ranking_text(check, caveat=False) in inside  # every statement kept
+    assert any(c.startswith("On its test rows, its highest") for c in inside)
+    assert summary in texts(at.caption) and summary not in inside  # the line stays in view
+    favourites = next(e for e in at.expander if e.label.startswith("Their favourites ("))
+    assert "predicted" in favourites.dataframe[0].value.columns
+    # the one-dataset note is the picker's help when nothing is left out
+    assert not any("Only models of one dataset" in c for c in texts(at.caption))
+    assert "Only models of one dataset" in at.multiselect(key="models").help
