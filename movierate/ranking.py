@@ -375,7 +375,8 @@ def ranking_text(check: RankingCheck | pipeline.Unavailable, *, caveat: bool = T
                 "within noise of chance",
             )
         )
-    said += " " + "; ".join(verdicts) + "."
+    # as the RMSE's interval says (accuracy round 34, note): the users' draw only
+    said += " " + "; ".join(verdicts) + f". Training noise is not in the ±: {store.SEED_MOVES_IT}."
     return f"{said} {EXPOSURE_CAVEAT}" if caveat else said
 
 

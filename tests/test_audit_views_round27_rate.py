@@ -93,3 +93,10 @@ def test_recommend_keeps_one_line_per_model_and_the_checks_in_an_expander(traine
     # the one-dataset note is the picker's help when nothing is left out
     assert not any("Only models of one dataset" in c for c in texts(at.caption))
     assert "Only models of one dataset" in at.multiselect(key="models").help
+
+
+def test_top_k_interval_says_it_leaves_out_training_seed_noise(trained_home):
+    check = ranking.held_out_ranking(store.load_model("small-mf"), k=10, min_ratings=10)
+    said = ranking.ranking_text(check, caveat=False)
+    assert "± " in said and "(95%)" in said  # the interval is there ...
+    assert f"Training noise is not in the ±: {store.SEED_MOVES_IT}." in said  # ... and says so
