@@ -375,8 +375,22 @@ def ranking_text(check: RankingCheck | pipeline.Unavailable, *, caveat: bool = T
                 "within noise of chance",
             )
         )
-    said += " " + "; ".join(verdicts) + "."
+    # as the RMSE's interval says (accuracy round 34, note): the users' draw only
+    said += " " + "; ".join(verdicts) + f". Training noise is not in the ±: {store.SEED_MOVES_IT}."
     return f"{said} {EXPOSURE_CAVEAT}" if caveat else said
+
+
+def ranking_summary(check: RankingCheck | pipeline.Unavailable) -> str:
+    """One line of :func:`ranking_text` to keep in view beside a model's list (views round 27,
+    F4: two captions of 60 and 95 words per model pushed the lists down): how often its top-k
+    lists held a liked test movie, and a most-rated list's; or why there is no check."""
+    if isinstance(check, pipeline.Unavailable):
+        return check.text
+    return (
+        f"On its test rows, its top-{check.k} lists held a movie the user "
+        f"{liked_words(check.liked_from, check.scale_max)} for {check.hit_rate:.0%} of "
+        f"{check.n_users:,} users; a most-rated list did for {check.popular_hit_rate:.0%}."
+    )
 
 
 def _percent(share: float) -> str:

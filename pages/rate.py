@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from movierate.ui import shell, widgets
-from movierate.ui.your_ratings import render_your_ratings
+from movierate.ui import shell
+from movierate.ui.your_ratings import pick_model, render_your_ratings
 
 
 def render() -> None:
@@ -18,8 +18,7 @@ def render() -> None:
         "address only (nothing is saved unless you download them), so you can bookmark or "
         "share it."
     )
-    (model,) = widgets.pick_models(multi=False)
-    render_your_ratings(model)
+    render_your_ratings(pick_model())
 
 
 shell.require_router()

@@ -13,7 +13,14 @@ from movierate.errors import MovierateError
 from movierate.explore.recommend import combine_shown
 from movierate.imported_models import is_imported
 from movierate.ui import shell, state, text, widgets
-from movierate.ui.your_ratings import has_text_ids, parse_rated, render_your_ratings
+from movierate.ui.your_ratings import has_text_ids, parse_rated, render_for_picked
+
+#: The Models picker's help (views round 27, F4: this was a two-line note on every visit).
+ONE_DATASET_HELP = (
+    "Pick one or more saved models; the choice is kept in the URL. Only models of one dataset "
+    "are combined here: a user is a person of one dataset, so the models shown are those "
+    "trained on the first picked model's dataset (the user box names it)."
+)
 
 
 def render() -> None:
@@ -23,7 +30,7 @@ def render() -> None:
         "Pick a user: their own favourite movies come first, then what each model predicts they "
         "would rate highest among the movies they have not rated."
     )
-    models = widgets.pick_models(multi=True, default_count=2)
+    models = widgets.pick_models(multi=True, default_count=2, help=ONE_DATASET_HELP)
     if not models:
         st.info("Pick at least one model above.", icon=":material/touch_app:")
         st.stop()
@@ -36,11 +43,12 @@ def render() -> None:
     ds = state.dataset_of(reference)
     usable = [m for m in trained if state.same_data(m, reference)]
     first = "the first model picked" if reference is models[0] else "the first with users"
-    st.caption(
-        f"Only models of one dataset are combined here: a user is a person of one dataset, so "
-        f"every model shown was trained on **{text.md(reference.dataset_name)}** (the "
-        f"dataset of {text.md(reference.name)}, {first})."
-    )
+    if len(usable) < len(models):  # else the picker's help says it (views round 27, F4)
+        st.caption(
+            f"Only models of one dataset are combined here: a user is a person of one dataset, "
+            f"so every model shown was trained on **{text.md(reference.dataset_name)}** (the "
+            f"dataset of {text.md(reference.name)}, {first})."
+        )
     for other in models:
         if is_imported(other):
             st.warning(
@@ -156,8 +164,10 @@ def render() -> None:
         marks[shown], counts[part] = text.HELD_OUT_MARKS[part][0], int(shown.sum())
     if (marks != "").any():
         favourites = favourites.assign(**{"held out": marks})
-    widgets.show_movies(favourites, key="top_rated", wide=True)
-    st.caption(text.favourites_text(counts, len(favourites)))
+    # one click away, so the lists start on the first screen (views round 27, F4: at 1,393 px)
+    with st.expander(f"Their favourites ({len(favourites)} movies)", icon=":material/favorite:"):
+        widgets.show_movies(favourites, key="top_rated", wide=True)
+        st.caption(text.favourites_text(counts, len(favourites)))
 
     st.header("Recommended")
     wide = widgets.one_per_row(
@@ -187,20 +197,7 @@ def render() -> None:
                 widgets.show_movies(
                     recs[model.name].recommended[shown], key=f"recs_{model.name}", wide=True
                 )
-                # accuracy rounds 11 and 12: top picks and lists vs truth; round 16: a check
-                # that cannot be computed says why instead of vanishing
-                try:
-                    calibration = state.cached(pipeline.top_calibration, model)
-                    st.caption(text.top_calibration_text(calibration))
-                    check = state.cached(
-                        ranking.held_out_ranking, model, k=k, min_ratings=min_ratings
-                    )
-                    st.caption(
-                        ranking.ranking_text(check, caveat=False),
-                        help=f"{glossary.define('NDCG')}\n\n{ranking.EXPOSURE_CAVEAT}",
-                    )
-                except MovierateError as exc:
-                    st.caption(f"Its test rows could not be read for these checks: {text.md(exc)}")
+                _list_quality(model, k, min_ratings)
                 with st.expander("Least recommended"):
                     widgets.show_movies(
                         recs[model.name].least_recommended[shown],
@@ -234,7 +231,27 @@ def render() -> None:
     with st.expander(
         "Your own ratings (no retraining)", icon=":material/star:", expanded=bool(linked_ratings)
     ):
-        render_your_ratings(reference, k=k, min_ratings=min_ratings)
+        render_for_picked(usable, k=k, min_ratings=min_ratings)
+
+
+def _list_quality(model: Any, k: int, min_ratings: int) -> None:
+    """How good ``model``'s lists are on its test rows: one line in view, the two checks in an
+    expander (views round 27, F4: 155 words per model pushed the lists below the first screen).
+    Accuracy rounds 11 and 12: top picks and lists vs truth; round 16: a check that cannot be
+    computed says why instead of vanishing."""
+    try:
+        calibration = state.cached(pipeline.top_calibration, model)
+        check = state.cached(ranking.held_out_ranking, model, k=k, min_ratings=min_ratings)
+    except MovierateError as exc:
+        st.caption(f"Its test rows could not be read for these checks: {text.md(exc)}")
+        return
+    st.caption(ranking.ranking_summary(check))
+    with st.expander("How good are these lists? (measured on test rows)"):
+        st.caption(text.top_calibration_text(calibration))
+        st.caption(
+            ranking.ranking_text(check, caveat=False),
+            help=f"{glossary.define('NDCG')}\n\n{ranking.EXPOSURE_CAVEAT}",
+        )
 
 
 def _lists_csv(model: Any, recs: Any, user_id: object) -> Any:

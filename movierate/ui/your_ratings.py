@@ -258,6 +258,115 @@ def _fit_user_pca(model: Any) -> Any:
     return explore.fit_pca(model.user_embedding, n_components=2)
 
 
+#: What to do when no saved model can use your ratings (views round 27, F2).
+NONE_CAN = (
+    "An mf, mf_bias, svdpp or autorec model trained here can: train one (Home's quick start "
+    "makes an mf_bias model in about a minute) and pick it."
+)
+
+
+def folds_in(model: Any) -> bool:
+    """Whether ``model`` (a loaded model or a ``store.ModelInfo``) can place a new user from a
+    few ratings without retraining (fold-in): a trained model of a family in
+    :data:`movierate.explore.foldin.SUPPORTED_FAMILIES`, not an import (no users)."""
+    from movierate.explore.foldin import SUPPORTED_FAMILIES
+
+    imported = bool(getattr(model, "imported", False)) or is_imported(model)
+    return not imported and model.spec.family in SUPPORTED_FAMILIES
+
+
+def why_not(model: Any) -> str:
+    """Why ``model`` cannot use your ratings, in plain words (views round 27, F2: "not linear
+    in the user vector" told a newcomer nothing)."""
+    if bool(getattr(model, "imported", False)) or is_imported(model):
+        return (
+            "it is an embedding imported from elsewhere, with movie vectors but no users to "
+            "place you among"
+        )
+    kind = "a deep model" if model.spec.family == "deep" else f"a {model.spec.family} model"
+    return f"{kind} has to be retrained to learn a new person's taste"
+
+
+def pick_model() -> Any:
+    """Rate movies' model picker (``?model=``): the saved models that can use your ratings
+    (:func:`folds_in`), the newest first, with a line saying why a newer or linked model is not
+    used (views round 27, F2: the page opened on a deep model and only refused); with none,
+    why and what to do, and the page stops."""
+    infos, broken = state.list_models()
+    widgets.show_broken_models(broken)
+    if not infos:
+        widgets.no_models_notice()
+        st.stop()
+    saved = {info.name: info for info in infos}
+    names = widgets.by_dataset(infos)
+    able = [name for name in names if folds_in(saved[name])]
+    linked = st.query_params.get("model")
+    refused = saved[linked] if linked in saved and linked not in able else None
+    if not able:
+        info = refused or saved[names[0]]
+        st.info(
+            f"{text.md(info.name)} cannot use your ratings: {why_not(info)}, and no saved "
+            f"model can. {NONE_CAN}",
+            icon=":material/info:",
+        )
+        st.stop()
+    gone = widgets.forget_missing("model", names, say=False)
+    name = widgets.pick_one(
+        able,
+        key="model",
+        label="Model",
+        first=able[0],
+        help="The saved models that can use your ratings (mf, mf_bias, svdpp and autorec ones); "
+        "the choice is kept in the URL.",
+        all_saved=False,
+    )
+    widgets.say_gone(gone, name)
+    newer = names[: names.index(able[0])]
+    if refused is not None:
+        st.info(
+            f"{text.md(refused.name)}, named in the link, cannot use your ratings: "
+            f"{why_not(refused)}. This page shows {text.md(name)} instead.",
+            icon=":material/info:",
+        )
+    elif newer and name == able[0]:
+        st.caption(
+            f"{text.md(name)} is the newest model that can use your ratings: "
+            f"{text.md(_named(newer))} {'is' if len(newer) == 1 else 'are'} newer, but "
+            f"{why_not(saved[newer[0]])}."
+        )
+    return widgets.load_models([name])[0]
+
+
+def render_for_picked(models: list[Any], *, k: int, min_ratings: int) -> None:
+    """ "Your own ratings" under a page's picked ``models``: with the first that can use them
+    (:func:`folds_in`), saying so when an earlier one cannot (views round 27, F2: Recommend
+    refused on its first model while a usable one was picked), else why not and what to do."""
+    own = next((model for model in models if folds_in(model)), None)
+    if own is None:
+        names = [model.name for model in models]
+        saved = [
+            info.name
+            for info in state.list_models()[0]
+            if folds_in(info) and info.dataset == models[0].dataset_name
+        ]
+        then = (
+            f"{text.md(_named(saved))} can: add {'it' if len(saved) == 1 else 'one'} to Models above."
+            if saved
+            else NONE_CAN
+        )
+        st.info(
+            f"{text.md(_named(names))} cannot use your ratings: {why_not(models[0])}. {then}",
+            icon=":material/info:",
+        )
+        return
+    if own is not models[0]:
+        st.caption(
+            f"With {text.md(own.name)}, the first model picked that can use your ratings: "
+            f"{text.md(models[0].name)} cannot ({why_not(models[0])})."
+        )
+    render_your_ratings(own, k=k, min_ratings=min_ratings)
+
+
 def render_your_ratings(
     model: Any, *, k: int | None = None, min_ratings: int | None = None
 ) -> None:
@@ -266,20 +375,9 @@ def render_your_ratings(
     ``k`` and ``min_ratings`` given (e.g. by the Recommend page, whose own sliders use the
     URL keys ``k`` and ``min_ratings``) are used as they are; otherwise this draws those two
     sliders itself."""
-    from movierate.explore.foldin import SUPPORTED_FAMILIES
-
-    imported = is_imported(model)
-    if imported or model.spec.family not in SUPPORTED_FAMILIES:
-        reason = (
-            "is an embedding imported from elsewhere (movie vectors only, no users)"
-            if imported
-            else "is a deep model, whose prediction is not linear in the user vector"
-            if model.spec.family == "deep"
-            else f"is a model of the family {model.spec.family}, which this page cannot fit"
-        )
+    if not folds_in(model):
         st.info(
-            f"{text.md(model.name)} {reason}, so this page cannot place a new user in it. Pick an mf, "
-            "mf_bias, svdpp or autorec model trained here.",
+            f"{text.md(model.name)} cannot use your ratings: {why_not(model)}. {NONE_CAN}",
             icon=":material/info:",
         )
         return
