@@ -629,7 +629,9 @@ def accuracy_section(models: list, trained: list) -> None:
                 },
                 penalties,
                 title="Regularizer losses per epoch",
-                subtitle="each regularizer's raw penalty of the tables (or of the movies it shapes)",
+                # views round 27, F6: "of the tables" (embedding tables) was internal jargon
+                subtitle="each penalty before its strength is applied, on the user and movie "
+                "vectors (or on the movies it shapes)",
                 y_title="loss",
                 height=300,
                 log_y=True,
@@ -638,7 +640,7 @@ def accuracy_section(models: list, trained: list) -> None:
             key="reg_curves",
         )
         regs_col.caption(
-            text.md(charts.curves_text(reg_histories, penalties, charts.PENALTY_LABELS))
+            text.md(text.penalty_curves_text(reg_histories, penalties, charts.PENALTY_LABELS))
         )
         explained = [
             text.REGULARIZER_LOSS_HELP[k]
