@@ -532,6 +532,24 @@ def shared_test_rows_text(model: Any, settings_saw: bool = False) -> str:
     )
 
 
+def accuracy_reading(model: Any, shared: bool, settings_saw: str | None = None) -> str:
+    """Compare's reading of its accuracy table in two lines (views round 27, F1: 330 words
+    stood between the table and the charts; the rest is one click away): the test rows
+    (``model``'s, when ``shared`` by every model), what the ± leaves out and, when some
+    settings saw test rows, ``settings_saw`` (``store.settings_caveat_summary``)."""
+    n_test = model.split_record.get("n_test")
+    rows = (
+        f"Same {n_test:,} test rows " if isinstance(n_test, int) else "Same test rows "
+    ) + f"of {md(model.dataset_name)} ({md(model.test_rows_text)}) for every model"
+    said = (
+        (rows if shared else "Each model is scored on its own test rows (the 'test rows' column)")
+        + "; lower is better. The ± covers only which ratings were drawn as test rows, not "
+        "training noise: retrained with another seed a model moves too, so one run per setting "
+        "does not show which setting is better."
+    )
+    return f"{said} {md(settings_saw)}" if settings_saw else said
+
+
 def tuning_saved_text(summary: dict[str, Any]) -> str:
     """What a tuning run saved, from its ``tuning`` summary: the refit (epochs, seeds, rows) or
     the best trial as trained, and the spread of the top trials."""
