@@ -543,9 +543,8 @@ def accuracy_reading(model: Any, shared: bool, settings_saw: str | None = None) 
     ) + f"of {md(model.dataset_name)} ({md(model.test_rows_text)}) for every model"
     said = (
         (rows if shared else "Each model is scored on its own test rows (the 'test rows' column)")
-        + "; lower is better. The ± covers only which ratings were drawn as test rows, not "
-        "training noise: retrained with another seed a model moves too, so one run per setting "
-        "does not show which setting is better."
+        + "; lower is better. The ± covers the test rows' draw, not training noise (another "
+        "seed moves a model too)."
     )
     return f"{said} {md(settings_saw)}" if settings_saw else said
 
