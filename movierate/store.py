@@ -896,6 +896,25 @@ def settings_caveat(models: list[Any]) -> str | None:
     (:data:`advice.AUTOREC_CHOSEN_ON`) and its default L2 where the model holds the value chosen
     on its data (:func:`movierate.defaults.chosen_default_of`); None when no model's were, so
     their test rows steered nothing."""
+    return " ".join(said for _, said in _settings_chosen(models)) or None
+
+
+def settings_caveat_summary(models: list[Any]) -> str | None:
+    """:func:`settings_caveat` in one sentence, naming the models it concerns (views round 27,
+    F1: its 85 words were the first text under Home's and Compare's tables); None as it is."""
+    parts = _settings_chosen(models)
+    if not parts:
+        return None
+    names = {m.name for group, _ in parts for m in group}
+    some = [m for m in models if m.name in names]
+    return (
+        f"Some settings of {_names_of(some, models)} were chosen partly on ratings among "
+        f"{'their' if len(some) > 1 else 'its'} test rows."
+    )
+
+
+def _settings_chosen(models: list[Any]) -> list[tuple[list[Any], str]]:
+    """:func:`settings_caveat`'s parts: (the models a sentence names, the sentence)."""
     from movierate import advice
     from movierate.defaults import (
         DEFAULTS_DATA,
@@ -937,27 +956,36 @@ def settings_caveat(models: list[Any]) -> str | None:
     parts = []
     if ordered:
         parts.append(
-            f"Not quite unseen for {_names_of(ordered, models)}: the ordered regularizer's "
-            "settings (its strength, rank rule and rotation) were chosen on the test rows of a "
-            "seed-7 random split of the same ratings, which hold about 10% of any test part of "
-            "them (docs/regularizer-study.md, section 5)."
+            (
+                ordered,
+                f"Not quite unseen for {_names_of(ordered, models)}: the ordered regularizer's "
+                "settings (its strength, rank rule and rotation) were chosen on the test rows of a "
+                "seed-7 random split of the same ratings, which hold about 10% of any test part of "
+                "them (docs/regularizer-study.md, section 5).",
+            )
         )
     if shared:
         parts.append(
-            f"Not quite unseen for {_names_of(shared, models)}: defaults every model uses (the "
-            "per-row L2 exponent, the regularizers' starting strengths) were picked in "
-            "movierate's first versions on the test rows of ml-100k's and ml-latest-small's "
-            "default split (random 10%, seed 42): all of a model's test rows on that split, "
-            "about 10% of them on another. Checked again over 20 seeds on ml-100k, the exponent "
-            "does not flatter these numbers (README, Command line, 'Tuned defaults'); the starting strengths "
-            "were not checked again."
+            (
+                shared,
+                f"Not quite unseen for {_names_of(shared, models)}: defaults every model uses (the "
+                "per-row L2 exponent, the regularizers' starting strengths) were picked in "
+                "movierate's first versions on the test rows of ml-100k's and ml-latest-small's "
+                "default split (random 10%, seed 42): all of a model's test rows on that split, "
+                "about 10% of them on another. Checked again over 20 seeds on ml-100k, the exponent "
+                "does not flatter these numbers (README, Command line, 'Tuned defaults'); the starting strengths "
+                "were not checked again.",
+            )
         )
     if autorec:
         parts.append(
-            f"Not quite unseen for {_names_of(autorec, models)}: autorec's design (raw inputs, "
-            "its leave-one-out objective) and the tuner's ranges for it were chosen on "
-            "early-stopping rows of ml-100k and ml-latest-small that hold about 9% of any test "
-            "part of them."
+            (
+                autorec,
+                f"Not quite unseen for {_names_of(autorec, models)}: autorec's design (raw inputs, "
+                "its leave-one-out objective) and the tuner's ranges for it were chosen on "
+                "early-stopping rows of ml-100k and ml-latest-small that hold about 9% of any test "
+                "part of them.",
+            )
         )
     elsewhere = FAMILY_DEFAULTS_ELSEWHERE["autorec"]["regularizers"]["l2"]
     for (data, l2), group in _grouped(l2_defaults.values()).items():
@@ -975,9 +1003,12 @@ def settings_caveat(models: list[Any]) -> str | None:
             else ""
         )
         parts.append(
-            f"Not quite unseen for {_names_of(group, models)}: L2 {l2:g}, one of autorec's "
-            f"defaults, was chosen from 40 / 100 / 250 on early-stopping rows of {data}{rows}."
-            + name_rule
+            (
+                group,
+                f"Not quite unseen for {_names_of(group, models)}: L2 {l2:g}, one of autorec's "
+                f"defaults, was chosen from 40 / 100 / 250 on early-stopping rows of {data}{rows}."
+                + name_rule,
+            )
         )
     copies = {
         m.name: m
@@ -989,10 +1020,13 @@ def settings_caveat(models: list[Any]) -> str | None:
             f"{share:.1%} are ratings of {n}" for n, share in copied_test_rows(m).items()
         )
         parts.append(
-            f"{m.name} was trained on {getattr(m, 'dataset', None) or m.dataset_name}, whose "
-            f"test rows hold ratings of those sets: {shares} (same user, movie and rating)."
+            (
+                [m],
+                f"{m.name} was trained on {getattr(m, 'dataset', None) or m.dataset_name}, whose "
+                f"test rows hold ratings of those sets: {shares} (same user, movie and rating).",
+            )
         )
-    return " ".join(parts) or None
+    return parts
 
 
 def _grouped(pairs: Any) -> dict[Any, list[Any]]:

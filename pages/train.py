@@ -313,7 +313,7 @@ def show_job(job) -> None:
             explained = [
                 text.REGULARIZER_LOSS_HELP[k] for k in regs if k in text.REGULARIZER_LOSS_HELP
             ]
-            said = charts.curves_text({job.name: history}, regs)
+            said = text.penalty_curves_text({job.name: history}, regs, charts.METRIC_LABELS)
             right.caption(" ".join([text.md(said), *explained]))
         else:
             right.caption(

@@ -212,12 +212,64 @@ def html_text(value: Any) -> str:
 
 #: One sentence per regularizer-loss history column that needs explaining.
 REGULARIZER_LOSS_HELP = {
+    "reg_l2": (
+        "The L2 penalty is the vectors' mean squared length (users' plus movies'): vectors that "
+        "start near zero grow as they learn the ratings, so it usually rises; the penalty holds "
+        "that growth back, it is not meant to fall."
+    ),
     "disc_loss": (
         "The adversarial discriminator loss is how well a small network tells the movie "
         "vectors from uniform noise in a cube (about 0.69 = it cannot tell them apart, the "
         "adversarial regularizer's aim; near 0 = it easily can)."
     ),
 }
+
+
+def penalty_curves_text(
+    histories: Mapping[str, Mapping[str, Sequence[float]]],
+    keys: Sequence[str],
+    labels: Mapping[str, str],
+) -> str:
+    """Each regularizer loss curve's first and last value and its course (rising, falling, or
+    where it peaked and bottomed), per run: views round 27, F6 read "lowest at epoch 1, not
+    falling at the last epoch", early stopping's words, as a fault of an L2 penalty that grows
+    with the vectors as it should.
+
+    >>> penalty_curves_text({"m": {"reg_l2": [0.05, 0.2, 0.5]}}, ["reg_l2"], {"reg_l2": "L2"})
+    'm: L2 0.05 at epoch 1 to 0.5 at epoch 3, rising.'
+    """
+    said = []
+    for run, history in histories.items():
+        epochs = history.get("epoch") or range(1, len(history.get(keys[0], [])) + 1)
+        for key in keys:
+            points = [
+                (int(e), float(v))
+                for e, v in zip(epochs, history.get(key) or [], strict=False)
+                if v is not None and math.isfinite(float(v))
+            ]
+            if not points:
+                continue
+            (first_epoch, first), (last_epoch, last) = points[0], points[-1]
+            if len(points) == 1:
+                said.append(f"{run}: {labels.get(key, key)} {last:.3g} at epoch {last_epoch}")
+                continue
+            values = [v for _, v in points]
+            steps = [b - a for a, b in zip(values, values[1:], strict=False)]
+            course = (
+                "flat"
+                if not any(steps)
+                else "rising"
+                if all(d >= 0 for d in steps)
+                else "falling"
+                if all(d <= 0 for d in steps)
+                else f"highest at epoch {max(points, key=lambda p: p[1])[0]}, lowest at epoch "
+                f"{min(points, key=lambda p: p[1])[0]}"
+            )
+            said.append(
+                f"{run}: {labels.get(key, key)} {first:.3g} at epoch {first_epoch} to "
+                f"{last:.3g} at epoch {last_epoch}, {course}"
+            )
+    return "; ".join(said) + "." if said else ""
 
 
 def regularizer_keys(history: dict[str, list[float]]) -> list[str]:
@@ -478,6 +530,23 @@ def shared_test_rows_text(model: Any, settings_saw: bool = False) -> str:
         )
         + " saw."
     )
+
+
+def accuracy_reading(model: Any, shared: bool, settings_saw: str | None = None) -> str:
+    """Compare's reading of its accuracy table in two lines (views round 27, F1: 330 words
+    stood between the table and the charts; the rest is one click away): the test rows
+    (``model``'s, when ``shared`` by every model), what the ± leaves out and, when some
+    settings saw test rows, ``settings_saw`` (``store.settings_caveat_summary``)."""
+    n_test = model.split_record.get("n_test")
+    rows = (
+        f"Same {n_test:,} test rows " if isinstance(n_test, int) else "Same test rows "
+    ) + f"of {md(model.dataset_name)} ({md(model.test_rows_text)}) for every model"
+    said = (
+        (rows if shared else "Each model is scored on its own test rows (the 'test rows' column)")
+        + "; lower is better. The ± covers the test rows' draw, not training noise (another "
+        "seed moves a model too)."
+    )
+    return f"{said} {md(settings_saw)}" if settings_saw else said
 
 
 def tuning_saved_text(summary: dict[str, Any]) -> str:

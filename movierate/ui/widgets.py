@@ -1394,13 +1394,14 @@ def _selection_genres(genres: pd.DataFrame, key: str) -> None:
     )  # fmt: skip
 
 
-def show_verdicts(model: Any, *, with_name: bool = False) -> None:
-    """What each regularizer of ``model`` measurably did (``explore.regularizer_verdicts``), as
-    a green box when its effect is there and an amber one when it is not. L2 has no target of
-    its own and is left out."""
+def verdict_boxes(model: Any, *, with_name: bool = False) -> list[tuple[str, bool]]:
+    """What each regularizer of ``model`` measurably did (``explore.regularizer_verdicts``) as
+    (sentence, achieved), one per box :func:`show_verdicts` draws. L2 has no target of its own
+    and is left out, so a model with L2 only gets none."""
     from movierate.explore import DEFAULT_MIN_RATINGS
     from movierate.explore.verdicts import regularizer_verdicts
 
+    boxes = []
     # also over the movies the views start with: all rows can pass while those fail
     for verdict in regularizer_verdicts(model, min_ratings=DEFAULT_MIN_RATINGS):
         if verdict.kind == "l2":
@@ -1408,7 +1409,17 @@ def show_verdicts(model: Any, *, with_name: bool = False) -> None:
         sentence = verdict.sentence[:1].upper() + verdict.sentence[1:]
         if with_name:
             sentence = f"**{md(model.name)}**: {sentence}"
-        if verdict.achieved:  # explicit icons: a body scanned for an emoji imports ~1 s
+        boxes.append((sentence, verdict.achieved))
+    return boxes
+
+
+def show_verdicts(
+    model: Any, *, with_name: bool = False, boxes: list[tuple[str, bool]] | None = None
+) -> None:
+    """:func:`verdict_boxes` (or ``boxes``, already built), as a green box when its effect is
+    there and an amber one when it is not."""
+    for sentence, achieved in verdict_boxes(model, with_name=with_name) if boxes is None else boxes:
+        if achieved:  # explicit icons: a body scanned for an emoji imports ~1 s
             st.success(sentence, icon=":material/check_circle:")
         else:
             st.warning(sentence, icon=":material/info:")
