@@ -46,7 +46,7 @@ from movierate.data.splits import training_scale
 from movierate.errors import DataError, SpecError, TrainingCancelled
 from movierate.explore.verdicts import covariance_stats, ks_uniform
 from movierate.nn.export import export_arrays
-from movierate.nn.models import RatingModel, build_model
+from movierate.nn.models import RatingModel, Start, build_model
 from movierate.nn.optimizers import SparseOptimizer
 from movierate.nn.regularizers import (
     GRADED_SHARE,
@@ -410,7 +410,9 @@ def train(
     rating_scale = training_scale(ds, split)
     scale = (float(rating_scale.min), float(rating_scale.max))
     implicit = len(train_rows) if spec.family == "svdpp" else 0
-    fresh = build_model(spec, ds.n_users, ds.n_movies, global_mean, scale, implicit)
+    # each row starts from its own id, at a scale set by the users / movies with a training row
+    start = Start.of(ds.user_ids, ds.movie_ids, users[train_rows], movies[train_rows])
+    fresh = build_model(spec, ds.n_users, ds.n_movies, global_mean, scale, implicit, start)
     if implicit:
         fresh.set_implicit(users[train_rows], movies[train_rows])
     penalty_rows = spread_penalty_rows(spec, movies[train_rows], ds.n_movies)
@@ -430,7 +432,7 @@ def train(
         # a loop that goes to the pool gets a model of its own: ``fresh`` is the result's
         own = fresh
         if key is not None:
-            own = build_model(spec, ds.n_users, ds.n_movies, global_mean, scale, implicit)
+            own = RatingModel(ds.n_users, ds.n_movies, spec.to_dict(), global_mean, scale, implicit)
             own.set_weights(fresh.get_weights())
         loop = (loop_class or _TrainingLoop)(own, spec, **settings)
     else:
