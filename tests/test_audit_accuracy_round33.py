@@ -112,8 +112,6 @@ def test_test_rows_change_neither_the_model_nor_its_l2_penalty(copies, changes):
                 _by_id(a, ds_a, key, ids), _by_id(b, ds_b, key, ids), atol=1e-5, err_msg=key
             )
     for key, value in a.metrics.items():
-        if key == "reg_l2":  # F2
-            continue
         assert b.metrics[key] == pytest.approx(value, rel=1e-4, abs=1e-6, nan_ok=True), key
     if "l2" in spec.regularizers and spec.family != "autorec":
         assert a.metrics["reg_l2"] > 0
@@ -161,3 +159,11 @@ def test_build_model_draws_the_start_it_is_given():
     np.testing.assert_array_equal(user_small, user_large[[0, 2, 3]])
     movie_small = small.movie_embedding.embeddings.numpy()
     np.testing.assert_array_equal(movie_small, large.movie_embedding.embeddings.numpy()[[0, 2]])
+
+
+def test_show_says_which_rows_the_l2_penalty_averages():
+    """F2: ``show`` labels the L2 penalty as the mean over rows with a training rating."""
+    from movierate.cli.models import _metric_text
+
+    assert "rows with a training rating" in _metric_text("reg_l2")
+    assert _metric_text("reg_whitening") == "whitening penalty (raw, best epoch)"
