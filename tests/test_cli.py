@@ -232,7 +232,8 @@ def test_evaluate_against_pairs_the_test_errors(capsys):
     paired = out.split("paired over the same 10,084 test ratings")[1]
     lines = paired.splitlines()
     table = {line.split()[0]: line.split()[1:] for line in lines[3:5]}
-    lowest = min(table, key=lambda n: float(table[n][0]))
+    # by the stored RMSEs: both may print the same 4 decimals (the seeded start decides)
+    lowest = min(table, key=lambda n: store.load_model(n).metrics["test_rmse"])
     other = next(n for n in table if n != lowest)
     assert table[lowest][1:] == ["lowest", "reference"] and table[other][2] == "±"
     assert table[other][4][0] == "(" and " ".join(table[other][6:]).endswith("the draw")

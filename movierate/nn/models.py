@@ -22,12 +22,16 @@ from :func:`movierate.nn.export.export_arrays`.
 from __future__ import annotations
 
 import math
+import zlib
+from dataclasses import dataclass
 from typing import Any
 
 import keras
 import numpy as np
+import pandas as pd
 import tensorflow as tf
 from keras import layers, ops
+from scipy import special
 
 from movierate import schema
 from movierate.spec import ModelSpec
@@ -37,20 +41,105 @@ SIGMOID_MARGIN = 0.5
 BATCH_NORM_EPSILON = 1e-3
 
 
-#: Embedding initializer per spec name (keys: the schema's initializer names); small scales so
-#: dot products start near 0.
+#: Scale of the fixed-scale initializers: small, so dot products start near 0.
+FIXED_SCALE = 0.05
+#: Keras' correction of a normal truncated at 2 standard deviations back to the asked one.
+TRUNCATED_STD = 0.87962566103423978
+_GOLDEN = 0x9E3779B97F4A7C15
+_MASK = (1 << 64) - 1
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: a bijection of uint64 whose outputs look independent."""
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def id_keys(ids: np.ndarray) -> np.ndarray:
+    """A uint64 key per original id: an integer id as itself, a text id by pandas' fixed-key
+    hash (the same in every process, unlike Python's ``hash``)."""
+    ids = np.asarray(ids)
+    if ids.dtype.kind in "iu":
+        return ids.astype(np.int64).view(np.uint64)
+    return pd.util.hash_array(ids.astype(object))
+
+
+class _Draws:
+    """Counter-based draws for the rows of one table: column ``j`` of the row with id ``i``
+    depends only on (seed, table, i, j), never on which other rows exist."""
+
+    def __init__(self, seed: int, table: str, ids: np.ndarray, dim: int) -> None:
+        base = _mix(np.array([(seed * _GOLDEN) & _MASK], np.uint64))
+        base ^= np.uint64(zlib.crc32(table.encode()))
+        self.rows = _mix(id_keys(ids) ^ _mix(base))[:, None]
+        self.dim = dim
+
+    def open_uniform(self) -> np.ndarray:
+        """U(0, 1) per element, never 0 or 1 (53 bits of a hash of row key and column)."""
+        counter = np.arange(1, self.dim + 1, dtype=np.uint64)[None, :] * np.uint64(_GOLDEN)
+        bits = _mix(self.rows + counter) >> np.uint64(11)
+        return (bits + 0.5) * 2.0**-53
+
+    def uniform(self) -> np.ndarray:
+        """U(-1, 1) per element."""
+        return 2.0 * self.open_uniform() - 1.0
+
+    def normal(self, bound: float = math.inf) -> np.ndarray:
+        """N(0, 1) per element (inverse CDF), truncated to (-bound, bound)."""
+        low = special.ndtr(-bound)
+        return special.ndtri(low + (1.0 - 2.0 * low) * self.open_uniform())
+
+
+#: Starting rows per spec initializer name (keys: the schema's): (draws, fan) -> values, where
+#: fan is the number of rows with a training rating (glorot / he scale by it, as Keras' do by
+#: the table's rows, which would count users and movies known only from test rows).
 INITIALIZERS = {
-    "normal": lambda seed: keras.initializers.RandomNormal(stddev=0.05, seed=seed),
-    "uniform": lambda seed: keras.initializers.RandomUniform(-0.05, 0.05, seed=seed),
-    "glorot_uniform": lambda seed: keras.initializers.GlorotUniform(seed=seed),
-    "he_normal": lambda seed: keras.initializers.HeNormal(seed=seed),
+    "normal": lambda draws, fan: FIXED_SCALE * draws.normal(),
+    "uniform": lambda draws, fan: FIXED_SCALE * draws.uniform(),
+    "glorot_uniform": lambda draws, fan: math.sqrt(6.0 / (fan + draws.dim)) * draws.uniform(),
+    "he_normal": lambda draws, fan: math.sqrt(2.0 / fan) / TRUNCATED_STD * draws.normal(bound=2.0),
 }
 assert tuple(INITIALIZERS) == schema.names("initializer")
 
 
-def embedding_initializer(name: str, seed: int) -> keras.initializers.Initializer:
-    """The initializer named by a (validated) spec, seeded."""
-    return INITIALIZERS[name](seed)
+def initial_rows(
+    name: str, seed: int, table: str, ids: np.ndarray, dim: int, fan: int
+) -> np.ndarray:
+    """The starting (len(ids), dim) rows of embedding ``table`` for the (validated) initializer
+    ``name``: each row drawn from (seed, table, its original id), so no row depends on which
+    other users or movies exist (accuracy round 33, F1); ``fan``: the rows with a training
+    rating (at least 1)."""
+    draws = _Draws(seed, table, ids, dim)
+    return INITIALIZERS[name](draws, max(int(fan), 1)).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Start:
+    """What a model's embedding tables start from: each table's original ids (index -> id)
+    and how many of them have a training rating (the initializers' fan)."""
+
+    user_ids: np.ndarray
+    movie_ids: np.ndarray
+    trained_users: int
+    trained_movies: int
+
+    @classmethod
+    def of(
+        cls, user_ids: np.ndarray, movie_ids: np.ndarray, users: np.ndarray, movies: np.ndarray
+    ) -> Start:
+        """The start of a training on the rows with user / movie indices ``users`` / ``movies``."""
+        return cls(
+            user_ids,
+            movie_ids,
+            int(np.count_nonzero(np.bincount(users, minlength=len(user_ids)))),
+            int(np.count_nonzero(np.bincount(movies, minlength=len(movie_ids)))),
+        )
+
+    @classmethod
+    def plain(cls, n_users: int, n_movies: int) -> Start:
+        """Ids 0 .. n - 1, every row counted (a model built without a data set)."""
+        return cls(np.arange(n_users), np.arange(n_movies), n_users, n_movies)
 
 
 @keras.saving.register_keras_serializable(package="movierate")
@@ -77,13 +166,13 @@ class RatingModel(keras.Model):
         self.user_embedding = layers.Embedding(
             self.n_users,
             s.dim,
-            embeddings_initializer=embedding_initializer(s.initializer, seed),
+            embeddings_initializer="zeros",  # build_model draws the start
             name="user_embedding",
         )
         self.movie_embedding = layers.Embedding(
             self.n_movies,
             s.dim,
-            embeddings_initializer=embedding_initializer(s.initializer, seed + 1),
+            embeddings_initializer="zeros",  # build_model draws the start
             name="movie_embedding",
         )
         self.user_bias = (
@@ -101,7 +190,7 @@ class RatingModel(keras.Model):
             self.implicit_embedding = layers.Embedding(
                 self.n_movies,
                 s.dim,
-                embeddings_initializer=embedding_initializer(s.initializer, seed + 4),
+                embeddings_initializer="zeros",  # build_model draws the start
                 name="implicit_embedding",
             )
             self.implicit_offsets = self.add_weight(
@@ -274,8 +363,20 @@ def build_model(
     global_mean: float,
     rating_scale: tuple[float, float],
     n_implicit: int = 0,
+    start: Start | None = None,
 ) -> RatingModel:
-    """A fresh, built model for a validated spec (``n_implicit``: svdpp's |training rows|)."""
-    return RatingModel(
+    """A fresh, built model for a validated spec (``n_implicit``: svdpp's |training rows|), its
+    embedding tables drawn as ``start`` says (by default :meth:`Start.plain`)."""
+    model = RatingModel(
         n_users, n_movies, spec.to_dict(), global_mean, tuple(rating_scale[:2]), n_implicit
     )
+    start = start or Start.plain(n_users, n_movies)
+    for layer, ids, fan in (
+        (model.user_embedding, start.user_ids, start.trained_users),
+        (model.movie_embedding, start.movie_ids, start.trained_movies),
+        (model.implicit_embedding, start.movie_ids, start.trained_movies),
+    ):
+        if layer is not None:
+            rows = initial_rows(spec.initializer, spec.seed, layer.name, ids, spec.dim, fan)
+            layer.embeddings.assign(rows)
+    return model
