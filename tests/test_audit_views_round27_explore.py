@@ -1,0 +1,70 @@
+"""Views round 27 (a newcomer reads every page), Explore, Dimensions and the PCA tab: no
+coloured box for an ordinary outcome (F3), a short Explore intro with the set syntax in the
+boxes' help (F5), and plainer PCA, seed-reference and sidebar details (F6)."""
+
+from __future__ import annotations
+
+import numpy as np
+from apptest_helpers import assert_clean, open_page
+from streamlit.testing.v1 import AppTest
+
+from movierate.explore.axes import axis_quality
+
+
+def _axis_box(verdict: str, n_both: int) -> None:
+    from movierate.explore.axes import AxisQuality
+    from movierate.ui.explore_views import quality_line
+
+    quality_line("x", AxisQuality(579, 638, 0.68, 0.68, verdict, "Held out ...", 0.005, n_both))
+
+
+def _axis_page(verdict: str, n_both: int = 190) -> AppTest:
+    at = AppTest.from_function(_axis_box, args=(verdict, n_both)).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+# --- F3(a): a modest axis is a caption, and the counts say why they are smaller -------------
+
+
+def test_a_weak_axis_is_a_plain_caption_and_names_the_movies_left_out():
+    at = _axis_page("weak")
+    assert not at.warning and not at.info and not at.success
+    line = next(c.value for c in at.caption if "x axis: weak" in c.value)
+    assert "579 of set A's 769 vs 638 of set B's 828 movies" in line
+    assert "the 190 movies in both sets are left out" in line
+
+
+def test_an_axis_not_shown_real_is_still_a_warning_and_disjoint_sets_give_plain_counts():
+    at = _axis_page("not real", n_both=0)
+    assert [w.value for w in at.warning if "579 vs 638 movies" in w.value]
+    assert not [c.value for c in at.caption if "x axis" in c.value]
+
+
+def test_the_weak_verdict_says_the_direction_beats_chance_and_counts_the_shared_movies():
+    x = np.random.default_rng(3).normal(size=(400, 8))
+    x[:200, 0] += 0.6  # set B: a modest shift along one dimension
+    b, a = np.arange(0, 200), np.arange(180, 400)  # 20 movies in both sets
+    quality = axis_quality(x, a, b)
+    assert quality.n_both == 20 and (quality.n_a, quality.n_b) == (200, 180)
+    assert quality.verdict == "weak", quality
+    assert "beyond chance" in quality.message and "with care" not in quality.message
+
+
+# --- F5: a short Explore intro; the set syntax and the AUC in the help ------------------------
+
+
+def test_explore_opens_without_tool_names_and_keeps_the_syntax_in_the_boxes_help(trained_home):
+    at = open_page("pages/explore.py", model="small-mf", view="axes")
+    assert_clean(at)
+    intro = at.caption[0]
+    assert "Embedding Projector" not in intro.value and "Test ideas" in intro.value
+    assert "Embedding Projector" in intro.proto.help  # still defined one click away
+    shown = " ".join(c.value for c in at.caption)
+    assert "regular expression" not in shown and "leave-one-out is the honest" not in shown
+    for key in ("xa", "xb"):
+        help_text = at.text_input(key=key).help
+        assert "A set is a genre (Comedy)" in help_text and "/^Toy/" in help_text
+        assert "drawn, not judged" in help_text and "Genres here:" in help_text
+    auc_helps = [m.proto.help for m in at.metric if "AUC" in m.label]
+    assert auc_helps and all("Leave-one-out is the honest figure" in h for h in auc_helps)
