@@ -5,9 +5,11 @@ boxes' help (F5), and plainer PCA, seed-reference and sidebar details (F6)."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from apptest_helpers import assert_clean, open_page
 from streamlit.testing.v1 import AppTest
 
+from movierate.explore import ordering
 from movierate.explore.axes import axis_quality
 
 
@@ -68,3 +70,62 @@ def test_explore_opens_without_tool_names_and_keeps_the_syntax_in_the_boxes_help
         assert "drawn, not judged" in help_text and "Genres here:" in help_text
     auc_helps = [m.proto.help for m in at.metric if "AUC" in m.label]
     assert auc_helps and all("Leave-one-out is the honest figure" in h for h in auc_helps)
+
+
+# --- F3(b): Dimensions says an ordinary outcome in one caption line ---------------------------
+
+
+def _report(ordered: bool, calls_no: float, k_index: int | None = 15) -> ordering.DimensionReport:
+    dimensions = pd.DataFrame({"dimension": range(16), "heldout_increase": [0.001] * 16})
+    verdict = "No order beyond chance: Spearman 0.04 between ...; the first 15 dims ..."
+    return ordering.DimensionReport(
+        dimensions=dimensions,
+        prefix=pd.DataFrame(),
+        spearman=0.04,
+        base_rmse=0.85,
+        rows="early-stopping",
+        n_rows=9_000,
+        k_index=k_index,
+        k_pca=6,
+        ordered=ordered,
+        verdict=verdict,
+        calls={"yes": 0.0, "leading": 1 - calls_no, "no": calls_no},
+    )
+
+
+def test_unordered_dimensions_of_a_model_not_trained_for_an_order_make_one_plain_line():
+    line = ordering.usual_verdict(_report(False, 1.0), trained_ordered=False)
+    assert line == (
+        "Dimensions are not ranked by importance (as usual without the 'ordered' regularizer): "
+        "the first 15 dims of 16 give 95% of the full-model RMSE gain; 6 principal directions do."
+    )
+    # a surprise keeps its box: an order, a model trained for one, a call within the noise,
+    # an embedding that gains nothing
+    assert ordering.usual_verdict(_report(True, 0.0), trained_ordered=False) is None
+    assert ordering.usual_verdict(_report(False, 1.0), trained_ordered=True) is None
+    assert ordering.usual_verdict(_report(False, 0.6), trained_ordered=False) is None
+    assert ordering.usual_verdict(_report(False, 1.0, k_index=None), trained_ordered=False) is None
+
+
+def test_dimensions_page_puts_the_verdict_in_a_caption_with_the_test_in_its_help(trained_home):
+    at = open_page("pages/dimensions.py", model="small-mf")
+    assert_clean(at)
+    # small-mf's call is a stable "not ordered" (Spearman -0.06, as measured): the line only
+    line = next((c for c in at.caption if "not ranked by importance" in c.value), None)
+    assert line is not None and not [b.value for b in (*at.info, *at.success)]
+    assert line.proto.help.startswith("Dimensions are not ordered: Spearman")  # the test
+    assert not [w.value for w in at.warning if w.value.startswith("No held-out share")]
+
+
+def test_the_seed_reference_says_it_was_measured_on_mf_bias_under_another_family():
+    assert ordering.seed_note("mf_bias") == ordering.SEED_NOTE
+    note = ordering.seed_note("deep")
+    assert "a reference for mf_bias models, not deep ones" in note
+    assert note.endswith(ordering.SEED_NOTE[ordering.SEED_NOTE.index("six seeds") :])
+
+
+def test_the_first_k_control_draws_no_second_divider_in_the_sidebar(trained_home):
+    at = open_page("pages/dimensions.py", model="small-mf")
+    assert_clean(at)
+    assert at.sidebar.slider(key="dims_k")
+    assert not at.sidebar.divider
