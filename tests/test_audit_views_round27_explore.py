@@ -4,13 +4,17 @@ boxes' help (F5), and plainer PCA, seed-reference and sidebar details (F6)."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 from apptest_helpers import assert_clean, open_page
 from streamlit.testing.v1 import AppTest
+from test_explore_helpers import movies_table
 
 from movierate.explore import ordering
 from movierate.explore.axes import axis_quality
+from movierate.explore.pca import ends_contrast
 
 
 def _axis_box(verdict: str, n_both: int) -> None:
@@ -122,6 +126,28 @@ def test_the_seed_reference_says_it_was_measured_on_mf_bias_under_another_family
     note = ordering.seed_note("deep")
     assert "a reference for mf_bias models, not deep ones" in note
     assert note.endswith(ordering.SEED_NOTE[ordering.SEED_NOTE.index("six seeds") :])
+
+
+# --- F6: the PCA tab's contrast line --------------------------------------------------------
+
+
+def test_a_genre_gap_beyond_chance_says_so_and_the_count_is_a_number_of_ratings():
+    pool = movies_table(400, genres=[["Comedy"] if i % 2 else ["Drama"] for i in range(400)])
+    picked = pool.iloc[:16].assign(end=["top"] * 8 + ["bottom"] * 8)
+    sharp = picked.assign(genres=[["Comedy"]] * 8 + [["Drama"]] * 8)
+    line = ends_contrast(sharp, pool)
+    assert "(beyond chance: random lists of these sizes show a genre gap this large in" in line
+    assert "median number of ratings" in line and "median ratings" not in line
+
+
+def test_pca_tables_give_the_title_its_whole_width_unpinned(trained_home):
+    at = open_page("pages/embeddings.py", model="small-mf", view="Principal components")
+    assert_clean(at)
+    tables = [t for t in at.dataframe if "title" in t.value.columns]
+    assert tables
+    for table in tables:
+        title = json.loads(table.proto.columns)["title"]
+        assert not title.get("pinned") and title["width"] > 200, title
 
 
 def test_the_first_k_control_draws_no_second_divider_in_the_sidebar(trained_home):
