@@ -206,6 +206,7 @@ def render() -> None:
                     ],
                     key=f"pca_{component}_{end}",
                     wide=True,
+                    pin_title=False,  # three short numbers: room for whole titles
                 )
 
     def map_view() -> None:

@@ -140,7 +140,7 @@ def test_pca_lines_compare_the_movies_shown_at_each_end(home):
 
     year_a, year_b = (median_text(t["year"].median(), grouping=False) for t in (top, bottom))
     years = f"median year {year_a} vs {year_b}"
-    ratings = f"median ratings {median_text(top['n_ratings'].median())} vs"
+    ratings = f"median number of ratings {median_text(top['n_ratings'].median())} vs"
     line = next(c.value for c in at.caption if years in c.value)
     assert ratings in line
     genre, top_count, bottom_count = re.match(

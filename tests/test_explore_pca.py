@@ -90,7 +90,7 @@ def test_ends_contrast_of_movies_without_years_leaves_the_year_out():
             "n_ratings": [10, 30, 200, 100],
         }
     )
-    assert ends_contrast(rows) == "median ratings 20 vs 150."
+    assert ends_contrast(rows) == "median number of ratings 20 vs 150."
 
 
 def test_ends_contrast_keeps_the_half_of_an_even_count_s_median():
@@ -106,7 +106,10 @@ def test_ends_contrast_keeps_the_half_of_an_even_count_s_median():
             "n_ratings": [12, 16, 12, 13, 33, 10, 16, 22, 1000, 2001],
         }
     )
-    assert ends_contrast(rows) == "median year 2000 vs 1995.5; median ratings 14.5 vs 1,500.5."
+    assert (
+        ends_contrast(rows)
+        == "median year 2000 vs 1995.5; median number of ratings 14.5 vs 1,500.5."
+    )
 
 
 def test_the_selection_panel_shows_a_median_with_its_half():
@@ -131,8 +134,8 @@ def test_a_genre_gap_random_lists_reach_is_said_to_be_within_chance():
         genres=[["Comedy"]] * 5 + [["Drama"]] * 3 + [["Comedy"]] * 3 + [["Drama"]] * 5
     )
     line = ends_contrast(small, pool)  # a gap of 2 of 8 between halves: common by chance
-    assert "within chance" in line and "% of draws" in line
+    assert "within chance" in line and "% of 1,000 draws" in line
     sharp = picked.assign(genres=[["Comedy"]] * 8 + [["Drama"]] * 8)
     line = ends_contrast(sharp, pool)  # 8 of 8 against 0 of 8: about 1 in 32,000 by chance
-    assert line.startswith("Comedy: 8 of 8 at the top end, 0 of 8") and "chance" not in line
+    assert line.startswith("Comedy: 8 of 8 at the top end, 0 of 8") and "beyond chance" in line
     assert "chance" not in ends_contrast(small)  # no pool given: counted on the lists only

@@ -72,6 +72,8 @@ class AxisQuality:
     #: (the observed labelling counted too): the chance of an axis this good from sets of
     #: these sizes that mean nothing
     p_value: float = 1.0
+    #: movies in both sets, left out of ``n_a``, ``n_b`` and the AUCs
+    n_both: int = 0
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,7 @@ def axis_quality(
             "with fewer than two movies a set; give each set at least 4 movies to judge it."
         )
         return AxisQuality(
-            len(a_only), len(b_only), math.nan, math.nan, "not judged", message, math.nan
+            len(a_only), len(b_only), math.nan, math.nan, "not judged", message, math.nan, len(both)
         )
     xa, xb = x[a_only], x[b_only]
     labels = np.r_[np.zeros(len(xa)), np.ones(len(xb))]
@@ -150,7 +152,9 @@ def axis_quality(
         f"chance, 1 is perfect{odds}): "
         + {
             "real": "the direction is real.",
-            "weak": "a weak direction; treat positions along it with care.",
+            # views round 27, F3: beyond chance, only modest (Comedy -> Drama on most models)
+            "weak": "a modest direction: beyond chance, but the two sets overlap a lot along "
+            "it, so one movie's position says little.",
             "not real": (
                 f"with only {splits} different ways to split these movies into sets of their "
                 "sizes, no axis can be told from chance; give each set at least 4 movies."
@@ -163,7 +167,7 @@ def axis_quality(
             ),
         }[verdict]
     )
-    return AxisQuality(len(a_only), len(b_only), auc, auc_loo, verdict, message, p_value)
+    return AxisQuality(len(a_only), len(b_only), auc, auc_loo, verdict, message, p_value, len(both))
 
 
 def _loo_aucs(x: np.ndarray, is_b: np.ndarray) -> np.ndarray:

@@ -916,7 +916,6 @@ def ordering_verdict(
     (views round 10: "does not lower the RMSE" of a model whose first principal direction took
     it from 0.8895 to 0.8633). An order is called only beyond what a random order of ``dim``
     dimensions gives (:func:`is_ordered`), and that chance is said."""
-    share = f"{GAIN_SHARE:.0%}"
     rho = (
         "undefined (every dimension matters equally)" if math.isnan(spearman) else f"{spearman:.2f}"
     )
@@ -947,12 +946,7 @@ def ordering_verdict(
             )
             gain += f", yet its first {first} it to {best:.4f}: the other directions add error"
     else:
-        first = (
-            f"all {dim} dimensions are needed for"
-            if k_index == dim > 1
-            else f"the first {_dims(k_index)} of {dim} give"
-        )
-        gain = f"{first} {share} of the full-model RMSE gain" + (
+        gain = _gain_text(k_index, k_pca, dim) + (
             f" ({_dims(k_pca, 'principal direction')} {'does' if k_pca == 1 else 'do'} in the "
             "PCA basis)"
             if k_pca
@@ -981,6 +975,53 @@ def ordering_verdict(
         rank += f"; {_chance_text(spearman, dim)}, more than the {ORDER_LEVEL:.0%} an order needs"
         return f"No order beyond chance: {rank}; {gain}."
     return f"Dimensions are not ordered: {rank}; {gain}."
+
+
+def _gain_text(k_index: int, k_pca: int | None, dim: int) -> str:
+    """ "the first k of dim give 95% of the full-model RMSE gain" (or "all dim are needed")."""
+    first = (
+        f"all {dim} dimensions are needed for"
+        if k_index == dim > 1
+        else f"the first {_dims(k_index)} of {dim} give"
+    )
+    return f"{first} {GAIN_SHARE:.0%} of the full-model RMSE gain"
+
+
+def usual_verdict(report: DimensionReport, trained_ordered: bool) -> str | None:
+    """The verdict as one plain line where it is the usual outcome, dimensions in no order on
+    a model not trained with the 'ordered' regularizer; None where it is worth a box: an order,
+    a model trained for one, a call within the rows' noise, too few dimensions to call one, or
+    an embedding that gains nothing (views round 27, F3: the usual outcome was a box on every
+    model)."""
+    dim = len(report.dimensions)
+    if (
+        report.ordered
+        or trained_ordered
+        or report.k_index is None
+        or report.calls.get("no", 1.0) < STABLE_CALL
+        or not order_possible(dim)
+    ):
+        return None
+    principal = (
+        f"; {_dims(report.k_pca, 'principal direction')} {'does' if report.k_pca == 1 else 'do'}"
+        if report.k_pca
+        else ""
+    )
+    return (
+        "Dimensions are not ranked by importance (as usual without the 'ordered' regularizer): "
+        f"{_gain_text(report.k_index, report.k_pca, dim)}{principal}."
+    )
+
+
+def seed_note(family: str) -> str:
+    """:data:`SEED_NOTE`, saying for a model other than mf_bias that the measured seeds were
+    mf_bias ones (views round 27, F6: a deep model quoted them as if its own)."""
+    if family == "mf_bias":
+        return SEED_NOTE
+    return SEED_NOTE.replace(
+        "(on ml-latest-small,",
+        f"(a reference for mf_bias models, not {family} ones: on ml-latest-small,",
+    )
 
 
 class FirstKView(TrainedModel):

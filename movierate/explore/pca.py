@@ -199,7 +199,7 @@ def ends_contrast(rows: pd.DataFrame, pool: pd.DataFrame | None = None) -> str:
     ...     "genres": ["Drama", "Drama|War", "Action", "Action|Drama"],
     ...     "year": [1960, 1970, 1999, 2001], "n_ratings": [10, 30, 200, 100]})
     >>> ends_contrast(rows)
-    'Action: 0 of 2 at the top end, 2 of 2 at the bottom end; median year 1965 vs 2000; median ratings 20 vs 150.'
+    'Action: 0 of 2 at the top end, 2 of 2 at the bottom end; median year 1965 vs 2000; median number of ratings 20 vs 150.'
     """
     top, bottom = rows[rows["end"] == "top"], rows[rows["end"] == "bottom"]
     if top.empty or bottom.empty:
@@ -221,15 +221,18 @@ def ends_contrast(rows: pd.DataFrame, pool: pd.DataFrame | None = None) -> str:
                 )
                 if pool is not None:
                     share = _gap_chance(pool, len(top), len(bottom), abs(c["top"] - c["bottom"]))
-                    if percent_as_shown(share) > CONTRAST_CHANCE:  # graded as printed
-                        gap += (
-                            f" (within chance: random lists of these sizes show a genre gap "
-                            f"this large in {percent(share)} of draws)"
-                        )
+                    # said both ways (views round 27, F6: only the gaps within chance said it)
+                    within = percent_as_shown(share) > CONTRAST_CHANCE  # graded as printed
+                    gap += (
+                        f" ({'within' if within else 'beyond'} chance: random lists of these "
+                        "sizes show a genre gap this large in "
+                        + (f"{percent(share)} of" if share else "none of")
+                        + f" {CONTRAST_DRAWS:,} draws)"
+                    )
                 parts.append(gap)
     for column, label, grouping in (
         ("year", "median year", False),
-        ("n_ratings", "median ratings", True),
+        ("n_ratings", "median number of ratings", True),  # not a rating: views round 27, F6
     ):
         if column in rows:
             # as float with NaN: an all-missing nullable column's median would be pd.NA

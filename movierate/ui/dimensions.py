@@ -100,8 +100,9 @@ def first_k_controls(models: Sequence[Any], key: str) -> list[Any]:
     if isinstance(current, int) and (outside or current == last_top != top):
         st.session_state[k_key] = top  # another model: all of its dims unless k was chosen
     st.session_state[f"{key}_top"] = top
+    # no divider: Streamlit's page menu ends in one, and a second left an empty band of ~70 px
+    # below it, with the sidebar's script element between the two (views round 27, F6)
     with st.sidebar:
-        st.divider()
         if outside:
             st.caption(f"First k = {current} is outside 1-{top} here, so all {top} are used.")
         k = st.slider(
@@ -223,8 +224,11 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
             )
         st.warning(cause + text.md(exc), icon=":material/dataset:")
         return None
-    (st.success if report.ordered else st.info)(report.verdict, icon=":material/sort:")
-    st.caption(ordering.SEED_NOTE)
+    if usual := ordering.usual_verdict(report, is_ordered(model)):  # views round 27, F3
+        st.caption(f":material/sort: {usual}", help=report.verdict)
+    else:
+        (st.success if report.ordered else st.info)(report.verdict, icon=":material/sort:")
+    st.caption(ordering.seed_note(model.family))
     note = ordering.kept_dims_note(model.spec, model.metrics)
     if note:
         st.caption(":material/content_cut: " + note, help=KEPT_DIMS_HELP)
@@ -250,8 +254,8 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
     left.vega_lite_chart(importance, key="dimension_report")
     right.vega_lite_chart(prefix_curves, key="dimension_prefix")
     noise = ordering.ablation_note(report.dimensions["heldout_increase"], report.rows)
-    if noise:
-        st.warning(noise, icon=":material/blur_on:")
+    if noise:  # why a series is missing, nothing to act on: no box (views round 27, F3)
+        st.caption(f":material/blur_on: {noise}")
     st.caption(
         f"Importance: how much the RMSE on {report.rows_text} "
         f"({held_out}; "

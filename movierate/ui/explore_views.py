@@ -240,6 +240,14 @@ def _align(model_a: Any, model_b: Any, *, min_ratings: int, top: int) -> Any:
     return explore.model_align(model_a, model_b, min_ratings=min_ratings, top=top)
 
 
+#: What the axes' two AUCs mean (views round 27, F5: it stood in a paragraph above the boxes).
+AUC_HELP = (
+    "How well the axis separates the two sets: 0.5 is chance, 1 is perfect. Leave-one-out is "
+    "the honest figure: each movie is placed on the axis computed without it (with few movies "
+    "in many dimensions, any two sets separate perfectly in sample); it needs two movies a set."
+)
+
+
 def quality_line(name: str, quality: Any) -> None:
     """An axis's separation quality: in-sample and leave-one-out AUC and the verdict."""
     icon = VERDICT_ICONS.get(quality.verdict, ":material/warning:")
@@ -248,13 +256,31 @@ def quality_line(name: str, quality: Any) -> None:
     left, right = st.columns([2, 3], vertical_alignment="center")
     for label, value in (("in sample", quality.auc), ("leave-one-out", quality.auc_loo)):
         # a set of one movie: no AUC at all (the axis is drawn, not judged)
-        left.metric(f"{name}: AUC {label}", "—" if math.isnan(value) else f"{value:.3f}")
-    body = f"**{name} axis: {quality.verdict}** ({quality.n_a} vs {quality.n_b} movies). " + (
+        left.metric(
+            f"{name}: AUC {label}", "—" if math.isnan(value) else f"{value:.3f}", help=AUC_HELP
+        )
+    body = f"**{name} axis: {quality.verdict}** ({axis_counts(name, quality)}). " + (
         text.md(quality.message)
     )
-    # a measured "not real" is a finding, not a failure of the page: amber, like "weak"
+    if quality.verdict == "weak":  # beyond chance, only modest: no alarm (views round 27, F3)
+        right.caption(f"{icon} {body}")
+        return
+    # a measured "not real" is a finding, not a failure of the page: amber
     show = {"real": right.success, "not judged": right.info}.get(quality.verdict, right.warning)
     show(body, icon=icon)
+
+
+def axis_counts(name: str, quality: Any) -> str:
+    """The movies an axis's AUC counts, and why fewer than its sets hold when they share some
+    (views round 27, F3: "579 vs 638 movies" under sets of 769 and 828)."""
+    first, second = ("A", "B") if name == "x" else ("C", "D")
+    if not quality.n_both:
+        return f"{quality.n_a:,} vs {quality.n_b:,} movies"
+    return (
+        f"{quality.n_a:,} of set {first}'s {quality.n_a + quality.n_both:,} vs {quality.n_b:,} of "
+        f"set {second}'s {quality.n_b + quality.n_both:,} movies: the {quality.n_both:,} movies "
+        "in both sets are left out"
+    )
 
 
 def set_members(name: str, found: explore.MovieSet, movies: pd.DataFrame) -> None:
@@ -283,14 +309,12 @@ def render_custom_axes(model: Any) -> None:
     """Custom axes: x from set A to set B, y from set C to set D or the main remaining PC."""
     genres = sorted({g for gs in model.movies["genres"] for g in (gs if gs is not None else [])})
     start_a, start_b, start_c, start_d = _starting_sets(model)
+    # views round 27, F5: the set syntax lives in the boxes' help, the AUC's in the metrics'
     st.caption(
         "Pick two sets of movies: the x axis runs from the mean of set A to the mean of set B, "
-        f"and every movie is placed by its projection on it. {_set_kinds(model, start_a)} One "
-        "movie a set (the Projector's custom projection) is drawn, not judged. The AUC says how "
-        "well the axis separates the two sets; leave-one-out is the honest figure (with few "
-        "movies in many dimensions, any two sets separate perfectly in sample), and it needs "
-        "two movies a set."
+        "and every movie is placed by its projection on it."
     )
+    set_help = _set_help(model, genres, start_a)
 
     def set_box(col: Any, which: str, value: str, key: str) -> str:
         return col.text_input(
@@ -298,7 +322,7 @@ def render_custom_axes(model: Any) -> None:
             value=value,
             key=key,
             bind="query-params",
-            help=_set_help(genres),
+            help=set_help,
             max_chars=state.SET_MAX,
         )
 
@@ -394,29 +418,23 @@ def _starting_sets(model: Any) -> tuple[str, ...]:
     return tuple(g if g in common else (spare.pop(0) if spare else "") for g in STARTING_SETS)
 
 
-def _set_kinds(model: Any, genre: str) -> str:
+def _set_help(model: Any, genres: list[str], genre: str) -> str:
     """What a set box takes, with examples from ``model``'s own movies: a genre (``genre``,
-    only where the movies have genres), part of a title, or titles separated by ';'."""
+    only where the movies have genres), part of a title, a regular expression or titles
+    separated by ';'."""
     examples = text.title_examples(model.movies, 1)
     example = f"{text.md(examples[0])}: " if examples else ""
-    part = (
-        f"part of a title ({example}every title containing it; a year at the end keeps that "
-        "year's), a regular expression between slashes (/^Toy/)"
-    )
-    if not genre:
-        return f"A set is {part} or titles separated by ';'."
-    return f"A set is a genre ({text.md(genre)}), {part} or titles separated by ';'."
-
-
-def _set_help(genres: list[str]) -> str:
     kinds = (
-        "part of a title (every title containing it; a year at the end keeps that year's), a "
-        "regular expression between slashes (/^Toy/, matched in the titles without their year, "
-        "ignoring case) or titles separated by ';'"
+        f"part of a title ({example}every title containing it; a year at the end keeps that "
+        "year's), a regular expression between slashes (/^Toy/, matched in the titles without "
+        "their year, ignoring case) or titles separated by ';'. One movie a set (the Embedding "
+        "Projector's custom projection) is drawn, not judged"
     )
-    if not genres:
-        return f"{kinds[0].upper()}{kinds[1:]} (these movies have no genres)."
-    return f"A genre, {kinds}. Genres here: " + text.md(", ".join(genres))
+    if not genres or not genre:
+        return f"A set is {kinds} (these movies have no genres)."
+    return f"A set is a genre ({text.md(genre)}), {kinds}. Genres here: " + text.md(
+        ", ".join(genres)
+    )
 
 
 def _short(spec: str | None, limit: int = 28) -> str:

@@ -108,6 +108,8 @@ def pin_identity(
     for column in identity:
         given = config.get(column, {})
         entry: dict[str, Any] = {"label": given} if isinstance(given, str) else dict(given)
+        if entry.get("pinned") is False:  # asked for unpinned: its own width (show_movies)
+            continue
         entry["pinned"] = True
         if column == "model" and entry.get("width"):  # whole up to the cap (models_table_columns)
             entry["width"] = min(_width(entry), PINNED_TEXT_WIDTH)
@@ -791,12 +793,16 @@ def show_movies(
     key: str | None = None,
     wide: bool = False,
     config: dict[str, Any] | None = None,
+    pin_title: bool = True,
 ) -> None:
     """A movie result table: readable genres, no internal ids, numbers formatted, rating
     counts blank for a model without them (``UNCOUNTED``: never "0 ratings"), the text
     last (a table wider than its column scrolls, and its right edge then cuts text, never a
     number). ``wide`` gives the title and genres large columns: for a table with the page's
-    full width. ``config``: column settings of the table's own columns."""
+    full width. ``config``: column settings of the table's own columns. ``pin_title=False``
+    leaves a wide table's title unpinned at its full width (a pinned one is at most
+    :data:`PINNED_TEXT_WIDTH`): for a table of a few short numbers, where the title is what
+    is read (views round 27, F6: titles cut while the genres had room)."""
     shown = frame.drop(columns=[c for c in HIDDEN_MOVIE_COLUMNS if c in frame.columns])
     uncounted = frame.attrs.get(UNCOUNTED) and "n_ratings" in shown.columns
     if uncounted:  # unknown, not 0 (views round 18, F2)
@@ -809,7 +815,12 @@ def show_movies(
         config = {**config, "n_ratings": st.column_config.TextColumn("ratings", width=70)}
     if wide:
         title, genres = wide_text_widths(list(shown.columns))
-        config = {**config, "title": st.column_config.TextColumn("title", width=title)}
+        config = {
+            **config,
+            "title": st.column_config.TextColumn(
+                "title", width=title, pinned=None if pin_title else False
+            ),
+        }
         if genres is not None:
             config["genres"] = st.column_config.TextColumn("genres", width=genres)
     show_table(
