@@ -538,8 +538,8 @@ def markdown_report(frame: pd.DataFrame, plan: StudyPlan, seconds: float) -> str
     if trained:
         lines += [
             "",
-            "## Penalties logged by training at the kept epoch (raw, whole tables; "
-            "reg_l2 = users + movies)",
+            "## Penalties logged by training at the kept epoch (raw; reg_l2 = users + movies, "
+            "over the rows with a training rating)",
             "",
         ]
         columns = dict(keys)
