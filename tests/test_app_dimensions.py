@@ -39,7 +39,13 @@ def verdicts(at: AppTest) -> list[str]:
         e.value
         for e in [*at.success, *at.info]
         if e.value.startswith(
-            ("Dimensions are", "The important", "Too few dimensions", "No order beyond chance")
+            (
+                "Dimensions are",
+                "The important",
+                "Too few dimensions",
+                "No order beyond chance",
+                "No clear call",
+            )
         )
     ]
     return boxed + [c.proto.help for c in at.caption if "not ranked by importance" in c.value]

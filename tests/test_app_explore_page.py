@@ -143,7 +143,9 @@ def test_custom_y_axis_verdict_names_sets_c_and_d(trained_home):
         "pages/explore.py", model="small-mf", view="axes", xa="Comedy", xb="Drama",
         ymode="custom", ya="Children", yb="Horror",
     )  # fmt: skip
-    y_verdict = [v for v in texts(at).split("\n") if v.startswith("**y axis:")]
+    y_verdict = [
+        v for v in texts(at).split("\n") if "**y axis:" in v
+    ]  # a caption has its icon first
     assert y_verdict and "tells C from D" in y_verdict[0] and "A from B" not in y_verdict[0]
 
 

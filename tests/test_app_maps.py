@@ -35,7 +35,7 @@ def test_pca_map_shows_one_genre_trust_numbers_and_region_labels(trained_home):
     traces = {t["name"].split(" (")[0]: t for t in fig["data"] if t.get("name")}
     genre = at.selectbox(key="map_genre").value
     assert at.selectbox(key="colour").value == "one_genre" and genre == "Horror"
-    assert traces["other movies"]["marker"]["color"] == OTHER_COLOUR
+    assert traces["other movies"]["marker"]["color"] == readable(OTHER_COLOUR)  # 3:1 rings
     assert traces["Horror"]["marker"]["color"] == GENRE_COLOURS["Horror"]
     contour = next(t for t in fig["data"] if t["type"] == "contour")
     assert contour["name"] == "where half the Horror movies are"

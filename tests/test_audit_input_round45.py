@@ -159,3 +159,18 @@ def test_a_nan_in_a_saved_array_is_called_damage_not_divergence(home):
     assert "Model 'a'" in said and "holds 1 NaN or infinite value(s)" in said
     assert "damaged" in said and "Restore the model folder from a copy" in said
     assert "learning rate" not in said and "diverged while training" not in said
+
+
+def test_an_array_with_nan_passed_in_is_not_blamed_on_training():
+    """Recheck 5: vectors passed to an analysis still read "the model diverged while
+    training ... lower learning rate", the wording F3 retired for saved models."""
+    from movierate.errors import DataError
+    from movierate.explore.validation import check_matrix
+
+    vectors = np.ones((4, 3))
+    vectors[2, 1] = np.nan
+    with pytest.raises(DataError) as raised:
+        check_matrix(vectors)
+    said = str(raised.value)
+    assert "in 1 row(s)" in said and "never saves" in said
+    assert "learning rate" not in said and "diverged" not in said

@@ -91,8 +91,10 @@ def check_matrix(values: Any, name: str = "embedding", *, min_rows: int = 1) -> 
     if not np.isfinite(array).all():
         bad = int((~np.isfinite(array)).any(axis=1).sum())
         raise DataError(
-            f"{name} holds NaN or infinite values in {bad} row(s); the model diverged while "
-            "training. Retrain it with a lower learning rate or more regularization."
+            f"{name} holds NaN or infinite values in {bad} row(s): movierate never saves a "
+            "model with such values, so the vectors were damaged or computed elsewhere. Pass "
+            "finite numbers (a saved model's own vectors, or your array with those rows fixed "
+            "or dropped)."
         )
     return np.ascontiguousarray(array)
 
