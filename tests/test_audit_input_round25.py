@@ -6,6 +6,7 @@ says so and names what it shows instead (F3). F1 (the training child's abort at 
 from __future__ import annotations
 
 import gc
+import json
 import shutil
 import threading
 import time
@@ -196,11 +197,17 @@ def _warnings(at: AppTest) -> str:
 @pytest.mark.parametrize("page", ["dimensions", "embeddings", "rate", "explore"])
 @pytest.mark.parametrize("how", ["renamed", "deleted"])
 def test_a_one_model_page_says_its_model_went_and_names_the_one_it_shows(page, how, own_home):
-    at = _open(page, model="small-deep")
-    assert at.selectbox(key="model").value == "small-deep"
-    folder = own_home / "models" / "small-deep"
+    gone = "small-deep"
+    if page == "rate":  # Rate lists only models that can fold a user in (views round 27, F2)
+        gone = "small-mf-2"
+        shutil.copytree(own_home / "models" / "small-mf", own_home / "models" / gone)
+        meta = json.loads((own_home / "models" / gone / "meta.json").read_text())
+        (own_home / "models" / gone / "meta.json").write_text(json.dumps({**meta, "name": gone}))
+    at = _open(page, model=gone)
+    assert at.selectbox(key="model").value == gone
+    folder = own_home / "models" / gone
     if how == "renamed":
-        folder.rename(own_home / "models" / "renamed-deep")
+        folder.rename(own_home / "models" / f"renamed-{gone}")
     else:
         shutil.rmtree(folder)
     at.run()
@@ -208,10 +215,10 @@ def test_a_one_model_page_says_its_model_went_and_names_the_one_it_shows(page, h
     said = _warnings(at)
     shown = at.selectbox(key="model").value
     assert (
-        "The model 'small-deep' this tab showed was renamed or deleted (in another tab or by "
+        f"The model '{gone}' this tab showed was renamed or deleted (in another tab or by "
         f"the command line); this page now shows '{shown}'." in said
     ), said
-    assert "Ignored ?model=small-deep" not in said  # not a bad link
+    assert f"Ignored ?model={gone}" not in said  # not a bad link
     assert at.query_params["model"] in (shown, [shown])  # the link names what is shown
     at.run()  # said once
     assert "this tab showed" not in _warnings(at)

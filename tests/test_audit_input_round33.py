@@ -64,7 +64,8 @@ def test_compare_says_one_shared_warning_once(many):
         meta["metrics"]["test_rmse_of_averages"] = round(meta["metrics"]["test_rmse"] - 0.01, 4)
         meta_path.write_text(json.dumps(meta))
     at = open_page("pages/compare.py", models=["alpha-1", "alpha-2", "alpha-3", "small-mf"])
-    said = [w.value for w in at.warning if "no better than" in w.value]
+    # small-mf may carry its own (its draw sits near the averages): the alphas share one
+    said = [w.value for w in at.warning if "no better than" in w.value and "alpha" in w.value]
     assert len(said) == 1, said
     assert said[0].startswith("alpha-1, alpha-2 and alpha-3: Each one's test RMSE")
 
