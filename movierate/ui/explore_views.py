@@ -546,13 +546,17 @@ def render_probes(models: list[Any]) -> None:
         for model in models:
             if short := probes_left_out(model):  # a hint this view can follow (round 27, F7)
                 st.warning(
-                    f"**{model.name}** is left out: {text.md(short)}", icon=":material/info:"
+                    f"**{text.md(model.name)}** is left out: {text.md(short)}",
+                    icon=":material/info:",
                 )
                 continue
             try:
                 tables[model.name] = model_probes(model, MIN_RATINGS)
             except DataError as exc:  # one model too small for the probes: show the others
-                st.warning(f"**{model.name}** is left out: {text.md(exc)}", icon=":material/info:")
+                st.warning(
+                    f"**{text.md(model.name)}** is left out: {text.md(exc)}",
+                    icon=":material/info:",
+                )
     models = [m for m in models if m.name in tables]
     if not models:
         return

@@ -101,7 +101,7 @@ def render_import_embeddings() -> None:
 
         note = columns_note(folder)
         st.success(
-            f"Imported as **{folder.name}**.{' ' + md(note) if note else ''}",
+            f"Imported as **{md(folder.name)}**.{' ' + md(note) if note else ''}",
             icon=":material/check_circle:",
         )
         links = st.columns(2)
