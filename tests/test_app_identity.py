@@ -512,3 +512,14 @@ def test_one_film_rated_under_its_two_ml100k_ids_counts_once(identity_home):
     )
     assert any("1 film(s) are rated twice" in i.value and "Chasing Amy" in i.value for i in at.info)
     assert any("Fitted to 2 rating" in c.value for c in at.caption), [c.value for c in at.caption]
+
+
+def test_probes_name_imax_as_a_format_only_where_the_data_set_has_it(identity_home):
+    """Bad-input round 46: on a data set without IMAX (ml-100k) the probes' caption still said
+    "IMAX, a format, is not probed"."""
+    at = open_page("pages/explore.py", models=[MODEL_100K], view="probes")
+    assert_clean(at)
+    said = " ".join(texts(at.caption))
+    assert "The movie probes use" in said and "IMAX" not in said
+    at = open_page("pages/explore.py", models=[MODEL_LATEST], view="probes")
+    assert "IMAX, a format, is not probed" in " ".join(texts(at.caption))

@@ -22,8 +22,14 @@ from movierate.errors import DataError
 from movierate.explore.axes import regex_of
 from movierate.explore.compare import shared_filters_differ
 from movierate.explore.probes import ALPHA, MIN_CLASS, MIN_RATINGS, PERMUTATIONS, probed_movies
+from movierate.explore.quality import NOT_A_GENRE
 from movierate.explore.users import USER_COLOURS, UsersMap, users_map
-from movierate.explore.validation import counted_ratings, filter_counts, movie_columns
+from movierate.explore.validation import (
+    counted_ratings,
+    filter_counts,
+    genre_lists,
+    movie_columns,
+)
 from movierate.imported_models import is_imported
 from movierate.ui import explore_figures, figures, state, text, widgets
 
@@ -115,8 +121,6 @@ def parse_set(text_value: str) -> Any:
 
 
 def _genres(model: Any) -> frozenset[str]:
-    from movierate.explore.validation import genre_lists
-
     return frozenset(g.casefold() for genres in genre_lists(model.movies) for g in genres)
 
 
@@ -563,10 +567,17 @@ def render_probes(models: list[Any]) -> None:
     # accuracy round 19b: nothing said which movies (1,056 with 20+ training ratings) or that
     # IMAX, which the map leaves out, was probed as a genre
     probed = {m.name: _probed_text(m) for m in models}
+    # said only where a model has such movies (bad-input round 46: on a data set without IMAX)
+    formats = sorted({g for m in models for gs in genre_lists(m.movies) for g in gs} & NOT_A_GENRE)
     st.caption(
         "The movie probes use "
         + "; ".join(f"{name}: {what}" if len(probed) > 1 else what for name, what in probed.items())
-        + ". Genres are those the map labels and colours: IMAX, a format, is not probed."
+        + (
+            f". Genres are those the map labels and colours: {', '.join(formats)}, a format, "
+            "is not probed."
+            if formats
+            else "."
+        )
     )
     summary = pd.DataFrame(
         [
