@@ -454,12 +454,12 @@ class JobRegistry:
             if job.cancel.is_set():
                 self._finish(job, "cancelled", phase="cancelled before it started")
                 return
+            if self._ledger is not None:  # noted first: a run seen running is noted so
+                self._ledger.started(job.id)
             with job.lock:
                 job.state = "running"
                 job.phase = "loading the data"
                 job.started_at = time.monotonic()
-            if self._ledger is not None:
-                self._ledger.started(job.id)
             try:
                 extra = {"name_base": job.name_base} if job.name_base is not None else {}
                 model_name = self._runner(

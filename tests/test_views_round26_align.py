@@ -47,7 +47,8 @@ def test_align_movie_box_searches_every_aligned_film_and_keeps_it_in_the_link(tr
     assert text.heading_text(label) in said(at)
     assert len(at.dataframe) == 2  # its neighbours in both models
     (spec,) = charts(at)
-    (ring,) = [t for t in spec["data"] if t.get("mode") == "lines+markers"]
+    # the ring joins its two places (the moved-most lines are lines+markers too: their arrows)
+    (ring,) = [t for t in spec["data"] if t.get("name") == text.html_text(calm["title"])]
     assert ring["x"] == [calm["x_a"], calm["x_b"]] and ring["y"] == [calm["y_a"], calm["y_b"]]
     named = {(n["x"], n["y"]) for n in spec["layout"]["annotations"] if calm["title"] in n["text"]}
     assert named == {(calm["x_a"], calm["y_a"]), (calm["x_b"], calm["y_b"])}  # both rings
