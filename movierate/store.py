@@ -99,6 +99,11 @@ METRIC_LABELS = {
     "valid_mae": "valid MAE (steered early stopping)",
     "kept_dims": "kept dims (lowest stop RMSE; rest zero)",
     "rank_rows": "rows of the kept-dims selection",
+    # accuracy round 35, F1: a pruned model's figures before its rank selection zeroed dims
+    "train_rmse_before_pruning": "train RMSE before the kept-dims selection",
+    "train_mae_before_pruning": "train MAE before the kept-dims selection",
+    "stop_rmse_before_pruning": "early-stopping RMSE before the kept-dims selection",
+    "stop_mae_before_pruning": "early-stopping MAE before the kept-dims selection",
     "test_unseen_rows": "test rows with a user or movie unseen in training",
     "test_rmse_seen": "test RMSE over the other test rows",
     "test_rmse_ci95": "test RMSE ± (95%, another sample of users)",
@@ -510,6 +515,27 @@ def stop_rows_chose_settings(meta: dict[str, Any]) -> str | None:
         )
     except (KeyError, TypeError, ValueError, AttributeError, MovierateError):
         return None
+
+
+def stop_rows_chose_dims(meta: Mapping[str, Any]) -> str | None:
+    """ "which of its dimensions were kept (9 of 64)" when the ``ordered`` option's rank
+    selection scored a model's early-stopping rows (``metrics.kept_dims``): its early-stopping
+    RMSE is then the lowest of every first-k choice there (accuracy round 35, F1); else None."""
+    metrics, spec = meta.get("metrics"), meta.get("spec")
+    kept = metrics.get("kept_dims") if isinstance(metrics, Mapping) else None
+    if not _is_count(kept):
+        return None
+    dim = spec.get("dim") if isinstance(spec, Mapping) else None
+    of = f" of {int(dim)}" if _is_count(dim) else ""
+    return f"which of its dimensions were kept (the first {int(kept)}{of})"
+
+
+def stop_rows_chose(meta: dict[str, Any]) -> str | None:
+    """Everything a model's early-stopping rows chose beyond the stopping epoch, so that their
+    RMSE flatters it: its settings (:func:`stop_rows_chose_settings`) and which dimensions were
+    kept (:func:`stop_rows_chose_dims`), joined with "and"; None for neither."""
+    chosen = [c for c in (stop_rows_chose_settings(meta), stop_rows_chose_dims(meta)) if c]
+    return " and ".join(chosen) or None
 
 
 def stop_rows_tuning_chose(meta: dict[str, Any]) -> str | None:

@@ -621,7 +621,8 @@ def accuracy_section(models: list, trained: list) -> None:
         key="curves",
     )
     kept = {store.curves_label(m.name, m.metrics): m.metrics.get("best_epoch") for m in trained}
-    if said := charts.learning_curves_text(histories, kept):  # views round 15: no text version
+    saved = {store.curves_label(m.name, m.metrics): m.metrics for m in trained}
+    if said := charts.learning_curves_text(histories, kept, saved):  # views round 15: no text
         curves_col.caption(text.md(said))
     names = {m.name for m in trained}
     if scales := text.curves_scales_note([i for i in state.list_models()[0] if i.name in names]):

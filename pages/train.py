@@ -221,7 +221,11 @@ def show_job(job) -> None:
         (cols[3], "stop_rmse", "early-stopping RMSE"),
     ):
         value = metrics.get(key)
-        col.metric(label + at, f"{value:.4f}" if value is not None else "–")
+        col.metric(
+            label + at,
+            f"{value:.4f}" if value is not None else "–",
+            help=text.pruned_tile_help(metrics, key) if kept is not None else None,
+        )
     running = job.state == "running" and unit == "epoch" and job.first_report is not None
     running = running and job.elapsed_seconds - job.first_report[0] >= 5
     if running and (
@@ -296,7 +300,8 @@ def show_job(job) -> None:
             key=f"curves_{job.id}",
         )
         kept = {job.name: job.latest_metrics.get("best_epoch") if job.state == "done" else None}
-        if said := charts.learning_curves_text({job.name: history}, kept):  # views round 15
+        saved = {job.name: job.latest_metrics if job.state == "done" else {}}
+        if said := charts.learning_curves_text({job.name: history}, kept, saved):  # views r. 15
             left.caption(text.md(said))
         regs = regularizer_keys(history)
         if regs:

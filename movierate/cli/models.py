@@ -387,7 +387,7 @@ def _run_show(args: argparse.Namespace) -> int:
         if key.endswith("_ci95") and store.few_test_users(shown_metrics):  # recheck s33
             shown = f"none: {paired.few_users_text(shown_metrics['test_users'])}"
         print(f"  {_metric_text(key):<{width}} {shown}")
-    chosen = store.stop_rows_chose_settings(meta)
+    chosen = store.stop_rows_chose(meta)
     if chosen:
         print(f"  (its early-stopping rows also chose {chosen}: their RMSE flatters it)")
     metrics = _mapping(meta.get("metrics"))
@@ -593,9 +593,14 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         return EXIT_OK
     recorded = model.metrics
     tuned = store.stop_rows_tuning_chose(model.meta) if model.has_test_rows else None
+    dims = store.stop_rows_chose_dims(model.meta) if model.has_test_rows else None
     names = {
         "train": "train",
-        "stop": "early-stopping (chose settings: optimistic)" if tuned else "early-stopping",
+        "stop": "early-stopping (chose settings: optimistic)"
+        if tuned
+        else "early-stopping (chose dims: optimistic)"
+        if dims
+        else "early-stopping",
         "test": "test",
         "valid": "valid (steered early stopping)",
     }
@@ -618,14 +623,17 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     if warning := _recomputed_warning(recorded, result):
         print(f"warning: {warning}", file=sys.stderr)
     if model.has_test_rows:
-        chosen = store.stop_rows_chose_settings(model.meta)
-        if chosen:
-            print(f"early-stopping rows: they also chose {chosen}, so their RMSE flatters it.")
-        elif tuned:
+        chosen = store.stop_rows_chose(model.meta)
+        if tuned:
+            also = f" and {dims}" if dims else ""
             print(
-                f"early-stopping rows: they chose {tuned}, so their RMSE is optimistic; "
+                f"early-stopping rows: they chose {tuned}{also}, so their RMSE is optimistic; "
                 "only the test rows' is not."
             )
+        elif chosen:
+            print(f"early-stopping rows: they also chose {chosen}, so their RMSE flatters it.")
+        if note := _before_pruning_note(recorded, result):
+            print(f"note: {note}", file=sys.stderr)
         caveat = store.settings_caveat([model])
         if caveat:
             print(f"test rows: seen by neither training nor early stopping. {caveat}")
@@ -666,6 +674,29 @@ def _recomputed_warning(recorded: dict[str, Any], result: dict[str, Any]) -> str
         "this folder's files are not the ones that training saved together (its arrays, or "
         "the numbers in its meta.json, were replaced or edited). Its recorded numbers, shown "
         "in list and on the pages, do not describe its arrays; retrain it or restore its files."
+    )
+
+
+def _before_pruning_note(recorded: dict[str, Any], result: dict[str, Any]) -> str | None:
+    """Why a pruned ``ordered`` model saved before accuracy round 35 (F1) records other train
+    and early-stopping numbers than its arrays give: they are the model's before its rank
+    selection zeroed dimensions; None for a model with nothing pruned, or recorded since."""
+    kept = _float(recorded.get("kept_dims"))
+    if kept is None or "train_rmse_before_pruning" in recorded:
+        return None
+    off = [
+        f"{part} {then:.4f} recorded, {now:.4f} now"
+        for part in ("train", "stop")
+        if (now := _float(result.get(f"{part}_rmse"))) is not None
+        and (then := _float(recorded.get(f"{part}_rmse"))) is not None
+        and abs(now - then) > 5e-4
+    ]
+    if not off:
+        return None
+    return (
+        f"its recorded train and early-stopping RMSE / MAE ({'; '.join(off)}) are the model's "
+        f"before its rank selection kept the first {int(kept)} dimensions and zeroed the rest: "
+        "the movierate that saved it recorded them so. The recomputed ones are the saved model's."
     )
 
 

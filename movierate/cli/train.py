@@ -163,6 +163,8 @@ def _run_train(args: argparse.Namespace) -> int:
         f"{store.settled_note(metrics)})",
         file=prose,
     )
+    if chosen := store.stop_rows_chose(meta):  # accuracy round 35, F1: e.g. the kept dims
+        print(f"(its early-stopping rows also chose {chosen}: their RMSE flatters it)", file=prose)
     if baselines := store.baselines_text(metrics):
         print(baselines, file=prose)
     print(f"folder: {store.model_path(saved)}", file=prose)

@@ -17,7 +17,7 @@ import json
 import math
 import os
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from typing import Any
 
@@ -251,11 +251,15 @@ def _trend(points: list[tuple[int, float]]) -> str:
 
 
 def learning_curves_text(
-    histories: dict[str, dict[str, list[float]]], kept: dict[str, int | None]
+    histories: dict[str, dict[str, list[float]]],
+    kept: dict[str, int | None],
+    saved: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> str:
     """What learning curves show, per run: the early-stopping RMSE at the kept epoch
     (``kept``: the epoch the saved model is from; else the last one's), the epochs run, and whether
-    it was still falling at the end; the training RMSE where no early-stopping one was kept."""
+    it was still falling at the end; the training RMSE where no early-stopping one was kept.
+    A run whose ``saved`` metrics record the figure before pruning (an ``ordered`` model's rank
+    selection) also gets the saved model's figure (accuracy round 35, F1)."""
     said = []
     for run, history in histories.items():
         metric = next((m for m in ("stop_rmse", "valid_rmse") if _points(history, m)), None)
@@ -271,8 +275,21 @@ def learning_curves_text(
         )
         said.append(
             f"{run}: {what} {at.get(epoch, points[-1][1]):.4f} at {where}, {_trend(points)}"
+            + _pruned_text((saved or {}).get(run, {}), metric or "train_rmse", epoch in at)
         )
     return "; ".join(said) + "." if said else ""
+
+
+def _pruned_text(metrics: Mapping[str, Any], metric: str, at_kept: bool) -> str:
+    """ " (before these rows also chose to keep the first 9 dimensions; the saved model's:
+    0.9200)" for a curve's figure at the kept epoch that a pruned model's ``metrics`` record
+    otherwise (the training curve's: "before the rank selection kept ..."); else ""."""
+    before, now = metrics.get(f"{metric}_before_pruning"), metrics.get(metric)
+    kept = metrics.get("kept_dims")
+    if not at_kept or not all(isinstance(v, int | float) for v in (before, now, kept)):
+        return ""
+    who = "these rows also chose" if metric == "stop_rmse" else "the rank selection chose"
+    return f" (before {who} to keep the first {kept:.0f} dimensions; the saved model's: {now:.4f})"
 
 
 def curves_text(

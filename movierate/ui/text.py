@@ -22,7 +22,7 @@ from movierate.store import (
     family_shown,
     regularizers_shown,
     scale_text,
-    stop_rows_chose_settings,
+    stop_rows_chose,
     test_row_groups,
 )
 
@@ -766,16 +766,41 @@ def _span(lo: float, hi: float) -> str:
 
 
 def stop_rows_flatter_text(meta: dict[str, Any]) -> str:
-    """A sentence saying a model's early-stopping rows also chose its settings, when they chose
-    more than the stopping epoch (``store.stop_rows_chose_settings``: the quick start's model);
-    else ""."""
-    chosen = stop_rows_chose_settings(meta)
+    """A sentence saying what else a model's early-stopping rows chose, when they chose more
+    than the stopping epoch (``store.stop_rows_chose``: the quick start's settings, an ordered
+    model's kept dimensions); else ""."""
+    chosen = stop_rows_chose(meta)
     if not chosen:
         return ""
     return (
         f" Its early-stopping rows also chose {chosen}, so the early-stopping RMSE above "
         "flatters it; the test rows did not."
     )
+
+
+def pruned_tile_help(metrics: Mapping[str, Any], key: str) -> str | None:
+    """The help of a finished run's ``key`` tile (``train_rmse``, ``stop_rmse``) when the
+    ``ordered`` option's rank selection changed it (accuracy round 35, F1), else None.
+
+    >>> pruned_tile_help({"stop_rmse": 0.92, "stop_rmse_before_pruning": 0.9212,
+    ...     "kept_dims": 9}, "stop_rmse")  # doctest: +NORMALIZE_WHITESPACE
+    "The saved model's, after the rank selection kept the first 9 dimensions and zeroed the
+    rest (the curve at this epoch, before it: 0.9212). These early-stopping rows also chose
+    which dimensions were kept, so this RMSE flatters it."
+    """
+    before, kept = metrics.get(f"{key}_before_pruning"), metrics.get("kept_dims")
+    if not isinstance(before, int | float) or not isinstance(kept, int | float):
+        return None
+    said = (
+        f"The saved model's, after the rank selection kept the first {kept:.0f} dimensions and "
+        f"zeroed the rest (the curve at this epoch, before it: {before:.4f})."
+    )
+    if key == "stop_rmse":
+        said += (
+            " These early-stopping rows also chose which dimensions were kept, so this RMSE "
+            "flatters it."
+        )
+    return said
 
 
 def held_out_rows_text(
