@@ -57,3 +57,12 @@ def test_model_names_in_bold_are_escaped():
     ]
     assert not found, found
     assert text.md("__it__") == "\\_\\_it\\_\\_"
+
+
+def test_grouplens_addresses_in_the_products_messages_stay_links_and_lookalikes_do_not():
+    """The product's own messages give GroupLens' address to follow and copy: it keeps no
+    joiner (one pasted into an address bar would break it); a lookalike host gets one."""
+    for own in ("from https://grouplens.org/datasets/movielens/", "https://files.grouplens.org/x"):
+        assert WORD_JOINER not in md(own)
+    for other in ("https://grouplens.org.evil.example/x", "https://evil.example/grouplens.org"):
+        assert not ADDRESS.search(unescaped(md(other)))

@@ -42,8 +42,10 @@ WORD_JOINER = "\u2060"
 #: Where Streamlit's Markdown finds markup after it has removed the escapes (bad-input round
 #: 46): an emoji code (``\:smile:`` still showed 😄) and an address it links by itself
 #: (``https://``, ``www.``, ``a@b.org``). A word joiner there breaks the pattern, unseen.
+#: GroupLens' addresses stay links: the product's own messages give them to follow and copy.
 _AFTER_ESCAPES = re.compile(
-    r"(?<=\\:)(?=[A-Za-z_+-])|(?i:(?<=\bhttps)|(?<=\bhttp)|(?<=\bftp))(?=\\?://)"
+    r"(?<=\\:)(?=[A-Za-z_+-])"
+    r"|(?i:(?<=\bhttps)|(?<=\bhttp)|(?<=\bftp))(?=\\?://(?!(?:[\w-]+\.)*grouplens\.org(?![\w-]|\.\w)))"
     r"|(?i:(?<=\bwww))(?=\.)|(?<=\w)(?=@\w)"
 )
 #: What starts a heading, quote, list or rule at the beginning of a line.
