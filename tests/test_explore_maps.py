@@ -164,3 +164,24 @@ def test_a_perplexity_too_large_for_the_movies_is_said():
     note = perplexity_note(60, 30)
     assert "60 movies" in note and "ring" in note and "Try about 6" in note
     assert perplexity_note(8, 2.0) == ""  # the recheck: "Try about 2" at perplexity 2
+
+
+@pytest.mark.parametrize("zero_row", [False, True])
+def test_cosine_neighbours_match_a_direct_cosine_ranking(zero_row):
+    """The cosine search runs as a euclidean one on unit rows (issue 15); it must find what a
+    plain cosine ranking finds, for rows of any length, and keep cosine's meaning for a zero
+    row (no direction: distance 1 to every movie)."""
+    from movierate.explore.quality import nearest_rows
+
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((300, 8)) * rng.uniform(0.01, 100.0, size=(300, 1))
+    if zero_row:
+        x[7] = 0.0
+    unit = x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-300)
+    distance = 1.0 - unit @ unit.T
+    np.fill_diagonal(distance, np.inf)
+    found = nearest_rows(x.astype(np.float32), 5, "cosine")
+    for row, neighbours in enumerate(found):
+        expected = np.sort(distance[row])[:5]
+        got = distance[row, neighbours]
+        assert np.allclose(np.sort(got), expected, atol=1e-5), row
