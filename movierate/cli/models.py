@@ -441,8 +441,9 @@ _SHOW_LABELS = {
     "test_rmse_of_averages": "test RMSE of user and movie averages",
     "test_mae_of_averages": "test MAE of user and movie averages",
     "disc_loss": "adversarial discriminator loss",
-    "ks_uniform": "KS distance to U(-1, 1)",
-    "corr_offdiag": "mean |off-diagonal correlation|",
+    # accuracy round 36, F2: the Embeddings page shows these over its own (default) movies
+    "ks_uniform": "KS distance to U(-1, 1) (mean per dimension; rows the penalty shaped)",
+    "corr_offdiag": "mean |off-diagonal correlation| (rows the penalty shaped)",
     # accuracy round 33, F2: test-only users / movies keep their random start
     "reg_l2": "l2 penalty (raw, best epoch; rows with a training rating)",
 }

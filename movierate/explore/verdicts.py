@@ -2,7 +2,8 @@
 
 A model trained with ``whitening`` should have a movie-embedding covariance near the identity,
 one trained with ``decorrelation`` near-zero correlations between dimensions, one trained with
-``adversarial`` rows that look like iid U(-1, 1) samples. :func:`regularizer_verdicts` measures
+``adversarial`` dimensions that each look like U(-1, 1) samples (the KS distance tests each
+dimension on its own, not independence between them). :func:`regularizer_verdicts` measures
 this on the saved arrays (numpy only) and compares each regularizer's final penalty with its
 value after the first epoch (the training history's ``reg_<kind>``), so it works for any saved
 model, including ones saved before verdicts existed.
@@ -451,7 +452,8 @@ def _adversarial(
         _ks_stats,
         lambda stats, x, a: stats["ks_mean"] <= _target(UNIFORM_KS_MAX, "ks", x, a),
         lambda stats, x, a: (
-            f"mean KS distance to U(-1, 1) {stats['ks_mean']:.3f} (max {stats['ks_max']:.3f})"
+            f"mean KS distance of each dimension to U(-1, 1) {stats['ks_mean']:.3f} "
+            f"(max {stats['ks_max']:.3f}; not a test of independence between dimensions)"
         ),
         lambda x, a: f"(target <= {_target_text(UNIFORM_KS_MAX, 'ks', x, a)})",
         dict(ks_epoch1=first),

@@ -437,6 +437,8 @@ def min_ratings_slider(
         return 0
     value = starting_min_ratings(models, value)
     given = kwargs.get("help") or ""
+    if counted_in(models) == "training ratings":  # what it counts, in its label (acc. round 36)
+        label = label.replace("this many ratings", "this many training ratings")
     if counted_in(models) == "training ratings" and "test rows" not in given:  # accuracy round 18
         said = (
             "Counts the ratings the model was fit on (its training rows); test rows do not count."
