@@ -24,7 +24,13 @@ def _configure_tune(parser: argparse.ArgumentParser) -> None:
         choices=schema.names("family"),
         help="family to search, repeatable (several: the family is searched too) [mf_bias]",
     )
-    parser.add_argument("--budget", type=float, default=5.0, help="wall-clock minutes [5]")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=5.0,
+        help="wall-clock minutes [5]; how many trials fit depends on the machine's speed and "
+        "load, so a rerun can pick differently: give --trials too for a repeatable search",
+    )
     parser.add_argument(
         "--trials",
         type=int,
