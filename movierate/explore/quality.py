@@ -337,11 +337,14 @@ def nearest_rows(
     metric: str = "euclidean",
     *,
     on_fraction: Callable[[float], None] | None = None,
-) -> np.ndarray:
-    """(n, k) positions of each row's k nearest other rows (itself excluded). The rows are
-    searched :data:`SEARCH_CHUNK` at a time and ``on_fraction(share done)`` is called after
-    each chunk: it may raise to stop the search (a cancelled map), which took 40 s of an
-    87,585-movie map's trust numbers in one uninterruptible call before."""
+    with_distances: bool = False,
+) -> Any:
+    """(n, k) positions of each row's k nearest other rows (itself excluded), nearest first;
+    with ``with_distances`` also their (n, k) distances (for ``cosine``: between the unit
+    rows, sqrt(2 - 2 cos), as Annoy's angular distance; 1 - cos where a row is all zeros).
+    The rows are searched :data:`SEARCH_CHUNK` at a time and ``on_fraction(share done)`` is
+    called after each chunk: it may raise to stop the search (a cancelled map), which took
+    40 s of an 87,585-movie map's trust numbers in one uninterruptible call before."""
     from sklearn.neighbors import NearestNeighbors
 
     k = min(k, len(points) - 1)
@@ -356,14 +359,16 @@ def nearest_rows(
             points, metric = points / norms, "euclidean"
     index = NearestNeighbors(n_neighbors=k + 1, metric=metric, algorithm=algorithm).fit(points)
     out = np.empty((len(points), k), dtype=np.int64)
+    far = np.empty((len(points), k), dtype=np.float64)
     for start in range(0, len(points), SEARCH_CHUNK):
         stop = min(start + SEARCH_CHUNK, len(points))
-        found = index.kneighbors(points[start:stop], return_distance=False)
-        for i, row in enumerate(found, start=start):
-            out[i] = row[row != i][:k]
+        distances, found = index.kneighbors(points[start:stop])
+        for i, (row, near) in enumerate(zip(found, distances, strict=True), start=start):
+            others = row != i
+            out[i], far[i] = row[others][:k], near[others][:k]
         if on_fraction is not None:
             on_fraction(stop / len(points))
-    return out
+    return (out, far) if with_distances else out
 
 
 def map_trust(
@@ -374,11 +379,15 @@ def map_trust(
     k: int = TRUST_K,
     metric: str = "cosine",
     on_fraction: Callable[[float], None] | None = None,
+    space_neighbours: np.ndarray | None = None,
 ) -> MapTrust:
     """Trust numbers of a 2-D map (:class:`MapTrust`) of the rows of ``vectors`` drawn at
     ``coordinates``; ``genres`` lists each row's genres. ``k`` is capped at n - 2 neighbours,
     below the n - 1 every map keeps. ``on_fraction(share done)`` follows the two neighbour
-    searches (:func:`nearest_rows`) and may raise to stop them."""
+    searches (:func:`nearest_rows`) and may raise to stop them. ``space_neighbours``: each
+    row's nearest rows in ``vectors`` by ``metric`` (:func:`nearest_rows`' positions, at
+    least k of them), already found for the map itself, so the embedding is not searched
+    again."""
     x = check_matrix(vectors, min_rows=3)
     xy = np.asarray(coordinates, dtype=np.float64)
     if xy.shape != (len(x), 2) or len(genres) != len(x):
@@ -389,11 +398,15 @@ def map_trust(
     # at most n - 2: the n - 1 nearest of n movies are all the others, kept by any map (a
     # 3-movie map "kept 100%" and matched random pairs: bad-input round 27, F6)
     k = min(check_k(k), len(x) - 2)
-    # the embedding's search (brute force over every dimension) takes most of the time
-    in_space = nearest_rows(
-        x.astype(np.float32), k, metric, on_fraction=_scaled(on_fraction, 0.0, SPACE_SHARE)
-    )
-    in_map = nearest_rows(xy, k, "euclidean", on_fraction=_scaled(on_fraction, SPACE_SHARE, 1.0))
+    found = None if space_neighbours is None else np.asarray(space_neighbours)
+    if found is not None and found.ndim == 2 and len(found) == len(x) and found.shape[1] >= k:
+        in_space, mapped_from = found[:, :k], 0.0
+    else:  # the embedding's search (brute force over every dimension): most of the time
+        in_space = nearest_rows(
+            x.astype(np.float32), k, metric, on_fraction=_scaled(on_fraction, 0.0, SPACE_SHARE)
+        )
+        mapped_from = SPACE_SHARE
+    in_map = nearest_rows(xy, k, "euclidean", on_fraction=_scaled(on_fraction, mapped_from, 1.0))
     kept = np.mean([len(np.intersect1d(a, b)) / k for a, b in zip(in_space, in_map, strict=True)])
     incidence = genre_incidence([list(g) for g in genres])
     has = incidence.any(axis=1)
