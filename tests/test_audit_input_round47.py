@@ -1,0 +1,64 @@
+"""Bad-input round 47: processes killed mid-operation. What a kill leaves is cleaned up or
+reported truthfully: a run saved after the dashboard's server died is called saved, a killed
+export's staging folder goes, a signal after an export's publish no longer says "interrupted",
+and a rename cut before its meta.json rewrite still names the model by its folder."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from movierate import atomic
+from movierate.run_ledger import LostRun
+
+
+@pytest.fixture
+def home(trained_home: Path, tmp_path: Path, monkeypatch) -> Path:
+    """A home of its own holding a copy of the session's trained ``small-mf``."""
+    home = tmp_path / "home"
+    shutil.copytree(trained_home / "models" / "small-mf", home / "models" / "small-mf")
+    monkeypatch.setenv("MOVIERATE_HOME", str(home))
+    return home
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has exited."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait(30)
+    return child.pid
+
+
+def _saved_as(home: Path, name: str, created: float) -> None:
+    """``small-mf`` copied to ``name`` with meta.json's ``created`` set to ``created``."""
+    folder = home / "models" / name
+    shutil.copytree(home / "models" / "small-mf", folder)
+    meta = json.loads((folder / "meta.json").read_text())
+    when = datetime.fromtimestamp(created, timezone.utc).isoformat(timespec="seconds")
+    atomic.write_json(folder / "meta.json", {**meta, "name": name, "created": when})
+
+
+def test_a_run_saved_after_the_server_stopped_is_called_saved(home):
+    """F0: the child finished the save after the server was killed, and the restarted Train
+    page said "nothing was saved. ... run it again" about a listed model."""
+    submitted = time.time() - 30
+    _saved_as(home, "dsave", submitted + 20)
+    text = LostRun("dsave", "ml-latest-small", submitted, started=True).text()
+    assert "it finished and was saved as 'dsave' after the server stopped" in text
+    assert "nothing was saved" not in text and "Start training" not in text
+
+
+@pytest.mark.parametrize(("dataset", "after"), [("ml-latest-small", -3600), ("ml-100k", 20)])
+def test_a_model_saved_before_the_run_or_of_other_data_is_not_its_save(home, dataset, after):
+    """An older model of that name, or one of another data set, is no save of this run."""
+    submitted = time.time() - 30
+    _saved_as(home, "dsave", submitted + after)
+    run = LostRun("dsave", dataset, submitted, started=True)
+    assert not run.saved() and "nothing was saved" in run.text()
+    assert not LostRun("none", "ml-latest-small", submitted, started=False).saved()
