@@ -6,7 +6,9 @@ and a rename cut before its meta.json rewrite still names the model by its folde
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -15,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from movierate import atomic
+from movierate import atomic, store
+from movierate.explore.notebook import write_notebook_export
 from movierate.run_ledger import LostRun
 
 
@@ -62,3 +65,36 @@ def test_a_model_saved_before_the_run_or_of_other_data_is_not_its_save(home, dat
     run = LostRun("dsave", dataset, submitted, started=True)
     assert not run.saved() and "nothing was saved" in run.text()
     assert not LostRun("none", "ml-latest-small", submitted, started=False).saved()
+
+
+def test_a_killed_exports_staging_folder_is_removed_by_the_next_export(home, tmp_path):
+    """F1: a SIGKILL'd `export` left a hidden `.export-XXXXXXXX` (MBs) next to --out that no
+    command removed or mentioned; the next export into that folder removes it. Hidden
+    entries without a record of a dead writer (the user's own) stay."""
+    parent = tmp_path / "exports"
+    dead = parent / ".export-dc274762"
+    dead.mkdir(parents=True)
+    (dead / "ratings.csv").write_text("user_idx,movie_idx\n0,0\n")
+    record = {"pid": _dead_pid(), "start": "1", "host": socket.gethostname()}
+    (dead / atomic.WRITER_FILE).write_text(json.dumps(record))
+    own = parent / ".export-notes"
+    own.mkdir()
+    (own / "keep.txt").write_text("mine")
+    write_notebook_export(store.load_model("small-mf"), parent / "out")
+    assert not dead.exists() and (own / "keep.txt").read_text() == "mine"
+    assert sorted(p.name for p in parent.iterdir()) == [".export-notes", "out"]
+
+
+def test_only_temp_files_naming_a_dead_writer_on_this_host_are_swept(tmp_path):
+    """F1, the class: a killed write into a user's folder (a study's --out) leaves
+    `open_atomic` temp files; those naming a dead writer go, look-alikes of the user stay."""
+    pid, host = _dead_pid(), atomic._host_tag()
+    killed = tmp_path / f".results.csv.{pid}.0123abcd-1-{host}.tmp"
+    elsewhere = tmp_path / f".results.csv.{pid}.0123abcd-1-000000.tmp"
+    bare = tmp_path / f".notes.{pid}.draft.tmp"  # no start time nor host: maybe the user's
+    for path in (killed, elsewhere, bare):
+        path.write_text("x")
+    os.utime(bare, (0, 0))  # old, too: age alone removes nothing from a user's folder
+    removed = atomic.sweep_dead_writers(tmp_path, ())
+    assert [item.path for item in removed] == [killed]
+    assert elsewhere.exists() and bare.exists() and not killed.exists()
