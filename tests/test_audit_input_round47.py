@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from movierate import atomic, store
+from movierate import atomic, cli, store
 from movierate.explore.notebook import write_notebook_export
 from movierate.run_ledger import LostRun
 
@@ -98,3 +99,27 @@ def test_only_temp_files_naming_a_dead_writer_on_this_host_are_swept(tmp_path):
     removed = atomic.sweep_dead_writers(tmp_path, ())
     assert [item.path for item in removed] == [killed]
     assert elsewhere.exists() and bare.exists() and not killed.exists()
+
+
+def test_a_signal_after_the_export_is_published_reports_the_export(
+    home, tmp_path, monkeypatch, capsys
+):
+    """F2: a SIGINT landing between the publish and the `exported` line gave `error:
+    interrupted`, 130, with the export in place (a retry then refused the folder); now the
+    export is reported and a note says the signal came after it was saved."""
+    out = tmp_path / "e"
+
+    def checkpoint(label: str) -> None:  # a SIGINT once the export's folder is in place
+        if label == "publish:renamed" and out.is_dir():
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(atomic, "checkpoint", checkpoint)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        code = cli.main(["export", "small-mf", "--out", str(out), "--json"])
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    printed, err = capsys.readouterr()
+    assert code == 0 and json.loads(printed)["model"] == "small-mf"
+    assert (out / "meta.json").is_file()
+    assert "error:" not in err and "interrupted after export 'e' was saved" in err
