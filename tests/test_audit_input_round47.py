@@ -123,3 +123,13 @@ def test_a_signal_after_the_export_is_published_reports_the_export(
     assert code == 0 and json.loads(printed)["model"] == "small-mf"
     assert (out / "meta.json").is_file()
     assert "error:" not in err and "interrupted after export 'e' was saved" in err
+
+
+def test_a_rename_cut_before_its_meta_rewrite_is_named_by_its_folder(home, capsys):
+    """F3: a kill between `rename`'s folder move and its meta.json rewrite left meta.json
+    naming the old model, and `show --json` (and a loaded model's meta) reported it."""
+    shutil.copytree(home / "models" / "small-mf", home / "models" / "halfren")
+    assert cli.main(["show", "halfren", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["name"] == "halfren"
+    assert store.read_meta("halfren")["name"] == "halfren"
+    assert store.load_model("halfren").meta["name"] == "halfren"
