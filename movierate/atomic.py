@@ -802,6 +802,32 @@ def sweep_leftovers(
     return removed
 
 
+def sweep_dead_writers(parent: Path, prefixes: Iterable[tuple[str, str]]) -> list[Leftover]:
+    """Remove the leftovers in a user's folder ``parent`` (an export's, a study's ``--out``)
+    whose writer is known dead: a staging folder whose writer record names a dead process, or
+    an :func:`open_atomic` temp file whose name does (pid, start time, this host). Nothing
+    without such a record is touched, whatever its age: it may be the user's own (bad-input
+    round 47, F1: a killed ``export`` left a hidden ``.export-*`` folder there for good).
+    Returns what was removed."""
+    removed = []
+    for item in find_leftovers(parent, prefixes):
+        if item.state != "dead" or item.path.name.startswith(OLD_PREFIX):
+            continue
+        if item.kind == "temporary file" and not _names_this_host(item.path):
+            continue
+        with suppress(OSError):  # another process removed it first, or it may not be removed
+            remove_tree(item.path)
+        if not item.path.exists() and not item.path.is_symlink():
+            removed.append(item)
+    return removed
+
+
+def _names_this_host(path: Path) -> bool:
+    """Whether a temp file's name carries its writer's start time and this host's tag."""
+    tag = path.name.split(".")[-2].split("-")
+    return len(tag) == 3 and tag[1].isdigit() and tag[2] == _host_tag()
+
+
 # --- a per-process temporary folder ------------------------------------------------------------
 
 _process_temp: Path | None = None

@@ -357,7 +357,7 @@ class JobRegistry:
     @property
     def lost_runs(self) -> list[LostRun]:
         """Runs that an earlier server on this home folder had queued or running when it
-        stopped (claimed when this registry was made): none of them was saved."""
+        stopped (claimed when this registry was made); :meth:`LostRun.saved` tells one saved."""
         with self._lock:
             return list(self._lost)
 

@@ -18,6 +18,7 @@ import logging
 import socket
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from movierate import atomic, config
@@ -31,7 +32,8 @@ NOTE_SUFFIX = ".json"
 
 @dataclass(frozen=True)
 class LostRun:
-    """A run that a server that is gone had queued or running: it was never saved."""
+    """A run that a server that is gone had queued or running: it ended with the server,
+    unless it was saving then (the child finishes a save it began: :meth:`saved`)."""
 
     name: str
     dataset: str
@@ -40,14 +42,42 @@ class LostRun:
     #: whether it had started training (False: it was still waiting for a free worker)
     started: bool
 
+    def saved(self) -> bool:
+        """Whether the store holds a model of this run's name and dataset saved after the run
+        was submitted: read each time, as the child may finish its save after this server
+        started (bad-input round 47, F0: such a model was called lost, "nothing was saved")."""
+        from movierate import store
+        from movierate.errors import MovierateError
+
+        try:
+            meta = store.read_meta(self.name)
+            created = datetime.fromisoformat(store.created_utc(str(meta.get("created"))))
+        except (MovierateError, OSError, ValueError):
+            return False
+        dataset = meta.get("dataset")
+        return (
+            isinstance(dataset, dict)
+            and dataset.get("name") == self.dataset
+            and created.timestamp() >= int(self.submitted)  # created is in whole seconds
+        )
+
     def text(self) -> str:
         """What the Train page says about it."""
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.submitted))
         what = "training" if self.started else "waiting to train"
-        return (
+        start = (
             f"The run {self.name!r} on {self.dataset} (submitted {when}) was {what} when the "
-            "dashboard's server stopped, so it ended there and nothing was saved. Fill in the "
-            "form and press Start training to run it again."
+            "dashboard's server stopped"
+        )
+        if self.saved():
+            return (
+                f"{start}; it finished and was saved as {self.name!r} after the server "
+                "stopped: it is listed on the Home page, so there is no need to run it "
+                "again."
+            )
+        return (
+            f"{start}, so it ended there and nothing was saved. Fill in the form and press "
+            "Start training to run it again."
         )
 
 

@@ -1675,6 +1675,7 @@ def load_model(name: str) -> TrainedModel:
         ) from None
     for array in arrays.values():
         array.flags.writeable = False
+    meta = _named_by_folder(meta, path)
     model = TrainedModel(name=name, path=path, spec=spec, meta=meta, arrays=arrays, movies=movies)
     with contextlib.suppress(OSError):  # gone meanwhile: keras_model() compares the contents
         model._stamp = _file_stamp(path / META_FILE)
@@ -1835,11 +1836,18 @@ def read_meta(name: str) -> dict[str, Any]:
     lacks metrics")."""
     path = _existing_model_path(name)
     try:
-        return _read_meta(path)
+        return _named_by_folder(_read_meta(path), path)
     except StoreError as exc:
         raise StoreError(
             f"Model {shown(name)} (in {path_shown(path)}) cannot be read: {exc}"
         ) from None
+
+
+def _named_by_folder(meta: dict[str, Any], path: Path) -> dict[str, Any]:
+    """``meta`` with the folder's name as its ``name``: the folder name is the model's name,
+    and a ``rename`` killed between its folder move and its meta.json rewrite left the old
+    one recorded (bad-input round 47, F3: ``show --json`` named the old model)."""
+    return meta if meta.get("name") == path.name else {**meta, "name": path.name}
 
 
 def require_model(name: str) -> Path:

@@ -31,12 +31,14 @@ def _run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from movierate import store
+    from movierate.cli import signals
     from movierate.explore.notebook import check_target, write_notebook_export
 
     check_path_argument(args.out, "--out")
     folder = Path(args.out).expanduser()
     check_target(folder, overwrite=args.overwrite)  # before loading anything
     model = store.load_model(args.name)
+    signals.expect_save(folder, "export")  # a signal after the publish: reported (round 47, F2)
     meta = write_notebook_export(model, folder, overwrite=args.overwrite)
     if args.json:
         print(json.dumps({**meta, "folder": str(folder.resolve())}, indent=2, allow_nan=False))

@@ -37,6 +37,7 @@ class _State:
     saved: tuple[str, str, str] | None = None  # (what, name, folder) once the change is saved
     ours: bool = False  # whether our handlers are installed
     saves_last: bool = False  # whether the command's one save is its last work
+    target: tuple[Path, str] | None = None  # (folder, what) a save outside the store publishes
 
 
 _state = _State()
@@ -52,11 +53,13 @@ def saved_item() -> tuple[str, str, str] | None:
     return _state.saved
 
 
-def expect_save() -> None:
+def expect_save(folder: Path | None = None, what: str | None = None) -> None:
     """Say that this command's one save (a model, a dataset) is its last work: once that is
     saved, signals are held back so it reports the result. Not for a command saving several
-    (a study stays stoppable after its first model)."""
+    (a study stays stoppable after its first model). A save outside the store and the datasets
+    folder names its ``folder`` and ``what`` it holds (``export``: bad-input round 47, F2)."""
     _state.saves_last = True
+    _state.target = (Path(folder), what or "folder") if folder is not None else None
 
 
 def saved(what: str, name: str, folder: Any) -> None:
@@ -94,11 +97,14 @@ def _publishing(folder: Path) -> Iterator[None]:
 
 
 def _saved_kind(folder: Path) -> str | None:
-    """ "model" or "dataset" when ``folder`` is in the model store or the datasets folder."""
+    """ "model" or "dataset" when ``folder`` is in the model store or the datasets folder;
+    what :func:`expect_save` named for its folder."""
     from movierate import config
     from movierate.data.acquire import CUSTOM_FOLDER
 
     try:
+        if _state.target is not None and folder.resolve() == _state.target[0].resolve():
+            return _state.target[1]
         parent = folder.parent.resolve()
         if parent == config.models_dir().resolve():
             return "model"
@@ -132,6 +138,7 @@ def handling(*, final: bool = False) -> Iterator[None]:
     Signals handled elsewhere (a thread, an embedding program, ``cmd &`` ignoring SIGINT) are
     left alone."""
     _state.received, _state.saved, _state.ours, _state.saves_last = None, None, False, False
+    _state.target = None
     if threading.current_thread() is not threading.main_thread():
         yield
         return

@@ -39,6 +39,8 @@ from movierate.explore.validation import genre_lists, takes_models
 #: meta.json's ``format`` value: what tells a folder this export wrote (one --overwrite may
 #: replace) from any other folder (never replaced).
 FORMAT = "movierate-notebook-export/1"
+#: The hidden folder an export is written in, next to its final folder, before the rename.
+STAGING_PREFIX = ".export-"
 #: What an imported embedding does not hold, as meta.json's ``lacks`` lists it.
 IMPORTED_LACKS = ("users.csv", "user_vectors.npy", "ratings.csv", "biases", "global mean")
 
@@ -80,7 +82,9 @@ def write_notebook_export(
     files["meta.json"] = json.dumps(meta, indent=2, allow_nan=False) + "\n"
     files["README.txt"] = _readme(meta)
     final.parent.mkdir(parents=True, exist_ok=True)
-    with atomic.staging_folder(final.parent, ".export-") as staged:
+    # bad-input round 47, F1: a killed export's staging folder is removed by the next one
+    atomic.sweep_dead_writers(final.parent, ((STAGING_PREFIX, "notebook export"),))
+    with atomic.staging_folder(final.parent, STAGING_PREFIX) as staged:
         for name, content in files.items():
             path = staged / name
             if isinstance(content, str):

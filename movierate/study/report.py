@@ -125,6 +125,7 @@ def write_results(
     (:func:`movierate.atomic.write_texts`: an interrupted write leaves the old set); their
     paths."""
     Path(out_dir).mkdir(parents=True, exist_ok=True)
+    atomic.sweep_dead_writers(Path(out_dir), ())  # a killed write's temp files (round 47, F1)
     summary = summarize(frame)
     payload = {
         "plan": _plan_dict(plan),
