@@ -128,7 +128,7 @@ def render() -> None:
                 min_ratings=min_ratings,
                 weighting=weighting,
             )
-            st.vega_lite_chart(charts.importance_chart(importance, height=320), key="importance")
+            st.vega_lite_chart(charts.importance_chart(importance, height=260), key="importance")
             st.caption(
                 (
                     "Each embedding dimension's"

@@ -130,7 +130,7 @@ def test_custom_axes_between_two_movies_is_drawn_not_judged(trained_home):
     )
     (spec,) = charts(at)
     names = [trace.get("name") for trace in spec["data"]]
-    assert "set A (1)" in names and "set B (1)" in names
+    assert "set A: Jumanji (1995); (1)" in names and "set B: Heat (1995); (1)" in names
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["x: AUC leave-one-out"] == "—" and metrics["x: AUC in sample"] == "—"
     (info,) = [i.value for i in at.info if "x axis: not judged" in i.value]

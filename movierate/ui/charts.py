@@ -364,13 +364,15 @@ def curves_chart(
     labels: dict[str, str] | None = None,
 ) -> Spec:
     """Per-epoch curves, one line per (run, metric). ``height`` is the plot's own: the legend
-    below it adds its rows, so many curves never squash the plot. With one run each metric has
-    its own colour; with several, each run has a colour and a point shape (:data:`RUN_SHAPES`),
-    so runs are told apart without colour too. Training metrics (``train_*``) are dashed, the
-    first other metric solid (so "dashed: training, solid: validation" holds), further ones
-    dash-dotted and long-dashed. A log y axis gets labelled ticks (1, 2, 5 x 10^k) whatever its
-    range. Non-finite values are left out. ``labels`` names metrics in the legend (else
-    :data:`METRIC_LABELS`)."""
+    below it adds its rows, so many curves never squash the plot. Each run has a colour and
+    each metric a dash, also with one run (views round 30, F5: Train drew its train and
+    early-stopping RMSE in the colours Compare gives two models); with several runs, each has a
+    point shape (:data:`RUN_SHAPES`) too, so runs are told apart without colour. Training
+    metrics (``train_*``) are dashed, the first other metric solid (so "dashed: training,
+    solid: validation" holds), further ones dash-dotted and long-dashed. A log y axis runs
+    between labelled ticks (1, 2, 5 x 10^k, :func:`log_ticks`) around the data; a linear one
+    keeps its points off the frame. Non-finite values are left out. ``labels`` names metrics
+    in the legend (else :data:`METRIC_LABELS`)."""
     single = len(histories) == 1
     others = [m for m in metrics if not m.startswith("train")]
     rows, series, dashes, colours, shapes, kinds = [], [], [], [], [], []
@@ -392,22 +394,29 @@ def curves_chart(
             rows += points
             series.append(name)
             kinds.append(label)
-            colours.append(colour(metrics.index(metric) if single else i))
+            colours.append(colour(i))  # a run's colour (views round 30, F5: as on Compare)
             shapes.append(RUN_SHAPES[0 if single else i % len(RUN_SHAPES)])
             dashes.append(
                 TRAIN_DASH if metric.startswith("train") else OTHER_DASHES[others.index(metric) % 4]
             )
     longest = max((len(h.get(m) or []) for h in histories.values() for m in metrics), default=1)
     y_axis: dict[str, Any] = {"title": y_title}
-    y_scale: dict[str, Any] = {"zero": False}
+    # room above and below the curves: the highest point sat on the plot's top edge
+    y_scale: dict[str, Any] = {"zero": False, "nice": False, "padding": EDGE_PADDING}  # F4
     finite = [row["y"] for row in rows]
     if log_y and finite:
-        y_scale = {"type": "log"}
-        y_axis = {"title": f"{y_title} (log scale)", "values": log_ticks(min(finite), max(finite))}
+        ticks = log_ticks(min(finite), max(finite))
+        y_scale = {"type": "log", "domain": [ticks[0], ticks[-1]], "nice": False}
+        y_axis = {"title": f"{y_title} (log scale)", "values": ticks}
         y_axis["format"] = ".3~g"  # 0.0001, not 0.000100 (views round 4b)
     scale = {"domain": series, "range": colours}
-    legend = {**legend_for(series), "columns": 1, "symbolType": "stroke",
-              "symbolStrokeWidth": 2.5}  # fmt: skip
+    legend = {
+        **legend_for(series),
+        "columns": 1,
+        "symbolType": "stroke",
+        "symbolStrokeWidth": 2.5,
+        "symbolSize": 400,
+    }  # a sample long enough for its dash
     dash_legend = legend
     if not single:  # the runs' point shapes, filled: a dashed outline drew blots, not shapes
         legend = {**legend_for(series), "columns": 1, "symbolStrokeWidth": 0, "symbolSize": 80}
@@ -476,23 +485,22 @@ def _dash_legend(series: list[str], kinds: list[str]) -> dict[str, Any] | None:
 
 
 def log_ticks(low: float, high: float, *, most: int = 8) -> list[float]:
-    """Tick values for a log axis from ``low`` to ``high``: 1, 2 and 5 x 10^k (only powers of
-    ten when that gives too many), always at least two, so the axis always shows values."""
-    k_low, k_high = int(np.floor(np.log10(low))), int(np.ceil(np.log10(high)))
-    for steps in ((1, 2, 5), (1,)):
-        ticks = [
-            m * 10.0**k
-            for k in range(k_low, k_high + 1)
-            for m in steps
-            if low / 1.05 <= m * 10.0**k <= high * 1.05
-        ]
-        if len(ticks) <= most:
-            break
-    if len(ticks) < 2:
-        ticks = sorted({float(f"{low:.2g}"), *ticks, float(f"{high:.2g}")})
-    if len(ticks) < 2:  # one value only
-        ticks = [low]
-    return ticks
+    """Tick values of a log axis holding ``low`` to ``high``, from the 1, 2 or 5 x 10^k at or
+    below ``low`` to the one at or above ``high`` (the axis's domain: views round 30, F4, the
+    lowest point, 0.0256, lay under the lowest tick, 0.05); in between only powers of ten when
+    1, 2 and 5 would give more than ``most``."""
+    k_low, k_high = int(np.floor(np.log10(low))) - 1, int(np.ceil(np.log10(high))) + 1
+    steps = [float(f"{m}e{k}") for k in range(k_low, k_high + 1) for m in (1, 2, 5)]
+    first = max(i for i, v in enumerate(steps) if v <= low * (1 + 1e-9))
+    last = min(i for i, v in enumerate(steps) if v >= high * (1 - 1e-9))
+    if first == last:  # one value: a step either side
+        first, last = first - 1, last + 1
+    if last - first + 1 > most:  # the powers of ten between the ends (each third step)
+        inside = [i for i in range(first + 1, last) if i % 3 == 0]
+        if len(inside) + 2 > most:
+            inside = inside[:: -(-len(inside) // (most - 2))]
+        return [steps[i] for i in (first, *inside, last)]
+    return steps[first : last + 1]
 
 
 def heatmap_limit(matrices: dict[str, pd.DataFrame]) -> float:
@@ -704,14 +712,18 @@ def variance_chart(variances: dict[str, pd.DataFrame], *, height: int = 360) -> 
         for rank, row in enumerate(_records(ordered, ["dimension", "variance", "share"]), 1):
             rows.append({"model": name, "rank": rank, **row})
     return {
-        "title": _title("Variance per embedding dimension", None),
+        # ranks, not shared dimensions: bars over one rank are no one dimension (views round
+        # 30, F6)
+        "title": _title(
+            "Variance per embedding dimension", "each model sorted on its own"
+        ),
         "usermeta": SVG,
         "height": height,
         "autosize": {"type": "fit-x", "contains": "padding"},
         "data": {"values": rows},
         "mark": "bar",
         "encoding": {
-            "x": {"field": "rank", "type": "ordinal", "title": "dimension (sorted by variance)",
+            "x": {"field": "rank", "type": "ordinal", "title": "rank (largest variance first)",
                   "axis": {"labelAngle": 0, "labelOverlap": True}},
             "xOffset": {"field": "model", "sort": list(variances)},
             "y": {"field": "variance", "type": "quantitative", "title": "variance"},
@@ -755,7 +767,8 @@ IMPORTANCE_SERIES = {
 
 @styled
 def importance_chart(importance: pd.DataFrame, *, height: int = 260) -> Spec:
-    """Grouped bars per embedding dimension from ``explore.dimension_importance``."""
+    """Grouped bars per embedding dimension from ``explore.dimension_importance``; ``height``
+    is the plot's own (its title, axis and legend add to it)."""
     series = {c: label for c, label in IMPORTANCE_SERIES.items() if c in importance.columns}
     rows = [
         {"dimension": str(dim), "series": label, "share": share}
@@ -768,6 +781,9 @@ def importance_chart(importance: pd.DataFrame, *, height: int = 260) -> Spec:
         "title": _title("Use per dimension", None),  # a 190 px column at 1024 px
         "usermeta": SVG,
         "height": height,
+        # the legend adds to the height: its four rows below a 320 px whole left a 65 px plot
+        # (views round 30, F2)
+        "autosize": {"type": "fit-x", "contains": "padding"},
         "data": {"values": rows},
         "mark": SHARE_MARK,
         "encoding": _share_bars(
@@ -799,7 +815,14 @@ def _share_bars(order: list[str], labels: list[str], legend: dict[str, Any]) -> 
     each in its :data:`SHARE_STYLES` colour, filled or hollow) of the rows' ``share``."""
     colours = [colour(SHARE_STYLES[label][0]) for label in labels]
     fills = [HOLLOW if SHARE_STYLES[label][1] else 1.0 for label in labels]
-    series = {"field": "series", "type": "nominal", "title": None, "legend": legend}
+    # the legend's swatches hollow too: Vega-Lite fills them whatever the fillOpacity scale
+    symbols = {"symbols": {"update": {"fillOpacity": {"scale": "fillOpacity", "field": "value"}}}}
+    series = {
+        "field": "series",
+        "type": "nominal",
+        "title": None,
+        "legend": {**legend, "encode": symbols},
+    }
     return {
         "x": {"field": "dimension", "type": "ordinal", "sort": order, "title": "dimension (from 0)",
               "axis": {"labelAngle": 0, "labelOverlap": True}},
@@ -808,7 +831,10 @@ def _share_bars(order: list[str], labels: list[str], legend: dict[str, Any]) -> 
               "axis": {"format": ".1~%"}},
         "color": {**series, "scale": {"domain": labels, "range": colours}},
         "stroke": {**series, "scale": {"domain": labels, "range": colours}},
-        "fillOpacity": {**series, "scale": {"domain": labels, "range": fills}},
+        # sorted, on an ordinal scale: Vega-Lite drops an opacity channel on an unsorted nominal
+        # field, and a point scale spans only its range's first two values (views round 30, F1)
+        "fillOpacity": {**series, "sort": labels,
+                        "scale": {"type": "ordinal", "domain": labels, "range": fills}},
         "tooltip": [{"field": "dimension"}, {"field": "series", "title": "measure"},
                     {"field": "share", "format": ".1%"}],
     }  # fmt: skip
@@ -903,7 +929,7 @@ def dimension_report_charts(
                   "axis": {"format": "d", "tickMinStep": 1},
                   "scale": {"nice": False, "padding": EDGE_PADDING}},
             "y": {"field": "rmse", "type": "quantitative", "title": "RMSE",
-                  "scale": {"zero": False}},
+                  "scale": {"zero": False, "padding": EDGE_PADDING}},
             "strokeDash": {"field": "curve", "type": "nominal", "title": None, "legend": strokes,
                            "scale": {"domain": names, "range": dashes_of}},
             "color": {"field": "curve", "type": "nominal", "title": None, "legend": strokes,

@@ -7,6 +7,7 @@ carry the movie_idx (or user_idx) of each point as custom data, for click select
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ from movierate.ui.figures import (
     MARKER_SYMBOLS,
     OTHER_COLOUR,
     colour_scale,
+    genre_colour,
     legend_below,
     outline,
     point_sizes,
@@ -28,8 +30,12 @@ from movierate.ui.figures import (
 from movierate.ui.text import html_text, movie_hover, ratings_text
 
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
-#: Marker colours of the custom-axis sets (series colours of :func:`charts.colour`).
+#: Marker colours of the custom-axis sets (series colours of :func:`charts.colour`), and the
+#: series colours a set takes instead when its own is near a genre set's (:func:`set_colours`).
 SET_SERIES = {"A": 0, "B": 3, "C": 2, "D": 4}
+SPARE_SERIES = (5, 7, 9, 1)
+#: Two colours this close (distance of their sRGB codes, 0 to 441) read as one on a map.
+NEAR_COLOUR = 100.0
 #: Movies in both sets of an axis (left out of its AUC), and movies in no set.
 BOTH_COLOUR, NO_SET_COLOUR = "#8c564b", "#cfcfcf"
 #: A marker shape per group besides its colour (views round 17: under achromatopsia set A, set
@@ -91,13 +97,49 @@ def _hover(frame: pd.DataFrame) -> list[str]:
     ]
 
 
+def _near(one: str, other: str) -> bool:
+    codes = [np.array([int(c.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4)]) for c in (one, other)]
+    return float(np.linalg.norm(codes[0] - codes[1])) < NEAR_COLOUR
+
+
+def set_colours(sets: Mapping[str, str], genres: set[str]) -> dict[str, str]:
+    """The marker colour of each custom-axis set (``sets``: group "A"-"D" -> its box's text). A
+    set that is one genre (of ``genres``, any case) is drawn in that genre's colour, as on the
+    Embeddings maps; any other in its :data:`SET_SERIES` colour, or the first of
+    :data:`SPARE_SERIES` not near a colour already taken (views round 30, F3: set A, Comedy,
+    was drawn in the blue that means Drama on the maps, and set B, Drama, in orange)."""
+    by_name = {genre.casefold(): genre for genre in genres}
+    chosen = {
+        group: genre_colour(by_name[text.strip().casefold()])
+        for group, text in sets.items()
+        if text.strip().casefold() in by_name
+    }
+    own = {group: series_colour(i) for group, i in SET_SERIES.items() if group not in chosen}
+    genre_fills = list(chosen.values())
+    for group, fill in own.items():  # the series colours stay apart from one another
+        if not any(_near(fill, taken) for taken in genre_fills):
+            chosen[group] = fill
+    for group in [group for group in own if group not in chosen]:
+        spare = (series_colour(i) for i in SPARE_SERIES)
+        chosen[group] = next(
+            (c for c in spare if not any(_near(c, t) for t in chosen.values())), own[group]
+        )
+    return {group: chosen[group] for group in SET_SERIES}
+
+
 @text_styled
 def axes_figure(
-    coordinates: pd.DataFrame, x_title: str, y_title: str, *, height: int = 620
+    coordinates: pd.DataFrame,
+    x_title: str,
+    y_title: str,
+    *,
+    sets: Mapping[str, str] | None = None,
+    height: int = 620,
 ) -> go.Figure:
     """Every placed movie on the custom axes in grey (genres in the hover), the movies of the
-    sets that define the axes drawn on top (A/B/C/D, outlined), and those in both sets of an
-    axis apart: its AUC leaves them out, so the legend's counts are the verdict's."""
+    sets that define the axes drawn on top (A/B/C/D, outlined, each named by ``sets``' text and
+    coloured by :func:`set_colours`), and those in both sets of an axis apart: its AUC leaves
+    them out, so the legend's counts are the verdict's."""
     hover = np.asarray(_hover(coordinates), dtype=object)  # built once for every trace
     fig = go.Figure()
     rest = (coordinates["group"] == "").to_numpy()
@@ -118,7 +160,9 @@ def axes_figure(
             customdata=coordinates[["movie_idx"]][rest].to_numpy(),
         )
     )
-    colours = {group: series_colour(i) for group, i in SET_SERIES.items()}
+    sets = sets or {}
+    genres = {g for gs in coordinates["genres"] if gs is not None for g in gs}
+    colours = set_colours(sets, genres)
     colours |= {"A+B": readable(BOTH_COLOUR), "C+D": readable(BOTH_COLOUR)}
     for group, colour in colours.items():
         mask = (coordinates["group"] == group).to_numpy()
@@ -126,11 +170,9 @@ def axes_figure(
             continue
         part = coordinates[mask]
         big = mask.sum() > SMALL_SET  # a genre: thousands of diamonds would hide the map
-        name = (
-            f"in both {group[0]} and {group[2]} ({mask.sum():,}; not scored)"
-            if "+" in group
-            else f"set {group} ({mask.sum():,})"
-        )
+        label = f"in both {group[0]} and {group[2]}" if "+" in group else f"set {group}"
+        named = f": {html_text(sets[group])}" if sets.get(group) else ""  # views round 30, F3
+        name = f"{label}{named} ({mask.sum():,}{'; not scored' if '+' in group else ''})"
         fig.add_trace(
             go.Scattergl(
                 x=part["x"],
@@ -142,10 +184,13 @@ def axes_figure(
                     "size": 7 if big else 11,
                     "opacity": 0.6 if big else 1.0,
                     "symbol": GROUP_SYMBOLS[group],
-                    "line": {"color": "white", "width": 0 if big else 1},
+                    # a genre's pale fill (Comedy's yellow) gets the maps' outline
+                    "line": outline(colour)
+                    if readable(colour) != colour
+                    else {"color": "white", "width": 0 if big else 1},
                 },
                 text=hover[mask],
-                hovertemplate=f"{name.split(' (')[0]}: %{{text}}<extra></extra>",
+                hovertemplate=f"{label}: %{{text}}<extra></extra>",
                 customdata=part[["movie_idx"]].to_numpy(),
             )
         )

@@ -388,7 +388,12 @@ def render_custom_axes(model: Any) -> None:
     )
     st.plotly_chart(
         figures.titled(  # its PNG names model and movies (views round 25, F2)
-            explore_figures.axes_figure(axes.coordinates, x_title, y_title),
+            explore_figures.axes_figure(
+                axes.coordinates,
+                x_title,
+                y_title,
+                sets={name: _short(box) for name, box in boxes.items()},
+            ),
             figures.model_part(model),
             "custom axes",
             explore.movies_text(len(axes.coordinates), min_ratings),
