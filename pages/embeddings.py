@@ -256,6 +256,9 @@ def render() -> None:
         else:
             if isolate_rows:
                 params = {**params, "rows": tuple(isolate_rows)}
+            if problem := explore.model_map_problem(model, method=method, **params):
+                st.error(problem, icon=":material/warning:")  # before any Compute map (round 48)
+                return
             asked = st.session_state.setdefault("map_asked", set())
             signature = (model.name, method, repr(sorted(params.items())))
             if submitted:
@@ -501,6 +504,8 @@ def render() -> None:
         else:
             if note := explore.few_ratings_note(model.movies, focus):
                 st.caption(note)
+            if tie := neighbours.attrs.get("tie_note"):  # a cut tie: bad-input round 48, F1
+                st.caption(tie)
             column = "cosine_similarity" if metric == "cosine" else "euclidean_distance"
             # a list, not a table: the side column cut long titles ("Naked Gun 2 1/2: The
             # Smell") at 1440 px (explorer review); each line wraps instead

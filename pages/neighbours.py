@@ -249,6 +249,8 @@ def render() -> None:
                 row, found = results[model.name]
                 if note := explore.few_ratings_note(model.movies, row):
                     st.warning(note, icon=":material/scatter_plot:")
+                if tie := found.attrs.get("tie_note"):  # dim 1, a cut tie: bad-input round 48
+                    st.warning(tie, icon=":material/drag_handle:")
                 own = model.movies.loc[row]
                 here = text.with_year(own["title"], own["year"])
                 other_data = not state.same_data(model, reference)

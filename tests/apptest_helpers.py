@@ -15,14 +15,17 @@ from streamlit.testing.v1 import AppTest
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
-def open_page(page: str, *, timeout: float = 180, **query: str) -> AppTest:
-    """Run app.py, set ``query`` as the link's parameters, switch to ``page``; assert clean."""
+def open_page(page: str, *, timeout: float = 180, errors: bool = False, **query: str) -> AppTest:
+    """Run app.py, set ``query`` as the link's parameters, switch to ``page``; assert clean
+    (with ``errors``: only no exception, an error box being what the test reads)."""
     at = AppTest.from_file(APP, default_timeout=timeout)
     at.run()
     for key, value in query.items():
         at.query_params[key] = value
     at.switch_page(page).run()
-    assert_clean(at)
+    assert not at.exception, [e.message for e in at.exception]
+    if not errors:
+        assert_clean(at)
     return at
 
 

@@ -3,10 +3,12 @@ dataset notices, and a quiet exit when the reader of stdout has gone (``| head``
 
 from __future__ import annotations
 
+import argparse
 import errno
 import os
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,22 @@ LONG_WORD = 160
 
 class ArgumentError(MovierateError, ValueError):
     """A command-line argument the system cannot use as a name or path."""
+
+
+def whole_number(allowed: str) -> Callable[[str], int]:
+    """An argparse type reading a whole number; for text that is none (``2.5``, ``1e9``) its
+    error says ``allowed`` ("use a whole number from 1 to 1024"), not argparse's bare "invalid
+    int value" (bad-input round 48, F3). The range itself is checked where the value is used."""
+
+    def parse(text: str) -> int:
+        try:
+            return int(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a whole number in digits: {allowed}"
+            ) from None
+
+    return parse
 
 
 def check_path_argument(value: str, what: str, *, name_first: bool = False) -> str:

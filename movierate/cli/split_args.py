@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from movierate.cli.output import ArgumentError
+from movierate.cli.output import ArgumentError, whole_number
 from movierate.data.splits import DEFAULT_STOP_FRACTION, DEFAULT_TEST_FRACTION, OFFICIAL_PREFIX
 from movierate.schema import SPEC_SCHEMA
 
@@ -39,7 +39,7 @@ def add_split_arguments(parser: argparse.ArgumentParser, title: str, stop_help: 
     )
     split.add_argument(
         "--split-seed",
-        type=int,
+        type=whole_number(SEEDS.describe()),
         help=f"seed of the split's random draws (temporal: only among ratings of one "
         f"timestamp); {SEEDS.describe()} [{DEFAULT_SPLIT_SEED}]",
     )

@@ -9,7 +9,12 @@ from typing import Any
 
 from movierate import schema
 from movierate.cli.command import EXIT_OK, EXIT_SAVED_AS_OTHER_NAME, Command, register
-from movierate.cli.output import ArgumentError, check_path_argument, writable_folder
+from movierate.cli.output import (
+    ArgumentError,
+    check_path_argument,
+    whole_number,
+    writable_folder,
+)
 from movierate.errors import SpecError
 from movierate.schema import parse_units
 
@@ -34,7 +39,7 @@ def _configure_study(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seeds", metavar="N,N", help="model seeds [0,1,2; --quick: 0,1]")
     parser.add_argument(
         "--epochs",
-        type=int,
+        type=whole_number(schema.SPEC_SCHEMA["epochs"].constraint.describe()),
         help="epochs per model, on every dataset [20, 5 on ml-1m-sample; --quick: 2]",
     )
     parser.add_argument(

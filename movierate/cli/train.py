@@ -12,7 +12,13 @@ from movierate import advice, schema
 from movierate import spec as spec_module
 from movierate.cli import signals
 from movierate.cli.command import Command, register
-from movierate.cli.output import check_path_argument, clip, print_notes, print_taken_note
+from movierate.cli.output import (
+    check_path_argument,
+    clip,
+    print_notes,
+    print_taken_note,
+    whole_number,
+)
 from movierate.cli.progress import ProgressBar
 from movierate.cli.split_args import add_split_arguments, split_options
 from movierate.cli.tables import num, short
@@ -39,7 +45,8 @@ def _flag_options(name: str, field: schema.FieldSchema) -> dict[str, Any]:
             "l2=1e-4 --reg decorrelation=0.1; --reg none for no regularizer)",
         }
     if isinstance(constraint, schema.Interval):  # CLI review round 1: no range was said
-        return {"type": constraint.type, "help": f"{field.help}; {constraint.describe()}"}
+        kind = whole_number(constraint.describe()) if constraint.type is int else constraint.type
+        return {"type": kind, "help": f"{field.help}; {constraint.describe()}"}
     return {"type": constraint.type, "help": field.help}
 
 

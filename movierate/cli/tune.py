@@ -10,10 +10,21 @@ from typing import Any, TextIO
 from movierate import schema
 from movierate.cli import signals
 from movierate.cli.command import Command, register
-from movierate.cli.output import check_path_argument, print_notes, print_taken_note
+from movierate.cli.output import (
+    check_path_argument,
+    print_notes,
+    print_taken_note,
+    whole_number,
+)
 from movierate.cli.split_args import add_split_arguments, split_options
 from movierate.cli.tables import format_table, num, short
 from movierate.filenames import NAME_RULE
+from movierate.tuning import MAX_ENSEMBLE
+
+#: argparse types saying the allowed range (bad-input round 48, F3)
+_EPOCHS = whole_number(schema.SPEC_SCHEMA["epochs"].constraint.describe())
+_SEED = whole_number(schema.SPEC_SCHEMA["seed"].constraint.describe())
+_ENSEMBLE = whole_number(schema.Interval(int, 1, MAX_ENSEMBLE).describe())
 
 
 def _configure_tune(parser: argparse.ArgumentParser) -> None:
@@ -33,12 +44,12 @@ def _configure_tune(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--trials",
-        type=int,
+        type=whole_number("use a whole number >= 1"),
         default=None,
         help="stop after N trials (with --blend: N for each of its two families) [no cap]",
     )
-    parser.add_argument("--max-epochs", type=int, default=60, help="epoch cap per trial [60]")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the search [0]")
+    parser.add_argument("--max-epochs", type=_EPOCHS, default=60, help="epoch cap per trial [60]")
+    parser.add_argument("--seed", type=_SEED, default=0, help="seed of the search [0]")
     parser.add_argument(
         "--no-refit",
         dest="refit",
@@ -48,7 +59,7 @@ def _configure_tune(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--ensemble",
-        type=int,
+        type=_ENSEMBLE,
         default=1,
         metavar="K",
         help="refit the winner with K seeds and save their average as one model of K x dim "

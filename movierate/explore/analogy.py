@@ -64,6 +64,13 @@ def movie_analogy(
             f"{p} and {q} are the same movie ({titles[p]}): pick three different movies."
         )
     k = check_k(k)
+    if index.dim == 1:  # bad-input round 48, F1: every cosine is +1 or -1, the list a tie
+        raise DataError(
+            "This embedding has one dimension, so every cosine similarity is +1 or -1 (a "
+            "vector's only direction is its sign) and A - B + C ties thousands of movies: no "
+            "analogy can be read from it. Use a model (or first-k view) of 2 dimensions or "
+            "more; Neighbours' euclidean metric compares one-dimensional values."
+        )
     unit = index.unit
     zero = [role for role, v in roles.items() if index.norms[v] == 0]
     if zero:
@@ -108,6 +115,8 @@ def movie_analogy(
             "B and C moved the query away from A. That alone does not make it an analogy: "
             "random B and C move it as far."
         )
+    if tie := results.attrs.get("tie_note"):  # which of a tie made the list: arbitrary
+        message = f"{message} {tie}"
     return AnalogyResult(a, b, c, results, overlap, caveat, message)
 
 

@@ -126,6 +126,10 @@ def rating_filter(movies: pd.DataFrame, min_ratings: int) -> np.ndarray:
     return filter_counts(movies) >= min_ratings
 
 
+#: Scores within this share of the candidates' score range of the list's last one tie with
+#: it (float32 search noise between equal vectors is far smaller).
+TIE_TOLERANCE = 1e-6
+
 #: Up to this many movies, :meth:`NeighbourIndex.random_pair_cosines` reads every pair
 #: (3,000 movies: 4.5 M pairs, one matrix product).
 EXACT_PAIRS_MOVIES = 3000
@@ -318,6 +322,9 @@ class NeighbourIndex:
         frame["euclidean_distance"] = np.linalg.norm(
             self.centred[top].astype(np.float64) - (query - self.centre), axis=1
         )
+        value = "cosine_similarity" if metric == "cosine" else "euclidean_distance"
+        last = f"{frame[value].iloc[-1]:.3f}" if len(frame) else ""
+        frame.attrs["tie_note"] = self._tie_note(scores[allowed], scores[top], metric, last)
         return frame
 
     def ranks_in_list(
@@ -422,6 +429,36 @@ class NeighbourIndex:
             return scores[0]
         centred = (query - self.centre).astype(np.float32)
         return _minus_squared_distances(centred[None, :], self.centred, self.squared_norms)[0]
+
+    def _tie_note(self, scores: np.ndarray, listed: np.ndarray, metric: str, last: str) -> str:
+        """Why the list's order means little when its last score ties with candidates left
+        out (``scores``: every candidate's search score, ``listed``: the list's, ``last``: its
+        last value as shown), else "" (bad-input round 48, F1: a dim-1 model's cosines are all
+        +1 or -1, so its "closest 10" were 10 of 4,590 tied at 1.000, in table order). At dim
+        1 a cosine is only a sign: said always."""
+        sign = (
+            "This embedding has one dimension, so a cosine similarity only says whether two "
+            "vectors point the same way (+1) or opposite ways (-1); pick the euclidean "
+            "metric to compare the values themselves."
+            if metric == "cosine" and self.dim == 1
+            else ""
+        )
+        if not len(listed) or len(listed) >= len(scores):
+            return sign
+        near = TIE_TOLERANCE * float(np.ptp(scores))
+        tied = int(np.count_nonzero(np.abs(scores - listed[-1]) <= near))
+        inside = int(np.count_nonzero(np.abs(listed - listed[-1]) <= near))
+        if tied <= inside:
+            return sign
+        every = "the whole list ties" if inside == len(listed) else f"its last {inside} tie"
+        measure = "cosine similarity" if metric == "cosine" else "euclidean distance"
+        out = tied - inside
+        cut = (
+            f"The list is cut inside a tie: {every} with {out:,} movie{'s' * (out > 1)} left out "
+            f"({tied:,} in all at {measure} {last}), so which of the tied are listed, and "
+            "their order, is arbitrary (the order of the model's movie table)."
+        )
+        return f"{sign} {cut}" if sign else cut
 
     def _cosine(self, query: np.ndarray, rows: np.ndarray) -> np.ndarray:
         norm = float(np.linalg.norm(query))

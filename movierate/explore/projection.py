@@ -563,12 +563,7 @@ def projection_map(
 
     x = check_matrix(embedding)
     movies = check_movies(movies, len(x))
-    check_choice(method, "method", METHODS)
-    check_choice(metric, "metric", METRICS)
-    if rows is None:
-        rows = eligible_rows(movies, min_ratings, at_least=4 if method == "umap" else 2)
-    else:
-        rows = _check_rows(rows, len(x), 4 if method == "umap" else 3)
+    rows = map_rows(x, movies, method=method, metric=metric, min_ratings=min_ratings, rows=rows)
     params: dict[str, Any] = {"method": method, "metric": metric, "seed": int(seed),
                               "min_ratings": int(min_ratings)}  # fmt: skip
     if method == "tsne":
@@ -628,6 +623,51 @@ def projection_map(
     return frame
 
 
+def map_rows(
+    embedding: np.ndarray,
+    movies: pd.DataFrame,
+    *,
+    method: str,
+    metric: str,
+    min_ratings: int = DEFAULT_MIN_RATINGS,
+    rows: Any = None,
+) -> np.ndarray:
+    """The movie rows a map of these settings draws (``rows``, checked, or those with
+    ``min_ratings`` ratings); DataError when it cannot be drawn: too few movies, or the
+    cosine metric on a one-dimensional embedding, where every cosine distance is 0 or 2 (a
+    vector's only direction is its sign: bad-input round 48, F1)."""
+    check_choice(method, "method", METHODS)
+    check_choice(metric, "metric", METRICS)
+    if metric == "cosine" and np.shape(embedding)[1] == 1:
+        raise DataError(
+            "This embedding has one dimension, so every cosine distance between two movies is "
+            "0 or 2 (a vector's only direction is its sign): a cosine map could only split "
+            "them in two. Pick the euclidean metric, which maps the values themselves."
+        )
+    at_least = 4 if method == "umap" else 2
+    if rows is None:
+        return eligible_rows(movies, min_ratings, at_least=at_least)
+    return _check_rows(rows, len(embedding), max(at_least, 3))
+
+
+@takes_models("model")
+def model_map_problem(model: EmbeddingModel, *, method: str = "tsne", **params: Any) -> str:
+    """Why :func:`model_map` with these parameters cannot draw a map ("" if it can), to say
+    before Compute map is offered (bad-input round 48, F2: "0 movies, about 0 s")."""
+    try:
+        map_rows(
+            check_matrix(model.movie_embedding),
+            model.movies,
+            method=method,
+            metric=params.get("metric", "cosine"),
+            min_ratings=int(params.get("min_ratings", DEFAULT_MIN_RATINGS)),
+            rows=params.get("rows"),
+        )
+    except DataError as exc:
+        return str(exc)
+    return ""
+
+
 @takes_models("model")
 def model_map(
     model: EmbeddingModel,
@@ -660,12 +700,10 @@ def model_map_cached(model: EmbeddingModel, *, method: str = "tsne", **params: A
     rows = params.pop("rows", None)
     min_ratings = int(params.get("min_ratings", DEFAULT_MIN_RATINGS))
     try:
-        if rows is None:
-            rows = eligible_rows(movies, min_ratings, at_least=4 if method == "umap" else 2)
-        else:
-            rows = _check_rows(rows, len(x), 4 if method == "umap" else 3)
+        metric = params.get("metric", "cosine")
+        rows = map_rows(x, movies, method=method, metric=metric, min_ratings=min_ratings, rows=rows)
         key_params: dict[str, Any] = {"method": method,
-                                      "metric": params.get("metric", "cosine"),
+                                      "metric": metric,
                                       "seed": int(params.get("seed", 0)),
                                       "min_ratings": min_ratings}  # fmt: skip
         if method == "tsne":
