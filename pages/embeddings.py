@@ -667,8 +667,10 @@ def render() -> None:
                         help="How tightly UMAP may pack points together.",
                     )
                 )  # fmt: skip
+            # a dim-1 model opens on euclidean: its cosine is only a sign (round 48, F1)
+            metrics = sorted(explore.METRICS, key=lambda m: model.dim == 1 and m != "euclidean")
             params["metric"] = widgets.bound_selectbox(
-                cols[1 if method == "pca" else 3], "Metric", list(explore.METRICS),
+                cols[1 if method == "pca" else 3], "Metric", metrics,
                 key="tsne_metric", why=f"the metric must be one of {', '.join(explore.METRICS)}",
             )  # fmt: skip
             if method == "pca":  # any two components, as the Projector offers

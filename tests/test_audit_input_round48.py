@@ -123,6 +123,14 @@ def test_the_map_refuses_cosine_on_a_dim1_model_up_front(d1_home, monkeypatch):
     assert not any("press **Compute map**" in i.value for i in at.info)
 
 
+def test_a_dim1_models_map_opens_on_euclidean(d1_home, monkeypatch):
+    """Its cosine map is refused, so the metric box starts at euclidean for it."""
+    monkeypatch.setenv("MOVIERATE_HOME", str(d1_home))
+    at = open_page("pages/embeddings.py", model="d1", view="Map", map_method="tsne")
+    assert at.selectbox(key="tsne_metric").value == "euclidean"
+    assert not at.error
+
+
 # --- F3: integer flags ---------------------------------------------------------------------
 
 
