@@ -933,10 +933,16 @@ def settings_caveat_summary(models: list[Any]) -> str | None:
         return None
     names = {m.name for group, _ in parts for m in group}
     some = [m for m in models if m.name in names]
+    # views round 29, F1: 28 names when an imported embedding was the one model left out
     return (
-        f"Some settings of {_names_of(some, models)} were chosen partly on ratings among "
-        f"{'their' if len(some) > 1 else 'its'} test rows."
+        f"Some settings of {_names_of(some, models, most=SUMMARY_NAMES)} were chosen partly on "
+        f"ratings among {'their' if len(some) > 1 else 'its'} test rows."
     )
+
+
+#: The most models :func:`settings_caveat_summary` names; more are counted (the full note
+#: names them).
+SUMMARY_NAMES = 4
 
 
 def _settings_chosen(models: list[Any]) -> list[tuple[list[Any], str]]:
@@ -1147,10 +1153,18 @@ def read_ensemble_seeds(meta: dict[str, Any]) -> int:
     return 1
 
 
-def _names_of(some: list[Any], models: list[Any]) -> str:
-    """``some`` of ``models`` by name, or "every model here" when that is all of them (2+)."""
-    if len(some) == len(models) > 1:
-        return "every model here"
+def _names_of(some: list[Any], models: list[Any], most: int | None = None) -> str:
+    """``some`` of ``models`` by name, or "every model here" when that is all of those with
+    test rows (2+; an imported embedding or an old model has none, so a note on test rows can
+    never name it); more than ``most`` are counted instead (views round 29, F1)."""
+    tested = [m for m in models if not _imported(m) and m.has_test_rows]
+    if len(some) == len(tested) > 1:
+        return "every model here" + ("" if len(tested) == len(models) else " with test rows")
+    if most is not None and len(some) > most:
+        return (
+            f"{len(some)} of the {len(tested)} models here with test rows (the note below "
+            "names them)"
+        )
     return ", ".join(m.name for m in some)
 
 

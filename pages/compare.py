@@ -440,6 +440,27 @@ def ranking_table(models: list) -> None:
             st.caption(said)
 
 
+def without_own_numbers(note: str, metrics: dict[str, Any]) -> tuple[str, dict[str, str]]:
+    """``note`` (:func:`store.no_better_than_averages_note`'s) without the model's own test
+    RMSE and MAE, so models measured against the same reference numbers share one warning;
+    and those own numbers, by name ("test RMSE": "0.9878")."""
+    own = {}
+    for key, label in (("test_rmse", "RMSE"), ("test_mae", "MAE")):
+        value = metrics.get(key)
+        said = f"Its test {label} {value:.4f} " if isinstance(value, int | float) else ""
+        if said and said in note:
+            note = note.replace(said, f"Its test {label} ")
+            own[f"test {label}"] = f"{value:.4f}"
+    return note, own
+
+
+def first_eight(said: list[str]) -> str:
+    """``said`` as "a, b and c", the ninth on counted ("a, ..., h and 4 more")."""
+    if len(said) > 8:
+        return ", ".join(said[:8]) + f" and {len(said) - 8:,} more"
+    return said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]
+
+
 def accuracy_section(models: list, trained: list) -> None:
     """Accuracy table, what each model's regularizers did, learning and regularizer curves."""
     notice = store.test_rows_notice(models)
@@ -566,11 +587,13 @@ def accuracy_section(models: list, trained: list) -> None:
             said.append(f"{who} learned nothing the mean does not know.")
         st.warning(" ".join(said), icon=":material/warning:")
     # accuracy round 11: only a model worse than the mean was warned of; bad-input round 33:
-    # 40 models drew 40 boxes of one sentence, so models with the same note share one
-    weak_notes: dict[str, list[str]] = {}
+    # 40 models drew 40 boxes of one sentence, so models with the same note share one; views
+    # round 29, F3: notes that differ only in each model's own numbers share one too
+    weak_notes: dict[str, list[tuple[str, str, dict[str, str]]]] = {}
     for model in models:
         if weak := store.no_better_than_averages_note(metrics[model.name]):
-            weak_notes.setdefault(weak, []).append(model.name)
+            alike, own = without_own_numbers(weak, metrics[model.name])
+            weak_notes.setdefault(alike, []).append((model.name, weak, own))
     unchecked = [  # round 38, F1: left out of the warnings, read as having passed
         m.name for m in models if m.has_test_rows and "test_rmse_of_averages" not in metrics[m.name]
     ]
@@ -583,15 +606,24 @@ def accuracy_section(models: list, trained: list) -> None:
             "computes them.",
             icon=":material/warning:",
         )
-    for weak, names in weak_notes.items():
-        shown = (
-            text.names_text(names)
-            if len(names) <= 8
-            else ", ".join(text.md(n) for n in names[:8]) + f" and {len(names) - 8:,} more"
+    for alike, named in weak_notes.items():
+        whole = {weak for _, weak, _ in named}
+        if len(whole) == 1:  # the same numbers for each: "Its test RMSE" of every one
+            weak = whole.pop().replace(
+                "Its test", "Each one's test" if len(named) > 1 else "Its test"
+            )
+            listed = [text.md(name) for name, _, _ in named]
+            st.warning(f"{first_eight(listed)}: {weak}", icon=":material/warning:")
+            continue
+        listed = [
+            f"{text.md(name)} ({', '.join(f'{k} {v}' for k, v in own.items())})"
+            for name, _, own in named
+        ]
+        st.warning(
+            f"{len(named)} of these {len(models)} models, {first_eight(listed)}: "
+            + alike.replace("Its test", "Each one's test"),
+            icon=":material/warning:",
         )
-        if len(names) > 1:  # the same numbers for each: "Its test RMSE" of every one
-            weak = weak.replace("Its test", "Each one's test")
-        st.warning(f"{shown}: {weak}", icon=":material/warning:")
     if old := [  # bad-input round 38, F2: same settings shown, other meanings
         f"{text.md(m.name)}: {text.md(note)}."
         for m in models

@@ -80,21 +80,16 @@ def manage_models(names: list[str]) -> None:
             help="Letters, digits, '-', '_' and '.'; must not be taken.",
         )
         rename_col, delete_col = st.columns(2)
+        # views round 29, F2: a refused rename ended the page (no Delete button, no Datasets);
+        # each handler's refusal shows here and the page draws on
         if rename_col.button("Rename", icon=":material/edit:", disabled=not new_name.strip()):
-            new = new_name.strip()
-            if new in state.job_registry().reserved_names():
-                raise StoreError(
-                    f"A training run is about to save a model named {new!r}; pick another name."
-                )
-            store.rename_model(chosen, new)
-            st.session_state["manage_model_next"] = new
-            flash("home_message", f"Renamed **{text.md(chosen)}** to **{text.md(new)}**.")
-            st.session_state.pop("manage_new_name", None)
-            st.rerun()
+            with shell.error_boundary():
+                rename(chosen, new_name.strip())
         if delete_col.button("Delete…", icon=":material/delete:", key="ask_delete"):
-            st.session_state["confirm_delete"] = chosen
-            st.session_state["confirm_delete_id"] = store.model_identity(chosen)
-            st.rerun()
+            with shell.error_boundary():
+                st.session_state["confirm_delete_id"] = store.model_identity(chosen)
+                st.session_state["confirm_delete"] = chosen
+                st.rerun()
         doomed = st.session_state.get("confirm_delete")
         if doomed:
             st.warning(
@@ -108,13 +103,28 @@ def manage_models(names: list[str]) -> None:
             ):
                 st.session_state.pop("confirm_delete", None)
                 expected = st.session_state.pop("confirm_delete_id", None)
-                store.delete_model(doomed, expected=expected)
-                st.session_state["manage_model_next"] = None
-                flash("home_message", f"Deleted **{text.md(doomed)}**.")
-                st.rerun()
+                with shell.error_boundary():
+                    store.delete_model(doomed, expected=expected)
+                    st.session_state["manage_model_next"] = None
+                    flash("home_message", f"Deleted **{text.md(doomed)}**.")
+                    st.rerun()
             if no_col.button("Cancel", key="confirm_delete_no"):
                 st.session_state.pop("confirm_delete", None)
                 st.rerun()
+
+
+def rename(old: str, new: str) -> None:
+    """Rename the model ``old`` to ``new`` and rerun to say so; a refusal raises StoreError
+    (a taken or invalid name, or one a training run is about to save)."""
+    if new in state.job_registry().reserved_names():
+        raise StoreError(
+            f"A training run is about to save a model named {new!r}; pick another name."
+        )
+    store.rename_model(old, new)
+    st.session_state["manage_model_next"] = new
+    flash("home_message", f"Renamed **{text.md(old)}** to **{text.md(new)}**.")
+    st.session_state.pop("manage_new_name", None)
+    st.rerun()
 
 
 def download(name: str) -> None:
@@ -430,7 +440,8 @@ def render() -> None:
             if st.button(
                 "Train a good default model", type="primary", icon=":material/rocket_launch:"
             ):
-                start_quick_start(dataset)
+                with shell.error_boundary():  # the models and datasets below still draw
+                    start_quick_start(dataset)
             st.page_link(
                 shell.page("train"),
                 label="…or choose every option on the Train page",
@@ -542,7 +553,8 @@ def render() -> None:
                     "is replaced, never a GroupLens one or another folder.",
                 )
             if st.button("Import", icon=":material/upload_file:"):
-                import_upload(upload, csv_name, items, **options)
+                with shell.error_boundary():  # under the button, the page drawn on below it
+                    import_upload(upload, csv_name, items, **options)
     render_delete_dataset(statuses, infos)
     render_import_embeddings()  # its own expander
 

@@ -270,7 +270,14 @@ def test_compare_warns_of_a_model_no_better_than_the_averages(home, monkeypatch)
         return [f"{name}: {note}" for name, note in notes if note]
 
     at = open_page("pages/compare.py", models=["small-mf", WHITE])
-    assert [w.value for w in at.warning if "averages" in w.value] == notes_of(["small-mf", WHITE])
+    owed, warned = (
+        notes_of(["small-mf", WHITE]),
+        [w.value for w in at.warning if "averages" in w.value],
+    )
+    if len(owed) == 2:  # views round 29, F3: the same averages, so one box with both numbers
+        assert len(warned) == 1 and warned[0].startswith("2 of these 2 models, small-mf (test")
+    else:
+        assert warned == owed
     expected = notes_of([WHITE])
     real = store.no_better_than_averages_note
     monkeypatch.setattr(

@@ -18,6 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from movierate import store
 from movierate.errors import MovierateError
 from movierate.explore.quality import FEW_MAP_MOVIES
 from movierate.explore.validation import UNCOUNTED, counted_ratings, filter_counts, median_text
@@ -262,14 +263,33 @@ def show_models_table(
     first, the other numbers next and the settings' text last (views round 10: at 1024 px the
     test RMSE sat off screen behind the dataset and regularizers, and a paired verdict was cut
     to "+0.0205 ± 0.00")."""
-    first = ["model", *(c for c in (*KEY_MODEL_COLUMNS, *key) if c in table.columns)]
+    # views round 29, F4: with models of several data sets the data set stands by the name (it
+    # came eighth, cut to "ml-latest-smal"), and a name the pinned column cuts is given whole
+    mixed = "dataset" in table.columns and table["dataset"].nunique() > 1
+    first = [
+        "model",
+        *(["dataset"] if mixed else []),
+        *(c for c in (*KEY_MODEL_COLUMNS, *key) if c in table.columns),
+    ]
     table = numbers_first(table)
+    width = _text_width(table["dataset"]) if mixed else None
     show_table(
         table[first + [c for c in table.columns if c not in first]],
         hide_index=True,
-        column_config={**models_table_columns(list(table["model"])), **(config or {})},
+        column_config={
+            **models_table_columns(list(table["model"])),
+            **({"dataset": st.column_config.TextColumn(width=width)} if mixed else {}),
+            **(config or {}),
+        },
         placeholder=MISSING_CELL,
     )
+    if cut := [name for name in table["model"] if _text_width([name]) > PINNED_TEXT_WIDTH]:
+        st.caption("Names cut short in the table, in full: " + "; ".join(md(n) for n in cut) + ".")
+
+
+def _text_width(values: Any) -> int:
+    """The pixels a text column needs for its longest value (~8 a character in the grid)."""
+    return 8 * max((len(str(v)) for v in values), default=5) + 16
 
 
 #: Column formats of every movie result table (:func:`show_movies`). Short columns get fixed
@@ -575,6 +595,7 @@ def pick_models(
             help=help or "Pick one or more saved models; the choice is kept in the URL.",
         )
         _remember(widget_key, list(chosen))
+        describe_picks(list(chosen))
     else:
         chosen = [
             pick_one(
@@ -651,9 +672,29 @@ def pick_one(
         help=help,
     )
     if one is None:  # the box lost its state (the browser's Back): the link's or last pick
-        return str(target)
-    _remember(key, one)
+        one = str(target)
+    else:
+        _remember(key, one)
+    describe_picks([one], where)
     return one
+
+
+def describe_picks(names: list[str], where: Any = None) -> None:
+    """Under a model picker: the picked models' data sets, families and dims, and each name in
+    full (views round 29, F4: the box shows bare names, a 64-character one cut, and
+    ``mf-16-l2`` looked like its copy on another data set). Not in the box itself: a
+    ``format_func`` would change the names in the link too (Streamlit puts the shown text in
+    the URL, and a link naming a bare model would then pick nothing)."""
+    saved = {info.name: info for info in state.list_models()[0]}
+    groups: dict[str, list[str]] = {}
+    for info in (saved[name] for name in names if name in saved):
+        dim = f"dim {info.spec.dim}" if info.spec.dim else ""
+        said = ", ".join(filter(None, [store.family_shown(info), dim]))
+        groups.setdefault(info.dataset, []).append(f"{md(info.name)} ({said})")
+    if groups:
+        (where if where is not None else st).caption(
+            "; ".join(f"On {md(dataset)}: {', '.join(said)}" for dataset, said in groups.items())
+        )
 
 
 def _name_in_link(key: str, default: str | list[str], names: list[str]) -> str | list[str]:
