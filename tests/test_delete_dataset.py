@@ -219,3 +219,24 @@ def test_cli_deletes_all_or_none_and_names_every_name_it_cannot_delete(tmp_path,
     assert err.count("\nerror:") + err.startswith("error:") == 1 and "Traceback" not in err
     assert folder.is_dir()
     assert main(["delete-dataset", "books"]) == 0 and not folder.exists()
+
+
+def test_a_delete_that_fails_is_said_and_home_goes_on(tmp_path, monkeypatch):
+    """Views round 29 (fixQ's note): "Yes, delete" let the store's error end Home."""
+    from movierate.errors import DataError
+    from movierate.ui import delete_dataset
+
+    _imported(tmp_path, "mine")
+
+    def refused(name: str) -> None:
+        raise DataError(f"Dataset {name!r} was not deleted: Permission denied.")
+
+    monkeypatch.setattr(delete_dataset, "delete_stored_dataset", refused)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.selectbox(key="delete_dataset_choice").set_value("mine").run()
+    at.button(key="ask_delete_dataset").click().run()
+    at.button(key="delete_dataset_yes").click().run()
+    assert not at.exception
+    assert any("was not deleted: Permission denied" in e.value for e in at.error)
+    assert at.selectbox(key="delete_dataset_choice")  # the section is still drawn
+    assert stored_folder("mine").is_dir()

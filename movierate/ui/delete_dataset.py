@@ -64,9 +64,11 @@ def render_delete_dataset(statuses: list[Any], infos: list[Any]) -> None:
         if chosen is not None and st.button(
             "Delete…", icon=":material/delete:", key="ask_delete_dataset"
         ):
-            folder = stored_folder(chosen)
-            st.session_state[_DOOMED] = chosen
-            st.session_state[_DOOMED_ID] = _identity(folder)
+            try:
+                st.session_state[_DOOMED_ID] = _identity(stored_folder(chosen))
+                st.session_state[_DOOMED] = chosen
+            except DataError as exc:  # deleted meanwhile (another tab, the command line)
+                st.session_state[_REFUSED] = f"{exc} Nothing was deleted."
             st.rerun()
         if refused := st.session_state.pop(_REFUSED, None):  # said after the question went
             st.error(text.md(refused), icon=":material/block:")
@@ -102,7 +104,11 @@ def _confirm(name: str, models: list[str]) -> None:
         if refused:  # recheck (s28): the question stayed on screen above the refusal
             st.session_state[_REFUSED] = refused
             st.rerun()
-        delete_stored_dataset(name)
+        try:
+            delete_stored_dataset(name)
+        except DataError as exc:  # replaced or locked meanwhile: said, the page goes on
+            st.session_state[_REFUSED] = f"{exc} Nothing else was changed."
+            st.rerun()
         state.refresh_datasets()
         still = still_found_text(name)
         flash("home_message", f"Deleted dataset **{text.md(name)}**. {text.md(still)}")
