@@ -110,7 +110,10 @@ def test_models_no_better_than_the_same_averages_share_one_warning(home, monkeyp
 def test_a_picker_says_each_picks_data_set_and_keeps_the_name_in_the_link(home):
     """F4: the data set, family and dim stand under the box; the link still holds the name."""
     at = open_page("pages/dimensions.py", model="small-deep")
-    assert any("On ml-latest-small: small-deep (deep, dim 16)" in c.value for c in at.caption)
+    # one model: its summary line says it (no second line under the box)
+    said = [c.value for c in at.caption]
+    assert any("**small-deep**: deep, dim 16" in c and "ml-latest-small" in c for c in said)
+    assert not any("On ml-latest-small:" in c for c in said)
     assert at.query_params["model"] == "small-deep"
     at = open_page("pages/neighbours.py", models=["small-mf", LONG])
     said = "On ml-latest-small: small-mf (mf_bias, dim 16), " + LONG + " (mf_bias, dim 16)"

@@ -672,17 +672,16 @@ def pick_one(
         help=help,
     )
     if one is None:  # the box lost its state (the browser's Back): the link's or last pick
-        one = str(target)
-    else:
-        _remember(key, one)
-    describe_picks([one], where)
+        return str(target)
+    _remember(key, one)
     return one
 
 
 def describe_picks(names: list[str], where: Any = None) -> None:
-    """Under a model picker: the picked models' data sets, families and dims, and each name in
-    full (views round 29, F4: the box shows bare names, a 64-character one cut, and
-    ``mf-16-l2`` looked like its copy on another data set). Not in the box itself: a
+    """Under a several-model picker: the picked models' data sets, families and dims, and each
+    name in full (views round 29, F4: the box shows bare names, a 64-character one cut, and
+    ``mf-16-l2`` looked like its copy on another data set; a one-model page says the same in
+    its model's summary line, so its picker gets none). Not in the box itself: a
     ``format_func`` would change the names in the link too (Streamlit puts the shown text in
     the URL, and a link naming a bare model would then pick nothing)."""
     saved = {info.name: info for info in state.list_models()[0]}
