@@ -498,7 +498,7 @@ def render() -> None:
         """The focused movie's nearest neighbours by the map's metric, their random-pair
         reference, how many to show, and the button that isolates them."""
         title = model.movies.loc[focus, "title"]
-        st.markdown(f"**Nearest to _{text.md(title)}_** ({metric})")
+        st.markdown(f"**Nearest to _{text.heading_text(title)}_** ({metric})")
         if neighbours is None:
             st.caption("This movie is not on the map (too few ratings).")
         else:

@@ -187,6 +187,8 @@ OTHER_VALUES, BLANK_VALUES = "other", "(blank)"
 OTHER_SYMBOLS = {OTHER_VALUES: "circle", BLANK_VALUES: "circle-open"}
 #: Longest value of a kept text column shown in a legend or hover (the rest is cut, "…").
 VALUE_CHARS = 40
+#: Longest title a map's label shows (the hover has it whole).
+LABEL_CHARS = 60
 
 #: Search matches labelled on the map (all are ringed).
 MAX_MATCH_LABELS = 8
@@ -444,6 +446,13 @@ def map_hover(
             strict=True,
         )  # fmt: skip
     ]
+
+
+def _label(title: Any) -> str:
+    """A movie's title as a map labels it: on one line, cut to :data:`LABEL_CHARS` (bad-input
+    round 49, F2: a 20,000-character title was drawn as a band across the map)."""
+    text = " ".join(str(title).split())
+    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
 
 
 def _shown_value(value: Any, fmt: str) -> str:
@@ -764,14 +773,14 @@ def add_map_rings(
     ]
     offsets = label_offsets(
         [(row.x, row.y) for row, _ in notes],
-        [str(row.title) for row, _ in notes],
+        [_label(row.title) for row, _ in notes],
         frame[["x", "y"]].to_numpy(np.float64),
     )
     for (row, colour_), (ax, ay) in zip(notes, offsets, strict=True):
         fig.add_annotation(
             x=row.x,
             y=row.y,
-            text=f"<b>{html_text(row.title)}</b>",
+            text=f"<b>{html_text(_label(row.title))}</b>",
             font={"color": "#222"},  # on its white box in either theme (views round 9)
             bgcolor="rgba(255,255,255,0.85)",
             bordercolor=colour_,

@@ -58,12 +58,16 @@ HEADING_CHARS = 160
 
 
 def heading_text(value: Any) -> str:
-    """:func:`md` of ``value`` cut to :data:`HEADING_CHARS` characters, with an ellipsis.
+    """:func:`md` of ``value`` on one line (a line break inside a title ended a heading and
+    ran the rest into the text below: bad-input round 49, F2b), cut to :data:`HEADING_CHARS`
+    characters with an ellipsis.
 
     >>> heading_text("x" * 1000)[-4:], len(heading_text("x" * 1000))
     ('xxx…', 161)
+    >>> heading_text("Line one\\nLine two\\r\\n(1999)")
+    'Line one Line two (1999)'
     """
-    text = str(value)
+    text = " ".join(str(value).split())
     return md(text if len(text) <= HEADING_CHARS else text[:HEADING_CHARS] + "…")
 
 
