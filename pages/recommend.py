@@ -146,15 +146,16 @@ def render() -> None:
     }
     first = recs[reference.name]
     own = ds.ratings[ds.ratings["user_idx"] == user_idx]["rating"]
+    held_out = state.cached(pipeline.user_held_out_movies, reference, user=int(user_idx))
     st.markdown(
-        f"## User {text.heading_text(user_id)}\n{first.n_rated} ratings, mean {own.mean():.2f}; "
+        f"## User {text.heading_text(user_id)}\n{first.n_rated} ratings, mean {own.mean():.2f}"
+        f"{_trained_on(reference.name, len(own), held_out)}; "
         f"{text.favourites_lead(first.top_rated['rating'], own)}, with what "
         f"**{text.md(reference.name)}** predicts for each:"
     )
     favourites = first.top_rated[
         ["rank", "title", "rating", "predicted", "year", "n_ratings", "mean_rating", "genres"]
     ]
-    held_out = state.cached(pipeline.user_held_out_movies, reference, user=int(user_idx))
     shown_movies = first.top_rated["movie_idx"].to_numpy()
     marks = np.full(len(shown_movies), "", dtype=object)
     counts = {}
@@ -197,7 +198,7 @@ def render() -> None:
                 widgets.show_movies(
                     recs[model.name].recommended[shown], key=f"recs_{model.name}", wide=True
                 )
-                _list_quality(model, k, min_ratings)
+                _list_quality(model, k, min_ratings, int(user_idx))
                 with st.expander("Least recommended"):
                     widgets.show_movies(
                         recs[model.name].least_recommended[shown],
@@ -234,18 +235,33 @@ def render() -> None:
         render_for_picked(usable, k=k, min_ratings=min_ratings)
 
 
-def _list_quality(model: Any, k: int, min_ratings: int) -> None:
-    """How good ``model``'s lists are on its test rows: one line in view, the two checks in an
-    expander (views round 27, F4: 155 words per model pushed the lists below the first screen).
-    Accuracy rounds 11 and 12: top picks and lists vs truth; round 16: a check that cannot be
-    computed says why instead of vanishing."""
+def _trained_on(name: str, n_rows: int, held_out: dict[str, np.ndarray]) -> str:
+    """How many of the user's ``n_rows`` ratings model ``name`` trained on, and which held-out
+    rows it did not (accuracy round 38, F1: "24 ratings" hid that the model fit 13, which set
+    the user's band in the list check)."""
+    n_held = sum(len(movies) for movies in held_out.values())
+    if not n_held:
+        return f" (**{text.md(name)}** trained on all of them)"
+    parts = " and ".join(f"{len(m):,} {part}" for part, m in held_out.items() if len(m))
+    return (
+        f" (**{text.md(name)}** trained on {n_rows - n_held:,} of them, not on its {parts} "
+        f"row{'s' if n_held > 1 else ''})"
+    )
+
+
+def _list_quality(model: Any, k: int, min_ratings: int, user: int) -> None:
+    """How good ``model``'s lists are on its test rows: one line in view, for all users and
+    for those of ``user``'s band of training ratings (accuracy round 38, F1), the two checks in
+    an expander (views round 27, F4: 155 words per model pushed the lists below the first
+    screen). Accuracy rounds 11 and 12: top picks and lists vs truth; round 16: a check that
+    cannot be computed says why instead of vanishing."""
     try:
         calibration = state.cached(pipeline.top_calibration, model)
         check = state.cached(ranking.held_out_ranking, model, k=k, min_ratings=min_ratings)
     except MovierateError as exc:
         st.caption(f"Its test rows could not be read for these checks: {text.md(exc)}")
         return
-    st.caption(ranking.ranking_summary(check))
+    st.caption(ranking.ranking_summary(check, user))
     with st.expander("How good are these lists? (measured on test rows)"):
         st.caption(text.top_calibration_text(calibration))
         st.caption(
