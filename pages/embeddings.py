@@ -267,6 +267,7 @@ def render() -> None:
                 method == "pca"
                 or bool(isolate_rows)  # asked for by the Isolate button
                 or signature in asked
+                or maps.map_in_progress(model, method, dict(params))
                 or explore.model_map_cached(model, method=method, **dict(params))
             )
             if not ready:

@@ -122,7 +122,7 @@ def test_a_background_fft_job_reports_progress_and_can_be_cancelled(fft_from_60,
     long = jobs.start("long", compute(5000))
     assert long.running
     deadline = time.monotonic() + 120
-    while "iteration" not in long.message:  # past the neighbour search, in the iterations
+    while ": iteration " not in long.message:  # past the neighbour search, in the iterations
         assert long.running and time.monotonic() < deadline
         time.sleep(0.05)
     assert "openTSNE" in long.message

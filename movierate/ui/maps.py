@@ -39,6 +39,14 @@ def job_key(model: Any, method: str, params: dict[str, Any]) -> str:
     return f"{state._cache_key(model)}|{method}|{sorted(params.items())!r}"  # derived models too
 
 
+def map_in_progress(model: Any, method: str, params: dict[str, Any]) -> bool:
+    """Whether this map is computing now (asked for before a reload, in another tab or by
+    another user): its page shows the progress, not "press Compute map" (bad-input round 50,
+    F1: a reload said the map was never computed while it ran on)."""
+    job = map_jobs().get(job_key(model, method, params))
+    return job is not None and job.running and not job.cancel_requested
+
+
 def map_or_progress(
     model: Any, method: str, params: dict[str, Any], on_cancel: Callable[[], None]
 ) -> Any:
