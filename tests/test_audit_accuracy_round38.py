@@ -132,3 +132,12 @@ def test_recommend_shows_the_band_and_how_many_ratings_the_model_trained_on(mode
         f" (**band** trained on {trained} of them, not on its {len(held['test'])} test and "
         f"{len(held['early-stopping'])} early-stopping rows); "
     ) in header
+
+
+def test_the_unseen_rows_note_says_their_vectors_are_untrained_random_starts():
+    """F3: the note said those rows are predicted without the user's or movie's own ratings,
+    not that an untrained random vector still enters the prediction (up to 0.48 stars)."""
+    from movierate import store
+
+    note = store.unseen_note({"test_unseen_rows": 414}, {"n_test": 10_084})
+    assert "from a vector training never moved (its random start)" in note
