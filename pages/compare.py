@@ -619,9 +619,15 @@ def accuracy_section(models: list, trained: list) -> None:
             f"{text.md(name)} ({', '.join(f'{k} {v}' for k, v in own.items())})"
             for name, _, own in named
         ]
+        share = (
+            f"{len(named)} of these {len(models)} models"
+            if len(named) < len(models)
+            else "Both models"
+            if len(models) == 2
+            else f"All {len(models)} models"
+        )
         st.warning(
-            f"{len(named)} of these {len(models)} models, {first_eight(listed)}: "
-            + alike.replace("Its test", "Each one's test"),
+            f"{share}, {first_eight(listed)}: " + alike.replace("Its test", "each one's test"),
             icon=":material/warning:",
         )
     if old := [  # bad-input round 38, F2: same settings shown, other meanings

@@ -275,7 +275,7 @@ def test_compare_warns_of_a_model_no_better_than_the_averages(home, monkeypatch)
         [w.value for w in at.warning if "averages" in w.value],
     )
     if len(owed) == 2:  # views round 29, F3: the same averages, so one box with both numbers
-        assert len(warned) == 1 and warned[0].startswith("2 of these 2 models, small-mf (test")
+        assert len(warned) == 1 and warned[0].startswith("Both models, small-mf (test")
     else:
         assert warned == owed
     expected = notes_of([WHITE])

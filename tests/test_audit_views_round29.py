@@ -100,11 +100,11 @@ def test_models_no_better_than_the_same_averages_share_one_warning(home, monkeyp
     names = ["small-mf", "small-deep", LONG]
     at = open_page("pages/compare.py", models=names)
     (warned,) = [w.value for w in at.warning if "no better than 0.5000" in w.value]
-    assert warned.startswith("3 of these 3 models, ")
+    assert warned.startswith("All 3 models, ")
     for name in names:
         rmse = store.load_model(name).metrics["test_rmse"]
         assert f"{name} (test RMSE {rmse:.4f})" in warned
-    assert "Each one's test RMSE is no better than 0.5000" in warned
+    assert "each one's test RMSE is no better than 0.5000" in warned
 
 
 def test_a_picker_says_each_picks_data_set_and_keeps_the_name_in_the_link(home):
