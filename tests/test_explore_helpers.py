@@ -54,3 +54,24 @@ def tsne_job(x: np.ndarray, movies: pd.DataFrame, cache_dir, iterations: int):
         )  # fmt: skip
 
     return run
+
+
+def cancel_after_first_search_chunk(monkeypatch, cancel) -> list[float]:
+    """Make the maps' neighbour search (16 rows a chunk) set ``cancel`` as its first chunk
+    ends, as Cancel pressed while it ran; returns the shares done it reported."""
+    from movierate.explore import quality
+
+    monkeypatch.setattr(quality, "SEARCH_CHUNK", 16)
+    heard: list[float] = []
+    real = quality.nearest_rows
+
+    def cancelled_after_one_chunk(points, k, metric="euclidean", *, on_fraction=None, **kw):
+        def relay(share: float) -> None:
+            heard.append(share)
+            cancel.set()
+            on_fraction(share)
+
+        return real(points, k, metric, on_fraction=relay, **kw)
+
+    monkeypatch.setattr(quality, "nearest_rows", cancelled_after_one_chunk)
+    return heard

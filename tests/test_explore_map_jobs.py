@@ -58,8 +58,16 @@ def test_the_hook_sees_every_tsne_iteration_and_only_in_its_own_thread():
     assert not other
 
 
-def test_umap_progress_counts_its_epochs():
+def test_umap_progress_counts_its_epochs(monkeypatch):
     pytest.importorskip("umap")
+    from movierate.explore import projection
+
+    hook = projection.iteration_hook
+    slowed = lambda i, heard: (heard(i), time.sleep(0.002))  # noqa: E731
+    # each epoch a little slower, so a warm UMAP of 120 movies outlasts a few 0.1 s reports
+    monkeypatch.setattr(
+        projection, "iteration_hook", lambda f: hook(f and (lambda i: slowed(i, f)))
+    )
     x, movies = _data(40)
     seen: list[tuple[float, str]] = []
     projection_map(

@@ -106,7 +106,7 @@ def test_a_selection_is_reprojected_alone():
         projection_map(x, movies, method="pca", rows=[1, 2])
 
 
-@pytest.mark.slow  # numba compiles UMAP on first use (~1-2 min on a busy machine)
+@pytest.mark.slow  # numba compiles UMAP's layout on first use (~20-40 s on a busy machine)
 def test_umap_map_keeps_clusters_and_reports_progress():
     pytest.importorskip("umap")
     x, labels, movies = _clustered(25)

@@ -9,7 +9,12 @@ import time
 
 import numpy as np
 import pytest
-from test_explore_helpers import movies_table, planted_clusters, tsne_job
+from test_explore_helpers import (
+    cancel_after_first_search_chunk,
+    movies_table,
+    planted_clusters,
+    tsne_job,
+)
 
 from movierate.explore import MapCancelled, projection, projection_map
 from movierate.explore.map_jobs import CANCELLED, DONE, MapJobs
@@ -180,23 +185,9 @@ def test_the_neighbour_search_is_exact_and_the_trust_numbers_reuse_it(fft_from_6
 
 def test_cancel_during_the_neighbour_search_stops_it(fft_from_60, tmp_path, monkeypatch):
     """The search before the first iteration is cancellable between its chunks."""
-    from movierate.explore import quality
-
-    monkeypatch.setattr(quality, "SEARCH_CHUNK", 16)
     x, movies, _ = _data(100)
     cancel = threading.Event()
-    heard: list[float] = []
-    real = quality.nearest_rows
-
-    def cancelled_after_one_chunk(points, k, metric="euclidean", *, on_fraction=None, **kw):
-        def relay(share: float) -> None:
-            heard.append(share)
-            cancel.set()  # as Cancel pressed while the first chunk ran
-            on_fraction(share)
-
-        return real(points, k, metric, on_fraction=relay, **kw)
-
-    monkeypatch.setattr(quality, "nearest_rows", cancelled_after_one_chunk)
+    heard = cancel_after_first_search_chunk(monkeypatch, cancel)
     with pytest.raises(MapCancelled):
         projection_map(
             x, movies, method="tsne", min_ratings=1, perplexity=30, max_iter=5000,

@@ -18,8 +18,10 @@ whole ml-latest-small catalogue, with a fifth of the memory, and as good a map
 scikit-learn's.
 
 UMAP (``umap-learn``, imported only when asked for) is an alternative that keeps more of the
-global layout; the first UMAP of a process pays numba's one-off compilation (about a minute on
-a slow machine, see :func:`umap_is_warm`). PCA is instant: a linear projection onto the two
+global layout; the first UMAP of a process pays numba's one-off compilation of its layout
+(about 20 s on a loaded 2-core machine, see :func:`umap_is_warm`). Both search each movie's
+neighbours exactly here, in chunks a cancel stops (:func:`tsne_neighbours`,
+:func:`umap_neighbours`). PCA is instant: a linear projection onto the two
 directions of largest variance, which keeps the spread along them but mostly not each movie's
 local neighbours (the map's trust numbers measure how many), and crowds the movies together. Long runs report real progress through ``progress(fraction, message)``:
 the fraction counts t-SNE's gradient iterations and UMAP's layout epochs as they happen (hooks
@@ -82,9 +84,9 @@ METHOD_LABELS = {"tsne": "t-SNE", "umap": "UMAP", "pca": "PCA"}
 #: UMAP's defaults here: neighbours per point and the minimum distance between points.
 DEFAULT_N_NEIGHBORS = 15
 DEFAULT_MIN_DIST = 0.1
-#: Seconds numba needs to compile UMAP the first time in a process (measured on a loaded
-#: 2-core machine; ~10 s on a free desktop).
-UMAP_JIT_SECONDS = 60.0
+#: Seconds numba needs to compile UMAP's layout the first time in a process (21 s on a 2-core
+#: machine at load 8, 2026-12-07; the neighbour search is :func:`umap_neighbours`, not numba).
+UMAP_JIT_SECONDS = 20.0
 #: Seconds per (movie x iteration) assumed before a run has been timed in this process.
 _RATE: dict[str, float] = {"tsne": 1e-5, "tsne-fft": 6.5e-6, "umap": 1e-5}
 _UMAP_WARM = False
@@ -476,13 +478,27 @@ def umap_coordinates(
     min_dist: float = DEFAULT_MIN_DIST,
     metric: str = "cosine",
     seed: int = 0,
+    neighbours: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """UMAP of the rows of ``embedding``: a (rows, 2) float32 array. umap-learn is imported
-    here, without its TensorFlow-based ParametricUMAP."""
+    here, without its TensorFlow-based ParametricUMAP. Its neighbour graph is built from each
+    row's exact nearest rows, ``neighbours`` (:func:`umap_neighbours` of these rows) or searched
+    here, never by umap-learn's own NN-descent (approximate, not cancellable, and its numba
+    compilation made a process's first 9,724-movie UMAP take 147-155 s against 38-47 s)."""
     global _UMAP_WARM
     x = check_matrix(embedding, min_rows=4)
     check_choice(metric, "metric", METRICS)
     n_neighbors, min_dist = _check_umap_params(n_neighbors, min_dist, len(x))
+    if neighbours is None:
+        neighbours = umap_neighbours(x, n_neighbors, metric)
+    found, distances = neighbours
+    if found.shape != distances.shape or len(found) != len(x) or found.shape[1] < n_neighbors - 1:
+        raise DataError("umap_coordinates needs n_neighbors - 1 neighbours of every row.")
+    itself = np.arange(len(x))[:, None]
+    knn = (
+        np.hstack([itself, found[:, : n_neighbors - 1]]).astype(np.int32),
+        np.hstack([np.zeros((len(x), 1)), distances[:, : n_neighbors - 1]]).astype(np.float32),
+    )
     umap = _import_umap()
     _hook_umap(umap)
     reducer = umap.UMAP(
@@ -493,10 +509,46 @@ def umap_coordinates(
         random_state=seed,
         n_jobs=1,
         init="spectral" if len(x) > n_neighbors + 2 else "random",
+        precomputed_knn=knn,
     )
-    xy = reducer.fit_transform(x.astype(np.float32))
+    import warnings
+
+    with warnings.catch_warnings():  # "no search index: transform unavailable" (not used)
+        warnings.simplefilter("ignore")
+        xy = reducer.fit_transform(x.astype(np.float32))
     _UMAP_WARM = True
     return np.asarray(xy, dtype=np.float32)
+
+
+def umap_neighbours(
+    embedding: Any,
+    n_neighbors: int,
+    metric: str = "cosine",
+    *,
+    on_fraction: Callable[[float], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's exact nearest other rows (``n_neighbors - 1``, UMAP counts the row itself,
+    and at least the trust numbers' :data:`~movierate.explore.quality.TRUST_K`) and their
+    distances in umap-learn's metric (cosine: 1 - cos, 1 to a zero row, 0 between two):
+    :func:`movierate.explore.quality.nearest_rows`, in chunks that report ``on_fraction`` and
+    may be stopped between two."""
+    from movierate.explore.quality import TRUST_K, nearest_rows
+
+    x = np.asarray(embedding, dtype=np.float32)
+    k = max(1, min(len(x) - 1, max(int(n_neighbors) - 1, TRUST_K)))
+    if metric != "cosine":
+        return nearest_rows(x, k, metric, on_fraction=on_fraction, with_distances=True)
+    found = nearest_rows(x, k, metric, on_fraction=on_fraction)
+    norms = np.linalg.norm(x, axis=1)
+    unit = x / np.where(norms > 0, norms, 1.0)[:, None]
+    distances = np.empty(found.shape, dtype=np.float64)
+    for start in range(0, len(x), 4096):  # n x k x dim at once would be 157 MB at ml-32m
+        part = found[start : start + 4096]
+        cos = np.einsum("ij,ikj->ik", unit[start : start + 4096], unit[part])
+        zero = (norms[start : start + 4096, None] == 0) | (norms[part] == 0)
+        both = (norms[start : start + 4096, None] == 0) & (norms[part] == 0)
+        distances[start : start + 4096] = np.where(both, 0.0, np.where(zero, 1.0, 1.0 - cos))
+    return found, np.maximum(distances, 0.0)
 
 
 def _import_umap() -> Any:
@@ -819,6 +871,7 @@ def _compute(
         detail = f"perplexity {params['perplexity']:g}, {params['max_iter']} iterations"
         step = "iteration"
         setup = "Finding neighbours and affinities"
+        after_search = "computing affinities"
     else:
         total = 500 if len(vectors) <= 10_000 else 200  # umap-learn's own epoch counts
         run = lambda found: umap_coordinates(  # noqa: E731
@@ -827,12 +880,17 @@ def _compute(
             min_dist=params["min_dist"],
             metric=params["metric"],
             seed=params["seed"],
+            neighbours=found,
+        )
+        search = lambda on_fraction: umap_neighbours(  # noqa: E731
+            vectors, params["n_neighbors"], params["metric"], on_fraction=on_fraction
         )
         detail = f"{params['n_neighbors']} neighbours, min. distance {params['min_dist']:g}"
         step = "epoch"
         setup = "Finding neighbours"
+        after_search = "building the neighbour graph"
         if not _UMAP_WARM:
-            setup += (
+            after_search += (
                 " (the first UMAP in this process also compiles its code: about "
                 f"{UMAP_JIT_SECONDS:.0f} s, once)"
             )
@@ -847,7 +905,7 @@ def _compute(
         status["message"] = (
             f"{headline}: finding each movie's nearest neighbours ({fraction:.0%})…"
             if fraction < 1
-            else f"{headline}: neighbours found, computing affinities…"
+            else f"{headline}: neighbours found, {after_search}…"
         )
 
     def on_iteration(i: int) -> None:
@@ -945,6 +1003,8 @@ def map_cache_key(vectors: np.ndarray, rows: np.ndarray, **params: Any) -> str:
     digest.update(json.dumps(params, sort_keys=True).encode())
     method = params["method"]
     extra = f"-n{params['n_neighbors']}-d{params['min_dist']:g}" if method == "umap" else ""
+    if method == "umap":  # maps from umap-learn's approximate search are not reused
+        digest.update(b"|exact-neighbours")
     return (
         f"{method}-{params['metric']}-m{params['min_ratings']}{extra}-s{params['seed']}-"
         f"{digest.hexdigest()}.npz"
