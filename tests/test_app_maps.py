@@ -170,6 +170,37 @@ def test_a_long_map_shows_its_progress_leaves_the_page_free_and_can_be_cancelled
     assert not maps.map_jobs().running()
 
 
+def test_cancel_shows_with_the_first_progress_bar_and_not_beside_a_ready_map(
+    trained_home, monkeypatch
+):
+    """The Cancel button came with the polling fragment, 2.5-4 s after the bar, so a short
+    neighbour search could pass without it (recheck 6): it is drawn before the run's own wait
+    for a quick map, and taken away when the map is ready within that wait."""
+    from movierate.explore.map_jobs import MapJob
+    from movierate.ui import maps
+
+    events: list[str] = []
+    button, wait = maps.cancel_button, MapJob.wait
+    monkeypatch.setattr(maps, "cancel_button", lambda *a: (events.append("cancel"), button(*a)))
+    monkeypatch.setattr(MapJob, "wait", lambda job, s: (events.append("wait"), wait(job, s))[1])
+    monkeypatch.setattr(maps, "QUIET_WAIT_S", 0.0)
+    monkeypatch.setattr(maps, "INLINE_WAIT_S", 1.0)
+    at = open_page("pages/embeddings.py", model="small-mf", view="Map", map_method="t-SNE",
+                   tsne_min="0", iterations="5000")  # fmt: skip
+    next(b for b in at.button if b.label == "Compute map").click().run()
+    assert_clean(at)
+    assert events[:2] == ["wait", "cancel"] and events.count("wait") >= 5  # then the wait
+    next(b for b in at.button if b.label == "Cancel").click().run()
+    assert not maps.map_jobs().running() or maps.map_jobs().running()[0].cancel_requested
+    events.clear()
+    monkeypatch.setattr(maps, "INLINE_WAIT_S", 60.0)
+    at = open_page("pages/embeddings.py", model="small-mf", view="Map", map_method="PCA",
+                   tsne_min="0")  # fmt: skip
+    assert_clean(at)
+    assert "cancel" in events  # it ran past the quiet wait, then finished within the wait
+    assert charts(at) and not any(b.label == "Cancel" for b in at.button)
+
+
 def _points(fig: dict) -> int:
     return sum(len(values(t["x"])) for t in _scatter_traces(fig) if t.get("customdata"))
 

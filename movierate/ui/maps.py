@@ -51,9 +51,9 @@ def map_or_progress(
     model: Any, method: str, params: dict[str, Any], on_cancel: Callable[[], None]
 ) -> Any:
     """The map frame of ``explore.model_map(model, method=method, **params)`` if it is ready
-    within :data:`INLINE_WAIT_S`, else None after drawing its live progress and a Cancel button
-    (``on_cancel`` runs when pressed, e.g. to forget that the map was asked for). Raises the
-    job's error if it failed."""
+    within :data:`INLINE_WAIT_S`, else None after drawing its live progress; its Cancel button
+    shows from :data:`QUIET_WAIT_S` on (``on_cancel`` runs when pressed, e.g. to forget that
+    the map was asked for). Raises the job's error if it failed."""
     from movierate import explore
 
     key = job_key(model, method, params)
@@ -64,15 +64,22 @@ def map_or_progress(
     job = map_jobs().start(key, compute)
     job.wait(QUIET_WAIT_S)  # a cached or PCA map: no progress bar flashing by
     if job.running:
-        bar = st.empty()
-        deadline = time.monotonic() + INLINE_WAIT_S
-        while job.running and time.monotonic() < deadline:
-            bar.progress(job.fraction, text=progress_text(job))
-            job.wait(0.1)
-        bar.empty()
-    if job.running:
-        live_progress(job, on_cancel)
-        return None
+        # the bar (first this run's own, then the polling fragment's) above one Cancel button,
+        # drawn at once: it used to come with the fragment, 2.5-4 s after the bar, so a short
+        # neighbour search could pass without it (recheck 6)
+        area, button = st.container(), st.empty()
+        cancel_button(button, job, on_cancel)
+        with area:
+            bar = st.empty()
+            deadline = time.monotonic() + INLINE_WAIT_S
+            while job.running and time.monotonic() < deadline:
+                bar.progress(job.fraction, text=progress_text(job))
+                job.wait(0.1)
+            bar.empty()
+            if job.running:
+                live_progress(job)
+                return None
+        button.empty()  # ready within the wait: the map follows, no Cancel beside it
     map_jobs().forget(key)  # the map is on disk now: the next request reads it from there
     if job.error is not None:
         raise job.error
@@ -84,23 +91,27 @@ def progress_text(job: MapJob) -> str:
     return f"{job.message} ({job.seconds:.0f} s)"
 
 
-@shell.fragment(run_every=POLL_S)
-def live_progress(job: MapJob, on_cancel: Callable[[], None]) -> None:
-    """The job's progress bar and Cancel button, redrawn every :data:`POLL_S` seconds; the
-    whole page runs again once the job has finished (to draw the map or say it stopped)."""
-    if not job.running:
-        st.rerun(scope="app")
-    st.progress(job.fraction, text=progress_text(job))
-    cancelling = job.cancel_requested
-    st.button(
-        "Cancelling…" if cancelling else "Cancel",
+def cancel_button(place: Any, job: MapJob, on_cancel: Callable[[], None]) -> None:
+    """The running map's Cancel button in ``place`` (an ``st.empty``); a click reruns the
+    page, which then leaves the map."""
+    place.button(
+        "Cancelling…" if job.cancel_requested else "Cancel",
         key="map_cancel",
         icon=":material/cancel:",
-        disabled=cancelling,
+        disabled=job.cancel_requested,
         on_click=cancel_job,
         args=(job, on_cancel),
         help="Stops the map at its next iteration; nothing is saved.",
     )
+
+
+@shell.fragment(run_every=POLL_S)
+def live_progress(job: MapJob) -> None:
+    """The job's progress bar, redrawn every :data:`POLL_S` seconds; the whole page runs
+    again once the job has finished (to draw the map or say it stopped)."""
+    if not job.running:
+        st.rerun(scope="app")
+    st.progress(job.fraction, text=progress_text(job))
     st.caption(
         "The map computes in the background: the other tabs and pages stay usable, and it "
         "is saved beside the model even if you leave this page."
