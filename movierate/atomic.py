@@ -32,6 +32,7 @@ import errno
 import hashlib
 import json
 import os
+import shlex
 import shutil
 import socket
 import sys
@@ -608,18 +609,47 @@ def _drop_writer_record(folder: Path) -> None:
         (folder / WRITER_FILE).unlink(missing_ok=True)
 
 
-def remove_folder_now(path: Path, trash_prefix: str = ".trash-") -> None:
+def remove_folder_now(path: Path, trash_prefix: str = ".trash-") -> tuple[Path, OSError] | None:
     """Delete ``path``: renamed aside first (so it vanishes at once), then removed.
 
-    FileNotFoundError if it is gone already.
+    FileNotFoundError if it is gone already. Returns None when all is gone, else the folder it
+    was renamed to and why something in it stays (an immutable file, which no permission bit
+    shows: bad-input round 51, F3 said "deleted" over it).
     """
     trash = path.parent / f"{trash_prefix}{path.name}-{uuid.uuid4().hex[:8]}"
     os.rename(path, trash)
     checkpoint("delete:renamed")
     if trash.is_symlink():  # a link to a folder elsewhere: the link goes, never its target
         trash.unlink(missing_ok=True)
-        return
+        return None
     shutil.rmtree(trash, ignore_errors=True)
+    if not os.path.lexists(trash):
+        return None
+    try:  # once more, to learn why
+        shutil.rmtree(trash)
+    except FileNotFoundError:  # removed by another process meanwhile
+        return None
+    except OSError as exc:
+        return trash, exc
+    return None
+
+
+def left_behind(trash: Path, exc: OSError) -> str:
+    """What a deletion could not remove from ``trash`` (``exc``) and how to remove it by hand:
+    never "removed automatically", which would fail again (bad-input round 51, F3)."""
+    what = Path(os.fsdecode(exc.filename)).name if exc.filename else "a file"
+    why = exc.strerror or type(exc).__name__
+    return (
+        f"{what!r} in {trash} could not be removed ({why}); it stays there. Remove the folder "
+        f"by hand (rm -rf {shlex.quote(str(trash))}); if that is refused too, {STUCK_HINT}."
+    )
+
+
+#: Why a file may resist removal where the permission bits allow it, and what to do.
+STUCK_HINT = (
+    "a file may be immutable (lsattr -R shows an 'i'; sudo chattr -R -i clears it) or belong "
+    "to another user (ask them, or use sudo)"
+)
 
 
 def rename_folder(old: Path, new: Path) -> Path:

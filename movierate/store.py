@@ -25,6 +25,7 @@ import re
 import shlex
 import shutil
 import stat
+import tempfile
 import unicodedata
 import uuid
 import zipfile
@@ -228,10 +229,12 @@ OLD_PREFIX = atomic.OLD_PREFIX
 #: Hidden folders without a readable writer record are removed once this old (last resort);
 #: those whose writer is known to be dead are removed at once.
 STALE_TEMP_SECONDS = atomic.UNKNOWN_WRITER_MAX_AGE
+#: The kinds of the trash folders of deletions, which every listing tries to remove at once.
+DELETION_KINDS = ("model deletion", "dataset deletion")
 #: Hidden folders the store writes: (prefix, what they are).
 STORE_LEFTOVERS = (
     (TEMP_PREFIX, "model save"),
-    (TRASH_PREFIX, "model deletion"),
+    (TRASH_PREFIX, DELETION_KINDS[0]),
     (OLD_PREFIX, "replaced model"),
 )
 
@@ -1211,6 +1214,29 @@ def read_blend_members(meta: dict[str, Any]) -> list[tuple[str, int, dict[str, f
     return out
 
 
+def links_notice(infos: Sequence[Any]) -> str | None:
+    """Which listed models are links to another folder, or None (bad-input round 51, F4: a
+    link ``alias -> a2`` was listed as a second model with the same numbers, unsaid)."""
+    root = config.models_dir().resolve()
+    said = []
+    for info in infos:
+        try:
+            if not info.path.is_symlink():
+                continue
+            target = info.path.resolve()
+        except (OSError, RuntimeError):  # gone meanwhile, or a loop: listed as broken
+            continue
+        same = target.parent == root
+        to = f"{shown(target.name)}, the same model listed twice" if same else path_shown(target)
+        said.append(f"{shown(info.name)} is a link to {to}")
+    if not said:
+        return None
+    return (
+        "; ".join(said) + ". Renaming or deleting a link changes only the link, never the "
+        "folder it leads to."
+    )
+
+
 def unportable_names_notice(names: list[str]) -> str:
     """A notice naming the model folders (``names``, working or broken) that cannot be copied
     to every system as they are, with how to rename them; "" when there are none: names that
@@ -1447,7 +1473,14 @@ def save_model(
     check_data = getattr(ds, "check_fingerprint", None)
     if check_data is not None:  # benchmarks pass stand-ins without rows
         check_data()
-    root = check_writable()
+    model = TrainedModel.from_training(name, result, ds, split, spec)
+    model.meta.update(extra_meta or {})
+    if model.meta["split"].get("stop_rows_trained"):  # a refit: fit on train + stop rows
+        model.movies = with_training_counts(ds, np.concatenate([split.train, split.stop]))
+    try:  # checked again: the folder may have changed during the training
+        root = check_writable()
+    except StoreError as exc:  # bad-input round 51, F2: a finished training was thrown away
+        raise _kept_elsewhere(model, result, extra_json, exc) from None
     final = root / name
     remove_leftovers()
     if (final.exists() and not overwrite) or case_twin(name) is not None:
@@ -1455,10 +1488,8 @@ def save_model(
             raise name_taken(name)
         name = unique_name(name_base)
         final = root / name
-    model = TrainedModel.from_training(name, result, ds, split, spec, path=final)
-    model.meta.update(extra_meta or {})
-    if model.meta["split"].get("stop_rows_trained"):  # a refit: fit on train + stop rows
-        model.movies = with_training_counts(ds, np.concatenate([split.train, split.stop]))
+        model.name, model.meta["name"] = name, name
+    model.path = final
     published: list[Path] = []
     try:
         with (
@@ -1466,22 +1497,7 @@ def save_model(
             atomic.staging_folder(root, f"{TEMP_PREFIX}{name}-") as temp,
         ):
             atomic.checkpoint("save:staged")
-            _write_npz(temp / EMBEDDINGS_FILE, model.arrays)
-            atomic.checkpoint("save:embeddings")
-            _write_movies(temp / MOVIES_FILE, model.movies)
-            atomic.checkpoint("save:movies")
-            result.save_keras(temp / KERAS_FILE)
-            atomic.checkpoint("save:keras")
-            (temp / META_FILE).write_text(
-                json.dumps(json_safe(model.meta), indent=2, allow_nan=False) + "\n"
-            )
-            for file_name, value in (extra_json or {}).items():
-                if Path(file_name).name != file_name or file_name in (META_FILE, EMBEDDINGS_FILE):
-                    raise StoreError(f"Cannot write an extra file named {file_name!r}.")
-                (temp / file_name).write_text(
-                    json.dumps(json_safe(value), indent=2, allow_nan=False) + "\n"
-                )
-            (temp / CACHE_FOLDER).mkdir()
+            _write_model_files(temp, model, result, extra_json)
             atomic.checkpoint("save:meta")
             published.append(_publish_model(temp, final, model, overwrite, name_base))
         atomic.checkpoint("save:done")
@@ -1489,7 +1505,97 @@ def save_model(
         if published and not isinstance(exc, atomic.InterruptedAfterSave):
             raise atomic.InterruptedAfterSave(published[0], "model") from exc
         raise
+    except StoreError as exc:  # a write the store refused (_saving): keep the training
+        if published or not isinstance(exc.__cause__, OSError):
+            raise
+        raise _kept_elsewhere(model, result, extra_json, exc) from exc
     return published[0]
+
+
+def _write_model_files(
+    folder: Path, model: TrainedModel, result: TrainingOutput, extra_json: Mapping[str, Any] | None
+) -> None:
+    """Write the files of ``model`` into the empty folder ``folder``."""
+    _write_npz(folder / EMBEDDINGS_FILE, model.arrays)
+    atomic.checkpoint("save:embeddings")
+    _write_movies(folder / MOVIES_FILE, model.movies)
+    atomic.checkpoint("save:movies")
+    result.save_keras(folder / KERAS_FILE)
+    atomic.checkpoint("save:keras")
+    (folder / META_FILE).write_text(
+        json.dumps(json_safe(model.meta), indent=2, allow_nan=False) + "\n"
+    )
+    for file_name, value in (extra_json or {}).items():
+        if Path(file_name).name != file_name or file_name in (META_FILE, EMBEDDINGS_FILE):
+            raise StoreError(f"Cannot write an extra file named {file_name!r}.")
+        (folder / file_name).write_text(
+            json.dumps(json_safe(value), indent=2, allow_nan=False) + "\n"
+        )
+    (folder / CACHE_FOLDER).mkdir()
+
+
+def _kept_elsewhere(
+    model: TrainedModel,
+    result: TrainingOutput,
+    extra_json: Mapping[str, Any] | None,
+    refused: StoreError,
+) -> StoreError:
+    """The StoreError for a finished training the models folder refused (``refused``): it says
+    that the training finished and with what result, and keeps the model in a rescue folder
+    of the system's temporary folder, naming the command that copies it into the store
+    (bad-input round 51, F2: the pre-training check's words were repeated and all was lost)."""
+    said = f"The training finished{_training_summary(model.metrics)} but could not be saved: "
+    failures = []
+    for parent in _rescue_parents():
+        try:
+            rescue = Path(tempfile.mkdtemp(prefix="movierate-rescued-", dir=parent))
+        except OSError as exc:
+            failures.append(f"{parent}: {exc.strerror or exc}")
+            continue
+        folder = rescue / model.name
+        try:
+            folder.mkdir()
+            _write_model_files(folder, model, result, extra_json)
+        except OSError as exc:
+            shutil.rmtree(rescue, ignore_errors=True)  # no half model left in a temp folder
+            failures.append(f"{parent}: {exc.strerror or exc}")
+            continue
+        models = shell_quoted(f"{config.models_dir()}{os.sep}")
+        return StoreError(
+            f"{said}{refused} The model is kept in {folder} instead. Once the models folder is "
+            f"writable, copy it in with `cp -r {shell_quoted(str(folder))} {models}` "
+            f"(`movierate list` then shows {shown(model.name)}); do it soon, as the system may "
+            f"empty {parent} at a restart."
+        )
+    tried = "; ".join(failures) or "no temporary folder found"
+    return StoreError(
+        f"{said}{refused} It could not be kept elsewhere either ({tried}), so nothing was kept: "
+        "fix the folder and train again."
+    )
+
+
+def _training_summary(metrics: Mapping[str, Any]) -> str:
+    """``" (250 epochs, test RMSE 0.9846)"``: what a finished training measured, or ``""``."""
+    parts = []
+    if (epochs := _count_or_none(metrics.get("epochs_run"))) is not None:
+        parts.append(f"{epochs} epochs")
+    if (rmse := _float_or_none(metrics.get("test_rmse"))) is not None:
+        parts.append(f"test RMSE {rmse:.4f}")
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def _rescue_parents() -> list[Path]:
+    """Where a finished training the store refused is kept: the system's temporary folders
+    (``TMPDIR``, ``TEMP``, ``TMP``, then /var/tmp and /tmp), never MOVIERATE_HOME's own
+    ``tmp``, which is emptied when the run ends."""
+    named = [os.environ.get(setting) for setting in ("TMPDIR", "TEMP", "TMP")]
+    own = temp_root().resolve()
+    parents: list[Path] = []
+    for text in dict.fromkeys(t for t in [*named, "/var/tmp", "/tmp"] if t):
+        path = Path(text)
+        if path.is_dir() and not path.resolve().is_relative_to(own):
+            parents.append(path)
+    return parents
 
 
 def _publish_model(
@@ -1902,11 +2008,36 @@ def _damaged_text(file_name: str, exc: BaseException) -> str:
     process (bad-input round 13: a chmod 000 file was "damaged" under a /proc/self/fd path,
     and `show` advised deleting the model)."""
     if isinstance(exc, PermissionError):
+        folder = Path(os.fsdecode(exc.filename)).parent if exc.filename else None
         return (
             f"{UNREADABLE} {file_name} (permission denied); the file itself may be whole: make "
-            "the model's folder readable again (chmod -R u+rwX on it)"
+            f"the model's folder readable again (chmod -R u+rwX on it{_owner_hint(folder)})"
         )
     return f"{file_name} is damaged ({exc})"
+
+
+def unopenable_text(folder: Path) -> str:
+    """Why a model folder this user may not open (``chmod 000``) cannot be read: a permission to
+    fix, never damage or a link (bad-input round 51, F1: "meta.json is a link to '?'")."""
+    return (
+        f"movierate may not open the folder {path_shown(folder)} (permission denied); the model "
+        f"may be whole: make it readable again (chmod -R u+rwX {shell_quoted(str(folder))}"
+        f"{_owner_hint(folder)})"
+    )
+
+
+def _owner_hint(path: Path | None) -> str:
+    """What to add to chmod advice when another user owns ``path``: only they may chmod it
+    (bad-input round 51, F4: a shared store was met with "chmod" alone), else ``""``."""
+    try:
+        foreign = path is not None and path.stat().st_uid != os.geteuid()
+    except (OSError, AttributeError):  # gone, or no owners to tell (Windows)
+        return ""
+    if not foreign:
+        return ""
+    return (
+        " as its owner: it belongs to another user, so ask them, or take it over with sudo chown -R"
+    )
 
 
 def unexpected_problem(exc: BaseException) -> str:
@@ -1976,7 +2107,7 @@ def delete_model(name: str, *, expected: str | None = None) -> None:
             "delete again. Nothing was removed."
         )
     try:
-        atomic.remove_folder_now(path, TRASH_PREFIX)
+        left = atomic.remove_folder_now(path, TRASH_PREFIX)
     except FileNotFoundError:
         raise StoreError(f"Model {shown(name)} was deleted meanwhile.") from None
     except OSError as exc:  # the rename aside failed: the folder is where it was
@@ -1986,6 +2117,10 @@ def delete_model(name: str, *, expected: str | None = None) -> None:
             else "It was moved aside to be removed; `movierate list` removes what is left."
         )
         raise store_write_error(exc, f"{shown(name)} is not deleted", kept, path) from exc
+    if left is not None:
+        raise StoreError(
+            f"{shown(name)} is deleted from the list of models, but {atomic.left_behind(*left)}"
+        )
 
 
 def cache_path(model_name: str, key: str) -> Path:
@@ -2301,7 +2436,9 @@ def _outside_link(folder: Path, file_name: str) -> str | None:
         target = os.readlink(entry)
         if entry.resolve().is_relative_to(folder.resolve()):
             return None
-    except (OSError, RuntimeError):  # a loop of links, or a folder it may not read
+    except PermissionError:  # a folder it may not open is no link (bad-input round 51, F1)
+        return unopenable_text(folder)
+    except (OSError, RuntimeError):  # a loop of links
         target = "?"
     return (
         f"{file_name} is a link to {shown(target, 200)}, outside the model folder "
@@ -2324,6 +2461,8 @@ def _read_meta(path: Path) -> dict[str, Any]:
         )
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except PermissionError as exc:  # `show` said "set MOVIERATE_HOME to a writable folder"
+        raise StoreError(_damaged_text(META_FILE, exc)) from None  # (bad-input round 51, F4)
     except json.JSONDecodeError as exc:
         raise StoreError(
             f"{META_FILE} is not valid JSON ({exc.msg} at line {exc.lineno}); {META_DAMAGED}"
@@ -3659,7 +3798,18 @@ class LeftoverReport:
                 f"{len(busy)} write(s) in progress, not leftovers ({kinds}; "
                 f"{format_bytes(sum(i.bytes for i in busy))})."
             )
-        stale = [item for item in self.leftover if item.future_mtime is None]
+        stuck = [item for item in self.leftover if item.kind in DELETION_KINDS]
+        if stuck:  # every listing tries these at once: never "removed automatically" (round 51)
+            out.append(
+                f"{len(stuck)} deleted folder(s) that could not be removed "
+                f"({format_bytes(sum(i.bytes for i in stuck))}); remove them by hand (rm -rf); "
+                f"if that is refused, {atomic.STUCK_HINT}: " + _paths_shown(stuck)
+            )
+        stale = [
+            item
+            for item in self.leftover
+            if item.future_mtime is None and item.kind not in DELETION_KINDS
+        ]
         if stale:
             ages = max(item.age_seconds for item in stale)
             out.append(
@@ -3724,8 +3874,8 @@ def leftovers(clean: bool = True) -> LeftoverReport:
         recover()
         from movierate.data.removal import trash_folders  # a killed `delete-dataset`'s
 
-        trash = [(p, "model deletion") for p in _trash_folders(config.models_dir())]
-        trash += [(p, "dataset deletion") for p in trash_folders()]
+        trash = [(p, DELETION_KINDS[0]) for p in _trash_folders(config.models_dir())]
+        trash += [(p, DELETION_KINDS[1]) for p in trash_folders()]
         for path, what in trash:
             size = atomic.tree_size(path)
             with contextlib.suppress(OSError):  # one it may not remove stays listed below

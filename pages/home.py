@@ -458,10 +458,12 @@ def render() -> None:
 
     with models_col:
         st.header("Trained models")
-        widgets.show_broken_models(broken)
+        widgets.show_broken_models(broken, on_home=True)
         widgets.show_leftovers()
         if unportable := store.unportable_names_notice([i.name for i in [*infos, *broken]]):
             st.info(text.md(unportable), icon=":material/info:")
+        if links := store.links_notice(infos):
+            st.info(text.md(links), icon=":material/link:")
         if infos:
             table = models_table(infos)
             widgets.show_models_table(table)

@@ -67,6 +67,8 @@ def isolated_home(tmp_path_factory, monkeypatch, request) -> Path:
     monkeypatch.setenv("MOVIERATE_HOME", str(home))
     monkeypatch.setattr(config, "_RESOLVED", {})  # relative settings: resolved once per test
     monkeypatch.delenv("MOVIERATE_MODELS_DIR", raising=False)
+    # a save the store refuses keeps the model in the system's temporary folder: not /tmp
+    monkeypatch.setenv("TMPDIR", str(tmp_path_factory.mktemp("system-tmp")))
     test_data = Path(os.environ.get("MOVIERATE_TEST_DATA", DEFAULT_TEST_DATA))
     if test_data.is_dir():
         monkeypatch.setenv("MOVIERATE_DATA_DIR", str(test_data))

@@ -22,6 +22,13 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _fake(name: str, family: str = "mf_bias", **extra: np.ndarray) -> Path:
+    return store.save_model(name, *_fake_training(family, **extra))
+
+
+def _fake_training(
+    family: str = "mf_bias", metrics: dict | None = None, **extra: np.ndarray
+) -> tuple:
+    """A training's (result, ds, split, spec) as the pipeline passes them, with zero arrays."""
     from movierate.data import make_split, synthetic_dataset
     from movierate.spec import ModelSpec
 
@@ -37,13 +44,13 @@ def _fake(name: str, family: str = "mf_bias", **extra: np.ndarray) -> Path:
     result = SimpleNamespace(
         arrays=arrays,
         save_keras=lambda path: Path(path).write_bytes(b"PK"),
-        metrics={},
+        metrics=metrics or {},
         history={},
         train_seconds=1.0,
         ratings_per_second=1.0,
         global_mean=3.5,
     )
-    return store.save_model(name, result, ds, split, ModelSpec(family=family, dim=4))
+    return result, ds, split, ModelSpec(family=family, dim=4)
 
 
 def _edit_arrays(path: Path, **changes) -> None:

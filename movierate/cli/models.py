@@ -196,6 +196,8 @@ def _run_list(args: argparse.Namespace) -> int:
         )
     if unportable := store.unportable_names_notice([i.name for i in [*infos, *broken]]):
         print(f"\n{unportable}")
+    if links := store.links_notice(infos):
+        print(f"\n{links}")
     if broken:
         print(f"\n{len(broken)} broken model folder(s):")
         for item in broken:

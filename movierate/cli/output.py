@@ -144,7 +144,8 @@ def os_error_text(exc: OSError) -> str:
         text += " (the system refuses a name or path that long; use a shorter one)"
     elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         text += (  # recheck B (s27): MOVIERATE_HOME cannot help with an input file of the user's
-            " (check the folder's permissions, or set MOVIERATE_HOME to a writable folder)"
+            " (check the permissions of that file and its folder: chmod, or chown where another "
+            "user owns them; or set MOVIERATE_HOME to a folder you may read and write)"
             if _in_movierates_folders(where)
             else " (check the permissions of that file and of the folders above it)"
         )

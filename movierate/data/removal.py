@@ -109,13 +109,15 @@ def delete_stored_dataset(name: str) -> Path:
     folder = stored_folder(name)
     sweep_trash()
     try:
-        atomic.remove_folder_now(folder, TRASH_PREFIX)
+        left = atomic.remove_folder_now(folder, TRASH_PREFIX)
     except FileNotFoundError:
         raise DataError(f"Dataset {name!r} was deleted or replaced meanwhile.") from None
     except OSError as exc:
         raise DataError(f"Dataset {name!r} was not deleted: {exc.strerror or exc}.") from None
     with contextlib.suppress(OSError):
         remove_copies(name, str(folder))
+    if left is not None:  # bad-input round 51, F3: "deleted" over files that stayed
+        raise DataError(f"Dataset {name!r} is deleted, but {atomic.left_behind(*left)}")
     return folder
 
 

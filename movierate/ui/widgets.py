@@ -517,17 +517,22 @@ def _clipped(text: str, most: int) -> str:
     return text if len(text) <= most else f"{text[:most]}… ({len(text) - most:,} more characters)"
 
 
-def show_broken_models(broken: list[Any]) -> None:
+def show_broken_models(broken: list[Any], *, on_home: bool = False) -> None:
     """One warning line naming the model folders that cannot be loaded, and their reasons in
     an expander below it (bad-input round 15: 18 damaged folders filled the first screen of
-    every page)."""
+    every page). ``on_home``: the way out is on this page (bad-input round 51, F4: Home's
+    warning sent the user to Home)."""
     if not broken:
         return
     named = ", ".join(f"**{md(b.name)}**" for b in broken[:BROKEN_NAMED])
     more = f" and {len(broken) - BROKEN_NAMED} more" if len(broken) > BROKEN_NAMED else ""
+    where = (
+        "Rename or delete them under 'Rename or delete a model' below, or with the CLI."
+        if on_home
+        else "Home lists them; rename or delete them there or with the CLI."
+    )
     st.warning(
-        f"{len(broken)} model folder(s) cannot be used: {named}{more}. Home lists them; "
-        "rename or delete them there or with the CLI.",
+        f"{len(broken)} model folder(s) cannot be used: {named}{more}. {where}",
         icon=":material/broken_image:",
     )
     with st.expander(f"Why {'it' if len(broken) == 1 else 'each'} cannot be used"):
