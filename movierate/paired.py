@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from movierate.data.splits import TIME_ORDERED
 from movierate.errors import DataError
 
 #: How many standard errors a difference between two models must reach to be called bigger than
@@ -693,7 +694,7 @@ def draws_text(draws: tuple[str, ...]) -> str:
 def test_part(split: Any) -> tuple | None:
     """Which test rows a recorded split holds, as far as its record says (with the data's
     fingerprint, which rows a model's test metrics come from): an official split's ``.test``
-    file whatever its seed, a temporal split's latest ratings whatever its seed unless its seed
+    file whatever its seed, a time-ordered split's latest ratings whatever its seed unless its seed
     drew some of them among timestamp ties, else the method, seed and share that drew them;
     None without test rows (a model saved before splits had them)."""
     if not isinstance(split, dict) or "n_test" not in split:
@@ -702,7 +703,7 @@ def test_part(split: Any) -> tuple | None:
     if str(method).startswith("official:"):  # the shipped .test file: seed and share unused
         return (method, None, None)
     fraction = split.get("test_fraction")
-    seed_drew = method != "temporal" or _seed_broke_ties(split)
+    seed_drew = method not in TIME_ORDERED or _seed_broke_ties(split)
     return (
         method,
         split.get("seed") if seed_drew else None,
@@ -711,7 +712,7 @@ def test_part(split: Any) -> tuple | None:
 
 
 def _seed_broke_ties(split: dict[str, Any]) -> bool:
-    """Whether a temporal split's seed drew some test rows among timestamp ties (accuracy
+    """Whether a time-ordered split's seed drew some test rows among timestamp ties (accuracy
     review round 16; before it, ties went by row order and the seed drew nothing)."""
     tied = split.get("n_tied_test")
     return split.get("ties") == "seeded" and isinstance(tied, int) and tied > 0

@@ -171,7 +171,7 @@ def check_model_data(model: store.TrainedModel, ds: RatingsDataset) -> None:
 def split_settings(split_params: Mapping[str, Any] | None) -> dict[str, Any]:
     """Complete, checked split options: ``method``, ``test_fraction``, ``stop_fraction``, ``seed``.
 
-    ``method`` is ``random``, ``per_user``, ``temporal`` or ``official:<name>`` (e.g.
+    ``method`` is ``random``, ``per_user``, ``temporal``, ``time`` or ``official:<name>`` (e.g.
     ``official:u1`` for ml-100k's prepared splits, whose test rows are its ``.test`` file).
     Missing options take DEFAULT_SPLIT's values (10% test, then 10% of the rest as stop rows).
     ``valid_fraction`` is accepted as the deprecated name of ``test_fraction``.

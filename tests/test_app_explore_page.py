@@ -274,7 +274,7 @@ def test_rate_page_recommends_from_url_ratings(trained_home):
     said = " ".join(c.value for c in at.caption)  # views 4b: "because X (rated 1)" explained
     assert "'because X (rated 1: +0.05)' reads: unlike X" in said
     # what such lists did for users the model never trained on (accuracy round 32, F1)
-    assert "held fewer of the movies they went on to rate 4 or more than a most-rated" in said
+    assert "held fewer of the movies they rated 4 or more among the rest than a most-rated" in said
     (spec,) = charts(at)
     assert any(t.get("name") == "you" for t in spec["data"])
     # the users map's title fits its narrow column (acc32: "... you among its 560 use")

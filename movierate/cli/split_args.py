@@ -21,7 +21,9 @@ def add_split_arguments(parser: argparse.ArgumentParser, title: str, stop_help: 
     split.add_argument(
         "--split",
         default="random",
-        help="random, per_user, temporal or official:NAME (ml-100k: official:u1 ... ub) [random]",
+        help="random, per_user, temporal (each user's latest ratings; other users' later "
+        "ratings train), time (one cut date: the latest ratings of all users) or official:NAME "
+        "(ml-100k: official:u1 ... ub) [random]",
     )
     split.add_argument(  # None: not given (an official split has its own test rows)
         "--test-fraction",
@@ -40,7 +42,7 @@ def add_split_arguments(parser: argparse.ArgumentParser, title: str, stop_help: 
     split.add_argument(
         "--split-seed",
         type=whole_number(SEEDS.describe()),
-        help=f"seed of the split's random draws (temporal: only among ratings of one "
+        help=f"seed of the split's random draws (temporal, time: only among ratings of one "
         f"timestamp); {SEEDS.describe()} [{DEFAULT_SPLIT_SEED}]",
     )
 

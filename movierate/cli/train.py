@@ -163,7 +163,8 @@ def _run_train(args: argparse.Namespace) -> int:
     prose = sys.stderr if args.json else sys.stdout
     print(  # CLI round 2: "in 9.2 s" read as the 0.6 s `list` and the dashboard show
         f"saved {saved!r} in {time.perf_counter() - started:.1f} s{of_it}: "
-        f"test RMSE {num(metrics.get('test_rmse'))}{store.rmse_interval_text(metrics)}, "
+        f"test RMSE{store.split_aside(meta['split'])} {num(metrics.get('test_rmse'))}"
+        f"{store.rmse_interval_text(metrics)}, "
         f"MAE {num(metrics.get('test_mae'))} "
         f"(early-stopping RMSE {num(metrics.get('stop_rmse'))}, best epoch "
         f"{metrics.get('best_epoch', '?')} of {metrics.get('epochs_run', '?')}"

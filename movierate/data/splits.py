@@ -23,7 +23,13 @@ Methods:
   are held out (``ties="seeded"``); splits recorded before accuracy review round 16 took the
   rows last in the file (``ties="row_order"``: a file sorted by rating then held out each
   user's highest ratings). Timestamps that order no user's ratings (one value for all, or
-  one per user) are refused: file order alone would choose the test rows.
+  one per user) are refused: file order alone would choose the test rows. Other users'
+  later ratings are training rows, so it is not a forecast of future ratings: ``time`` is.
+- ``time``: one cut date for everybody: the latest ``test_fraction`` of all ratings (by
+  timestamp) are the test rows, the latest ``stop_fraction`` of the rest the stop rows, so no
+  training row is later than a test row (accuracy round 40, F1). The seed draws only among
+  ratings of the cut's timestamp. Users and movies first seen after the cut have no training
+  row (cold). Data without timestamps is refused.
 - ``official:<name>``: a split shipped with the dataset (ml-100k's u1..u5, ua, ub): the
   ``.test`` file gives exactly the test rows; stop rows are a random ``stop_fraction`` of the
   ``.base`` file's rows (seeded), the rest of ``.base`` is train. ``ds.official_splits`` holds
@@ -48,7 +54,11 @@ from movierate.errors import DataError
 if TYPE_CHECKING:
     from movierate.data.dataset import RatingScale, RatingsDataset
 
-SPLIT_METHODS = ("random", "per_user", "temporal")
+SPLIT_METHODS = ("random", "per_user", "temporal", "time")
+#: The methods that hold out the latest ratings by timestamp (per user, or all users at one cut).
+TIME_ORDERED = ("temporal", "time")
+#: How a model's split method reads where its test rows are named ("per-user temporal 10%").
+SPLIT_WORDS = {"per_user": "per-user", "temporal": "per-user temporal", "time": "by date"}
 OFFICIAL_PREFIX = "official:"
 #: How a temporal split orders ratings of one user with the same timestamp: drawn with the
 #: split seed (from accuracy review round 16 on), or by row order (records without ``ties``).
@@ -71,10 +81,10 @@ class Split:
     train: np.ndarray
     stop: np.ndarray
     test: np.ndarray
-    #: temporal splits: how timestamp ties were ordered (:data:`TIE_RULES`); None otherwise
+    #: time-ordered splits: how timestamp ties were ordered (:data:`TIE_RULES`); None otherwise
     ties: str | None = None
-    #: temporal splits: test rows whose timestamp equals one of the same user's other rows, so
-    #: that the tie rule, not time, chose them
+    #: time-ordered splits: test rows whose timestamp equals one of the same user's other rows
+    #: (``time``: of any training or stop row), so that the tie rule, not time, chose them
     n_tied_test: int = 0
 
     @property
@@ -93,7 +103,7 @@ class Split:
 
     def describe(self) -> dict[str, Any]:
         """JSON-safe record: method, seed, test_fraction, stop_fraction, n_train, n_stop,
-        n_test, digest; a temporal split adds ``ties`` and ``n_tied_test``."""
+        n_test, digest; a time-ordered split adds ``ties`` and ``n_tied_test``."""
         record: dict[str, Any] = {
             "method": self.method,
             "seed": None if self.seed is None else int(self.seed),
@@ -221,6 +231,8 @@ def make_split(
     if method == "temporal":
         # a split recorded with row-order ties is rebuilt as it was: its digest checks the rows
         check_temporal(ds, rebuilding=ties == "row_order")
+    elif method == "time":
+        check_time(ds)
     all_rows = np.arange(len(ds), dtype=np.int64)
     # the test part is drawn first, exactly as the old two-part validation part was
     test_mask = _pick(ds, all_rows, method, test_fraction, rng, ties)
@@ -232,7 +244,7 @@ def make_split(
         )
     rest = all_rows[~test_mask]
     stop_mask = _pick(ds, rest, method, stop_fraction, rng, ties)
-    temporal = method == "temporal"
+    temporal = method in TIME_ORDERED
     return Split(
         method=method,
         seed=int(seed),
@@ -242,7 +254,7 @@ def make_split(
         stop=rest[stop_mask],
         test=all_rows[test_mask],
         ties=ties if temporal else None,
-        n_tied_test=_tied(ds, test_mask) if temporal else 0,
+        n_tied_test=_tied(ds, test_mask, per_user=method == "temporal") if temporal else 0,
     )
 
 
@@ -309,11 +321,28 @@ def check_temporal(ds: RatingsDataset, rebuilding: bool = False) -> None:
         )
 
 
-def _tied(ds: RatingsDataset, held: np.ndarray) -> int:
-    """How many ``held`` rows (a mask over all ratings) share their timestamp with a row of the
-    same user that was not held: rows the tie rule, not time, chose."""
-    users = ds.ratings["user_idx"].to_numpy()
+def check_time(ds: RatingsDataset) -> None:
+    """DataError, saying what to use instead, unless ``ds``'s ratings have more than one
+    timestamp: without them, the file's row order would choose a ``time`` split's test rows."""
+    if ds.has_timestamps:
+        return
     ts = ds.timestamps()
+    what = "no timestamps" if not len(ts) or ts.max() == 0 else "one timestamp for every rating"
+    raise DataError(
+        f"Dataset {ds.name!r} has {what}, so a split by date is impossible: nothing tells "
+        "which ratings are the latest, and the file's row order would choose the test "
+        "rows. Use the 'random' or 'per_user' split, or import the data with the time each "
+        "rating was given."
+    )
+
+
+def _tied(ds: RatingsDataset, held: np.ndarray, per_user: bool = True) -> int:
+    """How many ``held`` rows (a mask over all ratings) share their timestamp with a row that
+    was not held (of the same user, when ``per_user``): rows the tie rule, not time, chose."""
+    ts = ds.timestamps()
+    if not per_user:
+        return int(np.count_nonzero(held & (ts == ts[~held].max()))) if (~held).any() else 0
+    users = ds.ratings["user_idx"].to_numpy()
     latest_kept = np.full(ds.n_users, np.iinfo(np.int64).min, dtype=np.int64)
     np.maximum.at(latest_kept, users[~held], ts[~held])
     return int(np.count_nonzero(held & (ts == latest_kept[users])))
@@ -330,6 +359,8 @@ def _pick(
     """Boolean mask over ``rows``: the ones ``method`` holds out (``fraction`` of them)."""
     if method == "random":
         return _random_mask(len(rows), fraction, rng)
+    if method == "time":
+        return _latest_mask(ds.timestamps()[rows], fraction, rng)
     users = ds.ratings["user_idx"].to_numpy()[rows]
     if method != "temporal":
         return _per_user_mask(users, ds.n_users, fraction, rng.random(len(rows)))
@@ -345,6 +376,18 @@ def _random_mask(n: int, fraction: float, rng: np.random.Generator) -> np.ndarra
         return mask
     n_held = min(n - 1, max(1, round(n * fraction)))
     mask[rng.permutation(n)[:n_held]] = True
+    return mask
+
+
+def _latest_mask(timestamps: np.ndarray, fraction: float, rng: np.random.Generator) -> np.ndarray:
+    """The latest ``fraction`` of the rows by ``timestamps`` (at least one, all but one at
+    most); the seed draws among rows of the cut's timestamp."""
+    n = len(timestamps)
+    mask = np.zeros(n, dtype=bool)
+    if n < 2:
+        return mask
+    n_held = min(n - 1, max(1, round(n * fraction)))
+    mask[np.lexsort((rng.random(n), timestamps))[n - n_held :]] = True
     return mask
 
 

@@ -329,11 +329,16 @@ def _dataset(name: str) -> Any:
 
 def check_split_data(dataset: str, method: str) -> None:
     """DataError before a run is queued when ``dataset`` cannot be split by ``method`` (a
-    temporal split of timestamps that order nothing: accuracy review round 16)."""
+    temporal split of timestamps that order nothing: accuracy review round 16; a split by date
+    of data without timestamps: round 40)."""
     if method == "temporal":
         from movierate.data.splits import check_temporal
 
         check_temporal(_dataset(dataset))
+    elif method == "time":
+        from movierate.data.splits import check_time
+
+        check_time(_dataset(dataset))
 
 
 def dataset_of(model: Any) -> Any:

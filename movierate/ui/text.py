@@ -22,6 +22,7 @@ from movierate.store import (
     family_shown,
     regularizers_shown,
     scale_text,
+    split_aside,
     stop_rows_chose,
     test_row_groups,
 )
@@ -435,8 +436,9 @@ def with_year(title: Any, year: Any) -> str:
 
 
 def model_summary(model: Any) -> str:
-    """``"mf_bias, dim 32, l2=0.1; trained on ml-latest-small; test RMSE 0.8712"`` (an old
-    model's figure is labelled as the valid RMSE that steered its early stopping); for an
+    """``"mf_bias, dim 32, l2=0.1; trained on ml-latest-small; test RMSE 0.8712"``, with a split
+    other than the default random one named (``test RMSE (by date 10%) 1.0738``); an old
+    model's figure is labelled as the valid RMSE that steered its early stopping; for an
     imported embedding, where it came from."""
     imported = (getattr(model, "meta", None) or {}).get("imported")
     if isinstance(imported, dict):  # its recorded spec ("mf") is a placeholder: not trained here
@@ -445,7 +447,8 @@ def model_summary(model: Any) -> str:
             f"{md(imported.get('format', '?'))}), dim {model.dim}; no users or ratings"
         )
     rmse = getattr(model, "reported_rmse", None)
-    quality = f"; {model.metrics_label} {rmse:.4f}" if rmse is not None else ""
+    aside = split_aside(getattr(model, "split_record", None))
+    quality = f"; {model.metrics_label}{aside} {rmse:.4f}" if rmse is not None else ""
     return (
         f"{family_shown(model)}, {dim_shown(model)}, {regularizers_shown(model)}; "
         f"trained on {md(model.dataset_name)}{quality}"
