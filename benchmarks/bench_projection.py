@@ -11,7 +11,7 @@ the default view (movies with >= 10 ratings) and the whole catalogue, and synthe
 Gaussian embeddings of 20,000 and 87,585 (ml-32m's catalogue) movies x 32.
 
 Each run is a fresh child process (so peak RSS is the run's own: ``VmHWM``; UMAP's numba
-compilation is paid on a tiny warm-up first and not counted), the methods interleaved within
+compilation is paid on a warm-up first and not counted, unless ``--cold``), the methods interleaved within
 each repeat; the table gives the median seconds, the peak RSS of the child and the map's
 trust numbers (``explore.map_trust``: share of each movie's 10 nearest embedding neighbours,
 cosine, kept among its 10 nearest on the map; for synthetic data, how often map neighbours
@@ -19,7 +19,7 @@ share the movie's cluster, against random pairs). Prints the 1-minute load avera
 after: compare rows only within one run.
 
     nice -n 19 python -m benchmarks.bench_projection [--model NAME] [--repeats 3]
-        [--large-repeats 1] [--threads 1] [--sizes 20000,87585] [--methods ...]
+        [--large-repeats 1] [--threads 1] [--sizes 20000,87585] [--methods ...] [--cold]
 """
 
 from __future__ import annotations
@@ -36,12 +36,13 @@ from pathlib import Path
 
 import numpy as np
 
-METHODS = ("sklearn-bh", "opentsne-fft", "opentsne-bh", "umap")
+METHODS = ("sklearn-bh", "opentsne-fft", "opentsne-bh", "umap", "umap-nndescent")
 LABELS = {
     "sklearn-bh": "scikit-learn t-SNE, Barnes-Hut (angle 0.8)",
     "opentsne-fft": "openTSNE, FFT interpolation",
     "opentsne-bh": "openTSNE, Barnes-Hut (theta 0.8)",
-    "umap": "UMAP (umap-learn, 1 thread)",
+    "umap": "UMAP (umap-learn, 1 thread; exact neighbours)",
+    "umap-nndescent": "UMAP with umap-learn's own NN-descent (the product until 2026-12-07)",
 }
 #: Repeats above this many movies use ``--large-repeats``.
 LARGE = 15_000
@@ -63,20 +64,36 @@ def peak_rss_gb() -> float:
     return float("nan")
 
 
-def child(method: str, source: str, output: str, threads: int, seed: int) -> None:
+def umap_nndescent(x: np.ndarray, seed: int = 0) -> np.ndarray:
+    """UMAP as the product ran it before 2026-12-07: umap-learn searching the neighbours itself
+    (NN-descent from 4,096 rows, numba-compiled)."""
+    from movierate.explore import projection
+
+    umap = projection._import_umap()
+    return umap.UMAP(
+        n_components=2, n_neighbors=projection.DEFAULT_N_NEIGHBORS,
+        min_dist=projection.DEFAULT_MIN_DIST, metric="cosine", random_state=seed, n_jobs=1,
+        init="spectral",
+    ).fit_transform(x.astype(np.float32))  # fmt: skip
+
+
+def child(method: str, source: str, output: str, threads: int, seed: int, cold: bool) -> None:
     """One timed projection in this (fresh) process; writes coordinates and numbers."""
     from movierate.explore import projection
 
     projection.free_cores = lambda: threads  # the same thread count for every method
     x = np.load(source)
-    if method == "umap":  # numba's one-off compilation, not counted
-        projection.umap_coordinates(np.random.default_rng(0).normal(size=(300, x.shape[1])))
+    if method.startswith("umap") and not cold:  # numba's one-off compilation, not counted
+        warm = np.random.default_rng(0).normal(size=(5_000, x.shape[1]))  # NN-descent's size
+        (umap_nndescent if method == "umap-nndescent" else projection.umap_coordinates)(warm)
     before = rss_gb()
     start = time.perf_counter()
     if method == "sklearn-bh":
         xy = projection.sklearn_tsne_coordinates(x, seed=seed)
     elif method == "umap":
         xy = projection.umap_coordinates(x, seed=seed)
+    elif method == "umap-nndescent":
+        xy = umap_nndescent(x, seed=seed)
     else:
         xy = projection.opentsne_coordinates(
             x, seed=seed, gradient=method.split("-")[1], threads=threads
@@ -151,9 +168,12 @@ def load1() -> float:
     return os.getloadavg()[0]
 
 
-def run_child(method: str, source: Path, out: Path, threads: int, timeout: float) -> dict | None:
+def run_child(
+    method: str, source: Path, out: Path, threads: int, timeout: float, cold: bool = False
+) -> dict | None:
     command = [sys.executable, "-m", "benchmarks.bench_projection", "--child", method,
                "--input", str(source), "--output", str(out), "--threads", str(threads)]  # fmt: skip
+    command += ["--cold"] if cold else []
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -174,13 +194,16 @@ def main() -> None:
     parser.add_argument("--methods", default=",".join(METHODS), help=", ".join(METHODS))
     parser.add_argument("--skip-small", action="store_true", help="only the synthetic inputs")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per run at most")
+    parser.add_argument(
+        "--cold", action="store_true", help="UMAP's numba compilation counted (a first map)"
+    )
     parser.add_argument("--child", choices=METHODS, help=argparse.SUPPRESS)
     parser.add_argument("--input", help=argparse.SUPPRESS)
     parser.add_argument("--output", help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.input, args.output, args.threads, args.seed)
+        child(args.child, args.input, args.output, args.threads, args.seed, args.cold)
         return
     methods = [m for m in args.methods.split(",") if m]
     inputs = [] if args.skip_small else small_inputs(args.model)
@@ -205,7 +228,7 @@ def main() -> None:
                 for method in methods:
                     loads.append(load1())
                     result = run_child(method, source, Path(tmp) / f"{method}.npy",
-                                       args.threads, args.timeout)  # fmt: skip
+                                       args.threads, args.timeout, args.cold)  # fmt: skip
                     if result is not None:
                         runs[method].append(result)
                         print(f"  {name} | {method}: {result}", flush=True)
