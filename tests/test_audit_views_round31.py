@@ -1,0 +1,64 @@
+"""Views round 31 (dark mode, 200% zoom, a 1280x720 projector): each table's deciding columns
+in view, legends sized to their chart, the map's region ring inside the plot."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from apptest_helpers import open_page
+
+from movierate.ui import widgets
+
+GAP = "minus the averages' (95%, paired)"
+
+
+def test_accuracy_table_gives_the_verdicts_right_after_the_test_rmse(trained_home):
+    """F1: the verdict against the averages came after dim and the averages' RMSE, cut at 1280
+    px and off screen at 200% zoom."""
+    accuracy = open_page("pages/compare.py").dataframe[0].value
+    assert list(accuracy.columns[:4]) == ["model", "test RMSE", GAP, "vs lowest (paired)"]
+    assert accuracy.columns[4] == "test MAE"
+
+
+def test_space_tables_give_the_genre_coherence_beside_its_random_baseline(trained_home):
+    """F1: the random baseline came after the movie count, cut at 1280 px; at 200% the
+    coherence itself was off screen behind the spread numbers. Two tables now, each of a few
+    columns."""
+    at = open_page("pages/compare.py", section="Embedding spaces")
+    spread, genres = (t.value for t in at.dataframe)
+    assert list(spread.columns) == [
+        "model",
+        "mean |correlation|",
+        "mean KS to U(-1, 1)",
+        "variances",
+    ]
+    assert list(genres.columns[:3]) == ["model", "genre coherence@10", "random baseline"]
+    assert spread["model"].tolist() == genres["model"].tolist()
+
+
+def _pinned_title_width(element) -> int:
+    """The width the grid gives a table's pinned title column (its column config)."""
+    config = json.loads(element.proto.columns)
+    return next(c["width"] for c in config.values() if c.get("pinned"))
+
+
+def test_side_by_side_movie_tables_pin_a_title_sized_to_half_the_width():
+    """F4 (report F8): a side-by-side table pinned a 200 px title, sized for the full width:
+    at 200% zoom Neighbours' 'in all' and Explore's rating counts were off screen."""
+    frame = pd.DataFrame({"title": ["A"], "cosine_similarity": [0.9], "shared": [True]})
+    config = {**widgets.MOVIE_COLUMN_CONFIG}
+    _, full = widgets.pin_identity(frame, config)
+    _, half = widgets.pin_identity(frame, config, widgets.PROJECTOR_TABLE // 2)
+    assert full["title"]["width"] == widgets.PINNED_TEXT_WIDTH
+    numbers = sum(config[c]["width"] for c in ("cosine_similarity", "shared"))
+    assert half["title"]["width"] + numbers <= widgets.PROJECTOR_TABLE // 2
+
+
+def test_neighbours_side_by_side_tables_leave_in_all_in_view(trained_home):
+    at = open_page("pages/neighbours.py", q="matrix 1999")
+    tables = list(at.dataframe)
+    assert len(tables) == 2
+    for table in tables:
+        numbers = [widgets.MOVIE_COLUMN_CONFIG[c]["width"] for c in ("cosine_similarity", "shared")]
+        assert _pinned_title_width(table) + sum(numbers) <= widgets.PROJECTOR_TABLE // 2
