@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 from apptest_helpers import open_page
+from test_explore_helpers import movies_table
 
-from movierate.ui import widgets
+from movierate.explore.projection import map_frame
+from movierate.ui import figures, widgets
 
 GAP = "minus the averages' (95%, paired)"
 
@@ -62,3 +65,31 @@ def test_neighbours_side_by_side_tables_leave_in_all_in_view(trained_home):
     for table in tables:
         numbers = [widgets.MOVIE_COLUMN_CONFIG[c]["width"] for c in ("cosine_similarity", "shared")]
         assert _pinned_title_width(table) + sum(numbers) <= widgets.PROJECTOR_TABLE // 2
+
+
+def _edge_map() -> tuple[pd.DataFrame, str]:
+    """A map whose one genre lies along its right edge, spread up and down (a PCA map's
+    Horror at the end of PC1): the density grid ended 5% past the points, inside the ring."""
+    rng = np.random.default_rng(0)
+    n = 1_000
+    xy = rng.uniform(0, 1, (n, 2))
+    xy[:30, 0] = rng.uniform(0.995, 1, 30)
+    genres = [["Horror"] if i < 30 else ["Drama"] for i in range(n)]
+    movies = movies_table(n, genres=genres)
+    return map_frame(xy, np.arange(n), xy.astype(np.float32), movies), "Horror"
+
+
+def test_region_ring_closes_inside_the_grid_and_the_plot_range():
+    """F3 (report F4): the ring was cut open at the plot's right edge, on screen and in the
+    PNG."""
+    frame, genre = _edge_map()
+    xy = frame[["x", "y"]].to_numpy(np.float64)
+    gx, gy, z, level = figures.density_contour(xy, figures.genre_members(frame, genre))
+    edges = np.concatenate([z[0], z[-1], z[:, 0], z[:, -1]])
+    assert edges.max() < level  # the contour line closes inside its grid
+    fig = figures.one_genre_scatter(frame, genre)
+    rows, cols = np.nonzero(z >= level)
+    x_range, y_range = fig.layout.xaxis.range, fig.layout.yaxis.range
+    assert x_range[0] < gx[cols].min() and gx[cols].max() < x_range[1]
+    assert y_range[0] < gy[rows].min() and gy[rows].max() < y_range[1]
+    assert x_range[0] < xy[:, 0].min() and xy[:, 0].max() < x_range[1]  # every point too
