@@ -93,3 +93,16 @@ def test_region_ring_closes_inside_the_grid_and_the_plot_range():
     assert x_range[0] < gx[cols].min() and gx[cols].max() < x_range[1]
     assert y_range[0] < gy[rows].min() and gy[rows].max() < y_range[1]
     assert x_range[0] < xy[:, 0].min() and xy[:, 0].max() < x_range[1]  # every point too
+
+
+def test_readme_says_how_to_run_the_dashboard_dark():
+    """F6: the theme is fixed to light with no settings menu, and the README did not say how
+    to get the dark theme."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    config = (root / ".streamlit" / "config.toml").read_text(encoding="utf-8")
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert 'base = "light"' in config and 'toolbarMode = "minimal"' in config
+    assert "streamlit run app.py --theme.base dark" in readme
+    assert "Not tuned for it" in readme
