@@ -11,7 +11,7 @@ from apptest_helpers import open_page
 from test_explore_helpers import movies_table
 
 from movierate.explore.projection import map_frame
-from movierate.ui import figures, widgets
+from movierate.ui import charts, figures, widgets
 
 GAP = "minus the averages' (95%, paired)"
 
@@ -106,3 +106,49 @@ def test_readme_says_how_to_run_the_dashboard_dark():
     assert 'base = "light"' in config and 'toolbarMode = "minimal"' in config
     assert "streamlit run app.py --theme.base dark" in readme
     assert "Not tuned for it" in readme
+
+
+def _vega(expr: str, width: float, label: str = "") -> object:
+    """A legend expression of :mod:`movierate.ui.charts` (``a ? b : c``, ``&&``, and Vega's
+    ``max``, ``length``, ``lastindexof``, ``slice``) evaluated for a chart ``width`` wide."""
+    if " ? " in expr:
+        condition, rest = expr.split(" ? ", 1)
+        then, otherwise = rest.split(" : ", 1)
+        return _vega(then if _vega(condition, width, label) else otherwise, width, label)
+    names = {
+        "width": width,
+        "datum": type("Datum", (), {"label": label}),
+        "length": len,
+        "lastindexof": lambda text, part: text.rfind(part),
+        "slice": lambda text, start, end=None: text[start:end],
+        "max": max,
+    }
+    return eval(expr.replace("&&", " and "), names)  # noqa: S307 - the module's own expressions
+
+
+def test_learning_curve_legends_fit_a_half_width_chart_at_200_percent():
+    """F2: labelLimit 640 drew legend labels past a 240 px chart at 200% zoom, where its
+    canvas cut them to "early-stoppi" and "small-deep16: early-stopping RM"."""
+    history = {"train_rmse": [0.9, 0.8], "stop_rmse": [0.95, 0.9]}
+    spec = charts.curves_chart(
+        {"small-mf8": history, "small-deep16": history},
+        ["train_rmse", "stop_rmse"],
+        title="Learning curves",
+        y_title="RMSE",
+    )
+    series = spec["encoding"]["color"]["legend"]
+    dashes = spec["encoding"]["strokeDash"]["legend"]
+    labels = spec["encoding"]["color"]["scale"]["domain"]
+    narrow, wide = 180, 600  # the plot's width at 200% zoom, and on a wide screen
+    for legend in (series, dashes):
+        assert _vega(legend["labelLimit"]["expr"], narrow) <= narrow
+    assert _vega(dashes["columns"]["expr"], narrow) == 1  # the two dashes one above the other
+    assert _vega(dashes["columns"]["expr"], wide) == 2
+    for label in labels:  # every line of a label within the limit, the label whole
+        lines = _vega(series["labelExpr"], narrow, label)
+        lines = lines if isinstance(lines, list) else [lines]
+        limit = _vega(series["labelLimit"]["expr"], narrow)
+        assert all(len(line) * charts.LABEL_CHAR <= limit for line in lines), lines
+        assert " ".join(lines) == label
+        assert _vega(series["labelExpr"], wide, label) == label  # one line where it fits
+    assert _vega(series["rowPadding"]["expr"], narrow) >= charts.LINE_HEIGHT
