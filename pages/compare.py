@@ -157,19 +157,21 @@ def space_numbers(model, *, min_ratings: int, max_movies: int | None) -> dict:
     except MovierateError as exc:  # e.g. data without genres: the other numbers still show
         return {
             "genre coherence@10": None,
+            "random baseline": None,
             "coherence movies": 0,
             "coherence capped": False,
             "coherence eligible": 0,
-            "random baseline": None,
             **numbers,
             "coherence note": f"{text.md(model.name)}: no genre coherence ({text.md(exc)})",
         }
     return {
+        # views round 31, F1: the chance level beside the coherence (it came after the
+        # movie count, cut at 1280 px)
         "genre coherence@10": coherence.coherence,
+        "random baseline": coherence.baseline,
         "coherence movies": coherence.n_movies,
         "coherence capped": coherence.subsampled,
         "coherence eligible": coherence.n_eligible,
-        "random baseline": coherence.baseline,
         **numbers,
         "coherence note": None,
     }
@@ -505,7 +507,7 @@ def accuracy_section(models: list, trained: list) -> None:
                 "what decides whether the embedding beats the averages."
             ),
         },
-        key=(PAIRED_COLUMN,),
+        key=(GAP_COLUMN, PAIRED_COLUMN),
     )
     names = [m.name for m in models]
     widgets.download_table(  # named, full precision (views round 25, F1)
@@ -718,6 +720,60 @@ def idle_notices(models: list) -> None:
             dimensions.idle_embedding_notice(model, named=True)
 
 
+def space_tables(space: pd.DataFrame) -> list[pd.DataFrame]:
+    """The space table in two, each narrow enough for 200% zoom (views round 31, F1: at 1280
+    px the random baseline was cut off beside the genre coherence it is read against): the
+    spread numbers the covariance panels illustrate, then the genre coherence beside its
+    random baseline, the popularity correlation and the saved losses."""
+    spread = ["model", *(c for c in SPREAD_FIRST if c in space.columns)]
+    rest = [c for c in space.columns if c not in spread]
+    return [space[spread], space[["model", *rest]]]
+
+
+def space_columns() -> dict:
+    """Column formats and help of the space tables (:func:`space_tables`)."""
+    return {
+        "genre coherence@10": st.column_config.ProgressColumn(
+            min_value=0.0,
+            max_value=1.0,
+            format="%.2f",
+            help="Share of a movie's 10 nearest neighbours sharing a genre with it.",
+        ),
+        "random baseline": st.column_config.NumberColumn(
+            format="%.2f", help="The same share for 10 random movies."
+        ),
+        "coherence movies": st.column_config.NumberColumn(
+            format="localized",
+            help="Movies the genre coherence was measured on (at most the "
+            f"{explore.NEIGHBOUR_CAP:,} most-rated).",
+        ),
+        "corr(norm, popularity)": st.column_config.NumberColumn(
+            format="%.2f",
+            help="Spearman correlation of vector length with popularity: every rating of "
+            "the movie, test rows included (the movies are those the filter above keeps).",
+        ),
+        "variances": st.column_config.TextColumn(
+            help="The movie covariance's diagonal over these movies, mean ± spread "
+            f"(whitening aims at {verdicts.WHITE_DIAGONAL[0]}-{verdicts.WHITE_DIAGONAL[1]})."
+        ),
+        "mean |correlation|": st.column_config.NumberColumn(
+            format="%.3f",
+            help="Mean |correlation| between two different dimensions over these movies "
+            f"(decorrelation aims at <= {verdicts.DECORRELATED_MAX}, or what independent "
+            "dimensions reach by chance over few movies).",
+        ),
+        "mean KS to U(-1, 1)": st.column_config.NumberColumn(
+            format="%.3f",
+            help="Mean Kolmogorov-Smirnov distance of each dimension to uniform(-1, 1) over "
+            f"these movies (adversarial aims at <= {verdicts.UNIFORM_KS_MAX}).",
+        ),
+        SAVED_LOSSES: st.column_config.TextColumn(
+            help="Each regularizer's unweighted penalty of the saved model: the epoch "
+            "early stopping kept, which need not be the last one run."
+        ),
+    }
+
+
 @shell.fragment
 def space_section(models: list) -> None:
     """Genre coherence, popularity and covariance matrices over the movies with enough ratings
@@ -758,50 +814,8 @@ def space_section(models: list) -> None:
             f"movies, minutes for {eligible:,}. The other statistics use every movie.",
             icon=":material/filter_alt:",
         )
-    widgets.show_table(
-        space,
-        hide_index=True,
-        column_config={
-            "genre coherence@10": st.column_config.ProgressColumn(
-                min_value=0.0,
-                max_value=1.0,
-                format="%.2f",
-                help="Share of a movie's 10 nearest neighbours sharing a genre with it.",
-            ),
-            "random baseline": st.column_config.NumberColumn(
-                format="%.2f", help="The same share for 10 random movies."
-            ),
-            "coherence movies": st.column_config.NumberColumn(
-                format="localized",
-                help="Movies the genre coherence was measured on (at most the "
-                f"{explore.NEIGHBOUR_CAP:,} most-rated).",
-            ),
-            "corr(norm, popularity)": st.column_config.NumberColumn(
-                format="%.2f",
-                help="Spearman correlation of vector length with popularity: every rating of "
-                "the movie, test rows included (the movies are those the filter above keeps).",
-            ),
-            "variances": st.column_config.TextColumn(
-                help="The movie covariance's diagonal over these movies, mean ± spread "
-                f"(whitening aims at {verdicts.WHITE_DIAGONAL[0]}-{verdicts.WHITE_DIAGONAL[1]})."
-            ),
-            "mean |correlation|": st.column_config.NumberColumn(
-                format="%.3f",
-                help="Mean |correlation| between two different dimensions over these movies "
-                f"(decorrelation aims at <= {verdicts.DECORRELATED_MAX}, or what independent "
-                "dimensions reach by chance over few movies).",
-            ),
-            "mean KS to U(-1, 1)": st.column_config.NumberColumn(
-                format="%.3f",
-                help="Mean Kolmogorov-Smirnov distance of each dimension to uniform(-1, 1) over "
-                f"these movies (adversarial aims at <= {verdicts.UNIFORM_KS_MAX}).",
-            ),
-            SAVED_LOSSES: st.column_config.TextColumn(
-                help="Each regularizer's unweighted penalty of the saved model: the epoch "
-                "early stopping kept, which need not be the last one run."
-            ),
-        },
-    )
+    for part in space_tables(space):
+        widgets.show_table(part, hide_index=True, column_config=space_columns())
     matrix_section(models, min_ratings)
     prefetch_tabs(models)  # the slider reruns this fragment only: the other tabs' new settings
 

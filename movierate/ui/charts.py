@@ -70,7 +70,44 @@ EDGE_PADDING = 8
 #: Room (px) around every chart, more at the right: a downloaded PNG ends at the chart's edge,
 #: and the last bar of "Use per dimension" touched it (views round 14, F5).
 PADDING = {"left": 5, "top": 5, "bottom": 5, "right": 16}
-_LEGEND = {"orient": "bottom", "direction": "horizontal", "columns": 3, "labelLimit": 320}
+_LEGEND = {"orient": "bottom", "direction": "horizontal", "columns": 3}
+#: Pixels a legend entry needs beside its label (the symbol, its gap and the column gap).
+SYMBOL_ROOM = 44
+
+
+def label_limit(columns: int) -> dict[str, str]:
+    """A legend's ``labelLimit`` sized to its chart: a ``columns``-th of the plot's width, less
+    :data:`SYMBOL_ROOM` (views round 31, F2: a fixed 640 px drew labels past a 240 px chart
+    at 200% zoom, where its canvas cut them to "early-stoppi")."""
+    return {"expr": f"max(60, width / {columns} - {SYMBOL_ROOM})"}
+
+
+def _fitted(legend: dict[str, Any]) -> dict[str, Any]:
+    """``legend`` with its labels limited to its chart's width (:func:`label_limit`)."""
+    return {**legend, "labelLimit": label_limit(legend.get("columns", 1))}
+
+
+#: Pixels a legend label's character takes, about (Vega cannot measure text in an expression),
+#: and a label's line.
+LABEL_CHAR, LINE_HEIGHT = 6.5, 15
+
+
+def _wrapped(legend: dict[str, Any], labels: list[str]) -> dict[str, Any]:
+    """``legend`` (one column) of ``labels`` with each "run: curve" label too long for its
+    chart's width on two lines, the run's name and then the curve's, the rows then a line
+    apart (views round 31, F2: at 200% zoom "small-deep16: early-stopping RMSE" was cut to its
+    run and "early-stopping RM")."""
+    shown = legend.get("labelExpr", "datum.label")
+    cut = f"lastindexof({shown}, ': ')"
+    too_long = f"length({shown}) * {LABEL_CHAR} > width - {SYMBOL_ROOM} && {cut} > 0"
+    two = f"[slice({shown}, 0, {cut} + 1), slice({shown}, {cut} + 2)]"
+    # Vega spaces the rows by a label's first line: a wrapped one ran into the next row
+    widest = max((len(label) for label in labels), default=0) * LABEL_CHAR + SYMBOL_ROOM
+    return {
+        **legend,
+        "labelExpr": f"{too_long} ? {two} : {shown}",
+        "rowPadding": {"expr": f"width < {widest:.0f} ? {LINE_HEIGHT} : 2"},
+    }
 
 
 def legend_for(labels: list[str]) -> dict[str, Any]:
@@ -88,9 +125,8 @@ def legend_for(labels: list[str]) -> dict[str, Any]:
         legend |= {
             "title": f"{prefix}…",
             "labelExpr": f"replace(datum.label, '{prefix}', '…')",
-            "labelLimit": 640,
         }
-    return legend
+    return _fitted(legend)
 
 
 #: A prefix all of a legend's labels share is written once when it is at least this long.
@@ -410,18 +446,22 @@ def curves_chart(
         y_axis = {"title": f"{y_title} (log scale)", "values": ticks}
         y_axis["format"] = ".3~g"  # 0.0001, not 0.000100 (views round 4b)
     scale = {"domain": series, "range": colours}
-    legend = {
-        **legend_for(series),
-        "columns": 1,
-        "symbolType": "stroke",
-        "symbolStrokeWidth": 2.5,
-        "symbolSize": 400,
-    }  # a sample long enough for its dash
+    legend = _fitted(
+        {
+            **legend_for(series),
+            "columns": 1,
+            "symbolType": "stroke",
+            "symbolStrokeWidth": 2.5,
+            "symbolSize": 400,
+        }
+    )  # a sample long enough for its dash
     dash_legend = legend
     if not single:  # the runs' point shapes, filled: a dashed outline drew blots, not shapes
-        legend = {**legend_for(series), "columns": 1, "symbolStrokeWidth": 0, "symbolSize": 80}
+        legend = _wrapped(
+            _fitted({**legend_for(series), "columns": 1, "symbolStrokeWidth": 0, "symbolSize": 80}),
+            series,
+        )
         dash_legend = _dash_legend(series, kinds)
-    legend["labelLimit"] = 640
     return {
         "title": _title(title, subtitle),
         "description": curves_text(histories, metrics, labels),
@@ -475,9 +515,13 @@ def _dash_legend(series: list[str], kinds: list[str]) -> dict[str, Any] | None:
     if len(first) < 2:
         return None
     names = json.dumps({name: kind for kind, name in first.items()})
+    # one entry a row where the row would be wider than the chart (views round 31, F2:
+    # "early-stopping RMSE" was cut to "early-stoppi" at 200% zoom)
+    room = sum(len(kind) * LABEL_CHAR + SYMBOL_ROOM for kind in first)
     return {"orient": "top", "direction": "horizontal", "title": None,
             "values": list(first.values()), "labelExpr": f"{names}[datum.label]",
-            "labelLimit": 640, "symbolType": "stroke", "symbolSize": 400,
+            "columns": {"expr": f"width < {room:.0f} ? 1 : {len(first)}"},
+            "labelLimit": label_limit(1), "symbolType": "stroke", "symbolSize": 400,
             # the curves' points would make each sample transparent (Vega-Lite's filled
             # points' legend), so its stroke is named
             "encode": {"symbols": {"update": {"stroke": {"value": TEXT_COLOUR.get()},
@@ -787,7 +831,7 @@ def importance_chart(importance: pd.DataFrame, *, height: int = 260) -> Spec:
         "data": {"values": rows},
         "mark": SHARE_MARK,
         "encoding": _share_bars(
-            [str(d) for d in importance.index], labels, {**_LEGEND, "columns": 1}
+            [str(d) for d in importance.index], labels, _fitted({**_LEGEND, "columns": 1})
         ),
     }
 
@@ -910,7 +954,7 @@ def dimension_report_charts(
     dashes_of = [d for _, _, d in PREFIX_CURVES.values()] + ([[4, 4]] if full else [])
     shown = {row["series"] for row in bars}  # no legend entry for a series without bars
     labels = [label for label in series.values() if label in shown]
-    legend = {**_LEGEND, "columns": 1}
+    legend = _fitted({**_LEGEND, "columns": 1})
     strokes = {**legend, "symbolType": "stroke", "symbolStrokeWidth": 2.5}
     left = {
         "usermeta": SVG,

@@ -90,11 +90,12 @@ def _width(entry: Any) -> int:
 
 
 def pin_identity(
-    frame: pd.DataFrame, config: dict[str, Any]
+    frame: pd.DataFrame, config: dict[str, Any], table_width: int = PROJECTOR_TABLE
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """``frame`` with its :data:`IDENTITY_COLUMNS` first, and ``config`` with them pinned (a
-    text one :data:`PINNED_TEXT_WIDTH` wide or less, see there); both unchanged without a
-    title or model column."""
+    text one :data:`PINNED_TEXT_WIDTH` wide or less, see there, and no wider than what
+    ``table_width`` leaves beside the numbers); both unchanged without a title or model
+    column."""
     identity = [c for c in IDENTITY_COLUMNS if c in frame.columns]
     if not {"title", "model"} & set(identity):
         return frame, config
@@ -104,7 +105,7 @@ def pin_identity(
         for c in frame.columns
         if c == "rank" or (c not in identity and pd.api.types.is_numeric_dtype(frame[c]))
     ]
-    room = PROJECTOR_TABLE - sum(_width(config.get(c)) for c in numbers)
+    room = table_width - sum(_width(config.get(c)) for c in numbers)
     widest = min(PINNED_TEXT_WIDTH, max(PINNED_MIN_WIDTH, room))
     for column in identity:
         given = config.get(column, {})
@@ -221,14 +222,15 @@ def column_notes(frame: pd.DataFrame, config: dict[str, Any]) -> list[str]:
     return notes
 
 
-def show_table(frame: pd.DataFrame, **kwargs: Any) -> Any:
+def show_table(frame: pd.DataFrame, table_width: int = PROJECTOR_TABLE, **kwargs: Any) -> Any:
     """``st.dataframe`` of ``frame`` (every table of the pages goes through here): right-to-left
     text readable (views round 11: the grid right-aligned a Hebrew or Arabic title, and a
     column's right edge cut it to nothing, :func:`movierate.ui.text.table_cell`); the title or
     model pinned at the left (:func:`pin_identity`); and what its columns mean in a "What the
     columns mean" expander under it, since a header's help shows on hover only (views round 13:
-    a tap on a phone sorts the table instead)."""
-    frame, config = pin_identity(frame, dict(kwargs.pop("column_config", None) or {}))
+    a tap on a phone sorts the table instead). ``table_width``: the px the table has at a
+    1024 px projector (half of it in one of two columns side by side)."""
+    frame, config = pin_identity(frame, dict(kwargs.pop("column_config", None) or {}), table_width)
     frame = as_shown(table_cells(frame), config)
     shown = st.dataframe(solid_identity(frame, config), column_config=config, **kwargs)
     if notes := column_notes(frame, config):
@@ -252,24 +254,26 @@ def download_table(label: str, data: Any, file_name: str, *, key: str, where: An
 #: training time): the grid's own placeholder was the text "None" (bad-input round 38, F3).
 MISSING_CELL = "—"
 #: What a models table shows right after the model's name, where they exist: the numbers its
-#: captions talk about.
-KEY_MODEL_COLUMNS = ("rating scale", "test RMSE", "test MAE")
+#: captions talk about (the test MAE follows a table's own verdicts on the RMSE).
+KEY_MODEL_COLUMNS = ("rating scale", "test RMSE")
 
 
 def show_models_table(
     table: pd.DataFrame, config: dict[str, Any] | None = None, key: tuple[str, ...] = ()
 ) -> None:
-    """A table of models (Home, Compare): the name, :data:`KEY_MODEL_COLUMNS` and then ``key``
-    first, the other numbers next and the settings' text last (views round 10: at 1024 px the
-    test RMSE sat off screen behind the dataset and regularizers, and a paired verdict was cut
-    to "+0.0205 ± 0.00")."""
+    """A table of models (Home, Compare): the name, the rating scale and test RMSE, then
+    ``key`` (the verdicts on that RMSE), the test MAE, the other numbers next and the
+    settings' text last (views round 10: at 1024 px the test RMSE sat off screen behind the
+    dataset and regularizers, and a paired verdict was cut to "+0.0205 ± 0.00"; views round
+    31, F1: at 1280 px and 200% zoom the verdict against the averages sat behind dim and the
+    averages' RMSE)."""
     # views round 29, F4: with models of several data sets the data set stands by the name (it
     # came eighth, cut to "ml-latest-smal"), and a name the pinned column cuts is given whole
     mixed = "dataset" in table.columns and table["dataset"].nunique() > 1
     first = [
         "model",
         *(["dataset"] if mixed else []),
-        *(c for c in (*KEY_MODEL_COLUMNS, *key) if c in table.columns),
+        *(c for c in (*KEY_MODEL_COLUMNS, *key, "test MAE") if c in table.columns),
     ]
     table = numbers_first(table)
     width = _text_width(table["dataset"]) if mixed else None
@@ -841,6 +845,7 @@ def show_movies(
     wide: bool = False,
     config: dict[str, Any] | None = None,
     pin_title: bool = True,
+    half: bool = False,
 ) -> None:
     """A movie result table: readable genres, no internal ids, numbers formatted, rating
     counts blank for a model without them (``UNCOUNTED``: never "0 ratings"), the text
@@ -849,7 +854,9 @@ def show_movies(
     full width. ``config``: column settings of the table's own columns. ``pin_title=False``
     leaves a wide table's title unpinned at its full width (a pinned one is at most
     :data:`PINNED_TEXT_WIDTH`): for a table of a few short numbers, where the title is what
-    is read (views round 27, F6: titles cut while the genres had room)."""
+    is read (views round 27, F6: titles cut while the genres had room). ``half``: one of two
+    tables side by side, whose pinned title is sized to half the width (views round 31, F8:
+    at 200% zoom a 200 px title hid Neighbours' "in all" and Explore's rating counts)."""
     shown = frame.drop(columns=[c for c in HIDDEN_MOVIE_COLUMNS if c in frame.columns])
     uncounted = frame.attrs.get(UNCOUNTED) and "n_ratings" in shown.columns
     if uncounted:  # unknown, not 0 (views round 18, F2)
@@ -872,6 +879,7 @@ def show_movies(
             config["genres"] = st.column_config.TextColumn("genres", width=genres)
     show_table(
         shown,
+        PROJECTOR_TABLE // 2 if half else PROJECTOR_TABLE,
         hide_index=True,
         height=height,
         column_config=config,
