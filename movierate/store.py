@@ -49,7 +49,7 @@ from movierate.data.build import MAX_RATING
 from movierate.data.dataset import MOST_ERROR_WIDTHS
 from movierate.data.movies import REQUIRED_MOVIE_COLUMNS, TRAINING_COUNTS
 from movierate.data.splits import OFFICIAL_PREFIX, SPLIT_METHODS, SPLIT_WORDS, TIME_ORDERED
-from movierate.errors import MovierateError, NameTakenError, StoreError
+from movierate.errors import MovierateError, NameTakenError, SpecError, StoreError
 from movierate.filenames import (
     CASE_TWINS_RISK,
     NAME_MAX_LENGTH,
@@ -447,6 +447,8 @@ class TrainedModel(_Accuracy):
         with the new model's weights)."""
         if self._keras is None:
             self._check_still_saved()  # recheck: renamed away, it was called damaged
+            if problem := _files_problem(self.path, self.meta, contents=True, names=(KERAS_FILE,)):
+                raise StoreError(f"Model {self.name!r} cannot be loaded into Keras: {problem}.")
             keras = _load_keras(self.path / KERAS_FILE)
             self._check_still_saved()
             self._keras = keras
@@ -1543,6 +1545,7 @@ def _write_model_files(
     atomic.checkpoint("save:movies")
     result.save_keras(folder / KERAS_FILE)
     atomic.checkpoint("save:keras")
+    model.meta[FILES_KEY] = file_fingerprints(folder)
     (folder / META_FILE).write_text(
         json.dumps(json_safe(model.meta), indent=2, allow_nan=False) + "\n"
     )
@@ -1712,6 +1715,8 @@ def list_models() -> tuple[list[ModelInfo], list[BrokenModel]]:
             continue  # yet its name was "taken" and delete found "no model" (a file stays
         # unlisted, a note of the user's: its name is said as held when asked for, below)
         if path.name.startswith("."):
+            if _hidden_model(path):  # bad-input round 52, F4: it vanished without a word
+                broken.append(BrokenModel(path.name, _hidden_reason(path.name), path))
             continue
         try:
             if not path.is_dir():
@@ -1833,7 +1838,7 @@ def _file_stamp(path: Path) -> tuple[int, int]:
 def _read_model_files(
     path: Any,
 ) -> tuple[dict[str, Any], ModelSpec, dict[str, np.ndarray], pd.DataFrame]:
-    meta, spec = _inspect(path)
+    meta, spec = _inspect(path, files="later")
     arrays = _read_npz(path / EMBEDDINGS_FILE, _model_array_names(spec), _array_bound(meta, spec))
     problem = _finite_problem(arrays)
     if not meta.get("imported"):  # an import predicts nothing: its global mean is 0
@@ -1841,6 +1846,8 @@ def _read_model_files(
     if problem:
         raise StoreError(problem)
     movies = _read_movies(path / MOVIES_FILE)
+    if problem := _files_problem(path, meta, contents=True):  # after what says more
+        raise StoreError(problem)
     return meta, spec, arrays, movies
 
 
@@ -2010,7 +2017,7 @@ def model_problem(name: str) -> str | None:
     broken folder: missing or damaged files, shapes that disagree), or None when it is whole."""
     path = _existing_model_path(name)
     try:
-        _read_stable(path, _inspect)
+        _read_stable(path, lambda folder: _inspect(folder, files="digest"))
     except _FolderGone:
         raise StoreError(f"Model {shown(name)} was deleted or renamed meanwhile.") from None
     except MovierateError as exc:
@@ -2349,16 +2356,33 @@ def _is_folder(path: Path) -> bool:
 
 def _listed_folder(name: Any) -> Path | None:
     """``models_dir() / name`` when ``name`` is exactly one folder entry there (no separator,
-    not hidden, not a link), else None."""
-    if (
-        not isinstance(name, str)
-        or not name
-        or name.startswith(".")
-        or any(c in name for c in "/\\\0")
-    ):
+    not hidden unless :func:`_hidden_model`, not a link), else None."""
+    if not isinstance(name, str) or name in ("", ".", "..") or any(c in name for c in "/\\\0"):
         return None
     path = config.models_dir() / name
+    if name.startswith(".") and not _hidden_model(path):
+        return None
     return path if path.is_dir() and not path.is_symlink() else None
+
+
+def _hidden_model(path: Path) -> bool:
+    """Whether ``path``, a hidden entry of the models folder, is a model folder someone renamed
+    so (it holds a meta.json), not one of the store's own (:data:`STORE_LEFTOVERS`)."""
+    if path.name in (".", "..") or path.name.startswith(tuple(p for p, _ in STORE_LEFTOVERS)):
+        return False
+    try:
+        return path.is_dir() and not path.is_symlink() and (path / META_FILE).is_file()
+    except OSError:
+        return False
+
+
+def _hidden_reason(name: str) -> str:
+    """Why the hidden model folder ``name`` is listed as broken, with the way out."""
+    return (
+        f"the folder {shown(name)} holds a model, hidden by the '.' that starts its name (model "
+        f"names never start with one); rename it (Home, or `python -m movierate rename "
+        f"{shell_quoted(name)} NEW-NAME`), or delete it"
+    )
 
 
 #: What a model folder holds (besides hidden files such as temporary ones or macOS'
@@ -2481,9 +2505,14 @@ def _read_meta(path: Path) -> dict[str, Any]:
             + f"; {META_MISSING}"
         )
     try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        meta = json.loads(meta_path.read_text(encoding="utf-8"), object_pairs_hook=_once_each)
     except PermissionError as exc:  # `show` said "set MOVIERATE_HOME to a writable folder"
         raise StoreError(_damaged_text(META_FILE, exc)) from None  # (bad-input round 51, F4)
+    except _KeyTwice as exc:
+        raise StoreError(
+            f"{META_FILE} has the key {exc.args[0]!r} twice in one object (only the last would "
+            f"be read); {FIX_IN_META} {_meta_shown(path)}: keep the right one"
+        ) from None
     except json.JSONDecodeError as exc:
         raise StoreError(
             f"{META_FILE} is not valid JSON ({exc.msg} at line {exc.lineno}); {META_DAMAGED}"
@@ -2516,10 +2545,35 @@ def _read_meta(path: Path) -> dict[str, Any]:
     if newer:
         raise StoreError(newer)
     problem = _meta_problem(meta)
-    if problem:
-        raise StoreError(f"{META_FILE}: {problem}; {META_DAMAGED}")
+    if problem:  # bad-input round 52, F5: one edited value was "delete the model"
+        raise StoreError(
+            f"{META_FILE}: {problem}; {FIX_IN_META} {_meta_shown(path)} if you know the right "
+            f"one; otherwise {META_DAMAGED}"
+        )
     _searched_stop_mean(meta)
     return meta
+
+
+#: How a meta.json value that is wrong is said to be fixed (``show`` then advises no deletion).
+FIX_IN_META = "fix that value in"
+
+
+def _meta_shown(folder: Any) -> str:
+    """The path of a model folder's meta.json, as said to people (never a /proc/self/fd one)."""
+    return path_shown(Path(getattr(folder, "path", folder)) / META_FILE)
+
+
+class _KeyTwice(ValueError):
+    """A JSON object holds one key twice (its first value would be dropped unsaid)."""
+
+
+def _once_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict; :class:`_KeyTwice` when a key is in it twice (bad-input round
+    52, F5: ``"dim": 8, "dim": 16`` was read as 16 without a word)."""
+    twice = [key for key, n in Counter(key for key, _ in pairs).items() if n > 1]
+    if twice:
+        raise _KeyTwice(twice[0])
+    return dict(pairs)
 
 
 def _searched_stop_mean(meta: dict[str, Any]) -> None:
@@ -3013,6 +3067,82 @@ def _meta_problem(meta: Mapping[str, Any]) -> str | None:
         isinstance(timings, dict) and all(v is None or _is_number(v) for v in timings.values())
     ):
         return f"'timings' should map names to numbers, got {shown(timings)}"
+    return _later_problem(meta)
+
+
+def _later_problem(meta: Mapping[str, Any]) -> str | None:
+    """The checks of :func:`_meta_problem` added in bad-input round 52: the spec's field types
+    (F3: ``show`` crashed on a list of regularizers, read before the spec was checked), one
+    length for every history list (F5) and the files' record (F1)."""
+    if problem := _spec_type_problem(meta["spec"]) or _blend_problem(meta.get("tuning")):
+        return problem
+    lengths = {key: len(values) for key, values in meta["history"].items() if values}
+    if len(set(lengths.values())) > 1:
+        return (
+            "the history lists should hold one value per epoch, so all as long, got lengths "
+            + ", ".join(f"{key} {n}" for key, n in lengths.items())
+        )
+    files = meta.get(FILES_KEY)
+    if files is not None and not (
+        isinstance(files, dict)
+        and all(
+            name in _RECORDED_FILES
+            and isinstance(saved, dict)
+            and _is_count(saved.get("size"))
+            and isinstance(saved.get("blake2b"), str)
+            for name, saved in files.items()
+        )
+    ):
+        return (
+            f"'{FILES_KEY}' should map the model's file names to their size and blake2b digest, "
+            f"got {shown(files)}"
+        )
+    return None
+
+
+def _blend_problem(tuning: Any) -> str | None:
+    """What is wrong with the types of a tuning summary's blend members, which ``show``, the
+    pages and the explorer read (``show`` crashed on ``members: 5``); None if nothing."""
+    if tuning is not None and not isinstance(tuning, dict):
+        return f"'tuning' should be a JSON object, got {shown(tuning)}"
+    blend = (tuning or {}).get("blend")
+    if not blend:  # not a blend
+        return None
+    members = blend.get("members") if isinstance(blend, dict) else None
+    if not isinstance(members, list) or not all(isinstance(m, dict) for m in members):
+        return f"tuning.blend.members should be a list of JSON objects, got {shown(members)}"
+    for member in members:
+        columns = member.get("columns")
+        if columns is not None and not (
+            isinstance(columns, list) and len(columns) == 2 and all(map(_is_count, columns))
+        ):
+            return f"tuning.blend.members' columns should be [start, stop], got {shown(columns)}"
+        for key in ("weight", "stop_rmse"):
+            if member.get(key) is not None and not _is_number(member[key]):
+                return f"tuning.blend.members' {key} should be a number, got {shown(member[key])}"
+    return None
+
+
+def _spec_type_problem(recorded: Any) -> str | None:
+    """Which field of meta.json's spec has a value of the wrong type, named (``spec.dim =
+    '8' is invalid: ...``); None if none has. Unknown fields and names are left to
+    :func:`_inspect`, which says another version made them."""
+    if not isinstance(recorded, Mapping):
+        return f"'spec' should be a JSON object of the model's settings, got {shown(recorded)}"
+    options = {
+        name
+        for name, field_schema in schema.SPEC_SCHEMA.items()
+        if isinstance(field_schema.constraint, schema.StrOptions)
+    }
+    known = {
+        name: value
+        for name, value in recorded.items()
+        if name in schema.SPEC_SCHEMA and not (name in options and isinstance(value, str))
+    }
+    try:
+        ModelSpec.from_dict(known)
+    except SpecError as exc:
+        return f"spec.{exc}".rstrip(".")
     return None
 
 
@@ -3099,8 +3229,11 @@ def _count_problem(meta: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _inspect(path: Path) -> tuple[dict[str, Any], ModelSpec]:
-    """Validate a model folder cheaply (meta, files, array shapes from headers); raise StoreError."""
+def _inspect(path: Path, *, files: str = "size") -> tuple[dict[str, Any], ModelSpec]:
+    """Validate a model folder cheaply (meta, files, array shapes from headers); raise StoreError.
+    Its arrays and movies table are checked against meta.json's record of them
+    (:func:`_files_problem`) by ``files``: "size" (a stat), "digest", or "later" (the caller
+    does, once it has read them)."""
     meta = _read_meta(path)
     for file_name in (EMBEDDINGS_FILE, MOVIES_FILE, KERAS_FILE):
         if problem := _outside_link(Path(getattr(path, "path", path)), file_name):
@@ -3142,8 +3275,11 @@ def _inspect(path: Path) -> tuple[dict[str, Any], ModelSpec]:
         spec = ModelSpec.from_dict(meta["spec"])
         if not meta.get("imported"):  # an import's width is its own (4,096 is fine there)
             spec.check_fields()  # train's ranges: a hand edit cannot add "l9"
-    except MovierateError as exc:
-        raise StoreError(f"its model spec is not valid here: {exc}") from None
+    except MovierateError as exc:  # bad-input round 52, F5: not "delete it" for one value
+        raise StoreError(
+            f"its model spec is not valid here: {str(exc).rstrip('.')}; {FIX_IN_META} "
+            f"{_meta_shown(path)} (under spec), or retrain the model"
+        ) from None
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise StoreError(f"its model spec is not valid here: {type(exc).__name__}: {exc}") from None
     headers = _npz_headers(path / EMBEDDINGS_FILE)
@@ -3163,7 +3299,68 @@ def _inspect(path: Path) -> tuple[dict[str, Any], ModelSpec]:
     if problem:
         raise StoreError(f"shape mismatch: {problem}")
     _check_movies_schema(path / MOVIES_FILE)
+    if files != "later" and (problem := _files_problem(path, meta, contents=files == "digest")):
+        raise StoreError(problem)  # after what says more
     return meta, spec
+
+
+#: meta.json's record of the array and table files saved with it: file name -> ``{"size":
+#: bytes, "blake2b": digest}``. Another model's embeddings.npz copied into a folder (same
+#: shapes) was shown under this one's recorded numbers on every page (bad-input round 52, F1).
+FILES_KEY = "files"
+#: The files a save records (model.keras only where the training wrote one).
+_RECORDED_FILES = (EMBEDDINGS_FILE, MOVIES_FILE, KERAS_FILE)
+#: Digests already computed, by the file's (device, inode, size, mtime, ctime): a load of an
+#: unchanged file hashes it once per process (any write changes its ctime).
+_DIGESTS: dict[tuple[int, ...], str] = {}
+_DIGESTS_MAX = 4096
+
+
+def file_fingerprints(folder: Path) -> dict[str, dict[str, Any]]:
+    """The size and blake2b digest of each of a model folder's array and table files, as a
+    save records them under :data:`FILES_KEY`."""
+    return {
+        name: {"size": (folder / name).stat().st_size, "blake2b": _file_digest(folder / name)}
+        for name in _RECORDED_FILES
+        if (folder / name).is_file()
+    }
+
+
+def _file_digest(path: Path) -> str:
+    """The blake2b digest of the file at ``path`` (cached per file version, see :data:`_DIGESTS`)."""
+    with open(path, "rb") as file:
+        st = os.fstat(file.fileno())
+        key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+        if key not in _DIGESTS:
+            if len(_DIGESTS) >= _DIGESTS_MAX:
+                _DIGESTS.clear()
+            _DIGESTS[key] = hashlib.file_digest(
+                file, lambda: hashlib.blake2b(digest_size=16)
+            ).hexdigest()
+    return _DIGESTS[key]
+
+
+def _files_problem(
+    folder: Any,
+    meta: Mapping[str, Any],
+    *,
+    contents: bool,
+    names: tuple[str, ...] = (EMBEDDINGS_FILE, MOVIES_FILE),
+) -> str | None:
+    """Which of the files ``names`` of a model folder is not the one its save recorded in
+    meta.json (another size; with ``contents``, another digest); None when all match. A model
+    saved before bad-input round 52 records none: it is read as before, unchecked."""
+    for name, saved in (meta.get(FILES_KEY) or {}).items():
+        if name not in names:
+            continue
+        path = folder / name
+        size = path.stat().st_size if path.is_file() else None
+        if size != saved["size"] or (contents and _file_digest(path) != saved["blake2b"]):
+            return (
+                f"{name} is not the file this model saved (its numbers were measured on "
+                "another); restore it or delete the model"
+            )
+    return None
 
 
 def _unknown_spec_names(recorded: Any) -> list[str]:

@@ -68,6 +68,7 @@ def _rewrite_npz(folder: Path, **extra: np.ndarray) -> None:
     with np.load(folder / "embeddings.npz") as npz:
         arrays = {k: npz[k] for k in npz.files}
     np.savez_compressed(folder / "embeddings.npz", **arrays, **extra)
+    _edit_meta(folder, lambda meta: meta.pop("files", None))  # saved before bad-input round 52
 
 
 def _edit_meta(folder: Path, edit) -> None:

@@ -27,6 +27,9 @@ def _copy_with_embedding(home: Path, name: str, scale: float) -> None:
     shutil.copytree(home / "models" / "small-mf", folder)
     meta = json.loads((folder / "meta.json").read_text())
     meta["name"] = name
+    meta.pop(
+        "files", None
+    )  # its arrays are edited below: as saved before bad-input round 52's record of them
     (folder / "meta.json").write_text(json.dumps(meta))
     shutil.rmtree(folder / "cache", ignore_errors=True)
     with np.load(folder / "embeddings.npz") as saved:
@@ -134,6 +137,9 @@ def _newest_copy(home: Path, name: str, n_movies: int) -> None:
     meta = json.loads((folder / "meta.json").read_text())
     meta.update(name=name, created=datetime.now(timezone.utc).isoformat(timespec="seconds"))
     meta["dataset"]["n_movies"] = n_movies
+    meta.pop(
+        "files", None
+    )  # its arrays are edited below: as saved before bad-input round 52's record of them
     (folder / "meta.json").write_text(json.dumps(meta))
     with np.load(folder / "embeddings.npz") as saved:
         arrays = dict(saved)

@@ -837,6 +837,11 @@ def test_evaluate_says_when_the_arrays_are_not_the_ones_training_recorded(capsys
     assert cli.main(["evaluate", "a"]) == 0
     assert "the recomputed test RMSE" not in capsys.readouterr().err
     shutil.copy(store.model_path("b") / "embeddings.npz", store.model_path("a") / "embeddings.npz")
+    assert cli.main(["evaluate", "a"]) == 1  # bad-input round 52: its record refuses the file
+    assert "embeddings.npz is not the file this model saved" in capsys.readouterr().err
+    meta = json.loads((store.model_path("a") / "meta.json").read_text())
+    meta.pop("files")  # a model saved before that record
+    (store.model_path("a") / "meta.json").write_text(json.dumps(meta))
     assert cli.main(["evaluate", "a"]) == 0
     assert "warning: the recomputed test RMSE" in capsys.readouterr().err
 

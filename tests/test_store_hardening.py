@@ -355,6 +355,9 @@ def test_a_movies_table_saved_back_in_another_order_is_read_in_embedding_order()
     before = store.load_model("sorted").movies
     movies = pd.read_parquet(path / "movies.parquet").iloc[::-1]
     movies.to_parquet(path / "movies.parquet")
+    meta = json.loads((path / "meta.json").read_text())
+    meta.pop("files", None)  # saved before bad-input round 52 (its record refuses any edit)
+    (path / "meta.json").write_text(json.dumps(meta))
     after = store.load_model("sorted").movies
     assert after["movie_idx"].tolist() == list(range(30))
     assert after["title"].tolist() == before["title"].tolist()

@@ -421,7 +421,8 @@ def _run_show(args: argparse.Namespace) -> int:
         print("\nhistory" + store.first_member_note(_mapping(meta.get("metrics"))))
         print(format_table(["epoch", *columns], rows))
     problem = store.model_problem(args.name)
-    if problem and store.UNREADABLE in problem:  # its files may be whole: never "delete it"
+    if problem and (store.UNREADABLE in problem or store.FIX_IN_META in problem):
+        # its files may be whole, or one value in meta.json is off: never "delete it"
         raise StoreError(f"Model {args.name!r} cannot be loaded: {problem.rstrip('.')}.")
     if problem:
         raise StoreError(
@@ -708,9 +709,16 @@ def _print_references(model: Any, ds: Any, result: dict[str, Any]) -> None:
     where the version that saved it did not record them (bad-input round 38, F1: an older
     model skipped the "no better than the averages" check without a word)."""
     from movierate import store
-    from movierate.pipeline import reference_metrics
+    from movierate.pipeline import dataset_of, recorded_split, reference_metrics, test_metrics
 
     metrics = reference_metrics(model, ds)
+    if _recomputed_warning(model.metrics, result):  # bad-input round 52, F1: the recorded gap
+        ds = ds if ds is not None else dataset_of(model)  # described other arrays: all now
+        split = recorded_split(ds, model.split_record)
+        metrics = {
+            **metrics,
+            **test_metrics(model.arrays, model.spec, ds, split, model.rating_scale),
+        }
     if not store.references_recorded(model.metrics) and store.references_recorded(metrics):
         print(
             "references: not recorded (or one damped pass's) by the older movierate version "
