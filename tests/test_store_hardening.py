@@ -282,7 +282,7 @@ _DAMAGE = {
     ),
     "spec list": (
         lambda p: _edit_meta(p, lambda m: m.update(spec=[1, 2])),
-        "must map field names to values",
+        "should be a JSON object of the model.s settings",
     ),
     # bad-input round 9: a sigmoid model without its output field loaded as clip, silently
     "spec empty": (  # recheck 3: {} passed the check and loaded every default
