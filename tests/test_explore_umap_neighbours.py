@@ -1,6 +1,6 @@
 """UMAP's neighbour graph from an exact, chunked, cancellable search (issue 15): umap-learn's
 own NN-descent was approximate, could not be stopped or followed, and its numba compilation
-made a process's first 9,724-movie UMAP take 147-155 s against 38-47 s."""
+made a process's first UMAP of a 9,724-movie model take 52 s against 17 s."""
 
 from __future__ import annotations
 
