@@ -464,7 +464,9 @@ def ranking_summary(check: RankingCheck | pipeline.Unavailable, user: int | None
     said = (
         f"On its test rows, its top-{check.k} lists held a movie the user "
         f"{liked_words(check.liked_from, check.scale_max)} for {check.hit_rate:.0%} of "
-        f"{check.n_users:,} users; a most-rated list did for {check.popular_hit_rate:.0%}."
+        f"{check.n_users:,} users; a most-rated list"
+        + (POPULAR_BEFORE_TEST if check.popular_before_test else "")
+        + f" did for {check.popular_hit_rate:.0%}."
     )
     return said if user is None else f"{said} {band_text(check, user)}"
 

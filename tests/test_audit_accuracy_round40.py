@@ -157,6 +157,7 @@ def test_the_most_rated_list_counts_only_earlier_ratings_on_a_per_user_temporal_
     assert check.popular_before_test
     assert check.popular_hit_rate == pytest.approx(_popular_hits_by_hand(loaded, ds, check))
     assert ranking.POPULAR_BEFORE_TEST in ranking.ranking_text(check)
+    assert ranking.POPULAR_BEFORE_TEST in ranking.ranking_summary(check)  # Recommend's line
     # F4: the one-line summary names the split
     assert "test RMSE (per-user temporal 10%" in text.model_summary(loaded)
 

@@ -557,7 +557,8 @@ def _unused_columns_notice(header: list[str], chosen: dict[str, str], label: str
     timestamp = (
         ""
         if "timestamp" in chosen
-        else " No column was read as the timestamp, so a temporal split is not possible: if one "
+        else " No column was read as the timestamp, so no split by time (per-user temporal or by "
+        "date) is possible: if one "
         "of these holds when each rating was made, map it (columns={'timestamp': <its "
         "name>}; CLI: --columns timestamp=<its name>; or the timestamp column picker on the "
         "Home page) or name it 'timestamp'."
