@@ -20,7 +20,9 @@ Protocols:
   of the ``.base`` file is the stop part (Surprise's published-table protocol is 5-fold cross
   validation on ml-100k);
 - ``temporal``: per user, the latest 20% of their ratings are the test part, the latest 10% of
-  the rest the stop part.
+  the rest the stop part (other users' later ratings are training rows);
+- ``time``: one cut date: the latest 10% of all ratings are the test part, the latest 10% of the
+  rest the stop part (no rating after a test rating trains).
 
 Datasets: ml-100k, ml-latest-small, ml-1m-sample (/work/shared/data/movielens). Contenders:
 - ``movierate``: the product's default ModelSpec, early-stopped on the stop rows;
@@ -38,7 +40,7 @@ A new contender is one function ``(ds, split_without_test, seed, quick) -> Fitte
 
     MOVIERATE_DATA_DIR=../shared/data/movielens nice -n 10 python -m benchmarks.bench_accuracy \\
         --quick                       # one seed, ml-100k, random split, small grid (minutes)
-    ... python -m benchmarks.bench_accuracy [--protocols random,u1-u5,temporal] \\
+    ... python -m benchmarks.bench_accuracy [--protocols random,u1-u5,temporal,time] \\
         [--datasets ml-100k,ml-latest-small,ml-1m-sample] [--contenders movierate,svd,...] \\
         [--seeds 42,43,44] [--results FILE.jsonl [--resume]]
 
@@ -67,7 +69,7 @@ from movierate.data import RatingsDataset, Split, load_dataset, make_split
 from movierate.defaults import chosen_without_test_rows
 
 DATASETS = ("ml-100k", "ml-latest-small", "ml-1m-sample")
-PROTOCOLS = ("random", "u1-u5", "temporal")
+PROTOCOLS = ("random", "u1-u5", "temporal", "time")
 PROTOCOL_NAMES = {
     "random": "random 90/10",
     "u1-u5": "ml-100k u1-u5",
@@ -346,6 +348,9 @@ def splits_to_run(
             elif protocol == "temporal":
                 kwargs = {"method": "temporal", "test_fraction": 0.2, "seed": 42}
                 yield protocol, dataset, "latest 20%", kwargs, 42
+            elif protocol == "time":
+                kwargs = {"method": "time", "test_fraction": 0.1, "seed": 42}
+                yield protocol, dataset, "latest 10%", kwargs, 42
 
 
 def evaluate(name: str, ds: RatingsDataset, split: Split, seed: int, quick: bool) -> Fitted:
