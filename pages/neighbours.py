@@ -294,7 +294,6 @@ def render() -> None:
                     key=f"nn_{model.name}",
                     wide=wide,
                     config=config,
-                    half=not wide,
                 )
                 widgets.download_table(
                     "Download this list (CSV)",

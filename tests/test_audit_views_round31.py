@@ -46,25 +46,14 @@ def _pinned_title_width(element) -> int:
     return next(c["width"] for c in config.values() if c.get("pinned"))
 
 
-def test_side_by_side_movie_tables_pin_a_title_sized_to_half_the_width():
-    """F4 (report F8): a side-by-side table pinned a 200 px title, sized for the full width:
-    at 200% zoom Neighbours' 'in all' and Explore's rating counts were off screen."""
-    frame = pd.DataFrame({"title": ["A"], "cosine_similarity": [0.9], "shared": [True]})
-    config = {**widgets.MOVIE_COLUMN_CONFIG}
-    _, full = widgets.pin_identity(frame, config)
-    _, half = widgets.pin_identity(frame, config, widgets.PROJECTOR_TABLE // 2)
-    assert full["title"]["width"] == widgets.PINNED_TEXT_WIDTH
-    numbers = sum(config[c]["width"] for c in ("cosine_similarity", "shared"))
-    assert half["title"]["width"] + numbers <= widgets.PROJECTOR_TABLE // 2
-
-
-def test_neighbours_side_by_side_tables_leave_in_all_in_view(trained_home):
+def test_side_by_side_tables_keep_a_title_wide_enough_to_read(trained_home):
+    """Recheck 7, F1: sized to half the width for 200% zoom (views round 31, F8), the pinned
+    titles of Neighbours' two lists were 120 px, cutting 8 of 10 titles at every screen size;
+    they keep the full :data:`PINNED_TEXT_WIDTH` (at 200% the 'in all' column scrolls)."""
     at = open_page("pages/neighbours.py", q="matrix 1999")
     tables = list(at.dataframe)
     assert len(tables) == 2
-    for table in tables:
-        numbers = [widgets.MOVIE_COLUMN_CONFIG[c]["width"] for c in ("cosine_similarity", "shared")]
-        assert _pinned_title_width(table) + sum(numbers) <= widgets.PROJECTOR_TABLE // 2
+    assert all(_pinned_title_width(t) == widgets.PINNED_TEXT_WIDTH for t in tables)
 
 
 def _edge_map() -> tuple[pd.DataFrame, str]:

@@ -410,7 +410,7 @@ def render_custom_axes(model: Any) -> None:
     ):
         with col:
             st.markdown(f"**{text.md(title)}**")
-            widgets.show_movies(part[["title", "year", "n_ratings", "genres", "group"]], half=True)
+            widgets.show_movies(part[["title", "year", "n_ratings", "genres", "group"]])
 
 
 #: The sets the axes start from (x: A, B; y: C, D) where the model's movies have those genres.
@@ -953,5 +953,4 @@ def render_two_models(model_a: Any, model_b: Any) -> None:
             widgets.show_movies(
                 near[["rank", "title", "cosine_similarity", "year", "n_ratings"]],
                 key=f"al_nn_{model.name}_{col is cols[1]}",
-                half=True,
             )

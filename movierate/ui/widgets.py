@@ -90,12 +90,13 @@ def _width(entry: Any) -> int:
 
 
 def pin_identity(
-    frame: pd.DataFrame, config: dict[str, Any], table_width: int = PROJECTOR_TABLE
+    frame: pd.DataFrame, config: dict[str, Any]
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """``frame`` with its :data:`IDENTITY_COLUMNS` first, and ``config`` with them pinned (a
-    text one :data:`PINNED_TEXT_WIDTH` wide or less, see there, and no wider than what
-    ``table_width`` leaves beside the numbers); both unchanged without a title or model
-    column."""
+    text one :data:`PINNED_TEXT_WIDTH` wide or less, see there); both unchanged without a
+    title or model column. Tables side by side keep this width: sized to half the width, the
+    titles of Neighbours' two lists were cut at every screen size (recheck 7, F1), where at
+    200% zoom only their 'in all' column needed a scroll (views round 31, F8)."""
     identity = [c for c in IDENTITY_COLUMNS if c in frame.columns]
     if not {"title", "model"} & set(identity):
         return frame, config
@@ -105,7 +106,7 @@ def pin_identity(
         for c in frame.columns
         if c == "rank" or (c not in identity and pd.api.types.is_numeric_dtype(frame[c]))
     ]
-    room = table_width - sum(_width(config.get(c)) for c in numbers)
+    room = PROJECTOR_TABLE - sum(_width(config.get(c)) for c in numbers)
     widest = min(PINNED_TEXT_WIDTH, max(PINNED_MIN_WIDTH, room))
     for column in identity:
         given = config.get(column, {})
@@ -222,15 +223,14 @@ def column_notes(frame: pd.DataFrame, config: dict[str, Any]) -> list[str]:
     return notes
 
 
-def show_table(frame: pd.DataFrame, table_width: int = PROJECTOR_TABLE, **kwargs: Any) -> Any:
+def show_table(frame: pd.DataFrame, **kwargs: Any) -> Any:
     """``st.dataframe`` of ``frame`` (every table of the pages goes through here): right-to-left
     text readable (views round 11: the grid right-aligned a Hebrew or Arabic title, and a
     column's right edge cut it to nothing, :func:`movierate.ui.text.table_cell`); the title or
     model pinned at the left (:func:`pin_identity`); and what its columns mean in a "What the
     columns mean" expander under it, since a header's help shows on hover only (views round 13:
-    a tap on a phone sorts the table instead). ``table_width``: the px the table has at a
-    1024 px projector (half of it in one of two columns side by side)."""
-    frame, config = pin_identity(frame, dict(kwargs.pop("column_config", None) or {}), table_width)
+    a tap on a phone sorts the table instead)."""
+    frame, config = pin_identity(frame, dict(kwargs.pop("column_config", None) or {}))
     frame = as_shown(table_cells(frame), config)
     shown = st.dataframe(solid_identity(frame, config), column_config=config, **kwargs)
     if notes := column_notes(frame, config):
@@ -845,7 +845,6 @@ def show_movies(
     wide: bool = False,
     config: dict[str, Any] | None = None,
     pin_title: bool = True,
-    half: bool = False,
 ) -> None:
     """A movie result table: readable genres, no internal ids, numbers formatted, rating
     counts blank for a model without them (``UNCOUNTED``: never "0 ratings"), the text
@@ -854,9 +853,7 @@ def show_movies(
     full width. ``config``: column settings of the table's own columns. ``pin_title=False``
     leaves a wide table's title unpinned at its full width (a pinned one is at most
     :data:`PINNED_TEXT_WIDTH`): for a table of a few short numbers, where the title is what
-    is read (views round 27, F6: titles cut while the genres had room). ``half``: one of two
-    tables side by side, whose pinned title is sized to half the width (views round 31, F8:
-    at 200% zoom a 200 px title hid Neighbours' "in all" and Explore's rating counts)."""
+    is read (views round 27, F6: titles cut while the genres had room)."""
     shown = frame.drop(columns=[c for c in HIDDEN_MOVIE_COLUMNS if c in frame.columns])
     uncounted = frame.attrs.get(UNCOUNTED) and "n_ratings" in shown.columns
     if uncounted:  # unknown, not 0 (views round 18, F2)
@@ -879,7 +876,6 @@ def show_movies(
             config["genres"] = st.column_config.TextColumn("genres", width=genres)
     show_table(
         shown,
-        PROJECTOR_TABLE // 2 if half else PROJECTOR_TABLE,
         hide_index=True,
         height=height,
         column_config=config,
