@@ -1588,8 +1588,8 @@ def _kept_elsewhere(
         return StoreError(
             f"{said}{refused} The model is kept in {folder} instead. Once the models folder is "
             f"writable, copy it in with `cp -r {shell_quoted(str(folder))} {models}` "
-            f"(`movierate list` then shows {shown(model.name)}); do it soon, as the system may "
-            f"empty {parent} at a restart."
+            f"(`movierate list` then shows {shown(model.name)}); do it soon, as the system "
+            f"clears old files from {parent} (and /tmp at a restart)."
         )
     tried = "; ".join(failures) or "no temporary folder found"
     return StoreError(

@@ -79,6 +79,7 @@ def test_another_models_arrays_of_the_same_size_are_refused_on_load(home, capsys
     assert main(["show", "a"]) == 1
     said = capsys.readouterr().err
     assert f"embeddings.npz {SWAPPED}; restore it or delete the model" in said
+    assert said.lower().count("delete") == 2  # the advice once, then its command (recheck 7)
     assert "a" in {info.name for info in store.list_models()[0]}  # list stats, hashes nothing
     store.load_model("small-mf")  # the others are untouched
 

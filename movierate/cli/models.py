@@ -424,6 +424,11 @@ def _run_show(args: argparse.Namespace) -> int:
     if problem and (store.UNREADABLE in problem or store.FIX_IN_META in problem):
         # its files may be whole, or one value in meta.json is off: never "delete it"
         raise StoreError(f"Model {args.name!r} cannot be loaded: {problem.rstrip('.')}.")
+    if problem and "delete" in problem:  # its own advice names deleting (recheck 7: twice)
+        raise StoreError(
+            f"Model {args.name!r} is broken and cannot be loaded: {problem.rstrip('.')} "
+            f"(python -m movierate delete {args.name})."
+        )
     if problem:
         raise StoreError(
             f"Model {args.name!r} is broken and cannot be loaded: {problem.rstrip('.')}. Delete it "

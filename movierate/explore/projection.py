@@ -84,11 +84,12 @@ METHOD_LABELS = {"tsne": "t-SNE", "umap": "UMAP", "pca": "PCA"}
 #: UMAP's defaults here: neighbours per point and the minimum distance between points.
 DEFAULT_N_NEIGHBORS = 15
 DEFAULT_MIN_DIST = 0.1
-#: Seconds numba needs to compile UMAP's layout the first time in a process (21 s on a 2-core
-#: machine at load 8, 2026-12-07; the neighbour search is :func:`umap_neighbours`, not numba).
-UMAP_JIT_SECONDS = 20.0
-#: Seconds per (movie x iteration) assumed before a run has been timed in this process.
-_RATE: dict[str, float] = {"tsne": 1e-5, "tsne-fft": 6.5e-6, "umap": 1e-5}
+#: Seconds numba needs to compile UMAP's layout the first time in a process (2026-12-07, 2
+#: cores: 21 s at load 8, 8 s at load 3.5; the neighbour search is :func:`umap_neighbours`).
+UMAP_JIT_SECONDS = 15.0
+#: Seconds per (movie x iteration) assumed before a run has been timed in this process (UMAP:
+#: 1.6-1.9e-6 measured at load 2 with the exact search; recheck 7 saw "about 69 s" for 17 s).
+_RATE: dict[str, float] = {"tsne": 1e-5, "tsne-fft": 6.5e-6, "umap": 2.5e-6}
 _UMAP_WARM = False
 
 #: progress(fraction done in [0, 1], message)
@@ -871,7 +872,7 @@ def _compute(
             )
         detail = f"perplexity {params['perplexity']:g}, {params['max_iter']} iterations"
         step = "iteration"
-        setup = "Finding neighbours and affinities"
+        setup = "finding neighbours and affinities"
         after_search = "computing affinities"
     else:
         total = 500 if len(vectors) <= 10_000 else 200  # umap-learn's own epoch counts
@@ -888,7 +889,7 @@ def _compute(
         )
         detail = f"{params['n_neighbors']} neighbours, min. distance {params['min_dist']:g}"
         step = "epoch"
-        setup = "Finding neighbours"
+        setup = "finding neighbours"
         after_search = "building the neighbour graph"
         if not _UMAP_WARM:
             after_search += (
