@@ -421,7 +421,7 @@ def test_a_permission_error_on_an_input_file_gives_no_movierate_home_advice(
     text = os_error_text(PermissionError(13, "Permission denied", "vec.npy"))
     assert "MOVIERATE_HOME" not in text and "permissions of that file" in text
     inside = os_error_text(PermissionError(13, "Permission denied", str(isolated_home / "data")))
-    assert "set MOVIERATE_HOME to a writable folder" in inside
+    assert "set MOVIERATE_HOME to a folder you may read and write" in inside
 
 
 def test_the_example_for_a_long_device_name_keeps_the_length_rule():
