@@ -688,7 +688,8 @@ def unseen_note(metrics: dict[str, Any] | None, split: Mapping[str, Any] | None)
         f"{unseen:,} of its {n_test:,} test rows ({percent(unseen, n_test)}) have a user or movie "
         "with no training rating"
         # accuracy round 40, F1: most of a split by date's test rows can be such
-        + (" (first seen after the cut date)" if split.get("method") == "time" else "")
+        # accuracy round 41, F2: some are first seen in the early-stopping rows, before the cut
+        + (" (first rated after the last training rating)" if split.get("method") == "time" else "")
         + ", so the model predicts them without any of that user's or "
         "movie's own ratings, from a vector training never moved (its random start); they "
         "count in the test RMSE"

@@ -149,7 +149,7 @@ def render() -> None:
     held_out = state.cached(pipeline.user_held_out_movies, reference, user=int(user_idx))
     st.markdown(
         f"## User {text.heading_text(user_id)}\n{first.n_rated} ratings, mean {own.mean():.2f}"
-        f"{_trained_on(reference.name, len(own), held_out)}; "
+        f"{text.trained_on_text(reference.name, len(own), held_out)}; "
         f"{text.favourites_lead(first.top_rated['rating'], own)}, with what "
         f"**{text.md(reference.name)}** predicts for each:"
     )
@@ -233,20 +233,6 @@ def render() -> None:
         "Your own ratings (no retraining)", icon=":material/star:", expanded=bool(linked_ratings)
     ):
         render_for_picked(usable, k=k, min_ratings=min_ratings)
-
-
-def _trained_on(name: str, n_rows: int, held_out: dict[str, np.ndarray]) -> str:
-    """How many of the user's ``n_rows`` ratings model ``name`` trained on, and which held-out
-    rows it did not (accuracy round 38, F1: "24 ratings" hid that the model fit 13, which set
-    the user's band in the list check)."""
-    n_held = sum(len(movies) for movies in held_out.values())
-    if not n_held:
-        return f" (**{text.md(name)}** trained on all of them)"
-    parts = " and ".join(f"{len(m):,} {part}" for part, m in held_out.items() if len(m))
-    return (
-        f" (**{text.md(name)}** trained on {n_rows - n_held:,} of them, not on its {parts} "
-        f"row{'s' if n_held > 1 else ''})"
-    )
 
 
 def _list_quality(model: Any, k: int, min_ratings: int, user: int) -> None:

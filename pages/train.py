@@ -558,8 +558,8 @@ def train_form(datasets: list[str]) -> None:
                 "early stopping or any setting; the early-stopping rows are carved from the rest "
                 "(for a time split, the latest remaining ratings). Per-user temporal trains on "
                 "other users' later ratings, so it is no forecast of future ratings: 'By date' "
-                "(one cut date for everybody) is; users and movies first seen after its cut have "
-                "no training rating.",
+                "(one cut date for everybody) is; users and movies first rated after the last "
+                "training rating (in the early-stopping or test rows) have no training rating.",
             )
             test_fraction = st.slider(
                 "Test share",

@@ -96,7 +96,7 @@ def test_the_cli_trains_on_a_split_by_date_and_names_it(tmp_path, capsys):
     assert meta["split"]["method"] == "time"
     # F4: the summary line names the split; F1: the late users are cold, and said to be
     assert "test RMSE (by date 10%) " in out.out
-    assert "(first seen after the cut date)" in out.err
+    assert "(first rated after the last training rating)" in out.err
     assert meta["metrics"]["test_unseen_rows"] == meta["split"]["n_test"]
     model = store.load_model("t")
     assert model.test_rows_text == "by date 10%"

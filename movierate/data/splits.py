@@ -28,8 +28,8 @@ Methods:
 - ``time``: one cut date for everybody: the latest ``test_fraction`` of all ratings (by
   timestamp) are the test rows, the latest ``stop_fraction`` of the rest the stop rows, so no
   training row is later than a test row (accuracy round 40, F1). The seed draws only among
-  ratings of the cut's timestamp. Users and movies first seen after the cut have no training
-  row (cold). Data without timestamps is refused.
+  ratings of the cut's timestamp. Users and movies first rated after the last training row
+  (in the stop or test rows) have no training row (cold). Data without timestamps is refused.
 - ``official:<name>``: a split shipped with the dataset (ml-100k's u1..u5, ua, ub): the
   ``.test`` file gives exactly the test rows; stop rows are a random ``stop_fraction`` of the
   ``.base`` file's rows (seeded), the rest of ``.base`` is train. ``ds.official_splits`` holds

@@ -1064,3 +1064,24 @@ def favourites_text(held_out: Mapping[str, int], n_shown: int) -> str:
         f"'predicted' beside {'it' if one else 'those'} is held-out accuracy; beside the others "
         "it shows how well the model fits ratings it trained on."
     )
+
+
+def trained_on_text(name: str, n_rows: int, held_out: dict[str, Any]) -> str:
+    """How many of a user's ``n_rows`` ratings model ``name`` trained on, and which held-out
+    rows (``held_out``: part name -> that part's movies) it did not (accuracy round 38, F1:
+    "24 ratings" hid that the model fit 13, which set the user's band in the list check). With
+    none, says where its picks then come from (accuracy round 41, F1: on a split by date 85
+    of 610 users had no training rating, and the page said nothing when the list check was
+    unavailable)."""
+    n_held = sum(len(movies) for movies in held_out.values())
+    if not n_held:
+        return f" (**{md(name)}** trained on all of them)"
+    parts = " and ".join(f"{len(m):,} {part}" for part, m in held_out.items() if len(m))
+    rows = f"row{'s' if n_held > 1 else ''}"
+    if n_held >= n_rows:
+        return (
+            f" (**{md(name)}** trained on none of them, not on its {parts} {rows}: its "
+            "predictions and picks for this user come from a vector training never moved, its "
+            "random start)"
+        )
+    return f" (**{md(name)}** trained on {n_rows - n_held:,} of them, not on its {parts} {rows})"
