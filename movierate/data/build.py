@@ -851,6 +851,7 @@ def _timestamps(frame: pd.DataFrame, raw: RawData) -> np.ndarray:
         values = values // factor if factor > 1 else values
         out = (values > MAX_TIMESTAMP) | (values < -MAX_TIMESTAMP)  # np.abs wraps at -2**63
         _check_timestamps(column, out, raw)
+        _check_placeholders(values, raw)
         return values
     if values.dtype.kind == "M":  # dates the reader already parsed
         seconds = values.astype("datetime64[s]")
@@ -873,7 +874,35 @@ def _timestamps(frame: pd.DataFrame, raw: RawData) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         bad = numeric.isna().to_numpy() | ~(np.abs(seconds) <= MAX_TIMESTAMP)
     _check_timestamps(column, bad, raw)
+    _check_placeholders(seconds, raw)
     return seconds.astype(np.int64)
+
+
+#: Numeric timestamps within a day of 0 (1970-01-01) that lie this many seconds (30 years)
+#: before the middle of their column are placeholders, not times (:func:`_check_placeholders`).
+PLACEHOLDER_GAP = 30 * 365 * 86_400
+
+
+def _check_placeholders(seconds: np.ndarray, raw: RawData) -> None:
+    """DataError naming the rows when some numeric timestamps are within a day of 0 and over 30
+    years before the column's middle: a 0, -1 or -999 for 'unknown' among real seconds
+    (bad-input round 53, F1: imported as 1969/1970, so every split by time made them training
+    rows, whenever they were made; the same slip in milliseconds was refused already). Real
+    old dates (1965, a column wholly in 1906) are kept."""
+    middle = float(np.median(seconds))
+    near_zero = np.abs(seconds) <= 86_400
+    odd = np.flatnonzero(near_zero & (seconds < middle - PLACEHOLDER_GAP))
+    if not len(odd):
+        return
+    shown = ", ".join(f"{seconds[p]:.0f}" for p in odd[:SHOW_ROWS])
+    year = np.datetime64(int(middle), "s").astype("datetime64[Y]")
+    raise DataError(
+        f"{raw.ratings_file}: column {raw.column('timestamp')} holds {len(odd):,} timestamp(s) "
+        f"within a day of 0, 1 January 1970 ({raw.lines(odd)}: {shown}), over 30 years before the others "
+        f"(their middle is in {year}). A 0 or -1 for 'unknown' is no time, and a split by time "
+        "would make those rows training rows: fix or remove them, or leave the timestamp "
+        "column out (no split by time is then possible)."
+    )
 
 
 MAX_TIMESTAMP = 10**12

@@ -287,6 +287,14 @@ def _check_seed(seed: Any) -> None:
         raise DataError(f"The split seed must be a whole number >= 0, got {seed!r}.")
 
 
+#: What to use where no timestamp orders the ratings, named as the CLI and the Train page
+#: name them (bad-input round 53, F4: the page said 'per_user', its box 'Per user').
+INSTEAD = (
+    "Use the 'random' or 'per_user' split (the Train page's 'Random ratings' or 'Per user'), "
+    "or import the data with the time each rating was given."
+)
+
+
 def check_temporal(ds: RatingsDataset, rebuilding: bool = False) -> None:
     """DataError, saying what to use instead, unless ``ds``'s timestamps order some user's
     ratings: with one timestamp for all
@@ -302,8 +310,7 @@ def check_temporal(ds: RatingsDataset, rebuilding: bool = False) -> None:
         raise DataError(
             f"Dataset {ds.name!r} has {what}, so a temporal split is impossible: nothing "
             "tells which ratings are a user's latest, and the file's row order would choose "
-            "the test rows. Use the 'random' or 'per_user' split, or import the data with the "
-            "time each rating was given."
+            f"the test rows. {INSTEAD}"
         )
     if rebuilding:
         return
@@ -315,9 +322,7 @@ def check_temporal(ds: RatingsDataset, rebuilding: bool = False) -> None:
         raise DataError(
             f"Dataset {ds.name!r} gives each user one timestamp for all of that user's ratings, "
             "so a temporal split is impossible: nothing orders a user's ratings, and the file's "
-            "row order would choose each user's test rows. Use the 'per_user' split (a random "
-            "share of each user's ratings) or 'random', or import the data with the time each "
-            "rating was given."
+            f"row order would choose each user's test rows. {INSTEAD}"
         )
 
 
@@ -331,8 +336,7 @@ def check_time(ds: RatingsDataset) -> None:
     raise DataError(
         f"Dataset {ds.name!r} has {what}, so a split by date is impossible: nothing tells "
         "which ratings are the latest, and the file's row order would choose the test "
-        "rows. Use the 'random' or 'per_user' split, or import the data with the time each "
-        "rating was given."
+        f"rows. {INSTEAD}"
     )
 
 
