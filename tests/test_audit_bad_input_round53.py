@@ -56,3 +56,19 @@ def test_the_refusal_of_a_split_by_time_names_the_train_pages_options_too():
     ds = from_csv(_csv([START] * 200), save_as="allequal")
     with pytest.raises(DataError, match="'Random ratings' or 'Per user'"):
         make_split(ds, method="time")
+
+
+@pytest.mark.slow  # one short training
+def test_show_says_how_many_test_rows_have_no_trained_user_or_movie(capsys):
+    """F2: `train`, `tune` and `evaluate` said that most test rows of a split by date had a user
+    or movie first rated after the last training rating; `show` only listed the count."""
+    from movierate.cli import main
+
+    times = [START + 3_600 * i for i in range(400)]
+    rows = [f"u{i % 20 if i < 330 else 20 + i % 7},m{i % 37},{1 + i % 5},{t}"
+            for i, t in enumerate(times)]  # fmt: skip
+    from_csv(("user,item,rating,timestamp\n" + "\n".join(rows) + "\n").encode(), save_as="late")
+    assert main(["train", "late", "--split", "time", "--epochs", "2", "--name", "late"]) == 0
+    capsys.readouterr()
+    assert main(["show", "late"]) == 0
+    assert "first rated after the last training rating" in capsys.readouterr().err

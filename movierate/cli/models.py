@@ -407,6 +407,8 @@ def _run_show(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     if note := store.ties_note(_mapping(meta.get("split"))):
         print(f"note: {note}", file=sys.stderr)
+    if note := store.unseen_note(metrics, _mapping(meta.get("split"))):  # round 53, F2
+        print(f"note: {note}", file=sys.stderr)
     if warning := store.reference_warning(metrics, _mapping(meta.get("split"))):
         print(f"warning: {warning}", file=sys.stderr)
     history = {k: v for k, v in _mapping(meta.get("history")).items() if isinstance(v, list) and v}
