@@ -122,7 +122,8 @@ def cold() -> tuple[RatingsDataset, dict]:
             "user": [9001, 9002, 9003, 1, 2, 3],
             "movie": [1, 2, 3, 8001, 8002, 8003],
             "rating": [4.0, 3.0, 2.0, 5.0, 1.0, 3.5],
-            "timestamp": [1] * 6,
+            # a real time: a 1 (1970) among 2008's seconds is refused as a placeholder
+            "timestamp": [int(frame["timestamp"].max())] * 6,
         }
     )
     return _build(pd.concat([frame, extra], ignore_index=True)), {"method": "random", "seed": 2}
