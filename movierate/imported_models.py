@@ -141,6 +141,8 @@ def save_imported(
     ):
         store._write_npz(temp / store.EMBEDDINGS_FILE, arrays)
         store._write_movies(temp / store.MOVIES_FILE, movies)
+        # recheck 7: an import recorded no fingerprints, so a replaced array passed silently
+        meta[store.FILES_KEY] = store.file_fingerprints(temp)
         (temp / store.META_FILE).write_text(json.dumps(meta, indent=2, allow_nan=False) + "\n")
         (temp / store.CACHE_FOLDER).mkdir()
         if overwrite:  # again, right before the swap (recheck D, s26)

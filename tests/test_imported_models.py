@@ -334,3 +334,19 @@ def test_neighbours_of_an_embedding_without_counts_does_not_offer_the_most_rated
     at.switch_page(shell.PAGES["neighbours"].script).run()
     shown = " ".join(m.value for m in at.markdown)
     assert "Try one of these movies" in shown and "most rated" not in shown, shown
+
+
+def test_an_imports_arrays_replaced_by_others_of_the_same_size_are_refused(tmp_path):
+    """Recheck 7: an import recorded no file fingerprints, so its movie vectors reversed in place
+    (a file of the same size) labelled every vector with another movie's title, unsaid."""
+    vectors, metadata, _x = write_projector(tmp_path)
+    folder = save_imported("ext", read_embedding(vectors, metadata=metadata), "v.tsv")
+    path = folder / store.EMBEDDINGS_FILE
+    with np.load(path) as saved:
+        arrays = dict(saved)
+    size = path.stat().st_size
+    arrays["movie_embedding"] = arrays["movie_embedding"][::-1].copy()
+    np.savez(path, **arrays)
+    assert path.stat().st_size == size
+    with pytest.raises(StoreError, match="embeddings.npz is not the file this model saved"):
+        store.load_model("ext")
