@@ -36,6 +36,22 @@ def test_real_old_dates_are_kept():
     assert from_csv(_csv(mixed), save_as="mixed") is not None
 
 
+@pytest.mark.parametrize("dates", [False, True])
+def test_empty_timestamp_cells_are_said_to_be_empty(dates):
+    """F3: empty cells were quoted as pandas' 'nan' (seconds) or 'NaT' (ISO dates)."""
+    rows = [
+        f"u{i % 20},m{i % 37},{1 + i % 5},"
+        + ("" if i % 50 == 7 else f"2020-09-{1 + i % 28:02d}" if dates else str(START + i))
+        for i in range(200)
+    ]
+    text = ("user,item,rating,timestamp\n" + "\n".join(rows) + "\n").encode()
+    with pytest.raises(DataError) as refused:
+        from_csv(text, save_as="holes")
+    said = str(refused.value)
+    assert "lines 9, 59, 109, 159: (empty), (empty), (empty), (empty))" in said
+    assert "nan" not in said.lower() and "NaT" not in said
+
+
 @pytest.mark.slow  # one short tuning trial
 def test_tune_says_when_timestamp_ties_chose_test_rows(capsys):
     """F5: on a set with two distinct timestamps, ties chose half of a split by date's test

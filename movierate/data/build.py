@@ -1162,11 +1162,20 @@ def _timestamp_error(
     column: pd.Series, rows: np.ndarray, raw: RawData, problem: str, fix: str
 ) -> DataError:
     """The error naming the timestamp ``problem`` of ``rows``: their lines and first values."""
-    shown = ", ".join(_short(column.iloc[p]) for p in rows[:SHOW_ROWS])
+    # bad-input round 53, F3: an empty cell was quoted as pandas' 'nan' or 'NaT'
+    shown = ", ".join(
+        "(empty)" if _is_missing(column.iloc[p]) else _short(column.iloc[p])
+        for p in rows[:SHOW_ROWS]
+    )
     return DataError(
         f"{raw.ratings_file}: column {raw.column('timestamp')} {problem} "
         f"({raw.lines(rows)}: {shown}){fix}"
     )
+
+
+def _is_missing(value: object) -> bool:
+    """Whether a cell ``value`` is pandas' stand-in for an empty cell (NaN, NaT, None, NA)."""
+    return bool(np.all(pd.isna(value)))
 
 
 def _spelled_apart(movie_ids: np.ndarray, movies: pd.DataFrame) -> str:
