@@ -538,7 +538,7 @@ def test_datasets_imports_your_own_ratings_file_by_name(tmp_path, capsys):
     assert code == 1 and "is not replaced" in err and "'sub/'" in err
     assert (config.data_dir() / "custom" / "mine" / "sub" / "a.txt").read_text() == "mine"
     code, _, err = _run(["datasets", "mine", "--overwrite"], capsys)  # not silently ignored
-    assert code != 0 and "--overwrite go with --name FILE" in err
+    assert code != 0 and "--overwrite goes with --name" in err
     any_value = tmp_path / "decimals.csv"
     any_value.write_text(
         "user,item,rating\n" + "".join(f"{u},{u % 7},{1 + u / 997:.6f}\n" for u in range(50))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -35,3 +35,14 @@ COMMANDS: dict[str, Command] = {}
 def register(name: str, command: Command) -> None:
     """Add a subcommand (e.g. ``study`` or ``bench``) to ``python -m movierate``."""
     COMMANDS[name] = command
+
+
+def given_flags(args: argparse.Namespace, flags: Iterable[str]) -> list[str]:
+    """Those of ``flags`` (options whose default is None or False) given on the command line:
+    for refusing options that another option, or its absence, makes do nothing (fuzz55, F1)."""
+    return [f for f in flags if getattr(args, f.lstrip("-").replace("-", "_")) not in (None, False)]
+
+
+def flags_text(flags: list[str]) -> str:
+    """``--a``, ``--a and --b``, ``--a, --b and --c``."""
+    return " and ".join(filter(None, [", ".join(flags[:-1]), flags[-1]]))

@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from movierate.cli import signals
-from movierate.cli.command import EXIT_OK, Command, register
+from movierate.cli.command import EXIT_OK, Command, flags_text, given_flags, register
 from movierate.cli.output import ArgumentError, check_path_argument, print_notes
 from movierate.cli.progress import DownloadProgress
 from movierate.cli.tables import format_table
@@ -58,7 +58,7 @@ def _import_ratings_file(args: argparse.Namespace) -> int:
     from movierate.errors import DataError
 
     signals.expect_save()  # a signal after the save: the result is reported (round 22)
-    if args.name is None or len(args.names) != 1:
+    if len(args.names) != 1:
         raise ArgumentError(
             "Import one ratings file at a time, named: datasets FILE --name NAME [--items FILE]."
         )
@@ -81,7 +81,7 @@ def _import_ratings_file(args: argparse.Namespace) -> int:
             Path(args.names[0]).expanduser(),
             items,
             save_as=args.name,
-            encoding=args.encoding,
+            encoding=args.encoding or "utf-8",
             items_encoding=args.items_encoding,
             rating_scale=_rating_scale(args.rating_scale),
             columns=_columns(args.columns),
@@ -138,56 +138,62 @@ def _configure_datasets(parser: argparse.ArgumentParser) -> None:
         "optionally timestamp columns, found by their names), as the dataset NAME; then use "
         "NAME with train, tune and the dashboard",
     )
-    parser.add_argument(
-        "--items",
-        metavar="FILE",
-        help="with --name: an items file (item id, title, |-separated genres) for the titles",
-    )
-    parser.add_argument(
-        "--encoding",
-        default="utf-8",
-        help="with --name: the files' text encoding, e.g. latin-1, cp1252, utf-16 [utf-8]",
-    )
-    parser.add_argument(
-        "--items-encoding",
-        help="with --items: the items file's text encoding when it differs [--encoding's]",
-    )
-    parser.add_argument(
-        "--rating-scale",
-        metavar="MIN,MAX,STEP",
-        help="with --name: the ratings' scale, e.g. 1,10,1 [inferred from the data]",
-    )
-    parser.add_argument(
-        "--columns",
-        metavar="ROLE=COLUMN,...",
-        help="with --name: which column holds each of user, item, rating, timestamp, e.g. "
+    for flag, options in _IMPORT_OPTIONS.items():
+        parser.add_argument(flag, **options)
+
+
+#: The options of importing a ratings file (``--name``): without it they would do nothing, so
+#: they are refused, all of them, from this one list (fuzz55, F5: ``--items`` was missed).
+_IMPORT_OPTIONS: dict[str, dict[str, Any]] = {
+    "--items": {
+        "metavar": "FILE",
+        "help": "with --name: an items file (item id, title, |-separated genres) for the titles",
+    },
+    "--encoding": {
+        "help": "with --name: the files' text encoding, e.g. latin-1, cp1252, utf-16 [utf-8]"
+    },
+    "--items-encoding": {
+        "help": "with --items: the items file's text encoding when it differs [--encoding's]"
+    },
+    "--rating-scale": {
+        "metavar": "MIN,MAX,STEP",
+        "help": "with --name: the ratings' scale, e.g. 1,10,1 [inferred from the data]",
+    },
+    "--columns": {
+        "metavar": "ROLE=COLUMN,...",
+        "help": "with --name: which column holds each of user, item, rating, timestamp, e.g. "
         "rating=stars,item=book [found by their names]",
-    )
-    parser.add_argument(
-        "--zero-ratings",
-        choices=("auto", "keep", "drop"),
-        help="with --name: whether a rating of 0 means 'not rated' and is dropped (Goodreads, "
+    },
+    "--zero-ratings": {
+        "choices": ("auto", "keep", "drop"),
+        "help": "with --name: whether a rating of 0 means 'not rated' and is dropped (Goodreads, "
         "Amazon exports) [auto: dropped from a Goodreads export, else kept with a notice]",
-    )
-    parser.add_argument(
-        "--overwrite",
-        action="store_true",
-        help="with --name: replace an imported dataset of that name (a damaged copy, or a new "
-        "version of the file); models trained on the old one then say their data changed",
-    )
+    },
+    "--overwrite": {
+        "action": "store_true",
+        "help": "with --name: replace an imported dataset of that name (a damaged copy, or a "
+        "new version of the file); models trained on the old one then say their data changed",
+    },
+}
 
 
 def _run_datasets(args: argparse.Namespace) -> int:
     from movierate.data import dataset_status, load_dataset
 
-    if args.name is not None or args.items is not None:
-        return _import_ratings_file(args)
-    given = (args.rating_scale, args.columns, args.items_encoding, args.zero_ratings)
-    if any(v is not None for v in given) or args.encoding != "utf-8" or args.overwrite:
+    if given := given_flags(args, _IMPORT_OPTIONS) if args.name is None else []:
+        one = len(given) == 1
         raise ArgumentError(
-            "--encoding, --items-encoding, --rating-scale, --columns, --zero-ratings and "
-            "--overwrite go with --name FILE."
+            f"{flags_text(given)} {'goes' if one else 'go'} with --name: importing your own "
+            "ratings file as a dataset (datasets FILE --name NAME [--items FILE]); add --name "
+            f"NAME, or drop {'it' if one else 'them'} to load or list datasets."
         )
+    if args.items_encoding is not None and args.items is None:
+        raise ArgumentError(
+            "--items-encoding goes with --items FILE, the items file it decodes; drop it, or use "
+            "--encoding for the ratings file."
+        )
+    if args.name is not None:
+        return _import_ratings_file(args)
     if args.names:
         for name in args.names:
             check_path_argument(name, "The dataset", name_first=True)

@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from movierate import schema
-from movierate.cli.command import EXIT_OK, EXIT_SAVED_AS_OTHER_NAME, Command, register
+from movierate.cli.command import (
+    EXIT_OK,
+    EXIT_SAVED_AS_OTHER_NAME,
+    Command,
+    flags_text,
+    given_flags,
+    register,
+)
 from movierate.cli.output import (
     ArgumentError,
     check_path_argument,
@@ -18,35 +25,38 @@ from movierate.cli.output import (
 from movierate.errors import SpecError
 from movierate.schema import parse_units
 
+#: The options of a study run, in ``--help``'s order: ``--merge`` trains nothing, so it refuses
+#: them rather than ignore them (fuzz55, F1).
+_RUN_OPTIONS: dict[str, dict[str, Any]] = {
+    "--quick": {
+        "action": "store_true",
+        "help": "tiny run: ml-100k, dim 8, 2 epochs, seeds 0 and 1, 22 models (about 50 s of "
+        "CPU: 1.5-2.5 minutes on a shared 2-core machine); it keeps no models in the store (a "
+        "full study keeps each seed-0 model unless --no-save)",
+    },
+    "--datasets": {"metavar": "A,B", "help": "datasets [ml-100k,ml-latest-small,ml-1m-sample]"},
+    "--dims": {"metavar": "N,N", "help": "embedding dims [32]"},
+    "--seeds": {"metavar": "N,N", "help": "model seeds [0,1,2; --quick: 0,1]"},
+    "--epochs": {
+        "type": whole_number(schema.SPEC_SCHEMA["epochs"].constraint.describe()),
+        "help": "epochs per model, on every dataset [20, 5 on ml-1m-sample; --quick: 2]",
+    },
+    "--variants": {
+        "metavar": "A,B",
+        "help": "only these variants, by name (e.g. l2,l2+decorrelation,l2+ordered) [all]",
+    },
+    "--no-save": {"action": "store_true", "help": "do not keep the models in the store"},
+}
+
 
 def _configure_study(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="tiny run: ml-100k, dim 8, 2 epochs, seeds 0 and 1, 22 models (about 50 s of CPU: "
-        "1.5-2.5 minutes on a shared 2-core machine); it keeps no models in the store (a full "
-        "study keeps each seed-0 model unless --no-save)",
-    )
     parser.add_argument(
         "--out",
         help="folder for results.json/.csv, summary.csv, ablation.csv, prefix.csv, study.md "
         "[$MOVIERATE_HOME/study]",
     )
-    parser.add_argument(
-        "--datasets", metavar="A,B", help="datasets [ml-100k,ml-latest-small,ml-1m-sample]"
-    )
-    parser.add_argument("--dims", metavar="N,N", help="embedding dims [32]")
-    parser.add_argument("--seeds", metavar="N,N", help="model seeds [0,1,2; --quick: 0,1]")
-    parser.add_argument(
-        "--epochs",
-        type=whole_number(schema.SPEC_SCHEMA["epochs"].constraint.describe()),
-        help="epochs per model, on every dataset [20, 5 on ml-1m-sample; --quick: 2]",
-    )
-    parser.add_argument(
-        "--variants",
-        metavar="A,B",
-        help="only these variants, by name (e.g. l2,l2+decorrelation,l2+ordered) [all]",
-    )
+    for flag, options in _RUN_OPTIONS.items():
+        parser.add_argument(flag, **options)
     parser.add_argument(
         "--merge",
         metavar="DIR,DIR",
@@ -57,9 +67,6 @@ def _configure_study(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="with --merge: the merged runs' rows replace those of the same dataset, seed and "
         "variant in the full results in DIR (gaps and costs recomputed); written to --out",
-    )
-    parser.add_argument(
-        "--no-save", action="store_true", help="do not keep the models in the store"
     )
     parser.add_argument(
         "--overwrite",
@@ -74,6 +81,7 @@ def _run_study(args: argparse.Namespace) -> int:
 
     from movierate import config, store, study
 
+    _check_mode(args)
     if args.merge:
         if not args.out:
             raise SpecError("--merge needs --out, the folder for the merged results.")
@@ -143,6 +151,25 @@ def _run_study(args: argparse.Namespace) -> int:
     for path in result.files.values():
         print(f"  {path}")
     return code
+
+
+def _check_mode(args: argparse.Namespace) -> None:
+    """SpecError for an option the chosen mode ignores: ``--into`` without ``--merge`` (the whole
+    study was trained instead: fuzz55, F1), or a study run's option with ``--merge``."""
+    if args.into and not args.merge:
+        raise SpecError(
+            "--into goes with --merge: it names the full results that the merged runs' rows "
+            "replace (study --merge RUN,RUN --into FULL --out OUT). Without --merge, `study` "
+            "trains the whole study; drop --into for that."
+        )
+    if args.merge and (ignored := given_flags(args, _RUN_OPTIONS)):
+        one = len(ignored) == 1
+        raise SpecError(
+            f"{flags_text(ignored)} {'does' if one else 'do'} nothing with --merge, which trains "
+            f"nothing and only merges the results of finished runs; drop {'it' if one else 'them'}, "
+            "or run `study` without --merge to train a study with "
+            f"{'it' if one else 'them'}."
+        )
 
 
 def _default_out(config: Any) -> Path:
