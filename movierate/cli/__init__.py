@@ -120,17 +120,19 @@ def _finish(argv: Sequence[str] | None, closed: set[int]) -> int:
     return code
 
 
-#: Commands whose work is a change to the store or the data folder, done once they end.
-CHANGING_COMMANDS = (
-    "train",
-    "tune",
-    "rename",
-    "delete",
-    "delete-dataset",
-    "import",
-    "study",
-    "download",
-)
+#: Commands whose work is a change to the store, the data folder or a folder of files, done
+#: once they end, each with where to check it (fuzz55, F3: `export` said nothing of its folder).
+CHANGING_COMMANDS = {
+    "train": "with `list`",
+    "tune": "with `list`",
+    "rename": "with `list`",
+    "delete": "with `list`",
+    "delete-dataset": "with `datasets`",
+    "import": "with `list`",
+    "study": "its results folder and `list`",
+    "download": "with `datasets`",
+    "export": "its --out folder",
+}
 
 
 def _unwritten_text(argv: Sequence[str] | None, failure: OSError) -> str:
@@ -139,12 +141,12 @@ def _unwritten_text(argv: Sequence[str] | None, failure: OSError) -> str:
     words = sys.argv[1:] if argv is None else list(argv)
     command = next((w for w in words if not w.startswith("-")), "")
     why = failure.strerror or str(failure)
-    check = "datasets" if command in ("download", "datasets") else "list"
     stored = command == "datasets" and any(w.split("=")[0] == "--name" for w in words)
     if command in CHANGING_COMMANDS or stored:  # `datasets FILE --name` stores a dataset
+        check = CHANGING_COMMANDS.get(command, "with `datasets`")
         return (
             f"`{command}` ran to its end, so whatever it changed is done, but its output could "
-            f"not be written to stdout ({why}); check with `{check}` before running it again."
+            f"not be written to stdout ({why}); check {check} before running it again."
         )
     return f"the output of `{command or 'the command'}` could not be written to stdout ({why})."
 
@@ -185,7 +187,7 @@ def _run(argv: Sequence[str] | None) -> int:
     try:
         args, extra = parser.parse_known_args(argv)
         if extra:  # the command's own usage and the nearest flag, not the top-level usage
-            _unknown_arguments(parser, args, extra)  # (onboarding review: `train --dims 8`)
+            _unknown_arguments(parser, args, extra, argv)  # (onboarding review: `train --dims 8`)
     except SystemExit as exc:  # argparse exits on --help (0) and on usage errors (2)
         code = exc.code if isinstance(exc.code, int) else EXIT_USAGE
         if code != EXIT_OK and "--json" in argv and not getattr(sys.stdout, "written", True):
@@ -321,19 +323,30 @@ def _resolved_flag(token: str, flags: list[str]) -> str:
 
 
 def _unknown_arguments(
-    parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[str]
+    parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[str], argv: list[str]
 ) -> None:
     """Exit with the usage error of the command ``args`` are for (the top-level one without a
-    command), naming the closest flag of that command to each unknown one."""
+    command), naming the closest flag of that command to each unknown one; a flag of the
+    command given before it is told to go after it (fuzz55, F6: "--quiet: did you mean
+    --quiet?")."""
     import difflib
+    import shlex
 
     command = getattr(args, "command", None)
     actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
     child = actions[0].choices.get(command) if actions and command else None
     target = child or parser
     flags = [flag for action in target._actions for flag in action.option_strings]
+    ahead = argv[: argv.index(command)] if child is not None else []
+    misplaced = [w for w in extra if w in ahead and w.split("=")[0] in flags]
+    if misplaced:
+        rest = [w for i, w in enumerate(argv) if not (w in misplaced and i < len(ahead))]
+        moved = " ".join(["python -m movierate", *map(shlex.quote, [*rest, *misplaced])])
     hints = []
     for word in extra:
+        if word in misplaced:
+            hints.append(f"{word} is a `{command}` option: put it after the command ({moved})")
+            continue
         close = difflib.get_close_matches(word.split("=")[0], flags, n=1, cutoff=0.6)
         if word.startswith("-") and close:
             hints.append(f"{word}: did you mean {close[0]}?")
