@@ -41,10 +41,10 @@ def test_list_keeps_the_models_a_pattern_names_and_says_how_many(many, capsys):
 
 def test_list_says_when_nothing_matches(many, capsys):
     assert main(["list", "beta*"]) == 0
-    said = capsys.readouterr().out
+    said = capsys.readouterr().err
     assert "No model matches 'beta*' (5 saved: `list` alone shows them all" in said
     assert main(["list", "--dataset", "ml-100k"]) == 0
-    assert "No model was trained on 'ml-100k'" in capsys.readouterr().out
+    assert "No model was trained on 'ml-100k'" in capsys.readouterr().err
     assert len(_listed(capsys, "--dataset", "ML-LATEST-SMALL")) == 5
     assert len(_listed(capsys, "--dataset", "ml-latest*")) == 5  # a pattern too (recheck 2)
 

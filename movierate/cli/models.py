@@ -10,7 +10,13 @@ import sys
 from typing import Any
 
 from movierate.cli.command import EXIT_OK, Command, register
-from movierate.cli.output import check_path_argument, clip, one_line, print_notes
+from movierate.cli.output import (
+    ArgumentError,
+    check_path_argument,
+    clip,
+    one_line,
+    print_notes,
+)
 from movierate.cli.tables import format_table, num, seconds
 from movierate.filenames import bytes_escaped
 from movierate.spec import FAMILY_ONLY, ModelSpec, format_regularizers
@@ -109,6 +115,11 @@ _LIST_KEYS = (
 def _run_list(args: argparse.Namespace) -> int:
     from movierate import config, store
 
+    if any(not p.strip() for p in args.patterns):  # fuzz55, F7: as `list --dataset ''` is
+        raise ArgumentError(
+            "A PATTERN is empty; give a shell pattern such as mf* or *whiten*, or leave the "
+            "patterns out to list every model."
+        )
     store.check_readable()
     leftovers = store.leftovers()  # first: removes (and reports) what killed writers left
     every, every_broken = store.list_models()
@@ -126,7 +137,8 @@ def _run_list(args: argparse.Namespace) -> int:
         ) + [f"was trained on {args.dataset!r}"] * (args.dataset is not None)
         print(
             f"No model {' and '.join(asked)} ({len(every):,} saved: `list` alone shows them "
-            "all; patterns are shell patterns such as mf* or *whiten*)."
+            "all; patterns are shell patterns such as mf* or *whiten*).",
+            file=sys.stderr,  # a note, not a result: `list 'x*' | wc -l` counts 0 (fuzz55, F7)
         )
         _print_leftovers(leftovers)
         return EXIT_OK
@@ -593,14 +605,20 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     model = store.load_model(args.name)
     # named before any work; each model once (a repeat would count as one more model)
     against = [n for n in dict.fromkeys(args.against or []) if n != args.name]
+    dropped = _dropped_against(args.name, args.against or [])
+    if dropped:  # fuzz55, F4: left out without a word
+        print(f"note: {dropped}", file=sys.stderr)
     others = [store.load_model(name) for name in against]
+    _check_against(model, others)  # fuzz55, F2: not after the whole report of the model
     ds = _data_for(model, args.data, args.json) if args.data is not None else None
     older = model.has_test_rows and not store.references_complete(model.metrics)
     if (others or older or args.json) and ds is None:
         ds = dataset_of(model)
     result = evaluate_model(model, ds)
     if args.json:
-        print(json.dumps(_evaluate_record(model, others, ds, result), indent=2, allow_nan=False))
+        record = _evaluate_record(model, others, ds, result)
+        record["notes"] += [dropped] if dropped else []
+        print(json.dumps(record, indent=2, allow_nan=False))
         return EXIT_OK
     recorded = model.metrics
     tuned = store.stop_rows_tuning_chose(model.meta) if model.has_test_rows else None
@@ -747,7 +765,7 @@ def _evaluate_record(
     against, the top-10 list check and ``--against``'s paired differences."""
     import dataclasses
 
-    from movierate import ranking, store
+    from movierate import paired, ranking, store
     from movierate.pipeline import Unavailable, reference_metrics, split_parts
 
     recorded = model.metrics
@@ -798,31 +816,55 @@ def _evaluate_record(
     if others:
         record["paired"] = [
             {**dataclasses.asdict(d), "difference": d.difference, "verdict": _verdict(d)}
-            for d in _paired_differences([model, *others], ds)
+            for d in paired.paired_differences([model, *others], ds)
         ]
     return store.json_safe(record)
 
 
-def _paired_differences(models: list[Any], ds: Any) -> list[Any]:
-    """:func:`movierate.paired.paired_differences` of models trained on the same data."""
-    from movierate import paired
+def _dropped_against(name: str, against: list[str]) -> str | None:
+    """What ``--against`` left out: the model being evaluated, and names given twice; None if
+    nothing."""
+    said = []
+    if name in against:
+        said.append(f"--against {name} is the model being evaluated; it is left out")
+    twice = [n for n in dict.fromkeys(against) if against.count(n) > 1 and n != name]
+    if twice:
+        said.append(f"--against names {', '.join(twice)} more than once; each is scored once")
+    return "; ".join(said) + "." if said else None
+
+
+def _check_against(model: Any, others: list[Any]) -> None:
+    """DataError, before any scoring, for an ``--against`` model whose test ratings cannot pair
+    with ``model``'s: an imported embedding (no ratings at all), other data, another split."""
     from movierate.errors import DataError
 
-    first = models[0]
-    for other in models[1:]:
-        if other.dataset_fingerprint != first.dataset_fingerprint:
+    if model.meta.get("imported"):  # evaluating it is refused in its own words
+        return
+    for other in others:
+        if other.meta.get("imported"):
             raise DataError(
-                f"{other.name!r} was trained on other data than {first.name!r}, so their test "
+                f"--against {other.name}: {other.name!r} is an embedding imported from "
+                "elsewhere: it has movie vectors only, no users or ratings, so no test ratings "
+                "to compare; --against takes models trained here on the same data and split."
+            )
+        if other.dataset_fingerprint != model.dataset_fingerprint:
+            raise DataError(
+                f"{other.name!r} was trained on other data than {model.name!r}, so their test "
                 "ratings differ; --against takes models of the same data and split."
             )
-    return paired.paired_differences(models, ds)
+        if None not in (model.test_rows, other.test_rows) and other.test_rows != model.test_rows:
+            raise DataError(
+                f"{other.name!r} was tested on other ratings than {model.name!r} (test rows "
+                f"{other.test_rows_text}, not {model.test_rows_text}), so their errors do not "
+                "pair; --against takes models of the same data and split."
+            )
 
 
 def _print_paired(models: list[Any], ds: Any) -> None:
     """Each model's test RMSE against the lowest, paired over their shared test rows."""
     from movierate import paired
 
-    differences = _paired_differences(models, ds)
+    differences = paired.paired_differences(models, ds)
     print(
         f"\npaired over the same {differences[0].n_rows:,} test ratings (± the half-width of "
         "the interval each verdict reads, its level in the cell; each user's ratings counted "

@@ -104,16 +104,18 @@ def max_extract_bytes() -> int:
     return int(text)
 
 
-def check_dataset_name(name: object) -> str:
+def check_dataset_name(name: object, folders: bool = False) -> str:
     """``name`` if it is a dataset NAME (never a path): 1-64 ASCII letters, digits, '.', '_', '-',
     starting with a letter or digit, without '..'. DataError otherwise (used for names that
-    come from files such as a model's meta.json)."""
+    come from files such as a model's meta.json); ``folders``: the caller takes a folder path
+    too, and the error says so (fuzz55, F7: it named load_dataset() to a command line)."""
     problem = dataset_name_problem(name) if isinstance(name, str) else "it is no text"
     if problem:
         raise DataError(
             f"{shown(name)} is not a dataset name: {problem}. A name is 1 to 64 ASCII letters, "
             "digits, '.', '_' or '-' (starting with a letter or digit, no '..', no path "
-            "separators). Pass a folder path to load_dataset() instead if you meant one."
+            "separators)."
+            + (" A folder of ratings is given by its path instead (e.g. ./my-data)." * folders)
         )
     return name
 
@@ -251,7 +253,7 @@ def locate(
             f"{type(name_or_path).__name__}."
         )
     if not allow_paths or not os.fspath(name_or_path).strip():
-        check_dataset_name(name_or_path)  # an empty name is never "the current folder"
+        check_dataset_name(name_or_path, allow_paths)  # an empty name is never "the current folder"
     try:
         return _locate(name_or_path, progress, allow_paths)
     except MovierateError:
