@@ -3,11 +3,25 @@ reference, the filter's wording in titles and CSVs, and Custom axes' verdict wor
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
+import pandas as pd
 from test_explore_helpers import movies_table
 
-from movierate.explore import linear_probes, probe
+from movierate.explore import (
+    coordinates_csv,
+    extremes_csv,
+    linear_probes,
+    map_description,
+    movies_text,
+    pca_extremes,
+    probe,
+    projection_map,
+    table_csv,
+)
 from movierate.explore.probes import ALPHA
+from movierate.explore.validation import movie_columns
 
 
 def _noise(seed: int, n: int, positives: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -66,3 +80,50 @@ def test_the_reference_reads_no_test_rows():
     b = linear_probes(x, leaked, min_ratings=0)
     assert a["popularity_auc"].tolist() == b["popularity_auc"].tolist()
     assert b["popularity_auc"].notna().all()
+
+
+def _trained_movies(n: int = 60) -> pd.DataFrame:
+    """Movies whose training counts (what the filter reads) are below their counts of all
+    ratings: 30 of them have 10 ratings in all, 20 of those 10 training ratings."""
+    movies = movies_table(n, n_ratings=[10] * 30 + [5] * (n - 30))
+    movies["n_train_ratings"] = [12] * 20 + [8] * 10 + [4] * (n - 30)
+    movies["n_ratings"] = movies["n_train_ratings"] + 2
+    return movies
+
+
+def test_map_titles_and_csv_say_the_filter_counts_training_ratings():
+    """F2: titles and the map CSV read "1,958 movies with at least 10 ratings" for a filter on
+    training ratings (2,269 movies have 10 ratings in all)."""
+    assert movies_text(1958, 10, counted="training ratings") == (
+        "1,958 movies with at least 10 training ratings"
+    )
+    assert (
+        movies_text(5, 1, counted="training ratings") == "5 movies with at least 1 training rating"
+    )
+    movies = _trained_movies()
+    x = np.random.default_rng(0).normal(size=(len(movies), 4))
+    frame = projection_map(x, movies, method="pca", min_ratings=10)
+    assert len(frame) == 20
+    assert map_description(frame)[1] == "20 movies with at least 10 training ratings"
+    written = pd.read_csv(io.StringIO(coordinates_csv(frame, movies)))
+    assert written["map"].str.endswith("20 movies with at least 10 training ratings").all()
+    plain = projection_map(
+        x, movies.drop(columns=["n_train_ratings"]), method="pca", min_ratings=10
+    )
+    assert map_description(plain)[1] == f"{len(plain)} movies with at least 10 ratings"
+
+
+def test_neighbour_and_component_csvs_carry_the_training_count_the_filter_read():
+    """F2 (related): the Neighbours and principal-component CSVs said min_ratings=10 but held
+    only n_ratings (every rating), so the filter could not be checked from the file."""
+    movies = _trained_movies()
+    context = {"model": "m", "min_ratings": 10}
+    listed = pd.read_csv(io.StringIO(table_csv(movie_columns(movies, [0, 25]), context, movies)))
+    assert listed["n_train_ratings"].tolist() == [12, 8]
+    assert listed.columns.get_loc("n_train_ratings") == listed.columns.get_loc("n_ratings") + 1
+    x = np.random.default_rng(1).normal(size=(len(movies), 4))
+    ends = pca_extremes(x, movies, n_components=1, n_movies=3, min_ratings=10)
+    written = pd.read_csv(io.StringIO(extremes_csv(ends, context, movies)))
+    assert (written["n_train_ratings"] >= 10).all() and len(written) == 6
+    untrained = movies.drop(columns=["n_train_ratings"])
+    assert "n_train_ratings" not in table_csv(movie_columns(untrained, [0]), context, untrained)

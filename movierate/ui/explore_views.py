@@ -396,7 +396,9 @@ def render_custom_axes(model: Any) -> None:
             ),
             figures.model_part(model),
             "custom axes",
-            explore.movies_text(len(axes.coordinates), min_ratings),
+            explore.movies_text(
+                len(axes.coordinates), min_ratings, counted=counted_ratings(model.movies)
+            ),
         ),
         width="stretch",
         key="axes_chart",
@@ -926,7 +928,9 @@ def render_two_models(model_a: Any, model_b: Any) -> None:
             ),
             f"A: {figures.model_part(model_a)}",
             f"B: {figures.model_part(model_b)}, rotated and scaled onto A",
-            explore.movies_text(len(layout.coordinates), min_ratings),
+            explore.movies_text(
+                len(layout.coordinates), min_ratings, counted=widgets.counted_in([model_a, model_b])
+            ),
         ),
         width="stretch",
         key="align_chart",
