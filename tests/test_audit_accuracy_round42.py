@@ -10,6 +10,7 @@ import pandas as pd
 from test_explore_helpers import movies_table
 
 from movierate.explore import (
+    axis_quality,
     coordinates_csv,
     extremes_csv,
     linear_probes,
@@ -127,3 +128,13 @@ def test_neighbour_and_component_csvs_carry_the_training_count_the_filter_read()
     assert (written["n_train_ratings"] >= 10).all() and len(written) == 6
     untrained = movies.drop(columns=["n_train_ratings"])
     assert "n_train_ratings" not in table_csv(movie_columns(untrained, [0]), context, untrained)
+
+
+def test_the_weak_axis_verdict_and_its_sentence_agree():
+    """F3: "x axis: weak" beside "a modest direction: beyond chance" for one AUC of 0.67."""
+    x = np.random.default_rng(3).normal(size=(400, 8))
+    x[:200, 0] += 0.6
+    quality = axis_quality(x, np.arange(180, 400), np.arange(0, 200))
+    assert quality.verdict == "weak", quality
+    assert "a weak direction: beyond chance" in quality.message
+    assert "modest" not in quality.message
