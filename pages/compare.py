@@ -809,7 +809,8 @@ def space_section(models: list) -> None:
     if capped:
         st.info(
             f"Genre coherence over each model's {explore.NEIGHBOUR_CAP:,} most-rated of the "
-            f"{eligible:,} movies with at least {min_ratings} ratings and a genre (column "
+            f"{eligible:,} movies with at least {min_ratings} {widgets.counted_in(models)} and "
+            "a genre (column "
             "'coherence movies'): its exact nearest-neighbour search compares every pair of "
             f"movies, minutes for {eligible:,}. The other statistics use every movie.",
             icon=":material/filter_alt:",

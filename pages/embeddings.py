@@ -186,6 +186,7 @@ def render() -> None:
             lambda: explore.extremes_csv(
                 extremes,
                 {"model": model.name, "dataset": model.dataset_name, "min_ratings": min_ratings},
+                model.movies,
             ),
             explore.table_file_name(explore.file_stem(model), "principal_component_ends"),
             key="pca_csv",

@@ -41,7 +41,7 @@ def _list_csv(model: Any, found: Any, movie: str, metric: str, min_ratings: int)
     context = {"model": model.name, "dataset": model.dataset_name, "neighbours_of": movie,
                "metric": metric, "min_ratings": min_ratings}  # fmt: skip
     named = found.rename(columns={"shared": "in_every_models_list"})
-    return lambda: explore.table_csv(named, context)
+    return lambda: explore.table_csv(named, context, model.movies)
 
 
 def _ranks_elsewhere(

@@ -73,7 +73,8 @@ def test_each_probe_is_read_against_popularity_alone():
     without = linear_probes(x, movies.drop(columns=["mean_rating"]), min_ratings=0)
     assert without["popularity_auc"].isna().all()  # not known: not made up
     assert without["popularity_p_value"].isna().all()
-    assert table.loc["genre: Horror", "popularity_p_value"] < 0.001  # beyond it: a real gain
+    # beyond it: a real gain (never below chance's p-value, whose floor is 1 / 200: round 42)
+    assert table.loc["genre: Horror", "popularity_p_value"] <= 1 / (1 + PERMUTATIONS)
     assert table.loc["genre: Comedy", "popularity_p_value"] == 1.0  # below it: no gain
 
 

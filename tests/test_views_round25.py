@@ -178,7 +178,7 @@ def test_a_title_wraps_between_parts_for_a_narrow_chart():
     ("query", "says"),
     [
         ({"model": "small-mf", "view": "Map", "map_method": "PCA", "tsne_min": "40"},
-         ["small-mf (ml-latest-small)", "PCA: PC1 × PC2, cosine", "with at least 40 ratings"]),
+         ["small-mf (ml-latest-small)", "PCA: PC1 × PC2, cosine", "with at least 40 training ratings"]),
         ({"model": "small-mf", "view": "axes", "xa": "Comedy", "xb": "Drama"},
          ["small-mf (ml-latest-small)", "custom axes"]),
         ({"model": "small-mf", "view": "users"}, ["small-mf (ml-latest-small)", "users"]),

@@ -94,14 +94,24 @@ def projector_text(
 INTERNAL_COLUMNS = ("movie_idx", "identity", "film", "held")
 
 
-def table_csv(table: pd.DataFrame, context: dict[str, Any]) -> str:
+def table_csv(
+    table: pd.DataFrame, context: dict[str, Any], movies: pd.DataFrame | None = None
+) -> str:
     """CSV text of a result table a user takes away (views round 25, F1: the grid's own
     download is named only by a timestamp, holds no model nor what the table lists, and rounds
     every number as shown): the ``context`` columns first (model, dataset, what the rows are
     of; one value each for every row), then the table's columns at full precision without
     internal row numbers, genres ``|``-joined, unknown rating counts blank; text cells safe
-    for a spreadsheet."""
-    out = table.drop(columns=[c for c in INTERNAL_COLUMNS if c in table.columns])
+    for a spreadsheet. With the model's ``movies``, each movie's training ratings follow its
+    n_ratings: what a minimum-ratings filter counted (accuracy round 42, F2)."""
+    out = table.copy()
+    if movies is not None and TRAINING_COUNTS in movies.columns and "movie_idx" in out.columns:
+        counts = pd.to_numeric(movies[TRAINING_COUNTS], errors="coerce").astype("Int64")
+        at = (
+            out.columns.get_loc("n_ratings") + 1 if "n_ratings" in out.columns else len(out.columns)
+        )
+        out.insert(at, TRAINING_COUNTS, counts.to_numpy()[out["movie_idx"].to_numpy(np.int64)])
+    out = out.drop(columns=[c for c in INTERNAL_COLUMNS if c in out.columns])
     if "genres" in out.columns:
         out["genres"] = ["|".join(genres) for genres in genre_lists(out)]
     if table.attrs.get(UNCOUNTED) and "n_ratings" in out.columns:  # unknown, not 0

@@ -137,15 +137,18 @@ EXTREMES_FILE_COLUMNS = {
 END_NAMES = {"top": "top (highest scores)", "bottom": "bottom (lowest scores)"}
 
 
-def extremes_csv(extremes: pd.DataFrame, context: dict[str, Any]) -> str:
+def extremes_csv(
+    extremes: pd.DataFrame, context: dict[str, Any], movies: pd.DataFrame | None = None
+) -> str:
     """CSV text of :func:`pca_extremes` for a user to take away: one row per movie listed,
     which component and which end it lists it at, and its score on that component (its
     coordinate along the direction, in embedding units) at full precision, after the
-    ``context`` columns (model, dataset, filter: views round 25, F1)."""
+    ``context`` columns (model, dataset, filter: views round 25, F1); with the model's
+    ``movies``, each one's training ratings too (:func:`~movierate.explore.export.table_csv`)."""
     from movierate.explore.export import table_csv
 
     named = extremes.rename(columns=EXTREMES_FILE_COLUMNS)
-    return table_csv(named.assign(end=named["end"].map(END_NAMES)), context)
+    return table_csv(named.assign(end=named["end"].map(END_NAMES)), context, movies)
 
 
 def extremes_note(extremes: pd.DataFrame, *, n_components: int, n_movies: int) -> str:

@@ -2,7 +2,7 @@
 PCA, cached on disk beside the model with their trust numbers
 (:func:`movierate.explore.quality.map_trust`).
 
-The default view (movies with at least 10 ratings, cosine metric, perplexity 30, 500
+The default view (movies with at least 10 training ratings, cosine metric, perplexity 30, 500
 iterations, PCA initialisation, Barnes-Hut angle 0.8) of an ml-latest-small model is ready in
 a few seconds; the coordinates are then saved in the model's ``cache/`` folder under a name made
 of the parameters and a hash of the embedding rows, so the next request (any process) loads them
@@ -62,6 +62,7 @@ from movierate.explore.validation import (
     check_matrix,
     check_movies,
     check_vector,
+    counted_ratings,
     eligible_rows,
     movie_columns,
     takes_models,
@@ -606,7 +607,8 @@ def projection_map(
     ``cache`` maps a file name to a path (``model.cache_path``); with it, coordinates and trust
     numbers are read from / written to disk (atomically); a cache that cannot be kept only
     sets ``attrs["cache_note"]`` (else None). Returns :func:`map_frame`'s columns;
-    ``frame.attrs`` records the parameters, ``method``, ``from_cache``, ``seconds`` and
+    ``frame.attrs`` records the parameters, what ``min_ratings`` counted (``counted``:
+    :func:`~movierate.explore.validation.counted_ratings`), ``method``, ``from_cache``, ``seconds`` and
     ``trust`` (:meth:`MapTrust.as_dict`, see :func:`movierate.explore.quality.map_trust`); a
     PCA map also its ``components`` (1-based) and their ``shares`` of the variance it projects.
     Only the parameters of the chosen method count (and key the cache). ``progress`` hears
@@ -667,7 +669,12 @@ def projection_map(
     _report(progress, 1.0, f"{label} map of {len(rows):,} movies ready in {seconds:.1f} s.")
     frame = map_frame(coordinates, rows, x, movies, movie_bias)
     frame.attrs.update(
-        params, from_cache=from_cache, seconds=seconds, trust=trust, cache_note=kept.note
+        params,
+        counted=counted_ratings(movies),
+        from_cache=from_cache,
+        seconds=seconds,
+        trust=trust,
+        cache_note=kept.note,
     )
     if method == "pca":
         shares = pca_shares(x[rows], metric=metric)
@@ -1073,9 +1080,9 @@ def map_description(frame: pd.DataFrame) -> list[str]:
 
     >>> frame = pd.DataFrame({"x": [0.0, 1.0]})
     >>> frame.attrs.update(method="tsne", perplexity=30.0, max_iter=500, metric="cosine",
-    ...                    seed=0, min_ratings=10)
-    >>> map_description(frame)
-    ['t-SNE: perplexity 30, 500 iterations, cosine, seed 0', '2 movies with at least 10 ratings']
+    ...                    seed=0, min_ratings=10, counted="training ratings")
+    >>> map_description(frame)[1]
+    '2 movies with at least 10 training ratings'
     """
     attrs = frame.attrs
     method = attrs.get("method")
@@ -1093,14 +1100,19 @@ def map_description(frame: pd.DataFrame) -> list[str]:
     movies = (
         f"{len(frame):,} movies of a selection, re-projected"
         if attrs.get("rows")
-        else movies_text(len(frame), attrs.get("min_ratings", 0))
+        else movies_text(
+            len(frame), attrs.get("min_ratings", 0), counted=attrs.get("counted", "ratings")
+        )
     )
     return [f"{METHOD_LABELS[method]}: {', '.join(settings)}", movies]
 
 
-def movies_text(count: int, min_ratings: int) -> str:
-    """The movies a figure draws, for its title: "1,958 movies with at least 10 ratings"."""
-    return f"{count:,} movies" + (f" with at least {min_ratings:,} ratings" if min_ratings else "")
+def movies_text(count: int, min_ratings: int, *, counted: str) -> str:
+    """The movies a figure draws, for its title: "1,958 movies with at least 10 training
+    ratings" (``counted``: :func:`~movierate.explore.validation.counted_ratings`; accuracy
+    round 42, F2: "ratings" read as all ratings, which 2,269 movies have)."""
+    noun = counted[:-1] if min_ratings == 1 and counted.endswith("s") else counted
+    return f"{count:,} movies" + (f" with at least {min_ratings:,} {noun}" if min_ratings else "")
 
 
 def coordinates_csv(frame: pd.DataFrame, movies: pd.DataFrame | None = None) -> str:

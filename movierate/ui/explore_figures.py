@@ -555,7 +555,8 @@ def probes_figure(tables: dict[str, pd.DataFrame], *, height: int = 460) -> go.F
                 },
                 hovertemplate=(
                     f"{name}<br>%{{x}}: popularity alone (each one's number of training ratings "
-                    "and mean rating) AUC %{customdata:.3f}<extra></extra>"
+                    "and mean training rating) AUC %{customdata:.3f} (0.5 where its own probe "
+                    "fell below chance)<extra></extra>"
                 ),
                 customdata=table["popularity_auc"],
             )
