@@ -33,7 +33,7 @@ def start_quick_start(dataset: str) -> None:
         st.session_state["quick_start_notice"] = notice
     else:
         job_id = earlier.result
-    st.session_state["watch_job"] = job_id
+    state.watch_job(job_id)
     st.session_state["watch_first"] = True
     st.switch_page(shell.page("train"))
 
