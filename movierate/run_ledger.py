@@ -8,6 +8,10 @@ later claims the notes of servers that are gone and reports those runs as lost.
 
 A note is one small JSON file per run in ``$MOVIERATE_HOME/runs``. Writing or reading one never
 stops a training: a failure is logged and ignored.
+
+A command-line training (train, tune, study) notes its run here too while it lasts
+(:func:`noting_cli_run`), so that deleting or replacing a dataset sees every training reading it
+(bad-input round 54, F1); a note of a process that is gone (killed) is ignored and swept.
 """
 
 from __future__ import annotations
@@ -15,8 +19,11 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import socket
 import time
+import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -87,10 +94,11 @@ class RunLedger:
     def __init__(self, folder: Path | None = None) -> None:
         self.folder = folder if folder is not None else config.home_dir() / LEDGER_FOLDER
 
-    def add(self, job_id: str, name: str, dataset: str) -> None:
-        """Note a run that was just submitted."""
+    def add(self, job_id: str, name: str, dataset: str, command: str | None = None) -> None:
+        """Note a run that was just submitted (``command``: the CLI command running it, for a
+        command-line run; None for a dashboard run)."""
         note = {"name": name, "dataset": dataset, "submitted": time.time(), "started": False}
-        self._write(job_id, {**note, **atomic.writer_record()})
+        self._write(job_id, {**note, **atomic.writer_record(), "command": command})
 
     def started(self, job_id: str) -> None:
         """Note that a run left the queue and began training."""
@@ -122,6 +130,8 @@ class RunLedger:
                 if not gone:
                     continue
                 path.unlink()  # FileNotFoundError: another server claimed it first
+                if note.get("command"):  # a command-line run killed: no server's run
+                    continue
                 lost.append(
                     LostRun(
                         name=str(note["name"]),
@@ -132,6 +142,31 @@ class RunLedger:
                 )
         return sorted(lost, key=lambda run: run.submitted)
 
+    def readers(self, dataset: str) -> list[str]:
+        """The runs in progress (of any server, or the command line) reading ``dataset``, each
+        described in a few words; notes of processes that are gone are skipped."""
+        found = []
+        with _logged("read", self.folder):
+            paths = sorted(self.folder.glob(f"*{NOTE_SUFFIX}"))
+        for path in paths:
+            with _logged("read", path):
+                note = json.loads(path.read_text(encoding="utf-8"))
+                if _owner_gone(note):
+                    if note.get("command"):  # a killed command's: swept (no server claims it)
+                        path.unlink()
+                    continue
+                if note.get("dataset") != dataset:
+                    continue
+                by = (
+                    f"python -m movierate {note['command']}, process {note['pid']}"
+                    if note.get("command")
+                    else f"a dashboard server, process {note['pid']}"
+                )
+                if note.get("host") != socket.gethostname():
+                    by += f" on {note.get('host')}"
+                found.append(f"{note['name']!r} ({by}; note {path})")
+        return found
+
     def _path(self, job_id: str) -> Path:
         return self.folder / f"{job_id}{NOTE_SUFFIX}"
 
@@ -140,6 +175,35 @@ class RunLedger:
         with _logged("write", path):
             self.folder.mkdir(parents=True, exist_ok=True)
             atomic.write_json(path, note)
+
+
+def check_unread(dataset: str, verb: str) -> None:
+    """DataError when a training in progress reads ``dataset``, which would be ``verb``
+    ("deleted", "replaced") under it: its model would be saved on data that is gone."""
+    from movierate.errors import DataError
+
+    if runs := RunLedger().readers(dataset):
+        raise DataError(
+            f"Dataset {dataset!r} is not {verb}: a training in progress is reading it: "
+            f"{'; '.join(runs)}. Nothing was {verb}; wait for that training to end, or stop it "
+            "(Ctrl+C in its terminal, or Cancel on the Train page), then try again. A note left "
+            "by a run that is no longer going on (its machine stopped) may be removed."
+        )
+
+
+@contextlib.contextmanager
+def noting_cli_run(command: str, name: str, datasets: Iterable[str]) -> Iterator[None]:
+    """Note a command-line run of ``command`` making ``name`` from ``datasets`` while the block
+    runs; the notes go when it ends (a killed process's notes are ignored, then swept)."""
+    ledger = RunLedger()
+    ids = {f"cli-{os.getpid()}-{uuid.uuid4().hex[:8]}": dataset for dataset in datasets}
+    for job_id, dataset in ids.items():
+        ledger.add(job_id, name, dataset, command)
+    try:
+        yield
+    finally:
+        for job_id in ids:
+            ledger.remove(job_id)
 
 
 def _owner_gone(note: dict) -> bool:

@@ -33,7 +33,7 @@ def start_quick_start(dataset: str) -> None:
         st.session_state["quick_start_notice"] = notice
     else:
         job_id = earlier.result
-    st.session_state["watch_job"] = job_id
+    state.watch_job(job_id)
     st.session_state["watch_first"] = True
     st.switch_page(shell.page("train"))
 
@@ -92,15 +92,20 @@ def manage_models(names: list[str]) -> None:
                 st.rerun()
         doomed = st.session_state.get("confirm_delete")
         if doomed:
-            st.warning(
-                f"Delete **{text.md(doomed)}** for good? Its embeddings, Keras model and cached analyses "
-                "are removed; this cannot be undone.",
-                icon=":material/warning:",
-            )
-            yes_col, no_col = st.columns(2)
-            if yes_col.button(
-                f"Yes, delete {text.md(doomed)}", type="primary", key="confirm_delete_yes"
-            ):
+            prompt = st.empty()  # bad-input round 54, F3: the question stayed above a refusal
+            with prompt.container():
+                st.warning(
+                    f"Delete **{text.md(doomed)}** for good? Its embeddings, Keras model and cached analyses "
+                    "are removed; this cannot be undone.",
+                    icon=":material/warning:",
+                )
+                yes_col, no_col = st.columns(2)
+                yes = yes_col.button(
+                    f"Yes, delete {text.md(doomed)}", type="primary", key="confirm_delete_yes"
+                )
+                no = no_col.button("Cancel", key="confirm_delete_no")
+            if yes:
+                prompt.empty()  # only the outcome stays on screen
                 st.session_state.pop("confirm_delete", None)
                 expected = st.session_state.pop("confirm_delete_id", None)
                 with shell.error_boundary():
@@ -108,7 +113,7 @@ def manage_models(names: list[str]) -> None:
                     st.session_state["manage_model_next"] = None
                     flash("home_message", f"Deleted **{text.md(doomed)}**.")
                     st.rerun()
-            if no_col.button("Cancel", key="confirm_delete_no"):
+            if no:
                 st.session_state.pop("confirm_delete", None)
                 st.rerun()
 

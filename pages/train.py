@@ -153,21 +153,30 @@ def show_monitor() -> None:
     jobs = registry.jobs()
     ids = [job.id for job in jobs]
     by_id = {job.id: job for job in jobs}
+    own = state.own_jobs()
     watched = st.session_state.get("watch_job")
-    if watched not in by_id:
-        watched = next((job.id for job in jobs if job.active), ids[0])
+    if watched not in by_id:  # none started or picked here: chosen afresh on each run, not kept
+        watched = next((job.id for job in jobs if job.active), ids[0])  # (bad-input round 54, F2)
     # drawn from the first run on, even alone: its code is then fetched while the run starts,
     # not when a second run appears in the live monitor (views round 16, F3: a link cut then
     # left "Failed to fetch dynamically imported module: .../Selectbox.js" until a reload)
-    watched = st.selectbox(
+    picked = st.selectbox(
         "Run",
         ids,
         index=ids.index(watched),
-        format_func=lambda i: f"{by_id[i].name} ({by_id[i].state})",
+        format_func=lambda i: (
+            f"{by_id[i].name} ({by_id[i].state}{'' if i in own else ', started elsewhere'})"
+        ),
         disabled=len(jobs) == 1,
     )
-    st.session_state["watch_job"] = watched
-    job = by_id[watched]
+    if picked != watched:  # this session's own pick is kept
+        st.session_state["watch_job"] = picked
+    job = by_id[picked]
+    if picked not in own:
+        st.caption(
+            "Started elsewhere: another tab, person or session on this dashboard's server, "
+            "not a run of this tab."
+        )
     show_job(job)
     if job.phase == SAVING:
         st.caption("Training has ended and the model is being saved: too late to cancel.")
@@ -452,7 +461,7 @@ def tune_form(datasets: list[str]) -> None:
                 icon=":material/warning:",
             )
         else:
-            st.session_state["watch_job"] = job_id
+            state.watch_job(job_id)
 
 
 def start_once(what: str, asked: Any, submit: Callable[[], str]) -> str:
@@ -668,6 +677,9 @@ def train_form(datasets: list[str]) -> None:
                 f"Not started: {text.md(exc)}",
                 icon=":material/warning:",
             )
+            held = state.job_registry().active_jobs()  # the run that holds the name, if one does
+            if holder := next((j.id for j in held if j.name == name.strip()), None):
+                state.watch_job(holder, own=holder in state.own_jobs())
             st.page_link(shell.page("home"), label="Manage models on Home", icon=":material/edit:")
         except MovierateError as exc:
             st.error(
@@ -675,7 +687,7 @@ def train_form(datasets: list[str]) -> None:
                 icon=":material/warning:",
             )
         else:
-            st.session_state["watch_job"] = job_id
+            state.watch_job(job_id)
             warnings = advice.spec_warnings(spec)
             for warning in warnings:
                 st.warning(warning, icon=":material/balance:")

@@ -80,6 +80,7 @@ def _run_study(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from movierate import config, store, study
+    from movierate.run_ledger import noting_cli_run
 
     _check_mode(args)
     if args.merge:
@@ -126,9 +127,9 @@ def _run_study(args: argparse.Namespace) -> int:
     study.check_output_folder(out, args.overwrite)  # before any training
     store.use_process_temp_dir()  # TensorFlow's autograph files go where a kill is cleaned up
     progress = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
-    result = study.run_study(
-        replace(plan, **changes), out, progress=progress, overwrite=args.overwrite
-    )
+    plan = replace(plan, **changes)
+    with noting_cli_run("study", "a study's models", plan.datasets):  # bad-input round 54, F1
+        result = study.run_study(plan, out, progress=progress, overwrite=args.overwrite)
     code = EXIT_OK
     if result.rescued:  # --out could not be written when the results were ready
         print(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from typing import Any
@@ -93,6 +94,14 @@ def _configure_train(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_train(args: argparse.Namespace) -> int:
+    from movierate.run_ledger import noting_cli_run
+
+    # noted while it runs: a dataset delete or replace refuses then (bad-input round 54, F1)
+    with noting_cli_run("train", args.name or f"a model on {args.dataset}", [args.dataset]):
+        return _train(args)
+
+
+def _train(args: argparse.Namespace) -> int:
     from movierate import store
     from movierate.data import load_dataset
     from movierate.pipeline import split_settings, train_and_save
@@ -171,6 +180,7 @@ def _run_train(args: argparse.Namespace) -> int:
         f"{store.settled_note(metrics)})",
         file=prose,
     )
+    warn_if_data_gone(ds)
     if chosen := store.stop_rows_chose(meta):  # accuracy round 35, F1: e.g. the kept dims
         print(f"(its early-stopping rows also chose {chosen}: their RMSE flatters it)", file=prose)
     if baselines := store.baselines_text(metrics):
@@ -198,6 +208,18 @@ def _run_train(args: argparse.Namespace) -> int:
         }
         print(json.dumps(record))
     return code
+
+
+def warn_if_data_gone(ds: Any) -> None:
+    """A warning when the folder ``ds`` was loaded from is gone since (deleted while this run
+    trained, bad-input round 54, F1): the saved model's evaluate and Recommend need it again."""
+    if ds.source and not os.path.exists(ds.source):
+        print(
+            f"warning: the dataset {ds.name!r} was deleted or moved while this run trained "
+            f"({ds.source} is gone): the model is saved, but evaluate, Recommend and its "
+            "test-row checks need the same data stored again under that name.",
+            file=sys.stderr,
+        )
 
 
 class TimeEstimate:

@@ -18,6 +18,7 @@ from movierate.cli.output import (
 )
 from movierate.cli.split_args import add_split_arguments, split_options
 from movierate.cli.tables import format_table, num, short
+from movierate.cli.train import warn_if_data_gone
 from movierate.filenames import NAME_RULE
 from movierate.tuning import MAX_ENSEMBLE
 
@@ -98,6 +99,14 @@ def _configure_tune(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_tune(args: argparse.Namespace) -> int:
+    from movierate.run_ledger import noting_cli_run
+
+    # noted while it runs: a dataset delete or replace refuses then (bad-input round 54, F1)
+    with noting_cli_run("tune", args.name or f"a model on {args.dataset}", [args.dataset]):
+        return _tune(args)
+
+
+def _tune(args: argparse.Namespace) -> int:
     from movierate import store
     from movierate.data import load_dataset
     from movierate.pipeline import split_settings
@@ -185,6 +194,7 @@ def _run_tune(args: argparse.Namespace) -> int:
         _print_blend(result, test, out)
     else:
         _print_saved(result, test, out)
+    warn_if_data_gone(ds)
     if args.json:  # as `train --json`, plus the search's summary; last: the result is final
         meta = store.read_meta(result.name)
         record = {

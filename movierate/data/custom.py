@@ -63,6 +63,7 @@ from movierate.data.textio import (
 )
 from movierate.errors import DataError, ImportStopped
 from movierate.filenames import is_os_junk, twin_difference
+from movierate.run_ledger import check_unread
 
 ROLES = ("user", "item", "rating", "timestamp")
 ALIASES = {
@@ -267,6 +268,7 @@ def _check_free(name: str, replace: bool) -> None:
     if replace and (found is None or found.resolve() == own.resolve()):
         if own.is_dir():  # recheck B (s26): --overwrite replaced a folder of saved models
             _check_replaceable(name, own)
+            check_unread(name, "replaced")  # bad-input round 54, F1
         return
     if replace:
         raise DataError(  # recheck E (s26): it named replace=True to page and CLI users

@@ -16,6 +16,7 @@ from movierate.data.formats import detect_layout
 from movierate.data.registry import KNOWN_DATASETS
 from movierate.errors import DataError
 from movierate.filenames import is_os_junk
+from movierate.run_ledger import check_unread
 
 TRASH_PREFIX = ".trash-"
 """Hidden name a dataset folder is renamed to before its files go (swept as a leftover)."""
@@ -64,6 +65,7 @@ def stored_folder(name: str) -> Path:
             f"(its permissions allow no changes). Make it writable (chmod -R u+w '{found}') "
             "and delete again. Nothing was removed."
         )
+    check_unread(name, "deleted")  # bad-input round 54, F1: a training reading it saved on nothing
     return found
 
 

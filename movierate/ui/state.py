@@ -49,6 +49,19 @@ def job_registry() -> JobRegistry:
     return JobRegistry(runner=in_child_process(job_runner), ledger=RunLedger())
 
 
+def watch_job(job_id: str, own: bool = True) -> None:
+    """Show run ``job_id`` on the Train page's monitor: one this session started (``own``), or
+    another's that it was refused beside (bad-input round 54, F2)."""
+    st.session_state["watch_job"] = job_id
+    if own:
+        st.session_state["own_jobs"] = [*st.session_state.get("own_jobs", []), job_id]
+
+
+def own_jobs() -> list[str]:
+    """The runs this session started (another session's are shown as such on Train)."""
+    return st.session_state.get("own_jobs", [])
+
+
 def dropped_runs_note() -> str | None:
     """What the Train page's run list says when older finished runs were dropped from it (it
     keeps the latest :attr:`movierate.jobs.JobRegistry.keep_finished`); None when none were."""
