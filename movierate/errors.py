@@ -48,5 +48,9 @@ class TrainingCancelled(MovierateError):
     """Training was cancelled by the user before it finished."""
 
 
+class DatasetInUseError(DataError):
+    """A dataset cannot be deleted or replaced: a training in progress is reading it."""
+
+
 class ImportStopped(DataError):
     """An import was stopped (its page left, or Stop pressed) before it stored anything."""

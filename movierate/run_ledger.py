@@ -178,12 +178,12 @@ class RunLedger:
 
 
 def check_unread(dataset: str, verb: str) -> None:
-    """DataError when a training in progress reads ``dataset``, which would be ``verb``
+    """DatasetInUseError when a training in progress reads ``dataset``, which would be ``verb``
     ("deleted", "replaced") under it: its model would be saved on data that is gone."""
-    from movierate.errors import DataError
+    from movierate.errors import DatasetInUseError
 
     if runs := RunLedger().readers(dataset):
-        raise DataError(
+        raise DatasetInUseError(
             f"Dataset {dataset!r} is not {verb}: a training in progress is reading it: "
             f"{'; '.join(runs)}. Nothing was {verb}; wait for that training to end, or stop it "
             "(Ctrl+C in its terminal, or Cancel on the Train page), then try again. A note left "

@@ -52,6 +52,8 @@ def test_delete_dataset_refuses_while_a_cli_training_reads_it(tmp_path, capsys):
             assert "'onmine' (python -m movierate train, process" in err
             assert "wait for that training to end, or stop it" in err
             assert "Traceback" not in err and folder.is_dir()
+            # said once, not wrapped in the refusal of a wrong name ("Correct or leave out")
+            assert err.count("Nothing was deleted") == 1 and "Correct or leave out" not in err
         with pytest.raises(DataError, match="'mine' is not replaced: a training in progress"):
             from_csv(tmp_path / "ratings0.csv", save_as="mine", replace=True)
     assert not list((config.home_dir() / LEDGER_FOLDER).glob("*.json"))  # its note went

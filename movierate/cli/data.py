@@ -279,13 +279,15 @@ def _run_delete_dataset(args: argparse.Namespace) -> int:
         stored_folder,
         trained_models_text,
     )
-    from movierate.errors import DataError, MovierateError
+    from movierate.errors import DataError, DatasetInUseError, MovierateError
 
     names = list(dict.fromkeys(args.names))
-    problems = []
+    problems, in_use = [], []
     for name in names:  # every name checked first: a typo in the last deletes nothing
         try:
             stored_folder(name)
+        except DatasetInUseError as exc:  # said as is: the name is right, the time is not
+            in_use.append(str(exc))
         except MovierateError as exc:
             problems.append(str(exc))
     if problems:  # all or none: a deletion cannot be undone (README review s31, finding 1)
@@ -299,7 +301,10 @@ def _run_delete_dataset(args: argparse.Namespace) -> int:
             "Nothing was deleted: delete-dataset deletes every dataset it is given or none. "
             + " ".join(problems)
             + f" Correct or leave out {which} and run it again."
+            + "".join(f" {said}" for said in in_use)
         )
+    if in_use:
+        raise DataError(" ".join(in_use))
     users = {name: store.models_trained_on(name) for name in names}
     if not args.force and any(users.values()):
         raise DataError(
