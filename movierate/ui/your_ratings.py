@@ -39,6 +39,7 @@ from movierate.data.textio import (
 )
 from movierate.errors import DataError, MovierateError
 from movierate.imported_models import is_imported
+from movierate.shown import number
 from movierate.ui import explore_figures, figures, state, text, widgets
 from movierate.ui.state import data_tag
 
@@ -545,7 +546,8 @@ def you_among_users_text(users: pd.DataFrame, you: Any) -> str:
     near_n = float(np.median(users["n_ratings"].to_numpy()[nearest]))
     all_n = float(np.median(users["n_ratings"]))
     return (
-        f"You (the star) sit at user PC 1 = {here[0]:.2f}, user PC 2 = {here[1]:.2f}; "
+        f"You (the star) sit at user PC 1 = {number(here[0], '.2f')}, user PC 2 = "
+        f"{number(here[1], '.2f')}; "
         f"{nearer:,} of the {len(users):,} users ({store.percent(nearer, len(users))}) "
         f"{'lies' if nearer == 1 else 'lie'} nearer the "
         f"map's centre (the users' average) than you. The {len(nearest):,} users nearest you "
