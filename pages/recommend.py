@@ -206,7 +206,7 @@ def render() -> None:
                         wide=True,
                     )
                 widgets.download_table(  # both lists, named (views round 25, F1)
-                    "Download both lists (CSV)",
+                    f"Download {text.md(model.name)}'s lists (CSV)",  # views round 32, F2
                     _lists_csv(model, recs[model.name], user_id),
                     explore.table_file_name(
                         explore.file_stem(model), "recommendations_for_user", user_id
