@@ -35,6 +35,7 @@ import numpy as np
 from movierate import paired, pipeline, scoring, store
 from movierate.data import RatingsDataset
 from movierate.data.splits import Split
+from movierate.shown import number
 
 #: At most this many users are scored (a fixed random sample beyond it): a list per user ranks
 #: every movie, so a set of ml-32m's size would otherwise score 200,000 x 87,000 pairs.
@@ -437,7 +438,7 @@ def ranking_text(check: RankingCheck | pipeline.Unavailable, *, caveat: bool = T
         return f"{said} No verdict: {reason}."
     gap, ci = check.ndcg_gap, check.ndcg_gap_ci
     verdicts = [
-        f"Against the most-rated list: NDCG {gap:+.3f} ± {ci:.3f} (95%), "
+        f"Against the most-rated list: NDCG {number(gap, '+.3f')} ± {ci:.3f} (95%), "
         + paired.reading(
             gap, ci, "more liked movies found", "fewer liked movies found", "within noise"
         )
@@ -445,7 +446,7 @@ def ranking_text(check: RankingCheck | pipeline.Unavailable, *, caveat: bool = T
     if check.few_candidates:  # chance is far from 0 only with few candidates (round 24)
         verdicts.append(
             f"against chance, with under {FEW_CANDIDATES:,} candidates per list: NDCG "
-            f"{check.chance_gap:+.3f} ± {check.chance_gap_ci:.3f}, "
+            f"{number(check.chance_gap, '+.3f')} ± {check.chance_gap_ci:.3f}, "
             + paired.reading(
                 check.chance_gap,
                 check.chance_gap_ci,
@@ -560,7 +561,8 @@ def band_text(check: RankingCheck, user: int) -> str:
     verdict = paired.reading(
         band.gap, band.gap_ci, "more found by its lists", "fewer found by its lists", "within noise"
     )
-    return f"{said}, {100 * band.gap:+.0f} ± {100 * band.gap_ci:.0f} points (95%), {verdict}."
+    gap = number(100 * band.gap, "+.0f")
+    return f"{said}, {gap} ± {100 * band.gap_ci:.0f} points (95%), {verdict}."
 
 
 def _percent(share: float) -> str:
@@ -613,7 +615,7 @@ def lists_disagree_text(
         if in_se >= needed:
             used.add(f"{needed:.2f}")
             size = f", {in_se:.1f} SE" if math.isfinite(in_se) else ""
-            said = f"{name} ({gap[0]:+.3f} ± {needed * gap[1]:.3f}{size})"
+            said = f"{name} ({number(gap[0], '+.3f')} ± {needed * gap[1]:.3f}{size})"
             if twins.get(name):
                 noise.append(f"{said}: {paired.twin_verdict(twins[name])}")
             else:

@@ -22,6 +22,21 @@ def as_shown(value: float, spec: str) -> float:
     return float(text[:-1]) / 100 if text.endswith("%") else float(text)
 
 
+def number(value: float, spec: str) -> str:
+    """``format(value, spec)`` without the minus of a value that prints as zero (views round
+    32, F4: "-0.00" was read "minus zero point zero zero").
+
+    >>> number(-0.001, ".2f"), number(-0.001, "+.3f"), number(-0.02, "+.2f")
+    ('0.00', '-0.001', '-0.02')
+    >>> number(-0.0001, "+.2f"), number(-0.0, ".0f")
+    ('+0.00', '0')
+    """
+    text = format(value, spec)
+    if text.startswith("-") and as_shown(value, spec) == 0:
+        return ("+" if spec.startswith("+") else "") + text[1:]
+    return text
+
+
 def percent(share: float) -> str:
     """A share in plain percent: whole from 10% ("41%"), else two significant digits
     ("4.8%"), or "under 0.1%"."""

@@ -40,11 +40,13 @@ def render() -> None:
         model = widgets.pick_models(multi=False)[0]
     model = dimensions.first_k_control(model, key="emb")
     idle = dimensions.idle_embedding_notice(model)  # bad-input round 41, F2
-    about.caption(
+    widgets.explained(
         f"**{text.md(model.name)}**: {text.model_summary(model)}. Each movie is a point in a "
         f"{model.dim}-dimensional space; these views show "
         + ("where its movies sit in that space." if idle else "how the model uses that space."),
-        help=glossary.define("embedding", "dimension"),
+        "What embedding and dimension mean",
+        glossary.define("embedding", "dimension"),
+        where=about,
     )
     idle_note = f" {dimensions.IDLE_CAPTION}" if idle else ""
     if combined := explore.combined_columns_text(model):  # a blend's members, ensemble's seeds
@@ -964,11 +966,12 @@ def render() -> None:
         else:
             right.info("This model has no movie bias.")
         correlations = explore.popularity_correlations(frame)
-        st.caption(
+        widgets.explained(
             explore.popularity_sentence(
                 correlations, model.name, min_ratings, counted_ratings(model.movies)
             ),
-            help=glossary.define("norm", "bias", "Pearson r", "Spearman"),
+            "What norm, bias, Pearson r and Spearman mean",
+            glossary.define("norm", "bias", "Pearson r", "Spearman"),
         )
         widgets.show_table(
             correlations,

@@ -12,11 +12,12 @@ from movierate.ui import dimensions, explore_views, shell, state, widgets
 def render() -> None:
     """The page body (run inside the error boundary)."""
     st.title("Explore")
-    st.caption(  # views round 27, F5: no unexplained tool names in the first line
+    widgets.explained(  # views round 27, F5: no unexplained tool names in the first line
         "Test ideas about the embedding: does a direction (comedy → drama) really separate "
         "movies, do analogies work, which properties can a straight cut read off it, where do "
         "the users sit, and what changes between two models.",
-        help="Questions the Embedding Projector cannot answer.\n\n"
+        "How this goes beyond the Embedding Projector",
+        "Questions the Embedding Projector cannot answer.\n\n"
         + glossary.define("Embedding Projector", "linear probe", "AUC"),
     )
     section = explore_views.url_choice("View", explore_views.SECTIONS, key="view", default="axes")

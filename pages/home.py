@@ -400,8 +400,7 @@ def render() -> None:
     st.caption(
         "Train movie-rating models with embedding layers, then look inside the embeddings: "
         "covariance, principal components, t-SNE maps, nearest movies and recommendations, "
-        "for several models side by side.",
-        help=glossary.define("embedding"),
+        "for several models side by side."  # "embedding" is in the glossary below
     )
     with st.expander("What these words mean", icon=":material/menu_book:"):
         st.markdown(
@@ -433,14 +432,16 @@ def render() -> None:
                     + "), else the defaults for its size.",
                 )
             spec = state.default_spec(dataset)
-            st.markdown(
+            widgets.explained(
                 f"Train a matrix factorisation with user and movie biases (dim {spec.dim}, "
                 f"{regularizers_text(spec)}, early stopping) on **{text.md(dataset)}**: a solid "
                 "baseline whose embeddings are worth exploring. About a minute on a laptop; "
                 "you can watch it learn.",
-                help=glossary.define(
+                "What the default model's terms mean",
+                glossary.define(
                     "matrix factorisation", "bias", "dimension", "L2", "early stopping"
                 ),
+                markdown=True,
             )
             if st.button(
                 "Train a good default model", type="primary", icon=":material/rocket_launch:"
@@ -474,7 +475,7 @@ def render() -> None:
             widgets.show_models_table(table)
             caveat = store.settings_caveat(infos)
             summary = store.settings_caveat_summary(infos) or ""
-            st.caption(
+            widgets.explained(
                 "Test RMSE and MAE are measured on each model's test ratings, rows that neither "
                 + (
                     "training nor early stopping"
@@ -484,7 +485,8 @@ def render() -> None:
                 + " saw (lower is better). Compare, Embeddings, Neighbours and Recommend look "
                 "inside the models. "
                 + " ".join(filter(None, [text.scales_note(infos), text.md(summary)])),
-                help=glossary.define("RMSE", "MAE"),
+                "What RMSE and MAE mean",
+                glossary.define("RMSE", "MAE"),
             )
             if caveat:  # views round 27, F1 and item 6: 85 words were the first read here
                 with st.expander("Which settings were chosen on test rows"):

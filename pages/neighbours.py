@@ -296,7 +296,7 @@ def render() -> None:
                     config=config,
                 )
                 widgets.download_table(
-                    "Download this list (CSV)",
+                    f"Download {text.md(model.name)}'s list (CSV)",  # views round 32, F2
                     _list_csv(model, listed, here, metric, min_ratings),
                     explore.table_file_name(explore.file_stem(model), "neighbours_of", here),
                     key=f"nn_csv_{model.name}",

@@ -206,7 +206,7 @@ def render() -> None:
                         wide=True,
                     )
                 widgets.download_table(  # both lists, named (views round 25, F1)
-                    "Download both lists (CSV)",
+                    f"Download {text.md(model.name)}'s lists (CSV)",  # views round 32, F2
                     _lists_csv(model, recs[model.name], user_id),
                     explore.table_file_name(
                         explore.file_stem(model), "recommendations_for_user", user_id
@@ -250,9 +250,10 @@ def _list_quality(model: Any, k: int, min_ratings: int, user: int) -> None:
     st.caption(ranking.ranking_summary(check, user))
     with st.expander("How good are these lists? (measured on test rows)"):
         st.caption(text.top_calibration_text(calibration))
-        st.caption(
+        widgets.explained(
             ranking.ranking_text(check, caveat=False),
-            help=f"{glossary.define('NDCG')}\n\n{ranking.EXPOSURE_CAVEAT}",
+            "What NDCG means, and its caveat",
+            f"{glossary.define('NDCG')}\n\n{ranking.EXPOSURE_CAVEAT}",
         )
 
 

@@ -33,22 +33,18 @@ def curve_ks(at: AppTest, curve: str) -> list[int]:
 
 
 def verdicts(at: AppTest) -> list[str]:
-    """The verdict in its box, or behind the plain line's help where it is the usual outcome
-    (views round 27, F3)."""
-    boxed = [
-        e.value
-        for e in [*at.success, *at.info]
-        if e.value.startswith(
-            (
-                "Dimensions are",
-                "The important",
-                "Too few dimensions",
-                "No order beyond chance",
-                "No clear call",
-            )
-        )
-    ]
-    return boxed + [c.proto.help for c in at.caption if "not ranked by importance" in c.value]
+    """The verdict in its box, or in the plain line's popover where it is the usual outcome
+    (views round 27, F3; round 32, F3)."""
+    starts = (
+        "Dimensions are",
+        "The important",
+        "Too few dimensions",
+        "No order beyond chance",
+        "No clear call",
+    )
+    boxed = [e.value for e in [*at.success, *at.info] if e.value.startswith(starts)]
+    plain = any("not ranked by importance" in c.value for c in at.caption)
+    return boxed + [m.value for m in at.markdown if plain and m.value.startswith(starts)]
 
 
 @pytest.mark.parametrize("name", ["small-mf", "small-deep"])

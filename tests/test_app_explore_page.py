@@ -375,7 +375,7 @@ def test_rate_page_search_and_add_puts_the_rating_in_the_url(trained_home):
     assert_clean(at)
     pick = at.selectbox(key="rate_pick")
     assert "Matrix" in pick.options[0]
-    at.select_slider(key="rate_value").set_value(4.5).run()
+    at.slider(key="rate_value").set_value(4.5).run()
     at.button(key="rate_add").click().run()
     assert_clean(at)
     ratings, _ = parse_rated(at.query_params["rated"])

@@ -186,7 +186,7 @@ def test_add_is_confirmed_with_the_film_and_the_count(home):
     for query, count in (("toy story", 1), ("jumanji", 2)):
         at.text_input(key="rate_q").set_value(query).run()
         row = at.selectbox(key="rate_pick").value
-        rating = at.select_slider(key="rate_value").value
+        rating = at.slider(key="rate_value").value
         at.button(key="rate_add").click().run()
         movie = model.movies.iloc[row]
         title = f"{movie['title']} ({int(movie['year'])})"

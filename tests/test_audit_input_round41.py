@@ -175,12 +175,12 @@ def test_whole_number_ratings_show_as_whole_numbers():
     """F5: Rate movies' slider read "0.0" / "1.0" on a 0/1 scale and "-2.0" on -2..2."""
     from types import SimpleNamespace
 
-    from movierate.ui.your_ratings import rating_label, rating_steps
+    from movierate.ui.your_ratings import rating_format, rating_steps
 
     steps = rating_steps(SimpleNamespace(rating_scale=(-2.0, 2.0, 1.0)))
-    assert [rating_label(steps)(v) for v in steps] == ["-2", "-1", "0", "1", "2"]
+    assert [rating_format(steps) % v for v in steps] == ["-2", "-1", "0", "1", "2"]
     steps = rating_steps(SimpleNamespace(rating_scale=(0.5, 5.0, 0.5)))
-    assert [rating_label(steps)(v) for v in steps[:2]] == ["0.5", "1.0"]
+    assert [rating_format(steps) % v for v in steps[:2]] == ["0.5", "1.0"]
 
 
 def test_tied_favourites_are_said_to_be_tied():

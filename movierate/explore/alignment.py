@@ -40,7 +40,7 @@ from movierate.explore.validation import (
     movie_columns,
     takes_models,
 )
-from movierate.shown import as_shown
+from movierate.shown import as_shown, number
 
 #: Common movies needed for a meaningful alignment.
 MIN_COMMON = 10
@@ -180,10 +180,14 @@ def displacement_note(layout: AlignedLayout) -> str:
     typical = frame["displacement"].median()
     median = f"Here the median movie moved {typical:.2f} of a typical vector's length"
     if not np.isfinite(moved) or as_shown(moved, "+.2f") < 0.3:  # graded as printed
-        follows = f" (Spearman with its own length {moved:+.2f})." if np.isfinite(moved) else "."
+        follows = (
+            f" (Spearman with its own length {number(moved, '+.2f')})."
+            if np.isfinite(moved)
+            else "."
+        )
     else:
         follows = (
-            f", and how far a movie moved follows its own length (Spearman {moved:+.2f}), so "
+            f", and how far a movie moved follows its own length (Spearman {number(moved, '+.2f')}), so "
             "long vectors lead the list."
         )
     return (

@@ -59,6 +59,7 @@ from movierate import scoring
 from movierate.errors import DataError, MovierateError
 from movierate.explore.recommend import clip_for_display, rank_movies
 from movierate.explore.validation import check_flag, check_k, check_movie_idx, takes_models
+from movierate.shown import number
 
 #: Gauss-Newton steps at most (sigmoid output) and the step size that counts as converged.
 MAX_STEPS = 30
@@ -334,7 +335,10 @@ def recommend_from_ratings(
         order = np.argsort(-taste[j], kind="stable")
         because.append(  # with the rating: a disliked film's taste can push a movie up
             tuple(  # the push: how much it raised this pick's score (accuracy round 8)
-                (titles[fold.rows[i]], f"(rated {fold.ratings[i]:g}: {taste[j, i]:+.2f})")
+                (
+                    titles[fold.rows[i]],
+                    f"(rated {fold.ratings[i]:g}: {number(taste[j, i], '+.2f')})",
+                )
                 for i in order[:n_reasons]
                 if taste[j, i] >= 0.005  # a push that prints as +0.00 is no reason
             )

@@ -21,7 +21,7 @@ from movierate.explore.validation import (
     movie_columns,
     takes_models,
 )
-from movierate.shown import as_shown
+from movierate.shown import as_shown, number
 
 
 def norms_vs_popularity(
@@ -99,7 +99,7 @@ def popularity_sentence(
                 parts.append(f"its {label} has no defined correlation with popularity")
             continue
         parts.append(
-            f"its {label} {_link(r)} (Pearson r with log(1 + ratings) {r:+.2f}, Spearman {rho:+.2f})"
+            f"its {label} {_link(r)} (Pearson r with log(1 + ratings) {number(r, '+.2f')}, Spearman {number(rho, '+.2f')})"
         )
     n = int(correlations["n_movies"].max()) if len(correlations) else 0
     return (

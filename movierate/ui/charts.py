@@ -436,7 +436,7 @@ def curves_chart(
                 TRAIN_DASH if metric.startswith("train") else OTHER_DASHES[others.index(metric) % 4]
             )
     longest = max((len(h.get(m) or []) for h in histories.values() for m in metrics), default=1)
-    y_axis: dict[str, Any] = {"title": y_title}
+    y_axis: dict[str, Any] = {"title": y_title, "format": "~g"}  # not the points' ".4g"
     # room above and below the curves: the highest point sat on the plot's top edge
     y_scale: dict[str, Any] = {"zero": False, "nice": False, "padding": EDGE_PADDING}  # F4
     finite = [row["y"] for row in rows]
@@ -453,12 +453,21 @@ def curves_chart(
             "symbolType": "stroke",
             "symbolStrokeWidth": 2.5,
             "symbolSize": 400,
+            "title": None,  # the channels' title "curve" names the field in point descriptions
         }
     )  # a sample long enough for its dash
     dash_legend = legend
     if not single:  # the runs' point shapes, filled: a dashed outline drew blots, not shapes
         legend = _wrapped(
-            _fitted({**legend_for(series), "columns": 1, "symbolStrokeWidth": 0, "symbolSize": 80}),
+            _fitted(
+                {
+                    **legend_for(series),
+                    "columns": 1,
+                    "symbolStrokeWidth": 0,
+                    "symbolSize": 80,
+                    "title": None,
+                }
+            ),
             series,
         )
         dash_legend = _dash_legend(series, kinds)
@@ -483,17 +492,20 @@ def curves_chart(
                 # not "nice": 8 epochs drew an axis from 0 to 9 (views round 4b)
                 "scale": {"zero": False, "nice": False, "padding": EDGE_PADDING},
             },
-            "y": {"field": "y", "type": "quantitative", "axis": y_axis, "scale": y_scale},
+            # titled and formatted as the tooltip: each point's description reads them
+            # (views round 32, F4: a raw field name and 12 digits)
+            "y": {"field": "y", "type": "quantitative", "title": y_title, "format": ".4g",
+                  "axis": y_axis, "scale": y_scale},
             # one legend: each curve's colour and dash
-            "color": {"field": "series", "type": "nominal", "scale": scale, "legend": legend,
-                      "title": None},
+            "color": {"field": "series", "type": "nominal", "scale": scale,
+                      "legend": legend, "title": "curve"},
             # several runs: the dashes in a legend of their own, as line samples
             "strokeDash": {"field": "series", "type": "nominal", "legend": dash_legend,
-                           "title": None, "scale": {"domain": series, "range": dashes}},
+                           "title": "curve", "scale": {"domain": series, "range": dashes}},
             # with several runs, each run's points have their own shape (one legend still)
             **({} if single else {"shape": {
-                "field": "series", "type": "nominal", "legend": legend, "title": None,
-                "scale": {"domain": series, "range": shapes}}}),
+                "field": "series", "type": "nominal", "legend": legend,
+                "title": "curve", "scale": {"domain": series, "range": shapes}}}),
             "tooltip": [
                 {"field": "series", "title": "curve"},
                 {"field": "x", "title": x_title},
@@ -659,12 +671,18 @@ def heatmap_chart(
         ),
         "layer": layers,
         "encoding": {
-            "x": {"field": "col", **cell},
-            "y": {"field": "row", **cell},
+            "x": {
+                "field": "col",
+                **cell,
+                "title": "\u00d7 dim",
+                "axis": {**cell["axis"], "title": None},
+            },
+            "y": {"field": "row", **cell, "title": "dim", "axis": {**cell["axis"], "title": None}},
             "color": {
                 "field": "v",
                 "type": "quantitative",
-                "title": f"colour scale: \u2212{limit:.3g} to +{limit:.3g}",
+                "title": "value",
+                "format": ".4g",
                 "scale": {"scheme": "redblue", "reverse": True, "domain": [-limit, limit]},
                 # below the matrix: on the right it ran under the next column at 1280 px
                 "legend": {
@@ -672,6 +690,7 @@ def heatmap_chart(
                     "direction": "horizontal",
                     "gradientLength": 200,
                     "format": ".3~g",
+                    "title": f"colour scale: \u2212{limit:.3g} to +{limit:.3g}",
                     # Vega's 180 px cut it: "colour scale: −0.00641 to +0.00…" (views round 22)
                     "titleLimit": 640,
                 },
@@ -708,7 +727,7 @@ def spectrum_chart(spectra: dict[str, pd.DataFrame], *, height: int = 360) -> Sp
         spectrum = next(iter(spectra.values()))
         rows = _records(spectrum, ["component", "share", "cumulative_share"])
         tooltip = [
-            {"field": "component"},
+            {"field": "component", "title": x["title"]},
             {"field": "share", "format": ".1%"},
             {"field": "cumulative_share", "title": "cumulative", "format": ".1%"},
         ]
@@ -718,9 +737,13 @@ def spectrum_chart(spectra: dict[str, pd.DataFrame], *, height: int = 360) -> Sp
             "layer": [
                 {"mark": {"type": "bar", "color": colour(0)},
                  "encoding": {"x": x, "y": {"field": "share", "type": "quantitative",
-                                            "axis": y_axis}, "tooltip": tooltip}},
+                                            "title": "share", "format": ".1%", "axis": y_axis},
+                              "tooltip": tooltip}},
+                # titled and formatted: each point's description read "cumulative_share:
+                # 0.577249484538" (views round 32, F4)
                 {"mark": {"type": "line", "color": colour(1), "strokeDash": [2, 3]},
-                 "encoding": {"x": x, "y": {"field": "cumulative_share", "type": "quantitative"},
+                 "encoding": {"x": x, "y": {"field": "cumulative_share", "type": "quantitative",
+                                            "title": "cumulative", "format": ".1%"},
                               "tooltip": tooltip}},
             ],
         }  # fmt: skip
@@ -736,9 +759,10 @@ def spectrum_chart(spectra: dict[str, pd.DataFrame], *, height: int = 360) -> Sp
         "params": [_ZOOM],
         "encoding": {
             "x": {**x, "type": "quantitative", "axis": {"format": "d", "tickMinStep": 1}},
-            "y": {"field": "share", "type": "quantitative", "axis": y_axis},
+            "y": {"field": "share", "type": "quantitative", "title": "share", "format": ".1%",
+                  "axis": y_axis},
             "color": _model_colour(list(spectra)),
-            "tooltip": [{"field": "model"}, {"field": "component"},
+            "tooltip": [{"field": "model"}, {"field": "component", "title": x["title"]},
                         {"field": "share", "format": ".1%"}],
         },
     }  # fmt: skip
@@ -770,7 +794,8 @@ def variance_chart(variances: dict[str, pd.DataFrame], *, height: int = 360) -> 
             "x": {"field": "rank", "type": "ordinal", "title": "rank (largest variance first)",
                   "axis": {"labelAngle": 0, "labelOverlap": True}},
             "xOffset": {"field": "model", "sort": list(variances)},
-            "y": {"field": "variance", "type": "quantitative", "title": "variance"},
+            "y": {"field": "variance", "type": "quantitative", "title": "variance",
+                  "format": ".4g", "axis": {"format": "~g"}},
             "color": _model_colour(list(variances)),
             "tooltip": [{"field": "model"}, {"field": "dimension"},
                         {"field": "variance", "format": ".4g"},
@@ -864,14 +889,14 @@ def _share_bars(order: list[str], labels: list[str], legend: dict[str, Any]) -> 
     series = {
         "field": "series",
         "type": "nominal",
-        "title": None,
-        "legend": {**legend, "encode": symbols},
+        "title": "measure",
+        "legend": {**legend, "encode": symbols, "title": None},
     }
     return {
         "x": {"field": "dimension", "type": "ordinal", "sort": order, "title": "dimension (from 0)",
               "axis": {"labelAngle": 0, "labelOverlap": True}},
-        "xOffset": {"field": "series", "sort": labels},
-        "y": {"field": "share", "type": "quantitative", "title": "share",
+        "xOffset": {"field": "series", "sort": labels, "title": "measure"},
+        "y": {"field": "share", "type": "quantitative", "title": "share", "format": ".1%",
               "axis": {"format": ".1~%"}},
         "color": {**series, "scale": {"domain": labels, "range": colours}},
         "stroke": {**series, "scale": {"domain": labels, "range": colours}},
@@ -879,7 +904,8 @@ def _share_bars(order: list[str], labels: list[str], legend: dict[str, Any]) -> 
         # field, and a point scale spans only its range's first two values (views round 30, F1)
         "fillOpacity": {**series, "sort": labels,
                         "scale": {"type": "ordinal", "domain": labels, "range": fills}},
-        "tooltip": [{"field": "dimension"}, {"field": "series", "title": "measure"},
+        "tooltip": [{"field": "dimension", "title": "dimension (from 0)"},
+                    {"field": "series", "title": "measure"},
                     {"field": "share", "format": ".1%"}],
     }  # fmt: skip
 
@@ -972,13 +998,14 @@ def dimension_report_charts(
             "x": {"field": "k", "type": "quantitative", "title": f"k (0 = {k0})",
                   "axis": {"format": "d", "tickMinStep": 1},
                   "scale": {"nice": False, "padding": EDGE_PADDING}},
-            "y": {"field": "rmse", "type": "quantitative", "title": "RMSE",
-                  "scale": {"zero": False, "padding": EDGE_PADDING}},
+            "y": {"field": "rmse", "type": "quantitative", "title": "RMSE", "format": ".4f",
+                  "axis": {"format": "~g"}, "scale": {"zero": False, "padding": EDGE_PADDING}},
             "strokeDash": {"field": "curve", "type": "nominal", "title": None, "legend": strokes,
                            "scale": {"domain": names, "range": dashes_of}},
             "color": {"field": "curve", "type": "nominal", "title": None, "legend": strokes,
                       "scale": {"domain": names, "range": colours_of}},
-            "tooltip": [{"field": "curve"}, {"field": "k"}, {"field": "rmse", "format": ".4f"}],
+            "tooltip": [{"field": "curve"}, {"field": "k", "title": f"k (0 = {k0})"},
+                        {"field": "rmse", "title": "RMSE", "format": ".4f"}],
         },
     }  # fmt: skip
     layers: list[Spec] = [line]
@@ -986,7 +1013,8 @@ def dimension_report_charts(
         curves.append({"part": "full", "rmse": full, "curve": rule_label})
         layers.append(
             {"transform": [{"filter": {"field": "part", "equal": "full"}}], "mark": "rule",
-             "encoding": {"y": {"field": "rmse", "type": "quantitative"},
+             "encoding": {"y": {"field": "rmse", "type": "quantitative", "title": "RMSE",
+                                "format": ".4f"},
                           "color": line["encoding"]["color"],
                           "strokeDash": line["encoding"]["strokeDash"]}}
         )  # fmt: skip
@@ -1026,9 +1054,9 @@ def popularity_chart(frame: pd.DataFrame, quantity: str, *, height: int = 420) -
         "params": [_ZOOM],
         "encoding": {
             "x": {"field": "log_n_ratings", "type": "quantitative", "title": "log10(1 + ratings)",
-                  "scale": {"zero": False}},  # views round 9: a filter at 10+ left 0-1 empty
-            "y": {"field": quantity, "type": "quantitative", "title": quantity,
-                  "scale": {"zero": False}},
+                  "format": ".2f", "axis": {"format": "~g"}, "scale": {"zero": False}},  # views round 9: a filter at 10+ left 0-1 empty
+            "y": {"field": quantity, "type": "quantitative", "title": quantity, "format": ".3f",
+                  "axis": {"format": "~g"}, "scale": {"zero": False}},
             "tooltip": [{"field": "title"},
                         {"field": "n_ratings", "title": "ratings", "format": ","},
                         *([{"field": "genres"}] if any_genres else []),

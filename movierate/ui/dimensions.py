@@ -225,13 +225,15 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
         st.warning(cause + text.md(exc), icon=":material/dataset:")
         return None
     if usual := ordering.usual_verdict(report, is_ordered(model)):  # views round 27, F3
-        st.caption(f":material/sort: {usual}", help=report.verdict)
+        widgets.explained(f":material/sort: {usual}", "The ordering's full verdict", report.verdict)
     else:
         (st.success if report.ordered else st.info)(report.verdict, icon=":material/sort:")
     st.caption(ordering.seed_note(model.family))
     note = ordering.kept_dims_note(model.spec, model.metrics)
     if note:
-        st.caption(":material/content_cut: " + note, help=KEPT_DIMS_HELP)
+        widgets.explained(
+            ":material/content_cut: " + note, "Why the other dimensions are zero", KEPT_DIMS_HELP
+        )
     # the ordered option's rank selection scored the early-stopping rows: they chose the zeros
     chose = "kept_dims" in (model.metrics or {}) and report.rows != "test"
     tuning = (model.meta or {}).get("tuning")  # kept as trained: its stop rows chose it

@@ -16,6 +16,7 @@ import pandas as pd
 from movierate import paired, pipeline
 from movierate.filenames import bytes_escaped
 from movierate.jobs import JobSnapshot
+from movierate.shown import number
 from movierate.spreadsheet import FORMULA_STARTS
 from movierate.store import (
     dim_shown,
@@ -998,9 +999,9 @@ def top_calibration_text(calibration: Any) -> str:
         f"{calibration.mean_predicted:.2f} and those ratings {calibration.mean_rating:.2f}: "
     )
     if not math.isfinite(ci):  # too few users for an interval (recheck s33)
-        return f"{said}{gap:+.2f} ({paired.few_users_text(calibration.n_users)})."
+        return f"{said}{number(gap, '+.2f')} ({paired.few_users_text(calibration.n_users)})."
     return (
-        f"{said}{gap:+.2f} ± {ci:.2f} (95%, by user: the test users' draw; another training "
+        f"{said}{number(gap, '+.2f')} ± {ci:.2f} (95%, by user: the test users' draw; another training "
         f"seed moves it too), {reading}."
     )
 

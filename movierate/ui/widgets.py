@@ -239,6 +239,18 @@ def show_table(frame: pd.DataFrame, **kwargs: Any) -> Any:
     return shown
 
 
+def explained(
+    body: str, about: str, explanation: str, *, where: Any = None, markdown: bool = False
+) -> None:
+    """``body`` as a caption (or, with ``markdown``, a paragraph), then a small popover named
+    ``about`` holding ``explanation``: a ``help=`` on a caption is a button named only "Help",
+    which does not say what it explains (views round 32, F3)."""
+    where = where or st
+    (where.markdown if markdown else where.caption)(body)
+    with where.popover(about, type="tertiary"):
+        st.markdown(explanation)
+
+
 def download_table(label: str, data: Any, file_name: str, *, key: str, where: Any = None) -> None:
     """A download button for a table a user takes away, ``data`` a function giving its CSV
     text (:func:`movierate.explore.table_csv`): named for its model and content, where the

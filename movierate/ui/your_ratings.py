@@ -39,6 +39,7 @@ from movierate.data.textio import (
 )
 from movierate.errors import DataError, MovierateError
 from movierate.imported_models import is_imported
+from movierate.shown import number
 from movierate.ui import explore_figures, figures, state, text, widgets
 from movierate.ui.state import data_tag
 
@@ -199,15 +200,15 @@ def rating_steps(model: Any) -> list[float]:
         values = np.arange(lo, hi + step / 2, step)
     else:
         values = np.linspace(lo, hi, MAX_STEPS)
-    return [float(v) for v in np.round(values, 4)]
+    return [float(v) + 0.0 for v in np.round(values, 4)]  # + 0.0: no "-0" step
 
 
-def rating_label(steps: list[float]) -> Callable[[float], str]:
-    """How the rating slider shows a value: "4", not "4.0", when every step is a whole number
-    (bad-input round 41, F5: a 0/1 scale read "0.0" and "1.0"), else as the steps are."""
-    if all(float(v).is_integer() for v in steps):
-        return lambda v: f"{int(v)}"
-    return str
+def rating_format(steps: list[float]) -> str:
+    """The printf format the rating slider shows a value in: "4", not "4.0", when every step is
+    a whole number (bad-input round 41, F5: a 0/1 scale read "0.0" and "1.0"), else with the
+    steps' decimals ("0.5", "1.0")."""
+    decimals = max(len(f"{v:.4f}".rstrip("0").split(".")[1]) for v in steps)
+    return f"%.{decimals}f"
 
 
 def _set_rated(ratings: dict[MovieId, float], model: Any, refused: str = "Not added") -> bool:
@@ -545,7 +546,8 @@ def you_among_users_text(users: pd.DataFrame, you: Any) -> str:
     near_n = float(np.median(users["n_ratings"].to_numpy()[nearest]))
     all_n = float(np.median(users["n_ratings"]))
     return (
-        f"You (the star) sit at user PC 1 = {here[0]:.2f}, user PC 2 = {here[1]:.2f}; "
+        f"You (the star) sit at user PC 1 = {number(here[0], '.2f')}, user PC 2 = "
+        f"{number(here[1], '.2f')}; "
         f"{nearer:,} of the {len(users):,} users ({store.percent(nearer, len(users))}) "
         f"{'lies' if nearer == 1 else 'lie'} nearer the "
         f"map's centre (the users' average) than you. The {len(nearest):,} users nearest you "
@@ -1032,9 +1034,13 @@ def _rating_form(model: Any, ratings: dict[MovieId, float]) -> None:
     labels = dict(zip(rows, widgets.distinct_labels(model.movies, rows), strict=True))
     row = pick_col.selectbox("Movie", list(labels), format_func=labels.get, key="rate_pick")
     default = steps[len(steps) * 3 // 4]
-    rating = stars_col.select_slider(
-        "Your rating", steps, value=default, key="rate_value", format_func=rating_label(steps)
-    )
+    # a slider over the scale itself: a select_slider told assistive technology its index,
+    # 0-4 for 1-5 (views round 32, F1); snapped to a step against float drift
+    picked = stars_col.slider(
+        "Your rating", steps[0], steps[-1], default, step=round(steps[1] - steps[0], 4),
+        format=rating_format(steps), key="rate_value",
+    )  # fmt: skip
+    rating = min(steps, key=lambda step: abs(step - picked))
     movie_id = movie_id_of(model, row)
 
     def add() -> None:
