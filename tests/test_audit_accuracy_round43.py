@@ -96,3 +96,40 @@ def test_the_tiles_of_a_tuning_run_without_refit_are_the_saved_trials_own(tiny):
     tiles = {label: (value, said) for label, value, said in text.run_tiles(snap)}
     value, said = tiles["early-stopping RMSE, winning trial"]
     assert value == f"{result.result.metrics['stop_rmse']:.4f}" and "its own" in said
+
+
+def test_a_refits_learning_curve_is_said_to_be_a_refit_on_train_and_stop_rows():
+    """F3: Compare said "tuned: training RMSE 0.5603 at the kept epoch 5 of 5 run", as if early
+    stopping had kept it, and its curve (train + early-stopping rows) stood beside the other
+    models' training-row curves under one name."""
+    from movierate import store
+    from movierate.ui import charts
+
+    label = store.curves_label("tuned", {}, {"stop_rows_trained": True})
+    assert label == "tuned (refit on train + early-stopping rows)"
+    assert store.curves_label("def", {}, {"stop_rows_trained": False}) == "def"
+    history = {"train_rmse": [0.9, 0.7, 0.6, 0.58, 0.5603]}
+    said = charts.learning_curves_text({label: history}, {label: 5})
+    assert "training RMSE (on the training + early-stopping rows it was refit on) 0.5603" in said
+    assert "at epoch 5, the last (its winning trial's epoch count)" in said
+    assert "kept epoch" not in said
+    older = charts.learning_curves_text({label: history}, {label: 3})  # refit before F1
+    assert "the kept epoch 3 of 5 run (an older refit's pick: the lowest training RMSE)" in older
+    plain = charts.learning_curves_text({"def": history}, {"def": 5})
+    assert "def: training RMSE 0.5603 at the kept epoch 5 of 5 run" in plain
+
+
+def test_a_learning_curve_caption_keeps_one_precision_per_sentence():
+    """F5: "early-stopping RMSE 1.0450 at the kept epoch 6 of 6 run, lowest at epoch 1
+    (1.037)": the lowest point was printed with 4 significant digits, the rest with 4
+    decimals."""
+    from movierate.ui import charts
+
+    history = {"stop_rmse": [1.0370, 1.041, 1.043, 1.044, 1.0448, 1.0450]}
+    said = charts.learning_curves_text({"hilr": history}, {"hilr": 6})
+    assert (
+        "early-stopping RMSE 1.0450 at the kept epoch 6 of 6 run, lowest at epoch 1 (1.0370)"
+        in (said)
+    )
+    losses = charts.curves_text({"hilr": {"reg_l2": [2.5e-5, 1.2e-5, 3e-5]}}, ["reg_l2"])
+    assert "2.5e-05 at epoch 1 to 3e-05 at epoch 3, lowest at epoch 2 (1.2e-05)" in losses
