@@ -254,7 +254,10 @@ def show_job(job) -> None:
             if note := store.unseen_note(saved.metrics, saved.split_record):
                 st.info(note, icon=":material/person_off:")
             if warning := store.reference_warning(
-                saved.metrics, saved.split_record, saved.spec.learning_rate
+                saved.metrics,
+                saved.split_record,
+                saved.spec.learning_rate,
+                saved.history.get("stop_rmse"),
             ):
                 steps = steps_per_epoch_note(
                     saved.split_record.get("n_train"), saved.spec.batch_size, saved.spec.family

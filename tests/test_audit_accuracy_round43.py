@@ -119,6 +119,33 @@ def test_a_refits_learning_curve_is_said_to_be_a_refit_on_train_and_stop_rows():
     assert "def: training RMSE 0.5603 at the kept epoch 5 of 5 run" in plain
 
 
+def test_a_run_whose_early_stopping_rmse_rose_from_epoch_1_is_told_to_lower_the_rate():
+    """F4: lr 0.2, early-stopping RMSE [1.0861, 1.08908, 1.09165, 1.09098, 1.08853]: the only
+    warning was that the test RMSE was no better than the averages, with no learning-rate hint
+    (it ran only when the test RMSE was the mean's)."""
+    from movierate import store
+
+    rose = [1.0861, 1.08908, 1.09165, 1.09098, 1.08853]
+    metrics = {
+        "test_rmse": 1.0935,
+        "test_rmse_of_averages": 0.9364,
+        "test_rmse_of_mean": 1.1255,
+        "best_epoch": 1,
+        "epochs_run": 5,
+        "stop_rmse": 1.0861,
+    }
+    said = store.reference_warning(metrics, None, 0.2, rose)
+    assert said.startswith("Its test RMSE 1.0935 is no better than 0.9364")
+    assert (
+        "Its early-stopping RMSE was lowest at epoch 1 (1.0861); each of the 4 epochs after it "
+        "was higher (up to 1.0917): lower the learning rate (try 0.02 instead of 0.2)" in said
+    )
+    # with early stopping off (patience 0) the last epoch is kept: the history still tells
+    assert "lowest at epoch 1" in store.reference_warning({}, None, 0.2, rose)
+    assert store.reference_warning({}, None, 0.2, [1.0, 0.99, 1.01]) == ""  # epoch 2 was lower
+    assert store.reference_warning({}, None, 0.2, [1.0]) == ""
+
+
 def test_a_learning_curve_caption_keeps_one_precision_per_sentence():
     """F5: "early-stopping RMSE 1.0450 at the kept epoch 6 of 6 run, lowest at epoch 1
     (1.037)": the lowest point was printed with 4 significant digits, the rest with 4
