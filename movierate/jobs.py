@@ -207,13 +207,14 @@ class _Job:
         }
         phase = str(getattr(event, "phase", ""))
         with self.lock:
-            if metrics:
-                self.latest_metrics.update(metrics)
-            if phase == Phase.DONE:
+            if phase == Phase.DONE:  # the saved model's own figures; none from before stand
+                # beside them (accuracy round 43, F2: a tuning trial's early-stopping RMSE did)
+                self.latest_metrics = metrics
                 self.phase = SAVING
                 self.epoch = self.epochs = int(metrics.get("epochs_run", self.epoch))
                 self.batch = self.batches
                 return
+            self.latest_metrics.update(metrics)
             self.epoch, self.epochs = int(event.epoch), int(event.epochs)
             self.batch, self.batches = int(event.batch), int(event.batches)
             self.phase = "training"

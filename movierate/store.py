@@ -885,14 +885,43 @@ def reference_warning(
     metrics: dict[str, Any] | None,
     split: Mapping[str, Any] | None = None,
     learning_rate: float | None = None,
+    stop_rmse: Sequence[float] | None = None,
 ) -> str:
     """The one warning a model's test scores call for against the reference predictors: worse
     than the training mean (:func:`worse_than_mean_note`, told of ``split``), else no better
     than the user and movie averages or the median (:func:`no_better_than_averages_note`),
     else "" (accuracy round 11: `show` and `evaluate` printed only the second, so the worst
-    model got neither)."""
-    return worse_than_mean_note(metrics, split, learning_rate) or no_better_than_averages_note(
+    model got neither); then :func:`first_epoch_note` of its ``stop_rmse`` history, unless the
+    warning already says to lower the learning rate."""
+    warning = worse_than_mean_note(metrics, split, learning_rate) or no_better_than_averages_note(
         metrics, learning_rate
+    )
+    hint = first_epoch_note(stop_rmse, learning_rate)
+    return warning if "lower the learning rate" in warning else f"{warning} {hint}".strip()
+
+
+def first_epoch_note(stop_rmse: Sequence[float] | None, learning_rate: float | None = None) -> str:
+    """A learning-rate hint when the early-stopping RMSE was lowest at epoch 1 and higher at
+    every later epoch, from those numbers, else "" (accuracy round 43, F4: a run at 0.2 whose
+    RMSE rose from epoch 1 got no hint unless its test RMSE was the mean's).
+
+    >>> first_epoch_note([1.0861, 1.0891, 1.0917, 1.0885], 0.2)
+    'Its early-stopping RMSE was lowest at epoch 1 (1.0861); each of the 3 epochs after it was
+    higher (up to 1.0917): lower the learning rate (try 0.02 instead of 0.2) and train again.'
+    """
+    values = [float(v) for v in stop_rmse or () if _is_number(v) and math.isfinite(v)]
+    if len(values) < 2 or min(values[1:]) <= values[0]:
+        return ""
+    rates = schema.SPEC_SCHEMA["learning_rate"].constraint
+    lower = (
+        f" (try {learning_rate / 10:g} instead of {learning_rate:g})"
+        if _is_number(learning_rate) and learning_rate / 10 in rates
+        else ""
+    )
+    return (
+        f"Its early-stopping RMSE was lowest at epoch 1 ({values[0]:.4f}); each of the "
+        f"{len(values) - 1} epochs after it was higher (up to {max(values[1:]):.4f}): lower the "
+        f"learning rate{lower} and train again."
     )
 
 
@@ -905,13 +934,25 @@ def first_member_note(metrics: dict[str, Any] | None) -> str:
     return f" (its first of {int(members)} members)"
 
 
-def curves_label(name: str, metrics: dict[str, Any] | None) -> str:
-    """A model's name in a learning-curve legend, with :func:`first_member_note`.
+#: A refit's name in a learning-curve legend carries this: its training curve is on those
+#: rows, beside other models' training rows only (accuracy round 43, F3).
+REFIT_CURVES_NOTE = " (refit on train + early-stopping rows)"
+
+
+def curves_label(
+    name: str, metrics: dict[str, Any] | None, split_record: Mapping[str, Any] | None = None
+) -> str:
+    """A model's name in a learning-curve legend, with :data:`REFIT_CURVES_NOTE` for a tuning
+    refit (its ``split_record`` says its stop rows were trained on) and
+    :func:`first_member_note`.
 
     >>> curves_label("blend", {"ensemble": 2.0}), curves_label("plain", {})
     ('blend (its first of 2 members)', 'plain')
+    >>> curves_label("tuned", {}, {"stop_rows_trained": True})
+    'tuned (refit on train + early-stopping rows)'
     """
-    return name + first_member_note(metrics)
+    refit = isinstance(split_record, Mapping) and split_record.get("stop_rows_trained")
+    return name + (REFIT_CURVES_NOTE if refit else "") + first_member_note(metrics)
 
 
 def test_row_groups(models: list[Any]) -> list[list[Any]]:

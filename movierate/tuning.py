@@ -412,9 +412,10 @@ def tune(
     predicting w x the first's + (1 - w) x the second's: see :func:`tune_blend`.
 
     ``progress`` receives ProgressEvents: BATCH events while a trial trains (``epoch`` = trial
-    number from 1, ``batch`` / ``batches`` = the trial's epoch / epoch cap), one EPOCH event per
-    finished trial (metrics ``trial_rmse``, ``best_rmse``, ``trials_pruned``) and DONE at the
-    end (while the winner is refit: BATCH events with ``epoch`` = ``epochs`` = trials run and
+    number from 1, ``batch`` / ``batches`` = the trial's epoch / epoch cap, metrics ``trial`` and
+    ``trial_stop_rmse``), one EPOCH event per finished trial (metrics ``trial_rmse``,
+    ``best_rmse``, ``trials_pruned``) and DONE at the end with the saved model's metrics,
+    ``epochs_run`` = trials run and ``best_rmse`` = the winner's early-stopping RMSE (while the winner is refit: BATCH events with ``epoch`` = ``epochs`` = trials run and
     metrics ``refit_epoch``). ``on_trial`` receives each :class:`TrialRecord`. Raises TrainingCancelled when
     ``cancel`` is set (nothing is saved), SpecError / StoreError before any slow work.
     ``split`` (a :class:`movierate.data.Split`) replaces ``split_params`` (benchmarks pass
@@ -520,7 +521,8 @@ def tune(
                         total,
                         event.epoch,
                         spec.epochs,
-                        {"trial": number, "stop_rmse": float(value)},
+                        # not "stop_rmse": the job's tiles read that as the saved model's
+                        {"trial": number, "trial_stop_rmse": float(value)},
                     )
                 )
             if trial.should_prune():
@@ -665,6 +667,14 @@ def _refit_progress(progress: ProgressCallback | None, n_trials: int) -> Progres
     return forward
 
 
+def _winner_stop_rmse(summary: Mapping[str, Any]) -> float:
+    """The early-stopping RMSE that won the search: the best trial's, or a blend's at its
+    chosen weight (a refit has none of its own: it trained on those rows)."""
+    won = summary.get("blend") or {"stop_rmse": (summary.get("best") or {}).get("value")}
+    value = won.get("stop_rmse")
+    return float(value) if isinstance(value, int | float) else float("nan")
+
+
 def _finish(
     name: str,
     saved: Any,
@@ -710,6 +720,7 @@ def _finish(
     if progress is not None:
         final = dict(saved.metrics)
         final["epochs_run"] = len(records)
+        final["best_rmse"] = _winner_stop_rmse(summary)
         progress(ProgressEvent(Phase.DONE, len(records), len(records), 0, 0, final))
     return name
 
@@ -734,8 +745,9 @@ def refit_winner(
     from movierate.pipeline import fold_stop_rows
 
     epochs = max(1, int(best_epoch))
-    # no early stopping left: every epoch runs (with no stop rows, train RMSE picks the epoch)
-    refit_spec = spec.with_(epochs=epochs, early_stopping_patience=epochs)
+    # early stopping off (patience 0): every epoch runs and the last is kept (accuracy round
+    # 43, F1: it kept the epoch of the lowest training RMSE, not the Nth)
+    refit_spec = spec.with_(epochs=epochs, early_stopping_patience=0)
     refit_split = fold_stop_rows(split)
     rows = refit_split.train
     k = ensemble if spec.family in ENSEMBLE_FAMILIES else 1

@@ -646,7 +646,8 @@ def accuracy_section(models: list, trained: list) -> None:
             st.caption("\n\n".join(notes))
     curves_col, regs_col = st.columns(2, gap="large")
     # an exact whitening has no training
-    histories = {store.curves_label(m.name, m.metrics): m.history for m in trained}
+    labels = {m.name: store.curves_label(m.name, m.metrics, m.split_record) for m in trained}
+    histories = {labels[m.name]: m.history for m in trained}
     curves_col.vega_lite_chart(
         charts.curves_chart(
             histories,
@@ -660,8 +661,8 @@ def accuracy_section(models: list, trained: list) -> None:
         ),
         key="curves",
     )
-    kept = {store.curves_label(m.name, m.metrics): m.metrics.get("best_epoch") for m in trained}
-    saved = {store.curves_label(m.name, m.metrics): m.metrics for m in trained}
+    kept = {labels[m.name]: m.metrics.get("best_epoch") for m in trained}
+    saved = {labels[m.name]: m.metrics for m in trained}
     if said := charts.learning_curves_text(histories, kept, saved):  # views round 15: no text
         curves_col.caption(text.md(said))
     names = {m.name for m in trained}

@@ -223,20 +223,10 @@ def show_job(job) -> None:
         job.fraction,
         text=f"**{text.md(job.name)}** on {text.md(job.dataset)}: {status}  {position}",
     )
-    at = f", epoch {int(kept)}" if kept is not None else ""
     cols = st.columns(4)
     cols[0].metric("elapsed", f"{job.elapsed_seconds:.0f} s")
-    cols[1].metric("epochs done", len(job.history.get("epoch", [])))
-    for col, key, label in (
-        (cols[2], "train_rmse", "train RMSE"),
-        (cols[3], "stop_rmse", "early-stopping RMSE"),
-    ):
-        value = metrics.get(key)
-        col.metric(
-            label + at,
-            f"{value:.4f}" if value is not None else "–",
-            help=text.pruned_tile_help(metrics, key) if kept is not None else None,
-        )
+    for col, (label, value, said) in zip(cols[1:], text.run_tiles(job), strict=True):
+        col.metric(label, value, help=said)
     running = job.state == "running" and unit == "epoch" and job.first_report is not None
     running = running and job.elapsed_seconds - job.first_report[0] >= 5
     if running and (
@@ -273,7 +263,10 @@ def show_job(job) -> None:
             if note := store.unseen_note(saved.metrics, saved.split_record):
                 st.info(note, icon=":material/person_off:")
             if warning := store.reference_warning(
-                saved.metrics, saved.split_record, saved.spec.learning_rate
+                saved.metrics,
+                saved.split_record,
+                saved.spec.learning_rate,
+                saved.history.get("stop_rmse"),
             ):
                 steps = steps_per_epoch_note(
                     saved.split_record.get("n_train"), saved.spec.batch_size, saved.spec.family

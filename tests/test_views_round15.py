@@ -89,7 +89,7 @@ def test_a_late_dip_is_not_called_still_falling():
     history[-1] = history[-2] - 0.0005
     said = charts.learning_curves_text({"run": {"stop_rmse": history}}, {"run": None})
     assert "still falling" not in said
-    assert "lowest at epoch 8 (0.865); down again at the last epoch" in said
+    assert "lowest at epoch 8 (0.8650); down again at the last epoch" in said
 
 
 # --- F2 / F3: focus on hover-only controls; forced colours
@@ -178,7 +178,7 @@ HISTORIES = {
 def test_learning_curves_text_states_each_model_s_kept_rmse_epochs_and_trend():
     said = charts.learning_curves_text(HISTORIES, {"small-a": 2, "small-b": 2})
     assert "small-a: early-stopping RMSE 0.9000 at the kept epoch 2 of 3 run" in said
-    assert "lowest at epoch 2 (0.9), not falling at the last epoch" in said
+    assert "lowest at epoch 2 (0.9000), not falling at the last epoch" in said
     assert "small-b: early-stopping RMSE 1.0212 at the kept epoch 2 of 2 run" in said
     assert "small-b: early-stopping RMSE 1.0212 at the kept epoch 2 of 2 run, still falling" in said
     running = charts.learning_curves_text({"job": HISTORIES["small-b"]}, {"job": None})

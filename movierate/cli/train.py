@@ -193,7 +193,10 @@ def _train(args: argparse.Namespace) -> int:
     if note := store.unseen_note(metrics, meta["split"]):
         print(f"note: {note}", file=sys.stderr)
     spec = meta["spec"]
-    if warning := store.reference_warning(metrics, meta["split"], spec.get("learning_rate")):
+    stop_rmse = (meta.get("history") or {}).get("stop_rmse")
+    if warning := store.reference_warning(
+        metrics, meta["split"], spec.get("learning_rate"), stop_rmse
+    ):
         steps = steps_per_epoch_note(
             meta["split"].get("n_train"), spec.get("batch_size"), spec.get("family")
         )

@@ -276,7 +276,7 @@ def train_autorec(
     """Train a validated autorec ``spec`` on ``split.train``; early-stop on ``split.stop``.
 
     Returns a :class:`movierate.nn.training.TrainResult`; ``split.test`` is never read. With no
-    stop rows the last epoch is kept (the other families keep the lowest train RMSE's).
+    stop rows the last epoch is kept (as in the other families).
     ``stop_after`` is asked after every epoch; True ends training there (best epoch so far).
     """
     from movierate.nn.training import TrainResult

@@ -358,8 +358,8 @@ def train(
     First :func:`check_memory` refuses a run that cannot fit in memory and hands its notes (a
     batch larger than the training rows, a run close to the memory there is) to ``notes``.
 
-    ``split.test`` is never read. With no stop rows, the best epoch is the one with the lowest
-    train RMSE (used by the regularizer study, which trains for a fixed number of epochs).
+    ``split.test`` is never read. With no stop rows (a tuning refit, the regularizer study:
+    both train for a fixed number of epochs) every epoch runs and the last one is kept.
 
     Stopping rule: an epoch is eligible as the best epoch (and counts towards
     ``spec.early_stopping_patience``) only from the epoch where every non-L2 regularizer has
@@ -626,9 +626,11 @@ def _fit(
                 )
             if settled_epoch is None and regularizers_settled(history, spec):
                 settled_epoch = epoch
-            # while the regularizers are still taking hold, an epoch neither stops nor is picked
-            watched = metrics.get("stop_rmse", metrics["train_rmse"])
-            if settled_epoch is not None and stopper.update(epoch, watched):
+            # while the regularizers are still taking hold, an epoch neither stops nor is picked;
+            # with no stop rows none is picked: the last is kept (accuracy round 43, F1: the
+            # lowest training RMSE chose an earlier epoch of a refit said to run N epochs)
+            watched = metrics.get("stop_rmse")
+            if settled_epoch is not None and watched is not None and stopper.update(epoch, watched):
                 break
             if stop_after is not None and stop_after():
                 break

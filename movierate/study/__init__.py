@@ -3,8 +3,7 @@
 For each dataset and embedding dim, on the three-part split of :func:`movierate.data.make_split`
 (train / stop / test, ``plan.split_seed``) and for every model seed of the plan (default 0, 1,
 2), for a fixed number of epochs on the training rows (neither the stop nor the test rows steer
-training: no early stopping; the weights kept are the epoch's with the lowest training-row RMSE
-once the regularizers took hold, usually the last; the stop rows serve only the ``ordered`` option's final rank
+training: no early stopping; the weights kept are the last epoch's; the stop rows serve only the ``ordered`` option's final rank
 selection and the choice of the comparator's PCA weighting, the test rows choose nothing): ``mf_bias`` with no regularizer, l2,
 whitening, decorrelation and adversarial (each alone and each on top of l2), ordered (on top of
 l2), and ``deep`` with and without L2 on its dense layers; the exact post-hoc whitening of the

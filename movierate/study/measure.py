@@ -54,9 +54,7 @@ def fit_in_memory(
     epochs, without writing anything.
 
     Neither the stop nor the test rows steer training (no early stopping). The weights kept are
-    the epoch's with the lowest RMSE on a sample of the training rows, among those after every
-    regularizer took hold (``train``'s rule with no stop rows; usually the last epoch): a pick
-    that reads training rows only. The stop rows serve one purpose only: the ``ordered`` option's final rank selection
+    the last epoch's (``train``'s rule with no stop rows). The stop rows serve one purpose only: the ``ordered`` option's final rank selection
     (:func:`movierate.nn.training.prune_dimensions`, ``rank_rows``). The result's metrics get
     :func:`movierate.pipeline.test_metrics` of the final weights on ``split.test`` (numpy).
     The model is a numpy :class:`~movierate.store.TrainedModel` (predict, explore functions).

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from movierate.store import metric_label
+from movierate.store import REFIT_CURVES_NOTE, metric_label
 from movierate.ui.text import genres_text, with_year
 
 #: Series colours: Okabe and Ito's palette for colour-blind eyes (views round 6: the D3 orange
@@ -271,19 +271,20 @@ def _points(history: dict[str, list[float]], metric: str) -> list[tuple[int, flo
     ]
 
 
-def _trend(points: list[tuple[int, float]]) -> str:
-    """How a curve ends: still falling over its last epoch, or where it was lowest."""
+def _trend(points: list[tuple[int, float]], shown: str) -> str:
+    """How a curve ends: still falling over its last epoch, or where it was lowest (in the
+    ``shown`` format of the rest of its sentence: accuracy round 43, F5, "RMSE 1.0450 ...
+    lowest at epoch 1 (1.037)")."""
     if len(points) < 2:
         return "one epoch only"
     (_, before), (_, last) = points[-2], points[-1]
     low_epoch, low = min(points, key=lambda p: p[1])
     if last < before and last <= low:
         return "still falling at the last epoch"
+    lowest = f"lowest at epoch {low_epoch} ({low:{shown}})"
     if last < before:  # a dip long after the lowest point is not a falling curve (recheck)
-        return (
-            f"lowest at epoch {low_epoch} ({low:.4g}); down again at the last epoch, still above it"
-        )
-    return f"lowest at epoch {low_epoch} ({low:.4g}), not falling at the last epoch"
+        return f"{lowest}; down again at the last epoch, still above it"
+    return f"{lowest}, not falling at the last epoch"
 
 
 def learning_curves_text(
@@ -295,7 +296,10 @@ def learning_curves_text(
     (``kept``: the epoch the saved model is from; else the last one's), the epochs run, and whether
     it was still falling at the end; the training RMSE where no early-stopping one was kept.
     A run whose ``saved`` metrics record the figure before pruning (an ``ordered`` model's rank
-    selection) also gets the saved model's figure (accuracy round 35, F1)."""
+    selection) also gets the saved model's figure (accuracy round 35, F1). A run named by
+    :func:`movierate.store.curves_label` as a tuning refit is said to be one: its epoch count was
+    its winning trial's, and its training curve is on the training + early-stopping rows
+    (accuracy round 43, F3)."""
     said = []
     for run, history in histories.items():
         metric = next((m for m in ("stop_rmse", "valid_rmse") if _points(history, m)), None)
@@ -309,8 +313,17 @@ def learning_curves_text(
             if epoch in at
             else f"epoch {last:.0f}, the last"
         )
+        if REFIT_CURVES_NOTE in run and not metric:
+            what = "training RMSE (on the training + early-stopping rows it was refit on)"
+            where = (
+                f"epoch {last:.0f}, the last (its winning trial's epoch count)"
+                if epoch in (None, last)
+                else f"the kept epoch {epoch:.0f} of {last:.0f} run (an older refit's pick: the "
+                "lowest training RMSE)"
+            )
         said.append(
-            f"{run}: {what} {at.get(epoch, points[-1][1]):.4f} at {where}, {_trend(points)}"
+            f"{run}: {what} {at.get(epoch, points[-1][1]):.4f} at {where}, "
+            f"{_trend(points, '.4f')}"
             + _pruned_text((saved or {}).get(run, {}), metric or "train_rmse", epoch in at)
         )
     return "; ".join(said) + "." if said else ""
@@ -348,7 +361,7 @@ def curves_text(
                 if len(points) > 1
                 else f"{last:.3g} at epoch {last_epoch}"
             )
-            said.append(f"{run}: {label} {span}, {_trend(points)}")
+            said.append(f"{run}: {label} {span}, {_trend(points, '.3g')}")
     return "; ".join(said) + "." if said else ""
 
 

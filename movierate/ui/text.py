@@ -27,6 +27,7 @@ from movierate.store import (
     stop_rows_chose,
     test_row_groups,
 )
+from movierate.tuning import TuneRequest
 
 #: History columns holding a regularizer's loss start with this (``reg_l2``, ``reg_whitening``).
 REG_PREFIX = "reg_"
@@ -457,13 +458,76 @@ def model_summary(model: Any) -> str:
 
 
 def job_progress_text(job: JobSnapshot) -> str:
-    """One line: name, state, epoch and the latest early-stopping RMSE."""
+    """One line: name, state, epoch (a tuning run: trial) and the latest early-stopping RMSE (a
+    tuning run: the best trial's so far)."""
+    tuning = isinstance(job.spec, TuneRequest)
     parts = [f"**{md(job.name)}**: {job.state}"]
     if job.state == "running" and job.epochs:
-        parts.append(f"epoch {max(job.epoch, 1)}/{job.epochs}")
-    if "stop_rmse" in job.latest_metrics:
+        parts.append(f"{'trial' if tuning else 'epoch'} {max(job.epoch, 1)}/{job.epochs}")
+    if tuning and "best_rmse" in job.latest_metrics:
+        parts.append(f"best trial's early-stopping RMSE {job.latest_metrics['best_rmse']:.4f}")
+    elif not tuning and "stop_rmse" in job.latest_metrics:
         parts.append(f"early-stopping RMSE {job.latest_metrics['stop_rmse']:.4f}")
     return ", ".join(parts)
+
+
+def run_tiles(job: JobSnapshot) -> list[tuple[str, str, str | None]]:
+    """The Train monitor's tiles after "elapsed", as (label, value, help): what was done, a
+    train RMSE and an early-stopping RMSE. A finished training run's are its kept epoch's. A
+    tuning run counts trials and shows the best trial's early-stopping RMSE, labelled as the
+    trial's: its saved refit has none of its own (accuracy round 43, F2: the tile showed the
+    last trial's last epoch beside the refit's train RMSE, and "epochs done" counted trials)."""
+    metrics = job.latest_metrics
+    done = len(job.history.get("epoch", []))
+    if isinstance(job.spec, TuneRequest):
+        return _tuning_tiles(job, done)
+    kept = metrics.get("best_epoch") if job.state == "done" else None
+    at = f", epoch {int(kept)}" if kept is not None else ""
+    tiles: list[tuple[str, str, str | None]] = [("epochs done", str(done), None)]
+    for key, label in (("train_rmse", "train RMSE"), ("stop_rmse", "early-stopping RMSE")):
+        helped = pruned_tile_help(metrics, key) if kept is not None else None
+        tiles.append((label + at, _four(metrics.get(key)), helped))
+    return tiles
+
+
+def _tuning_tiles(job: JobSnapshot, trials: int) -> list[tuple[str, str, str | None]]:
+    """:func:`run_tiles` of a tuning run."""
+    metrics, refit = job.latest_metrics, bool(getattr(job.spec, "refit", False))
+    counted = ("trials done", str(trials), "Trials finished; each trains for its own epochs.")
+    best = _four(metrics.get("best_rmse"))
+    if job.state != "done":
+        return [
+            counted,
+            (
+                "early-stopping RMSE, this trial",
+                _four(metrics.get("trial_stop_rmse")),
+                "The running trial's, at its latest epoch.",
+            ),
+            ("early-stopping RMSE, best trial so far", best, None),
+        ]
+    if refit:
+        trained = (
+            "Measured on the rows the saved model trained on: the training + early-stopping "
+            "rows of its refit."
+        )
+        winner = (
+            "The winning trial's (trained on the training rows only). The saved model was refit "
+            "on the training + early-stopping rows, so it has no early-stopping RMSE of its own; "
+            "only its test RMSE is held out."
+        )
+    else:
+        trained = "The saved model's (the winning trial as trained), on the training rows."
+        winner = "The saved model is the winning trial as trained: this is its own."
+    return [
+        counted,
+        ("train RMSE, saved model", _four(metrics.get("train_rmse")), trained),
+        ("early-stopping RMSE, winning trial", best, winner),
+    ]
+
+
+def _four(value: Any) -> str:
+    """An RMSE tile's value: 4 decimals, or "–" when there is none."""
+    return f"{value:.4f}" if isinstance(value, int | float) and math.isfinite(value) else "–"
 
 
 def models_table(infos: list[Any]) -> pd.DataFrame:
