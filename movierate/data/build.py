@@ -787,11 +787,19 @@ def _ratings(column: pd.Series, raw: RawData) -> np.ndarray:
         bad = np.flatnonzero(np.isnan(numeric) & ~blank.to_numpy())
         if len(bad):
             shown = ", ".join(repr(str(column.iloc[p])) for p in bad[:SHOW_ROWS])
-            words = {str(column.iloc[p]).strip() for p in bad}
+            words = {str(column.iloc[p]).strip().casefold() for p in bad}
+            name = raw.columns.get("rating", "").strip().casefold()
+            if words == {name}:  # bad-input round 56, F6: however many, spaces or not
+                raise DataError(
+                    f"{raw.ratings_file}: column {raw.column('rating')} holds its own name on "
+                    f"{len(bad):,} line(s) ({raw.lines(bad)}: {shown}): the header line "
+                    f"repeated mid-file {len(bad):,} time(s) (exports pasted together?). "
+                    "Delete those lines and import again."
+                )
             header = (
                 " A word where a rating belongs on so few lines is most likely a header line "
                 "repeated mid-file (two exports pasted together?): delete those lines."
-                if len(bad) <= SHOW_ROWS and len(words) == 1 and next(iter(words)).isalpha()
+                if len(bad) <= SHOW_ROWS and len(words) == 1 and re.search("[a-z]", *words)
                 else ""
             )
             raise DataError(
