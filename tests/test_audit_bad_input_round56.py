@@ -3,9 +3,13 @@ Goodreads), merged, pasted together or loaded on Rate movies."""
 
 from __future__ import annotations
 
+import io
+
+import pandas as pd
 import pytest
 
 from movierate.data import from_csv
+from movierate.data.exports import export_ratings, export_service
 from movierate.errors import DataError
 
 
@@ -41,3 +45,50 @@ def test_a_repeated_header_is_named_however_many_exports_are_pasted(copies, rati
     said = str(refused.value)
     assert f"header line repeated mid-file {copies - 1:,} time(s)" in said
     assert "Delete those lines" in said and "map the right column" not in said
+
+
+DIARY = (
+    "Date,Name,Year,Letterboxd URI,Rating,Rewatch,Tags,Watched Date\n"
+    "2023-01-05,Heat,1995,https://boxd.it/2aXk,2,,,2023-01-04\n"
+    "2023-02-10,Fargo,1996,https://boxd.it/2b1c,4,,,2023-02-09\n"
+    "2023-03-15,Alien,1979,https://boxd.it/29Dw,3.5,,,2023-03-15\n"
+    "2024-06-01,Heat,1995,https://boxd.it/2aXv,5,Yes,,2024-06-01\n"
+    "2024-07-01,Alien,1979,https://boxd.it/29Dx,,Yes,,2024-07-01\n"
+)
+
+
+def _diary(text: str) -> pd.DataFrame:
+    table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    table.columns = [c.lower() for c in table.columns]
+    return table
+
+
+@pytest.mark.parametrize("newest_first", [False, True])
+def test_a_rewatched_film_takes_its_latest_rating_and_counts_once(newest_first):
+    """F1: a diary's rewatch loaded the old rating and called the film's second log 'not in'
+    the data set."""
+    from movierate.data import load_dataset
+
+    lines = DIARY.splitlines()
+    text = "\n".join(lines[:1] + (lines[:0:-1] if newest_first else lines[1:])) + "\n"
+    table = _diary(text)
+    movies = load_dataset("ml-latest-small").movies
+    loaded, notes = export_ratings(
+        table, export_service(list(table.columns)), movies, (0.5, 5.0, 0.5), "here"
+    )
+    titles = {movies.title.iloc[row]: rating for row, rating in loaded.items()}
+    assert titles == {"Heat": 5.0, "Fargo": 4.0, "Alien": 3.5}
+    said = " ".join(notes)
+    assert "3 of its 3 rated films are in here" in said and "not" not in said.split(".")[0]
+    assert "1 film(s) are logged more than once (Heat)" in said and "'date' column" in said
+
+
+def test_several_peoples_ratings_are_refused_on_rate_movies():
+    """F1: forty people's diaries (a User column) were merged into 'my' ratings."""
+    from movierate.ui.your_ratings import read_saved_ratings
+
+    several = "User," + DIARY.replace("\n2", "\nu1,2", 2).replace("\n2", "\nu2,2")
+    saved = "user,movie_id,your rating\nme,1,4\nyou,2,3\n"
+    for text in (several, saved):
+        with pytest.raises(DataError, match="several people's ratings: its 'user' column names 2"):
+            read_saved_ratings(None, text.encode())
