@@ -92,3 +92,22 @@ def test_several_peoples_ratings_are_refused_on_rate_movies():
     for text in (several, saved):
         with pytest.raises(DataError, match="several people's ratings: its 'user' column names 2"):
             read_saved_ratings(None, text.encode())
+
+
+AMAZON = "".join(
+    f"A{u:08d}XYZ,B{m:09d},{1 + (u + m) % 5}.0,12528{u:05d}\n" for u in range(8) for m in range(6)
+)
+
+
+@pytest.mark.parametrize("text", [AMAZON, AMAZON.replace("A0", "alice")])
+def test_a_headerless_file_with_text_ids_keeps_its_first_rating(text):
+    """F2: Amazon's 'ratings only' CSV (no header, text ids) had its first rating read as a
+    header; the mapping its refusal asked for then dropped that rating silently."""
+    from movierate.data.custom import csv_columns
+
+    assert len(from_csv(text.encode(), save_as="amazon").ratings) == 48
+    assert csv_columns(text.encode()) == []
+    first = text.split("\n")[0].split(",")
+    mapping = dict(zip(("user", "item", "rating", "timestamp"), first, strict=True))
+    with pytest.raises(DataError, match=r"is a rating, not a header.*leave the mapping out"):
+        from_csv(text.encode(), columns=mapping, save_as="amazon_mapped")

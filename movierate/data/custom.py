@@ -739,9 +739,16 @@ def _match_columns(
             )
         if hits:
             chosen[role] = hits[0][1]
-    filled = [h for h in header if h.strip()]
-    if not chosen and filled and all(_is_number(h) for h in filled):
+    if _is_data_row(header, chosen):
         return None
+    if _is_number(chosen.get("rating", "")):  # bad-input round 56, F2: line 1 would be lost
+        raise DataError(
+            f"{label}: the first line ({_shown(header)}) is a rating, not a header, yet the "
+            f"column mapping names its values as columns (rating={chosen['rating']!r}), which "
+            "would drop that rating. A file without a header is read as user, item, rating"
+            "[, timestamp]: leave the mapping out, or add a header line such as "
+            "user,item,rating,timestamp."
+        )
     shared = [c for c in set(chosen.values()) if list(chosen.values()).count(c) > 1]
     if shared:
         roles = [r for r in aliases if chosen.get(r) == shared[0]]
@@ -770,6 +777,16 @@ def _match_columns(
             )
         )
     return chosen
+
+
+def _is_data_row(header: list[str], chosen: dict[str, str]) -> bool:
+    """Whether a first line that names no column is a rating: every field a number, or 3-4
+    fields whose third (the rating's place) is one (bad-input round 56, F2: Amazon's
+    ``A00000XYZ,B000000016,3.0,1252800016`` was read as a header, its rating lost)."""
+    filled = [h for h in header if h.strip()]
+    if chosen or not filled:
+        return False
+    return all(_is_number(h) for h in filled) or (3 <= len(filled) <= 4 and _is_number(filled[2]))
 
 
 #: What a file with no user column is told about one person's ratings.
