@@ -111,3 +111,19 @@ def test_a_headerless_file_with_text_ids_keeps_its_first_rating(text):
     mapping = dict(zip(("user", "item", "rating", "timestamp"), first, strict=True))
     with pytest.raises(DataError, match=r"is a rating, not a header.*leave the mapping out"):
         from_csv(text.encode(), columns=mapping, save_as="amazon_mapped")
+
+
+def test_an_items_files_id_column_can_be_mapped_on_the_command_line(tmp_path, capsys):
+    """F5: an items file whose id column is IMDb's 'Const' was refused with
+    item_columns={...}, which the CLI had no flag for."""
+    from movierate import cli
+    from movierate.data import load_dataset
+
+    rows = [f"u{i % 6},tt{i % 9:07d},{1 + i % 10},Film {i % 9}" for i in range(60)]
+    path = tmp_path / "imdb.csv"
+    path.write_text("User,Const,Your Rating,Title\n" + "\n".join(rows) + "\n")
+    args = ["datasets", str(path), "--name", "imdb", "--columns", "item=Const"]
+    assert cli.main([*args, "--items", str(path)]) != 0
+    assert "(CLI: --item-columns item=<your column>)" in capsys.readouterr().err
+    assert cli.main([*args, "--items", str(path), "--item-columns", "item=Const"]) == 0
+    assert set(load_dataset("imdb").movies.title) == {f"Film {i}" for i in range(9)}

@@ -698,6 +698,7 @@ def _match_columns(
     """Role -> header name, or None when the line looks like data rather than a header.
     DataError when two columns fit one role: ``argument`` (the mapping) must say which."""
     wanted = {("item" if k == "movie" else k): v for k, v in (mapping or {}).items()}
+    flag = "--" + argument.replace("_", "-")  # the CLI's (bad-input round 56, F5)
     unknown_roles = sorted(set(wanted) - set(aliases))
     if unknown_roles:
         raise DataError(
@@ -712,8 +713,8 @@ def _match_columns(
             if column is None:
                 raise DataError(
                     f"{label}: no column named {wanted[role]!r} for {role} (found: "
-                    f"{_shown(header)}). Fix the name in the column mapping ({argument}=..."
-                    f"{'; CLI: --columns' if argument == 'columns' else ''})."
+                    f"{_shown(header)}). Fix the name in the column mapping ({argument}=...; "
+                    f"CLI: {flag})."
                 )
             chosen[role] = column
     for role, options in aliases.items():
@@ -728,7 +729,7 @@ def _match_columns(
         if len(hits) > 1:  # never pick one by chance: the other may hold titles, not ids
             shown = ", ".join(f"{h!r} (column {i + 1})" for i, h in hits[:SHOW_ROWS])
             distinct = len({h for _, h in hits}) == len(hits)
-            cli = f" (CLI: --columns {role}={hits[0][1]})" if argument == "columns" else ""
+            cli = f" (CLI: {flag} {role}={hits[0][1]})"
             fix = (
                 f"say which one with {argument}={{{role!r}: {hits[0][1]!r}}}{cli}, or rename the "
                 "others"
@@ -764,12 +765,7 @@ def _match_columns(
             f"{label}: missing column(s) for {', '.join(missing)} (found: {_shown(header)}). "
             "Rename the header, or map your names, e.g. "
             f"{argument}={{{', '.join(f'{r!r}: <your column>' for r in missing)}}}"
-            + (
-                f" (CLI: --columns {','.join(f'{r}=<your column>' for r in missing)})"
-                if argument == "columns"
-                else ""
-            )
-            + "."
+            + f" (CLI: {flag} {','.join(f'{r}=<your column>' for r in missing)})."
             + (
                 f" If it is one person's ratings: {ONE_PERSON}"
                 if "user" in missing and argument == "columns"
