@@ -127,3 +127,17 @@ def test_an_items_files_id_column_can_be_mapped_on_the_command_line(tmp_path, ca
     assert "(CLI: --item-columns item=<your column>)" in capsys.readouterr().err
     assert cli.main([*args, "--items", str(path), "--item-columns", "item=Const"]) == 0
     assert set(load_dataset("imdb").movies.title) == {f"Film {i}" for i in range(9)}
+
+
+def test_two_rating_scales_merged_are_warned_of(movielens_dir):
+    """F3: Letterboxd's 0.5-5 in half steps merged with IMDb's 1-10 imported as one 0-10
+    scale without a word; MovieLens' own files draw no such warning."""
+    half = [f"lb{i % 5},m{i % 13},{0.5 + (i % 10) / 2}" for i in range(60)]
+    whole = [f"imdb{i % 5},m{i % 13},{1 + i % 10}" for i in range(60)]
+    text = "user,item,rating\n" + "\n".join(half + whole) + "\n"
+    said = " ".join(from_csv(text.encode(), save_as="mixed").warnings)
+    assert "5 user(s) rate in half steps from 0.5 to 5 and no higher" in said
+    assert "5 other(s) in whole steps up to 10: two rating scales merged" in said
+    for name in ("ml-latest-small/ratings.csv", "ml-100k/u.data"):
+        plain = from_csv(movielens_dir / name, save_as="plain", replace=True)
+        assert not any("scales merged" in w for w in plain.warnings)

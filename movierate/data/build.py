@@ -146,6 +146,8 @@ def build_dataset(
         )
     if note := float32_note(ratings, scale):
         warnings.append(note)
+    if raw.importing and (note := merged_scales_note(users, ratings, where)):
+        warnings.append(note)
     user_idx, user_ids = encode_ids(users)
     movie_idx, movie_ids = encode_ids(movies)
     keep = _deduplicate(user_idx, movie_idx, len(movie_ids), timestamps, raw, duplicates, warnings)
@@ -375,6 +377,33 @@ def scale_notices(
             "are reported as errors."
         )
     return notices
+
+
+def merged_scales_note(users: np.ndarray, ratings: np.ndarray, where: str) -> str:
+    """A warning when the users fall in two groups on disjoint scales: some rate in half steps
+    up to a top value no other user's half step passes, at least two others in whole steps
+    above it (bad-input round 56, F3: Letterboxd's 0.5-5 merged with IMDb's 1-10 became one
+    0-10 scale without a word); "" otherwise, as on MovieLens' own sets."""
+    codes, _ = pd.factorize(users)
+    per_user = pd.DataFrame(
+        {"user": codes, "rating": ratings, "half": np.abs(ratings - np.round(ratings)) > 1e-6}
+    ).groupby("user")
+    low, high = per_user["rating"].min(), per_user["rating"].max()
+    halves = per_user["half"].any()
+    if halves.sum() < 2:
+        return ""
+    top = float(high[halves].max())  # the half-step users' highest rating
+    whole = ~halves & (high > top)
+    if whole.sum() < 2:
+        return ""
+    return (
+        f"{where}: {int(halves.sum()):,} user(s) rate in half steps from "
+        f"{low[halves].min():g} to {top:g} and no higher, {int(whole.sum()):,} other(s) in "
+        f"whole steps up to {high[whole].max():g}: two rating scales merged (Letterboxd's "
+        "0.5-5 beside IMDb's 1-10?)? A model reads them as one scale, where one group's top "
+        "rating is the other's middle. Rescale one group before importing (IMDb's 1-10 halved "
+        "is 0.5-5), or import each as a dataset of its own."
+    )
 
 
 def _outlying(ratings: np.ndarray, scale: RatingScale) -> tuple[RatingScale, np.ndarray] | None:

@@ -790,7 +790,8 @@ ONE_PERSON = (
     "A model learns how tastes differ from many people's ratings, so one person's cannot "
     "train one. To get recommendations for your own taste, train a model on a shared dataset "
     "(ml-latest-small, for example) and rate movies on the Rate movies page; to train on such "
-    "exports, merge several people's into one file with a user column saying whose each row is."
+    "exports, merge several people's into one file with a user column saying whose each row "
+    "is, on one rating scale (IMDb's 1-10 halved for Letterboxd's 0.5-5)."
 )
 
 
