@@ -141,3 +141,16 @@ def test_two_rating_scales_merged_are_warned_of(movielens_dir):
     for name in ("ml-latest-small/ratings.csv", "ml-100k/u.data"):
         plain = from_csv(movielens_dir / name, save_as="plain", replace=True)
         assert not any("scales merged" in w for w in plain.warnings)
+
+
+def test_the_genres_example_is_no_user_rating_or_date_column(tmp_path):
+    """F8: the unused-columns note of a Goodreads export as the items file proposed
+    item_columns={'genres': 'User'}."""
+    rows = [
+        f"u{i % 6},{i % 9},Book {i % 9},{1 + i % 5},2020/01/0{1 + i % 9},Anon" for i in range(60)
+    ]
+    path = tmp_path / "goodreads.csv"
+    path.write_text("User,Book Id,Title,My Rating,Date Read,Author\n" + "\n".join(rows) + "\n")
+    ds = from_csv(path, path, columns={"item": "Book Id", "rating": "My Rating"}, save_as="gr")
+    said = " ".join(ds.warnings)
+    assert "item_columns={'genres': 'Author'}; CLI: --item-columns genres=" in said

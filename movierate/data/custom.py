@@ -569,6 +569,10 @@ def _unused_columns_notice(header: list[str], chosen: dict[str, str], label: str
     ]
 
 
+#: Item file columns no example of a category names: ratings, dates, ids, counts.
+NOT_A_CATEGORY = re.compile(r"rating|date|time|\bid\b|isbn|count|number|url|uri", re.I)
+
+
 def _unused_item_columns_notice(header: list[str], chosen: dict[str, str], label: str) -> list[str]:
     """A notice naming the items file's columns no role took (views round 4: a 'cuisine'
     column was dropped without a word, and every genre view stayed empty), with how to use one
@@ -576,12 +580,18 @@ def _unused_item_columns_notice(header: list[str], chosen: dict[str, str], label
     unused, shown = _unused(header, chosen)
     if not unused:
         return []
+    # bad-input round 56, F8: a Goodreads export's 'User' column was the genres' example
+    ratings_roles = set().union(*(ALIASES[r] for r in ("user", "rating", "timestamp")))
+    example = next(
+        (h for h in unused if _norm(h) not in ratings_roles and not NOT_A_CATEGORY.search(h)),
+        "<its name>",
+    )
     genres = (
         ""
         if "genres" in chosen
         else f" If one holds a category of each item (a genre, cuisine or type), map it as the "
-        f"genres (item_columns={{'genres': {unused[0]!r}}}, or the items file's genres column "
-        "picker on the Home page): the genre views then use it."
+        f"genres (item_columns={{'genres': {example!r}}}; CLI: --item-columns genres=...; or the "
+        "items file's genres column picker on the Home page): the genre views then use it."
     )
     return [
         f"{label}: column(s) {shown} not used (movierate reads the item id, title, genres "
