@@ -154,3 +154,15 @@ def test_the_genres_example_is_no_user_rating_or_date_column(tmp_path):
     ds = from_csv(path, path, columns={"item": "Book Id", "rating": "My Rating"}, save_as="gr")
     said = " ".join(ds.warnings)
     assert "item_columns={'genres': 'Author'}; CLI: --item-columns genres=" in said
+
+
+def test_films_of_one_title_keyed_by_name_are_named_as_remakes():
+    """F7: Dune 1984 and Dune 2021 keyed by Letterboxd's Name were dropped as "duplicate
+    ratings", their Year column only listed as not used."""
+    films = [("Dune", 1984), ("Dune", 2021), ("Heat", 1995), ("Alien", 1979)]
+    rows = [f"u{u},{t},{y},{1 + (u + y) % 5}" for u in range(6) for t, y in films]
+    rows.append("u0,Heat,1995,2")  # a true duplicate
+    text = "User,Name,Year,Rating\n" + "\n".join(rows) + "\n"
+    said = " ".join(from_csv(text.encode(), columns={"item": "Name"}, save_as="lb").warnings)
+    assert "dropped 7 duplicate (user, movie) rating(s)" in said
+    assert "6 of them are not duplicates but films of one title whose 'Year' differs (Dune)" in said

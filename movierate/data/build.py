@@ -54,6 +54,9 @@ class RawData:
     #: A file being imported (from_csv), not a stored copy read again: a few rows that are no
     #: ratings (a spreadsheet's totals row) are refused, not only noted (bad-input round 36, F3).
     importing: bool = False
+    #: (its name, its text in each file row) of an unused year column beside titles as the
+    #: item, to tell remakes from duplicates (bad-input round 56, F7); None without one.
+    item_years: tuple[str, np.ndarray] | None = None
 
     def column(self, role: str) -> str:
         """The file's name of the ``role`` column, quoted, as messages name it."""
@@ -150,7 +153,7 @@ def build_dataset(
         warnings.append(note)
     user_idx, user_ids = encode_ids(users)
     movie_idx, movie_ids = encode_ids(movies)
-    keep = _deduplicate(user_idx, movie_idx, len(movie_ids), timestamps, raw, duplicates, warnings)
+    keep = _deduplicate(user_idx, movie_idx, movie_ids, timestamps, raw, duplicates, warnings)
     if keep is not None:
         user_idx, movie_idx = user_idx[keep], movie_idx[keep]
         ratings, timestamps = ratings[keep], timestamps[keep]
@@ -1252,14 +1255,14 @@ def _spelled_apart(movie_ids: np.ndarray, movies: pd.DataFrame) -> str:
 def _deduplicate(
     user_idx: np.ndarray,
     movie_idx: np.ndarray,
-    n_movies: int,
+    movie_ids: np.ndarray,
     timestamps: np.ndarray,
     raw: RawData,
     policy: Duplicates,
     warnings: list[str],
 ) -> np.ndarray | None:
     """Row positions to keep when some (user, movie) pair repeats, else None (keep all)."""
-    pairs = repeated_pairs(user_idx, movie_idx, n_movies, timestamps)
+    pairs = repeated_pairs(user_idx, movie_idx, len(movie_ids), timestamps)
     if pairs is None:
         return None
     kept, dropped = pairs
@@ -1272,8 +1275,35 @@ def _deduplicate(
     warnings.append(
         f"{raw.ratings_file}: dropped {len(dropped):,} duplicate (user, movie) rating(s), keeping "
         f"each pair's latest by timestamp (else the last row); dropped {raw.lines(dropped)}."
+        + _remakes(user_idx, movie_idx, movie_ids, dropped, raw)
     )
     return kept
+
+
+def _remakes(
+    user_idx: np.ndarray,
+    movie_idx: np.ndarray,
+    movie_ids: np.ndarray,
+    dropped: np.ndarray,
+    raw: RawData,
+) -> str:
+    """A sentence when some dropped "duplicates" are films of one title whose year column
+    differs (Dune 1984 and 2021 keyed by name: bad-input round 56, F7), else ""."""
+    if raw.item_years is None:
+        return ""
+    name, years = raw.item_years
+    positions = np.arange(len(user_idx))
+    year = pd.Series(years[positions if raw.rows is None else raw.rows[positions]])
+    apart = year.groupby([user_idx, movie_idx]).transform("nunique").to_numpy() > 1
+    remade = dropped[apart[dropped]]
+    if not len(remade):
+        return ""
+    titles = sorted({str(m) for m in movie_ids[movie_idx[remade]]})
+    return (
+        f" {len(remade):,} of them are not duplicates but films of one title whose {name!r} "
+        f"differs ({', '.join(titles[:SHOW_ROWS])}): map a column that tells films apart (an "
+        "id or URI) as the item."
+    )
 
 
 def _official_split(

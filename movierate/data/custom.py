@@ -415,6 +415,12 @@ def _read_ratings(
         naive = first_match(source, column=stamps, has=TIME_OF_DAY, lacks=ZONE.pattern, **layout)
         if naive is not None:  # offsets were converted; times without one are taken as UTC
             notices.append(naive_times_note(raw, *naive))
+    year = next(
+        (h for h in first if header and h not in chosen.values() and _norm(h) in YEAR_NAMES), None
+    )
+    if year is not None:  # beside titles as the item, it tells remakes from duplicates
+        years = read(include=[year], types={year: pa.string()})[year].to_numpy()
+        raw.item_years = (year, years)
     empty = _empty_rows(frame)
     if empty.any():
         others = [n for n in layout["column_names"] if n not in roles and not n.startswith("_gap")]
@@ -446,6 +452,11 @@ def _empty_rows(frame: pd.DataFrame) -> np.ndarray:
             blank[np.flatnonzero(empty & ~blank)] = (rest.astype(str).str.strip() == "").to_numpy()
         empty &= blank
     return empty
+
+
+#: An unused ratings column of these (normalised) names is the item's year (bad-input round
+#: 56, F7: Letterboxd's 'Year' beside 'Name' as the item).
+YEAR_NAMES = ITEM_ALIASES["year"] | {"yearpublished"}
 
 
 #: Service exports of one person's ratings, by header names no other file has (normalised).
