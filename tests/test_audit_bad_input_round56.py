@@ -166,3 +166,15 @@ def test_films_of_one_title_keyed_by_name_are_named_as_remakes():
     said = " ".join(from_csv(text.encode(), columns={"item": "Name"}, save_as="lb").warnings)
     assert "dropped 7 duplicate (user, movie) rating(s)" in said
     assert "6 of them are not duplicates but films of one title whose 'Year' differs (Dune)" in said
+
+
+def test_pasted_exports_of_several_people_are_not_called_one_persons():
+    """F8: five people's Letterboxd exports pasted together (header repeated, no user column)
+    were refused as "one person's ratings"."""
+    header = "Date,Name,Year,Letterboxd URI,Rating"
+    one = "2024-01-02,Heat,1995,https://boxd.it/b,4\n2024-01-03,Alien,1979,https://boxd.it/c,3"
+    with pytest.raises(DataError) as refused:
+        from_csv(("\n".join([header, one] * 5) + "\n").encode(), save_as="pasted")
+    said = str(refused.value)
+    assert "header line repeats 4 time(s)" in said and "several people's ratings" in said
+    assert "one person's" not in said

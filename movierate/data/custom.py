@@ -369,7 +369,10 @@ def _read_ratings(
     encoding: str,
 ) -> RawData:
     lines, preamble, delimiter, first = _first_row(source, label, delimiter, encoding)
-    chosen = _match_columns(first, columns, ALIASES, label, required=("user", "item", "rating"))
+    pasted = sum(line.strip() == lines[preamble].strip() for line in lines[preamble + 1 :])
+    chosen = _match_columns(
+        first, columns, ALIASES, label, required=("user", "item", "rating"), pasted=pasted
+    )
     header = chosen is not None
     notices = [] if chosen is None else _unused_columns_notice(first, chosen, label)
     if chosen is None:  # no header: positional user, item, rating[, timestamp]
@@ -715,9 +718,11 @@ def _match_columns(
     label: str,
     required: tuple[str, ...],
     argument: str = "columns",
+    pasted: int = 0,
 ) -> dict[str, str] | None:
     """Role -> header name, or None when the line looks like data rather than a header.
-    DataError when two columns fit one role: ``argument`` (the mapping) must say which."""
+    DataError when two columns fit one role: ``argument`` (the mapping) must say which.
+    ``pasted``: how often the header line repeats in the file's head (exports pasted)."""
     wanted = {("item" if k == "movie" else k): v for k, v in (mapping or {}).items()}
     flag = "--" + argument.replace("_", "-")  # the CLI's (bad-input round 56, F5)
     unknown_roles = sorted(set(wanted) - set(aliases))
@@ -780,7 +785,7 @@ def _match_columns(
         )
     missing = [r for r in required if r not in chosen]
     if "user" in missing and argument == "columns":
-        _refuse_one_person(header, missing, label)
+        _refuse_one_person(header, label, pasted)
     if missing:
         raise DataError(
             f"{label}: missing column(s) for {', '.join(missing)} (found: {_shown(header)}). "
@@ -816,7 +821,7 @@ ONE_PERSON = (
 )
 
 
-def _refuse_one_person(header: list[str], missing: list[str], label: str) -> None:
+def _refuse_one_person(header: list[str], label: str, pasted: int) -> None:
     """DataError for a ratings file with no user column that is a service's export of one
     person's ratings (IMDb, Letterboxd, Goodreads: bad-input round 23 told them to map a user
     column they do not have): what the file is and what to do instead."""
@@ -829,6 +834,13 @@ def _refuse_one_person(header: list[str], missing: list[str], label: str) -> Non
         else " Rate movies' 'Load saved ratings (CSV)' reads this export as it is, matching its "
         "films to the model's data set."
     )
+    if pasted:  # bad-input round 56, F8: five people's exports were called one person's
+        raise DataError(
+            f"{label} looks like copies of {service} pasted together (its header line repeats "
+            f"{pasted:,} time(s) in the lines read first): several people's ratings, with no "
+            "column saying whose each row is. Add a user column naming each row's person, delete the "
+            "repeated header lines, and import again."
+        )
     raise DataError(
         f"{label} looks like {service}: one person's ratings, with no column saying whose "
         f"rating each row is. {ONE_PERSON}{rate}"
