@@ -54,6 +54,9 @@ class RawData:
     #: A file being imported (from_csv), not a stored copy read again: a few rows that are no
     #: ratings (a spreadsheet's totals row) are refused, not only noted (bad-input round 36, F3).
     importing: bool = False
+    #: (its name, its text in each file row) of an unused year column beside titles as the
+    #: item, to tell remakes from duplicates (bad-input round 56, F7); None without one.
+    item_years: tuple[str, np.ndarray] | None = None
 
     def column(self, role: str) -> str:
         """The file's name of the ``role`` column, quoted, as messages name it."""
@@ -146,9 +149,11 @@ def build_dataset(
         )
     if note := float32_note(ratings, scale):
         warnings.append(note)
+    if raw.importing and (note := merged_scales_note(users, ratings, where)):
+        warnings.append(note)
     user_idx, user_ids = encode_ids(users)
     movie_idx, movie_ids = encode_ids(movies)
-    keep = _deduplicate(user_idx, movie_idx, len(movie_ids), timestamps, raw, duplicates, warnings)
+    keep = _deduplicate(user_idx, movie_idx, movie_ids, timestamps, raw, duplicates, warnings)
     if keep is not None:
         user_idx, movie_idx = user_idx[keep], movie_idx[keep]
         ratings, timestamps = ratings[keep], timestamps[keep]
@@ -375,6 +380,33 @@ def scale_notices(
             "are reported as errors."
         )
     return notices
+
+
+def merged_scales_note(users: np.ndarray, ratings: np.ndarray, where: str) -> str:
+    """A warning when the users fall in two groups on disjoint scales: some rate in half steps
+    up to a top value no other user's half step passes, at least two others in whole steps
+    above it (bad-input round 56, F3: Letterboxd's 0.5-5 merged with IMDb's 1-10 became one
+    0-10 scale without a word); "" otherwise, as on MovieLens' own sets."""
+    codes, _ = pd.factorize(users)
+    per_user = pd.DataFrame(
+        {"user": codes, "rating": ratings, "half": np.abs(ratings - np.round(ratings)) > 1e-6}
+    ).groupby("user")
+    low, high = per_user["rating"].min(), per_user["rating"].max()
+    halves = per_user["half"].any()
+    if halves.sum() < 2:
+        return ""
+    top = float(high[halves].max())  # the half-step users' highest rating
+    whole = ~halves & (high > top)
+    if whole.sum() < 2:
+        return ""
+    return (
+        f"{where}: {int(halves.sum()):,} user(s) rate in half steps from "
+        f"{low[halves].min():g} to {top:g} and no higher, {int(whole.sum()):,} other(s) in "
+        f"whole steps up to {high[whole].max():g}: two rating scales merged (Letterboxd's "
+        "0.5-5 beside IMDb's 1-10?)? A model reads them as one scale, where one group's top "
+        "rating is the other's middle. Rescale one group before importing (IMDb's 1-10 halved "
+        "is 0.5-5), or import each as a dataset of its own."
+    )
 
 
 def _outlying(ratings: np.ndarray, scale: RatingScale) -> tuple[RatingScale, np.ndarray] | None:
@@ -787,11 +819,19 @@ def _ratings(column: pd.Series, raw: RawData) -> np.ndarray:
         bad = np.flatnonzero(np.isnan(numeric) & ~blank.to_numpy())
         if len(bad):
             shown = ", ".join(repr(str(column.iloc[p])) for p in bad[:SHOW_ROWS])
-            words = {str(column.iloc[p]).strip() for p in bad}
+            words = {str(column.iloc[p]).strip().casefold() for p in bad}
+            name = raw.columns.get("rating", "").strip().casefold()
+            if words == {name}:  # bad-input round 56, F6: however many, spaces or not
+                raise DataError(
+                    f"{raw.ratings_file}: column {raw.column('rating')} holds its own name on "
+                    f"{len(bad):,} line(s) ({raw.lines(bad)}: {shown}): the header line "
+                    f"repeated mid-file {len(bad):,} time(s) (exports pasted together?). "
+                    "Delete those lines and import again."
+                )
             header = (
                 " A word where a rating belongs on so few lines is most likely a header line "
                 "repeated mid-file (two exports pasted together?): delete those lines."
-                if len(bad) <= SHOW_ROWS and len(words) == 1 and next(iter(words)).isalpha()
+                if len(bad) <= SHOW_ROWS and len(words) == 1 and re.search("[a-z]", *words)
                 else ""
             )
             raise DataError(
@@ -862,7 +902,7 @@ def _timestamps(frame: pd.DataFrame, raw: RawData) -> np.ndarray:
         parsed = _dates(column, raw)
         if parsed is not None:  # via numpy: pandas' nanoseconds end in 1677 and 2262
             seconds = parsed.dt.tz_convert(None).to_numpy().astype("datetime64[s]")
-            bad = ~(np.abs(seconds.astype(np.int64)) <= MAX_TIMESTAMP)
+            bad = np.isnat(seconds) | ~(np.abs(seconds.astype(np.int64)) <= MAX_TIMESTAMP)
             _check_timestamps(column, bad, raw)
             return seconds.astype(np.int64)
     seconds = numeric.to_numpy(dtype=np.float64)
@@ -1010,7 +1050,16 @@ def _dates(column: pd.Series, raw: RawData) -> pd.Series | None:
     """Text dates as UTC times, or None when some value is no date. ISO dates first; then one
     format for the whole column, day-first or month-first; DataError when both readings fit
     every value yet differ (01/02/2020: 1 February or 2 January?), or when some values hold no
-    date at all (a bare number or a time of day, which a parser would complete by guessing)."""
+    date at all (a bare number or a time of day, which a parser would complete by guessing).
+    Empty cells are NaT, left to the caller to name (bad-input round 56, F4: one blank made
+    every good date of a Y/M/D column "unreadable")."""
+    empty = (column.isna() | (column.astype(str).str.strip() == "")).to_numpy()
+    if empty.all():
+        return None
+    if empty.any():  # read the others as if each blank held the first date given
+        column = column.where(~empty, column[~empty].iloc[0])
+        parsed = _dates(column, raw)
+        return None if parsed is None else parsed.mask(empty)
     text = column.astype(str).str.strip()
     no_date = np.flatnonzero(text.str.fullmatch(_NO_DATE).to_numpy(dtype=bool))
     if len(no_date) == len(text):  # no date at all: numbers the caller's range check names
@@ -1206,14 +1255,14 @@ def _spelled_apart(movie_ids: np.ndarray, movies: pd.DataFrame) -> str:
 def _deduplicate(
     user_idx: np.ndarray,
     movie_idx: np.ndarray,
-    n_movies: int,
+    movie_ids: np.ndarray,
     timestamps: np.ndarray,
     raw: RawData,
     policy: Duplicates,
     warnings: list[str],
 ) -> np.ndarray | None:
     """Row positions to keep when some (user, movie) pair repeats, else None (keep all)."""
-    pairs = repeated_pairs(user_idx, movie_idx, n_movies, timestamps)
+    pairs = repeated_pairs(user_idx, movie_idx, len(movie_ids), timestamps)
     if pairs is None:
         return None
     kept, dropped = pairs
@@ -1226,8 +1275,35 @@ def _deduplicate(
     warnings.append(
         f"{raw.ratings_file}: dropped {len(dropped):,} duplicate (user, movie) rating(s), keeping "
         f"each pair's latest by timestamp (else the last row); dropped {raw.lines(dropped)}."
+        + _remakes(user_idx, movie_idx, movie_ids, dropped, raw)
     )
     return kept
+
+
+def _remakes(
+    user_idx: np.ndarray,
+    movie_idx: np.ndarray,
+    movie_ids: np.ndarray,
+    dropped: np.ndarray,
+    raw: RawData,
+) -> str:
+    """A sentence when some dropped "duplicates" are films of one title whose year column
+    differs (Dune 1984 and 2021 keyed by name: bad-input round 56, F7), else ""."""
+    if raw.item_years is None:
+        return ""
+    name, years = raw.item_years
+    positions = np.arange(len(user_idx))
+    year = pd.Series(years[positions if raw.rows is None else raw.rows[positions]])
+    apart = year.groupby([user_idx, movie_idx]).transform("nunique").to_numpy() > 1
+    remade = dropped[apart[dropped]]
+    if not len(remade):
+        return ""
+    titles = sorted({str(m) for m in movie_ids[movie_idx[remade]]})
+    return (
+        f" {len(remade):,} of them are not duplicates but films of one title whose {name!r} "
+        f"differs ({', '.join(titles[:SHOW_ROWS])}): map a column that tells films apart (an "
+        "id or URI) as the item."
+    )
 
 
 def _official_split(

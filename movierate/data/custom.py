@@ -371,7 +371,10 @@ def _read_ratings(
     encoding: str,
 ) -> RawData:
     lines, preamble, delimiter, first = _first_row(source, label, delimiter, encoding)
-    chosen = _match_columns(first, columns, ALIASES, label, required=("user", "item", "rating"))
+    pasted = sum(line.strip() == lines[preamble].strip() for line in lines[preamble + 1 :])
+    chosen = _match_columns(
+        first, columns, ALIASES, label, required=("user", "item", "rating"), pasted=pasted
+    )
     header = chosen is not None
     notices = [] if chosen is None else _unused_columns_notice(first, chosen, label)
     if chosen is None:  # no header: positional user, item, rating[, timestamp]
@@ -417,6 +420,12 @@ def _read_ratings(
         naive = first_match(source, column=stamps, has=TIME_OF_DAY, lacks=ZONE.pattern, **layout)
         if naive is not None:  # offsets were converted; times without one are taken as UTC
             notices.append(naive_times_note(raw, *naive))
+    year = next(
+        (h for h in first if header and h not in chosen.values() and _norm(h) in YEAR_NAMES), None
+    )
+    if year is not None:  # beside titles as the item, it tells remakes from duplicates
+        years = read(include=[year], types={year: pa.string()})[year].to_numpy()
+        raw.item_years = (year, years)
     empty = _empty_rows(frame)
     if empty.any():
         others = [n for n in layout["column_names"] if n not in roles and not n.startswith("_gap")]
@@ -448,6 +457,11 @@ def _empty_rows(frame: pd.DataFrame) -> np.ndarray:
             blank[np.flatnonzero(empty & ~blank)] = (rest.astype(str).str.strip() == "").to_numpy()
         empty &= blank
     return empty
+
+
+#: An unused ratings column of these (normalised) names is the item's year (bad-input round
+#: 56, F7: Letterboxd's 'Year' beside 'Name' as the item).
+YEAR_NAMES = ITEM_ALIASES["year"] | {"yearpublished"}
 
 
 #: Service exports of one person's ratings, by header names no other file has (normalised).
@@ -571,6 +585,10 @@ def _unused_columns_notice(header: list[str], chosen: dict[str, str], label: str
     ]
 
 
+#: Item file columns no example of a category names: ratings, dates, ids, counts.
+NOT_A_CATEGORY = re.compile(r"rating|date|time|\bid\b|isbn|count|number|url|uri", re.I)
+
+
 def _unused_item_columns_notice(header: list[str], chosen: dict[str, str], label: str) -> list[str]:
     """A notice naming the items file's columns no role took (views round 4: a 'cuisine'
     column was dropped without a word, and every genre view stayed empty), with how to use one
@@ -578,12 +596,18 @@ def _unused_item_columns_notice(header: list[str], chosen: dict[str, str], label
     unused, shown = _unused(header, chosen)
     if not unused:
         return []
+    # bad-input round 56, F8: a Goodreads export's 'User' column was the genres' example
+    ratings_roles = set().union(*(ALIASES[r] for r in ("user", "rating", "timestamp")))
+    example = next(
+        (h for h in unused if _norm(h) not in ratings_roles and not NOT_A_CATEGORY.search(h)),
+        "<its name>",
+    )
     genres = (
         ""
         if "genres" in chosen
         else f" If one holds a category of each item (a genre, cuisine or type), map it as the "
-        f"genres (item_columns={{'genres': {unused[0]!r}}}, or the items file's genres column "
-        "picker on the Home page): the genre views then use it."
+        f"genres (item_columns={{'genres': {example!r}}}; CLI: --item-columns genres=...; or the "
+        "items file's genres column picker on the Home page): the genre views then use it."
     )
     return [
         f"{label}: column(s) {shown} not used (movierate reads the item id, title, genres "
@@ -696,10 +720,13 @@ def _match_columns(
     label: str,
     required: tuple[str, ...],
     argument: str = "columns",
+    pasted: int = 0,
 ) -> dict[str, str] | None:
     """Role -> header name, or None when the line looks like data rather than a header.
-    DataError when two columns fit one role: ``argument`` (the mapping) must say which."""
+    DataError when two columns fit one role: ``argument`` (the mapping) must say which.
+    ``pasted``: how often the header line repeats in the file's head (exports pasted)."""
     wanted = {("item" if k == "movie" else k): v for k, v in (mapping or {}).items()}
+    flag = "--" + argument.replace("_", "-")  # the CLI's (bad-input round 56, F5)
     unknown_roles = sorted(set(wanted) - set(aliases))
     if unknown_roles:
         raise DataError(
@@ -714,8 +741,8 @@ def _match_columns(
             if column is None:
                 raise DataError(
                     f"{label}: no column named {wanted[role]!r} for {role} (found: "
-                    f"{_shown(header)}). Fix the name in the column mapping ({argument}=..."
-                    f"{'; CLI: --columns' if argument == 'columns' else ''})."
+                    f"{_shown(header)}). Fix the name in the column mapping ({argument}=...; "
+                    f"CLI: {flag})."
                 )
             chosen[role] = column
     for role, options in aliases.items():
@@ -730,7 +757,7 @@ def _match_columns(
         if len(hits) > 1:  # never pick one by chance: the other may hold titles, not ids
             shown = ", ".join(f"{h!r} (column {i + 1})" for i, h in hits[:SHOW_ROWS])
             distinct = len({h for _, h in hits}) == len(hits)
-            cli = f" (CLI: --columns {role}={hits[0][1]})" if argument == "columns" else ""
+            cli = f" (CLI: {flag} {role}={hits[0][1]})"
             fix = (
                 f"say which one with {argument}={{{role!r}: {hits[0][1]!r}}}{cli}, or rename the "
                 "others"
@@ -741,9 +768,16 @@ def _match_columns(
             )
         if hits:
             chosen[role] = hits[0][1]
-    filled = [h for h in header if h.strip()]
-    if not chosen and filled and all(_is_number(h) for h in filled):
+    if _is_data_row(header, chosen):
         return None
+    if _is_number(chosen.get("rating", "")):  # bad-input round 56, F2: line 1 would be lost
+        raise DataError(
+            f"{label}: the first line ({_shown(header)}) is a rating, not a header, yet the "
+            f"column mapping names its values as columns (rating={chosen['rating']!r}), which "
+            "would drop that rating. A file without a header is read as user, item, rating"
+            "[, timestamp]: leave the mapping out, or add a header line such as "
+            "user,item,rating,timestamp."
+        )
     shared = [c for c in set(chosen.values()) if list(chosen.values()).count(c) > 1]
     if shared:
         roles = [r for r in aliases if chosen.get(r) == shared[0]]
@@ -753,18 +787,13 @@ def _match_columns(
         )
     missing = [r for r in required if r not in chosen]
     if "user" in missing and argument == "columns":
-        _refuse_one_person(header, missing, label)
+        _refuse_one_person(header, label, pasted)
     if missing:
         raise DataError(
             f"{label}: missing column(s) for {', '.join(missing)} (found: {_shown(header)}). "
             "Rename the header, or map your names, e.g. "
             f"{argument}={{{', '.join(f'{r!r}: <your column>' for r in missing)}}}"
-            + (
-                f" (CLI: --columns {','.join(f'{r}=<your column>' for r in missing)})"
-                if argument == "columns"
-                else ""
-            )
-            + "."
+            + f" (CLI: {flag} {','.join(f'{r}=<your column>' for r in missing)})."
             + (
                 f" If it is one person's ratings: {ONE_PERSON}"
                 if "user" in missing and argument == "columns"
@@ -774,16 +803,27 @@ def _match_columns(
     return chosen
 
 
+def _is_data_row(header: list[str], chosen: dict[str, str]) -> bool:
+    """Whether a first line that names no column is a rating: every field a number, or 3-4
+    fields whose third (the rating's place) is one (bad-input round 56, F2: Amazon's
+    ``A00000XYZ,B000000016,3.0,1252800016`` was read as a header, its rating lost)."""
+    filled = [h for h in header if h.strip()]
+    if chosen or not filled:
+        return False
+    return all(_is_number(h) for h in filled) or (3 <= len(filled) <= 4 and _is_number(filled[2]))
+
+
 #: What a file with no user column is told about one person's ratings.
 ONE_PERSON = (
     "A model learns how tastes differ from many people's ratings, so one person's cannot "
     "train one. To get recommendations for your own taste, train a model on a shared dataset "
     "(ml-latest-small, for example) and rate movies on the Rate movies page; to train on such "
-    "exports, merge several people's into one file with a user column saying whose each row is."
+    "exports, merge several people's into one file with a user column saying whose each row "
+    "is, on one rating scale (IMDb's 1-10 halved for Letterboxd's 0.5-5)."
 )
 
 
-def _refuse_one_person(header: list[str], missing: list[str], label: str) -> None:
+def _refuse_one_person(header: list[str], label: str, pasted: int) -> None:
     """DataError for a ratings file with no user column that is a service's export of one
     person's ratings (IMDb, Letterboxd, Goodreads: bad-input round 23 told them to map a user
     column they do not have): what the file is and what to do instead."""
@@ -796,6 +836,13 @@ def _refuse_one_person(header: list[str], missing: list[str], label: str) -> Non
         else " Rate movies' 'Load saved ratings (CSV)' reads this export as it is, matching its "
         "films to the model's data set."
     )
+    if pasted:  # bad-input round 56, F8: five people's exports were called one person's
+        raise DataError(
+            f"{label} looks like copies of {service} pasted together (its header line repeats "
+            f"{pasted:,} time(s) in the lines read first): several people's ratings, with no "
+            "column saying whose each row is. Add a user column naming each row's person, delete the "
+            "repeated header lines, and import again."
+        )
     raise DataError(
         f"{label} looks like {service}: one person's ratings, with no column saying whose "
         f"rating each row is. {ONE_PERSON}{rate}"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from movierate.data.custom import service_export
+from movierate.data.custom import ALIASES, _norm, service_export
 from movierate.data.identity import IDENTITY_COLUMN, INVENTED_IDS, match_movies, movie_identities
 from movierate.errors import DataError
 
@@ -28,12 +28,18 @@ class Service:
     title: str = "title"
     year: str = "year"
     imdb: str | None = None
+    #: The columns that date each row, the one a rating was given by first.
+    dates: tuple[str, ...] = ()
 
 
 #: The exports read, by what :func:`~movierate.data.custom.service_export` calls them.
 SERVICES = {
-    "an IMDb ratings export": Service("IMDb", "your rating", 1.0, 10.0, imdb="const"),
-    "a Letterboxd export": Service("Letterboxd", "rating", 0.5, 5.0, title="name"),
+    "an IMDb ratings export": Service(
+        "IMDb", "your rating", 1.0, 10.0, imdb="const", dates=("date rated",)
+    ),
+    "a Letterboxd export": Service(
+        "Letterboxd", "rating", 0.5, 5.0, title="name", dates=("date", "watched date")
+    ),
 }
 
 
@@ -52,16 +58,24 @@ def export_ratings(
     """The ratings of ``service``'s export ``table`` (text cells, lower-case column names) as
     {row of ``movies``: rating moved onto ``scale`` (lo, hi, step) in a straight line}, and
     sentences saying how they were moved and how many films were matched in ``dataset``.
-    DataError when a column it needs is missing."""
+    A film logged more than once (a diary's rewatch) counts once, with its latest rating.
+    DataError when a column it needs is missing, or when the file holds several people's."""
     needed = [c for c in (service.rating, service.title, service.year) if c not in table.columns]
     if needed:
         raise DataError(
             f"This file looks like {service.name}'s export but has no "
             f"{' or '.join(map(repr, needed))} column; load the export as {service.name} wrote it."
         )
+    check_one_person(table)
     values = pd.to_numeric(table[service.rating].str.strip(), errors="coerce").to_numpy(float)
     rated = np.isfinite(values) & (values >= service.lo) & (values <= service.hi)
-    to_here = match_movies(_films(table, service), movies).a_to_b()
+    films = _films(table, service)
+    latest, logged_again = _latest(table, service, films, rated)
+    to_here = np.full(len(table), -1, dtype=np.int64)  # bad-input round 56, F1: each film once
+    to_here[latest] = match_movies(films.iloc[latest], movies).a_to_b()
+    unrated = ~rated
+    rated = np.zeros(len(table), dtype=bool)
+    rated[latest] = True
     lo, hi, _ = scale
 
     def onto(value: float | np.ndarray) -> float | np.ndarray:
@@ -85,12 +99,68 @@ def export_ratings(
             + ")."
         )
     ]
-    if (~rated).any():
+    if logged_again:
+        notes.append(logged_again)
+    if unrated.any():
         notes.append(
-            f"{int((~rated).sum()):,} row(s) hold no rating of {service.lo:g}-{service.hi:g} "
+            f"{int(unrated.sum()):,} row(s) hold no rating of {service.lo:g}-{service.hi:g} "
             "(a film logged or listed without one) and are left out."
         )
     return ratings, notes
+
+
+def check_one_person(table: pd.DataFrame) -> None:
+    """DataError when ``table`` has a user column naming several people (bad-input round 56,
+    F1: forty people's diaries were loaded as one person's ratings)."""
+    for name in table.columns:
+        if _norm(name) not in ALIASES["user"]:
+            continue
+        people = sorted({str(v).strip() for v in table[name]} - {""})
+        if len(people) > 1:
+            raise DataError(
+                f"This file holds several people's ratings: its {name!r} column names "
+                f"{len(people):,} ({', '.join(people[:3])}{', ...' if len(people) > 3 else ''})"
+                ". Rate movies loads one person's. To train a model on everyone's, import the "
+                "file on Home; to load yours here, save a file of your rows alone."
+            )
+
+
+def _latest(
+    table: pd.DataFrame, service: Service, films: pd.DataFrame, rated: np.ndarray
+) -> tuple[np.ndarray, str]:
+    """The rated rows to use, one per film (by identity): its latest rating by the first of
+    ``service``'s date columns that has dates, else its last in the file; and a sentence
+    naming the films logged more than once ("" when none was)."""
+    rows = np.flatnonzero(rated)
+    column = next(
+        (c for c in service.dates if c in table.columns and _when(table[c]).notna().any()), None
+    )
+    when = _when(table[column]).iloc[rows] if column else pd.Series(np.arange(len(rows)))
+    order = rows[np.argsort(when.fillna(pd.Timestamp.min).to_numpy(), kind="stable")]
+    key = films[IDENTITY_COLUMN].to_numpy()[order]
+    last = pd.Series(order).groupby(key, sort=False).last().to_numpy()
+    latest = np.sort(last)
+    again = pd.Series(key).value_counts()
+    again = again[again > 1]
+    if again.empty:
+        return latest, ""
+    titles = films.drop_duplicates(IDENTITY_COLUMN).set_index(IDENTITY_COLUMN)["title"]
+    kept = titles.loc[again.index[:SHOW]]
+    by = f"by its {column!r} column" if column else "the last in the file: it has no dates"
+    return latest, (
+        f"{len(again):,} film(s) are logged more than once ({', '.join(kept.iloc[:SHOW])}"
+        f"{', ...' if len(again) > SHOW else ''}): each counts once, with its latest rating "
+        f"({by})."
+    )
+
+
+def _when(dates: pd.Series) -> pd.Series:
+    """A date column's dates (NaT where a cell is no date)."""
+    return pd.to_datetime(dates.str.strip(), errors="coerce", format="ISO8601")
+
+
+#: How many films a note names.
+SHOW = 5
 
 
 def _films(table: pd.DataFrame, service: Service) -> pd.DataFrame:

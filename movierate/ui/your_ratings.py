@@ -28,7 +28,7 @@ import streamlit as st
 from movierate import explore, spreadsheet, store
 from movierate.data.build import RawData, decimal_comma
 from movierate.data.custom import text_layout
-from movierate.data.exports import Service, export_ratings, export_service
+from movierate.data.exports import Service, check_one_person, export_ratings, export_service
 from movierate.data.formats import read_text_table
 from movierate.data.textio import (
     bom_encoding,
@@ -683,6 +683,7 @@ def read_saved_ratings(
     the file cannot be used at all, or when no rating of it can be used (bad-input round 36,
     F1: a file of unreadable rows replaced the list with nothing, under a success)."""
     table, raw, notes = _saved_table(data)
+    check_one_person(table)  # bad-input round 56, F1
     service = export_service(list(table.columns))
     if service is not None and FILE_ID not in table.columns:
         return _from_export(model, table, service, notes)
