@@ -160,3 +160,26 @@ def test_a_learning_curve_caption_keeps_one_precision_per_sentence():
     )
     losses = charts.curves_text({"hilr": {"reg_l2": [2.5e-5, 1.2e-5, 3e-5]}}, ["reg_l2"])
     assert "2.5e-05 at epoch 1 to 3e-05 at epoch 3, lowest at epoch 2 (1.2e-05)" in losses
+
+
+def test_show_gives_the_hint_of_an_early_stopping_rmse_that_rose_from_epoch_1(
+    trained_home, tmp_path, monkeypatch, capsys
+):
+    """F4, in `show` too: `train` printed the hint, `show` of the same model did not (it passed
+    neither the history nor the learning rate)."""
+    import json
+    import shutil
+
+    from movierate.cli import main
+
+    home = tmp_path / "home"
+    shutil.copytree(trained_home / "models", home / "models")
+    monkeypatch.setenv("MOVIERATE_HOME", str(home))
+    path = home / "models" / "small-mf" / "meta.json"
+    meta = json.loads(path.read_text())
+    n = len(meta["history"]["stop_rmse"])
+    meta["history"]["stop_rmse"] = [1.0 + 0.01 * i for i in range(n)]
+    meta["metrics"]["best_epoch"] = 1
+    path.write_text(json.dumps(meta, indent=2))
+    assert n >= 2 and main(["show", "small-mf"]) == 0
+    assert "Its early-stopping RMSE was lowest at epoch 1 (1.0000)" in capsys.readouterr().err

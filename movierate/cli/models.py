@@ -421,7 +421,7 @@ def _run_show(args: argparse.Namespace) -> int:
         print(f"note: {note}", file=sys.stderr)
     if note := store.unseen_note(metrics, _mapping(meta.get("split"))):  # round 53, F2
         print(f"note: {note}", file=sys.stderr)
-    if warning := store.reference_warning(metrics, _mapping(meta.get("split"))):
+    if warning := _reference_warning(metrics, _mapping(meta.get("split")), meta):
         print(f"warning: {warning}", file=sys.stderr)
     history = {k: v for k, v in _mapping(meta.get("history")).items() if isinstance(v, list) and v}
     if history:
@@ -753,8 +753,24 @@ def _print_references(model: Any, ds: Any, result: dict[str, Any]) -> None:
         print(baselines)
     else:
         print("references: none could be fit on its recorded split's rows: not checked")
-    if warning := store.reference_warning({**metrics, **result}, model.split_record):
+    if warning := _reference_warning({**metrics, **result}, model.split_record, model.meta):
         print(f"warning: {warning}", file=sys.stderr)
+
+
+def _reference_warning(metrics: dict[str, Any], split: dict[str, Any], meta: dict[str, Any]) -> str:
+    """:func:`store.reference_warning` of a saved model on ``split`` (its meta.json ``meta``),
+    with its learning rate and early-stopping history, as `train` prints it (accuracy round 43,
+    F4: `show` and `evaluate` gave no hint for an RMSE that rose from epoch 1)."""
+    from movierate import store
+
+    rate = _mapping(meta.get("spec")).get("learning_rate")
+    stop_rmse = _mapping(meta.get("history")).get("stop_rmse")
+    return store.reference_warning(
+        metrics,
+        split,
+        rate if isinstance(_number(rate), float) else None,
+        stop_rmse if isinstance(stop_rmse, list) else None,
+    )
 
 
 def _evaluate_record(
@@ -795,7 +811,7 @@ def _evaluate_record(
     warnings = [
         _recomputed_warning(recorded, result),
         store.split_note(model.split_record),
-        store.reference_warning({**metrics, **result}, model.split_record)
+        _reference_warning({**metrics, **result}, model.split_record, model.meta)
         if model.has_test_rows
         else None,
     ]
