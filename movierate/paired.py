@@ -22,6 +22,7 @@ import numpy as np
 
 from movierate.data.splits import TIME_ORDERED
 from movierate.errors import DataError
+from movierate.shown import number
 
 #: How many standard errors a difference between two models must reach to be called bigger than
 #: the test rows' draw (more with more models: :func:`resolved_at`).
@@ -449,7 +450,7 @@ class PairedDifference:
         (accuracy round 13: a 0.00004 gap read "+0.0000 ± 0.0000 (5.68 SE, beyond draw)");
         the difference alone without an interval (:attr:`has_interval`)."""
         if not self.has_interval:
-            return f"{self.difference:+.4f}"
+            return f"{number(self.difference, '+.4f')}"
         return plus_minus(self.difference, self.half_width)
 
     def short(self) -> str:

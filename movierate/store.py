@@ -64,6 +64,7 @@ from movierate.filenames import (
     twin_key,
     unportable_reason,
 )
+from movierate.shown import number
 from movierate.spec import RECORDED_SINCE_FIRST, ModelSpec, regularizers_text
 
 _T = TypeVar("_T")
@@ -820,7 +821,7 @@ def mean_gaps_within_text(metrics: dict[str, Any] | None) -> str:
     if _mean_gap_side(metrics, "test") != "within":
         return ""
     gap, half = metrics["test_rmse_minus_mean"], metrics["test_rmse_minus_mean_ci95"]
-    said = f"the gap, {gap:+.4f} ± {half:.4f} (95%, paired by user), is within the draw"
+    said = f"the gap, {number(gap, '+.4f')} ± {half:.4f} (95%, paired by user), is within the draw"
     stop, mean, side = (
         metrics.get("stop_rmse"),
         metrics.get("stop_rmse_of_mean"),
@@ -2793,11 +2794,11 @@ def averages_lose_text(metrics: dict[str, Any] | None, *, with_model: bool = Tru
     model = metrics.get("test_rmse") if with_model else None
     side, half = _mean_gap_side(metrics, "test"), metrics.get("test_rmse_minus_mean_ci95")
     against = (
-        f" Its test RMSE minus the mean's: {metrics['test_rmse_minus_mean']:+.4f} ± {half:.4f} "
+        f" Its test RMSE minus the mean's: {number(metrics['test_rmse_minus_mean'], '+.4f')} ± {half:.4f} "
         "(95%, paired by "
         f"user): {'within the draw' if side == 'within' else f'{side} beyond the draw'}."
         if _is_number(model) and side  # bad-input round 41, F1: recorded since
-        else f" Its test RMSE minus the mean's: {model - mean:+.4f} (no interval is recorded "
+        else f" Its test RMSE minus the mean's: {number(model - mean, '+.4f')} (no interval is recorded "
         "for that)."
         if _is_number(model)
         else ""
@@ -2828,9 +2829,11 @@ def averages_gap_text(metrics: dict[str, Any] | None, *, short: bool = False) ->
     if _is_number(gap) and few_test_users(metrics):  # recheck s33, finding 1: shown nowhere
         tested = f"sign-flip test by user, p {paired.p_text(p)}; " if _is_number(p) else ""
         if short:
-            return f"{gap:+.4f} ({tested}{paired.few_users_text(users, short=True)}){worse}"
+            return (
+                f"{number(gap, '+.4f')} ({tested}{paired.few_users_text(users, short=True)}){worse}"
+            )
         return (
-            f"The model's test RMSE minus the averages': {gap:+.4f} (paired over those rows; "
+            f"The model's test RMSE minus the averages': {number(gap, '+.4f')} (paired over those rows; "
             f"{tested}{paired.few_users_text(users)}; {SEED_MOVES_IT}), so no difference can "
             "be called."
         )
@@ -2838,9 +2841,9 @@ def averages_gap_text(metrics: dict[str, Any] | None, *, short: bool = False) ->
         return ""
     if short:  # an old record's rule is named in the cell too (recheck s33, finding 1)
         old = f" ({_gap_rule(metrics)[2:]})" if not _is_number(users) else ""
-        return f"{gap:+.4f} ± {half:.4f}{old}, {side}{worse}"
+        return f"{number(gap, '+.4f')} ± {half:.4f}{old}, {side}{worse}"
     return (
-        f"The model's test RMSE minus the averages': {gap:+.4f} ± {half:.4f} (95%, paired "
+        f"The model's test RMSE minus the averages': {number(gap, '+.4f')} ± {half:.4f} (95%, paired "
         f"over those rows{_gap_rule(metrics)}; {SEED_MOVES_IT}): {side}."
     )
 
@@ -3807,8 +3810,8 @@ def json_safe(value: Any) -> Any:
         return int(value)
     if isinstance(value, float | np.floating):
         # float32 values keep their short form (0.9, not 0.8999999761581421)
-        number = float(str(value)) if isinstance(value, np.float32) else float(value)
-        return number if math.isfinite(number) else None
+        parsed = float(str(value)) if isinstance(value, np.float32) else float(value)
+        return parsed if math.isfinite(parsed) else None
     return value
 
 

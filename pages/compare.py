@@ -22,6 +22,7 @@ from movierate.errors import MovierateError
 from movierate.explore import verdicts
 from movierate.explore.compare import shared_filters_differ
 from movierate.explore.whitening import exact_whitening
+from movierate.shown import number
 from movierate.ui import charts, dimensions, shell, state, text, widgets
 
 
@@ -352,7 +353,7 @@ def ranking_row(check: ranking.RankingCheck, model) -> dict:
         # after them ran off screen)
         "NDCG vs most-rated (95%)": "no verdict (below)"  # accuracy round 24
         if check.no_verdict
-        else f"{check.ndcg_gap:+.3f} ± {check.ndcg_gap_ci:.3f}",
+        else f"{number(check.ndcg_gap, '+.3f')} ± {check.ndcg_gap_ci:.3f}",
         "most-rated list: hit rate": 100 * check.popular_hit_rate,
         "most-rated list: NDCG": check.popular_ndcg,
         # chance beside them (accuracy round 24: 72% on 40 movies, where a random 10 held 60%)

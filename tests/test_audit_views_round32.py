@@ -163,3 +163,17 @@ def test_no_number_reads_minus_zero():
         "-0.01",
         "0.0",
     ]
+
+
+def test_a_gap_that_prints_as_zero_has_no_minus_in_the_verdicts():
+    """F4, in the verdicts too: a test RMSE minus the averages' of -0.00001 printed "-0.0000"
+    (read "minus zero") in train, show, Compare and Home."""
+    from movierate import store
+
+    metrics = {
+        "test_rmse_minus_averages": -0.00001,
+        "test_rmse_minus_averages_ci95": 0.01,
+        "test_users": 500,
+    }
+    assert store.averages_gap_text(metrics, short=True).startswith("+0.0000 ± 0.0100")
+    assert "-0.0000" not in store.averages_gap_text(metrics)
