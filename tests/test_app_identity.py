@@ -433,7 +433,8 @@ def test_heatmaps_share_one_symmetric_colour_scale():
     # views round 5: the legend at the right ran under the next column at 1280 px, and a
     # single model's own scale read as "the same colours" for 0.04 and 1.0 variances
     assert (
-        colour["legend"]["orient"] == "bottom" and colour["title"] == "colour scale: \u22121 to +1"
+        colour["legend"]["orient"] == "bottom"
+        and colour["legend"]["title"] == "colour scale: \u22121 to +1"
     )
 
 
