@@ -20,7 +20,7 @@ from test_store_hardening import _fake_training
 
 from movierate import atomic, store
 from movierate.errors import StoreError
-from movierate.explore import projection_map
+from movierate.explore import projection, projection_map
 
 
 @pytest.fixture
@@ -134,3 +134,32 @@ def test_a_map_is_cached_with_the_temp_folder_removed_before_its_cache_write(run
     assert frame.attrs["cache_note"] is None
     again = projection_map(x, movies, method="pca", min_ratings=1, cache=lambda k: tmp_path / k)
     assert again.attrs["from_cache"] is True
+
+
+# --- F2: a model's map cache keeps the most recently used maps only ----------------------------
+
+
+def test_the_map_cache_keeps_the_most_recently_used_maps_and_other_files(monkeypatch, tmp_path):
+    monkeypatch.setattr(projection, "MAP_CACHE_FILES", 3, raising=False)
+    x, movies = _clustered()
+    other = tmp_path / "dimension-report-v1-abc.json"
+    other.write_text("{}")
+
+    def draw(seed: int):
+        return projection_map(
+            x, movies, method="pca", min_ratings=1, seed=seed, cache=lambda k: tmp_path / k
+        )
+
+    names = {}
+    for seed in range(3):
+        draw(seed)
+        names[seed] = {f.name for f in tmp_path.glob("pca-*")} - set().union(*names.values())
+    for path in tmp_path.glob("pca-*"):  # distinct use times, oldest first
+        seed = next(s for s, n in names.items() if path.name in n)
+        os.utime(path, (1_000_000 + seed, 1_000_000 + seed))
+    assert draw(0).attrs["from_cache"] is True  # seed 0 used again: now the most recent
+    draw(3)
+    kept = {f.name for f in tmp_path.glob("pca-*")}
+    assert len(kept) == 3 and not kept & names[1]  # the least recently used went
+    assert names[0] <= kept and names[2] <= kept and other.is_file()
+    assert draw(0).attrs["from_cache"] is True
