@@ -11,14 +11,16 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 from test_explore_helpers import movies_table, planted_clusters
 from test_imported_models import Uploaded, write_projector
 from test_store_hardening import _fake_training
 
-from movierate import atomic, store
+from movierate import atomic, config, store
 from movierate.errors import StoreError
 from movierate.explore import projection, projection_map
 
@@ -52,8 +54,7 @@ def _remove_temp_root() -> None:
 
 
 def _clustered():
-    """60 vectors in three planted clusters and their movies, each with 50 ratings."""
-    x, _ = planted_clusters(20, 6, spread=0.3, seed=0)
+    x, labels = planted_clusters(20, 6, spread=0.3, seed=0)
     return x, movies_table(len(x), n_ratings=[50] * len(x))
 
 
@@ -163,3 +164,20 @@ def test_the_map_cache_keeps_the_most_recently_used_maps_and_other_files(monkeyp
     assert len(kept) == 3 and not kept & names[1]  # the least recently used went
     assert names[0] <= kept and names[2] <= kept and other.is_file()
     assert draw(0).attrs["from_cache"] is True
+
+
+# --- F3: the official splits are cached compressed -------------------------------------------
+
+
+def test_the_official_splits_are_cached_compressed_and_read_back_the_same():
+    from movierate.data import load_dataset
+
+    first = load_dataset("ml-100k")
+    (cached,) = (config.home_dir() / "cache" / "datasets" / "ml-100k").glob("*/splits.npz")
+    with zipfile.ZipFile(cached) as archive:
+        assert {i.compress_type for i in archive.infolist()} == {zipfile.ZIP_DEFLATED}
+    again = load_dataset("ml-100k")
+    assert set(again.official_splits) == set(first.official_splits)
+    for name, split in first.official_splits.items():
+        np.testing.assert_array_equal(again.official_splits[name].train, split.train)
+        np.testing.assert_array_equal(again.official_splits[name].test, split.test)
