@@ -321,7 +321,24 @@ def write_failure(exc: OSError, setting: str | None = None) -> tuple[str, str]:
         errno.ENAMETOOLONG: f"A name or path is longer than the file system takes: use a "
         f"shorter name, or set {moved} to a folder with a shorter path.",
     }.get(code, "")
+    if code == errno.ENOENT and (gone := missing_folder(exc)) is not None:
+        # fuzz round 57, F1: "No such file or directory (writing tmpsxcuq1n9)" sent the user to
+        # the models folder and /tmp, which were there; the run's temp folder had been removed
+        said = f"the folder {path_shown(gone)} was removed while movierate wrote in it"
+        hint = f"Leave {path_shown(gone)} in place while movierate runs, then try again."
     return said, hint
+
+
+def missing_folder(exc: OSError) -> Path | None:
+    """The outermost folder missing above the file an OSError names (a folder removed during
+    the write), or None when the file's folder is there or the error names no file."""
+    if exc.filename is None:
+        return None
+    gone = None
+    folder = Path(os.fsdecode(exc.filename)).parent
+    while folder != folder.parent and not folder.exists():
+        gone, folder = folder, folder.parent
+    return gone
 
 
 class OptionalCache:
@@ -890,3 +907,37 @@ def use_process_temp_dir(parent: Path) -> Path:
         tempfile.tempdir = str(folder)
         atexit.register(remove_tree, folder)
         return folder
+
+
+def process_temp_ready() -> Path | None:
+    """This process's temp folder, made again (with its writer record) when it was removed
+    while :mod:`tempfile` still points there; None if this process has none in use. Called
+    before the steps that write temp files: a ``rm -rf $MOVIERATE_HOME/tmp`` during a training
+    lost it at the save (fuzz round 57, F1). When it cannot be made again, temp files go to
+    the system's temporary folder."""
+    with _process_temp_lock:
+        current = process_temp_dir()
+        if current is None or tempfile.tempdir != str(current):
+            return None
+        if current.is_dir():
+            return current
+        try:
+            current.parent.mkdir(parents=True, exist_ok=True)
+            return _new_writer_folder(current)
+        except FileExistsError:  # made meanwhile, e.g. by a library's own mkdir
+            return current
+        except OSError:
+            tempfile.tempdir = None  # the system's, found again on the next use
+            return None
+
+
+@contextmanager
+def temp_files_in(folder: Path) -> Iterator[None]:
+    """Send :mod:`tempfile`'s files (Keras' save writes some) to ``folder`` for the block."""
+    with _process_temp_lock:
+        before, tempfile.tempdir = tempfile.tempdir, str(folder)
+    try:
+        yield
+    finally:
+        with _process_temp_lock:
+            tempfile.tempdir = before

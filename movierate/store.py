@@ -1586,6 +1586,7 @@ def _write_model_files(
     atomic.checkpoint("save:embeddings")
     _write_movies(folder / MOVIES_FILE, model.movies)
     atomic.checkpoint("save:movies")
+    atomic.process_temp_ready()  # Keras writes temp files: its folder may have been removed
     result.save_keras(folder / KERAS_FILE)
     atomic.checkpoint("save:keras")
     model.meta[FILES_KEY] = file_fingerprints(folder)
@@ -1617,15 +1618,18 @@ def _kept_elsewhere(
         try:
             rescue = Path(tempfile.mkdtemp(prefix="movierate-rescued-", dir=parent))
         except OSError as exc:
-            failures.append(f"{parent}: {exc.strerror or exc}")
+            failures.append(f"{parent}: {atomic.write_failure(exc)[0]}")
             continue
         folder = rescue / model.name
         try:
             folder.mkdir()
-            _write_model_files(folder, model, result, extra_json)
+            # Keras' temp files go beside the rescued model, never to this run's temp folder,
+            # which may be what failed (fuzz round 57, F1: the rescue failed with the save)
+            with atomic.temp_files_in(rescue):
+                _write_model_files(folder, model, result, extra_json)
         except OSError as exc:
             shutil.rmtree(rescue, ignore_errors=True)  # no half model left in a temp folder
-            failures.append(f"{parent}: {exc.strerror or exc}")
+            failures.append(f"{parent}: {atomic.write_failure(exc)[0]}")
             continue
         models = shell_quoted(f"{config.models_dir()}{os.sep}")
         return StoreError(

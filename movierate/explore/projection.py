@@ -47,6 +47,7 @@ import threading
 import time
 import zipfile
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,11 @@ METRICS = ("cosine", "euclidean")
 CACHE_PREFIX = "tsne-"
 #: Projection methods, in the order the dashboard offers them, and their display names.
 METHODS = ("tsne", "umap", "pca")
+#: Map files kept in a model's cache/ (fuzz round 57, F2: one per settings combination stayed
+#: for good, 34 files after 33 maps): writing one removes the least recently used beyond this.
+#: 40 holds each method x metric with a few seeds or filters each, so going back to a map never
+#: recomputes in normal use; at ~1.3 MB a map (ml-32m's 84k movies) that is ~50 MB at most.
+MAP_CACHE_FILES = 40
 METHOD_LABELS = {"tsne": "t-SNE", "umap": "UMAP", "pca": "PCA"}
 #: UMAP's defaults here: neighbours per point and the minimum distance between points.
 DEFAULT_N_NEIGHBORS = 15
@@ -654,10 +660,12 @@ def projection_map(
                 space_neighbours=space_neighbours,
             ).as_dict()
             kept.write(lambda f, name: _write_cached(f, name, rows, coordinates, finished["trust"]))
+            _keep_recent_maps(kept.path)
 
         coordinates = _compute(x[rows], params, progress, keep, cancel)
         trust = finished["trust"]
     else:
+        _mark_used(kept.path)
         coordinates, trust = cached
         if trust is None:  # cached before trust numbers existed, or under an older rule
             trust = map_trust(
@@ -989,6 +997,28 @@ def _run_reporting(
     if "error" in result:
         raise result["error"]
     return result["value"], time.perf_counter() - start
+
+
+def _mark_used(path: Path | None) -> None:
+    """Date a cached map file as used now: :func:`_keep_recent_maps` keeps the recent ones."""
+    if path is not None:
+        with suppress(OSError):
+            os.utime(path)
+
+
+def _keep_recent_maps(path: Path | None) -> None:
+    """Remove the map files in the folder of ``path`` beyond the :data:`MAP_CACHE_FILES` most
+    recently used (other analyses' files stay); any failure leaves them (a cache is optional)."""
+    if path is None:
+        return
+    with suppress(OSError):  # a file another page removed meanwhile: left to the next write
+        maps = [
+            (f.stat().st_mtime, f.name, f)
+            for f in path.parent.iterdir()
+            if f.name.startswith(tuple(f"{m}-" for m in METHODS)) and f.suffix == ".npz"
+        ]
+        for *_, old in sorted(maps, reverse=True)[MAP_CACHE_FILES:]:
+            old.unlink(missing_ok=True)
 
 
 def map_cache_key(vectors: np.ndarray, rows: np.ndarray, **params: Any) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from movierate import store
+from movierate import atomic, store
 from movierate.errors import MovierateError
 from movierate.ui import shell, widgets
 from movierate.ui.text import md
@@ -32,6 +32,7 @@ def import_uploaded(vectors: Any, extra: Any, name: str) -> Path:
     # here, not at the top: it imports movierate.explore, which Home never needs to draw
     from movierate.imported_models import read_embedding, save_imported
 
+    atomic.process_temp_ready()  # its folder may have been removed (fuzz round 57, F1)
     with tempfile.TemporaryDirectory(prefix="movierate-import-") as folder:
         # each file keeps the name it was uploaded with (in its own folder: the two may share
         # it), so an error about it names the user's file
