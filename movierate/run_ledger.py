@@ -183,11 +183,19 @@ def check_unread(dataset: str, verb: str) -> None:
     from movierate.errors import DatasetInUseError
 
     if runs := RunLedger().readers(dataset):
+        ways = [  # recheck 8, F2: a terminal's run was offered the Train page's Cancel
+            way
+            for way, kind in (
+                ("Ctrl+C in its terminal", "python -m movierate"),
+                ("Cancel on that server's Train page", "a dashboard server"),
+            )
+            if any(kind in run for run in runs)
+        ]
         raise DatasetInUseError(
             f"Dataset {dataset!r} is not {verb}: a training in progress is reading it: "
             f"{'; '.join(runs)}. Nothing was {verb}; wait for that training to end, or stop it "
-            "(Ctrl+C in its terminal, or Cancel on the Train page), then try again. A note left "
-            "by a run that is no longer going on (its machine stopped) may be removed."
+            f"({', or '.join(ways)}), then try again. A note left by a run that is no longer "
+            "going on (its machine stopped) may be removed."
         )
 
 

@@ -50,7 +50,7 @@ def test_delete_dataset_refuses_while_a_cli_training_reads_it(tmp_path, capsys):
             err = capsys.readouterr().err
             assert "Dataset 'mine' is not deleted: a training in progress is reading it" in err
             assert "'onmine' (python -m movierate train, process" in err
-            assert "wait for that training to end, or stop it" in err
+            assert "wait for that training to end, or stop it (Ctrl+C in its terminal)" in err
             assert "Traceback" not in err and folder.is_dir()
             # said once, not wrapped in the refusal of a wrong name ("Correct or leave out")
             assert err.count("Nothing was deleted") == 1 and "Correct or leave out" not in err
@@ -93,6 +93,10 @@ def test_home_refuses_to_delete_a_dataset_another_server_is_training_on(tmp_path
     said = [str(i.value) for i in at.info] + [str(e.value) for e in at.error]
     assert any("a training in progress is reading it: 'm7' (a dashboard server" in s for s in said)
     assert not [w for w in at.warning if "for good" in w.value]  # nothing to confirm
+    # recheck 8, F2: said once; a server's run is stopped on its Train page, not by Ctrl+C
+    refusal = next(s for s in said if "'m7'" in s)
+    assert refusal.count("Nothing was deleted") == 1
+    assert "Cancel on that server's Train page" in refusal and "Ctrl+C" not in refusal
     assert folder.is_dir()
 
 

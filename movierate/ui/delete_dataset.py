@@ -68,7 +68,10 @@ def render_delete_dataset(statuses: list[Any], infos: list[Any]) -> None:
                 st.session_state[_DOOMED_ID] = _identity(stored_folder(chosen))
                 st.session_state[_DOOMED] = chosen
             except DataError as exc:  # deleted meanwhile (another tab, the command line)
-                st.session_state[_REFUSED] = f"{exc} Nothing was deleted."
+                said = str(exc)  # recheck 8, F2: "Nothing was deleted" twice
+                st.session_state[_REFUSED] = (
+                    said if "Nothing was deleted" in said else f"{said} Nothing was deleted."
+                )
             st.rerun()
         if refused := st.session_state.pop(_REFUSED, None):  # said after the question went
             st.error(text.md(refused), icon=":material/block:")
@@ -83,7 +86,9 @@ def _confirm(name: str, models: list[str]) -> None:
         folder = stored_folder(name)
     except DataError as exc:
         _forget()
-        st.info(f"{text.md(exc)} Nothing was deleted.", icon=":material/info:")
+        said = str(exc)
+        done = "" if "Nothing was deleted" in said else " Nothing was deleted."
+        st.info(f"{text.md(said)}{done}", icon=":material/info:")
         return
     size = store.format_bytes(atomic.tree_size(folder))
     uses = f" {text.md(trained_models_text(name, models))}." if models else ""
