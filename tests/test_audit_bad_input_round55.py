@@ -162,6 +162,18 @@ def test_a_commands_flag_before_the_command_is_told_to_go_after_it(capsys):
     )
 
 
+def test_a_commands_flags_with_values_before_the_command_are_told_to_go_after_it(capsys):
+    """Recheck 8, F3: `--name x train ml-100k` read 'x' as the command ("invalid choice")."""
+    code, _, err = _run(["--name", "x", "--epochs=2", "train", "ml-100k"], capsys)
+    assert code == 2 and "invalid choice" not in err
+    assert (
+        "--name --epochs=2 are `train` options: put them after the command (python -m movierate "
+        "train ml-100k --name x --epochs=2)" in err
+    )
+    code, _, err = _run(["--bogus", "train", "ml-100k"], capsys)  # argparse's own words
+    assert code == 2 and "unrecognized arguments: --bogus" in err
+
+
 @pytest.mark.parametrize("command", ["train", "delete-dataset", "datasets"])
 def test_an_empty_dataset_is_refused_in_the_command_lines_words(command, capsys):
     """F7: the refusal told a command-line user to pass a path to load_dataset()."""

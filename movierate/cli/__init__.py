@@ -185,6 +185,7 @@ def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     argv = _negative_values_joined(sys.argv[1:] if argv is None else list(argv))
     try:
+        _flags_before_command(parser, argv)
         args, extra = parser.parse_known_args(argv)
         if extra:  # the command's own usage and the nearest flag, not the top-level usage
             _unknown_arguments(parser, args, extra, argv)  # (onboarding review: `train --dims 8`)
@@ -320,6 +321,32 @@ def _resolved_flag(token: str, flags: list[str]) -> str:
         return token
     starting = [flag for flag in flags if flag.startswith(token)]
     return starting[0] if len(starting) == 1 else token
+
+
+def _flags_before_command(parser: argparse.ArgumentParser, argv: list[str]) -> None:
+    """Exit with a usage error when ``argv`` starts with a command's flags, values included,
+    before the command: "put them after it" (recheck 8, F3: `--name x train ml-100k` read 'x'
+    as the command, "invalid choice: 'x'"). Top-level flags (``--help``) are left to argparse."""
+    import shlex
+
+    top = {flag for action in parser._actions for flag in action.option_strings}
+    if not argv or not argv[0].startswith("-") or argv[0].split("=")[0] in top:
+        return
+    at = next((i for i, word in enumerate(argv) if word in COMMANDS), None)
+    if at is None:
+        return
+    actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    child = actions[0].choices[argv[at]]
+    flags = {flag for action in child._actions for flag in action.option_strings}
+    ahead = [w for w in argv[:at] if w.startswith("-")]
+    if not ahead or any(w.split("=")[0] not in flags for w in ahead):
+        return  # an unknown flag among them: argparse's own message names it
+    moved = " ".join(["python -m movierate", *map(shlex.quote, [*argv[at:], *argv[:at]])])
+    one = len(ahead) == 1
+    child.error(
+        f"{' '.join(ahead)} {'is a' if one else 'are'} `{argv[at]}` "
+        f"option{'' if one else 's'}: put {'it' if one else 'them'} after the command ({moved})"
+    )
 
 
 def _unknown_arguments(
