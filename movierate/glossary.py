@@ -21,7 +21,8 @@ TERMS: dict[str, str] = {
     "film everyone rates high), learned beside the embedding. Not prejudice.",
     "embedding": "A short list of numbers the model learns for each movie (and each user) from "
     "the ratings alone; movies rated alike get similar lists.",
-    "dimension": "One of the numbers in an embedding (dim 16: sixteen numbers per movie). A "
+    "dimension": "One of the numbers in an embedding (a model of dim 16, for example, has sixteen "
+    "numbers per movie). A "
     "dimension has no name: the model decides what it captures.",
     "matrix factorisation": "The model that predicts a rating from the user's and the movie's "
     "embeddings multiplied number by number and summed; mf_bias adds both biases, plain mf "

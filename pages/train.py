@@ -210,6 +210,8 @@ def show_job(job) -> None:
         position += f", batch {job.batch}/{job.batches}"
     metrics = job.latest_metrics
     kept = metrics.get("best_epoch") if job.state == "done" and unit == "epoch" else None
+    if job.state == "done" and unit == "trial":  # recheck 8, F4: "finished trial 2/2"
+        position = text.tuning_ending(job.spec, job.epoch)
     if kept is not None:  # the tiles show the kept epoch's numbers, not the last epoch's
         status += ":"
         position = text.training_ending(

@@ -86,6 +86,10 @@ def test_the_tiles_of_a_refit_tuning_run_show_the_winning_trials_early_stopping_
     assert value == f"{result.result.metrics['train_rmse']:.4f}" and "refit" in said
     best = f"best trial's early-stopping RMSE {result.best_value:.4f}"
     assert best in text.job_progress_text(snap)  # the sidebar's line, not a trial epoch's
+    # recheck 8, F4: the bar's line said "finished trial 2/2", not the refit and the save
+    assert text.tuning_ending(snap.spec, snap.epoch) == (
+        f"{len(result.trials)} trials; the winner refit on training + early-stopping rows and saved"
+    )
 
 
 def test_the_tiles_of_a_tuning_run_without_refit_are_the_saved_trials_own(tiny):

@@ -302,6 +302,25 @@ def regularizer_keys(history: dict[str, list[float]]) -> list[str]:
 EPOCHS_COLUMN = "epoch kept"
 
 
+def tuning_ending(request: Any, trials: int) -> str:
+    """What a finished tuning run did, after "finished" on the Train page: its trials and
+    what it saved (recheck 8, F4: "finished trial 2/2" named neither the refit nor the save).
+
+    >>> from types import SimpleNamespace as S
+    >>> tuning_ending(S(refit=True, ensemble=1, blend=False), 2)
+    '2 trials; the winner refit on training + early-stopping rows and saved'
+    >>> tuning_ending(S(refit=False, ensemble=1, blend=False), 1)
+    '1 trial; the winner saved as trained'
+    """
+    runs = f"{trials} trial{'' if trials == 1 else 's'}"
+    what = "the blend of two winners" if getattr(request, "blend", False) else "the winner"
+    seeds = getattr(request, "ensemble", 1)
+    if not getattr(request, "refit", True):
+        return f"{runs}; {what} saved as trained"
+    as_seeds = f" as {seeds} seeds averaged" if seeds > 1 else ""
+    return f"{runs}; {what} refit on training + early-stopping rows{as_seeds} and saved"
+
+
 def epochs_text(metrics: dict[str, Any], cap: int | None = None) -> str:
     """``"10 of 12"``: the epoch early stopping kept of the epochs run (the last when no best
     epoch is recorded; ``""`` when neither is); ``"6 of 6, at the cap"`` when early stopping
