@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from movierate.ui import explore_figures, figures
 
@@ -74,3 +75,23 @@ def test_a_fitted_range_of_one_value_or_none_is_a_usable_range():
     """F2: one user (or one value repeated) or no finite value still gives a range."""
     assert explore_figures.fitted_range([0.3, 0.3]) == [-0.2, 0.8]
     assert explore_figures.fitted_range([np.nan, np.inf]) == [-1.0, 1.0]
+
+
+# --- F3: a table's toolbar keeps off the line above --------------------------------------------
+def _captioned_table() -> None:
+    import pandas as pd
+    import streamlit as st
+
+    from movierate.ui import widgets
+
+    st.caption("Over the movies with at least 10 training ratings.")
+    widgets.show_table(pd.DataFrame({"model": ["a"], "x": [1.0]}), hide_index=True)
+
+
+def test_a_table_has_a_gap_above_it_for_its_toolbar():
+    """F3: on a touch screen the grid's toolbar (44 px above the table) covered the end of the
+    caption above it; every table now has a space above it that leaves the toolbar room."""
+    at = AppTest.from_function(_captioned_table).run()
+    assert not at.exception
+    kinds = [type(element).__name__ for element in at.main.children.values()]
+    assert kinds[kinds.index("Dataframe") - 1] == "Space"
