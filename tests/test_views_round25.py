@@ -169,7 +169,7 @@ def test_a_title_wraps_between_parts_for_a_narrow_chart():
     lines = fig.layout.title.text.split("<br>")
     assert " · ".join(lines) == " · ".join(parts) and len(lines) == 3
     assert all(len(line) <= figures.TITLE_LINE for line in lines)
-    assert fig.layout.margin.t == 40 + figures.TITLE_PAD + 16 * 3  # room for every line
+    assert fig.layout.margin.t == 40 + figures.TITLE_PAD + figures.MODE_BAR + 16 * 3  # each line
     short = figures.titled(go.Figure(), "m (d)", "PCA: PC1 × PC2, cosine", "9 movies")
     assert short.layout.title.text == "m (d) · PCA: PC1 × PC2, cosine · 9 movies"
 

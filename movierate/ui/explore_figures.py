@@ -20,6 +20,7 @@ from movierate.ui.figures import (
     FOCUS_COLOUR,
     MARKER_SYMBOLS,
     OTHER_COLOUR,
+    colour_bar_below,
     colour_scale,
     genre_colour,
     legend_below,
@@ -245,7 +246,9 @@ def users_figure(
                     "colorscale": colour_scale(),
                     "size": 5,
                     "opacity": 0.7,
-                    "colorbar": {"title": f"log10 {label}" if colour == "n_ratings" else label},
+                    "colorbar": colour_bar_below(
+                        f"log10 {label}" if colour == "n_ratings" else label
+                    ),
                 },
                 text=hover,
                 hovertemplate="%{text}<extra></extra>",
@@ -282,14 +285,31 @@ def users_figure(
                 showlegend=False,
             )
         )
+    shown_x = [*frame["x"], *([] if you is None else [float(you[0])])]
+    shown_y = [*frame["y"], *([] if you is None else [float(you[1])])]
     fig.update_layout(
         height=height,
         margin=_MARGIN,
-        xaxis_title="user PC 1",
-        yaxis_title="user PC 2",
+        # fitted to the points and the star: autorange made room for the "you" label in
+        # pixels, which on a narrow plot stretched x to -1..4 around points in -0.6..0.8
+        # (views round 33, F2)
+        xaxis={"title": "user PC 1", "range": fitted_range(shown_x)},
+        yaxis={"title": "user PC 2", "range": fitted_range(shown_y)},
         legend=legend_below(),
     )
     return fig
+
+
+def fitted_range(values: Any, pad: float = 0.05) -> list[float]:
+    """An axis range around the finite ``values`` with ``pad`` of their span on each side
+    (a unit span around one value; ``[-1, 1]`` where none is finite)."""
+    finite = np.asarray(values, dtype=np.float64)
+    finite = finite[np.isfinite(finite)]
+    if not len(finite):
+        return [-1.0, 1.0]
+    lo, hi = float(finite.min()), float(finite.max())
+    margin = (hi - lo) * pad if hi > lo else 0.5
+    return [lo - margin, hi + margin]
 
 
 def _add_categories(

@@ -51,11 +51,16 @@ def export_config(model: str, chart: str) -> dict[str, Any]:
     return {"displaylogo": False, "toImageButtonOptions": options}
 
 
-#: The most characters of a figure title's line: 12 px text fits about this many on a 360 px
-#: phone, so a title wraps at whole parts instead of running off a narrow chart.
-TITLE_LINE = 56
+#: The most characters of a figure title's line, so a title wraps at whole parts instead of
+#: running off a narrow chart: its 12 px bold text takes about 6.7 px a character (measured in
+#: Chromium), and 52 of them fit the 358 px chart of a 390 px phone (56 ran 20 px past it).
+TITLE_LINE = 52
 #: Pixels above a title's first line beyond Plotly's own 8 (Chromium cut the tops of its letters).
 TITLE_PAD = 8
+#: Height (px) of the strip at a chart's top where Plotly's mode bar draws (its buttons end 28 px
+#: down, measured in Chromium): a title below it. On a touch screen the bar shows all the time
+#: and covered a title's first line (views round 33, F1: "b8 (ml-lat[icons]").
+MODE_BAR = 28
 
 
 def model_part(model: Any) -> str:
@@ -68,8 +73,12 @@ def titled(fig: go.Figure, *parts: str, line: int = TITLE_LINE) -> go.Figure:
     movies shown) joined by " · ", wrapped between parts at :data:`TITLE_LINE` characters, in
     small text of the theme's text colour above the plot: the PNG the chart downloads says what
     it shows (views round 25, F2: a map pasted into a slide named neither model nor method).
-    ``line``: the characters a line may hold (fewer for a chart in a narrow column). Returns
-    ``fig``, changed in place."""
+    ``line``: the characters a line may hold (fewer for a chart in a narrow column).
+
+    The title starts at the chart's left edge (views round 33, F1: placed after the y axis's
+    margin, 75-100 px in, its lines ran off a phone's screen) and below the :data:`MODE_BAR`
+    strip, which the figure grows by (where its height is set) so the plot keeps its size.
+    Returns ``fig``, changed in place."""
     lines: list[str] = []
     for part in (p for p in parts if p):
         if lines and len(lines[-1]) + 3 + len(part) <= line:
@@ -78,11 +87,14 @@ def titled(fig: go.Figure, *parts: str, line: int = TITLE_LINE) -> go.Figure:
             lines.append(part)
     top = fig.layout.margin.t if fig.layout.margin.t is not None else 40
     fig.update_layout(
-        title={"text": "<br>".join(html_text(line) for line in lines), "x": 0, "xref": "paper",
-               "xanchor": "left", "y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 8 + TITLE_PAD},
+        title={"text": "<br>".join(html_text(line) for line in lines), "x": 0, "xref": "container",
+               "xanchor": "left", "y": 1, "yref": "container", "yanchor": "top",
+               "pad": {"t": 8 + TITLE_PAD + MODE_BAR, "l": 0},
                "font": {"size": 12, "color": TEXT_COLOUR.get(), "family": FONT_FAMILY}},
-        margin={"t": top + TITLE_PAD + 16 * len(lines)},
+        margin={"t": top + TITLE_PAD + MODE_BAR + 16 * len(lines)},
     )  # fmt: skip
+    if fig.layout.height is not None:
+        fig.update_layout(height=fig.layout.height + MODE_BAR)
     return fig
 
 
@@ -229,6 +241,16 @@ def legend_below(title: str | None = None) -> dict[str, Any]:
     if title is not None:
         legend["title"]["text"] = title
     return legend
+
+
+def colour_bar_below(title: str) -> dict[str, Any]:
+    """A continuous colour bar lying under the plot, as wide as it, its ``title`` under it (on
+    top, Plotly drew it over the bar): a bar at the right with its title beside it took half a
+    phone's width and cut the title (views round 33, F2: the users map's plot was 64-120 px
+    wide)."""
+    return {"title": {"text": title, "side": "bottom"}, "orientation": "h", "x": 0,
+            "xanchor": "left", "len": 1, "thickness": 12, "yref": "container", "y": 0,
+            "yanchor": "bottom"}  # fmt: skip
 
 
 def genre_colour(genre: str) -> str:

@@ -223,15 +223,23 @@ def column_notes(frame: pd.DataFrame, config: dict[str, Any]) -> list[str]:
     return notes
 
 
+#: Space above a table (0.75 rem, plus a gap of its own): the grid's toolbar (eye, download,
+#: search, full screen) draws 44 px above the table, over the last 28 px of the line above, and
+#: a touch screen shows it all the time (views round 33, F3: "... 10 training rati[toolbar]").
+TOOLBAR_GAP = "small"
+
+
 def show_table(frame: pd.DataFrame, **kwargs: Any) -> Any:
     """``st.dataframe`` of ``frame`` (every table of the pages goes through here): right-to-left
     text readable (views round 11: the grid right-aligned a Hebrew or Arabic title, and a
     column's right edge cut it to nothing, :func:`movierate.ui.text.table_cell`); the title or
     model pinned at the left (:func:`pin_identity`); and what its columns mean in a "What the
     columns mean" expander under it, since a header's help shows on hover only (views round 13:
-    a tap on a phone sorts the table instead)."""
+    a tap on a phone sorts the table instead). A :data:`TOOLBAR_GAP` above it keeps the grid's
+    toolbar off the line above."""
     frame, config = pin_identity(frame, dict(kwargs.pop("column_config", None) or {}))
     frame = as_shown(table_cells(frame), config)
+    st.space(TOOLBAR_GAP)
     shown = st.dataframe(solid_identity(frame, config), column_config=config, **kwargs)
     if notes := column_notes(frame, config):
         with st.expander("What the columns mean", icon=":material/help:"):

@@ -77,6 +77,10 @@ _NAMED = 8
 #: Columns shown for a recommendation.
 #: A title line of the users map, in its narrow column (characters).
 NARROW_TITLE_LINE = 34
+#: Widths (px) of "What drove them" and of the users map beside it (on a phone, the screen's):
+#: side by side where the page has 956 px (a 1440 px screen with the sidebar open has 980),
+#: else one under the other.
+DRIVERS_WIDTH, USERS_MAP_WIDTH = 520, 420
 
 #: What lists like these did for users a model never trained on (accuracy round 32: 50
 #: ml-latest-small users held out, two mf_bias models, 1-20 of each user's ratings folded in,
@@ -470,7 +474,12 @@ def render_your_ratings(
         recommended[[c for c in RECOMMENDED_COLUMNS if c in recommended.columns]],
         key="your_recs",
     )
-    left, right = st.columns([3, 2])  # recheck: at half width the pushes were cut off
+    # two fixed widths that wrap: the map beside the table on a wide page, under it on a
+    # narrower one (views round 33, F2: columns kept it at 2/5 of an upright iPad's 736 px,
+    # a 64 px plot; a stretched side shrinks to 128 px before it wraps); at half width the
+    # table's pushes were cut off (recheck)
+    row = st.container(horizontal=True, gap="small")
+    left, right = row.container(width=DRIVERS_WIDTH), row.container(width=USERS_MAP_WIDTH)
     with left:
         st.markdown("**What drove them**")
         drivers = _drivers(recs.reasons)
