@@ -13,7 +13,7 @@ from movierate.errors import MovierateError
 from movierate.explore.recommend import combine_shown
 from movierate.imported_models import is_imported
 from movierate.ui import shell, state, text, widgets
-from movierate.ui.your_ratings import has_text_ids, parse_rated, render_for_picked
+from movierate.ui.your_ratings import link_text_ids, parse_rated, render_for_picked
 
 #: The Models picker's help (views round 27, F4: this was a two-line note on every visit).
 ONE_DATASET_HELP = (
@@ -64,7 +64,8 @@ def render() -> None:
             )
     if linked_ratings := state.link_entries("rated"):  # bad-input round 37, F2: they were
         # in a collapsed expander at the foot, under another user's recommendations
-        readable, _ = parse_rated(st.query_params.get("rated"), text_ids=has_text_ids(reference))
+        text_ids = link_text_ids(reference, st.query_params.get("rated_on"))  # recheck 8, F1
+        readable, _ = parse_rated(st.query_params.get("rated"), text_ids=text_ids)
         held = (  # recheck 2: "holds 2" for rated=abc,xyz, "holds 3" for an id given twice
             f"holds {len(readable):,} of your own rating{'s' if len(readable) != 1 else ''}: "
             "they and what they recommend are"

@@ -852,11 +852,15 @@ URL_PARAMS: dict[str, dict[str, UrlParam]] = {
         "wide": UrlParam("choice", options=("true", "false", "True", "False")),
         "rated": _RATED,
         "rated_on": UrlParam("text", hi=300),
+        "rated_held": _RATED,  # ratings of films rated_on's data lacks (recheck 8, F1)
+        "rated_held_on": UrlParam("text", hi=300),
     },
     "rate": {
         "model": _MODEL,
         "rated": _RATED,
         "rated_on": UrlParam("text", hi=300),
+        "rated_held": _RATED,  # ratings of films rated_on's data lacks (recheck 8, F1)
+        "rated_held_on": UrlParam("text", hi=300),
         "k": UrlParam("int", 5, 50),
         "min_ratings": _MIN_RATINGS,
     },

@@ -9,8 +9,9 @@ ratings (CSV)"), and "Load saved ratings (CSV)" reads such a file back. A link l
 address holds (:data:`state.RATED_MAX`) keeps its first ratings and offers the whole list as a
 file (bad-input round 29: it lost every rating). Opened with a
 model of other data, the ids are moved by movie identity when a saved model of the link's data
-is here, and not used (with a warning) otherwise: an id of one data set names another film, or
-none, in another.
+is here, and kept unused (with a warning) otherwise: an id of one data set names another film,
+or none, in another. Ratings of films the model's data lacks stay in the link as
+``rated_held`` (``rated_held_on``: their data set), which no edit here drops.
 """
 
 from __future__ import annotations
@@ -45,6 +46,10 @@ from movierate.ui.state import data_tag
 
 #: The URL query parameters holding the ratings and the data set their movie ids belong to.
 RATED_PARAM, RATED_ON_PARAM = "rated", "rated_on"
+#: The URL query parameters holding ratings made on another data set whose films the model's
+#: data lacks, and that data set: kept for a model of it, never dropped by an edit here
+#: (recheck 8, F1: the next Add removed them from the link, the user's only store).
+HELD_PARAM, HELD_ON_PARAM = "rated_held", "rated_held_on"
 #: Session keys: the message for ratings the link had no room for; how often the ratings
 #: editor was reset after a refused edit; what the last file load did; how often the file
 #: box was emptied (after a load).
@@ -55,6 +60,9 @@ _UPLOADS = "rated_uploads"
 #: Session keys: what the last Add did (said once, views round 23 F1) and how many adds there
 #: were (so the focus script is new each time).
 _ADDED, _ADDS = "rated_added", "rated_adds"
+#: Session key: the link's ratings this model's data lacks, by the data set they were made on
+#: ({tag: {movie id: rating}}), which every rewrite of the link keeps (:func:`_set_rated`).
+_HELD = "rated_held_lists"
 #: Puts the focus back in the search box after an Add, whose movie, rating and Add widgets
 #: vanish with the cleared search and took the focus to the document's top (views round 23,
 #: F1: a keyboard user tabbed about 17 stops back for each movie).
@@ -165,9 +173,30 @@ def nearest_allowed(rating: float, scale: tuple[float, float, float]) -> float:
     return float(round(value, 6))
 
 
+def rescaled(
+    rating: float, source: tuple[float, float, float], scale: tuple[float, float, float]
+) -> float:
+    """``rating`` on the ``source`` scale (lo, hi, step) moved linearly onto ``scale``, then to
+    the nearest rating ``scale`` allows (recheck 8, F1: 3.5 of 0.5-5 was kept as 3.5, then 4, on
+    a 1-10 scale): 3.5 of 0.5-5 is 7 of 1-10."""
+    (lo, hi, _), (to_lo, to_hi, _) = source, scale
+    value = to_lo + (rating - lo) * (to_hi - to_lo) / (hi - lo) if hi > lo else rating
+    return nearest_allowed(value, scale)
+
+
 def has_text_ids(model: Any) -> bool:
     """True when ``model``'s movie ids are text (a user's CSV), not numbers."""
     return model.movies["movie_id"].dtype.kind not in "iuf"
+
+
+def link_text_ids(model: Any, tag: str | None) -> bool:
+    """Whether the ids of a link made on the data ``tag`` names (its ``rated_on``; None: this
+    ``model``'s) are text: that data's id type, not ``model``'s (recheck 8, F1), and text when
+    no model of that data is here (any id reads as text)."""
+    if not tag or tag == data_tag(model):
+        return has_text_ids(model)
+    source = _model_of_data(tag)
+    return True if source is None else has_text_ids(source)
 
 
 def movie_id_of(model: Any, row: int) -> MovieId:
@@ -230,10 +259,37 @@ def _set_rated(ratings: dict[MovieId, float], model: Any, refused: str = "Not ad
             "such a file back."
         )
         return False
+    held = st.session_state.get(_HELD) or {}
+    if len(held) > 1:
+        st.session_state[_FULL] = f"{refused}: {_two_held_text(model, held)}"
+        return False
+    (held_on, kept), *_ = [*held.items(), (None, {})]
     # one link change: written key by key, the first left a history entry without the second
     tag = data_tag(model) if ratings else None
-    state.set_link({RATED_PARAM: value if ratings else None, RATED_ON_PARAM: tag})
+    state.set_link(
+        {
+            RATED_PARAM: value if ratings else None,
+            RATED_ON_PARAM: tag,
+            HELD_PARAM: format_rated(kept) if kept else None,
+            HELD_ON_PARAM: held_on if kept else None,
+        }
+    )
     return True
+
+
+def _two_held_text(model: Any, held: dict[str, dict[MovieId, float]]) -> str:
+    """Why the link is not rewritten: it holds ratings of two data sets ``model``'s lacks."""
+    named = " and ".join(f"{len(r):,} made on {_data_name(t)}" for t, r in held.items())
+    return (
+        f"the link holds ratings of films {text.md(model.dataset_name)} lacks ({named}), "
+        "and keeps ratings of one other data set only, so it is left as it is. Open a model "
+        "of one of them to move those ratings there first."
+    )
+
+
+def _data_name(tag: str) -> str:
+    """The data set's name in a :func:`data_tag` (``ml-100k:f740…`` -> ``ml-100k``)."""
+    return text.md(tag.rpartition(":")[0] or tag)
 
 
 def fitting_ratings(ratings: dict[MovieId, float]) -> dict[MovieId, float]:
@@ -389,16 +445,14 @@ def render_your_ratings(
             icon=":material/info:",
         )
         return
-    link = st.query_params.get(RATED_PARAM)
-    ratings, bad = parse_rated(link, text_ids=has_text_ids(model))
-    ratings = _on_this_data(model, ratings)
+    ratings, bad, repeated = _on_this_data(model)
     if bad:
         st.warning(
             f"Left out {len(bad)} unreadable entr{'y' if len(bad) == 1 else 'ies'} of the URL "
             f"({text.md(', '.join(bad[:5]))}); the form is ?rated=movie_id:rating,…",
             icon=":material/link_off:",
         )
-    if repeated := repeated_ids(link, text_ids=has_text_ids(model)):
+    if repeated:
         st.warning(
             f"The link rates movie id(s) {text.md(', '.join(map(str, repeated[:5])))} more than "
             "once; the last rating of each is used.",
@@ -565,82 +619,150 @@ def you_among_users_text(users: pd.DataFrame, you: Any) -> str:
     )
 
 
-def _on_this_data(model: Any, ratings: dict[MovieId, float]) -> dict[MovieId, float]:
-    """``ratings`` as ``model``'s movie ids. Made on other data (the URL's ``rated_on``: a
-    shared link, another model picked, a model retrained under the same name on other data),
-    they are moved by movie identity (IMDb id, else title and year) from a saved model of that
-    data, or left out when there is none; a link without ``rated_on`` is read as this model's
-    data and stamped so. Says which."""
-    tag = st.query_params.get(RATED_ON_PARAM)
-    if not ratings or tag == data_tag(model):
-        return ratings
-    if not tag:
-        st.query_params[RATED_ON_PARAM] = data_tag(model)
+def _on_this_data(model: Any) -> tuple[dict[MovieId, float], list[str], list[MovieId]]:
+    """The link's ratings as ``model``'s movie ids, its unreadable entries and the ids it rates
+    more than once. Each list of the link (``rated``, and ``rated_held`` of films this data
+    lacks) is read with the id type of the data it was made on (recheck 8, F1: a link of an
+    IMDb import's ``tt`` ids was "unreadable" on a MovieLens model, and the next Add dropped
+    it), then moved by movie identity (IMDb id, else title and year) from a saved model of that
+    data onto this model's ids and rating scale; films this data lacks, or all of them when no
+    model of that data is here, are kept in the link for one (``rated_held``) and said. A link
+    without ``rated_on`` is read as this model's data and stamped so."""
+    here = data_tag(model)
+    link, tag = st.query_params.get(RATED_PARAM), st.query_params.get(RATED_ON_PARAM)
+    if link and not tag:
+        st.query_params[RATED_ON_PARAM] = tag = here
         st.caption(
             f"This link does not say which data set its movie ids come from; they are read as "
             f"{text.md(model.dataset_name)}'s."
         )
-        return ratings
-    source = _model_of_data(tag)
-    name = tag.rpartition(":")[0] or tag
+    ratings: dict[MovieId, float] = {}
+    held: dict[str, dict[MovieId, float]] = {}
+    bad: list[str] = []
+    repeated: list[MovieId] = []
+    rewrite = False
+    said: list[str | None] = []  # what moved, said with whether the link took it
+    held_list = (st.query_params.get(HELD_PARAM), st.query_params.get(HELD_ON_PARAM))
+    for value, on in (held_list, (link, tag)):  # the main list last: its rating of a film wins
+        source = model if on in (None, here) else _model_of_data(on)
+        text_ids = True if source is None else has_text_ids(source)  # any id reads as text
+        got, unreadable = parse_rated(value, text_ids=text_ids)
+        bad += unreadable
+        repeated += repeated_ids(value, text_ids=text_ids)
+        if not got:
+            continue
+        if source is model:
+            ratings.update(got)
+            rewrite |= on != tag  # held ratings back on their own data
+            continue
+        moved, left = _moved_by_identity(source, model, got)
+        ratings.update(moved)
+        rewrite |= bool(moved)
+        if left:
+            held.setdefault(on, {}).update(left)
+        said.append(_say_moved(model, source, on, got, moved, main=on == tag and value == link))
+    st.session_state[_HELD] = held
+    if rewrite:
+        pending = st.session_state.pop(_FULL, None)  # an Add refused before this run
+        if not _set_rated(ratings, model, refused="Not moved into the link"):
+            st.session_state.pop(_FULL)  # said here, in the move's own words
+            said.append(
+                f"The link keeps its ratings as they were: {_two_held_text(model, held)}"
+                if len(held) > 1
+                else f"With {text.md(model.dataset_name)}'s movie ids they do not fit in the "
+                "page's address, so it keeps the old ids: remove a few ratings to make room."
+            )
+        if pending:
+            st.session_state[_FULL] = pending
+    if said := [line for line in said if line]:
+        st.info(" ".join(said), icon=":material/swap_horiz:")
+    return ratings, bad, repeated
+
+
+def _say_moved(
+    model: Any,
+    source: Any,
+    tag: str,
+    ratings: dict[MovieId, float],
+    moved: dict[MovieId, float],
+    *,
+    main: bool,
+) -> str | None:
+    """What moving ``ratings`` (a list of the link, made on the data ``tag`` names, of which
+    ``source`` is a saved model or None) onto ``model``'s films did (``moved`` are used): said
+    here when none moved, else returned for :func:`_on_this_data` to say."""
+    name, here = _data_name(tag), text.md(model.dataset_name)
+    left = len(ratings) - len(moved)
+    kept = f"the link keeps {'it' if left == 1 else 'them'} for a model of {name}"
     if source is None:
         st.warning(
             f"{'This rating was' if len(ratings) == 1 else f'These {len(ratings):,} ratings were'}"
-            f" made on {text.md(name)} (data "
-            f"{text.md(tag.rpartition(':')[2][:8])}), and no saved model here was trained on "
-            f"that data, so their movie ids cannot be matched to the films of "
-            f"{text.md(model.dataset_name)} (an id there may name another film). They are not "
-            f"used: open a model trained on {text.md(name)}, or rate movies here (which starts "
-            "a new list).",
+            f" made on {name} (data {text.md(tag.rpartition(':')[2][:8])}), and no saved model "
+            f"here was trained on that data, so their movie ids cannot be matched to the films "
+            f"of {here} (an id there may name another film). They are not used here; {kept}, "
+            "beside the ratings you add here.",
             icon=":material/link_off:",
         )
-        return {}
-    ratings, _ = parse_rated(st.query_params.get(RATED_PARAM), text_ids=has_text_ids(source))
-    moved = _moved_by_identity(source, model, ratings)
-    if not moved:  # bad-input round 36, F1: the link's list was replaced by nothing
+    elif not moved and main:  # bad-input round 36, F1: the link's list was replaced by nothing
         st.warning(
-            f"None of your {len(ratings):,} ratings, made on {text.md(source.dataset_name)}, is of "
-            f"a film in {text.md(model.dataset_name)} (matched by IMDb id or title and year), so "
-            f"none is used here. The link keeps them for a model of {text.md(name)}; rating "
-            "movies here starts a new list.",
+            f"None of your {len(ratings):,} ratings, made on {name}, is of a film in {here} "
+            f"(matched by IMDb id or title and year), so none is used here; {kept}, beside the "
+            "ratings you add here.",
             icon=":material/link_off:",
         )
-        return {}
-    pending = st.session_state.get(_FULL)  # an Add refused before this run: still to show
-    written = _set_rated(moved, model, refused="Not moved into the link")
-    lost = len(ratings) - len(moved)
-    st.info(
-        f"Your {len(ratings):,} ratings were made on {text.md(source.dataset_name)}; "
-        f"{len(moved)} of those movies are in {text.md(model.dataset_name)} (matched by IMDb id "
-        f"or title and year) and are used here"
-        + (f", {lost} left out." if lost else ".")
-        + (
-            ""
-            if written
-            else f" With {text.md(model.dataset_name)}'s movie ids they do not fit in the "
-            "page's address, so it keeps the old ids: remove a few ratings to make room."
-        ),
-        icon=":material/swap_horiz:",
+    elif not moved:
+        st.info(
+            f"{left:,} rating(s) of the link were made on {name}, of films {here} lacks "
+            f"({text.md(_named([str(m) for m in ratings]))}): not used here; {kept}.",
+            icon=":material/link_off:",
+        )
+    else:
+        return (
+            f"Your {len(ratings):,} ratings were made on {name}; {len(moved):,} of those movies "
+            f"are in {here} (matched by IMDb id or title and year) and are used here"
+            + _scale_note(source, model, next(iter(ratings.values())))
+            + (
+                f"; {left:,} {'is' if left == 1 else 'are'} not in {here}'s data: {kept}."
+                if left
+                else "."
+            )
+        )
+    return None
+
+
+def _scale_note(source: Any, model: Any, rating: float) -> str:
+    """How ratings moved from ``source``'s scale onto ``model``'s, with ``rating`` as the
+    example; "" when the scales are the same."""
+    (lo, hi, _), (to_lo, to_hi, _) = source.rating_scale, model.rating_scale
+    if (lo, hi) == (to_lo, to_hi):
+        return ""
+    return (
+        f", their ratings moved in a straight line from {text.md(source.dataset_name)}'s "
+        f"{lo:g}-{hi:g} scale onto {text.md(model.dataset_name)}'s {to_lo:g}-{to_hi:g} "
+        f"({rating:g} → {rescaled(rating, source.rating_scale, model.rating_scale):g})"
     )
-    if not written:  # said above, in the move's own words
-        st.session_state.pop(_FULL, None)
-        if pending:
-            st.session_state[_FULL] = pending
-    return moved
 
 
 def _moved_by_identity(
-    source: Any, model: Any, ratings: dict[MovieId, float]
-) -> dict[MovieId, float]:
+    source: Any | None, model: Any, ratings: dict[MovieId, float]
+) -> tuple[dict[MovieId, float], dict[MovieId, float]]:
     """``ratings`` by ``source``'s movie ids as ``model``'s ids of the same films (IMDb id,
-    else title and year), in their order; films ``model`` lacks are left out."""
+    else title and year), in their order and moved onto ``model``'s rating scale
+    (:func:`rescaled`) when it is another; and those of films ``model`` lacks (all of them
+    when ``source``, a model of their data, is None), as they were."""
     moved: dict[MovieId, float] = {}
+    left: dict[MovieId, float] = {}
+    same = source is not None and tuple(source.rating_scale) == tuple(model.rating_scale)
     for movie_id, rating in ratings.items():
-        row = state.movie_row(source, movie_id)
+        row = None if source is None else state.movie_row(source, movie_id)
         here = None if row is None else explore.matching_row(source.movies, row, model.movies)
-        if here is not None:
-            moved[movie_id_of(model, here)] = rating
-    return moved
+        if here is None:
+            left[movie_id] = rating
+        else:
+            moved[movie_id_of(model, here)] = (
+                rating if same else rescaled(rating, source.rating_scale, model.rating_scale)
+            )
+    return moved, left
 
 
 def _link_cut(model: Any, ratings: dict[MovieId, float]) -> None:
@@ -649,8 +771,8 @@ def _link_cut(model: Any, ratings: dict[MovieId, float]) -> None:
     whole = state.cut_from_link(RATED_PARAM)
     if whole is None:
         return
-    text_ids = has_text_ids(model)
     tag = st.query_params.get(RATED_ON_PARAM) or data_tag(model)
+    text_ids = link_text_ids(model, tag)
     every, _ = parse_rated(whole, text_ids=text_ids)
     kept, _ = parse_rated(st.query_params.get(RATED_PARAM), text_ids=text_ids)
     titles = model.movies["title"].astype(str).to_numpy()
@@ -741,7 +863,8 @@ def read_saved_ratings(
             f"{model.dataset_name}'s."
         )
     text_ids = has_text_ids(source)
-    lo, hi, _ = model.rating_scale
+    lo, hi, _ = source.rating_scale  # moved onto model's scale with the films (recheck 8, F1)
+    scale_of = model.name if source is model else source.dataset_name
     ratings: dict[MovieId, float] = {}
     unreadable, off_scale, unknown, moved_on_scale = [], [], [], []
     for position, (raw_id, raw_rating) in enumerate(
@@ -761,29 +884,31 @@ def read_saved_ratings(
         elif state.movie_row(source, movie_id) is None:
             unknown.append(str(movie_id))
         else:
-            allowed = nearest_allowed(rating, model.rating_scale)
+            allowed = nearest_allowed(rating, source.rating_scale)
             if allowed != rating:
                 moved_on_scale.append(f"{movie_id}: {rating:g} → {allowed:g}")
             ratings.pop(movie_id, None)  # a repeated id: its last rating, at its last place
             ratings[movie_id] = allowed
     if source is not model:
-        found = len(ratings)
-        ratings = _moved_by_identity(source, model, ratings)
+        found, example = len(ratings), next(iter(ratings.values()), None)
+        ratings, _ = _moved_by_identity(source, model, ratings)
         notes.append(
             f"The file's ratings were made on {source.dataset_name}; {len(ratings):,} of its "
             f"{found:,} movies are in {model.dataset_name} (matched by IMDb id or title and "
-            "year)" + (f", {found - len(ratings):,} are left out." if found > len(ratings) else ".")
+            "year)"
+            + ("" if example is None else _scale_note(source, model, example))
+            + (f", {found - len(ratings):,} are left out." if found > len(ratings) else ".")
         )
     for items, why in (
         (unreadable, "cannot be read as a movie id and a number"),
-        (off_scale, f"are off {model.name}'s scale ({lo:g}-{hi:g})"),
+        (off_scale, f"are off {scale_of}'s scale ({lo:g}-{hi:g})"),
         (unknown, f"name movie ids {source.dataset_name} does not have"),
     ):
         if items:
             notes.append(f"Skipped {len(items):,} row(s) that {why}: {_named(items)}.")
     if moved_on_scale:
         notes.append(
-            f"{len(moved_on_scale):,} rating(s) fall between the ratings {model.name} allows and "
+            f"{len(moved_on_scale):,} rating(s) fall between the ratings {scale_of} allows and "
             f"were moved to the nearest: {_named(moved_on_scale)}."
         )
     if not ratings:
