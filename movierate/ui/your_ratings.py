@@ -82,7 +82,6 @@ FOCUS_SEARCH_JS = """<script>
 FILE_ID, FILE_RATING, FILE_TITLE, FILE_DATASET = "movie_id", "your rating", "title", "dataset"
 #: How many ids or rows a message names before "and N more".
 _NAMED = 8
-#: Columns shown for a recommendation.
 #: A title line of the users map, in its narrow column (characters).
 NARROW_TITLE_LINE = 34
 #: Widths (px) of "What drove them" and of the users map beside it (on a phone, the screen's):
