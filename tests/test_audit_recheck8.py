@@ -71,7 +71,7 @@ def test_a_text_id_link_on_a_numeric_id_model_moves_by_film_and_keeps_the_rest(m
     at = open_page(PAGE, model="ml4", rated=f"{HEAT}:10,{NOWHERE}:8", rated_on=data_tag(imdb))
     said = _said(at)
     assert "unreadable" not in said
-    assert "1 of those movies are in ml-latest-small" in said
+    assert "1 of those movies is in ml-latest-small" in said  # not "are" (fixLL's note)
     assert "1-10 scale onto ml-latest-small's 0.5-5 (10 → 5)" in said
     assert "not in ml-latest-small's data: the link keeps it for a model of imdbish" in said
     assert parse_rated(at.query_params["rated"])[0] == {HEAT_ML: 5.0}

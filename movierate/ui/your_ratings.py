@@ -717,8 +717,11 @@ def _say_moved(
         )
     else:
         return (
-            f"Your {len(ratings):,} ratings were made on {name}; {len(moved):,} of those movies "
-            f"are in {here} (matched by IMDb id or title and year) and are used here"
+            f"Your {len(ratings):,} "
+            f"{'rating was' if len(ratings) == 1 else 'ratings were'} made on {name}; "
+            f"{len(moved):,} of those movies {'is' if len(moved) == 1 else 'are'} in {here} "
+            "(matched by IMDb id or title and year) and "
+            f"{'is' if len(moved) == 1 else 'are'} used here"
             + _scale_note(source, model, next(iter(ratings.values())))
             + (
                 f"; {left:,} {'is' if left == 1 else 'are'} not in {here}'s data: {kept}."
