@@ -102,3 +102,24 @@ def test_top_k_interval_says_it_leaves_out_training_seed_noise(trained_home):
     said = ranking.ranking_text(check, caveat=False)
     assert "± " in said and "(95%)" in said  # the interval is there ...
     assert f"Training noise is not in the ±: {store.SEED_MOVES_IT}." in said  # ... and says so
+
+
+def test_the_newest_usable_model_is_found_by_age_and_each_newer_one_says_why():
+    """Bad-input round 58, F1: the page read its by-data-set grouping as age, so it called an
+    older model "newer" and passed over the newest usable one; two newer models shared the
+    first one's reason ("o2-imported, old-imp2 are newer, but it is an embedding ...")."""
+    from types import SimpleNamespace as M
+
+    from movierate.ui.your_ratings import _newer_text, newest_usable
+
+    # newest first: a deep model on ml-100k, an mf on mycsv, an import, an older ml-100k mf
+    by_age = ["deep-a", "mf-b", "imp", "mf-a"]
+    assert newest_usable(by_age, ["mf-a", "mf-b"]) == ("mf-b", ["deep-a"])
+    assert newest_usable(by_age, []) == (None, [])
+    saved = {
+        "deep-a": M(imported=False, spec=M(family="deep")),
+        "imp": M(imported=True),
+    }
+    said = _newer_text(["deep-a", "imp"], saved)
+    assert said.startswith("deep-a is newer, but a deep model has to be retrained")
+    assert "; imp is newer, but it is an embedding imported from elsewhere" in said
