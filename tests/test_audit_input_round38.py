@@ -127,3 +127,16 @@ def test_the_models_table_shows_a_dash_for_a_missing_number(older_home):
     (table,) = [d for d in at.dataframe if "test RMSE" in d.value.columns]
     assert table.proto.placeholder == "—"
     assert table.value["test RMSE"].dtype.kind == "f"
+
+
+def test_show_names_only_the_references_an_older_model_lacks(older_home, capsys):
+    """Bad-input round 58, F3: a model of 12-04 recorded the training mean's test RMSE (shown
+    in its metrics) but not the averages'; show said both were "not recorded"."""
+    path = older_home / "models" / "older" / "meta.json"
+    meta = json.loads(path.read_text())
+    meta["metrics"]["test_rmse_of_mean"] = 1.0655
+    path.write_text(json.dumps(meta))
+    assert main(["show", "older"]) == 0
+    out = capsys.readouterr().out
+    assert "(the user and movie averages' test RMSE: not recorded (saved by an older" in out
+    assert "the training mean's and" not in out
