@@ -140,3 +140,20 @@ def test_show_names_only_the_references_an_older_model_lacks(older_home, capsys)
     out = capsys.readouterr().out
     assert "(the user and movie averages' test RMSE: not recorded (saved by an older" in out
     assert "the training mean's and" not in out
+
+
+def test_the_note_on_an_old_spread_penalty_models_unseen_vectors_parses():
+    """Bad-input round 58, F4: "never moved, but for the movies' that its decorrelation
+    penalty moved" did not parse."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from movierate.cli.models import _unseen_vectors
+
+    old = SimpleNamespace(
+        spec=SimpleNamespace(regularizers={"decorrelation": 1.0}), movies=pd.DataFrame()
+    )
+    assert _unseen_vectors(old).startswith(
+        "training never moved, except the movies' vectors, which its decorrelation penalty moved"
+    )

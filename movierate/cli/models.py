@@ -973,7 +973,7 @@ def _unseen_vectors(model: Any) -> str:
     if not spread or TRAINING_COUNTS in model.movies.columns:
         return "training never moved"
     return (
-        f"training never moved, but for the movies' that its {' and '.join(spread)} penalty "
-        "moved (it was trained before the spread penalties left movies without a training "
-        "rating alone; retrain it to score those rows fairly)"
+        f"training never moved, except the movies' vectors, which its {' and '.join(spread)} "
+        "penalty moved (it was trained before the spread penalties left movies without a "
+        "training rating alone; retrain it to score those rows fairly)"
     )
