@@ -202,7 +202,23 @@ def split_text(split: Mapping[str, Any]) -> str:
         text += f" {fraction:.0%}" if round(fraction * 100, 6).is_integer() else f" {fraction:.1%}"
     if split.get("seed") is not None and paired.test_part(dict(split))[1] is not None:
         text += f", seed {split['seed']}"  # not where it drew no test row
+    if _ties_by_file_order(split):  # bad-input round 58, F2: told apart by a missing seed only
+        text += ", ties by file order"
     return text
+
+
+def _ties_by_file_order(split: Mapping[str, Any]) -> bool:
+    """Whether a time-ordered split with test rows was made by a movierate that held out tied
+    timestamps by the file's order (before accuracy review round 16 drew them with the seed),
+    some of its test rows among ties (or their count not recorded): a split made now never has
+    its test rows."""
+    tied = split.get("n_tied_test")
+    return (
+        split.get("method") in TIME_ORDERED
+        and "n_test" in split
+        and split.get("ties", "row_order") == "row_order"
+        and not (isinstance(tied, int) and tied == 0)
+    )
 
 
 def split_aside(split: Mapping[str, Any] | None) -> str:
@@ -978,11 +994,20 @@ def test_rows_notice(models: list[Any]) -> str | None:
         f"{group[0].test_rows_text})"
         for group in groups
     ]
+    old = [m.name for m in models if _ties_by_file_order(getattr(m, "split_record", {}))]
+    retrain = (
+        f" {', '.join(old)}'s split{'s' if len(old) > 1 else ''} held out tied timestamps by the "
+        "file's order (an older movierate): no split made now has "
+        f"{'those' if len(old) > 1 else 'its'} test rows, so retrain "
+        f"{'them' if len(old) > 1 else 'it'} to compare."
+        if old
+        else ""
+    )
     return (
         "These models were tested on different ratings, so their test RMSEs do not compare "
         "across groups (a different data set or split changes the number as much as a better "
         "model does). Same test rows: " + "; ".join(parts) + ". Train on the same data set and "
-        "split (method, test fraction and seed) to compare them."
+        "split (method, test fraction and seed) to compare them." + retrain
     )
 
 

@@ -553,6 +553,27 @@ def test_split_seed_groups_test_rows_only_where_it_draws_them():
     )
 
 
+def test_an_old_temporal_split_with_ties_by_file_order_is_named_and_told_to_retrain():
+    """Bad-input round 58, F2: an old temporal model and a new one of the same data, method,
+    fraction and seed were told apart only by a missing ", seed 42", with the advice "train
+    on the same data set and split", which the user had done."""
+    import dataclasses
+
+    from movierate.store import test_rows_notice
+
+    old = dataclasses.replace(_info(method="temporal"), name="o2-temporal")  # no "ties" kept
+    new = dataclasses.replace(
+        _info(method="temporal", ties="seeded", n_tied_test=987), name="new-temporal"
+    )
+    assert old.test_rows_text == "per-user temporal 10%, ties by file order"
+    assert new.test_rows_text == "per-user temporal 10%, seed 42"
+    said = test_rows_notice([old, new])
+    assert "o2-temporal's split held out tied timestamps by the file's order (an older" in said
+    assert "retrain it to compare" in said and "new-temporal's split" not in said
+    untied = _info(method="temporal", n_tied_test=0)  # its ties' rule chose no test row
+    assert untied.test_rows_text == "per-user temporal 10%"
+
+
 def test_models_table_names_test_rows_only_when_models_differ():
     from movierate.store import test_rows_notice
     from movierate.ui.text import models_table
