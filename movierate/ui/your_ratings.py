@@ -175,12 +175,25 @@ def nearest_allowed(rating: float, scale: tuple[float, float, float]) -> float:
 def rescaled(
     rating: float, source: tuple[float, float, float], scale: tuple[float, float, float]
 ) -> float:
-    """``rating`` on the ``source`` scale (lo, hi, step) moved linearly onto ``scale``, then to
-    the nearest rating ``scale`` allows (recheck 8, F1: 3.5 of 0.5-5 was kept as 3.5, then 4, on
-    a 1-10 scale): 3.5 of 0.5-5 is 7 of 1-10."""
-    (lo, hi, _), (to_lo, to_hi, _) = source, scale
-    value = to_lo + (rating - lo) * (to_hi - to_lo) / (hi - lo) if hi > lo else rating
+    """``rating`` on the ``source`` scale (lo, hi, step) moved onto ``scale``, then to the
+    nearest rating ``scale`` allows: on scales that count up from zero or more, in proportion
+    to their tops, as star ratings read (3.5 of 0.5-5 is 7 of 1-10, 10 of 1-10 is 5 of 0.5-5,
+    2 stars of ml-100k's 1-5 stay 2 of 0.5-5: recheck 8, F1 kept the raw value); others
+    linearly, lowest onto lowest and highest onto highest."""
+    value = _moved_value(rating, source, scale)
     return nearest_allowed(value, scale)
+
+
+def _moved_value(
+    rating: float, source: tuple[float, float, float], scale: tuple[float, float, float]
+) -> float:
+    """:func:`rescaled` before the rounding to ``scale``'s steps (clipped to its range)."""
+    (lo, hi, _), (to_lo, to_hi, _) = source, scale
+    if lo >= 0 and to_lo >= 0 and hi > 0:
+        value = rating * to_hi / hi
+    else:
+        value = to_lo + (rating - lo) * (to_hi - to_lo) / (hi - lo) if hi > lo else rating
+    return min(max(value, to_lo), to_hi)
 
 
 def has_text_ids(model: Any) -> bool:
@@ -645,7 +658,9 @@ def _on_this_data(model: Any) -> tuple[dict[MovieId, float], list[str], list[Mov
     it), then moved by movie identity (IMDb id, else title and year) from a saved model of that
     data onto this model's ids and rating scale; films this data lacks, or all of them when no
     model of that data is here, are kept in the link for one (``rated_held``) and said. A link
-    without ``rated_on`` is read as this model's data and stamped so."""
+    without ``rated_on`` is read as this model's data and stamped so. Looking changes nothing
+    else in the link: it keeps each rating as made until the list is changed here (recheck 9,
+    F1: a 3.5 shown on a 1-5 model and back came home as 4)."""
     here = data_tag(model)
     link, tag = st.query_params.get(RATED_PARAM), st.query_params.get(RATED_ON_PARAM)
     if link and not tag:
@@ -658,7 +673,6 @@ def _on_this_data(model: Any) -> tuple[dict[MovieId, float], list[str], list[Mov
     held: dict[str, dict[MovieId, float]] = {}
     bad: list[str] = []
     repeated: list[MovieId] = []
-    rewrite = False
     said: list[str | None] = []  # what moved, said with whether the link took it
     held_list = (st.query_params.get(HELD_PARAM), st.query_params.get(HELD_ON_PARAM))
     for value, on in (held_list, (link, tag)):  # the main list last: its rating of a film wins
@@ -669,29 +683,21 @@ def _on_this_data(model: Any) -> tuple[dict[MovieId, float], list[str], list[Mov
         repeated += repeated_ids(value, text_ids=text_ids)
         if not got:
             continue
-        if source is model:
+        if source is model:  # this data's list, or held ratings back on their own data
             ratings.update(got)
-            rewrite |= on != tag  # held ratings back on their own data
             continue
         moved, left = _moved_by_identity(source, model, got)
-        ratings.update(moved)
-        rewrite |= bool(moved)
+        ratings.update(moved)  # used here; the link keeps them as made until a change here
+        # (recheck 9, F1: only looking at a model of another scale rewrote 3.5 as 4 for good)
         if left:
             held.setdefault(on, {}).update(left)
-        said.append(_say_moved(model, source, on, got, moved, main=on == tag and value == link))
-    st.session_state[_HELD] = held
-    if rewrite:
-        pending = st.session_state.pop(_FULL, None)  # an Add refused before this run
-        if not _set_rated(ratings, model, refused="Not moved into the link"):
-            st.session_state.pop(_FULL)  # said here, in the move's own words
-            said.append(
-                f"The link keeps its ratings as they were: {_two_held_text(model, held)}"
-                if len(held) > 1
-                else f"With {text.md(model.dataset_name)}'s movie ids they do not fit in the "
-                "page's address, so it keeps the old ids: remove a few ratings to make room."
+        said.append(
+            _say_moved(
+                model, source, on, got, moved, main=on == tag and value == link,
+                example=next((r for m, r in got.items() if m not in left), None),
             )
-        if pending:
-            st.session_state[_FULL] = pending
+        )  # fmt: skip
+    st.session_state[_HELD] = held
     if said := [line for line in said if line]:
         st.info(" ".join(said), icon=":material/swap_horiz:")
     return ratings, bad, repeated
@@ -705,10 +711,12 @@ def _say_moved(
     moved: dict[MovieId, float],
     *,
     main: bool,
+    example: float | None = None,
 ) -> str | None:
     """What moving ``ratings`` (a list of the link, made on the data ``tag`` names, of which
     ``source`` is a saved model or None) onto ``model``'s films did (``moved`` are used): said
-    here when none moved, else returned for :func:`_on_this_data` to say."""
+    here when none moved, else returned for :func:`_on_this_data` to say; ``example`` is a
+    moved film's rating, for the scale note (recheck 9: a film left behind was quoted)."""
     name, here = _data_name(tag), text.md(model.dataset_name)
     left = len(ratings) - len(moved)
     kept = f"the link keeps {'it' if left == 1 else 'them'} for a model of {name}"
@@ -730,7 +738,8 @@ def _say_moved(
         )
     elif not moved:
         st.info(
-            f"{left:,} rating(s) of the link were made on {name}, of films {here} lacks "
+            f"{left:,} {'rating' if left == 1 else 'ratings'} of the link "
+            f"{'was' if left == 1 else 'were'} made on {name}, of films {here} lacks "
             f"({text.md(_named([str(m) for m in ratings]))}): not used here; {kept}.",
             icon=":material/link_off:",
         )
@@ -741,12 +750,15 @@ def _say_moved(
             f"{len(moved):,} of those movies {'is' if len(moved) == 1 else 'are'} in {here} "
             "(matched by IMDb id or title and year) and "
             f"{'is' if len(moved) == 1 else 'are'} used here"
-            + _scale_note(source, model, next(iter(ratings.values())))
+            + _scale_note(
+                source, model, next(iter(ratings.values())) if example is None else example
+            )
             + (
                 f"; {left:,} {'is' if left == 1 else 'are'} not in {here}'s data: {kept}."
                 if left
                 else "."
             )
+            + f" The link keeps them as made on {name} until you change the list here."
         )
     return None
 
@@ -757,10 +769,15 @@ def _scale_note(source: Any, model: Any, rating: float) -> str:
     (lo, hi, _), (to_lo, to_hi, _) = source.rating_scale, model.rating_scale
     if (lo, hi) == (to_lo, to_hi):
         return ""
+    exact = _moved_value(rating, source.rating_scale, model.rating_scale)
+    shown = rescaled(rating, source.rating_scale, model.rating_scale)
+    # recheck 9, F1: "(4 → 4)" hid the rounding of 3.875
+    rounded = f" → {shown:g}, the nearest rating it allows" if abs(exact - shown) > 1e-9 else ""
+    how = "in proportion to the scales' tops" if lo >= 0 and to_lo >= 0 else "in a straight line"
     return (
-        f", their ratings moved in a straight line from {text.md(source.dataset_name)}'s "
+        f", their ratings moved {how} from {text.md(source.dataset_name)}'s "
         f"{lo:g}-{hi:g} scale onto {text.md(model.dataset_name)}'s {to_lo:g}-{to_hi:g} "
-        f"({rating:g} → {rescaled(rating, source.rating_scale, model.rating_scale):g})"
+        f"({rating:g} → {exact:.4g}{rounded})"
     )
 
 
@@ -1293,9 +1310,16 @@ def _rated_list(model: Any, ratings: dict[MovieId, float], rows: dict[int, float
         help="Nothing is stored on the server; this downloads your ratings.",
     )
     clear_col.button(
-        "Clear all ratings", icon=":material/delete:", on_click=lambda: _set_rated({}, model)
+        "Clear all ratings", icon=":material/delete:", on_click=_clear_all, args=[model]
     )
     _load_form(model, ratings)
+
+
+def _clear_all(model: Any) -> None:
+    """Empty the link's ratings, those it holds for another data set's model too (recheck 9,
+    F2: "Clear all ratings" kept them, and they came back on a model of their data)."""
+    st.session_state[_HELD] = {}
+    _set_rated({}, model)
 
 
 def _digest(ratings: dict[MovieId, float]) -> str:
