@@ -88,6 +88,16 @@ class LostRun:
         )
 
 
+@dataclass(frozen=True)
+class Reader:
+    """A run in progress reading a dataset."""
+
+    #: the run in a few words: its name, who runs it, its note's path
+    text: str
+    #: whether a command-line run (stopped in its terminal) rather than a dashboard's
+    from_cli: bool
+
+
 class RunLedger:
     """Notes of one server's runs in ``folder`` (default ``$MOVIERATE_HOME/runs``)."""
 
@@ -142,9 +152,9 @@ class RunLedger:
                 )
         return sorted(lost, key=lambda run: run.submitted)
 
-    def readers(self, dataset: str) -> list[str]:
-        """The runs in progress (of any server, or the command line) reading ``dataset``, each
-        described in a few words; notes of processes that are gone are skipped."""
+    def readers(self, dataset: str) -> list[Reader]:
+        """The runs in progress (of any server, or the command line) reading ``dataset``; notes
+        of processes that are gone are skipped."""
         found = []
         with _logged("read", self.folder):
             paths = sorted(self.folder.glob(f"*{NOTE_SUFFIX}"))
@@ -164,7 +174,9 @@ class RunLedger:
                 )
                 if note.get("host") != socket.gethostname():
                     by += f" on {note.get('host')}"
-                found.append(f"{note['name']!r} ({by}; note {path})")
+                found.append(
+                    Reader(f"{note['name']!r} ({by}; note {path})", bool(note.get("command")))
+                )
         return found
 
     def _path(self, job_id: str) -> Path:
@@ -185,15 +197,15 @@ def check_unread(dataset: str, verb: str) -> None:
     if runs := RunLedger().readers(dataset):
         ways = [  # recheck 8, F2: a terminal's run was offered the Train page's Cancel
             way
-            for way, kind in (
-                ("Ctrl+C in its terminal", "python -m movierate"),
-                ("Cancel on that server's Train page", "a dashboard server"),
+            for way, from_cli in (
+                ("Ctrl+C in its terminal", True),
+                ("Cancel on that server's Train page", False),
             )
-            if any(kind in run for run in runs)
+            if any(run.from_cli == from_cli for run in runs)
         ]
         raise DatasetInUseError(
             f"Dataset {dataset!r} is not {verb}: a training in progress is reading it: "
-            f"{'; '.join(runs)}. Nothing was {verb}; wait for that training to end, or stop it "
+            f"{'; '.join(run.text for run in runs)}. Nothing was {verb}; wait for that training to end, or stop it "
             f"({', or '.join(ways)}), then try again. A note left by a run that is no longer "
             "going on (its machine stopped) may be removed."
         )

@@ -107,3 +107,23 @@ def test_the_train_page_says_which_runs_a_restart_lost(monkeypatch):
     assert any("'t1'" in w and "server stopped" in w for w in warnings), warnings
     next(b for b in at.button if b.label == "Dismiss").click().run()
     assert not any("server stopped" in w.value for w in at.warning)
+
+
+def test_a_refusal_offers_the_way_to_stop_each_reader_by_its_kind_not_its_name():
+    """A run's kind was told by the words of its description, so a dashboard run named like a
+    command ("python -m movierate train") was offered Ctrl+C in a terminal it does not have."""
+    import pytest
+
+    from movierate.errors import DatasetInUseError
+    from movierate.run_ledger import check_unread
+
+    ledger = RunLedger()
+    ledger.add("job1", "python -m movierate train", "mine")  # a dashboard run, oddly named
+    with pytest.raises(DatasetInUseError) as refusal:
+        check_unread("mine", "deleted")
+    assert "(Cancel on that server's Train page)" in str(refusal.value)
+    assert "Ctrl+C" not in str(refusal.value)
+    ledger.add("cli-1", "other", "mine", command="train")
+    with pytest.raises(DatasetInUseError) as refusal:
+        check_unread("mine", "deleted")
+    assert "(Ctrl+C in its terminal, or Cancel on that server's Train page)" in str(refusal.value)
