@@ -249,8 +249,9 @@ def test_evaluate_against_pairs_the_test_errors(capsys):
 
 
 def test_list_on_an_empty_store_says_how_to_start(capsys):
-    code, out, _ = _run(["list"], capsys)
-    assert code == 0 and "No models in" in out and "python -m movierate train" in out
+    code, out, err = _run(["list"], capsys)
+    assert code == 0 and "No models in" in err and "python -m movierate train" in err
+    assert out == ""  # a note, not a model: `list | wc -l` counts 0
 
 
 def test_datasets_shows_the_shared_copies(capsys):

@@ -145,7 +145,8 @@ def _run_list(args: argparse.Namespace) -> int:
     if not infos and not broken:
         print(
             f"No models in {config.models_dir()}. Train one, e.g.: "
-            "python -m movierate train ml-latest-small --name first"
+            "python -m movierate train ml-latest-small --name first",
+            file=sys.stderr,  # a note, as for a narrowed list: `list | wc -l` counts 0 models
         )
         _print_leftovers(leftovers)
         return EXIT_OK
