@@ -159,6 +159,12 @@ class _Accuracy:
         return split_text(self.split_record)
 
     @property
+    def refit(self) -> bool:
+        """True for a tuning's refit: trained on training + early-stopping rows for a set
+        number of epochs, so nothing stopped it early."""
+        return bool(self.split_record.get("stop_rows_trained"))
+
+    @property
     def has_test_rows(self) -> bool:
         """True when the model was trained on a split with separate test rows."""
         return "n_test" in self.split_record

@@ -113,7 +113,7 @@ def accuracy_row(model, metrics: dict) -> dict:
         "old valid RMSE (steered early stopping)": None
         if model.has_test_rows
         else model.reported_rmse,
-        text.EPOCHS_COLUMN: text.epochs_text(model.metrics, model.spec.epochs),
+        text.EPOCHS_COLUMN: text.epochs_text(model.metrics, model.spec.epochs, model.refit),
         "train s": model.meta.get("timings", {}).get("train_seconds"),
         "params": state.parameter_count(model),
     }

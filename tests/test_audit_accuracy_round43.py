@@ -187,3 +187,26 @@ def test_show_gives_the_hint_of_an_early_stopping_rmse_that_rose_from_epoch_1(
     path.write_text(json.dumps(meta, indent=2))
     assert n >= 2 and main(["show", "small-mf"]) == 0
     assert "Its early-stopping RMSE was lowest at epoch 1 (1.0000)" in capsys.readouterr().err
+
+
+def test_the_models_tables_epoch_column_says_a_refit_was_not_stopped_early():
+    """A refit's "epoch kept" read "5 of 5" on Home and Compare, as if early stopping had kept
+    its last epoch; it ran its winning trial's epoch count with no rows to stop on."""
+    from pathlib import Path
+
+    from movierate import store
+    from movierate.ui import text
+
+    def info(name: str, split: dict) -> store.ModelInfo:
+        spec = ModelSpec(family="mf_bias", dim=8, epochs=5)
+        metrics = {"best_epoch": 5, "epochs_run": 5, "test_rmse": 0.9}
+        return store.ModelInfo(
+            name, Path(name), "2026-12-07T12:00:00", spec, "ml-100k", metrics, 1.0, 3, split
+        )
+
+    split = {"method": "random", "n_test": 10, "seed": 42}
+    table = text.models_table(
+        [info("tuned", {**split, "stop_rows_trained": True}), info("plain", split)]
+    )
+    kept = dict(zip(table["model"], table[text.EPOCHS_COLUMN], strict=True))
+    assert kept == {"tuned": "5 of 5, refit: no early stopping", "plain": "5 of 5"}

@@ -321,7 +321,7 @@ def tuning_ending(request: Any, trials: int) -> str:
     return f"{runs}; {what} refit on training + early-stopping rows{as_seeds} and saved"
 
 
-def epochs_text(metrics: dict[str, Any], cap: int | None = None) -> str:
+def epochs_text(metrics: dict[str, Any], cap: int | None = None, refit: bool = False) -> str:
     """``"10 of 12"``: the epoch early stopping kept of the epochs run (the last when no best
     epoch is recorded; ``""`` when neither is); ``"6 of 6, at the cap"`` when early stopping
     watched rows, the last epoch was still its best and it was the spec's last (``cap``): the
@@ -339,11 +339,19 @@ def epochs_text(metrics: dict[str, Any], cap: int | None = None) -> str:
     '8 of 8, regularizers never settled'
     >>> epochs_text({"best_epoch": 9, "epochs_run": 12, "settled_epoch": 4})
     '9 of 12, eligible from 4'
+
+    A tuning's refit ran the epochs its trial kept, with no rows left to stop on: its count was
+    set, not chosen, so "5 of 5" alone read as early stopping that kept the last epoch:
+
+    >>> epochs_text({"best_epoch": 5, "epochs_run": 5}, cap=5, refit=True)
+    '5 of 5, refit: no early stopping'
     """
     best, run = metrics.get("best_epoch"), metrics.get("epochs_run")
     if not isinstance(run, int):
         return ""
     kept = best if isinstance(best, int) else run
+    if refit:  # an older refit kept its lowest training RMSE's epoch (accuracy round 43, F1)
+        return f"{kept} of {run}, refit: no early stopping"
     settled = metrics.get("settled_epoch", 1)
     if "settled_epoch" in metrics and (settled is None or settled != settled):  # null or NaN
         return f"{kept} of {run}, regularizers never settled"
@@ -566,7 +574,7 @@ def models_table(infos: list[Any]) -> pd.DataFrame:
             "old valid RMSE (steered early stopping)": [
                 None if i.has_test_rows else i.valid_rmse for i in infos
             ],
-            EPOCHS_COLUMN: [epochs_text(i.metrics, i.spec.epochs) for i in infos],
+            EPOCHS_COLUMN: [epochs_text(i.metrics, i.spec.epochs, i.refit) for i in infos],
             "train s": [i.train_seconds for i in infos],
             "created (UTC)": [i.created[:16].replace("T", " ") for i in infos],
         }

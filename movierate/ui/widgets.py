@@ -56,7 +56,8 @@ MODELS_TABLE_COLUMNS: dict[str, Any] = {
         "epochs training ran; 'at the cap': its last epoch was still the best and the epoch "
         "limit ended the run, so more epochs might have helped; 'eligible from N': only epochs "
         "from N on could be kept, once the regularizers had settled; 'regularizers never "
-        "settled': only the last epoch could be kept"
+        "settled': only the last epoch could be kept; 'refit: no early stopping': a tuning's "
+        "winner retrained on training + early-stopping rows for the epochs its trial kept"
     ),
 }
 
