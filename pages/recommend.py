@@ -10,10 +10,11 @@ import streamlit as st
 
 from movierate import explore, glossary, paired, pipeline, ranking
 from movierate.errors import MovierateError
+from movierate.explore.rated_link import parse_rated
 from movierate.explore.recommend import combine_shown
 from movierate.imported_models import is_imported
 from movierate.ui import shell, state, text, widgets
-from movierate.ui.your_ratings import link_text_ids, parse_rated, render_for_picked
+from movierate.ui.your_ratings import link_text_ids, render_for_picked
 
 #: The Models picker's help (views round 27, F4: this was a two-line note on every visit).
 ONE_DATASET_HELP = (

@@ -11,7 +11,8 @@ file (bad-input round 29: it lost every rating). Opened with a
 model of other data, the ids are moved by movie identity when a saved model of the link's data
 is here, and kept unused (with a warning) otherwise: an id of one data set names another film,
 or none, in another. Ratings of films the model's data lacks stay in the link as
-``rated_held`` (``rated_held_on``: their data set), which no edit here drops.
+``rated_held`` (``rated_held_on``: their data set), which no edit here drops. The link's format
+and the moving of ratings between scales are :mod:`movierate.explore.rated_link`'s.
 """
 
 from __future__ import annotations
@@ -39,6 +40,15 @@ from movierate.data.textio import (
     read_head,
 )
 from movierate.errors import DataError, MovierateError
+from movierate.explore.rated_link import (
+    MovieId,
+    format_rated,
+    moved_value,
+    nearest_allowed,
+    parse_rated,
+    repeated_ids,
+    rescaled,
+)
 from movierate.imported_models import is_imported
 from movierate.shown import number
 from movierate.ui import explore_figures, figures, state, text, widgets
@@ -109,93 +119,6 @@ RECOMMENDED_COLUMNS = [
 ]  # fmt: skip
 
 
-#: An original movie id: a number (MovieLens) or text (a user's CSV).
-MovieId = int | str
-
-
-def parse_rated(
-    value: str | None, *, text_ids: bool = False
-) -> tuple[dict[MovieId, float], list[str]]:
-    """``"1:5,260:4.5"`` -> ({1: 5.0, 260: 4.5}, entries that could not be read). With
-    ``text_ids`` (a dataset whose movie ids are text) ``"matrix:5"`` -> ({"matrix": 5.0}, []);
-    a text id's commas and percent signs come escaped (:func:`format_rated`). An id given
-    twice keeps its last rating (:func:`repeated_ids` names them)."""
-    ratings: dict[MovieId, float] = {}
-    bad: list[str] = []
-    for entry in (value or "").split(","):
-        read = _read_entry(entry, text_ids)
-        if isinstance(read, str):
-            bad.append(read)
-        elif read is not None:
-            ratings[read[0]] = read[1]
-    return ratings, bad
-
-
-def repeated_ids(value: str | None, *, text_ids: bool = False) -> list[MovieId]:
-    """The movie ids that ``value`` (a ``rated`` link) rates more than once, in order."""
-    seen: set[MovieId] = set()
-    repeated: list[MovieId] = []
-    for entry in (value or "").split(","):
-        read = _read_entry(entry, text_ids)
-        if isinstance(read, tuple):
-            if read[0] in seen and read[0] not in repeated:
-                repeated.append(read[0])
-            seen.add(read[0])
-    return repeated
-
-
-def _read_entry(entry: str, text_ids: bool) -> tuple[MovieId, float] | str | None:
-    """One ``id:rating`` entry: (id, rating), the entry itself when unreadable, None if empty."""
-    entry = entry.strip()
-    if not entry:
-        return None
-    movie, sep, rating = entry.rpartition(":")
-    movie = movie.strip()
-    try:
-        movie_id: MovieId = _unescape(movie) if text_ids else int(movie)
-        number = float(rating)
-    except ValueError:
-        return entry
-    if not sep or not movie or not np.isfinite(number):
-        return entry
-    return movie_id, number
-
-
-def nearest_allowed(rating: float, scale: tuple[float, float, float]) -> float:
-    """``rating`` moved onto the scale ``(lo, hi, step)``: into [lo, hi], then to the nearest
-    step (a step of 0 allows any value)."""
-    lo, hi, step = scale
-    value = min(max(rating, lo), hi)
-    if step > 0:  # halves go up (Python's round goes to even: 2.5 -> 2 but 3.5 -> 4)
-        # rounded first: (0.15 - 0) / 0.1 is 1.4999999999999998 in floats (recheck 2)
-        value = min(lo + math.floor(round((value - lo) / step, 9) + 0.5) * step, hi)
-    return float(round(value, 6))
-
-
-def rescaled(
-    rating: float, source: tuple[float, float, float], scale: tuple[float, float, float]
-) -> float:
-    """``rating`` on the ``source`` scale (lo, hi, step) moved onto ``scale``, then to the
-    nearest rating ``scale`` allows: on scales that count up from zero or more, in proportion
-    to their tops, as star ratings read (3.5 of 0.5-5 is 7 of 1-10, 10 of 1-10 is 5 of 0.5-5,
-    2 stars of ml-100k's 1-5 stay 2 of 0.5-5: recheck 8, F1 kept the raw value); others
-    linearly, lowest onto lowest and highest onto highest."""
-    value = _moved_value(rating, source, scale)
-    return nearest_allowed(value, scale)
-
-
-def _moved_value(
-    rating: float, source: tuple[float, float, float], scale: tuple[float, float, float]
-) -> float:
-    """:func:`rescaled` before the rounding to ``scale``'s steps (clipped to its range)."""
-    (lo, hi, _), (to_lo, to_hi, _) = source, scale
-    if lo >= 0 and to_lo >= 0 and hi > 0:
-        value = rating * to_hi / hi
-    else:
-        value = to_lo + (rating - lo) * (to_hi - to_lo) / (hi - lo) if hi > lo else rating
-    return min(max(value, to_lo), to_hi)
-
-
 def has_text_ids(model: Any) -> bool:
     """True when ``model``'s movie ids are text (a user's CSV), not numbers."""
     return model.movies["movie_id"].dtype.kind not in "iuf"
@@ -215,21 +138,6 @@ def movie_id_of(model: Any, row: int) -> MovieId:
     """The original id of the movie in ``row`` of ``model``, as :func:`parse_rated` reads it."""
     value = model.movies["movie_id"].iloc[row]
     return str(value) if has_text_ids(model) else int(value)
-
-
-def format_rated(ratings: dict[MovieId, float]) -> str:
-    """The URL form of ``ratings`` (see :func:`parse_rated`): a text id's "%" and "," written
-    as %25 and %2C, so "Matrix, The (1999)" stays one entry (bad-input round 8: it was split
-    in two and its rating stored on the film "The (1999)")."""
-    return ",".join(f"{_escape(movie_id)}:{rating:g}" for movie_id, rating in ratings.items())
-
-
-def _escape(movie_id: MovieId) -> str:
-    return str(movie_id).replace("%", "%25").replace(",", "%2C")
-
-
-def _unescape(movie_id: str) -> str:
-    return re.sub("%(2[cC5])", lambda m: "%" if m.group(1) == "25" else ",", movie_id)
 
 
 #: The most ratings a rating slider offers.
@@ -769,7 +677,7 @@ def _scale_note(source: Any, model: Any, rating: float) -> str:
     (lo, hi, _), (to_lo, to_hi, _) = source.rating_scale, model.rating_scale
     if (lo, hi) == (to_lo, to_hi):
         return ""
-    exact = _moved_value(rating, source.rating_scale, model.rating_scale)
+    exact = moved_value(rating, source.rating_scale, model.rating_scale)
     shown = rescaled(rating, source.rating_scale, model.rating_scale)
     # recheck 9, F1: "(4 → 4)" hid the rounding of 3.875
     rounded = f" → {shown:g}, the nearest rating it allows" if abs(exact - shown) > 1e-9 else ""
