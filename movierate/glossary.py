@@ -64,7 +64,7 @@ TERMS: dict[str, str] = {
     "others.",
     "Embedding Projector": "TensorFlow's web tool for looking at embeddings (projector."
     "tensorflow.org): maps and nearest neighbours, without the checks this page adds.",
-    "NDCG": "How high a top-k list places the movies the user liked in the held-out test "
+    "NDCG": "How high a top-k list places the movies the user liked in the test "
     "ratings: 0 none of them in the list, 1 the list's first places all liked movies (as many "
     "places as the user has liked movies, up to k). A hit at place 1 counts most, at place 10 "
     "about 0.29 of that.",

@@ -42,7 +42,7 @@ def render() -> None:
     idle = dimensions.idle_embedding_notice(model)  # bad-input round 41, F2
     widgets.explained(
         f"**{text.md(model.name)}**: {text.model_summary(model)}. Each movie is a point in a "
-        f"{model.dim}-dimensional space; these views show "
+        f"space of {model.dim} dimensions; these views show "
         + ("where its movies sit in that space." if idle else "how the model uses that space."),
         "What embedding and dimension mean",
         glossary.define("embedding", "dimension"),
@@ -990,7 +990,7 @@ def render() -> None:
     def export_view() -> None:
         """Download the embedding for the Embedding Projector or word2vec tools."""
         number_col, _ = st.columns([1, 2])
-        label = "Only movies with at least this many ratings"
+        label = "Only movies with at least this many training ratings"  # views round 34, F3
         min_ratings = widgets.whole_number_or_error(
             widgets.whole_number_input(
                 label, 0, where=number_col, min_value=0, max_value=100_000,

@@ -56,7 +56,7 @@ def test_dimensions_page_shows_held_out_importance_prefix_curve_and_verdict(trai
     rows = report_rows(at)
     bars = {r["series"] for r in rows if r["part"] == "bars"}
     curves = {r["curve"] for r in rows if r["part"] == "curves"}
-    assert "held-out importance" in bars
+    assert "early-stopping-row importance" in bars
     assert curves == {"as trained", "principal directions"}
     assert ("read by dense layer (movie)" in bars) == (name == "small-deep")
     assert curve_ks(at, "as trained") == list(range(model.dim + 1))  # k = 0 .. dim
@@ -83,7 +83,7 @@ def test_dimensions_page_shows_held_out_importance_prefix_curve_and_verdict(trai
     # views round 8: its CSV download said heldout_share where the screen said its label
     table, prefix = (frame.value for frame in at.dataframe)
     assert table.index.name == "dimension (from 0)"
-    assert {"RMSE rise when zeroed", "held-out importance (share)"} <= set(table.columns)
+    assert {"RMSE rise when zeroed", "early-stopping-row importance (share)"} <= set(table.columns)
     assert list(prefix.columns)[:1] == ["RMSE, first k"]
 
 

@@ -101,7 +101,7 @@ def test_dimension_report_legend_lists_only_drawn_series_in_fixed_colours():
 
     drawn, without = scale(dims), scale(dims.assign(heldout_share=np.nan))
     assert list(drawn) == [
-        "held-out importance", "movie variance (count-weighted)", "user variance"
+        "early-stopping-row importance", "movie variance (count-weighted)", "user variance"
     ]  # fmt: skip
     assert list(without) == list(drawn)[1:]
     assert all(without[label] == drawn[label] for label in without)
@@ -205,6 +205,6 @@ def test_dimension_report_bars_are_titled_by_what_they_draw():
     assert title(dims) == ("Importance of each dimension", None)
     shown, subtitle = title(dims.assign(heldout_share=np.nan))
     assert "importance" not in shown.lower() and shown.startswith("Variance share")
-    assert "no held-out importance" in subtitle
+    assert "no early-stopping-row importance" in subtitle
     deep = dims.assign(heldout_share=np.nan, movie_input_share=[1.0])
     assert "importance" not in title(deep)[0].lower()

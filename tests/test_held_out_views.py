@@ -450,11 +450,11 @@ def test_a_legacy_model_s_favourites_mark_its_validation_rows(legacy):
     assert sorted(held_out["validation"]) == sorted(r["movie_idx"].to_numpy()[mine])
     assert text.favourites_text({"validation": 2}, 10).startswith(
         "Of these 10, 2 validation rows (marked 'valid') are ratings the model never trained on "
-        "(they chose its stopping epoch): 'predicted' beside those is held-out accuracy"
+        "(they chose its stopping epoch): 'predicted' beside those shows its accuracy on unseen ratings"
     )
     assert text.favourites_text({"validation": 1}, 10).startswith(  # one: "is a rating"
         "Of these 10, 1 validation row (marked 'valid') is a rating the model never trained on "
-        "(it chose its stopping epoch): 'predicted' beside it is held-out accuracy"
+        "(it chose its stopping epoch): 'predicted' beside it shows its accuracy on unseen ratings"
     )
     assert text.favourites_text({"validation": 0}, 10).endswith(
         "that is its valid RMSE (steered early stopping)."

@@ -450,7 +450,7 @@ def held_out_rows(model: Any, ds: Any = None) -> tuple[np.ndarray, np.ndarray, n
     if not len(rows):
         raise DataError(
             f"Model {model.name!r} recorded no held-out rows (its split has no validation "
-            "rows), so held-out importance cannot be measured; retrain with a validation split."
+            "rows), so early-stopping-row importance cannot be measured; retrain with a validation split."
         )
     rows = np.asarray(rows)
     ratings = ds.ratings

@@ -880,7 +880,7 @@ def importance_chart(importance: pd.DataFrame, *, height: int = 260) -> Spec:
 #: under tritanopia and one grey in print); the dense layer's shares are hollow bars in the
 #: colour of the same side's variance.
 SHARE_STYLES: dict[str, tuple[int, bool]] = {
-    "held-out importance": (0, False),
+    "early-stopping-row importance": (0, False),
     "movie variance": (1, False),
     "movie variance (count-weighted)": (1, False),
     "user variance": (6, False),
@@ -926,7 +926,7 @@ def _share_bars(order: list[str], labels: list[str], legend: dict[str, Any]) -> 
 #: Bar series of :func:`dimension_report_chart`: column of ``DimensionReport.dimensions``
 #: -> label (the held-out ablation first, then :data:`IMPORTANCE_SERIES`).
 REPORT_SERIES = {
-    "heldout_share": "held-out importance",  # the page's caption says how it is measured
+    "heldout_share": "early-stopping-row importance",  # the page's caption says how it is measured
     **IMPORTANCE_SERIES,
     "movie_variance_share": "movie variance (count-weighted)",
 }
@@ -939,7 +939,7 @@ def _shares_title(labels: list[str]) -> tuple[str, str | None]:
     if REPORT_SERIES["heldout_share"] in labels:
         return "Importance of each dimension", None
     drawn = "Variance share" if all("variance" in label for label in labels) else "Shares"
-    return f"{drawn} per dimension", "no held-out importance: see below"
+    return f"{drawn} per dimension", "no early-stopping-row importance: see below"
 
 
 #: The prefix curves of :func:`dimension_report_chart`: column -> (label, colour, dash); the

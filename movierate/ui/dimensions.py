@@ -217,7 +217,7 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
     except DataError as exc:  # no data to score on, or too little to measure
         try:
             state.dataset_of(model)
-            cause = f"No held-out importance for '{text.md(model.name)}': "
+            cause = f"No early-stopping-row importance for '{text.md(model.name)}': "
         except DataError:
             cause = (
                 f"Held-out importance needs the ratings '{text.md(model.name)}' was trained on: "

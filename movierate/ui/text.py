@@ -1150,11 +1150,15 @@ def favourites_text(held_out: Mapping[str, int], n_shown: int) -> str:
     marks = " and ".join(f"'{mark}'" for _, mark, _ in shown)
     one = sum(held_out.values()) == 1
     steered = f" ({'it' if one else 'they'} chose its stopping epoch)" if legacy else ""
+    if not legacy and held_out.get("early-stopping") and held_out.get("test"):
+        steered = " (the early-stopping rows among them chose its stopping epoch)"
+    elif not legacy and held_out.get("early-stopping"):  # views round 34, F1: not 'held-out'
+        steered = f" ({'it' if one else 'they'} chose its stopping epoch)"
     return (
         f"Of these {n_shown}, {parts} (marked {marks}) "
         f"{'is a rating' if one else 'are ratings'} the model never trained on{steered}: "
-        f"'predicted' beside {'it' if one else 'those'} is held-out accuracy; beside the others "
-        "it shows how well the model fits ratings it trained on."
+        f"'predicted' beside {'it' if one else 'those'} shows its accuracy on unseen ratings; "
+        "beside the others it shows how well the model fits ratings it trained on."
     )
 
 
