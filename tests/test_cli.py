@@ -169,7 +169,12 @@ def test_train_list_show_evaluate_delete_end_to_end(capsys):
 
     code, out, _ = _run(["show", "cli-tiny"], capsys)
     assert code == 0
-    assert "official" in out and "u1" in out and "n_test 20000" in out
+    assert "official" in out and "u1" in out and "n_test 20,000" in out
+    # views round 34, F4/F5/F6: counts grouped, differences signed, the rate's clock named
+    assert "(100,000 ratings, 943 users, 1,682 movies" in out
+    gap = re.search(r"test RMSE minus the averages' \(same rows\)\s+(\S+)", out)
+    assert gap and gap[1][0] in "+-", out
+    assert "ratings/s in its optimizer steps" in out
     assert "test RMSE" in out and "early-stopping RMSE" in out
     history = out.split("\nhistory\n")[1].splitlines()
     assert history[0].split()[0] == "epoch" and "stop_rmse" in history[0]
@@ -189,11 +194,11 @@ def test_train_list_show_evaluate_delete_end_to_end(capsys):
     assert code == 0
     test = next(line for line in out.splitlines() if line.startswith("test "))
     n, rmse, _mae, recorded_rmse = test.split()[1:5]
-    assert n == "20000"
+    assert n == "20,000"
     assert float(rmse) == pytest.approx(float(recorded_rmse), abs=1e-5)
     stop = next(line for line in out.splitlines() if line.startswith("early-stopping"))
     n, rmse, _mae, recorded_rmse = stop.split()[1:5]
-    assert n == "8000"
+    assert n == "8,000"
     assert float(rmse) == pytest.approx(float(recorded_rmse), abs=2e-4)
     # u1.test has movies that no training row rates: their rows are counted and said to be
     unseen = re.search(r"^([\d,]+) of them have a user or movie with no rating", out, re.M)

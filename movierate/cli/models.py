@@ -251,6 +251,15 @@ def _meta_shown(meta: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+#: Metric keys that are differences (``test_rmse_minus_averages``): shown with their sign.
+_DIFFERENCES = ("_minus_averages", "_minus_mean")
+
+
+def _count(value: Any) -> str:
+    """A whole number with its thousands grouped (``81,677``); anything else as it is."""
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+
+
 def _print_label_columns(imported: dict[str, Any]) -> None:
     """The label columns an import kept and did not keep, as the import said (bad-input round
     34 F7: show named none of them); an import saved without the note lists the kept ones."""
@@ -286,13 +295,18 @@ def _run_show(args: argparse.Namespace) -> int:
         )
     else:
         print(
-            f"dataset   {ds.get('name')}  ({ds.get('n_ratings')} ratings, {ds.get('n_users')} "
-            f"users, {ds.get('n_movies')} movies, fingerprint "
+            f"dataset   {ds.get('name')}  ({_count(ds.get('n_ratings'))} ratings, "
+            f"{_count(ds.get('n_users'))} users, {_count(ds.get('n_movies'))} movies, fingerprint "
             f"{ds.get('fingerprint') or 'not known'})"
         )
     split = _mapping(meta.get("split"))
     if not imported:
-        print("split     " + ", ".join(f"{k} {v}" for k, v in split.items() if k != "digest"))
+        print(
+            "split     "
+            + ", ".join(
+                f"{k} {v if k == 'seed' else _count(v)}" for k, v in split.items() if k != "digest"
+            )
+        )
     if split.get("stop_rows_trained"):
         print(
             "          (refit after tuning: its early-stopping rows were training rows, so only "
@@ -346,7 +360,8 @@ def _run_show(args: argparse.Namespace) -> int:
     if not imported:
         print(
             f"training  {_seconds(timings.get('train_seconds'))}, "
-            f"{num(_number(timings.get('ratings_per_second')), '.0f')} ratings/s"
+            f"{num(_number(timings.get('ratings_per_second')), ',.0f')} ratings/s in its "
+            "optimizer steps"  # views round 34, F6: the steps' time, not the seconds beside it
         )
     versions = _mapping(meta.get("versions"))
     print("versions  " + ", ".join(f"{k} {v}" for k, v in versions.items()))
@@ -398,7 +413,12 @@ def _run_show(args: argparse.Namespace) -> int:
         if key == "ensemble" and isinstance(value, int | float):
             print(f"  {'seeds averaged (seed ensemble)':<{width}} {int(value)}")
             continue
-        shown = num(value) if isinstance(value, float) else value
+        # views round 34, F4/F5: a difference signed, as everywhere else; counts grouped
+        shown = (
+            num(value, "+.4f" if key.endswith(_DIFFERENCES) else ".4f")
+            if isinstance(value, float)
+            else _count(value)
+        )
         if key.endswith("_ci95") and store.few_test_users(shown_metrics):  # recheck s33
             shown = f"none: {paired.few_users_text(shown_metrics['test_users'])}"
         print(f"  {_metric_text(key):<{width}} {shown}")
@@ -647,7 +667,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     rows = [
         [
             names[part],
-            str(result[f"n_{part}"]),
+            _count(result[f"n_{part}"]),
             num(result[f"{part}_rmse"]),
             num(result[f"{part}_mae"]),
             num(recorded.get(f"{part}_rmse")),
