@@ -50,7 +50,11 @@ MODELS_TABLE_COLUMNS: dict[str, Any] = {
         help="Models saved before test rows existed: measured on the rows that also chose the "
         "stopping epoch, so slightly optimistic",
     ),
-    "train s": st.column_config.NumberColumn(format="%.1f", help="Training time in seconds"),
+    "train s": st.column_config.NumberColumn(
+        format="%.1f",
+        help="Seconds the fit took (its epochs), without loading the data, "
+        "scoring or saving: the Train page's elapsed time counts those too",
+    ),
     EPOCHS_COLUMN: st.column_config.TextColumn(
         help="The epoch the saved model is from (early stopping keeps the best one) of the "
         "epochs training ran; 'at the cap': its last epoch was still the best and the epoch "
