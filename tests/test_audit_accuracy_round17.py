@@ -51,7 +51,7 @@ def test_show_lists_each_blend_members_family_settings_and_weight(home, capsys):
     assert "family                   mf_bias" in mf
     metrics = out.split("\nmetrics", 1)[1].split("\nhistory", 1)[0]
     assert "ensemble" not in metrics and "best_epoch" not in metrics  # the first member's
-    assert "\n  best epoch  " not in metrics and "epochs run" not in metrics  # as labelled now
+    assert "\n  kept epoch  " not in metrics and "epochs run" not in metrics  # as labelled now
 
 
 def test_show_on_an_ensemble_says_it_is_one_and_counts_its_seeds(home, capsys):

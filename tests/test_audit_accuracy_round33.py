@@ -166,4 +166,4 @@ def test_show_says_which_rows_the_l2_penalty_averages():
     from movierate.cli.models import _metric_text
 
     assert "rows with a training rating" in _metric_text("reg_l2")
-    assert _metric_text("reg_whitening") == "whitening penalty (raw, best epoch)"
+    assert _metric_text("reg_whitening") == "whitening penalty (raw, kept epoch)"

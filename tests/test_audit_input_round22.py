@@ -166,7 +166,7 @@ def test_tune_json_gives_trains_record_and_the_search(capsys):
     assert record["metrics"] == store.read_meta("t")["metrics"]
     assert record["tuning"] == store.read_meta("t")["tuning"]
     assert "saved 't'" in err and "folder:" in err
-    assert "early-stopping RMSE  best epoch" not in err  # --quiet: no trial table (s31)
+    assert "early-stopping RMSE  kept epoch" not in err  # --quiet: no trial table (s31)
 
 
 def test_a_command_saving_several_models_stays_stoppable_after_the_first(monkeypatch, capsys):

@@ -210,7 +210,7 @@ def test_show_and_evaluate_give_the_baselines_and_the_settled_epoch(movielens_di
     out = capsys.readouterr().out
     assert f"({store.baselines_text(metrics)})" in out
     note = store.settled_note(metrics)
-    assert note == "" or f"(best epoch {metrics['best_epoch']}{note})" in out
+    assert note == "" or f"(kept epoch {metrics['best_epoch']}{note})" in out
     assert store.settled_note({"settled_epoch": 6.0}) == (
         ", counted from epoch 6, once the regularizers had settled"
     )

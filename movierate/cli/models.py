@@ -427,7 +427,7 @@ def _run_show(args: argparse.Namespace) -> int:
         print(f"  (its early-stopping rows also chose {chosen}: their RMSE flatters it)")
     metrics = _mapping(meta.get("metrics"))
     if settled := store.settled_note(metrics):
-        print(f"  (best epoch {metrics.get('best_epoch', '?')}{settled})")
+        print(f"  (kept epoch {metrics.get('best_epoch', '?')}{settled})")
     if baselines := store.baselines_text(metrics):
         print(f"  ({baselines})")
     elif "n_test" in split and not imported:  # bad-input round 38, F1: skipped unsaid
@@ -485,10 +485,10 @@ def _run_show(args: argparse.Namespace) -> int:
 #: Labels ``show`` gives the metrics that ``store.metric_label`` leaves as their keys (README
 #: review s31: raw keys such as test_rmse_of_mean among prose labels).
 _SHOW_LABELS = {
-    "loss": "training loss (best epoch)",
-    "best_epoch": "best epoch",
+    "loss": "training loss (kept epoch)",
+    "best_epoch": "kept epoch (early stopping's best)",
     "epochs_run": "epochs run",
-    "settled_epoch": "best epoch counted from epoch",
+    "settled_epoch": "kept epoch eligible from epoch",
     "test_rmse_of_mean": "test RMSE of the training mean",
     "test_mae_of_median": "test MAE of the training median",
     "test_rmse_of_averages": "test RMSE of user and movie averages",
@@ -498,7 +498,7 @@ _SHOW_LABELS = {
     "ks_uniform": "KS distance to U(-1, 1) (mean per dimension; rows the penalty shaped)",
     "corr_offdiag": "mean |off-diagonal correlation| (rows the penalty shaped)",
     # accuracy round 33, F2: test-only users / movies keep their random start
-    "reg_l2": "l2 penalty (raw, best epoch; rows with a training rating)",
+    "reg_l2": "l2 penalty (raw, kept epoch; rows with a training rating)",
 }
 
 
@@ -507,7 +507,7 @@ def _metric_text(key: str) -> str:
     from movierate import store
 
     if key.startswith("reg_") and key not in _SHOW_LABELS:
-        return f"{key[4:]} penalty (raw, best epoch)"
+        return f"{key[4:]} penalty (raw, kept epoch)"
     return _SHOW_LABELS.get(key) or store.metric_label(key)
 
 
@@ -623,7 +623,7 @@ def _print_blend_spec(blend: dict[str, Any]) -> None:
             f"{(columns[1] or 0) - 1 if isinstance(columns[1], int) else '?'}, "
             + (f"{seeds} seeds averaged, " if isinstance(seeds, int) and seeds > 1 else "")
             + f"{epochs} epochs"
-            + (" (refit on train + stop rows)" if refit else " (its best epoch)")
+            + (" (refit on train + stop rows)" if refit else " (its kept epoch)")
         )
         for key, value in _mapping(member.get("spec")).items():
             print(f"    {key:<24} {value}")

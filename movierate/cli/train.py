@@ -175,7 +175,7 @@ def _train(args: argparse.Namespace) -> int:
         f"test RMSE{store.split_aside(meta['split'])} {num(metrics.get('test_rmse'))}"
         f"{store.rmse_interval_text(metrics)}, "
         f"MAE {num(metrics.get('test_mae'))} "
-        f"(early-stopping RMSE {num(metrics.get('stop_rmse'))}, best epoch "
+        f"(early-stopping RMSE {num(metrics.get('stop_rmse'))}, kept epoch "
         f"{metrics.get('best_epoch', '?')} of {metrics.get('epochs_run', '?')}"
         f"{store.settled_note(metrics)})",
         file=prose,

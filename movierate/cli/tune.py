@@ -185,7 +185,7 @@ def _tune(args: argparse.Namespace) -> int:
         ]
         for r in sorted(result.trials, key=lambda r: (r.value is None, r.value or 0.0))
     ]
-    header = ["trial", "state", "early-stopping RMSE", "best epoch", "seconds", "params"]
+    header = ["trial", "state", "early-stopping RMSE", "kept epoch", "seconds", "params"]
     out = sys.stderr if args.json else sys.stdout  # round 22: prose-only for scripts
     if not args.quiet:  # its rows are the trials' lines again (README review s31)
         print(format_table(header, rows), file=out)
