@@ -583,11 +583,17 @@ def models_table(infos: list[Any]) -> pd.DataFrame:
     unused = [old] if table[old].isna().all() else []
     if len(test_row_groups(infos)) < 2:
         unused.append("test rows")
-    if len({i.scale for i in infos} - {None}) > 1:  # views round 9: 1.81 on 1-10 beside 0.9s
-        table.insert(table.columns.get_loc("test RMSE"), "rating scale", [
-            scale_text(i.scale) for i in infos
-        ])  # fmt: skip
-    return table.drop(columns=unused)
+    return with_scale_column(table, infos).drop(columns=unused)
+
+
+def with_scale_column(table: pd.DataFrame, infos: list[Any]) -> pd.DataFrame:
+    """``table`` (a row per model of ``infos``, a "test RMSE" column) with a "rating scale"
+    column before its test RMSE when the models' scales differ (views round 9: 1.81 on 1-10
+    beside 0.9s; accuracy round 44, F3: Compare's table too)."""
+    if _scales_text(infos):
+        at = table.columns.get_loc("test RMSE") if "test RMSE" in table else len(table.columns)
+        table.insert(at, "rating scale", [scale_text(i.scale) for i in infos])
+    return table
 
 
 def _scales_text(infos: list[Any]) -> str:
@@ -1150,11 +1156,15 @@ def favourites_text(held_out: Mapping[str, int], n_shown: int) -> str:
     marks = " and ".join(f"'{mark}'" for _, mark, _ in shown)
     one = sum(held_out.values()) == 1
     steered = f" ({'it' if one else 'they'} chose its stopping epoch)" if legacy else ""
+    if not legacy and held_out.get("early-stopping") and held_out.get("test"):
+        steered = " (the early-stopping rows among them chose its stopping epoch)"
+    elif not legacy and held_out.get("early-stopping"):  # views round 34, F1: not 'held-out'
+        steered = f" ({'it' if one else 'they'} chose its stopping epoch)"
     return (
         f"Of these {n_shown}, {parts} (marked {marks}) "
         f"{'is a rating' if one else 'are ratings'} the model never trained on{steered}: "
-        f"'predicted' beside {'it' if one else 'those'} is held-out accuracy; beside the others "
-        "it shows how well the model fits ratings it trained on."
+        f"'predicted' beside {'it' if one else 'those'} shows its accuracy on unseen ratings; "
+        "beside the others it shows how well the model fits ratings it trained on."
     )
 
 

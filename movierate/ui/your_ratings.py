@@ -43,6 +43,7 @@ from movierate.errors import DataError, MovierateError
 from movierate.explore.rated_link import (
     MovieId,
     format_rated,
+    move_words,
     moved_value,
     nearest_allowed,
     parse_rated,
@@ -681,7 +682,7 @@ def _scale_note(source: Any, model: Any, rating: float) -> str:
     shown = rescaled(rating, source.rating_scale, model.rating_scale)
     # recheck 9, F1: "(4 → 4)" hid the rounding of 3.875
     rounded = f" → {shown:g}, the nearest rating it allows" if abs(exact - shown) > 1e-9 else ""
-    how = "in proportion to the scales' tops" if lo >= 0 and to_lo >= 0 else "in a straight line"
+    how = move_words(source.rating_scale, model.rating_scale)
     return (
         f", their ratings moved {how} from {text.md(source.dataset_name)}'s "
         f"{lo:g}-{hi:g} scale onto {text.md(model.dataset_name)}'s {to_lo:g}-{to_hi:g} "
