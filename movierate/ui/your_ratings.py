@@ -50,6 +50,7 @@ from movierate.explore.rated_link import (
     repeated_ids,
     rescaled,
 )
+from movierate.explore.users import USER_COLOURS
 from movierate.imported_models import is_imported
 from movierate.shown import number
 from movierate.ui import explore_figures, figures, state, text, widgets
@@ -503,12 +504,14 @@ def render_your_ratings(
             },
             key="your_drivers",
         )
-        # views round 4b: "because Scream (rated 1)" at the top read as a bug
+        # views round 4b: "because Scream (rated 1)" at the top read as a bug; accuracy round
+        # 45, F1: "how much (on its score)" read as the rating's whole effect on the pick
         st.caption(
-            "'because' names the rated films that raised a pick most, with how much (on its "
-            "score). A film you rated low raises the films unlike it, so 'because X (rated 1: "
-            "+0.05)' reads: unlike X. 'level' moves every score alike; the taste push is what "
-            "moves a pick above or below the average user's list."
+            "'because' names the rated films whose taste push raised a pick most, with that "
+            "push. A film you rated low raises the films unlike it, so 'because X (rated 1: "
+            "+0.05)' reads: unlike X. 'level' moves every score alike, so a rating's whole "
+            "effect on a pick (level plus push) can be smaller, even negative; the taste push "
+            "is what moves a pick above or below the average user's list."
         )
     with right:
         st.markdown("**You among the users**")
@@ -520,7 +523,11 @@ def render_your_ratings(
             st.plotly_chart(
                 figures.titled(  # its PNG names the model (views round 25, F2)
                     explore_figures.users_figure(
-                        users, "n_ratings", "ratings (activity)", you=recs.coordinates, height=420
+                        users,
+                        "n_ratings",
+                        USER_COLOURS["n_ratings"],
+                        you=recs.coordinates,
+                        height=420,
                     ),
                     figures.model_part(model),
                     f"you among its {len(users):,} users",
@@ -554,8 +561,9 @@ def you_among_users_text(users: pd.DataFrame, you: Any) -> str:
         f"{nearer:,} of the {len(users):,} users ({store.percent(nearer, len(users))}) "
         f"{'lies' if nearer == 1 else 'lie'} nearer the "
         f"map's centre (the users' average) than you. The {len(nearest):,} users nearest you "
-        f"have a median of {near_n:,.0f} ratings (all users: {all_n:,.0f}); the colour shows "
-        "each user's number of ratings."
+        f"have a median of {near_n:,.0f} training ratings (all users: {all_n:,.0f}); the colour "
+        "shows each user's number of training ratings (the rows the model trained on, not its "
+        "early-stopping or test rows)."
     )
 
 
