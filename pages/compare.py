@@ -472,6 +472,10 @@ def accuracy_section(models: list, trained: list) -> None:
     metrics = compared_metrics(models)
     table = pd.DataFrame([accuracy_row(m, metrics[m.name]) for m in models])
     table = table.dropna(axis=1, how="all")
+    listed = {i.name: i for i in state.list_models()[0]}
+    infos = [listed[m.name] for m in models if m.name in listed]
+    if len(infos) == len(models):  # accuracy round 44, F3: RMSEs of 1-5 and 0-100 unlabelled
+        table = text.with_scale_column(table, infos)
     groups = store.test_row_groups(models)
     shared = len(groups) == 1 and len(groups[0]) == len(models)
     test_rows = table["test rows"]  # for the download, which is read without the page
@@ -641,7 +645,8 @@ def accuracy_section(models: list, trained: list) -> None:
         st.info(" ".join(old), icon=":material/history:")
     notes += [text.md(caveat)] if caveat else []
     # views round 27, F1: a 330-word caption stood here, the charts below the first screen
-    st.caption(text.accuracy_reading(models[0], shared, store.settings_caveat_summary(models)))
+    reading = text.accuracy_reading(models[0], shared, store.settings_caveat_summary(models))
+    st.caption(" ".join(filter(None, [text.scales_note(infos), reading])))
     if notes:
         with st.expander("How far to trust these differences", icon=":material/rule:"):
             st.caption("\n\n".join(notes))

@@ -218,7 +218,7 @@ def test_the_users_map_caption_says_where_you_sit():
     nearer = int((np.linalg.norm(users[["x", "y"]].to_numpy() - centre, axis=1) < mine).sum())
     assert "user PC 1 = 2.50, user PC 2 = 0.10" in said
     assert f"{nearer} of the 5 users" in said and "nearer the map's centre" in said
-    assert f"median of {users['n_ratings'].median():.0f} ratings" in said
+    assert f"median of {users['n_ratings'].median():.0f} training ratings" in said
 
 
 def test_the_rate_page_captions_the_users_map(home):

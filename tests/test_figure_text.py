@@ -187,5 +187,5 @@ def test_search_examples_come_from_the_models_own_plain_titles():
     assert search_placeholder(movies) == "e.g. matrix, amélie"
     assert search_placeholder(movies.iloc[[0, 2]]) == "part of a title"
     assert regions_text(False, False, 1.5) == "" and region_names(False, True) == "user tags"
-    assert "genres (and user tags) at least 1.5x" in regions_text(True, True, 1.5)
+    assert "genres at least 1.5x" in regions_text(True, True, 1.5)
     assert "Holm" not in regions_text(False, True, 1.5)

@@ -86,6 +86,8 @@ def _list_record(info: Any) -> dict[str, Any]:
         "regularizers": dict(info.spec.regularizers),
         "dataset": info.dataset,
         "dataset_fingerprint": info.dataset_fingerprint or None,
+        # accuracy round 44, F3: an RMSE is in rating points of its own scale
+        "rating_scale": None if info.scale is None else list(info.scale),
         "test_rmse": info.test_rmse,
         "test_mae": info.test_mae,
         "stop_rmse": _float(info.metrics.get("stop_rmse")),
@@ -107,7 +109,7 @@ def _broken_record(item: Any) -> dict[str, Any]:
 #: The keys of every ``list --json`` record, in order.
 _LIST_KEYS = (
     "name", "broken", "reason", "family", "dim", "regularizers", "dataset",
-    "dataset_fingerprint", "test_rmse", "test_mae", "stop_rmse", "train_seconds", "created",
+    "dataset_fingerprint", "rating_scale", "test_rmse", "test_mae", "stop_rmse", "train_seconds", "created",
     "split",
 )  # fmt: skip
 
@@ -189,6 +191,12 @@ def _run_list(args: argparse.Namespace) -> int:
         header.insert(at, "test rows")
         for row, info in zip(rows, infos, strict=True):
             row.insert(at, info.test_rows_text)
+    scales = sorted({info.scale for info in infos} - {None})
+    if len(scales) > 1:  # accuracy round 44, F3: 0.44 on 0-1 sorted above 0.90 on 1-5 unlabelled
+        at = header.index("test RMSE")
+        header.insert(at, "rating scale")
+        for row, info in zip(rows, infos, strict=True):
+            row.insert(at, store.scale_text(info.scale))
     if rows:
         print(format_table(header, rows))
         if narrowed:
@@ -196,6 +204,12 @@ def _run_list(args: argparse.Namespace) -> int:
         notice = store.test_rows_notice(infos)
         if notice:
             print(f"\n{notice}")
+        if len(scales) > 1:
+            print(
+                f"\nThese models were trained on different rating scales "
+                f"({', '.join(store.scale_text(s) for s in scales)}): an RMSE is in rating "
+                "points of its own scale; compare RMSEs only between models of one scale."
+            )
         if any(_old_valid(info) for info in infos):
             print(
                 "\n'old valid RMSE': models saved before splits had test rows were scored on "

@@ -384,7 +384,8 @@ def recommend_from_ratings(
         "hardly move it; rate many more movies or pick another model."
         if shared == len(recommended) and prior_weight >= PRIOR_OUTWEIGHS
         else "'because' names the rated movies whose taste pushed each pick up most, with how "
-        "much they raised its score"
+        "much that taste part added (a rating also moves every score alike through your "
+        "level, so its whole effect on a pick can be smaller or even negative)"
         + (" (before the sigmoid, in logit units)" if model.spec.output == "sigmoid" else "")
         + "; 'vs average' is what all your ratings together did to it, in rating points."
     )

@@ -401,6 +401,8 @@ class DimensionReport:
     shares of :func:`movierate.explore.importance.dimension_importance` and, for ``deep``, the
     first dense layer's input shares. ``prefix``: ``k`` (0 .. dim; 0 = no embedding at all),
     ``rmse_index`` (first k dims as trained) and ``rmse_pca`` (first k principal directions).
+    ``k_index`` / ``k_pca``: the first k of each reaching :data:`GAIN_SHARE` of the gain over
+    ``rmse_index`` at k = 0 (one start for both).
     """
 
     dimensions: pd.DataFrame
@@ -645,7 +647,10 @@ def dimension_report(
             frame[column] = shares[column].to_numpy()
     prefix = pd.DataFrame({"k": np.arange(dim + 1), "rmse_index": index, "rmse_pca": pca})
     spearman = ordering_spearman(frame.assign(rmse_increase=increase))
-    k_index, k_pca = gain_k(index, GAIN_SHARE), gain_k(pca, GAIN_SHARE)
+    # accuracy round 45, F5: deep's principal k = 0 (vectors at their mean) starts above the
+    # as-trained one (vectors zeroed), so its gain was larger and its 95% came sooner ("13 of
+    # 16 as trained; 2 principal"): both are measured from the as-trained start
+    k_index, k_pca = gain_k(index, GAIN_SHARE), gain_k([index[0], *pca[1:]], GAIN_SHARE)
     kind = _call(ablated, index, pca)
     calls = redrawn_calls(errors)
     agree = calls["no"] if kind == "no" else calls["yes"] + calls["leading"]  # both "in order"

@@ -191,7 +191,7 @@ CONTRAST_CHANCE = 0.05
 def ends_contrast(rows: pd.DataFrame, pool: pd.DataFrame | None = None) -> str:
     """How the movies listed at a component's two ends differ, from their own columns (one
     component's rows of :func:`pca_extremes`): the genre whose count differs most between the
-    ends, and the median year and rating count of each end. Empty when nothing can be said.
+    ends (the first alphabetically, with any other genre whose count differs as much), and the median year and rating count of each end. Empty when nothing can be said.
 
     With ``pool`` (the movies the ends were picked from), a genre gap that random lists of the
     same sizes from the pool reach in more than :data:`CONTRAST_CHANCE` of
@@ -215,13 +215,19 @@ def ends_contrast(rows: pd.DataFrame, pool: pd.DataFrame | None = None) -> str:
                 for genre in set(genres):
                     counts.setdefault(genre, {"top": 0, "bottom": 0})[end] += 1
         if counts:
-            genre, c = max(
-                sorted(counts.items()), key=lambda item: abs(item[1]["top"] - item[1]["bottom"])
-            )
-            if c["top"] != c["bottom"]:
+            widest = max(abs(c["top"] - c["bottom"]) for c in counts.values())
+            # accuracy round 45, F4: a tie named one genre, the first alphabetically; now the
+            # first is named in full and the others beside it
+            (genre, c), *tied = [
+                (g, c) for g, c in sorted(counts.items()) if abs(c["top"] - c["bottom"]) == widest
+            ]
+            if widest:
                 gap = f"{genre}: {c['top']} of {len(top)} at the top end, {c['bottom']} of " + (
                     f"{len(bottom)} at the bottom end"
                 )
+                if tied:
+                    others = ", ".join(f"{g} at {t['top']} vs {t['bottom']}" for g, t in tied)
+                    gap += f", a gap as large as {others}"
                 if pool is not None:
                     share = _gap_chance(pool, len(top), len(bottom), abs(c["top"] - c["bottom"]))
                     # said both ways (views round 27, F6: only the gaps within chance said it)

@@ -9,6 +9,8 @@ import re
 
 import numpy as np
 
+from movierate.ranking import liked_threshold
+
 #: An original movie id: a number (MovieLens) or text (a user's CSV).
 MovieId = int | str
 
@@ -75,11 +77,8 @@ def nearest_allowed(rating: float, scale: tuple[float, float, float]) -> float:
 def rescaled(
     rating: float, source: tuple[float, float, float], scale: tuple[float, float, float]
 ) -> float:
-    """``rating`` on the ``source`` scale (lo, hi, step) moved onto ``scale``, then to the
-    nearest rating ``scale`` allows: on scales that count up from zero or more, in proportion
-    to their tops, as star ratings read (3.5 of 0.5-5 is 7 of 1-10, 10 of 1-10 is 5 of 0.5-5,
-    2 stars of ml-100k's 1-5 stay 2 of 0.5-5: recheck 8, F1 kept the raw value); others
-    linearly, lowest onto lowest and highest onto highest."""
+    """``rating`` on the ``source`` scale (lo, hi, step) moved onto ``scale`` by
+    :func:`moved_value`, then to the nearest rating ``scale`` allows."""
     value = moved_value(rating, source, scale)
     return nearest_allowed(value, scale)
 
@@ -87,13 +86,50 @@ def rescaled(
 def moved_value(
     rating: float, source: tuple[float, float, float], scale: tuple[float, float, float]
 ) -> float:
-    """:func:`rescaled` before the rounding to ``scale``'s steps (clipped to its range)."""
+    """:func:`rescaled` before the rounding to ``scale``'s steps (clipped to its range).
+    Between star-like scales (:func:`star_like`) in proportion to their tops, as star ratings
+    read (3.5 of 0.5-5 is 7 of 1-10, 2 stars of 1-5 stay 2 of 0.5-5: recheck 8 and 9); onto a
+    two-value scale (0/1 likes) its top from the source's liked cut up (4 of 1-5, as top-k
+    counts liked), else its bottom; otherwise linearly, lowest onto lowest and highest onto
+    highest (accuracy round 44, F2: 1 star was 20 of 0-100 and 3 stars a like)."""
     (lo, hi, _), (to_lo, to_hi, _) = source, scale
-    if lo >= 0 and to_lo >= 0 and hi > 0:
+    rule = move_rule(source, scale)
+    if rule == "tops":
         value = rating * to_hi / hi
+    elif rule == "liked":
+        value = to_hi if rating >= liked_threshold(source) - 1e-9 else to_lo
     else:
         value = to_lo + (rating - lo) * (to_hi - to_lo) / (hi - lo) if hi > lo else rating
     return min(max(value, to_lo), to_hi)
+
+
+def move_rule(source: tuple[float, float, float], scale: tuple[float, float, float]) -> str:
+    """How :func:`moved_value` moves ratings from ``source`` onto ``scale``: "liked" onto a
+    two-value scale, "tops" between star-like scales, else "linear"."""
+    to_lo, to_hi, to_step = scale
+    if to_step > 0 and math.isclose(to_hi - to_lo, to_step):
+        return "liked"
+    return "tops" if star_like(source) and star_like(scale) else "linear"
+
+
+def move_words(source: tuple[float, float, float], scale: tuple[float, float, float]) -> str:
+    """:func:`move_rule` in words, for a note on moved ratings."""
+    rule = move_rule(source, scale)
+    if rule == "liked":
+        return (
+            f"as likes ({liked_threshold(source):g} or more, the top quarter, "
+            f"is {scale[1]:g}; lower is {scale[0]:g})"
+        )
+    if rule == "tops":
+        return "in proportion to the scales' tops"
+    return "in a straight line, lowest onto lowest and highest onto highest"
+
+
+def star_like(scale: tuple[float, float, float]) -> bool:
+    """Whether ``scale`` (lo, hi, step) reads like stars: its lowest rating is above 0 and is
+    its step, 1 or 0.5 (1-5, 0.5-5, 1-10), so a rating is a count of stars from 0 up."""
+    lo, hi, step = scale
+    return 0 < lo < hi and any(math.isclose(lo, one) for one in (step, 1.0, 0.5))
 
 
 def format_rated(ratings: dict[MovieId, float]) -> str:

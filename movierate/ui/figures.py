@@ -759,13 +759,16 @@ def add_map_rings(
     Returns ``fig``, changed in place."""
     if regions is not None:
         for region in regions.itertuples():
-            if not region.label:
+            # accuracy round 45, F2: a region only its user tags set apart was never labelled
+            lines = [f"<b>{html_text(region.label)}</b>"] if region.label else []
+            if len(region.tags):
+                lines.append(f"<i>{html_text(', '.join(region.tags))}</i>")
+            if not lines:
                 continue
-            tags = f"<br><i>{html_text(', '.join(region.tags))}</i>" if len(region.tags) else ""
             fig.add_annotation(
                 x=region.x,
                 y=region.y,
-                text=f"<b>{html_text(region.label)}</b>{tags}",
+                text="<br>".join(lines),
                 showarrow=False,
                 font={"size": 12, "color": "#222"},
                 bgcolor="rgba(255,255,255,0.7)",

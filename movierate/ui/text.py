@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from movierate import paired, pipeline
+from movierate.explore import quality
 from movierate.filenames import bytes_escaped
 from movierate.jobs import JobSnapshot
 from movierate.shown import number
@@ -436,18 +437,29 @@ def region_names(genres: bool, tags: bool) -> str:
 
 
 def regions_text(genres: bool, tags: bool, min_ratio: float) -> str:
-    """What the map's region labels name (:func:`region_names`) and when; "" without any."""
-    named = region_names(genres, tags)
-    if not named:
+    """What the map's region labels name and when, genres at ``min_ratio`` and user tags at
+    their own thresholds (accuracy round 45, F2: the tags were given the genres' 1.5x); ""
+    without either."""
+    if not (genres or tags):
         return ""
-    sentence = (
-        f"Labels name the {named} at least {min_ratio:g}x more common in that region than on "
-        "the whole map"
-    )
+    where = " more common in that region than on the whole map"
+    named = []
+    if genres:
+        named.append(
+            f"the genres at least {min_ratio:g}x{where} (held by at least "
+            f"{quality.REGION_MIN_COUNT} of its movies and {quality.REGION_MIN_SHARE:.0%} of them)"
+        )
+    if tags:
+        named.append(
+            f"{'' if genres else 'the '}user tags at least {quality.REGION_MIN_TAG_RATIO:g}x"
+            f"{'' if genres else where} (on at least {quality.REGION_MIN_TAG_MOVIES} of its "
+            f"movies and {quality.REGION_MIN_TAG_SHARE:.0%} of them)"
+        )
+    sentence = "Labels name " + ", and ".join(named)
     if not genres:
         return sentence + "."
     return sentence + (
-        ", and for genres more than random regions of its size hold (5%, Holm over every "
+        "; genres only where more than random regions of its size hold (5%, Holm over every "
         "region and genre): on a small map a genre twice as common with a handful of movies can "
         "stay unlabelled."
     )
@@ -583,11 +595,17 @@ def models_table(infos: list[Any]) -> pd.DataFrame:
     unused = [old] if table[old].isna().all() else []
     if len(test_row_groups(infos)) < 2:
         unused.append("test rows")
-    if len({i.scale for i in infos} - {None}) > 1:  # views round 9: 1.81 on 1-10 beside 0.9s
-        table.insert(table.columns.get_loc("test RMSE"), "rating scale", [
-            scale_text(i.scale) for i in infos
-        ])  # fmt: skip
-    return table.drop(columns=unused)
+    return with_scale_column(table, infos).drop(columns=unused)
+
+
+def with_scale_column(table: pd.DataFrame, infos: list[Any]) -> pd.DataFrame:
+    """``table`` (a row per model of ``infos``, a "test RMSE" column) with a "rating scale"
+    column before its test RMSE when the models' scales differ (views round 9: 1.81 on 1-10
+    beside 0.9s; accuracy round 44, F3: Compare's table too)."""
+    if _scales_text(infos):
+        at = table.columns.get_loc("test RMSE") if "test RMSE" in table else len(table.columns)
+        table.insert(at, "rating scale", [scale_text(i.scale) for i in infos])
+    return table
 
 
 def _scales_text(infos: list[Any]) -> str:
@@ -953,11 +971,12 @@ def prefix_curves_text(k_index: int | None, k_pca: int | None, dim: int) -> str:
     if k_index is None:
         return f"Here the embedding does not lower the RMSE on these rows by {MIN_GAIN} or more."
     pca = f", the first {k_pca} principal directions" if k_pca is not None else ""
+    start = " over the embedding zeroed (one start for both)" if k_pca is not None else ""
     if k_index == dim > 1 and k_pca in (None, dim):
         return f"Here all {dim} dimensions are needed for {GAIN_SHARE:.0%} of the full model's RMSE gain."
     return (
         f"Here the first {k_index} of {dim} dimensions as trained{pca} give {GAIN_SHARE:.0%} of "
-        "the full model's RMSE gain."
+        f"the full model's RMSE gain{start}."
     )
 
 

@@ -43,12 +43,14 @@ from movierate.errors import DataError, MovierateError
 from movierate.explore.rated_link import (
     MovieId,
     format_rated,
+    move_words,
     moved_value,
     nearest_allowed,
     parse_rated,
     repeated_ids,
     rescaled,
 )
+from movierate.explore.users import USER_COLOURS
 from movierate.imported_models import is_imported
 from movierate.shown import number
 from movierate.ui import explore_figures, figures, state, text, widgets
@@ -502,12 +504,14 @@ def render_your_ratings(
             },
             key="your_drivers",
         )
-        # views round 4b: "because Scream (rated 1)" at the top read as a bug
+        # views round 4b: "because Scream (rated 1)" at the top read as a bug; accuracy round
+        # 45, F1: "how much (on its score)" read as the rating's whole effect on the pick
         st.caption(
-            "'because' names the rated films that raised a pick most, with how much (on its "
-            "score). A film you rated low raises the films unlike it, so 'because X (rated 1: "
-            "+0.05)' reads: unlike X. 'level' moves every score alike; the taste push is what "
-            "moves a pick above or below the average user's list."
+            "'because' names the rated films whose taste push raised a pick most, with that "
+            "push. A film you rated low raises the films unlike it, so 'because X (rated 1: "
+            "+0.05)' reads: unlike X. 'level' moves every score alike, so a rating's whole "
+            "effect on a pick (level plus push) can be smaller, even negative; the taste push "
+            "is what moves a pick above or below the average user's list."
         )
     with right:
         st.markdown("**You among the users**")
@@ -519,7 +523,11 @@ def render_your_ratings(
             st.plotly_chart(
                 figures.titled(  # its PNG names the model (views round 25, F2)
                     explore_figures.users_figure(
-                        users, "n_ratings", "ratings (activity)", you=recs.coordinates, height=420
+                        users,
+                        "n_ratings",
+                        USER_COLOURS["n_ratings"],
+                        you=recs.coordinates,
+                        height=420,
                     ),
                     figures.model_part(model),
                     f"you among its {len(users):,} users",
@@ -553,8 +561,9 @@ def you_among_users_text(users: pd.DataFrame, you: Any) -> str:
         f"{nearer:,} of the {len(users):,} users ({store.percent(nearer, len(users))}) "
         f"{'lies' if nearer == 1 else 'lie'} nearer the "
         f"map's centre (the users' average) than you. The {len(nearest):,} users nearest you "
-        f"have a median of {near_n:,.0f} ratings (all users: {all_n:,.0f}); the colour shows "
-        "each user's number of ratings."
+        f"have a median of {near_n:,.0f} training ratings (all users: {all_n:,.0f}); the colour "
+        "shows each user's number of training ratings (the rows the model trained on, not its "
+        "early-stopping or test rows)."
     )
 
 
@@ -681,7 +690,7 @@ def _scale_note(source: Any, model: Any, rating: float) -> str:
     shown = rescaled(rating, source.rating_scale, model.rating_scale)
     # recheck 9, F1: "(4 → 4)" hid the rounding of 3.875
     rounded = f" → {shown:g}, the nearest rating it allows" if abs(exact - shown) > 1e-9 else ""
-    how = "in proportion to the scales' tops" if lo >= 0 and to_lo >= 0 else "in a straight line"
+    how = move_words(source.rating_scale, model.rating_scale)
     return (
         f", their ratings moved {how} from {text.md(source.dataset_name)}'s "
         f"{lo:g}-{hi:g} scale onto {text.md(model.dataset_name)}'s {to_lo:g}-{to_hi:g} "
