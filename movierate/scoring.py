@@ -6,6 +6,8 @@ Works on the arrays of a saved model's ``embeddings.npz`` (see docs/architecture
 vector = decoder row, movie vector = the movie's code, no movie bias), z = MLP([u, m]) + b_m
 (+ b_u) for ``deep`` (ReLU hidden layers, batch normalisation already folded into the dense
 kernels; + u.m when the spec has ``dot_product``), then the output transform ``none`` / ``clip`` / ``sigmoid`` around the global mean.
+``none`` and ``clip`` predict g + s z, where s is the model's score unit (the array
+``score_unit``; 1 when absent: :func:`unit_of_scale`).
 
 >>> scores = score_all_movies(arrays, spec, user_idx=3, rating_scale=(0.5, 5.0))  # doctest: +SKIP
 >>> top10 = np.argsort(-scores)[:10]  # doctest: +SKIP
@@ -30,6 +32,45 @@ OUTPUTS = schema.names("output")
 #: Predictions spanning less than this share of the rating scale rank nothing (a model
 #: trained on one rating value predicted 3.60-3.61 for every movie: bad-input round 27, F9).
 TIED_SPREAD = 0.01
+#: Rating scales whose span (max - min) lies in this range score in their own rating points
+#: (score unit 1: MovieLens' 1-5 and 0.5-5, 1-7); others in a unit of span / 4, "stars".
+STAR_SPANS = (3.0, 6.0)
+
+
+def unit_of_scale(rating_scale: Any) -> float:
+    """The score unit of a model trained on ``rating_scale``: its predictions are g + unit * z
+    (``none`` / ``clip`` outputs) and training measures errors in this unit, so L2, Adam's
+    steps and the starting vectors weigh the same on a 0-100 or 1-10 copy of star data as on
+    stars (accuracy round 44, F1). 1.0 for a span of 3 to 6 rating points, else span / 4.
+
+    >>> unit_of_scale((1, 5)), unit_of_scale((0, 100)), unit_of_scale((0, 1))
+    (1.0, 25.0, 0.25)
+    """
+    lo, hi = _scale_bounds(rating_scale)
+    span = hi - lo
+    if span <= 0 or STAR_SPANS[0] <= span <= STAR_SPANS[1]:
+        return 1.0
+    return span / 4.0
+
+
+def score_unit(arrays: Mapping[str, np.ndarray]) -> float:
+    """The score unit saved with a model's arrays (``score_unit``); 1.0 when absent (models
+    saved before accuracy round 44, imported embeddings)."""
+    unit = arrays.get("score_unit")
+    return 1.0 if unit is None else float(np.asarray(unit).reshape(-1)[0])
+
+
+def unit_problem(arrays: Mapping[str, np.ndarray]) -> str | None:
+    """Why a saved ``score_unit`` cannot scale predictions (not one positive finite number)."""
+    unit = arrays.get("score_unit")
+    if unit is None:
+        return None
+    if np.size(unit) != 1 or not np.isfinite(np.ravel(unit)[0]) or float(np.ravel(unit)[0]) <= 0:
+        return (
+            f"'score_unit' is {np.ravel(unit)[:3].tolist()}, expected one positive number (the "
+            "rating points of one score unit); the file is damaged: retrain the model"
+        )
+    return None
 
 
 def tied_span(scores: Any, rating_scale: Any) -> tuple[float, float] | None:
@@ -160,8 +201,9 @@ def shape_problem(shapes: Mapping[str, Sequence[int]], family: str, dim: int) ->
         shape = tuple(shapes[key])
         if len(shape) != 2 or shape[1] != dim:
             return f"'{key}' has shape {shape}, expected (rows, {dim}) for dim {dim}"
-    if tuple(shapes["global_mean"]) not in ((), (1,)):
-        return f"'global_mean' has shape {tuple(shapes['global_mean'])}, expected a scalar"
+    for key in ("global_mean", "score_unit"):
+        if key in shapes and tuple(shapes[key]) not in ((), (1,)):
+            return f"'{key}' has shape {tuple(shapes[key])}, expected a scalar"
     for key, table in (("user_bias", "user_embedding"), ("movie_bias", "movie_embedding")):
         rows = tuple(shapes[table])[0]
         if key in shapes and tuple(shapes[key]) != (rows,):
@@ -265,6 +307,9 @@ def _to_rating(
     """Apply the output transform around the global mean (docs/architecture.md)."""
     g = np.float32(np.asarray(arrays["global_mean"]).reshape(-1)[0])
     lo, hi = _scale_bounds(rating_scale)
+    unit = score_unit(arrays)
+    if output != "sigmoid" and unit != 1.0:  # a sigmoid maps z onto the scale itself
+        z = z * np.float32(unit)
     if output == "none":
         return (z + g).astype(np.float32, copy=False)
     if output == "clip":

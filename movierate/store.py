@@ -1921,6 +1921,8 @@ def _read_model_files(
     problem = _finite_problem(arrays)
     if not meta.get("imported"):  # an import predicts nothing: its global mean is 0
         problem = problem or _mean_problem(arrays, meta["dataset"]["rating_scale"])
+    if unit := scoring.unit_problem(arrays):
+        problem = problem or f"{EMBEDDINGS_FILE}: {unit}"
     if problem:
         raise StoreError(problem)
     movies = _read_movies(path / MOVIES_FILE)
@@ -3531,7 +3533,14 @@ def _npz_headers(path: Path) -> dict[str, npz.NpyHeader]:
 
 #: The arrays every family's ``embeddings.npz`` may hold, and each family's own (see
 #: ``movierate.nn.export``); a load reads these only, never an entry it has no use for.
-_COMMON_ARRAYS = ("user_embedding", "movie_embedding", "global_mean", "user_bias", "movie_bias")
+_COMMON_ARRAYS = (
+    "user_embedding",
+    "movie_embedding",
+    "global_mean",
+    "score_unit",
+    "user_bias",
+    "movie_bias",
+)
 _FAMILY_ARRAYS = {
     "svdpp": ("user_factor", "implicit_embedding"),
     "autorec": ("user_encoder", "encoder_bias"),

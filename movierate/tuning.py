@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from movierate import schema, store
+from movierate import schema, scoring, store
 from movierate.errors import SpecError, TrainingCancelled
 from movierate.progress import Phase, ProgressCallback, ProgressEvent
 from movierate.spec import ModelSpec
@@ -993,7 +993,8 @@ def blend_spec(specs: Sequence[ModelSpec]) -> ModelSpec:
 
 
 def _centred_scores(arrays: Mapping[str, np.ndarray], users: np.ndarray, movies: np.ndarray):
-    """u . m + biases + global mean of a dot-product model (before its output transform)."""
+    """g + s (u . m + biases) of a dot-product model, s its score unit (before its output
+    transform)."""
     z = np.einsum(
         "ij,ij->i", arrays["user_embedding"][users], arrays["movie_embedding"][movies]
     ).astype(np.float64)
@@ -1001,7 +1002,8 @@ def _centred_scores(arrays: Mapping[str, np.ndarray], users: np.ndarray, movies:
         z += arrays["user_bias"][users]
     if "movie_bias" in arrays:
         z += arrays["movie_bias"][movies]
-    return z + float(arrays["global_mean"])
+    unit = scoring.score_unit(arrays)
+    return (z if unit == 1.0 else z * unit) + float(arrays["global_mean"])
 
 
 def choose_blend_weight(
@@ -1054,14 +1056,14 @@ def combine_dot_products(
     """Dot-product models (mf / mf_bias / autorec / svdpp arrays) as ONE ``spec`` model whose
     prediction is the weighted sum of theirs before the output transform.
 
-    sum_k w_k (u_k . m_k + b_u,k + b_m,k + g_k) is one dot product of the tables concatenated
-    (member k's columns scaled by sqrt(w_k)), plus user bias sum_k w_k b_u,k, movie bias
-    sum_k w_k b_m,k (a member without one adds 0) and global mean sum_k w_k g_k. ``spec`` is the
+    sum_k w_k (s_k (u_k . m_k + b_u,k + b_m,k) + g_k) is s times one dot product of the tables
+    concatenated (member k's columns scaled by sqrt(w_k s_k / s)), plus user bias
+    sum_k w_k s_k / s b_u,k, movie bias likewise (a member without one adds 0) and global mean
+    sum_k w_k g_k; s_k is member k's score unit, s the combined model's. ``spec`` is the
     combined model's (its dim = the members' dims summed; a ``clip`` or ``none`` output, which
     every member must share). Returns a TrainResult with its Keras model; train metrics are
     measured in numpy on ``rows``; history and epochs are the first member's.
     """
-    from movierate import scoring
     from movierate.nn.export import export_arrays
     from movierate.nn.models import build_model
     from movierate.nn.training import TrainResult
@@ -1086,6 +1088,10 @@ def combine_dot_products(
         global_mean,
         (float(scale.min), float(scale.max)),
     )
+    # each member's score in the combined model's unit (accuracy round 44, F1)
+    weights = [
+        w * (scoring.score_unit(a) / model.score_unit) for w, a in zip(weights, arrays, strict=True)
+    ]
     for layer, key in (
         (model.user_embedding, "user_embedding"),
         (model.movie_embedding, "movie_embedding"),

@@ -17,13 +17,16 @@ noise-to-signal ratio, shrinking towards the average user, so one rating gives
 "the average user, nudged" and many ratings let the data speak.
 
 The output transform is the one :mod:`movierate.scoring` applies: for ``none`` and ``clip``
-f(z) = g + z and the fit is exact least squares (clipping only matters when predicting); for
+f(z) = g + s z (s: the model's score unit, :func:`scoring.score_unit`; the fit runs on
+(r - g) / s with the noise variance divided by s^2) and is exact least squares (clipping only
+matters when predicting); for
 ``sigmoid`` f(z) = lo + (hi - lo) * sigmoid(z + offset) and the fit starts from least squares on
 logit-transformed ratings, then takes Gauss-Newton steps on the rating-scale residuals.
 
 Why a movie is recommended: with A = Phi^T W Phi + P, theta = mu + A^-1 Phi^T W y~, so the user
 part of movie j's score splits exactly into phi_j.mu (the average user) plus, for each rated
-movie i, phi_j^T A^-1 phi_i w_i y~_i (w = 1 and y~ = r - g - b_m - phi.mu for linear outputs; the
+movie i, phi_j^T A^-1 phi_i w_i y~_i (w = 1 and y~ = (r - g) / s - b_m - phi.mu for linear
+outputs, the contributions then times s, in rating points; the
 Gauss-Newton weights and working response for sigmoid, in logit units). With a user bias, part
 of each rated movie's contribution goes through that bias: its ``level``, the same for every
 movie's score, so it moves every prediction and changes no ranking. The rest, its ``taste``,
@@ -101,6 +104,8 @@ class FoldIn:
     #: svdpp: each rated movie's implicit vector y_i |N|^-1/2 (n_rated, dim), summed into
     #: ``vector``; None for the other families
     implicit: np.ndarray | None = None
+    #: rating points per unit of the score z (the model's score unit; 1 for a sigmoid output)
+    unit: float = 1.0
 
     @property
     def theta(self) -> np.ndarray:
@@ -111,13 +116,15 @@ class FoldIn:
         return len(self.prior_mean) == len(self.vector) + 1
 
     def contributions(self, movie_embedding: np.ndarray, rows: Any) -> np.ndarray:
-        """(len(rows), n_rated): how much each rated movie adds to the score (z, before the
-        output transform) of each movie in ``rows``; rows sum to z minus the average user's."""
+        """(len(rows), n_rated): how much each rated movie adds to the score (unit * z, before
+        the output transform) of each movie in ``rows``; rows sum to that minus the average
+        user's."""
         vectors = np.asarray(movie_embedding, np.float64)[np.asarray(rows)]
         phi = _features(vectors, self._has_bias)
         phi_rated = _features(np.asarray(movie_embedding, np.float64)[self.rows], self._has_bias)
         fitted = (phi @ self._solve @ phi_rated.T) * self._weighted[None, :]
-        return fitted if self.implicit is None else fitted + vectors @ self.implicit.T
+        fitted = fitted if self.implicit is None else fitted + vectors @ self.implicit.T
+        return fitted if self.unit == 1.0 else fitted * self.unit
 
     def level_contributions(self, movie_embedding: np.ndarray) -> np.ndarray:
         """(n_rated,): the part of each rated movie's contribution that goes through the user
@@ -125,7 +132,8 @@ class FoldIn:
         if not self._has_bias:
             return np.zeros(len(self.rows))
         phi_rated = _features(np.asarray(movie_embedding, np.float64)[self.rows], True)
-        return (self._solve @ phi_rated.T)[-1] * self._weighted
+        level = (self._solve @ phi_rated.T)[-1] * self._weighted
+        return level if self.unit == 1.0 else level * self.unit
 
 
 @dataclass(frozen=True)
@@ -209,7 +217,9 @@ def fold_in(model: Any, ratings: Any, *, noise_variance: float | None = None) ->
     noise = _noise_variance(model) if noise_variance is None else float(noise_variance)
     if not np.isfinite(noise) or noise <= 0:
         raise DataError(f"noise_variance must be a positive number, got {noise_variance!r}.")
-    precision = noise / var
+    # ratings are g + unit * z: the fit runs in z, the noise (rating points) in score units
+    unit = 1.0 if output == "sigmoid" else scoring.score_unit(arrays)
+    precision = noise / (unit * unit) / var
     phi = _features(movie_emb[rows], has_bias)
     offset = _movie_bias(arrays, rows)
     if implicit is not None:
@@ -223,7 +233,7 @@ def fold_in(model: Any, ratings: Any, *, noise_variance: float | None = None) ->
                     phi, offset, values, g, lo, hi, mu, precision
                 )
             else:
-                working = values - g - offset
+                working = (values - g) / unit - offset
                 weights = np.ones(len(values))
                 theta = _ridge(phi, working, weights, mu, precision)
             a = phi.T @ (phi * weights[:, None]) + np.diag(precision)
@@ -253,6 +263,7 @@ def fold_in(model: Any, ratings: Any, *, noise_variance: float | None = None) ->
         _weighted=weights * (working - phi @ mu),
         prior_note=prior_note,
         implicit=implicit,
+        unit=unit,
     )
     fitted = predict_all(model, fold)[rows]
     object.__setattr__(fold, "fitted", fitted)

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from movierate import atomic, spreadsheet
+from movierate import atomic, scoring, spreadsheet
 from movierate.data.movies import TRAINING_COUNTS
 from movierate.errors import StoreError
 from movierate.explore.export import count_columns, label_columns
@@ -54,6 +54,12 @@ _OUTPUT_RECIPE = (
 _DOT_RECIPE = (
     "z = user_vectors[u] @ movie_vectors[m] + users.bias[u] + movies.bias[m] (a missing bias "
     "column counts 0); " + _OUTPUT_RECIPE
+)
+#: What a model whose score unit is not 1 does differently (``{unit}``: its score unit).
+_UNIT_RECIPE = (
+    " Here z is in score units of {unit:g} rating points (meta.json's score_unit, s; the "
+    "rating scale is not 3 to 6 points wide, so training measured errors in quarters of it): "
+    "none: g + s * z; clip: clip(g + s * z, lo, hi)."
 )
 _DEEP_RECIPE = (
     "z = MLP([user_vectors[u], movie_vectors[m]]) + users.bias[u] + movies.bias[m]: the layers "
@@ -267,6 +273,10 @@ def _meta(model: Any, ds: Any, imported: bool, files: list[str]) -> dict[str, An
     meta["output"] = model.spec.output
     meta["n_users"] = int(len(arrays["user_embedding"]))
     meta["prediction"] = _DEEP_RECIPE if model.spec.family == "deep" else _DOT_RECIPE
+    unit = scoring.score_unit(arrays)
+    if unit != 1.0:  # accuracy round 44, F1: z is in score units on this rating scale
+        meta["score_unit"] = unit
+        meta["prediction"] += _UNIT_RECIPE.format(unit=unit)
     meta["data_set_rows"] = int(len(ds.ratings))
     return store.json_safe(meta)
 
@@ -312,7 +322,9 @@ def _readme(meta: dict[str, Any]) -> str:
         "  bm = movies['bias'].to_numpy() if 'bias' in movies else np.zeros(len(movies))",
         "  t = r[r.part == 'test']; u, m = t.user_idx.to_numpy(), t.movie_idx.to_numpy()",
         "  z = (U[u] * M[m]).sum(1) + bu[u] + bm[m]",
-        "  p = np.clip(z + meta['global_mean'], *meta['rating_scale'])",
+        "  p = np.clip("
+        + ("meta['score_unit'] * z" if "score_unit" in meta else "z")
+        + " + meta['global_mean'], *meta['rating_scale'])",
         "  print(np.sqrt(np.mean((p - t.rating) ** 2)), meta['metrics'].get('test_rmse'))",
     ]
     return "\n".join(lines) + "\n"

@@ -541,8 +541,13 @@ def embedding_gain(model: Any, ds: Any = None, *, score: bool = True) -> Embeddi
             for k in ("user_embedding", "movie_embedding")
         )
         lo, hi = model.rating_scale[:2]
-        # a sigmoid output moves a prediction by up to a quarter of its span per unit of u.m
-        slope = (hi - lo + 2 * scoring.SIGMOID_MARGIN) / 4 if model.spec.output == "sigmoid" else 1
+        # a sigmoid output moves a prediction by up to a quarter of its span per unit of u.m,
+        # the others by the score unit (accuracy round 44, F1)
+        slope = (
+            (hi - lo + 2 * scoring.SIGMOID_MARGIN) / 4
+            if model.spec.output == "sigmoid"
+            else scoring.score_unit(model.arrays)
+        )
         largest = user * movie * max(slope, 1.0)
     if not score:
         return EmbeddingGain(None, None, "", 0, largest)

@@ -83,9 +83,12 @@ class AutoRecModel(keras.Model):
         global_mean: float,
         rating_scale: tuple[float, float],
         n_train: int = 0,
+        score_unit: float = 1.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        #: rating points per unit of z and of the encoder's input (as :class:`RatingModel`'s)
+        self.score_unit = float(score_unit)
         self.n_users, self.n_movies, self.n_train = int(n_users), int(n_movies), int(n_train)
         self.spec = ModelSpec.from_dict(dict(spec))
         self.global_mean = float(global_mean)
@@ -124,6 +127,7 @@ class AutoRecModel(keras.Model):
 
     #: The output transform around the global mean, shared with every other family.
     to_rating = RatingModel.to_rating
+    unit_loss = RatingModel.unit_loss
 
     def set_ratings(self, users: np.ndarray, movies: np.ndarray, ratings: np.ndarray) -> None:
         """Store the training ratings per movie (CSR by movie), as given (not centred)."""
@@ -146,9 +150,14 @@ class AutoRecModel(keras.Model):
         ratings = tf.gather(tf.convert_to_tensor(self.movie_ratings.value), flat)
         return users, ratings, tf.cast(positions.value_rowids(), tf.int32)
 
+    def encoder_input(self, ratings: Any) -> Any:
+        """Ratings in score units, the encoder's input: of star size on any scale (accuracy
+        round 44, F1)."""
+        return ratings if self.score_unit == 1.0 else ratings / self.score_unit
+
     def encode(self, encoder_rows: Any, ratings: Any, owner: Any, n: Any) -> Any:
-        """h = sigmoid(sum of encoder rows x ratings per movie + mu), (n, dim)."""
-        weighted = encoder_rows * ratings[:, None]
+        """h = sigmoid(sum of encoder rows x ratings (in score units) per movie + mu), (n, dim)."""
+        weighted = encoder_rows * self.encoder_input(ratings)[:, None]
         return tf.sigmoid(tf.math.unsorted_segment_sum(weighted, owner, n) + self.encoder_bias)
 
     def codes(self, movies: Any) -> Any:
@@ -175,6 +184,7 @@ class AutoRecModel(keras.Model):
             global_mean=self.global_mean,
             rating_scale=list(self.rating_scale),
             n_train=self.n_train,
+            score_unit=self.score_unit,
         )
         return config
 
@@ -187,7 +197,7 @@ def autorec_arrays(model: AutoRecModel) -> dict[str, np.ndarray]:
     are kept for exploration; the scorer does not read them.
     """
     codes = model.codes(np.arange(model.n_movies, dtype=np.int32))
-    return {
+    arrays = {
         "user_embedding": _numpy(model.decoder),
         "movie_embedding": _numpy(codes),
         "user_bias": _numpy(model.decoder_bias),
@@ -195,6 +205,9 @@ def autorec_arrays(model: AutoRecModel) -> dict[str, np.ndarray]:
         "user_encoder": _numpy(model.encoder),
         "encoder_bias": _numpy(model.encoder_bias),
     }
+    if model.score_unit != 1.0:  # absent: 1 (accuracy round 44, F1)
+        arrays["score_unit"] = np.asarray(model.score_unit, dtype=np.float32)
+    return arrays
 
 
 def check_size(n_users: int, dim: int) -> None:
@@ -228,7 +241,7 @@ class _AutoRecLoop:
         users, ratings, owner = model.movie_entries(movies)
         encoder, encoder_bias, decoder, decoder_bias = self.variables
         with tf.GradientTape() as tape:
-            inputs = model.input_dropout(ratings, training=True)
+            inputs = model.input_dropout(model.encoder_input(ratings), training=True)
             encoder_rows = tf.gather(encoder, users)
             if LEAVE_ONE_OUT:  # each entry is predicted from the movie's OTHER ratings
                 pre = tf.math.unsorted_segment_sum(
@@ -243,7 +256,7 @@ class _AutoRecLoop:
             z = z + tf.gather(decoder_bias, users)
             target = ratings
             mse = tf.reduce_mean(tf.square(model.to_rating(z, training=True) - target))
-            loss = mse
+            loss = model.unit_loss(mse)
             if self.l2:
                 loss += self.l2 * (tf.reduce_sum(encoder * encoder) + tf.reduce_sum(decoder**2))
         grads = tape.gradient(loss, self.variables)
@@ -294,8 +307,9 @@ def train_autorec(
     rating_scale = training_scale(ds, split)
     scale = (float(rating_scale.min), float(rating_scale.max))
     model = AutoRecModel(
-        ds.n_users, ds.n_movies, spec.to_dict(), global_mean, scale, len(train_rows)
-    )
+        ds.n_users, ds.n_movies, spec.to_dict(), global_mean, scale, len(train_rows),
+        scoring.unit_of_scale(scale),
+    )  # fmt: skip
     model.set_ratings(users[train_rows], movies[train_rows], ratings[train_rows])
     unseen_users = np.bincount(users[train_rows], minlength=ds.n_users) == 0
     # each user's rows start from their id, at a scale set by the users with a training row

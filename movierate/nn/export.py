@@ -36,6 +36,8 @@ def export_arrays(model: RatingModel | Any, spec: ModelSpec | None = None) -> di
         "movie_embedding": _numpy(model.movie_embedding.embeddings),
         "global_mean": np.asarray(model.global_mean, dtype=np.float32),
     }
+    if model.score_unit != 1.0:  # absent: 1 (accuracy round 44, F1)
+        arrays["score_unit"] = np.asarray(model.score_unit, dtype=np.float32)
     if model.implicit_embedding is not None:
         # svdpp: the EFFECTIVE user vectors p_u + |N(u)|^-1/2 sum y_j, so every analysis and
         # the numpy scorer treat the model as mf_bias; p_u and y kept for exploration.

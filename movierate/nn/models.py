@@ -34,6 +34,7 @@ from keras import layers, ops
 from scipy import special
 
 from movierate import schema
+from movierate.scoring import unit_of_scale
 from movierate.spec import ModelSpec
 
 #: Margin added to both ends of the rating scale by the sigmoid output (fastai's y_range).
@@ -154,9 +155,13 @@ class RatingModel(keras.Model):
         global_mean: float,
         rating_scale: tuple[float, float],
         n_implicit: int = 0,
+        score_unit: float = 1.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        #: rating points per unit of z (``none`` / ``clip``; :func:`scoring.unit_of_scale`;
+        #: 1.0 in a config without it: models saved before accuracy round 44)
+        self.score_unit = float(score_unit)
         self.n_users, self.n_movies = int(n_users), int(n_movies)
         self.n_implicit = int(n_implicit)
         self.spec = ModelSpec.from_dict(dict(spec))
@@ -324,10 +329,19 @@ class RatingModel(keras.Model):
             lo, hi = low - SIGMOID_MARGIN, high + SIGMOID_MARGIN
             frac = min(max((self.global_mean - lo) / (hi - lo), 1e-6), 1 - 1e-6)
             return lo + (hi - lo) * ops.sigmoid(z + math.log(frac / (1 - frac)))
+        if self.score_unit != 1.0:  # accuracy round 44, F1: z in star-sized units
+            z = z * self.score_unit
         pred = z + self.global_mean
         if self.spec.output == "clip" and not training:
             pred = ops.clip(pred, low, high)
         return pred
+
+    def unit_loss(self, squared_error: Any) -> Any:
+        """A mean squared error in rating points as training weighs it: in score units squared,
+        so the regularizers weigh against it as on stars (accuracy round 44, F1)."""
+        if self.score_unit == 1.0:
+            return squared_error
+        return squared_error / (self.score_unit * self.score_unit)
 
     def call(self, inputs: Any, training: bool = False) -> Any:
         inputs = ops.cast(inputs, "int32")
@@ -352,6 +366,7 @@ class RatingModel(keras.Model):
             global_mean=self.global_mean,
             rating_scale=list(self.rating_scale),
             n_implicit=self.n_implicit,
+            score_unit=self.score_unit,
         )
         return config
 
@@ -366,9 +381,11 @@ def build_model(
     start: Start | None = None,
 ) -> RatingModel:
     """A fresh, built model for a validated spec (``n_implicit``: svdpp's |training rows|), its
-    embedding tables drawn as ``start`` says (by default :meth:`Start.plain`)."""
+    embedding tables drawn as ``start`` says (by default :meth:`Start.plain`), scoring in the
+    unit of its rating scale (:func:`scoring.unit_of_scale`)."""
+    scale = tuple(rating_scale[:2])
     model = RatingModel(
-        n_users, n_movies, spec.to_dict(), global_mean, tuple(rating_scale[:2]), n_implicit
+        n_users, n_movies, spec.to_dict(), global_mean, scale, n_implicit, unit_of_scale(scale)
     )
     start = start or Start.plain(n_users, n_movies)
     for layer, ids, fan in (

@@ -220,7 +220,8 @@ class Ordered(_Penalty):
         ratings: Any,
         uniform: Any,
     ) -> Any:
-        """Unit-strength ordering loss of one batch; ``uniform`` is U(0, 1) noise, one per row."""
+        """Unit-strength ordering loss of one batch, its squared errors in the model's score
+        units (``model.unit_loss``); ``uniform`` is U(0, 1) noise, one per row."""
         dim = int(user_vec.shape[-1])
         if dim < 2:
             return ops.convert_to_tensor(0.0)
@@ -235,7 +236,9 @@ class Ordered(_Penalty):
             z = model.centred_score(
                 user_vec * mask, movie_vec * mask, user_bias, movie_bias, training=training
             )
-            return ops.mean(ops.square(model.to_rating(z, training=True) - ratings))
+            return model.unit_loss(
+                ops.mean(ops.square(model.to_rating(z, training=True) - ratings))
+            )
         ks = self.prefixes(dim, self.method.removeprefix("graded_l2+"))
         if model.spec.family != "deep":
             cumulative = ops.cumsum(user_vec * movie_vec, axis=-1)
@@ -244,7 +247,7 @@ class Ordered(_Penalty):
                 if bias is not None:
                     z = z + bias
             err = model.to_rating(z, training=True) - ratings[:, None]
-            return ops.mean(ops.square(err))
+            return model.unit_loss(ops.mean(ops.square(err)))
         masks = ops.cast(index[None, :] < ops.convert_to_tensor(ks, "float32")[:, None], "float32")
         n = len(ks)
 
@@ -257,7 +260,8 @@ class Ordered(_Penalty):
         z = model.centred_score(
             stack(user_vec), stack(movie_vec), tile(user_bias), tile(movie_bias), training=training
         )
-        return ops.mean(ops.square(model.to_rating(z, training=True) - ops.tile(ratings, (n,))))
+        err = model.to_rating(z, training=True) - ops.tile(ratings, (n,))
+        return model.unit_loss(ops.mean(ops.square(err)))
 
     def penalty(self, x: Any) -> Any:
         raise NotImplementedError("Ordered is a loss of the model's predictions: use .loss().")

@@ -435,7 +435,10 @@ def train(
         # a loop that goes to the pool gets a model of its own: ``fresh`` is the result's
         own = fresh
         if key is not None:
-            own = RatingModel(ds.n_users, ds.n_movies, spec.to_dict(), global_mean, scale, implicit)
+            own = RatingModel(
+                ds.n_users, ds.n_movies, spec.to_dict(), global_mean, scale, implicit,
+                fresh.score_unit,
+            )  # fmt: skip
             own.set_weights(fresh.get_weights())
         loop = (loop_class or _TrainingLoop)(own, spec, **settings)
     else:
@@ -1296,7 +1299,7 @@ class _TrainingLoop:
                 training=True,
             )  # fmt: skip
             mse = _mean(tf.square(self.model.to_rating(z, training=True) - ratings), weights)
-            loss = mse
+            loss = self.model.unit_loss(mse)
             if self.l2.strength:
                 loss += self._l2_loss(users, movies, u, m, weights)
             if self.model.losses:
@@ -1353,7 +1356,7 @@ class _TrainingLoop:
                 u, m, biases.get("user"), biases.get("movie"), training=True
             )
             mse = tf.reduce_mean(tf.square(self.model.to_rating(z, training=True) - ratings))
-            loss = mse
+            loss = self.model.unit_loss(mse)
             if self.l2.strength:
                 loss += self._l2_loss(users, movies, p, m)
                 if self.implicit_table is not None:
