@@ -365,8 +365,8 @@ def test_output_to_a_closed_stdout_is_reported(isolated_home):
     repo = Path(__file__).resolve().parents[1]
     env = {**os.environ, "PYTHONPATH": str(repo), "MOVIERATE_HOME": str(isolated_home)}
     (isolated_home / "models").mkdir()
-    proc = subprocess.run(
-        [sys.executable, "-m", "movierate", "list"],
+    proc = subprocess.run(  # --json: an empty store's plain `list` writes only a stderr note
+        [sys.executable, "-m", "movierate", "list", "--json"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
