@@ -218,6 +218,7 @@ def render() -> None:
                 st.caption(text.model_summary(model))
                 if combined := explore.combined_columns_text(model):  # whose neighbours these are
                     st.caption(text.md(combined))
+                match = None
                 if not state.same_data(model, reference):
                     match = explore.movie_match(
                         reference.movies,
@@ -231,6 +232,7 @@ def render() -> None:
                     )
                 if results[model.name] is None:
                     untitled = explore.untitled(movie["title"], movie["year"])
+                    titled = text.md(text.with_year(movie["title"], movie["year"]))
                     st.warning(
                         f"**Cannot be matched:** {text.md(movie['title'])} has no title in "
                         f"{text.md(reference.dataset_name)}, so it cannot be told apart from "
@@ -238,10 +240,15 @@ def render() -> None:
                         f"which {text.md(model.name)} "
                         "was trained on."
                         if untitled
-                        else "**Not in this model's data:** "
-                        f"{text.md(text.with_year(movie['title'], movie['year']))} is not among "
-                        "the movies of "
-                        f"{text.md(model.dataset_name)}, which {text.md(model.name)} was "
+                        # bad-input round 60, F3: not "not among" a dataset that holds the title
+                        else f"**Ambiguous:** {titled} shares its title and year with another "
+                        f"film of {text.md(reference.dataset_name)} or "
+                        f"{text.md(model.dataset_name)}, so which film of "
+                        f"{text.md(model.dataset_name)} it is would be a guess; it is left "
+                        "unmatched."
+                        if match is not None and movie_idx in match.tied_rows
+                        else f"**Not in this model's data:** {titled} is not among the movies "
+                        f"of {text.md(model.dataset_name)}, which {text.md(model.name)} was "
                         "trained on.",
                         icon=":material/block:",
                     )

@@ -150,9 +150,12 @@ def test_a_film_the_other_dataset_lacks_is_marked_not_in_its_data(identity_home)
 
     os.environ["MOVIERATE_HOME"] = str(identity_home)
     a, b = store.load_model(MODEL_100K), store.load_model(MODEL_LATEST)
-    lookup = explore.movie_match(a.movies, b.movies).a_to_b()
+    match = explore.movie_match(a.movies, b.movies)
+    lookup = match.a_to_b()
     once = ~a.movies["title"].duplicated(keep=False)  # not one of ml-100k's doubly listed films
-    missing = a.movies[(lookup < 0) & (a.movies["n_ratings"] >= 50) & once]
+    # nor Emma (1996), two films in ml-latest-small: ambiguous, said so (bad-input round 60)
+    clear = ~np.isin(np.arange(len(a.movies)), match.tied_rows)
+    missing = a.movies[(lookup < 0) & (a.movies["n_ratings"] >= 50) & once & clear]
     movie = missing.sort_values("n_ratings", ascending=False).iloc[0]
     at = open_page(
         "pages/neighbours.py",

@@ -375,9 +375,9 @@ def test_one_number_spelled_two_ways_among_text_ids_is_named_too(tmp_path, other
     so '7' and '007' stay two movies (2026-12 accuracy audit): the file may not mean that."""
     ds = from_csv(write(tmp_path, f"user,item,rating\n1,7,4\n2,007,3\n3,7.0,5\n4,{other},2\n"))
     assert sorted(map(str, ds.movie_ids)) == sorted(["7", "007", "7.0", other])
-    notices = [w for w in ds.warnings if "written two ways" in w]
-    assert len(notices) == 1 and "but they count as two movies" in notices[0], ds.warnings
-    assert "'7' and '007'" in notices[0] and "write its id one way" in notices[0]
+    notices = [w for w in ds.warnings if "written three ways" in w]  # all three (round 60)
+    assert len(notices) == 1 and "but they count as three movies" in notices[0], ds.warnings
+    assert "'7', '007' and '7.0'" in notices[0] and "write its id one way" in notices[0]
     plain = from_csv(write(tmp_path, "user,item,rating\n1,7,4\n2,x1,3\n3,8,5\n"))
     assert not [w for w in plain.warnings if "written two ways" in w]
 

@@ -104,6 +104,7 @@ def test_a_film_listed_under_two_ids_is_not_its_own_neighbour():
     embedding[4] = embedding[1] + 0.01  # row 4: the same film as row 1, under another id
     movies = movies_table(6, n_ratings=[50] * 6)
     movies["identity"] = [f"title:film {i}|2000" for i in (0, 1, 2, 3, 1, 5)]
+    movies.loc[4, "title"] = movies.loc[1, "title"]  # written alike (bad-input round 60, F1)
     near = NeighbourIndex(embedding, movies).nearest(1, k=3)
     assert 4 not in set(near["movie_idx"]) and len(near) == 3
     twice = NeighbourIndex(embedding, movies).nearest_to_vector(embedding[1], k=5)

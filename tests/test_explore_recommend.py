@@ -181,7 +181,8 @@ def test_a_film_listed_under_two_ids_is_neither_recommended_again_nor_listed_twi
     film is not recommended under the other, and a ranking shows it once."""
     movies = movies_table(7, n_ratings=N_RATINGS)
     movies["identity"] = [f"title:film {i}|1990" for i in range(7)]
-    movies.loc[3, "identity"] = movies.loc[0, "identity"]  # rows 0 and 3: one film
+    movies.loc[3, "identity"] = movies.loc[0, "identity"]  # rows 0 and 3: one film,
+    movies.loc[3, "title"] = movies.loc[0, "title"]  # written alike (bad-input round 60, F1)
     top = rank_movies(SCORES, movies, exclude=[0], k=3, min_ratings=10)
     assert list(top["movie_idx"]) == [1, 5, 2]  # 3 is movie 0's twin: rated
     both = rank_movies(SCORES, movies, k=3, min_ratings=10)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from movierate.data.dataset import Duplicates, RatingScale, RatingsDataset, repeated_pairs
-from movierate.data.movies import movies_table
+from movierate.data.movies import movies_table, same_title_notice
 from movierate.data.splits import Split, official_split
 from movierate.data.twins import twin_notices
 from movierate.errors import DataError
@@ -57,6 +57,10 @@ class RawData:
     #: (its name, its text in each file row) of an unused year column beside titles as the
     #: item, to tell remakes from duplicates (bad-input round 56, F7); None without one.
     item_years: tuple[str, np.ndarray] | None = None
+    #: A MovieLens release known to list one film under two ids of one title (ml-100k): its
+    #: rows of one title and year are one film; elsewhere different ids are different movies,
+    #: named in a notice (bad-input round 60, F1).
+    lists_films_twice: bool = False
 
     def column(self, role: str) -> str:
         """The file's name of the ``role`` column, quoted, as messages name it."""
@@ -177,7 +181,10 @@ def build_dataset(
                 f"The movies file lists {int(repeated.sum()):,} movie id(s) more than once "
                 f"({shown}); the first row of each is used, the others are ignored."
             )
-    movies_df, missing = movies_table(movie_ids, movie_idx, ratings, raw.movies)
+    movies_df, missing = movies_table(
+        movie_ids, movie_idx, ratings, raw.movies, keep_apart=not raw.lists_films_twice
+    )
+    warnings += same_title_notice(movies_df, "The movies file")
     if missing and raw.movies is not None:
         warnings.append(
             f"{missing:,} rated movie(s) are not in the movies file; they are titled "
@@ -583,7 +590,9 @@ def _ids(column: pd.Series, what: str, raw: RawData) -> np.ndarray:
             _notice_spellings(text, numeric, what, raw)
             return numeric.to_numpy(dtype=np.int64)
     # ids read as text, though some are numbers (exactly stored ones: 2**53 + 1 is not)
-    exact = (numeric.abs() < MAX_NUMERIC_ID).to_numpy(dtype=bool, na_value=False)
+    # bad-input round 60, F4: 2**53 itself is a whole number the range check accepts
+    exact = (numeric.abs() <= MAX_NUMERIC_ID).to_numpy(dtype=bool, na_value=False)
+    exact = exact & ~beyond_exact_ids(text)
     if exact.any():
         other = text[~(exact & (numeric == numeric.round()).to_numpy(dtype=bool, na_value=False))]
         why = (
@@ -594,7 +603,8 @@ def _ids(column: pd.Series, what: str, raw: RawData) -> np.ndarray:
         # digit groups ('1,000', '1_000') count as that number here: a spreadsheet that shows
         # separators on some cells made two movies of one without a word (round 10)
         grouped = _decimal(_ascii_digits(text).str.replace(_DIGIT_GROUP, "", regex=True))
-        known = (grouped.abs() < MAX_NUMERIC_ID).to_numpy(dtype=bool, na_value=False)
+        known = (grouped.abs() <= MAX_NUMERIC_ID).to_numpy(dtype=bool, na_value=False)
+        known = known & ~beyond_exact_ids(text)
         _notice_spellings(text[known], grouped[known], what, raw, merged=False, why=why)
     return text.to_numpy(dtype=object)
 
@@ -662,8 +672,11 @@ def _notice_spellings(
     if twice.empty:
         return
     count = twice["number"].nunique()
-    first = twice[twice["number"] == twice["number"].iloc[0]]["text"].tolist()
-    both = f"{what} ids {first[0]!r} and {first[1]!r} are one number written two ways"
+    first = [repr(t) for t in twice[twice["number"] == twice["number"].iloc[0]]["text"]]
+    ways = {2: "two", 3: "three"}.get(len(first), f"{len(first):,}")
+    both = (  # every spelling, not one pair of them (bad-input round 60, F4)
+        f"{what} ids {', '.join(first[:-1])} and {first[-1]} are one number written {ways} ways"
+    )
     more = f" ({count:,} numbers are written more than one way)" if count > 1 else ""
     if merged:
         raw.warnings.append(
@@ -673,7 +686,7 @@ def _notice_spellings(
         )
         return
     raw.warnings.append(
-        f"{raw.ratings_file}: {both}, but they count as two {what}s{more}: this column's ids "
+        f"{raw.ratings_file}: {both}, but they count as {ways} {what}s{more}: this column's ids "
         f"are read as text ({why}). If they are one {what}, write its id one way."
     )
 

@@ -328,6 +328,7 @@ def _read_100k(folder: Path) -> RawData:
         catalog={"movies": n_movies, "users": n_users},
         official=official,
         warnings=_missing_movies_notice(folder / "u.item", movies) + no_genres,
+        lists_films_twice=True,
     )
 
 

@@ -31,13 +31,15 @@ title in full, 1 an alternate title in full, 2 a part or an owner-less title.
 the ids are equal. Every other pair is a candidate when the two rows share a key and their years
 are equal; the candidate's score is the sum of the two keys' ranks (so full title to full title
 comes first). Candidates are taken best first (lowest score, then the pair whose movie ids are
-equal, so an export read back pairs each of two "Emma (1996)" with its own row; ids that are
-row numbers movierate made up, :data:`INVENTED_IDS`, are never equal) and a row already
-matched is never matched again, so no movie is paired with two. Candidates of equal score that
-share a row are decided together: a row with several equal candidates on the other side only
-(a dataset that lists one film twice, as ml-100k does for 18 films) takes the most-rated one,
-and :meth:`MovieMatch.summary` names it; several rows on both sides (two films "Twin (2000)"
-here and there) are left unmatched and named, since any pairing of them would be a guess.
+equal, where one table's ids all name the same titles in the other, so an export read back
+pairs each of two "Emma (1996)" with its own row; two imports' ids mean nothing to each other,
+and ids that are row numbers movierate made up, :data:`INVENTED_IDS`, are never equal) and a
+row already matched is never matched again, so no movie is paired with two. Candidates of equal
+score that share a row are decided together: a row with several equal candidates on the other
+side only, one film listed twice (:func:`film_codes`: ml-100k does so for 18 films), takes the
+most-rated one, and :meth:`MovieMatch.summary` names it; several rows on both sides (two films
+"Twin (2000)" here and there), or several films of one title and year on one side (two imported
+"Hamlet (1990)" against one), are left unmatched and named, since any pairing would be a guess.
 After every exact-year candidate come those a year apart (``year_tolerance=1``, the default; 0
 turns it off), and only when both keys lost the same article or none, so "Boys, Les (1997)"
 does not become "Boys, The (1998)". Rows without a year match only on an identical main
@@ -48,7 +50,8 @@ equal (a title naming several is named as ambiguous). Placeholder titles without
 (``movie <id>``, ``item <n>``, ``unknown``: :data:`PLACEHOLDER_TITLES`) never match.
 
 Measured on the MovieLens copies (tests/test_data_identity.py; counts in docs/architecture.md):
-1,336 of ml-100k's 1,682 movies are found in ml-latest-small (1,301 with exact years only); the
+1,335 of ml-100k's 1,682 movies are found in ml-latest-small (Emma (1996), two films there, is
+left unmatched as ambiguous; 1,300 with exact years only); the
 misses looked at by eye are almost all films ml-latest-small does not hold (or holds unrated).
 
 numpy and pandas only.
@@ -288,6 +291,42 @@ def movie_identities(movies: pd.DataFrame, imdb_ids: Iterable | None = None) -> 
     return out
 
 
+KEPT_APART = "#"
+"""What joins a title identity and a movie id (``title:hamlet|1990#101``) where an imported
+dataset lists several ids of one title and year: different ids are different films unless the
+data says otherwise (bad-input round 60, F1). Normalised titles hold no ``#``."""
+
+
+def kept_apart(identities: np.ndarray, movie_ids: np.ndarray) -> np.ndarray:
+    """``identities`` with each title identity that several rows share made their own
+    (:data:`KEPT_APART` and the movie id): rows of an imported dataset are one film only when
+    they share an IMDb id."""
+    out = np.array(identities, dtype=object)
+    titled = np.array([str(v).startswith(TITLE_PREFIX) for v in out], dtype=bool)
+    shared = pd.Series(out).duplicated(keep=False).to_numpy() & titled
+    out[shared] = [
+        f"{v}{KEPT_APART}{i}" for v, i in zip(out[shared], movie_ids[shared], strict=True)
+    ]
+    return out
+
+
+def film_codes(movies: pd.DataFrame) -> np.ndarray:
+    """Per row, a number shared by the rows that are one film listed under several ids: the
+    same IMDb id, or the same title identity with the title and year written alike byte for
+    byte (ml-100k lists 17 films twice so; an imported dataset's rows of one title are kept
+    apart, :func:`kept_apart`). -1 for a row without a usable identity (an empty title key)."""
+    identities = pd.Series(identities_of(movies), dtype="string")
+    titled = identities.str.startswith(TITLE_PREFIX).fillna(False).to_numpy(dtype=bool)
+    blank = identities.isna() | identities.str.startswith(f"{TITLE_PREFIX}|").fillna(True)
+    if titled.any() and "title" in movies.columns:  # "Heat" and "HEAT" are two films
+        written = movies["title"].astype("string").fillna("")
+        if "year" in movies.columns:
+            written = written + "|" + movies["year"].astype("string").fillna("")
+        identities = identities.where(~titled, identities + "\0" + written.to_numpy())
+    codes, _ = pd.factorize(identities.where(~blank.to_numpy()))
+    return codes
+
+
 def identities_of(movies: pd.DataFrame) -> np.ndarray:
     """The ``identity`` column, or (tables saved before it existed) computed from title/year."""
     if IDENTITY_COLUMN in movies.columns:
@@ -340,7 +379,8 @@ class MovieMatch:
     title pair where a row had no year (matched by title only). Sorted by ``a_idx``.
 
     What was not paired for want of a way to tell films apart, named for :meth:`summary`:
-    ``tied`` (A's films of a title and year that several films of A and of B share),
+    ``tied`` (A's films of a title and year that several films of A or of B share; their rows
+    in ``tied_rows``),
     ``ambiguous`` (titles without a year that name several films of the other table) and
     ``guessed`` (films paired with one of several rows of one title and year, by ratings)."""
 
@@ -357,6 +397,7 @@ class MovieMatch:
     tied: tuple[str, ...] = ()
     ambiguous: tuple[str, ...] = ()
     guessed: tuple[str, ...] = ()
+    tied_rows: tuple[int, ...] = ()
 
     def __len__(self) -> int:
         return len(self.a_idx)
@@ -381,7 +422,7 @@ class MovieMatch:
         return int(((self.how == "title") & ~self.dated).sum())
 
     def summary(self) -> str:
-        """``"1,336 of 1,682 ml-100k movies found in ml-latest-small (37 by IMDb id, 1,299 by
+        """``"1,335 of 1,682 ml-100k movies found in ml-latest-small (37 by IMDb id, 1,298 by
         title and year)."``, then what was left unmatched or guessed and why."""
         if self.n_matched == 0:
             detail = "none"
@@ -404,10 +445,11 @@ class MovieMatch:
             f"({detail})."
         ]
         if self.tied:
+            n = len(self.tied)
             notes.append(
-                f"{len(self.tied):,} {_films(len(self.tied))} of {self.name_a} share a title and "
-                f"year with another film of both ({_named(self.tied)}); left unmatched, since "
-                "nothing tells them apart."
+                f"{n:,} {_films(n)} of {self.name_a} share{'s' if n == 1 else ''} a title and "
+                f"year with another film of {self.name_a} or {self.name_b} "
+                f"({_named(self.tied)}); left unmatched, since nothing tells which is which."
             )
         if self.ambiguous:
             notes.append(
@@ -511,8 +553,10 @@ def match_movies(
     if len(candidates):
         ca = candidates["row_a"].to_numpy()
         cb = candidates["row_b"].to_numpy()
-        # two rows that both have an IMDb id are the same film only when the ids are equal
-        same_id = _same_ids(movies_a, ca, movies_b, cb)
+        # two rows that both have an IMDb id are the same film only when the ids are equal;
+        # equal ids tell films apart only where both tables' ids name the same films (bad-input
+        # round 60, F3: two imports' "Hamlet (1990)" 100 were paired, the other Hamlet left out)
+        same_id = _same_ids(movies_a, ca, movies_b, cb) & _ids_agree(movies_a, movies_b)
         score = candidates["score"].to_numpy()
         keep = ~(imdb_a[ca] & imdb_b[cb]) & ~used_a[ca] & ~used_b[cb]
         vague = keep & (score == SCORE_NO_YEARS_AMBIGUOUS) & ~same_id
@@ -523,7 +567,8 @@ def match_movies(
         # each of two "Emma (1996)" with its own row, whatever their rating counts
         order = np.lexsort((cb, ca, most_rated, ~same_id, score))
         levels = score[order] * 2 + ~same_id[order]
-        rows_a, rows_b = _pick(ca[order], cb[order], levels, used_a, used_b, picked)
+        films = (_films_and_titles(movies_a), _films_and_titles(movies_b))
+        rows_a, rows_b = _pick(ca[order], cb[order], levels, (used_a, used_b), films, picked)
         pairs_a.append(rows_a)
         pairs_b.append(rows_b)
         hows.append(np.full(len(rows_a), "title", dtype=object))
@@ -551,6 +596,7 @@ def match_movies(
         by_how={k: int((how == k).sum()) for k in ("imdb", "title")},
         dated=(how != "title") | (_has_year(movies_a)[a_idx] & _has_year(movies_b)[b_idx]),
         tied=tuple(_name(movies_a, r) for r in picked.tied if not matched_a[r]),
+        tied_rows=tuple(r for r in picked.tied if not matched_a[r]),
         ambiguous=picked.ambiguous,
         guessed=tuple(_name(movies_a, r) for r in picked.guessed),
     )
@@ -570,15 +616,18 @@ def _pick(
     ca: np.ndarray,
     cb: np.ndarray,
     levels: np.ndarray,
-    used_a: np.ndarray,
-    used_b: np.ndarray,
+    used: tuple[np.ndarray, np.ndarray],
+    films: tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
     picked: _Picked,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Take candidate pairs (sorted best first; ``levels`` their score and same-id rank) level
     by level. Within a level, pairs that share a row form groups: a lone pair is taken; a group
-    with one row on a side takes its first (most-rated) pair and is noted as guessed; a group
-    with several rows on both sides (two "Twin (2000)" here and there) is a guess between
-    permutations, so none of it is taken (bad-input round 30 F4)."""
+    with one row on a side takes its first (most-rated) pair and is noted as guessed (ml-100k's
+    twins, or "Star Wars: ..." titles sharing a part); a group with several rows on both sides
+    (two "Twin (2000)" here and there), or several films of one title and year on a side (two
+    imported "Hamlet (1990)" against one, :func:`_films_and_titles`), is a guess between films,
+    so none of it is taken (bad-input rounds 30 F4 and 60 F3)."""
+    used_a, used_b = used
     rows_a: list[int] = []
     rows_b: list[int] = []
     bounds = np.flatnonzero(np.r_[True, levels[1:] != levels[:-1], True]) if len(levels) else []
@@ -589,7 +638,8 @@ def _pick(
         for group in _groups(la, lb):
             group_a = {la[i] for i in group}
             group_b = {lb[i] for i in group}
-            if len(group_a) > 1 and len(group_b) > 1:
+            several = _several_films(group_a, *films[0]) or _several_films(group_b, *films[1])
+            if len(group_a) > 1 and len(group_b) > 1 or several:
                 picked.tied.extend(sorted(group_a))
                 continue
             a, b = la[group[0]], lb[group[0]]
@@ -599,6 +649,19 @@ def _pick(
             if len(group) > 1:
                 picked.guessed.append(a)
     return np.asarray(rows_a, dtype=np.int64), np.asarray(rows_b, dtype=np.int64)
+
+
+def _films_and_titles(movies: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, its film (:func:`film_codes`) and its title and year (a number each)."""
+    titles = movies["title"].tolist() if "title" in movies.columns else [""] * len(movies)
+    years = movies["year"].tolist() if "year" in movies.columns else [None] * len(movies)
+    keys = [title_identity(t, y) for t, y in zip(titles, years, strict=True)]
+    return film_codes(movies), pd.factorize(pd.Series(keys, dtype=object))[0]
+
+
+def _several_films(rows: set[int], films: np.ndarray, titles: np.ndarray) -> bool:
+    """Whether some title and year among ``rows`` names several films of their table."""
+    return len({films[r] for r in rows}) > len({titles[r] for r in rows})
 
 
 def _groups(la: list[int], lb: list[int]) -> list[list[int]]:
@@ -797,6 +860,22 @@ def _yearless_side_pairs(
     if dated_a.empty:
         return undated_a.merge(dated, on="key", suffixes=("_a", "_b"))
     return dated.merge(undated_b, on="key", suffixes=("_a", "_b"))
+
+
+def _ids_agree(movies_a: pd.DataFrame, movies_b: pd.DataFrame) -> bool:
+    """Whether the two tables' ids name the same films: one table's ids are all the other's,
+    with the same main title (an export of a model read back, a part of one catalogue). Two
+    imports' ids mean nothing to each other."""
+    if not all(c in t.columns for c in ("movie_id", "title") for t in (movies_a, movies_b)):
+        return False
+    small, large = sorted((movies_a, movies_b), key=len)
+    titles = large.assign(key=_id_texts(large["movie_id"].to_numpy(dtype=object)))
+    titles = titles.drop_duplicates("key").set_index("key")["title"]
+    found = titles.reindex(_id_texts(small["movie_id"].to_numpy(dtype=object)))
+    return bool(found.notna().all()) and all(
+        main_key(str(a)) == main_key(str(b))
+        for a, b in zip(small["title"].tolist(), found.tolist(), strict=True)
+    )
 
 
 def _same_ids(

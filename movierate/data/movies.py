@@ -9,7 +9,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from movierate.data.identity import IDENTITY_COLUMN, movie_identities
+from movierate.data.identity import IDENTITY_COLUMN, KEPT_APART, kept_apart, movie_identities
 
 #: What MovieLens writes for a movie without genres (also written by ``write_movielens_csv``).
 NO_GENRES_MARKER = "(no genres listed)"
@@ -161,13 +161,17 @@ def movies_table(
     movie_idx: np.ndarray,
     ratings: np.ndarray,
     metadata: pd.DataFrame | None,
+    *,
+    keep_apart: bool = False,
 ) -> tuple[pd.DataFrame, int]:
     """One row per rated movie (index = movie_idx) and how many lacked metadata.
 
     ``movie_idx``/``ratings`` are the encoded ratings; ``metadata`` has movie_id, title, year,
     genres and optionally imdb_id (or is None). Movies without metadata get the title
     ``"movie <id>"``. The ``identity`` column is ``imdb:<id>`` where metadata gives an IMDb id,
-    else ``title:<normalised title>|<year>``.
+    else ``title:<normalised title>|<year>``. With ``keep_apart`` (an imported dataset), rows
+    of one title identity get their movie ids too (:func:`~movierate.data.identity.kept_apart`):
+    they are different movies, as their ids say; :func:`same_title_notice` names them.
     """
     n = len(movie_ids)
     counts = np.bincount(movie_idx, minlength=n)
@@ -202,5 +206,50 @@ def movies_table(
     table["genres"] = pd.Series(genres, dtype=object)
     table["n_ratings"] = counts.astype(np.int64)
     table["mean_rating"] = means.astype(np.float64)
-    table[IDENTITY_COLUMN] = pd.array(movie_identities(table, imdb), dtype="str")
+    identities = movie_identities(table, imdb)
+    if keep_apart:
+        identities = kept_apart(identities, np.asarray(movie_ids, dtype=object))
+    table[IDENTITY_COLUMN] = pd.array(identities, dtype="str")
     return table, missing
+
+
+#: How many groups of one title :func:`same_title_notice` names.
+SHOWN_GROUPS = 3
+
+
+def same_title_notice(movies: pd.DataFrame, file: str) -> list[str]:
+    """The notice naming the ids of one title and year that :func:`movies_table` kept apart
+    (``keep_apart``), or none (bad-input round 60, F1: they were merged in lists unsaid)."""
+    identities = movies[IDENTITY_COLUMN].astype(str)
+    apart = identities.str.contains(KEPT_APART, regex=False).to_numpy()
+    if not apart.any():
+        return []
+    base = identities[apart].str.split(KEPT_APART, n=1).str[0].to_numpy()
+    rows = np.flatnonzero(apart)
+    groups = [rows[base == key] for key in dict.fromkeys(base)]
+    said = [_one_title_text(movies, group) for group in groups[:SHOWN_GROUPS]]
+    more = len(groups) - SHOWN_GROUPS
+    return [
+        f"{file}: {'; '.join(said)}{f' (and {more:,} more such group(s))' if more > 0 else ''}"
+        ": each id stays a movie of its own. If some are one film, give them one id in your "
+        "file."
+    ]
+
+
+def _one_title_text(movies: pd.DataFrame, rows: np.ndarray) -> str:
+    """``ids 100 and 101 are both titled 'Hamlet (1990)'`` (each id's title where they are
+    written differently: ``'Heat (1995)' and 'HEAT (1995)'``)."""
+    ids = [str(movies["movie_id"].iloc[r]) for r in rows]
+    titles = [_with_year(movies["title"].iloc[r], movies["year"].iloc[r]) for r in rows]
+    if len(set(titles)) == 1:
+        return f"ids {_and(ids)} are {'both' if len(ids) == 2 else 'all'} titled {titles[0]!r}"
+    return f"ids {_and(ids)} are titled {_and([repr(t) for t in titles])}"
+
+
+def _with_year(title: object, year: object) -> str:
+    return f"{title} ({int(year)})" if not pd.isna(year) else str(title)
+
+
+def _and(words: list[str]) -> str:
+    """``"a, b and c"``."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"

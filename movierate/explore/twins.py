@@ -3,7 +3,8 @@
 Lists of movies (recommendations, nearest neighbours) must not offer a film the user already
 rated under its other id, nor show one film twice, nor call a film its own nearest neighbour.
 Rows are the same film when the movies table gives them one ``identity`` (IMDb id, else title
-and year; :mod:`movierate.data.identity`). Tables without identities have no twins.
+and year written alike; :func:`movierate.data.identity.film_codes`): an imported dataset's ids
+are films of their own unless they share an IMDb id. Tables without identities have no twins.
 
 >>> movies = pd.DataFrame({"identity": ["title:a|1997", "title:b|1990", "title:a|1997"]})
 >>> same_film_rows(movies, [0]).tolist()
@@ -21,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from movierate.data.identity import IDENTITY_COLUMN, TITLE_PREFIX
+from movierate.data.identity import IDENTITY_COLUMN, film_codes
 
 _MEMO: dict[int, tuple[weakref.ref, int, np.ndarray | None]] = {}
 _LOCK = threading.Lock()
@@ -47,14 +48,12 @@ def film_of_row(movies: pd.DataFrame) -> np.ndarray | None:
 def _film_of_row(movies: pd.DataFrame) -> np.ndarray | None:
     if IDENTITY_COLUMN not in movies.columns:
         return None
-    identities = movies[IDENTITY_COLUMN].astype("string")
-    blank = identities.isna() | identities.str.startswith(f"{TITLE_PREFIX}|").fillna(True)
-    codes, _ = pd.factorize(identities.where(~blank))
+    codes = film_codes(movies)
     rows = np.arange(len(movies))
-    if not len(codes) or codes.max() + 1 + int(blank.sum()) == len(movies):
+    named = codes >= 0
+    if not len(codes) or codes.max() + 1 + int((~named).sum()) == len(movies):
         return None  # every identity appears once
     first = np.full(codes.max() + 1, len(movies))
-    named = codes >= 0
     np.minimum.at(first, codes[named], rows[named])
     return np.where(named, first[np.maximum(codes, 0)], rows)
 

@@ -1081,10 +1081,18 @@ def _one_rating_per_film(model: Any, rows: dict[int, float]) -> dict[int, float]
     if len(kept) == len(rows):
         return rows
     dropped = [row for row in rows if kept[int(film[row])] != row]
-    titles = ", ".join(text.isolated(text.md(model.movies["title"].iloc[r])) for r in dropped[:3])
+    movies = model.movies
+    # bad-input round 60, F2: each film with both ids, so the user sees which rating counts
+    titles = "; ".join(
+        f"{text.isolated(text.md(text.with_year(movies['title'].iloc[r], movies['year'].iloc[r])))}"
+        f": ids {text.md(str(movies['movie_id'].iloc[r]))} and "
+        f"{text.md(str(movies['movie_id'].iloc[kept[int(film[r])]]))}"
+        for r in dropped[:3]
+    )
     st.info(
         f"{len(dropped)} film(s) are rated twice under their two ids in "
-        f"{text.md(model.dataset_name)} ({titles}); only the later rating of each counts.",
+        f"{text.md(model.dataset_name)} ({titles}); only the later rating of each counts (the "
+        "second id named).",
         icon=":material/content_copy:",
     )
     return {row: rating for row, rating in rows.items() if kept[int(film[row])] == row}
