@@ -184,7 +184,7 @@ class ModelComparison:
 
     ``agreement`` is None when the models were trained on different datasets (their users are
     different people); ``match`` is then the movie identity match their movie-wise numbers
-    stand on (``match.summary()``: "1,336 of 1,682 ml-100k movies found in ml-latest-small
+    stand on (``match.summary()``: "1,335 of 1,682 ml-100k movies found in ml-latest-small
     ...")."""
 
     neighbours: pd.DataFrame
