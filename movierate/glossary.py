@@ -37,11 +37,12 @@ TERMS: dict[str, str] = {
     "L2": "A regularizer that pulls the vectors of rated users and movies towards zero "
     "(l2=0.1: its strength), a vector with few ratings hardest against its own data, so "
     "movies with few ratings end up near the centre.",
-    "whitening": "A regularizer, or an exact transform, that makes every dimension centred on "
-    "0 with variance 1 and uncorrelated with the others. 'Not whitened' describes the shape, "
-    "not a fault.",
-    "decorrelation": "A regularizer that makes the dimensions unrelated to each other, without "
-    "making them equally spread.",
+    "whitening": "Every dimension centred on 0 with variance 1 and uncorrelated with the others. "
+    "The exact transform makes the vectors so; the regularizer only penalises the distance from "
+    "it during training, and may not get there on the movies you look at (its verdict says how "
+    "far, over which movies). 'Not whitened' describes the shape, not a fault.",
+    "decorrelation": "A regularizer that penalises correlation between the dimensions, without "
+    "spreading them equally; its verdict says how far it got.",
     "early stopping": "Training stops when the error on ratings set aside for this "
     "(early-stopping rows) stops improving, and keeps the best epoch (one pass over the "
     "training ratings).",
