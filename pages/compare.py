@@ -149,7 +149,7 @@ def space_numbers(model, *, min_ratings: int, max_movies: int | None) -> dict:
     correlations = explore.popularity_correlations(norms)
     numbers = {
         **verdicts.spread_numbers(model, min_ratings=min_ratings),
-        "corr(norm, popularity)": correlations.loc["norm", "spearman_n_ratings"],
+        "Spearman(norm, popularity)": correlations.loc["norm", "spearman_n_ratings"],
     }
     try:
         coherence = explore.model_genre_coherence(
@@ -754,7 +754,7 @@ def space_columns() -> dict:
             help="Movies the genre coherence was measured on (at most the "
             f"{explore.NEIGHBOUR_CAP:,} most-rated).",
         ),
-        "corr(norm, popularity)": st.column_config.NumberColumn(
+        "Spearman(norm, popularity)": st.column_config.NumberColumn(
             format="%.2f",
             help="Spearman correlation of vector length with popularity: every rating of "
             "the movie, test rows included (the movies are those the filter above keeps).",
