@@ -772,7 +772,8 @@ def space_columns() -> dict:
         "mean KS to U(-1, 1)": st.column_config.NumberColumn(
             format="%.3f",
             help="Mean Kolmogorov-Smirnov distance of each dimension to uniform(-1, 1) over "
-            f"these movies (adversarial aims at <= {verdicts.UNIFORM_KS_MAX}).",
+            f"these movies (adversarial aims at <= {verdicts.UNIFORM_KS_MAX}, with no single "
+            "dimension beyond what uniform columns reach by chance: the verdicts say both).",
         ),
         SAVED_LOSSES: st.column_config.TextColumn(
             help="Each regularizer's unweighted penalty of the saved model: the epoch "
