@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -9,9 +10,11 @@ import pandas as pd
 import streamlit as st
 
 from movierate import data, glossary, store
+from movierate.data.acquire import ascii_letters
 from movierate.defaults import tuned_datasets
 from movierate.errors import DataError, MovierateError, StoreError
 from movierate.explore.quality import FEW_MAP_MOVIES
+from movierate.filenames import unportable_reason
 from movierate.spec import regularizers_text
 from movierate.ui import shell, state, text, widgets
 from movierate.ui.delete_dataset import render_delete_dataset
@@ -178,6 +181,14 @@ ZERO_RATINGS = {
 IMPORTED = "imported_upload"
 #: The upload form's checkbox that replaces an imported dataset of the name given.
 REPLACE_LABEL = "Replace an imported dataset of this name"
+
+
+def suggested_name(filename: str) -> str:
+    """A dataset name from an uploaded file's name that the name rule accepts: accents dropped,
+    other characters '_' (bad-input round 59, L2: 'bewertungen_äöü' was offered, then refused)."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+|\.\.+", "_", ascii_letters(Path(filename).stem))
+    name = stem.strip("_.-")[:64].strip("_.-") or "ratings"
+    return f"{name[:58]}_data" if unportable_reason(name) else name  # 'con': a Windows device
 
 
 def import_upload(upload, csv_name: str, items=None, **options: Any) -> None:
@@ -545,7 +556,7 @@ def render() -> None:
             help=widgets.upload_limit_help("python -m movierate datasets FILE --name NAME"),
         )
         if upload is not None:
-            csv_name, items, options = Path(upload.name).stem, None, {}
+            csv_name, items, options = suggested_name(upload.name), None, {}
             if not upload.name.lower().endswith(".zip"):
                 csv_name = st.text_input("Name for this dataset", value=csv_name, key="csv_name")
                 items = st.file_uploader(
