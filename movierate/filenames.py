@@ -49,8 +49,12 @@ def name_problem(name: str, max_length: int = NAME_MAX_LENGTH) -> str | None:
     if len(name) > max_length:
         return f"it has {len(name):,} characters, more than {max_length}"
     if not _NAME_CHARS.fullmatch(name):
-        bad = sorted({c for c in name if not _NAME_CHARS.fullmatch(c)})
-        return f"it contains {', '.join(_char_shown(c) for c in bad)}"
+        read = utf8_read_as_bytes(name)  # 'é' read through an ASCII locale, not two bad bytes
+        bad = sorted({c for c in read or name if not _NAME_CHARS.fullmatch(c)})
+        said = f"it contains {', '.join(_char_shown(c) for c in bad)}"
+        if read is not None:
+            said += f" (read as bytes through an ASCII locale. {UTF8_LOCALE_HINT} to see them.)"
+        return said
     if name.startswith("."):
         return "it starts with '.'"
     if ".." in name:
@@ -109,6 +113,26 @@ def twin_key(name: str) -> str:
     """
     text = unicodedata.normalize("NFC", name)
     return "".join(up if len(up := c.upper()) == 1 else c for c in text)
+
+
+#: What to do when an ASCII locale hands UTF-8 text over as bytes (bad-input round 59, M2).
+UTF8_LOCALE_HINT = "Run with a UTF-8 locale (e.g. LANG=C.UTF-8) or PYTHONUTF8=1"
+
+
+def utf8_read_as_bytes(text: str) -> str | None:
+    r"""``text`` as the UTF-8 text it is when a process with an ASCII locale (``LC_ALL=C``,
+    ``PYTHONUTF8=0``) read it as bytes (lone surrogates); None when it holds no such bytes or
+    they are no UTF-8 (truly broken bytes).
+
+    >>> utf8_read_as_bytes("L\udcc3\udca9on"), utf8_read_as_bytes("x\udcff"), utf8_read_as_bytes("ok")
+    ('Léon', None, None)
+    """
+    if not any(0xDC80 <= ord(c) <= 0xDCFF for c in text):
+        return None
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8")
+    except UnicodeError:
+        return None
 
 
 def _char_shown(c: str) -> str:

@@ -70,7 +70,9 @@ class LostRun:
 
     def text(self) -> str:
         """What the Train page says about it."""
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(self.submitted))
+        # UTC, said, as every time the product shows: the server's own zone put an unlabelled
+        # next-day time beside 'created (UTC)' (bad-input round 59, M1)
+        when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(self.submitted))
         what = "training" if self.started else "waiting to train"
         start = (
             f"The run {self.name!r} on {self.dataset} (submitted {when}) was {what} when the "

@@ -434,11 +434,79 @@ def labels(field_name: str) -> dict[str, str]:
 WHOLE_LIMIT = 2**53 - 1
 
 
+#: How a typed number is read (bad-input round 59, H1): said in the dashboard's number boxes.
+NUMBER_RULE = (
+    "Type 0.5 or 0,5 (a decimal point or comma), or 1e-3; no thousands separator: 1.000 and "
+    "1,000 are refused (1 or 1000?)"
+)
+_NUMBER = re.compile(r"[+-]?(\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?")
+#: One separator after 1-3 digits (not a leading 0) and before exactly 3: a thousands separator
+#: as plausibly as a decimal one.
+_GROUPED = re.compile(r"[+-]?[1-9]\d{0,2}[.,]\d{3}")
+
+
+class Unread(float):
+    """NaN standing for a number box's text that is no allowed number; ``problem`` says why,
+    and :func:`whole_number` raises it, so callers that take a float keep working."""
+
+    problem: str
+
+    def __new__(cls, problem: str) -> Unread:
+        unread = super().__new__(cls, math.nan)
+        unread.problem = problem
+        return unread
+
+
+def read_number(
+    text: str, label: str, *, lo: float | None = None, hi: float | None = None
+) -> float:
+    """The number typed into a dashboard box: "0.5", "0,5" (one comma and no dot: a decimal
+    comma), "1e-3", " 5 "; SpecError naming ``label`` and the text for empty text, grouping
+    ("1.000,5", "1,000.5") and a separator that may group thousands ("1.000", "1,000": see
+    :data:`NUMBER_RULE`), or a number outside ``lo``..``hi``. The browser's number box dropped
+    a typed comma ("0,5" read 5, bad-input round 59, H1), so the boxes are text read here."""
+    typed = str(text).strip()
+    if not typed:
+        raise SpecError(f"{label} is empty: type a number, e.g. 0.5.")
+    if not _NUMBER.fullmatch(typed):
+        why = (
+            "it groups digits with both '.' and ','"
+            if "," in typed and "." in typed
+            else "it has more than one separator"
+            if typed.count(",") + typed.count(".") > 1
+            else "it is no number"
+        )
+        raise SpecError(
+            f"{label} = {typed!r} cannot be read: {why}. Type digits with at most one decimal "
+            "point or comma and no thousands separator, e.g. 1000.5 or 0,5."
+        )
+    if _GROUPED.fullmatch(typed):
+        whole = re.sub(r"[.,]", "", typed)
+        raise SpecError(
+            f"{label} = {typed!r} is ambiguous: '{typed[-4]}' may separate thousands. Write "
+            f"{whole} or {float(typed.replace(',', '.')):g} without a separator."
+        )
+    value = float(typed.replace(",", "."))
+    if not math.isfinite(value):
+        raise SpecError(f"{label} = {typed!r} is too large: type a smaller number.")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        span = (
+            f"{lo:g} to {hi:g}" if lo is not None and hi is not None
+            else f"at least {lo:g}" if lo is not None else f"at most {hi:g}"
+        )  # fmt: skip
+        raise SpecError(f"{label} = {typed} is out of range: type {span}.")
+    return value
+
+
 def whole_number(value: Any, label: str, allowed: str = "") -> int:
     """``value`` from a number box as an int; SpecError naming the box when it is no whole
     number, or one beyond :data:`WHOLE_LIMIT` (with ``allowed``, the box's range, when given;
     the dashboard's whole-number boxes are float boxes: Streamlit's integer box read "1e4" as
     1 and "64.9" as 64 in the browser, bad-input round 13)."""
+    if isinstance(value, Unread):
+        raise SpecError(value.problem)
+    if isinstance(value, str):
+        value = read_number(value, label)
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if isinstance(value, float) and value.is_integer() and abs(value) <= WHOLE_LIMIT:

@@ -210,7 +210,23 @@ def split_text(split: Mapping[str, Any]) -> str:
         text += f", seed {split['seed']}"  # not where it drew no test row
     if _ties_by_file_order(split):  # bad-input round 58, F2: told apart by a missing seed only
         text += ", ties by file order"
+    if isinstance(cut := split.get("test_from"), int | float):  # bad-input round 59, L1
+        text += f", from {_utc_shown(cut, precise=True)}"
     return text
+
+
+#: A by-date split's recorded cut dates (:func:`cut_dates_text`), as they are said.
+CUT_DATES = {"test_from": "test rows from", "stop_from": "early-stopping rows from"}
+
+
+def cut_dates_text(split: Mapping[str, Any]) -> str:
+    """A ``time`` split's cut dates: "test rows from 2017-06-21 07:17:30 UTC, early-stopping
+    rows from ..."; "" for a split without them (other methods, models saved before round 59)."""
+    return ", ".join(
+        f"{words} {_utc_shown(split[key], precise=True)}"
+        for key, words in CUT_DATES.items()
+        if isinstance(split.get(key), int | float)
+    )
 
 
 def _ties_by_file_order(split: Mapping[str, Any]) -> bool:
@@ -4146,10 +4162,12 @@ class LeftoverReport:
         return "Being written now"
 
 
-def _utc_shown(seconds: float) -> str:
-    """Seconds since 1970 as a UTC date ("after 9999" beyond what a date holds)."""
+def _utc_shown(seconds: float, *, precise: bool = False) -> str:
+    """Seconds since 1970 as a UTC date, to the minute (``precise``: the second); "after 9999"
+    beyond what a date holds."""
+    shape = "%Y-%m-%d %H:%M:%S" if precise else "%Y-%m-%d %H:%M"
     try:
-        return f"{datetime.fromtimestamp(seconds, timezone.utc):%Y-%m-%d %H:%M} UTC"
+        return f"{datetime.fromtimestamp(seconds, timezone.utc).strftime(shape)} UTC"
     except (OverflowError, OSError, ValueError):
         return "after 9999"
 

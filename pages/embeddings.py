@@ -718,7 +718,7 @@ def render() -> None:
         bad-input round 20, F3), and forget one picked for a larger model."""
         top = max(model.dim, 2)
         for key in ("pc_x", "pc_y"):
-            held = st.session_state.get(key)
+            held = widgets.held_number(key)  # the box's text (bad-input round 59, H1)
             if held is not None and held > top:  # picked for a larger model or first k
                 del st.session_state[key]
                 state.set_in_link(key, None)

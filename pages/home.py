@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from movierate import data, glossary, store
+from movierate import data, glossary, schema, store
+from movierate.data.acquire import ascii_letters
 from movierate.defaults import tuned_datasets
-from movierate.errors import DataError, MovierateError, StoreError
+from movierate.errors import DataError, MovierateError, SpecError, StoreError
 from movierate.explore.quality import FEW_MAP_MOVIES
+from movierate.filenames import unportable_reason
 from movierate.spec import regularizers_text
 from movierate.ui import shell, state, text, widgets
 from movierate.ui.delete_dataset import render_delete_dataset
@@ -180,6 +183,14 @@ IMPORTED = "imported_upload"
 REPLACE_LABEL = "Replace an imported dataset of this name"
 
 
+def suggested_name(filename: str) -> str:
+    """A dataset name from an uploaded file's name that the name rule accepts: accents dropped,
+    other characters '_' (bad-input round 59, L2: 'bewertungen_äöü' was offered, then refused)."""
+    stem = re.sub(r"[^A-Za-z0-9._-]+|\.\.+", "_", ascii_letters(Path(filename).stem))
+    name = stem.strip("_.-")[:64].strip("_.-") or "ratings"
+    return f"{name[:58]}_data" if unportable_reason(name) else name  # 'con': a Windows device
+
+
 def import_upload(upload, csv_name: str, items=None, **options: Any) -> None:
     """Store an uploaded GroupLens zip or ratings CSV (+ items file; ``options``: from_csv's
     ``encoding`` and ``rating_scale``) as a dataset and check it."""
@@ -197,6 +208,8 @@ def import_upload(upload, csv_name: str, items=None, **options: Any) -> None:
         # the button, the success note off-screen above)
         st.info(f"{text.md(upload.name)} is already imported, as **{text.md(done[1])}**.")
         return
+    if isinstance(options.get("rating_scale"), str):  # a box of it is no number
+        raise SpecError(options["rating_scale"])
     stored = True  # False: the zip's data was here already (bad-input round 43, F1)
     if upload.name.lower().endswith(".zip"):
         with st.spinner(f"Importing {text.md(upload.name)} ({upload.size / 1e6:.1f} MB)…"):
@@ -284,18 +297,15 @@ def csv_options(upload, items=None) -> dict[str, Any]:
             "ratings outside it are refused, with their lines.",
         )
         low, high, step = st.columns(3)
-        scale = (
-            low.number_input(
-                "lowest", value=0.5, step=0.5, key="csv_scale_min", disabled=not declare
+        scale = (  # text boxes: a number box read a typed "0,5" as 5 (bad-input round 59, H1)
+            widgets.number_box("lowest", 0.5, where=low, key="csv_scale_min", disabled=not declare),
+            widgets.number_box(
+                "highest", 5.0, where=high, key="csv_scale_max", disabled=not declare
             ),
-            high.number_input(
-                "highest", value=5.0, step=0.5, key="csv_scale_max", disabled=not declare
-            ),
-            step.number_input(
+            widgets.number_box(
                 "step (0: any value)",
-                value=0.5,
-                min_value=0.0,
-                step=0.5,
+                0.5,
+                where=step,
                 key="csv_scale_step",
                 disabled=not declare,
             ),
@@ -309,11 +319,21 @@ def csv_options(upload, items=None) -> dict[str, Any]:
         )
     return {
         "encoding": encoding,
-        "rating_scale": scale if declare else None,
+        "rating_scale": scale_numbers(scale) if declare else None,
         **({"zero_ratings": zero} if zero != "auto" else {}),
         **({"columns": columns} if columns else {}),
         **({"item_columns": item_columns} if item_columns else {}),
     }
+
+
+def scale_numbers(typed: tuple[str, str, str]) -> tuple[float, float, float] | str:
+    """The declared scale's three boxes read as numbers, or the message saying which box is no
+    number: :func:`import_upload` raises it when Import is pressed."""
+    try:
+        boxes = zip(typed, ("lowest", "highest", "step"), strict=True)
+        return tuple(schema.read_number(t, f"Rating scale {w}") for t, w in boxes)
+    except SpecError as exc:
+        return str(exc)
 
 
 def column_mapping(
@@ -545,7 +565,7 @@ def render() -> None:
             help=widgets.upload_limit_help("python -m movierate datasets FILE --name NAME"),
         )
         if upload is not None:
-            csv_name, items, options = Path(upload.name).stem, None, {}
+            csv_name, items, options = suggested_name(upload.name), None, {}
             if not upload.name.lower().endswith(".zip"):
                 csv_name = st.text_input("Name for this dataset", value=csv_name, key="csv_name")
                 items = st.file_uploader(

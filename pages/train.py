@@ -80,32 +80,21 @@ def spec_widget(name: str, default: Any) -> Any:
     # the range is said, not enforced by the box: a box over its maximum turned red and Start
     # training then did nothing visible (recheck); the form's check names the field instead
     allowed = f"{field.help}. Allowed: {rule.describe().removeprefix('use ')}."
-    if rule.type is int:  # a float box, checked as a whole number on Start (build_spec)
-        return widgets.whole_number_input(
-            field.label, int(default or 0), step=int(field.step or 1), help=allowed, key=key
-        )
-    return st.number_input(
-        field.label,
-        value=float(default),
-        step=field.step,
-        format="%.6g",
-        help=allowed,
-        key=key,
-    )
+    if rule.type is int:  # read and checked as a whole number on Start (build_spec)
+        return widgets.whole_number_input(field.label, int(default or 0), help=allowed, key=key)
+    return widgets.number_box(field.label, float(default), help=allowed, key=key)
 
 
-def strength_widget(kind: str, active: dict[str, float]) -> float:
-    """A regularizer's strength, 0 = off. One press of + sets the strength measured to reach its
-    effect (``advice.DEFAULT_STRENGTHS``)."""
+def strength_widget(kind: str, active: dict[str, float]) -> str:
+    """A regularizer's strength as typed, 0 = off; its help gives the strength measured to
+    reach its effect (``advice.DEFAULT_STRENGTHS``)."""
     label, _, help_text = schema.SPEC_SCHEMA["regularizers"].constraint.kinds[kind]
     measured = advice.DEFAULT_STRENGTHS[kind]
-    return st.number_input(
+    return widgets.number_box(
         label,
-        value=float(active.get(kind, 0.0)),
-        step=measured,
-        help=f"{help_text} 0 = off. Press + once for {measured:g}, the strength measured to "
-        "take hold on ml-latest-small and ml-100k within the default epochs.",
-        format="%.6g",
+        float(active.get(kind, 0.0)),
+        help=f"{help_text} 0 = off. Type {measured:g}, the strength measured to take hold on "
+        "ml-latest-small and ml-100k within the default epochs.",
         key=f"reg_{kind}",
     )
 
@@ -138,12 +127,18 @@ def build_spec(values: dict[str, Any]) -> Any:
     values = dict(values)
     for name, field in schema.SPEC_SCHEMA.items():
         rule = field.constraint
-        if isinstance(rule, schema.Interval) and rule.type is int and name in values:
-            values[name] = schema.whole_number(values[name], field.label, rule.describe())
+        if isinstance(rule, schema.Interval) and name in values:
+            values[name] = (
+                schema.whole_number(values[name], field.label, rule.describe())
+                if rule.type is int
+                else schema.read_number(values[name], field.label)
+            )
     values["hidden_units"] = schema.parse_units(
         values["hidden_units"], schema.SPEC_SCHEMA["hidden_units"].label
     )
-    values["regularizers"] = {k: float(v) for k, v in values["regularizers"].items() if v != 0}
+    kinds = schema.SPEC_SCHEMA["regularizers"].constraint.kinds
+    strengths = {k: schema.read_number(v, kinds[k][0]) for k, v in values["regularizers"].items()}
+    values["regularizers"] = {k: v for k, v in strengths.items() if v != 0}
     return ModelSpec(**values)
 
 
@@ -388,8 +383,8 @@ def tune_form(datasets: list[str]) -> None:
             help="Several: the family is searched too. dim, L2, learning rate and batch size "
             "always; hidden units, dropout and dense L2 for deep.",
         )
-        budget = search_col.number_input(
-            "Budget (minutes)", min_value=0.5, max_value=240.0, value=5.0, step=0.5
+        budget = widgets.number_box(
+            "Budget (minutes)", 5.0, where=search_col, help="0.5 to 240 minutes."
         )
         trials = widgets.whole_number_input(
             "Stop after this many trials (0 = no cap)", 0, where=search_col, min_value=0,
@@ -433,7 +428,7 @@ def tune_form(datasets: list[str]) -> None:
             state.check_split_data(dataset, split_method)
             request = TuneRequest(
                 blend_families(families) if blend else tuple(families),
-                float(budget),
+                schema.read_number(budget, "Budget (minutes)", lo=0.5, hi=240.0),
                 schema.whole_number(trials, "Stop after this many trials") or None,
                 refit=bool(refit),
                 ensemble=schema.whole_number(ensemble, "Seeds averaged in the saved model"),
@@ -596,7 +591,10 @@ def train_form(datasets: list[str]) -> None:
             )
         groups = {
             "model": (model_col, "**Model**"),
-            "regularization": (reg_col, "**Regularizers** (0 = off; + sets the measured strength)"),
+            "regularization": (
+                reg_col,
+                "**Regularizers** (0 = off; each help says the measured strength)",
+            ),
             "optimisation": (fit_col, "**Optimisation**"),
         }
         for column, title in groups.values():

@@ -305,7 +305,7 @@ def test_the_map_filter_starts_where_it_keeps_the_small_catalogue(home):
     at = open_at("embeddings", model="words-mf", view="Map", map_method="pca")
     assert_clean(at)
     fewest = int(pd.read_csv(home / "r.csv")["item"].value_counts().min())
-    assert at.number_input(key="tsne_min").value <= fewest
+    assert float(at.text_input(key="tsne_min").value) <= fewest
 
 
 def test_ratings_follow_the_films_when_the_model_changes_dataset(home):

@@ -338,7 +338,7 @@ def test_embeddings_pca_extremes_follow_the_sliders(trained_home):
 
 def test_embeddings_tsne_map_search_highlights_and_lists_neighbours(trained_home):
     at = open_page("pages/embeddings.py", model="small-mf", view="Map", tsne_min="40")
-    assert at.number_input(key="tsne_min").value == 40
+    assert at.text_input(key="tsne_min").value == "40"
     next(b for b in at.button if b.label == "Compute map").click().run()
     until_map_ready(at)  # a map slower than a moment computes in the background
     scatter = charts(at)[0]
@@ -427,8 +427,8 @@ def test_neighbours_without_query_offers_examples_and_handles_ambiguity(trained_
 
 def test_recommend_for_a_user_across_models(trained_home):
     at = open_page("pages/recommend.py", user="1")
-    assert at.number_input(key="user").value == 1
-    assert at.number_input(key="user").label == "User id (610 users in ml-latest-small, ids 1–610)"
+    assert at.text_input(key="user").value == "1"
+    assert at.text_input(key="user").label == "User id (610 users in ml-latest-small, ids 1–610)"
     tables = frames(at)
     favourites, recs = tables[0], tables[1:]
     assert len(favourites) == 10
@@ -467,20 +467,20 @@ def test_recommend_for_a_user_across_models(trained_home):
 
 def test_recommend_sample_and_unknown_user(trained_home):
     at = open_page("pages/recommend.py")
-    first = at.number_input(key="user").value
+    first = at.text_input(key="user").value
     for _ in range(3):  # random: at least one of three samples differs from user 1
         widget(at.button, "Sample a user").click().run()
-        if at.number_input(key="user").value != first:
+        if at.text_input(key="user").value != first:
             break
     assert_clean(at)
-    assert at.number_input(key="user").value != first
-    at.number_input(key="user").set_value(999_999).run()
+    assert at.text_input(key="user").value != first
+    at.text_input(key="user").set_value("999999").run()
     assert not at.exception
     assert any("is not in ml-latest-small" in e.value for e in at.error)
     # bad-input round 13: an integer box read a typed "1e2" as user 1 (and 1.5 as 1)
-    at.number_input(key="user").set_value(1.5).run()
+    at.text_input(key="user").set_value("1.5").run()
     assert any("User id = 1.5 is not a whole number" in e.value for e in at.error)
-    at.number_input(key="user").set_value(1e2).run()
+    at.text_input(key="user").set_value("1e2").run()
     assert_clean(at)
     assert "## User 100" in " ".join(m.value for m in at.markdown)
 

@@ -242,9 +242,9 @@ def test_csv_upload_offers_the_encoding_and_scale_its_messages_name(tmp_path):
     assert any("encoding='cp1252'" in e.value for e in at.error)  # UTF-8 by default
     at.selectbox(key="csv_encoding").set_value("cp1252").run()
     at.toggle(key="csv_declare_scale").set_value(True).run()
-    at.number_input(key="csv_scale_min").set_value(1.0).run()
-    at.number_input(key="csv_scale_max").set_value(10.0).run()
-    at.number_input(key="csv_scale_step").set_value(1.0).run()
+    at.text_input(key="csv_scale_min").set_value("1.0").run()
+    at.text_input(key="csv_scale_max").set_value("10.0").run()
+    at.text_input(key="csv_scale_step").set_value("1.0").run()
     next(b for b in at.button if b.label == "Import").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     from movierate.data import load_dataset

@@ -274,7 +274,7 @@ def test_pca_map_names_its_components_and_colours_by_mean_rating(trained_home):
     assert any("principal components 3 (x) and 1 (y)" in c.value for c in at.caption)
     assert at.selectbox(key="colour").value == "mean_rating"
     assert any("test rows included" in c.value for c in at.caption)
-    at.number_input(key="pc_x").set_value(1.0)
+    at.text_input(key="pc_x").set_value("1")
     next(b for b in at.button if b.label == "Compute map").click().run()
     assert any("pick two different components" in e.value for e in at.error)
 
@@ -283,7 +283,7 @@ def test_tsne_takes_a_seed_and_caches_each(trained_home):
     """Finding 6: no seed in the page, so a map's stability could not be checked."""
     at = open_page("pages/embeddings.py", model="small-mf", view="Map", map_method="t-SNE",
                    tsne_min="60", perplexity="10", map_seed="3")  # fmt: skip
-    assert at.number_input(key="map_seed").value == 3
+    assert at.text_input(key="map_seed").value == "3"
     next(b for b in at.button if b.label == "Compute map").click().run()
     until_map_ready(at)
     assert any("seed 3, computed in" in c.value for c in at.caption)

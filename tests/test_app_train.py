@@ -88,10 +88,9 @@ def open_train() -> AppTest:
 
 def submit(at: AppTest, **values) -> AppTest:
     for label, value in values.items():
-        widget = next(
-            w for w in [*at.number_input, *at.text_input, *at.selectbox] if w.label == label
-        )
-        widget.set_value(value)
+        widget = next(w for w in [*at.text_input, *at.selectbox] if w.label == label)
+        # the number boxes are text boxes (bad-input round 59, H1)
+        widget.set_value(str(value) if widget.type == "text_input" else value)
     next(b for b in at.button if b.label == "Start training").click().run()
     assert not at.exception, [e.message for e in at.exception]
     return at
@@ -100,15 +99,13 @@ def submit(at: AppTest, **values) -> AppTest:
 def test_number_boxes_say_their_allowed_range(trained_home, fake_jobs):
     """Views review round 3: the boxes took -3 or 100000 and said the range only after Start."""
     at = open_train()
-    dim = next(w for w in at.number_input if w.label == "Embedding dimension")
+    dim = next(w for w in at.text_input if w.label == "Embedding dimension")
     assert "Allowed: a whole number from 1 to 1024" in dim.help
 
 
 def test_form_has_every_option(trained_home, fake_jobs):
     at = open_train()
-    labels = {
-        w.label for w in [*at.number_input, *at.text_input, *at.selectbox, *at.slider, *at.checkbox]
-    }
+    labels = {w.label for w in [*at.text_input, *at.selectbox, *at.slider, *at.checkbox]}
     for label in (
         "Dataset",
         "Test split",
@@ -123,7 +120,7 @@ def test_form_has_every_option(trained_home, fake_jobs):
 
 def test_form_offers_every_model_spec_field(trained_home, fake_jobs):
     at = open_train()
-    keys = {w.key for w in [*at.number_input, *at.text_input, *at.selectbox, *at.checkbox]}
+    keys = {w.key for w in [*at.text_input, *at.selectbox, *at.checkbox]}
     missing = [
         f.name
         for f in dataclasses.fields(ModelSpec)
@@ -262,8 +259,10 @@ def test_regularizer_steps_are_the_measured_strengths_and_l2_with_whitening_warn
     from movierate.advice import DEFAULT_STRENGTHS
 
     at = open_train()
-    steps = {w.key: w.step for w in at.number_input if w.key and w.key.startswith("reg_")}
-    assert steps == {f"reg_{k}": v for k, v in DEFAULT_STRENGTHS.items()}
+    helps = {w.key: w.help for w in at.text_input if w.key and w.key.startswith("reg_")}
+    assert helps.keys() == {f"reg_{k}" for k in DEFAULT_STRENGTHS}
+    for kind, strength in DEFAULT_STRENGTHS.items():
+        assert f"Type {strength:g}, the strength measured" in helps[f"reg_{kind}"]
     at = submit(
         at,
         **{
@@ -286,11 +285,11 @@ def test_tune_a_tiny_budget_from_the_train_page_saves_the_winner_with_its_trials
     monkeypatch.setattr(state, "job_registry", lambda: registry)
     at = open_train()
     at.multiselect(key="tune_families").set_value(["mf_bias"])
-    next(w for w in at.number_input if w.label == "Budget (minutes)").set_value(0.5)
-    next(w for w in at.number_input if w.label.startswith("Stop after")).set_value(1)
+    next(w for w in at.text_input if w.label == "Budget (minutes)").set_value("0,5")
+    next(w for w in at.text_input if w.label.startswith("Stop after")).set_value("1")
     at.text_input(key="tune_name").set_value("tiny-tune")
     assert at.checkbox(key="tune_refit").value is True  # refit on train + stop rows by default
-    assert at.number_input(key="tune_ensemble").value == 1
+    assert at.text_input(key="tune_ensemble").value == "1"
     next(b for b in at.button if b.label == "Start tuning").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     (job,) = registry.jobs()
@@ -324,7 +323,7 @@ def test_the_tune_form_queues_a_blend_of_autorec_and_mf_bias(trained_home, fake_
     at = open_train()
     assert at.checkbox(key="tune_blend").value is False
     at.checkbox(key="tune_blend").check()
-    next(w for w in at.number_input if w.label == "Budget (minutes)").set_value(0.5)
+    next(w for w in at.text_input if w.label == "Budget (minutes)").set_value("0.5")
     at.text_input(key="tune_name").set_value("tiny-blend")
     next(b for b in at.button if b.label == "Start tuning").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]

@@ -95,12 +95,12 @@ def test_the_cli_trains_on_a_split_by_date_and_names_it(tmp_path, capsys):
     meta = store.read_meta("t")
     assert meta["split"]["method"] == "time"
     # F4: the summary line names the split; F1: the late users are cold, and said to be
-    assert "test RMSE (by date 10%) " in out.out
+    assert "test RMSE (by date 10%, from 1970-01-01 " in out.out  # its cut date (round 59, L1)
     assert "(first rated after the last training rating)" in out.err
     assert meta["metrics"]["test_unseen_rows"] == meta["split"]["n_test"]
     model = store.load_model("t")
-    assert model.test_rows_text == "by date 10%"
-    assert "test RMSE (by date 10%) " in text.model_summary(model)
+    assert model.test_rows_text.startswith("by date 10%, from 1970-01-01 ")
+    assert "test RMSE (by date 10%, from 1970-01-01 " in text.model_summary(model)
     # a CLI refusal of data without timestamps, with no stack trace
     _arrivals(timestamps="none").to_csv(tmp_path / "none.csv", index=False)
     assert cli.main(["datasets", str(tmp_path / "none.csv"), "--name", "none"]) == 0

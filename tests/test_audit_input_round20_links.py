@@ -64,7 +64,7 @@ def test_a_focus_or_user_of_other_data_is_not_used_and_said(home):
     assert "focus" not in linked(at) and "focus_on" not in linked(at)
     at = open_page("pages/recommend.py", models="small-mf", user="50", user_on=OTHER_DATA)
     assert "Ignored ?user=50 from the link: this link's user was a person of ml-100k" in notices(at)
-    assert at.number_input(key="user").value != 50
+    assert at.text_input(key="user").value != "50"
 
 
 def test_an_id_tagged_with_this_data_or_untagged_is_used_and_the_link_tagged(home):
@@ -76,7 +76,7 @@ def test_an_id_tagged_with_this_data_or_untagged_is_used_and_the_link_tagged(hom
         assert linked(at)["focus"] == "1" and linked(at)["focus_on"] == data_tag(small)
         extra = {"user_on": tag} if tag else {}
         at = open_page("pages/recommend.py", models="small-mf", user="50", **extra)
-        assert at.number_input(key="user").value == 50 and "Ignored" not in notices(at)
+        assert at.text_input(key="user").value == "50" and "Ignored" not in notices(at)
         assert linked(at)["user_on"] == data_tag(small)
 
 

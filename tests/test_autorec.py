@@ -206,8 +206,8 @@ def test_the_train_page_keeps_a_changed_autorec_setting(trained_home, fake_jobs)
     _, submitted, _ = fake_jobs
     at = open_train()
     at.selectbox(key="spec_family").set_value("autorec")
-    dim = next(w for w in at.number_input if w.key == "spec_dim")
-    dim.set_value(300)
+    dim = next(w for w in at.text_input if w.key == "spec_dim")
+    dim.set_value("300")
     submit(at, **{"Model name": "page-autorec-300"})
     assert submitted[-1]["spec"].dim == 300
 

@@ -118,13 +118,13 @@ def test_a_linked_or_sampled_user_is_a_whole_number_in_the_link(trained_home):
     """The float user box wrote "Sample a user" as user=420.0 (F4); a link's 155.0 is read
     as user 155 and put back as 155."""
     at = open_page("pages/recommend.py", user="155.0")
-    assert at.number_input(key="user").value == 155
+    assert float(at.text_input(key="user").value) == 155  # a text box (round 59, H1)
     assert at.query_params["user"] in ("155", ["155"])
     sample = next(b for b in at.button if b.label == "Sample a user")
     sample.click().run()
     user = at.query_params["user"]
     user = user[0] if isinstance(user, list) else user
-    assert user.isdigit() and float(user) == at.number_input(key="user").value
+    assert user.isdigit() and user == at.text_input(key="user").value
 
 
 def test_a_value_typed_in_a_bound_box_is_not_called_a_bad_link(trained_home):

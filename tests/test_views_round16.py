@@ -54,7 +54,7 @@ def texts(elements) -> list[str]:
 def test_a_double_click_on_start_training_starts_one_run(trained_home, held_jobs, name):
     registry, _ = held_jobs
     at = open_train()
-    next(w for w in at.number_input if w.label == "Embedding dimension").set_value(8)
+    next(w for w in at.text_input if w.label == "Embedding dimension").set_value("8")
     next(w for w in at.text_input if w.label == "Model name").set_value(name)
     click(at, "Start training")
     click(at, "Start training")  # the second click's run: the same form, the same values

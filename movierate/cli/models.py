@@ -315,12 +315,12 @@ def _run_show(args: argparse.Namespace) -> int:
         )
     split = _mapping(meta.get("split"))
     if not imported:
-        print(
-            "split     "
-            + ", ".join(
-                f"{k} {v if k == 'seed' else _count(v)}" for k, v in split.items() if k != "digest"
-            )
-        )
+        said = [
+            f"{k} {v if k == 'seed' else _count(v)}"
+            for k, v in split.items()
+            if k not in ("digest", *store.CUT_DATES)
+        ]
+        print("split     " + ", ".join([*said, *filter(None, [store.cut_dates_text(split)])]))
     if split.get("stop_rows_trained"):
         print(
             "          (refit after tuning: its early-stopping rows were training rows, so only "

@@ -15,7 +15,7 @@ from typing import Any
 from movierate import config
 from movierate.cli.command import EXIT_OK, EXIT_SAVED_AS_OTHER_NAME
 from movierate.errors import MovierateError
-from movierate.filenames import bytes_escaped, path_shown
+from movierate.filenames import UTF8_LOCALE_HINT, bytes_escaped, path_shown, utf8_read_as_bytes
 
 #: Longest file or folder name most file systems take (bytes), and the longest path.
 NAME_MAX, PATH_MAX = 255, 4096
@@ -53,19 +53,25 @@ def check_path_argument(value: str, what: str, *, name_first: bool = False) -> s
     """
     if "\x00" in value:
         raise ArgumentError(f"{what} contains a NUL character; no file name can hold one.")
+    encoding = sys.getfilesystemencoding()
+    ascii_locale = encoding.lower().replace("-", "") != "utf8"
+    # valid UTF-8 read as bytes through an ASCII locale (LC_ALL=C PYTHONUTF8=0) is the locale's
+    # fault, not the name's (bad-input round 59, M2)
+    read = utf8_read_as_bytes(value) if ascii_locale else None
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:  # pyarrow cannot open it: said now, not as "a bug" (round 10)
-        raise ArgumentError(
-            f"{what} holds bytes that are no UTF-8 text ({bytes_escaped(value)}): the files "
-            "cannot be read under that name. Rename the folder (or file) to plain text."
-        ) from None
-    if not value.isascii() and sys.getfilesystemencoding().lower().replace("-", "") != "utf8":
+        if read is None:
+            raise ArgumentError(
+                f"{what} holds bytes that are no UTF-8 text ({bytes_escaped(value)}): the "
+                "files cannot be read under that name. Rename the folder (or file) to plain "
+                "text."
+            ) from None
+    if not value.isascii() and ascii_locale:
         raise ArgumentError(  # pyarrow would open another path (recheck 3)
-            f"{what} is not plain ASCII ({clip(value)}) and this process runs with the "
-            f"{sys.getfilesystemencoding()} file-name encoding (its locale), so its files cannot "
-            "be read reliably. Run with a UTF-8 locale (e.g. LANG=C.UTF-8) or PYTHONUTF8=1, or "
-            "use an ASCII path."
+            f"{what} is not plain ASCII ({clip(read or value)}) and this process runs with the "
+            f"{encoding} file-name encoding (its locale), so its files cannot be read reliably. "
+            f"{UTF8_LOCALE_HINT}, or use an ASCII path."
         )
     encoded = os.fsencode(value)
     if len(encoded) > PATH_MAX:

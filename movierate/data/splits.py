@@ -86,6 +86,10 @@ class Split:
     #: time-ordered splits: test rows whose timestamp equals one of the same user's other rows
     #: (``time``: of any training or stop row), so that the tie rule, not time, chose them
     n_tied_test: int = 0
+    #: ``time`` splits: the first timestamp (UTC seconds) of the test rows and of the
+    #: early-stopping rows, the cut dates (bad-input round 59, L1)
+    test_from: int | None = None
+    stop_from: int | None = None
 
     @property
     def n_rows(self) -> int:
@@ -103,7 +107,8 @@ class Split:
 
     def describe(self) -> dict[str, Any]:
         """JSON-safe record: method, seed, test_fraction, stop_fraction, n_train, n_stop,
-        n_test, digest; a time-ordered split adds ``ties`` and ``n_tied_test``."""
+        n_test, digest; a time-ordered split adds ``ties`` and ``n_tied_test``, a ``time``
+        split its cut dates ``test_from`` and ``stop_from``."""
         record: dict[str, Any] = {
             "method": self.method,
             "seed": None if self.seed is None else int(self.seed),
@@ -116,6 +121,9 @@ class Split:
         }
         if self.ties is not None:
             record.update(ties=self.ties, n_tied_test=int(self.n_tied_test))
+        for key in ("test_from", "stop_from"):
+            if getattr(self, key) is not None:
+                record[key] = int(getattr(self, key))
         return record
 
     def __repr__(self) -> str:
@@ -245,16 +253,20 @@ def make_split(
     rest = all_rows[~test_mask]
     stop_mask = _pick(ds, rest, method, stop_fraction, rng, ties)
     temporal = method in TIME_ORDERED
+    stop_rows, test_rows = rest[stop_mask], all_rows[test_mask]
+    stamps = ds.timestamps() if method == "time" else None
     return Split(
         method=method,
         seed=int(seed),
         test_fraction=float(test_fraction),
         stop_fraction=float(stop_fraction),
         train=rest[~stop_mask],
-        stop=rest[stop_mask],
-        test=all_rows[test_mask],
+        stop=stop_rows,
+        test=test_rows,
         ties=ties if temporal else None,
         n_tied_test=_tied(ds, test_mask, per_user=method == "temporal") if temporal else 0,
+        test_from=None if stamps is None else int(stamps[test_rows].min()),
+        stop_from=None if stamps is None or not len(stop_rows) else int(stamps[stop_rows].min()),
     )
 
 

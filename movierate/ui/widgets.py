@@ -368,19 +368,60 @@ MOVIE_COLUMN_CONFIG: dict[str, Any] = {
 HIDDEN_MOVIE_COLUMNS = ("movie_idx", "movie_id")
 
 
+def number_text(value: float) -> str:
+    """``value`` as a number box shows it: "0.1", "32", "1e-05"."""
+    return f"{float(value):.15g}"
+
+
+def number_box(label: str, value: float, *, where: Any = None, **kwargs: Any) -> str:
+    """A text box for a number, its help ending in :data:`schema.NUMBER_RULE`; returns the
+    text, for :func:`schema.read_number`. Not ``st.number_input``: the browser's number box
+    dropped a typed decimal comma ("0,5" read 5, bad-input round 59, H1)."""
+    from movierate.schema import NUMBER_RULE
+
+    kwargs["help"] = " ".join(filter(None, [kwargs.get("help"), f"{NUMBER_RULE}."]))
+    key = kwargs.get("key")
+    if key is not None and not isinstance(st.session_state.get(key, ""), str):
+        st.session_state[key] = number_text(st.session_state[key])  # a number set by code
+    shown = number_text(value) if key is None or key not in st.session_state else None
+    return (where if where is not None else st).text_input(label, value=shown, **kwargs) or ""
+
+
+def held_number(key: str) -> float | None:
+    """The number a :func:`number_box` of ``key`` holds; None when it holds none or no number."""
+    from movierate.errors import SpecError
+    from movierate.schema import read_number
+
+    held = st.session_state.get(key)
+    try:
+        return None if held is None else read_number(str(held), key)
+    except SpecError:
+        return None
+
+
 def whole_number_input(
-    label: str, value: int, *, where: Any = None, step: int = 1, **kwargs: Any
+    label: str,
+    value: int,
+    *,
+    where: Any = None,
+    min_value: float | None = None,
+    max_value: float | None = None,
+    **kwargs: Any,
 ) -> float:
-    """A number box for a whole number, returning the float typed: pass it to
-    ``schema.whole_number`` (or :func:`whole_number_or_error`). Streamlit's integer box parses
-    typed text in the browser as far as it is digits ("1e4" -> 1, "64.9" -> 64: a dimension of
-    1e30 trained a dim-1 model, bad-input round 13) and turns red past 2^53; a float box keeps
-    what was typed. ``min_value`` / ``max_value`` in ``kwargs`` are taken as floats."""
-    where = where if where is not None else st
-    for bound in ("min_value", "max_value"):
-        if kwargs.get(bound) is not None:
-            kwargs[bound] = float(kwargs[bound])
-    return where.number_input(label, value=float(value), step=float(step), format="%.15g", **kwargs)
+    """A box for a whole number (:func:`number_box`), returning the number typed: pass it to
+    ``schema.whole_number`` (or :func:`whole_number_or_error`), which names the box and the
+    text when it is no number or outside ``min_value``..``max_value`` (a
+    :class:`schema.Unread`). Streamlit's integer box read "1e4" as 1 and "64.9" as 64
+    (bad-input round 13); its float box read "1.000" as 1 (round 59, H1)."""
+    from movierate.errors import SpecError
+    from movierate.schema import Unread, read_number
+
+    kwargs.pop("step", None)  # a text box has no +/- buttons
+    typed = number_box(label, value, where=where, **kwargs)
+    try:
+        return read_number(typed, label.split(" (")[0], lo=min_value, hi=max_value)
+    except SpecError as exc:
+        return Unread(str(exc))
 
 
 def whole_number_or_error(value: float, label: str, *, where: Any = None) -> int | None:
