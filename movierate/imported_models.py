@@ -28,6 +28,7 @@ from movierate.explore.imported import (
     read_npy,
     read_projector_tsv,
     read_word2vec_file,
+    zero_vectors_text,
 )
 from movierate.explore.projection import check_spread
 from movierate.spec import ModelSpec
@@ -156,16 +157,18 @@ def save_imported(
     return final
 
 
-def columns_note(folder: Path) -> str:
-    """What the import of the model in ``folder`` did with its label columns (kept to colour
-    the map by, not kept), as :func:`~movierate.explore.imported.columns_text` said; "" if
-    nothing or unknown."""
+def import_note(folder: Path) -> str:
+    """What the import of the model in ``folder`` noted: its label columns (kept to colour the
+    map by, not kept), as :func:`~movierate.explore.imported.columns_text` said, and its
+    all-zero vectors (:func:`~movierate.explore.imported.zero_vectors_text`); "" if nothing
+    or unknown."""
     try:
         meta = json.loads((Path(folder) / store.META_FILE).read_text())
     except (OSError, ValueError):
         return ""
-    note = (meta.get("imported") or {}).get("columns_note") if isinstance(meta, dict) else None
-    return note if isinstance(note, str) else ""
+    imported = (meta.get("imported") or {}) if isinstance(meta, dict) else {}
+    notes = [imported.get(key) for key in ("columns_note", "zero_vectors_note")]
+    return " ".join(note for note in notes if isinstance(note, str) and note)
 
 
 def build_meta(
@@ -186,6 +189,7 @@ def build_meta(
             # the label columns kept beside title, year, genres and counts (views round 18)
             "label_columns": extra_columns(embedding.movies),
             "columns_note": columns_text(embedding.movies),
+            "zero_vectors_note": zero_vectors_text(embedding.vectors, embedding.movies),
         },
         "dataset": {
             "name": DATASET_NAME,

@@ -30,7 +30,7 @@ def _run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from movierate import store
-    from movierate.explore.imported import columns_text
+    from movierate.explore.imported import columns_text, zero_vectors_text
     from movierate.imported_models import read_embedding, save_imported
 
     signals.expect_save()  # a signal after the save: the result is reported (round 22)
@@ -53,6 +53,8 @@ def _run(args: argparse.Namespace) -> int:
     )
     if said := columns_text(embedding.movies):
         print(said)
+    if zeros := zero_vectors_text(embedding.vectors, embedding.movies):
+        print(zeros)
     print(f"folder: {folder}")
     print("open it on the Embeddings, Neighbours, Compare and Explore pages")
     return EXIT_OK

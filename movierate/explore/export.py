@@ -351,7 +351,9 @@ def read_word2vec(
     stream = io.StringIO(text)
     header = stream.readline().split()
     if len(header) != 2 or not all(h.isdigit() for h in header):
-        raise DataError(f"{name}: a word2vec text file starts with a line '<count> <dim>'.")
+        raise DataError(
+            f"{name}: a word2vec text file starts with a line '<count> <dim>'{_glove_fix(text)}."
+        )
     count, dim = int(header[0]), int(header[1])
     if count < 1 or dim < 1:
         raise DataError(
@@ -381,15 +383,7 @@ def read_word2vec(
             )
         parts = line.rstrip().split(" ")
         if len(parts) != dim + 1:
-            raise DataError(
-                f"Line {number} has {len(parts) - 1} values after its token, expected {dim}, "
-                f"in {name}"
-                + (
-                    " (a token holds no spaces: word2vec files write them as '_')."
-                    if len(parts) > dim + 1
-                    else "."
-                )
-            )
+            raise DataError(_count_message(line, number, dim, name, first=i == 0))
         token = parts[0]
         if not token:
             raise DataError(f"Line {number} has no token before its numbers, in {name}.")
@@ -405,11 +399,20 @@ def read_word2vec(
             grown[:i] = vectors
             vectors = grown
         try:
-            vectors[i] = [float(v) for v in parts[1:]]
+            row = np.asarray([float(v) for v in parts[1:]])
         except ValueError:
             raise DataError(
                 f"Line {number} holds a value that is not a number, in {name}."
             ) from None
+        if not np.isfinite(row).all():
+            raise DataError(f"Line {number} of {name} holds NaN or infinite values.")
+        if np.abs(row).max() > np.finfo(np.float32).max:  # bad-input round 61, F7: no overflow
+            raise DataError(
+                f"Line {number} of {name} holds values beyond ±{np.finfo(np.float32).max:.3g}, "
+                "which do not fit the 32-bit floats an embedding is stored in; rescale the "
+                "vectors."
+            )
+        vectors[i] = row
         tokens.append(token)
     extra = sum(1 for line in stream if line.strip())
     if extra:  # bad-input round 13: a header of 40 over 50 lines dropped 10 without a word
@@ -418,6 +421,48 @@ def read_word2vec(
             "fix the count in the first line (the other lines would be dropped)."
         )
     return tokens, vectors
+
+
+def _glove_fix(text: str) -> str:
+    """The header a GloVe file (word2vec without its first line) needs, or "" (bad-input round
+    61, F7: say the line to add, its count and dim known)."""
+    lines = [line.rstrip().split(" ") for line in text.splitlines() if line.strip()]
+    dims = {len(parts) - 1 for parts in lines}
+    if len(dims) != 1 or not all(is_number(v) for v in lines[0][1:]) or not min(dims):
+        return ""
+    return (
+        f"; this one starts with a vector, as a GloVe file does: add the first line "
+        f"'{len(lines)} {dims.pop()}'"
+    )
+
+
+def is_number(text: str) -> bool:
+    """Whether ``text`` reads as a float (``1e308``, ``nan`` included)."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _count_message(line: str, number: int, dim: int, name: str, *, first: bool) -> str:
+    """Why a word2vec line does not hold a token and ``dim`` numbers: tabs for spaces, a header
+    whose dim is wrong (the first vector line disagrees), or a token holding spaces."""
+    if "\t" in line.strip():  # bad-input round 61, F7: not "0 values after its token"
+        return (
+            f"Line {number} of {name} separates its values with tabs; word2vec text separates "
+            "the token and each value by single spaces (replace the tabs with spaces)."
+        )
+    found = len(line.rstrip().split(" ")) - 1
+    if first:  # bad-input round 61, F7: every line held 8 and the header said 7
+        return (
+            f"Line {number} has {found} values after its token, expected {dim} (the header's "
+            f"dim), in {name}: if every vector has {found} values, fix the dim in the first line "
+            f"to {found}."
+        )
+    return f"Line {number} has {found} values after its token, expected {dim}, in {name}" + (
+        " (a token holds no spaces: word2vec files write them as '_')." if found > dim else "."
+    )
 
 
 def _selection(embedding: Any, movies: pd.DataFrame, min_ratings: int):

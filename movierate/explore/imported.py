@@ -4,7 +4,8 @@ Three formats:
 
 - the Embedding Projector's TSV pair: ``vectors.tsv`` (tab-separated numbers, no header) and
   ``metadata.tsv`` (a header row naming the columns, then one row per vector; a single-column
-  file may have no header, as the Projector allows). :func:`read_projector_tsv`
+  file has none, as the Projector allows, unless its first line is a column name such as
+  ``title``; a labels CSV given instead is read as a CSV). :func:`read_projector_tsv`
 - word2vec text format (``"<count> <dim>"`` header, then ``token v1 ... vdim``), read by
   :func:`movierate.explore.export.read_word2vec`. :func:`read_word2vec_file`
 - a ``.npy`` matrix plus a CSV of labels (header row, one row per vector). :func:`read_npy`
@@ -12,7 +13,8 @@ Three formats:
 Memory stays bounded: a file above :data:`MAX_BYTES` is refused before reading, vectors are
 parsed line by line, and ``.npy`` headers are checked (memory-mapped) before the data is read.
 Ragged rows, NaN / inf, wrong dimensions and label count mismatches raise DataError naming the
-line. The returned table has the movies-table columns (movie_idx, movie_id, title, year, genres,
+line. Labels that are IMDb ids (``tt0114709``, or an imdbId column) give each movie an
+``identity`` of that id. The returned table has the movies-table columns (movie_idx, movie_id, title, year, genres,
 n_ratings, mean_rating), filled from the labels where present: ``title`` from a title / label /
 name column (else the first column), ``year`` from a year column or the title's end, read as
 the data set loader reads them (``(1995)``, ``(1994-2004)``, ``(1996/I)``, full-width digits:
@@ -42,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from movierate import spreadsheet
-from movierate.data.identity import INVENTED_IDS
+from movierate.data.identity import IDENTITY_COLUMN, INVENTED_IDS, movie_identities
 from movierate.data.movies import (
     MAX_YEAR,
     MIN_YEAR,
@@ -53,7 +55,7 @@ from movierate.data.movies import (
 )
 from movierate.data.textio import check_not_empty, read_head
 from movierate.errors import DataError
-from movierate.explore.export import read_word2vec
+from movierate.explore.export import is_number, read_word2vec
 
 #: Largest file read (vectors of 60,000 movies x 300 dims in text are ~150 MB).
 MAX_BYTES = 256 * 1024 * 1024
@@ -62,6 +64,10 @@ MAX_ROWS = 2_000_000
 MAX_DIM = 4096
 _TITLE_COLUMNS = ("title", "label", "name", "token", "word")
 _ID_COLUMNS = ("movie_id", "movieid", "id")
+#: Label columns read as each movie's IMDb id (matched across models by it).
+_IMDB_COLUMNS = ("imdb_id", "imdbid", "tconst")
+#: A label that is an IMDb title id (``tt0114709``).
+_IMDB_LABEL = re.compile(r"^tt\d{7,}$")
 
 
 @dataclass(frozen=True)
@@ -119,7 +125,8 @@ def read_projector_tsv(
     if metadata_path is None:
         labels = pd.DataFrame({"label": [f"item {i}" for i in range(len(vectors))]})
     else:
-        labels = _read_metadata(_open_text(metadata_path, max_bytes, "the labels"), len(vectors))
+        text = _open_text(metadata_path, max_bytes, "the labels")
+        labels = _read_metadata(text, len(vectors), Path(metadata_path).name)
     return ImportedEmbedding(vectors, movies_like(labels), "projector")
 
 
@@ -152,9 +159,6 @@ def read_word2vec_file(path: str | Path, *, max_bytes: int = MAX_BYTES) -> Impor
             "line and one line per vector."
         )
     tokens, vectors = read_word2vec(text, max_rows=MAX_ROWS, max_dim=MAX_DIM, name=Path(path).name)
-    if not np.isfinite(vectors).all():
-        bad = int(np.flatnonzero(~np.isfinite(vectors).all(axis=1))[0])
-        raise DataError(f"Line {bad + 2} of {Path(path).name} holds NaN or infinite values.")
     return ImportedEmbedding(vectors, movies_like(token_labels(tokens)), "word2vec")
 
 
@@ -262,26 +266,42 @@ def read_npy(
     if labels_path is None:
         labels = pd.DataFrame({"label": [f"item {i}" for i in range(len(vectors))]})
     else:
-        from movierate.data.formats import read_text_table
-
         text = _open_text(labels_path, max_bytes, "the labels")
-        # pandas renames a repeated name ("tag" -> "tag.1"): check the header as written
-        check_header(next(csv.reader(io.StringIO(text), skipinitialspace=True), []))
-        labels = read_text_table(text, Path(labels_path).name, advice="fix that row")
-        header = str(labels.columns[0])
-        if len(labels.columns) == 1 and (";" in header or "\t" in header):
-            raise DataError(
-                f"{Path(labels_path).name}'s header {header!r} looks like several columns "
-                "separated by ';' or tabs; the labels must be a comma-separated CSV (save it "
-                "as CSV with commas, titles that contain a comma in double quotes)."
-            )
-        if len(labels) != len(vectors):
-            raise DataError(
-                f"{Path(labels_path).name} has {len(labels)} label rows but {path.name} has "
-                f"{len(vectors)} vectors; give one label row per vector (plus a header row; "
-                "blank lines are not label rows)."
-            )
+        labels = read_labels_csv(text, Path(labels_path).name, len(vectors), path.name)
     return ImportedEmbedding(np.ascontiguousarray(vectors), movies_like(labels), "npy")
+
+
+def read_labels_csv(text: str, name: str, n_vectors: int, vectors_name: str) -> pd.DataFrame:
+    """A labels CSV (a header row, then one row per vector) as a table of strings; DataError
+    for a file separated by ';' or tabs, a one-column file whose header is a dated title
+    (no header at all), or a row count other than ``n_vectors``."""
+    from movierate.data.formats import read_text_table
+
+    # pandas renames a repeated name ("tag" -> "tag.1"): check the header as written
+    header = next(csv.reader(io.StringIO(text), skipinitialspace=True), [])
+    check_header(header)
+    # before parsing: a title holding a comma made pandas fail first on its row (bad-input
+    # round 61, F4: "fix that row 12" when the separator was what was wrong)
+    if len(header) == 1 and (";" in header[0] or "\t" in header[0]):
+        raise DataError(
+            f"{name}'s header {header[0]!r} looks like several columns separated by ';' or "
+            "tabs; the labels must be a comma-separated CSV (save it as CSV with commas, titles "
+            "that contain a comma in double quotes)."
+        )
+    labels = read_text_table(text, name, advice="fix that row")
+    if len(labels.columns) == 1 and split_title_year(str(labels.columns[0]))[1] is not None:
+        # bad-input round 61, F1: a header-less title list lost its first title to the header
+        raise DataError(
+            f"{name}'s first line {short_name(labels.columns[0])!r} is a title, not a column "
+            "name: a labels CSV starts with a header row. Add a first line 'title'."
+        )
+    if len(labels) != n_vectors:
+        raise DataError(
+            f"{name} has {len(labels)} label rows but {vectors_name} has "
+            f"{n_vectors} vectors; give one label row per vector (plus a header row; "
+            "blank lines are not label rows)."
+        )
+    return labels
 
 
 def check_header(names: Iterable[Any]) -> None:
@@ -314,6 +334,12 @@ def movies_like(labels: pd.DataFrame) -> pd.DataFrame:
     n = len(labels)
     title_col = next((lower[c] for c in _TITLE_COLUMNS if c in lower), labels.columns[0])
     titles = labels[title_col].astype(str).str.strip()
+    # bad-input round 61, F5: IMDb ids as labels (tt0114709) or in their own column were kept
+    # as titles only, and no film of them matched another model's
+    imdb_col = next((lower[c] for c in _IMDB_COLUMNS if c in lower), None)
+    imdb = labels[imdb_col].tolist() if imdb_col is not None else None
+    if imdb is None and n and titles.str.fullmatch(_IMDB_LABEL).all():
+        imdb = titles.tolist()
     year_col = lower.get("year")
     if year_col is not None:  # the data set loader's rules (bad-input round 30 F5)
         years = [read_year(value) for value in labels[year_col]]
@@ -353,6 +379,7 @@ def movies_like(labels: pd.DataFrame) -> pd.DataFrame:
         lower.get(TRAINING_COUNTS) if trained else None,
         lower.get("mean_rating"),
         flag_col,
+        imdb_col,
     }
     extra, renamed, dropped = _kept_columns(labels, [c for c in labels.columns if c not in used])
     movies = pd.DataFrame(
@@ -373,6 +400,9 @@ def movies_like(labels: pd.DataFrame) -> pd.DataFrame:
             **extra,
         }
     )
+    if imdb is not None:
+        identities = pd.array(movie_identities(movies, imdb), dtype="str")
+        movies.insert(movies.columns.get_loc("mean_rating") + 1, IDENTITY_COLUMN, identities)
     movies.attrs[DROPPED_COLUMNS] = dropped
     movies.attrs[RENAMED_COLUMNS] = renamed
     return movies
@@ -433,6 +463,25 @@ def extra_columns(movies: pd.DataFrame) -> list[str]:
 def is_numeric_column(column: pd.Series) -> bool:
     """True for a kept column of numbers (a continuous colouring), False for text (categories)."""
     return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+
+
+def zero_vectors_text(vectors: np.ndarray, movies: pd.DataFrame) -> str:
+    """How many of the vectors are all zeros, naming a few, or "" (bad-input round 61, F3:
+    such a movie has no direction, and its cosine "neighbours" were arbitrary films)."""
+    rows = np.flatnonzero(~np.asarray(vectors).any(axis=1))
+    if not len(rows):
+        return ""
+    years = pd.to_numeric(movies["year"], errors="coerce")
+    titles = [
+        short_name(movies["title"].iloc[r])
+        + (f" ({int(years.iloc[r])})" if pd.notna(years.iloc[r]) else "")
+        for r in rows[:_SHOWN]
+    ]
+    shown = "; ".join(titles) + ("; ..." if len(rows) > _SHOWN else "")
+    return (
+        f"{len(rows):,} of {len(vectors):,} vectors are all zeros ({shown}): placeholders? Such "
+        "a movie has no direction, so it has no cosine neighbours."
+    )
 
 
 def columns_text(movies: pd.DataFrame) -> str:
@@ -698,10 +747,7 @@ def _read_vector_lines(lines: Iterable[str], separator: str, name: str) -> np.nd
         try:
             row = np.asarray(parts, dtype=np.float64)
         except ValueError:
-            raise DataError(
-                f"Line {number} of {name} holds a value that is not a number (is this the "
-                "metadata file?)."
-            ) from None
+            raise DataError(_not_number(parts, number, name)) from None
         if not np.isfinite(row).all():
             raise DataError(f"Line {number} of {name} holds NaN or infinite values.")
         _check_float32_range(row, f"Line {number} of {name}")
@@ -713,15 +759,49 @@ def _read_vector_lines(lines: Iterable[str], separator: str, name: str) -> np.nd
     return np.vstack(rows)
 
 
-def _read_metadata(text: str, n_vectors: int) -> pd.DataFrame:
+#: First lines of a one-column metadata file read as its header (bad-input round 61, F1):
+#: column names a labels file uses for its one column; any other first line is a label.
+HEADER_WORDS = frozenset(
+    {"title", "titles", "label", "labels", "name", "names", "movie", "movies", "film", "films",
+     "token", "tokens", "word", "words", "item", "items", "movie_title", "movie title"}
+)  # fmt: skip
+#: Column names that mark a comma-separated labels file given as the Projector's metadata.
+_CSV_COLUMNS = frozenset({*_TITLE_COLUMNS, *_ID_COLUMNS, "year", "genres", "imdbid", "imdb_id"})
+
+
+def _not_number(parts: list[str], number: int, name: str) -> str:
+    """Why a vectors line does not read as numbers, quoting the cell (bad-input round 61, F7:
+    values separated by spaces, or a decimal comma, were asked "is this the metadata file?")."""
+    cell = next(p for p in parts if not is_number(p)).strip()
+    why = (
+        "values separated by spaces"
+        if " " in cell
+        else "a decimal comma"
+        if re.fullmatch(r"[+-]?\d*,\d+", cell)
+        else "not a number (is this the metadata file?)"
+    )
+    return (
+        f"Line {number} of {name} holds {short_name(cell)!r}: {why}. The Projector's vectors "
+        "are numbers separated by tabs, with '.' as the decimal point."
+    )
+
+
+def _read_metadata(text: str, n_vectors: int, name: str = "metadata.tsv") -> pd.DataFrame:
+    """The Projector's metadata as a table of labels, one row per vector. A one-column file
+    has no header unless its first line is a column name (:data:`HEADER_WORDS`); a labels CSV
+    (``.csv``, or a comma-separated header naming known columns, no tab) is read as a CSV
+    (bad-input round 61, F1b). DataError when the rows do not match the vectors one to one."""
     lines = [line.rstrip("\r\n") for line in io.StringIO(text)]
     while lines and not lines[-1].strip():
         lines.pop()
     if not lines:
         raise DataError("The metadata file is empty.")
-    widths = {len(line.split("\t")) for line in lines}
-    if widths == {1} and len(lines) == n_vectors:
-        return pd.DataFrame({"label": [_metadata_cell(v) for v in lines]})
+    if not any("\t" in line for line in lines) and (
+        name.lower().endswith(".csv") or _csv_header(lines[0])
+    ):
+        return read_labels_csv(text, name, n_vectors, "the vectors file")
+    if {len(line.split("\t")) for line in lines} == {1}:
+        return _single_column(lines, n_vectors, name)
     header = lines[0].split("\t")
     body = lines[1:]
     if len(body) != n_vectors:
@@ -739,6 +819,36 @@ def _read_metadata(text: str, n_vectors: int) -> pd.DataFrame:
             )
         values.append([_metadata_cell(p) for p in parts])
     return pd.DataFrame(values, columns=header)
+
+
+def _csv_header(line: str) -> bool:
+    """Whether ``line`` is a CSV header (``movieId,title,genres``): two or more cells, one of
+    them a column name the labels are read by."""
+    cells = [c.strip().lower() for c in next(csv.reader([line]), [])]
+    return len(cells) > 1 and bool(_CSV_COLUMNS.intersection(cells))
+
+
+def _single_column(lines: list[str], n_vectors: int, name: str) -> pd.DataFrame:
+    """A one-column metadata file's labels: a header only where its first line is a column
+    name, never guessed from the count (bad-input round 61, F1 and F2: a title taken as the
+    header, or "title" taken as a title, shifted every label by one)."""
+    first = lines[0].strip().strip('"').strip()
+    has_header = first.lower() in HEADER_WORDS
+    labels = lines[1:] if has_header else lines
+    if len(labels) == n_vectors:
+        return pd.DataFrame({"label": [_metadata_cell(v) for v in labels]})
+    if has_header:
+        read = f"its first line {first!r} is read as the header, leaving {len(labels):,} labels"
+    else:
+        read = (
+            f"its first line {short_name(first)!r} is a label, not a header (a one-column "
+            f"metadata file has no header unless its first line is a column name such as "
+            f"'title'), so it holds {len(labels):,} labels"
+        )
+    raise DataError(
+        f"{name} does not match the vectors: {read} for {n_vectors:,} vectors. Give one label "
+        "per vector, in the vectors' order (remove the extra lines, or add the missing ones)."
+    )
 
 
 #: Why a line holding a double quote has too many columns (bad-input round 44, F5).

@@ -273,13 +273,19 @@ class NeighbourIndex:
         (both always given; rows are ranked by ``metric``).
         """
         movie_idx = check_movie_idx(movie_idx, len(self))
-        return self.nearest_to_vector(
+        found = self.nearest_to_vector(
             self.embedding[movie_idx],
             k=k,
             metric=metric,
             min_ratings=min_ratings,
             exclude=[movie_idx],
         )
+        if metric == "cosine" and not np.any(self.embedding[movie_idx]):
+            row = self.movies.iloc[movie_idx]
+            year = pd.to_numeric(row.get("year"), errors="coerce")
+            title = f"{row['title']} ({int(year)})" if pd.notna(year) else str(row["title"])
+            found.attrs["tie_note"] = no_direction_note(f"{title}'s vector")
+        return found
 
     def nearest_to_vector(
         self,
@@ -316,6 +322,8 @@ class NeighbourIndex:
         scores[~allowed] = -np.inf
         top = top_k(scores, min(k + twin_count(self.movies), int(allowed.sum())))
         top = one_row_per_film(self.movies, top)[:k]  # a film listed under two ids shows once
+        if zero := metric == "cosine" and not query.any():
+            top = top[:0]  # no direction: every movie at cosine 0 (bad-input round 61, F3)
         frame = movie_columns(self.movies, top)
         frame.insert(0, "rank", np.arange(1, len(top) + 1))
         frame["cosine_similarity"] = self._cosine(query, top)
@@ -324,7 +332,11 @@ class NeighbourIndex:
         )
         value = "cosine_similarity" if metric == "cosine" else "euclidean_distance"
         last = f"{frame[value].iloc[-1]:.3f}" if len(frame) else ""
-        frame.attrs["tie_note"] = self._tie_note(scores[allowed], scores[top], metric, last)
+        frame.attrs["tie_note"] = (
+            no_direction_note("The query vector")
+            if zero
+            else self._tie_note(scores[allowed], scores[top], metric, last)
+        )
         return frame
 
     def ranks_in_list(
@@ -465,6 +477,14 @@ class NeighbourIndex:
         if norm == 0:
             return np.zeros(len(rows))
         return np.clip(self.unit[rows] @ (query / norm), -1.0, 1.0)
+
+
+def no_direction_note(what: str) -> str:
+    """Why a cosine neighbour list of an all-zero vector (``what``) is empty."""
+    return (
+        f"{what} is all zeros: it has no direction, so it has no cosine neighbours (every "
+        "movie is at cosine 0 to it). Pick the euclidean metric for the movies nearest to it."
+    )
 
 
 def _digest(array: np.ndarray) -> str:

@@ -98,9 +98,9 @@ def render_import_embeddings() -> None:
         except MovierateError as exc:
             st.error(md(str(exc)), icon=":material/warning:")
             return
-        from movierate.imported_models import columns_note
+        from movierate.imported_models import import_note
 
-        note = columns_note(folder)
+        note = import_note(folder)
         st.success(
             f"Imported as **{md(folder.name)}**.{' ' + md(note) if note else ''}",
             icon=":material/check_circle:",
