@@ -51,7 +51,8 @@ def test_pca_map_shows_one_genre_trust_numbers_and_region_labels(trained_home):
         for c in at.caption
     )
     labels = [a["text"] for a in fig["layout"].get("annotations", [])]
-    assert all(a.startswith("<b>") for a in labels)  # region labels, if any region stands out
+    # region labels, if any region stands out: genres in bold, a tags-only region's in italics
+    assert all(a.startswith(("<b>", "<i>")) for a in labels)
     assert any(
         "Labels name the genres" in c.value and "Holm over every region" in c.value
         for c in at.caption
