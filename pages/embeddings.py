@@ -11,6 +11,7 @@ import streamlit as st
 from movierate import explore, glossary
 from movierate.errors import MovierateError
 from movierate.explore.validation import counted_ratings, eligible_rows
+from movierate.schema import Unread
 from movierate.ui import charts, dimensions, figures, maps, shell, state, text, widgets
 
 #: The genre the one-genre colouring starts with (the first the map has): clear clusters.
@@ -646,12 +647,10 @@ def render() -> None:
                     "(they sit near the origin and add noise).",
                 )
             if method == "tsne":
-                params["perplexity"] = float(
-                    cols[1].number_input(
-                        "Perplexity", 2.0, 200.0, explore.DEFAULT_PERPLEXITY, step=5.0,
-                        key="perplexity", bind="query-params", format="%g",
-                        help="Roughly how many neighbours each point cares about.",
-                    )
+                params["perplexity"] = widgets.decimal_input(  # bad-input round 59, H1
+                    "Perplexity", explore.DEFAULT_PERPLEXITY, where=cols[1], min_value=2.0,
+                    max_value=200.0, key="perplexity", bind="query-params",
+                    help="Roughly how many neighbours each point cares about (2 to 200).",
                 )  # fmt: skip
                 params["max_iter"] = widgets.whole_number_input(
                     "Iterations", explore.DEFAULT_MAX_ITER, where=cols[2], min_value=250,
@@ -664,12 +663,10 @@ def render() -> None:
                     help="How many neighbours shape each point's place: small values keep "
                     "local detail, large ones the overall layout.",
                 )  # fmt: skip
-                params["min_dist"] = float(
-                    cols[2].number_input(
-                        "Min. distance", 0.0, 1.0, explore.DEFAULT_MIN_DIST, step=0.05,
-                        key="umap_min_dist", bind="query-params",
-                        help="How tightly UMAP may pack points together.",
-                    )
+                params["min_dist"] = widgets.decimal_input(
+                    "Min. distance", explore.DEFAULT_MIN_DIST, where=cols[2], min_value=0.0,
+                    max_value=1.0, key="umap_min_dist", bind="query-params",
+                    help="How tightly UMAP may pack points together (0 to 1).",
                 )  # fmt: skip
             # a dim-1 model opens on euclidean: its cosine is only a sign (round 48, F1)
             metrics = sorted(explore.METRICS, key=lambda m: model.dim == 1 and m != "euclidean")
@@ -699,6 +696,10 @@ def render() -> None:
             submitted = below[0 if method == "pca" else 1].form_submit_button(
                 "Compute map", icon=":material/refresh:", help="The settings apply when pressed."
             )
+        for key in ("perplexity", "min_dist"):  # typed as text: a number in range?
+            if isinstance(params.get(key), Unread):
+                st.error(params[key].problem, icon=":material/warning:")
+                st.stop()
         for key, label in WHOLE_MAP_SETTINGS.items():  # typed in float boxes: whole numbers?
             if key in params:
                 params[key] = widgets.whole_number_or_error(params[key], label)

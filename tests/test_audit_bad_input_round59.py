@@ -195,3 +195,18 @@ def test_show_names_a_by_date_model_s_cut_dates(trained_home, capsys, monkeypatc
     assert "test rows from 2017-06-21 07:17:30 UTC" in line
     assert "early-stopping rows from 2016-04-04 16:50:00 UTC" in line
     assert "1498029450" not in line
+
+
+def test_the_maps_decimal_boxes_name_text_that_is_no_allowed_number(trained_home):
+    """H1 on Embeddings: Perplexity and Min. distance were the browser's number boxes, which
+    drop a typed comma ("12,5" read 125); as text boxes they are read by schema.read_number
+    (whose decimal comma the parser tests above cover) and a refusal names box and text."""
+    from apptest_helpers import open_page
+
+    at = open_page("pages/embeddings.py", model="small-mf", view="Map", map_method="t-SNE",
+                   tsne_min="40")  # fmt: skip
+    for typed in ("1.000", "500"):
+        at.text_input(key="perplexity").set_value(typed)
+        next(b for b in at.button if b.label == "Compute map").click().run()
+        assert not at.exception
+        assert any("Perplexity" in e.value and typed in e.value for e in at.error), at.error

@@ -413,6 +413,23 @@ def whole_number_input(
     text when it is no number or outside ``min_value``..``max_value`` (a
     :class:`schema.Unread`). Streamlit's integer box read "1e4" as 1 and "64.9" as 64
     (bad-input round 13); its float box read "1.000" as 1 (round 59, H1)."""
+    return decimal_input(
+        label, value, where=where, min_value=min_value, max_value=max_value, **kwargs
+    )
+
+
+def decimal_input(
+    label: str,
+    value: float,
+    *,
+    where: Any = None,
+    min_value: float | None = None,
+    max_value: float | None = None,
+    **kwargs: Any,
+) -> float:
+    """A box for a decimal number (:func:`number_box`): the number typed, or a
+    :class:`schema.Unread` naming the box and the text (no number, or outside
+    ``min_value``..``max_value``). Streamlit's number box read "0,5" as 5 (round 59, H1)."""
     from movierate.errors import SpecError
     from movierate.schema import Unread, read_number
 
