@@ -8,8 +8,8 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from movierate import explore, glossary
-from movierate.errors import MovierateError
+from movierate import explore, glossary, schema
+from movierate.errors import MovierateError, SpecError
 from movierate.explore.validation import counted_ratings, eligible_rows
 from movierate.schema import Unread
 from movierate.ui import charts, dimensions, figures, maps, shell, state, text, widgets
@@ -31,6 +31,17 @@ MEAN_RATING_NOTE = (
     "Mean rating: the mean of all of the movie's ratings in the dataset, test rows included "
     "(not only the training rows)."
 )
+
+
+def map_neighbour_count() -> int:
+    """How many neighbours the map lists: its Neighbours box's whole number in
+    :data:`state.MAP_K`, else (no number yet, or text the box refuses) :data:`MAP_K_DEFAULT`."""
+    typed = st.session_state.get("map_k", st.query_params.get("map_k"))
+    try:
+        value = schema.read_number(str(typed), "Neighbours", lo=state.MAP_K[0], hi=state.MAP_K[1])
+    except (SpecError, ValueError):
+        return MAP_K_DEFAULT
+    return int(value) if float(value).is_integer() else MAP_K_DEFAULT
 
 
 def render() -> None:
@@ -368,8 +379,7 @@ def render() -> None:
                 select_genre(frame, colour.removeprefix(figures.ONE_GENRE), selections, sel_key)
             focus = map_focus(query, matches)
         metric = params.get("metric", "cosine") if uploaded is None else "cosine"
-        k = int(st.session_state.get("map_k") or st.query_params.get("map_k") or MAP_K_DEFAULT)
-        k = min(max(k, state.MAP_K[0]), state.MAP_K[1])
+        k = map_neighbour_count()
         neighbours = None
         if focus is not None and focus in set(frame["movie_idx"]):
             neighbours = explore.neighbour_index(model).nearest(
@@ -534,10 +544,15 @@ def render() -> None:
             )
             st.caption(f"{baseline} ({measure})." if baseline else f"By {measure}.")
         cols = st.columns([1, 1.4], vertical_alignment="bottom")
-        k = cols[0].number_input(
-            "Neighbours", 3, 100, MAP_K_DEFAULT, key="map_k",  # state.MAP_K
-            bind="query-params", help="How many nearest neighbours are listed and ringed.",
+        typed = widgets.whole_number_input(  # bad-input round 59, H1 (recheck 10, M1)
+            "Neighbours", MAP_K_DEFAULT, where=cols[0], min_value=state.MAP_K[0],
+            max_value=state.MAP_K[1], key="map_k", bind="query-params",
+            help=f"How many nearest neighbours are listed and ringed ({state.MAP_K[0]} to "
+            f"{state.MAP_K[1]}).",
         )  # fmt: skip
+        k = map_neighbour_count()
+        if widgets.whole_number_or_error(typed, "Neighbours", where=cols[0]) is None:
+            cols[0].caption(f"Listing {k} until then.")
         if cols[1].button(
             f"Isolate it and its {int(k)} neighbours",
             icon=":material/filter_center_focus:",

@@ -175,3 +175,13 @@ def test_the_rmse_interval_matches_a_bootstrap_over_users():
         draws.append(np.sqrt(b[pick].mean()) - np.sqrt(a[pick].mean()))
     low, high = np.percentile(draws, [2.5, 97.5])
     assert half == pytest.approx((high - low) / 2, rel=0.2)
+
+
+def test_an_idle_embedding_within_chance_is_not_said_to_be_no_help_outright(tmp_path):
+    """Recheck 10, L1: "does not help its predictions" opened the text whose interval
+    (+0.0026 ± 0.0137) allows a gain of up to 0.011."""
+    model = _model(tmp_path, np.zeros((3, 2)), ModelSpec(dim=2))
+    said = ordering.idle_embedding_text(model, _gain(0.9476, 0.9502, 0.0137))
+    assert "does not help its predictions measurably (a gain, if any, within chance)" in said
+    worse = ordering.idle_embedding_text(model, _gain(0.9719, 1.0169, 0.0137))
+    assert "does not help its predictions:" in worse

@@ -210,3 +210,22 @@ def test_the_maps_decimal_boxes_name_text_that_is_no_allowed_number(trained_home
         next(b for b in at.button if b.label == "Compute map").click().run()
         assert not at.exception
         assert any("Perplexity" in e.value and typed in e.value for e in at.error), at.error
+
+
+def test_the_maps_neighbours_box_reads_typed_text_and_names_what_it_refuses(trained_home):
+    """Recheck 10, M1: the map's Neighbours box was the browser's number box ("7,5" read 75)."""
+    from apptest_helpers import open_page
+
+    at = open_page("pages/embeddings.py", model="small-mf", view="Map", map_method="PCA",
+                   tsne_min="20", q="toy story 1995")  # fmt: skip
+    at.text_input(key="map_k").set_value("7,5").run()
+    assert not at.exception
+    assert any("Neighbours = 7.5 is not a whole number" in e.value for e in at.error), [
+        e.value for e in at.error
+    ]
+    assert any(c.value == "Listing 10 until then." for c in at.caption)
+    at.text_input(key="map_k").set_value("12").run()
+    assert not at.error
+    listed = next(m.value for m in at.markdown if m.value.startswith("1. `"))
+    assert len(listed.splitlines()) == 12
+    assert any(b.label == "Isolate it and its 12 neighbours" for b in at.button)

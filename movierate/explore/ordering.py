@@ -635,8 +635,14 @@ def idle_embedding_text(model: Any, gain: EmbeddingGain) -> str | None:
         if gain.tiny or gain.worse
         else "structure whose effect on predictions these rows cannot tell from none"
     )
+    # recheck 10, L1: "does not help" beside an interval that allows a gain of up to 0.011
+    verdict = (
+        "does not help its predictions"
+        if gain.tiny or gain.worse or gain.interval is None
+        else "does not help its predictions measurably (a gain, if any, within chance)"
+    )
     return (
-        f"This model's embedding does not help its predictions: {why}. So the spreads, "
+        f"This model's embedding {verdict}: {why}. So the spreads, "
         f"correlations, principal directions, maps and neighbours of its vectors show {left}. "
         "The Dimensions page measures each dimension."
     )
