@@ -149,3 +149,18 @@ def test_the_spellings_notice_names_every_spelling_and_the_true_reason(tmp_path,
     assert "movie ids '7', '007' and '7.0' are one number written three ways" in notice
     assert "they count as three movies" in notice
     assert f"('{text_id}' is not written as a whole number)" in notice
+
+
+def test_a_list_tells_apart_two_films_of_one_title_by_their_ids(tmp_path):
+    """F5: Neighbours and Recommend tables showed two "Heat (1995)" rows (ids 105 and 106 of an
+    import, "HEAT" and "Heat ") with nothing to tell them apart."""
+    from movierate.ui.widgets import with_ids_where_alike
+
+    ds = _import(tmp_path, TITLES)
+    embedding = np.random.default_rng(0).normal(size=(len(ds.movies), 4)).astype(np.float32)
+    near = NeighbourIndex(embedding, ds.movies).nearest(
+        _row(ds.movies, "100"), k=len(ds.movies), min_ratings=0
+    )
+    shown = with_ids_where_alike(near).set_index("movie_id")["title"]
+    assert [shown[m].rsplit(" · id ", 1)[-1] for m in (104, 105, 106)] == ["104", "105", "106"]
+    assert " · id " not in shown[101]  # Hamlet 101 is the only Hamlet in Hamlet 100's list

@@ -920,6 +920,29 @@ def wide_text_widths(columns: list[str]) -> tuple[int, int | None]:
 UNKNOWN_COUNT = "unknown"
 
 
+def with_ids_where_alike(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with " · id X" after the titles that two different movies share there (same
+    title and year, different ids), so that the rows can be told apart (bad-input round 60,
+    F5: two "Amélie (2001)" rows of an import, one written with a decomposed accent).
+
+    >>> t = pd.DataFrame({"movie_id": [100, 101, 7], "title": ["Hamlet", "Hamlet", "Heat"],
+    ...                   "year": [1990, 1990, 1995]})
+    >>> with_ids_where_alike(t)["title"].tolist()
+    ['Hamlet · id 100', 'Hamlet · id 101', 'Heat']
+    """
+    if not {"title", "movie_id"} <= set(frame.columns) or len(frame) < 2:
+        return frame
+    key = frame["title"].astype(str).str.strip().str.casefold()
+    if "year" in frame.columns:
+        key = key + "|" + frame["year"].astype(str)
+    ids = frame["movie_id"].astype(str)
+    alike = ids.groupby(key).transform("nunique").gt(1)
+    if not alike.any():
+        return frame
+    titles = frame["title"].astype(str).where(~alike, frame["title"].astype(str) + " · id " + ids)
+    return frame.assign(title=titles)
+
+
 def show_movies(
     frame: pd.DataFrame,
     *,
@@ -937,7 +960,9 @@ def show_movies(
     leaves a wide table's title unpinned at its full width (a pinned one is at most
     :data:`PINNED_TEXT_WIDTH`): for a table of a few short numbers, where the title is what
     is read (views round 27, F6: titles cut while the genres had room)."""
-    shown = frame.drop(columns=[c for c in HIDDEN_MOVIE_COLUMNS if c in frame.columns])
+    shown = with_ids_where_alike(frame).drop(
+        columns=[c for c in HIDDEN_MOVIE_COLUMNS if c in frame.columns]
+    )
     uncounted = frame.attrs.get(UNCOUNTED) and "n_ratings" in shown.columns
     if uncounted:  # unknown, not 0 (views round 18, F2)
         shown = shown.assign(n_ratings=UNKNOWN_COUNT)
