@@ -458,16 +458,22 @@ class Unread(float):
 
 
 def read_number(
-    text: str, label: str, *, lo: float | None = None, hi: float | None = None
+    text: str,
+    label: str,
+    *,
+    lo: float | None = None,
+    hi: float | None = None,
+    example: str = "0.5",
 ) -> float:
     """The number typed into a dashboard box: "0.5", "0,5" (one comma and no dot: a decimal
-    comma), "1e-3", " 5 "; SpecError naming ``label`` and the text for empty text, grouping
+    comma), "1e-3", " 5 "; SpecError naming ``label`` and the text for empty text (suggesting
+    ``example``: the box's default, so a whole-number box does not suggest 0.5), grouping
     ("1.000,5", "1,000.5") and a separator that may group thousands ("1.000", "1,000": see
     :data:`NUMBER_RULE`), or a number outside ``lo``..``hi``. The browser's number box dropped
     a typed comma ("0,5" read 5, bad-input round 59, H1), so the boxes are text read here."""
     typed = str(text).strip()
     if not typed:
-        raise SpecError(f"{label} is empty: type a number, e.g. 0.5.")
+        raise SpecError(f"{label} is empty: type a number, e.g. {example}.")
     if not _NUMBER.fullmatch(typed):
         why = (
             "it groups digits with both '.' and ','"

@@ -229,3 +229,14 @@ def test_the_maps_neighbours_box_reads_typed_text_and_names_what_it_refuses(trai
     listed = next(m.value for m in at.markdown if m.value.startswith("1. `"))
     assert len(listed.splitlines()) == 12
     assert any(b.label == "Isolate it and its 12 neighbours" for b in at.button)
+
+
+def test_an_emptied_whole_number_box_suggests_a_whole_number(trained_home, fake_jobs):  # noqa: F811
+    """An emptied Epochs box said "type a number, e.g. 0.5": a box now suggests its default."""
+    registry, submitted, release = fake_jobs
+    at = open_train()
+    default = next(w for w in at.text_input if w.label == "Epochs").value
+    at = submit(at, **{"Epochs": "", "Model name": "no-epochs"})
+    said = " ".join(e.value for e in at.error)
+    assert f"Epochs is empty: type a number, e.g. {default}." in said and "0.5" not in said
+    assert submitted == []

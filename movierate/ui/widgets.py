@@ -436,7 +436,9 @@ def decimal_input(
     kwargs.pop("step", None)  # a text box has no +/- buttons
     typed = number_box(label, value, where=where, **kwargs)
     try:
-        return read_number(typed, label.split(" (")[0], lo=min_value, hi=max_value)
+        return read_number(
+            typed, label.split(" (")[0], lo=min_value, hi=max_value, example=number_text(value)
+        )
     except SpecError as exc:
         return Unread(str(exc))
 
