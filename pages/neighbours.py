@@ -268,6 +268,8 @@ def render() -> None:
                         ratings += f", mean {float(own['mean_rating']):.2f}"
                     where = f"In {text.md(model.dataset_name)}" if other_data else "Here"
                     st.caption(f"{where}: {text.md(here)}{ratings}")
+                if found.empty:  # an all-zero vector: the warning above says why (recheck 10, L5)
+                    continue
                 if len(models) > 1:
                     found = found.assign(shared=found["film"].isin(in_all))
                 others = [

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -113,6 +114,22 @@ def test_all_zero_vectors_are_counted_at_import_and_have_no_cosine_neighbours(tm
     at.switch_page("pages/neighbours.py").run()
     assert not at.exception, [e.message for e in at.exception]
     assert any("has no cosine neighbours" in w.value for w in at.warning)
+    # recheck 10, L5: no empty table, download or reference line follows the warning
+    assert not at.dataframe and not at.get("download_button")
+    assert not [c.value for c in at.caption if "random pairs" in c.value]
+
+
+def test_a_reference_cosine_that_rounds_to_zero_reads_0_00_not_minus_0_00():
+    """Recheck 10, L5: random pairs of near-orthogonal vectors "score -0.00 (median)"."""
+    from movierate.explore.neighbours import NeighbourIndex
+
+    x = np.array([[1, 0, 0], [0, 1, 0], [-0.001, -0.001, 1]], dtype=np.float32)
+    movies = pd.DataFrame(
+        {"title": list("abc"), "year": [2000] * 3, "movie_id": [1, 2, 3],
+         "genres": ["Drama"] * 3, "n_ratings": [5] * 3}
+    )  # fmt: skip
+    said = NeighbourIndex(x, movies).random_pair_text()
+    assert "score 0.00 (median) and 0.00 or more" in said and "-0" not in said
 
 
 @pytest.mark.parametrize("column", [None, "imdbId", "imdb_id"])

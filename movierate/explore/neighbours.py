@@ -34,6 +34,7 @@ from movierate.explore.validation import (
     movie_columns,
     takes_models,
 )
+from movierate.shown import number
 
 METRICS = ("cosine", "euclidean")
 #: Query rows per block in batch searches (bounds memory to BLOCK_ROWS x n_movies floats).
@@ -238,8 +239,8 @@ class NeighbourIndex:
         if found is None:
             return ""
         text = (
-            f"For reference, random pairs of these movies score {found[0]:.2f} (median) and "
-            f"{found[1]:.2f} or more one time in ten"
+            f"For reference, random pairs of these movies score {number(found[0], '.2f')} "
+            f"(median) and {number(found[1], '.2f')} or more one time in ten"
         )
         scores = np.asarray([] if listed is None else listed, dtype=np.float64)
         if len(scores) and scores.max() < found[0]:
