@@ -164,3 +164,18 @@ def test_the_notebook_export_recomputes_the_test_rmse_of_a_model_of_another_unit
     exec("\n".join(line for line in code if not line.startswith("print")), scope)
     rmse = float(np.sqrt(np.mean((scope["p"] - scope["t"].rating) ** 2)))
     assert rmse == pytest.approx(_test_rmse(trained["mf_bias", "p100"]), rel=1e-4)
+
+
+def test_show_says_the_history_s_loss_is_in_rating_points_squared(trained, capsys):
+    """Recheck 10, L2: a 0-100 model's history "loss" (625 x the 1-5 model's: the batches'
+    squared error in rating points) sat beside penalties on the vectors with no word on units."""
+    from movierate.cli import main
+
+    ds, split, spec, result = trained["mf_bias", "p100"]
+    store.save_model("p100-show", result, ds, split, spec)
+    assert main(["show", "p100-show"]) == 0
+    said = capsys.readouterr().out
+    assert "training loss (kept epoch; its batches' mean squared error in rating points²" in said
+    assert "(loss: the epoch's training batches' mean squared error, in rating points²" in said
+    stars = trained["mf_bias", "s5"][3].history["loss"][-1]
+    assert result.history["loss"][-1] == pytest.approx(625 * stars, rel=1e-3)  # as it says

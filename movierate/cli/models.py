@@ -479,6 +479,7 @@ def _run_show(args: argparse.Namespace) -> int:
         ]
         print("\nhistory" + store.first_member_note(_mapping(meta.get("metrics"))))
         print(format_table(["epoch", *columns], rows))
+        print(HISTORY_LEGEND)
     problem = store.model_problem(args.name)
     if problem and (store.UNREADABLE in problem or store.FIX_IN_META in problem):
         # its files may be whole, or one value in meta.json is off: never "delete it"
@@ -499,7 +500,9 @@ def _run_show(args: argparse.Namespace) -> int:
 #: Labels ``show`` gives the metrics that ``store.metric_label`` leaves as their keys (README
 #: review s31: raw keys such as test_rmse_of_mean among prose labels).
 _SHOW_LABELS = {
-    "loss": "training loss (kept epoch)",
+    # recheck 10, L2: on a 0-100 scale it was 625 x a 1-5 model's, beside penalties in u
+    "loss": "training loss (kept epoch; its batches' mean squared error in rating points², "
+    "no penalty in it)",
     "best_epoch": "kept epoch (early stopping's best)",
     "epochs_run": "epochs run",
     "settled_epoch": "kept epoch eligible from epoch",
@@ -514,6 +517,15 @@ _SHOW_LABELS = {
     # accuracy round 33, F2: test-only users / movies keep their random start
     "reg_l2": "l2 penalty (raw, kept epoch; rows with a training rating)",
 }
+
+
+#: What ``show``'s history columns hold, in which units (recheck 10, L2: "loss" on a 0-100
+#: model read 446.95 beside an L2 penalty of 0.86 with no word on either's unit).
+HISTORY_LEGEND = (
+    "(loss: the epoch's training batches' mean squared error, in rating points², no penalty "
+    "in it; *_rmse / *_mae: in rating points, after the epoch; reg_*: each penalty's raw "
+    "value, before its strength, on the vectors themselves)"
+)
 
 
 def _metric_text(key: str) -> str:
