@@ -187,3 +187,20 @@ def test_refusals_name_the_cause(tmp_path, recwarn, name, text, message):
     with pytest.raises(DataError, match=re.escape(message)):
         read_embedding(tmp_path / name)
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_a_repeated_title_in_an_import_without_counts_is_not_said_picked_by_ratings(tmp_path):
+    """F6: an import's two "Toy Story (1995)" rows (no rating counts) were paired by row order,
+    and the note said "the most-rated row was taken"."""
+    reference = read_projector_tsv(_vectors(tmp_path), _metadata(tmp_path, TITLES)).movies
+    reference["n_ratings"] = [50, 40, 30, 20, 10]
+    repeated = ["title", *(f'"{t}"' for t in [*TITLES, "Toy Story (1995)"])]
+    np.save(tmp_path / "x.npy", np.eye(N + 1, dtype=np.float32))
+    imported = read_npy(tmp_path / "x.npy", _metadata(tmp_path, repeated, "l.csv")).movies
+    said = match_movies(reference, imported).summary()
+    assert "(Toy Story (1995)); no rating counts tell them apart, so the first was taken." in said
+    assert "most-rated" not in said
+    counted = imported.assign(n_ratings=[1, 0, 0, 0, 0, 9])  # the second row is the most rated
+    match = match_movies(reference, counted)
+    assert "(Toy Story (1995)); the most-rated row was taken." in match.summary()
+    assert match.a_to_b()[0] == N

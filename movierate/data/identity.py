@@ -382,7 +382,9 @@ class MovieMatch:
     ``tied`` (A's films of a title and year that several films of A or of B share; their rows
     in ``tied_rows``),
     ``ambiguous`` (titles without a year that name several films of the other table) and
-    ``guessed`` (films paired with one of several rows of one title and year, by ratings)."""
+    ``guessed`` (films paired with one of several rows of one title and year, by ratings) and
+    ``guessed_in_order`` (those of them whose rows no rating count told apart: the first row
+    was taken, as in an import without counts; bad-input round 61, F6)."""
 
     a_idx: np.ndarray
     b_idx: np.ndarray
@@ -398,6 +400,7 @@ class MovieMatch:
     ambiguous: tuple[str, ...] = ()
     guessed: tuple[str, ...] = ()
     tied_rows: tuple[int, ...] = ()
+    guessed_in_order: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.a_idx)
@@ -457,11 +460,16 @@ class MovieMatch:
                 f"{'is' if len(self.ambiguous) == 1 else 'are'} ambiguous "
                 f"({_named(self.ambiguous)}); left unmatched."
             )
-        if self.guessed:
-            notes.append(
-                f"{len(self.guessed):,} {_films(len(self.guessed))} had several rows of one title "
-                f"and year to pair with ({_named(self.guessed)}); the most-rated row was taken."
-            )
+        by_ratings = [g for g in self.guessed if g not in self.guessed_in_order]
+        for guessed, taken in (
+            (by_ratings, "the most-rated row was taken"),
+            (self.guessed_in_order, "no rating counts tell them apart, so the first was taken"),
+        ):
+            if guessed:
+                notes.append(
+                    f"{len(guessed):,} {_films(len(guessed))} had several rows of one title "
+                    f"and year to pair with ({_named(guessed)}); {taken}."
+                )
         return " ".join(notes)
 
     def a_to_b(self) -> np.ndarray:
@@ -568,7 +576,9 @@ def match_movies(
         order = np.lexsort((cb, ca, most_rated, ~same_id, score))
         levels = score[order] * 2 + ~same_id[order]
         films = (_films_and_titles(movies_a), _films_and_titles(movies_b))
-        rows_a, rows_b = _pick(ca[order], cb[order], levels, (used_a, used_b), films, picked)
+        rows_a, rows_b = _pick(
+            ca[order], cb[order], levels, (used_a, used_b), films, picked, most_rated[order]
+        )
         pairs_a.append(rows_a)
         pairs_b.append(rows_b)
         hows.append(np.full(len(rows_a), "title", dtype=object))
@@ -599,16 +609,19 @@ def match_movies(
         tied_rows=tuple(r for r in picked.tied if not matched_a[r]),
         ambiguous=picked.ambiguous,
         guessed=tuple(_name(movies_a, r) for r in picked.guessed),
+        guessed_in_order=tuple(_name(movies_a, r) for r in picked.in_order),
     )
 
 
 @dataclass
 class _Picked:
     """What :func:`_pick` could not decide: rows of A tied with others (left unmatched unless
-    a later candidate pairs them) and rows of A paired among several equal rows."""
+    a later candidate pairs them) and rows of A paired among several equal rows (``in_order``:
+    those where equal rating counts left the pick to row order)."""
 
     tied: list[int] = field(default_factory=list)
     guessed: list[int] = field(default_factory=list)
+    in_order: list[int] = field(default_factory=list)
     ambiguous: tuple[str, ...] = ()
 
 
@@ -619,6 +632,7 @@ def _pick(
     used: tuple[np.ndarray, np.ndarray],
     films: tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
     picked: _Picked,
+    most_rated: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Take candidate pairs (sorted best first; ``levels`` their score and same-id rank) level
     by level. Within a level, pairs that share a row form groups: a lone pair is taken; a group
@@ -626,7 +640,8 @@ def _pick(
     twins, or "Star Wars: ..." titles sharing a part); a group with several rows on both sides
     (two "Twin (2000)" here and there), or several films of one title and year on a side (two
     imported "Hamlet (1990)" against one, :func:`_films_and_titles`), is a guess between films,
-    so none of it is taken (bad-input rounds 30 F4 and 60 F3)."""
+    so none of it is taken (bad-input rounds 30 F4 and 60 F3). ``most_rated``: each pair's
+    minus summed rating count, the order within a level."""
     used_a, used_b = used
     rows_a: list[int] = []
     rows_b: list[int] = []
@@ -635,6 +650,7 @@ def _pick(
         la, lb = ca[start:stop], cb[start:stop]
         free = ~used_a[la] & ~used_b[lb]
         la, lb = la[free].tolist(), lb[free].tolist()
+        rated = most_rated[start:stop][free].tolist()
         for group in _groups(la, lb):
             group_a = {la[i] for i in group}
             group_b = {lb[i] for i in group}
@@ -648,6 +664,8 @@ def _pick(
             rows_b.append(b)
             if len(group) > 1:
                 picked.guessed.append(a)
+                if rated[group[0]] == rated[group[1]]:  # no count told them apart
+                    picked.in_order.append(a)
     return np.asarray(rows_a, dtype=np.int64), np.asarray(rows_b, dtype=np.int64)
 
 
