@@ -566,7 +566,9 @@ def train_form(datasets: list[str]) -> None:
                 0.5,
                 0.1,
                 0.05,
-                help="Share of the ratings held out to measure the saved model's accuracy.",
+                help="Share of the ratings held out to measure the saved model's accuracy. "
+                "Not used by an official split (ml-100k's u1-u5, ua, ub): its .test file is the "
+                "test rows (20% for u1-u5, 10 per user for ua/ub).",
             )
             stop_fraction = st.slider(
                 "Early-stopping share (of the rest)",
