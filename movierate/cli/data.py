@@ -36,7 +36,7 @@ def _describe(ds: Any) -> None:
         + ")"
         + (f", from {ds.source}" if ds.source else "")
     )
-    print_notes(ds)
+    print_notes(ds, full=True)  # the twins notice in full here (views round 35, F8)
 
 
 def _count(n: int, noun: str) -> str:

@@ -354,17 +354,34 @@ def error_line(message: str) -> str:
     return "error: " + clip_long_words(printable(" ".join(str(message).split())))
 
 
-def print_notes(ds: Any, stream: Any = None, *, scale: bool = True) -> None:
+def print_notes(ds: Any, stream: Any = None, *, scale: bool = True, full: bool = False) -> None:
     """The dataset's notices (dropped duplicates, inferred scale ...) as ``note:`` lines;
     ``scale=False`` leaves out those about an inferred rating scale (for a saved model, whose
-    scale is recorded: they change nothing for it)."""
+    scale is recorded: they change nothing for it). A twins notice is one line pointing to
+    ``datasets``, which passes ``full=True`` (views round 35, F8)."""
     from movierate.data.build import is_scale_notice
+    from movierate.data.twins import brief_notice
 
     notices = ds.notices() if hasattr(ds, "notices") else list(getattr(ds, "warnings", []))
+    look = _datasets_command(ds)
     for notice in notices:
         if not scale and is_scale_notice(notice):
             continue
-        print(f"note: {clip_long_words(notice)}", file=stream or sys.stderr)
+        shown = notice if full else brief_notice(notice, look)
+        print(f"note: {clip_long_words(shown)}", file=stream or sys.stderr)
+
+
+def _datasets_command(ds: Any) -> str:
+    """The ``datasets`` command that describes ``ds``: by its name where that finds it, else by
+    its folder."""
+    import shlex
+
+    from movierate.data.acquire import find_local
+
+    name, source = getattr(ds, "name", ""), getattr(ds, "source", None)
+    if source and not (name and find_local(name) == Path(source)):
+        name = str(source)
+    return f"`python -m movierate datasets {shlex.quote(name)}`" if name else "`datasets`"
 
 
 def detach_stdout() -> None:

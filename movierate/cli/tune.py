@@ -40,7 +40,8 @@ def _configure_tune(parser: argparse.ArgumentParser) -> None:
         "--budget",
         type=float,
         default=5.0,
-        help="wall-clock minutes [5]; how many trials fit depends on the machine's speed and "
+        metavar="MINUTES",  # views round 35, F1: the README's "--budget 10" read as seconds
+        help="wall-clock minutes of search, the refit not included [5]; how many trials fit depends on the machine's speed and "
         "load, so a rerun can pick differently: give --trials too for a repeatable search",
     )
     parser.add_argument(
