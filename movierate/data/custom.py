@@ -863,9 +863,10 @@ def _read_items(
 ) -> tuple[pd.DataFrame, list[str]]:
     """The items file as movie metadata, and notices of the rows it could not use as given: a
     row without an id is dropped, an empty title becomes 'movie <id>'."""
-    check_not_empty(source, label, "the movies (an id and a title column)")
+    holds = "the movies (an id and a title column)"
+    check_not_empty(source, label, holds)
     data = source.read_bytes() if isinstance(source, Path) else source
-    text = decode(data, label, encoding, "items_encoding")
+    text = decode(data, label, encoding, "items_encoding", holds)
     preamble, delimiter = text_layout(text, label)
     if delimiter == "::":
         raise DataError(f"{label}: '::'-separated item files are read with load_dataset(folder).")
