@@ -222,3 +222,13 @@ def test_a_binary_coordinates_file_is_told_to_pick_the_coordinates():
     with pytest.raises(DataError, match="the file that holds the coordinates") as refused:
         _read_csv(BINARY)
     assert "ratings" not in str(refused.value)
+
+
+def test_a_movies_file_given_as_the_ratings_is_told_to_pass_it_as_items(tmp_path, capsys):
+    """F5 (taste): movies.csv as the ratings was told to map user and rating columns."""
+    path = tmp_path / "movies.csv"
+    path.write_text("movieId,title,genres\n1,Heat (1995),Action\n2,Up (2009),Animation\n")
+    assert main(["datasets", str(path), "--name", "mine"]) != 0
+    said = capsys.readouterr().err
+    assert f"{path} looks like an items file" in said and "--items FILE" in said
+    assert "missing column" not in said
