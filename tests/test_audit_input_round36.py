@@ -156,7 +156,10 @@ def test_compressed_files_and_workbooks_are_named(home):
     packed = io.BytesIO()
     with zipfile.ZipFile(packed, "w") as archive:
         archive.writestr("xl/workbook.xml", "<workbook/>")
-    for data, said in ((gzip.compress(text), "gzip-compressed"), (packed.getvalue(), "zip")):
+    for data, said in (
+        (gzip.compress(text), "gzip-compressed"),
+        (packed.getvalue(), "Excel workbook"),
+    ):
         with pytest.raises(DataError, match=said) as refused:
             read_saved_ratings(model, data)
         assert "codec" not in str(refused.value) and "position" not in str(refused.value)

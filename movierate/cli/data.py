@@ -55,6 +55,7 @@ def _import_ratings_file(args: argparse.Namespace) -> int:
 
     from movierate.data import from_csv
     from movierate.data.acquire import is_zip_file
+    from movierate.data.textio import zip_kind
     from movierate.errors import DataError
 
     signals.expect_save()  # a signal after the save: the result is reported (round 22)
@@ -69,7 +70,10 @@ def _import_ratings_file(args: argparse.Namespace) -> int:
         check_path_argument(path, "The file")
         if not Path(path).expanduser().is_file():
             raise ArgumentError(f"{path} is not a file; give the path of {what}.")
-    if is_zip_file(Path(args.names[0]).expanduser()):  # bad-input round 43: refused as no text
+    ratings = Path(args.names[0]).expanduser()
+    # bad-input round 43: refused as no text; round 63, F1: a zip that is a saved model, .npz
+    # arrays or a workbook is named as that by from_csv, not sent to the MovieLens-zip import
+    if is_zip_file(ratings) and zip_kind(ratings) is None:
         raise ArgumentError(
             f"{args.names[0]} is a zip archive: --name is for your own ratings file. Import a "
             f"MovieLens zip without it (python -m movierate datasets {args.names[0]}): it is "
@@ -78,7 +82,7 @@ def _import_ratings_file(args: argparse.Namespace) -> int:
     items = Path(args.items).expanduser() if args.items else None
     try:
         ds = from_csv(
-            Path(args.names[0]).expanduser(),
+            ratings,
             items,
             save_as=args.name,
             encoding=args.encoding or "utf-8",

@@ -788,6 +788,7 @@ def _match_columns(
     missing = [r for r in required if r not in chosen]
     if "user" in missing and argument == "columns":
         _refuse_one_person(header, label, pasted)
+        _refuse_items_file(header, label, missing)
     if missing:
         raise DataError(
             f"{label}: missing column(s) for {', '.join(missing)} (found: {_shown(header)}). "
@@ -821,6 +822,17 @@ ONE_PERSON = (
     "exports, merge several people's into one file with a user column saying whose each row "
     "is, on one rating scale (IMDb's 1-10 halved for Letterboxd's 0.5-5)."
 )
+
+
+def _refuse_items_file(header: list[str], label: str, missing: list[str]) -> None:
+    """DataError for a movies file (an id and a title, no user or rating) given as the ratings
+    (bad-input round 63, F5: it was told to map the columns it lacks)."""
+    if "rating" in missing and any(_norm(h) in ITEM_ALIASES["title"] for h in header):
+        raise DataError(
+            f"{label} looks like an items file (found: {_shown(header)}): it names movies, not "
+            "ratings. Give it as the items file (CLI: --items FILE; Home: 'Optional items "
+            "file'; Python: items=) beside a ratings file with user, item and rating columns."
+        )
 
 
 def _refuse_one_person(header: list[str], label: str, pasted: int) -> None:
@@ -863,9 +875,10 @@ def _read_items(
 ) -> tuple[pd.DataFrame, list[str]]:
     """The items file as movie metadata, and notices of the rows it could not use as given: a
     row without an id is dropped, an empty title becomes 'movie <id>'."""
-    check_not_empty(source, label, "the movies (an id and a title column)")
+    holds = "the movies (an id and a title column)"
+    check_not_empty(source, label, holds)
     data = source.read_bytes() if isinstance(source, Path) else source
-    text = decode(data, label, encoding, "items_encoding")
+    text = decode(data, label, encoding, "items_encoding", holds)
     preamble, delimiter = text_layout(text, label)
     if delimiter == "::":
         raise DataError(f"{label}: '::'-separated item files are read with load_dataset(folder).")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import io
 import re
+import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,15 +39,22 @@ def bom_encoding(head: bytes) -> str | None:
     return next((name for bom, name in _BOMS if head.startswith(bom)), None)
 
 
-def decode(data: bytes, where: str, encoding: str = "utf-8", option: str = "encoding") -> str:
+def decode(
+    data: bytes,
+    where: str,
+    encoding: str = "utf-8",
+    option: str = "encoding",
+    holds: str = "the ratings",
+) -> str:
     """``data`` decoded; DataError naming the line and byte if it is not in ``encoding``.
-    ``option`` is the argument that sets this file's encoding (``items_encoding``), for advice."""
+    ``option`` is the argument that sets this file's encoding (``items_encoding``), for advice;
+    ``holds`` is what the file should hold, for a binary file's error."""
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
         bad = (line, data[err.start], err.start)
-        raise _decode_error(where, encoding, bad, data, option) from None
+        raise _decode_error(where, encoding, bad, data, option, holds) from None
     except UnicodeError as err:
         raise _codec_error(where, encoding, err) from None
     return text[1:] if text.startswith("\ufeff") else text
@@ -206,9 +214,12 @@ def _decode_error(
     bad: tuple[int, int, int],
     source: Source,
     option: str = "encoding",
+    holds: str = "the ratings",
 ) -> DataError:
     """The error for undecodable text at ``bad`` (line, byte, offset) of ``source``; names
-    UTF-16/32 when the file's first bytes say so, else cp1252 where it reads the file."""
+    UTF-16/32 when the file's first bytes say so, else cp1252 where it reads the file. A binary
+    file is told to pick the file that ``holds`` what it should (bad-input round 63, F5: the
+    items file was told to pick the ratings file)."""
     line, byte, offset = bad
     head = read_head(source)
     found = bom_encoding(head)
@@ -220,7 +231,7 @@ def _decode_error(
         if found16 is None:  # bad-input round 17: random bytes were called UTF-16
             return DataError(
                 f"{where} is not text: its bytes are no text in any encoding (line {line}, "
-                f"offset {offset}). Pick the ratings file itself (a CSV or TSV export)."
+                f"offset {offset}). Pick the file that holds {holds}, as CSV or TSV text."
             )
         fix = "it holds NUL bytes, as UTF-16 text without a byte-order mark does"
         hint = found16
@@ -262,6 +273,8 @@ SAVE_AS_CSV = (
     "Google Sheets: File > Download > CSV)"
 )
 
+#: What to do with a file that holds no table at all (``{holds}``: what it should hold).
+_INSTEAD = "find the file that holds {holds}"
 #: Leading bytes of binary formats people pick by mistake -> (what it is, what to do instead).
 BINARY_SIGNATURES: dict[bytes, tuple[str, str]] = {
     b"\x1f\x8b": ("a gzip-compressed file", "decompress it first (for example gunzip FILE.gz)"),
@@ -269,7 +282,7 @@ BINARY_SIGNATURES: dict[bytes, tuple[str, str]] = {
         "a zip archive (or an Excel .xlsx workbook)",
         "unzip it (a workbook: save the sheet as CSV)",
     ),
-    b"PK\x05\x06": ("an empty zip archive", "pick the ratings file itself"),
+    b"PK\x05\x06": ("an empty zip archive", _INSTEAD),
     b"BZh": ("a bzip2-compressed file", "decompress it first (for example bunzip2 FILE.bz2)"),
     b"\xfd7zXZ\x00": ("an xz-compressed file", "decompress it first (for example unxz FILE.xz)"),
     b"7z\xbc\xaf\x27\x1c": ("a 7-Zip archive", "extract the ratings file from it (7z x FILE)"),
@@ -279,6 +292,11 @@ BINARY_SIGNATURES: dict[bytes, tuple[str, str]] = {
         "save the sheet as CSV",
     ),
     b"%PDF-": ("a PDF document", "export the table as CSV"),
+    # bad-input round 63, F3: a PNG was told to save itself as UTF-8
+    b"\x89PNG\r\n\x1a\n": ("a PNG image", _INSTEAD),
+    b"\xff\xd8\xff": ("a JPEG image", _INSTEAD),
+    b"GIF87a": ("a GIF image", _INSTEAD),
+    b"GIF89a": ("a GIF image", _INSTEAD),
 }
 
 
@@ -304,9 +322,49 @@ def check_not_empty(source: Source, where: str, holds: str = "the ratings") -> N
         named.insert(0, tar)
     if named and where.lower().endswith(WORKBOOKS):  # a zip, as workbooks are: say which
         named.insert(0, ("a spreadsheet workbook", SAVE_AS_CSV))
+    if head.startswith(b"PK\x03\x04") and (inside := zip_kind(source)):
+        named.insert(0, inside)
     if named:
         kind, fix = named[0]
+        fix = fix.replace("{holds}", holds)
         raise DataError(f"{where} is {kind}, not delimited text: {fix}, then pick that file.")
+
+
+def zip_names(source: Source) -> list[str] | None:
+    """The member names of the zip ``source``; None when it is no readable zip."""
+    try:
+        with zipfile.ZipFile(source if isinstance(source, Path) else io.BytesIO(source)) as zf:
+            return zf.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+
+
+def npz_arrays(names: list[str]) -> list[str] | None:
+    """The array names of a NumPy ``.npz`` with the member ``names`` (each ``NAME.npy``), else
+    None."""
+    if not names or not all(name.endswith(".npy") for name in names):
+        return None
+    return [name.removesuffix(".npy") for name in names]
+
+
+def zip_kind(source: Source) -> tuple[str, str] | None:
+    """(what, what to do) for a zip whose member names say what it is: a saved Keras model,
+    NumPy ``.npz`` arrays or a spreadsheet workbook; None for any other zip (bad-input round
+    63, F1: a model.keras was "a zip archive" and sent to the MovieLens-zip import). ``{holds}``
+    in what to do stands for what the file should hold."""
+    names = zip_names(source) or []
+    instead = _INSTEAD + " (a CSV or TSV export)"
+    if {"config.json", "model.weights.h5"} <= set(names):
+        what = "a saved Keras model (a zip of config.json and model.weights.h5)"
+        return what, "a model is no data to import; " + instead
+    if arrays := npz_arrays(names):
+        shown = ", ".join(arrays[:4]) + (", ..." if len(arrays) > 4 else "")
+        return f"a NumPy .npz archive of arrays ({shown})", instead
+    if "xl/workbook.xml" in names:
+        return "an Excel workbook", SAVE_AS_CSV
+    if "content.xml" in names and "mimetype" in names:
+        return "an OpenDocument (.ods) spreadsheet or document", SAVE_AS_CSV
+    return None
 
 
 #: How text formats other than delimited tables start (a pattern of the lower-cased start,

@@ -53,7 +53,15 @@ from movierate.data.movies import (
     read_year,
     split_title_year,
 )
-from movierate.data.textio import check_not_empty, read_head
+from movierate.data.textio import (
+    bom_encoding,
+    check_not_empty,
+    looks_like_utf16,
+    npz_arrays,
+    read_head,
+    zip_kind,
+    zip_names,
+)
 from movierate.errors import DataError
 from movierate.explore.export import is_number, read_word2vec
 
@@ -117,11 +125,12 @@ def read_projector_tsv(
     """The Embedding Projector's vectors.tsv (+ metadata.tsv) as an :class:`ImportedEmbedding`."""
     path = Path(vectors_path)
     _check_file(path, max_bytes)
+    _check_text(path)
     try:
         with path.open(encoding="utf-8-sig") as lines:  # a byte-order mark is no value
             vectors = _read_vector_lines(lines, "\t", path.name)
     except UnicodeDecodeError:
-        raise _not_text(path) from None
+        raise _not_text(path, "the vectors") from None
     if metadata_path is None:
         labels = pd.DataFrame({"label": [f"item {i}" for i in range(len(vectors))]})
     else:
@@ -234,6 +243,7 @@ def read_npy(
     """A ``.npy`` matrix (rows x dims, numeric, no pickles) and an optional CSV of labels."""
     path = Path(npy_path)
     _check_file(path, max_bytes)
+    _check_not_zip(path)
     try:
         mapped = np.load(path, mmap_mode="r", allow_pickle=False)
     except (ValueError, OSError) as exc:
@@ -309,9 +319,11 @@ def check_header(names: Iterable[Any]) -> None:
     F5: a CSV's repeat came through as pandas' "tag.1", a name the file never had)."""
     names = [str(name).strip() for name in names]
     repeated = sorted({name for name in names if names.count(name) > 1})
-    if repeated:
+    if repeated:  # at most 5 named (bad-input round 63, F3: a JSON header took 4,046 characters)
+        shown = ", ".join(repr(short_name(c)) for c in repeated[:5])
+        more = f" and {len(repeated) - 5:,} more" if len(repeated) > 5 else ""
         raise DataError(
-            f"The labels' header names the column {', '.join(repr(short_name(c)) for c in repeated)} "
+            f"The labels' header names the column{'s' if repeated[1:] else ''} {shown}{more} "
             "more than once; give each column a distinct name."
         )
 
@@ -703,26 +715,57 @@ def _check_float32_range(values: np.ndarray, where: str) -> None:
         )
 
 
+def _check_not_zip(path: Path) -> None:
+    """DataError for a zip given as the .npy: numpy opens any zip as an .npz, which ended in
+    "This is a bug" (bad-input round 63, F2: a model's embeddings.npz, its model.keras or an
+    .xlsx renamed .npy)."""
+    if read_head(path, 4) not in (b"PK\x03\x04", b"PK\x05\x06"):
+        return
+    names = zip_names(path)
+    kind = zip_kind(path) if names else None
+    what = kind[0] if kind else "a zip archive" if names is not None else "a damaged zip archive"
+    fix = (
+        "save the one array of the vectors with numpy.save, or export the model (CLI: "
+        "python -m movierate export MODEL --out FOLDER) and import its movie_vectors.npy"
+        if names and npz_arrays(names)
+        else "pick the vectors saved with numpy.save (a .npy file)"
+    )
+    raise DataError(f"{path.name} is {what}, not one .npy matrix: {fix}.")
+
+
 def _open_text(source: str | Path, max_bytes: int, holds: str = "the vectors") -> str:
     path = Path(source)
     _check_file(path, max_bytes)
+    _check_text(path, holds)
     try:
         return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise _not_text(path, holds) from None
 
 
-def _not_text(path: Path, holds: str = "the vectors") -> DataError:
-    """Why ``path`` (which should hold ``holds`` as text) is not UTF-8: a gzip or a .npy is no
-    text to re-save as UTF-8 (bad-input round 11 got that advice for both), so say what it is."""
-    check_not_empty(path, path.name, f"{holds} as text")  # raises for known binaries
+def _check_text(path: Path, holds: str = "the vectors") -> None:
+    """DataError naming what ``path`` (which should hold ``holds`` as text) is when its first
+    bytes say it is no text: a gzip or a .npy is no text to re-save as UTF-8 (bad-input round
+    11), and a PDF, JSON or image was sniffed only when it was not UTF-8 (round 63, F3)."""
+    check_not_empty(path, path.name, f"{holds} as text")  # raises for known formats
     if read_head(path, 6) == b"\x93NUMPY":
         fix = (
             "import it as a .npy file"
             if holds == "the vectors"
             else f"pick the text file that holds {holds}"  # recheck 3: not for labels
         )
-        return DataError(f"{path.name} is a numpy .npy array, not text: {fix}.")
+        raise DataError(f"{path.name} is a numpy .npy array, not text: {fix}.")
+
+
+def _not_text(path: Path, holds: str) -> DataError:
+    """The error for ``path``, checked by :func:`_check_text`, that is not UTF-8 text: binary
+    bytes are no text to save as UTF-8 (bad-input round 63, F3)."""
+    head = read_head(path)
+    if b"\x00" in head and bom_encoding(head) is None and looks_like_utf16(head) is None:
+        return DataError(
+            f"{path.name} is not text: it holds NUL bytes, as binary files do. Pick the file "
+            f"that holds {holds} as text."
+        )
     return DataError(f"{path.name} is not UTF-8 text; save it as UTF-8.")
 
 

@@ -110,6 +110,7 @@ def check_target(folder: Path, *, overwrite: bool) -> None:
     ``overwrite``, or one that holds anything but an earlier export (never replaced)."""
     if folder.is_symlink():  # recheck 2: "Not a directory: ../.export-..." for a dead link
         raise StoreError(f"{folder} is a link; pass the folder it points to, or a new path.")
+    _check_place(folder)
     if not folder.exists():
         return
     if Path.cwd().resolve().is_relative_to(folder.resolve()):  # recheck 2: "--out ." failed
@@ -117,8 +118,9 @@ def check_target(folder: Path, *, overwrite: bool) -> None:
             f"{folder} is the current folder or holds it, and an export replaces its whole "
             "folder; pass a new folder's path (e.g. --out ./export) from elsewhere."
         )
-    if not folder.is_dir():
-        raise StoreError(f"{folder} is a file; pass a folder path for the export.")
+    if not folder.is_dir():  # bad-input round 63, F4: /dev/null was "a file"
+        what = "a file" if folder.is_file() else "not a folder (a device or other special file)"
+        raise StoreError(f"{folder} is {what}; pass a folder path for the export.")
     if not any(folder.iterdir()):
         return
     if not _is_export(folder):
@@ -136,6 +138,31 @@ def check_target(folder: Path, *, overwrite: bool) -> None:
             f"{folder} holds an earlier export and files it did not write ({shown}); "
             "--overwrite replaces the whole folder, so nothing was written. Move those files "
             "out, or pass another --out."
+        )
+
+
+def _check_place(folder: Path) -> None:
+    """StoreError when ``folder`` lies inside a folder movierate manages (an export in the
+    models folder was listed as a damaged model), or below a file (bad-input round 63, F4)."""
+    from movierate import config
+
+    where = folder.resolve()
+    managed = {
+        "models folder, where each folder is read as a saved model": config.models_dir(),
+        "datasets folder": config.data_dir(),
+        "cache folder": config.cache_dir(),
+    }
+    for what, root in managed.items():
+        if where.is_relative_to(root.resolve()):
+            raise StoreError(
+                f"{folder} is inside movierate's {what} ({root}); nothing was written. Pass a "
+                "folder outside it (e.g. --out ./export)."
+            )
+    above = next((parent for parent in folder.parents if parent.exists()), None)
+    if above is not None and not above.is_dir():
+        raise StoreError(
+            f"{above} is a file, so {folder} cannot be made inside it; pass a path whose "
+            "parent is a folder."
         )
 
 

@@ -1390,7 +1390,11 @@ def _read_csv(source: Any) -> pd.DataFrame:
             data = source.read() if hasattr(source, "read") else source
             if isinstance(data, str | Path):
                 data = Path(data).read_bytes()
-            text = data if isinstance(data, str) else decode(data, "The coordinates file")
+            text = (
+                data
+                if isinstance(data, str)
+                else decode(data, "The coordinates file", holds="the coordinates")
+            )
     except OSError as exc:
         raise DataError(f"The coordinates file could not be read: {exc}") from None
     table = read_text_table(text, "The coordinates file", advice="export it again")

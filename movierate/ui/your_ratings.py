@@ -904,6 +904,8 @@ def _from_export(
 
 #: Where messages about a saved ratings file name it.
 _THIS_FILE = "This file"
+#: The part of the separator's error that speaks to Python callers only.
+_PYTHON_DELIMITER = " (in Python, delimiter=... names another)"
 
 
 def _saved_table(data: bytes) -> tuple[pd.DataFrame, RawData, list[str]]:
@@ -912,22 +914,26 @@ def _saved_table(data: bytes) -> tuple[pd.DataFrame, RawData, list[str]]:
     Excel's re-saves were refused with a codec's message): a compressed file or workbook
     named, UTF-16 by its mark, Windows text (cp1252) when it is not UTF-8, ``;`` or tabs
     between the columns, Excel's ``sep=`` line."""
-    check_not_empty(data, _THIS_FILE, "your ratings, as 'Save my ratings (CSV)' writes them")
+    holds = "your ratings, as 'Save my ratings (CSV)' writes them"
+    check_not_empty(data, _THIS_FILE, holds)
     head = read_head(data)
     encoding = bom_encoding(head) or (b"\x00" in head and looks_like_utf16(head)) or "utf-8"
     notes = []
     try:
-        decoded = decode(data, _THIS_FILE, encoding)
+        decoded = decode(data, _THIS_FILE, encoding, holds=holds)
     except DataError:
-        if encoding != "utf-8":
-            raise
+        if encoding != "utf-8" or b"\x00" in head[:4096]:  # NULs: binary, not Windows text
+            raise  # bad-input round 63, F5: a PNG was read as cp1252 and told its separator
         # only ids and ratings are read, and they are plain digits in any encoding
         decoded = data.decode("cp1252", errors="replace")
         notes.append(
             "This file is not UTF-8 text, so it was read as Windows text (cp1252), as Excel's "
             "'CSV' saves it; only its ids and ratings are used."
         )
-    preamble, delimiter = text_layout(decoded, _THIS_FILE)
+    try:
+        preamble, delimiter = text_layout(decoded, _THIS_FILE)
+    except DataError as exc:  # round 63, F5: Python's delimiter= is no help on this page
+        raise DataError(str(exc).replace(_PYTHON_DELIMITER, "")) from None
     table = read_text_table(
         decoded,
         _THIS_FILE,
