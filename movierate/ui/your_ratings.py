@@ -914,7 +914,7 @@ def _saved_table(data: bytes) -> tuple[pd.DataFrame, RawData, list[str]]:
     Excel's re-saves were refused with a codec's message): a compressed file or workbook
     named, UTF-16 by its mark, Windows text (cp1252) when it is not UTF-8, ``;`` or tabs
     between the columns, Excel's ``sep=`` line."""
-    holds = "your ratings, as 'Save my ratings (CSV)' writes them"
+    holds = "your ratings ('Save my ratings (CSV)' writes such a file)"
     check_not_empty(data, _THIS_FILE, holds)
     head = read_head(data)
     encoding = bom_encoding(head) or (b"\x00" in head and looks_like_utf16(head)) or "utf-8"
