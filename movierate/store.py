@@ -784,11 +784,18 @@ def worse_than_mean_note(
             "on ratings that vary."
         )
     if few := few_held_out(split):  # 8 test rows told of "a data problem" (round 27, F8)
+        gap = f"a gap of {rmse - floor:.4f}"
+        # bad-input round 62, F2: "within what so few rows give" beside the paired verdict
+        # "higher beyond the draw" on the same gap: the recorded interval decides which
+        if _mean_gap_side(metrics, "test") == "higher":
+            half = metrics["test_rmse_minus_mean_ci95"]
+            gap += f", though beyond its paired interval (± {half:.4f}, 95%), rests on so few rows"
+        else:
+            gap += " is within what so few rows give"
         return (
             f"Its test RMSE {rmse:.4f} is worse than {floor:.4f}, what predicting the training "
-            f"rows' mean rating for every test row gives, but over {few} a gap of "
-            f"{rmse - floor:.4f} is within what so few rows give: it tells nothing about the "
-            "training, the split or the data. Train on a larger data set to tell."
+            f"rows' mean rating for every test row gives, but over {few} {gap}: it tells "
+            "nothing about the training, the split or the data. Train on a larger data set to tell."
         )
     if beat := test_rows_differ(metrics):  # accuracy round 15: "train longer" did not fit
         drawn, verb = (
