@@ -147,19 +147,38 @@ def interval_users(alpha: float = FAMILY_ALPHA) -> int:
     return n
 
 
-def few_users_text(n_users: float, alpha: float = FAMILY_ALPHA, *, short: bool = False) -> str:
-    """Why no "±" is given on ``n_users`` test users (fewer than :func:`interval_users`), and
-    what would give one; ``short``: the few words for a table cell.
+def few_users_text(
+    n_users: float,
+    alpha: float = FAMILY_ALPHA,
+    *,
+    short: bool = False,
+    whose: str = "test",
+    per_user_split: float | None = None,
+) -> str:
+    """Why no "±" is given on ``n_users`` users of the ``whose`` rows (fewer than
+    :func:`interval_users`), and what would give one; ``short``: the few words for a table
+    cell. ``per_user_split``: how many test users a per-user split of the data holds out (its
+    users with 2 or more ratings; None: not known), so that only advice that helps is given
+    (bad-input round 62, F4: "a per-user split" said on a per-user split and on one user).
 
     >>> few_users_text(4, short=True)
     '4 test users: too few for an interval'
+    >>> few_users_text(5, per_user_split=5)
+    '5 test users are too few for an interval, which needs 6 or more: only ratings from more users give more'
     """
-    users = f"{n_users:,.0f} test user{'' if n_users == 1 else 's'}"
+    users = f"{n_users:,.0f} {whose} user{'' if n_users == 1 else 's'}"
     if short:
         return f"{users}: too few for an interval"
+    needed = interval_users(alpha)
+    if per_user_split is None:
+        more = "a per-user split or more data can give more test users"
+    elif per_user_split >= needed and per_user_split > n_users:
+        more = f"a per-user split holds out {per_user_split:,.0f} test users here"
+    else:
+        more = "only ratings from more users give more"
     return (
         f"{users} {'is' if n_users == 1 else 'are'} too few for an interval, which needs "
-        f"{interval_users(alpha)} or more: a per-user split or more data gives more test users"
+        f"{needed} or more: {more}"
     )
 
 

@@ -682,7 +682,14 @@ def _against_averages(
         return {}
     users = ds.ratings["user_idx"].to_numpy()[rows]
     out = _paired_gap("test_rmse_minus_averages", model_errors, average_errors, users)
-    return {**out, "test_users": len(np.unique(users))}
+    counts = np.bincount(ds.ratings["user_idx"].to_numpy())
+    # what a per-user split could hold out, so that advice offers it only where it helps
+    # (bad-input round 62, F4)
+    return {
+        **out,
+        "test_users": len(np.unique(users)),
+        "per_user_test_users": int(np.sum(counts >= 2)),
+    }
 
 
 def _paired_gap(

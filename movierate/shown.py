@@ -50,3 +50,14 @@ def percent_as_shown(share: float) -> float:
     """The share :func:`percent` prints (0.001 for "under 0.1%")."""
     text = percent(share)
     return 0.001 if text.startswith("under") else float(text[:-1]) / 100
+
+
+def counted(count: float, noun: str, plural: str | None = None) -> str:
+    """``count`` with ``noun`` agreeing with it, as printed (bad-input round 62, F4: "1 ratings",
+    "1 early-stopping rows").
+
+    >>> counted(1, "rating"), counted(1_200, "movie"), counted(2, "query", "queries")
+    ('1 rating', '1,200 movies', '2 queries')
+    """
+    word = noun if count == 1 else (plural or f"{noun}s")
+    return f"{count:,.0f} {word}"

@@ -113,6 +113,7 @@ METRIC_LABELS = {
     "test_rmse_minus_averages_ci95": "that difference ± (95%, paired, by user)",
     "test_rmse_minus_averages_p": "that difference's sign-flip p (under 200 test users)",
     "test_users": "test users (each one's rows counted together)",
+    "per_user_test_users": "test users a per-user split could hold out",
     "averages_sweeps": "sweeps of the averages' least-squares fit",
     "stop_rmse_of_mean": "early-stopping RMSE of the training mean",
     "test_rmse_minus_mean": "test RMSE minus the training mean's",
@@ -784,11 +785,18 @@ def worse_than_mean_note(
             "on ratings that vary."
         )
     if few := few_held_out(split):  # 8 test rows told of "a data problem" (round 27, F8)
+        gap = f"a gap of {rmse - floor:.4f}"
+        # bad-input round 62, F2: "within what so few rows give" beside the paired verdict
+        # "higher beyond the draw" on the same gap: the recorded interval decides which
+        if _mean_gap_side(metrics, "test") == "higher":
+            half = metrics["test_rmse_minus_mean_ci95"]
+            gap += f", though beyond its paired interval (± {half:.4f}, 95%), rests on so few rows"
+        else:
+            gap += " is within what so few rows give"
         return (
             f"Its test RMSE {rmse:.4f} is worse than {floor:.4f}, what predicting the training "
-            f"rows' mean rating for every test row gives, but over {few} a gap of "
-            f"{rmse - floor:.4f} is within what so few rows give: it tells nothing about the "
-            "training, the split or the data. Train on a larger data set to tell."
+            f"rows' mean rating for every test row gives, but over {few} {gap}: it tells "
+            "nothing about the training, the split or the data. Train on a larger data set to tell."
         )
     if beat := test_rows_differ(metrics):  # accuracy round 15: "train longer" did not fit
         drawn, verb = (
@@ -2887,7 +2895,7 @@ def averages_gap_text(metrics: dict[str, Any] | None, *, short: bool = False) ->
             )
         return (
             f"The model's test RMSE minus the averages': {number(gap, '+.4f')} (paired over those rows; "
-            f"{tested}{paired.few_users_text(users)}; {SEED_MOVES_IT}), so no difference can "
+            f"{tested}{_few_users_text(metrics)}; {SEED_MOVES_IT}), so no difference can "
             "be called."
         )
     if not (side := averages_side(metrics)):
@@ -2966,6 +2974,15 @@ def _gap_rule(metrics: dict[str, Any]) -> str:
     return f", by user over {users:,.0f} test users"
 
 
+def _few_users_text(metrics: dict[str, Any]) -> str:
+    """:func:`paired.few_users_text` of a model's recorded test users, advising a per-user
+    split only where it gives more (bad-input round 62, F4)."""
+    split_users = metrics.get("per_user_test_users")
+    return paired.few_users_text(
+        metrics.get("test_users"), per_user_split=split_users if _is_number(split_users) else None
+    )
+
+
 def rmse_interval_text(metrics: dict[str, Any] | None) -> str:
     """ " ± 0.0141 (95%: how far another sample of users' test ratings could move it; another
     seed moves it too)" after a test RMSE (each user's test ratings counted together: on a
@@ -2977,7 +2994,7 @@ def rmse_interval_text(metrics: dict[str, Any] | None) -> str:
     metrics = metrics or {}
     half, users = metrics.get("test_rmse_ci95"), metrics.get("test_users")
     if few_test_users(metrics):  # recheck s33, finding 3: "± 3.1770" on a 1-4 scale
-        return f" ({paired.few_users_text(users)})"
+        return f" ({_few_users_text(metrics)})"
     if not _is_number(half):
         return ""
     rule = (
@@ -3285,6 +3302,7 @@ _METRIC_COUNTS = {
     "rank_rows": ("dataset", "n_ratings", "the dataset's ratings"),
     "averages_sweeps": None,
     "test_users": ("split", "n_test", "the test rows"),
+    "per_user_test_users": ("dataset", "n_users", "the dataset's users"),
 }
 
 

@@ -9,10 +9,12 @@ import pandas as pd
 import streamlit as st
 
 from movierate import explore, glossary, paired, pipeline, ranking
+from movierate.data.movies import TRAINING_COUNTS
 from movierate.errors import MovierateError
 from movierate.explore.rated_link import parse_rated
-from movierate.explore.recommend import combine_shown
+from movierate.explore.recommend import combine_shown, untrained_text, with_training_counts
 from movierate.imported_models import is_imported
+from movierate.shown import counted
 from movierate.ui import shell, state, text, widgets
 from movierate.ui.your_ratings import link_text_ids, render_for_picked
 
@@ -150,7 +152,8 @@ def render() -> None:
     own = ds.ratings[ds.ratings["user_idx"] == user_idx]["rating"]
     held_out = state.cached(pipeline.user_held_out_movies, reference, user=int(user_idx))
     st.markdown(
-        f"## User {text.heading_text(user_id)}\n{first.n_rated} ratings, mean {own.mean():.2f}"
+        f"## User {text.heading_text(user_id)}\n{counted(first.n_rated, 'rating')}, "
+        f"mean {own.mean():.2f}"
         f"{text.trained_on_text(reference.name, len(own), held_out)}; "
         f"{text.favourites_lead(first.top_rated['rating'], own)}, with what "
         f"**{text.md(reference.name)}** predicts for each:"
@@ -168,7 +171,9 @@ def render() -> None:
     if (marks != "").any():
         favourites = favourites.assign(**{"held out": marks})
     # one click away, so the lists start on the first screen (views round 27, F4: at 1,393 px)
-    with st.expander(f"Their favourites ({len(favourites)} movies)", icon=":material/favorite:"):
+    with st.expander(
+        f"Their favourites ({counted(len(favourites), 'movie')})", icon=":material/favorite:"
+    ):
         widgets.show_movies(favourites, key="top_rated", wide=True)
         st.caption(text.favourites_text(counts, len(favourites)))
 
@@ -198,14 +203,20 @@ def render() -> None:
                 if not wide:  # side by side: the title last, so only a long title is cut
                     shown = ["rank", "predicted", "year", "title"]
                 widgets.show_movies(
-                    recs[model.name].recommended[shown], key=f"recs_{model.name}", wide=True
+                    with_training_counts(recs[model.name].recommended, model.movies)[shown],
+                    key=f"recs_{model.name}",
+                    wide=True,
+                    config=_count_column(model),
                 )
                 _list_quality(model, k, min_ratings, int(user_idx))
                 with st.expander("Least recommended"):
                     widgets.show_movies(
-                        recs[model.name].least_recommended[shown],
+                        with_training_counts(recs[model.name].least_recommended, model.movies)[
+                            shown
+                        ],
                         key=f"least_{model.name}",
                         wide=True,
+                        config=_count_column(model),
                     )
                 widgets.download_table(  # both lists, named (views round 25, F1)
                     f"Download {text.md(model.name)}'s lists (CSV)",  # views round 32, F2
@@ -227,6 +238,7 @@ def render() -> None:
                 for name, r in recs.items()
             ]
             + ["Movies the user already rated are left out."]
+            + [untrained_text(name, r.n_untrained) for name, r in recs.items() if r.n_untrained]
         )
     )
     if twins := paired.twin_lists_text(usable, "recommendations"):
@@ -235,6 +247,22 @@ def render() -> None:
         "Your own ratings (no retraining)", icon=":material/star:", expanded=bool(linked_ratings)
     ):
         render_for_picked(usable, k=k, min_ratings=min_ratings)
+
+
+#: The ranked lists' count column: the training ratings the Min. ratings filter counts.
+TRAINING_COUNT_COLUMN = {
+    "n_ratings": st.column_config.NumberColumn(
+        "trained on",
+        help="Ratings of the movie this model trained on (test rows do not count): what the "
+        "Min. ratings filter counts",
+        width=80,
+    )
+}
+
+
+def _count_column(model: Any) -> dict[str, Any] | None:
+    """The ranked lists' column settings: "trained on" where the counts are training ratings."""
+    return TRAINING_COUNT_COLUMN if TRAINING_COUNTS in model.movies.columns else None
 
 
 def _list_quality(model: Any, k: int, min_ratings: int, user: int) -> None:

@@ -26,6 +26,7 @@ from movierate.explore.validation import (
     filter_counts,
     takes_models,
 )
+from movierate.shown import counted
 
 #: How rows are weighted: equally, by their rating count, or by log(1 + count).
 WEIGHTINGS = ("uniform", "n_ratings", "log_n_ratings")
@@ -107,14 +108,15 @@ def weighted_mean_and_covariance(
             )
     keep = w > 0
     if keep.sum() < 2:
-        fix = (
-            "Lower the min-ratings filter."
-            if len(x) >= 2
-            else "This embedding has fewer than 2 rows, so it has no covariance."
-        )
+        if len(x) < 2:
+            raise DataError("This embedding has fewer than 2 rows, so it has no covariance.")
+        kept = int(keep.sum())
+        # bad-input round 62, F4: "Lower the min-ratings filter" on a page without one
         raise DataError(
-            f"Only {int(keep.sum())} row(s) have a positive weight; a covariance needs at least "
-            f"2. {fix}"
+            f"Only {counted(kept, 'row')} of {len(x):,} {'has' if kept == 1 else 'have'} a "
+            "positive weight (a movie or user weighs 0 with no ratings counted, or fewer than "
+            "a min-ratings filter asks); a covariance needs at least 2. Lower the min-ratings "
+            "filter where the view has one; without one, the model's data has too few rated rows."
         )
     x, w = x[keep], w[keep]
     total = w.sum()

@@ -312,12 +312,15 @@ class NeighbourIndex:
         excluded = np.asarray(exclude, dtype=np.int64).reshape(-1)
         if len(excluded) and (excluded.min() < 0 or excluded.max() >= len(self)):
             raise DataError(f"exclude holds movie indices outside 0..{len(self) - 1}.")
-        allowed[same_film_rows(self.movies, excluded)] = False  # and their twins
+        left_out = same_film_rows(self.movies, excluded)  # and their twins
+        allowed[left_out] = False
         if not allowed.any():
+            # bad-input round 62, F4: lowering the filter was advised with no other movie
+            others = len(self) - len(np.unique(left_out))
             raise DataError(
                 f"No movie other than the query has at least {min_ratings} "
                 f"{counted_ratings(self.movies)}; lower the min-ratings filter."
-                if min_ratings > 1
+                if min_ratings > 1 and others > 0
                 else "There is no movie here other than the query (and what it excludes) to list."
             )
         scores[~allowed] = -np.inf

@@ -40,7 +40,7 @@ from movierate import atomic, paired, scoring
 from movierate.basis import principal_rotation
 from movierate.errors import DataError, StoreError
 from movierate.explore.validation import counted_ratings, filter_counts, takes_models
-from movierate.shown import percent, percent_as_shown
+from movierate.shown import counted, percent, percent_as_shown
 from movierate.stats import average_ranks, t_sf
 from movierate.store import TrainedModel
 
@@ -513,6 +513,13 @@ class EmbeddingGain:
     #: half-width of the 95% interval of ``full - without`` over the rows' users (accuracy
     #: round 46, F3: "raises the RMSE" was said of a 0.0026 difference on 8,000 rows, ± 0.01)
     interval: float | None = None
+    #: users among the scored rows (an interval needs :func:`paired.interval_users`)
+    n_users: int = 0
+
+    @property
+    def few_users(self) -> bool:
+        """Scored, but on too few users for an interval (bad-input round 62, F1)."""
+        return self.full is not None and 0 < self.n_users < paired.interval_users()
 
     @property
     def worse(self) -> bool:
@@ -582,17 +589,23 @@ def embedding_gain(model: Any, ds: Any = None, *, score: bool = True) -> Embeddi
     errors = _squared_errors(model, model.arrays, users, movies, truth)
     without, full = float(np.sqrt(alone.mean())), float(np.sqrt(errors.mean()))
     interval = _rmse_difference_interval(alone, errors, users)
-    return EmbeddingGain(without, full, label, len(truth), largest, interval)
+    n_users = len(np.unique(users))
+    interval = interval if math.isfinite(interval) else None
+    return EmbeddingGain(without, full, label, len(truth), largest, interval, n_users)
 
 
 def _rmse_difference_interval(first: np.ndarray, second: np.ndarray, users: np.ndarray) -> float:
     """Half-width of the 95% interval of RMSE(second) - RMSE(first) on the same rows: the delta
-    method, the rows clustered by user (one user's errors move together)."""
-    scale = [2 * max(float(np.sqrt(e.mean())), 1e-12) for e in (first, second)]
-    z = second / scale[1] - first / scale[0]
-    _, group = np.unique(users, return_inverse=True)
-    per_user = np.bincount(group, weights=z - z.mean())
-    return float(1.96 * np.sqrt(np.sum(per_user**2)) / len(z))
+    method, the rows clustered by user (:func:`paired.clustered_half_width`); NaN on fewer users
+    than :func:`paired.interval_users` (bad-input round 62, F1: "± 0.0000" from one user)."""
+    return paired.clustered_half_width(_influence(second) - _influence(first), users)
+
+
+def _influence(squared: np.ndarray) -> np.ndarray:
+    """Per-row influence of squared errors on their RMSE (delta method, mean 0)."""
+    squared = squared.astype(np.float64)
+    rmse = math.sqrt(float(squared.mean()))
+    return (squared - squared.mean()) / (2 * rmse) if rmse > 0 else np.zeros_like(squared)
 
 
 @takes_models("model")
@@ -603,6 +616,12 @@ def without_embedding_label(model: Any) -> str:
         return "embeddings zeroed"
     spec = model.spec
     return "biases only" if spec.has_user_bias or spec.has_movie_bias else "the mean rating only"
+
+
+#: How :func:`idle_embedding_text` reads a difference inside its interval, and a gain beyond
+#: it that is still under :data:`MIN_GAIN`.
+WITHIN = ", within chance"
+BEYOND_BUT_SMALL = f", a gain beyond chance but under {MIN_GAIN}"
 
 
 @takes_models("model")
@@ -621,12 +640,16 @@ def idle_embedding_text(model: Any, gain: EmbeddingGain) -> str | None:
         moved = (
             "raises the RMSE" if gain.worse else f"does not lower the RMSE by {MIN_GAIN} or more"
         )
-        change = f"{gain.full - gain.without:+.4f}"
-        if gain.interval is not None:
-            within = "" if gain.worse else ", within chance"
-            change += f" ± {gain.interval:.4f}, the 95% interval over these rows' users{within}"
+        difference = gain.full - gain.without
+        change = f"{difference:+.4f}"
+        if gain.interval is not None:  # said as paired.reading reads it (round 62, F1)
+            read = paired.reading(difference, gain.interval, "", BEYOND_BUT_SMALL, WITHIN)
+            change += f" ± {gain.interval:.4f}, the 95% interval over these rows' users{read}"
+        elif gain.few_users:
+            change += f"; {paired.few_users_text(gain.n_users, short=True, whose=gain.rows)}"
         why = (
-            f"on {gain.n_rows:,} {gain.rows} rows it never trained on, the embedding {moved} "
+            f"on {counted(gain.n_rows, f'{gain.rows} row')} it never trained on, the embedding "
+            f"{moved} "
             f"({gain.without:.4f} with {alone}, {gain.full:.4f} with the embedding: {change})"
         )
     left = (
@@ -636,11 +659,15 @@ def idle_embedding_text(model: Any, gain: EmbeddingGain) -> str | None:
         else "structure whose effect on predictions these rows cannot tell from none"
     )
     # recheck 10, L1: "does not help" beside an interval that allows a gain of up to 0.011
-    verdict = (
-        "does not help its predictions"
-        if gain.tiny or gain.worse or gain.interval is None
-        else "does not help its predictions measurably (a gain, if any, within chance)"
-    )
+    verdict = "does not help its predictions"
+    if gain.few_users and not gain.tiny:  # round 62, F1: no verdict from one or two users
+        verdict += " measurably (too few users to tell a gain from chance)"
+    elif not (gain.tiny or gain.worse or gain.interval is None):
+        difference = gain.full - gain.without
+        within = paired.reading(difference, gain.interval, "", "", WITHIN)
+        verdict += (
+            " measurably (a gain, if any, within chance)" if within else f" by {MIN_GAIN} or more"
+        )
     return (
         f"This model's embedding {verdict}: {why}. So the spreads, "
         f"correlations, principal directions, maps and neighbours of its vectors show {left}. "
@@ -670,6 +697,13 @@ def dimension_report(
 
     users, movies, truth = _rows(users, movies, ratings)
     weights = _movie_weights(model)
+    if weights is not None and np.count_nonzero(weights) < 2:  # bad-input round 62, F4
+        raise DataError(
+            f"only {counted(np.count_nonzero(weights), 'movie')} of {len(weights):,} "
+            f"{'has' if np.count_nonzero(weights) == 1 else 'have'} {counted_ratings(model.movies)},"
+            " and its principal directions need 2 or more; train on data where more movies "
+            "have ratings in the training rows."
+        )
     errors = _report_errors(model, users, movies, truth, weights)
     ablated, index, pca = (np.sqrt(e.mean(axis=1, dtype=np.float64)) for e in errors)
     base, dim = float(index[-1]), len(ablated)
@@ -731,13 +765,8 @@ def _increase_intervals(ablated: np.ndarray, full: np.ndarray, users: np.ndarray
     each user's counted together (:func:`paired.clustered_half_width`); NaN on too few users
     (accuracy round 31, F2: 12 of 16 rises were within the draw, shown as importance)."""
 
-    def influence(squared: np.ndarray) -> np.ndarray:  # delta method, as pipeline's RMSE
-        squared = squared.astype(np.float64)
-        rmse = math.sqrt(float(squared.mean()))
-        return (squared - squared.mean()) / (2 * rmse) if rmse > 0 else np.zeros_like(squared)
-
-    base = influence(full)
-    return np.array([paired.clustered_half_width(influence(a) - base, users) for a in ablated])
+    base = _influence(full)
+    return np.array([paired.clustered_half_width(_influence(a) - base, users) for a in ablated])
 
 
 #: What :func:`draw_readings` says of a rise or fall that has no interval (too few users).

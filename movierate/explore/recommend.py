@@ -22,6 +22,7 @@ import pandas as pd
 
 from movierate.data.build import fingerprint
 from movierate.data.dataset import DATASET_ATTR, RatingsDataset
+from movierate.data.movies import TRAINING_COUNTS
 from movierate.errors import DataError
 from movierate.explore.model import EmbeddingModel
 from movierate.explore.neighbours import top_k
@@ -39,6 +40,7 @@ from movierate.explore.validation import (
     n_ratings_of,
     takes_models,
 )
+from movierate.shown import counted
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,9 @@ class UserRecommendations:
     #: ``recommended`` and ``least_recommended`` are empty and ``message`` says so.
     all_rated: bool = False
     message: str | None = None  # a sentence for the page when the lists are empty
+    #: unrated movies left out of both lists because the model has no training rating of them
+    #: (:func:`untrained`)
+    n_untrained: int = 0
     #: The model's own predictions in the two ranked lists (recommended, least recommended)
     #: against the dataset's rating scale (None when the model has no scale); the tables show
     #: them clipped to that scale. ``shown_favourites``: the same for ``top_rated``, a page that
@@ -184,11 +189,15 @@ def rank_movies(
     k = check_k(k)
     lowest = check_flag(lowest, "lowest")
     min_ratings = check_min_ratings(min_ratings)
-    eligible = filter_counts(movies) >= min_ratings
+    eligible = rankable(movies, min_ratings)
     excluded = _excluded_mask(exclude, movies)
     allowed = eligible & ~excluded
     if not allowed.any():
-        raise DataError(_nothing_left(eligible, excluded, min_ratings, counted_ratings(movies)))
+        raise DataError(
+            _nothing_left(
+                eligible, excluded, min_ratings, counted_ratings(movies), untrained(movies)
+            )
+        )
     signed = np.where(allowed, -order if lowest else order, -np.inf)
     picked = top_k(signed, min(k + twin_count(movies), int(allowed.sum())))
     picked = one_row_per_film(movies, picked)[:k]  # a film listed under two ids shows once
@@ -201,6 +210,42 @@ def rank_movies(
     return frame
 
 
+def untrained(movies: pd.DataFrame) -> np.ndarray:
+    """Movies the model has no training rating of, where its table records training counts:
+    their vectors and biases never moved from the start, so a prediction for them is the mean
+    plus start noise (bad-input round 62, F3: they topped a by-date split's recommendations)."""
+    if TRAINING_COUNTS not in movies.columns:
+        return np.zeros(len(movies), dtype=bool)
+    return filter_counts(movies) < 1
+
+
+def untrained_text(name: str, n_untrained: int) -> str:
+    """That ``name``'s lists leave out ``n_untrained`` :func:`untrained` movies, and why."""
+    return (
+        f"{name} has no training rating of {counted(n_untrained, 'movie')} this user has not "
+        f"rated: {'it is' if n_untrained == 1 else 'they are'} left out of its lists (the "
+        "model never learned them; a prediction for one is the mean rating plus start noise)."
+    )
+
+
+def with_training_counts(frame: pd.DataFrame, movies: pd.DataFrame) -> pd.DataFrame:
+    """A ranked list ``frame`` whose ``n_ratings`` are the counts its min-ratings filter read
+    (:func:`~movierate.explore.validation.filter_counts`: training ratings where recorded),
+    so the column agrees with the filter (bad-input round 62, F3: "ratings 1" on a movie with
+    no training rating)."""
+    if TRAINING_COUNTS not in movies.columns or "n_ratings" not in frame.columns:
+        return frame
+    rows = frame["movie_idx"].to_numpy(np.int64)
+    return frame.assign(n_ratings=filter_counts(movies)[rows])
+
+
+def rankable(movies: pd.DataFrame, min_ratings: int) -> np.ndarray:
+    """Movies a list ranked by prediction may show: at least ``min_ratings`` ratings as
+    :func:`~movierate.explore.validation.filter_counts` counts them, never an
+    :func:`untrained` one, whatever the filter."""
+    return (filter_counts(movies) >= check_min_ratings(min_ratings)) & ~untrained(movies)
+
+
 def _excluded_mask(exclude: Any, movies: pd.DataFrame) -> np.ndarray:
     """The rows ``exclude`` names and their twins (the same film under another id)."""
     n_movies = len(movies)
@@ -211,20 +256,27 @@ def _excluded_mask(exclude: Any, movies: pd.DataFrame) -> np.ndarray:
 
 
 def _nothing_left(
-    eligible: np.ndarray, excluded: np.ndarray, min_ratings: int, counted: str
+    eligible: np.ndarray, excluded: np.ndarray, min_ratings: int, counted: str, never: np.ndarray
 ) -> str:
     """Why no movie is left to rank: the filter, or everything eligible is excluded;
-    ``counted``: what the filter counts (:func:`~movierate.explore.validation.counted_ratings`)."""
+    ``counted``: what the filter counts (:func:`~movierate.explore.validation.counted_ratings`);
+    ``never``: the :func:`untrained` movies, which no filter lets through."""
+    if never.all():
+        return "The model has no training rating of any movie, so it can rank none."
     if not eligible.any():
         return f"No movie has at least {min_ratings} {counted}; lower the min-ratings filter."
-    below = int((~excluded & ~eligible).sum())
     text = (
         f"Every eligible movie ({int(eligible.sum()):,} with at least {min_ratings} {counted}) "
         "is already rated (excluded); nothing is left to rank."
     )
-    if below:
+    if below := _below_filter(eligible, excluded, never):
         text += f" Lower the min-ratings filter to rank the {below:,} others with fewer ratings."
     return text
+
+
+def _below_filter(eligible: np.ndarray, excluded: np.ndarray, never: np.ndarray) -> int:
+    """How many movies a lower min-ratings filter would let into a list."""
+    return int((~excluded & ~eligible & ~never).sum())
 
 
 def check_ratings(
@@ -449,10 +501,10 @@ def recommend_for_user(
     (favourites,), shown_favourites = clip_for_display([favourites], scale, ("favourites",))
     common = {"exclude": rated_rows, "k": k, "min_ratings": min_ratings, "order": order}
     excluded = _excluded_mask(rated_rows, movies)
-    eligible = filter_counts(movies) >= check_min_ratings(min_ratings)
+    eligible, never = rankable(movies, min_ratings), untrained(movies)
     counted = counted_ratings(movies)
     if not eligible.any():
-        raise DataError(_nothing_left(eligible, excluded, min_ratings, counted))
+        raise DataError(_nothing_left(eligible, excluded, min_ratings, counted, never))
     if not (eligible & ~excluded).any():  # the user rated everything the filter lets through
         empty = movie_columns(movies, np.zeros(0, dtype=np.int64))
         empty.insert(0, "rank", np.zeros(0, dtype=np.int64))
@@ -462,8 +514,7 @@ def recommend_for_user(
             f"({int(eligible.sum()):,} with at least {min_ratings} {counted}), so there is "
             "nothing left to recommend."
         )
-        below = int((~excluded & ~eligible).sum())
-        if below:
+        if below := _below_filter(eligible, excluded, never):
             message += f" Lower the min-ratings filter to see the {below:,} unrated others."
         return UserRecommendations(
             user_idx=int(user_idx),
@@ -473,6 +524,7 @@ def recommend_for_user(
             top_rated=favourites,
             all_rated=True,
             message=message,
+            n_untrained=int((never & ~excluded).sum()),
             shown_favourites=shown_favourites,
         )
     # ranked on the model's own predictions, then clipped to the rating scale for display
@@ -490,6 +542,7 @@ def recommend_for_user(
         recommended=recommended,
         least_recommended=least,
         top_rated=favourites,
+        n_untrained=int((never & ~excluded).sum()),
         shown=shown,
         shown_favourites=shown_favourites,
     )

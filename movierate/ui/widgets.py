@@ -577,14 +577,15 @@ def counted_in(models: Any) -> str:
 
 def starting_min_ratings(models: Any, value: int) -> int:
     """``value`` lowered to the largest minimum-ratings filter that keeps :data:`MIN_KEPT`
-    movies (or all, if fewer) of every model with rating counts: the start of a filter."""
+    movies (or all, if fewer) of every model with rating counts: the start of a filter; never
+    under 1 for those models (bad-input round 62, F3: 0 let in movies with no training rating)."""
     lacking = set(without_rating_counts(models))
     for model in models:
         if model.name in lacking:
             continue
         counts = filter_counts(model.movies)  # what the filter counts (accuracy round 18)
         if len(counts):
-            value = min(value, int(np.sort(counts)[-min(MIN_KEPT, len(counts))]))
+            value = min(value, max(int(np.sort(counts)[-min(MIN_KEPT, len(counts))]), 1))
     return int(value)
 
 
