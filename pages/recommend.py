@@ -5,14 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from movierate import explore, glossary, paired, pipeline, ranking
 from movierate.data.movies import TRAINING_COUNTS
 from movierate.errors import MovierateError
 from movierate.explore.rated_link import parse_rated
-from movierate.explore.recommend import combine_shown, untrained_text, with_training_counts
+from movierate.explore.recommend import (
+    combine_shown,
+    lists_table,
+    untrained_text,
+    with_training_counts,
+)
 from movierate.imported_models import is_imported
 from movierate.shown import counted
 from movierate.ui import shell, state, text, widgets
@@ -288,14 +292,10 @@ def _list_quality(model: Any, k: int, min_ratings: int, user: int) -> None:
 
 
 def _lists_csv(model: Any, recs: Any, user_id: object) -> Any:
-    """The CSV text of ``model``'s most and least recommended movies for ``user_id``, a
-    ``list`` column saying which (for a download)."""
-    lists = pd.concat(
-        [recs.recommended.assign(list="recommended"),
-         recs.least_recommended.assign(list="least recommended")], ignore_index=True,
-    )  # fmt: skip
+    """The CSV text of ``model``'s most and least recommended movies for ``user_id`` (for a
+    download): :func:`explore.recommend.lists_table`."""
     context = {"model": model.name, "dataset": model.dataset_name, "user_id": user_id}
-    return lambda: explore.table_csv(lists, context)
+    return lambda: explore.table_csv(lists_table(recs, model.movies), context)
 
 
 def _float_spelling(linked: str | None, user_id: object) -> bool:

@@ -15,7 +15,12 @@ from movierate.errors import DataError
 from movierate.explore import ordering
 from movierate.explore.covariance import weighted_mean_and_covariance
 from movierate.explore.neighbours import NeighbourIndex
-from movierate.explore.recommend import rank_movies, untrained_text, with_training_counts
+from movierate.explore.recommend import (
+    lists_table,
+    rank_movies,
+    untrained_text,
+    with_training_counts,
+)
 from movierate.shown import counted
 from movierate.spec import ModelSpec
 from movierate.store import TrainedModel
@@ -134,6 +139,11 @@ def test_the_filter_starts_at_one_and_the_list_counts_training_ratings(tmp_path)
     assert list(with_training_counts(ranked, movies)["n_ratings"]) == [7, 7, 7]
     assert "no training rating of 40 movies this user has not rated" in untrained_text("m", 40)
     assert "of 1 movie this user has not rated: it is left out" in untrained_text("m", 1)
+    # the download counts as the tables do, and says so (fuzz62 fixer's note)
+    recs = SimpleNamespace(recommended=ranked, least_recommended=ranked.iloc[:1])
+    table = lists_table(recs, movies)
+    assert list(table["n_training_ratings"]) == [7, 7, 7, 7] and "n_ratings" not in table
+    assert list(table["list"]) == ["recommended"] * 3 + ["least recommended"]
 
 
 # F4 -------------------------------------------------------------------------------------------

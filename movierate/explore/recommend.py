@@ -239,6 +239,21 @@ def with_training_counts(frame: pd.DataFrame, movies: pd.DataFrame) -> pd.DataFr
     return frame.assign(n_ratings=filter_counts(movies)[rows])
 
 
+def lists_table(recs: Any, movies: pd.DataFrame) -> pd.DataFrame:
+    """``recs``' most and least recommended movies in one table, a ``list`` column saying
+    which; with training counts recorded, their counts are those (``n_training_ratings``), as
+    the page's tables show (its download counted every rating beside tables of training
+    ratings)."""
+    lists = pd.concat(
+        [with_training_counts(recs.recommended, movies).assign(list="recommended"),
+         with_training_counts(recs.least_recommended, movies).assign(list="least recommended")],
+        ignore_index=True,
+    )  # fmt: skip
+    if TRAINING_COUNTS in movies.columns:
+        lists = lists.rename(columns={"n_ratings": "n_training_ratings"})
+    return lists
+
+
 def rankable(movies: pd.DataFrame, min_ratings: int) -> np.ndarray:
     """Movies a list ranked by prediction may show: at least ``min_ratings`` ratings as
     :func:`~movierate.explore.validation.filter_counts` counts them, never an
