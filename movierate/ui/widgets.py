@@ -382,9 +382,19 @@ def number_box(label: str, value: float, *, where: Any = None, **kwargs: Any) ->
     kwargs["help"] = " ".join(filter(None, [kwargs.get("help"), f"{NUMBER_RULE}."]))
     key = kwargs.get("key")
     if key is not None and not isinstance(st.session_state.get(key, ""), str):
-        st.session_state[key] = number_text(st.session_state[key])  # a number set by code
+        linked = st.query_params.get(key) if kwargs.get("bind") == "query-params" else None
+        st.session_state[key] = held_text(st.session_state[key], linked or number_text(value))
     shown = number_text(value) if key is None or key not in st.session_state else None
     return (where if where is not None else st).text_input(label, value=shown, **kwargs) or ""
+
+
+def held_text(held: Any, fallback: str) -> str:
+    """The text a number box shows for ``held``, a non-text value in its session state: a
+    number set by code as :func:`number_text` writes it; anything else (a None the Cancel of a
+    running map left in the Min. ratings box, views round 36 H1: ``float(None)`` broke the
+    page) as ``fallback``, the box's link or default."""
+    number = isinstance(held, int | float | np.integer | np.floating) and not isinstance(held, bool)
+    return number_text(held) if number and np.isfinite(held) else fallback
 
 
 def held_number(key: str) -> float | None:

@@ -1,0 +1,51 @@
+"""Views round 36 (a 30,000-movie catalogue in the browser): Cancel of a running t-SNE map, a
+broad map search, a title not in the catalogue, PCA's promised speed, and region labels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from apptest_helpers import assert_clean, open_page
+
+from movierate import explore
+from movierate.ui import widgets
+
+
+def test_cancelled_map_keeps_its_form_when_the_rerun_nulls_its_boxes(trained_home, monkeypatch):
+    """H1: after Cancel the browser sent None for the Min. ratings box and ``float(None)``
+    broke the page; every box of the form falls back to its link or default instead."""
+    import time
+
+    from movierate.ui import maps
+
+    monkeypatch.setattr(maps, "INLINE_WAIT_S", 0.0)
+    monkeypatch.setattr(maps, "QUIET_WAIT_S", 0.0)
+    at = open_page("pages/embeddings.py", model="small-mf", view="Map", map_method="t-SNE",
+                   tsne_min="7", iterations="5000")  # fmt: skip
+    next(b for b in at.button if b.label == "Compute map").click().run()
+    (job,) = maps.map_jobs().running()
+    deadline = time.monotonic() + 60
+    while job.fraction <= 0 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for key in ("tsne_min", "perplexity", "iterations", "map_seed", "tsne_metric"):
+        at.session_state[key] = None  # what the Cancel rerun left in the form's boxes
+    next(b for b in at.button if b.label == "Cancel").click().run()
+    assert_clean(at)
+    assert job.wait(60) and job.state == "cancelled"
+    assert any("The map was cancelled" in w.value for w in at.warning)
+    boxes = {t.key: t.value for t in at.text_input}
+    assert boxes["tsne_min"] == "7"  # its link's value, as before the Cancel
+    assert boxes["iterations"] == "5000"
+    assert boxes["perplexity"] == widgets.number_text(explore.DEFAULT_PERPLEXITY)
+    assert boxes["map_seed"] == "0"
+    assert at.selectbox(key="tsne_metric").value in explore.METRICS
+    assert any(b.label == "Compute map" for b in at.button)
+
+
+@pytest.mark.parametrize(
+    ("held", "shown"),
+    [(None, "12"), (float("nan"), "12"), (True, "12"), (object(), "12"), (np.int64(40), "40"),
+     (2.5, "2.5")],
+)  # fmt: skip
+def test_held_text_falls_back_on_anything_but_a_number(held, shown):
+    assert widgets.held_text(held, "12") == shown
