@@ -1290,11 +1290,13 @@ def map_matches(index: Any, query: str, *, within: Any = None, regex: bool = Fal
 
 def _on_map(index: Any, found: Any, reading: str, within: Any, group: str = "") -> MapMatches:
     """The :class:`MapMatches` of the rows ``found``: those among ``within``, most rated first."""
-    found = [int(m) for m in found]
-    on_map = found if within is None else [m for m in found if m in set(int(w) for w in within)]
+    found = np.unique(np.asarray(found, dtype=np.int64))
+    # one vectorised membership test: a set of the map rebuilt per match froze a 7,507-match
+    # search on a 20,248-movie map for 2 minutes (views round 36, H2)
+    on_map = found if within is None else found[np.isin(found, np.asarray(within, np.int64))]
     counts = pd.to_numeric(index.movies["n_ratings"], errors="coerce").fillna(0).to_numpy()
-    on_map.sort(key=lambda m: (-counts[m], m))
-    return MapMatches(on_map, reading, len(found) - len(on_map), group)
+    on_map = on_map[np.lexsort((on_map, -counts[on_map]))]
+    return MapMatches(on_map.tolist(), reading, len(found) - len(on_map), group)
 
 
 def map_matches_text(
