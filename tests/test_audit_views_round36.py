@@ -85,3 +85,34 @@ def test_map_search_reads_the_map_once_not_once_per_match():
     assert len(found) == 1000 and found.off_map == 1000
     counts = index.movies["n_ratings"].to_numpy()
     assert [(-counts[m], m) for m in found.rows] == sorted((-counts[m], m) for m in found.rows)
+
+
+@pytest.fixture(scope="module")
+def alien_index():
+    from test_explore_helpers import movies_table
+
+    from movierate.explore import TitleIndex
+
+    titles = ["Alien", "Madeline", "Aliens", "Toy Story", "Terminator, The", "Jurassic Park",
+              "Synthetic movie 123", "Synthetic movie 1234"]  # fmt: skip
+    years = [1979, 1998, 1986, 1995, 1984, 1993, 1934, 1950]
+    counts = [941, 40, 800, 900, 700, 650, 30, 20]
+    return TitleIndex(movies_table(len(titles), titles=titles, years=years, n_ratings=counts))
+
+
+def test_a_title_not_in_the_catalogue_is_no_match_only_closest_titles(alien_index):
+    """M1: "amelie" resolved to a pick box with Alien (1979) preselected as the answer: a
+    near spelling of another title is below a match now (the "did you mean" box), a typo of a
+    title still finds it."""
+    from movierate.errors import DataError
+    from movierate.explore.search import MATCH_THRESHOLD
+
+    found = alien_index.search("amelie", limit=5)
+    assert "Alien" in set(found["title"]) and found["score"].max() < MATCH_THRESHOLD
+    with pytest.raises(DataError, match="No movie title matches 'amelie'"):
+        alien_index.resolve("amelie")
+    assert widgets.map_matches(alien_index, "amelie").rows == []  # not "closest" on the map
+    for typo, title in [("toy stroy", "Toy Story"), ("terminatr", "Terminator, The"),
+                        ("jurasic park", "Jurassic Park"), ("alien", "Alien"),
+                        ("Synthetic movei 123", "Synthetic movie 123")]:  # fmt: skip
+        assert alien_index.movies["title"].iloc[alien_index.resolve(typo)] == title
