@@ -116,3 +116,50 @@ def test_a_title_not_in_the_catalogue_is_no_match_only_closest_titles(alien_inde
                         ("jurasic park", "Jurassic Park"), ("alien", "Alien"),
                         ("Synthetic movei 123", "Synthetic movie 123")]:  # fmt: skip
         assert alien_index.movies["title"].iloc[alien_index.resolve(typo)] == title
+
+
+def test_a_large_map_measures_its_trust_on_a_stated_sample(monkeypatch):
+    """M2: the first PCA map of 20,248 movies waited >61 s for its trust numbers: over
+    TRUST_SAMPLE movies they are measured on that many, and the caption says so."""
+    from movierate.explore import quality
+
+    monkeypatch.setattr(quality, "TRUST_SAMPLE", 60)
+    asked = []
+    real = quality.nearest_rows
+
+    def counted(points, k, metric="euclidean", **kwargs):
+        found = real(points, k, metric, **kwargs)
+        asked.append(len(found))
+        return found
+
+    monkeypatch.setattr(quality, "nearest_rows", counted)
+    rng = np.random.default_rng(1)
+    vectors = rng.normal(size=(200, 8))
+    genres = [["Drama"] if i % 2 else ["Comedy"] for i in range(200)]
+    trust = quality.map_trust(vectors, vectors[:, :2], genres)
+    assert asked == [60, 60] and trust.n_measured == 60 and trust.n_movies == 200
+    assert quality.MapTrust.from_dict(trust.as_dict()) == trust
+    assert "measured on 60 of its 200 movies, drawn at random" in widgets.trust_text(
+        trust.as_dict()
+    )
+    whole = quality.map_trust(vectors[:50], vectors[:50, :2], genres[:50])
+    assert whole.n_measured is None and "measured on" not in widgets.trust_text(whole.as_dict())
+
+
+def test_region_labels_place_their_regions_from_a_sample_of_a_large_map(monkeypatch):
+    """M2: k-means on all 20,248 points took 7.9 s of the first Map-tab open; it fits on at
+    most REGION_FIT_POINTS of them and assigns every point."""
+    from sklearn.cluster import KMeans
+
+    from movierate.explore import quality
+
+    monkeypatch.setattr(quality, "REGION_FIT_POINTS", 300)
+    fitted = []
+    real_fit = KMeans.fit
+    monkeypatch.setattr(
+        KMeans, "fit", lambda self, x, *a, **k: fitted.append(len(x)) or real_fit(self, x, *a, **k)
+    )
+    xy = np.random.default_rng(2).normal(size=(2000, 2))
+    regions = quality.map_regions(xy, [["Drama"]] * 2000)
+    assert fitted == [300] and len(regions.attrs["assignment"]) == 2000
+    assert regions["n_movies"].sum() == 2000

@@ -1433,9 +1433,15 @@ def trust_text(trust: dict[str, Any]) -> str:
             f"neighbours on average (this one keeps {trust['kept']:.0%}). The share kept says "
             f"how far to trust a map from {FEW_MAP_MOVIES} movies on."
         )
+    sample = trust.get("n_measured")
     text = (
         f"**How far to trust this map:** it keeps {trust['kept']:.0%} of each movie's {k} "
-        "nearest embedding neighbours among its nearest on the map."
+        "nearest embedding neighbours among its nearest on the map"
+        + (
+            f" (measured on {int(sample):,} of its {n:,} movies, drawn at random)."
+            if sample
+            else "."
+        )
     )
     if trust.get("genre_embedding") == trust.get("genre_embedding"):  # not NaN
         text += (
