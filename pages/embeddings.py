@@ -478,7 +478,11 @@ def render() -> None:
         Isolate re-projects them): a metadata group, not only a search or a lasso."""
         rows = sorted(int(m) for m in frame.loc[figures.genre_members(frame, genre), "movie_idx"])
         if len(rows) > 1 and st.button(
-            f"Select the {len(rows):,} {genre} movies",
+            widgets.side_button_label(
+                f"Select the {len(rows):,} {genre} movies",
+                f"Select {len(rows):,} {genre}",
+                f"Select all {len(rows):,}",
+            ),
             icon=":material/select_all:",
             key="map_select_genre",
             help=f"Makes every {genre} movie on this map the selection: see what they have in "

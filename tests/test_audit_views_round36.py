@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 from apptest_helpers import assert_clean, open_page
 
@@ -163,3 +164,24 @@ def test_region_labels_place_their_regions_from_a_sample_of_a_large_map(monkeypa
     regions = quality.map_regions(xy, [["Drama"]] * 2000)
     assert fitted == [300] and len(regions.attrs["assignment"]) == 2000
     assert regions["n_movies"].sum() == 2000
+
+
+def test_repeated_region_labels_say_their_sizes_and_side_buttons_fit():
+    """L1: "Drama · Action" labelled two regions alike, and the genre button was cut off."""
+    from movierate.ui import figures
+
+    regions = pd.DataFrame(
+        {"x": [0.0, 1.0, 2.0], "y": [0.0, 1.0, 2.0], "n_movies": [1200, 340, 80],
+         "label": ["Drama · Action", "Drama · Action", "Horror"], "tags": [[], [], []]}
+    )  # fmt: skip
+    frame = pd.DataFrame({"x": [0.0], "y": [0.0], "movie_idx": [0]})
+    texts = [a.text for a in figures.add_map_rings(go.Figure(), frame, None, regions=regions)
+             .layout.annotations]  # fmt: skip
+    assert len(set(texts)) == 3 and "<b>Horror</b>" in texts
+    assert any("1,200 movies" in t for t in texts) and any("340 movies" in t for t in texts)
+    for n, genre in [(3216, "Animation"), (3216, "Documentary"), (12, "Science Fiction")]:
+        shown = widgets.side_button_label(
+            f"Select the {n:,} {genre} movies", f"Select {n:,} {genre}", f"Select all {n:,}"
+        )
+        assert len(shown) <= widgets.SIDE_BUTTON_CHARS and f"{n:,}" in shown
+    assert widgets.side_button_label("Select the 3,216 Animation movies", "x") == "x"

@@ -1336,6 +1336,17 @@ def map_matches_text(
     return f"{head}; {ringed} in orange {labelled}.{off}"
 
 
+#: Characters a button beside the map shows whole at 1280 px (its side column is narrow).
+SIDE_BUTTON_CHARS = 24
+
+
+def side_button_label(*labels: str) -> str:
+    """The first of ``labels`` (longest, clearest first) that a button beside the map shows
+    whole, else the last: "Select the 3,216 Animation movies" was cut to "Select the 3,216
+    Animatio…" at 1280 px (views round 36, L1)."""
+    return next((label for label in labels if len(label) <= SIDE_BUTTON_CHARS), labels[-1])
+
+
 def pick_on_map(index: Any, matches: MapMatches, query: str, *, key: str) -> int | None:
     """The movie a map search focuses on, among its matches on the map: the only one, else a
     choice (the title the query names exactly first, then the most rated)."""
