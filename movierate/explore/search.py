@@ -51,6 +51,9 @@ DROPPABLE_ARTICLES = ("the", "a", "an")
 CANDIDATES = 100
 #: A best match scoring below this is not a match at all.
 MATCH_THRESHOLD = 0.6
+#: A title that neither starts with nor holds the query's words matches only when spelt this
+#: close (difflib's ratio): "toy stroy" (0.89) is Toy Story, but "amelie" (0.73) is not Alien.
+TYPO_RATIO = 0.8
 #: Two different movies within this score of each other make a query ambiguous.
 AMBIGUITY_MARGIN = 0.02
 #: Score of a query equal to one part of a subtitled title ("star wars" for "Star Wars: Episode
@@ -395,10 +398,14 @@ def check_query(query: Any, name: str = "query") -> str:
 def _key_score(query: str, key: str) -> float:
     """Similarity in [0, 1] of two normalised titles: 1 if equal, else the best of difflib's
     ratio, a prefix match (typing in progress) and an all-words-present match, lowered when a
-    number of the query is missing from the title."""
+    number of the query is missing from the title. A ratio under :data:`TYPO_RATIO` alone
+    scores under :data:`MATCH_THRESHOLD`: "amelie" offered Alien (1979) preselected as the
+    answer (views round 36, M1); it is a "did you mean" now."""
     if query == key:
         return 1.0
     score = difflib.SequenceMatcher(None, query, key, autojunk=False).ratio()
+    if score < TYPO_RATIO:  # not a typo of this title: ranked, but below a match
+        score *= MATCH_THRESHOLD / TYPO_RATIO
     if len(query) >= 3 and key.startswith(query):
         score = max(score, 0.8 + 0.15 * len(query) / len(key))
     words, key_words = set(query.split()), set(key.split())

@@ -758,9 +758,13 @@ def add_map_rings(
     movie ringed and labelled; ``axes`` titles (x, y) show the axes (a PCA map's components).
     Returns ``fig``, changed in place."""
     if regions is not None:
+        # two regions of one label ("Drama · Action" twice, views round 36, L1) say their sizes
+        repeated = regions["label"][regions["label"] != ""].duplicated(keep=False)
         for region in regions.itertuples():
             # accuracy round 45, F2: a region only its user tags set apart was never labelled
             lines = [f"<b>{html_text(region.label)}</b>"] if region.label else []
+            if repeated.get(region.Index, False):
+                lines.append(f"{region.n_movies:,} movies")
             if len(region.tags):
                 lines.append(f"<i>{html_text(', '.join(region.tags))}</i>")
             if not lines:
