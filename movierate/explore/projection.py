@@ -21,7 +21,7 @@ UMAP (``umap-learn``, imported only when asked for) is an alternative that keeps
 global layout; the first UMAP of a process pays numba's one-off compilation of its layout
 (about 20 s on a loaded 2-core machine, see :func:`umap_is_warm`). Both search each movie's
 neighbours exactly here, in chunks a cancel stops (:func:`tsne_neighbours`,
-:func:`umap_neighbours`). PCA is instant: a linear projection onto the two
+:func:`umap_neighbours`). PCA takes seconds: a linear projection onto the two
 directions of largest variance, which keeps the spread along them but mostly not each movie's
 local neighbours (the map's trust numbers measure how many), and crowds the movies together. Long runs report real progress through ``progress(fraction, message)``:
 the fraction counts t-SNE's gradient iterations and UMAP's layout epochs as they happen (hooks
