@@ -237,7 +237,8 @@ def render() -> None:
             bind="query-params",
             help="t-SNE: arranges the movies to keep each one's embedding neighbours close "
             "(distances between clusters are not kept). UMAP: the same aim, with more weight on "
-            "the global layout; its first run in a process compiles code (~1 min). PCA: seconds, "
+            "the global layout; its first run in a server compiles code "
+            f"({explore.umap_compile_text()}, once). PCA: seconds, "
             "a linear projection onto two directions of large variance (PC1 and PC2 unless "
             "you pick others): spreads along them are kept, local neighbourhoods mostly are "
             "not. The trust line under each map says how many neighbours it kept; a model's "

@@ -92,12 +92,26 @@ METHOD_LABELS = {"tsne": "t-SNE", "umap": "UMAP", "pca": "PCA"}
 #: UMAP's defaults here: neighbours per point and the minimum distance between points.
 DEFAULT_N_NEIGHBORS = 15
 DEFAULT_MIN_DIST = 0.1
-#: Seconds numba needs to compile UMAP's layout the first time in a process (2026-12-07, 2
-#: cores: 21 s at load 8, 8 s at load 3.5; the neighbour search is :func:`umap_neighbours`).
-UMAP_JIT_SECONDS = 15.0
-#: Seconds per (movie x iteration) assumed before a run has been timed in this process (UMAP:
-#: 1.6-1.9e-6 measured at load 2 with the exact search; recheck 7 saw "about 69 s" for 17 s).
-_RATE: dict[str, float] = {"tsne": 1e-5, "tsne-fft": 6.5e-6, "umap": 2.5e-6}
+#: Seconds (least, most) numba takes to compile UMAP's layout, once per process, on 2 shared
+#: cores (2026-12-07: 8 s at load 3.5 with numba's disk cache warm, ~15 s of a first 863-movie
+#: UMAP's 16.7 s at load 3, 21 s at load 8, ~25 s of 26.6 s at load 4; views round 37). The
+#: help, the cost note and the progress message all say it by :func:`umap_compile_text`.
+UMAP_JIT_SECONDS = (8, 25)
+#: Seconds of every t-SNE / UMAP run that do not grow with the movies (imports, neighbour
+#: search, trust numbers: an 85-movie t-SNE took 2.9 s, a 242-movie one 1.1 s; views round 37).
+MAP_SETUP_SECONDS = 1.0
+#: Seconds per unit of work (:func:`_work`) assumed before a run has been timed in this
+#: process (t-SNE, Barnes-Hut: movies x log(movies) x iterations / free cores, 863 and 4,507
+#: movies took 2.2 s and 10.2 s at load 2.5; FFT: movies x iterations / free cores; UMAP:
+#: movies x epochs, 1.6-1.9e-6 at load 2 with the exact search).
+_RATE: dict[str, float] = {"tsne": 5e-7, "tsne-fft": 6.5e-6, "umap": 2.5e-6}
+#: A run teaches :data:`_RATE` only when its per-movie part was expected to take at least this
+#: long, and moves it by at most this factor either way: a small map is mostly set-up time and
+#: the first UMAP mostly compilation (views round 37: learning from them made the next estimates
+#: 5-6x too high for everyone on the server).
+LEARN_FROM_SECONDS, LEARN_AT_MOST = 3.0, 3.0
+#: Estimates under this many seconds are told as "a few seconds" (an 85-movie map said "about 0 s").
+FEW_SECONDS = 5.0
 _UMAP_WARM = False
 
 #: progress(fraction done in [0, 1], message)
@@ -819,17 +833,56 @@ def model_tsne_map(model: EmbeddingModel, **params: Any) -> pd.DataFrame:
 
 
 def expected_seconds(method: str, n_points: int, params: dict[str, Any]) -> float:
-    """Seconds a t-SNE / UMAP run of ``n_points`` movies should take here: the work (movies x
-    iterations) times the speed measured on earlier runs of this process (a prior before
-    the first), plus numba's compilation before the first UMAP."""
+    """Seconds a t-SNE / UMAP run of ``n_points`` movies should take here, UMAP's one-off
+    compilation aside (:func:`umap_compile_text`): the fixed set-up plus the work times the
+    speed learned from earlier runs of this process (a prior before the first)."""
     if method == "pca":
         return 0.1
-    if method == "tsne":
-        work = n_points * params["max_iter"] / max(free_cores(), 1)
-    else:
-        work = n_points * (500 if n_points < 10_000 else 200)
-    extra = 0.0 if method == "tsne" or _UMAP_WARM else UMAP_JIT_SECONDS
-    return max(0.5, work * _RATE[_rate_key(method, n_points, params)]) + extra
+    return (
+        MAP_SETUP_SECONDS
+        + _work(method, n_points, params) * _RATE[_rate_key(method, n_points, params)]
+    )
+
+
+def expected_text(method: str, n_points: int, params: dict[str, Any]) -> str:
+    """``"about 12 s"`` (or ``"a few seconds"``) for :func:`expected_seconds`, with UMAP's
+    compilation added where this process has not run a UMAP yet."""
+    seconds = expected_seconds(method, n_points, params)
+    text = "a few seconds" if seconds < FEW_SECONDS else f"about {seconds:.0f} s"
+    if method == "umap" and not _UMAP_WARM:
+        text += f", plus {umap_compile_text()} once per server to compile UMAP"
+    return text
+
+
+def umap_compile_text() -> str:
+    """``"8-25 s"``: how long UMAP's first run in a process compiles (:data:`UMAP_JIT_SECONDS`)."""
+    least, most = UMAP_JIT_SECONDS
+    return f"{least}-{most} s"
+
+
+def _work(method: str, n_points: int, params: dict[str, Any]) -> float:
+    """A run's work in the units of :data:`_RATE`: movies x iterations (x log(movies) for
+    Barnes-Hut t-SNE), t-SNE's spread over the free cores."""
+    if method == "umap":
+        return n_points * umap_epochs(n_points)
+    work = n_points * params["max_iter"] / max(free_cores(), 1)
+    return work if _rate_key(method, n_points, params) == "tsne-fft" else work * np.log(n_points)
+
+
+def umap_epochs(n_points: int) -> int:
+    """umap-learn's own epoch count for ``n_points`` rows."""
+    return 500 if n_points <= 10_000 else 200
+
+
+def _learn_speed(key: str, work: float, seconds: float, *, compiled: bool) -> None:
+    """Fold a run of ``work`` (:func:`_work`, taken before the run loaded the cores) that
+    took ``seconds`` into ``_RATE[key]``, unless it carried UMAP's compilation (``compiled``)
+    or its per-movie part is too small to tell the speed from the set-up; clamped."""
+    expected = work * _RATE[key]
+    if compiled or expected < LEARN_FROM_SECONDS:
+        return
+    factor = max(seconds - MAP_SETUP_SECONDS, 0.0) / expected
+    _RATE[key] *= min(max(factor, 1 / LEARN_AT_MOST), LEARN_AT_MOST)
 
 
 def _rate_key(method: str, n_points: int, params: dict[str, Any]) -> str:
@@ -891,7 +944,7 @@ def _compute(
         setup = "finding neighbours and affinities"
         after_search = "computing affinities"
     else:
-        total = 500 if len(vectors) <= 10_000 else 200  # umap-learn's own epoch counts
+        total = umap_epochs(len(vectors))
         run = lambda found: umap_coordinates(  # noqa: E731
             vectors,
             n_neighbors=params["n_neighbors"],
@@ -909,8 +962,8 @@ def _compute(
         after_search = "building the neighbour graph"
         if not _UMAP_WARM:
             after_search += (
-                " (the first UMAP in this process also compiles its code: about "
-                f"{UMAP_JIT_SECONDS:.0f} s, once)"
+                " (the first UMAP in this process also compiles its code: "
+                f"{umap_compile_text()}, once)"
             )
     headline = f"{label} of {len(vectors):,} movies ({detail}, {params['metric']})"
     status = {"fraction": 0.0, "message": f"{headline}: {setup}…"}
@@ -949,17 +1002,13 @@ def _compute(
         status["fraction"] = 1 - TRUST_SHARE * (1 - fraction)
         status["message"] = f"{headline}: measuring how much the map keeps ({fraction:.0%})…"
 
-    jit = method == "umap" and not _UMAP_WARM
-    expected = expected_seconds(method, len(vectors), params)
+    compiled = method == "umap" and not _UMAP_WARM
+    work = _work(method, len(vectors), params)  # before the run itself loads the cores
     if progress is None:
         coordinates, seconds = _timed(job)
     else:
         coordinates, seconds = _run_reporting(job, status, progress)
-    work = expected - (UMAP_JIT_SECONDS if jit else 0.0)
-    measured = seconds - (UMAP_JIT_SECONDS if jit else 0.0)
-    if work > 0 and measured > 0:  # learn this machine's speed for the cost estimates
-        key = _rate_key(method, len(vectors), params)
-        _RATE[key] = _RATE[key] * max(measured, 0.1) / max(work, 0.5)
+    _learn_speed(_rate_key(method, len(vectors), params), work, seconds, compiled=compiled)
     return coordinates
 
 

@@ -1422,7 +1422,7 @@ def dataset_tags(model: Any) -> tuple[pd.DataFrame | None, str]:
 
 def map_cost_text(model: Any, method: str, params: dict[str, Any]) -> str:
     """``"2,269 movies, about 9 s"``: what computing a map will cost (an estimate)."""
-    from movierate.explore import expected_seconds
+    from movierate.explore import expected_text
 
     rows = params.get("rows")
     if rows is not None:
@@ -1430,8 +1430,7 @@ def map_cost_text(model: Any, method: str, params: dict[str, Any]) -> str:
     else:
         n = int((filter_counts(model.movies) >= int(params.get("min_ratings", 0))).sum())
     defaults = {"max_iter": 500}
-    seconds = expected_seconds(method, n, {**defaults, **params})
-    return f"{n:,} movies, about {seconds:.0f} s"
+    return f"{n:,} movies, {expected_text(method, n, {**defaults, **params})}"
 
 
 def trust_text(trust: dict[str, Any]) -> str:
