@@ -188,7 +188,8 @@ def test_train_list_show_evaluate_delete_end_to_end(capsys):
     starts = {len(line) - len(line.rstrip().split()[-1]) for line in rows}
     assert len(starts) == 1, rows
     assert "hidden_units" not in out.split("\nmetrics\n")[0]
-    assert [line.split()[0] for line in history[2:]] == ["1", "2"]
+    assert [line.split()[0] for line in history[2:-1]] == ["1", "2"]
+    assert history[-1].startswith("(loss: the epoch's training batches' mean squared error")
 
     code, out, _ = _run(["evaluate", "cli-tiny"], capsys)
     assert code == 0
