@@ -10,7 +10,13 @@ F3: the match summary did not name films one IMDb id gives two rows; Rate movies
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import numpy as np
 import pandas as pd
+import pytest
+from apptest_helpers import assert_clean, movierate_env, open_page
 
 from movierate import explore
 
@@ -65,3 +71,106 @@ def test_a_neighbour_list_and_another_datasets_list_share_a_film_by_either_row()
     from_b = explore.matching_films(b, [2, 0], a)
     assert from_a.tolist() == from_b.tolist() == [0, 1]
     assert explore.matching_films(b, [1], a).tolist() == [-1]
+
+
+def _two_datasets(n: int = 60) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray]:
+    """Two datasets' tables sharing ``n`` films (B in reverse order, plus films of its own)
+    whose counts differ: the films A rates much, B rates little, and the other way round."""
+    rng = np.random.default_rng(49)
+    titles = [f"Film {i}" for i in range(n)]
+    a = pd.DataFrame(
+        {
+            "movie_id": np.arange(1, n + 1),
+            "title": titles,
+            "year": pd.array([1990] * n, dtype="Int64"),
+            "genres": ["Drama"] * n,
+            "n_ratings": np.where(np.arange(n) % 3 == 0, 2, 50),
+        }
+    )
+    b_titles = titles[::-1] + ["Elsewhere 1", "Elsewhere 2"]
+    b = pd.DataFrame(
+        {
+            "movie_id": np.arange(500, 500 + n + 2),
+            "title": b_titles,
+            "year": pd.array([1990] * (n + 2), dtype="Int64"),
+            "genres": ["Drama"] * (n + 2),
+            "n_ratings": [3 if int(t.split()[1]) % 4 == 0 else 40 for t in b_titles],
+        }
+    )
+    return a, b, rng.normal(size=(n, 4)), rng.normal(size=(n + 2, 4))
+
+
+def test_compare_across_datasets_counts_each_models_ratings_as_explore_does():
+    a, b, x_a, x_b = _two_datasets()
+    sets = explore.neighbour_sets(x_a, a, x_b, b, min_ratings=10, k_max=5)
+    films = np.arange(60)
+    both = int(((films % 3 != 0) & (films % 4 != 0)).sum())  # was 40: A's counts only
+    assert (sets.counts_from, sets.n_eligible) == ("both", both)
+    rotation = explore.procrustes_alignment(x_a, a, x_b, b, min_ratings=10)
+    layout = explore.align_models(x_a, a, x_b, b, min_ratings=10)
+    assert sorted(rotation.rows_a.tolist()) == sorted(layout.rows_a.tolist())
+    assert len(layout.rows_a) == both
+    assert abs(rotation.residual - layout.residual) < 1e-9  # no longer "can differ a little"
+    assert "each model's training rows" not in (sets.notice() or "")
+    # one dataset's two models still count model A's ratings
+    same = explore.neighbour_sets(x_a, a, x_a[::-1].copy(), a, min_ratings=10, k_max=5)
+    assert (same.counts_from, same.n_eligible) == ("A", 40)
+
+
+# --- the pages, on two quick models of ml-100k and ml-latest-small -----------------------------
+
+K100, LATEST = "r49-100k", "r49-latest"
+
+
+@pytest.fixture(scope="module")
+def two_datasets_home(tmp_path_factory, movielens_dir: Path) -> Path:
+    """A MOVIERATE_HOME with a small mf_bias model of ml-100k and one of ml-latest-small."""
+    from movierate.pipeline import train_and_save
+    from movierate.spec import ModelSpec
+
+    home = tmp_path_factory.mktemp("round49-home")
+    with movierate_env(home, movielens_dir):
+        for dataset, name in (("ml-100k", K100), ("ml-latest-small", LATEST)):
+            train_and_save(dataset, ModelSpec(family="mf_bias", dim=8, epochs=2), name)
+    return home
+
+
+@pytest.fixture
+def home49(two_datasets_home: Path, monkeypatch) -> Path:
+    monkeypatch.setenv("MOVIERATE_HOME", str(two_datasets_home))
+    return two_datasets_home
+
+
+def test_neighbours_finds_a_film_by_either_of_its_ml100k_rows(home49):
+    """Body Snatchers (1993) is ml-100k 573 and its twin: both picks find ml-latest-small's."""
+    at = open_page("pages/neighbours.py", models=[K100, LATEST], q="Body Snatchers (1993)")
+    picker = at.selectbox(key="candidate")
+    rows = [i for i, o in enumerate(picker.options) if o.startswith("Body Snatchers (1993),")]
+    assert len(rows) == 2
+    for option in rows:
+        picker.select_index(option).run()
+        assert_clean(at)
+        warnings = " ".join(w.value for w in at.warning)
+        assert "Not in this model's data" not in warnings
+        assert any(c.value.startswith("In ml-latest-small: Body Snatchers") for c in at.caption)
+        picker = at.selectbox(key="candidate")
+
+
+def test_compare_and_explore_keep_the_same_movies_across_datasets(home49):
+    """Compare counted model A's ratings only and said its numbers 'can differ a little'
+    from Explore's (m16 vs ls16: 2,698 movies against 1,121)."""
+    at = open_page("pages/compare.py", models=[K100, LATEST], section="Movie by movie")
+    (said,) = [i.value for i in at.info if "Neighbour overlap and the rotation use" in i.value]
+    assert "ratings each model trained on (r49-100k on ml-100k, r49-latest on" in said
+    assert "differ a little" not in said
+    used = int(re.search(r"use the ([\d,]+) matched movies", said).group(1).replace(",", ""))
+    residual = next(m.value for m in at.metric if m.label == "Procrustes residual")
+    at = open_page("pages/explore.py", model=K100, model_b=LATEST, view="align")
+    captions = " ".join(c.value for c in at.caption)
+    assert f"{used:,} common movies; residual after the best rotation and scaling {residual}" in (
+        captions
+    )
+    assert "differ a little" not in captions
+    # F2: what was matched and what was left out, as Compare and Neighbours say it
+    assert re.search(r"[\d,]+ of 1,682 ml-100k movies found in ml-latest-small", captions)
+    assert "Emma (1996)" in captions  # left out as ambiguous, named
