@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,7 @@ import pytest
 from apptest_helpers import assert_clean, movierate_env, open_page
 
 from movierate import explore
+from movierate.data.identity import match_movies
 
 
 def _twins_and_one() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -174,3 +176,60 @@ def test_compare_and_explore_keep_the_same_movies_across_datasets(home49):
     # F2: what was matched and what was left out, as Compare and Neighbours say it
     assert re.search(r"[\d,]+ of 1,682 ml-100k movies found in ml-latest-small", captions)
     assert "Emma (1996)" in captions  # left out as ambiguous, named
+
+
+def test_the_match_summary_names_a_film_one_imdb_id_gives_two_rows():
+    """ml-100k's Twilight (1998) 911 (4 ratings) and "Magic Hour, The (1998)" 1592 (5) share
+    an IMDb id: the more-rated row is paired, and the summary names it."""
+    a = pd.DataFrame(
+        {
+            "movie_id": [911, 1592, 7],
+            "title": ["Twilight", "Magic Hour, The", "Heat"],
+            "year": pd.array([1998, 1998, 1995], dtype="Int64"),
+            "n_ratings": [4, 5, 9],
+            "identity": ["imdb:0119594", "imdb:0119594", "title:heat|1995"],
+        }
+    )
+    b = pd.DataFrame(
+        {
+            "movie_id": [1791, 6],
+            "title": ["Twilight", "Heat"],
+            "year": pd.array([1998, 1995], dtype="Int64"),
+            "n_ratings": [12, 30],
+            "identity": ["imdb:0119594", "title:heat|1995"],
+        }
+    )
+    match = match_movies(a, b, name_a="ml-100k", name_b="ml-latest-small")
+    assert match.a_to_b().tolist() == [-1, 0, 1]
+    assert (
+        "1 film had several rows of one title and year (or one IMDb id) to pair with (Magic "
+        in (match.summary())
+    )
+    back = match_movies(b, a)  # the other way: Twilight pairs the more-rated of the two
+    assert back.a_to_b().tolist() == [1, 2] and "(Twilight (1998))" in back.summary()
+    a.loc[0, "n_ratings"] = 5  # counts tie: the first row, said so
+    assert "no rating counts tell them apart" in match_movies(a, b).summary()
+
+
+def test_loading_ratings_of_another_dataset_names_the_films_left_out_and_why():
+    from movierate.ui.your_ratings import _left_out_text
+
+    def model(name: str, titles: list[str], years: list[int]) -> SimpleNamespace:
+        movies = pd.DataFrame(
+            {
+                "movie_id": np.arange(1, len(titles) + 1) * (10 if name == "b" else 1),
+                "title": titles,
+                "year": pd.array(years, dtype="Int64"),
+                "n_ratings": [5] * len(titles),
+            }
+        )
+        if name == "b":  # two films "Emma (1996)", as in ml-latest-small
+            movies["identity"] = ["imdb:0116191", "imdb:0118308", "title:heat|1995"]
+        return SimpleNamespace(movies=movies, dataset_name=f"set-{name}")
+
+    source = model("a", ["Emma", "Beauty", "Heat"], [1996, 1998, 1995])
+    here = model("b", ["Emma", "Emma", "Heat"], [1996, 1996, 1995])
+    said = _left_out_text(source, here, {1: 2.0, 2: 1.0})
+    assert "Beauty (1998) is not in set-b" in said
+    assert "Emma (1996) shares a title and year with another film of set-a or set-b" in said
+    assert _left_out_text(source, here, {}) == ""
