@@ -389,8 +389,8 @@ def neighbour_overlap(
     metric: str = "cosine",
     max_movies: int | None = None,
 ) -> pd.DataFrame:
-    """Per shared movie with at least ``min_ratings`` ratings (in A's table; in B's when A has
-    no rating counts, :func:`rating_counts_side`): Jaccard@k of its
+    """Per shared movie with at least ``min_ratings`` ratings (in A's table; in both for two
+    datasets; in B's when A has no counts: :func:`rating_counts_side`): Jaccard@k of its
     k nearest neighbours in A and in B (searched among those same movies; only the
     ``max_movies`` most-rated of them when given).
 
@@ -424,8 +424,8 @@ def neighbour_sets(
     k_max: int = MEMO_K,
 ) -> NeighbourSets:
     """The nearest neighbours, up to ``k_max`` (at least ``MEMO_K``, at most what the movies
-    allow), of every shared movie with at least ``min_ratings`` ratings in A's table (B's when
-    A has no counts: :func:`rating_counts_side`), searched
+    allow), of every shared movie with at least ``min_ratings`` ratings in A's table (in both for
+    two datasets, B's when A has no counts: :func:`rating_counts_side`), searched
     among those same movies; only the ``max_movies`` most-rated of them when given. One search
     per space; :meth:`NeighbourSets.overlap` then answers any k <= ``k_max``."""
     x_a, x_b = check_matrix(embedding_a, "embedding_a"), check_matrix(embedding_b, "embedding_b")
@@ -523,7 +523,7 @@ def procrustes_alignment(
 ) -> ProcrustesAlignment:
     """Orthogonal Procrustes: the rotation R (and scale s) minimising ||A - s (B - mean) R||
     over the shared movies with at least ``min_ratings`` ratings (both centred) in A's table,
-    or in B's when A has no counts (:func:`rating_counts_side`).
+    in both for two datasets, or in B's when A has no counts (:func:`rating_counts_side`).
 
     Different widths are matched by zero-padding (``dims="pad"``, exact) or by reducing the
     wider space to the narrower one's top principal components (``dims="pca"``).
