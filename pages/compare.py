@@ -187,6 +187,12 @@ def counts_caption(sets, name_a: str, name_b: str, model_a, model_b) -> str:
         return " (neither model has rating counts, so no min-ratings filter)"
     if sets.min_ratings == 0:
         return ""
+    if sets.counts_from == "both":  # two datasets: a film needs the ratings in each (round 49)
+        where = "each model trained on" if sets.training_counts else "in each model's dataset"
+        return (
+            f" with at least {sets.min_ratings} ratings {where} ({name_a} on "
+            f"{text.md(model_a.dataset_name)}, {name_b} on {text.md(model_b.dataset_name)})"
+        )
     name, model = (name_a, model_a) if sets.counts_from == "A" else (name_b, model_b)
     where = f"{name} trained on" if sets.training_counts else f"in {name}'s dataset"
     return f" with at least {sets.min_ratings} ratings {where} ({text.md(model.dataset_name)})"
@@ -250,7 +256,8 @@ def min_ratings_slider(models: list, floor: int = 0) -> int:
         bind="query-params",
         help="Rarely rated movies sit near the origin under regularization and blur every "
         "statistic. The same value applies on every tab with this slider (the movie-by-movie "
-        "comparison uses at least 1 rating).",
+        "comparison uses at least 1 rating; for two models of different datasets it keeps a "
+        "film only with this many ratings in each model).",
     )
     return max(int(value), floor)
 

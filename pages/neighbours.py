@@ -9,7 +9,7 @@ import streamlit as st
 from movierate import explore, paired
 from movierate.explore.validation import filter_counts
 from movierate.imported_models import is_imported
-from movierate.ui import dimensions, shell, state, text, widgets
+from movierate.ui import dimensions, explore_views, shell, state, text, widgets
 
 #: The Min. ratings control's top.
 MOST_RATINGS = 200
@@ -192,8 +192,10 @@ def render() -> None:
         found = explore.neighbour_index(model).nearest(
             row, k=k, metric=metric, min_ratings=min_ratings
         )
-        # each neighbour as a row of the reference model's table (-1: the reference lacks it)
-        found["film"] = explore.matching_rows(model.movies, found["movie_idx"], reference.movies)
+        # each neighbour as a row of the reference model's table (-1: the reference lacks it),
+        # one row per film: a film the reference lists twice is one film in every list
+        # (accuracy round 49, F0: Fly Away Home 500 in k16's list, its twin in ls16's)
+        found["film"] = explore.matching_films(model.movies, found["movie_idx"], reference.movies)
         # which of them every other model's dataset holds: only those can be 'in all'
         others = [o.movies for o in models if not state.same_data(o, model)]
         found["held"] = explore.held_by_all(model.movies, found["movie_idx"], others)
@@ -218,40 +220,9 @@ def render() -> None:
                 st.caption(text.model_summary(model))
                 if combined := explore.combined_columns_text(model):  # whose neighbours these are
                     st.caption(text.md(combined))
-                match = None
-                if not state.same_data(model, reference):
-                    match = explore.movie_match(
-                        reference.movies,
-                        model.movies,
-                        name_a=reference.dataset_name,
-                        name_b=model.dataset_name,
-                    )
-                    st.caption(
-                        "Movies matched by identity (IMDb id, else title): "
-                        + text.md(match.summary())
-                    )
+                match = explore_views.match_caption(reference, model)
                 if results[model.name] is None:
-                    untitled = explore.untitled(movie["title"], movie["year"])
-                    titled = text.md(text.with_year(movie["title"], movie["year"]))
-                    st.warning(
-                        f"**Cannot be matched:** {text.md(movie['title'])} has no title in "
-                        f"{text.md(reference.dataset_name)}, so it cannot be told apart from "
-                        f"another film of the same number in {text.md(model.dataset_name)}, "
-                        f"which {text.md(model.name)} "
-                        "was trained on."
-                        if untitled
-                        # bad-input round 60, F3: not "not among" a dataset that holds the title
-                        else f"**Ambiguous:** {titled} shares its title and year with another "
-                        f"film of {text.md(reference.dataset_name)} or "
-                        f"{text.md(model.dataset_name)}, so which film of "
-                        f"{text.md(model.dataset_name)} it is would be a guess; it is left "
-                        "unmatched."
-                        if match is not None and movie_idx in match.tied_rows
-                        else f"**Not in this model's data:** {titled} is not among the movies "
-                        f"of {text.md(model.dataset_name)}, which {text.md(model.name)} was "
-                        "trained on.",
-                        icon=":material/block:",
-                    )
+                    explore_views.lacking_film_warning(reference, movie_idx, model, match)
                     continue
                 row, found = results[model.name]
                 if note := explore.few_ratings_note(model.movies, row):

@@ -22,7 +22,8 @@ wrappers take an :class:`EmbeddingModel` (model.py; a loaded
 - search: :class:`TitleIndex`, :func:`title_index`, :func:`search_titles`, :func:`find_movie`
 - identity: :func:`matching_row`, :func:`matching_rows`, :func:`movie_match` (the same film in
   another model's movies table, by IMDb id or title and year; memoised per pair of tables),
-  :func:`held_by_all` (which films of a list other datasets hold),
+  :func:`held_by_all` (which films of a list other datasets hold), :func:`matching_films`
+  (as matching_rows, one row per film),
   :func:`untitled` (a title that names no film)
 - recommend: :func:`recommend_for_user`, :func:`rank_movies`, :func:`top_rated_by_user`
 - importance: :func:`dimension_importance`, :func:`model_dimension_importance`
@@ -138,7 +139,13 @@ from movierate.explore.foldin import (
     predict_all,
     recommend_from_ratings,
 )
-from movierate.explore.identity import held_by_all, matching_row, matching_rows, movie_match
+from movierate.explore.identity import (
+    held_by_all,
+    matching_films,
+    matching_row,
+    matching_rows,
+    movie_match,
+)
 from movierate.explore.importance import (
     dimension_importance,
     model_dimension_importance,
@@ -328,6 +335,7 @@ __all__ = [
     "matching_row",
     "matching_rows",
     "held_by_all",
+    "matching_films",
     "model_align",
     "model_dimension_importance",
     "model_genre_coherence",

@@ -74,7 +74,8 @@ class NeighbourSets:
     same film), closest first; :meth:`overlap` slices them for any k <= ``k_max`` without a new
     search. ``n_eligible`` counts the shared movies that passed the min-ratings filter, of
     which the ``len(rows_a)`` most-rated were searched (all of them unless ``max_movies``).
-    ``counts_from`` says whose rating counts filtered and ranked them ("A", "B", or None when
+    ``counts_from`` says whose rating counts filtered and ranked them ("A", "B", "both": the
+    smaller of the two, or None when
     neither table has counts and nothing was filtered), ``training_counts`` whether those were
     the ratings that model trained on (:func:`filter_counts`); ``columns["n_ratings"]`` holds
     that table's counts of all ratings."""
@@ -271,9 +272,13 @@ def same_catalogue(movies_a: pd.DataFrame, movies_b: pd.DataFrame) -> bool:
 
 
 def rating_counts_side(movies_a: pd.DataFrame, movies_b: pd.DataFrame) -> str | None:
-    """Whose rating counts filter the shared movies of two tables: "A" when A's table has
-    counts, else "B" when B's has (A imported without them), else None (no filter)."""
+    """Whose rating counts filter the shared movies of two tables: "both" for two datasets'
+    tables with counts (a film needs the ratings in each, as Explore's two-model view counts:
+    accuracy round 49, F1, 58% of m16 vs ls16's films had under 10 in ls16), "A" when A's table
+    has counts, else "B" when B's has (A imported without them), else None (no filter)."""
     if has_rating_counts(movies_a):
+        if has_rating_counts(movies_b) and not same_catalogue(movies_a, movies_b):
+            return "both"
         return "A"
     return "B" if has_rating_counts(movies_b) else None
 
@@ -289,8 +294,10 @@ def counted_by(side: str | None, min_ratings: int, training: bool = False) -> st
 
 
 def counts_place(side: str, training: bool) -> str:
-    """Where a shared-movie filter counted: "model A's training rows" or "model A's table"."""
-    return f"model {side}'s {'training rows' if training else 'table'}"
+    """Where a shared-movie filter counted: "model A's training rows" or "model A's table"
+    (``side`` "both": "each model's training rows")."""
+    whose = "each model's" if side == "both" else f"model {side}'s"
+    return f"{whose} {'training rows' if training else 'table'}"
 
 
 def too_few_shared(
@@ -326,21 +333,49 @@ def _filter_shared(
     needed: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, str | None]:
     """The shared rows with at least ``min_ratings`` ratings by :func:`rating_counts_side`'s
-    table (the ratings that model trained on where recorded: :func:`filter_counts`), their
-    counts and that side; :func:`too_few_shared` when fewer than ``needed``."""
+    table (the ratings that model trained on where recorded: :func:`filter_counts`; the
+    smaller of the two for "both"), their counts and that side; :func:`too_few_shared` when
+    fewer than ``needed``."""
     side = rating_counts_side(movies_a, movies_b)
-    table = movies_a if side == "A" else movies_b
     if side is None:
         counts = np.zeros(len(rows_a), dtype=np.int64)
         keep = np.ones(len(rows_a), dtype=bool)
     else:
-        counts = filter_counts(table)[rows_a if side == "A" else rows_b]
+        counts = np.minimum.reduce(
+            [
+                filter_counts(t)[r]
+                for t, r in _counted_tables(side, movies_a, rows_a, movies_b, rows_b)
+            ]
+        )
         keep = counts >= min_ratings
     if keep.sum() < needed:
-        whose = f"in {counts_place(side, TRAINING_COUNTS in table.columns)}" if side else ""
+        whose = (
+            f"in {counts_place(side, _training_counts(side, movies_a, movies_b))}" if side else ""
+        )
         shown = counts if side else np.full(len(counts), np.inf)
         raise too_few_shared(purpose, needed, shown, min_ratings, whose)
     return rows_a[keep], rows_b[keep], counts[keep], side
+
+
+def _counted_tables(
+    side: str,
+    movies_a: pd.DataFrame,
+    rows_a: np.ndarray,
+    movies_b: pd.DataFrame,
+    rows_b: np.ndarray,
+) -> list[tuple[pd.DataFrame, np.ndarray]]:
+    """The (table, rows) whose counts :func:`rating_counts_side`'s ``side`` reads."""
+    return [(t, r) for name, t, r in (("A", movies_a, rows_a), ("B", movies_b, rows_b))
+            if side in (name, "both")]  # fmt: skip
+
+
+def _training_counts(side: str | None, movies_a: pd.DataFrame, movies_b: pd.DataFrame) -> bool:
+    """Whether every table ``side`` reads counts only the ratings its model trained on."""
+    rows = np.zeros(0, dtype=np.int64)
+    return side is not None and all(
+        TRAINING_COUNTS in t.columns
+        for t, _ in _counted_tables(side, movies_a, rows, movies_b, rows)
+    )
 
 
 def neighbour_overlap(
@@ -354,8 +389,8 @@ def neighbour_overlap(
     metric: str = "cosine",
     max_movies: int | None = None,
 ) -> pd.DataFrame:
-    """Per shared movie with at least ``min_ratings`` ratings (in A's table; in B's when A has
-    no rating counts, :func:`rating_counts_side`): Jaccard@k of its
+    """Per shared movie with at least ``min_ratings`` ratings (in A's table; in both for two
+    datasets; in B's when A has no counts: :func:`rating_counts_side`): Jaccard@k of its
     k nearest neighbours in A and in B (searched among those same movies; only the
     ``max_movies`` most-rated of them when given).
 
@@ -389,8 +424,8 @@ def neighbour_sets(
     k_max: int = MEMO_K,
 ) -> NeighbourSets:
     """The nearest neighbours, up to ``k_max`` (at least ``MEMO_K``, at most what the movies
-    allow), of every shared movie with at least ``min_ratings`` ratings in A's table (B's when
-    A has no counts: :func:`rating_counts_side`), searched
+    allow), of every shared movie with at least ``min_ratings`` ratings in A's table (in both for
+    two datasets, B's when A has no counts: :func:`rating_counts_side`), searched
     among those same movies; only the ``max_movies`` most-rated of them when given. One search
     per space; :meth:`NeighbourSets.overlap` then answers any k <= ``k_max``."""
     x_a, x_b = check_matrix(embedding_a, "embedding_a"), check_matrix(embedding_b, "embedding_b")
@@ -433,8 +468,7 @@ def neighbour_sets(
         max_movies=max_movies,
         metric=metric,
         counts_from=side,
-        training_counts=side is not None
-        and TRAINING_COUNTS in (movies_a if side == "A" else movies_b).columns,
+        training_counts=_training_counts(side, movies_a, movies_b),
     )
 
 
@@ -489,7 +523,7 @@ def procrustes_alignment(
 ) -> ProcrustesAlignment:
     """Orthogonal Procrustes: the rotation R (and scale s) minimising ||A - s (B - mean) R||
     over the shared movies with at least ``min_ratings`` ratings (both centred) in A's table,
-    or in B's when A has no counts (:func:`rating_counts_side`).
+    in both for two datasets, or in B's when A has no counts (:func:`rating_counts_side`).
 
     Different widths are matched by zero-padding (``dims="pad"``, exact) or by reducing the
     wider space to the narrower one's top principal components (``dims="pca"``).
@@ -791,14 +825,15 @@ def same_dataset(model_a: EmbeddingModel, model_b: EmbeddingModel) -> bool:
 
 @takes_models("model_a", "model_b")
 def shared_filters_differ(model_a: EmbeddingModel, model_b: EmbeddingModel) -> bool:
-    """Whether Compare's 'Movie by movie' (A's rating counts) and Explore's two-model view
-    (both models' counts) can keep different shared movies for one min-ratings filter: both
-    models have counts, and they differ (two datasets, or one dataset split or seeded
-    differently: accuracy round 19, 1,958 and 1,850 movies for two splits, unexplained)."""
-    if not (has_rating_counts(model_a.movies) and has_rating_counts(model_b.movies)):
+    """Whether Compare's 'Movie by movie' (A's rating counts, within one catalogue) and
+    Explore's two-model view (both models' counts) can keep different shared movies for one
+    min-ratings filter: both models have counts, of one catalogue, and they differ (one dataset
+    split or seeded differently: accuracy round 19, 1,958 and 1,850 movies for two splits).
+    Across two datasets both count both (accuracy round 49, F1)."""
+    if rating_counts_side(model_a.movies, model_b.movies) != "A" or not has_rating_counts(
+        model_b.movies
+    ):
         return False
-    if not same_dataset(model_a, model_b):
-        return True
     a, b = filter_counts(model_a.movies), filter_counts(model_b.movies)
     return a.shape != b.shape or not np.array_equal(a, b)
 

@@ -848,6 +848,44 @@ def _align_labels(
     return dict(zip(rows, widgets.distinct_labels(movies, rows, counts=False), strict=True))
 
 
+def match_caption(reference: Any, model: Any) -> Any:
+    """For two models of different datasets, a caption saying how their movies were matched
+    and what was left out (:meth:`~movierate.data.identity.MovieMatch.summary`), and the match;
+    None for one dataset's models."""
+    if state.same_data(model, reference):
+        return None
+    match = explore.movie_match(
+        reference.movies,
+        model.movies,
+        name_a=reference.dataset_name,
+        name_b=model.dataset_name,
+    )
+    st.caption("Movies matched by identity (IMDb id, else title): " + text.md(match.summary()))
+    return match
+
+
+def lacking_film_warning(reference: Any, row: int, model: Any, match: Any) -> None:
+    """Why ``model`` has no row for ``reference``'s film ``row``: it has no title to match by,
+    it is ambiguous (``match.tied_rows``), or ``model``'s dataset does not hold it."""
+    movie = reference.movies.iloc[row]
+    titled = text.md(text.with_year(movie["title"], movie["year"]))
+    st.warning(
+        f"**Cannot be matched:** {text.md(movie['title'])} has no title in "
+        f"{text.md(reference.dataset_name)}, so it cannot be told apart from "
+        f"another film of the same number in {text.md(model.dataset_name)}, "
+        f"which {text.md(model.name)} was trained on."
+        if explore.untitled(movie["title"], movie["year"])
+        # bad-input round 60, F3: not "not among" a dataset that holds the title
+        else f"**Ambiguous:** {titled} shares its title and year with another "
+        f"film of {text.md(reference.dataset_name)} or {text.md(model.dataset_name)}, so which "
+        f"film of {text.md(model.dataset_name)} it is would be a guess; it is left unmatched."
+        if match is not None and row in match.tied_rows
+        else f"**Not in this model's data:** {titled} is not among the movies "
+        f"of {text.md(model.dataset_name)}, which {text.md(model.name)} was trained on.",
+        icon=":material/block:",
+    )
+
+
 def render_two_models(model_a: Any, model_b: Any) -> None:
     """Aligned maps of two models, the movies that moved most marked with lines from A to B;
     a clicked (or picked) movie shows its neighbours in both."""
@@ -858,6 +896,7 @@ def render_two_models(model_a: Any, model_b: Any) -> None:
         "movies that moved most. Click a movie (or type its title in the Movie box) to see its "
         "neighbours in both."
     )
+    match = match_caption(model_a, model_b)  # across datasets (accuracy round 49, F2)
     min_col, top_col = st.columns(2)
     min_ratings = widgets.min_ratings_slider(
         [model_a, model_b],
@@ -952,10 +991,8 @@ def render_two_models(model_a: Any, model_b: Any) -> None:
     for col, model, row in ((cols[0], model_a, focus), (cols[1], model_b, row_b)):
         with col:
             st.markdown(f"**{text.md(model.name)}**")
-            if row is None:
-                st.warning(
-                    f"{text.md(model.name)} does not know this movie.", icon=":material/info:"
-                )
+            if row is None:  # absent, or ambiguous (accuracy round 49, F2)
+                lacking_film_warning(model_a, focus, model, match)
                 continue
             if note := explore.few_ratings_note(model.movies, row):
                 st.warning(note, icon=":material/scatter_plot:")

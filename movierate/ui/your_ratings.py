@@ -720,6 +720,29 @@ def _moved_by_identity(
     return moved, left
 
 
+def _left_out_text(source: Any, model: Any, left: dict[MovieId, float]) -> str:
+    """Which of ``source``'s films ``model`` lacks, and why (accuracy round 49, F3: "3 are left
+    out", unnamed): ": Beauty (1998) is not in ml-latest-small; Emma (1996) shares its title
+    and year with another film there, so which one would be a guess"; "" when none is."""
+    tied = set(explore.movie_match(source.movies, model.movies).tied_rows)
+    named: dict[bool, list[str]] = {True: [], False: []}
+    for movie_id in left:
+        row = state.movie_row(source, movie_id)
+        movie = source.movies.iloc[row]
+        named[row in tied].append(text.md(text.with_year(movie["title"], movie["year"])))
+    said = []
+    if named[False]:
+        verb = "is" if len(named[False]) == 1 else "are"
+        said.append(f"{_named(named[False])} {verb} not in {model.dataset_name}")
+    if named[True]:
+        said.append(
+            f"{_named(named[True])} share{'s' if len(named[True]) == 1 else ''} a title and year "
+            f"with another film of {source.dataset_name} or {model.dataset_name}, so which one "
+            "it is would be a guess"
+        )
+    return f": {'; '.join(said)}" if said else ""
+
+
 def _link_cut(model: Any, ratings: dict[MovieId, float]) -> None:
     """When the link held more ratings than the address takes (``state.read_url`` kept its
     first ones): how many are used and not, and the whole list as a file to keep."""
@@ -846,13 +869,14 @@ def read_saved_ratings(
             ratings[movie_id] = allowed
     if source is not model:
         found, example = len(ratings), next(iter(ratings.values()), None)
-        ratings, _ = _moved_by_identity(source, model, ratings)
+        ratings, left = _moved_by_identity(source, model, ratings)
         notes.append(
             f"The file's ratings were made on {source.dataset_name}; {len(ratings):,} of its "
             f"{found:,} movies are in {model.dataset_name} (matched by IMDb id or title and "
             "year)"
             + ("" if example is None else _scale_note(source, model, example))
-            + (f", {found - len(ratings):,} are left out." if found > len(ratings) else ".")
+            + (f", {found - len(ratings):,} are left out" if found > len(ratings) else "")
+            + f"{_left_out_text(source, model, left)}."
         )
     for items, why in (
         (unreadable, "cannot be read as a movie id and a number"),
