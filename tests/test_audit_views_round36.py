@@ -185,3 +185,24 @@ def test_repeated_region_labels_say_their_sizes_and_side_buttons_fit():
         )
         assert len(shown) <= widgets.SIDE_BUTTON_CHARS and f"{n:,}" in shown
     assert widgets.side_button_label("Select the 3,216 Animation movies", "x") == "x"
+
+
+def test_a_two_edit_spelling_of_a_short_title_is_no_match_but_one_edit_is():
+    """Recheck 11, M1: "tenet" went straight to "Net, The" (ratio 0.83) and "barbie" to Babe
+    (0.80): a spelling-only match must also be within one edit per 8 letters typed."""
+    from test_explore_helpers import movies_table
+
+    from movierate.errors import DataError
+    from movierate.explore import TitleIndex
+    from movierate.explore.search import typo_edits
+
+    titles = ["Net, The", "Babe", "Fargo", "Matrix, The", "Titanic"]
+    index = TitleIndex(movies_table(5, titles=titles, years=[1995, 1995, 1996, 1999, 1997],
+                                    n_ratings=[100, 200, 300, 400, 500]))  # fmt: skip
+    for absent in ("tenet", "barbie"):
+        with pytest.raises(DataError, match=f"No movie title matches '{absent}'"):
+            index.resolve(absent)
+    for typo, title in [("frago", "Fargo"), ("matirx", "Matrix, The"), ("titanc", "Titanic")]:
+        assert index.movies["title"].iloc[index.resolve(typo)] == title
+    assert [typo_edits("frago", "fargo", 2), typo_edits("barbie", "babe", 2)] == [1, 2]
+    assert typo_edits("amelie", "alien", 1) == 2  # stops once beyond ``most``

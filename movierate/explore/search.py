@@ -54,6 +54,31 @@ MATCH_THRESHOLD = 0.6
 #: A title that neither starts with nor holds the query's words matches only when spelt this
 #: close (difflib's ratio): "toy stroy" (0.89) is Toy Story, but "amelie" (0.73) is not Alien.
 TYPO_RATIO = 0.8
+#: ... and within this many typed letters' edits (a letter added, dropped, changed, or two
+#: swapped) for each :data:`TYPO_LETTERS` letters of the query, at least one: "frago" is Fargo
+#: and "matirx" The Matrix (one swap), but "tenet" is not "Net, The" (0.83) nor "barbie" Babe
+#: (0.80), two edits of a 5- or 6-letter word (recheck 11, M1).
+TYPO_LETTERS = 8
+
+
+def typo_edits(query: str, key: str, most: int) -> int:
+    """Edits (optimal string alignment: insert, delete, change, swap of neighbours) from
+    ``query`` to ``key``, or ``most + 1`` once beyond ``most``."""
+    if abs(len(query) - len(key)) > most:
+        return most + 1
+    before, row = None, list(range(len(key) + 1))
+    for i, a in enumerate(query, 1):
+        current = [i] + [0] * len(key)
+        for j, b in enumerate(key, 1):
+            current[j] = min(row[j] + 1, current[j - 1] + 1, row[j - 1] + (a != b))
+            if before is not None and i > 1 and j > 1 and a == key[j - 2] and query[i - 2] == b:
+                current[j] = min(current[j], before[j - 2] + 1)
+        if min(current) > most:
+            return most + 1
+        before, row = row, current
+    return row[-1]
+
+
 #: Two different movies within this score of each other make a query ambiguous.
 AMBIGUITY_MARGIN = 0.02
 #: Score of a query equal to one part of a subtitled title ("star wars" for "Star Wars: Episode
@@ -398,14 +423,16 @@ def check_query(query: Any, name: str = "query") -> str:
 def _key_score(query: str, key: str) -> float:
     """Similarity in [0, 1] of two normalised titles: 1 if equal, else the best of difflib's
     ratio, a prefix match (typing in progress) and an all-words-present match, lowered when a
-    number of the query is missing from the title. A ratio under :data:`TYPO_RATIO` alone
-    scores under :data:`MATCH_THRESHOLD`: "amelie" offered Alien (1979) preselected as the
-    answer (views round 36, M1); it is a "did you mean" now."""
+    number of the query is missing from the title. A ratio under :data:`TYPO_RATIO`, or more
+    edits than :data:`TYPO_LETTERS` allows, alone scores under :data:`MATCH_THRESHOLD`:
+    "amelie" offered Alien (1979) preselected as the answer (views round 36, M1); it is a "did
+    you mean" now."""
     if query == key:
         return 1.0
     score = difflib.SequenceMatcher(None, query, key, autojunk=False).ratio()
-    if score < TYPO_RATIO:  # not a typo of this title: ranked, but below a match
-        score *= MATCH_THRESHOLD / TYPO_RATIO
+    most = max(1, len(query) // TYPO_LETTERS)
+    if score < TYPO_RATIO or typo_edits(query, key, most) > most:  # no typo of this title:
+        score = min(score * MATCH_THRESHOLD / TYPO_RATIO, 0.99 * MATCH_THRESHOLD)  # ranked
     if len(query) >= 3 and key.startswith(query):
         score = max(score, 0.8 + 0.15 * len(query) / len(key))
     words, key_words = set(query.split()), set(key.split())
