@@ -512,7 +512,7 @@ def whole_number(value: Any, label: str, allowed: str = "") -> int:
     if isinstance(value, Unread):
         raise SpecError(value.problem)
     if isinstance(value, str):
-        value = read_number(value, label)
+        value = read_number(value, label, example="10")  # a whole number, not 0.5
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if isinstance(value, float) and value.is_integer() and abs(value) <= WHOLE_LIMIT:

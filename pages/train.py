@@ -122,22 +122,29 @@ def build_spec(values: dict[str, Any]) -> Any:
 
     The spec is validated where it is submitted (``JobRegistry.submit``).
     """
+    from movierate.advice import DEFAULT_STRENGTHS
     from movierate.spec import ModelSpec
 
-    values = dict(values)
+    values, default = dict(values), ModelSpec()
     for name, field in schema.SPEC_SCHEMA.items():
         rule = field.constraint
         if isinstance(rule, schema.Interval) and name in values:
             values[name] = (
                 schema.whole_number(values[name], field.label, rule.describe())
                 if rule.type is int
-                else schema.read_number(values[name], field.label)
+                # an emptied box suggests its default, not 0.5 (recheck 11, L2: learning rate)
+                else schema.read_number(
+                    values[name], field.label, example=f"{getattr(default, name):g}"
+                )
             )
     values["hidden_units"] = schema.parse_units(
         values["hidden_units"], schema.SPEC_SCHEMA["hidden_units"].label
     )
     kinds = schema.SPEC_SCHEMA["regularizers"].constraint.kinds
-    strengths = {k: schema.read_number(v, kinds[k][0]) for k, v in values["regularizers"].items()}
+    strengths = {
+        k: schema.read_number(v, kinds[k][0], example=f"{DEFAULT_STRENGTHS.get(k, 0.1):g}")
+        for k, v in values["regularizers"].items()
+    }
     values["regularizers"] = {k: v for k, v in strengths.items() if v != 0}
     return ModelSpec(**values)
 

@@ -240,3 +240,7 @@ def test_an_emptied_whole_number_box_suggests_a_whole_number(trained_home, fake_
     said = " ".join(e.value for e in at.error)
     assert f"Epochs is empty: type a number, e.g. {default}." in said and "0.5" not in said
     assert submitted == []
+    at = submit(open_train(), **{"Learning rate": "", "Model name": "no-rate"})  # recheck 11
+    said = " ".join(e.value for e in at.error)
+    assert "Learning rate is empty: type a number, e.g. 0.005." in said and "0.5." not in said
+    assert submitted == []
