@@ -233,3 +233,20 @@ def test_loading_ratings_of_another_dataset_names_the_films_left_out_and_why():
     assert "Beauty (1998) is not in set-b" in said
     assert "Emma (1996) shares a title and year with another film of set-a or set-b" in said
     assert _left_out_text(source, here, {}) == ""
+
+
+def test_ratings_of_both_rows_of_one_film_moved_to_another_dataset_say_which_counts():
+    """Recheck 12, M1: a file rating both ml-100k rows of three films, loaded onto an
+    ml-latest-small model, said "4 of its 7 movies are in ..., 3 are left out": none was left
+    out; the later rating of each film counts, and the note names them."""
+    from movierate.ui.your_ratings import _moved_by_identity, _replaced_text
+
+    a, b = _twins_and_one()
+    source = SimpleNamespace(movies=a, rating_scale=(1, 5), dataset_name="set-a", name="ma")
+    model = SimpleNamespace(movies=b, rating_scale=(1, 5), dataset_name="set-b", name="mb")
+    moved, left, replaced = _moved_by_identity(source, model, {1: 5.0, 2: 4.0, 3: 1.0, 4: 2.0})
+    assert moved == {30: 1.0, 10: 4.0} and left == {4: 2.0} and replaced == [1]
+    said = _replaced_text(source, replaced)
+    assert "1 film is rated under both of its ids in set-a (Body Snatchers (1993): id 1)" in said
+    assert said.endswith("only the later rating of each counts.")
+    assert _replaced_text(source, []) == ""

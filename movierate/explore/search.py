@@ -108,8 +108,8 @@ def normalise_title(text: str) -> str:
 
 
 def title_keys(title: str) -> list[str]:
-    """Every normalised form a title can be found by: the main title and each alternative title
-    in parentheses, with the article at the front and, for English articles, without it; then
+    """Every normalised form a title can be found by: the main title, each alternative title
+    in parentheses and, where it has some, the title as written, with the article at the front and, for English articles, without it; then
     the first and last parts of a subtitled title ("star wars", "a new hope")."""
     return list(weighted_title_keys(title))
 
@@ -119,6 +119,8 @@ def weighted_title_keys(title: str) -> dict[str, float]:
     around a subtitle mark (``:`` or `` - ``), so a query naming a series ("star wars") matches
     every film of it equally well and the most rated one is listed first."""
     names = [_PARENTHESES.sub(" ", title)] + _PARENTHESES.findall(title)
+    if len(names) > 1:  # the title as written, too: a query copying it whole found it only by a
+        names.append(title)  # spelling ratio, which no longer passes alone (recheck 11, M1)
     keys: dict[str, float] = {}
 
     def add(text: str, weight: float) -> None:

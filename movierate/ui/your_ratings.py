@@ -52,7 +52,7 @@ from movierate.explore.rated_link import (
 )
 from movierate.explore.users import USER_COLOURS
 from movierate.imported_models import is_imported
-from movierate.shown import number
+from movierate.shown import counted, number
 from movierate.ui import explore_figures, figures, state, text, widgets
 from movierate.ui.state import data_tag
 
@@ -603,16 +603,18 @@ def _on_this_data(model: Any) -> tuple[dict[MovieId, float], list[str], list[Mov
         if source is model:  # this data's list, or held ratings back on their own data
             ratings.update(got)
             continue
-        moved, left = _moved_by_identity(source, model, got)
+        moved, left, replaced = _moved_by_identity(source, model, got)
         ratings.update(moved)  # used here; the link keeps them as made until a change here
         # (recheck 9, F1: only looking at a model of another scale rewrote 3.5 as 4 for good)
         if left:
             held.setdefault(on, {}).update(left)
         said.append(
-            _say_moved(
+            (_say_moved(
                 model, source, on, got, moved, main=on == tag and value == link,
                 example=next((r for m, r in got.items() if m not in left), None),
-            )
+                replaced=len(replaced),
+            ) or "")
+            + _replaced_text(source, replaced)
         )  # fmt: skip
     st.session_state[_HELD] = held
     if said := [line for line in said if line]:
@@ -629,13 +631,15 @@ def _say_moved(
     *,
     main: bool,
     example: float | None = None,
+    replaced: int = 0,
 ) -> str | None:
     """What moving ``ratings`` (a list of the link, made on the data ``tag`` names, of which
     ``source`` is a saved model or None) onto ``model``'s films did (``moved`` are used): said
     here when none moved, else returned for :func:`_on_this_data` to say; ``example`` is a
-    moved film's rating, for the scale note (recheck 9: a film left behind was quoted)."""
+    moved film's rating, for the scale note (recheck 9: a film left behind was quoted);
+    ``replaced``: ratings a later one of the same film replaced (neither moved nor left)."""
     name, here = _data_name(tag), text.md(model.dataset_name)
-    left = len(ratings) - len(moved)
+    left = len(ratings) - len(moved) - replaced
     kept = f"the link keeps {'it' if left == 1 else 'them'} for a model of {name}"
     if source is None:
         st.warning(
@@ -700,24 +704,52 @@ def _scale_note(source: Any, model: Any, rating: float) -> str:
 
 def _moved_by_identity(
     source: Any | None, model: Any, ratings: dict[MovieId, float]
-) -> tuple[dict[MovieId, float], dict[MovieId, float]]:
+) -> tuple[dict[MovieId, float], dict[MovieId, float], list[MovieId]]:
     """``ratings`` by ``source``'s movie ids as ``model``'s ids of the same films (IMDb id,
     else title and year), in their order and moved onto ``model``'s rating scale
-    (:func:`rescaled`) when it is another; and those of films ``model`` lacks (all of them
-    when ``source``, a model of their data, is None), as they were."""
+    (:func:`rescaled`) when it is another; those of films ``model`` lacks (all of them
+    when ``source``, a model of their data, is None), as they were; and ``source``'s ids whose
+    rating a later one of the same film replaced (one film under two ids there, as ml-100k's
+    twins: recheck 12, M1, three films rated twice were merged silently and counted as left
+    out)."""
     moved: dict[MovieId, float] = {}
     left: dict[MovieId, float] = {}
+    by: dict[MovieId, MovieId] = {}  # model's id -> the source id whose rating it holds
+    replaced: list[MovieId] = []
     same = source is not None and tuple(source.rating_scale) == tuple(model.rating_scale)
     for movie_id, rating in ratings.items():
         row = None if source is None else state.movie_row(source, movie_id)
         here = None if row is None else explore.matching_row(source.movies, row, model.movies)
         if here is None:
             left[movie_id] = rating
-        else:
-            moved[movie_id_of(model, here)] = (
-                rating if same else rescaled(rating, source.rating_scale, model.rating_scale)
-            )
-    return moved, left
+            continue
+        target = movie_id_of(model, here)
+        if target in by:
+            replaced.append(by[target])
+        by[target] = movie_id
+        moved[target] = (
+            rating if same else rescaled(rating, source.rating_scale, model.rating_scale)
+        )
+    return moved, left, replaced
+
+
+def _replaced_text(source: Any, replaced: list[MovieId]) -> str:
+    """ " 2 films are rated under both of their ids in ml-100k (Chasing Amy (1997): id 246);
+    only the later rating of each counts", or ""."""
+    if not replaced:
+        return ""
+    movies = source.movies
+    named = "; ".join(
+        f"{text.md(text.with_year(movies['title'].iloc[r], movies['year'].iloc[r]))}: id "
+        f"{text.md(str(movie_id))}"
+        for movie_id in replaced[:3]
+        if (r := state.movie_row(source, movie_id)) is not None
+    )
+    return (
+        f" {counted(len(replaced), 'film')} {'is' if len(replaced) == 1 else 'are'} rated "
+        f"under both of {'its' if len(replaced) == 1 else 'their'} ids in "
+        f"{text.md(source.dataset_name)} ({named}); only the later rating of each counts."
+    )
 
 
 def _left_out_text(source: Any, model: Any, left: dict[MovieId, float]) -> str:
@@ -869,14 +901,15 @@ def read_saved_ratings(
             ratings[movie_id] = allowed
     if source is not model:
         found, example = len(ratings), next(iter(ratings.values()), None)
-        ratings, left = _moved_by_identity(source, model, ratings)
+        ratings, left, replaced = _moved_by_identity(source, model, ratings)
         notes.append(
-            f"The file's ratings were made on {source.dataset_name}; {len(ratings):,} of its "
-            f"{found:,} movies are in {model.dataset_name} (matched by IMDb id or title and "
+            f"The file's ratings were made on {source.dataset_name}; {found - len(left):,} of "
+            f"its {found:,} movies are in {model.dataset_name} (matched by IMDb id or title and "
             "year)"
             + ("" if example is None else _scale_note(source, model, example))
-            + (f", {found - len(ratings):,} are left out" if found > len(ratings) else "")
+            + (f", {len(left):,} are left out" if left else "")
             + f"{_left_out_text(source, model, left)}."
+            + _replaced_text(source, replaced)
         )
     for items, why in (
         (unreadable, "cannot be read as a movie id and a number"),
