@@ -544,6 +544,8 @@ def render() -> None:
 
     if problem := data.data_folder_text():
         st.warning(text.md(problem), icon=":material/folder_off:")
+    if damaged := data.damaged_imports():  # bad-input round 64, F5
+        st.warning(text.md(data.damaged_imports_text(damaged)), icon=":material/folder_off:")
     if skipped := data.unusable_folders():
         st.warning(text.md(data.unusable_folders_text(skipped)), icon=":material/folder_off:")
     if twins := data.case_twins_text():

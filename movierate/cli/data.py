@@ -246,6 +246,8 @@ def _run_datasets(args: argparse.Namespace) -> int:
     print(format_table(["dataset", "available", "cached", "ratings", "location"], rows))
     from movierate.data import (
         case_twins_text,
+        damaged_imports,
+        damaged_imports_text,
         data_folder_text,
         unusable_folders,
         unusable_folders_text,
@@ -253,6 +255,8 @@ def _run_datasets(args: argparse.Namespace) -> int:
 
     if problem := data_folder_text():
         print(f"\n{problem}")
+    if damaged := damaged_imports():
+        print(f"\n{damaged_imports_text(damaged)}")
     if skipped := unusable_folders():
         print(f"\n{unusable_folders_text(skipped)}")
     if twins := case_twins_text():
