@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 from apptest_helpers import open_page
+from test_app_home import run_home
 from test_delete_dataset import _csv
 
 from movierate import config, store
@@ -125,6 +126,21 @@ def test_overwrite_with_other_ratings_is_refused_while_models_use_them(tmp_path,
     imported = SimpleNamespace(**vars(store.load_model("m")))  # no ratings by nature: unsaid
     imported.meta = {**imported.meta, "imported": True}
     assert dimensions._embedding_gain(imported)[1] is None
+
+
+def test_homes_replacing_import_is_refused_while_models_use_the_old_ratings(tmp_path, capsys):
+    """F2 on Home: the 'Replace' box overwrote the ratings 'm' was trained on, unsaid; it now
+    says which model would lose them and what to do on this page (no force= or --force)."""
+    _imported_with_model(tmp_path, capsys)
+    at = run_home()
+    at.file_uploader[0].upload("other.csv", _csv(tmp_path, 1).read_bytes(), "text/csv").run()
+    at.text_input(key="csv_name").set_value("mine").run()
+    at.checkbox(key="csv_replace").check().run()
+    next(b for b in at.button if b.label == "Import").click().run()
+    errors = " ".join(e.value for e in at.error)
+    assert "Dataset 'mine' was not replaced" in errors and "(m) was trained on 'mine'" in errors
+    assert "or delete those models first" in errors and "force" not in errors
+    assert not at.exception
 
 
 # --- F4: the folder's own parse error, not "no longer there" ---------------------------------
