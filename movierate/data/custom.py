@@ -311,7 +311,8 @@ def _check_not_orphaning(ds: RatingsDataset) -> None:
             f"Dataset {ds.name!r} was not replaced: this file holds other ratings "
             f"({len(ds):,}, fingerprint {ds.fingerprint}) than the stored copy "
             f"({len(stored):,}, fingerprint {stored.fingerprint}), and "
-            f"{trained_models_text(ds.name, models)}; movierate keeps no other copy of the stored ratings. "
+            f"{trained_models_text(ds.name, models)}; movierate keeps no other copy of the "
+            "stored ratings. "
             f"Import this file under another name (for example {free_dataset_name(ds.name)!r}), "
             "or pass force=True to replace it anyway."
         )
