@@ -373,7 +373,7 @@ def dataset_of(
     recorded = model.meta["dataset"]
     name, fp = recorded.get("name"), recorded.get("fingerprint")
     source = recorded.get("source")
-    ds = _from_recorded_folder(source, name, fp)
+    ds, unread = _from_recorded_folder(source, name, fp)
     if ds is not None:
         return ds
     try:
@@ -393,19 +393,41 @@ def dataset_of(
                 "hand): pass that dataset, e.g. evaluate_model(model, ds)."
             ) from None
         if isinstance(source, str) and source:
+            # bad-input round 64, F4: the folder's own parse error, not "no longer there"
+            state = (
+                f"is still there but cannot be read now: {unread} Correct those files or put "
+                "back the ones it was trained on"
+                if unread
+                else "is no longer there with the same contents. Put that data back in that folder"
+            )
             raise DataError(
                 f"Model {model.name!r} was trained on data from {source} (dataset {name!r}), "
-                "which is no longer there with the same contents. Put that data back in that "
-                "folder (CLI: evaluate --data <folder>; Python: load_dataset(<folder>) and "
-                "evaluate_model(model, ds))."
+                f"which {state} (CLI: evaluate --data <folder>; Python: load_dataset(<folder>) "
+                "and evaluate_model(model, ds))."
             ) from None
         raise err from None
     if fp and ds.fingerprint != fp:
         raise DataError(
-            f"Dataset {ds.name!r} changed since model {model.name!r} was trained (fingerprint "
-            f"{ds.fingerprint} now, {fp} then); retrain the model."
+            f"Dataset {ds.name!r} changed since model {model.name!r} was trained: "
+            f"{_changed_text(recorded, ds)} (fingerprint {ds.fingerprint} now, {fp} then). Put "
+            "back the ratings it was trained on, or retrain the model."
         )
     return ds
+
+
+def _changed_text(recorded: Mapping[str, Any], ds: RatingsDataset) -> str:
+    """What differs between the data a model recorded and ``ds`` (bad-input round 64, F4:
+    "changed" said only two fingerprints): ratings and movies then and now."""
+    then_ratings, then_movies = recorded.get("n_ratings"), recorded.get("n_movies")
+    if isinstance(then_ratings, int) and then_ratings != len(ds):
+        said = f"{len(ds):,} ratings now, {then_ratings:,} then"
+    elif isinstance(then_ratings, int):
+        said = f"the same number of ratings ({len(ds):,}) with other values or rows"
+    else:
+        said = f"{len(ds):,} ratings now, other ones than then"
+    if isinstance(then_movies, int) and then_movies != ds.n_movies:
+        said += f"; {ds.n_movies:,} movies now, {then_movies:,} then"
+    return said
 
 
 def _model_data(model: store.TrainedModel, ds: RatingsDataset | None) -> RatingsDataset:
@@ -427,22 +449,27 @@ def _imported_here(source: str) -> bool:
     return Path(source).parent == config.data_dir() / CUSTOM_FOLDER
 
 
-def _from_recorded_folder(source: Any, name: Any, fp: Any) -> RatingsDataset | None:
-    """The dataset in the recorded source folder if it still exists and has fingerprint ``fp``."""
+def _from_recorded_folder(
+    source: Any, name: Any, fp: Any
+) -> tuple[RatingsDataset | None, str | None]:
+    """The dataset in the recorded source folder if it still exists and has fingerprint
+    ``fp``, and else why that folder could not be read (None: it is gone, or it was read)."""
     from pathlib import Path
 
     from movierate.data.load import load_folder
 
     if not isinstance(source, str) or not source or not fp or not isinstance(name, str):
-        return None
+        return None, None
     try:
         folder = Path(source)
         if not folder.is_absolute() or not folder.is_dir() or detect_layout(folder) is None:
-            return None
+            return None, None
         ds = load_folder(folder, name)
-    except (OSError, ValueError):  # DataError included: a damaged folder is not ours
-        return None
-    return ds if ds.fingerprint == fp else None
+    except DataError as exc:  # a damaged folder: not the model's data, but why is worth saying
+        return None, str(exc)
+    except (OSError, ValueError):
+        return None, None
+    return (ds if ds.fingerprint == fp else None), None
 
 
 def test_metrics(

@@ -988,9 +988,14 @@ def pair_section(models: list) -> None:
     # set and residual differ from these, and swapping A and B changes them here
     differs = sets.min_ratings > 0 and shared_filters_differ(model_a, model_b)
     rules = f" {text.RULES['explore']}" if differs else ""
+    renamed = explore.renamed_ids_note(model_a, model_b)
+    if renamed:  # bad-input round 64, F1: "Same test rows of ml-100k" and nothing more
+        st.warning(text.md(renamed), icon=":material/edit_note:")
     if match is not None:
         st.info(
-            f"{shown_a} and {shown_b} were trained on different datasets, so movies are matched "
+            f"{shown_a} and {shown_b} were trained on "
+            f"{'one ratings file with different movies files' if renamed else 'different datasets'}"
+            ", so movies are matched "
             f"by IMDb id or title and year: {match.summary()} Neighbour overlap and "
             f"the rotation use the {sets.n_eligible:,} matched movies{counted}.{rules}",
             icon=":material/join_inner:",

@@ -233,10 +233,13 @@ def import_upload(upload, csv_name: str, items=None, **options: Any) -> None:
                     f"{exc} On this page: open 'Options: columns, text encoding, rating "
                     "scale' above the Import button and pick the columns there."
                 ) from None
-            if "pass replace=True" in str(exc):  # round 17: no such argument on this page
-                raise DataError(
-                    str(exc).replace("pass replace=True to overwrite it", f"tick '{REPLACE_LABEL}'")
-                ) from None
+            # round 17 (replace) and bad-input round 64, F2 (force): no such argument here
+            for argument, here in (
+                ("pass replace=True to overwrite it", f"tick '{REPLACE_LABEL}'"),
+                ("pass force=True to replace it anyway", "delete those models first"),
+            ):
+                if argument in str(exc):
+                    raise DataError(str(exc).replace(argument, here)) from None
             raise
     state.refresh_datasets()
     widgets.show_notices(ds, after_rerun=True)
@@ -541,6 +544,8 @@ def render() -> None:
 
     if problem := data.data_folder_text():
         st.warning(text.md(problem), icon=":material/folder_off:")
+    if damaged := data.damaged_imports():  # bad-input round 64, F5
+        st.warning(text.md(data.damaged_imports_text(damaged)), icon=":material/folder_off:")
     if skipped := data.unusable_folders():
         st.warning(text.md(data.unusable_folders_text(skipped)), icon=":material/folder_off:")
     if twins := data.case_twins_text():

@@ -139,7 +139,7 @@ def test_against_the_model_itself_or_twice_is_said(models, capsys):
 @pytest.mark.parametrize("flag", list(cli_data._IMPORT_OPTIONS))
 def test_each_import_option_without_name_says_it_needs_name(flag, capsys):
     """F5: `datasets ml-100k --items x.csv` said to import one file at a time."""
-    values = {"--overwrite": [], "--zero-ratings": ["keep"]}
+    values = {"--overwrite": [], "--force": [], "--zero-ratings": ["keep"]}
     code, _, err = _run(["datasets", "ml-100k", flag, *values.get(flag, ["x"])], capsys)
     assert code == 1 and f"error: {flag} goes with --name" in err and "one at a time" not in err
 

@@ -92,10 +92,13 @@ def _import_ratings_file(args: argparse.Namespace) -> int:
             item_columns=_columns(args.item_columns, "--item-columns", ITEM_ROLES),
             zero_ratings=args.zero_ratings or "auto",
             replace=args.overwrite,
+            force=args.force,
         )
     except DataError as exc:  # from_csv's own words name its Python argument
         raise DataError(
-            str(exc).replace(", or pass replace=True to overwrite it", ", or pass --overwrite")
+            str(exc)
+            .replace(", or pass replace=True to overwrite it", ", or pass --overwrite")
+            .replace("pass force=True", "pass --force")
         ) from None
     _describe(ds)
     return EXIT_OK
@@ -190,7 +193,13 @@ _IMPORT_OPTIONS: dict[str, dict[str, Any]] = {
     "--overwrite": {
         "action": "store_true",
         "help": "with --name: replace an imported dataset of that name (a damaged copy, or a "
-        "new version of the file); models trained on the old one then say their data changed",
+        "new version of the file); refused while saved models were trained on other ratings "
+        "stored under that name, unless --force",
+    },
+    "--force": {
+        "action": "store_true",
+        "help": "with --overwrite: replace the dataset even when saved models were trained on "
+        "its old ratings (they then say their data changed)",
     },
 }
 
@@ -237,6 +246,8 @@ def _run_datasets(args: argparse.Namespace) -> int:
     print(format_table(["dataset", "available", "cached", "ratings", "location"], rows))
     from movierate.data import (
         case_twins_text,
+        damaged_imports,
+        damaged_imports_text,
         data_folder_text,
         unusable_folders,
         unusable_folders_text,
@@ -244,6 +255,8 @@ def _run_datasets(args: argparse.Namespace) -> int:
 
     if problem := data_folder_text():
         print(f"\n{problem}")
+    if damaged := damaged_imports():
+        print(f"\n{damaged_imports_text(damaged)}")
     if skipped := unusable_folders():
         print(f"\n{unusable_folders_text(skipped)}")
     if twins := case_twins_text():

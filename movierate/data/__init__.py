@@ -13,6 +13,8 @@ No TensorFlow here: pandas, numpy and pyarrow only.
 from movierate.data.acquire import (
     case_twins_text,
     check_dataset_name,
+    damaged_imports,
+    damaged_imports_text,
     data_folder_text,
     download_dataset,
     free_dataset_name,
@@ -38,6 +40,8 @@ from movierate.data.synthetic import synthetic_dataset, write_movielens_csv
 
 __all__ = [
     "official_split_names",
+    "damaged_imports",
+    "damaged_imports_text",
     "unusable_folders",
     "unusable_folders_text",
     "KNOWN_DATASETS",

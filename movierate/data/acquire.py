@@ -399,6 +399,35 @@ def unusable_folders_text(names: list[str]) -> str:
     )
 
 
+def damaged_imports() -> dict[Path, list[str]]:
+    """Imported copies' folders (``custom/<name>`` in a searched folder) that lack a file every
+    import writes, each with the files it lacks: left out of the listings, so said (bad-input
+    round 64, F5: with ratings.parquet moved away, `datasets` dropped the set without a word)."""
+    needed = LAYOUT_FILES["custom"]
+    found: dict[Path, list[str]] = {}
+    for base in search_dirs():
+        for folder in sorted(_entries(base / CUSTOM_FOLDER)):
+            if folder.name.startswith(".") or not folder.is_dir() or detect_layout(folder):
+                continue
+            missing = [f for f in needed if not (folder / f).is_file()]
+            if len(missing) < len(needed) or (folder / "movies.parquet").is_file():
+                found[folder] = missing
+    return found
+
+
+def damaged_imports_text(found: dict[Path, list[str]]) -> str:
+    """The notice for :func:`damaged_imports` (``found``)."""
+    said = "; ".join(
+        f"{shown(name_for_folder(folder.name))} in {folder} lacks {' and '.join(missing)}"
+        for folder, missing in found.items()
+    )
+    return (
+        f"Left out, damaged: imported dataset(s) {said}. Put the missing file back (from a "
+        "backup), or import the same ratings file again under that name, replacing it; models "
+        "trained on it need the same ratings to be evaluated or to recommend."
+    )
+
+
 def data_folder_text() -> str:
     """Why the home's folder of datasets (or of imported ones) cannot be read, for the dataset
     listings; "" when it can (recheck B, s27: with the home a file, or data/custom a link loop,

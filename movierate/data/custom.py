@@ -120,6 +120,7 @@ def from_csv(
     name: str | None = None,
     save_as: str | None = None,
     replace: bool = False,
+    force: bool = False,
     should_stop: Callable[[], bool] | None = None,
 ) -> RatingsDataset:
     """Read your own ratings file: one row per rating with user, item, rating (+ timestamp).
@@ -133,12 +134,14 @@ def from_csv(
     (as Goodreads and Amazon exports write them), ``"keep"`` keeps them, ``"auto"`` drops them
     from a Goodreads export and else says when they may mean so. ``save_as`` stores the validated data so ``load_dataset(save_as)``
     reopens it; a name already in use is refused (the error suggests a free one, see
-    :func:`free_dataset_name`) unless ``replace=True``. Files larger than
+    :func:`free_dataset_name`) unless ``replace=True``; a replacement with other ratings is
+    refused while saved models are trained on the stored ones, unless ``force=True``. Files larger than
     ``max_extract_bytes()`` (``MOVIERATE_MAX_EXTRACT_BYTES``) are refused. ``should_stop`` is
     asked after reading and before storing: True raises :class:`ImportStopped`, nothing stored
     (the dashboard's import of a large upload, bad-input round 23).
     """
     replace = schema.flag(replace, "replace", DataError)
+    force = schema.flag(force, "force", DataError)
     source, label = _as_source(path_or_buffer)
     check_not_empty(source, label)  # what the file is, before its name (round 43, F4)
     if save_as is not None:
@@ -173,6 +176,8 @@ def from_csv(
     ds = build_dataset(raw, dataset_name, duplicates=duplicates)
     ds.source = label
     if save_as is not None:
+        if replace and not force:
+            _check_not_orphaning(ds)
         _stop_if_asked(should_stop)
         ds.source = str(_save(ds, raw, label, replace))
     return ds
@@ -280,6 +285,37 @@ def _check_free(name: str, replace: bool) -> None:
         f"A dataset named {name!r} already exists; pick another name (for example "
         f"{free_dataset_name(name)!r}), or pass replace=True to overwrite it."
     )
+
+
+def _check_not_orphaning(ds: RatingsDataset) -> None:
+    """DataError when storing ``ds`` over the dataset of its name would leave saved models
+    without the ratings they were trained on (bad-input round 64, F2: --overwrite with other
+    ratings made them "changed since trained" for good, the old ratings not kept anywhere)."""
+    from movierate import store
+    from movierate.data.load import load_dataset_by_name
+    from movierate.data.removal import trained_models_text
+    from movierate.errors import MovierateError
+
+    infos = [info for info in store.list_models()[0] if info.dataset == ds.name]
+    if not infos:
+        return
+    try:
+        stored = load_dataset_by_name(ds.name)
+    except MovierateError:  # damaged or gone: no model can use it now, a new copy harms none
+        return
+    if stored.fingerprint == ds.fingerprint:
+        return
+    models = [i.name for i in infos if i.dataset_fingerprint == stored.fingerprint]
+    if models:
+        raise DataError(
+            f"Dataset {ds.name!r} was not replaced: this file holds other ratings "
+            f"({len(ds):,}, fingerprint {ds.fingerprint}) than the stored copy "
+            f"({len(stored):,}, fingerprint {stored.fingerprint}), and "
+            f"{trained_models_text(ds.name, models)}; movierate keeps no other copy of the "
+            "stored ratings. "
+            f"Import this file under another name (for example {free_dataset_name(ds.name)!r}), "
+            "or pass force=True to replace it anyway."
+        )
 
 
 #: What an imported copy's folder holds (:func:`_write`), besides hidden files.

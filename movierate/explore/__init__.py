@@ -99,6 +99,7 @@ from movierate.explore.compare import (
     prediction_agreement,
     procrustes_alignment,
     procrustes_overlay,
+    renamed_ids_note,
 )
 from movierate.explore.covariance import (
     WEIGHTINGS,
@@ -306,6 +307,7 @@ __all__ = [
     "coherence_by_genre",
     "compare_models",
     "model_movie_match",
+    "renamed_ids_note",
     "model_neighbour_overlap",
     "model_neighbour_sets",
     "model_prediction_agreement",

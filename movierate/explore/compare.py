@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from movierate.data.identity import MovieMatch, has_real_titles, ids_name_films
+from movierate.data.identity import MovieMatch, has_real_titles, identities_of, ids_name_films
 from movierate.data.movies import TRAINING_COUNTS
 from movierate.errors import DataError
 from movierate.explore.identity import movie_match
@@ -269,6 +269,67 @@ def same_catalogue(movies_a: pd.DataFrame, movies_b: pd.DataFrame) -> bool:
         return False
     rows_b = pd.Series(np.arange(len(movies_b)), index=ids_b.to_numpy()).loc[ids_a.to_numpy()]
     return ids_name_films(movies_a, movies_b.iloc[rows_b.to_numpy()])
+
+
+def renamed_ids(movies_a: pd.DataFrame, movies_b: pd.DataFrame) -> pd.DataFrame:
+    """The movie ids both tables hold under different films (IMDb id, else title and year):
+    one dataset's movies file edited between two trainings on the same ratings (bad-input
+    round 64, F1: ids 1 and 50 swapped titles). Columns ``movie_id``, ``film_a``, ``film_b``."""
+    columns = ["movie_id", "film_a", "film_b"]
+    same = [c for c in ("movie_id", "title", "year") if c in movies_a and c in movies_b]
+    if movies_a is movies_b or (  # one movies file (the usual case): no identity computed
+        len(movies_a) == len(movies_b)
+        and all(_same_in_order(movies_a[c], movies_b[c]) for c in same)
+    ):
+        return pd.DataFrame(columns=columns)
+    sides = []
+    for movies in (movies_a, movies_b):
+        years = movies["year"] if "year" in movies.columns else pd.Series(np.nan, movies.index)
+        films = [
+            str(t) if pd.isna(y) else f"{t} ({int(y)})"
+            for t, y in zip(movies["title"], years, strict=True)
+        ]
+        side = pd.DataFrame(
+            {"key": movies["movie_id"].astype(str).to_numpy(), "ident": identities_of(movies)}
+        )
+        sides.append(side.assign(film=films, movie_id=movies["movie_id"].to_numpy()))
+    both = (
+        sides[0]
+        .drop_duplicates("key")
+        .merge(sides[1].drop_duplicates("key"), on="key", suffixes=("_a", "_b"))
+    )
+    changed = both[both["ident_a"] != both["ident_b"]]
+    return pd.DataFrame(
+        {
+            "movie_id": changed["movie_id_a"],
+            "film_a": changed["film_a"],
+            "film_b": changed["film_b"],
+        }
+    ).reset_index(drop=True)
+
+
+@takes_models("model_a", "model_b")
+def renamed_ids_note(model_a: EmbeddingModel, model_b: EmbeddingModel) -> str | None:
+    """For two models trained on the same ratings, what changed between their movies tables
+    (:func:`renamed_ids`) and what that means for the views; None when no id names another
+    film, or the models were trained on different ratings."""
+    if not _same_ratings(model_a, model_b):
+        return None
+    renamed = renamed_ids(model_a.movies, model_b.movies)
+    if renamed.empty:
+        return None
+    name_a, name_b = model_a.name, model_b.name
+    shown = "; ".join(
+        f"id {r.movie_id}: {r.film_a} for {name_a}, {r.film_b} for {name_b}"
+        for r in renamed.head(3).itertuples()
+    )
+    more = f"; and {len(renamed) - 3:,} more" if len(renamed) > 3 else ""
+    return (
+        f"The movies file changed between these trainings on the same ratings: "
+        f"{len(renamed):,} movie id(s) name another film ({shown}{more}). Movies are "
+        "matched by title and year, not by id, so a film's two vectors may come from "
+        "different rows of ratings; retrain on one movies file to compare like with like."
+    )
 
 
 def rating_counts_side(movies_a: pd.DataFrame, movies_b: pd.DataFrame) -> str | None:
@@ -815,8 +876,16 @@ def model_movie_match(model_a: EmbeddingModel, model_b: EmbeddingModel) -> Movie
 
 @takes_models("model_a", "model_b")
 def same_dataset(model_a: EmbeddingModel, model_b: EmbeddingModel) -> bool:
-    """True when both models were trained on the same data (same dataset name and fingerprint),
-    so they share users and movie ids."""
+    """True when both models were trained on the same data (same dataset name and fingerprint,
+    and no movie id naming another film in their movies tables), so they share users and
+    movie ids."""
+    return (  # bad-input round 64, F1: the ratings alone made two movies files "the same"
+        _same_ratings(model_a, model_b) and renamed_ids(model_a.movies, model_b.movies).empty
+    )
+
+
+def _same_ratings(model_a: EmbeddingModel, model_b: EmbeddingModel) -> bool:
+    """Whether two models recorded the same dataset name and fingerprint (its ratings)."""
     data_a, data_b = model_a.meta.get("dataset", {}), model_b.meta.get("dataset", {})
     return data_a.get("name") == data_b.get("name") and data_a.get("fingerprint") == data_b.get(
         "fingerprint"

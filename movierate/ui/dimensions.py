@@ -176,30 +176,41 @@ IDLE_CAPTION = (
 )
 
 
-def _embedding_gain(model: Any) -> ordering.EmbeddingGain:
+def _embedding_gain(model: Any) -> tuple[ordering.EmbeddingGain, str | None]:
     """:func:`ordering.embedding_gain` on the dashboard's copy of the model's data; on a data
     set larger than Compare loads unasked, the vectors' size only, so that a page's first open
-    does not wait for 32 M ratings to load and split (issue 15's 5 s)."""
+    does not wait for 32 M ratings to load and split (issue 15's 5 s). With it, why the gain
+    could not be measured (the model's data is gone or changed), else None."""
     size = (model.meta or {}).get("dataset", {}).get("n_ratings")
-    if not (isinstance(size, int) and size <= paired.RUN_UNASKED_UP_TO):
-        return ordering.embedding_gain(model, score=False)
+    imported = (model.meta or {}).get("imported")  # movie vectors only: nothing predicts
+    if imported or not (isinstance(size, int) and size <= paired.RUN_UNASKED_UP_TO):
+        return ordering.embedding_gain(model, score=False), None
     try:
         ds = state.dataset_of(model)
-    except DataError:  # no ratings to score: only the vectors' size is checked
-        ds = None
-    return ordering.embedding_gain(model, ds, score=ds is not None)
+    except DataError as exc:  # no ratings to score: only the vectors' size is checked, and
+        # said (bad-input round 64, F3: the verdict vanished without a word)
+        return ordering.embedding_gain(model, score=False), str(exc)
+    return ordering.embedding_gain(model, ds), None
 
 
 def idle_embedding_notice(model: Any, *, named: bool = False) -> str | None:
     """Warn, at the top of a page that describes ``model``'s embedding, when the embedding
     does not help its predictions (:func:`ordering.idle_embedding_text`; ``named``: led by the
-    model's name, on a page of several); returns the warning, for captions that would otherwise
-    say how the model uses its dimensions, or None."""
+    model's name, on a page of several), or that this could not be checked; returns the
+    "does not help" warning, for captions that would otherwise say how the model uses its
+    dimensions, or None (also when unchecked: :data:`IDLE_CAPTION` would not be true)."""
     model = getattr(model, "source", model)  # a first-k view: the model as trained
-    note = ordering.idle_embedding_text(model, state.cached(_embedding_gain, model))
+    gain, unchecked = state.cached(_embedding_gain, model)
+    note = ordering.idle_embedding_text(model, gain)
+    lead = f"**{text.md(model.name)}**: " if named else ""
     if note:
-        lead = f"**{text.md(model.name)}**: " if named else ""
         st.warning(lead + note, icon=":material/blur_on:")
+    elif unchecked:
+        st.warning(
+            f"{lead}Whether this model's embedding helps its predictions could not be checked, "
+            f"so these views may show structure that predicts nothing: {text.md(unchecked)}",
+            icon=":material/blur_on:",
+        )
     return note
 
 

@@ -861,6 +861,8 @@ def match_caption(reference: Any, model: Any) -> Any:
         name_b=model.dataset_name,
     )
     st.caption("Movies matched by identity (IMDb id, else title): " + text.md(match.summary()))
+    if note := explore.renamed_ids_note(reference, model):  # bad-input round 64, F1
+        st.warning(text.md(note), icon=":material/edit_note:")
     return match
 
 

@@ -26,6 +26,7 @@ import streamlit as st
 
 from movierate import config, store
 from movierate.errors import DataError, MovierateError
+from movierate.explore.compare import same_dataset
 from movierate.explore.covariance import weighting_labels
 from movierate.explore.users import USER_COLOURS
 from movierate.jobs import JobRegistry
@@ -363,9 +364,10 @@ def dataset_of(model: Any) -> Any:
 
 
 def same_data(a: Any, b: Any) -> bool:
-    """True when two models were trained on the same dataset (same name and fingerprint)."""
-    da, db = a.meta["dataset"], b.meta["dataset"]
-    return da.get("name") == db.get("name") and da.get("fingerprint") == db.get("fingerprint")
+    """True when two models were trained on the same dataset: same name and fingerprint (the
+    ratings), and their own movies tables name no id as another film (bad-input round 64,
+    F1: u.item edited between two trainings paired Star Wars' vector with "Toy Story")."""
+    return same_dataset(a, b)
 
 
 def user_index(ds: Any, user_id: Any) -> int:
