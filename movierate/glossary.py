@@ -20,7 +20,9 @@ TERMS: dict[str, str] = {
     "bias": "A movie's or a user's own offset from the average rating (a generous rater, a "
     "film everyone rates high), learned beside the embedding. Not prejudice.",
     "embedding": "A short list of numbers the model learns for each movie (and each user) from "
-    "the ratings alone; movies rated alike get similar lists.",
+    "the ratings alone. In a matrix factorisation (mf, mf_bias, svdpp) movies rated alike get "
+    "similar lists; an autorec or deep model's lists mean something else, said beside the "
+    "model's name.",
     "dimension": "One of the numbers in an embedding (a model of dim 16, for example, has sixteen "
     "numbers per movie). A "
     "dimension has no name: the model decides what it captures.",
@@ -71,7 +73,24 @@ TERMS: dict[str, str] = {
     "about 0.29 of that.",
 }
 
+#: What a family's vectors are where it is not a matrix factorisation's plain reading (accuracy
+#: round 50, F3: every view described autorec's and deep's movie vectors as mf's).
+FAMILY_VECTORS: dict[str, str] = {
+    "autorec": "its movie vectors are each movie's code, computed from its training ratings: "
+    "values between 0 and 1 that saturate for popular films, so most pairs of movies point "
+    "alike (a high cosine)",
+    "deep": "its movie vectors are the network's input: close vectors need not get similar "
+    "predicted ratings, and their dot product or cosine is no part of a prediction",
+    "svdpp": "its user vectors include the sum over the movies each user rated",
+}
+
 _KEYS = {term.lower(): term for term in TERMS}
+
+
+def movie_vectors(family: str) -> str:
+    """What a ``family`` model's vectors are, as a clause ("" for mf and mf_bias, whose reading
+    the "embedding" entry gives)."""
+    return FAMILY_VECTORS.get(family, "")
 
 
 def define(*terms: str) -> str:

@@ -212,6 +212,8 @@ def render() -> None:
                     wide=True,
                     config=_count_column(model),
                 )
+                if recs[model.name].tie:  # accuracy round 50, F2
+                    st.caption(recs[model.name].tie)
                 _list_quality(model, k, min_ratings, int(user_idx))
                 with st.expander("Least recommended"):
                     widgets.show_movies(
@@ -230,6 +232,7 @@ def render() -> None:
                     ),
                     key=f"recs_csv_{model.name}",
                 )
+    families = {m.name: m.spec.family for m in usable}
     st.caption(
         " ".join(
             [  # what each model's shown tables hold: the favourites only the reference's
@@ -242,7 +245,11 @@ def render() -> None:
                 for name, r in recs.items()
             ]
             + ["Movies the user already rated are left out."]
-            + [untrained_text(name, r.n_untrained) for name, r in recs.items() if r.n_untrained]
+            + [
+                untrained_text(name, r.n_untrained, families[name])
+                for name, r in recs.items()
+                if r.n_untrained
+            ]
         )
     )
     if twins := paired.twin_lists_text(usable, "recommendations"):

@@ -60,7 +60,12 @@ import pandas as pd
 
 from movierate import scoring
 from movierate.errors import DataError, MovierateError
-from movierate.explore.recommend import clip_for_display, rank_movies
+from movierate.explore.recommend import (
+    clip_for_display,
+    cut_tie_text,
+    rank_movies,
+    tie_at_cut,
+)
 from movierate.explore.validation import check_flag, check_k, check_movie_idx, takes_models
 from movierate.shown import number
 
@@ -327,8 +332,8 @@ def recommend_from_ratings(
     scores = predict_all(model, fold)
     movies = model.movies
     picks = {"exclude": fold.rows, "k": k, "min_ratings": min_ratings}
-    order = predict_all(model, fold, clip=False)
-    recommended = rank_movies(scores, movies, order=order, **picks)
+    order_all = predict_all(model, fold, clip=False)
+    recommended = rank_movies(scores, movies, order=order_all, **picks)
     rec_rows = recommended["movie_idx"].to_numpy(np.int64)
     # accuracy round 8: most picks were the average user's anyway; say which
     average_scores = predict_all(model, fold, average=True)
@@ -366,6 +371,12 @@ def recommend_from_ratings(
                     float(taste[j, i]),
                 )
             )
+    cut = tie_at_cut(
+        order_all, movies, rec_rows, exclude=fold.rows, min_ratings=min_ratings,
+        rating_scale=model.rating_scale,
+    )  # fmt: skip
+    if cut is not None:  # no per-pick reasons for picks chosen inside a tie
+        because[len(because) - cut.inside :] = [()] * cut.inside
     recommended["because"] = [", ".join(f"{t} {n}" for t, n in parts) for parts in because]
     recommended["because_parts"] = because
     reasons = pd.DataFrame(records, columns=REASON_COLUMNS)
@@ -376,7 +387,14 @@ def recommend_from_ratings(
     n = len(fold.rows)
     shared = int(recommended["also average"].sum())
     prior_weight = _prior_weight(model, fold)
-    if tied := tied_predictions(scores, model.rating_scale):
+    tied = tied_predictions(scores, model.rating_scale) or cut_tie_text(
+        cut,
+        len(recommended),
+        model.rating_scale,
+        "'because' is left empty for them. Rate more movies, or pick a model whose "
+        "predictions differ more.",
+    )
+    if tied:
         message = f"Fitted to {n} rating(s) without retraining. {tied}"
         if fold.prior_note:
             message += f" {fold.prior_note}."

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from movierate import scoring
 from movierate.data.build import fingerprint
 from movierate.data.dataset import DATASET_ATTR, RatingsDataset
 from movierate.data.movies import TRAINING_COUNTS
@@ -65,6 +66,9 @@ class UserRecommendations:
     #: shows it too says both (:func:`combine_shown`).
     shown: ShownPredictions | None = None
     shown_favourites: ShownPredictions | None = None
+    #: why ``recommended`` is no ranking when it is cut inside a tie (:func:`cut_tie_text`:
+    #: most of an autorec user's top 10 tie with movies left out), else ""
+    tie: str = ""
 
 
 #: The names :attr:`UserRecommendations.shown` gives its two ranked lists in a caption.
@@ -219,12 +223,23 @@ def untrained(movies: pd.DataFrame) -> np.ndarray:
     return filter_counts(movies) < 1
 
 
-def untrained_text(name: str, n_untrained: int) -> str:
-    """That ``name``'s lists leave out ``n_untrained`` :func:`untrained` movies, and why."""
+#: What a model predicts for a movie it has no training rating of, by family (accuracy round
+#: 50, F4: "the mean rating plus start noise" was said of autorec, whose value is learned).
+UNTRAINED_PREDICTION = {
+    "autorec": "the same value for every such movie, learned per user (the user's output "
+    "weights on the code of a movie with no ratings), not a judgement of that movie",
+    "deep": "the network's output for that movie's untrained starting vector",
+}
+
+
+def untrained_text(name: str, n_untrained: int, family: str) -> str:
+    """That ``name``'s lists (a ``family`` model) leave out ``n_untrained`` :func:`untrained`
+    movies, and why."""
+    prediction = UNTRAINED_PREDICTION.get(family, "the mean rating plus start noise")
     return (
         f"{name} has no training rating of {counted(n_untrained, 'movie')} this user has not "
         f"rated: {'it is' if n_untrained == 1 else 'they are'} left out of its lists (the "
-        "model never learned them; a prediction for one is the mean rating plus start noise)."
+        f"model never learned them; a prediction for one is {prediction})."
     )
 
 
@@ -252,6 +267,77 @@ def lists_table(recs: Any, movies: pd.DataFrame) -> pd.DataFrame:
     if TRAINING_COUNTS in movies.columns:
         lists = lists.rename(columns={"n_ratings": "n_training_ratings"})
     return lists
+
+
+#: Predicted ratings closer than this many score units (:func:`scoring.unit_of_scale`) show
+#: as one value to two decimals: a list ordered on such differences is not a ranking.
+TIE_MARGIN = 0.005
+
+
+@dataclass(frozen=True)
+class CutTie:
+    """A top-k list cut inside a tie (:func:`tie_at_cut`): ``inside`` of its picks and
+    ``left_out`` other candidates lie within :data:`TIE_MARGIN` of its last pick's score,
+    which spans ``low``-``high`` over them all."""
+
+    inside: int
+    left_out: int
+    low: float
+    high: float
+
+
+def tie_at_cut(
+    order: Any,
+    movies: pd.DataFrame,
+    listed: Any,
+    *,
+    exclude: Any = (),
+    min_ratings: int = 0,
+    rating_scale: Any = (1, 5),
+) -> CutTie | None:
+    """Whether the list of rows ``listed`` (ranked by ``order``, with ``exclude`` and
+    ``min_ratings`` as :func:`rank_movies` took them) is cut inside a tie: candidates left
+    out score within :data:`TIE_MARGIN` of its last pick, so which are listed and their order
+    mean nothing (accuracy round 50, F2: an autorec fold-in's top 10 were 10 of 107 within
+    0.001, and only the whole catalogue's spread was checked). None when the cut is clear,
+    or the tie holds under half the list (a near call for the last place or two is any
+    ranking's lot, and its other picks still rank)."""
+    order = np.asarray(order, dtype=np.float64)
+    listed = np.asarray(listed, dtype=np.int64)
+    if not len(listed):
+        return None
+    allowed = rankable(movies, min_ratings) & ~_excluded_mask(exclude, movies)
+    allowed[listed] = False
+    margin = TIE_MARGIN * scoring.unit_of_scale(rating_scale)
+    last = order[listed[-1]]
+    inside = np.abs(order[listed] - last) <= margin
+    out = allowed & (np.abs(order - last) <= margin)
+    if not out.any() or 2 * inside.sum() < len(listed):
+        return None
+    tied = np.concatenate([order[listed][inside], order[out]])
+    return CutTie(int(inside.sum()), int(out.sum()), float(tied.min()), float(tied.max()))
+
+
+def cut_tie_text(
+    cut: CutTie | None,
+    n_listed: int,
+    rating_scale: Any,
+    then: str = "a model whose predictions differ more ranks them.",
+) -> str:
+    """Why a list of ``n_listed`` picks cut inside a tie (:func:`tie_at_cut`) is no ranking,
+    as Neighbours says it, then ``then`` (what the view does about it, what to do); "" for
+    None."""
+    if cut is None:
+        return ""
+    margin = TIE_MARGIN * scoring.unit_of_scale(rating_scale)
+    which = "the whole list" if cut.inside == n_listed else f"its last {cut.inside:,} picks"
+    out = f"{cut.left_out:,} movie{'s' * (cut.left_out > 1)}"
+    return (
+        f"The list is cut inside a tie: {which} and {out} left out are predicted within "
+        f"{margin:g} of the last pick ({cut.inside + cut.left_out:,} in all, {cut.low:.4f} to "
+        f"{cut.high:.4f}), so which of the tied are listed, and their order, come from "
+        f"differences too small to show; {then}"
+    )
 
 
 def rankable(movies: pd.DataFrame, min_ratings: int) -> np.ndarray:
@@ -543,13 +629,13 @@ def recommend_for_user(
             shown_favourites=shown_favourites,
         )
     # ranked on the model's own predictions, then clipped to the rating scale for display
+    top = rank_movies(scores, movies, **common)
+    cut = None if scale is None else tie_at_cut(
+        order, movies, top["movie_idx"], exclude=rated_rows, min_ratings=min_ratings,
+        rating_scale=scale,
+    )  # fmt: skip
     (recommended, least), shown = clip_for_display(
-        [
-            rank_movies(scores, movies, **common),
-            rank_movies(scores, movies, lowest=True, **common),
-        ],
-        scale,
-        LISTS,
+        [top, rank_movies(scores, movies, lowest=True, **common)], scale, LISTS
     )
     return UserRecommendations(
         user_idx=int(user_idx),
@@ -560,4 +646,5 @@ def recommend_for_user(
         n_untrained=int((never & ~excluded).sum()),
         shown=shown,
         shown_favourites=shown_favourites,
+        tie=cut_tie_text(cut, len(recommended), scale) if scale is not None else "",
     )

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from movierate import paired, pipeline
+from movierate import glossary, paired, pipeline
 from movierate.explore import quality
 from movierate.filenames import bytes_escaped
 from movierate.jobs import JobSnapshot
@@ -479,8 +479,9 @@ def with_year(title: Any, year: Any) -> str:
 def model_summary(model: Any) -> str:
     """``"mf_bias, dim 32, l2=0.1; trained on ml-latest-small; test RMSE 0.8712"``, with a split
     other than the default random one named (``test RMSE (by date 10%) 1.0738``); an old
-    model's figure is labelled as the valid RMSE that steered its early stopping; for an
-    imported embedding, where it came from."""
+    model's figure is labelled as the valid RMSE that steered its early stopping; for autorec,
+    deep and svdpp, what its vectors are (:func:`glossary.movie_vectors`); for an imported
+    embedding, where it came from."""
     imported = (getattr(model, "meta", None) or {}).get("imported")
     if isinstance(imported, dict):  # its recorded spec ("mf") is a placeholder: not trained here
         return (
@@ -490,9 +491,10 @@ def model_summary(model: Any) -> str:
     rmse = getattr(model, "reported_rmse", None)
     aside = split_aside(getattr(model, "split_record", None))
     quality = f"; {model.metrics_label}{aside} {rmse:.4f}" if rmse is not None else ""
+    vectors = glossary.movie_vectors(model.spec.family)
     return (
         f"{family_shown(model)}, {dim_shown(model)}, {regularizers_shown(model)}; "
-        f"trained on {md(model.dataset_name)}{quality}"
+        f"trained on {md(model.dataset_name)}{quality}" + (f"; {vectors}" if vectors else "")
     )
 
 

@@ -75,6 +75,9 @@ _ADDED, _ADDS = "rated_added", "rated_adds"
 #: Session key: the link's ratings this model's data lacks, by the data set they were made on
 #: ({tag: {movie id: rating}}), which every rewrite of the link keeps (:func:`_set_rated`).
 _HELD = "rated_held_lists"
+#: Session key: the data (:func:`data_tag`) of the saved model the link names, set by
+#: :func:`pick_model` for this run's :func:`_on_this_data`.
+_LINKED_ON = "rated_linked_on"
 #: Puts the focus back in the search box after an Add, whose movie, rating and Add widgets
 #: vanish with the cleared search and took the focus to the document's top (views round 23,
 #: F1: a keyboard user tabbed about 17 stops back for each movie).
@@ -114,6 +117,20 @@ MEASURED_FOR_NEW_USERS = (
     "2.9-3.2 of 10), while the predicted ratings beat the movie averages from 3 given ratings "
     "on. People rate what is popular and shown, which favours a most-rated list."
 )
+
+
+def measured_for_new_users(family: str) -> str:
+    """:data:`MEASURED_FOR_NEW_USERS` for an mf_bias model (``family``: as
+    ``store.family_shown`` names it, so a blend is not one), the family it was measured on; for
+    another family, that no such figure exists for it (accuracy round 50, F5: autorec's
+    fold-in, which barely moves from the average user, showed mf_bias's figure)."""
+    if family == "mf_bias":
+        return MEASURED_FOR_NEW_USERS
+    return (
+        f"How lists like this do for new users was measured for mf_bias models only, not "
+        f"for {family} ones, so no quality figure is shown here."
+    )
+
 
 RECOMMENDED_COLUMNS = [
     "rank", "predicted", "also average", "vs average", "year", "n_ratings", "title", "genres",
@@ -286,7 +303,6 @@ def pick_model() -> Any:
     saved = {info.name: info for info in infos}
     names = widgets.by_dataset(infos)
     able = [name for name in names if folds_in(saved[name])]
-    newest, newer = newest_usable([info.name for info in infos], able)
     linked = st.query_params.get("model")
     refused = saved[linked] if linked in saved and linked not in able else None
     if not able:
@@ -297,6 +313,16 @@ def pick_model() -> Any:
             icon=":material/info:",
         )
         st.stop()
+    # a link's ids are its rated_on's, else the named model's data's (accuracy round 50, F1:
+    # a deep ml-100k link fell back to the newest model of ml-latest-small, which read Star
+    # Wars' id as its film): a refused model gives way to a usable one of that data first
+    st.session_state[_LINKED_ON] = _info_tag(saved[linked]) if linked in saved else None
+    wanted = st.query_params.get(RATED_ON_PARAM) or st.session_state[_LINKED_ON]
+    same = [n for n in able if refused and _info_tag(saved[n]) == wanted]
+    newest, newer = newest_usable([info.name for info in infos], same or able)
+    if same:
+        st.session_state["model"] = newest
+        state.set_in_link("model", newest)
     gone = widgets.forget_missing("model", names, say=False)
     name = widgets.pick_one(
         able,
@@ -309,15 +335,24 @@ def pick_model() -> Any:
     )
     widgets.say_gone(gone, name)
     if refused is not None:
+        other = "" if same or not st.query_params.get(RATED_PARAM) else (
+            f" No saved model of {_data_name(wanted)}, the link's data, can, so its movie ids "
+            f"are read as {_data_name(wanted)}'s and matched by film to {text.md(name)}'s."
+        )  # fmt: skip
         st.info(
             f"{text.md(refused.name)}, named in the link, cannot use your ratings: "
-            f"{why_not(refused)}. This page shows {text.md(name)} instead.",
+            f"{why_not(refused)}. This page shows {text.md(name)} instead.{other}",
             icon=":material/info:",
         )
     elif newer and name == newest:
         said = _newer_text(newer, saved)
         st.caption(f"{text.md(name)} is the newest model that can use your ratings: {said}.")
     return widgets.load_models([name])[0]
+
+
+def _info_tag(info: Any) -> str:
+    """The :func:`data_tag` of a saved model's ``store.ModelInfo``."""
+    return f"{info.dataset}:{info.dataset_fingerprint}"
 
 
 def newest_usable(by_age: list[str], able: list[str]) -> tuple[str | None, list[str]]:
@@ -460,7 +495,7 @@ def render_your_ratings(
     st.header("Recommended for you")
     st.caption(
         f"{recs.message} {text.predictions_scale_text(model.name, recs.shown)} "
-        f"{MEASURED_FOR_NEW_USERS}"
+        f"{measured_for_new_users(store.family_shown(model))}"
     )
     recommended = recs.recommended.assign(  # each title isolated (views round 12)
         because=recs.recommended["because_parts"].map(text.titles_cell)
@@ -575,16 +610,19 @@ def _on_this_data(model: Any) -> tuple[dict[MovieId, float], list[str], list[Mov
     it), then moved by movie identity (IMDb id, else title and year) from a saved model of that
     data onto this model's ids and rating scale; films this data lacks, or all of them when no
     model of that data is here, are kept in the link for one (``rated_held``) and said. A link
-    without ``rated_on`` is read as this model's data and stamped so. Looking changes nothing
+    without ``rated_on`` is read as the data of the model it names (:func:`pick_model`), else
+    this model's, and stamped so. Looking changes nothing
     else in the link: it keeps each rating as made until the list is changed here (recheck 9,
     F1: a 3.5 shown on a 1-5 model and back came home as 4)."""
     here = data_tag(model)
     link, tag = st.query_params.get(RATED_PARAM), st.query_params.get(RATED_ON_PARAM)
+    named = st.session_state.pop(_LINKED_ON, None) or here  # the model the link names
     if link and not tag:
-        st.query_params[RATED_ON_PARAM] = tag = here
+        st.query_params[RATED_ON_PARAM] = tag = named
+        whose = "" if named == here else ", the data of the model the link names"
         st.caption(
             f"This link does not say which data set its movie ids come from; they are read as "
-            f"{text.md(model.dataset_name)}'s."
+            f"{_data_name(named)}'s{whose}."
         )
     ratings: dict[MovieId, float] = {}
     held: dict[str, dict[MovieId, float]] = {}
