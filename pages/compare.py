@@ -1059,10 +1059,17 @@ def pair_section(models: list) -> None:
             f"{shown_a if not model_a.n_users else shown_b} has no users (an imported embedding)."
         )
     else:
+        same_name = model_a.dataset_name == model_b.dataset_name
         metrics[2].caption(
-            "Prediction agreement needs the same users, so it is measured only for two models "
-            f"of the same dataset ({shown_a}: {text.md(model_a.dataset_name)}, {shown_b}: "
-            f"{text.md(model_b.dataset_name)})."
+            "Prediction agreement needs the same users and movies, so it is measured only for "
+            "two models of the same data"
+            + (  # recheck 13, L2: "of the same dataset (m1: mine, m2: mine)" contradicted itself
+                f": {text.md(model_a.dataset_name)} changed between {shown_a}'s training and "
+                f"{shown_b}'s."
+                if same_name
+                else f" ({shown_a}: {text.md(model_a.dataset_name)}, {shown_b}: "
+                f"{text.md(model_b.dataset_name)})."
+            )
         )
     st.caption(f"Over the {sets.n_eligible:,} shared movies{counted}.")
     if sets.subsampled:

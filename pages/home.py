@@ -582,9 +582,11 @@ def render() -> None:
                 options["replace"] = st.checkbox(
                     REPLACE_LABEL,
                     key="csv_replace",
-                    help="A damaged copy, or a new version of the file: models trained on the "
-                    "old one then say their data changed. Only a dataset imported from a file "
-                    "is replaced, never a GroupLens one or another folder.",
+                    help="A damaged copy, or a new version of the file. Refused while saved "
+                    "models were trained on other ratings of that name (delete them first, or "
+                    "import under another name); the same ratings again are always accepted. "
+                    "Only a dataset imported from a file is replaced, never a GroupLens one or "
+                    "another folder.",
                 )
             if st.button("Import", icon=":material/upload_file:"):
                 with shell.error_boundary():  # under the button, the page drawn on below it

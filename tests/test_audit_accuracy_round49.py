@@ -245,8 +245,9 @@ def test_ratings_of_both_rows_of_one_film_moved_to_another_dataset_say_which_cou
     source = SimpleNamespace(movies=a, rating_scale=(1, 5), dataset_name="set-a", name="ma")
     model = SimpleNamespace(movies=b, rating_scale=(1, 5), dataset_name="set-b", name="mb")
     moved, left, replaced = _moved_by_identity(source, model, {1: 5.0, 2: 4.0, 3: 1.0, 4: 2.0})
-    assert moved == {30: 1.0, 10: 4.0} and left == {4: 2.0} and replaced == [1]
+    assert moved == {30: 1.0, 10: 4.0} and left == {4: 2.0} and replaced == [(1, 3)]
     said = _replaced_text(source, replaced)
-    assert "1 film is rated under both of its ids in set-a (Body Snatchers (1993): id 1)" in said
-    assert said.endswith("only the later rating of each counts.")
+    named = "(Body Snatchers (1993): ids 1 and 3)"  # both ids (recheck 13, L1)
+    assert f"1 film is rated under both of its ids in set-a {named}" in said
+    assert said.endswith("only the later rating of each counts (the second id named).")
     assert _replaced_text(source, []) == ""

@@ -91,6 +91,9 @@ def test_neighbours_and_compare_say_the_movies_file_changed(tmp_path, capsys):
     at = open_page("pages/compare.py", models=["m", "m2"], section="Movie by movie")
     assert any(said in w.value for w in at.warning)
     assert any("one ratings file with different movies files" in i.value for i in at.info)
+    agreement = [c.value for c in at.caption if c.value.startswith("Prediction agreement")]
+    assert agreement and "mine changed between m's training and m2's" in agreement[0]  # recheck
+    assert "of the same dataset (m: mine, m2: mine)" not in agreement[0]  # 13, L2
 
 
 # --- F2: --overwrite with other ratings orphans the models trained on the old ones -----------

@@ -742,18 +742,18 @@ def _scale_note(source: Any, model: Any, rating: float) -> str:
 
 def _moved_by_identity(
     source: Any | None, model: Any, ratings: dict[MovieId, float]
-) -> tuple[dict[MovieId, float], dict[MovieId, float], list[MovieId]]:
+) -> tuple[dict[MovieId, float], dict[MovieId, float], list[tuple[MovieId, MovieId]]]:
     """``ratings`` by ``source``'s movie ids as ``model``'s ids of the same films (IMDb id,
     else title and year), in their order and moved onto ``model``'s rating scale
     (:func:`rescaled`) when it is another; those of films ``model`` lacks (all of them
-    when ``source``, a model of their data, is None), as they were; and ``source``'s ids whose
-    rating a later one of the same film replaced (one film under two ids there, as ml-100k's
+    when ``source``, a model of their data, is None), as they were; and pairs of ``source``'s
+    ids (replaced, later) of one film whose later rating replaced the first (ml-100k's
     twins: recheck 12, M1, three films rated twice were merged silently and counted as left
     out)."""
     moved: dict[MovieId, float] = {}
     left: dict[MovieId, float] = {}
     by: dict[MovieId, MovieId] = {}  # model's id -> the source id whose rating it holds
-    replaced: list[MovieId] = []
+    replaced: list[tuple[MovieId, MovieId]] = []  # (replaced, the later id) of one film
     same = source is not None and tuple(source.rating_scale) == tuple(model.rating_scale)
     for movie_id, rating in ratings.items():
         row = None if source is None else state.movie_row(source, movie_id)
@@ -763,7 +763,7 @@ def _moved_by_identity(
             continue
         target = movie_id_of(model, here)
         if target in by:
-            replaced.append(by[target])
+            replaced.append((by[target], movie_id))
         by[target] = movie_id
         moved[target] = (
             rating if same else rescaled(rating, source.rating_scale, model.rating_scale)
@@ -771,22 +771,23 @@ def _moved_by_identity(
     return moved, left, replaced
 
 
-def _replaced_text(source: Any, replaced: list[MovieId]) -> str:
-    """ " 2 films are rated under both of their ids in ml-100k (Chasing Amy (1997): id 246);
-    only the later rating of each counts", or ""."""
+def _replaced_text(source: Any, replaced: list[tuple[MovieId, MovieId]]) -> str:
+    """Text such as " 1 film is rated under both of its ids in ml-100k (Chasing Amy (1997): ids
+    246 and 1,xxx); only the later rating of each counts (the second id named)", or ""."""
     if not replaced:
         return ""
     movies = source.movies
     named = "; ".join(
-        f"{text.md(text.with_year(movies['title'].iloc[r], movies['year'].iloc[r]))}: id "
-        f"{text.md(str(movie_id))}"
-        for movie_id in replaced[:3]
-        if (r := state.movie_row(source, movie_id)) is not None
+        f"{text.md(text.with_year(movies['title'].iloc[r], movies['year'].iloc[r]))}: ids "
+        f"{text.md(str(first))} and {text.md(str(later))}"
+        for first, later in replaced[:3]
+        if (r := state.movie_row(source, first)) is not None
     )
     return (
         f" {counted(len(replaced), 'film')} {'is' if len(replaced) == 1 else 'are'} rated "
         f"under both of {'its' if len(replaced) == 1 else 'their'} ids in "
-        f"{text.md(source.dataset_name)} ({named}); only the later rating of each counts."
+        f"{text.md(source.dataset_name)} ({named}); only the later rating of each counts (the "
+        "second id named)."
     )
 
 
