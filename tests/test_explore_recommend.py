@@ -92,6 +92,8 @@ def test_a_user_who_rated_every_eligible_movie_gets_a_clear_flag_not_a_filter_hi
     six = everything[everything["movie_idx"] != 6]
     recs = recommend_for_user(FakeModel(), 0, ratings=six, k=3, min_ratings=10)
     assert recs.all_rated and "1 unrated other" in recs.message
+    one = recommend_for_user(FakeModel(), 0, ratings=everything, k=3, min_ratings=1).message
+    assert "with at least 1 rating)" in one  # the noun agrees (recheck 11: "1 training ratings")
     with pytest.raises(DataError, match="already rated") as info:
         rank_movies(SCORES, FakeModel.movies, exclude=range(7), min_ratings=0)
     assert "at least 0 ratings; lower" not in str(info.value)

@@ -42,6 +42,7 @@ from movierate.explore.validation import (
     takes_models,
 )
 from movierate.shown import counted
+from movierate.shown import counted as plural_counted
 
 
 @dataclass(frozen=True)
@@ -356,6 +357,12 @@ def _excluded_mask(exclude: Any, movies: pd.DataFrame) -> np.ndarray:
     return mask
 
 
+def _count_of(count: int, counted: str) -> str:
+    """``"1 training rating"``, ``"10 ratings"``: ``counted`` (a plural noun) agreeing with
+    ``count`` (the recheck: "20 with at least 1 training ratings")."""
+    return plural_counted(count, counted.removesuffix("s"))
+
+
 def _nothing_left(
     eligible: np.ndarray, excluded: np.ndarray, min_ratings: int, counted: str, never: np.ndarray
 ) -> str:
@@ -365,9 +372,9 @@ def _nothing_left(
     if never.all():
         return "The model has no training rating of any movie, so it can rank none."
     if not eligible.any():
-        return f"No movie has at least {min_ratings} {counted}; lower the min-ratings filter."
+        return f"No movie has at least {_count_of(min_ratings, counted)}; lower the min-ratings filter."
     text = (
-        f"Every eligible movie ({int(eligible.sum()):,} with at least {min_ratings} {counted}) "
+        f"Every eligible movie ({int(eligible.sum()):,} with at least {_count_of(min_ratings, counted)}) "
         "is already rated (excluded); nothing is left to rank."
     )
     if below := _below_filter(eligible, excluded, never):
@@ -612,7 +619,7 @@ def recommend_for_user(
         empty["predicted"] = np.zeros(0, dtype=scores.dtype)
         message = (
             "This user has rated every eligible movie "
-            f"({int(eligible.sum()):,} with at least {min_ratings} {counted}), so there is "
+            f"({int(eligible.sum()):,} with at least {_count_of(min_ratings, counted)}), so there is "
             "nothing left to recommend."
         )
         if below := _below_filter(eligible, excluded, never):
