@@ -145,6 +145,7 @@ def test_the_filter_starts_at_one_and_the_list_counts_training_ratings(tmp_path)
     recs = SimpleNamespace(recommended=ranked, least_recommended=ranked.iloc[:1])
     table = lists_table(recs, movies)
     assert list(table["n_training_ratings"]) == [7, 7, 7, 7] and "n_ratings" not in table
+    assert "mean_rating" not in table and "mean_of_all_ratings" in table
     assert list(table["list"]) == ["recommended"] * 3 + ["least recommended"]
 
 

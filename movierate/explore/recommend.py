@@ -259,14 +259,16 @@ def lists_table(recs: Any, movies: pd.DataFrame) -> pd.DataFrame:
     """``recs``' most and least recommended movies in one table, a ``list`` column saying
     which; with training counts recorded, their counts are those (``n_training_ratings``), as
     the page's tables show (its download counted every rating beside tables of training
-    ratings)."""
+    ratings), and the mean, of every rating, is named so (``mean_of_all_ratings``)."""
     lists = pd.concat(
         [with_training_counts(recs.recommended, movies).assign(list="recommended"),
          with_training_counts(recs.least_recommended, movies).assign(list="least recommended")],
         ignore_index=True,
     )  # fmt: skip
-    if TRAINING_COUNTS in movies.columns:
-        lists = lists.rename(columns={"n_ratings": "n_training_ratings"})
+    if TRAINING_COUNTS in movies.columns:  # the mean is of every rating, test rows too
+        lists = lists.rename(  # (recheck 11: 268 training ratings beside the mean of all 317)
+            columns={"n_ratings": "n_training_ratings", "mean_rating": "mean_of_all_ratings"}
+        )
     return lists
 
 
