@@ -792,16 +792,22 @@ def seed_twins_text(models: list[Any]) -> str | None:
 
 
 def twin_groups(models: list[Any]) -> list[list[Any]]:
-    """The groups of two or more of ``models`` that differ only by their training seed or
-    their early-stopping rows' draw (:func:`seed_twins` with each group's first), in order."""
+    """The groups of two or more of ``models`` joined by :func:`seed_twins` with any member
+    (they differ only by their training seed or their early-stopping rows' draw), each in the
+    models' order. Against each group's first alone, "sA (exact whitening)", a copy of sA with
+    sA's seed, was left out of "sA, sB and sB (exact whitening)" (views round 38, F1)."""
     groups: list[list[Any]] = []
     for model in models:
-        group = next((g for g in groups if seed_twins(g[0], model)), None)
-        if group is None:
-            groups.append([model])
+        joined = [g for g in groups if any(seed_twins(m, model) for m in g)]
+        for other in joined[1:]:
+            joined[0].extend(other)
+            groups.remove(other)
+        if joined:
+            joined[0].append(model)
         else:
-            group.append(model)
-    return [g for g in groups if len(g) > 1]
+            groups.append([model])
+    order = {id(m): i for i, m in enumerate(models)}
+    return [sorted(g, key=lambda m: order[id(m)]) for g in groups if len(g) > 1]
 
 
 def twin_lists_text(models: list[Any], lists: str) -> str | None:

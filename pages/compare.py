@@ -22,6 +22,7 @@ from movierate.errors import MovierateError
 from movierate.explore import verdicts
 from movierate.explore.compare import shared_filters_differ
 from movierate.explore.whitening import exact_whitening
+from movierate.shown import counted as counted_noun
 from movierate.shown import number
 from movierate.ui import charts, dimensions, shell, state, text, widgets
 
@@ -190,12 +191,15 @@ def counts_caption(sets, name_a: str, name_b: str, model_a, model_b) -> str:
     if sets.counts_from == "both":  # two datasets: a film needs the ratings in each (round 49)
         where = "each model trained on" if sets.training_counts else "in each model's dataset"
         return (
-            f" with at least {sets.min_ratings} ratings {where} ({name_a} on "
+            f" with at least {counted_noun(sets.min_ratings, 'rating')} {where} ({name_a} on "
             f"{text.md(model_a.dataset_name)}, {name_b} on {text.md(model_b.dataset_name)})"
         )
     name, model = (name_a, model_a) if sets.counts_from == "A" else (name_b, model_b)
     where = f"{name} trained on" if sets.training_counts else f"in {name}'s dataset"
-    return f" with at least {sets.min_ratings} ratings {where} ({text.md(model.dataset_name)})"
+    return (  # "1 rating": the slider at 0 still keeps only trained movies (views round 38)
+        f" with at least {counted_noun(sets.min_ratings, 'rating')} {where} "
+        f"({text.md(model.dataset_name)})"
+    )
 
 
 def procrustes_residual(model_a, model_b, *, min_ratings: int) -> float:
@@ -815,9 +819,10 @@ def space_section(models: list) -> None:
         if model.meta.get("exact_whitening_of"):
             fitted = verdicts.shaped_rows(model, model.spec).where
             st.caption(
-                f"{text.md(model.name)} is exactly white{fitted}, where its map was fitted; "
-                f"over the movies counted here its (co)variances are what the table and "
-                "panels show (the slider at 0 counts every movie)."
+                f"{text.md(model.name)} is exactly white{fitted}, where its map was fitted "
+                "(the slider at 1 shows those movies); over the movies counted here its "
+                "(co)variances are what the table and panels show (at 0 the slider counts "
+                "every movie, untrained ones too; views round 38, F2)."
             )
     for note in notes:
         st.info(text.md(note), icon=":material/category:")

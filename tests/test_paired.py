@@ -487,3 +487,14 @@ def test_seed_twins_shown_side_by_side_are_named_for_their_lists():
         "neighbour lists differ, that is training noise, not a difference of settings."
     )
     assert paired.twin_lists_text([s0, l2], "recommendations") is None
+
+
+def test_a_copy_with_a_twins_seed_joins_the_twins_group():
+    """Views round 38, F1: with exact whitening on, "sA, sB and sB (exact whitening)" left out
+    "sA (exact whitening)", a copy with sA's own seed, which only sB's group could join."""
+    a = np.zeros(10)
+    s_a, s_b = _trained("sA", a, 0, 0.9), _trained("sB", a, 1, 0.9)
+    copy_a, copy_b = _trained("sA (w)", a, 0, 0.9), _trained("sB (w)", a, 1, 0.9)
+    other = _trained("l2", a, 0, 0.9, regularizers={"l2": 0.3})
+    groups = paired.twin_groups([s_a, s_b, other, copy_a, copy_b])
+    assert [[m.name for m in g] for g in groups] == [["sA", "sB", "sA (w)", "sB (w)"]]
