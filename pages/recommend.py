@@ -8,7 +8,6 @@ import numpy as np
 import streamlit as st
 
 from movierate import explore, glossary, paired, pipeline, ranking
-from movierate.data.movies import TRAINING_COUNTS
 from movierate.errors import MovierateError
 from movierate.explore.rated_link import parse_rated
 from movierate.explore.recommend import (
@@ -210,7 +209,7 @@ def render() -> None:
                     with_training_counts(recs[model.name].recommended, model.movies)[shown],
                     key=f"recs_{model.name}",
                     wide=True,
-                    config=_count_column(model),
+                    config=widgets.training_count_column(model),
                 )
                 if recs[model.name].tie:  # accuracy round 50, F2
                     st.caption(recs[model.name].tie)
@@ -222,7 +221,7 @@ def render() -> None:
                         ],
                         key=f"least_{model.name}",
                         wide=True,
-                        config=_count_column(model),
+                        config=widgets.training_count_column(model),
                     )
                 widgets.download_table(  # both lists, named (views round 25, F1)
                     f"Download {text.md(model.name)}'s lists (CSV)",  # views round 32, F2
@@ -258,22 +257,6 @@ def render() -> None:
         "Your own ratings (no retraining)", icon=":material/star:", expanded=bool(linked_ratings)
     ):
         render_for_picked(usable, k=k, min_ratings=min_ratings)
-
-
-#: The ranked lists' count column: the training ratings the Min. ratings filter counts.
-TRAINING_COUNT_COLUMN = {
-    "n_ratings": st.column_config.NumberColumn(
-        "trained on",
-        help="Ratings of the movie this model trained on (test rows do not count): what the "
-        "Min. ratings filter counts",
-        width=80,
-    )
-}
-
-
-def _count_column(model: Any) -> dict[str, Any] | None:
-    """The ranked lists' column settings: "trained on" where the counts are training ratings."""
-    return TRAINING_COUNT_COLUMN if TRAINING_COUNTS in model.movies.columns else None
 
 
 def _list_quality(model: Any, k: int, min_ratings: int, user: int) -> None:

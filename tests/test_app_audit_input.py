@@ -479,3 +479,19 @@ def test_your_ratings_on_a_model_with_a_single_user(home):
     at = open_at("rate", model="one-user", rated="m1:5")
     assert_clean(at)
     assert any("needs two users or more" in c.value for c in at.caption)
+
+
+def test_rate_movies_list_counts_training_ratings_as_its_filter_does(home):
+    """Accuracy round 51, L1: Rate movies' list showed every rating (Shawshank 317) beside a
+    Min. ratings filter counting training ratings (268)."""
+    from movierate import store
+    from movierate.explore.validation import filter_counts
+
+    model = store.load_model("ml100")
+    top = model.movies.nlargest(3, "n_ratings")["movie_id"]
+    at = open_at("rate", model="ml100", rated=",".join(f"{int(m)}:5" for m in top))
+    assert_clean(at)
+    listed = next(f.value for f in at.dataframe if "because" in f.value.columns)
+    rows = [int(model.movies.index[model.movies["title"] == t][0]) for t in listed["title"]]
+    assert list(listed["n_ratings"]) == list(filter_counts(model.movies)[rows])
+    assert (listed["n_ratings"] <= model.movies["n_ratings"].to_numpy()[rows]).all()

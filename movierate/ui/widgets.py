@@ -1662,3 +1662,22 @@ def show_leftovers() -> None:
         report.heading() + ":\n\n" + "\n".join(f"- {line}" for line in lines),
         icon=":material/cleaning_services:",
     )
+
+
+def training_count_column(model: Any) -> dict[str, Any] | None:
+    """A ranked list's column settings: ``n_ratings`` shown as "trained on" where the model's
+    counts are training ratings (what the Min. ratings filter counts), else None. Recommend's
+    lists and Rate movies' (accuracy round 51: Rate showed 317 ratings of Shawshank, 268 of
+    them training ratings, beside a filter counting those)."""
+    from movierate.data.movies import TRAINING_COUNTS
+
+    if TRAINING_COUNTS not in model.movies.columns:
+        return None
+    return {
+        "n_ratings": st.column_config.NumberColumn(
+            "trained on",
+            help="Ratings of the movie this model trained on (test rows do not count): what "
+            "the Min. ratings filter counts",
+            width=80,
+        )
+    }

@@ -50,6 +50,7 @@ from movierate.explore.rated_link import (
     repeated_ids,
     rescaled,
 )
+from movierate.explore.recommend import with_training_counts
 from movierate.explore.users import USER_COLOURS
 from movierate.imported_models import is_imported
 from movierate.shown import counted, number
@@ -500,9 +501,11 @@ def render_your_ratings(
     recommended = recs.recommended.assign(  # each title isolated (views round 12)
         because=recs.recommended["because_parts"].map(text.titles_cell)
     )
+    recommended = with_training_counts(recommended, model.movies)  # as the filter counts
     widgets.show_movies(
         recommended[[c for c in RECOMMENDED_COLUMNS if c in recommended.columns]],
         key="your_recs",
+        config=widgets.training_count_column(model),
     )
     # two fixed widths that wrap: the map beside the table on a wide page, under it on a
     # narrower one (views round 33, F2: columns kept it at 2/5 of an upright iPad's 736 px,
