@@ -245,7 +245,7 @@ def render() -> None:
             ]
             + ["Movies the user already rated are left out."]
             + [
-                untrained_text(name, r.n_untrained, families[name])
+                untrained_text(text.md(name), r.n_untrained, families[name])  # as Markdown
                 for name, r in recs.items()
                 if r.n_untrained
             ]
