@@ -27,12 +27,16 @@ Why a movie is recommended: with A = Phi^T W Phi + P, theta = mu + A^-1 Phi^T W 
 part of movie j's score splits exactly into phi_j.mu (the average user) plus, for each rated
 movie i, phi_j^T A^-1 phi_i w_i y~_i (w = 1 and y~ = (r - g) / s - b_m - phi.mu for linear
 outputs, the contributions then times s, in rating points; the
-Gauss-Newton weights and working response for sigmoid, in logit units). With a user bias, part
-of each rated movie's contribution goes through that bias: its ``level``, the same for every
-movie's score, so it moves every prediction and changes no ranking. The rest, its ``taste``,
-differs from movie to movie; the rated movies with the largest taste contributions "drove" a
-recommendation (with one 5-star rating every row said "because Toy Story", which was only the
-user's level: views review round 3).
+Gauss-Newton weights and working response for sigmoid, in logit units). Each rated movie's
+``level`` is its contribution averaged over the movies that can be recommended (the model's
+trained movies): the part that moves every movie's score alike, through the user bias where
+the model has one and through the user vector along the movies' mean direction (the movie
+vectors share a common component; an autorec's user bias is pinned, so that is all of it). It
+is the same for every pick, so it changes no ranking. The rest, its ``taste``, is how much more
+it pushed this movie than the average one; the rated movies with the largest taste
+contributions "drove" a recommendation (with one 5-star rating every row said "because Toy
+Story", which was only the user's level: views review round 3; accuracy round 51: the level
+through the user bias alone left an autorec's all-movies shift in taste).
 
 ``svdpp`` models sum a second table over the movies a user rated: z_j = m_j.(p + |N|^-1/2
 sum_{i in N} y_i) + b_u + b_m_j. For a new user N is the rated movies, so that sum is known
@@ -65,6 +69,7 @@ from movierate.explore.recommend import (
     cut_tie_text,
     rank_movies,
     tie_at_cut,
+    untrained,
 )
 from movierate.explore.validation import check_flag, check_k, check_movie_idx, takes_models
 from movierate.shown import number
@@ -124,21 +129,27 @@ class FoldIn:
         """(len(rows), n_rated): how much each rated movie adds to the score (unit * z, before
         the output transform) of each movie in ``rows``; rows sum to that minus the average
         user's."""
-        vectors = np.asarray(movie_embedding, np.float64)[np.asarray(rows)]
+        embedding = np.asarray(movie_embedding, np.float64)
+        return self._contributions_of(embedding[np.asarray(rows)], embedding)
+
+    def level_contributions(self, movie_embedding: np.ndarray, over: Any = None) -> np.ndarray:
+        """(n_rated,): each rated movie's contribution averaged over the movies ``over`` (row
+        positions; None: every row), the part that moves every movie's score alike (through
+        the user bias and the movies' mean direction); a contribution minus it is its taste."""
+        embedding = np.asarray(movie_embedding, np.float64)
+        vectors = embedding if over is None else embedding[np.asarray(over, dtype=np.int64)]
+        if not len(vectors):
+            vectors = embedding  # no movie to average over: every row
+        # contributions are linear in the movie vector: the mean vector's is the mean
+        return self._contributions_of(vectors.mean(axis=0, keepdims=True), embedding)[0]
+
+    def _contributions_of(self, vectors: np.ndarray, embedding: np.ndarray) -> np.ndarray:
+        """:meth:`contributions` to the score of a movie with each of ``vectors``."""
         phi = _features(vectors, self._has_bias)
-        phi_rated = _features(np.asarray(movie_embedding, np.float64)[self.rows], self._has_bias)
+        phi_rated = _features(embedding[self.rows], self._has_bias)
         fitted = (phi @ self._solve @ phi_rated.T) * self._weighted[None, :]
         fitted = fitted if self.implicit is None else fitted + vectors @ self.implicit.T
         return fitted if self.unit == 1.0 else fitted * self.unit
-
-    def level_contributions(self, movie_embedding: np.ndarray) -> np.ndarray:
-        """(n_rated,): the part of each rated movie's contribution that goes through the user
-        bias, the same for every movie's score (zeros for a model without a user bias)."""
-        if not self._has_bias:
-            return np.zeros(len(self.rows))
-        phi_rated = _features(np.asarray(movie_embedding, np.float64)[self.rows], True)
-        level = (self._solve @ phi_rated.T)[-1] * self._weighted
-        return level if self.unit == 1.0 else level * self.unit
 
 
 @dataclass(frozen=True)
@@ -324,8 +335,9 @@ def recommend_from_ratings(
     """The ``k`` unrated movies (with at least ``min_ratings`` ratings the model trained on,
     where its table records them: :func:`~movierate.explore.validation.filter_counts`) the
     folded-in user would rate highest, each with the ``n_reasons`` rated movies whose taste
-    (their contribution beyond the user bias's level) pushed its score up most; ``pca`` (a :class:`~movierate.explore.pca.PCAResult` fitted on the user
-    embedding) places the user on the users map."""
+    (their contribution to it beyond their level, their average over the trained movies)
+    pushed its score up most; ``pca`` (a :class:`~movierate.explore.pca.PCAResult` fitted on
+    the user embedding) places the user on the users map."""
     k = check_k(k)
     n_reasons = check_k(n_reasons, "n_reasons")
     fold = fold_in(model, ratings)
@@ -343,7 +355,9 @@ def recommend_from_ratings(
     # what the ratings did to each pick, in stars (a pick can be listed though they lowered it)
     recommended["vs average"] = scores[rec_rows] - average_scores[rec_rows]
     contrib = fold.contributions(model.arrays["movie_embedding"], rec_rows)
-    level = fold.level_contributions(model.arrays["movie_embedding"])
+    # the level: the average over the movies a list may hold (accuracy round 51)
+    trained = np.flatnonzero(~untrained(movies))
+    level = fold.level_contributions(model.arrays["movie_embedding"], trained)
     taste = contrib - level[None, :]
     titles = movies["title"].astype(str).to_numpy()
     records, because = [], []
@@ -413,8 +427,9 @@ def recommend_from_ratings(
         "hardly move it; rate many more movies or pick another model."
         if shared == len(recommended) and prior_weight >= PRIOR_OUTWEIGHS
         else "'because' names the rated movies whose taste pushed each pick up most, with how "
-        "much that taste part added (a rating also moves every score alike through your "
-        "level, so its whole effect on a pick can be smaller or even negative)"
+        "much more that rating raised the pick than the average movie (a rating also moves "
+        "every score alike through your level, so its whole effect on a pick can be smaller "
+        "or even negative)"
         + (" (before the sigmoid, in logit units)" if model.spec.output == "sigmoid" else "")
         + "; 'vs average' is what all your ratings together did to it, in rating points."
     )

@@ -516,8 +516,6 @@ def render_your_ratings(
     with left:
         st.markdown("**What drove them**")
         drivers = _drivers(recs.reasons)
-        if "user_bias" not in model.arrays:  # no user bias, no level: every push is taste
-            drivers = drivers.drop(columns="level")
         widgets.show_table(
             widgets.numbers_first(drivers),
             hide_index=True,
@@ -528,16 +526,17 @@ def render_your_ratings(
                 "level": st.column_config.NumberColumn(
                     "level",
                     format="%+.2f",
-                    help="How much this rating moved every prediction, through your user bias: "
-                    "it changes the scores, not which movies are listed.",
+                    help="How much this rating moved the average movie's prediction (every "
+                    "movie's alike): it changes the scores, not which movies are listed.",
                 ),
                 "taste": st.column_config.NumberColumn(
                     "taste push",
                     format="%+.2f",
-                    help="Summed over the recommendations: how much this rating raised (+) or "
-                    "lowered (−) their scores beyond the level, through your vector (the "
-                    "fold-in's exact per-rating contributions). This is what moves picks off "
-                    "the average user's list: a film you disliked raises the films unlike it.",
+                    help="Summed over the recommendations: how much more (+) or less (−) "
+                    "this rating raised their scores than the average movie's, the level "
+                    "(the fold-in's exact per-rating contributions). This is what moves picks "
+                    "off the average user's list: a film you disliked raises the films unlike "
+                    "it.",
                 ),
             },
             key="your_drivers",
@@ -546,10 +545,11 @@ def render_your_ratings(
         # 45, F1: "how much (on its score)" read as the rating's whole effect on the pick
         st.caption(
             "'because' names the rated films whose taste push raised a pick most, with that "
-            "push. A film you rated low raises the films unlike it, so 'because X (rated 1: "
-            "+0.05)' reads: unlike X. 'level' moves every score alike, so a rating's whole "
-            "effect on a pick (level plus push) can be smaller, even negative; the taste push "
-            "is what moves a pick above or below the average user's list."
+            "push: how much more the rating raised the pick than the average movie. A film you "
+            "rated low raises the films unlike it, so 'because X (rated 1: +0.05)' reads: "
+            "unlike X. 'level' (its push on the average movie) moves every score alike, so a "
+            "rating's whole effect on a pick (level plus push) can be smaller, even negative; "
+            "the taste push is what moves a pick above or below the average user's list."
         )
     with right:
         st.markdown("**You among the users**")
@@ -1358,8 +1358,9 @@ def _digest(ratings: dict[MovieId, float]) -> str:
 
 
 def _drivers(reasons: pd.DataFrame) -> pd.DataFrame:
-    """One row per rated movie: its level (through the user bias) and its taste push summed
-    over the list, signed (a low rating that pulls the list down shows, not only the raises)."""
+    """One row per rated movie: its level (its push on the average movie) and its taste push
+    summed over the list, signed (a low rating that pulls the list down shows, not only the
+    raises)."""
     if reasons.empty:
         return pd.DataFrame(columns=["rated", "your rating", "level", "taste"])
     grouped = (
