@@ -178,8 +178,8 @@ def test_rate_shows_the_mf_bias_quality_figure_for_mf_bias_only(family):
     """F5: an autorec fold-in ended on a figure measured on mf_bias models."""
     from movierate.ui.your_ratings import MEASURED_FOR_NEW_USERS, measured_for_new_users
 
-    assert measured_for_new_users("mf_bias") == MEASURED_FOR_NEW_USERS
-    said = measured_for_new_users(family)
+    assert measured_for_new_users("mf_bias", "ml-latest-small") == MEASURED_FOR_NEW_USERS
+    said = measured_for_new_users(family, "ml-latest-small")
     assert said != MEASURED_FOR_NEW_USERS and f"not for {family} ones" in said
 
 

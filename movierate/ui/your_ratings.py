@@ -120,17 +120,27 @@ MEASURED_FOR_NEW_USERS = (
 )
 
 
-def measured_for_new_users(family: str) -> str:
+#: The data set :data:`MEASURED_FOR_NEW_USERS` was measured on (its "4 or more" is of 0.5-5).
+MEASURED_ON = "ml-latest-small"
+
+
+def measured_for_new_users(family: str, dataset: str) -> str:
     """:data:`MEASURED_FOR_NEW_USERS` for an mf_bias model (``family``: as
-    ``store.family_shown`` names it, so a blend is not one), the family it was measured on; for
-    another family, that no such figure exists for it (accuracy round 50, F5: autorec's
-    fold-in, which barely moves from the average user, showed mf_bias's figure)."""
-    if family == "mf_bias":
-        return MEASURED_FOR_NEW_USERS
-    return (
-        f"How lists like this do for new users was measured for mf_bias models only, not "
-        f"for {family} ones, so no quality figure is shown here."
-    )
+    ``store.family_shown`` names it, so a blend is not one) of :data:`MEASURED_ON`, what it was
+    measured on; for another family or data set, that no such figure exists for it (accuracy
+    round 50, F5: autorec's fold-in, which barely moves from the average user, showed mf_bias's
+    figure; views round 40, F2: a 1-10 books model showed MovieLens's "rated 4 or more")."""
+    if family != "mf_bias":
+        return (
+            f"How lists like this do for new users was measured for mf_bias models only, not "
+            f"for {family} ones, so no quality figure is shown here."
+        )
+    if dataset != MEASURED_ON:
+        return (
+            f"How lists like this do for new users was measured on {MEASURED_ON} (ratings of "
+            f"0.5-5 stars) only, not on {text.md(dataset)}, so no quality figure is shown here."
+        )
+    return MEASURED_FOR_NEW_USERS
 
 
 RECOMMENDED_COLUMNS = [
@@ -496,7 +506,7 @@ def render_your_ratings(
     st.header("Recommended for you")
     st.caption(
         f"{recs.message} {text.predictions_scale_text(model.name, recs.shown)} "
-        f"{measured_for_new_users(store.family_shown(model))}"
+        f"{measured_for_new_users(store.family_shown(model), model.dataset_name)}"
     )
     recommended = recs.recommended.assign(  # each title isolated (views round 12)
         because=recs.recommended["because_parts"].map(text.titles_cell)
