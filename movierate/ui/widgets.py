@@ -1001,6 +1001,7 @@ def show_movies(
         height=height,
         column_config=config,
         key=key,
+        placeholder="",  # no year (an untitled item): an empty cell, not "None" (views round 40)
     )
 
 
