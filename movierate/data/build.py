@@ -61,6 +61,10 @@ class RawData:
     #: rows of one title and year are one film; elsewhere different ids are different movies,
     #: named in a notice (bad-input round 60, F1).
     lists_films_twice: bool = False
+    #: A stored copy whose text ids stay text as stored (imports since views round 40): its
+    #: ids were text because of rows since dropped (ratings of 0 'not rated'), and reading
+    #: '001' again as the number 1 changed its ids and fingerprint from the import's.
+    ids_as_stored: bool = False
 
     def column(self, role: str) -> str:
         """The file's name of the ``role`` column, quoted, as messages name it."""
@@ -173,7 +177,10 @@ def build_dataset(
         },
         copy=False,
     )
+    # recounted below: a stored copy's own notice of it may be an older rule's (views round 40)
+    warnings = [w for w in warnings if _NOT_LISTED not in w]
     if raw.movies is not None and len(raw.movies):
+        raw.movies = _item_ids_like(raw.movies, movie_ids, warnings)
         repeated = raw.movies["movie_id"].duplicated(keep="first").to_numpy()
         if repeated.any():
             shown = ", ".join(str(v) for v in raw.movies["movie_id"][repeated].iloc[:SHOW_ROWS])
@@ -187,7 +194,7 @@ def build_dataset(
     warnings += same_title_notice(movies_df, "The movies file")
     if missing and raw.movies is not None:
         warnings.append(
-            f"{missing:,} rated movie(s) are not in the movies file; they are titled "
+            f"{missing:,}{_NOT_LISTED}; they are titled "
             "'movie <id>' and have no year or genres." + _spelled_apart(movie_ids, raw.movies)
         )
     ds = RatingsDataset(
@@ -211,6 +218,7 @@ def build_dataset(
     return ds
 
 
+_NOT_LISTED = " rated movie(s) are not in the movies file"
 #: What a dataset of one user's ratings is told: a model learns from many people's ratings.
 ONE_USER = (
     "{where}: every rating is by one user (user {user}). A model learns how tastes differ from "
@@ -557,6 +565,8 @@ def _ids(column: pd.Series, what: str, raw: RawData) -> np.ndarray:
             f"{raw.column(what)} ({raw.lines(missing)}). Every rating needs a {what} id; "
             "remove or fill those rows."
         )
+    if raw.ids_as_stored:
+        return text.to_numpy(dtype=object)
     if values.dtype.kind == "O":  # the file's own text: how each id is written
         check_scientific_ids(text, raw.ratings_file, raw.column(what), what, raw.lines)
     if values.dtype.kind == "f":
@@ -1240,6 +1250,34 @@ def _is_missing(value: object) -> bool:
     return bool(np.all(pd.isna(value)))
 
 
+def _item_ids_like(movies: pd.DataFrame, rated: np.ndarray, warnings: list[str]) -> pd.DataFrame:
+    """``movies`` with its ids read by the rule that read the rated ones: when those are
+    numbers, each items id that is a whole number becomes that number (``007`` is 7, ``1.234``
+    1234 with a notice), else every id stays as written, so ``0001009532`` matches the ratings'
+    ``0001009532`` (views round 40, F1: the items file's ids, digits only, were read as
+    numbers beside ratings ids kept as text, and 981 books lost their titles)."""
+    ids = movies["movie_id"]
+    if rated.dtype.kind not in "iu" or ids.dtype.kind in "iuf":
+        return movies
+    text = ids.astype(str).str.strip()
+    grouped = digit_grouped(text)
+    if grouped is not None:  # bad-input round 15: '1.234' never matched the ratings' 1234
+        numbers, separator = grouped
+        warnings.append(
+            f"The movies file's ids are written with {separator!r} between groups of three "
+            "digits (as spreadsheets show numbers), so they are read as whole numbers."
+        )
+        return movies.assign(movie_id=numbers)
+    numeric = _decimal(text)
+    whole = (numeric == numeric.round()) & (numeric.abs() <= MAX_NUMERIC_ID)
+    whole = whole.to_numpy(dtype=bool, na_value=False) & ~beyond_exact_ids(text)
+    if whole.all():
+        return movies.assign(movie_id=numeric.to_numpy(dtype=np.int64))
+    read = text.to_numpy(dtype=object)  # the others match no rated id: they are not numbers
+    read[whole] = [int(v) for v in numeric[whole]]
+    return movies.assign(movie_id=read)
+
+
 def _spelled_apart(movie_ids: np.ndarray, movies: pd.DataFrame) -> str:
     """A sentence naming rated movie ids that match no id of the movies file as written but
     are the same number as one (``2.0`` and ``2``: a float column beside whole ids, whose
@@ -1257,6 +1295,13 @@ def _spelled_apart(movie_ids: np.ndarray, movies: pd.DataFrame) -> str:
     if not pairs:
         return ""
     (ours, theirs), count = pairs[0], len(pairs)
+    if movies["movie_id"].dtype.kind in "iu":  # stored so by an import before views round 40
+        return (
+            f" {count:,} of them {'is' if count == 1 else 'are'} listed there as a number: "
+            f"movie id {ours!r} in the ratings file is {theirs!r} in the stored movies, as "
+            "older imports read the movies file's ids, dropping leading zeros. Import both "
+            "files again (replacing this dataset) to match the ids as written."
+        )
     return (
         f" {count:,} of them {'is' if count == 1 else 'are'} one number written two ways: "
         f"movie id {ours!r} in the ratings file is {theirs!r} in the movies file, and ids "

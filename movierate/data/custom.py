@@ -39,7 +39,6 @@ from movierate.data.build import (
     build_dataset,
     check_scientific_ids,
     check_whole_ids,
-    digit_grouped,
     line_numbers,
     naive_times_note,
 )
@@ -982,19 +981,11 @@ def _read_items(
     too_big |= numeric.isna().to_numpy() & ids.str.fullmatch(r"[+-]?\d+").to_numpy(dtype=bool)
     if too_big.any():  # digits pandas cannot hold as a number
         check_whole_ids(np.where(too_big, np.inf, 0.0), ids, label, "item id", 2)
-    grouped = digit_grouped(ids.str.strip())  # before the decimal reading: '1.000' beside '7'
-    whole = grouped is None and numeric.notna().all() and (numeric == numeric.round()).all()
-    if whole:
+    if numeric.notna().all() and (numeric == numeric.round()).all():
         check_whole_ids(numeric.to_numpy(dtype=np.float64), ids, label, "item id", 2)
-        meta["movie_id"] = numeric.astype(np.int64).to_numpy()
-    elif grouped is not None:  # bad-input round 15: '1.234' never matched the ratings' 1234
-        meta["movie_id"], separator = grouped
-        notices.append(
-            f"The movies file's ids are written with {separator!r} between groups of three "
-            "digits (as spreadsheets show numbers), so they are read as whole numbers."
-        )
-    else:
-        meta["movie_id"] = ids.to_numpy(dtype=object)
+    # as written: build_dataset reads them by the rule that read the ratings file's movie ids
+    # (views round 40, F1: '0001009532' lost its zeros beside ratings ids kept as text)
+    meta["movie_id"] = ids.to_numpy(dtype=object)
     return meta, notices
 
 
@@ -1062,6 +1053,7 @@ def _write(ds: RatingsDataset, raw: RawData, label: str, parent: Path, replace: 
             "rating_scale": ds.rating_scale.as_list(),
             "catalog": ds.catalog,
             "warnings": ds.warnings,
+            "ids_as_written": True,  # text ids are read back as text (views round 40)
         }
         (temp / CUSTOM_META).write_text(json.dumps(meta, indent=1), encoding="utf-8")
         if replace and (parent / ds.name).is_dir():  # again, right before the swap (recheck D)

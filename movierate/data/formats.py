@@ -523,6 +523,7 @@ def _read_custom_files(folder: Path) -> RawData:
         catalog=dict(catalog),
         scale=scale,
         warnings=list(warnings),
+        ids_as_stored=meta.get("ids_as_written") is True,
     )
 
 
