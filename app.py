@@ -12,6 +12,7 @@ import streamlit as st
 from movierate.ui import shell
 
 shell.skip_direct_run_check()
+shell.page_menu()
 page = st.navigation(shell.pages())
 st.set_page_config(page_title=f"{page.title} · movierate", page_icon=page.icon, layout="wide")
 shell.follow_theme()

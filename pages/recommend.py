@@ -11,7 +11,6 @@ from movierate import explore, glossary, paired, pipeline, ranking
 from movierate.errors import MovierateError
 from movierate.explore.rated_link import parse_rated
 from movierate.explore.recommend import (
-    combine_shown,
     lists_table,
     untrained_text,
     with_training_counts,
@@ -161,9 +160,12 @@ def render() -> None:
         f"{text.favourites_lead(first.top_rated['rating'], own)}, with what "
         f"**{text.md(reference.name)}** predicts for each:"
     )
-    favourites = first.top_rated[
-        ["rank", "title", "rating", "predicted", "year", "n_ratings", "mean_rating", "genres"]
-    ]
+    raw = {m.name: m.score_all_movies(int(user_idx), clip=False) for m in usable}
+    favourites = _with_scores(
+        first.top_rated,
+        raw[reference.name],
+        ["rank", "title", "rating", "predicted", "year", "n_ratings", "mean_rating", "genres"],
+    )
     shown_movies = first.top_rated["movie_idx"].to_numpy()
     marks = np.full(len(shown_movies), "", dtype=object)
     counts = {}
@@ -177,13 +179,16 @@ def render() -> None:
     with st.expander(
         f"Their favourites ({counted(len(favourites), 'movie')})", icon=":material/favorite:"
     ):
-        widgets.show_movies(favourites, key="top_rated", wide=True)
+        widgets.show_movies(favourites, key="top_rated", wide=True, config=SCORE_CONFIG)
         st.caption(text.favourites_text(counts, len(favourites)))
+        if first.shown_favourites is not None:  # under the table it speaks of (views round 39)
+            st.caption(text.predictions_scale_text(reference.name, first.shown_favourites))
 
     st.header("Recommended")
     wide = widgets.one_per_row(
         len(usable),
-        "Side by side, each table shows rank, predicted rating, year and title.",
+        "Side by side, each table shows rank, predicted rating (and the model's score behind "
+        "a rating capped at the scale's end), year and title.",
     )
     per_row = 1 if wide else min(len(usable), 3)
     for start in range(0, len(usable), per_row):
@@ -205,23 +210,32 @@ def render() -> None:
                 shown = ["rank", "title", "predicted", "year", "n_ratings", "genres"]
                 if not wide:  # side by side: the title last, so only a long title is cut
                     shown = ["rank", "predicted", "year", "title"]
+                config = {**(widgets.training_count_column(model) or {}), **SCORE_CONFIG}
                 widgets.show_movies(
-                    with_training_counts(recs[model.name].recommended, model.movies)[shown],
+                    _with_scores(
+                        with_training_counts(recs[model.name].recommended, model.movies),
+                        raw[model.name],
+                        shown,
+                    ),
                     key=f"recs_{model.name}",
                     wide=True,
-                    config=widgets.training_count_column(model),
+                    config=config,
                 )
+                # right under its list, not below every model's (views round 39, F5)
+                st.caption(text.predictions_scale_text(model.name, recs[model.name].shown))
                 if recs[model.name].tie:  # accuracy round 50, F2
                     st.caption(recs[model.name].tie)
                 _list_quality(model, k, min_ratings, int(user_idx))
                 with st.expander("Least recommended"):
                     widgets.show_movies(
-                        with_training_counts(recs[model.name].least_recommended, model.movies)[
-                            shown
-                        ],
+                        _with_scores(
+                            with_training_counts(recs[model.name].least_recommended, model.movies),
+                            raw[model.name],
+                            shown,
+                        ),
                         key=f"least_{model.name}",
                         wide=True,
-                        config=widgets.training_count_column(model),
+                        config=config,
                     )
                 widgets.download_table(  # both lists, named (views round 25, F1)
                     f"Download {text.md(model.name)}'s lists (CSV)",  # views round 32, F2
@@ -234,16 +248,7 @@ def render() -> None:
     families = {m.name: m.spec.family for m in usable}
     st.caption(
         " ".join(
-            [  # what each model's shown tables hold: the favourites only the reference's
-                text.predictions_scale_text(
-                    name,
-                    combine_shown([r.shown_favourites, r.shown])
-                    if name == reference.name
-                    else r.shown,
-                )
-                for name, r in recs.items()
-            ]
-            + ["Movies the user already rated are left out."]
+            ["Movies the user already rated are left out."]
             + [
                 untrained_text(text.md(name), r.n_untrained, families[name])  # as Markdown
                 for name, r in recs.items()
@@ -257,6 +262,34 @@ def render() -> None:
         "Your own ratings (no retraining)", icon=":material/star:", expanded=bool(linked_ratings)
     ):
         render_for_picked(usable, k=k, min_ratings=min_ratings)
+
+
+#: The column beside ``predicted`` when a shown prediction is capped at an end of the scale.
+SCORE = "model's score"
+SCORE_CONFIG = {
+    SCORE: st.column_config.NumberColumn(
+        SCORE,
+        format="%.3f",
+        help="The model's own score for the movie, before it is capped at the end of the "
+        "rating scale: the list is ordered by it",
+        width=100,
+    )
+}
+
+
+def _with_scores(frame: Any, scores: np.ndarray, columns: list[str]) -> Any:
+    """``frame``'s ``columns``, with :data:`SCORE` (``scores`` of its movies, the model's
+    before any cap) after ``predicted`` when a shown ``predicted`` is capped (views round 39,
+    F5: ten "5.00" read as a tie; the scores behind them, 5.07 to 5.48, ordered the list)."""
+    table = frame[columns]
+    if frame.empty or "predicted" not in columns:
+        return table
+    behind = scores[frame["movie_idx"].to_numpy(np.int64)].astype(np.float64)
+    shown = frame["predicted"].to_numpy(np.float64)
+    if np.allclose(behind, shown, rtol=0, atol=1e-6, equal_nan=True):
+        return table
+    at = columns.index("predicted") + 1
+    return table.assign(**{SCORE: behind})[[*columns[:at], SCORE, *columns[at:]]]
 
 
 def _list_quality(model: Any, k: int, min_ratings: int, user: int) -> None:

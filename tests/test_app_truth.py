@@ -112,12 +112,12 @@ def test_recommend_says_what_scale_the_shown_predictions_are_on(home):
     at = open_page("pages/recommend.py", models="small-mf", user="1")
     shown = captions(at)
     assert "Predicted ratings are on the dataset's scale." not in shown
-    # accuracy round 19: its favourites' capped 5s are counted too (the caption read "all 30
-    # lie within" beside two of them), and the tables counted are named
-    assert re.search(r"small-mf: all \d+ predicted ratings shown .*lie within the dataset's "
+    # accuracy round 19: the tables counted are named; views round 39, F5: the favourites'
+    # capped 5s have their own note under them, the two lists theirs
+    assert re.search(r"small-mf: all 20 predicted ratings shown .*lie within the dataset's "
                      r"0\.5–5 scale|small-mf predicts .* shown clipped|small-mf caps its "
-                     r"predictions at the dataset's 0\.5–5 scale\. \d+ of the 30 shown "
-                     r"\(favourites, recommended, least recommended\)", shown)  # fmt: skip
+                     r"predictions at the dataset's 0\.5–5 scale\. \d+ of the 20 shown "
+                     r"\(recommended, least recommended\)", shown)  # fmt: skip
     table = at.dataframe[1].value  # the first recommendations table
     assert table["predicted"].between(0.5, 5.0).all()
 

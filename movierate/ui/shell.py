@@ -78,6 +78,18 @@ def skip_direct_run_check() -> None:
         delta_generator._use_warning_has_been_displayed = True
 
 
+def page_menu() -> None:
+    """Show the sidebar menu that ``st.navigation`` draws (call before it on every run).
+
+    ``.streamlit/config.toml`` turns it off (``client.showSidebarNavigation = false``) for
+    Streamlit's first run in a process: with a ``pages/`` folder beside ``app.py`` that run
+    starts in the folder-based multipage mode, whose menu of file names ("app, compare,
+    dimensions, ...") was the first paint until ``app.py``'s ``st.navigation`` replaced it
+    (views round 39, F6). The option is the server's, so this turns it on for every session.
+    """
+    st.set_option("client.showSidebarNavigation", True)
+
+
 def pages() -> list[StreamlitPage]:
     """Every dashboard page, in sidebar order (the argument of ``st.navigation``)."""
     return [page(key) for key in PAGES]
