@@ -29,8 +29,8 @@ Datasets: ml-100k, ml-latest-small, ml-1m-sample (/work/shared/data/movielens). 
   ``movierate-mf_bias`` / ``movierate-deep``: the dataset's tuned defaults of that family
   (``movierate.defaults``; ModelSpec's for datasets without an entry), early-stopped; run only
   on splits whose test rows did not choose them (``defaults.chosen_without_test_rows``: the
-  random seed-42 split of the very data they were tuned on; skipped elsewhere, with a line
-  saying so);
+  random seed-42 split whose training and early-stopping rows are those they were tuned with;
+  skipped elsewhere, with a line saying so);
 - ``svd``: Surprise SVD with its defaults; ``svd-tuned``: SVD with the (n_factors, n_epochs,
   lr_all, reg_all) of a grid search that scores each grid point on the stop rows (36 points;
   ``--quick``: 8), its search time reported; ``svdpp``: SVD++ with defaults; ``baseline``:
@@ -66,7 +66,7 @@ from typing import Any
 import numpy as np
 
 from movierate.data import RatingsDataset, Split, load_dataset, make_split
-from movierate.defaults import chosen_without_test_rows
+from movierate.defaults import chosen_without_test_rows, seen_fingerprint
 
 DATASETS = ("ml-100k", "ml-latest-small", "ml-1m-sample")
 PROTOCOLS = ("random", "u1-u5", "temporal", "time")
@@ -379,7 +379,7 @@ def run_all(
         users, movies, truth = rows_of(ds, split.test)
         for name in todo:
             chosen_elsewhere = not chosen_without_test_rows(
-                dataset, split, fingerprint=ds.fingerprint
+                dataset, split, seen=seen_fingerprint(ds, split)
             )
             if name in TUNED_CONTENDERS and chosen_elsewhere:
                 print(f"skipped {name} on {dataset} {protocol} {label}: its settings were "

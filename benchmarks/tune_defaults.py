@@ -4,8 +4,10 @@ next to ModelSpec()'s score. Every choice is made on the early-stopping rows; th
 never trained on, watched or scored here, so a default chosen here leaves the test RMSE of a
 model trained on the default split honest.
 
-Each line records the data's fingerprint: it goes to ``defaults.DEFAULTS_DATA`` beside the
-entry, since other ratings under the same name have other test rows.
+Each line records the data's fingerprint and its split's seen-rows fingerprint (training and
+early-stopping rows): they go to ``defaults.DEFAULTS_DATA`` and ``defaults.DEFAULTS_SEEN``
+beside the entry, since other ratings under the same name may hold the rows that chose it as
+test rows.
 
 The search starts from the family's untuned default (``ModelSpec`` and ``FAMILY_DEFAULTS``): the
 dataset's current entry in ``movierate.defaults`` is hidden during the run, so nothing chosen
@@ -44,6 +46,7 @@ def main() -> None:
         row = {
             "dataset": name,
             "fingerprint": ds.fingerprint,  # goes to defaults.DEFAULTS_DATA with the entry
+            "seen_fingerprint": defaults.seen_fingerprint(ds, split),  # to DEFAULTS_SEEN
             "family": family,
             "budget_s": args.budget,
             "split": split.describe(),

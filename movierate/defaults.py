@@ -19,8 +19,11 @@ True
 
 from __future__ import annotations
 
+import hashlib
 import math
 from typing import Any
+
+import numpy as np
 
 from movierate import schema
 from movierate.data.registry import KNOWN_DATASETS
@@ -109,13 +112,21 @@ DEFAULTS_TRIALS: dict[tuple[str, str], int | None] = {
 }
 #: The split the entries were chosen on (its stop rows; pipeline.DEFAULT_SPLIT's values).
 DEFAULTS_SPLIT: dict[str, Any] = {"method": "random", "test_fraction": 0.1, "seed": 42}
-#: The data each entry was chosen on (``RatingsDataset.fingerprint`` of the shared copies). The
-#: same split of other data under that name (a newer GroupLens release, an edited copy) puts
-#: other ratings in its test part, some of them ratings that chose the entry.
+#: The data each entry was chosen on (``RatingsDataset.fingerprint`` of the shared copies, every
+#: rating): other data under the same name, or these ratings under another name, are told by it
+#: (``store.settings_caveat``). Whether an entry is used is decided by :data:`DEFAULTS_SEEN`.
 DEFAULTS_DATA: dict[str, str] = {
     "ml-100k": "f74050b917c1e480",
     "ml-latest-small": "c5c0cc427108c142",
     "ml-1m-sample": "2cb06e531d6fbd5c",
+}
+#: The rows each entry was chosen with (:func:`seen_fingerprint` of :data:`DEFAULTS_SPLIT`'s
+#: training and early-stopping rows of the shared copies; test rows play no part, accuracy
+#: round 52): a copy whose seen rows are these gets the entry, whatever its test rows hold.
+DEFAULTS_SEEN: dict[str, str] = {
+    "ml-100k": "bf02a654660ff2ad",
+    "ml-latest-small": "30023fdb4f72f76b",
+    "ml-1m-sample": "69fc75632d6ae593",
 }
 #: Family defaults applied before a dataset's entry (ModelSpec()'s values suit the MF families;
 #: autorec wants a wide hidden layer and a strong L2 (README, "AutoRec")).
@@ -362,57 +373,110 @@ def fill_data_size_defaults(
     return spec.with_(**{name: changes[name] for name in filled}), filled
 
 
-def chosen_without_test_rows(dataset_name: str | None, split: Any, *, fingerprint: str) -> bool:
-    """Whether ``dataset_name``'s defaults were chosen without looking at ``split``'s test rows:
-    always for a dataset without a tuned entry; for one with an entry, only when the data is
-    the data the entry was chosen on (``fingerprint``, :data:`DEFAULTS_DATA`) and ``split`` has
-    :data:`DEFAULTS_SPLIT`'s test rows (the selection watched the stop rows carved from the
-    rest). On any other split, or other data under that name, some ratings that chose the
-    settings are test rows, so a tuned default there would flatter its test RMSE.
+def seen_fingerprint(ds: Any, split: Any) -> str:
+    """16 hex chars naming the rows a model sees under ``split`` of ``ds``: the user id, movie
+    id and rating of its training and early-stopping rows together, in row order. Its test rows
+    play no part, so what they hold chooses nothing keyed on it (:func:`chosen_without_test_rows`)."""
+    rows = np.sort(
+        np.concatenate(
+            [np.asarray(split.train, dtype=np.int64), np.asarray(split.stop, dtype=np.int64)]
+        )
+    )
+    h = hashlib.blake2b(digest_size=8, person=b"seen-rows")
+    h.update(np.int64(len(rows)).tobytes())
+    for ids, column in ((ds.user_ids, "user_idx"), (ds.movie_ids, "movie_idx")):
+        raw = np.asarray(ids)[ds.ratings[column].to_numpy()[rows]]
+        if raw.dtype.kind in "iu":
+            h.update(np.ascontiguousarray(raw.astype(np.int64)).data)
+        else:
+            h.update("\x00".join(map(str, raw)).encode())
+    h.update(np.ascontiguousarray(ds.ratings["rating"].to_numpy(dtype=np.float32)[rows]).data)
+    return h.hexdigest()
 
-    >>> from types import SimpleNamespace as S
-    >>> default = S(method="random", test_fraction=0.1, seed=42)
-    >>> chosen_without_test_rows("ml-100k", default, fingerprint=DEFAULTS_DATA["ml-100k"])
-    True
-    >>> chosen_without_test_rows("ml-100k", default, fingerprint="0123456789abcdef")
-    False
-    >>> u1 = S(method="official:u1", test_fraction=0.2, seed=42)
-    >>> chosen_without_test_rows("ml-100k", u1, fingerprint=DEFAULTS_DATA["ml-100k"])
-    False
-    """
-    name = ALIASES.get(dataset_name or "", dataset_name or "")
-    if name not in DEFAULTS:
-        return True
+
+def recorded_seen(ds: Any, split: Any) -> str | None:
+    """What a model's ``meta.json`` records of the rows it saw (:func:`seen_fingerprint`), for a
+    data set with a tuned entry (for the others no choice reads it, so none is computed; nor
+    for a stand-in without rows, as benchmarks pass)."""
+    name = ALIASES.get(ds.name, ds.name)
+    if name not in DEFAULTS or not hasattr(ds, "user_ids") or getattr(split, "stop", None) is None:
+        return None
+    return seen_fingerprint(ds, split)
+
+
+def seen_of_meta(dataset_name: str, data: Any) -> str:
+    """The seen-rows fingerprint a model's ``meta.json`` ``dataset`` part recorded; for a model
+    saved before it was (accuracy round 52), its entry's own when the whole data is the data the
+    entry was chosen on (:data:`DEFAULTS_DATA`: the same ratings have the same seen rows under
+    the same split), else ""."""
+    seen = data.get("seen_fingerprint")
+    if isinstance(seen, str) and seen:
+        return seen
+    name = ALIASES.get(dataset_name, dataset_name)
+    if name in DEFAULTS_DATA and data.get("fingerprint") == DEFAULTS_DATA[name]:
+        return DEFAULTS_SEEN[name]
+    return ""
+
+
+def _default_split(split: Any) -> bool:
+    """Whether ``split`` draws :data:`DEFAULTS_SPLIT`'s test rows (method, seed, test fraction)."""
     return (
-        fingerprint == DEFAULTS_DATA.get(name)
-        and split.method == DEFAULTS_SPLIT["method"]
+        split.method == DEFAULTS_SPLIT["method"]
         and split.seed == DEFAULTS_SPLIT["seed"]
         and abs(float(split.test_fraction) - DEFAULTS_SPLIT["test_fraction"]) < 1e-9
     )
 
 
+def chosen_without_test_rows(dataset_name: str | None, split: Any, *, seen: str) -> bool:
+    """Whether ``dataset_name``'s defaults were chosen without looking at ``split``'s test rows:
+    always for a dataset without a tuned entry; for one with an entry, only when ``split`` is
+    :data:`DEFAULTS_SPLIT` and its training and early-stopping rows (``seen``, their
+    :func:`seen_fingerprint`) are the ones the entry was chosen with (:data:`DEFAULTS_SEEN`):
+    then the rows that chose it are among them, never test rows. What the test rows hold plays
+    no part (accuracy round 52: a copy of ml-100k that differed only in its test ratings was
+    tuned from other settings). On any other split, or other seen rows under that name, some
+    ratings that chose the settings may be test rows, so a tuned default there could flatter
+    its test RMSE.
+
+    >>> from types import SimpleNamespace as S
+    >>> default = S(method="random", test_fraction=0.1, seed=42)
+    >>> chosen_without_test_rows("ml-100k", default, seen=DEFAULTS_SEEN["ml-100k"])
+    True
+    >>> chosen_without_test_rows("ml-100k", default, seen="0123456789abcdef")
+    False
+    >>> u1 = S(method="official:u1", test_fraction=0.2, seed=42)
+    >>> chosen_without_test_rows("ml-100k", u1, seen=DEFAULTS_SEEN["ml-100k"])
+    False
+    """
+    name = ALIASES.get(dataset_name or "", dataset_name or "")
+    if name not in DEFAULTS:
+        return True
+    return _default_split(split) and seen == DEFAULTS_SEEN.get(name)
+
+
 def settings_chosen_on_stop_rows(
-    dataset_name: str | None, split: Any, spec: ModelSpec, *, fingerprint: str
+    dataset_name: str | None, split: Any, spec: ModelSpec, *, seen: str
 ) -> str | None:
-    """Whether the early-stopping rows of a model (``spec`` trained on ``split`` of this data)
-    also chose its settings: it holds a tuned entry's every value and was trained on the split
-    whose stop rows chose that entry (the quick start's model). Then what chose them, for a
-    label (``"its settings (ml-100k's tuned defaults, best of 646 trials)"``), else None.
+    """Whether the early-stopping rows of a model (``spec`` trained on ``split`` of data whose
+    seen rows are ``seen``, :func:`seen_fingerprint`) also chose its settings: it holds a tuned
+    entry's every value and was trained on the split whose stop rows chose that entry (the
+    quick start's model). Then what chose them, for a label (``"its settings (ml-100k's tuned
+    defaults, best of 646 trials)"``), else None.
 
     >>> from types import SimpleNamespace as S
     >>> split = S(method="random", test_fraction=0.1, seed=42)
     >>> tuned = default_spec_for("ml-100k")
-    >>> settings_chosen_on_stop_rows("ml-100k", split, tuned, fingerprint=DEFAULTS_DATA["ml-100k"])
+    >>> settings_chosen_on_stop_rows("ml-100k", split, tuned, seen=DEFAULTS_SEEN["ml-100k"])
     "its settings (ml-100k's tuned defaults, best of 646 trials)"
     >>> settings_chosen_on_stop_rows(
-    ...     "ml-100k", split, tuned.with_(learning_rate=0.01), fingerprint=DEFAULTS_DATA["ml-100k"]
+    ...     "ml-100k", split, tuned.with_(learning_rate=0.01), seen=DEFAULTS_SEEN["ml-100k"]
     ... ) is None
     True
     """
     name = ALIASES.get(dataset_name or "", dataset_name or "")
     entry = DEFAULTS.get(name, {}).get(spec.family)
-    if entry is None or not chosen_without_test_rows(name, split, fingerprint=fingerprint):
-        return None  # chosen_without_test_rows: this data and this split's stop rows chose it
+    if entry is None or not chosen_without_test_rows(name, split, seen=seen):
+        return None  # chosen_without_test_rows: these seen rows and this split's stop rows chose it
     if spec.with_(**entry) != spec:
         return None
     trials = DEFAULTS_TRIALS.get((name, spec.family))
@@ -426,33 +490,32 @@ def tuned_datasets() -> tuple[str, ...]:
 
 
 def default_spec_for_split(
-    dataset_name: str, split: Any, *, fingerprint: str, n_ratings: int | None = None
+    dataset_name: str, split: Any, *, seen: str, n_ratings: int | None = None
 ) -> tuple[ModelSpec, str | None]:
-    """The default model to train on ``split`` of this data (``fingerprint``): the tuned entry
-    where :func:`chosen_without_test_rows` holds, else the untuned defaults and a sentence
-    saying why (some of this split's test ratings chose the tuned entry, so its test RMSE would
+    """The default model to train on ``split`` of this data (``seen``: the
+    :func:`seen_fingerprint` of its training and early-stopping rows): the tuned entry where
+    :func:`chosen_without_test_rows` holds, else the untuned defaults and a sentence saying why
+    (some of this split's test ratings may have chosen the tuned entry, so its test RMSE could
     flatter the model).
 
     >>> from types import SimpleNamespace as S
     >>> u1 = S(method="official:u1", test_fraction=0.2, seed=42)
-    >>> spec, why = default_spec_for_split("ml-100k", u1, fingerprint=DEFAULTS_DATA["ml-100k"])
+    >>> spec, why = default_spec_for_split("ml-100k", u1, seen=DEFAULTS_SEEN["ml-100k"])
     >>> spec == default_spec_for(None), why.split(";")[0]
     (True, "ml-100k's tuned settings were chosen on its random 10% split (seed 42)")
     """
     tuned = default_spec_for(dataset_name, n_ratings=n_ratings)
-    if chosen_without_test_rows(dataset_name, split, fingerprint=fingerprint):
+    if chosen_without_test_rows(dataset_name, split, seen=seen):
         return tuned, None
-    name = ALIASES.get(dataset_name, dataset_name)
-    same = fingerprint == DEFAULTS_DATA.get(name)
     chosen = (
         f"{dataset_name}'s tuned settings were chosen on its random "
         f"{DEFAULTS_SPLIT['test_fraction']:.0%} split (seed {DEFAULTS_SPLIT['seed']})"
     )
     where = (
-        "this split's test rows include ratings that chose them"
-        if same
-        else "this copy's ratings differ from the ones they were chosen on, so its test rows "
-        "may include ratings that chose them"
+        "this copy's training and early-stopping ratings under that split differ from the ones "
+        "they were chosen with, so its test rows may include ratings that chose them"
+        if _default_split(split)
+        else "this split's test rows may include ratings that chose them"
     )
     return (
         default_spec_for(None, n_ratings=n_ratings),

@@ -556,7 +556,7 @@ def stop_rows_chose_settings(meta: dict[str, Any]) -> str | None:
     damaged part counts as no such choice."""
     from types import SimpleNamespace
 
-    from movierate.defaults import settings_chosen_on_stop_rows
+    from movierate.defaults import seen_of_meta, settings_chosen_on_stop_rows
 
     try:
         data, split = meta["dataset"], meta["split"]
@@ -568,7 +568,7 @@ def stop_rows_chose_settings(meta: dict[str, Any]) -> str | None:
                 method=split["method"], seed=split["seed"], test_fraction=split["test_fraction"]
             ),
             ModelSpec.from_dict(meta["spec"]),
-            fingerprint=str(data.get("fingerprint") or ""),
+            seen=seen_of_meta(data["name"], data),
         )
     except (KeyError, TypeError, ValueError, AttributeError, MovierateError):
         return None
@@ -3837,6 +3837,8 @@ def _build_meta(
 ) -> dict[str, Any]:
     """meta.json's content (made JSON-safe when written); metrics / history are not copied.
     Its rating scale is the one training used (``result.rating_scale``), else the dataset's."""
+    from movierate.defaults import recorded_seen
+
     scale = getattr(result, "rating_scale", None) or ds.rating_scale
     return {
         "format_version": FORMAT_VERSION,
@@ -3847,6 +3849,8 @@ def _build_meta(
             "name": ds.name,
             "source": getattr(ds, "source", None),
             "fingerprint": ds.fingerprint,
+            # the rows that chose a tuned entry's use (defaults.seen_of_meta), not the test rows
+            "seen_fingerprint": recorded_seen(ds, split),
             "n_users": int(ds.n_users),
             "n_movies": int(ds.n_movies),
             "n_ratings": int(len(ds)),

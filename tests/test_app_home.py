@@ -151,7 +151,7 @@ def test_quick_start_on_edited_data_keeps_tuned_settings_off_its_test_rows(monke
 
     registry = JobRegistry(runner=runner, max_workers=1)
     monkeypatch.setattr(state, "job_registry", lambda: registry)
-    monkeypatch.setitem(defaults.DEFAULTS_DATA, "ml-latest-small", "0123456789abcdef")
+    monkeypatch.setitem(defaults.DEFAULTS_SEEN, "ml-latest-small", "0123456789abcdef")
     at = run_home()
     next(b for b in at.button if b.label == "Train a good default model").click().run()
     assert not at.exception

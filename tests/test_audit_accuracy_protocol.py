@@ -284,8 +284,9 @@ def test_tuned_defaults_start_a_search_only_on_the_data_and_split_that_chose_the
         ds = synthetic_dataset(1500, n_users=40, n_movies=70, seed=seed)
         ds.name = "ml-100k"
         split = make_split(ds, "random", 0.1, seed=42)
-        for recorded, expected in ((ds.fingerprint, tuned_l2), ("f" * 16, untuned_l2)):
-            monkeypatch.setitem(defaults.DEFAULTS_DATA, "ml-100k", recorded)
+        seen = defaults.seen_fingerprint(ds, split)
+        for recorded, expected in ((seen, tuned_l2), ("f" * 16, untuned_l2)):
+            monkeypatch.setitem(defaults.DEFAULTS_SEEN, "ml-100k", recorded)
             with contextlib.suppress(Exception):  # no trial ran: the search then stops
                 tuning.tune(ds, "t", split=split, save=False, n_trials=1)
             assert enqueued.pop()["l2"] == expected

@@ -185,11 +185,12 @@ def test_the_tuner_starts_from_tuned_defaults_only_on_the_split_that_chose_them(
 
     from movierate import tuning
     from movierate.data import make_split, synthetic_dataset
-    from movierate.defaults import DEFAULTS, DEFAULTS_DATA
+    from movierate.defaults import DEFAULTS, DEFAULTS_SEEN, seen_fingerprint
 
     ds = synthetic_dataset(3000, seed=0)
     ds.name = "ml-100k"
-    monkeypatch.setitem(DEFAULTS_DATA, "ml-100k", ds.fingerprint)  # as if these chose them
+    seen = seen_fingerprint(ds, make_split(ds, "random", 0.1, seed=42))
+    monkeypatch.setitem(DEFAULTS_SEEN, "ml-100k", seen)  # as if these rows chose them
     enqueued: list[dict] = []
     monkeypatch.setattr(
         optuna.study.Study, "enqueue_trial", lambda self, params, **kw: enqueued.append(params)

@@ -817,9 +817,13 @@ def _print_references(model: Any, ds: Any, result: dict[str, Any]) -> None:
 def _reference_warning(metrics: dict[str, Any], split: dict[str, Any], meta: dict[str, Any]) -> str:
     """:func:`store.reference_warning` of a saved model on ``split`` (its meta.json ``meta``),
     with its learning rate and early-stopping history, as `train` prints it (accuracy round 43,
-    F4: `show` and `evaluate` gave no hint for an RMSE that rose from epoch 1)."""
+    F4: `show` and `evaluate` gave no hint for an RMSE that rose from epoch 1); a tuned model's
+    as `tune` reads them (``tuning.verdict_metrics``: a refit by its search's stop rows)."""
     from movierate import store
+    from movierate.tuning import verdict_metrics
 
+    if isinstance(tuning := meta.get("tuning"), dict):
+        metrics = verdict_metrics(metrics, tuning, _mapping(split))
     rate = _mapping(meta.get("spec")).get("learning_rate")
     stop_rmse = _mapping(meta.get("history")).get("stop_rmse")
     return store.reference_warning(

@@ -262,16 +262,19 @@ def _warn_about_test_rows(result: Any, out: TextIO) -> None:
     """What the reference predictors score on the test rows, the warning they call for, and
     test rows whose user or movie training never saw."""
     from movierate import store
-    from movierate.tuning import no_better_than_mean_note
+    from movierate.tuning import no_better_than_mean_note, verdict_metrics
 
     # one warning for one cause: the search's own (its advice fits a search) before the test
     # rows' (whose "lower the learning rate" does not; the recheck)
     meta = store.read_meta(result.name)
-    # the search's own stop-rows figures where the saved model has none (a refit has no stop
-    # rows): whether the pick beat the mean there decides the advice (accuracy round 15)
-    searched = {"stop_rmse": result.best_value, **result.summary}
-    searched = {k: searched.get(k) for k in ("stop_rmse", "stop_rmse_of_mean")}
-    metrics = {**searched, **result.result.metrics, **(meta.get("metrics") or {})}
+    # the search's own stop-rows evidence where the saved model has none (a refit has no stop
+    # rows): whether the pick beat the mean there, beyond the draw, decides the advice (accuracy
+    # rounds 15 and 52), and a refit's fixed epoch count gives no epoch advice
+    metrics = verdict_metrics(
+        {**result.result.metrics, **(meta.get("metrics") or {})},
+        result.summary,
+        meta.get("split") or {},
+    )
     if baselines := store.baselines_text(metrics):  # accuracy round 11: tune said neither
         print(baselines, file=out)
     warning = no_better_than_mean_note(result.summary) or store.reference_warning(metrics)
@@ -285,6 +288,7 @@ def _warn_about_test_rows(result: Any, out: TextIO) -> None:
 
 def _print_blend(result: Any, test: dict[str, Any], out: TextIO) -> None:
     from movierate import store
+    from movierate.tuning import zero_member_note
 
     blend = result.summary["blend"]
     parts = []
@@ -310,6 +314,8 @@ def _print_blend(result: Any, test: dict[str, Any], out: TextIO) -> None:
         file=out,
     )
     print(f"movie embedding columns: {blend['movie_embedding']}", file=out)
+    if note := zero_member_note(blend):  # accuracy round 52, F3: 'dim 64' with 32 empty
+        print(f"note: {note}", file=out)
     print(f"folder: {store.model_path(result.name)} (trials in trials.json)", file=out)
     _warn_about_test_rows(result, out)
 

@@ -283,18 +283,18 @@ def default_spec(dataset: str | None = None) -> Any:
 def quick_start_spec(dataset: str) -> tuple[Any, str | None]:
     """The model the quick start trains on ``dataset``'s default split: :func:`default_spec`,
     unless its tuned entry saw some of that split's test ratings (an edited copy under a
-    GroupLens name: the data is loaded to compare its fingerprint), then the untuned defaults
-    and a sentence why (``defaults.default_spec_for_split``)."""
-    from types import SimpleNamespace
-
-    from movierate.defaults import default_spec_for_split, tuned_datasets
-    from movierate.pipeline import DEFAULT_SPLIT
+    GroupLens name: the data is loaded to compare the training and early-stopping rows of its
+    default split, never its test rows), then the untuned defaults and a sentence why
+    (``defaults.default_spec_for_split``)."""
+    from movierate.defaults import default_spec_for_split, seen_fingerprint, tuned_datasets
+    from movierate.pipeline import DEFAULT_SPLIT, split_from_settings
 
     if dataset not in tuned_datasets():
         return default_spec(dataset), None
     ds = _dataset(dataset)
+    split = split_from_settings(ds, DEFAULT_SPLIT)
     return default_spec_for_split(
-        dataset, SimpleNamespace(**DEFAULT_SPLIT), fingerprint=ds.fingerprint, n_ratings=len(ds)
+        dataset, split, seen=seen_fingerprint(ds, split), n_ratings=len(ds)
     )
 
 
