@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from movierate.errors import MovierateError, TrainingCancelled
-from movierate.progress import ProgressCallback
+from movierate.progress import STARTING_PROCESS, ProgressCallback, setup_event
 
 #: How much lower than the dashboard a training child runs (``os.nice`` increment), so that
 #: pages for other tabs come first when both want the cores (measured: no gain beyond the
@@ -59,9 +59,13 @@ class ChildFailure(Exception):
         self.details = details
 
 
-def in_child_process(runner: Any) -> Any:
+def in_child_process(runner: Any, *, tensorflow: bool = False) -> Any:
     """A job runner that runs ``runner`` (a picklable top-level function with the
-    :class:`movierate.jobs.Runner` signature) in a niced child process."""
+    :class:`movierate.jobs.Runner` signature) in a niced child process.
+
+    Its progress first names the wait: :data:`~movierate.progress.STARTING_PROCESS`, then
+    with ``tensorflow`` (a runner that trains) the child imports TensorFlow before
+    ``runner`` starts, reporting it (:func:`movierate.jobs.start_tensorflow`)."""
 
     def run_in_child(
         dataset: str,
@@ -72,7 +76,9 @@ def in_child_process(runner: Any) -> Any:
         cancel: threading.Event | None,
         **extra: Any,
     ) -> str:
-        job = (runner, (dataset, spec, name, split_params), dict(extra))
+        job = (runner, (dataset, spec, name, split_params), dict(extra), tensorflow)
+        if progress is not None:
+            progress(setup_event(STARTING_PROCESS))
         return _run(job, progress, cancel)
 
     run_in_child.__doc__ = f"{getattr(runner, '__name__', 'runner')}, run in a child process."
@@ -218,17 +224,22 @@ def main() -> None:
 
     try:
         sys.path[:] = pickle.load(sys.stdin.buffer)
-        runner, args, extra = pickle.load(sys.stdin.buffer)
+        runner, args, extra, tensorflow = pickle.load(sys.stdin.buffer)
         stop = threading.Event()
         watcher = threading.Thread(target=_watch_stdin, args=(stop,), daemon=True)
         watcher.start()
         from movierate import store
 
         store.use_process_temp_dir()  # TensorFlow's autograph files: cleaned up even after a kill
-        outcome: tuple[str, Any] = (
-            "done",
-            runner(*args, lambda e: send(("progress", e)), stop, **extra),
-        )
+
+        def progress(event: Any) -> None:
+            send(("progress", event))
+
+        if tensorflow:
+            from movierate.jobs import start_tensorflow
+
+            start_tensorflow(progress)
+        outcome: tuple[str, Any] = ("done", runner(*args, progress, stop, **extra))
     except TrainingCancelled as exc:
         outcome = ("cancelled", str(exc))
     except MovierateError as exc:

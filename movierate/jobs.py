@@ -35,7 +35,14 @@ from typing import Any, Literal, Protocol
 
 from movierate.errors import MovierateError, NameTakenError, TrainingCancelled
 from movierate.filenames import NAME_MAX_LENGTH, twin_key
-from movierate.progress import Phase, ProgressCallback, ProgressEvent
+from movierate.progress import (
+    LOADING_DATA,
+    STARTING_TENSORFLOW,
+    Phase,
+    ProgressCallback,
+    ProgressEvent,
+    setup_event,
+)
 from movierate.run_ledger import LostRun, RunLedger
 
 log = logging.getLogger(__name__)
@@ -44,6 +51,9 @@ JobState = Literal["queued", "running", "done", "failed", "cancelled"]
 #: The phase of a job whose training has ended and whose model is being written: too late to
 #: cancel (recheck A, s27: a Cancel then was ignored without a word).
 SAVING = "saving the model"
+#: The phase of a job from its start until its runner reports what it waits for (a
+#: :data:`movierate.progress.Phase.SETUP` event) or its first batch.
+STARTING = "starting"
 ACTIVE_STATES: frozenset[str] = frozenset({"queued", "running"})
 #: The most finished runs a registry keeps (the latest); older ones are dropped from its list,
 #: so a server that runs for weeks does not keep (and redraw) every run (bad-input round 25).
@@ -76,9 +86,23 @@ def _pipeline_runner(
     from movierate.pipeline import train_and_save
 
     store.use_process_temp_dir()  # TensorFlow's autograph files: cleaned up even after a kill
+    start_tensorflow(progress)
     return train_and_save(
         dataset, spec, name, split_params, progress=progress, cancel=cancel, name_base=name_base
     )
+
+
+def start_tensorflow(progress: ProgressCallback | None) -> None:
+    """Import TensorFlow (through ``movierate.nn.training``) before a run loads its data,
+    reporting :data:`~movierate.progress.STARTING_TENSORFLOW` while it loads and
+    :data:`~movierate.progress.LOADING_DATA` once it has: the phases name the real wait
+    (views round 39, F1: 57 s of "loading the data" were mostly TensorFlow's start)."""
+    if progress is not None:
+        progress(setup_event(STARTING_TENSORFLOW))
+    import movierate.nn.training  # noqa: F401  (the slow part: TensorFlow and Keras)
+
+    if progress is not None:
+        progress(setup_event(LOADING_DATA))
 
 
 @dataclass(frozen=True)
@@ -197,8 +221,10 @@ class _Job:
         """Store one :class:`~movierate.progress.ProgressEvent`: position, latest metrics and
         per-epoch history.
 
-        Phases: BATCH (within an epoch), EPOCH (one ended; its metrics join the history) and
-        DONE (training ended with the best epoch's metrics; the model is being saved).
+        Phases: SETUP (before the first batch: its ``stage`` is the phase shown), BATCH
+        (within an epoch), EPOCH (one ended; its metrics join the history) and DONE (training
+        ended with the best epoch's metrics; the model is being saved). A cancelled job's
+        phase stays "cancelling" until it stops.
         """
         metrics = {
             str(k): float(v)
@@ -207,6 +233,10 @@ class _Job:
         }
         phase = str(getattr(event, "phase", ""))
         with self.lock:
+            if phase == Phase.SETUP:
+                if not self.cancel.is_set():
+                    self.phase = str(getattr(event, "stage", "") or self.phase)
+                return
             if phase == Phase.DONE:  # the saved model's own figures; none from before stand
                 # beside them (accuracy round 43, F2: a tuning trial's early-stopping RMSE did)
                 self.latest_metrics = metrics
@@ -217,7 +247,7 @@ class _Job:
             self.latest_metrics.update(metrics)
             self.epoch, self.epochs = int(event.epoch), int(event.epochs)
             self.batch, self.batches = int(event.batch), int(event.batches)
-            self.phase = "training"
+            self.phase = "cancelling" if self.cancel.is_set() else "training"
             if self.first_report is None and self.started_at is not None:
                 share = share_done(self.epoch, self.epochs, self.batch, self.batches)
                 self.first_report = (time.monotonic() - self.started_at, share)
@@ -459,7 +489,7 @@ class JobRegistry:
                 self._ledger.started(job.id)
             with job.lock:
                 job.state = "running"
-                job.phase = "loading the data"
+                job.phase = STARTING
                 job.started_at = time.monotonic()
             try:
                 extra = {"name_base": job.name_base} if job.name_base is not None else {}

@@ -25,6 +25,8 @@ class Phase(str, Enum):
     EPOCH = "epoch"
     #: Training ended: ``epoch`` is the best epoch and ``metrics`` its metrics.
     DONE = "done"
+    #: Before the first batch: ``stage`` says what the run is waiting for (:func:`setup_event`).
+    SETUP = "setup"
 
     def __str__(self) -> str:
         return self.value
@@ -32,7 +34,8 @@ class Phase(str, Enum):
 
 @dataclass
 class ProgressEvent:
-    """Where training is: phase, epoch of epochs, batch of batches, latest metrics."""
+    """Where training is: phase, epoch of epochs, batch of batches, latest metrics; a SETUP
+    event's ``stage`` names the wait before the first batch."""
 
     phase: Phase
     epoch: int
@@ -40,9 +43,21 @@ class ProgressEvent:
     batch: int
     batches: int
     metrics: dict[str, float] = field(default_factory=dict)
+    stage: str = ""
 
 
 ProgressCallback = Callable[[ProgressEvent], None]
+
+#: The stages a run reports before its first batch (views round 39, F1: "loading the data"
+#: was shown for the 57 s of a child process importing TensorFlow, with the data cached).
+STARTING_PROCESS = "starting the training process"
+STARTING_TENSORFLOW = "starting TensorFlow"
+LOADING_DATA = "loading the data and building the model"
+
+
+def setup_event(stage: str) -> ProgressEvent:
+    """A SETUP event: the run is now ``stage`` (e.g. :data:`STARTING_TENSORFLOW`)."""
+    return ProgressEvent(Phase.SETUP, 0, 0, 0, 0, stage=stage)
 
 
 #: A run projected to take longer than this gets a time estimate (bad-input round 32: 10,000

@@ -179,6 +179,9 @@ ZERO_RATINGS = {
 #: Session key: [what was asked: file, name, items, options; the dataset's name] of the upload
 #: imported last.
 IMPORTED = "imported_upload"
+#: The dataset whose notices an import just queued for the top of the next run (not repeated
+#: under the quick start on that run).
+NOTICED = "noticed_dataset"
 #: The upload form's checkbox that replaces an imported dataset of the name given.
 REPLACE_LABEL = "Replace an imported dataset of this name"
 
@@ -243,6 +246,7 @@ def import_upload(upload, csv_name: str, items=None, **options: Any) -> None:
             raise
     state.refresh_datasets()
     widgets.show_notices(ds, after_rerun=True)
+    st.session_state[NOTICED] = ds.name
     flash(
         "home_message",
         f"Imported **{text.md(ds.name)}**: {len(ds):,} ratings by {ds.n_users:,} "
@@ -433,6 +437,7 @@ def render() -> None:
     if message := take_flash("home_message"):  # kept through a second click (round 16, F2)
         st.success(message, icon=":material/check_circle:")
     show_stopped()
+    noticed = st.session_state.pop(NOTICED, None)  # shown at the top of this run
 
     statuses = state.dataset_statuses()
     available = [s.name for s in statuses if s.available]
@@ -466,6 +471,8 @@ def render() -> None:
                 ),
                 markdown=True,
             )
+            if dataset != noticed:  # views round 40, F4: an import's notices came back nowhere
+                widgets.show_dataset_notices(dataset)
             if st.button(
                 "Train a good default model", type="primary", icon=":material/rocket_launch:"
             ):

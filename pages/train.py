@@ -40,6 +40,9 @@ OVERRIDE_HINT = (
 )
 #: How an optional bias (None = the family's default) reads in its selectbox.
 BIAS_CHOICES = {None: "Family default", True: "Yes", False: "No"}
+#: How the Run picker marks a run this tab did not start since it was loaded (views round 39,
+#: F7: "started elsewhere" read as someone else's run after the teacher's own reload).
+ELSEWHERE = ", started in another tab or before a reload"
 
 
 def spec_widget(name: str, default: Any) -> Any:
@@ -166,9 +169,7 @@ def show_monitor() -> None:
         "Run",
         ids,
         index=ids.index(watched),
-        format_func=lambda i: (
-            f"{by_id[i].name} ({by_id[i].state}{'' if i in own else ', started elsewhere'})"
-        ),
+        format_func=lambda i: f"{by_id[i].name} ({by_id[i].state}{'' if i in own else ELSEWHERE})",
         disabled=len(jobs) == 1,
     )
     if picked != watched:  # this session's own pick is kept
@@ -176,8 +177,9 @@ def show_monitor() -> None:
     job = by_id[picked]
     if picked not in own:
         st.caption(
-            "Started elsewhere: another tab, person or session on this dashboard's server, "
-            "not a run of this tab."
+            "Started in another tab or before this page was last loaded (a reload counts), by "
+            "you or anyone using this dashboard's server: a tab counts as its own only the runs "
+            "started in it since it was loaded."
         )
     show_job(job)
     if job.phase == SAVING:
@@ -211,7 +213,8 @@ def show_job(job) -> None:
     if job.batches and job.state == "running":
         position += f", batch {job.batch}/{job.batches}"
     metrics = job.latest_metrics
-    kept = metrics.get("best_epoch") if job.state == "done" and unit == "epoch" else None
+    ended = job.state == "done" or job.phase == SAVING  # the kept epoch is known
+    kept = metrics.get("best_epoch") if ended and unit == "epoch" else None
     if job.state == "done" and unit == "trial":  # recheck 8, F4: "finished trial 2/2"
         position = text.tuning_ending(job.spec, job.epoch)
     if kept is not None:  # the tiles show the kept epoch's numbers, not the last epoch's
@@ -228,7 +231,10 @@ def show_job(job) -> None:
         text=f"**{text.md(job.name)}** on {text.md(job.dataset)}: {status}  {position}",
     )
     cols = st.columns(4)
-    cols[0].metric("elapsed", f"{job.elapsed_seconds:.0f} s")
+    label, value, said = elapsed_tile(job)
+    cols[0].metric(label, value, help=said)
+    if note := time_split_text(job, unit):
+        st.caption(note)
     for col, (label, value, said) in zip(cols[1:], text.run_tiles(job), strict=True):
         col.metric(label, value, help=said)
     running = job.state == "running" and unit == "epoch" and job.first_report is not None
@@ -334,6 +340,50 @@ def show_job(job) -> None:
             )
     elif job.active:
         st.caption("Curves appear after the first epoch.")
+
+
+def elapsed_tile(job) -> tuple[str, str, str]:
+    """The run's time tile as (label, value, help): "took in all" once it is saved, else
+    "elapsed"; either counts more than the fit (views round 39, F1: "elapsed 83 s" here
+    beside Home's "train s 12.6" for the same run)."""
+    if job.state == "done":
+        return (
+            "took in all",
+            f"{job.elapsed_seconds:.0f} s",
+            "From the run's start until its model was saved: starting TensorFlow, loading the "
+            "data, building the model and saving count too, so it is more than the fit alone "
+            "(Home's 'train s').",
+        )
+    return (
+        "elapsed",
+        f"{job.elapsed_seconds:.0f} s",
+        "Since the run started: starting TensorFlow, loading the data and building the model "
+        "count too, so it is more than the fit alone (Home's 'train s' once saved).",
+    )
+
+
+def time_split_text(job, unit: str) -> str:
+    """A saved run's time in all and its fit's (Home's "train s"); "" before it is saved or
+    when the model records no fit time."""
+    if job.state != "done" or not job.model_name:
+        return ""
+    try:
+        timings = state.load_model(job.model_name).meta.get("timings") or {}
+    except MovierateError:
+        return ""
+    fit = timings.get("train_seconds")
+    if not isinstance(fit, int | float) or isinstance(fit, bool):
+        return ""
+    rest = (
+        "the trials, starting TensorFlow, loading the data and saving"
+        if unit == "trial"
+        else "starting TensorFlow, loading the data, building the model, scoring and saving"
+    )
+    what = "fitting the saved model" if unit == "trial" else "the fit (its epochs)"
+    return (
+        f"{job.elapsed_seconds:.0f} s in all, of which {what} took {fit:.1f} s: Home's "
+        f"'train s'. The rest was {rest}."
+    )
 
 
 def show_tuning(job) -> None:
@@ -540,6 +590,16 @@ def render() -> None:
 def train_form(datasets: list[str]) -> None:
     """The form with every option; submitting it queues a run."""
     defaults = state.default_spec()
+    # outside the form, so that picking a dataset shows its import's notices at once (views
+    # round 40, F4: inside it, they came only after Start training)
+    dataset = st.columns(2, gap="large")[0].selectbox(
+        "Dataset",
+        datasets,
+        index=datasets.index(state.preferred_dataset(datasets)),
+        help="The ratings to train on: MovieLens sets downloaded or uploaded on Home, "
+        "and your own CSV imported there.",
+    )
+    widgets.show_dataset_notices(dataset)
 
     with st.form("train_form", border=True, enter_to_submit=False):
         # two rows of two: four columns cut the selects' values at 1024 px ("ml-latest-s",
@@ -548,13 +608,6 @@ def train_form(datasets: list[str]) -> None:
         reg_col, fit_col = st.columns(2, gap="large")
         with data_col:
             st.markdown("**Data**")
-            dataset = st.selectbox(
-                "Dataset",
-                datasets,
-                index=datasets.index(state.preferred_dataset(datasets)),
-                help="The ratings to train on: MovieLens sets downloaded or uploaded on Home, "
-                "and your own CSV imported there.",
-            )
             split_method = st.selectbox(
                 "Test split",
                 list(SPLITS),
@@ -695,7 +748,6 @@ def train_form(datasets: list[str]) -> None:
                 st.warning(warning, icon=":material/balance:")
             if st.session_state.pop("watch_first", None) and not warnings:
                 st.rerun()  # the runs were drawn above the form: draw them again with this one
-    widgets.show_dataset_notices(dataset)
 
 
 def show_runs() -> None:

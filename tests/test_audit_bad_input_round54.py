@@ -136,8 +136,8 @@ def test_train_monitor_follows_the_running_job_and_labels_others_runs(monkeypatc
         at = open_train()
         run = _run_box(at)
         assert run.value == registry.jobs()[0].id
-        assert "same (done, started elsewhere)" in run.options
-        assert any("Started elsewhere" in str(c.value) for c in at.caption)
+        assert "same (done, started in another tab or before a reload)" in run.options
+        assert any("Started in another tab" in str(c.value) for c in at.caption)
         dup = registry.submit("ml-latest-small", spec, "dup")  # another session's run
         next(w for w in at.text_input if w.label == "Model name").set_value("dup")
         next(b for b in at.button if b.label == "Start training").click().run()

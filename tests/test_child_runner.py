@@ -120,7 +120,9 @@ def test_the_child_stops_when_the_dashboard_goes_away():
         stdout=subprocess.PIPE,
     )
     pickle.dump(list(sys.path), child.stdin)
-    pickle.dump((child_job, ("d", Spec(behaviour="wait for cancel"), "n", None), {}), child.stdin)
+    pickle.dump(
+        (child_job, ("d", Spec(behaviour="wait for cancel"), "n", None), {}, False), child.stdin
+    )
     child.stdin.flush()
     first = pickle.load(child.stdout)
     assert first[0] == "progress"
@@ -189,7 +191,7 @@ def test_a_child_whose_parent_keeps_its_input_open_still_exits_0():
         stderr=subprocess.PIPE,
     )
     pickle.dump(list(sys.path), child.stdin)
-    pickle.dump((quick_done, ("d", None, "kept", None), {}), child.stdin)
+    pickle.dump((quick_done, ("d", None, "kept", None), {}, False), child.stdin)
     child.stdin.flush()
     assert pickle.load(child.stdout) == ("done", "kept")
     assert child.wait(60) == 0  # its input still open

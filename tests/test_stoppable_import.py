@@ -46,8 +46,10 @@ def test_a_run_that_ends_first_stops_the_work_and_the_next_run_says_so(monkeypat
         def empty(self):
             pass
 
+        def button(self, *a, **k):  # the Stop button's slot
+            return False
+
     monkeypatch.setattr(stoppable.st, "empty", lambda: Line())
-    monkeypatch.setattr(stoppable.st, "button", lambda *a, **k: False)
     monkeypatch.setattr(stoppable.st, "info", lambda body, **_: said.append(body))
     asked = threading.Event()
 
@@ -72,9 +74,12 @@ def test_work_that_ends_on_its_own_returns_its_result_or_raises_its_error(monkey
     monkeypatch.setattr(
         stoppable.st,
         "empty",
-        lambda: type("L", (), {"info": lambda *a, **k: None, "empty": lambda s: None})(),
+        lambda: type(
+            "L",
+            (),
+            {"info": lambda *a, **k: None, "empty": lambda s: None, "button": lambda *a, **k: 0},
+        )(),
     )
-    monkeypatch.setattr(stoppable.st, "button", lambda *a, **k: False)
     assert stoppable.stoppable(lambda should_stop: 42, "x") == 42
     with pytest.raises(ValueError, match="bad file"):
         stoppable.stoppable(lambda should_stop: (_ for _ in ()).throw(ValueError("bad file")), "x")

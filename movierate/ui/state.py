@@ -47,7 +47,7 @@ def job_registry() -> JobRegistry:
     from movierate.child_runner import in_child_process
     from movierate.tuning import job_runner  # Optuna is imported in the child only
 
-    return JobRegistry(runner=in_child_process(job_runner), ledger=RunLedger())
+    return JobRegistry(runner=in_child_process(job_runner, tensorflow=True), ledger=RunLedger())
 
 
 def watch_job(job_id: str, own: bool = True) -> None:

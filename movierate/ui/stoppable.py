@@ -64,8 +64,10 @@ def stoppable(work: Callable[[Callable[[], bool]], _T], label: str, *, key: str 
     worker = threading.Thread(target=run, name=f"movierate-{key}", daemon=True)
     _running[session] = _Work(label, worker, outcome, stop)
     worker.start()
-    line = st.empty()
-    st.button("Stop", key=key, icon=":material/stop_circle:", help="Stops it: nothing is stored.")
+    line, stop_button = st.empty(), st.empty()  # both go once the work ended (views r. 40, F6)
+    stop_button.button(
+        "Stop", key=key, icon=":material/stop_circle:", help="Stops it: nothing is stored."
+    )
     started = time.monotonic()
     try:
         while worker.is_alive():
@@ -80,6 +82,7 @@ def stoppable(work: Callable[[Callable[[], bool]], _T], label: str, *, key: str 
             stop.set()
     _running.pop(session, None)
     line.empty()
+    stop_button.empty()
     if "error" in outcome:
         raise outcome["error"]  # type: ignore[misc]
     return outcome["value"]  # type: ignore[return-value]

@@ -499,8 +499,8 @@ def model_summary(model: Any) -> str:
 
 
 def job_progress_text(job: JobSnapshot) -> str:
-    """One line: name, state, epoch (a tuning run: trial) and the latest early-stopping RMSE (a
-    tuning run: the best trial's so far)."""
+    """One line: name, state, epoch (a tuning run: trial) and the latest early-stopping RMSE
+    with the epoch it is from (:func:`metrics_epoch`; a tuning run: the best trial's so far)."""
     tuning = isinstance(job.spec, TuneRequest)
     parts = [f"**{md(job.name)}**: {job.state}"]
     if job.state == "running" and job.epochs:
@@ -508,22 +508,34 @@ def job_progress_text(job: JobSnapshot) -> str:
     if tuning and "best_rmse" in job.latest_metrics:
         parts.append(f"best trial's early-stopping RMSE {job.latest_metrics['best_rmse']:.4f}")
     elif not tuning and "stop_rmse" in job.latest_metrics:
-        parts.append(f"early-stopping RMSE {job.latest_metrics['stop_rmse']:.4f}")
+        parts.append(
+            f"early-stopping RMSE {job.latest_metrics['stop_rmse']:.4f} (epoch "
+            f"{metrics_epoch(job)})"
+        )
     return ", ".join(parts)
+
+
+def metrics_epoch(job: JobSnapshot) -> int:
+    """The epoch a training job's latest metrics are from: once training ended (saving, then
+    done) its kept epoch, before that its last finished one (0: none yet)."""
+    kept = job.latest_metrics.get("best_epoch")  # the DONE event's
+    return int(kept) if kept is not None else len(job.history.get("epoch", []))
 
 
 def run_tiles(job: JobSnapshot) -> list[tuple[str, str, str | None]]:
     """The Train monitor's tiles after "elapsed", as (label, value, help): what was done, a
-    train RMSE and an early-stopping RMSE. A finished training run's are its kept epoch's. A
-    tuning run counts trials and shows the best trial's early-stopping RMSE, labelled as the
-    trial's: its saved refit has none of its own (accuracy round 43, F2: the tile showed the
-    last trial's last epoch beside the refit's train RMSE, and "epochs done" counted trials)."""
+    train RMSE and an early-stopping RMSE, labelled with their epoch: a running training's
+    last finished epoch, and from its end on (saving, done) its kept epoch (views round 39, F8:
+    the kept epoch's, unlabelled, beside "epoch 8/8" while saving). A tuning run counts trials
+    and shows the best trial's early-stopping RMSE, labelled as the trial's: its saved refit
+    has none of its own (accuracy round 43, F2: the tile showed the last trial's last epoch
+    beside the refit's train RMSE, and "epochs done" counted trials)."""
     metrics = job.latest_metrics
     done = len(job.history.get("epoch", []))
     if isinstance(job.spec, TuneRequest):
         return _tuning_tiles(job, done)
-    kept = metrics.get("best_epoch") if job.state == "done" else None
-    at = f", epoch {int(kept)}" if kept is not None else ""
+    kept = metrics.get("best_epoch")  # the ended training's (DONE event): saving, then done
+    at = f", epoch {epoch}" if (epoch := metrics_epoch(job)) else ""
     tiles: list[tuple[str, str, str | None]] = [("epochs done", str(done), None)]
     for key, label in (("train_rmse", "train RMSE"), ("stop_rmse", "early-stopping RMSE")):
         helped = pruned_tile_help(metrics, key) if kept is not None else None

@@ -52,8 +52,9 @@ MODELS_TABLE_COLUMNS: dict[str, Any] = {
     ),
     "train s": st.column_config.NumberColumn(
         format="%.1f",
-        help="Seconds the fit took (its epochs), without loading the data, "
-        "scoring or saving: the Train page's elapsed time counts those too",
+        help="Seconds the fit took (its epochs), without starting TensorFlow, loading the "
+        "data, scoring or saving: the Train page's 'took in all' counts those too, and says "
+        "both",
     ),
     EPOCHS_COLUMN: st.column_config.TextColumn(
         help="The epoch the saved model is from (early stopping keeps the best one) of the "
