@@ -43,6 +43,20 @@ TERMS: dict[str, str] = {
     "The exact transform makes the vectors so; the regularizer only penalises the distance from "
     "it during training, and may not get there on the movies you look at (its verdict says how "
     "far, over which movies). 'Not whitened' describes the shape, not a fault.",
+    "covariance diagonal": "The variance of each dimension: how widely the movies spread "
+    "along it (the diagonal of the dimensions' covariance matrix). Whitening aims at 1 for "
+    "every dimension.",
+    "off-diagonal covariance": "How much two dimensions vary together (the covariance matrix "
+    "outside its diagonal); |...| takes its size whatever its sign. Whitening and "
+    "decorrelation aim at 0: each dimension then says something the others do not.",
+    "off-diagonal correlation": "How closely two dimensions move together, from -1 to 1 "
+    "(their Pearson r); |...| takes its size whatever its sign. Decorrelation aims at 0.",
+    "column means' RMS": "How far the dimensions' averages over the movies sit from 0: the "
+    "root mean square (RMS: square each average, take their mean, then its square root) of "
+    "one average per dimension. Whitening aims at 0.",
+    "KS distance": "Kolmogorov-Smirnov distance: the largest gap between the share of movies "
+    "below each value of a dimension and the share a uniform spread from -1 to 1 would have "
+    "there (0: exactly uniform, 1: as far as can be).",
     "decorrelation": "A regularizer that penalises correlation between the dimensions, without "
     "spreading them equally; its verdict says how far it got.",
     "early stopping": "Training stops when the error on ratings set aside for this "

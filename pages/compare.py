@@ -54,6 +54,7 @@ def show_measured_effects(models: list) -> None:
     }
     if any(boxes.values()):
         st.caption("What each model's own numbers show about its regularizers:")
+    shown: list[str] = []  # every box's text: the terms they use are explained below them
     for model in models:
         if model.meta.get("exact_whitening_of"):
             rows = verdicts.shaped_rows(model, model.spec)  # the rows the map was fitted on
@@ -70,15 +71,19 @@ def show_measured_effects(models: list) -> None:
                 else f"covariance diagonal {stats['diag_mean']:.3g} ± {stats['diag_std']:.2g}, "
                 f"mean |off-diagonal correlation| {stats['corr_offdiag_mean_abs']:.2g}"
             )
-            st.info(
+            shown.append(
                 f"**{text.md(model.name)}**: whitened by construction{rows.where}: {numbers}; "
                 "predictions identical to "
                 f"{text.md(model.meta['exact_whitening_of'])}'s. The tab 'Embedding spaces' counts only "
-                "movies with enough ratings, whose spread differs.",
-                icon=":material/functions:",
+                "movies with enough ratings, whose spread differs."
             )
+            st.info(shown[-1], icon=":material/functions:")
         else:
             widgets.show_verdicts(model, boxes=boxes[model.name])
+            shown += [sentence for sentence, _ in boxes[model.name]]
+    if terms := text.verdict_terms_text(shown):
+        with st.popover("What the verdicts' numbers mean", type="tertiary"):
+            st.markdown(terms)  # each term at its first use (views round 39, F4)
 
 
 #: The test RMSE of user and movie averages without an embedding (accuracy round 10: a model on
@@ -1152,8 +1157,11 @@ def render() -> None:
         bind="query-params",
         help=f"{glossary.define('whitening')}\n\nThe exact whitening is a free linear "
         "transform of the trained embedding: movie vectors multiplied by "
-        "the inverse square root of their covariance over the movies with a training rating "
-        "(mean moved into the biases), so they are exactly white there, user vectors "
+        "the inverse square root of their covariance over the movies its spread penalties "
+        "shaped, the ones its verdicts measure: those with a training rating, or, for a model "
+        "trained with 'Spread penalties: movies with at least this many ratings', those with at "
+        "least that many training ratings (the note under each exact whitening names its set). "
+        "The mean moves into the biases, so the vectors are exactly white there, user vectors "
         "(or a deep model's first layer) by the inverse, so every prediction stays the same. "
         "Set it beside a model trained with the whitening regularizer to see what the penalty "
         "adds beyond this transform.",

@@ -63,7 +63,11 @@ def render() -> None:
     idle_note = f" {dimensions.IDLE_CAPTION}" if idle else ""
     if combined := explore.combined_columns_text(model):  # a blend's members, ensemble's seeds
         st.caption(text.md(combined))
-    widgets.show_verdicts(model)  # did each regularizer do what it claims?
+    boxes = widgets.verdict_boxes(model)
+    widgets.show_verdicts(model, boxes=boxes)  # did each regularizer do what it claims?
+    if terms := text.verdict_terms_text([sentence for sentence, _ in boxes]):
+        with st.popover("What the verdicts' numbers mean", type="tertiary"):
+            st.markdown(terms)  # each term at its first use (views round 39, F4)
 
     cov_tab, pca_tab, map_tab, pop_tab, export_tab = st.tabs(
         ["Covariance", "Principal components", "Map", "Norms & popularity", "Export"],
@@ -209,7 +213,7 @@ def render() -> None:
         for component, rows in extremes.groupby("component", sort=True):
             share = float(rows["explained_variance_ratio"].iloc[0])
             st.markdown(f"**Component {component}**: {share:.1%} of the variance")
-            contrast = explore.ends_contrast(rows, pool)
+            contrast = explore.ends_contrast(rows, pool, model.movies)  # training counts
             if contrast:
                 st.caption(text.md(contrast))
             for end, label in (("top", "Top end"), ("bottom", "Bottom end")):
@@ -345,10 +349,17 @@ def render() -> None:
             name = colour.removeprefix(figures.COLUMN)
             picked = model.movies[name].array[frame["movie_idx"].to_numpy()]  # Int64 stays numbers
             frame = frame.assign(**{name: picked})
-        index = explore.title_index(model)
         searched = True
         try:
-            matches = widgets.map_matches(index, query, within=frame["movie_idx"], regex=regex)
+            # the title index only for a search: building it took 1.5 s of a saved map's
+            # first draw (views round 39, F3)
+            matches = (
+                widgets.map_matches(
+                    explore.title_index(model), query, within=frame["movie_idx"], regex=regex
+                )
+                if query.strip()
+                else widgets.MapMatches([], "contains")
+            )
         except MovierateError as exc:  # a bad or stopped regular expression: say what is wrong
             st.warning(text.md(str(exc)), icon=":material/search_off:")
             matches, searched = widgets.MapMatches([], "regex"), False
@@ -382,15 +393,7 @@ def render() -> None:
             focus = map_focus(query, matches)
         metric = params.get("metric", "cosine") if uploaded is None else "cosine"
         k = map_neighbour_count()
-        neighbours = None
-        if focus is not None and focus in set(frame["movie_idx"]):
-            neighbours = explore.neighbour_index(model).nearest(
-                focus, k=k, metric=metric, min_ratings=int(params.get("min_ratings", 0))
-            )
-        regions = None
         tags, tags_note = widgets.dataset_tags(model)
-        if regions_on:
-            regions = widgets.map_regions(frame, tags, model.meta["dataset"].get("name", ""))
         event = st.session_state.get("tsne_chart")
         dragged = widgets.selected_movies(event)
         last = st.session_state.get("map_last_drag")
@@ -400,8 +403,18 @@ def render() -> None:
         selected = [m for m in selections.get(sel_key, []) if m is not None]
         with side_col:  # a reload keeps no selection: said beside the map
             widgets.selection_in_link(selections, selected)
-        axes = pca_axes(frame) if frame.attrs.get("method") == "pca" else None
-        with map_col:
+        # a map's first draw (its neighbours, regions and figure) is said where the map goes
+        # from 0.5 s on: a saved map's page stayed blank for 13 s (views round 39, F3)
+        with map_col, st.spinner(maps.loading_text(frame), show_time=True):
+            neighbours = None
+            if focus is not None and focus in set(frame["movie_idx"]):
+                neighbours = explore.neighbour_index(model).nearest(
+                    focus, k=k, metric=metric, min_ratings=int(params.get("min_ratings", 0))
+                )
+            regions = None
+            if regions_on:
+                regions = widgets.map_regions(frame, tags, model.meta["dataset"].get("name", ""))
+            axes = pca_axes(frame) if frame.attrs.get("method") == "pca" else None
             figure = widgets.tsne_figure(
                 frame,
                 colour,

@@ -488,6 +488,7 @@ def map_regions(
     in ``frame.attrs`` (each point's region).
     """
     from sklearn.cluster import KMeans
+    from threadpoolctl import threadpool_limits
 
     xy = np.asarray(coordinates, dtype=np.float64)
     if xy.ndim != 2 or xy.shape[1] != 2 or len(genres) != len(xy):
@@ -499,7 +500,10 @@ def map_regions(
     fit = xy
     if n > REGION_FIT_POINTS:
         fit = xy[np.random.default_rng(seed).choice(n, REGION_FIT_POINTS, replace=False)]
-    labels = KMeans(n_clusters=n_regions, n_init=4, random_state=seed).fit(fit).predict(xy)
+    # one thread: on 2 busy cores KMeans' OpenMP threads spin-waited 0.8-3 s for 2,000 points
+    # that one thread clusters in 0.02 s (views round 39, F3: a saved map was blank for 13 s)
+    with threadpool_limits(limits=1):
+        labels = KMeans(n_clusters=n_regions, n_init=4, random_state=seed).fit(fit).predict(xy)
     genres = [[g for g in movie if g not in NOT_A_GENRE] for movie in genres]
     incidence = genre_incidence(genres)
     names = sorted({g for movie in genres for g in movie})

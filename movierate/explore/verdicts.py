@@ -576,10 +576,10 @@ def _two_set_verdict(
     # the measured penalty only: no cause (e.g. an L2 term) the numbers here cannot show
     shaped = state(stats, movies.embedding, alpha)
     sentence = f"{yes if everywhere else no}: {shaped}{movies.where}"
-    if not everywhere:
-        sentence += f" {target(movies.embedding, alpha)}{trend}"
-    elif raised(movies.embedding, alpha):
-        sentence += f" {target(movies.embedding, alpha)}"
+    said = ""  # the target named, if any: a second set's equal one is not repeated
+    if not everywhere or raised(movies.embedding, alpha):
+        said = target(movies.embedding, alpha)
+        sentence += f" {said}{'' if everywhere else trend}"
     achieved = everywhere
     if rated is not None:
         x = rated.embedding
@@ -607,8 +607,9 @@ def _two_set_verdict(
         else:
             verb = "also" if there == everywhere else "but"
             sentence += f"; {verb} {yes if there else no} over {rated.where()}: {shown}"
-            if not there or raised(x, alpha):
-                sentence += f" {target(x, alpha)}"
+            if not there or raised(x, alpha):  # a target said once (views round 39, F4)
+                again = target(x, alpha)
+                sentence += " (the same target)" if again == said else f" {again}"
     return Verdict(kind, strength, achieved, sentence, numbers)
 
 

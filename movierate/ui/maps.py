@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from movierate.explore.map_jobs import MapJob, MapJobs
@@ -84,6 +85,20 @@ def map_or_progress(
     if job.error is not None:
         raise job.error
     return job.result
+
+
+def loading_text(frame: pd.DataFrame) -> str:
+    """What a map's page says while it draws a map it has: "Loading the saved t-SNE map of
+    1,958 movies..." when read from the model's cache, else "Drawing the ... map"."""
+    from movierate.explore import METHOD_LABELS
+
+    method = frame.attrs.get("method")
+    n = f"{len(frame):,} movie{'' if len(frame) == 1 else 's'}"
+    if method not in METHOD_LABELS:  # coordinates uploaded by the user
+        return f"Drawing your map of {n}…"
+    if frame.attrs.get("from_cache"):
+        return f"Loading the saved {METHOD_LABELS[method]} map of {n}…"
+    return f"Drawing the {METHOD_LABELS[method]} map of {n}…"
 
 
 def progress_text(job: MapJob) -> str:

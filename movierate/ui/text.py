@@ -460,8 +460,10 @@ def regions_text(genres: bool, tags: bool, min_ratio: float) -> str:
         return sentence + "."
     return sentence + (
         "; genres only where more than random regions of its size hold (5%, Holm over every "
-        "region and genre): on a small map a genre twice as common with a handful of movies can "
-        "stay unlabelled."
+        "region and genre: Holm's correction raises each test's bar for the many made at once, "
+        "so that chance alone puts any genre label on the map at most 5% of the time): on a "
+        "small map a genre twice "
+        "as common with a handful of movies can stay unlabelled."
     )
 
 
@@ -750,10 +752,13 @@ def _mean_there(summary: dict[str, Any]) -> str:
 
 
 #: How much a training seed alone moves one model's neighbour lists, measured and labelled as
-#: such (accuracy round 23: a single list was shown as if it were the setting's).
+#: such (accuracy round 23: a single list was shown as if it were the setting's); Jaccard@10
+#: said at its first use (views round 39, F4).
 NEIGHBOUR_SEED_SCALE = (
     "A model's neighbour lists move with its training seed too: two models that differ only by "
-    "their seed shared a mean Jaccard@10 of 0.02-0.21 for five popular films (mf_bias dim 16, "
+    "their seed shared a mean Jaccard@10 of 0.02-0.21 (the films both top-10 lists hold, "
+    "divided by the films either holds: 1 the same ten, 0 none in common) "
+    "for five popular films (mf_bias dim 16, "
     "ml-latest-small, 2026-12-06) and 0.19-0.22 (mf_bias dim 32, ml-100k, 2026-12-04). Pick "
     "two seeds of one setting here to see it for yours."
 )
@@ -1214,3 +1219,63 @@ def trained_on_text(name: str, n_rows: int, held_out: dict[str, Any]) -> str:
             "random start)"
         )
     return f" (**{md(name)}** trained on {n_rows - n_held:,} of them, not on its {parts} {rows})"
+
+
+#: A spread penalty's verdict words and the main number its box leads with: (achieved, missed,
+#: the numbers key, what that number is, what the penalty aims at).
+VERDICT_LEADS: dict[str, tuple[str, str, str, str, str]] = {
+    "whitening": (
+        "Whitened", "Not whitened", "diag_mean",
+        "a dimension's variance is on average", "whitening aims at 1",
+    ),
+    "decorrelation": (
+        "Decorrelated", "Not decorrelated", "corr_offdiag_mean_abs",
+        "the size of the correlation between two dimensions is on average",
+        "decorrelation aims at 0",
+    ),
+    "adversarial": (
+        "Uniform-looking", "Not uniform-looking", "ks_mean",
+        "a dimension's KS distance to U(-1, 1) is on average", "the penalty aims at 0",
+    ),
+}  # fmt: skip
+
+#: The glossary terms a verdict box may use, explained beside the boxes that use them.
+VERDICT_TERMS = (
+    "covariance diagonal",
+    "off-diagonal covariance",
+    "off-diagonal correlation",
+    "column means' RMS",
+    "KS distance",
+)
+
+
+def verdict_text(verdict: Any, name: str | None = None) -> str:
+    """A regularizer's verdict box: its word and main number in one short sentence first
+    ("**Not whitened**: a dimension's variance is on average 0.590 ..."), then the measured
+    detail (``verdict.sentence``). A box of 110 words put "Not whitened" first and lost it
+    (views round 39, F4). ``name``: the model, named first (Compare)."""
+    sentence = verdict.sentence[:1].upper() + verdict.sentence[1:]
+    named = f"**{md(name)}**: " if name is not None else ""
+    lead = VERDICT_LEADS.get(verdict.kind)
+    value = verdict.numbers.get(lead[2]) if lead else None
+    if lead is None or value is None or not math.isfinite(value):
+        return named + sentence
+    yes, no, key, what, aim = lead
+    shown = f"{value:#.3g}"
+    rated = verdict.numbers.get(f"rated_{key}")
+    if rated is not None and math.isfinite(rated):  # two sets of movies: both numbers
+        shown += (
+            f" over the movies its penalty shaped, {rated:#.3g} over those the views start with"
+        )
+    word = yes if verdict.achieved else no
+    for said in (yes, no):  # the word is in the lead: the detail starts with its numbers
+        if sentence.startswith(f"{said}: "):
+            sentence = sentence.removeprefix(f"{said}: ")
+    return f"{named}**{word}**: {what} {shown} ({aim}).\n\nMeasured: {sentence}."
+
+
+def verdict_terms_text(boxes: Sequence[str]) -> str:
+    """The plain meaning of every :data:`VERDICT_TERMS` term the ``boxes`` (their texts) use,
+    for a popover beside them; "" when they use none."""
+    used = [t for t in VERDICT_TERMS if any(t.lower() in box.lower() for box in boxes)]
+    return glossary.define(*used) if used else ""

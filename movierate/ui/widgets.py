@@ -30,6 +30,7 @@ from movierate.ui.text import (
     md_quoted,
     ratings_text,
     table_cells,
+    verdict_text,
     with_year,
 )
 
@@ -1609,10 +1610,7 @@ def verdict_boxes(model: Any, *, with_name: bool = False) -> list[tuple[str, boo
     for verdict in regularizer_verdicts(model, min_ratings=DEFAULT_MIN_RATINGS):
         if verdict.kind == "l2":
             continue
-        sentence = verdict.sentence[:1].upper() + verdict.sentence[1:]
-        if with_name:
-            sentence = f"**{md(model.name)}**: {sentence}"
-        boxes.append((sentence, verdict.achieved))
+        boxes.append((verdict_text(verdict, model.name if with_name else None), verdict.achieved))
     return boxes
 
 
