@@ -12,7 +12,7 @@ mean, u.m = u.mu + (u A^-1).(A (m - mu)). So
 
 Every prediction stays the same (to float32 precision), so the exact-whitened model is what a
 whitening regularizer promises at no cost in RMSE. The map may be fitted on some movies only
-(those with a training rating) and applied to all. Numpy only.
+(those its spread penalties shaped: :func:`exact_whitening`) and applied to all. Numpy only.
 
 >>> white = exact_whitening(model)  # doctest: +SKIP
 >>> np.cov(white.movie_embedding, rowvar=False).round(3)  # the identity  # doctest: +SKIP
@@ -120,9 +120,10 @@ def exact_whitening(model: Any) -> ExactlyWhitened:
 
     Same interface as the model (arrays, movie_embedding, user_embedding, biases, movies, spec,
     predict, ...), named ``"<name> (exact whitening)"``; predictions are unchanged. White over
-    the movies its verdicts measure (:func:`movierate.explore.verdicts.shaped_rows`: those with
-    a training rating, for a model that records its training counts), not over vectors no
-    rating moved.
+    the movies its verdicts measure (:func:`movierate.explore.verdicts.shaped_rows`: those its
+    spread penalties shaped, i.e. with a training rating, or with at least the penalties'
+    minimum-ratings limit of them, for a model that records its training counts), not over
+    vectors no rating moved.
     """
     from movierate.explore.verdicts import shaped_rows
 
