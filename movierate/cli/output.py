@@ -33,14 +33,15 @@ def whole_number(allowed: str) -> Callable[[str], int]:
     int value" (bad-input round 48, F3). The range itself is checked where the value is used."""
 
     def parse(text: str) -> int:
-        try:
-            return int(text.strip())
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"{text!r} is not a whole number in digits: {allowed}"
-            ) from None
+        if not ASCII_WHOLE.fullmatch(text):  # int() took ' 8' and Arabic-Indic digits (fuzz66)
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number in digits: {allowed}")
+        return int(text)
 
     return parse
+
+
+#: A whole number as the messages ask for it: ASCII digits 0-9, a minus sign at most.
+ASCII_WHOLE = re.compile(r"-?[0-9]+")
 
 
 def check_path_argument(value: str, what: str, *, name_first: bool = False) -> str:
@@ -92,9 +93,13 @@ def check_path_argument(value: str, what: str, *, name_first: bool = False) -> s
 
 
 def writable_folder(value: str, what: str) -> Path:
-    """The folder ``value`` (created if missing), checked writable now, not after the work."""
+    """The folder ``value`` (created if missing), checked writable now, not after the work,
+    and outside movierate's own folders (:func:`movierate.store.check_outside_managed`)."""
+    from movierate import store
+
     check_path_argument(value, what)
     folder = Path(value).expanduser()
+    store.check_outside_managed(folder, f"{what if what.startswith('--') else '--out'} ./study")
     if folder.is_symlink() and not folder.is_dir():  # mkdir said "File exists" (recheck 2)
         raise ArgumentError(
             f"{what} {clip(value)} is a link to a folder that does not exist (or a loop of "
@@ -397,15 +402,26 @@ def detach_stdout() -> None:
         pass
 
 
-def print_taken_note(asked: str, saved: str, what: str = "training", *, chosen: bool) -> int:
+def print_taken_note(
+    asked: str, saved: str, what: str = "training", *, chosen: bool, overwrite: bool = False
+) -> int:
     """Say on stderr that ``asked`` was taken while the run worked, so it saved as ``saved``;
-    returns the exit code: EXIT_SAVED_AS_OTHER_NAME where the user ``chosen`` the name."""
+    returns the exit code: EXIT_SAVED_AS_OTHER_NAME where the user ``chosen`` the name. With
+    ``overwrite``, the note says that another run's model saved under ``asked`` meanwhile was
+    kept, not replaced (fuzz66, F2)."""
     if saved == asked:
         return EXIT_OK
     code = EXIT_SAVED_AS_OTHER_NAME if chosen else EXIT_OK
-    print(
-        f"note: the name {asked!r} was taken (another run's save or a rename) while this "
+    taken = (
+        f"another run saved a model as {asked!r} while this {what} ran; --overwrite replaces "
+        "only the model that was there when it started, so that one is kept and this one is "
+        f"saved as {saved!r}"
+        if overwrite
+        else f"the name {asked!r} was taken (another run's save or a rename) while this "
         f"{what} ran, so it is saved as {saved!r}"
+    )
+    print(
+        f"note: {taken}"
         + (f" (exit code {code}: the model is saved, not under --name)" if chosen else ""),
         file=sys.stderr,
     )
