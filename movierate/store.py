@@ -2310,8 +2310,9 @@ def delete_model(name: str, *, expected: str | None = None) -> None:
     if locked is not None:  # bad-input round 13: "deleted", and its files stayed behind
         raise StoreError(
             f"{shown(name)} is not deleted: movierate may not remove the files in {locked} "
-            f"(its permissions allow no changes). Make it writable (chmod -R u+w '{path}') and "
-            "delete again. Nothing was removed."
+            f"(its permissions allow no changes). Make it writable (chmod -R u+w '{path}', or "
+            f"chattr -R -i '{path}' if it was made immutable) and delete again. Nothing was "
+            "removed."
         )
     try:
         left = atomic.remove_folder_now(path, TRASH_PREFIX)
@@ -2541,7 +2542,10 @@ def _listed_folder(name: Any) -> Path | None:
     path = config.models_dir() / name
     if name.startswith(".") and not _hidden_model(path):
         return None
-    return path if path.is_dir() and not path.is_symlink() else None
+    try:
+        return path if path.is_dir() and not path.is_symlink() else None
+    except OSError:  # fuzz66, F9: a 300-character name gave "File name too long", not the rule
+        return None
 
 
 def _hidden_model(path: Path) -> bool:

@@ -208,3 +208,47 @@ def test_an_unwritable_runs_folder_is_a_warning_with_the_loss_and_the_fix(capsys
     assert "`delete-dataset` and a replacing import of 'ml-100k' cannot see" in said
     assert "chattr -i" in said and ".tmp" not in said
     assert "Could not write the run note" not in caplog.text
+
+
+# --- F9: one-liners that say what is wrong and what to do ------------------------------------
+
+
+def test_delete_of_a_locked_folder_offers_chattr_too(monkeypatch, capsys):
+    folder = _fake("base8")
+    monkeypatch.setattr(store.atomic, "undeletable", lambda path: path)
+    assert main(["delete", "base8"]) == 1
+    said = capsys.readouterr().err
+    assert f"chmod -R u+w '{folder}', or chattr -R -i '{folder}' if it was made immutable" in said
+
+
+def test_delete_of_an_overlong_name_states_the_name_rule(capsys):
+    _fake("base8")  # the models folder exists: the system then says "File name too long"
+    assert main(["delete", "a" * 300]) == 1
+    said = capsys.readouterr().err
+    assert "Invalid model name" in said and "more than 64" in said
+    assert "File name too long" not in said
+
+
+@pytest.mark.parametrize(
+    ("out", "said"),
+    [
+        ("/dev/null", "is a device or other special file, not a folder: give a folder path"),
+        ("/proc/movierate-x", "Give a folder you may create and write files in."),
+    ],
+)
+def test_study_out_that_is_no_folder_says_what_to_pass(capsys, out, said):
+    assert main(["study", "--quick", "--out", out]) == 1
+    err = capsys.readouterr().err
+    assert said in err and "File exists" not in err
+
+
+def test_an_empty_import_path_is_called_empty(capsys):
+    assert main(["import", "", "--name", "x1"]) == 1
+    said = capsys.readouterr().err
+    assert "The file is empty: give a path." in said and "is a folder" not in said
+
+
+def test_list_escapes_a_line_break_in_the_models_folder(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("MOVIERATE_HOME", str(tmp_path / "a\nb"))
+    assert main(["list"]) == 0
+    assert f"No models in {tmp_path}/a\\nb/models." in capsys.readouterr().err

@@ -47,11 +47,13 @@ ASCII_WHOLE = re.compile(r"-?[0-9]+")
 def check_path_argument(value: str, what: str, *, name_first: bool = False) -> str:
     """``value`` if the OS can take it as a name or path, else ArgumentError saying why.
 
-    Catches what the OS refuses before any work starts: a NUL character, a name (one path
-    component) longer than 255 bytes (ENAMETOOLONG), a path longer than 4096 bytes, and a
-    relative path where the current folder no longer exists. ``name_first``: a value without
+    Catches what the OS refuses before any work starts: an empty path, a NUL character, a
+    name (one path component) longer than 255 bytes (ENAMETOOLONG), a path longer than 4096
+    bytes, and a relative path where the current folder no longer exists. ``name_first``: a value without
     a path separator is read as a name (a dataset's), which needs no current folder.
     """
+    if not value.strip() and not name_first:  # fuzz66, F9: `import ''` read as "."
+        raise ArgumentError(f"{what} is empty: give a path.")
     if "\x00" in value:
         raise ArgumentError(f"{what} contains a NUL character; no file name can hold one.")
     encoding = sys.getfilesystemencoding()
@@ -105,13 +107,19 @@ def writable_folder(value: str, what: str) -> Path:
             f"{what} {clip(value)} is a link to a folder that does not exist (or a loop of "
             "links): create or mount its target, remove the link, or give another folder."
         )
+    if folder.exists() and not folder.is_dir():  # fuzz66, F9: /dev/null said "File exists"
+        kind = "a file" if folder.is_file() else "a device or other special file"
+        raise ArgumentError(f"{what} {clip(value)} is {kind}, not a folder: give a folder path.")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         probe = folder / f".movierate-probe-{os.getpid()}"
         probe.write_bytes(b"")
         probe.unlink()
-    except OSError as exc:
-        raise ArgumentError(f"{what} {clip(value)} cannot be used: {os_error_text(exc)}.") from None
+    except OSError as exc:  # fuzz66, F9: /proc/x said only "No such file or directory"
+        raise ArgumentError(
+            f"{what} {clip(value)} cannot be used: {os_error_text(exc)}. Give a folder you "
+            "may create and write files in."
+        ) from None
     return folder
 
 
