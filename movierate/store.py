@@ -2073,15 +2073,20 @@ class _FolderGone(FileNotFoundError):
 
 
 def model_in_place(name: str) -> HeldModel:
-    """Which model the name ``name`` holds now (:func:`model_identity`), or None when none: an
+    """Which model the name ``name`` holds now, or None when none: its folder (device, inode)
+    and :func:`model_identity` (a folder's inode alone may be recycled for the next save). An
     overwrite hands it to :func:`save_model` (``replaces``) so that a model another run saved
     under the name while this one trained is kept, not replaced unseen (fuzz66, F2)."""
-    if not os.path.lexists(config.models_dir() / name):
-        return None
+    path = config.models_dir() / name
     try:
-        return model_identity(name)
+        st = path.stat()
+    except OSError:
+        return None if not os.path.lexists(path) else "no folder"
+    try:
+        held = model_identity(name)
     except StoreError as exc:  # a folder that is no model: the same one while its error is
-        return str(exc)
+        held = str(exc)
+    return f"{st.st_dev}:{st.st_ino}:{held}"
 
 
 def _moved_in(name: str, overwrite: bool, replaces: HeldModel) -> bool:
