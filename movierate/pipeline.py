@@ -105,9 +105,12 @@ def train_and_save(
     overwrite = schema.flag(overwrite, "overwrite", StoreError)
     _check_dataset_argument(dataset)
     store.validate_name(name)
+    replaces: store.HeldModel = store.ANY_FOLDER
     if name_base is None:
         store.check_name_free(name, overwrite=overwrite)
         name_base = name  # taken meanwhile (or a case twin beside an --overwrite): name-2, ...
+        if overwrite:  # another run's model saved there meanwhile is kept (fuzz66, F2)
+            replaces = store.model_in_place(name)
     store.check_writable()
     # the save searches the data folders (test rows' twins in known copies): a bad setting
     # failed it after the whole training (recheck B, s26), so it is read now
@@ -116,6 +119,7 @@ def train_and_save(
     ds = dataset if isinstance(dataset, RatingsDataset) else load_dataset(dataset)
     ds.check_fingerprint()  # rows edited after loading, or off its scale: refused now
     store.check_room(store.saved_size_estimate(ds.n_users, ds.n_movies, spec.dim))
+    check_split_parts(len(ds), params)
     split = split_from_settings(ds, params)
     if cancel is not None and cancel.is_set():
         raise TrainingCancelled(f"Training of {name!r} was cancelled before it started.")
@@ -126,7 +130,7 @@ def train_and_save(
     scale = result.rating_scale
     result.metrics = {**result.metrics, **test_metrics(result.arrays, spec, ds, split, scale)}
     saved = store.save_model(
-        name, result, ds, split, spec, overwrite=overwrite, name_base=name_base
+        name, result, ds, split, spec, overwrite=overwrite, name_base=name_base, replaces=replaces
     )
     return saved.name
 
@@ -219,6 +223,53 @@ def split_settings(split_params: Mapping[str, Any] | None) -> dict[str, Any]:
         )
     params["seed"] = int(seed)
     return params
+
+
+def check_split_parts(n: int, params: Mapping[str, Any]) -> None:
+    """SpecError when the checked split ``params`` (:func:`split_settings`) cannot give each
+    part of ``n`` ratings at least one row by its fraction, while the default fractions can
+    (fuzz66, F5: a test fraction of 0.9999999 trained on 1 rating with no early-stopping rows,
+    1e-300 measured on 1 test row). Splits that hold out per user count per user: not checked."""
+    if params["method"] not in ("random", "time"):
+        return
+    test, stop = params["test_fraction"], params["stop_fraction"]
+    if _parts(n, test, stop) is None or _parts(n, DEFAULT_TEST_FRACTION, DEFAULT_STOP_FRACTION):
+        return
+    n_test = min(n - 1, max(1, round(n * test)))
+    rest = n - n_test
+    n_stop = min(rest - 1, max(1, round(rest * stop))) if rest >= 2 else 0
+    fits = min(stop, 1 - stop) * n >= 1  # else no rest of these rows honours the stop fraction
+    least_rest = max(2, math.ceil(1 / stop), math.ceil(1 / (1 - stop))) if fits else n
+    fix = (
+        f"use a test fraction from {1 / n:.2g} to {(n - least_rest) / n:.6g} with this "
+        f"early-stopping fraction ({stop:.10g})"
+        if least_rest < n
+        else f"use an early-stopping fraction nearer the default ({DEFAULT_STOP_FRACTION:g})"
+    )
+    raise SpecError(
+        f"A test fraction of {test:.10g} with an early-stopping fraction of {stop:.10g} leaves too "
+        f"few rows: of the {n:,} ratings, the test part would get {n_test:,}, early stopping "
+        f"{n_stop:,} and training {rest - n_stop:,} ({_parts(n, test, stop)}). Give each part "
+        f"at least one row by its fraction: {fix}, or leave both out for the defaults "
+        f"({DEFAULT_TEST_FRACTION:g} and {DEFAULT_STOP_FRACTION:g})."
+    )
+
+
+def _parts(n: int, test: float, stop: float) -> str | None:
+    """Why the fractions ``test`` and ``stop`` of ``n`` rows leave a part less than one row by
+    rounding (the split then forces one), or None when each part gets one."""
+    n_test = round(n * test)
+    if n_test < 1:
+        return f"the test fraction asks for {n * test:.2g} rows"
+    if n_test > n - 2:
+        return "the test fraction leaves fewer than 2 rows to train and stop on"
+    rest = n - n_test
+    n_stop = round(rest * stop)
+    if n_stop < 1:
+        return f"the early-stopping fraction asks for {rest * stop:.2g} rows"
+    if n_stop > rest - 1:
+        return "the early-stopping fraction leaves no row to train on"
+    return None
 
 
 def split_from_settings(ds: RatingsDataset, params: Mapping[str, Any]) -> Split:

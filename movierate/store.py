@@ -64,6 +64,7 @@ from movierate.filenames import (
     twin_key,
     unportable_reason,
 )
+from movierate.run_ledger import LEDGER_FOLDER
 from movierate.shown import number
 from movierate.spec import RECORDED_SINCE_FIRST, ModelSpec, regularizers_text
 
@@ -1562,6 +1563,12 @@ def case_twin(name: str, *, besides: str | None = None) -> str | None:
     return next((e for e in entries if e != name and e != besides and twin_key(e) == folded), None)
 
 
+#: ``save_model(replaces=ANY_FOLDER)``: an overwrite replaces whatever folder has the name.
+ANY_FOLDER = "any"
+#: What a name held when a run began (:func:`model_in_place`): None when no model was there.
+HeldModel = str | None
+
+
 def save_model(
     name: str,
     result: TrainingOutput,
@@ -1573,6 +1580,7 @@ def save_model(
     extra_meta: Mapping[str, Any] | None = None,
     extra_json: Mapping[str, Any] | None = None,
     name_base: str | None = None,
+    replaces: HeldModel = ANY_FOLDER,
 ) -> Path:
     """Save a training result as the model ``name``, atomically; returns its folder.
 
@@ -1588,6 +1596,10 @@ def save_model(
     records (:meth:`~movierate.data.RatingsDataset.check_fingerprint`). A Ctrl-C that lands
     once the model folder is in place raises :class:`~movierate.atomic.InterruptedAfterSave`
     (a KeyboardInterrupt saying the model is saved), never a bare KeyboardInterrupt.
+    ``replaces``: with ``overwrite``, the model (:func:`model_in_place`) the caller saw
+    under ``name`` before the training; another run's model saved there meanwhile is not
+    replaced: the model goes to the next free name after ``name_base`` (fuzz66, F2: two
+    ``train --overwrite`` both reported the name, and one model was lost).
     """
     overwrite = schema.flag(overwrite, "overwrite", StoreError)
     validate_name(name)
@@ -1604,12 +1616,14 @@ def save_model(
         raise _kept_elsewhere(model, result, extra_json, exc) from None
     final = root / name
     remove_leftovers()
-    if (final.exists() and not overwrite) or case_twin(name) is not None:
+    moved_in = _moved_in(name, overwrite, replaces)
+    if (final.exists() and not overwrite) or case_twin(name) is not None or moved_in:
         if name_base is None:
-            raise name_taken(name)
+            raise _replaced_meanwhile(name) if moved_in else name_taken(name)
         name = unique_name(name_base)
         final = root / name
         model.name, model.meta["name"] = name, name
+        overwrite, replaces = False, ANY_FOLDER
     model.path = final
     published: list[Path] = []
     try:
@@ -1620,7 +1634,7 @@ def save_model(
             atomic.checkpoint("save:staged")
             _write_model_files(temp, model, result, extra_json)
             atomic.checkpoint("save:meta")
-            published.append(_publish_model(temp, final, model, overwrite, name_base))
+            published.append(_publish_model(temp, final, model, overwrite, name_base, replaces))
         atomic.checkpoint("save:done")
     except KeyboardInterrupt as exc:  # the model is in place: say so (bad-input round 24)
         if published and not isinstance(exc, atomic.InterruptedAfterSave):
@@ -1725,25 +1739,43 @@ def _rescue_parents() -> list[Path]:
 
 
 def _publish_model(
-    temp: Path, final: Path, model: TrainedModel, overwrite: bool, name_base: str | None
+    temp: Path,
+    final: Path,
+    model: TrainedModel,
+    overwrite: bool,
+    name_base: str | None,
+    replaces: HeldModel = ANY_FOLDER,
 ) -> Path:
     """Rename the staged model folder ``temp`` to ``final`` (the next free name after
-    ``name_base`` when another run took it); returns the folder it went to."""
+    ``name_base`` when another run took it, or replaced the model ``replaces`` meanwhile);
+    returns the folder it went to."""
     name, root = final.name, final.parent
     for attempt in range(AUTO_NAME_ATTEMPTS):
-        # checked again right before the swap: training and staging took a while, and a
-        # folder moved in meanwhile would go with the old model (recheck B, s26: 2 s)
-        if overwrite:
-            check_replaceable(final.name)
-        try:
-            atomic.publish_folder(
-                temp, final, replace=overwrite, fsync=True, trash_prefix=OLD_PREFIX, what="model"
-            )
-            break
-        except FileExistsError:
-            if name_base is None or attempt + 1 == AUTO_NAME_ATTEMPTS:
-                raise name_taken(name) from None
-        # another run saved under the generated name first: take the next free one
+        # the last check and the swap hold the models folder's lock: two overwrites of one
+        # name take turns, and the second sees the first's model (fuzz66, F2)
+        with _models_lock(root) if overwrite else contextlib.nullcontext():
+            taken = _moved_in(name, overwrite, replaces)
+            if not taken:
+                # checked again right before the swap: training and staging took a while, and
+                # a folder moved in meanwhile would go with the old model (recheck B, s26: 2 s)
+                if overwrite:
+                    check_replaceable(final.name)
+                try:
+                    atomic.publish_folder(
+                        temp,
+                        final,
+                        replace=overwrite,
+                        fsync=True,
+                        trash_prefix=OLD_PREFIX,
+                        what="model",
+                    )
+                    break
+                except FileExistsError:
+                    pass
+        if name_base is None or attempt + 1 == AUTO_NAME_ATTEMPTS:
+            raise (_replaced_meanwhile(name) if taken else name_taken(name)) from None
+        overwrite, replaces = False, ANY_FOLDER  # the next free name: nothing to replace
+        # another run saved under the name first: take the next free one
         name = unique_name(name_base)
         final = root / name
         model.meta["name"] = name
@@ -2040,6 +2072,54 @@ class _FolderGone(FileNotFoundError):
     """The folder to read was renamed or deleted (by another process) before it was read."""
 
 
+def model_in_place(name: str) -> HeldModel:
+    """Which model the name ``name`` holds now, or None when none: its folder (device, inode)
+    and :func:`model_identity` (a folder's inode alone may be recycled for the next save). An
+    overwrite hands it to :func:`save_model` (``replaces``) so that a model another run saved
+    under the name while this one trained is kept, not replaced unseen (fuzz66, F2)."""
+    path = config.models_dir() / name
+    try:
+        st = path.stat()
+    except OSError:
+        return None if not os.path.lexists(path) else "no folder"
+    try:
+        held = model_identity(name)
+    except StoreError as exc:  # a folder that is no model: the same one while its error is
+        held = str(exc)
+    return f"{st.st_dev}:{st.st_ino}:{held}"
+
+
+def _moved_in(name: str, overwrite: bool, replaces: HeldModel) -> bool:
+    """Whether an overwrite of ``name`` would replace a model other than ``replaces``."""
+    return overwrite and replaces != ANY_FOLDER and model_in_place(name) != replaces
+
+
+def _replaced_meanwhile(name: str) -> StoreError:
+    """The StoreError for an overwrite whose model another run replaced during the training."""
+    return StoreError(
+        f"Another run saved a model named {shown(name)} while this one trained, so it was not "
+        "replaced (it is not the model this run was asked to replace). Nothing was saved; "
+        "compare with `movierate show` and train again to replace it."
+    )
+
+
+@contextlib.contextmanager
+def _models_lock(root: Path) -> Iterator[None]:
+    """An exclusive lock (flock) on the models folder ``root``, where the system has one: held
+    by an overwrite's last check and swap, so that two overwrites of one name take turns."""
+    fd = None
+    with contextlib.suppress(ImportError, OSError):
+        import fcntl
+
+        fd = os.open(root, os.O_RDONLY)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        if fd is not None:
+            os.close(fd)
+
+
 def _folder_identity(path: Path) -> tuple[int, int, int] | None:
     """Which folder is under ``path`` now (device, inode, change time); None if none is."""
     try:
@@ -2235,8 +2315,9 @@ def delete_model(name: str, *, expected: str | None = None) -> None:
     if locked is not None:  # bad-input round 13: "deleted", and its files stayed behind
         raise StoreError(
             f"{shown(name)} is not deleted: movierate may not remove the files in {locked} "
-            f"(its permissions allow no changes). Make it writable (chmod -R u+w '{path}') and "
-            "delete again. Nothing was removed."
+            f"(its permissions allow no changes). Make it writable (chmod -R u+w '{path}', or "
+            f"chattr -R -i '{path}' if it was made immutable) and delete again. Nothing was "
+            "removed."
         )
     try:
         left = atomic.remove_folder_now(path, TRASH_PREFIX)
@@ -2466,7 +2547,10 @@ def _listed_folder(name: Any) -> Path | None:
     path = config.models_dir() / name
     if name.startswith(".") and not _hidden_model(path):
         return None
-    return path if path.is_dir() and not path.is_symlink() else None
+    try:
+        return path if path.is_dir() and not path.is_symlink() else None
+    except OSError:  # fuzz66, F9: a 300-character name gave "File name too long", not the rule
+        return None
 
 
 def _hidden_model(path: Path) -> bool:
@@ -4237,6 +4321,35 @@ def leftovers(clean: bool = True) -> LeftoverReport:
     own = atomic.process_temp_dir()  # this process's own temp folder is no leftover
     items = [item for item in items if item.path != own]
     return LeftoverReport(tuple(items), tuple(removed))
+
+
+def check_outside_managed(folder: Path, example: str) -> None:
+    """StoreError when ``folder`` (a command's output path) lies inside a folder movierate
+    manages, where what it wrote would be read as, or deleted with, movierate's own files (an
+    export or study in models/ listed as a broken model, or deleted with the model it was put
+    in: fuzz66, F1). ``example``: the option to suggest, e.g. ``--out ./export``."""
+    managed = {
+        "models folder, where each folder is read as a saved model": config.models_dir(),
+        "datasets folder": config.data_dir(),
+        "cache folder": config.cache_dir(),
+        "temporary folder, emptied after each run": temp_root(),
+        "run-notes folder": config.home_dir() / LEDGER_FOLDER,
+    }
+    where = _resolved(folder)
+    for what, root in managed.items():
+        if where.is_relative_to(_resolved(root)):
+            raise StoreError(
+                f"{folder} is inside movierate's {what} ({root}); nothing was written. Pass a "
+                f"folder outside it (e.g. {example})."
+            )
+
+
+def _resolved(path: Path) -> Path:
+    """``path`` absolute with its links followed where they can be (a loop: as written)."""
+    try:
+        return Path(path).expanduser().resolve()
+    except (OSError, RuntimeError):
+        return Path(os.path.abspath(Path(path).expanduser()))
 
 
 def temp_root() -> Path:

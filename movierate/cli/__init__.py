@@ -19,6 +19,7 @@ import re
 import signal
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from movierate import config
 from movierate.cli import (  # noqa: F401  (register the commands)
@@ -182,8 +183,8 @@ def _negative_values_joined(words: list[str]) -> list[str]:
 
 
 def _run(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
     argv = _negative_values_joined(sys.argv[1:] if argv is None else list(argv))
+    parser = build_parser(argv)
     try:
         _flags_before_command(parser, argv)
         args, extra = parser.parse_known_args(argv)
@@ -380,14 +381,42 @@ def _unknown_arguments(
     target.error(f"unrecognized arguments: {' '.join(extra)}" + "".join(f"; {h}" for h in hints))
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argparse parser with one subparser per registered command."""
-    parser = argparse.ArgumentParser(
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser; its "expected one argument" says that a value starting with ``-``
+    was read as an option, and how to pass it (fuzz66, F6: ``--dense-l2 -inf``, ``--name -x``).
+    ``words``: the command line parsed (set by :func:`build_parser`)."""
+
+    words: Sequence[str] = ()
+
+    def error(self, message: str) -> NoReturn:
+        """Exit with the usage and ``message``, plus the hint for a value read as an option."""
+        found = re.fullmatch(r"argument (\S+): expected one argument", message)
+        if found:
+            flags = found.group(1).split("/")
+            flag = max(flags, key=len)
+            at = next((i for i, w in enumerate(self.words) if w in flags), None)
+            value = self.words[at + 1] if at is not None and at + 1 < len(self.words) else ""
+            if value.startswith("-") and value.split("=")[0] not in self._option_string_actions:
+                message += (
+                    f" ({value!r} was read as an option: to pass a value that starts with "
+                    f"'-', write {flag}={value})"
+                )
+            elif at is None:  # the flag was shortened (--dense for --dense-l2)
+                message += f" (to pass a value that starts with '-', write {flag}=VALUE)"
+        super().error(message)
+
+
+def build_parser(words: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The argparse parser with one subparser per registered command; ``words``: the command
+    line it will parse, for its usage errors' hints."""
+    parser = _Parser(
         prog="python -m movierate",
         description="Train movie-rating models with embeddings and manage the model store.",
     )
+    parser.words = list(words)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, command in COMMANDS.items():
         child = sub.add_parser(name, help=command.help, description=command.help)
+        child.words = parser.words
         command.configure(child)
     return parser

@@ -146,7 +146,7 @@ def _run_list(args: argparse.Namespace) -> int:
         return EXIT_OK
     if not infos and not broken:
         print(
-            f"No models in {config.models_dir()}. Train one, e.g.: "
+            f"No models in {one_line(str(config.models_dir()))}. Train one, e.g.: "
             "python -m movierate train ml-latest-small --name first",
             file=sys.stderr,  # a note, as for a narrowed list: `list | wc -l` counts 0 models
         )

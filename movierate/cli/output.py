@@ -33,24 +33,27 @@ def whole_number(allowed: str) -> Callable[[str], int]:
     int value" (bad-input round 48, F3). The range itself is checked where the value is used."""
 
     def parse(text: str) -> int:
-        try:
-            return int(text.strip())
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"{text!r} is not a whole number in digits: {allowed}"
-            ) from None
+        if not ASCII_WHOLE.fullmatch(text):  # int() took ' 8' and Arabic-Indic digits (fuzz66)
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number in digits: {allowed}")
+        return int(text)
 
     return parse
+
+
+#: A whole number as the messages ask for it: ASCII digits 0-9, a minus sign at most.
+ASCII_WHOLE = re.compile(r"-?[0-9]+")
 
 
 def check_path_argument(value: str, what: str, *, name_first: bool = False) -> str:
     """``value`` if the OS can take it as a name or path, else ArgumentError saying why.
 
-    Catches what the OS refuses before any work starts: a NUL character, a name (one path
-    component) longer than 255 bytes (ENAMETOOLONG), a path longer than 4096 bytes, and a
-    relative path where the current folder no longer exists. ``name_first``: a value without
+    Catches what the OS refuses before any work starts: an empty path, a NUL character, a
+    name (one path component) longer than 255 bytes (ENAMETOOLONG), a path longer than 4096
+    bytes, and a relative path where the current folder no longer exists. ``name_first``: a value without
     a path separator is read as a name (a dataset's), which needs no current folder.
     """
+    if not value.strip() and not name_first:  # fuzz66, F9: `import ''` read as "."
+        raise ArgumentError(f"{what} is empty: give a path.")
     if "\x00" in value:
         raise ArgumentError(f"{what} contains a NUL character; no file name can hold one.")
     encoding = sys.getfilesystemencoding()
@@ -92,21 +95,31 @@ def check_path_argument(value: str, what: str, *, name_first: bool = False) -> s
 
 
 def writable_folder(value: str, what: str) -> Path:
-    """The folder ``value`` (created if missing), checked writable now, not after the work."""
+    """The folder ``value`` (created if missing), checked writable now, not after the work,
+    and outside movierate's own folders (:func:`movierate.store.check_outside_managed`)."""
+    from movierate import store
+
     check_path_argument(value, what)
     folder = Path(value).expanduser()
+    store.check_outside_managed(folder, f"{what if what.startswith('--') else '--out'} ./study")
     if folder.is_symlink() and not folder.is_dir():  # mkdir said "File exists" (recheck 2)
         raise ArgumentError(
             f"{what} {clip(value)} is a link to a folder that does not exist (or a loop of "
             "links): create or mount its target, remove the link, or give another folder."
         )
+    if folder.exists() and not folder.is_dir():  # fuzz66, F9: /dev/null said "File exists"
+        kind = "a file" if folder.is_file() else "a device or other special file"
+        raise ArgumentError(f"{what} {clip(value)} is {kind}, not a folder: give a folder path.")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         probe = folder / f".movierate-probe-{os.getpid()}"
         probe.write_bytes(b"")
         probe.unlink()
-    except OSError as exc:
-        raise ArgumentError(f"{what} {clip(value)} cannot be used: {os_error_text(exc)}.") from None
+    except OSError as exc:  # fuzz66, F9: /proc/x said only "No such file or directory"
+        raise ArgumentError(
+            f"{what} {clip(value)} cannot be used: {os_error_text(exc)}. Give a folder you "
+            "may create and write files in."
+        ) from None
     return folder
 
 
@@ -397,15 +410,26 @@ def detach_stdout() -> None:
         pass
 
 
-def print_taken_note(asked: str, saved: str, what: str = "training", *, chosen: bool) -> int:
+def print_taken_note(
+    asked: str, saved: str, what: str = "training", *, chosen: bool, overwrite: bool = False
+) -> int:
     """Say on stderr that ``asked`` was taken while the run worked, so it saved as ``saved``;
-    returns the exit code: EXIT_SAVED_AS_OTHER_NAME where the user ``chosen`` the name."""
+    returns the exit code: EXIT_SAVED_AS_OTHER_NAME where the user ``chosen`` the name. With
+    ``overwrite``, the note says that another run's model saved under ``asked`` meanwhile was
+    kept, not replaced (fuzz66, F2)."""
     if saved == asked:
         return EXIT_OK
     code = EXIT_SAVED_AS_OTHER_NAME if chosen else EXIT_OK
-    print(
-        f"note: the name {asked!r} was taken (another run's save or a rename) while this "
+    taken = (
+        f"another run saved a model as {asked!r} while this {what} ran; --overwrite replaces "
+        "only the model that was there when it started, so that one is kept and this one is "
+        f"saved as {saved!r}"
+        if overwrite
+        else f"the name {asked!r} was taken (another run's save or a rename) while this "
         f"{what} ran, so it is saved as {saved!r}"
+    )
+    print(
+        f"note: {taken}"
         + (f" (exit code {code}: the model is saved, not under --name)" if chosen else ""),
         file=sys.stderr,
     )

@@ -17,6 +17,7 @@ from movierate.cli.command import (
     register,
 )
 from movierate.cli.output import (
+    ASCII_WHOLE,
     ArgumentError,
     check_path_argument,
     whole_number,
@@ -220,10 +221,10 @@ def in_range(value: int, field: str, flag: str) -> None:
 
 def parse_seeds(text: str) -> tuple[int, ...]:
     """``--seeds 0,1,2`` as a tuple of distinct integers >= 0 (SpecError otherwise)."""
-    try:
-        seeds = tuple(int(part) for part in text.split(",") if part.strip())
-    except ValueError:
-        seeds = ()
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    # int() took Arabic-Indic digits and 1_000 (fuzz66, F7)
+    digits = all(ASCII_WHOLE.fullmatch(part) for part in parts)
+    seeds = tuple(int(part) for part in parts) if digits else ()
     if not seeds or min(seeds) < 0 or len(set(seeds)) != len(seeds):
         raise SpecError(f"--seeds {text!r}: give distinct integers >= 0, e.g. --seeds 0,1,2.")
     return seeds

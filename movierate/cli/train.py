@@ -164,7 +164,7 @@ def _train(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
-    code = print_taken_note(name, saved, chosen=name_base is None)
+    code = print_taken_note(name, saved, chosen=name_base is None, overwrite=args.overwrite)
     meta = store.read_meta(saved)
     metrics = meta["metrics"]
     trained = (meta.get("timings") or {}).get("train_seconds")

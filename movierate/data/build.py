@@ -16,7 +16,13 @@ from warnings import catch_warnings, simplefilter
 import numpy as np
 import pandas as pd
 
-from movierate.data.dataset import Duplicates, RatingScale, RatingsDataset, repeated_pairs
+from movierate.data.dataset import (
+    MAX_RATING,
+    Duplicates,
+    RatingScale,
+    RatingsDataset,
+    repeated_pairs,
+)
 from movierate.data.movies import movies_table, same_title_notice
 from movierate.data.splits import Split, official_split
 from movierate.data.twins import twin_notices
@@ -807,10 +813,6 @@ def check_whole_ids(
 def _short(value: object) -> str:
     text = str(value)
     return repr(text if len(text) <= 30 else text[:24] + f"… ({len(text):,} characters)")
-
-
-MAX_RATING = 1e6
-"""Ratings beyond ±MAX_RATING are refused (they are not ratings, and float32 loses them)."""
 
 
 def float32_note(ratings: np.ndarray, scale: RatingScale) -> str | None:

@@ -23,6 +23,14 @@ if TYPE_CHECKING:
 MOST_ERROR_WIDTHS = 100
 
 
+MAX_RATING = 1e6
+"""Ratings beyond ±MAX_RATING are refused (they are not ratings, and float32 loses them)."""
+#: The most steps a rating scale may have: thousandths across ±MAX_RATING, already finer
+#: than float32 keeps there (:func:`movierate.data.build.float32_note`); a finer step is no
+#: rating scale (fuzz66, F3: 1 to 5 in steps of 1e-300).
+MAX_STEPS = 2 * MAX_RATING / 0.001
+
+
 @dataclass(frozen=True)
 class RatingScale:
     """The allowed ratings: ``min`` to ``max`` in steps of ``step`` (``step`` 0 = any value)."""
@@ -37,6 +45,19 @@ class RatingScale:
             raise DataError(
                 f"Invalid rating scale min={self.min}, max={self.max}, step={self.step}: "
                 "min must be below max and step must be >= 0 (0 means any value in between)."
+            )
+        if max(abs(self.min), abs(self.max)) > MAX_RATING:  # fuzz66, F3/F4: an OverflowError
+            raise DataError(
+                f"Invalid rating scale {self.min:g} to {self.max:g}: its ends must lie within "
+                f"±{MAX_RATING:g}, as ratings must. Give the scale the ratings use (e.g. 1,5,1), "
+                "rescaled if they are that large."
+            )
+        if self.step and (self.max - self.min) / self.step > MAX_STEPS:
+            raise DataError(
+                f"Invalid rating scale: a step of {self.step:g} makes "
+                f"{(self.max - self.min) / self.step:.3g} steps from {self.min:g} to "
+                f"{self.max:g}, more than {MAX_STEPS:,.0f}; give the step the ratings use "
+                "(e.g. 0.5), or 0 for any value in between."
             )
         if self.step and not _is_whole((self.max - self.min) / self.step):
             raise DataError(

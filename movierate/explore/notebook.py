@@ -144,20 +144,9 @@ def check_target(folder: Path, *, overwrite: bool) -> None:
 def _check_place(folder: Path) -> None:
     """StoreError when ``folder`` lies inside a folder movierate manages (an export in the
     models folder was listed as a damaged model), or below a file (bad-input round 63, F4)."""
-    from movierate import config
+    from movierate import store
 
-    where = folder.resolve()
-    managed = {
-        "models folder, where each folder is read as a saved model": config.models_dir(),
-        "datasets folder": config.data_dir(),
-        "cache folder": config.cache_dir(),
-    }
-    for what, root in managed.items():
-        if where.is_relative_to(root.resolve()):
-            raise StoreError(
-                f"{folder} is inside movierate's {what} ({root}); nothing was written. Pass a "
-                "folder outside it (e.g. --out ./export)."
-            )
+    store.check_outside_managed(folder, "--out ./export")
     above = next((parent for parent in folder.parents if parent.exists()), None)
     if above is not None and not above.is_dir():
         raise StoreError(
