@@ -344,24 +344,56 @@ def threshold_text(difference: PairedDifference) -> str:
     )
 
 
-#: What the paired standard error leaves out, measured with standard errors by user
-#: (2026-12-05): `bench_paired_seeds` on ml-100k (20 default models differing only by their
-#: seed: 4.7% of 190 pairs) and 10 default models on ml-latest-small (4.4% of 45 pairs). Small
-#: and deep models (15-22%) were measured only with rows one by one (2026-12-04). Accuracy round
-#: 13: 6 of 15 seed pairs on planted rank-8 data (400 users, 400 movies, 35,000 ratings).
-#: Accuracy round 14: over 24 synthetic sets of 250 new users each (per-user offsets, heavy-
-#: tailed noise), a dim-8 / dim-2 gap spread 2.2 times its paired standard error, seed 0.8.
+#: What the paired standard error leaves out: the share of pairs differing only by their seed at
+#: 2 standard errors or more. By user (2026-12-05): `bench_paired_seeds` on ml-100k, 20 default
+#: models, 4.7% of 190 pairs; 10 default models on ml-latest-small, 4.4% of 45. Rows one by one
+#: (2026-12-04): mf_bias dim 8 14.9%, deep dim 16 21.9%. Accuracy round 13: 6 of 15 on planted
+#: rank-8 data (400 users, 400 movies, 35,000 ratings). Accuracy round 54, by user: 5 of 13 on
+#: ml-100k's default split, mf_bias dim 16, 12 epochs (l2, l2 + decorrelation). Accuracy round
+#: 14: over 24 synthetic sets of 250 new users each (per-user offsets, heavy-tailed noise), a
+#: dim-8 / dim-2 gap spread 2.2 times its paired standard error, seed 0.8.
 SEED_NOISE = (
     "Training noise is not in it: retrained with only another seed (or other early-stopping "
-    "rows), a model moves too, by how "
-    "much depends on the data (at the default settings about 5% of such pairs crossed 2 "
-    "standard errors on ml-100k and ml-latest-small, but 6 of 15 on a small synthetic set of "
-    "35,000 ratings; for small or deep models 15-22% did, counted row by row). Nor is the "
+    "rows), a model moves too, and how far depends strongly on the settings and the data. Of "
+    "pairs that differed only by their seed, 2 standard errors or more were reached by about "
+    "5% at the default settings on ml-100k and ml-latest-small, 15-22% for small or deep models "
+    "on ml-100k (counted row by row), 5 of 13 (38%) for mf_bias dim 16 with 12 epochs on "
+    "ml-100k (counted by user, as here) and 6 of 15 on a small synthetic set of 35,000 "
+    "ratings: a second seed of each model is the way to know how far yours move. Nor is the "
     "training data's draw: trained on another sample of users, both models change, and on "
     "synthetic sets of 250 users the gap moved 2.2 times its standard error. So one training "
     "of each setting on one sample does not show which setting is better: train each with a "
     "few seeds, and read the ± as these two trained models' margin on other test rows."
 )
+
+
+def seed_spread_text(differences: list[PairedDifference]) -> str | None:
+    """What the seed twins among paired models say about their table (accuracy round 54, F2):
+    that the reference is the lowest of its setting's seeds, so its gaps are measured from a
+    lucky draw, and which cells' gaps lie within a twin group's spread. None when neither."""
+    said = []
+    reference = differences[0] if differences else None
+    if reference is not None and len(reference.reference_seeds) > 1:
+        seeds = reference.reference_seeds
+        said.append(
+            f"{reference.reference}, the reference, is the lowest of {len(seeds)} seeds of one "
+            f"setting here ({_names(seeds)}; their mean test RMSE "
+            f"{reference.reference_seeds_mean:.4f}): each gap to it is measured from that "
+            "setting's luckiest draw, so it reads larger than from a typical seed."
+        )
+    marked = [d.name for d in differences if d.within_seed_spread]
+    if marked:
+        said.append(
+            f'Marked "within seed spread" ({_names(marked)}): the gap is no larger than the '
+            "test RMSEs' spread over the seeds of that model's or the reference's setting "
+            "here, so another seed could close it; it does not tell the settings apart."
+        )
+    return " ".join(said) or None
+
+
+def _names(names: list[str] | tuple[str, ...]) -> str:
+    """``"a"``, ``"a and b"``, ``"a, b and c"``."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" and {names[-1]}"
 
 
 @dataclass(frozen=True)
@@ -394,6 +426,26 @@ class PairedDifference:
     #: the interval that same sign-flip test does not reject (:func:`sign_flip`): the "±"
     #: then excludes 0 exactly when the test calls the difference
     flip_half_width: float | None = None
+    #: the larger test-RMSE spread (highest minus lowest) of the two models' groups of seed
+    #: twins among those paired (:func:`twin_groups`); None when neither has a twin there
+    seed_spread: float | None = None
+    #: the reference's seed twins among those paired, itself included (it is their lowest),
+    #: and their mean test RMSE; () when it has none
+    reference_seeds: tuple[str, ...] = ()
+    reference_seeds_mean: float | None = None
+
+    @property
+    def within_seed_spread(self) -> bool:
+        """Whether this gap (to a model that is no twin of the reference) is within
+        :attr:`seed_spread`: another seed of either setting could close it (accuracy round 54,
+        F2: "beyond draw" for 0.0067 beside a twin spread of 0.0081 on the same page)."""
+        return (
+            self.seed_spread is not None
+            and not self.twin
+            and not self.identical
+            and self.name != self.reference
+            and abs(self.difference) <= self.seed_spread
+        )
 
     @property
     def small(self) -> bool:
@@ -485,7 +537,7 @@ class PairedDifference:
             else "beyond draw"
             if self.resolved
             else "within draw"
-        )
+        ) + (", within seed spread" if self.within_seed_spread else "")
         if not self.has_interval:
             return f"{self._size()} ({self._strength()}; {self._few_users(short=True)}, {verdict})"
         return f"{self._size()} ({self.level()}; {self._strength()}, {verdict})"
@@ -514,14 +566,25 @@ class PairedDifference:
                 f"{same_settings_text(self.twin)} as the reference, and "
                 f"{twin_verdict(self.twin)}, so this gap is training noise"
             )
+        spread = (
+            f"; within the seed spread of these settings here ({self.seed_spread:.4f}), so "
+            "another seed could close it"
+            if self.within_seed_spread
+            else ""
+        )
         if self.p_value is not None:
             where = "more than" if self.resolved else "within"
-            return f"{size}: {where} the test rows' draw (sign-flip p {p_text(self.p_value)})"
+            return (
+                f"{size}: {where} the test rows' draw (sign-flip p {p_text(self.p_value)})" + spread
+            )
         if not self.resolved:
             return (
-                f"{size}: within the test rows' draw (under {self.threshold:.3g} standard errors)"
+                f"{size}: within the test rows' draw (under {self.threshold:.3g} standard "
+                f"errors){spread}"
             )
-        return f"{size}: {abs(self.in_se):.1f} standard errors, more than the test rows' draw"
+        return (
+            f"{size}: {abs(self.in_se):.1f} standard errors, more than the test rows' draw{spread}"
+        )
 
 
 def plus_minus(value: float, half_width: float, decimals: int = 4) -> str:
@@ -870,6 +933,7 @@ def paired_differences(models: list[Any], ds: Any) -> list[PairedDifference]:
             distinct.append(errors)
     threshold = resolved_at(len(distinct))
     ref_model, _, ref_errors, _ = scored[best]
+    spread, ref_seeds = _twin_spreads(models, rmses, best)
     # each user's test rows counted together: they share that user's errors, and rows taken
     # one by one gave a ~1.5x too small standard error (recheck D, s26)
     n_users = len(np.unique(users))
@@ -899,9 +963,38 @@ def paired_differences(models: list[Any], ds: Any) -> list[PairedDifference]:
                 n_users=n_users,
                 p_value=None if flip is None else flip[0],
                 flip_half_width=None if flip is None else flip[1],
+                seed_spread=max(
+                    (
+                        s
+                        for s in (spread.get(id(model)), spread.get(id(ref_model)))
+                        if s is not None
+                    ),
+                    default=None,
+                ),
+                reference_seeds=tuple(models[i].name for i in ref_seeds),
+                reference_seeds_mean=(
+                    float(np.mean([rmses[i] for i in ref_seeds])) if ref_seeds else None
+                ),
             )
         )
     return out
+
+
+def _twin_spreads(
+    models: list[Any], rmses: list[float], best: int
+) -> tuple[dict[int, float], list[int]]:
+    """Each model's twin group's spread of ``rmses`` (highest minus lowest), by ``id`` of a
+    model that has twins among ``models`` (:func:`twin_groups`); and the positions of the
+    reference's group (``best``'s), [] when it has no twin."""
+    position = {id(m): i for i, m in enumerate(models)}
+    spread: dict[int, float] = {}
+    ref_group: list[int] = []
+    for group in twin_groups(models):
+        at = [position[id(m)] for m in group]
+        width = max(rmses[i] for i in at) - min(rmses[i] for i in at)
+        spread.update({id(models[i]): width for i in at})
+        ref_group = at if best in at else ref_group
+    return spread, ref_group
 
 
 def flip_difference(

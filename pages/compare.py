@@ -20,7 +20,7 @@ import streamlit as st
 from movierate import explore, glossary, paired, pipeline, ranking, store
 from movierate.errors import MovierateError
 from movierate.explore import verdicts
-from movierate.explore.compare import shared_filters_differ
+from movierate.explore.compare import shared_filters_differ, shared_seed_note
 from movierate.explore.whitening import exact_whitening
 from movierate.shown import counted as counted_noun
 from movierate.shown import number
@@ -560,7 +560,12 @@ def accuracy_section(models: list, trained: list) -> None:
     twins = paired.seed_twins_text(models)
     if twins:  # accuracy round 31, F1: the twins' averages verdicts read across them
         across = store.twins_averages_text(models, metrics)
-        st.info(text.md(f"{twins} {across}".strip()), icon=":material/casino:")
+        # accuracy round 54, F2: which cells another seed could close, and a lucky reference
+        spreads = (
+            paired.seed_spread_text(list(differences.values())) if shared and differences else None
+        )
+        said = " ".join(filter(None, [twins, spreads, across]))
+        st.info(text.md(said), icon=":material/casino:")
     no_better = [
         m
         for m in models
@@ -993,6 +998,8 @@ def pair_section(models: list) -> None:
             "gives for this setting.",
             icon=":material/casino:",
         )
+    if shared_seed := shared_seed_note(model_a, model_b):  # accuracy round 54, F4
+        st.info(text.md(shared_seed), icon=":material/casino:")
     # views round 12 (two datasets) and accuracy round 19 (one dataset, two splits): Explore
     # keeps the movies with enough ratings in both models, so where their counts differ, its
     # set and residual differ from these, and swapping A and B changes them here

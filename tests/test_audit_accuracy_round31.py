@@ -182,7 +182,10 @@ def test_seed_twins_averages_verdicts_are_read_across_the_twins(capsys, monkeypa
     from movierate import paired
     from movierate.cli import models as cli_models
 
-    row = SimpleNamespace(name="b-s1", reference="b-s1", rmse=0.92, n_rows=10_000, short=str)
+    row = SimpleNamespace(
+        name="b-s1", reference="b-s1", rmse=0.92, n_rows=10_000, short=str, reference_seeds=(),
+        within_seed_spread=False,
+    )  # fmt: skip
     monkeypatch.setattr(paired, "paired_differences", lambda models, ds: [row])
     monkeypatch.setattr(paired, "threshold_text", lambda difference: "")
     cli_models._print_paired(B_TWINS, None)

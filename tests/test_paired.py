@@ -214,7 +214,9 @@ def test_two_trainings_that_differ_only_by_seed_are_called_training_noise(monkey
     assert by_name["s1"].twin == (paired.SEED_DRAW,) and by_name["s1"].resolved
     assert by_name["s1"].short().endswith("SE, only the seed differs)")
     assert "training noise" in by_name["s1"].sentence()
-    assert not by_name["l2"].twin and by_name["l2"].short().endswith("beyond draw)")
+    # as large as s0-s1's seed spread: another seed could close it (accuracy round 54, F2)
+    assert not by_name["l2"].twin
+    assert by_name["l2"].short().endswith("beyond draw, within seed spread)")
     note = paired.seed_twins_text(models)
     assert note.startswith("s0 and s1 have the same settings") and "0.0500 apart" in note
     assert "l2" not in note

@@ -956,7 +956,8 @@ def _print_paired(models: list[Any], ds: Any) -> None:
         from movierate import store
 
         across = store.twins_averages_text(models, {m.name: m.metrics for m in models})
-        print(f"{twins} {across}".strip())
+        spreads = paired.seed_spread_text(differences)  # accuracy round 54, F2
+        print(" ".join(filter(None, [twins, spreads, across])))
 
 
 def _verdict(difference: Any) -> str:
@@ -969,7 +970,8 @@ def _verdict(difference: Any) -> str:
         return "same errors"
     if difference.twin:
         return paired.twin_verdict(difference.twin)
-    return "more than the draw" if difference.resolved else "within the draw"
+    said = "more than the draw" if difference.resolved else "within the draw"
+    return said + (", within seed spread" if difference.within_seed_spread else "")
 
 
 def _data_for(model, data: str, quiet: bool = False):

@@ -884,6 +884,38 @@ def same_dataset(model_a: EmbeddingModel, model_b: EmbeddingModel) -> bool:
     )
 
 
+@takes_models("model_a", "model_b")
+def shared_seed_note(model_a: EmbeddingModel, model_b: EmbeddingModel) -> str | None:
+    """For two models trained here on the same ratings with the same seed, that their vectors
+    started from the same draws (each starting row comes from the seed, the table and the id:
+    ``nn.models.initial_rows``), so part of their agreement is that shared start (accuracy
+    round 54, F4: Jaccard@10 0.357 for l2 and l2 + decorrelation at one seed, 0.111 at two).
+    None otherwise, when a seed is not recorded as the one trained (imported, tuned), or for a
+    model and its own exact whitening (one training)."""
+    seeds = {_training_seed(m) for m in (model_a, model_b)}
+    if len(seeds) != 1 or None in seeds or not _same_ratings(model_a, model_b):
+        return None
+    sources = {m.meta.get("exact_whitening_of", m.name) for m in (model_a, model_b)}
+    if len(sources) == 1:
+        return None
+    return (
+        f"{model_a.name} and {model_b.name} were trained with the same seed ({seeds.pop()}), so "
+        "their vectors started from the same draws: part of the agreement below is that shared "
+        "start, not their settings. Retrain one with another seed to see what their settings "
+        "alone share."
+    )
+
+
+def _training_seed(model: EmbeddingModel) -> int | None:
+    """The seed ``model`` was trained with, as its meta records it (its spec); None for an
+    imported embedding or a tuned model (a refit or a seed ensemble records its own)."""
+    meta = getattr(model, "meta", None)
+    if not isinstance(meta, dict) or meta.get("imported") or meta.get("tuning"):
+        return None
+    seed = getattr(getattr(model, "spec", None), "seed", None)
+    return seed if isinstance(seed, int) and not isinstance(seed, bool) else None
+
+
 def _same_ratings(model_a: EmbeddingModel, model_b: EmbeddingModel) -> bool:
     """Whether two models recorded the same dataset name and fingerprint (its ratings)."""
     data_a, data_b = model_a.meta.get("dataset", {}), model_b.meta.get("dataset", {})
