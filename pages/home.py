@@ -41,6 +41,12 @@ def start_quick_start(dataset: str) -> None:
     st.switch_page(shell.page("train"))
 
 
+#: Session key: empty the "New name" box before it is drawn next. Assigned there, not popped:
+#: a popped box is empty only on the server, and the browser kept showing the name just used
+#: under a disabled Rename (bad-input round 65, F3).
+_CLEAR_NEW_NAME = "manage_new_name_clear"
+
+
 def manage_models(names: list[str]) -> None:
     """Rename or delete a saved model (deleting asks for a confirmation first)."""
     with st.expander(
@@ -52,11 +58,11 @@ def manage_models(names: list[str]) -> None:
         # (bad-input round 13b: the box switched silently, and Rename renamed another model)
         if "manage_model_next" in st.session_state:  # this tab's own rename or delete
             picked = st.session_state.pop("manage_model_next")
-            if picked is None:
-                st.session_state.pop("manage_model", None)
-            else:
-                st.session_state["manage_model"] = picked
+            # assigned, not popped: a popped box kept showing its old pick in the browser
+            st.session_state["manage_model"] = picked
         gone = widgets.forget_missing("manage_model", names)
+        if gone:  # emptied in the browser too: a popped box kept showing the name gone
+            st.session_state["manage_model"] = None
         chosen = st.selectbox(
             "Model",
             names,
@@ -76,6 +82,8 @@ def manage_models(names: list[str]) -> None:
             )
         if chosen is None:
             return
+        if st.session_state.pop(_CLEAR_NEW_NAME, False):  # after this tab's own rename
+            st.session_state["manage_new_name"] = ""
         new_name = st.text_input(
             "New name",
             key="manage_new_name",
@@ -131,7 +139,7 @@ def rename(old: str, new: str) -> None:
     store.rename_model(old, new)
     st.session_state["manage_model_next"] = new
     flash("home_message", f"Renamed **{text.md(old)}** to **{text.md(new)}**.")
-    st.session_state.pop("manage_new_name", None)
+    st.session_state[_CLEAR_NEW_NAME] = True
     st.rerun()
 
 

@@ -16,7 +16,13 @@ from movierate.defaults import fill_data_size_defaults, fill_family_defaults, st
 from movierate.errors import MovierateError, NameTakenError
 from movierate.jobs import SAVING
 from movierate.progress import time_estimate_text
-from movierate.tuning import MAX_ENSEMBLE, TuneRequest, blend_families, no_better_than_mean_note
+from movierate.tuning import (
+    MAX_ENSEMBLE,
+    TuneRequest,
+    blend_families,
+    no_better_than_mean_note,
+    verdict_metrics,
+)
 from movierate.ui import charts, shell, state, text, widgets
 from movierate.ui.once import StartOnce
 from movierate.ui.text import regularizer_keys
@@ -272,8 +278,12 @@ def show_job(job) -> None:
                 st.info(note, icon=":material/schedule:")
             if note := store.unseen_note(saved.metrics, saved.split_record):
                 st.info(note, icon=":material/person_off:")
+            metrics = saved.metrics
+            if isinstance(tuned := saved.meta.get("tuning"), dict):  # read as `tune` reads it:
+                # a refit by its search's stop rows, no epoch advice (accuracy round 52, F2)
+                metrics = verdict_metrics(metrics, tuned, saved.split_record)
             if warning := store.reference_warning(
-                saved.metrics,
+                metrics,
                 saved.split_record,
                 saved.spec.learning_rate,
                 saved.history.get("stop_rmse"),

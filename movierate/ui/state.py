@@ -377,7 +377,7 @@ def user_index(ds: Any, user_id: Any) -> int:
     except (KeyError, ValueError, TypeError):
         ids = np.asarray(ds.user_ids)
         raise DataError(
-            f"User {user_id} is not in {ds.name} (user ids run from {ids.min()} to "
+            f"User {escaped(user_id)} is not in {ds.name} (user ids run from {ids.min()} to "
             f"{ids.max()}); pick another id or press 'Sample a user'."
         ) from None
 
@@ -904,8 +904,23 @@ def _keep_saved(key: str, values: list[str], seen: set, page: str) -> list[str]:
     return kept
 
 
+#: Control characters (C0, DEL, C1): the browser shows a NUL as "\ufffd", others not at all.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def escaped(value: Any) -> str:
+    r"""``str(value)`` with control characters written as ``repr`` writes them, as the error
+    messages quoting a link's value do (bad-input round 65, F4: a NUL read "\ufffd" in a
+    notice's heading and '\x00' in its body).
+
+    >>> print(escaped("a\x00b\n"), escaped(155))
+    a\x00b\n 155
+    """
+    return _CONTROLS.sub(lambda m: repr(m.group(0))[1:-1], str(value))
+
+
 def _shown(key: str, values: list[str]) -> str:
-    text = "&".join(f"{key}={v}" for v in values) if values else key
+    text = "&".join(f"{key}={escaped(v)}" for v in values) if values else key
     return text if len(text) <= 80 else text[:77] + "…"
 
 

@@ -250,9 +250,10 @@ def fitting_ratings(ratings: dict[MovieId, float]) -> dict[MovieId, float]:
 
 
 def _named(items: list[str]) -> str:
-    """The first :data:`_NAMED` of ``items``, comma-joined, and how many more there are."""
+    """The first :data:`_NAMED` of ``items``, comma-joined (control characters escaped), and
+    how many more there are."""
     more = f" and {len(items) - _NAMED:,} more" if len(items) > _NAMED else ""
-    return ", ".join(items[:_NAMED]) + more
+    return ", ".join(map(state.escaped, items[:_NAMED])) + more
 
 
 def _users_pca(model: Any) -> tuple[Any, pd.DataFrame | None]:
@@ -436,12 +437,14 @@ def render_your_ratings(
     if bad:
         st.warning(
             f"Left out {len(bad)} unreadable entr{'y' if len(bad) == 1 else 'ies'} of the URL "
-            f"({text.md(', '.join(bad[:5]))}); the form is ?rated=movie_id:rating,…",
+            f"({text.md(', '.join(map(state.escaped, bad[:5])))}); the form is "
+            "?rated=movie_id:rating,…",
             icon=":material/link_off:",
         )
     if repeated:
         st.warning(
-            f"The link rates movie id(s) {text.md(', '.join(map(str, repeated[:5])))} more than "
+            f"The link rates movie id(s) {text.md(', '.join(map(state.escaped, repeated[:5])))} "
+            "more than "
             "once; the last rating of each is used.",
             icon=":material/info:",
         )
@@ -829,14 +832,19 @@ def _left_out_text(source: Any, model: Any, left: dict[MovieId, float]) -> str:
 
 def _link_cut(model: Any, ratings: dict[MovieId, float]) -> None:
     """When the link held more ratings than the address takes (``state.read_url`` kept its
-    first ones): how many are used and not, and the whole list as a file to keep."""
+    first ones): how many movies are used and not, and the whole list as a file to keep."""
     whole = state.cut_from_link(RATED_PARAM)
     if whole is None:
         return
     tag = st.query_params.get(RATED_ON_PARAM) or data_tag(model)
     text_ids = link_text_ids(model, tag)
     every, _ = parse_rated(whole, text_ids=text_ids)
-    kept, _ = parse_rated(st.query_params.get(RATED_PARAM), text_ids=text_ids)
+    kept_value = st.query_params.get(RATED_PARAM)
+    kept, _ = parse_rated(kept_value, text_ids=text_ids)
+    said, lost = link_cut_text(every, kept, _entries(whole), _entries(kept_value))
+    if not lost:  # the cut entries only repeated ratings kept: nothing to save
+        st.info(said, icon=":material/content_cut:")
+        return
     titles = model.movies["title"].astype(str).to_numpy()
     rows = [state.movie_row(model, m) if tag == data_tag(model) else None for m in every]
     table = pd.DataFrame(
@@ -847,21 +855,71 @@ def _link_cut(model: Any, ratings: dict[MovieId, float]) -> None:
             FILE_DATASET: tag,
         }
     )
-    st.warning(
-        f"This link rated {len(every):,} movies, more than the page's address holds "
-        f"({state.RATED_MAX:,} characters of ratings): the first {len(kept):,} are used and the "
-        f"other {len(every) - len(kept):,} are not. To keep all {len(every):,}, save them below "
-        "now (the file holds every one; the address no longer does); 'Load saved ratings (CSV)' "
-        "reads a saved file back, as many ratings as the address holds.",
-        icon=":material/content_cut:",
-    )
+    st.warning(said, icon=":material/content_cut:")
     st.download_button(
-        f"Save all {len(every):,} ratings of the link (CSV)",
+        f"Save {'the rating' if len(every) == 1 else f'all {len(every):,} ratings'} of the link "
+        "(CSV)",
         spreadsheet.csv_text(table),
         file_name=ratings_file_name(model),
         mime="text/csv",
         icon=":material/download:",
         key="rated_cut_save",
+    )
+
+
+def _entries(value: str | None) -> int:
+    """How many non-empty entries a ``rated`` list holds (as the link's cut notice counts)."""
+    return sum(1 for part in (value or "").split(",") if part.strip())
+
+
+def link_cut_text(
+    every: dict[MovieId, float], kept: dict[MovieId, float], entries: int, kept_entries: int
+) -> tuple[str, bool]:
+    """What cutting a link's ratings to the address's first ``kept_entries`` of its ``entries``
+    did, by movie (repeats merged, each movie's last rating: ``every`` the link's, ``kept`` the
+    address's), and whether any movie's rating is lost (bad-input round 65, F2: 20,000 ratings
+    of one movie said "rated 1 movies, more than the address holds … the other 0 are not")."""
+    missing = [movie for movie in every if movie not in kept]
+    earlier = [movie for movie in kept if kept[movie] != every.get(movie)]
+    cut = entries - kept_entries
+    cut_said = f"The {counted(cut, 'rating')} of the link past the {state.RATED_MAX:,} characters"
+    if not missing and not earlier:
+        return (
+            f"{cut_said} the page's address holds only rate again movies rated before "
+            f"{'it' if cut == 1 else 'them'}, with the same rating: "
+            + ("its one movie is" if len(every) == 1 else f"all {len(every):,} of its movies are")
+            + " used, and no rating is lost.",
+            False,
+        )
+    parts = []
+    if missing:
+        used = (
+            f"the first {len(kept):,} {'is' if len(kept) == 1 else 'are'} used"
+            if kept
+            else "none is used"
+        )
+        parts.append(
+            f"{used} and the other {len(missing):,} {'is' if len(missing) == 1 else 'are'} not"
+        )
+    if earlier:
+        parts.append(
+            f"{counted(len(earlier), 'movie')} rated again past the cut "
+            f"{'keeps its' if len(earlier) == 1 else 'keep their'} earlier rating here, not the "
+            "link's last"
+        )
+    repeats = (
+        f" in {counted(entries, 'rating')} (a movie rated again counts once)"
+        if entries != len(every)
+        else ""
+    )
+    keep = "its rating" if len(every) == 1 else f"all {len(every):,}"
+    return (
+        f"This link rated {counted(len(every), 'movie')}{repeats}, more than the page's address "
+        f"holds ({state.RATED_MAX:,} characters of ratings): {'; '.join(parts)}. To keep {keep}, "
+        f"save {'it' if len(every) == 1 else 'them'} below now (the file holds each movie's last rating; the address no longer "
+        "does); 'Load saved ratings (CSV)' reads a saved file back, as many ratings as the "
+        "address holds.",
+        True,
     )
 
 
