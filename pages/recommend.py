@@ -208,12 +208,16 @@ def render() -> None:
                     )
                     continue
                 shown = ["rank", "title", "predicted", "year", "n_ratings", "genres"]
-                if not wide:  # side by side: the title last, so only a long title is cut
-                    shown = ["rank", "predicted", "year", "title"]
+                if not wide:  # side by side: the year in the title, so that the pinned
+                    # title, 'predicted' and a capped list's score fit half a 1280 px page
+                    # (views round 39: the score column was cut off there)
+                    shown = ["rank", "title", "predicted"]
                 config = {**(widgets.training_count_column(model) or {}), **SCORE_CONFIG}
                 widgets.show_movies(
                     _with_scores(
-                        with_training_counts(recs[model.name].recommended, model.movies),
+                        _titled(
+                            with_training_counts(recs[model.name].recommended, model.movies), wide
+                        ),
                         raw[model.name],
                         shown,
                     ),
@@ -229,7 +233,12 @@ def render() -> None:
                 with st.expander("Least recommended"):
                     widgets.show_movies(
                         _with_scores(
-                            with_training_counts(recs[model.name].least_recommended, model.movies),
+                            _titled(
+                                with_training_counts(
+                                    recs[model.name].least_recommended, model.movies
+                                ),
+                                wide,
+                            ),
                             raw[model.name],
                             shown,
                         ),
@@ -268,13 +277,22 @@ def render() -> None:
 SCORE = "model's score"
 SCORE_CONFIG = {
     SCORE: st.column_config.NumberColumn(
-        SCORE,
+        "score",
         format="%.3f",
         help="The model's own score for the movie, before it is capped at the end of the "
         "rating scale: the list is ordered by it",
-        width=100,
+        width=64,
     )
 }
+
+
+def _titled(frame: Any, wide: bool) -> Any:
+    """``frame`` as a list shows it: side by side (not ``wide``), each title with its year."""
+    if wide or frame.empty or "year" not in frame.columns:
+        return frame
+    return frame.assign(
+        title=[text.with_year(t, y) for t, y in zip(frame["title"], frame["year"], strict=True)]
+    )
 
 
 def _with_scores(frame: Any, scores: np.ndarray, columns: list[str]) -> Any:
