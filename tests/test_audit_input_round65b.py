@@ -11,6 +11,9 @@ from apptest_helpers import assert_clean, open_page
 from streamlit.runtime.scriptrunner import RerunData
 from streamlit.testing.v1 import AppTest, local_script_runner
 
+from movierate import explore
+from movierate.errors import DataError
+
 #: The t-SNE form's boxes and what each holds on a link that names none of them.
 MAP_BOXES = {"tsne_min": "10", "perplexity": "30", "iterations": "500", "map_seed": "0"}
 
@@ -72,3 +75,29 @@ def test_a_number_box_keeps_its_default_when_streamlit_puts_it_back():
     _history_step(at)  # Back to the page without ?rate=: the box's default
     assert at.text_input(key="rate").value == "0.5"
     assert at.markdown[0].value == "rate=0.5"
+
+
+# --- F5: a title search with nothing to search by --------------------------------------------
+
+
+def test_a_query_of_punctuation_only_is_named_not_called_empty(trained_home):
+    """F5: Neighbours with ?q=/[/ showed "/[/" in the box under "Type part of a movie title
+    to search for", as if nothing had been typed."""
+    at = open_page("pages/neighbours.py", errors=True, models="small-mf", q="/[/")
+    assert at.text_input(key="q").value == "/[/"
+    said = " ".join(box.value for box in at.error).replace("\\[", "[")  # Markdown's escape
+    assert "'/[/' has no letters or digits to search titles by" in said
+    assert "Type part of a movie title" in said  # and what to type instead
+
+
+def test_search_says_what_was_typed_when_it_has_no_words(trained_home):
+    """F5 where the message is made: every title search (Neighbours, the analogies, Rate's
+    search, the map's Find a movie, the CLI) names the text; an empty one asks for a title."""
+    from movierate import store
+
+    index = explore.title_index(store.load_model("small-mf"))
+    for search in (index.search, index.containing, index.resolve):
+        with pytest.raises(DataError, match=r"^'/\[/' has no letters or digits"):
+            search(" /[/ ")
+        with pytest.raises(DataError, match="^Type part of a movie title"):
+            search("  ")
