@@ -209,7 +209,7 @@ class TitleIndex:
         if regex:
             return self._regex_rows(query)
         if not _plain_words(check_query(query)):
-            raise DataError("Type part of a movie title to search for, for example 'toy story'.")
+            raise _no_words(query)
         titles = self._plain_titles
         words = _article_first(query)
         hit = np.fromiter((words in t for t in titles), bool, len(titles))
@@ -283,7 +283,7 @@ class TitleIndex:
         """Match score in [0, 1] of every candidate row for ``query`` (best interpretation of a
         year-like number: as a year hint or as part of the title)."""
         if not _plain_words(check_query(query)):
-            raise DataError("Type part of a movie title to search for, for example 'toy story'.")
+            raise _no_words(query)
         text, year = split_year(query)
         best = self._text_scores(query)
         if year is not None:
@@ -445,6 +445,19 @@ def _key_score(query: str, key: str) -> float:
     if any(w.isdigit() and w not in key_words for w in words):
         score *= 0.9  # "toy story 3" is not "Toy Story"
     return min(score, 0.99)
+
+
+def _no_words(query: str) -> DataError:
+    """The error for a query with nothing to search by: an empty one asks for a title; one of
+    punctuation only says what was typed and why it finds nothing (bad-input round 65, F5:
+    "/[/" got "Type part of a movie title", as if the box were empty)."""
+    ask = "Type part of a movie title to search for, for example 'toy story'."
+    if not query.strip():
+        return DataError(ask)
+    return DataError(
+        f"{query.strip()!r} has no letters or digits to search titles by (punctuation and "
+        f"spaces are left out of the search). {ask}"
+    )
 
 
 def _plain_words(text: str) -> str:

@@ -383,10 +383,16 @@ def number_box(label: str, value: float, *, where: Any = None, **kwargs: Any) ->
 
     kwargs["help"] = " ".join(filter(None, [kwargs.get("help"), f"{NUMBER_RULE}."]))
     key = kwargs.get("key")
+    bound = key is not None and kwargs.get("bind") == "query-params"
+    linked = st.query_params.get(key) if bound else None
     if key is not None and not isinstance(st.session_state.get(key, ""), str):
-        linked = st.query_params.get(key) if kwargs.get("bind") == "query-params" else None
         st.session_state[key] = held_text(st.session_state[key], linked or number_text(value))
-    shown = number_text(value) if key is None or key not in st.session_state else None
+    # Streamlit falls back on the default where the box's state is dropped: the box's own
+    # wherever the link does not name it (the browser's Back to such a link emptied every box
+    # of the Embeddings map, bad-input round 65, F1). Where the link names a box that holds
+    # text, none: a value the browser drops then falls back on the link (views round 36, H1),
+    # and Streamlit does not drop from the link a linked value equal to the default.
+    shown = None if linked is not None and key in st.session_state else number_text(value)
     return (where if where is not None else st).text_input(label, value=shown, **kwargs) or ""
 
 
