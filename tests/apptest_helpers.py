@@ -8,11 +8,24 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+@dataclass
+class Event:
+    """A progress event as a training's runner sends it (tests' fake runners)."""
+
+    epoch: int
+    epochs: int
+    batch: int
+    batches: int
+    phase: str
+    metrics: dict = field(default_factory=dict)
 
 
 def open_page(page: str, *, timeout: float = 180, errors: bool = False, **query: str) -> AppTest:

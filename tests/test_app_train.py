@@ -9,11 +9,9 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
-from apptest_helpers import vega_specs
+from apptest_helpers import APP, Event, vega_specs
 from streamlit.testing.v1 import AppTest
 
 from movierate.errors import TrainingCancelled
@@ -21,18 +19,6 @@ from movierate.jobs import JobRegistry
 from movierate.progress import Phase
 from movierate.spec import REGULARIZERS, ModelSpec
 from movierate.ui import state
-
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
-
-
-@dataclass
-class Event:
-    epoch: int
-    epochs: int
-    batch: int
-    batches: int
-    phase: str
-    metrics: dict = field(default_factory=dict)
 
 
 @pytest.fixture

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
-from pathlib import Path
 
+from apptest_helpers import APP, Event
 from streamlit.testing.v1 import AppTest
 
 from movierate.child_runner import in_child_process
@@ -27,18 +26,6 @@ from movierate.progress import (
     setup_event,
 )
 from movierate.ui import state, text
-
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
-
-
-@dataclass
-class Event:
-    epoch: int
-    epochs: int
-    batch: int
-    batches: int
-    phase: str
-    metrics: dict = field(default_factory=dict)
 
 
 def wait_for_cancel(dataset, spec, name, split_params, progress, cancel) -> str:
