@@ -4334,8 +4334,14 @@ def check_outside_managed(folder: Path, example: str) -> None:
         "cache folder": config.cache_dir(),
         "temporary folder, emptied after each run": temp_root(),
         "run-notes folder": config.home_dir() / LEDGER_FOLDER,
+        "Keras folder": config.home_dir() / "keras",
     }
     where = _resolved(folder)
+    if where == _resolved(config.home_dir()):  # beside its own folders (recheck 14, F2)
+        raise StoreError(
+            f"{folder} is movierate's home folder, which holds its own folders; nothing was "
+            f"written. Pass a folder outside it or a new one inside (e.g. {example})."
+        )
     for what, root in managed.items():
         if where.is_relative_to(_resolved(root)):
             raise StoreError(

@@ -53,6 +53,14 @@ def test_export_and_study_share_the_rule(part):
     store.check_outside_managed(config.home_dir() / "study", "--out ./study")  # the default
 
 
+def test_study_refuses_the_home_folder_itself_and_its_keras_folder(capsys):
+    """Recheck 14, F2: the home folder itself and its keras folder took a study's files."""
+    for out in (config.home_dir(), config.home_dir() / "keras"):
+        assert main(["study", "--quick", "--out", str(out)]) == 1
+        assert "nothing was written" in capsys.readouterr().err
+        assert not (out / "results.csv").exists()
+
+
 # --- F2: an overwrite keeps a model another run saved under the name meanwhile ---------------
 
 
