@@ -188,6 +188,8 @@ class TitleIndex:
         """
         limit = check_k(limit, "limit")
         scores = self.scores(query)
+        for row in self._ids_as_text.get(str(query).strip(), ()):  # an id written out names it
+            scores[row] = 1.0
         if not scores:
             return _empty_result(self.movies)
         rows = np.fromiter(scores, dtype=np.int64)
@@ -218,6 +220,20 @@ class TitleIndex:
             words = _article_first(text)
             hit |= (self.years == year) & np.fromiter((words in t for t in titles), bool)
         return np.flatnonzero(hit).astype(np.int64)
+
+    @functools.cached_property
+    def _ids_as_text(self) -> dict[str, list[int]]:
+        """Rows by movie id as written, for data whose ids are text (ISBNs such as
+        '0477264344': recheck 15a, F1, a search by one picked another book whose placeholder
+        title 'movie 0014472643' was close); empty for numeric ids, which a number in a title
+        query ('300', '1995') would otherwise name."""
+        ids = self.movies["movie_id"] if "movie_id" in self.movies.columns else None
+        if ids is None or pd.api.types.is_numeric_dtype(ids):
+            return {}
+        found: dict[str, list[int]] = {}
+        for row, movie_id in enumerate(ids.astype(str)):
+            found.setdefault(movie_id.strip(), []).append(row)
+        return found
 
     @functools.cached_property
     def _plain_titles(self) -> list[str]:

@@ -1,0 +1,34 @@
+"""Recheck 15 of this round's fixes: a search by an item's id as written (ISBNs)."""
+
+from __future__ import annotations
+
+import numpy as np
+from test_explore_helpers import movies_table
+
+from movierate.explore import TitleIndex, find_movie
+
+
+def _books() -> TitleIndex:
+    ids = np.array(["0477264344", "0014472643", "044021145X", "0014472634"], dtype=object)
+    titles = ["The Secret of Letters 24", "movie 0014472643", "The Winter of Winter 51", "Dune"]
+    return TitleIndex(
+        movies_table(4, titles=titles, movie_ids=ids, n_ratings=[427, 4, 616, 9], years=[None] * 4)
+    )
+
+
+def test_a_search_by_a_text_id_names_that_item_first():
+    """Recheck 15a, F1: '0477264344' (a titled book, 427 ratings) picked 'movie 0014472643'
+    (4 ratings), whose placeholder title was close; the book searched for was not offered."""
+    index = _books()
+    found = index.search("0477264344")
+    assert found["movie_id"].iloc[0] == "0477264344"
+    assert found["title"].iloc[0] == "The Secret of Letters 24"
+    assert index.resolve(" 044021145X ") == 2
+    assert find_movie(index.movies, "0014472634") == 3  # Dune, by its id
+
+
+def test_numeric_ids_are_no_search_key():
+    """A number in a query is a title's ('300') or a year, never a numeric movie id."""
+    index = TitleIndex(movies_table(3, titles=["300", "Quiz Show", "Heat"], movie_ids=[10, 300, 5]))
+    assert index.search("300")["title"].iloc[0] == "300"
+    assert index.resolve("300") == 0
