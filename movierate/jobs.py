@@ -48,9 +48,10 @@ from movierate.run_ledger import LostRun, RunLedger
 log = logging.getLogger(__name__)
 
 JobState = Literal["queued", "running", "done", "failed", "cancelled"]
-#: The phase of a job whose training has ended and whose model is being written: too late to
+#: The phase of a job whose training has ended, while its test rows are scored and its model
+#: written (recheck 15a, F3: "saving" read 11 s that were mostly scoring): too late to
 #: cancel (recheck A, s27: a Cancel then was ignored without a word).
-SAVING = "saving the model"
+SAVING = "scoring the test rows and saving the model"
 #: The phase of a job from its start until its runner reports what it waits for (a
 #: :data:`movierate.progress.Phase.SETUP` event) or its first batch.
 STARTING = "starting"

@@ -208,7 +208,9 @@ def test_no_cancel_button_once_the_model_is_being_saved(trained_home, monkeypatc
     try:
         at = submit(open_train(), **{"Model name": "being-saved", "Epochs": 1})
         job_id = registry.jobs()[0].id
-        _wait(lambda: registry.snapshot(job_id).phase == "saving the model")
+        _wait(
+            lambda: registry.snapshot(job_id).phase == "scoring the test rows and saving the model"
+        )
         at.run()
         assert "Cancel this run" not in [b.label for b in at.button]
         assert any("too late to cancel" in c.value for c in at.caption)

@@ -120,7 +120,7 @@ def test_the_tiles_and_the_sidebar_name_the_epoch_of_their_numbers():
     """F8: while saving, the kept epoch's numbers are labelled as its own; while training,
     the last finished epoch's; before any epoch, no epoch is named."""
     kept = {"train_rmse": 0.6851, "stop_rmse": 0.8525, "best_epoch": 6, "epochs_run": 8}
-    saving = _snapshot(phase="saving the model", latest_metrics=kept)
+    saving = _snapshot(phase="scoring the test rows and saving the model", latest_metrics=kept)
     labels = [label for label, _, _ in text.run_tiles(saving)]
     assert labels == ["epochs done", "train RMSE, epoch 6", "early-stopping RMSE, epoch 6"]
     assert "0.8525 (epoch 6)" in text.job_progress_text(saving)
@@ -160,7 +160,9 @@ def test_while_saving_the_status_names_the_kept_epoch(monkeypatch):
     registry = _registry(monkeypatch, runner)
     try:
         job_id = registry.submit("ml-latest-small", None, "saving")
-        _until(lambda: registry.snapshot(job_id).phase == "saving the model")
+        _until(
+            lambda: registry.snapshot(job_id).phase == "scoring the test rows and saving the model"
+        )
         at = _open("pages/train.py")
         bars = [str(p.proto.text) for p in at.get("progress")]
         assert any("saving the model:" in b and "kept epoch 2" in b for b in bars), bars
