@@ -208,16 +208,15 @@ def render() -> None:
                     )
                     continue
                 shown = ["rank", "title", "predicted", "year", "n_ratings", "genres"]
-                if not wide:  # side by side: the year in the title, so that the pinned
-                    # title, 'predicted' and a capped list's score fit half a 1280 px page
-                    # (views round 39: the score column was cut off there)
-                    shown = ["rank", "title", "predicted"]
+                if not wide:  # side by side: the pinned title, 'predicted' and a capped
+                    # list's score fit half a 1280 px page, the year last (views round 39:
+                    # the score was cut off there; recheck 15b: a year in the title was cut
+                    # off long titles)
+                    shown = ["rank", "title", "predicted", "year"]
                 config = {**(widgets.training_count_column(model) or {}), **SCORE_CONFIG}
                 widgets.show_movies(
                     _with_scores(
-                        _titled(
-                            with_training_counts(recs[model.name].recommended, model.movies), wide
-                        ),
+                        with_training_counts(recs[model.name].recommended, model.movies),
                         raw[model.name],
                         shown,
                     ),
@@ -233,12 +232,7 @@ def render() -> None:
                 with st.expander("Least recommended"):
                     widgets.show_movies(
                         _with_scores(
-                            _titled(
-                                with_training_counts(
-                                    recs[model.name].least_recommended, model.movies
-                                ),
-                                wide,
-                            ),
+                            with_training_counts(recs[model.name].least_recommended, model.movies),
                             raw[model.name],
                             shown,
                         ),
@@ -284,15 +278,6 @@ SCORE_CONFIG = {
         width=64,
     )
 }
-
-
-def _titled(frame: Any, wide: bool) -> Any:
-    """``frame`` as a list shows it: side by side (not ``wide``), each title with its year."""
-    if wide or frame.empty or "year" not in frame.columns:
-        return frame
-    return frame.assign(
-        title=[text.with_year(t, y) for t, y in zip(frame["title"], frame["year"], strict=True)]
-    )
 
 
 def _with_scores(frame: Any, scores: np.ndarray, columns: list[str]) -> Any:
