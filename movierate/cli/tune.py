@@ -20,6 +20,7 @@ from movierate.cli.split_args import add_split_arguments, split_options
 from movierate.cli.tables import format_table, num, short
 from movierate.cli.train import warn_if_data_gone
 from movierate.filenames import NAME_RULE
+from movierate.shown import counted
 from movierate.tuning import MAX_ENSEMBLE
 
 #: argparse types saying the allowed range (bad-input round 48, F3)
@@ -216,7 +217,7 @@ def _print_saved(result: Any, test: dict[str, Any], out: TextIO) -> None:
 
     refit = result.summary.get("refit")
     how = (
-        f"its spec refit on train + early-stopping rows for {refit['epochs']} epochs"
+        f"its spec refit on train + early-stopping rows for {counted(refit['epochs'], 'epoch')}"
         + (
             f", {refit['ensemble']} seeds averaged (dim {refit['dim']})"
             if refit["ensemble"] > 1
@@ -295,7 +296,7 @@ def _print_blend(result: Any, test: dict[str, Any], out: TextIO) -> None:
     for member in blend["members"]:
         refit = member.get("refit")
         how = (
-            f"refit {refit['epochs']} epochs"
+            f"refit {counted(refit['epochs'], 'epoch')}"
             + (f" x {refit['ensemble']} seeds" if refit["ensemble"] > 1 else "")
             if refit
             else "as trained"
