@@ -32,3 +32,36 @@ def test_numeric_ids_are_no_search_key():
     index = TitleIndex(movies_table(3, titles=["300", "Quiz Show", "Heat"], movie_ids=[10, 300, 5]))
     assert index.search("300")["title"].iloc[0] == "300"
     assert index.resolve("300") == 0
+
+
+def test_items_ids_written_otherwise_than_their_number_are_named(tmp_path, monkeypatch):
+    """Recheck 15a, F2: with numeric ratings ids, the items file's '005' and '6.0' were read
+    as 5 and 6 and matched without a word, though the README promises a notice."""
+    from movierate.data import from_csv
+
+    monkeypatch.setenv("MOVIERATE_HOME", str(tmp_path))
+    ratings = "user,item,rating\n" + "".join(
+        f"{u},{i},{1 + (u + i) % 5}\n" for u in range(1, 6) for i in range(1, 9)
+    )
+    items = "item,title\n" + "".join(
+        f"{ {5: '005', 6: '6.0'}.get(i, str(i)) },Title {i}\n" for i in range(1, 9)
+    )
+    ds = from_csv(ratings.encode(), items.encode())
+    titles = dict(zip(ds.movies["movie_id"], ds.movies["title"], strict=True))
+    assert titles[5] == "Title 5" and titles[6] == "Title 6"
+    notices = [w for w in ds.warnings if "otherwise than as the plain number" in w]
+    assert len(notices) == 1, ds.warnings
+    assert "2 movie id(s)" in notices[0]
+    assert "'005' for 5" in notices[0] and "'6.0' for 6" in notices[0]
+
+
+def test_items_ids_written_as_their_numbers_get_no_such_notice(tmp_path, monkeypatch):
+    from movierate.data import from_csv
+
+    monkeypatch.setenv("MOVIERATE_HOME", str(tmp_path))
+    ratings = "user,item,rating\n" + "".join(
+        f"{u},{i},{1 + (u + i) % 5}\n" for u in range(1, 6) for i in range(1, 9)
+    )
+    items = "item,title\n" + "".join(f"{i},Title {i}\n" for i in range(1, 9))
+    ds = from_csv(ratings.encode(), items.encode())
+    assert not [w for w in ds.warnings if "plain number" in w]

@@ -1273,11 +1273,33 @@ def _item_ids_like(movies: pd.DataFrame, rated: np.ndarray, warnings: list[str])
     numeric = _decimal(text)
     whole = (numeric == numeric.round()) & (numeric.abs() <= MAX_NUMERIC_ID)
     whole = whole.to_numpy(dtype=bool, na_value=False) & ~beyond_exact_ids(text)
+    warnings += _respelled_ids(text[whole], numeric[whole].to_numpy(dtype=np.int64))
     if whole.all():
         return movies.assign(movie_id=numeric.to_numpy(dtype=np.int64))
     read = text.to_numpy(dtype=object)  # the others match no rated id: they are not numbers
     read[whole] = [int(v) for v in numeric[whole]]
     return movies.assign(movie_id=read)
+
+
+def _respelled_ids(text: pd.Series, numbers: np.ndarray) -> list[str]:
+    """A notice when items ids read as numbers are written otherwise than those numbers
+    (``005`` for 5, ``6.0`` for 6): each matches the rated movie of that number (recheck 15a,
+    F2: they were matched silently, while the README promises a notice for one number written
+    two ways)."""
+    plain = pd.Series(numbers, index=text.index).astype(str)
+    differs = text != plain
+    if not differs.any():
+        return []
+    count = int(differs.sum())
+    shown = ", ".join(
+        f"{t!r} for {n}" for t, n in zip(text[differs][:3], plain[differs][:3], strict=True)
+    )
+    return [
+        f"The movies file writes {count:,} movie id(s) otherwise than as the plain number "
+        f"({shown}); the ratings file's ids are numbers, so each is read as its number and "
+        "matches the rated movie with that id. If they are different movies, give every id a "
+        "letter in front in both files."
+    ]
 
 
 def _spelled_apart(movie_ids: np.ndarray, movies: pd.DataFrame) -> str:
