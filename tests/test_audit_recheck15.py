@@ -65,3 +65,16 @@ def test_items_ids_written_as_their_numbers_get_no_such_notice(tmp_path, monkeyp
     items = "item,title\n" + "".join(f"{i},Title {i}\n" for i in range(1, 9))
     ds = from_csv(ratings.encode(), items.encode())
     assert not [w for w in ds.warnings if "plain number" in w]
+
+
+def test_a_picks_because_comes_before_its_genres():
+    """Recheck 14, F1: Rate's 'because', which its caption explains, was the last column and
+    off a 1280 px table's right edge, behind the genres."""
+    import pandas as pd
+
+    from movierate.ui.widgets import numbers_first
+
+    table = pd.DataFrame(columns=["rank", "title", "genres", "because", "predicted", "year"])
+    assert list(numbers_first(table).columns) == [
+        "rank", "predicted", "year", "title", "because", "genres"
+    ]  # fmt: skip

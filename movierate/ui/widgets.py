@@ -1014,12 +1014,13 @@ def show_movies(
 
 
 #: Free-text columns of the movie and model tables, which :func:`numbers_first` puts last,
-#: in this order: the title first, the longest lists (a pick's 'because') last. "epoch kept"
-#: reads "8 of 8, regularizers never settled": before "train s" it pushed that number off a
-#: 1024 px table (views round 13).
+#: in this order: the title first, the longest lists last. "epoch kept" reads "8 of 8,
+#: regularizers never settled": before "train s" it pushed that number off a 1024 px table
+#: (views round 13). A pick's 'because', which Rate's caption explains, comes before its
+#: genres: last, it was off a 1280 px table's right edge (recheck 14, F1).
 TEXT_COLUMNS = (
-    "title", EPOCHS_COLUMN, "rated", "genres", "group", "dataset", "family", "regularizers", "test rows",
-    "created (UTC)", "genres above popularity", "because",
+    "title", EPOCHS_COLUMN, "rated", "because", "genres", "group", "dataset", "family", "regularizers",
+    "test rows", "created (UTC)", "genres above popularity",
 )  # fmt: skip
 
 
