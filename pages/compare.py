@@ -530,6 +530,10 @@ def accuracy_section(models: list, trained: list) -> None:
         },
         key=(GAP_COLUMN, PAIRED_COLUMN),
     )
+    # accuracy round 56, F2: these were inside the collapsed "How far to trust" expander, where
+    # the README has them beside the test RMSE
+    if cold := cold_start_notes(models, shared, metrics):
+        st.caption("\n\n".join(cold))
     names = [m.name for m in models]
     widgets.download_table(  # named, full precision (views round 25, F1)
         "Download this table (CSV)",
@@ -549,7 +553,6 @@ def accuracy_section(models: list, trained: list) -> None:
         notes += baselines
     elif one_pass := store.one_pass_averages_note(metrics):  # said above when shared
         notes.append(text.md(one_pass))
-    notes += cold_start_notes(models, shared, metrics)
     ties = {m.name: store.ties_note(m.split_record) for m in models}  # accuracy round 16
     if shared and len(set(ties.values())) == 1:
         notes += [note for note in set(ties.values()) if note]

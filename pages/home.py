@@ -429,6 +429,63 @@ def next_steps(infos: list[store.ModelInfo]) -> None:
     )
 
 
+#: Home's models table: the share of each model's test rows with no training rating behind them.
+COLD_COLUMN = "test rows cold"
+#: How many models the cold-rows sentence gives their RMSE over the other rows for.
+COLD_NAMED = 8
+
+
+def _cold(info: store.ModelInfo) -> bool:
+    """Whether 1% or more of the model's test rows have a user or movie with no training
+    rating (``store.unseen_note``'s rule)."""
+    return bool(store.unseen_note(info.metrics, info.split_record))
+
+
+def with_cold_column(table: pd.DataFrame, infos: list[store.ModelInfo]) -> pd.DataFrame:
+    """``table`` (``models_table(infos)``) with a :data:`COLD_COLUMN` before its dim: each
+    model's share ("94%"), empty under 1% or where not recorded; none when no model reaches 1%
+    (accuracy round 56, F2: a by-date model's 1.0745, its test rows 94% cold, stood here
+    unremarked)."""
+    if not any(_cold(i) for i in infos):
+        return table
+    shares = [
+        store.percent(i.metrics["test_unseen_rows"], i.split_record["n_test"]) if _cold(i) else ""
+        for i in infos
+    ]
+    table = table.copy()
+    table.insert(table.columns.get_loc("dim"), COLD_COLUMN, shares)
+    return table
+
+
+def cold_rows_text(infos: list[store.ModelInfo]) -> str:
+    """What :data:`COLD_COLUMN` says, with each such model's test RMSE over its other test rows
+    (the first :data:`COLD_NAMED`); "" when no model has 1% or more of them."""
+    cold = [i for i in infos if _cold(i)]
+    if not cold:
+        return ""
+    rest = []
+    for info in cold[:COLD_NAMED]:
+        n_seen = info.split_record["n_test"] - info.metrics["test_unseen_rows"]
+        seen = info.metrics.get("test_rmse_seen")
+        if isinstance(seen, float) and n_seen >= store.FEW_SEEN:
+            rest.append(f"{text.md(info.name)} {seen:.4f}")
+        elif 0 < n_seen < store.FEW_SEEN:  # round 27, F10: no RMSE over 1 row
+            rest.append(f"{text.md(info.name)} none ({store.seen_rows_text(n_seen)})")
+    more = len(cold) - COLD_NAMED
+    return (
+        f"'{COLD_COLUMN}' (shown from 1%): the share of a model's test rows whose user or movie "
+        "has no training rating, predicted from a vector training never moved (its random "
+        "start); they count in its test RMSE."
+        + (f" Test RMSE over the other rows: {'; '.join(rest)}" if rest else "")
+        + (
+            f" ({more:,} more: Compare or `python -m movierate show NAME` gives theirs)"
+            if rest and more > 0
+            else ""
+        )
+        + ("." if rest else "")
+    )
+
+
 def render() -> None:
     """The page body (run inside the error boundary)."""
     st.title("movierate")
@@ -509,8 +566,17 @@ def render() -> None:
         if links := store.links_notice(infos):
             st.info(text.md(links), icon=":material/link:")
         if infos:
-            table = models_table(infos)
-            widgets.show_models_table(table)
+            table = with_cold_column(models_table(infos), infos)
+            widgets.show_models_table(
+                table,
+                {
+                    COLD_COLUMN: st.column_config.TextColumn(
+                        help="Share of the model's test rows whose user or movie has no "
+                        "training rating (empty: under 1%, or not recorded); below the table: "
+                        "its RMSE over the other rows"
+                    )
+                },
+            )
             caveat = store.settings_caveat(infos)
             summary = store.settings_caveat_summary(infos) or ""
             widgets.explained(
@@ -520,9 +586,18 @@ def render() -> None:
                     if caveat
                     else "training, early stopping nor any setting"
                 )  # fmt: skip
-                + " saw (lower is better). Compare, Embeddings, Neighbours and Recommend look "
-                "inside the models. "
-                + " ".join(filter(None, [text.scales_note(infos), text.md(summary)])),
+                + " saw (lower is better). "
+                + " ".join(
+                    filter(
+                        None,
+                        [
+                            cold_rows_text(infos),
+                            "Compare, Embeddings, Neighbours and Recommend look inside the models.",
+                            text.scales_note(infos),
+                            text.md(summary),
+                        ],
+                    )
+                ),
                 "What RMSE and MAE mean",
                 glossary.define("RMSE", "MAE"),
             )
