@@ -1,19 +1,21 @@
 """How well a model's top-k lists find movies users liked in rows it never saw.
 
 Recommend shows each model's top picks, and test RMSE does not tell which list is better
-(accuracy round 12: on ml-100k's u1 split the model with the better RMSE had the worse
-top-10, and a plain most-rated-first list beat both). :func:`held_out_ranking` scores the
-lists on the model's test rows: for each user with a training row (the rows its weights were
-fit on) and a test movie rated in the top quarter of the scale ("liked") among the candidates,
-the model ranks every movie the user has no training or early-stopping
-row of (the test movies stay candidates, as they were unseen), keeps those with at least
-``min_ratings`` ratings (at least 1) in those rows, and takes the first ``k``. Hit rate is the share of users
-whose list holds a liked test movie; NDCG@k weighs each hit by its place. The same is
-computed for the most-rated-first list (by those rows' counts; on a per-user temporal split only
-those made before the user's first test rating) on the same candidates, and the model's NDCG minus the
-list's gets a 95% interval by resampling users. Users with no training row are left out and
-counted (accuracy round 18): their lists come from vectors training never moved, as the RMSE's
-cold-start rows do, and they would be scored as if the model knew them.
+(accuracy round 12: on ml-100k's u1 split the model with the better RMSE had the worse top-10,
+and a plain most-rated-first list beat both). :func:`held_out_ranking` scores the lists on the
+model's test rows: for each user with a training row (the rows its weights were fit on) and a
+test movie rated in the top quarter of the scale ("liked") among the candidates, the model ranks
+every movie the user has no training or early-stopping row of (the test movies stay candidates,
+as they were unseen), keeps those with at least ``min_ratings`` training ratings (at least 1:
+the count Recommend's lists filter on, so a movie with no training row, its vector still the
+random start, is never a candidate; accuracy round 56, F3), and takes the first ``k``. Hit rate
+is the share of users whose list holds a liked test movie; NDCG@k weighs each hit by its place.
+The same is computed for the most-rated-first list (by the training and early-stopping rows'
+counts; on a per-user temporal split only those made before the user's first test rating) on the
+same candidates, and the model's NDCG minus the list's gets a 95% interval by resampling users.
+Users with no training row are left out and counted (accuracy round 18): their lists come from
+vectors training never moved, as the RMSE's cold-start rows do, and they would be scored as if
+the model knew them.
 
 Accuracy round 24: the check drew verdicts where the data make it meaningless. When nearly
 every test rating counts as liked (:data:`LIKED_ALL`), the lists only measure which movies users
@@ -157,9 +159,11 @@ def held_out_ranking(
     test = np.asarray(split.test, dtype=np.int64)
     scale = tuple(model.rating_scale)
     liked_from = liked_threshold(scale)
-    counts = np.bincount(movies[seen], minlength=ds.n_movies)
-    # a movie known only from test rows has an untrained vector: never a candidate, whatever
-    # the slider says (at 0 the caption read "0+ ratings it saw": accuracy round 34, F1)
+    # the training rows' counts, as Recommend's filter (filter_counts) reads them: a movie with
+    # none has an untrained vector and is never a candidate, whatever the slider says (at 0 the
+    # caption read "0+ ratings it saw": accuracy round 34, F1; train + stop rows counted 334
+    # such movies at 1: accuracy round 56, F3)
+    counts = np.bincount(movies[split.train], minlength=ds.n_movies)
     min_ratings = max(int(min_ratings), 1)
     eligible = counts >= min_ratings
     # liked test movies a list can hold: a user whose liked ones all fall below min_ratings
@@ -383,7 +387,7 @@ def _too_few_reason(
     who = f"only {n_users:,} users with a training rating have" if n_users else "no user has"
     return (
         f"{who} a test movie they {liked_words(liked_from, top)} among "
-        f"the movies with {min_ratings}+ ratings it saw, and the check needs {MIN_USERS}"
+        f"the movies with {min_ratings}+ training ratings, and the check needs {MIN_USERS}"
         + (f" ({untrained_words(n_untrained)})" if n_untrained else "")
     )
 
@@ -422,7 +426,7 @@ def ranking_text(check: RankingCheck | pipeline.Unavailable, *, caveat: bool = T
     said = (
         f"Top-{check.k} lists on its test rows, for {users} with a test movie they "
         f"{liked_words(check.liked_from, check.scale_max)} among the movies with "
-        f"{check.min_ratings}+ ratings it saw{left_out}, leaving out what it saw them rate: "
+        f"{check.min_ratings}+ training ratings{left_out}, leaving out what it saw them rate: "
         f"its lists held one for {check.hit_rate:.0%} of them (NDCG@{check.k} "
         f"{check.ndcg:.3f}), a random {check.k} of the same candidates (a median of "
         f"{check.median_candidates:,.0f} per user) for {_percent(check.chance_hit_rate)} "

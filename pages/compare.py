@@ -406,7 +406,7 @@ def ranking_table(models: list) -> None:
         "Score their top-10 lists on the test rows",
         key="ranking",
         help="For each user with a test movie rated in the top quarter of the scale: does the "
-        "model's top 10 (movies with 10+ ratings it saw, leaving out what it saw them rate) "
+        "model's top 10 (movies with 10+ training ratings, leaving out what it saw them rate) "
         "hold one? A most-rated-first list on the same movies is the reference. A second or "
         "so per model.",
     ):

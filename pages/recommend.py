@@ -248,12 +248,12 @@ def render() -> None:
                     ),
                     key=f"recs_csv_{model.name}",
                 )
-    families = {m.name: m.spec.family for m in usable}
+    specs = {m.name: m.spec for m in usable}
     st.caption(
         " ".join(
             ["Movies the user already rated are left out."]
             + [
-                untrained_text(text.md(name), r.n_untrained, families[name])  # as Markdown
+                untrained_text(text.md(name), r.n_untrained, specs[name])  # as Markdown
                 for name, r in recs.items()
                 if r.n_untrained
             ]

@@ -17,6 +17,7 @@ from test_explore_foldin import FakeModel
 
 from movierate.explore import recommend_from_ratings
 from movierate.explore.recommend import untrained_text
+from movierate.spec import ModelSpec
 from movierate.ui.state import data_tag
 
 PAGE = "pages/rate.py"
@@ -134,7 +135,7 @@ def test_recommends_list_cut_inside_a_tie_says_so():
 )
 def test_the_untrained_movies_note_says_what_the_family_predicts(family, said):
     """F4: "the mean rating plus start noise" was said of autorec too."""
-    text = untrained_text("m", 46, family)
+    text = untrained_text("m", 46, ModelSpec(family=family))
     assert said in text and "left out of its lists" in text
     if family == "autorec":
         assert "start noise" not in text

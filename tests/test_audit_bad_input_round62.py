@@ -138,9 +138,11 @@ def test_the_filter_starts_at_one_and_the_list_counts_training_ratings(tmp_path)
     ranked = rank_movies(np.arange(60.0), movies, k=3, min_ratings=0)
     assert list(with_training_counts(ranked, movies)["n_ratings"]) == [7, 7, 7]
     assert "no training rating of 40 movies this user has not rated" in untrained_text(
-        "m", 40, "mf"
+        "m", 40, ModelSpec(family="mf")
     )
-    assert "of 1 movie this user has not rated: it is left out" in untrained_text("m", 1, "mf")
+    assert "of 1 movie this user has not rated: it is left out" in untrained_text(
+        "m", 1, ModelSpec(family="mf")
+    )
     # the download counts as the tables do, and says so (fuzz62 fixer's note)
     recs = SimpleNamespace(recommended=ranked, least_recommended=ranked.iloc[:1])
     table = lists_table(recs, movies)

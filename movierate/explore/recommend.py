@@ -43,6 +43,7 @@ from movierate.explore.validation import (
 )
 from movierate.shown import counted
 from movierate.shown import counted as plural_counted
+from movierate.spec import ModelSpec
 
 
 @dataclass(frozen=True)
@@ -217,30 +218,47 @@ def rank_movies(
 
 def untrained(movies: pd.DataFrame) -> np.ndarray:
     """Movies the model has no training rating of, where its table records training counts:
-    their vectors and biases never moved from the start, so a prediction for them is the mean
-    plus start noise (bad-input round 62, F3: they topped a by-date split's recommendations)."""
+    their vectors never moved from the random start and their biases stay 0, so a prediction for
+    them is no judgement of the movie (:func:`untrained_prediction`; bad-input round 62, F3: they
+    topped a by-date split's recommendations)."""
     if TRAINING_COUNTS not in movies.columns:
         return np.zeros(len(movies), dtype=bool)
     return filter_counts(movies) < 1
 
 
-#: What a model predicts for a movie it has no training rating of, by family (accuracy round
-#: 50, F4: "the mean rating plus start noise" was said of autorec, whose value is learned).
-UNTRAINED_PREDICTION = {
-    "autorec": "the same value for every such movie, learned per user (the user's output "
-    "weights on the code of a movie with no ratings), not a judgement of that movie",
-    "deep": "the network's output for that movie's untrained starting vector",
-}
+#: What an autorec model predicts for a movie it has no training rating of (accuracy round 50,
+#: F4: "the mean rating plus start noise" was said of autorec, whose value is learned).
+AUTOREC_UNTRAINED = (
+    "the same value for every such movie, learned per user (the user's output weights on the "
+    "code of a movie with no ratings), not a judgement of that movie"
+)
 
 
-def untrained_text(name: str, n_untrained: int, family: str) -> str:
-    """That ``name``'s lists (a ``family`` model) leave out ``n_untrained`` :func:`untrained`
+def untrained_prediction(spec: ModelSpec) -> str:
+    """What a ``spec`` model predicts for a movie it has no training rating of, whose vector is
+    the random start and whose bias is 0 (:func:`movierate.scoring.score_all_movies`): with a
+    user bias, the user's own bias is added too (accuracy round 56, F4: "the mean rating plus
+    start noise" was said of mf_bias, whose users' biases ran from -1.0 to +0.7)."""
+    if spec.family == "autorec":
+        return AUTOREC_UNTRAINED
+    user_bias = " plus this user's bias" if spec.has_user_bias else ""
+    if spec.family == "deep":
+        said = f"the network's output for that movie's untrained starting vector{user_bias}"
+    else:
+        said = (
+            f"the mean rating{user_bias} plus start noise (this user's vector times the movie's "
+            "random starting one)"
+        )
+    return said + (", through the model's sigmoid" if spec.output == "sigmoid" else "")
+
+
+def untrained_text(name: str, n_untrained: int, spec: ModelSpec) -> str:
+    """That ``name``'s lists (a ``spec`` model) leave out ``n_untrained`` :func:`untrained`
     movies, and why."""
-    prediction = UNTRAINED_PREDICTION.get(family, "the mean rating plus start noise")
     return (
         f"{name} has no training rating of {counted(n_untrained, 'movie')} this user has not "
         f"rated: {'it is' if n_untrained == 1 else 'they are'} left out of its lists (the "
-        f"model never learned them; a prediction for one is {prediction})."
+        f"model never learned them; a prediction for one is {untrained_prediction(spec)})."
     )
 
 

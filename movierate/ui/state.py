@@ -937,6 +937,10 @@ def read_url(page: str) -> dict[str, Any]:
     seen = st.session_state.setdefault(_SEEN, set())
     accepted: dict[str, Any] = {}
     changes: dict[str, str | list[str] | None] = {}
+    for key, values in raw.items():  # ?models=a,b,c: ?models=a&models=b&models=c, in the link
+        spec = specs.get(key)
+        if spec is not None and spec.kind == "models" and split_names(values) != values:
+            raw[key] = changes[key] = split_names(values)
     for key, values in raw.items():
         spec = specs.get(key)
         if spec is not None and spec.kind == "models" and len(values) > 1:
@@ -969,6 +973,18 @@ def read_url(page: str) -> dict[str, Any]:
             _say_link_notice(key, values, problem)
     set_link(changes)
     return accepted
+
+
+def split_names(values: list[str]) -> list[str]:
+    """The model names of a link's ``?models=`` values, each value a name or a comma list of
+    them (a name cannot contain ","; accuracy round 55, F1: ``?models=a,b,c`` was refused as one
+    invalid name and the page opened on three other models); ``values`` when no entry is left.
+
+    >>> split_names(["a,b", "c"]), split_names(["a, b,"]), split_names([","])
+    (['a', 'b', 'c'], ['a', 'b'], [','])
+    """
+    names = [name.strip() for value in values for name in value.split(",") if name.strip()]
+    return names or values
 
 
 def _typed_here(key: str, values: list[str]) -> bool:
