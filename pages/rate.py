@@ -14,9 +14,9 @@ def render() -> None:
     st.title("Rate movies")
     st.caption(
         "Rate a handful of movies you know and a trained model recommends more, without "
-        "retraining: it fits a user vector to your ratings. Your ratings live in this page's "
-        "address only (nothing is saved unless you download them), so you can bookmark or "
-        "share it."
+        "retraining: it fits a user vector to your ratings of movies it trained on. Your "
+        "ratings live in this page's address only (nothing is saved unless you download "
+        "them), so you can bookmark or share it."
     )
     render_your_ratings(pick_model())
 

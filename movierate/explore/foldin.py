@@ -14,7 +14,12 @@ coordinate (of their biases for b_u) and sigma_noise^2 the model's squared valid
 people's tastes)
 (1.0 when unknown). That is ridge regression whose lambda per dimension is the
 noise-to-signal ratio, shrinking towards the average user, so one rating gives
-"the average user, nudged" and many ratings let the data speak.
+"the average user, nudged" and many ratings let the data speak. A rated movie the model has
+no training rating of (a by-date split's newest films: every rating of them is a test row) is
+left out of the fit (``FoldIn.left_out``): the model never learned it (an mf model's vector
+and bias of it are still their random start), so its rating would fit the user to noise
+(accuracy round 56, F1: five such 5s moved the user bias by +0.6 and the predictions by up to
+1.6 stars).
 
 The output transform is the one :mod:`movierate.scoring` applies: for ``none`` and ``clip``
 f(z) = g + s z (s: the model's score unit, :func:`scoring.score_unit`; the fit runs on
@@ -56,7 +61,7 @@ from __future__ import annotations
 import weakref
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -72,7 +77,7 @@ from movierate.explore.recommend import (
     untrained,
 )
 from movierate.explore.validation import check_flag, check_k, check_movie_idx, takes_models
-from movierate.shown import number
+from movierate.shown import counted, number
 
 #: Gauss-Newton steps at most (sigmoid output) and the step size that counts as converged.
 MAX_STEPS = 30
@@ -116,6 +121,9 @@ class FoldIn:
     implicit: np.ndarray | None = None
     #: rating points per unit of the score z (the model's score unit; 1 for a sigmoid output)
     unit: float = 1.0
+    #: rated movie rows left out of the fit: movies the model has no training rating of
+    #: (:func:`~movierate.explore.recommend.untrained`), whose vectors never left their start
+    left_out: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
 
     @property
     def theta(self) -> np.ndarray:
@@ -211,11 +219,18 @@ def _read_trained_users(model: Any) -> tuple[np.ndarray | None, str]:
 @takes_models("model")
 def fold_in(model: Any, ratings: Any, *, noise_variance: float | None = None) -> FoldIn:
     """Fit a user vector (and bias) to ``ratings`` ({movie_idx: rating}, or another form
-    :func:`rating_pairs` takes); see the module doc."""
+    :func:`rating_pairs` takes); see the module doc. Ratings of movies the model has no
+    training rating of are left out of the fit (``left_out``); DataError when all are."""
     family, output = _check_model(model)
     arrays = model.arrays
     movie_emb = np.asarray(arrays["movie_embedding"], dtype=np.float64)
     rows, values = _check_ratings(ratings, len(movie_emb), model.rating_scale)
+    # accuracy round 56, F1: a movie with no training rating (a by-date split's newest) still
+    # has its random start and bias 0, so its rating fitted the user to noise
+    cold = untrained(model.movies)[rows]
+    if cold.all():
+        raise DataError(_all_untrained_text(int(cold.sum())))
+    left_out, rows, values = rows[cold], rows[~cold], values[~cold]
     has_bias = "user_bias" in arrays
     # the prior: the users training moved (accuracy round 18: test-only users, at their
     # initial draw, entered the mean and variance)
@@ -280,6 +295,7 @@ def fold_in(model: Any, ratings: Any, *, noise_variance: float | None = None) ->
         prior_note=prior_note,
         implicit=implicit,
         unit=unit,
+        left_out=left_out,
     )
     fitted = predict_all(model, fold)[rows]
     object.__setattr__(fold, "fitted", fitted)
@@ -301,6 +317,31 @@ def _prior_weight(model: Any, fold: FoldIn) -> float:
     rated = np.asarray(model.arrays["movie_embedding"], np.float64)[fold.rows]
     data = np.maximum((rated**2).sum(axis=0), 1e-12)
     return float(np.median(fold.precision[:dim] / data))
+
+
+def _all_untrained_text(n_rated: int) -> str:
+    """Why no fold-in is possible: the model has no training rating of any of the
+    ``n_rated`` movies rated."""
+    which, them = (
+        ("the movie", "it") if n_rated == 1 else (f"any of the {n_rated:,} movies", "them")
+    )
+    return (
+        f"The model has no training rating of {which} you rated: it never learned {them}, so "
+        f"a rating of {them if n_rated == 1 else 'one'} says nothing about your taste and "
+        "there is nothing to fit. Rate movies the model trained on."
+    )
+
+
+def _left_out_text(n_left: int) -> str:
+    """That ``n_left`` (one or more) ratings were left out of a fold-in for being of movies
+    the model has no training rating of, and why."""
+    one = n_left == 1
+    return (
+        f"{counted(n_left, 'rating')} you gave {'is' if one else 'are'} not used: "
+        f"{'it is of a movie' if one else 'they are of movies'} the model has no training "
+        f"rating of and never learned, so {'it says' if one else 'they say'} nothing about "
+        "your taste."
+    )
 
 
 @takes_models("model")
@@ -337,13 +378,15 @@ def recommend_from_ratings(
     folded-in user would rate highest, each with the ``n_reasons`` rated movies whose taste
     (their contribution to it beyond their level, their average over the trained movies)
     pushed its score up most; ``pca`` (a :class:`~movierate.explore.pca.PCAResult` fitted on
-    the user embedding) places the user on the users map."""
+    the user embedding) places the user on the users map. Ratings of movies the model has no
+    training rating of are left out of the fit (:func:`fold_in`) and said in the message."""
     k = check_k(k)
     n_reasons = check_k(n_reasons, "n_reasons")
     fold = fold_in(model, ratings)
     scores = predict_all(model, fold)
     movies = model.movies
-    picks = {"exclude": fold.rows, "k": k, "min_ratings": min_ratings}
+    rated = np.r_[fold.rows, fold.left_out]  # a movie left out of the fit is still rated
+    picks = {"exclude": rated, "k": k, "min_ratings": min_ratings}
     order_all = predict_all(model, fold, clip=False)
     recommended = rank_movies(scores, movies, order=order_all, **picks)
     rec_rows = recommended["movie_idx"].to_numpy(np.int64)
@@ -386,7 +429,7 @@ def recommend_from_ratings(
                 )
             )
     cut = tie_at_cut(
-        order_all, movies, rec_rows, exclude=fold.rows, min_ratings=min_ratings,
+        order_all, movies, rec_rows, exclude=rated, min_ratings=min_ratings,
         rating_scale=model.rating_scale,
     )  # fmt: skip
     if cut is not None:  # no per-pick reasons for picks chosen inside a tie
@@ -408,23 +451,28 @@ def recommend_from_ratings(
         "'because' is left empty for them. Rate more movies, or pick a model whose "
         "predictions differ more.",
     )
+    fitted = f"Fitted to {n} rating(s) without retraining. " + (
+        f"{_left_out_text(len(fold.left_out))} " if len(fold.left_out) else ""
+    )
+    # only ratings of trained movies count, so the advice asks for those (accuracy round 56)
+    more = " the model trained on" if len(fold.left_out) else ""
     if tied:
-        message = f"Fitted to {n} rating(s) without retraining. {tied}"
+        message = f"{fitted}{tied}"
         if fold.prior_note:
             message += f" {fold.prior_note}."
         (recommended,), shown = clip_for_display([recommended], model.rating_scale)
         return FoldInRecommendations(fold, recommended, reasons, coordinates, message, shown)
     message = (
-        f"Fitted to {n} rating(s) without retraining. {shared} of these {len(recommended)} are "
+        f"{fitted}{shared} of these {len(recommended)} are "
         f"also the average user's top {len(recommended)} (a user with no ratings, same "
         f"filters; column 'also average'), so your ratings chose {len(recommended) - shared}. "
     ) + (
         f"With fewer than {FEW_RATINGS} ratings the result leans mostly on the average "
-        "user; rate a few more movies."
+        f"user; rate a few more movies{more}."
         if n < FEW_RATINGS
         else "This is the average user's list: per dimension, the model's prior on a user "
         f"weighs {prior_weight:,.0f} times what your {n} ratings do, so they "
-        "hardly move it; rate many more movies or pick another model."
+        f"hardly move it; rate many more movies{more} or pick another model."
         if shared == len(recommended) and prior_weight >= PRIOR_OUTWEIGHS
         else "'because' names the rated movies whose taste pushed each pick up most, with how "
         "much more that rating raised the pick than the average movie (a rating also moves "

@@ -50,8 +50,9 @@ from movierate.explore.rated_link import (
     repeated_ids,
     rescaled,
 )
-from movierate.explore.recommend import with_training_counts
+from movierate.explore.recommend import untrained, with_training_counts
 from movierate.explore.users import USER_COLOURS
+from movierate.explore.validation import filter_counts
 from movierate.imported_models import is_imported
 from movierate.shown import counted, number
 from movierate.ui import explore_figures, figures, state, text, widgets
@@ -486,7 +487,15 @@ def render_your_ratings(
         )
         _load_form(model, ratings)
         return
-    _rated_list(model, ratings, rows)
+    never_learned = untrained(model.movies)
+    cold = [row for row in rows if never_learned[row]]
+    if cold:  # accuracy round 56, F1: they were fitted, unmarked
+        (st.warning if len(cold) == len(rows) else st.info)(
+            untrained_rated_text(model, cold, len(rows)), icon=":material/model_training:"
+        )
+    _rated_list(model, ratings, rows, cold)
+    if len(cold) == len(rows):  # nothing to fit: no list, and not "rate more" (round 56)
+        return
 
     if k is None or min_ratings is None:
         k_col, min_col = st.columns(2)
@@ -1302,7 +1311,7 @@ def _rating_form(model: Any, ratings: dict[MovieId, float]) -> None:
         pick_col.warning(f"No title matches {text.md_quoted(query)}.", icon=":material/search_off:")
         return
     rows = [int(row) for row in found["movie_idx"]]  # films of one title told apart (fuzz 41)
-    labels = dict(zip(rows, widgets.distinct_labels(model.movies, rows), strict=True))
+    labels = dict(zip(rows, pick_labels(model, rows), strict=True))
     row = pick_col.selectbox("Movie", list(labels), format_func=labels.get, key="rate_pick")
     default = steps[len(steps) * 3 // 4]
     # a slider over the scale itself: a select_slider told assistive technology its index,
@@ -1325,6 +1334,60 @@ def _rating_form(model: Any, ratings: dict[MovieId, float]) -> None:
     add_col.button("Add", icon=":material/add:", on_click=add, key="rate_add", type="primary")
 
 
+def untrained_rated_text(model: Any, cold: list[int], n_rated: int) -> str:
+    """Which of the ``n_rated`` rated movies (rows ``cold``) ``model`` has no training rating
+    of, that their ratings are kept but not used, and why (accuracy round 56, F1: a by-date
+    split's newest films fitted the user to their random start, and the verdict said "rate
+    more")."""
+    movies = model.movies
+    titles = ", ".join(
+        text.isolated(text.md(text.with_year(movies["title"].iloc[r], movies["year"].iloc[r])))
+        for r in cold[:_NAMED]
+    )
+    if len(cold) > _NAMED:
+        titles += f" and {len(cold) - _NAMED:,} more"
+    name = text.md(model.name)
+    if len(cold) == 1:
+        which = "the movie you rated" if n_rated == 1 else f"1 of the {n_rated:,} movies you rated"
+        why = (
+            "none of its ratings were among the rows it trained on, so it never learned it "
+            "and a rating of it says nothing about your taste. Your rating is kept"
+        )
+    else:
+        some = "any" if len(cold) == n_rated else f"{len(cold):,}"
+        which = f"{some} of the {n_rated:,} movies you rated"
+        why = (
+            "none of their ratings were among the rows it trained on, so it never learned "
+            "them and a rating of one says nothing about your taste. Your ratings of them are "
+            "kept"
+        )
+    said = (
+        f"{name} has no training rating of {which} ({titles}): {why} in your list and this "
+        "page's link (marked 'not used') but left out of the fit."
+    )
+    if len(cold) < n_rated:
+        return said
+    return (
+        f"{said} So there is nothing to fit yet: rate movies {name} trained on (the search "
+        "lists how many ratings of each it trained on)."
+    )
+
+
+def pick_labels(model: Any, rows: list[int]) -> list[str]:
+    """The search's pick box labels of ``rows``: each movie's ratings and, where they differ,
+    how many ``model`` trained on, as Neighbours says it ("Zootopia (2016), 32 ratings,
+    smalltime trained on 0"; accuracy round 56, F1: the 32 were all test rows)."""
+    trained = filter_counts(model.movies)
+    every = pd.to_numeric(model.movies["n_ratings"], errors="coerce").fillna(0)
+    labels = []
+    for row, label in zip(rows, widgets.distinct_labels(model.movies, rows), strict=True):
+        if int(trained[row]) != int(every.iloc[row]):  # before a " · id" that tells twins apart
+            head, sep, tail = label.partition(" · id ")
+            label = f"{head}, {model.name} trained on {int(trained[row]):,}{sep}{tail}"
+        labels.append(label)
+    return labels
+
+
 def added_text(model: Any, row: int, before: float | None, updated: dict[MovieId, float]) -> str:
     """What an Add of the movie in ``row`` did (``before``: its rating until then, or None),
     with how many ratings ``updated`` holds: "Added Fargo (1996): 5. 3 ratings in all."."""
@@ -1336,6 +1399,11 @@ def added_text(model: Any, row: int, before: float | None, updated: dict[MovieId
         if before is None
         else f"Changed {title} from {before:g} to {rating:g}"
     )
+    if untrained(model.movies)[row]:
+        did += (
+            f" (not used: {text.md(model.name)} has no training rating of it, so it never "
+            "learned it)"
+        )
     return f"{did}. {len(updated):,} rating{'s' if len(updated) != 1 else ''} in all."
 
 
@@ -1352,7 +1420,15 @@ def ratings_file_name(model: Any) -> str:
     return f"my-ratings-{dataset}.csv" if dataset else "my-ratings.csv"
 
 
-def _rated_list(model: Any, ratings: dict[MovieId, float], rows: dict[int, float]) -> None:
+#: The "Your ratings" note of a movie the model has no training rating of (left out of the fit).
+NOT_USED = "not used: no training rating"
+
+
+def _rated_list(
+    model: Any, ratings: dict[MovieId, float], rows: dict[int, float], cold: list[int]
+) -> None:
+    """'Your ratings': the list to edit (a rating of a ``cold`` row, a movie the model has no
+    training rating of, marked :data:`NOT_USED`), Save, Clear all and Load."""
     titles = model.movies["title"].astype(str).to_numpy()
     table = pd.DataFrame(
         {
@@ -1362,13 +1438,21 @@ def _rated_list(model: Any, ratings: dict[MovieId, float], rows: dict[int, float
         }
     )
     st.markdown(f"**Your ratings** ({len(rows):,})")
+    marked = set(cold)
+    notes = {"note": [NOT_USED if r in marked else "" for r in rows]} if cold else {}
     edited = st.data_editor(
         # the titles as the tables show them (widgets.show_table); the ids stay as they are
-        table.assign(remove=False, title=table["title"].map(text.table_cell)),
+        table.assign(remove=False, title=table["title"].map(text.table_cell), **notes),
         hide_index=True,
-        disabled=["movie_id", "title"],
-        column_order=["your rating", "remove", "title"],  # the title last: a long one is cut
+        disabled=["movie_id", "title", *notes],
+        column_order=["your rating", "remove", *notes, "title"],  # the title last: it is cut
         column_config={
+            "note": st.column_config.TextColumn(
+                "note",
+                help=f"{text.md(model.name)} has no training rating of a movie marked 'not "
+                "used': it never learned it, so its rating is kept here and in the link but "
+                "left out of the fit.",
+            ),
             "movie_id": None,
             "your rating": st.column_config.NumberColumn(
                 min_value=model.rating_scale[0],
