@@ -257,13 +257,17 @@ def penalty_curves_text(
     falling at the last epoch", early stopping's words, as a fault of an L2 penalty that grows
     with the vectors as it should.
 
+    Each curve is numbered by its own epochs where the history has no ``epoch`` column (views
+    round 42, F5: every run was numbered by the first key's length, so a run without that
+    penalty had no epochs and its curve went unsaid).
+
     >>> penalty_curves_text({"m": {"reg_l2": [0.05, 0.2, 0.5]}}, ["reg_l2"], {"reg_l2": "L2"})
     'm: L2 0.05 at epoch 1 to 0.5 at epoch 3, rising.'
     """
     said = []
     for run, history in histories.items():
-        epochs = history.get("epoch") or range(1, len(history.get(keys[0], [])) + 1)
         for key in keys:
+            epochs = history.get("epoch") or range(1, len(history.get(key) or []) + 1)
             points = [
                 (int(e), float(v))
                 for e, v in zip(epochs, history.get(key) or [], strict=False)
