@@ -1257,7 +1257,11 @@ def verdict_text(verdict: Any, name: str | None = None) -> str:
     """A regularizer's verdict box: its word and main number in one short sentence first
     ("**Not whitened**: a dimension's variance is on average 0.590 ..."), then the measured
     detail (``verdict.sentence``). A box of 110 words put "Not whitened" first and lost it
-    (views round 39, F4). ``name``: the model, named first (Compare)."""
+    (views round 39, F4). Where the movies its penalty shaped and those the views start with
+    disagree, the word is split between them ("**Whitened over the movies its penalty shaped,
+    not over the 1,099 the views start with**"). ``name``: the model, named first (Compare)."""
+    from movierate.explore.verdicts import HELD, NEAR
+
     sentence = verdict.sentence[:1].upper() + verdict.sentence[1:]
     named = f"**{md(name)}**: " if name is not None else ""
     lead = VERDICT_LEADS.get(verdict.kind)
@@ -1267,11 +1271,21 @@ def verdict_text(verdict: Any, name: str | None = None) -> str:
     yes, no, key, what, aim = lead
     shown = f"{value:#.3g}"
     rated = verdict.numbers.get(f"rated_{key}")
-    if rated is not None and math.isfinite(rated):  # two sets of movies: both numbers
+    word = yes if verdict.achieved else no
+    sets = verdict.sets
+    if rated is not None and math.isfinite(rated) and sets and sets.shaped != sets.rated:
+        # the two sets disagree: the word is split between them (views round 42, F2)
+        views = f"the {sets.n_rated:,} the views start with"
+        there = {HELD: f"{yes.lower()} over {views}", NEAR: f"not quite over {views}"}
+        word = (
+            f"{yes if sets.shaped == HELD else no} over the movies its penalty shaped, "
+            + there.get(sets.rated, f"not over {views}")
+        )
+        shown += f" over those it shaped, {rated:#.3g} over those {sets.n_rated:,}"
+    elif rated is not None and math.isfinite(rated):  # two sets of movies: both numbers
         shown += (
             f" over the movies its penalty shaped, {rated:#.3g} over those the views start with"
         )
-    word = yes if verdict.achieved else no
     for said in (yes, no):  # the word is in the lead: the detail starts with its numbers
         if sentence.startswith(f"{said}: "):
             sentence = sentence.removeprefix(f"{said}: ")
