@@ -1004,25 +1004,36 @@ def prefix_curves_text(k_index: int | None, k_pca: int | None, dim: int) -> str:
 
 
 def prefix_below_full_text(prefix: pd.DataFrame) -> str:
-    """A sentence when fewer dimensions (as trained or principal) give a lower RMSE on the rows
-    than all of them, by 0.0005 or more ("" else; views round 7: the principal curve dipped
-    below the full model's line at k = 3 of 8 and nothing said so)."""
+    """A sentence for each curve whose first k dimensions (as trained or principal) give a
+    lower RMSE on the rows than all of them, by 0.0005 or more, with the difference's paired
+    interval (``rmse_index_ci95`` / ``rmse_pca_ci95``) and the k picked
+    (:func:`movierate.explore.ordering.below_full_reading`); "" else. Views round 7: the
+    principal curve dipped below the full model's line and nothing said so; views round 42,
+    F1: "the other dimensions add error" of a difference within the draw."""
+    from movierate.explore.ordering import below_full_reading
+
     full = float(prefix["rmse_index"].iloc[-1])
     dim = len(prefix) - 1
-    parts = []
+    said = []
     for column, one, many in (("rmse_index", "dimension as trained", "dimensions as trained"),
                               ("rmse_pca", "principal direction", "principal directions")):  # fmt: skip
         inner = [float(v) for v in prefix[column].iloc[1:-1]]
         if inner and min(inner) <= full - 5e-4:
-            k = int(prefix["k"].iloc[1 + inner.index(min(inner))])
-            first = f"the first {one}" if k == 1 else f"the first {k} {many}"
-            parts.append(f"{first} ({min(inner):.4f})")
-    if not parts:
-        return ""
-    return (
-        f"On these rows a lower RMSE than with all {dim} ({full:.4f}) comes from "
-        f"{' and from '.join(parts)}: there the other dimensions add error."
-    )
+            at = 1 + inner.index(min(inner))
+            k = int(prefix["k"].iloc[at])
+            first = f"the first {one} gives" if k == 1 else f"the first {k} {many} give"
+            reading = below_full_reading(
+                min(inner) - full,
+                float(prefix[f"{column}_ci95"].iloc[at]),
+                k,
+                (1, dim - 1),
+                "the other dimensions",
+            )
+            said.append(
+                f"On these rows {first} a lower RMSE ({min(inner):.4f}) than all {dim} "
+                f"({full:.4f}): {reading}."
+            )
+    return " ".join(said)
 
 
 #: What each map projection does (its aim, not how well it did: the map's trust line says that).
