@@ -94,15 +94,20 @@ def test_fewer_dimensions_with_a_lower_rmse_are_said():
 
     prefix = pd.DataFrame(
         {"k": range(5), "rmse_index": [1.0, 0.95, 0.9, 0.88, 0.87],
-         "rmse_pca": [1.0, 0.9, 0.86, 0.865, 0.87]}
+         "rmse_pca": [1.0, 0.9, 0.86, 0.865, 0.87],
+         "rmse_index_ci95": 0.004, "rmse_pca_ci95": 0.004}
     )  # fmt: skip
     assert prefix_below_full_text(prefix) == (
-        "On these rows a lower RMSE than with all 4 (0.8700) comes from the first 2 principal "
-        "directions (0.8600): there the other dimensions add error."
+        "On these rows the first 2 principal directions give a lower RMSE (0.8600) than all 4 "
+        "(0.8700): -0.0100 ± 0.0040 (95%, paired by user), beyond the rows' "
+        "draw: there the other dimensions add error (though k = 2 was picked as the lowest of "
+        "k = 1 to 3 on these same rows, which flatters it)."
     )
     assert prefix_below_full_text(prefix.assign(rmse_pca=prefix["rmse_index"])) == ""
     one = prefix.assign(rmse_pca=[1.0, 0.8, 0.86, 0.865, 0.87])
-    assert "comes from the first principal direction (0.8000):" in prefix_below_full_text(one)
+    assert "the first principal direction gives a lower RMSE (0.8000)" in prefix_below_full_text(
+        one
+    )
     close = prefix.assign(rmse_pca=[1.0, 0.9, 0.8698, 0.87, 0.87])  # under 0.0005: not said
     assert prefix_below_full_text(close) == ""
 

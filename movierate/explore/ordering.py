@@ -364,11 +364,13 @@ MAX_REPORT_ROWS = 50_000
 #: At most this many per-row squared errors are kept for the redraws (float32: 100 MB): a model
 #: of more than 160 dimensions is reported on fewer rows (dim 1024: 8,126 of them).
 ERRORS_BUDGET = 25_000_000
-#: 12: the verdict says a gain without movie biases includes the movie averages (accuracy
+#: 13: the prefix curves' differences from the full model have their paired interval by user
+#: (views round 42, F1: "the other dimensions add error" of a -0.0009 within the draw); 12: the
+#: verdict says a gain without movie biases includes the movie averages (accuracy
 #: round 50, F6); 11: each dimension's rise has its paired interval by user (10: the principal curve starts
 #: at its own basis's zero; 9: movies weighted by training counts; 8: an order judged against
 #: random orders; 7: principal directions)
-REPORT_VERSION = 12
+REPORT_VERSION = 13
 #: The rows are redrawn (bootstrap) this many times to see whether the verdict's call holds.
 REDRAWS = 200
 #: What a training seed does to the verdict's counts, measured and labelled (accuracy round 23:
@@ -401,7 +403,9 @@ class DimensionReport:
     :func:`shares_are_noise`), the variance
     shares of :func:`movierate.explore.importance.dimension_importance` and, for ``deep``, the
     first dense layer's input shares. ``prefix``: ``k`` (0 .. dim; 0 = no embedding at all),
-    ``rmse_index`` (first k dims as trained) and ``rmse_pca`` (first k principal directions).
+    ``rmse_index`` (first k dims as trained) and ``rmse_pca`` (first k principal directions),
+    with ``rmse_index_ci95`` / ``rmse_pca_ci95``: the 95% half-width of each one's difference
+    from the full model (``rmse_index`` at k = dim), paired over the same rows by user.
     ``k_index`` / ``k_pca``: the first k of each reaching :data:`GAIN_SHARE` of the gain over
     ``rmse_index`` at k = 0 (one start for both).
     """
@@ -728,7 +732,15 @@ def dimension_report(
     for column in shares.columns:
         if column.endswith("_share"):
             frame[column] = shares[column].to_numpy()
-    prefix = pd.DataFrame({"k": np.arange(dim + 1), "rmse_index": index, "rmse_pca": pca})
+    prefix = pd.DataFrame(
+        {
+            "k": np.arange(dim + 1),
+            "rmse_index": index,
+            "rmse_pca": pca,
+            "rmse_index_ci95": _increase_intervals(errors[1], errors[1][-1], users),
+            "rmse_pca_ci95": _increase_intervals(errors[2], errors[1][-1], users),
+        }
+    )
     spearman = ordering_spearman(frame.assign(rmse_increase=increase))
     # accuracy round 45, F5: deep's principal k = 0 (vectors at their mean) starts above the
     # as-trained one (vectors zeroed), so its gain was larger and its 95% came sooner ("13 of
@@ -736,6 +748,7 @@ def dimension_report(
     k_index, k_pca = gain_k(index, GAIN_SHARE), gain_k([index[0], *pca[1:]], GAIN_SHARE)
     kind = _call(ablated, index, pca)
     calls = redrawn_calls(errors)
+    best = int(np.argmin(pca))  # the lowest of k = 0 .. dim principal directions, on these rows
     agree = calls["no"] if kind == "no" else calls["yes"] + calls["leading"]  # both "in order"
     stable = agree >= STABLE_CALL
     verdict = ordering_verdict(
@@ -746,7 +759,7 @@ def dimension_report(
         rows=rows,
         rmse=(float(index[0]), base),
         no_shares=shares_are_noise(increase),
-        pca_best=(int(np.argmin(pca)), float(np.min(pca))),
+        pca_best=(best, float(pca[best]), float(prefix["rmse_pca_ci95"].iloc[best])),
         movie_averages=not model.spec.has_movie_bias,
     )
     if not stable:
@@ -768,10 +781,11 @@ def dimension_report(
 
 
 def _increase_intervals(ablated: np.ndarray, full: np.ndarray, users: np.ndarray) -> np.ndarray:
-    """Per dimension, the 95% half-width of its held-out RMSE rise (``ablated``: squared errors
-    with each dimension zeroed, one row each; ``full``: the model's), paired over the same rows,
-    each user's counted together (:func:`paired.clustered_half_width`); NaN on too few users
-    (accuracy round 31, F2: 12 of 16 rises were within the draw, shown as importance)."""
+    """Per row of ``ablated`` (squared errors of one variant each: a dimension zeroed, or only
+    the first k kept), the 95% half-width of its held-out RMSE's difference from ``full`` (the
+    model's squared errors), paired over the same rows, each user's counted together
+    (:func:`paired.clustered_half_width`); NaN on too few users (accuracy round 31, F2: 12 of
+    16 rises were within the draw, shown as importance)."""
 
     base = _influence(full)
     return np.array([paired.clustered_half_width(_influence(a) - base, users) for a in ablated])
@@ -990,17 +1004,18 @@ def ordering_verdict(
     rows: str = "held-out",
     rmse: tuple[float, float] | None = None,
     no_shares: bool = False,
-    pca_best: tuple[int, float] | None = None,
+    pca_best: tuple[int, float, float] | None = None,
     movie_averages: bool = False,
 ) -> str:
     """One line saying whether the dimensions come in order of importance, from the numbers;
     ``rmse``: (biases alone, full model) on these rows, said when the embedding gains nothing;
     ``no_shares``: zeroing one dimension at a time gives no importances (:func:`shares_are_noise`),
     so no Spearman of them is quoted (views round 6: "Spearman -0.52" over importances the
-    page itself said it could not show); ``pca_best``: (k, RMSE) where the first k principal
-    directions score lowest, said when they lower the RMSE though the whole embedding does not
-    (views round 10: "does not lower the RMSE" of a model whose first principal direction took
-    it from 0.8895 to 0.8633). An order is called only beyond what a random order of ``dim``
+    page itself said it could not show); ``pca_best``: (k, RMSE, 95% half-width of its
+    difference from the full model) where the first k principal directions score lowest, said
+    when they lower the RMSE though the whole embedding does not (views round 10: "does not
+    lower the RMSE" of a model whose first principal direction took it from 0.8895 to 0.8633),
+    with :func:`below_full_reading`. An order is called only beyond what a random order of ``dim``
     dimensions gives (:func:`is_ordered`), and that chance is said; ``movie_averages``: the
     model has no movie biases, said beside its gain (:data:`NO_MOVIE_BIAS_GAIN`)."""
     rho = (
@@ -1025,13 +1040,21 @@ def ordering_verdict(
         else:
             gain += f" (biases alone {rmse[0]:.4f}, the full model {rmse[1]:.4f})"
         if rmse is not None and pca_best is not None and pca_best[1] < rmse[0] - MIN_GAIN:
-            k, best = pca_best
+            k, best, half_width = pca_best
             first = (
                 "principal direction alone lowers"
                 if k == 1
                 else (f"{k} principal directions alone lower")
             )
-            gain += f", yet its first {first} it to {best:.4f}: the other directions add error"
+            reading = below_full_reading(
+                best - rmse[1],
+                half_width,
+                k,
+                (0, dim),
+                "the other directions",
+                " from the full model",
+            )
+            gain += f", yet its first {first} it to {best:.4f}, {reading}"
     else:
         gain = _gain_text(k_index, k_pca, dim, movie_averages) + (
             f" ({_dims(k_pca, 'principal direction')} {'does' if k_pca == 1 else 'do'} in the "
@@ -1062,6 +1085,39 @@ def ordering_verdict(
         rank += f"; {_chance_text(spearman, dim)}, more than the {ORDER_LEVEL:.0%} an order needs"
         return f"No order beyond chance: {rank}; {gain}."
     return f"Dimensions are not ordered: {rank}; {gain}."
+
+
+def below_full_reading(
+    difference: float,
+    half_width: float,
+    k: int,
+    tried: tuple[int, int],
+    rest: str,
+    against: str = "",
+) -> str:
+    """How far to trust "the first ``k`` dimensions score lower than all of them": their RMSE's
+    ``difference`` from the full model's (``against`` names it after the number), ± its paired
+    95% ``half_width`` (NaN: too few users), saying that ``rest`` add error only beyond the
+    rows' draw, and that this k was picked as the lowest of k = ``tried`` on the same rows
+    (views round 42, F1: "the other dimensions add error" of -0.0009 ± 0.0014, whose sign
+    flipped on the test rows).
+
+    >>> print(below_full_reading(-0.00096, 0.0014, 8, (1, 15), "the other dimensions"))
+    -0.0010 ± 0.0014 (95%, paired by user), within the rows' draw, so this does not show that the other dimensions add error (k = 8 was picked as the lowest of k = 1 to 15 on these same rows, which flatters it)
+    """
+    picked = (
+        f"k = {k} was picked as the lowest of k = {tried[0]} to {tried[1]} on these same rows, "
+        "which flatters it"
+    )
+    if not math.isfinite(half_width):
+        return (
+            f"{difference:+.4f}{against} with no interval (too few users to bound one), "
+            f"so this does not show that {rest} add error ({picked})"
+        )
+    shown = f"{paired.plus_minus(difference, half_width)}{against} (95%, paired by user)"
+    if difference + half_width < 0:
+        return f"{shown}, beyond the rows' draw: there {rest} add error (though {picked})"
+    return f"{shown}, within the rows' draw, so this does not show that {rest} add error ({picked})"
 
 
 #: Why a gain over no embedding overstates the embedding's part in a model with no movie
@@ -1249,7 +1305,7 @@ def _report_to_json(report: DimensionReport) -> dict[str, Any]:
 #: The columns a cached report's tables must have (more, e.g. a deep model's, may follow).
 _CACHED_COLUMNS = {
     "dimensions": ("dimension", "heldout_increase", "heldout_increase_ci95", "heldout_share"),
-    "prefix": ("k", "rmse_index", "rmse_pca"),
+    "prefix": ("k", "rmse_index", "rmse_pca", "rmse_index_ci95", "rmse_pca_ci95"),
 }
 
 

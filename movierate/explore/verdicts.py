@@ -83,15 +83,34 @@ TARGETS = {
 }
 
 
+#: How a spread penalty's verdict reads over one set of movies (:class:`TwoSets`): it holds,
+#: it misses, or it misses by less than chance gives (:data:`CLEAR_MISS`).
+HELD, MISSED, NEAR = "held", "missed", "near"
+
+
+@dataclass(frozen=True)
+class TwoSets:
+    """A spread penalty's verdict over the movie rows its penalty shaped and over the
+    ``n_rated`` movies the views start with (:class:`RatedRows`), each :data:`HELD`,
+    :data:`MISSED` or :data:`NEAR`, so that a headline can split where they disagree (views
+    round 42, F2: "Not whitened" headed a box whose shaped movies were whitened)."""
+
+    shaped: str
+    rated: str
+    n_rated: int
+
+
 @dataclass(frozen=True)
 class Verdict:
-    """Whether one regularizer achieved its effect, in one sentence with the numbers behind it."""
+    """Whether one regularizer achieved its effect, in one sentence with the numbers behind it;
+    ``sets``: how it reads over each of two sets of movies (None: one set measured)."""
 
     kind: str
     strength: float
     achieved: bool
     sentence: str
     numbers: dict[str, float] = field(default_factory=dict)
+    sets: TwoSets | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form (for meta.json or a page table)."""
@@ -580,15 +599,19 @@ def _two_set_verdict(
     if not everywhere or raised(movies.embedding, alpha):
         said = target(movies.embedding, alpha)
         sentence += f" {said}{'' if everywhere else trend}"
-    achieved = everywhere
+    achieved, sets = everywhere, None
     if rated is not None:
         x = rated.embedding
         part = measure(x)
         there = holds(part, x, alpha)
         achieved = everywhere and there
+        near = everywhere and not there and holds(part, x, CLEAR_MISS)
+        sets = TwoSets(
+            HELD if everywhere else MISSED, HELD if there else NEAR if near else MISSED, len(x)
+        )
         numbers.update({f"rated_{k}": v for k, v in part.items()})
         shown = state(part, x, alpha)
-        if everywhere and not there and not holds(part, x, CLEAR_MISS):
+        if everywhere and not there and not near:
             sentence = (
                 f"{yes}{movies.where}, not over {rated.where()} that the views here start "
                 f"with. Those it shaped: {shaped}; those {len(x):,}: {shown} {target(x, alpha)}, "
@@ -610,7 +633,7 @@ def _two_set_verdict(
             if not there or raised(x, alpha):  # a target said once (views round 39, F4)
                 again = target(x, alpha)
                 sentence += " (the same target)" if again == said else f" {again}"
-    return Verdict(kind, strength, achieved, sentence, numbers)
+    return Verdict(kind, strength, achieved, sentence, numbers, sets)
 
 
 def _l2(strength: float, first: float, kept: tuple[float, str]) -> Verdict:

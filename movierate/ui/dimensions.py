@@ -35,6 +35,14 @@ DIMENSION_COLUMNS: dict[str, Any] = {
     )
     for column, name in DIMENSION_NAMES.items()
 }
+#: The first-k table's columns under the names it shows and its CSV keeps: each curve's RMSE
+#: beside the paired interval of its difference from all dimensions (views round 42, F1).
+PREFIX_NAMES: dict[str, str] = {
+    "rmse_index": "RMSE, first k",
+    "rmse_index_ci95": "± vs all, first k (95%, paired by user)",
+    "rmse_pca": "RMSE, first k principal",
+    "rmse_pca_ci95": "± vs all, first k principal (95%, paired by user)",
+}
 #: The table's column marking each rise against its interval (accuracy round 31, F2).
 DRAW_COLUMN = "rise against the rows' draw"
 
@@ -303,11 +311,13 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
         table.insert(2, DRAW_COLUMN, ordering.draw_readings(report.dimensions).to_numpy())
         table.index.name = "dimension (from 0)"
         widgets.show_table(table, column_config=DIMENSION_COLUMNS, key="dimension_table")
-        names = {"rmse_index": "RMSE, first k", "rmse_pca": "RMSE, first k principal"}
-        prefix = pd.DataFrame(report.prefix).set_index("k").rename(columns=names)
+        prefix = pd.DataFrame(report.prefix).set_index("k").reindex(columns=list(PREFIX_NAMES))
+        prefix = prefix.rename(columns=PREFIX_NAMES)
         widgets.show_table(
             prefix,
-            column_config={n: st.column_config.NumberColumn(format="%.4f") for n in names.values()},
+            column_config={
+                n: st.column_config.NumberColumn(format="%.4f") for n in PREFIX_NAMES.values()
+            },
             key="prefix_table",
         )
         _downloads(model, report, {"per_dimension": table, "first_k": prefix})

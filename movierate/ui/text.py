@@ -257,13 +257,17 @@ def penalty_curves_text(
     falling at the last epoch", early stopping's words, as a fault of an L2 penalty that grows
     with the vectors as it should.
 
+    Each curve is numbered by its own epochs where the history has no ``epoch`` column (views
+    round 42, F5: every run was numbered by the first key's length, so a run without that
+    penalty had no epochs and its curve went unsaid).
+
     >>> penalty_curves_text({"m": {"reg_l2": [0.05, 0.2, 0.5]}}, ["reg_l2"], {"reg_l2": "L2"})
     'm: L2 0.05 at epoch 1 to 0.5 at epoch 3, rising.'
     """
     said = []
     for run, history in histories.items():
-        epochs = history.get("epoch") or range(1, len(history.get(keys[0], [])) + 1)
         for key in keys:
+            epochs = history.get("epoch") or range(1, len(history.get(key) or []) + 1)
             points = [
                 (int(e), float(v))
                 for e, v in zip(epochs, history.get(key) or [], strict=False)
@@ -1000,25 +1004,36 @@ def prefix_curves_text(k_index: int | None, k_pca: int | None, dim: int) -> str:
 
 
 def prefix_below_full_text(prefix: pd.DataFrame) -> str:
-    """A sentence when fewer dimensions (as trained or principal) give a lower RMSE on the rows
-    than all of them, by 0.0005 or more ("" else; views round 7: the principal curve dipped
-    below the full model's line at k = 3 of 8 and nothing said so)."""
+    """A sentence for each curve whose first k dimensions (as trained or principal) give a
+    lower RMSE on the rows than all of them, by 0.0005 or more, with the difference's paired
+    interval (``rmse_index_ci95`` / ``rmse_pca_ci95``) and the k picked
+    (:func:`movierate.explore.ordering.below_full_reading`); "" else. Views round 7: the
+    principal curve dipped below the full model's line and nothing said so; views round 42,
+    F1: "the other dimensions add error" of a difference within the draw."""
+    from movierate.explore.ordering import below_full_reading
+
     full = float(prefix["rmse_index"].iloc[-1])
     dim = len(prefix) - 1
-    parts = []
+    said = []
     for column, one, many in (("rmse_index", "dimension as trained", "dimensions as trained"),
                               ("rmse_pca", "principal direction", "principal directions")):  # fmt: skip
         inner = [float(v) for v in prefix[column].iloc[1:-1]]
         if inner and min(inner) <= full - 5e-4:
-            k = int(prefix["k"].iloc[1 + inner.index(min(inner))])
-            first = f"the first {one}" if k == 1 else f"the first {k} {many}"
-            parts.append(f"{first} ({min(inner):.4f})")
-    if not parts:
-        return ""
-    return (
-        f"On these rows a lower RMSE than with all {dim} ({full:.4f}) comes from "
-        f"{' and from '.join(parts)}: there the other dimensions add error."
-    )
+            at = 1 + inner.index(min(inner))
+            k = int(prefix["k"].iloc[at])
+            first = f"the first {one} gives" if k == 1 else f"the first {k} {many} give"
+            reading = below_full_reading(
+                min(inner) - full,
+                float(prefix[f"{column}_ci95"].iloc[at]),
+                k,
+                (1, dim - 1),
+                "the other dimensions",
+            )
+            said.append(
+                f"On these rows {first} a lower RMSE ({min(inner):.4f}) than all {dim} "
+                f"({full:.4f}): {reading}."
+            )
+    return " ".join(said)
 
 
 #: What each map projection does (its aim, not how well it did: the map's trust line says that).
@@ -1253,7 +1268,11 @@ def verdict_text(verdict: Any, name: str | None = None) -> str:
     """A regularizer's verdict box: its word and main number in one short sentence first
     ("**Not whitened**: a dimension's variance is on average 0.590 ..."), then the measured
     detail (``verdict.sentence``). A box of 110 words put "Not whitened" first and lost it
-    (views round 39, F4). ``name``: the model, named first (Compare)."""
+    (views round 39, F4). Where the movies its penalty shaped and those the views start with
+    disagree, the word is split between them ("**Whitened over the movies its penalty shaped,
+    not over the 1,099 the views start with**"). ``name``: the model, named first (Compare)."""
+    from movierate.explore.verdicts import HELD, NEAR
+
     sentence = verdict.sentence[:1].upper() + verdict.sentence[1:]
     named = f"**{md(name)}**: " if name is not None else ""
     lead = VERDICT_LEADS.get(verdict.kind)
@@ -1263,11 +1282,21 @@ def verdict_text(verdict: Any, name: str | None = None) -> str:
     yes, no, key, what, aim = lead
     shown = f"{value:#.3g}"
     rated = verdict.numbers.get(f"rated_{key}")
-    if rated is not None and math.isfinite(rated):  # two sets of movies: both numbers
+    word = yes if verdict.achieved else no
+    sets = verdict.sets
+    if rated is not None and math.isfinite(rated) and sets and sets.shaped != sets.rated:
+        # the two sets disagree: the word is split between them (views round 42, F2)
+        views = f"the {sets.n_rated:,} the views start with"
+        there = {HELD: f"{yes.lower()} over {views}", NEAR: f"not quite over {views}"}
+        word = (
+            f"{yes if sets.shaped == HELD else no} over the movies its penalty shaped, "
+            + there.get(sets.rated, f"not over {views}")
+        )
+        shown += f" over those it shaped, {rated:#.3g} over those {sets.n_rated:,}"
+    elif rated is not None and math.isfinite(rated):  # two sets of movies: both numbers
         shown += (
             f" over the movies its penalty shaped, {rated:#.3g} over those the views start with"
         )
-    word = yes if verdict.achieved else no
     for said in (yes, no):  # the word is in the lead: the detail starts with its numbers
         if sentence.startswith(f"{said}: "):
             sentence = sentence.removeprefix(f"{said}: ")
