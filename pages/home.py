@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from movierate import data, glossary, schema, store
-from movierate.data.acquire import ascii_letters
+from movierate.data.acquire import ascii_letters, import_zip_once, is_dataset_zip
 from movierate.defaults import tuned_datasets
 from movierate.errors import DataError, MovierateError, SpecError, StoreError
 from movierate.explore.quality import FEW_MAP_MOVIES
@@ -221,10 +221,12 @@ def import_upload(upload, csv_name: str, items=None, **options: Any) -> None:
         return
     if isinstance(options.get("rating_scale"), str):  # a box of it is no number
         raise SpecError(options["rating_scale"])
-    stored = True  # False: the zip's data was here already (bad-input round 43, F1)
-    if upload.name.lower().endswith(".zip"):
+    # "here": the zip's data was here already (bad-input round 43, F1); "before": this very
+    # zip was imported before, in another session too (bad-input round 68, F2)
+    how = "stored"
+    if is_dataset_zip(upload.name, upload):  # a zip by its content too (round 68, F3)
         with st.spinner(f"Importing {text.md(upload.name)} ({upload.size / 1e6:.1f} MB)…"):
-            name, stored = data.store_zip(upload.getvalue(), upload.name)
+            _folder, name, how = import_zip_once(upload.getvalue(), upload.name)
             done[:] = [asked, name]
             ds = data.load_dataset(done[1])
     else:
@@ -255,14 +257,19 @@ def import_upload(upload, csv_name: str, items=None, **options: Any) -> None:
     state.refresh_datasets()
     widgets.show_notices(ds, after_rerun=True)
     st.session_state[NOTICED] = ds.name
+    listed = "It is listed below and on the Train page."
     flash(
         "home_message",
-        f"Imported **{text.md(ds.name)}**: {len(ds):,} ratings by {ds.n_users:,} "
-        f"user{'' if ds.n_users == 1 else 's'} on {ds.n_movies:,} "
-        f"movie{'' if ds.n_movies == 1 else 's'}. It is now listed below and on the Train page."
-        if stored
-        else f"{text.md(upload.name)} holds **{text.md(ds.name)}**, which is already on this "
-        "machine, whole: nothing new was stored. It is listed below and on the Train page.",
+        {
+            "stored": f"Imported **{text.md(ds.name)}**: {len(ds):,} ratings by {ds.n_users:,} "
+            f"user{'' if ds.n_users == 1 else 's'} on {ds.n_movies:,} "
+            f"movie{'' if ds.n_movies == 1 else 's'}. It is now listed below and on the Train "
+            "page.",
+            "here": f"{text.md(upload.name)} holds **{text.md(ds.name)}**, which is already on "
+            f"this machine, whole: nothing new was stored. {listed}",
+            "before": f"{text.md(upload.name)} is already imported as **{text.md(ds.name)}** "
+            f"(the same zip, byte for byte): nothing new was stored. {listed}",
+        }[how],
     )
     st.rerun()
 
@@ -661,7 +668,7 @@ def render() -> None:
         )
         if upload is not None:
             csv_name, items, options = suggested_name(upload.name), None, {}
-            if not upload.name.lower().endswith(".zip"):
+            if not is_dataset_zip(upload.name, upload):
                 csv_name = st.text_input("Name for this dataset", value=csv_name, key="csv_name")
                 items = st.file_uploader(
                     "Optional items file: item id, title and |-separated genres (gives titles "

@@ -167,9 +167,7 @@ def test_an_archive_named_after_a_grouplens_set_is_named_as_an_archive_first(tmp
     seven = b"7z\xbc\xaf\x27\x1c" + bytes(range(256)) * 4
     with pytest.raises(DataError) as err:
         from_csv(seven, save_as="ml-100k")
-    assert "is a 7-Zip archive, not delimited text: extract the ratings file from it (7z x" in (
-        str(err.value)
-    )
+    assert "is a 7-Zip archive, not delimited text: extract it (7z x" in str(err.value)
     assert "GroupLens" not in str(err.value) and str(err.value).count("pick") == 1
     tar = _tar_gz(tmp_path)
     assert main(["datasets", str(tar)]) != 0

@@ -42,8 +42,8 @@ from movierate.data.formats import (
     detect_layout,
     source_files,
 )
-from movierate.data.registry import KNOWN_DATASETS, name_for_folder
-from movierate.data.textio import WORKBOOKS, check_not_empty
+from movierate.data.registry import KNOWN_DATASETS, KnownDataset, name_for_folder
+from movierate.data.textio import WORKBOOKS, archive_kind, check_not_empty, zip_kind
 from movierate.errors import DataError, DownloadError, MovierateError
 from movierate.filenames import (
     CASE_TWINS_RISK,
@@ -308,18 +308,13 @@ def _locate(
         folder = _dataset_folder(path)
         return folder, name_for_folder(folder.name)
     if path.is_file() and is_zip_file(path):
-        digest = _file_digest(path)
-        folder = _imported_before(digest)
-        if folder is not None:  # this very zip: the copy it made, not another one
-            return folder, name_for_folder(folder.name)
-        with path.open("rb") as f:
-            name, stored = store_zip(f, path.name)
-        folder = find_local(name)
-        if folder is None:  # pragma: no cover - import_zip just made it
-            raise DataError(f"{path} was imported as {name!r} but cannot be found again.")
-        if stored:  # never written into a copy found elsewhere (MOVIERATE_DATA_DIR)
-            atomic.write_json(folder / SOURCE_RECORD, {"zip": path.name, "sha256": digest})
+        folder, name, _how = import_zip_once(path, path.name)
         return folder, name
+    if not path.exists() and (not is_name or text.lower().endswith(".zip")):
+        # bad-input round 68, F7: a missing 'x.zip' was an "Unknown dataset" (a relative name)
+        # or "not a folder or a .zip file" (a path), as if it were there but of another kind
+        where = "" if text == str(path) else f" ({path})"
+        raise DataError(f"There is no file or folder {text}{where}; check the path.")
     if not is_name or path.is_file():  # bad-input round 16: a bare `mine.csv` got "Unknown"
         if path.is_file():  # e.g. the user's own ratings.csv: imported once, then used by name
             # what the file is first (bad-input round 43, F4: a .tar.gz was told to import
@@ -340,6 +335,22 @@ def is_zip_file(path: Path) -> bool:
     (``ML-100K.ZIP``), or a zip by its content unless it is named as a workbook (``.xlsx``)."""
     suffix = path.suffix.lower()
     return suffix == ".zip" or (suffix not in WORKBOOKS and zipfile.is_zipfile(path))
+
+
+def is_dataset_zip(filename: str, content: bytes | BinaryIO) -> bool:
+    """Whether an uploaded file named ``filename`` is to be imported as a dataset zip: named
+    ``.zip`` in any case, or a zip by its content that is no workbook, saved model or ``.npz``
+    (:func:`~movierate.data.textio.zip_kind`; the CSV import names those). Bad-input round 68,
+    F3: a renamed zip was told to unzip itself, which lost its movies file."""
+    suffix = PurePosixPath(filename).suffix.lower()
+    if suffix == ".zip" or suffix in WORKBOOKS:
+        return suffix == ".zip"
+    stream = io.BytesIO(content) if isinstance(content, bytes | bytearray) else content
+    start = stream.tell()
+    try:
+        return zipfile.is_zipfile(stream) and zip_kind(stream) is None
+    finally:
+        stream.seek(start)
 
 
 def _unknown_dataset(text: str) -> DataError:
@@ -539,12 +550,36 @@ def import_zip(zip_bytes: bytes | BinaryIO, filename: str, *, replace: bool = Fa
     """Store and extract an uploaded MovieLens zip; returns the name to ``load_dataset`` it by.
 
     A zip whose folder has a GroupLens name keeps that name only if it is that official data
-    (same number of ratings as the published set) and no copy of it is here yet; any other zip
-    is imported under a free name derived from ``filename`` (``my-upload``,
-    ``ml-latest-small-upload-2``, ...). An existing dataset is replaced only with
+    (same number of ratings as the published set) and no copy of it is here yet; the official
+    files under another name or none are known by their layout and count too. Any other zip is
+    imported under a free name derived from ``filename`` (``my-upload``,
+    ``ml-latest-small-upload-2``, ...), or from its folder where ``filename`` names another
+    GroupLens set. An existing dataset is replaced only with
     ``replace=True``; files the official data's copy here lacks are added to it.
     """
     return store_zip(zip_bytes, filename, replace=replace)[0]
+
+
+def import_zip_once(source: Path | bytes, filename: str) -> tuple[Path, str, str]:
+    """Import the zip ``source`` (a file, or an upload's bytes) named ``filename`` as
+    :func:`store_zip` does, unless this very zip (its SHA-256) was imported before and that
+    folder is still here, whole (bad-input round 68, F2: Home stored a twin on each upload).
+    Returns (folder, dataset name, how): how is "stored", "here" (it held official data
+    already here, whole) or "before" (imported before); nothing is written for the last two.
+    A folder it makes records the zip's name and SHA-256 (:data:`SOURCE_RECORD`)."""
+    is_file = isinstance(source, Path)
+    digest = _file_digest(source) if is_file else hashlib.sha256(source).hexdigest()
+    folder = _imported_before(digest)
+    if folder is not None:  # this very zip: the copy it made, not another one
+        return folder, name_for_folder(folder.name), "before"
+    with source.open("rb") if is_file else contextlib.nullcontext(io.BytesIO(source)) as f:
+        name, stored = store_zip(f, filename)
+    folder = find_local(name)
+    if folder is None:  # pragma: no cover - store_zip just made it
+        raise DataError(f"{filename} was imported as {name!r} but cannot be found again.")
+    if stored:  # never written into a copy found elsewhere (MOVIERATE_DATA_DIR)
+        atomic.write_json(folder / SOURCE_RECORD, {"zip": filename, "sha256": digest})
+    return folder, name, "stored" if stored else "here"
 
 
 def store_zip(
@@ -642,8 +677,14 @@ def _extract_zip(
                 if not layout:
                     raise DataError(f"{filename}: the extracted folder has no ratings file.")
                 check_one_layout(staged, f"{filename} (folder {str(prefix)!r})")
-                is_official = official is not None and (
-                    (trusted and expected is not None) or _is_official(staged, layout, official)
+                found = None  # bad-input round 68, F1: the official files with no top folder,
+                if official is None and expected is None:  # in a zip of another name
+                    found = official = _official_by_content(staged, layout)
+                is_official = found is not None or (
+                    official is not None
+                    and (
+                        (trusted and expected is not None) or _is_official(staged, layout, official)
+                    )
                 )
                 if expected is not None and official is not None and not is_official:
                     raise DataError(
@@ -669,7 +710,9 @@ def _extract_zip(
                             return here, True
                         incomplete = (here, missing)
                     is_official = False
-                final_name = _import_folder_name(folder_name, filename, is_official, replace)
+                final_name = _import_folder_name(
+                    official.folder if is_official else folder_name, filename, is_official, replace
+                )
                 for _attempt in range(_PUBLISH_TRIES):
                     staged = staged.rename(temp / final_name)  # notices name the folder
                     ds = _check_loads(staged, layout, final_name, filename, prefix)
@@ -872,10 +915,34 @@ def _copy_bounded(
 
 def _is_official(folder: Path, layout: str, known) -> bool:
     """True when the extracted ratings file holds exactly the official number of ratings."""
+    return _ratings_count(folder, layout) == known.approx_ratings
+
+
+#: The layout of each GroupLens dataset's official zip (the others: ratings.csv).
+_OFFICIAL_LAYOUTS = {"ml-100k": "ml-100k", "ml-1m": "dat", "ml-10m": "dat"}
+
+
+def _official_by_content(folder: Path, layout: str) -> KnownDataset | None:
+    """The GroupLens dataset whose layout and exact number of ratings the extracted ``folder``
+    has, whatever the zip or its folder is named; None when there is none."""
+    count = _ratings_count(folder, layout)
+    return next(
+        (
+            known
+            for known in KNOWN_DATASETS.values()
+            if _OFFICIAL_LAYOUTS.get(known.name, "csv") == layout and known.approx_ratings == count
+        ),
+        None,
+    )
+
+
+def _ratings_count(folder: Path, layout: str) -> int | None:
+    """The lines of the ratings file of ``layout`` in ``folder``, less a CSV's header; None for
+    a layout without one."""
     from movierate.data.formats import RATINGS_FILE
 
     if layout not in RATINGS_FILE:
-        return False
+        return None
     lines = 0
     last = b"\n"
     with (folder / RATINGS_FILE[layout]).open("rb") as f:
@@ -883,8 +950,7 @@ def _is_official(folder: Path, layout: str, known) -> bool:
             lines += chunk.count(b"\n")
             last = chunk[-1:]
     lines += last != b"\n"  # a last line without a newline
-    header = 1 if layout == "csv" else 0
-    return lines - header == known.approx_ratings
+    return lines - (1 if layout == "csv" else 0)
 
 
 def _import_folder_name(folder_name: str, filename: str, is_official: bool, replace: bool) -> str:
@@ -894,6 +960,8 @@ def _import_folder_name(folder_name: str, filename: str, is_official: bool, repl
         return known.folder  # the official data under its own name (same data if it exists)
     if known is not None:  # a GroupLens name on other data: its own name, from the filename
         stem = _folder_from_filename(filename)
+        if _grouplens_name(stem) not in (None, known.name):  # bad-input round 68, F6: ml-10m.zip
+            stem = folder_name  # holding ml-1m/ was 'ml-10m-upload', its note saying ml-1m
         if (
             replace
             and stem not in KNOWN_DATASETS
@@ -913,6 +981,18 @@ def _import_folder_name(folder_name: str, filename: str, is_official: bool, repl
             )
         return folder_name
     return free_dataset_name(folder_name)
+
+
+def _grouplens_name(text: str) -> str | None:
+    """The GroupLens dataset a name starts with ('ml-10m-b' -> 'ml-10m', 'ML-10M100K' ->
+    'ml-10m'), or None."""
+    names = {k.name: k.name for k in KNOWN_DATASETS.values()}
+    names |= {k.folder.lower(): k.name for k in KNOWN_DATASETS.values()}
+    for prefix in sorted(names, key=len, reverse=True):
+        rest = text.lower().removeprefix(prefix)
+        if rest != text.lower() and not rest[:1].isalnum():
+            return names[prefix]
+    return None
 
 
 def _taken_elsewhere(name: str) -> bool:
@@ -969,6 +1049,9 @@ def _open_zip(
     try:
         return _member_names(zipfile.ZipFile(stream))
     except (zipfile.BadZipFile, EOFError, ValueError):
+        stream.seek(0)
+        if other := archive_kind(stream.read(1 << 16)):  # bad-input round 68, F5: a 7z
+            raise DataError(f"{filename} is {other[0]}, not a zip: {other[1]}") from None
         size = stream.seek(0, io.SEEK_END)
         what = "empty" if not size else "not a zip archive, or it is truncated"
         fix = (  # bad-input round 14: the CLI's download said "Upload", where nothing was

@@ -5,10 +5,12 @@ from __future__ import annotations
 import codecs
 import io
 import re
+import tarfile
 import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -285,7 +287,6 @@ BINARY_SIGNATURES: dict[bytes, tuple[str, str]] = {
     b"PK\x05\x06": ("an empty zip archive", _INSTEAD),
     b"BZh": ("a bzip2-compressed file", "decompress it first (for example bunzip2 FILE.bz2)"),
     b"\xfd7zXZ\x00": ("an xz-compressed file", "decompress it first (for example unxz FILE.xz)"),
-    b"7z\xbc\xaf\x27\x1c": ("a 7-Zip archive", "extract the ratings file from it (7z x FILE)"),
     b"PAR1": ("a Parquet file", "export it as CSV (pandas: pd.read_parquet(f).to_csv(...))"),
     b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": (
         "an old Excel (.xls) or other Office file",
@@ -318,8 +319,8 @@ def check_not_empty(source: Source, where: str, holds: str = "the ratings") -> N
     named += [
         named for pattern, named in TEXT_SIGNATURES.items() if re.match(pattern, text, re.DOTALL)
     ]
-    if tar := _tar_kind(head):  # bad-input round 23: gunzip left a .tar, refused as "not text"
-        named.insert(0, tar)
+    if archive := archive_kind(head):  # bad-input round 23: gunzip left a .tar, "not text"
+        named.insert(0, archive)
     if named and where.lower().endswith(WORKBOOKS):  # a zip, as workbooks are: say which
         named.insert(0, ("a spreadsheet workbook", SAVE_AS_CSV))
     if head.startswith(b"PK\x03\x04") and (inside := zip_kind(source)):
@@ -327,13 +328,15 @@ def check_not_empty(source: Source, where: str, holds: str = "the ratings") -> N
     if named:
         kind, fix = named[0]
         fix = fix.replace("{holds}", holds)
-        raise DataError(f"{where} is {kind}, not delimited text: {fix}, then pick that file.")
+        end = "" if fix.endswith(".") else ", then pick that file."  # a whole sentence or not
+        raise DataError(f"{where} is {kind}, not delimited text: {fix}{end}")
 
 
-def zip_names(source: Source) -> list[str] | None:
+def zip_names(source: Source | BinaryIO) -> list[str] | None:
     """The member names of the zip ``source``; None when it is no readable zip."""
+    stream = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
     try:
-        with zipfile.ZipFile(source if isinstance(source, Path) else io.BytesIO(source)) as zf:
+        with zipfile.ZipFile(stream) as zf:
             return zf.namelist()
     except (zipfile.BadZipFile, OSError, ValueError):
         return None
@@ -347,7 +350,7 @@ def npz_arrays(names: list[str]) -> list[str] | None:
     return [name.removesuffix(".npy") for name in names]
 
 
-def zip_kind(source: Source) -> tuple[str, str] | None:
+def zip_kind(source: Source | BinaryIO) -> tuple[str, str] | None:
     """(what, what to do) for a zip whose member names say what it is: a saved Keras model,
     NumPy ``.npz`` arrays or a spreadsheet workbook; None for any other zip (bad-input round
     63, F1: a model.keras was "a zip archive" and sent to the MovieLens-zip import). ``{holds}``
@@ -383,20 +386,53 @@ TEXT_SIGNATURES: dict[bytes, tuple[str, str]] = {
 }
 
 
+#: Archives other than zip by their first bytes -> (what, the command that extracts one).
+ARCHIVES: dict[bytes, tuple[str, str]] = {
+    b"7z\xbc\xaf\x27\x1c": ("a 7-Zip archive", "7z x FILE"),
+    b"Rar!\x1a\x07": ("a RAR archive", "unrar x FILE"),
+}
+#: What to do with an archive that may hold a dataset folder (bad-input round 68, F4-F5: "extract
+#: the ratings file from it" dropped the movies file, and with it the titles and genres).
+FOLDER_ARCHIVE_FIX = (
+    "extract it ({command}). A dataset folder in it (ratings and movies files): zip {folder} "
+    "and import that zip, or give the folder to the command line (python -m movierate "
+    "datasets FOLDER), so the titles come along; a lone ratings file: pick that file."
+)
+
+
+def archive_kind(head: bytes) -> tuple[str, str] | None:
+    """(what, what to do) for an archive other than zip (7-Zip, RAR, tar, ``.tar.gz``) by its
+    first bytes ``head``; else None."""
+    for signature, (what, command) in ARCHIVES.items():
+        if head.startswith(signature):
+            return what, FOLDER_ARCHIVE_FIX.format(command=command, folder="that folder")
+    return _tar_kind(head)
+
+
 def _tar_kind(head: bytes) -> tuple[str, str] | None:
     """(what, what to do) for a tar archive, plain or gzip-compressed (``.tar.gz``), by the
-    'ustar' mark of its first member's header; else None."""
-    tar = "extract the ratings file from it (tar -xf FILE)"
-    if head[257:262] == b"ustar":
-        return "a tar archive", tar
+    'ustar' mark of its first header; else None. Unless its first member is a lone file, the
+    advice is :data:`FOLDER_ARCHIVE_FIX`, naming the folder it starts with."""
+    what, command, tar = "a tar archive", "tar -xf FILE", head
     if head.startswith(b"\x1f\x8b"):
         try:
-            inner = zlib.decompressobj(wbits=31).decompress(head, 512)
+            tar = zlib.decompressobj(wbits=31).decompress(head, 1 << 16)
         except zlib.error:
             return None
-        if inner[257:262] == b"ustar":
-            return "a gzip-compressed tar archive (.tar.gz)", tar.replace("-xf", "-xzf")
-    return None
+        what, command = "a gzip-compressed tar archive (.tar.gz)", "tar -xzf FILE"
+    if tar[257:262] != b"ustar":
+        return None
+    try:  # tarfile reads the pax and GNU headers that may come first
+        with tarfile.open(fileobj=io.BytesIO(tar), mode="r:") as archive:
+            first = archive.next()
+    except (tarfile.TarError, EOFError):
+        first = None
+    name = first.name.removeprefix("./") if first is not None else ""
+    if first is not None and first.isfile() and "/" not in name:
+        return what, f"extract the ratings file from it ({command})"
+    folder = name.split("/")[0]
+    shown = f"the folder {folder}/" if folder not in ("", ".") else "that folder"
+    return what, FOLDER_ARCHIVE_FIX.format(command=command, folder=shown)
 
 
 def read_head(source: Source, n_bytes: int = 65536) -> bytes:
