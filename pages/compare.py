@@ -20,7 +20,12 @@ import streamlit as st
 from movierate import explore, glossary, paired, pipeline, ranking, store
 from movierate.errors import MovierateError
 from movierate.explore import verdicts
-from movierate.explore.compare import shared_filters_differ, shared_seed_note
+from movierate.explore.compare import (
+    compare_file_name,
+    settings_columns,
+    shared_filters_differ,
+    shared_seed_note,
+)
 from movierate.explore.whitening import exact_whitening
 from movierate.shown import counted as counted_noun
 from movierate.shown import number
@@ -122,6 +127,31 @@ def accuracy_row(model, metrics: dict) -> dict:
         text.EPOCHS_COLUMN: text.epochs_text(model.metrics, model.spec.epochs, model.refit),
         "train s": model.meta.get("timings", {}).get("train_seconds"),
         "params": state.parameter_count(model),
+    }
+
+
+def accuracy_numbers(metrics: list[dict]) -> dict[str, list]:
+    """The accuracy download's numbers behind the table's text, per model (``metrics`` in the
+    models' order): its own test RMSE interval (the CLI's "± 0.0217 (95%, Student t over 919
+    test users)") and its gap to the averages with that gap's half-width and p, as the paired
+    gap to the lowest has them (views round 42, F3: "'-0.0084 ± 0.0075, lower beyond the
+    draw" only). No half-width where the cells give none (too few test users)."""
+
+    def half(m: dict, key: str) -> float | None:
+        return None if store.few_test_users(m) else m.get(key)
+
+    return {
+        "test RMSE 95% half-width (another sample of test users)": [
+            half(m, "test_rmse_ci95") for m in metrics
+        ],
+        "test users": [m.get("test_users") for m in metrics],
+        "test RMSE minus the averages'": [m.get("test_rmse_minus_averages") for m in metrics],
+        "its half-width (95%, paired by user)": [
+            half(m, "test_rmse_minus_averages_ci95") for m in metrics
+        ],
+        "its sign-flip p (under 200 test users)": [
+            m.get("test_rmse_minus_averages_p") for m in metrics
+        ],
     }
 
 
@@ -234,7 +264,8 @@ def space_row(model, min_ratings: int) -> dict:
     numbers = state.cached(
         space_numbers, model, min_ratings=min_ratings, max_movies=explore.NEIGHBOUR_CAP
     )
-    row = {"model": model.name, **{c: numbers[c] for c in SPREAD_FIRST if c in numbers}}
+    first = (*SPREAD_FIRST, verdicts.VARIANCE_MEAN, verdicts.VARIANCE_SD)  # the download's too
+    row = {"model": model.name, **{c: numbers[c] for c in first if c in numbers}}
     row |= {**numbers, SAVED_LOSSES: text.saved_regularizer_losses(model.metrics, model.history)}
     return row
 
@@ -534,16 +565,14 @@ def accuracy_section(models: list, trained: list) -> None:
     # the README has them beside the test RMSE
     if cold := cold_start_notes(models, shared, metrics):
         st.caption("\n\n".join(cold))
-    names = [m.name for m in models]
+    # views round 42, F3: the file also says how each model was trained, each one's own
+    # interval and the gap to the averages as numbers (the screen keeps its columns)
+    added = accuracy_numbers([metrics[m.name] for m in models]) | settings_columns(models)
+    numbers |= {k: v for k, v in added.items() if any(x is not None for x in v)}
     widgets.download_table(  # named, full precision (views round 25, F1)
         "Download this table (CSV)",
         lambda: explore.table_csv(table.assign(**{"test rows": test_rows}, **numbers), {}),
-        explore.table_file_name(
-            "compare",
-            *names[:3],
-            f"and {len(names) - 3} more" if len(names) > 3 else "",
-            "accuracy",
-        ),
+        compare_file_name([m.name for m in models], "accuracy"),
         key="accuracy_csv",
     )
     caveat = store.settings_caveat(models)
@@ -757,8 +786,64 @@ def space_tables(space: pd.DataFrame) -> list[pd.DataFrame]:
     spread numbers the covariance panels illustrate, then the genre coherence beside its
     random baseline, the popularity correlation and the saved losses."""
     spread = ["model", *(c for c in SPREAD_FIRST if c in space.columns)]
-    rest = [c for c in space.columns if c not in spread]
+    numbers = (verdicts.VARIANCE_MEAN, verdicts.VARIANCE_SD)  # the download's, as numbers
+    rest = [c for c in space.columns if c not in spread and c not in numbers]
     return [space[spread], space[["model", *rest]]]
+
+
+def filter_columns(models: list, min_ratings: int) -> dict[str, list]:
+    """Per model, the data set and the movies a tab's numbers are over, for its download:
+    the minimum-ratings filter it applied and what that counts (views round 42, F4)."""
+    lacking = set(widgets.without_rating_counts(models))
+    return {
+        "dataset": [m.dataset_name for m in models],
+        "min_ratings": [widgets.own_min_ratings(m, min_ratings) for m in models],
+        "filter counts": [
+            "none (no rating counts: every movie)"
+            if m.name in lacking
+            else "training ratings"
+            if widgets.counted_in([m]) == "training ratings"
+            else "ratings, test rows included"
+            for m in models
+        ],
+    }
+
+
+def with_filters(table: pd.DataFrame, models: list, min_ratings: int) -> pd.DataFrame:
+    """``table`` (a ``model`` column of ``models``' names) with :func:`filter_columns` after
+    its model column."""
+    out = table.copy()
+    by_name = {m.name: i for i, m in enumerate(models)}
+    rows = [by_name[name] for name in out["model"]]
+    for at, (name, values) in enumerate(filter_columns(models, min_ratings).items(), 1):
+        out.insert(at, name, [values[i] for i in rows])
+    return out
+
+
+def per_model_table(
+    frames: dict[str, pd.DataFrame], models: list, min_ratings: int
+) -> pd.DataFrame:
+    """Each model's table of a chart (``frames``, by model name) stacked, with the movies it
+    is over (``attrs["n_rows"]``) and :func:`with_filters`' columns: the chart's download."""
+    stacked = pd.concat(
+        [
+            frame.reset_index(drop=frame.index.name is None).assign(
+                model=name, movies=frame.attrs.get("n_rows")
+            )
+            for name, frame in frames.items()
+        ],
+        ignore_index=True,
+    )
+    stacked = stacked[["model", *(c for c in stacked.columns if c != "model")]]
+    return with_filters(stacked, models, min_ratings)
+
+
+def data_about(models: list, min_ratings: int) -> str:
+    """The data set(s) and movies a chart shows, for under its title: "ml-100k: the movies
+    with at least 10 training ratings" (views round 42, F4: the titles named neither)."""
+    datasets = list(dict.fromkeys(m.dataset_name for m in models))
+    counted = text.movies_counted(min_ratings, widgets.counted_in(models))
+    return f"{text.names_text(datasets)}: {counted}"
 
 
 def space_columns() -> dict:
@@ -784,8 +869,10 @@ def space_columns() -> dict:
             "the movie, test rows included (the movies are those the filter above keeps).",
         ),
         "variances": st.column_config.TextColumn(
-            help="The movie covariance's diagonal over these movies, mean ± spread "
-            f"(whitening aims at {verdicts.WHITE_DIAGONAL[0]}-{verdicts.WHITE_DIAGONAL[1]})."
+            help="The movie covariance's diagonal over these movies: the mean of the "
+            "dimensions' variances and, in brackets, their standard deviation across the "
+            "dimensions (how unequal they are, not an uncertainty; whitening aims at every one "
+            f"in {verdicts.WHITE_DIAGONAL[0]}-{verdicts.WHITE_DIAGONAL[1]})."
         ),
         "mean |correlation|": st.column_config.NumberColumn(
             format="%.3f",
@@ -850,6 +937,14 @@ def space_section(models: list) -> None:
         )
     for part in space_tables(space):
         widgets.show_table(part, hide_index=True, column_config=space_columns())
+    widgets.download_table(  # views round 42, F4: only the grid's rounded, timestamped file
+        "Download these numbers (CSV)",
+        lambda: explore.table_csv(
+            with_filters(space.drop(columns="variances"), models, min_ratings), {}
+        ),
+        compare_file_name([m.name for m in models], "embedding_spaces"),
+        key="space_csv",
+    )
     matrix_section(models, min_ratings)
     prefetch_tabs(models)  # the slider reruns this fragment only: the other tabs' new settings
 
@@ -864,26 +959,35 @@ def spectra_section(models: list) -> None:
         f"Over {text.movies_counted(min_ratings, widgets.counted_in(models))}.{own_movies_note(models)}"
     )
     spectrum_col, variance_col = st.columns(2, gap="large")
-    spectrum_col.vega_lite_chart(
-        charts.spectrum_chart(
-            {
-                m.name: state.cached(
-                    explore.model_eigen_spectrum,
-                    m,
-                    min_ratings=widgets.own_min_ratings(m, min_ratings),
-                )
-                for m in models
-            }
-        ),
-        key="spectra",
-    )
+    spectra = {
+        m.name: state.cached(
+            explore.model_eigen_spectrum, m, min_ratings=widgets.own_min_ratings(m, min_ratings)
+        )
+        for m in models
+    }
+    about = data_about(models, min_ratings)  # in each chart, so its PNG says it (round 42)
+    spectrum_col.vega_lite_chart(charts.spectrum_chart(spectra, about=about), key="spectra")
     variances = {
         m.name: state.cached(
             explore.model_variance_share, m, min_ratings=widgets.own_min_ratings(m, min_ratings)
         )
         for m in models
     }
-    variance_col.vega_lite_chart(charts.variance_chart(variances), key="variances")
+    variance_col.vega_lite_chart(charts.variance_chart(variances, about=about), key="variances")
+    names = [m.name for m in models]
+    for where, frames, what in (  # views round 42, F4: named, full precision
+        (spectrum_col, spectra, "spectra"),
+        (variance_col, variances, "variances"),
+    ):
+        widgets.download_table(
+            f"Download these {what} (CSV)",
+            lambda frames=frames: explore.table_csv(
+                per_model_table(frames, models, min_ratings), {}
+            ),
+            compare_file_name(names, what),
+            key=f"{what}_csv",
+            where=where,
+        )
     prefetch_tabs(models)
 
 

@@ -24,6 +24,7 @@ said as such).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -34,6 +35,7 @@ import pandas as pd
 from movierate.data.identity import MovieMatch, has_real_titles, identities_of, ids_name_films
 from movierate.data.movies import TRAINING_COUNTS
 from movierate.errors import DataError
+from movierate.explore.export import table_file_name
 from movierate.explore.identity import movie_match
 from movierate.explore.imported import has_rating_counts
 from movierate.explore.model import EmbeddingModel
@@ -989,3 +991,88 @@ def _pearson(a: np.ndarray, b: np.ndarray) -> float:
 
 def _ranks(values: np.ndarray) -> np.ndarray:
     return pd.Series(values).rank(method="average").to_numpy()
+
+
+#: The training settings every row of Compare's accuracy download names, whatever the models
+#: share (views round 42, F3: only the split's seed was in the file, so a reader could not tell
+#: that four models shared one training seed, nor their rate, batch, cap and patience).
+TRAINING_SETTINGS = {
+    "seed": "training seed",
+    "learning_rate": "learning rate",
+    "batch_size": "batch size",
+    "epochs": "epoch cap",
+    "early_stopping_patience": "patience",
+}
+#: Settings the accuracy table already shows in columns of its own (family, dim, regularizers).
+SHOWN_SETTINGS = ("family", "dim", "regularizers")
+
+
+def settings_columns(models: Sequence[Any]) -> dict[str, list[Any]]:
+    """Columns of the training settings of ``models`` for a download, one value per model:
+    :data:`TRAINING_SETTINGS` always, then every other setting that two of them set to
+    different values (by its spec field name; blank where a model's family does not read it). A seed ensemble gives its
+    seeds, a blend each member's value (``"autorec: 0.001; mf_bias: 0.005"``) where they differ;
+    an imported embedding, trained elsewhere, none."""
+    trained = [_trained_settings(m) for m in models]
+    keys = [
+        k
+        for k in dict.fromkeys(k for settings in trained for k in settings)
+        if k not in TRAINING_SETTINGS and k not in SHOWN_SETTINGS
+    ]
+    differ = [k for k in keys if len({repr(v) for s in trained if (v := s.get(k)) is not None}) > 1]
+    columns = {label: [s.get(key) for s in trained] for key, label in TRAINING_SETTINGS.items()}
+    return columns | {key: [s.get(key) for s in trained] for key in differ}
+
+
+def _trained_settings(model: Any) -> dict[str, Any]:
+    """The settings ``model`` was trained with as one value each (see :func:`settings_columns`),
+    without the fields its family ignores; {} for an imported embedding."""
+    meta = model.meta if isinstance(getattr(model, "meta", None), dict) else {}
+    spec = getattr(model, "spec", None)
+    if meta.get("imported") or not hasattr(spec, "to_dict"):
+        return {}
+    tuning = meta.get("tuning") if isinstance(meta.get("tuning"), dict) else {}
+    blend = tuning.get("blend") if isinstance(tuning.get("blend"), dict) else {}
+    members = [
+        (m["family"], m["spec"])
+        for m in blend.get("members") or ()
+        if isinstance(m, dict) and isinstance(m.get("spec"), dict) and m.get("family")
+    ]
+    if members:  # a blend's spec holds the combined model's shape, not its members' training
+        keys = dict.fromkeys(k for _, spec in members for k in spec)
+        return {k: _joined([(family, spec.get(k)) for family, spec in members]) for k in keys}
+    settings = {k: v for k, v in spec.to_dict().items() if k not in spec.ignored_fields()}
+    refit = tuning.get("refit") if isinstance(tuning.get("refit"), dict) else {}
+    if isinstance(refit.get("seeds"), list) and len(refit["seeds"]) > 1:  # a seed ensemble
+        settings["seed"] = ", ".join(str(s) for s in refit["seeds"])
+    return {k: _cell(v) for k, v in settings.items()}
+
+
+def _joined(values: list[tuple[str, Any]]) -> Any:
+    """One value where every member has it, else each member's: ``"autorec: 40; mf_bias: 32"``."""
+    if len({repr(v) for _, v in values}) == 1:
+        return _cell(values[0][1])
+    return "; ".join(f"{family}: {_cell(v)}" for family, v in values)
+
+
+def _cell(value: Any) -> Any:
+    """A setting as a CSV cell: lists and mappings as compact text, the rest as they are."""
+    if isinstance(value, dict):
+        return ", ".join(
+            f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in value.items()
+        )
+    if isinstance(value, list | tuple):
+        return "-".join(str(v) for v in value)
+    return value
+
+
+def compare_file_name(names: Sequence[str], what: str) -> str:
+    """The file name of a Compare download of ``what`` for the models ``names``: every name up
+    to three, else the count, the first three, "and N more" and a short digest of all the
+    names, so two selections never share a name (views round 42, F3: ``and_1_more``)."""
+    if len(names) <= 3:
+        return table_file_name("compare", *names, what)
+    digest = hashlib.sha256("\n".join(names).encode()).hexdigest()[:8]
+    return table_file_name(
+        "compare", f"{len(names)} models", *names[:3], f"and {len(names) - 3} more", digest, what
+    )

@@ -686,6 +686,21 @@ def mean_and_spread(mean: float, spread: float, *, min_decimals: int = 0) -> str
     return f"{mean:.{decimals}f} ± {spread:.{decimals}f}"
 
 
+def mean_and_sd(mean: float, sd: float) -> str:
+    """``"0.0515 (sd 0.0047 over dims)"``: the mean of a model's per-dimension variances and
+    their standard deviation across the dimensions at :func:`mean_and_spread`'s precision,
+    named so that the spread is not read as an interval (views round 42, F4)."""
+    decimals = _spread_decimals(mean, sd, 0)
+    if decimals is None:
+        return f"{mean:.6g} (all, to 6 digits)"
+    return f"{mean:.{decimals}f} (sd {sd:.{decimals}f} over dims)"
+
+
+#: :func:`spread_numbers`' variances as numbers: their mean, and their standard deviation
+#: across the dimensions (ddof 0).
+VARIANCE_MEAN, VARIANCE_SD = "variance mean", "variance sd over dims"
+
+
 def range_text(low: float, high: float, *, spread: float, min_decimals: int = 0) -> str:
     """``"low to high"`` at the decimals :func:`mean_and_spread` gives the same values' mean
     and ``spread``, so the ends differ where the spread does ("0.99853 to 0.99938", not
@@ -709,7 +724,8 @@ def spread_numbers(model: Any, *, min_ratings: int) -> dict[str, Any]:
     """What the spread penalties aim at, over a model's movies with at least ``min_ratings``
     ratings counted as every view's filter counts them (:func:`filter_counts`: its training
     ratings where recorded; every movie when it has no counts): the covariance diagonal's
-    mean and spread, the mean |off-diagonal correlation| and the mean KS distance to
+    mean and standard deviation over the dimensions (as text, :func:`mean_and_sd`, and as
+    numbers, :data:`VARIANCE_MEAN` and :data:`VARIANCE_SD`), the mean |off-diagonal correlation| and the mean KS distance to
     U(-1, 1); for any model, so an L2 model's numbers stand beside a whitened one's (views
     review round 5). Accuracy round 19: these filtered on every rating beside columns and a
     caption that counted training ratings."""
@@ -718,10 +734,18 @@ def spread_numbers(model: Any, *, min_ratings: int) -> dict[str, Any]:
     if movies is not None and "n_ratings" in movies.columns and len(movies) == len(embedding):
         embedding = embedding[filter_counts(movies) >= min_ratings]
     if len(embedding) < 2:
-        return {"variances": None, "mean |correlation|": None, "mean KS to U(-1, 1)": None}
+        return {
+            "variances": None,
+            VARIANCE_MEAN: None,
+            VARIANCE_SD: None,
+            "mean |correlation|": None,
+            "mean KS to U(-1, 1)": None,
+        }
     stats = covariance_stats(embedding)
-    return {
-        "variances": mean_and_spread(stats["diag_mean"], stats["diag_std"]),
+    return {  # views round 42, F4: "0.0515 ± 0.0047" read like the page's intervals
+        "variances": mean_and_sd(stats["diag_mean"], stats["diag_std"]),
+        VARIANCE_MEAN: stats["diag_mean"],
+        VARIANCE_SD: stats["diag_std"],
         "mean |correlation|": stats["corr_offdiag_mean_abs"],
         "mean KS to U(-1, 1)": float(ks_uniform(embedding).mean()),
     }

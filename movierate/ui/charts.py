@@ -443,7 +443,7 @@ def curves_chart(
             rows += points
             series.append(name)
             kinds.append(label)
-            colours.append(colour(i))  # a run's colour (views round 30, F5: as on Compare)
+            colours.append(model_colour(i))  # a run's colour (views round 30, F5: as on Compare)
             shapes.append(RUN_SHAPES[0 if single else i % len(RUN_SHAPES)])
             dashes.append(
                 TRAIN_DASH if metric.startswith("train") else OTHER_DASHES[others.index(metric) % 4]
@@ -719,15 +719,19 @@ def heatmap_chart(
 
 
 @styled
-def spectrum_chart(spectra: dict[str, pd.DataFrame], *, height: int = 360) -> Spec:
+def spectrum_chart(
+    spectra: dict[str, pd.DataFrame], *, height: int = 360, about: str | None = None
+) -> Spec:
     """Variance share per principal direction: bars plus a dotted cumulative line for one
-    model, one line per model when comparing (a flat line = an evenly used space)."""
+    model, one line per model when comparing (a flat line = an evenly used space). ``about``,
+    the data set and the movies counted, goes in the subtitle, so a saved PNG says what it
+    shows (views round 42, F4)."""
     x = {"field": "component", "type": "ordinal", "title": "direction (largest first)",
          "axis": {"labelAngle": 0, "labelOverlap": True}}  # fmt: skip
     y_axis = {"title": "share of variance", "format": ".1~%"}
     base: Spec = {
         # short enough for a 190 px column (views round 6: cut at 1024 px with the sidebar)
-        "title": _title("Variance by direction", None),
+        "title": _title("Variance by direction", about),
         "usermeta": SVG,
         "height": height,
         # the plot keeps its height and the legend adds to it (recheck: six one-column legend
@@ -736,7 +740,9 @@ def spectrum_chart(spectra: dict[str, pd.DataFrame], *, height: int = 360) -> Sp
     }
     if len(spectra) == 1:
         # the key in the chart, so a downloaded PNG explains its dotted line (views round 14)
-        base["title"] = _title("Variance by direction", "bars: each direction · dotted: cumulative")
+        base["title"] = _title(
+            "Variance by direction", _joined("bars: each direction · dotted: cumulative", about)
+        )
         spectrum = next(iter(spectra.values()))
         rows = _records(spectrum, ["component", "share", "cumulative_share"])
         tooltip = [
@@ -782,8 +788,11 @@ def spectrum_chart(spectra: dict[str, pd.DataFrame], *, height: int = 360) -> Sp
 
 
 @styled
-def variance_chart(variances: dict[str, pd.DataFrame], *, height: int = 360) -> Spec:
-    """Grouped bars of each model's variance per embedding dimension, largest first.
+def variance_chart(
+    variances: dict[str, pd.DataFrame], *, height: int = 360, about: str | None = None
+) -> Spec:
+    """Grouped bars of each model's variance per embedding dimension, largest first (``about``
+    as :func:`spectrum_chart` takes it).
 
     ``variances`` maps a model name to ``explore.variance_share`` output (index ``dimension``,
     columns ``variance`` and ``share``)."""
@@ -796,7 +805,7 @@ def variance_chart(variances: dict[str, pd.DataFrame], *, height: int = 360) -> 
         # ranks, not shared dimensions: bars over one rank are no one dimension (views round
         # 30, F6)
         "title": _title(
-            "Variance per embedding dimension", "each model sorted on its own"
+            "Variance per embedding dimension", _joined("each model sorted on its own", about)
         ),
         "usermeta": SVG,
         "height": height,
@@ -1078,14 +1087,33 @@ def popularity_chart(frame: pd.DataFrame, quantity: str, *, height: int = 420) -
     }  # fmt: skip
 
 
+def _joined(subtitle: str, about: str | None) -> str:
+    """A chart's own ``subtitle``, then ``about`` (its data set and movies) when given."""
+    return f"{subtitle} · {about}" if about else subtitle
+
+
+#: The :data:`PALETTE` colours models take, in order: blue, orange, green, reddish purple and
+#: the text colour, before the wine, sky blue and vermillion that come closer to one of them
+#: (views round 42, F6: the Spectra bars of the 2nd and 4th model were orange and vermillion,
+#: hard to tell apart).
+MODEL_ORDER = (0, 1, 2, 4, 6, 7, 5, 3, 8, 9)
+
+
+def model_colour(i: int) -> str:
+    """The colour of the ``i``-th model of a chart (:data:`MODEL_ORDER`), the same in every
+    chart that colours models (learning curves, regularizer losses, spectra, variances) and
+    for the first two the Plotly figures' (``explore_figures.MODEL_SERIES``)."""
+    return colour(MODEL_ORDER[i % len(MODEL_ORDER)])
+
+
 def _model_colour(names: list[str]) -> dict[str, Any]:
-    """One colour per model, in the order given (the same as the Plotly charts')."""
+    """One colour per model, in the order given (:func:`model_colour`)."""
     return {
         "field": "model",
         "type": "nominal",
         "title": "model",
         "legend": legend_for(names),
-        "scale": {"domain": names, "range": [colour(i) for i in range(len(names))]},
+        "scale": {"domain": names, "range": [model_colour(i) for i in range(len(names))]},
     }
 
 
