@@ -292,6 +292,7 @@ def render() -> None:
                 or explore.model_map_cached(model, method=method, **dict(params))
             )
             if not ready:
+                maps.show_cancelled(model, method, params)  # where the map would have gone
                 label = explore.METHOD_LABELS[method]
                 st.info(
                     f"Pick the projection and its settings, then press **Compute map**. "

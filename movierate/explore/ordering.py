@@ -29,7 +29,7 @@ import hashlib
 import itertools
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -471,12 +471,21 @@ def held_out_rows(model: Any, ds: Any = None) -> tuple[np.ndarray, np.ndarray, n
     )
 
 
+#: progress(fraction done, what is being scored: "dimension 5 of 16 zeroed")
+Progress = Callable[[float, str], None]
+
+
 @takes_models("model")
 def model_dimension_report(
-    model: Any, ds: Any = None, *, max_rows: int = MAX_REPORT_ROWS
+    model: Any,
+    ds: Any = None,
+    *,
+    max_rows: int = MAX_REPORT_ROWS,
+    progress: Progress | None = None,
 ) -> DimensionReport:
     """Held-out ablation, variance shares, (deep) input shares and prefix curves of ``model``,
-    with a one-line verdict. Cached in the model's cache folder per held-out rows."""
+    with a one-line verdict. Cached in the model's cache folder per held-out rows; a
+    computation reports each scoring pass to ``progress``."""
     users, movies, truth, label = held_out_rows(model, ds)
     tables = 3 * int(np.asarray(model.arrays["user_embedding"]).shape[1]) + 2
     max_rows = min(max_rows, ERRORS_BUDGET // tables)
@@ -492,7 +501,7 @@ def model_dimension_report(
     cached = kept.read(_cached_report)
     if cached is not None:
         return dataclasses.replace(cached, sampled_from=sampled_from)
-    report = dimension_report(model, users, movies, truth, rows=label)
+    report = dimension_report(model, users, movies, truth, rows=label, progress=progress)
     report = dataclasses.replace(report, sampled_from=sampled_from)
 
     def write(f: Any, name: str) -> None:
@@ -699,10 +708,16 @@ def _cached_report(path: Path) -> tuple[object, DimensionReport] | None:
 
 @takes_models("model")
 def dimension_report(
-    model: Any, users: Any, movies: Any, ratings: Any, *, rows: str = "held-out"
+    model: Any,
+    users: Any,
+    movies: Any,
+    ratings: Any,
+    *,
+    rows: str = "held-out",
+    progress: Progress | None = None,
 ) -> DimensionReport:
     """:class:`DimensionReport` of ``model`` on the given rows (no cache; see
-    :func:`model_dimension_report`)."""
+    :func:`model_dimension_report`), each scoring pass reported to ``progress``."""
     from movierate.explore.importance import dimension_importance
 
     users, movies, truth = _rows(users, movies, ratings)
@@ -714,7 +729,7 @@ def dimension_report(
             " and its principal directions need 2 or more; train on data where more movies "
             "have ratings in the training rows."
         )
-    errors = _report_errors(model, users, movies, truth, weights)
+    errors = _report_errors(model, users, movies, truth, weights, progress)
     ablated, index, pca = (np.sqrt(e.mean(axis=1, dtype=np.float64)) for e in errors)
     base, dim = float(index[-1]), len(ablated)
     increase = ablated - base
@@ -815,7 +830,12 @@ def beyond_draw(dimensions: pd.DataFrame) -> pd.Series:
 
 
 def _report_errors(
-    model: Any, users: np.ndarray, movies: np.ndarray, truth: np.ndarray, weights: Any
+    model: Any,
+    users: np.ndarray,
+    movies: np.ndarray,
+    truth: np.ndarray,
+    weights: Any,
+    progress: Progress | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Squared error per row (float32): with each dimension zeroed (dim rows), with only the
     first k dimensions as trained and as principal directions (k = 0 .. dim each; k = 0: the
@@ -825,19 +845,29 @@ def _report_errors(
     the gain were taken from a point outside its basis)."""
     arrays = dict(model.arrays)
     dim = int(np.asarray(arrays["user_embedding"]).shape[1])
+    passes, done = 3 * dim + 2, 0
+
+    def tell(what: str) -> None:  # before each scoring pass (views round 43, F4)
+        nonlocal done
+        if progress is not None:
+            progress(done / passes, what)
+        done += 1
+
     user_emb = np.array(arrays["user_embedding"], copy=True)
     movie_emb = np.array(arrays["movie_embedding"], copy=True)
     zeroed = {**arrays, "user_embedding": user_emb, "movie_embedding": movie_emb}
     ablated = np.empty((dim, len(truth)), np.float32)
     for j in range(dim):
+        tell(f"dimension {j + 1} of {dim} zeroed")
         saved_u, saved_m = user_emb[:, j].copy(), movie_emb[:, j].copy()
         user_emb[:, j], movie_emb[:, j] = 0.0, 0.0
         ablated[j] = _squared_errors(model, zeroed, users, movies, truth)
         user_emb[:, j], movie_emb[:, j] = saved_u, saved_m
     principal = pca_arrays(arrays, model.spec, None, weights)
     curves = []
-    for basis in (arrays, principal):
+    for basis, named in ((arrays, "as trained"), (principal, "principal directions")):
         curve = np.empty((dim + 1, len(truth)), np.float32)
+        tell(f"no dimension kept ({named})")
         zero = {
             **basis,
             "user_embedding": np.zeros_like(basis["user_embedding"]),
@@ -845,6 +875,7 @@ def _report_errors(
         }
         curve[0] = _squared_errors(model, zero, users, movies, truth)
         for k in range(1, dim + 1):
+            tell(f"only the first {k} of {dim} dimensions kept ({named})")
             curve[k] = _squared_errors(model, truncated_arrays(basis, k), users, movies, truth)
         curves.append(curve)
     return ablated, curves[0], curves[1]

@@ -42,6 +42,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -112,6 +113,9 @@ _RATE: dict[str, float] = {"tsne": 5e-7, "tsne-fft": 6.5e-6, "umap": 2.5e-6}
 LEARN_FROM_SECONDS, LEARN_AT_MOST = 3.0, 3.0
 #: Estimates under this many seconds are told as "a few seconds" (an 85-movie map said "about 0 s").
 FEW_SECONDS = 5.0
+#: From this slowdown (:func:`busy_factor`) the cost note gives the estimate at the current load
+#: too (views round 43, F1: "about 7 s" said at load 6-16 on 2 cores; the map took 170 s).
+BUSY_FROM = 1.5
 _UMAP_WARM = False
 
 #: progress(fraction done in [0, 1], message)
@@ -832,26 +836,78 @@ def model_tsne_map(model: EmbeddingModel, **params: Any) -> pd.DataFrame:
     return model_map(model, method="tsne", **params)
 
 
-def expected_seconds(method: str, n_points: int, params: dict[str, Any]) -> float:
+def expected_seconds(
+    method: str, n_points: int, params: dict[str, Any], *, cores: int | None = None
+) -> float:
     """Seconds a t-SNE / UMAP run of ``n_points`` movies should take here, UMAP's one-off
     compilation aside (:func:`umap_compile_text`): the fixed set-up plus the work times the
-    speed learned from earlier runs of this process (a prior before the first)."""
+    speed learned from earlier runs of this process (a prior before the first); t-SNE's
+    work spread over ``cores`` (default: :func:`free_cores`)."""
     if method == "pca":
         return 0.1
     return (
         MAP_SETUP_SECONDS
-        + _work(method, n_points, params) * _RATE[_rate_key(method, n_points, params)]
+        + _work(method, n_points, params, cores) * _RATE[_rate_key(method, n_points, params)]
     )
 
 
 def expected_text(method: str, n_points: int, params: dict[str, Any]) -> str:
     """``"about 12 s"`` (or ``"a few seconds"``) for :func:`expected_seconds`, with UMAP's
     compilation added where this process has not run a UMAP yet."""
-    seconds = expected_seconds(method, n_points, params)
+    return _seconds_text(method, expected_seconds(method, n_points, params))
+
+
+def _seconds_text(method: str, seconds: float) -> str:
     text = "a few seconds" if seconds < FEW_SECONDS else f"about {seconds:.0f} s"
     if method == "umap" and not _UMAP_WARM:
         text += f", plus {umap_compile_text()} once per server to compile UMAP"
     return text
+
+
+def busy_factor() -> float:
+    """How many times slower a map runs now than on an idle machine, from the 1-minute load
+    average: runnable tasks (the load plus the map's own) per core, at least 1 (1.0 where the
+    platform has no load average)."""
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return 1.0
+    return max(1.0, (load + 1) / (os.cpu_count() or 1))
+
+
+def cost_text(method: str, n_points: int, params: dict[str, Any]) -> str:
+    """:func:`expected_text` said as what it is: the time on this machine when it is not
+    busy (t-SNE on all its cores), and while it is busy (:func:`busy_factor` from
+    :data:`BUSY_FROM`) the time on the cores free now, each slowed by the load (views round
+    43, F1: other jobs slowed a map 24x past its "about 7 s")."""
+    idle = _seconds_text(
+        method, expected_seconds(method, n_points, params, cores=os.cpu_count() or 1)
+    )
+    factor = busy_factor()
+    if method == "pca" or factor < BUSY_FROM:
+        return f"{idle} while the machine is not busy"
+    # on the cores free now (t-SNE's threads), each getting its share of one
+    seconds = expected_seconds(method, n_points, params) * factor
+    load = os.getloadavg()[0]
+    return (
+        f"{idle} on this machine when it is not busy; it is busy now (1-minute load "
+        f"{load:.1f} on {os.cpu_count() or 1} cores), so expect about {seconds:.0f} s (more if it "
+        "gets busier)"
+    )
+
+
+#: A t-SNE / UMAP progress message's step count (``"...: iteration 330 of 500…"``).
+_STEP = re.compile(r": (iteration|epoch) ([\d,]+) of ([\d,]+)…$")
+
+
+def step_of(message: str) -> tuple[str, int, int] | None:
+    """``("iteration", 330, 500)`` from a map's progress message while it iterates (t-SNE's
+    iterations, UMAP's epochs), else None (neighbour search, trust numbers)."""
+    found = _STEP.search(message)
+    if found is None:
+        return None
+    word, done, total = found.groups()
+    return word, int(done.replace(",", "")), int(total.replace(",", ""))
 
 
 def umap_compile_text() -> str:
@@ -860,12 +916,12 @@ def umap_compile_text() -> str:
     return f"{least}-{most} s"
 
 
-def _work(method: str, n_points: int, params: dict[str, Any]) -> float:
+def _work(method: str, n_points: int, params: dict[str, Any], cores: int | None = None) -> float:
     """A run's work in the units of :data:`_RATE`: movies x iterations (x log(movies) for
-    Barnes-Hut t-SNE), t-SNE's spread over the free cores."""
+    Barnes-Hut t-SNE), t-SNE's spread over ``cores`` (default: the free cores)."""
     if method == "umap":
         return n_points * umap_epochs(n_points)
-    work = n_points * params["max_iter"] / max(free_cores(), 1)
+    work = n_points * params["max_iter"] / max(free_cores() if cores is None else cores, 1)
     return work if _rate_key(method, n_points, params) == "tsne-fft" else work * np.log(n_points)
 
 

@@ -9,6 +9,7 @@ Numbers come from :mod:`movierate.explore.ordering` (numpy, no TensorFlow); char
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -222,8 +223,55 @@ def idle_embedding_notice(model: Any, *, named: bool = False) -> str | None:
     return note
 
 
+#: Per model (:func:`state._cache_key`), what its report's computation is scoring now:
+#: (fraction done, "dimension 5 of 16 zeroed"), read by the page that waits for it.
+_SCORING: dict[str, tuple[float, str]] = {}
+#: Seconds a page waits for the report before it shows the progress bar (a saved one is read
+#: from disk in well under that).
+QUIET_WAIT_S = 0.3
+#: Seconds between two redraws of the progress bar.
+POLL_S = 0.2
+
+
 def _report(model: Any) -> ordering.DimensionReport:
-    return ordering.model_dimension_report(model, state.dataset_of(model))
+    key = state._cache_key(model)
+
+    def progress(fraction: float, what: str) -> None:
+        _SCORING[key] = (fraction, what)
+
+    try:
+        return ordering.model_dimension_report(model, state.dataset_of(model), progress=progress)
+    finally:
+        _SCORING.pop(key, None)
+
+
+def _scored_report(model: Any) -> ordering.DimensionReport:
+    """The model's report (:func:`state.cached`), computed on a thread while the page shows a
+    progress bar with the pass being scored ("dimension 5 of 16 zeroed"): a first open took
+    6.75 s on a busy machine with only a spinner (views round 43, F4). Its progress is kept
+    outside the cached call, which would replay any element drawn inside it."""
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            outcome["value"] = state.cached(_report, model)
+        except BaseException as exc:  # raised in the script's thread below
+            outcome["error"] = exc
+
+    # no script-run context: leaving the page lets the report finish and be cached
+    worker = threading.Thread(target=work, name="movierate-dimensions", daemon=True)
+    worker.start()
+    worker.join(QUIET_WAIT_S)
+    if worker.is_alive():
+        bar, key = st.empty(), state._cache_key(model)
+        while worker.is_alive():
+            fraction, what = _SCORING.get(key, (0.0, "loading the ratings"))
+            bar.progress(fraction, text=f"Scoring the held-out rows: {what}…")
+            worker.join(POLL_S)
+        bar.empty()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
@@ -231,8 +279,7 @@ def render_dimension_importance(model: Any) -> ordering.DimensionReport | None:
     curve as trained and in the principal basis, and the verdict line; None (with a warning)
     when the model's training data is not available to measure on."""
     try:
-        with st.spinner("Scoring the held-out rows with each dimension zeroed…"):
-            report = state.cached(_report, model)
+        report = _scored_report(model)
     except DataError as exc:  # no data to score on, or too little to measure
         try:
             state.dataset_of(model)

@@ -26,6 +26,8 @@ INLINE_WAIT_S = 2.0
 QUIET_WAIT_S = 0.3
 #: Seconds between two looks at a running map's progress.
 POLL_S = 0.5
+#: Session-state key of the latest cancelled map's notice, by its job key.
+_CANCELLED = "map_cancelled"
 
 
 @st.cache_resource(show_spinner=False)
@@ -102,8 +104,14 @@ def loading_text(frame: pd.DataFrame) -> str:
 
 
 def progress_text(job: MapJob) -> str:
-    """The job's own message and its running time."""
-    return f"{job.message} ({job.seconds:.0f} s)"
+    """The job's own message, its running time and, while it iterates, the time left at its
+    own pace (:attr:`MapJob.seconds_left`; "estimating" until it has enough to go on)."""
+    left = job.seconds_left
+    if left is not None:
+        return f"{job.message} ({job.seconds:.0f} s; about {left:.0f} s left)"
+    if job.step is None or job.iterating:  # before or early in the iterations
+        return f"{job.message} ({job.seconds:.0f} s; estimating the time left…)"
+    return f"{job.message} ({job.seconds:.0f} s)"  # the trust numbers: under a second or two
 
 
 def cancel_button(place: Any, job: MapJob, on_cancel: Callable[[], None]) -> None:
@@ -134,9 +142,34 @@ def live_progress(job: MapJob) -> None:
 
 
 def cancel_job(job: MapJob, on_cancel: Callable[[], None]) -> None:
-    """The Cancel button's callback."""
+    """The Cancel button's callback: stops the job and keeps what to say of it for
+    :func:`show_cancelled`, where the map would have gone."""
     job.cancel()
     on_cancel()
-    state.add_notice(
-        "The map was cancelled; nothing was saved. Press Compute map to start it again."
+    st.session_state[_CANCELLED] = {job.key: cancelled_text(job)}
+
+
+def cancelled_text(job: MapJob) -> str:
+    """What a cancelled map did ("The map was cancelled after 45 s, at iteration 330 of
+    500; nothing was saved.") and how to start it again."""
+    if job.step is None:
+        where = "before its first iteration"
+    elif job.iterating:
+        word, done, total = job.step
+        where = f"at {word} {done:,} of {total:,}"
+    else:
+        where = "after its last iteration, while measuring how much the map keeps"
+    return (
+        f"The map was cancelled after {job.seconds:.0f} s, {where}; nothing was saved. "
+        "Press **Compute map** to start it again."
     )
+
+
+def show_cancelled(model: Any, method: str, params: dict[str, Any]) -> None:
+    """Say, once, that this map was cancelled (views round 43, F2: after a Cancel the map
+    tab showed only its first-visit prompt; the notice was above the page title)."""
+    said = st.session_state.get(_CANCELLED) or {}
+    text = said.get(job_key(model, method, params))
+    if text is not None:
+        st.session_state.pop(_CANCELLED, None)
+        st.warning(text, icon=":material/cancel:")

@@ -1431,8 +1431,9 @@ def dataset_tags(model: Any) -> tuple[pd.DataFrame | None, str]:
 
 
 def map_cost_text(model: Any, method: str, params: dict[str, Any]) -> str:
-    """``"2,269 movies, about 9 s"``: what computing a map will cost (an estimate)."""
-    from movierate.explore import expected_text
+    """``"2,269 movies, about 9 s while the machine is not busy"``: what computing a map will
+    cost (an estimate; scaled by the load when the machine is busy)."""
+    from movierate.explore.projection import cost_text
 
     rows = params.get("rows")
     if rows is not None:
@@ -1440,7 +1441,7 @@ def map_cost_text(model: Any, method: str, params: dict[str, Any]) -> str:
     else:
         n = int((filter_counts(model.movies) >= int(params.get("min_ratings", 0))).sum())
     defaults = {"max_iter": 500}
-    return f"{n:,} movies, {expected_text(method, n, {**defaults, **params})}"
+    return f"{n:,} movies, {cost_text(method, n, {**defaults, **params})}"
 
 
 def trust_text(trust: dict[str, Any]) -> str:
