@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from apptest_helpers import open_page
+from test_explore_helpers import random_mf_bias_model
 
 from movierate import ranking, scoring, store
 from movierate.data import load_dataset, make_split
@@ -27,21 +28,7 @@ def split_model(movielens_dir):
     stop_only[movies[split.stop]] = True
     stop_only &= ~trained
     assert stop_only.sum() > 5, "the split has too few movies known only from stop rows"
-    rng = np.random.default_rng(0)
-    model = SimpleNamespace(
-        name="m",
-        has_test_rows=True,
-        meta={"split": split.describe()},
-        rating_scale=(1.0, 5.0, 1.0),
-        spec=ModelSpec(family="mf_bias", dim=2),
-        arrays={
-            "user_embedding": rng.normal(0, 0.1, (ds.n_users, 2)).astype(np.float32),
-            "movie_embedding": rng.normal(0, 0.1, (ds.n_movies, 2)).astype(np.float32),
-            "user_bias": np.zeros(ds.n_users, np.float32),
-            "movie_bias": rng.normal(0, 0.3, ds.n_movies).astype(np.float32),
-            "global_mean": np.float32(3.5),
-        },
-    )
+    model = random_mf_bias_model(ds, split, (1.0, 5.0, 1.0))
     return model, ds, split, stop_only
 
 

@@ -76,7 +76,7 @@ def test_the_list_check_leaves_out_and_counts_users_with_no_training_row():
     """Finding 3: users whose every rating is a test row were scored from vectors training
     never moved, and nothing said so; they are left out and counted, as the RMSE counts its
     cold-start rows, and Compare's pairing (over the users both checks scored) follows."""
-    from types import SimpleNamespace
+    from test_explore_helpers import random_mf_bias_model
 
     from movierate import ranking
     from movierate.data import synthetic_dataset
@@ -101,21 +101,7 @@ def test_the_list_check_leaves_out_and_counts_users_with_no_training_row():
     in_train = np.bincount(users[split.train], minlength=ds.n_users) > 0
     untrained = {int(u) for u in np.unique(users[split.test]) if not in_train[u]}
     assert untrained  # some newcomers have only test rows (and stop rows)
-    rng = np.random.default_rng(0)
-    model = SimpleNamespace(
-        name="m",
-        has_test_rows=True,
-        meta={"split": split.describe()},
-        rating_scale=(0.5, 5.0, 0.5),
-        spec=ModelSpec(family="mf_bias", dim=2),
-        arrays={
-            "user_embedding": rng.normal(0, 0.1, (ds.n_users, 2)).astype(np.float32),
-            "movie_embedding": rng.normal(0, 0.1, (ds.n_movies, 2)).astype(np.float32),
-            "user_bias": np.zeros(ds.n_users, np.float32),
-            "movie_bias": rng.normal(0, 0.3, ds.n_movies).astype(np.float32),
-            "global_mean": np.float32(3.5),
-        },
-    )
+    model = random_mf_bias_model(ds, split, (0.5, 5.0, 0.5))
     check = ranking.held_out_ranking(model, ds, k=10, min_ratings=5)
     assert isinstance(check, ranking.RankingCheck), check
     assert not untrained & set(check.users.tolist())  # none of them scored

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -75,3 +77,25 @@ def cancel_after_first_search_chunk(monkeypatch, cancel) -> list[float]:
 
     monkeypatch.setattr(quality, "nearest_rows", cancelled_after_one_chunk)
     return heard
+
+
+def random_mf_bias_model(ds: Any, split: Any, rating_scale: tuple[float, float, float]) -> Any:
+    """A stand-in for a loaded mf_bias model of ``ds`` (dim 2, random vectors and movie biases,
+    user biases 0, mean 3.5) trained on ``split``: what the ranking and recommend code reads."""
+    from movierate.spec import ModelSpec
+
+    rng = np.random.default_rng(0)
+    return SimpleNamespace(
+        name="m",
+        has_test_rows=True,
+        meta={"split": split.describe()},
+        rating_scale=rating_scale,
+        spec=ModelSpec(family="mf_bias", dim=2),
+        arrays={
+            "user_embedding": rng.normal(0, 0.1, (ds.n_users, 2)).astype(np.float32),
+            "movie_embedding": rng.normal(0, 0.1, (ds.n_movies, 2)).astype(np.float32),
+            "user_bias": np.zeros(ds.n_users, np.float32),
+            "movie_bias": rng.normal(0, 0.3, ds.n_movies).astype(np.float32),
+            "global_mean": np.float32(3.5),
+        },
+    )
