@@ -168,7 +168,7 @@ def test_an_archive_named_after_a_grouplens_set_is_named_as_an_archive_first(tmp
     with pytest.raises(DataError) as err:
         from_csv(seven, save_as="ml-100k")
     assert "is a 7-Zip archive, not delimited text: extract it (7z x" in str(err.value)
-    assert "GroupLens" not in str(err.value) and str(err.value).count("pick") == 1
+    assert "GroupLens" not in str(err.value) and str(err.value).count("that file") == 1
     tar = _tar_gz(tmp_path)
     assert main(["datasets", str(tar)]) != 0
     said = capsys.readouterr().err

@@ -396,7 +396,7 @@ ARCHIVES: dict[bytes, tuple[str, str]] = {
 FOLDER_ARCHIVE_FIX = (
     "extract it ({command}). A dataset folder in it (ratings and movies files): zip {folder} "
     "and import that zip, or give the folder to the command line (python -m movierate "
-    "datasets FOLDER), so the titles come along; a lone ratings file: pick that file."
+    "datasets FOLDER), so the titles come along; a lone ratings file: import that file."
 )
 
 

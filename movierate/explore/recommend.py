@@ -257,9 +257,9 @@ def untrained_text(name: str, n_untrained: int, spec: ModelSpec) -> str:
     movies, and why."""
     return (
         f"{name} has no training rating of {counted(n_untrained, 'movie')} this user has not "
-        f"rated: {'it is' if n_untrained == 1 else 'they are'} left out of its lists (the "
-        f"model never learned them; a prediction for one is {untrained_prediction(spec)})."
-    )
+        f"rated: {'it is' if n_untrained == 1 else 'they are'} left out of its lists. The "
+        f"model never learned them: a prediction for one is {untrained_prediction(spec)}."
+    )  # recheck 16a, F3: in brackets, the prediction's own bracket ended "one))"
 
 
 def with_training_counts(frame: pd.DataFrame, movies: pd.DataFrame) -> pd.DataFrame:
