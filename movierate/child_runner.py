@@ -13,8 +13,8 @@ dashboard process then never imports TensorFlow at all.
 Not ``multiprocessing``: its spawn start re-runs the parent's main script in the child, and under
 ``streamlit run`` that is the app itself.
 
-What the child raises reaches the job registry as in a thread: ``TrainingCancelled`` and every
-``MovierateError`` as that error's message, anything else as :class:`ChildFailure` with the
+What the child raises reaches the job registry as in a thread: ``TrainingCancelled``,
+``NameTakenError`` and every other ``MovierateError`` as that error's message, anything else as :class:`ChildFailure` with the
 child's own traceback. A child that dies without a word (killed, out of memory) is a
 ``MovierateError`` that says so.
 """
@@ -34,7 +34,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from movierate.errors import MovierateError, TrainingCancelled
+from movierate.errors import MovierateError, NameTakenError, TrainingCancelled
 from movierate.progress import STARTING_PROCESS, ProgressCallback, setup_event
 
 #: How much lower than the dashboard a training child runs (``os.nice`` increment), so that
@@ -170,6 +170,8 @@ def _result(outcome: tuple[str, Any] | None, exitcode: int | None) -> str:
         return payload
     if kind == "cancelled":
         raise TrainingCancelled(payload)
+    if kind == "taken":
+        raise NameTakenError(payload)
     if kind == "error":
         raise MovierateError(payload)
     message, original_type, details = payload
@@ -242,6 +244,8 @@ def main() -> None:
         outcome: tuple[str, Any] = ("done", runner(*args, progress, stop, **extra))
     except TrainingCancelled as exc:
         outcome = ("cancelled", str(exc))
+    except NameTakenError as exc:  # the job says when it was so (bad-input round 69, F2)
+        outcome = ("taken", str(exc))
     except MovierateError as exc:
         outcome = ("error", str(exc))
     except BaseException as exc:  # every failure goes back to the dashboard, with its traceback

@@ -21,6 +21,7 @@ TensorFlow) inside the worker thread, on first use. The dashboard wraps its runn
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import os
@@ -34,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from movierate.errors import MovierateError, NameTakenError, TrainingCancelled
-from movierate.filenames import NAME_MAX_LENGTH, twin_key
+from movierate.filenames import twin_key
 from movierate.progress import (
     LOADING_DATA,
     STARTING_TENSORFLOW,
@@ -82,14 +83,22 @@ class Runner(Protocol):
 def _pipeline_runner(
     dataset, spec, name, split_params, progress, cancel, name_base: str | None = None
 ) -> str:
-    """Run ``movierate.pipeline.train_and_save``, importing it (and TensorFlow) only now."""
+    """Run ``movierate.pipeline.train_and_save``, importing it (and TensorFlow) only now. The
+    job's name was checked free when it was submitted: taken since, the model is saved under
+    the next free name (bad-input round 69, F1)."""
     from movierate import store
     from movierate.pipeline import train_and_save
 
     store.use_process_temp_dir()  # TensorFlow's autograph files: cleaned up even after a kill
     start_tensorflow(progress)
     return train_and_save(
-        dataset, spec, name, split_params, progress=progress, cancel=cancel, name_base=name_base
+        dataset,
+        spec,
+        name,
+        split_params,
+        progress=progress,
+        cancel=cancel,
+        name_base=name_base or name,
     )
 
 
@@ -256,6 +265,17 @@ class _Job:
                 _append_epoch(self.history, {"epoch": float(self.epoch), **metrics})
 
 
+def taken_then(name: str, said: str) -> str:
+    """A run's failure because its name ``name`` was taken, worded as what was so when the run
+    started (``said``: what it was told then), not now: the Runs list keeps it after the model
+    that held the name may have been renamed or deleted (bad-input round 69, F2)."""
+    return (
+        f"Stopped before training, nothing saved: the name {name!r} was taken when this run "
+        f"started (it was told then: {said.rstrip('.')}). The models may have changed since: "
+        "see the Home page, then start the run again."
+    )
+
+
 def share_done(epoch: int, epochs: int, batch: int, batches: int) -> float:
     """Share of ``epochs`` done at 1-based ``epoch`` and ``batch`` of ``batches``, 0..1.
 
@@ -352,7 +372,8 @@ class JobRegistry:
         split_settings(split_params)  # fail now, not in the worker thread
         store.validate_name(name)
         store.check_writable()  # a store that cannot be written: now, not after the training
-        with self._lock:
+        # the runs folder's lock: another process's claim of this name waits for this note
+        with self._lock, self._ledger.claiming() if self._ledger else contextlib.nullcontext():
             name_base = self._generated.pop(name, None)
             if name_base is not None:  # generated: taken meanwhile -> the next free name
                 name = self._free_name_locked(name, name_base)
@@ -363,6 +384,8 @@ class JobRegistry:
                 )
             if store.model_exists(name):
                 raise store.name_taken(name)
+            if held := store.held_by_run(name):  # a CLI run's (bad-input round 69, F1)
+                raise held
             job = _Job(
                 id=uuid.uuid4().hex[:12],
                 name=name,
@@ -374,8 +397,8 @@ class JobRegistry:
                 name_base=name_base,
             )
             self._jobs[job.id] = job
-        if self._ledger is not None:
-            self._ledger.add(job.id, name, dataset)
+            if self._ledger is not None:
+                self._ledger.add(job.id, name, dataset)
         job.thread = threading.Thread(
             target=self._work, args=(job,), name=f"movierate-job-{name}", daemon=True
         )
@@ -435,18 +458,15 @@ class JobRegistry:
     def _free_name_locked(self, name: str, base: str) -> str:
         from movierate import store
 
-        reserved = {twin_key(taken) for taken in self._reserved_names_locked()}
-        if twin_key(name) not in reserved and not store.model_exists(name):
+        reserved = self._reserved_names_locked()
+        if twin_key(name) not in {twin_key(taken) for taken in reserved} and (
+            store.free_name(name) == name
+        ):
             return name
-        # base, base-2, base-3, ...: the first that no job reserves and no saved model takes
-        # (unique_name on an already suffixed name made base-2-2: views round 16, F4)
-        clean, n = store.name_like(base), 1
-        while True:
-            suffix = f"-{n}" if n > 1 else ""
-            name = clean[: NAME_MAX_LENGTH - len(suffix)] + suffix
-            if twin_key(name) not in reserved and store.unique_name(name) == name:
-                return name
-            n += 1
+        # base, base-2, base-3, ...: the first that no job reserves, no saved model and no other
+        # process's run takes (unique_name on an already suffixed name made base-2-2: views
+        # round 16, F4; a CLI run's name was offered: bad-input round 69, F1)
+        return store.free_name(base, reserved)
 
     def reserved_names(self) -> set[str]:
         """Model names that queued or running jobs will write."""
@@ -505,6 +525,8 @@ class JobRegistry:
                 )
             except TrainingCancelled:
                 self._finish(job, "cancelled", phase="cancelled")
+            except NameTakenError as exc:  # true when it was said, not for ever (round 69, F2)
+                self._finish(job, "failed", phase="failed", error=taken_then(job.name, str(exc)))
             except MovierateError as exc:
                 self._finish(job, "failed", phase="failed", error=str(exc))
             except Exception as exc:  # the worker must report every failure, never die silently

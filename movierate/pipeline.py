@@ -87,8 +87,9 @@ def train_and_save(
     Returns the saved model's name. ``name_base``: ``name`` was generated from it
     (:func:`movierate.store.unique_name`), so when another run takes it first the model is
     saved under the next free name (the one returned). A name the caller chose is checked free
-    before training; taken while the training ran (another program saved or renamed a model
-    to it), the trained model is saved under the next free name too, not thrown away (bad-input
+    before training (unless this run's note in the runs folder holds it: checked when the run
+    claimed it, ``RunLedger.claimed_here``); taken after that (another program saved or
+    renamed a model to it), the trained model is saved under the next free name too, not thrown away (bad-input
     round 9: a CLI rename took a dashboard training's name and 7 epochs were lost); so is an
     ``overwrite`` that finds a name differing only in case beside it at save time. Raises
     SpecError / StoreError before any slow work (also when the store cannot be written),

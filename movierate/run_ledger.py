@@ -12,6 +12,11 @@ stops a training: a failure is logged and ignored.
 A command-line training (train, tune, study) notes its run here too while it lasts
 (:func:`noting_cli_run`), so that deleting or replacing a dataset sees every training reading it
 (bad-input round 54, F1); a note of a process that is gone (killed) is ignored and swept.
+
+A note also holds its run's model name: a process about to claim a name (a training, a search,
+an import) counts a name that another process's run in progress holds as taken, and a run whose
+note holds its name saves under the next free one should that name be taken anyway (bad-input
+round 69, F1: a CLI run took the name of a dashboard run started before it, which then failed).
 """
 
 from __future__ import annotations
@@ -186,16 +191,73 @@ class RunLedger:
                     continue
                 if note.get("dataset") != dataset:
                     continue
-                by = (
-                    f"python -m movierate {note['command']}, process {note['pid']}"
-                    if note.get("command")
-                    else f"a dashboard server, process {note['pid']}"
-                )
-                if note.get("host") != socket.gethostname():
-                    by += f" on {note.get('host')}"
                 found.append(
-                    Reader(f"{note['name']!r} ({by}; note {path})", bool(note.get("command")))
+                    Reader(
+                        f"{note['name']!r} ({_by(note)}; note {path})", bool(note.get("command"))
+                    )
                 )
+        return found
+
+    def holders(self, name: str) -> list[str]:
+        """The runs in progress of other processes (any server, or the command line) whose
+        note holds the model name ``name`` or a case twin of it, each in a few words; this
+        process's own notes, and those of the dashboard that started it, are not others'."""
+        from movierate.filenames import twin_key
+
+        key = twin_key(name)
+        return [
+            f"{note['name']!r} ({_by(note)}; note {path})"
+            for path, note in self._live_notes()
+            if not _this_process(note) and twin_key(str(note.get("name"))) == key
+        ]
+
+    def held_names(self) -> set[str]:
+        """The model names that other processes' runs in progress hold (see :meth:`holders`)."""
+        return {
+            str(note.get("name")) for _path, note in self._live_notes() if not _this_process(note)
+        }
+
+    def claimed_here(self, name: str) -> bool:
+        """Whether this run's own note holds ``name``: this command-line run's, or that of the
+        dashboard job this training child runs (noted by the server when it was checked free)."""
+        return any(
+            note.get("name") == name
+            and (
+                (note["pid"] == os.getpid() and note.get("command"))
+                or (note["pid"] == os.getppid() and not note.get("command"))
+            )
+            for _path, note in self._live_notes()
+            if note.get("host") == socket.gethostname()
+        )
+
+    @contextlib.contextmanager
+    def claiming(self) -> Iterator[None]:
+        """Hold the runs folder's lock (flock, where the system has one) while a name is checked
+        free and noted: two processes claiming one name take turns, and the second sees the
+        first's note."""
+        fd = None
+        with contextlib.suppress(ImportError, OSError):
+            import fcntl
+
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.folder, os.O_RDONLY)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            if fd is not None:
+                os.close(fd)
+
+    def _live_notes(self) -> list[tuple[Path, dict]]:
+        """The notes of runs whose process lives (or cannot be checked from here)."""
+        found = []
+        with _logged("read", self.folder):
+            paths = sorted(self.folder.glob(f"*{NOTE_SUFFIX}"))
+        for path in paths:
+            with _logged("read", path):
+                note = json.loads(path.read_text(encoding="utf-8"))
+                if not _owner_gone(note):
+                    found.append((path, note))
         return found
 
     def _path(self, job_id: str) -> Path:
@@ -230,10 +292,33 @@ def check_unread(dataset: str, verb: str) -> None:
         )
 
 
+@dataclass
+class CliRun:
+    """A command-line run's notes (:func:`noting_cli_run`), one per dataset it reads."""
+
+    ledger: RunLedger
+    #: note id -> the dataset it names
+    ids: dict[str, str]
+    command: str
+
+    def claim(self, name: str, check: Callable[[str], str]) -> str:
+        """The model name this run saves under, noted as its own: ``check(name)`` raises when
+        ``name`` cannot be used and returns the name to use (``name``, or the next free one
+        when another run in progress holds it), under the runs folder's lock, so that no
+        other process claims it between the check and the note."""
+        with self.ledger.claiming():
+            name = check(name)
+            for job_id, dataset in self.ids.items():
+                self.ledger.add(job_id, name, dataset, self.command)
+        return name
+
+
 @contextlib.contextmanager
-def noting_cli_run(command: str, name: str, datasets: Iterable[str]) -> Iterator[None]:
+def noting_cli_run(command: str, name: str, datasets: Iterable[str]) -> Iterator[CliRun]:
     """Note a command-line run of ``command`` making ``name`` from ``datasets`` while the block
-    runs; the notes go when it ends (a killed process's notes are ignored, then swept)."""
+    runs; the notes go when it ends (a killed process's notes are ignored, then swept). A run
+    that saves a model claims its name with :meth:`CliRun.claim` once it is known (``name``
+    is then a few words, such as "a model on ml-100k", that no model name can be)."""
     ledger = RunLedger()
     ids = {f"cli-{os.getpid()}-{uuid.uuid4().hex[:8]}": dataset for dataset in datasets}
     failures: list[OSError] = []
@@ -252,10 +337,31 @@ def noting_cli_run(command: str, name: str, datasets: Iterable[str]) -> Iterator
             file=sys.stderr,
         )
     try:
-        yield
+        yield CliRun(ledger, ids, command)
     finally:
         for job_id in ids:
             ledger.remove(job_id)
+
+
+def _by(note: dict) -> str:
+    """Who runs the run of ``note``, in a few words."""
+    by = (
+        f"python -m movierate {note['command']}, process {note['pid']}"
+        if note.get("command")
+        else f"a dashboard server, process {note['pid']}"
+    )
+    if note.get("host") != socket.gethostname():
+        by += f" on {note.get('host')}"
+    return by
+
+
+def _this_process(note: dict) -> bool:
+    """Whether ``note`` was written by this process or by the one that started it (the
+    dashboard server whose job this training child runs)."""
+    return note.get("host") == socket.gethostname() and note.get("pid") in (
+        os.getpid(),
+        os.getppid(),
+    )
 
 
 def _owner_gone(note: dict) -> bool:

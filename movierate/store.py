@@ -30,7 +30,7 @@ import unicodedata
 import uuid
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from importlib import metadata
@@ -64,7 +64,7 @@ from movierate.filenames import (
     twin_key,
     unportable_reason,
 )
-from movierate.run_ledger import LEDGER_FOLDER
+from movierate.run_ledger import LEDGER_FOLDER, RunLedger
 from movierate.shown import number
 from movierate.spec import RECORDED_SINCE_FIRST, ModelSpec, regularizers_text
 
@@ -3993,10 +3993,17 @@ def _write_movies(path: Path, movies: pd.DataFrame) -> None:
 def check_name_free(name: str, *, overwrite: bool = False, replace_hint: str | None = None) -> None:
     """Before any work: :func:`name_taken` when ``name`` is taken (a replace with ``overwrite``
     is fine) or when a saved model's name differs from it only in case (:func:`case_twin`),
-    which overwriting cannot resolve; StoreError when the model to replace takes no changes
-    or the models folder cannot exist (:func:`check_readable`)."""
+    which overwriting cannot resolve, or when another process's training in progress holds it
+    (:func:`held_by_run`); StoreError when the model to replace takes no changes or the models
+    folder cannot exist (:func:`check_readable`). A name this run's own note holds
+    (``RunLedger.claimed_here``) was checked when the run claimed it: one taken since is no
+    error, as the save takes the next free name."""
     overwrite = schema.flag(overwrite, "overwrite", StoreError)
     check_readable()
+    if not overwrite and RunLedger().claimed_here(name):
+        return  # checked when this run claimed it: taken since, it saves as the next free name
+    if held := held_by_run(name):  # bad-input round 69, F1
+        raise held
     twin = case_twin(name)
     if twin is not None and not (config.models_dir() / name).exists():
         raise name_taken(name)
@@ -4023,6 +4030,33 @@ def check_name_free(name: str, *, overwrite: bool = False, replace_hint: str | N
                 f"changes ({exc.strerror or type(exc).__name__}). Make it writable (chmod -R "
                 "u+w, or chattr -i if it was made immutable), or save under another name."
             ) from None
+
+
+def held_by_run(name: str) -> NameTakenError | None:
+    """The error for ``name`` when another process's training in progress holds it (its note
+    in the runs folder: a dashboard's or the command line's), else None: that run will save
+    it, so it counts as taken (bad-input round 69, F1)."""
+    if not (runs := RunLedger().holders(name)):
+        return None
+    return NameTakenError(
+        f"A training in progress will save a model named {shown(name)}: {'; '.join(runs)}. "
+        f"Pick another name (for example {free_name(name)!r}), or wait for that training to "
+        "end."
+    )
+
+
+def free_name(base: str, taken: Collection[str] = ()) -> str:
+    """``base``, ``base-2``, ...: the first valid name that no saved model, no other process's
+    training in progress (:func:`held_by_run`) and no name in ``taken`` holds (names differing
+    only in case count as one)."""
+    held = {twin_key(name) for name in (*RunLedger().held_names(), *taken)}
+    clean, n = name_like(base), 1
+    while True:
+        suffix = f"-{n}" if n > 1 else ""
+        name = clean[: NAME_MAX_LENGTH - len(suffix)] + suffix
+        if twin_key(name) not in held and unique_name(name) == name:
+            return name
+        n += 1
 
 
 def check_replaceable(name: str) -> None:

@@ -264,10 +264,10 @@ def show_job(job) -> None:
             f"Saved as **{text.md(job.model_name)}**. {saved_accuracy(job.model_name)}",
             icon=":material/check_circle:",
         )
-        if job.model_name != job.name:  # taken meanwhile (bad-input round 9)
+        if job.model_name != job.name:  # taken meanwhile (bad-input rounds 9 and 69)
             st.info(
-                f"{text.md(job.name)} was taken by another run or program while this one "
-                f"trained, so it is saved as {text.md(job.model_name)}.",
+                f"Another run or program saved (or renamed) a model as {text.md(job.name)} "
+                f"after this run started, so this one is saved as {text.md(job.model_name)}.",
                 icon=":material/info:",
             )
         with contextlib.suppress(MovierateError):

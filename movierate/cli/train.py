@@ -7,12 +7,12 @@ import json
 import os
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from movierate import advice, schema
 from movierate import spec as spec_module
 from movierate.cli import signals
-from movierate.cli.command import Command, register
+from movierate.cli.command import EXIT_SAVED_AS_OTHER_NAME, Command, register
 from movierate.cli.output import (
     check_path_argument,
     clip,
@@ -27,6 +27,9 @@ from movierate.defaults import data_size_changes, steps_per_epoch_note
 from movierate.errors import SpecError
 from movierate.filenames import NAME_RULE
 from movierate.progress import Phase, ProgressEvent, time_estimate_text
+
+if TYPE_CHECKING:
+    from movierate.run_ledger import CliRun
 
 
 def _flag_options(name: str, field: schema.FieldSchema) -> dict[str, Any]:
@@ -97,11 +100,39 @@ def _run_train(args: argparse.Namespace) -> int:
     from movierate.run_ledger import noting_cli_run
 
     # noted while it runs: a dataset delete or replace refuses then (bad-input round 54, F1)
-    with noting_cli_run("train", args.name or f"a model on {args.dataset}", [args.dataset]):
-        return _train(args)
+    with noting_cli_run("train", f"a model on {args.dataset}", [args.dataset]) as run:
+        return _train(args, run)
 
 
-def _train(args: argparse.Namespace) -> int:
+def claim_name(run: CliRun, name: str, name_base: str | None, overwrite: bool) -> str:
+    """The model name this run saves under, noted in the runs folder as its own: a generated
+    one (``name_base``), the next free one; a chosen ``name`` that another process's training
+    in progress holds, the next free one, said on stderr (exit code 3 once saved: bad-input
+    round 69, F1); a chosen name otherwise taken is refused (``store.check_name_free``)."""
+    from movierate import store
+    from movierate.run_ledger import RunLedger
+
+    def check(name: str) -> str:
+        if name_base is not None:
+            return store.free_name(name_base)
+        if runs := RunLedger().holders(name):
+            free = store.free_name(name)
+            print(
+                f"note: a training in progress will save a model named {name!r}: "
+                f"{'; '.join(runs)}. So this run will be saved as {free!r} (exit code "
+                f"{EXIT_SAVED_AS_OTHER_NAME}: not under --name).",
+                file=sys.stderr,
+            )
+            return free
+        store.check_name_free(
+            name, overwrite=overwrite, replace_hint="pass --overwrite to replace it"
+        )
+        return name
+
+    return run.claim(name, check)
+
+
+def _train(args: argparse.Namespace, run: CliRun) -> int:
     from movierate import store
     from movierate.data import load_dataset
     from movierate.pipeline import split_settings, train_and_save
@@ -110,15 +141,13 @@ def _train(args: argparse.Namespace) -> int:
     spec = spec_from_args(args).validate()
     check_path_argument(args.dataset, "The dataset", name_first=True)
     if args.name is not None:  # an empty --name is refused by main()
-        name = store.validate_name(args.name)
+        asked = store.validate_name(args.name)
         name_base = None
     else:  # generated: if another run takes it first, the save takes the next free one
         name_base = f"{short(args.dataset)}-{spec.family}-{spec.dim}"
-        name = store.unique_name(name_base)
-    if name_base is None:
-        store.check_name_free(
-            name, overwrite=args.overwrite, replace_hint="pass --overwrite to replace it"
-        )
+        asked = store.unique_name(name_base)
+    name = claim_name(run, asked, name_base, args.overwrite)
+    overwrite = args.overwrite and name == asked  # held by another run: nothing to replace
     store.check_writable()
     split = split_settings(split_options(args))
     ds = load_dataset(args.dataset)
@@ -157,14 +186,16 @@ def _train(args: argparse.Namespace) -> int:
             name,
             split,
             progress=TimeEstimate(bar, sys.stderr),
-            overwrite=args.overwrite,
+            overwrite=overwrite,
             name_base=name_base,
             notes=note,
         )
     finally:
         if bar is not None:
             bar.close()
-    code = print_taken_note(name, saved, chosen=name_base is None, overwrite=args.overwrite)
+    code = print_taken_note(name, saved, chosen=name_base is None, overwrite=overwrite)
+    if name != asked and name_base is None:  # another run held --name: said at the start
+        code = EXIT_SAVED_AS_OTHER_NAME
     meta = store.read_meta(saved)
     metrics = meta["metrics"]
     trained = (meta.get("timings") or {}).get("train_seconds")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from movierate import schema
 from movierate.cli import signals
-from movierate.cli.command import Command, register
+from movierate.cli.command import EXIT_SAVED_AS_OTHER_NAME, Command, register
 from movierate.cli.output import (
     check_path_argument,
     print_notes,
@@ -18,10 +18,13 @@ from movierate.cli.output import (
 )
 from movierate.cli.split_args import add_split_arguments, split_options
 from movierate.cli.tables import format_table, num, short
-from movierate.cli.train import warn_if_data_gone
+from movierate.cli.train import claim_name, warn_if_data_gone
 from movierate.filenames import NAME_RULE
 from movierate.shown import counted
 from movierate.tuning import MAX_ENSEMBLE
+
+if TYPE_CHECKING:
+    from movierate.run_ledger import CliRun
 
 #: argparse types saying the allowed range (bad-input round 48, F3)
 _EPOCHS = whole_number(schema.SPEC_SCHEMA["epochs"].constraint.describe())
@@ -104,11 +107,11 @@ def _run_tune(args: argparse.Namespace) -> int:
     from movierate.run_ledger import noting_cli_run
 
     # noted while it runs: a dataset delete or replace refuses then (bad-input round 54, F1)
-    with noting_cli_run("tune", args.name or f"a model on {args.dataset}", [args.dataset]):
-        return _tune(args)
+    with noting_cli_run("tune", f"a model on {args.dataset}", [args.dataset]) as run:
+        return _tune(args, run)
 
 
-def _tune(args: argparse.Namespace) -> int:
+def _tune(args: argparse.Namespace, run: CliRun) -> int:
     from movierate import store
     from movierate.data import load_dataset
     from movierate.pipeline import split_settings
@@ -131,12 +134,15 @@ def _tune(args: argparse.Namespace) -> int:
     request.validate()
     check_path_argument(args.dataset, "The dataset", name_first=True)
     if args.name:
-        name = store.validate_name(args.name)
+        asked = store.validate_name(args.name)
         name_base = None
     else:  # generated: if another run takes it first, the save takes the next free one
         kind = "blend" if args.blend else "tuned"
         name_base = f"{short(args.dataset)}-{kind}-{'-'.join(families)}"
-        name = store.unique_name(name_base)
+        asked = store.unique_name(name_base)
+    # checked and noted now, before the search (bad-input round 69, F1)
+    name = claim_name(run, asked, name_base, args.overwrite)
+    overwrite = args.overwrite and name == asked  # held by another run: nothing to replace
     store.check_writable()
     store.use_process_temp_dir()  # TensorFlow's autograph files go where a kill is cleaned up
     split = split_settings(split_options(args))
@@ -167,7 +173,7 @@ def _tune(args: argparse.Namespace) -> int:
         n_trials=args.trials,
         split_params=split,
         on_trial=on_trial,
-        overwrite=args.overwrite,
+        overwrite=overwrite,
         name_base=name_base,
         seed=args.seed,
         max_epochs=args.max_epochs,
@@ -176,6 +182,8 @@ def _tune(args: argparse.Namespace) -> int:
         blend=args.blend,
     )
     code = print_taken_note(name, result.name, "search", chosen=name_base is None)
+    if name != asked and name_base is None:  # another run held --name: said at the start
+        code = EXIT_SAVED_AS_OTHER_NAME
     rows = [
         [
             str(r.number),
