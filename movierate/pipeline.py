@@ -24,6 +24,7 @@ import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -425,12 +426,18 @@ def dataset_of(
     recorded = model.meta["dataset"]
     name, fp = recorded.get("name"), recorded.get("fingerprint")
     source = recorded.get("source")
+    ds = _home_copy(source, name, fp, load or load_dataset_by_name)
+    if ds is not None:
+        return ds
     ds, unread = _from_recorded_folder(source, name, fp)
     if ds is not None:
+        ds.warnings += data_notes(model, ds)
         return ds
     try:
         ds = (load or load_dataset_by_name)(name)
     except DataError as err:
+        if damaged := _damaged_import(model.name, name, source, unread or str(err)):
+            raise DataError(damaged) from None
         if isinstance(source, str) and source and _imported_here(source):
             raise DataError(  # bad-input round 15: told to pass a folder, for a deleted import
                 f"Model {model.name!r} was trained on the imported dataset {name!r}, which is "
@@ -491,10 +498,111 @@ def _model_data(model: store.TrainedModel, ds: RatingsDataset | None) -> Ratings
     return ds
 
 
+def _in_this_home(folder: Path) -> bool:
+    """Whether ``folder`` lies in a folder this home reads datasets from (``data_dir()``,
+    MOVIERATE_DATA_DIR)."""
+    from movierate.data.acquire import search_dirs
+
+    try:
+        where = folder.resolve()
+        return any(where.is_relative_to(base.resolve()) for base in search_dirs())
+    except (OSError, RuntimeError):
+        return False
+
+
+def _local_folder(name: Any) -> Path | None:
+    """The folder dataset ``name`` has in this home (:func:`~movierate.data.acquire.find_local`),
+    or None: no such dataset here, or ``name`` is no dataset name."""
+    from movierate.data.acquire import check_dataset_name, find_local
+
+    try:
+        return find_local(check_dataset_name(name))
+    except (DataError, OSError):
+        return None
+
+
+def _home_copy(
+    source: Any, name: Any, fp: Any, load: Callable[[str], RatingsDataset]
+) -> RatingsDataset | None:
+    """This home's own copy of the dataset ``name`` when the model recorded a folder outside
+    it (a home copied or moved: bad-input round 67, F3, the old home's folder was read without
+    a word) and that copy holds the recorded data (fingerprint ``fp``); else None."""
+    if not isinstance(source, str) or not source or not fp or _in_this_home(Path(source)):
+        return None
+    if _local_folder(name) is None:
+        return None
+    try:
+        ds = load(name)
+    except DataError:
+        return None
+    return ds if ds.fingerprint == fp else None
+
+
+def data_notes(model: store.TrainedModel, ds: RatingsDataset) -> list[str]:
+    """What to say of ``model``'s data ``ds`` (:func:`dataset_of`) when it was read from the
+    folder the model recorded: that the folder lies outside this home (bad-input round 67,
+    F3: a copied home read the old one's without a word), else that the recorded dataset
+    name names no dataset here (F2); [] otherwise."""
+    recorded = model.meta["dataset"]
+    name, source = recorded.get("name"), recorded.get("source")
+    if not isinstance(source, str) or not source or not ds.source:
+        return []
+    if Path(ds.source) != Path(source):
+        return []
+    model_name = model.name
+    notes = []
+    if not _in_this_home(Path(source)):
+        notes.append(
+            f"The ratings of model {model_name!r} were read from {source}, the folder it "
+            f"recorded at training, outside this home's datasets ({config.data_dir()}): the "
+            f"model needs that folder. Import the same ratings here under the name {name!r} "
+            "to keep it working without it."
+        )
+    elif _local_folder(name) is None:
+        notes.append(
+            f"Model {model_name!r} records the dataset name {name!r}, which names no dataset "
+            f"here; its ratings were read from the folder it recorded ({source}), which holds "
+            "the same ratings it was trained on."
+        )
+    return notes
+
+
+def _damaged_import(model_name: str, name: Any, source: Any, error: str) -> str | None:
+    """Why the imported dataset ``name`` a model was trained on cannot be read while its
+    folder is still here (``error``: what reading it said, when it holds its files), with the
+    import that replaces it (bad-input round 67, F1: it was "no longer here", and the advised
+    import without --overwrite was refused); None when no folder of it is here."""
+    from movierate.data.acquire import CUSTOM_FOLDER, search_dirs
+    from movierate.data.formats import LAYOUT_FILES
+
+    if not isinstance(name, str):
+        return None
+    folders = [base / CUSTOM_FOLDER / name for base in search_dirs()]
+    if isinstance(source, str) and source and _imported_here(source):
+        folders.insert(0, Path(source))
+    folder = next((f for f in folders if f.is_dir()), None)
+    if folder is None:
+        return None
+    said = [
+        f"{file} is not a regular file (a folder, pipe or device)"
+        if (folder / file).exists()
+        else f"it lacks {file}"
+        for file in LAYOUT_FILES["custom"]
+        if not (folder / file).is_file()
+    ]
+    why = "; ".join(said) or error.rstrip(".")
+    return (
+        f"Model {model_name!r} was trained on the imported dataset {name!r}, whose folder "
+        f"{folder} is still here but damaged: {why}. Put the damaged file back "
+        "from a backup, or import the same ratings file again under that name, replacing "
+        f"this copy (Home: upload it, name it {name!r} and tick 'Replace an imported dataset "
+        f"of this name'; CLI: python -m movierate datasets FILE --name {name} --overwrite); "
+        "other data will not match the model."
+    )
+
+
 def _imported_here(source: str) -> bool:
     """Whether ``source`` is a folder the CSV import stored (``data_dir()/custom/<name>``)."""
-    from pathlib import Path
-
     from movierate import config
     from movierate.data.acquire import CUSTOM_FOLDER
 
@@ -506,8 +614,6 @@ def _from_recorded_folder(
 ) -> tuple[RatingsDataset | None, str | None]:
     """The dataset in the recorded source folder if it still exists and has fingerprint
     ``fp``, and else why that folder could not be read (None: it is gone, or it was read)."""
-    from pathlib import Path
-
     from movierate.data.load import load_folder
 
     if not isinstance(source, str) or not source or not fp or not isinstance(name, str):

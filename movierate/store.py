@@ -83,6 +83,8 @@ META_KEYS = ("name", "created", "spec", "dataset", "split", "metrics", "history"
 META_DAMAGED = "the file is damaged (restore it from a copy, or retrain the model)"
 #: What to do about a model folder without its meta.json.
 META_MISSING = "restore the folder from a copy, or delete it and train or import the model again"
+#: What to do about a model file that is damaged, where the reason names no next step.
+DAMAGED_FIX = "restore the model folder from a copy, or delete it and train or import it again"
 #: What a model holding a name or value this movierate does not know probably is, and the ways out.
 FROM_ANOTHER_VERSION = (
     "It was probably made by another (newer?) movierate: upgrade movierate to use it, or "
@@ -1890,7 +1892,7 @@ def list_models() -> tuple[list[ModelInfo], list[BrokenModel]]:
             continue  # renamed or deleted meanwhile: no longer part of this listing
         except MovierateError as exc:
             if path.is_dir():  # not renamed or deleted meanwhile
-                broken.append(BrokenModel(path.name, str(exc), path))
+                broken.append(BrokenModel(path.name, with_next_step(str(exc)), path))
             continue
         except Exception as exc:  # a damaged folder must never break the listing
             if path.is_dir():
@@ -2252,6 +2254,25 @@ def _owner_hint(path: Path | None) -> str:
     )
 
 
+#: Words by which a broken model's reason already says what to do (restore, delete, ...).
+_NEXT_STEP = re.compile(
+    r"\b(restore|delete|upgrade|retrain|rename|remove|fix|make|move|put|ask|chmod)\b", re.I
+)
+
+
+def with_next_step(reason: str) -> str:
+    """``reason`` (why a saved model cannot be used) with :data:`DAMAGED_FIX` added where it
+    says no next step (bad-input round 67, F4: "embeddings.npz is damaged (File is not a zip
+    file)" and "shape mismatch ..." left the dashboard's reader without one).
+
+    >>> with_next_step("shape mismatch").endswith(DAMAGED_FIX), with_next_step("delete it")
+    (True, 'delete it')
+    """
+    if _NEXT_STEP.search(reason):
+        return reason
+    return f"{reason.rstrip('. ')}; {DAMAGED_FIX}"
+
+
 def unexpected_problem(exc: BaseException) -> str:
     """A broken folder's reason for an error no check foresaw."""
     if isinstance(exc, PermissionError):
@@ -2350,10 +2371,16 @@ def cache_path(model_name: str, key: str) -> Path:
             f"Invalid cache key {shown(key)}: {problem}. Use 1 to {CACHE_KEY_MAX_LENGTH} characters "
             "among ASCII letters, digits, '-', '_' and '.', not starting with '.'."
         )
-    # caches are disposable: a file or a link in the cache's place is replaced by a real
-    # folder (bad-input round 21: a link to a folder elsewhere had the pages write there)
-    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+    # a link in the cache's place is replaced by a real folder (bad-input round 21: a link
+    # to a folder elsewhere had the pages write there); removing it loses nothing
+    if folder.is_symlink():
         folder.unlink()
+    elif folder.exists() and not folder.is_dir():  # bad-input round 67, F5: it was deleted
+        raise StoreError(
+            f"{path_shown(folder)} is a file where model {shown(model_name)} keeps its cache "
+            "folder; movierate leaves it alone and keeps no cache for this model (views are "
+            "computed again each time). Move the file away to let movierate keep one"
+        )
     folder.mkdir(exist_ok=True)
     if folder.is_symlink():  # put back meanwhile: never write through it
         raise StoreError(
@@ -2693,7 +2720,10 @@ def _read_meta(path: Path) -> dict[str, Any]:
             + f"; {META_MISSING}"
         )
     try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"), object_pairs_hook=_once_each)
+        text = meta_path.read_text(encoding="utf-8")
+        if not text:  # bad-input round 67, F6: "not valid JSON (Expecting value at line 1)"
+            raise StoreError(f"{META_FILE} is empty (0 bytes); {META_DAMAGED}")
+        meta = json.loads(text, object_pairs_hook=_once_each)
     except PermissionError as exc:  # `show` said "set MOVIERATE_HOME to a writable folder"
         raise StoreError(_damaged_text(META_FILE, exc)) from None  # (bad-input round 51, F4)
     except _KeyTwice as exc:
@@ -2732,11 +2762,11 @@ def _read_meta(path: Path) -> dict[str, Any]:
     newer = _newer_metric(meta["metrics"])
     if newer:
         raise StoreError(newer)
-    problem = _meta_problem(meta)
-    if problem:  # bad-input round 52, F5: one edited value was "delete the model"
+    problems = _bad_fields(meta)
+    if problems:  # bad-input round 52, F5: one edited value was "delete the model"
         raise StoreError(
-            f"{META_FILE}: {problem}; {FIX_IN_META} {_meta_shown(path)} if you know the right "
-            f"one; otherwise {META_DAMAGED}"
+            f"{META_FILE}: {'; '.join(problems)}; {'for each, ' if len(problems) > 1 else ''}"
+            f"{FIX_IN_META} {_meta_shown(path)} if you know the right one; otherwise {META_DAMAGED}"
         )
     _searched_stop_mean(meta)
     return meta
@@ -3175,27 +3205,47 @@ def _newer_metric(metrics: Mapping[str, Any]) -> str | None:
 
 def _meta_problem(meta: Mapping[str, Any]) -> str | None:
     """What is wrong with the types of meta.json's fields (None if nothing): every field the
-    store, the pipeline and the pages read is checked, so a damaged file fails here, not there."""
-    if not isinstance(meta["created"], str):
-        return f"'created' should be a date text, got {shown(meta['created'])}"
-    dataset = meta["dataset"]
+    store, the pipeline and the pages read is checked, so a damaged file fails here, not there.
+    Every bad field is named, once each, "; " between them (bad-input round 67, F6: only the
+    first was, so a hand-fixer needed a round per field); a check that needs another field's
+    value runs only once that value is sound."""
+    return "; ".join(_bad_fields(meta)) or None
+
+
+def _bad_fields(meta: Mapping[str, Any]) -> list[str]:
+    """The first problem of each bad field of ``meta`` (:func:`_meta_problems`)."""
+    found: dict[str, str] = {}
+    for problem in _meta_problems(meta):
+        found.setdefault(problem.split(" ", 1)[0], problem)
+    return list(found.values())
+
+
+def _meta_problems(meta: Mapping[str, Any]) -> Iterator[str]:
+    """The problems :func:`_meta_problem` names, each section checked on its own."""
+    created = meta["created"]
+    if not isinstance(created, str):
+        yield f"'created' should be a date text, got {shown(created)}"
+    elif _created_time(created) is None:
+        yield f"'created' should be a date and time as saved (ISO 8601), got {shown(created)}"
+    dataset, split = meta["dataset"], meta["split"]
     if not isinstance(dataset.get("name"), str):
-        return f"dataset.name should be text, got {shown(dataset.get('name'))}"
+        yield f"dataset.name should be text, got {shown(dataset.get('name'))}"
     for key in ("fingerprint", "source"):
         if dataset.get(key) is not None and not isinstance(dataset[key], str):
-            return f"dataset.{key} should be text or null, got {shown(dataset[key])}"
+            yield f"dataset.{key} should be text or null, got {shown(dataset[key])}"
     for key in ("n_users", "n_movies", "n_ratings"):
         if (key in dataset or key != "n_ratings") and not _is_count(dataset.get(key)):
-            return f"dataset.{key} should be a whole number >= 0, got {shown(dataset.get(key))}"
+            yield f"dataset.{key} should be a whole number >= 0, got {shown(dataset.get(key))}"
     scale = dataset.get("rating_scale")
-    if not (
+    scale_ok = (
         isinstance(scale, list)
         and len(scale) == 3
         and all(_is_number(x) for x in scale)
         and -MAX_RATING <= scale[0] < scale[1] <= MAX_RATING
         and scale[2] >= 0
-    ):
-        return (
+    )
+    if not scale_ok:
+        yield (
             "dataset.rating_scale should be [min, max, step], numbers with "
             f"-{MAX_RATING:g} <= min < max <= {MAX_RATING:g} and step >= 0, got {shown(scale)}"
         )
@@ -3203,81 +3253,102 @@ def _meta_problem(meta: Mapping[str, Any]) -> str | None:
     if imported not in (None, False) and not (
         isinstance(imported, dict) and all(isinstance(k, str) for k in imported)
     ):
-        return (
+        yield (
             "'imported' should be null or a record of where the embedding came from, got "
             f"{shown(imported)}"
         )
-    split = meta["split"]
     for key in ("test_fraction", "stop_fraction", "valid_fraction"):
         if split.get(key) is not None and not (_is_number(split[key]) and 0 <= split[key] < 1):
-            return f"split.{key} should be a number from 0 to below 1, got {shown(split[key])}"
-    if "method" in split and not isinstance(split["method"], str):
-        return f"split.method should be text, got {shown(split['method'])}"
-    problem = _names_problem(dataset, split)
-    if problem:
-        return problem
+            yield f"split.{key} should be a number from 0 to below 1, got {shown(split[key])}"
+    method = split.get("method")
+    if method is not None and not isinstance(method, str):
+        yield f"split.method should be text, got {shown(method)}"
+    elif (
+        isinstance(dataset.get("name"), str)
+        and isinstance(dataset.get("source"), str | None)
+        and (problem := _names_problem(dataset, split))
+    ):
+        yield problem
     if split.get("seed") is not None and not _is_count(split["seed"]):
-        return f"split.seed should be a whole number >= 0, got {shown(split['seed'])}"
-    # bad-input round 19: a record without its digest went unchecked, so an edited seed had
-    # pages score the model on rows it trained on as "test" rows; every model with held-out
-    # rows records one (a split of no rows, as bench_large's synthetic models, has none to
-    # check: pipeline.recorded_split still refuses to rebuild rows without it)
-    held_out = any(_is_number(split.get(k)) and split[k] > 0 for k in ("n_test", "n_valid"))
-    if not imported and held_out and not split.get("digest"):
-        return (
-            "split.digest is missing (every model records it: it identifies the rows the model "
-            "was tested on), so its test rows cannot be verified"
-        )
-    if not imported and held_out and not isinstance(split["digest"], str):
-        return f"split.digest should be text, got {shown(split['digest'])}"
-    for key, value in meta["metrics"].items():
-        if value is not None and not _is_number(value):
-            return f"metrics.{key} should be a number or null, got {shown(value)}"
-        if value is not None and _is_error(key) and not 0 <= value <= _most_error(scale):
-            return (
-                f"metrics.{key} should be an error from 0 to {_most_error(scale):g} (ratings run "
-                f"{scale[0]:g}-{scale[1]:g}), got {shown(value)}"
-            )
-        most = _most_error(scale)  # recheck D (s26): an edited -0.5 flipped a verdict
-        if value is not None and key.endswith("_ci95") and not 0 <= value <= most:
-            return f"metrics.{key} should be a half-width from 0 to {most:g}, got {shown(value)}"
-        if value is not None and key.endswith("_p") and not 0 < value <= 1:
-            return f"metrics.{key} should be a p-value above 0 and at most 1, got {shown(value)}"
-        if value is not None and "_minus_" in key and not -most <= value <= most:
-            return f"metrics.{key} should be a difference within ±{most:g}, got {shown(value)}"
-    problem = _count_problem(meta)
-    if problem:
-        return problem
-    for key, mae in meta["metrics"].items():  # |error| averages never exceed root-mean-squares
-        rmse = meta["metrics"].get(key.replace("mae", "rmse"))
-        if key.endswith("_mae") and _is_number(mae) and _is_number(rmse) and mae > rmse + 1e-9:
-            return f"metrics.{key} is {mae:g}, above the RMSE of the same rows ({rmse:g})"
-    if _created_time(meta["created"]) is None:
-        return (
-            f"'created' should be a date and time as saved (ISO 8601), got {shown(meta['created'])}"
-        )
-    for key, values in meta["history"].items():
-        if not isinstance(values, list) or any(v is not None and not _is_number(v) for v in values):
-            return f"history.{key} should be a list of numbers (or nulls), got {shown(values)}"
-        if _is_error(key) and any(v is not None and v < 0 for v in values):
-            return f"history.{key} holds an error below 0: {shown(values)}"
+        yield f"split.seed should be a whole number >= 0, got {shown(split['seed'])}"
+    yield from _digest_problems(meta)
+    yield from _metric_problems(meta["metrics"], scale if scale_ok else None)
+    yield from _count_problems(meta)
+    yield from _history_problems(meta["history"])
     timings = meta.get("timings")
     if timings is not None and not (
         isinstance(timings, dict) and all(v is None or _is_number(v) for v in timings.values())
     ):
-        return f"'timings' should map names to numbers, got {shown(timings)}"
-    return _later_problem(meta)
+        yield f"'timings' should map names to numbers, got {shown(timings)}"
+    yield from _later_problems(meta)
 
 
-def _later_problem(meta: Mapping[str, Any]) -> str | None:
+def _digest_problems(meta: Mapping[str, Any]) -> Iterator[str]:
+    """Whether a model with held-out rows records its split's digest, as text."""
+    # bad-input round 19: a record without its digest went unchecked, so an edited seed had
+    # pages score the model on rows it trained on as "test" rows; every model with held-out
+    # rows records one (a split of no rows, as bench_large's synthetic models, has none to
+    # check: pipeline.recorded_split still refuses to rebuild rows without it)
+    split = meta["split"]
+    held_out = any(_is_number(split.get(k)) and split[k] > 0 for k in ("n_test", "n_valid"))
+    if meta.get("imported") or not held_out:
+        return
+    if not split.get("digest"):
+        yield (
+            "split.digest is missing (every model records it: it identifies the rows the model "
+            "was tested on), so its test rows cannot be verified"
+        )
+    elif not isinstance(split["digest"], str):
+        yield f"split.digest should be text, got {shown(split['digest'])}"
+
+
+def _metric_problems(metrics: Mapping[str, Any], scale: list[float] | None) -> Iterator[str]:
+    """Each recorded metric that is no number or out of its range (ranges need the rating
+    ``scale``: None when that is itself bad), and an MAE above its RMSE."""
+    for key, value in metrics.items():
+        if value is not None and not _is_number(value):
+            yield f"metrics.{key} should be a number or null, got {shown(value)}"
+            continue
+        if value is None or scale is None:
+            continue
+        most = _most_error(scale)  # recheck D (s26): an edited -0.5 flipped a verdict
+        if _is_error(key) and not 0 <= value <= most:
+            yield (
+                f"metrics.{key} should be an error from 0 to {most:g} (ratings run "
+                f"{scale[0]:g}-{scale[1]:g}), got {shown(value)}"
+            )
+        if key.endswith("_ci95") and not 0 <= value <= most:
+            yield f"metrics.{key} should be a half-width from 0 to {most:g}, got {shown(value)}"
+        if key.endswith("_p") and not 0 < value <= 1:
+            yield f"metrics.{key} should be a p-value above 0 and at most 1, got {shown(value)}"
+        if "_minus_" in key and not -most <= value <= most:
+            yield f"metrics.{key} should be a difference within ±{most:g}, got {shown(value)}"
+    for key, mae in metrics.items():  # |error| averages never exceed root-mean-squares
+        rmse = metrics.get(key.replace("mae", "rmse"))
+        if key.endswith("_mae") and _is_number(mae) and _is_number(rmse) and mae > rmse + 1e-9:
+            yield f"metrics.{key} is {mae:g}, above the RMSE of the same rows ({rmse:g})"
+
+
+def _history_problems(history: Mapping[str, Any]) -> Iterator[str]:
+    """Each history list that is no list of numbers, or holds an error below 0."""
+    for key, values in history.items():
+        if not isinstance(values, list) or any(v is not None and not _is_number(v) for v in values):
+            yield f"history.{key} should be a list of numbers (or nulls), got {shown(values)}"
+        elif _is_error(key) and any(v is not None and v < 0 for v in values):
+            yield f"history.{key} holds an error below 0: {shown(values)}"
+
+
+def _later_problems(meta: Mapping[str, Any]) -> Iterator[str]:
     """The checks of :func:`_meta_problem` added in bad-input round 52: the spec's field types
     (F3: ``show`` crashed on a list of regularizers, read before the spec was checked), one
     length for every history list (F5) and the files' record (F1)."""
-    if problem := _spec_type_problem(meta["spec"]) or _blend_problem(meta.get("tuning")):
-        return problem
-    lengths = {key: len(values) for key, values in meta["history"].items() if values}
+    for problem in (_spec_type_problem(meta["spec"]), _blend_problem(meta.get("tuning"))):
+        if problem:
+            yield problem
+    history = meta["history"].items()
+    lengths = {key: len(values) for key, values in history if isinstance(values, list) and values}
     if len(set(lengths.values())) > 1:
-        return (
+        yield (
             "the history lists should hold one value per epoch, so all as long, got lengths "
             + ", ".join(f"{key} {n}" for key, n in lengths.items())
         )
@@ -3292,11 +3363,10 @@ def _later_problem(meta: Mapping[str, Any]) -> str | None:
             for name, saved in files.items()
         )
     ):
-        return (
+        yield (
             f"'{FILES_KEY}' should map the model's file names to their size and blake2b digest, "
             f"got {shown(files)}"
         )
-    return None
 
 
 def _blend_problem(tuning: Any) -> str | None:
@@ -3390,24 +3460,24 @@ _METRIC_COUNTS = {
 }
 
 
-def _count_problem(meta: Mapping[str, Any]) -> str | None:
-    """Which recorded count is no whole number >= 0 or exceeds its total (bad-input round 19:
-    ``n_test`` 10**30, ``best_epoch`` 99 of 3 epochs, 1e9 unseen test rows were shown as
-    facts), named with the field; None if all are sound."""
+def _count_problems(meta: Mapping[str, Any]) -> Iterator[str]:
+    """Each recorded count that is no whole number >= 0 or exceeds its total (bad-input round
+    19: ``n_test`` 10**30, ``best_epoch`` 99 of 3 epochs, 1e9 unseen test rows were shown as
+    facts), named with the field."""
     split, metrics, dataset = meta["split"], meta["metrics"], meta["dataset"]
-    for key in _SPLIT_COUNTS:
-        if key in split and not _is_count(split[key]):
-            return f"split.{key} should be a whole number >= 0, got {shown(split[key])}"
+    bad = [key for key in _SPLIT_COUNTS if key in split and not _is_count(split[key])]
+    for key in bad:
+        yield f"split.{key} should be a whole number >= 0, got {shown(split[key])}"
     total = dataset.get("n_ratings")
-    if _is_count(total):
-        for key in _SPLIT_COUNTS:
-            if split.get(key, 0) > total:
-                return (
-                    f"split.{key} is {shown(split[key])}, more than the dataset's {total:,} "
-                    "ratings (dataset.n_ratings)"
-                )
-        if sum(split.get(k, 0) for k in _SPLIT_COUNTS) > total:
-            return (
+    if _is_count(total) and not bad:
+        over = [key for key in _SPLIT_COUNTS if split.get(key, 0) > total]
+        for key in over:
+            yield (
+                f"split.{key} is {shown(split[key])}, more than the dataset's {total:,} "
+                "ratings (dataset.n_ratings)"
+            )
+        if not over and sum(split.get(k, 0) for k in _SPLIT_COUNTS) > total:
+            yield (
                 f"split.{', '.join(k for k in _SPLIT_COUNTS if k in split)} add up to more "
                 f"than the dataset's {total:,} ratings (dataset.n_ratings)"
             )
@@ -3417,16 +3487,14 @@ def _count_problem(meta: Mapping[str, Any]) -> str | None:
         if value is None:  # settled_epoch null: the regularizers never settled
             continue
         if not _is_count(value):
-            return f"metrics.{key} should be a whole number >= 0, got {shown(value)}"
+            yield f"metrics.{key} should be a whole number >= 0, got {shown(value)}"
+            continue
         if bound is None:
             continue
         section, field, what = bound
         most = sections[section].get(field) if isinstance(sections[section], dict) else None
         if _is_count(most) and value > most:
-            return (
-                f"metrics.{key} is {shown(value)}, more than {what} ({section}.{field}: {most:,})"
-            )
-    return None
+            yield f"metrics.{key} is {shown(value)}, more than {what} ({section}.{field}: {most:,})"
 
 
 def _inspect(path: Path, *, files: str = "size") -> tuple[dict[str, Any], ModelSpec]:

@@ -46,6 +46,8 @@ def render() -> None:
     trained = [m for m in models if not is_imported(m)] or models[:1]
     reference = trained[0]
     ds = state.dataset_of(reference)
+    for note in pipeline.data_notes(reference, ds):  # bad-input round 67, F2-F3
+        st.info(text.md(note), icon=":material/folder_open:")
     usable = [m for m in trained if state.same_data(m, reference)]
     first = "the first model picked" if reference is models[0] else "the first with users"
     if len(usable) < len(models):  # else the picker's help says it (views round 27, F4)

@@ -477,13 +477,16 @@ def test_cache_path_lives_in_the_model_folder(tiny):
         store.cache_path("nope", "x.npy")
 
 
-def test_a_file_in_the_cache_folders_place_is_replaced(tiny):
-    """The cache is disposable: a stray file named ``cache`` must not stop every analysis."""
+def test_a_file_in_the_cache_folders_place_is_left_alone(tiny):
+    """A stray file named ``cache`` must not stop every analysis, and is no longer deleted
+    (bad-input round 67, F5): the model keeps no cache (OptionalCache says why)."""
     _save(tiny, "m")
     folder = config.models_dir() / "m" / "cache"
     shutil.rmtree(folder, ignore_errors=True)
     folder.write_text("x")
-    assert store.cache_path("m", "x.npy").parent.is_dir()
+    with pytest.raises(StoreError, match="leaves it alone"):
+        store.cache_path("m", "x.npy")
+    assert folder.read_text() == "x"
     assert store.load_model("m").spec == tiny.spec
 
 

@@ -657,7 +657,7 @@ def _print_blend_spec(blend: dict[str, Any]) -> None:
 
 def _run_evaluate(args: argparse.Namespace) -> int:
     from movierate import ranking, store
-    from movierate.pipeline import dataset_of, evaluate_model, split_parts
+    from movierate.pipeline import data_notes, dataset_of, evaluate_model, split_parts
 
     model = store.load_model(args.name)
     # named before any work; each model once (a repeat would count as one more model)
@@ -668,13 +668,12 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     others = [store.load_model(name) for name in against]
     _check_against(model, others)  # fuzz55, F2: not after the whole report of the model
     ds = _data_for(model, args.data, args.json) if args.data is not None else None
-    older = model.has_test_rows and not store.references_complete(model.metrics)
-    if (others or older or args.json) and ds is None:
-        ds = dataset_of(model)
+    ds = ds if ds is not None else dataset_of(model)
     result = evaluate_model(model, ds)
+    read_from = data_notes(model, ds)  # bad-input round 67, F2-F3: where its data came from
     if args.json:
         record = _evaluate_record(model, others, ds, result)
-        record["notes"] += [dropped] if dropped else []
+        record["notes"] += ([dropped] if dropped else []) + read_from
         print(json.dumps(record, indent=2, allow_nan=False))
         return EXIT_OK
     recorded = model.metrics
@@ -702,6 +701,8 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         for part in split_parts(model)
     ]
     where = ds.name if ds is not None else model.dataset_name
+    for note in read_from:
+        print(f"note: {note}", file=sys.stderr)
     print(f"{model.name}: recomputed in numpy on {where} (recorded at training time)")
     print(format_table(["rows", "n", "RMSE", "MAE", "recorded RMSE", "recorded MAE"], rows))
     if interval := store.rmse_interval_text(result):

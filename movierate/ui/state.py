@@ -522,12 +522,9 @@ class UrlParam:
         if self.kind == "text":
             fits = len(value) <= (self.hi or 200) or (self.cut is not None and self.fitting(value))
             return None if fits else self.rule(key)
-        if self.kind in ("model", "models"):
-            for name in values:
-                problem = _model_problem(name)
-                if problem:
-                    return problem
-            return None
+        if self.kind in ("model", "models"):  # bad-input round 67, F4: each one named
+            problems = dict.fromkeys(filter(None, map(_model_problem, values)))
+            return "; ".join(problems) or None
         if self.kind == "user":
             return _user_problem(value, context)
         return None
