@@ -26,6 +26,7 @@ import json
 import logging
 import os
 import socket
+import stat
 import sys
 import time
 import uuid
@@ -138,8 +139,8 @@ class RunLedger:
         """Note that a run left the queue and began training."""
         path = self._path(job_id)
         with _logged("update", path):
-            note = json.loads(path.read_text(encoding="utf-8"))
-            self._write(job_id, {**note, "started": True})
+            if (note := _read_note(path)) is not None:
+                self._write(job_id, {**note, "started": True})
 
     def remove(self, job_id: str) -> None:
         """Forget a run that ended (saved, failed or cancelled)."""
@@ -155,13 +156,13 @@ class RunLedger:
             paths = sorted(self.folder.glob(f"*{NOTE_SUFFIX}"))
         for path in paths:
             with _logged("read", path):
-                try:
-                    note = json.loads(path.read_text(encoding="utf-8"))
-                    gone = _owner_gone(note)
-                except (ValueError, TypeError, KeyError, AttributeError):  # cut or edited: no run
+                if not _is_file(path):  # a FIFO or folder named like a note: no run, not ours
+                    continue
+                note = _read_note(path)
+                if note is None:  # cut or edited: no run
                     path.unlink()
                     continue
-                if not gone:
+                if not _owner_gone(note):
                     continue
                 path.unlink()  # FileNotFoundError: another server claimed it first
                 if note.get("command"):  # a command-line run killed: no server's run
@@ -184,10 +185,8 @@ class RunLedger:
             paths = sorted(self.folder.glob(f"*{NOTE_SUFFIX}"))
         for path in paths:
             with _logged("read", path):
-                note = json.loads(path.read_text(encoding="utf-8"))
-                if _owner_gone(note):
-                    if note.get("command"):  # a killed command's: swept (no server claims it)
-                        path.unlink()
+                note = _read_note(path)
+                if note is None or _swept(path, note):
                     continue
                 if note.get("dataset") != dataset:
                     continue
@@ -255,8 +254,8 @@ class RunLedger:
             paths = sorted(self.folder.glob(f"*{NOTE_SUFFIX}"))
         for path in paths:
             with _logged("read", path):
-                note = json.loads(path.read_text(encoding="utf-8"))
-                if not _owner_gone(note):
+                note = _read_note(path)
+                if note is not None and not _swept(path, note):
                     found.append((path, note))
         return found
 
@@ -341,6 +340,39 @@ def noting_cli_run(command: str, name: str, datasets: Iterable[str]) -> Iterator
     finally:
         for job_id in ids:
             ledger.remove(job_id)
+
+
+def _is_file(path: Path) -> bool:
+    """Whether ``path`` is a regular file: a FIFO named like a note blocked every name check
+    that opened it (recheck 16c, F1)."""
+    return stat.S_ISREG(path.lstat().st_mode)
+
+
+def _read_note(path: Path) -> dict | None:
+    """The note in ``path``, or None when it is no note: not a regular file, not JSON, or
+    JSON without a run's process id and name (recheck 16c, F1: a note reading ``[1, 2]``
+    stopped every training with an AttributeError; such a file names no run, so it holds no
+    name and no dataset)."""
+    if not _is_file(path):
+        return None
+    try:
+        note = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(note, dict) or not isinstance(note.get("name"), str):
+        return None
+    pid = note.get("pid")
+    return note if isinstance(pid, int) and not isinstance(pid, bool) else None
+
+
+def _swept(path: Path, note: dict) -> bool:
+    """Whether ``note``'s run is over (its process gone); a killed command-line run's note is
+    removed then, as no server claims it (recheck 16c, F3: one stayed for good)."""
+    if not _owner_gone(note):
+        return False
+    if note.get("command"):
+        path.unlink(missing_ok=True)
+    return True
 
 
 def _by(note: dict) -> str:

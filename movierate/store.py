@@ -4195,6 +4195,8 @@ def rename_model(old: str, new: str) -> Path:
         return source
     if held := _held_by_no_folder(new):  # recheck C: "a model already exists ... delete it"
         raise held
+    if held := held_by_run(new):  # recheck 16c, F2: a training in progress will save it
+        raise held
     if os.path.lexists(target) or case_twin(new, besides=source.name) is not None:
         raise name_taken(new)
     failed = f"Could not rename {shown(old)} to {shown(new)}"
