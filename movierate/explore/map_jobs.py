@@ -27,7 +27,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from movierate.explore.projection import MapCancelled, Progress, step_of
+from movierate.explore.projection import MapCancelled, Progress, steady_from, step_of
 
 #: compute(progress, cancel) -> the map frame
 Compute = Callable[[Progress, threading.Event], Any]
@@ -36,10 +36,11 @@ RUNNING, DONE, FAILED, CANCELLED = "running", "done", "failed", "cancelled"
 KEEP_FINISHED_S = 600.0
 #: The most finished jobs kept (the newest) however recent.
 MAX_FINISHED = 16
-#: Seconds of the latest iterations whose pace gives :attr:`MapJob.seconds_left` (t-SNE's
-#: early exaggeration runs about twice as fast as the rest: the last stretch, not the mean).
+#: Seconds of the steady phase's latest iterations whose pace :attr:`MapJob.seconds_left`
+#: weighs beside that phase's mean pace (the slower of the two counts).
 RATE_WINDOW_S = 10.0
-#: Seconds of iterations measured before a time left is told at all.
+#: Seconds of the steady phase (:func:`~movierate.explore.projection.steady_from`) measured
+#: before a time left is told at all.
 RATE_AFTER_S = 2.0
 
 
@@ -56,8 +57,10 @@ class MapJob:
         # time.monotonic(): durations and the keep window ignore wall clock changes (round 28, F3)
         self.started = time.monotonic()
         self.finished: float | None = None
-        #: (time, iterations done) of the latest :data:`RATE_WINDOW_S` seconds, and the step
-        #: (``("iteration", done, total)``) the job last reported, None before the first
+        #: (time, iterations done) of the steady phase's first report and of its latest
+        #: :data:`RATE_WINDOW_S` seconds, and the step (``("iteration", done, total)``) the
+        #: job last reported, None before the first
+        self._settled: tuple[float, int] | None = None
         self._steps: deque[tuple[float, int]] = deque()
         self.step: tuple[str, int, int] | None = None
         self._cancel = threading.Event()
@@ -83,12 +86,17 @@ class MapJob:
         step = step_of(message)
         if step is None:
             return
-        now, done = time.monotonic(), step[1]
+        self.step = step
+        word, done, total = step
+        if done < steady_from(word, total):
+            return
+        now = time.monotonic()
+        if self._settled is None:
+            self._settled = (now, done)
         if not self._steps or self._steps[-1][1] != done:
             self._steps.append((now, done))
         while len(self._steps) > 2 and now - self._steps[1][0] >= RATE_WINDOW_S:
             self._steps.popleft()
-        self.step = step
 
     def start(self) -> MapJob:
         """Start the job's thread; returns the job."""
@@ -117,19 +125,22 @@ class MapJob:
 
     @property
     def seconds_left(self) -> float | None:
-        """Seconds until the last iteration at the pace of the latest :data:`RATE_WINDOW_S`
-        seconds of iterations; None until :data:`RATE_AFTER_S` seconds of them were seen,
-        and outside the iterations (views round 43, F1: an estimate made before the press
-        was 24x too low on a busy machine)."""
-        steps = list(self._steps)
-        if not self.iterating or self.step is None or len(steps) < 2:
+        """Seconds until the last iteration at the steady phase's pace, counted up to now (a
+        stall slows it): the slower of its mean since the phase began and its latest
+        :data:`RATE_WINDOW_S` seconds. None outside that phase and until :data:`RATE_AFTER_S`
+        seconds of it were seen (recheck 16b, F1: the pace of 10 s of t-SNE's first
+        iterations said "about 498 s left" with 42 s to go)."""
+        if not self.iterating or self.step is None or self._settled is None or not self._steps:
             return None
-        (first, done_first), (last, done_last) = steps[0], steps[-1]
-        if last - first < RATE_AFTER_S or done_last <= done_first:
+        (first, done_first), (recent, done_recent) = self._settled, self._steps[0]
+        last, done = self._steps[-1]
+        now = max(time.monotonic(), last)
+        if last - first < RATE_AFTER_S or done <= done_first:
             return None
-        pace = (done_last - done_first) / (last - first)
-        left = (self.step[2] - done_last) / pace - (time.monotonic() - last)
-        return max(left, 0.0)
+        pace = (done - done_first) / (now - first)
+        if done > done_recent and now > recent:
+            pace = min(pace, (done - done_recent) / (now - recent))
+        return (self.step[2] - done) / pace
 
     def cancel(self) -> None:
         """Ask the map to stop; it does at its next iteration (state becomes ``cancelled``)."""

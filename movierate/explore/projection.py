@@ -113,8 +113,10 @@ _RATE: dict[str, float] = {"tsne": 5e-7, "tsne-fft": 6.5e-6, "umap": 2.5e-6}
 LEARN_FROM_SECONDS, LEARN_AT_MOST = 3.0, 3.0
 #: Estimates under this many seconds are told as "a few seconds" (an 85-movie map said "about 0 s").
 FEW_SECONDS = 5.0
-#: From this slowdown (:func:`busy_factor`) the cost note gives the estimate at the current load
-#: too (views round 43, F1: "about 7 s" said at load 6-16 on 2 cores; the map took 170 s).
+#: From this many runnable tasks per core (:func:`load_per_core`) the cost note says the machine
+#: is busy and that the map may take several times its idle figure (views round 43, F1: "about
+#: 7 s" at load 6-16 on 2 cores took 170 s). It gives no figure scaled by the load: none held
+#: (recheck 16b, F2: "about 153 s" for a map that took 45 s, "about 22 s" for one of 57 s).
 BUSY_FROM = 1.5
 _UMAP_WARM = False
 
@@ -864,35 +866,37 @@ def _seconds_text(method: str, seconds: float) -> str:
     return text
 
 
-def busy_factor() -> float:
-    """How many times slower a map runs now than on an idle machine, from the 1-minute load
-    average: runnable tasks (the load plus the map's own) per core, at least 1 (1.0 where the
-    platform has no load average)."""
+def _load_average() -> float | None:
+    """The 1-minute load average, or None where the platform has none."""
     try:
-        load = os.getloadavg()[0]
+        return os.getloadavg()[0]
     except (AttributeError, OSError):
-        return 1.0
-    return max(1.0, (load + 1) / (os.cpu_count() or 1))
+        return None
+
+
+def load_per_core() -> float:
+    """Runnable tasks per core from the 1-minute load average (the load plus the map's own),
+    at least 1 (1.0 where the platform has no load average): how busy the machine is, not a
+    factor a map's time scales by (recheck 16b, F2)."""
+    load = _load_average()
+    return 1.0 if load is None else max(1.0, (load + 1) / (os.cpu_count() or 1))
 
 
 def cost_text(method: str, n_points: int, params: dict[str, Any]) -> str:
     """:func:`expected_text` said as what it is: the time on this machine when it is not
-    busy (t-SNE on all its cores), and while it is busy (:func:`busy_factor` from
-    :data:`BUSY_FROM`) the time on the cores free now, each slowed by the load (views round
-    43, F1: other jobs slowed a map 24x past its "about 7 s")."""
-    idle = _seconds_text(
-        method, expected_seconds(method, n_points, params, cores=os.cpu_count() or 1)
-    )
-    factor = busy_factor()
-    if method == "pca" or factor < BUSY_FROM:
+    busy (t-SNE on all its cores); while it is busy (:func:`load_per_core` from
+    :data:`BUSY_FROM`), the load and that the map may take several times longer. A figure
+    scaled by the load was off both ways (recheck 16b, F2: 3.4x too long for openTSNE, 2.6x
+    too short for single-threaded Barnes-Hut), and maps at loads 4-16 on 2 cores took 2.6x to
+    24x their idle time."""
+    cores = os.cpu_count() or 1
+    idle = _seconds_text(method, expected_seconds(method, n_points, params, cores=cores))
+    load = _load_average()
+    if method == "pca" or load is None or load_per_core() < BUSY_FROM:
         return f"{idle} while the machine is not busy"
-    # on the cores free now (t-SNE's threads), each getting its share of one
-    seconds = expected_seconds(method, n_points, params) * factor
-    load = os.getloadavg()[0]
     return (
-        f"{idle} on this machine when it is not busy; it is busy now (1-minute load "
-        f"{load:.1f} on {os.cpu_count() or 1} cores), so expect about {seconds:.0f} s (more if it "
-        "gets busier)"
+        f"{idle} on this machine when it is not busy; it is busy now, with a 1-minute load of "
+        f"{load:.1f} on {cores} cores, so it may take several times longer"
     )
 
 
@@ -908,6 +912,14 @@ def step_of(message: str) -> tuple[str, int, int] | None:
         return None
     word, done, total = found.groups()
     return word, int(done.replace(",", "")), int(total.replace(",", ""))
+
+
+def steady_from(word: str, total: int) -> int:
+    """The step (of :func:`step_of`) from which a map's time left is measured, at that phase's
+    own pace: t-SNE's iteration :data:`MIN_MAX_ITER`, where early exaggeration ends (it runs
+    at another pace, and scikit-learn's first iterations slower still: recheck 16b, F1), or
+    UMAP's epoch a tenth of the way in (its first epoch carries numba's compilation)."""
+    return MIN_MAX_ITER if word == "iteration" else max(1, total // 10)
 
 
 def umap_compile_text() -> str:

@@ -18,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from movierate.explore.map_jobs import MapJob, MapJobs
+from movierate.explore.projection import steady_from
 from movierate.ui import shell, state
 
 #: Seconds a script run waits for a map before handing its progress to the polling fragment.
@@ -28,6 +29,22 @@ QUIET_WAIT_S = 0.3
 POLL_S = 0.5
 #: Session-state key of the latest cancelled map's notice, by its job key.
 _CANCELLED = "map_cancelled"
+#: The time left is told as the band that holds LEFT_SPREAD x :attr:`MapJob.seconds_left` +
+#: LEFT_TAIL_S: the real time left was up to 3x the steady phase's figure (openTSNE slowed
+#: 2-4x over its last 100 iterations) and the trust numbers after the last one took 1.5-3 s
+#: (recheck 16b, F1: a point figure said "about 5 s left" with 13 s to go, "0 s" for 3 s).
+LEFT_SPREAD, LEFT_TAIL_S = 3.0, 3.0
+#: (at most this many seconds, what the bar says), in order; past the last, see time_left_text.
+LEFT_BANDS = (
+    (10, "almost done"),
+    (30, "under 30 s left"),
+    (60, "under a minute left"),
+    (120, "under 2 minutes left"),
+    (180, "under 3 minutes left"),
+    (300, "under 5 minutes left"),
+    (600, "under 10 minutes left"),
+    (1800, "under half an hour left"),
+)
 
 
 @st.cache_resource(show_spinner=False)
@@ -103,15 +120,34 @@ def loading_text(frame: pd.DataFrame) -> str:
     return f"Drawing the {METHOD_LABELS[method]} map of {n}…"
 
 
+def time_left_text(seconds: float) -> str:
+    """What the bar says of ``seconds`` left at the steady pace (:attr:`MapJob.seconds_left`):
+    the band of :data:`LEFT_BANDS` that holds its spread ("under a minute left", "almost
+    done"), never "0 s" while the map runs; past the bands, "more than N minutes left at the
+    recent pace"."""
+    most = LEFT_SPREAD * seconds + LEFT_TAIL_S
+    said = next((text for limit, text in LEFT_BANDS if most <= limit), None)
+    return said or f"more than {seconds // 60:.0f} minutes left at the recent pace"
+
+
 def progress_text(job: MapJob) -> str:
-    """The job's own message, its running time and, while it iterates, the time left at its
-    own pace (:attr:`MapJob.seconds_left`; "estimating" until it has enough to go on)."""
+    """The job's own message, its running time and, in its steady phase, the time left as a
+    band (:func:`time_left_text`); before that phase, from which step it will be told."""
+    elapsed = f"{job.seconds:.0f} s"
     left = job.seconds_left
     if left is not None:
-        return f"{job.message} ({job.seconds:.0f} s; about {left:.0f} s left)"
-    if job.step is None or job.iterating:  # before or early in the iterations
-        return f"{job.message} ({job.seconds:.0f} s; estimating the time left…)"
-    return f"{job.message} ({job.seconds:.0f} s)"  # the trust numbers: under a second or two
+        return f"{job.message} ({elapsed}; {time_left_text(left)})"
+    if job.iterating and job.step is not None:
+        word, done, total = job.step
+        start = steady_from(word, total)
+        if done < start < total:  # t-SNE's early exaggeration, UMAP's first epochs
+            return (
+                f"{job.message} ({elapsed}; the time left shows from {word} {start:,} on, "
+                "when the pace settles)"
+            )
+        if start < total:
+            return f"{job.message} ({elapsed}; estimating the time left…)"
+    return f"{job.message} ({elapsed})"  # before the iterations, and the trust numbers
 
 
 def cancel_button(place: Any, job: MapJob, on_cancel: Callable[[], None]) -> None:

@@ -1432,7 +1432,8 @@ def dataset_tags(model: Any) -> tuple[pd.DataFrame | None, str]:
 
 def map_cost_text(model: Any, method: str, params: dict[str, Any]) -> str:
     """``"2,269 movies, about 9 s while the machine is not busy"``: what computing a map will
-    cost (an estimate; scaled by the load when the machine is busy)."""
+    cost (an estimate for an idle machine; when it is busy, the load and that the map may take
+    several times longer: :func:`~movierate.explore.projection.cost_text`)."""
     from movierate.explore.projection import cost_text
 
     rows = params.get("rows")
