@@ -183,6 +183,38 @@ class TrialRecord:
     seconds: float
     error: str | None = None  # why it ended early (the time budget) or what went wrong
 
+    @property
+    def cut_at_cap(self) -> bool:
+        """True for a complete trial whose best epoch was its last and the epoch cap: the cap
+        cut it while still improving, so more epochs might have scored lower (accuracy round
+        57, F4)."""
+        cap = self.spec.get("epochs")
+        return (
+            self.state == "complete"
+            and self.error is None
+            and self.best_epoch is not None
+            and self.best_epoch == self.epochs_run == cap
+        )
+
+    def value_text(self, digits: str = ".4f") -> str:
+        """The trial's early-stopping RMSE for a table: a pruned trial's is its last epoch's,
+        not a best, and says so (``"0.9595 (pruned: epoch 5's)"``); "-" when it has none."""
+        if self.value is None:
+            return "-"
+        text = format(self.value, digits)
+        return f"{text} (pruned: epoch {self.epochs_run}'s)" if self.state == "pruned" else text
+
+    def kept_text(self) -> str:
+        """The epoch a trial kept for a table: ``"15, at the cap, still improving"`` when
+        :attr:`cut_at_cap`; "-" for a trial that kept none (pruned, failed)."""
+        if self.best_epoch is None:
+            return "-"
+        return (
+            f"{self.best_epoch}, at the cap, still improving"
+            if self.cut_at_cap
+            else str(self.best_epoch)
+        )
+
 
 @dataclass
 class TuneResult:
@@ -252,19 +284,21 @@ SPEC_TO_PARAM: dict[str, Callable[[ModelSpec], Any]] = {
 }
 
 
-def search_space(family: str, n_train: int | None = None) -> dict[str, Any]:
+def search_space(
+    family: str, n_train: int | None = None, max_epochs: int = DEFAULT_MAX_EPOCHS
+) -> dict[str, Any]:
     """The ranges searched for ``family`` (for people and for the saved summary); with
     ``n_train`` training rows, batch sizes that make an epoch of enough steps
     (:func:`_batch_choices`; the recheck: on 4,050 training rows every batch searched made 1-4
-    steps an epoch, which learned nothing on the views round's set)."""
+    steps an epoch, which learned nothing on the views round's set); ``max_epochs``: the
+    search's epoch cap (accuracy round 57: a search capped at 15 recorded "cap 60")."""
     common = {} if family in OWN_SPACE_FAMILIES else COMMON_SPACE
     space = {**common, **FAMILY_SPACES.get(family, {})}
     if n_train is not None and family not in OWN_SPACE_FAMILIES:  # batches of ratings
         # (autorec's batches are of movies; the recheck: deep and svdpp were left out too)
         space["batch_size"] = _batch_choices(space["batch_size"], n_train)
     space["epochs"] = (
-        f"early stopping on the stop rows (patience {trial_patience(family)}, "
-        f"cap {DEFAULT_MAX_EPOCHS})"
+        f"early stopping on the stop rows (patience {trial_patience(family)}, cap {max_epochs})"
     )
     return space
 
@@ -904,7 +938,9 @@ def tune_blend(
             "n_trials": len(records),
             "n_complete": sum(r.state == "complete" for r in records),
             "n_pruned": sum(r.state == "pruned" for r in records),
-            "space": {f: search_space(f, len(split.train)) for f in request.families},
+            "space": {
+                f: search_space(f, len(split.train), request.max_epochs) for f in request.families
+            },
             "blend": {
                 "families": list(request.families),
                 "weights": weights,
@@ -1279,7 +1315,10 @@ def summarize(
             "n_trials": len(records),
             "n_complete": len(complete),
             "n_pruned": sum(r.state == "pruned" for r in records),
-            "space": {f: search_space(f, split.get("n_train")) for f in request.families},
+            "space": {
+                f: search_space(f, split.get("n_train"), request.max_epochs)
+                for f in request.families
+            },
             "best": {
                 "trial": winner.number,
                 "value": winner.value,

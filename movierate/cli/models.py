@@ -18,6 +18,8 @@ from movierate.cli.output import (
     print_notes,
 )
 from movierate.cli.tables import format_table, num, seconds
+from movierate.cli.train import flatters_note
+from movierate.cli.tune import winner_stop_rows_chose
 from movierate.filenames import bytes_escaped
 from movierate.spec import FAMILY_ONLY, ModelSpec, format_regularizers
 
@@ -370,6 +372,9 @@ def _run_show(args: argparse.Namespace) -> int:
             )
             + " (trials.json beside it)"
         )
+        if refit and (chosen := winner_stop_rows_chose(meta)):  # as trained: said below
+            whose = f"trial {best.get('trial')}'s"
+            print(f"          {flatters_note(chosen, whose)}")
     timings = _mapping(meta.get("timings"))
     if not imported:
         print(
@@ -417,12 +422,16 @@ def _run_show(args: argparse.Namespace) -> int:
         print(f"          ({note})")
     if meta.get("metrics"):  # an imported model has none: no bare heading
         print("\nmetrics")
+    fixed_epochs = bool(split.get("stop_rows_trained"))  # a refit: nothing stopped it early
     shown_metrics = {
         key: value
         for key, value in _mapping(meta.get("metrics")).items()
         if not (blend and key in _MEMBER_METRICS)  # the first member's: listed per member above
+        and not (fixed_epochs and key == "settled_epoch")  # no early stopping: nothing was eligible
     }
-    width = max([36, *(len(_metric_text(key)) for key in shown_metrics)])  # labels line up
+    width = max(
+        [36, *(len(_metric_text(key, fixed_epochs)) for key in shown_metrics)]
+    )  # labels line up
     for key, value in shown_metrics.items():
         if key == "ensemble" and isinstance(value, int | float):
             print(f"  {'seeds averaged (seed ensemble)':<{width}} {int(value)}")
@@ -435,12 +444,12 @@ def _run_show(args: argparse.Namespace) -> int:
         )
         if key.endswith("_ci95") and store.few_test_users(shown_metrics):  # recheck s33
             shown = f"none: {paired.few_users_text(shown_metrics['test_users'])}"
-        print(f"  {_metric_text(key):<{width}} {shown}")
+        print(f"  {_metric_text(key, fixed_epochs):<{width}} {shown}")
     chosen = store.stop_rows_chose(meta)
     if chosen:
-        print(f"  (its early-stopping rows also chose {chosen}: their RMSE flatters it)")
+        print(f"  {flatters_note(chosen)}")
     metrics = _mapping(meta.get("metrics"))
-    if settled := store.settled_note(metrics):
+    if not fixed_epochs and (settled := store.settled_note(metrics)):
         print(f"  (kept epoch {metrics.get('best_epoch', '?')}{settled})")
     if baselines := store.baselines_text(metrics):
         print(f"  ({baselines})")
@@ -528,10 +537,18 @@ HISTORY_LEGEND = (
 )
 
 
-def _metric_text(key: str) -> str:
-    """A recorded metric's label in ``show``: a regularizer's raw penalty named as such."""
+#: ``best_epoch``'s label on a tuning's refit, which ran the tuner's epoch count with no rows to
+#: stop on (accuracy round 57, F3: it read "kept epoch (early stopping's best)").
+_REFIT_EPOCH_LABEL = "epochs (refit: ran the tuner's choice in full; no early stopping)"
+
+
+def _metric_text(key: str, refit: bool = False) -> str:
+    """A recorded metric's label in ``show``: a regularizer's raw penalty named as such; on a
+    refit (``refit``), its epoch count as set, not chosen."""
     from movierate import store
 
+    if refit and key == "best_epoch":
+        return _REFIT_EPOCH_LABEL
     if key.startswith("reg_") and key not in _SHOW_LABELS:
         return f"{key[4:]} penalty (raw, kept epoch)"
     return _SHOW_LABELS.get(key) or store.metric_label(key)

@@ -213,7 +213,7 @@ def _train(args: argparse.Namespace, run: CliRun) -> int:
     )
     warn_if_data_gone(ds)
     if chosen := store.stop_rows_chose(meta):  # accuracy round 35, F1: e.g. the kept dims
-        print(f"(its early-stopping rows also chose {chosen}: their RMSE flatters it)", file=prose)
+        print(flatters_note(chosen), file=prose)
     if baselines := store.baselines_text(metrics):
         print(baselines, file=prose)
     print(f"folder: {store.model_path(saved)}", file=prose)
@@ -242,6 +242,13 @@ def _train(args: argparse.Namespace, run: CliRun) -> int:
         }
         print(json.dumps(record))
     return code
+
+
+def flatters_note(chosen: str, whose: str = "its") -> str:
+    """ "(its early-stopping rows also chose CHOSEN: their RMSE flatters it)", ``whose`` naming
+    the model or trial: one caveat for one number in train, tune and show (accuracy round 57,
+    F5: tune printed the tuned default's early-stopping RMSE without it)."""
+    return f"({whose} early-stopping rows also chose {chosen}: their RMSE flatters it)"
 
 
 def warn_if_data_gone(ds: Any) -> None:

@@ -17,8 +17,8 @@ from movierate.cli.output import (
     whole_number,
 )
 from movierate.cli.split_args import add_split_arguments, split_options
-from movierate.cli.tables import format_table, num, short
-from movierate.cli.train import claim_name, warn_if_data_gone
+from movierate.cli.tables import format_table, short
+from movierate.cli.train import claim_name, flatters_note, warn_if_data_gone
 from movierate.filenames import NAME_RULE
 from movierate.shown import counted
 from movierate.tuning import MAX_ENSEMBLE
@@ -152,8 +152,10 @@ def _tune(args: argparse.Namespace, run: CliRun) -> int:
     def on_trial(record: Any) -> None:
         if not args.quiet:
             print(
-                f"trial {record.number:3d} {record.state:9s} rmse {num(record.value)} "
-                f"({record.seconds:.1f} s, {record.epochs_run} epochs) {_params(record.params)}",
+                f"trial {record.number:3d} {record.state:9s} rmse {record.value_text()} "
+                f"({record.seconds:.1f} s, {record.epochs_run} epochs"
+                f"{', at the cap, still improving' if record.cut_at_cap else ''}) "
+                f"{_params(record.params)}",
                 file=sys.stderr,
                 flush=True,
             )
@@ -188,8 +190,8 @@ def _tune(args: argparse.Namespace, run: CliRun) -> int:
         [
             str(r.number),
             r.state,
-            num(r.value),
-            str(r.best_epoch or "-"),
+            r.value_text(),
+            r.kept_text(),
             f"{r.seconds:.1f}",
             _params(r.params),
         ]
@@ -199,6 +201,7 @@ def _tune(args: argparse.Namespace, run: CliRun) -> int:
     out = sys.stderr if args.json else sys.stdout  # round 22: prose-only for scripts
     if not args.quiet:  # its rows are the trials' lines again (README review s31)
         print(format_table(header, rows), file=out)
+        print(_TABLE_LEGEND, file=out)
     test = result.result.metrics
     if args.blend:
         _print_blend(result, test, out)
@@ -217,6 +220,15 @@ def _tune(args: argparse.Namespace, run: CliRun) -> int:
         }
         print(json.dumps(record))
     return code
+
+
+#: What the trial table's RMSE and epoch columns hold (accuracy round 57, F4: a pruned
+#: trial's last-epoch value read as an early-stopping best).
+_TABLE_LEGEND = (
+    "(early-stopping RMSE: at the trial's kept epoch; a pruned trial's is its last epoch's, "
+    "not a best; 'at the cap, still improving': its last epoch was its best and the "
+    "--max-epochs cap, so more epochs might have scored lower)"
+)
 
 
 def _print_saved(result: Any, test: dict[str, Any], out: TextIO) -> None:
@@ -240,8 +252,24 @@ def _print_saved(result: Any, test: dict[str, Any], out: TextIO) -> None:
         f"trials in {result.search_seconds:.0f} s" + _test_text(test, refit=bool(refit)),
         file=out,
     )
+    meta = store.read_meta(result.name)
+    if chosen := winner_stop_rows_chose(meta, result.best_spec.to_dict()):
+        print(flatters_note(chosen, f"trial {result.best_trial}'s"), file=out)
     print(f"folder: {store.model_path(result.name)} (trials in trials.json)", file=out)
     _warn_about_test_rows(result, out)
+
+
+def winner_stop_rows_chose(meta: dict[str, Any], spec: dict[str, Any] | None = None) -> str | None:
+    """What a tuned model's winning trial (``spec``, else the model's own: a refit's differs
+    in its epochs only) had its early-stopping rows choose before the search: its settings,
+    when they are the tuned defaults those rows chose (``store.stop_rows_chose_settings`` of
+    the trial as trained, as ``train`` says of it; accuracy round 57, F5); else None."""
+    from movierate import store
+
+    split = {k: v for k, v in (meta.get("split") or {}).items() if k != "stop_rows_trained"}
+    return store.stop_rows_chose_settings(
+        {**meta, "spec": spec or meta.get("spec"), "split": split}
+    )
 
 
 def _mean_there(summary: dict[str, Any], lead: str = "") -> str:

@@ -100,6 +100,7 @@ from movierate.study.report import (
     TABLE_COLUMNS,
     TARGET_COST_PCT,
     TARGET_SPEARMAN,
+    blank_not_applicable,
     check_output_folder,
     existing_results,
     live_owner,
@@ -343,7 +344,7 @@ def _write(
     seconds: float,
     target: Output,
 ) -> StudyResult:
-    frame = pd.DataFrame(rows)
+    frame = blank_not_applicable(pd.DataFrame(rows))  # as the files hold it
     ablation = pd.concat(ablations, ignore_index=True)
     prefix = pd.concat(prefixes, ignore_index=True)
     try:

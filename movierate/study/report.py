@@ -19,6 +19,7 @@ from movierate.errors import DataError, StoreError
 from movierate.study.plan import (
     COHERENCE_K,
     EXACT_SUFFIX,
+    FULL_PLAN,
     MIN_RATINGS,
     PREFIX_KS,
     RECOMMEND_THRESHOLD,
@@ -75,6 +76,37 @@ def _order_beyond_chance(spearman: pd.Series, dim: pd.Series) -> pd.Series:
     return pd.Series(np.asarray(chances) <= ORDER_LEVEL, index=spearman.index)
 
 
+#: Columns that mean nothing for the exactly whitened rows, by construction (accuracy round 57,
+#: F1: a Spearman of 0.13 ± 0.99 from seeds at -0.57 and +0.83 read as a weak result), and why.
+NOT_APPLICABLE_EXACT = (
+    "spearman_variance_vs_test_importance",
+    "spearman_variance_vs_train_importance",
+    "spearman_variance_vs_test_importance_kept",
+)
+NOT_APPLICABLE_WHY = (
+    "an exact whitening gives every dimension the same variance by construction (1 over the "
+    "movies it whitens; the small spread left over the movies with >= "
+    f"{MIN_RATINGS} ratings is a residue), so ranking its dimensions by variance ranks noise"
+)
+#: How study.md shows a statistic that does not apply (a missing one is "-").
+NOT_APPLICABLE_CELL = "—"
+
+
+def _exact(frame: pd.DataFrame) -> pd.Series:
+    return frame["variant"].astype(str).str.endswith(EXACT_SUFFIX)
+
+
+def blank_not_applicable(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with :data:`NOT_APPLICABLE_EXACT` set to NaN on the exactly whitened rows
+    (also those of results saved before, when merged)."""
+    columns = [c for c in NOT_APPLICABLE_EXACT if c in frame]
+    if not columns or "variant" not in frame:
+        return frame
+    frame = frame.copy()
+    frame.loc[_exact(frame), columns] = math.nan
+    return frame
+
+
 def summarize(frame: pd.DataFrame) -> pd.DataFrame:
     """Mean over seeds of every numeric column per (dataset, dim, variant), its sample standard
     deviation as ``<column>_std`` (NaN with one seed), ``n_seeds`` and, where section 5's
@@ -126,12 +158,20 @@ def write_results(
     paths."""
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     atomic.sweep_dead_writers(Path(out_dir), ())  # a killed write's temp files (round 47, F1)
+    frame = blank_not_applicable(frame)
     summary = summarize(frame)
     payload = {
         "plan": _plan_dict(plan),
         "seconds": seconds,
         "min_ratings": MIN_RATINGS,
         "recommend_threshold": RECOMMEND_THRESHOLD,
+        "not_applicable": [
+            {
+                "variants": f"*{EXACT_SUFFIX}",
+                "columns": list(NOT_APPLICABLE_EXACT),
+                "why": NOT_APPLICABLE_WHY,
+            }
+        ],
         "rows": json.loads(frame.to_json(orient="records")),
         "summary": json.loads(summary.to_json(orient="records")),
         "ablation": json.loads(ablation.to_json(orient="records")),
@@ -469,6 +509,7 @@ Q5_TITLE = "Q5. Does the ordered regularizer put dimensions in order of importan
 def markdown_report(frame: pd.DataFrame, plan: StudyPlan, seconds: float) -> str:
     """The study's tables in markdown (mean +- std over seeds): the questions, one table per
     dataset and dim, then the trained losses."""
+    frame = blank_not_applicable(frame)
     summary = summarize(frame)
     seeds = ", ".join(map(str, plan.model_seeds))
     lines = [
@@ -505,7 +546,16 @@ def markdown_report(frame: pd.DataFrame, plan: StudyPlan, seconds: float) -> str
             f"{'it' if len(missing) == 1 else 'them'} (the tables below are the datasets it "
             "finished; a study writes its results after each dataset).",
         ]
+    lines += _smoke_note(plan)
     lines += _no_coherence(frame)
+    if _exact(frame).any():
+        lines += [
+            "",
+            f"**{NOT_APPLICABLE_CELL}** (Spearman of variance with importance on the "
+            f"'{EXACT_SUFFIX.strip()}' rows): does not apply, left empty in results.csv and "
+            f"summary.csv: {NOT_APPLICABLE_WHY}.",
+        ]
+    lines += _findings_against(frame)
     keys = {"dataset": ("dataset", "s"), "dim": ("dim", "d"), "variant": ("variant", "s")}
     for title, variants, measures in QUESTIONS:
         chosen = _ordered(summary, variants)
@@ -547,6 +597,128 @@ def markdown_report(frame: pd.DataFrame, plan: StudyPlan, seconds: float) -> str
         columns |= {c: (c.removeprefix("final_"), ".4g") for c in trained}
         lines.append(_table(summary, columns))
     return "\n".join(lines) + "\n"
+
+
+def _smoke_note(plan: StudyPlan) -> list[str]:
+    """A warning that a run with fewer epochs or other dims than the full study's is a smoke
+    run whose results can point the other way (accuracy round 57, F2: a quick run's
+    decorrelation ended more correlated than none, unsaid); [] for the full configuration."""
+    short = [d for d in plan.datasets if plan.epochs_on(d) < FULL_PLAN.epochs_on(d)]
+    if not short and tuple(plan.dims) == FULL_PLAN.dims:
+        return []
+    return [
+        "",
+        f"**A smoke run, not the study**: {_epochs(plan)} at dim "
+        f"{', '.join(map(str, plan.dims))}, where the full study (`python -m movierate study`, "
+        f"the README's and docs/regularizer-study.md's findings) trains dim "
+        f"{', '.join(map(str, FULL_PLAN.dims))} for {_epochs(FULL_PLAN)}. It checks that the "
+        "study runs; its numbers do not test the full study's findings and can contradict "
+        "them: where they do, the section 'Against the full study's findings' says so.",
+    ]
+
+
+#: Findings a run's own numbers can go against: (variant, reference variant, column, the sign
+#: the variant's minus the reference's should have, what says so).
+FINDINGS: tuple[tuple[str, str, str, int, str], ...] = (
+    ("l2", "none", "penalty_l2", -1, "a regularizer lowers what it penalises"),
+    ("whitening", "none", "penalty_whitening", -1, "a regularizer lowers what it penalises"),
+    ("whitening", "none", "test_rmse", 1, "whitening costs test RMSE (README item 1)"),
+    ("l2+whitening", "l2", "penalty_whitening", -1, "a regularizer lowers what it penalises"),
+    (
+        "l2+whitening",
+        "l2",
+        "test_rmse",
+        1,
+        "whitening costs test RMSE on top of l2, +0.02 to +0.06 (README item 1)",
+    ),
+    (
+        "decorrelation",
+        "none",
+        "penalty_decorrelation",
+        -1,
+        "a regularizer lowers what it penalises",
+    ),
+    (
+        "decorrelation",
+        "none",
+        "mean_abs_offdiag_corr",
+        -1,
+        "decorrelation lowers the correlation between dimensions",
+    ),
+    (
+        "l2+decorrelation",
+        "l2",
+        "penalty_decorrelation",
+        -1,
+        "a regularizer lowers what it penalises",
+    ),
+    (
+        "l2+decorrelation",
+        "l2",
+        "mean_abs_offdiag_corr",
+        -1,
+        "decorrelation lowers the correlation between dimensions",
+    ),
+    (
+        "adversarial",
+        "none",
+        "ks_uniform_mean",
+        -1,
+        "adversarial pushes each dimension towards U(-1, 1) (README item 3)",
+    ),
+    (
+        "l2+adversarial",
+        "l2",
+        "ks_uniform_mean",
+        -1,
+        "adversarial pushes each dimension towards U(-1, 1) (README item 3)",
+    ),
+    (
+        "l2+adversarial",
+        "l2",
+        "test_rmse",
+        1,
+        "adversarial costs test RMSE on top of l2, +0.05 to +0.07 (README item 3)",
+    ),
+)
+
+
+def _findings_against(frame: pd.DataFrame) -> list[str]:
+    """Where this run's own numbers (mean over seeds, and per seed against the reference of
+    the same seed) go against :data:`FINDINGS`, per dataset, dim and variant; a line saying
+    none do; [] when the run has none of their variants."""
+    said, checked = [], False
+    for (dataset, dim), group in frame.groupby(["dataset", "dim"], sort=False):
+        table = group.set_index(["variant", "seed"])
+        for variant, reference, column, sign, source in FINDINGS:
+            if column not in group or not {variant, reference} <= set(group["variant"]):
+                continue
+            diff = (table.loc[variant, column] - table.loc[reference, column]).dropna()
+            if not len(diff):
+                continue
+            checked = True
+            if sign * diff.mean() > 0:
+                continue
+            label, fmt = TABLE_COLUMNS.get(column, (column, ".4g"))
+            mine = table.loc[variant, column].mean()
+            theirs = table.loc[reference, column].mean()
+            wrong = int((sign * diff <= 0).sum())
+            way = "lower" if sign > 0 else "higher"
+            said.append(
+                f"- {dataset}, dim {dim}, **{variant}**: {label} {format(mine, fmt)} against "
+                f"{reference}'s {format(theirs, fmt)} (not {'higher' if sign > 0 else 'lower'}"
+                f"; {way} or equal in {wrong} of {len(diff)} seeds); expected: {source}."
+            )
+    if not checked:
+        return []
+    lines = ["", "## Against the full study's findings", ""]
+    if not said:
+        return [
+            *lines,
+            "None of this run's means goes against the findings checked here (each "
+            "regularizer lowers what it penalises; whitening and adversarial cost test RMSE).",
+        ]
+    return [*lines, "This run's own numbers go against them here:", "", *said]
 
 
 def _no_coherence(frame: pd.DataFrame) -> list[str]:
@@ -682,7 +854,13 @@ def _table(frame: pd.DataFrame, columns: Mapping[str, tuple[str, str]]) -> str:
         "|" + "---|" * len(present),
     ]
     for _, row in frame.iterrows():
-        cells = [_cell(row[c], columns[c][1], row.get(f"{c}_std")) for c in present]
+        exact = str(row.get("variant", "")).endswith(EXACT_SUFFIX)
+        cells = [
+            NOT_APPLICABLE_CELL
+            if exact and c in NOT_APPLICABLE_EXACT
+            else _cell(row[c], columns[c][1], row.get(f"{c}_std"))
+            for c in present
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
