@@ -42,7 +42,7 @@ def measure(ds, split, kind: str, strength: float) -> dict:
     n = verdict.numbers
     if kind == "whitening":
         stats = (
-            f"diag {n['diag_mean']:.3f} ± {n['diag_std']:.3f} "
+            f"diag {n['diag_mean']:.3f} (sd {n['diag_std']:.3f} over dims) "
             f"[{n['diag_min']:.2f}, {n['diag_max']:.2f}], off-diag {n['offdiag_share']:.1%}"
         )
     elif kind == "decorrelation":

@@ -1051,7 +1051,33 @@ def settings_caveat(models: list[Any]) -> str | None:
     (:data:`advice.AUTOREC_CHOSEN_ON`) and its default L2 where the model holds the value chosen
     on its data (:func:`movierate.defaults.chosen_default_of`); None when no model's were, so
     their test rows steered nothing."""
-    return " ".join(said for _, said in _settings_chosen(models)) or None
+    return " ".join(said for _, said, _ in _settings_chosen(models)) or None
+
+
+#: The accuracy download's column of :func:`settings_chosen_cells` (recheck 16b, F3).
+SETTINGS_CHOSEN_COLUMN = "settings chosen partly on its test rows"
+
+
+def settings_chosen_cells(models: list[Any]) -> list[str | None]:
+    """Per model, what :func:`settings_caveat` says of it as one cell: ``"yes: <which
+    settings>"``, ``"no"``, ``"not known (trained elsewhere)"`` for an imported embedding, and
+    None for a model without test rows (recheck 16b, F3: the file left out the screen's
+    caveat, so its test RMSEs read as clean held-out numbers)."""
+    which: dict[str, list[str]] = {}
+    for group, _, label in _settings_chosen(models):
+        for m in group:
+            if label and label not in which.setdefault(m.name, []):
+                which[m.name].append(label)
+    return [
+        "not known (trained elsewhere)"
+        if _imported(m)
+        else None
+        if not m.has_test_rows
+        else "yes: " + "; ".join(which[m.name])
+        if which.get(m.name)
+        else "no"
+        for m in models
+    ]
 
 
 def settings_caveat_summary(models: list[Any]) -> str | None:
@@ -1060,7 +1086,7 @@ def settings_caveat_summary(models: list[Any]) -> str | None:
     parts = _settings_chosen(models)
     if not parts:
         return None
-    names = {m.name for group, _ in parts for m in group}
+    names = {m.name for group, _, _ in parts for m in group}
     some = [m for m in models if m.name in names]
     # views round 29, F1: 28 names when an imported embedding was the one model left out
     return (
@@ -1074,8 +1100,9 @@ def settings_caveat_summary(models: list[Any]) -> str | None:
 SUMMARY_NAMES = 4
 
 
-def _settings_chosen(models: list[Any]) -> list[tuple[list[Any], str]]:
-    """:func:`settings_caveat`'s parts: (the models a sentence names, the sentence)."""
+def _settings_chosen(models: list[Any]) -> list[tuple[list[Any], str, str | None]]:
+    """:func:`settings_caveat`'s parts: (the models a sentence names, the sentence, the
+    settings it names in a few words, None for a part that names no setting)."""
     from movierate import advice
     from movierate.defaults import (
         DEFAULTS_DATA,
@@ -1123,6 +1150,7 @@ def _settings_chosen(models: list[Any]) -> list[tuple[list[Any], str]]:
                 "settings (its strength, rank rule and rotation) were chosen on the test rows of a "
                 "seed-7 random split of the same ratings, which hold about 10% of any test part of "
                 "them (docs/regularizer-study.md, section 5).",
+                "the ordered regularizer's strength, rank rule and rotation",
             )
         )
     if shared:
@@ -1136,6 +1164,7 @@ def _settings_chosen(models: list[Any]) -> list[tuple[list[Any], str]]:
                 "about 10% of them on another. Checked again over 20 seeds on ml-100k, the exponent "
                 "does not flatter these numbers (README, Command line, 'Tuned defaults'); the starting strengths "
                 "were not checked again.",
+                "defaults every model uses (per-row L2 exponent, regularizers' starting strengths)",
             )
         )
     if autorec:
@@ -1146,6 +1175,7 @@ def _settings_chosen(models: list[Any]) -> list[tuple[list[Any], str]]:
                 "its leave-one-out objective) and the tuner's ranges for it were chosen on "
                 "early-stopping rows of ml-100k and ml-latest-small that hold about 9% of any test "
                 "part of them.",
+                "autorec's design and the tuner's ranges for it",
             )
         )
     elsewhere = FAMILY_DEFAULTS_ELSEWHERE["autorec"]["regularizers"]["l2"]
@@ -1169,6 +1199,7 @@ def _settings_chosen(models: list[Any]) -> list[tuple[list[Any], str]]:
                 f"Not quite unseen for {_names_of(group, models)}: L2 {l2:g}, one of autorec's "
                 f"defaults, was chosen from 40 / 100 / 250 on early-stopping rows of {data}{rows}."
                 + name_rule,
+                f"autorec's default L2 {l2:g}",
             )
         )
     copies = {
@@ -1185,6 +1216,7 @@ def _settings_chosen(models: list[Any]) -> list[tuple[list[Any], str]]:
                 [m],
                 f"{m.name} was trained on {getattr(m, 'dataset', None) or m.dataset_name}, whose "
                 f"test rows hold ratings of those sets: {shares} (same user, movie and rating).",
+                None,
             )
         )
     return parts

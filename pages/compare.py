@@ -22,6 +22,7 @@ from movierate.errors import MovierateError
 from movierate.explore import verdicts
 from movierate.explore.compare import (
     compare_file_name,
+    paired_columns,
     settings_columns,
     shared_filters_differ,
     shared_seed_note,
@@ -73,7 +74,8 @@ def show_measured_effects(models: list) -> None:
             numbers = (  # views round 5: "1 ± 1.6e-09" read as noise, not as exactly 1
                 "covariance diagonal exactly 1 and off-diagonal correlations 0 (to 6 decimals)"
                 if exact
-                else f"covariance diagonal {stats['diag_mean']:.3g} ± {stats['diag_std']:.2g}, "
+                else "covariance diagonal "  # recheck 16b, F4: not "±", read as an interval
+                f"{verdicts.mean_and_sd(stats['diag_mean'], stats['diag_std'])}, "
                 f"mean |off-diagonal correlation| {stats['corr_offdiag_mean_abs']:.2g}"
             )
             shown.append(
@@ -133,9 +135,11 @@ def accuracy_row(model, metrics: dict) -> dict:
 def accuracy_numbers(metrics: list[dict]) -> dict[str, list]:
     """The accuracy download's numbers behind the table's text, per model (``metrics`` in the
     models' order): its own test RMSE interval (the CLI's "± 0.0217 (95%, Student t over 919
-    test users)") and its gap to the averages with that gap's half-width and p, as the paired
-    gap to the lowest has them (views round 42, F3: "'-0.0084 ± 0.0075, lower beyond the
-    draw" only). No half-width where the cells give none (too few test users)."""
+    test users)") and its gap to the averages with that gap's half-width, as the paired gap to
+    the lowest has them (views round 42, F3: "'-0.0084 ± 0.0075, lower beyond the draw"
+    only), and the sign-flip p that decided it where one was computed (under 200 test users;
+    the page leaves out a column no model has). No half-width where the cells give none (too
+    few test users)."""
 
     def half(m: dict, key: str) -> float | None:
         return None if store.few_test_users(m) else m.get(key)
@@ -536,14 +540,7 @@ def accuracy_section(models: list, trained: list) -> None:
                 PAIRED_COLUMN,
                 [differences[m.name].short() for m in models],
             )
-            found = [differences[m.name] for m in models]
-            numbers = {
-                "test RMSE minus the lowest's": [d.difference for d in found],
-                "its half-width (the level in the cell)": [
-                    d.half_width if d.has_interval and d.name != d.reference else None
-                    for d in found
-                ],
-            }
+            numbers = paired_columns([differences[m.name] for m in models])
     widgets.show_models_table(
         table,
         {
@@ -568,6 +565,8 @@ def accuracy_section(models: list, trained: list) -> None:
     # views round 42, F3: the file also says how each model was trained, each one's own
     # interval and the gap to the averages as numbers (the screen keeps its columns)
     added = accuracy_numbers([metrics[m.name] for m in models]) | settings_columns(models)
+    # recheck 16b, F3: the caveat below the table, per model, so the file never reads clean
+    added[store.SETTINGS_CHOSEN_COLUMN] = store.settings_chosen_cells(models)
     numbers |= {k: v for k, v in added.items() if any(x is not None for x in v)}
     widgets.download_table(  # named, full precision (views round 25, F1)
         "Download this table (CSV)",

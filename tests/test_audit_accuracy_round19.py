@@ -218,8 +218,8 @@ def test_the_whitening_range_and_off_diagonal_are_the_targets_statistics():
         {"movie_embedding": x}, ModelSpec(dim=4, regularizers={"whitening": 1.0})
     )
     stats = covariance_stats(x)
-    low, high = re.search(r"\((\d\.\d+) to (\d\.\d+)\)", verdict.sentence).groups()
-    mean = re.search(r"diagonal (\d\.\d+) ±", verdict.sentence).group(1)
+    low, high = re.search(r"range (\d\.\d+) to (\d\.\d+)\)", verdict.sentence).groups()
+    mean = re.search(r"diagonal (\d\.\d+) \(sd", verdict.sentence).group(1)
     assert len(low.split(".")[1]) == len(mean.split(".")[1]) == 5
     assert (low, high) == (f"{stats['diag_min']:.5f}", f"{stats['diag_max']:.5f}")
     assert f"mean |off-diagonal covariance| {stats['offdiag_share']:.2g} of the mean" in (

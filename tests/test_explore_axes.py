@@ -126,7 +126,8 @@ def test_random_sets_are_rarely_called_a_real_axis():
         called = 0
         for _ in range(120):
             rows = rng.choice(len(x), 2 * k, replace=False)
-            called += axis_quality(x, rows[:k], rows[k:]).verdict != "not real"
+            # "borderline" (a p at the cutoff, accuracy round 58) calls no axis real
+            called += axis_quality(x, rows[:k], rows[k:]).verdict in ("real", "weak")
         assert called / 120 <= axes.ALPHA + 0.05, (k, called)
     planted = x.copy()
     planted[:12, 0] += 2.5

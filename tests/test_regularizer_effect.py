@@ -383,7 +383,7 @@ def test_a_miss_names_the_test_that_decided_it():
         {"movie_embedding": one_low}, ModelSpec(dim=8, regularizers={"whitening": 1.0})
     )
     assert not verdict.achieved
-    assert re.search(r"\(0\.4\d+ to 1\.\d+\)", verdict.sentence), verdict.sentence
+    assert re.search(r"range 0\.4\d+ to 1\.\d+\)", verdict.sentence), verdict.sentence
     assert "every entry 0.6-1.5625" in verdict.sentence
     shifted = _white(4_000, 8) + 3.0
     (verdict,) = regularizer_verdicts(
@@ -447,14 +447,14 @@ def test_spread_numbers_measure_the_movies_the_tab_counts(tmp_path):
 def test_mean_and_spread_share_one_precision():
     """Compare's 'variances' read "0.0754 ± 0.003": the mean at 3 significant digits, the spread
     at 2, so two numbers of one column had different precisions."""
-    from movierate.explore.verdicts import mean_and_spread
+    from movierate.explore.verdicts import mean_and_sd
 
-    assert mean_and_spread(0.0754, 0.003) == "0.0754 ± 0.0030"
-    assert mean_and_spread(0.999, 0.22) == "1.00 ± 0.22"
-    assert mean_and_spread(250.0, 37.0) == "250 ± 37"
-    assert mean_and_spread(1.0, 1.6e-9) == "1 (all, to 6 digits)"
-    assert mean_and_spread(0.799, 0.22, min_decimals=3) == "0.799 ± 0.220"  # the verdicts'
-    assert mean_and_spread(0.729, 0.00068, min_decimals=3) == "0.72900 ± 0.00068"
+    assert mean_and_sd(0.0754, 0.003) == "0.0754 (sd 0.0030 over dims)"
+    assert mean_and_sd(0.999, 0.22) == "1.00 (sd 0.22 over dims)"
+    assert mean_and_sd(250.0, 37.0) == "250 (sd 37 over dims)"
+    assert mean_and_sd(1.0, 1.6e-9) == "1 (all, to 6 digits)"
+    assert mean_and_sd(0.799, 0.22, min_decimals=3) == "0.799 (sd 0.220 over dims)"  # verdicts'
+    assert mean_and_sd(0.729, 0.00068, min_decimals=3) == "0.72900 (sd 0.00068 over dims)"
 
 
 def test_white_data_over_few_movies_is_called_whitened_at_the_nominal_rate():

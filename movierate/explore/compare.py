@@ -55,6 +55,7 @@ from movierate.explore.validation import (
     n_ratings_of,
     takes_models,
 )
+from movierate.paired import FAMILY_ALPHA
 from movierate.stats import average_ranks
 
 #: How embeddings of different widths are matched: zero-pad the narrower one, or reduce the
@@ -1067,6 +1068,32 @@ def _cell(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return "-".join(str(v) for v in value)
     return value
+
+
+def paired_columns(differences: Sequence[Any]) -> dict[str, list[Any]]:
+    """Compare's accuracy download's paired gaps to the lowest model as numbers, one per
+    ``differences`` (``paired.PairedDifference``, in the models' order): the gap, its
+    half-width under a header naming its level (recheck 16b, F5: "its half-width (the level
+    in the cell)"), and the sign-flip p where that test decided (few test users)."""
+    n_models = differences[0].n_models if differences else 2
+    pairs = n_models * (n_models - 1) // 2
+    level = f"{1 - FAMILY_ALPHA:.0%}" + (
+        f", Bonferroni over the {pairs} pairs" if pairs > 1 else ""
+    )
+    flip = any(d.p_value is not None for d in differences)
+    others = [d.name != d.reference for d in differences]
+    columns = {
+        "test RMSE minus the lowest's": [d.difference for d in differences],
+        f"its half-width ({level}{', sign-flip by user' if flip else ''})": [
+            d.half_width if other and d.has_interval else None
+            for d, other in zip(differences, others, strict=True)
+        ],
+    }
+    if flip:
+        columns["its sign-flip p"] = [
+            d.p_value if other else None for d, other in zip(differences, others, strict=True)
+        ]
+    return columns
 
 
 def compare_file_name(names: Sequence[str], what: str) -> str:
