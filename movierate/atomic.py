@@ -941,3 +941,21 @@ def temp_files_in(folder: Path) -> Iterator[None]:
     finally:
         with _process_temp_lock:
             tempfile.tempdir = before
+
+
+@contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """An exclusive lock (flock, where the system has one) on ``folder`` while the block runs:
+    two processes holding it take turns. Without flock, or when the folder cannot be opened,
+    the block runs unlocked."""
+    fd = None
+    with suppress(ImportError, OSError):
+        import fcntl
+
+        fd = os.open(folder, os.O_RDONLY)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        if fd is not None:
+            os.close(fd)

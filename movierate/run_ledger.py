@@ -180,22 +180,11 @@ class RunLedger:
     def readers(self, dataset: str) -> list[Reader]:
         """The runs in progress (of any server, or the command line) reading ``dataset``; notes
         of processes that are gone are skipped."""
-        found = []
-        with _logged("read", self.folder):
-            paths = sorted(self.folder.glob(f"*{NOTE_SUFFIX}"))
-        for path in paths:
-            with _logged("read", path):
-                note = _read_note(path)
-                if note is None or _swept(path, note):
-                    continue
-                if note.get("dataset") != dataset:
-                    continue
-                found.append(
-                    Reader(
-                        f"{note['name']!r} ({_by(note)}; note {path})", bool(note.get("command"))
-                    )
-                )
-        return found
+        return [
+            Reader(f"{note['name']!r} ({_by(note)}; note {path})", bool(note.get("command")))
+            for path, note in self._live_notes()
+            if note.get("dataset") == dataset
+        ]
 
     def holders(self, name: str) -> list[str]:
         """The runs in progress of other processes (any server, or the command line) whose
@@ -234,18 +223,10 @@ class RunLedger:
         """Hold the runs folder's lock (flock, where the system has one) while a name is checked
         free and noted: two processes claiming one name take turns, and the second sees the
         first's note."""
-        fd = None
-        with contextlib.suppress(ImportError, OSError):
-            import fcntl
-
+        with contextlib.suppress(OSError):
             self.folder.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.folder, os.O_RDONLY)
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        try:
+        with atomic.folder_lock(self.folder):
             yield
-        finally:
-            if fd is not None:
-                os.close(fd)
 
     def _live_notes(self) -> list[tuple[Path, dict]]:
         """The notes of runs whose process lives (or cannot be checked from here)."""

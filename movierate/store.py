@@ -1787,7 +1787,7 @@ def _publish_model(
     for attempt in range(AUTO_NAME_ATTEMPTS):
         # the last check and the swap hold the models folder's lock: two overwrites of one
         # name take turns, and the second sees the first's model (fuzz66, F2)
-        with _models_lock(root) if overwrite else contextlib.nullcontext():
+        with atomic.folder_lock(root) if overwrite else contextlib.nullcontext():
             taken = _moved_in(name, overwrite, replaces)
             if not taken:
                 # checked again right before the swap: training and staging took a while, and
@@ -2135,23 +2135,6 @@ def _replaced_meanwhile(name: str) -> StoreError:
         "replaced (it is not the model this run was asked to replace). Nothing was saved; "
         "compare with `movierate show` and train again to replace it."
     )
-
-
-@contextlib.contextmanager
-def _models_lock(root: Path) -> Iterator[None]:
-    """An exclusive lock (flock) on the models folder ``root``, where the system has one: held
-    by an overwrite's last check and swap, so that two overwrites of one name take turns."""
-    fd = None
-    with contextlib.suppress(ImportError, OSError):
-        import fcntl
-
-        fd = os.open(root, os.O_RDONLY)
-        fcntl.flock(fd, fcntl.LOCK_EX)
-    try:
-        yield
-    finally:
-        if fd is not None:
-            os.close(fd)
 
 
 def _folder_identity(path: Path) -> tuple[int, int, int] | None:
