@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from apptest_helpers import open_page
+from test_audit_views42_downloads import downloads  # noqa: F401 (a fixture)
 
 from movierate import store
 from movierate.explore import axes
@@ -19,27 +20,11 @@ from movierate.explore.compare import paired_columns
 from movierate.explore.verdicts import regularizer_verdicts
 from movierate.paired import PairedDifference
 from movierate.spec import ModelSpec
-from movierate.ui import widgets
-
-
-@pytest.fixture
-def downloads(monkeypatch) -> dict[str, tuple[str, str]]:
-    """The page's table downloads by key: (file name, CSV text the button gives)."""
-    seen: dict[str, tuple[str, str]] = {}
-    original = widgets.download_table
-
-    def recorded(label, data, file_name, *, key, where=None):
-        seen[key] = (file_name, data() if callable(data) else data)
-        return original(label, data, file_name, key=key, where=where)
-
-    monkeypatch.setattr(widgets, "download_table", recorded)
-    return seen
-
 
 # --- recheck 16b, F3 and F5: the accuracy download ---------------------------------------
 
 
-def test_accuracy_download_says_which_settings_saw_the_test_rows(trained_home, downloads):
+def test_accuracy_download_says_which_settings_saw_the_test_rows(trained_home, downloads):  # noqa: F811
     """F3: the screen says "Some settings of every model here were chosen partly on ratings
     among their test rows"; the file had no word of it. F5: the paired gap's half-width was
     "its half-width (the level in the cell)"."""
